@@ -12,6 +12,8 @@ import msgpack
 
 from client_sdk.errors import IntegrityError
 
+NAMED_AT_MAX = (1 << 64) - 1
+
 
 def encode_meta(name: str, **extra: Any) -> bytes:
     """Journal metadata: its name and, for disclosure journals, what they mirror."""
@@ -27,3 +29,35 @@ def decode_meta(raw: bytes) -> dict[str, Any]:
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         raise IntegrityError("journal metadata is malformed")
     return meta
+
+
+def named_at_of(meta: dict[str, Any]) -> int:
+    """The metadata's `named_at` (ms UTC, when the owner chose the name; signed with it,
+    protocol.md 4.14), 0 when absent (a version-1 name). IntegrityError if it is not an
+    integer in 1..2^64-1."""
+    if "named_at" not in meta:
+        return 0
+    value = meta["named_at"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= NAMED_AT_MAX:
+        raise IntegrityError("journal metadata is malformed: named_at")
+    return value
+
+
+def supersedes(named_at: int, name: str, last_at: int, last_name: str) -> bool:
+    """Whether a verified name (`name`, signed with `named_at`) may take the place of the
+    last one this device verified for the journal (`last_name` at `last_at`, 0 for none or a
+    version-1 name). Never a lower `named_at`: the server cannot roll a name back (F4). Two
+    names signed with the same `named_at` (two owner devices renaming in the same
+    millisecond) both verify; the device keeps the one whose UTF-8 bytes sort last, so a
+    device served both keeps the same one in either order. Version-1 names (`named_at` 0 on both sides) carry no order
+    and replace each other, as before names carried one."""
+    if named_at != last_at:
+        return named_at > last_at
+    return named_at == 0 or name.encode() >= last_name.encode()
+
+
+def next_named_at(now: int, last_at: int) -> int:
+    """The `named_at` of a rename at `now` (ms UTC) by a device whose highest verified one for
+    the journal is `last_at`: later than it even when this device's clock is behind, so the
+    owner's rename always wins (protocol.md 4.14)."""
+    return min(max(now, last_at + 1, 1), NAMED_AT_MAX)

@@ -245,28 +245,54 @@ def seal_journal_meta(journal_key: bytes, journal_id: bytes, epoch: int, meta: b
     return epoch.to_bytes(4, "big") + sealed
 
 
-def journal_name_message(journal_id: bytes, epoch: int, name: str) -> bytes:
+def journal_name_message(journal_id: bytes, epoch: int, name: str, named_at: int = 0) -> bytes:
+    """What the owner signs over a journal's name (protocol.md 4.14): version 2,
+    frame("tj/journal-name/v2", journal_id, u32be(epoch), u64be(named_at), name), when
+    `named_at` (ms UTC, 1..2^64-1: when the owner chose the name) is given; version 1,
+    frame("tj/journal-name/v1", journal_id, u32be(epoch), name), for `named_at` 0 (metadata
+    written before names carried one, read as today). ValueError for `named_at` out of range."""
+    if named_at == 0:
+        return crypto.frame(
+            Context.JOURNAL_NAME.value, journal_id, epoch.to_bytes(4, "big"), name.encode()
+        )
+    if not 0 < named_at < 1 << 64:
+        raise ValueError(f"named_at {named_at} is outside 1..2^64-1")
     return crypto.frame(
-        Context.JOURNAL_NAME.value, journal_id, epoch.to_bytes(4, "big"), name.encode()
+        Context.JOURNAL_NAME_V2.value,
+        journal_id,
+        epoch.to_bytes(4, "big"),
+        named_at.to_bytes(8, "big"),
+        name.encode(),
     )
 
 
-def sign_journal_name(owner: AccountSecrets, journal_id: bytes, epoch: int, name: str) -> bytes:
-    """The owner's signature over a journal's name: members hold the journal key and could
-    re-seal the metadata, but not re-sign the name (say, to make a journal they read pass for
-    one the owner writes in)."""
-    return crypto.sign(owner.signing_key, journal_name_message(journal_id, epoch, name))
+def sign_journal_name(
+    owner: AccountSecrets, journal_id: bytes, epoch: int, name: str, named_at: int
+) -> bytes:
+    """The owner's signature over a journal's name and `named_at` (journal_name_message):
+    members hold the journal key and could re-seal the metadata, but not re-sign the name
+    (say, to make a journal they read pass for one the owner writes in), and the server can
+    not serve a name the owner replaced as the current one: devices refuse a `named_at` below
+    the highest they verified for the journal (F4)."""
+    return crypto.sign(owner.signing_key, journal_name_message(journal_id, epoch, name, named_at))
 
 
 def verify_journal_name(
-    owner_sign_public_key: bytes, journal_id: bytes, epoch: int, name: str, signature: bytes
+    owner_sign_public_key: bytes,
+    journal_id: bytes,
+    epoch: int,
+    name: str,
+    signature: bytes,
+    named_at: int = 0,
 ) -> None:
-    crypto.verify(
-        owner_sign_public_key,
-        journal_name_message(journal_id, epoch, name),
-        signature,
-        f"the name of journal {journal_id.hex()}",
-    )
+    """Raise IntegrityError unless `signature` is the owner's over the name (version 2 with
+    `named_at`, version 1 for `named_at` 0; journal_name_message)."""
+    try:
+        message = journal_name_message(journal_id, epoch, name, named_at)
+    except ValueError:
+        raise IntegrityError(f"the name of journal {journal_id.hex()} is malformed") from None
+    what = f"the name of journal {journal_id.hex()}"
+    crypto.verify(owner_sign_public_key, message, signature, what)
 
 
 def meta_epoch(sealed_meta: bytes) -> int:

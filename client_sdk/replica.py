@@ -59,7 +59,13 @@ from client_sdk.errors import (
     UpdateNeeded,
 )
 from client_sdk.glued_inserts import separator_update
-from client_sdk.journal_meta import decode_meta, encode_meta
+from client_sdk.journal_meta import (
+    decode_meta,
+    encode_meta,
+    named_at_of,
+    next_named_at,
+    supersedes,
+)
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
@@ -804,17 +810,27 @@ class Replica:
                 return replace(previous, role=REVOKED) if previous else None
             role, expires_at = terms.role, terms.expires_at
         meta = self._journal_meta(journal, state.owner_id, envelopes)
+        name, named_at = str(meta.get("name", "")), int(meta.get("named_at", 0))
+        if previous is not None and "name_signature" in meta:
+            # A tie with a placeholder (the last name did not verify) is no tie of names.
+            last = previous.name if "name_signature" in json.loads(previous.meta) else ""
+            if not supersedes(named_at, name, previous.named_at, last):
+                # An older owner-signed name (the server's replay, F4): the last verified
+                # name stays, and nothing is tied to the older one.
+                meta = json.loads(previous.meta)
+                name, named_at = previous.name, previous.named_at
         return LocalJournal(
             journal.journal_id,
             state.owner_id,
             role,
             state.epoch,
-            str(meta.get("name", "")),
+            name,
             journal.meta_version,
             previous.cursor if previous else 0,
             self.owner_name(state.owner_id),
             expires_at,
             json.dumps(meta, sort_keys=True),
+            max(named_at, previous.named_at if previous else 0),
         )
 
     def owner_name(self, owner_id: bytes) -> str:
@@ -853,7 +869,8 @@ class Replica:
         self, journal: wire.Journal, owner_id: bytes, envelopes: dict[tuple[bytes, int], bytes]
     ) -> dict[str, Any]:
         """The journal's name, if its owner (`owner_id`, from the verified chain) signed it
-        (see keys.sign_journal_name)."""
+        (see keys.sign_journal_name; `named_at` in the map, 0 for a version-1 name, is what
+        the signature covers), else a placeholder name without `named_at`."""
         short = journal.journal_id.hex()[:8]
         try:
             epoch = keys.meta_epoch(journal.meta)
@@ -866,7 +883,10 @@ class Replica:
             signature = bytes.fromhex(str(meta.get("name_signature", "")))
             if owner_key is None:
                 raise IntegrityError("the owner is not known")
-            keys.verify_journal_name(owner_key, journal.journal_id, epoch, meta["name"], signature)
+            named_at = named_at_of(meta)
+            keys.verify_journal_name(
+                owner_key, journal.journal_id, epoch, meta["name"], signature, named_at
+            )
         except (IntegrityError, ValueError):
             return {"name": f"(unverified name {short})"}
         return meta
@@ -3392,13 +3412,24 @@ class Replica:
         return "an account this journal's access chain does not name"
 
     def _signed_meta(
-        self, journal_id: bytes, epoch: int, name: str, archived: bool = False
-    ) -> bytes:
-        """The metadata map: the owner-signed name, and `archived` when the owner archived
-        the journal (a display setting of the owner's devices, see `is_archived`)."""
-        signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name)
+        self, journal_id: bytes, epoch: int, name: str, named_at: int, archived: bool = False
+    ) -> dict[str, Any]:
+        """The metadata map: the owner-signed name with its `named_at` (version 2, 4.14), and
+        `archived` when the owner archived the journal (a display setting of the owner's
+        devices, see `is_archived`)."""
+        signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name, named_at)
         extra = {"archived": True} if archived else {}
-        return encode_meta(name, name_signature=signature.hex(), **extra)
+        return {"name": name, "name_signature": signature.hex(), "named_at": named_at, **extra}
+
+    @staticmethod
+    def _named_at(journal: LocalJournal, name: str) -> int:
+        """The `named_at` to sign `name` with in metadata sealed again (a rotation, an
+        archive): the journal's last one when the name is the one this device holds (never
+        below 1: a version-1 name becomes version 2 unchanged), else a rename's
+        (`next_named_at`: later than every one this device verified, whatever its clock)."""
+        if name == journal.name:
+            return max(journal.named_at, 1)
+        return next_named_at(now_ms(), journal.named_at)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
@@ -3729,12 +3760,10 @@ class Replica:
             )
             envelope = keys.seal_share_envelope(secrets, terms, journal_key)
             members.append(wire.MemberKey(who.account_id, envelope, member.role, member.expires_at))
-        meta = keys.seal_journal_meta(
-            journal_key,
-            journal_id,
-            epoch,
-            self._signed_meta(journal_id, epoch, fresh.name, is_archived(fresh)),
+        signed = self._signed_meta(
+            journal_id, epoch, fresh.name, self._named_at(fresh, fresh.name), is_archived(fresh)
         )
+        meta = keys.seal_journal_meta(journal_key, journal_id, epoch, encode_meta(**signed))
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
             await self._keep_departed(fresh.name, state, vanished, now, after)
@@ -3905,14 +3934,17 @@ class Replica:
         send them to /v1/journals/meta."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
-        meta = keys.seal_journal_meta(
-            key,
-            journal.journal_id,
-            journal.epoch,
-            self._signed_meta(journal.journal_id, journal.epoch, name, archived),
-        )
+        named_at = self._named_at(journal, name)
+        signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)
+        meta = keys.seal_journal_meta(key, journal.journal_id, journal.epoch, encode_meta(**signed))
         request = wire.JournalMetaRequest(journal.journal_id, meta)
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
+        # Held here at once: a server that keeps the older name serves a lower named_at,
+        # which this device then refuses (F4).
+        async with self.store.transaction() as tx:
+            await tx.hold_name(
+                journal.journal_id, name, json.dumps(signed, sort_keys=True), named_at
+            )
 
     async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
@@ -4017,9 +4049,8 @@ class Replica:
         journal_key = crypto.new_key()
         secrets, me = self.profile.secrets, self.profile.account_id
         envelope = keys.wrap_journal_key(secrets.account_key, me, journal_id, 0, journal_key)
-        meta = keys.seal_journal_meta(
-            journal_key, journal_id, 0, self._signed_meta(journal_id, 0, name)
-        )
+        signed = self._signed_meta(journal_id, 0, name, next_named_at(now_ms(), 0))
+        meta = keys.seal_journal_meta(journal_key, journal_id, 0, encode_meta(**signed))
         entries, state = access.genesis(
             journal_id, self.reader, secrets.signing_key, now_ms(), more or []
         )
@@ -4028,7 +4059,15 @@ class Replica:
         )
         self.remember_key(journal_id, 0, journal_key)
         local = LocalJournal(
-            journal_id, me, "owner", 0, name, 1, 0, meta=json.dumps({"name": name})
+            journal_id,
+            me,
+            "owner",
+            0,
+            name,
+            1,
+            0,
+            meta=json.dumps(signed, sort_keys=True),
+            named_at=signed["named_at"],
         )
         async with self.store.transaction() as tx:
             await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS journals (
     journal_id BLOB PRIMARY KEY, owner_id BLOB NOT NULL, role TEXT NOT NULL,
     epoch INTEGER NOT NULL, name TEXT NOT NULL, meta_version INTEGER NOT NULL,
     cursor INTEGER NOT NULL DEFAULT 0, owner_name TEXT NOT NULL DEFAULT '',
-    expires_at INTEGER NOT NULL DEFAULT 0, meta TEXT NOT NULL DEFAULT '{}'
+    expires_at INTEGER NOT NULL DEFAULT 0, meta TEXT NOT NULL DEFAULT '{}',
+    named_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS peers (
     account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
@@ -221,6 +222,10 @@ class LocalJournal:
     expires_at: int = 0
     meta: str = "{}"
     """The journal's decrypted metadata as JSON (name, and what a disclosure journal mirrors)."""
+    named_at: int = 0
+    """The highest owner-signed `named_at` this device verified for the journal (protocol.md
+    4.14; 0: none, or only version-1 names): a name signed with a lower one is refused. The
+    store never lowers it (`put_journal`)."""
 
 
 @dataclass(frozen=True)
@@ -629,7 +634,7 @@ class Store:
             return self._journals[1]
         rows = db.execute(
             "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor, owner_name, "
-            "expires_at, meta FROM journals ORDER BY name COLLATE NOCASE"
+            "expires_at, meta, named_at FROM journals ORDER BY name COLLATE NOCASE"
         ).fetchall()
         found = [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
         # Never what an open transaction shows: after a rollback, a later commit may bring
@@ -1454,7 +1459,8 @@ class Store:
 
 
 ADDED_COLUMNS = {
-    "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB")
+    "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB"),
+    "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
 }
 
 
@@ -1898,6 +1904,15 @@ class Transaction:
                 found.append((bytes(r[0]), bytes(r[1]), int(r[2]), covers))
         return found
 
+    async def hold_name(self, journal_id: bytes, name: str, meta: str, named_at: int) -> None:
+        """Set an owned journal's name and metadata (JSON) as this device just signed and
+        sent them, with their `named_at` (never lowered: `LocalJournal.named_at`)."""
+        await self._db.execute(
+            "UPDATE journals SET name = ?, meta = ?, named_at = max(named_at, ?) "
+            "WHERE journal_id = ?",
+            (name, meta, named_at, journal_id),
+        )
+
     async def put_journal(self, journal: LocalJournal, *, counters_tag: bytes) -> None:
         """Insert or update the journal's row; not for a journal whose copy was forgotten
         here (forgotten.py), read in this transaction: a journal list or sync of another
@@ -1907,11 +1922,13 @@ class Transaction:
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
         await self._db.execute(
-            "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) "
+            "INSERT INTO journals (journal_id, owner_id, role, epoch, name, meta_version, "
+            "cursor, owner_name, expires_at, meta, named_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) "
             "DO UPDATE SET owner_id = excluded.owner_id, role = excluded.role, "
             "epoch = excluded.epoch, name = excluded.name, meta_version = excluded.meta_version, "
             "owner_name = excluded.owner_name, expires_at = excluded.expires_at, "
-            "meta = excluded.meta",
+            "meta = excluded.meta, named_at = max(named_at, excluded.named_at)",
             (
                 journal.journal_id,
                 journal.owner_id,
@@ -1923,6 +1940,7 @@ class Transaction:
                 journal.owner_name,
                 journal.expires_at,
                 journal.meta,
+                journal.named_at,
             ),
         )
         # A journal removed here before and listed again: its write counters come back

@@ -202,11 +202,6 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     assert f"share ended: ana/{COPY}" in row.flags, row.flags
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F4 (rev-expiry): a server can serve a journal's older owner-signed name (same "
-    "key epoch) to a member, and source_still_read then ties an ended copy to it",
-)
 async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide_a_copys_end(
     signup: ClientFactory,
     through: Through,

@@ -44,6 +44,7 @@ from tests.core.test_protocol_vectors_by_hand import (
     signing_pair,
     subkey,
     u32,
+    u64,
     utf16_delta,
 )
 
@@ -156,6 +157,25 @@ def journal_meta_vector(v: Vector) -> None:
     v["meta_msgpack"], v["associated_data"] = meta.hex(), ad.hex()
     sealed = u32(v["epoch"]) + aead(h(v["journal_key"]), h(v["nonce"]), pad(meta), ad)
     v["sealed_meta"] = sealed.hex()
+
+
+def journal_name_vector(v: Vector) -> None:
+    """The owner's signature over a journal's name (protocol.md 4.14): version 2 with
+    `named_at`, version 1 without, and the metadata map that carries version 2."""
+    seed, journal_id, epoch = h(v["sign_seed"]), h(v["journal_id"]), u32(v["epoch"])
+    name = v["name"].encode()
+    message = frame(b"tj/journal-name/v2", journal_id, epoch, u64(v["named_at"]), name)
+    signature = sign(seed, message)
+    message_v1 = frame(b"tj/journal-name/v1", journal_id, epoch, name)
+    meta = {"name": v["name"], "name_signature": signature.hex(), "named_at": v["named_at"]}
+    v.update(
+        sign_public_key=signing_pair(seed)[0].hex(),
+        message=message.hex(),
+        signature=signature.hex(),
+        meta_msgpack=mp(meta).hex(),
+        message_v1=message_v1.hex(),
+        signature_v1=sign(seed, message_v1).hex(),
+    )
 
 
 def challenge_vector(v: Vector) -> None:
@@ -338,6 +358,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "recovery": recovery_vector,
     "journal-key": journal_key_vector,
     "journal-meta": journal_meta_vector,
+    "journal-name": journal_name_vector,
     "challenge": challenge_vector,
     "identity": identity_vector,
     "share-envelope": share_envelope_vector,

@@ -27,7 +27,7 @@ import nacl.signing
 import pytest
 from pycrdt import Doc, Map, Text
 
-from client_sdk import access, crypto, keys, records, wire
+from client_sdk import access, crypto, journal_meta, keys, records, wire
 from client_sdk.crypto import Context, KdfCost
 from client_sdk.documents import (
     Document,
@@ -47,7 +47,7 @@ EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
     "record-newer",
     "bundle",
-    "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
+    "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because",
     "access-limited", "access-chain-v2", "access-versions", "verify-head-records",
@@ -503,6 +503,47 @@ def test_journal_meta_reproduces_the_vector_and_opens() -> None:
     assert keys.meta_epoch(sealed) == epoch
     opened = keys.open_journal_meta(journal_key, journal_id, sealed)
     assert msgpack.unpackb(opened) == {"name": vector["name"]}
+
+
+def test_journal_name_signatures_reproduce_the_vector_and_verify() -> None:
+    """Version 2 (F4: the name with its `named_at`) and version 1 (metadata written before),
+    signed by the SDK, read back from the metadata map the SDK writes; neither verifies as
+    the other, nor with another `named_at`, epoch or name."""
+    v = VECTORS["journal-name"]
+    owner = keys.AccountSecrets(bytes(32), h(v["sign_seed"]), bytes(32))
+    journal_id, epoch, named_at, name = h(v["journal_id"]), v["epoch"], v["named_at"], v["name"]
+    public_key = owner.sign_public_key
+    assert public_key.hex() == v["sign_public_key"]
+    assert Context.JOURNAL_NAME_V2.value == b"tj/journal-name/v2"
+    message = keys.journal_name_message(journal_id, epoch, name, named_at)
+    assert message.hex() == v["message"]
+    signature = keys.sign_journal_name(owner, journal_id, epoch, name, named_at)
+    assert signature.hex() == v["signature"]
+    meta = journal_meta.encode_meta(name, name_signature=signature.hex(), named_at=named_at)
+    assert meta.hex() == v["meta_msgpack"]
+    read = journal_meta.decode_meta(meta)
+    assert journal_meta.named_at_of(read) == named_at
+    keys.verify_journal_name(public_key, journal_id, epoch, name, signature, named_at)
+    assert keys.journal_name_message(journal_id, epoch, name).hex() == v["message_v1"]
+    signature_v1 = keys.sign_journal_name(owner, journal_id, epoch, name, 0)
+    assert signature_v1.hex() == v["signature_v1"]
+    keys.verify_journal_name(public_key, journal_id, epoch, name, signature_v1)
+    assert journal_meta.named_at_of({"name": name}) == 0
+    for args in (
+        (epoch, name, signature, 0),  # a version-2 signature read as version 1
+        (epoch, name, signature_v1, named_at),  # and the other way round
+        (epoch, name, signature, named_at - 1),
+        (epoch + 1, name, signature, named_at),
+        (epoch, "Work", signature, named_at),
+    ):
+        with pytest.raises(IntegrityError):
+            keys.verify_journal_name(public_key, journal_id, *args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [0, -1, 1 << 64, True, "1767225600000", 1.5])
+def test_a_named_at_out_of_range_is_malformed_metadata(value: object) -> None:
+    with pytest.raises(IntegrityError):
+        journal_meta.named_at_of({"name": "Personal", "named_at": value})
 
 
 # --- challenges and identities -----------------------------------------------------------------

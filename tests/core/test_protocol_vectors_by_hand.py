@@ -40,6 +40,10 @@ def u32(value: int) -> bytes:
     return value.to_bytes(4, "big")
 
 
+def u64(value: int) -> bytes:
+    return value.to_bytes(8, "big")
+
+
 def pad(data: bytes) -> bytes:
     """protocol.md: append 0x80, then zeros up to the next multiple of the block (256 bytes
     below 8 KiB, else 1/16 of the next power of two); always at least one byte added."""
@@ -318,6 +322,20 @@ def test_journal_meta_vector_sealed_by_hand() -> None:
     assert ad.hex() == v["associated_data"]
     sealed = u32(v["epoch"]) + aead(h(v["journal_key"]), h(v["nonce"]), pad(meta), ad)
     assert sealed.hex() == v["sealed_meta"]
+
+
+def test_journal_name_vector_signed_by_hand() -> None:
+    v = VECTORS["journal-name"]
+    seed, journal_id, epoch = h(v["sign_seed"]), h(v["journal_id"]), u32(v["epoch"])
+    name = v["name"].encode()
+    message = frame(b"tj/journal-name/v2", journal_id, epoch, u64(v["named_at"]), name)
+    assert message.hex() == v["message"]
+    assert sign(seed, message).hex() == v["signature"]
+    meta = {"name": v["name"], "name_signature": v["signature"], "named_at": v["named_at"]}
+    assert mp(meta).hex() == v["meta_msgpack"]
+    message_v1 = frame(b"tj/journal-name/v1", journal_id, epoch, name)
+    assert message_v1.hex() == v["message_v1"]
+    assert sign(seed, message_v1).hex() == v["signature_v1"]
 
 
 def test_challenge_vector_signed_by_hand() -> None:
