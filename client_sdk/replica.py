@@ -3904,9 +3904,11 @@ class Replica:
         self, journal: LocalJournal, name: str, archived: bool | None = None
     ) -> LocalJournal:
         """Seal the journal's metadata again under its current key epoch with `name` (signed
-        by the owner; members verify the signature, 4.14) and `archived` (None: unchanged),
-        and store it on the server (needs the network). Returns the journal as this device
-        now holds it.
+        by the owner with its `named_at`: for a new name one above every one this device
+        verified, else the one it holds; members verify the signature, 4.14) and `archived`
+        (None: unchanged), and store it on the server (needs the network). Returns the
+        journal as this device now holds it (its new name even while the server serves the
+        one before: names never go back).
 
         The server stores metadata sealed under the journal's current epoch only (409
         `stale_epoch`: this device missed a rotation, say the revocation of a member who kept
