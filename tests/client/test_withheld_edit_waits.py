@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from client_sdk import Client
+from client_sdk.replica import stored_document
+from client_sdk.store import Store, StoredDocument
 from tests.client.sharing_support import server_db
 from tests.conftest import ClientFactory, RunningServer
+from tests.core.test_documents_waiting import NOTE, in_order, writer_updates
+
+JOURNAL = b"j" * 16
 
 COLUMNS = "journal_id, record_id, epoch, ciphertext, pushed_by, created_at"
 
@@ -67,3 +73,43 @@ async def test_an_edit_that_waits_for_a_withheld_record_is_read_once_it_is_serve
         got = await reopened.entries.get(entry.id)
         assert (got.body, got.mood) == (expected.body, expected.mood) == (expected.body, 4)
         assert (await reopened.sync()).withheld == []
+
+
+async def test_the_store_keeps_what_waits_also_in_a_store_made_before_it(tmp_path: Path) -> None:
+    """A store made before the `waiting` column (dropped here) gets it when opened; what
+    waits is stored beside the state and read back (`document`, `documents`,
+    `documents_and_creators`), and stored again as none once nothing waits."""
+    store = await Store.open(tmp_path)
+    await store.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / "store.db")) as db, db:
+        db.execute("ALTER TABLE documents DROP COLUMN waiting")
+    store = await Store.open(tmp_path)
+    try:
+        first, second = writer_updates((0, "abc"), (3, "def"))
+        document = in_order([second])
+        stored = StoredDocument(NOTE, JOURNAL, "note", document.state(), document.waiting())
+        async with store.transaction() as tx:
+            await tx.put_documents([stored], 1)
+        [listed] = await store.documents(JOURNAL)
+        both, _ = await store.documents_and_creators([NOTE])
+        assert await store.document(NOTE) == listed == both[NOTE] == stored
+        assert stored.waiting != b""
+        again = stored_document(listed)
+        again.change(fields={"title": "y"})
+        async with store.transaction() as tx:
+            await tx.put_documents(
+                [StoredDocument(NOTE, JOURNAL, "note", again.state(), again.waiting())], 2
+            )
+        reread = await store.document(NOTE)
+        assert reread is not None
+        again = stored_document(reread)
+        again.apply(first)
+        assert again.text("body") == "abcdef"
+        async with store.transaction() as tx:
+            await tx.put_documents(
+                [StoredDocument(NOTE, JOURNAL, "note", again.state(), again.waiting())], 3
+            )
+        reread = await store.document(NOTE)
+        assert reread is not None and reread.waiting == b""
+    finally:
+        await store.close()
