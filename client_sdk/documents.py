@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
+from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text, get_update, merge_updates
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
@@ -36,7 +36,7 @@ from client_sdk.yjs_binary import (
     read_varuint,
     varuint,
 )
-from client_sdk.yjs_updates import refusal
+from client_sdk.yjs_updates import Reach, refusal_and_reach
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -111,6 +111,16 @@ class Document:
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
+        self._waiting: list[tuple[bytes, Reach]] = []
+        """Updates applied here that wait, in part, for clocks the document lacks (`waiting`),
+        each as what of it the document does not hold yet, with its reach (structs' and
+        deleted ranges' together: `yjs_updates.refusal_and_reach`)."""
+        self._floor: Reach = {}
+        """Clocks the document's state vector is known to reach, client by client (it only
+        grows): raised by each update from elsewhere found held whole, read again from the
+        state vector only when an update deletes past it (`_settle`): decoding the vector
+        of a document of many clients after every update would cost more than applying it
+        (issue 10)."""
 
     @property
     def _doc(self) -> Doc[Any]:
@@ -131,15 +141,27 @@ class Document:
 
     @classmethod
     def from_state(
-        cls, doc_id: bytes, kind: str, state: bytes, *, client_id: int | None = None
+        cls,
+        doc_id: bytes,
+        kind: str,
+        state: bytes,
+        *,
+        waiting: bytes | None = None,
+        client_id: int | None = None,
     ) -> Document:
         """A document holding `state`, this device's own (the local store's, or another
-        instance's `state()`): merged without `yjs_updates.refusal`'s check, which every
-        update from elsewhere passed when it was applied (`apply`). Raises IntegrityError
-        when `state` does not decode."""
+        instance's `state()`), with `waiting` (that instance's `waiting()`, stored beside its
+        state: None or b"" when nothing waits): merged without `yjs_updates.refusal`'s check,
+        which every update from elsewhere passed when it was applied (`apply`). Raises
+        IntegrityError when `state` or `waiting` does not decode."""
         document = cls(doc_id, kind, client_id=client_id)
-        document.apply_own(state)
+        document.apply_own(state, waiting=waiting)
         return document
+
+    def copy(self) -> Document:
+        """Another instance holding what this one holds, what waits included (`waiting`),
+        writing under its own fresh client id."""
+        return Document.from_state(self.doc_id, self.kind, self.state(), waiting=self.waiting())
 
     @property
     def client_id(self) -> int:
@@ -153,13 +175,22 @@ class Document:
         and leaves the document as it was."""
         self._merge(update, checked=False)
 
-    def apply_own(self, update: bytes) -> None:
+    def apply_own(self, update: bytes, *, waiting: bytes | None = None) -> None:
         """Merge what this device holds or wrote itself: its stored state of the document
         (`from_state`, or read again inside a writing transaction) or an update it made from
         it (a delete set, a carried edit), without `yjs_updates.refusal`'s check, which every
-        update from elsewhere in it passed. Raises IntegrityError when `update` does not
-        decode."""
+        update from elsewhere in it passed. `waiting`: what of that state waits for missing
+        clocks (its `waiting()`, stored beside it), kept on waiting here. Raises
+        IntegrityError when `update` or `waiting` does not decode."""
         self._merge(update, checked=True)
+        if waiting and all(waiting != kept for kept, _ in self._waiting):
+            why, reach, deleted = refusal_and_reach(waiting)
+            if why is not None:
+                raise self._malformed(why)
+            self._merged, self._sole = True, None
+            self._apply_to_doc(waiting)
+            self._waiting.append((bytes(waiting), _furthest(reach, deleted)))
+            self._settle()
 
     def _merge(self, update: bytes, *, checked: bool) -> None:
         """`apply`; `checked`: `update` is this device's own (`apply_own`)."""
@@ -180,8 +211,10 @@ class Document:
                     as_read_by_pycrdt(fields.get("trashed_at")),
                 )
                 return
+        reach: Reach | None = None
+        deleted: Reach = {}
         if not checked:
-            why = refusal(bytes(update))
+            why, reach, deleted = refusal_and_reach(bytes(update))
             if why is not None:
                 raise self._malformed(why)
         if self._written is None:  # what this instance wrote, before anything else comes in
@@ -192,6 +225,51 @@ class Document:
         # later read of the document, on every device of the journal.
         self._apply_to_doc(update)
         self._sole = bytes(sole) if sole is not None else None
+        if reach or deleted or self._waiting:
+            self._settle(bytes(update), reach or {}, deleted)
+
+    def _settle(
+        self, update: bytes | None = None, reach: Reach | None = None, deleted: Reach | None = None
+    ) -> None:
+        """After an update was applied: keep on waiting what of `update` (one from elsewhere,
+        its structs reaching `reach`, its deleted ranges `deleted`) the document does not
+        hold (its structs past the state vector, with its delete set), and forget the
+        waiting updates the state vector now covers, applied whole (rev-o1b F4).
+
+        Whether the structs are held is told by pycrdt, the update's part past the state
+        vector (`get_update(update, vector)`, Yjs' diffUpdate) holding no struct; whether the
+        deleted ranges are, by `_floor`, read again from the state vector only when a range
+        ends past it, or when something waits."""
+        left: bytes | None = None
+        if update is not None and reach:
+            vector = self._doc.get_state()
+            diff = self._diff(update, vector)
+            if diff[:1] != b"\x00":  # a struct not held
+                left = diff
+            else:
+                for client, clock in reach.items():
+                    if clock > self._floor.get(client, 0):
+                        self._floor[client] = clock
+        if update is not None and left is None and deleted and not _covered(deleted, self._floor):
+            self._floor = state_clocks(self._doc.get_state())
+            if not _covered(deleted, self._floor):
+                left = self._diff(update, self._doc.get_state())
+        if left is not None or self._waiting:
+            self._floor = state_clocks(self._doc.get_state())  # something waits: rare
+            self._waiting = [(u, r) for u, r in self._waiting if not _covered(r, self._floor)]
+        if left is not None and update is not None:
+            self._waiting.append((left, _furthest(reach or {}, deleted or {})))
+
+    def _diff(self, update: bytes, vector: bytes) -> bytes:
+        """What of `update` (applied here) is past `vector`: its structs not held, and its
+        delete set (Yjs' diffUpdate): what of it waits, without content the document holds
+        (and may delete later)."""
+        try:
+            return bytes(get_update(update, vector))
+        except BaseException as error:  # it applied, so this is not expected of Yrs
+            if isinstance(error, Exception) or _panicked(error):
+                return update
+            raise
 
     def _apply_to_doc(self, update: bytes) -> None:
         self._removal_read = None
@@ -211,10 +289,36 @@ class Document:
     def state(self) -> bytes:
         """The whole document as one update (a snapshot): the update applied, when it is the
         only one and nothing was changed here (a document received in one record), else the
-        document encoded."""
+        document encoded, merged with the updates that wait for clocks it lacks (`waiting`):
+        Yrs keeps those apart (pending) and leaves them out of its encoding, and a state
+        stored or sealed without them would lose them for good (rev-o1b F4)."""
         if self._sole is not None:
             return self._sole
-        return bytes(self._doc.get_update())
+        state = bytes(self._doc.get_update())
+        if self._waiting:
+            return bytes(merge_updates(state, *(u for u, _ in self._waiting)))
+        return state
+
+    def held_state(self) -> bytes:
+        """`state()` without what waits (`waiting`): what this device reads of the document,
+        the state that the rules written from it read (`twin_inserts`, `glued_inserts`)."""
+        if self._waiting:
+            return bytes(self._doc.get_update())
+        return self.state()
+
+    def waiting(self) -> bytes:
+        """What of the updates applied here waits for clocks the document lacks (structs
+        whose own earlier clocks or origins are not held; deleted ranges not held), as one
+        update, b"" when nothing waits: a record withheld by the server, or sealed before
+        this device's share, and an update that builds on it arrived. `state()` holds it; it
+        is stored beside the state (`store.StoredDocument.waiting`) so that a document read
+        from the store (`from_state`) keeps it in its own `state()` until the missing clocks
+        arrive, in any order (rev-o1b F4)."""
+        if not self._waiting:
+            return b""
+        if len(self._waiting) == 1:
+            return self._waiting[0][0]
+        return bytes(merge_updates(*(u for u, _ in self._waiting)))
 
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
@@ -473,8 +577,25 @@ class Document:
         while self._own_clock() != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
+            for update, _ in self._waiting:  # left out of `get_update`
+                fresh.apply_update(update)
             self._built, self._fields_map, self._written = fresh, None, 0
             self._removal_read = None
+
+
+def _covered(reach: Mapping[int, int], held: Mapping[int, int]) -> bool:
+    """Whether a state vector `held` reaches as far as `reach` for every client."""
+    return all(held.get(client, 0) >= clock for client, clock in reach.items())
+
+
+def _furthest(*reaches: Mapping[int, int]) -> Reach:
+    """The reach of all of `reaches` together, client by client."""
+    furthest: Reach = {}
+    for reach in reaches:
+        for client, clock in reach.items():
+            if clock > furthest.get(client, 0):
+                furthest[client] = clock
+    return furthest
 
 
 def state_clocks(state_vector: bytes) -> dict[int, int]:
@@ -1280,7 +1401,7 @@ def restore_kept_update(
     and the body is left as merged; then only the kept field values it lacks are written,
     or None (nothing to write). Two devices writing them at once (neither had the other's)
     write the same words at the same place, kept once by rule 2 (`twin_inserts`)."""
-    base = Document.from_state(kept.doc_id, kept.kind, kept.state())
+    base = kept.copy()
     others = None  # the merged entry as the devices that hold the carried changes deleted
     deletes: bytes | None = None
     if since is None:
@@ -1291,7 +1412,7 @@ def restore_kept_update(
             {c: [(k, clocks[c] - k)] for c, k in since.items() if clocks.get(c, 0) > k}
         )
         base.apply_own(deletes)
-        others = Document.from_state(document.doc_id, document.kind, document.state())
+        others = document.copy()
         others.apply_own(deletes)
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
@@ -1337,7 +1458,7 @@ def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> b
     after it (" I felt calm. I felt tired.", as without the twin rule). The text `name` is
     edited into that (`replace_text`). None when there is nothing to carry, or the copies are
     not in `name` as found."""
-    moves = twin_edits(before, document.state())
+    moves = twin_edits(before, document.held_state())
     if not moves:
         return None
     text = document.text(name)

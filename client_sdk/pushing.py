@@ -312,7 +312,9 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
         journal = journals.get(stored.journal_id)
         if journal is None or journal.owner_id == account_id or creators.get(doc_id) != account_id:
             continue
-        document = Document.from_state(stored.doc_id, stored.kind, stored.state)
+        document = Document.from_state(
+            stored.doc_id, stored.kind, stored.state, waiting=stored.waiting
+        )
         if document.field("deleted") is not True:
             continue
         if await store.removed_on_server_by(doc_id, journal.owner_id):
@@ -371,7 +373,11 @@ async def set_aside_changes(store: Store) -> list[SetAsideChange]:
     found = []
     for row in await store.set_aside():
         stored = await store.document(row.record.doc_id) if row.record.doc_id else None
-        document = Document.from_state(stored.doc_id, stored.kind, stored.state) if stored else None
+        document = (
+            Document.from_state(stored.doc_id, stored.kind, stored.state, waiting=stored.waiting)
+            if stored
+            else None
+        )
         found.append(
             SetAsideChange(
                 row.record.record_id.hex(),

@@ -2502,7 +2502,7 @@ class Replica:
                 if (
                     gone
                     and own_update
-                    and carries_stripped(body.payload, changed[body.doc_id].state())
+                    and carries_stripped(body.payload, changed[body.doc_id].held_state())
                 ):
                     carried_again.add(body.doc_id)
                 if gone and newly:
@@ -3335,7 +3335,7 @@ class Replica:
             current = stored_document(stored[body.doc_id])
         else:
             return
-        trial = Document.from_state(body.doc_id, body.doc_kind, current.state())
+        trial = current.copy()
         trial.apply(body.payload)
         if _annotation_content(trial) != _annotation_content(current):
             raise IntegrityError(
@@ -4192,7 +4192,7 @@ class Replica:
             if start and removed(snapshot) and changes is None:
                 # Values among them: the removal written anew, unless it builds on them too
                 # (this device's own removal among them): then they go, their values deleted.
-                copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
+                copy = snapshot.copy()
                 if builds_on(removal_update(copy, now_ms()), start):
                     changes = snapshot.removal_since(start, strip=True)
                     if changes is not None and stripped is not None:
@@ -4477,15 +4477,15 @@ class Replica:
         if removed(document):
             return False  # in the trash or deleted: a restore brings back what it holds
         wrote = False
-        update = twin_deletes(document.state())
+        update = twin_deletes(document.held_state())
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_once
         ):
             document.apply_own(update)
             wrote = True
         if document.kind == ENTRY:
-            copy = Document.from_state(document.doc_id, document.kind, document.state())
-            carried = carry_twin_edits(copy, before.state)  # edits `copy`: `document` if sealed
+            copy = document.copy()
+            carried = carry_twin_edits(copy, _held(before))  # edits `copy`: `document` if sealed
             if carried is not None and await self._seal_at_merge(
                 tx, writing, document, carried, report, not_carried_over
             ):
@@ -4494,7 +4494,7 @@ class Replica:
         # words two devices inserted at one place, glued by the merge ("UuXx ba."): one space
         # between them, under a fresh client id (`glued_inserts`); every owner's device that
         # finds them writes the same space, twins of which the next pull keeps one
-        update = separator_update(document.state(), document.fresh_client_id())
+        update = separator_update(document.held_state(), document.fresh_client_id())
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_apart
         ):
@@ -4548,7 +4548,7 @@ class Replica:
             since = {int(c): int(k) for c, k in json.loads(value).items()}
         except (TypeError, ValueError, AttributeError):
             since = None
-        copy = Document.from_state(document.doc_id, document.kind, document.state())
+        copy = document.copy()
         update = restore_kept_update(copy, stored_document(before), now_ms(), since)
         wrote = False
         if update is not None:  # None: another device wrote them anew already (R47 F3)
@@ -4578,7 +4578,7 @@ class Replica:
                 report.add_problem(journal.journal_id, journal.name, why)
             return  # else no member, no cut: nobody to seal it for (`_restore_seals`)
         fresh, key = writing.snapshot
-        snapshot = Document.from_state(document.doc_id, document.kind, document.state())
+        snapshot = document.copy()
         plan = [(snapshot, records.SNAPSHOT, snapshot.state())]
         try:
             async with tx.savepoint():
@@ -5309,12 +5309,20 @@ async def _merged(
     current = await tx.document_states([d.doc_id for d in documents])
     for document in documents:
         if document.doc_id in current:
-            document.apply_own(current[document.doc_id])  # this device's own (rev-o1 F3)
+            state, waiting = current[document.doc_id]
+            document.apply_own(state, waiting=waiting)  # this device's own (rev-o1 F3)
     return [_stored(journal, document) for document in documents]
 
 
 def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
-    return StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state())
+    return StoredDocument(
+        document.doc_id, journal.journal_id, document.kind, document.state(), document.waiting()
+    )
+
+
+def _held(stored: StoredDocument) -> bytes:
+    """`Document.held_state()` of a stored document (its stored state when nothing waits)."""
+    return stored_document(stored).held_state() if stored.waiting else stored.state
 
 
 def copied_journal(name: str, member: str) -> str:
@@ -5328,7 +5336,7 @@ def copied_journal(name: str, member: str) -> str:
 
 
 def stored_document(stored: StoredDocument) -> Document:
-    return Document.from_state(stored.doc_id, stored.kind, stored.state)
+    return Document.from_state(stored.doc_id, stored.kind, stored.state, waiting=stored.waiting)
 
 
 def _new_terms(

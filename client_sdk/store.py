@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS journal_keys (
 );
 CREATE TABLE IF NOT EXISTS documents (
     doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, kind TEXT NOT NULL,
-    state BLOB NOT NULL, updated_at INTEGER NOT NULL, creator BLOB
+    state BLOB NOT NULL, updated_at INTEGER NOT NULL, creator BLOB, waiting BLOB
 );
 CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
@@ -279,10 +279,15 @@ class SeenRecord:
 
 @dataclass(frozen=True)
 class StoredDocument:
+    """A document as this device stores it: `state` its whole state (`Document.state()`),
+    `waiting` what of it waits for clocks the document lacks (`Document.waiting()`, b"" for
+    nothing: nearly always), given back to `Document.from_state` (rev-o1b F4)."""
+
     doc_id: bytes
     journal_id: bytes
     kind: str
     state: bytes
+    waiting: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -861,9 +866,9 @@ class Store:
             wanted = sorted(set(kinds))
             where.append(f"kind IN ({', '.join('?' * len(wanted))})")
             params += wanted
-        sql = "SELECT doc_id, journal_id, kind, state FROM documents"
+        sql = "SELECT doc_id, journal_id, kind, state, waiting FROM documents"
         rows = await self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), params)
-        return [StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows]
+        return [_stored_document(r) for r in rows]
 
     async def document_ids(self) -> list[tuple[bytes, bytes]]:
         """(journal id, document id) of every document, without their states."""
@@ -875,11 +880,11 @@ class Store:
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
             rows = await self._all(
-                f"SELECT doc_id, journal_id, kind, state FROM documents WHERE doc_id IN "
+                f"SELECT doc_id, journal_id, kind, state, waiting FROM documents WHERE doc_id IN "
                 f"({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            found.extend(StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows)
+            found.extend(_stored_document(r) for r in rows)
         return found
 
     async def documents_and_creators(
@@ -893,26 +898,23 @@ class Store:
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
             rows = await self._all(
-                f"SELECT doc_id, journal_id, kind, state, creator FROM documents WHERE doc_id IN "
-                f"({', '.join('?' * len(chunk))})",
+                "SELECT doc_id, journal_id, kind, state, waiting, creator FROM documents "
+                f"WHERE doc_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
             for r in rows:
-                doc_id = bytes(r[0])
-                documents[doc_id] = StoredDocument(doc_id, bytes(r[1]), r[2], bytes(r[3]))
-                if r[4] is not None:
-                    creators[doc_id] = bytes(r[4])
+                document = _stored_document(r)
+                documents[document.doc_id] = document
+                if r[5] is not None:
+                    creators[document.doc_id] = bytes(r[5])
         return documents, creators
 
     async def document(self, doc_id: bytes) -> StoredDocument | None:
         rows = await self._all(
-            "SELECT doc_id, journal_id, kind, state FROM documents WHERE doc_id = ?", (doc_id,)
+            "SELECT doc_id, journal_id, kind, state, waiting FROM documents WHERE doc_id = ?",
+            (doc_id,),
         )
-        return (
-            StoredDocument(bytes(rows[0][0]), bytes(rows[0][1]), rows[0][2], bytes(rows[0][3]))
-            if rows
-            else None
-        )
+        return _stored_document(rows[0]) if rows else None
 
     async def document_ids_with_prefix(self, prefix: bytes) -> list[bytes]:
         """Ids of the documents whose id starts with `prefix` (any length, b"" for all).
@@ -1461,6 +1463,7 @@ class Store:
 ADDED_COLUMNS = {
     "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB"),
     "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
+    "documents": ("waiting BLOB",),
 }
 
 
@@ -1471,6 +1474,11 @@ async def _add_missing_columns(db: Database) -> None:
         for column in columns:
             if column.split()[0] not in present:
                 await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _stored_document(row: Any) -> StoredDocument:
+    """A row (doc_id, journal_id, kind, state, waiting) of `documents`."""
+    return StoredDocument(bytes(row[0]), bytes(row[1]), row[2], bytes(row[3]), _blob(row[4]) or b"")
 
 
 def _peer(row: Any) -> Peer:
@@ -1536,7 +1544,8 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     if covers:  # usually none: no statement for nothing
         db.executemany(PUT_COVERS, covers)
     db.executemany(
-        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO documents (doc_id, journal_id, kind, state, updated_at, creator, waiting) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 c.document.doc_id,
@@ -1545,6 +1554,7 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
                 c.document.state,
                 c.updated_at,
                 c.creator,
+                c.document.waiting or None,
             )
             for c in changes
         ],
@@ -2108,15 +2118,18 @@ class Transaction:
             "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
         )
 
-    async def document_states(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
-        found: dict[bytes, bytes] = {}
+    async def document_states(self, doc_ids: list[bytes]) -> dict[bytes, tuple[bytes, bytes]]:
+        """The stored state of each of `doc_ids` stored, with what of it waits
+        (`StoredDocument.waiting`, b"" for nothing), by id."""
+        found: dict[bytes, tuple[bytes, bytes]] = {}
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
             rows = await self._db.execute_fetchall(
-                f"SELECT doc_id, state FROM documents WHERE doc_id IN ({', '.join('?' * len(chunk))})",
+                "SELECT doc_id, state, waiting FROM documents "
+                f"WHERE doc_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            found.update((bytes(row[0]), bytes(row[1])) for row in rows)
+            found.update((bytes(r[0]), (bytes(r[1]), _blob(r[2]) or b"")) for r in rows)
         return found
 
     async def put_documents(
@@ -2133,8 +2146,10 @@ class Transaction:
         creators = creators or {}
         replace = frozenset(replace_creators)
         await self._db.executemany(
-            "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(doc_id) DO UPDATE "
+            "INSERT INTO documents (doc_id, journal_id, kind, state, updated_at, creator, waiting) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8) ON CONFLICT(doc_id) DO UPDATE "
             "SET state = excluded.state, updated_at = excluded.updated_at, "
+            "waiting = excluded.waiting, "
             "creator = CASE WHEN ?7 THEN excluded.creator "
             "ELSE coalesce(documents.creator, excluded.creator) END",
             [
@@ -2146,6 +2161,7 @@ class Transaction:
                     updated_at,
                     creators.get(d.doc_id),
                     d.doc_id in replace and d.doc_id in creators,
+                    d.waiting or None,
                 )
                 for d in documents
             ],

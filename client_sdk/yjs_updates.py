@@ -345,15 +345,33 @@ def refusal(update: bytes) -> str | None:
     trailing bytes, ids, clocks or lengths out of bounds, a value nested more than
     MAX_NESTING deep), it holds an item of a content other than MERGED_CONTENT (a nested
     shared type, a sub-document, rich text or JSON content) or an item whose parent is not a
-    root type. protocol.md §5, "Updates a device refuses".
+    root type. protocol.md §5, "Updates a device refuses"."""
+    return refusal_and_reach(update)[0]
+
+
+Reach = dict[int, int]
+"""Client id -> the clock after the last one an update names of it."""
+
+
+def refusal_and_reach(update: bytes) -> tuple[str | None, Reach, Reach]:
+    """`refusal(update)`, and, when it is None, the reach of `update`'s structs and of its
+    delete set: for each client it names, the clock after its last struct, and after its
+    last deleted range. A document whose state vector reaches that far for every client
+    holds all of it; else part of it waits for clocks the document lacks
+    (`Document.waiting`, rev-o1b F4). The last range of a client's deleted ranges is taken
+    as its furthest: Yjs and Yrs write each client's ranges sorted and merged (yjs
+    `writeDeleteSet` after `sortAndMergeDeleteSet`).
 
     It walks the structs as `decode` does, without reading origins (skipped, an id at a
-    time, within the same bounds): a pull runs it on every update pycrdt applies (issue
-    10)."""
+    time, within the same bounds), and reads of each client's deleted ranges only the last
+    one (the others skipped: `skip_small_ranges`): a pull runs it on every update pycrdt
+    applies (issue 10)."""
+    reach: Reach = {}
+    deleted: Reach = {}
     reader = _Reader(update)
     try:
         for _ in range(reader.uint()):
-            count, _, clock = reader.uint(), reader.client(), reader.clock()
+            count, client, clock = reader.uint(), reader.client(), reader.clock()
             for _ in range(count):
                 info = reader.byte()
                 ref = info & 0x1F
@@ -366,22 +384,31 @@ def refusal(update: bytes) -> str | None:
                     reader.skip_id()
                 if not info & (_ORIGIN | _RIGHT_ORIGIN):
                     if reader.uint() != 1:
-                        return "an item inside a nested shared type"
+                        return "an item inside a nested shared type", {}, {}
                     reader.string()  # the root type's name
                     if info & _PARENT_SUB:
                         reader.string()  # the map key
                 if ref not in MERGED_CONTENT:
-                    return _REFUSED_CONTENT.get(ref, "a content type this protocol does not use")
+                    why = _REFUSED_CONTENT.get(ref, "a content type this protocol does not use")
+                    return why, {}, {}
                 clock += _within_clocks(clock, _content_length(reader, ref)[0])
+            if count and clock > reach.get(client, 0):
+                reach[client] = clock
         for _ in range(reader.uint()):  # the delete set: per client, its ranges
-            reader.client()
+            client = reader.client()
             ranges = reader.uint()
-            if not reader.skip_small_ranges(ranges):  # a number past 2**28: read each
+            end = 0
+            if ranges and reader.skip_small_ranges(ranges - 1):  # all but the last
+                start = reader.clock()
+                end = start + _within_clocks(start, reader.uint())
+            else:  # a number past 2**28: read each
                 for _ in range(ranges):
                     start = reader.clock()
-                    _within_clocks(start, reader.uint())
+                    end = max(end, start + _within_clocks(start, reader.uint()))
+            if end > deleted.get(client, 0):
+                deleted[client] = end
         if reader.at != len(update):
             raise Unreadable
     except Unreadable as error:
-        return str(error) or "not a Yjs update of this protocol"
-    return None
+        return str(error) or "not a Yjs update of this protocol", {}, {}
+    return None, reach, deleted

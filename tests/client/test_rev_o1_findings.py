@@ -77,16 +77,19 @@ async def test_a_state_stored_before_o1_does_not_stop_every_later_sync(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A device that pulled a member's note holding nested shared maps before O1 (simulated:
-    `refusal` patched away for that sync) keeps it in its store. After O1, the member's next
-    ordinary update of that note is merged with the stored state by `replica._merged`, which
-    calls `Document.apply` (checked) on the device's own state: IntegrityError, raised out of
-    `Client.sync` at every sync, and the member's later honest note never arrives."""
+    `refusal_and_reach` patched away for that sync) keeps it in its store. After O1, the
+    member's next ordinary update of that note is merged with the stored state by
+    `replica._merged`, which calls `Document.apply` (checked) on the device's own state:
+    IntegrityError, raised out of `Client.sync` at every sync, and the member's later honest
+    note never arrives."""
     from client_sdk import documents
 
     pushed = await member_pushes(signup, note_update(*nested_maps(3)))
     ana, tom, personal, doc_id = pushed.ana, pushed.tom, pushed.journal, pushed.doc_id
     with monkeypatch.context() as patched:
-        patched.setattr(documents, "refusal", lambda update: None)  # as before c30f9ee
+        patched.setattr(
+            documents, "refusal_and_reach", lambda update: (None, {}, {})
+        )  # pre-c30f9ee
         assert (await ana.sync()).problems == []
     later = (
         b"\x01\x01\x07\x09\x28\x01"

@@ -2,8 +2,9 @@
 update `refusal` accepts (a member's record, the server passing it on) after which pycrdt
 0.14.13 (Yrs 0.28) panics, hangs, or costs far more than the merge itself
 (REV-O1B-FINDINGS.md). F1 is fixed (`Document.removal_since` reads a panic as an encoding it
-does not read), F5 too (`glued_inserts` lists only the units it holds); F2 and F4 stay
-strict xfails: a fix makes them pass. F3 (the cost of an edit's whole delete set) is
+does not read), F5 too (`glued_inserts` lists only the units it holds), F4 too (`Document`
+keeps what waits for missing clocks: `Document.waiting`); F2 stays a strict xfail: a fix
+makes it pass. F3 (the cost of an edit's whole delete set) is
 measured, not timed here: per edit of an entry edited 1,000 times, `refusal` ~130 us where
 it took ~1 ms, pycrdt's apply ~65 us."""
 
@@ -94,10 +95,6 @@ def test_reading_a_list_holding_an_accepted_string_item_ends() -> None:
     assert done.returncode == 0, done.stderr.decode()[-2000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-o1b F4: pycrdt's get_update() leaves out structs waiting for missing clocks",
-)
 def test_a_stored_state_keeps_an_update_that_waits_for_missing_clocks() -> None:
     """An update that builds on clocks this device does not hold yet (a record withheld, or
     written before a share) applies as pending. `Document.state()` of a document that holds

@@ -292,7 +292,9 @@ async def test_a_journals_bytes_read_as_of_a_version_are_summed_again_once_it_mo
 
     other = other_process(tmp_path)  # another process stores a document of the journal
     other.execute(
-        "INSERT INTO documents VALUES (x'03', ?, 'entry', zeroblob(30), 1, NULL)", (journal,)
+        "INSERT INTO documents (doc_id, journal_id, kind, state, updated_at, creator) "
+        "VALUES (x'03', ?, 'entry', zeroblob(30), 1, NULL)",
+        (journal,),
     )
     other.close()
     assert await store.journal_bytes(journal, as_of=await store.version()) == 130

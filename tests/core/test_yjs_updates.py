@@ -326,6 +326,6 @@ def test_a_panic_in_yrs_is_a_malformed_update(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(BaseException) as raised:
         pycrdt.Doc().apply_update(wrapped)
     assert not isinstance(raised.value, Exception)  # what Yrs' panic is
-    monkeypatch.setattr(documents, "refusal", lambda update: None)
+    monkeypatch.setattr(documents, "refusal_and_reach", lambda update: (None, {}, {}))
     with pytest.raises(IntegrityError, match="malformed update"):
         Document(DOC_ID, "entry").apply(wrapped)
