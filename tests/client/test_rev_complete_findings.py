@@ -1,0 +1,303 @@
+"""rev-complete: a hostile server (alone) makes a device hold less than every record, silently.
+
+Each test is a strict expected failure: it fails on integ6 at the assertion that shows the
+bug (run with `--runxfail` to see it). /work/REV-COMPLETE-FINDINGS.md has the analysis.
+
+F1: a journal of this account that the server stops listing becomes, on the owner's device,
+a read-only copy with no word in the sync's report (no departure, problem, incomplete pull
+or withheld record; `strict` passes), and the withholding check skips it from then on: the
+records the owner's other device writes there (acknowledged by the server) never arrive,
+and this device's own acknowledged record, dropped, is never missed.
+
+F2: a journal created on one owner device and never listed to another: nothing signed tells
+the other device it exists.
+
+F3: at a history-free share the boundary rides on the sharing device's first record; the
+fresh snapshots after it are that device's newest records, so the server drops one and the
+new member silently lacks a whole document, also after the owner writes on another device.
+
+F4: an owner device's record withheld from another owner device (here: a trash) is covered
+by the owner's own share boundary, which every owner device accepts as "never delivered":
+the other device keeps the entry live for good, and the owner-only head codes still match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, SyncReport, wire
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def login_through(hostile: HostileServer, tmp_path: Path, username: str) -> Client:
+    """A second device of `username` whose every request passes the hostile server."""
+    return await Client.login(
+        hostile.url,
+        username,
+        PASSWORD,
+        home=tmp_path / f"{username}-phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+
+
+def record_ids(live_server: RunningServer, journal: bytes) -> list[bytes]:
+    """The ids of the records the server holds in `journal`, in `seq` order."""
+    found = rows(
+        server_db(live_server),
+        "SELECT record_id FROM records WHERE journal_id = ? ORDER BY seq",
+        journal,
+    )
+    return [bytes(record_id) for (record_id,) in found]
+
+
+def told(report: SyncReport, departures: bool = False) -> bool:
+    """Whether a sync said anything about what it did not get; `departures`: a notice of a
+    journal that ended or is no longer served counts too (a new share's notice, told to a
+    member or to the owner's other device, is no such word)."""
+    return bool(
+        report.withheld
+        or report.incomplete
+        or report.problems
+        or report.rollbacks
+        or report.erased
+        or report.held_back
+        or (departures and report.departures)
+    )
+
+
+def unlist(hostile: HostileServer, journal: bytes) -> None:
+    """The server stops naming `journal` to the devices behind the proxy: left out of every
+    journal list, its sync page replaced once by a new `meta_version` (so the device reads
+    the list again) and then left out."""
+
+    def journal_list(request: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply)
+        kept = [j for j in listed.journals if j.journal_id != journal]
+        return wire.encode(wire.JournalList(kept, listed.next))
+
+    def sync(request: bytes, reply: bytes) -> bytes:
+        asked = {c.journal_id: c.after for c in wire.decode(wire.SyncRequest, request).cursors}
+        got = wire.decode(wire.SyncReply, reply)
+        pages = []
+        for page in got.pages:
+            if page.journal_id != journal:
+                pages.append(page)
+            elif journal in asked:  # the device still names it: make it read the list
+                after = asked[journal]
+                pages.append(
+                    dataclasses.replace(
+                        page,
+                        records=[],
+                        cursor=after,
+                        head=after,
+                        meta_version=page.meta_version + 1,
+                    )
+                )
+        return wire.encode(wire.SyncReply(pages, got.done, got.next_journal))
+
+    hostile.replies["/v1/journals/list"] = journal_list
+    hostile.replies["/v1/sync"] = sync
+
+
+def withhold(hostile: HostileServer, hidden: set[bytes]) -> None:
+    """The server leaves the records `hidden` out of every sync reply through the proxy."""
+
+    def sync(request: bytes, reply: bytes) -> bytes:
+        got = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(p, records=[r for r in p.records if r.record_id not in hidden])
+            for p in got.pages
+        ]
+        return wire.encode(wire.SyncReply(pages, got.done, got.next_journal))
+
+    hostile.replies["/v1/sync"] = sync
+
+
+async def bodies(client: Client) -> list[str]:
+    return sorted(entry.body for entry in await client.entries.list())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F1: an owned journal the server stops listing becomes a read-only "
+    "copy with nothing in the sync report, and the withholding check skips it: the other "
+    "device's acknowledged records never arrive, silently",
+)
+async def test_rc_f1_an_owned_journal_left_out_of_the_list_stops_syncing_without_a_word(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        await laptop.entries.write(None, "one")
+        await laptop.sync(strict=True)
+        await phone.sync(strict=True)
+        journal = await journal_id(laptop, "Personal")
+        await laptop.entries.write(None, "two")
+        await laptop.sync(strict=True)  # stored and acknowledged by the server
+
+        unlist(hostile, journal)
+        report = await phone.sync(strict=True)  # no WithheldRecordsError
+        again = await phone.sync(strict=True)
+        assert await bodies(phone) == ["one"]  # "two" never arrives
+        # The bug: the owner's device lost the journal's later records and says nothing.
+        assert told(report, True) or told(again, True), "the phone was told nothing"
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F1 (own writes): a record the server acknowledged, then dropped "
+    "together with the journal's listing, is never reported missing by its writer",
+)
+async def test_rc_f1_an_acknowledged_own_record_dropped_with_its_journal_unlisted_is_never_missed(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        await phone.sync(strict=True)
+        journal = await journal_id(laptop, "Personal")
+        await phone.entries.write(None, "written on the phone")
+        known = set(record_ids(live_server, journal))
+        unlist(hostile, journal)
+        report = await phone.sync(strict=True)  # the push is acknowledged, then unlisted
+        assert report.pushed == 1
+        mine = set(record_ids(live_server, journal)) - known
+        assert len(mine) == 1
+        # ... and the server drops what it acknowledged.
+        with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+            db.execute("DELETE FROM records WHERE record_id = ?", (mine.pop(),))
+        again = await phone.sync(strict=True)
+        assert (await laptop.sync(strict=True)).withheld == []  # nothing claims it there
+        assert await bodies(laptop) == []
+        # The bug: the writer's own acknowledged record is gone and it is never told.
+        assert told(report, True) or told(again, True), "the phone was told nothing"
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F2: a journal created on one owner device and never listed to "
+    "another is missed there for good; nothing signed says the journal exists",
+)
+async def test_rc_f2_a_journal_created_on_another_device_and_never_listed_is_missed_silently(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        await phone.sync(strict=True)
+        work = bytes.fromhex((await laptop.journals.create("Work")).id)
+        await laptop.entries.write("Work", "in the work journal")
+        await laptop.entries.write(None, "in Personal, after Work was made")
+        await laptop.sync(strict=True)
+
+        unlist(hostile, work)
+        report = await phone.sync(strict=True)
+        names = [j.name for j in await phone.journals.list()]
+        assert await bodies(phone) == ["in Personal, after Work was made"]
+        # The bug: the phone never learns that the account has a journal it lacks.
+        assert "Work" in names or told(report, True), f"the phone was told nothing: {names}"
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F3: the share's boundary rides on the sharing device's first "
+    "record; a fresh snapshot after it is a newest record the server drops unnoticed: the "
+    "new member lacks the entry for good, even after the owner writes on another device",
+)
+async def test_rc_f3_a_fresh_snapshot_of_a_share_dropped_leaves_the_new_member_short(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        tom = await through("tom")
+        for text in ["one", "two", "three"]:
+            await laptop.entries.write(None, text)
+        await laptop.sync(strict=True)
+        await phone.sync(strict=True)
+        journal = await journal_id(laptop, "Personal")
+        before = set(record_ids(live_server, journal))
+        await share_with(laptop, tom)
+        await laptop.sync(strict=True)
+        sealed = [r for r in record_ids(live_server, journal) if r not in before]
+        assert len(sealed) == 3  # boundary on the first snapshot, then one a document
+        withhold(hostile, {sealed[-1]})  # the last fresh snapshot, from tom and the phone
+
+        first = await tom.sync(strict=True)
+        await phone.sync(strict=True)
+        await phone.entries.write(None, "four")  # the owner goes on, on the phone
+        await phone.sync(strict=True)
+        second = await tom.sync(strict=True)
+        held = await bodies(tom)
+        assert len(held) == 3 and "four" in held  # one of the first three is missing
+        # The bug: the therapist lacks one of the client's entries and is never told.
+        assert told(first) or told(second), f"tom holds {held} and was told nothing"
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F4: the owner's share boundary covers an owner record withheld "
+    "from another owner device (a trash): that device keeps the entry live for good, and "
+    "the owner-only head codes match",
+)
+async def test_rc_f4_a_trash_withheld_from_an_owner_device_is_covered_by_the_share_boundary(
+    hostile: HostileServer,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        tom = await signup("tom")
+        first = await laptop.entries.write(None, "one")
+        await laptop.entries.write(None, "two")
+        await laptop.sync(strict=True)
+        await phone.sync(strict=True)
+        journal = await journal_id(laptop, "Personal")
+        before = set(record_ids(live_server, journal))
+        await laptop.entries.delete(first.id)  # to the trash, on the laptop
+        await laptop.sync(strict=True)
+        trash = set(record_ids(live_server, journal)) - before
+        assert len(trash) == 1
+        withhold(hostile, trash)  # from the phone, for good
+
+        await share_with(laptop, tom)  # its boundary covers every counter the laptop holds
+        await laptop.sync(strict=True)
+        report = await phone.sync(strict=True)
+        await phone.entries.write(None, "three")
+        await phone.sync(strict=True)
+        await laptop.sync(strict=True)
+        again = await phone.sync(strict=True)
+        assert await bodies(laptop) == ["three", "two"]
+        assert await bodies(phone) == ["one", "three", "two"]  # "one" still live here
+        codes = {
+            await phone.journals.verify_head("Personal", owner_only=True),
+            await laptop.journals.verify_head("Personal", owner_only=True),
+        }
+        assert len(codes) == 1  # the out-of-band check shows nothing either
+        # The bug: two devices of the owner disagree for good and neither is told.
+        assert told(report) or told(again), "the phone was told nothing"
+    finally:
+        await phone.close()
