@@ -19,6 +19,12 @@ new member silently lacks a whole document, also after the owner writes on anoth
 F4: an owner device's record withheld from another owner device (here: a trash) is covered
 by the owner's own share boundary, which every owner device accepts as "never delivered":
 the other device keeps the entry live for good, and the owner-only head codes still match.
+The same for the owner's withdrawal of a therapist's note, withheld from the therapist.
+
+F5: the same boundary launders the server's word: a faked erasure of a therapist, believed
+(and told once) on the sharing device, becomes at its next share an owner-signed cover that
+every other device accepts, so the owner's other device and the note's own author never
+miss a note the server dropped.
 """
 
 from __future__ import annotations
@@ -26,14 +32,50 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client, SyncReport, wire
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+GONE: set[bytes] = set()
+"""Accounts the `erasing` server says do not exist (404 from identity-by-id)."""
+
+
+@pytest.fixture
+async def erasing(live_server: RunningServer) -> AsyncIterator[HostileServer]:
+    """A hostile proxy that also answers 404 `not_found` for the accounts in GONE, as
+    tests/client/test_withholding.py's does."""
+    proxy = HostileServer(live_server.url)
+    GONE.clear()
+    async with aiohttp.ClientSession() as session:
+
+        async def handle(request: web.Request) -> web.Response:
+            if request.path == "/v1/account/identity-by-id":
+                asked = wire.decode(wire.AccountRequest, await request.read())
+                if asked.account_id in GONE:
+                    error = wire.ErrorReply("not_found", "no such account")
+                    return web.Response(
+                        status=404, body=wire.encode(error), content_type="application/msgpack"
+                    )
+            return await proxy.forward(session, request)
+
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", handle)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        proxy.url = str(server.make_url("")).rstrip("/")
+        try:
+            yield proxy
+        finally:
+            await server.close()
 
 
 async def login_through(hostile: HostileServer, tmp_path: Path, username: str) -> Client:
@@ -344,3 +386,61 @@ async def test_rc_f4_an_owners_withdrawal_of_a_note_withheld_from_its_author_is_
     # The bug: tom's device lacks the client's record for good and no sync says so (only
     # the pair code, compared in session, differs).
     assert told(report) or told(again), "tom was told nothing"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-complete F5: a faked erasure believed on one owner device goes into its "
+    "next share's boundary; every other device takes it as an owner-signed cover: the "
+    "owner's phone and the note's author never miss the note the server dropped",
+)
+async def test_rc_f5_a_faked_erasure_is_laundered_by_the_next_share_into_a_signed_cover(
+    erasing: HostileServer,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    phone = await signup("ana", "phone")  # talks to the real server: knows tom exists
+    bob = await signup("bob")
+    tom = await signup("tom")
+    laptop = await Client.login(
+        erasing.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "ana-laptop-via-proxy",
+        device_name="laptop",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await laptop.entries.write(None, "one")
+        await laptop.sync(strict=True)
+        await share_with(laptop, tom, role="annotate")
+        await tom.sync(strict=True)
+        journal = await journal_id(laptop, "Personal")
+        await tom.notes.add("ana/Personal", "note 1")
+        await tom.sync(strict=True)
+        before = set(record_ids(live_server, journal))
+        await tom.notes.add("ana/Personal", "note 2")
+        await tom.sync(strict=True)
+        dropped = set(record_ids(live_server, journal)) - before
+        assert len(dropped) == 1
+        await tom.notes.add("ana/Personal", "note 3")
+        await tom.sync(strict=True)
+        with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+            db.execute("DELETE FROM records WHERE record_id = ?", (dropped.pop(),))
+
+        GONE.add(tom.profile.account_id)  # tom is a current member, whom the laptop pinned
+        lied = await laptop.sync()
+        assert [g.author for g in lied.erased] == [tom.profile.account_id]  # told once, there
+
+        await share_with(laptop, bob)  # its boundary covers tom's counters 1..3
+        await laptop.sync(strict=True)
+        on_phone = await phone.sync(strict=True)
+        at_tom = await tom.sync(strict=True)
+        assert sorted(n.text for n in await phone.notes.list()) == ["note 1", "note 3"]
+        assert all(n.delivered for n in await tom.notes.list())  # "note 2" too
+        # The bug: the phone (which would get the real answer) and the note's author both
+        # lack a record for good, and neither is told; only the laptop heard the lie.
+        assert told(on_phone) or told(at_tom), "neither the phone nor tom was told"
+    finally:
+        await laptop.close()
