@@ -388,18 +388,39 @@ async def test_rc_f4_an_owners_withdrawal_of_a_note_withheld_from_its_author_is_
     assert told(report) or told(again), "tom was told nothing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-complete F5: a faked erasure believed on one owner device goes into its "
-    "next share's boundary; every other device takes it as an owner-signed cover: the "
-    "owner's phone and the note's author never miss the note the server dropped",
-)
+async def tom_writes_three_notes_and_the_server_drops_the_second(
+    laptop: Client, tom: Client, live_server: RunningServer
+) -> None:
+    """ana's laptop shares Personal with tom (annotate); tom writes notes 1, 2 and 3 (each
+    acknowledged); the server deletes note 2."""
+    await laptop.entries.write(None, "one")
+    await laptop.sync(strict=True)
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    journal = await journal_id(laptop, "Personal")
+    await tom.notes.add("ana/Personal", "note 1")
+    await tom.sync(strict=True)
+    before = set(record_ids(live_server, journal))
+    await tom.notes.add("ana/Personal", "note 2")
+    await tom.sync(strict=True)
+    dropped = set(record_ids(live_server, journal)) - before
+    assert len(dropped) == 1
+    await tom.notes.add("ana/Personal", "note 3")
+    await tom.sync(strict=True)
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute("DELETE FROM records WHERE record_id = ?", (dropped.pop(),))
+
+
 async def test_rc_f5_a_faked_erasure_is_laundered_by_the_next_share_into_a_signed_cover(
     erasing: HostileServer,
     signup: ClientFactory,
     live_server: RunningServer,
     tmp_path: Path,
 ) -> None:
+    """Fixed: the server's "no such account" for tom, a current member that the laptop's
+    verified chain names (and whose share the server still serves), excuses nothing: the
+    laptop reports note 2 withheld, and its next share's boundary covers nothing of it, so
+    the owner's phone reports it too."""
     phone = await signup("ana", "phone")  # talks to the real server: knows tom exists
     bob = await signup("bob")
     tom = await signup("tom")
@@ -412,35 +433,67 @@ async def test_rc_f5_a_faked_erasure_is_laundered_by_the_next_share_into_a_signe
         minimum_cost=INSECURE_TEST_COST,
     )
     try:
-        await laptop.entries.write(None, "one")
-        await laptop.sync(strict=True)
-        await share_with(laptop, tom, role="annotate")
-        await tom.sync(strict=True)
-        journal = await journal_id(laptop, "Personal")
-        await tom.notes.add("ana/Personal", "note 1")
-        await tom.sync(strict=True)
-        before = set(record_ids(live_server, journal))
-        await tom.notes.add("ana/Personal", "note 2")
-        await tom.sync(strict=True)
-        dropped = set(record_ids(live_server, journal)) - before
-        assert len(dropped) == 1
-        await tom.notes.add("ana/Personal", "note 3")
-        await tom.sync(strict=True)
-        with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
-            db.execute("DELETE FROM records WHERE record_id = ?", (dropped.pop(),))
+        await tom_writes_three_notes_and_the_server_drops_the_second(laptop, tom, live_server)
 
         GONE.add(tom.profile.account_id)  # tom is a current member, whom the laptop pinned
         lied = await laptop.sync()
-        assert [g.author for g in lied.erased] == [tom.profile.account_id]  # told once, there
+        assert lied.erased == []  # the lie is not believed for a current member
+        assert [(g.author, g.missing) for g in lied.withheld] == [
+            (tom.profile.account_id, ((2, 2),))
+        ]
+        assert [j.name for j in await laptop.journals.list()] == ["Personal"]
+        assert await laptop.shares.list() != []  # tom was not dropped on the server's word
 
-        await share_with(laptop, bob)  # its boundary covers tom's counters 1..3
-        await laptop.sync(strict=True)
-        on_phone = await phone.sync(strict=True)
-        at_tom = await tom.sync(strict=True)
+        await share_with(laptop, bob)  # its boundary covers nothing of tom's counter 2
+        await laptop.sync()
+        on_phone = await phone.sync()
         assert sorted(n.text for n in await phone.notes.list()) == ["note 1", "note 3"]
-        assert all(n.delivered for n in await tom.notes.list())  # "note 2" too
-        # The bug: the phone (which would get the real answer) and the note's author both
-        # lack a record for good, and neither is told; only the laptop heard the lie.
-        assert told(on_phone) or told(at_tom), "neither the phone nor tom was told"
+        assert [(g.author, g.missing) for g in on_phone.withheld] == [
+            (tom.profile.account_id, ((2, 2),))
+        ]
+        assert (await laptop.sync()).withheld == lied.withheld  # at every sync, not once
+    finally:
+        await laptop.close()
+
+
+async def test_rc_f5_a_former_members_erasure_stays_local_and_no_share_signs_it(
+    erasing: HostileServer,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """Counters excused by an erasure are this device's own business: told once, excused in
+    its withholding check, never part of what it signs. tom's share ended (revoked); the
+    server then says, to the laptop alone, that his account is gone: the laptop tells it
+    once and excuses note 2; its next share's boundary does not cover it, so the phone (which
+    gets the real answer) still reports note 2 withheld."""
+    phone = await signup("ana", "phone")
+    bob = await signup("bob")
+    tom = await signup("tom")
+    laptop = await Client.login(
+        erasing.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "ana-laptop-via-proxy",
+        device_name="laptop",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await tom_writes_three_notes_and_the_server_drops_the_second(laptop, tom, live_server)
+        await laptop.shares.revoke("Personal", "tom")  # a former member from now on
+
+        GONE.add(tom.profile.account_id)
+        lied = await laptop.sync()
+        assert [(g.author, g.missing) for g in lied.erased] == [(tom.profile.account_id, ((2, 2),))]
+        assert lied.withheld == []
+        assert (await laptop.sync(strict=True)).erased == []  # told once
+
+        await share_with(laptop, bob)  # its boundary: what the laptop received, not excused
+        await laptop.sync(strict=True)
+        assert (await laptop.sync(strict=True)).erased == []  # still excused here
+        on_phone = await phone.sync()
+        assert [(g.author, g.missing) for g in on_phone.withheld] == [
+            (tom.profile.account_id, ((2, 2),))
+        ]
     finally:
         await laptop.close()
