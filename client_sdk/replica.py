@@ -571,7 +571,14 @@ class Replica:
         told = []
         for local in now_known:
             previous = known.get(local.journal_id)
-            if previous is None or local.owner_id == me:
+            if previous is None:
+                continue
+            if local.owner_id == me:  # this account's own journal, no longer listed (F1)
+                if local.role == REVOKED and previous.role != REVOKED:
+                    gone = departures.Departure(
+                        "", local.name, local.journal_id.hex(), departures.GONE, now
+                    )
+                    told.append(gone)
                 continue
             if previous.role not in keys.ROLES:
                 back = self._served_again(local, terms_before.get(local.journal_id), now)
@@ -2220,6 +2227,10 @@ class Replica:
     ) -> None:
         """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
+        Journals this device holds read-only are skipped, except this account's own that
+        the server stopped listing (told once as a departure, departures.GONE): there this
+        device's own counters are still checked, so a record the server acknowledged to it
+        and never served back is reported withheld at every sync (rev-complete F1).
         In the journals `behind` (the server stopped before their head) only the counters
         below the highest one received of each device: a later record of that device
         arrived, so they were dropped, or the cover that accounts for them is held back.
@@ -2252,11 +2263,14 @@ class Replica:
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
             return
-        journals = {
-            j.journal_id: j for j in await self.store.journals(as_of=version) if j.role != REVOKED
-        }
-        erased: dict[bytes, bool] = {}
         me = self.profile.account_id
+        journals = {  # and this account's own journals no longer listed (rev-complete F1)
+            j.journal_id: j
+            for j in await self.store.journals(as_of=version)
+            if j.role != REVOKED or j.owner_id == me
+        }
+        mine = (me, self.profile.device_id)
+        erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
         excused = await self.store.excused_counters()
         newly_erased: list[counting.Gap] = []
@@ -2272,6 +2286,8 @@ class Replica:
             )
             state = self.chains.state(journal_id)
             for found in known.gaps(complete=journal_id not in behind):
+                if journal.role == REVOKED and (found.author, found.device) != mine:
+                    continue  # only what the server acknowledged to this device is known
                 gap = past_write_limit(found, state, journal.owner_id)
                 if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue

@@ -40,7 +40,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client, SyncReport, wire
+from client_sdk import INSECURE_TEST_COST, Client, SyncReport, departures, wire
+from client_sdk.errors import WithheldRecordsError
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -167,12 +168,6 @@ async def bodies(client: Client) -> list[str]:
     return sorted(entry.body for entry in await client.entries.list())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-complete F1: an owned journal the server stops listing becomes a read-only "
-    "copy with nothing in the sync report, and the withholding check skips it: the other "
-    "device's acknowledged records never arrive, silently",
-)
 async def test_rc_f1_an_owned_journal_left_out_of_the_list_stops_syncing_without_a_word(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -187,20 +182,20 @@ async def test_rc_f1_an_owned_journal_left_out_of_the_list_stops_syncing_without
         await laptop.sync(strict=True)  # stored and acknowledged by the server
 
         unlist(hostile, journal)
-        report = await phone.sync(strict=True)  # no WithheldRecordsError
+        report = await phone.sync(strict=True)  # nothing of the phone's own is missing
         again = await phone.sync(strict=True)
         assert await bodies(phone) == ["one"]  # "two" never arrives
-        # The bug: the owner's device lost the journal's later records and says nothing.
-        assert told(report, True) or told(again, True), "the phone was told nothing"
+        # Fixed: the phone says so, once (the server's word: deleted on another device, or
+        # withheld; not signed, so it cannot tell which).
+        assert [(d.journal, d.reason, d.owner) for d in report.departures] == [
+            ("Personal", departures.GONE, "")
+        ]
+        assert "no longer on the server" in str(report.departures[0])
+        assert again.departures == []  # told once
     finally:
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-complete F1 (own writes): a record the server acknowledged, then dropped "
-    "together with the journal's listing, is never reported missing by its writer",
-)
 async def test_rc_f1_an_acknowledged_own_record_dropped_with_its_journal_unlisted_is_never_missed(
     hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -212,20 +207,62 @@ async def test_rc_f1_an_acknowledged_own_record_dropped_with_its_journal_unliste
         await phone.entries.write(None, "written on the phone")
         known = set(record_ids(live_server, journal))
         unlist(hostile, journal)
-        report = await phone.sync(strict=True)  # the push is acknowledged, then unlisted
+        report = await phone.sync()  # the push is acknowledged, then unlisted
         assert report.pushed == 1
         mine = set(record_ids(live_server, journal)) - known
         assert len(mine) == 1
         # ... and the server drops what it acknowledged.
         with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
             db.execute("DELETE FROM records WHERE record_id = ?", (mine.pop(),))
-        again = await phone.sync(strict=True)
+        again = await phone.sync()
         assert (await laptop.sync(strict=True)).withheld == []  # nothing claims it there
         assert await bodies(laptop) == []
-        # The bug: the writer's own acknowledged record is gone and it is never told.
-        assert told(report, True) or told(again, True), "the phone was told nothing"
+        # Fixed: told once that the journal is gone from the list, and the phone's own
+        # acknowledged record, never served back, is withheld at every sync.
+        assert [d.reason for d in report.departures] == [departures.GONE]
+        assert again.departures == []
+        phone_key = (phone.profile.account_id, phone.profile.device_id)
+        for said in (report, again):
+            assert [(g.journal_id, g.author, g.device) for g in said.withheld] == [
+                (journal, *phone_key)
+            ]
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
     finally:
         await phone.close()
+
+
+async def test_rc_f1_a_journal_deleted_on_another_owner_device_is_told_once(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The honest case of F1: deleted on the laptop, the journal leaves the phone's list. The
+    phone cannot tell a deletion (not signed) from withholding: it says both, once, keeps a
+    read-only copy, and finds nothing of its own missing (its records came back)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.journals.create("Work")
+    await laptop.entries.write("Work", "from the laptop")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    await phone.entries.write("Work", "from the phone")
+    await phone.sync(strict=True)
+    await laptop.journals.delete("Work")
+
+    report = await phone.sync(strict=True)
+    assert [(d.journal, d.reason, d.member, d.owner) for d in report.departures] == [
+        ("Work", departures.GONE, "", "")
+    ]
+    assert str(report.departures[0]).startswith("Work is no longer on the server (")
+    assert "deleted on another of your devices, or the server is withholding it" in str(
+        report.departures[0]
+    )
+    assert [line for line in report.lines() if "Work" in line] == [
+        f"Notice: {report.departures[0].describe()}."
+    ]
+    again = await phone.sync(strict=True)
+    assert (again.departures, again.withheld) == ([], [])  # told once
+    [work] = [j for j in await phone.journals.list() if j.name == "Work"]
+    assert work.share_ended  # the read-only copy stays
 
 
 @pytest.mark.xfail(
