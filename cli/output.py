@@ -767,6 +767,16 @@ def departure_lines(report: SyncReport) -> list[str]:
     (departures.py)."""
     lines = []
     for d in report.departures:
+        if d.reason == departures.GONE:  # an own journal no longer listed (rev-complete F1)
+            name = shlex.quote(d.journal)
+            lines.append(
+                f"Notice: {d.journal} is no longer on the server ({departure_time(d.at)}): it "
+                "was deleted on another of your devices, or the server is withholding it. What "
+                "this device holds of it stays here, read-only. If you deleted it, remove that "
+                f"copy with `tj journal delete {name}` (keep what you need first: `tj export "
+                "--out DIR`); if you did not, the server is withholding it: keep the copy."
+            )
+            continue
         if d.reason == departures.EXPIRED and not d.owner:
             # A whole journal's: --full, since a copy of some of its fields kept for them
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)

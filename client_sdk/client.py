@@ -1352,6 +1352,12 @@ class Client:
                 kept = "1 change is" if waiting == 1 else f"{waiting} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
             raise
+        else:
+            erasures = self.replica.unconfirmed_erasures()
+            if erasures:  # members the server says were erased: off the chain first (F5)
+                with contextlib.suppress(NetworkError, ConflictError):  # else withheld
+                    await self.sharing.drop_departed(erasures)
+                await self.replica.settle_erasures(report)
         finally:
             self.transport.retry = saved
         if report.arrivals:  # nothing arrived: nothing to settle, nothing read (issue 10)

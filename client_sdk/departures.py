@@ -127,6 +127,15 @@ UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
 owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
+GONE = "no longer on the server"
+"""Told to the owner's devices: a journal of this account that the server stopped listing
+(its read-only copy stays on this device: Replica.refresh_journals). It was deleted on
+another of this account's devices, or the server is withholding it: a deletion is not
+signed, so the device cannot tell which (protocol.md "Withholding", rev-complete F1). The
+server's word, told once per disappearance (a journal listed again and then left out again
+is told again), `member` "" and `owner` "". This device's own records that the server
+acknowledged there and never served back are reported as withheld at every sync as long as
+the copy is kept (`SyncReport.withheld`)."""
 GIVEN = (CHANGED, RENEWED, SHARED)
 """Reasons told to the owner's other devices (`owner` "") of a share given, renewed or
 given new terms: told only while the verified chain still lists the member (one ended
@@ -272,6 +281,12 @@ class Departure:
         with them, the sentence says what ends that too, in `ends_copy`'s words when given
         (the CLI: "`tj unshare Personal drsmith`"), else in no app's (NU27 C9)."""
         clock = clock or _utc
+        if self.reason == GONE:
+            return (
+                f"{self.journal} is no longer on the server ({clock(self.at)}): it was deleted "
+                "on another of your devices, or the server is withholding it; what this device "
+                "holds of it stays here, read-only"
+            )
         if self.reason in (NARROWED, CHANGED):
             return self._terms_text(clock, ends or clock)
         if self.reason in (RENEWED, SHARED) and not self.owner:

@@ -177,6 +177,10 @@ class Replica:
         self._pull_wrote = False
         """Whether this sync's pull wrote a change (`_restore_kept`, `_keep_one_twin`): pushed
         at once, in the same sync."""
+        self._unconfirmed: dict[tuple[bytes, bytes, bytes], counting.Gap] = {}
+        """(journal, author, device) -> a gap of a current member whose account the server
+        says was erased, found by this sync's withholding check: decided after the pull
+        (`settle_erasures`), never excused before."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -573,7 +577,14 @@ class Replica:
         told = []
         for local in now_known:
             previous = known.get(local.journal_id)
-            if previous is None or local.owner_id == me:
+            if previous is None:
+                continue
+            if local.owner_id == me:  # this account's own journal, no longer listed (F1)
+                if local.role == REVOKED and previous.role != REVOKED:
+                    gone = departures.Departure(
+                        "", local.name, local.journal_id.hex(), departures.GONE, now
+                    )
+                    told.append(gone)
                 continue
             if previous.role not in keys.ROLES:
                 back = self._served_again(local, terms_before.get(local.journal_id), now)
@@ -1355,6 +1366,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
+        self._unconfirmed = {}
         self._conflicts, self._pull_wrote = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
@@ -2235,6 +2247,10 @@ class Replica:
     ) -> None:
         """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
+        Journals this device holds read-only are skipped, except this account's own that
+        the server stopped listing (told once as a departure, departures.GONE): there this
+        device's own counters are still checked, so a record the server acknowledged to it
+        and never served back is reported withheld at every sync (rev-complete F1).
         In the journals `behind` (the server stopped before their head) only the counters
         below the highest one received of each device: a later record of that device
         arrived, so they were dropped, or the cover that accounts for them is held back.
@@ -2250,7 +2266,13 @@ class Replica:
         Gaps of an author other than the journal's owner and this account, whose account the
         server says no longer exists, went with that account's erasure: they are reported
         once in `report.erased` (so a server faking an erasure is not silent) and then
-        accepted.
+        excused: kept apart (`Store.excused_counters`), read by this check alone, never
+        `received`, so no seen vector, cover or share boundary this device signs accounts
+        for them (rev-complete F5). Never for an account the journal's verified chain lists
+        as a current member: on the owner's devices such a gap waits for the end of the sync
+        (`unconfirmed_erasures`), which first takes members the server no longer serves off
+        the chain (a signed removal, told as a departure) and then excuses only the gaps of
+        those no longer listed (`settle_erasures`); anywhere else it is withheld.
 
         The check reads the store only: when the store has not changed since a full check
         (nothing `behind`) that found no gap (same `Store.version`), it finds none again,
@@ -2261,42 +2283,88 @@ class Replica:
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
             return
-        journals = {
-            j.journal_id: j for j in await self.store.journals(as_of=version) if j.role != REVOKED
-        }
-        erased: dict[bytes, bool] = {}
         me = self.profile.account_id
+        journals = {  # and this account's own journals no longer listed (rev-complete F1)
+            j.journal_id: j
+            for j in await self.store.journals(as_of=version)
+            if j.role != REVOKED or j.owner_id == me
+        }
+        mine = (me, self.profile.device_id)
+        erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
+        excused = await self.store.excused_counters()
+        newly_erased: list[counting.Gap] = []
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
             if journal is None:
                 continue
             known = counting.JournalCounters(journal_id, devices)
+            # What an erasure excused: for this check alone (never stored as received).
+            known.cover(
+                counting.Cover(a, d, tuple(ranges))
+                for (a, d), ranges in excused.get(journal_id, {}).items()
+            )
             state = self.chains.state(journal_id)
             for found in known.gaps(complete=journal_id not in behind):
+                if journal.role == REVOKED and (found.author, found.device) != mine:
+                    continue  # only what the server acknowledged to this device is known
                 gap = past_write_limit(found, state, journal.owner_id)
                 if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue
                 if gap.author in (journal.owner_id, self.profile.account_id):
                     report.withheld.append(gap)
+                elif state is not None and state.member_by_account(gap.author) is not None:
+                    # A current member by the owner-signed chain: the server's "no such
+                    # account" alone excuses nothing (rev-complete F5).
+                    if journal.owner_id == me and await self._erased(gap.author, erased):
+                        self._unconfirmed[(gap.journal_id, gap.author, gap.device)] = gap
+                    else:
+                        report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):
-                    report.erased.append(gap)
-                    self._erased_names(report, journal, gap.author, state)
+                    newly_erased.append(gap)
                 else:
                     report.withheld.append(gap)
-        if not report.erased:
-            if len(report.withheld) == withheld_before and not behind:
+        if not newly_erased:
+            if len(report.withheld) == withheld_before and not behind and not self._unconfirmed:
                 self._no_gaps_at = version
             return
+        await self._excuse(report, newly_erased)
+
+    async def _excuse(self, report: sync_plan.SyncReport, gaps: list[counting.Gap]) -> None:
+        """Report `gaps` once in `report.erased` (named: `_erased_names`) and keep their
+        counters excused (`Store.excused_counters`), apart from what this device received."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
         async with self.store.transaction() as tx:
-            for gap in report.erased:
-                known = counting.JournalCounters(
-                    gap.journal_id, await tx.journal_counters(gap.journal_id)
-                )
-                known.cover([counting.Cover(gap.author, gap.device, gap.missing)])
-                await tx.put_journal_counters(
-                    gap.journal_id, {k: known.devices[k] for k in known.changed}
-                )
+            for gap in gaps:
+                report.erased.append(gap)
+                journal = journals.get(gap.journal_id)
+                if journal is not None:
+                    state = self.chains.state(gap.journal_id)
+                    self._erased_names(report, journal, gap.author, state)
+                await tx.excuse_counters(gap.journal_id, gap.author, gap.device, gap.missing)
+
+    def unconfirmed_erasures(self) -> set[bytes]:
+        """The owned journals where this sync's withholding check found records missing of a
+        current member whose account the server says was erased (`_check_withheld`): the
+        caller takes the members the server no longer serves off their chains
+        (Sharing.drop_departed), then calls `settle_erasures`."""
+        return {journal_id for journal_id, _, _ in self._unconfirmed}
+
+    async def settle_erasures(self, report: sync_plan.SyncReport) -> None:
+        """Decide the gaps `unconfirmed_erasures` named, on the verified chain as it is now:
+        those of an account it no longer lists as a current member are excused as erased
+        (reported once in `report.erased`), the others are withheld (the server says the
+        account is gone, yet the owner-signed chain still lists it: nothing excuses them)."""
+        unconfirmed, self._unconfirmed = list(self._unconfirmed.values()), {}
+        gone: list[counting.Gap] = []
+        for gap in unconfirmed:
+            state = self.chains.state(gap.journal_id)
+            if state is not None and state.member_by_account(gap.author) is None:
+                gone.append(gap)
+            elif gap not in report.withheld:
+                report.withheld.append(gap)
+        if gone:
+            await self._excuse(report, gone)
 
     def _erased_names(
         self,

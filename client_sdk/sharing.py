@@ -2039,6 +2039,13 @@ class Sharing:
             if d.reason in said or d.journal_id not in (received if d.owner else owned)
         ]
 
+    async def drop_departed(self, journal_ids: set[bytes]) -> None:
+        """`_drop_departed` for these owned journals: before a sync excuses the records of a
+        current member whose account the server says was erased, that member is taken off
+        the chain if the server no longer serves them (Replica.settle_erasures). Raises
+        NetworkError or ConflictError when it cannot ask or sign."""
+        await self._drop_departed(journal_ids)
+
     async def _drop_departed(self, only: set[bytes] | None) -> None:
         """Remove from the chains of owned journals (those of `only`, or all) the members the
         server no longer serves, with a signed `removed` entry and a new key epoch: removing

@@ -27,7 +27,11 @@ from client_sdk.withholding import (
     DeviceCounters,
     JournalCounters,
     Key,
+    Range,
+    add_range,
     decode_covers,
+    decode_ranges,
+    encode_ranges,
     merge_covers,
 )
 
@@ -103,6 +107,10 @@ CREATE TABLE IF NOT EXISTS device_counters (
     received BLOB NOT NULL, claimed INTEGER NOT NULL, claimed_by BLOB NOT NULL,
     PRIMARY KEY (journal_id, author, device)
 );
+CREATE TABLE IF NOT EXISTS excused_counters (
+    journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL, excused BLOB NOT NULL,
+    PRIMARY KEY (journal_id, author, device)
+);
 CREATE TABLE IF NOT EXISTS member_claims (
     journal_id BLOB NOT NULL, member BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
     counter INTEGER NOT NULL, PRIMARY KEY (journal_id, member, author, device)
@@ -142,7 +150,7 @@ CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 
 WATCHED = {
     "journals": ("journals",),
-    "counting": ("withdrawn", "device_counters"),
+    "counting": ("withdrawn", "device_counters", "excused_counters"),
     "settings": ("settings",),
     "waiting": ("outbox", "pending_journals", "withdrawn"),
     "peers": ("peers",),
@@ -1242,6 +1250,20 @@ class Store:
             )
         return found
 
+    async def excused_counters(self) -> dict[bytes, dict[Key, list[Range]]]:
+        """Per journal, the counters of each author device that this device excused because
+        the server said their author's account was erased (`Transaction.excuse_counters`):
+        read by this device's own withholding check alone, never part of `device_counters`'
+        `received`, so nothing this device signs (a seen vector, a cover, a share's
+        boundary) ever accounts for them (rev-complete F5)."""
+        rows = await self._all("SELECT journal_id, author, device, excused FROM excused_counters")
+        found: dict[bytes, dict[Key, list[Range]]] = {}
+        for r in rows:
+            found.setdefault(bytes(r[0]), {})[(bytes(r[1]), bytes(r[2]))] = decode_ranges(
+                bytes(r[3])
+            )
+        return found
+
     async def superseded(self, doc_id: bytes, limit: int) -> list[tuple[bytes, tuple[Cover, ...]]]:
         """The acknowledged records of a document, oldest first, each with what it accounts
         for: its own counter and the covers it carries (what a snapshot of them must cover)."""
@@ -1869,6 +1891,24 @@ class Transaction:
             ],
         )
 
+    async def excuse_counters(
+        self, journal_id: bytes, author: bytes, device: bytes, ranges: Iterable[Range]
+    ) -> None:
+        """Add `ranges` of (author, device) to the counters excused in the journal because
+        the server said the author's account was erased (`Store.excused_counters`)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT excused FROM excused_counters WHERE journal_id = ? AND author = ? "
+            "AND device = ?",
+            (journal_id, author, device),
+        )
+        excused = decode_ranges(bytes(rows[0][0])) if rows else []
+        for lo, hi in ranges:
+            add_range(excused, lo, hi)
+        await self._db.execute(
+            "INSERT OR REPLACE INTO excused_counters VALUES (?, ?, ?, ?)",
+            (journal_id, author, device, encode_ranges(excused)),
+        )
+
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
         await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
 
@@ -2020,6 +2060,7 @@ class Transaction:
             "problems",
             "withdrawn",
             "device_counters",
+            "excused_counters",
             "member_claims",
             "record_covers",
             "offered",

@@ -17,7 +17,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, crypto, records, wire
+from client_sdk import (
+    INSECURE_TEST_COST,
+    Client,
+    WithheldRecordsError,
+    crypto,
+    departures,
+    records,
+    wire,
+)
 from client_sdk.withholding import Cover, Gap
 from tests.client.sharing_support import rows, server_db, share_with
 from tests.client.test_hostile_server import HostileServer
@@ -477,6 +485,32 @@ async def test_notes_of_an_erased_therapist_are_reported_once_as_erased_not_with
     assert (await laptop.sync(strict=True)).erased == []  # the laptop holds the notes
 
 
+async def test_an_erased_members_notes_are_excused_after_it_is_off_the_chain_and_kept_apart(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """An honest erasure of a current member (rev-complete F5): the owner's device first
+    takes the member the server no longer serves off the chain (a signed removal, told once
+    as a departure), then excuses the gaps, told once as erased; the excused counters are
+    kept apart from what the device received (never signed by it afterwards)."""
+    laptop, tom, journal = await annotated_then_claimed(signup)
+    tom_key = (tom.profile.account_id, tom.profile.device_id)
+    await tom.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    phone = await login("ana")
+    report = await phone.sync(strict=True)
+    assert [(g.journal_id, g.author, g.device, g.missing) for g in report.erased] == [
+        (journal, *tom_key, ((1, 2),))
+    ]
+    assert [(d.member, d.reason) for d in report.departures] == [("tom", departures.ERASED)]
+    state = phone.replica.chains.state(journal)
+    assert state is not None and state.member_by_account(tom.profile.account_id) is None
+    again = await phone.sync(strict=True)
+    assert (again.erased, again.withheld, again.departures) == ([], [], [])  # told once
+    received = (await phone.store.device_counters())[journal]
+    assert tom_key not in received or received[tom_key].received == []  # kept apart
+    assert (await phone.store.excused_counters())[journal] == {tom_key: [(1, 2)]}
+
+
 async def test_a_faked_erasure_is_reported_not_silent(
     signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -495,9 +529,12 @@ async def test_a_faked_erasure_is_reported_not_silent(
         minimum_cost=INSECURE_TEST_COST,
     )
     try:
-        report = await phone.sync()  # the lie is believed, but said out loud
-        assert report.withheld == [] and [g.author for g in report.erased] == [tom_id]
-        assert report.erased[0].missing == ((1, 2),)
+        report = await phone.sync()
+        # tom is a current member by the owner-signed chain (and the server still serves his
+        # share): its "no such account" excuses nothing, the notes are withheld (rev-complete
+        # F5; before, the lie was believed and told once as an erasure)
+        assert report.erased == [] and [g.author for g in report.withheld] == [tom_id]
+        assert report.withheld[0].missing == ((1, 2),)
     finally:
         await phone.close()
     desktop = await Client.login(

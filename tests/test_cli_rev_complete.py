@@ -1,0 +1,36 @@
+"""rev-complete F1 through the CLI: `tj sync` tells, once, that one of this account's own
+journals is no longer on the server (deleted on another device, or withheld: a deletion is
+not signed, so the device cannot tell which), and what to do. Real server on loopback, real
+crypto, CliRunner."""
+
+from __future__ import annotations
+
+from tests.test_cli import Device, laptop, phone
+
+__all__ = ["laptop", "phone"]  # fixtures
+
+
+async def test_tj_sync_tells_once_that_an_own_journal_is_no_longer_on_the_server(
+    laptop: Device, phone: Device
+) -> None:
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Flying again.")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Dreams", "--yes")
+
+    result = await phone.ok("sync")
+    told = " ".join(result.stderr.split())  # a message wraps on a narrow terminal
+    assert "Notice: Dreams is no longer on the server (" in told, result.stderr
+    assert (
+        "it was deleted on another of your devices, or the server is withholding it. What this "
+        "device holds of it stays here, read-only. If you deleted it, remove that copy with "
+        "`tj journal delete Dreams`"
+    ) in told
+    assert "share change" in result.stdout  # the summary points at it
+    assert "Traceback" not in result.stderr
+    report = await phone.json("sync")
+    assert report["departures"] == [] and report["withheld"] == []  # told once
+    assert "Dreams" not in (await phone.ok("sync")).stderr
+
+    await phone.ok("journal", "delete", "Dreams", "--yes")  # the copy goes, as told
+    assert "Dreams" not in [j["name"] for j in await phone.json("journal", "list")]
