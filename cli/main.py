@@ -118,14 +118,14 @@ class Home:
             return self.password(prompt)
         return secret_prompt(prompt, instead=PASSWORD_INSTEAD, confirm=True)
 
-    def new_password(self, prompt: str, user_inputs: list[str]) -> str:
+    def new_password(self, prompt: str, user_inputs: list[str], instead: str | None = None) -> str:
         """A password being chosen (signup, recovery): from --password-file, else
         $TJ_PASSWORD (the SDK checks those: a refused one is one `Error:` line), else typed
         twice after the rule is stated, and asked again until the rule takes it
         (`prompt_new_password`)."""
         if self.password_file is not None or "TJ_PASSWORD" in os.environ:
             return self.password(prompt)
-        return prompt_new_password(prompt, PASSWORD_INSTEAD, user_inputs)
+        return prompt_new_password(prompt, instead or PASSWORD_INSTEAD, user_inputs)
 
     def run(
         self,
@@ -207,6 +207,7 @@ class Home:
 pass_home = click.make_pass_decorator(Home)
 
 PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
+NEW_PASSWORD_INSTEAD = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
 
 
 def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
@@ -440,6 +441,24 @@ class TJGroup(click.Group):
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON with stable keys instead of text."
 )
+
+
+def take_password_file(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
+    """`--password-file` given after the command: the command's Home reads it (NU31 F5)."""
+    home = ctx.find_object(Home)
+    if value is not None and home is not None:
+        ctx.obj = replace(home, password_file=value)
+
+
+password_file_option = click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    expose_value=False,
+    callback=take_password_file,
+    help="Read the password from the first line of FILE (else $TJ_PASSWORD, else a prompt); "
+    "also taken before the command, as `tj --password-file FILE ...`.",
+)
+"""`--password-file` on a command that reads a password: the same as tj's own option."""
 device_option = click.option(
     "--device-name",
     metavar="NAME",
@@ -544,6 +563,7 @@ def main() -> None:
 @click.argument("username")
 @device_option
 @json_option
+@password_file_option
 @pass_home
 def signup(home: Home, url: str, username: str, device_name: str | None, as_json: bool) -> None:
     """Create an account on the server at URL; sign this device in.
@@ -706,6 +726,7 @@ async def new_account(client: Client) -> dict[str, Any]:
 @click.argument("url")
 @click.argument("username")
 @device_option
+@password_file_option
 @pass_home
 def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     """Sign this device in to an existing account.
@@ -857,9 +878,21 @@ SIGN_OUT_OTHERS = click.option(
 @click.argument("username")
 @device_option
 @SIGN_OUT_OTHERS
+@click.option(
+    "--new-password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else --password-file or "
+    "$TJ_PASSWORD, else a prompt).",
+)
+@password_file_option
 @pass_home
 def recover(
-    home: Home, url: str, username: str, device_name: str | None, sign_out_others: bool | None
+    home: Home,
+    url: str,
+    username: str,
+    device_name: str | None,
+    sign_out_others: bool | None,
+    new_password_file: Path | None,
 ) -> None:
     """Get back in with the recovery key, choose a new password, get a new recovery key.
 
@@ -868,6 +901,10 @@ def recover(
     old one, and any copy of it, no longer works). Your other devices stay signed in unless
     you sign them out (you are asked, or pass --sign-out-others): do, if one may be in
     someone else's hands.
+
+    The new password comes from --new-password-file or $TJ_NEW_PASSWORD (as for `tj
+    password change`), else from --password-file or $TJ_PASSWORD, else a prompt (typed
+    twice).
 
     \b
     Example:
@@ -881,7 +918,11 @@ def recover(
         "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
     )
     parse_recovery_key(recovery_key)  # a typo is said before the new password is asked
-    password = home.new_password("New password", known_words(username, device_name))
+    words = known_words(username, device_name)
+    if new_password_file is not None or "TJ_NEW_PASSWORD" in os.environ:  # NU31 F4
+        password = new_password(new_password_file, words)
+    else:
+        password = home.new_password("New password", words, NEW_PASSWORD_INSTEAD)
     opener = partial(
         Client.recover,
         url,
@@ -938,6 +979,7 @@ def recovery_key() -> None:
 
 @recovery_key.command("new")
 @SIGN_OUT_OTHERS
+@password_file_option
 @pass_home
 def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
     """Make a new recovery key and retire the current one (needs the server).
@@ -1058,6 +1100,7 @@ def password() -> None:
     help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else a prompt).",
 )
 @SIGN_OUT_OTHERS
+@password_file_option
 @pass_home
 def password_change(
     home: Home, new_password_file: Path | None, sign_out_others: bool | None
@@ -1153,8 +1196,7 @@ def new_password(path: Path | None, user_inputs: list[str]) -> str:
         return read_secret_file(path)
     if "TJ_NEW_PASSWORD" in os.environ:
         return os.environ["TJ_NEW_PASSWORD"]
-    instead = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
-    return prompt_new_password("New password", instead, user_inputs)
+    return prompt_new_password("New password", NEW_PASSWORD_INSTEAD, user_inputs)
 
 
 @cli.command()
