@@ -190,7 +190,7 @@ class Home:
                     "without an answer; Ctrl-C stops)..."
                 )
 
-        on_terminal = sys.stderr.isatty()
+        on_terminal = stderr_is_terminal()
         wait = AnswerWait(
             no_answer_s=self.server_wait,
             notice_s=WAIT_NOTICE_S if on_terminal else None,
@@ -202,6 +202,11 @@ class Home:
                 return await work(client)
             finally:
                 await client.close()
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal: someone watches it (a waiting notice is for them)."""
+    return sys.stderr.isatty()
 
 
 pass_home = click.make_pass_decorator(Home)

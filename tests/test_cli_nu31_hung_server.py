@@ -81,6 +81,9 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
 
     stop(server, signal.SIGSTOP)
     monkeypatch.setattr("cli.main.QUICK_SYNC_S", WAIT)  # the commands' quick syncs too
+    # As on a terminal: each command says once that it waits (after 0.5 s here, 5 s for real).
+    monkeypatch.setattr("cli.main.stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("cli.main.WAIT_NOTICE_S", 0.5)
     try:
         written, _ = await timed(laptop, "write", "while it hangs")
         succeeded(written)  # saved locally: dropped by the logout below, as agreed
@@ -93,9 +96,10 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
             ["sync"],
         ):
             result, took = await timed(laptop, *command)
-            print(command, f"{took:.1f} s")
             no_answer_line(result, server.url)
             assert took < BOUND, (command, took)
+            waiting = f"Waiting for the server at {server.url} to answer (tj gives up after 2 s"
+            assert result.stderr.count(waiting) == 1, result.stderr
 
         logged_out, took = await timed(laptop, "logout", "--yes")
         assert took < BOUND, took
