@@ -21,7 +21,8 @@ NEW = "lilac pumpkin sextant harbor"
 
 
 async def test_edit_without_a_terminal_refuses_and_never_starts_the_editor(
-    laptop: Device, tmp_path: Path
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     entry_id = (await laptop.ok("write", "Kept as it is.")).stdout.strip()
     started = tmp_path / "editor-started"
@@ -38,7 +39,9 @@ async def test_edit_without_a_terminal_refuses_and_never_starts_the_editor(
 
 
 async def test_recover_takes_the_new_password_from_tj_new_password_as_password_change_does(
-    live_server: RunningServer, laptop: Device, tmp_path: Path
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     rescued = Device(tmp_path / "rescued", live_server.url)
     env: dict[str, str | None] = {
@@ -56,7 +59,9 @@ async def test_recover_takes_the_new_password_from_tj_new_password_as_password_c
 
 
 async def test_recover_still_takes_tj_password_and_a_new_password_file(
-    live_server: RunningServer, laptop: Device, tmp_path: Path
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     first = Device(tmp_path / "first", live_server.url)
     key = {"TJ_RECOVERY_KEY": laptop.signup["recovery_key"]}
@@ -81,7 +86,9 @@ async def test_recover_still_takes_tj_password_and_a_new_password_file(
 
 
 async def test_password_file_works_after_the_command_too(
-    live_server: RunningServer, laptop: Device, tmp_path: Path
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     current = tmp_path / "current.txt"
     current.write_text(PASSWORD + "\n")
@@ -112,7 +119,7 @@ async def test_password_file_works_after_the_command_too(
 
 
 async def test_reversed_since_and_until_is_a_usage_error_naming_both_options(
-    laptop: Device,
+    laptop: Device,  # noqa: F811
 ) -> None:
     reversed_days = await laptop.tj("list", "--since", "2026-12-10", "--until", "2026-12-01")
     assert reversed_days.exit_code == 2, reversed_days.output
@@ -125,7 +132,9 @@ async def test_reversed_since_and_until_is_a_usage_error_naming_both_options(
 
 
 async def test_account_delete_leaves_no_file_of_the_account_in_the_home(
-    live_server: RunningServer, laptop: Device, tmp_path: Path
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     ben = Device(tmp_path / "ben", live_server.url)
     await ben.ok("signup", live_server.url, "ben", "--device-name", "benlaptop")
