@@ -19,6 +19,7 @@ from cli import editor, output
 from cli.dates import DAY, MOMENT
 from cli.main import (
     Home,
+    ValueRefused,
     cli,
     emotion_option,
     found_after_sync,
@@ -347,6 +348,11 @@ def list_entries(
     """
     if show_all and limit is not None:
         raise click.UsageError("give --limit N or --all, not both")
+    if since is not None and until is not None and since > until:  # NU31 F9: a usage mistake
+        raise ValueRefused(
+            f"Invalid value for '--since': {since.isoformat()} is after --until "
+            f"{until.isoformat()} (--since is the first day listed, --until the last)."
+        )
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
     async def listing(
@@ -498,8 +504,9 @@ def edit(
 ) -> None:
     """Change an entry; fields not given stay as they are. Works offline.
 
-    Without any option, opens the text in $EDITOR; saving an unchanged or empty text
-    changes nothing. --tag adds tags and --untag removes them; --emotion replaces the
+    Without any option, opens the text in $EDITOR (on a terminal: without one, e.g. in a
+    script, it refuses and changes nothing); saving an unchanged or empty text changes
+    nothing. --tag adds tags and --untag removes them; --emotion replaces the
     emotions. Text written on two devices at once is merged. When two devices change the
     same field (title, mood, tags, emotions, date) while apart, one value is kept everywhere:
     the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
@@ -533,6 +540,12 @@ def edit(
         tags or untags or emotions
     )
     if others and append is None:
+        if not editor.stdin_is_terminal():  # NU31 F3: a script, cron job or pipe has no editor
+            raise click.UsageError(
+                "nothing to change: give what to change (--body TEXT, --append TEXT, --mood N, "
+                "--title, --tag, ...), or run `tj edit ID` on a terminal to edit the text in "
+                "$EDITOR; the entry was not changed"
+            )
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, username_of
+from cli.main import Home, cli, json_option, pass_home, password_file_option, username_of
 from client_sdk.errors import TJError
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ def account() -> None:
 @account.command("delete")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask to type the username (for scripts).")
 @json_option
+@password_file_option
 @pass_home
 def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     """Erase your account for good: journals, entries, goals, shares, devices, audit log.

@@ -56,6 +56,15 @@ held each request for the transport's 60 s (NU21 C9). Past this the sync is canc
 loses nothing and applies nothing by halves (the SDK's syncs are safe to cancel:
 tests/client/test_convergence.py), and the command goes on as offline. `tj sync` keeps the
 transport's limits."""
+SERVER_WAIT_S = 30.0
+"""The longest, in seconds, any request of a command waits without a byte from the server
+(`tj --server-wait`, $TJ_SERVER_WAIT; the SDK's transport.NO_ANSWER_S): to connect, for its
+reply to begin, and between two reads of it. A server that takes the connection but does not
+answer fails the command after that, once: such a request is not retried (transport.py). A
+transfer that goes on is not cut by it."""
+WAIT_NOTICE_S = 5.0
+"""After this many seconds without an answer, a command run on a terminal says on stderr
+that it is waiting for the server (once)."""
 NOT_DELIVERED_EXIT = 4
 """Exit status of a command that synced a change the server refused for good (set aside): it
 is kept on this device, not delivered. Set with `not_delivered()`; the command's output is
@@ -85,6 +94,7 @@ class Home:
     path: Path
     password_file: Path | None
     insecure_test_kdf: bool
+    server_wait: float = SERVER_WAIT_S
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
@@ -108,14 +118,14 @@ class Home:
             return self.password(prompt)
         return secret_prompt(prompt, instead=PASSWORD_INSTEAD, confirm=True)
 
-    def new_password(self, prompt: str, user_inputs: list[str]) -> str:
+    def new_password(self, prompt: str, user_inputs: list[str], instead: str | None = None) -> str:
         """A password being chosen (signup, recovery): from --password-file, else
         $TJ_PASSWORD (the SDK checks those: a refused one is one `Error:` line), else typed
         twice after the rule is stated, and asked again until the rule takes it
         (`prompt_new_password`)."""
         if self.password_file is not None or "TJ_PASSWORD" in os.environ:
             return self.password(prompt)
-        return prompt_new_password(prompt, PASSWORD_INSTEAD, user_inputs)
+        return prompt_new_password(prompt, instead or PASSWORD_INSTEAD, user_inputs)
 
     def run(
         self,
@@ -165,20 +175,44 @@ class Home:
         instead = "this profile is locked: set TJ_PASSPHRASE to its passphrase"
         return {"passphrase": secret_prompt("Passphrase", instead=instead)}
 
-    @staticmethod
     async def _session(
-        work: Callable[[Client], Awaitable[T]], opener: Callable[[], Awaitable[Client]]
+        self, work: Callable[[Client], Awaitable[T]], opener: Callable[[], Awaitable[Client]]
     ) -> T:
-        client = await opener()
-        try:
-            return await work(client)
-        finally:
-            await client.close()
+        from client_sdk.transport import AnswerWait, answer_wait
+
+        told: list[str] = []
+
+        def waiting(url: str, limit: float) -> None:
+            if not told:
+                told.append(url)
+                output.message(
+                    f"Waiting for the server at {url} to answer (tj gives up after {limit:g} s "
+                    "without an answer; Ctrl-C stops)..."
+                )
+
+        on_terminal = stderr_is_terminal()
+        wait = AnswerWait(
+            no_answer_s=self.server_wait,
+            notice_s=WAIT_NOTICE_S if on_terminal else None,
+            notice=waiting if on_terminal else None,
+        )
+        with answer_wait(wait):
+            client = await opener()
+            try:
+                return await work(client)
+            finally:
+                await client.close()
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal: someone watches it (a waiting notice is for them)."""
+    return sys.stderr.isatty()
 
 
 pass_home = click.make_pass_decorator(Home)
 
 PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
+NEW_PASSWORD_INSTEAD = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
 
 
 def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
@@ -237,6 +271,8 @@ HINTS = {
     "app update": "update the app on this device, then run `tj sync`",
     "items journal": "share an entry with someone: `tj share-entry ENTRY_ID USERNAME`; a "
     "journal: `tj share JOURNAL USERNAME`",
+    "no answer": "nothing on this device was lost; try again once it answers (a hung server, "
+    "or a stalled network or proxy; `tj --server-wait SECONDS` waits longer)",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""
@@ -410,6 +446,24 @@ class TJGroup(click.Group):
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON with stable keys instead of text."
 )
+
+
+def take_password_file(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
+    """`--password-file` given after the command: the command's Home reads it (NU31 F5)."""
+    home = ctx.find_object(Home)
+    if value is not None and home is not None:
+        ctx.obj = replace(home, password_file=value)
+
+
+password_file_option = click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    expose_value=False,
+    callback=take_password_file,
+    help="Read the password from the first line of FILE (else $TJ_PASSWORD, else a prompt); "
+    "also taken before the command, as `tj --password-file FILE ...`.",
+)
+"""`--password-file` on a command that reads a password: the same as tj's own option."""
 device_option = click.option(
     "--device-name",
     metavar="NAME",
@@ -453,6 +507,16 @@ emotion_option = click.option(
     help="Read the password from the first line of FILE (else $TJ_PASSWORD, else a prompt).",
 )
 @click.option(
+    "--server-wait",
+    type=click.FloatRange(min=1, max=3600),
+    envvar="TJ_SERVER_WAIT",
+    default=SERVER_WAIT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on a server that sends nothing for this long (a hung server, a stalled "
+    "proxy): the command stops with one line, nothing lost [env: TJ_SERVER_WAIT].",
+)
+@click.option(
     "--insecure-test-kdf",
     is_flag=True,
     envvar="TJ_INSECURE_TEST_KDF",
@@ -471,6 +535,7 @@ def cli(
     ctx: click.Context,
     home: Path,
     password_file: Path | None,
+    server_wait: float,
     insecure_test_kdf: bool,
     verbose: bool,
 ) -> None:
@@ -485,7 +550,7 @@ def cli(
       tj list
       tj --home ~/phone-profile login https://journal.example.org ana
     """
-    ctx.obj = Home(home.expanduser(), password_file, insecure_test_kdf)
+    ctx.obj = Home(home.expanduser(), password_file, insecure_test_kdf, server_wait)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
@@ -503,6 +568,7 @@ def main() -> None:
 @click.argument("username")
 @device_option
 @json_option
+@password_file_option
 @pass_home
 def signup(home: Home, url: str, username: str, device_name: str | None, as_json: bool) -> None:
     """Create an account on the server at URL; sign this device in.
@@ -665,6 +731,7 @@ async def new_account(client: Client) -> dict[str, Any]:
 @click.argument("url")
 @click.argument("username")
 @device_option
+@password_file_option
 @pass_home
 def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     """Sign this device in to an existing account.
@@ -748,13 +815,15 @@ def logout(home: Home, yes: bool) -> None:
     """Sign this device out and delete its local data.
 
     Tries one last sync first; warns before dropping changes that never reached the server.
+    With --yes that sync is one quick try (at most 10 s), and telling the server takes at
+    most 10 s more: a server that does not answer never holds a logout for longer.
 
     \b
     Example:
       tj logout
       tj logout --yes
     """
-    unsynced, refused = home.run(pending_after_sync)
+    unsynced, refused = home.run(partial(pending_after_sync, quick=yes))
     if unsynced and not yes:
         output.message(
             f"Changes to {output.plural(unsynced, 'item', 'items')} (entries, goals, notes...) "
@@ -767,7 +836,10 @@ def logout(home: Home, yes: bool) -> None:
                 "good: `tj set-aside list --json` exports those."
             )
         output.confirm("Log out anyway?", abort=True, err=True)
-    done = home.run(lambda client: client.logout())
+    # The local data goes either way, and a server not told is said below with what to do:
+    # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
+    told = replace(home, server_wait=min(home.server_wait, QUICK_SYNC_S))
+    done = told.run(lambda client: client.logout())
     if done.discarded:  # said with --yes too: it skips the question, never the notice
         output.message(
             f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
@@ -788,10 +860,12 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-async def pending_after_sync(client: Client) -> tuple[int, int]:
-    """What logging out would drop: (items with unsynced changes, changes set aside)."""
+async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[int, int]:
+    """What logging out would drop: (items with unsynced changes, changes set aside), after
+    one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
+    user already agreed to drop them (`tj logout --yes`)."""
     try:
-        output.tell_departures(await client.sync())
+        output.tell_departures(await (quick_sync(client) if quick else client.sync()))
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
     return await client.unsynced_changes(), len(await client.set_aside())
@@ -809,9 +883,21 @@ SIGN_OUT_OTHERS = click.option(
 @click.argument("username")
 @device_option
 @SIGN_OUT_OTHERS
+@click.option(
+    "--new-password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else --password-file or "
+    "$TJ_PASSWORD, else a prompt).",
+)
+@password_file_option
 @pass_home
 def recover(
-    home: Home, url: str, username: str, device_name: str | None, sign_out_others: bool | None
+    home: Home,
+    url: str,
+    username: str,
+    device_name: str | None,
+    sign_out_others: bool | None,
+    new_password_file: Path | None,
 ) -> None:
     """Get back in with the recovery key, choose a new password, get a new recovery key.
 
@@ -820,6 +906,10 @@ def recover(
     old one, and any copy of it, no longer works). Your other devices stay signed in unless
     you sign them out (you are asked, or pass --sign-out-others): do, if one may be in
     someone else's hands.
+
+    The new password comes from --new-password-file or $TJ_NEW_PASSWORD (as for `tj
+    password change`), else from --password-file or $TJ_PASSWORD, else a prompt (typed
+    twice).
 
     \b
     Example:
@@ -833,7 +923,11 @@ def recover(
         "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
     )
     parse_recovery_key(recovery_key)  # a typo is said before the new password is asked
-    password = home.new_password("New password", known_words(username, device_name))
+    words = known_words(username, device_name)
+    if new_password_file is not None or "TJ_NEW_PASSWORD" in os.environ:  # NU31 F4
+        password = new_password(new_password_file, words)
+    else:
+        password = home.new_password("New password", words, NEW_PASSWORD_INSTEAD)
     opener = partial(
         Client.recover,
         url,
@@ -890,6 +984,7 @@ def recovery_key() -> None:
 
 @recovery_key.command("new")
 @SIGN_OUT_OTHERS
+@password_file_option
 @pass_home
 def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
     """Make a new recovery key and retire the current one (needs the server).
@@ -1010,6 +1105,7 @@ def password() -> None:
     help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else a prompt).",
 )
 @SIGN_OUT_OTHERS
+@password_file_option
 @pass_home
 def password_change(
     home: Home, new_password_file: Path | None, sign_out_others: bool | None
@@ -1105,8 +1201,7 @@ def new_password(path: Path | None, user_inputs: list[str]) -> str:
         return read_secret_file(path)
     if "TJ_NEW_PASSWORD" in os.environ:
         return os.environ["TJ_NEW_PASSWORD"]
-    instead = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
-    return prompt_new_password("New password", instead, user_inputs)
+    return prompt_new_password("New password", NEW_PASSWORD_INSTEAD, user_inputs)
 
 
 @cli.command()

@@ -88,7 +88,7 @@ if TYPE_CHECKING:
         SyncReport,
     )
     from client_sdk.templates import Template, TemplateField
-    from client_sdk.transport import QUICK_TRY, RetryPolicy
+    from client_sdk.transport import QUICK_TRY, AnswerWait, RetryPolicy, answer_wait
     from client_sdk.undelivered import MemberReceipt, Recipient, Undelivered, recipients_by_member
     from client_sdk.upload_limit import UploadLimit
     from client_sdk.withholding import Gap
@@ -159,7 +159,7 @@ _EXPORTS = {
     "store": ("Problem",),
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
-    "transport": ("QUICK_TRY", "RetryPolicy"),
+    "transport": ("QUICK_TRY", "AnswerWait", "RetryPolicy", "answer_wait"),
     "undelivered": ("MemberReceipt", "Recipient", "Undelivered", "recipients_by_member"),
     "upload_limit": ("UploadLimit",),
     "withholding": ("Gap",),
@@ -259,6 +259,8 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RetryPolicy",
+    "AnswerWait",
+    "answer_wait",
     "Departure",
     "FieldWrite",
     "MergedText",

@@ -1277,8 +1277,10 @@ class Client:
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
-        then this device's profile and local data. Needs the password: the server requires a
-        challenge signed with the password's login key, not just this device's session.
+        then this device's profile and local data, with the login ticket and the kept device
+        name this home holds for it (tickets.py, devices.py). Needs the password: the server
+        requires a challenge signed with the password's login key, not just this device's
+        session.
         Journals others shared with you are not theirs to lose; your own are gone for good."""
         derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
         challenge, signature = await account.signed_challenge(
@@ -1292,6 +1294,12 @@ class Client:
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
+        from client_sdk.devices import forget_name_after_logout
+        from client_sdk.tickets import forget_ticket
+
+        # no login of this account follows: its ticket and kept device name go too (NU31 F11)
+        forget_ticket(self.home, self.transport.base_url, self.username)
+        forget_name_after_logout(self.home, self.transport.base_url, self.username)
 
     # --- sync ---------------------------------------------------------------------------------
 

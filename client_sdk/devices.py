@@ -251,6 +251,24 @@ def keep_name_after_logout(home: Path, server_url: str, username: str, name: str
         pass
 
 
+def forget_name_after_logout(home: Path, server_url: str, username: str) -> None:
+    """Drop the name kept for this account and server (the account was erased: no login of
+    it follows); the file goes with its last name. Raises nothing."""
+    names = _names_after_logout(home)
+    if names.pop(_name_key(server_url, username), None) is None and names:
+        return
+    from client_sdk.profile import write_private
+
+    path = home / NAMES_AFTER_LOGOUT_FILE
+    try:
+        if names:
+            write_private(path, json.dumps(names).encode())
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
     """The name `keep_name_after_logout` kept for this account and server, or None."""
     found = _names_after_logout(home).get(_name_key(server_url, username))

@@ -4,7 +4,8 @@ A server hands a device a login ticket with every session (`SessionReply.login_t
 device presents it at its next login for the same username, which the server then counts on
 the ticket instead of the username, so that someone else guessing that username's password
 cannot lock this device out. A ticket is not a credential (the password is still needed) and
-outlives a logout on purpose: that is when it is needed.
+outlives a logout on purpose: that is when it is needed. Erasing the account drops its ticket
+(`forget_ticket`): no login of it can follow.
 
 Stored in `<home>/login_tickets` (msgpack map, mode 0600): the key is a BLAKE2b hash of the
 server URL and the username, so the file does not name the account in clear.
@@ -63,3 +64,20 @@ def save_ticket(home: Path, server_url: str, username: str, ticket: bytes) -> No
     home.mkdir(parents=True, exist_ok=True)
     path = home / TICKETS_FILE
     write_private(path, msgpack.packb(kept, use_bin_type=True))
+
+
+def forget_ticket(home: Path, server_url: str, username: str) -> None:
+    """Drop the ticket kept for (server, username), after that account was erased; the file
+    goes with its last ticket (NU31 F11: "this device's data is deleted" left it behind).
+    Raises nothing: a leftover ticket is not worth failing an erasure for."""
+    tickets = _read(home)
+    if tickets.pop(_key(server_url, username), None) is None and tickets:
+        return
+    path = home / TICKETS_FILE
+    try:
+        if tickets:
+            write_private(path, msgpack.packb(tickets, use_bin_type=True))
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -1,6 +1,14 @@
 """HTTP transport: posts wire messages, maps HTTP failures to SDK errors, and retries the
 calls that are safe to repeat after a transient failure. No crypto here.
 
+A request waits at most `AnswerWait.no_answer_s` (NO_ANSWER_S, 30 s by default) without a
+byte from the server: to connect, for its reply to begin, and between two reads of the
+reply; a reply that keeps coming is never cut by that, only by the transport's total
+timeout (60 s a request). A server that takes the connection but does not answer (a hung
+process, a stalled proxy or captive portal) thus fails the request with NetworkError
+(subject NO_ANSWER) after that wait, and the request is not retried: repeating it to a
+server that does not answer only multiplies the wait, and the next sync tries again.
+
 Retries use tenacity (bounded attempts, exponential backoff with jitter, and at least the
 wait a server asks for in Retry-After). Only `RETRIED_PATHS` are retried: reads, and writes
 that are idempotent by record id, so repeating one after a lost reply changes nothing.
@@ -10,12 +18,15 @@ Logins, password changes, erasure, journal creation and shares are never repeate
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email.utils
 import io
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -83,8 +94,9 @@ class RetryPolicy:
     backoff), and are never shorter than the server's Retry-After. A
     Retry-After longer than `longest_wait` seconds is not waited for: the call fails at once
     and the caller (a later sync) tries again. `connect_timeout` bounds, in seconds, the wait
-    for a connection to the server (None: only the transport's total timeout, 60 s by
-    default), so that a quick try against an unreachable server fails fast.
+    for a connection to the server (None, and never more than: `AnswerWait.no_answer_s`,
+    30 s by default), so that a quick try against an unreachable server fails fast. A
+    request the server does not answer (subject NO_ANSWER) is never retried.
     """
 
     attempts: int = 4
@@ -109,6 +121,49 @@ class RetryPolicy:
         backoff = window(state)
         error = state.outcome.exception() if state.outcome else None
         return max(backoff, _retry_after(error) or 0.0)
+
+
+NO_ANSWER_S = 30.0
+"""Default of `AnswerWait.no_answer_s`: seconds a request waits without a byte from the
+server before it fails (see the module's docstring)."""
+NO_ANSWER = "no answer"
+"""`TJError.subject` of the NetworkError of a request the server did not answer within
+`AnswerWait.no_answer_s` (a connection not accepted, or a request taken and nothing sent
+back): not retried."""
+
+
+@dataclass(frozen=True)
+class AnswerWait:
+    """How long a request waits for a server that does not answer, and who hears of it.
+
+    `no_answer_s`: seconds without a byte from the server (to connect, for the reply to
+    begin, between two reads of it: aiohttp's sock_connect and sock_read) before the
+    request fails with NetworkError, subject NO_ANSWER, not retried. A reply that keeps
+    coming is not cut by it, only by the transport's total timeout.
+    `notice_s`, `notice`: when a request has waited `notice_s` seconds for its reply to
+    begin, `notice(base_url, no_answer_s)` is called, once for that request, on the event
+    loop (an app says "waiting for the server"); it must not raise. Set for a block of code
+    with `answer_wait()`: it applies to every Transport's requests made inside the block,
+    in the tasks it starts too (a context variable)."""
+
+    no_answer_s: float = NO_ANSWER_S
+    notice_s: float | None = None
+    notice: Callable[[str, float], None] | None = None
+
+
+DEFAULT_ANSWER_WAIT = AnswerWait()
+ANSWER_WAIT: ContextVar[AnswerWait] = ContextVar("tj_answer_wait", default=DEFAULT_ANSWER_WAIT)
+"""The AnswerWait in force (`answer_wait` sets it; frozen, so shared safely)."""
+
+
+@contextlib.contextmanager
+def answer_wait(wait: AnswerWait) -> Iterator[AnswerWait]:
+    """Apply `wait` to every request made in the block (and in the tasks it starts)."""
+    token = ANSWER_WAIT.set(wait)
+    try:
+        yield wait
+    finally:
+        ANSWER_WAIT.reset(token)
 
 
 def _retry_after(error: BaseException | None) -> float | None:
@@ -288,24 +343,54 @@ class Transport:
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + path
-        options: dict[str, Any] = {}
-        if self.retry.connect_timeout is not None:  # else the session's timeout
-            options["timeout"] = aiohttp.ClientTimeout(
-                total=self._timeout.total, sock_connect=self.retry.connect_timeout
+        wait = ANSWER_WAIT.get()
+        connect = wait.no_answer_s
+        if self.retry.connect_timeout is not None:
+            connect = min(connect, self.retry.connect_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=self._timeout.total, sock_connect=connect, sock_read=wait.no_answer_s
+        )
+        notice = None
+        if wait.notice is not None and wait.notice_s is not None:
+            notice = asyncio.get_running_loop().call_later(
+                wait.notice_s, wait.notice, self.base_url, wait.no_answer_s
             )
         try:
             async with self.session().post(
-                url, data=request_body(message), headers=headers, auto_decompress=False, **options
+                url,
+                data=request_body(message),
+                headers=headers,
+                auto_decompress=False,
+                timeout=timeout,
             ) as resp:
+                if notice is not None:
+                    notice.cancel()  # the reply has begun
                 raw = await read_bounded(resp, path)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+        except aiohttp.ServerTimeoutError as error:  # sock_connect or sock_read
+            connecting = isinstance(error, aiohttp.ConnectionTimeoutError)
+            what = (
+                f"it did not take the connection within {connect:g} s"
+                if connecting
+                else f"it took the request but sent nothing for {wait.no_answer_s:g} s"
+            )
+            failure = NetworkError(
+                f"cannot reach the server at {self.base_url}: {what}",
+                transient=False,  # repeated, it would only wait as long again
+                unsent=connecting,
+            )
+            failure.subject = NO_ANSWER
+            raise failure from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             # The aiohttp exception stays as __cause__ (for logs), out of the words.
             raise NetworkError(
                 f"cannot reach the server at {self.base_url}: {reason(error)}",
                 unsent=isinstance(error, aiohttp.ClientConnectorError),  # no connection made
             ) from error
+        finally:
+            if notice is not None:
+                notice.cancel()
         if status != 200:
             raise _error_from(status, raw, retry_after, path)
         try:

@@ -225,6 +225,7 @@ async def test_edit_without_options_opens_the_editor_on_the_current_text(
     laptop: Device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entry_id = (await laptop.json("write", "First line.\nSecond line."))["id"]
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)  # as typed (NU31 F3)
     opened = editing(monkeypatch, lambda text: text.replace("Second", "Better second"))
     await laptop.ok("edit", entry_id)
     assert opened and opened[0].startswith("First line.\nSecond line.\n")
