@@ -125,6 +125,7 @@ def table_text(table: Table, console: Console) -> str:
     if (
         not isinstance(table, FittedTable)
         or len(table.cells) <= QUICK_FROM
+        or table.row_count != len(table.cells)  # rows added since: rich knows them all
         or None in table.widths
         or table.heading is not None
     ):

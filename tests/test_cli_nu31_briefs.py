@@ -54,6 +54,18 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
     noted = await drsmith.tj("note", name, "hi")
     assert noted.exit_code != 0 and "is a pre-session brief ana shared with you" in noted.stderr
 
+    # the client naming her own brief's journal: said what it is, nothing written in it
+    own = name.removeprefix("ana/")
+    listed = await ana.tj("list", "--journal", own)
+    assert listed.exit_code != 0
+    assert said(listed.stderr) == (
+        f"Error: '{own}' is a pre-session brief you shared with drsmith, not a journal: "
+        "read it with `tj briefs` (`tj show ID` shows one)"
+    )
+    written = await ana.tj("write", "--journal", own, "into the brief")
+    assert written.exit_code != 0 and "is a pre-session brief you shared" in written.stderr
+    assert [b["journal"] for b in await ana.json("briefs")] == [own]
+
     # the SDK resolves the same way, so an app gets it too
     async with await Client.open(drsmith.home) as client:
         assert (await client.entries.list(journal="ana"))[0].journal == "ana/Personal"
