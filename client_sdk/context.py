@@ -166,10 +166,10 @@ class Context:
         if journals is None:
             journals = await self.store.journals()
         found = await self._named_journal(name_or_id, journals)
-        if refuse_brief and (
-            self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
-        ):
-            if found.journal_id in await self.brief_journals([found]):
+        if refuse_brief:
+            await self.replica.load_access()  # which journals are copies: from their chains
+            copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
+            if copy and found.journal_id in await self.brief_journals([found]):
                 raise InvalidInput(self._brief_words(found), subject=BRIEF_NOT_JOURNAL)
         return found
 
