@@ -147,9 +147,14 @@ def goal_checkin(
     def checkin(client: Client) -> Awaitable[Goal]:
         return client.goals.checkin(goal_id, progress=progress, note=note, at=at)
 
-    result = home.run(partial(then_sync, checkin))
-    print_goal(result, as_json)
-    checked = result[0]
+    result = home.run(partial(synced_goal, checkin))
+    print_goal(result[:2], as_json)
+    checked, _, arrived = result
+    if arrived:
+        output.message(
+            f"Note: {output.plural(arrived, 'check-in', 'check-ins')} on {checked.title!r} "
+            "from another device arrived in this sync (counted above)."
+        )
     if checked.done:
         output.message(f"Note: {checked.title!r} is already marked done; the check-in is kept.")
     elif checked.measure is not None and checked.progress > checked.measure.target:
@@ -370,6 +375,24 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
     output.data(goal_text(found))
     if found.checkins:
         output.print_table(checkins_table(found))
+
+
+async def synced_goal(
+    change: Callable[[Client], Awaitable[Goal]], client: Client
+) -> tuple[Goal, str, int]:
+    """`then_sync(change)`, with the goal read again after the sync, so that its progress
+    counts what the sync brought (NU31 #8: another device's check-in was left out of the
+    progress printed, then counted by `tj goal show`), and how many check-ins the sync
+    brought (said, since `tj sync` will then have nothing new to say of them)."""
+    from client_sdk.errors import NotFound
+
+    changed, note = await then_sync(change, client)
+    try:
+        after = await client.goals.get(changed.id)
+    except NotFound:  # deleted on another device meanwhile: what this device wrote
+        return changed, note, 0
+    mine = {c.id for c in changed.checkins}
+    return after, note, sum(1 for c in after.checkins if c.id not in mine)
 
 
 def print_goal(result: tuple[Goal, str], as_json: bool) -> None:

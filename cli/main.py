@@ -268,6 +268,7 @@ HINTS = {
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
+    "brief not journal": "read it with `tj briefs` (`tj show ID` shows one)",
     "app update": "update the app on this device, then run `tj sync`",
     "items journal": "share an entry with someone: `tj share-entry ENTRY_ID USERNAME`; a "
     "journal: `tj share JOURNAL USERNAME`",

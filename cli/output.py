@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted, table_text
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
@@ -147,7 +147,10 @@ def print_json(value: Any) -> None:
 
 
 def print_table(table: Table) -> None:
-    Console(file=sys.stdout, soft_wrap=False).print(table)
+    """The table as rich prints it (`tables.table_text`: quicker for a long one)."""
+    text = table_text(table, Console(file=sys.stdout, soft_wrap=False))
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def page_table(table: Table) -> None:
@@ -157,10 +160,7 @@ def page_table(table: Table) -> None:
     if not sys.stdout.isatty():
         print_table(table)
         return
-    console = Console(soft_wrap=False)
-    with console.capture() as capture:
-        console.print(table)
-    text = capture.get()
+    text = table_text(table, Console(soft_wrap=False))
     if text.count("\n") < shutil.get_terminal_size().lines - 1:
         click.echo(text, nl=False)
     else:

@@ -6,6 +6,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -256,6 +257,7 @@ def share(
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
     copies_on: list[ShareInfo] = []  # field-level copies still shared beside it (NU29 F7)
+    flags_before: set[str] = set()  # with --safety-flags: whom flags reached before (NU31 #6)
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
@@ -280,6 +282,9 @@ def share(
                     f"{limited.source}: safety flags need a whole-journal share; add --full to "
                     "share every entry in full, or leave out --safety-flags"
                 )
+        if safety_flags:  # to tell turning flags on from terms that did not change
+            with contextlib.suppress(NotFound):  # an unknown journal: grant says so
+                flags_before.update((await client.safety.plan(journal_name)).flags_reach or ())
         # `tj share J THERAPIST` (with or without --role/--until: NU20 C7) shares the whole
         # journal (and says so) only with someone the journal's signed history never named;
         # otherwise it changes what they read today and it stays as limited as it is, or
@@ -347,7 +352,8 @@ def share(
     if only is None and shared.kind == "mirror":
         output.message(kept_limited(shared))
     else:
-        output.message(share_confirmation(shared))
+        flags_now_on = bool(safety_flags) and shared.member not in flags_before
+        output.message(share_confirmation(shared, flags_now_on))
     if again:
         output.message(
             f"{shared.member} also reads again what {shared.journal!r} held before: "
@@ -498,8 +504,10 @@ def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
     )
 
 
-def share_confirmation(shared: ShareInfo) -> str:
-    """What the member can read now, in plain words: the journal, the fields, what ended."""
+def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
+    """What the member can read now, in plain words: the journal, the fields, what ended.
+    `flags_now_on`: this command turned safety flags on for the member (said below it), so
+    terms that stayed the same are not "nothing changed" (NU31 #6)."""
     terms = terms_words(shared.role, shared.expires_at)
     if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
         return (  # new terms, told as such (NU26 C5)
@@ -516,7 +524,7 @@ def share_confirmation(shared: ShareInfo) -> str:
     if shared.fields is None:
         return "\n".join(
             [
-                changed_terms_text(shared)
+                changed_terms_text(shared, flags_now_on=flags_now_on)
                 if shared.previous_role and not shared.previous_expired
                 else f"Shared {shared.journal} with {shared.member} {terms}: after "
                 f"their next `tj sync` they read {WHOLE_JOURNAL}."
@@ -557,14 +565,19 @@ def terms_words(role: str, expires_at: datetime | None, bare: bool = False) -> s
     return f"{said if bare else f'({said})'}{ending}"
 
 
-def changed_terms_text(shared: ShareInfo, details: bool = True) -> str:
+def changed_terms_text(
+    shared: ShareInfo, details: bool = True, *, flags_now_on: bool = False
+) -> str:
     """New terms of a member's share of the whole journal, told as a change (NU26 C5: "a
     role-only change reads like a brand-new share"): the terms now and before, from the
     verified chain the change was signed on, and (`details`) what the change allows or
-    stops."""
+    stops. `flags_now_on`: the same command turned safety flags on for the member, so
+    unchanged terms are said to stay, never "nothing changed" (NU31 #6)."""
     now = terms_words(shared.role, shared.expires_at)
     before = terms_words(shared.previous_role, shared.previous_expires_at)
     who, journal = shared.member, shared.journal
+    if now == before and flags_now_on:
+        return f"{who} already reads {journal} {now}, as before; what changed: safety flags."
     if now == before:
         return f"{who} already reads {journal} {now}: nothing changed."
     said = [f"Changed {who}'s share of {journal} to {now}; it was {before}."]

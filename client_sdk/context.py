@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from client_sdk import forgotten
-from client_sdk.documents import ENTRY, Document, EntryView, entry_view
+from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound, TJError
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
@@ -20,6 +20,9 @@ from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Store, StoredDocument
 
 DEFAULT_JOURNAL = "Personal"
+BRIEF_NOT_JOURNAL = "brief not journal"
+"""`TJError.subject` of a journal name that names a pre-session brief (or a client who shares
+only briefs): an app says where briefs are read (`client.briefs.received()`)."""
 
 
 KIND_WORDS = {
@@ -110,8 +113,39 @@ class Context:
         settings = self.sharing.disclosures().get(local.journal_id)
         return settings.kind if settings is not None else None
 
+    async def brief_journals(self, journals: Iterable[LocalJournal]) -> set[bytes]:
+        """Ids of those of `journals` that hold a pre-session brief (`client.briefs`), not a
+        journal's content: on the owner's devices, a journal whose owner-sealed disclosure
+        settings say kind "brief"; on a member's device (who cannot open those settings), a
+        journal of another account whose owner-signed access chain carries disclosure
+        settings (`Replica.is_copy_shared_with_me`) and whose every document on this device
+        is a brief (verified records of the owner's devices: a member reads it, writes
+        nothing). Never from the server's journal list or a journal's name, so a server
+        cannot make a client's whole journal pass for a brief (NU31 #2). Loads the chains."""
+        await self.replica.load_access()
+        journals = list(journals)
+        me = self.profile.account_id
+        found: set[bytes] = set()
+        owned = [j for j in journals if j.owner_id == me and self.replica.is_disclosure(j)]
+        if owned:
+            settings = self.sharing.disclosures()
+            found |= {
+                j.journal_id
+                for j in owned
+                if (s := settings.get(j.journal_id)) is not None and s.kind == "brief"
+            }
+        copies = [j for j in journals if self.replica.is_copy_shared_with_me(j)]
+        if copies:
+            holding = await self.store.journals_holding_only(BRIEF)
+            found |= {j.journal_id for j in copies if j.journal_id in holding}
+        return found
+
     async def local_journal(
-        self, name_or_id: str | None, journals: list[LocalJournal] | None = None
+        self,
+        name_or_id: str | None,
+        journals: list[LocalJournal] | None = None,
+        *,
+        refuse_brief: bool = False,
     ) -> LocalJournal:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
         from the store). A journal still shared wins over a kept copy of an ended share with
@@ -120,13 +154,42 @@ class Context:
         two journals share (made apart on two devices offline, NU22 C15) names neither:
         InvalidInput lists their ids (never one picked silently). A name no journal has that
         is the username of an account sharing exactly one journal with this one ("ben")
-        names that journal; sharing several, InvalidInput names them (NU25 C3).
-        Raises NotFound; IntegrityError instead while the server lists journals this device
-        could not verify (no access chain served, say): the one wanted may be among them, and
-        it is neither shown nor written until it verifies."""
-        wanted = name_or_id or DEFAULT_JOURNAL
+        names that journal; sharing several, InvalidInput names them (NU25 C3). A journal
+        holding a pre-session brief (`brief_journals`) is never one a username names (NU31
+        #2); named itself with `refuse_brief` (a user's name for a journal to read or write
+        entries, notes, goals, results or assignments in), it is refused with InvalidInput
+        (subject BRIEF_NOT_JOURNAL: briefs are read with `client.briefs`).
+        Raises NotFound (subject BRIEF_NOT_JOURNAL for a username sharing only briefs);
+        IntegrityError instead while the server lists journals this device could not
+        verify (no access chain served, say): the one wanted may be among them, and it is
+        neither shown nor written until it verifies."""
         if journals is None:
             journals = await self.store.journals()
+        found = await self._named_journal(name_or_id, journals)
+        if refuse_brief:
+            await self.replica.load_access()  # which journals are copies: from their chains
+            copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
+            if copy and found.journal_id in await self.brief_journals([found]):
+                raise InvalidInput(self._brief_words(found), subject=BRIEF_NOT_JOURNAL)
+        return found
+
+    def _brief_words(self, journal: LocalJournal) -> str:
+        """What a journal holding a brief is, for a user who named it as a journal."""
+        name = self.display(journal)
+        if journal.owner_id != self.profile.account_id:
+            return (
+                f"{name!r} is a pre-session brief {journal.owner_name} shared with you, "
+                "not a journal"
+            )
+        member, _ = self.helper_member(journal)
+        shared = f"you shared with {member}" if member else "of yours"
+        return f"{name!r} is a pre-session brief {shared}, not a journal"
+
+    async def _named_journal(
+        self, name_or_id: str | None, journals: list[LocalJournal]
+    ) -> LocalJournal:
+        """`local_journal` but for briefs named."""
+        wanted = name_or_id or DEFAULT_JOURNAL
         live = [j for j in journals if j.role != REVOKED]
         kept = [j for j in journals if j.role == REVOKED]
         for journal in journals:
@@ -147,7 +210,7 @@ class Context:
             raise InvalidInput(
                 f"{len(prefixed)} journals have an id starting {wanted!r}: give more of it"
             )
-        theirs = self._client_journal(wanted, live, kept)
+        theirs = await self._client_journal(wanted, live, kept)
         if theirs is not None:
             return theirs
         held = {j.journal_id for j in journals}
@@ -164,20 +227,31 @@ class Context:
             )
         raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
 
-    def _client_journal(
+    async def _client_journal(
         self, wanted: str, live: list[LocalJournal], kept: list[LocalJournal]
     ) -> LocalJournal | None:
         """The one journal the account named `wanted` (a bare username: "ben") shares with
         this one, for a name no journal has (NU25 C3: `tj assign ben ...` as `tj
-        private-notes add ben`); one still shared wins over kept copies of ended shares. None
-        when `wanted` is no such name (or holds a "/"). Raises InvalidInput naming each
-        journal when they share several."""
+        private-notes add ben`); one still shared wins over kept copies of ended shares; a
+        journal holding a brief is never one (`brief_journals`, NU31 #2). None when `wanted`
+        is no such name (or holds a "/"). Raises InvalidInput naming each journal when they
+        share several; NotFound (subject BRIEF_NOT_JOURNAL) when they share only briefs."""
         name = wanted.strip().casefold()
         if not name or "/" in name:
             return None
         me = self.profile.account_id
+        every = [j for j in (*live, *kept) if j.owner_id != me and j.owner_name.casefold() == name]
+        if not every:
+            return None
+        briefs = await self.brief_journals(every)
         for candidates in (live, kept):
-            theirs = [j for j in candidates if j.owner_id != me and j.owner_name.casefold() == name]
+            theirs = [
+                j
+                for j in candidates
+                if j.owner_id != me
+                and j.owner_name.casefold() == name
+                and j.journal_id not in briefs
+            ]
             if len(theirs) == 1:
                 return theirs[0]
             if theirs:
@@ -185,6 +259,12 @@ class Context:
                 raise InvalidInput(
                     f"{wanted} shares several journals with you: name one of {names}"
                 )
+        if any(j in briefs for j in (x.journal_id for x in every)):
+            owner = every[0].owner_name
+            raise NotFound(
+                f"{owner} shares no journal with you, only a pre-session brief",
+                subject=BRIEF_NOT_JOURNAL,
+            )
         return None
 
     async def journal_to_write(
@@ -200,19 +280,20 @@ class Context:
         transaction that the journals did not change since, or raises store.JournalsChanged
         with nothing written (call again with `fresh=True`). Otherwise (another outcome
         could come from an out-of-date list) the list is read from the store and the
-        version is None. Raises as `local_journal`."""
+        version is None. Raises as `local_journal` (a brief named: InvalidInput)."""
         cached = None if fresh else self.store.cached_journals()
         if cached is not None:
             journals, version = cached
             try:
-                local = await self.local_journal(name_or_id, journals)
+                local = await self.local_journal(name_or_id, journals, refuse_brief=True)
             except TJError:
                 pass  # the list may be out of date: read it
             else:
                 if local.owner_id == self.profile.account_id and not is_archived(local):
                     return local, journals, version
         journals = await self.store.journals()
-        return await self.local_journal(name_or_id, journals), journals, None
+        local = await self.local_journal(name_or_id, journals, refuse_brief=True)
+        return local, journals, None
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
@@ -232,14 +313,20 @@ class Context:
         await self.replica.commit(journal, document, update)
         await self.sharing.mirror(journal, document)
 
-    async def entries(self, journal: str | None, *, include_deleted: bool = False) -> list[Entry]:
+    async def entries(
+        self, journal: str | None, *, include_deleted: bool = False, refuse_brief: bool = False
+    ) -> list[Entry]:
         """Entries, newest first, of one journal (name or id) or of all journals; disclosure
         copies made for a therapist are left out when listing all (the originals are listed),
         and so are the copies a client shared with this account of entries it reads in a
-        journal the client shares whole (`once_each`)."""
+        journal the client shares whole (`once_each`). `refuse_brief`: as `local_journal`."""
         await self.replica.load_access()  # which journals are copies: from their chains
         journals = {j.journal_id: j for j in await self.store.journals()}
-        journal_id = (await self.local_journal(journal)).journal_id if journal else None
+        journal_id = (
+            (await self.local_journal(journal, refuse_brief=refuse_brief)).journal_id
+            if journal
+            else None
+        )
         found = []
         for stored in await self.store.documents(journal_id):
             if stored.kind != ENTRY or stored.journal_id not in journals:

@@ -452,11 +452,15 @@ class Entries:
         local time), `tag` ignores case (several tags, or emotions: entries with any of
         them), `limit` keeps the first N in the order asked (newest first by default).
 
-        Raises NotFound for an unknown journal, InvalidInput for bad bounds or limit.
+        Raises NotFound for an unknown journal, InvalidInput for bad bounds or limit or a
+        journal holding a pre-session brief (subject "brief not journal": briefs are read
+        with `client.briefs.received()`; a client's name alone never names one).
 
             await client.entries.list("Personal", since=date(2026, 10, 1), tag="sleep", limit=20)
         """
-        found = await self._context.entries(journal, include_deleted=include_deleted)
+        found = await self._context.entries(
+            journal, include_deleted=include_deleted, refuse_brief=True
+        )
         return select_entries(
             found,
             since=_bound(since),

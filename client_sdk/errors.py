@@ -48,6 +48,8 @@ class TJError(Exception):
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
     "ended brief" (a brief received here whose share is over: the message says when),
+    "brief not journal" (a journal named that holds a pre-session brief, or a client named
+    who shares only briefs: briefs are read with `client.briefs.received()`),
     "share already ended" (a share to end was ended before, as its verified chain shows),
     "still shared" (`StillShared`: nothing ended, the member still reads part of it),
     "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended

@@ -62,7 +62,7 @@ class Goals:
         by; `measure` is "N sessions" (N from 1 to 1,000) or "percent"; a goal in a journal
         shared with your therapist is one you work on together. Raises InvalidInput for an
         empty or too long title or a bad measure, NotFound for an unknown journal."""
-        local = await self._context.local_journal(journal)
+        local = await self._context.local_journal(journal, refuse_brief=True)
         parsed = Measure.parse(measure) if measure is not None else None
         document = Document(keys.new_doc_id(self._context.profile.account_id), GOAL)
         update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)

@@ -34,8 +34,9 @@ class Notes:
         """Add a note (or a reflection prompt, kind="prompt") to a journal; a therapist with
         the annotate role can do this in a journal shared with them. Works offline.
         Raises NotFound for an unknown journal, AccessError without the right to annotate,
-        InvalidInput for an empty or too long text or an unknown kind."""
-        local = await self._context.local_journal(journal)
+        InvalidInput for an empty or too long text, an unknown kind or a journal holding a
+        pre-session brief (`Context.local_journal`)."""
+        local = await self._context.local_journal(journal, refuse_brief=True)
         return await self._context.sharing.add_note(local, kind, text)
 
     async def list(self, journal: str | None = None) -> builtins.list[Note]:
@@ -44,7 +45,7 @@ class Notes:
         the share read-only or ended it before it arrived): its readers still have it, so it
         stays, not delivered, with `withdrawal_refused` saying who can remove it now (R28
         F3). Raises NotFound for an unknown journal."""
-        local = await self._context.local_journal(journal) if journal else None
+        local = await self._context.local_journal(journal, refuse_brief=True) if journal else None
         found = await self._context.sharing.notes(local)
         kept = []
         for note in found:

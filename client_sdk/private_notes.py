@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk import keys
-from client_sdk.context import Context
+from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
@@ -160,25 +160,17 @@ class PrivateNotes:
 
     async def _about(self, journal: str) -> LocalJournal:
         """The journal `journal` names ("ana/Personal"), or the one journal the client named
-        by `journal` ("ana") shares with this account. Raises NotFound, or InvalidInput
-        when the client shares several (naming them)."""
+        by `journal` ("ana") shares with this account (never a brief: `Context.local_journal`
+        resolves both). Raises NotFound, or InvalidInput when the client shares several
+        (naming them) or `journal` names a brief."""
         try:
-            return await self._context.local_journal(journal)
-        except NotFound:
-            if "/" in journal:
+            return await self._context.local_journal(journal, refuse_brief=True)
+        except NotFound as error:
+            if "/" in journal or error.subject == BRIEF_NOT_JOURNAL:
                 raise
-        me = self._context.replica.profile.account_id
-        theirs = [
-            j
-            for j in await self._context.store.journals()
-            if j.owner_id != me and j.owner_name.lower() == journal.strip().lower()
-        ]
-        if len(theirs) == 1:
-            return theirs[0]
-        if theirs:
-            names = ", ".join(sorted(self._context.display(j) for j in theirs))
-            raise InvalidInput(f"{journal} shares several journals with you: name one of {names}")
-        raise NotFound(f"no journal named {journal!r}, and no client {journal!r} shares one")
+            raise NotFound(
+                f"no journal named {journal!r}, and no client {journal!r} shares one"
+            ) from None
 
     async def kept_in(self) -> str | None:
         """The id (hex) of the journal of this account the notes are kept in ("Private
