@@ -4226,9 +4226,9 @@ class Replica:
         `doc_ids` (an offline device's outbox changes from before a share), where a removed
         document gets its removal written again instead (`removal_update`: no text).
         A garbage-collected state holds no deleted text: what a member who only holds keys
-        from this epoch on can ever open. The share's boundary (every counter this device
-        accounts for) is carried by the first record, or by a `void` record if no document
-        is sealed; with `doc_ids`, less the owner's records from before the cut that no
+        from this epoch on can ever open. The share's boundary (every counter of the
+        history before it that this device accounts for) is a cut written first
+        (`_seal_cut`); with `doc_ids`, less the owner's records from before the cut that no
         cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
         sealed in one transaction; InvalidInput (nothing written) when one is too large for
         a record (`check_snapshots`).
@@ -4297,11 +4297,12 @@ class Replica:
         across: frozenset[tuple[bytes, int]] | None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
-        from `_current_key`, read before `tx` began): InvalidInput before anything is sealed
-        when a record would be too large; _NothingToCover (roll `tx` back) when the plan is
-        empty and there is no counter to account for. `seen`: doc id -> the seen vector to
+        from `_current_key`, read before `tx` began), after the cut (`_seal_cut`, on the
+        owner's devices): InvalidInput before anything is sealed when a record would be too
+        large; _NothingToCover (roll `tx` back) when the plan is empty and there is no
+        counter to account for. `seen`: doc id -> the seen vector to
         sign instead of this device's current one (`_seal_boundary`). `across`: None for a
-        share's own boundary (its covers state every counter this device accounts for);
+        share's own boundary (its cut states every counter this device accounts for);
         otherwise the owner's records sealed before the cut that these records carry across
         it (`_carry`): the other records of the owner from before the cut that no cover of
         the cut accounts for are left out of their covers (`carrying.not_accounted`), so
@@ -4720,7 +4721,8 @@ class Replica:
         self, journal: LocalJournal, with_member: str | None = None, owner_only: bool = False
     ) -> str:
         """The code to compare in person (see access.head_code), over the records this
-        device holds of the owner and of one member (access.code_records, protocol.md 4.20),
+        device holds of the owner and of one member (access.code_records, protocol.md 4.20)
+        and the counters of theirs it knows it lacks (below a later counter received),
         once the records kept that this SDK reads are read: the member `code_member` picks
         from `with_member` (a username) and `owner_only` (no member: the owner-only code).
         Raises UpdateNeeded while the journal holds the owner's records of a newer body
