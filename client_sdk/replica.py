@@ -4635,6 +4635,8 @@ class Replica:
         )
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
+        if len(ciphertext) > wire.MAX_RECORD_BYTES:
+            raise InvalidInput(f"the history of {journal.name!r} is too scattered to share")
         await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
         await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
         await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
