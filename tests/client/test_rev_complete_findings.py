@@ -16,10 +16,11 @@ F3: at a history-free share the boundary rides on the sharing device's first rec
 fresh snapshots after it are that device's newest records, so the server drops one and the
 new member silently lacks a whole document, also after the owner writes on another device.
 
-F4: an owner device's record withheld from another owner device (here: a trash) is covered
-by the owner's own share boundary, which every owner device accepts as "never delivered":
-the other device keeps the entry live for good, and the owner-only head codes still match.
-The same for the owner's withdrawal of a therapist's note, withheld from the therapist.
+F4 (fixed: its two tests assert the defence, protocol.md 4.18 "Cuts"): an owner device's
+record withheld from another owner device (here: a trash) was covered by the owner's own
+share boundary, which every owner device accepted as "never delivered": the other device
+kept the entry live for good, and the owner-only head codes still matched. The same for the
+owner's withdrawal of a therapist's note, withheld from the therapist.
 
 F5: the same boundary launders the server's word: a faked erasure of a therapist, believed
 (and told once) on the sharing device, becomes at its next share an owner-signed cover that
