@@ -66,6 +66,7 @@ end dates, and nothing of the chain names an account once it is erased.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -248,6 +249,9 @@ class AccessState:
     cut: int = 0
     """The epoch started by the latest grant: every document was sealed again as a snapshot
     under it, so the history before it is nobody's business but the owner's."""
+    cuts: list[int] = field(default_factory=list)
+    """Every epoch that was `cut` in turn (the journal's first epoch, then each epoch a grant
+    started), ascending: which cut a record sealed under an epoch belongs to (`cut_at`)."""
     disclosure: bytes | None = None
     ended: dict[bytes, Member] = field(default_factory=dict)
     """Handle -> the terms of a membership an `ended` entry closed (its signed end date had
@@ -378,6 +382,12 @@ class AccessState:
         if not handles or any(h not in self.write_limits for h in writing):
             return None
         return max((self.write_limits[h].get(device, 0) for h in writing), default=0)
+
+    def cut_at(self, epoch: int) -> int:
+        """The latest cut at or before `epoch` (the journal's first epoch if none): the cut
+        a share's cut record sealed under `epoch` belongs to (protocol.md 4.18, "Cuts")."""
+        i = bisect.bisect_right(self.cuts, epoch)
+        return self.cuts[i - 1] if i else (self.cuts[0] if self.cuts else 0)
 
     def first_epoch_of(self, account_id: bytes) -> int:
         member = self.member_by_account(account_id)
@@ -815,6 +825,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.sealed_to[state.epoch] = frozenset()
         state.annotators[state.epoch] = set()
         state.cut = state.epoch
+        state.cuts.append(state.epoch)
     elif entry.kind == GRANTED:
         _grant(state, reader, p, entry.version, bad)
         state.granted_at[p["member"]] = entry.at
@@ -995,6 +1006,7 @@ def _rotate(state: AccessState, p: dict[str, Any], bad: str) -> None:
             state.first_epoch[handle] = state.epoch
     if state.granted_since_rotation:
         state.cut = state.epoch
+        state.cuts.append(state.epoch)
         state.granted_since_rotation = False
 
 
@@ -1180,18 +1192,37 @@ def code_records(
     return sorted(counted)
 
 
-def head_code(state: AccessState, record_ids: Iterable[bytes]) -> str:
+def head_code(
+    state: AccessState,
+    record_ids: Iterable[bytes],
+    missing: Iterable[tuple[bytes, bytes, int, int]] = (),
+) -> str:
     """A short code for comparing, in person, the history two devices were shown:
-    BLAKE2b-256(frame("tj/verify-head/v1", journal_id, u32be(length), head,
-    BLAKE2b-256(sorted record ids concatenated))), as five groups of five digits."""
+    BLAKE2b-256(frame("tj/verify-head/v1", journal_id, u32be(length), head, records)), as
+    five groups of five digits, where records = BLAKE2b-256(sorted record ids concatenated)
+    when this device knows of no `missing` counter range of a counted account (author,
+    device, lo, hi: below a later counter of that device it received, so withheld whatever
+    else arrives, protocol.md 4.18), and otherwise BLAKE2b-256(that hash ||
+    each range, sorted, as author || device || u64be(lo) || u64be(hi)): a device that knows
+    it lacks records never shows the code of one that holds them (rev-complete F4)."""
     ids = sorted(set(record_ids))
+    records = crypto.hash32(b"".join(ids))
+    gaps = sorted(set(missing))
+    if gaps:
+        records = crypto.hash32(
+            records
+            + b"".join(
+                author + device + lo.to_bytes(8, "big") + hi.to_bytes(8, "big")
+                for author, device, lo, hi in gaps
+            )
+        )
     digest = crypto.hash32(
         crypto.frame(
             Context.VERIFY_HEAD.value,
             state.journal_id,
             state.length.to_bytes(4, "big"),
             state.head,
-            crypto.hash32(b"".join(ids)),
+            records,
         )
     )
     groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 25, 5)]

@@ -2671,7 +2671,8 @@ class Replica:
             # A newer-version record counts as received, its counter only (no claims, no
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
-            await self._count(tx, journal.journal_id, received, trusted)
+            untaken = self._cuts_not_taken(journal, page, trusted)
+            await self._count(tx, journal.journal_id, received, trusted, untaken)
             if journal.owner_id == self.profile.account_id:  # who received what (receipts.py)
                 await tx.note_member_claims(
                     journal.journal_id,
@@ -2937,22 +2938,54 @@ class Replica:
             kept.append((record, body))
         return kept
 
+    def _cuts_not_taken(
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        trusted: list[tuple[bytes, records.RecordBody]],
+    ) -> frozenset[bytes]:
+        """The ids of the share's cut records of `trusted` (`counting.is_cut`) whose covers
+        this device does not take (protocol.md 4.18, "Cuts"): a cut accounts for the records
+        sealed before the cut it belongs to (`AccessState.cut_at` of its epoch), which only a
+        member whose history starts at that cut or later never receives. The owner's devices
+        hold every epoch and a member whose membership began before that cut was owed those
+        records: they count them as they arrive, and a record kept from them shows as a gap
+        (rev-complete F4). From the page's epochs and the verified chain alone (pure)."""
+        cuts = [
+            (record_id, body)
+            for record_id, body in trusted
+            if body.covers and counting.is_cut(body.author, body.device, body.counter, body.covers)
+        ]
+        if not cuts:
+            return frozenset()
+        state = self.chains.state(journal.journal_id)
+        if journal.owner_id == self.profile.account_id or state is None:
+            return frozenset(record_id for record_id, _ in cuts)
+        epochs = {r.record_id: r.epoch for r in page.records}
+        history = self._history_before(journal)
+        return frozenset(
+            record_id for record_id, _ in cuts if history < state.cut_at(epochs[record_id])
+        )
+
     @staticmethod
     async def _count(
         tx: Transaction,
         journal_id: bytes,
         echoes: list[tuple[bytes, bytes, int]],
         trusted: list[tuple[bytes, records.RecordBody]],
+        untaken: frozenset[bytes] = frozenset(),
     ) -> None:
         """Update what this device knows of the journal's counters with one page: records it
         already held (its own, echoed back) and verified, accepted records (counter, seen
-        vector and covers). A refused record counts for nothing: it is a problem already,
-        and its counter and claims are not to be believed."""
+        vector and covers; not the covers of the cuts `untaken`, which are kept all the
+        same for the head code: `_cuts_not_taken`). A refused record counts for nothing: it
+        is a problem already, and its counter and claims are not to be believed."""
         known = counting.JournalCounters(journal_id, await tx.journal_counters(journal_id))
         for author, device, counter in echoes:
             known.received(author, device, counter)
         for record_id, body in trusted:
-            known.record(body.author, body.device, body.counter, body.seen, body.covers)
+            covers = () if record_id in untaken else body.covers
+            known.record(body.author, body.device, body.counter, body.seen, covers)
             if body.covers:
                 await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
@@ -4302,9 +4335,9 @@ class Replica:
         `doc_ids` (an offline device's outbox changes from before a share), where a removed
         document gets its removal written again instead (`removal_update`: no text).
         A garbage-collected state holds no deleted text: what a member who only holds keys
-        from this epoch on can ever open. The share's boundary (every counter this device
-        accounts for) is carried by the first record, or by a `void` record if no document
-        is sealed; with `doc_ids`, less the owner's records from before the cut that no
+        from this epoch on can ever open. The share's boundary (every counter of the
+        history before it that this device accounts for) is a cut written first
+        (`_seal_cut`); with `doc_ids`, less the owner's records from before the cut that no
         cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
         sealed in one transaction; InvalidInput (nothing written) when one is too large for
         a record (`check_snapshots`).
@@ -4373,11 +4406,12 @@ class Replica:
         across: frozenset[tuple[bytes, int]] | None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
-        from `_current_key`, read before `tx` began): InvalidInput before anything is sealed
-        when a record would be too large; _NothingToCover (roll `tx` back) when the plan is
-        empty and there is no counter to account for. `seen`: doc id -> the seen vector to
+        from `_current_key`, read before `tx` began), after the cut (`_seal_cut`, on the
+        owner's devices): InvalidInput before anything is sealed when a record would be too
+        large; _NothingToCover (roll `tx` back) when the plan is empty and there is no
+        counter to account for. `seen`: doc id -> the seen vector to
         sign instead of this device's current one (`_seal_boundary`). `across`: None for a
-        share's own boundary (its covers state every counter this device accounts for);
+        share's own boundary (its cut states every counter this device accounts for);
         otherwise the owner's records sealed before the cut that these records carry across
         it (`_carry`): the other records of the owner from before the cut that no cover of
         the cut accounts for are left out of their covers (`carrying.not_accounted`), so
@@ -4395,11 +4429,13 @@ class Replica:
                 state.cut,
                 across,
             )
+        cut = await self._seal_cut(tx, journal, key, left_out)
         for document, kind, payload in plan:
             was = (seen or {}).get(document.doc_id)
             await self._seal_boundary(tx, journal, key, document, kind, payload, was, left_out)
-        if not plan:
-            await self._seal_boundary(tx, journal, key, None, records.VOID, b"", left_out=left_out)
+        if not plan and (not cut or await tx.has_withdrawn(journal.journal_id)):
+            # the withdrawals the cut does not carry (_NothingToCover: neither)
+            await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
 
     def check_restore(self, journal: LocalJournal, document: Document) -> None:
         """Raise InvalidInput (nothing changed) when taking `document` out of the trash
@@ -4665,6 +4701,57 @@ class Replica:
         if self._restore_seals(journal):
             await self.seal_snapshots(journal, [doc_id])
 
+    async def _seal_cut(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        key: bytes,
+        left_out: frozenset[tuple[bytes, int]],
+    ) -> bool:
+        """The cut of a share (or of a carry across it) for the outbox, within `tx`, on the
+        owner's devices: a `void` whose covers name every counter this device accounts for
+        that no record sealed at the cut or later holds (the history a member joining at the
+        cut never receives: `sealed_since`; less the owner's counters `left_out`, as
+        `_seal_plan` gives them), this device's own earlier counters included, and its own
+        counter, which marks it a cut (`counting.is_cut`, protocol.md 4.18 "Cuts"). It carries
+        no withdrawal (the records after it do: every reader takes those). Whether one was
+        written (False: nothing to cover, or not the owner's device: a member's earlier
+        records are the owner's devices' to receive, and no other member identifies them)."""
+        me, device = self.profile.account_id, self.profile.device_id
+        state = self.chains.state(journal.journal_id)
+        if journal.owner_id != me or state is None:
+            return False
+        journal_id = journal.journal_id
+        counters = await tx.journal_counters(journal_id)
+        known = counting.JournalCounters(journal_id, counters)
+        drawn = await tx.drawn_counter(journal_id)
+        own = [counting.Cover(me, device, ((1, drawn),))] if drawn else []
+        history = carrying.trim([*known.accounted(), *own], journal.owner_id, left_out)
+        covers = counting.without(history, await tx.sealed_since(journal_id, state.cut))
+        if not covers:
+            return False
+        counter = await tx.next_counter(journal_id)
+        mark = counting.Cover(me, device, ((counter, counter),))
+        body = self._body_with(
+            journal,
+            counter,
+            (),
+            counters,
+            (records.NO_DOCUMENT, ""),
+            records.VOID,
+            b"",
+            counting.merge_covers([*covers, mark]),
+        )
+        record_id = crypto.random_bytes(wire.ID_BYTES)
+        ciphertext = self._seal(journal, key, record_id, body)
+        if len(ciphertext) > wire.MAX_RECORD_BYTES:
+            raise InvalidInput(f"the history of {journal.name!r} is too scattered to share")
+        await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
+        await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
+        await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
+        await self._note_cut_covers(tx, journal_id, body.covers)
+        return True
+
     async def _seal_boundary(
         self,
         tx: Transaction,
@@ -4676,32 +4763,31 @@ class Replica:
         seen_vector: tuple[counting.Seen, ...] | None = None,
         left_out: frozenset[tuple[bytes, int]] = frozenset(),
     ) -> None:
-        """One record of a share's boundary for the outbox, within `tx`: a snapshot, a
-        removal written again (its document's new state stored too) or, with `document`
-        None, a `void` record that only carries the boundary's covers (none if there is
-        nothing to cover: _NothingToCover). `seen_vector`: the seen vector of the change it
-        replaces (a removal carried again says what its writer had received when it removed,
-        not what it holds now: NU22 C12 compares it with an edit's counter); it claims no
-        more than this device's current one. `left_out`: the owner's counters it must not
-        cover (`_seal_plan`); the counters this device withdrew are covered whatever.
-        A member's device (its outbox records from before a cut sealed again:
-        `_reseal_stale`) covers only its own account's counters: only the owner may account
-        for another account's (`counting.check_covers`; NU26 C1, where the owner's devices
-        refused such a note as forged coverage)."""
+        """One record of a share (or of a carry across its cut) for the outbox, within `tx`,
+        after its cut (`_seal_cut`): a snapshot, covering what it carries (the records of its
+        document this device holds, less `left_out`), a removal written again (its
+        document's new state stored too) or, with `document` None, a `void` record that only
+        carries this device's withdrawals (none: _NothingToCover). `seen_vector`: the seen
+        vector of the change it replaces (a removal carried again says what its writer had
+        received when it removed, not what it holds now: NU22 C12 compares it with an edit's
+        counter); it claims no more than this device's current one. `left_out`: the owner's
+        counters it must not cover (`_seal_plan`); the counters this device withdrew are
+        covered whatever. A member's device (its outbox records from before a cut sealed
+        again: `_reseal_stale`) covers only its own account's counters: only the owner may
+        account for another account's (`counting.check_covers`; NU26 C1, where the owner's
+        devices refused such a note as forged coverage)."""
         me, device = self.profile.account_id, self.profile.device_id
-        # The share's boundary: every counter this device accounts for is covered, so
-        # a member who never gets the history before it sees no gap there.
-        known = counting.JournalCounters(
-            journal.journal_id, await tx.journal_counters(journal.journal_id)
-        )
+        # A fresh snapshot covers what it carries, as a compaction does: the records of its
+        # own document (their state is in it). What the share's members never get is the
+        # cut's to cover (`_seal_cut`), never a snapshot's: a compaction of this snapshot
+        # carries its covers on, and every reader takes those (rev-complete F4).
         about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
-        accounted = carrying.trim(known.accounted(), journal.owner_id, left_out)
-        body, _ = await self._new_body(tx, journal, about, kind, payload, accounted)
-        if body.counter > 1:  # this device's own records, pulled back or not
-            own = counting.Cover(me, device, ((1, body.counter - 1),))
-            own_covers = carrying.trim([own], journal.owner_id, left_out)
-            covers = counting.merge_covers([*body.covers, *own_covers])
-            body = dataclasses.replace(body, covers=covers)
+        carried: tuple[counting.Cover, ...] = ()
+        if document is not None and kind == records.SNAPSHOT:
+            carried = carrying.trim(
+                await tx.carried_by(document.doc_id), journal.owner_id, left_out
+            )
+        body, _ = await self._new_body(tx, journal, about, kind, payload, carried)
         if journal.owner_id != me:
             mine = tuple(c for c in body.covers if c.author == me)
             body = dataclasses.replace(body, covers=mine)
@@ -4746,7 +4832,8 @@ class Replica:
         self, journal: LocalJournal, with_member: str | None = None, owner_only: bool = False
     ) -> str:
         """The code to compare in person (see access.head_code), over the records this
-        device holds of the owner and of one member (access.code_records, protocol.md 4.20),
+        device holds of the owner and of one member (access.code_records, protocol.md 4.20)
+        and the counters of theirs it knows it lacks (below a later counter received),
         once the records kept that this SDK reads are read: the member `code_member` picks
         from `with_member` (a username) and `owner_only` (no member: the owner-only code).
         Raises UpdateNeeded while the journal holds the owner's records of a newer body
@@ -4758,7 +4845,17 @@ class Replica:
         found, covers = await self.store.code_inputs(journal.journal_id)
         readable = state.membership_epochs(member) if member is not None else frozenset()
         counted = access.code_records(state.owner_id, member, found, covers, readable=readable)
-        return access.head_code(state, counted)
+        accounts = {state.owner_id} if member is None else {state.owner_id, member}
+        devices = (await self.store.device_counters()).get(journal.journal_id, {})
+        known = counting.JournalCounters(journal.journal_id, devices)
+        missing = [
+            (gap.author, gap.device, lo, hi)
+            for found_gap in known.gaps(complete=False)
+            if (gap := past_write_limit(found_gap, state, state.owner_id)) is not None
+            and gap.author in accounts
+            for lo, hi in gap.missing
+        ]
+        return access.head_code(state, counted, missing)
 
     def code_member(
         self,

@@ -32,6 +32,7 @@ from client_sdk.withholding import (
     decode_covers,
     decode_ranges,
     encode_ranges,
+    is_cut,
     merge_covers,
 )
 
@@ -1832,6 +1833,10 @@ class Transaction:
                 if counter is not None:
                     own = Cover(bytes(author), bytes(device), ((counter, counter),))
                     carried = decode_covers(bytes(covers)) if covers is not None else ()
+                    if is_cut(own.author, own.device, counter, carried):
+                        # A cut carries no withdrawal (`_seal_cut`): what it covered goes
+                        # into no ordinary cover, where every reader would take it (F4).
+                        carried = ()
                     await self.withdraw(journal_id, merge_covers([own, *carried]))
 
     async def take_withdrawn(self, journal_id: bytes) -> tuple[Cover, ...]:
@@ -1912,6 +1917,51 @@ class Transaction:
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
         await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
 
+    async def sealed_since(self, journal_id: bytes, epoch: int) -> list[tuple[bytes, bytes, int]]:
+        """(author, device, counter) of every record of the journal this device holds (pulled
+        or its own) sealed under `epoch` or a later one (never a `void`: no epoch is kept
+        for one): what a cut of `epoch` must not cover (`Replica._seal_cut`)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT author, device, counter FROM seen_records WHERE journal_id = ? "
+            "AND epoch IS NOT NULL AND epoch >= ? AND author IS NOT NULL "
+            "AND device IS NOT NULL AND counter IS NOT NULL",
+            (journal_id, epoch),
+        )
+        return [(bytes(author), bytes(device), int(counter)) for author, device, counter in rows]
+
+    async def carried_by(self, doc_id: bytes) -> tuple[Cover, ...]:
+        """What a fresh snapshot of a document carries (`Replica._seal_boundary`): the
+        counter of every record of it this device holds that the server acknowledged, and
+        what those records covered, as `Store.superseded` lists them for a compaction."""
+        rows = await self._db.execute_fetchall(
+            "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
+            "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
+            "AND c.record_id = s.record_id WHERE s.doc_id = ? AND s.seq IS NOT NULL",
+            (doc_id,),
+        )
+        found: list[Cover] = []
+        for author, device, counter, covers in rows:
+            if counter is not None:
+                found.append(Cover(bytes(author), bytes(device), ((counter, counter),)))
+            if covers is not None:
+                found.extend(decode_covers(bytes(covers)))
+        return merge_covers(found)
+
+    async def has_withdrawn(self, journal_id: bytes) -> bool:
+        """Whether this device has counters to withdraw in the journal (`take_withdrawn`)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT 1 FROM withdrawn WHERE journal_id = ? LIMIT 1", (journal_id,)
+        )
+        return bool(list(rows))
+
+    async def drawn_counter(self, journal_id: bytes) -> int:
+        """The highest record counter this device drew in the journal (0: none yet)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT counter FROM device_write_counters WHERE journal_id = ? AND device = ?",
+            (journal_id, self._device),
+        )
+        return int(next(iter(rows))[0]) if rows else 0
+
     async def counters_before(
         self, journal_id: bytes, author: bytes, epoch: int
     ) -> list[tuple[bytes, int]]:
@@ -1928,11 +1978,13 @@ class Transaction:
     async def acknowledge_own(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """The server stored these records of this device: each must come back in a pull (or
         be covered by a snapshot), and the counters they withdraw are accounted for
-        (protocol.md 4.18)."""
+        (protocol.md 4.18). A cut's covers are not taken: its writer is owed what it covers
+        (`withholding.is_cut`, rev-complete F4)."""
         known = JournalCounters(journal_id, await self.journal_counters(journal_id))
         for author, device, counter, covers in await self.own_records(journal_id, record_ids):
             known.acknowledged(author, device, counter)
-            known.cover(covers)
+            if not is_cut(author, device, counter, covers):
+                known.cover(covers)
         await self.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
 
     async def own_records(

@@ -20,6 +20,11 @@ or the cover that would account for them. Adding a record is O(1) amortised (rec
 Who may cover whose counters (`check_covers`): a journal's owner any device's (its snapshots
 and history-free share boundaries account for the journal); anyone else only its own
 account's, so a member cannot hide the owner's or another member's records.
+
+A share's **cut** (`is_cut`: a record whose covers name its own counter) covers the records
+sealed before the share's epoch, which a member joining there never receives: only such a
+reader takes its covers; every other reader (the owner's devices, a member whose membership
+held earlier epochs) is owed those records and counts them as they arrive (rev-complete F4).
 """
 
 from __future__ import annotations
@@ -251,6 +256,47 @@ def check_covers(author: bytes, owner_id: bytes, covers: Iterable[Cover], record
                 "(forged coverage)",
                 record_id=record_id,
             )
+
+
+def is_cut(author: bytes, device: bytes, counter: int, covers: Iterable[Cover]) -> bool:
+    """Whether a record of (author, device) with `counter` whose covers are `covers` is a
+    share's cut: its covers name its own counter (protocol.md 4.18, "Cuts"). No other
+    record ever does (a snapshot covers what it supersedes, a withdrawal earlier counters),
+    so the mark is signed with the rest of the body and older readers take it as any cover."""
+    return any(
+        cover.author == author
+        and cover.device == device
+        and any(lo <= counter <= hi for lo, hi in cover.ranges)
+        for cover in covers
+    )
+
+
+def without(
+    covers: Iterable[Cover], counters: Iterable[tuple[bytes, bytes, int]]
+) -> tuple[Cover, ...]:
+    """`covers` less the single counters `counters` ((author, device, counter) each), merged
+    and sorted as `merge_covers` gives them; O((ranges + counters) log counters)."""
+    out: dict[Key, list[int]] = {}
+    for author, device, counter in counters:
+        out.setdefault((author, device), []).append(counter)
+    for found in out.values():
+        found.sort()
+    kept: list[Cover] = []
+    for cover in merge_covers(covers):
+        taken = out.get((cover.author, cover.device), [])
+        ranges: list[Range] = []
+        for lo, hi in cover.ranges:
+            i = bisect.bisect_left(taken, lo)
+            while i < len(taken) and taken[i] <= hi:
+                if lo < taken[i]:
+                    ranges.append((lo, taken[i] - 1))
+                lo = taken[i] + 1
+                i += 1
+            if lo <= hi:
+                ranges.append((lo, hi))
+        if ranges:
+            kept.append(Cover(cover.author, cover.device, tuple(ranges)))
+    return tuple(kept)
 
 
 def merge_covers(covers: Iterable[Cover]) -> tuple[Cover, ...]:

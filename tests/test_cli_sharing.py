@@ -297,9 +297,9 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     assert "Nobody fetched" in (await ana.ok("shares", "log", "Personal")).stderr
     await tom.ok("sync")
     [fetch] = await ana.json("shares", "log", "Personal")
-    # the two records from before the share (sealed with a key tom never holds) and their
-    # fresh snapshots under the share's own epoch
-    assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 4, 4)
+    # the two records from before the share (sealed with a key tom never holds), the
+    # share's cut and the fresh snapshots under the share's own epoch
+    assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 5, 5)
     assert fetch["entries"] == 2  # the snapshots: the old records do not open for tom
     assert await tom.json("shares", "log", "ana/Personal") == [fetch]
     fetched_on = datetime.fromisoformat(fetch["at"]).astimezone()  # local date, this year

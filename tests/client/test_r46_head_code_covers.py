@@ -181,17 +181,17 @@ async def test_a_members_note_kept_unread_is_counted_like_the_applied_one_after_
     assert await laptop.journals.verify_head("Personal", with_member="tom") == tom_code
 
 
-async def test_r46_f7_a_carried_removal_kept_from_the_therapist_is_reported_then_clears(
+async def test_r46_f7_a_carried_removal_kept_from_the_therapist_stays_reported(
     signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
 ) -> None:
     """tom's sync with removals carried again (R46 F7). The server keeps from tom's device
     ana's trash and every record of her share with joan, and serves ana's next entry: tom's
     sync reports ana's records withheld (the share's are below the entry's counter), at
     every sync, and tom still reads the entry (every record that could tell him is kept).
-    ana's next share (with kim) carries the removal again: served it, tom's sync reports
-    nothing withheld any more (its boundary accounts for the counters kept from him), tom
-    no longer shows the entry, and the codes he and ana compare differ (she counts the
-    records kept from him)."""
+    ana's next share (with kim) carries the removal again: served it, tom no longer shows
+    the entry, but his sync still reports the records kept from him (kim's cut accounts
+    for them to kim only: tom's membership held their epochs, rev-complete F4), and the
+    codes he and ana compare differ (she counts the records kept from him)."""
     ana = await signup("ana")
     tom = await through("tom")
     joan, kim = await signup("joan"), await signup("kim")
@@ -218,7 +218,7 @@ async def test_r46_f7_a_carried_removal_kept_from_the_therapist_is_reported_then
     await ana.sync(strict=True)
     for _ in range(2):
         report = await tom.sync()
-        assert report.withheld == []
+        assert [g.journal_id for g in report.withheld] == [personal]
     assert entry.id not in {e.id for e in await tom.entries.list("ana/Personal")}
     codes = await pair_codes(ana, {"tom": tom})
     assert codes["tom"][0] != codes["tom"][1]
@@ -276,7 +276,8 @@ async def test_a_first_share_carries_no_removal_again(
     before = set(journal_seqs(live_server, personal))
     await share_with(ana, tom, role="annotate")
     await ana.sync(strict=True)
-    assert len(set(journal_seqs(live_server, personal)) - before) == 1  # the live snapshot
+    # the cut (a `void`: protocol.md 4.18, "Cuts") and the live snapshot
+    assert len(set(journal_seqs(live_server, personal)) - before) == 2
     read = await ana.entries.write("Personal", "read by tom, then trashed")
     await ana.sync(strict=True)
     await tom.sync(strict=True)
@@ -285,8 +286,8 @@ async def test_a_first_share_carries_no_removal_again(
     before = set(journal_seqs(live_server, personal))
     await share_with(ana, joan, role="annotate")
     await ana.sync(strict=True)
-    # the live entry's snapshot and the removal of the one tom read
-    assert len(set(journal_seqs(live_server, personal)) - before) == 2
+    # the cut, the live entry's snapshot and the removal of the one tom read
+    assert len(set(journal_seqs(live_server, personal)) - before) == 3
     for device in (tom, joan, tom):
         await device.sync(strict=True)
     assert read.id not in {e.id for e in await tom.entries.list("ana/Personal")}

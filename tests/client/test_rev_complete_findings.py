@@ -18,10 +18,11 @@ F3: at a history-free share the boundary rides on the sharing device's first rec
 fresh snapshots after it are that device's newest records, so the server drops one and the
 new member silently lacks a whole document, also after the owner writes on another device.
 
-F4: an owner device's record withheld from another owner device (here: a trash) is covered
-by the owner's own share boundary, which every owner device accepts as "never delivered":
-the other device keeps the entry live for good, and the owner-only head codes still match.
-The same for the owner's withdrawal of a therapist's note, withheld from the therapist.
+F4 (fixed: its two tests assert the defence, protocol.md 4.18 "Cuts"): an owner device's
+record withheld from another owner device (here: a trash) was covered by the owner's own
+share boundary, which every owner device accepted as "never delivered": the other device
+kept the entry live for good, and the owner-only head codes still matched. The same for the
+owner's withdrawal of a therapist's note, withheld from the therapist.
 
 F5: the same boundary launders the server's word: a faked erasure of a therapist, believed
 (and told once) on the sharing device, becomes at its next share an owner-signed cover that
@@ -336,18 +337,17 @@ async def test_rc_f3_a_fresh_snapshot_of_a_share_dropped_leaves_the_new_member_s
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-complete F4: the owner's share boundary covers an owner record withheld "
-    "from another owner device (a trash): that device keeps the entry live for good, and "
-    "the owner-only head codes match",
-)
 async def test_rc_f4_a_trash_withheld_from_an_owner_device_is_covered_by_the_share_boundary(
     hostile: HostileServer,
     signup: ClientFactory,
     live_server: RunningServer,
     tmp_path: Path,
 ) -> None:
+    """Fixed: the share's cut covers the trash for tom, who joins there, and for nobody
+    else. The phone holds every epoch, so it takes none of the cut's covers: the trash,
+    a laptop counter below the cut's own, is reported withheld at every sync, and the
+    owner-only codes of the two devices differ. Tom is told nothing (he is owed nothing
+    from before his share)."""
     laptop = await signup("ana")
     phone = await login_through(hostile, tmp_path, "ana")
     try:
@@ -364,38 +364,46 @@ async def test_rc_f4_a_trash_withheld_from_an_owner_device_is_covered_by_the_sha
         assert len(trash) == 1
         withhold(hostile, trash)  # from the phone, for good
 
-        await share_with(laptop, tom)  # its boundary covers every counter the laptop holds
+        await share_with(laptop, tom)  # its cut covers every counter the laptop holds
         await laptop.sync(strict=True)
-        report = await phone.sync(strict=True)
+        report = await phone.sync()
         await phone.entries.write(None, "three")
-        await phone.sync(strict=True)
+        await phone.sync()
         await laptop.sync(strict=True)
-        again = await phone.sync(strict=True)
+        again = await phone.sync()
         assert await bodies(laptop) == ["three", "two"]
-        assert await bodies(phone) == ["one", "three", "two"]  # "one" still live here
+        assert await bodies(phone) == ["one", "three", "two"]  # the server keeps the trash
+        ana, device = laptop.profile.account_id, laptop.profile.device_id
+        for said in (report, again):  # told at every sync, the trash's counter named
+            assert [(g.journal_id, g.author, g.device, g.count()) for g in said.withheld] == [
+                (journal, ana, device, 1)
+            ]
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
         codes = {
             await phone.journals.verify_head("Personal", owner_only=True),
             await laptop.journals.verify_head("Personal", owner_only=True),
         }
-        assert len(codes) == 1  # the out-of-band check shows nothing either
-        # The bug: two devices of the owner disagree for good and neither is told.
-        assert told(report) or told(again), "the phone was told nothing"
+        assert len(codes) == 2  # the out-of-band check shows it too
+        assert not told(await tom.sync(strict=True))
+        assert sorted(e.body for e in await tom.entries.list("ana/Personal")) == [
+            "three",
+            "two",
+        ]
     finally:
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-complete F4 (member): the owner's withdrawal of a therapist's note, withheld "
-    "from the therapist, is covered by the boundary of the owner's next share (with anyone): "
-    "the therapist keeps the note as read by the client, told nothing at any sync",
-)
 async def test_rc_f4_an_owners_withdrawal_of_a_note_withheld_from_its_author_is_covered_by_a_share(
     hostile: HostileServer,
     through: Through,
     signup: ClientFactory,
     live_server: RunningServer,
 ) -> None:
+    """Fixed: tom's membership held the epoch before bob's share, so tom's device takes
+    none of that share's cut covers: the client's withdrawal of his note, kept from him, is
+    reported withheld at every sync, and the pair codes of ana and tom differ. Bob, who
+    joins at the cut, is told nothing."""
     ana = await signup("ana")
     bob = await signup("bob")
     tom = await through("tom")
@@ -414,17 +422,25 @@ async def test_rc_f4_an_owners_withdrawal_of_a_note_withheld_from_its_author_is_
     assert len(withdrawal) == 1
     withhold(hostile, withdrawal)  # from tom, for good
 
-    await share_with(ana, bob)  # its boundary covers every counter ana's device holds
+    await share_with(ana, bob)  # its cut covers every counter ana's device holds
     await ana.sync(strict=True)
-    report = await tom.sync(strict=True)
+    report = await tom.sync()
     await ana.entries.write(None, "two")  # the client goes on writing
     await ana.sync(strict=True)
-    again = await tom.sync(strict=True)
+    again = await tom.sync()
     assert [n.text for n in await ana.notes.list()] == []
     assert [n.text for n in await tom.notes.list()] == ["Try the breathing exercise."]
-    # The bug: tom's device lacks the client's record for good and no sync says so (only
-    # the pair code, compared in session, differs).
-    assert told(report) or told(again), "tom was told nothing"
+    owner, device = ana.profile.account_id, ana.profile.device_id
+    for said in (report, again):  # told at every sync, the withdrawal's counter named
+        assert [(g.journal_id, g.author, g.device, g.count()) for g in said.withheld] == [
+            (journal, owner, device, 1)
+        ]
+    with pytest.raises(WithheldRecordsError):
+        await tom.sync(strict=True)
+    assert await ana.journals.verify_head(
+        "Personal", with_member="tom"
+    ) != await tom.journals.verify_head("ana/Personal")
+    assert not told(await bob.sync(strict=True))
 
 
 async def tom_writes_three_notes_and_the_server_drops_the_second(

@@ -260,12 +260,13 @@ async def test_a_share_over_the_write_rate_raises_rate_limited_and_loses_nothing
             assert refused.retry_after == 60.0
             assert started + timedelta(seconds=60) <= refused.retry_at
             assert refused.retry_at <= datetime.now(UTC) + timedelta(seconds=60)
-            assert await ana.pending() == entries, "a snapshot of every entry waits on the device"
+            # the share's cut (protocol.md 4.18, "Cuts") and a snapshot of every entry
+            assert await ana.pending() == entries + 1, "the share's records wait on the device"
             assert [s.member for s in await ana.shares.list()] == ["tom"]
 
             server.clock.now += 60_000
             report = await ana.sync()
-            assert report.pushed == entries and report.upload_limit is None
+            assert report.pushed == entries + 1 and report.upload_limit is None
             assert await ana.pending() == 0
             # tom compares ana's fingerprint, as a therapist does, so that the whole journal
             # downloads (an unverified owner's is held back past 512 KiB: R9B finding 6)

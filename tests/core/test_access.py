@@ -360,3 +360,10 @@ def test_a_server_cannot_strip_the_servers_word_from_a_removal() -> None:
 def test_a_removal_with_an_unknown_reason_is_refused_even_signed() -> None:
     with pytest.raises(IntegrityError, match="unknown reason"):
         _dropped_chain("the owner hates you")
+
+
+def test_cut_at_names_the_latest_cut_at_or_before_an_epoch() -> None:
+    """protocol.md 4.18 "Cuts": the cut a record sealed under an epoch belongs to."""
+    state = access.AccessState(b"\x01" * 16, b"\x02" * 16)
+    state.cuts = [0, 3, 7]
+    assert [state.cut_at(e) for e in (0, 1, 2, 3, 6, 7, 9)] == [0, 0, 0, 3, 3, 7, 7]

@@ -1282,6 +1282,33 @@ def test_the_verify_head_code_reproduces_the_vector() -> None:
     assert " ".join(f"{g:05d}" for g in groups) == v["code"]
 
 
+def test_the_verify_head_code_with_missing_counters_follows_the_spec() -> None:
+    """protocol.md 4.20 `missing` (rev-complete F4): none leaves the vector's code as it is;
+    ranges are hashed after the record ids, sorted, author || device || u64be lo || hi."""
+    v, as_owner, _, _ = chain_vector()
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    state = access.verify(
+        None, as_owner, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
+    )
+    ids = [h(r) for r in v["record_ids"]]
+    assert access.head_code(state, ids, []) == v["code"]
+    a, b = b"\x05" * 16, b"\x06" * 16
+    missing = [(b, a, 3, 3), (a, b, 2, 4)]
+    inner = hashlib.blake2b(b"".join(sorted(ids)), digest_size=32).digest()
+    ranges = b"".join(
+        author + device + lo.to_bytes(8, "big") + hi.to_bytes(8, "big")
+        for author, device, lo, hi in sorted(missing)
+    )
+    inner = hashlib.blake2b(inner + ranges, digest_size=32).digest()
+    digest = hashlib.blake2b(
+        crypto.frame(b"tj/verify-head/v1", journal, (3).to_bytes(4, "big"), state.head, inner),
+        digest_size=32,
+    ).digest()
+    groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 25, 5)]
+    code = " ".join(f"{g:05d}" for g in groups)
+    assert access.head_code(state, ids, missing) == code != v["code"]
+
+
 @pytest.mark.parametrize("position", [0, 1, 2])
 def test_an_altered_or_reordered_access_chain_entry_is_refused(position: int) -> None:
     v, as_owner, _, _ = chain_vector()

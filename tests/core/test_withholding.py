@@ -21,7 +21,9 @@ from client_sdk.withholding import (
     encode_covers,
     gaps,
     in_ranges,
+    is_cut,
     merge_covers,
+    without,
 )
 
 OWNER, MEMBER = b"\x01" * 16, b"\x02" * 16
@@ -157,3 +159,34 @@ def test_covers_merge_per_device_and_round_trip() -> None:
 def test_device_state_round_trips() -> None:
     state = DeviceCounters([(1, 3), (7, 7)], 9, OWNER + PHONE)
     assert DeviceCounters.decode(state.encode(), 9, OWNER + PHONE) == state
+
+
+def test_a_cut_is_a_record_whose_covers_name_its_own_counter() -> None:
+    """protocol.md 4.18 "Cuts": the mark is the record's own (author, device, counter) in
+    its covers; another device's counter, or an earlier one of its own, is no mark."""
+    history = Cover(OWNER, LAPTOP, ((1, 6),))
+    assert is_cut(OWNER, LAPTOP, 7, [history, Cover(OWNER, LAPTOP, ((7, 7),))])
+    assert not is_cut(OWNER, LAPTOP, 7, [history])
+    assert not is_cut(OWNER, LAPTOP, 7, [Cover(OWNER, PHONE, ((7, 7),))])
+    assert not is_cut(OWNER, LAPTOP, 7, [Cover(MEMBER, LAPTOP, ((7, 7),))])
+    assert not is_cut(OWNER, LAPTOP, 7, [])
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 60), st.integers(0, 8)), max_size=8),
+    st.lists(st.integers(1, 80), max_size=20),
+)
+def test_without_takes_single_counters_out_of_covers(
+    spans: list[tuple[int, int]], taken: list[int]
+) -> None:
+    """`without` against a set model: what the covers name less the counters taken out,
+    merged as `merge_covers` gives them; another device's counters are untouched."""
+    covers = [Cover(OWNER, LAPTOP, ((lo, lo + n),)) for lo, n in spans]
+    covers.append(Cover(OWNER, PHONE, ((1, 5),)))
+    named = {c for lo, n in spans for c in range(lo, lo + n + 1)}
+    left = without(covers, [(OWNER, LAPTOP, c) for c in taken])
+    expected = merge_covers(
+        [Cover(OWNER, LAPTOP, ((c, c),)) for c in sorted(named - set(taken))]
+        + [Cover(OWNER, PHONE, ((1, 5),))]
+    )
+    assert left == expected
