@@ -17,6 +17,7 @@ from client_sdk.models import now_ms
 from client_sdk.yjs_binary import varuint
 from client_sdk.yjs_updates import refusal_and_reach
 from tests.client.sharing_support import journal_id, server_db, share_with
+from tests.client.test_deep_updates import member_pushes, pull_elsewhere
 from tests.client.test_hostile_sync import forge, push
 from tests.client.test_withheld_edit_waits import COLUMNS, serve_again, take_record
 from tests.conftest import ClientFactory, RunningServer
@@ -159,3 +160,37 @@ async def test_two_owner_devices_renaming_one_after_the_other_agree_on_the_name(
     on_newcomer = sorted(j.name for j in await newcomer.journals.list())
     assert on_phone == on_newcomer == ["Home"]  # the server holds the phone's, the last sent
     assert on_laptop == on_phone  # the laptop keeps "Work", for ever
+
+
+# Three updates of a member's note whose origins go round in a cycle (the item 7@2 has its
+# right origin 9@4, whose origin is 7@2; 9@6's origin 7@6 is held by nobody): each passes
+# `refusal` (which skips origins), all wait (pending in Yrs), and Yrs, applying the third,
+# dies of SIGSEGV, in this order and two others, with or without the waiting store.
+CYCLE = [
+    "02020908010104626f6479028407020161020801040104626f64790364656688090a017d0001090205020b03",
+    "010109048107020301070205030b03",
+    "02010702410904010109068407060364656601090201020a01",
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-wn W6: a member's three note updates whose origins go round in a cycle "
+    "pass `refusal` and kill the owner's pull (SIGSEGV in Yrs), at every sync",
+)
+async def test_a_members_updates_whose_origins_make_a_cycle_do_not_crash_the_owners_pull(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    first, *more = [bytes.fromhex(update) for update in CYCLE]
+    assert all(refusal_and_reach(update)[0] is None for update in (first, *more))
+    pushed = await member_pushes(signup, first)
+    uploads = [
+        await forge(pushed.tom, "ana/Personal", pushed.doc_id, "note", update, counter=counter)
+        for counter, update in zip((1_001, 1_002), more, strict=True)
+    ]
+    await push(pushed.tom, pushed.journal, *uploads)
+    phone = await login("ana")
+    home = phone.home
+    await phone.close()
+    read = await pull_elsewhere(home)  # asserts the process ended well: -11 (SIGSEGV)
+    assert read["entries"] == ["A private thought."]
