@@ -6,6 +6,7 @@ crypto, the hostile server played by direct edits of its database."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from typing import Any
 
@@ -194,3 +195,34 @@ async def test_a_members_updates_whose_origins_make_a_cycle_do_not_crash_the_own
     await phone.close()
     read = await pull_elsewhere(home)  # asserts the process ended well: -11 (SIGSEGV)
     assert read["entries"] == ["A private thought."]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-wn W7: a server that serves the owner's device metadata it cannot open gets "
+    "the placeholder '(unreadable journal ...)' held as the journal's name; the next rotation "
+    "(a share) signs that placeholder as the owner's name, which a new member then reads",
+)
+async def test_a_rotation_never_signs_a_placeholder_name(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop, tom = await signup("ana"), await signup("tom")
+    await laptop.entries.write("Personal", "Monday.")
+    await laptop.sync()
+    personal = await journal_id(laptop, "Personal")
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        [(meta,)] = db.execute("SELECT meta FROM journals WHERE journal_id = ?", (personal,))
+        broken = bytes(meta[:-1]) + bytes([meta[-1] ^ 1])  # the AEAD tag no longer checks
+        db.execute(
+            "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
+            (broken, personal),
+        )
+    await laptop.sync()
+    [held] = [j.name for j in await laptop.journals.list()]
+    assert held.startswith("(unreadable journal")  # what the server made the laptop show
+    await share_with(laptop, tom, personal.hex())  # a rotation seals and signs the name again
+    await tom.sync()
+    [shared] = [j for j in await tom.store.journals() if j.journal_id == personal]
+    signed = json.loads(shared.meta)
+    assert "name_signature" in signed  # verified on tom's device: signed by ana's laptop
+    assert signed["name"] == "Personal"
