@@ -882,7 +882,7 @@ class Replica:
             self._to_heal = {bytes.fromhex(word) for word in stored.split()}
         return set(self._to_heal)
 
-    async def heal_names(self, report: sync_plan.SyncReport) -> None:
+    async def heal_names(self) -> None:
         """Send again the metadata this device holds for each owned journal whose served
         name was signed with a lower `named_at` (`_note_names_to_heal`): another owner
         device renamed it from stale metadata, or the server kept an older name (W4). The
@@ -1487,7 +1487,7 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
-        await self.heal_names(report)
+        await self.heal_names()
         self._report_name_problems(report)
         if await self._carry_late(report, start):
             await self._push(report, tracker, waits)  # what a member would otherwise never get
