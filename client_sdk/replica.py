@@ -889,12 +889,13 @@ class Replica:
         same name, `named_at` and `archived`, signed again under the current epoch, and
         stored only if the server still holds the metadata served (`meta_version`): every
         device that syncs then converges on the name with the highest `named_at`. A refusal
-        (the metadata changed meanwhile, a network error) leaves it for the next sync."""
+        (the metadata changed meanwhile, a network error, the write-rate limit) leaves it for
+        the next sync; raises nothing of it."""
         to_heal = await self._names_to_heal(self.store)
         if not to_heal:
             return
         journals = {j.journal_id: j for j in await self.store.journals()}
-        sent = False
+        sent, moot = False, set()
         for journal_id in sorted(to_heal):
             journal = journals.get(journal_id)
             if (
@@ -902,16 +903,24 @@ class Replica:
                 or journal.owner_id != self.profile.account_id
                 or journal.role != "owner"
                 or not name_verified(journal)
-                or self.chains.problem(journal_id) is not None
             ):
+                moot.add(journal_id)  # nothing of ours to send (a journal list notes it again)
                 continue
+            if self.chains.problem(journal_id) is not None:
+                continue  # nothing sealed for a rolled-back journal: once it is verified again
             try:
                 await self._send_meta(
                     journal, journal.name, is_archived(journal), journal.meta_version
                 )
-            except (ConflictError, AccessError):
-                continue  # changed meanwhile, or no longer ours: the next journal list says
+            except (ConflictError, AccessError, NetworkError):
+                # Changed meanwhile, no longer ours, or not reachable (a write-rate limit
+                # too): never a failed sync for it; the next sync sends it again.
+                continue
             sent = True
+        if moot:
+            async with self.store.transaction() as tx:
+                self._to_heal = await self._names_to_heal(tx) - moot
+                await tx.set_setting(HEAL_NAMES, " ".join(sorted(j.hex() for j in self._to_heal)))
         if sent:
             await self.refresh_journals()  # the metadata just sent, and what is left to heal
 
