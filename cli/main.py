@@ -253,6 +253,7 @@ HINTS = {
     "document": "try `tj sync`",
     "sync": "run `tj sync`",
     "archived": "`tj journal unarchive NAME`",
+    "renamed elsewhere": "`tj journal list` shows its name now; `tj journal rename` names it again",
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",

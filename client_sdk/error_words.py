@@ -39,6 +39,8 @@ CODE_WORDS: dict[str, str] = {
     "journal_exists": "a journal with that id already exists on the server",
     "record_conflict": "the server holds another record with the same id",
     "stale_epoch": "the journal's key changed meanwhile on another device: sync, then try again",
+    "meta_changed": "the journal was renamed or archived meanwhile on another device: sync, "
+    "then try again",
     "chain_conflict": "another device changed who may read this journal meanwhile: sync, "
     "then try again",
     "conflict": "the server refused a conflicting change: sync, then try again",

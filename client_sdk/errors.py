@@ -61,8 +61,9 @@ class TJError(Exception):
     account's password was changed since), "session ended" (`auth_failed` to a call made
     with the device's session: logged out elsewhere, or the account deleted from another
     device), "account maybe deleted" (a login refused on a home signed in to that
-    account) or "set-aside change" (no change set aside matches the id given); None
-    otherwise."""
+    account), "set-aside change" (no change set aside matches the id given) or "renamed
+    elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
+    meanwhile); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
@@ -116,6 +117,33 @@ class KeyChangedError(TJError):
 class ConflictError(TJError):
     """The server refused a write that collides with stored data (HTTP 409), e.g. a
     username already taken or a key epoch another device just rotated."""
+
+
+class RenamedElsewhere(ConflictError):
+    """A rename (or archive) of a journal did not take: another device of the owner gave
+    the journal another name meanwhile, or archived or unarchived it (then nothing of this
+    call was stored), or signed its name with a later `named_at` (protocol.md 4.14). `name`
+    is the journal's name now, `wanted` the name this call gave, `before` the name the
+    journal had when the call began. An app shows it and lets the user rename again.
+    Subject "renamed elsewhere"."""
+
+    subject = "renamed elsewhere"
+
+    def __init__(self, name: str, wanted: str, *, before: str) -> None:
+        if name == wanted:
+            message = (
+                f"journal {before!r} was renamed or archived meanwhile on another device: "
+                "nothing was changed here; sync, then try again"
+            )
+        else:
+            message = (
+                f"journal {before!r} was renamed {name!r} meanwhile on another device: your "
+                f"name {wanted!r} was not kept; rename it again to use it"
+            )
+        super().__init__(message)
+        self.name = name
+        self.wanted = wanted
+        self.before = before
 
 
 class NotFound(TJError):

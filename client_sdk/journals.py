@@ -94,7 +94,9 @@ class Journals:
         """Rename one of this account's journals (needs the network): the new name is sealed
         and signed like the first, and every device and member sees it after their next
         sync. Raises InvalidInput for a bad or taken name, AccessError for a journal shared
-        with this account, NotFound for an unknown one."""
+        with this account, NotFound for an unknown one, RenamedElsewhere (a ConflictError,
+        its message for the user) when another device of the owner renamed or archived it
+        meanwhile and the name given here is not the journal's (protocol.md 4.14)."""
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
@@ -107,11 +109,12 @@ class Journals:
         the network): an archived journal keeps its entries, which stay readable and
         searchable, is listed last, and refuses new writes until unarchived. A display
         setting of the owner's devices: it changes nothing about who may read it. Raises
-        AccessError for a journal shared with this account, NotFound for an unknown one."""
+        AccessError for a journal shared with this account, NotFound for an unknown one,
+        RenamedElsewhere when another device of the owner renamed or archived it meanwhile
+        (nothing changed here), IntegrityError when this device never verified its name
+        (the server served metadata it cannot open: rename it instead)."""
         local = await self._context.local_journal(journal)
-        return self._context.journal(
-            await self._context.replica.update_meta(local, local.name, archived)
-        )
+        return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 
     async def delete(self, journal: str, *, check_only: bool = False) -> None:
         """Delete one of this account's journals with everything in it, on the server (needs

@@ -55,6 +55,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    RenamedElsewhere,
     TJError,
     UpdateNeeded,
 )
@@ -109,6 +110,9 @@ SKIP_ALL = wire.U63
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
+HEAL_NAMES = "names_to_heal"
+"""Setting: hex ids (space-separated) of owned journals whose name this device sends again at
+its next sync (`Replica.heal_names`, W4)."""
 OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
 UPDATE_HELD = (
     "kept until the app is updated: the journal's access chain holds an entry of a newer "
@@ -181,6 +185,13 @@ class Replica:
         """(journal, author, device) -> a gap of a current member whose account the server
         says was erased, found by this sync's withholding check: decided after the pull
         (`settle_erasures`), never excused before."""
+        self._served_lower: set[bytes] = set()
+        """Owned journals whose last journal list served a verified name below the one this
+        device holds (`_local`): sent again by `heal_names` (W4)."""
+        self._to_heal: set[bytes] | None = None  # HEAL_NAMES as stored (None: not read yet)
+        self._name_problems: dict[bytes, tuple[str, str]] = {}
+        """By journal: metadata the last journal list served that this device could not open
+        or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -322,6 +333,7 @@ class Replica:
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+            await self._note_names_to_heal(tx, {local.journal_id for local in updated})
             if rejoined:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
@@ -822,14 +834,32 @@ class Replica:
             role, expires_at = terms.role, terms.expires_at
         meta = self._journal_meta(journal, state.owner_id, envelopes)
         name, named_at = str(meta.get("name", "")), int(meta.get("named_at", 0))
+        held = previous is not None and name_verified(previous)
+        self._served_lower.discard(journal.journal_id)
+        self._name_problems.pop(journal.journal_id, None)
         if previous is not None and "name_signature" in meta:
             # A tie with a placeholder (the last name did not verify) is no tie of names.
-            last = previous.name if "name_signature" in json.loads(previous.meta) else ""
+            last = previous.name if held else ""
             if not supersedes(named_at, name, previous.named_at, last):
-                # An older owner-signed name (the server's replay, F4): the last verified
-                # name stays, and nothing is tied to the older one.
+                # An older owner-signed name (the server's replay, F4; or the rename of an
+                # owner device that signed a lower named_at, W4): the last verified name
+                # stays, and nothing is tied to the older one. An owner device sends its
+                # own again (`heal_names`): every device then converges on the highest.
                 meta = json.loads(previous.meta)
                 name, named_at = previous.name, previous.named_at
+                if state.owner_id == self.profile.account_id:
+                    self._served_lower.add(journal.journal_id)
+        elif previous is not None and held:
+            # Metadata this device cannot open or verify (W7): never in place of the name it
+            # verified last, which stays (with its metadata) and is what a rotation or an
+            # archive signs again; the problem is reported by the next sync.
+            self._name_problems[journal.journal_id] = (
+                previous.name,
+                "the server serves metadata of this journal that this device cannot open or "
+                "verify: it keeps the name it verified last",
+            )
+            meta = json.loads(previous.meta)
+            name, named_at = previous.name, previous.named_at
         return LocalJournal(
             journal.journal_id,
             state.owner_id,
@@ -843,6 +873,73 @@ class Replica:
             json.dumps(meta, sort_keys=True),
             max(named_at, previous.named_at if previous else 0),
         )
+
+    async def _note_names_to_heal(self, tx: Transaction, listed: set[bytes]) -> None:
+        """Keep (setting HEAL_NAMES) the owned journals of `listed`, just read from the
+        journal list, whose served name was below the verified one held (`_served_lower`),
+        and drop the others of `listed`: sent again by the next sync (`heal_names`), even
+        after this process ends."""
+        before = await self._names_to_heal(tx)
+        after = (before - listed) | (self._served_lower & listed)
+        if after != before:
+            await tx.set_setting(HEAL_NAMES, " ".join(sorted(j.hex() for j in after)))
+        self._to_heal = after
+
+    async def _names_to_heal(self, reader: Store | Transaction) -> set[bytes]:
+        """The journals whose name this device sends again at the next sync (HEAL_NAMES),
+        read from the store once per process."""
+        if self._to_heal is None:
+            stored = str(await reader.setting(HEAL_NAMES, "") or "")
+            self._to_heal = {bytes.fromhex(word) for word in stored.split()}
+        return set(self._to_heal)
+
+    async def heal_names(self) -> None:
+        """Send again the metadata this device holds for each owned journal whose served
+        name was signed with a lower `named_at` (`_note_names_to_heal`): another owner
+        device renamed it from stale metadata, or the server kept an older name (W4). The
+        same name, `named_at` and `archived`, signed again under the current epoch, and
+        stored only if the server still holds the metadata served (`meta_version`): every
+        device that syncs then converges on the name with the highest `named_at`. A refusal
+        (the metadata changed meanwhile, a network error, the write-rate limit) leaves it for
+        the next sync; raises nothing of it."""
+        to_heal = await self._names_to_heal(self.store)
+        if not to_heal:
+            return
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        sent, moot = False, set()
+        for journal_id in sorted(to_heal):
+            journal = journals.get(journal_id)
+            if (
+                journal is None
+                or journal.owner_id != self.profile.account_id
+                or journal.role != "owner"
+                or not name_verified(journal)
+            ):
+                moot.add(journal_id)  # nothing of ours to send (a journal list notes it again)
+                continue
+            if self.chains.problem(journal_id) is not None:
+                continue  # nothing sealed for a rolled-back journal: once it is verified again
+            try:
+                await self._send_meta(
+                    journal, journal.name, is_archived(journal), journal.meta_version
+                )
+            except (ConflictError, AccessError, NetworkError):
+                # Changed meanwhile, no longer ours, or not reachable (a write-rate limit
+                # too): never a failed sync for it; the next sync sends it again.
+                continue
+            sent = True
+        if moot:
+            async with self.store.transaction() as tx:
+                self._to_heal = await self._names_to_heal(tx) - moot
+                await tx.set_setting(HEAL_NAMES, " ".join(sorted(j.hex() for j in self._to_heal)))
+        if sent:
+            await self.refresh_journals()  # the metadata just sent, and what is left to heal
+
+    def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
+        """Report metadata the server serves that this device cannot open or verify while it
+        keeps the name it verified (`_local`, W7), for as long as the server serves it."""
+        for journal_id, (label, message) in sorted(self._name_problems.items()):
+            report.add_problem(journal_id, label, message)
 
     def owner_name(self, owner_id: bytes) -> str:
         """How a journal's owner is named on this device: the username of its pinned,
@@ -1411,6 +1508,8 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
+        await self.heal_names()
+        self._report_name_problems(report)
         if await self._carry_late(report, start):
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
@@ -3527,8 +3626,12 @@ class Replica:
         """The `named_at` to sign `name` with in metadata sealed again (a rotation, an
         archive): the journal's last one when the name is the one this device holds (never
         below 1: a version-1 name becomes version 2 unchanged), else a rename's
-        (`next_named_at`: later than every one this device verified, whatever its clock)."""
+        (`next_named_at`: later than every one this device verified, whatever its clock).
+        IntegrityError when the name held is not one this device verified (a placeholder for
+        metadata it could not open, W7): never signed as the owner's name."""
         if name == journal.name:
+            if not name_verified(journal):
+                raise IntegrityError(unverified_name(journal))
             return max(journal.named_at, 1)
         return next_named_at(now_ms(), journal.named_at)
 
@@ -3645,7 +3748,14 @@ class Replica:
             if journal.role != "owner":
                 lapsed = lapsed or (journal.role in keys.ROLES and self.share_lapsed(journal, now))
                 continue
-            await self.change_access(journal, [])
+            try:
+                await self.change_access(journal, [])
+            except IntegrityError as error:
+                held = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
+                if held is None or name_verified(held):
+                    raise
+                # A placeholder name is never signed (W7): told by each sync until renamed.
+                self._name_problems[journal_id] = (held.name, str(error))
         if lapsed:
             await self.refresh_journals()
 
@@ -4002,45 +4112,70 @@ class Replica:
         await self.change_access(journal, [])
 
     async def update_meta(
-        self, journal: LocalJournal, name: str, archived: bool | None = None
+        self, journal: LocalJournal, name: str | None, archived: bool | None = None
     ) -> LocalJournal:
-        """Seal the journal's metadata again under its current key epoch with `name` (signed
-        by the owner with its `named_at`: for a new name one above every one this device
-        verified, else the one it holds; members verify the signature, 4.14) and `archived`
-        (None: unchanged), and store it on the server (needs the network). Returns the
-        journal as this device now holds it (its new name even while the server serves the
-        one before: names never go back).
+        """Seal the journal's metadata again under its current key epoch with `name` (None:
+        the name it holds; signed by the owner with its `named_at`: for a new name one above
+        every one this device verified, else the one it holds; members verify the
+        signature, 4.14) and `archived` (None: unchanged), and store it on the server (needs
+        the network). Returns the journal as this device now holds it (its new name even
+        while the server serves the one before: names never go back).
 
-        The server stores metadata sealed under the journal's current epoch only (409
-        `stale_epoch`: this device missed a rotation, say the revocation of a member who kept
-        the old key). Then the journal list is refreshed (the new epoch and its key, verified
-        against the access chain) and the metadata sealed again, once; a second refusal
-        raises ConflictError."""
+        The journal list is read first, so that a new name's `named_at` is above the latest
+        name another owner device gave (W4), and the metadata is stored only while the
+        server's is still the one read (`meta_version`; 409 `meta_changed` otherwise) and
+        sealed under the journal's current epoch (409 `stale_epoch`: this device missed a
+        rotation, say the revocation of a member who kept the old key). After either
+        refusal the journal list is read again and the metadata sealed again, once; a second
+        refusal raises ConflictError.
+
+        Raises RenamedElsewhere (a ConflictError) when another owner device renamed,
+        archived or unarchived the journal meanwhile (the list read after a refusal says
+        so: nothing of this call is stored), or when the name held afterwards is another
+        one signed with a higher `named_at`: the user's name is not the journal's, and an
+        app says so. Raises IntegrityError when the name to sign again is one this device
+        never verified (a placeholder for metadata it could not open, W7): rename it."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(f"only the owner of {journal.name!r} can rename or archive it")
-        if archived is None:
-            archived = is_archived(journal)
         await self.load_access()
-        try:
-            await self._send_meta(journal, name, archived)
-        except ConflictError as error:
-            if getattr(error, "code", None) != "stale_epoch":
-                raise
-            await self.refresh_journals()
-            journal = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-            await self._send_meta(journal, name, archived)
-        await self.refresh_journals()
-        return {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        seen = journal = await self._fresh_journal(journal)
+        for attempt in range(2):
+            wanted = journal.name if name is None else name
+            keep = is_archived(journal) if archived is None else archived
+            try:
+                await self._send_meta(journal, wanted, keep, journal.meta_version)
+                break
+            except ConflictError as error:
+                if attempt or getattr(error, "code", None) not in ("stale_epoch", "meta_changed"):
+                    raise
+            journal = await self._fresh_journal(journal)
+            if journal.name != seen.name or is_archived(journal) != is_archived(seen):
+                raise RenamedElsewhere(journal.name, wanted, before=seen.name)
+        held = await self._fresh_journal(journal)
+        if held.name != wanted:
+            raise RenamedElsewhere(held.name, wanted, before=seen.name)
+        return held
 
-    async def _send_meta(self, journal: LocalJournal, name: str, archived: bool) -> None:
+    async def _fresh_journal(self, journal: LocalJournal) -> LocalJournal:
+        """The journal as this device holds it once it read the journal list again."""
+        await self.refresh_journals()
+        fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal.journal_id)
+        if fresh is None:
+            raise NotFound(f"no journal {journal.name!r} on the server any more")
+        return fresh
+
+    async def _send_meta(
+        self, journal: LocalJournal, name: str, archived: bool, meta_version: int
+    ) -> None:
         """Seal `name` and `archived` under the journal's epoch as this device holds it, and
-        send them to /v1/journals/meta."""
+        send them to /v1/journals/meta, stored only while the server's `meta_version` is
+        `meta_version` (the one this device read last)."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         named_at = self._named_at(journal, name)
         signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)
         meta = keys.seal_journal_meta(key, journal.journal_id, journal.epoch, encode_meta(**signed))
-        request = wire.JournalMetaRequest(journal.journal_id, meta)
+        request = wire.JournalMetaRequest(journal.journal_id, meta, meta_version)
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
         # Held here at once: a server that keeps the older name serves a lower named_at,
         # which this device then refuses (F4).
@@ -5360,6 +5495,33 @@ def stalled_pull(journal: LocalJournal, page: wire.JournalPage, junk: bool = Fal
         f"journal {journal.name!r}: the server says it holds records up to {page.head} but "
         f"{sent}; stopped asking (this device keeps what it has and the next sync tries again)"
     )
+
+
+def unverified_name(journal: LocalJournal) -> str:
+    """Why the metadata of `journal` (owned, its name not verified here: `name_verified`) is
+    not sealed again (a rotation, an archive): the user's way out."""
+    return (
+        f"journal {journal.name!r} has no name this device verified (the server served "
+        "metadata it cannot open or verify, and it never held a verified name), so its name "
+        "cannot be signed again: rename the journal first (its id works as the name), then "
+        "try again"
+    )
+
+
+def name_verified(journal: LocalJournal) -> bool:
+    """Whether the journal's name is one this device verified (owner-signed, protocol.md
+    4.14), not a placeholder for metadata it could not open or verify ("(unreadable journal
+    ...)", "(unverified name ...)"): only such a name is signed again (W7)."""
+    return _signed_name(journal.meta)
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_name(meta: str) -> bool:
+    try:
+        parsed = json.loads(meta)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and "name_signature" in parsed
 
 
 def is_archived(journal: LocalJournal) -> bool:

@@ -281,6 +281,9 @@ class JournalCreateRequest:
 class JournalMetaRequest:
     journal_id: bytes = field(metadata=ID)
     meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
+    meta_version: int = field(default=0, metadata=limits(0, U63))
+    """The journal's `meta_version` the device read last: stored only while it is still the
+    server's (409 `meta_changed`); 0 (or left out, clients before it): whatever it is."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from server.storage.base import (
     KeyRow,
     LiveEvent,
     MemberRow,
+    MetaChangedError,
     NewRecord,
     QuotaError,
     RecordConflictError,
@@ -1117,18 +1118,27 @@ class Service:
         transaction (`writer_check`): the caller still owns it, and the metadata is sealed
         under the journal's current epoch (409 `stale_epoch`), so that a device that missed
         a revocation cannot store a new name under a key the revoked member kept (R21 F1).
-        The check before is a fast path only (a refusal costs no write)."""
+        The check before is a fast path only (a refusal costs no write). A request naming a
+        `meta_version` (not 0) is stored only while the journal's is that one (409
+        `meta_changed`: another device renamed it meanwhile, W4); older clients send none."""
         await self._require_role(caller, request.journal_id, ("owner",))
         await self._count_write(caller)
         now = self.clock()
-        await self.storage.update_meta(
-            request.journal_id,
-            caller.account_id,
-            caller.device_id,
-            request.meta,
-            now,
-            writer_check(("owner",), [meta_epoch(request.meta)], now),
-        )
+        try:
+            await self.storage.update_meta(
+                request.journal_id,
+                caller.account_id,
+                caller.device_id,
+                request.meta,
+                now,
+                writer_check(("owner",), [meta_epoch(request.meta)], now),
+                request.meta_version,
+            )
+        except MetaChangedError:
+            raise Conflict(
+                "the journal's metadata changed meanwhile: refresh the journal list and retry",
+                code="meta_changed",
+            ) from None
         members = await self.storage.members_of(request.journal_id, self.clock())
         await self._announce_meta([account for account, _ in members], caller)
 

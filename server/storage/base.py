@@ -295,6 +295,10 @@ class ChainConflictError(Exception):
     """The access chain does not have the length the request expected."""
 
 
+class MetaChangedError(Exception):
+    """The journal's `meta_version` is not the one the request expected (W4)."""
+
+
 class Storage(Protocol):
     async def close(self) -> None: ...
 
@@ -567,9 +571,12 @@ class Storage(Protocol):
         meta: bytes,
         now: int,
         check: WriterCheck,
+        meta_version: int = 0,
     ) -> None:
         """Replace the journal's sealed metadata and raise its meta_version, once `check`
-        passed in the same transaction (as in `append_records`)."""
+        passed in the same transaction (as in `append_records`), and only while the
+        journal's meta_version is `meta_version` (0: whatever it is); MetaChangedError
+        otherwise, nothing written."""
         ...
 
     async def append_records(

@@ -49,6 +49,7 @@ from server.storage.base import (
     LiveHandler,
     LoginWait,
     MemberRow,
+    MetaChangedError,
     NewRecord,
     QuotaError,
     RecordConflictError,
@@ -845,16 +846,20 @@ class PostgresStorage:
         meta: bytes,
         now: int,
         check: WriterCheck,
+        meta_version: int = 0,
     ) -> None:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
             await _checked_stored_records(db, journal_id, account_id, device_id, now, check, [])
-            await db.execute(
+            status = await db.execute(
                 "UPDATE journals SET meta = $1, meta_version = meta_version + 1 "
-                "WHERE journal_id = $2",
+                "WHERE journal_id = $2 AND ($3::bigint = 0 OR meta_version = $3::bigint)",
                 meta,
                 journal_id,
+                meta_version,
             )
+            if status.split()[-1] == "0":
+                raise MetaChangedError
 
     # --- records ----------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ from server.storage.base import (
     LiveHandler,
     LoginWait,
     MemberRow,
+    MetaChangedError,
     NewRecord,
     QuotaError,
     RecordConflictError,
@@ -902,14 +903,19 @@ class SQLiteStorage:
         meta: bytes,
         now: int,
         check: WriterCheck,
+        meta_version: int = 0,
     ) -> None:
         def tx(db: Connection) -> None:
             _check_writer(db, journal_id, account_id, device_id, now, check)
-            db.execute(
+            cursor = db.execute(
                 "UPDATE journals SET meta = ?, meta_version = meta_version + 1 "
-                "WHERE journal_id = ?",
-                (meta, journal_id),
-            ).close()
+                "WHERE journal_id = ? AND (? = 0 OR meta_version = ?)",
+                (meta, journal_id, meta_version, meta_version),
+            )
+            changed = cursor.rowcount
+            cursor.close()
+            if changed == 0:
+                raise MetaChangedError
 
         await self._write(tx)
 

@@ -295,15 +295,19 @@ async def test_a_therapist_cannot_rename_the_journal_it_reads_into_the_one_its_c
     local = await tom.context.local_journal(f"ana/{shared.journal}")
     key = await tom.replica.journal_key(local, local.epoch)
     forged = encode_meta("Personal")  # so that `tj write Personal` might land there
+    verified = {j.id: j.name for j in await ana.journals.list()}[disclosure.hex()]
     edit_server_db(
         live_server,
         "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
         keys.seal_journal_meta(key, disclosure, local.epoch, forged),
         disclosure,
     )
-    await ana.sync()
+    report = await ana.sync()
     names = {j.id: j.name for j in await ana.journals.list()}
-    assert names[disclosure.hex()].startswith("(unverified name")
+    # The forged name does not verify: ana's device keeps the name it verified (before W7 of
+    # rev-wn it showed "(unverified name ...)"), and the sync says what the server serves.
+    assert names[disclosure.hex()] == verified != "Personal"
+    assert any("cannot open or verify" in problem for problem in report.problems)
     await ana.entries.write("Personal", SECRET, mood=3)
     await ana.sync()
     await tom.sync()

@@ -43,6 +43,7 @@ KNOWN_CODES = frozenset(
         "journal_exists",
         "record_conflict",
         "stale_epoch",
+        "meta_changed",
         "members_changed",
         "unsupported_media_type",
         "journal_quota_exceeded",

@@ -100,3 +100,29 @@ async def test_a_member_cannot_set_metadata_even_under_the_current_epoch(
     answer = await raw.call("/v1/journals/meta", request, token=ben.profile.token)
     assert answer.error() == (403, "forbidden")
     assert await snapshot(live_server) == before
+
+
+@BACKENDS
+async def test_metadata_is_stored_only_over_the_meta_version_the_request_names(
+    live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
+) -> None:
+    """A rename made from metadata another device replaced since (W4): the request names
+    the `meta_version` it read, and the server refuses it (409 `meta_changed`) once that is
+    no longer the journal's, storing nothing. A request that names none (an older client,
+    the field left out) is stored whatever the version, as before."""
+    journal = await ben_annotates_at_epoch_1(live_server, raw, ana, ben)
+    _, version = await stored_meta(live_server, journal)
+    before = await snapshot(live_server)
+    for stale in (version - 1, version + 1):
+        request = wire.JournalMetaRequest(journal, sealed_meta(1, 44), stale)
+        answer = await raw.call("/v1/journals/meta", request, token=ana.profile.token)
+        assert answer.error() == (409, "meta_changed")
+    assert await snapshot(live_server) == before
+    request = wire.JournalMetaRequest(journal, sealed_meta(1, 44), version)
+    answer = await raw.call("/v1/journals/meta", request, token=ana.profile.token)
+    assert answer.status == 200, answer.value()
+    assert await stored_meta(live_server, journal) == (sealed_meta(1, 44), version + 1)
+    older_client = {"journal_id": journal, "meta": sealed_meta(1, 45)}
+    answer = await raw.call("/v1/journals/meta", older_client, token=ana.profile.token)
+    assert answer.status == 200, answer.value()
+    assert await stored_meta(live_server, journal) == (sealed_meta(1, 45), version + 2)
