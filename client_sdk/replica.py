@@ -935,9 +935,16 @@ class Replica:
         if sent:
             await self.refresh_journals()  # the metadata just sent, and what is left to heal
 
-    def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
+    async def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
         """Report metadata the server serves that this device cannot open or verify while it
-        keeps the name it verified (`_local`, W7), for as long as the server serves it."""
+        keeps the name it verified (`_local`, W7), for as long as the server serves it and
+        this device holds the journal (one forgotten or removed meanwhile, say while another
+        journal list was read, is no longer this device's problem)."""
+        if not self._name_problems:
+            return
+        held = {j.journal_id for j in await self.store.journals()}
+        for journal_id in [j for j in self._name_problems if j not in held]:
+            del self._name_problems[journal_id]
         for journal_id, (label, message) in sorted(self._name_problems.items()):
             report.add_problem(journal_id, label, message)
 
@@ -1509,7 +1516,7 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         await self.heal_names()
-        self._report_name_problems(report)
+        await self._report_name_problems(report)
         if await self._carry_late(report, start):
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
