@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pycrdt import Doc, Map, Text, merge_updates
+from pycrdt import Doc, Map, Text, get_update, merge_updates
 
 from client_sdk.documents import Document, state_clocks
 from client_sdk.errors import IntegrityError
@@ -263,3 +263,34 @@ def test_a_waiting_value_stored_before_the_buffer_is_read_as_one_update() -> Non
     document.apply(first)
     assert (document.text("body"), document.field("title")) == ("abcdef", "x")
     assert document.waiting() == b""
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_what_yrs_writes_of_honest_documents_is_accepted_and_applies_at_once(
+    data: st.DataObject,
+) -> None:
+    """Honest writers' updates merged (`merge_updates`, Yjs' mergeUpdates), a whole state
+    (`get_update()`) and a diff against a state vector (`get_update(state_vector)`, Yjs'
+    diffUpdate) are accepted, and apply at once where what they build on is held: the
+    dependency rules never make an honest document wait or refuse it."""
+    written = data.draw(histories())
+    in_order = Document(NOTE, "note")
+    for update in written:
+        in_order.apply(update)
+    merged = bytes(merge_updates(*written))
+    for update in (merged, in_order.state(), *written):
+        assert refusal(update) is None
+        if update in written:
+            continue
+        fresh = Document(NOTE, "note")
+        fresh.apply(update)
+        assert fresh.waiting() == b"" and read(fresh) == read(in_order)
+    held = data.draw(st.integers(min_value=0, max_value=len(written)))
+    prefix = Document(NOTE, "note")
+    for update in written[:held]:
+        prefix.apply(update)
+    diff = bytes(get_update(merged, prefix.state_vector()))
+    assert refusal(diff) is None
+    prefix.apply(diff)
+    assert prefix.waiting() == b"" and read(prefix) == read(in_order)
