@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text, get_update, merge_updates
+from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
@@ -36,7 +36,7 @@ from client_sdk.yjs_binary import (
     read_varuint,
     varuint,
 )
-from client_sdk.yjs_updates import Reach, refusal_and_reach
+from client_sdk.yjs_updates import CYCLIC, Reach, Walk, delete_set, walk
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -111,16 +111,26 @@ class Document:
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
-        self._waiting: list[tuple[bytes, Reach]] = []
-        """Updates applied here that wait, in part, for clocks the document lacks (`waiting`),
-        each as what of it the document does not hold yet, with its reach (structs' and
-        deleted ranges' together: `yjs_updates.refusal_and_reach`)."""
+        self._kept: dict[bytes, Walk] = {}
+        """Updates from elsewhere that build on clocks this document does not hold (a record
+        the server withheld, or one sealed before this device's share), kept as received
+        (each with what it builds on), in arrival order, never given to pycrdt until
+        everything they build on is held (`_offer`): the causal buffer of protocol.md §5
+        "Updates that wait for missing clocks" (`waiting`)."""
+        self._blocked: dict[int, list[bytes]] = {}
+        """The updates of `_kept` by the client whose clock each was found waiting for: only
+        those are tried again when that client's clocks grow (rev-wn W5)."""
+        self._deletes: dict[int, list[tuple[int, int]]] = {}
+        """Deleted ranges of updates applied here that end past the state vector, client ->
+        its (clock, end) ranges, sorted and disjoint: applied once their clocks are held."""
         self._floor: Reach = {}
         """Clocks the document's state vector is known to reach, client by client (it only
-        grows): raised by each update from elsewhere found held whole, read again from the
-        state vector only when an update deletes past it (`_settle`): decoding the vector
-        of a document of many clients after every update would cost more than applying it
-        (issue 10)."""
+        grows): raised by each update from elsewhere applied here, read again from the state
+        vector (`_exact`) only when an update seems to build on clocks past it: decoding the
+        vector of a document of many clients for every update would cost more than applying
+        it (issue 10)."""
+        self._exact = False
+        """Whether `_floor` is the state vector itself (read since the last change)."""
 
     @property
     def _doc(self) -> Doc[Any]:
@@ -151,16 +161,18 @@ class Document:
     ) -> Document:
         """A document holding `state`, this device's own (the local store's, or another
         instance's `state()`), with `waiting` (that instance's `waiting()`, stored beside its
-        state: None or b"" when nothing waits): merged without `yjs_updates.refusal`'s check,
-        which every update from elsewhere passed when it was applied (`apply`). Raises
-        IntegrityError when `state` or `waiting` does not decode."""
+        state: None or b"" when nothing waits): `state` merged without
+        `yjs_updates.refusal`'s check, which every update from elsewhere passed when it was
+        applied (`apply`); what waits offered again as received from elsewhere (`apply`).
+        Raises IntegrityError when `state` or `waiting` does not decode, or an update of
+        `waiting` is refused."""
         document = cls(doc_id, kind, client_id=client_id)
         document.apply_own(state, waiting=waiting)
         return document
 
     def copy(self) -> Document:
-        """Another instance holding what this one holds, what waits included (`waiting`),
-        writing under its own fresh client id."""
+        """Another instance holding what this one holds, what waits included (`waiting`: not
+        in its state either), writing under its own fresh client id."""
         return Document.from_state(self.doc_id, self.kind, self.state(), waiting=self.waiting())
 
     @property
@@ -172,25 +184,43 @@ class Document:
         """Merge an update (idempotent, commutative), from another device or account.
         Raises IntegrityError for an update that is not one (it does not decode) or that a
         device refuses (`yjs_updates.refusal`; protocol.md §5 "Updates a device refuses"),
-        and leaves the document as it was."""
+        and leaves the document as it was. An update that builds on clocks the document does
+        not hold waits, kept apart (`waiting`), until they are all held."""
         self._merge(update, checked=False)
 
     def apply_own(self, update: bytes, *, waiting: bytes | None = None) -> None:
         """Merge what this device holds or wrote itself: its stored state of the document
         (`from_state`, or read again inside a writing transaction) or an update it made from
         it (a delete set, a carried edit), without `yjs_updates.refusal`'s check, which every
-        update from elsewhere in it passed. `waiting`: what of that state waits for missing
-        clocks (its `waiting()`, stored beside it), kept on waiting here. Raises
-        IntegrityError when `update` or `waiting` does not decode."""
+        update from elsewhere in it passed. `waiting`: the updates from elsewhere that wait
+        beside that state (its `waiting()`, stored beside it), offered here as received
+        (`apply`); a value stored by an SDK before the causal buffer (one update, its state
+        merged with it) is read so as well, the state's own pending part dropped. Raises
+        IntegrityError when `update` or `waiting` does not decode, or an update of `waiting`
+        is refused."""
         self._merge(update, checked=True)
-        if waiting and all(waiting != kept for kept, _ in self._waiting):
-            why, reach, deleted = refusal_and_reach(waiting)
+        if not waiting:
+            return
+        parts = _buffered(waiting)
+        if parts is None:  # stored before the causal buffer: one update, in the state too
+            parts = [bytes(waiting)]
+            self._held_only()
+        for part in parts:
+            if part in self._kept:
+                continue
+            why, walked = walk(part)
             if why is not None:
                 raise self._malformed(why)
             self._merged, self._sole = True, None
-            self._apply_to_doc(waiting)
-            self._waiting.append((bytes(waiting), _furthest(reach, deleted)))
-            self._settle()
+            self._offer(part, walked)
+
+    def _held_only(self) -> None:
+        """Rebuild the pycrdt document from what it holds: a state stored before the causal
+        buffer was merged with what waited, which Yrs keeps pending."""
+        fresh: Doc[Any] = Doc(client_id=self._client_id_wanted)
+        fresh.apply_update(self._doc.get_update())
+        self._built, self._fields_map, self._removal_read = fresh, None, None
+        self._written, self._exact, self._sole = self._own_clock(), False, None
 
     def _merge(self, update: bytes, *, checked: bool) -> None:
         """`apply`; `checked`: `update` is this device's own (`apply_own`)."""
@@ -211,65 +241,147 @@ class Document:
                     as_read_by_pycrdt(fields.get("trashed_at")),
                 )
                 return
-        reach: Reach | None = None
-        deleted: Reach = {}
+        walked: Walk | None = None
         if not checked:
-            why, reach, deleted = refusal_and_reach(bytes(update))
+            why, walked = walk(bytes(update))
             if why is not None:
                 raise self._malformed(why)
         if self._written is None:  # what this instance wrote, before anything else comes in
             self._written = self._own_clock()
         self._merged, self._sole = True, None
+        if walked is not None:
+            self._offer(bytes(update), walked, sole)
+            return
         # Applied at once, also the first update of an empty document: an update can decode
         # and still not apply (R16 finding 1), and one stored unapplied would break every
         # later read of the document, on every device of the journal.
+        self._exact = False
         self._apply_to_doc(update)
         self._sole = bytes(sole) if sole is not None else None
-        if reach or deleted or self._waiting:
-            self._settle(bytes(update), reach or {}, deleted)
+        if self._kept or self._deletes:  # this device's own state: any clock may have grown
+            self._retry(None)
 
-    def _settle(
-        self, update: bytes | None = None, reach: Reach | None = None, deleted: Reach | None = None
-    ) -> None:
-        """After an update was applied: keep on waiting what of `update` (one from elsewhere,
-        its structs reaching `reach`, its deleted ranges `deleted`) the document does not
-        hold (its structs past the state vector, with its delete set), and forget the
-        waiting updates the state vector now covers, applied whole (rev-o1b F4).
+    def _offer(self, update: bytes, walked: Walk, sole: bytes | None = None) -> None:
+        """Apply `update` from elsewhere (`walked`: what it builds on) when the document
+        holds every clock its structs build on, else keep it as it is, apart (`_kept`),
+        never given to pycrdt: Yrs keeps such an update pending, leaves it out of what it
+        encodes, loses the edit when a pending struct's origin is later merged otherwise
+        (rev-wn W3), and crashes when pending items build on one another in a cycle (rev-wn
+        W6). Its deleted ranges past the state vector wait apart (`_deletes`). An update whose
+        own items form a cycle never integrates: refused (IntegrityError). `sole`: the update,
+        when it is the first this instance takes (`state()` returns it when applied whole)."""
+        if update in self._kept:
+            return  # received again while it waits
+        wanted, after = self._lacks(walked)
+        if wanted is not None:
+            if walked.cyclic():
+                raise self._malformed(CYCLIC)
+            self._kept[update] = walked
+            self._blocked.setdefault(wanted[0], []).append(update)
+            return
+        whole = self._integrate(update, walked, after)
+        if whole and sole is not None:
+            self._sole = bytes(sole)
+        if self._kept or self._deletes:
+            self._retry(after)
 
-        Whether the structs are held is told by pycrdt, the update's part past the state
-        vector (`get_update(update, vector)`, Yjs' diffUpdate) holding no struct; whether the
-        deleted ranges are, by `_floor`, read again from the state vector only when a range
-        ends past it, or when something waits."""
-        left: bytes | None = None
-        if update is not None and reach:
-            vector = self._doc.get_state()
-            diff = self._diff(update, vector)
-            if diff[:1] != b"\x00":  # a struct not held
-                left = diff
+    def _lacks(self, walked: Walk) -> tuple[tuple[int, int] | None, Reach]:
+        """`walked.missing` against `_floor`, read again from the state vector once when the
+        floor does not reach far enough."""
+        wanted, after = walked.missing(self._floor)
+        if wanted is not None and not self._exact:
+            self._floor, self._exact = state_clocks(self._doc.get_state()), True
+            wanted, after = walked.missing(self._floor)
+        return wanted, after
+
+    def _integrate(self, update: bytes, walked: Walk, after: Reach) -> bool:
+        """Give pycrdt `update`, whose structs build on held clocks only (`after`: the
+        clocks they move), with the deleted ranges that are held then; keep the others apart
+        (`_deletes`). Whether it was given whole."""
+        held = self._floor
+        past = [c for c, k in walked.deleted.items() if after.get(c, held.get(c, 0)) < k]
+        if past and not self._exact:
+            self._floor, self._exact = state_clocks(self._doc.get_state()), True
+            held = self._floor
+            past = [c for c, k in walked.deleted.items() if after.get(c, held.get(c, 0)) < k]
+        whole = not past
+        if past:
+            ranges = delete_set(update, walked.delete_set_at)
+            now: dict[int, list[tuple[int, int]]] = {}
+            for client, found in ranges.items():
+                reached = after.get(client, held.get(client, 0))
+                for clock, length in found:
+                    if clock < reached:
+                        now.setdefault(client, []).append((clock, min(length, reached - clock)))
+                    if clock + length > reached:
+                        start = max(clock, reached)
+                        self._deletes[client] = _joined(
+                            self._deletes.get(client, []), start, clock + length
+                        )
+            update = update[: walked.delete_set_at] + delete_set_update(now)[1:]
+        self._apply_to_doc(update)
+        for client, clock in after.items():
+            if clock > self._floor.get(client, 0):
+                self._floor[client] = clock
+        return whole
+
+    def _retry(self, grown: Reach | None) -> None:
+        """Apply what waits and now may be held: the kept updates waiting for a client whose
+        clocks grew (`grown`; None: any client's, after this device's own state was merged),
+        and the deleted ranges waiting for them, until nothing more moves. A kept update
+        pycrdt still does not take (not expected: it passed `walk`) is dropped as malformed,
+        and the rest go on."""
+        while grown is None or grown:
+            if grown is None:
+                self._exact = False
+                tried = list(self._kept)
+                self._blocked = {}
+                deletes = list(self._deletes)
             else:
-                for client, clock in reach.items():
-                    if clock > self._floor.get(client, 0):
-                        self._floor[client] = clock
-        if update is not None and left is None and deleted and not _covered(deleted, self._floor):
-            self._floor = state_clocks(self._doc.get_state())
-            if not _covered(deleted, self._floor):
-                left = self._diff(update, self._doc.get_state())
-        if left is not None or self._waiting:
-            self._floor = state_clocks(self._doc.get_state())  # something waits: rare
-            self._waiting = [(u, r) for u, r in self._waiting if not _covered(r, self._floor)]
-        if left is not None and update is not None:
-            self._waiting.append((left, _furthest(reach or {}, deleted or {})))
+                tried = [u for c in grown for u in self._blocked.pop(c, ())]
+                deletes = [c for c in grown if c in self._deletes]
+            moved: Reach = {}
+            if deletes:
+                self._sole = None
+                self._apply_held_deletes(deletes)
+            for update in tried:
+                walked = self._kept.get(update)
+                if walked is None:
+                    continue  # applied already (tried for two clients)
+                wanted, after = self._lacks(walked)
+                if wanted is not None:
+                    self._blocked.setdefault(wanted[0], []).append(update)
+                    continue
+                del self._kept[update]
+                self._sole = None
+                try:
+                    self._integrate(update, walked, after)
+                except IntegrityError:
+                    self._exact = False
+                    continue
+                moved.update(after)
+            grown = moved
 
-    def _diff(self, update: bytes, vector: bytes) -> bytes:
-        """What of `update` (applied here) is past `vector`: its structs not held, and its
-        delete set (Yjs' diffUpdate): what of it waits, without content the document holds
-        (and may delete later)."""
-        try:
-            return bytes(get_update(update, vector))
-        except BaseException as error:  # it applied, so this is not expected of Yrs
-            if isinstance(error, Exception) or _panicked(error):
-                return update
-            raise
+    def _apply_held_deletes(self, clients: list[int]) -> None:
+        """Apply the waiting deleted ranges (`_deletes`) of `clients` that the document now
+        holds (their clocks below its state vector), keeping the rest."""
+        if not self._exact:
+            self._floor, self._exact = state_clocks(self._doc.get_state()), True
+        now: dict[int, list[tuple[int, int]]] = {}
+        for client in clients:
+            reached = self._floor.get(client, 0)
+            left = []
+            for clock, end in self._deletes[client]:
+                if clock < reached:
+                    now.setdefault(client, []).append((clock, min(end, reached) - clock))
+                if end > reached:
+                    left.append((max(clock, reached), end))
+            if left:
+                self._deletes[client] = left
+            else:
+                del self._deletes[client]
+        if now:
+            self._apply_to_doc(delete_set_update(now))
 
     def _apply_to_doc(self, update: bytes) -> None:
         self._removal_read = None
@@ -289,36 +401,31 @@ class Document:
     def state(self) -> bytes:
         """The whole document as one update (a snapshot): the update applied, when it is the
         only one and nothing was changed here (a document received in one record), else the
-        document encoded, merged with the updates that wait for clocks it lacks (`waiting`):
-        Yrs keeps those apart (pending) and leaves them out of its encoding, and a state
-        stored or sealed without them would lose them for good (rev-o1b F4)."""
+        document encoded. Never what waits for clocks the document lacks (`waiting`): a
+        snapshot sealed from it holds only what this device reads (rev-wn W1)."""
         if self._sole is not None:
             return self._sole
-        state = bytes(self._doc.get_update())
-        if self._waiting:
-            return bytes(merge_updates(state, *(u for u, _ in self._waiting)))
-        return state
-
-    def held_state(self) -> bytes:
-        """`state()` without what waits (`waiting`): what this device reads of the document,
-        the state that the rules written from it read (`twin_inserts`, `glued_inserts`)."""
-        if self._waiting:
-            return bytes(self._doc.get_update())
-        return self.state()
+        return bytes(self._doc.get_update())
 
     def waiting(self) -> bytes:
-        """What of the updates applied here waits for clocks the document lacks (structs
-        whose own earlier clocks or origins are not held; deleted ranges not held), as one
-        update, b"" when nothing waits: a record withheld by the server, or sealed before
-        this device's share, and an update that builds on it arrived. `state()` holds it; it
-        is stored beside the state (`store.StoredDocument.waiting`) so that a document read
-        from the store (`from_state`) keeps it in its own `state()` until the missing clocks
-        arrive, in any order (rev-o1b F4)."""
-        if not self._waiting:
+        """The updates from elsewhere that wait for clocks the document lacks (a record
+        withheld by the server, or sealed before this device's share, and an update that
+        builds on it arrived), as received, and the deleted ranges that wait for their
+        clocks (one delete set): b"" when nothing waits, else BUFFERED followed by each as
+        a lib0 varuint length and its bytes. Stored beside the state
+        (`store.StoredDocument.waiting`) and given back to `from_state`, which offers them
+        again, so that they are applied once the missing clocks arrive, in any order
+        (protocol.md §5 "Updates that wait for missing clocks")."""
+        parts = list(self._kept)
+        if self._deletes:
+            parts.append(
+                delete_set_update(
+                    {c: [(k, end - k) for k, end in found] for c, found in self._deletes.items()}
+                )
+            )
+        if not parts:
             return b""
-        if len(self._waiting) == 1:
-            return self._waiting[0][0]
-        return bytes(merge_updates(*(u for u, _ in self._waiting)))
+        return BUFFERED + b"".join(varuint(len(part)) + part for part in parts)
 
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
@@ -538,6 +645,9 @@ class Document:
                         del mapping[key]
         # Unmerged, the clock is the state's own: read only if an update comes in (`apply`).
         self._written = self._own_clock() if self._merged else None
+        self._exact = False
+        if self.client_id in self._blocked:  # another client wrote under this id: rare
+            self._retry({self.client_id: self._own_clock()})
         if before is None:
             self._sole = bytes(self._doc.get_update())  # `state()` without encoding it again
             return self._sole
@@ -577,25 +687,44 @@ class Document:
         while self._own_clock() != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
-            for update, _ in self._waiting:  # left out of `get_update`
-                fresh.apply_update(update)
             self._built, self._fields_map, self._written = fresh, None, 0
             self._removal_read = None
 
 
-def _covered(reach: Mapping[int, int], held: Mapping[int, int]) -> bool:
-    """Whether a state vector `held` reaches as far as `reach` for every client."""
-    return all(held.get(client, 0) >= clock for client, clock in reach.items())
+BUFFERED = b"\x00\x00"
+"""What `Document.waiting()` starts with: two zero bytes, an update of no structs and no
+deleted range, which is all of a Yjs v1 update starting so; a value stored before the causal
+buffer (one update, any other bytes) is told from it so (`Document.apply_own`)."""
 
 
-def _furthest(*reaches: Mapping[int, int]) -> Reach:
-    """The reach of all of `reaches` together, client by client."""
-    furthest: Reach = {}
-    for reach in reaches:
-        for client, clock in reach.items():
-            if clock > furthest.get(client, 0):
-                furthest[client] = clock
-    return furthest
+def _buffered(waiting: bytes) -> list[bytes] | None:
+    """The updates of a `Document.waiting()` value, None for a value stored before the
+    causal buffer (one update). Raises IntegrityError when the lengths do not add up."""
+    if waiting[:2] != BUFFERED or len(waiting) == 2:
+        return None
+    parts, at = [], 2
+    try:
+        while at < len(waiting):
+            length, at = read_varuint(waiting, at)
+            if length == 0 or at + length > len(waiting):
+                raise IntegrityError("the updates waiting beside a document do not decode")
+            parts.append(bytes(waiting[at : at + length]))
+            at += length
+    except IndexError:
+        raise IntegrityError("the updates waiting beside a document do not decode") from None
+    return parts
+
+
+def _joined(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """Sorted disjoint (clock, end) `ranges` with [start, end) added, joined where they
+    meet or overlap."""
+    out: list[tuple[int, int]] = []
+    for clock, stop in sorted([*ranges, (start, end)]):
+        if out and clock <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], stop))
+        else:
+            out.append((clock, stop))
+    return out
 
 
 def state_clocks(state_vector: bytes) -> dict[int, int]:
@@ -1458,7 +1587,7 @@ def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> b
     after it (" I felt calm. I felt tired.", as without the twin rule). The text `name` is
     edited into that (`replace_text`). None when there is nothing to carry, or the copies are
     not in `name` as found."""
-    moves = twin_edits(before, document.held_state())
+    moves = twin_edits(before, document.state())
     if not moves:
         return None
     text = document.text(name)

@@ -2676,7 +2676,7 @@ class Replica:
                 if (
                     gone
                     and own_update
-                    and carries_stripped(body.payload, changed[body.doc_id].held_state())
+                    and carries_stripped(body.payload, changed[body.doc_id].state())
                 ):
                     carried_again.add(body.doc_id)
                 if gone and newly:
@@ -3207,6 +3207,8 @@ class Replica:
             document = stored_document(stored)
             if journal is None or journal.role != "owner" or removed(document):
                 continue  # a removed document's state is never sealed whole (a member's key)
+            if stored.waiting:
+                continue  # updates wait for clocks it lacks: `_compact_document`
             if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()):
                 continue  # not under a key an ended member holds (nor an old one)
             try:
@@ -3226,7 +3228,10 @@ class Replica:
         # Read the state after the list it supersedes, so that it holds every record named
         # there even if a pull or a push acknowledged more of them meanwhile.
         stored = await self.store.document(document.doc_id)
-        if stored is None:
+        if stored is None or stored.waiting:
+            # Something waits for clocks the document lacks: its state does not hold it, and
+            # the records it came in (or the withheld one it waits for, once served) must stay
+            # for the devices that read them; no snapshot supersedes them (rev-wn W1).
             return
         document = stored_document(stored)
         key = await self.journal_key(journal, journal.epoch)
@@ -4723,7 +4728,7 @@ class Replica:
         if removed(document):
             return False  # in the trash or deleted: a restore brings back what it holds
         wrote = False
-        update = twin_deletes(document.held_state())
+        update = twin_deletes(document.state())
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_once
         ):
@@ -4731,7 +4736,7 @@ class Replica:
             wrote = True
         if document.kind == ENTRY:
             copy = document.copy()
-            carried = carry_twin_edits(copy, _held(before))  # edits `copy`: `document` if sealed
+            carried = carry_twin_edits(copy, before.state)  # edits `copy`: `document` if sealed
             if carried is not None and await self._seal_at_merge(
                 tx, writing, document, carried, report, not_carried_over
             ):
@@ -4740,7 +4745,7 @@ class Replica:
         # words two devices inserted at one place, glued by the merge ("UuXx ba."): one space
         # between them, under a fresh client id (`glued_inserts`); every owner's device that
         # finds them writes the same space, twins of which the next pull keeps one
-        update = separator_update(document.held_state(), document.fresh_client_id())
+        update = separator_update(document.state(), document.fresh_client_id())
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_apart
         ):
@@ -5652,11 +5657,6 @@ def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
     return StoredDocument(
         document.doc_id, journal.journal_id, document.kind, document.state(), document.waiting()
     )
-
-
-def _held(stored: StoredDocument) -> bytes:
-    """`Document.held_state()` of a stored document (its stored state when nothing waits)."""
-    return stored_document(stored).held_state() if stored.waiting else stored.state
 
 
 def copied_journal(name: str, member: str) -> str:

@@ -20,9 +20,11 @@ writes), and no chain of nested maps makes pycrdt's `to_py` recurse past Python'
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 MAX_NESTING = 64
 """The deepest a value of an update may be nested: inside at most this many arrays or maps
@@ -267,14 +269,19 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
 
 def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]]:
     """Every struct of a v1 update (a document's whole state) and its delete set
-    (client -> [(clock, length)]). Raises Unreadable for anything else, and for ids and
+    (client -> [(clock, length)]). Raises Unreadable for anything else, for a client whose
+    structs are written in two runs, and for ids and
     clocks past CLIENT_LIMIT and CLOCK_LIMIT (a struct's or a deleted range's last clock
     included), other varuints past UINT_LIMIT, varuints not written in the fewest bytes, and
     values nested more than MAX_NESTING deep."""
     reader = _Reader(state)
     structs: list[Struct] = []
+    named: set[int] = set()
     for _ in range(reader.uint()):
         count, client, clock = reader.uint(), reader.client(), reader.clock()
+        if client in named:  # Yrs reads it one way or another by the order (`walk`)
+            raise Unreadable("a client's structs written twice")
+        named.add(client)
         for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
@@ -343,72 +350,313 @@ def refusal(update: bytes) -> str | None:
     """Why a device refuses to merge `update` (a Yjs v1 update from another device or
     account), or None when it may: it does not decode (`decode`'s rules: not an update,
     trailing bytes, ids, clocks or lengths out of bounds, a value nested more than
-    MAX_NESTING deep), it holds an item of a content other than MERGED_CONTENT (a nested
-    shared type, a sub-document, rich text or JSON content) or an item whose parent is not a
-    root type. protocol.md §5, "Updates a device refuses"."""
-    return refusal_and_reach(update)[0]
+    MAX_NESTING deep), it names a client's structs twice, it holds an item of a content
+    other than MERGED_CONTENT (a nested shared type, a sub-document, rich text or JSON
+    content) or an item whose parent is not a root type, or its items build on one another
+    in a cycle (`Walk.cyclic`: an origin at or past the item's own clock of its own
+    client, or items of several clients whose origins go round). protocol.md §5, "Updates
+    a device refuses"."""
+    why, walked = walk(update)
+    if why is None and walked.cyclic():
+        return CYCLIC
+    return why
 
 
 Reach = dict[int, int]
-"""Client id -> the clock after the last one an update names of it."""
+"""Client id -> a clock: the clock after the last one of that client something names."""
+
+CYCLIC = "items that build on one another in a cycle"
+"""Why an update whose items' origins go round in a cycle is refused (`Walk.cyclic`)."""
+
+_ENDLESS = CLOCK_LIMIT + 1
+"""A clock past every clock (`Walk.cyclic`: everything of a client is taken as held)."""
 
 
-def refusal_and_reach(update: bytes) -> tuple[str | None, Reach, Reach]:
-    """`refusal(update)`, and, when it is None, the reach of `update`'s structs and of its
-    delete set: for each client it names, the clock after its last struct, and after its
-    last deleted range. A document whose state vector reaches that far for every client
-    holds all of it; else part of it waits for clocks the document lacks
-    (`Document.waiting`, rev-o1b F4). The last range of a client's deleted ranges is taken
-    as its furthest: Yjs and Yrs write each client's ranges sorted and merged (yjs
-    `writeDeleteSet` after `sortAndMergeDeleteSet`).
+@dataclass(frozen=True)
+class Step:
+    """A struct of an update as `Walk` reads it: its clock, the clock after it, whether it is
+    a Skip (a gap: clocks the update does not hold), and the clocks it builds on as ids
+    (client, clock) that must be held before it (its origins)."""
 
-    It walks the structs as `decode` does, without reading origins (skipped, an id at a
-    time, within the same bounds), and reads of each client's deleted ranges only the last
-    one (the others skipped: `skip_small_ranges`): a pull runs it on every update pycrdt
-    applies (issue 10)."""
-    reach: Reach = {}
-    deleted: Reach = {}
+    clock: int
+    end: int
+    skip: bool
+    needs: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What an update from elsewhere builds on, read by `walk` (protocol.md §5, "Updates
+    that wait for missing clocks"): a document holds everything it builds on when its state
+    vector reaches, for each client, the clocks named here (`missing`).
+
+    An update of one client's structs (nearly every record: one local change) is read as
+    `client` (None: no structs, or several clients'), `start` (its state vector must reach
+    it: the first struct's clock, or the clock after a Skip followed by a struct), `end`
+    (the clock after its last struct that is not a Skip) and `origins` (another client ->
+    the clock after the furthest origin or right origin of it). An update of several
+    clients' structs keeps each struct (`runs`: client -> its `Step`s, in clock order): its
+    own items can build on one another, and `missing` finds an order. `deleted`: for each
+    client of its delete set, the clock after its furthest deleted range (every range read,
+    in any order); `delete_set_at`: where its delete set starts in the update's bytes."""
+
+    client: int | None = None
+    start: int = 0
+    end: int = 0
+    origins: Reach = field(default_factory=dict)
+    runs: dict[int, tuple[Step, ...]] | None = None
+    deleted: Reach = field(default_factory=dict)
+    delete_set_at: int = 0
+
+    def cyclic(self) -> bool:
+        """Whether the update's own items build on one another in a cycle: no order of them
+        integrates, even were every clock outside the update held (each client's clocks
+        before its first struct here, and after its last once all of its structs here are
+        integrated). Yjs and Yrs never write one (an item's origins existed before it);
+        Yrs, given one, crashes (rev-wn W6). An origin at or past its item's own clock of
+        its own client is read as cyclic by `walk` already (refused there)."""
+        if self.runs is None:
+            return False
+        assumed = {client: steps[0].clock for client, steps in self.runs.items()}
+        return _integrate(self.runs, assumed, assume=True)[0] is not None
+
+    def missing(self, held: Mapping[int, int]) -> tuple[tuple[int, int] | None, Reach]:
+        """What of the structs of this update a document whose state vector is `held`
+        (client -> the clock after its last held) lacks the clocks they build on: an id
+        (client, clock) one of them waits for (a clock the update does not bring), or None
+        when every struct integrates, with the clocks of each client the structs move
+        (those past `held` only). The deleted ranges are checked apart (`deleted`): they
+        never stop the structs (protocol.md §5, "Updates that wait for missing clocks")."""
+        if self.runs is not None:
+            return _integrate(self.runs, held, assume=False)
+        if self.client is None:
+            return None, {}
+        client = self.client
+        if held.get(client, 0) < self.start:
+            return (client, self.start - 1), {}
+        for other, clock in self.origins.items():
+            if held.get(other, 0) < clock:
+                return (other, clock - 1), {}
+        return None, ({client: self.end} if self.end > held.get(client, 0) else {})
+
+
+def _integrate(
+    runs: Mapping[int, tuple[Step, ...]], held: Mapping[int, int], *, assume: bool
+) -> tuple[tuple[int, int] | None, Reach]:
+    """Integrate `runs` (client -> its structs of one update, in clock order) in some order
+    in which each struct's own earlier clocks and origins are held first (Yjs
+    `integrateStructs`), on a document whose state vector is `held`; `assume`: clocks
+    outside the update are held (each client's before its first struct here, and all of
+    them once its structs here are integrated; a Skip's), to tell a cycle inside the update
+    (`Walk.cyclic`). Returns an id (client, clock) some struct waits for, outside the
+    update when there is one, and None when every struct integrates; with the clocks of
+    each client the structs moved."""
+    moved: Reach = {}
+
+    def reached(client: int) -> int:
+        if client in moved:
+            return moved[client]
+        if assume and client not in runs:
+            return _ENDLESS
+        return held.get(client, 0)
+
+    at = dict.fromkeys(runs, 0)
+    waiting_on: dict[int, list[int]] = {}
+    work = list(runs)
+    while work:
+        client = work.pop()
+        steps, index, went = runs[client], at[client], False
+        while index < len(steps):
+            step = steps[index]
+            if step.skip:
+                if assume and step.end > reached(client):
+                    moved[client], went = step.end, True
+                index += 1
+                continue
+            wanted = _wanted(step, client, reached)
+            if wanted is not None:
+                waiting_on.setdefault(wanted[0], []).append(client)
+                break
+            if step.end > reached(client):
+                moved[client], went = step.end, True
+            index += 1
+        at[client] = index
+        if assume and index == len(steps) and reached(client) < _ENDLESS:
+            moved[client], went = _ENDLESS, True
+        if went:
+            work.extend(waiting_on.pop(client, ()))
+    stuck = [(client, at[client]) for client, steps in runs.items() if at[client] < len(steps)]
+    if not stuck:
+        return None, moved
+    first: tuple[int, int] | None = None
+    for client, index in stuck:
+        wanted = _wanted(runs[client][index], client, reached)
+        if wanted is None:  # not expected: each stuck struct waits for something
+            continue
+        first = first or wanted
+        other, clock = wanted
+        rest = runs.get(other, ())
+        if at.get(other, 0) >= len(rest) or clock < rest[at[other]].clock:
+            return wanted, moved  # a clock the update does not bring
+    return first or stuck[0], moved
+
+
+def _wanted(step: Step, client: int, reached: Callable[[int], int]) -> tuple[int, int] | None:
+    """The first id (client, clock) `step` of `client` builds on that is not held."""
+    if step.clock > reached(client):
+        return client, step.clock - 1
+    for need in step.needs:
+        if reached(need[0]) <= need[1]:
+            return need
+    return None
+
+
+def walk(update: bytes) -> tuple[str | None, Walk]:
+    """Why a device refuses `update` (`refusal`'s rules but the cycle of several clients'
+    items, `Walk.cyclic`), or None and what it builds on (`Walk`), read in one pass.
+
+    It walks the structs as `decode` does, reading origins as ids, and reads each client's
+    deleted ranges whole: clocks and lengths below 2**28 as a run of bytes (`_furthest_end`,
+    an edit carries its document's whole delete set: read a range at a time it cost an
+    entry's 3,000th edit 4.4 s, rev-o1b F3), others one by one. A pull runs it on every
+    update it merges (issue 10)."""
     reader = _Reader(update)
     try:
-        for _ in range(reader.uint()):
+        runs: dict[int, tuple[Step, ...]] = {}
+        count_of_runs = reader.uint()
+        alone = count_of_runs == 1
+        single: Walk | None = None
+        named: set[int] = set()
+        for _ in range(count_of_runs):
             count, client, clock = reader.uint(), reader.client(), reader.clock()
+            if client in named:
+                return "a client's structs written twice", Walk()
+            named.add(client)
+            steps: list[Step] = []
+            origins: Reach = {}
+            start, end, skipped, brought = clock, clock, False, False
             for _ in range(count):
                 info = reader.byte()
                 ref = info & 0x1F
                 if info in (GC, SKIP):
-                    clock += _within_clocks(clock, reader.uint())
+                    length = _within_clocks(clock, reader.uint())
+                    if info == SKIP:
+                        skipped = True
+                        if not alone:
+                            steps.append(Step(clock, clock + length, True, ()))
+                    else:
+                        if skipped:
+                            start, skipped = clock, False
+                        if not alone:
+                            steps.append(Step(clock, clock + length, False, ()))
+                        end, brought = clock + length, True
+                    clock += length
                     continue
+                if skipped:
+                    start, skipped = clock, False
+                needs: list[tuple[int, int]] = []
                 if info & _ORIGIN:
-                    reader.skip_id()
+                    needs.append(reader.id())
                 if info & _RIGHT_ORIGIN:
-                    reader.skip_id()
+                    needs.append(reader.id())
                 if not info & (_ORIGIN | _RIGHT_ORIGIN):
                     if reader.uint() != 1:
-                        return "an item inside a nested shared type", {}, {}
+                        return "an item inside a nested shared type", Walk()
                     reader.string()  # the root type's name
                     if info & _PARENT_SUB:
                         reader.string()  # the map key
                 if ref not in MERGED_CONTENT:
                     why = _REFUSED_CONTENT.get(ref, "a content type this protocol does not use")
-                    return why, {}, {}
-                clock += _within_clocks(clock, _content_length(reader, ref)[0])
-            if count and clock > reach.get(client, 0):
-                reach[client] = clock
+                    return why, Walk()
+                length = _within_clocks(clock, _content_length(reader, ref)[0])
+                for other, at in needs:
+                    if other == client:
+                        if at >= clock:  # its own later clock: never held before it
+                            return CYCLIC, Walk()
+                    elif alone:
+                        if at >= origins.get(other, 0):
+                            origins[other] = at + 1
+                if not alone:
+                    steps.append(Step(clock, clock + length, False, tuple(needs)))
+                clock += length
+                end, brought = clock, True
+            if alone and brought:
+                single = Walk(client, start, end, origins)
+            elif brought:
+                runs[client] = tuple(steps)
+        deleted_at = reader.at
+        deleted: Reach = {}
         for _ in range(reader.uint()):  # the delete set: per client, its ranges
             client = reader.client()
             ranges = reader.uint()
-            end = 0
-            if ranges and reader.skip_small_ranges(ranges - 1):  # all but the last
-                start = reader.clock()
-                end = start + _within_clocks(start, reader.uint())
-            else:  # a number past 2**28: read each
+            begin = reader.at
+            if ranges > _FEW_RANGES and reader.skip_small_ranges(ranges):
+                end = _furthest_end(update[begin : reader.at])
+            else:  # a few (nearly always: one client a local change), or a number past 2**28
+                end = 0
                 for _ in range(ranges):
                     start = reader.clock()
                     end = max(end, start + _within_clocks(start, reader.uint()))
-            if end > deleted.get(client, 0):
+            if ranges and end > deleted.get(client, 0):
                 deleted[client] = end
         if reader.at != len(update):
             raise Unreadable
     except Unreadable as error:
-        return str(error) or "not a Yjs update of this protocol", {}, {}
-    return None, reach, deleted
+        return str(error) or "not a Yjs update of this protocol", Walk()
+    if single is not None:
+        return None, Walk(
+            single.client,
+            single.start,
+            single.end,
+            single.origins,
+            deleted=deleted,
+            delete_set_at=deleted_at,
+        )
+    return None, Walk(runs=runs or None, deleted=deleted, delete_set_at=deleted_at)
+
+
+_VARUINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_FEW_RANGES = 4
+"""A client's deleted ranges up to this many are read one by one (`walk`), more at once."""
+
+
+@functools.cache
+def _small_values() -> dict[bytes, int]:
+    """Every minimal lib0 varuint of one or two bytes (below 2**14), by its bytes."""
+    table = {bytes([value]): value for value in range(0x80)}
+    for value in range(0x80, 1 << 14):
+        table[bytes([0x80 | value & 0x7F, value >> 7])] = value
+    return table
+
+
+@functools.lru_cache(maxsize=64)
+def _furthest_end(ranges: bytes) -> int:
+    """The clock after the furthest of deleted ranges (clock, length pairs of minimal
+    varuints below 2**28, already matched: `_Reader.skip_small_ranges`), in any order: a
+    member may write them unsorted, and a range past the state vector hidden before the last
+    one would reach Yrs, which keeps it pending and leaves it out of what it encodes
+    (rev-wn W2). Numbers below 2**14 (nearly all) are read by table, at the speed of the
+    regex that splits them; the same ranges again (an edit carries its document's whole
+    delete set: most clients' ranges are the last edit's) are not read again."""
+    numbers = _VARUINT.findall(ranges)
+    try:
+        values = list(map(_small_values().__getitem__, numbers))
+    except KeyError:  # a number past 2**14
+        values = [_Reader(number).uint() for number in numbers]
+    ends: list[int] = list(map(operator.add, values[0::2], values[1::2]))
+    return max(ends)
+
+
+def delete_set(update: bytes, at: int) -> dict[int, list[tuple[int, int]]]:
+    """The delete set of `update` (one `walk` read: it starts at `at`, `Walk.delete_set_at`)
+    as client -> its (clock, length) ranges, as written. Raises Unreadable for an update
+    `walk` refuses."""
+    reader = _Reader(update)
+    reader.at = at
+    deletes: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(reader.uint()):
+        ranges = deletes.setdefault(reader.client(), [])
+        for _ in range(reader.uint()):
+            start = reader.clock()
+            ranges.append((start, _within_clocks(start, reader.uint())))
+    return deletes

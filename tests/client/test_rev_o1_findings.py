@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from client_sdk.yjs_binary import varuint
-from client_sdk.yjs_updates import refusal
+from client_sdk.yjs_updates import Walk, refusal
 from tests.client.test_deep_updates import (
     _string,
     member_pushes,
@@ -77,7 +77,7 @@ async def test_a_state_stored_before_o1_does_not_stop_every_later_sync(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A device that pulled a member's note holding nested shared maps before O1 (simulated:
-    `refusal_and_reach` patched away for that sync) keeps it in its store. After O1, the
+    `walk` patched away for that sync) keeps it in its store. After O1, the
     member's next ordinary update of that note is merged with the stored state by
     `replica._merged`, which calls `Document.apply` (checked) on the device's own state:
     IntegrityError, raised out of `Client.sync` at every sync, and the member's later honest
@@ -87,9 +87,7 @@ async def test_a_state_stored_before_o1_does_not_stop_every_later_sync(
     pushed = await member_pushes(signup, note_update(*nested_maps(3)))
     ana, tom, personal, doc_id = pushed.ana, pushed.tom, pushed.journal, pushed.doc_id
     with monkeypatch.context() as patched:
-        patched.setattr(
-            documents, "refusal_and_reach", lambda update: (None, {}, {})
-        )  # pre-c30f9ee
+        patched.setattr(documents, "walk", lambda update: (None, Walk()))  # pre-c30f9ee
         assert (await ana.sync()).problems == []
     later = (
         b"\x01\x01\x07\x09\x28\x01"

@@ -113,7 +113,8 @@ def test_a_stored_state_keeps_an_update_that_waits_for_missing_clocks() -> None:
     note = Document(NOTE, "note", client_id=5)
     note.change(fields={"title": "x"})
     note.apply(second)  # waits for client 7's clocks 0-2
-    stored = Document.from_state(NOTE, "note", note.state())
+    # stored as a pull stores it: the state (what the device reads) and what waits beside it
+    stored = Document.from_state(NOTE, "note", note.state(), waiting=note.waiting())
     stored.apply(first)
     note.apply(first)
     assert note.text("body") == "abcdef"

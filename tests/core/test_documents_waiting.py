@@ -1,9 +1,10 @@
-"""Updates that wait for clocks a document lacks (rev-o1b F4): an update from elsewhere that
-builds on a record this device has not received (withheld by the server, or sealed before
-its share) is pending in Yrs, and pycrdt's `get_update()` leaves it out. `Document` keeps it
-(`waiting`) in its `state()`, across the store (`from_state(..., waiting=...)`) and in every
-copy, until the missing clocks arrive in any order: the device then reads exactly what a
-device that received everything in order reads."""
+"""Updates that wait for clocks a document lacks (rev-o1b F4, rev-wn): an update from
+elsewhere that builds on a record this device has not received (withheld by the server, or
+sealed before its share) is kept as received, apart from the document (`waiting`), never
+given to pycrdt and never in its `state()` (rev-wn W1), across the store
+(`from_state(..., waiting=...)`) and in every copy, until the missing clocks arrive in any
+order: the device then reads exactly what a device that received everything in order
+reads."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def test_a_stored_document_reads_every_update_whatever_the_order_of_arrival(
     assert document.text("body") == "afgh"
     assert document.field("title") == "x"
     assert document.waiting() == b""
-    assert document.state() == document.held_state()
+    assert Document.from_state(NOTE, "note", document.state()).text("body") == "afgh"
 
 
 def test_what_waits_survives_several_round_trips_through_the_store() -> None:
@@ -123,36 +124,40 @@ def test_an_update_waiting_for_another_clients_origin_is_kept() -> None:
     assert copy.text("body") == "Slept badly. Walked."
 
 
-def test_the_stored_state_alone_brings_what_waits_back() -> None:
-    """The state holds what waits (a snapshot sealed from it carries it to the members):
-    read back without `waiting`, the missing update still completes it (the reviewer's
-    case, `test_a_stored_state_keeps_an_update_that_waits_for_missing_clocks`)."""
+def test_the_state_holds_nothing_of_what_waits() -> None:
+    """The state is what the device reads: a snapshot sealed from it never carries what
+    waits (rev-wn W1); read back without `waiting`, the missing update brings its own words
+    only."""
     first, second = writer_updates((0, "abc"), (3, "def"))
     document = in_order([second])
+    assert b"def" not in document.state() and b"def" in document.waiting()
     plain = Document.from_state(NOTE, "note", document.state())
     plain.apply(first)
-    assert plain.text("body") == "abcdef"
+    assert plain.text("body") == "abc"
 
 
 def test_content_deleted_since_is_not_kept_with_what_waits() -> None:
-    """An update partly held: what of it the document holds is not kept apart, so words
-    deleted since do not stay in the stored state (nor in a snapshot sealed from it)."""
+    """An update partly held waits whole (its structs are given to pycrdt together, once
+    all of them can be), never in the state; a delete of what it brings, arrived meanwhile,
+    waits too, and once the missing update arrives the deleted words are in neither the
+    state nor what waits."""
     nine: Doc[Any] = Doc(client_id=9)
     nine.get("fields", type=Map)["mood"] = "SECRET-WORDS"
     nines = bytes(nine.get_update())
     first, second = writer_updates((0, "abc"), (3, "def"))
     combined = bytes(merge_updates(nines, second))  # one record holding both
     document = in_order([combined])
-    assert document.field("mood") == "SECRET-WORDS"
+    assert document.field("mood") is None  # waits with the rest of its record
     before = nine.get_state()
     del nine.get("fields", type=Map)["mood"]
     document.apply(bytes(nine.get_update(before)))
-    assert document.field("mood") is None
     document = stored_again(document)
     assert b"SECRET-WORDS" not in document.state()
-    assert b"SECRET-WORDS" not in document.waiting()
     document.apply(first)
     assert document.text("body") == "abcdef"
+    assert document.field("mood") is None
+    assert document.waiting() == b""
+    assert b"SECRET-WORDS" not in document.state()
 
 
 def test_nothing_waiting_leaves_the_state_as_it_was() -> None:
@@ -170,13 +175,13 @@ def test_nothing_waiting_leaves_the_state_as_it_was() -> None:
     assert read.state() == document.state()
 
 
-def test_one_update_that_waits_alone_is_its_own_state() -> None:
-    """A document received as one update that waits (`_sole`): its state is that update,
-    and read back from the store, then changed here, it still keeps it."""
+def test_one_update_that_waits_alone_is_kept_apart() -> None:
+    """A document received as one update that waits: its state is not that update (`_sole`
+    is what was applied), and read back from the store, then changed here, it still keeps it."""
     first, second = writer_updates((0, "abc"), (3, "def"))
     document = Document(NOTE, "note")
     document.apply(second)
-    assert document.state() == second
+    assert document.state() != second and b"def" not in document.state()
     assert document.waiting() != b""
     document = stored_again(document)
     document.change(fields={"title": "y"})

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from client_sdk.documents import Document
 from client_sdk.yjs_binary import varuint
 
@@ -37,12 +35,6 @@ def read(document: Document) -> tuple[str, object]:
     return document.text("body"), document.field("mood")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-wn W3: honest edits served out of order, the note stored after each: the "
-    "mood set by client 13 is lost for good and nothing is left waiting (Yrs' pending "
-    "structs and the `waiting` kept beside them do not give back what the writers wrote)",
-)
 def test_honest_edits_served_out_of_order_read_as_in_order_once_all_are_served() -> None:
     written = [bytes.fromhex(u) for u in WRITTEN]
     in_order = Document(NOTE, "note")
@@ -77,12 +69,6 @@ def applied(updates: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-wn W5: each update applied to a document where something waits reads the "
-    "state vector again and checks every waiting update (`_settle`): a member's N records "
-    "that wait for ever cost the owner's pull O(N^2) (1,500: ~20 times applying them)",
-)
 def test_updates_that_wait_for_ever_cost_about_what_applying_them_costs() -> None:
     count = 1_500
     honest = applied([text_update(1_000 + n, 0) for n in range(count)])
