@@ -1,0 +1,85 @@
+"""rev-cut: hostile review of share cuts (fix-rc-b), erasure excuses (fix-rc-a) and journal
+name healing (fix-wn-b).
+
+Each test is a strict expected failure: it fails at the assertion that shows the bug (run
+with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis.
+
+C1: a cut is taken by a member whose *current* membership starts at or after it
+(`Replica._cuts_not_taken`, `AccessState.first_epoch_of`). A therapist whose share was
+revoked and who is shared with again starts a new membership at the new share's cut, yet
+his device still holds the keys and the records of his earlier membership. The server kept
+from him an owner record sealed under an epoch he held (the client's withdrawal of his
+note); the re-share's cut covers it, he takes it, and the record is accounted for without
+ever arriving: the note stays live on his device, and nothing is told (rev-complete F4,
+member variant, by another path).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import SyncReport
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_rev_complete_findings import record_ids, withhold
+from tests.conftest import ClientFactory, RunningServer
+
+
+def told(report: SyncReport) -> bool:
+    """Whether a sync said anything about what it did not get."""
+    return bool(
+        report.withheld
+        or report.incomplete
+        or report.problems
+        or report.rollbacks
+        or report.erased
+        or report.held_back
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut C1: a member shared with again after a revocation takes the new share's "
+    "cut (his current membership starts there) although his device holds the epochs of his "
+    "earlier membership: a record of those epochs the server kept from him is accounted for "
+    "silently",
+)
+async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_share_cut(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    """ana shares with tom, tom writes a note, ana withdraws it; the server keeps the
+    withdrawal (sealed under an epoch tom holds) from tom. ana revokes tom's share, then
+    shares with him again. Tom must either get the withdrawal or be told it is withheld;
+    instead the re-share's cut accounts for it on his device and his note stays live."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    journal = await journal_id(ana, "Personal")
+    before = set(record_ids(live_server, journal))
+    await ana.notes.withdraw(note.id)  # the owner marks the therapist's note deleted
+    await ana.sync(strict=True)
+    withdrawal = set(record_ids(live_server, journal)) - before
+    assert len(withdrawal) == 1
+    withhold(hostile, withdrawal)  # from tom, for good
+    await tom.sync()  # nothing after it in tom's epochs: no gap yet (the newest record)
+
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync(strict=True)
+    await tom.sync()
+    await share_with(ana, tom, role="annotate")  # shared with again: a new membership
+    await ana.sync(strict=True)
+    reports = [await tom.sync(), await tom.sync()]
+    assert [n.text for n in await ana.notes.list()] == []
+    live = [n.text for n in await tom.notes.list()]
+    # Tom held the withdrawal's epoch: it is owed to him. Either it arrived (the note is
+    # gone) or he is told it is withheld.
+    assert live == [] or all(told(r) for r in reports), (live, reports)
