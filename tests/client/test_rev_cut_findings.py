@@ -12,16 +12,25 @@ from him an owner record sealed under an epoch he held (the client's withdrawal 
 note); the re-share's cut covers it, he takes it, and the record is accounted for without
 ever arriving: the note stays live on his device, and nothing is told (rev-complete F4,
 member variant, by another path).
+
+G1: an owned journal the server stops listing is told once (departures.GONE) and this
+device's own acknowledged counters there are still checked (fix-rc-a, rev-complete F1). In
+the honest case where the journal is deleted on another owner device after this device's
+push was acknowledged but before it pulled its record back (a sync cut short, or a
+deletion between the push and the pull of one sync), the own counter can never come back:
+it is reported withheld at every sync, for good, and `sync(strict=True)` raises for ever.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from client_sdk import SyncReport
+from client_sdk import SyncReport, departures
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_rev_complete_findings import record_ids, withhold
+from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -83,3 +92,45 @@ async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_shar
     # Tom held the withdrawal's epoch: it is owed to him. Either it arrived (the note is
     # gone) or he is told it is withheld.
     assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut G1: a journal honestly deleted on another owner device between this "
+    "device's acknowledged push and its pull leaves the own counter withheld at every sync "
+    "for good (a false alarm that never ends)",
+)
+async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_back_alarms_for_ever(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The phone pushes an entry in Work (acknowledged); before its pull, the laptop deletes
+    Work (an honest deletion on another device, through the real server). The phone is told
+    GONE once, as for any deletion elsewhere; but its own record can never come back, and it
+    is reported withheld at every later sync, and strict syncs raise for ever."""
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        await laptop.journals.create("Work")
+        await laptop.entries.write("Work", "from the laptop")
+        await laptop.sync(strict=True)
+        await phone.sync(strict=True)
+        await phone.entries.write("Work", "from the phone")
+        armed = [True]
+
+        async def delete_on_the_laptop() -> None:
+            if armed[0] and "/v1/records/push" in hostile.paths:
+                armed[0] = False
+                await laptop.journals.delete("Work")
+
+        hostile.holds["/v1/sync"] = delete_on_the_laptop
+        first = await phone.sync()
+        assert not armed[0]  # deleted between the phone's push and its pull
+        assert first.pushed == 1
+        later = [await phone.sync(), await phone.sync()]
+        gone = [d.reason for r in (first, *later) for d in r.departures]
+        assert gone == [departures.GONE]  # told once, as any deletion elsewhere
+        # The honest deletion is told; nothing is withheld by anyone, so no sync after it
+        # may report a record withheld.
+        assert [r.withheld for r in later] == [[], []]
+    finally:
+        await phone.close()
