@@ -11,7 +11,9 @@ his device still holds the keys and the records of his earlier membership. The s
 from him an owner record sealed under an epoch he held (the client's withdrawal of his
 note); the re-share's cut covers it, he takes it, and the record is accounted for without
 ever arriving: the note stays live on his device, and nothing is told (rev-complete F4,
-member variant, by another path).
+member variant, by another path). An honest server shows the same: his device passes over
+the records of epochs before his new membership (`earlier`, even those it holds the key of)
+and the cut accounts for them; the pair codes of ana and tom match, strict syncs pass.
 
 G1: an owned journal the server stops listing is told once (departures.GONE) and this
 device's own acknowledged counters there are still checked (fix-rc-a, rev-complete F1). In
@@ -134,3 +136,36 @@ async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_ba
         assert [r.withheld for r in later] == [[], []]
     finally:
         await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut C1 (honest): a member shared with again after a revocation passes over "
+    "the records of his earlier membership's epochs he had not pulled yet, and the re-share's "
+    "cut accounts for them: the client's withdrawal of his note never reaches him, untold",
+)
+async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_after_a_re_share(
+    signup: ClientFactory,
+) -> None:
+    """The same with an honest server: tom is offline while ana withdraws his note (under
+    an epoch he holds), revokes his share and shares with him again. The server serves him
+    the withdrawal; his device must apply it or say it could not."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    await ana.notes.withdraw(note.id)
+    await ana.sync(strict=True)
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    reports = [await tom.sync(), await tom.sync()]
+    assert [n.text for n in await ana.notes.list()] == []
+    live = [n.text for n in await tom.notes.list()]
+    assert live == [] or all(told(r) for r in reports), (live, reports)
