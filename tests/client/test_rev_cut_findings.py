@@ -21,17 +21,26 @@ the honest case where the journal is deleted on another owner device after this 
 push was acknowledged but before it pulled its record back (a sync cut short, or a
 deletion between the push and the pull of one sync), the own counter can never come back:
 it is reported withheld at every sync, for good, and `sync(strict=True)` raises for ever.
+
+W1: `archived` in a journal's metadata is not covered by the owner's name signature, and the
+metadata is sealed with the journal key every member holds: a member, with the server,
+archives the owner's journal on her own devices (where an archived journal refuses writes).
+With fix-wn-b, a rename or archive racing it raises RenamedElsewhere, which tells the owner
+that another of her devices did it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from client_sdk import SyncReport, departures
+from client_sdk import SyncReport, departures, keys
+from client_sdk.journal_meta import decode_meta, encode_meta
 from tests.client.hostile import HostileServer, Through
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
 from tests.conftest import ClientFactory, RunningServer
 
@@ -169,3 +178,38 @@ async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_af
     assert [n.text for n in await ana.notes.list()] == []
     live = [n.text for n in await tom.notes.list()]
     assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut W1: a member with the server archives the owner's journal on her "
+    "devices (archived is not signed by the owner; the member holds the key that seals it)",
+)
+async def test_rcut_w1_a_member_with_the_server_archives_the_owners_journal(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """tom (a reader) opens the journal's metadata with the key he holds, adds `archived`,
+    keeps ana's name signature, seals it again and the server stores it: ana's devices
+    must not take an archive she never signed."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom)
+    await tom.sync(strict=True)
+    journal = await journal_id(ana, "Personal")
+    [(sealed,)] = rows(
+        server_db(live_server), "SELECT meta FROM journals WHERE journal_id = ?", journal
+    )
+    local = await tom.context.local_journal("ana/Personal")
+    epoch = keys.meta_epoch(bytes(sealed))
+    key = await tom.replica.journal_key(local, epoch)
+    meta = decode_meta(keys.open_journal_meta(key, journal, bytes(sealed)))
+    forged = keys.seal_journal_meta(key, journal, epoch, encode_meta(**{**meta, "archived": True}))
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
+            (forged, journal),
+        )
+    await ana.sync()
+    assert not (await ana.journals.get("Personal")).archived
