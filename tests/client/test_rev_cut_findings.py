@@ -1,0 +1,215 @@
+"""rev-cut: hostile review of share cuts (fix-rc-b), erasure excuses (fix-rc-a) and journal
+name healing (fix-wn-b).
+
+Each test is a strict expected failure: it fails at the assertion that shows the bug (run
+with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis.
+
+C1: a cut is taken by a member whose *current* membership starts at or after it
+(`Replica._cuts_not_taken`, `AccessState.first_epoch_of`). A therapist whose share was
+revoked and who is shared with again starts a new membership at the new share's cut, yet
+his device still holds the keys and the records of his earlier membership. The server kept
+from him an owner record sealed under an epoch he held (the client's withdrawal of his
+note); the re-share's cut covers it, he takes it, and the record is accounted for without
+ever arriving: the note stays live on his device, and nothing is told (rev-complete F4,
+member variant, by another path). An honest server shows the same: his device passes over
+the records of epochs before his new membership (`earlier`, even those it holds the key of)
+and the cut accounts for them; the pair codes of ana and tom match, strict syncs pass.
+
+G1: an owned journal the server stops listing is told once (departures.GONE) and this
+device's own acknowledged counters there are still checked (fix-rc-a, rev-complete F1). In
+the honest case where the journal is deleted on another owner device after this device's
+push was acknowledged but before it pulled its record back (a sync cut short, or a
+deletion between the push and the pull of one sync), the own counter can never come back:
+it is reported withheld at every sync, for good, and `sync(strict=True)` raises for ever.
+
+W1: `archived` in a journal's metadata is not covered by the owner's name signature, and the
+metadata is sealed with the journal key every member holds: a member, with the server,
+archives the owner's journal on her own devices (where an archived journal refuses writes).
+With fix-wn-b, a rename or archive racing it raises RenamedElsewhere, which tells the owner
+that another of her devices did it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from client_sdk import SyncReport, departures, keys
+from client_sdk.journal_meta import decode_meta, encode_meta
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
+from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
+from tests.conftest import ClientFactory, RunningServer
+
+
+def told(report: SyncReport) -> bool:
+    """Whether a sync said anything about what it did not get."""
+    return bool(
+        report.withheld
+        or report.incomplete
+        or report.problems
+        or report.rollbacks
+        or report.erased
+        or report.held_back
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut C1: a member shared with again after a revocation takes the new share's "
+    "cut (his current membership starts there) although his device holds the epochs of his "
+    "earlier membership: a record of those epochs the server kept from him is accounted for "
+    "silently",
+)
+async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_share_cut(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    """ana shares with tom, tom writes a note, ana withdraws it; the server keeps the
+    withdrawal (sealed under an epoch tom holds) from tom. ana revokes tom's share, then
+    shares with him again. Tom must either get the withdrawal or be told it is withheld;
+    instead the re-share's cut accounts for it on his device and his note stays live."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    journal = await journal_id(ana, "Personal")
+    before = set(record_ids(live_server, journal))
+    await ana.notes.withdraw(note.id)  # the owner marks the therapist's note deleted
+    await ana.sync(strict=True)
+    withdrawal = set(record_ids(live_server, journal)) - before
+    assert len(withdrawal) == 1
+    withhold(hostile, withdrawal)  # from tom, for good
+    await tom.sync()  # nothing after it in tom's epochs: no gap yet (the newest record)
+
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync(strict=True)
+    await tom.sync()
+    await share_with(ana, tom, role="annotate")  # shared with again: a new membership
+    await ana.sync(strict=True)
+    reports = [await tom.sync(), await tom.sync()]
+    assert [n.text for n in await ana.notes.list()] == []
+    live = [n.text for n in await tom.notes.list()]
+    # Tom held the withdrawal's epoch: it is owed to him. Either it arrived (the note is
+    # gone) or he is told it is withheld.
+    assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut G1: a journal honestly deleted on another owner device between this "
+    "device's acknowledged push and its pull leaves the own counter withheld at every sync "
+    "for good (a false alarm that never ends)",
+)
+async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_back_alarms_for_ever(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The phone pushes an entry in Work (acknowledged); before its pull, the laptop deletes
+    Work (an honest deletion on another device, through the real server). The phone is told
+    GONE once, as for any deletion elsewhere; but its own record can never come back, and it
+    is reported withheld at every later sync, and strict syncs raise for ever."""
+    laptop = await signup("ana")
+    phone = await login_through(hostile, tmp_path, "ana")
+    try:
+        await laptop.journals.create("Work")
+        await laptop.entries.write("Work", "from the laptop")
+        await laptop.sync(strict=True)
+        await phone.sync(strict=True)
+        await phone.entries.write("Work", "from the phone")
+        armed = [True]
+
+        async def delete_on_the_laptop() -> None:
+            if armed[0] and "/v1/records/push" in hostile.paths:
+                armed[0] = False
+                await laptop.journals.delete("Work")
+
+        hostile.holds["/v1/sync"] = delete_on_the_laptop
+        first = await phone.sync()
+        assert not armed[0]  # deleted between the phone's push and its pull
+        assert first.pushed == 1
+        later = [await phone.sync(), await phone.sync()]
+        gone = [d.reason for r in (first, *later) for d in r.departures]
+        assert gone == [departures.GONE]  # told once, as any deletion elsewhere
+        # The honest deletion is told; nothing is withheld by anyone, so no sync after it
+        # may report a record withheld.
+        assert [r.withheld for r in later] == [[], []]
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut C1 (honest): a member shared with again after a revocation passes over "
+    "the records of his earlier membership's epochs he had not pulled yet, and the re-share's "
+    "cut accounts for them: the client's withdrawal of his note never reaches him, untold",
+)
+async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_after_a_re_share(
+    signup: ClientFactory,
+) -> None:
+    """The same with an honest server: tom is offline while ana withdraws his note (under
+    an epoch he holds), revokes his share and shares with him again. The server serves him
+    the withdrawal; his device must apply it or say it could not."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    await ana.notes.withdraw(note.id)
+    await ana.sync(strict=True)
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    reports = [await tom.sync(), await tom.sync()]
+    assert [n.text for n in await ana.notes.list()] == []
+    live = [n.text for n in await tom.notes.list()]
+    assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cut W1: a member with the server archives the owner's journal on her "
+    "devices (archived is not signed by the owner; the member holds the key that seals it)",
+)
+async def test_rcut_w1_a_member_with_the_server_archives_the_owners_journal(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """tom (a reader) opens the journal's metadata with the key he holds, adds `archived`,
+    keeps ana's name signature, seals it again and the server stores it: ana's devices
+    must not take an archive she never signed."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom)
+    await tom.sync(strict=True)
+    journal = await journal_id(ana, "Personal")
+    [(sealed,)] = rows(
+        server_db(live_server), "SELECT meta FROM journals WHERE journal_id = ?", journal
+    )
+    local = await tom.context.local_journal("ana/Personal")
+    epoch = keys.meta_epoch(bytes(sealed))
+    key = await tom.replica.journal_key(local, epoch)
+    meta = decode_meta(keys.open_journal_meta(key, journal, bytes(sealed)))
+    forged = keys.seal_journal_meta(key, journal, epoch, encode_meta(**{**meta, "archived": True}))
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
+            (forged, journal),
+        )
+    await ana.sync()
+    assert not (await ana.journals.get("Personal")).archived
