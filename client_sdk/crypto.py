@@ -54,7 +54,7 @@ class Context(bytes, enum.Enum):
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
     DOCUMENT_ID = b"tj-document-v1.."  # 16 bytes: BLAKE2b personalisation
     JOURNAL_NAME = b"tj/journal-name/v1"
-    JOURNAL_NAME_V2 = b"tj/journal-name/v2"  # F4: the name with its owner-signed `named_at`
+    JOURNAL_NAME_V2 = b"tj/journal-name/v2"  # F4, W1: the name with `named_at` and `archived`
     ACCESS_CHAIN = b"tj/access-chain/v1"
     ACCESS_MEMBER = b"tj/access-member/v1"
     ACCESS_OWNER = b"tj/access-owner/v1"

@@ -2,7 +2,9 @@
 
 Members hold the journal key and could re-seal this map, so nothing that decides access lives
 here: who may read or annotate, and what a disclosure journal mirrors, are in the journal's
-owner-signed access chain (access.py)."""
+owner-signed access chain (access.py). What does live here, the name, `named_at` and the
+archive setting, is taken only under the owner's signature over all three (keys.py
+`journal_name_message`, protocol.md 4.14)."""
 
 from __future__ import annotations
 
@@ -43,21 +45,46 @@ def named_at_of(meta: dict[str, Any]) -> int:
     return value
 
 
-def supersedes(named_at: int, name: str, last_at: int, last_name: str) -> bool:
-    """Whether a verified name (`name`, signed with `named_at`) may take the place of the
-    last one this device verified for the journal (`last_name` at `last_at`, 0 for none or a
-    version-1 name). Never a lower `named_at`: the server cannot roll a name back (F4). Two
-    names signed with the same `named_at` (two owner devices renaming in the same
-    millisecond) both verify; the device keeps the one whose UTF-8 bytes sort last, so a
-    device served both keeps the same one in either order. Version-1 names (`named_at` 0 on both sides) carry no order
-    and replace each other, as before names carried one."""
+def archived_of(meta: dict[str, Any]) -> bool:
+    """Whether the metadata says the owner archived the journal, as far as its name signature
+    covers it (protocol.md 4.14, rev-cut W1): a version-2 name (with `named_at`) signs
+    `archived` (absent or false: 0, true: 1), a version-1 name signs no flag, so an
+    `archived` beside it is ignored (False: a member holds the key that seals the metadata
+    and could have added it). IntegrityError for a version-2 `archived` that is not a bool,
+    or a malformed `named_at` (named_at_of)."""
+    if named_at_of(meta) == 0:
+        return False
+    value = meta.get("archived", False)
+    if not isinstance(value, bool):
+        raise IntegrityError("journal metadata is malformed: archived")
+    return value
+
+
+def supersedes(
+    named_at: int,
+    name: str,
+    last_at: int,
+    last_name: str,
+    *,
+    archived: bool = False,
+    last_archived: bool = False,
+) -> bool:
+    """Whether a verified name (`name`, signed with `named_at` and `archived`) may take the
+    place of the last one this device verified for the journal (`last_name` at `last_at`, 0
+    for none or a version-1 name, with `last_archived`). Never a lower `named_at`: the server
+    cannot roll a name or an archive setting back (F4, W1). Two names signed with the same
+    `named_at` (two owner devices renaming, or archiving, in the same millisecond) both
+    verify; the device keeps the one whose UTF-8 name bytes sort last, then archived over not
+    archived, so a device served both keeps the same one in either order. Version-1 names
+    (`named_at` 0 on both sides) carry no order and replace each other, as before names
+    carried one."""
     if named_at != last_at:
         return named_at > last_at
-    return named_at == 0 or name.encode() >= last_name.encode()
+    return named_at == 0 or (name.encode(), archived) >= (last_name.encode(), last_archived)
 
 
 def next_named_at(now: int, last_at: int) -> int:
-    """The `named_at` of a rename at `now` (ms UTC) by a device whose highest verified one for
-    the journal is `last_at`: later than it even when this device's clock is behind, so the
-    owner's rename always wins (protocol.md 4.14)."""
+    """The `named_at` of a rename, an archive or an unarchive at `now` (ms UTC) by a device
+    whose highest verified one for the journal is `last_at`: later than it even when this
+    device's clock is behind, so the owner's change always wins (protocol.md 4.14)."""
     return min(max(now, last_at + 1, 1), NAMED_AT_MAX)

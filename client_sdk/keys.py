@@ -245,13 +245,21 @@ def seal_journal_meta(journal_key: bytes, journal_id: bytes, epoch: int, meta: b
     return epoch.to_bytes(4, "big") + sealed
 
 
-def journal_name_message(journal_id: bytes, epoch: int, name: str, named_at: int = 0) -> bytes:
+def journal_name_message(
+    journal_id: bytes, epoch: int, name: str, named_at: int = 0, archived: bool = False
+) -> bytes:
     """What the owner signs over a journal's name (protocol.md 4.14): version 2,
-    frame("tj/journal-name/v2", journal_id, u32be(epoch), u64be(named_at), name), when
-    `named_at` (ms UTC, 1..2^64-1: when the owner chose the name) is given; version 1,
+    frame("tj/journal-name/v2", journal_id, u32be(epoch), u64be(named_at), u8(archived),
+    name), when `named_at` (ms UTC, 1..2^64-1: when the owner chose the name, or last
+    archived or unarchived the journal) is given, with `archived` one byte, 1 for a journal
+    the owner archived, else 0 (rev-cut W1: a member holds the key that seals the metadata,
+    so the flag is the owner's only under this signature); version 1,
     frame("tj/journal-name/v1", journal_id, u32be(epoch), name), for `named_at` 0 (metadata
-    written before names carried one, read as today). ValueError for `named_at` out of range."""
+    written before names carried one, read as today; it covers no `archived`). ValueError
+    for `named_at` out of range, or `archived` with `named_at` 0."""
     if named_at == 0:
+        if archived:
+            raise ValueError("a version-1 name (named_at 0) carries no archived flag")
         return crypto.frame(
             Context.JOURNAL_NAME.value, journal_id, epoch.to_bytes(4, "big"), name.encode()
         )
@@ -262,19 +270,28 @@ def journal_name_message(journal_id: bytes, epoch: int, name: str, named_at: int
         journal_id,
         epoch.to_bytes(4, "big"),
         named_at.to_bytes(8, "big"),
+        bytes([1 if archived else 0]),
         name.encode(),
     )
 
 
 def sign_journal_name(
-    owner: AccountSecrets, journal_id: bytes, epoch: int, name: str, named_at: int
+    owner: AccountSecrets,
+    journal_id: bytes,
+    epoch: int,
+    name: str,
+    named_at: int,
+    archived: bool = False,
 ) -> bytes:
-    """The owner's signature over a journal's name and `named_at` (journal_name_message):
-    members hold the journal key and could re-seal the metadata, but not re-sign the name
-    (say, to make a journal they read pass for one the owner writes in), and the server can
-    not serve a name the owner replaced as the current one: devices refuse a `named_at` below
-    the highest they verified for the journal (F4)."""
-    return crypto.sign(owner.signing_key, journal_name_message(journal_id, epoch, name, named_at))
+    """The owner's signature over a journal's name, `named_at` and `archived`
+    (journal_name_message): members hold the journal key and could re-seal the metadata,
+    but not re-sign the name (say, to make a journal they read pass for one the owner writes
+    in) nor archive or unarchive the journal on the owner's devices (rev-cut W1), and the
+    server can not serve a name or archive setting the owner replaced as the current one:
+    devices refuse a `named_at` below the highest they verified for the journal (F4).
+    ValueError as journal_name_message."""
+    message = journal_name_message(journal_id, epoch, name, named_at, archived)
+    return crypto.sign(owner.signing_key, message)
 
 
 def verify_journal_name(
@@ -284,11 +301,13 @@ def verify_journal_name(
     name: str,
     signature: bytes,
     named_at: int = 0,
+    archived: bool = False,
 ) -> None:
     """Raise IntegrityError unless `signature` is the owner's over the name (version 2 with
-    `named_at`, version 1 for `named_at` 0; journal_name_message)."""
+    `named_at` and `archived`, version 1 for `named_at` 0, which covers no `archived`;
+    journal_name_message)."""
     try:
-        message = journal_name_message(journal_id, epoch, name, named_at)
+        message = journal_name_message(journal_id, epoch, name, named_at, archived)
     except ValueError:
         raise IntegrityError(f"the name of journal {journal_id.hex()} is malformed") from None
     what = f"the name of journal {journal_id.hex()}"

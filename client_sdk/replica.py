@@ -61,6 +61,7 @@ from client_sdk.errors import (
 )
 from client_sdk.glued_inserts import separator_update
 from client_sdk.journal_meta import (
+    archived_of,
     decode_meta,
     encode_meta,
     named_at_of,
@@ -840,11 +841,19 @@ class Replica:
         if previous is not None and "name_signature" in meta:
             # A tie with a placeholder (the last name did not verify) is no tie of names.
             last = previous.name if held else ""
-            if not supersedes(named_at, name, previous.named_at, last):
-                # An older owner-signed name (the server's replay, F4; or the rename of an
-                # owner device that signed a lower named_at, W4): the last verified name
-                # stays, and nothing is tied to the older one. An owner device sends its
-                # own again (`heal_names`): every device then converges on the highest.
+            if not supersedes(
+                named_at,
+                name,
+                previous.named_at,
+                last,
+                archived=is_archived_meta(meta),
+                last_archived=held and is_archived(previous),
+            ):
+                # An older owner-signed name or archive setting (the server's replay, F4,
+                # W1; or the rename of an owner device that signed a lower named_at, W4):
+                # the last verified name stays, and nothing is tied to the older one. An
+                # owner device sends its own again (`heal_names`): every device then
+                # converges on the highest.
                 meta = json.loads(previous.meta)
                 name, named_at = previous.name, previous.named_at
                 if state.owner_id == self.profile.account_id:
@@ -984,8 +993,11 @@ class Replica:
         self, journal: wire.Journal, owner_id: bytes, envelopes: dict[tuple[bytes, int], bytes]
     ) -> dict[str, Any]:
         """The journal's name, if its owner (`owner_id`, from the verified chain) signed it
-        (see keys.sign_journal_name; `named_at` in the map, 0 for a version-1 name, is what
-        the signature covers), else a placeholder name without `named_at`."""
+        (see keys.sign_journal_name; `named_at` in the map, 0 for a version-1 name, and for
+        version 2 `archived`, are what the signature covers: a member who re-seals the map
+        with another `archived` makes it fail, W1), else a placeholder name without
+        `named_at`. A version-1 name covers no `archived`: the map is returned as served, and
+        `is_archived` reads it as not archived."""
         short = journal.journal_id.hex()[:8]
         try:
             epoch = keys.meta_epoch(journal.meta)
@@ -998,9 +1010,9 @@ class Replica:
             signature = bytes.fromhex(str(meta.get("name_signature", "")))
             if owner_key is None:
                 raise IntegrityError("the owner is not known")
-            named_at = named_at_of(meta)
+            named_at, archived = named_at_of(meta), archived_of(meta)
             keys.verify_journal_name(
-                owner_key, journal.journal_id, epoch, meta["name"], signature, named_at
+                owner_key, journal.journal_id, epoch, meta["name"], signature, named_at, archived
             )
         except (IntegrityError, ValueError):
             return {"name": f"(unverified name {short})"}
@@ -3626,25 +3638,29 @@ class Replica:
     def _signed_meta(
         self, journal_id: bytes, epoch: int, name: str, named_at: int, archived: bool = False
     ) -> dict[str, Any]:
-        """The metadata map: the owner-signed name with its `named_at` (version 2, 4.14), and
-        `archived` when the owner archived the journal (a display setting of the owner's
-        devices, see `is_archived`)."""
-        signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name, named_at)
+        """The metadata map: the owner-signed name with its `named_at` and, when the owner
+        archived the journal, `archived` (true), which the signature covers too (version 2,
+        4.14; a member cannot archive or unarchive it, W1; see `is_archived`)."""
+        signature = keys.sign_journal_name(
+            self.profile.secrets, journal_id, epoch, name, named_at, archived
+        )
         extra = {"archived": True} if archived else {}
         return {"name": name, "name_signature": signature.hex(), "named_at": named_at, **extra}
 
     @staticmethod
-    def _named_at(journal: LocalJournal, name: str) -> int:
-        """The `named_at` to sign `name` with in metadata sealed again (a rotation, an
-        archive): the journal's last one when the name is the one this device holds (never
-        below 1: a version-1 name becomes version 2 unchanged), else a rename's
-        (`next_named_at`: later than every one this device verified, whatever its clock).
-        IntegrityError when the name held is not one this device verified (a placeholder for
-        metadata it could not open, W7): never signed as the owner's name."""
+    def _named_at(journal: LocalJournal, name: str, archived: bool) -> int:
+        """The `named_at` to sign `name` and `archived` with: the journal's last one when both
+        are the ones this device holds (metadata sealed again: a rotation; never below 1, a
+        version-1 name becomes version 2 unchanged), else a rename's, an archive's or an
+        unarchive's (`next_named_at`: later than every one this device verified, whatever its
+        clock, so the server cannot serve the setting before again, W1). IntegrityError when
+        the name held is not one this device verified (a placeholder for metadata it could
+        not open, W7): never signed as the owner's name."""
         if name == journal.name:
             if not name_verified(journal):
                 raise IntegrityError(unverified_name(journal))
-            return max(journal.named_at, 1)
+            if archived == is_archived(journal):
+                return max(journal.named_at, 1)
         return next_named_at(now_ms(), journal.named_at)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
@@ -3984,7 +4000,11 @@ class Replica:
             envelope = keys.seal_share_envelope(secrets, terms, journal_key)
             members.append(wire.MemberKey(who.account_id, envelope, member.role, member.expires_at))
         signed = self._signed_meta(
-            journal_id, epoch, fresh.name, self._named_at(fresh, fresh.name), is_archived(fresh)
+            journal_id,
+            epoch,
+            fresh.name,
+            self._named_at(fresh, fresh.name, is_archived(fresh)),
+            is_archived(fresh),
         )
         meta = keys.seal_journal_meta(journal_key, journal_id, epoch, encode_meta(**signed))
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
@@ -4184,7 +4204,7 @@ class Replica:
         `meta_version` (the one this device read last)."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
-        named_at = self._named_at(journal, name)
+        named_at = self._named_at(journal, name, archived)
         signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)
         meta = keys.seal_journal_meta(key, journal.journal_id, journal.epoch, encode_meta(**signed))
         request = wire.JournalMetaRequest(journal.journal_id, meta, meta_version)
@@ -5537,10 +5557,22 @@ def _signed_name(meta: str) -> bool:
 
 
 def is_archived(journal: LocalJournal) -> bool:
-    """Whether the owner archived the journal (its metadata says so). A display setting of
-    the owner's devices: archived journals are listed last and refuse new writes there. It
-    decides nothing about access (a member holds the key that seals the metadata)."""
+    """Whether the owner archived the journal: its metadata's `archived`, signed by the owner
+    with the name (version 2, protocol.md 4.14; `Replica._journal_meta` verified it, so a
+    member who holds the key that seals the metadata cannot set or clear it, rev-cut W1).
+    Beside a version-1 name (no `named_at`), whose signature covers no flag, an `archived`
+    is ignored: not archived. Archived journals are listed last and refuse new writes on the
+    owner's devices; it decides nothing about who may read or write (the access chain)."""
     return _archived(journal.meta)
+
+
+def is_archived_meta(meta: dict[str, Any]) -> bool:
+    """`is_archived` of a metadata map (`journal_meta.archived_of`): False for one it cannot
+    read (a placeholder, a malformed `named_at` or `archived`)."""
+    try:
+        return archived_of(meta)
+    except IntegrityError:
+        return False
 
 
 @functools.lru_cache(maxsize=256)
@@ -5548,9 +5580,10 @@ def _archived(meta: str) -> bool:
     """`is_archived` of a journal's metadata JSON, parsed once per distinct metadata (every
     write checks it: issue 10)."""
     try:
-        return json.loads(meta).get("archived") is True
-    except (ValueError, AttributeError):
+        parsed = json.loads(meta)
+    except ValueError:
         return False
+    return isinstance(parsed, dict) and is_archived_meta(parsed)
 
 
 def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME") -> None:

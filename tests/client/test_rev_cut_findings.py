@@ -26,7 +26,8 @@ W1: `archived` in a journal's metadata is not covered by the owner's name signat
 metadata is sealed with the journal key every member holds: a member, with the server,
 archives the owner's journal on her own devices (where an archived journal refuses writes).
 With fix-wn-b, a rename or archive racing it raises RenamedElsewhere, which tells the owner
-that another of her devices did it.
+that another of her devices did it. Fixed by fix-cut-b (the owner signs `archived` with the
+name): its test passes, no longer marked (more in tests/client/test_journal_archive_signed.py).
 """
 
 from __future__ import annotations
@@ -180,11 +181,6 @@ async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_af
     assert live == [] or all(told(r) for r in reports), (live, reports)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut W1: a member with the server archives the owner's journal on her "
-    "devices (archived is not signed by the owner; the member holds the key that seals it)",
-)
 async def test_rcut_w1_a_member_with_the_server_archives_the_owners_journal(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:

@@ -161,18 +161,25 @@ def journal_meta_vector(v: Vector) -> None:
 
 def journal_name_vector(v: Vector) -> None:
     """The owner's signature over a journal's name (protocol.md 4.14): version 2 with
-    `named_at`, version 1 without, and the metadata map that carries version 2."""
+    `named_at` and the `archived` byte (0, then 1 for the journal archived), version 1
+    without either, and the metadata maps that carry version 2."""
     seed, journal_id, epoch = h(v["sign_seed"]), h(v["journal_id"]), u32(v["epoch"])
-    name = v["name"].encode()
-    message = frame(b"tj/journal-name/v2", journal_id, epoch, u64(v["named_at"]), name)
+    name, named_at = v["name"].encode(), u64(v["named_at"])
+    message = frame(b"tj/journal-name/v2", journal_id, epoch, named_at, b"\x00", name)
     signature = sign(seed, message)
+    archived = frame(b"tj/journal-name/v2", journal_id, epoch, named_at, b"\x01", name)
+    signature_archived = sign(seed, archived)
     message_v1 = frame(b"tj/journal-name/v1", journal_id, epoch, name)
     meta = {"name": v["name"], "name_signature": signature.hex(), "named_at": v["named_at"]}
+    meta_archived = {**meta, "name_signature": signature_archived.hex(), "archived": True}
     v.update(
         sign_public_key=signing_pair(seed)[0].hex(),
         message=message.hex(),
         signature=signature.hex(),
         meta_msgpack=mp(meta).hex(),
+        message_archived=archived.hex(),
+        signature_archived=signature_archived.hex(),
+        meta_msgpack_archived=mp(meta_archived).hex(),
         message_v1=message_v1.hex(),
         signature_v1=sign(seed, message_v1).hex(),
     )

@@ -1,9 +1,15 @@
 """Which owner-signed journal name a device keeps (protocol.md 4.14, F4 of
-/work/REV-EXPIRY-FINDINGS.md): the pure rules of client_sdk/journal_meta.py."""
+/work/REV-EXPIRY-FINDINGS.md), and the archive setting signed with it (W1 of
+/work/REV-CUT-FINDINGS.md): the pure rules of client_sdk/journal_meta.py."""
 
 from __future__ import annotations
 
-from client_sdk.journal_meta import NAMED_AT_MAX, next_named_at, supersedes
+from typing import Any
+
+import pytest
+
+from client_sdk.errors import IntegrityError
+from client_sdk.journal_meta import NAMED_AT_MAX, archived_of, next_named_at, supersedes
 
 T = 1_767_225_600_000  # 2026-01-01T00:00:00Z, ms
 
@@ -46,3 +52,41 @@ def test_a_rename_is_later_than_every_value_seen_whatever_the_clock() -> None:
     assert next_named_at(T - 60_000, T) == T + 1  # this device's clock is a minute behind
     assert next_named_at(0, 0) == 1  # never 0: that reads as version 1
     assert next_named_at(T, NAMED_AT_MAX) == NAMED_AT_MAX
+
+
+def test_an_archive_setting_signed_earlier_never_replaces_a_later_one() -> None:
+    """An archive and an unarchive move `named_at` on: the setting before is refused."""
+    assert not supersedes(T, "Work", T + 1, "Work", archived=True, last_archived=False)
+    assert not supersedes(T, "Work", T + 1, "Work", archived=False, last_archived=True)
+    assert supersedes(T + 1, "Work", T, "Work", archived=True, last_archived=False)
+
+
+def test_two_archive_settings_with_the_same_value_settle_on_the_same_one_in_any_order() -> None:
+    """Two owner devices archived and unarchived in the same millisecond: the name first,
+    then archived over not archived, whichever a device saw first."""
+    assert supersedes(T, "Work", T, "Work", archived=True, last_archived=False)
+    assert not supersedes(T, "Work", T, "Work", archived=False, last_archived=True)
+    assert supersedes(T, "Work", T, "Diary", archived=False, last_archived=True)
+    assert supersedes(T, "Work", T, "Work", archived=True, last_archived=True)
+
+
+@pytest.mark.parametrize(
+    ("meta", "archived"),
+    [
+        ({"name": "Work", "named_at": T}, False),
+        ({"name": "Work", "named_at": T, "archived": False}, False),
+        ({"name": "Work", "named_at": T, "archived": True}, True),
+        ({"name": "Work", "archived": True}, False),  # version 1 signs no flag: ignored
+        ({"name": "Work", "archived": "yes"}, False),
+    ],
+)
+def test_archived_is_read_only_where_the_name_signature_covers_it(
+    meta: dict[str, Any], archived: bool
+) -> None:
+    assert archived_of(meta) is archived
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", None, [True]])
+def test_a_version_2_archived_that_is_not_a_bool_is_malformed(value: object) -> None:
+    with pytest.raises(IntegrityError):
+        archived_of({"name": "Work", "named_at": T, "archived": value})

@@ -523,7 +523,21 @@ def test_journal_name_signatures_reproduce_the_vector_and_verify() -> None:
     assert meta.hex() == v["meta_msgpack"]
     read = journal_meta.decode_meta(meta)
     assert journal_meta.named_at_of(read) == named_at
+    assert not journal_meta.archived_of(read)
     keys.verify_journal_name(public_key, journal_id, epoch, name, signature, named_at)
+    # W1: the archived flag is one byte of the version-2 message
+    archived = keys.journal_name_message(journal_id, epoch, name, named_at, archived=True)
+    assert archived.hex() == v["message_archived"]
+    signature_archived = keys.sign_journal_name(owner, journal_id, epoch, name, named_at, True)
+    assert signature_archived.hex() == v["signature_archived"]
+    meta = journal_meta.encode_meta(
+        name, name_signature=signature_archived.hex(), named_at=named_at, archived=True
+    )
+    assert meta.hex() == v["meta_msgpack_archived"]
+    assert journal_meta.archived_of(journal_meta.decode_meta(meta))
+    keys.verify_journal_name(
+        public_key, journal_id, epoch, name, signature_archived, named_at, archived=True
+    )
     assert keys.journal_name_message(journal_id, epoch, name).hex() == v["message_v1"]
     signature_v1 = keys.sign_journal_name(owner, journal_id, epoch, name, 0)
     assert signature_v1.hex() == v["signature_v1"]
@@ -535,6 +549,9 @@ def test_journal_name_signatures_reproduce_the_vector_and_verify() -> None:
         (epoch, name, signature, named_at - 1),
         (epoch + 1, name, signature, named_at),
         (epoch, "Work", signature, named_at),
+        (epoch, name, signature, named_at, True),  # not archived, read as archived
+        (epoch, name, signature_archived, named_at),  # and the other way round
+        (epoch, name, signature_v1, 0, True),  # version 1 carries no flag
     ):
         with pytest.raises(IntegrityError):
             keys.verify_journal_name(public_key, journal_id, *args)  # type: ignore[arg-type]

@@ -328,11 +328,17 @@ def test_journal_name_vector_signed_by_hand() -> None:
     v = VECTORS["journal-name"]
     seed, journal_id, epoch = h(v["sign_seed"]), h(v["journal_id"]), u32(v["epoch"])
     name = v["name"].encode()
-    message = frame(b"tj/journal-name/v2", journal_id, epoch, u64(v["named_at"]), name)
+    named_at = u64(v["named_at"])
+    message = frame(b"tj/journal-name/v2", journal_id, epoch, named_at, b"\x00", name)
     assert message.hex() == v["message"]
     assert sign(seed, message).hex() == v["signature"]
     meta = {"name": v["name"], "name_signature": v["signature"], "named_at": v["named_at"]}
     assert mp(meta).hex() == v["meta_msgpack"]
+    archived = frame(b"tj/journal-name/v2", journal_id, epoch, named_at, b"\x01", name)
+    assert archived.hex() == v["message_archived"]
+    assert sign(seed, archived).hex() == v["signature_archived"]
+    meta = {**meta, "name_signature": v["signature_archived"], "archived": True}
+    assert mp(meta).hex() == v["meta_msgpack_archived"]
     message_v1 = frame(b"tj/journal-name/v1", journal_id, epoch, name)
     assert message_v1.hex() == v["message_v1"]
     assert sign(seed, message_v1).hex() == v["signature_v1"]
