@@ -44,6 +44,7 @@ from client_sdk.documents import (
     removed,
     restore_kept_update,
     update_start,
+    withdrawal_again,
 )
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
@@ -4411,7 +4412,11 @@ class Replica:
         gets its removal carried under the new epoch: every Yjs client's changes from its
         first clock, everything but the removal deleted (`removal_since(strip=True)`; its id
         then goes into `stripped`), so that a member whose device holds the document live,
-        whatever records of it the server kept from that device, can apply it (R46 F7).
+        whatever records of it the server kept from that device, can apply it (R46 F7). A
+        member's annotation in `again` that is removed (the owner withdrew it) gets the
+        withdrawal alone, never a word of the member's (`withdrawal_again`, rev-cut C1): a
+        member shared with again takes the new share's cut, which accounts for a withdrawal
+        kept from his device (or not pulled before his earlier share ended).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -4422,6 +4427,13 @@ class Replica:
             creator = creators.get(document.doc_id, self.profile.account_id)
             chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
             snapshot = stored_document(document)
+            if wanted is None and document.doc_id in again and creator != fresh.owner_id:
+                # A member's annotation the owner withdrew: the owner's removal alone, never
+                # the member's words (rev-cut C1).
+                changes = withdrawal_again(snapshot) if removed(snapshot) else None
+                if changes is not None and snapshot_fits(changes):
+                    plan.append((snapshot, records.UPDATE, changes))
+                continue
             if wanted is None and document.doc_id in again and removed(snapshot):
                 everything = {c: 0 for c in decode_state_vector(snapshot.state_vector())}
                 changes = snapshot.removal_since(everything, strip=True)
@@ -4511,11 +4523,13 @@ class Replica:
                         await tx.set_setting(marker, json.dumps({}))
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
-        """The documents this account created in `journal` that a current member's device
-        may hold: this device holds a record of each sealed under an epoch, before the
-        current one, whose key the owner sealed to a membership (current or earlier) of a
-        current member's account. Those of them removed (deleted, or in the trash) get their
-        removal carried again under a share's epoch (R46 F7): `_snapshot_plan` tells which,
+        """The documents this account or a current member created in `journal` that a
+        current member's device may hold: this device holds a record of each sealed under an
+        epoch, before the current one, whose key the owner sealed to a membership (current
+        or earlier) of a current member's account. Those of them removed (deleted, or in the
+        trash; a member's annotation withdrawn) get their removal carried again under a
+        share's epoch (R46 F7; for a member's annotation, the owner's withdrawal alone:
+        `documents.withdrawal_again`, rev-cut C1): `_snapshot_plan` tells which,
         from the states it reads anyway (a removal is in a document's fields, not in SQL);
         a document created and removed while no current member held a key is not (a new
         member learns nothing of it). Reads the store's records and creators only, no
@@ -4532,9 +4546,17 @@ class Replica:
             return frozenset()
         docs = await self.store.docs_sealed_in(journal.journal_id, epochs)
         creators = await self.store.creators(sorted(docs))
-        return frozenset(
-            d for d in docs if creators.get(d, self.profile.account_id) == journal.owner_id
-        )
+        # A member shared with again (its current membership starts at this share's cut)
+        # takes the cut, which may account for the owner's withdrawal of its annotation:
+        # carried again for it only (rev-cut C1). Any other current member does not take
+        # the cut: such a withdrawal kept from it stays a gap, reported.
+        creating = {
+            m.account_id
+            for m in state.members.values()
+            if m.account_id is not None and state.first_epoch.get(m.handle) == state.epoch
+        }
+        creating.add(journal.owner_id)
+        return frozenset(d for d in docs if creators.get(d, self.profile.account_id) in creating)
 
     async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:
         """The journal as stored now and the key of its verified current epoch."""

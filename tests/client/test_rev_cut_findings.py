@@ -41,6 +41,7 @@ from client_sdk import SyncReport, departures, keys
 from client_sdk.journal_meta import decode_meta, encode_meta
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
+from tests.client.test_rc_f4_cuts import quiet
 from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
 from tests.conftest import ClientFactory, RunningServer
 
@@ -57,13 +58,6 @@ def told(report: SyncReport) -> bool:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut C1: a member shared with again after a revocation takes the new share's "
-    "cut (his current membership starts there) although his device holds the epochs of his "
-    "earlier membership: a record of those epochs the server kept from him is accounted for "
-    "silently",
-)
 async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_share_cut(
     hostile: HostileServer,
     through: Through,
@@ -147,12 +141,6 @@ async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_ba
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut C1 (honest): a member shared with again after a revocation passes over "
-    "the records of his earlier membership's epochs he had not pulled yet, and the re-share's "
-    "cut accounts for them: the client's withdrawal of his note never reaches him, untold",
-)
 async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_after_a_re_share(
     signup: ClientFactory,
 ) -> None:
@@ -178,6 +166,66 @@ async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_af
     assert [n.text for n in await ana.notes.list()] == []
     live = [n.text for n in await tom.notes.list()]
     assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+async def test_rcut_c1_honest_a_member_revoked_and_shared_with_again_reports_nothing_withheld(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Honest server, no withholding: tom (annotate) writes notes, ana compacts and
+    withdraws one of his notes while he is shared with, tom withdraws another, ana a third
+    after his share ended, then shares with him again (twice); tom's tablet is offline
+    from the first withdrawal to the first share again. Every sync of every device is strict
+    and reports nothing withheld and no problem; the carried withdrawals reach both of
+    tom's devices, whichever records they pulled before; the notes and the pair codes
+    agree."""
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 4
+    phone = await login("ana")
+    tom = await signup("tom")
+    kept = await laptop.entries.write(None, "kept")
+    await laptop.sync(strict=True)
+    await share_with(laptop, tom, role="annotate")
+    tablet = await login("tom", "tablet")
+    for device in (laptop, tom, tablet, phone):
+        quiet(await device.sync(strict=True))
+    first = await tom.notes.add("ana/Personal", "first note")
+    second = await tom.notes.add("ana/Personal", "second note")
+    third = await tom.notes.add("ana/Personal", "third note")
+    await tom.notes.add("ana/Personal", "fourth note")
+    for device in (tom, laptop, tablet, phone):
+        quiet(await device.sync(strict=True))
+    compacted = 0
+    for n in range(6):
+        await laptop.entries.edit(kept.id, append=f" a{n}")
+        compacted += (await laptop.sync(strict=True)).compacted
+    assert compacted >= 1
+    await laptop.notes.withdraw(first.id)
+    quiet(await laptop.sync(strict=True))
+    await tom.notes.withdraw(third.id)  # by its author, on his other device
+    quiet(await tom.sync(strict=True))  # the tablet is offline from here on
+    await laptop.shares.revoke("Personal", "tom")
+    quiet(await laptop.sync(strict=True))
+    quiet(await tom.sync(strict=True))
+    await phone.notes.withdraw(second.id)  # after his share ended, on another device
+    await phone.entries.write(None, "after tom's share ended")
+    quiet(await phone.sync(strict=True))
+    quiet(await laptop.sync(strict=True))
+    await share_with(laptop, tom, role="annotate")
+    for device in (laptop, phone, tom, tablet, laptop, phone, tom, tablet):
+        quiet(await device.sync(strict=True))
+    await laptop.shares.revoke("Personal", "tom")
+    await share_with(phone, tom, role="annotate")  # again, from the other device
+    for device in (laptop, phone, tom, tablet, laptop, phone, tom, tablet):
+        quiet(await device.sync(strict=True))
+
+    owner_notes = sorted(n.text for n in await laptop.notes.list())
+    assert owner_notes == ["fourth note"]
+    assert sorted(n.text for n in await phone.notes.list()) == owner_notes
+    for device in (tom, tablet):
+        assert sorted(n.text for n in await device.notes.list()) == owner_notes
+    theirs = await tom.journals.verify_head("ana/Personal")
+    for device in (laptop, phone):
+        assert await device.journals.verify_head("Personal", with_member="tom") == theirs
 
 
 @pytest.mark.xfail(
