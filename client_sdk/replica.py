@@ -111,6 +111,27 @@ SKIP_ALL = wire.U63
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
+NOT_BACK = "not_back_when_gone"
+"""Store setting: journal id (hex) -> this device's own counters there that the server
+acknowledged and that had not come back when the journal left the journal list (rev-cut
+G1): reported withheld once, with the journal's departure, then excused on this device."""
+
+
+def _decode_not_back(value: Any) -> dict[bytes, list[tuple[int, int]]]:
+    """The setting NOT_BACK; a damaged value reads as none."""
+    try:
+        raw = json.loads(value) if value else {}
+        return {
+            bytes.fromhex(j): [(int(lo), int(hi)) for lo, hi in ranges] for j, ranges in raw.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
+    return json.dumps({j.hex(): [list(r) for r in ranges] for j, ranges in sorted(kept.items())})
+
+
 HEAL_NAMES = "names_to_heal"
 """Setting: hex ids (space-separated) of owned journals whose name this device sends again at
 its next sync (`Replica.heal_names`, W4)."""
@@ -331,9 +352,13 @@ class Replica:
                     discarded=copy_forgotten,
                 )
             )
+        gone_owned = {j.journal_id for j in gone if j.owner_id == self.profile.account_id}
+        unconfirmed = await self._not_back(gone_owned) if gone_owned else {}
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+            if unconfirmed:
+                await self._note_not_back(tx, unconfirmed)
             await self._note_names_to_heal(tx, {local.journal_id for local in updated})
             if rejoined:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
@@ -2346,6 +2371,29 @@ class Replica:
         if self._pulled is not None and self._pulled.version == before:
             self._pulled = replace(self._pulled, version=after)
 
+    async def _not_back(self, journal_ids: set[bytes]) -> dict[bytes, list[counting.Range]]:
+        """Of this account's own journals `journal_ids`, leaving the journal list now: this
+        device's own counters the server acknowledged that did not come back yet (a
+        deletion on another owner device between this device's push and its pull, rev-cut
+        G1). Reads the store only."""
+        mine = (self.profile.account_id, self.profile.device_id)
+        found = {}
+        for journal_id, devices in (await self.store.device_counters()).items():
+            own = devices.get(mine) if journal_id in journal_ids else None
+            missing = own.missing() if own is not None else []
+            if missing:
+                found[journal_id] = missing
+        return found
+
+    @staticmethod
+    async def _note_not_back(tx: Transaction, found: dict[bytes, list[counting.Range]]) -> None:
+        """Keep `found` (`_not_back`) in the setting NOT_BACK until the withholding check
+        has reported them once (`_check_withheld`)."""
+        kept = _decode_not_back(await tx.setting(NOT_BACK))
+        for journal_id, ranges in found.items():
+            kept[journal_id] = ranges
+        await tx.set_setting(NOT_BACK, _encode_not_back(kept))
+
     async def _check_withheld(
         self,
         report: sync_plan.SyncReport,
@@ -2400,6 +2448,8 @@ class Replica:
         erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
         excused = await self.store.excused_counters()
+        not_back = _decode_not_back(await self.store.setting(NOT_BACK))
+        told_once: list[tuple[counting.Gap, list[counting.Range]]] = []
         newly_erased: list[counting.Gap] = []
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
@@ -2415,6 +2465,12 @@ class Replica:
             for found in known.gaps(complete=journal_id not in behind):
                 if journal.role == REVOKED and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
+                if journal.role == REVOKED and journal_id in not_back:
+                    # Acknowledged while the journal was listed, not back when it left the
+                    # list (a deletion elsewhere, or withheld): told now, with the journal's
+                    # departure, then excused here (rev-cut G1). Acknowledged after it left
+                    # the list, a record is reported at every sync (rev-complete F1).
+                    told_once.append((found, not_back[journal_id]))
                 gap = past_write_limit(found, state, journal.owner_id)
                 if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue
@@ -2431,11 +2487,35 @@ class Replica:
                     newly_erased.append(gap)
                 else:
                     report.withheld.append(gap)
+        if not_back:  # reported now, or nothing of them missing: kept no longer
+            await self._excuse_not_back(told_once, set(not_back))
         if not newly_erased:
             if len(report.withheld) == withheld_before and not behind and not self._unconfirmed:
                 self._no_gaps_at = version
             return
         await self._excuse(report, newly_erased)
+
+    async def _excuse_not_back(
+        self, told: list[tuple[counting.Gap, list[counting.Range]]], journal_ids: set[bytes]
+    ) -> None:
+        """Excuse, on this device alone (`Store.excused_counters`: never received, never
+        signed), the own counters of `told` (a gap reported withheld in this sync) that the
+        setting NOT_BACK kept for their journal (`_not_back`), and forget the journals
+        `journal_ids` there (reported now, or no longer held)."""
+        async with self.store.transaction() as tx:
+            for gap, kept in told:
+                ranges = [
+                    (max(lo, k_lo), min(hi, k_hi))
+                    for lo, hi in gap.missing
+                    for k_lo, k_hi in kept
+                    if max(lo, k_lo) <= min(hi, k_hi)
+                ]
+                if ranges:
+                    await tx.excuse_counters(gap.journal_id, gap.author, gap.device, ranges)
+            kept_all = _decode_not_back(await tx.setting(NOT_BACK))
+            for journal_id in journal_ids:
+                kept_all.pop(journal_id, None)
+            await tx.set_setting(NOT_BACK, _encode_not_back(kept_all))
 
     async def _excuse(self, report: sync_plan.SyncReport, gaps: list[counting.Gap]) -> None:
         """Report `gaps` once in `report.erased` (named: `_erased_names`) and keep their
