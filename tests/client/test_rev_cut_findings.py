@@ -1,8 +1,11 @@
 """rev-cut: hostile review of share cuts (fix-rc-b), erasure excuses (fix-rc-a) and journal
 name healing (fix-wn-b).
 
-Each test is a strict expected failure: it fails at the assertion that shows the bug (run
-with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis.
+Each test was a strict expected failure: it failed at the assertion that shows the bug (run
+with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis. Fixed (fix-cut-a):
+C1 (a share with a member again carries the withdrawals of his annotations, protocol.md 4.19
+"Withdrawals carried again"; honest re-share history added) and G1 (told once with the
+departure, then excused on the device alone). W1 is still expected to fail.
 
 C1: a cut is taken by a member whose *current* membership starts at or after it
 (`Replica._cuts_not_taken`, `AccessState.first_epoch_of`). A therapist whose share was
