@@ -540,6 +540,18 @@ class Document:
         whole = bytes(self._doc.get_update(encode_state_vector(vector)))
         return whole if whole == stripped else None
 
+    def structs_of(self, clients: Iterable[int]) -> bytes | None:
+        """A Yjs v1 update holding every struct `clients` wrote into this document, from
+        their first clock, and no deleted range (`withdrawal_again`). None when the encoding
+        is not the one read here."""
+        vector = decode_state_vector(self.state_vector())
+        vector.update({c: 0 for c in clients})
+        update = bytes(self._doc.get_update(encode_state_vector(vector)))
+        deletes = bytes(self._doc.get_update(self.state_vector()))
+        if deletes[:1] != b"\x00" or not update.endswith(deletes[1:]):
+            return None  # not the encoding read here: not sent
+        return update[: len(update) - len(deletes) + 1] + b"\x00"
+
     def field(self, name: str, default: Any = None) -> Any:
         return self._fields.get(name, default)
 
@@ -1739,6 +1751,23 @@ def removal_update(document: Document, now_ms: int) -> bytes:
             return delete_entry_update(document, now_ms)
         return document.change(fields={"deleted": True, "updated_at": now_ms})
     return document.change(fields={"trashed_at": document.field("trashed_at")})
+
+
+def withdrawal_again(document: Document) -> bytes | None:
+    """What the Yjs clients that wrote nothing but a removal (`deleted`, `trashed_at`,
+    `updated_at`: `REMOVAL_FIELDS`; `Document.removal_since` of that client alone is not
+    None) wrote into a removed `document`, from their first clock, with no deleted range
+    (`Document.structs_of`): for a member's annotation, its withdrawal alone (by the
+    journal's owner, or by the member on another device), which a share with that member
+    again carries under its epoch so that the member's device holding the annotation live
+    applies it (protocol.md 4.19, "Removals carried again"; rev-cut C1). Never a word or
+    value of the member's, nor the deletion of one (a member's device refuses an owner's
+    record that changes what the member wrote): a client that wrote anything else is left
+    out, and a map's value replaced is deleted by the value that replaces it on arrival.
+    None when no client wrote a removal alone, or the encoding is not the one read here."""
+    clients = decode_state_vector(document.state_vector())
+    alone = [c for c in sorted(clients) if document.removal_since({c: 0}) is not None]
+    return document.structs_of(alone) if alone else None
 
 
 def trash_expired(view: EntryView, now_ms: int) -> bool:

@@ -44,6 +44,7 @@ from client_sdk.documents import (
     removed,
     restore_kept_update,
     update_start,
+    withdrawal_again,
 )
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
@@ -111,6 +112,27 @@ SKIP_ALL = wire.U63
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
+NOT_BACK = "not_back_when_gone"
+"""Store setting: journal id (hex) -> this device's own counters there that the server
+acknowledged and that had not come back when the journal left the journal list (rev-cut
+G1): reported withheld once, with the journal's departure, then excused on this device."""
+
+
+def _decode_not_back(value: Any) -> dict[bytes, list[tuple[int, int]]]:
+    """The setting NOT_BACK; a damaged value reads as none."""
+    try:
+        raw = json.loads(value) if value else {}
+        return {
+            bytes.fromhex(j): [(int(lo), int(hi)) for lo, hi in ranges] for j, ranges in raw.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
+    return json.dumps({j.hex(): [list(r) for r in ranges] for j, ranges in sorted(kept.items())})
+
+
 HEAL_NAMES = "names_to_heal"
 """Setting: hex ids (space-separated) of owned journals whose name this device sends again at
 its next sync (`Replica.heal_names`, W4)."""
@@ -331,9 +353,13 @@ class Replica:
                     discarded=copy_forgotten,
                 )
             )
+        gone_owned = {j.journal_id for j in gone if j.owner_id == self.profile.account_id}
+        unconfirmed = await self._not_back(gone_owned) if gone_owned else {}
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+            if unconfirmed:
+                await self._note_not_back(tx, unconfirmed)
             await self._note_names_to_heal(tx, {local.journal_id for local in updated})
             if rejoined:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
@@ -2357,6 +2383,29 @@ class Replica:
         if self._pulled is not None and self._pulled.version == before:
             self._pulled = replace(self._pulled, version=after)
 
+    async def _not_back(self, journal_ids: set[bytes]) -> dict[bytes, list[counting.Range]]:
+        """Of this account's own journals `journal_ids`, leaving the journal list now: this
+        device's own counters the server acknowledged that did not come back yet (a
+        deletion on another owner device between this device's push and its pull, rev-cut
+        G1). Reads the store only."""
+        mine = (self.profile.account_id, self.profile.device_id)
+        found = {}
+        for journal_id, devices in (await self.store.device_counters()).items():
+            own = devices.get(mine) if journal_id in journal_ids else None
+            missing = own.missing() if own is not None else []
+            if missing:
+                found[journal_id] = missing
+        return found
+
+    @staticmethod
+    async def _note_not_back(tx: Transaction, found: dict[bytes, list[counting.Range]]) -> None:
+        """Keep `found` (`_not_back`) in the setting NOT_BACK until the withholding check
+        has reported them once (`_check_withheld`)."""
+        kept = _decode_not_back(await tx.setting(NOT_BACK))
+        for journal_id, ranges in found.items():
+            kept[journal_id] = ranges
+        await tx.set_setting(NOT_BACK, _encode_not_back(kept))
+
     async def _check_withheld(
         self,
         report: sync_plan.SyncReport,
@@ -2411,6 +2460,8 @@ class Replica:
         erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
         excused = await self.store.excused_counters()
+        not_back = _decode_not_back(await self.store.setting(NOT_BACK))
+        told_once: list[tuple[counting.Gap, list[counting.Range]]] = []
         newly_erased: list[counting.Gap] = []
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
@@ -2426,6 +2477,12 @@ class Replica:
             for found in known.gaps(complete=journal_id not in behind):
                 if journal.role == REVOKED and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
+                if journal.role == REVOKED and journal_id in not_back:
+                    # Acknowledged while the journal was listed, not back when it left the
+                    # list (a deletion elsewhere, or withheld): told now, with the journal's
+                    # departure, then excused here (rev-cut G1). Acknowledged after it left
+                    # the list, a record is reported at every sync (rev-complete F1).
+                    told_once.append((found, not_back[journal_id]))
                 gap = past_write_limit(found, state, journal.owner_id)
                 if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue
@@ -2442,11 +2499,35 @@ class Replica:
                     newly_erased.append(gap)
                 else:
                     report.withheld.append(gap)
+        if not_back:  # reported now, or nothing of them missing: kept no longer
+            await self._excuse_not_back(told_once, set(not_back))
         if not newly_erased:
             if len(report.withheld) == withheld_before and not behind and not self._unconfirmed:
                 self._no_gaps_at = version
             return
         await self._excuse(report, newly_erased)
+
+    async def _excuse_not_back(
+        self, told: list[tuple[counting.Gap, list[counting.Range]]], journal_ids: set[bytes]
+    ) -> None:
+        """Excuse, on this device alone (`Store.excused_counters`: never received, never
+        signed), the own counters of `told` (a gap reported withheld in this sync) that the
+        setting NOT_BACK kept for their journal (`_not_back`), and forget the journals
+        `journal_ids` there (reported now, or no longer held)."""
+        async with self.store.transaction() as tx:
+            for gap, kept in told:
+                ranges = [
+                    (max(lo, k_lo), min(hi, k_hi))
+                    for lo, hi in gap.missing
+                    for k_lo, k_hi in kept
+                    if max(lo, k_lo) <= min(hi, k_hi)
+                ]
+                if ranges:
+                    await tx.excuse_counters(gap.journal_id, gap.author, gap.device, ranges)
+            kept_all = _decode_not_back(await tx.setting(NOT_BACK))
+            for journal_id in journal_ids:
+                kept_all.pop(journal_id, None)
+            await tx.set_setting(NOT_BACK, _encode_not_back(kept_all))
 
     async def _excuse(self, report: sync_plan.SyncReport, gaps: list[counting.Gap]) -> None:
         """Report `gaps` once in `report.erased` (named: `_erased_names`) and keep their
@@ -4431,7 +4512,11 @@ class Replica:
         gets its removal carried under the new epoch: every Yjs client's changes from its
         first clock, everything but the removal deleted (`removal_since(strip=True)`; its id
         then goes into `stripped`), so that a member whose device holds the document live,
-        whatever records of it the server kept from that device, can apply it (R46 F7).
+        whatever records of it the server kept from that device, can apply it (R46 F7). A
+        member's annotation in `again` that is removed (the owner withdrew it) gets the
+        withdrawal alone, never a word of the member's (`withdrawal_again`, rev-cut C1): a
+        member shared with again takes the new share's cut, which accounts for a withdrawal
+        kept from his device (or not pulled before his earlier share ended).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -4442,6 +4527,13 @@ class Replica:
             creator = creators.get(document.doc_id, self.profile.account_id)
             chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
             snapshot = stored_document(document)
+            if wanted is None and document.doc_id in again and creator != fresh.owner_id:
+                # A member's annotation the owner withdrew: the owner's removal alone, never
+                # the member's words (rev-cut C1).
+                changes = withdrawal_again(snapshot) if removed(snapshot) else None
+                if changes is not None and snapshot_fits(changes):
+                    plan.append((snapshot, records.UPDATE, changes))
+                continue
             if wanted is None and document.doc_id in again and removed(snapshot):
                 everything = {c: 0 for c in decode_state_vector(snapshot.state_vector())}
                 changes = snapshot.removal_since(everything, strip=True)
@@ -4531,11 +4623,13 @@ class Replica:
                         await tx.set_setting(marker, json.dumps({}))
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
-        """The documents this account created in `journal` that a current member's device
-        may hold: this device holds a record of each sealed under an epoch, before the
-        current one, whose key the owner sealed to a membership (current or earlier) of a
-        current member's account. Those of them removed (deleted, or in the trash) get their
-        removal carried again under a share's epoch (R46 F7): `_snapshot_plan` tells which,
+        """The documents this account or a current member created in `journal` that a
+        current member's device may hold: this device holds a record of each sealed under an
+        epoch, before the current one, whose key the owner sealed to a membership (current
+        or earlier) of a current member's account. Those of them removed (deleted, or in the
+        trash; a member's annotation withdrawn) get their removal carried again under a
+        share's epoch (R46 F7; for a member's annotation, the owner's withdrawal alone:
+        `documents.withdrawal_again`, rev-cut C1): `_snapshot_plan` tells which,
         from the states it reads anyway (a removal is in a document's fields, not in SQL);
         a document created and removed while no current member held a key is not (a new
         member learns nothing of it). Reads the store's records and creators only, no
@@ -4552,9 +4646,17 @@ class Replica:
             return frozenset()
         docs = await self.store.docs_sealed_in(journal.journal_id, epochs)
         creators = await self.store.creators(sorted(docs))
-        return frozenset(
-            d for d in docs if creators.get(d, self.profile.account_id) == journal.owner_id
-        )
+        # A member shared with again (its current membership starts at this share's cut)
+        # takes the cut, which may account for the owner's withdrawal of its annotation:
+        # carried again for it only (rev-cut C1). Any other current member does not take
+        # the cut: such a withdrawal kept from it stays a gap, reported.
+        creating = {
+            m.account_id
+            for m in state.members.values()
+            if m.account_id is not None and state.first_epoch.get(m.handle) == state.epoch
+        }
+        creating.add(journal.owner_id)
+        return frozenset(d for d in docs if creators.get(d, self.profile.account_id) in creating)
 
     async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:
         """The journal as stored now and the key of its verified current epoch."""

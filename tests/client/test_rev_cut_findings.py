@@ -1,8 +1,11 @@
 """rev-cut: hostile review of share cuts (fix-rc-b), erasure excuses (fix-rc-a) and journal
 name healing (fix-wn-b).
 
-Each test is a strict expected failure: it fails at the assertion that shows the bug (run
-with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis.
+Each test was a strict expected failure: it failed at the assertion that shows the bug (run
+with `--runxfail` to see it). /work/REV-CUT-FINDINGS.md has the analysis. Fixed (fix-cut-a):
+C1 (a share with a member again carries the withdrawals of his annotations, protocol.md 4.19
+"Withdrawals carried again"; honest re-share history added) and G1 (told once with the
+departure, then excused on the device alone). W1 fixed by fix-cut-b (the owner signs `archived` with the name, protocol.md 4.14).
 
 C1: a cut is taken by a member whose *current* membership starts at or after it
 (`Replica._cuts_not_taken`, `AccessState.first_epoch_of`). A therapist whose share was
@@ -36,12 +39,11 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from client_sdk import SyncReport, departures, keys
 from client_sdk.journal_meta import decode_meta, encode_meta
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
+from tests.client.test_rc_f4_cuts import quiet
 from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
 from tests.conftest import ClientFactory, RunningServer
 
@@ -58,13 +60,6 @@ def told(report: SyncReport) -> bool:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut C1: a member shared with again after a revocation takes the new share's "
-    "cut (his current membership starts there) although his device holds the epochs of his "
-    "earlier membership: a record of those epochs the server kept from him is accounted for "
-    "silently",
-)
 async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_share_cut(
     hostile: HostileServer,
     through: Through,
@@ -106,12 +101,6 @@ async def test_rcut_c1_a_withdrawal_kept_from_a_member_is_covered_by_his_re_shar
     assert live == [] or all(told(r) for r in reports), (live, reports)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut G1: a journal honestly deleted on another owner device between this "
-    "device's acknowledged push and its pull leaves the own counter withheld at every sync "
-    "for good (a false alarm that never ends)",
-)
 async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_back_alarms_for_ever(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -141,19 +130,18 @@ async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_ba
         later = [await phone.sync(), await phone.sync()]
         gone = [d.reason for r in (first, *later) for d in r.departures]
         assert gone == [departures.GONE]  # told once, as any deletion elsewhere
-        # The honest deletion is told; nothing is withheld by anyone, so no sync after it
-        # may report a record withheld.
+        # Told once, with the departure: the phone cannot tell an honest deletion from a
+        # server that dropped its record (rev-complete F1) ...
+        phone_key = (phone.profile.account_id, phone.profile.device_id)
+        assert [(g.author, g.device, g.count()) for g in first.withheld] == [(*phone_key, 1)]
+        # ... and never again: no sync after it may report a record withheld (fixed: the
+        # counter is excused on the phone alone once told), nor may a strict sync raise.
         assert [r.withheld for r in later] == [[], []]
+        await phone.sync(strict=True)
     finally:
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cut C1 (honest): a member shared with again after a revocation passes over "
-    "the records of his earlier membership's epochs he had not pulled yet, and the re-share's "
-    "cut accounts for them: the client's withdrawal of his note never reaches him, untold",
-)
 async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_after_a_re_share(
     signup: ClientFactory,
 ) -> None:
@@ -179,6 +167,66 @@ async def test_rcut_c1_honest_a_note_withdrawn_before_a_revocation_stays_live_af
     assert [n.text for n in await ana.notes.list()] == []
     live = [n.text for n in await tom.notes.list()]
     assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+async def test_rcut_c1_honest_a_member_revoked_and_shared_with_again_reports_nothing_withheld(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Honest server, no withholding: tom (annotate) writes notes, ana compacts and
+    withdraws one of his notes while he is shared with, tom withdraws another, ana a third
+    after his share ended, then shares with him again (twice); tom's tablet is offline
+    from the first withdrawal to the first share again. Every sync of every device is strict
+    and reports nothing withheld and no problem; the carried withdrawals reach both of
+    tom's devices, whichever records they pulled before; the notes and the pair codes
+    agree."""
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 4
+    phone = await login("ana")
+    tom = await signup("tom")
+    kept = await laptop.entries.write(None, "kept")
+    await laptop.sync(strict=True)
+    await share_with(laptop, tom, role="annotate")
+    tablet = await login("tom", "tablet")
+    for device in (laptop, tom, tablet, phone):
+        quiet(await device.sync(strict=True))
+    first = await tom.notes.add("ana/Personal", "first note")
+    second = await tom.notes.add("ana/Personal", "second note")
+    third = await tom.notes.add("ana/Personal", "third note")
+    await tom.notes.add("ana/Personal", "fourth note")
+    for device in (tom, laptop, tablet, phone):
+        quiet(await device.sync(strict=True))
+    compacted = 0
+    for n in range(6):
+        await laptop.entries.edit(kept.id, append=f" a{n}")
+        compacted += (await laptop.sync(strict=True)).compacted
+    assert compacted >= 1
+    await laptop.notes.withdraw(first.id)
+    quiet(await laptop.sync(strict=True))
+    await tom.notes.withdraw(third.id)  # by its author, on his other device
+    quiet(await tom.sync(strict=True))  # the tablet is offline from here on
+    await laptop.shares.revoke("Personal", "tom")
+    quiet(await laptop.sync(strict=True))
+    quiet(await tom.sync(strict=True))
+    await phone.notes.withdraw(second.id)  # after his share ended, on another device
+    await phone.entries.write(None, "after tom's share ended")
+    quiet(await phone.sync(strict=True))
+    quiet(await laptop.sync(strict=True))
+    await share_with(laptop, tom, role="annotate")
+    for device in (laptop, phone, tom, tablet, laptop, phone, tom, tablet):
+        quiet(await device.sync(strict=True))
+    await laptop.shares.revoke("Personal", "tom")
+    await share_with(phone, tom, role="annotate")  # again, from the other device
+    for device in (laptop, phone, tom, tablet, laptop, phone, tom, tablet):
+        quiet(await device.sync(strict=True))
+
+    owner_notes = sorted(n.text for n in await laptop.notes.list())
+    assert owner_notes == ["fourth note"]
+    assert sorted(n.text for n in await phone.notes.list()) == owner_notes
+    for device in (tom, tablet):
+        assert sorted(n.text for n in await device.notes.list()) == owner_notes
+    theirs = await tom.journals.verify_head("ana/Personal")
+    for device in (laptop, phone):
+        assert await device.journals.verify_head("Personal", with_member="tom") == theirs
 
 
 async def test_rcut_w1_a_member_with_the_server_archives_the_owners_journal(
