@@ -8,7 +8,8 @@ real server's database, as a compromised server can.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk import INSECURE_TEST_COST, Client, wire
 from tests.conftest import PASSWORD, RunningServer
 
 FORWARDED_HEADERS = ("Content-Type", "Authorization")
@@ -64,12 +65,23 @@ class HostileServer:
         return web.Response(status=status, body=reply, content_type="application/msgpack")
 
 
-@pytest.fixture
-async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
-    proxy = HostileServer(live_server.url)
+@contextlib.asynccontextmanager
+async def serving(
+    proxy: HostileServer, gone: Collection[bytes] = ()
+) -> AsyncIterator[HostileServer]:
+    """`proxy` listening on loopback (its `url` set) while the block runs; it also answers
+    404 `not_found` to /v1/account/identity-by-id for the accounts in `gone` (read at each
+    request: a test may add to it), as a server that claims they were erased."""
     async with aiohttp.ClientSession() as session:
 
         async def handle(request: web.Request) -> web.Response:
+            if gone and request.path == "/v1/account/identity-by-id":
+                asked = wire.decode(wire.AccountRequest, await request.read())
+                if asked.account_id in gone:
+                    error = wire.ErrorReply("not_found", "no such account")
+                    return web.Response(
+                        status=404, body=wire.encode(error), content_type="application/msgpack"
+                    )
             return await proxy.forward(session, request)
 
         app = web.Application()
@@ -81,6 +93,12 @@ async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
             yield proxy
         finally:
             await server.close()
+
+
+@pytest.fixture
+async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
+    async with serving(HostileServer(live_server.url)) as proxy:
+        yield proxy
 
 
 @pytest.fixture

@@ -38,14 +38,11 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client, SyncReport, departures, wire
 from client_sdk.errors import WithheldRecordsError
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, serving
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -57,29 +54,9 @@ GONE: set[bytes] = set()
 async def erasing(live_server: RunningServer) -> AsyncIterator[HostileServer]:
     """A hostile proxy that also answers 404 `not_found` for the accounts in GONE, as
     tests/client/test_withholding.py's does."""
-    proxy = HostileServer(live_server.url)
     GONE.clear()
-    async with aiohttp.ClientSession() as session:
-
-        async def handle(request: web.Request) -> web.Response:
-            if request.path == "/v1/account/identity-by-id":
-                asked = wire.decode(wire.AccountRequest, await request.read())
-                if asked.account_id in GONE:
-                    error = wire.ErrorReply("not_found", "no such account")
-                    return web.Response(
-                        status=404, body=wire.encode(error), content_type="application/msgpack"
-                    )
-            return await proxy.forward(session, request)
-
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", handle)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        proxy.url = str(server.make_url("")).rstrip("/")
-        try:
-            yield proxy
-        finally:
-            await server.close()
+    async with serving(HostileServer(live_server.url), GONE) as proxy:
+        yield proxy
 
 
 async def login_through(hostile: HostileServer, tmp_path: Path, username: str) -> Client:

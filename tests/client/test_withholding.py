@@ -12,10 +12,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from client_sdk import (
     INSECURE_TEST_COST,
@@ -27,8 +24,8 @@ from client_sdk import (
     wire,
 )
 from client_sdk.withholding import Cover, Gap
+from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import rows, server_db, share_with
-from tests.client.test_hostile_server import HostileServer
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 GONE: set[bytes] = set()
@@ -37,29 +34,9 @@ GONE: set[bytes] = set()
 
 @pytest.fixture
 async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
-    proxy = HostileServer(live_server.url)
     GONE.clear()
-    async with aiohttp.ClientSession() as session:
-
-        async def handle(request: web.Request) -> web.Response:
-            if request.path == "/v1/account/identity-by-id":
-                asked = wire.decode(wire.AccountRequest, await request.read())
-                if asked.account_id in GONE:
-                    error = wire.ErrorReply("not_found", "no such account")
-                    return web.Response(
-                        status=404, body=wire.encode(error), content_type="application/msgpack"
-                    )
-            return await proxy.forward(session, request)
-
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", handle)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        proxy.url = str(server.make_url("")).rstrip("/")
-        try:
-            yield proxy
-        finally:
-            await server.close()
+    async with serving(HostileServer(live_server.url), GONE) as proxy:
+        yield proxy
 
 
 def journal_seqs(live_server: RunningServer, journal_id: bytes) -> list[int]:
