@@ -180,3 +180,31 @@ def test_a_members_item_reads_the_same_on_devices_that_stored_at_different_point
     phone = _stored(phone)
     assert laptop.field("mood") == phone.field("mood") == 2.0
     assert laptop.text("body") == phone.text("body"), (laptop.text("body"), phone.text("body"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cb C4: each waiting deleted range is joined by sorting every range kept "
+    "(`_joined`): one member record of n disjoint ranges past the state vector costs n^2 "
+    "log n, at its apply and again at every load of the document",
+)
+def test_a_record_of_many_deleted_ranges_that_wait_costs_about_what_reading_it_costs() -> None:
+    """A member's record holding only a delete set: 6,000 disjoint one-clock ranges of a
+    client no device holds (clocks 0, 2, 4...; 18 KB; a 256 KB record holds ~64,000).
+    Every range is past the state vector: `_integrate` keeps each apart, and `_joined`
+    sorts the whole list again for each one. Measured: 4,000 ranges 1.2 s, 8,000 5.4 s
+    (pycrdt: 0.1 ms), and the same again at every `from_state` (the ranges are stored in
+    `waiting` and offered again): a full record hangs every read of the note for minutes."""
+    count = 6_000
+    ranges = b"".join(varuint(2 * k) + b"\x01" for k in range(count))
+    update = b"\x00\x01" + varuint(77) + varuint(count) + ranges
+    document = Document(NOTE, "note")
+    document.change(texts={"body": "kept"})
+    started = time.perf_counter()
+    document.apply(update)
+    applied = time.perf_counter() - started
+    started = time.perf_counter()
+    loaded = _stored(document)
+    reloaded = time.perf_counter() - started
+    assert loaded.text("body") == "kept" and loaded.waiting() != b""
+    assert applied < 0.5 and reloaded < 0.5, (applied, reloaded)
