@@ -1,0 +1,210 @@
+"""rev-cb: findings of the hostile review of the causal buffer (fix-wn-a: `walk`,
+`Walk.missing`, `Document._offer`/`_retry`, the `waiting` column): REV-CB-FINDINGS.md."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map, Text
+
+from client_sdk.documents import Document
+from client_sdk.errors import IntegrityError
+from client_sdk.yjs_binary import varuint
+from client_sdk.yjs_updates import CYCLIC, refusal
+
+NOTE = b"n" * 16
+
+
+def _string(text: str) -> bytes:
+    raw = text.encode()
+    return varuint(len(raw)) + raw
+
+
+def _owners_body(text: str) -> bytes:
+    owner: Doc[Any] = Doc(client_id=1)
+    owner.get("body", type=Text).insert(0, text)
+    return bytes(owner.get_update())
+
+
+def _apply(document: Document, update: bytes) -> str | None:
+    """Apply as a pull does: a refused record changes nothing and is reported."""
+    try:
+        document.apply(update)
+    except IntegrityError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cb C1: a cyclic update is refused only when it waits (`_offer`); a device "
+    "that holds its clocks applies it, delete set included: devices diverge by arrival order",
+)
+def test_a_cyclic_update_is_refused_whatever_the_device_holds() -> None:
+    """A member writes two honest items (clients 5 and 6: 'a', then 'b' after it), then a
+    third record: the same two ids described again with origins that go round (5@0 after
+    6@0, 6@0 after 5@0) and a delete set that deletes the owner's words. The server serves
+    it to the laptop after the two honest records, to the phone before them. The laptop
+    holds every clock it names: `_offer` finds it ready, never asks `Walk.cyclic`, and
+    gives it to Yrs (which skips the held structs and applies the delete set): the owner's
+    words are gone. The phone finds it waiting, asks `cyclic`, refuses it for good. §5
+    refuses a cycle as a property of the update alone ("even were every clock outside the
+    update held"): the two devices read two bodies for ever."""
+    base = _owners_body("hello")
+    first = b"\x01\x01\x05\x00\x04\x01" + _string("body") + _string("a") + b"\x00"
+    second = b"\x01\x01\x06\x00\x84\x05\x00" + _string("b") + b"\x00"
+    cycle = (
+        b"\x02"
+        + b"\x01\x06\x00\x84\x05\x00" + _string("y")
+        + b"\x01\x05\x00\x84\x06\x00" + _string("x")
+        + b"\x01\x01\x01\x00\x05"  # delete set: the owner's 1@0..4, "hello"
+    )  # fmt: skip
+    assert refusal(cycle) == CYCLIC  # the spec's rule, read from the update alone
+
+    laptop = Document(NOTE, "note")
+    for update in (base, first, second):
+        laptop.apply(update)
+    laptop_refused = _apply(laptop, cycle)
+
+    phone = Document(NOTE, "note")
+    phone.apply(base)
+    phone_refused = _apply(phone, cycle)
+    for update in (first, second):
+        phone.apply(update)
+
+    assert phone_refused is not None and CYCLIC in phone_refused
+    assert laptop.text("body") == phone.text("body"), (laptop.text("body"), phone.text("body"))
+    assert laptop_refused is not None  # refused on both, as §5 says
+
+
+MEMBER = 9  # the member's client whose clocks its small records move one by one
+
+
+def _waits_far(n: int, items: int) -> bytes:
+    """An update of two fresh clients: a run of `items` one-letter items (each after the
+    previous: every one of them integrates), and one item after MEMBER@10**6 (a clock that
+    never comes): it waits for MEMBER for ever, and each try walks the whole run."""
+    run = 1_000 + n
+    structs = [b"\x04\x01" + _string("body") + _string("p")] + [
+        b"\x84" + varuint(run) + varuint(k) + _string("p") for k in range(items - 1)
+    ]
+    lone = 200_000 + n
+    return (
+        b"\x02"
+        + varuint(len(structs)) + varuint(run) + b"\x00" + b"".join(structs)
+        + b"\x01" + varuint(lone) + b"\x00"
+        + b"\x84" + varuint(MEMBER) + varuint(10**6) + _string("q")
+        + b"\x00"
+    )  # fmt: skip
+
+
+def _grows(clock: int) -> bytes:
+    """A one-letter record of MEMBER at `clock` (after its previous letter)."""
+    if clock == 0:
+        return b"\x01\x01" + varuint(MEMBER) + b"\x00\x04\x01" + _string("body") + b"\x01m\x00"
+    return (
+        b"\x01\x01" + varuint(MEMBER) + varuint(clock)
+        + b"\x84" + varuint(MEMBER) + varuint(clock - 1) + b"\x01m\x00"
+    )  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cb C2: every update waiting for a client is walked again whenever that "
+    "client's clock grows, however far below the clock it waits for: N waiting x K small "
+    "records of a member cost N*K walks (quadratic; a page of each hangs the pull)",
+)
+def test_small_records_of_a_member_do_not_walk_every_update_waiting_far_ahead() -> None:
+    """A member pushes N records that wait for its own client MEMBER at clock 10**6 (each a
+    run of a few hundred letters and one letter after MEMBER@10**6), then K one-letter
+    records of MEMBER (clocks 0, 1, 2...). `_blocked` is keyed by client only: each of the
+    K records moves MEMBER, and `_retry` walks all N waiting updates again (`Walk.missing`
+    → `_integrate` over every struct), although none can be ready before MEMBER reaches
+    10**6. Measured (this machine): N = K = 100, 200 letters: 1.1 s against 2 ms for the K
+    records alone; N = K = 300, 1,000 letters: see REV-CB-FINDINGS.md. The K small records
+    should cost about what they cost alone (plus what the N cost once)."""
+    waiting = [_waits_far(n, 300) for n in range(150)]
+    small = [_grows(k) for k in range(150)]
+    document = Document(NOTE, "note")
+    started = time.perf_counter()
+    for update in waiting:
+        document.apply(update)
+    kept = time.perf_counter() - started
+    started = time.perf_counter()
+    for update in small:
+        document.apply(update)
+    grown = time.perf_counter() - started
+    assert len(document.text("body")) == 150
+    assert grown < max(0.5, 2 * kept), (grown, kept)
+
+
+def _stored(document: Document) -> Document:
+    """The document as the device's store gives it back (a pull stores after each page)."""
+    return Document.from_state(NOTE, "note", document.state(), waiting=document.waiting())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cb C3: a member's item whose origin lies after its right origin is placed "
+    "by Yrs according to how the held text's blocks were split: two devices that stored at "
+    "different points read two bodies",
+)
+def test_a_members_item_reads_the_same_on_devices_that_stored_at_different_points() -> None:
+    """A member's item 'bc' whose origin (the owner's 'o', 1@4) lies after its right origin
+    (the owner's 'e', 1@1): Yjs and Yrs never write one; `walk` accepts it (both ids are
+    held). The laptop pulls the owner's body, the item and the owner's mood in one page;
+    the phone pulls the body and the item, stores, then the mood. Where Yrs puts 'bc'
+    depends on whether 'hello' is held as one block or split (a reloaded state is squashed):
+    the laptop reads 'hellobc', the phone 'hbcello' (and a snapshot sealed by either
+    carries its reading to a new member)."""
+    owner: Doc[Any] = Doc(client_id=1)
+    owner.get("body", type=Text).insert(0, "hello")
+    base = bytes(owner.get_update())
+    before = owner.get_state()
+    owner.get("fields", type=Map)["mood"] = 2.0
+    mood = bytes(owner.get_update(before))
+    update = b"\x01\x01\x05\x00\xc4\x01\x04\x01\x01" + _string("bc") + b"\x00"
+    assert refusal(update) is None
+
+    laptop = Document(NOTE, "note")
+    for record in (base, update, mood):
+        laptop.apply(record)
+    laptop = _stored(laptop)
+    phone = Document(NOTE, "note")
+    phone.apply(base)
+    phone.apply(update)
+    phone = _stored(phone)
+    phone.apply(mood)
+    phone = _stored(phone)
+    assert laptop.field("mood") == phone.field("mood") == 2.0
+    assert laptop.text("body") == phone.text("body"), (laptop.text("body"), phone.text("body"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-cb C4: each waiting deleted range is joined by sorting every range kept "
+    "(`_joined`): one member record of n disjoint ranges past the state vector costs n^2 "
+    "log n, at its apply and again at every load of the document",
+)
+def test_a_record_of_many_deleted_ranges_that_wait_costs_about_what_reading_it_costs() -> None:
+    """A member's record holding only a delete set: 6,000 disjoint one-clock ranges of a
+    client no device holds (clocks 0, 2, 4...; 18 KB; a 256 KB record holds ~64,000).
+    Every range is past the state vector: `_integrate` keeps each apart, and `_joined`
+    sorts the whole list again for each one. Measured: 4,000 ranges 1.2 s, 8,000 5.4 s
+    (pycrdt: 0.1 ms), and the same again at every `from_state` (the ranges are stored in
+    `waiting` and offered again): a full record hangs every read of the note for minutes."""
+    count = 6_000
+    ranges = b"".join(varuint(2 * k) + b"\x01" for k in range(count))
+    update = b"\x00\x01" + varuint(77) + varuint(count) + ranges
+    document = Document(NOTE, "note")
+    document.change(texts={"body": "kept"})
+    started = time.perf_counter()
+    document.apply(update)
+    applied = time.perf_counter() - started
+    started = time.perf_counter()
+    loaded = _stored(document)
+    reloaded = time.perf_counter() - started
+    assert loaded.text("body") == "kept" and loaded.waiting() != b""
+    assert applied < 0.5 and reloaded < 0.5, (applied, reloaded)
