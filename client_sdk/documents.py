@@ -14,6 +14,8 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import re
 import secrets
 import unicodedata
@@ -117,9 +119,12 @@ class Document:
         (each with what it builds on), in arrival order, never given to pycrdt until
         everything they build on is held (`_offer`): the causal buffer of protocol.md §5
         "Updates that wait for missing clocks" (`waiting`)."""
-        self._blocked: dict[int, list[bytes]] = {}
-        """The updates of `_kept` by the client whose clock each was found waiting for: only
-        those are tried again when that client's clocks grow (rev-wn W5)."""
+        self._blocked: dict[int, list[tuple[int, int, bytes]]] = {}
+        """The updates of `_kept` by the id (client, clock) each was found waiting for: client
+        -> a heap of (clock, arrival, update). Only those whose clock is then held are tried
+        again when that client's clocks grow (rev-wn W5, rev-cb C2)."""
+        self._arrivals = itertools.count()
+        self._kept_bytes = 0  # the bytes of `_kept` (MAX_WAITING_BYTES)
         self._deletes: dict[int, list[tuple[int, int]]] = {}
         """Deleted ranges of updates applied here that end past the state vector, client ->
         its (clock, end) ranges, sorted and disjoint: applied once their clocks are held."""
@@ -272,12 +277,19 @@ class Document:
         when it is the first this instance takes (`state()` returns it when applied whole)."""
         if update in self._kept:
             return  # received again while it waits
+        if walked.runs is not None and walked.cyclic():
+            # A property of the update alone (protocol.md §5): refused whatever is held, so
+            # that devices do not diverge by the order the records arrive in (rev-cb C1).
+            raise self._malformed(CYCLIC)
         wanted, after = self._lacks(walked)
         if wanted is not None:
-            if walked.cyclic():
-                raise self._malformed(CYCLIC)
+            if self._kept_bytes + len(update) > MAX_WAITING_BYTES or (
+                len(self._kept) >= MAX_WAITING_UPDATES
+            ):
+                raise self._malformed(OVER_WAITING)
             self._kept[update] = walked
-            self._blocked.setdefault(wanted[0], []).append(update)
+            self._kept_bytes += len(update)
+            self._block(wanted, update)
             return
         whole = self._integrate(update, walked, after)
         if whole and sole is not None:
@@ -285,14 +297,30 @@ class Document:
         if self._kept or self._deletes:
             self._retry(after)
 
+    def _block(self, wanted: tuple[int, int], update: bytes) -> None:
+        """Keep `update` (in `_kept`) as waiting for the id `wanted`."""
+        heapq.heappush(
+            self._blocked.setdefault(wanted[0], []), (wanted[1], next(self._arrivals), update)
+        )
+
     def _lacks(self, walked: Walk) -> tuple[tuple[int, int] | None, Reach]:
         """`walked.missing` against `_floor`, read again from the state vector once when the
-        floor does not reach far enough."""
-        wanted, after = walked.missing(self._floor)
-        if wanted is not None and not self._exact:
+        floor does not reach far enough. The clocks the update needs outside itself
+        (`Walk.needs`, kept with it) are checked first: while one is not held, its structs
+        are not walked again, and the id returned is the furthest it needs of that client,
+        so that a kept update is tried again only once that clock is held (rev-cb C2)."""
+        while True:
+            wanted: tuple[int, int] | None = None
+            after: Reach = {}
+            for client, clock in walked.needs.items():
+                if self._floor.get(client, 0) < clock:
+                    wanted = (client, clock - 1)
+                    break
+            else:
+                wanted, after = walked.missing(self._floor)
+            if wanted is None or self._exact:
+                return wanted, after
             self._floor, self._exact = state_clocks(self._doc.get_state()), True
-            wanted, after = walked.missing(self._floor)
-        return wanted, after
 
     def _integrate(self, update: bytes, walked: Walk, after: Reach) -> bool:
         """Give pycrdt `update`, whose structs build on held clocks only (`after`: the
@@ -305,21 +333,26 @@ class Document:
             held = self._floor
             past = [c for c, k in walked.deleted.items() if after.get(c, held.get(c, 0)) < k]
         whole = not past
+        joined: dict[int, list[tuple[int, int]]] = {}
         if past:
             ranges = delete_set(update, walked.delete_set_at)
             now: dict[int, list[tuple[int, int]]] = {}
             for client, found in ranges.items():
                 reached = after.get(client, held.get(client, 0))
+                later: list[tuple[int, int]] = []
                 for clock, length in found:
                     if clock < reached:
                         now.setdefault(client, []).append((clock, min(length, reached - clock)))
                     if clock + length > reached:
-                        start = max(clock, reached)
-                        self._deletes[client] = _joined(
-                            self._deletes.get(client, []), start, clock + length
-                        )
+                        later.append((max(clock, reached), clock + length))
+                if later:  # sorted and joined once per update (rev-cb C4)
+                    joined[client] = _joined([*self._deletes.get(client, ()), *later])
+            count = sum(len(r) for c, r in self._deletes.items() if c not in joined)
+            if count + sum(map(len, joined.values())) > MAX_WAITING_RANGES:
+                raise self._malformed(OVER_WAITING)
             update = update[: walked.delete_set_at] + delete_set_update(now)[1:]
         self._apply_to_doc(update)
+        self._deletes.update(joined)
         for client, clock in after.items():
             if clock > self._floor.get(client, 0):
                 self._floor[client] = clock
@@ -338,8 +371,22 @@ class Document:
                 self._blocked = {}
                 deletes = list(self._deletes)
             else:
-                tried = [u for c in grown for u in self._blocked.pop(c, ())]
-                deletes = [c for c in grown if c in self._deletes]
+                tried = []
+                for client, clock in grown.items():
+                    heap = self._blocked.get(client)
+                    if not heap:
+                        continue
+                    reached = max(clock, self._floor.get(client, 0))
+                    while heap and heap[0][0] < reached:  # only those whose clock came
+                        tried.append(heapq.heappop(heap)[2])
+                    if not heap:
+                        del self._blocked[client]
+                deletes = [
+                    c
+                    for c, clock in grown.items()
+                    if c in self._deletes
+                    and self._deletes[c][0][0] < max(clock, self._floor.get(c, 0))
+                ]
             moved: Reach = {}
             if deletes:
                 self._sole = None
@@ -350,9 +397,10 @@ class Document:
                     continue  # applied already (tried for two clients)
                 wanted, after = self._lacks(walked)
                 if wanted is not None:
-                    self._blocked.setdefault(wanted[0], []).append(update)
+                    self._block(wanted, update)
                     continue
                 del self._kept[update]
+                self._kept_bytes -= len(update)
                 self._sole = None
                 try:
                     self._integrate(update, walked, after)
@@ -370,15 +418,16 @@ class Document:
         now: dict[int, list[tuple[int, int]]] = {}
         for client in clients:
             reached = self._floor.get(client, 0)
-            left = []
-            for clock, end in self._deletes[client]:
-                if clock < reached:
-                    now.setdefault(client, []).append((clock, min(end, reached) - clock))
-                if end > reached:
-                    left.append((max(clock, reached), end))
-            if left:
-                self._deletes[client] = left
-            else:
+            ranges = self._deletes[client]  # sorted, disjoint: the held ones come first
+            held = bisect.bisect_left(ranges, (reached,))
+            if not held:
+                continue
+            now[client] = [(clock, min(end, reached) - clock) for clock, end in ranges[:held]]
+            last = ranges[held - 1]
+            del ranges[:held]
+            if last[1] > reached:
+                ranges.insert(0, (reached, last[1]))
+            if not ranges:
                 del self._deletes[client]
         if now:
             self._apply_to_doc(delete_set_update(now))
@@ -703,6 +752,17 @@ class Document:
             self._removal_read = None
 
 
+MAX_WAITING_BYTES = 4 * 1024 * 1024
+"""The most bytes of updates from elsewhere that may wait beside one document (`waiting`):
+sixteen records of the largest size (256 KiB). An update that would wait past it is refused
+as over the limit (protocol.md §5 "Updates that wait for missing clocks", rev-cb C4)."""
+MAX_WAITING_UPDATES = 4_096
+"""The most updates from elsewhere that may wait beside one document (same rule)."""
+MAX_WAITING_RANGES = 200_000
+"""The most deleted ranges (after joining those that meet) that may wait beside one
+document (same rule): three records of the largest size, each all one-clock ranges."""
+OVER_WAITING = "more waits for missing clocks than a document keeps"
+
 BUFFERED = b"\x00\x00"
 """What `Document.waiting()` starts with: two zero bytes, an update of no structs and no
 deleted range, which is all of a Yjs v1 update starting so; a value stored before the causal
@@ -727,11 +787,11 @@ def _buffered(waiting: bytes) -> list[bytes] | None:
     return parts
 
 
-def _joined(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    """Sorted disjoint (clock, end) `ranges` with [start, end) added, joined where they
-    meet or overlap."""
+def _joined(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(clock, end) `ranges`, in any order, sorted and joined where they meet or overlap:
+    disjoint (one sort: O(n log n), rev-cb C4)."""
     out: list[tuple[int, int]] = []
-    for clock, stop in sorted([*ranges, (start, end)]):
+    for clock, stop in sorted(ranges):
         if out and clock <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], stop))
         else:

@@ -408,6 +408,30 @@ class Walk:
     deleted: Reach = field(default_factory=dict)
     delete_set_at: int = 0
 
+    @functools.cached_property
+    def needs(self) -> Reach:
+        """Clocks a document's state vector must reach (client -> clock) before every struct
+        of this update integrates, read from the update alone: its client's clock before its
+        first struct, and each origin or right origin outside what the update brings. For an
+        update of one client's structs, every struct integrates once they are reached; for
+        several clients', `missing` may still find a clock inside a Skip lacking. Computed
+        once (a kept update is checked against it at each try, rev-cb C2)."""
+        if self.runs is None:
+            if self.client is None:
+                return {}
+            needs = dict(self.origins)
+            if self.start > needs.get(self.client, 0):
+                needs[self.client] = self.start
+            return needs
+        first = {client: steps[0].clock for client, steps in self.runs.items()}
+        needs = {client: clock for client, clock in first.items() if clock > 0}
+        for steps in self.runs.values():
+            for step in steps:
+                for client, clock in step.needs:
+                    if clock < first.get(client, CLOCK_LIMIT) and clock >= needs.get(client, 0):
+                        needs[client] = clock + 1
+        return needs
+
     def cyclic(self) -> bool:
         """Whether the update's own items build on one another in a cycle: no order of them
         integrates, even were every clock outside the update held (each client's clocks

@@ -37,11 +37,6 @@ def _apply(document: Document, update: bytes) -> str | None:
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cb C1: a cyclic update is refused only when it waits (`_offer`); a device "
-    "that holds its clocks applies it, delete set included: devices diverge by arrival order",
-)
 def test_a_cyclic_update_is_refused_whatever_the_device_holds() -> None:
     """A member writes two honest items (clients 5 and 6: 'a', then 'b' after it), then a
     third record: the same two ids described again with origins that go round (5@0 after
@@ -110,12 +105,6 @@ def _grows(clock: int) -> bytes:
     )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cb C2: every update waiting for a client is walked again whenever that "
-    "client's clock grows, however far below the clock it waits for: N waiting x K small "
-    "records of a member cost N*K walks (quadratic; a page of each hangs the pull)",
-)
 def test_small_records_of_a_member_do_not_walk_every_update_waiting_far_ahead() -> None:
     """A member pushes N records that wait for its own client MEMBER at clock 10**6 (each a
     run of a few hundred letters and one letter after MEMBER@10**6), then K one-letter
@@ -182,12 +171,6 @@ def test_a_members_item_reads_the_same_on_devices_that_stored_at_different_point
     assert laptop.text("body") == phone.text("body"), (laptop.text("body"), phone.text("body"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-cb C4: each waiting deleted range is joined by sorting every range kept "
-    "(`_joined`): one member record of n disjoint ranges past the state vector costs n^2 "
-    "log n, at its apply and again at every load of the document",
-)
 def test_a_record_of_many_deleted_ranges_that_wait_costs_about_what_reading_it_costs() -> None:
     """A member's record holding only a delete set: 6,000 disjoint one-clock ranges of a
     client no device holds (clocks 0, 2, 4...; 18 KB; a 256 KB record holds ~64,000).
