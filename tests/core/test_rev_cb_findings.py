@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map, Text
 
-from client_sdk.documents import Document
+from client_sdk.documents import (
+    MAX_WAITING_BYTES,
+    MAX_WAITING_RANGES,
+    MAX_WAITING_UPDATES,
+    OVER_WAITING,
+    Document,
+)
 from client_sdk.errors import IntegrityError
 from client_sdk.yjs_binary import varuint
 from client_sdk.yjs_updates import CYCLIC, refusal
@@ -191,3 +197,64 @@ def test_a_record_of_many_deleted_ranges_that_wait_costs_about_what_reading_it_c
     reloaded = time.perf_counter() - started
     assert loaded.text("body") == "kept" and loaded.waiting() != b""
     assert applied < 0.5 and reloaded < 0.5, (applied, reloaded)
+
+
+def _waits(client: int, text: str) -> bytes:
+    """An update of `client` at clock 1 (its clock 0 never comes): it waits for good."""
+    return (
+        b"\x01\x01" + varuint(client) + b"\x01"
+        + b"\x84" + varuint(client) + b"\x00" + _string(text) + b"\x00"
+    )  # fmt: skip
+
+
+def test_what_may_wait_beside_a_document_is_bounded_and_the_excess_refused() -> None:
+    """rev-cb C4: what waits is kept, stored and offered again at every load, so a member
+    could make it as large as it likes: past MAX_WAITING_UPDATES updates, MAX_WAITING_BYTES
+    bytes or MAX_WAITING_RANGES deleted ranges, an update that would wait is refused as
+    malformed (reported as any refused record) and the document is left as it was."""
+    document = Document(NOTE, "note")
+    document.change(texts={"body": "kept"})
+    for n in range(MAX_WAITING_UPDATES):
+        document.apply(_waits(1_000 + n, "w"))
+    before = document.waiting()
+    refused = _apply(document, _waits(999, "w"))
+    assert refused is not None and OVER_WAITING in refused
+    assert document.waiting() == before and document.text("body") == "kept"
+
+    big = Document(NOTE, "note")
+    size = 300_000
+    count = MAX_WAITING_BYTES // size
+    for n in range(count):
+        big.apply(_waits(2_000 + n, "x" * size))
+    refused = _apply(big, _waits(1_999, "x" * size))
+    assert refused is not None and OVER_WAITING in refused
+    assert len(_stored(big).waiting()) > count * size
+
+    ranges = MAX_WAITING_RANGES + 1
+    deletes = b"\x00\x01" + varuint(77) + varuint(ranges)
+    deletes += b"".join(varuint(2 * k) + b"\x01" for k in range(ranges))
+    wide = Document(NOTE, "note")
+    wide.change(texts={"body": "kept"})
+    refused = _apply(wide, deletes)
+    assert refused is not None and OVER_WAITING in refused
+    assert wide.waiting() == b"" and wide.text("body") == "kept"
+    half = b"\x00\x01" + varuint(77) + varuint(ranges // 2)
+    half += b"".join(varuint(2 * k) + b"\x01" for k in range(ranges // 2))
+    wide.apply(half)  # under the bound: waits
+    assert wide.waiting() != b""
+
+
+def test_small_records_of_a_member_do_not_walk_every_deleted_range_waiting_far_ahead() -> None:
+    """rev-cb C2 with deleted ranges: 50,000 ranges of MEMBER far ahead wait; each of 300
+    one-letter records of MEMBER looks only at the first of them (they are sorted)."""
+    count = 50_000
+    far = 10**6
+    ranges = b"".join(varuint(far + 2 * k) + b"\x01" for k in range(count))
+    document = Document(NOTE, "note")
+    document.apply(b"\x00\x01" + varuint(MEMBER) + varuint(count) + ranges)
+    started = time.perf_counter()
+    for k in range(300):
+        document.apply(_grows(k))
+    grown = time.perf_counter() - started
+    assert len(document.text("body")) == 300 and document.waiting() != b""
+    assert grown < 0.5, grown
