@@ -312,11 +312,12 @@ class Document:
         while True:
             wanted: tuple[int, int] | None = None
             after: Reach = {}
-            for client, clock in walked.needs.items():
-                if self._floor.get(client, 0) < clock:
-                    wanted = (client, clock - 1)
-                    break
-            else:
+            if walked.runs is not None:  # one client's (nearly all): `missing` reads no more
+                for client, clock in walked.needs.items():
+                    if self._floor.get(client, 0) < clock:
+                        wanted = (client, clock - 1)
+                        break
+            if wanted is None:
                 wanted, after = walked.missing(self._floor)
             if wanted is None or self._exact:
                 return wanted, after
