@@ -19,7 +19,7 @@ import itertools
 import re
 import secrets
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -213,9 +213,11 @@ class Document:
         for part in parts:
             if part in self._kept:
                 continue
-            why, walked = walk(part)
-            if why is not None:
-                raise self._malformed(why)
+            walked = _kept_walks.get(part)  # this process walked it when it was kept
+            if walked is None:
+                why, walked = walk(part)
+                if why is not None:
+                    raise self._malformed(why)
             self._merged, self._sole = True, None
             self._offer(part, walked)
 
@@ -290,6 +292,7 @@ class Document:
             self._kept[update] = walked
             self._kept_bytes += len(update)
             self._block(wanted, update)
+            _kept_walks.remember(update, walked)
             return
         whole = self._integrate(update, walked, after)
         if whole and sole is not None:
@@ -768,6 +771,42 @@ BUFFERED = b"\x00\x00"
 """What `Document.waiting()` starts with: two zero bytes, an update of no structs and no
 deleted range, which is all of a Yjs v1 update starting so; a value stored before the causal
 buffer (one update, any other bytes) is told from it so (`Document.apply_own`)."""
+
+
+class _KeptWalks:
+    """The walks of updates kept waiting (`Document._kept`) by this process, by their bytes,
+    the most recently used first kept, up to KEPT_WALKS_BYTES of updates: a document is read
+    from the store (`from_state`) at each pull and write that touches it, and walking again
+    all that waits beside it (up to MAX_WAITING_BYTES) at every read would let a member who
+    fills it make each of the owner's pulls of one record cost seconds (rev-cb, "reloads").
+    `walk` is a function of the bytes alone, so a walk kept here is the walk."""
+
+    def __init__(self, limit: int) -> None:
+        self._walks: OrderedDict[bytes, Walk] = OrderedDict()
+        self._bytes = 0
+        self._limit = limit
+
+    def get(self, update: bytes) -> Walk | None:
+        walked = self._walks.get(update)
+        if walked is not None:
+            self._walks.move_to_end(update)
+        return walked
+
+    def remember(self, update: bytes, walked: Walk) -> None:
+        if update in self._walks or len(update) > self._limit:
+            return
+        self._walks[update] = walked
+        self._bytes += len(update)
+        while self._bytes > self._limit:
+            oldest, _ = self._walks.popitem(last=False)
+            self._bytes -= len(oldest)
+
+
+KEPT_WALKS_BYTES = 4 * MAX_WAITING_BYTES
+"""Bytes of kept updates whose walks this process keeps (`_KeptWalks`): what may wait
+beside four documents."""
+
+_kept_walks = _KeptWalks(KEPT_WALKS_BYTES)
 
 
 def _buffered(waiting: bytes) -> list[bytes] | None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map, Text
 
+from client_sdk import documents
 from client_sdk.documents import (
     MAX_WAITING_BYTES,
     MAX_WAITING_RANGES,
@@ -258,3 +259,34 @@ def test_small_records_of_a_member_do_not_walk_every_deleted_range_waiting_far_a
     grown = time.perf_counter() - started
     assert len(document.text("body")) == 300 and document.waiting() != b""
     assert grown < 0.5, grown
+
+
+def test_a_document_read_again_from_the_store_does_not_walk_what_waits_beside_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A document is read from the store at each pull and write that touches it; walking
+    again every update waiting beside it (up to MAX_WAITING_BYTES, seconds of pure Python)
+    at every read would let a member who filled it make each of the owner's pulls of one
+    record of it cost that much (a server serving one record a page). The walks of kept
+    updates are kept by this process (`documents._kept_walks`): a read walks none of them
+    again, and what it reads is the same."""
+    waiting = [_waits_far(n, 300) for n in range(60)]
+    document = Document(NOTE, "note")
+    for update in waiting:
+        document.apply(update)
+    state, kept = document.state(), document.waiting()
+    walked: list[bytes] = []
+    real = documents.walk
+
+    def counting(update: bytes) -> Any:
+        walked.append(update)
+        return real(update)
+
+    monkeypatch.setattr(documents, "walk", counting)
+    again = Document.from_state(NOTE, "note", state, waiting=kept)
+    assert walked == []
+    assert again.waiting() == kept and again.text("body") == document.text("body")
+    for k in range(3):
+        again.apply(_grows(k))
+    assert len(walked) == 3  # the new records only
+    assert len(again.text("body")) == 3
