@@ -4595,11 +4595,11 @@ class Replica:
         document gets its removal written again instead (`removal_update`: no text).
         A garbage-collected state holds no deleted text: what a member who only holds keys
         from this epoch on can ever open. The share's boundary (every counter of the
-        history before it that this device accounts for) is a cut written first
-        (`_seal_cut`); with `doc_ids`, less the owner's records from before the cut that no
-        cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
-        sealed in one transaction; InvalidInput (nothing written) when one is too large for
-        a record (`check_snapshots`).
+        history before it that this device accounts for) is a cut written after the fresh
+        snapshots (`_seal_cut`, rev-complete F3); with `doc_ids`, less the owner's records
+        from before the cut that no cover of the cut accounts for (`_seal_plan` `across`,
+        R43 F2). Every record is sealed in one transaction; InvalidInput (nothing written)
+        when one is too large for a record (`check_snapshots`).
 
         At a share, each removed document that a current member's device may hold live
         (`_removals_again`) gets its removal carried again under the new epoch (R46 F7): a
@@ -4675,11 +4675,11 @@ class Replica:
         across: frozenset[tuple[bytes, int]] | None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
-        from `_current_key`, read before `tx` began), after the cut (`_seal_cut`, on the
-        owner's devices): InvalidInput before anything is sealed when a record would be too
-        large; _NothingToCover (roll `tx` back) when the plan is empty and there is no
-        counter to account for. `seen`: doc id -> the seen vector to
-        sign instead of this device's current one (`_seal_boundary`). `across`: None for a
+        from `_current_key`, read before `tx` began), then the cut (`_seal_cut`, on the
+        owner's devices; first when `plan` is empty): InvalidInput before anything is
+        sealed when a record would be too large; _NothingToCover (roll `tx` back) when the
+        plan is empty and there is no counter to account for. `seen`: doc id -> the seen
+        vector to sign instead of this device's current one (`_seal_boundary`). `across`: None for a
         share's own boundary (its cut states every counter this device accounts for);
         otherwise the owner's records sealed before the cut that these records carry across
         it (`_carry`): the other records of the owner from before the cut that no cover of
@@ -4698,11 +4698,17 @@ class Replica:
                 state.cut,
                 across,
             )
-        cut = await self._seal_cut(tx, journal, key, left_out)
+        # With fresh records, the cut is written last (rev-complete F3): its counter, above
+        # theirs, names every one of them, so one the server keeps from a member (or from
+        # another owner device) is a gap below a counter received, reported; were it first,
+        # the last snapshot would be a newest record, a whole document dropped unnoticed.
+        cut = False if plan else await self._seal_cut(tx, journal, key, left_out)
         for document, kind, payload in plan:
             was = (seen or {}).get(document.doc_id)
             await self._seal_boundary(tx, journal, key, document, kind, payload, was, left_out)
-        if not plan and (not cut or await tx.has_withdrawn(journal.journal_id)):
+        if plan:
+            await self._seal_cut(tx, journal, key, left_out)
+        elif not cut or await tx.has_withdrawn(journal.journal_id):
             # the withdrawals the cut does not carry (_NothingToCover: neither)
             await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
 
@@ -4982,8 +4988,10 @@ class Replica:
         that no record sealed at the cut or later holds (the history a member joining at the
         cut never receives: `sealed_since`; less the owner's counters `left_out`, as
         `_seal_plan` gives them), this device's own earlier counters included, and its own
-        counter, which marks it a cut (`counting.is_cut`, protocol.md 4.18 "Cuts"). It carries
-        no withdrawal (the records after it do: every reader takes those). Whether one was
+        counter, which marks it a cut (`counting.is_cut`, protocol.md 4.18 "Cuts"). Written
+        after the fresh records sealed with it (`_seal_plan`), so its counter names each of
+        them (rev-complete F3). It carries no withdrawal (the records with it do: every
+        reader takes those). Whether one was
         written (False: nothing to cover, or not the owner's device: a member's earlier
         records are the owner's devices' to receive, and no other member identifies them)."""
         me, device = self.profile.account_id, self.profile.device_id
@@ -5033,18 +5041,19 @@ class Replica:
         left_out: frozenset[tuple[bytes, int]] = frozenset(),
     ) -> None:
         """One record of a share (or of a carry across its cut) for the outbox, within `tx`,
-        after its cut (`_seal_cut`): a snapshot, covering what it carries (the records of its
-        document this device holds, less `left_out`), a removal written again (its
-        document's new state stored too) or, with `document` None, a `void` record that only
-        carries this device's withdrawals (none: _NothingToCover). `seen_vector`: the seen
-        vector of the change it replaces (a removal carried again says what its writer had
-        received when it removed, not what it holds now: NU22 C12 compares it with an edit's
-        counter); it claims no more than this device's current one. `left_out`: the owner's
-        counters it must not cover (`_seal_plan`); the counters this device withdrew are
-        covered whatever. A member's device (its outbox records from before a cut sealed
-        again: `_reseal_stale`) covers only its own account's counters: only the owner may
-        account for another account's (`counting.check_covers`; NU26 C1, where the owner's
-        devices refused such a note as forged coverage)."""
+        before its cut (`_seal_cut`, rev-complete F3; the `void` after it): a snapshot,
+        covering what it carries (the records of its document this device holds, less
+        `left_out`), a removal written again (its document's new state stored too) or, with
+        `document` None, a `void` record that only carries this device's withdrawals (none:
+        _NothingToCover). `seen_vector`: the seen vector of the change it replaces (a
+        removal carried again says what its writer had received when it removed, not what
+        it holds now: NU22 C12 compares it with an edit's counter); it claims no more than
+        this device's current one. `left_out`: the owner's counters it must not cover
+        (`_seal_plan`); the counters this device withdrew are covered whatever. A member's
+        device (its outbox records from before a cut sealed again: `_reseal_stale`) covers
+        only its own account's counters: only the owner may account for another account's
+        (`counting.check_covers`; NU26 C1, where the owner's devices refused such a note as
+        forged coverage)."""
         me, device = self.profile.account_id, self.profile.device_id
         # A fresh snapshot covers what it carries, as a compaction does: the records of its
         # own document (their state is in it). What the share's members never get is the
