@@ -101,6 +101,21 @@ async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
         yield proxy
 
 
+async def login_through(
+    hostile: HostileServer, username: str, home: Path, *, device_name: str | None = None
+) -> Client:
+    """Another device of `username` (home `home`) whose every request passes the hostile
+    server."""
+    return await Client.login(
+        hostile.url,
+        username,
+        PASSWORD,
+        home=home,
+        device_name=device_name,
+        minimum_cost=INSECURE_TEST_COST,
+    )
+
+
 @pytest.fixture
 async def through(hostile: HostileServer, tmp_path: Path) -> AsyncIterator[Through]:
     """through(username) -> a new account whose every request passes the hostile server."""

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from client_sdk import (
-    INSECURE_TEST_COST,
     Client,
     KeyChangedError,
     RollbackError,
@@ -29,7 +28,7 @@ from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import copy_of_server_db, journal_id, server_db, share_with
 from tests.client.test_hostile_access import readable_by
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.conftest import ClientFactory, RunningServer
 
 FORGED = "Forged by the therapist: stop taking your medication."
 
@@ -78,12 +77,6 @@ def rewrite_journal(reply: bytes, journal: bytes, **changes: object) -> bytes:
                 for j in listed.journals
             ]
         )
-    )
-
-
-async def login_through(hostile: HostileServer, username: str, home: Path) -> Client:
-    return await Client.login(
-        hostile.url, username, PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
     )
 
 

@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, crypto, keys, records, wire
+from client_sdk import Client, WithheldRecordsError, crypto, keys, records, wire
 from client_sdk.documents import Document
 from client_sdk.models import now_ms
 from client_sdk.replica import stored_document
-from tests.client.hostile import HostileServer, ReplyRewrite, Through
+from tests.client.hostile import HostileServer, ReplyRewrite, Through, login_through
 from tests.client.sharing_support import journal_id, server_db, share_with
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
-
-
-async def login_through(hostile: HostileServer, username: str, home: Path) -> Client:
-    return await Client.login(
-        hostile.url, username, PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
-    )
+from tests.conftest import ClientFactory, RunningServer
 
 
 def never_done(request: bytes, reply: bytes) -> bytes:

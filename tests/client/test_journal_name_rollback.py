@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, keys
+from client_sdk import Client, keys
 from client_sdk.journal_meta import encode_meta
 from client_sdk.store import STORE_FILE, LocalJournal, Store
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_rev_expiry_findings import listed_as
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.conftest import ClientFactory, RunningServer
 
 LIST = "/v1/journals/list"
 
@@ -75,18 +75,6 @@ async def relist(device: Client) -> None:
     await device.sync()
 
 
-async def login_through(hostile: HostileServer, tmp_path: Path, username: str) -> Client:
-    """Another device of `username` whose every request passes the hostile server."""
-    return await Client.login(
-        hostile.url,
-        username,
-        PASSWORD,
-        home=tmp_path / f"{username}-phone-via-proxy",
-        device_name="phone",
-        minimum_cost=INSECURE_TEST_COST,
-    )
-
-
 async def test_a_members_device_refuses_an_older_name_the_server_serves_again(
     signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
 ) -> None:
@@ -120,7 +108,9 @@ async def test_the_owners_devices_refuse_an_older_name_the_server_serves_again(
     rename and goes on serving the name before it does not take it back from the device
     that made it either."""
     laptop = await through("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         personal = await journal_id(laptop, "Personal")
         await phone.sync()

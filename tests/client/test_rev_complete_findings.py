@@ -42,7 +42,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, SyncReport, departures, wire
 from client_sdk.errors import WithheldRecordsError
-from tests.client.hostile import HostileServer, Through, serving
+from tests.client.hostile import HostileServer, Through, login_through, serving
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -57,18 +57,6 @@ async def erasing(live_server: RunningServer) -> AsyncIterator[HostileServer]:
     GONE.clear()
     async with serving(HostileServer(live_server.url), GONE) as proxy:
         yield proxy
-
-
-async def login_through(hostile: HostileServer, tmp_path: Path, username: str) -> Client:
-    """A second device of `username` whose every request passes the hostile server."""
-    return await Client.login(
-        hostile.url,
-        username,
-        PASSWORD,
-        home=tmp_path / f"{username}-phone-via-proxy",
-        device_name="phone",
-        minimum_cost=INSECURE_TEST_COST,
-    )
 
 
 def record_ids(live_server: RunningServer, journal: bytes) -> list[bytes]:
@@ -163,7 +151,9 @@ async def test_rc_f1_an_owned_journal_left_out_of_the_list_stops_syncing_without
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         await laptop.entries.write(None, "one")
         await laptop.sync(strict=True)
@@ -191,7 +181,9 @@ async def test_rc_f1_an_acknowledged_own_record_dropped_with_its_journal_unliste
     hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         await phone.sync(strict=True)
         journal = await journal_id(laptop, "Personal")
@@ -272,7 +264,9 @@ async def test_rc_f2_a_journal_created_on_another_device_and_never_listed_is_mis
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         await phone.sync(strict=True)
         work = bytes.fromhex((await laptop.journals.create("Work")).id)
@@ -301,7 +295,9 @@ async def test_rc_f3_a_fresh_snapshot_of_a_share_dropped_leaves_the_new_member_s
     "Cuts"), so its counter names each of them: the last snapshot, kept from tom, is a gap
     below the cut's counter, reported at once."""
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         tom = await through("tom")
         for text in ["one", "two", "three"]:
@@ -350,7 +346,9 @@ async def test_rc_f4_a_trash_withheld_from_an_owner_device_is_covered_by_the_sha
     owner-only codes of the two devices differ. Tom is told nothing (he is owed nothing
     from before his share)."""
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         tom = await signup("tom")
         first = await laptop.entries.write(None, "one")
