@@ -775,36 +775,53 @@ buffer (one update, any other bytes) is told from it so (`Document.apply_own`)."
 
 class _KeptWalks:
     """The walks of updates kept waiting (`Document._kept`) by this process, by their bytes,
-    the most recently used first kept, up to KEPT_WALKS_BYTES of updates: a document is read
+    the most recently used first kept, up to KEPT_WALKS_BYTES of updates and walks: a document is read
     from the store (`from_state`) at each pull and write that touches it, and walking again
     all that waits beside it (up to MAX_WAITING_BYTES) at every read would let a member who
     fills it make each of the owner's pulls of one record cost seconds (rev-cb, "reloads").
     `walk` is a function of the bytes alone, so a walk kept here is the walk."""
 
     def __init__(self, limit: int) -> None:
-        self._walks: OrderedDict[bytes, Walk] = OrderedDict()
+        self._walks: OrderedDict[bytes, tuple[Walk, int]] = OrderedDict()
         self._bytes = 0
         self._limit = limit
 
     def get(self, update: bytes) -> Walk | None:
-        walked = self._walks.get(update)
-        if walked is not None:
-            self._walks.move_to_end(update)
-        return walked
+        kept = self._walks.get(update)
+        if kept is None:
+            return None
+        self._walks.move_to_end(update)
+        return kept[0]
 
     def remember(self, update: bytes, walked: Walk) -> None:
-        if update in self._walks or len(update) > self._limit:
+        weight = _walk_bytes(update, walked)
+        if update in self._walks or weight > self._limit:
             return
-        self._walks[update] = walked
-        self._bytes += len(update)
+        self._walks[update] = (walked, weight)
+        self._bytes += weight
         while self._bytes > self._limit:
-            oldest, _ = self._walks.popitem(last=False)
-            self._bytes -= len(oldest)
+            _, (_, dropped) = self._walks.popitem(last=False)
+            self._bytes -= dropped
+
+
+WALK_ENTRY_BYTES = 256
+"""What one struct step or one client entry of a `Walk` is counted as in memory (bytes,
+rounded up from CPython's sizes of a small frozen dataclass or dict entry with its ints):
+a walk of many tiny structs takes many times its update's bytes (a quick review measured
+an 800 KB update of GC structs walking to 70 MB), so `_KeptWalks` counts both."""
+
+
+def _walk_bytes(update: bytes, walked: Walk) -> int:
+    """The bytes `_KeptWalks` counts for `update` and its walk: the update, and
+    WALK_ENTRY_BYTES per step of its runs and per client it names."""
+    steps = sum(len(run) for run in walked.runs.values()) if walked.runs is not None else 0
+    entries = steps + len(walked.origins) + len(walked.deleted)
+    return len(update) + WALK_ENTRY_BYTES * entries
 
 
 KEPT_WALKS_BYTES = 4 * MAX_WAITING_BYTES
-"""Bytes of kept updates whose walks this process keeps (`_KeptWalks`): what may wait
-beside four documents."""
+"""Bytes of kept updates and their walks (`_walk_bytes`) this process keeps
+(`_KeptWalks`): 16 MiB, what may wait beside four documents when their walks are small."""
 
 _kept_walks = _KeptWalks(KEPT_WALKS_BYTES)
 
