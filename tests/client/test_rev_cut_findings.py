@@ -41,10 +41,10 @@ from pathlib import Path
 
 from client_sdk import SyncReport, departures, keys
 from client_sdk.journal_meta import decode_meta, encode_meta
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_rc_f4_cuts import quiet
-from tests.client.test_rev_complete_findings import login_through, record_ids, withhold
+from tests.client.test_rev_complete_findings import record_ids, withhold
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -109,7 +109,9 @@ async def test_rcut_g1_a_journal_deleted_elsewhere_before_the_own_record_came_ba
     GONE once, as for any deletion elsewhere; but its own record can never come back, and it
     is reported withheld at every later sync, and strict syncs raise for ever."""
     laptop = await signup("ana")
-    phone = await login_through(hostile, tmp_path, "ana")
+    phone = await login_through(
+        hostile, "ana", tmp_path / "ana-phone-via-proxy", device_name="phone"
+    )
     try:
         await laptop.journals.create("Work")
         await laptop.entries.write("Work", "from the laptop")

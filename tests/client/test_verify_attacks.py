@@ -13,10 +13,10 @@ import pytest
 from aiohttp import ClientSession, web
 
 from client_sdk import IntegrityError, wire
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import copy_of_server_db, journal_id, share_with
 from tests.client.test_hostile_access import readable_by
-from tests.client.test_hostile_owner import login_through, rewrite_journal
+from tests.client.test_hostile_owner import rewrite_journal
 from tests.client.test_hostile_sync import far_ahead, insert_record, never_done, stored_note
 from tests.conftest import ClientFactory, RunningServer
 
