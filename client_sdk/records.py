@@ -30,12 +30,14 @@ import nacl.signing
 from client_sdk import crypto
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError, InvalidInput
-from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen
+from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen, is_cut
 
 RECORD_VERSION = 2
 """The body version this SDK writes."""
 MAX_VERSION = 2**32 - 1
 """Body versions are integers RECORD_VERSION..MAX_VERSION; anything else is malformed."""
+MAX_EPOCH = 2**32 - 1
+"""Key epochs are u32 (the record's associated data)."""
 PREFIX = 4
 """Elements every body version starts with: version, author, device, counter."""
 MAX_SEEN = 1000  # devices named in a seen vector or a cover
@@ -65,14 +67,28 @@ class RecordBody:
     covers: tuple[Cover, ...] = ()
     """Counters whose records will never be delivered (superseded by this snapshot, or
     withdrawn by their writer), by device, sorted."""
+    cut_epoch: int | None = None
+    """On a share's cut only (`withholding.is_cut`): the epoch of the share it belongs to,
+    signed as the body's optional twelfth element. Written when the cut is sealed again
+    under a later share's epoch (an outbox sealed again, protocol.md 4.18 "Cuts"); None: the
+    cut belongs to the latest share at or before the epoch it is sealed under."""
 
     def to_bytes(self) -> bytes:
-        """The body's msgpack encoding. Raises InvalidInput for a `written_at` that is not a
-        time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int)."""
+        """The body's msgpack encoding: eleven elements, and a twelfth, the cut's epoch, when
+        `cut_epoch` is set. Raises InvalidInput for a `written_at` that is not a time in ms
+        (0 to 2^63 - 1; a bool is refused although Python counts it an int), or a
+        `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a cut
+        (a `void` whose covers name its own counter)."""
         if not _is_time(self.written_at):
             raise InvalidInput(
                 f"written_at must be milliseconds since 1970, not {self.written_at!r}"
             )
+        if self.cut_epoch is not None and not (
+            _is_epoch(self.cut_epoch)
+            and self.kind == VOID
+            and is_cut(self.author, self.device, self.counter, self.covers)
+        ):
+            raise InvalidInput(f"only a share's cut names a cut epoch, not {self!r}")
         packed: bytes = msgpack.packb(
             [
                 RECORD_VERSION,
@@ -86,6 +102,7 @@ class RecordBody:
                 self.written_at,
                 [[s.author, s.device, s.counter] for s in self.seen],
                 [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
+                *([] if self.cut_epoch is None else [self.cut_epoch]),
             ],
             use_bin_type=True,
         )
@@ -309,8 +326,15 @@ def _parse_body(
 
 def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     """A version 2 body, decoded (`fields[0]` is its version, checked by the caller):
-    exactly 11 elements with their types, canonical `seen` and `covers` (protocol.md 4.15).
-    Raises IntegrityError saying `what` has a malformed body."""
+    11 elements with their types, canonical `seen` and `covers`, and on a share's cut only
+    (a `void` whose covers name its own counter) an optional twelfth, the epoch of the share
+    the cut belongs to (an int 0 to 2^32 - 1) (protocol.md 4.15, 4.18 "Cuts"). Raises
+    IntegrityError saying `what` has a malformed body."""
+    cut_epoch: object = None
+    if isinstance(fields, list) and len(fields) == 12:
+        fields, cut_epoch = fields[:11], fields[11]
+        if not _is_epoch(cut_epoch):
+            raise IntegrityError(f"{what} has a malformed body")
     try:
         _, author, device, counter, doc_id, doc_kind, kind, payload, written_at, seen, covers = (
             fields
@@ -331,6 +355,10 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     parsed_covers = _parse_covers(covers)
     if not typed or parsed_seen is None or parsed_covers is None:
         raise IntegrityError(f"{what} has a malformed body")
+    if cut_epoch is not None and not (
+        kind == VOID and is_cut(author, device, counter, parsed_covers)
+    ):
+        raise IntegrityError(f"{what} names a cut epoch but is not a share's cut: malformed body")
     return RecordBody(
         author,
         device,
@@ -342,6 +370,7 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
         written_at,
         parsed_seen,
         parsed_covers,
+        cut_epoch if isinstance(cut_epoch, int) else None,
     )
 
 
@@ -364,6 +393,10 @@ def _is_id(value: object) -> bool:
 def _is_time(value: object) -> bool:
     """Milliseconds since 1970 (UTC), 0 to 2^63 - 1; a bool (an int in Python) is not one."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _is_epoch(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_EPOCH
 
 
 def _is_counter(value: object) -> bool:

@@ -3163,7 +3163,9 @@ class Replica:
         epochs = {r.record_id: r.epoch for r in page.records}
         history = self._history_before(journal)
         return frozenset(
-            record_id for record_id, _ in cuts if history < state.cut_at(epochs[record_id])
+            record_id
+            for record_id, body in cuts
+            if history < state.cut_at(_cut_epoch(body, epochs[record_id]))
         )
 
     @staticmethod
@@ -3233,8 +3235,18 @@ class Replica:
                 continue
             # The outbox record's own signer, not the profile's id: a record this home wrote
             # under an earlier id (signed in again since, R36 F3) is as much its own. The
-            # outbox is this home's, so `ours.device` is an id this home wrote under.
-            if theirs == ours and ours.author == self.profile.account_id:
+            # outbox is this home's, so `ours.device` is an id this home wrote under. A cut
+            # sealed again across a later share names its share's epoch (`_reseal_outbox`),
+            # which the earlier sealing stored says by its own epoch: the same cut.
+            state = self.chains.state(journal.journal_id)
+            same = theirs == ours or (
+                state is not None
+                and dataclasses.replace(theirs, cut_epoch=None)
+                == dataclasses.replace(ours, cut_epoch=None)
+                and state.cut_at(_cut_epoch(theirs, stored.epoch))
+                == state.cut_at(_cut_epoch(ours, record.epoch))
+            )
+            if same and ours.author == self.profile.account_id:
                 delivered.append((record, stored))
         if not delivered:
             return
@@ -3284,6 +3296,32 @@ class Replica:
             )
         if isinstance(body, records.RecordBody):
             counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
+            if body.cut_epoch is not None:
+                self._check_cut_epoch(journal, record, body.author, body.cut_epoch)
+
+    def _check_cut_epoch(
+        self, journal: LocalJournal, record: wire.StoredRecord, author: bytes, cut_epoch: int
+    ) -> None:
+        """A cut that names the epoch of its share (`RecordBody.cut_epoch`, protocol.md 4.18
+        "Cuts") is the owner's (only the owner's devices write cuts), and names an epoch of
+        the verified chain that started a share (`AccessState.cuts`) at or before the epoch
+        it is sealed under (a cut is sealed again later, never earlier). Raises
+        IntegrityError naming the record otherwise (refused, counted for nothing). Pure."""
+        name = record.record_id.hex()
+        if author != journal.owner_id:
+            raise IntegrityError(
+                f"record {name} names the epoch of a share's cut, which only the journal's "
+                "owner writes: refused",
+                record_id=record.record_id,
+            )
+        state = self.chains.state(journal.journal_id)
+        if state is None or cut_epoch > record.epoch or cut_epoch not in state.cuts:
+            raise IntegrityError(
+                f"record {name} names epoch {cut_epoch} as its share's cut, which the verified "
+                f"access chain does not show starting a share at or before the epoch "
+                f"{record.epoch} it is sealed under: refused",
+                record_id=record.record_id,
+            )
 
     # --- compaction -------------------------------------------------------------------------
 
@@ -5211,6 +5249,17 @@ class Replica:
                 record.ciphertext,
                 self._signers(journal),
             )
+            if (
+                state is not None
+                and body.cut_epoch is None
+                and counting.is_cut(body.author, body.device, body.counter, body.covers)
+                and state.cut_at(record.epoch) != state.cut_at(journal.epoch)
+            ):
+                # A share's cut sealed again across a later share names its own share's
+                # epoch in its signed body: readers decide by that, not by the epoch it is
+                # now sealed under (protocol.md 4.18 "Cuts"), so a member who joined at its
+                # share still takes it.
+                body = dataclasses.replace(body, cut_epoch=state.cut_at(record.epoch))
             new_key = await self.journal_key(journal, journal.epoch)
             ciphertext = records.seal_record(
                 new_key,
@@ -5312,6 +5361,14 @@ class Replica:
                 # made on another device brings back (`_restore_kept`, R45 F6).
                 carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
                 await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
+
+
+def _cut_epoch(body: records.RecordBody, sealed: int) -> int:
+    """The epoch a share's cut `body`, sealed under epoch `sealed`, says it belongs to: the
+    one its signed body names (checked by `Replica._check_cut_epoch`), else the epoch it is
+    sealed under (cuts written before the field, or never sealed again across a share); the
+    cut is then `AccessState.cut_at` of it (protocol.md 4.18 "Cuts")."""
+    return sealed if body.cut_epoch is None else body.cut_epoch
 
 
 def restore_anew_setting(doc_id: bytes) -> str:

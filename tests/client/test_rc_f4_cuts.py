@@ -132,12 +132,6 @@ async def test_a_cut_pushed_only_after_the_next_share_raises_no_false_alarm(
     assert (await tom.sync()).withheld == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit of cuts (protocol.md 4.18): a share's cut still waiting in the "
-    "outbox when the journal is shared again is sealed again under the later share's "
-    "epoch, which a member who joined at the first share does not take: a false alarm",
-)
 async def test_a_cut_still_waiting_at_the_next_share_raises_no_false_alarm(
     signup: ClientFactory, through: Through, hostile: HostileServer
 ) -> None:
