@@ -136,8 +136,10 @@ async def test_a_cut_still_waiting_at_the_next_share_raises_no_false_alarm(
     signup: ClientFactory, through: Through, hostile: HostileServer
 ) -> None:
     """As above, but the server still refuses ana's records over the write rate when she
-    shares with joan: tom's cut is pushed only under joan's epoch, and tom's sync reports
-    as withheld ana's records from before his share that no snapshot carries (the trash)."""
+    shares with joan: tom's cut is pushed only under joan's epoch. It names tom's share's
+    epoch in its signed body, so tom takes it: ana's records from before his share that no
+    snapshot carries (the trash) are not reported withheld (they were, for good, while
+    readers went by the epoch a cut is sealed under: tests/client/test_cut_epoch.py)."""
     ana = await through("ana")
     tom, joan = await signup("tom"), await signup("joan")
     await ana.entries.write("Personal", "one")

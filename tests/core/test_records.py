@@ -370,3 +370,78 @@ def test_a_body_decoded_once_reads_as_the_prefix_then_the_body_read_it(
         if once is not None:
             assert once == _two_step(candidate)
     assert records._parse_current(encoded, "r") == body
+
+
+# --- a cut's epoch (protocol.md 4.15, 4.18 "Cuts") --------------------------------------------
+
+
+def a_cut(cut_epoch: int | None = 3, counter: int = 9) -> RecordBody:
+    """A share's cut: a `void` whose covers name its own counter (and earlier ones)."""
+    return RecordBody(
+        AUTHOR,
+        DEVICE,
+        counter,
+        records.NO_DOCUMENT,
+        "",
+        records.VOID,
+        b"",
+        1,
+        covers=(Cover(OTHER[0], OTHER[1], ((1, 4),)), Cover(AUTHOR, DEVICE, ((1, counter),))),
+        cut_epoch=cut_epoch,
+    )
+
+
+def test_a_cut_naming_its_epoch_opens_to_it_and_one_without_to_none() -> None:
+    key = crypto.new_key()
+    for cut_epoch in (None, 0, 3, 2**32 - 1):
+        body = a_cut(cut_epoch)
+        fields = msgpack.unpackb(body.to_bytes())
+        assert len(fields) == (11 if cut_epoch is None else 12)
+        assert records.open_record(key, JOURNAL, RECORD, 5, sealed(key, body, 5), known_author) == (
+            body
+        )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [-1, 2**32, True, None, "3", 3.0, b"\x03", [3]],
+    ids=["negative", "past u32", "bool", "nil", "str", "float", "bin", "array"],
+)
+def test_a_cut_epoch_that_is_not_an_epoch_is_refused(value: object) -> None:
+    fields: list[object] = msgpack.unpackb(a_cut(None).to_bytes())
+    with pytest.raises(IntegrityError, match="malformed body"):
+        records.open_record(
+            b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields([*fields, value]), known_author
+        )
+
+
+def test_a_cut_epoch_on_a_record_that_is_not_a_cut_is_refused() -> None:
+    """Only a share's cut names one: a snapshot, an update, or a `void` that covers only
+    earlier counters (a withdrawal) with a twelfth element is malformed; 13 elements too."""
+    withdrawal = dataclasses.replace(a_cut(None), covers=(Cover(AUTHOR, DEVICE, ((1, 8),)),))
+    for body in (a_body(), dataclasses.replace(a_body(), kind=records.SNAPSHOT), withdrawal):
+        fields: list[object] = msgpack.unpackb(body.to_bytes())
+        with pytest.raises(IntegrityError, match="malformed body"):
+            records.open_record(
+                b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields([*fields, 3]), known_author
+            )
+        with pytest.raises(InvalidInput, match="only a share's cut"):
+            dataclasses.replace(body, cut_epoch=3).to_bytes()
+    fields = msgpack.unpackb(a_cut(3).to_bytes())
+    with pytest.raises(IntegrityError, match="malformed body"):
+        records.open_record(
+            b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields([*fields, 3]), known_author
+        )
+
+
+def test_a_cut_epoch_is_signed_with_the_body() -> None:
+    """The server cannot add, drop or change it: the signature covers the whole body."""
+    key = crypto.new_key()
+    ad = records.record_ad(JOURNAL, RECORD, 5)
+    named = a_cut(3).to_bytes()
+    signature = crypto.sign(AUTHOR_KEY, records.signature_input(ad, named))
+    for other in (a_cut(None).to_bytes(), a_cut(4).to_bytes()):
+        inner = msgpack.packb([other, signature], use_bin_type=True)
+        ciphertext = crypto.seal(key, crypto.pad(inner), ad)
+        with pytest.raises(IntegrityError):
+            records.open_record(key, JOURNAL, RECORD, 5, ciphertext, known_author)
