@@ -25,6 +25,7 @@ from client_sdk.errors import RateLimited, TJError
 from tests.client.hostile import HostileServer, Through, serving
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_r34_attacks import reply_lost
+from tests.client.test_r43_race import quiet_phone, race, settle
 from tests.client.test_rev_complete_findings import record_ids, withhold
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -361,3 +362,38 @@ async def test_a_cut_stored_with_its_reply_lost_then_named_across_a_share_is_del
         assert (report.withheld, report.problems) == ([], [])
     for member in (tom, joan):
         assert [e.body for e in await member.entries.list("ana/Personal")] == ["one"]
+
+
+async def test_a_late_trash_carried_only_after_a_later_share_raises_no_false_alarm(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The laptop trashes an entry and pushes it under the key before any share; the server
+    delays it to the phone (a slow replica) until the phone has shared the journal with tom,
+    then with joan. The phone then carries the late trash across joan's cut: the carry's own
+    cut belongs to joan's share, which tom, who joined at his own, does not take; a cut named
+    for tom's share covers the trash for him (he never holds its key), so he reports nothing
+    withheld, and neither does joan."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        entry = await laptop.entries.write(None, "Monday. About my brother.", title="Hard day")
+        await laptop.entries.write(None, "Tuesday.")
+        await laptop.sync()
+        await quiet_phone(state)
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()  # the trash is on the server, under the key before the shares
+        state.delay()
+        tom, joan = await signup("tom"), await signup("joan")
+        await share_with(phone, tom, role="annotate")
+        await share_with(phone, joan, role="annotate")
+        state.deliver()
+        await settle(laptop, phone, tom, joan)
+        assert [e.id for e in await phone.entries.trash()] == [entry.id]
+        for member in (tom, joan):
+            assert [e.body for e in await member.entries.list()] == ["Tuesday."]
+            report = await member.sync(strict=True)
+            assert (report.withheld, report.problems) == ([], [])
+        await laptop.entries.write(None, "Wednesday.")  # a later counter of the laptop
+        await settle(laptop, phone, tom, joan)
+        for member in (tom, joan):
+            report = await member.sync(strict=True)
+            assert (report.withheld, report.problems) == ([], [])
