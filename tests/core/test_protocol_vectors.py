@@ -45,7 +45,7 @@ PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
-    "record-newer",
+    "record-newer", "record-cut-epoch",
     "bundle",
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
@@ -275,6 +275,41 @@ def record_body(v: dict[str, Any]) -> records.RecordBody:
             Cover(h(a), h(d), tuple((lo, hi) for lo, hi in ranges)) for a, d, ranges in b["covers"]
         ),
     )
+
+
+def test_a_cut_naming_its_share_encodes_signs_and_opens_as_the_vector_says() -> None:
+    """protocol.md 4.15 element 11, 4.18 "Cuts": the twelfth element of a cut's body."""
+    vector = VECTORS["record-cut-epoch"]
+    body = dataclasses.replace(record_body(vector), cut_epoch=vector["body"]["cut"])
+    encoded = body.to_bytes()
+    assert encoded.hex() == vector["body_msgpack"]
+    fields = msgpack.unpackb(encoded)
+    assert len(fields) == 12 and fields[11] == vector["body"]["cut"]
+    assert records.parse_version_2(fields, "vector") == body
+    assert records.parse_version_2(fields[:11], "vector") == record_body(vector)  # no `cut`
+    signing_key = crypto.signing_key_from_seed(h(vector["author_sign_seed"]))
+    ad = records.record_ad(h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"])
+    assert ad.hex() == vector["associated_data"]
+    assert (
+        crypto.sign(signing_key, records.signature_input(ad, encoded)).hex()
+        == (vector["signature"])
+    )
+    key = crypto.new_key()
+    ciphertext = records.seal_record(
+        key, h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"], body, signing_key
+    )
+    opened = records.open_record(
+        key,
+        h(vector["journal_id"]),
+        h(vector["record_id"]),
+        vector["epoch"],
+        ciphertext,
+        lambda _: bytes(signing_key.verify_key),
+    )
+    assert opened == body
+    not_a_cut = dataclasses.replace(record_body(vector), covers=record_body(vector).covers[1:])
+    with pytest.raises(IntegrityError, match="malformed body"):
+        records.parse_version_2([*msgpack.unpackb(not_a_cut.to_bytes()), 1], "vector")
 
 
 def test_record_sealing_reproduces_every_intermediate_value() -> None:
