@@ -34,7 +34,8 @@ class Late:
     (Yjs client, first clock) of its update (`documents.update_start`), None for a snapshot
     or an update of several clients; `seen` its signed seen vector; `epoch` the epoch it is
     sealed under (None: kept pending by an SDK before it was noted), which tells the shares
-    before the latest whose members never hold it (`earlier_cuts`)."""
+    before the latest whose members never hold it (`earlier_cuts`); `covers` its signed
+    covers (noted with `epoch`: what it superseded or withdrew, never delivered after it)."""
 
     record_id: bytes
     device: bytes
@@ -43,6 +44,7 @@ class Late:
     start: tuple[int, int] | None
     seen: tuple[counting.Seen, ...]
     epoch: int | None = None
+    covers: tuple[counting.Cover, ...] = ()
 
 
 def setting_name(journal_id: bytes) -> str:
@@ -179,7 +181,7 @@ def encode_pending(pending: dict[bytes, list[Late]]) -> str | None:
                 None if r.doc_id is None else r.doc_id.hex(),
                 None if r.start is None else list(r.start),
                 [[s.author.hex(), s.device.hex(), s.counter] for s in r.seen],
-                *([] if r.epoch is None else [r.epoch]),
+                *([] if r.epoch is None else [r.epoch, counting.encode_covers(r.covers).hex()]),
             ]
             for r in records
         ]
@@ -206,9 +208,10 @@ def decode_pending(value: object) -> dict[bytes, list[Late]]:
                         counting.Seen(bytes.fromhex(a), bytes.fromhex(d), int(c))
                         for a, d, c in seen
                     ),
-                    None if not epoch else int(epoch[0]),
+                    None if not noted else int(noted[0]),
+                    () if len(noted) < 2 else counting.decode_covers(bytes.fromhex(noted[1])),
                 )
-                for record_id, device, counter, doc_id, start, seen, *epoch in records
+                for record_id, device, counter, doc_id, start, seen, *noted in records
             ]
             for journal_hex, records in json.loads(value).items()
         }
@@ -235,8 +238,9 @@ def earlier_cuts(
     is taken only by the members who joined there (protocol.md 4.18 "Cuts"). So for each
     record whose first cut after its epoch is an earlier one, c, at or before which the
     history (first epoch) of a current member starts that is before the latest cut
-    (`histories`), a cut named c covers its counter; none for a record whose epoch is
-    unknown (`Late.epoch` None). Pure."""
+    (`histories`), a cut named c covers its counter and its own covers (records it
+    superseded, written before it, or withdrew: none of them reaches such a member either);
+    none for a record whose epoch is unknown (`Late.epoch` None). Pure."""
     if not cuts:
         return {}
     latest = cuts[-1]
@@ -251,7 +255,10 @@ def earlier_cuts(
         first = cuts[i]
         if not any(first <= h for h in starts):
             continue  # no current member joined at that share or later, before the latest
-        found.setdefault(first, []).append(
-            counting.Cover(owner_id, record.device, ((record.counter, record.counter),))
+        found.setdefault(first, []).extend(
+            (
+                counting.Cover(owner_id, record.device, ((record.counter, record.counter),)),
+                *record.covers,
+            )
         )
     return {cut: counting.merge_covers(covers) for cut, covers in sorted(found.items())}

@@ -2976,6 +2976,7 @@ class Replica:
                     start,
                     body.seen,
                     epochs[record_id],
+                    body.covers,
                 )
             )
         return late, counting.merge_covers(covers)
