@@ -1,0 +1,104 @@
+"""rev-ce: hostile review of a cut's epoch (commits 92ff031..18d5fce): a share's cut that
+names, in its signed body, the epoch of the share it belongs to (outbox sealed again across
+a later share; the "earlier cuts" a late carry writes), and the record_conflict equality
+"equal apart from `cut`".
+
+Each confirmed bug is a strict expected failure (run with `--runxfail` to see the assertion
+that shows it). /work/REV-CE-FINDINGS.md has the analysis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from client_sdk import SyncReport
+from tests.client.hostile import HostileServer
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_r43_race import quiet_phone, race, settle
+from tests.client.test_rev_complete_findings import record_ids
+from tests.conftest import ClientFactory, RunningServer
+
+
+def told(report: SyncReport) -> bool:
+    """Whether a sync said anything about what it did not get."""
+    return bool(report.withheld or report.incomplete or report.problems or report.rollbacks)
+
+
+async def _late_withdrawal_of_a_re_shared_note(
+    hostile: HostileServer,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+    *,
+    then_share_with_joan: bool,
+) -> None:
+    """The laptop shares with tom, tom writes a note, the laptop withdraws it (sealed under
+    tom's first membership's epoch) while tom's device is offline. The server delays that
+    withdrawal to the phone (a slow replica, as R43). The phone ends tom's share and shares
+    with him again (his new membership starts at that cut), optionally then with joan. When
+    the phone finally gets the withdrawal it is late: carried across the latest cut. The
+    carry seals again only documents the owner created, so the withdrawal of tom's note is
+    carried as a `void`; its cut (the re-share being the latest) or, with joan's share
+    after, the earlier cut named for tom's re-share (6914f7c) covers the withdrawal's
+    counter. tom takes that cover, his device passes over the withdrawal (an epoch before
+    his current membership) and his note stays live there, told nothing. Without the
+    earlier cut (before 6914f7c, joan's variant) tom reported the withdrawal withheld."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tom, joan = await signup("tom"), await signup("joan")
+        await laptop.entries.write(None, "one")
+        await laptop.sync(strict=True)
+        await share_with(laptop, tom, role="annotate")
+        await tom.sync(strict=True)
+        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+        await tom.sync(strict=True)
+        await laptop.sync(strict=True)
+        await quiet_phone(state)  # the phone holds everything, tom's note included
+        journal = await journal_id(laptop, "Personal")
+        before = set(record_ids(live_server, journal))
+        await laptop.notes.withdraw(note.id)
+        await laptop.sync(strict=True)
+        assert len(set(record_ids(live_server, journal)) - before) == 1
+        state.delay()  # the phone is not given the withdrawal yet
+        await phone.shares.revoke("Personal", "tom")
+        await share_with(phone, tom, role="annotate")  # tom's new membership
+        if then_share_with_joan:
+            await share_with(phone, joan, role="annotate")
+        state.deliver()
+        await settle(laptop, phone, tom, joan)
+        assert [n.text for n in await laptop.notes.list()] == []
+        assert [n.text for n in await phone.notes.list()] == []
+        reports = [await tom.sync(), await tom.sync()]
+        live = [n.text for n in await tom.notes.list()]
+        # tom's earlier membership held the withdrawal's epoch (protocol.md 4.18 "Cuts", a
+        # member shared with again): it must reach him carried again, or be reported.
+        assert live == [] or all(told(r) for r in reports), (live, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-ce F1: a late carry's earlier cut (6914f7c) covers the owner's withdrawal "
+    "of a re-shared member's note, which no carry seals again: the note stays live, told "
+    "nothing",
+)
+async def test_ce_f1_a_late_withdrawal_of_a_re_shared_members_note_is_covered_by_an_earlier_cut(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await _late_withdrawal_of_a_re_shared_note(
+        hostile, signup, live_server, tmp_path, then_share_with_joan=True
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-ce F1 (before 92ff031 already): a late carry across a member's re-share "
+    "covers the owner's withdrawal of his note in its own cut and carries nothing of it",
+)
+async def test_ce_f1_a_late_withdrawal_of_a_re_shared_members_note_is_covered_by_the_carrys_cut(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await _late_withdrawal_of_a_re_shared_note(
+        hostile, signup, live_server, tmp_path, then_share_with_joan=False
+    )
