@@ -73,9 +73,15 @@ async def _late_withdrawal_of_a_re_shared_note(
         assert [n.text for n in await phone.notes.list()] == []
         reports = [await tom.sync(), await tom.sync()]
         live = [n.text for n in await tom.notes.list()]
+        codes = {
+            await phone.journals.verify_head("Personal", with_member="tom"),
+            await laptop.journals.verify_head("Personal", with_member="tom"),
+            await tom.journals.verify_head("ana/Personal"),
+        }
         # tom's earlier membership held the withdrawal's epoch (protocol.md 4.18 "Cuts", a
-        # member shared with again): it must reach him carried again, or be reported.
-        assert live == [] or all(told(r) for r in reports), (live, reports)
+        # member shared with again): it must reach him carried again, or be reported (at
+        # least the pair codes compared in session must differ).
+        assert live == [] or all(told(r) for r in reports) or len(codes) > 1, (live, reports)
 
 
 @pytest.mark.xfail(
