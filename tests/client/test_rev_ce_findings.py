@@ -9,6 +9,7 @@ that shows it). /work/REV-CE-FINDINGS.md has the analysis.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,72 @@ async def test_ce_f1_a_late_withdrawal_of_a_re_shared_members_note_is_covered_by
     await _late_withdrawal_of_a_re_shared_note(
         hostile, signup, live_server, tmp_path, then_share_with_joan=False
     )
+
+
+def emoji_text(length: int, seed: int) -> str:
+    """`length` characters of 4 bytes each in UTF-8 (an entry holds at most 100,000
+    characters; these make one that no single record can carry whole)."""
+    chooser = random.Random(seed)
+    return "".join(chr(0x1F600 + chooser.randrange(64)) for _ in range(length))
+
+
+async def _late_edit_too_large_to_carry(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path, *, checked: str
+) -> None:
+    """The laptop appends to an entry under the key before any share (the entry then
+    holds 312 KiB, more than one record carries); the server delays that edit to the
+    phone until the phone has shared with tom, then joan. The phone's carry cannot seal the
+    entry again in one snapshot (a problem, told once on the phone), yet its cut covers the
+    late edit for joan, and the earlier cut named for tom's share (6914f7c) covers it for
+    tom: the member `checked` reads the entry without the appended text, told nothing at
+    any sync (before 6914f7c tom reported the edit withheld; joan's side was so already:
+    the carry's cut covers every late record, carried or not)."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tom, joan = await signup("tom"), await signup("joan")
+        for member in (tom, joan):  # no download cap for an owner not verified
+            await member.shares.verify("ana", await laptop.shares.fingerprint())
+        entry = await laptop.entries.write(None, emoji_text(40_000, 1))
+        await laptop.sync(strict=True)
+        await quiet_phone(state)
+        await laptop.entries.edit(entry.id, append=emoji_text(40_000, 2))
+        await laptop.sync(strict=True)
+        state.delay()
+        await share_with(phone, tom, role="annotate")
+        await share_with(phone, joan, role="annotate")
+        state.deliver()
+        await settle(laptop, phone, tom, joan)
+        [held] = await phone.entries.list()
+        assert len(held.body) == 80_001  # the owner's devices hold the edit
+        member = {"tom": tom, "joan": joan}[checked]
+        reports = [await member.sync(), await member.sync()]
+        [seen] = await member.entries.list()
+        length = len(seen.body)
+        assert length == 80_001 or all(told(r) for r in reports), (length, reports)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-ce F3: a late edit whose document is too large to carry is covered all "
+    "the same by the earlier cut (6914f7c): the earlier share's member lacks it, told "
+    "nothing (the owner is told once)",
+)
+async def test_ce_f3_a_late_edit_too_large_to_carry_is_covered_for_the_earlier_shares_member(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    await _late_edit_too_large_to_carry(hostile, signup, tmp_path, checked="tom")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-ce F3 (before 92ff031 already): a late edit whose document is too large to "
+    "carry is covered all the same by the carry's cut: the latest share's member lacks "
+    "it, told nothing",
+)
+async def test_ce_f3_a_late_edit_too_large_to_carry_is_covered_for_the_latest_shares_member(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    await _late_edit_too_large_to_carry(hostile, signup, tmp_path, checked="joan")
 
 
 @pytest.mark.xfail(
