@@ -17,7 +17,6 @@ of the cut or later, kept per journal in a setting (`setting_name`): never from 
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,9 +32,9 @@ class Late:
     latest cut: `device` and `counter` as signed; `doc_id` None for a `void`; `start` the
     (Yjs client, first clock) of its update (`documents.update_start`), None for a snapshot
     or an update of several clients; `seen` its signed seen vector; `epoch` the epoch it is
-    sealed under (None: kept pending by an SDK before it was noted), which tells the shares
-    before the latest whose members never hold it (`earlier_cuts`); `covers` its signed
-    covers (noted with `epoch`: what it superseded or withdrew, never delivered after it)."""
+    sealed under (None: kept pending by an SDK before it was noted), which tells whether a
+    member's current membership receives it (a withdrawal of its annotation carried again:
+    `Replica._carry`)."""
 
     record_id: bytes
     device: bytes
@@ -44,7 +43,6 @@ class Late:
     start: tuple[int, int] | None
     seen: tuple[counting.Seen, ...]
     epoch: int | None = None
-    covers: tuple[counting.Cover, ...] = ()
 
 
 def setting_name(journal_id: bytes) -> str:
@@ -181,7 +179,7 @@ def encode_pending(pending: dict[bytes, list[Late]]) -> str | None:
                 None if r.doc_id is None else r.doc_id.hex(),
                 None if r.start is None else list(r.start),
                 [[s.author.hex(), s.device.hex(), s.counter] for s in r.seen],
-                *([] if r.epoch is None else [r.epoch, counting.encode_covers(r.covers).hex()]),
+                *([] if r.epoch is None else [r.epoch]),
             ]
             for r in records
         ]
@@ -208,10 +206,9 @@ def decode_pending(value: object) -> dict[bytes, list[Late]]:
                         counting.Seen(bytes.fromhex(a), bytes.fromhex(d), int(c))
                         for a, d, c in seen
                     ),
-                    None if not noted else int(noted[0]),
-                    () if len(noted) < 2 else counting.decode_covers(bytes.fromhex(noted[1])),
+                    None if not epoch else int(epoch[0]),
                 )
-                for record_id, device, counter, doc_id, start, seen, *noted in records
+                for record_id, device, counter, doc_id, start, seen, *epoch in records
             ]
             for journal_hex, records in json.loads(value).items()
         }
@@ -226,39 +223,3 @@ def joined(*lists: Iterable[Late]) -> list[Late]:
         for record in records:
             found.setdefault(record.record_id, record)
     return list(found.values())
-
-
-def earlier_cuts(
-    owner_id: bytes, late: Iterable[Late], cuts: list[int], histories: Iterable[int]
-) -> dict[int, tuple[counting.Cover, ...]]:
-    """The cuts before the latest that a carry of `late` across the latest cut (the last of
-    `cuts`, ascending: `AccessState.cuts`) must also account for, each with its covers: a
-    late record sealed under epoch e is never held by a member whose history starts at the
-    first cut after e or later, yet the carry's own cut, which belongs to the latest share,
-    is taken only by the members who joined there (protocol.md 4.18 "Cuts"). So for each
-    record whose first cut after its epoch is an earlier one, c, at or before which the
-    history (first epoch) of a current member starts that is before the latest cut
-    (`histories`), a cut named c covers its counter and its own covers (records it
-    superseded, written before it, or withdrew: none of them reaches such a member either);
-    none for a record whose epoch is unknown (`Late.epoch` None). Pure."""
-    if not cuts:
-        return {}
-    latest = cuts[-1]
-    starts = sorted(h for h in histories if h < latest)
-    found: dict[int, list[counting.Cover]] = {}
-    for record in late:
-        if record.epoch is None:
-            continue
-        i = bisect.bisect_right(cuts, record.epoch)
-        if i >= len(cuts) or cuts[i] >= latest:
-            continue  # no share after it, or only the latest: the carry's own cut
-        first = cuts[i]
-        if not any(first <= h for h in starts):
-            continue  # no current member joined at that share or later, before the latest
-        found.setdefault(first, []).extend(
-            (
-                counting.Cover(owner_id, record.device, ((record.counter, record.counter),)),
-                *record.covers,
-            )
-        )
-    return {cut: counting.merge_covers(covers) for cut, covers in sorted(found.items())}

@@ -2976,7 +2976,6 @@ class Replica:
                     start,
                     body.seen,
                     epochs[record_id],
-                    body.covers,
                 )
             )
         return late, counting.merge_covers(covers)
@@ -3099,7 +3098,6 @@ class Replica:
             async with self.store.transaction() as tx:
                 carrying_now = frozenset((r.device, r.counter) for r in missing)
                 await self._seal_plan(tx, fresh, key, plan, seen, across=carrying_now)
-                await self._seal_earlier_cuts(tx, fresh, key, missing)
                 for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
                     # as the share's re-seal does (`_seal_outbox`): the changes carried
                     # deleted (Yjs client -> first clock), so that a restore pulled brings
@@ -5076,54 +5074,6 @@ class Replica:
         await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await self._note_cut_covers(tx, journal_id, body.covers)
         return True
-
-    async def _seal_earlier_cuts(
-        self,
-        tx: Transaction,
-        journal: LocalJournal,
-        key: bytes,
-        late: list[carrying.Late],
-    ) -> None:
-        """After a carry of `late` across the latest cut (`_carry`, within its `tx`, after
-        its own cut), on the owner's devices: for each earlier share whose members never
-        hold some of `late` (sealed before it) and would not take the carry's cut (it
-        belongs to the latest share), a cut naming that share's epoch
-        (`RecordBody.cut_epoch`) that covers those records' counters and its own
-        (`carrying.earlier_cuts`; protocol.md 4.18 "Cuts"). Its counter is above the carry's
-        records, as every cut's."""
-        me, device = self.profile.account_id, self.profile.device_id
-        state = self.chains.state(journal.journal_id)
-        if journal.owner_id != me or state is None:
-            return
-        histories = [
-            state.first_epoch[m.handle]
-            for m in state.members.values()
-            if m.handle in state.first_epoch
-        ]
-        earlier = carrying.earlier_cuts(me, late, state.cuts, histories)
-        journal_id = journal.journal_id
-        for named, covers in earlier.items():
-            counters = await tx.journal_counters(journal_id)
-            counter = await tx.next_counter(journal_id)
-            mark = counting.Cover(me, device, ((counter, counter),))
-            body = dataclasses.replace(
-                self._body_with(
-                    journal,
-                    counter,
-                    (),
-                    counters,
-                    (records.NO_DOCUMENT, ""),
-                    records.VOID,
-                    b"",
-                    counting.merge_covers([*covers, mark]),
-                ),
-                cut_epoch=named,
-            )
-            record_id = crypto.random_bytes(wire.ID_BYTES)
-            ciphertext = self._seal(journal, key, record_id, body)
-            await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
-            await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
-            await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
 
     async def _seal_boundary(
         self,

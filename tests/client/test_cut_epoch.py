@@ -364,15 +364,23 @@ async def test_a_cut_stored_with_its_reply_lost_then_named_across_a_share_is_del
         assert [e.body for e in await member.entries.list("ana/Personal")] == ["one"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (protocol.md 4.19 'Late records'): a late record carried only after "
+    "a later share is covered by the carry's cut, which belongs to the latest share; a "
+    "member who joined at an earlier one does not take it and reports the record withheld "
+    "at every sync (a false alarm, never a loss). The cuts named for earlier shares that "
+    "closed it (6914f7c) made members lose records silently (rev-ce F1, F3): taken out",
+)
 async def test_a_late_trash_carried_only_after_a_later_share_raises_no_false_alarm(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     """The laptop trashes an entry and pushes it under the key before any share; the server
     delays it to the phone (a slow replica) until the phone has shared the journal with tom,
-    then with joan. The phone then carries the late trash across joan's cut: the carry's own
-    cut belongs to joan's share, which tom, who joined at his own, does not take; a cut named
-    for tom's share covers the trash for him (he never holds its key), so he reports nothing
-    withheld, and neither does joan."""
+    then with joan. The phone then carries the late trash across joan's cut: both members
+    read the entry as trashed, but the carry's own cut belongs to joan's share, which tom,
+    who joined at his own, does not take: he reports the trash's counter withheld (he never
+    holds its key), a false alarm, where he should report nothing."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         entry = await laptop.entries.write(None, "Monday. About my brother.", title="Hard day")
