@@ -3011,6 +3011,15 @@ class Replica:
         pending[journal.journal_id] = carrying.joined(kept, found)
         await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
 
+    async def _keep_late_waiting(self, journal_id: bytes, waiting: list[carrying.Late]) -> None:
+        """Keep `waiting` (late records of `journal_id` the carry could not seal again: their
+        document too large for one record) in `carrying.PENDING`, so that every sync tries
+        again, and tells the owner again, until the document fits or a share covers them."""
+        async with self.store.transaction() as tx:
+            pending = carrying.decode_pending(await tx.setting(carrying.PENDING))
+            pending[journal_id] = carrying.joined(pending.get(journal_id, []), waiting)
+            await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
+
     async def _forget_late(self, journal_id: bytes, handled: set[bytes]) -> None:
         """Drop the records `handled` (ids) of `journal_id` from `carrying.PENDING`."""
         async with self.store.transaction() as tx:
@@ -3036,6 +3045,8 @@ class Replica:
         if not self._late and not stored:
             return False
         late, self._late = self._late, {}
+        # found in this sync's pull (the others were kept from an earlier one: `_carry`)
+        found_now = {j: frozenset(r.record_id for r in rs) for j, rs in late.items()}
         for journal_id, kept in stored.items():
             late[journal_id] = carrying.joined(kept, late.get(journal_id, []))
         journals = {j.journal_id: j for j in await self.store.journals()}
@@ -3050,7 +3061,14 @@ class Replica:
                 missing = carrying.uncovered(journal.owner_id, found, value, state.cut)
                 try:
                     if missing:
-                        sealed = await self._carry(journal, missing, report) or sealed
+                        now = found_now.get(journal_id, frozenset())
+                        carried, waiting = await self._carry(journal, missing, report, now)
+                        sealed = carried or sealed
+                        if waiting:  # too large to carry yet: told again at the next sync
+                            await self._keep_late_waiting(
+                                journal_id, [r for r in missing if r.record_id in waiting]
+                            )
+                            found = [r for r in found if r.record_id not in waiting]
                 except BaseException:
                     for left, records_left in late.items():  # for the next sync
                         self._late.setdefault(left, []).extend(records_left)
@@ -3063,29 +3081,58 @@ class Replica:
         return sealed
 
     async def _carry(
-        self, journal: LocalJournal, missing: list[carrying.Late], report: sync_plan.SyncReport
-    ) -> bool:
+        self,
+        journal: LocalJournal,
+        missing: list[carrying.Late],
+        report: sync_plan.SyncReport,
+        found_now: frozenset[bytes] = frozenset(),
+    ) -> tuple[bool, frozenset[bytes]]:
         """Seal again under the current epoch the documents of `missing` this account
         created (`_snapshot_plan`: a snapshot of a live one; for a removed one, the changes
         of its late records, the removal's own fields only, or its removal written anew),
-        or a `void` when there is none: its covers (every counter this device accounts for,
-        `_seal_boundary`) account for `missing`. In one transaction."""
+        and the owner's withdrawal of a current member's annotation whose current
+        membership never receives the late record (`_withdrawals_carried`: the withdrawal
+        alone, as a share with a member again carries it, rev-cut C1), then the cut; or the
+        cut alone (`_seal_plan`). In one transaction.
+
+        The cut, and each snapshot's covers, account only for the late records whose effect
+        this carry seals again or that no member taking the cut could miss (`_carried_late`,
+        protocol.md 4.19 "Never covered unless carried"): a document too large for one
+        record (a problem of the sync, told), not held here, or a member's annotation not
+        carried again, leaves its late records uncovered, so that the members who lack them
+        see them withheld (rev-ce F1, F3). Nothing is sealed when every record of `missing`
+        was kept from an earlier sync (not in `found_now`) and none is carried now: the cut
+        written then already named them in its seen vector.
+
+        Returns whether anything was sealed and the ids of the records to try again at the
+        next sync (their document too large: it may be shortened meanwhile)."""
         docs, since, seen = carrying.carry_inputs(missing)
         creators = await self.store.creators(docs)
-        held = {d.doc_id for d in await self.store.documents_by_ids(docs)}
+        stored = {d.doc_id: d for d in await self.store.documents_by_ids(docs)}
         me = self.profile.account_id
-        docs = [d for d in docs if d in held and creators.get(d, me) == me]
+        owned = [d for d in docs if d in stored and creators.get(d, me) == me]
         carried: set[bytes] = set()
         stripped: set[bytes] = set()
-        plan = await self._snapshot_plan(journal, docs, since, carried, stripped)
+        plan = await self._snapshot_plan(journal, owned, since, carried, stripped)
+        plan += self._withdrawals_carried(journal, missing, creators, stored)
+        too_large: set[bytes] = set()
         for document, _, payload in plan:
             if not snapshot_fits(payload):
+                too_large.add(document.doc_id)
                 report.add_problem(
                     journal.journal_id,
                     journal.name,
                     too_large_to_snapshot(journal, document, payload),
                 )
         plan = [step for step in plan if snapshot_fits(step[2])]
+        waiting = frozenset(  # the owner may shorten its own document, never a member's
+            r.record_id for r in missing if r.doc_id in too_large and r.doc_id in owned
+        )
+        accounted = self._carried_late(
+            journal, missing, creators, {document.doc_id for document, _, _ in plan}
+        )
+        if not plan and not accounted and not any(r.record_id in found_now for r in missing):
+            return False, waiting
         # The writer's seen vector, less this device (a record never names its own).
         own = (me, self.profile.device_id)
         seen = {
@@ -3096,16 +3143,85 @@ class Replica:
         fresh, key = await self._current_key(journal)
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:
-                carrying_now = frozenset((r.device, r.counter) for r in missing)
-                await self._seal_plan(tx, fresh, key, plan, seen, across=carrying_now)
+                await self._seal_plan(tx, fresh, key, plan, seen, across=accounted)
                 for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
                     # as the share's re-seal does (`_seal_outbox`): the changes carried
                     # deleted (Yjs client -> first clock), so that a restore pulled brings
                     # back these only, not what the user deleted since (R47 F2)
                     carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
                     await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
-            return True
-        return False
+            return True, waiting
+        return False, waiting
+
+    def _member_lacks(self, journal: LocalJournal, creator: bytes, late: carrying.Late) -> bool:
+        """Whether `creator`, a current member of `journal` (not its owner), never receives
+        the owner's late record `late` of its annotation: its current membership does not
+        hold the record's epoch (unknown for a record kept by an SDK before it was noted:
+        taken as not held). From the verified chain alone."""
+        state = self.chains.state(journal.journal_id)
+        if state is None or creator == journal.owner_id:
+            return False
+        if state.member_by_account(creator) is None:
+            return False  # not a member now: no device of its reads the journal any more
+        return late.epoch is None or late.epoch not in state.membership_epochs(creator)
+
+    def _withdrawals_carried(
+        self,
+        journal: LocalJournal,
+        missing: list[carrying.Late],
+        creators: dict[bytes, bytes],
+        stored: dict[bytes, StoredDocument],
+    ) -> list[tuple[Document, str, bytes]]:
+        """For `_carry`: the plan steps that carry again the owner's withdrawal of a current
+        member's annotation among the late records `missing` when that member's current
+        membership never receives the record (`_member_lacks`: a member shared with again
+        since, whose device may hold the annotation live from its earlier membership): the
+        withdrawal's structs alone, no word of the member's (`documents.withdrawal_again`),
+        as a share with a member again carries it (protocol.md 4.19 "Withdrawals carried
+        again", rev-cut C1). A step may be too large for one record (`_carry` tells it)."""
+        me = self.profile.account_id
+        steps: list[tuple[Document, str, bytes]] = []
+        for doc_id in dict.fromkeys(r.doc_id for r in missing if r.doc_id is not None):
+            creator = creators.get(doc_id, me)
+            if doc_id not in stored or creator == me:
+                continue
+            late = [r for r in missing if r.doc_id == doc_id]
+            if not any(self._member_lacks(journal, creator, r) for r in late):
+                continue
+            snapshot = stored_document(stored[doc_id])
+            changes = withdrawal_again(snapshot) if removed(snapshot) else None
+            if changes is not None:
+                steps.append((snapshot, records.UPDATE, changes))
+        return steps
+
+    def _carried_late(
+        self,
+        journal: LocalJournal,
+        missing: list[carrying.Late],
+        creators: dict[bytes, bytes],
+        sealed: set[bytes],
+    ) -> frozenset[tuple[bytes, int]]:
+        """Of the late records `missing`, the (device, counter) that a carry sealing the
+        documents `sealed` may cover (its cut, its snapshots: `_seal_plan` `across`): a
+        `void` (it changes no document: the cut accounts for it and for what it withdrew),
+        a record of a document sealed again, and the owner's withdrawal of an annotation
+        whose author is no current member or receives the record itself (its current
+        membership holds its epoch: it does not take the cut). Any other (a document too
+        large, not held, an annotation whose withdrawal was not carried again) is left
+        uncovered: a member taking the cut would lack its change unnoticed (protocol.md
+        4.19 "Never covered unless carried", rev-ce F1, F3)."""
+        me = self.profile.account_id
+        accounted = set()
+        for record in missing:
+            doc_id = record.doc_id
+            creator = creators.get(doc_id, me) if doc_id is not None else me
+            if (
+                doc_id is None
+                or doc_id in sealed
+                or (creator != me and not self._member_lacks(journal, creator, record))
+            ):
+                accounted.add((record.device, record.counter))
+        return frozenset(accounted)
 
     async def _refuse_reused_counters(
         self,
