@@ -44,12 +44,13 @@ async def _late_withdrawal_of_a_re_shared_note(
     withdrawal to the phone (a slow replica, as R43). The phone ends tom's share and shares
     with him again (his new membership starts at that cut), optionally then with joan. When
     the phone finally gets the withdrawal it is late: carried across the latest cut. The
-    carry seals again only documents the owner created, so the withdrawal of tom's note is
-    carried as a `void`; its cut (the re-share being the latest) or, with joan's share
-    after, the earlier cut named for tom's re-share (6914f7c) covers the withdrawal's
-    counter. tom takes that cover, his device passes over the withdrawal (an epoch before
-    his current membership) and his note stays live there, told nothing. Without the
-    earlier cut (before 6914f7c, joan's variant) tom reported the withdrawal withheld."""
+    carry sealed again only documents the owner created, so nothing carried the withdrawal
+    of tom's note; yet its cut (the re-share being the latest) or, with joan's share after,
+    the earlier cut named for tom's re-share (6914f7c) covered the withdrawal's counter.
+    tom took that cover, his device passed over the withdrawal (an epoch before his current
+    membership) and his note stayed live there, told nothing. Now the carry carries the
+    withdrawal again (tom's current membership never receives it), as a share with him
+    again does. Returns tom's live notes and two sync reports of his."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         tom, joan = await signup("tom"), await signup("joan")
@@ -123,16 +124,22 @@ def emoji_text(length: int, seed: int) -> str:
 
 
 async def _late_edit_too_large_to_carry(
-    hostile: HostileServer, signup: ClientFactory, tmp_path: Path, *, checked: str
+    hostile: HostileServer,
+    signup: ClientFactory,
+    tmp_path: Path,
+    *,
+    checked: str,
+    then_shorten: bool = False,
 ) -> None:
     """The laptop appends to an entry under the key before any share (the entry then
     holds 312 KiB, more than one record carries); the server delays that edit to the
     phone until the phone has shared with tom, then joan. The phone's carry cannot seal the
-    entry again in one snapshot (a problem, told once on the phone), yet its cut covers the
-    late edit for joan, and the earlier cut named for tom's share (6914f7c) covers it for
-    tom: the member `checked` reads the entry without the appended text, told nothing at
-    any sync (before 6914f7c tom reported the edit withheld; joan's side was so already:
-    the carry's cut covers every late record, carried or not)."""
+    entry again in one snapshot. Found: its cut covered the late edit for joan all the same,
+    and the earlier cut named for tom's share (6914f7c) covered it for tom: the member
+    `checked` read the entry without the appended text, told nothing at any sync, and the
+    phone was told once. Now the edit stays uncovered (withheld on both members, at every
+    sync) and waits on the phone, told at every sync; `then_shorten`: the user shortens the
+    entry, and the next carry seals it and accounts for the edit: nothing withheld."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         tom, joan = await signup("tom"), await signup("joan")
@@ -163,6 +170,14 @@ async def _late_edit_too_large_to_carry(
         for _ in range(2):
             report = await phone.sync()
             assert any("cannot be sealed again" in p for p in report.problems), report
+        if not then_shorten:
+            return
+        await phone.entries.edit(entry.id, body="Shorter now.")
+        await settle(laptop, phone, tom, joan)
+        assert [e.body for e in await member.entries.list()] == ["Shorter now."]
+        for device in (member, phone, laptop):
+            report = await device.sync(strict=True)
+            assert (report.withheld, report.problems) == ([], []), report
 
 
 async def test_ce_f3_a_late_edit_too_large_to_carry_is_covered_for_the_earlier_shares_member(
@@ -175,3 +190,9 @@ async def test_ce_f3_a_late_edit_too_large_to_carry_is_covered_for_the_latest_sh
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     await _late_edit_too_large_to_carry(hostile, signup, tmp_path, checked="joan")
+
+
+async def test_ce_f3_a_late_edit_too_large_waits_until_its_entry_is_shortened(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    await _late_edit_too_large_to_carry(hostile, signup, tmp_path, checked="tom", then_shorten=True)
