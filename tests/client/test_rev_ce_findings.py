@@ -116,6 +116,41 @@ async def test_ce_f1_a_late_withdrawal_of_a_re_shared_members_note_is_covered_by
     assert not any(told(r) for r in reports), reports
 
 
+async def test_ce_a_late_withdrawal_a_member_receives_himself_is_covered_for_a_later_member(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The laptop shares with tom, tom writes a note, the laptop withdraws it (under tom's
+    current membership's epoch); the server delays the withdrawal to the phone until the
+    phone has shared with joan. The carry does not carry it again (tom receives it
+    himself, and does not take joan's cut) but its cut may cover it: joan, who never holds
+    its epoch's key nor sees tom's notes, reports nothing withheld, and tom holds the note
+    withdrawn, told nothing (the cover is left out only where a member taking the cut
+    would lack the change: `Replica._carried_late`)."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tom, joan = await signup("tom"), await signup("joan")
+        await laptop.entries.write(None, "one")
+        await laptop.sync(strict=True)
+        await share_with(laptop, tom, role="annotate")
+        await tom.sync(strict=True)
+        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+        await tom.sync(strict=True)
+        await laptop.sync(strict=True)
+        await quiet_phone(state)
+        await laptop.notes.withdraw(note.id)
+        await laptop.sync(strict=True)
+        state.delay()
+        await share_with(phone, joan, role="annotate")
+        state.deliver()
+        await settle(laptop, phone, tom, joan)
+        assert [n.text for n in await phone.notes.list()] == []
+        assert [n.text for n in await tom.notes.list()] == []
+        for device in (tom, joan, phone, laptop):
+            for _ in range(2):
+                report = await device.sync()
+                assert not told(report), (device, report)
+
+
 def emoji_text(length: int, seed: int) -> str:
     """`length` characters of 4 bytes each in UTF-8 (an entry holds at most 100,000
     characters; these make one that no single record can carry whole)."""
