@@ -3039,7 +3039,8 @@ class Replica:
         device): their documents are sealed again under the current epoch (`_carry`), and
         the record doing it covers them. Returns whether anything was sealed (to push).
         Nothing while the device knows no cover of the cut (`carrying.uncovered`). A
-        document too large for one record is a problem of the sync, told, not raised."""
+        document too large for one record is a problem of the sync, told, not raised; its
+        late records stay pending, tried (and told) again at every sync until it fits."""
         version = await self.store.version(since=as_of)
         stored = carrying.decode_pending(await self.store.setting(carrying.PENDING, as_of=version))
         if not self._late and not stored:
