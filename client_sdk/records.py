@@ -3,6 +3,8 @@
     associated data = frame("tj/record/v1", journal_id, record_id, epoch as u32 BE)
     body            = msgpack [2, author, device, counter, doc_id, doc_kind, kind, payload,
                                written_at, seen, covers]
+                      or, its payload compressed (zlib, RFC 1950):
+                      msgpack [3, author, ..., zlib(payload), written_at, seen, covers, 1]
     signature       = Ed25519(identity key, frame("tj/record-signature/v1", associated data, body))
     ciphertext      = XChaCha20-Poly1305(journal key, pad(msgpack [body, signature]), associated data)
 
@@ -20,8 +22,9 @@ still opens as far as its prefix and its signature: `open_verified` returns it a
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
@@ -33,9 +36,26 @@ from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen
 
 RECORD_VERSION = 2
-"""The body version this SDK writes."""
+"""The oldest body version this SDK reads, and the one it writes for a payload it does not
+compress."""
+COMPRESSED_VERSION = 3
+"""The body version of a record whose payload is compressed: version 2's eleven elements, then
+`encoding` (protocol.md 4.15, "Compressed payloads")."""
 MAX_VERSION = 2**32 - 1
 """Body versions are integers RECORD_VERSION..MAX_VERSION; anything else is malformed."""
+RAW = 0
+"""`encoding` of a version 3 body: the payload as is (this SDK writes version 2 instead)."""
+ZLIB = 1
+"""`encoding` of a version 3 body: the payload in the zlib format (RFC 1950: DEFLATE, RFC 1951,
+with its 2-byte header and Adler-32 check), without a preset dictionary."""
+ZLIB_LEVEL = 6
+"""zlib's compression level for the payloads this SDK writes (zlib's default; any level reads
+the same)."""
+MAX_PAYLOAD_BYTES = 256 * 1024
+"""The largest payload a record may carry, compressed or not, in bytes (262,144: wire's
+MAX_RECORD_BYTES, which no uncompressed payload can reach once signed, padded and sealed). A
+compressed payload that inflates past it is refused as malformed (a decompression bomb), and
+a writer compresses no payload above it."""
 PREFIX = 4
 """Elements every body version starts with: version, author, device, counter."""
 MAX_SEEN = 1000  # devices named in a seen vector or a cover
@@ -65,30 +85,40 @@ class RecordBody:
     covers: tuple[Cover, ...] = ()
     """Counters whose records will never be delivered (superseded by this snapshot, or
     withdrawn by their writer), by device, sorted."""
+    compress: bool = field(default=False, compare=False)
+    """Writing: send `payload` compressed (version 3, zlib) when that makes it shorter and it
+    is at most MAX_PAYLOAD_BYTES; the writer decides which documents (`may_compress`).
+    Reading: whether the record carried it compressed. Not part of what the record says
+    (equality ignores it): `payload` is always the document's bytes, uncompressed."""
 
     def to_bytes(self) -> bytes:
-        """The body's msgpack encoding. Raises InvalidInput for a `written_at` that is not a
-        time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int)."""
+        """The body's msgpack encoding: version 2, or version 3 with the payload compressed
+        when `compress` and that is shorter (protocol.md 4.15, "Compressed payloads").
+        Raises InvalidInput for a `written_at` that is not a time in ms (0 to 2^63 - 1; a
+        bool is refused although Python counts it an int)."""
         if not _is_time(self.written_at):
             raise InvalidInput(
                 f"written_at must be milliseconds since 1970, not {self.written_at!r}"
             )
-        packed: bytes = msgpack.packb(
-            [
-                RECORD_VERSION,
-                self.author,
-                self.device,
-                self.counter,
-                self.doc_id,
-                self.doc_kind,
-                self.kind,
-                self.payload,
-                self.written_at,
-                [[s.author, s.device, s.counter] for s in self.seen],
-                [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
-            ],
-            use_bin_type=True,
-        )
+        fields: list[Any] = [
+            RECORD_VERSION,
+            self.author,
+            self.device,
+            self.counter,
+            self.doc_id,
+            self.doc_kind,
+            self.kind,
+            self.payload,
+            self.written_at,
+            [[s.author, s.device, s.counter] for s in self.seen],
+            [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
+        ]
+        if self.compress and self.payload and len(self.payload) <= MAX_PAYLOAD_BYTES:
+            deflated = zlib.compress(self.payload, ZLIB_LEVEL)
+            if len(deflated) < len(self.payload):
+                fields[0], fields[7] = COMPRESSED_VERSION, deflated
+                fields.append(ZLIB)
+        packed: bytes = msgpack.packb(fields, use_bin_type=True)
         return packed
 
 
@@ -345,7 +375,92 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     )
 
 
-BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {RECORD_VERSION: parse_version_2}
+def parse_version_3(fields: list[Any], what: str) -> RecordBody:
+    """A version 3 body (`fields[0]` is 3, checked by the caller): version 2's eleven elements
+    with their types and rules, then `encoding`, an int: RAW (the payload as is) or ZLIB (the
+    payload inflated, at most MAX_PAYLOAD_BYTES: `inflate`), protocol.md 4.15. The body
+    returned holds the payload inflated, `compress` set for ZLIB. Raises IntegrityError
+    saying `what` has a malformed body, or a malformed compressed payload."""
+    if not isinstance(fields, list) or len(fields) != 12:
+        raise IntegrityError(f"{what} has a malformed body")
+    encoding = fields[11]
+    if isinstance(encoding, bool) or encoding not in (RAW, ZLIB):
+        raise IntegrityError(f"{what} has a malformed body")
+    body = parse_version_2(fields[:11], what)
+    if encoding == RAW:
+        return body
+    if body.kind == VOID:  # a void carries no payload: nothing to compress
+        raise IntegrityError(f"{what} has a malformed body")
+    return RecordBody(
+        body.author,
+        body.device,
+        body.counter,
+        body.doc_id,
+        body.doc_kind,
+        body.kind,
+        inflate(body.payload, what),
+        body.written_at,
+        body.seen,
+        body.covers,
+        compress=True,
+    )
+
+
+def inflate(deflated: bytes, what: str) -> bytes:
+    """The payload compressed as `deflated` (the zlib format, RFC 1950; no preset dictionary):
+    exactly one complete zlib stream, nothing after it, inflating to at most
+    MAX_PAYLOAD_BYTES. Never inflates more than MAX_PAYLOAD_BYTES + 1 bytes, whatever
+    `deflated` holds (a member may sign a decompression bomb). Raises IntegrityError saying
+    `what` has a malformed compressed payload otherwise (a bad header or check, a truncated
+    stream, bytes after it, more than MAX_PAYLOAD_BYTES)."""
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(deflated, MAX_PAYLOAD_BYTES + 1)
+    except zlib.error:
+        raise IntegrityError(f"{what} has a malformed compressed payload") from None
+    if (
+        len(payload) > MAX_PAYLOAD_BYTES
+        or not inflater.eof
+        or inflater.unused_data
+        or inflater.unconsumed_tail
+    ):
+        raise IntegrityError(f"{what} has a malformed compressed payload")
+    return payload
+
+
+def may_compress(doc_kind: str, prompt_id: object = None) -> bool:
+    """Whether a writer compresses the payloads of a document of `doc_kind` (the document's
+    `prompt_id` field, for an entry): not where a payload may put text another account chose
+    beside this account's own, so that the compressed size (what the server sees, padded)
+    says nothing about one from the other (protocol.md 4.15, "Compressed payloads"): an
+    entry answering a prompt (its title defaults to the prompt's text), a brief (previews of
+    notes a member wrote), a private note (the client's username and journal name), and a
+    kind this SDK does not know."""
+    return doc_kind in COMPRESSED_KINDS and (doc_kind != "entry" or prompt_id is None)
+
+
+COMPRESSED_KINDS = frozenset(
+    {
+        "entry",
+        "goal",
+        "note",
+        "prompt",
+        "measure",
+        "safety_plan",
+        "safety_flag",
+        "crisis_line",
+        "safety_ack",
+        "assignment",
+        "homework",
+    }
+)
+"""Document kinds whose payloads a writer compresses (`may_compress`)."""
+
+
+BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {
+    RECORD_VERSION: parse_version_2,
+    COMPRESSED_VERSION: parse_version_3,
+}
 """Body version -> its parser (the decoded body array, the record's name for errors): the
 versions this SDK reads. A record of a version above RECORD_VERSION missing here opens as a
 NewerRecord; once an SDK update adds its parser, the records kept meanwhile are read
