@@ -428,15 +428,15 @@ def inflate(deflated: bytes, what: str) -> bytes:
     return payload
 
 
-def may_compress(doc_kind: str, prompt_id: object = None) -> bool:
-    """Whether a writer compresses the payloads of a document of `doc_kind` (the document's
-    `prompt_id` field, for an entry): not where a payload may put text another account chose
+def may_compress(doc_kind: str, answers_prompt: bool = False) -> bool:
+    """Whether a writer compresses the payloads of a document of `doc_kind` (for an entry:
+    whether its `prompt_id` field is set): not where a payload may put text another account chose
     beside this account's own, so that the compressed size (what the server sees, padded)
     says nothing about one from the other (protocol.md 4.15, "Compressed payloads"): an
     entry answering a prompt (its title defaults to the prompt's text), a brief (previews of
     notes a member wrote), a private note (the client's username and journal name), and a
     kind this SDK does not know."""
-    return doc_kind in COMPRESSED_KINDS and (doc_kind != "entry" or prompt_id is None)
+    return doc_kind in COMPRESSED_KINDS and not (doc_kind == "entry" and answers_prompt)
 
 
 COMPRESSED_KINDS = frozenset(

@@ -5518,8 +5518,8 @@ def compressible(document: Document) -> bool:
     """Whether this device seals `document`'s payloads compressed where that is shorter
     (`records.may_compress`: not where they may hold another account's text beside this
     account's own)."""
-    prompt_id = document.field("prompt_id") if document.kind == ENTRY else None
-    return records.may_compress(document.kind, prompt_id)
+    answers_prompt = document.kind == ENTRY and document.holds_field("prompt_id")
+    return records.may_compress(document.kind, answers_prompt)
 
 
 def snapshot_fits(payload: bytes) -> bool:

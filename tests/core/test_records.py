@@ -44,6 +44,7 @@ bodies = st.builds(
     written_at=st.integers(0, 2**63 - 1),
     seen=seen_vectors,
     covers=cover_lists,
+    compress=st.booleans(),  # compressed where shorter (protocol.md 4.15): the same body
 )
 
 
