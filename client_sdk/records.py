@@ -56,6 +56,13 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_RECORD_BYTES, which no uncompressed payload can reach once signed, padded and sealed). A
 compressed payload that inflates past it is refused as malformed (a decompression bomb), and
 a writer compresses no payload above it."""
+MAX_INFLATION = 8
+"""A compressed payload inflates to at most this many times its compressed length, or it is
+refused as malformed; a writer sends a payload that deflates more than that uncompressed.
+Honest payloads deflate 1.7 to 6 times (protocol.md 4.15, "Compressed payloads"); the bound
+keeps what a member's records make a reader hold (a pull page of 4 MiB: at most 32 MiB
+inflated) near what they cost it on the server, where 256 KiB would let 1,000 records of
+half a kilobyte each fill 256 MiB."""
 PREFIX = 4
 """Elements every body version starts with: version, author, device, counter."""
 MAX_SEEN = 1000  # devices named in a seen vector or a cover
@@ -86,8 +93,9 @@ class RecordBody:
     """Counters whose records will never be delivered (superseded by this snapshot, or
     withdrawn by their writer), by device, sorted."""
     compress: bool = field(default=False, compare=False)
-    """Writing: send `payload` compressed (version 3, zlib) when that makes it shorter and it
-    is at most MAX_PAYLOAD_BYTES; the writer decides which documents (`may_compress`).
+    """Writing: send `payload` compressed (version 3, zlib) when that makes it shorter, and it
+    is at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its compressed length; the writer
+    decides which documents (`may_compress`).
     Reading: whether the record carried it compressed. Not part of what the record says
     (equality ignores it): `payload` is always the document's bytes, uncompressed."""
 
@@ -115,7 +123,7 @@ class RecordBody:
         ]
         if self.compress and self.payload and len(self.payload) <= MAX_PAYLOAD_BYTES:
             deflated = zlib.compress(self.payload, ZLIB_LEVEL)
-            if len(deflated) < len(self.payload):
+            if len(deflated) < len(self.payload) <= MAX_INFLATION * len(deflated):
                 fields[0], fields[7] = COMPRESSED_VERSION, deflated
                 fields.append(ZLIB)
         packed: bytes = msgpack.packb(fields, use_bin_type=True)
@@ -408,22 +416,18 @@ def parse_version_3(fields: list[Any], what: str) -> RecordBody:
 
 def inflate(deflated: bytes, what: str) -> bytes:
     """The payload compressed as `deflated` (the zlib format, RFC 1950; no preset dictionary):
-    exactly one complete zlib stream, nothing after it, inflating to at most
-    MAX_PAYLOAD_BYTES. Never inflates more than MAX_PAYLOAD_BYTES + 1 bytes, whatever
-    `deflated` holds (a member may sign a decompression bomb). Raises IntegrityError saying
-    `what` has a malformed compressed payload otherwise (a bad header or check, a truncated
-    stream, bytes after it, more than MAX_PAYLOAD_BYTES)."""
+    exactly one complete zlib stream, nothing after it, inflating to at most MAX_INFLATION
+    times its length and at most MAX_PAYLOAD_BYTES. Never inflates more than that limit + 1
+    bytes, whatever `deflated` holds (a member may sign a decompression bomb). Raises
+    IntegrityError saying `what` has a malformed compressed payload otherwise (a bad header
+    or check, a truncated stream, bytes after it, more than the limit)."""
+    limit = min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
     inflater = zlib.decompressobj()
     try:
-        payload = inflater.decompress(deflated, MAX_PAYLOAD_BYTES + 1)
+        payload = inflater.decompress(deflated, limit + 1)
     except zlib.error:
         raise IntegrityError(f"{what} has a malformed compressed payload") from None
-    if (
-        len(payload) > MAX_PAYLOAD_BYTES
-        or not inflater.eof
-        or inflater.unused_data
-        or inflater.unconsumed_tail
-    ):
+    if len(payload) > limit or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
         raise IntegrityError(f"{what} has a malformed compressed payload")
     return payload
 

@@ -18,7 +18,11 @@ from tests.client.test_hostile_sync import push
 from tests.conftest import ClientFactory, RunningServer
 from tests.newer_version import seal_encoded
 
-NOTE = ("An honest note. " * 20).strip()
+NOTE = (
+    "An honest note: we talked about sleep, the walks by the river and what helps on bad "
+    "days. Keep the walks; note the days you sleep better and what you did the evening before, "
+    "and bring the notes next time."
+)
 TEXT = (
     "Walked to the river after work and sat on the bench by the bridge for a while. "
     "The water was high and loud, and I noticed I was breathing more slowly. "
@@ -26,10 +30,10 @@ TEXT = (
 
 
 async def stored_bodies(
-    owner: Client, server: RunningServer, journal: bytes
+    owner: Client, server: RunningServer, journal: bytes, leave_out: frozenset[bytes] = frozenset()
 ) -> list[tuple[int, records.RecordBody]]:
-    """The records of `journal` the server holds, opened with the owner's keys, with their
-    epochs."""
+    """The records of `journal` the server holds but `leave_out` (ids), opened with the
+    owner's keys, with their epochs."""
     local = await owner.context.local_journal(journal.hex())
     found = rows(
         server_db(server),
@@ -38,6 +42,8 @@ async def stored_bodies(
     )
     opened = []
     for record_id, epoch, ciphertext in found:
+        if record_id in leave_out:
+            continue
         key = await owner.replica.journal_key(local, epoch)
         signers = owner.replica._signers(local)
         opened.append(
@@ -124,7 +130,7 @@ async def test_an_answer_to_a_therapists_prompt_is_not_compressed(
 
 
 async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
-    signup: ClientFactory, login: ClientFactory
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
 ) -> None:
     """A malicious annotating member signs a note whose compressed payload (about 64 KB)
     inflates to 64 MiB, and garbage that is not zlib at all. The owner's new device inflates
@@ -168,3 +174,6 @@ async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
         ), report.problems
     assert [e.body for e in await phone.entries.list()] == ["A private thought."]
     assert [n.text for n in await phone.notes.list("Personal")] == [NOTE]
+    bombs = frozenset(upload.record_id for upload in uploads)
+    personal_bodies = await stored_bodies(ana, live_server, personal, bombs)
+    assert [b.compress for _, b in personal_bodies if b.doc_kind == "note"] == [True]

@@ -201,6 +201,7 @@ def big_text() -> str:
     return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
     signup: ClientFactory,
 ) -> None:

@@ -15,6 +15,8 @@ from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id
 from tests.conftest import ClientFactory
 
+pytestmark = pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
+
 EDITS = 7
 
 

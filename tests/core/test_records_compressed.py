@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import zlib
 from typing import Any
 
@@ -27,7 +28,10 @@ JOURNAL = b"\x01" * 16
 RECORD = b"\x02" * 16
 KEY = b"\x07" * 32
 AUTHOR_KEY = nacl.signing.SigningKey.generate()
-TEXT = b"Slept better today. Walked to the river and back, slept better again. " * 12
+WORDS = "river bridge water loud breathing slowly walked back slept better morning tired calm"
+TEXT = " ".join(random.Random(5).choices(WORDS.split(), k=150)).encode()
+"""About 1 KB of made-up diary words: zlib deflates them 3.8 times."""
+SENTENCE = b"Slept better today. "
 
 
 def known_author(account_id: bytes) -> bytes | None:
@@ -80,20 +84,28 @@ def test_a_compressible_payload_travels_compressed_and_opens_to_the_same_body() 
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"\x01\x00", os.urandom(2000), bytes(records.MAX_PAYLOAD_BYTES + 1)],
-    ids=["empty", "short", "random", "over the bound"],
+    [
+        b"",
+        b"\x01\x00",
+        os.urandom(2000),
+        (os.urandom(records.MAX_PAYLOAD_BYTES // 2).hex() + "a").encode(),
+        bytes(10_000),
+        SENTENCE * 13,
+    ],
+    ids=["empty", "short", "random", "over the bound", "zeros", "one sentence 13 times"],
 )
-def test_a_payload_compression_does_not_shorten_or_over_the_bound_is_written_as_version_2(
+def test_a_payload_compression_does_not_shorten_or_that_a_reader_refuses_is_version_2(
     payload: bytes,
 ) -> None:
-    """Writers compress only where shorter, and never a payload above MAX_PAYLOAD_BYTES (a
-    reader would refuse it: such a record stays too large to seal, as before)."""
+    """Writers compress only where shorter, never a payload above MAX_PAYLOAD_BYTES (such a
+    record stays too large to seal, as before), nor one that deflates more than
+    MAX_INFLATION times (a reader would refuse both)."""
     fields = encoded_of(a_body(payload))
     assert fields[0] == records.RECORD_VERSION and len(fields) == 11 and fields[7] == payload
 
 
 def test_a_payload_of_exactly_the_bound_travels_compressed_and_opens() -> None:
-    payload = bytes(records.MAX_PAYLOAD_BYTES)
+    payload = os.urandom(records.MAX_PAYLOAD_BYTES // 2).hex().encode()  # deflates 1.9 times
     fields = encoded_of(a_body(payload))
     assert fields[0] == records.COMPRESSED_VERSION
     assert open_it(sealed(a_body(payload))).payload == payload
@@ -134,7 +146,20 @@ def test_a_decompression_bomb_is_refused_as_malformed_with_bounded_work(
         with pytest.raises(IntegrityError, match="malformed compressed payload") as raised:
             open_it(sealed_fields(v3_fields(deflated)))
         assert raised.value.record_id == RECORD and RECORD.hex() in str(raised.value)
-    assert inflated == [records.MAX_PAYLOAD_BYTES + 1] * 2
+    bound = records.MAX_PAYLOAD_BYTES + 1
+    assert inflated == [bound, 8 * len(zlib.compress(bytes(bound), 9)) + 1]
+
+
+def test_a_payload_that_inflates_more_than_8_times_is_refused_and_8_times_opens() -> None:
+    """The ratio bound (MAX_INFLATION): what a member's records make a reader hold stays near
+    what they cost it on the server."""
+    twelve, thirteen = SENTENCE * 12, SENTENCE * 13
+    assert 7 * len(zlib.compress(twelve)) < len(twelve) <= 8 * len(zlib.compress(twelve))
+    assert len(thirteen) > 8 * len(zlib.compress(thirteen))
+    assert open_it(sealed_fields(v3_fields(zlib.compress(twelve)))).payload == twelve
+    assert encoded_of(a_body(twelve))[0] == records.COMPRESSED_VERSION
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        open_it(sealed_fields(v3_fields(zlib.compress(thirteen))))
 
 
 def zlib_with_dictionary() -> bytes:
