@@ -226,7 +226,8 @@ def open_verified(
 
     Raises IntegrityError naming the record for anything else: AEAD failure (wrong key,
     journal, id or epoch), a malformed inner array or prefix, a version below RECORD_VERSION
-    or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads, an
+    or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads (a
+    compressed payload that does not inflate within its bounds included: `inflate`), an
     unknown signer (UnknownSigner, with what the body claims, for a version this SDK reads;
     UnknownNewerSigner, with the author its prefix claims, for a newer one), a bad
     signature."""
@@ -386,13 +387,14 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
 def parse_version_3(fields: list[Any], what: str) -> RecordBody:
     """A version 3 body (`fields[0]` is 3, checked by the caller): version 2's eleven elements
     with their types and rules, then `encoding`, an int: RAW (the payload as is) or ZLIB (the
-    payload inflated, at most MAX_PAYLOAD_BYTES: `inflate`), protocol.md 4.15. The body
+    payload inflated, at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its length:
+    `inflate`), protocol.md 4.15. The body
     returned holds the payload inflated, `compress` set for ZLIB. Raises IntegrityError
     saying `what` has a malformed body, or a malformed compressed payload."""
     if not isinstance(fields, list) or len(fields) != 12:
         raise IntegrityError(f"{what} has a malformed body")
     encoding = fields[11]
-    if isinstance(encoding, bool) or encoding not in (RAW, ZLIB):
+    if type(encoding) is not int or encoding not in (RAW, ZLIB):  # not a bool, nor 1.0
         raise IntegrityError(f"{what} has a malformed body")
     body = parse_version_2(fields[:11], what)
     if encoding == RAW:

@@ -193,6 +193,7 @@ GOOD = zlib.compress(TEXT)
         v3_fields(zlib_with_dictionary()),  # a preset dictionary
         v3_fields(GOOD, encoding=2),  # an encoding this version does not define
         v3_fields(GOOD, encoding=True),  # a bool is not an int
+        v3_fields(GOOD, encoding=1.0),  # nor is a float
         v3_fields(GOOD, encoding="zlib"),
         v3_fields(GOOD)[:11],  # version 3 without its encoding
         [*v3_fields(GOOD), 0],  # an element too many
@@ -202,7 +203,7 @@ GOOD = zlib.compress(TEXT)
     ],
     ids=[
         "garbage", "truncated", "trailing byte", "two streams", "bad check", "raw deflate",
-        "gzip", "preset dictionary", "encoding 2", "encoding bool", "encoding str",
+        "gzip", "preset dictionary", "encoding 2", "encoding bool", "encoding float", "encoding str",
         "no encoding", "13 elements", "payload str", "void compressed empty", "void compressed",
     ],
 )  # fmt: skip
