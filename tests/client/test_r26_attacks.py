@@ -19,7 +19,7 @@ OWNER = "owner"
 
 
 def big_text() -> str:
-    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+    return nacl.utils.random(50_000).hex()  # 100 KB: records as large (uncompressed_records)
 
 
 async def held_back_member(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client]:

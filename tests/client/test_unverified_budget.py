@@ -21,7 +21,7 @@ EDITS = 7
 
 
 def big_text() -> str:
-    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+    return nacl.utils.random(50_000).hex()  # 100 KB: records as large (uncompressed_records)
 
 
 def received(hostile: HostileServer, since: int, journal: bytes) -> tuple[int, int]:
