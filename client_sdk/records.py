@@ -441,7 +441,8 @@ def may_compress(doc_kind: str, answers_prompt: bool = False) -> bool:
     says nothing about one from the other (protocol.md 4.15, "Compressed payloads"): an
     entry answering a prompt (its title defaults to the prompt's text), a brief (previews of
     notes a member wrote), a private note (the client's username and journal name), and a
-    kind this SDK does not know."""
+    kind this SDK does not know. (Nor, by the journal it is in, an entry's copy kept for a
+    member: `Replica.compresses`.)"""
     return doc_kind in COMPRESSED_KINDS and not (doc_kind == "entry" and answers_prompt)
 
 

@@ -1277,7 +1277,7 @@ class Replica:
             (document.doc_id, document.kind),
             records.UPDATE,
             update,
-            compress=compressible(document),
+            compress=self.compresses(journal, document),
         )
         ciphertext = self._seal(journal, key, record_id, body)
         _check_size(ciphertext)
@@ -1316,7 +1316,7 @@ class Replica:
                 crypto.random_bytes(wire.ID_BYTES),
                 StoredDocument(document.doc_id, journal.journal_id, document.kind, update),
                 update,
-                compressible(document),
+                self.compresses(journal, document),
             )
             for document, update in created
         ]
@@ -3360,7 +3360,7 @@ class Replica:
                 records.SNAPSHOT,
                 document.state(),
                 covered,
-                compress=compressible(document),
+                compress=self.compresses(journal, document),
             )
             # Until the server confirms the snapshot, its counter (and the withdrawn counters
             # it carries) count as withdrawn, so that a lost reply or a cancelled sync leaves
@@ -3768,6 +3768,15 @@ class Replica:
         return next_named_at(now_ms(), journal.named_at)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
+
+    def compresses(self, journal: LocalJournal, document: Document) -> bool:
+        """Whether this device seals `document`'s payloads in `journal` compressed where that
+        is shorter (protocol.md 4.15 "Compressed payloads"): `compressible`, and not an
+        entry's copy in a journal kept for a member (a field-level share, single items),
+        whose title may be a prompt's text while the copy carries no `prompt_id`."""
+        if document.kind == ENTRY and self.is_disclosure(journal):
+            return False
+        return compressible(document)
 
     def is_disclosure(self, journal: LocalJournal) -> bool:
         """Whether the journal is one this account keeps for a member (disclosure settings
@@ -5095,7 +5104,7 @@ class Replica:
             kind,
             payload,
             carried,
-            compress=document is not None and compressible(document),
+            compress=document is not None and self.compresses(journal, document),
         )
         if journal.owner_id != me:
             mine = tuple(c for c in body.covers if c.author == me)

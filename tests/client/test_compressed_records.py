@@ -129,6 +129,32 @@ async def test_an_answer_to_a_therapists_prompt_is_not_compressed(
     assert compressed[prompt.id] is True  # the therapist's own words only
 
 
+async def test_entry_copies_kept_for_a_member_are_not_compressed(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """A field-level share's copy of an entry carries its title but not its `prompt_id`: the
+    title of an answer to a therapist's prompt is that therapist's text. Copies of entries in
+    a journal kept for a member are sealed uncompressed (the member reads them whole
+    anyway); the entries themselves are compressed as usual."""
+    ana, ben = await signup("ana"), await signup("ben")
+    await share_with(ana, ben, only=["title", "body"])
+    entry = await ana.entries.write(None, TEXT, title="By the river")
+    later = await ana.entries.write(None, TEXT + " Later.", title="Later")
+    await ana.sync(strict=True)
+    await ben.sync(strict=True)
+    journals = await ana.store.journals()
+    [kept] = [j for j in journals if ana.replica.is_disclosure(j)]
+    copies = await stored_bodies(ana, live_server, kept.journal_id)
+    entries = [b for _, b in copies if b.doc_kind == "entry"]
+    assert len(entries) == 2 and not any(b.compress for b in entries)
+    personal = await journal_id(ana, "Personal")
+    originals = {
+        b.doc_id.hex() for _, b in await stored_bodies(ana, live_server, personal) if b.compress
+    }
+    assert {entry.id, later.id} <= originals
+    assert sorted(e.body for e in await ben.entries.list()) == sorted([TEXT, TEXT + " Later."])
+
+
 async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
     signup: ClientFactory, login: ClientFactory, live_server: RunningServer
 ) -> None:
