@@ -1954,7 +1954,7 @@ class Client:
         ):
             label = names.get(journal_id, journal_id.hex())
             versions = [row.version for row in rows for _ in range(row.count)]
-            found.add_newer(journal_id, label, versions, records.RECORD_VERSION)
+            found.add_newer(journal_id, label, versions, max(known))
         return found.newer
 
 

@@ -110,6 +110,8 @@ class Document:
         self._unbuilt: bytes | None = None
         """The update that created this document, encoded without pycrdt (`change` of a new
         document): applied to the pycrdt document when it is first made (`_doc`)."""
+        self._created_fields: Mapping[str, Any] | None = None
+        """The map fields `_unbuilt` wrote (`holds_field` reads them while `_doc` is unmade)."""
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
@@ -608,6 +610,14 @@ class Document:
     def field(self, name: str, default: Any = None) -> Any:
         return self._fields.get(name, default)
 
+    def holds_field(self, name: str) -> bool:
+        """Whether the map `fields` holds a value other than null under `name` (`field(name)
+        is not None`), read without making the pycrdt document of a document only created
+        here (`_created`: the write path of every entry, issue 10)."""
+        if self._built is None and self._created_fields is not None:
+            return self._created_fields.get(name) is not None
+        return self.field(name) is not None
+
     def fields_of(self, *names: str) -> tuple[Any, ...]:
         """The values of `names` in the map `fields`, in that order (None for a name it
         lacks: `field(name)` of each), read in one transaction. `field` costs pycrdt's
@@ -736,6 +746,7 @@ class Document:
         self._changed = True
         self._written = None  # unmerged: the clock is the state's own (`change`)
         self._unbuilt = self._sole = update
+        self._created_fields = fields
         return update
 
     def _own_clock(self) -> int:

@@ -3,6 +3,8 @@
     associated data = frame("tj/record/v1", journal_id, record_id, epoch as u32 BE)
     body            = msgpack [2, author, device, counter, doc_id, doc_kind, kind, payload,
                                written_at, seen, covers]
+                      or, its payload compressed (zlib, RFC 1950):
+                      msgpack [3, author, ..., zlib(payload), written_at, seen, covers, 1]
     signature       = Ed25519(identity key, frame("tj/record-signature/v1", associated data, body))
     ciphertext      = XChaCha20-Poly1305(journal key, pad(msgpack [body, signature]), associated data)
 
@@ -20,8 +22,9 @@ still opens as far as its prefix and its signature: `open_verified` returns it a
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
@@ -33,11 +36,35 @@ from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen, is_cut
 
 RECORD_VERSION = 2
-"""The body version this SDK writes."""
+"""The oldest body version this SDK reads, and the one it writes for a payload it does not
+compress."""
+COMPRESSED_VERSION = 3
+"""The body version of a record whose payload is compressed: version 2's eleven elements, then
+`encoding` (protocol.md 4.15, "Compressed payloads")."""
 MAX_VERSION = 2**32 - 1
 """Body versions are integers RECORD_VERSION..MAX_VERSION; anything else is malformed."""
 MAX_EPOCH = 2**32 - 1
 """Key epochs are u32 (the record's associated data)."""
+RAW = 0
+"""`encoding` of a version 3 body: the payload as is (this SDK writes version 2 instead)."""
+ZLIB = 1
+"""`encoding` of a version 3 body: the payload in the zlib format (RFC 1950: DEFLATE, RFC 1951,
+with its 2-byte header and Adler-32 check), without a preset dictionary."""
+ZLIB_LEVEL = 6
+"""zlib's compression level for the payloads this SDK writes (zlib's default; any level reads
+the same)."""
+MAX_PAYLOAD_BYTES = 256 * 1024
+"""The largest payload a record may carry, compressed or not, in bytes (262,144: wire's
+MAX_RECORD_BYTES, which no uncompressed payload can reach once signed, padded and sealed). A
+compressed payload that inflates past it is refused as malformed (a decompression bomb), and
+a writer compresses no payload above it."""
+MAX_INFLATION = 8
+"""A compressed payload inflates to at most this many times its compressed length, or it is
+refused as malformed; a writer sends a payload that deflates more than that uncompressed.
+Honest payloads deflate 1.7 to 6 times (protocol.md 4.15, "Compressed payloads"); the bound
+keeps what a member's records make a reader hold (a pull page of 4 MiB: at most 32 MiB
+inflated) near what they cost it on the server, where 256 KiB would let 1,000 records of
+half a kilobyte each fill 256 MiB."""
 PREFIX = 4
 """Elements every body version starts with: version, author, device, counter."""
 MAX_SEEN = 1000  # devices named in a seen vector or a cover
@@ -73,12 +100,21 @@ class RecordBody:
     under a later share's epoch (an outbox sealed again, protocol.md 4.18 "Cuts"); None: the
     cut belongs to the latest share at or before the epoch it is sealed under."""
 
+    compress: bool = field(default=False, compare=False)
+    """Writing: send `payload` compressed (version 3, zlib) when that makes it shorter, and it
+    is at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its compressed length; the writer
+    decides which documents (`may_compress`).
+    Reading: whether the record carried it compressed. Not part of what the record says
+    (equality ignores it): `payload` is always the document's bytes, uncompressed."""
+
     def to_bytes(self) -> bytes:
-        """The body's msgpack encoding: eleven elements, and a twelfth, the cut's epoch, when
-        `cut_epoch` is set. Raises InvalidInput for a `written_at` that is not a time in ms
-        (0 to 2^63 - 1; a bool is refused although Python counts it an int), or a
-        `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a cut
-        (a `void` whose covers name its own counter)."""
+        """The body's msgpack encoding: version 2 (eleven elements, and a twelfth, the cut's
+        epoch, when `cut_epoch` is set), or version 3 with the payload compressed when
+        `compress` and that is shorter (protocol.md 4.15, "Compressed payloads"; a cut has no
+        payload, so it is never compressed). Raises InvalidInput for a `written_at` that is
+        not a time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int),
+        or a `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a
+        cut (a `void` whose covers name its own counter)."""
         if not _is_time(self.written_at):
             raise InvalidInput(
                 f"written_at must be milliseconds since 1970, not {self.written_at!r}"
@@ -89,23 +125,27 @@ class RecordBody:
             and is_cut(self.author, self.device, self.counter, self.covers)
         ):
             raise InvalidInput(f"only a share's cut names a cut epoch, not {self!r}")
-        packed: bytes = msgpack.packb(
-            [
-                RECORD_VERSION,
-                self.author,
-                self.device,
-                self.counter,
-                self.doc_id,
-                self.doc_kind,
-                self.kind,
-                self.payload,
-                self.written_at,
-                [[s.author, s.device, s.counter] for s in self.seen],
-                [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
-                *([] if self.cut_epoch is None else [self.cut_epoch]),
-            ],
-            use_bin_type=True,
-        )
+        fields: list[Any] = [
+            RECORD_VERSION,
+            self.author,
+            self.device,
+            self.counter,
+            self.doc_id,
+            self.doc_kind,
+            self.kind,
+            self.payload,
+            self.written_at,
+            [[s.author, s.device, s.counter] for s in self.seen],
+            [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
+        ]
+        if self.cut_epoch is not None:
+            fields.append(self.cut_epoch)
+        elif self.compress and self.payload and len(self.payload) <= MAX_PAYLOAD_BYTES:
+            deflated = zlib.compress(self.payload, ZLIB_LEVEL)
+            if len(deflated) < len(self.payload) <= MAX_INFLATION * len(deflated):
+                fields[0], fields[7] = COMPRESSED_VERSION, deflated
+                fields.append(ZLIB)
+        packed: bytes = msgpack.packb(fields, use_bin_type=True)
         return packed
 
 
@@ -205,7 +245,8 @@ def open_verified(
 
     Raises IntegrityError naming the record for anything else: AEAD failure (wrong key,
     journal, id or epoch), a malformed inner array or prefix, a version below RECORD_VERSION
-    or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads, an
+    or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads (a
+    compressed payload that does not inflate within its bounds included: `inflate`), an
     unknown signer (UnknownSigner, with what the body claims, for a version this SDK reads;
     UnknownNewerSigner, with the author its prefix claims, for a newer one), a bad
     signature."""
@@ -374,7 +415,90 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     )
 
 
-BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {RECORD_VERSION: parse_version_2}
+def parse_version_3(fields: list[Any], what: str) -> RecordBody:
+    """A version 3 body (`fields[0]` is 3, checked by the caller): version 2's eleven elements
+    with their types and rules, then `encoding`, an int: RAW (the payload as is) or ZLIB (the
+    payload inflated, at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its length:
+    `inflate`), protocol.md 4.15. The body
+    returned holds the payload inflated, `compress` set for ZLIB. Raises IntegrityError
+    saying `what` has a malformed body, or a malformed compressed payload."""
+    if not isinstance(fields, list) or len(fields) != 12:
+        raise IntegrityError(f"{what} has a malformed body")
+    encoding = fields[11]
+    if type(encoding) is not int or encoding not in (RAW, ZLIB):  # not a bool, nor 1.0
+        raise IntegrityError(f"{what} has a malformed body")
+    body = parse_version_2(fields[:11], what)
+    if encoding == RAW:
+        return body
+    if body.kind == VOID:  # a void carries no payload: nothing to compress
+        raise IntegrityError(f"{what} has a malformed body")
+    return RecordBody(
+        body.author,
+        body.device,
+        body.counter,
+        body.doc_id,
+        body.doc_kind,
+        body.kind,
+        inflate(body.payload, what),
+        body.written_at,
+        body.seen,
+        body.covers,
+        compress=True,
+    )
+
+
+def inflate(deflated: bytes, what: str) -> bytes:
+    """The payload compressed as `deflated` (the zlib format, RFC 1950; no preset dictionary):
+    exactly one complete zlib stream, nothing after it, inflating to at most MAX_INFLATION
+    times its length and at most MAX_PAYLOAD_BYTES. Never inflates more than that limit + 1
+    bytes, whatever `deflated` holds (a member may sign a decompression bomb). Raises
+    IntegrityError saying `what` has a malformed compressed payload otherwise (a bad header
+    or check, a truncated stream, bytes after it, more than the limit)."""
+    limit = min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(deflated, limit + 1)
+    except zlib.error:
+        raise IntegrityError(f"{what} has a malformed compressed payload") from None
+    if len(payload) > limit or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+        raise IntegrityError(f"{what} has a malformed compressed payload")
+    return payload
+
+
+def may_compress(doc_kind: str, answers_prompt: bool = False) -> bool:
+    """Whether a writer compresses the payloads of a document of `doc_kind` (for an entry:
+    whether its `prompt_id` field is set): not where a payload may put text another account chose
+    beside this account's own, so that the compressed size (what the server sees, padded)
+    says nothing about one from the other (protocol.md 4.15, "Compressed payloads"): an
+    entry answering a prompt (its title defaults to the prompt's text), a brief (previews of
+    notes a member wrote), a private note (the client's username and journal name), and a
+    kind this SDK does not know. (Nor, by the journal it is in, an entry's copy kept for a
+    member: `Replica.compresses`.)"""
+    return doc_kind in COMPRESSED_KINDS and not (doc_kind == "entry" and answers_prompt)
+
+
+COMPRESSED_KINDS = frozenset(
+    {
+        "entry",
+        "goal",
+        "note",
+        "prompt",
+        "measure",
+        "safety_plan",
+        "safety_flag",
+        "crisis_line",
+        "safety_ack",
+        "assignment",
+        "homework",
+    }
+)
+"""Document kinds whose payloads a writer compresses (`may_compress`)."""
+
+
+BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {
+    RECORD_VERSION: parse_version_2,
+    COMPRESSED_VERSION: parse_version_3,
+}
 """Body version -> its parser (the decoded body array, the record's name for errors): the
 versions this SDK reads. A record of a version above RECORD_VERSION missing here opens as a
 NewerRecord; once an SDK update adds its parser, the records kept meanwhile are read

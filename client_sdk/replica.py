@@ -1272,7 +1272,12 @@ class Replica:
         what `tx` wrote for it (the counter taken) is then the caller's to roll back."""
         record_id = crypto.random_bytes(wire.ID_BYTES)
         body, _ = await self._new_body(
-            tx, journal, (document.doc_id, document.kind), records.UPDATE, update
+            tx,
+            journal,
+            (document.doc_id, document.kind),
+            records.UPDATE,
+            update,
+            compress=self.compresses(journal, document),
         )
         ciphertext = self._seal(journal, key, record_id, body)
         _check_size(ciphertext)
@@ -1311,6 +1316,7 @@ class Replica:
                 crypto.random_bytes(wire.ID_BYTES),
                 StoredDocument(document.doc_id, journal.journal_id, document.kind, update),
                 update,
+                self.compresses(journal, document),
             )
             for document, update in created
         ]
@@ -1323,7 +1329,7 @@ class Replica:
             )
             new = []
             seen = self._seen_vector(journal, counters)  # once: the same for every record
-            for offset, (record_id, stored, update) in enumerate(items):
+            for offset, (record_id, stored, update, compress) in enumerate(items):
                 body = self._body_with(
                     journal,
                     first + offset,
@@ -1333,6 +1339,7 @@ class Replica:
                     records.UPDATE,
                     update,
                     seen=seen,
+                    compress=compress,
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
                 _check_size(ciphertext)
@@ -1353,7 +1360,7 @@ class Replica:
         await self.store.write(store_all)
         if self.on_change is not None:
             self.on_change(journal, [document for document, _ in created], "local")
-        return [record_id for record_id, _, _ in items]
+        return [record_id for record_id, _, _, _ in items]
 
     async def check_commit(self, journal: LocalJournal, kind: str) -> None:
         """Raise what `commit` of a document of `kind` in `journal` would refuse before
@@ -1399,15 +1406,26 @@ class Replica:
         kind: str,
         payload: bytes,
         covers: tuple[counting.Cover, ...] = (),
+        *,
+        compress: bool = False,
     ) -> tuple[records.RecordBody, tuple[counting.Cover, ...]]:
         """A record body with this device's next counter in the journal, its seen vector,
         and covers for `covers` plus the counters this device withdrew since its last record
-        (returned too: they are the new record's to carry now)."""
+        (returned too: they are the new record's to carry now). `compress`: seal the payload
+        compressed where that is shorter (`compressible`)."""
         counter = await tx.next_counter(journal.journal_id)
         withdrawn = await tx.take_withdrawn(journal.journal_id)
         counters = await tx.journal_counters(journal.journal_id)
         body = self._body_with(
-            journal, counter, withdrawn, counters, document, kind, payload, covers
+            journal,
+            counter,
+            withdrawn,
+            counters,
+            document,
+            kind,
+            payload,
+            covers,
+            compress=compress,
         )
         return body, withdrawn
 
@@ -1422,10 +1440,13 @@ class Replica:
         payload: bytes,
         covers: tuple[counting.Cover, ...] = (),
         seen: tuple[counting.Seen, ...] | None = None,
+        *,
+        compress: bool = False,
     ) -> records.RecordBody:
         """The body of this device's next record in `journal` about `document` (its id and
         kind), from the counting state read in the same transaction (pure: no I/O). `seen`:
-        `_seen_vector(journal, counters)`, when the caller computed it already."""
+        `_seen_vector(journal, counters)`, when the caller computed it already. `compress`:
+        seal the payload compressed where that is shorter (`compressible`)."""
         return records.RecordBody(
             author=self.profile.account_id,
             device=self.profile.device_id,
@@ -1437,6 +1458,7 @@ class Replica:
             written_at=now_ms(),
             seen=self._seen_vector(journal, counters) if seen is None else seen,
             covers=counting.merge_covers([*withdrawn, *covers]),
+            compress=compress,
         )
 
     def _seen_vector(
@@ -2931,7 +2953,7 @@ class Replica:
                 journal.journal_id,
                 journal.name,
                 [body.version for _, body in newer],
-                records.RECORD_VERSION,
+                max(records.known_versions()),
             )
         if written and self.on_change is not None:
             self.on_change(journal, written, "local")
@@ -3501,6 +3523,7 @@ class Replica:
                 records.SNAPSHOT,
                 document.state(),
                 covered,
+                compress=self.compresses(journal, document),
             )
             # Until the server confirms the snapshot, its counter (and the withdrawn counters
             # it carries) count as withdrawn, so that a lost reply or a cancelled sync leaves
@@ -3908,6 +3931,15 @@ class Replica:
         return next_named_at(now_ms(), journal.named_at)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
+
+    def compresses(self, journal: LocalJournal, document: Document) -> bool:
+        """Whether this device seals `document`'s payloads in `journal` compressed where that
+        is shorter (protocol.md 4.15 "Compressed payloads"): `compressible`, and not an
+        entry's copy in a journal kept for a member (a field-level share, single items),
+        whose title may be a prompt's text while the copy carries no `prompt_id`."""
+        if document.kind == ENTRY and self.is_disclosure(journal):
+            return False
+        return compressible(document)
 
     def is_disclosure(self, journal: LocalJournal) -> bool:
         """Whether the journal is one this account keeps for a member (disclosure settings
@@ -5228,7 +5260,15 @@ class Replica:
             carried = carrying.trim(
                 await tx.carried_by(document.doc_id), journal.owner_id, left_out
             )
-        body, _ = await self._new_body(tx, journal, about, kind, payload, carried)
+        body, _ = await self._new_body(
+            tx,
+            journal,
+            about,
+            kind,
+            payload,
+            carried,
+            compress=document is not None and self.compresses(journal, document),
+        )
         if journal.owner_id != me:
             mine = tuple(c for c in body.covers if c.author == me)
             body = dataclasses.replace(body, covers=mine)
@@ -5663,6 +5703,14 @@ class _NothingToCover(Exception):
 SNAPSHOT_SLACK = 8 * 1024
 """Bytes kept, beside a document's state, for the other fields of the record sealing it (ids,
 seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits."""
+
+
+def compressible(document: Document) -> bool:
+    """Whether this device seals `document`'s payloads compressed where that is shorter
+    (`records.may_compress`: not where they may hold another account's text beside this
+    account's own)."""
+    answers_prompt = document.kind == ENTRY and document.holds_field("prompt_id")
+    return records.may_compress(document.kind, answers_prompt)
 
 
 def snapshot_fits(payload: bytes) -> bool:

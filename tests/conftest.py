@@ -23,7 +23,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from nacl.pwhash import argon2id
 
-from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk import INSECURE_TEST_COST, Client, records
 from server import create_app
 from server.service import Settings
 from server.storage import postgres
@@ -132,6 +132,15 @@ def database_pool(postgres_cluster: PostgresCluster) -> Iterator[DatabasePool]:
         yield pool
     finally:
         pool.close()
+
+
+@pytest.fixture
+def uncompressed_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers seal every payload as it is (body version 2, protocol.md 4.15 "Compressed
+    payloads"), for tests whose scenario needs records as large as their text: byte budgets
+    reached with 100 KB entries of random hex (which zlib halves), written before payloads
+    were compressed. Readers still read both forms."""
+    monkeypatch.setattr(records, "may_compress", lambda doc_kind, answers_prompt=False: False)
 
 
 @pytest.fixture

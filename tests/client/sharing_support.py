@@ -4,10 +4,13 @@ it, the keys a therapist's client ever held, and sharing after a fingerprint che
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgpack
 
 from client_sdk import Client, ShareInfo, crypto, keys, records, wire
 from client_sdk.documents import Document
@@ -81,7 +84,9 @@ def therapist_keys(therapist: Client) -> list[bytes]:
 
 
 def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) -> list[bytes]:
-    """The record's padded plaintext for each key that opens it (the AD is public).
+    """The record's padded plaintext for each key that opens it (the AD is public), its
+    payload inflated where it travels compressed (protocol.md 4.15 "Compressed payloads":
+    `inflated`), so that a search for words finds what the key holder reads.
 
     Fails on an empty key list: "nothing opens" with no key tried would prove nothing."""
     assert journal_keys, "no journal key to try"
@@ -89,10 +94,24 @@ def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) ->
     opened = []
     for key in journal_keys:
         try:
-            opened.append(crypto.open_sealed(key, record.ciphertext, ad, "a stolen record"))
+            plaintext = crypto.open_sealed(key, record.ciphertext, ad, "a stolen record")
         except IntegrityError:
             continue
+        opened.append(inflated(plaintext))
     return opened
+
+
+def inflated(plaintext: bytes) -> bytes:
+    """A record's padded plaintext as a key holder reads it: a version 3 body with `encoding`
+    1 written again with its payload inflated (zlib, without bound: an attacker's view) in
+    version 2's layout, padded again (the signature, over the compressed body, is kept
+    as it came and no longer verifies); any other plaintext as it is."""
+    inner = msgpack.unpackb(crypto.unpad(plaintext, "a stolen record"), raw=False)
+    fields = msgpack.unpackb(inner[0], raw=False)
+    if fields[0] != records.COMPRESSED_VERSION or fields[11] != records.ZLIB:
+        return plaintext
+    body = msgpack.packb([2, *fields[1:7], zlib.decompress(fields[7]), *fields[8:11]])
+    return crypto.pad(msgpack.packb([body, inner[1]], use_bin_type=True))
 
 
 async def share_with(

@@ -198,9 +198,10 @@ async def test_a_hostile_server_replaying_the_journal_list_does_not_bring_a_forg
 
 
 def big_text() -> str:
-    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+    return nacl.utils.random(50_000).hex()  # 100 KB: records as large (uncompressed_records)
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
     signup: ClientFactory,
 ) -> None:

@@ -379,6 +379,7 @@ async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_i
 # --- a journal of an unverified owner ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_an_unverified_owners_page_in_the_reply_sent_ahead_is_cut_at_the_budget(
     hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ to the sync exactly as Client.watch() hands the one it received (tests/client/te
 from __future__ import annotations
 
 import nacl.utils
+import pytest
 
 from client_sdk import Client, SyncReport
 from tests.client.test_live import watching
@@ -18,7 +19,7 @@ OWNER = "owner"
 
 
 def big_text() -> str:
-    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+    return nacl.utils.random(50_000).hex()  # 100 KB: records as large (uncompressed_records)
 
 
 async def held_back_member(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client]:
@@ -59,6 +60,7 @@ async def a_notice_applied(vera: Client, phone: Client) -> SyncReport:
     return report
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_a_notice_never_makes_a_held_back_journal_look_withheld_by_an_honest_server(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -72,6 +74,7 @@ async def test_a_notice_never_makes_a_held_back_journal_look_withheld_by_an_hone
     assert (await vera.sync()).withheld == []
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_a_notice_applied_sync_still_reports_the_journals_held_back(
     signup: ClientFactory, login: ClientFactory
 ) -> None:

@@ -16,6 +16,8 @@ from tests.client.sharing_support import journal_id
 from tests.client.test_unverified_budget import big_text, received
 from tests.conftest import ClientFactory
 
+pytestmark = pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
+
 EDITS = 7
 
 

@@ -15,11 +15,13 @@ from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id
 from tests.conftest import ClientFactory
 
+pytestmark = pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
+
 EDITS = 7
 
 
 def big_text() -> str:
-    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+    return nacl.utils.random(50_000).hex()  # 100 KB: records as large (uncompressed_records)
 
 
 def received(hostile: HostileServer, since: int, journal: bytes) -> tuple[int, int]:

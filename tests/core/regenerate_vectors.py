@@ -24,6 +24,7 @@ import json
 import sys
 import typing
 import unicodedata
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,7 @@ from tests.core.test_protocol_vectors_by_hand import (
     pad,
     plain,
     record_body,
+    record_body_compressed,
     sign,
     signing_pair,
     subkey,
@@ -124,6 +126,21 @@ def record_newer_vector(v: Vector) -> None:
     v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
     version, author, device, counter = v["body"][:4]
     v["opens_to"] = {"version": version, "author": author, "device": device, "counter": counter}
+
+
+def record_compressed_vector(v: Vector) -> None:
+    """A record whose payload (an input) travels compressed: `payload_zlib` is what zlib writes
+    at level 6 (another zlib or level may write other bytes, as valid), then as `record`."""
+    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
+    v["body"]["payload_zlib"] = zlib.compress(h(v["body"]["payload"]), 6).hex()
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    body = record_body_compressed(v["body"])
+    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
+    padded = pad(mp([body, signature]))
+    v["associated_data"], v["body_msgpack"], v["signature"] = ad.hex(), body.hex(), signature.hex()
+    v["padded_plaintext"] = padded.hex()
+    v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
+    v["uncompressed_padded_length"] = len(pad(mp([record_body(v["body"]), signature])))
 
 
 def bundle_vector(v: Vector) -> None:
@@ -361,6 +378,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "body-edit": body_edit_vector,
     "record": record_vector,
     "record-newer": record_newer_vector,
+    "record-compressed": record_compressed_vector,
     "bundle": bundle_vector,
     "recovery": recovery_vector,
     "journal-key": journal_key_vector,

@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 import typing
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTIL
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
     "record-newer", "record-cut-epoch",
+    "record-compressed",
     "bundle",
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
@@ -423,6 +425,48 @@ def test_a_version_2_reader_opens_the_newer_record_vector_to_its_verified_prefix
     assert sealed.hex() == vector["ciphertext"]
     with pytest.raises(IntegrityError):
         open_it(record_id=flip_byte(h(vector["record_id"]), 0))
+
+
+def test_the_compressed_record_vector_seals_and_opens_with_the_sdk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """protocol.md 4.15, "Compressed payloads": the SDK writes the vector's body (version 3,
+    zlib at level 6) for the entry's update, signs, pads and seals it to the vector's bytes,
+    and opens it to the uncompressed update, which reads as the entry; a reader of version 2
+    only keeps it as a newer version's record, its prefix verified."""
+    vector = VECTORS["record-compressed"]
+    b = vector["body"]
+    payload, deflated = h(b["payload"]), h(b["payload_zlib"])
+    assert zlib.compress(payload, records.ZLIB_LEVEL) == deflated  # this zlib writes the vector
+    body = dataclasses.replace(record_body(vector), compress=True)
+    signing_key = crypto.signing_key_from_seed(h(vector["author_sign_seed"]))
+    ad = records.record_ad(h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"])
+    assert body.to_bytes().hex() == vector["body_msgpack"]
+    assert msgpack.unpackb(body.to_bytes())[::11] == [records.COMPRESSED_VERSION, records.ZLIB]
+    plaintext = records.record_plaintext(body, signing_key, ad)
+    assert plaintext.hex() == vector["padded_plaintext"]
+    uncompressed = records.record_plaintext(record_body(vector), signing_key, ad)
+    assert len(uncompressed) == vector["uncompressed_padded_length"] > len(plaintext)
+    sealed = crypto._seal_with_nonce(h(vector["journal_key"]), plaintext, ad, h(vector["nonce"]))
+    assert sealed.hex() == vector["ciphertext"]
+
+    opened = open_vector_record(vector)
+    assert opened == record_body(vector) and opened.payload == payload and opened.compress
+    document = Document(h(b["doc_id"]), "entry")
+    document.apply(opened.payload)
+    assert document.text("body") == vector["entry_text"]
+
+    monkeypatch.delitem(records.BODY_PARSERS, records.COMPRESSED_VERSION)  # an older SDK
+    author, public_key = h(b["author"]), h(vector["author_sign_public_key"])
+    kept = records.open_verified(
+        h(vector["journal_key"]),
+        h(vector["journal_id"]),
+        h(vector["record_id"]),
+        vector["epoch"],
+        h(vector["ciphertext"]),
+        lambda account: public_key if account == author else None,
+    )
+    assert kept == records.NewerRecord(3, author, h(b["device"]), b["counter"])
 
 
 def test_the_record_payload_is_the_document_vector() -> None:

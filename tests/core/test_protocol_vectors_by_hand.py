@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +251,20 @@ def record_body(b: dict[str, Any]) -> bytes:
     )  # fmt: skip
 
 
+def record_body_compressed(b: dict[str, Any]) -> bytes:
+    """A version 3 body (protocol.md 4.15, "Compressed payloads"): version 2's elements with
+    the zlib stream `payload_zlib` as the payload, then `encoding` 1."""
+    return mp(
+        [
+            3, h(b["author"]), h(b["device"]), b["counter"], h(b["doc_id"]), b["doc_kind"],
+            b["kind"], h(b["payload_zlib"]), b["written_at"],
+            [[h(account), h(device), counter] for account, device, counter in b["seen"]],
+            [[h(account), h(device), ranges] for account, device, ranges in b["covers"]],
+            1,
+        ]
+    )  # fmt: skip
+
+
 def test_record_vector_sealed_by_hand() -> None:
     v = VECTORS["record"]
     assert signing_pair(h(v["author_sign_seed"]))[0].hex() == v["author_sign_public_key"]
@@ -281,6 +296,24 @@ def test_record_newer_vector_sealed_by_hand() -> None:
     assert v["opens_to"] == dict(
         zip(("version", "author", "device", "counter"), v["body"][:4], strict=True)
     )
+
+
+def test_record_compressed_vector_sealed_by_hand() -> None:
+    """The payload is the zlib stream of the entry's update (RFC 1950): inflated by zlib
+    itself, and sealed as any record."""
+    v = VECTORS["record-compressed"]
+    b = v["body"]
+    assert zlib.decompress(h(b["payload_zlib"])).hex() == b["payload"]
+    assert len(h(b["payload_zlib"])) < len(h(b["payload"]))
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    body = record_body_compressed(b)
+    assert body.hex() == v["body_msgpack"]
+    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
+    assert signature.hex() == v["signature"]
+    padded = pad(mp([body, signature]))
+    assert padded.hex() == v["padded_plaintext"]
+    assert aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex() == v["ciphertext"]
 
 
 def test_bundle_vector_sealed_by_hand() -> None:

@@ -22,7 +22,7 @@ from tests.conftest import PASSWORD, ClientFactory
 
 __all__ = ["hostile", "through"]  # fixtures of the hostile-server tests
 
-ENTRY_TEXT_BYTES = 100_000  # hex of 50 KB of random bytes: no compression shrinks it
+ENTRY_TEXT_BYTES = 100_000  # hex of 50 KB of random bytes (zlib halves it: uncompressed_records)
 
 
 def home_bytes(client: Client) -> int:
@@ -43,6 +43,7 @@ async def kept_for_unverified(client: Client) -> int:
     return total
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journals(
     signup: ClientFactory,
 ) -> None:
@@ -73,6 +74,7 @@ async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journa
     assert report.held_back
 
 
+@pytest.mark.usefixtures("uncompressed_records")  # records as large as their text
 async def test_several_unverified_owners_cannot_each_fill_their_own_bound(
     signup: ClientFactory,
 ) -> None:

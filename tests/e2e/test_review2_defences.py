@@ -734,7 +734,7 @@ async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     await vera.sync()
     before = home_bytes(vera)
     for n in range(24):
-        text = nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+        text = nacl.utils.random(50_000).hex()  # 100 KB of hex: 53 KB compressed
         await stranger.entries.write("Personal", text, title=f"spam {n}")
     await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await stranger.sync()
