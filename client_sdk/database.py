@@ -64,6 +64,10 @@ had most commits extend it, about 30% more CPU per COMMIT and ~15 µs per entry 
 by one (issue 10). The file thus stays at up to this size while the store is open (the last
 connection's close removes it)."""
 
+LOG_KEPT_UNREAD_BYTES = 1024 * 1024
+"""`PRAGMA journal_size_limit` where the wal-index header cannot be read (`_log_bytes`
+then reads the log file's size, which must tell the log's: a file cut back to 1 MB)."""
+
 _WAL_INDEX_HEADER = struct.Struct("=12xBxHII")
 """The start of the wal-index header in the `-shm` file (sqlite.org/walformat.html, 2.2.1
 "The WAL-Index Header"; native byte order): isInit (u8, byte 12), szPage (u16, byte 14: the
@@ -192,6 +196,8 @@ class Database:
         self._changes_at_checkpoint = self._connection.total_changes
         self._path = str(file)
         self._log_file = f"{file}-wal"
+        if self._log_frames() is None:  # the log's size is then its file's: cut it back
+            await self.execute(f"PRAGMA journal_size_limit={LOG_KEPT_UNREAD_BYTES}")
 
     def _failed(self, error: BaseException) -> None:
         """A background checkpoint's error: kept and logged the first time (its kind and
@@ -297,15 +303,23 @@ class Database:
     def _log_frames(self) -> int | None:
         """`_log_bytes` from the wal-index header, None when it cannot be read."""
         if self._index_file is None:
-            if self._index_failed or not hasattr(os, "pread") or self._log_file is None:
+            if self._index_failed or self._log_file is None:
                 return None
             try:
-                self._index_file = os.open(self._log_file[: -len("wal")] + "shm", os.O_RDONLY)
+                self._index_file = os.open(
+                    self._log_file[: -len("wal")] + "shm", os.O_RDONLY | getattr(os, "O_BINARY", 0)
+                )
+            except FileNotFoundError:
+                return None  # not made yet: tried again at the next call
             except OSError:
                 self._index_failed = True
                 return None
         try:
-            header = os.pread(self._index_file, 2 * _WAL_INDEX_COPY, 0)
+            if hasattr(os, "pread"):
+                header = os.pread(self._index_file, 2 * _WAL_INDEX_COPY, 0)
+            else:  # Windows
+                os.lseek(self._index_file, 0, os.SEEK_SET)
+                header = os.read(self._index_file, 2 * _WAL_INDEX_COPY)
         except OSError:
             return None
         if len(header) < 2 * _WAL_INDEX_COPY:

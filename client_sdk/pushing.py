@@ -108,11 +108,11 @@ class Pusher:
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
         self._recording: asyncio.Task[None] | None = None
-        self._sent = asyncio.Event()
-        """Set once the request after the batch being recorded has left (`_acknowledge`)."""
         """The local transaction recording the last batch the server acknowledged, running
         while the next batch goes to the server (`_push`); awaited before anything else
         happens here (`_recorded`)."""
+        self._sent = asyncio.Event()
+        """Set once the request after the batch being recorded has left (`_acknowledge`)."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,

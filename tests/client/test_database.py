@@ -368,3 +368,20 @@ async def test_the_log_size_is_what_the_log_holds_not_its_file_kept_longer(
     assert db._log_bytes() < file_bytes // 4  # one row's pages, not the file
     await db.close()
     assert not Path(f"{path}-wal").exists()
+
+
+async def test_where_the_wal_index_cannot_be_read_the_log_file_is_cut_back_and_its_size_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the wal-index header (`_log_frames` None: no -shm file to read), the log's
+    size is its file's, so the file is cut back to LOG_KEPT_UNREAD_BYTES when the log starts
+    again, as before the header was read (issue 10)."""
+    monkeypatch.setattr(Database, "_log_frames", lambda self: None)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    assert await db.execute_fetchall("PRAGMA journal_size_limit") == [
+        (database.LOG_KEPT_UNREAD_BYTES,)
+    ]
+    await db.execute("INSERT INTO t VALUES (?)", (bytes(20_000),))
+    assert db._log_bytes() == Path(f"{path}-wal").stat().st_size > 20_000
+    await db.close()
