@@ -215,7 +215,8 @@ LARGE_BODY_BYTES = 1024 * 1024
 def _body_sent_tracing() -> aiohttp.TraceConfig:
     """aiohttp tracing that calls a request's `trace_request_ctx`, when it is a callable
     (`Transport.call`'s `on_sent`), as the request's body is handed to the connection: its
-    bytes are written to the socket in the same step, before any other task runs."""
+    bytes are written to the socket in the same step, before any other task runs (for a
+    body sent in chunks, past LARGE_BODY_BYTES, at each chunk: the first one starts it)."""
     config = aiohttp.TraceConfig()
 
     async def chunk_sent(
