@@ -523,13 +523,12 @@ DOC_ID_NONCE_BYTES = 8
 """A document id is 8 random bytes, then 8 bytes that bind them to the creator's account."""
 
 
+_DOCUMENT_TAG = crypto.blake2b_state(16 - DOC_ID_NONCE_BYTES, person=Context.DOCUMENT_ID.value)
+
+
 def _document_tag(creator: bytes, nonce: bytes) -> bytes:
-    return nacl.hash.blake2b(
-        creator + nonce,
-        digest_size=16 - DOC_ID_NONCE_BYTES,
-        person=Context.DOCUMENT_ID.value,
-        encoder=nacl.encoding.RawEncoder,
-    )
+    """BLAKE2b(creator || nonce), 8 bytes, personal DOCUMENT_ID (every entry written)."""
+    return crypto.blake2b_from(_DOCUMENT_TAG, creator + nonce)
 
 
 def new_doc_id(creator: bytes) -> bytes:

@@ -31,6 +31,7 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +42,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
-from client_sdk.store import LocalJournal, Store
+from client_sdk.store import LocalJournal, Store, acknowledge_pushed
 from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -110,6 +111,8 @@ class Pusher:
         """The local transaction recording the last batch the server acknowledged, running
         while the next batch goes to the server (`_push`); awaited before anything else
         happens here (`_recorded`)."""
+        self._sent = asyncio.Event()
+        """Set once the request after the batch being recorded has left (`_acknowledge`)."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -161,6 +164,7 @@ class Pusher:
                     sync_plan.push_request(batch),
                     wire.PushReply,
                     wait_rate_limit=False,
+                    on_sent=self._sent.set,  # the last batch is recorded from then on
                 )
             except RateLimited as error:
                 await self._recorded()
@@ -182,11 +186,13 @@ class Pusher:
             seqs = sync_plan.check_accepted(batch, reply)
         except ValueError as error:
             raise IntegrityError(str(error)) from None
-        self._recording = asyncio.ensure_future(self._acknowledge(batch, seqs))
+        self._sent = asyncio.Event()
+        self._recording = asyncio.ensure_future(self._acknowledge(batch, seqs, self._sent))
 
     async def _recorded(self) -> None:
         """Wait until the last acknowledged batch is recorded (`_recording`); raises what
         recording it raised."""
+        self._sent.set()  # nothing more to send first: record it now
         recording, self._recording = self._recording, None
         if recording is not None:
             await recording
@@ -238,16 +244,29 @@ class Pusher:
             if record.position not in positions and record.journal_id not in self.deferred
         ]
 
-    async def _acknowledge(self, batch: list[OutboxRecord], seqs: dict[bytes, int]) -> None:
-        """Record that the server stored `batch` at `seqs` (checked: `check_accepted`)."""
-        async with self._store.transaction() as tx:
-            await tx.mark_acknowledged(
-                batch[0].journal_id,
+    async def _acknowledge(
+        self, batch: list[OutboxRecord], seqs: dict[bytes, int], sent: asyncio.Event
+    ) -> None:
+        """Record that the server stored `batch` at `seqs` (checked: `check_accepted`), in
+        one transaction, once `sent` is set: once the next batch's request has left (or
+        there is none: `_recorded`), so that the server stores that one meanwhile. Started
+        at once, it held the loop (several ms a batch of 500) before the request could be
+        written, and the server waited for both (issue 10)."""
+        await sent.wait()
+        journal_id = batch[0].journal_id
+
+        def record(db: sqlite3.Connection) -> None:
+            acknowledge_pushed(
+                db,
+                journal_id,
                 # what comes back must be it: the digest of what the server stored
-                [(r.record_id, seqs[r.record_id], crypto.hash32(r.ciphertext)) for r in batch],
+                [
+                    (r.position, r.record_id, seqs[r.record_id], crypto.hash32(r.ciphertext))
+                    for r in batch
+                ],
             )
-            await tx.remove_outbox([record.position for record in batch])
-            await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])
+
+        await self._store.write(record)
         self._report.pushed += len(batch)
         self._report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
         self._tracker.pushed(len(batch))

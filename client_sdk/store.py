@@ -1584,6 +1584,83 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     )
 
 
+def _mark_acknowledged(
+    db: sqlite3.Connection, journal_id: bytes, rows: list[tuple[bytes, int, bytes]]
+) -> None:
+    """`Transaction.mark_acknowledged` on the connection, inside a write transaction."""
+    if not rows:
+        return
+    cursor = db.executemany(
+        "UPDATE seen_records SET seq = ?, sealed = ? WHERE journal_id = ? AND record_id = ?",
+        [(seq, sealed, journal_id, record_id) for record_id, seq, sealed in rows],
+    )
+    updated = cursor.rowcount
+    cursor.close()
+    if updated != len(rows):  # record ids are distinct in a push
+        seen = [SeenRecord(journal_id, r, seq, sealed=sealed) for r, seq, sealed in rows]
+        db.executemany(MARK_SEEN, [_seen_values(r) for r in seen]).close()
+
+
+def _remove_outbox(db: sqlite3.Connection, positions: list[int]) -> None:
+    db.executemany("DELETE FROM outbox WHERE position = ?", [(p,) for p in positions]).close()
+
+
+def _own_records(
+    db: sqlite3.Connection, journal_id: bytes, record_ids: list[bytes]
+) -> list[tuple[bytes, bytes, int, tuple[Cover, ...]]]:
+    """`Transaction.own_records` on the connection."""
+    found = []
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        rows = db.execute(
+            "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
+            "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
+            "AND c.record_id = s.record_id WHERE s.journal_id = ? AND s.counter IS NOT NULL "
+            f"AND s.record_id IN ({', '.join('?' * len(chunk))})",
+            (journal_id, *chunk),
+        ).fetchall()
+        for r in rows:
+            covers = decode_covers(bytes(r[3])) if r[3] is not None else ()
+            found.append((bytes(r[0]), bytes(r[1]), int(r[2]), covers))
+    return found
+
+
+def _put_journal_counters(
+    db: sqlite3.Connection, journal_id: bytes, devices: dict[Key, DeviceCounters]
+) -> None:
+    if not devices:
+        return
+    db.executemany(
+        "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (journal_id, a, d, state.encode(), state.claimed, state.claimed_by)
+            for (a, d), state in devices.items()
+        ],
+    ).close()
+
+
+def _acknowledge_own(db: sqlite3.Connection, journal_id: bytes, record_ids: list[bytes]) -> None:
+    """`Transaction.acknowledge_own` on the connection, inside a write transaction."""
+    known = JournalCounters(journal_id, _journal_counters(db, journal_id))
+    for author, device, counter, covers in _own_records(db, journal_id, record_ids):
+        known.acknowledged(author, device, counter)
+        if not is_cut(author, device, counter, covers):
+            known.cover(covers)
+    _put_journal_counters(db, journal_id, {k: known.devices[k] for k in known.changed})
+
+
+def acknowledge_pushed(
+    db: sqlite3.Connection, journal_id: bytes, pushed: list[tuple[int, bytes, int, bytes]]
+) -> None:
+    """Inside a write transaction: the server stored these records of this device's outbox,
+    as (outbox position, record id, seq, crypto.hash32 of the ciphertext sent): marked
+    acknowledged (`Transaction.mark_acknowledged`), out of the outbox, and accounted for
+    (`Transaction.acknowledge_own`). What `Pusher` records after each push, in one call."""
+    _mark_acknowledged(db, journal_id, [(r, seq, sealed) for _, r, seq, sealed in pushed])
+    _remove_outbox(db, [position for position, _, _, _ in pushed])
+    _acknowledge_own(db, journal_id, [r for _, r, _, _ in pushed])
+
+
 def legacy_counters_tag(journal_id: bytes) -> bytes:
     """What `kept_write_counters` named a removed journal by before R38 G1/G2: BLAKE2b-256,
     unkeyed, of its id in a frame of its own. Anyone who knows the id (the server, every
@@ -1886,15 +1963,8 @@ class Transaction:
     async def put_journal_counters(
         self, journal_id: bytes, devices: dict[Key, DeviceCounters]
     ) -> None:
-        if not devices:
-            return
-        await self._db.executemany(
-            "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (journal_id, a, d, state.encode(), state.claimed, state.claimed_by)
-                for (a, d), state in devices.items()
-            ],
-        )
+        if devices:
+            await self._db.run(lambda db: _put_journal_counters(db, journal_id, devices))
 
     async def excuse_counters(
         self, journal_id: bytes, author: bytes, device: bytes, ranges: Iterable[Range]
@@ -1980,31 +2050,13 @@ class Transaction:
         be covered by a snapshot), and the counters they withdraw are accounted for
         (protocol.md 4.18). A cut's covers are not taken: its writer is owed what it covers
         (`withholding.is_cut`, rev-complete F4)."""
-        known = JournalCounters(journal_id, await self.journal_counters(journal_id))
-        for author, device, counter, covers in await self.own_records(journal_id, record_ids):
-            known.acknowledged(author, device, counter)
-            if not is_cut(author, device, counter, covers):
-                known.cover(covers)
-        await self.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
+        await self._db.run(lambda db: _acknowledge_own(db, journal_id, record_ids))
 
     async def own_records(
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> list[tuple[bytes, bytes, int, tuple[Cover, ...]]]:
         """(author, device, counter, covers) of records this device wrote, by id."""
-        found = []
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
-            rows = await self._db.execute_fetchall(
-                "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
-                "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
-                "AND c.record_id = s.record_id WHERE s.journal_id = ? AND s.counter IS NOT NULL "
-                f"AND s.record_id IN ({', '.join('?' * len(chunk))})",
-                (journal_id, *chunk),
-            )
-            for r in rows:
-                covers = decode_covers(bytes(r[3])) if r[3] is not None else ()
-                found.append((bytes(r[0]), bytes(r[1]), int(r[2]), covers))
-        return found
+        return await self._db.run(lambda db: _own_records(db, journal_id, record_ids))
 
     async def hold_name(self, journal_id: bytes, name: str, meta: str, named_at: int) -> None:
         """Set an owned journal's name and metadata (JSON) as this device just signed and
@@ -2287,23 +2339,7 @@ class Transaction:
         was marked seen when written here, so one UPDATE each sets them (an upsert also
         tried an insert and touched the index by document); a row that is not there, should
         one ever be missing, is written by `mark_seen` itself."""
-        if not rows:
-            return
-
-        def update(db: sqlite3.Connection) -> int:
-            cursor = db.executemany(
-                "UPDATE seen_records SET seq = ?, sealed = ? WHERE journal_id = ? "
-                "AND record_id = ?",
-                [(seq, sealed, journal_id, record_id) for record_id, seq, sealed in rows],
-            )
-            updated = cursor.rowcount
-            cursor.close()
-            return updated
-
-        if await self._db.run(update) != len(rows):  # record ids are distinct in a push
-            await self.mark_seen(
-                [SeenRecord(journal_id, r, seq, sealed=sealed) for r, seq, sealed in rows]
-            )
+        await self._db.run(lambda db: _mark_acknowledged(db, journal_id, rows))
 
     async def park(self, rows: list[ParkedRecord]) -> None:
         """Keep verified records of a newer body version until this SDK reads it."""
@@ -2364,9 +2400,7 @@ class Transaction:
         )
 
     async def remove_outbox(self, positions: list[int]) -> None:
-        await self._db.executemany(
-            "DELETE FROM outbox WHERE position = ?", [(p,) for p in positions]
-        )
+        await self._db.run(lambda db: _remove_outbox(db, positions))
 
     async def set_aside(
         self, positions: list[int], journal_name: str, code: str, reason: str, at: int

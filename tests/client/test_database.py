@@ -341,3 +341,47 @@ async def test_writes_wait_for_a_checkpoint_that_falls_behind_once_the_log_is_at
     again = await Database.connect(str(path))
     assert await again.execute_fetchall("SELECT count(*) FROM t") == [(40,)]
     await again.close()
+
+
+async def test_the_log_size_is_what_the_log_holds_not_its_file_kept_longer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log file is kept at up to LOG_KEPT_BYTES when the log starts again (its commits
+    then write over blocks the file has), so its size no longer tells how much the log holds:
+    `_log_bytes` reads the frames the log holds from the wal-index header (issue 10), and
+    checkpoints and the wait at LOG_LIMIT_BYTES follow the log, not the file."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)  # no background checkpoint
+    monkeypatch.setattr(database, "CHECKPOINT_LOG_BYTES", 10**9)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    assert await db.execute_fetchall("PRAGMA journal_size_limit") == [(database.LOG_KEPT_BYTES,)]
+    page = (await db.execute_fetchall("PRAGMA page_size"))[0][0]
+    for _ in range(5):
+        await db.execute("INSERT INTO t VALUES (?)", (bytes(20_000),))
+    file_bytes = Path(f"{path}-wal").stat().st_size
+    # (busy, frames in the log, frames copied): all copied, the log not started again yet
+    log = await db.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+    assert log[0][0] == 0 and log[0][1] == log[0][2] > 0
+    assert db._log_bytes() == 32 + log[0][1] * (page + 24) == file_bytes  # the file grew
+    await db.execute("INSERT INTO t VALUES (?)", (bytes(20_000),))  # the log starts again
+    assert Path(f"{path}-wal").stat().st_size == file_bytes  # kept, written over
+    assert db._log_bytes() < file_bytes // 4  # one row's pages, not the file
+    await db.close()
+    assert not Path(f"{path}-wal").exists()
+
+
+async def test_where_the_wal_index_cannot_be_read_the_log_file_is_cut_back_and_its_size_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the wal-index header (`_log_frames` None: no -shm file to read), the log's
+    size is its file's, so the file is cut back to LOG_KEPT_UNREAD_BYTES when the log starts
+    again, as before the header was read (issue 10)."""
+    monkeypatch.setattr(Database, "_log_frames", lambda self: None)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    assert await db.execute_fetchall("PRAGMA journal_size_limit") == [
+        (database.LOG_KEPT_UNREAD_BYTES,)
+    ]
+    await db.execute("INSERT INTO t VALUES (?)", (bytes(20_000),))
+    assert db._log_bytes() == Path(f"{path}-wal").stat().st_size > 20_000
+    await db.close()

@@ -64,9 +64,9 @@ def count_requests(client: Client) -> list[str]:
     paths: list[str] = []
     call_once = client.transport._call_once
 
-    async def counted(path: str, message: Any, reply: Any) -> Any:
+    async def counted(path: str, message: Any, reply: Any, *args: Any) -> Any:
         paths.append(path)
-        return await call_once(path, message, reply)
+        return await call_once(path, message, reply, *args)
 
     client.transport._call_once = counted  # type: ignore[method-assign]
     return paths

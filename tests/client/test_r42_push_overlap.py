@@ -13,18 +13,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client, wire
+from client_sdk import INSECURE_TEST_COST, Client, pushing, wire
 from client_sdk.errors import IntegrityError
 from client_sdk.store import Store
 from tests.client.hostile import HostileServer
@@ -261,3 +263,48 @@ async def test_r42_a_lying_acknowledgement_of_batch_2_leaves_batch_1_recorded_an
         await laptop.close()
     del proxy.replies[PUSH]
     await assert_delivered_once(home, bodies, live_server, login, journals)
+
+
+async def test_a_batch_is_recorded_once_the_next_batch_has_left_not_before(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: recording batch k's acknowledgement holds the event loop for a while (a
+    transaction over its records); started before batch k+1's request was written, it held
+    that request back and the server waited for it. It is recorded once that request's body
+    has left (`Transport.call`'s `on_sent`), and the last batch once nothing is left to send;
+    every batch is still recorded, in order, before the sync ends."""
+    ana = await signup("ana")
+    await ana.journals.create("Work")
+    await ana.sync()
+    names = {await journal_id(ana, name): name for name in ("Personal", "Work")}
+    for name in ("Personal", "Work"):  # two push batches: one per journal
+        for index in range(3):
+            await ana.entries.write(name, f"{name} {index}")
+    events: list[str] = []
+    call = ana.transport.call
+
+    async def noted(path: str, message: Any, reply: Any, **options: Any) -> Any:
+        on_sent = options.get("on_sent")
+        if path == PUSH:
+            assert on_sent is not None
+            name = names[message.journal_id]
+
+            def sent() -> None:
+                events.append(f"sent {name}")
+                on_sent()
+
+            options["on_sent"] = sent
+        return await call(path, message, reply, **options)
+
+    acknowledge = pushing.acknowledge_pushed
+
+    def recorded(db: sqlite3.Connection, journal: bytes, pushed: list[Any]) -> None:
+        events.append(f"recorded {names[journal]}")
+        acknowledge(db, journal, pushed)
+
+    monkeypatch.setattr(ana.transport, "call", noted)
+    monkeypatch.setattr(pushing, "acknowledge_pushed", recorded)
+    report = await ana.sync()
+    assert report.pushed == 6 and report.problems == []
+    assert events == ["sent Personal", "sent Work", "recorded Personal", "recorded Work"]
+    assert await ana.pending() == 0
