@@ -256,6 +256,47 @@ def open_verified(
         raise IntegrityError(str(error), record_id=record_id) from None
 
 
+@dataclass(frozen=True)
+class Unverified:
+    """A record decrypted and parsed by `open_unverified`, its signature NOT verified yet:
+    `body` may be taken only once `signature` verified over `message` under `author_key`
+    (crypto.verify), which is exactly what `open_verified` checks before returning it."""
+
+    body: RecordBody
+    author_key: bytes
+    message: bytes
+    signature: bytes
+
+
+def open_unverified(
+    journal_key: bytes,
+    journal_id: bytes,
+    record_id: bytes,
+    epoch: int,
+    ciphertext: bytes,
+    sign_key_of: Callable[[bytes], bytes | None],
+) -> Unverified | None:
+    """`open_verified`'s steps but the last, for a record whose signature is verified
+    elsewhere (verifying.py): decrypted, unpadded, its body (of the version this SDK writes)
+    parsed and its author's key found. None for anything else (a failure, a newer body
+    version, an unknown author): the caller then opens it with `open_verified`, which
+    reports it."""
+    what = f"record {record_id.hex()}"
+    try:
+        ad = record_ad(journal_id, record_id, epoch)
+        padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
+        encoded, signature = _split(crypto.unpad(padded, what), what)
+        body = _parse_current(encoded, what)
+    except IntegrityError:
+        return None
+    if body is None:
+        return None
+    author_key = sign_key_of(body.author)
+    if author_key is None:
+        return None
+    return Unverified(body, author_key, signature_input(ad, encoded), signature)
+
+
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     try:
         outer = msgpack.unpackb(plaintext, raw=False)
