@@ -2055,6 +2055,10 @@ class Replica:
             # without its pages, so a long pull does not keep every page it read alive until
             # it ends (+13 MB of resident memory after a 10,000-record pull, issue 10).
             exchanges.append((request, reply if not exchanges else wire.SyncReply([], False)))
+            if not reply.done and any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
+                # A bulk pull: the helper that verifies the pages asked ahead (verifying.py)
+                # starts now, and is ready by the time they come.
+                verifying.helper()
             if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
                 # The request that follows once every page applies (each journal's cursor at
                 # its page's), sent now; used only if the pull then asks exactly that.
