@@ -79,6 +79,9 @@ class _Helper:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,
+            # Not in the terminal's process group: a Ctrl-C reaches the app, which ends it by
+            # closing its stdin (`close`, at exit), never the helper in the middle of a pull.
+            start_new_session=True,
         )
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-verify")
         self.broken = False
