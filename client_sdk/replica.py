@@ -158,8 +158,9 @@ class Replica:
         self._keys: dict[tuple[bytes, int], bytes] = {}
         # Records of a pull's next reply being opened ahead, by journal (`_open_early`).
         self._openings: dict[
-            bytes, Opening[wire.StoredRecord, _OpenedEarly | None] | _VerifiedAhead
+            bytes, list[Opening[wire.StoredRecord, _OpenedEarly | None] | _VerifiedAhead]
         ] = {}
+        """By journal, the pages opened ahead (`_open_early`), oldest first (two at most)."""
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
@@ -2066,6 +2067,12 @@ class Replica:
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
                 guess = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
                 ahead.send(guess, self._ask_ahead(guess, journals))
+                if any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
+                    # A bulk pull: the next reply, decrypted as it arrives and its signatures
+                    # verified in the helper (`_open_early`), is let in before this page
+                    # applies, so that the helper verifies it meanwhile (a reply that came
+                    # while the page was applied waited until then, and the helper with it).
+                    await ahead.arrived(NEXT_REPLY_WAIT_S)
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -3505,11 +3512,21 @@ class Replica:
             except IntegrityError as error:
                 return error
 
-        early = self._openings.pop(journal.journal_id, None)
+        # The page opened ahead that holds these records, if any: those before it (pages
+        # none of whose records was to be opened: all held here already, say) are dropped,
+        # those after it (the next page, asked ahead already) kept.
+        queued = self._openings.get(journal.journal_id, [])
+        wanted = {id(record) for record in fresh}
+        early = None
+        for index, candidate in enumerate(queued):
+            if {id(record) for record in candidate.items} & wanted:
+                early = candidate
+                for stale in queued[:index]:
+                    stale.cancel()
+                del queued[: index + 1]
+                break
         done: dict[int, records.RecordBody] = {}
-        if early is not None and not {id(r) for r in early.items} & {id(r) for r in fresh}:
-            early.cancel()  # none of them is to be opened (all held here already, say)
-        elif early is not None:
+        if early is not None:
             for found in await early.results():
                 if found is not None and self._same_inputs(found, journal, keys, signers):
                     done[id(found.record)] = found.body
@@ -3578,14 +3595,15 @@ class Replica:
                 )
                 threaded.start(helper)
                 opening = threaded
-            replaced = self._openings.pop(journal.journal_id, None)
-            if replaced is not None:
-                replaced.cancel()
-            self._openings[journal.journal_id] = opening
+            queued = self._openings.setdefault(journal.journal_id, [])
+            while len(queued) >= OPENED_AHEAD_MAX:
+                queued.pop(0).cancel()
+            queued.append(opening)
 
     def _drop_openings(self) -> None:
-        for opening in self._openings.values():
-            opening.cancel()
+        for queued in self._openings.values():
+            for opening in queued:
+                opening.cancel()
         self._openings.clear()
 
     def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
@@ -5418,6 +5436,12 @@ class _Ahead:
             _cancel(task)
         return None
 
+    async def arrived(self, timeout_s: float) -> None:
+        """Wait at most `timeout_s` seconds for the reply sent ahead (nothing when none was
+        sent): its outcome, whatever it is, is taken by `take` as before."""
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task], timeout=timeout_s)
+
     def drop(self) -> None:
         if self._task is not None:
             _cancel(self._task)
@@ -5494,6 +5518,12 @@ VERIFY_AHEAD_MIN = 256
 """Records of a page asked ahead from which they are decrypted on the loop's thread at once
 and their signatures verified in the helper process (verifying.py, `_VerifiedAhead`): a
 bulk pull's pages; fewer are opened ahead in the worker thread, as before."""
+OPENED_AHEAD_MAX = 2
+"""Pages opened ahead kept per journal (`Replica._openings`): the one about to apply, and the
+next (a bulk pull lets the next reply in before a page applies: `_Ahead.arrived`)."""
+NEXT_REPLY_WAIT_S = 0.05
+"""How long a bulk pull waits for the reply it asked ahead before it applies a page (a
+server answers a page in about 10 ms): past it, the page applies without it."""
 VERIFY_CHUNK = 125
 """Records per request to the helper (about 6 ms of verifying): its answers come back while it
 verifies the rest, and what it has not started when the page applies is verified on the
