@@ -8,9 +8,9 @@ few records per page applied, and a pull ran at the speed of one core. A process
 lock: while the loop's thread applies a page, the helper verifies the signatures of the next
 one (`Replica._open_early` decrypts that page on the loop's thread, the helper only verifies).
 
-The helper is a child process running this module (`python -m`-free: its code is given with
-`-c`, so no application's main module is imported again, as multiprocessing's spawn would),
-one per SDK process, started at first use and shared by every client. It reads requests
+The helper is a child process running `_CHILD` (given to the interpreter with `-c`, so that
+no application's main module is imported again, as multiprocessing's spawn would; in a
+session of its own), one per SDK process, started at first use and shared by every client. It reads requests
 from its stdin and answers on its stdout, each a 4-byte big-endian length and that many bytes:
 a request is a msgpack array of [public key, message, signature] items, the answer one byte
 per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature, and
@@ -20,8 +20,9 @@ bodies, in clear: the same user's process on the same device, as the store) and 
 A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died,
 answered something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here:
 the caller then opens and verifies the record in this process as any other, where a bad
-signature is reported. A helper that failed once is not started again. None on a machine with a single core, in a frozen application
-(`sys.executable` is the application, not Python), or where TJ_VERIFY_PROCESS=0.
+signature is reported. A helper that failed once is not started again. There is none on a
+machine with a single core, in a frozen application (`sys.executable` is the application, not
+Python), or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
 """
 
 from __future__ import annotations
