@@ -278,3 +278,20 @@ async def test_a_helper_that_hangs_is_given_up_and_the_pull_goes_on_here(
     assert set(opened) | set(here) == set(ids)
     assert started._process.poll() is not None  # killed
     assert verifying.helper() is None  # not started again
+
+
+def test_no_helper_when_turned_off_or_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TJ_VERIFY_PROCESS=0, or a frozen application (whose sys.executable would start the
+    application itself with -c): no helper; pages asked ahead go to the worker thread."""
+    monkeypatch.setattr(verifying, "_STATE", {})
+    monkeypatch.setenv("TJ_VERIFY_PROCESS", "0")
+    assert verifying.helper() is None
+    assert verifying.verify([(b"k" * 32, b"m", b"s" * 64)]) is None
+    monkeypatch.setattr(verifying, "_STATE", {})
+    monkeypatch.delenv("TJ_VERIFY_PROCESS")
+    monkeypatch.setattr(verifying.sys, "frozen", True, raising=False)
+    assert verifying.helper() is None
+    monkeypatch.setattr(verifying, "_STATE", {})
+    monkeypatch.delattr(verifying.sys, "frozen")
+    monkeypatch.setattr(verifying.sys, "executable", "/opt/app/journal-app")
+    assert verifying.helper() is None
