@@ -3,7 +3,8 @@
 
 Logs in (Argon2id at the default cost), pulls everything, checks it holds ENTRIES entries,
 then times no-op syncs. Prints one JSON object: login_s, fresh_pull_s (and fresh_pull_cpu_s, this process's CPU
-seconds in it), noop_sync_ms (list),
+seconds in it, and fresh_pull_helper_cpu_s, those of the SDK's signature helper process,
+client_sdk/verifying.py: 0 when none ran), noop_sync_ms (list),
 and resident memory in MiB: rss_peak_mb (VmHWM: includes the KDF's 256 MiB working set,
 freed when login returns), rss_after_login_mb and rss_steady_mb (VmRSS after the pull and
 the no-op syncs).
@@ -14,13 +15,23 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from client_sdk import Client
+from client_sdk.verifying import helper_pid
 
 PASSWORD = "sync benchmark password"
+
+
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds process `pid` used so far (0 for None)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def status_mb(field: str) -> float:
@@ -37,10 +48,11 @@ async def device(url: str, username: str, home: str, entries: int) -> dict[str, 
     gc.collect()
     after_login = status_mb("VmRSS")
     try:
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, helper_cpu = time.perf_counter(), time.process_time(), cpu_s(helper_pid())
         await client.sync()
         fresh_pull_s = time.perf_counter() - start
         fresh_pull_cpu_s = time.process_time() - cpu
+        fresh_pull_helper_cpu_s = cpu_s(helper_pid()) - helper_cpu
         held = len(await client.entries.list())
         if held != entries:
             raise SystemExit(f"the fresh device holds {held} entries, not {entries}")
@@ -55,6 +67,7 @@ async def device(url: str, username: str, home: str, entries: int) -> dict[str, 
             "login_s": login_s,
             "fresh_pull_s": fresh_pull_s,
             "fresh_pull_cpu_s": fresh_pull_cpu_s,
+            "fresh_pull_helper_cpu_s": fresh_pull_helper_cpu_s,
             "noop_sync_ms": noop,
             "rss_peak_mb": status_mb("VmHWM"),
             "rss_after_login_mb": after_login,

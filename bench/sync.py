@@ -19,7 +19,7 @@ cost, measuring what a user waits for:
 Beside them, this machine's floor from the same run (bench/floor.py) and the ratios to it,
 the client's CPU seconds for the write loop, the upload and the fresh pull (`*_cpu_s`: on a
 machine shared with other work, wall times swing with its load while CPU seconds barely
-move), and the 1-minute load average at the start and the end of the run.
+move; `fresh_pull_helper_cpu_s`: the SDK's signature helper process's, client_sdk/verifying.py), and the 1-minute load average at the start and the end of the run.
 """
 
 from __future__ import annotations
@@ -390,6 +390,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "fresh_pull_s": round(device["fresh_pull_s"], 3),
             "pull_us_per_record": round(device["fresh_pull_s"] / entries * 1e6, 1),
             "fresh_pull_cpu_s": round(device["fresh_pull_cpu_s"], 3),
+            "fresh_pull_helper_cpu_s": round(device["fresh_pull_helper_cpu_s"], 3),
             "login_s": round(device["login_s"], 3),
             "kdf_s": round(kdf_s, 3),
             "noop_sync_ms_median": round(noop_median, 3),

@@ -240,9 +240,24 @@ def sealed_length(plaintext_length: int) -> int:
     return (plaintext_length // block + 1) * block + NONCE_BYTES + TAG_BYTES
 
 
+UNPAD_TAIL = 256
+"""Bytes at the end of a padded plaintext `unpad` scans first: the whole padding of anything
+`pad` writes below 8 KiB (most records)."""
+
+
 def unpad(padded: bytes, what: str) -> bytes:
+    """`padded` without its ISO/IEC 7816-4 padding (protocol.md 4.7): any correctly padded
+    input, whatever block size padded it. libsodium scans its whole block size; the last
+    UNPAD_TAIL bytes are scanned first (less than half the time for a 1 KB record, issue 10)
+    and the whole length only when the padding does not end there, so exactly the same
+    inputs are accepted, with the same result: the padding is the zero bytes at the end and
+    the 0x80 before them, wherever that is. IntegrityError for anything else."""
     if not padded:
         raise IntegrityError(f"{what} has no padding")
+    try:
+        return bytes(sodium.sodium_unpad(padded, min(len(padded), UNPAD_TAIL)))
+    except (nacl.exceptions.CryptoError, ValueError):
+        pass  # the padding may be longer than the tail: scanned whole
     try:
         return bytes(sodium.sodium_unpad(padded, len(padded)))
     except (nacl.exceptions.CryptoError, ValueError):

@@ -162,12 +162,35 @@ class NewerRecord:
     counter: int
 
 
+_RECORD_AD_HEAD = crypto.frame(Context.RECORD.value)
+"""The first part of every record's associated data: its context, framed (made once)."""
+_SIGNATURE_HEAD = crypto.frame(Context.RECORD_SIGNATURE.value)
+"""The first part of every record's signature input: its context, framed (made once)."""
+_EPOCH_LENGTH = (4).to_bytes(4, "big")
+
+
 def record_ad(journal_id: bytes, record_id: bytes, epoch: int) -> bytes:
-    return crypto.associated_data(Context.RECORD, journal_id, record_id, epoch.to_bytes(4, "big"))
+    """`crypto.associated_data(Context.RECORD, journal_id, record_id, epoch as u32 BE)`, the
+    same bytes, with the context's frame made once (a pull frames one per record, issue 10)."""
+    return b"".join(
+        (
+            _RECORD_AD_HEAD,
+            len(journal_id).to_bytes(4, "big"),
+            journal_id,
+            len(record_id).to_bytes(4, "big"),
+            record_id,
+            _EPOCH_LENGTH,
+            epoch.to_bytes(4, "big"),
+        )
+    )
 
 
 def signature_input(ad: bytes, body: bytes) -> bytes:
-    return crypto.frame(Context.RECORD_SIGNATURE.value, ad, body)
+    """`crypto.frame(Context.RECORD_SIGNATURE.value, ad, body)`, the same bytes, with the
+    context's frame made once."""
+    return b"".join(
+        (_SIGNATURE_HEAD, len(ad).to_bytes(4, "big"), ad, len(body).to_bytes(4, "big"), body)
+    )
 
 
 def record_plaintext(body: RecordBody, signing_key: nacl.signing.SigningKey, ad: bytes) -> bytes:
@@ -291,6 +314,47 @@ def open_verified(
         raise IntegrityError(str(error), record_id=record_id) from None
 
 
+@dataclass(frozen=True)
+class Unverified:
+    """A record decrypted and parsed by `open_unverified`, its signature NOT verified yet:
+    `body` may be taken only once `signature` verified over `message` under `author_key`
+    (crypto.verify), which is exactly what `open_verified` checks before returning it."""
+
+    body: RecordBody
+    author_key: bytes
+    message: bytes
+    signature: bytes
+
+
+def open_unverified(
+    journal_key: bytes,
+    journal_id: bytes,
+    record_id: bytes,
+    epoch: int,
+    ciphertext: bytes,
+    sign_key_of: Callable[[bytes], bytes | None],
+) -> Unverified | None:
+    """`open_verified`'s steps but the last, for a record whose signature is verified
+    elsewhere (verifying.py): decrypted, unpadded, its body (of the version this SDK writes)
+    parsed and its author's key found. None for anything else (a failure, a newer body
+    version, an unknown author): the caller then opens it with `open_verified`, which
+    reports it."""
+    what = f"record {record_id.hex()}"
+    try:
+        ad = record_ad(journal_id, record_id, epoch)
+        padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
+        encoded, signature = _split(crypto.unpad(padded, what), what)
+        body = _parse_current(encoded, what)
+    except IntegrityError:
+        return None
+    if body is None:
+        return None
+    author_key = sign_key_of(body.author)
+    if author_key is None:
+        return None
+    return Unverified(body, author_key, signature_input(ad, encoded), signature)
+
+
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     try:
         outer = msgpack.unpackb(plaintext, raw=False)
@@ -383,7 +447,9 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     except (ValueError, TypeError):
         raise IntegrityError(f"{what} has a malformed body") from None
     typed = (
-        all(_is_id(x) for x in (author, device, doc_id))
+        _is_id(author)
+        and _is_id(device)
+        and _is_id(doc_id)
         and _is_counter(counter)
         and _is_time(written_at)
         and isinstance(doc_kind, str)
@@ -392,8 +458,9 @@ def parse_version_2(fields: list[Any], what: str) -> RecordBody:
     )
     if kind == VOID:
         typed = typed and (doc_id, doc_kind, payload) == (NO_DOCUMENT, "", b"") and bool(covers)
-    parsed_seen = _parse_seen(seen, (author, device))
-    parsed_covers = _parse_covers(covers)
+    # An empty list (most records' covers, a first record's seen vector) parses to nothing.
+    parsed_seen = () if seen == [] else _parse_seen(seen, (author, device))
+    parsed_covers = () if covers == [] else _parse_covers(covers)
     if not typed or parsed_seen is None or parsed_covers is None:
         raise IntegrityError(f"{what} has a malformed body")
     if cut_epoch is not None and not (

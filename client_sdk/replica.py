@@ -15,6 +15,7 @@ import re
 import shlex
 import sqlite3
 from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from client_sdk import (
     hold_back,
     keys,
     records,
+    verifying,
     wire,
 )
 from client_sdk import sync as sync_plan
@@ -92,6 +94,7 @@ from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
 from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
+from client_sdk.verifying import verify as verify_in_helper
 
 PULL_PAGE = 1000
 MAX_SLICES = 1000  # slices of wire.SYNC_JOURNALS journals one pull follows (a million journals)
@@ -154,7 +157,10 @@ class Replica:
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
         # Records of a pull's next reply being opened ahead, by journal (`_open_early`).
-        self._openings: dict[bytes, Opening[wire.StoredRecord, _OpenedEarly | None]] = {}
+        self._openings: dict[
+            bytes, list[Opening[wire.StoredRecord, _OpenedEarly | None] | _VerifiedAhead]
+        ] = {}
+        """By journal, the pages opened ahead (`_open_early`), oldest first (two at most)."""
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
@@ -2072,6 +2078,10 @@ class Replica:
             # without its pages, so a long pull does not keep every page it read alive until
             # it ends (+13 MB of resident memory after a 10,000-record pull, issue 10).
             exchanges.append((request, reply if not exchanges else wire.SyncReply([], False)))
+            if not reply.done and any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
+                # A bulk pull: the helper that verifies the pages asked ahead (verifying.py)
+                # starts now, and is ready by the time they come.
+                verifying.helper()
             if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
                 # The request that follows once every page applies (each journal's cursor at
                 # its page's), sent now; used only if the pull then asks exactly that.
@@ -2079,6 +2089,12 @@ class Replica:
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
                 guess = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
                 ahead.send(guess, self._ask_ahead(guess, journals))
+                if any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
+                    # A bulk pull: the next reply, decrypted as it arrives and its signatures
+                    # verified in the helper (`_open_early`), is let in before this page
+                    # applies, so that the helper verifies it meanwhile (a reply that came
+                    # while the page was applied waited until then, and the helper with it).
+                    await ahead.arrived(NEXT_REPLY_WAIT_S)
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -3682,11 +3698,21 @@ class Replica:
             except IntegrityError as error:
                 return error
 
-        early = self._openings.pop(journal.journal_id, None)
+        # The page opened ahead that holds these records, if any: those before it (pages
+        # none of whose records was to be opened: all held here already, say) are dropped,
+        # those after it (the next page, asked ahead already) kept.
+        queued = self._openings.get(journal.journal_id, [])
+        wanted = {id(record) for record in fresh}
+        early = None
+        for index, candidate in enumerate(queued):
+            if {id(record) for record in candidate.items} & wanted:
+                early = candidate
+                for stale in queued[:index]:
+                    stale.cancel()
+                del queued[: index + 1]
+                break
         done: dict[int, records.RecordBody] = {}
-        if early is not None and not {id(r) for r in early.items} & {id(r) for r in fresh}:
-            early.cancel()  # none of them is to be opened (all held here already, say)
-        elif early is not None:
+        if early is not None:
             for found in await early.results():
                 if found is not None and self._same_inputs(found, journal, keys, signers):
                     done[id(found.record)] = found.body
@@ -3742,19 +3768,28 @@ class Replica:
                 for epoch in {record.epoch for record in page.records}
                 if (key := self._keys.get((journal.journal_id, epoch))) is not None
             }
-            opening = Opening(
-                page.records,
-                functools.partial(_opened_early, journal.journal_id, held, self._signers(journal)),
+            signers = self._signers(journal)
+            opening: Opening[wire.StoredRecord, _OpenedEarly | None] | _VerifiedAhead | None = (
+                _VerifiedAhead.start(page.records, journal.journal_id, held, signers)
+                if len(page.records) >= VERIFY_AHEAD_MIN
+                else None
             )
-            replaced = self._openings.pop(journal.journal_id, None)
-            if replaced is not None:
-                replaced.cancel()
-            self._openings[journal.journal_id] = opening
-            opening.start(helper)
+            if opening is None:
+                threaded = Opening(
+                    page.records,
+                    functools.partial(_opened_early, journal.journal_id, held, signers),
+                )
+                threaded.start(helper)
+                opening = threaded
+            queued = self._openings.setdefault(journal.journal_id, [])
+            while len(queued) >= OPENED_AHEAD_MAX:
+                queued.pop(0).cancel()
+            queued.append(opening)
 
     def _drop_openings(self) -> None:
-        for opening in self._openings.values():
-            opening.cancel()
+        for queued in self._openings.values():
+            for opening in queued:
+                opening.cancel()
         self._openings.clear()
 
     def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
@@ -5623,6 +5658,12 @@ class _Ahead:
             _cancel(task)
         return None
 
+    async def arrived(self, timeout_s: float) -> None:
+        """Wait at most `timeout_s` seconds for the reply sent ahead (nothing when none was
+        sent): its outcome, whatever it is, is taken by `take` as before."""
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task], timeout=timeout_s)
+
     def drop(self) -> None:
         if self._task is not None:
             _cancel(self._task)
@@ -5693,6 +5734,126 @@ def _opened_early(
     if not isinstance(body, records.RecordBody) or author_key is None:
         return None
     return _OpenedEarly(record, journal_id, key, author_key, body)
+
+
+VERIFY_AHEAD_MIN = 256
+"""Records of a page asked ahead from which they are decrypted on the loop's thread at once
+and their signatures verified in the helper process (verifying.py, `_VerifiedAhead`): a
+bulk pull's pages; fewer are opened ahead in the worker thread, as before."""
+OPENED_AHEAD_MAX = 2
+"""Pages opened ahead kept per journal (`Replica._openings`): the one about to apply, and the
+next (a bulk pull lets the next reply in before a page applies: `_Ahead.arrived`)."""
+NEXT_REPLY_WAIT_S = 0.05
+"""How long a bulk pull waits for the reply it asked ahead before it applies a page (a
+server answers a page in about 10 ms): past it, the page applies without it."""
+VERIFY_CHUNK = 125
+"""Records per request to the helper (about 6 ms of verifying): its answers come back while it
+verifies the rest, and what it has not started when the page applies is verified on the
+loop's thread instead (`_VerifiedAhead.results`)."""
+
+
+class _VerifiedAhead:
+    """A page asked ahead (`Replica._open_early`) whose records were decrypted and parsed on
+    the loop's thread when it arrived (records.open_unverified, with the keys held in memory
+    and who signs as this device knows it then), and whose signatures the helper process
+    verifies (verifying.py) while this thread applies the page before it. `results()` gives,
+    as `Opening.results` does for `_opened_early`, an `_OpenedEarly` for each record whose
+    signature the helper verified, and None for any other (a failure, an unknown signer, a
+    helper that failed): `_open_records` opens those again, in full, as any other, and uses
+    these only with the same inputs (`_same_inputs`)."""
+
+    def __init__(
+        self,
+        items: list[wire.StoredRecord],
+        journal_id: bytes,
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]],
+    ) -> None:
+        self.items = items
+        self._journal_id = journal_id
+        self._results: list[_OpenedEarly | None] = [None] * len(items)
+        self._asked = asked
+
+    @classmethod
+    def start(
+        cls,
+        items: list[wire.StoredRecord],
+        journal_id: bytes,
+        keys: dict[int, bytes],
+        signers: Callable[[bytes], bytes | None],
+    ) -> _VerifiedAhead | None:
+        """Decrypt `items` now and ask the helper to verify them; None without a helper."""
+        opened: list[tuple[int, bytes, records.Unverified]] = []
+        for index, record in enumerate(items):
+            key = keys.get(record.epoch)
+            if key is None:
+                continue
+            try:
+                unverified = records.open_unverified(
+                    key, journal_id, record.record_id, record.epoch, record.ciphertext, signers
+                )
+            except Exception:  # noqa: BLE001 - opened again, and reported, when its page applies
+                continue
+            if unverified is not None:
+                opened.append((index, key, unverified))
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]] = []
+        for first in range(0, len(opened), VERIFY_CHUNK):
+            chunk = opened[first : first + VERIFY_CHUNK]
+            future = verify_in_helper([(u.author_key, u.message, u.signature) for _, _, u in chunk])
+            if future is None:
+                for _, pending in asked:
+                    pending.cancel()
+                return None
+            asked.append((chunk, future))
+        return cls(list(items), journal_id, asked)
+
+    def cancel(self) -> None:
+        for _, future in self._asked:
+            future.cancel()
+
+    async def results(self) -> list[_OpenedEarly | None]:
+        """Each record opened and verified, or None (opened again by the caller). Chunks the
+        helper has not started yet are taken back and verified on this thread (from the last
+        one on), rather than waited for: the two share what is left."""
+        pending = list(self._asked)
+        try:
+            while pending:
+                chunk, future = pending[-1]
+                if future.cancel():  # not started in the helper: verified here instead
+                    pending.pop()
+                    self._verify_here(chunk)
+                    await asyncio.sleep(0)
+                    continue
+                chunk, future = pending.pop(0)
+                answer = asyncio.wrap_future(future)
+                await asyncio.wait([answer], timeout=verifying.ANSWER_TIMEOUT_S)
+                if not answer.done():  # a helper that hangs: given up, its requests fail
+                    verifying.abandon()
+                    await asyncio.wait([answer])
+                if answer.cancelled() or answer.exception() is not None:
+                    continue  # none of them taken as verified: opened again by the caller
+                for (index, key, unverified), verified in zip(chunk, answer.result(), strict=True):
+                    if verified:
+                        self._take(index, key, unverified)
+        except asyncio.CancelledError:
+            self.cancel()
+            raise
+        return self._results
+
+    def _verify_here(self, chunk: list[tuple[int, bytes, records.Unverified]]) -> None:
+        for index, key, unverified in chunk:
+            try:
+                crypto.verify(
+                    unverified.author_key, unverified.message, unverified.signature, "record"
+                )
+            except IntegrityError:
+                continue  # opened again by the caller, which reports it
+            self._take(index, key, unverified)
+
+    def _take(self, index: int, key: bytes, unverified: records.Unverified) -> None:
+        """The record at `index`, its signature verified: opened."""
+        self._results[index] = _OpenedEarly(
+            self.items[index], self._journal_id, key, unverified.author_key, unverified.body
+        )
 
 
 class _NothingToCover(Exception):

@@ -18,6 +18,13 @@ transaction and every later write refused: the connection is then closed (which 
 transaction back) and opened again for the next write, with one WARNING line.
 
 Reads run on the loop's thread over a second, read-only connection (`_all`).
+
+Checkpoints (copying the write-ahead log into the database file, with an fsync of that file)
+run in a thread of their own over a third connection (`_Checkpointer`), started by the writer
+every CHECKPOINT_WRITES transactions: SQLite's own, in the COMMIT of the write that fills the
+log to 1,000 pages, made one push in about 125 wait for a copy and a second fsync before its
+answer and its live notice (issue 10: the tail of live propagation). SQLite's own stays as a
+safety, at SAFETY_CHECKPOINT_PAGES, for a log the background ones cannot empty.
 """
 
 from __future__ import annotations
@@ -26,9 +33,10 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -85,6 +93,21 @@ UNAVAILABLE = "the database is unavailable; try again"
 BUSY_TIMEOUT_MS = 5000
 """How long a write waits for another process holding the database's write lock."""
 
+CHECKPOINT_WRITES = 128
+"""Write transactions after which the writer starts a background checkpoint (`_Checkpointer`),
+if none runs: a push of one record adds about eight 16 KiB pages to the log, so about 1,000
+pages, as often as SQLite's own default did (more often adds fsyncs of the database file that
+compete with the pushes' own)."""
+CHECKPOINT_CHANGES = 1000
+"""Rows changed after which one starts sooner (a large push: thousands of records at once)."""
+CHECKPOINT_PASSES = 3
+"""Passive checkpoints one background checkpoint makes at most, while writes committed during
+the last one left pages to copy: once every page is copied, the next write starts the log
+again from its beginning (SQLite restarts a log only then), so it stays small."""
+SAFETY_CHECKPOINT_PAGES = 4000
+"""`PRAGMA wal_autocheckpoint` of the writer: SQLite's own checkpoint, in a COMMIT, only once
+the log holds this many pages (64 MiB), when background checkpoints fail or cannot keep up."""
+
 
 def migrate(connection: Connection) -> list[int]:
     """Apply the pending schema migrations (storage/migrations.py) in one transaction, under
@@ -128,6 +151,8 @@ def connect_writer(path: Path) -> Connection:
         # Deleted rows are overwritten with zeros, so an erased account or a compacted record
         # does not linger in free pages of the file.
         connection.execute("PRAGMA secure_delete=ON")
+        # Checkpoints run in the background (`_Checkpointer`); this one is the safety.
+        connection.execute(f"PRAGMA wal_autocheckpoint={SAFETY_CHECKPOINT_PAGES}")
         migrate(connection)
     except BaseException:
         connection.close()
@@ -170,6 +195,91 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+class _Checkpointer:
+    """Write-ahead log checkpoints in a thread of their own, over a connection of their own
+    (opened there at first use), so that no write waits for one in its COMMIT. The writer
+    calls `after_write` after each transaction; a passive checkpoint never blocks the writer
+    nor a reader, and copies what it can. A failure is logged once (SQLite's words only) and
+    left for the next one, or for SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES).
+
+    `lock` is held while a checkpoint runs: a checkpoint of the writer's own that must not find
+    another one running (erasure's TRUNCATE, which then copies nothing) takes it first."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-sqlite-ckpt")
+        self._connection: Connection | None = None  # used in `_thread` only
+        self._running: Future[None] | None = None  # the writer's thread only
+        self._writes = 0  # write transactions since the last checkpoint started
+        self._changes = 0  # the writer connection's total_changes when it started
+        self._failed = False
+        self._stopped = False
+        self.lock = threading.Lock()
+
+    def after_write(self, db: Connection) -> None:
+        """In the writer's thread, after a write transaction on `db`: start a checkpoint once
+        CHECKPOINT_WRITES transactions or CHECKPOINT_CHANGES rows were written since the last
+        one started, unless one still runs."""
+        self._writes += 1
+        if db.total_changes < self._changes:  # the writer's connection was opened again
+            self._changes = 0
+        due = (
+            self._writes >= CHECKPOINT_WRITES
+            or db.total_changes - self._changes >= CHECKPOINT_CHANGES
+        )
+        if not due or self._stopped or (self._running is not None and not self._running.done()):
+            return
+        self._writes, self._changes = 0, db.total_changes
+        try:
+            self._running = self._thread.submit(self._checkpoint)
+        except RuntimeError:  # stopped meanwhile: the writer's close checkpoints
+            pass
+
+    def _checkpoint(self) -> None:
+        try:
+            if self._connection is None:
+                self._connection = sqlite3.connect(  # never creates a file (mode=rw)
+                    self._path.resolve().as_uri() + "?mode=rw",
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=True,
+                )
+                self._connection.execute("PRAGMA synchronous=FULL")
+            with self.lock:
+                for _ in range(CHECKPOINT_PASSES):
+                    busy, pages, copied = self._connection.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    ).fetchone()
+                    if busy or pages == copied:
+                        break
+        except sqlite3.Error as error:
+            if not self._failed:
+                self._failed = True
+                log.warning(
+                    "background checkpoint failed (%s: %s); SQLite's own checkpoints keep the "
+                    "log bounded",
+                    type(error).__name__,
+                    error,
+                )
+
+    def idle(self) -> Future[None]:
+        """Done once the checkpoint asked for so far, if any, has run (for tests)."""
+        return self._thread.submit(lambda: None)
+
+    def stop(self) -> Future[None]:
+        """Start no more; done once the running one ended and the connection is closed (before
+        the writer's: the last connection to close checkpoints the whole log)."""
+        self._stopped = True
+        closed = self._thread.submit(self._close)
+        self._thread.shutdown(wait=False)
+        return closed
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 class SQLiteStorage:
     def __init__(
         self,
@@ -184,6 +294,7 @@ class SQLiteStorage:
         self._reader = reader
         self._handlers: list[LiveHandler] = []
         self._closed = False
+        self._checkpointer = _Checkpointer(path)
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
@@ -209,6 +320,7 @@ class SQLiteStorage:
         self._closed = True
         self._reader.close()
         try:
+            await asyncio.shield(asyncio.wrap_future(self._checkpointer.stop()))
             await self._submit(self._close_writer)
         finally:
             self._worker.shutdown(wait=False)
@@ -240,6 +352,8 @@ class SQLiteStorage:
             finally:
                 if _stuck(db):
                     self._discard_writer(db)
+                else:
+                    self._checkpointer.after_write(db)
 
         return run
 
@@ -414,8 +528,10 @@ class SQLiteStorage:
         def erase(db: Connection) -> None:
             self._recovering(tx)(db)
             # Move the erasure into the database file and empty the write-ahead log, which
-            # still holds earlier versions of the erased pages.
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            # still holds earlier versions of the erased pages: after the background
+            # checkpoint that may run (one running makes TRUNCATE do nothing).
+            with self._checkpointer.lock:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
         await self._in_worker(erase)
 

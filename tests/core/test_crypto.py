@@ -3,6 +3,8 @@ fingerprints. Pure: no server, no clock."""
 
 from __future__ import annotations
 
+import nacl.bindings
+import nacl.exceptions
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,6 +94,42 @@ def test_short_messages_of_different_lengths_pad_to_the_same_size() -> None:
 def test_data_without_a_padding_marker_is_refused(garbage: bytes) -> None:
     with pytest.raises(IntegrityError, match="padding"):
         crypto.unpad(garbage, "the test message")
+
+
+def whole_length_unpad(padded: bytes) -> bytes | None:
+    """What libsodium's unpad with the whole length as block size gives (None: refused)."""
+    try:
+        return bytes(nacl.bindings.sodium_unpad(padded, len(padded)))
+    except (nacl.exceptions.CryptoError, ValueError):
+        return None
+
+
+@given(
+    data=st.binary(max_size=600),
+    marker=st.sampled_from([b"\x80", b"\x81", b"\x00", b""]),
+    zeros=st.integers(0, 1200) | st.sampled_from([254, 255, 256, 257]),
+    tail=st.binary(max_size=3),
+)
+def test_unpad_takes_exactly_what_a_scan_of_the_whole_length_takes(
+    data: bytes, marker: bytes, zeros: int, tail: bytes
+) -> None:
+    """issue 10: `unpad` scans the last UNPAD_TAIL bytes first, then the whole length: the
+    same inputs are accepted, with the same result, as by one scan of the whole length
+    (padding longer than the tail, a marker that is not 0x80, a non-zero byte after it)."""
+    padded = data + marker + bytes(zeros) + tail
+    if not padded:
+        return
+    expected = whole_length_unpad(padded)
+    if expected is None:
+        with pytest.raises(IntegrityError, match="padding"):
+            crypto.unpad(padded, "the test message")
+    else:
+        assert crypto.unpad(padded, "the test message") == expected
+
+
+def test_unpad_reads_a_padding_longer_than_its_first_scan() -> None:
+    padded = b"data" + b"\x80" + bytes(2 * crypto.UNPAD_TAIL)
+    assert crypto.unpad(padded, "the test message") == b"data"
 
 
 # --- password hashing cost -------------------------------------------------------------------
