@@ -156,8 +156,8 @@ async def test_z3_an_entry_the_sdk_accepted_compressed_does_not_block_sharing_th
     ('this change is too large to sync in one piece'). Now the write is taken (its record is
     sealed compressed), but a share's fresh snapshot of it is sized uncompressed
     (`replica.snapshot_fits`) and the grant is refused ('cannot be sealed again as one
-    snapshot'), as is every compaction of it, although the snapshot compressed would fit
-    as the update did. Expected: whatever the SDK accepted as one record it can seal again
+    snapshot'), although the snapshot compressed would fit as the update did (a compaction,
+    which sizes the sealed record, does seal it). Expected: whatever the SDK accepted as one record it can seal again
     as one snapshot, so the journal can be shared."""
     ana, tom = await signup("ana"), await signup("tom")
     entry = await ana.entries.write(None, long_cjk_text())
