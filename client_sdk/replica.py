@@ -2133,7 +2133,8 @@ class Replica:
                 if journal is not None and not self.owner_verified(journal):
                     if page.journal_id not in hold.counted:  # a journal learned in this pull
                         hold.count(page.journal_id, await self.store.journal_bytes(page.journal_id))
-                    page = hold.cut(journal.cursor, page)
+                    payloads = await self._payload_bytes(journal, hold.within(page))
+                    page = hold.cut(journal.cursor, page, payloads)
                 whole = whole and (page.cursor >= page.head or page.journal_id in held)
                 if journal is None:
                     continue  # listed by sync but not by the journal list: next round
@@ -2218,6 +2219,22 @@ class Replica:
                 if check:  # a gap below a counter received is proof whatever the server says
                     await self._check_withheld(report, behind | held, as_of)
                 return
+
+    async def _payload_bytes(
+        self, journal: LocalJournal, candidates: list[wire.StoredRecord]
+    ) -> dict[bytes, int]:
+        """Record id -> bytes of its payload as this device would keep it (inflated), for the
+        `candidates` of a page of an unverified owner's journal that open here (none of the
+        others): what `HoldBack.cut` counts beside their ciphertext, since a compressed
+        payload is kept up to 8 times larger than it came (rev-zip Z1). They are opened
+        again by `_apply_page`: work bounded by the budget (512 KiB a reply at most, and
+        no more once it is spent)."""
+        opened = await self._open_records(journal, candidates)
+        return {
+            record.record_id: len(body.payload)
+            for record, body in zip(candidates, opened, strict=True)
+            if isinstance(body, records.RecordBody)
+        }
 
     async def _ask_ahead(
         self, request: wire.SyncRequest, journals: dict[bytes, LocalJournal]

@@ -40,7 +40,9 @@ async def test_z1_a_strangers_compressed_share_keeps_no_more_than_the_unverified
     what was received, so storage is bounded too', hold_back.py). A stranger shares a journal
     of entries whose text deflates 7.5 times: the budget counts the compressed ciphertext,
     the device stores the inflated documents. Expected: what the device keeps for the
-    stranger's journal stays within the budget (plus the one record that reaches it)."""
+    stranger's journal stays within the budget (plus the one record that reaches it).
+    Fixed: a record counts its payload as opened, if more than its ciphertext
+    (`HoldBack.cut`)."""
     vera, stranger = await signup("vera"), await signup("stranger")
     await vera.sync()
     await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
@@ -55,6 +57,11 @@ async def test_z1_a_strangers_compressed_share_keeps_no_more_than_the_unverified
         f"an unverified stranger's share keeps {kept} bytes on the device "
         f"(budget {UNVERIFIED_SHARE_BYTES} bytes of ciphertext)"
     )
+    # Nothing skipped: once the owner is verified the pull goes on from the kept cursor.
+    await vera.shares.verify("stranger", await stranger.shares.fingerprint())
+    report = await vera.sync(strict=True)
+    assert not report.held_back
+    assert len(await vera.entries.list()) == 60
 
 
 def near_bound_payload() -> tuple[bytes, bytes]:
