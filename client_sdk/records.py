@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgpack
@@ -186,6 +186,15 @@ def seal_record(
 ) -> bytes:
     ad = record_ad(journal_id, record_id, epoch)
     return crypto.seal(journal_key, record_plaintext(body, signing_key, ad), ad)
+
+
+def uncompressed_length(body: RecordBody) -> int:
+    """Bytes of the record carrying `body` sealed with its payload uncompressed (version 2,
+    whatever `compress` says): the body so encoded and a signature, padded and sealed
+    (crypto.sealed_length). What a change is sized by when written (rev-zip Z3)."""
+    encoded = replace(body, compress=False).to_bytes()
+    inner = msgpack.packb([encoded, bytes(crypto.SIGNATURE_BYTES)], use_bin_type=True)
+    return crypto.sealed_length(len(inner))
 
 
 class UnknownSigner(IntegrityError):

@@ -1280,7 +1280,7 @@ class Replica:
             compress=self.compresses(journal, document),
         )
         ciphertext = self._seal(journal, key, record_id, body)
-        _check_size(ciphertext)
+        _check_size(ciphertext, body)
         await tx.add_outbox(
             journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
         )
@@ -1342,7 +1342,7 @@ class Replica:
                     compress=compress,
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
-                _check_size(ciphertext)
+                _check_size(ciphertext, body)
                 new.append(
                     NewDocument(
                         stored,
@@ -5808,15 +5808,26 @@ def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: by
     what = _named(document)
     return (
         f"{what} of journal {journal.name!r} holds {len(payload) // 1024} KiB, more than one "
-        f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed: texts merged from several "
-        "devices can grow so), so it cannot be sealed again as one snapshot for the people the "
+        f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed, uncompressed: edits, or "
+        "texts merged from several devices, can grow a document so), so it cannot be sealed "
+        "again as one snapshot for the people the "
         "journal is shared with: shorten it (or split its text into several entries) and try "
         "again"
     )
 
 
-def _check_size(ciphertext: bytes) -> None:
-    if len(ciphertext) > wire.MAX_RECORD_BYTES:
+def _check_size(ciphertext: bytes, body: records.RecordBody) -> None:
+    """Raises InvalidInput when a change written here is larger than one record carries:
+    its `ciphertext` as sealed, or, for a payload sealed compressed, the record it would be
+    uncompressed (version 2, `records.uncompressed_length`). A change that fits only compressed is
+    refused as before compression (rev-zip Z3): what this device accepts must be sealable
+    again uncompressed, the way every later path sizes or seals it (a share's fresh
+    snapshot, a carry and a re-seal, sized uncompressed by `snapshot_fits`; an entry's copy
+    kept for a member, never compressed: `records.may_compress`). Compression saves bytes,
+    it never raises what one change may hold."""
+    if len(ciphertext) > wire.MAX_RECORD_BYTES or (
+        body.compress and records.uncompressed_length(body) > wire.MAX_RECORD_BYTES
+    ):
         raise InvalidInput(
             "this change is too large to sync in one piece: split the text into several entries"
         )

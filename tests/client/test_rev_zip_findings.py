@@ -1,6 +1,7 @@
 """Review rev-zip of compressed payloads (body version 3, protocol.md 4.15 "Compressed
-payloads"), against a real server on 127.0.0.1 with real crypto. Each test is a finding,
-failing today (xfail, strict): see /work/REV-ZIP-FINDINGS.md."""
+payloads"), against a real server on 127.0.0.1 with real crypto. Each test was a finding
+(xfail, strict, in the review: see /work/REV-ZIP-FINDINGS.md), now fixed: each docstring says
+how.
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ import msgpack
 import pytest
 
 from client_sdk import Client, crypto, keys, records, wire
+from client_sdk.errors import InvalidInput
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
 from client_sdk.models import now_ms
 from client_sdk.replica import Replica
 from server import service
 from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_compressed_records import stored_bodies
 from tests.client.test_hostile_sync import push
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
 from tests.newer_version import seal_encoded
 
 WORDS = ("walk", "river", "sleep", "bench", "water", "bridge", "quiet", "rain", "tea", "park")
@@ -147,19 +150,30 @@ def long_cjk_text() -> str:
 
 
 async def test_z3_an_entry_the_sdk_accepted_compressed_does_not_block_sharing_the_journal(
-    signup: ClientFactory,
+    signup: ClientFactory, live_server: RunningServer
 ) -> None:
     """Before compression, an entry whose record would pass 256 KiB was refused when written
-    ('this change is too large to sync in one piece'). Now the write is taken (its record is
-    sealed compressed), but a share's fresh snapshot of it is sized uncompressed
-    (`replica.snapshot_fits`) and the grant is refused ('cannot be sealed again as one
-    snapshot'), although the snapshot compressed would fit as the update did (a compaction,
-    which sizes the sealed record, does seal it). Expected: whatever the SDK accepted as one record it can seal again
-    as one snapshot, so the journal can be shared."""
+    ('this change is too large to sync in one piece'). With compression the write was taken
+    (its record sealed compressed), but a share's fresh snapshot of it is sized
+    uncompressed (`replica.snapshot_fits`), as its copy kept for a member is sealed (never
+    compressed), and the grant was refused ('cannot be sealed again as one snapshot',
+    blaming 'texts merged from several devices'). Expected: whatever the SDK accepts as one
+    record it can seal again as one snapshot, so the journal can be shared. Fixed: a write
+    is sized uncompressed (`replica._check_size`), so the 86,000 characters are refused
+    when written, as before compression, and nothing of them blocks the share; an entry
+    that fits uncompressed is still sealed compressed, and shared."""
     ana, tom = await signup("ana"), await signup("tom")
-    entry = await ana.entries.write(None, long_cjk_text())
+    with pytest.raises(InvalidInput, match="too large to sync in one piece"):
+        await ana.entries.write(None, long_cjk_text())
+    assert await ana.entries.list() == []
+    fits = long_cjk_text()[:60_000]  # 180,000 bytes of UTF-8
+    entry = await ana.entries.write(None, fits)
     await ana.sync(strict=True)
+    personal = await journal_id(ana, "Personal")
+    [(_, written)] = await stored_bodies(ana, live_server, personal)
+    assert written.compress and written.doc_id == bytes.fromhex(entry.id)
     await share_with(ana, tom, role="read")
     await ana.sync(strict=True)
     await tom.sync(strict=True)
     assert [e.id for e in await tom.entries.list()] == [entry.id]
+    assert (await tom.entries.get(entry.id)).body == fits
