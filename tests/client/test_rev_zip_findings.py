@@ -1,7 +1,7 @@
 """Review rev-zip of compressed payloads (body version 3, protocol.md 4.15 "Compressed
 payloads"), against a real server on 127.0.0.1 with real crypto. Each test was a finding
 (xfail, strict, in the review: see /work/REV-ZIP-FINDINGS.md), now fixed: each docstring says
-how.
+how."""
 
 from __future__ import annotations
 
