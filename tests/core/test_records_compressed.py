@@ -239,6 +239,28 @@ def test_any_zlib_level_reads_the_same() -> None:
         assert open_it(sealed_fields(v3_fields(zlib.compress(TEXT, level)))) == a_body()
 
 
+def test_a_reader_ignores_the_window_size_the_header_declares() -> None:
+    """protocol.md 4.15: CINFO (the header's window size) is checked only as zlib checks it
+    (at most 7) and otherwise ignored: a stream declaring a 512-byte window (CINFO 1) whose
+    back-references reach 2,000 bytes inflates, as zlib inflates it (rev-zip spec note), so
+    two readers cannot split on it; CINFO 8 is refused."""
+    half = random.Random(5).randbytes(2_000)
+    payload = half + half  # the second half refers 2,000 bytes back
+    stream = bytearray(zlib.compress(payload, 9))
+    assert stream[0] >> 4 == 7  # a 32 KiB window, as written
+
+    def declaring(cinfo: int) -> bytes:
+        changed = bytearray(stream)
+        changed[0] = cinfo << 4 | 8  # CM 8: deflate
+        flevel = changed[1] & 0xC0  # no preset dictionary; FCHECK made to fit again
+        changed[1] = flevel | (31 - (changed[0] * 256 + flevel) % 31) % 31
+        return bytes(changed)
+
+    assert records.inflate(declaring(1), "r") == payload
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        records.inflate(declaring(8), "r")
+
+
 def test_resealing_an_opened_record_keeps_its_encoding() -> None:
     """The outbox seals a record again under a new epoch from its opened body: a compressed
     one stays compressed, an uncompressed one stays version 2."""
