@@ -27,8 +27,8 @@ pull whether the owner is verified or not (a head never goes down on an honest s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import wire
