@@ -150,6 +150,31 @@ def test_a_decompression_bomb_is_refused_as_malformed_with_bounded_work(
     assert inflated == [bound, 8 * len(zlib.compress(bytes(bound), 9)) + 1]
 
 
+def test_nothing_is_inflated_before_the_signature_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """protocol.md 4.15 "Reading": the payload is signed compressed, so a reader verifies,
+    then inflates: a record by a signer this device does not know, or whose signature fails,
+    is refused as such without inflating anything (only a known signer's record costs the
+    inflation), and a known signer's record then inflates as before."""
+    inflated: list[int] = []
+    monkeypatch.setattr(zlib, "decompressobj", lambda: SpiedInflater(inflated))
+    bomb = zlib.compress(bytes(records.MAX_PAYLOAD_BYTES), 9)
+    with pytest.raises(records.UnknownSigner) as unknown:
+        records.open_verified(
+            KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(bomb)), lambda _: None
+        )
+    assert unknown.value.body.payload == bomb and unknown.value.body.compress
+    other = nacl.signing.SigningKey.generate()
+    forged = seal_encoded(
+        KEY, JOURNAL, RECORD, 0, msgpack.packb(v3_fields(bomb), use_bin_type=True), other
+    )
+    with pytest.raises(IntegrityError, match="signature"):
+        open_it(forged)
+    assert inflated == []
+    assert open_it(sealed(a_body())) == a_body() and len(inflated) == 1
+
+
 def test_a_payload_that_inflates_more_than_8_times_is_refused_and_8_times_opens() -> None:
     """The ratio bound (MAX_INFLATION): what a member's records make a reader hold stays near
     what they cost it on the server."""
