@@ -2333,7 +2333,7 @@ class Replica:
     async def open_parked(self, report: sync_plan.SyncReport) -> None:
         """Open and apply the records kept for a newer body version (`_apply_page`) that this
         SDK now reads (records.BODY_PARSERS), journal by journal in server order, one page of
-        at most PULL_PAGE ciphertexts at a time, from the store alone (the server is not
+        at most PULL_PAGE ciphertexts and sync.REPLY_BYTES (at least one) at a time, from the store alone (the server is not
         asked for them again), and forget them: each is then applied, or refused and
         reported like any record. Runs at every sync that is not quiet, and before a head
         code or a share (`read_parked`): rows another process of this profile (an older
@@ -2351,6 +2351,16 @@ class Replica:
                 rows = await self.store.parked(known, journal_id, after=after, limit=PULL_PAGE)
                 if not rows:
                     break
+                # No more ciphertext opened at once than a pull reply's (REPLY_BYTES, at least
+                # one record): 32 MiB of payloads inflated at most (rev-zip Z2); the rest
+                # comes in the next page, from the last one kept.
+                within, total = rows[:1], len(rows[0].ciphertext)
+                for row in rows[1:]:
+                    total += len(row.ciphertext)
+                    if total > sync_plan.REPLY_BYTES:
+                        break
+                    within.append(row)
+                rows = within
                 page = wire.JournalPage(
                     journal_id,
                     [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows],

@@ -912,7 +912,8 @@ wire.MAX_RECORD_BYTES) would fit in it."""
 def within_reply_bytes(request: wire.SyncRequest, reply: wire.SyncReply) -> wire.SyncReply:
     """`reply` holding no more record ciphertext than an honest server's reply does
     (REPLY_BYTES, protocol.md /v1/sync): the records, in the order of its pages, up to the
-    last one that keeps the total within REPLY_BYTES; the rest wait for the next request.
+    last one that keeps the total within REPLY_BYTES (the first one whatever its size, as
+    a server sends it: so a pull always moves on); the rest wait for the next request.
     A page that lost records ends at its last record kept (its `cursor` that record's `seq`;
     none kept: the `after` the request named for it, 0 if none, or the page's own cursor if
     below that, for `_pull` to report), and the reply is then not `done`. An honest reply
@@ -924,17 +925,17 @@ def within_reply_bytes(request: wire.SyncRequest, reply: wire.SyncReply) -> wire
     compressed payloads packs into the 16 MiB (wire.MAX_BODY_BYTES) a device reads of one
     reply (up to 128 MiB inflated before this cut). What crosses the network is still up to
     16 MiB; the records cut are asked again from the cursor, as any page's rest."""
-    total = 0
+    total, taken = 0, 0
     pages: list[wire.JournalPage] = []
     cut = False
     after = {c.journal_id: c.after for c in request.cursors}
     for page in reply.pages:
         kept: list[wire.StoredRecord] = []
         for record in page.records:
-            if cut or total + len(record.ciphertext) > REPLY_BYTES:
+            if cut or (taken and total + len(record.ciphertext) > REPLY_BYTES):
                 cut = True
                 break
-            total += len(record.ciphertext)
+            total, taken = total + len(record.ciphertext), taken + 1
             kept.append(record)
         if len(kept) == len(page.records):
             pages.append(page)
