@@ -8,7 +8,9 @@ together (R15 finding 1): a bound per journal or per owner bounds nothing, since
 may own a thousand journals and the server can invent accounts.
 
 The budget counts the ciphertext a device *received* for those journals, over every pull
-(`downloaded`, kept in the store), whether their records were kept or not: records sealed
+(`downloaded`, kept in the store), whether their records were kept or not (a record whose
+payload inflates to more than its ciphertext, a compressed one, counts its payload: rev-zip
+Z1): records sealed
 before the member's share (no key opens them, by design) and refused records take bandwidth
 too (R15 finding O2: counting only the document state kept let each sync download another
 512 KiB of a journal whose history the member never keeps). What is kept is part of what
@@ -25,6 +27,7 @@ pull whether the owner is verified or not (a head never goes down on an honest s
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -98,19 +101,41 @@ class HoldBack:
         before = self.announced.get(journal_id)
         return before if before is not None and head < before else None
 
-    def cut(self, cursor: int, page: wire.JournalPage) -> wire.JournalPage:
+    def within(self, page: wire.JournalPage) -> list[wire.StoredRecord]:
+        """The records of `page` that `cut` may let through, counting their ciphertext only
+        (counting their payloads too lets through these or fewer): those whose payloads
+        `cut` needs to know (`Replica._pull_pages` opens them first)."""
+        kept, room = [], UNVERIFIED_SHARE_BYTES - self.kept
+        for record in page.records:
+            if room <= 0:
+                break
+            kept.append(record)
+            room -= len(record.ciphertext)
+        return kept
+
+    def cut(
+        self,
+        cursor: int,
+        page: wire.JournalPage,
+        payloads: Mapping[bytes, int] | None = None,
+    ) -> wire.JournalPage:
         """A page of a journal of an unverified owner (whose cursor on this device is
         `cursor`), cut where the bytes kept reach UNVERIFIED_SHARE_BYTES: the records up to
         and including the one that reaches it, the page's cursor at that record's `seq`
         (nothing skipped: the next pull asks from there). A cut page, or one the budget ran
-        out at before its head, puts the journal in `held` and announces the page's head."""
+        out at before its head, puts the journal in `held` and announces the page's head.
+
+        Each record counts its ciphertext, or its payload as opened, if more (`payloads`:
+        record id -> bytes of its payload, inflated; records that did not open are absent):
+        a compressed payload is kept inflated, up to 8 times its ciphertext (rev-zip Z1)."""
+        known = payloads or {}
         kept: list[wire.StoredRecord] = []
         for record in page.records:
             if self.full:
                 break
             kept.append(record)
-            self.kept += len(record.ciphertext)
-            size = len(record.ciphertext)
+            size = max(len(record.ciphertext), known.get(record.record_id, 0))
+            self.kept += size
             self.downloaded[page.journal_id] = self.downloaded.get(page.journal_id, 0) + size
             self.added[page.journal_id] = self.added.get(page.journal_id, 0) + size
         if len(kept) == len(page.records):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgpack
@@ -211,10 +211,20 @@ def seal_record(
     return crypto.seal(journal_key, record_plaintext(body, signing_key, ad), ad)
 
 
+def uncompressed_length(body: RecordBody) -> int:
+    """Bytes of the record carrying `body` sealed with its payload uncompressed (version 2,
+    whatever `compress` says): the body so encoded and a signature, padded and sealed
+    (crypto.sealed_length). What a change is sized by when written (rev-zip Z3)."""
+    encoded = replace(body, compress=False).to_bytes()
+    inner = msgpack.packb([encoded, bytes(crypto.SIGNATURE_BYTES)], use_bin_type=True)
+    return crypto.sealed_length(len(inner))
+
+
 class UnknownSigner(IntegrityError):
     """A record whose author this device has no signing key for. `body` is what the record
     claims, NOT verified: only for deciding whether a co-member this device cannot identify
-    (by design, protocol.md 4.13) may have written it, never to apply it."""
+    (by design, protocol.md 4.13) may have written it, never to apply it. A compressed
+    payload is in it as it came, not inflated (nothing unverified is inflated)."""
 
     def __init__(self, message: str, body: RecordBody, record_id: bytes) -> None:
         super().__init__(message, record_id=record_id)
@@ -278,7 +288,7 @@ def open_verified(
         ad = record_ad(journal_id, record_id, epoch)
         padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
         encoded, signature = _split(crypto.unpad(padded, what), what)
-        body = _parse_current(encoded, what)
+        body = _parse_current(encoded, what, deflated=True)
         if body is not None:  # the body of the version this SDK writes, decoded once
             author_key = sign_key_of(body.author)
             if author_key is None:
@@ -286,7 +296,7 @@ def open_verified(
                     f"{what} is signed by an unknown account {body.author.hex()}", body, record_id
                 )
             crypto.verify(author_key, signature_input(ad, encoded), signature, what)
-            return body
+            return _inflated(body, what)
         version, author, device, counter = _parse_prefix(encoded, what)
         parser = BODY_PARSERS.get(version)
         if parser is None:
@@ -300,14 +310,14 @@ def open_verified(
                 )
             crypto.verify(author_key, signature_input(ad, encoded), signature, what)
             return NewerRecord(version, author, device, counter)
-        body = _parse_body(encoded, what, parser)
+        body = _parse_body(encoded, what, DEFLATED_PARSERS.get(parser, parser))
         author_key = sign_key_of(body.author)
         if author_key is None:
             raise UnknownSigner(
                 f"{what} is signed by an unknown account {body.author.hex()}", body, record_id
             )
         crypto.verify(author_key, signature_input(ad, encoded), signature, what)
-        return body
+        return _inflated(body, what)
     except (UnknownSigner, UnknownNewerSigner):
         raise
     except IntegrityError as error:
@@ -369,11 +379,13 @@ def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     return outer[0], outer[1]
 
 
-def _parse_current(encoded: bytes, what: str) -> RecordBody | None:
+def _parse_current(encoded: bytes, what: str, deflated: bool = False) -> RecordBody | None:
     """The body, when `encoded` is a well-formed body of a version this SDK reads, decoded
     once (`_parse_prefix` then `_parse_body` decode its prefix twice: issue 10); None for
     anything else (it is then read as before, with the same outcome: the array and its
-    first elements are the same whichever way they are decoded)."""
+    first elements are the same whichever way they are decoded). `deflated`: a compressed
+    payload is left as it came (DEFLATED_PARSERS), for `_inflated` once the signature is
+    verified."""
     try:
         fields = msgpack.unpackb(encoded, raw=False)
     except (ValueError, TypeError, msgpack.UnpackException):
@@ -390,7 +402,7 @@ def _parse_current(encoded: bytes, what: str) -> RecordBody | None:
         or not (_is_id(author) and _is_id(device) and _is_counter(counter))
     ):
         return None
-    return parser(fields, what)
+    return (DEFLATED_PARSERS.get(parser, parser) if deflated else parser)(fields, what)
 
 
 def _parse_prefix(encoded: bytes, what: str) -> tuple[int, bytes, bytes, int]:
@@ -488,7 +500,15 @@ def parse_version_3(fields: list[Any], what: str) -> RecordBody:
     payload inflated, at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its length:
     `inflate`), protocol.md 4.15. The body
     returned holds the payload inflated, `compress` set for ZLIB. Raises IntegrityError
-    saying `what` has a malformed body, or a malformed compressed payload."""
+    saying `what` has a malformed body, or a malformed compressed payload.
+    (`open_verified` reads it with `_parse_version_3_deflated` instead, and inflates once the
+    signature verified.)"""
+    return _inflated(_parse_version_3_deflated(fields, what), what)
+
+
+def _parse_version_3_deflated(fields: list[Any], what: str) -> RecordBody:
+    """`parse_version_3` without inflating: a ZLIB payload is left as it came, `compress`
+    set (only `_inflated` reads it, once the record's signature verified)."""
     if not isinstance(fields, list) or len(fields) != 12:
         raise IntegrityError(f"{what} has a malformed body")
     encoding = fields[11]
@@ -499,19 +519,16 @@ def parse_version_3(fields: list[Any], what: str) -> RecordBody:
         return body
     if body.kind == VOID:  # a void carries no payload: nothing to compress
         raise IntegrityError(f"{what} has a malformed body")
-    return RecordBody(
-        body.author,
-        body.device,
-        body.counter,
-        body.doc_id,
-        body.doc_kind,
-        body.kind,
-        inflate(body.payload, what),
-        body.written_at,
-        body.seen,
-        body.covers,
-        compress=True,
-    )
+    return replace(body, compress=True)
+
+
+def _inflated(body: RecordBody, what: str) -> RecordBody:
+    """`body` as a `DEFLATED_PARSERS` parser returned it, its compressed payload (`compress`)
+    inflated (`inflate`): done only once its signature verified (`open_verified`), so only
+    a signer this device knows makes it inflate anything (rev-zip Z2)."""
+    if not body.compress:
+        return body
+    return replace(body, payload=inflate(body.payload, what))
 
 
 def inflate(deflated: bytes, what: str) -> bytes:
@@ -570,6 +587,14 @@ BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {
 versions this SDK reads. A record of a version above RECORD_VERSION missing here opens as a
 NewerRecord; once an SDK update adds its parser, the records kept meanwhile are read
 (Replica.open_parked). Tests add a version here (monkeypatch) to play that update."""
+
+
+DEFLATED_PARSERS: dict[
+    Callable[[list[Any], str], RecordBody], Callable[[list[Any], str], RecordBody]
+] = {parse_version_3: _parse_version_3_deflated}
+"""A parser of BODY_PARSERS -> the same, leaving a compressed payload as it came: what
+`open_verified` decodes with, to inflate (`_inflated`) only after the signature verified
+(protocol.md 4.15 "Reading": verify, then inflate)."""
 
 
 def known_versions() -> tuple[int, ...]:

@@ -1286,7 +1286,7 @@ class Replica:
             compress=self.compresses(journal, document),
         )
         ciphertext = self._seal(journal, key, record_id, body)
-        _check_size(ciphertext)
+        _check_size(ciphertext, body)
         await tx.add_outbox(
             journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
         )
@@ -1348,7 +1348,7 @@ class Replica:
                     compress=compress,
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
-                _check_size(ciphertext)
+                _check_size(ciphertext, body)
                 new.append(
                     NewDocument(
                         stored,
@@ -2074,6 +2074,10 @@ class Replica:
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
             refused = False
+            # No more than an honest reply's 4 MiB of records is opened and applied at once
+            # (its payloads then inflate to at most 32 MiB, rev-zip Z2); the rest is asked
+            # again from the cursor.
+            reply = sync_plan.within_reply_bytes(request, reply)
             # Only a pull of one exchange is remembered (`_CleanPull`): a later reply is noted
             # without its pages, so a long pull does not keep every page it read alive until
             # it ends (+13 MB of resident memory after a 10,000-record pull, issue 10).
@@ -2145,7 +2149,8 @@ class Replica:
                 if journal is not None and not self.owner_verified(journal):
                     if page.journal_id not in hold.counted:  # a journal learned in this pull
                         hold.count(page.journal_id, await self.store.journal_bytes(page.journal_id))
-                    page = hold.cut(journal.cursor, page)
+                    payloads = await self._payload_bytes(journal, hold.within(page))
+                    page = hold.cut(journal.cursor, page, payloads)
                 whole = whole and (page.cursor >= page.head or page.journal_id in held)
                 if journal is None:
                     continue  # listed by sync but not by the journal list: next round
@@ -2231,12 +2236,31 @@ class Replica:
                     await self._check_withheld(report, behind | held, as_of)
                 return
 
+    async def _payload_bytes(
+        self, journal: LocalJournal, candidates: list[wire.StoredRecord]
+    ) -> dict[bytes, int]:
+        """Record id -> bytes of its payload as this device would keep it (inflated), for the
+        `candidates` of a page of an unverified owner's journal that open here (none of the
+        others): what `HoldBack.cut` counts beside their ciphertext, since a compressed
+        payload is kept up to 8 times larger than it came (rev-zip Z1). They are opened
+        again by `_apply_page`: work bounded by the budget (512 KiB a reply at most, and
+        no more once it is spent)."""
+        opened = await self._open_records(journal, candidates)
+        return {
+            record.record_id: len(body.payload)
+            for record, body in zip(candidates, opened, strict=True)
+            if isinstance(body, records.RecordBody)
+        }
+
     async def _ask_ahead(
         self, request: wire.SyncRequest, journals: dict[bytes, LocalJournal]
     ) -> wire.SyncReply:
         """The reply to a request asked ahead (`_Ahead`), whose records start to be opened
         in the worker as soon as it arrives (`_open_early`)."""
         reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
+        # Cut as `_pull_pages` cuts it (the same outcome there): nothing past an honest
+        # reply's 4 MiB of records is opened ahead either (rev-zip Z2).
+        reply = sync_plan.within_reply_bytes(request, reply)
         self._open_early(reply, journals)
         return reply
 
@@ -2325,7 +2349,7 @@ class Replica:
     async def open_parked(self, report: sync_plan.SyncReport) -> None:
         """Open and apply the records kept for a newer body version (`_apply_page`) that this
         SDK now reads (records.BODY_PARSERS), journal by journal in server order, one page of
-        at most PULL_PAGE ciphertexts at a time, from the store alone (the server is not
+        at most PULL_PAGE ciphertexts and sync.REPLY_BYTES (at least one) at a time, from the store alone (the server is not
         asked for them again), and forget them: each is then applied, or refused and
         reported like any record. Runs at every sync that is not quiet, and before a head
         code or a share (`read_parked`): rows another process of this profile (an older
@@ -2343,6 +2367,16 @@ class Replica:
                 rows = await self.store.parked(known, journal_id, after=after, limit=PULL_PAGE)
                 if not rows:
                     break
+                # No more ciphertext opened at once than a pull reply's (REPLY_BYTES, at least
+                # one record): 32 MiB of payloads inflated at most (rev-zip Z2); the rest
+                # comes in the next page, from the last one kept.
+                within, total = rows[:1], len(rows[0].ciphertext)
+                for row in rows[1:]:
+                    total += len(row.ciphertext)
+                    if total > sync_plan.REPLY_BYTES:
+                        break
+                    within.append(row)
+                rows = within
                 page = wire.JournalPage(
                     journal_id,
                     [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows],
@@ -5945,15 +5979,26 @@ def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: by
     what = _named(document)
     return (
         f"{what} of journal {journal.name!r} holds {len(payload) // 1024} KiB, more than one "
-        f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed: texts merged from several "
-        "devices can grow so), so it cannot be sealed again as one snapshot for the people the "
+        f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed, uncompressed: edits, or "
+        "texts merged from several devices, can grow a document so), so it cannot be sealed "
+        "again as one snapshot for the people the "
         "journal is shared with: shorten it (or split its text into several entries) and try "
         "again"
     )
 
 
-def _check_size(ciphertext: bytes) -> None:
-    if len(ciphertext) > wire.MAX_RECORD_BYTES:
+def _check_size(ciphertext: bytes, body: records.RecordBody) -> None:
+    """Raises InvalidInput when a change written here is larger than one record carries:
+    its `ciphertext` as sealed, or, for a payload sealed compressed, the record it would be
+    uncompressed (version 2, `records.uncompressed_length`). A change that fits only compressed is
+    refused as before compression (rev-zip Z3): what this device accepts must be sealable
+    again uncompressed, the way every later path sizes or seals it (a share's fresh
+    snapshot, a carry and a re-seal, sized uncompressed by `snapshot_fits`; an entry's copy
+    kept for a member, never compressed: `records.may_compress`). Compression saves bytes,
+    it never raises what one change may hold."""
+    if len(ciphertext) > wire.MAX_RECORD_BYTES or (
+        body.compress and records.uncompressed_length(body) > wire.MAX_RECORD_BYTES
+    ):
         raise InvalidInput(
             "this change is too large to sync in one piece: split the text into several entries"
         )

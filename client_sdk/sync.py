@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -907,6 +907,45 @@ REPLY_BYTES = 4 * 1024 * 1024
 """The ciphertext budget of one /v1/sync reply (protocol.md /v1/sync): a server stops a page
 before its head only when the reply holds `limit` records or no further record (up to
 wire.MAX_RECORD_BYTES) would fit in it."""
+
+
+def within_reply_bytes(request: wire.SyncRequest, reply: wire.SyncReply) -> wire.SyncReply:
+    """`reply` holding no more record ciphertext than an honest server's reply does
+    (REPLY_BYTES, protocol.md /v1/sync): the records, in the order of its pages, up to the
+    last one that keeps the total within REPLY_BYTES (the first one whatever its size, as
+    a server sends it: so a pull always moves on); the rest wait for the next request.
+    A page that lost records ends at its last record kept (its `cursor` that record's `seq`;
+    none kept: the `after` the request named for it, 0 if none, or the page's own cursor if
+    below that, for `_pull` to report), and the reply is then not `done`. An honest reply
+    comes back unchanged (the same object).
+
+    Why (rev-zip Z2): a record's payload inflates to at most MAX_INFLATION (8) times its
+    length (records.inflate), so a reply of at most 4 MiB of ciphertext holds at most 32 MiB
+    of payloads once opened, whatever a server colluding with a member who signs records of
+    compressed payloads packs into the 16 MiB (wire.MAX_BODY_BYTES) a device reads of one
+    reply (up to 128 MiB inflated before this cut). What crosses the network is still up to
+    16 MiB; the records cut are asked again from the cursor, as any page's rest."""
+    total, taken = 0, 0
+    pages: list[wire.JournalPage] = []
+    cut = False
+    after = {c.journal_id: c.after for c in request.cursors}
+    for page in reply.pages:
+        kept: list[wire.StoredRecord] = []
+        for record in page.records:
+            if cut or (taken and total + len(record.ciphertext) > REPLY_BYTES):
+                cut = True
+                break
+            total, taken = total + len(record.ciphertext), taken + 1
+            kept.append(record)
+        if len(kept) == len(page.records):
+            pages.append(page)
+            continue
+        asked = after.get(page.journal_id, 0)
+        cursor = kept[-1].seq if kept else min(page.cursor, asked)
+        pages.append(replace(page, records=kept, cursor=cursor))
+    if not cut:
+        return reply
+    return replace(reply, pages=pages, done=False)
 
 
 def full_reply(reply: wire.SyncReply, limit: int) -> bool:

@@ -8,10 +8,12 @@ a real server on 127.0.0.1 with real crypto."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 
 from client_sdk import Client, records, replica
+from client_sdk import sync as sync_plan
 from client_sdk.errors import UpdateNeeded
 from client_sdk.store import ParkedRecord
 from tests.client.sharing_support import share_with
@@ -100,6 +102,46 @@ async def test_kept_records_are_reopened_page_by_page(
         assert sorted(await bodies(upgraded)) == [f"newer {i}" for i in range(5)]
         assert sizes and max(sizes) <= 2 and sum(sizes) == 5
         assert await read() == []
+    finally:
+        await upgraded.close()
+
+
+async def test_kept_records_are_reopened_within_a_replys_bytes(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rev-zip Z2: a page of kept records opened again holds no more ciphertext than a pull
+    reply a device opens (sync.REPLY_BYTES, at least one record), so their payloads inflate
+    to at most 32 MiB at once; here a budget of one byte opens them one at a time, and a
+    pull whose every reply is cut so still reads everything."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    for i in range(3):
+        await write_newer(laptop, f"newer {i}")
+    await laptop.sync(strict=True)
+    assert [n.count for n in (await phone.sync(strict=True)).newer] == [3]
+    await laptop.entries.write(None, "after")
+    await laptop.entries.write(None, "and after")
+    await laptop.sync(strict=True)
+    teach_v4(monkeypatch)
+    monkeypatch.setattr(sync_plan, "REPLY_BYTES", 1)
+    home = phone.home
+    await phone.close()
+    upgraded = await Client.open(home)
+    try:
+        pages: list[tuple[bool, int]] = []
+        applied = replica.Replica._apply_page
+
+        async def counted(self: replica.Replica, *args: Any, **kwargs: Any) -> int:
+            pages.append((bool(kwargs.get("parked")), len(args[1].records)))
+            return await applied(self, *args, **kwargs)
+
+        monkeypatch.setattr(replica.Replica, "_apply_page", counted)
+        report = await upgraded.sync(strict=True)
+        assert report.problems == [] and not report.incomplete
+        expected = [f"newer {i}" for i in range(3)] + ["after", "and after"]
+        assert sorted(await bodies(upgraded)) == sorted(expected)
+        assert [n for parked, n in pages if parked] == [1, 1, 1]
+        assert [n for parked, n in pages if not parked and n] == [1, 1]
     finally:
         await upgraded.close()
 

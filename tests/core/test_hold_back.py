@@ -8,7 +8,7 @@ import json
 from client_sdk import forgotten, hold_back, wire
 from client_sdk.chains import MAX_CHAIN_REPLIES, reply_bound
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES, HoldBack, decode, encode
-from client_sdk.sync import REPLY_BYTES, full_reply
+from client_sdk.sync import REPLY_BYTES, full_reply, within_reply_bytes
 
 A, B = bytes(15) + b"\x01", bytes(15) + b"\x02"
 SIZE = 100_000
@@ -197,3 +197,43 @@ def test_a_forgotten_journal_is_kept_as_a_tag_that_does_not_hold_its_id() -> Non
     assert tag != forgotten.tag(bytes(16))
     assert forgotten.decode(forgotten.encode({tag})) == {tag}
     assert forgotten.decode("not json") == set() and forgotten.decode('{"a": 1}') == set()
+
+
+def test_a_record_counts_its_payload_as_opened_when_more_than_its_ciphertext() -> None:
+    """rev-zip Z1: a compressed payload is kept inflated (up to 8 times its ciphertext), so
+    the budget counts the larger of the two; `within` is what `cut` may let through by
+    ciphertext, the records whose payloads are read first."""
+    hold = HoldBack({})
+    pages = page(A, range(1, 9), head=8)
+    assert [r.seq for r in hold.within(pages)] == [1, 2, 3, 4, 5, 6]  # 6 x 100 KB reach it
+    inflated = {r.record_id: 8 * SIZE for r in pages.records}
+    cut = hold.cut(0, pages, inflated)
+    assert [r.seq for r in cut.records] == [1] and cut.cursor == 1  # 800 KB reach it
+    assert hold.kept == hold.downloaded[A] == hold.added[A] == 8 * SIZE
+    assert hold.held == {A}
+    smaller = HoldBack({})  # a payload smaller than its ciphertext counts the ciphertext
+    assert smaller.cut(0, page(B, range(1, 3), head=2), {record(1).record_id: 10}).records
+    assert smaller.kept == 2 * SIZE
+
+
+def test_a_reply_holds_no_more_than_an_honest_servers_records() -> None:
+    """rev-zip Z2: the records past REPLY_BYTES (over all pages, in order) wait for the next
+    request: a cut page ends at its last record kept (none: the `after` asked), and the
+    reply is not done; an honest reply is returned as it is."""
+    big = 200_000
+    first = wire.JournalPage(A, [record(s, big) for s in range(1, 16)], 15, 40, 1)
+    second = wire.JournalPage(B, [record(s, big) for s in range(50, 60)], 59, 59, 1)
+    request = wire.SyncRequest([wire.Cursor(A, 0), wire.Cursor(B, 49)], 1000)
+    honest = wire.SyncReply([first], done=False)
+    assert within_reply_bytes(request, honest) is honest
+    reply = within_reply_bytes(request, wire.SyncReply([first, second], done=True))
+    assert not reply.done
+    kept = [r for p in reply.pages for r in p.records]
+    assert sum(len(r.ciphertext) for r in kept) <= REPLY_BYTES < (len(kept) + 1) * big
+    assert reply.pages[0].records == first.records and reply.pages[0].cursor == 15
+    assert [r.seq for r in reply.pages[1].records] == list(range(50, 50 + len(kept) - 15))
+    assert reply.pages[1].cursor == reply.pages[1].records[-1].seq
+    none_left = within_reply_bytes(
+        request, wire.SyncReply([wire.JournalPage(B, second.records * 3, 59, 59, 1), first], True)
+    )
+    assert none_left.pages[1].records == [] and none_left.pages[1].cursor == 0

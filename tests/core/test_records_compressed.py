@@ -150,6 +150,31 @@ def test_a_decompression_bomb_is_refused_as_malformed_with_bounded_work(
     assert inflated == [bound, 8 * len(zlib.compress(bytes(bound), 9)) + 1]
 
 
+def test_nothing_is_inflated_before_the_signature_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """protocol.md 4.15 "Reading": the payload is signed compressed, so a reader verifies,
+    then inflates: a record by a signer this device does not know, or whose signature fails,
+    is refused as such without inflating anything (only a known signer's record costs the
+    inflation), and a known signer's record then inflates as before."""
+    inflated: list[int] = []
+    monkeypatch.setattr(zlib, "decompressobj", lambda: SpiedInflater(inflated))
+    bomb = zlib.compress(bytes(records.MAX_PAYLOAD_BYTES), 9)
+    with pytest.raises(records.UnknownSigner) as unknown:
+        records.open_verified(
+            KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(bomb)), lambda _: None
+        )
+    assert unknown.value.body.payload == bomb and unknown.value.body.compress
+    other = nacl.signing.SigningKey.generate()
+    forged = seal_encoded(
+        KEY, JOURNAL, RECORD, 0, msgpack.packb(v3_fields(bomb), use_bin_type=True), other
+    )
+    with pytest.raises(IntegrityError, match="signature"):
+        open_it(forged)
+    assert inflated == []
+    assert open_it(sealed(a_body())) == a_body() and len(inflated) == 1
+
+
 def test_a_payload_that_inflates_more_than_8_times_is_refused_and_8_times_opens() -> None:
     """The ratio bound (MAX_INFLATION): what a member's records make a reader hold stays near
     what they cost it on the server."""
@@ -237,6 +262,28 @@ def test_the_signature_covers_the_encoding_and_the_compressed_bytes() -> None:
 def test_any_zlib_level_reads_the_same() -> None:
     for level in (0, 1, 6, 9):
         assert open_it(sealed_fields(v3_fields(zlib.compress(TEXT, level)))) == a_body()
+
+
+def test_a_reader_ignores_the_window_size_the_header_declares() -> None:
+    """protocol.md 4.15: CINFO (the header's window size) is checked only as zlib checks it
+    (at most 7) and otherwise ignored: a stream declaring a 512-byte window (CINFO 1) whose
+    back-references reach 2,000 bytes inflates, as zlib inflates it (rev-zip spec note), so
+    two readers cannot split on it; CINFO 8 is refused."""
+    half = random.Random(5).randbytes(2_000)
+    payload = half + half  # the second half refers 2,000 bytes back
+    stream = bytearray(zlib.compress(payload, 9))
+    assert stream[0] >> 4 == 7  # a 32 KiB window, as written
+
+    def declaring(cinfo: int) -> bytes:
+        changed = bytearray(stream)
+        changed[0] = cinfo << 4 | 8  # CM 8: deflate
+        flevel = changed[1] & 0xC0  # no preset dictionary; FCHECK made to fit again
+        changed[1] = flevel | (31 - (changed[0] * 256 + flevel) % 31) % 31
+        return bytes(changed)
+
+    assert records.inflate(declaring(1), "r") == payload
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        records.inflate(declaring(8), "r")
 
 
 def test_resealing_an_opened_record_keeps_its_encoding() -> None:
