@@ -328,7 +328,8 @@ def open_verified(
 class Unverified:
     """A record decrypted and parsed by `open_unverified`, its signature NOT verified yet:
     `body` may be taken only once `signature` verified over `message` under `author_key`
-    (crypto.verify), which is exactly what `open_verified` checks before returning it."""
+    (crypto.verify), which is exactly what `open_verified` checks before returning it, and
+    only through `verified_body` (a compressed payload is in `body` as it came)."""
 
     body: RecordBody
     author_key: bytes
@@ -354,7 +355,7 @@ def open_unverified(
         ad = record_ad(journal_id, record_id, epoch)
         padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
         encoded, signature = _split(crypto.unpad(padded, what), what)
-        body = _parse_current(encoded, what)
+        body = _parse_current(encoded, what, deflated=True)  # inflated once verified
     except IntegrityError:
         return None
     if body is None:
@@ -363,6 +364,13 @@ def open_unverified(
     if author_key is None:
         return None
     return Unverified(body, author_key, signature_input(ad, encoded), signature)
+
+
+def verified_body(unverified: Unverified, what: str) -> RecordBody:
+    """The body of `unverified` once its signature verified (by the caller, elsewhere), its
+    compressed payload inflated now (`inflate`: nothing unverified is inflated, rev-zip Z2).
+    Raises IntegrityError saying `what` has a malformed compressed payload."""
+    return _inflated(unverified.body, what)
 
 
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:

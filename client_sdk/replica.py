@@ -5884,9 +5884,16 @@ class _VerifiedAhead:
             self._take(index, key, unverified)
 
     def _take(self, index: int, key: bytes, unverified: records.Unverified) -> None:
-        """The record at `index`, its signature verified: opened."""
+        """The record at `index`, its signature verified: opened (its payload inflated now;
+        one that does not inflate is left to the caller, which opens it again and reports
+        it)."""
+        record = self.items[index]
+        try:
+            body = records.verified_body(unverified, f"record {record.record_id.hex()}")
+        except IntegrityError:
+            return
         self._results[index] = _OpenedEarly(
-            self.items[index], self._journal_id, key, unverified.author_key, unverified.body
+            record, self._journal_id, key, unverified.author_key, body
         )
 
 

@@ -14,7 +14,8 @@ session of its own), one per SDK process, started at first use and shared by eve
 from its stdin and answers on its stdout, each a 4-byte big-endian length and that many bytes:
 a request is a msgpack array of [public key, message, signature] items, the answer one byte
 per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature, and
-libsodium's crypto_sign_open), else 0. It holds no key: public keys, signed messages (record
+libsodium's crypto_sign_open), else 0. It runs in Python's isolated mode from the root
+directory, so it imports only what the interpreter's site-packages hold. It holds no key: public keys, signed messages (record
 bodies, in clear: the same user's process on the same device, as the store) and signatures.
 
 A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died,
@@ -75,7 +76,12 @@ class _Helper:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
+            # Isolated mode (-I: no working directory, script directory, PYTHONPATH or
+            # user site-packages on the import path) from the root directory: a `nacl/` or
+            # `msgpack.py` where the app was started can neither run nor answer for
+            # libsodium (rev-pull F1); the interpreter's own site-packages only.
+            [sys.executable, "-I", "-c", _CHILD],
+            cwd="/",
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

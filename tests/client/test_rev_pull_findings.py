@@ -1,5 +1,5 @@
-"""Review findings on the perf-pull branch (signature helper process): failing tests, xfail
-until fixed."""
+"""Review findings on the perf-pull branch (signature helper process), fixed: the helper runs
+in Python's isolated mode from the root directory (REV-PULL F1)."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ def _close_helper() -> None:
         started.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-PULL F1: the helper is started as `python -c`, which puts the current "
-    "directory first on sys.path: a `nacl/` package in the cwd runs in the helper and its "
-    "answers are trusted (forged records accepted, arbitrary code run)",
-)
 async def test_a_nacl_package_in_the_cwd_neither_runs_nor_verifies_forged_records(
     live_server: RunningServer,
     signup: ClientFactory,

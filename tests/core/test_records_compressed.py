@@ -175,6 +175,24 @@ def test_nothing_is_inflated_before_the_signature_verified(
     assert open_it(sealed(a_body())) == a_body() and len(inflated) == 1
 
 
+def test_a_record_opened_for_the_signature_helper_is_inflated_only_once_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bulk pull's path (`open_unverified`, verified in the helper process, then
+    `verified_body`) keeps the same order as `open_verified`: nothing is inflated before the
+    signature verified, and a verified body reads exactly as `open_verified` reads it."""
+    inflated: list[int] = []
+    body = a_body()
+    ciphertext = sealed(body)
+    unverified = records.open_unverified(KEY, JOURNAL, RECORD, 0, ciphertext, known_author)
+    assert unverified is not None and unverified.body.compress
+    assert unverified.body.payload != body.payload  # still compressed: not inflated
+    monkeypatch.setattr(zlib, "decompressobj", lambda: SpiedInflater(inflated))
+    records.open_unverified(KEY, JOURNAL, RECORD, 0, ciphertext, known_author)
+    assert inflated == []
+    assert records.verified_body(unverified, "record") == open_it(ciphertext) == body
+
+
 def test_a_payload_that_inflates_more_than_8_times_is_refused_and_8_times_opens() -> None:
     """The ratio bound (MAX_INFLATION): what a member's records make a reader hold stays near
     what they cost it on the server."""
