@@ -100,3 +100,51 @@ async def test_ce2_f1_a_members_own_late_withdrawal_is_covered_by_a_carrys_cut(
             assert live == [] or all(told(r) for r in reports), (live, reports)
         finally:
             await tab.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev-ce2 F3: a late carry seals a re-shared member's withdrawal again under the "
+    "current epoch: a member who joined after the note was written and withdrawn (and "
+    "after the re-share) receives a record naming it",
+)
+async def test_ce2_f3_a_later_member_learns_of_a_note_withdrawn_before_her_share(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """rev-ce F1's history: tom writes a note, the laptop withdraws it; the server delays
+    the withdrawal to the phone, which ends tom's share, shares with him again, then with
+    joan. The phone's late carry seals the withdrawal again (`_withdrawals_carried`) under
+    the current epoch, joan's. Her device then holds a document row for tom's note, its
+    id (`keys.created_by` names tom to anyone who can test his account id), kind and the
+    time of its withdrawal: a note of another member from before her share, of which a
+    history-free share tells her nothing (at a share, "Withdrawals carried again" carries
+    only the annotations of the member shared with again, under that member's new
+    epoch)."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tom, joan = await signup("tom"), await signup("joan")
+        await laptop.entries.write(None, "one")
+        await laptop.sync(strict=True)
+        await share_with(laptop, tom, role="annotate")
+        await tom.sync(strict=True)
+        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+        await tom.sync(strict=True)
+        await laptop.sync(strict=True)
+        await quiet_phone(state)
+        await laptop.notes.withdraw(note.id)
+        await laptop.sync(strict=True)
+        state.delay()
+        await phone.shares.revoke("Personal", "tom")
+        await share_with(phone, tom, role="annotate")
+        await share_with(phone, joan, role="annotate")
+        await joan.sync()
+        state.deliver()
+        await settle(laptop, phone, tom, joan)
+        assert [n.text for n in await tom.notes.list()] == []  # the carry's purpose
+        doc = bytes.fromhex(note.id)
+        found = await joan.store._db.execute_fetchall(
+            "SELECT kind FROM documents WHERE doc_id = ?"
+            " UNION ALL SELECT epoch FROM seen_records WHERE doc_id = ?",
+            (doc, doc),
+        )
+        assert list(found) == [], found
