@@ -132,11 +132,11 @@ async def test_ce2_f1_a_members_own_late_withdrawal_is_covered_by_a_restores_cut
 
 @pytest.mark.xfail(
     strict=True,
-    reason="rev-ce2 F3: a late carry seals a re-shared member's withdrawal again under the "
+    reason="rev-ce2 F2: a late carry seals a re-shared member's withdrawal again under the "
     "current epoch: a member who joined after the note was written and withdrawn (and "
     "after the re-share) receives a record naming it",
 )
-async def test_ce2_f3_a_later_member_learns_of_a_note_withdrawn_before_her_share(
+async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     """rev-ce F1's history: tom writes a note, the laptop withdraws it; the server delays
