@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import SyncReport
+from client_sdk import Client, SyncReport
 from tests.client.hostile import HostileServer, login_through, serving
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_r43_race import quiet_phone, race, settle
@@ -32,27 +32,33 @@ async def _members_own_withdrawal_pulled_late(
     live_server: RunningServer,
     tmp_path: Path,
     *,
-    restore: bool,
-) -> None:
+    cut: str,
+    then_share_with_joan: bool = False,
+) -> tuple[list[str], list[SyncReport], Client]:
     """tom has two devices: `tab` (behind a hostile server) writes a note, `desk` (on the
     real server) withdraws it under tom's first membership's epoch. The laptop pulls the
     withdrawal and ends tom's share (its write limit includes the withdrawal). The server
     keeps the withdrawal from the phone and from `tab` (a delay). The phone shares with
     tom again: it holds the note live, so it carries no withdrawal again ("Withdrawals
-    carried again" needs it held at the share). Then the server delivers, and the phone
-    writes a cut of the re-share covering every counter it received, the withdrawal of
-    tom's `desk` included ("Never covered unless carried" leaves out only the owner's
-    records): a late carry of the laptop's edit (delayed with the withdrawal), or, with
-    `restore`, the snapshot of an entry the phone takes out of the trash. `tab`, whose
-    current membership starts at that cut, takes it and passes over the withdrawal (an
-    epoch before its current membership): the note stays live there, nothing withheld.
-    Without that cut `tab` reports the withdrawal's counter withheld at every sync."""
+    carried again" needs it held at the share), and its cut does not cover the withdrawal.
+    Then a cut other than the share's own is written under the re-share's epoch: `cut` =
+    "carry", a late carry of the laptop's edit (delayed with the withdrawal); "restore",
+    the snapshot of an entry the phone takes out of the trash; "outbox", the laptop's edit
+    written after the revocation and still in its outbox at the re-share, sealed again as
+    a snapshot and its cut (the phone never gets the withdrawal). Found: that cut covered
+    the withdrawal of tom's `desk` ("Never covered unless carried" left out only the
+    owner's records); `tab`, whose current membership starts at the re-share's cut, took
+    it and passed over the withdrawal (an epoch before its current membership): the note
+    stayed live there, nothing withheld. Without such a cut `tab` reports the withdrawal's
+    counter withheld at every sync. `then_share_with_joan`: the phone shares with joan
+    after tom (joan's cut is the latest; tom does not take the carry's cut).
+    Returns `tab`'s live notes, two sync reports of `tab`'s, and joan."""
     async with (
         race(hostile, signup, tmp_path) as state,
         serving(HostileServer(live_server.url)) as second,
     ):
         laptop, phone = state.laptop, state.phone
-        desk = await signup("tom")
+        desk, joan = await signup("tom"), await signup("joan")
         tab = await login_through(second, "tom", tmp_path / "tom-tab-via-proxy")
         try:
             entry = await laptop.entries.write(None, "one")
@@ -77,24 +83,31 @@ async def _members_own_withdrawal_pulled_late(
             await desk.notes.withdraw(note.id)
             await desk.sync(strict=True)
             await laptop.sync(strict=True)
-            if not restore:
+            if cut == "carry":
                 await laptop.entries.edit(entry.id, append=" two")  # late on the phone
                 await laptop.sync(strict=True)
-            assert len(set(record_ids(live_server, journal)) - before) == 1 + (not restore)
+            added = 1 + (cut == "carry")
+            assert len(set(record_ids(live_server, journal)) - before) == added
             await laptop.shares.revoke("Personal", "tom")  # its limit holds the withdrawal
             await laptop.sync(strict=True)
+            if cut == "outbox":
+                await laptop.entries.edit(entry.id, append=" two")  # waits in its outbox
             await phone.sync()
             assert [n.text for n in await phone.notes.list()] == ["Try the breathing exercise."]
             await share_with(phone, desk, role="annotate")  # tom's new membership
+            if then_share_with_joan:
+                await share_with(phone, joan, role="annotate")
             await phone.sync()
             await desk.sync()
-            state.deliver()
-            if restore:
+            if cut != "outbox":
+                state.deliver()
+            if cut == "restore":
                 await phone.sync()
                 await phone.entries.restore(trashed.id)
             phone_reports = [await phone.sync(), await phone.sync()]
-            await settle(phone, laptop, desk)
-            assert [n.text for n in await phone.notes.list()] == [], phone_reports
+            await settle(phone, laptop, desk, joan)
+            if cut != "outbox":
+                assert [n.text for n in await phone.notes.list()] == [], phone_reports
             assert [n.text for n in await laptop.notes.list()] == []
             assert [n.text for n in await desk.notes.list()] == []
             await laptop.entries.write(None, "later")  # names tom's desk in its seen vector
@@ -102,32 +115,110 @@ async def _members_own_withdrawal_pulled_late(
             del second.replies["/v1/sync"]
             reports = [await tab.sync(), await tab.sync()]
             live = [n.text for n in await tab.notes.list()]
+            # No silent loss: tab holds the withdrawal or is told, at every sync, that it
+            # lacks it.
             assert live == [] or all(told(r) for r in reports), (live, reports)
+            return live, reports, joan
         finally:
             await tab.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-ce2 F1: a carry's cut covers a re-shared member's own withdrawal (from his "
-    "other device) that the sharing device pulled after the re-share: nothing carries it "
-    "again, the member's device takes the cut and keeps the note live, told nothing",
-)
 async def test_ce2_f1_a_members_own_late_withdrawal_is_covered_by_a_carrys_cut(
     hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    await _members_own_withdrawal_pulled_late(hostile, signup, live_server, tmp_path, restore=False)
+    live, reports, _ = await _members_own_withdrawal_pulled_late(
+        hostile, signup, live_server, tmp_path, cut="carry"
+    )
+    # The phone finds the withdrawal late (tom takes the re-share's cut, and no cover of
+    # it accounts for the withdrawal): its carry carries it again (the withdrawal's
+    # structs alone) and its cut covers it: withdrawn on tab, nothing withheld.
+    assert live == []
+    assert not any(told(r) for r in reports), reports
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-ce2 F1 (same cause): a restore's cut covers a re-shared member's own "
-    "withdrawal pulled after the re-share: the note stays live on his other device",
-)
 async def test_ce2_f1_a_members_own_late_withdrawal_is_covered_by_a_restores_cut(
     hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    await _members_own_withdrawal_pulled_late(hostile, signup, live_server, tmp_path, restore=True)
+    live, reports, _ = await _members_own_withdrawal_pulled_late(
+        hostile, signup, live_server, tmp_path, cut="restore"
+    )
+    # The sync that pulls the withdrawal carries it (a late record of a member taking the
+    # cut); the restore's cut, after it, then finds it accounted for by the carry's cut.
+    assert live == []
+    assert not any(told(r) for r in reports), reports
+
+
+async def test_ce2_f1_a_members_own_withdrawal_is_left_out_of_an_outbox_sealed_again(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    live, reports, _ = await _members_own_withdrawal_pulled_late(
+        hostile, signup, live_server, tmp_path, cut="outbox"
+    )
+    # The laptop pulled the withdrawal before the re-share (not late there: nothing carries
+    # it) and seals its outbox again across the re-share's cut: the cut leaves the
+    # withdrawal out (no cover of the re-share's cut accounts for it), so tab, which never
+    # gets it, reports its counter withheld at every sync (the phone, still delayed,
+    # carries it once it pulls it).
+    assert live == ["Try the breathing exercise."]
+    assert all(r.withheld for r in reports), reports
+
+
+async def test_ce2_f1_a_members_own_late_withdrawal_is_not_carried_past_a_later_share(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    live, reports, joan = await _members_own_withdrawal_pulled_late(
+        hostile, signup, live_server, tmp_path, cut="carry", then_share_with_joan=True
+    )
+    # joan's share is the latest: tom does not take the carry's cut, so the withdrawal is
+    # not carried again (joan would learn of tom's note: rev-ce2 F2) and tab, which never
+    # gets the record, reports its counter withheld at every sync (the known limit of
+    # protocol.md 4.18 "A cut's epoch"); joan is told nothing and learns nothing of it.
+    assert live == ["Try the breathing exercise."]
+    assert all(r.withheld for r in reports), reports
+    for _ in range(2):
+        assert not told(await joan.sync())
+    assert (
+        await joan.store._db.execute_fetchall("SELECT doc_id FROM documents WHERE kind = 'note'")
+        == []
+    )
+
+
+async def test_ce2_a_members_own_withdrawal_held_at_his_re_share_is_carried_by_the_share(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The share's own cut (rev-cut C1, "Withdrawals carried again") with a member's own
+    withdrawal: tom's `desk` withdraws the note `tab` wrote; the server keeps the
+    withdrawal from `tab`. ana pulls it, ends tom's share and shares with him again: her
+    cut covers the withdrawal's counter and `tab` (its membership starts there) takes it,
+    so the share carries the withdrawal again under the new epoch (the withdrawal's
+    structs alone): the note is withdrawn on `tab`, nothing withheld."""
+    ana, desk = await signup("ana"), await signup("tom")
+    tab = await login_through(hostile, "tom", tmp_path / "tom-tab-via-proxy")
+    try:
+        await ana.entries.write(None, "one")
+        await ana.sync(strict=True)
+        await share_with(ana, desk, role="annotate")
+        await desk.sync(strict=True)
+        await tab.sync(strict=True)
+        note = await tab.notes.add("ana/Personal", "Try the breathing exercise.")
+        await tab.sync(strict=True)
+        await desk.sync(strict=True)
+        await tab.sync(strict=True)
+        tab_empty = hostile.replies_to("/v1/sync")[-1]
+        hostile.replies["/v1/sync"] = lambda _, __: tab_empty  # kept from tab
+        await desk.notes.withdraw(note.id)
+        await desk.sync(strict=True)
+        await ana.sync(strict=True)
+        assert [n.text for n in await ana.notes.list()] == []
+        await ana.shares.revoke("Personal", "tom")
+        await share_with(ana, desk, role="annotate")
+        await settle(ana, desk)
+        del hostile.replies["/v1/sync"]
+        reports = [await tab.sync(), await tab.sync()]
+        assert [n.text for n in await tab.notes.list()] == []
+        assert not any(told(r) for r in reports), reports
+    finally:
+        await tab.close()
 
 
 @pytest.mark.xfail(
