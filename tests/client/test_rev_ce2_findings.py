@@ -3,15 +3,18 @@ records whose effect it seals again (`Replica._carried_late`), carries again the
 late withdrawal of a re-shared member's annotation (`_withdrawals_carried`), and a
 too-large document's late records wait pending.
 
-Each confirmed bug is a strict expected failure (run with `--runxfail` to see the assertion
-that shows it). /work/REV-CE2-FINDINGS.md has the analysis.
+Each confirmed bug was a strict expected failure; /work/REV-CE2-FINDINGS.md has the
+analysis. Fixed (fix-ce2): F1, a cut other than a share's own (a carry's, a restore's, an
+outbox sealed again) no longer covers a record of a member taking it from before it unless
+carried again, and a late carry carries again a member's own withdrawal (protocol.md 4.19
+"Never covered unless carried"); F2, a withdrawal is carried again only for a member that
+takes the carry's cut ("Withdrawals carried again"): past a later share the member's
+device reports the record withheld instead, and the later member learns nothing.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from client_sdk import Client, SyncReport
 from tests.client.hostile import HostileServer, login_through, serving
@@ -221,24 +224,20 @@ async def test_ce2_a_members_own_withdrawal_held_at_his_re_share_is_carried_by_t
         await tab.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-ce2 F2: a late carry seals a re-shared member's withdrawal again under the "
-    "current epoch: a member who joined after the note was written and withdrawn (and "
-    "after the re-share) receives a record naming it",
-)
 async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     """rev-ce F1's history: tom writes a note, the laptop withdraws it; the server delays
     the withdrawal to the phone, which ends tom's share, shares with him again, then with
-    joan. The phone's late carry seals the withdrawal again (`_withdrawals_carried`) under
-    the current epoch, joan's. Her device then holds a document row for tom's note, its
-    id (`keys.created_by` names tom to anyone who can test his account id), kind and the
-    time of its withdrawal: a note of another member from before her share, of which a
-    history-free share tells her nothing (at a share, "Withdrawals carried again" carries
-    only the annotations of the member shared with again, under that member's new
-    epoch)."""
+    joan. Found: the phone's late carry sealed the withdrawal again
+    (`_withdrawals_carried`) under the current epoch, joan's, and her device then held a
+    document row for tom's note, its id (`keys.created_by` names tom to anyone who can
+    test his account id), kind and the time of its withdrawal: a note of another member
+    from before her share, of which a history-free share tells her nothing. Now a
+    withdrawal is carried again only for a member that takes the carry's cut (tom does
+    not: joan's cut is the latest), so joan learns nothing of it, and tom, whose device
+    never gets the withdrawal, is told at every sync that it lacks the laptop's record
+    (the known limit of protocol.md 4.18 "A cut's epoch"), his note still live there."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         tom, joan = await signup("tom"), await signup("joan")
@@ -259,7 +258,6 @@ async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share
         await joan.sync()
         state.deliver()
         await settle(laptop, phone, tom, joan)
-        assert [n.text for n in await tom.notes.list()] == []  # the carry's purpose
         doc = bytes.fromhex(note.id)
         found = await joan.store._db.execute_fetchall(
             "SELECT kind FROM documents WHERE doc_id = ?"
@@ -267,3 +265,10 @@ async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share
             (doc, doc),
         )
         assert list(found) == [], found
+        reports = [await tom.sync(), await tom.sync()]
+        assert [n.text for n in await tom.notes.list()] == ["Try the breathing exercise."]
+        assert all(r.withheld for r in reports), reports
+        for device in (joan, phone, laptop):  # the carry's cut covers it for joan
+            for _ in range(2):
+                report = await device.sync()
+                assert not told(report), (device, report)
