@@ -20,6 +20,7 @@ from client_sdk import Client, SyncReport
 from tests.client.hostile import HostileServer, login_through, serving
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_r43_race import quiet_phone, race, settle
+from tests.client.test_rc_f4_cuts import quiet
 from tests.client.test_rev_complete_findings import record_ids
 from tests.conftest import ClientFactory, RunningServer
 
@@ -272,3 +273,47 @@ async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share
             for _ in range(2):
                 report = await device.sync()
                 assert not told(report), (device, report)
+
+
+async def test_ce2_honest_cuts_after_a_re_share_leave_out_nothing_a_member_lacks(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Honest server: tom writes two notes and withdraws one on one device while his tablet
+    syncs; ana ends his share and shares with him again on her laptop, which then takes an
+    entry out of the trash (a restore's cut); her phone, which wrote an entry before the
+    re-share and pulls nothing meanwhile, seals its outbox again across the re-share's cut
+    (before it knows that cut's covers, so it leaves out every record of tom from before
+    it) and takes another entry out of the trash. Every record of tom's earlier
+    membership is covered by the share's own cut, which both of his devices take: every
+    strict sync of every device reports nothing, and the withdrawn note stays withdrawn."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    tom = await signup("tom")
+    await laptop.entries.write(None, "kept")
+    first = await laptop.entries.write(None, "first")
+    second = await laptop.entries.write(None, "second")
+    await laptop.entries.delete(first.id)
+    await laptop.entries.delete(second.id)
+    await laptop.sync(strict=True)
+    await share_with(laptop, tom, role="annotate")
+    tablet = await login("tom", "tablet")
+    for device in (laptop, tom, tablet, phone):
+        quiet(await device.sync(strict=True))
+    gone = await tom.notes.add("ana/Personal", "gone note")
+    await tom.notes.add("ana/Personal", "kept note")
+    quiet(await tom.sync(strict=True))
+    await tom.notes.withdraw(gone.id)
+    for device in (tom, tablet, laptop, phone):
+        quiet(await device.sync(strict=True))
+    await phone.entries.write(None, "written before the re-share")  # waits in its outbox
+    await laptop.shares.revoke("Personal", "tom")
+    await share_with(laptop, tom, role="annotate")
+    await laptop.entries.restore(first.id)
+    quiet(await laptop.sync(strict=True))
+    quiet(await phone.sync(strict=True))  # its outbox sealed again across the cut
+    await phone.entries.restore(second.id)
+    for device in (phone, laptop, tom, tablet, phone, laptop, tom, tablet):
+        quiet(await device.sync(strict=True))
+    for device in (tom, tablet, laptop, phone):
+        assert [n.text for n in await device.notes.list()] == ["kept note"], device
+    assert len(await tablet.entries.list()) == 4
