@@ -11,6 +11,11 @@ device that accepts such a record once it knows a boundary of the cut carries it
 it seals the record's document again under the current epoch (a snapshot, or the removal
 carried) in a record whose covers then account for it.
 
+A current member shared with again at the latest cut takes that cut (its current
+membership starts there) and never receives a record of an epoch before it: a withdrawal of
+its own annotation, written on its other device under its earlier membership and pulled by
+this device only after the share, is carried again likewise (rev-ce2 F1: `Late.author`).
+
 Which records are accounted for comes only from covers signed by the owner under an epoch
 of the cut or later, kept per journal in a setting (`setting_name`): never from the server.
 """
@@ -28,13 +33,14 @@ SETTING_PREFIX = "cut-covers:"
 
 @dataclass(frozen=True)
 class Late:
-    """An owner's record this device accepted although it was sealed before the journal's
-    latest cut: `device` and `counter` as signed; `doc_id` None for a `void`; `start` the
-    (Yjs client, first clock) of its update (`documents.update_start`), None for a snapshot
-    or an update of several clients; `seen` its signed seen vector; `epoch` the epoch it is
-    sealed under (None: kept pending by an SDK before it was noted), which tells whether a
-    member's current membership receives it (a withdrawal of its annotation carried again:
-    `Replica._carry`)."""
+    """A record this device accepted although it was sealed before the journal's latest
+    cut: the owner's (`author` None), or, with `author`, one of a current member that takes
+    that cut (shared with again there: its device never receives a record of an epoch
+    before it, and takes the cut's covers; rev-ce2 F1). `device` and `counter` as signed;
+    `doc_id` None for a `void`; `start` the (Yjs client, first clock) of its update
+    (`documents.update_start`), None for a snapshot or an update of several clients; `seen`
+    its signed seen vector; `epoch` the epoch it is sealed under (None: kept pending by an
+    SDK before it was noted)."""
 
     record_id: bytes
     device: bytes
@@ -43,6 +49,11 @@ class Late:
     start: tuple[int, int] | None
     seen: tuple[counting.Seen, ...]
     epoch: int | None = None
+    author: bytes | None = None
+
+    def signer(self, owner_id: bytes) -> bytes:
+        """The account that signed it (`owner_id` when `author` is None)."""
+        return owner_id if self.author is None else self.author
 
 
 def setting_name(journal_id: bytes) -> str:
@@ -77,10 +88,10 @@ def uncovered(owner_id: bytes, late: Iterable[Late], value: object, cut: int) ->
     """The records of `late` that no owner's cover of `cut` accounts for. None of them while
     this device knows no cover of that cut (its boundary has not arrived: the sharing device
     may hold them all, as it does when no race happened)."""
-    ranges = _owner_ranges(owner_id, value, cut)
+    ranges = _cut_ranges(value, cut)
     if ranges is None:
         return []
-    return [r for r in late if not _covered(ranges, r.device, r.counter)]
+    return [r for r in late if not _covered(ranges, r.signer(owner_id), r.device, r.counter)]
 
 
 def carry_inputs(
@@ -104,51 +115,60 @@ def carry_inputs(
     return list(docs), since, seen
 
 
+Counter = tuple[bytes, bytes, int]
+"""(author, device, counter) of a record."""
+
+
 def not_accounted(
-    owner_id: bytes,
-    held: Iterable[tuple[bytes, int]],
-    value: object,
-    cut: int,
-    carried: Iterable[tuple[bytes, int]] = (),
-) -> frozenset[tuple[bytes, int]]:
-    """Of the owner's records this device holds sealed before the cut (`held`: device,
-    counter), those no owner's cover of `cut` accounts for (all of them while it knows
-    none), less those `carried` now: what a record sealed at the cut or later (another
-    than the share's own boundary) must not cover (`trim`): covering a record whose change
-    no member got would hide it from them for good, where a gap shows it withheld."""
-    ranges = _owner_ranges(owner_id, value, cut) or {}
+    held: Iterable[Counter], value: object, cut: int, carried: Iterable[Counter] = ()
+) -> frozenset[Counter]:
+    """Of the records this device holds sealed before the cut (`held`: the owner's, and
+    those of each current member that takes the cut), those no owner's cover of `cut`
+    accounts for (all of them while it knows none), less those `carried` now: what a record
+    sealed at the cut or later (another than the share's own boundary) must not cover
+    (`trim`): covering a record whose change no member got would hide it from them for
+    good, where a gap shows it withheld (R43 F2; a member's own, rev-ce2 F1)."""
+    ranges = _cut_ranges(value, cut) or {}
     return frozenset(
-        (device, counter) for device, counter in held if not _covered(ranges, device, counter)
+        (author, device, counter)
+        for author, device, counter in held
+        if not _covered(ranges, author, device, counter)
     ) - frozenset(carried)
 
 
-def _owner_ranges(
-    owner_id: bytes, value: object, cut: int
-) -> dict[bytes, tuple[counting.Range, ...]] | None:
-    """The owner's covered counter ranges by device in the setting `value` (`with_covers`),
-    or None when it keeps no cover of `cut`."""
+def _cut_ranges(
+    value: object, cut: int
+) -> dict[tuple[bytes, bytes], tuple[counting.Range, ...]] | None:
+    """The covered counter ranges by (author, device) in the setting `value`
+    (`with_covers`: the owner's signed covers only), or None when it keeps no cover of
+    `cut`."""
     kept = decode(value)
     if kept is None or kept[0] != cut or not kept[1]:
         return None
-    return {c.device: c.ranges for c in kept[1] if c.author == owner_id}
+    return {(c.author, c.device): c.ranges for c in kept[1]}
 
 
-def _covered(ranges: dict[bytes, tuple[counting.Range, ...]], device: bytes, counter: int) -> bool:
-    return any(lo <= counter <= hi for lo, hi in ranges.get(device, ()))
+def _covered(
+    ranges: dict[tuple[bytes, bytes], tuple[counting.Range, ...]],
+    author: bytes,
+    device: bytes,
+    counter: int,
+) -> bool:
+    return any(lo <= counter <= hi for lo, hi in ranges.get((author, device), ()))
 
 
 def trim(
-    covers: Iterable[counting.Cover], owner_id: bytes, left_out: frozenset[tuple[bytes, int]]
+    covers: Iterable[counting.Cover], left_out: frozenset[Counter]
 ) -> tuple[counting.Cover, ...]:
-    """`covers` without the owner's counters `left_out` (`not_accounted`)."""
+    """`covers` without the counters `left_out` (`not_accounted`)."""
     if not left_out:
         return tuple(covers)
     trimmed = []
     for cover in covers:
-        if cover.author != owner_id:
+        out = sorted(c for a, d, c in left_out if (a, d) == (cover.author, cover.device))
+        if not out:
             trimmed.append(cover)
             continue
-        out = sorted(c for d, c in left_out if d == cover.device)
         ranges: list[tuple[int, int]] = []
         for lo, hi in cover.ranges:
             for counter in (c for c in out if lo <= c <= hi):
@@ -179,7 +199,8 @@ def encode_pending(pending: dict[bytes, list[Late]]) -> str | None:
                 None if r.doc_id is None else r.doc_id.hex(),
                 None if r.start is None else list(r.start),
                 [[s.author.hex(), s.device.hex(), s.counter] for s in r.seen],
-                *([] if r.epoch is None else [r.epoch]),
+                *([] if r.epoch is None and r.author is None else [r.epoch]),
+                *([] if r.author is None else [r.author.hex()]),
             ]
             for r in records
         ]
@@ -206,9 +227,10 @@ def decode_pending(value: object) -> dict[bytes, list[Late]]:
                         counting.Seen(bytes.fromhex(a), bytes.fromhex(d), int(c))
                         for a, d, c in seen
                     ),
-                    None if not epoch else int(epoch[0]),
+                    None if not rest or rest[0] is None else int(rest[0]),
+                    None if len(rest) < 2 else bytes.fromhex(rest[1]),
                 )
-                for record_id, device, counter, doc_id, start, seen, *epoch in records
+                for record_id, device, counter, doc_id, start, seen, *rest in records
             ]
             for journal_hex, records in json.loads(value).items()
         }

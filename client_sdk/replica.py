@@ -3022,8 +3022,11 @@ class Replica:
         """On the owner's devices, of a journal shared since its creation (a cut), the
         owner's records of a page this device accepts (`trusted`): those sealed before the
         cut (candidates to carry across it, `_carry_late`) and the covers of those sealed
-        at it or later (what the share's boundary, and the carries since, account for).
-        From the owner-signed records and the verified chain alone (pure)."""
+        at it or later (what the share's boundary, and the carries since, account for);
+        and the records sealed before the cut of a current member that takes it (shared
+        with again there, `_takes_cut`: its device never receives them, yet takes the
+        covers of a cut: rev-ce2 F1). From the owner-signed records, the verified records
+        and the verified chain alone (pure)."""
         state = self.chains.state(journal.journal_id)
         me = self.profile.account_id
         if state is None or not state.cut or journal.owner_id != me or journal.role != "owner":
@@ -3032,9 +3035,12 @@ class Replica:
         late: list[carrying.Late] = []
         covers: list[counting.Cover] = []
         for record_id, body in trusted:
-            if body.author != me:
-                continue  # a member's record: never part of a share (4.19)
-            if epochs[record_id] >= state.cut:
+            member = body.author != me
+            if member and (
+                epochs[record_id] >= state.cut or not self._takes_cut(journal, body.author)
+            ):
+                continue  # covers only the owner's count; a member never takes its records
+            if not member and epochs[record_id] >= state.cut:
                 covers.extend(body.covers)
                 continue
             start = update_start(body.payload) if body.kind == records.UPDATE else None
@@ -3048,6 +3054,7 @@ class Replica:
                     start,
                     body.seen,
                     epochs[record_id],
+                    body.author if member else None,
                 )
             )
         return late, counting.merge_covers(covers)
@@ -3163,17 +3170,17 @@ class Replica:
         """Seal again under the current epoch the documents of `missing` this account
         created (`_snapshot_plan`: a snapshot of a live one; for a removed one, the changes
         of its late records, the removal's own fields only, or its removal written anew),
-        and the owner's withdrawal of a current member's annotation whose current
-        membership never receives the late record (`_withdrawals_carried`: the withdrawal
-        alone, as a share with a member again carries it, rev-cut C1), then the cut; or the
-        cut alone (`_seal_plan`). In one transaction.
+        and the withdrawal (the owner's, or the member's own on its other device) of the
+        annotation of a current member that takes the carry's cut (`_withdrawals_carried`:
+        the withdrawal alone, as a share with a member again carries it, rev-cut C1,
+        rev-ce2 F1), then the cut; or the cut alone (`_seal_plan`). In one transaction.
 
         The cut, and each snapshot's covers, account only for the late records whose effect
         this carry seals again or that no member taking the cut could miss (`_carried_late`,
         protocol.md 4.19 "Never covered unless carried"): a document too large for one
-        record (a problem of the sync, told), not held here, or a member's annotation not
-        carried again, leaves its late records uncovered, so that the members who lack them
-        see them withheld (rev-ce F1, F3). Nothing is sealed when every record of `missing`
+        record (a problem of the sync, told), not held here, or a record of a member taking
+        the cut not carried again, leaves its late records uncovered, so that the members
+        who lack them see them withheld (rev-ce F1, F3, rev-ce2 F1). Nothing is sealed when every record of `missing`
         was kept from an earlier sync (not in `found_now`) and none is carried now: the cut
         written then already named them in its seen vector.
 
@@ -3226,17 +3233,21 @@ class Replica:
             return True, waiting
         return False, waiting
 
-    def _member_lacks(self, journal: LocalJournal, creator: bytes, late: carrying.Late) -> bool:
-        """Whether `creator`, a current member of `journal` (not its owner), never receives
-        the owner's late record `late` of its annotation: its current membership does not
-        hold the record's epoch (unknown for a record kept by an SDK before it was noted:
-        taken as not held). From the verified chain alone."""
+    def _takes_cut(self, journal: LocalJournal, account: bytes) -> bool:
+        """Whether `account`, a current member of `journal` (not its owner), takes the
+        journal's latest cut: its current membership starts there (protocol.md 4.18
+        "Cuts"; a member shared with again at the latest share). Such a member's device
+        never receives a record of an epoch before that cut, yet may hold its annotations
+        live from an earlier membership, and takes the covers of every cut sealed under
+        the current epoch that names none (a carry's, a restore's, an outbox sealed
+        again). Any other member never takes that cut: what it lacks stays a gap there,
+        reported. From the verified chain alone."""
         state = self.chains.state(journal.journal_id)
-        if state is None or creator == journal.owner_id:
+        if state is None or not state.cut or account == journal.owner_id:
             return False
-        if state.member_by_account(creator) is None:
+        if state.member_by_account(account) is None:
             return False  # not a member now: no device of its reads the journal any more
-        return late.epoch is None or late.epoch not in state.membership_epochs(creator)
+        return state.first_epoch_of(account) >= state.cut
 
     def _withdrawals_carried(
         self,
@@ -3245,21 +3256,23 @@ class Replica:
         creators: dict[bytes, bytes],
         stored: dict[bytes, StoredDocument],
     ) -> list[tuple[Document, str, bytes]]:
-        """For `_carry`: the plan steps that carry again the owner's withdrawal of a current
-        member's annotation among the late records `missing` when that member's current
-        membership never receives the record (`_member_lacks`: a member shared with again
-        since, whose device may hold the annotation live from its earlier membership): the
-        withdrawal's structs alone, no word of the member's (`documents.withdrawal_again`),
-        as a share with a member again carries it (protocol.md 4.19 "Withdrawals carried
-        again", rev-cut C1). A step may be too large for one record (`_carry` tells it)."""
+        """For `_carry`: the plan steps that carry again the withdrawal of a current
+        member's annotation among the late records `missing` (the owner's, or the member's
+        own from its other device) when that member takes the carry's cut (`_takes_cut`:
+        shared with again at the latest share, its device may hold the annotation live from
+        its earlier membership and never receives the record): the withdrawal's structs
+        alone, no word of the member's (`documents.withdrawal_again`), as a share with a
+        member again carries it (protocol.md 4.19 "Withdrawals carried again", rev-cut C1,
+        rev-ce F1, rev-ce2 F1). Never for a member that does not take the cut (it joined
+        at an earlier share): sealed under the current epoch, the withdrawal would tell
+        every later member of a note from before its share (rev-ce2 F2); the record stays
+        a gap on that member's devices, reported. A step may be too large for one record
+        (`_carry` tells it)."""
         me = self.profile.account_id
         steps: list[tuple[Document, str, bytes]] = []
         for doc_id in dict.fromkeys(r.doc_id for r in missing if r.doc_id is not None):
             creator = creators.get(doc_id, me)
-            if doc_id not in stored or creator == me:
-                continue
-            late = [r for r in missing if r.doc_id == doc_id]
-            if not any(self._member_lacks(journal, creator, r) for r in late):
+            if doc_id not in stored or creator == me or not self._takes_cut(journal, creator):
                 continue
             snapshot = stored_document(stored[doc_id])
             changes = withdrawal_again(snapshot) if removed(snapshot) else None
@@ -3273,27 +3286,30 @@ class Replica:
         missing: list[carrying.Late],
         creators: dict[bytes, bytes],
         sealed: set[bytes],
-    ) -> frozenset[tuple[bytes, int]]:
-        """Of the late records `missing`, the (device, counter) that a carry sealing the
-        documents `sealed` may cover (its cut, its snapshots: `_seal_plan` `across`): a
-        `void` (it changes no document: the cut accounts for it and for what it withdrew),
-        a record of a document sealed again, and the owner's withdrawal of an annotation
-        whose author is no current member or receives the record itself (its current
-        membership holds its epoch: it does not take the cut). Any other (a document too
-        large, not held, an annotation whose withdrawal was not carried again) is left
-        uncovered: a member taking the cut would lack its change unnoticed (protocol.md
-        4.19 "Never covered unless carried", rev-ce F1, F3)."""
-        me = self.profile.account_id
+    ) -> frozenset[carrying.Counter]:
+        """Of the late records `missing`, the (author, device, counter) that a carry
+        sealing the documents `sealed` may cover (its cut, its snapshots: `_seal_plan`
+        `across`): a `void` (it changes no document: the cut accounts for it and for what
+        it withdrew), a record of a document sealed again, and a record of an annotation
+        (the owner's withdrawal, or the member's own) whose author takes no cut of the
+        current epoch (`_takes_cut`: no current member, or one whose membership began
+        before the latest cut; no other member's device shows another member's
+        annotation). Any other (an owner's document too large or not held, an annotation
+        of a member taking the cut whose withdrawal was not carried again, any other
+        record of such a member) is left uncovered: a member taking the cut would lack its
+        change unnoticed (protocol.md 4.19 "Never covered unless carried", rev-ce F1, F3,
+        rev-ce2 F1)."""
+        me = journal.owner_id
         accounted = set()
         for record in missing:
             doc_id = record.doc_id
-            creator = creators.get(doc_id, me) if doc_id is not None else me
+            concerned = record.author or (creators.get(doc_id, me) if doc_id is not None else me)
             if (
                 doc_id is None
                 or doc_id in sealed
-                or (creator != me and not self._member_lacks(journal, creator, record))
+                or (concerned != me and not self._takes_cut(journal, concerned))
             ):
-                accounted.add((record.device, record.counter))
+                accounted.add((record.signer(me), record.device, record.counter))
         return frozenset(accounted)
 
     async def _refuse_reused_counters(
@@ -4873,7 +4889,7 @@ class Replica:
         again = await self._removals_again(journal) if doc_ids is None else frozenset()
         stripped: set[bytes] = set()
         plan = await self._snapshot_plan(journal, doc_ids, stripped=stripped, again=again)
-        across = None if doc_ids is None else frozenset[tuple[bytes, int]]()
+        across = None if doc_ids is None else frozenset[carrying.Counter]()
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:
                 await self._seal_plan(tx, fresh, key, plan, across=across)
@@ -4936,7 +4952,7 @@ class Replica:
         plan: list[tuple[Document, str, bytes]],
         seen: dict[bytes, tuple[counting.Seen, ...]] | None = None,
         *,
-        across: frozenset[tuple[bytes, int]] | None,
+        across: frozenset[carrying.Counter] | None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
         from `_current_key`, read before `tx` began), then the cut (`_seal_cut`, on the
@@ -4945,19 +4961,34 @@ class Replica:
         plan is empty and there is no counter to account for. `seen`: doc id -> the seen
         vector to sign instead of this device's current one (`_seal_boundary`). `across`: None for a
         share's own boundary (its cut states every counter this device accounts for);
-        otherwise the owner's records sealed before the cut that these records carry across
-        it (`_carry`): the other records of the owner from before the cut that no cover of
-        the cut accounts for are left out of their covers (`carrying.not_accounted`), so
-        that a member sees them missing rather than never told of them (R43 F2)."""
+        otherwise the records sealed before the cut that these records carry across it
+        (`_carry`; none for a restore or an outbox sealed again): the other records from
+        before the cut that no cover of the cut accounts for, of the owner and of each
+        current member that takes the cut (`_takes_cut`: shared with again there, its
+        device never receives them), are left out of their covers
+        (`carrying.not_accounted`), so that a member sees them missing rather than never
+        told of them (R43 F2; a member's own withdrawal from its other device, rev-ce2
+        F1)."""
         for document, _, payload in plan:
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
-        left_out = frozenset[tuple[bytes, int]]()
+        left_out = frozenset[carrying.Counter]()
         state = self.chains.state(journal.journal_id)
         if across is not None and state is not None and state.cut:
+            taking = [
+                m.account_id
+                for m in state.members.values()
+                if m.account_id is not None and self._takes_cut(journal, m.account_id)
+            ]
+            held = [
+                (author, device, counter)
+                for author in dict.fromkeys([journal.owner_id, *taking])
+                for device, counter in await tx.counters_before(
+                    journal.journal_id, author, state.cut
+                )
+            ]
             left_out = carrying.not_accounted(
-                journal.owner_id,
-                await tx.counters_before(journal.journal_id, journal.owner_id, state.cut),
+                held,
                 await tx.setting(carrying.setting_name(journal.journal_id)),
                 state.cut,
                 across,
@@ -5245,7 +5276,7 @@ class Replica:
         tx: Transaction,
         journal: LocalJournal,
         key: bytes,
-        left_out: frozenset[tuple[bytes, int]],
+        left_out: frozenset[carrying.Counter],
     ) -> bool:
         """The cut of a share (or of a carry across it) for the outbox, within `tx`, on the
         owner's devices: a `void` whose covers name every counter this device accounts for
@@ -5267,7 +5298,7 @@ class Replica:
         known = counting.JournalCounters(journal_id, counters)
         drawn = await tx.drawn_counter(journal_id)
         own = [counting.Cover(me, device, ((1, drawn),))] if drawn else []
-        history = carrying.trim([*known.accounted(), *own], journal.owner_id, left_out)
+        history = carrying.trim([*known.accounted(), *own], left_out)
         covers = counting.without(history, await tx.sealed_since(journal_id, state.cut))
         if not covers:
             return False
@@ -5302,7 +5333,7 @@ class Replica:
         kind: str,
         payload: bytes,
         seen_vector: tuple[counting.Seen, ...] | None = None,
-        left_out: frozenset[tuple[bytes, int]] = frozenset(),
+        left_out: frozenset[carrying.Counter] = frozenset(),
     ) -> None:
         """One record of a share (or of a carry across its cut) for the outbox, within `tx`,
         before its cut (`_seal_cut`, rev-complete F3; the `void` after it): a snapshot,
@@ -5326,9 +5357,7 @@ class Replica:
         about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
         carried: tuple[counting.Cover, ...] = ()
         if document is not None and kind == records.SNAPSHOT:
-            carried = carrying.trim(
-                await tx.carried_by(document.doc_id), journal.owner_id, left_out
-            )
+            carried = carrying.trim(await tx.carried_by(document.doc_id), left_out)
         body, _ = await self._new_body(
             tx,
             journal,

@@ -49,8 +49,10 @@ async def _late_withdrawal_of_a_re_shared_note(
     the earlier cut named for tom's re-share (6914f7c) covered the withdrawal's counter.
     tom took that cover, his device passed over the withdrawal (an epoch before his current
     membership) and his note stayed live there, told nothing. Now the carry carries the
-    withdrawal again (tom's current membership never receives it), as a share with him
-    again does. Returns tom's live notes and two sync reports of his."""
+    withdrawal again when tom takes its cut (his current membership starts at the latest
+    cut and never receives the record), as a share with him again does; past joan's share
+    it does not (rev-ce2 F2) and leaves the record a gap on tom's device, reported.
+    Returns tom's live notes and two sync reports of his."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         tom, joan = await signup("tom"), await signup("joan")
@@ -96,11 +98,12 @@ async def test_ce_f1_a_late_withdrawal_of_a_re_shared_members_note_is_covered_by
     live, reports = await _late_withdrawal_of_a_re_shared_note(
         hostile, signup, live_server, tmp_path, then_share_with_joan=True
     )
-    # The carry seals the withdrawal again (tom's current membership never receives it:
-    # "Withdrawals carried again"), so the note is withdrawn on his device; its counter
-    # stays a gap there (he does not take the carry's cut, joan's share's): the known
-    # limit, a false alarm at every sync, never a loss.
-    assert live == []
+    # tom does not take the carry's cut (joan's share's): the carry does not seal the
+    # withdrawal again, which would tell joan of tom's note (rev-ce2 F2); its counter
+    # stays a gap on tom's device, which never gets the record (the known limit of "A
+    # cut's epoch"): his note stays live there, reported withheld at every sync, never a
+    # silent loss.
+    assert live == ["Try the breathing exercise."]
     assert all(r.withheld for r in reports), reports
 
 

@@ -40,21 +40,49 @@ def test_covers_of_a_new_cut_replace_those_of_the_last_and_nothing_new_writes_no
 
 def test_a_later_record_leaves_out_what_the_cut_did_not_cover_unless_it_carries_it() -> None:
     value = carrying.with_covers(None, 3, [counting.Cover(OWNER, LAPTOP, ((1, 2),))])
-    held = [(LAPTOP, 1), (LAPTOP, 2), (LAPTOP, 3), (LAPTOP, 5), (PHONE, 1)]
-    left_out = carrying.not_accounted(OWNER, held, value, 3, [(PHONE, 1)])
-    assert left_out == {(LAPTOP, 3), (LAPTOP, 5)}
+    held = [(OWNER, LAPTOP, c) for c in (1, 2, 3, 5)] + [(OWNER, PHONE, 1)]
+    left_out = carrying.not_accounted(held, value, 3, [(OWNER, PHONE, 1)])
+    assert left_out == {(OWNER, LAPTOP, 3), (OWNER, LAPTOP, 5)}
     covers = [
         counting.Cover(OWNER, LAPTOP, ((1, 6),)),
         counting.Cover(OWNER, PHONE, ((1, 1),)),
         counting.Cover(MEMBER, LAPTOP, ((1, 9),)),
     ]
-    assert carrying.trim(covers, OWNER, left_out) == (
+    assert carrying.trim(covers, left_out) == (
         counting.Cover(OWNER, LAPTOP, ((1, 2), (4, 4), (6, 6))),
         counting.Cover(OWNER, PHONE, ((1, 1),)),
         counting.Cover(MEMBER, LAPTOP, ((1, 9),)),
     )
     # No cover of the cut known: every record from before it is left out.
-    assert carrying.not_accounted(OWNER, held, None, 3) == frozenset(held)
+    assert carrying.not_accounted(held, None, 3) == frozenset(held)
+
+
+def test_a_members_records_from_before_the_cut_are_left_out_by_author_and_device() -> None:
+    """rev-ce2 F1: a record of a member that takes the cut (shared with again there) is
+    accounted for only by the cut's covers of that member's device, never by another
+    account's device of the same id."""
+    tab = b"t" * 16
+    value = carrying.with_covers(
+        None, 3, [counting.Cover(MEMBER, tab, ((1, 1),)), counting.Cover(OWNER, LAPTOP, ((1, 4),))]
+    )
+    held = [(MEMBER, tab, 1), (MEMBER, tab, 2), (MEMBER, LAPTOP, 1), (OWNER, LAPTOP, 2)]
+    left_out = carrying.not_accounted(held, value, 3)
+    assert left_out == {(MEMBER, tab, 2), (MEMBER, LAPTOP, 1)}
+    covers = [
+        counting.Cover(MEMBER, tab, ((1, 2),)),
+        counting.Cover(MEMBER, LAPTOP, ((1, 1),)),
+        counting.Cover(OWNER, LAPTOP, ((1, 4),)),
+    ]
+    assert carrying.trim(covers, left_out) == (
+        counting.Cover(MEMBER, tab, ((1, 1),)),
+        counting.Cover(OWNER, LAPTOP, ((1, 4),)),
+    )
+    found = [
+        carrying.Late(b"1" * 16, tab, 1, None, None, (), 1, MEMBER),
+        carrying.Late(b"2" * 16, tab, 2, None, None, (), 1, MEMBER),
+        carrying.Late(b"3" * 16, LAPTOP, 1, None, None, (), 1, MEMBER),
+    ]
+    assert carrying.uncovered(OWNER, found, value, 3) == found[1:]
 
 
 def test_the_documents_to_carry_start_at_each_clients_first_late_change() -> None:
@@ -82,6 +110,16 @@ def test_records_kept_to_carry_read_back_as_written_and_join_once() -> None:
     assert carrying.encode_pending({journal: []}) is None
     assert carrying.decode_pending(None) == {} and carrying.decode_pending("[1]") == {}
     assert carrying.joined([first], [second, first]) == [first, second]
+
+
+def test_a_members_late_record_keeps_its_author() -> None:
+    journal = b"j" * 16
+    member = carrying.Late(b"1" * 16, LAPTOP, 4, b"a" * 16, None, (), 2, MEMBER)
+    no_epoch = carrying.Late(b"2" * 16, LAPTOP, 5, None, None, (), None, MEMBER)
+    owner = carrying.Late(b"3" * 16, PHONE, 1, None, None, (), 2)
+    value = carrying.encode_pending({journal: [member, no_epoch, owner]})
+    assert carrying.decode_pending(value) == {journal: [member, no_epoch, owner]}
+    assert member.signer(OWNER) == MEMBER and owner.signer(OWNER) == OWNER
 
 
 def test_a_late_records_epoch_is_kept_and_one_kept_without_it_reads_as_unknown() -> None:
