@@ -62,7 +62,7 @@ MAX_INFLATION = 8
 """A compressed payload inflates to at most this many times its compressed length, or it is
 refused as malformed; a writer sends a payload that deflates more than that uncompressed.
 Honest payloads deflate 1.7 to 6 times (protocol.md 4.15, "Compressed payloads"); the bound
-keeps what a member's records make a reader hold (a pull page of 4 MiB: at most 32 MiB
+keeps what a member's records make a reader hold (a pull reply of 4 MiB and one record: at most 34 MiB
 inflated) near what they cost it on the server, where 256 KiB would let 1,000 records of
 half a kilobyte each fill 256 MiB."""
 PREFIX = 4

@@ -2075,7 +2075,7 @@ class Replica:
                 continue
             refused = False
             # No more than an honest reply's 4 MiB of records is opened and applied at once
-            # (its payloads then inflate to at most 32 MiB, rev-zip Z2); the rest is asked
+            # (its payloads then inflate to at most 34 MiB, rev-zip Z2); the rest is asked
             # again from the cursor.
             reply = sync_plan.within_reply_bytes(request, reply)
             # Only a pull of one exchange is remembered (`_CleanPull`): a later reply is noted
@@ -2368,7 +2368,7 @@ class Replica:
                 if not rows:
                     break
                 # No more ciphertext opened at once than a pull reply's (REPLY_BYTES, at least
-                # one record): 32 MiB of payloads inflated at most (rev-zip Z2); the rest
+                # one record): 34 MiB of payloads inflated at most (rev-zip Z2); the rest
                 # comes in the next page, from the last one kept.
                 within, total = rows[:1], len(rows[0].ciphertext)
                 for row in rows[1:]:

@@ -911,35 +911,38 @@ wire.MAX_RECORD_BYTES) would fit in it."""
 
 def within_reply_bytes(request: wire.SyncRequest, reply: wire.SyncReply) -> wire.SyncReply:
     """`reply` holding no more record ciphertext than an honest server's reply does
-    (REPLY_BYTES, protocol.md /v1/sync): the records, in the order of its pages, up to the
-    last one that keeps the total within REPLY_BYTES (the first one whatever its size, as
-    a server sends it: so a pull always moves on); the rest wait for the next request.
-    A page that lost records ends at its last record kept (its `cursor` that record's `seq`;
-    none kept: the `after` the request named for it, 0 if none, or the page's own cursor if
-    below that, for `_pull` to report), and the reply is then not `done`. An honest reply
-    comes back unchanged (the same object).
+    (REPLY_BYTES, protocol.md /v1/sync), by the server's own rule: while budget remains (the
+    ciphertext of the pages before is below REPLY_BYTES), a page keeps its first record
+    whatever its size (so a pull always moves on) and each next one that keeps the reply's
+    total within REPLY_BYTES; the rest wait for the next request. A page that lost records
+    ends at its last record kept (its `cursor` that record's `seq`; none kept: the `after`
+    the request named for it, 0 if none, or the page's own cursor if below that, for `_pull`
+    to report), and the reply is then not `done`. An honest reply comes back unchanged (the
+    same object): it never holds more (rev-r2 R2-1).
 
     Why (rev-zip Z2): a record's payload inflates to at most MAX_INFLATION (8) times its
-    length (records.inflate), so a reply of at most 4 MiB of ciphertext holds at most 32 MiB
-    of payloads once opened, whatever a server colluding with a member who signs records of
-    compressed payloads packs into the 16 MiB (wire.MAX_BODY_BYTES) a device reads of one
-    reply (up to 128 MiB inflated before this cut). What crosses the network is still up to
-    16 MiB; the records cut are asked again from the cursor, as any page's rest."""
-    total, taken = 0, 0
+    length (records.inflate), so a reply kept to REPLY_BYTES of ciphertext, plus at most one
+    record (256 KiB) past it, holds at most 34 MiB of payloads once opened, whatever a server
+    colluding with a member who signs records of compressed payloads packs into the 16 MiB
+    (wire.MAX_BODY_BYTES) a device reads of one reply (up to 128 MiB inflated before this
+    cut). What crosses the network is still up to 16 MiB; the records cut are asked again
+    from the cursor, as any page's rest."""
+    total = 0
     pages: list[wire.JournalPage] = []
     cut = False
     after = {c.journal_id: c.after for c in request.cursors}
     for page in reply.pages:
         kept: list[wire.StoredRecord] = []
-        for record in page.records:
-            if cut or (taken and total + len(record.ciphertext) > REPLY_BYTES):
-                cut = True
-                break
-            total, taken = total + len(record.ciphertext), taken + 1
-            kept.append(record)
+        if total < REPLY_BYTES:
+            for record in page.records:
+                if kept and total + len(record.ciphertext) > REPLY_BYTES:
+                    break
+                total += len(record.ciphertext)
+                kept.append(record)
         if len(kept) == len(page.records):
             pages.append(page)
             continue
+        cut = True
         asked = after.get(page.journal_id, 0)
         cursor = kept[-1].seq if kept else min(page.cursor, asked)
         pages.append(replace(page, records=kept, cursor=cursor))

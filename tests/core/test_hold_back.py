@@ -217,9 +217,10 @@ def test_a_record_counts_its_payload_as_opened_when_more_than_its_ciphertext() -
 
 
 def test_a_reply_holds_no_more_than_an_honest_servers_records() -> None:
-    """rev-zip Z2: the records past REPLY_BYTES (over all pages, in order) wait for the next
-    request: a cut page ends at its last record kept (none: the `after` asked), and the
-    reply is not done; an honest reply is returned as it is."""
+    """rev-zip Z2: the records past REPLY_BYTES (over all pages, in order, a page's first
+    record kept while budget remains, as the server sends it) wait for the next request: a
+    cut page ends at its last record kept (none: the `after` asked), and the reply is not
+    done; an honest reply is returned as it is."""
     big = 200_000
     first = wire.JournalPage(A, [record(s, big) for s in range(1, 16)], 15, 40, 1)
     second = wire.JournalPage(B, [record(s, big) for s in range(50, 60)], 59, 59, 1)
@@ -233,7 +234,16 @@ def test_a_reply_holds_no_more_than_an_honest_servers_records() -> None:
     assert reply.pages[0].records == first.records and reply.pages[0].cursor == 15
     assert [r.seq for r in reply.pages[1].records] == list(range(50, 50 + len(kept) - 15))
     assert reply.pages[1].cursor == reply.pages[1].records[-1].seq
-    none_left = within_reply_bytes(
+    # As the server does (rev-r2 R2-1): while budget remains after the pages before, a page
+    # keeps its first record whatever its size; once the pages before reach REPLY_BYTES, none.
+    one_past = within_reply_bytes(
         request, wire.SyncReply([wire.JournalPage(B, second.records * 3, 59, 59, 1), first], True)
     )
+    assert sum(len(r.ciphertext) for r in one_past.pages[0].records) < REPLY_BYTES
+    assert one_past.pages[1].records == first.records[:1] and one_past.pages[1].cursor == 1
+    full = 256 * 1024
+    filled = wire.JournalPage(B, [record(s, full) for s in range(50, 50 + 16)], 65, 65, 1)
+    assert 16 * full == REPLY_BYTES
+    none_left = within_reply_bytes(request, wire.SyncReply([filled, first], True))
+    assert none_left.pages[0].records == filled.records and not none_left.done
     assert none_left.pages[1].records == [] and none_left.pages[1].cursor == 0
