@@ -225,7 +225,17 @@ def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
         return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
     while True:
         chosen = piped_line(instead)
-        if not confirm or piped_line(instead) == chosen:
+        if not confirm:
+            return chosen
+        try:
+            again = piped_line(instead)
+        except click.ClickException:  # one line only: say that the second confirms it (NU32 #1)
+            how = instead.split(": ", 1)[-1]
+            raise click.ClickException(
+                "only one line on standard input: a new secret is read twice from it (the "
+                f"second line confirms the first); or {how}"
+            ) from None
+        if again == chosen:
             return chosen
         output.message("Error: The two entered values do not match.")
 

@@ -83,3 +83,20 @@ async def test_a_password_missing_from_a_script_is_said_in_one_line(
     [line] = stderr.strip().splitlines()
     assert "set TJ_PASSWORD" in line and "--password-file" in line
     assert not (tmp_path / "ben" / "profile").exists()
+
+
+async def test_a_new_password_piped_once_says_that_a_second_line_confirms_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU32 #1: `echo PW | tj signup` said "no password given" although one was: signup reads
+    a new password twice, the second line confirming it; the one line says so."""
+    status, stderr = await tj(
+        tmp_path / "quinn", "signup", live_server.url, "quinn", stdin=f"{PASSWORD}\n".encode()
+    )
+    assert status == 1
+    [line] = stderr.strip().splitlines()
+    assert line == (
+        "Error: only one line on standard input: a new secret is read twice from it (the "
+        "second line confirms the first); or pass --password-file or set TJ_PASSWORD"
+    )
+    assert not (tmp_path / "quinn" / "profile").exists()
