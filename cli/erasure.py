@@ -54,7 +54,7 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         )
         for line in copies:
             output.message(line)
-        typed = click.prompt(
+        typed = output.typed_answer(
             "Type the username to confirm", err=True, default="", show_default=False
         )
         if typed.strip().lower() != username:

@@ -1358,7 +1358,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             return await client.journals.contents(name), await client.shares.list()
 
         held, shares = home.run(before)
-        typed = click.prompt(
+        typed = output.typed_answer(
             f"This deletes {name} and everything in it for good ({contents_text(held)}), "
             f"with no trash{kept_by_members(name, shares)}. Type its name to confirm",
             err=True,

@@ -133,11 +133,37 @@ def data(text: str) -> None:
     click.echo(shown(text))
 
 
-def confirm(text: str, **options: Any) -> bool:
+def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     """`click.confirm` asking `text` through `shown`: a question may name another account's
     journal or quote its note (rev-lead L2). `options` as click's (`abort`, `default`,
-    `err`)."""
-    return bool(click.confirm(shown(text), **options))
+    `err`). Raises click.ClickException, one line naming `skip` (the command's flag that
+    skips the question), when stdin is not a terminal and ends before an answer (NU32 #5)."""
+    try:
+        return bool(click.confirm(shown(text), **options))
+    except click.Abort as abort:
+        raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
+    """`click.prompt` for a typed confirmation (a name, a username): as `confirm`, a stdin
+    that is not a terminal and ends before the line says `skip` in one line (NU32 #5)."""
+    try:
+        return str(click.prompt(shown(text), **options))
+    except click.Abort as abort:
+        raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+def unanswered(abort: click.Abort, skip: str, err: bool) -> click.ClickException | click.Abort:
+    """What to raise for a question left unanswered: a one-line error naming `skip` when
+    stdin is not a terminal and ended (a script, `</dev/null`), rather than click's bare
+    "Aborted!" (NU32 #5); `abort` itself otherwise (a "no", or Ctrl-C on a terminal)."""
+    if not isinstance(abort.__context__, EOFError) or sys.stdin.isatty():
+        return abort
+    click.echo(err=err)  # ends the question's line
+    return click.ClickException(
+        f"this needs confirming and standard input ended with no answer: pass {skip} to "
+        "skip the question"
+    )
 
 
 def print_json(value: Any) -> None:

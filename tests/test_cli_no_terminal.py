@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import PASSWORD, RunningServer
-from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401
+from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401
 
 TJ = str(Path(sys.executable).parent / "tj")
 HANG = 60.0  # seconds after which the subprocess is hung, not slow
@@ -100,3 +100,38 @@ async def test_a_new_password_piped_once_says_that_a_second_line_confirms_it(
         "second line confirms the first); or pass --password-file or set TJ_PASSWORD"
     )
     assert not (tmp_path / "quinn" / "profile").exists()
+
+
+async def test_a_question_left_unanswered_by_a_script_says_that_yes_skips_it(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """NU32 #5: `tj delete ID </dev/null` printed the question then a bare "Aborted!". The
+    question stays (it says what would happen), then one line says that it needs confirming
+    and which flag skips it; nothing is done. Same for `devices revoke`, and for the name
+    `journal delete` asks to type."""
+    entry = (await laptop.ok("write", "Kept.")).stdout.strip()
+    await laptop.ok("journal", "create", "Diary")
+    [phone_id] = [d["id"] for d in await laptop.json("devices") if d["name"] == "phone"]
+    unanswered = (
+        "Error: this needs confirming and standard input ended with no answer: pass --yes to "
+        "skip the question"
+    )
+    for args, question in (
+        (("delete", entry[:8]), "to the trash? [y/N]: "),
+        (("devices", "revoke", phone_id[:8]), "Sign out 'phone' ("),
+        (("journal", "delete", "Diary"), "Type its name to confirm: "),
+    ):
+        status, stderr = await tj(laptop.home, *args, stdin=b"")  # like </dev/null
+        assert status == 1, stderr
+        lines = stderr.strip().splitlines()
+        assert question in lines[-2], stderr
+        assert lines[-1] == unanswered, stderr
+        assert "Aborted" not in stderr
+    assert [e["id"] for e in await laptop.json("list")] == [entry]
+    assert "Diary" in [j["name"] for j in await laptop.json("journal", "list")]
+    assert len(await laptop.json("devices")) == 2
+    await phone.ok("sync")
+
+    declined = await laptop.tj("delete", entry[:8], input="n\n")  # a "no" is still "Aborted!"
+    assert declined.exit_code == 1 and declined.stderr.strip().endswith("Aborted!")
