@@ -658,20 +658,21 @@ def keep_downloaded(members: Sequence[str]) -> str:
 
 def ended_text(d: Departure) -> str:
     """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
-    sharing Personal with you (18:47)", "your share of Personal with drlee ended (its end
+    sharing 'Personal' with you (18:47)", "your share of Personal with drlee ended (its end
     date, 2026-12-01 18:47)" (local time; an end date as `tj shares` shows it, another time
-    with its date when not today)."""
+    with its date when not today). In "OWNER ... JOURNAL with you" the name is quoted, or
+    "ana shared Shared with drsmith with you" would not say where it ends (NU32 #7)."""
     when = departure_time(d.at)
     if d.reason == departures.EXPIRED:  # as `tj shares` shows an end date
         moment = read_time(d.at)
         when = share_end(moment).replace(" (end of day)", ", end of day") if moment else when
         if d.owner:
-            return f"{d.owner}'s share of {d.journal} with you ended (its end date, {when})"
+            return f"{d.owner}'s share of {d.journal!r} with you ended (its end date, {when})"
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
     if d.reason == departures.REMOVED and d.copy:  # NU24 C11
-        return f"{d.owner} stopped sharing all of {d.journal} with you ({when})"
+        return f"{d.owner} stopped sharing all of {d.journal!r} with you ({when})"
     if d.reason == departures.REMOVED:
-        return f"{d.owner} stopped sharing {d.journal} with you ({when})"
+        return f"{d.owner} stopped sharing {d.journal!r} with you ({when})"
     if d.reason == departures.UNSHARED and not d.owner:  # from one of this account's devices
         if d.source and d.fields:  # a field-level copy kept for them (NU21 C7)
             return (
@@ -695,9 +696,9 @@ def ended_text(d: Departure) -> str:
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
-        return f"{d.owner} shared {d.journal} with you again ({when})"
+        return f"{d.owner} shared {d.journal!r} with you again ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
-        return f"{d.owner} shared {d.journal} with you ({when})"
+        return f"{d.owner} shared {d.journal!r} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
         return f"{d.owner}'s {d.journal} is served to you again ({when})"
     return f"{d.member} no longer reads {d.journal}"

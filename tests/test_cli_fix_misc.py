@@ -165,7 +165,7 @@ async def test_sharing_again_before_a_sync_saw_the_leave_is_a_new_share_told_to_
     for round in range(2):  # shared again, left again: each told
         await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
         said = await drkim.ok("sync")
-        assert said.stderr.count("Notice: ana shared Personal with you again (") == 1, round
+        assert said.stderr.count("Notice: ana shared 'Personal' with you again (") == 1, round
         await drkim.ok("leave", "ana/Personal", "--yes")
         again = await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
         lines = again.stderr.splitlines()
@@ -180,7 +180,7 @@ async def test_sharing_again_before_a_sync_saw_the_leave_is_a_new_share_told_to_
         [row] = await ana.json("shares")
         assert (row["member"], row["expired"]) == ("drkim", False)
         said = await drkim.ok("sync")
-        assert said.stderr.count("Notice: ana shared Personal with you again (") == 1, round
+        assert said.stderr.count("Notice: ana shared 'Personal' with you again (") == 1, round
         [mine] = await drkim.json("shared-with-me")
         assert mine["share_ended"] is False
         await ana.ok("unshare", "Personal", "drkim", "--yes")

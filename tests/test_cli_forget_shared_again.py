@@ -26,10 +26,10 @@ async def test_a_forgotten_journal_shared_again_reaches_the_therapist_who_is_tol
     await ben.ok("share", "Personal", "drsmith", "--full")
     await ben.ok("write", "Nightmare about the accident.")
     synced = " ".join((await drsmith.ok("sync")).stderr.split())
-    assert "ben shared Personal with you again" in synced
+    assert "ben shared 'Personal' with you again" in synced
     assert "after you had discarded it on this device with `tj forget`" in synced
     bodies = [e["body"] for e in await drsmith.json("list", "--journal", "ben/Personal")]
     assert "Nightmare about the accident." in bodies
     assert [s["share_ended"] for s in await drsmith.json("shared-with-me")] == [False]
     again = " ".join((await drsmith.ok("sync")).stderr.split())
-    assert "shared Personal with you again" not in again  # told once
+    assert "shared 'Personal' with you again" not in again  # told once

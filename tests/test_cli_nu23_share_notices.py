@@ -49,11 +49,11 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
     for round in range(2):
         await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
         said = await synced(drkim)
-        assert said.count("ana shared Personal with you again (") == 1, (round, said)  # NU25 C5
+        assert said.count("ana shared 'Personal' with you again (") == 1, (round, said)  # NU25 C5
         assert "nothing new" not in said
         assert "after you had discarded it" not in said  # no `tj forget` was run
         assert await status(drkim) == [False]
-        assert "shared Personal with you again" not in await synced(drkim)  # told once
+        assert "shared 'Personal' with you again" not in await synced(drkim)  # told once
 
         await ana.ok("unshare", "Personal", "drkim", "--yes")
         said = await synced(drkim)
@@ -86,11 +86,11 @@ async def test_a_share_made_again_is_told_when_its_end_date_passes(
     await ana.ok("sync")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok("share", "Personal", "drkim", "--full", "--until", until, *fingerprint)
-    assert "ana shared Personal with you again" in await synced(drkim)
+    assert "ana shared 'Personal' with you again" in await synced(drkim)
 
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     said = await synced(drkim)
-    ended = f"ana's share of Personal with you ended (its end date, {until}, end of day)"
+    ended = f"ana's share of 'Personal' with you ended (its end date, {until}, end of day)"
     assert said.count(f"Notice: {ended}") == 1 and said.count(ended) == 1, said  # NU25 C5
     assert await status(drkim) == [True]
     assert (await drkim.ok("sync")).stdout.strip() == "nothing new"

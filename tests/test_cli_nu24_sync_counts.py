@@ -17,7 +17,7 @@ __all__ = ["laptop", "phone"]  # fixtures
 
 
 FIRST_SHARE = (
-    "Notice: ana shared Personal with you (HH:MM): read it with `tj list --journal "
+    "Notice: ana shared 'Personal' with you (HH:MM): read it with `tj list --journal "
     "ana/Personal` (`tj shared-with-me` lists what is shared with you)."
 )
 
@@ -130,7 +130,7 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_to
     )  # the share change is told once, by its notice below (NU25 C5)
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
-        "Notice: ana shared Personal with you again (HH:MM), after you had discarded "
+        "Notice: ana shared 'Personal' with you again (HH:MM), after you had discarded "
         "it on this device with `tj forget`: it is on this device again, with what they "
         "share now.",
     ]

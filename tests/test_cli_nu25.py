@@ -190,7 +190,7 @@ async def test_a_therapist_names_a_copy_by_the_clients_name_and_reads_it_in_80_c
 async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """NU25 C4: a share made again was told ("Notice: ana shared Personal with you again"),
+    """NU25 C4: a share made again was told ("Notice: ana shared 'Personal' with you again"),
     a first one was not: with 30 clients a new share is easy to miss. Told once, at the time
     the owner signed it; a device that logs in later is not told what was shared before it."""
     ana = await new_device(live_server, tmp_path, "ana")
@@ -201,13 +201,13 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     synced = await drsmith.ok("sync")
     [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
-        rf"Notice: ana shared Personal with you \({NOTICE_TIME}\): read it with `tj list --journal "
+        rf"Notice: ana shared 'Personal' with you \({NOTICE_TIME}\): read it with `tj list --journal "
         r"ana/Personal` \(`tj shared-with-me` lists what is shared with you\)\.",
         notice,
     ), notice
     assert (await drsmith.json("sync"))["departures"] == []  # once
     again = await drsmith.ok("sync")
-    assert "shared Personal with you" not in again.stdout + again.stderr
+    assert "shared 'Personal' with you" not in again.stdout + again.stderr
 
     await ana.ok("share", "Personal", "drsmith", "--only", "mood", "--yes")
     copy = await drsmith.json("sync")
@@ -279,3 +279,24 @@ async def test_checkin_and_edit_on_a_device_that_has_not_synced_sync_first(
     missing = await phone.tj("edit", "abcdef", "--append", " y")
     assert missing.exit_code == 1
     assert missing.stderr.strip() == "Error: no entry abcdef on this device: try `tj sync`"
+
+
+async def test_a_journal_named_in_a_share_notice_is_quoted(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU32 #7: "Notice: ana shared Shared with drsmith with you (14:28)" did not say where
+    the journal's name ends: it is quoted, as in the other "OWNER ... JOURNAL with you"
+    notices, and the command it names quotes it for the shell."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await drsmith.ok("sync")
+    entry = (await ana.ok("write", "Only this one.")).stdout.strip()
+    await ana.ok("share-entry", entry[:8], "drsmith", "--trust-on-first-use")
+    synced = await drsmith.ok("sync")
+    [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+    assert re.fullmatch(
+        rf"Notice: ana shared 'Shared with drsmith' with you \({NOTICE_TIME}\): read it with "
+        r"`tj list --journal 'ana/Shared with drsmith'` \(`tj shared-with-me` lists what is "
+        r"shared with you\)\.",
+        notice,
+    ), notice

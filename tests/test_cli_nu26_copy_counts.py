@@ -52,7 +52,7 @@ async def test_a_whole_share_again_after_narrowing_counts_no_entry_already_held(
     await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
     told = await drsmith.ok("sync")
     assert told.stdout.strip() == "1 share change (below)", told.stdout
-    assert "Notice: ana shared Personal with you again (" in told.stderr
+    assert "Notice: ana shared 'Personal' with you again (" in told.stderr
     # A new entry written after it still counts, once.
     await ana.ok("write", "--mood", "4", "ana later")
     assert (await drsmith.ok("sync")).stdout.strip() == "1 new entry from ana"

@@ -39,7 +39,7 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
         "Notice: ana changed your access to Personal from read to annotate ("
     )
     assert "`tj note ana/Personal TEXT`" in told.stderr
-    assert "shared Personal with you" not in told.stderr
+    assert "shared 'Personal' with you" not in told.stderr
     assert (await drsmith.ok("sync")).stdout.strip() == "nothing new"
 
     down = await ana.ok("share", "Personal", "drsmith", "--role", "read")

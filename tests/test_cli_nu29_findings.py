@@ -110,7 +110,7 @@ async def test_an_end_date_tells_the_therapist_the_plain_forget_command(
     await drkim.ok("sync")
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     told = one_line((await drkim.ok("sync")).stderr)
-    assert "ana's share of Personal with you ended (its end date" in told
+    assert "ana's share of 'Personal' with you ended (its end date" in told
     assert "Discard its copy from this device with `tj forget ana/Personal` when" in told
     assert "--unlisted" not in told
     listed = one_line((await drkim.ok("shared-with-me", env=WIDE)).stdout)
