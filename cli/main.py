@@ -31,6 +31,7 @@ from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     CostBelowMinimum,
     InvalidInput,
+    JournalArchived,
     NetworkError,
     ScopeNeeded,
     StillShared,
@@ -262,7 +263,6 @@ HINTS = {
     "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
     "document": "try `tj sync`",
     "sync": "run `tj sync`",
-    "archived": "`tj journal unarchive NAME`",
     "renamed elsewhere": "`tj journal list` shows its name now; `tj journal rename` names it again",
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
@@ -320,6 +320,8 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
+    elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
+        text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
     elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
         text = (
             f"{error.situation}; refusing to derive keys. An account made for tests with "

@@ -63,7 +63,8 @@ class TJError(Exception):
     device), "account maybe deleted" (a login refused on a home signed in to that
     account), "set-aside change" (no change set aside matches the id given) or "renamed
     elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
-    meanwhile); None otherwise."""
+    meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
+    `journal`); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
@@ -79,6 +80,15 @@ class AuthError(TJError):
 class AccessError(TJError):
     """The account may not see or change that journal or record (HTTP 403), e.g. a reader
     adding a note, or a member sharing a journal they do not own."""
+
+
+class JournalArchived(AccessError):
+    """Nothing was written: the journal `journal` (its name) is archived by its owner, this
+    account; unarchiving it (`Journals.unarchive`) takes writes again. Subject "archived"."""
+
+    def __init__(self, journal: str) -> None:
+        self.journal = journal
+        super().__init__(f"journal {journal!r} is archived: unarchive it first", subject="archived")
 
 
 class IntegrityError(TJError):

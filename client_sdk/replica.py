@@ -54,6 +54,7 @@ from client_sdk.errors import (
     ConflictError,
     IntegrityError,
     InvalidInput,
+    JournalArchived,
     KeyChangedError,
     NetworkError,
     NotFound,
@@ -6175,9 +6176,7 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
     `username`, this account, the annotate role)."""
     if journal.role == "owner":
         if is_archived(journal):
-            raise AccessError(
-                f"journal {journal.name!r} is archived: unarchive it first", subject="archived"
-            )
+            raise JournalArchived(journal.name)
         return
     # Who can change that, in words (NU30 F8): only the owner shares a journal again.
     again = (

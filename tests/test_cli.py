@@ -594,6 +594,22 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
     await phone.ok("journal", "delete", "Diary", "--yes")
 
 
+async def test_writing_to_an_archived_journal_names_the_command_with_its_name(
+    laptop: Device,
+) -> None:
+    """NU32 #12: the refusal said "`tj journal unarchive NAME`" though it knows the name: it
+    gives the command to run, the name quoted for the shell, and that command works."""
+    await laptop.ok("journal", "create", "Night dreams")
+    await laptop.ok("journal", "archive", "Night dreams")
+    said = failed_with_one_line(await laptop.tj("write", "--journal", "Night dreams", "x"))
+    assert said == (
+        "Error: journal 'Night dreams' is archived: unarchive it first: "
+        "`tj journal unarchive 'Night dreams'`"
+    )
+    await laptop.ok("journal", "unarchive", "Night dreams")
+    await laptop.ok("write", "--journal", "Night dreams", "Writing again.")
+
+
 async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
     laptop: Device, phone: Device
 ) -> None:
