@@ -671,7 +671,12 @@ def safety_item_lines(
     further assessment for suicide risk by an individual who is competent to assess this
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
     reader owns the journal (the client), else a therapist reads a shared result."""
-    then = "please read the safety message above and talk with your therapist or a doctor."
+    # this line is data (stdout), the message a note (stderr): "above" pointed at nothing
+    # once stdout went to a file (NU32 #14)
+    then = (
+        "please read the safety message printed with this result (on the terminal: stderr) "
+        "and talk with your therapist or a doctor."
+    )
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):
         head = f"item {number}:".ljust(9)

@@ -53,8 +53,9 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     out = taken.stdout.splitlines()
     score = out.index("score:   4 of 27 (none-minimal)")  # scoring and band unchanged
     assert out[score + 1] == CLIENT_LINE + (
-        "please read the safety message above and talk with your therapist or a doctor."
-    )
+        "please read the safety message printed with this result (on the terminal: stderr) "
+        "and talk with your therapist or a doctor."
+    )  # not "above": this line is on stdout, the message on stderr (NU32 #14)
     assert out[score + 2].startswith("change:  ")
     result_id = out[0].removeprefix("id:      ")
 
