@@ -242,7 +242,11 @@ def checkin_update(
     at_ms: int | None = None,
 ) -> bytes:
     """Add a check-in at the end of the goal's list (concurrent check-ins are all kept),
-    dated `at_ms` (default `now_ms`, which also dates the goal's change)."""
+    dated `at_ms` (default `now_ms`, which also dates the goal's change). Dated by default, it
+    comes after the goal's latest check-in when that one is dated at most NUDGE_MS ahead of
+    `now_ms` (two check-ins in one millisecond, or a clock stepped back a little): dated 1 ms
+    after it, so that "the latest check-in" (by time, then id) is this one, not the one of
+    the two whose random id sorts last."""
     measure = goal_measure(document)
     if progress is not None:
         check_progress(progress, measure)
@@ -250,8 +254,30 @@ def checkin_update(
         progress = 1
     check_note(note)
     at = now_ms if at_ms is None else at_ms
+    if at_ms is None:
+        latest = _latest_at_ms(document)
+        if latest is not None and 0 <= latest - now_ms < NUDGE_MS:
+            at = latest + 1
     checkin = {"id": checkin_id, "at": at, "progress": progress, "note": note}
     return document.change(fields={"updated_at": now_ms}, pushes={CHECKINS: checkin})
+
+
+NUDGE_MS = 1_000
+"""How far ahead of now (ms) the goal's latest check-in may be dated for a new check-in, dated
+now, to be dated just after it instead (`checkin_update`)."""
+
+
+def _latest_at_ms(document: Document) -> int | None:
+    """The latest `at` (ms) of the goal's check-in items, None when there is none readable."""
+    times = [
+        int(value["at"])
+        for value in document.items(CHECKINS)
+        if isinstance(value, dict)
+        and isinstance(value.get("at"), int | float)
+        and not isinstance(value.get("at"), bool)
+        and math.isfinite(value["at"])
+    ]
+    return max(times, default=None)
 
 
 def check_note(note: str) -> None:

@@ -21,6 +21,7 @@ from client_sdk.goals import (
     goal_view,
     new_goal_update,
 )
+from client_sdk.models import to_datetime
 
 GOAL_ID = b"\x07" * 16
 DAY_MS = 86_400_000
@@ -104,6 +105,26 @@ def test_a_percent_goal_shows_the_latest_percentage_reached() -> None:
     goal = read(document)
     assert [c.id for c in goal.checkins] == ["a", "b", "c"]
     assert (goal.progress, goal.fraction) == (60, 0.6)
+
+
+def test_two_check_ins_in_one_millisecond_keep_their_order() -> None:
+    """The latest check-in is by time, then id: a check-in dated in the same millisecond as
+    the one before (or a little behind it) is dated 1 ms after it, so the later one is the
+    latest whatever the ids (tests/client/test_nu27_sdk_fixes.py failed 1 run in 3 on a
+    fast machine: 80 then 100 percent read 80)."""
+    for first, second in (("b", "a"), ("a", "b")):
+        document = new_goal("percent")
+        checkin_update(document, first, 5_000, progress=80)
+        checkin_update(document, second, 5_000, progress=100)
+        checkin_update(document, "c", 4_200, progress=90)  # a clock stepped back 0.8 s
+        goal = read(document)
+        assert [c.id for c in goal.checkins] == [first, second, "c"]
+        assert [c.at for c in goal.checkins][1:] == [to_datetime(5_001), to_datetime(5_002)]
+        assert goal.progress == 90
+    document = new_goal("percent")
+    checkin_update(document, "b", 5_000, progress=80)
+    checkin_update(document, "a", 4_000, progress=30)  # a second or more behind: its own time
+    assert [c.id for c in read(document).checkins] == ["a", "b"]
 
 
 def test_a_goal_without_a_measure_counts_its_check_ins() -> None:
