@@ -29,6 +29,24 @@ TEXT = (
 ) * 4
 
 
+def member_note(
+    member: Client, journal: bytes, epoch: int, key: bytes, counter: int, deflated: bytes
+) -> wire.RecordUpload:
+    """A note record of `member` (its `counter`-th in `journal`), body version 3 with
+    `deflated` as its zlib payload, signed by the member and sealed under `key` of `epoch`:
+    what a malicious member pushes (whatever `deflated` inflates to)."""
+    fields = [
+        records.COMPRESSED_VERSION, member.profile.account_id, member.profile.device_id, counter,
+        keys.new_doc_id(member.profile.account_id), "note", records.UPDATE, deflated, now_ms(),
+        [], [], records.ZLIB,
+    ]  # fmt: skip
+    record_id = crypto.random_bytes(wire.ID_BYTES)
+    encoded = msgpack.packb(fields, use_bin_type=True)
+    signing_key = member.profile.secrets.signing_key
+    ciphertext = seal_encoded(key, journal, record_id, epoch, encoded, signing_key)
+    return wire.RecordUpload(record_id, epoch, ciphertext)
+
+
 async def stored_bodies(
     owner: Client, server: RunningServer, journal: bytes, leave_out: frozenset[bytes] = frozenset()
 ) -> list[tuple[int, records.RecordBody]]:
@@ -177,17 +195,7 @@ async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
     assert len(bomb) < 100_000  # a record the server takes
     uploads = []
     for counter, deflated in ((2, bomb), (3, b"not zlib at all")):
-        fields = [
-            records.COMPRESSED_VERSION, tom.profile.account_id, tom.profile.device_id, counter,
-            keys.new_doc_id(tom.profile.account_id), "note", records.UPDATE, deflated, now_ms(),
-            [], [], records.ZLIB,
-        ]  # fmt: skip
-        record_id = crypto.random_bytes(wire.ID_BYTES)
-        encoded = msgpack.packb(fields, use_bin_type=True)
-        ciphertext = seal_encoded(
-            key, personal, record_id, local.epoch, encoded, tom.profile.secrets.signing_key
-        )
-        uploads.append(wire.RecordUpload(record_id, local.epoch, ciphertext))
+        uploads.append(member_note(tom, personal, local.epoch, key, counter, deflated))
     await push(tom, personal, *uploads)
 
     phone = await login("ana", device="phone")

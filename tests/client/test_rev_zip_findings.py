@@ -10,20 +10,17 @@ import random
 import zlib
 from typing import Any
 
-import msgpack
 import pytest
 
-from client_sdk import Client, crypto, keys, records, wire
+from client_sdk import Client, records, wire
 from client_sdk.errors import InvalidInput
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
-from client_sdk.models import now_ms
 from client_sdk.replica import Replica
 from server import service
 from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_compressed_records import stored_bodies
+from tests.client.test_compressed_records import member_note, stored_bodies
 from tests.client.test_hostile_sync import push
 from tests.conftest import ClientFactory, RunningServer
-from tests.newer_version import seal_encoded
 
 WORDS = ("walk", "river", "sleep", "bench", "water", "bridge", "quiet", "rain", "tea", "park")
 
@@ -104,17 +101,7 @@ async def test_z2_a_colluding_server_and_member_make_one_page_hold_no_more_than_
     uploads = []
     for counter in range(1, 301):
         _, deflated = near_bound_payload()
-        fields = [
-            records.COMPRESSED_VERSION, tom.profile.account_id, tom.profile.device_id, counter,
-            keys.new_doc_id(tom.profile.account_id), "note", records.UPDATE, deflated, now_ms(),
-            [], [], records.ZLIB,
-        ]  # fmt: skip
-        record_id = crypto.random_bytes(wire.ID_BYTES)
-        encoded = msgpack.packb(fields, use_bin_type=True)
-        ciphertext = seal_encoded(
-            key, personal, record_id, local.epoch, encoded, tom.profile.secrets.signing_key
-        )
-        uploads.append(wire.RecordUpload(record_id, local.epoch, ciphertext))
+        uploads.append(member_note(tom, personal, local.epoch, key, counter, deflated))
     for start in range(0, len(uploads), 50):
         await push(tom, personal, *uploads[start : start + 50])
 

@@ -5,7 +5,6 @@ fails, only sends records back to be opened and verified in the SDK's own proces
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sqlite3
@@ -16,29 +15,8 @@ import pytest
 
 from client_sdk import Client, crypto, records, replica, verifying
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
+from tests.client.test_integrity import flip_a_ciphertext_byte, record_ids, server_db
 from tests.conftest import ClientFactory, RunningServer
-
-
-def server_db(live_server: RunningServer) -> contextlib.closing[sqlite3.Connection]:
-    connection = sqlite3.connect(live_server.data_dir / "journal.db", isolation_level=None)
-    connection.execute("PRAGMA busy_timeout=5000")
-    return contextlib.closing(connection)
-
-
-def record_ids(db: sqlite3.Connection, journal_id: bytes) -> list[bytes]:
-    rows = db.execute(
-        "SELECT record_id FROM records WHERE journal_id = ? ORDER BY seq", (journal_id,)
-    )
-    return [bytes(row[0]) for row in rows]
-
-
-def flip_a_ciphertext_byte(db: sqlite3.Connection, record_id: bytes) -> None:
-    (ciphertext,) = db.execute(
-        "SELECT ciphertext FROM records WHERE record_id = ?", (record_id,)
-    ).fetchone()
-    middle = len(ciphertext) // 2
-    altered = ciphertext[:middle] + bytes([ciphertext[middle] ^ 0x40]) + ciphertext[middle + 1 :]
-    db.execute("UPDATE records SET ciphertext = ? WHERE record_id = ?", (altered, record_id))
 
 
 def forge_record(db: sqlite3.Connection, author: Client, journal_id: bytes) -> bytes:
