@@ -31,6 +31,7 @@ import sqlite3
 import struct
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from time import monotonic
 from typing import Any, TypeVar
 
 from client_sdk.errors import ClientClosed
@@ -55,6 +56,12 @@ LOG_LIMIT_BYTES = 2 * CHECKPOINT_LOG_BYTES
 checkpoint that runs (and its catch-up) before it runs: on a busy machine the checkpoint
 thread can fall behind the writes, and the log must stay bounded: about 8 MB plus one
 transaction."""
+
+LOG_READ_INTERVAL_S = 0.1
+"""Seconds for which the log's size read after a call (`_log_bytes_now`) is taken as still
+true while this connection changes no row: reading the wal-index header after every call
+cost a sync with nothing to do ~20 µs of its ~500 (issue 10). Only other processes' writes
+grow the log meanwhile; a checkpoint they make due starts at most this much later."""
 
 LOG_KEPT_BYTES = LOG_LIMIT_BYTES
 """`PRAGMA journal_size_limit`: what is left of the log file when the log starts again. As
@@ -123,6 +130,7 @@ class Database:
         self._log_bytes_at_checkpoint = 0  # its size when the last checkpoint started
         self._followed_up = False  # a second one started after it (`_checkpoint_if_due`)
         self._log_over_limit = False  # LOG_LIMIT_BYTES reached, as last read
+        self._log_read: tuple[int, float, int] | None = None  # total_changes, when, bytes
         self._closing: asyncio.Future[None] | None = None
         self.checkpoint_error: BaseException | None = None
         """The first error of a background checkpoint, if any (logged once as a warning):
@@ -162,6 +170,13 @@ class Database:
             return fn(self._connection)
         finally:
             self._checkpoint_if_due()
+
+    def idle_connection(self) -> sqlite3.Connection | None:
+        """The connection, for a read of its counters on the loop's thread (no statement),
+        when it is open and no worker call is running; else None."""
+        if self._closed or (self._last is not None and not self._last.done()):
+            return None
+        return self._connection
 
     async def run_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` in the worker thread, leaving the loop free meanwhile."""
@@ -244,7 +259,7 @@ class Database:
         connection = self._connection
         if not self._checkpoints_now():
             return  # first: after close's call, the connection is closed
-        log_bytes = self._log_bytes()
+        log_bytes = self._log_bytes_now()
         self._log_over_limit = log_bytes >= LOG_LIMIT_BYTES
         assert self._checkpointer is not None  # `_checkpoints_now`
         checkpoint = self._checkpoint
@@ -284,6 +299,17 @@ class Database:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
         except sqlite3.Error:
             pass  # left for the next one, as in the background (`_checkpoint_now`)
+
+    def _log_bytes_now(self) -> int:
+        """`_log_bytes`, or the value it returned last when this connection changed no row
+        since (`total_changes`) and that was less than LOG_READ_INTERVAL_S ago."""
+        changes, now = self._connection.total_changes, monotonic()
+        read = self._log_read
+        if read is not None and read[0] == changes and now - read[1] < LOG_READ_INTERVAL_S:
+            return read[2]
+        log_bytes = self._log_bytes()
+        self._log_read = (changes, now, log_bytes)
+        return log_bytes
 
     def _log_bytes(self) -> int:
         """The bytes the write-ahead log holds (every process's commits since it last started

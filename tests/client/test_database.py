@@ -273,6 +273,47 @@ async def test_a_log_grown_by_large_rows_is_checkpointed_in_the_background(
     await again.close()
 
 
+async def test_a_log_grown_by_another_process_is_checkpointed_within_the_read_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's size is read again after a call that changed rows, or once
+    LOG_READ_INTERVAL_S passed since the last read (issue 10: a sync with nothing to do reads
+    nothing else): rows another process writes to the same log still start a background
+    checkpoint, at the first call after the interval, while this connection only reads."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)
+    monkeypatch.setattr(database, "CHECKPOINT_LOG_BYTES", 1_000_000)
+    monkeypatch.setattr(database, "SAFETY_CHECKPOINT_PAGES", 0)
+    started: list[str] = []
+    checkpoint_now = Database._checkpoint_now
+
+    def recorded(self: Database) -> None:
+        started.append(threading.current_thread().name)
+        checkpoint_now(self)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", recorded)
+    now = [1000.0]  # this test's clock, in seconds: a slow machine does not move it
+    monkeypatch.setattr(database, "monotonic", lambda: now[0])
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    await db.run(lambda connection: connection.execute("SELECT count(*) FROM t").fetchall())
+    other = sqlite3.connect(path, isolation_level=None)  # as another process would write
+    other.execute("PRAGMA wal_autocheckpoint=0")
+    for _ in range(20):  # 2 MB through the shared log
+        other.execute("INSERT INTO t VALUES (?)", (bytes(100_000),))
+    other.close()
+    read = lambda connection: connection.execute("SELECT count(*) FROM t").fetchall()  # noqa: E731
+    assert await db.run(read) == [(20,)]
+    assert started == []  # read less than LOG_READ_INTERVAL_S ago: not read again yet
+    now[0] += database.LOG_READ_INTERVAL_S
+    assert await db.run(read) == [(20,)]
+    for _ in range(100):
+        if started:
+            break
+        await asyncio.sleep(0.01)
+    assert started and threading.main_thread().name not in started
+    await db.close()
+
+
 async def test_a_checkpoint_connection_that_cannot_open_is_told_and_sqlite_checkpoints(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
