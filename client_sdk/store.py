@@ -535,6 +535,20 @@ class Store:
         after this call would be. The reads that take `as_of` work the same way: a sync reads
         the version once at its start, and a sync with nothing to do reads nothing else."""
 
+        if since is not None and not self._lock.locked():
+            # The common case, without the lock or a call on the connection (issue 10: a
+            # sync asks three times): no caller is in the store, no worker call is running,
+            # and this connection changed no row since `since` was read.
+            db = self._db.idle_connection()
+            read = self._read
+            if (
+                db is not None
+                and read is not None
+                and not db.in_transaction
+                and read[0] == db.total_changes == since[0]
+                and _data_version(read[1]) == since[1]
+            ):
+                return since
         async with self._lock:
             return await self._db.run(lambda db: self._version_as_of(db, since))
 
