@@ -135,8 +135,12 @@ class Opening(Generic[T, R]):
         try:
             while (span := self._claim(False)) is not None:
                 self._open(*span)
+                if self._front >= self._back:
+                    break  # nothing left to take: no turn of the loop to give
                 await asyncio.sleep(0)
-            await asyncio.wrap_future(self.finished)
+            if not self.finished.done():  # the worker still opens a chunk
+                await asyncio.wrap_future(self.finished)
+            self.finished.result()  # raises what opening an item raised
         except asyncio.CancelledError:
             self.cancel()
             raise
