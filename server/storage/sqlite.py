@@ -206,7 +206,9 @@ class _Checkpointer:
     another one running (erasure's TRUNCATE, which then copies nothing) takes it first."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        # Resolved now: a relative path read at the first checkpoint would be taken from the
+        # working directory then, which the application may have changed since (rev-pull).
+        self._path = path.resolve()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-sqlite-ckpt")
         self._connection: Connection | None = None  # used in `_thread` only
         self._running: Future[None] | None = None  # the writer's thread only
@@ -239,7 +241,7 @@ class _Checkpointer:
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(  # never creates a file (mode=rw)
-                    self._path.resolve().as_uri() + "?mode=rw",
+                    self._path.as_uri() + "?mode=rw",
                     isolation_level=None,
                     check_same_thread=False,
                     uri=True,
@@ -298,6 +300,10 @@ class SQLiteStorage:
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
+        """The storage of the database file `path` (created with its directory if missing). A
+        relative `path` is taken from the working directory now: the writer's connection
+        opened again later (`_discard_writer`) and the checkpoints' use the same file."""
+        path = path.resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-sqlite-writer")
         try:

@@ -104,3 +104,36 @@ async def test_closing_checkpoints_the_whole_log_into_the_database_file(
         assert db.execute("SELECT count(*) FROM used_challenges").fetchone()[0] == (
             CHECKPOINT_WRITES + 3
         )
+
+
+async def test_a_relative_path_is_the_file_of_the_directory_it_was_opened_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage opened with a relative path keeps using that file after the working directory
+    changes: its background checkpoints (whose connection opened at the first one, resolving
+    the path then: rev-pull, low) and the writer's connection opened again after a discard.
+    No database appears in the new working directory."""
+    opened_in, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    opened_in.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(opened_in)
+    storage = await SQLiteStorage.open(Path("server.db"))
+    try:
+        monkeypatch.chdir(elsewhere)
+        await write(storage, CHECKPOINT_WRITES, 0)
+        await asyncio.wrap_future(storage._checkpointer.idle())
+        checkpointer = storage._checkpointer
+        assert not checkpointer._failed
+        assert checkpointer._connection is not None  # a checkpoint ran, on this file:
+        (_, _, checkpointed), *_ = checkpointer._connection.execute("PRAGMA database_list")
+        assert Path(checkpointed) == opened_in / "server.db"
+        # The writer's connection, discarded (as after a failed ROLLBACK) and opened again.
+        await storage._in_worker(storage._discard_writer)
+        await write(storage, 1, CHECKPOINT_WRITES)
+        assert list(elsewhere.iterdir()) == []
+    finally:
+        await storage.close()
+    with sqlite3.connect(opened_in / "server.db") as db:
+        assert db.execute("SELECT count(*) FROM used_challenges").fetchone()[0] == (
+            CHECKPOINT_WRITES + 1
+        )
