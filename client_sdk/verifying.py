@@ -21,7 +21,8 @@ bodies, in clear: the same user's process on the same device, as the store) and 
 A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died,
 answered something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here:
 the caller then opens and verifies the record in this process as any other, where a bad
-signature is reported. A helper that failed once is not started again. There is none on a
+signature is reported. A helper that failed once is killed and reaped at once (`_Helper.end`:
+no zombie, no child left running with a pipe out of step), and not started again. There is none on a
 machine with a single core, in a frozen application (`sys.executable` is the application, not
 Python), or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
 """
@@ -41,6 +42,8 @@ import msgpack
 
 ANSWER_TIMEOUT_S = 10.0
 """How long a caller waits for an answer (`abandon` after it): a request is a few ms of work."""
+REAP_TIMEOUT_S = 1.0
+"""How long `_Helper.end` waits for the killed child to end (it takes well under 1 ms)."""
 
 _CHILD = r"""
 import sys
@@ -115,17 +118,35 @@ class _Helper:
             if len(answer) != length or not set(answer) <= {0, 1}:
                 raise ValueError("the verification helper answered something else")
         except BaseException:
-            self.broken = True
+            # Its pipe may be out of step (a part of a request or an answer left in it): it
+            # is never asked again, and not left running.
+            self.end()
             raise
         return [byte == 1 for byte in answer]
 
-    def abandon(self) -> None:
-        """Kill the child (an answer overdue): the thread's read ends, and the request with it."""
+    def end(self) -> None:
+        """Give the helper up for good: mark it broken (no request is sent to it again), kill
+        the child (a read or write of the thread's in flight then ends, failing its request)
+        and reap it. Any thread; killing and reaping an ended child do nothing.
+
+        The wait is that of a killed process's end (SIGKILL is not caught nor ignored, a
+        stopped process too ends): well under a millisecond, so it is done here, on the
+        event loop's thread too (`abandon`). It is bounded by REAP_TIMEOUT_S all the same
+        (a process stuck in the kernel, on a dead network disk, ends only when its call
+        does); past it, the thread's own failure or `close` (at exit) reaps it."""
         self.broken = True
-        self._process.kill()
+        self._process.kill()  # nothing once reaped (Popen never signals a reused pid)
+        try:
+            self._process.wait(timeout=REAP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def abandon(self) -> None:
+        """An answer overdue: `end` (the thread's read ends, and the request with it)."""
+        self.end()
 
     def close(self) -> None:
-        """Let the child end (its stdin closes) and stop the thread."""
+        """Let the child end (its stdin closes), else kill it, reap it, and stop the thread."""
         self.broken = True
         self._thread.shutdown(wait=False)
         if self._process.stdin is not None:
@@ -136,7 +157,7 @@ class _Helper:
         try:
             self._process.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self.end()
 
 
 _LOCK = threading.Lock()

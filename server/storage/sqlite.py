@@ -25,6 +25,10 @@ every CHECKPOINT_WRITES transactions: SQLite's own, in the COMMIT of the write t
 log to 1,000 pages, made one push in about 125 wait for a copy and a second fsync before its
 answer and its live notice (issue 10: the tail of live propagation). SQLite's own stays as a
 safety, at SAFETY_CHECKPOINT_PAGES, for a log the background ones cannot empty.
+
+An account's erasure empties the log at once (`_truncate_log`), so that the erased rows leave
+the server's files; one that a reader keeps from it leaves that to the background
+checkpoints (`_Checkpointer.owe_truncate`).
 """
 
 from __future__ import annotations
@@ -91,7 +95,8 @@ DEVICE_COLUMNS = (
 )
 UNAVAILABLE = "the database is unavailable; try again"
 BUSY_TIMEOUT_MS = 5000
-"""How long a write waits for another process holding the database's write lock."""
+"""How long a write waits for another process holding the database's write lock, and an
+erasure's checkpoint for readers to let go of the log (`_truncate_log`)."""
 
 CHECKPOINT_WRITES = 128
 """Write transactions after which the writer starts a background checkpoint (`_Checkpointer`),
@@ -107,6 +112,11 @@ again from its beginning (SQLite restarts a log only then), so it stays small.""
 SAFETY_CHECKPOINT_PAGES = 4000
 """`PRAGMA wal_autocheckpoint` of the writer: SQLite's own checkpoint, in a COMMIT, only once
 the log holds this many pages (64 MiB), when background checkpoints fail or cannot keep up."""
+OWED_TRUNCATE_WAIT_MS = 100
+"""How long a background checkpoint that empties the log for an erasure
+(`_Checkpointer.owe_truncate`) waits for the write lock and for readers of an earlier snapshot
+before it leaves that to the next one: the writer may wait as long for it (a TRUNCATE
+checkpoint holds the write lock while it waits), far below its own BUSY_TIMEOUT_MS."""
 
 
 def migrate(connection: Connection) -> list[int]:
@@ -189,6 +199,27 @@ def _stuck(db: Connection) -> bool:
         return False
 
 
+def _truncate_log(db: Connection) -> bool:
+    """Copy the whole write-ahead log into the database file and truncate the log to 0 bytes
+    (`PRAGMA wal_checkpoint(TRUNCATE)`, in the writer's thread, on its connection): whether it
+    did (SQLite's `busy` result 0).
+
+    The checkpoint must wait for every other reader of an earlier snapshot, and then of the
+    log, to end: SQLite's busy handler waits for them up to the connection's busy timeout
+    (BUSY_TIMEOUT_MS), then copies what it can and answers busy. One answered busy
+    at once (a checkpoint of another connection runs) is asked again until BUSY_TIMEOUT_MS
+    have passed since the first. So it gives up after about BUSY_TIMEOUT_MS of a reader
+    held, at most twice that."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
 def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark the outcome of a write whose caller was cancelled as seen (no asyncio warning)."""
     if not future.cancelled():
@@ -203,10 +234,16 @@ class _Checkpointer:
     left for the next one, or for SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES).
 
     `lock` is held while a checkpoint runs: a checkpoint of the writer's own that must not find
-    another one running (erasure's TRUNCATE, which then copies nothing) takes it first."""
+    another one running (erasure's TRUNCATE, which then copies nothing) takes it first.
+
+    An erasure whose TRUNCATE could not empty the log (`owe_truncate`) makes every background
+    checkpoint a TRUNCATE one, started after each write, until one empties the log; each waits
+    at most OWED_TRUNCATE_WAIT_MS for readers."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        # Resolved now: a relative path read at the first checkpoint would be taken from the
+        # working directory then, which the application may have changed since (rev-pull).
+        self._path = path.resolve()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-sqlite-ckpt")
         self._connection: Connection | None = None  # used in `_thread` only
         self._running: Future[None] | None = None  # the writer's thread only
@@ -214,18 +251,27 @@ class _Checkpointer:
         self._changes = 0  # the writer connection's total_changes when it started
         self._failed = False
         self._stopped = False
+        self._owed = False  # an erasure left the log to empty: set and cleared holding `lock`
         self.lock = threading.Lock()
+
+    def owe_truncate(self) -> None:
+        """In the writer's thread, holding `lock`: an erasure's TRUNCATE checkpoint could not
+        empty the log (`_truncate_log`). The checkpoint started after each later write, from
+        the next one on, empties it instead of a passive one, until one does."""
+        self._owed = True
 
     def after_write(self, db: Connection) -> None:
         """In the writer's thread, after a write transaction on `db`: start a checkpoint once
         CHECKPOINT_WRITES transactions or CHECKPOINT_CHANGES rows were written since the last
-        one started, unless one still runs."""
+        one started, or after any while the log is owed emptied (`owe_truncate`), unless one
+        still runs."""
         self._writes += 1
         if db.total_changes < self._changes:  # the writer's connection was opened again
             self._changes = 0
         due = (
             self._writes >= CHECKPOINT_WRITES
             or db.total_changes - self._changes >= CHECKPOINT_CHANGES
+            or self._owed
         )
         if not due or self._stopped or (self._running is not None and not self._running.done()):
             return
@@ -239,13 +285,16 @@ class _Checkpointer:
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(  # never creates a file (mode=rw)
-                    self._path.resolve().as_uri() + "?mode=rw",
+                    self._path.as_uri() + "?mode=rw",
                     isolation_level=None,
                     check_same_thread=False,
                     uri=True,
                 )
                 self._connection.execute("PRAGMA synchronous=FULL")
             with self.lock:
+                if self._owed:
+                    self._owed = not self._truncate(self._connection)
+                    return
                 for _ in range(CHECKPOINT_PASSES):
                     busy, pages, copied = self._connection.execute(
                         "PRAGMA wal_checkpoint(PASSIVE)"
@@ -261,6 +310,19 @@ class _Checkpointer:
                     type(error).__name__,
                     error,
                 )
+
+    def _truncate(self, connection: Connection) -> bool:
+        """A TRUNCATE checkpoint owed to an erasure, waiting at most OWED_TRUNCATE_WAIT_MS;
+        whether it emptied the log (else it copied what it could, as a passive one)."""
+        (waits,) = connection.execute("PRAGMA busy_timeout").fetchone()
+        connection.execute(f"PRAGMA busy_timeout={OWED_TRUNCATE_WAIT_MS}")
+        try:
+            busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(waits)}")
+        if not busy:
+            log.info("the write-ahead log an erasure left is emptied")
+        return not busy
 
     def idle(self) -> Future[None]:
         """Done once the checkpoint asked for so far, if any, has run (for tests)."""
@@ -298,6 +360,10 @@ class SQLiteStorage:
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
+        """The storage of the database file `path` (created with its directory if missing). A
+        relative `path` is taken from the working directory now: the writer's connection
+        opened again later (`_discard_writer`) and the checkpoints' use the same file."""
+        path = path.resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-sqlite-writer")
         try:
@@ -496,6 +562,20 @@ class SQLiteStorage:
         return await self._write(tx)
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
+        """Delete every row of the account (protocol.md, /v1/account/delete) in one
+        transaction, secure_delete overwriting them in the pages that held them.
+
+        What leaves the server's files, and when: the write-ahead log, which still holds the
+        erased rows' earlier page versions (and the new ones, not yet in the database file),
+        is then copied into the database file and truncated to 0 bytes before this returns
+        (`_truncate_log`), unless a reader holds an earlier snapshot or the log for
+        BUSY_TIMEOUT_MS (a long read, another process reading the file). Then one WARNING is
+        logged (no id), the erasure stands (its rows are deleted for every reader), and the
+        erased bytes stay in the database file and the log until a background checkpoint
+        empties the log: one is tried after every later write (`_Checkpointer.owe_truncate`)
+        until one finds no such reader; failing that (no write, a reader never ending, a
+        background checkpoint that cannot open the file), the server's last connection
+        empties it when the storage closes, if no other process has the file open then."""
         owned = "SELECT journal_id FROM journals WHERE owner_id = ?"
 
         def tx(db: Connection) -> None:
@@ -531,7 +611,14 @@ class SQLiteStorage:
             # still holds earlier versions of the erased pages: after the background
             # checkpoint that may run (one running makes TRUNCATE do nothing).
             with self._checkpointer.lock:
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                if _truncate_log(db):
+                    return
+                self._checkpointer.owe_truncate()
+            log.warning(
+                "an account erasure could not empty the write-ahead log (a reader held it for "
+                "%d ms): background checkpoints empty it after the next writes",
+                BUSY_TIMEOUT_MS,
+            )
 
         await self._in_worker(erase)
 

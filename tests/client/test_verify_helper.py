@@ -10,6 +10,7 @@ import signal
 import sqlite3
 from typing import Any
 
+import msgpack
 import nacl.signing
 import pytest
 
@@ -250,11 +251,57 @@ async def test_a_helper_that_hangs_is_given_up_and_the_pull_goes_on_here(
         ids, _, (opened, answered, here), _ = await pull_with_bad_records(
             live_server, signup, login, monkeypatch
         )
+        # Killed and reaped when given up, not at exit (`close`, below): no zombie left.
+        assert reaped(started._process.pid)
     finally:
         started.close()
     assert answered == {}
     assert set(opened) | set(here) == set(ids)
     assert started._process.poll() is not None  # killed
+    assert verifying.helper() is None  # not started again
+
+
+def reaped(pid: int) -> bool:
+    """Whether this process's child `pid` is gone for good: neither running nor a zombie
+    (waitpid finds no such child). A zombie found is reaped here, and the answer is no."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+async def test_a_helper_out_of_step_is_killed_and_reaped_and_the_pull_goes_on_here(
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A helper of its own whose pipe is put out of step before the pull: a request of no
+    # item, written past `_ask`, answered with a length of 0 that the pull's first request
+    # then reads as its own (no chunk is empty: ValueError) while the child still runs.
+    # It is killed and reaped then (rev-pull, low: it ran unreaped until exit), and every
+    # record is verified here.
+    monkeypatch.setattr(verifying, "_STATE", {})
+    started = verifying.helper()
+    if started is None:
+        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    stdin = started._process.stdin
+    assert stdin is not None
+    nothing = msgpack.packb([], use_bin_type=True)
+    stdin.write(len(nothing).to_bytes(4, "big") + nothing)
+    stdin.flush()
+    try:
+        ids, _, (opened, answered, here), _ = await pull_with_bad_records(
+            live_server, signup, login, monkeypatch
+        )
+        started._thread.submit(lambda: None).result(timeout=30)  # its requests all ended
+        assert started.broken
+        assert reaped(started._process.pid)
+    finally:
+        started.close()
+    assert answered == {}  # no answer taken from a pipe out of step
+    assert set(opened) | set(here) == set(ids)
     assert verifying.helper() is None  # not started again
 
 
