@@ -214,3 +214,32 @@ async def test_more_member_devices_than_a_seen_vector_names_break_no_reader(
         assert "after the devices" in texts, reader.username
         assert all(g.author == tom.profile.account_id for g in seen.withheld), reader.username
     assert own_problems((await ana.sync()).problems) == []
+
+
+async def test_an_entry_edited_between_others_over_a_thousand_times_compacts_within_the_limits(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """No attacker: ana edits two entries in turns, so each one's records hold every other
+    counter of her laptop. A compaction's snapshot covers what it supersedes, and a later
+    one what the earlier snapshot covered: past MAX_RANGES ranges, readers would refuse it
+    while the server deleted what it superseded. The laptop supersedes only what one
+    snapshot covers within the limits; every reader keeps both entries whole."""
+    ana = await signup("ana")
+    journal = await journal_id(ana, "Personal")
+    first = await ana.entries.write(None, "a")
+    second = await ana.entries.write(None, "b")
+    turns = records.MAX_RANGES + ana.replica.compact_after
+    for _ in range(turns):
+        await ana.entries.edit(first.id, append=" a")
+        await ana.entries.edit(second.id, append=" b")
+    await ana.sync(strict=True)  # compacts the oldest MAX_RECORDS_PER_PAGE of each
+    await ana.entries.edit(first.id, append=" end")
+    assert (await ana.sync(strict=True)).compacted == 1
+    phone = await login("ana")
+    report = await phone.sync()
+    assert own_problems(report.problems) == []
+    assert (await phone.entries.get(first.id)).body == "a" + " a" * turns + " end"
+    assert (await phone.entries.get(second.id)).body == "b" + " b" * turns
+    assert report.withheld == []
+    snapshots = [b for b in await signed_by(ana, live_server, journal) if b.kind == "snapshot"]
+    assert len(snapshots) == 3  # the second one of `first` did not supersede its first
