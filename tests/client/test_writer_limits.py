@@ -234,12 +234,19 @@ async def test_an_entry_edited_between_others_over_a_thousand_times_compacts_wit
         await ana.entries.edit(second.id, append=" b")
     await ana.sync(strict=True)  # compacts the oldest MAX_RECORDS_PER_PAGE of each
     await ana.entries.edit(first.id, append=" end")
-    assert (await ana.sync(strict=True)).compacted == 1
+    assert (await ana.sync(strict=True)).compacted >= 1
     phone = await login("ana")
     report = await phone.sync()
     assert own_problems(report.problems) == []
     assert (await phone.entries.get(first.id)).body == "a" + " a" * turns + " end"
     assert (await phone.entries.get(second.id)).body == "b" + " b" * turns
     assert report.withheld == []
-    snapshots = [b for b in await signed_by(ana, live_server, journal) if b.kind == "snapshot"]
-    assert len(snapshots) == 3  # the second one of `first` did not supersede its first
+    # Every snapshot opens (within the limits); the second one of `first` did not supersede
+    # the first, which covers MAX_RANGES ranges already.
+    snapshots = [
+        b
+        for b in await signed_by(ana, live_server, journal)
+        if b.kind == "snapshot" and b.doc_id == bytes.fromhex(first.id)
+    ]
+    assert len(snapshots) >= 2
+    assert [len(c.ranges) for c in snapshots[0].covers] == [records.MAX_RANGES]
