@@ -33,7 +33,15 @@ import nacl.signing
 from client_sdk import crypto
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError, InvalidInput
-from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen, is_cut
+from client_sdk.withholding import (
+    MAX_COUNTER,
+    Cover,
+    Range,
+    Seen,
+    is_cut,
+)
+from client_sdk.withholding import MAX_RANGES as MAX_RANGES  # the limits readers enforce
+from client_sdk.withholding import MAX_SEEN as MAX_SEEN  # (re-exported: withholding.py)
 
 RECORD_VERSION = 2
 """The oldest body version this SDK reads, and the one it writes for a payload it does not
@@ -67,8 +75,6 @@ inflated) near what they cost it on the server, where 256 KiB would let 1,000 re
 half a kilobyte each fill 256 MiB."""
 PREFIX = 4
 """Elements every body version starts with: version, author, device, counter."""
-MAX_SEEN = 1000  # devices named in a seen vector or a cover
-MAX_RANGES = 1000  # ranges in one cover
 UPDATE = "update"
 SNAPSHOT = "snapshot"
 VOID = "void"
@@ -113,12 +119,21 @@ class RecordBody:
         `compress` and that is shorter (protocol.md 4.15, "Compressed payloads"; a cut has no
         payload, so it is never compressed). Raises InvalidInput for a `written_at` that is
         not a time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int),
-        or a `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a
-        cut (a `void` whose covers name its own counter)."""
+        a `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a
+        cut (a `void` whose covers name its own counter), or a seen vector or covers past
+        what a reader takes (MAX_SEEN devices, MAX_RANGES ranges in a cover: the writer
+        keeps within them, protocol.md 4.15 "Within the limits"; this is the last check,
+        so that nothing a reader refuses is ever signed)."""
         if not _is_time(self.written_at):
             raise InvalidInput(
                 f"written_at must be milliseconds since 1970, not {self.written_at!r}"
             )
+        if len(self.seen) > MAX_SEEN or len(self.covers) > MAX_SEEN:
+            raise InvalidInput(
+                f"a record names at most {MAX_SEEN} devices in its seen vector or covers"
+            )
+        if any(len(cover.ranges) > MAX_RANGES for cover in self.covers):
+            raise InvalidInput(f"a record's cover has at most {MAX_RANGES} ranges")
         if self.cut_epoch is not None and not (
             _is_epoch(self.cut_epoch)
             and self.kind == VOID

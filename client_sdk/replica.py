@@ -1453,7 +1453,11 @@ class Replica:
         """The body of this device's next record in `journal` about `document` (its id and
         kind), from the counting state read in the same transaction (pure: no I/O). `seen`:
         `_seen_vector(journal, counters)`, when the caller computed it already. `compress`:
-        seal the payload compressed where that is shorter (`compressible`)."""
+        seal the payload compressed where that is shorter (`compressible`). Its covers are
+        `withdrawn` (all of them: taken within the limits, `Store.take_withdrawn`) and as
+        much of `covers` as fits within the limits readers take (`counting.bounded_covers`,
+        protocol.md 4.15 "Within the limits"): what does not fit is left uncovered."""
+        writer = (self.profile.account_id, self.profile.device_id)
         return records.RecordBody(
             author=self.profile.account_id,
             device=self.profile.device_id,
@@ -1464,7 +1468,7 @@ class Replica:
             payload=payload,
             written_at=now_ms(),
             seen=self._seen_vector(journal, counters) if seen is None else seen,
-            covers=counting.merge_covers([*withdrawn, *covers]),
+            covers=counting.bounded_covers(covers, journal.owner_id, writer, keep=withdrawn),
             compress=compress,
         )
 
@@ -1475,7 +1479,7 @@ class Replica:
     ) -> tuple[counting.Seen, ...]:
         """The seen vector of this device's next record in `journal` (pure: no I/O)."""
         known = counting.JournalCounters(journal.journal_id, counters)
-        return known.seen_vector(self.profile.account_id, self.profile.device_id)
+        return known.seen_vector(self.profile.account_id, self.profile.device_id, journal.owner_id)
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
@@ -3567,9 +3571,19 @@ class Replica:
             report.compacted += 1
 
     async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
+        """Replace the document's acknowledged records, oldest first, by one snapshot that
+        covers what they account for. Only the records whose covers fit in one record's
+        together (`counting.CoverBudget`: a snapshot names at most MAX_SEEN devices and
+        MAX_RANGES ranges each, protocol.md 4.15 "Within the limits") are superseded; the
+        others stay as they are. Nothing when fewer than two would be (nothing gained), or
+        when the counters this device withdrew do not fit beside them (a `void` carries
+        those first)."""
         accounts = await self.store.superseded(document.doc_id, wire.MAX_RECORDS_PER_PAGE)
-        superseded = [record_id for record_id, _ in accounts]
-        covered = counting.merge_covers(c for _, covers in accounts for c in covers)
+        budget = counting.CoverBudget()
+        superseded = [record_id for record_id, covers in accounts if budget.add(covers)]
+        if len(superseded) < 2:
+            return
+        covered = budget.covers()
         # Read the state after the list it supersedes, so that it holds every record named
         # there even if a pull or a push acknowledged more of them meanwhile.
         stored = await self.store.document(document.doc_id)
@@ -3582,26 +3596,31 @@ class Replica:
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         me, device = self.profile.account_id, self.profile.device_id
-        async with self.store.transaction() as tx:
-            body, withdrawn = await self._new_body(
-                tx,
-                journal,
-                (document.doc_id, document.kind),
-                records.SNAPSHOT,
-                document.state(),
-                covered,
-                compress=self.compresses(journal, document),
-            )
-            # Until the server confirms the snapshot, its counter (and the withdrawn counters
-            # it carries) count as withdrawn, so that a lost reply or a cancelled sync leaves
-            # no unexplained hole in this device's counters.
-            pending = counting.merge_covers(
-                [
-                    counting.Cover(me, device, ((body.counter, body.counter),)),
-                    *withdrawn,
-                ]
-            )
-            await tx.withdraw(journal.journal_id, pending)
+        try:
+            async with self.store.transaction() as tx:
+                body, withdrawn = await self._new_body(
+                    tx,
+                    journal,
+                    (document.doc_id, document.kind),
+                    records.SNAPSHOT,
+                    document.state(),
+                    covered,
+                    compress=self.compresses(journal, document),
+                )
+                if body.covers != counting.merge_covers([*withdrawn, *covered]):
+                    raise _CoversDoNotFit  # rolled back (counter, withdrawals): not compacted
+                # Until the server confirms the snapshot, its counter (and the withdrawn
+                # counters it carries) count as withdrawn, so that a lost reply or a cancelled
+                # sync leaves no unexplained hole in this device's counters.
+                pending = counting.merge_covers(
+                    [
+                        counting.Cover(me, device, ((body.counter, body.counter),)),
+                        *withdrawn,
+                    ]
+                )
+                await tx.withdraw(journal.journal_id, pending)
+        except _CoversDoNotFit:
+            return
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             return  # too large to snapshot in one record: keep the updates
@@ -5287,9 +5306,14 @@ class Replica:
         counter, which marks it a cut (`counting.is_cut`, protocol.md 4.18 "Cuts"). Written
         after the fresh records sealed with it (`_seal_plan`), so its counter names each of
         them (rev-complete F3). It carries no withdrawal (the records with it do: every
-        reader takes those). Whether one was
-        written (False: nothing to cover, or not the owner's device: a member's earlier
-        records are the owner's devices' to receive, and no other member identifies them)."""
+        reader takes those). Its covers keep within the limits readers take (its mark,
+        then this device's and the owner's other devices' counters first:
+        `counting.bounded_covers`, protocol.md 4.15 "Within the limits"); what does not fit
+        (a member's device shown scattered counters, or more devices than MAX_SEEN) stays
+        uncovered, reported withheld on a new member's device that learns of it. Whether
+        one was written (False: nothing to cover, or not the owner's device: a member's
+        earlier records are the owner's devices' to receive, and no other member identifies
+        them)."""
         me, device = self.profile.account_id, self.profile.device_id
         state = self.chains.state(journal.journal_id)
         if journal.owner_id != me or state is None:
@@ -5313,7 +5337,9 @@ class Replica:
             (records.NO_DOCUMENT, ""),
             records.VOID,
             b"",
-            counting.merge_covers([*covers, mark]),
+            # Within the limits readers take, the mark always (protocol.md 4.15 "Within the
+            # limits"): what does not fit stays uncovered, reported withheld where lacking.
+            counting.bounded_covers(covers, me, (me, device), keep=[mark]),
         )
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
@@ -5374,7 +5400,9 @@ class Replica:
         if document is None and not body.covers:
             raise _NothingToCover
         if seen_vector is not None:
-            body = dataclasses.replace(body, seen=seen_vector)
+            body = dataclasses.replace(
+                body, seen=counting.bounded_seen(seen_vector, journal.owner_id, (me, device))
+            )
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
@@ -5925,6 +5953,11 @@ class _VerifiedAhead:
         self._results[index] = _OpenedEarly(
             record, self._journal_id, key, unverified.author_key, body
         )
+
+
+class _CoversDoNotFit(Exception):
+    """A compaction whose snapshot could not cover all it supersedes within the limits
+    readers take (the counters withdrawn beside them): its transaction is rolled back."""
 
 
 class _NothingToCover(Exception):

@@ -29,6 +29,7 @@ from client_sdk.withholding import (
     Key,
     Range,
     add_range,
+    bounded_in_order,
     decode_covers,
     decode_ranges,
     encode_ranges,
@@ -1758,11 +1759,21 @@ def _take_counters(
 
 
 def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, ...]:
+    """The counters withdrawn in the journal, taken (the next record carries them): as many
+    as one record's covers carry within the limits readers take (`bounded_in_order`); the
+    rest stay withdrawn, for the record after it (protocol.md 4.15, "Within the limits")."""
     rows = db.execute(
         "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
         (journal_id,),
     ).fetchall()
-    return merge_covers(Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows)
+    taken, rest = bounded_in_order(
+        Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows
+    )
+    db.executemany(
+        "INSERT INTO withdrawn VALUES (?, ?, ?, ?, ?)",
+        [(journal_id, c.author, c.device, lo, hi) for c in rest for lo, hi in c.ranges],
+    )
+    return taken
 
 
 def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, DeviceCounters]:

@@ -42,6 +42,16 @@ Range = tuple[int, int]
 Key = tuple[bytes, bytes]
 """(author account id, author device id), 16 bytes each."""
 MAX_COUNTER = 2**63 - 1
+MAX_SEEN = 1000
+"""Devices named in one record's seen vector, or in its covers: a reader refuses a record
+naming more as malformed (records.py), so a writer never names more (`bounded_seen`,
+`bounded_covers`; protocol.md 4.15, "Within the limits")."""
+MAX_RANGES = 1000
+"""Ranges in one cover (one device's): likewise refused above, never written above."""
+MAX_COVERS_BYTES = 128 * 1024
+"""The most bytes a writer lets one record's covers take, msgpack-encoded (131,072): with a
+seen vector of MAX_SEEN devices (at most 46,000 bytes) a cut stays well within
+wire.MAX_RECORD_BYTES once signed, padded and sealed, whatever counters a member signs."""
 
 
 @dataclass(frozen=True)
@@ -211,13 +221,21 @@ class JournalCounters:
         """The server acknowledged storing this device's own record: it must come back."""
         self._of((author, device)).claim(counter, author + device)
 
-    def seen_vector(self, author: bytes, device: bytes) -> tuple[Seen, ...]:
+    def seen_vector(
+        self, author: bytes, device: bytes, owner: bytes | None = None
+    ) -> tuple[Seen, ...]:
         """What a record written by (author, device) states it has seen: the highest
-        counter received from every other device of the journal, sorted."""
-        return tuple(
-            Seen(a, d, state.top())
-            for (a, d), state in sorted(self.devices.items())
-            if (a, d) != (author, device) and state.top() > 0
+        counter received from every other device of the journal, sorted; of at most
+        MAX_SEEN devices, those first in `writing_order` for the journal's `owner`
+        (`bounded_seen`; `owner` None: the writer's account)."""
+        return bounded_seen(
+            (
+                Seen(a, d, state.top())
+                for (a, d), state in sorted(self.devices.items())
+                if (a, d) != (author, device) and state.top() > 0
+            ),
+            author if owner is None else owner,
+            (author, device),
         )
 
     def accounted(self) -> tuple[Cover, ...]:
@@ -330,3 +348,173 @@ def encode_ranges(ranges: Iterable[Range]) -> bytes:
 
 def decode_ranges(data: bytes) -> list[Range]:
     return [(int(lo), int(hi)) for lo, hi in msgpack.unpackb(data)]
+
+
+# --- writing within the limits (protocol.md 4.15, "Within the limits") -----------------------
+
+
+def writing_order(keys: Iterable[Key], owner: bytes, writer: Key) -> list[Key]:
+    """`keys` in the order a writer names them when it cannot name them all: the writer's
+    own device, then the journal owner's devices, then the writer's account's other devices,
+    then the other accounts' devices taken in turns, one device of each account per turn
+    (each account's devices by id), so that no member can crowd out another member's devices
+    however many device ids it signs records under. Within each group, by (author, device)."""
+    turns: dict[bytes, int] = {}
+    ranked: list[tuple[int, int, Key]] = []
+    for key in sorted(set(keys)):
+        author = key[0]
+        if key == writer:
+            ranked.append((0, 0, key))
+        elif author == owner:
+            ranked.append((1, 0, key))
+        elif author == writer[0]:
+            ranked.append((2, 0, key))
+        else:
+            turn = turns.get(author, 0)
+            turns[author] = turn + 1
+            ranked.append((3, turn, key))
+    ranked.sort()
+    return [key for _, _, key in ranked]
+
+
+def bounded_seen(seen: Iterable[Seen], owner: bytes, writer: Key) -> tuple[Seen, ...]:
+    """`seen` (a seen vector, sorted) cut to at most MAX_SEEN devices, those first in
+    `writing_order`, sorted again. Leaving a device out only claims less: readers learn of
+    its counters from its own records and other devices' seen vectors."""
+    entries = {(s.author, s.device): s for s in seen}
+    if len(entries) <= MAX_SEEN:
+        return tuple(entries[key] for key in sorted(entries))
+    kept = writing_order(entries, owner, writer)[:MAX_SEEN]
+    return tuple(entries[key] for key in sorted(kept))
+
+
+def _int_bytes(value: int) -> int:
+    """Bytes of a non-negative int in msgpack."""
+    if value < 128:
+        return 1
+    if value < 2**8:
+        return 2
+    if value < 2**16:
+        return 3
+    if value < 2**32:
+        return 5
+    return 9
+
+
+def _range_bytes(lo: int, hi: int) -> int:
+    return 1 + _int_bytes(lo) + _int_bytes(hi)
+
+
+ARRAY_BYTES = 5
+"""The most bytes of a msgpack array's header (array 32)."""
+ENTRY_BYTES = 1 + 2 * (2 + 16) + ARRAY_BYTES
+"""The most bytes of a cover entry's frame: its 3-element array, author and device (bin 8,
+16 bytes each), and its ranges' array header."""
+
+
+class CoverBudget:
+    """Covers added all or nothing while their union stays within the limits: at most
+    MAX_SEEN devices, MAX_RANGES ranges each, MAX_COVERS_BYTES encoded (counted
+    conservatively: every array header as ARRAY_BYTES). What a compaction supersedes."""
+
+    def __init__(self) -> None:
+        self._ranges: dict[Key, list[Range]] = {}
+        self._bytes: dict[Key, int] = {}
+        self._total = ARRAY_BYTES
+
+    def add(self, covers: Iterable[Cover]) -> bool:
+        """Add `covers` when the union stays within the limits (True); else change nothing
+        (False)."""
+        changed: dict[Key, list[Range]] = {}
+        for cover in covers:
+            key = (cover.author, cover.device)
+            ranges = changed.get(key)
+            if ranges is None:
+                ranges = changed[key] = list(self._ranges.get(key, ()))
+            for lo, hi in cover.ranges:
+                add_range(ranges, lo, hi)
+        if len(self._ranges.keys() | changed.keys()) > MAX_SEEN:
+            return False
+        if any(len(ranges) > MAX_RANGES for ranges in changed.values()):
+            return False
+        sizes = {
+            key: ENTRY_BYTES + sum(_range_bytes(lo, hi) for lo, hi in ranges)
+            for key, ranges in changed.items()
+        }
+        total = self._total + sum(size - self._bytes.get(key, 0) for key, size in sizes.items())
+        if total > MAX_COVERS_BYTES:
+            return False
+        self._ranges.update(changed)
+        self._bytes.update(sizes)
+        self._total = total
+        return True
+
+    def extend(self, author: bytes, device: bytes, ranges: Iterable[Range]) -> None:
+        """Add the ranges of one device's cover (sorted, disjoint) in order, each while it
+        fits (the device counted once one fits), stopping at the first that does not. O(1)
+        per range that lands after the device's last (sizes counted as if none merged)."""
+        key = (author, device)
+        current = self._ranges.get(key)
+        for lo, hi in ranges:
+            new = current is None
+            cost = _range_bytes(lo, hi) + (ENTRY_BYTES if new else 0)
+            if new and len(self._ranges) >= MAX_SEEN:
+                return
+            if current is not None and len(current) >= MAX_RANGES:
+                return
+            if self._total + cost > MAX_COVERS_BYTES:
+                return
+            if current is None:
+                current = self._ranges[key] = []
+            add_range(current, lo, hi)
+            self._total += cost
+            self._bytes[key] = self._bytes.get(key, 0) + cost
+
+    def covers(self) -> tuple[Cover, ...]:
+        """What was added, merged and sorted (`merge_covers`)."""
+        return tuple(Cover(a, d, tuple(r)) for (a, d), r in sorted(self._ranges.items()) if r)
+
+
+def covers_fit(covers: Iterable[Cover]) -> bool:
+    """Whether `covers`, merged, are within the limits a writer keeps (`CoverBudget`)."""
+    return CoverBudget().add(covers)
+
+
+def bounded_covers(
+    covers: Iterable[Cover], owner: bytes, writer: Key, keep: Iterable[Cover] = ()
+) -> tuple[Cover, ...]:
+    """`covers` and `keep`, merged, cut to the limits a writer keeps (`CoverBudget`): every
+    range of `keep` (a few: a cut's mark, say), then the devices in `writing_order`, each
+    with its lowest ranges, as many as fit; the rest is left out. What is left out stays
+    uncovered: a reader lacking it reports it withheld (never accounted for unseen). Raises
+    ValueError when `keep` alone does not fit."""
+    kept = merge_covers(keep)
+    merged = {(c.author, c.device): c.ranges for c in merge_covers([*covers, *kept])}
+    budget = CoverBudget()
+    if not budget.add(kept):
+        raise ValueError("the covers a record must carry exceed the limits")
+    if budget.add(Cover(a, d, r) for (a, d), r in merged.items()):
+        return budget.covers()  # all of it fits: the common case
+    for author, device in writing_order(merged, owner, writer):
+        budget.extend(author, device, merged[(author, device)])
+    return budget.covers()
+
+
+def bounded_in_order(covers: Iterable[Cover]) -> tuple[tuple[Cover, ...], tuple[Cover, ...]]:
+    """(kept, rest): `covers` (merged) cut to the limits a writer keeps, devices in sorted
+    order, each with its lowest ranges while they fit (`CoverBudget.extend`), and the ranges
+    left out, which a later record carries (this device's withdrawals: `Store.take_withdrawn`)."""
+    merged = merge_covers(covers)
+    budget = CoverBudget()
+    if budget.add(merged):
+        return merged, ()
+    for cover in merged:
+        budget.extend(cover.author, cover.device, cover.ranges)
+    kept = {(c.author, c.device): set(c.ranges) for c in budget.covers()}
+    rest = []
+    for cover in merged:
+        taken = kept.get((cover.author, cover.device), set())
+        ranges = tuple(r for r in cover.ranges if r not in taken)
+        if ranges:
+            rest.append(Cover(cover.author, cover.device, ranges))
+    return budget.covers(), tuple(rest)

@@ -1,0 +1,149 @@
+"""A writer's seen vectors and covers within the limits readers take (client_sdk/withholding.py,
+protocol.md 4.15 "Within the limits"): what it keeps, in which order, never more than it was
+given, and always what a reader parses."""
+
+from __future__ import annotations
+
+import msgpack
+import nacl.signing
+import pytest
+
+from client_sdk import records, wire
+from client_sdk.errors import InvalidInput
+from client_sdk.withholding import (
+    MAX_COUNTER,
+    MAX_COVERS_BYTES,
+    MAX_RANGES,
+    MAX_SEEN,
+    Cover,
+    CoverBudget,
+    Seen,
+    bounded_covers,
+    bounded_in_order,
+    bounded_seen,
+    covers_fit,
+    encode_covers,
+    merge_covers,
+    writing_order,
+)
+
+OWNER, ME, MEMBER, OTHER = (bytes([n]) * 16 for n in (1, 2, 3, 4))
+LAPTOP, PHONE = b"\x0a" * 16, b"\x0b" * 16
+
+
+def device(n: int) -> bytes:
+    return n.to_bytes(16, "big")
+
+
+def reader_takes(covers: tuple[Cover, ...]) -> bool:
+    """Whether a reader parses `covers` (records._parse_covers, as in a body)."""
+    raw = msgpack.unpackb(encode_covers(covers), raw=False)
+    return records._parse_covers(raw) is not None
+
+
+def test_the_order_puts_the_writer_then_the_owner_then_its_account_then_accounts_in_turn() -> None:
+    keys = [(MEMBER, device(n)) for n in range(3)] + [(OTHER, device(9))]
+    keys += [(OWNER, PHONE), (ME, PHONE), (ME, LAPTOP)]
+    assert writing_order(keys, OWNER, (ME, LAPTOP)) == [
+        (ME, LAPTOP),
+        (OWNER, PHONE),
+        (ME, PHONE),
+        (MEMBER, device(0)),
+        (OTHER, device(9)),  # its first device, before the member's second
+        (MEMBER, device(1)),
+        (MEMBER, device(2)),
+    ]
+
+
+def test_a_seen_vector_names_at_most_max_seen_devices_the_owners_and_other_accounts_first() -> None:
+    seen = [Seen(MEMBER, device(n), 1) for n in range(MAX_SEEN + 10)]
+    seen += [Seen(OWNER, PHONE, 7), Seen(OTHER, device(5), 2)]
+    kept = bounded_seen(sorted(seen, key=lambda s: (s.author, s.device)), OWNER, (ME, LAPTOP))
+    assert len(kept) == MAX_SEEN
+    assert kept == tuple(sorted(kept, key=lambda s: (s.author, s.device)))
+    assert Seen(OWNER, PHONE, 7) in kept and Seen(OTHER, device(5), 2) in kept
+    assert set(kept) <= set(seen)
+    assert records._parse_seen([[s.author, s.device, s.counter] for s in kept], (ME, LAPTOP))
+
+
+def test_a_seen_vector_within_the_limits_is_unchanged() -> None:
+    seen = (Seen(MEMBER, device(1), 3), Seen(OWNER, PHONE, 2))
+    assert bounded_seen(seen, OWNER, (ME, LAPTOP)) == tuple(sorted(seen, key=lambda s: s.author))
+
+
+def test_scattered_counters_of_one_device_keep_the_lowest_ranges_and_the_cuts_mark() -> None:
+    scattered = Cover(MEMBER, PHONE, tuple((c, c) for c in range(1, 2 * MAX_RANGES + 20, 2)))
+    mark = Cover(OWNER, LAPTOP, ((50, 50),))
+    own = Cover(OWNER, LAPTOP, ((1, 48),))
+    kept = bounded_covers([scattered, own], OWNER, (OWNER, LAPTOP), keep=[mark])
+    assert reader_takes(kept)
+    by_device = {(c.author, c.device): c.ranges for c in kept}
+    assert by_device[(OWNER, LAPTOP)] == ((1, 48), (50, 50))
+    assert by_device[(MEMBER, PHONE)] == scattered.ranges[:MAX_RANGES]
+
+
+def test_more_devices_than_max_seen_keep_the_owners_and_one_of_each_account_first() -> None:
+    many = [Cover(MEMBER, device(n), ((1, 5),)) for n in range(MAX_SEEN + 3)]
+    others = [Cover(OWNER, PHONE, ((1, 9),)), Cover(OTHER, device(7), ((1, 1),))]
+    kept = bounded_covers([*many, *others], OWNER, (OWNER, LAPTOP))
+    assert len(kept) == MAX_SEEN and reader_takes(kept)
+    assert set(others) <= set(kept) and set(kept) <= set([*many, *others])
+
+
+def test_covers_within_the_limits_are_only_merged() -> None:
+    covers = [Cover(MEMBER, PHONE, ((3, 4),)), Cover(MEMBER, PHONE, ((1, 2),))]
+    assert bounded_covers(covers, OWNER, (OWNER, LAPTOP)) == (Cover(MEMBER, PHONE, ((1, 4),)),)
+
+
+def test_the_largest_counters_keep_covers_within_their_bytes() -> None:
+    """A member signs the largest counters there are (9 bytes each in msgpack): the covers
+    stay within MAX_COVERS_BYTES, and a cut carrying them and a full seen vector fits in one
+    record."""
+    top = MAX_COUNTER - 4 * MAX_RANGES
+    many = [
+        Cover(MEMBER, device(n), tuple((top + 2 * c, top + 2 * c) for c in range(40)))
+        for n in range(MAX_SEEN)
+    ]
+    kept = bounded_covers(many, OWNER, (OWNER, LAPTOP), keep=[Cover(OWNER, LAPTOP, ((9, 9),))])
+    assert reader_takes(kept)
+    assert len(encode_covers(kept)) <= MAX_COVERS_BYTES
+    assert not covers_fit(many)
+    seen = tuple(Seen(MEMBER, device(n), MAX_COUNTER) for n in range(MAX_SEEN))
+    cut = records.RecordBody(
+        OWNER, LAPTOP, 9, records.NO_DOCUMENT, "", records.VOID, b"", 1, seen, kept
+    )
+    key = nacl.signing.SigningKey(bytes(32))
+    sealed = records.seal_record(bytes(32), bytes(16), bytes(16), 0, cut, key)
+    assert len(sealed) <= wire.MAX_RECORD_BYTES
+
+
+def test_a_budget_adds_all_or_nothing() -> None:
+    budget = CoverBudget()
+    assert budget.add([Cover(MEMBER, PHONE, tuple((c, c) for c in range(1, 2 * MAX_RANGES, 2)))])
+    assert not budget.add([Cover(MEMBER, PHONE, ((5000, 5000),))])
+    assert budget.add([Cover(MEMBER, PHONE, ((2, 2),))])  # merges two ranges: fewer
+    assert budget.add([Cover(OWNER, LAPTOP, ((1, 3),))])
+    assert len(budget.covers()) == 2 and reader_takes(budget.covers())
+
+
+def test_withdrawals_past_the_limits_are_carried_in_parts_none_lost() -> None:
+    withdrawn = [Cover(ME, LAPTOP, tuple((c, c) for c in range(1, 4 * MAX_RANGES, 2)))]
+    taken, rest = bounded_in_order(withdrawn)
+    assert reader_takes(taken)
+    assert merge_covers([*taken, *rest]) == merge_covers(withdrawn)
+    again, left = bounded_in_order(rest)
+    assert left == () and merge_covers([*taken, *again]) == merge_covers(withdrawn)
+
+
+def test_a_body_past_the_limits_is_never_signed() -> None:
+    seen = tuple(Seen(MEMBER, device(n), 1) for n in range(MAX_SEEN + 1))
+    body = records.RecordBody(
+        OWNER, LAPTOP, 1, bytes(16), "entry", records.UPDATE, b"", 1, seen=seen
+    )
+    with pytest.raises(InvalidInput):
+        body.to_bytes()
+    scattered = (Cover(MEMBER, PHONE, tuple((c, c) for c in range(1, 2 * MAX_RANGES + 3, 2))),)
+    with pytest.raises(InvalidInput):
+        records.RecordBody(
+            OWNER, LAPTOP, 1, bytes(16), "entry", records.UPDATE, b"", 1, covers=scattered
+        ).to_bytes()
