@@ -1421,12 +1421,8 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals, me = home.read(journals_and_username)
-    output.show_rows(journals, as_json, partial(output.journals_table, me=me))
-
-
-async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
-    return await client.journals.list(), client.username
+    journals = home.read(lambda client: client.journals.list())
+    output.show_rows(journals, as_json, output.journals_table)
 
 
 class SyncTookTooLong(NetworkError):

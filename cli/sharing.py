@@ -1664,10 +1664,9 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     table = Table("journal", "owner", "role", "expires")
     for s in found:
         owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
-        role = s.role
-        if s.share_ended:  # the server's word only: `tj forget` needs --unlisted (NU29 F3)
-            role = f"{'no longer served' if s.unlisted else 'share ended'} (read-only copy)"
-        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, shared_end_text(s))
+        # an ended share's copy as the SDK words it (NU32 #6): "no longer served" is the
+        # server's word only, and `tj forget` then needs --unlisted (NU29 F3)
+        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, s.access, shared_end_text(s))
     return table
 
 

@@ -144,6 +144,36 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
     assert not any(line.endswith(" ") for line in text.splitlines())
 
 
+async def test_the_therapist_overview_words_an_ended_share_as_tj_shared_with_me_does(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """NU32 #6: for a share its owner ended, the overview said "ana/Personal (revoked)" while
+    `tj shared-with-me` said "no longer served (read-only copy)". The device cannot know the
+    owner ended it, only that the server no longer serves it: both now print the SDK's words
+    (`Journal.access`, `SharedJournal.access`), and the sync's notice quotes the journal."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "Before the end.", title="Last one", mood=5)
+    await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint(), full=True)
+    await ana.sync()
+    await tom.sync()
+    await ana.shares.revoke("Personal", "tom")
+    report = await tom.sync()
+    [told] = report.departures
+    assert told.describe().startswith("the server no longer serves ana's 'Personal' to you (")
+    [shared] = await tom.shares.with_me()
+    [journal] = [j for j in await tom.journals.list() if j.owner == "ana"]
+    assert shared.access == journal.access == "no longer served (read-only copy)"
+    for client in (ana, tom):
+        await client.close()
+
+    text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    lines = text.splitlines()
+    assert lines[0] == "ana/Personal: no longer served (read-only copy)  [fingerprint not compared]"
+    assert lines[1] == "  last 14 days: 1 entry, average mood 5.0"
+    assert "revoked" not in text
+
+
 def readme_sdk_program() -> str:
     """The Python block of the README's "Embedding the SDK" section."""
     text = (ROOT / "README.md").read_text()
