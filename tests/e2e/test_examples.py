@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from client_sdk import Client
 from tests.conftest import ClientFactory, RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,6 +193,49 @@ async def test_the_readme_sdk_program_runs_against_a_real_server(
     yesterday = (datetime.now().astimezone() - timedelta(days=1)).date()
     assert printed[1] == f"['Slept badly.'] {yesterday}"
     assert printed[-1] == "arrived: A long walk." or printed[-1] == "arrived: Slept badly."
+    # NU32 #8: each device named, so `tj devices` tells them apart (not the host's name twice)
+    async with await Client.open(tmp_path / "laptop") as laptop:
+        devices = await laptop.devices.list()
+    assert sorted(d.name for d in devices) == ["laptop", "phone"]
+
+
+async def test_the_readme_sdk_program_run_as_a_script_takes_the_server_from_tj_server(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU32 #8: the program hardcoded http://127.0.0.1:8765 while the quick start invites
+    another port (`PORT=18931 bash .ci/serve`). Run as a script, it signs up on the server
+    TJ_SERVER names, its devices named "laptop" and "phone"."""
+    script = tmp_path / "app.py"
+    script.write_text(readme_sdk_program())
+    scratch = tmp_path / "scratch"  # where the program's tempfile.mkdtemp() makes its homes
+    scratch.mkdir()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TJ_SERVER": live_server.url,
+        "TMPDIR": str(scratch),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment,
+        cwd=tmp_path,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    printed = stdout.decode().splitlines()
+    assert printed[0].startswith("store this recovery key: ")
+    assert printed[-1].startswith("arrived: ")
+    [(username,)] = await live_server.rows("SELECT username FROM accounts")
+    assert username.startswith("ana-")
+    named = await live_server.rows(
+        "SELECT d.name FROM devices d JOIN accounts a ON a.account_id = d.account_id "
+        "WHERE a.username = ? ORDER BY d.name",
+        username,
+    )
+    assert named == [("laptop",), ("phone",)]
 
 
 @pytest.mark.parametrize("name", ["mood_of_the_week", "therapist_overview"])
