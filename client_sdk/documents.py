@@ -1473,6 +1473,23 @@ def check_utc_offset(minutes: int) -> None:
         raise InvalidInput("a UTC offset is a whole number of minutes from -1080 to 1080")
 
 
+NUDGE_MS = 1_000
+"""How far ahead of now (ms) the latest item may be dated for a new one, dated now, to be dated
+just after it instead (`dated_after`: goal check-ins, entries)."""
+
+
+def dated_after(now_ms: int, latest_ms: int | None) -> int:
+    """The time (ms since the epoch, UTC) of a new item dated now: `now_ms`, or 1 ms after
+    `latest_ms` (the latest item it must come after) when that one is dated at most NUDGE_MS
+    ahead of `now_ms`: two written in one millisecond, or a clock stepped back a little. Read
+    by time, then by random id, the later one then comes after, in the order written, not in
+    the order of ids (NU32 #9; goal check-ins, CI ci-33). An item dated further ahead is not
+    followed: a new one is dated now."""
+    if latest_ms is not None and 0 <= latest_ms - now_ms < NUDGE_MS:
+        return latest_ms + 1
+    return now_ms
+
+
 def new_entry_update(
     document: Document,
     fields: EntryFields,
