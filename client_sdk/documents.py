@@ -1573,7 +1573,9 @@ def edit_entry_update(
     redates the entry, with `utc_offset`, the writer's offset from UTC at that moment in
     minutes (protocol.md 5, "redate"). Raises InvalidInput when a field is out of its
     limits, including a body that an append would make longer than MAX_BODY characters,
-    and for a date in the future. A body that merged edits left over MAX_BODY may be
+    and for a date in the future, other than the one the entry has (an entry written a few
+    ms ahead of the clock, `dated_after`, or on a device whose clock is ahead, given its own
+    date back by an app's edit form). A body that merged edits left over MAX_BODY may be
     edited by any change that does not lengthen it (`check_text_limit`)."""
     edits_body = fields.body is not None or fields.append is not None
     fields.validate(current_body=document.text("body") if edits_body else None)
@@ -1581,7 +1583,11 @@ def edit_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
-    if created_at_ms is not None and created_at_ms > now_ms:
+    if (
+        created_at_ms is not None
+        and created_at_ms > now_ms
+        and created_at_ms != document.field("created_at")
+    ):
         raise InvalidInput("an entry cannot be dated in the future")
     if utc_offset is not None:
         check_utc_offset(utc_offset)

@@ -56,6 +56,10 @@ async def test_entries_written_within_one_millisecond_list_in_write_order(
     # dated at most a second ahead of the clock, and each entry's two times are one
     assert listed[-1].created_at - listed[0].created_at == timedelta(milliseconds=49)
     assert all(e.updated_at == e.created_at for e in listed)
+    # its own date given back (an app's edit form) is no date "in the future"
+    last = listed[-1]
+    edited = await ana.entries.edit(last.id, body="edited", created_at=last.created_at)
+    assert (edited.body, edited.created_at) == ("edited", last.created_at)
     # an entry dated by the writer (`created_at=`) is dated as asked, never moved
     asked = listed[0].created_at - timedelta(minutes=5)
     earlier = await ana.entries.write(None, "last night", created_at=asked)
