@@ -239,13 +239,24 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
                 *([entry.journal] if journal else []),
-                entry.title or preview(entry.body),
+                title_or_text(entry),
                 mood_text(entry.mood),
                 ", ".join(entry.tags),
             )
             for entry in entries
         ),
     )
+
+
+def title_or_text(entry: Entry, width: int = 40) -> str:
+    """The "title or text" of an entry in a table: its title, else its first line of text,
+    else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
+    "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list);
+    "" for an entry with none of these (its mood and tags have their columns)."""
+    shown = entry.title or preview(entry.body, width)
+    if not shown and entry.emotions:
+        return f"emotions: {', '.join(entry.emotions)}"
+    return shown
 
 
 def preview(body: str, width: int = 40) -> str:
