@@ -10,8 +10,14 @@ on loopback with real crypto (see tests/test_cli.py for the set-up):
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cli.export import import_summary
+from client_sdk.portability import ImportReport
+from tests.conftest import RunningServer
 from tests.table_cells import column
 from tests.test_cli import Device, laptop  # noqa: F401
+from tests.test_cli_insights import new_device
 
 WIDE: dict[str, str | None] = {"COLUMNS": "200"}  # one line per table row
 
@@ -39,3 +45,66 @@ async def test_a_mood_check_in_shows_its_emotions_in_tj_list_as_tj_show_heads_th
     assert column(listed, "mood") == ["6/10", "", "4/10", "5/10"]
     shown = (await laptop.ok("show", mood_id.strip())).stdout
     assert "emotions: calm, tired" in one_line(shown)
+
+
+async def test_a_second_import_says_nothing_new_was_imported(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """#11 end to end: two journals exported, imported twice into another account."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("write", "One.")
+    await ana.ok("write", "--journal", "Dreams", "Two.")
+    [exported] = (await ana.json("export", "--out", str(tmp_path / "out")))["files"]
+    bob = await new_device(live_server, tmp_path, "bob")
+    first = (await bob.ok("import", exported)).stdout.strip()
+    assert first == "imported 2 entries, 0 goals and 0 notes into 2 journals"
+    again = (await bob.ok("import", exported)).stdout.strip()
+    assert again == "nothing new to import: 2 entries already here"
+    report = await bob.json("import", exported)
+    assert (report["entries"], report["created_journals"]) == ({}, [])
+
+
+def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> None:
+    """#11: "therapist note(s)", "shared journal(s)", "left out 2 in the trash", "A, B was
+    archived"; and an import that added nothing says so first."""
+    nothing = ImportReport(
+        journals={"a": "b", "c": "d"},
+        already_here={"entries": 5},
+        skipped_notes=1,
+        skipped_journals=["ben/Personal"],
+        trash_expired=1,
+    )
+    assert import_summary(nothing) == (
+        "nothing new to import: 5 entries already here; skipped 1 shared journal: "
+        "ben/Personal; left out 1 entry in the trash for 30 days or more; skipped 1 "
+        "therapist note"
+    )
+    many = ImportReport(
+        journals={"a": "b"},
+        entries={"x": "y"},
+        skipped_notes=2,
+        skipped_journals=["ben/Personal", "ben/Work"],
+        trash_expired=3,
+        not_archived=["Night dreams", "Old"],
+    )
+    assert import_summary(many) == (
+        "imported 1 entry, 0 goals and 0 notes into 1 journal; skipped 2 shared journals: "
+        "ben/Personal, ben/Work; left out 3 entries in the trash for 30 days or more; "
+        "skipped 2 therapist notes; Night dreams and Old were archived when exported: archive "
+        "them when online (`tj journal archive 'Night dreams'`, `tj journal archive Old`)"
+    )
+    one = ImportReport(journals={"a": "b"}, entries={"x": "y"}, not_archived=["Night dreams"])
+    assert import_summary(one, "dayone").endswith(
+        "; Night dreams was archived when exported: archive it when online "
+        "(`tj journal archive 'Night dreams'`)"
+    )
+    # an empty journal created is something imported; a file with nothing, nothing to import
+    created = ImportReport(journals={"a": "b"}, created_journals=["Dreams"])
+    assert import_summary(created) == "imported 0 entries, 0 goals and 0 notes into 1 journal"
+    assert import_summary(ImportReport()) == (
+        "nothing to import: the file holds no entries, goals or notes"
+    )
+    assert (
+        import_summary(ImportReport(), "daylio") == "nothing to import: the file holds no entries"
+    )
