@@ -717,23 +717,28 @@ def share_entry(
       tj share-entry 3fa9c2 drsmith --only mood,tags
     """
 
-    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[ShareInfo]]:
-        return lambda client: client.shares.grant_entry(
-            entry_id,
-            therapist,
-            only=only,
-            fingerprint=fingerprint,
-            trust_on_first_use=trust_on_first_use,
-            again=again,
-        )
+    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[tuple[ShareInfo, str]]]:
+        async def work(client: Client) -> tuple[ShareInfo, str]:
+            # the entry the prefix names, to say which was shared (NU32 #12)
+            full_id = (await client.entries.get(entry_id, include_trashed=True)).id
+            shared = await client.shares.grant_entry(
+                full_id,
+                therapist,
+                only=only,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+                again=again,
+            )
+            return shared, full_id
 
-    shared, note = share_item(home, grant, f"entry {entry_id}", yes)
+        return work
+
+    (shared, full_id), note = share_item(home, grant, f"entry {entry_id}", yes)
     if as_json:
         output.print_json(shared.to_dict())
-    else:
-        output.message(
-            f"{items_shared(f'Shared entry {entry_id}', shared.member, shared.journal)}; {note}."
-        )
+    else:  # its id as `tj write` and `tj edit` show it, not the prefix typed
+        what = f"Shared entry {output.short_id(full_id)}"
+        output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.")
 
 
 def share_item(

@@ -567,7 +567,7 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
 ) -> None:
     await laptop.ok("write", "Kept across the rename.")
     renamed = await laptop.ok("journal", "rename", "Personal", "Diary")
-    assert renamed.stderr.strip() == "Renamed journal Personal to Diary."
+    assert renamed.stderr.strip() == "Renamed journal Personal to Diary; synced."  # NU32 #12
     [entry] = await laptop.json("list", "--journal", "Diary")
     assert entry["body"] == "Kept across the rename."
     await phone.ok("sync")

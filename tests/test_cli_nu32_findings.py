@@ -108,3 +108,37 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
     assert (
         import_summary(ImportReport(), "daylio") == "nothing to import: the file holds no entries"
     )
+
+
+async def test_journal_rename_archive_and_unarchive_say_synced_as_create_does(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#12: the same "; synced." as `tj journal create` and `tj write`; the archive names the
+    command that takes it back with the journal's name."""
+    created = await laptop.ok("journal", "create", "Dreams")
+    assert created.stderr.strip() == "Created journal Dreams; synced."
+    renamed = await laptop.ok("journal", "rename", "Dreams", "Night dreams")
+    assert renamed.stderr.strip() == "Renamed journal Dreams to Night dreams; synced."
+    archived = await laptop.ok("journal", "archive", "Night dreams")
+    assert one_line(archived.stderr) == (
+        "Archived journal Night dreams; synced. To write in it again: "
+        "`tj journal unarchive 'Night dreams'`."
+    )
+    back = await laptop.ok("journal", "unarchive", "Night dreams")
+    assert back.stderr.strip() == "Journal Night dreams is out of the archive; synced."
+
+
+async def test_share_entry_names_the_entry_by_its_id_not_the_prefix_typed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """#12: "Shared entry e58e with drsmith" echoed the prefix; the id is shown as `tj write`
+    and `tj edit` show it (12 hex digits)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    entry_id = (await ana.ok("write", "Worth talking about.")).stdout.strip()
+    shared = await ana.ok(
+        "share-entry", entry_id[:4], "drsmith", "--fingerprint", drsmith.signup["fingerprint"]
+    )
+    said = one_line(shared.stderr)
+    assert said.startswith(f"Shared entry {entry_id[:12]} with drsmith, in the journal "), said
+    assert f"Shared entry {entry_id[:4]} " not in said
