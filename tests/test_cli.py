@@ -551,6 +551,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "kept_for",
             "kept_ended",
             "unlisted",
+            "own",
         }  # fmt: skip
         for j in journals
     )
