@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shlex
 import time
 import zipfile
 from datetime import datetime
@@ -306,32 +307,40 @@ CARE_WORDS = {
 
 def import_summary(report: ImportReport, source: str = "tj") -> str:
     """One line: what was imported, by kind, and what was skipped and why. Day One and Daylio
-    files hold entries only, so their summary does not mention goals and notes."""
-    entries = output.plural(len(report.entries), "entry", "entries")
-    journals = output.plural(len(report.journals), "journal", "journals")
+    files hold entries only, so their summary does not mention goals and notes. An import
+    that added nothing says so first, "nothing new to import: 5 entries already here" (NU32
+    #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count is
+    worded in the singular or the plural, never "note(s)"."""
+    plural = output.plural
+    entries = plural(len(report.entries), "entry", "entries")
+    journals = plural(len(report.journals), "journal", "journals")
     if report.trashed:
         entries += f" ({report.trashed} into the trash)"
-    if source == "tj":
-        goals = output.plural(len(report.goals), "goal", "goals")
-        notes = output.plural(len(report.notes), "note", "notes")
-        parts = [f"imported {entries}, {goals} and {notes} into {journals}"]
-    else:
-        parts = [f"imported {entries} into {journals}"]
+    imported = bool(report.entries or report.goals or report.notes or report.created_journals)
+    parts = []
+    if imported and source == "tj":
+        goals = plural(len(report.goals), "goal", "goals")
+        notes = plural(len(report.notes), "note", "notes")
+        parts.append(f"imported {entries}, {goals} and {notes} into {journals}")
+    elif imported:
+        parts.append(f"imported {entries} into {journals}")
     if report.already_here:
         kinds = [
-            output.plural(count, *KIND_WORDS[kind])
+            plural(count, *KIND_WORDS[kind])
             for kind, count in sorted(report.already_here.items(), key=kind_order)
         ]
         parts.append(f"{join_words(kinds)} already here")
     if report.skipped_journals:
-        parts.append(f"skipped shared journal(s): {', '.join(report.skipped_journals)}")
+        shared = plural(len(report.skipped_journals), "shared journal", "shared journals")
+        parts.append(f"skipped {shared}: {', '.join(report.skipped_journals)}")
     if report.trash_expired:
-        parts.append(f"left out {report.trash_expired} in the trash for 30 days or more")
+        old = plural(report.trash_expired, "entry", "entries")
+        parts.append(f"left out {old} in the trash for 30 days or more")
     if report.skipped_notes:
-        parts.append(f"skipped {report.skipped_notes} therapist note(s)")
+        parts.append(f"skipped {plural(report.skipped_notes, 'therapist note', 'therapist notes')}")
     if report.left_out:
         kinds = [
-            output.plural(report.left_out[kind], *words)
+            plural(report.left_out[kind], *words)
             for kind, words in CARE_WORDS.items()
             if report.left_out.get(kind)
         ]
@@ -339,12 +348,20 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
     if report.not_archived:
-        names = ", ".join(report.not_archived)
-        parts.append(
-            f"{names} was archived when exported: archive it when online "
-            f"(`tj journal archive NAME`)"
+        one = len(report.not_archived) == 1
+        commands = ", ".join(
+            f"`tj journal archive {shlex.quote(name)}`" for name in report.not_archived
         )
-    return "; ".join(parts)
+        parts.append(
+            f"{join_words(report.not_archived)} {'was' if one else 'were'} archived when "
+            f"exported: archive {'it' if one else 'them'} when online ({commands})"
+        )
+    if imported:
+        return "; ".join(parts)
+    if parts:
+        return f"nothing new to import: {'; '.join(parts)}"
+    held = "entries, goals or notes" if source == "tj" else "entries"
+    return f"nothing to import: the file holds no {held}"
 
 
 def kind_order(item: tuple[str, int]) -> int:

@@ -1296,11 +1296,13 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     Example:
       tj journal rename Dreams "Night dreams"
     """
-    renamed = home.run(lambda client: client.journals.rename(old_name, new_name))
+    renamed, note = home.run(
+        partial(then_sync, lambda client: client.journals.rename(old_name, new_name))
+    )
     if as_json:
         output.print_json(renamed.to_dict())
-    else:
-        output.message(f"Renamed journal {old_name} to {renamed.name}.")
+    else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
+        output.message(f"Renamed journal {old_name} to {renamed.name}; {note}.")
 
 
 @journal.command("archive")
@@ -1314,8 +1316,9 @@ def journal_archive(home: Home, name: str) -> None:
     Example:
       tj journal archive "Night dreams"
     """
-    archived = home.run(lambda client: client.journals.archive(name))
-    output.message(f"Archived journal {archived.name}: `tj journal unarchive` to write again.")
+    archived, note = home.run(partial(then_sync, lambda client: client.journals.archive(name)))
+    again = f"`tj journal unarchive {shlex.quote(archived.name)}`"  # its name, as NU32 #12's
+    output.message(f"Archived journal {archived.name}; {note}. To write in it again: {again}.")
 
 
 @journal.command("unarchive")
@@ -1333,9 +1336,9 @@ def journal_unarchive(home: Home, name: str) -> None:
         was = (await client.journals.get(name)).archived
         return was, await client.journals.archive(name, archived=False)
 
-    was, back = home.run(unarchive)
+    (was, back), note = home.run(partial(then_sync, unarchive))
     if was:
-        output.message(f"Journal {back.name} is out of the archive.")
+        output.message(f"Journal {back.name} is out of the archive; {note}.")
     else:
         output.message(f"Journal {back.name} was not archived; nothing changed.")
 
@@ -1421,12 +1424,8 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals, me = home.read(journals_and_username)
-    output.show_rows(journals, as_json, partial(output.journals_table, me=me))
-
-
-async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
-    return await client.journals.list(), client.username
+    journals = home.read(lambda client: client.journals.list())
+    output.show_rows(journals, as_json, output.journals_table)
 
 
 class SyncTookTooLong(NetworkError):

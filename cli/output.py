@@ -239,13 +239,24 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
                 *([entry.journal] if journal else []),
-                entry.title or preview(entry.body),
+                title_or_text(entry),
                 mood_text(entry.mood),
                 ", ".join(entry.tags),
             )
             for entry in entries
         ),
     )
+
+
+def title_or_text(entry: Entry, width: int = 40) -> str:
+    """The "title or text" of an entry in a table: its title, else its first line of text,
+    else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
+    "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list);
+    "" for an entry with none of these (its mood and tags have their columns)."""
+    shown = entry.title or preview(entry.body, width)
+    if not shown and entry.emotions:
+        return f"emotions: {', '.join(entry.emotions)}"
+    return shown
 
 
 def preview(body: str, width: int = 40) -> str:
@@ -484,17 +495,16 @@ def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
     return shown
 
 
-def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
-    """`me`: this account's username (its own journals gone from the server are labelled so).
-    Names are never cut short, nor ids (`journal_ids`): cli/tables.py."""
+def journals_table(journals: Iterable[Journal]) -> Table:
+    """The role column is the SDK's `Journal.access` (a read-only copy says why, in the words
+    `tj shared-with-me` and the SDK's examples use: NU32 #6). Names are never cut short, nor
+    ids (`journal_ids`): cli/tables.py."""
     journals = list(journals)
     names = [j.name.casefold() for j in journals if j.role == "owner"]
     ids = journal_ids(journals)
     rows = []
     for journal in journals:
-        ended = "gone from the server" if journal.owner == me else "share ended"
-        ended = "no longer served" if journal.unlisted and journal.owner != me else ended
-        role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
+        role = journal.access
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
         role = ", ".join(part for part in (role, helper_text(journal)) if part)
@@ -660,8 +670,10 @@ def ended_text(d: Departure) -> str:
     """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
     sharing 'Personal' with you (18:47)", "your share of Personal with drlee ended (its end
     date, 2026-12-01 18:47)" (local time; an end date as `tj shares` shows it, another time
-    with its date when not today). In "OWNER ... JOURNAL with you" the name is quoted, or
-    "ana shared Shared with drsmith with you" would not say where it ends (NU32 #7)."""
+    with its date when not today). In a notice to a member ("OWNER ... JOURNAL with you",
+    "OWNER's JOURNAL is no longer served to you") the name is quoted, or "ana shared Shared
+    with drsmith with you" would not say where it ends (NU32 #7, #6), as `Departure.describe`
+    quotes it."""
     when = departure_time(d.at)
     if d.reason == departures.EXPIRED:  # as `tj shares` shows an end date
         moment = read_time(d.at)
@@ -688,19 +700,21 @@ def ended_text(d: Departure) -> str:
             )
         return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
-        return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
+        return (
+            f"your share of {d.owner}'s {d.journal!r} ended ({when}): the server said you had left"
+        )
     if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
         return d.describe(departure_time, end_of_share)
     if d.reason in (departures.RENEWED, departures.SHARED) and not d.owner:  # NU30 #4
         return d.describe(departure_time, end_of_share)
     if d.reason == departures.UNLISTED:
-        return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
+        return f"{d.owner}'s {d.journal!r} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
         return f"{d.owner} shared {d.journal!r} with you again ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
         return f"{d.owner} shared {d.journal!r} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
-        return f"{d.owner}'s {d.journal} is served to you again ({when})"
+        return f"{d.owner}'s {d.journal!r} is served to you again ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 

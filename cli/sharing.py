@@ -717,23 +717,28 @@ def share_entry(
       tj share-entry 3fa9c2 drsmith --only mood,tags
     """
 
-    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[ShareInfo]]:
-        return lambda client: client.shares.grant_entry(
-            entry_id,
-            therapist,
-            only=only,
-            fingerprint=fingerprint,
-            trust_on_first_use=trust_on_first_use,
-            again=again,
-        )
+    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[tuple[ShareInfo, str]]]:
+        async def work(client: Client) -> tuple[ShareInfo, str]:
+            # the entry the prefix names, to say which was shared (NU32 #12)
+            full_id = (await client.entries.get(entry_id, include_trashed=True)).id
+            shared = await client.shares.grant_entry(
+                full_id,
+                therapist,
+                only=only,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+                again=again,
+            )
+            return shared, full_id
 
-    shared, note = share_item(home, grant, f"entry {entry_id}", yes)
+        return work
+
+    (shared, full_id), note = share_item(home, grant, f"entry {entry_id}", yes)
     if as_json:
         output.print_json(shared.to_dict())
-    else:
-        output.message(
-            f"{items_shared(f'Shared entry {entry_id}', shared.member, shared.journal)}; {note}."
-        )
+    else:  # its id as `tj write` and `tj edit` show it, not the prefix typed
+        what = f"Shared entry {output.short_id(full_id)}"
+        output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.")
 
 
 def share_item(
@@ -1664,10 +1669,9 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     table = Table("journal", "owner", "role", "expires")
     for s in found:
         owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
-        role = s.role
-        if s.share_ended:  # the server's word only: `tj forget` needs --unlisted (NU29 F3)
-            role = f"{'no longer served' if s.unlisted else 'share ended'} (read-only copy)"
-        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, shared_end_text(s))
+        # an ended share's copy as the SDK words it (NU32 #6): "no longer served" is the
+        # server's word only, and `tj forget` then needs --unlisted (NU29 F3)
+        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, s.access, shared_end_text(s))
     return table
 
 

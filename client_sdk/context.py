@@ -79,6 +79,7 @@ class Context:
             unlisted=local.role == REVOKED
             and self._still_granted(local)
             and forgotten.tag(local.journal_id) not in left,
+            own=local.owner_id == self.profile.account_id,
         )
 
     def helper_member(self, local: LocalJournal) -> tuple[str, bool]:

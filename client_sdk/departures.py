@@ -279,7 +279,10 @@ class Departure:
         other notices (NU26 C6); a share's end dates by `ends` (default `clock`). Told to the
         owner of a member who left while a field-level copy of the journal is still shared
         with them, the sentence says what ends that too, in `ends_copy`'s words when given
-        (the CLI: "`tj unshare Personal drsmith`"), else in no app's (NU27 C9)."""
+        (the CLI: "`tj unshare Personal drsmith`"), else in no app's (NU27 C9). Told to a
+        member (`owner` set), the journal's name is quoted ("the server no longer serves
+        ana's 'Personal' to you", "ana shared 'Shared with drsmith' with you"), as `tj`'s
+        notices quote it (NU32 #6, #7)."""
         clock = clock or _utc
         if self.reason == GONE:
             return (
@@ -317,7 +320,7 @@ class Departure:
         when = clock(self.at)
         if self.owner:
             return (
-                f"your share of {self.owner}'s {self.journal} ended ({when}): the server said "
+                f"your share of {self.owner}'s {self.journal!r} ended ({when}): the server said "
                 f"you had left, and {self.owner}'s device removed you on its word (not a "
                 f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
             )
@@ -383,25 +386,25 @@ class Departure:
                 "one of your devices removed them from the journal's access and changed its key"
             )
         if self.reason == EXPIRED:
-            return f"{self.owner}'s share of {self.journal} with you ended (its end date, {when})"
+            return f"{self.owner}'s share of {self.journal!r} with you ended (its end date, {when})"
         if self.reason == REMOVED:
-            return f"{self.owner} stopped sharing {self.journal} with you ({when})"
+            return f"{self.owner} stopped sharing {self.journal!r} with you ({when})"
         if self.reason == RETURNED and self.discarded:
             return (
-                f"{self.owner} shared {self.journal} with you again ({when}), after you had "
+                f"{self.owner} shared {self.journal!r} with you again ({when}), after you had "
                 "discarded it on this device: this device reads it again"
             )
         if self.reason == RETURNED:
-            return f"{self.owner} shared {self.journal} with you again ({when})"
+            return f"{self.owner} shared {self.journal!r} with you again ({when})"
         if self.reason == SHARED:
-            return f"{self.owner} shared {self.journal} with you ({when})"
+            return f"{self.owner} shared {self.journal!r} with you ({when})"
         if self.reason == RELISTED:  # the server's word (R49 F2)
             return (
-                f"the server serves {self.owner}'s {self.journal} to you again ({when}), with "
+                f"the server serves {self.owner}'s {self.journal!r} to you again ({when}), with "
                 f"the same terms {self.owner} signed before it stopped"
             )
         return (
-            f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
+            f"the server no longer serves {self.owner}'s {self.journal!r} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
             "shows this device their signed change), or the server is withholding it"
         )
@@ -440,9 +443,9 @@ class Departure:
         return before, clock(self.until) if self.until else "no end date"
 
     def _terms_text(self, clock: Callable[[int], str], ends: Callable[[int], str]) -> str:
-        """NARROWED or CHANGED told to the member: "ana made your share of Personal
-        read-only (14:09)", "ana changed your access to Personal from read to annotate
-        (14:09)", "ana changed the end of your share of Personal from no end date to
+        """NARROWED or CHANGED told to the member: "ana made your share of 'Personal'
+        read-only (14:09)", "ana changed your access to 'Personal' from read to annotate
+        (14:09)", "ana changed the end of your share of 'Personal' from no end date to
         2027-06-30 00:00 UTC (14:09)", each with the change of end date when there is one
         (NU26 C5)."""
         when = clock(self.at)
@@ -453,17 +456,17 @@ class Departure:
             )
         if self.reason == NARROWED:
             return (
-                f"{self.owner} made your share of {self.journal} read-only ({when})"
+                f"{self.owner} made your share of {self.journal!r} read-only ({when})"
                 f"{self.end_change(ends, ', and ')}"
             )
         if self.was_role and self.role and self.was_role != self.role:
             return (
-                f"{self.owner} changed your access to {self.journal} from {self.was_role} to "
+                f"{self.owner} changed your access to {self.journal!r} from {self.was_role} to "
                 f"{self.role} ({when}){self.end_change(ends, ', and ')}"
             )
         words = self.end_words(ends) or ("its terms", "new ones")
         return (
-            f"{self.owner} changed the end of your share of {self.journal} from {words[0]} to "
+            f"{self.owner} changed the end of your share of {self.journal!r} from {words[0]} to "
             f"{words[1]} ({when})"
         )
 

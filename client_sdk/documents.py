@@ -1473,6 +1473,23 @@ def check_utc_offset(minutes: int) -> None:
         raise InvalidInput("a UTC offset is a whole number of minutes from -1080 to 1080")
 
 
+NUDGE_MS = 1_000
+"""How far ahead of now (ms) the latest item may be dated for a new one, dated now, to be dated
+just after it instead (`dated_after`: goal check-ins, entries)."""
+
+
+def dated_after(now_ms: int, latest_ms: int | None) -> int:
+    """The time (ms since the epoch, UTC) of a new item dated now: `now_ms`, or 1 ms after
+    `latest_ms` (the latest item it must come after) when that one is dated at most NUDGE_MS
+    ahead of `now_ms`: two written in one millisecond, or a clock stepped back a little. Read
+    by time, then by random id, the later one then comes after, in the order written, not in
+    the order of ids (NU32 #9; goal check-ins, CI ci-33). An item dated further ahead is not
+    followed: a new one is dated now."""
+    if latest_ms is not None and 0 <= latest_ms - now_ms < NUDGE_MS:
+        return latest_ms + 1
+    return now_ms
+
+
 def new_entry_update(
     document: Document,
     fields: EntryFields,
@@ -1556,7 +1573,9 @@ def edit_entry_update(
     redates the entry, with `utc_offset`, the writer's offset from UTC at that moment in
     minutes (protocol.md 5, "redate"). Raises InvalidInput when a field is out of its
     limits, including a body that an append would make longer than MAX_BODY characters,
-    and for a date in the future. A body that merged edits left over MAX_BODY may be
+    and for a date in the future, other than the one the entry has (an entry written a few
+    ms ahead of the clock, `dated_after`, or on a device whose clock is ahead, given its own
+    date back by an app's edit form). A body that merged edits left over MAX_BODY may be
     edited by any change that does not lengthen it (`check_text_limit`)."""
     edits_body = fields.body is not None or fields.append is not None
     fields.validate(current_body=document.text("body") if edits_body else None)
@@ -1564,7 +1583,11 @@ def edit_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
-    if created_at_ms is not None and created_at_ms > now_ms:
+    if (
+        created_at_ms is not None
+        and created_at_ms > now_ms
+        and created_at_ms != document.field("created_at")
+    ):
         raise InvalidInput("an entry cannot be dated in the future")
     if utc_offset is not None:
         check_utc_offset(utc_offset)

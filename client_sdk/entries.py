@@ -27,6 +27,7 @@ from client_sdk.documents import (
     EntryView,
     appended,
     check_has_content,
+    dated_after,
     delete_entry_update,
     edit_entry_update,
     entry_view,
@@ -72,6 +73,9 @@ class Entries:
     def __init__(self, context: Context, prompts: Prompts) -> None:
         self._context = context
         self._prompts = prompts
+        self._last_dated_ms: int | None = None
+        """When the last entry this client wrote dated now was dated (ms): the next one dated
+        now comes after it (`documents.dated_after`), in whichever journal (NU32 #9)."""
 
     async def write(
         self,
@@ -96,6 +100,11 @@ class Entries:
 
         An entry holds something: text that is not only whitespace, a title, a mood, a tag
         or an emotion (any one is enough: `write(None, "", mood=4)` is a mood check-in).
+
+        Entries this client writes dated now list in the order written (`list`: by time, then
+        id): one written in the same millisecond as the one before is dated 1 ms after it
+        (`documents.dated_after`: while that one is at most a second ahead of this device's
+        clock), not left to the order of random ids (NU32 #9).
 
         Raises InvalidInput, before anything is changed, for an entry with none of these
         (`body` "" or whitespace and nothing else), a field out of its limits (documents.py),
@@ -127,10 +136,13 @@ class Entries:
         moment = _moment(created_at) or datetime.now().astimezone()
         offset = moment.utcoffset()
         document = Document(keys.new_doc_id(self._context.profile.account_id), ENTRY)
+        now = now_ms()
+        if created_at is None:  # dated now: after the last one this client wrote (NU32 #9)
+            now = self._last_dated_ms = dated_after(now, self._last_dated_ms)
         update, view = new_entry(  # the view from the values written: no CRDT read-back
             document,
             fields,
-            now_ms(),
+            now,
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )

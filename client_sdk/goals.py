@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from client_sdk.documents import Document, check_text_limit
+from client_sdk.documents import NUDGE_MS as NUDGE_MS  # how far ahead: `dated_after`
+from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
 
@@ -253,18 +254,9 @@ def checkin_update(
     elif measure is not None and measure.kind == SESSIONS:
         progress = 1
     check_note(note)
-    at = now_ms if at_ms is None else at_ms
-    if at_ms is None:
-        latest = _latest_at_ms(document)
-        if latest is not None and 0 <= latest - now_ms < NUDGE_MS:
-            at = latest + 1
+    at = dated_after(now_ms, _latest_at_ms(document)) if at_ms is None else at_ms
     checkin = {"id": checkin_id, "at": at, "progress": progress, "note": note}
     return document.change(fields={"updated_at": now_ms}, pushes={CHECKINS: checkin})
-
-
-NUDGE_MS = 1_000
-"""How far ahead of now (ms) the goal's latest check-in may be dated for a new check-in, dated
-now, to be dated just after it instead (`checkin_update`)."""
 
 
 def _latest_at_ms(document: Document) -> int | None:

@@ -145,6 +145,8 @@ class Journal:
     was erased, or the server withholds it). Discarding it then takes
     `client.shares.forget(journal, unlisted=True)` (`tj forget --unlisted`). False for one
     this account left on this device (`client.shares.leave`): its own word ended it."""
+    own: bool = False
+    """This account owns the journal (`owner` is its username); False for one shared with it."""
 
     @property
     def share_ended(self) -> bool:
@@ -152,6 +154,19 @@ class Journal:
         that ended, or a journal deleted or hidden): the device keeps what it downloaded,
         readable, not writable, never updated."""
         return self.role == "revoked"
+
+    @property
+    def access(self) -> str:
+        """This account's access to the journal in words, as `tj journal list` and `tj
+        shared-with-me` show it: its `role` ("owner", "read", "annotate"), or for a read-only
+        copy (`share_ended`) what this device knows of its end (`ended_copy_text`): "no
+        longer served (read-only copy)", "share ended (read-only copy)", or for one of this
+        account's own journals "gone from the server (read-only copy)" (NU32 #6)."""
+        if not self.share_ended:
+            return self.role
+        if self.own:
+            return f"{GONE_FROM_SERVER} {READ_ONLY_COPY}"
+        return ended_copy_text(self.unlisted)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,7 +182,30 @@ class Journal:
             "kept_for": self.kept_for,
             "kept_ended": self.kept_ended,
             "unlisted": self.unlisted,
+            "own": self.own,
         }
+
+
+READ_ONLY_COPY = "(read-only copy)"
+NOT_SERVED = "no longer served"
+"""A share whose end this device knows by the server's word only (`Journal.unlisted`): the
+server no longer serves the journal while the owner-signed access chain this device verified
+still grants it. The owner may have ended it, but the device cannot know that, only that the
+server stops serving it (it may be withholding it): never "revoked" (NU32 #6)."""
+SHARE_ENDED = "share ended"
+"""A share that ended by the owner-signed chain (removed, its end date passed) or by this
+account leaving it."""
+GONE_FROM_SERVER = "gone from the server"
+"""One of this account's own journals that the server no longer lists (deleted on another of
+its devices, or withheld: the device cannot tell which)."""
+
+
+def ended_copy_text(unlisted: bool) -> str:
+    """How the read-only copy of a journal shared with this account whose share ended is named
+    where its role would be (`Journal.access`, `SharedJournal.access`: `tj shared-with-me`,
+    `tj journal list`, examples/therapist_overview.py): "no longer served (read-only copy)"
+    when `unlisted` (the server's word only), else "share ended (read-only copy)"."""
+    return f"{NOT_SERVED if unlisted else SHARE_ENDED} {READ_ONLY_COPY}"
 
 
 class Dated(Protocol):

@@ -104,6 +104,10 @@ class ImportReport:
     ("results", "homework", "assignments", "safety_plans", "safety_flags", "private_notes"),
     lists with none
     left out: they stay in the file (`export_json`)."""
+    created_journals: list[str] = field(default_factory=list)
+    """The names of the journals this import created (those of `journals` this account did
+    not have by that name), empty ones included: with no entry, goal or note imported, an
+    import that created none added nothing (NU32 #11)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +124,7 @@ class ImportReport:
             "archived": list(self.archived),
             "not_archived": list(self.not_archived),
             "left_out": dict(self.left_out),
+            "created_journals": list(self.created_journals),
         }
 
 
@@ -492,6 +497,7 @@ async def target_journals(
         if target is None:
             target = await source.journals.create(journal.name)
             mine[journal.name.casefold()] = target
+            report.created_journals.append(target.name)
         targets[journal.id] = report.journals[journal.id] = target.id
     return targets
 

@@ -45,7 +45,15 @@ from client_sdk.errors import (
     SharedAgain,
     StillShared,
 )
-from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
+from client_sdk.models import (
+    EPOCH,
+    check_text,
+    ended_copy_text,
+    normalize_username,
+    now_ms,
+    read_time,
+    to_datetime,
+)
 from client_sdk.replica import (
     REVOKED,
     Replica,
@@ -275,6 +283,14 @@ class SharedJournal:
     longer serves it while the owner's signed access chain this device verified still grants
     it (the owner removed this account, who is not served the entry saying so, or the server
     withholds it); discarding it then takes `forget(journal, unlisted=True)` (NU29 F3)."""
+
+    @property
+    def access(self) -> str:
+        """This account's access in words, as `tj shared-with-me` shows it: its `role`, or for
+        an ended share's read-only copy "no longer served (read-only copy)" (`unlisted`: the
+        server's word only) or "share ended (read-only copy)" (`models.ended_copy_text`, the
+        words of `Journal.access` too)."""
+        return ended_copy_text(self.unlisted) if self.share_ended else self.role
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,9 @@ default `tj`'s own: `$XDG_DATA_HOME/therapy-journal`, else `~/.local/share/thera
 
 Everything is decrypted on this device; the server only relays sealed records. A journal
 whose owner's fingerprint this device has not compared yet is marked: until then a server
-could have invented that client (`client.shares.verify`).
+could have invented that client (`client.shares.verify`). A share that ended is listed with
+what this device keeps of it (`Journal.access`: "no longer served (read-only copy)" when only
+the server's word says so: the device cannot know that the client ended it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         results = await client.measures.results()  # each result once, newest first
         for journal in shared:  # clients by name, then their journals by name
             unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
-            lines.append(f"{journal.name} ({journal.role}){unverified}")
+            if journal.share_ended:  # a read-only copy, in `tj shared-with-me`'s words
+                lines.append(f"{journal.name}: {journal.access}{unverified}")
+            else:
+                lines.append(f"{journal.name} ({journal.access}){unverified}")
             entries = [e for e in recent if e.journal_id == journal.id]
             moods = [e.mood for e in entries if e.mood is not None]
             average = f"{sum(moods) / len(moods):.1f}" if moods else "-"

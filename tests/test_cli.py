@@ -551,6 +551,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "kept_for",
             "kept_ended",
             "unlisted",
+            "own",
         }  # fmt: skip
         for j in journals
     )
@@ -567,7 +568,7 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
 ) -> None:
     await laptop.ok("write", "Kept across the rename.")
     renamed = await laptop.ok("journal", "rename", "Personal", "Diary")
-    assert renamed.stderr.strip() == "Renamed journal Personal to Diary."
+    assert renamed.stderr.strip() == "Renamed journal Personal to Diary; synced."  # NU32 #12
     [entry] = await laptop.json("list", "--journal", "Diary")
     assert entry["body"] == "Kept across the rename."
     await phone.ok("sync")

@@ -185,7 +185,7 @@ async def test_sharing_again_before_a_sync_saw_the_leave_is_a_new_share_told_to_
         assert mine["share_ended"] is False
         await ana.ok("unshare", "Personal", "drkim", "--yes")
         ended = await drkim.ok("sync")
-        assert "Notice: ana's Personal is no longer served to you (" in ended.stderr
+        assert "Notice: ana's 'Personal' is no longer served to you (" in ended.stderr
         await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
         await drkim.ok("sync")
         await drkim.ok("leave", "ana/Personal", "--yes")

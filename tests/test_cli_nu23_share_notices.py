@@ -42,7 +42,7 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
         await drkim.ok("leave", "ana/Personal", "--yes")
     else:
         await ana.ok("unshare", "Personal", "drkim", "--yes")
-        assert "ana's Personal is no longer served to you (" in await synced(drkim)
+        assert "ana's 'Personal' is no longer served to you (" in await synced(drkim)
     await ana.ok("sync")
     assert await status(drkim) == [True]
 
@@ -57,7 +57,7 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
 
         await ana.ok("unshare", "Personal", "drkim", "--yes")
         said = await synced(drkim)
-        assert said.count("ana's Personal is no longer served to you (") == 1, (round, said)
+        assert said.count("ana's 'Personal' is no longer served to you (") == 1, (round, said)
         assert await status(drkim) == [True]
         assert (await drkim.ok("sync")).stdout.strip() == "nothing new"  # told once
 

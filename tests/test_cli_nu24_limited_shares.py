@@ -182,7 +182,7 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
     assert told.stdout == "1 new entry from ana, 1 share change (below)\n", told.stdout
     [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
-        rf"Notice: ana's Personal is no longer served to you {time}: ana most likely "
+        rf"Notice: ana's 'Personal' is no longer served to you {time}: ana most likely "
         r"narrowed your share to some of its fields, which you read in "
         rf"'{re.escape(copy)}' \(a copy ana keeps for you: `tj shared-with-me`\), or the "
         r"server is withholding Personal\. What you downloaded of Personal stays on this "

@@ -36,7 +36,7 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
     told = await drsmith.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"
     assert said(told.stderr).startswith(
-        "Notice: ana changed your access to Personal from read to annotate ("
+        "Notice: ana changed your access to 'Personal' from read to annotate ("
     )
     assert "`tj note ana/Personal TEXT`" in told.stderr
     assert "shared 'Personal' with you" not in told.stderr
@@ -49,7 +49,7 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
         "in it but can no longer add notes"
     )
     told = await drsmith.ok("sync")
-    assert "Notice: ana made your share of Personal read-only (" in told.stderr
+    assert "Notice: ana made your share of 'Personal' read-only (" in told.stderr
 
     same = await ana.ok("share", "Personal", "drsmith", "--role", "read")
     assert (
@@ -74,7 +74,7 @@ async def test_an_end_date_change_is_told_with_both_dates(
     told = await drsmith.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"
     assert said(told.stderr).startswith(
-        "Notice: ana changed the end of your share of Personal from no end date to 2099-06-30 "
+        "Notice: ana changed the end of your share of 'Personal' from no end date to 2099-06-30 "
         "(end of day) ("
     )
     assert said(told.stderr).endswith(
@@ -101,6 +101,6 @@ async def test_new_terms_of_the_journal_of_single_items_are_told_as_a_change(
         "in it, one item at a time, as you shared each; nothing more is shared."
     )
     told = await drsmith.ok("sync")
-    assert "Notice: ana changed your access to Shared with drsmith from read to annotate (" in (
+    assert "Notice: ana changed your access to 'Shared with drsmith' from read to annotate (" in (
         said(told.stderr)
     )

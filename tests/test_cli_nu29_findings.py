@@ -74,7 +74,7 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     await ana.ok("unshare", "Personal", "drkim", "--yes")
     told = one_line((await drkim.ok("sync")).stderr)
     command = "`tj forget ana/Personal --unlisted`"
-    assert "ana's Personal is no longer served to you (" in told
+    assert "ana's 'Personal' is no longer served to you (" in told
     assert (
         f"Once you know the share ended, discard its copy from this device with {command}" in told
     )

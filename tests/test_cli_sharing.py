@@ -918,8 +918,8 @@ async def test_the_therapist_is_told_once_when_the_client_unshares(
     await ana.ok("unshare", "Personal", "tom")
     told = await tom.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
-    assert "Notice: ana's Personal is no longer served to you (" in told.stderr
-    assert (told.stdout + told.stderr).count("ana's Personal is no longer served to you") == 1
+    assert "Notice: ana's 'Personal' is no longer served to you (" in told.stderr
+    assert (told.stdout + told.stderr).count("ana's 'Personal' is no longer served to you") == 1
     assert (
         "ana stopped sharing it or now shares less of it (the server no longer shows this "
         "device their signed change), or the server is withholding it. Its read-only copy "
@@ -948,8 +948,8 @@ async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
     await ana.ok("share", "Personal", "tom", "--role", "read")
     told = await tom.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
-    assert "Notice: ana made your share of Personal read-only (" in told.stderr
-    assert (told.stdout + told.stderr).count("ana made your share of Personal read-only") == 1
+    assert "Notice: ana made your share of 'Personal' read-only (" in told.stderr
+    assert (told.stdout + told.stderr).count("ana made your share of 'Personal' read-only") == 1
     assert "you still read it, and add no more notes." in " ".join(told.stderr.split())
     assert "copy" not in told.stderr
     assert (await tom.ok("sync")).stdout.strip() == "nothing new"

@@ -33,7 +33,8 @@ async def test_share_confirmations_name_the_day_given_the_items_journal_and_the_
     entry = (await ana.ok("write", "--mood", "4", "A day.")).stdout.strip()
     taken = await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     one = said((await ana.ok("share-entry", entry[:8], "drsmith")).stderr)
-    assert f"Shared entry {entry[:8]} with drsmith, in the journal 'Shared with drsmith'" in one
+    # the entry's id as `tj write` shows it, not the prefix typed (NU32 #12)
+    assert f"Shared entry {entry[:12]} with drsmith, in the journal 'Shared with drsmith'" in one
     assert 'to stop: tj unshare "Shared with drsmith" drsmith' in one
     result = said((await ana.ok("measure", "share", taken["id"][:8], "drsmith")).stdout)
     assert result.startswith("Shared the score and answers with drsmith, in the journal")

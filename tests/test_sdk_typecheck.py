@@ -73,3 +73,27 @@ def test_the_readme_mypy_command_type_checks_an_app(tmp_path: Path) -> None:
     assert len(errors) == 1, result.stdout + result.stderr
     assert errors[0].startswith("bad.py:9:"), errors
     assert "Incompatible types in assignment" in errors[0]
+
+
+def test_plain_mypy_type_checks_an_app_against_the_installed_sdk(tmp_path: Path) -> None:
+    """The README's other way: with the SDK installed (here editable, by `.ci/setup`: a .pth
+    file names the checkout, NU32 #13), plain `mypy --strict app.py` finds the SDK's types
+    with no MYPYPATH, and reports the app's mistake only."""
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "plain `mypy --strict app.py` works with the SDK installed, editable" in readme
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "bad.py").write_text(BAD)
+    environment = {k: v for k, v in os.environ.items() if k not in ("MYPYPATH", "PYTHONPATH")}
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
+         "good.py", "bad.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )  # fmt: skip
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1, result.stdout + result.stderr
+    assert errors[0].startswith("bad.py:9:"), errors
+    assert "Incompatible types in assignment" in errors[0]

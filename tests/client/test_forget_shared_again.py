@@ -42,7 +42,7 @@ async def test_a_journal_shared_again_after_a_forget_comes_back_and_the_therapis
     assert report.problems == []
     [told] = [d for d in report.departures if d.reason == departures.RETURNED]
     assert (told.owner, told.journal, told.journal_id) == ("ana", "Personal", journal.hex())
-    assert "shared Personal with you again" in str(told)
+    assert "shared 'Personal' with you again" in str(told)
     bodies = {e.body for e in await tom.entries.list("ana/Personal")}
     assert SEVERE in bodies
     assert [s.share_ended for s in await tom.shares.with_me()] == [False]

@@ -131,7 +131,7 @@ async def test_a_journal_listed_again_with_the_same_terms_is_told_served_again_o
         (RELISTED, "ana")
     ]
     [back] = told
-    assert "serves ana's Personal to you again" in back.describe()
+    assert "serves ana's 'Personal' to you again" in back.describe()
 
 
 async def test_a_server_that_unlists_a_journal_for_one_sync_cannot_hide_a_new_end_date(
@@ -167,7 +167,7 @@ def test_served_again_is_said_in_words_by_the_sdk_and_the_cli() -> None:
     """R49 F2: RELISTED's sentence names the owner and journal and says the terms are the
     same (the server's word); `tj sync` says it as a notice."""
     back = Departure("tom", "Personal", "ab" * 16, RELISTED, 1_800_000_000_000, "ana")
-    assert back.describe().startswith("the server serves ana's Personal to you again (")
+    assert back.describe().startswith("the server serves ana's 'Personal' to you again (")
     [line] = output.departure_lines(SyncReport(departures=[back]))
-    assert line.startswith("Notice: ana's Personal is served to you again (")
+    assert line.startswith("Notice: ana's 'Personal' is served to you again (")
     assert line.endswith("you read it as before (`tj shared-with-me`).")

@@ -98,7 +98,7 @@ async def test_the_member_is_told_once_when_the_signed_end_date_passed(
     report = await tom.sync()
     told = Departure("tom", "Personal", journal.hex(), EXPIRED, end, owner="ana")
     assert report.departures == [told]
-    assert str(told).startswith("ana's share of Personal with you ended (its end date, ")
+    assert str(told).startswith("ana's share of 'Personal' with you ended (its end date, ")
     assert (await tom.sync()).departures == []
     assert [s.share_ended for s in await tom.shares.with_me()] == [True]
     assert (await tom.sync()).departures == []  # listing shares tells nothing again
@@ -140,7 +140,7 @@ async def test_the_member_is_told_when_the_owner_narrows_the_share_to_read(
     await share_with(ana, tom, role="read")
     [told] = (await tom.sync()).departures
     assert (told.owner, told.reason) == ("ana", NARROWED)
-    assert str(told).startswith("ana made your share of Personal read-only")
+    assert str(told).startswith("ana made your share of 'Personal' read-only")
     assert (await tom.sync()).departures == []
 
 

@@ -45,7 +45,7 @@ async def test_a_role_change_to_annotate_is_told_to_both_sides_as_a_change(
         None,
         None,
     )
-    assert str(told).startswith("ana changed your access to Personal from read to annotate (")
+    assert str(told).startswith("ana changed your access to 'Personal' from read to annotate (")
     assert "shared" not in str(told)
     assert (await tom.sync()).departures == []  # once
     assert [s.role for s in await tom.shares.with_me()] == ["annotate"]
@@ -63,7 +63,7 @@ async def test_an_end_date_set_then_lifted_is_told_each_time_with_both_dates(
     [told] = (await tom.sync()).departures
     assert (told.reason, told.was_role, told.role) == (CHANGED, "", "")
     assert (told.was_until, told.until) == (0, ms(dated.expires_at))
-    assert str(told).startswith("ana changed the end of your share of Personal from no end date")
+    assert str(told).startswith("ana changed the end of your share of 'Personal' from no end date")
     lifted = await ana.shares.grant("Personal", "tom", no_end=True)
     assert lifted.previous_expires_at == dated.expires_at and lifted.expires_at is None
     [told] = (await tom.sync()).departures
@@ -86,7 +86,7 @@ async def test_read_only_with_a_new_end_date_is_one_notice_saying_both(
     [told] = (await tom.sync()).departures
     assert (told.reason, told.was_role, told.role) == (NARROWED, "annotate", "read")
     assert (told.was_until, told.until) == (0, ms(narrowed.expires_at))
-    assert str(told).startswith("ana made your share of Personal read-only (")
+    assert str(told).startswith("ana made your share of 'Personal' read-only (")
     assert ", and changed its end from no end date to " in str(told)
     # Kept between a sync's refresh and its report: the terms survive the store.
     assert Departure(**{**told.to_dict(), "fields": ()}) == told

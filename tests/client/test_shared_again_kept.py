@@ -35,7 +35,7 @@ async def test_a_member_who_left_is_told_of_the_share_again_and_of_its_end(
     report = await tom.sync()
     [again] = [d for d in report.departures if d.reason == departures.RETURNED]
     assert (again.owner, again.journal, again.discarded) == ("ana", "Personal", False)
-    assert str(again).startswith("ana shared Personal with you again (")
+    assert str(again).startswith("ana shared 'Personal' with you again (")
     assert "discarded" not in str(again)
     # The leave was of the earlier membership: the device no longer holds it as left.
     assert forgotten.tag(journal) not in forgotten.decode(await tom.store.setting(forgotten.LEFT))

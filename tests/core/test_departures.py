@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from client_sdk import departures
+from client_sdk import Journal, SharedJournal, departures
 from client_sdk.departures import Departure, Pending
 
 JOURNAL = "ab" * 16
@@ -58,13 +58,13 @@ def test_an_ended_share_reads_back_with_its_time_and_owner() -> None:
     kept = Pending([], [told])
     assert departures.decode(kept.encode()) == kept
     assert (
-        str(told) == "ana's share of Personal with you ended (its end date, 2026-12-02 19:25 UTC)"
+        str(told) == "ana's share of 'Personal' with you ended (its end date, 2026-12-02 19:25 UTC)"
     )
     mine = Departure("tom", "Personal", JOURNAL, departures.EXPIRED, 1_796_239_541_314)
     assert str(mine).startswith("your share of Personal with tom ended (its end date, 2026-12-02")
     # A time no date holds, or a field of the wrong type, is read as nothing: never an error.
     odd = Departure("tom", "P", JOURNAL, departures.REMOVED, 2**62, "ana")
-    assert str(odd) == f"ana stopped sharing P with you ({2**62} ms)"
+    assert str(odd) == f"ana stopped sharing 'P' with you ({2**62} ms)"
     raw = (
         '{"journals": [], "told": [{"member": "a", "journal": "J", "journal_id": "x", '
         '"reason": "end date", "at": "soon", "owner": 5}]}'
@@ -110,3 +110,57 @@ def test_new_terms_told_from_another_device_say_what_changed() -> None:
     )
     assert end.end_change(ends, ", and ") == ", and changed its end from no end date to DATE"
     assert base.end_change(ends, ", and ") == ""
+
+
+def test_a_member_is_told_the_journal_by_its_quoted_name_in_every_sentence() -> None:
+    """NU32 #6: the SDK's sentences to a member quote the journal's name, as `tj`'s notices
+    do since NU32 #7 ("ana shared 'Shared with drsmith' with you"): the "no longer served"
+    one too, which read "the server no longer serves ana's Shared with drsmith to you"."""
+    at = 1_796_239_541_314
+    name = "Shared with drsmith"
+    told = {
+        reason: Departure("drsmith", name, JOURNAL, reason, at, "ana").describe()
+        for reason in (
+            departures.UNLISTED,
+            departures.RELISTED,
+            departures.REMOVED,
+            departures.EXPIRED,
+            departures.SHARED,
+            departures.RETURNED,
+            departures.DROPPED,
+        )
+    }
+    assert told[departures.UNLISTED].startswith(
+        "the server no longer serves ana's 'Shared with drsmith' to you (2026-12-02 19:25 UTC): "
+    )
+    assert told[departures.RELISTED].startswith(
+        "the server serves ana's 'Shared with drsmith' to you again ("
+    )
+    for reason, sentence in told.items():
+        assert f"'{name}'" in sentence, (reason, sentence)
+    narrowed = Departure(
+        "drsmith", name, JOURNAL, departures.NARROWED, at, "ana", was_role="annotate", role="read"
+    )
+    assert narrowed.describe().startswith("ana made your share of 'Shared with drsmith' read-only")
+
+
+def test_an_ended_share_is_named_in_one_set_of_words_for_every_app() -> None:
+    """NU32 #6: examples/therapist_overview.py printed a journal's role, "revoked", where `tj
+    shared-with-me` said "no longer served (read-only copy)": the device cannot know that the
+    owner revoked a share the server stopped serving. `Journal.access` and
+    `SharedJournal.access` are the one source of those words."""
+    journal = Journal("ab" * 16, "ana/Personal", "revoked", "cd" * 16, "ana", unlisted=True)
+    shared = SharedJournal("Personal", "ab" * 16, "ana", "revoked", None, False, True, True)
+    assert journal.access == shared.access == "no longer served (read-only copy)"
+    assert "revoked" not in journal.access
+    signed_end = Journal("ab" * 16, "ana/Personal", "revoked", "cd" * 16, "ana")
+    assert signed_end.access == "share ended (read-only copy)"
+    assert replace(shared, unlisted=False).access == "share ended (read-only copy)"
+    gone = Journal("ab" * 16, "Personal", "revoked", "cd" * 16, "tom", own=True)
+    assert gone.access == "gone from the server (read-only copy)"
+    live = Journal("ab" * 16, "ana/Personal", "annotate", "cd" * 16, "ana")
+    assert (live.access, replace(shared, role="read", share_ended=False).access) == (
+        "annotate",
+        "read",
+    )
+    assert Journal("ab" * 16, "Personal", "owner", "cd" * 16, "tom", own=True).access == "owner"

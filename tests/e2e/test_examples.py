@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from client_sdk import Client
 from tests.conftest import ClientFactory, RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,6 +145,36 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
     assert not any(line.endswith(" ") for line in text.splitlines())
 
 
+async def test_the_therapist_overview_words_an_ended_share_as_tj_shared_with_me_does(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """NU32 #6: for a share its owner ended, the overview said "ana/Personal (revoked)" while
+    `tj shared-with-me` said "no longer served (read-only copy)". The device cannot know the
+    owner ended it, only that the server no longer serves it: both now print the SDK's words
+    (`Journal.access`, `SharedJournal.access`), and the sync's notice quotes the journal."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write(None, "Before the end.", title="Last one", mood=5)
+    await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint(), full=True)
+    await ana.sync()
+    await tom.sync()
+    await ana.shares.revoke("Personal", "tom")
+    report = await tom.sync()
+    [told] = report.departures
+    assert told.describe().startswith("the server no longer serves ana's 'Personal' to you (")
+    [shared] = await tom.shares.with_me()
+    [journal] = [j for j in await tom.journals.list() if j.owner == "ana"]
+    assert shared.access == journal.access == "no longer served (read-only copy)"
+    for client in (ana, tom):
+        await client.close()
+
+    text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    lines = text.splitlines()
+    assert lines[0] == "ana/Personal: no longer served (read-only copy)  [fingerprint not compared]"
+    assert lines[1] == "  last 14 days: 1 entry, average mood 5.0"
+    assert "revoked" not in text
+
+
 def readme_sdk_program() -> str:
     """The Python block of the README's "Embedding the SDK" section."""
     text = (ROOT / "README.md").read_text()
@@ -162,6 +193,49 @@ async def test_the_readme_sdk_program_runs_against_a_real_server(
     yesterday = (datetime.now().astimezone() - timedelta(days=1)).date()
     assert printed[1] == f"['Slept badly.'] {yesterday}"
     assert printed[-1] == "arrived: A long walk." or printed[-1] == "arrived: Slept badly."
+    # NU32 #8: each device named, so `tj devices` tells them apart (not the host's name twice)
+    async with await Client.open(tmp_path / "laptop") as laptop:
+        devices = await laptop.devices.list()
+    assert sorted(d.name for d in devices) == ["laptop", "phone"]
+
+
+async def test_the_readme_sdk_program_run_as_a_script_takes_the_server_from_tj_server(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU32 #8: the program hardcoded http://127.0.0.1:8765 while the quick start invites
+    another port (`PORT=18931 bash .ci/serve`). Run as a script, it signs up on the server
+    TJ_SERVER names, its devices named "laptop" and "phone"."""
+    script = tmp_path / "app.py"
+    script.write_text(readme_sdk_program())
+    scratch = tmp_path / "scratch"  # where the program's tempfile.mkdtemp() makes its homes
+    scratch.mkdir()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TJ_SERVER": live_server.url,
+        "TMPDIR": str(scratch),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment,
+        cwd=tmp_path,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    printed = stdout.decode().splitlines()
+    assert printed[0].startswith("store this recovery key: ")
+    assert printed[-1].startswith("arrived: ")
+    [(username,)] = await live_server.rows("SELECT username FROM accounts")
+    assert username.startswith("ana-")
+    named = await live_server.rows(
+        "SELECT d.name FROM devices d JOIN accounts a ON a.account_id = d.account_id "
+        "WHERE a.username = ? ORDER BY d.name",
+        username,
+    )
+    assert named == [("laptop",), ("phone",)]
 
 
 @pytest.mark.parametrize("name", ["mood_of_the_week", "therapist_overview"])
