@@ -1766,6 +1766,8 @@ def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, .
         "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
         (journal_id,),
     ).fetchall()
+    if not rows:
+        return ()  # the common case: nothing withdrawn (no statement to put any back)
     taken, rest = bounded_in_order(
         Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows
     )

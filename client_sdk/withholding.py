@@ -489,6 +489,8 @@ def bounded_covers(
     uncovered: a reader lacking it reports it withheld (never accounted for unseen). Raises
     ValueError when `keep` alone does not fit."""
     kept = merge_covers(keep)
+    if not kept and not covers:
+        return ()  # the common case: an ordinary write covers nothing
     merged = {(c.author, c.device): c.ranges for c in merge_covers([*covers, *kept])}
     budget = CoverBudget()
     if not budget.add(kept):
