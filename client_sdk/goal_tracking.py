@@ -80,8 +80,10 @@ class Goals:
         """Record progress on a goal: `progress` is sessions done (for "N sessions";
         default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). `at` dates
         the check-in at a past moment (an aware datetime, or a naive one in this device's
-        local time; default now). Check-ins made on two devices at once, even offline, are all
-        kept. One check-in's `progress` is a whole number from 0 to 1,000 (MAX_SESSIONS) on
+        local time; default now). A check-in dated now reads after the goal's latest one when
+        that one is dated at most a second ahead (made in the same millisecond, or before the
+        clock stepped back a little): it is dated 1 ms after it (goals.checkin_update).
+        Check-ins made on two devices at once, even offline, are all kept. One check-in's `progress` is a whole number from 0 to 1,000 (MAX_SESSIONS) on
         a sessions goal, 0 to 100 on a percent goal. The sessions recorded may pass the
         goal's N and are kept (15 of 12: `Goal.progress` says so, `fraction` stops at 1,
         `reached` is True); `done` is set only by `complete()`, never by reaching N
@@ -89,7 +91,7 @@ class Goals:
         (nothing changed) for a `progress` out of its range, a note over 2,000 characters
         or an `at` in the future."""
         now = now_ms()
-        moment = now
+        moment: int | None = None  # dated now: after the goal's latest (goals.checkin_update)
         if at is not None:
             moment = int((at if at.tzinfo is not None else at.astimezone()).timestamp() * 1000)
             if moment > now + FUTURE_SLACK_MS:
