@@ -541,14 +541,7 @@ class Store:
             # sync asks three times): no caller is in the store, no worker call is running,
             # and this connection changed no row since `since` was read.
             db = self._db.idle_connection()
-            read = self._read
-            if (
-                db is not None
-                and read is not None
-                and not db.in_transaction
-                and read[0] == db.total_changes == since[0]
-                and _data_version(read[1]) == since[1]
-            ):
+            if db is not None and self._read_as_of(db, since) is not None:
                 return since
         async with self._lock:
             return await self._db.run(lambda db: self._version_as_of(db, since))
@@ -560,14 +553,8 @@ class Store:
         connection changed nothing since (see `version`). Kept when read outside a
         transaction (a count seen inside one may be rolled back)."""
         read = self._read
-        if (
-            as_of is not None
-            and read is not None
-            and not db.in_transaction
-            and read[0] == db.total_changes == as_of[0]
-            and _data_version(read[1]) == as_of[1]
-        ):
-            return read[1]
+        if as_of is not None and (kept := self._read_as_of(db, as_of)) is not None:
+            return kept
         if (
             as_of is None
             and read is not None
@@ -583,6 +570,21 @@ class Store:
         if not db.in_transaction:
             self._read = (db.total_changes, changes)
         return changes
+
+    def _read_as_of(
+        self, db: sqlite3.Connection, as_of: tuple[int, int]
+    ) -> dict[str, tuple[int, int]] | None:
+        """The counts read last, when `as_of` is that read's version and this connection
+        changed no row since and is in no transaction; else None (see `version`)."""
+        read = self._read
+        if (
+            read is not None
+            and not db.in_transaction
+            and read[0] == db.total_changes == as_of[0]
+            and _data_version(read[1]) == as_of[1]
+        ):
+            return read[1]
+        return None
 
     def _version_as_of(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None
