@@ -1,0 +1,101 @@
+"""NU33 findings (a new user's walkthrough of the README), against a real server on loopback
+with real crypto (see tests/test_cli.py for the set-up):
+
+- #1: text from a Windows file (a byte order mark, CRLF line endings) was stored as read,
+  shown with `\\x0d` on every line;
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client, plain_text
+from tests.test_cli import Device, laptop, run_tj  # noqa: F401
+
+WINDOWS_TEXT = b"\xef\xbb\xbfBOM text\r\nsecond\r\nthird\rfourth\r\n"
+"""A Windows file's bytes (UTF-8 with a byte order mark, CRLF), and one lone CR."""
+PLAIN = "BOM text\nsecond\nthird\nfourth"
+
+
+def test_plain_text_drops_one_leading_bom_and_reads_crlf_and_cr_as_line_breaks() -> None:
+    assert plain_text("\ufeffBOM text\r\nsecond\r") == "BOM text\nsecond\n"
+    assert plain_text("\ufeff\ufeffx") == "\ufeffx"  # one: the file's mark, not the text's
+    assert plain_text("a\ufeffb\r\r\nc") == "a\ufeffb\n\nc"  # a BOM inside is text
+    assert plain_text("no change\n") == "no change\n"
+
+
+async def test_text_piped_from_a_windows_file_is_stored_plain(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#1, the stdin path: `printf '\\xef\\xbb\\xbf...\\r\\n' | tj write`."""
+    result = await run_tj(["--home", str(laptop.home), "write"], input=WINDOWS_TEXT)
+    assert result.exit_code == 0, result.output
+    entry_id = result.stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == PLAIN
+    shown = (await laptop.ok("show", entry_id)).stdout
+    assert "\\x0d" not in shown and "\ufeff" not in shown and "BOM text\nsecond" in shown
+    assert "\ufeff" not in (await laptop.ok("list")).stdout
+
+
+async def test_a_draft_saved_by_a_windows_editor_is_stored_plain(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """#1, the file path: `tj write --draft FILE` and `tj edit ID --draft FILE`."""
+    draft = tmp_path / "windows.md"
+    draft.write_bytes(WINDOWS_TEXT)
+    entry_id = (await laptop.ok("write", "--draft", str(draft))).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == PLAIN
+    draft.write_bytes(b"\xef\xbb\xbfChanged\r\nlines\r\n")
+    await laptop.ok("edit", entry_id, "--draft", str(draft))
+    assert (await laptop.json("show", entry_id))["body"] == "Changed\nlines"
+
+
+@pytest.fixture
+def stdin_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner's stdin is a pipe; pretend it is a terminal, as when typing `tj write`."""
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
+
+
+def windows_editor(tmp_path: Path, text: bytes | None) -> dict[str, str | None]:
+    """$EDITOR as a script that saves `text` (bytes, above the scissors line it keeps) in the
+    draft, as a Windows editor would: a byte order mark and CRLF; None saves it as it is."""
+    script = tmp_path / "editor.sh"
+    saved = tmp_path / "saved.txt"
+    if text is None:
+        script.write_text("#!/bin/sh\nexit 0\n")
+    else:
+        saved.write_bytes(text)
+        script.write_text(
+            f'#!/bin/sh\n{{ cat "{saved}"; cat "$1"; }} > "$1.new" && mv "$1.new" "$1"\n'
+        )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return {"VISUAL": None, "EDITOR": str(script)}
+
+
+async def test_text_from_a_windows_editor_is_stored_plain_and_an_old_crlf_entry_is_not_rewritten(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+    stdin_is_a_terminal: None,
+) -> None:
+    """#1, the $EDITOR path; and an entry written with CRLF before the fix (here through the
+    SDK, which stores text as given), opened in the editor and closed unchanged, is not
+    changed (its line endings are not rewritten), and `tj show` shows its CRLF as line
+    breaks."""
+    env = windows_editor(tmp_path, WINDOWS_TEXT)
+    entry_id = (await laptop.ok("write", env=env)).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == PLAIN
+
+    async with await Client.open(laptop.home) as client:  # the SDK stores text as given
+        old = await client.entries.write(None, "Written\r\nbefore\r\n", mood=5)
+    assert old.body == "Written\r\nbefore\r\n"
+    unchanged = await laptop.ok("edit", old.id, env=windows_editor(tmp_path, None))
+    assert "No change" in unchanged.stderr
+    assert (await laptop.json("show", old.id))["body"] == "Written\r\nbefore\r\n"
+    shown = (await laptop.ok("show", old.id)).stdout
+    assert "Written\nbefore" in shown and "\\x0d" not in shown
+    await laptop.ok("edit", old.id, env=windows_editor(tmp_path, b"Added\r\n"))
+    assert (await laptop.json("show", old.id))["body"] == "Added\nWritten\nbefore"
