@@ -3,6 +3,8 @@ with real crypto (see tests/test_cli.py for the set-up):
 
 - #1: text from a Windows file (a byte order mark, CRLF line endings) was stored as read,
   shown with `\\x0d` on every line;
+- #2: the README said a script cannot answer a question; a piped answer is read, and only
+  empty stdin is refused, now in one line as the README says;
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 
 from client_sdk import Client, plain_text
 from tests.test_cli import Device, laptop, run_tj  # noqa: F401
+from tests.test_cli_no_terminal import tj as piped_tj
 
 WINDOWS_TEXT = b"\xef\xbb\xbfBOM text\r\nsecond\r\nthird\rfourth\r\n"
 """A Windows file's bytes (UTF-8 with a byte order mark, CRLF), and one lone CR."""
@@ -99,3 +102,22 @@ async def test_text_from_a_windows_editor_is_stored_plain_and_an_old_crlf_entry_
     assert "Written\nbefore" in shown and "\\x0d" not in shown
     await laptop.ok("edit", old.id, env=windows_editor(tmp_path, b"Added\r\n"))
     assert (await laptop.json("show", old.id))["body"] == "Added\nWritten\nbefore"
+
+
+async def test_an_answer_piped_on_stdin_answers_the_question(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#2, as the README now says: `echo y | tj delete ID` and `echo NAME | tj journal delete
+    NAME` are answered from the pipe (a real process, stdin a pipe); a "n" declines; empty
+    stdin is refused in one line (tests/test_cli_no_terminal.py)."""
+    entry = (await laptop.ok("write", "Scratch text.")).stdout.strip()
+    await laptop.ok("journal", "create", "Scratch")
+    status, stderr = await piped_tj(laptop.home, "delete", entry[:8], stdin=b"n\n")
+    assert status == 1 and stderr.strip().endswith("Aborted!"), stderr
+    assert [e["id"] for e in await laptop.json("list")] == [entry]
+    status, stderr = await piped_tj(laptop.home, "delete", entry[:8], stdin=b"y\n")
+    assert status == 0, stderr
+    assert await laptop.json("list") == []
+    status, stderr = await piped_tj(laptop.home, "journal", "delete", "Scratch", stdin=b"Scratch\n")
+    assert status == 0, stderr
+    assert "Scratch" not in [j["name"] for j in await laptop.json("journal", "list")]
