@@ -5,6 +5,7 @@ with real crypto (see tests/test_cli.py for the set-up):
   shown with `\\x0d` on every line;
 - #2: the README said a script cannot answer a question; a piped answer is read, and only
   empty stdin is refused, now in one line as the README says;
+- #4: `tj brief` digested every journal owned, private ones too, without naming them;
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, plain_text
+from client_sdk import Client, InvalidInput, NotFound, plain_text
 from tests.test_cli import Device, laptop, run_tj  # noqa: F401
 from tests.test_cli_no_terminal import tj as piped_tj
 
@@ -121,3 +122,50 @@ async def test_an_answer_piped_on_stdin_answers_the_question(
     status, stderr = await piped_tj(laptop.home, "journal", "delete", "Scratch", stdin=b"Scratch\n")
     assert status == 0, stderr
     assert "Scratch" not in [j["name"] for j in await laptop.json("journal", "list")]
+
+
+async def test_a_brief_names_the_journals_it_covers_and_journal_limits_them(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#4: `tj brief drsmith` digested every journal of the account, a private one too,
+    without saying so. The default stays every journal owned (the README and protocol.md
+    describe no other), and the brief says which in its "Covers:" line; `--journal`
+    (repeatable) limits it; an unknown journal is one error line and shares nothing."""
+    await laptop.ok("journal", "create", "Night dreams")
+    await laptop.ok("write", "--mood", "4", "Shared day.")
+    await laptop.ok("write", "--journal", "Night dreams", "--mood", "2", "A private dream.")
+    every = await laptop.tj("brief", "drsmith")  # a script without --yes: shown, not shared
+    assert every.exit_code == 1, every.output
+    lines = every.stdout.splitlines()
+    assert lines[1] == "Covers: 'Night dreams', 'Personal'" and "Entries: 2" in lines, lines
+    one = await laptop.tj("brief", "drsmith", "--journal", "Personal")
+    lines = one.stdout.splitlines()
+    assert lines[1] == "Covers: 'Personal'" and "Entries: 1" in lines, lines
+    assert "Mood: mean 4.0/10" in one.stdout
+    both = await laptop.tj("brief", "drsmith", "--journal", "Personal", "--journal", "Night dreams")
+    assert both.stdout.splitlines()[1] == "Covers: 'Night dreams', 'Personal'"
+    unknown = await laptop.tj("brief", "drsmith", "--journal", "Nope")
+    assert unknown.exit_code == 1 and unknown.stdout == "", unknown.output
+    [line] = unknown.stderr.strip().splitlines()
+    assert "Nope" in line, line
+
+
+async def test_briefs_prepare_takes_journal_names_or_ids_and_refuses_unknown_ones(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#4 in the SDK: `prepare(journals=[...])` takes names or ids as other calls do; NotFound
+    for an unknown one; InvalidInput for an empty list."""
+    await laptop.ok("journal", "create", "Night dreams")
+    await laptop.ok("write", "Shared day.")
+    await laptop.ok("write", "--journal", "Night dreams", "A private dream.")
+    async with await Client.open(laptop.home) as client:
+        every = await client.briefs.prepare()
+        assert (every.journals, every.entries) == (["Night dreams", "Personal"], 2)
+        assert every.to_dict()["journals"] == ["Night dreams", "Personal"]
+        [dreams] = [j for j in await client.journals.list() if j.name == "Night dreams"]
+        by_id = await client.briefs.prepare(journals=[dreams.id])
+        assert (by_id.journals, by_id.entries) == (["Night dreams"], 1)
+        with pytest.raises(NotFound):
+            await client.briefs.prepare(journals=["Personal", "Nope"])
+        with pytest.raises(InvalidInput):
+            await client.briefs.prepare(journals=[])
