@@ -6,6 +6,7 @@ with real crypto (see tests/test_cli.py for the set-up):
 - #2: the README said a script cannot answer a question; a piped answer is read, and only
   empty stdin is refused, now in one line as the README says;
 - #4: `tj brief` digested every journal owned, private ones too, without naming them;
+- #5: sharing again after `tj unshare` spoke of a role or an end date nobody gave;
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from client_sdk import Client, InvalidInput, NotFound, plain_text
-from tests.test_cli import Device, laptop, run_tj  # noqa: F401
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line, laptop, run_tj  # noqa: F401
+from tests.test_cli_insights import new_device
 from tests.test_cli_no_terminal import tj as piped_tj
 
 WINDOWS_TEXT = b"\xef\xbb\xbfBOM text\r\nsecond\r\nthird\rfourth\r\n"
@@ -169,3 +172,26 @@ async def test_briefs_prepare_takes_journal_names_or_ids_and_refuses_unknown_one
             await client.briefs.prepare(journals=["Personal", "Nope"])
         with pytest.raises(InvalidInput):
             await client.briefs.prepare(journals=[])
+
+
+async def test_sharing_again_after_unshare_says_what_to_choose_not_a_role_or_an_end_date(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """#5: after `tj unshare`, `tj share Personal drsmith` said "a role or an end date alone
+    never shares a whole journal", naming options the user had not given. Without them, it
+    says they read it before and that what they are to read must be chosen (--full or
+    --only); with a role, the old words stay true."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    refused = failed_with_one_line(await ana.tj("share", "Personal", "drsmith"))
+    assert "a role or an end date" not in refused, refused
+    assert "drsmith is not a member of 'Personal', so nothing was shared: they read it " in (
+        refused
+    )
+    assert "tj share Personal drsmith --full" in refused and "--only" in refused
+    with_role = failed_with_one_line(await ana.tj("share", "Personal", "drsmith", "--role", "read"))
+    assert "a role or an end date alone never shares a whole journal" in with_role
+    await ana.ok("share", "Personal", "drsmith", "--full")
+    assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
