@@ -7,6 +7,7 @@ with real crypto (see tests/test_cli.py for the set-up):
   empty stdin is refused, now in one line as the README says;
 - #4: `tj brief` digested every journal owned, private ones too, without naming them;
 - #5: sharing again after `tj unshare` spoke of a role or an end date nobody gave;
+- #6: `tj devices revoke NAME` did not take the name `tj devices` shows;
 """
 
 from __future__ import annotations
@@ -195,3 +196,36 @@ async def test_sharing_again_after_unshare_says_what_to_choose_not_a_role_or_an_
     assert "a role or an end date alone never shares a whole journal" in with_role
     await ana.ok("share", "Personal", "drsmith", "--full")
     assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
+
+
+async def test_devices_revoke_takes_a_device_name_held_by_one_device(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """#6: `tj devices revoke tablet` said "no single device matches 'tablet'". A name one
+    signed-in device has names it (ids still work); a name two have lists their ids."""
+    for home in ("tablet1", "tablet2", "phone"):
+        name = "phone" if home == "phone" else "tablet"
+        result = await run_tj(
+            ["--home", str(tmp_path / home), "login", laptop.url, "ana", "--device-name", name]
+        )
+        assert result.exit_code == 0, result.output
+    listed = await laptop.json("devices")
+    tablets = sorted(d["id"][:12] for d in listed if d["name"] == "tablet")
+    several = failed_with_one_line(await laptop.tj("devices", "revoke", "tablet", "--yes"))
+    assert "'tablet' matches several devices" in several
+    assert all(t in several for t in tablets), several
+    assert len(await laptop.json("devices")) == 4  # nothing signed out
+
+    done = await laptop.ok("devices", "revoke", "phone", "--yes")
+    assert "Signed out phone" in done.stderr
+    assert sorted(d["name"] for d in await laptop.json("devices")) == [
+        "laptop",
+        "tablet",
+        "tablet",
+    ]
+    await laptop.ok("devices", "revoke", tablets[0], "--yes")  # an id still works
+    await laptop.ok("devices", "revoke", "TABLET", "--yes")  # one left: case aside
+    assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
+    unknown = failed_with_one_line(await laptop.tj("devices", "revoke", "tablet", "--yes"))
+    assert "no device has the id or name 'tablet'" in unknown
