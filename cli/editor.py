@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from client_sdk.models import plain_text
+
 if TYPE_CHECKING:
     from client_sdk import Prompt
 
@@ -72,8 +74,9 @@ def template(prompt: Prompt | None, text: str = "") -> str:
 
 def strip_comments(text: str) -> str:
     """The text above the scissors line (CUT; all of it if the line was removed), verbatim,
-    without the blank lines around it."""
-    lines = text.splitlines()
+    without the blank lines around it, made plain (`plain_text`: a leading byte order mark
+    removed, CRLF and lone CR read as a line break, as a Windows editor saves them: NU33 #1)."""
+    lines = plain_text(text).split("\n")
     if CUT in lines:
         lines = lines[: lines.index(CUT)]
     return "\n".join(lines).strip("\n")

@@ -32,7 +32,7 @@ from cli.main import (
     then_sync,
 )
 from cli.terminal import escape
-from client_sdk import EMOTIONS, NotFound
+from client_sdk import EMOTIONS, NotFound, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
@@ -207,12 +207,15 @@ def body_of(
 
 
 def read_stdin() -> str:
-    """stdin as text; bytes that are not UTF-8 are a one-line error, not a traceback."""
+    """stdin as text, made plain (`plain_text`: a leading byte order mark removed, CRLF and
+    lone CR read as a line break, as a Windows file or clipboard gives them: NU33 #1), without
+    the line breaks that end it; bytes that are not UTF-8 are a one-line error, not a
+    traceback."""
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     if isinstance(data, str):
-        return data.rstrip("\n")
+        return plain_text(data).rstrip("\n")
     try:
-        return data.decode("utf-8").rstrip("\n")
+        return plain_text(data.decode("utf-8")).rstrip("\n")
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
@@ -549,7 +552,8 @@ def edit(
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)
-            if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
+            # an entry written with CRLF before NU33 #1 comes back plain: unchanged, not saved
+            if body.strip() and body != plain_text(current.body).strip("\n"):  # kept on failure
                 entry, note = home.run(partial(edit_entry, entry_id, body=body))
                 print_edited(entry, note, as_json)
                 return

@@ -33,6 +33,7 @@ from client_sdk.errors import (
     InvalidInput,
     JournalArchived,
     NetworkError,
+    NotFound,
     ScopeNeeded,
     StillShared,
     TJError,
@@ -1611,20 +1612,22 @@ def devices(home: Home, as_json: bool) -> None:
 @pass_home
 def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     """Sign another device out remotely, e.g. a lost phone: it stops syncing (what it
-    already holds stays on it). ID may be a unique prefix; asks first, naming the device.
+    already holds stays on it). ID may be a unique prefix, or the device's name when one
+    device has it (as `tj devices` shows it); asks first, naming the device.
     To sign this device out, use `tj logout`.
 
     \b
     Example:
       tj devices revoke 5e21b0
+      tj devices revoke tablet
     """
+    from client_sdk.devices import find_device
+
     found = home.run(lambda client: client.devices.list())
-    matches = [d for d in found if d.id.startswith(device_id.strip().lower())]
-    if len(matches) != 1:
-        raise click.ClickException(
-            f"no single device matches {device_id!r}: see `tj devices` for the ids"
-        )
-    [chosen] = matches
+    try:
+        chosen = find_device(found, device_id)  # an id, a prefix, or a name (NU33 #6)
+    except (InvalidInput, NotFound) as error:
+        raise click.ClickException(f"{error}: see `tj devices` for the ids") from None
     if chosen.current:
         raise click.ClickException(
             f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use `tj logout` to "

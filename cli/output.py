@@ -6,14 +6,15 @@ Data goes to stdout; messages (progress, warnings, errors) go to stderr, so that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -136,34 +137,103 @@ def data(text: str) -> None:
 def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     """`click.confirm` asking `text` through `shown`: a question may name another account's
     journal or quote its note (rev-lead L2). `options` as click's (`abort`, `default`,
-    `err`). Raises click.ClickException, one line naming `skip` (the command's flag that
-    skips the question), when stdin is not a terminal and ends before an answer (NU32 #5)."""
-    try:
-        return bool(click.confirm(shown(text), **options))
-    except click.Abort as abort:
-        raise unanswered(abort, skip, options.get("err", False)) from None
+    `err`). When stdin is not a terminal, an answer piped on it is read as one typed ("y",
+    NU33 #2); when it ends before an answer (a script, `</dev/null`), raises
+    click.ClickException: one line, naming `skip` (the command's flag that skips the
+    question), with no question printed before it (NU32 #5, NU33 #2)."""
+    with answer_piped(text, skip):
+        try:
+            return bool(click.confirm(shown(text), **options))
+        except click.Abort as abort:
+            raise unanswered(abort, skip, options.get("err", False)) from None
 
 
 def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
-    """`click.prompt` for a typed confirmation (a name, a username): as `confirm`, a stdin
-    that is not a terminal and ends before the line says `skip` in one line (NU32 #5)."""
+    """`click.prompt` for a typed confirmation (a name, a username): as `confirm`, an answer
+    piped on stdin is read, and a stdin that is not a terminal and ends before the line
+    says `skip` in one line (NU32 #5, NU33 #2)."""
+    with answer_piped(text, skip):
+        try:
+            return str(click.prompt(shown(text), **options))
+        except click.Abort as abort:
+            raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+class _Replayed:
+    """A stdin whose first line was read ahead (`answer_piped`): that line, then the rest."""
+
+    def __init__(self, first: str, rest: Any) -> None:
+        self._first: str | None = first
+        self._rest = rest
+
+    def readline(self, size: int = -1) -> str:
+        if self._first is not None:
+            line, self._first = self._first, None
+            return line
+        return str(self._rest.readline(size))
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rest, name)
+
+
+def unanswered_error(skip: str, question: str | None = None) -> click.ClickException:
+    """The one line of a question a script left unanswered (NU32 #5), ending with the
+    question when it was not printed (NU33 #2: it says what `skip` would agree to)."""
+    asked = f". The question: {shown(one_line(question))}" if question else ""
+    return click.ClickException(
+        f"this needs confirming and standard input ended with no answer: pass {skip} to "
+        f"skip the question{asked}"
+    )
+
+
+@contextlib.contextmanager
+def answer_piped(question: str, skip: str) -> Iterator[None]:
+    """Around `question`: when stdin is not a terminal, its first line is read ahead; none
+    (stdin ended) raises `unanswered_error`, naming the question, instead of printing it, so
+    a script gets the one line the README promises (NU33 #2); a line is handed to the
+    question as if typed (a file is read back to where it was; a pipe's line is replayed by
+    a stand-in stdin, put back after the question)."""
+    if sys.stdin is None or sys.stdin.isatty():
+        yield
+        return
+    stdin = sys.stdin
+    if _seekable(stdin):  # a file (`< answers`; click's test runner): looked at, put back
+        start = stdin.tell()
+        ended = not stdin.readline()
+        stdin.seek(start)
+        if ended:
+            raise unanswered_error(skip, question)
+        yield
+        return
+    line = stdin.readline()
+    if not line:
+        raise unanswered_error(skip, question)
+    sys.stdin = cast("TextIO", _Replayed(line, stdin))
     try:
-        return str(click.prompt(shown(text), **options))
-    except click.Abort as abort:
-        raise unanswered(abort, skip, options.get("err", False)) from None
+        yield
+    finally:
+        sys.stdin = stdin
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def unanswered(abort: click.Abort, skip: str, err: bool) -> click.ClickException | click.Abort:
     """What to raise for a question left unanswered: a one-line error naming `skip` when
-    stdin is not a terminal and ended (a script, `</dev/null`), rather than click's bare
-    "Aborted!" (NU32 #5); `abort` itself otherwise (a "no", or Ctrl-C on a terminal)."""
+    stdin is not a terminal and ended (a script; an answer that was not one, then the end),
+    rather than click's bare "Aborted!" (NU32 #5); `abort` itself otherwise (a "no", or
+    Ctrl-C on a terminal)."""
     if not isinstance(abort.__context__, EOFError) or sys.stdin.isatty():
         return abort
     click.echo(err=err)  # ends the question's line
-    return click.ClickException(
-        f"this needs confirming and standard input ended with no answer: pass {skip} to "
-        "skip the question"
-    )
+    return unanswered_error(skip)
 
 
 def print_json(value: Any) -> None:

@@ -162,6 +162,14 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
 @click.option(
     "--until", metavar="DATE", callback=parse_until, help="Readable until (default: in 14 days)."
 )
+@click.option(
+    "--journal",
+    "journal_names",
+    multiple=True,
+    metavar="NAME",
+    help="Cover only this journal of yours (repeatable). Default: every journal you own, "
+    "private ones not shared with THERAPIST included; the brief's Covers: line names them.",
+)
 @click.option("--yes", is_flag=True, help="Share without asking (after reading it elsewhere).")
 @click.option("--fingerprint", metavar="CODE", help="The therapist's safety number.")
 @click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
@@ -172,6 +180,7 @@ def brief(
     therapist: str,
     days: int,
     until: datetime | None,
+    journal_names: tuple[str, ...],
     yes: bool,
     fingerprint: str | None,
     trust_on_first_use: bool,
@@ -180,9 +189,13 @@ def brief(
     """Before a session: a digest of the last days (mood, scores, goals, homework, entries
     tagged "to-discuss") to read, then share with THERAPIST as one time-boxed item.
 
+    It covers every journal you own, private ones you do not share with THERAPIST
+    included, unless --journal names the ones to cover; its "Covers:" line names them.
+
     \b
     Examples:
       tj brief drsmith
+      tj brief drsmith --journal Personal
       tj brief drsmith --days 7 --until 2027-01-10 --yes
     """
 
@@ -197,7 +210,7 @@ def brief(
             share_expiry(until)
         if normalize_username(therapist) == client.username:
             raise InvalidInput("you cannot share a brief with yourself")
-        return await client.briefs.prepare(days=days)
+        return await client.briefs.prepare(days=days, journals=list(journal_names) or None)
 
     prepared = home.run(prepare)
     if not as_json:

@@ -37,7 +37,11 @@ def shown(text: str, *, multiline: bool = True, markup: bool = False) -> str:
     `\\x1b`, so that text from another account (a crisis line, a note, a name, an entry)
     can neither move the cursor nor erase or reorder lines (R13 finding 2). With `markup`,
     also escaped for rich markup (a str cell of a rich Table). Every print of the CLI goes
-    through it: `message`, `data`, `print_json`, the safety message and table cells."""
+    through it: `message`, `data`, `print_json`, the safety message and table cells.
+    When `multiline`, a CRLF (an entry written from a Windows file before NU33 #1) is shown
+    as the line break it is; a lone CR, which would return the cursor, is escaped."""
+    if multiline and "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     safe = CONTROLS[multiline].sub(_visible, text)
     return rich_escape(safe) if markup else safe
 

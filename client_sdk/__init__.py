@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from client_sdk.journals import Journals
     from client_sdk.live import Backoff
     from client_sdk.measures import Measures
-    from client_sdk.models import DeviceInfo, Entry, Journal, LoggedOut, Notice
+    from client_sdk.models import DeviceInfo, Entry, Journal, LoggedOut, Notice, plain_text
     from client_sdk.notes import Notes
     from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
@@ -139,7 +139,7 @@ _EXPORTS = {
     "journals": ("Journals",),
     "live": ("Backoff",),
     "measures": ("Measures",),
-    "models": ("DeviceInfo", "Entry", "Journal", "LoggedOut", "Notice"),
+    "models": ("DeviceInfo", "Entry", "Journal", "LoggedOut", "Notice", "plain_text"),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
     "pending_signup": ("KeptRecoveryKey",),
@@ -321,4 +321,5 @@ __all__ = [
     "WeekStat",
     "WithheldRecordsError",
     "check_password",
+    "plain_text",
 ]

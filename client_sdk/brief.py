@@ -146,7 +146,8 @@ class Brief:
     PHQ-9 item 9 is not hidden by a later, lower score; the safety flags raised in the period
     (`safety_flags`: measure, item, raised_at, scored (False for a questionnaire stopped after
     the safety item), acknowledged: each by and at), since a stopped questionnaire leaves a
-    flag and no result. `text()` is what the client reads before sharing it."""
+    flag and no result; the names of the `journals` it covers ("Covers:"). `text()` is what
+    the client reads before sharing it."""
 
     period_start: datetime
     period_end: datetime
@@ -162,6 +163,9 @@ class Brief:
     results: list[dict[str, Any]] = field(default_factory=list)
     safety_items: list[dict[str, Any]] = field(default_factory=list)
     safety_flags: list[dict[str, Any]] = field(default_factory=list)
+    journals: list[str] = field(default_factory=list)
+    """The names of the journals the brief covers (`Briefs.prepare`), sorted; the text's
+    "Covers:" line (NU33 #4). Empty: not said (a brief made before)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +183,7 @@ class Brief:
             "results": self.results,
             "safety_items": self.safety_items,
             "safety_flags": self.safety_flags,
+            "journals": self.journals,
         }
 
     def text(self) -> str:
@@ -186,7 +191,10 @@ class Brief:
         zone = self.period_start.tzinfo
         start = self.period_start.strftime("%Y-%m-%d")
         end = self.period_end.astimezone(zone).strftime("%Y-%m-%d %H:%M (UTC%z)")
-        lines = [f"Brief for {start} to {end}", ""]
+        lines = [f"Brief for {start} to {end}"]
+        if self.journals:
+            lines.append("Covers: " + ", ".join(f"'{name}'" for name in self.journals))
+        lines.append("")
         mood = (
             "no moods recorded" if self.mood_recent is None else f"mean {self.mood_recent:.1f}/10"
         )

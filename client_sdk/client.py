@@ -308,6 +308,7 @@ class Client:
             self.measures,
             self.homework,
             self.safety.flags,
+            lambda name: self.context.local_journal(name, refuse_brief=True),
         )
 
     @cached_property

@@ -36,6 +36,31 @@ device last listed or renamed it. A login again on this home without a name keep
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
 
+def find_device(devices: Iterable[DeviceInfo], wanted: str) -> DeviceInfo:
+    """The one of `devices` (those signed in, as `Devices.list` gives them) that `wanted`
+    names (NU33 #6): its id or a prefix of it matching one device; else its name, exactly,
+    then ignoring case, when exactly one device has it (`tj devices` shows names). Pure.
+    Raises NotFound when none matches; InvalidInput when an id prefix or a name matches
+    several (naming their ids)."""
+    devices = builtins.list(devices)
+    key = wanted.strip()
+    by_id = [d for d in devices if key and d.id.startswith(key.lower())]
+    if len(by_id) == 1:
+        return by_id[0]
+    by_name = [d for d in devices if d.name == key] or [
+        d for d in devices if d.name.casefold() == key.casefold()
+    ]
+    if len(by_name) == 1:
+        return by_name[0]
+    several = by_name or by_id
+    if several:
+        ids = ", ".join(f"{d.id[:12]} ({d.name})" for d in several)
+        raise InvalidInput(
+            f"{wanted!r} matches several devices: {ids}; give the id", subject="device"
+        )
+    raise NotFound(f"no device has the id or name {wanted!r}", subject="device")
+
+
 @checks_inputs
 class Devices:
     """Devices (sessions) of this account, as the server lists them.
@@ -138,12 +163,11 @@ class Devices:
 
     async def revoke(self, device_id: str) -> None:
         """Sign a device out: its session token stops working at once. `device_id` is its
-        hex id or a unique prefix. Raises NotFound when no single device matches."""
-        matches = [d for d in await self.list() if d.id.startswith(device_id.lower())]
-        if len(matches) != 1:
-            raise NotFound(f"no single device matches {device_id!r}", subject="device")
+        hex id, a unique prefix, or the name of exactly one signed-in device (`find_device`,
+        NU33 #6). Raises NotFound when no device matches, InvalidInput when several do."""
+        chosen = find_device(await self.list(), device_id)
         await self._transport.call(
-            "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(matches[0].id)), wire.Empty
+            "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(chosen.id)), wire.Empty
         )
         await self._forget_names()
 
@@ -159,7 +183,7 @@ class Devices:
         if device_id is None:
             matches = [d for d in devices if d.current]
         else:
-            matches = [d for d in devices if d.id.startswith(device_id.lower())]
+            matches = [find_device(devices, device_id)]
         if len(matches) != 1:
             raise NotFound(f"no single device matches {device_id!r}", subject="device")
         request = wire.DeviceRenameRequest(bytes.fromhex(matches[0].id), name)

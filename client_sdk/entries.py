@@ -101,6 +101,10 @@ class Entries:
         An entry holds something: text that is not only whitespace, a title, a mood, a tag
         or an emotion (any one is enough: `write(None, "", mood=4)` is a mood check-in).
 
+        Text is stored as given, line endings included (`edit` likewise): text read from a
+        Windows file or a paste (a byte order mark, CRLF) is made plain with `plain_text`
+        where the app reads it, as `tj` does (NU33 #1).
+
         Entries this client writes dated now list in the order written (`list`: by time, then
         id): one written in the same millisecond as the one before is dated 1 ms after it
         (`documents.dated_after`: while that one is at most a second ahead of this device's

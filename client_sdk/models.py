@@ -349,3 +349,17 @@ class Notice:
     head: int
     lost: bool = False
     meta: bool = False
+
+
+def plain_text(text: str) -> str:
+    """`text` as read from a Windows file, a clipboard or a pipe, made plain (NU33 #1): one
+    leading byte order mark (U+FEFF) removed, and every CRLF and lone CR made a LF. Pure.
+
+    The SDK stores the text an app gives it as given (`Entries.write` and `edit` do not call
+    this): an entry written before keeps its line endings, and an edit that does not give
+    its text leaves them alone. An app that reads text from a file, stdin or a paste calls
+    this where it reads it, as the `tj` command line does for stdin, $EDITOR and drafts.
+
+        plain_text("\ufeffBOM text\r\nsecond\r")  # "BOM text\nsecond\n"
+    """
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

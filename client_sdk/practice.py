@@ -62,6 +62,7 @@ from client_sdk.store import LocalJournal, StoredDocument
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
 GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
 FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
+JournalOf = Callable[[str], Awaitable[LocalJournal]]
 DEFAULT_BRIEF_DAYS_SHARED = 14
 
 
@@ -79,6 +80,7 @@ class Briefs:
         measures: Measures,
         homework: Homework,
         flags: FlagsOf | None = None,
+        journal_of: JournalOf | None = None,
     ) -> None:
         self._replica = replica
         self._sharing = sharing
@@ -87,32 +89,78 @@ class Briefs:
         self._measures = measures
         self._homework = homework
         self._flags = flags
+        self._journal_of = journal_of
+        """A journal by name or id, as other calls take them (`Context.local_journal`)."""
 
-    async def prepare(self, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Brief:
+    async def prepare(
+        self,
+        *,
+        days: int = DEFAULT_DAYS,
+        now: datetime | None = None,
+        journals: Sequence[str] | None = None,
+    ) -> Brief:
         """The digest of the last `days` days over the journals this account owns: mood trend,
         scores, goal check-ins, homework, entries and notes marked to discuss (brief.py).
         `now` is an aware datetime (default: now); the brief's period is the last `days`
         calendar days of the client, today included: from local midnight of the first to
         `now` (brief.py).
-        Works offline. Raises InvalidInput for `days` outside 1 to 366."""
+
+        `journals` (names or ids, as `entries.list` takes them) limits the brief to those
+        journals; by default it covers every journal this account owns, private ones not
+        shared with the therapist included. Either way `Brief.journals` names them and
+        `text()` says so in its "Covers:" line, so the client sees what it holds before
+        sharing it (NU33 #4).
+        Works offline. Raises InvalidInput for `days` outside 1 to 366, an empty `journals`
+        or one this account does not own (a journal shared with it, a brief); NotFound for
+        an unknown journal."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")
         me = self._replica.profile.account_id
-        owned = {
-            j.journal_id.hex()
+        await self._replica.load_access()  # which journals are copies: from their chains
+        all_owned = [
+            j
             for j in await self._replica.store.journals()
             if j.owner_id == me and j.role == "owner"
-        }
+        ]
+        covered = [j for j in all_owned if not self._replica.is_disclosure(j)]
+        owned = {j.journal_id.hex() for j in all_owned}
+        if journals is not None:
+            covered = await self._chosen(journals, covered)
+            owned = {j.journal_id.hex() for j in covered}
+        names = sorted(_display(self._replica, j) for j in covered)
         entries = [e for e in await self._entries(None) if e.journal_id in owned]
         goals = [g for g in await self._goals(None) if g.journal_id in owned]
         results = [r for r in await self._measures.results() if r.journal_id in owned]
         homework = [h for h in await self._homework.entries() if h.journal_id in owned]
         moment = now or datetime.now().astimezone()
         marked = await self.to_discuss()
+        if journals is not None:
+            marked = [item for item in marked if item.journal in names]
         flags = [f for f in await self._flags(None) if f.journal_id in owned] if self._flags else []
-        return compute_brief(
+        brief = compute_brief(
             entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
         )
+        return dataclasses.replace(brief, journals=names)
+
+    async def _chosen(self, wanted: Sequence[str], owned: list[LocalJournal]) -> list[LocalJournal]:
+        """The journals `prepare(journals=wanted)` names, each one of `owned` (this account's
+        own journals, copies made for a share left out): InvalidInput for none, or for one
+        that is not; NotFound for an unknown one."""
+        if not wanted:
+            raise InvalidInput("journals names at least one journal (None: every one you own)")
+        if self._journal_of is None:
+            raise InvalidInput("this Briefs cannot look journals up by name")
+        mine = {j.journal_id: j for j in owned}
+        chosen: dict[bytes, LocalJournal] = {}
+        for name in wanted:
+            found = await self._journal_of(name)
+            if found.journal_id not in mine:
+                raise InvalidInput(
+                    f"{_display(self._replica, found)!r} is not a journal of yours: a brief "
+                    "covers journals you own"
+                )
+            chosen[found.journal_id] = found
+        return list(chosen.values())
 
     async def mark_to_discuss(self, item_id: str, to_discuss: bool = True) -> DiscussItem | None:
         """Mark one of your entries or notes (id or a prefix of 4+ hex digits) to discuss at

@@ -638,7 +638,7 @@ class Sharing:
                     **previous_terms(terms_before),
                 )
         if only is None and not full:
-            self._refuse_new_member(journal, peer)
+            self._refuse_new_member(journal, peer, given_terms=(role, expires_at) != (None, None))
             basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
         if only is None:
             given = role, expires_at  # new terms reach every share of it they hold (R24 F7)
@@ -817,17 +817,29 @@ class Sharing:
             expires_at = terms.expires_at
         return role or terms.role, expires_at
 
-    def _refuse_new_member(self, journal: LocalJournal, peer: Peer) -> None:
+    def _refuse_new_member(
+        self, journal: LocalJournal, peer: Peer, *, given_terms: bool = False
+    ) -> None:
         """Raise ScopeNeeded when the account has no membership, current or lapsed, in the
         journal's verified chain: new terms for them are not a request to share the whole
         journal, and that they read none of it through a copy is never taken from the
-        server's silence (R23 F1)."""
+        server's silence (R23 F1). The reason says what the caller did (NU33 #5): a role or
+        an end date given (`given_terms`) is not a share; without them, nothing chose what
+        they are to read, and one removed from the journal (`tj unshare`) read it before."""
         state = self.replica.chains.state(journal.journal_id)
         if state is not None and state.last_terms(peer.account_id) is not None:
             return
+        if given_terms:
+            why = "a role or an end date alone never shares a whole journal"
+        else:
+            before = state is not None and bool(state.handles.get(peer.account_id))
+            why = (
+                f"{'they read it before, and ' if before else ''}sharing it "
+                f"{'again ' if before else ''}needs a choice of what they are to read: the "
+                "whole journal or some fields of it"
+            )
         raise ScopeNeeded(
-            f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: a "
-            "role or an end date alone never shares a whole journal",
+            f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: {why}",
             journal=journal.name,
             member=peer.username,
         )

@@ -23,6 +23,12 @@ UNANSWERED = (  # a question left unanswered by a stdin that ended (NU32 #5)
 )
 
 
+def asked(question: str, answer: str | None) -> str:
+    """What `question` shows: asked when an answer is piped; else not printed, but named at
+    the end of the one line that says it was left unanswered (NU33 #2)."""
+    return f"{question} [y/N]:" if answer else f"{UNANSWERED}. The question: {question}"
+
+
 def said(text: str) -> str:
     return " ".join(text.split())  # a message wraps on a narrow terminal
 
@@ -56,10 +62,10 @@ async def test_narrowing_a_share_that_gets_safety_flags_says_they_stop_and_asks(
     for answer in (None, "n\n"):  # a script without --yes, then "no"
         refused = await ana.tj("share", "Personal", "drsmith", "--only", "mood,tags", input=answer)
         assert refused.exit_code == 1, refused.output
-        assert said(refused.stderr).startswith(
-            FLAGS_STOP + " Stop safety flags to drsmith and share only some fields of "
-            "Personal with them? [y/N]:"
-        ), refused.stderr
+        question = "Stop safety flags to drsmith and share only some fields of Personal with them?"
+        assert said(refused.stderr).startswith(f"{FLAGS_STOP} {asked(question, answer)}"), (
+            refused.stderr
+        )
         [share] = await ana.json("shares")
         assert (share["journal"], share["fields"]) == ("Personal", None)  # nothing changed
         assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
@@ -121,7 +127,7 @@ async def test_share_flags_never_opts_in_a_member_who_only_reads(
     assert said(refused.stderr).startswith(
         READS_ONLY + " --share-flags opts in drsmith, who read Personal now: when a PHQ-9 item "
         "9 is answered above 0 in Personal, an encrypted safety flag is sealed for drsmith. "
-        "Send safety flags to drsmith? [y/N]"
+        f"{asked('Send safety flags to drsmith?', None)}"
     ), refused.stderr
     done = await ana.ok("safety", "plan", "--share-flags", "--yes")
     assert said(done.stderr).startswith(READS_ONLY + " --share-flags opts in drsmith, who")
@@ -245,20 +251,24 @@ async def test_sharing_one_entry_again_names_what_the_ended_share_held_and_asks(
         f"item it still holds (shared with them before): - your entry {copy[:12]} of WHEN "
         "(First secret about the accident.) "
         f"To share entry {second[:8]} alone, move those to the trash first (tj delete ID; a "
-        "result: tj measure delete ID), then share it again. Share it with drsmith again "
-        f"too, with entry {second[:8]}? [y/N]: "
+        "result: tj measure delete ID), then share it again. "
     )
     told = re.escape(said_first).replace("WHEN", r"\d{4}-\d\d-\d\d \d\d:\d\d")
+    question = f"Share it with drsmith again too, with entry {second[:8]}?"
     for answer in (None, "n\n"):  # a script without --yes; then "no"
         refused = await ana.tj("share-entry", second[:8], "drsmith", input=answer)
         assert refused.exit_code == 1, refused.output
-        after = "n Aborted!" if answer else UNANSWERED  # no stdin: how to skip it (NU32 #5)
+        # no stdin: how to skip it (NU32 #5), in one line naming the question (NU33 #2)
+        after = asked(question, answer) + (" n Aborted!" if answer else "")
         assert re.fullmatch(told + re.escape(after), said(refused.stderr)), refused.stderr
         assert [s for s in await ana.json("shares") if not s["expired"]] == []
         assert len(await ana.json("list", "--journal", "Shared with drsmith", "--all")) == 1
 
     agreed = await ana.ok("share-entry", second[:8], "drsmith", input="y\n")
-    assert re.match(told + "y Shared entry", said(agreed.stderr + agreed.stdout)), agreed.output
+    assert re.match(
+        told + re.escape(question) + r" \[y/N\]: y Shared entry",
+        said(agreed.stderr + agreed.stdout),
+    ), agreed.output
     await drsmith.ok("sync")
     bodies = {e["body"] for e in await drsmith.json("list", "--all")}
     assert bodies == {"First secret about the accident.", "Second, about work."}
@@ -315,8 +325,8 @@ async def test_sharing_fields_again_names_what_the_kept_copy_holds_and_asks(
         "them shares that journal again, and they would also read the 1 item it still holds "
         f"(shared with them before): - your entry {held['id'][:12]} of WHEN (mood 2, "
         "relapse) To share only what you write from now on, move those to the trash first "
-        "(tj delete ID; a result: tj measure delete ID), then share it again. Share it with "
-        f"drsmith again too, with the mood and tags of Personal? [y/N]: {UNANSWERED}"
+        "(tj delete ID; a result: tj measure delete ID), then share it again. "
+        + asked("Share it with drsmith again too, with the mood and tags of Personal?", None)
     )
     when = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # local time
     assert re.fullmatch(re.escape(expected).replace("WHEN", when), said(refused.stderr)), (

@@ -40,7 +40,8 @@ async def test_share_flags_with_another_edit_names_the_member_it_adds_and_asks(
         told = said(refused.stderr)
         assert "Safety flags of Personal go to drsmith now." in told
         assert "--share-flags opts in tom, who read Personal now" in told
-        assert "Send safety flags to tom? [y/N]" in told
+        asked = "Send safety flags to tom? [y/N]"  # with no answer, named in one line (NU33 #2)
+        assert (asked if answer else "The question: Send safety flags to tom?") in told
         plan = await ana.json("safety", "plan")
         assert plan["emergency_number"] is None  # nothing changed: not even the number
         assert plan["flags_reach"] == ["drsmith"] and plan["not_opted_in"] == ["tom"]
