@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 
 from client_sdk import Client, crypto, records, wire
-from client_sdk.withholding import is_cut
+from client_sdk.withholding import MAX_SEEN_BYTES, is_cut, seen_bytes
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.conftest import ClientFactory, RunningServer
 
@@ -185,8 +185,9 @@ async def test_more_member_devices_than_a_seen_vector_names_break_no_reader(
 ) -> None:
     """tom signs one record under each of MAX_SEEN + 5 device ids of its own making. ana's
     laptop, holding them all, writes an entry (its seen vector) and shares with lea (its
-    cut's covers): at most MAX_SEEN devices named in either, the laptop's own devices and
-    ana's other devices first. Every reader takes what ana signs."""
+    cut's covers): at most MAX_SEEN devices named in the cut's covers, and in a seen vector
+    only as many as MAX_SEEN_BYTES holds (REV-S1 F1), ana's other devices first in both.
+    Every reader takes what ana signs."""
     ana, tom, forge, journal, note = await annotated(signup, login)
     devices = [crypto.random_bytes(16) for _ in range(records.MAX_SEEN + 5)]
     await push_as(
@@ -204,7 +205,8 @@ async def test_more_member_devices_than_a_seen_vector_names_break_no_reader(
     first = (ana.profile.account_id, phone.profile.device_id)
     for body in bodies[-4:]:  # the entry, the share's snapshots, its cut
         named = [(s.author, s.device) for s in body.seen]
-        assert len(named) == records.MAX_SEEN and first in named
+        assert seen_bytes(body.seen) <= MAX_SEEN_BYTES < seen_bytes(body.seen) + 46
+        assert first in named
     named = [(c.author, c.device) for c in last_cut(bodies).covers]
     assert len(named) == records.MAX_SEEN and first in named
     for reader in (phone, lea, tom):
