@@ -3561,29 +3561,29 @@ class Replica:
             if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()):
                 continue  # not under a key an ended member holds (nor an old one)
             try:
-                await self._compact_document(journal, document)
+                sent = await self._compact_document(journal, document)
             except RateLimited:
                 return  # over the write rate: the updates stay; compaction is optional
             except TJError as error:
                 if sync_plan.refusal(error) is None:
                     raise
                 return  # refused (over quota, say): the updates stay; compaction is optional
-            report.compacted += 1
+            if sent:
+                report.compacted += 1
 
-    async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
-        """Replace the document's acknowledged records, oldest first, by one snapshot that
-        covers what they account for. Only the records whose covers fit in one record's
-        together (`counting.CoverBudget`: a snapshot names at most MAX_SEEN devices and
-        MAX_RANGES ranges each, protocol.md 4.15 "Within the limits") are superseded; the
-        others stay as they are. Nothing when fewer than two would be (nothing gained), or
-        when the counters this device withdrew do not fit beside them (a `void` carries
-        those first)."""
+    async def _compact_document(self, journal: LocalJournal, document: Document) -> bool:
+        """Replace the document's acknowledged records by one snapshot that covers what they
+        account for; whether a snapshot was sent (and the server took it). Only the records
+        whose covers fit in one record's together are superseded (`counting.superseding`:
+        within the limits, protocol.md 4.15 "Within the limits"; those naming the fewest
+        ranges first, so that a full snapshot left as it is never stops the rest from being
+        compacted, REV-S1 F2); the others stay as they are. Nothing when fewer than two
+        would be (nothing gained), when the counters this device withdrew do not fit beside
+        them (a `void` carries those first), or when the snapshot is larger than a record."""
         accounts = await self.store.superseded(document.doc_id, wire.MAX_RECORDS_PER_PAGE)
-        budget = counting.CoverBudget()
-        superseded = [record_id for record_id, covers in accounts if budget.add(covers)]
+        superseded, covered = counting.superseding(accounts)
         if len(superseded) < 2:
-            return
-        covered = budget.covers()
+            return False
         # Read the state after the list it supersedes, so that it holds every record named
         # there even if a pull or a push acknowledged more of them meanwhile.
         stored = await self.store.document(document.doc_id)
@@ -3591,7 +3591,7 @@ class Replica:
             # Something waits for clocks the document lacks: its state does not hold it, and
             # the records it came in (or the withheld one it waits for, once served) must stay
             # for the devices that read them; no snapshot supersedes them (rev-wn W1).
-            return
+            return False
         document = stored_document(stored)
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
@@ -3620,10 +3620,10 @@ class Replica:
                 )
                 await tx.withdraw(journal.journal_id, pending)
         except _CoversDoNotFit:
-            return
+            return False
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
-            return  # too large to snapshot in one record: keep the updates
+            return False  # too large to snapshot in one record: keep the updates
         request = wire.CompactRequest(
             journal.journal_id, wire.RecordUpload(record_id, journal.epoch, ciphertext), superseded
         )
@@ -3640,6 +3640,7 @@ class Replica:
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
             await tx.acknowledge_own(journal.journal_id, [record_id])
+        return True
 
     def _removal(self, body: records.RecordBody) -> sync_plan.Removal:
         """The removal (trash or delete) of an entry this device held, by the record `body`
