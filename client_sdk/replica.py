@@ -6075,7 +6075,12 @@ class _NothingToCover(Exception):
 
 SNAPSHOT_SLACK = 8 * 1024
 """Bytes kept, beside a document's state, for the other fields of the record sealing it (ids,
-seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits."""
+seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits: a seen
+vector takes at most counting.MAX_SEEN_BYTES (4 KiB) and the rest some 200 bytes, so a
+record carrying no more than a few KB of covers (an update, a copy, a removal) is sure to
+fit. A record that may carry more (up to counting.MAX_COVERS_BYTES: a share's or a
+restore's fresh snapshot) is sized on its real body before anything is signed
+(`Replica.check_snapshots`, REV-S1 F1)."""
 
 
 def compressible(document: Document) -> bool:
@@ -6088,7 +6093,9 @@ def compressible(document: Document) -> bool:
 
 def snapshot_fits(payload: bytes) -> bool:
     """Whether a record carrying `payload` (a document's state or update) is sure to be
-    within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed."""
+    within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed, with its seen
+    vector and up to a few KB of covers (SNAPSHOT_SLACK); a fresh snapshot carrying its
+    document's history is sized on its real body as well (`Replica.check_snapshots`)."""
     return crypto.sealed_length(len(payload) + SNAPSHOT_SLACK) <= wire.MAX_RECORD_BYTES
 
 

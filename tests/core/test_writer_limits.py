@@ -10,6 +10,7 @@ import pytest
 
 from client_sdk import records, wire
 from client_sdk.errors import InvalidInput
+from client_sdk.replica import snapshot_fits
 from client_sdk.withholding import (
     ARRAY_BYTES,
     MAX_COUNTER,
@@ -205,3 +206,24 @@ def test_a_body_past_the_limits_is_never_signed() -> None:
         records.RecordBody(
             OWNER, LAPTOP, 1, bytes(16), "entry", records.UPDATE, b"", 1, covers=scattered
         ).to_bytes()
+
+
+def test_a_payload_snapshot_fits_takes_fits_with_a_full_seen_vector() -> None:
+    """`snapshot_fits` keeps SNAPSHOT_SLACK for a record's other fields: with a seen vector
+    at its byte budget (the largest counters) and no covers, the longest payload it takes
+    still seals within one record (it did not with MAX_SEEN devices: REV-S1 F1)."""
+    low, high = 0, 1 << 18
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if snapshot_fits(bytes(mid)) else (low, mid - 1)
+    seen = bounded_seen(
+        tuple(Seen(MEMBER, device(n), MAX_COUNTER) for n in range(MAX_SEEN)), OWNER, (OWNER, LAPTOP)
+    )
+    assert seen_bytes(seen) <= MAX_SEEN_BYTES < seen_bytes(seen) + 46
+    body = records.RecordBody(
+        OWNER, LAPTOP, MAX_COUNTER, bytes(16), "entry", records.SNAPSHOT, bytes(low), 1, seen
+    )
+    key = nacl.signing.SigningKey(bytes(32))
+    assert len(records.seal_record(bytes(32), bytes(16), bytes(16), 0, body, key)) <= (
+        wire.MAX_RECORD_BYTES
+    )
