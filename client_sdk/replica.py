@@ -4973,11 +4973,13 @@ class Replica:
         clears it. Meanwhile a sync of this process leaves the journal to the share."""
         state = self.chains.current(journal.journal_id)
         owed = owed_shares.Owed(journal.journal_id, state.epoch, handle)
-        async with self.store.transaction() as tx:
-            value = await tx.setting(owed_shares.SETTING)
-            await tx.set_setting(owed_shares.SETTING, owed_shares.owe(value, owed))
+        # Left to this share before the note exists: a sync meanwhile would find it not due
+        # yet (the grant not signed) and drop it.
         self._granting.add(journal.journal_id)
         try:
+            async with self.store.transaction() as tx:
+                value = await tx.setting(owed_shares.SETTING)
+                await tx.set_setting(owed_shares.SETTING, owed_shares.owe(value, owed))
             yield
         finally:
             self._granting.discard(journal.journal_id)
