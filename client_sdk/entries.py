@@ -364,7 +364,7 @@ class Entries:
             raise NotFound(f"entry {entry_id} was deleted for good")
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
-        self._context.replica.check_restore(local, document)  # before saving
+        await self._context.replica.check_restore(local, document)  # before saving
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
         update = restore_entry_update(document, now_ms(), anew=anew)

@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +27,7 @@ from client_sdk import (
     forgotten,
     hold_back,
     keys,
+    owed_shares,
     records,
     verifying,
     wire,
@@ -230,6 +231,9 @@ class Replica:
         """By journal: the owner's records sealed before its latest cut that this device
         accepted since its last sync's end, to carry across the cut when its boundary does
         not cover them (`_carry_late`, R43 F2)."""
+        self._granting: set[bytes] = set()
+        """Journals a share of this process is signing and sealing now (`owing_share`): a
+        sync meanwhile leaves their owed boundary to it (`_finish_shares`)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -1588,7 +1592,8 @@ class Replica:
             held = self._pull_held
         await self.heal_names()
         await self._report_name_problems(report)
-        if await self._carry_late(report, start):
+        finished = await self._finish_shares(report, start)
+        if await self._carry_late(report, start) or finished:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
             # What waited behind them (every later record of their journals, Pusher.deferred)
@@ -3561,29 +3566,29 @@ class Replica:
             if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()):
                 continue  # not under a key an ended member holds (nor an old one)
             try:
-                await self._compact_document(journal, document)
+                sent = await self._compact_document(journal, document)
             except RateLimited:
                 return  # over the write rate: the updates stay; compaction is optional
             except TJError as error:
                 if sync_plan.refusal(error) is None:
                     raise
                 return  # refused (over quota, say): the updates stay; compaction is optional
-            report.compacted += 1
+            if sent:
+                report.compacted += 1
 
-    async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
-        """Replace the document's acknowledged records, oldest first, by one snapshot that
-        covers what they account for. Only the records whose covers fit in one record's
-        together (`counting.CoverBudget`: a snapshot names at most MAX_SEEN devices and
-        MAX_RANGES ranges each, protocol.md 4.15 "Within the limits") are superseded; the
-        others stay as they are. Nothing when fewer than two would be (nothing gained), or
-        when the counters this device withdrew do not fit beside them (a `void` carries
-        those first)."""
+    async def _compact_document(self, journal: LocalJournal, document: Document) -> bool:
+        """Replace the document's acknowledged records by one snapshot that covers what they
+        account for; whether a snapshot was sent (and the server took it). Only the records
+        whose covers fit in one record's together are superseded (`counting.superseding`:
+        within the limits, protocol.md 4.15 "Within the limits"; those naming the fewest
+        ranges first, so that a full snapshot left as it is never stops the rest from being
+        compacted, REV-S1 F2); the others stay as they are. Nothing when fewer than two
+        would be (nothing gained), when the counters this device withdrew do not fit beside
+        them (a `void` carries those first), or when the snapshot is larger than a record."""
         accounts = await self.store.superseded(document.doc_id, wire.MAX_RECORDS_PER_PAGE)
-        budget = counting.CoverBudget()
-        superseded = [record_id for record_id, covers in accounts if budget.add(covers)]
+        superseded, covered = counting.superseding(accounts)
         if len(superseded) < 2:
-            return
-        covered = budget.covers()
+            return False
         # Read the state after the list it supersedes, so that it holds every record named
         # there even if a pull or a push acknowledged more of them meanwhile.
         stored = await self.store.document(document.doc_id)
@@ -3591,7 +3596,7 @@ class Replica:
             # Something waits for clocks the document lacks: its state does not hold it, and
             # the records it came in (or the withheld one it waits for, once served) must stay
             # for the devices that read them; no snapshot supersedes them (rev-wn W1).
-            return
+            return False
         document = stored_document(stored)
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
@@ -3620,10 +3625,10 @@ class Replica:
                 )
                 await tx.withdraw(journal.journal_id, pending)
         except _CoversDoNotFit:
-            return
+            return False
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
-            return  # too large to snapshot in one record: keep the updates
+            return False  # too large to snapshot in one record: keep the updates
         request = wire.CompactRequest(
             journal.journal_id, wire.RecordUpload(record_id, journal.epoch, ciphertext), superseded
         )
@@ -3640,6 +3645,7 @@ class Replica:
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
             await tx.acknowledge_own(journal.journal_id, [record_id])
+        return True
 
     def _removal(self, body: records.RecordBody) -> sync_plan.Removal:
         """The removal (trash or delete) of an entry this device held, by the record `body`
@@ -4871,19 +4877,39 @@ class Replica:
         self,
         journal: LocalJournal,
         doc_ids: list[bytes] | None = None,
+        plan: list[tuple[Document, str, bytes]] | None = None,
     ) -> None:
         """Raise InvalidInput, naming the first document (an entry by its title), when a
         record `seal_snapshots(journal, doc_ids)` would seal is larger than one record
-        carries (`snapshot_fits`: wire.MAX_RECORD_BYTES sealed): called before anything is
-        signed or saved (a share, a restore), so that a refusal leaves nothing half done
-        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large.
+        carries (wire.MAX_RECORD_BYTES sealed): called before anything is signed or saved (a
+        share, a restore), so that a refusal leaves nothing half done (R41 F4, F6). A text
+        merged from several devices past MAX_BODY can be that large; so can a document whose
+        snapshot carries the covers of a long history, with its seen vector.
+
+        Sized on the very records the seal writes (REV-S1 F1: `snapshot_fits` alone keeps
+        SNAPSHOT_SLACK for a seen vector and covers that may take up to MAX_SEEN_BYTES +
+        MAX_COVERS_BYTES): after `snapshot_fits` (which names the document), they are sealed
+        under the journal's current key in a store transaction always rolled back (the
+        share's epoch is not signed yet; the sealed length does not depend on the key or the
+        epoch), with this device's counters, seen vector, withdrawals and covers as they
+        stand. `plan`: what to size instead of `_snapshot_plan(journal, doc_ids)` (a
+        restore's snapshot before it is saved).
+
         The removals a share carries again (`_removals_again`) are not worked out here: one
         that would not fit is left out of the plan rather than refusing the share
         (`_snapshot_plan`), and a removed document is otherwise not sealed at a share, so
         they never change what this raises; `seal_snapshots` works them out once."""
-        for document, _, payload in await self._snapshot_plan(journal, doc_ids):
+        if plan is None:
+            plan = await self._snapshot_plan(journal, doc_ids)
+        for document, _, payload in plan:
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+        fresh, key = await self._current_key(journal)
+        across = None if doc_ids is None else frozenset[carrying.Counter]()
+        with contextlib.suppress(_SizedOnly, _NothingToCover):
+            async with self.store.transaction() as tx:
+                await self._seal_plan(tx, fresh, key, plan, across=across)
+                raise _SizedOnly  # rolled back: nothing sealed, no counter taken
 
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None
@@ -4904,12 +4930,15 @@ class Replica:
         At a share, each removed document that a current member's device may hold live
         (`_removals_again`) gets its removal carried again under the new epoch (R46 F7): a
         server that kept a trash or a deletion from a member's device, which the boundary
-        then covers, can no longer leave the document live there unnoticed."""
+        then covers, can no longer leave the document live there unnoticed. At a share, the
+        journal's owed boundary (`owed_shares`, noted by `owing_share`) is cleared in the
+        transaction that seals it (or once there is nothing to seal)."""
         fresh, key = await self._current_key(journal)
         again = await self._removals_again(journal) if doc_ids is None else frozenset()
         stripped: set[bytes] = set()
         plan = await self._snapshot_plan(journal, doc_ids, stripped=stripped, again=again)
         across = None if doc_ids is None else frozenset[carrying.Counter]()
+        sealed = False
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:
                 await self._seal_plan(tx, fresh, key, plan, across=across)
@@ -4921,6 +4950,81 @@ class Replica:
                     marker = restore_anew_setting(doc_id)
                     if not await tx.setting(marker):
                         await tx.set_setting(marker, json.dumps({}))
+                if doc_ids is None:
+                    await self._settle_owed(tx, journal.journal_id)
+                sealed = True
+        if doc_ids is None and not sealed:  # nothing to seal: nothing owed either
+            async with self.store.transaction() as tx:
+                await self._settle_owed(tx, journal.journal_id)
+
+    async def _settle_owed(self, tx: Transaction, journal_id: bytes) -> None:
+        """Within `tx`: the journal's share boundary is sealed, nothing owed there."""
+        value = await tx.setting(owed_shares.SETTING)
+        if value:
+            await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id))
+
+    @contextlib.asynccontextmanager
+    async def owing_share(self, journal: LocalJournal, handle: bytes) -> AsyncIterator[None]:
+        """Around a share's grant and the sealing of its boundary (`Sharing._grant`): notes
+        first, in the store, that the journal's boundary is owed for the membership `handle`
+        (`owed_shares.owe`, with the verified epoch before the grant), so that when the
+        grant reaches the chain and the boundary is not sealed (the seal raised, the app
+        stopped) a later sync seals it (`_finish_shares`, REV-S1 F1); `seal_snapshots`
+        clears it. Meanwhile a sync of this process leaves the journal to the share."""
+        state = self.chains.current(journal.journal_id)
+        owed = owed_shares.Owed(journal.journal_id, state.epoch, handle)
+        # Left to this share before the note exists: a sync meanwhile would find it not due
+        # yet (the grant not signed) and drop it.
+        self._granting.add(journal.journal_id)
+        try:
+            async with self.store.transaction() as tx:
+                value = await tx.setting(owed_shares.SETTING)
+                await tx.set_setting(owed_shares.SETTING, owed_shares.owe(value, owed))
+            yield
+        finally:
+            self._granting.discard(journal.journal_id)
+
+    async def _finish_shares(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> bool:
+        """Seal the boundary of each share this device signed and did not seal (the grant
+        pushed, then the seal failed or the app stopped: `owing_share`), when the verified
+        chain shows that membership current and its grant the latest cut
+        (`owed_shares.due`); told in `report.finished_shares`, or, when it cannot be sealed
+        yet (a document too large, records kept for a newer app), a problem of this sync,
+        tried again at the next. One no longer due (the grant never reached the chain, the
+        member is gone, a later share sealed its own) is forgotten. Returns whether anything
+        was sealed (to push). Journals a share of this process is sealing now are left to
+        it; a journal whose chain has a problem is kept for a later sync."""
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING, as_of=as_of))
+        if not owed:
+            return False
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        sealed = False
+        for journal_id, what in sorted(owed.items()):
+            if journal_id in self._granting or self.chains.problem(journal_id) is not None:
+                continue
+            journal, state = journals.get(journal_id), self.chains.state(journal_id)
+            if (
+                journal is None
+                or journal.role != "owner"
+                or state is None
+                or not owed_shares.due(what, state)
+            ):
+                async with self.store.transaction() as tx:
+                    await self._settle_owed(tx, journal_id)
+                continue
+            who = state.members[what.handle].who
+            member = who.username if who is not None else "a new member"
+            try:
+                await self.refuse_while_parked(journal, "seal it for the new member")
+                await self.seal_snapshots(journal)
+            except (InvalidInput, UpdateNeeded) as error:
+                report.add_problem(journal_id, journal.name, owed_shares.unfinished(member, error))
+                continue
+            report.finished_shares.append(owed_shares.finished(member, journal.name))
+            sealed = True
+        return sealed
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
         """The documents this account or a current member created in `journal` that a
@@ -5027,13 +5131,14 @@ class Replica:
             # the withdrawals the cut does not carry (_NothingToCover: neither)
             await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
 
-    def check_restore(self, journal: LocalJournal, document: Document) -> None:
+    async def check_restore(self, journal: LocalJournal, document: Document) -> None:
         """Raise InvalidInput (nothing changed) when taking `document` out of the trash
         would need a snapshot of its whole state (`restored`) larger than one record: called
-        before the restore is saved (R41 F6)."""
-        state = document.state()
-        if self._restore_seals(journal) and not snapshot_fits(state):
-            raise InvalidInput(too_large_to_snapshot(journal, document, state))
+        before the restore is saved (R41 F6). Sized on the record the restore would seal,
+        with the seen vector and covers it carries (`check_snapshots`, REV-S1 F1)."""
+        if self._restore_seals(journal):
+            plan = [(document.copy(), records.SNAPSHOT, document.state())]
+            await self.check_snapshots(journal, [document.doc_id], plan)
 
     def _restore_seals(self, journal: LocalJournal) -> bool:
         state = self.chains.state(journal.journal_id)
@@ -5406,9 +5511,9 @@ class Replica:
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
-            raise InvalidInput(
-                f"a document of {journal.name!r} is too large to share in one snapshot"
-            )
+            if document is None:
+                raise InvalidInput(f"the history of {journal.name!r} is too scattered to share")
+            raise InvalidInput(too_large_with_history(journal, document, payload, body))
         doc_id = document.doc_id if document else None
         await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
         if document is None:
@@ -5955,6 +6060,11 @@ class _VerifiedAhead:
         )
 
 
+class _SizedOnly(Exception):
+    """`check_snapshots` sealed what a share or a restore would, to size it: its
+    transaction is rolled back."""
+
+
 class _CoversDoNotFit(Exception):
     """A compaction whose snapshot could not cover all it supersedes within the limits
     readers take (the counters withdrawn beside them): its transaction is rolled back."""
@@ -5967,7 +6077,12 @@ class _NothingToCover(Exception):
 
 SNAPSHOT_SLACK = 8 * 1024
 """Bytes kept, beside a document's state, for the other fields of the record sealing it (ids,
-seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits."""
+seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits: a seen
+vector takes at most counting.MAX_SEEN_BYTES (4 KiB) and the rest some 200 bytes, so a
+record carrying no more than a few KB of covers (an update, a copy, a removal) is sure to
+fit. A record that may carry more (up to counting.MAX_COVERS_BYTES: a share's or a
+restore's fresh snapshot) is sized on its real body before anything is signed
+(`Replica.check_snapshots`, REV-S1 F1)."""
 
 
 def compressible(document: Document) -> bool:
@@ -5980,7 +6095,9 @@ def compressible(document: Document) -> bool:
 
 def snapshot_fits(payload: bytes) -> bool:
     """Whether a record carrying `payload` (a document's state or update) is sure to be
-    within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed."""
+    within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed, with its seen
+    vector and up to a few KB of covers (SNAPSHOT_SLACK); a fresh snapshot carrying its
+    document's history is sized on its real body as well (`Replica.check_snapshots`)."""
     return crypto.sealed_length(len(payload) + SNAPSHOT_SLACK) <= wire.MAX_RECORD_BYTES
 
 
@@ -6054,6 +6171,21 @@ def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: by
         "again as one snapshot for the people the "
         "journal is shared with: shorten it (or split its text into several entries) and try "
         "again"
+    )
+
+
+def too_large_with_history(
+    journal: LocalJournal, document: Document, payload: bytes, body: records.RecordBody
+) -> str:
+    """Why the fresh snapshot of `document` (its `payload`, sealed with `body`'s seen
+    vector and covers) does not fit in one record, and what to do (REV-S1 F1)."""
+    carried = len(counting.encode_covers(body.covers)) + counting.seen_bytes(body.seen)
+    return (
+        f"{_named(document)} of journal {journal.name!r} holds {len(payload) // 1024} KiB, "
+        f"which with what its record says of the journal's history ({carried // 1024} KiB) "
+        f"is more than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
+        "it cannot be sealed again as one snapshot for the people the journal is shared "
+        "with: shorten it (or split its text into several entries) and try again"
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from client_sdk import access, departures, forgotten, keys, wire
+from client_sdk import access, departures, forgotten, keys, owed_shares, wire
 from client_sdk.care_disclosure import (
     DISCLOSABLE,
     ENTRY_FIELDS,
@@ -1337,12 +1337,22 @@ class Sharing:
         # a refused share leaves no share (R41 F4).
         await self.replica.check_snapshots(journal)
         account_key = self.profile.secrets.account_key
-        changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
+        grant = access.granted(who, role, expires_at, journal.journal_id, account_key)
+        changes = [grant]
         if current is not None:  # keys changed and verified again: a new membership
             changes.insert(0, access.removed(current.handle))
-        await self.replica.change_access(journal, changes, check)
-        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-        await self.replica.seal_snapshots(fresh)
+        # Once the grant is pushed the share exists: its boundary, if this call cannot seal
+        # it, is sealed by the next sync (noted first: `owing_share`, REV-S1 F1).
+        async with self.replica.owing_share(journal, grant[1]["member"]):
+            await self.replica.change_access(journal, changes, check)
+            fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+            try:
+                await self.replica.seal_snapshots(fresh)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"{peer.username} now shares {journal.name!r} (signed), but "
+                    + owed_shares.unfinished(peer.username, error)
+                ) from None
         await self.replica.push_outbox()
         return role, expires_at
 

@@ -504,18 +504,22 @@ class Store:
         The counter is taken in the database every time (a record's counter is never used
         twice, whatever crashes). The other two are read from the database only when its
         withdrawn counters or device counters changed since this connection last read them
-        in a committed write (`_changes`: any change of this connection, a commit of another
-        process's): else nothing was withdrawn since, and the counters read then hold."""
+        in a committed write that left nothing withdrawn (`_changes`: any change of this
+        connection, a commit of another process's): else nothing was withdrawn since, and
+        the counters read then hold. Withdrawals past one record's covers stay withdrawn,
+        and the next write reads them again (not cached): each record carries what fits
+        until none is left (protocol.md 4.15, "Within the limits")."""
         counter, now, journals = _take_counters(db, journal_id, self.device, count)
         if journals_as_of is not None and journals != journals_as_of:
             raise JournalsChanged(journal_id)
         cached = self._counting.get(journal_id)
         if cached is not None and cached[0] == now:
             return counter, (), cached[1]
-        withdrawn = _take_withdrawn(db, journal_id)
+        withdrawn, more = _take_withdrawn_part(db, journal_id)
         counters = _journal_counters(db, journal_id)
-        after = _changes(db)["counting"] if withdrawn else now  # taking them moved it
-        self._counted[journal_id] = (after, counters)
+        if not more:  # else the next write reads (and carries) the rest: protocol.md 4.15
+            after = _changes(db)["counting"] if withdrawn else now  # taking them moved it
+            self._counted[journal_id] = (after, counters)
         return counter, withdrawn, counters
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
@@ -1764,12 +1768,19 @@ def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, .
     """The counters withdrawn in the journal, taken (the next record carries them): as many
     as one record's covers carry within the limits readers take (`bounded_in_order`); the
     rest stay withdrawn, for the record after it (protocol.md 4.15, "Within the limits")."""
+    return _take_withdrawn_part(db, journal_id)[0]
+
+
+def _take_withdrawn_part(
+    db: sqlite3.Connection, journal_id: bytes
+) -> tuple[tuple[Cover, ...], bool]:
+    """`_take_withdrawn`, and whether some stay withdrawn (they did not all fit)."""
     rows = db.execute(
         "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
         (journal_id,),
     ).fetchall()
     if not rows:
-        return ()  # the common case: nothing withdrawn (no statement to put any back)
+        return (), False  # the common case: nothing withdrawn (no statement to put any back)
     taken, rest = bounded_in_order(
         Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows
     )
@@ -1777,7 +1788,7 @@ def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, .
         "INSERT INTO withdrawn VALUES (?, ?, ?, ?, ?)",
         [(journal_id, c.author, c.device, lo, hi) for c in rest for lo, hi in c.ranges],
     )
-    return taken
+    return taken, bool(rest)
 
 
 def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, DeviceCounters]:

@@ -525,6 +525,10 @@ class SyncReport:
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
     once). Not tampering, and nothing is missing: `raise_for_withheld` ignores it."""
+    finished_shares: list[str] = field(default_factory=list)
+    """One line per share this device signed earlier whose boundary (the journal's fresh
+    snapshots and cut for the new member) it had not sealed, sealed by this sync
+    (`owed_shares`, REV-S1 F1); one that still cannot be is in `problems`."""
 
     def new_safety_flags(self) -> list[News]:
         """The news of safety flags for this account to act on: a flag a client sealed for it
@@ -563,8 +567,8 @@ class SyncReport:
         (`SetAside.line`, naming the document when `set_aside`, `Client.set_aside()`, is
         given), records withheld, journals rolled back or needing an update) and notices
         (records of erased accounts, downloads held back, shares that changed
-        (`Departure.describe`), journals sharing a name, records of a newer app, the upload
-        limit). Times by `clock` (default UTC). The sentences of settled fields, merged
+        (`Departure.describe`), journals sharing a name, records of a newer app, shares
+        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). The sentences of settled fields, merged
         texts, overtaken edits, changes set aside and departures name no app's commands
         (`tj sync` prints them with its own added); a few other notices still name a `tj`
         command where they say how to go on (a download held back names `tj verify`)."""
@@ -601,6 +605,9 @@ class SyncReport:
         lines += [f"Notice: {d.describe(ms_clock)}." for d in self.departures]
         lines += [f"Notice: {same}" for same in self.same_names]
         lines += [f"Notice: {newer}" for newer in self.newer]
+        lines += [
+            f"Notice: {finished[0].upper()}{finished[1:]}." for finished in self.finished_shares
+        ]
         if self.upload_limit is not None:
             text = describe_upload_limit(self.upload_limit, clock(self.upload_limit.retry_at))
             lines.append(f"Notice: {text[0].upper()}{text[1:]}.")

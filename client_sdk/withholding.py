@@ -30,7 +30,7 @@ held earlier epochs) is owed those records and counts them as they arrive (rev-c
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import msgpack
@@ -48,10 +48,26 @@ naming more as malformed (records.py), so a writer never names more (`bounded_se
 `bounded_covers`; protocol.md 4.15, "Within the limits")."""
 MAX_RANGES = 1000
 """Ranges in one cover (one device's): likewise refused above, never written above."""
+MAX_SEEN_BYTES = 4 * 1024
+"""The most bytes a writer lets one record's seen vector take, msgpack-encoded (4,096,
+counted as `seen_bytes` does: at most 46 bytes a device, so at least 88 devices at the
+largest counters, 97 below 2^32). MAX_SEEN alone let a member who signs records under 1,000
+device ids of its making with counters past 2^32 add 46 KB to every record the owner's
+devices sign from then on (REV-S1 F1): a short entry weighing 47 KB on the server and every
+device, and a share's fresh snapshot of a large document past one record. 4 KiB is about
+what the honest journals need many times over (the owner's devices, then each member's few,
+named first: `writing_order`); it keeps what any member can add to each of the owner's
+records to 4 KiB (the record padded to the next 256 bytes), and within the SNAPSHOT_SLACK
+(8 KiB) a writer sizes a record's other fields by ahead (replica.snapshot_fits), with room
+for its ids, signature and framing. Readers do not refuse a longer one (older writers
+signed them): a writer's limit, protocol.md 4.15 "Within the limits"."""
 MAX_COVERS_BYTES = 128 * 1024
 """The most bytes a writer lets one record's covers take, msgpack-encoded (131,072): with a
-seen vector of MAX_SEEN devices (at most 46,000 bytes) a cut stays well within
-wire.MAX_RECORD_BYTES once signed, padded and sealed, whatever counters a member signs."""
+seen vector of at most MAX_SEEN_BYTES a cut stays well within wire.MAX_RECORD_BYTES once
+signed, padded and sealed, whatever counters a member signs. Only snapshots, cuts and the
+records carrying their device's withdrawals have covers: a record's overhead beside its
+payload is at most MAX_SEEN_BYTES + MAX_COVERS_BYTES and some 200 bytes of ids and
+framing."""
 
 
 @dataclass(frozen=True)
@@ -225,8 +241,8 @@ class JournalCounters:
         self, author: bytes, device: bytes, owner: bytes | None = None
     ) -> tuple[Seen, ...]:
         """What a record written by (author, device) states it has seen: the highest
-        counter received from every other device of the journal, sorted; of at most
-        MAX_SEEN devices, those first in `writing_order` for the journal's `owner`
+        counter received from every other device of the journal, sorted; within MAX_SEEN
+        devices and MAX_SEEN_BYTES, those first in `writing_order` for the journal's `owner`
         (`bounded_seen`; `owner` None: the writer's account)."""
         return bounded_seen(
             (
@@ -378,14 +394,33 @@ def writing_order(keys: Iterable[Key], owner: bytes, writer: Key) -> list[Key]:
 
 
 def bounded_seen(seen: Iterable[Seen], owner: bytes, writer: Key) -> tuple[Seen, ...]:
-    """`seen` (a seen vector, sorted) cut to at most MAX_SEEN devices, those first in
-    `writing_order`, sorted again. Leaving a device out only claims less: readers learn of
-    its counters from its own records and other devices' seen vectors."""
+    """`seen` (a seen vector, sorted) cut to the longest start of `writing_order` that
+    names at most MAX_SEEN devices in at most MAX_SEEN_BYTES (`seen_bytes`), sorted again.
+    Leaving a device out only claims less: readers learn of its counters from its own
+    records and other devices' seen vectors. O(n) when within the limits (the common case:
+    fewer devices than the bytes can hold at 46 bytes each), O(n log n) otherwise."""
     entries = {(s.author, s.device): s for s in seen}
-    if len(entries) <= MAX_SEEN:
+    if len(entries) <= SEEN_SURE:
         return tuple(entries[key] for key in sorted(entries))
-    kept = writing_order(entries, owner, writer)[:MAX_SEEN]
+    kept: list[Key] = []
+    total = ARRAY_BYTES
+    for key in writing_order(entries, owner, writer):
+        total += _seen_entry_bytes(entries[key].counter)
+        if len(kept) == MAX_SEEN or total > MAX_SEEN_BYTES:
+            break
+        kept.append(key)
     return tuple(entries[key] for key in sorted(kept))
+
+
+def seen_bytes(seen: Iterable[Seen]) -> int:
+    """Bytes of a seen vector as `bounded_seen` counts them: each device's entry as msgpack
+    writes it (a 3-element array, author and device as bin 8 of 16 bytes, the counter), the
+    array's header as ARRAY_BYTES (its most); never fewer than the encoding takes."""
+    return ARRAY_BYTES + sum(_seen_entry_bytes(s.counter) for s in seen)
+
+
+def _seen_entry_bytes(counter: int) -> int:
+    return SEEN_ENTRY_BYTES + _int_bytes(counter)
 
 
 def _int_bytes(value: int) -> int:
@@ -407,6 +442,10 @@ def _range_bytes(lo: int, hi: int) -> int:
 
 ARRAY_BYTES = 5
 """The most bytes of a msgpack array's header (array 32)."""
+SEEN_ENTRY_BYTES = 1 + 2 * (2 + 16)
+"""Bytes of a seen vector entry but its counter: its 3-element array, author and device."""
+SEEN_SURE = (MAX_SEEN_BYTES - ARRAY_BYTES) // (SEEN_ENTRY_BYTES + 9)
+"""Devices a seen vector may name within MAX_SEEN_BYTES whatever their counters (88)."""
 ENTRY_BYTES = 1 + 2 * (2 + 16) + ARRAY_BYTES
 """The most bytes of a cover entry's frame: its 3-element array, author and device (bin 8,
 16 bytes each), and its ranges' array header."""
@@ -473,6 +512,28 @@ class CoverBudget:
     def covers(self) -> tuple[Cover, ...]:
         """What was added, merged and sorted (`merge_covers`)."""
         return tuple(Cover(a, d, tuple(r)) for (a, d), r in sorted(self._ranges.items()) if r)
+
+
+def superseding(
+    accounts: Sequence[tuple[bytes, tuple[Cover, ...]]],
+) -> tuple[list[bytes], tuple[Cover, ...]]:
+    """What one snapshot supersedes of a document's records `accounts` (record id and what
+    it accounts for: its own counter and its covers, oldest first, `Store.superseded`): the
+    ids, oldest first, and their covers merged (`CoverBudget.covers`). Records are added
+    all or nothing, those naming the fewest ranges first (then the oldest), while the union
+    stays within the limits. The snapshot holds the document's whole state whichever it
+    supersedes, so the order only decides which records stay: a full snapshot (one that
+    alone names MAX_RANGES ranges of a device: an entry edited in turns with another) is
+    left as it is and the updates after it are superseded, where oldest first would take
+    the snapshot alone, supersede nothing, and stop the document's compaction for good
+    (REV-S1 F2)."""
+    order = sorted(
+        range(len(accounts)),
+        key=lambda i: (sum(len(cover.ranges) for cover in accounts[i][1]), i),
+    )
+    budget = CoverBudget()
+    taken = sorted(i for i in order if budget.add(accounts[i][1]))
+    return [accounts[i][0] for i in taken], budget.covers()
 
 
 def covers_fit(covers: Iterable[Cover]) -> bool:

@@ -10,11 +10,16 @@ import pytest
 
 from client_sdk import records, wire
 from client_sdk.errors import InvalidInput
+from client_sdk.replica import snapshot_fits
 from client_sdk.withholding import (
+    ARRAY_BYTES,
     MAX_COUNTER,
     MAX_COVERS_BYTES,
     MAX_RANGES,
     MAX_SEEN,
+    MAX_SEEN_BYTES,
+    SEEN_ENTRY_BYTES,
+    SEEN_SURE,
     Cover,
     CoverBudget,
     Seen,
@@ -24,6 +29,8 @@ from client_sdk.withholding import (
     covers_fit,
     encode_covers,
     merge_covers,
+    seen_bytes,
+    superseding,
     writing_order,
 )
 
@@ -55,15 +62,45 @@ def test_the_order_puts_the_writer_then_the_owner_then_its_account_then_accounts
     ]
 
 
-def test_a_seen_vector_names_at_most_max_seen_devices_the_owners_and_other_accounts_first() -> None:
+def test_a_seen_vector_keeps_within_its_bytes_the_owners_and_other_accounts_first() -> None:
+    """More devices than MAX_SEEN_BYTES holds (REV-S1 F1: a seen vector of MAX_SEEN devices
+    took up to 46 KB): the longest start of the writing order within the bytes, so the
+    owner's device and the other account's first one, never a device beyond the order's
+    start; what a reader parses, and as many as fit."""
     seen = [Seen(MEMBER, device(n), 1) for n in range(MAX_SEEN + 10)]
     seen += [Seen(OWNER, PHONE, 7), Seen(OTHER, device(5), 2)]
     kept = bounded_seen(sorted(seen, key=lambda s: (s.author, s.device)), OWNER, (ME, LAPTOP))
-    assert len(kept) == MAX_SEEN
+    assert seen_bytes(kept) <= MAX_SEEN_BYTES < seen_bytes(kept) + 46
+    assert len(kept) == (MAX_SEEN_BYTES - ARRAY_BYTES) // (SEEN_ENTRY_BYTES + 1)  # counters < 128
     assert kept == tuple(sorted(kept, key=lambda s: (s.author, s.device)))
     assert Seen(OWNER, PHONE, 7) in kept and Seen(OTHER, device(5), 2) in kept
+    order = writing_order([(s.author, s.device) for s in seen], OWNER, (ME, LAPTOP))
+    assert {(s.author, s.device) for s in kept} == set(order[: len(kept)])
     assert set(kept) <= set(seen)
-    assert records._parse_seen([[s.author, s.device, s.counter] for s in kept], (ME, LAPTOP))
+    raw = msgpack.unpackb(msgpack.packb([[s.author, s.device, s.counter] for s in kept]))
+    assert len(msgpack.packb(raw)) <= seen_bytes(kept)  # counted never below the encoding
+    assert records._parse_seen(raw, (ME, LAPTOP))
+
+
+def test_a_member_with_the_largest_counters_adds_at_most_the_seen_budget_to_a_record() -> None:
+    """A member's MAX_SEEN device ids with counters past 2^32 (46 bytes each): the seen
+    vector the owner's device signs stays within MAX_SEEN_BYTES, the owner's other device
+    in it; a short record with it stays a few KB (it was ~47 KB, REV-S1 F1)."""
+    seen = [Seen(MEMBER, device(n), 2**40) for n in range(MAX_SEEN)] + [Seen(OWNER, PHONE, 3)]
+    kept = bounded_seen(sorted(seen, key=lambda s: (s.author, s.device)), OWNER, (OWNER, LAPTOP))
+    assert Seen(OWNER, PHONE, 3) in kept
+    assert seen_bytes(kept) <= MAX_SEEN_BYTES
+    body = records.RecordBody(
+        OWNER, LAPTOP, 9, bytes(16), "entry", records.UPDATE, b"short", 1, seen=kept
+    )
+    assert len(body.to_bytes()) <= MAX_SEEN_BYTES + 256
+
+
+def test_a_seen_vector_within_the_bytes_is_never_cut() -> None:
+    """SEEN_SURE devices, whatever their counters, always fit: nothing is cut."""
+    seen = tuple(Seen(MEMBER, device(n), MAX_COUNTER) for n in range(SEEN_SURE))
+    assert bounded_seen(seen, OWNER, (ME, LAPTOP)) == seen
+    assert seen_bytes(seen) <= MAX_SEEN_BYTES
 
 
 def test_a_seen_vector_within_the_limits_is_unchanged() -> None:
@@ -117,6 +154,28 @@ def test_the_largest_counters_keep_covers_within_their_bytes() -> None:
     assert len(sealed) <= wire.MAX_RECORD_BYTES
 
 
+def test_compaction_supersedes_the_updates_after_a_full_snapshot_and_leaves_it() -> None:
+    """A full snapshot (MAX_RANGES ranges of one device) oldest in its document, then
+    updates one range each: all the updates are superseded, the snapshot is left (oldest
+    first took the snapshot alone, and nothing was compacted: REV-S1 F2); the ids oldest
+    first, the covers those of the records taken."""
+    full = Cover(ME, LAPTOP, tuple((c, c) for c in range(1, 2 * MAX_RANGES, 2)))
+    updates = [
+        (bytes([n]) * 16, (Cover(ME, LAPTOP, ((c, c),)),))
+        for n, c in enumerate([3000, 3002, 3004], 1)
+    ]
+    accounts = [(b"S" * 16, (full,)), *updates]
+    ids, covers = superseding(accounts)
+    assert ids == [record_id for record_id, _ in updates]
+    assert covers == merge_covers(c for _, cs in updates for c in cs)
+    # Without the full one, oldest first and all of them: as before.
+    assert superseding(updates)[0] == [record_id for record_id, _ in updates]
+    # A snapshot that fits beside the updates is superseded with them.
+    small = Cover(ME, LAPTOP, tuple((c, c) for c in range(1, 21, 2)))
+    ids, _ = superseding([(b"S" * 16, (small,)), *updates])
+    assert ids == [b"S" * 16, *(record_id for record_id, _ in updates)]
+
+
 def test_a_budget_adds_all_or_nothing() -> None:
     budget = CoverBudget()
     assert budget.add([Cover(MEMBER, PHONE, tuple((c, c) for c in range(1, 2 * MAX_RANGES, 2)))])
@@ -147,3 +206,24 @@ def test_a_body_past_the_limits_is_never_signed() -> None:
         records.RecordBody(
             OWNER, LAPTOP, 1, bytes(16), "entry", records.UPDATE, b"", 1, covers=scattered
         ).to_bytes()
+
+
+def test_a_payload_snapshot_fits_takes_fits_with_a_full_seen_vector() -> None:
+    """`snapshot_fits` keeps SNAPSHOT_SLACK for a record's other fields: with a seen vector
+    at its byte budget (the largest counters) and no covers, the longest payload it takes
+    still seals within one record (it did not with MAX_SEEN devices: REV-S1 F1)."""
+    low, high = 0, 1 << 18
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if snapshot_fits(bytes(mid)) else (low, mid - 1)
+    seen = bounded_seen(
+        tuple(Seen(MEMBER, device(n), MAX_COUNTER) for n in range(MAX_SEEN)), OWNER, (OWNER, LAPTOP)
+    )
+    assert seen_bytes(seen) <= MAX_SEEN_BYTES < seen_bytes(seen) + 46
+    body = records.RecordBody(
+        OWNER, LAPTOP, MAX_COUNTER, bytes(16), "entry", records.SNAPSHOT, bytes(low), 1, seen
+    )
+    key = nacl.signing.SigningKey(bytes(32))
+    assert len(records.seal_record(bytes(32), bytes(16), bytes(16), 0, body, key)) <= (
+        wire.MAX_RECORD_BYTES
+    )
