@@ -231,9 +231,10 @@ class Replica:
         """By journal: the owner's records sealed before its latest cut that this device
         accepted since its last sync's end, to carry across the cut when its boundary does
         not cover them (`_carry_late`, R43 F2)."""
-        self._granting: set[bytes] = set()
-        """Journals a share of this process is signing and sealing now (`owing_share`): a
-        sync meanwhile leaves their owed boundary to it (`_finish_shares`)."""
+        self._granting: dict[bytes, tuple[bytes, str]] = {}
+        """Journal -> (handle, member's username) of the share this process is signing and
+        sealing now (`owing_share`): `_rotate` notes its boundary owed once its grant is
+        signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -4397,7 +4398,15 @@ class Replica:
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
             await self._keep_departed(fresh.name, state, vanished, now, after)
-        await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        owing = await self._owe_grant(state, changes)
+        try:
+            await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        except NetworkError as error:
+            if owing is not None and error.unsent:  # no byte of it reached the server
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.SETTING)
+                    await tx.set_setting(owed_shares.SETTING, owed_shares.restored(value, *owing))
+            raise
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
         if vanished:
@@ -4405,6 +4414,39 @@ class Replica:
         if expired:
             await self._tell_expired(fresh.name, journal_id, expired)
         return after
+
+    async def _owe_grant(
+        self, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+    ) -> tuple[owed_shares.Owed, owed_shares.Owed | None] | None:
+        """Before a rotation that grants the membership a share of this process owes a
+        boundary for (`owing_share`) is sent: note that boundary owed, with the grant
+        entry's position in the chain (`state.length` plus its index in `changes`, signed
+        in that order by `access.extend`), in the store, so that whatever happens to the
+        request or its reply a later sync of any process on this profile finishes it or
+        knows it can never land (`owed_shares.standing`, REV-S2 F1/F2). Returns (the note
+        written, the one it replaced) for `owed_shares.restored`, or None when nothing is
+        owed here."""
+        owing = self._granting.get(state.journal_id)
+        if owing is None:
+            return None
+        handle, member = owing
+        index = next(
+            (
+                i
+                for i, (kind, payload) in enumerate(changes)
+                if kind == access.GRANTED and payload.get("member") == handle
+            ),
+            None,
+        )
+        if index is None:
+            return None
+        owed = owed_shares.Owed(state.journal_id, state.epoch, handle, state.length + index, member)
+        async with self.store.transaction() as tx:
+            value = await tx.setting(owed_shares.SETTING)
+            earlier = owed_shares.decode(value).get(state.journal_id)
+            value = owed_shares.owe(value, owed)
+            await tx.set_setting(owed_shares.SETTING, value)
+        return owed_shares.decode(value)[state.journal_id], earlier
 
     async def _tell_expired(
         self, name: str, journal_id: bytes, expired: list[access.Member]
@@ -4957,45 +4999,49 @@ class Replica:
             async with self.store.transaction() as tx:
                 await self._settle_owed(tx, journal.journal_id)
 
-    async def _settle_owed(self, tx: Transaction, journal_id: bytes) -> None:
-        """Within `tx`: the journal's share boundary is sealed, nothing owed there."""
+    async def _settle_owed(
+        self, tx: Transaction, journal_id: bytes, only: owed_shares.Owed | None = None
+    ) -> None:
+        """Within `tx`: the journal's share boundary is sealed, nothing owed there (with
+        `only`: when what is noted is still that, not a note written since it was read)."""
         value = await tx.setting(owed_shares.SETTING)
         if value:
-            await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id))
+            await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
     @contextlib.asynccontextmanager
-    async def owing_share(self, journal: LocalJournal, handle: bytes) -> AsyncIterator[None]:
-        """Around a share's grant and the sealing of its boundary (`Sharing._grant`): notes
-        first, in the store, that the journal's boundary is owed for the membership `handle`
-        (`owed_shares.owe`, with the verified epoch before the grant), so that when the
+    async def owing_share(
+        self, journal: LocalJournal, handle: bytes, member: str
+    ) -> AsyncIterator[None]:
+        """Around a share's grant and the sealing of its boundary (`Sharing._grant`): the
+        grant of the membership `handle` (for `member`, a username) owes the journal's
+        boundary. `_rotate` notes it in the store once the grant is signed, with its
+        position in the chain, before the request is sent (`_owe_grant`), so that when the
         grant reaches the chain and the boundary is not sealed (the seal raised, the app
-        stopped) a later sync seals it (`_finish_shares`, REV-S1 F1); `seal_snapshots`
-        clears it. Meanwhile a sync of this process leaves the journal to the share."""
-        state = self.chains.current(journal.journal_id)
-        owed = owed_shares.Owed(journal.journal_id, state.epoch, handle)
-        # Left to this share before the note exists: a sync meanwhile would find it not due
-        # yet (the grant not signed) and drop it.
-        self._granting.add(journal.journal_id)
+        stopped, the reply was lost) a later sync seals it (`_finish_shares`, REV-S1 F1);
+        `seal_snapshots` clears it. Meanwhile a sync of this process leaves the journal to
+        the share; one of another process keeps the note while the grant may still land
+        (REV-S2 F2)."""
+        self._granting[journal.journal_id] = (handle, member)
         try:
-            async with self.store.transaction() as tx:
-                value = await tx.setting(owed_shares.SETTING)
-                await tx.set_setting(owed_shares.SETTING, owed_shares.owe(value, owed))
             yield
         finally:
-            self._granting.discard(journal.journal_id)
+            self._granting.pop(journal.journal_id, None)
 
     async def _finish_shares(
         self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
     ) -> bool:
         """Seal the boundary of each share this device signed and did not seal (the grant
-        pushed, then the seal failed or the app stopped: `owing_share`), when the verified
-        chain shows that membership current and its grant the latest cut
-        (`owed_shares.due`); told in `report.finished_shares`, or, when it cannot be sealed
-        yet (a document too large, records kept for a newer app), a problem of this sync,
-        tried again at the next. One no longer due (the grant never reached the chain, the
-        member is gone, a later share sealed its own) is forgotten. Returns whether anything
-        was sealed (to push). Journals a share of this process is sealing now are left to
-        it; a journal whose chain has a problem is kept for a later sync."""
+        pushed, then the seal failed, the reply was lost or the app stopped: `owing_share`),
+        when the verified chain shows that membership current and its grant the latest cut
+        (`owed_shares.standing` DUE); told in `report.finished_shares`, or, when it cannot be
+        sealed yet (a document too large, records kept for a newer app), a problem of this
+        sync, tried again at the next. A grant the verified chain has not reached yet is
+        kept and told as pending, a problem of every sync while so (REV-S2 F1: a chain that
+        lacks it is no proof it never lands). One that can no longer be due (its position
+        taken by another entry, the member gone, a later share sealed its own) is
+        forgotten. Returns whether anything was sealed (to push). Journals a share of this
+        process is sealing now are left to it; a journal whose chain has a problem is kept
+        for a later sync."""
         owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING, as_of=as_of))
         if not owed:
             return False
@@ -5005,14 +5051,18 @@ class Replica:
             if journal_id in self._granting or self.chains.problem(journal_id) is not None:
                 continue
             journal, state = journals.get(journal_id), self.chains.state(journal_id)
-            if (
-                journal is None
-                or journal.role != "owner"
-                or state is None
-                or not owed_shares.due(what, state)
-            ):
+            standing = (
+                owed_shares.GONE
+                if journal is None or journal.role != "owner" or state is None
+                else owed_shares.standing(what, state)
+            )
+            if standing == owed_shares.GONE:
                 async with self.store.transaction() as tx:
-                    await self._settle_owed(tx, journal_id)
+                    await self._settle_owed(tx, journal_id, what)
+                continue
+            assert journal is not None and state is not None
+            if standing == owed_shares.PENDING:
+                report.add_problem(journal_id, journal.name, owed_shares.pending(what))
                 continue
             who = state.members[what.handle].who
             member = who.username if who is not None else "a new member"

@@ -1342,8 +1342,9 @@ class Sharing:
         if current is not None:  # keys changed and verified again: a new membership
             changes.insert(0, access.removed(current.handle))
         # Once the grant is pushed the share exists: its boundary, if this call cannot seal
-        # it, is sealed by the next sync (noted first: `owing_share`, REV-S1 F1).
-        async with self.replica.owing_share(journal, grant[1]["member"]):
+        # it, is sealed by a later sync (noted once signed, before it is sent:
+        # `owing_share`, REV-S1 F1, REV-S2 F1/F2).
+        async with self.replica.owing_share(journal, grant[1]["member"], peer.username):
             await self.replica.change_access(journal, changes, check)
             fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
             try:

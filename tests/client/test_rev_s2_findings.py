@@ -1,7 +1,9 @@
 """REV-S2 findings (scope: e0f8a8e..d43fa4e): the owed share boundary, the size check sealed
 in a rolled-back transaction, compaction order, the seen vector's byte budget. Real server
 on 127.0.0.1 (behind the loopback hostile proxy where the server misbehaves), real crypto.
-Each confirmed finding is xfail(strict=True) and asserts the intended behaviour."""
+Each finding's test asserts the intended behaviour (fixed: the owed note names the signed
+grant's handle and chain position, and is dropped only when another entry took that
+position)."""
 
 from __future__ import annotations
 
@@ -20,14 +22,6 @@ class LostReply(Exception):
     """The proxy drops the real server's answer (aiohttp answers 500)."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "REV-S2 F1: a server that loses the grant's reply and serves the pre-grant chain for "
-        "one sync makes the device forget the owed boundary; the member is on the chain and "
-        "reads nothing, for good"
-    ),
-)
 async def test_s2_f1_a_server_hiding_the_grant_for_one_sync_makes_the_owed_boundary_forgotten(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
@@ -67,6 +61,7 @@ async def test_s2_f1_a_server_hiding_the_grant_for_one_sync_makes_the_owed_bound
     await ana.replica.refresh_journals()
     first = await ana.sync()
     assert first.rollbacks == []  # nothing to see: the device never verified the grant
+    assert any("share with lea is not confirmed" in p for p in first.problems)  # told
     del hostile.replies["/v1/journals/list"]  # the truth again
 
     report = await ana.sync()
@@ -110,13 +105,6 @@ async def test_s2_control_a_lost_grant_reply_alone_is_finished_by_the_next_sync(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "REV-S2 F2: a sync of another process on the same home, while a share waits for its "
-        "grant to be pushed, drops the owed note (`_granting` is per process)"
-    ),
-)
 async def test_s2_f2_a_sync_of_another_process_drops_the_note_of_a_share_under_way(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
@@ -150,7 +138,8 @@ async def test_s2_f2_a_sync_of_another_process_drops_the_note_of_a_share_under_w
         sharing = asyncio.ensure_future(share_with(ana, lea))
         await asyncio.wait_for(reached.wait(), 30)
         assert await other.store.setting(owed_shares.SETTING) is not None  # noted
-        await other.sync()
+        meanwhile = await other.sync()
+        assert any("share with lea is not confirmed" in p for p in meanwhile.problems)
         go.set()
         with pytest.raises(TJError):
             await sharing

@@ -8,15 +8,17 @@ at that point."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from client_sdk import Client, crypto, owed_shares, records
 from client_sdk import prompts as prompt_library
-from client_sdk.errors import InvalidInput, NetworkError
+from client_sdk.errors import InvalidInput, NetworkError, TJError
 from client_sdk.replica import snapshot_fits
 from client_sdk.withholding import is_cut
+from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_writer_limits import annotated, push_as, signed_by
 from tests.conftest import ClientFactory, RunningServer
@@ -165,26 +167,72 @@ async def test_a_boundary_that_cannot_be_sealed_is_told_at_every_sync_until_it_i
 async def test_a_grant_that_never_reached_the_chain_leaves_nothing_owed(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
-    """The grant's request never reaches the server (offline): nothing is signed, the
-    boundary noted before it is forgotten at the next sync, and nothing is sealed."""
+    """The grant's request never gets a connection to the server (offline: NetworkError
+    `unsent`): its note, written once it was signed, is taken back at once; the next sync
+    reports nothing, seals nothing, and lea is on no chain."""
     ana = await signup("ana")
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
     lea = await signup("lea")
+    real = ana.replica.transport.call
+    noted: list[str | None] = []
 
-    async def offline(*args: Any, **kwargs: Any) -> None:
-        raise NetworkError("offline")
+    async def offline(path: str, *args: Any, **kwargs: Any) -> Any:
+        if path == "/v1/journals/rotate":  # no connection made: no byte of it sent
+            noted.append(await ana.store.setting(owed_shares.SETTING))
+            raise NetworkError("offline", unsent=True)
+        return await real(path, *args, **kwargs)
 
-    real = ana.replica.change_access
-    ana.replica.change_access = offline  # type: ignore[method-assign]
+    ana.replica.transport.call = offline  # type: ignore[method-assign]
     with pytest.raises(NetworkError):
         await share_with(ana, lea)
-    ana.replica.change_access = real  # type: ignore[method-assign]
-    assert await ana.store.setting(owed_shares.SETTING) is not None
+    ana.replica.transport.call = real  # type: ignore[method-assign]
+    assert len(noted) == 1 and noted[0] is not None  # owed while it was being sent
+    assert await ana.store.setting(owed_shares.SETTING) is None  # taken back: never sent
     report = await ana.sync()
     assert report.finished_shares == [] and report.problems == []
-    assert await ana.store.setting(owed_shares.SETTING) is None
     journal = await journal_id(ana, "Personal")
     bodies = await signed_by(ana, live_server, journal)
     assert [b for b in bodies if is_cut(b.author, b.device, b.counter, b.covers)] == []
     assert not await lists_lea(ana)
+
+
+async def test_a_grant_whose_position_another_device_took_is_pending_then_forgotten(
+    hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The grant's request is sent but never reaches the server (the connection drops on
+    the way): ana's device cannot tell that from a lost reply, so every sync says the share
+    is not confirmed, and keeps it owed while the chain has not reached the grant's
+    position (REV-S2 F1). Once ana's other device signs another change there (a share with
+    bob), the grant can never be applied: the next sync forgets it, says nothing more and
+    seals no boundary for lea."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea, bob = await signup("lea"), await signup("bob")
+
+    async def dropped() -> None:
+        raise ConnectionError("the connection dropped on the way")
+
+    hostile.holds["/v1/journals/rotate"] = dropped
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    del hostile.holds["/v1/journals/rotate"]
+    assert await ana.store.setting(owed_shares.SETTING) is not None
+    for _ in range(2):
+        report = await ana.sync()
+        assert any("share with lea is not confirmed" in p for p in report.problems)
+        assert report.finished_shares == []
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
+    try:
+        await share_with(phone, bob)  # takes the position lea's grant was signed at
+    finally:
+        await phone.close()
+    report = await ana.sync()
+    assert not any("not confirmed" in p for p in report.problems)
+    assert report.finished_shares == []
+    assert await ana.store.setting(owed_shares.SETTING) is None
+    state = ana.replica.chains.state(await journal_id(ana, "Personal"))
+    assert state is not None
+    assert sorted(m.username for m in state.members.values()) == ["bob"]
+    assert (await ana.sync()).problems == []
