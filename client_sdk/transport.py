@@ -406,6 +406,10 @@ class Transport:
                 url,
                 data=request_body(message),
                 headers=headers,
+                # Never followed (REV-S3 F1): the API has no redirects, and a failure at the
+                # address one names would read as a request that never left (`unsent`) when
+                # the server had stored it. A 3xx is an error like any other status.
+                allow_redirects=False,
                 auto_decompress=False,
                 timeout=timeout,
                 trace_request_ctx=on_sent,  # called by `_body_sent_tracing`

@@ -1,7 +1,8 @@
 """REV-S3 findings (scope: f1655e8..17a041e): the owed share boundary names the signed grant
 and is taken back when the request "was never sent" (NetworkError.unsent). Real server on
 127.0.0.1 behind the loopback hostile proxy, real crypto, no SDK function replaced. Each
-finding's test asserts the intended behaviour and is xfail(strict=True) until fixed."""
+finding's test asserts the intended behaviour (F1 fixed: the transport follows no redirect,
+a 3xx is an error whose request left)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,16 @@ from tests.conftest import ClientFactory
 NOWHERE = "http://127.0.0.1:1"  # a port nothing listens on: the connection is refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-S3 F1: a server that stores the grant and answers 307 to a refused address "
-    "makes the request look unsent; the owed note is taken back and the boundary never sealed",
-)
 async def test_s3_f1_a_redirect_after_the_grant_is_stored_makes_it_look_unsent(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
     """ana shares with lea. The server stores the rotate (lea's grant is on the chain) and
     answers `307 Temporary Redirect` to an address that refuses connections. aiohttp follows
-    the redirect (the default), its connect fails with ClientConnectorError, so the transport
-    reports `unsent=True` although the server received and stored every byte. `_rotate`
-    takes the owed note back (`owed_shares.restored`). From then on the server is honest: lea
-    is a member on the owner-signed chain, and reads nothing; no sync of ana's seals the
-    boundary or tells a problem."""
+    the redirect (its default), its connect failed with ClientConnectorError, so the transport
+    reported `unsent=True` although the server received and stored every byte, and `_rotate`
+    took the owed note back: lea a member on the owner-signed chain, reading nothing, nothing
+    told. Now the transport follows no redirect: the 307 is an error of a request that left,
+    the note stays, and the next sync seals the boundary."""
     ana = await through("ana")
     written = [await ana.entries.write(None, f"entry {n}") for n in range(3)]
     await ana.sync(strict=True)
@@ -53,7 +49,7 @@ async def test_s3_f1_a_redirect_after_the_grant_is_stored_makes_it_look_unsent(
         await share_with(ana, lea)
     hostile.forward = honest  # type: ignore[method-assign]
     assert stored  # the server has the grant
-    assert raised.value.unsent  # ... yet the device believes no byte of it left
+    assert not raised.value.unsent  # the 307 is an answer: the request left (none followed)
     noted = owed_shares.decode(await ana.store.setting(owed_shares.SETTING))
 
     report = await ana.sync()
