@@ -48,9 +48,17 @@ def forge_record(db: sqlite3.Connection, author: Client, journal_id: bytes) -> b
     return record_id
 
 
-def test_the_helper_verifies_as_crypto_verify_does() -> None:
-    if verifying.helper() is None:
+def running_helper() -> verifying._Helper:
+    """The process's signature helper, started if need be; the test is skipped where none
+    starts (one core, or a frozen interpreter)."""
+    started = verifying.helper()
+    if started is None:
         pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    return started
+
+
+def test_the_helper_verifies_as_crypto_verify_does() -> None:
+    running_helper()
     key = nacl.signing.SigningKey.generate()
     public = bytes(key.verify_key)
     message = b"a record body"
@@ -168,8 +176,7 @@ async def test_a_bulk_pull_verified_in_the_helper_refuses_exactly_its_bad_record
     login: ClientFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if verifying.helper() is None:
-        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    running_helper()
     ids, bad, (opened, answered, here), page = await pull_with_bad_records(
         live_server, signup, login, monkeypatch
     )
@@ -197,9 +204,7 @@ async def test_a_helper_that_fails_leaves_every_record_to_this_process(
     # A helper of its own for this test (the process-wide one is left alone), killed before
     # the pull: its first answer fails, and every record is opened and verified here.
     monkeypatch.setattr(verifying, "_STATE", {})
-    started = verifying.helper()
-    if started is None:
-        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    started = running_helper()
     started._process.kill()
     started._process.wait()
     try:
@@ -219,8 +224,7 @@ async def test_a_helper_that_says_no_sends_every_record_back_to_be_verified_here
     login: ClientFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if verifying.helper() is None:
-        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    running_helper()
     real_ask = verifying._Helper._ask
     monkeypatch.setattr(
         verifying._Helper, "_ask", lambda self, items: [False for _ in real_ask(self, items)]
@@ -243,9 +247,7 @@ async def test_a_helper_that_hangs_is_given_up_and_the_pull_goes_on_here(
     # ANSWER_TIMEOUT_S it is given up (killed) and every record is verified here.
     monkeypatch.setattr(verifying, "_STATE", {})
     monkeypatch.setattr(verifying, "ANSWER_TIMEOUT_S", 0.5)
-    started = verifying.helper()
-    if started is None:
-        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    started = running_helper()
     os.kill(started._process.pid, signal.SIGSTOP)
     try:
         ids, _, (opened, answered, here), _ = await pull_with_bad_records(
@@ -283,9 +285,7 @@ async def test_a_helper_out_of_step_is_killed_and_reaped_and_the_pull_goes_on_he
     # It is killed and reaped then (rev-pull, low: it ran unreaped until exit), and every
     # record is verified here.
     monkeypatch.setattr(verifying, "_STATE", {})
-    started = verifying.helper()
-    if started is None:
-        pytest.skip("no helper process on this machine (one core, or a frozen interpreter)")
+    started = running_helper()
     stdin = started._process.stdin
     assert stdin is not None
     nothing = msgpack.packb([], use_bin_type=True)
