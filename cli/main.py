@@ -1185,22 +1185,41 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
 def prompt_new_password(prompt: str, instead: str, user_inputs: list[str]) -> str:
     """A new password typed twice, on a terminal after the rule is stated
     (passwords.PASSWORD_RULE); one the SDK would refuse (too short, or guessable, `user_inputs`
-    counting as known words) is asked again with the reason. From a pipe nothing is asked,
-    so the rule is not stated (a script without a password still gets one line, NU18 C10);
-    a refused line gets the reason all the same. `instead` is said when stdin ends (see
-    `secret_prompt`)."""
-    from client_sdk.passwords import PASSWORD_RULE, check_password
+    counting as known words) is asked again with the reason. On a terminal the rule is
+    checked right after the first entry, before "Repeat for confirmation" (NU33 #8: a weak
+    password was refused only once typed twice). From a pipe nothing is asked, so the rule is
+    not stated (a script without a password still gets one line, NU18 C10); the lines are read
+    in pairs as before, and a refused pair gets the reason all the same. `instead` is said
+    when stdin ends (see `secret_prompt`)."""
+    from client_sdk.passwords import PASSWORD_RULE
 
     if sys.stdin.isatty():
         output.message(PASSWORD_RULE)
+        while True:
+            chosen = str(click.prompt(prompt, hide_input=True, err=True))
+            if not password_accepted(chosen, user_inputs):
+                continue
+            again = str(click.prompt("Repeat for confirmation", hide_input=True, err=True))
+            if again == chosen:
+                return chosen
+            output.message("Error: The two entered values do not match.")
     while True:
         chosen = secret_prompt(prompt, instead=instead, confirm=True)
-        try:
-            check_password(chosen, user_inputs)
-        except InvalidInput as refused:
-            output.message(f"{str(refused).removesuffix('.')}; try again.")
-            continue
-        return chosen
+        if password_accepted(chosen, user_inputs):
+            return chosen
+
+
+def password_accepted(chosen: str, user_inputs: list[str]) -> bool:
+    """Whether the new-password rule (passwords.check_password) takes `chosen`; when not, say
+    why (never the password) and that it is asked again."""
+    from client_sdk.passwords import check_password
+
+    try:
+        check_password(chosen, user_inputs)
+    except InvalidInput as refused:
+        output.message(f"{str(refused).removesuffix('.')}; try again.")
+        return False
+    return True
 
 
 def known_words(username: str, device_name: str | None) -> list[str]:
