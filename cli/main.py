@@ -33,6 +33,7 @@ from client_sdk.errors import (
     InvalidInput,
     JournalArchived,
     NetworkError,
+    NotAnEntry,
     NotFound,
     ScopeNeeded,
     StillShared,
@@ -76,6 +77,9 @@ ACCOUNT_NOT_FOUND_EXIT = 5
 signup's password (deleted on another device, its password changed, or the signup never
 arrived): nothing was made; `tj signup` makes it again."""
 NOT_DELIVERED = "tj.not_delivered"
+SYNCED_NOW = "tj.synced_now"
+"""Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
+not find is not suggested `tj sync` (NU33 #7)."""
 T = TypeVar("T")
 
 
@@ -297,6 +301,19 @@ class AccountNotFound(click.ClickException):
     exit_code = ACCOUNT_NOT_FOUND_EXIT
 
 
+NOT_AN_ENTRY_HINTS = {
+    "note": "`tj notes` lists it",
+    "prompt": "`tj notes` lists it",
+    "measure": "`tj measure show {id}` shows it",
+    "goal": "`tj goal show {id}` shows it",
+    "homework": "`tj homework show {id}` shows it",
+    "assignment": "`tj assignments` lists it",
+    "private_note": "`tj private-notes` lists it",
+}
+"""The command that shows a document an entry's id named instead (`NotAnEntry.kind`: NU33
+#7), `{id}` its short id."""
+
+
 SUBJECT_EXITS: dict[str, type[click.ClickException]] = {"signup not on server": AccountNotFound}
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
@@ -308,12 +325,16 @@ CODE_HINTS = {
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
 
-def with_hint(error: TJError, verbose: bool = False) -> str:
+def with_hint(error: TJError, verbose: bool = False, synced: bool = False) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
-    own words after it."""
+    own words after it. `synced`: the command synced just now (`synced_first`), so
+    something not on this device is not there after a sync either: "try `tj sync`" is not
+    said (NU33 #7)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
+    if synced and error.subject == "document":
+        text = f"{error} (it synced just now): check the id"
+    elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
         ends = "; ".join(
@@ -321,6 +342,9 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
+    elif isinstance(error, NotAnEntry) and error.kind in NOT_AN_ENTRY_HINTS:  # NU33 #7
+        advice = NOT_AN_ENTRY_HINTS[error.kind].format(id=output.short_id(error.id))
+        text = f"{error}: {advice}"
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
     elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
@@ -437,7 +461,8 @@ class TJGroup(click.Group):
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
-            raise failure(output.shown(output.one_line(with_hint(error, verbose)))) from None
+            text = with_hint(error, verbose, bool(ctx.meta.get(SYNCED_NOW)))
+            raise failure(output.shown(output.one_line(text))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
@@ -1560,6 +1585,9 @@ async def synced_first(
             held.extend(report.departures)
             report = replace(report, departures=[])
         output.tell_departures(report)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.meta[SYNCED_NOW] = True
         return
     except SyncTookTooLong as error:
         reason = str(error)
