@@ -43,7 +43,7 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, Journal, SyncReport
+    from client_sdk import Client, Identity, Journal, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
@@ -1290,6 +1290,43 @@ async def safety_number(username: str | None, client: Client) -> dict[str, str]:
         "username": username or client.username,
         "fingerprint": await client.shares.fingerprint(username),
     }
+
+
+@cli.command()
+@json_option
+@pass_home
+def whoami(home: Home, as_json: bool) -> None:
+    """Show which account this profile (--home) is signed in to: the username, the
+    account's id, this device's name and id, the server's URL, and whether the keys are
+    locked with a passphrase (`tj lock`).
+
+    Read from this device's profile alone: no network, so it says what this device holds
+    (a device signed out elsewhere still shows its account; `tj devices` asks the server).
+    A locked profile asks for its passphrase (or reads $TJ_PASSPHRASE) as every command
+    does: the account's details are sealed with the keys.
+
+    \b
+    Examples:
+      tj whoami
+      tj --home ~/.tj-phone whoami --json
+    """
+    found = home.run(lambda client: client.identity())
+    output.show_item(found, as_json, identity_text)
+
+
+def identity_text(found: Identity) -> str:
+    """`tj whoami` for people: one "label: value" line each, ids in their short form."""
+    device = found.device_name or "(name not known on this device)"
+    locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
+    return "\n".join(
+        (
+            f"Username:    {found.username}",
+            f"Account:     {output.short_id(found.account_id)}",
+            f"This device: {device} ({output.short_id(found.device_id)})",
+            f"Server:      {found.server_url}",
+            f"Locked:      {locked}",
+        )
+    )
 
 
 # --- journals -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ on loopback with real crypto (see tests/test_cli.py for the set-up):
 - #7: `tj show ID` with the id of a therapist's note or a questionnaire result said only
   "no entry ID on this device", and an id nowhere got "try `tj sync`" right after the
   sync `tj show` had just run;
+- #9: no command said which account and server a profile (`--home`) belongs to: `tj whoami`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import failed_with_one_line
+from tests.test_cli import Device, Outage, failed_with_one_line, laptop, outage  # noqa: F401
 from tests.test_cli_nu30_therapist_findings import annotating
 
 
@@ -41,3 +42,41 @@ async def test_show_with_a_note_or_result_id_names_the_command_that_shows_it(
     typo = next(p for p in ("abcd", "abce", "abcf") if not any(i.startswith(p) for i in held))
     said = failed_with_one_line(await ana.tj("show", typo))
     assert said == f"Error: no entry {typo} on this device (it synced just now): check the id"
+
+
+async def test_whoami_says_the_account_device_and_server_from_the_profile_alone(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """#9: `tj whoami` (and --json) names the username, the account's id, this device's
+    name and id, the server's URL and whether the keys are locked; with the server down
+    (it reads the profile alone), and on a locked profile once given its passphrase."""
+    [device] = [d for d in await laptop.json("devices") if d["current"]]
+    [(account_id,)] = await live_server.rows("SELECT account_id FROM accounts")
+    await outage.begin()  # no network from here on
+
+    mine = await laptop.json("whoami")
+    assert mine == {
+        "username": "ana",
+        "account_id": account_id.hex(),
+        "device_id": device["id"],
+        "device_name": "laptop",
+        "server_url": live_server.url,
+        "locked": False,
+    }
+    shown = await laptop.ok("whoami")
+    assert shown.stdout.splitlines() == [
+        "Username:    ana",
+        f"Account:     {account_id.hex()[:12]}",
+        f"This device: laptop ({device['id'][:12]})",
+        f"Server:      {live_server.url}",
+        "Locked:      no (`tj lock`)",
+    ]
+    assert shown.stderr == ""  # no sync attempted, nothing said about the server
+
+    await laptop.ok("lock", env={"TJ_NEW_PASSPHRASE": "a long passphrase"})
+    locked = await laptop.json("whoami", env={"TJ_PASSPHRASE": "a long passphrase"})
+    assert locked == mine | {"locked": True}
+    refused = failed_with_one_line(await laptop.tj("whoami", input=""))
+    assert "this profile is locked: set TJ_PASSPHRASE" in refused
