@@ -33,6 +33,7 @@ from client_sdk.errors import (
     InvalidInput,
     JournalArchived,
     NetworkError,
+    NotAnEntry,
     NotFound,
     ScopeNeeded,
     StillShared,
@@ -42,7 +43,7 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, Journal, SyncReport
+    from client_sdk import Client, Identity, Journal, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
@@ -76,6 +77,9 @@ ACCOUNT_NOT_FOUND_EXIT = 5
 signup's password (deleted on another device, its password changed, or the signup never
 arrived): nothing was made; `tj signup` makes it again."""
 NOT_DELIVERED = "tj.not_delivered"
+SYNCED_NOW = "tj.synced_now"
+"""Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
+not find is not suggested `tj sync` (NU33 #7)."""
 T = TypeVar("T")
 
 
@@ -297,6 +301,19 @@ class AccountNotFound(click.ClickException):
     exit_code = ACCOUNT_NOT_FOUND_EXIT
 
 
+NOT_AN_ENTRY_HINTS = {
+    "note": "`tj notes` lists it",
+    "prompt": "`tj notes` lists it",
+    "measure": "`tj measure show {id}` shows it",
+    "goal": "`tj goal show {id}` shows it",
+    "homework": "`tj homework show {id}` shows it",
+    "assignment": "`tj assignments` lists it",
+    "private_note": "`tj private-notes` lists it",
+}
+"""The command that shows a document an entry's id named instead (`NotAnEntry.kind`: NU33
+#7), `{id}` its short id."""
+
+
 SUBJECT_EXITS: dict[str, type[click.ClickException]] = {"signup not on server": AccountNotFound}
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
@@ -308,12 +325,16 @@ CODE_HINTS = {
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
 
-def with_hint(error: TJError, verbose: bool = False) -> str:
+def with_hint(error: TJError, verbose: bool = False, synced: bool = False) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
-    own words after it."""
+    own words after it. `synced`: the command synced just now (`synced_first`), so
+    something not on this device is not there after a sync either: "try `tj sync`" is not
+    said (NU33 #7)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
+    if synced and error.subject == "document":
+        text = f"{error} (it synced just now): check the id"
+    elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
         ends = "; ".join(
@@ -321,6 +342,9 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
+    elif isinstance(error, NotAnEntry) and error.kind in NOT_AN_ENTRY_HINTS:  # NU33 #7
+        advice = NOT_AN_ENTRY_HINTS[error.kind].format(id=output.short_id(error.id))
+        text = f"{error}: {advice}"
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
     elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
@@ -437,7 +461,8 @@ class TJGroup(click.Group):
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
-            raise failure(output.shown(output.one_line(with_hint(error, verbose)))) from None
+            text = with_hint(error, verbose, bool(ctx.meta.get(SYNCED_NOW)))
+            raise failure(output.shown(output.one_line(text))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
@@ -1185,22 +1210,41 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
 def prompt_new_password(prompt: str, instead: str, user_inputs: list[str]) -> str:
     """A new password typed twice, on a terminal after the rule is stated
     (passwords.PASSWORD_RULE); one the SDK would refuse (too short, or guessable, `user_inputs`
-    counting as known words) is asked again with the reason. From a pipe nothing is asked,
-    so the rule is not stated (a script without a password still gets one line, NU18 C10);
-    a refused line gets the reason all the same. `instead` is said when stdin ends (see
-    `secret_prompt`)."""
-    from client_sdk.passwords import PASSWORD_RULE, check_password
+    counting as known words) is asked again with the reason. On a terminal the rule is
+    checked right after the first entry, before "Repeat for confirmation" (NU33 #8: a weak
+    password was refused only once typed twice). From a pipe nothing is asked, so the rule is
+    not stated (a script without a password still gets one line, NU18 C10); the lines are read
+    in pairs as before, and a refused pair gets the reason all the same. `instead` is said
+    when stdin ends (see `secret_prompt`)."""
+    from client_sdk.passwords import PASSWORD_RULE
 
     if sys.stdin.isatty():
         output.message(PASSWORD_RULE)
+        while True:
+            chosen = str(click.prompt(prompt, hide_input=True, err=True))
+            if not password_accepted(chosen, user_inputs):
+                continue
+            again = str(click.prompt("Repeat for confirmation", hide_input=True, err=True))
+            if again == chosen:
+                return chosen
+            output.message("Error: The two entered values do not match.")
     while True:
         chosen = secret_prompt(prompt, instead=instead, confirm=True)
-        try:
-            check_password(chosen, user_inputs)
-        except InvalidInput as refused:
-            output.message(f"{str(refused).removesuffix('.')}; try again.")
-            continue
-        return chosen
+        if password_accepted(chosen, user_inputs):
+            return chosen
+
+
+def password_accepted(chosen: str, user_inputs: list[str]) -> bool:
+    """Whether the new-password rule (passwords.check_password) takes `chosen`; when not, say
+    why (never the password) and that it is asked again."""
+    from client_sdk.passwords import check_password
+
+    try:
+        check_password(chosen, user_inputs)
+    except InvalidInput as refused:
+        output.message(f"{str(refused).removesuffix('.')}; try again.")
+        return False
+    return True
 
 
 def known_words(username: str, device_name: str | None) -> list[str]:
@@ -1246,6 +1290,43 @@ async def safety_number(username: str | None, client: Client) -> dict[str, str]:
         "username": username or client.username,
         "fingerprint": await client.shares.fingerprint(username),
     }
+
+
+@cli.command()
+@json_option
+@pass_home
+def whoami(home: Home, as_json: bool) -> None:
+    """Show which account this profile (--home) is signed in to: the username, the
+    account's id, this device's name and id, the server's URL, and whether the keys are
+    locked with a passphrase (`tj lock`).
+
+    Read from this device's profile alone: no network, so it says what this device holds
+    (a device signed out elsewhere still shows its account; `tj devices` asks the server).
+    A locked profile asks for its passphrase (or reads $TJ_PASSPHRASE) as every command
+    does: the account's details are sealed with the keys.
+
+    \b
+    Examples:
+      tj whoami
+      tj --home ~/.tj-phone whoami --json
+    """
+    found = home.run(lambda client: client.identity())
+    output.show_item(found, as_json, identity_text)
+
+
+def identity_text(found: Identity) -> str:
+    """`tj whoami` for people: one "label: value" line each, ids in their short form."""
+    device = found.device_name or "(name not known on this device)"
+    locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
+    return "\n".join(
+        (
+            f"Username:    {found.username}",
+            f"Account:     {output.short_id(found.account_id)}",
+            f"This device: {device} ({output.short_id(found.device_id)})",
+            f"Server:      {found.server_url}",
+            f"Locked:      {locked}",
+        )
+    )
 
 
 # --- journals -----------------------------------------------------------------------------
@@ -1541,6 +1622,9 @@ async def synced_first(
             held.extend(report.departures)
             report = replace(report, departures=[])
         output.tell_departures(report)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.meta[SYNCED_NOW] = True
         return
     except SyncTookTooLong as error:
         reason = str(error)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         JournalArchived,
         KeyChangedError,
         NetworkError,
+        NotAnEntry,
         NotFound,
         QuotaExceeded,
         RateLimited,
@@ -59,7 +60,15 @@ if TYPE_CHECKING:
     from client_sdk.journals import Journals
     from client_sdk.live import Backoff
     from client_sdk.measures import Measures
-    from client_sdk.models import DeviceInfo, Entry, Journal, LoggedOut, Notice, plain_text
+    from client_sdk.models import (
+        DeviceInfo,
+        Entry,
+        Identity,
+        Journal,
+        LoggedOut,
+        Notice,
+        plain_text,
+    )
     from client_sdk.notes import Notes
     from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
@@ -119,6 +128,7 @@ _EXPORTS = {
         "JournalArchived",
         "KeyChangedError",
         "NetworkError",
+        "NotAnEntry",
         "NotFound",
         "QuotaExceeded",
         "RateLimited",
@@ -139,7 +149,7 @@ _EXPORTS = {
     "journals": ("Journals",),
     "live": ("Backoff",),
     "measures": ("Measures",),
-    "models": ("DeviceInfo", "Entry", "Journal", "LoggedOut", "Notice", "plain_text"),
+    "models": ("DeviceInfo", "Entry", "Identity", "Journal", "LoggedOut", "Notice", "plain_text"),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
     "pending_signup": ("KeptRecoveryKey",),
@@ -221,6 +231,7 @@ __all__ = [
     "ConflictError",
     "RenamedElsewhere",
     "DeviceInfo",
+    "Identity",
     "Devices",
     "Due",
     "Entries",
@@ -252,6 +263,7 @@ __all__ = [
     "MemberReceipt",
     "MoodGroup",
     "NetworkError",
+    "NotAnEntry",
     "NotFound",
     "Note",
     "Notes",

@@ -53,6 +53,7 @@ from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
     Entry,
+    Identity,
     LoggedOut,
     Notice,
     default_device_name,
@@ -1106,6 +1107,23 @@ class Client:
     def username(self) -> str:
         """This account's username (lowercase)."""
         return self.profile.username
+
+    async def identity(self) -> Identity:
+        """Who this profile is (models.Identity): username, account and device ids, this
+        device's name, the server's URL and whether the keys are locked, from this device's
+        profile and store alone (no network: what this device holds, not what the server
+        says now)."""
+        from client_sdk.devices import own_name
+
+        profile = self.profile
+        return Identity(
+            username=profile.username,
+            account_id=profile.account_id.hex(),
+            device_id=profile.device_id.hex(),
+            device_name=await own_name(self.store, profile.device_id),
+            server_url=profile.server_url,
+            locked=is_locked(self.home),
+        )
 
     def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
         """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them

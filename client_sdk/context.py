@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from client_sdk import forgotten
 from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view
-from client_sdk.errors import IntegrityError, InvalidInput, NotFound, TJError
+from client_sdk.errors import IntegrityError, InvalidInput, NotAnEntry, NotFound, TJError
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
@@ -386,11 +386,21 @@ class Context:
 
     async def entry_document(self, entry_id: str) -> tuple[LocalJournal, Document]:
         """The journal and document of an entry by id or unique prefix, trashed or not.
-        Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
+        Raises InvalidInput for a malformed or ambiguous id, NotAnEntry (a NotFound) for the
+        id of another kind of document this device holds (a note, a result...), NotFound for
+        none."""
         doc_id = await self._entry_id(entry_id)
         stored = await self.store.document(doc_id)
-        if stored is None or stored.kind != ENTRY:
+        if stored is None:
             raise NotFound(f"no entry {entry_id} on this device")
+        if stored.kind != ENTRY:
+            words = KIND_WORDS.get(stored.kind, stored.kind.replace("_", " "))
+            article = "an" if words[0] in "aeiou" else "a"
+            raise NotAnEntry(
+                f"{entry_id} is {article} {words}, not an entry",
+                kind=stored.kind,
+                id=doc_id.hex(),
+            )
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[stored.journal_id], stored_document(stored)
 

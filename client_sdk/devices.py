@@ -213,14 +213,22 @@ async def kept_own_name(home: Path, device_id: bytes) -> str | None:
     except TJError:
         return None
     try:
-        own = await store.setting(OWN_NAME)
-        if not isinstance(own, str) or not own:
-            own = _kept_names(await store.setting(DEVICE_NAMES))[0].get(device_id, "")
+        own = await own_name(store, device_id)
     except sqlite3.Error:  # a name is not worth failing a sign-in for
         return None
     finally:
         await store.close()
     return own.strip()[:100] or None  # as `rename` takes one (wire.LoginRequest: 1 to 100)
+
+
+async def own_name(store: Store, device_id: bytes) -> str:
+    """The name this device knows itself by (`OWN_NAME`; for a store from before that row,
+    the kept name of `device_id`, its own id), from the store alone; "" when it knows none.
+    Raises sqlite3.Error for a store that cannot be read."""
+    own = await store.setting(OWN_NAME)
+    if isinstance(own, str) and own:
+        return own
+    return _kept_names(await store.setting(DEVICE_NAMES))[0].get(device_id, "")
 
 
 NAMES_AFTER_LOGOUT_FILE = "device_names_kept"

@@ -51,6 +51,7 @@ class TJError(Exception):
     "brief not journal" (a journal named that holds a pre-session brief, or a client named
     who shares only briefs: briefs are read with `client.briefs.received()`),
     "share already ended" (a share to end was ended before, as its verified chain shows),
+    "not an entry" (`NotAnEntry`: an entry's id names a note, a result... on this device),
     "still shared" (`StillShared`: nothing ended, the member still reads part of it),
     "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended
     share held),
@@ -176,6 +177,22 @@ class ShareAlreadyEnded(NotFound):
         super().__init__(message)
         self.journal = journal
         self.member = member
+
+
+class NotAnEntry(NotFound):
+    """An entry asked for by id (`Entries.get`, `edit`, `delete`...) whose id, or unique
+    prefix, names another document this device holds: a note or prompt, a questionnaire
+    result, a goal... (NU33 #7: "no entry" alone left the user guessing). `kind` is the
+    document's kind ("note", "prompt", "measure", "goal", ...; documents.py and the modules
+    that define them), `id` its full id (hex). Subject "not an entry"; a NotFound, so code
+    that catches NotFound still does."""
+
+    subject = "not an entry"
+
+    def __init__(self, message: str, *, kind: str, id: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.id = id
 
 
 class NetworkError(TJError):

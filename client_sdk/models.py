@@ -310,6 +310,33 @@ class LoggedOut:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who a profile is, as this device holds it (`Client.identity`, no network): the
+    account's `username` and `account_id` (hex), this device's `device_id` (hex) and
+    `device_name` ("" when this device never learned it), the `server_url` it syncs with,
+    and whether its keys are `locked` with a passphrase (`Client.set_passphrase`). Read
+    from the local profile and store only, so it says what this device believes, not what
+    the server has now (a device signed out elsewhere still shows its account)."""
+
+    username: str
+    account_id: str
+    device_id: str
+    device_name: str
+    server_url: str
+    locked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "account_id": self.account_id,
+            "device_id": self.device_id,
+            "device_name": self.device_name,
+            "server_url": self.server_url,
+            "locked": self.locked,
+        }
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     """A device signed in to this account, as the server lists it: its id (hex), name, when it
     signed in (`created_at`), was last seen (`last_seen_at`) and when its session ends unless

@@ -525,7 +525,8 @@ async def test_usage_mistakes_exit_with_status_2(laptop: Device) -> None:
 
 async def test_unknown_entry_id_is_a_one_line_error(laptop: Device) -> None:
     line = failed_with_one_line(await laptop.tj("show", "abcdef"))
-    assert line == "Error: no entry abcdef on this device: try `tj sync`"  # the CLI's hint
+    # `tj show` synced first, so not "try `tj sync`" (NU33 #7): the CLI's hint
+    assert line == "Error: no entry abcdef on this device (it synced just now): check the id"
     assert "not an entry id" in failed_with_one_line(await laptop.tj("edit", "xyz", "--mood", "2"))
 
 

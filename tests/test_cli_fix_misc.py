@@ -51,7 +51,9 @@ async def test_goal_delete_done_and_undo_on_a_device_that_has_not_synced_sync_fi
     for args in (("goal", "delete", "abcd"), ("goal", "done", "abcd"), ("goal", "undo", "abcd")):
         missing = await phone.tj(*args, input="y\n")
         assert missing.exit_code == 1, args
-        assert missing.stderr.strip() == "Error: no goal abcd on this device: try `tj sync`"
+        assert missing.stderr.strip() == (  # synced first: no "try `tj sync`" (NU33 #7)
+            "Error: no goal abcd on this device (it synced just now): check the id"
+        )
 
 
 async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_then_full(

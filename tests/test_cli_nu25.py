@@ -275,10 +275,14 @@ async def test_checkin_and_edit_on_a_device_that_has_not_synced_sync_first(
 
     missing = await phone.tj("goal", "checkin", "abcd", "--note", "x")
     assert missing.exit_code == 1
-    assert missing.stderr.strip() == "Error: no goal abcd on this device: try `tj sync`"
+    assert missing.stderr.strip() == (  # synced first: no "try `tj sync`" (NU33 #7)
+        "Error: no goal abcd on this device (it synced just now): check the id"
+    )
     missing = await phone.tj("edit", "abcdef", "--append", " y")
     assert missing.exit_code == 1
-    assert missing.stderr.strip() == "Error: no entry abcdef on this device: try `tj sync`"
+    assert missing.stderr.strip() == (
+        "Error: no entry abcdef on this device (it synced just now): check the id"
+    )
 
 
 async def test_a_journal_named_in_a_share_notice_is_quoted(

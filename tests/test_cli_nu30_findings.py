@@ -131,4 +131,6 @@ async def test_edit_confirms_as_write_does_and_an_empty_append_changes_nothing(
     )
     assert (await ana.json("show", entry))["body"] == "Plain starts with space"
     missing = await ana.tj("edit", "abcdef", "--append", "")
-    assert failed_with_one_line(missing) == "Error: no entry abcdef on this device: try `tj sync`"
+    assert failed_with_one_line(missing) == (  # synced first: not "try `tj sync`" (NU33 #7)
+        "Error: no entry abcdef on this device (it synced just now): check the id"
+    )

@@ -223,13 +223,14 @@ async def test_withdrawing_a_note_that_went_with_a_forgotten_copy_says_so(
     await ana.ok("notes", "withdraw", note[:4], "--yes")  # as said: ana can
 
 
-async def test_a_withdrawal_of_an_unknown_note_still_suggests_a_sync(
+async def test_a_withdrawal_of_an_unknown_note_is_said_as_not_found_after_the_sync(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """F8: with no copy ever forgotten here, an unknown id is said as before."""
+    """F8: with no copy ever forgotten here, an unknown id is said as before, except that
+    the command has just synced, so "try `tj sync`" is not said (NU33 #7)."""
     ana = await new_device(live_server, tmp_path, "ana")
     line = failed_with_one_line(await ana.tj("notes", "withdraw", "abcd", "--yes"))
-    assert line == "Error: no note or prompt abcd on this device: try `tj sync`", line
+    assert line == "Error: no note or prompt abcd on this device (it synced just now): check the id"
 
 
 @pytest.mark.parametrize(

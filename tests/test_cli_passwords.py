@@ -42,6 +42,28 @@ async def test_signup_states_the_rule_and_asks_again_for_a_guessable_password(
     await device.ok("login", live_server.url, "ben", env={"TJ_PASSWORD": STRONG})
 
 
+async def test_a_guessable_password_piped_twice_is_refused_and_the_end_of_input_said(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """From a pipe the new password is still read as a pair of lines, checked once both are
+    read (NU33 #8 changed the terminal only): two lines of a guessable password get the
+    reason, then the one-line error that stdin ended, and no account is made."""
+    device = Device(tmp_path / "ben", live_server.url)
+    result = await device.tj(
+        "signup", live_server.url, "ben", input="password1\npassword1\n",
+        env={"TJ_PASSWORD": None},
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    [refused] = [line for line in result.stderr.splitlines() if line.endswith("; try again.")]
+    assert "too easy to guess" in refused
+    assert result.stderr.splitlines()[-1] == (
+        "Error: no password given: pass --password-file or set TJ_PASSWORD, or run tj on a "
+        "terminal to type it"
+    )
+    assert "password1" not in result.output
+    assert not (device.home / "profile").exists()
+
+
 async def test_signup_with_a_guessable_password_from_the_environment_is_one_line(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -100,7 +122,8 @@ async def test_on_a_terminal_signup_states_the_rule_before_asking(
 ) -> None:
     """A real `tj signup` whose stdin is a pseudo-terminal (in a session of its own, so
     getpass reads the pty and writes its prompts to stderr): the rule comes before the first
-    prompt, and a refused password is asked again with the reason."""
+    prompt, and a refused password is asked again with the reason right after it was typed
+    once, before any confirmation (NU33 #8: it used to be refused only once typed twice)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
     env["TJ_INSECURE_TEST_KDF"] = "1"
     controller, terminal = os.openpty()
@@ -123,9 +146,9 @@ async def test_on_a_terminal_signup_states_the_rule_before_asking(
                 said += chunk.decode()
             os.write(controller, line.encode() + b"\n")
 
-        for password in ("12345678", STRONG):
-            await answer_after("Choose a password: ", password)
-            await answer_after("Repeat for confirmation: ", password)
+        await answer_after("Choose a password: ", "12345678")
+        await answer_after("; try again.\nChoose a password: ", STRONG)  # asked again at once
+        await answer_after("Repeat for confirmation: ", STRONG)
         rest = await asyncio.wait_for(process.stderr.read(), HANG)
         said += rest.decode()
         assert await asyncio.wait_for(process.wait(), HANG) == 0, said
@@ -134,5 +157,7 @@ async def test_on_a_terminal_signup_states_the_rule_before_asking(
         os.close(terminal)
     assert said.index(PASSWORD_RULE) < said.index("Choose a password:")
     assert "This is a top-10 common password." in said and "; try again." in said
+    assert said.count("Repeat for confirmation") == 1  # only for the password taken
+    assert said.index("; try again.") < said.index("Repeat for confirmation")
     assert "Account ben created" in said
     assert "12345678" not in said and STRONG not in said
