@@ -3,8 +3,8 @@ names, in its signed body, the epoch of the share it belongs to (outbox sealed a
 a later share; the "earlier cuts" a late carry writes), and the record_conflict equality
 "equal apart from `cut`".
 
-Each confirmed bug is a strict expected failure (run with `--runxfail` to see the assertion
-that shows it). /work/REV-CE-FINDINGS.md has the analysis.
+Each confirmed bug was a strict expected failure; all are fixed now and each test asserts
+the intended outcome. /work/REV-CE-FINDINGS.md has the analysis.
 
 The earlier cuts (6914f7c, 18d5fce) are taken out: the variants where the late carry comes
 after a later share (`..._by_an_earlier_cut`, `..._for_the_earlier_shares_member`) are back
