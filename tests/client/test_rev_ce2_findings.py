@@ -21,6 +21,7 @@ from tests.client.hostile import HostileServer, login_through, serving
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_r43_race import quiet_phone, race, settle
 from tests.client.test_rc_f4_cuts import quiet
+from tests.client.test_rev_ce_findings import tom_notes_on_the_laptop
 from tests.client.test_rev_complete_findings import record_ids
 from tests.conftest import ClientFactory, RunningServer
 
@@ -241,14 +242,7 @@ async def test_ce2_f2_a_later_member_learns_of_a_note_withdrawn_before_her_share
     (the known limit of protocol.md 4.18 "A cut's epoch"), his note still live there."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
-        tom, joan = await signup("tom"), await signup("joan")
-        await laptop.entries.write(None, "one")
-        await laptop.sync(strict=True)
-        await share_with(laptop, tom, role="annotate")
-        await tom.sync(strict=True)
-        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
-        await tom.sync(strict=True)
-        await laptop.sync(strict=True)
+        tom, joan, note = await tom_notes_on_the_laptop(laptop, signup)
         await quiet_phone(state)
         await laptop.notes.withdraw(note.id)
         await laptop.sync(strict=True)

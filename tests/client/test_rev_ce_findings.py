@@ -18,12 +18,29 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from client_sdk import SyncReport
+from client_sdk import Client, SyncReport
+from client_sdk.sharing import Note
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_r43_race import quiet_phone, race, settle
 from tests.client.test_rev_complete_findings import record_ids
 from tests.conftest import ClientFactory, RunningServer
+
+
+async def tom_notes_on_the_laptop(
+    laptop: Client, signup: ClientFactory
+) -> tuple[Client, Client, Note]:
+    """tom and joan signed up; the laptop writes "one", shares the journal with tom
+    (annotate), tom adds a note and the laptop pulls it: (tom, joan, the note)."""
+    tom, joan = await signup("tom"), await signup("joan")
+    await laptop.entries.write(None, "one")
+    await laptop.sync(strict=True)
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    await tom.sync(strict=True)
+    await laptop.sync(strict=True)
+    return tom, joan, note
 
 
 def told(report: SyncReport) -> bool:
@@ -55,14 +72,7 @@ async def _late_withdrawal_of_a_re_shared_note(
     Returns tom's live notes and two sync reports of his."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
-        tom, joan = await signup("tom"), await signup("joan")
-        await laptop.entries.write(None, "one")
-        await laptop.sync(strict=True)
-        await share_with(laptop, tom, role="annotate")
-        await tom.sync(strict=True)
-        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
-        await tom.sync(strict=True)
-        await laptop.sync(strict=True)
+        tom, joan, note = await tom_notes_on_the_laptop(laptop, signup)
         await quiet_phone(state)  # the phone holds everything, tom's note included
         journal = await journal_id(laptop, "Personal")
         before = set(record_ids(live_server, journal))
@@ -131,14 +141,7 @@ async def test_ce_a_late_withdrawal_a_member_receives_himself_is_covered_for_a_l
     would lack the change: `Replica._carried_late`)."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
-        tom, joan = await signup("tom"), await signup("joan")
-        await laptop.entries.write(None, "one")
-        await laptop.sync(strict=True)
-        await share_with(laptop, tom, role="annotate")
-        await tom.sync(strict=True)
-        note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
-        await tom.sync(strict=True)
-        await laptop.sync(strict=True)
+        tom, joan, note = await tom_notes_on_the_laptop(laptop, signup)
         await quiet_phone(state)
         await laptop.notes.withdraw(note.id)
         await laptop.sync(strict=True)
