@@ -135,3 +135,24 @@ async def through(hostile: HostileServer, tmp_path: Path) -> AsyncIterator[Throu
     yield make
     for client in clients:
         await client.close()
+
+
+def refuse_pushes(hostile: HostileServer) -> list[bool]:
+    """The server answers every push 429 over the write rate while the returned flag's
+    first item is true (a share's records then wait in the outbox)."""
+    armed = [True]
+    forward = hostile.forward
+
+    async def over_the_rate(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        if not (armed[0] and request.path == "/v1/records/push"):
+            return await forward(session, request)
+        refusal = wire.encode(wire.ErrorReply("write_rate_exceeded", "slow down"))
+        return web.Response(
+            status=429,
+            body=refusal,
+            content_type="application/msgpack",
+            headers={"Retry-After": "600"},
+        )
+
+    hostile.forward = over_the_rate  # type: ignore[method-assign]
+    return armed

@@ -15,40 +15,17 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from client_sdk import INSECURE_TEST_COST, Client, crypto, records, wire
 from client_sdk import withholding as counting
 from client_sdk.errors import RateLimited, TJError
-from tests.client.hostile import HostileServer, Through, serving
+from tests.client.hostile import HostileServer, Through, refuse_pushes, serving
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_r34_attacks import reply_lost
 from tests.client.test_r43_race import quiet_phone, race, settle
 from tests.client.test_rev_complete_findings import record_ids, withhold
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
-
-
-def refuse_pushes(hostile: HostileServer) -> list[bool]:
-    """The server answers every push 429 over the write rate while the returned flag's
-    first item is true (a share's records then wait in the outbox)."""
-    armed = [True]
-    forward = hostile.forward
-
-    async def over_the_rate(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
-        if not (armed[0] and request.path == "/v1/records/push"):
-            return await forward(session, request)
-        refusal = wire.encode(wire.ErrorReply("write_rate_exceeded", "slow down"))
-        return web.Response(
-            status=429,
-            body=refusal,
-            content_type="application/msgpack",
-            headers={"Retry-After": "600"},
-        )
-
-    hostile.forward = over_the_rate  # type: ignore[method-assign]
-    return armed
 
 
 async def cuts_stored(

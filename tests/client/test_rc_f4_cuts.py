@@ -10,13 +10,11 @@ in at the end (protocol.md 4.18, "Cuts").
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from client_sdk import SyncReport, wire
+from client_sdk import SyncReport
 from client_sdk.errors import RateLimited
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, refuse_pushes
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -104,21 +102,7 @@ async def test_a_cut_pushed_only_after_the_next_share_raises_no_false_alarm(
     await ana.entries.write("Personal", "one")
     await ana.entries.write("Personal", "two")
     await ana.sync(strict=True)
-    armed = [True]
-    forward = hostile.forward
-
-    async def over_the_rate(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
-        if not (armed[0] and request.path == "/v1/records/push"):
-            return await forward(session, request)
-        refusal = wire.encode(wire.ErrorReply("write_rate_exceeded", "slow down"))
-        return web.Response(
-            status=429,
-            body=refusal,
-            content_type="application/msgpack",
-            headers={"Retry-After": "600"},
-        )
-
-    hostile.forward = over_the_rate  # type: ignore[method-assign]
+    armed = refuse_pushes(hostile)
     with pytest.raises(RateLimited):
         await share_with(ana, tom, role="annotate")
     assert await ana.pending() >= 3  # the cut and two snapshots wait
@@ -146,21 +130,7 @@ async def test_a_cut_still_waiting_at_the_next_share_raises_no_false_alarm(
     await ana.entries.write("Personal", "two")
     await ana.entries.delete((await ana.entries.write("Personal", "trashed")).id)
     await ana.sync(strict=True)
-    armed = [True]
-    forward = hostile.forward
-
-    async def over_the_rate(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
-        if not (armed[0] and request.path == "/v1/records/push"):
-            return await forward(session, request)
-        refusal = wire.encode(wire.ErrorReply("write_rate_exceeded", "slow down"))
-        return web.Response(
-            status=429,
-            body=refusal,
-            content_type="application/msgpack",
-            headers={"Retry-After": "600"},
-        )
-
-    hostile.forward = over_the_rate  # type: ignore[method-assign]
+    armed = refuse_pushes(hostile)
     with pytest.raises(RateLimited):
         await share_with(ana, tom, role="annotate")
     with pytest.raises(RateLimited):
