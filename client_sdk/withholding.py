@@ -536,11 +536,6 @@ def superseding(
     return [accounts[i][0] for i in taken], budget.covers()
 
 
-def covers_fit(covers: Iterable[Cover]) -> bool:
-    """Whether `covers`, merged, are within the limits a writer keeps (`CoverBudget`)."""
-    return CoverBudget().add(covers)
-
-
 def bounded_covers(
     covers: Iterable[Cover], owner: bytes, writer: Key, keep: Iterable[Cover] = ()
 ) -> tuple[Cover, ...]:

@@ -26,7 +26,6 @@ from client_sdk.withholding import (
     bounded_covers,
     bounded_in_order,
     bounded_seen,
-    covers_fit,
     encode_covers,
     merge_covers,
     seen_bytes,
@@ -144,7 +143,7 @@ def test_the_largest_counters_keep_covers_within_their_bytes() -> None:
     kept = bounded_covers(many, OWNER, (OWNER, LAPTOP), keep=[Cover(OWNER, LAPTOP, ((9, 9),))])
     assert reader_takes(kept)
     assert len(encode_covers(kept)) <= MAX_COVERS_BYTES
-    assert not covers_fit(many)
+    assert not CoverBudget().add(many)  # all of them would not fit
     seen = tuple(Seen(MEMBER, device(n), MAX_COUNTER) for n in range(MAX_SEEN))
     cut = records.RecordBody(
         OWNER, LAPTOP, 9, records.NO_DOCUMENT, "", records.VOID, b"", 1, seen, kept
