@@ -4,6 +4,10 @@
   XChaCha20-Poly1305 (PyNaCl, as records.py does), and store them in SQLite (WAL mode, like
   the client's store), one transaction per batch of 1,000.
 - `floor_pull_s`: open, unpad, verify and store the same records, one transaction per batch.
+- `floor_write_each_s`: the push floor's work with one transaction per record instead (WAL,
+  `synchronous=NORMAL`, as the client's store commits each `write()` before it returns): the
+  floor of a write loop in which every write is durable when it returns, what `write_s`
+  measures.
 - `floor_commit_ms`: the median of one durable SQLite commit of one small row (WAL,
   `synchronous=FULL`, as the server commits a push before it answers and announces it):
   the floor of live propagation, which waits for one.
@@ -85,6 +89,23 @@ def floor_push_pull_s(count: int, body_bytes: int, work: Path) -> tuple[float, f
     pull_s = open_s + _store(pull_db, opened)
     pull_db.close()
     return push_s, pull_s
+
+
+def floor_write_each_s(count: int, body_bytes: int, work: Path) -> float:
+    """Seconds to seal and sign `count` records of `body_bytes` each and store each in its own
+    SQLite transaction (BEGIN IMMEDIATE, one INSERT, COMMIT; WAL, synchronous=NORMAL)."""
+    seal_s, records = _sealed_records(count, body_bytes)
+    path = work / "floor-write-each.db"
+    db = _database(path, "NORMAL")
+    try:
+        start = time.perf_counter()
+        for record_id, sealed, _ in records:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO records VALUES (?, ?)", (record_id, sealed))
+            db.execute("COMMIT")
+        return seal_s + time.perf_counter() - start
+    finally:
+        db.close()
 
 
 def floor_commit_ms(work: Path, rounds: int = 100) -> float:

@@ -48,7 +48,7 @@ import asyncpg
 
 import cli
 import client_sdk
-from bench.floor import floor_commit_ms, floor_push_pull_s, floor_rtt_ms
+from bench.floor import floor_commit_ms, floor_push_pull_s, floor_rtt_ms, floor_write_each_s
 from client_sdk import Client
 from tests.postgres_cluster import PostgresCluster
 
@@ -374,6 +374,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
         stop(server)
         body_bytes = len(entry_text(0).encode())
         floor_push_s, floor_pull_s = floor_push_pull_s(entries, body_bytes + 100, work)
+        write_each_s = floor_write_each_s(entries, body_bytes + 100, work)
         commit_ms = floor_commit_ms(work)
         large = device["noop_sync_ms"]
         push_total_s = write_s + upload_s
@@ -408,9 +409,11 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "client_rss_steady_mb": round(device["rss_steady_mb"], 1),
             "floor_push_s": round(floor_push_s, 3),
             "floor_pull_s": round(floor_pull_s, 3),
+            "floor_write_each_s": round(write_each_s, 3),
             "floor_rtt_ms": round(rtt_ms, 3),
             "floor_commit_ms": round(commit_ms, 3),
             "push_total_to_floor": round(push_total_s / floor_push_s, 1),
+            "write_to_floor_each": round(write_s / write_each_s, 1),
             "fresh_pull_to_floor": round(device["fresh_pull_s"] / floor_pull_s, 1),
             "noop_sync_to_rtt": round(noop_median / rtt_ms, 1),
             "live_p99_to_commit": round(p99(live) / commit_ms, 1),
