@@ -763,7 +763,10 @@ class Shares:
             await client.shares.forget("ana/Shared with drsmith")
         """
         local = await self._context.local_journal(journal)
-        return await self._context.sharing.forget(local, journal, unlisted, check_only)
+        try:
+            return await self._context.sharing.forget(local, journal, unlisted, check_only)
+        finally:
+            self._context.drop_views(local.journal_id)  # nothing of it kept in memory either
 
     async def with_me(self, *, refresh: bool = True) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this

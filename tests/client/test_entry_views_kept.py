@@ -1,0 +1,89 @@
+"""Entry views kept between listings (`Context._entry_view`, issue 10): a listing decodes
+only the entries whose stored state changed since the last one (a list of 10,000 entries
+decoded every one at every call, ~1 s), shows every change whoever made it (this client,
+another device after a sync, a deletion), and keeps nothing in memory of a journal the device
+forgot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from client_sdk import Client, Entry, context
+from client_sdk.documents import Document, EntryView
+from tests.client.test_forget_share import ended_copy
+from tests.conftest import ClientFactory
+
+
+@contextmanager
+def decoded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """The ids of the entry documents decoded meanwhile (every call of `entry_view` the
+    listings make)."""
+    ids: list[bytes] = []
+    original = context.entry_view
+
+    def counting(document: Document) -> EntryView:
+        ids.append(document.doc_id)
+        return original(document)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(context, "entry_view", counting)
+        yield ids
+
+
+def bodies(entries: list[Entry]) -> list[str]:
+    return sorted(e.body for e in entries)
+
+
+async def test_a_listing_decodes_only_what_changed_and_shows_every_change(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await signup("ana")
+    first = await ana.entries.write(None, "first")
+    second = await ana.entries.write(None, "second")
+    await ana.entries.write(None, "third")
+    with decoded(monkeypatch) as ids:
+        assert bodies(await ana.entries.list()) == ["first", "second", "third"]
+        assert len(ids) == 3  # the first listing reads each one
+        ids.clear()
+        assert bodies(await ana.entries.list()) == ["first", "second", "third"]
+        assert ids == []  # nothing changed: nothing decoded again
+
+        await ana.entries.edit(first.id, body="first, edited")
+        await ana.entries.delete(second.id)
+        fourth = await ana.entries.write(None, "fourth")
+        ids.clear()
+        assert bodies(await ana.entries.list()) == ["first, edited", "fourth", "third"]
+        assert sorted(ids) == sorted(
+            [bytes.fromhex(first.id), bytes.fromhex(second.id), bytes.fromhex(fourth.id)]
+        )
+
+        # Another device's edit reaches the store through a sync (a merge): listed as merged.
+        await ana.sync()
+        phone = await login("ana", device="phone")
+        await phone.sync()
+        await phone.entries.edit(fourth.id, append="and more")
+        await phone.sync()
+        ids.clear()
+        await ana.sync()
+        listed = {e.id: e.body for e in await ana.entries.list()}
+        assert listed[fourth.id] == "fourth and more"
+        assert ids == [bytes.fromhex(fourth.id)]
+
+
+async def test_views_of_a_forgotten_journal_are_not_kept(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, "leave")
+    assert bodies(await tom.entries.list()) == ["She told me about the accident on the bridge"]
+    assert kept_journals(tom) == {journal}  # the test can fail: the view was kept
+    assert await tom.shares.forget("ana/Personal")
+    assert kept_journals(tom) == set()
+    assert await tom.entries.list() == []
+
+
+def kept_journals(client: Client) -> set[bytes]:
+    return {kept[0] for kept in client.context._views.values()}
