@@ -1949,6 +1949,23 @@ def entry_view(document: Document) -> EntryView:
     return _view_of(document.doc_id, document.field_values(), document.text("body"))
 
 
+def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
+    """`entry_view` of the document whose whole state is `state`, read without building a
+    pycrdt document when `state` is the update that created the document as
+    `new_document_update` writes it (`read_new_document_update`: an entry written once and
+    never changed, as most are, is stored so), else None (the caller builds the document).
+    Equal to `entry_view(Document.from_state(doc_id, ENTRY, state))` (tests/core/
+    test_documents.py): numbers read as pycrdt reads them (`as_read_by_pycrdt`), a body
+    never written reads as "". Reading an entry so costs ~10 µs against ~100 µs through
+    pycrdt (issue 10: a first listing of 10,000 entries)."""
+    read = read_new_document_update(state)
+    if read is None:
+        return None
+    _, fields, texts = read
+    plain = {name: as_read_by_pycrdt(value) for name, value in fields.items()}
+    return _view_of(doc_id, plain, texts.get("body", ""))
+
+
 def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
     """The view of an entry from its plain field values and body text."""
     mood = fields.get("mood")

@@ -19,17 +19,24 @@ from tests.conftest import ClientFactory
 
 @contextmanager
 def decoded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
-    """The ids of the entry documents decoded meanwhile (every call of `entry_view` the
-    listings make)."""
+    """The ids of the entry documents read meanwhile (every call the listings make of
+    `entry_view_of_state`, and of `entry_view` where that one cannot read the state), each
+    once."""
     ids: list[bytes] = []
-    original = context.entry_view
+    read_state, read_document = context.entry_view_of_state, context.entry_view
 
-    def counting(document: Document) -> EntryView:
-        ids.append(document.doc_id)
-        return original(document)
+    def of_state(doc_id: bytes, state: bytes) -> EntryView | None:
+        ids.append(doc_id)
+        return read_state(doc_id, state)
+
+    def of_document(document: Document) -> EntryView:
+        if not ids or ids[-1] != document.doc_id:
+            ids.append(document.doc_id)
+        return read_document(document)
 
     with monkeypatch.context() as patch:
-        patch.setattr(context, "entry_view", counting)
+        patch.setattr(context, "entry_view_of_state", of_state)
+        patch.setattr(context, "entry_view", of_document)
         yield ids
 
 

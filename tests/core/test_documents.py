@@ -20,6 +20,7 @@ from client_sdk.documents import (
     delete_entry_update,
     edit_entry_update,
     entry_view,
+    entry_view_of_state,
     new_entry,
     new_entry_update,
     removal,
@@ -121,6 +122,39 @@ def test_the_view_of_a_new_entry_is_the_view_read_back_from_its_document(
     _, view = new_entry(document, fields, now_ms=42, created_at_ms=created_at, utc_offset=offset)
     assert view == entry_view(document)
     assert view == entry_view(Document.from_state(DOC_ID, ENTRY, document.state()))
+
+
+@given(
+    fields=st.builds(
+        EntryFields,
+        title=st.none() | st.text(max_size=50),
+        body=st.none() | unicode_text,
+        mood=st.none() | st.integers(1, 10),
+        tags=st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5).map(tuple),
+        emotions=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=3).map(tuple),
+        prompt_id=st.none() | st.sampled_from(["sleep", "week-1"]),
+    ),
+    created_at=st.none() | st.integers(0, 42),
+    offset=st.none() | st.integers(-1080, 1080),
+    edit=st.none()
+    | st.fixed_dictionaries({"title": st.text(max_size=20), "mood": st.integers(1, 10)}),
+)
+def test_the_view_read_from_a_state_without_pycrdt_is_the_view_pycrdt_reads(
+    fields: EntryFields, created_at: int | None, offset: int | None, edit: dict[str, object] | None
+) -> None:
+    """`entry_view_of_state` (the listing's shortcut, issue 10) reads an entry written once
+    without pycrdt, and equals `entry_view` of the document built from the same state; any
+    other state (here: edited) it leaves to pycrdt (None) or reads equally."""
+    document = Document(DOC_ID, ENTRY)
+    new_entry(document, fields, now_ms=42, created_at_ms=created_at, utc_offset=offset)
+    if edit is None:
+        state = document.state()
+        assert entry_view_of_state(DOC_ID, state) is not None  # the case it is for
+    else:
+        edit_entry_update(document, EntryFields(**edit), now_ms=43)  # type: ignore[arg-type]
+        state = document.state()
+    read = entry_view_of_state(DOC_ID, state)
+    assert read is None or read == entry_view(Document.from_state(DOC_ID, ENTRY, state))
 
 
 def test_concurrent_text_inserts_on_two_devices_keep_both_words() -> None:
