@@ -117,7 +117,9 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
     the channel was lost and reconnects, and the sync after the next hello pulls as usual."""
     headers = {"Authorization": f"Bearer {transport.token}"}
     try:
-        socket = await transport.session().ws_connect(
+        # A 3xx is a failed connect (retried after the backoff), never followed: the token
+        # goes to the server's address only (REV-S3, protocol.md 2.1).
+        socket = await transport.live_session().ws_connect(
             live_url(transport.base_url) + "?" + wire.LIVE_RECORDS_QUERY,  # records ride along
             headers=headers,
             heartbeat=HEARTBEAT_S,

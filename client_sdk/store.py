@@ -1791,6 +1791,20 @@ def _take_withdrawn_part(
     return taken, bool(rest)
 
 
+def device_recency(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, int]:
+    """How recently this device heard from each author device of the journal
+    (`withholding.Recency`): the highest server seq of a record of it this device holds.
+    Reads every record row of the journal: asked only of a journal whose seen vector may be
+    cut (`withholding.crowded`), never in the common case."""
+    rows = db.execute(
+        "SELECT author, device, max(seq) FROM seen_records WHERE journal_id = ? "
+        "AND seq IS NOT NULL AND author IS NOT NULL AND device IS NOT NULL "
+        "GROUP BY author, device",
+        (journal_id,),
+    ).fetchall()
+    return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
+
+
 def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, DeviceCounters]:
     rows = db.execute(
         "SELECT author, device, received, claimed, claimed_by FROM device_counters "
@@ -1970,6 +1984,10 @@ class Transaction:
 
     async def journal_counters(self, journal_id: bytes) -> dict[Key, DeviceCounters]:
         return await self._db.run(lambda db: _journal_counters(db, journal_id))
+
+    async def device_recency(self, journal_id: bytes) -> dict[Key, int]:
+        """`device_recency` (module function) within the transaction."""
+        return await self._db.run(lambda db: device_recency(db, journal_id))
 
     async def note_member_claims(
         self, journal_id: bytes, claims: list[tuple[bytes, bytes, bytes, int]]

@@ -230,6 +230,27 @@ def _body_sent_tracing() -> aiohttp.TraceConfig:
     return config
 
 
+async def _no_redirect(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """aiohttp client middleware (it sees every hop) that turns a 3xx answer into
+    `aiohttp.WSServerHandshakeError` with that status, the connection closed, before aiohttp
+    can follow it: nothing, the token least of all, goes to the address it names. For the
+    live channel's upgrade, which `ws_connect` offers no `allow_redirects=False` for (the
+    posts pass that; REV-S3 F1, protocol.md 2.1)."""
+    response = await handler(request)
+    if 300 <= response.status < 400:
+        response.close()
+        raise aiohttp.WSServerHandshakeError(
+            response.request_info,
+            (),
+            status=response.status,
+            message="a redirect, which the API does not use: not followed",
+            headers=response.headers,
+        )
+    return response
+
+
 class Transport:
     """One aiohttp session against one server; `token` is sent when set; `retry` applies to
     RETRIED_PATHS."""
@@ -247,18 +268,28 @@ class Transport:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None
+        self._live: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
-        for session in (self._session, self._traced):
+        for session in (self._session, self._traced, self._live):
             if session is not None:
                 await session.close()
-        self._session = self._traced = None
+        self._session = self._traced = self._live = None
 
     def session(self) -> aiohttp.ClientSession:
         """The shared aiohttp session (created lazily, reused for every call)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
+
+    def live_session(self) -> aiohttp.ClientSession:
+        """The session of the live channel's WebSocket (created lazily, reused): it follows
+        no redirect (`_no_redirect`), as no call does, so a 3xx answer to the upgrade is a
+        failed connect (`aiohttp.WSServerHandshakeError`), never a connection to the address
+        it names. The posts' session has no middleware, which would cost each call."""
+        if self._live is None or self._live.closed:
+            self._live = aiohttp.ClientSession(timeout=self._timeout, middlewares=(_no_redirect,))
+        return self._live
 
     def _traced_session(self) -> aiohttp.ClientSession:
         """The session of the calls that ask `on_sent` (`_body_sent_tracing`; created lazily,

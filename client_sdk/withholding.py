@@ -30,7 +30,7 @@ held earlier epochs) is owed those records and counts them as they arrive (rev-c
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 
 import msgpack
@@ -238,12 +238,17 @@ class JournalCounters:
         self._of((author, device)).claim(counter, author + device)
 
     def seen_vector(
-        self, author: bytes, device: bytes, owner: bytes | None = None
+        self,
+        author: bytes,
+        device: bytes,
+        owner: bytes | None = None,
+        recency: Recency | None = None,
     ) -> tuple[Seen, ...]:
         """What a record written by (author, device) states it has seen: the highest
         counter received from every other device of the journal, sorted; within MAX_SEEN
         devices and MAX_SEEN_BYTES, those first in `writing_order` for the journal's `owner`
-        (`bounded_seen`; `owner` None: the writer's account)."""
+        and `recency` (`bounded_seen`; `owner` None: the writer's account; `recency` is read
+        only when `crowded(self.devices)`)."""
         return bounded_seen(
             (
                 Seen(a, d, state.top())
@@ -252,6 +257,7 @@ class JournalCounters:
             ),
             author if owner is None else owner,
             (author, device),
+            recency,
         )
 
     def accounted(self) -> tuple[Cover, ...]:
@@ -369,42 +375,65 @@ def decode_ranges(data: bytes) -> list[Range]:
 # --- writing within the limits (protocol.md 4.15, "Within the limits") -----------------------
 
 
-def writing_order(keys: Iterable[Key], owner: bytes, writer: Key) -> list[Key]:
+Recency = Mapping[Key, int]
+"""How recently this device heard from each author device: the highest server `seq` of a
+record of that device it holds (`Store.device_recency`; higher is more recent, a device
+missing from it counts as 0, never heard from). Only an order: the server, which numbers
+records, can already leave any device out of what a writer receives."""
+
+
+def writing_order(
+    keys: Iterable[Key], owner: bytes, writer: Key, recency: Recency | None = None
+) -> list[Key]:
     """`keys` in the order a writer names them when it cannot name them all: the writer's
     own device, then the journal owner's devices, then the writer's account's other devices,
-    then the other accounts' devices taken in turns, one device of each account per turn
-    (each account's devices by id), so that no member can crowd out another member's devices
-    however many device ids it signs records under. Within each group, by (author, device)."""
+    then the other accounts' devices taken in turns, one device of each account per turn,
+    so that no member can crowd out another member's devices however many device ids it
+    signs records under. Within each group (and each account's turns), the device heard from
+    most recently first (`recency`), then by (author, device): an account's live devices
+    keep each other in their seen vectors however many stale device ids it has (a new id
+    every session, protocol.md 2.3; REV-S2 note: by id alone, past ~88 of them, at random)."""
+    heard = recency if recency is not None else {}
     turns: dict[bytes, int] = {}
-    ranked: list[tuple[int, int, Key]] = []
-    for key in sorted(set(keys)):
+    ranked: list[tuple[int, int, int, Key]] = []
+    for key in sorted(set(keys), key=lambda k: (-heard.get(k, 0), k)):
         author = key[0]
+        last = -heard.get(key, 0)
         if key == writer:
-            ranked.append((0, 0, key))
+            ranked.append((0, 0, last, key))
         elif author == owner:
-            ranked.append((1, 0, key))
+            ranked.append((1, 0, last, key))
         elif author == writer[0]:
-            ranked.append((2, 0, key))
+            ranked.append((2, 0, last, key))
         else:
             turn = turns.get(author, 0)
             turns[author] = turn + 1
-            ranked.append((3, turn, key))
+            ranked.append((3, turn, last, key))
     ranked.sort()
-    return [key for _, _, key in ranked]
+    return [key for _, _, _, key in ranked]
 
 
-def bounded_seen(seen: Iterable[Seen], owner: bytes, writer: Key) -> tuple[Seen, ...]:
-    """`seen` (a seen vector, sorted) cut to the longest start of `writing_order` that
-    names at most MAX_SEEN devices in at most MAX_SEEN_BYTES (`seen_bytes`), sorted again.
-    Leaving a device out only claims less: readers learn of its counters from its own
-    records and other devices' seen vectors. O(n) when within the limits (the common case:
-    fewer devices than the bytes can hold at 46 bytes each), O(n log n) otherwise."""
+def crowded(devices: Sized) -> bool:
+    """Whether a seen vector of a journal with these author devices (`JournalCounters.
+    devices`) may have to leave some out (`bounded_seen`): only then is `writing_order`, and
+    so a `Recency`, needed. False in the common case (at most SEEN_SURE devices)."""
+    return len(devices) > SEEN_SURE
+
+
+def bounded_seen(
+    seen: Iterable[Seen], owner: bytes, writer: Key, recency: Recency | None = None
+) -> tuple[Seen, ...]:
+    """`seen` (a seen vector, sorted) cut to the longest start of `writing_order` (with
+    `recency`) that names at most MAX_SEEN devices in at most MAX_SEEN_BYTES (`seen_bytes`),
+    sorted again. Leaving a device out only claims less: readers learn of its counters from
+    its own records and other devices' seen vectors. O(n) when within the limits (the common
+    case: fewer devices than the bytes can hold at 46 bytes each), O(n log n) otherwise."""
     entries = {(s.author, s.device): s for s in seen}
     if len(entries) <= SEEN_SURE:
         return tuple(entries[key] for key in sorted(entries))
     kept: list[Key] = []
     total = ARRAY_BYTES
-    for key in writing_order(entries, owner, writer):
+    for key in writing_order(entries, owner, writer, recency):
         total += _seen_entry_bytes(entries[key].counter)
         if len(kept) == MAX_SEEN or total > MAX_SEEN_BYTES:
             break

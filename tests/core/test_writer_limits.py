@@ -61,6 +61,44 @@ def test_the_order_puts_the_writer_then_the_owner_then_its_account_then_accounts
     ]
 
 
+def test_within_each_group_the_device_heard_from_most_recently_comes_first() -> None:
+    """REV-S2 note: the owner's devices (and each account's, in its turns) ranked by id put
+    the owner's live devices behind its stale ids at random. With a recency (the highest
+    seq heard from each device), the most recent first in every group; ties and devices
+    never heard from by id; the groups and the turns (one device per account per turn) as
+    before."""
+    keys = [(OWNER, device(n)) for n in range(4)] + [(MEMBER, device(n)) for n in range(3)]
+    keys += [(OTHER, device(9)), (OTHER, device(8)), (ME, LAPTOP)]
+    heard = {(OWNER, device(3)): 50, (OWNER, device(1)): 40, (MEMBER, device(2)): 30}
+    heard |= {(OTHER, device(9)): 10, (ME, LAPTOP): 1}
+    assert writing_order(keys, OWNER, (ME, LAPTOP), heard) == [
+        (ME, LAPTOP),
+        (OWNER, device(3)),
+        (OWNER, device(1)),
+        (OWNER, device(0)),
+        (OWNER, device(2)),
+        (MEMBER, device(2)),  # each account's most recent in its first turn
+        (OTHER, device(9)),
+        (MEMBER, device(0)),
+        (OTHER, device(8)),
+        (MEMBER, device(1)),
+    ]
+    assert writing_order(keys, OWNER, (ME, LAPTOP), {}) == writing_order(keys, OWNER, (ME, LAPTOP))
+
+
+def test_an_owner_with_many_stale_devices_keeps_its_live_ones_in_the_seen_vector() -> None:
+    """More stale device ids of the owner than the bytes hold, all sorting before its two
+    live ones: by id the live phone was left out; by recency it stays."""
+    stale = [Seen(OWNER, device(n), 2**40) for n in range(SEEN_SURE + 20)]
+    phone = Seen(OWNER, b"\xff" * 16, 3)
+    seen = sorted([*stale, phone], key=lambda s: (s.author, s.device))
+    heard = {(s.author, s.device): n for n, s in enumerate(stale, 1)}
+    heard[(OWNER, phone.device)] = len(stale) + 10
+    assert phone not in bounded_seen(seen, OWNER, (OWNER, LAPTOP))  # the order by id
+    kept = bounded_seen(seen, OWNER, (OWNER, LAPTOP), heard)
+    assert phone in kept and seen_bytes(kept) <= MAX_SEEN_BYTES
+
+
 def test_a_seen_vector_keeps_within_its_bytes_the_owners_and_other_accounts_first() -> None:
     """More devices than MAX_SEEN_BYTES holds (REV-S1 F1: a seen vector of MAX_SEEN devices
     took up to 46 KB): the longest start of the writing order within the bytes, so the
