@@ -3,16 +3,22 @@ crypto (see tests/test_cli.py for the set-up):
 
 - NU33 #11: on 80 columns, a `tj caseload` flag such as "safety flag (1 unacknowledged, 1
   raised before this share: ...)" wrapped onto 13 lines of its narrow column;
+- NU33 #1's leftovers: text given as an argument (TEXT, --body, --append, a safety plan's
+  --text) and a Day One export kept a byte order mark and CRLF where stdin, drafts and
+  $EDITOR no longer do;
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rich.cells import cell_len
 
 from tests.conftest import RunningServer
 from tests.table_cells import column
+from tests.test_cli import Device, laptop  # noqa: F401  (a fixture)
+from tests.test_cli_import_foreign import FIXTURES
 from tests.test_cli_role_flags import flags_for_drsmith
 
 NARROW: dict[str, str | None] = {"COLUMNS": "80"}
@@ -44,3 +50,37 @@ async def test_caseload_flags_fit_80_columns_with_each_whole_flag_below_the_tabl
     assert "you only read this journal" not in table
     whole = item_9 == "PHQ-9 item 9 answered above 0"  # the latest answer: said whole above
     assert (f"ana: {item_9}" in below.splitlines()) is not whole
+
+
+async def test_text_given_as_an_argument_is_stored_plain(laptop: Device) -> None:  # noqa: F811
+    """Text pasted from a Windows file into an argument (`tj write "$(cat notes.txt)"`):
+    TEXT, `--body` and `--append` (and a safety plan's `--text`) drop one leading byte order
+    mark and read CRLF and a lone CR as a line break, as stdin, drafts and $EDITOR do."""
+    entry_id = (await laptop.ok("write", "\ufeffFirst\r\nsecond\rthird")).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == "First\nsecond\nthird"
+    await laptop.ok("edit", entry_id, "--body", "\ufeffNew\r\nbody")
+    assert (await laptop.json("show", entry_id))["body"] == "New\nbody"
+    await laptop.ok("edit", entry_id, "--append", "\r\nMore\r\nlines")
+    assert (await laptop.json("show", entry_id))["body"] == "New\nbody\nMore\nlines"
+    await laptop.ok("safety", "plan", "--text", "\ufeff1. Call Sam.\r\n2. Walk.")
+    shown = (await laptop.ok("safety", "plan")).stdout
+    assert "1. Call Sam.\n" in shown and "\ufeff" not in shown and "\\x0d" not in shown
+
+
+async def test_a_day_one_export_saved_on_windows_is_imported_plain(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A Day One export saved with a byte order mark (refused before: "is not JSON") whose
+    texts hold CRLF ("# Title\\r\\n\\r\\nLine"): imported with its title and plain text."""
+    data = json.loads((FIXTURES / "dayone-journal.json").read_text(encoding="utf-8"))
+    for entry in data["entries"]:
+        entry["text"] = "\ufeff" + entry["text"].replace("\n", "\r\n")
+    saved = tmp_path / "Journal.json"
+    saved.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).replace("\n", "\r\n").encode())
+    imported = await laptop.ok("import", str(saved))
+    assert imported.stdout.strip() == "imported 2 entries into 1 journal"
+    saturday, night = await laptop.json("list", "--journal", "Day One", "--oldest-first")
+    assert saturday["title"] == "A long Saturday"
+    assert saturday["body"] == "Slept until nine, then the walk by the river in Zürich."
+    assert night["body"] == "Couldn't sleep. Wrote this at 11 pm."
