@@ -6,6 +6,8 @@ crypto (see tests/test_cli.py for the set-up):
 - NU33 #1's leftovers: text given as an argument (TEXT, --body, --append, a safety plan's
   --text) and a Day One export kept a byte order mark and CRLF where stdin, drafts and
   $EDITOR no longer do;
+- a short id matching an entry and another kind of document said "matches several entries";
+- `tj trash` showed a blank cell for a mood check-in without text;
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rich.cells import cell_len
 
+from client_sdk import keys
 from tests.conftest import RunningServer
 from tests.table_cells import column
-from tests.test_cli import Device, laptop  # noqa: F401  (a fixture)
+from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401  (a fixture)
 from tests.test_cli_import_foreign import FIXTURES
 from tests.test_cli_role_flags import flags_for_drsmith
 
@@ -84,3 +88,51 @@ async def test_a_day_one_export_saved_on_windows_is_imported_plain(
     assert saturday["title"] == "A long Saturday"
     assert saturday["body"] == "Slept until nine, then the walk by the river in Zürich."
     assert night["body"] == "Couldn't sleep. Wrote this at 11 pm."
+
+
+@pytest.fixture
+def ids_starting_abcd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New document ids start "abcd" (their nonce's first two bytes; the rest random and
+    the creator's tag computed as always): two documents written one after the other then
+    share a 4-digit prefix, which otherwise happens once in 65,536 pairs."""
+    real = keys.new_doc_id
+
+    def prefixed(creator: bytes) -> bytes:
+        nonce = b"\xab\xcd" + real(creator)[2 : keys.DOC_ID_NONCE_BYTES]
+        return nonce + keys._document_tag(creator, nonce)
+
+    monkeypatch.setattr(keys, "new_doc_id", prefixed)
+
+
+async def test_a_prefix_of_an_entry_and_another_document_says_what_it_matches(
+    laptop: Device,  # noqa: F811
+    ids_starting_abcd: None,
+) -> None:
+    """A short id that starts an entry's id and a goal's said "matches several entries";
+    it now says what it matches, and a longer prefix names the entry."""
+    entry_id = (await laptop.ok("write", "A day.")).stdout.strip()
+    goal_id = (await laptop.ok("goal", "add", "Walk")).stdout.strip()
+    assert entry_id[:4] == goal_id[:4] == "abcd"
+    said = failed_with_one_line(await laptop.tj("show", "abcd"))
+    assert said == "Error: abcd matches an entry and a goal: give more of the id"
+    await laptop.ok("write", "Another day.")
+    said = failed_with_one_line(await laptop.tj("edit", "abcd", "--mood", "3"))
+    assert said == "Error: abcd matches 2 entries and a goal: give more of the id"
+    assert (await laptop.json("show", entry_id[:12]))["body"] == "A day."
+
+
+async def test_the_trash_says_what_a_mood_check_in_without_text_holds(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """`tj trash` showed a blank "title or text" cell for a mood check-in (`tj mood 6`): it
+    has no mood column. It now says "mood check-in: 6/10, calm"."""
+    calm = (await laptop.ok("mood", "6", "--emotion", "calm")).stdout.strip()
+    low = (await laptop.ok("mood", "3")).stdout.strip()
+    for entry_id in (calm, low):
+        await laptop.ok("delete", entry_id, "--yes")
+    shown = (await laptop.ok("trash", env={"COLUMNS": "200"})).stdout
+    rows = {line.split()[1]: line for line in shown.splitlines() if calm[:12] in line}
+    rows |= {line.split()[1]: line for line in shown.splitlines() if low[:12] in line}
+    assert set(rows) == {calm[:12], low[:12]}, shown  # one line each, 200 columns wide
+    assert "│ mood check-in: 6/10, calm " in rows[calm[:12]], shown
+    assert "│ mood check-in: 3/10 " in rows[low[:12]], shown
