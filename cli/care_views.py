@@ -61,7 +61,8 @@ def ended_lines(ended: list[Assignment]) -> list[str]:
         are, they = ("is", "it") if one else ("are", "they")
         if end.owner and end.reason == "no longer served":  # the server's word only
             lines.append(
-                f"Ended: your {count} in {journal} ({what}) {are} no longer served to you: "
+                f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) {are} "
+                "no longer served to you: "
                 f"{member_end_text(end, journal)}; {they} can no longer be seen or cancelled "
                 "here."
             )
@@ -92,6 +93,14 @@ def owner_end_text(end: ShareEnded, member: str, journal: str) -> str:
     return f"{member}'s share of {journal} ended on {when} (ended or changed by you)"
 
 
+def owners_journal(owner: str, journal: str) -> str:
+    """The journal shown as "ana/Personal" as "ana's 'Personal'": its name quoted, as the
+    SDK's departure sentences to a member say it (`Departure.describe`: "the server no
+    longer serves ana's 'Personal' to you"), so that a name with spaces or an apostrophe
+    reads as one."""
+    return f"{owner}'s {journal.removeprefix(owner + '/')!r}"
+
+
 def member_end_text(end: ShareEnded, journal: str) -> str:
     """How this account's share of another account's journal ended, and whose word it is."""
     when = output.local_time(end.at) if end.at else ""
@@ -105,7 +114,8 @@ def member_end_text(end: ShareEnded, journal: str) -> str:
             "left (not a decision of theirs)"
         )
     return (
-        f"the server no longer serves {journal} to you, while {end.owner}'s signed access list "
+        f"the server no longer serves {owners_journal(end.owner, journal)} to you, while "
+        f"{end.owner}'s signed access list "
         f"on this device still shows the share ({end.owner} may have ended or narrowed it, "
         "or the server is withholding it)"
     )

@@ -27,6 +27,7 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    plain_argument,
     sync_note,
     synced_first,
     then_sync,
@@ -80,7 +81,7 @@ draft_option = click.option(
 )
 @date_option
 @draft_option
-@click.argument("text", required=False)
+@click.argument("text", required=False, callback=plain_argument)
 @json_option
 @pass_home
 def write(
@@ -466,10 +467,16 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
-@click.option("--body", metavar="TEXT", help="Replace the text (not with --append).")
+@click.option(
+    "--body",
+    metavar="TEXT",
+    callback=plain_argument,
+    help="Replace the text (not with --append).",
+)
 @click.option(
     "--append",
     metavar="TEXT",
+    callback=plain_argument,
     help="Add TEXT at the end of the text, after one space when neither the text's end nor "
     "TEXT's start is white space (none before a mark such as . , ; : ! ? nor between "
     "Chinese, Japanese or Thai letters; begin TEXT with a new line for a new paragraph).",

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
+from client_sdk.models import plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, ImportReport
@@ -191,6 +192,7 @@ def import_(
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
             raise click.ClickException(f"{file} is not a text file: {error}") from None
+    text = text.removeprefix("\ufeff")  # a file saved on Windows (NU33 #1): json refused it
     source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
     data: Any = None
     if source != "daylio":
@@ -201,6 +203,8 @@ def import_(
         source = source or json_source(data)
         if source is None:
             raise click.ClickException(f"{file} is not an export tj knows; {READABLE}")
+    if source == "dayone":  # a Daylio note's CRLF: read_text reads it as a line break
+        data = plain_dayone(data)
     # What is here now (the modules, the file read) lives until the command ends: moved out
     # of the garbage collector's generations, the full collections an import's allocations
     # set off do not walk it again each time (about 0.4 s of a 10,000-entry import, issue 10).
@@ -227,6 +231,23 @@ def import_(
     else:
         output.data(import_summary(report, source or "tj"))
     output.message(note)
+
+
+def plain_dayone(data: Any) -> Any:
+    """Day One's export with each entry's text (Markdown) made plain as `tj write` makes
+    what it reads (`plain_text`: a leading byte order mark dropped, CRLF and a lone CR read
+    as a line break; NU33 #1): text written on Windows holds "\\r\\n". The rest is left
+    as it is, for the SDK to check. Our own export (`--from tj`) is restored as it was
+    stored, its line endings too."""
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        return data
+    entries = [
+        {**entry, "text": plain_text(entry["text"])}
+        if isinstance(entry, dict) and isinstance(entry.get("text"), str)
+        else entry
+        for entry in data["entries"]
+    ]
+    return {**data, "entries": entries}
 
 
 READABLE = (

@@ -488,6 +488,17 @@ json_option = click.option(
 )
 
 
+def plain_argument(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A click callback for a parameter that is the user's text (`tj write TEXT`, `tj edit
+    --body/--append`, a note, a private note, a safety plan): made plain as text read from
+    stdin, a draft or $EDITOR is (`client_sdk.plain_text`: one leading byte order mark
+    dropped, CRLF and a lone CR read as a line break), for a paste from a Windows file or
+    `"$(cat notes.txt)"` from one. None (not given) stays None."""
+    from client_sdk.models import plain_text
+
+    return None if value is None else plain_text(value)
+
+
 def take_password_file(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
     """`--password-file` given after the command: the command's Home reads it (NU31 F5)."""
     home = ctx.find_object(Home)

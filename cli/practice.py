@@ -8,6 +8,7 @@ Every command is one SDK call on `client.caseload` or `client.briefs` (client_sd
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,8 +94,38 @@ def caseload(
     if not as_json:
         if any(s.change and s.change.same_period for row in rows for s in row.scores):
             output.data(RETAKE_NOTE)
-        for line in goals_and_briefs(rows):
+        for line in [*flag_details(rows), *goals_and_briefs(rows)]:
             output.data(line)
+
+
+def flag_label(flag: str) -> str:
+    """A caseload flag's first words, for the table's narrow "flags" column (NU33 #11: on 80
+    columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
+    13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
+    dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
+    "share ended: ..."; "answered above 0" becomes "above 0". `flag_details` says the whole
+    flag below the table whenever its label leaves more out than that word. Pure."""
+    label, paren, inside = flag.partition(" (")
+    if paren:
+        count = re.match(r"\d+", inside)
+        label += f" ({count.group()})" if count else ""
+    if label.startswith("share ended: "):
+        label = "share ended"
+    label = re.sub(r" on \d{4}-\d\d-\d\d\b", "", label)
+    return label.replace("answered above 0", "above 0")
+
+
+def flag_details(rows: list[CaseloadRow]) -> list[str]:
+    """Below the table, a line for each flag shown shorter in it (`flag_label`), whole:
+    "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
+    on this device)"."""
+    lines = [
+        f"{row.client}: {flag}"
+        for row in rows
+        for flag in row.flags
+        if flag_label(flag) != flag.replace("answered above 0", "above 0")
+    ]
+    return ["", *lines] if lines else []
 
 
 def goals_and_briefs(rows: list[CaseloadRow]) -> list[str]:
@@ -130,7 +161,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
         (
             (
                 row.client,
-                "; ".join(row.flags),
+                "; ".join(flag_label(flag) for flag in row.flags),
                 output.local_date(row.last_entry) if row.last_entry else "never",
                 str(row.entries_this_week),
                 row.sparkline,

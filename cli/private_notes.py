@@ -18,6 +18,7 @@ from cli.main import (
     found_after_sync,
     json_option,
     pass_home,
+    plain_argument,
     synced_first,
     then_sync,
 )
@@ -55,7 +56,7 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
 
 @private_notes.command("add")
 @click.argument("journal_name", metavar="JOURNAL")
-@click.argument("text")
+@click.argument("text", callback=plain_argument)
 @json_option
 @pass_home
 def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -> None:

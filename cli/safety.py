@@ -22,6 +22,7 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    plain_argument,
     sync_note,
     synced_first,
 )
@@ -70,7 +71,13 @@ def safety() -> None:
 @safety.command("plan")
 @click.option("--emergency", metavar="NUMBER", help='Your emergency number ("" for the default).')
 @click.option("--crisis-line", metavar="TEXT", help="A crisis line to call or text.")
-@click.option("--text", "plan", metavar="TEXT", help="Your safety plan, in your own words.")
+@click.option(
+    "--text",
+    "plan",
+    metavar="TEXT",
+    callback=plain_argument,
+    help="Your safety plan, in your own words.",
+)
 @click.option(
     "--share-flags/--no-share-flags",
     default=None,

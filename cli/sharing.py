@@ -24,6 +24,7 @@ from cli.main import (
     contents_text,
     json_option,
     pass_home,
+    plain_argument,
     quick_sync,
     sync_note,
     synced_first,
@@ -1358,7 +1359,7 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
 
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL")
-@click.argument("text")
+@click.argument("text", callback=plain_argument)
 @click.option("--prompt", is_flag=True, help="Add a reflection prompt instead of a note.")
 @json_option
 @pass_home

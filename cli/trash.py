@@ -172,7 +172,19 @@ def trash_table(entries: list[Entry]) -> Table:
             output.short_id(entry.id),
             entry.local_created_at.strftime("%Y-%m-%d"),
             entry.journal,
-            entry.title or " ".join(entry.body.split())[:60],
+            trashed_text(entry),
             str(max(left, 0)),
         )
     return table
+
+
+def trashed_text(entry: Entry) -> str:
+    """The "title or text" of an entry in the trash: its title, else the start of its text,
+    else (a mood check-in, `tj mood 6`) what it holds, "mood check-in: 6/10, calm" (the cell
+    was blank: the trash has no mood column), "(no text)" for an entry with nothing."""
+    shown = entry.title or " ".join(entry.body.split())[:60]
+    if shown:
+        return shown
+    held = [output.mood_text(entry.mood)] if entry.mood is not None else []
+    held += entry.emotions
+    return f"mood check-in: {', '.join(held)}" if held else "(no text)"

@@ -7,6 +7,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
@@ -322,7 +323,8 @@ class Context:
         if not matches:
             raise NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
-            raise InvalidInput(f"{text} matches several: give more of the id")
+            several = matched_kinds([kind] * len(matches))  # "2 goals"
+            raise InvalidInput(f"{text} matches {several}: give more of the id")
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 
@@ -472,8 +474,26 @@ class Context:
         if not candidates:
             raise NotFound(f"no entry {text} on this device", subject="document")
         if len(candidates) > 1:
-            raise InvalidInput(f"{text} matches several entries: give more of the id")
+            kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
+            raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
+
+
+def matched_kinds(kinds: list[str]) -> str:
+    """What an ambiguous id prefix matches, by kind, entries first, then in the order met
+    (KIND_WORDS): "an entry and a goal", "2 entries and a questionnaire result"; "several
+    documents" when no kind is known. Pure."""
+    counts = Counter(sorted(kinds, key=lambda kind: kind != ENTRY))
+    parts = []
+    for kind, count in counts.items():
+        words = KIND_WORDS.get(kind, kind.replace("_", " "))
+        if count == 1:
+            parts.append(f"{'an' if words[0] in 'aeiou' else 'a'} {words}")
+        else:
+            parts.append(f"{count} {words[:-1] + 'ies' if words.endswith('y') else words + 's'}")
+    if not parts:
+        return "several documents"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocument]:

@@ -41,6 +41,12 @@ SQLITE_WORKERS = (
     "would not see each other's live notices. Run one process on SQLite."
 )
 LOCK_NAME = "server.lock"
+STARTED_WITH = {
+    "port": "--port N (`PORT=N bash .ci/serve`)",
+    "data": "--data DIR (`TJ_SERVER_DATA=DIR bash .ci/serve`)",
+}
+"""How to give another port or data folder, in a start-up refusal: the option, and the
+variable the README's quick start (`bash .ci/serve`) reads instead (NU33 #10)."""
 _held_locks: list[TextIO] = []  # open for the process's lifetime: closing one releases it
 
 
@@ -158,7 +164,7 @@ def check_port_free(host: str, port: int) -> None:
         if error.errno == errno.EADDRINUSE:
             sys.exit(
                 f"tj-server: port {port} on {host} is already in use (another tj-server?): "
-                "stop it, or choose another port with --port"
+                f"stop it, or choose another port: {STARTED_WITH['port']}"
             )
         sys.exit(f"tj-server: cannot listen on {host} port {port}: {error.strerror}")
 
@@ -177,7 +183,7 @@ def lock_data_dir(data: Path) -> None:
         handle.close()
         sys.exit(
             f"tj-server: another tj-server (pid {holder}) is using the data folder {data}: "
-            "stop it first, or give this one its own --data"
+            f"stop it first, or give this one its own: {STARTED_WITH['data']}"
         )
     handle.seek(0)
     handle.truncate()

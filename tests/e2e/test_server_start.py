@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_scale_out import ServerProcess
 from tests.postgres_cluster import free_port
 
@@ -32,9 +34,59 @@ def test_a_port_in_use_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
         port = holder.getsockname()[1]
         result = tj_server("--port", str(port), "--data", str(tmp_path / "data"))
     assert result.returncode == 1
-    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"tj-server: port {port} on 127.0.0.1 is already in use (another tj-server?): stop it, "
+        "or choose another port: --port N (`PORT=N bash .ci/serve`)"
+    ]
     assert not (tmp_path / "data").exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / ".tj-installed").is_file(), reason="needs .ci/setup's .venv"
+)
+async def test_the_quick_starts_refusals_name_the_variables_it_reads(tmp_path: Path) -> None:
+    """NU33 #10: started as the README's quick start says (`PORT=N TJ_SERVER_DATA=DIR bash
+    .ci/serve`), a port in use and a data folder in use name PORT= and TJ_SERVER_DATA=, the
+    ways that start takes them, next to --port and --data."""
+    env = {**os.environ, "TJ_SERVER_INSECURE_TEST_KDF": "1"}
+
+    def serve(port: int, data: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(ROOT / ".ci" / "serve")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**env, "PORT": str(port), "TJ_SERVER_DATA": str(data)},
+        )
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = serve(port, tmp_path / "data")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"tj-server: port {port} on 127.0.0.1 is already in use (another tj-server?): stop it, "
+        "or choose another port: --port N (`PORT=N bash .ci/serve`)"
+    ]
+    assert not (tmp_path / "data").exists()
+
+    data = tmp_path / "used"
+    first = ServerProcess(["--data", str(data)], tmp_path / "first.log")
+    try:
+        await first.wait_until_up()
+        result = serve(free_port(), data)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"tj-server: another tj-server (pid {first.process.pid}) is using the data folder "
+            f"{data}: stop it first, or give this one its own: --data DIR "
+            "(`TJ_SERVER_DATA=DIR bash .ci/serve`)"
+        ]
+    finally:
+        first.stop()
 
 
 async def test_a_second_server_on_the_same_data_folder_is_refused(tmp_path: Path) -> None:
