@@ -1712,6 +1712,7 @@ class Client:
                 pass  # each sync publishes what it merged
 
     def _publish(self, journal: LocalJournal, documents: list[Document], origin: str) -> None:
+        self.context.forget_views(d.doc_id for d in documents)  # read again when listed
         if not self._feed.listened:
             return  # no change stream open: nothing to build (issue 10, per write)
         at = datetime.now(UTC)

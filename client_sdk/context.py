@@ -57,9 +57,10 @@ class Context:
         self.profile = replica.profile
         self._views: dict[bytes, tuple[bytes, bytes, bytes, EntryView]] = {}
         """Entry views by document id, each with its journal's id and the BLAKE2b digest of
-        the stored state and the waiting updates it was read from (`_entry_view`). Views of
-        documents no longer stored (forgotten, erased) are dropped at the next listing of
-        their journal or of all (`_drop_views`)."""
+        the stored state and the waiting updates it was read from (`_entry_view`). A view is
+        dropped when its document changes (`forget_views`: every change the client's change
+        feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
+        listing no longer finds it in the store (`_drop_views`)."""
 
     @property
     def username(self) -> str:
@@ -382,6 +383,13 @@ class Context:
         if cached is not None or len(self._views) < VIEW_CACHE_LIMIT:
             self._views[stored.doc_id] = (stored.journal_id, digest, stored.waiting, view)
         return view
+
+    def forget_views(self, doc_ids: Iterable[bytes]) -> None:
+        """Drop the kept views of these documents (changed: their next listing reads them
+        again), so that what an edit, a deletion for good or a merge took out of an entry
+        is not kept in memory either (REV-L1 F3)."""
+        for doc_id in doc_ids:
+            self._views.pop(doc_id, None)
 
     def drop_views(self, journal_id: bytes) -> None:
         """Drop every kept entry view of `journal_id` (a journal this device erases)."""

@@ -126,6 +126,8 @@ class Journals:
         confirm only what would then be done (NU23 C8)."""
         local = await self._context.local_journal(journal)
         await self._context.replica.delete_journal(local, check_only=check_only)
+        if not check_only:
+            self._context.drop_views(local.journal_id)  # nothing of it kept in memory either
 
     async def contents(self, journal: str) -> dict[str, int]:
         """What this device holds in a journal: the number of live documents of each kind

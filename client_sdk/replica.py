@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sized
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -90,7 +90,6 @@ from client_sdk.store import (
     Store,
     StoredDocument,
     Transaction,
-    device_recency,
     insert_new_documents,
 )
 from client_sdk.sync import OutboxRecord, Progress
@@ -217,8 +216,6 @@ class Replica:
         """(journal, author, device) -> a gap of a current member whose account the server
         says was erased, found by this sync's withholding check: decided after the pull
         (`settle_erasures`), never excused before."""
-        self._recency_kept: dict[bytes, tuple[object, counting.Recency]] = {}
-        """Per journal, the counters dict `_recency_in` last read a recency for, and it."""
         self._served_lower: set[bytes] = set()
         """Owned journals whose last journal list served a verified name below the one this
         device holds (`_local`): sent again by `heal_names` (W4)."""
@@ -1343,10 +1340,7 @@ class Replica:
                 db, journal.journal_id, len(items), journals_as_of=journals_as_of
             )
             new = []
-            recency = None  # read only for a crowded journal (the common case: not)
-            if len(counters) > counting.SEEN_SURE:
-                recency = self._recency_in(db, journal.journal_id, counters)
-            seen = self._seen_vector(journal, counters, recency)  # once: the same for all
+            seen = self._seen_vector(journal, counters)  # once: the same for every record
             for offset, (record_id, stored, update, compress) in enumerate(items):
                 body = self._body_with(
                     journal,
@@ -1443,38 +1437,9 @@ class Replica:
             kind,
             payload,
             covers,
-            seen=self._seen_vector(journal, counters, await self._recency(tx, journal, counters)),
             compress=compress,
         )
         return body, withdrawn
-
-    def _recency_in(
-        self,
-        db: sqlite3.Connection,
-        journal_id: bytes,
-        counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
-    ) -> counting.Recency:
-        """`_recency` inside `Store.write`'s transaction (the caller checked that the journal
-        is crowded), for the counters `counting_state`
-        gave: read again only when they are another dict than last time (it hands back the
-        same one while the counting tables are unchanged, so no record arrived since: the
-        common case of many writes in a row), else reused. An order only: one out of date
-        would merely rank devices as the records before it did."""
-        kept = self._recency_kept.get(journal_id)
-        if kept is not None and kept[0] is counters:
-            return kept[1]
-        recency = device_recency(db, journal_id)
-        self._recency_kept[journal_id] = (counters, recency)
-        return recency
-
-    async def _recency(
-        self, tx: Transaction, journal: LocalJournal, devices: Sized
-    ) -> counting.Recency | None:
-        """`Store.device_recency` of `journal` when a seen vector of these author devices may
-        be cut (`counting.crowded`), else None (not read: the common case)."""
-        if not counting.crowded(devices):
-            return None
-        return await tx.device_recency(journal.journal_id)
 
     def _body_with(
         self,
@@ -1516,15 +1481,12 @@ class Replica:
         self,
         journal: LocalJournal,
         counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
-        recency: counting.Recency | None = None,
     ) -> tuple[counting.Seen, ...]:
-        """The seen vector of this device's next record in `journal` (pure: no I/O), the
-        devices heard from most recently first when not all fit (`recency`, read by the
-        caller when `counting.crowded(counters)`)."""
+        """The seen vector of this device's next record in `journal` (pure: no I/O), each
+        account's devices heard from most recently first when not all fit (their signed
+        `written_at`: `JournalCounters.seen_vector`)."""
         known = counting.JournalCounters(journal.journal_id, counters)
-        return known.seen_vector(
-            self.profile.account_id, self.profile.device_id, journal.owner_id, recency
-        )
+        return known.seen_vector(self.profile.account_id, self.profile.device_id, journal.owner_id)
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
@@ -3453,7 +3415,7 @@ class Replica:
             known.received(author, device, counter)
         for record_id, body in trusted:
             covers = () if record_id in untaken else body.covers
-            known.record(body.author, body.device, body.counter, body.seen, covers)
+            known.record(body.author, body.device, body.counter, body.seen, covers, body.written_at)
             if body.covers:
                 await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
@@ -5538,7 +5500,7 @@ class Replica:
             # Within the limits readers take, the mark always (protocol.md 4.15 "Within the
             # limits"): what does not fit stays uncovered, reported withheld where lacking.
             counting.bounded_covers(covers, me, (me, device), keep=[mark]),
-            seen=self._seen_vector(journal, counters, await self._recency(tx, journal, counters)),
+            seen=self._seen_vector(journal, counters),
         )
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
@@ -5599,7 +5561,9 @@ class Replica:
         if document is None and not body.covers:
             raise _NothingToCover
         if seen_vector is not None:
-            recency = await self._recency(tx, journal, seen_vector)
+            recency = None  # read only for a crowded journal (the common case: not)
+            if counting.crowded(seen_vector):
+                recency = counting.recency_of(await tx.journal_counters(journal.journal_id))
             body = dataclasses.replace(
                 body,
                 seen=counting.bounded_seen(seen_vector, journal.owner_id, (me, device), recency),

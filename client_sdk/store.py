@@ -107,6 +107,7 @@ CREATE INDEX IF NOT EXISTS withdrawn_by_journal ON withdrawn(journal_id);
 CREATE TABLE IF NOT EXISTS device_counters (
     journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
     received BLOB NOT NULL, claimed INTEGER NOT NULL, claimed_by BLOB NOT NULL,
+    written INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (journal_id, author, device)
 );
 CREATE TABLE IF NOT EXISTS excused_counters (
@@ -1263,12 +1264,13 @@ class Store:
     async def device_counters(self) -> dict[bytes, dict[Key, DeviceCounters]]:
         """Per journal, what this device knows of every author device's counters."""
         rows = await self._all(
-            "SELECT journal_id, author, device, received, claimed, claimed_by FROM device_counters"
+            "SELECT journal_id, author, device, received, claimed, claimed_by, written "
+            "FROM device_counters"
         )
         found: dict[bytes, dict[Key, DeviceCounters]] = {}
         for r in rows:
             found.setdefault(bytes(r[0]), {})[(bytes(r[1]), bytes(r[2]))] = DeviceCounters.decode(
-                bytes(r[3]), r[4], bytes(r[5])
+                bytes(r[3]), r[4], bytes(r[5]), r[6]
             )
         return found
 
@@ -1508,6 +1510,7 @@ ADDED_COLUMNS = {
     "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB"),
     "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
     "documents": ("waiting BLOB",),
+    "device_counters": ("written INTEGER NOT NULL DEFAULT 0",),
 }
 
 
@@ -1652,9 +1655,10 @@ def _put_journal_counters(
     if not devices:
         return
     db.executemany(
-        "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO device_counters (journal_id, author, device, received, "
+        "claimed, claimed_by, written) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (journal_id, a, d, state.encode(), state.claimed, state.claimed_by)
+            (journal_id, a, d, state.encode(), state.claimed, state.claimed_by, state.written)
             for (a, d), state in devices.items()
         ],
     ).close()
@@ -1791,28 +1795,14 @@ def _take_withdrawn_part(
     return taken, bool(rest)
 
 
-def device_recency(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, int]:
-    """How recently this device heard from each author device of the journal
-    (`withholding.Recency`): the highest server seq of a record of it this device holds.
-    Reads every record row of the journal: asked only of a journal whose seen vector may be
-    cut (`withholding.crowded`), never in the common case."""
-    rows = db.execute(
-        "SELECT author, device, max(seq) FROM seen_records WHERE journal_id = ? "
-        "AND seq IS NOT NULL AND author IS NOT NULL AND device IS NOT NULL "
-        "GROUP BY author, device",
-        (journal_id,),
-    ).fetchall()
-    return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
-
-
 def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, DeviceCounters]:
     rows = db.execute(
-        "SELECT author, device, received, claimed, claimed_by FROM device_counters "
+        "SELECT author, device, received, claimed, claimed_by, written FROM device_counters "
         "WHERE journal_id = ?",
         (journal_id,),
     ).fetchall()
     return {
-        (bytes(r[0]), bytes(r[1])): DeviceCounters.decode(bytes(r[2]), r[3], bytes(r[4]))
+        (bytes(r[0]), bytes(r[1])): DeviceCounters.decode(bytes(r[2]), r[3], bytes(r[4]), r[5])
         for r in rows
     }
 
@@ -1984,10 +1974,6 @@ class Transaction:
 
     async def journal_counters(self, journal_id: bytes) -> dict[Key, DeviceCounters]:
         return await self._db.run(lambda db: _journal_counters(db, journal_id))
-
-    async def device_recency(self, journal_id: bytes) -> dict[Key, int]:
-        """`device_recency` (module function) within the transaction."""
-        return await self._db.run(lambda db: device_recency(db, journal_id))
 
     async def note_member_claims(
         self, journal_id: bytes, claims: list[tuple[bytes, bytes, bytes, int]]

@@ -167,6 +167,10 @@ class DeviceCounters:
     received: list[Range] = field(default_factory=list)
     claimed: int = 0
     claimed_by: bytes = b""
+    written: int = 0
+    """The latest signed `written_at` (ms, UTC) of a verified record of this device received
+    here, 0 for none: how recently it was heard from (`recency_of`). Signed by the device's
+    account, so the server cannot change it (REV-L1 F1, where the server's `seq` could)."""
 
     def top(self) -> int:
         return self.received[-1][1] if self.received else 0
@@ -188,9 +192,11 @@ class DeviceCounters:
         return packed
 
     @staticmethod
-    def decode(received: bytes, claimed: int, claimed_by: bytes) -> DeviceCounters:
+    def decode(
+        received: bytes, claimed: int, claimed_by: bytes, written: int = 0
+    ) -> DeviceCounters:
         ranges = [(int(lo), int(hi)) for lo, hi in msgpack.unpackb(received)]
-        return DeviceCounters(ranges, claimed, claimed_by)
+        return DeviceCounters(ranges, claimed, claimed_by, written)
 
 
 class JournalCounters:
@@ -219,10 +225,14 @@ class JournalCounters:
         counter: int,
         seen: Iterable[Seen] = (),
         covers: Iterable[Cover] = (),
+        written_at: int = 0,
     ) -> None:
-        """A verified record was delivered: its counter, its claims and its covers (already
-        checked with `check_covers`)."""
+        """A verified record was delivered: its counter, its claims, its covers (already
+        checked with `check_covers`) and its signed `written_at` (`DeviceCounters.written`)."""
         self.received(author, device, counter)
+        state = self.devices[(author, device)]
+        if written_at > state.written:
+            state.written = written_at
         for entry in seen:
             self._of((entry.author, entry.device)).claim(entry.counter, author + device)
         self.cover(covers)
@@ -242,13 +252,13 @@ class JournalCounters:
         author: bytes,
         device: bytes,
         owner: bytes | None = None,
-        recency: Recency | None = None,
     ) -> tuple[Seen, ...]:
         """What a record written by (author, device) states it has seen: the highest
         counter received from every other device of the journal, sorted; within MAX_SEEN
-        devices and MAX_SEEN_BYTES, those first in `writing_order` for the journal's `owner`
-        and `recency` (`bounded_seen`; `owner` None: the writer's account; `recency` is read
-        only when `crowded(self.devices)`)."""
+        devices and MAX_SEEN_BYTES, those first in `writing_order` for the journal's `owner`,
+        each account's devices heard from most recently first (`bounded_seen` with
+        `recency_of`, only when `crowded`; `owner` None: the writer's account)."""
+        recency = recency_of(self.devices) if crowded(self.devices) else None
         return bounded_seen(
             (
                 Seen(a, d, state.top())
@@ -376,10 +386,18 @@ def decode_ranges(data: bytes) -> list[Range]:
 
 
 Recency = Mapping[Key, int]
-"""How recently this device heard from each author device: the highest server `seq` of a
-record of that device it holds (`Store.device_recency`; higher is more recent, a device
-missing from it counts as 0, never heard from). Only an order: the server, which numbers
-records, can already leave any device out of what a writer receives."""
+"""How recently this device heard from each author device: the latest signed `written_at`
+(ms) of a verified record of that device it received (`recency_of`; higher is more recent, a
+device missing from it counts as 0, never heard from). Signed by each device's account: the
+server cannot reorder an account's devices (REV-L1 F1), and a member's clock orders only its
+own account's devices (`writing_order` gives every other account its turns)."""
+
+
+def recency_of(devices: Mapping[Key, DeviceCounters]) -> Recency:
+    """The `Recency` of a journal's author devices (`JournalCounters.devices`): read from the
+    counters themselves, no record read (REV-L1 F2, where reading it from every record of the
+    journal for each record written made a share quadratic in the journal's size)."""
+    return {key: state.written for key, state in devices.items() if state.written}
 
 
 def writing_order(
