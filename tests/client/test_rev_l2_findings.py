@@ -14,13 +14,19 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from client_sdk import Client, records, wire
+from client_sdk import Client, crypto, records, wire
 from client_sdk.store import STORE_FILE
-from client_sdk.withholding import MAX_SEEN_BYTES, SEEN_SURE, seen_bytes
+from client_sdk.withholding import (
+    ARRAY_BYTES,
+    MAX_SEEN_BYTES,
+    SEEN_ENTRY_BYTES,
+    SEEN_SURE,
+    seen_bytes,
+)
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id
-from tests.client.test_rev_l1_findings import STALE, kept_views, template_of
-from tests.client.test_writer_limits import push_as, signed_by
+from tests.client.test_rev_l1_findings import STALE, kept_views, push_stale, template_of
+from tests.client.test_writer_limits import first_note, push_as, shared, signed_by
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -155,3 +161,74 @@ async def test_l2_f2_an_entry_removed_with_its_set_aside_change_keeps_its_view(
     assert await ana.store.document(bytes.fromhex(secret.id)) is None
     held = [(title, body) for _, title, body in kept_views(ana).values()]
     assert ("taken back", "words I took back") not in held
+
+
+@pytest.mark.parametrize(
+    "mal_clock",
+    [
+        pytest.param("honest", id="control"),
+        pytest.param(
+            "far_future",
+            id="far_future",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="REV-L2 F3: a member's signed written_at in the far future wins the "
+                "last slot of a turn over another member's more recent device",
+            ),
+        ),
+    ],
+)
+async def test_l2_f3_a_members_future_clock_takes_the_last_turn_from_another_member(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, mal_clock: str
+) -> None:
+    """REV-L2 F3 (a malicious member alone). protocol.md 4.15 now says "a member's clock
+    orders only its own account's devices: the other accounts keep their turns". But within
+    a turn, `writing_order` sorts the accounts' devices by recency across accounts: when the
+    budget ends inside a turn, the member whose signed `written_at` is latest keeps its
+    place and the others drop out. ana's own devices leave one slot for her members (tom
+    and mal, annotate); mal wrote before tom, so with honest clocks the slot is tom's (the
+    control). mal signs one more note, under a device id of its making, dated 2^63 - 1 ms: the slot is mal's, tom's note is
+    named in none of ana's seen vectors, and the server (with mal) can withhold it from
+    ana's other devices with no claim to show it. With `seq` the server alone chose; with
+    ids alone, at random: now the member alone chooses."""
+    ana = await signup("ana")
+    tom, mal = await signup("tom"), await signup("mal")
+    await ana.entries.write(None, "before the shares")
+    await shared(ana, mal, role="annotate")
+    await shared(ana, tom, role="annotate")
+    journal = await journal_id(ana, "Personal")
+    note = await first_note(mal, journal)  # mal first
+    when = note.written_at if mal_clock == "honest" else 2**63 - 1
+    await push_as(
+        mal,
+        journal,
+        [
+            records.RecordBody(
+                **{
+                    **vars(note),
+                    "device": crypto.random_bytes(16),
+                    "counter": 1,
+                    "written_at": when,
+                }
+            )
+        ],
+    )
+    await first_note(tom, journal)  # then tom: the more recent of the two
+    old = await login("ana", device="old")
+    await old.sync(strict=True)
+    template = await template_of(old, journal)
+    slots = (MAX_SEEN_BYTES - ARRAY_BYTES) // (SEEN_ENTRY_BYTES + 1)  # counters below 128
+    await push_stale(old, journal, template, slots - 2)  # with `old`: all but one slot
+    await ana.sync(strict=True)
+    await ana.entries.write(None, "after the notes")
+    await ana.sync(strict=True)
+
+    assert not await ana.problems()  # mal's note taken as any other
+    bodies = await signed_by(ana, live_server, journal)
+    written = bodies[-1]
+    assert written.device == ana.profile.device_id
+    named = {(s.author, s.device) for s in written.seen}
+    me = ana.profile.account_id
+    assert len([k for k in named if k[0] == me]) == slots - 1  # every device of ana's
+    assert len([k for k in named if k[0] != me]) == 1  # one slot for the members
+    assert (tom.profile.account_id, tom.profile.device_id) in named
