@@ -1948,6 +1948,7 @@ class Client:
         async with self.store.transaction() as tx:
             removed = set(await tx.drop_set_aside_documents(doc_ids))
             await tx.discard_set_aside([bytes.fromhex(c.record_id) for c in changes])
+        self.context.forget_views(removed)  # nothing of them kept in memory either (REV-L2 F2)
         return [
             dataclasses.replace(
                 change, removed=bool(change.doc_id) and bytes.fromhex(change.doc_id) in removed

@@ -3411,11 +3411,15 @@ class Replica:
         same for the head code: `_cuts_not_taken`). A refused record counts for nothing: it
         is a problem already, and its counter and claims are not to be believed."""
         known = counting.JournalCounters(journal_id, await tx.journal_counters(journal_id))
+        now = now_ms()
         for author, device, counter in echoes:
             known.received(author, device, counter)
         for record_id, body in trusted:
             covers = () if record_id in untaken else body.covers
-            known.record(body.author, body.device, body.counter, body.seen, covers, body.written_at)
+            # No later than now (REV-L2 F3): a member's far-future clock would rank its
+            # devices before every other member's in their turns of the writing order.
+            written = min(body.written_at, now)
+            known.record(body.author, body.device, body.counter, body.seen, covers, written)
             if body.covers:
                 await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})

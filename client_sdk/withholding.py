@@ -407,28 +407,30 @@ def writing_order(
     own device, then the journal owner's devices, then the writer's account's other devices,
     then the other accounts' devices taken in turns, one device of each account per turn,
     so that no member can crowd out another member's devices however many device ids it
-    signs records under. Within each group (and each account's turns), the device heard from
-    most recently first (`recency`), then by (author, device): an account's live devices
-    keep each other in their seen vectors however many stale device ids it has (a new id
-    every session, protocol.md 2.3; REV-S2 note: by id alone, past ~88 of them, at random)."""
+    signs records under. Each account's devices come in the order of `recency` (the device
+    heard from most recently first, then by id): an account's live devices keep each other
+    in their seen vectors however many stale device ids it has (a new id every session,
+    protocol.md 2.3; REV-S2 note: by id alone, past ~88 of them, at random). Within a turn,
+    accounts come by id: one account's times never order another's devices (REV-L2 F3, where
+    a member dating a record far ahead came first in every turn)."""
     heard = recency if recency is not None else {}
     turns: dict[bytes, int] = {}
-    ranked: list[tuple[int, int, int, Key]] = []
-    for key in sorted(set(keys), key=lambda k: (-heard.get(k, 0), k)):
+    ranked: list[tuple[int, int, tuple[bytes, int, bytes]]] = []
+    for key in sorted(set(keys), key=lambda k: (k[0], -heard.get(k, 0), k[1])):
         author = key[0]
-        last = -heard.get(key, 0)
+        place = (author, -heard.get(key, 0), key[1])
         if key == writer:
-            ranked.append((0, 0, last, key))
+            ranked.append((0, 0, place))
         elif author == owner:
-            ranked.append((1, 0, last, key))
+            ranked.append((1, 0, place))
         elif author == writer[0]:
-            ranked.append((2, 0, last, key))
+            ranked.append((2, 0, place))
         else:
             turn = turns.get(author, 0)
             turns[author] = turn + 1
-            ranked.append((3, turn, last, key))
+            ranked.append((3, turn, place))
     ranked.sort()
-    return [key for _, _, _, key in ranked]
+    return [(author, device) for _, _, (author, _, device) in ranked]
 
 
 def crowded(devices: Sized) -> bool:
