@@ -14,31 +14,13 @@ from collections.abc import Iterator
 from client_sdk import Client, crypto, records
 from client_sdk.withholding import MAX_SEEN_BYTES, SEEN_ENTRY_BYTES, SEEN_SURE, seen_bytes
 from tests.client.sharing_support import journal_id, server_db
+from tests.client.test_seen_recency import template_of
 from tests.client.test_writer_limits import annotated, push_as, shared, signed_by
 from tests.conftest import ClientFactory, RunningServer
 
 STALE = (MAX_SEEN_BYTES // (SEEN_ENTRY_BYTES + 1)) + 10
 """Stale device ids of the owner, each with one record (counter 1): more than a seen vector's
 bytes hold at that counter (as tests/client/test_seen_recency.py)."""
-
-
-async def template_of(old: Client, journal: bytes) -> records.RecordBody:
-    """A record body `old` (a device of ana's) writes in `journal`, opened before it is
-    pushed: what the stale device ids' records copy (signed with ana's identity key, as any
-    former device of hers signed them)."""
-    await old.entries.write(None, "a template")
-    [waiting] = [r for r in await old.store.outbox() if r.journal_id == journal]
-    local = await old.context.local_journal(journal.hex())
-    body = records.open_record(
-        await old.replica.journal_key(local, waiting.epoch),
-        journal,
-        waiting.record_id,
-        waiting.epoch,
-        waiting.ciphertext,
-        lambda _: old.profile.secrets.sign_public_key,
-    )
-    await old.sync(strict=True)
-    return body
 
 
 async def push_stale(

@@ -9,7 +9,7 @@ former devices signed them."""
 
 from __future__ import annotations
 
-from client_sdk import crypto, records
+from client_sdk import Client, crypto, records
 from client_sdk.withholding import MAX_SEEN_BYTES, SEEN_ENTRY_BYTES, SEEN_SURE, seen_bytes
 from tests.client.sharing_support import journal_id
 from tests.client.test_writer_limits import push_as, signed_by
@@ -18,6 +18,25 @@ from tests.conftest import ClientFactory, RunningServer
 STALE = (MAX_SEEN_BYTES // (SEEN_ENTRY_BYTES + 1)) + 10
 """Stale device ids of the owner, each with one record (counter 1): more than the seen
 vector's bytes hold at that counter."""
+
+
+async def template_of(old: Client, journal: bytes) -> records.RecordBody:
+    """A record body `old` (a device of ana's) writes in `journal`, opened before it is
+    pushed: what the stale device ids' records copy (signed with ana's identity key, as any
+    former device of hers signed them)."""
+    await old.entries.write(None, "a template")
+    [waiting] = [r for r in await old.store.outbox() if r.journal_id == journal]
+    local = await old.context.local_journal(journal.hex())
+    body = records.open_record(
+        await old.replica.journal_key(local, waiting.epoch),
+        journal,
+        waiting.record_id,
+        waiting.epoch,
+        waiting.ciphertext,
+        lambda _: old.profile.secrets.sign_public_key,
+    )
+    await old.sync(strict=True)
+    return body
 
 
 async def test_the_owners_live_devices_keep_each_other_past_many_stale_device_ids(
@@ -30,18 +49,7 @@ async def test_the_owners_live_devices_keep_each_other_past_many_stale_device_id
     journal = await journal_id(ana, "Personal")
     old = await login("ana", device="old")  # pushes what the stale ids signed
     await old.sync(strict=True)
-    await old.entries.write(None, "a template")
-    [waiting] = [r for r in await old.store.outbox() if r.journal_id == journal]
-    local = await old.context.local_journal(journal.hex())
-    template = records.open_record(
-        await old.replica.journal_key(local, waiting.epoch),
-        journal,
-        waiting.record_id,
-        waiting.epoch,
-        waiting.ciphertext,
-        lambda _: old.profile.secrets.sign_public_key,
-    )
-    await old.sync(strict=True)
+    template = await template_of(old, journal)
     phone = await login("ana", device="phone")
     laptop_id, phone_id = ana.profile.device_id, phone.profile.device_id
     # Ids sorting before both live devices': by id alone, they filled the seen vector and

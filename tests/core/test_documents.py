@@ -100,16 +100,20 @@ def test_an_entry_round_trips_through_its_state(fields: dict[str, object]) -> No
     assert (view.created_at, view.updated_at, view.deleted) == (42, 42, False)
 
 
+new_entry_fields = st.builds(
+    EntryFields,
+    title=st.none() | st.text(max_size=50),
+    body=st.none() | unicode_text,
+    mood=st.none() | st.integers(1, 10),
+    tags=st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5).map(tuple),
+    emotions=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=3).map(tuple),
+    prompt_id=st.none() | st.sampled_from(["sleep", "week-1"]),
+)
+"""The fields of a new entry, any that `new_entry` takes."""
+
+
 @given(
-    fields=st.builds(
-        EntryFields,
-        title=st.none() | st.text(max_size=50),
-        body=st.none() | unicode_text,
-        mood=st.none() | st.integers(1, 10),
-        tags=st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5).map(tuple),
-        emotions=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=3).map(tuple),
-        prompt_id=st.none() | st.sampled_from(["sleep", "week-1"]),
-    ),
+    fields=new_entry_fields,
     created_at=st.none() | st.integers(0, 42),
     offset=st.none() | st.integers(-1080, 1080),
 )
@@ -125,15 +129,7 @@ def test_the_view_of_a_new_entry_is_the_view_read_back_from_its_document(
 
 
 @given(
-    fields=st.builds(
-        EntryFields,
-        title=st.none() | st.text(max_size=50),
-        body=st.none() | unicode_text,
-        mood=st.none() | st.integers(1, 10),
-        tags=st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5).map(tuple),
-        emotions=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=3).map(tuple),
-        prompt_id=st.none() | st.sampled_from(["sleep", "week-1"]),
-    ),
+    fields=new_entry_fields,
     created_at=st.none() | st.integers(0, 42),
     offset=st.none() | st.integers(-1080, 1080),
     edit=st.none()
