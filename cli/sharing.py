@@ -1088,8 +1088,8 @@ def still_arriving(owner: str, copy: str) -> str:
 @click.option(
     "--unlisted",
     is_flag=True,
-    help="Forget a journal the server no longer lists although the owner's signed access "
-    "still grants it (you know the owner removed you, or you left on another device).",
+    help='Forget a copy no longer served to this device ("no longer served") once you know '
+    "the share ended: the owner ended it, or you left it on another device.",
 )
 @pass_home
 def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
