@@ -59,7 +59,7 @@ draft_option = click.option(
 )
 
 
-@cli.command()
+@cli.command(cls=editor.DraftHelpCommand)
 @journal_option
 @click.option("--title", metavar="T", help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
@@ -117,7 +117,7 @@ def write(
       tj write --prompt trust-01 "It was easier once I said it out loud."
       tj write --date "yesterday 21:30" "Couldn't sleep after the call."
       echo "Long day." | tj write --journal Dreams --title Tuesday
-      tj write --draft ~/.local/share/tj/drafts/entry-k2j4.md
+      tj write --draft DRAFTS/entry-k2j4.md
     """
     fields: dict[str, Any] = {
         "title": title,
@@ -463,7 +463,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         output.data(output.entry_text(found))
 
 
-@cli.command()
+@cli.command(cls=editor.DraftHelpCommand)
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
@@ -532,7 +532,7 @@ def edit(
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm
-      tj edit 3fa9c2 --draft ~/.local/share/tj/drafts/entry-k2j4.md
+      tj edit 3fa9c2 --draft DRAFTS/entry-k2j4.md
     """
     if body is not None and append is not None:  # NU30 F6: never "X Y" silently
         raise click.UsageError("--body replaces the text and --append adds to it: give one")

@@ -3,6 +3,8 @@ tests/test_cli.py for the set-up):
 
 - #3: `tj forget ana/Personal` after ana ended the share said the owner's signed access
   "still grants it to you (the owner removed you, ...)", which reads as a contradiction;
+- #6: `tj write --help` and `tj edit --help` named ~/.local/share/tj/drafts/, where no
+  profile keeps its drafts;
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import failed_with_one_line
+from tests.test_cli import failed_with_one_line, run_tj, succeeded
 from tests.test_cli_role_flags import flags_for_drsmith
 
 
@@ -33,3 +35,22 @@ async def test_forget_after_the_client_ended_the_share_says_what_happened_and_wh
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["ana"]
     await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drsmith.json("shared-with-me") == []
+
+
+async def test_the_draft_example_in_help_is_the_drafts_folder_of_the_profile_in_use(
+    tmp_path: Path,
+) -> None:
+    """NU34 #6: the `--draft` example of `tj write --help` and `tj edit --help` names the drafts
+    folder of the profile the command would use: the default one under ~, `--home`, $TJ_HOME."""
+    default = {"HOME": str(tmp_path), "XDG_DATA_HOME": None}
+    for command in ("write", "edit"):
+        shown = succeeded(await run_tj([command, "--help"], env=default)).stdout
+        assert "--draft ~/.local/share/therapy-journal/drafts/entry-k2j4.md" in shown, shown
+        assert "/tj/drafts" not in shown
+    profile = tmp_path / "phone"
+    shown = succeeded(await run_tj(["--home", str(profile), "write", "--help"])).stdout
+    assert f"--draft {profile}/drafts/entry-k2j4.md" in shown, shown
+    env: dict[str, str | None] = {"TJ_HOME": str(profile)}
+    shown = succeeded(await run_tj(["edit", "--help"], env=env)).stdout
+    assert f"--draft {profile}/drafts/entry-k2j4.md" in shown, shown
+    assert not profile.exists()  # help alone creates no profile
