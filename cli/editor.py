@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from client_sdk.models import plain_text
+from client_sdk.models import decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Prompt
@@ -124,7 +124,7 @@ def read_draft(path: Path) -> str:
     """A draft's entry text: what is above the scissors line (`strip_comments`). Raises
     click.ClickException for a file that cannot be read or is not UTF-8."""
     try:
-        return strip_comments(path.read_text(encoding="utf-8"))
+        return strip_comments(decoded_text(path.read_bytes()))
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"{path} is not UTF-8 text (byte {error.start + 1} is not); nothing was saved"

@@ -33,7 +33,7 @@ from cli.main import (
     then_sync,
 )
 from cli.terminal import escape
-from client_sdk import EMOTIONS, NotFound, plain_text
+from client_sdk import EMOTIONS, NotFound, decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
@@ -208,7 +208,8 @@ def body_of(
 
 
 def read_stdin() -> str:
-    """stdin as text, made plain (`plain_text`: a leading byte order mark removed, CRLF and
+    """stdin as text (UTF-8, or UTF-16/UTF-32 with a byte order mark: `decoded_text`), made
+    plain (`plain_text`: a leading byte order mark removed, CRLF and
     lone CR read as a line break, as a Windows file or clipboard gives them: NU33 #1), without
     the line breaks that end it; bytes that are not UTF-8 are a one-line error, not a
     traceback."""
@@ -216,11 +217,12 @@ def read_stdin() -> str:
     if isinstance(data, str):
         return plain_text(data).rstrip("\n")
     try:
-        return plain_text(data.decode("utf-8")).rstrip("\n")
+        return plain_text(decoded_text(data)).rstrip("\n")
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
-            "`iconv -f latin1 -t utf-8 FILE | tj write`; nothing was saved"
+            "`iconv -f latin1 -t utf-8 FILE | tj write` for a Latin-1 (Windows-1252) file; "
+            "nothing was saved"
         ) from None
 
 

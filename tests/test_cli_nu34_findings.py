@@ -5,6 +5,8 @@ tests/test_cli.py for the set-up):
   "still grants it to you (the owner removed you, ...)", which reads as a contradiction;
 - #6: `tj write --help` and `tj edit --help` named ~/.local/share/tj/drafts/, where no
   profile keeps its drafts;
+- #4: a Windows "Unicode" file (UTF-16 with a byte order mark) on stdin was refused with a
+  hint to convert it from Latin-1, which would have saved garbage;
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import failed_with_one_line, run_tj, succeeded
+from tests.test_cli import Device, failed_with_one_line, laptop, run_tj, succeeded  # noqa: F401
 from tests.test_cli_role_flags import flags_for_drsmith
 
 
@@ -54,3 +56,28 @@ async def test_the_draft_example_in_help_is_the_drafts_folder_of_the_profile_in_
     shown = succeeded(await run_tj(["edit", "--help"], env=env)).stdout
     assert f"--draft {profile}/drafts/entry-k2j4.md" in shown, shown
     assert not profile.exists()  # help alone creates no profile
+
+
+async def test_utf16_with_a_byte_order_mark_is_read_as_text(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU34 #4: UTF-16 (little and big endian) with a byte order mark on stdin and in a --draft
+    are read as text and made plain (CRLF a line break); Latin-1 is still
+    refused, before anything is saved, with the hint for a Latin-1 file."""
+    windows = "Unicode line one\r\nline two \u00e9\r\n"
+    entry_id = (await laptop.ok("write", input=windows.encode("utf-16"))).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == "Unicode line one\nline two \u00e9"
+    big = b"\xfe\xff" + "Big endian\r\n".encode("utf-16-be")
+    entry_id = (await laptop.ok("write", input=big)).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == "Big endian"
+    draft = tmp_path / "draft.md"
+    draft.write_bytes("From a draft\r\n".encode("utf-16"))
+    entry_id = (await laptop.ok("write", "--draft", str(draft))).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"].rstrip("\n") == "From a draft"
+
+    before = len(await laptop.json("list"))
+    line = failed_with_one_line(await laptop.tj("write", input="caf\u00e9".encode("latin-1")))
+    assert "stdin is not UTF-8 text (byte 4 is not)" in line, line
+    assert "for a Latin-1 (Windows-1252) file" in line
+    assert len(await laptop.json("list")) == before
