@@ -28,6 +28,7 @@ from cli.main import (
     json_option,
     pass_home,
     plain_argument,
+    plain_line_argument,
     sync_note,
     synced_first,
     then_sync,
@@ -61,9 +62,16 @@ draft_option = click.option(
 
 @cli.command(cls=editor.DraftHelpCommand)
 @journal_option
-@click.option("--title", metavar="T", help="A title for the entry.")
+@click.option("--title", metavar="T", callback=plain_line_argument, help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
-@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="A tag; repeat for several.",
+)
 @emotion_option
 @click.option(
     "--prompt",
@@ -256,8 +264,21 @@ def print_entry_id(entry: Entry, as_json: bool) -> None:
 @cli.command()
 @click.argument("mood", type=click.IntRange(1, 10))
 @emotion_option
-@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
-@click.option("--note", metavar="TEXT", default="", help="A few words, if you like.")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="A tag; repeat for several.",
+)
+@click.option(
+    "--note",
+    metavar="TEXT",
+    default="",
+    callback=plain_line_argument,
+    help="A few words, if you like.",
+)
 @journal_option
 @date_option
 @json_option
@@ -467,7 +488,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 
 @cli.command(cls=editor.DraftHelpCommand)
 @click.argument("entry_id", metavar="ID")
-@click.option("--title", metavar="T", help="New title.")
+@click.option("--title", metavar="T", callback=plain_line_argument, help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
 @click.option(
     "--body",
@@ -484,10 +505,20 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "Chinese, Japanese or Thai letters; begin TEXT with a new line for a new paragraph).",
 )
 @click.option(
-    "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="Add a tag (kept tags stay); repeatable.",
 )
 @click.option(
-    "--untag", "untags", metavar="T", multiple=True, help="Remove a tag (any case); repeatable."
+    "--untag",
+    "untags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="Remove a tag (any case); repeatable.",
 )
 @emotion_option
 @click.option(

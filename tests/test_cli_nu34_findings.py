@@ -7,6 +7,8 @@ tests/test_cli.py for the set-up):
   profile keeps its drafts;
 - #4: a Windows "Unicode" file (UTF-16 with a byte order mark) on stdin was refused with a
   hint to convert it from Latin-1, which would have saved garbage;
+- #5: `--title "$(printf 'T\\r')"` stored the title "T\\r" (shown as `T\\x0d`), and
+  `tj write "$(cat win.txt)"` kept a trailing line break that stdin drops;
 """
 
 from __future__ import annotations
@@ -81,3 +83,27 @@ async def test_utf16_with_a_byte_order_mark_is_read_as_text(
     assert "stdin is not UTF-8 text (byte 4 is not)" in line, line
     assert "for a Latin-1 (Windows-1252) file" in line
     assert len(await laptop.json("list")) == before
+
+
+async def test_titles_tags_and_text_given_as_arguments_lose_a_windows_line_ending(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """NU34 #5: what `"$(cat file)"` gives from a Windows file (a last CR, the shell dropped
+    the LF) is stored as stdin's text is: a title, a tag, a goal's title and why without it,
+    and TEXT without the line break it became."""
+    entry_id = (
+        await laptop.ok(
+            "write", "--title", "T\r", "--tag", "\ufeffsleep\r", "line one\r\nline two\r"
+        )
+    ).stdout.strip()
+    shown = await laptop.json("show", entry_id)
+    assert (shown["title"], shown["tags"], shown["body"]) == ("T", ["sleep"], "line one\nline two")
+    assert "\\x0d" not in (await laptop.ok("list")).stdout
+    await laptop.ok("edit", entry_id, "--title", "New\r\n", "--tag", "work\r", "--untag", "sleep\r")
+    shown = await laptop.json("show", entry_id)
+    assert (shown["title"], shown["tags"]) == ("New", ["work"])
+    await laptop.ok("edit", entry_id, "--body", "Body\r\n")
+    assert (await laptop.json("show", entry_id))["body"] == "Body"
+    await laptop.ok("goal", "add", "Walk daily\r", "--why", "Sleep better\r")
+    [goal] = await laptop.json("goal", "list")
+    assert (goal["title"], goal["why"]) == ("Walk daily", "Sleep better"), goal
