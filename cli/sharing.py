@@ -376,7 +376,7 @@ def share(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
-            "it after their next `tj sync` and can mark it read. This app is not monitored in "
+            "it once their device next syncs (`tj sync`, `tj caseload`) and can mark it read. This app is not monitored in "
             "real time."
         )
 

@@ -9,6 +9,8 @@ tests/test_cli.py for the set-up):
   hint to convert it from Latin-1, which would have saved garbage;
 - #5: `--title "$(printf 'T\\r')"` stored the title "T\\r" (shown as `T\\x0d`), and
   `tj write "$(cat win.txt)"` kept a trailing line break that stdin drops;
+- #2: `tj share --safety-flags` said the therapist sees a flag after their next `tj sync`,
+  `tj measure take` "the next time they open their caseload": both now say what happens;
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line, laptop, run_tj, succeeded  # noqa: F401
+from tests.test_cli_insights import new_device
 from tests.test_cli_role_flags import flags_for_drsmith
 
 
@@ -107,3 +110,24 @@ async def test_titles_tags_and_text_given_as_arguments_lose_a_windows_line_endin
     await laptop.ok("goal", "add", "Walk daily\r", "--why", "Sleep better\r")
     [goal] = await laptop.json("goal", "list")
     assert (goal["title"], goal["why"]) == ("Walk daily", "Sleep better"), goal
+
+
+async def test_share_and_measure_say_the_same_about_when_a_flag_is_seen_and_sync_shows_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU34 #2: the share's and the answer's words agree (the therapist's device sees a flag
+    once it next syncs), and the therapist's `tj sync` does show it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    when = "once their device next syncs (`tj sync`, `tj caseload`)"
+    shared = await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    assert f"drsmith sees it {when} and can mark it read" in " ".join(shared.stderr.split())
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    said = " ".join(taken.stderr.split())
+    assert f"a safety flag was sealed for drsmith; they see it {when}, not now." in said, said
+    assert "open their caseload" not in said
+    synced = await drsmith.ok("sync")
+    assert "1 new safety flag from ana" in synced.stdout + synced.stderr
