@@ -11,6 +11,8 @@ tests/test_cli.py for the set-up):
   `tj write "$(cat win.txt)"` kept a trailing line break that stdin drops;
 - #2: `tj share --safety-flags` said the therapist sees a flag after their next `tj sync`,
   `tj measure take` "the next time they open their caseload": both now say what happens;
+- #10: ending a typed PHQ-9 at the difficulty question said "(skipped: every PHQ-9 item is
+  answered, so it is saved)";
 """
 
 from __future__ import annotations
@@ -131,3 +133,17 @@ async def test_share_and_measure_say_the_same_about_when_a_flag_is_seen_and_sync
     assert "open their caseload" not in said
     synced = await drsmith.ok("sync")
     assert "1 new safety flag from ana" in synced.stdout + synced.stderr
+
+
+async def test_a_typed_phq9_ended_at_the_difficulty_question_says_plainly_it_is_saved(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU34 #10: input ending at the optional difficulty question saves the PHQ-9 and says so
+    in plain words; skipped with Enter, nothing more is said. Both are saved without it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    ended = await ana.ok("measure", "take", "phq9", input="0\n" * 9)
+    assert "(no answer to this one: your PHQ-9 is saved without it)" in ended.stderr
+    assert "skipped: every" not in ended.stderr
+    entered = await ana.ok("measure", "take", "phq9", input="0\n" * 9 + "\n")
+    assert "no answer to this one" not in entered.stderr and "skipped" not in entered.stderr
+    assert [r["unscored"] for r in await ana.json("measure", "list")] == [None, None]
