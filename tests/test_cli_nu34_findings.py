@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line, laptop, run_tj, succeeded  # noqa: F401
+from tests.test_cli_import_foreign import FIXTURES
 from tests.test_cli_insights import new_device
 from tests.test_cli_role_flags import flags_for_drsmith
 
@@ -69,8 +70,8 @@ async def test_utf16_with_a_byte_order_mark_is_read_as_text(
     laptop: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """NU34 #4: UTF-16 (little and big endian) with a byte order mark on stdin and in a --draft
-    are read as text and made plain (CRLF a line break); Latin-1 is still
+    """NU34 #4: UTF-16 (little and big endian) with a byte order mark on stdin, in a --draft
+    and in a file to import are read as text and made plain (CRLF a line break); Latin-1 is still
     refused, before anything is saved, with the hint for a Latin-1 file."""
     windows = "Unicode line one\r\nline two \u00e9\r\n"
     entry_id = (await laptop.ok("write", input=windows.encode("utf-16"))).stdout.strip()
@@ -82,6 +83,12 @@ async def test_utf16_with_a_byte_order_mark_is_read_as_text(
     draft.write_bytes("From a draft\r\n".encode("utf-16"))
     entry_id = (await laptop.ok("write", "--draft", str(draft))).stdout.strip()
     assert (await laptop.json("show", entry_id))["body"].rstrip("\n") == "From a draft"
+
+    exported = (FIXTURES / "dayone-journal.json").read_text(encoding="utf-8")
+    saved = tmp_path / "Journal.json"
+    saved.write_bytes(exported.replace("\n", "\r\n").encode("utf-16"))  # "Unicode" JSON
+    imported = await laptop.ok("import", str(saved))
+    assert imported.stdout.strip() == "imported 2 entries into 1 journal"
 
     before = len(await laptop.json("list"))
     line = failed_with_one_line(await laptop.tj("write", input="caf\u00e9".encode("latin-1")))
