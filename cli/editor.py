@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from client_sdk.models import plain_text
+from client_sdk.models import decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Prompt
@@ -86,11 +86,45 @@ def drafts_folder(home: Path) -> Path:
     return home / "drafts"
 
 
+DRAFTS_PLACEHOLDER = "DRAFTS/"
+"""Written in a command's help where its example names a draft; shown as the drafts folder of
+the profile this `tj` uses (`DraftHelpCommand`)."""
+
+
+def shown_drafts_folder(home: Path) -> str:
+    """The drafts folder of the profile at `home` as a user would type it: under the user's
+    home directory as `~/...`, quoted for a shell when it needs it."""
+    folder = drafts_folder(home.expanduser().absolute())
+    try:
+        text = "~/" + folder.relative_to(Path.home()).as_posix() + "/"
+    except ValueError:
+        text = str(folder) + "/"
+    if shlex.quote(text) != text and not text.startswith("~/"):
+        return shlex.quote(text)
+    return text if shlex.quote(text[2:]) == text[2:] else shlex.quote(str(folder) + "/")
+
+
+class DraftHelpCommand(click.Command):
+    """A command whose help examples name a draft: `DRAFTS/` there is the drafts folder of the
+    profile this `tj` runs with (`--home`, $TJ_HOME, else the default), not a guess (NU34 #6:
+    it said ~/.local/share/tj/drafts/, where no profile keeps its drafts)."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        home = ctx.find_root().params.get("home")
+        written = self.help
+        if written is not None and isinstance(home, Path):
+            self.help = written.replace(DRAFTS_PLACEHOLDER, shown_drafts_folder(home))
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = written
+
+
 def read_draft(path: Path) -> str:
     """A draft's entry text: what is above the scissors line (`strip_comments`). Raises
     click.ClickException for a file that cannot be read or is not UTF-8."""
     try:
-        return strip_comments(path.read_text(encoding="utf-8"))
+        return strip_comments(decoded_text(path.read_bytes()))
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"{path} is not UTF-8 text (byte {error.start + 1} is not); nothing was saved"

@@ -28,12 +28,13 @@ from cli.main import (
     json_option,
     pass_home,
     plain_argument,
+    plain_line_argument,
     sync_note,
     synced_first,
     then_sync,
 )
 from cli.terminal import escape
-from client_sdk import EMOTIONS, NotFound, plain_text
+from client_sdk import EMOTIONS, NotFound, decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
@@ -59,11 +60,18 @@ draft_option = click.option(
 )
 
 
-@cli.command()
+@cli.command(cls=editor.DraftHelpCommand)
 @journal_option
-@click.option("--title", metavar="T", help="A title for the entry.")
+@click.option("--title", metavar="T", callback=plain_line_argument, help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
-@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="A tag; repeat for several.",
+)
 @emotion_option
 @click.option(
     "--prompt",
@@ -117,7 +125,7 @@ def write(
       tj write --prompt trust-01 "It was easier once I said it out loud."
       tj write --date "yesterday 21:30" "Couldn't sleep after the call."
       echo "Long day." | tj write --journal Dreams --title Tuesday
-      tj write --draft ~/.local/share/tj/drafts/entry-k2j4.md
+      tj write --draft DRAFTS/entry-k2j4.md
     """
     fields: dict[str, Any] = {
         "title": title,
@@ -208,7 +216,8 @@ def body_of(
 
 
 def read_stdin() -> str:
-    """stdin as text, made plain (`plain_text`: a leading byte order mark removed, CRLF and
+    """stdin as text (UTF-8, or UTF-16/UTF-32 with a byte order mark: `decoded_text`), made
+    plain (`plain_text`: a leading byte order mark removed, CRLF and
     lone CR read as a line break, as a Windows file or clipboard gives them: NU33 #1), without
     the line breaks that end it; bytes that are not UTF-8 are a one-line error, not a
     traceback."""
@@ -216,11 +225,12 @@ def read_stdin() -> str:
     if isinstance(data, str):
         return plain_text(data).rstrip("\n")
     try:
-        return plain_text(data.decode("utf-8")).rstrip("\n")
+        return plain_text(decoded_text(data)).rstrip("\n")
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
-            "`iconv -f latin1 -t utf-8 FILE | tj write`; nothing was saved"
+            "`iconv -f latin1 -t utf-8 FILE | tj write` for a Latin-1 (Windows-1252) file; "
+            "nothing was saved"
         ) from None
 
 
@@ -254,8 +264,21 @@ def print_entry_id(entry: Entry, as_json: bool) -> None:
 @cli.command()
 @click.argument("mood", type=click.IntRange(1, 10))
 @emotion_option
-@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
-@click.option("--note", metavar="TEXT", default="", help="A few words, if you like.")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="A tag; repeat for several.",
+)
+@click.option(
+    "--note",
+    metavar="TEXT",
+    default="",
+    callback=plain_line_argument,
+    help="A few words, if you like.",
+)
 @journal_option
 @date_option
 @json_option
@@ -463,9 +486,9 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         output.data(output.entry_text(found))
 
 
-@cli.command()
+@cli.command(cls=editor.DraftHelpCommand)
 @click.argument("entry_id", metavar="ID")
-@click.option("--title", metavar="T", help="New title.")
+@click.option("--title", metavar="T", callback=plain_line_argument, help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
 @click.option(
     "--body",
@@ -482,10 +505,20 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "Chinese, Japanese or Thai letters; begin TEXT with a new line for a new paragraph).",
 )
 @click.option(
-    "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="Add a tag (kept tags stay); repeatable.",
 )
 @click.option(
-    "--untag", "untags", metavar="T", multiple=True, help="Remove a tag (any case); repeatable."
+    "--untag",
+    "untags",
+    metavar="T",
+    multiple=True,
+    callback=plain_line_argument,
+    help="Remove a tag (any case); repeatable.",
 )
 @emotion_option
 @click.option(
@@ -532,7 +565,7 @@ def edit(
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm
-      tj edit 3fa9c2 --draft ~/.local/share/tj/drafts/entry-k2j4.md
+      tj edit 3fa9c2 --draft DRAFTS/entry-k2j4.md
     """
     if body is not None and append is not None:  # NU30 F6: never "X Y" silently
         raise click.UsageError("--body replaces the text and --append adds to it: give one")

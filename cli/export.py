@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
-from client_sdk.models import plain_text
+from client_sdk.models import decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, ImportReport
@@ -189,7 +189,7 @@ def import_(
         text = json_in_zip(file)  # whose app is then told by what it holds, as below
     else:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
             raise click.ClickException(f"{file} is not a text file: {error}") from None
     text = text.removeprefix("\ufeff")  # a file saved on Windows (NU33 #1): json refused it

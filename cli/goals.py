@@ -20,6 +20,7 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    plain_line_argument,
     then_sync,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
@@ -63,8 +64,14 @@ def goal() -> None:
 
 
 @goal.command("add")
-@click.argument("title")
-@click.option("--why", default="", metavar="TEXT", help="Why this goal matters to you.")
+@click.argument("title", callback=plain_line_argument)
+@click.option(
+    "--why",
+    default="",
+    metavar="TEXT",
+    callback=plain_line_argument,
+    help="Why this goal matters to you.",
+)
 @click.option(
     "--target", type=DAY, metavar="DATE", help="Target date: YYYY-MM-DD, today or tomorrow."
 )
@@ -271,8 +278,8 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
 
 @goal.command("edit")
 @click.argument("goal_id", metavar="ID")
-@click.option("--title", metavar="TEXT", help="A new title.")
-@click.option("--why", metavar="TEXT", help="A new why.")
+@click.option("--title", metavar="TEXT", callback=plain_line_argument, help="A new title.")
+@click.option("--why", metavar="TEXT", callback=plain_line_argument, help="A new why.")
 @click.option(
     "--target", type=DAY, metavar="DATE", help="A new target date: YYYY-MM-DD, today or tomorrow."
 )

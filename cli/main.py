@@ -493,10 +493,28 @@ def plain_argument(_ctx: click.Context, _param: click.Parameter, value: str | No
     --body/--append`, a note, a private note, a safety plan): made plain as text read from
     stdin, a draft or $EDITOR is (`client_sdk.plain_text`: one leading byte order mark
     dropped, CRLF and a lone CR read as a line break), for a paste from a Windows file or
-    `"$(cat notes.txt)"` from one. None (not given) stays None."""
+    `"$(cat notes.txt)"` from one, without the line breaks that end it, as stdin (NU34 #5:
+    the shell drops a file's last LF but not the CR before it). None (not given) stays
+    None."""
     from client_sdk.models import plain_text
 
-    return None if value is None else plain_text(value)
+    return None if value is None else plain_text(value).rstrip("\n")
+
+
+def plain_line_argument(
+    _ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...] | None
+) -> str | tuple[str, ...] | None:
+    """A click callback for a short text of the user's (a title, a tag, a goal's why; a
+    repeated option's every value): made plain as `plain_argument`, without the line breaks
+    around it (NU34 #5: `--title "$(cat title.txt)"` from a Windows file kept its CR, shown
+    as `T\\x0d`). A line break inside stays, for the command to judge. None stays None."""
+    from client_sdk.models import plain_text
+
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(plain_text(one).strip("\n") for one in value)
+    return plain_text(value).strip("\n")
 
 
 def take_password_file(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:

@@ -378,10 +378,10 @@ def ask(
         if len(answers) < len(chosen.items):
             raise Stopped(answers) from None
         # Stopped at the unscored, skippable question: every scored item was answered, so the
-        # result is valid and is saved without it (R13 finding 10).
+        # result is valid and is saved without it (R13 finding 10), said plainly (NU34 #10).
         difficulty = None
         click.echo(
-            f"\n   (skipped: every {chosen.name} item is answered, so it is saved)", err=True
+            f"\n   (no answer to this one: your {chosen.name} is saved without it)", err=True
         )
     return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
 

@@ -376,7 +376,7 @@ def share(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
-            "it after their next `tj sync` and can mark it read. This app is not monitored in "
+            "it once their device next syncs (`tj sync`, `tj caseload`) and can mark it read. This app is not monitored in "
             "real time."
         )
 
@@ -1088,8 +1088,8 @@ def still_arriving(owner: str, copy: str) -> str:
 @click.option(
     "--unlisted",
     is_flag=True,
-    help="Forget a journal the server no longer lists although the owner's signed access "
-    "still grants it (you know the owner removed you, or you left on another device).",
+    help='Forget a copy no longer served to this device ("no longer served") once you know '
+    "the share ended: the owner ended it, or you left it on another device.",
 )
 @pass_home
 def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:

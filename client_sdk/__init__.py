@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         Journal,
         LoggedOut,
         Notice,
+        decoded_text,
         plain_text,
     )
     from client_sdk.notes import Notes
@@ -149,7 +150,16 @@ _EXPORTS = {
     "journals": ("Journals",),
     "live": ("Backoff",),
     "measures": ("Measures",),
-    "models": ("DeviceInfo", "Entry", "Identity", "Journal", "LoggedOut", "Notice", "plain_text"),
+    "models": (
+        "DeviceInfo",
+        "Entry",
+        "Identity",
+        "Journal",
+        "LoggedOut",
+        "Notice",
+        "decoded_text",
+        "plain_text",
+    ),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
     "pending_signup": ("KeptRecoveryKey",),
@@ -333,5 +343,6 @@ __all__ = [
     "WeekStat",
     "WithheldRecordsError",
     "check_password",
+    "decoded_text",
     "plain_text",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import platform
 import time
 import unicodedata
@@ -390,3 +391,22 @@ def plain_text(text: str) -> str:
         plain_text("\ufeffBOM text\r\nsecond\r")  # "BOM text\nsecond\n"
     """
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decoded_text(data: bytes) -> str:
+    """The text of `data` as read from a file or a pipe: UTF-16 or UTF-32 when it begins with
+    that encoding's byte order mark (what Windows calls a "Unicode" file: NU34 #4), else
+    UTF-8. A UTF-16 or UTF-32 byte order mark is consumed; a UTF-8 one stays (`plain_text`
+    removes it). Pure.
+
+    Raises UnicodeDecodeError (its `start` is the offset of the first byte that is not
+    text) for anything else, e.g. Latin-1; a Latin-1 file that happens to begin with the bytes
+    FF FE is read as UTF-16, as Windows' own editors read it.
+
+        decoded_text(b"\xff\xfeb\x00a\x00d\x00")  # "bad"
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8")

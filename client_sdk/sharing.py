@@ -1716,11 +1716,11 @@ class Sharing:
                 )
             if granted is not None and not left and not unlisted:
                 raise InvalidInput(
-                    f"the server no longer lists {label!r}, but the owner's signed access "
-                    "still grants it to you (the owner removed you, you left it on another "
-                    "device, or the server is withholding it): its copy is kept; once you "
-                    f"know the share ended, forget it with --unlisted (tj forget "
-                    f"{shlex.quote(label)} --unlisted)"
+                    f"{label!r} is no longer served to this device: usually the owner ended "
+                    "the share (or you left it on another device), but the server does not "
+                    "show this device that signed change, so it could also be the server "
+                    "withholding it; its copy is kept. Once you know the share ended, run "
+                    f"`tj forget {shlex.quote(label)} --unlisted`"
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:

@@ -124,8 +124,8 @@ async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_i
     assert taken.stderr.count(heading) == 1, taken.stderr
     assert taken.stderr.count("This app is not an emergency or crisis service") == 1
     flagged = (
-        "Because you chose to, a safety flag was sealed for drsmith; they see it the next time "
-        "they open their caseload, not now."
+        "Because you chose to, a safety flag was sealed for drsmith; they see it once their "
+        "device next syncs (`tj sync`, `tj caseload`), not now."
     )
     lines = taken.stderr.splitlines()
     assert lines.count(flagged) == 1

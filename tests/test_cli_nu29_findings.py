@@ -90,7 +90,7 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     )
     refused = await drkim.tj("forget", "ana/Personal", "--yes")
     assert refused.exit_code == 1
-    assert "(tj forget ana/Personal --unlisted)" in one_line(refused.output)
+    assert f"run {command}" in one_line(refused.output)  # NU34 #3: in backticks, as above
     await drkim.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drkim.json("shared-with-me") == []
 

@@ -45,7 +45,7 @@ async def test_input_ending_at_the_difficulty_question_saves_the_complete_phq9_w
     assert "not monitored in real time" in err
     # the message came before the next question was asked
     assert err.index(HEADING) < err.index(DIFFICULTY)
-    assert "(skipped: every PHQ-9 item is answered, so it is saved)" in err
+    assert "(no answer to this one: your PHQ-9 is saved without it)" in err
     assert "Stopped" not in err
     [result] = await ben.json("measure", "list")
     assert (result["score"], result["unscored"]) == (11, None)
@@ -98,7 +98,7 @@ async def test_gad7_difficulty_question_is_skipped_with_enter_or_by_ending_the_i
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     ended = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
-    assert "(skipped: every GAD-7 item is answered, so it is saved)" in ended.stderr
+    assert "(no answer to this one: your GAD-7 is saved without it)" in ended.stderr
     wrong_then_skip = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n7\n\n")
     assert "Give one of 0, 1, 2, 3, or Enter to skip." in wrong_then_skip.stderr
     assert [(t["score"], t["unscored"]) for t in await ana.json("measure", "list")] == [

@@ -656,7 +656,7 @@ async def test_forget_of_a_journal_the_server_stopped_listing_needs_unlisted(
     await ana.ok("unshare", "Personal", "tom")
     await tom.ok("sync")
     refused = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
-    assert "no longer lists" in refused and "--unlisted" in refused
+    assert "no longer served to this device" in refused and "--unlisted" in refused
     asked = await tom.tj("forget", "ana/Personal", input="y\n")  # refused before asking
     assert asked.exit_code == 1 and "Discard" not in asked.stderr  # (NU20 C11)
     assert "--unlisted" in failed_with_one_line(asked)
