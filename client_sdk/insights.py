@@ -238,6 +238,9 @@ def compute_insights(
     rate_since = (min(since, today) if since is not None else span[0].start) if span else None
     rate_days = (today - rate_since).days + 1 if rate_since is not None else 0
     rate_count = sum(1 for e in kept if rate_since is not None and day_of(e) >= rate_since)
+    # Oldest first: a tag is named as first written (README; NU34 #7: the newest spelling
+    # was shown, as entries come newest first).
+    written_order = sorted(kept, key=lambda e: e.created_at)
     return Insights(
         journal=journal,
         since=since,
@@ -247,8 +250,8 @@ def compute_insights(
         mood=_mean(moods),
         weeks=weeks,
         sparkline=sparkline(week.mood for week in weeks),
-        by_tag=mood_by(kept, lambda e: e.tags),
-        by_emotion=mood_by(kept, lambda e: e.emotions),
+        by_tag=mood_by(written_order, lambda e: e.tags),
+        by_emotion=mood_by(written_order, lambda e: e.emotions),
         streak=streak({day_of(e) for e in every}, today),
         entries_per_week=rate_count * 7 / rate_days if rate_days else 0.0,
         goals=tuple(goal_stat(goal) for goal in goals),
@@ -335,7 +338,8 @@ def mood_by(
     entries: Iterable[EntryLike], names: Callable[[EntryLike], Iterable[str]]
 ) -> tuple[MoodGroup, ...]:
     """Average mood per name (tag or emotion) given by `names(entry)`, ignoring case ("Sleep"
-    and "sleep" are one tag, named as the first entry given spells it); most used first."""
+    and "sleep" are one tag, named as the first entry given spells it: give them oldest
+    first for the spelling first written); most used first."""
     counts: dict[str, int] = {}
     moods: dict[str, list[int]] = {}
     spelled: dict[str, str] = {}

@@ -107,6 +107,18 @@ def test_average_mood_by_tag_and_by_emotion_counts_only_entries_with_a_mood() ->
     assert by_emotion == {"anxious": (2, 3.0), "calm": (1, 8.0)}
 
 
+def test_a_tag_spelled_several_ways_is_one_group_named_as_first_written() -> None:
+    """NU34 #7: entries come newest first (as `client.entries.list` gives them); the group
+    is named by the oldest entry's spelling, as README says ("kept as first written")."""
+    entries = [
+        FakeEntry(at(date(2025, 3, 12)), mood=4, tags=("SLEEP",)),
+        FakeEntry(at(date(2025, 3, 11)), mood=5, tags=("Sleep",)),
+        FakeEntry(at(date(2025, 3, 10)), mood=6, tags=("sleep",)),
+    ]
+    insights = compute_insights(entries, today=TODAY, tz=UTC)
+    assert [(g.name, g.entries, g.mood) for g in insights.by_tag] == [("sleep", 3, 5.0)]
+
+
 def test_entries_without_emotions_or_tags_give_empty_groups() -> None:
     insights = compute_insights([FakeEntry(at(TODAY), mood=5)], today=TODAY, tz=UTC)
     assert insights.by_tag == () and insights.by_emotion == ()
