@@ -60,11 +60,7 @@ draft_option = click.option(
 )
 
 
-@cli.command(cls=editor.DraftHelpCommand)
-@journal_option
-@click.option("--title", metavar="T", callback=plain_line_argument, help="A title for the entry.")
-@click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
-@click.option(
+tag_option = click.option(
     "--tag",
     "tags",
     metavar="T",
@@ -72,6 +68,14 @@ draft_option = click.option(
     callback=plain_line_argument,
     help="A tag; repeat for several.",
 )
+"""The tags of a new entry or check-in (`tj write`, `tj mood`), made plain as typed."""
+
+
+@cli.command(cls=editor.DraftHelpCommand)
+@journal_option
+@click.option("--title", metavar="T", callback=plain_line_argument, help="A title for the entry.")
+@click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
+@tag_option
 @emotion_option
 @click.option(
     "--prompt",
@@ -264,14 +268,7 @@ def print_entry_id(entry: Entry, as_json: bool) -> None:
 @cli.command()
 @click.argument("mood", type=click.IntRange(1, 10))
 @emotion_option
-@click.option(
-    "--tag",
-    "tags",
-    metavar="T",
-    multiple=True,
-    callback=plain_line_argument,
-    help="A tag; repeat for several.",
-)
+@tag_option
 @click.option(
     "--note",
     metavar="TEXT",
