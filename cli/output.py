@@ -27,7 +27,7 @@ from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
 from client_sdk.models import read_time
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
-from client_sdk.settling import value_text
+from client_sdk.settling import Settled, value_text
 from client_sdk.undelivered import MemberReceipt, recipients_by_state
 from client_sdk.upload_limit import describe as describe_upload_limit
 
@@ -662,11 +662,30 @@ def settled_lines(report: SyncReport) -> list[str]:
     C12: `OvertakenEdit.line`), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     lines += [
-        s.line(local_time, keeps=f"`tj history {short_id(s.entry_id)}`") for s in report.settled
+        s.line(
+            local_time,
+            keeps=f"`tj history {short_id(s.entry_id)}`",
+            add_back=add_back_command(s),
+        )
+        for s in report.settled
     ]
     lines += [merged_line(m) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
+
+
+def add_back_command(settled: Settled) -> str:
+    """The command that adds back the tags or emotions a settled list lost (NU34 #1), ""
+    for anything else: "`tj edit 3f2a9c8d1e0b --tag fromlaptop`"."""
+    lost = settled.lost()
+    if not lost:
+        return ""
+    option = "--tag" if settled.field == "tags" else "--emotion"
+    words = " ".join(f"{option} {shlex.quote(item)}" for item in lost)
+    if settled.field == "emotions":  # `--emotions` replaces the list: give the whole list
+        every = [*settled.kept, *lost] if isinstance(settled.kept, list) else lost
+        words = " ".join(f"--emotion {shlex.quote(str(item))}" for item in every)
+    return f"`tj edit {short_id(settled.entry_id)} {words}` adds them back"
 
 
 def merged_line(merged: MergedText) -> str:

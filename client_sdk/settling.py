@@ -61,6 +61,8 @@ prefix of 4 or more is accepted back by the SDK's id arguments."""
 
 FIELD_WORDS = {"created_at": "date", "emotions": "emotions", "tags": "tags"}
 """An entry field's name in a sentence, where it differs from the field's own name."""
+LIST_FIELDS = ("tags", "emotions")
+"""Entry fields holding a list, which settle as a whole (protocol.md 5)."""
 
 
 def utc_clock(moment: datetime) -> str:
@@ -150,20 +152,40 @@ class Settled:
     kept: Any
     at: datetime
 
-    def line(self, clock: Clock = utc_clock, *, keeps: str = "the entry's history") -> str:
+    def line(
+        self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
+    ) -> str:
         """What to tell the user, in words (NU27 C9), e.g. "Settled: the mood of entry
         3f2a9c8d1e0b ("Monday") was changed on another device; it is '8' everywhere now. This
         device had '5': the entry's history keeps it." `keeps` names where this device's
         value is kept in the app's words (the CLI: "`tj history 3f2a9c8d1e0b`"); a date
-        value is written by `clock`."""
+        value is written by `clock`. Tags and emotions "were" changed, and those this device
+        had that are not kept are named (`lost`: NU34 #1, a tag added here while another
+        device removed another went with the whole list), with `add_back` after them when
+        given (the CLI: how to add them again)."""
         name = FIELD_WORDS.get(self.field, self.field)
         titled = f' ("{self.title}")' if self.title else ""
+        verb = "were" if self.field in LIST_FIELDS else "was"
+        lost = self.lost()
+        missing = ""
+        if lost:
+            named = ", ".join(repr(item) for item in lost)
+            missing = f" ({named} not kept{': ' + add_back if add_back else ''})"
         return (
-            f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} was changed on "
-            f"another device; it is {value_text(self.field, self.kept, clock)!r} everywhere "
-            f"now. This device had {value_text(self.field, self.mine, clock)!r}: {keeps} "
-            "keeps it."
+            f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} {verb} changed "
+            f"on another device; it is {value_text(self.field, self.kept, clock)!r} everywhere "
+            f"now. This device had {value_text(self.field, self.mine, clock)!r}{missing}: "
+            f"{keeps} keeps it."
         )
+
+    def lost(self) -> list[str]:
+        """Of a list field (tags, emotions), the items this device had that the kept value
+        lacks (ignoring case, as tags do), in this device's order; [] for any other field."""
+        if self.field not in LIST_FIELDS or not isinstance(self.mine, list):
+            return []
+        kept = self.kept if isinstance(self.kept, list) else []
+        held = {str(item).casefold() for item in kept}
+        return [str(item) for item in self.mine if str(item).casefold() not in held]
 
     def to_dict(self) -> dict[str, Any]:
         return {

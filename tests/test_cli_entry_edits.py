@@ -4,6 +4,7 @@ CliRunner)."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -193,6 +194,40 @@ async def test_the_sync_line_names_the_entry_the_field_and_the_history_command(
     [line] = [s for s in said if "Settled:" in s]
     assert f'the mood of entry {entry[:12]} ("Monday") was changed on another device' in line
     assert f"`tj history {entry[:12]}` keeps it" in line
+
+
+async def test_a_tag_added_while_another_device_removed_one_is_named_with_how_to_add_it_back(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """NU34 #1: tags settle as a whole, so a tag added on the laptop while the phone removed
+    another went with the laptop's list. The line names it, and the command it gives adds
+    it back on every device."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    entry = (await laptop.ok("write", "--title", "Monday", "--tag", "Sleep", "Text.")).stdout
+    entry = entry.strip()
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await outage.begin()
+    await laptop.ok("edit", entry[:8], "--tag", "from laptop")
+    await phone.ok("edit", entry[:8], "--untag", "Sleep")
+    await outage.end()
+    said = [" ".join((await d.ok("sync")).stderr.split()) for d in (phone, laptop, phone)]
+    [line] = [s for s in said if "Settled:" in s]
+    assert f'the tags of entry {entry[:12]} ("Monday") were changed on another device' in line
+    if "not kept" in line:  # the phone's list was kept: the laptop's went, its added tag too
+        command = f"tj edit {entry[:12]} --tag Sleep --tag 'from laptop'"
+        assert "('Sleep', 'from laptop' not kept: " in line
+        assert f"`{command}` adds them back" in line
+        await laptop.ok(*shlex.split(command)[1:])
+        await laptop.ok("sync")
+        await phone.ok("sync")
+        for device in (laptop, phone):
+            shown = await device.json("show", entry[:8])
+            assert sorted(shown["tags"]) == ["Sleep", "from laptop"]
+    else:  # the laptop's list was kept: the phone's removal went with its list (nothing lost)
+        assert "This device had 'none':" in line
 
 
 async def test_tags_are_one_per_name_whatever_the_case_also_in_insights(

@@ -154,3 +154,19 @@ def test_a_member_who_left_but_reads_a_copy_is_told_without_a_command() -> None:
     cli, again = output.departure_lines(SyncReport(departures=[left]))
     assert cli.endswith("(`tj unshare Personal drsmith` ends it).")
     assert again.startswith("  If they did not mean to leave, share again:")
+
+
+def test_a_settled_list_names_what_this_device_had_that_is_not_kept() -> None:
+    """NU34 #1: tags (and emotions) settle as a whole; the line says "were" and names the
+    ones this device had that the kept list lacks (ignoring case, as tags do)."""
+    tags = Settled(ENTRY, "Monday", "tags", ["Sleep", "from laptop"], ["sleep"], AT)
+    assert tags.lost() == ["from laptop"]
+    assert tags.line() == (
+        'Settled: the tags of entry 3f2a9c8d1e0b ("Monday") were changed on another device; '
+        "it is 'sleep' everywhere now. This device had 'Sleep, from laptop' ('from laptop' not "
+        "kept): the entry's history keeps it."
+    )
+    assert "('from laptop' not kept: add it again): " in tags.line(add_back="add it again")
+    assert Settled(ENTRY, "Monday", "mood", 5, 8, AT).lost() == []
+    kept_all = Settled(ENTRY, "", "emotions", ["calm"], ["calm", "tired"], AT)
+    assert kept_all.lost() == [] and "not kept" not in kept_all.line()
