@@ -194,6 +194,7 @@ class Settled:
             "field": self.field,
             "mine": self.mine,
             "kept": self.kept,
+            "lost": self.lost(),
             "at": self.at.isoformat(),
         }
 
