@@ -53,6 +53,11 @@ async def device(url: str, username: str, home: str, entries: int) -> dict[str, 
         fresh_pull_s = time.perf_counter() - start
         fresh_pull_cpu_s = time.process_time() - cpu
         fresh_pull_helper_cpu_s = cpu_s(helper_pid()) - helper_cpu
+        listed = []
+        for _ in range(2):  # what an app waits for to show the newest entries: first, again
+            start = time.perf_counter()
+            await client.entries.list(limit=20)
+            listed.append((time.perf_counter() - start) * 1000)
         held = len(await client.entries.list())
         if held != entries:
             raise SystemExit(f"the fresh device holds {held} entries, not {entries}")
@@ -69,6 +74,7 @@ async def device(url: str, username: str, home: str, entries: int) -> dict[str, 
             "fresh_pull_cpu_s": fresh_pull_cpu_s,
             "fresh_pull_helper_cpu_s": fresh_pull_helper_cpu_s,
             "noop_sync_ms": noop,
+            "list_ms": listed,
             "rss_peak_mb": status_mb("VmHWM"),
             "rss_after_login_mb": after_login,
             "rss_steady_mb": status_mb("VmRSS"),

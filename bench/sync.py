@@ -8,7 +8,9 @@ cost, measuring what a user waits for:
   entry as an app does (`write_s`), then one sync until the server holds them (`upload_s`);
 - `import_s`: `tj import` of an export of those N entries into another account, as a user
   runs it (a new process: start-up, import, sync);
-- `fresh_pull_s`: a new device (its own process, after login) pulling everything;
+- `fresh_pull_s`: a new device (its own process, after login) pulling everything; then
+  `list_ms_first`/`list_ms_again`: its `client.entries.list(limit=20)`, the first time and
+  once more (the newest entries an app shows);
 - no-op sync on N entries and on 10 (`noop_sync_ms_*`), live propagation between two
   processes (`live_ms_*`: from a write's call and a sync on one device until the other,
   connected to the live channel, has read that entry through the public API);
@@ -391,6 +393,8 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "fresh_pull_s": round(device["fresh_pull_s"], 3),
             "pull_us_per_record": round(device["fresh_pull_s"] / entries * 1e6, 1),
             "fresh_pull_cpu_s": round(device["fresh_pull_cpu_s"], 3),
+            "list_ms_first": round(device["list_ms"][0], 1),
+            "list_ms_again": round(device["list_ms"][1], 1),
             "fresh_pull_helper_cpu_s": round(device["fresh_pull_helper_cpu_s"], 3),
             "login_s": round(device["login_s"], 3),
             "kdf_s": round(kdf_s, 3),
