@@ -180,18 +180,19 @@ class Devices:
         if not name or len(name) > 100:
             raise InvalidInput("a device name is 1 to 100 characters")
         devices = await self.list()
-        if device_id is None:
-            matches = [d for d in devices if d.current]
+        if device_id is not None:
+            chosen = find_device(devices, device_id)
         else:
-            matches = [find_device(devices, device_id)]
-        if len(matches) != 1:
-            raise NotFound(f"no single device matches {device_id!r}", subject="device")
-        request = wire.DeviceRenameRequest(bytes.fromhex(matches[0].id), name)
+            current = [d for d in devices if d.current]
+            if len(current) != 1:
+                raise NotFound("the server lists no device as this one", subject="device")
+            chosen = current[0]
+        request = wire.DeviceRenameRequest(bytes.fromhex(chosen.id), name)
         await self._transport.call("/v1/devices/rename", request, wire.Empty)
         await self._forget_names()
-        if matches[0].current:
+        if chosen.current:
             await self._keep_own_name(name)
-        return dataclasses.replace(matches[0], name=name)
+        return dataclasses.replace(chosen, name=name)
 
     async def _forget_names(self) -> None:
         """A device was renamed or signed out here: the next sync that names one lists the

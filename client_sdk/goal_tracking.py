@@ -83,9 +83,9 @@ class Goals:
         local time; default now). A check-in dated now reads after the goal's latest one when
         that one is dated at most a second ahead (made in the same millisecond, or before the
         clock stepped back a little): it is dated 1 ms after it (goals.checkin_update).
-        Check-ins made on two devices at once, even offline, are all kept. One check-in's `progress` is a whole number from 0 to 1,000 (MAX_SESSIONS) on
-        a sessions goal, 0 to 100 on a percent goal. The sessions recorded may pass the
-        goal's N and are kept (15 of 12: `Goal.progress` says so, `fraction` stops at 1,
+        Check-ins made on two devices at once, even offline, are all kept. One check-in's
+        `progress` is a whole number from 0 to 1,000 (MAX_SESSIONS) on a sessions goal, 0
+        to 100 on a percent goal. The sessions recorded may pass the goal's N and are kept (15 of 12: `Goal.progress` says so, `fraction` stops at 1,
         `reached` is True); `done` is set only by `complete()`, never by reaching N
         (goals.py). Raises NotFound for an unknown or deleted goal, InvalidInput
         (nothing changed) for a `progress` out of its range, a note over 2,000 characters

@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from client_sdk.documents import NUDGE_MS as NUDGE_MS  # how far ahead: `dated_after`
 from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
@@ -244,7 +243,7 @@ def checkin_update(
 ) -> bytes:
     """Add a check-in at the end of the goal's list (concurrent check-ins are all kept),
     dated `at_ms` (default `now_ms`, which also dates the goal's change). Dated by default, it
-    comes after the goal's latest check-in when that one is dated at most NUDGE_MS ahead of
+    comes after the goal's latest check-in when that one is dated at most documents.NUDGE_MS ahead of
     `now_ms` (two check-ins in one millisecond, or a clock stepped back a little): dated 1 ms
     after it, so that "the latest check-in" (by time, then id) is this one, not the one of
     the two whose random id sorts last."""

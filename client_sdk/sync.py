@@ -568,8 +568,8 @@ class SyncReport:
         given), records withheld, journals rolled back or needing an update) and notices
         (records of erased accounts, downloads held back, shares that changed
         (`Departure.describe`), journals sharing a name, records of a newer app, shares
-        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). The sentences of settled fields, merged
-        texts, overtaken edits, changes set aside and departures name no app's commands
+        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). The
+        sentences of settled fields, merged texts, overtaken edits, changes set aside and departures name no app's commands
         (`tj sync` prints them with its own added); a few other notices still name a `tj`
         command where they say how to go on (a download held back names `tj verify`)."""
         flags = self.new_safety_flags()

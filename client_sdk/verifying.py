@@ -8,23 +8,24 @@ few records per page applied, and a pull ran at the speed of one core. A process
 lock: while the loop's thread applies a page, the helper verifies the signatures of the next
 one (`Replica._open_early` decrypts that page on the loop's thread, the helper only verifies).
 
-The helper is a child process running `_CHILD` (given to the interpreter with `-c`, so that
-no application's main module is imported again, as multiprocessing's spawn would; in a
-session of its own), one per SDK process, started at first use and shared by every client. It reads requests
-from its stdin and answers on its stdout, each a 4-byte big-endian length and that many bytes:
-a request is a msgpack array of [public key, message, signature] items, the answer one byte
-per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature, and
-libsodium's crypto_sign_open), else 0. It runs in Python's isolated mode from the root
-directory, so it imports only what the interpreter's site-packages hold. It holds no key: public keys, signed messages (record
-bodies, in clear: the same user's process on the same device, as the store) and signatures.
+The helper is a child process running `_CHILD` (given to the interpreter with `-c`, so that no
+application's main module is imported again, as multiprocessing's spawn would; in a session of
+its own), one per SDK process, started at first use and shared by every client. It reads
+requests from its stdin and answers on its stdout, each a 4-byte big-endian length and that
+many bytes: a request is a msgpack array of [public key, message, signature] items, the answer
+one byte per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature,
+and libsodium's crypto_sign_open), else 0. It runs in Python's isolated mode from the root
+directory, so it imports only what the interpreter's site-packages hold. It holds no key:
+public keys, signed messages (record bodies, in clear: the same user's process on the same
+device, as the store) and signatures.
 
-A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died,
-answered something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here:
-the caller then opens and verifies the record in this process as any other, where a bad
-signature is reported. A helper that failed once is killed and reaped at once (`_Helper.end`:
-no zombie, no child left running with a pipe out of step), and not started again. There is none on a
-machine with a single core, in a frozen application (`sys.executable` is the application, not
-Python), or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
+A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died, answered
+something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here: the caller
+then opens and verifies the record in this process as any other, where a bad signature is
+reported. A helper that failed once is killed and reaped at once (`_Helper.end`: no zombie, no
+child left running with a pipe out of step), and not started again. There is none on a machine
+with a single core, in a frozen application (`sys.executable` is the application, not Python),
+or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
 """
 
 from __future__ import annotations
@@ -141,10 +142,6 @@ class _Helper:
         except subprocess.TimeoutExpired:
             pass
 
-    def abandon(self) -> None:
-        """An answer overdue: `end` (the thread's read ends, and the request with it)."""
-        self.end()
-
     def close(self) -> None:
         """Let the child end (its stdin closes), else kill it, reap it, and stop the thread."""
         self.broken = True
@@ -211,7 +208,7 @@ def abandon() -> None:
         running = _STATE.get("helper")
         _STATE["disabled"] = True
     if isinstance(running, _Helper):
-        running.abandon()
+        running.end()  # the thread's read ends, and the request with it
 
 
 def verify(items: Sequence[tuple[bytes, bytes, bytes]]) -> Future[list[bool]] | None:
