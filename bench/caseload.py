@@ -2,8 +2,10 @@
 object.
 
 Starts a real `tj-server` on loopback; each client writes one entry a day for `--days` days
-(timestamps spread back over that time), takes a PHQ-9 every 14 days and shares the journal
-with one therapist, who syncs. Then it measures what the therapist waits for: computing
+(dated back over that time, `created_at`), takes a PHQ-9 every 14 days and shares the journal
+with one therapist, who verifies each client's fingerprint (as in person: a device downloads
+at most 512 KiB from owners it has not verified) and syncs; the run stops unless the
+therapist then holds every entry and questionnaire. Then it measures what the therapist waits for: computing
 `client.caseload.rows()` over everything shared (median of 5 runs), and rendering the HTML
 page. Beside it, this machine's floor from the same run: reading every document row of the
 therapist's local store with raw SQLite.
@@ -25,19 +27,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import client_sdk.client as client_module
-import client_sdk.measures as measures_module
 from bench.sync import PASSWORD, entry_text, free_port, wait_until_up
 from client_sdk import INTERACTIVE, Client
 from client_sdk.caseload_html import render_caseload
 
 DAY_MS = 24 * 3600 * 1000
-
-
-def set_clock(moment: int) -> None:
-    """Entries get their `created_at` from the SDK's clock: move it back in time."""
-    setattr(client_module, "now_ms", lambda: moment)  # noqa: B010
-    setattr(measures_module, "now_ms", lambda: moment)  # noqa: B010
 
 
 async def populate(url: str, work: Path, clients: int, days: int) -> Client:
@@ -51,27 +45,32 @@ async def populate(url: str, work: Path, clients: int, days: int) -> Client:
             kdf_cost=INTERACTIVE,
         )  # fmt: skip
         for day in range(days):
-            moment = start + day * DAY_MS
-            set_clock(moment)
-            await client.entries.write(None, entry_text(day)[:300], mood=1 + (day + number) % 10)
+            moment = datetime.fromtimestamp((start + day * DAY_MS) / 1000).astimezone()
+            await client.entries.write(
+                None, entry_text(day)[:300], mood=1 + (day + number) % 10, created_at=moment
+            )
             if day % 14 == 0:
                 answers = [(day // 14 + number + i) % 4 for i in range(9)]
-                taken_at = datetime.fromtimestamp(moment / 1000).astimezone()
-                await client.measures.take("phq9", answers, taken_at=taken_at)
+                await client.measures.take("phq9", answers, taken_at=moment)
         await client.sync()
         await client.shares.grant(
             "Personal", "therapist", role="annotate", trust_on_first_use=True, full=True
         )
+        fingerprint = await client.shares.fingerprint()
+        await therapist.shares.verify(f"client{number:02d}", fingerprint)  # compared in person
         await client.close()
-    await therapist.sync()
+    report = await therapist.sync()
+    if report.held_back or report.problems:
+        raise RuntimeError(f"the therapist's sync held data back: {report}")
     return therapist
 
 
-def floor_ms(home: Path) -> float:
+def floor_ms(home: Path, documents: int) -> float:
     started = time.perf_counter()
     with sqlite3.connect(home / "store.db") as db:
         rows = db.execute("SELECT doc_id, journal_id, kind, state FROM documents").fetchall()
-    assert rows
+    if len(rows) < documents:
+        raise RuntimeError(f"the therapist holds {len(rows)} documents, not {documents}")
     return (time.perf_counter() - started) * 1000
 
 
@@ -105,7 +104,9 @@ async def run(clients: int, days: int, work: Path) -> dict[str, Any]:
             "caseload_ms_median": round(statistics.median(samples), 1),
             "caseload_ms_max": round(max(samples), 1),
             "caseload_html_ms": round(html_ms, 1),
-            "floor_sqlite_read_all_documents_ms": round(floor_ms(work / "therapist"), 1),
+            "floor_sqlite_read_all_documents_ms": round(
+                floor_ms(work / "therapist", clients * (days + (days + 13) // 14)), 1
+            ),
         }
     finally:
         server.terminate()
