@@ -31,6 +31,7 @@ from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
+    FIELDS_ROOT,
     as_read_by_pycrdt,
     delete_set_update,
     new_document_update,
@@ -112,6 +113,14 @@ class Document:
         document): applied to the pycrdt document when it is first made (`_doc`)."""
         self._created_fields: Mapping[str, Any] | None = None
         """The map fields `_unbuilt` wrote (`holds_field` reads them while `_doc` is unmade)."""
+        self._read: tuple[bytes, dict[str, object], dict[str, str]] | None = None
+        """The update this document was loaded from, when it holds that one alone and read it
+        without pycrdt (`_merge`): (that update, its fields, its texts) as
+        `read_new_document_update` gives them. While the document holds it unbuilt
+        (`_as_read`), `field`, `fields_of`, `field_values`, `holds_field` and `text` answer
+        from them as pycrdt would (`as_read_by_pycrdt`): a document loaded only to be read,
+        as a caseload, a brief or a score history reads most, makes no pycrdt document
+        (issue 10)."""
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
@@ -245,6 +254,7 @@ class Document:
                 fields = read[1]
                 self._merged = True
                 self._unbuilt = self._sole = bytes(update)
+                self._read = (self._unbuilt, fields, read[2])
                 self._removal_read = (
                     as_read_by_pycrdt(fields.get("deleted")),
                     as_read_by_pycrdt(fields.get("trashed_at")),
@@ -607,7 +617,21 @@ class Document:
             return None  # not the encoding read here: not sent
         return update[: len(update) - len(deletes) + 1] + b"\x00"
 
+    def _as_read(self) -> tuple[dict[str, object], dict[str, str]] | None:
+        """The fields and texts of `_read` while they are all this document holds and its
+        pycrdt document is unmade (any change or update from elsewhere makes it); else
+        None."""
+        read = self._read
+        if read is None or self._built is not None or read[0] is not self._unbuilt:
+            return None
+        return read[1], read[2]
+
     def field(self, name: str, default: Any = None) -> Any:
+        """The value of `name` in the map `fields` (plain values: numbers as floats, lists
+        as lists), `default` when it has none."""
+        if (read := self._as_read()) is not None:
+            held = read[0]
+            return as_read_by_pycrdt(held[name]) if name in held else default
         return self._fields.get(name, default)
 
     def holds_field(self, name: str) -> bool:
@@ -616,6 +640,8 @@ class Document:
         here (`_created`: the write path of every entry, issue 10)."""
         if self._built is None and self._created_fields is not None:
             return self._created_fields.get(name) is not None
+        if (read := self._as_read()) is not None:
+            return read[0].get(name) is not None
         return self.field(name) is not None
 
     def fields_of(self, *names: str) -> tuple[Any, ...]:
@@ -623,6 +649,9 @@ class Document:
         lacks: `field(name)` of each), read in one transaction. `field` costs pycrdt's
         Map.get four transactions a name (`documents.removal`, read for every document a
         pull changes, cost about a tenth of a fresh pull's CPU so)."""
+        if (read := self._as_read()) is not None:
+            held = read[0]
+            return tuple(as_read_by_pycrdt(held[name]) if name in held else None for name in names)
         with self._doc.transaction():
             fields = self._fields
             return tuple(fields[name] if name in fields else None for name in names)
@@ -637,11 +666,16 @@ class Document:
     def field_values(self) -> dict[str, Any]:
         """Every field of the map `fields` as plain values, read in one transaction (reading
         many fields one by one costs a transaction each)."""
+        if (read := self._as_read()) is not None:
+            return {name: as_read_by_pycrdt(value) for name, value in read[0].items()}
         with self._doc.transaction():
             values = self._fields.to_py()
         return dict(values) if isinstance(values, dict) else {}
 
     def text(self, name: str) -> str:
+        """The text `name` ("" when it has none)."""
+        if name != FIELDS_ROOT and (read := self._as_read()) is not None:
+            return read[1].get(name, "")
         return str(self._doc.get(name, type=Text))
 
     def keyed(self, name: str) -> dict[str, Any]:
