@@ -211,7 +211,7 @@ class Assignments:
 
     async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
         await self._replica.load_access()  # which journals are copies: from their chains
-        documents = await self._store.documents(local.journal_id)
+        documents = await self._store.documents(local.journal_id, (MEASURE, HOMEWORK, ASSIGNMENT))
         sharing = Sharing(self._replica)
         source = mirror_source(sharing, local)
         carried: frozenset[str] | None = None  # the fields the share carries (None: all)
@@ -222,7 +222,7 @@ class Assignments:
             # journal it mirrors complete it too, whether or not the share discloses them
             documents = [
                 *documents,
-                *(d for d in await self._store.documents(source) if d.kind != ASSIGNMENT),
+                *await self._store.documents(source, (MEASURE, HOMEWORK)),
             ]
         name, hex_id = self._display(local), local.journal_id.hex()
         members = {
@@ -299,7 +299,7 @@ class Assignments:
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         return [
             (journals[s.journal_id], s)
-            for s in await self._store.documents(wanted)
+            for s in await self._store.documents(wanted, (kind,))
             if s.kind == kind and s.journal_id in journals
         ]
 
@@ -508,7 +508,7 @@ class Homework:
         }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         found = []
-        for stored in await self._store.documents(wanted):
+        for stored in await self._store.documents(wanted, (HOMEWORK,)):
             local = journals.get(stored.journal_id)
             if stored.kind != HOMEWORK or local is None:
                 continue

@@ -351,7 +351,7 @@ class Context:
         )
         found = []
         listed: set[bytes] = set()
-        for stored in await self.store.documents(journal_id):
+        for stored in await self.store.documents(journal_id, (ENTRY,)):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
             listed.add(stored.doc_id)

@@ -417,7 +417,7 @@ class Entries:
         journals = {j.journal_id: j for j in await context.store.journals() if j.role == "owner"}
         return [
             (journals[stored.journal_id], stored_document(stored))
-            for stored in await context.store.documents(None)
+            for stored in await context.store.documents(None, (ENTRY,))
             if stored.kind == ENTRY
             and stored.journal_id in journals
             and not context.replica.is_disclosure(journals[stored.journal_id])

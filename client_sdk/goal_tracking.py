@@ -250,7 +250,7 @@ class Goals:
         }
         found = [
             self._goal(journals[stored.journal_id], stored_document(stored))
-            for stored in await context.store.documents(journal_id)
+            for stored in await context.store.documents(journal_id, (GOAL,))
             if stored.kind == GOAL and stored.journal_id in journals
         ]
         found = [goal for goal in found if not goal.deleted]

@@ -229,7 +229,7 @@ class Measures:
             for j in await self._replica.store.journals()
             if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
         }
-        for stored in await self._replica.store.documents(journal_id):
+        for stored in await self._replica.store.documents(journal_id, (MEASURE,)):
             source = journals.get(stored.journal_id)
             if stored.kind != MEASURE or source is None:
                 continue

@@ -204,7 +204,7 @@ class Briefs:
         }
         found = [
             (journals[stored.journal_id], stored)
-            for stored in await self._replica.store.documents()
+            for stored in await self._replica.store.documents(None, DISCUSSABLE)
             if stored.kind in DISCUSSABLE and stored.journal_id in journals
         ]
         notes = [stored.doc_id for _, stored in found if stored.kind == NOTE]
@@ -322,7 +322,7 @@ class Briefs:
         if not include_ended:
             journals = {k: j for k, j in journals.items() if j.role != REVOKED}
         found = []
-        for stored in await self._replica.store.documents():
+        for stored in await self._replica.store.documents(None, (BRIEF,)):
             local = journals.get(stored.journal_id)
             if stored.kind != BRIEF or local is None:
                 continue

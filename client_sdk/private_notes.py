@@ -130,7 +130,7 @@ class PrivateNotes:
         if target is None:
             return []
         found = []
-        for stored in await self._context.store.documents(target.journal_id):
+        for stored in await self._context.store.documents(target.journal_id, (PRIVATE_NOTE,)):
             view = note_view(stored_document(stored)) if stored.kind == PRIVATE_NOTE else None
             if view is not None and client in (None, view.client, view.journal):
                 found.append(view)

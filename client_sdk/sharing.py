@@ -2536,7 +2536,9 @@ class Sharing:
         found = []
         documents = [
             stored
-            for stored in await self.store.documents(journal.journal_id if journal else None)
+            for stored in await self.store.documents(
+                journal.journal_id if journal else None, (NOTE, PROMPT)
+            )
             if stored.kind in (NOTE, PROMPT) and stored.journal_id in journals
         ]
         late = await self.replica.past_write_limit(documents, journals)
