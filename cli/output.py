@@ -312,7 +312,12 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
     journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
     columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
     return fitted(
-        [*columns, Column("title or text"), Column("mood", FIXED), Column("tags")],
+        [
+            *columns,
+            Column("title or text", cut=True),
+            Column("mood", FIXED),
+            Column("tags", cut=True),
+        ],
         (
             (
                 short_id(entry.id),
@@ -615,18 +620,21 @@ def device_names(devices: Sequence[DeviceInfo]) -> str:
 
 
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:
-    table = Table("id", "name", "last seen", "expires", "")
-    for column in (0, 2, 3):
-        table.columns[column].no_wrap = True
-    for device in devices:
-        table.add_row(
-            short_id(device.id),
-            shown(device.name, markup=True),  # relayed by the server
-            local_time(device.last_seen_at),
-            local_date(device.expires_at),
-            "this device" if device.current else "",
-        )
-    return table
+    """A device's name (relayed by the server) is made safe by `fitted`, never cut."""
+    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("expires", FIXED)]
+    return fitted(
+        [*columns, Column("", FIXED)],
+        (
+            (
+                short_id(device.id),
+                device.name,
+                local_time(device.last_seen_at),
+                local_date(device.expires_at),
+                "this device" if device.current else "",
+            )
+            for device in devices
+        ),
+    )
 
 
 def sync_dict(report: SyncReport) -> dict[str, Any]:
