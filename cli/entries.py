@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
-from rich.table import Table
 
 from cli import editor, output
 from cli.dates import DAY, MOMENT
@@ -33,7 +32,7 @@ from cli.main import (
     synced_first,
     then_sync,
 )
-from cli.terminal import escape
+from cli.tables import FIXED, Column, fitted
 from client_sdk import EMOTIONS, NotFound, decoded_text, plain_text
 
 if TYPE_CHECKING:
@@ -673,7 +672,6 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
         for line in merged_lines:
             output.data(line)
         return
-    table = Table("when", "field", "value this device wrote", "now")
     now = {
         "title": entry.title,
         "mood": entry.mood,
@@ -681,13 +679,19 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
         "emotions": list(entry.emotions),
         "created_at": int(entry.created_at.timestamp() * 1000),
     }
-    for write in writes:
-        table.add_row(
-            output.local_time(write.at),
-            output.FIELD_WORDS.get(write.field, write.field),
-            escape(output.field_value_text(write.field, write.value)),
-            escape(output.field_value_text(write.field, now.get(write.field))),
-        )
+    columns = [Column("when", FIXED), Column("field", FIXED)]
+    table = fitted(
+        [*columns, Column("value this device wrote"), Column("now")],
+        (
+            (
+                output.local_time(write.at),
+                output.FIELD_WORDS.get(write.field, write.field),
+                output.field_value_text(write.field, write.value),
+                output.field_value_text(write.field, now.get(write.field)),
+            )
+            for write in writes
+        ),
+    )
     output.print_table(table)
     for line in merged_lines:
         output.data(line)

@@ -23,8 +23,7 @@ from cli.main import (
     plain_line_argument,
     then_sync,
 )
-from cli.tables import FIXED, ID, NAME, Column, fitted
-from cli.terminal import escape
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
     from client_sdk import CheckIn, Client, Goal
@@ -442,7 +441,7 @@ def goals_table(goals: list[Goal]) -> Table:
     never wrapped nor cut, the journal's name never cut (NU21 C13)."""
     columns = [
         ID,
-        Column("goal"),
+        Column("goal", cut=True),
         Column("journal", NAME),
         Column("progress", FIXED),
         Column("status", FIXED),
@@ -478,18 +477,21 @@ def checkin_text(checkin: CheckIn) -> str:
 
 
 def checkins_table(goal: Goal) -> Table:
-    table = Table("id", "date", "progress", "note", "edited", title="check-ins")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    """The note wraps: `tj goal show` is where a check-in's note is read whole."""
+    rows = []
     for checkin in goal.checkins:
         shown = "" if checkin.progress is None else str(checkin.progress)
         if shown and goal.measure is not None and goal.measure.kind == "percent":
             shown += "%"
         edited = output.local_time(checkin.edited_at) if checkin.edited_at else ""
-        table.add_row(
-            checkin.id[:CHECKIN_ID_SHOWN],
-            output.local_time(checkin.at),
-            shown,
-            escape(checkin.note),
-            edited,
+        rows.append(
+            (
+                checkin.id[:CHECKIN_ID_SHOWN],
+                output.local_time(checkin.at),
+                shown,
+                checkin.note,
+                edited,
+            )
         )
-    return table
+    columns = [Column("id", FIXED), DATE, Column("progress", FIXED), Column("note")]
+    return fitted([*columns, Column("edited", FIXED)], rows, title="check-ins")

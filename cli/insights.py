@@ -169,17 +169,22 @@ def association_line(what: str, found: Association) -> str:
 
 
 def weeks_table(weeks: tuple[WeekStat, ...]) -> Table:
-    table = Table("week", "from", "entries", "mood", title="By week")
-    for week in weeks:
-        table.add_row(week.week, week.start.isoformat(), str(week.entries), mood(week.mood))
-    return table
+    columns = [Column("week", FIXED), Column("from", FIXED), Column("entries", FIXED)]
+    return fitted(
+        [*columns, Column("mood", FIXED)],
+        ((w.week, w.start.isoformat(), str(w.entries), mood(w.mood)) for w in weeks),
+        title="By week",
+    )
 
 
 def groups_table(what: str, groups: tuple[MoodGroup, ...]) -> Table:
-    table = Table(what, "entries", "average mood", title=f"Mood by {what}")
-    for group in groups:
-        table.add_row(output.shown(group.name, markup=True), str(group.entries), mood(group.mood))
-    return table
+    """A tag or an emotion, never cut (`fitted` makes it safe: a tag is the user's text)."""
+    columns = [Column(what, NAME), Column("entries", FIXED), Column("average mood", FIXED)]
+    return fitted(
+        columns,
+        ((g.name, str(g.entries), mood(g.mood)) for g in groups),
+        title=f"Mood by {what}",
+    )
 
 
 def goals_table(goals: tuple[GoalStat, ...]) -> Table:

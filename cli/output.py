@@ -66,6 +66,15 @@ def share_end(moment: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+ZONED = "%Y-%m-%d %H:%M (UTC%z)"
+
+
+def zoned_time(moment: datetime) -> str:
+    """A moment in the user's local time zone, to the minute, with that zone's offset:
+    "2026-12-04 03:18 (UTC+0900)" (`tj show`: each time says its zone, NU34 #8)."""
+    return moment.astimezone().strftime(ZONED)
+
+
 def local_date(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d")
 
@@ -303,7 +312,12 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
     journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
     columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
     return fitted(
-        [*columns, Column("title or text"), Column("mood", FIXED), Column("tags")],
+        [
+            *columns,
+            Column("title or text", cut=True),
+            Column("mood", FIXED),
+            Column("tags", cut=True),
+        ],
         (
             (
                 short_id(entry.id),
@@ -340,8 +354,11 @@ def mood_text(mood: int | None) -> str:
 
 def entry_text(entry: Entry) -> str:
     """One entry for reading: header lines for the fields it has (none for an empty title,
-    mood, tag list or emotion list), a blank line, then the body. Times are the writer's
-    local time when the entry recorded its UTC offset, else this device's."""
+    mood, tag list or emotion list), a blank line, then the body. Every time shows its zone's
+    offset (NU34 #8): "written" in the writer's local time when the entry recorded its UTC
+    offset, else this device's; "updated" and the trash's time in this device's, "updated"
+    only for an entry that may have changed after it was written (`Entry.changed`: never for
+    a back-dated entry just written, whose two times differ)."""
     fields = [
         ("id", entry.id),
         ("journal", entry.journal),
@@ -351,7 +368,7 @@ def entry_text(entry: Entry) -> str:
         ("emotions", ", ".join(entry.emotions)),
         ("prompt", entry.prompt_id or ""),
         ("written", writer_time(entry)),
-        ("updated", local_time(entry.updated_at) if entry.updated_at != entry.created_at else ""),
+        ("updated", zoned_time(entry.updated_at) if edited(entry) else ""),
     ]
     if entry.trashed_at is not None:
         until = local_date(entry.trashed_at + timedelta(days=TRASH_DAYS))
@@ -359,7 +376,7 @@ def entry_text(entry: Entry) -> str:
             0,
             (
                 "TRASH",
-                f"in the trash since {local_time(entry.trashed_at)}; "
+                f"in the trash since {zoned_time(entry.trashed_at)}; "
                 f"`tj restore {short_id(entry.id)}` brings it back until {until}",
             ),
         )
@@ -367,13 +384,19 @@ def entry_text(entry: Entry) -> str:
     return "\n".join(header) + ("\n\n" + entry.body if entry.body else "")
 
 
+def edited(entry: Entry) -> bool:
+    """Whether `tj show` gives an entry's "updated" time: it may have changed after it was
+    written (`Entry.changed`, the SDK's: False only when it knows it did not) and the time
+    differs from the written one."""
+    return entry.changed and entry.updated_at != entry.created_at
+
+
 def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
-    """When an entry was written, in the writer's local time (and offset) if known."""
+    """When an entry was written, in the writer's local time if known, else this device's;
+    with that zone's offset unless `with_offset` is False (a table's date column)."""
     if entry.utc_offset is None:
-        return local_time(entry.created_at)
-    return entry.local_created_at.strftime(
-        "%Y-%m-%d %H:%M (UTC%z)" if with_offset else "%Y-%m-%d %H:%M"
-    )
+        return zoned_time(entry.created_at) if with_offset else local_time(entry.created_at)
+    return entry.local_created_at.strftime(ZONED if with_offset else "%Y-%m-%d %H:%M")
 
 
 async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unverified]:
@@ -597,18 +620,21 @@ def device_names(devices: Sequence[DeviceInfo]) -> str:
 
 
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:
-    table = Table("id", "name", "last seen", "expires", "")
-    for column in (0, 2, 3):
-        table.columns[column].no_wrap = True
-    for device in devices:
-        table.add_row(
-            short_id(device.id),
-            shown(device.name, markup=True),  # relayed by the server
-            local_time(device.last_seen_at),
-            local_date(device.expires_at),
-            "this device" if device.current else "",
-        )
-    return table
+    """A device's name (relayed by the server) is made safe by `fitted`, never cut."""
+    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("expires", FIXED)]
+    return fitted(
+        [*columns, Column("", FIXED)],
+        (
+            (
+                short_id(device.id),
+                device.name,
+                local_time(device.last_seen_at),
+                local_date(device.expires_at),
+                "this device" if device.current else "",
+            )
+            for device in devices
+        ),
+    )
 
 
 def sync_dict(report: SyncReport) -> dict[str, Any]:

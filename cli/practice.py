@@ -103,8 +103,12 @@ def flag_label(flag: str) -> str:
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
     dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
-    "share ended: ..."; "answered above 0" becomes "above 0". `flag_details` says the whole
-    flag below the table whenever its label leaves more out than that word. Pure."""
+    "share ended: ..."; "answered above 0" becomes "above 0"; "fingerprint not verified" has
+    none (the table marks the client's name: UNVERIFIED_MARK, NU34 #9: the flag took a line
+    of its own in the column). `flag_details` says the whole flag below the table whenever its
+    label leaves more out than that word. Pure."""
+    from client_sdk.caseload import UNVERIFIED  # not at start-up (test_cli_lazy_imports)
+
     label, paren, inside = flag.partition(" (")
     if paren:
         count = re.match(r"\d+", inside)
@@ -112,15 +116,22 @@ def flag_label(flag: str) -> str:
     if label.startswith("share ended: "):
         label = "share ended"
     label = re.sub(r" on \d{4}-\d\d-\d\d\b", "", label)
+    if label == UNVERIFIED:  # said with the client's name: `caseload_table`
+        return ""
     return label.replace("answered above 0", "above 0")
+
+
+UNVERIFIED_MARK = "(?)"
+"""After a client's name in the caseload's table: their fingerprint was never compared here
+(`flag_details` says so below the table, the warning above it what to do)."""
 
 
 def flag_details(rows: list[CaseloadRow]) -> list[str]:
     """Below the table, a line for each flag shown shorter in it (`flag_label`), whole:
     "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
-    on this device)"."""
+    on this device)"; "ana (?): fingerprint not verified" for the client marked so."""
     lines = [
-        f"{row.client}: {flag}"
+        f"{row.client}{'' if flag_label(flag) else ' ' + UNVERIFIED_MARK}: {flag}"
         for row in rows
         for flag in row.flags
         if flag_label(flag) != flag.replace("answered above 0", "above 0")
@@ -154,14 +165,24 @@ def goal_words(goal: GoalLine) -> str:
 
 
 def caseload_table(rows: list[CaseloadRow]) -> Table:
-    columns = [Column("client", NAME), Column("flags"), Column("last entry", FIXED)]
-    columns += [Column("week", FIXED), Column("mood 8 wk", FIXED), Column("scores")]
+    """A client whose fingerprint this device never compared is named "ana (?)", the flag
+    said below the table (`flag_details`); flags and scores are broken between items, never
+    inside one (a flag whole on its line), and at 80 columns every cell is whole."""
+    from client_sdk.caseload import UNVERIFIED
+
+    columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
+    columns += [Column("last entry", FIXED)]
+    columns += [
+        Column("week", FIXED),
+        Column("mood 8 wk", FIXED),
+        Column("scores", NAME, items=", "),
+    ]
     return fitted(
         [*columns, Column("overdue", FIXED)],
         (
             (
-                row.client,
-                "; ".join(flag_label(flag) for flag in row.flags),
+                f"{row.client} {UNVERIFIED_MARK}" if UNVERIFIED in row.flags else row.client,
+                "; ".join(label for label in map(flag_label, row.flags) if label),
                 output.local_date(row.last_entry) if row.last_entry else "never",
                 str(row.entries_this_week),
                 row.sparkline,
@@ -314,7 +335,7 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
 def discuss_table(found: list[DiscussItem]) -> Table:
     columns = [ID, Column("kind", FIXED), Column("written", FIXED), Column("journal", NAME)]
     return fitted(
-        [*columns, Column("what")],
+        [*columns, Column("what", cut=True)],
         (
             (
                 output.short_id(item.id),

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, synced_first
-from cli.terminal import escape
+from cli.tables import FIXED, Column, fitted
 from client_sdk import CATEGORIES
 
 if TYPE_CHECKING:
@@ -87,13 +87,17 @@ def prompt_text(prompt: Prompt) -> str:
 
 
 def prompts_table(prompts: list[Prompt]) -> Table:
-    table = Table("id", "category", "prompt", "last answered")
-    table.columns[0].no_wrap = table.columns[3].no_wrap = True
-    for item in prompts:
-        table.add_row(
-            output.short_id(item.id) if item.from_therapist else item.id,
-            escape(source(item)),
-            escape(item.text),
-            output.local_date(item.last_answered) if item.last_answered else "",
-        )
-    return table
+    """The prompt wraps: this list is where a prompt is read whole."""
+    columns = [Column("id", FIXED), Column("category"), Column("prompt")]
+    return fitted(
+        [*columns, Column("last answered", FIXED)],
+        (
+            (
+                output.short_id(item.id) if item.from_therapist else item.id,
+                source(item),
+                item.text,
+                output.local_date(item.last_answered) if item.last_answered else "",
+            )
+            for item in prompts
+        ),
+    )

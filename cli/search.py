@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from cli import output
 from cli.dates import DAY
 from cli.main import Home, cli, journal_filter_option, json_option, pass_home
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 
 if TYPE_CHECKING:
@@ -86,14 +88,19 @@ def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
 
 
 def hits_table(hits: list[SearchHit]) -> Table:
-    table = Table("id", "date", "journal", "title", "match")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for hit in hits:
-        table.add_row(
-            output.short_id(hit.entry.id),
-            output.local_date(hit.entry.created_at),
-            escape(hit.entry.journal),
-            highlighted(hit.entry.title, hit.title_highlights),
-            highlighted(hit.snippet, hit.highlights),
-        )
-    return table
+    """A listing (cli/tables.py): the title on one line, cut with "…"; the match (the SDK's
+    snippet around it, on one line already) wraps, so that the match itself is shown."""
+    columns = [ID, Column("date", FIXED), Column("journal", NAME), Column("title", cut=True)]
+    return fitted(
+        [*columns, Column("match")],
+        (
+            (
+                output.short_id(hit.entry.id),
+                output.local_date(hit.entry.created_at),
+                hit.entry.journal,
+                Text.from_markup(highlighted(hit.entry.title, hit.title_highlights)),
+                Text.from_markup(highlighted(hit.snippet, hit.highlights)),
+            )
+            for hit in hits
+        ),
+    )

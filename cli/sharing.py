@@ -32,7 +32,6 @@ from cli.main import (
 )
 from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from cli.terminal import escape
 from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
@@ -1667,13 +1666,22 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
 
 
 def shared_table(found: Iterable[SharedJournal]) -> Table:
-    table = Table("journal", "owner", "role", "expires")
-    for s in found:
-        owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
-        # an ended share's copy as the SDK words it (NU32 #6): "no longer served" is the
-        # server's word only, and `tj forget` then needs --unlisted (NU29 F3)
-        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, s.access, shared_end_text(s))
-    return table
+    """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
+    "no longer served" is the server's word only, and `tj forget` then needs --unlisted
+    (NU29 F3)."""
+    columns = [Column("journal", NAME), Column("owner", NAME), Column("role")]
+    return fitted(
+        [*columns, Column("expires", FIXED)],
+        (
+            (
+                f"{s.owner}/{s.journal}",
+                s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)",
+                s.access,
+                shared_end_text(s),
+            )
+            for s in found
+        ),
+    )
 
 
 def shared_end_text(share: SharedJournal) -> str:

@@ -9,13 +9,20 @@ Every list command builds its table here from column kinds and plain-text rows (
   ("margaret-oconnell/" then "Personal"), folding only a part longer than the column: a
   name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
   clients;
-- TEXT columns (titles, notes, summaries) take the rest and wrap. A text keeps at least
+- TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
+  (`Column.cut`: `tj list`, `tj trash`, `tj goal list`...), stay on one line cut with "…"
+  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at least
   WHOLE_WORDS cells (or its whole length) beside long names: a name is broken between its
   parts first ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its
   broken lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside
   "drsmith (therapist)"); only when the names' parts do not leave it that much is a text
   narrower (the widest they leave, not below MIN_TEXT before a name is folded), and never
   just its longest word's width.
+
+No column is narrower than its header, which is never broken over lines ("title" above "or
+text": NU34 #9). Every table of the CLI is made here, in one style: no box, the headers,
+then a rule under them (rich's SIMPLE_HEAD). A cell is a plain string, made safe here
+(`shown`), or a `rich.text.Text` the caller made safe (styled: `tj search`'s matches).
 
 The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich measures it.
 """
@@ -48,6 +55,13 @@ class Column:
 
     header: str
     kind: str = TEXT
+    cut: bool = False
+    """A TEXT column of a listing: each cell on one line, cut with "…" at the column's width
+    instead of wrapped (its whole text is what `tj show` and `--json` give)."""
+    items: str = ""
+    """A NAME column whose cells are items joined by this separator ("; ": the caseload's
+    flags; ", ": its scores): broken only after a separator, each item kept whole as a name
+    is ("PHQ-9 item 9 above 0" never split)."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -71,6 +85,7 @@ class FittedTable(Table):
         widths: list[int | None],
         title: str | None,
         show_header: bool = True,
+        styled: list[list[Text | None]] | None = None,
     ) -> None:
         super().__init__(
             *(c.header for c in columns),
@@ -85,34 +100,108 @@ class FittedTable(Table):
         self.cells = cells
         self.widths = widths
         self.heading = title
+        self.styled = styled
+        """Per cell, the styled Text shown instead of its plain text (None: plain); None for
+        a table of plain cells only (`table_text` lays out only those quickly)."""
         for column, kind, chosen in zip(self.columns, columns, widths, strict=True):
-            column.overflow = "fold"
+            # cut to `chosen` (its cells are: `_shown_cell`), unless its header is wider (a
+            # terminal too narrow for whole headers: `_widths`), which then wraps
+            cut = kind.cut and kind.kind == TEXT and (chosen or 0) >= len(kind.header)
+            column.overflow = "ellipsis" if cut else "fold"
             column.width = chosen
-            column.no_wrap = chosen is not None and kind.kind == FIXED
-        for row in cells:
-            self.add_row(*(Text(cell) for cell in row))
+            column.no_wrap = cut or (chosen is not None and kind.kind == FIXED)
+        for index, row in enumerate(cells):
+            marked: list[Text | None] = styled[index] if styled else [None] * len(row)
+            self.add_row(
+                *(Text(c) if mark is None else mark for c, mark in zip(row, marked, strict=True))
+            )
 
 
 def fitted(
     columns: Sequence[Column],
-    rows: Iterable[Sequence[str]],
+    rows: Iterable[Sequence[str | Text]],
     *,
     title: str | None = None,
     width: int | None = None,
 ) -> FittedTable:
-    """A table of `rows` (one plain string a column) whose column widths fit `width`
-    (default: the terminal's), giving names their full width before text gets any."""
-    cells = [list(row) for row in rows]
+    """A table of `rows` (a plain string, or a styled Text made safe by the caller, a column)
+    whose column widths fit `width` (default: the terminal's), giving names their full
+    width before text gets any; the text of a `Column.cut` column on one line, cut with
+    "…" to its width."""
+    given = [list(row) for row in rows]
+    cells = [
+        [
+            _one_line(cell.plain if isinstance(cell, Text) else cell) if kind.cut else _plain(cell)
+            for cell, kind in zip(row, columns, strict=True)
+        ]
+        for row in given
+    ]
     total = Console(file=sys.stdout).width if width is None else width
     widths = _widths(columns, cells, total)
     shown_cells = [
         [
-            shown(_break_name(cell, size) if kind.kind == NAME and size else cell)
+            _shown_cell(cell, kind, size)
             for cell, kind, size in zip(row, columns, widths, strict=True)
         ]
         for row in cells
     ]
-    return FittedTable(columns, shown_cells, widths, title)
+    styled = None
+    if any(isinstance(cell, Text) for row in given for cell in row):
+        styled = [
+            [
+                _styled_cell(cell, kind, size) if isinstance(cell, Text) else None
+                for cell, kind, size in zip(row, columns, widths, strict=True)
+            ]
+            for row in given
+        ]
+    return FittedTable(columns, shown_cells, widths, title, styled=styled)
+
+
+def _plain(cell: str | Text) -> str:
+    return cell.plain if isinstance(cell, Text) else cell
+
+
+def _one_line(text: str) -> str:
+    """A listing's cell on one line: its runs of white space as one space."""
+    return " ".join(text.split())
+
+
+def _shown_cell(cell: str, kind: Column, size: int | None) -> str:
+    """A plain cell as the table shows it: a name broken between its parts, a listing's text
+    cut to its column, then made safe for the terminal (`shown`)."""
+    if kind.kind == NAME and size:
+        return shown(_break_name(cell, size, kind.items))
+    if kind.cut and kind.kind == TEXT and size:
+        return cut_to(shown(cell, multiline=False), size)
+    return shown(cell)
+
+
+def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
+    """A styled cell as the table shows it: a listing's on one line, cut to its column."""
+    if not (kind.cut and kind.kind == TEXT):
+        return cell
+    one = Text(" ").join(cell.split("\n")) if "\n" in cell.plain else cell.copy()
+    if size is not None and cell_len(one.plain) > size:
+        one.truncate(size, overflow="ellipsis")
+    return one
+
+
+ELLIPSIS = "…"
+
+
+def cut_to(text: str, width: int) -> str:
+    """`text` (one line) in at most `width` cells: whole when it fits, else its start and
+    "…" (a wide character never halved)."""
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept).rstrip() + ELLIPSIS
 
 
 def table_text(table: Table, console: Console) -> str:
@@ -124,6 +213,7 @@ def table_text(table: Table, console: Console) -> str:
     line rich gives; else rich prints the whole table."""
     if (
         not isinstance(table, FittedTable)
+        or table.styled is not None  # styles only rich lays out
         or len(table.cells) <= QUICK_FROM
         or table.row_count != len(table.cells)  # rows added since: rich knows them all
         or None in table.widths
@@ -171,11 +261,16 @@ def _quick_line(row: Sequence[str], widths: Sequence[int]) -> str:
     )
 
 
-def _parts(name: str) -> list[str]:
+def _parts(name: str, items: str = "") -> list[str]:
     """Where a name may break: after each "/" and at spaces ("ana/", "Personal"); never
     inside a username ("margaret-oconnell" stays whole), nor inside parentheses: the fields
     of a copy's name ("ben/", "Personal", "(mood, tags, scores)", "for", "drsmith") stay on
-    one line (NU25 C3: they went one word a line, seven lines an entry at 80 columns)."""
+    one line (NU25 C3: they went one word a line, seven lines an entry at 80 columns).
+    `items` (a separator, `Column.items`): only after each, each item whole with it, its
+    last space left out ("safety flag (1);")."""
+    if items:
+        ends = items.rstrip()
+        return [p + ends for p in name.split(items)[:-1]] + name.split(items)[-1:]
     parts: list[str] = []
     depth = 0  # parentheses open before this part
     for part in re.split(r"(?<=/)|\s+", name):
@@ -191,11 +286,11 @@ def _parts(name: str) -> list[str]:
     return parts
 
 
-def _break_name(name: str, width: int) -> str:
+def _break_name(name: str, width: int, items: str = "") -> str:
     """`name` on lines of at most `width` cells, broken between its parts (rich folds a
     part that is longer still)."""
     lines: list[str] = []
-    for part in _parts(name):
+    for part in _parts(name, items):
         joined = lines[-1] + ("" if lines[-1].endswith("/") else " ") + part if lines else part
         if lines and len(joined) <= width:
             lines[-1] = joined
@@ -205,11 +300,26 @@ def _break_name(name: str, width: int) -> str:
 
 
 def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> list[int | None]:
-    """Each column's width, or all None (rich decides) when even the fixed ones do not fit."""
-    heads = [max((len(w) for w in c.header.split()), default=0) for c in columns]
+    """Each column's width, none narrower than its header (NU34 #9); on a terminal too narrow
+    for that, headers broken between their words (as before), else all None (rich decides)
+    when even the fixed columns do not fit."""
+    for heads in (
+        [len(c.header) for c in columns],
+        [max((len(w) for w in c.header.split()), default=0) for c in columns],
+    ):
+        widths = _fit(columns, rows, total, heads)
+        if widths is not None:
+            return widths
+    return [None] * len(columns)
+
+
+def _fit(
+    columns: Sequence[Column], rows: list[list[str]], total: int, heads: list[int]
+) -> list[int | None] | None:
+    """`_widths` with each column at least `heads` wide; None when they do not fit."""
     words = [
-        max([heads[i], *(len(part) for row in rows for part in _parts(row[i]))])
-        for i in range(len(columns))
+        max([heads[i], *(len(part) for row in rows for part in _parts(row[i], c.items))])
+        for i, c in enumerate(columns)
     ]
     whole = [
         max(
@@ -222,6 +332,7 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
     kinds = [c.kind for c in columns]
     names = [i for i, k in enumerate(kinds) if k == NAME]
     texts = [i for i, k in enumerate(kinds) if k == TEXT]
+    cuts = [c.cut for c in columns]
     fixed = sum(whole[i] for i, k in enumerate(kinds) if k == FIXED)
     # names whole, else broken between parts, before text goes below WHOLE_WORDS (NU23 C4);
     # then the widest text the names' parts leave, down to MIN_TEXT; folded last
@@ -231,21 +342,27 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
         (whole_names, WHOLE_WORDS),
         *((name_parts, cells) for cells in range(WHOLE_WORDS, MIN_TEXT - 1, -1)),
         (name_parts, 4),
-        ({i: min(whole[i], MIN_NAME) for i in names}, 4),
+        ({i: max(heads[i], min(whole[i], MIN_NAME)) for i in names}, 4),
     ):
         # never just its longest word: short words beside a long name went one a line (NU21 C13)
-        text_floors = {i: max(heads[i], min(whole[i], text_floor)) for i in texts}
+        # a listing's text is cut, not wrapped: it gives way to names down to MIN_TEXT
+        text_floors = {
+            i: max(heads[i], min(whole[i], min(text_floor, MIN_TEXT) if cuts[i] else text_floor))
+            for i in texts
+        }
         name_room = room - fixed - sum(text_floors.values())
         if sum(name_floor.values()) <= name_room:
             break
     else:
-        return [None] * len(columns)
+        return None
     widths: list[int | None] = list(whole)
     _share(widths, name_floor, whole, name_room)
     for i in names:  # a broken name takes only its widest line: the rest goes to the text
         size = widths[i]
         if size is not None and size < whole[i]:
-            lines = [x for row in rows for x in _break_name(row[i], size).splitlines()]
+            lines = [
+                x for row in rows for x in _break_name(row[i], size, columns[i].items).splitlines()
+            ]
             widths[i] = max([heads[i], name_floor[i], *(min(len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
     return widths

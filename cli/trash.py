@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, found_after_sync, json_option, pass_home, then_sync
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk import TRASH_DAYS
 
 if TYPE_CHECKING:
@@ -163,19 +164,24 @@ def describe(entry: Entry) -> str:
 
 
 def trash_table(entries: list[Entry]) -> Table:
-    table = Table("id", "written", "journal", "title or text", "days left")
+    """A listing (cli/tables.py): the journal's name never cut (broken between its parts
+    when it must be), the title or text on one line, cut with "…"."""
     now = datetime.now().astimezone()
+    rows = []
     for entry in entries:
         assert entry.trashed_at is not None
         left = math.ceil((entry.trashed_at + timedelta(days=TRASH_DAYS) - now) / timedelta(days=1))
-        table.add_row(
-            output.short_id(entry.id),
-            entry.local_created_at.strftime("%Y-%m-%d"),
-            entry.journal,
-            trashed_text(entry),
-            str(max(left, 0)),
+        rows.append(
+            (
+                output.short_id(entry.id),
+                entry.local_created_at.strftime("%Y-%m-%d"),
+                entry.journal,
+                trashed_text(entry),
+                str(max(left, 0)),
+            )
         )
-    return table
+    columns = [ID, Column("written", FIXED), Column("journal", NAME)]
+    return fitted([*columns, Column("title or text", cut=True), Column("days left", FIXED)], rows)
 
 
 def trashed_text(entry: Entry) -> str:

@@ -444,7 +444,15 @@ class Context:
             prompt_id=view.prompt_id,
             utc_offset=view.utc_offset,
             trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
+            changed=view.changed or self.may_be_copy(journal),
         )
+
+    def may_be_copy(self, journal: LocalJournal) -> bool:
+        """Whether the journal may hold copies of another journal's entries (disclosure
+        settings in its owner-signed chain, or a chain not loaded here): a copy is written in
+        one update from an entry edited before, so its one update says nothing of edits."""
+        state = self.replica.chains.state(journal.journal_id)
+        return state is None or state.disclosure is not None
 
     async def entry_document(self, entry_id: str) -> tuple[LocalJournal, Document]:
         """The journal and document of an entry by id or unique prefix, trashed or not.

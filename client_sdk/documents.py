@@ -21,7 +21,7 @@ import secrets
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -533,6 +533,20 @@ class Document:
         except IndexError:
             return None
         return decode_state_vector(vector), deleted
+
+    def written_once(self) -> bool:
+        """Whether this document holds only what one update wrote from nothing: the structs of
+        one Yjs client, no deleted item, nothing waiting for missing clocks. Every later
+        change of an entry (an edit on any device, a move to the trash and back, a merge)
+        sets `updated_at` again, which deletes the value it replaces, and is written under the
+        client id of another instance: after it, this is False. False too when the encoding
+        is not the one `holdings` reads (nothing is then claimed)."""
+        if self._kept or self._deletes:
+            return False
+        if self._sole is not None and read_new_document_update(self._sole) is not None:
+            return True  # the one update that created it, read without pycrdt (issue 10)
+        held = self.holdings()
+        return held is not None and len(held[0]) == 1 and held[1] == 0
 
     def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
         """What Yjs clients wrote into this removed document (of any kind: an entry, a
@@ -1591,6 +1605,7 @@ def new_entry(
         emotions=tuple(fields.emotions or ()),
         prompt_id=fields.prompt_id or None,
         utc_offset=utc_offset,
+        changed=False,
     )
     return update, view
 
@@ -1977,10 +1992,14 @@ class EntryView:
     prompt_id: str | None = None
     utc_offset: int | None = None  # the writer's offset from UTC in minutes, if recorded
     trashed_at: int | None = None  # ms since the epoch when moved to the trash, if it is there
+    changed: bool = True
+    """Whether the document may have changed since the update that created it
+    (`Document.written_once` is False); True when it cannot be told."""
 
 
 def entry_view(document: Document) -> EntryView:
-    return _view_of(document.doc_id, document.field_values(), document.text("body"))
+    view = _view_of(document.doc_id, document.field_values(), document.text("body"))
+    return view if not document.written_once() else replace(view, changed=False)
 
 
 def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
@@ -1997,7 +2016,7 @@ def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
         return None
     _, fields, texts = read
     plain = {name: as_read_by_pycrdt(value) for name, value in fields.items()}
-    return _view_of(doc_id, plain, texts.get("body", ""))
+    return replace(_view_of(doc_id, plain, texts.get("body", "")), changed=False)
 
 
 def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:

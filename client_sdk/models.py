@@ -259,6 +259,11 @@ class Entry:
     prompt_id: str | None = None  # the reflection prompt this entry answers, if any
     utc_offset: int | None = None  # the writer's offset from UTC, minutes; None if unknown
     trashed_at: datetime | None = None  # when it was moved to the trash (UTC), if it is there
+    changed: bool = True
+    """Whether the entry may have changed after it was written: False only when this device
+    knows it was not (its document is still the one update that wrote it, in a journal
+    that is not a copy kept for a member: a copy is written anew from an entry that may have
+    been edited before). Not in `to_dict`; `updated_at` is there."""
 
     @property
     def local_created_at(self) -> datetime:

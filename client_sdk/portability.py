@@ -580,7 +580,12 @@ def entry_document(doc_id: bytes, entry: ArchivedEntry) -> Document:
     if entry.trashed_at is not None:
         fields["trashed_at"] = to_ms(entry.trashed_at)  # back in the trash, its clock kept
     document = Document(doc_id, ENTRY)
+    updated_at = fields["updated_at"]
+    if updated_at != fields["created_at"]:  # maybe edited before: written as a change after
+        fields["updated_at"] = fields["created_at"]  # the creation, so `Entry.changed` is True
     document.change(fields=fields, texts={"body": entry.body})
+    if updated_at != fields["updated_at"]:
+        document.change(fields={"updated_at": updated_at})
     return document
 
 
