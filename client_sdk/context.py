@@ -62,6 +62,10 @@ class Context:
         dropped when its document changes (`forget_views`: every change the client's change
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
+        self._view_journals: dict[bytes, set[bytes]] = {}
+        """The ids of the kept views of each journal's entries (`_views` by journal): a
+        listing of one journal drops the views it did not find among its own, not by going
+        over every journal's (a caseload lists each client's journal in turn)."""
 
     @property
     def username(self) -> str:
@@ -382,7 +386,10 @@ class Context:
         if view is None:
             view = entry_view(stored_document(stored))
         if cached is not None or len(self._views) < VIEW_CACHE_LIMIT:
+            if cached is not None and cached[0] != stored.journal_id:
+                self._view_journals.get(cached[0], set()).discard(stored.doc_id)
             self._views[stored.doc_id] = (stored.journal_id, digest, stored.waiting, view)
+            self._view_journals.setdefault(stored.journal_id, set()).add(stored.doc_id)
         return view
 
     def forget_views(self, doc_ids: Iterable[bytes]) -> None:
@@ -390,7 +397,9 @@ class Context:
         again), so that what an edit, a deletion for good or a merge took out of an entry
         is not kept in memory either (REV-L1 F3)."""
         for doc_id in doc_ids:
-            self._views.pop(doc_id, None)
+            kept = self._views.pop(doc_id, None)
+            if kept is not None:
+                self._view_journals.get(kept[0], set()).discard(doc_id)
 
     def drop_views(self, journal_id: bytes) -> None:
         """Drop every kept entry view of `journal_id` (a journal this device erases)."""
@@ -399,11 +408,18 @@ class Context:
     def _drop_views(self, journal_id: bytes | None, listed: set[bytes]) -> None:
         """Drop the kept views of entries a listing of `journal_id` (None: of every journal)
         did not find in the store: forgotten, erased or moved, they are not kept in memory."""
-        self._views = {
-            doc_id: kept
-            for doc_id, kept in self._views.items()
-            if doc_id in listed or (journal_id is not None and kept[0] != journal_id)
-        }
+        if journal_id is None:
+            self._views = {d: kept for d, kept in self._views.items() if d in listed}
+            self._view_journals = {}
+            for doc_id, kept in self._views.items():
+                self._view_journals.setdefault(kept[0], set()).add(doc_id)
+            return
+        kept_ids = self._view_journals.get(journal_id)
+        if not kept_ids:
+            return
+        for doc_id in kept_ids - listed:
+            self._views.pop(doc_id, None)
+        kept_ids &= listed
 
     def once_each(self, entries: list[Entry], journals: Iterable[LocalJournal]) -> list[Entry]:
         """`entries` without the copies (field-level or single items) that clients shared

@@ -6,6 +6,7 @@ forgot."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -94,3 +95,42 @@ async def test_views_of_a_forgotten_journal_are_not_kept(
 
 def kept_journals(client: Client) -> set[bytes]:
     return {kept[0] for kept in client.context._views.values()}
+
+
+def kept_by_journal(client: Client) -> dict[bytes, set[bytes]]:
+    """The kept views' ids by journal, read from the views themselves."""
+    grouped: dict[bytes, set[bytes]] = {}
+    for doc_id, kept in client.context._views.items():
+        grouped.setdefault(kept[0], set()).add(doc_id)
+    return grouped
+
+
+async def test_a_listing_of_one_journal_drops_only_its_own_missing_views(
+    signup: ClientFactory,
+) -> None:
+    """A listing of one journal drops the kept views of its entries it no longer finds in
+    the store (another process of the profile erased them, say), and keeps every other
+    journal's; the index of views by journal (`_view_journals`, so that a caseload's
+    listing of each client does not go over every journal's views) stays the views'."""
+    ana = await signup("ana")
+    await ana.journals.create("Work")
+    personal = [await ana.entries.write(None, text) for text in ("p1", "p2")]
+    work = [await ana.entries.write("Work", text) for text in ("w1", "w2")]
+    assert bodies(await ana.entries.list()) == ["p1", "p2", "w1", "w2"]
+    context_ = ana.context
+    assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
+    assert len(context_._views) == 4
+
+    gone = bytes.fromhex(work[0].id)
+    with sqlite3.connect(ana.home / "store.db") as db:  # as another process erasing it
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (gone,))
+    assert bodies(await ana.entries.list("Work")) == ["w2"]
+    assert gone not in context_._views
+    assert {bytes.fromhex(e.id) for e in personal} <= set(context_._views)  # kept
+    assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
+
+    await ana.entries.edit(personal[0].id, body="p1, edited")  # the change feed forgets it
+    assert bytes.fromhex(personal[0].id) not in context_._views
+    assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
+    assert bodies(await ana.entries.list("Personal")) == ["p1, edited", "p2"]
+    assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
