@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,7 +40,7 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
@@ -49,6 +50,7 @@ from client_sdk.settling import (
     EDITED,
     MERGED,
     MERGED_TEXTS,
+    TAG_OPS,
     WRITTEN_BODY,
     FieldWrite,
     MergedText,
@@ -58,6 +60,8 @@ from client_sdk.settling import (
     field_values,
     merged_text,
     settled_fields,
+    tag_ops_after,
+    with_tag_ops,
 )
 from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument
 from client_sdk.sync import Removal
@@ -199,6 +203,14 @@ class Entries:
         leave the entry empty, or a `created_at` in the future."""
         local, document = await self._live_entry(entry_id)
         current_view = entry_view(document)
+        # What this edit does to the tags, kept for a concurrent change of them (TAG_OPS):
+        # additions and removals, or None when `tags` replaces them whole.
+        tag_ops = (
+            ([t.strip() for t in add_tags], [t.strip() for t in remove_tags])
+            if tags is None and (add_tags or remove_tags)
+            else None
+        )
+        replaced_tags = tags is not None
         if add_tags or remove_tags:
             current = tuple(tags) if tags is not None else current_view.tags
             tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
@@ -231,7 +243,13 @@ class Entries:
         await self._context.save(local, document, update)
         view = entry_view(document)
         await self._remember_writes(
-            document.doc_id, before, view, edited=True, wrote_text=view.body != body_before
+            document.doc_id,
+            before,
+            view,
+            edited=True,
+            wrote_text=view.body != body_before,
+            tag_ops=tag_ops,
+            replaced_tags=replaced_tags,
         )
         return self._context.entry(local, document)
 
@@ -245,7 +263,7 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name not in (EDITED, WRITTEN_BODY, MERGED)  # marks, not a field's values
+            if name not in (EDITED, WRITTEN_BODY, MERGED, TAG_OPS)  # marks, not field values
         ]
 
     async def merges(self, entry_id: str) -> builtins.list[MergedText]:
@@ -279,12 +297,16 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
+        tag_ops: tuple[builtins.list[str], builtins.list[str]] | None = None,
+        replaced_tags: bool = False,
     ) -> None:
         """Keep the settling fields this device changed (settling.py) and, for an `edited`
         entry, the mark of the edit (`EDITED`: the counter of the record just sealed), so
         that a sync telling of another device's removal of it knows whether that device had
         received this edit; when the edit `wrote_text` (a new body or an append), the body it
-        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so."""
+        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so;
+        the tags it added and removed (`tag_ops`, added to those kept since the tags last
+        settled: TAG_OPS), or none kept once an edit replaced them whole (`replaced_tags`)."""
         after = field_values(view)
         changed = {
             name: encode(value)
@@ -296,6 +318,11 @@ class Entries:
         counter = (
             await store.last_counter(doc_id, profile.account_id, profile.device_id) if edited else 0
         )
+        kept_ops = None
+        if tag_ops is not None:
+            for name, value, _ in await store.field_writes(doc_id):
+                if name == TAG_OPS:
+                    kept_ops = json.loads(value)
         if changed or edited or wrote_text:
             at = now_ms()
             async with store.transaction() as tx:
@@ -304,6 +331,11 @@ class Entries:
                     await tx.put_field_write(doc_id, EDITED, encode(counter), at)
                 if wrote_text:
                     await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+                if tag_ops is not None:
+                    ops = tag_ops_after(kept_ops, *tag_ops)
+                    await tx.put_field_write(doc_id, TAG_OPS, encode(ops), at)
+                elif replaced_tags:
+                    await tx.forget_field_write([doc_id], TAG_OPS)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -612,6 +644,7 @@ async def settle_after_sync(
     merged: list[MergedText] = []
     overtaken: list[tuple[OvertakenEdit, Removal]] = []
     done, gone, told = [], [], []
+    again: dict[bytes, builtins.list[str]] = {}  # tags to apply this device's edits to again
     for doc_id, fields in watched.items():
         edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
         if edited is not None and removal is None:
@@ -649,7 +682,18 @@ async def settle_after_sync(
         if view is None or view.deleted:
             gone.append(doc_id)
             continue
-        found += settled_fields(doc_id, view.title, fields, field_values(view))
+        settled_now = settled_fields(doc_id, view.title, fields, field_values(view))
+        ops = fields.get(TAG_OPS)
+        if (
+            ops is not None
+            and view.trashed_at is None
+            and any(s.field == "tags" for s in settled_now)
+            and _concurrent(edited, doc_id, seen_mine)
+        ):
+            wanted = with_tag_ops(view.tags, json.loads(ops[0]))
+            if [t.casefold() for t in wanted] != [t.casefold() for t in view.tags]:
+                again[doc_id] = wanted
+        found += settled_now
         text = (
             merged_text(
                 doc_id, ENTRY, view.title, await names(stored), fields, view.body, synced_at
@@ -668,11 +712,61 @@ async def settle_after_sync(
                     {MERGED: encode(int(told_merge.at.timestamp() * 1000))},
                     int(told_merge.merged_at.timestamp() * 1000),
                 )
+        await tx.forget_field_write(done + gone, TAG_OPS)  # settled: applied again below
         await tx.mark_field_writes_synced(done, keep=EDITED)  # the mark waits (above)
         await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
+    for doc_id, wanted in again.items():
+        if await _apply_tags_again(context, doc_id, wanted):
+            found = [
+                replace(s, kept=wanted, applied_again=True)
+                if s.field == "tags" and s.entry_id == doc_id.hex()
+                else s
+                for s in found
+            ]
     return found, overtaken, merged
+
+
+def _concurrent(
+    edited: tuple[str, int] | None, doc_id: bytes, seen_mine: dict[bytes, int] | None
+) -> bool:
+    """Whether the other device's change this sync brought was made without this device's
+    last edit of the entry (`EDITED`: its record's counter, which no signed seen vector of a
+    record about the entry that arrived holds: `SyncReport.seen_mine`). Without the mark,
+    False: a change made after seeing this device's is that device's choice."""
+    if edited is None:
+        return False
+    mine = json.loads(edited[0])
+    return isinstance(mine, int) and (seen_mine or {}).get(doc_id, 0) < mine
+
+
+async def _apply_tags_again(context: Context, doc_id: bytes, wanted: builtins.list[str]) -> bool:
+    """Write `wanted` as the tags of the entry `doc_id`, an edit made here (its record in the
+    outbox, its value and mark kept as `Entries.edit` keeps them): this device's tag
+    additions and removals applied again to the tags another device's concurrent change
+    left (TAG_OPS). False, with nothing written, where the edit cannot be made now (the
+    journal no longer writable here, the tags past their limits): the settled line then says
+    what was not kept, as for any other field."""
+    store = context.store
+    stored = await store.document(doc_id)
+    journals = {j.journal_id: j for j in await store.journals()}
+    local = journals.get(stored.journal_id) if stored is not None else None
+    if stored is None or local is None:
+        return False
+    document = stored_document(stored)
+    try:
+        fields = EntryFields(tags=normalize_tags(tuple(wanted)))
+        await context.save(local, document, edit_entry_update(document, fields, now_ms()))
+    except TJError:
+        return False
+    profile = context.replica.profile
+    counter = await store.last_counter(doc_id, profile.account_id, profile.device_id)
+    at = now_ms()
+    async with store.transaction() as tx:
+        await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
+        await tx.put_field_write(doc_id, EDITED, encode(counter), at)
+    return True
 
 
 async def _other_merged_text(

@@ -42,7 +42,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +95,15 @@ WRITTEN_BODY = "~body"
 goal's why, a safety plan's text: `MERGED_TEXTS`) is kept in the local field writes until a
 sync compares it with the merged text. Not a field: history leaves it out."""
 
+TAG_OPS = "~tag_ops"
+"""The name under which the tags this device added and removed (`tj edit --tag/--untag`,
+`entries.edit(add_tags=..., remove_tags=...)`) since its tags last settled are kept in the
+local field writes: a JSON object {"add": [...], "remove": [...]}. When another device's
+concurrent change of the tags (made without this device's edit) replaced them, the sync
+applies these again to the tags kept (`with_tag_ops`: NU34 #1, a tag added here while the
+other device removed another one went with this device's whole list). Not a field: history
+leaves it out."""
+
 MERGED = "~merged"
 """The name under which each merge of an entry's text told on this device is kept in the
 local field writes (value: when this device had changed the text, ms; `at`: when the sync
@@ -143,7 +152,9 @@ class FieldWrite:
 class Settled:
     """A field of an entry this device changed that another device's change replaced: `kept`
     is the value every device now holds, `mine` the one this device had written (at `at`,
-    UTC; still in `client.entries.history`)."""
+    UTC; still in `client.entries.history`). `applied_again`: the tags another device changed
+    without this device's edit, to which the sync applied this device's additions and
+    removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
 
     entry_id: str
     title: str
@@ -151,6 +162,7 @@ class Settled:
     mine: Any
     kept: Any
     at: datetime
+    applied_again: bool = False
 
     def line(
         self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
@@ -171,11 +183,17 @@ class Settled:
         if lost:
             named = ", ".join(repr(item) for item in lost)
             missing = f" ({named} not kept{': ' + add_back if add_back else ''})"
+        kept = value_text(self.field, self.kept, clock)
+        now = (
+            f"this device's additions and removals were applied to them again: they are "
+            f"{kept!r} now (sent at the next sync)"
+            if self.applied_again
+            else f"it is {kept!r} everywhere now"
+        )
         return (
             f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} {verb} changed "
-            f"on another device; it is {value_text(self.field, self.kept, clock)!r} everywhere "
-            f"now. This device had {value_text(self.field, self.mine, clock)!r}{missing}: "
-            f"{keeps} keeps it."
+            f"on another device; {now}. This device had "
+            f"{value_text(self.field, self.mine, clock)!r}{missing}: {keeps} keeps it."
         )
 
     def lost(self) -> list[str]:
@@ -195,6 +213,7 @@ class Settled:
             "mine": self.mine,
             "kept": self.kept,
             "lost": self.lost(),
+            "applied_again": self.applied_again,
             "at": self.at.isoformat(),
         }
 
@@ -332,3 +351,33 @@ def merged_text(
     if written is None or encode(text) == written[0]:
         return None
     return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)
+
+
+def tag_ops_after(
+    ops: dict[str, list[str]] | None, add: Sequence[str], remove: Sequence[str]
+) -> dict[str, list[str]]:
+    """`ops` (a TAG_OPS value, None for none) with the tags of one more edit: `add` added and
+    `remove` removed, each in its own list, ignoring case; a tag added cancels an earlier
+    removal of it and the other way round (the later edit says what this device wants)."""
+    added = list((ops or {}).get("add", []))
+    removed = list((ops or {}).get("remove", []))
+    for tag in add:
+        removed = [t for t in removed if t.casefold() != tag.casefold()]
+        if tag.casefold() not in {t.casefold() for t in added}:
+            added.append(tag)
+    for tag in remove:
+        added = [t for t in added if t.casefold() != tag.casefold()]
+        if tag.casefold() not in {t.casefold() for t in removed}:
+            removed.append(tag)
+    return {"add": added, "remove": removed}
+
+
+def with_tag_ops(tags: Sequence[str], ops: dict[str, list[str]]) -> list[str]:
+    """`tags` with `ops` (a TAG_OPS value) applied: its removals taken out and its additions
+    appended where missing, ignoring case; the rest in order."""
+    removed = {t.casefold() for t in ops.get("remove", [])}
+    result = [t for t in tags if t.casefold() not in removed]
+    for tag in ops.get("add", []):
+        if tag.casefold() not in {t.casefold() for t in result}:
+            result.append(tag)
+    return result
