@@ -48,23 +48,27 @@ from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     EDITED,
+    MARKS,
     MERGED,
     MERGED_TEXTS,
     TAG_OPS,
+    TAGS_ARRIVED,
     WRITTEN_BODY,
     FieldWrite,
     MergedText,
     OvertakenEdit,
     Settled,
+    TagJudgment,
     encode,
     field_values,
+    judge_tag_ops,
     merged_text,
     settled_fields,
     tag_ops_after,
-    with_tag_ops,
 )
-from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument
+from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument, Transaction
 from client_sdk.sync import Removal
+from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit
@@ -248,7 +252,7 @@ class Entries:
             view,
             edited=True,
             wrote_text=view.body != body_before,
-            tag_ops=tag_ops,
+            tag_ops=(*tag_ops, tags_writes(document).current) if tag_ops is not None else None,
             replaced_tags=replaced_tags,
         )
         return self._context.entry(local, document)
@@ -263,7 +267,7 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name not in (EDITED, WRITTEN_BODY, MERGED, TAG_OPS)  # marks, not field values
+            if name not in MARKS  # marks, not field values
         ]
 
     async def merges(self, entry_id: str) -> builtins.list[MergedText]:
@@ -297,7 +301,7 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
-        tag_ops: tuple[builtins.list[str], builtins.list[str]] | None = None,
+        tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None] | None = None,
         replaced_tags: bool = False,
     ) -> None:
         """Keep the settling fields this device changed (settling.py) and, for an `edited`
@@ -305,8 +309,8 @@ class Entries:
         that a sync telling of another device's removal of it knows whether that device had
         received this edit; when the edit `wrote_text` (a new body or an append), the body it
         left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so;
-        the tags it added and removed (`tag_ops`, added to those kept since the tags last
-        settled: TAG_OPS), or none kept once an edit replaced them whole (`replaced_tags`)."""
+        the tags it added and removed and the Yjs item of the tags it wrote (`tag_ops`, with
+        those kept: TAG_OPS), or none kept once an edit replaced them whole (`replaced_tags`)."""
         after = field_values(view)
         changed = {
             name: encode(value)
@@ -331,10 +335,10 @@ class Entries:
                     await tx.put_field_write(doc_id, EDITED, encode(counter), at)
                 if wrote_text:
                     await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
-                if tag_ops is not None:
-                    ops = tag_ops_after(kept_ops, *tag_ops)
+                if tag_ops is not None and tag_ops[2] is not None:
+                    ops = tag_ops_after(kept_ops, tag_ops[0], tag_ops[1], tag_ops[2])
                     await tx.put_field_write(doc_id, TAG_OPS, encode(ops), at)
-                elif replaced_tags:
+                elif tag_ops is not None or replaced_tags:
                     await tx.forget_field_write([doc_id], TAG_OPS)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
@@ -644,7 +648,6 @@ async def settle_after_sync(
     merged: list[MergedText] = []
     overtaken: list[tuple[OvertakenEdit, Removal]] = []
     done, gone, told = [], [], []
-    again: dict[bytes, builtins.list[str]] = {}  # tags to apply this device's edits to again
     for doc_id, fields in watched.items():
         edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
         if edited is not None and removal is None:
@@ -682,18 +685,7 @@ async def settle_after_sync(
         if view is None or view.deleted:
             gone.append(doc_id)
             continue
-        settled_now = settled_fields(doc_id, view.title, fields, field_values(view))
-        ops = fields.get(TAG_OPS)
-        if (
-            ops is not None
-            and view.trashed_at is None
-            and any(s.field == "tags" for s in settled_now)
-            and _concurrent(edited, doc_id, seen_mine)
-        ):
-            wanted = with_tag_ops(view.tags, json.loads(ops[0]))
-            if [t.casefold() for t in wanted] != [t.casefold() for t in view.tags]:
-                again[doc_id] = wanted
-        found += settled_now
+        found += settled_fields(doc_id, view.title, fields, field_values(view))
         text = (
             merged_text(
                 doc_id, ENTRY, view.title, await names(stored), fields, view.body, synced_at
@@ -712,60 +704,113 @@ async def settle_after_sync(
                     {MERGED: encode(int(told_merge.at.timestamp() * 1000))},
                     int(told_merge.merged_at.timestamp() * 1000),
                 )
-        await tx.forget_field_write(done + gone, TAG_OPS)  # settled: applied again below
         await tx.mark_field_writes_synced(done, keep=EDITED)  # the mark waits (above)
         await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
-    for doc_id, wanted in again.items():
-        if await _apply_tags_again(context, doc_id, wanted):
-            found = [
-                replace(s, kept=wanted, applied_again=True)
-                if s.field == "tags" and s.entry_id == doc_id.hex()
-                else s
-                for s in found
-            ]
     return found, overtaken, merged
 
 
-def _concurrent(
-    edited: tuple[str, int] | None, doc_id: bytes, seen_mine: dict[bytes, int] | None
-) -> bool:
-    """Whether the other device's change this sync brought was made without this device's
-    last edit of the entry (`EDITED`: its record's counter, which no signed seen vector of a
-    record about the entry that arrived holds: `SyncReport.seen_mine`). Without the mark,
-    False: a change made after seeing this device's is that device's choice."""
-    if edited is None:
-        return False
-    mine = json.loads(edited[0])
-    return isinstance(mine, int) and (seen_mine or {}).get(doc_id, 0) < mine
-
-
-async def _apply_tags_again(context: Context, doc_id: bytes, wanted: builtins.list[str]) -> bool:
-    """Write `wanted` as the tags of the entry `doc_id`, an edit made here (its record in the
-    outbox, its value and mark kept as `Entries.edit` keeps them): this device's tag
-    additions and removals applied again to the tags another device's concurrent change
-    left (TAG_OPS). False, with nothing written, where the edit cannot be made now (the
-    journal no longer writable here, the tags past their limits): the settled line then says
-    what was not kept, as for any other field."""
+async def apply_tags_again_after_sync(
+    context: Context, settled: builtins.list[Settled], as_of: tuple[int, int] | None = None
+) -> builtins.list[Settled]:
+    """After a sync (or a later one, when it did not get this far): the entries for which
+    this device keeps tag additions and removals (TAG_OPS) and a record from elsewhere
+    arrived (TAGS_ARRIVED, written with the pulled page), judged against the tags each now
+    holds (`judge_tag_ops`, whatever this device's push did): where another device wrote
+    them without this device's additions and removals, they are applied again, as a new
+    edit sent at the next sync (`_apply_tags_again`). Returns `settled` (the sync's settled
+    fields) with the tags of those entries told as applied again (`Settled.applied_again`;
+    one added where the sync told none). An entry in the trash is left as it is (the other
+    device's trash stands; the ops wait for the next record), a deleted one forgets them.
+    Each judgment is one transaction with what it writes and the mark's removal: a sync
+    that ends before it leaves the mark for the next one (REV-TAGS F5, F6)."""
     store = context.store
-    stored = await store.document(doc_id)
+    marked = await store.marked_documents(TAGS_ARRIVED, as_of=as_of)
+    if not marked:
+        return settled
     journals = {j.journal_id: j for j in await store.journals()}
-    local = journals.get(stored.journal_id) if stored is not None else None
-    if stored is None or local is None:
-        return False
-    document = stored_document(stored)
+    found = list(settled)
+    for doc_id in marked:
+        writes = {name: value for name, value, _ in await store.field_writes(doc_id)}
+        kept = json.loads(writes[TAG_OPS]) if TAG_OPS in writes else None
+        stored = await store.document(doc_id)
+        document = stored_document(stored) if stored is not None else None
+        view = entry_view(document) if document is not None and document.kind == ENTRY else None
+        judgment = TagJudgment(None, None)  # gone, or no ops: forget them
+        if view is not None and not view.deleted and view.trashed_at is not None:
+            judgment = TagJudgment(None, kept)
+        elif view is not None and not view.deleted and kept is not None:
+            assert document is not None
+            judgment = judge_tag_ops(kept, tags_writes(document), view.tags)
+        local = journals.get(stored.journal_id) if stored is not None else None
+        if judgment.wanted is not None and document is not None and local is not None:
+            assert view is not None
+            if await _apply_tags_again(context, local, document, judgment):
+                told = Settled(
+                    doc_id.hex(),
+                    view.title,
+                    "tags",
+                    json.loads(writes.get("tags", encode(list(view.tags)))),
+                    judgment.wanted,
+                    to_datetime(now_ms()),
+                    applied_again=True,
+                )
+                said = [s for s in found if s.field == "tags" and s.entry_id == told.entry_id]
+                if said:
+                    told = replace(told, mine=said[0].mine, at=said[0].at)
+                found = [s for s in found if s not in said] + [told]
+                continue
+        async with store.transaction() as tx:  # judged: nothing written (or not writable)
+            await _keep_tag_ops(tx, doc_id, judgment.with_item(None))
+    return found
+
+
+async def _keep_tag_ops(tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None) -> None:
+    """Within `tx`: the TAG_OPS of the entry `doc_id` after a judgment (`kept`, None: none
+    left), and its TAGS_ARRIVED mark forgotten."""
+    await tx.forget_field_write([doc_id], TAGS_ARRIVED)
+    if kept is None:
+        await tx.forget_field_write([doc_id], TAG_OPS)
+    else:
+        await tx.put_field_write(doc_id, TAG_OPS, encode(kept), now_ms())
+
+
+def tags_writes(document: Document) -> KeyWrites:
+    """The writes of the entry's `tags` in its state (`key_writes`); none when unreadable."""
     try:
-        fields = EntryFields(tags=normalize_tags(tuple(wanted)))
-        await context.save(local, document, edit_entry_update(document, fields, now_ms()))
-    except TJError:
-        return False
+        return key_writes(document.state(), "fields", "tags")
+    except Unreadable:
+        return KeyWrites(None)
+
+
+async def _apply_tags_again(
+    context: Context, local: LocalJournal, document: Document, judgment: TagJudgment
+) -> bool:
+    """Write `judgment.wanted` as the tags of the entry `document` (of `local`), an edit made
+    here (its record in the outbox), in one transaction with its value and mark (as
+    `Entries.edit` keeps them), the ops' new state (`TagJudgment.with_item`: they take the
+    new edit's item) and the TAGS_ARRIVED mark forgotten: this device's tag additions and
+    removals applied again to the tags another device's change left. False, with nothing
+    written, where the edit cannot be made now (the journal no longer writable here, the
+    tags past their limits): the caller then keeps the ops as they were."""
+    doc_id = document.doc_id
+    assert judgment.wanted is not None
     profile = context.replica.profile
-    counter = await store.last_counter(doc_id, profile.account_id, profile.device_id)
-    at = now_ms()
-    async with store.transaction() as tx:
+
+    async def also(tx: Transaction) -> None:
+        at = now_ms()
+        counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
         await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
         await tx.put_field_write(doc_id, EDITED, encode(counter), at)
+        await _keep_tag_ops(tx, doc_id, judgment.with_item(tags_writes(document).current))
+
+    try:
+        fields = EntryFields(tags=normalize_tags(tuple(judgment.wanted)))
+        update = edit_entry_update(document, fields, now_ms())
+        await context.save(local, document, update, also=also)
+    except TJError:
+        return False
     return True
 
 

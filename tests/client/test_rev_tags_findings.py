@@ -31,11 +31,6 @@ async def fresh_entry(laptop: Client, phone: Client, *, n: int) -> str:
     return entry.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TAG_OPS accumulates every edit since the tags last settled, pushed or not: a tag "
-    "the other device removed after seeing it is added back with a later edit's ops",
-)
 async def test_a_tag_removed_after_seeing_it_is_not_added_back_by_a_later_edit(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -58,11 +53,6 @@ async def test_a_tag_removed_after_seeing_it_is_not_added_back_by_a_later_edit(
         assert "x" not in final, f"attempt {n}: 'x', removed after it was seen, came back"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_apply_tags_again forgets TAG_OPS: a concurrent change that overwrites the "
-    "re-applied edit loses this device's addition for good",
-)
 async def test_an_addition_applied_again_survives_another_concurrent_change(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -85,11 +75,6 @@ async def test_an_addition_applied_again_survives_another_concurrent_change(
         assert sorted(final) == ["L", "P"], f"attempt {n} (applied again: {again}): {final}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sync whose push waits (refused, cut off) after its pull skips the entry "
-    "(`waiting`), and the arrival is never looked at again: nothing is applied again",
-)
 async def test_a_push_that_waits_after_the_pull_still_applies_the_tags_again(
     hostile: HostileServer,
     through: Through,
@@ -113,11 +98,6 @@ async def test_a_push_that_waits_after_the_pull_still_applies_the_tags_again(
         assert final == ["from laptop"], f"attempt {n}: {final}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_concurrent compares the seen vectors with the counter of this device's last edit "
-    "of any field, not of the tags: a removal made after seeing the tag is undone",
-)
 async def test_a_tag_removed_after_seeing_it_stays_removed_after_a_mood_edit(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -138,11 +118,6 @@ async def test_a_tag_removed_after_seeing_it_stays_removed_after_a_mood_edit(
     assert await tags(laptop, entry) == await tags(phone, entry) == ["Sleep"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ops are dropped once any other device's record has seen the edit "
-    "(seen_mine is the max over devices): a third device's concurrent change still wins",
-)
 async def test_a_third_device_that_never_saw_the_addition_does_not_drop_it(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -173,11 +148,6 @@ class Crash(BaseException):
     """The process ending (killed, power lost) at this point of the sync."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settle_after_sync forgets TAG_OPS and marks the tags settled in one transaction, "
-    "then applies them again in another: a crash between loses the edit, unsaid",
-)
 async def test_a_crash_before_the_tags_are_applied_again_loses_nothing(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,11 +178,6 @@ async def test_a_crash_before_the_tags_are_applied_again_loses_nothing(
         assert final == ["from laptop"], f"attempt {n} (crashed: {crashed}): {final}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an applied-again line names the other device's removal as 'not kept' and gives "
-    "the command that undoes it, though the removal was kept on purpose",
-)
 async def test_the_applied_again_line_does_not_offer_to_undo_the_other_devices_removal(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
