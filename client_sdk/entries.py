@@ -244,6 +244,7 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        written = tags_writes(document).current if tag_ops is not None else None  # this edit's
         await self._context.save(local, document, update)
         view = entry_view(document)
         await self._remember_writes(
@@ -252,7 +253,7 @@ class Entries:
             view,
             edited=True,
             wrote_text=view.body != body_before,
-            tag_ops=(*tag_ops, tags_writes(document).current) if tag_ops is not None else None,
+            tag_ops=(*tag_ops, written) if tag_ops is not None else None,
             replaced_tags=replaced_tags,
         )
         return self._context.entry(local, document)
@@ -797,20 +798,25 @@ async def _apply_tags_again(
     doc_id = document.doc_id
     assert judgment.wanted is not None
     profile = context.replica.profile
+    committed = False
+    item: Id | None = None  # the item of the tags this edit writes, read before any merge
 
     async def also(tx: Transaction) -> None:
+        nonlocal committed
         at = now_ms()
         counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
         await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
         await tx.put_field_write(doc_id, EDITED, encode(counter), at)
-        await _keep_tag_ops(tx, doc_id, judgment.with_item(tags_writes(document).current))
+        await _keep_tag_ops(tx, doc_id, judgment.with_item(item))
+        committed = True  # once the transaction commits (else it raises)
 
     try:
         fields = EntryFields(tags=normalize_tags(tuple(judgment.wanted)))
         update = edit_entry_update(document, fields, now_ms())
+        item = tags_writes(document).current
         await context.save(local, document, update, also=also)
     except TJError:
-        return False
+        return committed  # committed, then the disclosure copies failed: it is written
     return True
 
 

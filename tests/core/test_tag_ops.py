@@ -91,7 +91,7 @@ def test_the_value_written_on_top_of_an_item_holds_it_and_a_concurrent_one_does_
     later, _ = write_tags(phone, ("P", *entry_view(phone).tags))  # on top of what won
     laptop.apply(later)
     after = key_writes(laptop.state(), "fields", "tags")
-    assert after.holds(both.current)  # type: ignore[arg-type]
+    assert both.current is not None and after.holds(both.current)
 
 
 def test_an_item_deleted_and_merged_with_its_neighbours_is_still_held() -> None:
