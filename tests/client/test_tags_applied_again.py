@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from client_sdk import Client, wire
+import aiohttp
+from aiohttp import web
+
+from client_sdk import Client, NetworkError, RetryPolicy, wire
 from client_sdk.settling import TAG_OPS
 from tests.client.hostile import HostileServer, Through
 from tests.conftest import ClientFactory
@@ -262,3 +265,50 @@ async def test_records_delivered_out_of_order_are_judged_once_all_are_held(
         final = await tags(laptop, entry)
         assert final == await tags(phone, entry)
         assert sorted(final) == ["P", "x"], f"attempt {n}: {final}"
+
+
+async def test_a_sync_cut_off_after_its_pull_leaves_the_tags_to_the_next_sync(
+    hostile: HostileServer, through: Through, login: ClientFactory
+) -> None:
+    """REV-TAGS F5, its other half: the pull's page brought the phone's concurrent change,
+    then the connection drops (the server says more is to come, and the next request gets
+    no answer): the sync raises NetworkError and settles nothing. The entry was marked with
+    the pulled page: the next sync applies the laptop's tag again."""
+    laptop = await through("ana")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    forward = hostile.forward
+    cut = [0]  # 1: the next /v1/sync reply says more is to come; 2: the one after is cut
+
+    def more_to_come(request: bytes, reply: bytes) -> bytes:
+        if cut[0] != 1:
+            return reply
+        cut[0] = 2
+        real = wire.decode(wire.SyncReply, reply)
+        return wire.encode(wire.SyncReply(real.pages, False, real.next_journal))
+
+    async def cutting(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        if cut[0] == 2 and request.path == "/v1/sync":
+            assert request.transport is not None
+            request.transport.close()  # no answer at all: the network went away
+        return await forward(session, request)
+
+    hostile.forward = cutting  # type: ignore[method-assign]
+    hostile.replies["/v1/sync"] = more_to_come
+    cut_off = 0
+    for n in range(ATTEMPTS):
+        entry = await fresh_entry(laptop, phone, n=n)
+        await laptop.entries.edit(entry, add_tags=["from laptop"])
+        await phone.entries.edit(entry, remove_tags=["Sleep"])
+        await phone.sync(strict=True)
+        cut[0] = 1
+        try:
+            await laptop.sync(retry=RetryPolicy(attempts=1))
+        except NetworkError:
+            cut_off += 1
+        cut[0] = 0
+        await settle(laptop, phone)
+        final = await tags(laptop, entry)
+        assert final == await tags(phone, entry)
+        assert final == ["from laptop"], f"attempt {n}: {final}"
+    assert cut_off == ATTEMPTS  # every time, after the page was applied
