@@ -65,6 +65,7 @@ from client_sdk.settling import (
     merged_text,
     settled_fields,
     tag_ops_after,
+    tags_added,
 )
 from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument, Transaction
 from client_sdk.sync import Removal
@@ -764,6 +765,12 @@ async def apply_tags_again_after_sync(
                 continue
         async with store.transaction() as tx:  # judged: nothing written (or not writable)
             await _keep_tag_ops(tx, doc_id, judgment.with_item(None))
+        if kept is not None:  # what its list had besides its additions went on purpose (F7)
+            added = tags_added(kept)
+            found = [
+                replace(s, added=added) if s.field == "tags" and s.entry_id == doc_id.hex() else s
+                for s in found
+            ]
     return found
 
 

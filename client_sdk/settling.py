@@ -176,6 +176,10 @@ class Settled:
     kept: Any
     at: datetime
     applied_again: bool = False
+    added: tuple[str, ...] | None = None
+    """Of tags this device changed by additions and removals (TAG_OPS), the tags it added:
+    `lost` names only those (what else its list had that the kept one lacks, the other
+    device removed, and that removal stands: REV-TAGS F7). None: every item."""
 
     def line(
         self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
@@ -211,14 +215,20 @@ class Settled:
 
     def lost(self) -> list[str]:
         """Of a list field (tags, emotions), the items this device had that the kept value
-        lacks (ignoring case, as tags do), in this device's order; [] for any other field."""
+        lacks (ignoring case, as tags do), in this device's order, only those it added when
+        `added` is given; [] for any other field, and for tags `applied_again`."""
         if self.field not in LIST_FIELDS or not isinstance(self.mine, list):
             return []
         if self.applied_again:  # this device's additions are in `kept`; what else went is
             return []  # the other device's removal, which stands (REV-TAGS F7)
         kept = self.kept if isinstance(self.kept, list) else []
         held = {str(item).casefold() for item in kept}
-        return [str(item) for item in self.mine if str(item).casefold() not in held]
+        ours = None if self.added is None else {tag.casefold() for tag in self.added}
+        return [
+            str(item)
+            for item in self.mine
+            if str(item).casefold() not in held and (ours is None or str(item).casefold() in ours)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -386,6 +396,11 @@ def tag_ops_after(kept: Any, add: Sequence[str], remove: Sequence[str], item: Id
     return {"mine": list(item), "ops": ops}
 
 
+def tags_added(kept: Any) -> tuple[str, ...]:
+    """The tags a TAG_OPS value says this device added."""
+    return tuple(str(op["tag"]) for op in _tag_ops(kept) if op.get("add"))
+
+
 def with_tag_ops(tags: Sequence[str], ops: Sequence[dict[str, Any]]) -> list[str]:
     """`tags` with `ops` (TAG_OPS additions and removals) applied: removals taken out and
     additions appended where missing, ignoring case; the rest in order."""
@@ -416,10 +431,10 @@ class TagJudgment:
             return None
         ops = [
             op if op["item"] is not None else {**op, "item": list(item) if item else op["was"]}
-            for op in self.kept["ops"]
+            for op in _tag_ops(self.kept)
         ]
         ops = [{k: v for k, v in op.items() if k != "was"} for op in ops]
-        mine = list(item) if item is not None else self.kept["mine"]
+        mine = list(item) if item is not None else self.kept.get("mine")
         return {"mine": mine, "ops": ops}
 
 

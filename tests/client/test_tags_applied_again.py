@@ -312,3 +312,34 @@ async def test_a_sync_cut_off_after_its_pull_leaves_the_tags_to_the_next_sync(
         assert final == await tags(phone, entry)
         assert final == ["from laptop"], f"attempt {n}: {final}"
     assert cut_off == ATTEMPTS  # every time, after the page was applied
+
+
+async def test_a_settled_line_offers_back_only_what_this_device_added(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """REV-TAGS F7, the whole kind: the phone added the same tag and removed 'Sleep'; when its
+    list wins on the laptop, nothing is applied again (the laptop's addition is in it), and
+    the laptop's line does not offer to add back 'Sleep', the phone's removal. A tag this
+    device added and the other device removed after seeing it is still offered back."""
+    from cli.output import add_back_command
+
+    laptop, phone, _ = await two_devices(signup, login)
+    for n in range(ATTEMPTS):
+        entry = await fresh_entry(laptop, phone, n=n)
+        await laptop.entries.edit(entry, add_tags=["x"])
+        await phone.entries.edit(entry, add_tags=["x"], remove_tags=["Sleep"])
+        reports = [await phone.sync(strict=True), await laptop.sync(strict=True)]
+        reports += [await phone.sync(strict=True), await laptop.sync(strict=True)]
+        for told in [s for r in reports for s in r.settled if s.field == "tags"]:
+            assert "Sleep" not in told.lost(), told.line(add_back=add_back_command(told))
+        await settle(laptop, phone)
+        assert await tags(laptop, entry) == await tags(phone, entry) == ["x"]
+    entry = await fresh_entry(laptop, phone, n=ATTEMPTS)
+    await laptop.entries.edit(entry, add_tags=["y"])
+    await settle(laptop, phone)
+    await phone.entries.edit(entry, remove_tags=["y"])
+    await laptop.entries.edit(entry, mood=4)  # so that the laptop has a change to settle
+    await phone.sync(strict=True)
+    [told] = [s for s in (await laptop.sync(strict=True)).settled if s.field == "tags"]
+    assert told.lost() == ["y"] and not told.applied_again
+    assert add_back_command(told) == f"`tj edit {entry[:12]} --tag y` adds them back"

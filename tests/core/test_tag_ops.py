@@ -59,6 +59,13 @@ def test_the_line_of_tags_applied_again_names_nothing_lost() -> None:
     assert settled.to_dict()["applied_again"] is True
 
 
+def test_a_settled_list_of_additions_and_removals_names_only_what_this_device_added() -> None:
+    at = datetime(2026, 12, 1, 18, 47, tzinfo=UTC)
+    mine, kept = ["Sleep", "x", "y"], ["x"]
+    assert Settled("3f" * 16, "", "tags", mine, kept, at).lost() == ["Sleep", "y"]
+    assert Settled("3f" * 16, "", "tags", mine, kept, at, added=("X", "Y")).lost() == ["y"]
+
+
 def entry(tags: tuple[str, ...]) -> tuple[bytes, bytes]:
     doc_id = os.urandom(16)
     document = Document(doc_id, "entry")
