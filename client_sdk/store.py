@@ -2294,13 +2294,20 @@ class Transaction:
 
     async def mark_where_kept(self, doc_ids: list[bytes], kept: str, mark: str, at: int) -> None:
         """Add the field write `mark` ("1") to each of the documents that has one named
-        `kept` and no `mark` yet (settling.TAGS_ARRIVED beside TAG_OPS)."""
-        await self._db.executemany(
-            "INSERT INTO field_writes SELECT doc_id, ?, '1', ?, 1 FROM field_writes "
-            "WHERE doc_id = ? AND field = ? AND NOT EXISTS (SELECT 1 FROM field_writes "
-            "WHERE doc_id = ? AND field = ?) LIMIT 1",
-            [(mark, at, d, kept, d, mark) for d in doc_ids],
+        `kept` and no `mark` yet (settling.TAGS_ARRIVED beside TAG_OPS). Reads the few rows
+        named `kept` once, not one row per document (a first pull's page of 1,000)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT doc_id, field FROM field_writes WHERE field IN (?, ?)", (kept, mark)
         )
+        having = {bytes(r[0]) for r in rows if r[1] == kept}
+        marked = {bytes(r[0]) for r in rows if r[1] == mark}
+        wanted = [d for d in dict.fromkeys(doc_ids) if d in having and d not in marked]
+        await self.add_many_field_writes([(d, mark, "1", at) for d in wanted])
+
+    async def add_many_field_writes(self, rows: list[tuple[bytes, str, str, int]]) -> None:
+        """(doc id, name, JSON value, ms) rows, each a write not yet synced."""
+        if rows:
+            await self._db.executemany("INSERT INTO field_writes VALUES (?, ?, ?, ?, 1)", rows)
 
     async def last_counter(self, doc_id: bytes, author: bytes, device: bytes) -> int:
         """As `Store.last_counter`, read within this transaction."""
