@@ -1,7 +1,8 @@
-"""Review of the tag edits applied again (settling.TAG_OPS, `settle_after_sync`): findings,
-each an xfail(strict) test against the real server with real crypto. Which of two concurrent
-Yjs writes wins is decided by random client ids (protocol.md 5 rule 3), so each test tries
-fresh entries until the losing order shows, and fails at the first one that loses a change."""
+"""Review of the tag edits applied again (settling.TAG_OPS, `apply_tags_again_after_sync`):
+findings, each a test (a strict xfail until fixed) against the real server with real crypto.
+Which of two concurrent Yjs writes wins is decided by random client ids (protocol.md 5 rule
+3), so each test tries fresh entries until the losing order shows, and fails at the first one
+that loses a change."""
 
 from __future__ import annotations
 
