@@ -1401,6 +1401,13 @@ class Client:
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)
+        # Tag additions and removals applied again where another device wrote the tags
+        # without them (this sync's arrivals, or an earlier sync's it did not judge).
+        from client_sdk.entries import apply_tags_again_after_sync
+
+        report.settled = await apply_tags_again_after_sync(
+            self.context, report.settled, as_of=self.replica.synced_version
+        )
         report.departures = await self.sharing.departures()
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`

@@ -8,7 +8,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 
 from client_sdk import crypto, forgotten
@@ -25,7 +25,7 @@ from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
-from client_sdk.store import LocalJournal, Store, StoredDocument
+from client_sdk.store import LocalJournal, Store, StoredDocument, Transaction
 
 DEFAULT_JOURNAL = "Personal"
 BRIEF_NOT_JOURNAL = "brief not journal"
@@ -334,9 +334,17 @@ class Context:
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 
-    async def save(self, journal: LocalJournal, document: Document, update: bytes) -> None:
-        """Commit a local change, then keep field-level disclosure copies current."""
-        await self.replica.commit(journal, document, update)
+    async def save(
+        self,
+        journal: LocalJournal,
+        document: Document,
+        update: bytes,
+        *,
+        also: Callable[[Transaction], Awaitable[None]] | None = None,
+    ) -> None:
+        """Commit a local change (with what `also` writes, in the same transaction), then keep
+        field-level disclosure copies current."""
+        await self.replica.commit(journal, document, update, also=also)
         await self.sharing.mirror(journal, document)
 
     async def entries(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,7 +40,7 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
@@ -47,20 +48,28 @@ from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     EDITED,
+    MARKS,
     MERGED,
     MERGED_TEXTS,
+    TAG_OPS,
+    TAGS_ARRIVED,
     WRITTEN_BODY,
     FieldWrite,
     MergedText,
     OvertakenEdit,
     Settled,
+    TagJudgment,
     encode,
     field_values,
+    judge_tag_ops,
     merged_text,
     settled_fields,
+    tag_ops_after,
+    tags_added,
 )
-from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument
+from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument, Transaction
 from client_sdk.sync import Removal
+from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit
@@ -199,6 +208,14 @@ class Entries:
         leave the entry empty, or a `created_at` in the future."""
         local, document = await self._live_entry(entry_id)
         current_view = entry_view(document)
+        # What this edit does to the tags, kept for a concurrent change of them (TAG_OPS):
+        # additions and removals, or None when `tags` replaces them whole.
+        tag_ops = (
+            ([t.strip() for t in add_tags], [t.strip() for t in remove_tags])
+            if tags is None and (add_tags or remove_tags)
+            else None
+        )
+        replaced_tags = tags is not None
         if add_tags or remove_tags:
             current = tuple(tags) if tags is not None else current_view.tags
             tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
@@ -228,10 +245,17 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        written = tags_writes(document).current if tag_ops is not None else None  # this edit's
         await self._context.save(local, document, update)
         view = entry_view(document)
         await self._remember_writes(
-            document.doc_id, before, view, edited=True, wrote_text=view.body != body_before
+            document.doc_id,
+            before,
+            view,
+            edited=True,
+            wrote_text=view.body != body_before,
+            tag_ops=(*tag_ops, written) if tag_ops is not None else None,
+            replaced_tags=replaced_tags,
         )
         return self._context.entry(local, document)
 
@@ -245,7 +269,7 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name not in (EDITED, WRITTEN_BODY, MERGED)  # marks, not a field's values
+            if name not in MARKS  # marks, not field values
         ]
 
     async def merges(self, entry_id: str) -> builtins.list[MergedText]:
@@ -279,12 +303,16 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
+        tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None] | None = None,
+        replaced_tags: bool = False,
     ) -> None:
         """Keep the settling fields this device changed (settling.py) and, for an `edited`
         entry, the mark of the edit (`EDITED`: the counter of the record just sealed), so
         that a sync telling of another device's removal of it knows whether that device had
         received this edit; when the edit `wrote_text` (a new body or an append), the body it
-        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so."""
+        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so;
+        the tags it added and removed and the Yjs item of the tags it wrote (`tag_ops`, with
+        those kept: TAG_OPS), or none kept once an edit replaced them whole (`replaced_tags`)."""
         after = field_values(view)
         changed = {
             name: encode(value)
@@ -296,6 +324,11 @@ class Entries:
         counter = (
             await store.last_counter(doc_id, profile.account_id, profile.device_id) if edited else 0
         )
+        kept_ops = None
+        if tag_ops is not None:
+            for name, value, _ in await store.field_writes(doc_id):
+                if name == TAG_OPS:
+                    kept_ops = json.loads(value)
         if changed or edited or wrote_text:
             at = now_ms()
             async with store.transaction() as tx:
@@ -304,6 +337,11 @@ class Entries:
                     await tx.put_field_write(doc_id, EDITED, encode(counter), at)
                 if wrote_text:
                     await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+                if tag_ops is not None and tag_ops[2] is not None:
+                    ops = tag_ops_after(kept_ops, tag_ops[0], tag_ops[1], tag_ops[2])
+                    await tx.put_field_write(doc_id, TAG_OPS, encode(ops), at)
+                elif tag_ops is not None or replaced_tags:
+                    await tx.forget_field_write([doc_id], TAG_OPS)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -673,6 +711,120 @@ async def settle_after_sync(
         await tx.forget_field_writes(gone)
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
     return found, overtaken, merged
+
+
+async def apply_tags_again_after_sync(
+    context: Context, settled: builtins.list[Settled], as_of: tuple[int, int] | None = None
+) -> builtins.list[Settled]:
+    """After a sync (or a later one, when it did not get this far): the entries for which
+    this device keeps tag additions and removals (TAG_OPS) and a record from elsewhere
+    arrived (TAGS_ARRIVED, written with the pulled page), judged against the tags each now
+    holds (`judge_tag_ops`, whatever this device's push did): where another device wrote
+    them without this device's additions and removals, they are applied again, as a new
+    edit sent at the next sync (`_apply_tags_again`). Returns `settled` (the sync's settled
+    fields) with the tags of those entries told as applied again (`Settled.applied_again`;
+    one added where the sync told none). An entry in the trash is left as it is (the other
+    device's trash stands; the ops wait for the next record), a deleted one forgets them.
+    Each judgment is one transaction with what it writes and the mark's removal: a sync
+    that ends before it leaves the mark for the next one (REV-TAGS F5, F6)."""
+    store = context.store
+    marked = await store.marked_documents(TAGS_ARRIVED, as_of=as_of)
+    if not marked:
+        return settled
+    journals = {j.journal_id: j for j in await store.journals()}
+    found = list(settled)
+    for doc_id in marked:
+        writes = {name: value for name, value, _ in await store.field_writes(doc_id)}
+        kept = json.loads(writes[TAG_OPS]) if TAG_OPS in writes else None
+        stored = await store.document(doc_id)
+        document = stored_document(stored) if stored is not None else None
+        view = entry_view(document) if document is not None and document.kind == ENTRY else None
+        judgment = TagJudgment(None, None)  # gone, or no ops: forget them
+        if view is not None and not view.deleted and view.trashed_at is not None:
+            judgment = TagJudgment(None, kept)
+        elif view is not None and not view.deleted and kept is not None:
+            assert document is not None
+            judgment = judge_tag_ops(kept, tags_writes(document), view.tags)
+        local = journals.get(stored.journal_id) if stored is not None else None
+        if judgment.wanted is not None and document is not None and local is not None:
+            assert view is not None
+            if await _apply_tags_again(context, local, document, judgment):
+                told = Settled(
+                    doc_id.hex(),
+                    view.title,
+                    "tags",
+                    json.loads(writes.get("tags", encode(list(view.tags)))),
+                    judgment.wanted,
+                    to_datetime(now_ms()),
+                    applied_again=True,
+                )
+                said = [s for s in found if s.field == "tags" and s.entry_id == told.entry_id]
+                if said:
+                    told = replace(told, mine=said[0].mine, at=said[0].at)
+                found = [s for s in found if s not in said] + [told]
+                continue
+        async with store.transaction() as tx:  # judged: nothing written (or not writable)
+            await _keep_tag_ops(tx, doc_id, judgment.with_item(None))
+        if kept is not None:  # what its list had besides its additions went on purpose (F7)
+            added = tags_added(kept)
+            found = [
+                replace(s, added=added) if s.field == "tags" and s.entry_id == doc_id.hex() else s
+                for s in found
+            ]
+    return found
+
+
+async def _keep_tag_ops(tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None) -> None:
+    """Within `tx`: the TAG_OPS of the entry `doc_id` after a judgment (`kept`, None: none
+    left), and its TAGS_ARRIVED mark forgotten."""
+    await tx.forget_field_write([doc_id], TAGS_ARRIVED)
+    if kept is None:
+        await tx.forget_field_write([doc_id], TAG_OPS)
+    else:
+        await tx.put_field_write(doc_id, TAG_OPS, encode(kept), now_ms())
+
+
+def tags_writes(document: Document) -> KeyWrites:
+    """The writes of the entry's `tags` in its state (`key_writes`); none when unreadable."""
+    try:
+        return key_writes(document.state(), "fields", "tags")
+    except Unreadable:
+        return KeyWrites(None)
+
+
+async def _apply_tags_again(
+    context: Context, local: LocalJournal, document: Document, judgment: TagJudgment
+) -> bool:
+    """Write `judgment.wanted` as the tags of the entry `document` (of `local`), an edit made
+    here (its record in the outbox), in one transaction with its value and mark (as
+    `Entries.edit` keeps them), the ops' new state (`TagJudgment.with_item`: they take the
+    new edit's item) and the TAGS_ARRIVED mark forgotten: this device's tag additions and
+    removals applied again to the tags another device's change left. False, with nothing
+    written, where the edit cannot be made now (the journal no longer writable here, the
+    tags past their limits): the caller then keeps the ops as they were."""
+    doc_id = document.doc_id
+    assert judgment.wanted is not None
+    profile = context.replica.profile
+    committed = False
+    item: Id | None = None  # the item of the tags this edit writes, read before any merge
+
+    async def also(tx: Transaction) -> None:
+        nonlocal committed
+        at = now_ms()
+        counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
+        await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
+        await tx.put_field_write(doc_id, EDITED, encode(counter), at)
+        await _keep_tag_ops(tx, doc_id, judgment.with_item(item))
+        committed = True  # once the transaction commits (else it raises)
+
+    try:
+        fields = EntryFields(tags=normalize_tags(tuple(judgment.wanted)))
+        update = edit_entry_update(document, fields, now_ms())
+        item = tags_writes(document).current
+        await context.save(local, document, update, also=also)
+    except TJError:
+        return committed  # committed, then the disclosure copies failed: it is written
+    return True
 
 
 async def _other_merged_text(

@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -79,6 +79,7 @@ from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
 from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
+from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
     LocalJournal,
     LocalShare,
@@ -1254,8 +1255,11 @@ class Replica:
         *,
         new: bool = False,
         journals_as_of: tuple[int, int] | None = None,
+        also: Callable[[Transaction], Awaitable[None]] | None = None,
     ) -> None:
-        """Seal `update` as a record and store it with the new document state, atomically.
+        """Seal `update` as a record and store it with the new document state, atomically,
+        with what `also` writes (not for a `new` document), once the document holds the
+        merged state.
 
         `new`: the document was just created here (a fresh random id), so no stored state can
         need merging; it is stored in one hand-off to the store (`commit_new`, which takes
@@ -1271,6 +1275,8 @@ class Replica:
             await self._seal_update(tx, journal, key, document, update)
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
+            if also is not None:
+                await also(tx)
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
 
@@ -2935,6 +2941,12 @@ class Replica:
                 {doc_id: creators[doc_id] for doc_id in changed},
                 replace_creators=members_docs.keys(),
             )
+            # Entries whose tag additions and removals this device keeps (TAG_OPS) are judged
+            # after the sync, or a later one if it ends first: marked with the page (REV-TAGS
+            # F5, protocol.md 5 "Tag edits applied again").
+            entries = [doc_id for doc_id, doc in changed.items() if doc.kind == ENTRY]
+            if entries:
+                await tx.mark_where_kept(entries, TAG_OPS, TAGS_ARRIVED, now_ms())
             await tx.mark_seen(accepted)
             await tx.park(
                 [

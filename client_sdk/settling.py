@@ -42,13 +42,14 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from client_sdk.documents import EntryView
 from client_sdk.models import read_time, to_datetime
+from client_sdk.yjs_updates import Id, KeyWrites
 
 Clock = Callable[[datetime], str]
 """How a report's sentence writes a time (an aware datetime -> text). The default, `utc_clock`,
@@ -95,10 +96,31 @@ WRITTEN_BODY = "~body"
 goal's why, a safety plan's text: `MERGED_TEXTS`) is kept in the local field writes until a
 sync compares it with the merged text. Not a field: history leaves it out."""
 
+TAG_OPS = "~tag_ops"
+"""The name under which the tags this device added and removed (`tj edit --tag/--untag`,
+`entries.edit(add_tags=..., remove_tags=...)`) are kept in the local field writes, each with
+the id of the Yjs item of the `tags` value its edit wrote: a JSON object {"mine": [client,
+clock], "ops": [{"tag": ..., "add": true|false, "item": [client, clock]}, ...]}, "mine" the
+item of this device's last write of the tags. An addition or removal is dropped only once
+the tags value now held was written on top of its item (`KeyWrites.holds`: its writer held
+this device's change); when a value another device wrote without it replaced this device's,
+the sync applies it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added here while the
+other device removed another one went with this device's whole list). Not a field: history
+leaves it out."""
+
+TAGS_ARRIVED = "~tags_arrived"
+"""The mark of an entry for which this device keeps TAG_OPS and a record from elsewhere
+arrived: written with the pulled page (Replica), forgotten in the transaction that writes the
+judgment of its tags (`judge_tag_ops`), so that a sync that did not get that far (its push
+refused or cut off, the process ended) leaves it to the next one. Not a field."""
+
 MERGED = "~merged"
 """The name under which each merge of an entry's text told on this device is kept in the
 local field writes (value: when this device had changed the text, ms; `at`: when the sync
 merged it), for `client.entries.merges`. Not a field: history leaves it out."""
+
+MARKS = (EDITED, WRITTEN_BODY, MERGED, TAG_OPS, TAGS_ARRIVED)
+"""The names in the local field writes that are marks, not a field's values."""
 
 MERGED_TEXTS = {"entry": "body", "goal": "why", "safety_plan": "plan"}
 """Document kind -> the name of its text that a device edits after writing it, so that two
@@ -143,7 +165,9 @@ class FieldWrite:
 class Settled:
     """A field of an entry this device changed that another device's change replaced: `kept`
     is the value every device now holds, `mine` the one this device had written (at `at`,
-    UTC; still in `client.entries.history`)."""
+    UTC; still in `client.entries.history`). `applied_again`: the tags another device changed
+    without this device's edit, to which the sync applied this device's additions and
+    removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
 
     entry_id: str
     title: str
@@ -151,6 +175,11 @@ class Settled:
     mine: Any
     kept: Any
     at: datetime
+    applied_again: bool = False
+    added: tuple[str, ...] | None = None
+    """Of tags this device changed by additions and removals (TAG_OPS), the tags it added:
+    `lost` names only those (what else its list had that the kept one lacks, the other
+    device removed, and that removal stands: REV-TAGS F7). None: every item."""
 
     def line(
         self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
@@ -171,21 +200,35 @@ class Settled:
         if lost:
             named = ", ".join(repr(item) for item in lost)
             missing = f" ({named} not kept{': ' + add_back if add_back else ''})"
+        kept = value_text(self.field, self.kept, clock)
+        now = (
+            f"this device's additions and removals were applied to them again: they are "
+            f"{kept!r} now (sent at the next sync)"
+            if self.applied_again
+            else f"it is {kept!r} everywhere now"
+        )
         return (
             f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} {verb} changed "
-            f"on another device; it is {value_text(self.field, self.kept, clock)!r} everywhere "
-            f"now. This device had {value_text(self.field, self.mine, clock)!r}{missing}: "
-            f"{keeps} keeps it."
+            f"on another device; {now}. This device had "
+            f"{value_text(self.field, self.mine, clock)!r}{missing}: {keeps} keeps it."
         )
 
     def lost(self) -> list[str]:
         """Of a list field (tags, emotions), the items this device had that the kept value
-        lacks (ignoring case, as tags do), in this device's order; [] for any other field."""
+        lacks (ignoring case, as tags do), in this device's order, only those it added when
+        `added` is given; [] for any other field, and for tags `applied_again`."""
         if self.field not in LIST_FIELDS or not isinstance(self.mine, list):
             return []
+        if self.applied_again:  # this device's additions are in `kept`; what else went is
+            return []  # the other device's removal, which stands (REV-TAGS F7)
         kept = self.kept if isinstance(self.kept, list) else []
         held = {str(item).casefold() for item in kept}
-        return [str(item) for item in self.mine if str(item).casefold() not in held]
+        ours = None if self.added is None else {tag.casefold() for tag in self.added}
+        return [
+            str(item)
+            for item in self.mine
+            if str(item).casefold() not in held and (ours is None or str(item).casefold() in ours)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -195,6 +238,7 @@ class Settled:
             "mine": self.mine,
             "kept": self.kept,
             "lost": self.lost(),
+            "applied_again": self.applied_again,
             "at": self.at.isoformat(),
         }
 
@@ -332,3 +376,94 @@ def merged_text(
     if written is None or encode(text) == written[0]:
         return None
     return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)
+
+
+def _tag_ops(kept: Any) -> list[dict[str, Any]]:
+    """The additions and removals of a TAG_OPS value (None or anything else: none)."""
+    ops = kept.get("ops") if isinstance(kept, dict) else None
+    return [dict(op) for op in ops] if isinstance(ops, list) else []
+
+
+def tag_ops_after(kept: Any, add: Sequence[str], remove: Sequence[str], item: Id) -> dict[str, Any]:
+    """`kept` (a TAG_OPS value, None for none) with the tags of one more edit, whose `tags`
+    value is the Yjs item `item`: `add` added and `remove` removed; a later edit of a tag
+    replaces the earlier one of it, ignoring case (the later edit says what this device
+    wants), and carries this edit's item."""
+    ops = _tag_ops(kept)
+    for tag, adding in [(t, True) for t in add] + [(t, False) for t in remove]:
+        ops = [op for op in ops if str(op["tag"]).casefold() != tag.casefold()]
+        ops.append({"tag": tag, "add": adding, "item": list(item)})
+    return {"mine": list(item), "ops": ops}
+
+
+def tags_added(kept: Any) -> tuple[str, ...]:
+    """The tags a TAG_OPS value says this device added."""
+    return tuple(str(op["tag"]) for op in _tag_ops(kept) if op.get("add"))
+
+
+def with_tag_ops(tags: Sequence[str], ops: Sequence[dict[str, Any]]) -> list[str]:
+    """`tags` with `ops` (TAG_OPS additions and removals) applied: removals taken out and
+    additions appended where missing, ignoring case; the rest in order."""
+    result = list(tags)
+    for op in ops:
+        tag = str(op["tag"])
+        held = tag.casefold() in {t.casefold() for t in result}
+        if op["add"] and not held:
+            result.append(tag)
+        elif not op["add"] and held:
+            result = [t for t in result if t.casefold() != tag.casefold()]
+    return result
+
+
+@dataclass(frozen=True)
+class TagJudgment:
+    """What `judge_tag_ops` found: `wanted`, the tags to write again as a new edit (None:
+    nothing to write), and `kept`, the TAG_OPS value to keep after it (None: none left),
+    whose re-applied ops and "mine" take the new edit's item (`with_item`)."""
+
+    wanted: list[str] | None
+    kept: dict[str, Any] | None
+
+    def with_item(self, item: Id | None) -> dict[str, Any] | None:
+        """`kept` once the edit writing `wanted` wrote the item `item` (None: it was not
+        written: the ops wait, unchanged, for the next record from elsewhere)."""
+        if self.kept is None:
+            return None
+        ops = [
+            op if op["item"] is not None else {**op, "item": list(item) if item else op["was"]}
+            for op in _tag_ops(self.kept)
+        ]
+        ops = [{k: v for k, v in op.items() if k != "was"} for op in ops]
+        mine = list(item) if item is not None else self.kept.get("mine")
+        return {"mine": mine, "ops": ops}
+
+
+def judge_tag_ops(kept: Any, writes: KeyWrites, tags: Sequence[str]) -> TagJudgment:
+    """The tag additions and removals this device keeps (`kept`, a TAG_OPS value) against
+    the entry's tags now (`tags`, whose value is the item `writes.current`):
+
+    - the value is this device's own last write (`mine`), or no one item: nothing to do;
+    - an op whose item the value was written on top of (`writes.holds`) is dropped: the
+      writer held this device's change, and what it did to it stands (a tag removed after
+      it was seen is not added back);
+    - an op the value already does (the tag there, or not there) takes the value's item: a
+      later write on top of it keeps it as this device wants it, or is that device's choice;
+    - the others are applied again (`wanted`), a new edit whose item they take
+      (`TagJudgment.with_item`): kept until a value written on top of that edit arrives.
+
+    Each record from elsewhere makes this device write at most once: the new edit is written
+    on top of the value now held, so that value never wins over it again (protocol.md 5,
+    "Tag edits applied again"). Pure."""
+    mine = kept.get("mine") if isinstance(kept, dict) else None
+    ops = _tag_ops(kept)
+    current = writes.current
+    if current is None or not ops or (mine is not None and tuple(mine) == current):
+        return TagJudgment(None, kept if ops else None)
+    left = [op for op in ops if not writes.holds((int(op["item"][0]), int(op["item"][1])))]
+    again = [op for op in left if with_tag_ops(tags, [op]) != list(tags)]
+    wanted = with_tag_ops(tags, again) if again else None
+    after = [
+        {**op, "item": None, "was": op["item"]} if op in again else {**op, "item": list(current)}
+        for op in left
+    ]
+    return TagJudgment(wanted, {"mine": mine, "ops": after} if after else None)

@@ -387,6 +387,8 @@ class Store:
         self._bytes_at: tuple[int, int] | None = None
         self._no_field_writes: tuple[int, int] | None = None
         """The `_changes` of field_writes when `unsynced_field_writes` found none `as_of`."""
+        self._no_marks: dict[str, tuple[int, int]] = {}
+        """The `_changes` of field_writes when `marked_documents` found none, by name."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
         self._parked_versions: tuple[tuple[int, int], frozenset[int]] | None = None
         """The body versions kept in `parked_records`, with the `_changes` of that table."""
@@ -825,6 +827,32 @@ class Store:
             (doc_id, author, device),
         )
         return int(rows[0][0] or 0) if rows else 0
+
+    async def marked_documents(
+        self, name: str, *, as_of: tuple[int, int] | None = None
+    ) -> list[bytes]:
+        """The documents with a field write `name` (a mark: settling.TAGS_ARRIVED), in the
+        order marked. `as_of` (a `version` this caller read): that there are none is kept in
+        memory until the table changes, as `unsynced_field_writes` keeps it (issue 10: a
+        sync that brought nothing reads nothing)."""
+
+        def read(db: sqlite3.Connection) -> list[bytes]:
+            now = self._now(db, as_of)["field_writes"] if as_of is not None else None
+            if now is not None and self._no_marks.get(name) == now:
+                return []
+            rows = db.execute(
+                "SELECT doc_id FROM field_writes WHERE field = ? ORDER BY rowid", (name,)
+            ).fetchall()
+            found = list(dict.fromkeys(bytes(row[0]) for row in rows))
+            if now is not None and not db.in_transaction:
+                if found:
+                    self._no_marks.pop(name, None)
+                else:
+                    self._no_marks[name] = now
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def unsynced_field_writes(
         self, *, as_of: tuple[int, int] | None = None
@@ -2263,6 +2291,31 @@ class Transaction:
         await self._db.executemany(
             "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
         )
+
+    async def mark_where_kept(self, doc_ids: list[bytes], kept: str, mark: str, at: int) -> None:
+        """Add the field write `mark` ("1") to each of the documents that has one named
+        `kept` and no `mark` yet (settling.TAGS_ARRIVED beside TAG_OPS). Reads the few rows
+        named `kept` once, not one row per document (a first pull's page of 1,000)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT doc_id, field FROM field_writes WHERE field IN (?, ?)", (kept, mark)
+        )
+        having = {bytes(r[0]) for r in rows if r[1] == kept}
+        marked = {bytes(r[0]) for r in rows if r[1] == mark}
+        wanted = [d for d in dict.fromkeys(doc_ids) if d in having and d not in marked]
+        await self.add_many_field_writes([(d, mark, "1", at) for d in wanted])
+
+    async def add_many_field_writes(self, rows: list[tuple[bytes, str, str, int]]) -> None:
+        """(doc id, name, JSON value, ms) rows, each a write not yet synced."""
+        if rows:
+            await self._db.executemany("INSERT INTO field_writes VALUES (?, ?, ?, ?, 1)", rows)
+
+    async def last_counter(self, doc_id: bytes, author: bytes, device: bytes) -> int:
+        """As `Store.last_counter`, read within this transaction."""
+        rows = await self._db.execute_fetchall(
+            "SELECT max(counter) FROM seen_records WHERE doc_id = ? AND author = ? AND device = ?",
+            (doc_id, author, device),
+        )
+        return int(rows[0][0] or 0) if rows else 0
 
     async def mark_field_writes_synced(
         self, doc_ids: list[bytes], *, keep: str | None = None

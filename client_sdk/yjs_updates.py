@@ -19,6 +19,7 @@ writes), and no chain of nested maps makes pycrdt's `to_py` recurse past Python'
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 import re
@@ -67,6 +68,7 @@ class Struct:
     placed: bool = True
     gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
     ref: int = 0  # its struct or content type (`GC`, `DELETED`... `SKIP` below)
+    key: str | None = None  # a map entry's key, when written (an item without origins)
 
 
 CLIENT_LIMIT = 2**53
@@ -296,20 +298,21 @@ def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]
             right = reader.id() if info & _RIGHT_ORIGIN else None
             parent: tuple[str, object] | None = None
             sub = False
+            key = None
             if not info & (_ORIGIN | _RIGHT_ORIGIN):
                 if reader.uint() == 1:
                     parent = ("root", reader.string())
                 else:
                     parent = ("item", reader.id())
                 if info & _PARENT_SUB:
-                    reader.string()
+                    key = reader.string()
                     sub = True  # a map entry: never a text's insert
             length, text = _content_length(reader, ref)
             _within_clocks(clock, length)
             text = None if sub else text
             gone = ref == DELETED
             structs.append(
-                Struct(client, clock, length, origin, right, parent, text, True, gone, ref)
+                Struct(client, clock, length, origin, right, parent, text, True, gone, ref, key)
             )
             clock += length
     deletes: dict[int, list[tuple[int, int]]] = {}
@@ -684,3 +687,90 @@ def delete_set(update: bytes, at: int) -> dict[int, list[tuple[int, int]]]:
             start = reader.clock()
             ranges.append((start, _within_clocks(start, reader.uint())))
     return deletes
+
+
+Id = tuple[int, int]
+"""A struct's id: (client, clock)."""
+
+
+@dataclass(frozen=True)
+class KeyWrites:
+    """The writes of one key of a root map, read from a document's state (`key_writes`):
+    `current`, the id of the item holding the key's value now (None: the key was never
+    written, or the state does not tell one item: nothing to judge), and `chain`, the
+    structs (client, first clock, clock after) from that item back through each item's
+    origin. A map item's origin is the item its writer held as the key's value when it wrote
+    (Yjs `YMap.set`: the new item's left), so an item is in the chain exactly when the value
+    now held was written, directly or through later writes, on top of it: its writer held
+    it (protocol.md 5, "Tag edits applied again")."""
+
+    current: Id | None
+    chain: tuple[tuple[int, int, int], ...] = ()
+
+    def holds(self, item: Id) -> bool:
+        """Whether the value now held was written on top of the item `item`."""
+        client, clock = item
+        return any(c == client and lo <= clock < hi for c, lo, hi in self.chain)
+
+
+def key_writes(state: bytes, root: str, key: str) -> KeyWrites:
+    """The writes of `key` of the root map `root` in `state` (a document's whole state, v1),
+    as `KeyWrites`. Pure. Raises Unreadable as `decode`."""
+    structs, deletes = decode(state)
+    runs: dict[int, list[Struct]] = {}
+    for item in structs:  # a client's structs in one run, in clock order (`decode`)
+        runs.setdefault(item.client, []).append(item)
+    starts = {client: [s.clock for s in run] for client, run in runs.items()}
+
+    def find(item: Id | None) -> Struct | None:
+        if item is None or item[0] not in runs:
+            return None
+        run = runs[item[0]]
+        at = bisect.bisect_right(starts[item[0]], item[1]) - 1
+        if at < 0 or not run[at].clock <= item[1] < run[at].clock + run[at].length:
+            return None
+        return run[at]
+
+    placed: dict[Id, tuple[object, str | None] | None] = {}
+
+    def place(start: Struct) -> tuple[object, str | None] | None:
+        """The parent and key of a struct: its own, or its origin's (a map item's origin is
+        the same key's earlier item; a text's, an earlier insert of the same text)."""
+        path: list[Struct] = []
+        found: tuple[object, str | None] | None = None
+        step: Struct | None = start
+        while step is not None and (step.client, step.clock) not in placed:
+            path.append(step)
+            if step.parent is not None:
+                found = (step.parent, step.key)
+                break
+            if len(path) > len(structs):  # a loop of origins: no place
+                break
+            step = find(step.origin or step.right_origin)
+        else:
+            if step is not None:
+                found = placed[(step.client, step.clock)]
+        for walked in path:
+            placed[(walked.client, walked.clock)] = found
+        return found
+
+    def deleted(item: Struct) -> bool:
+        end = item.clock + item.length
+        return item.gone or any(
+            lo < end and item.clock < lo + length for lo, length in deletes.get(item.client, [])
+        )
+
+    wanted = (("root", root), key)
+    held = [
+        s
+        for s in structs
+        if s.placed and s.ref in (ANY, JSON) and place(s) == wanted and not deleted(s)
+    ]
+    if len(held) != 1 or held[0].length != 1:
+        return KeyWrites(None)
+    chain: list[tuple[int, int, int]] = []
+    step: Struct | None = held[0]
+    while step is not None and len(chain) <= len(structs):
+        chain.append((step.client, step.clock, step.clock + step.length))
+        step = find(step.origin)
+    return KeyWrites((held[0].client, held[0].clock), tuple(chain))

@@ -4,7 +4,6 @@ CliRunner)."""
 
 from __future__ import annotations
 
-import shlex
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -196,14 +195,15 @@ async def test_the_sync_line_names_the_entry_the_field_and_the_history_command(
     assert f"`tj history {entry[:12]}` keeps it" in line
 
 
-async def test_a_tag_added_while_another_device_removed_one_is_named_with_how_to_add_it_back(
+async def test_a_tag_added_while_another_device_removed_one_is_kept_on_both(
     live_server: RunningServer,
     tmp_path: Path,
     outage: Outage,  # noqa: F811
 ) -> None:
     """NU34 #1: tags settle as a whole, so a tag added on the laptop while the phone removed
-    another went with the laptop's list. The line names it, and the command it gives adds
-    it back on every device."""
+    another went with the laptop's list. The device whose list was replaced now applies its
+    own additions and removals again to the list kept (TAG_OPS), says so, and sends it at its
+    next sync: both devices end with the phone's removal and the laptop's addition."""
     laptop = await new_device(live_server, tmp_path, "ana")
     entry = (await laptop.ok("write", "--title", "Monday", "--tag", "Sleep", "Text.")).stdout
     entry = entry.strip()
@@ -214,20 +214,14 @@ async def test_a_tag_added_while_another_device_removed_one_is_named_with_how_to
     await phone.ok("edit", entry[:8], "--untag", "Sleep")
     await outage.end()
     said = [" ".join((await d.ok("sync")).stderr.split()) for d in (phone, laptop, phone)]
-    [line] = [s for s in said if "Settled:" in s]
+    [line] = [s for s in said if "applied to them again" in s]
     assert f'the tags of entry {entry[:12]} ("Monday") were changed on another device' in line
-    if "not kept" in line:  # the phone's list was kept: the laptop's went, its added tag too
-        command = f"tj edit {entry[:12]} --tag Sleep --tag 'from laptop'"
-        assert "('Sleep', 'from laptop' not kept: " in line
-        assert f"`{command}` adds them back" in line
-        await laptop.ok(*shlex.split(command)[1:])
-        await laptop.ok("sync")
-        await phone.ok("sync")
-        for device in (laptop, phone):
-            shown = await device.json("show", entry[:8])
-            assert sorted(shown["tags"]) == ["Sleep", "from laptop"]
-    else:  # the laptop's list was kept: the phone's removal went with its list (nothing lost)
-        assert "This device had 'none':" in line
+    assert "they are 'from laptop' now (sent at the next sync)" in line
+    for device in (laptop, phone, laptop, phone):
+        await device.ok("sync")
+    for device in (laptop, phone):
+        shown = await device.json("show", entry[:8])
+        assert shown["tags"] == ["from laptop"]
 
 
 async def test_tags_are_one_per_name_whatever_the_case_also_in_insights(
