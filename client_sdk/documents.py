@@ -21,7 +21,7 @@ import secrets
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -1998,8 +1998,8 @@ class EntryView:
 
 
 def entry_view(document: Document) -> EntryView:
-    view = _view_of(document.doc_id, document.field_values(), document.text("body"))
-    return view if not document.written_once() else replace(view, changed=False)
+    fields, body = document.field_values(), document.text("body")
+    return _view_of(document.doc_id, fields, body, changed=not document.written_once())
 
 
 def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
@@ -2016,11 +2016,12 @@ def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
         return None
     _, fields, texts = read
     plain = {name: as_read_by_pycrdt(value) for name, value in fields.items()}
-    return replace(_view_of(doc_id, plain, texts.get("body", "")), changed=False)
+    return _view_of(doc_id, plain, texts.get("body", ""), changed=False)
 
 
-def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
-    """The view of an entry from its plain field values and body text."""
+def _view_of(doc_id: bytes, fields: dict[str, Any], body: str, *, changed: bool) -> EntryView:
+    """The view of an entry from its plain field values and body text; `changed`: whether
+    the document may have changed since the update that created it (`EntryView.changed`)."""
     mood = fields.get("mood")
     tags = fields.get("tags") or []
     emotions = fields.get("emotions") or []
@@ -2047,6 +2048,7 @@ def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
             if isinstance(trashed_at, (int, float)) and not isinstance(trashed_at, bool)
             else None
         ),
+        changed=changed,
     )
 
 
