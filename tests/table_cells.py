@@ -18,13 +18,45 @@ def column(printed: str, header: str) -> list[str]:
     index = [name for _, name in heads].index(header)
     end = starts[index + 1] if index + 1 < len(starts) else None
     rows: list[list[str]] = []
+    below = False  # in the lines below a row (its moved cells: `below`)
     for line in lines[2:]:
+        if BELOW_LINE.match(line):
+            below = True
+        elif line[:1].strip():
+            below = False
+        if below:
+            continue
         if line[: starts[1]].strip():
             rows.append([])
         part = line[starts[index] : end].strip()
         if part and rows:
             rows[-1].append(part)
     return [_joined(parts) for parts in rows]
+
+
+BELOW_LINE = re.compile(r"  (?! )([^:]*): ")
+"""The first line of a cell `fitted` moved below its row ("  by: drsmith (therapist)")."""
+
+
+def below(printed: str, header: str) -> list[str]:
+    """The cells of the column headed `header` that `fitted` moved below the rows (a name
+    too long to sit beside a readable text), in row order, each cell's lines joined with a
+    space; a row without one gives none."""
+    cells: list[str] = []
+    current: list[str] | None = None
+    for line in printed.splitlines():
+        start = BELOW_LINE.match(line)
+        if start:
+            current = [line[start.end() :]] if start.group(1) == header else None
+            if current is not None:
+                cells.append("")
+        elif current is not None and line.startswith("    "):
+            current.append(line.strip())
+        else:
+            current = None
+        if current is not None:
+            cells[-1] = " ".join(current)
+    return cells
 
 
 def _joined(parts: list[str]) -> str:
