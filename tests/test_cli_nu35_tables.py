@@ -8,13 +8,15 @@ its row. Real server on loopback, real crypto."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from rich.console import Console
 
-from cli.tables import ID, NAME, WHOLE_WORDS, Column, fitted
+from cli.tables import DATE, ID, NAME, QUICK_FROM, WHOLE_WORDS, Column, fitted, table_text
 from tests.conftest import RunningServer
 from tests.table_cells import below, column
 from tests.test_cli import Device
@@ -200,3 +202,29 @@ def test_a_column_that_does_not_fit_goes_below_its_row_whole(width: int) -> None
     else:
         assert below(text, "by") == [f"{THERAPIST} (therapist)"] * 2, text
         assert width_of(text, "text") >= WHOLE_WORDS, text
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_long_table_with_cells_below_its_rows_prints_as_rich_prints_it(terminal: bool) -> None:
+    """`table_text`'s quick path (NU31 #10) gives, for a table of more than QUICK_FROM rows
+    with a column moved below them, what rich prints, to the character, moved lines too."""
+    columns = [ID, DATE, Column("journal", NAME), Column("by", NAME), Column("text")]
+    rows = [
+        (
+            f"{n:012x}",
+            "2026-12-03 21:21",
+            "Personal",
+            f"{THERAPIST} (therapist)",
+            f"{NOTE} {n}" + " more" * (n % 7),
+        )
+        for n in range(QUICK_FROM + 20)
+    ]
+    table = fitted(columns, rows, width=80)
+    out = io.StringIO()
+    Console(file=out, width=80, soft_wrap=False, force_terminal=terminal).print(table)
+    console = Console(file=io.StringIO(), width=80, soft_wrap=False, force_terminal=terminal)
+    shown = table_text(table, console)
+    assert shown == out.getvalue()
+    if not terminal:
+        assert below(shown, "by") == [f"{THERAPIST} (therapist)"] * len(rows), shown
+        assert column(shown, "id") == [row[0] for row in rows], shown
