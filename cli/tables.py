@@ -11,13 +11,21 @@ Every list command builds its table here from column kinds and plain-text rows (
   clients;
 - TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
   (`Column.cut`: `tj list`, `tj trash`, `tj goal list`...), stay on one line cut with "…"
-  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at least
-  WHOLE_WORDS cells (or its whole length) beside long names: a name is broken between its
-  parts first ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its
-  broken lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside
-  "drsmith (therapist)"); only when the names' parts do not leave it that much is a text
-  narrower (the widest they leave, not below MIN_TEXT before a name is folded), and never
-  just its longest word's width.
+  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text that is
+  read keeps at least WHOLE_WORDS cells (or its whole length) beside long names (a
+  listing's cut text at least MIN_TEXT): a name is broken between its parts first
+  ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its broken
+  lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
+  (therapist)").
+
+When that does not fit (a 31-character username at 80 columns: NU35 #1-#3, where a note
+shrank to 4 cells and names were split inside a word), a name is never folded inside a part
+nor a text squeezed, nor an id or a date cut: columns are moved out of the table instead,
+each row's cells of them on lines of their own below the row ("  by: dr-eleanor-vandenberghe-
+hartley (therapist)"), whole, wrapped at spaces to the terminal's width. The moved columns
+are names and fixed cells, never the first column (the row's key) nor a text, the widest
+(a name by its longest part) first, until the rest fits. Only a terminal too narrow even
+then gets its headers broken between their words, and then rich's own layout.
 
 No column is narrower than its header, which is never broken over lines ("title" above "or
 text": NU34 #9). Every table of the CLI is made here, in one style: no box, the headers,
