@@ -32,6 +32,11 @@ PRIVATE = "Avoidance around her sister: revisit next time."
 HOMEWORK = "When the worry spikes"
 GOAL = "Walk three times a week"
 LONG_TITLE = "A very long title about the night I could not sleep at all and walked the dog"
+NIGHT = [
+    "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+    "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+    "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+]  # fmt: skip
 WORDS = (CLIENT, OTHER, THERAPIST, "annotate", "PHQ-9 item 9 above 0", "safety flag (1)")
 
 
@@ -55,6 +60,9 @@ async def scenario(server: RunningServer, tmp_path: Path) -> tuple[Device, Devic
         )
     await client.ok("share", LONG_JOURNAL, THERAPIST, "--full", tofu)
     await client.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    await client.ok("homework", "add", "sleep-diary", *NIGHT, "--completion", "partly")
+    [entry, *_] = await client.json("list", "--journal", "Personal")
+    await client.ok("discuss", entry["id"][:8])
     await other.ok("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,2,1")
     await therapist.ok("sync")
     await therapist.ok("note", f"{CLIENT}/Personal", NOTE)
@@ -184,6 +192,9 @@ async def test_every_table_keeps_text_readable_and_names_whole_beside_long_names
     assert column(goals, "id") == [goal["id"][:12]], goals
     for args in (("goal", "list"), ("shares",), ("journal", "list"), ("list",), ("trash",)):
         check(await shown(client, *args), width, {})
+    check(await shown(client, "discuss"), width, {})
+    [homework] = check(await shown(therapist, "homework", "list"), width, {})
+    assert cells(homework, "journal") == [f"{CLIENT}/Personal"], homework
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
