@@ -165,7 +165,7 @@ def fitted(
     if moved:  # each row's moved cells on lines of their own below it (NU35 #1, #2, #3)
         kept = [i for i in range(len(columns)) if i not in moved]
         below = [
-            _below_lines([(columns[i].header, _plain(row[i])) for i in sorted(moved)], total)
+            _below_lines([(columns[i], _plain(row[i])) for i in sorted(moved)], total)
             for row in given
         ]
         columns = [columns[i] for i in kept]
@@ -199,19 +199,23 @@ BELOW = "  "
 dr-eleanor-vandenberghe-hartley (therapist)"."""
 
 
-def _below_lines(cells: Sequence[tuple[str, str]], width: int) -> list[str]:
+def _below_lines(cells: Sequence[tuple[Column, str]], width: int) -> list[str]:
     """A row's moved cells ("header: cell", made safe), each on lines of at most `width`
-    cells: broken at spaces, a word longer than a line folded (a 64-character username at
-    a 40-column terminal); never cut."""
+    cells: broken between a name's parts or a column's items (`_parts`: a flag whole), else
+    at spaces, a part longer than a line folded (a 64-character username at a 40-column
+    terminal); never cut."""
     lines: list[str] = []
-    for header, cell in cells:
+    for column, cell in cells:
         text = " ".join(shown(cell, multiline=False).split())
         if not text:
             continue
-        words = (f"{header}: {text}" if header else text).split(" ")
+        parts = _parts(text, column.items) if column.kind == NAME else text.split(" ")
+        if column.header:
+            parts.insert(0, f"{column.header}:")
         line = BELOW
-        for word in words:
-            joined = line + ("" if line == BELOW else " ") + word
+        for word in parts:
+            glue = "" if line == BELOW or line.endswith("/") else " "
+            joined = line + glue + word
             if cell_len(joined) <= width or line == BELOW:
                 line = joined
             else:

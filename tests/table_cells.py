@@ -37,20 +37,20 @@ def column(printed: str, header: str, key: str = "") -> list[str]:
     return [_joined(parts) for parts in rows]
 
 
-BELOW_LINE = re.compile(r"  (?! )([^:]*): ")
+BELOW_LINE = re.compile(r"  (?! )([^:]*):(?: |$)")
 """The first line of a cell `fitted` moved below its row ("  by: drsmith (therapist)")."""
 
 
 def below(printed: str, header: str) -> list[str]:
     """The cells of the column headed `header` that `fitted` moved below the rows (a name
     too long to sit beside a readable text), in row order, each cell's lines joined with a
-    space; a row without one gives none."""
+    space (nothing after a "/"); a row without one gives none."""
     cells: list[str] = []
     current: list[str] | None = None
     for line in printed.splitlines():
         start = BELOW_LINE.match(line)
         if start:
-            current = [line[start.end() :]] if start.group(1) == header else None
+            current = [line[start.end() :].strip()] if start.group(1) == header else None
             if current is not None:
                 cells.append("")
         elif current is not None and line.startswith("    "):
@@ -58,7 +58,7 @@ def below(printed: str, header: str) -> list[str]:
         else:
             current = None
         if current is not None:
-            cells[-1] = " ".join(current)
+            cells[-1] = _joined([part for part in current if part])
     return cells
 
 

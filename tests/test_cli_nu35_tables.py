@@ -239,3 +239,19 @@ def test_a_long_table_with_cells_below_its_rows_prints_as_rich_prints_it(termina
     if not terminal:
         assert below(shown, "by") == [f"{THERAPIST} (therapist)"] * len(rows), shown
         assert column(shown, "id") == [row[0] for row in rows], shown
+
+
+def test_cells_below_a_row_break_between_parts_and_flags_never_inside_one() -> None:
+    """At 40 columns a moved name breaks after its "/" or at a space, a moved flag list only
+    between flags ("PHQ-9 item 9 above 0" whole on its line), every line within 40."""
+    columns = [ID, Column("journal", NAME), Column("flags", NAME, items="; "), Column("text")]
+    flags = "safety flag (1); PHQ-9 item 9 above 0; share ended"
+    row = ("c3c2cef048d3", f"{CLIENT}/{LONG_JOURNAL}", flags, NOTE)
+    text = printed(fitted(columns, [row], width=40), 40)
+    lines = text.splitlines()
+    assert all(cell_len(line) <= 40 for line in lines), text
+    assert column(text, "text") == [NOTE] and column(text, "id") == ["c3c2cef048d3"], text
+    assert below(text, "flags") == [flags], text
+    assert any("PHQ-9 item 9 above 0" in line for line in lines), text
+    assert any(line.strip() == f"{CLIENT}/Sleep" for line in lines), text  # after its "/"
+    assert below(text, "journal") == [f"{CLIENT}/{LONG_JOURNAL}"], text
