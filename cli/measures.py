@@ -737,9 +737,11 @@ SAFETY_MARK = "; item 9 above 0"
 
 
 def results_table(results: list[MeasureResult]) -> Table:
+    """The band and its safety mark each whole ("moderate;" above "item 9 above 0", never
+    "abov"/"e 0": NU35 #1), broken only after the "; " between them."""
     columns = [ID, DATE, Column("measure", FIXED), Column("journal", NAME)]
     return fitted(
-        [*columns, Column("score", FIXED), Column("band")],
+        [*columns, Column("score", FIXED), Column("band", NAME, items="; ")],
         (
             (
                 output.short_id(result.id),

@@ -366,7 +366,8 @@ def flags_text(plan: SafetyPlan) -> str:
 
 def flags_table(flags: list[SafetyFlag]) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
-    columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged")]
+    # who acknowledged: a username, never broken inside (NU35 #2)
+    columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged", NAME)]
     return fitted(
         columns,
         (

@@ -1668,8 +1668,8 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
 def shared_table(found: Iterable[SharedJournal]) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
-    (NU29 F3)."""
-    columns = [Column("journal", NAME), Column("owner", NAME), Column("role")]
+    (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2)."""
+    columns = [Column("journal", NAME), Column("owner", NAME), Column("role", NAME)]
     return fitted(
         [*columns, Column("expires", FIXED)],
         (

@@ -11,13 +11,21 @@ Every list command builds its table here from column kinds and plain-text rows (
   clients;
 - TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
   (`Column.cut`: `tj list`, `tj trash`, `tj goal list`...), stay on one line cut with "…"
-  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at least
-  WHOLE_WORDS cells (or its whole length) beside long names: a name is broken between its
-  parts first ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its
-  broken lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside
-  "drsmith (therapist)"); only when the names' parts do not leave it that much is a text
-  narrower (the widest they leave, not below MIN_TEXT before a name is folded), and never
-  just its longest word's width.
+  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text that is
+  read keeps at least WHOLE_WORDS cells (or its whole length) beside long names (a
+  listing's cut text at least MIN_TEXT): a name is broken between its parts first
+  ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its broken
+  lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
+  (therapist)").
+
+When that does not fit (a 31-character username at 80 columns: NU35 #1-#3, where a note
+shrank to 4 cells and names were split inside a word), a name is never folded inside a part
+nor a text squeezed, nor an id or a date cut: columns are moved out of the table instead,
+each row's cells of them on lines of their own below the row ("  by: dr-eleanor-vandenberghe-
+hartley (therapist)"), whole, wrapped at spaces to the terminal's width. The moved columns
+are names and fixed cells, never the first column (the row's key) nor a text, the widest
+(a name by its longest part) first, until the rest fits. Only a terminal too narrow even
+then gets its headers broken between their words, and then rich's own layout.
 
 No column is narrower than its header, which is never broken over lines ("title" above "or
 text": NU34 #9). Every table of the CLI is made here, in one style: no box, the headers,
@@ -36,7 +44,7 @@ from dataclasses import dataclass
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -46,7 +54,6 @@ FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
 WHOLE_WORDS = 16  # text keeps this many cells (or its whole length) when the names allow it
 MIN_TEXT = 8  # else a text column is not squeezed below this (or below its whole length)
-MIN_NAME = 10  # nor a name whose words do not all fit
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class FittedTable(Table):
             show_header=show_header,
         )
         self.kinds = list(columns)
+        self.below: list[list[str]] = []
+        """Per row, the lines below it that hold its moved cells (`fitted`: a column that
+        does not fit beside the others, e.g. a long username at 80 columns); [] for none."""
         self.cells = cells
         self.widths = widths
         self.heading = title
@@ -115,6 +125,20 @@ class FittedTable(Table):
             self.add_row(
                 *(Text(c) if mark is None else mark for c, mark in zip(row, marked, strict=True))
             )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """As a rich Table; with moved cells (`below`), each row then the lines below it:
+        the headers and the rule (a table of no rows), then each row alone, its columns at
+        the same fixed widths, then its lines."""
+        if not self.below:
+            yield from super().__rich_console__(console, options)
+            return
+        yield FittedTable(self.kinds, [], self.widths, self.heading)
+        for index, row in enumerate(self.cells):
+            marked = [self.styled[index]] if self.styled else None
+            yield FittedTable(self.kinds, [row], self.widths, None, False, marked)
+            for line in self.below[index]:
+                yield Text(line, no_wrap=True, overflow="ignore")
 
 
 def fitted(
@@ -137,7 +161,17 @@ def fitted(
         for row in given
     ]
     total = Console(file=sys.stdout).width if width is None else width
-    widths = _widths(columns, cells, total)
+    widths, moved = _widths(columns, cells, total)
+    if moved:  # each row's moved cells on lines of their own below it (NU35 #1, #2, #3)
+        kept = [i for i in range(len(columns)) if i not in moved]
+        below = [
+            _below_lines([(columns[i], _plain(row[i])) for i in sorted(moved)], total)
+            for row in given
+        ]
+        columns = [columns[i] for i in kept]
+        given = [[row[i] for i in kept] for row in given]
+        cells = [[row[i] for i in kept] for row in cells]
+        widths = [widths[i] for i in kept]
     shown_cells = [
         [
             _shown_cell(cell, kind, size)
@@ -154,7 +188,45 @@ def fitted(
             ]
             for row in given
         ]
-    return FittedTable(columns, shown_cells, widths, title, styled=styled)
+    table = FittedTable(columns, shown_cells, widths, title, styled=styled)
+    if moved:
+        table.below = below
+    return table
+
+
+BELOW = "  "
+"""The indent of a row's moved cells, each on lines of its own below the row: "  by:
+dr-eleanor-vandenberghe-hartley (therapist)"."""
+
+
+def _below_lines(cells: Sequence[tuple[Column, str]], width: int) -> list[str]:
+    """A row's moved cells ("header: cell", made safe), each on lines of at most `width`
+    cells: broken between a name's parts or a column's items (`_parts`: a flag whole), else
+    at spaces, a part longer than a line folded (a 64-character username at a 40-column
+    terminal); never cut."""
+    lines: list[str] = []
+    for column, cell in cells:
+        text = " ".join(shown(cell, multiline=False).split())
+        if not text:
+            continue
+        parts = _parts(text, column.items) if column.kind == NAME else text.split(" ")
+        if column.header:
+            parts.insert(0, f"{column.header}:")
+        line = BELOW
+        for word in parts:
+            glue = "" if line == BELOW or line.endswith("/") else " "
+            joined = line + glue + word
+            if cell_len(joined) <= width or line == BELOW:
+                line = joined
+            else:
+                lines.append(line)
+                line = BELOW + "  " + word
+            while cell_len(line) > width > len(BELOW) + 3:  # fold what no line holds
+                head = _head(line, width)
+                lines.append(head)
+                line = BELOW + "  " + line[len(head) :]
+        lines.append(line)
+    return lines
 
 
 def _plain(cell: str | Text) -> str:
@@ -184,6 +256,17 @@ def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
     if size is not None and cell_len(one.plain) > size:
         one.truncate(size, overflow="ellipsis")
     return one
+
+
+def _head(text: str, width: int) -> str:
+    """The start of `text` that fills at most `width` cells (a wide character never
+    halved)."""
+    used = 0
+    for at, char in enumerate(text):
+        used += cell_len(char)
+        if used > width:
+            return text[:at]
+    return text
 
 
 ELLIPSIS = "…"
@@ -229,12 +312,13 @@ def table_text(table: Table, console: Console) -> str:
     if not lines or lines[-1] != _quick_line(sample, widths) + "\n":
         return _rich_text(table, console)
     out = lines[:-1]
-    for row in table.cells:
+    for index, row in enumerate(table.cells):
         if _quick(row, widths):
             out.append(_quick_line(row, widths) + "\n")
         else:
             alone = FittedTable(table.kinds, [row], table.widths, None, show_header=False)
             out.append(_rich_text(alone, console))
+        out.extend(line + "\n" for line in (table.below[index] if table.below else []))
     return "".join(out)
 
 
@@ -299,24 +383,63 @@ def _break_name(name: str, width: int, items: str = "") -> str:
     return "\n".join(lines)
 
 
-def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> list[int | None]:
-    """Each column's width, none narrower than its header (NU34 #9); on a terminal too narrow
-    for that, headers broken between their words (as before), else all None (rich decides)
-    when even the fixed columns do not fit."""
+def _widths(
+    columns: Sequence[Column], rows: list[list[str]], total: int
+) -> tuple[list[int | None], list[int]]:
+    """Each column's width, none narrower than its header (NU34 #9), and the columns moved
+    below each row (`_fit`); on a terminal too narrow for that even with every movable
+    column moved, headers broken between their words (as before), else all None (rich
+    decides) when even the fixed columns do not fit."""
     for heads in (
         [len(c.header) for c in columns],
         [max((len(w) for w in c.header.split()), default=0) for c in columns],
     ):
-        widths = _fit(columns, rows, total, heads)
-        if widths is not None:
-            return widths
-    return [None] * len(columns)
+        moved: list[int] = []
+        movable = _movable(columns, rows, heads)
+        while True:
+            widths = _fit(columns, rows, total, heads, moved)
+            if widths is not None:
+                return widths, moved
+            if not movable:
+                break
+            moved.append(movable.pop(0))
+    return [None] * len(columns), []
+
+
+def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int]) -> list[int]:
+    """The columns `_fit` may move below each row, in the order it moves them: the names
+    (NAME) and fixed cells (FIXED) of every column but the first (the row's key: an id, a
+    client), the widest first (a name by its longest part, which it never breaks: NU35 #1,
+    #2), the rightmost of two alike; never a text."""
+    floors = {
+        i: max(
+            [heads[i]]
+            + [
+                len(part) if c.kind == NAME else len(line)
+                for row in rows
+                for line in row[i].splitlines()
+                for part in (_parts(line, c.items) if c.kind == NAME else [line])
+            ]
+        )
+        for i, c in enumerate(columns)
+        if i > 0 and c.kind in (NAME, FIXED)
+    }
+    return sorted(floors, key=lambda i: (-floors[i], -i))
 
 
 def _fit(
-    columns: Sequence[Column], rows: list[list[str]], total: int, heads: list[int]
+    columns: Sequence[Column],
+    rows: list[list[str]],
+    total: int,
+    heads: list[int],
+    moved: Sequence[int] = (),
 ) -> list[int | None] | None:
-    """`_widths` with each column at least `heads` wide; None when they do not fit."""
+    """`_widths` with each column at least `heads` wide and the columns `moved` out of the
+    table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
+    least its longest part (never broken inside a word: NU35 #2), a text that is read at
+    least WHOLE_WORDS cells or its whole length (NU35 #1), a listing's cut text at least
+    MIN_TEXT."""
+    kept = [i for i in range(len(columns)) if i not in moved]
     words = [
         max([heads[i], *(len(part) for row in rows for part in _parts(row[i], c.items))])
         for i, c in enumerate(columns)
@@ -328,34 +451,28 @@ def _fit(
         )
         for i, c in enumerate(columns)
     ]
-    room = total - GAP * (len(columns) - 1)
+    room = total - GAP * (len(kept) - 1)
     kinds = [c.kind for c in columns]
-    names = [i for i, k in enumerate(kinds) if k == NAME]
-    texts = [i for i, k in enumerate(kinds) if k == TEXT]
+    names = [i for i in kept if kinds[i] == NAME]
+    texts = [i for i in kept if kinds[i] == TEXT]
     cuts = [c.cut for c in columns]
-    fixed = sum(whole[i] for i, k in enumerate(kinds) if k == FIXED)
+    fixed = sum(whole[i] for i in kept if kinds[i] == FIXED)
     # names whole, else broken between parts, before text goes below WHOLE_WORDS (NU23 C4);
-    # then the widest text the names' parts leave, down to MIN_TEXT; folded last
+    # a listing's cut text then gives way to names down to MIN_TEXT; a text that is read
+    # never goes below WHOLE_WORDS, nor a name below its longest part: a column is moved
+    # below the rows instead (`_widths`)
     whole_names = {i: whole[i] for i in names}
     name_parts = {i: min(whole[i], words[i]) for i in names}
-    for name_floor, text_floor in (
-        (whole_names, WHOLE_WORDS),
-        *((name_parts, cells) for cells in range(WHOLE_WORDS, MIN_TEXT - 1, -1)),
-        (name_parts, 4),
-        ({i: max(heads[i], min(whole[i], MIN_NAME)) for i in names}, 4),
-    ):
-        # never just its longest word: short words beside a long name went one a line (NU21 C13)
-        # a listing's text is cut, not wrapped: it gives way to names down to MIN_TEXT
-        text_floors = {
-            i: max(heads[i], min(whole[i], min(text_floor, MIN_TEXT) if cuts[i] else text_floor))
-            for i in texts
-        }
-        name_room = room - fixed - sum(text_floors.values())
+    text_floors = {
+        i: max(heads[i], min(whole[i], MIN_TEXT if cuts[i] else WHOLE_WORDS)) for i in texts
+    }
+    name_room = room - fixed - sum(text_floors.values())
+    for name_floor in (whole_names, name_parts):
         if sum(name_floor.values()) <= name_room:
             break
     else:
         return None
-    widths: list[int | None] = list(whole)
+    widths: list[int | None] = [whole[i] if i in kept else 0 for i in range(len(columns))]
     _share(widths, name_floor, whole, name_room)
     for i in names:  # a broken name takes only its widest line: the rest goes to the text
         size = widths[i]

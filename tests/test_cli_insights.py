@@ -61,11 +61,16 @@ async def test_insights_prints_a_sparkline_and_tables_for_people(
     assert "mood by week (1-10): ▄" in text
     for heading in ("By week", "Mood by tag", "Mood by emotion", "Goals", "1/4"):
         assert heading in text
-    # at 80 columns the goal's id and last check-in are whole (NU14 finding 11)
+    # at 80 columns the goal's id and last check-in are whole (NU14 finding 11): the check-in
+    # on the row's line, or on a line of its own below it when the title keeps its 16
+    # columns (NU35 #3)
     narrow = (await ana.ok("insights", "--journal", "Personal", env={"COLUMNS": "80"})).stdout
     [goal] = await ana.json("goal", "list")
-    [row] = [line for line in narrow.splitlines() if goal["id"][:12] in line]
+    lines = narrow.splitlines()
+    [at] = [n for n, line in enumerate(lines) if goal["id"][:12] in line]
+    row = lines[at] + " ".join(x for x in lines[at + 1 :] if x.startswith("  last check-in: "))
     assert any(day in row for day in days_from(start)) and "…" not in row  # the check-in's
+    assert "Attend sessions" in narrow  # the title on one line, not "Attend" / "sessions"
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert "no journal named" in failed_with_one_line(await ana.tj("insights", "--journal", "Nope"))
 

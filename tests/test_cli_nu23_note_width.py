@@ -1,7 +1,8 @@
 """NU23 C4: at 80 columns `tj notes` wrapped a therapist's prompt to 9 cells ("What made /
 you laugh / this / week?") beside "drsmith (therapist)". A text column keeps at least 16
 cells (tables.WHOLE_WORDS) or its whole length: the names beside it are broken between their
-parts first, each still whole in its cell, and no id or date is cut."""
+parts first, each still whole in its cell, or (NU35 #1) a name too long for that goes on a
+line of its own below the row; no id or date is cut."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cli.sharing import notes_table
 from cli.tables import WHOLE_WORDS
 from client_sdk.sharing import Note
 from tests.conftest import RunningServer
-from tests.table_cells import column
+from tests.table_cells import below, column
 from tests.test_cli_insights import new_device
 
 WHEN = datetime(2026, 12, 2, 5, 11, tzinfo=UTC)
@@ -39,25 +40,32 @@ def text_width(text: str) -> int:
 
 
 @pytest.mark.parametrize(
-    ("author", "journal", "least"),
+    ("author", "journal", "moved"),
     [
-        ("drsmith", "Personal", WHOLE_WORDS),
-        # a username is never broken inside (README): the text gets all that is left
-        ("margaret-oconnell", "Personal", 80 - (12 + 16 + 6 + 10 + 8 + 17)),
-        ("drsmith", "margaret-oconnell/Sleep and nightmares", 80 - (12 + 16 + 6 + 10 + 18 + 11)),
+        ("drsmith", "Personal", None),
+        # a username is never broken inside (README), nor the text below WHOLE_WORDS (NU35
+        # #1): the name that does not fit beside it goes on a line of its own below the row
+        ("margaret-oconnell", "Personal", "by"),
+        ("drsmith", "margaret-oconnell/Sleep and nightmares", "journal"),
     ],
 )
 def test_a_therapists_prompt_keeps_a_readable_width_beside_long_names(
-    author: str, journal: str, least: int
+    author: str, journal: str, moved: str | None
 ) -> None:
     prompt = Note("c6faca534582" + "0" * 20, journal, "prompt", PROMPT, author, True, WHEN)
     text = printed(notes_table([prompt], me="ana"))
     lines = text.splitlines()
     assert all(len(line) <= 80 for line in lines), text
-    assert text_width(text) >= least, text  # not 9 cells: "What made", "you laugh", ...
+    assert text_width(text) >= WHOLE_WORDS, text  # not 9 cells: "What made", "you laugh", ...
     assert column(text, "text") == [PROMPT]  # whole, in its cell
-    assert column(text, "by") == [f"{author} (therapist)"]  # broken, never cut
-    assert column(text, "journal") == [journal]
+    names = {"by": f"{author} (therapist)", "journal": journal}
+    for header, name in names.items():
+        if header == moved:  # whole, on its own line below the row
+            assert below(text, header) == [name], text
+            with pytest.raises(ValueError):
+                column(text, header)
+        else:
+            assert column(text, header) == [name], text  # broken, never cut
     assert column(text, "id") == ["c6faca534582"]
     assert column(text, "date") == [SHOWN]
     assert any(SHOWN in line for line in lines)  # a date is never broken

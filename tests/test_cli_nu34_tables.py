@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cli.tables import ID, NAME, Column, fitted
 from tests.conftest import RunningServer
-from tests.table_cells import column
+from tests.table_cells import below, column
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -126,15 +126,28 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     table = table_at(insights, ["tag", "entries", "average mood"], width)
     assert column(table, "tag") == ["sleep", "a-rather-long-tag-name"], table
     headers = ["id", "goal", "journal", "progress", "status", "target", "last check-in"]
-    [text] = column(table_at(insights, headers, width), "goal")
+    lines = insights.splitlines()
+    kept = re.split(r" {2,}", lines[[x.strip() for x in lines].index("Goals") + 1].strip())
+    moved = [h for h in headers if h not in kept]
+    assert kept == [h for h in headers if h in kept][: len(kept)] and len(kept) >= 4, insights
+    assert moved == ([] if width == 120 else moved) and len(moved) <= 1, insights
+    table = table_at(insights, [h for h in headers if h in kept], width)
+    [text] = column(table, "goal")
     assert text == f"Goal: {LONG_TITLE}", insights  # a report: wraps, whole
+    assert column(table, "id") == [goal[:12]], insights  # NU35 #3: never split
+    for header in moved:  # NU35 #3: a cell that does not fit beside it goes below its row
+        assert len(below(table, header)) == 1, insights
 
     headers = ["journal", "member", "role", "sees", "expires", "flags"]
     table = table_at(await shown(ana, "shares"), headers, width)
     assert column(table, "member") == [THERAPIST], table
     headers = ["id", "date", "journal", "kind", "by", "text"]
+    if width == 80:  # NU35 #1: the text keeps 16 columns, the name goes below, whole
+        headers.remove("by")
     table = table_at(await shown(ana, "notes"), headers, width)
     assert column(table, "text") == [f"Therapist's note: {LONG_TITLE}"], table  # whole
+    if width == 80:
+        assert below(table, "by") == [f"{THERAPIST} (therapist)"], table
     table = table_at(await shown(ana, "journal", "list"), ["name", "role", "id"], width)
     assert LONG_JOURNAL in column(table, "name"), table
 
