@@ -1,0 +1,68 @@
+"""NU35's findings (a new user's walkthrough), each with the command that showed it (real
+server on loopback, CliRunner, real crypto).
+
+- #5: on a revoked device, `tj logout` said "run `tj sync`", which always fails there; `tj
+  login` is what sends the waiting changes. Every message there names `tj login`, and that
+  advice works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_revoked_device_names_tj_login_and_logging_in_sends_what_waited(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    device = (await phone.json("whoami"))["device_id"]
+    await laptop.ok("devices", "revoke", device[:12], "--yes")
+    login = f"`tj --home {phone.home} login {live_server.url} ana`"
+
+    written = await phone.ok("write", "Written after the revoke.")
+    assert f"{login} signs it in again and sends the changes to 1 item" in said(written.stderr)
+    failed = await phone.tj("sync")
+    assert failed.exit_code == 1
+    assert f"{login} signs it in again and sends the changes to 1 item" in said(failed.stderr)
+    assert "`tj sync` cannot while it is signed out" in said(failed.stderr)
+    listed = await phone.ok("list")  # a read says it too, and shows what the device has
+    assert login in said(listed.stderr), listed.stderr
+
+    refused = await phone.tj("logout", input="n\n")
+    assert refused.exit_code == 1
+    warning = said(refused.stderr)
+    assert "run `tj sync`" not in warning, warning
+    assert "this device was signed out, so `tj sync` cannot send them" in warning
+    assert "logging out deletes them for good" in warning and login in warning
+    assert (phone.home / "store.db").exists()  # refused: nothing deleted
+
+    await phone.ok("login", live_server.url, "ana")  # the advice, followed
+    titles = [e["body"] for e in await laptop.json("list")]
+    assert "Written after the revoke." in titles
+    done = await phone.ok("logout", "--yes")
+    assert "discarded" not in done.stderr
+
+
+async def test_logout_yes_on_a_revoked_device_says_what_it_discarded(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("devices", "revoke", (await phone.json("whoami"))["device_id"][:12], "--yes")
+    await phone.ok("write", "Lost with the logout.")
+    done = await phone.ok("logout", "--yes")
+    assert (
+        "Changes to 1 item (entries, goals, notes...) that had not reached the server were "
+        "discarded." in said(done.stderr)
+    ), done.stderr
