@@ -4,6 +4,8 @@ server on loopback, CliRunner, real crypto).
 - #5: on a revoked device, `tj logout` said "run `tj sync`", which always fails there; `tj
   login` is what sends the waiting changes. Every message there names `tj login`, and that
   advice works.
+- #4: `tj safety plan` showed "(default, or the one your therapist set)" and `--json` said
+  `crisis_line: null` while the safety message used the line the therapist set.
 """
 
 from __future__ import annotations
@@ -66,3 +68,40 @@ async def test_logout_yes_on_a_revoked_device_says_what_it_discarded(
         "Changes to 1 item (entries, goals, notes...) that had not reached the server were "
         "discarded." in said(done.stderr)
     ), done.stderr
+
+
+async def test_the_safety_plan_shows_the_crisis_line_the_therapist_set(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    plan = await ana.json("safety", "plan")
+    assert (plan["crisis_line"], plan["crisis_line_in_use"]) == (None, None)
+    assert (
+        "crisis line:  (none set: the safety message names the default crisis lines)"
+        in (await ana.ok("safety", "plan")).stdout
+    )
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drsmith.ok("sync")
+    await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans: call 116 123")
+    await ana.ok("sync")
+
+    plan = await ana.json("safety", "plan")
+    assert plan["crisis_line"] is None  # ana's own: none
+    assert (plan["crisis_line_in_use"], plan["crisis_line_set_by"]) == (
+        "Samaritans: call 116 123",
+        "drsmith",
+    )
+    shown = (await ana.ok("safety", "plan")).stdout
+    assert "crisis line:  Samaritans: call 116 123 (set by drsmith)" in shown, shown
+
+    await ana.ok("safety", "plan", "--crisis-line", "Jo: 0700 000 000")  # her own wins
+    plan = await ana.json("safety", "plan")
+    assert (plan["crisis_line"], plan["crisis_line_in_use"], plan["crisis_line_set_by"]) == (
+        "Jo: 0700 000 000",
+        "Jo: 0700 000 000",
+        None,
+    )
+    assert "crisis line:  Jo: 0700 000 000\n" in (await ana.ok("safety", "plan")).stdout
