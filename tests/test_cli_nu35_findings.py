@@ -6,6 +6,8 @@ server on loopback, CliRunner, real crypto).
   advice works.
 - #4: `tj safety plan` showed "(default, or the one your therapist set)" and `--json` said
   `crisis_line: null` while the safety message used the line the therapist set.
+- #6: after `tj leave`, the therapist's `tj assignments` said the client or the server may
+  have ended the share.
 """
 
 from __future__ import annotations
@@ -105,3 +107,23 @@ async def test_the_safety_plan_shows_the_crisis_line_the_therapist_set(
         None,
     )
     assert "crisis line:  Jo: 0700 000 000\n" in (await ana.ok("safety", "plan")).stdout
+
+
+async def test_assignments_after_leaving_say_that_the_therapist_left(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drsmith.ok("sync")
+    await drsmith.ok("assign", "ana/Personal", "measure", "gad7")
+    await drsmith.ok("leave", "ana/Personal", input="y\n")
+
+    listed = await drsmith.ok("assignments")
+    told = said(listed.stderr + listed.stdout)
+    assert "ended when you left this share (`tj leave`)" in told, told
+    assert "may have ended or narrowed it" not in told and "withholding" not in told
+    [item] = await drsmith.json("assignments", "--all")
+    assert item["share_ended"]["reason"] == "left"
