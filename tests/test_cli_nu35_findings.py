@@ -8,6 +8,8 @@ server on loopback, CliRunner, real crypto).
   `crisis_line: null` while the safety message used the line the therapist set.
 - #6: after `tj leave`, the therapist's `tj assignments` said the client or the server may
   have ended the share.
+- #7: an entry tagged "to-discuss" was in `tj brief` while `tj discuss` said "Nothing is
+  marked to discuss."
 """
 
 from __future__ import annotations
@@ -127,3 +129,27 @@ async def test_assignments_after_leaving_say_that_the_therapist_left(
     assert "may have ended or narrowed it" not in told and "withholding" not in told
     [item] = await drsmith.json("assignments", "--all")
     assert item["share_ended"]["reason"] == "left"
+
+
+async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ben = await new_device(live_server, tmp_path, "ben")
+    await ben.ok("write", "--tag", "to-discuss", "Tagged to discuss via tag")
+    listed = await ben.ok("discuss")
+    told = said(listed.stderr)
+    assert "Nothing is marked to discuss." not in told
+    assert "Nothing is marked with `tj discuss`." in told
+    assert (
+        'Also in your next brief (the last 14 days): 1 entry tagged "to-discuss": Tagged to '
+        "discuss via tag." in told
+    ), told
+    brief = await ben.tj("brief", "drsmith", "--days", "14", input="n\n")
+    assert "Tagged to discuss via tag" in brief.stdout  # the two agree
+
+    marked = (await ben.ok("write", "Marked instead.")).stdout.strip()
+    await ben.ok("discuss", marked[:8])
+    listed = await ben.ok("discuss")
+    assert "Marked instead." in listed.stdout and "Tagged to discuss via tag" not in listed.stdout
+    assert "1 entry tagged" in said(listed.stderr)
+    assert [m["id"] for m in await ben.json("discuss")] == [marked]  # --json: the marks
