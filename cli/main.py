@@ -471,6 +471,9 @@ class TJGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except click.BadParameter as error:
             raise one_line_value_error(error) from None
+        except BrokenPipeError:  # `tj --help | head -1`
+            stdout_closed()
+            raise click.exceptions.Exit(STDOUT_CLOSED_EXIT) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -487,6 +490,9 @@ class TJGroup(click.Group):
                 error, verbose, bool(ctx.meta.get(SYNCED_NOW)), ctx.meta.get(LOGIN_AGAIN)
             )
             raise failure(output.shown(output.one_line(text))) from None
+        except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
+            stdout_closed()
+            ctx.exit(STDOUT_CLOSED_EXIT)
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
@@ -494,7 +500,14 @@ class TJGroup(click.Group):
             # other line (rev-lead L2). Click types `message` Final; show() reads it.
             setattr(error, "message", output.shown(error.message))  # noqa: B010
             raise
-        except (click.exceptions.Exit, click.Abort):
+        except click.Abort as abort:
+            if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)
+                raise click.ClickException(
+                    "standard input ended before a question was answered: stopped there, and "
+                    "what it asked for was not done"
+                ) from None
+            raise
+        except click.exceptions.Exit:
             raise
         except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback
             if os.environ.get("TJ_TRACEBACK"):
@@ -649,8 +662,28 @@ def cli(
         ctx.exit(0)
 
 
+STDOUT_CLOSED_EXIT = 141
+"""Exit status when the reader of stdout went away (`tj list | head -1`): 128 + SIGPIPE, as a
+shell reports a command that a closed pipe stopped."""
+
+
+def stdout_closed() -> None:
+    """The reader of stdout closed it (BrokenPipeError): point stdout at /dev/null, so that
+    nothing more written, nor the flush at exit, fails again, and say nothing (Python's
+    documented way, "Note on SIGPIPE" in the signal module's docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind it (a test's runner)
+        pass
+
+
 def main() -> None:
-    cli(prog_name="tj")
+    try:
+        cli(prog_name="tj")
+    except BrokenPipeError:  # closed while click itself wrote (help, an error's line)
+        stdout_closed()
+        sys.exit(STDOUT_CLOSED_EXIT)
 
 
 # --- account ------------------------------------------------------------------------------

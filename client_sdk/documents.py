@@ -1484,6 +1484,16 @@ def check_emotions(emotions: tuple[str, ...]) -> None:
         raise InvalidInput("each emotion is named once")
 
 
+def normalize_title(title: str | None) -> str | None:
+    """An entry's title as one line (NU35 #9: a typed tab was kept and shown by `tj show`):
+    every run of white space (a tab, a line break) read as one space, other control characters
+    (Unicode category Cc: C0, C1, DEL) dropped, the ends trimmed. None stays None."""
+    if title is None:
+        return None
+    kept = "".join(c for c in title if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(kept.split())
+
+
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Tags as the SDK stores them: trimmed, each once ignoring case (the first spelling is
     kept: "Sleep" then "sleep" is one tag), in the order given."""

@@ -10,15 +10,22 @@ server on loopback, CliRunner, real crypto).
   have ended the share.
 - #7: an entry tagged "to-discuss" was in `tj brief` while `tj discuss` said "Nothing is
   marked to discuss."
+- #9: small input edges: "today 7:30" refused, a tab kept in a title, a goal past its target
+  shown as "due", a "no" answered with a bare "Aborted!", and "Error: broken pipe" when the
+  reader of stdout went away (a real `tj` process for that one).
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
+from tests.test_cli_no_terminal import HANG, TJ
 
 
 def said(text: str) -> str:
@@ -153,3 +160,51 @@ async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(
     assert "Marked instead." in listed.stdout and "Tagged to discuss via tag" not in listed.stdout
     assert "1 entry tagged" in said(listed.stderr)
     assert [m["id"] for m in await ben.json("discuss")] == [marked]  # --json: the marks
+
+
+async def test_small_input_edges_of_nu35(live_server: RunningServer, tmp_path: Path) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    written = await ana.json("write", "--date", "today 7:30", "--title", "Tab\there", "x")
+    at = datetime.fromisoformat(written["created_at"]).astimezone()
+    assert (at.hour, at.minute) == (7, 30)
+    assert written["title"] == "Tab here"  # one line: the tab read as a space
+    moment = datetime.fromisoformat(
+        (await ana.json("write", "--date", "2026-11-30 9:05", "y"))["created_at"]
+    ).astimezone()
+    assert (moment.hour, moment.minute) == (9, 5)
+    assert "\t" not in (await ana.ok("show", written["id"][:8])).stdout
+
+    goal = (await ana.ok("goal", "add", "Walk", "--target", "2020-01-01")).stdout.strip()
+    shown = (await ana.ok("goal", "show", goal[:8])).stdout
+    assert "overdue 2020-01-01" in shown and "due 2020-01-01" not in shown.replace("overdue", "")
+    assert "overdue" in (await ana.ok("insights", env={"COLUMNS": "160"})).stdout
+
+    smiled = (await ana.ok("write", "A good day 😀 at last.")).stdout.strip()
+    [hit] = await ana.json("search", "😀")
+    assert hit["entry"]["id"] == smiled
+
+    declined = await ana.tj("goal", "delete", goal[:8], input="n\n")
+    assert declined.exit_code == 1 and "Aborted" not in declined.stderr
+    assert declined.stderr.strip().endswith(
+        "Not done: you answered no to \"Delete the goal 'Walk' and its 0 check-ins for good?\"."
+    ), declined.stderr
+
+
+async def test_a_closed_stdout_ends_tj_quietly(live_server: RunningServer, tmp_path: Path) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    for day in range(30):
+        await ana.ok("write", f"Entry {day} " + "words " * 200)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env["TJ_INSECURE_TEST_KDF"] = "1"
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before tj wrote (`tj list | head -0`)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            TJ, "--home", str(ana.home), "list", "--limit", "30",
+            stdout=write, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    _, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    assert process.returncode == 141, stderr
+    assert stderr.decode() == ""  # no "Error: broken pipe", no "Exception ignored"
