@@ -431,7 +431,7 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def status_text(goal: Goal, today: date | None = None) -> str:
-    """"done DATE", "due DATE", "overdue DATE" once the target date passed before `today`
+    """ "done DATE", "due DATE", "overdue DATE" once the target date passed before `today`
     (default: today, local; NU35 #9: a goal past its target still read "due"), or "open"."""
     if goal.done:
         return f"done {output.local_date(goal.done_at)}" if goal.done_at else "done"

@@ -211,7 +211,7 @@ def goals_table(goals: tuple[GoalStat, ...]) -> Table:
 
 
 def goal_status(goal: GoalStat) -> str:
-    """"done", "overdue" once its target date passed (NU35 #9), else "open"."""
+    """ "done", "overdue" once its target date passed (NU35 #9), else "open"."""
     if goal.done:
         return "done"
     return "overdue" if goal.target is not None and goal.target < date.today() else "open"

@@ -1,8 +1,9 @@
 """`tj`: the Therapy Journal command line, a thin layer over the SDK (client_sdk).
 
 Each command opens the local profile chosen with `--home` through the SDK, does one thing
-and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1;
-usage mistakes exit with status 2 as click does them. `tj sync` exits with status 3 when the
+and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1
+(the command failed); usage mistakes exit with status 2 as click does them, and so does a
+value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name). `tj sync` exits with status 3 when the
 server withholds records. A command whose change (or any change it synced) the server refused
 for good says which and why, keeps it on this device (`tj set-aside list`) and exits with
 status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered. `tj login` on an
@@ -29,6 +30,7 @@ from cli.progress import sync_once
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
+    BAD_VALUE,
     CostBelowMinimum,
     InvalidInput,
     JournalArchived,
@@ -326,7 +328,18 @@ NOT_AN_ENTRY_HINTS = {
 #7), `{id}` its short id."""
 
 
-SUBJECT_EXITS: dict[str, type[click.ClickException]] = {"signup not on server": AccountNotFound}
+class ValueRefused(click.ClickException):
+    """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
+    is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
+    click's usage and help lines around it (NU30 F8)."""
+
+    exit_code = 2
+
+
+SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
+    "signup not on server": AccountNotFound,
+    BAD_VALUE: ValueRefused,  # a value refused as given: 2, as a bad option value (NU35 #8)
+}
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
 
@@ -415,14 +428,6 @@ def os_error_text(error: OSError) -> str:
     reason = reason[:1].lower() + reason[1:]
     names = [str(n) for n in (error.filename, error.filename2) if n is not None]
     return f"cannot use {' or '.join(names)}: {reason}" if names else reason
-
-
-class ValueRefused(click.ClickException):
-    """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
-    is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
-    click's usage and help lines around it (NU30 F8)."""
-
-    exit_code = 2
 
 
 def one_line_value_error(error: click.BadParameter) -> click.ClickException:
@@ -995,9 +1000,7 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-async def pending_after_sync(
-    client: Client, *, quick: bool = False
-) -> tuple[int, int, str | None]:
+async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[int, int, str | None]:
     """What logging out would drop: (items with unsynced changes, changes set aside, and when
     this device is signed out, how to sign it in again and send them: `login_again`), after
     one last sync: with the transport's retries, or one quick try (`quick_sync`) when the

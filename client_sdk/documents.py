@@ -27,7 +27,7 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
@@ -1359,7 +1359,7 @@ class EntryFields:
         starts from, makes the body's limit the growth rule of `check_text_limit`: a body
         that concurrent edits merged past MAX_BODY may still be replaced by one no longer."""
         if self.title is not None and len(self.title) > MAX_TITLE:
-            raise InvalidInput(f"a title has at most {MAX_TITLE} characters")
+            raise InvalidInput(f"a title has at most {MAX_TITLE} characters", subject=BAD_VALUE)
         if self.mood is not None and (
             isinstance(self.mood, bool)
             or not isinstance(self.mood, int)
@@ -1473,7 +1473,9 @@ def check_tags(tags: tuple[str, ...]) -> None:
         raise InvalidInput(f"an entry has at most {MAX_TAGS} tags")
     for tag in tags:
         if not tag.strip() or len(tag) > MAX_TAG:
-            raise InvalidInput(f"a tag is 1 to {MAX_TAG} characters, not {tag!r}")
+            raise InvalidInput(
+                f"a tag is 1 to {MAX_TAG} characters, not {tag!r}", subject=BAD_VALUE
+            )
 
 
 def check_emotions(emotions: tuple[str, ...]) -> None:

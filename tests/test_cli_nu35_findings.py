@@ -13,6 +13,7 @@ server on loopback, CliRunner, real crypto).
 - #9: small input edges: "today 7:30" refused, a tab kept in a title, a goal past its target
   shown as "due", a "no" answered with a bare "Aborted!", and "Error: broken pipe" when the
   reader of stdout went away (a real `tj` process for that one).
+- #8: a malformed id or a bad tag exited 1, a bad `--mood` 2: a value refused as given exits 2.
 """
 
 from __future__ import annotations
@@ -208,3 +209,27 @@ async def test_a_closed_stdout_ends_tj_quietly(live_server: RunningServer, tmp_p
     _, stderr = await asyncio.wait_for(process.communicate(), HANG)
     assert process.returncode == 141, stderr
     assert stderr.decode() == ""  # no "Error: broken pipe", no "Exception ignored"
+
+
+async def test_a_value_refused_as_given_exits_2_and_a_failure_1(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    for args in (
+        ("show", "zzzz"),
+        ("show", "12"),
+        ("write", "--tag", "", "x"),
+        ("write", "--tag", "t" * 41, "x"),
+        ("write", "--title", "t" * 201, "x"),
+        ("measure", "take", "phq9", "--answers", "1,1,1"),
+        ("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,4"),
+        ("goal", "add", ""),
+        ("journal", "create", ""),
+        ("write", "--mood", "11", "x"),
+    ):
+        refused = await ana.tj(*args)
+        assert refused.exit_code == 2, (args, refused.output)
+        [line] = refused.stderr.strip().splitlines()
+        assert line.startswith("Error: "), line
+    assert (await ana.tj("show", "abcdef")).exit_code == 1  # well formed, not there: failed
+    assert await ana.json("list") == []
