@@ -59,7 +59,13 @@ def ended_lines(ended: list[Assignment]) -> list[str]:
         one = len(items) == 1
         count = "assignment" if one else f"{len(items)} assignments"
         are, they = ("is", "it") if one else ("are", "they")
-        if end.owner and end.reason == "no longer served":  # the server's word only
+        if end.owner and end.reason == "left":  # this account left it (NU35 #6)
+            lines.append(
+                f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) ended "
+                f"when you left this share (`tj leave`); {they} can no longer be seen or "
+                "cancelled here."
+            )
+        elif end.owner and end.reason == "no longer served":  # the server's word only
             lines.append(
                 f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) {are} "
                 "no longer served to you: "

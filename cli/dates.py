@@ -18,6 +18,15 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 """Times are milliseconds since 1970 (UTC) on the wire: nothing earlier is written."""
 
 _DAY_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?")
+_ONE_DIGIT_HOUR = re.compile(r"(?:(?<=^)|(?<=\d{4}-\d{2}-\d{2}[ T]))(\d)(?=:\d{2}(?::\d{2})?$)")
+"""A clock time's one-digit hour ("7:30", "2026-11-30 7:30"), which ISO 8601 writes "07:30":
+read as typed (NU35 #9). Minutes keep their two digits ("9:5" is refused)."""
+
+
+def padded_hour(text: str) -> str:
+    """`text` with a one-digit hour of its clock time given its leading zero ("7:30" ->
+    "07:30", "2026-11-30 7:30" -> "2026-11-30 07:30"); anything else unchanged."""
+    return _ONE_DIGIT_HOUR.sub(r"0\1", text.strip())
 
 
 def no_such_day(text: str) -> str | None:
@@ -69,17 +78,17 @@ def local(naive: datetime) -> datetime:
 
 def parse_moment(text: str, now: datetime) -> datetime:
     """A moment in local time: an ISO date and time ("2026-10-01 21:30", with or without a
-    UTC offset), a day alone (noon that day), or `today`/`yesterday` with an optional time.
-    Raises ValueError."""
+    UTC offset), a day alone (noon that day), or `today`/`yesterday` with an optional time;
+    an hour may have one digit ("today 7:30": `padded_hour`). Raises ValueError."""
     words = text.strip().split(maxsplit=1)
     if words and words[0].lower() in WORDS:
         day = parse_day(words[0], now.date())
-        at = time.fromisoformat(words[1]) if len(words) > 1 else time(12)
+        at = time.fromisoformat(padded_hour(words[1])) if len(words) > 1 else time(12)
         return local(datetime.combine(day, at))
     try:
         return local(datetime.combine(date.fromisoformat(text.strip()), time(12)))
     except ValueError:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(padded_hour(text))
     return moment if moment.tzinfo is not None else local(moment)
 
 

@@ -430,10 +430,15 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def status_text(goal: Goal) -> str:
+def status_text(goal: Goal, today: date | None = None) -> str:
+    """ "done DATE", "due DATE", "overdue DATE" once the target date passed before `today`
+    (default: today, local; NU35 #9: a goal past its target still read "due"), or "open"."""
     if goal.done:
         return f"done {output.local_date(goal.done_at)}" if goal.done_at else "done"
-    return f"due {goal.target.isoformat()}" if goal.target else "open"
+    if goal.target is None:
+        return "open"
+    late = goal.target < (today or date.today())
+    return f"{'overdue' if late else 'due'} {goal.target.isoformat()}"
 
 
 def goals_table(goals: list[Goal]) -> Table:

@@ -200,7 +200,7 @@ def goals_table(goals: tuple[GoalStat, ...]) -> Table:
                 goal.title,
                 goal.journal,
                 goal.progress_text(),
-                "done" if goal.done else "open",
+                goal_status(goal),
                 goal.target.isoformat() if goal.target else "",
                 output.local_time(goal.last_checkin) if goal.last_checkin else "",
             )
@@ -208,6 +208,13 @@ def goals_table(goals: tuple[GoalStat, ...]) -> Table:
         ),
         title="Goals",
     )
+
+
+def goal_status(goal: GoalStat) -> str:
+    """ "done", "overdue" once its target date passed (NU35 #9), else "open"."""
+    if goal.done:
+        return "done"
+    return "overdue" if goal.target is not None and goal.target < date.today() else "open"
 
 
 def mood(value: float | None) -> str:

@@ -1,8 +1,9 @@
 """`tj`: the Therapy Journal command line, a thin layer over the SDK (client_sdk).
 
 Each command opens the local profile chosen with `--home` through the SDK, does one thing
-and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1;
-usage mistakes exit with status 2 as click does them. `tj sync` exits with status 3 when the
+and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1
+(the command failed); usage mistakes exit with status 2 as click does them, and so does a
+value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name). `tj sync` exits with status 3 when the
 server withholds records. A command whose change (or any change it synced) the server refused
 for good says which and why, keeps it on this device (`tj set-aside list`) and exits with
 status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered. `tj login` on an
@@ -29,6 +30,7 @@ from cli.progress import sync_once
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
+    BAD_VALUE,
     CostBelowMinimum,
     InvalidInput,
     JournalArchived,
@@ -80,6 +82,12 @@ NOT_DELIVERED = "tj.not_delivered"
 SYNCED_NOW = "tj.synced_now"
 """Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
 not find is not suggested `tj sync` (NU33 #7)."""
+LOGIN_AGAIN = "tj.login_again"
+"""Set (`ctx.meta`) when the running command failed because this device is signed out: how to
+sign it in again (`login_again`), for the error's line (NU35 #5)."""
+SIGNED_OUT_CODES = frozenset({"device_revoked", "token_expired", "auth_required"})
+"""Server error codes (protocol.md section 7) that mean this device's session is over: it was
+revoked (`tj devices revoke` on another device), its session expired, or it has none."""
 T = TypeVar("T")
 
 
@@ -206,6 +214,12 @@ class Home:
             client = await opener()
             try:
                 return await work(client)
+            except TJError as error:
+                if signed_out(error):  # the line says how to send what waits here (NU35 #5)
+                    ctx = click.get_current_context(silent=True)
+                    if ctx is not None:
+                        ctx.meta[LOGIN_AGAIN] = await login_again(client)
+                raise
             finally:
                 await client.close()
 
@@ -314,7 +328,18 @@ NOT_AN_ENTRY_HINTS = {
 #7), `{id}` its short id."""
 
 
-SUBJECT_EXITS: dict[str, type[click.ClickException]] = {"signup not on server": AccountNotFound}
+class ValueRefused(click.ClickException):
+    """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
+    is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
+    click's usage and help lines around it (NU30 F8)."""
+
+    exit_code = 2
+
+
+SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
+    "signup not on server": AccountNotFound,
+    BAD_VALUE: ValueRefused,  # a value refused as given: 2, as a bad option value (NU35 #8)
+}
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
 
@@ -325,14 +350,24 @@ CODE_HINTS = {
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
 
-def with_hint(error: TJError, verbose: bool = False, synced: bool = False) -> str:
+def with_hint(
+    error: TJError, verbose: bool = False, synced: bool = False, login: str | None = None
+) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
     own words after it. `synced`: the command synced just now (`synced_first`), so
     something not on this device is not there after a sync either: "try `tj sync`" is not
-    said (NU33 #7)."""
+    said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
+    again and send what waits on it (`login_again`, NU35 #5)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if synced and error.subject == "document":
+    if login is not None and signed_out(error):
+        text = f"{error}: {login}"
+        if error.subject == "session ended":  # the password may have changed elsewhere
+            text += (
+                "; if it refuses the right password, `tj export` saves this device's copy "
+                "(before any `tj logout`)"
+            )
+    elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
     elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
@@ -395,14 +430,6 @@ def os_error_text(error: OSError) -> str:
     return f"cannot use {' or '.join(names)}: {reason}" if names else reason
 
 
-class ValueRefused(click.ClickException):
-    """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
-    is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
-    click's usage and help lines around it (NU30 F8)."""
-
-    exit_code = 2
-
-
 def one_line_value_error(error: click.BadParameter) -> click.ClickException:
     """`error` as one `Error:` line naming the option and what it takes ("Invalid value for
     '--mood': 11 is not a whole number from 1 to 10."); a missing option or argument keeps
@@ -449,6 +476,9 @@ class TJGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except click.BadParameter as error:
             raise one_line_value_error(error) from None
+        except BrokenPipeError:  # `tj --help | head -1`
+            stdout_closed()
+            raise click.exceptions.Exit(STDOUT_CLOSED_EXIT) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -461,8 +491,13 @@ class TJGroup(click.Group):
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
-            text = with_hint(error, verbose, bool(ctx.meta.get(SYNCED_NOW)))
+            text = with_hint(
+                error, verbose, bool(ctx.meta.get(SYNCED_NOW)), ctx.meta.get(LOGIN_AGAIN)
+            )
             raise failure(output.shown(output.one_line(text))) from None
+        except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
+            stdout_closed()
+            ctx.exit(STDOUT_CLOSED_EXIT)
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
@@ -470,7 +505,14 @@ class TJGroup(click.Group):
             # other line (rev-lead L2). Click types `message` Final; show() reads it.
             setattr(error, "message", output.shown(error.message))  # noqa: B010
             raise
-        except (click.exceptions.Exit, click.Abort):
+        except click.Abort as abort:
+            if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)
+                raise click.ClickException(
+                    "standard input ended before a question was answered: stopped there, and "
+                    "what it asked for was not done"
+                ) from None
+            raise
+        except click.exceptions.Exit:
             raise
         except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback
             if os.environ.get("TJ_TRACEBACK"):
@@ -625,8 +667,28 @@ def cli(
         ctx.exit(0)
 
 
+STDOUT_CLOSED_EXIT = 141
+"""Exit status when the reader of stdout went away (`tj list | head -1`): 128 + SIGPIPE, as a
+shell reports a command that a closed pipe stopped."""
+
+
+def stdout_closed() -> None:
+    """The reader of stdout closed it (BrokenPipeError): point stdout at /dev/null, so that
+    nothing more written, nor the flush at exit, fails again, and say nothing (Python's
+    documented way, "Note on SIGPIPE" in the signal module's docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind it (a test's runner)
+        pass
+
+
 def main() -> None:
-    cli(prog_name="tj")
+    try:
+        cli(prog_name="tj")
+    except BrokenPipeError:  # closed while click itself wrote (help, an error's line)
+        stdout_closed()
+        sys.exit(STDOUT_CLOSED_EXIT)
 
 
 # --- account ------------------------------------------------------------------------------
@@ -892,13 +954,22 @@ def logout(home: Home, yes: bool) -> None:
       tj logout
       tj logout --yes
     """
-    unsynced, refused = home.run(partial(pending_after_sync, quick=yes))
+    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
     if unsynced and not yes:
-        output.message(
-            f"Changes to {output.plural(unsynced, 'item', 'items')} (entries, goals, notes...) "
-            "on this device have not reached the server and will be lost: run `tj sync` when "
-            "the server can be reached, or save them first with `tj export --out DIR`."
-        )
+        items = output.plural(unsynced, "item", "items")
+        if login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
+            output.message(
+                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                "reached the server, and this device was signed out, so `tj sync` cannot send "
+                f"them; logging out deletes them for good. To keep them: {login}, then log "
+                "out; or save them first with `tj export --out DIR`."
+            )
+        else:
+            output.message(
+                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                "reached the server and will be lost: run `tj sync` when the server can be "
+                "reached, or save them first with `tj export --out DIR`."
+            )
         if refused:
             output.message(
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
@@ -929,15 +1000,18 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[int, int]:
-    """What logging out would drop: (items with unsynced changes, changes set aside), after
+async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[int, int, str | None]:
+    """What logging out would drop: (items with unsynced changes, changes set aside, and when
+    this device is signed out, how to sign it in again and send them: `login_again`), after
     one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
     user already agreed to drop them (`tj logout --yes`)."""
+    login = None
     try:
         output.tell_departures(await (quick_sync(client) if quick else client.sync()))
-    except TJError:
-        pass  # offline or signed out: the count below tells what would be lost
-    return await client.unsynced_changes(), len(await client.set_aside())
+    except TJError as error:  # offline or signed out: the count below tells what would be lost
+        if signed_out(error):
+            login = await login_again(client)
+    return await client.unsynced_changes(), len(await client.set_aside()), login
 
 
 SIGN_OUT_OTHERS = click.option(
@@ -1539,6 +1613,37 @@ def journal_list(home: Home, as_json: bool) -> None:
     output.show_rows(journals, as_json, output.journals_table)
 
 
+def signed_out(error: TJError) -> bool:
+    """Whether `error` says this device is signed out: revoked from another device, its
+    session expired or ended (SIGNED_OUT_CODES, or the subject "session ended"). `tj sync`
+    cannot help then; `tj login` on this home can (NU35 #5)."""
+    return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
+
+
+async def login_again(client: Client) -> str:
+    """How a signed-out device (`signed_out`) is signed in again and sends the changes that
+    wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
+    `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
+    sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
+    home = "" if client.home.resolve() == default_home().resolve() else client.home
+    command = " ".join(
+        shlex.quote(str(part))
+        for part in ("tj", *(("--home", home) if home else ()), "login")
+        + (client.profile.server_url, client.username)
+    )
+    try:
+        waiting = await client.unsynced_changes()
+    except TJError:
+        waiting = 0
+    if not waiting:
+        return f"`{command}` signs it in again"
+    items = output.plural(waiting, "item", "items")
+    return (
+        f"`{command}` signs it in again and sends the changes to {items} waiting on it "
+        "(`tj sync` cannot while it is signed out; `tj logout` would delete them)"
+    )
+
+
 class SyncTookTooLong(NetworkError):
     """The automatic sync of a command did not finish within its QUICK_SYNC_S: cancelled."""
 
@@ -1575,6 +1680,8 @@ async def sync_note(
     except NetworkError:
         return OFFLINE_NOTE
     except TJError as error:
+        if signed_out(error):  # NU35 #5
+            return f"saved locally; sync failed: {error}: {await login_again(client)}"
         return f"saved locally; sync failed: {error}"
     for line in output.settled_lines(report):
         output.message(line)
@@ -1663,6 +1770,8 @@ async def synced_first(
         reason = "the server cannot be reached"
     except TJError as error:
         reason = f"sync failed: {error}"
+        if signed_out(error):  # NU35 #5
+            reason += f": {await login_again(client)}"
     last = await client.last_synced()
     when = f"its last sync, {output.local_time(last)}" if last else "before its first sync"
     output.message(f"Not synced ({reason}): {doing} what this device had at {when}.")

@@ -154,7 +154,22 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
         try:
             return bool(click.confirm(shown(text), **options))
         except click.Abort as abort:
+            if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
+                raise Declined(text) from None  # answered "no": not a bare "Aborted!"
             raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+class Declined(click.ClickException):
+    """A question with `abort=True` answered "no": one line on stderr saying what was not done
+    (the question names it), exit status 1 as click's "Aborted!" had (NU35 #9: a bare
+    "Aborted!" said nothing of what did not happen)."""
+
+    def __init__(self, question: str) -> None:
+        asked = (question.strip().splitlines() or [""])[-1]  # the question, not what led to it
+        super().__init__(f'Not done: you answered no to "{one_line(asked)}".')
+
+    def show(self, file: Any = None) -> None:
+        click.echo(shown(self.format_message()), err=True)
 
 
 def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:

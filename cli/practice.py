@@ -238,8 +238,9 @@ def brief(
     trust_on_first_use: bool,
     as_json: bool,
 ) -> None:
-    """Before a session: a digest of the last days (mood, scores, goals, homework, entries
-    tagged "to-discuss") to read, then share with THERAPIST as one time-boxed item.
+    """Before a session: a digest of the last days (mood, scores, goals, homework, what you
+    marked with `tj discuss`, and entries of those days tagged "to-discuss") to read, then
+    share with THERAPIST as one time-boxed item.
 
     It covers every journal you own, private ones you do not share with THERAPIST
     included, unless --journal names the ones to cover; its "Covers:" line names them.
@@ -304,6 +305,10 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     """Mark an entry or a note to discuss at your next session; your next `tj brief` lists
     it for your therapist. Without ID: what is marked. Works offline.
 
+    An entry tagged "to-discuss" (`tj write --tag to-discuss`) is in the brief too, but only
+    when written within the brief's days (the last 14 by default); `tj discuss` names those
+    after what is marked. A mark counts whenever the entry was written, until unmarked.
+
     \b
     Examples:
       tj discuss 3fa9c2
@@ -316,20 +321,45 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     if off and not item_id:
         raise click.UsageError("--off needs the ID to unmark")
 
-    async def work(client: Client) -> tuple[list[DiscussItem], str]:
+    async def work(client: Client) -> tuple[list[DiscussItem], str, list[str]]:
         if clear:
             cleared = await client.briefs.clear_to_discuss()
-            return [], f"Unmarked {cleared} item(s)."
+            return [], f"Unmarked {cleared} item(s).", []
+        note = ""
         if item_id:
             await client.briefs.mark_to_discuss(item_id, not off)
             note = await sync_note(client)
-            return await client.briefs.to_discuss(), note
-        return await client.briefs.to_discuss(), ""
+        marked = await client.briefs.to_discuss()
+        return marked, note, await tagged_to_discuss(client, marked)
 
-    marked, note = home.run(work)
-    output.show_rows(marked, as_json, discuss_table, "Nothing is marked to discuss.")
+    marked, note, tagged = home.run(work)
+    empty = "Nothing is marked with `tj discuss`." if tagged else "Nothing is marked to discuss."
+    output.show_rows(marked, as_json, discuss_table, empty)
+    if tagged:
+        from client_sdk.brief import DEFAULT_DAYS
+
+        output.message(
+            f"Also in your next brief (the last {DEFAULT_DAYS} days): "
+            f'{output.plural(len(tagged), "entry", "entries")} tagged "to-discuss": '
+            f"{'; '.join(tagged)}. A tag counts only for entries of the brief's days; `tj "
+            "discuss ID` marks one whenever it was written."
+        )
     if note:
         output.message(note)
+
+
+async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[str]:
+    """The entries the next brief (its default days) lists because they are tagged
+    "to-discuss", other than those `marked` (NU35 #7: `tj brief` listed a tagged entry
+    while `tj discuss` said nothing was marked): each as the brief shows it, its title or
+    the start of its text."""
+    ids = {item.id for item in marked}
+    brief = await client.briefs.prepare()
+    return [
+        str(item["title"] or item["preview"])
+        for item in brief.to_discuss
+        if item["kind"] == "entry" and item["id"] not in ids
+    ]
 
 
 def discuss_table(found: list[DiscussItem]) -> Table:

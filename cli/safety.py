@@ -305,11 +305,21 @@ def acknowledged_text(flag: SafetyFlag, since: datetime | None = None) -> str:
     return f"Acknowledged the safety flag of {flag.owner} raised {raised}."
 
 
+def crisis_line_text(plan: SafetyPlan) -> str:
+    """The crisis line the safety message shows, as the plan names it (NU35 #4): the one in
+    use, saying who set it when a therapist did, or the defaults when none is set."""
+    if plan.crisis_line_in_use is None:
+        return "(none set: the safety message names the default crisis lines)"
+    if plan.crisis_line_set_by is None:
+        return plan.crisis_line_in_use
+    return f"{plan.crisis_line_in_use} (set by {plan.crisis_line_set_by})"
+
+
 def plan_text(plan: SafetyPlan) -> str:
     lines = [
         f"journal:      {plan.journal}",
         f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
-        f"crisis line:  {plan.crisis_line or '(default, or the one your therapist set)'}",
+        f"crisis line:  {crisis_line_text(plan)}",
         f"share flags:  {flags_text(plan)}",
     ]
     return "\n".join(lines) + (f"\n\n{plan.plan}" if plan.plan else "\n\n(no plan written yet)")

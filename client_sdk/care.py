@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from client_sdk import keys
+from client_sdk import forgotten, keys
 from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
@@ -32,6 +32,7 @@ from client_sdk.schedule import (
     HOMEWORK_TASK,
     MEASURE_TASK,
     OVERDUE,
+    SHARE_LEFT,
     SHARE_UNLISTED,
     UPCOMING,
     Assignment,
@@ -270,20 +271,26 @@ class Assignments:
         view = assignment_view(document, self._display(local), local.journal_id.hex(), by)
         if view is None:
             return None
-        return replace(view, share_ended=self._share_ended(local, creator))
+        left = local.role == REVOKED and forgotten.tag(local.journal_id) in forgotten.decode(
+            await self._store.setting(forgotten.LEFT)
+        )
+        return replace(view, share_ended=self._share_ended(local, creator, left))
 
-    def _share_ended(self, local: LocalJournal, creator: bytes | None) -> ShareEnded | None:
+    def _share_ended(
+        self, local: LocalJournal, creator: bytes | None, left: bool = False
+    ) -> ShareEnded | None:
         """Whether the share an assignment was made in ended, from the journal's verified
         access chain (schedule.share_end): on the owner's devices, the creator's membership;
         on a member's, this account's own (a journal no longer served to it whose chain
-        shows no end: "no longer served", the server's word)."""
+        shows no end: "left" when this account left it on this device, `left`, NU35 #6;
+        else "no longer served", the server's word)."""
         me = self._replica.profile.account_id
         state = self._replica.chains.state(local.journal_id)
         if local.owner_id == me:
             return None if creator in (None, me) else share_end(state, creator, now_ms())
         ended = share_end(state, me, now_ms())
         if ended is None and local.role == REVOKED:
-            ended = ShareEnded(SHARE_UNLISTED, None)
+            ended = ShareEnded(SHARE_LEFT if left else SHARE_UNLISTED, None)
         return replace(ended, owner=self._owner(local)) if ended is not None else None
 
     async def _documents(

@@ -20,7 +20,7 @@ from client_sdk.documents import (
     entry_view,
     entry_view_of_state,
 )
-from client_sdk.errors import IntegrityError, InvalidInput, NotAnEntry, NotFound, TJError
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput, NotAnEntry, NotFound, TJError
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
@@ -505,7 +505,9 @@ class Context:
             or len(cleaned) > 32
             or any(c not in "0123456789abcdef" for c in cleaned)
         ):
-            raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
+            raise InvalidInput(
+                f"{text!r} is not an entry id (4 to 32 hex digits)", subject=BAD_VALUE
+            )
         store = self.store
         if len(cleaned) % 2:
             candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))

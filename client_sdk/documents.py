@@ -27,7 +27,7 @@ from typing import Any
 from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
@@ -1359,7 +1359,7 @@ class EntryFields:
         starts from, makes the body's limit the growth rule of `check_text_limit`: a body
         that concurrent edits merged past MAX_BODY may still be replaced by one no longer."""
         if self.title is not None and len(self.title) > MAX_TITLE:
-            raise InvalidInput(f"a title has at most {MAX_TITLE} characters")
+            raise InvalidInput(f"a title has at most {MAX_TITLE} characters", subject=BAD_VALUE)
         if self.mood is not None and (
             isinstance(self.mood, bool)
             or not isinstance(self.mood, int)
@@ -1473,7 +1473,9 @@ def check_tags(tags: tuple[str, ...]) -> None:
         raise InvalidInput(f"an entry has at most {MAX_TAGS} tags")
     for tag in tags:
         if not tag.strip() or len(tag) > MAX_TAG:
-            raise InvalidInput(f"a tag is 1 to {MAX_TAG} characters, not {tag!r}")
+            raise InvalidInput(
+                f"a tag is 1 to {MAX_TAG} characters, not {tag!r}", subject=BAD_VALUE
+            )
 
 
 def check_emotions(emotions: tuple[str, ...]) -> None:
@@ -1482,6 +1484,16 @@ def check_emotions(emotions: tuple[str, ...]) -> None:
         raise InvalidInput(f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}")
     if len(set(emotions)) != len(emotions):
         raise InvalidInput("each emotion is named once")
+
+
+def normalize_title(title: str | None) -> str | None:
+    """An entry's title as one line (NU35 #9: a typed tab was kept and shown by `tj show`):
+    every run of white space (a tab, a line break) read as one space, other control characters
+    (Unicode category Cc: C0, C1, DEL) dropped, the ends trimmed. None stays None."""
+    if title is None:
+        return None
+    kept = "".join(c for c in title if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(kept.split())
 
 
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from client_sdk.documents import (
     new_entry,
     normalize_emotions,
     normalize_tags,
+    normalize_title,
     restore_entry_update,
     trash_entry_update,
     trash_expired,
@@ -139,7 +140,7 @@ class Entries:
             journal = journal or prompt.journal
         local, journals, journals_as_of = await context.journal_to_write(journal)
         fields = EntryFields(
-            title=title,
+            title=normalize_title(title),
             mood=mood,
             tags=normalize_tags(tags),
             body=body,
@@ -225,7 +226,7 @@ class Entries:
             joined = appended(base, append)
             append, spaced = joined, joined != append
         fields = EntryFields(
-            title=title,
+            title=normalize_title(title),
             mood=mood,
             tags=normalize_tags(tags) if tags is not None else None,
             body=body,

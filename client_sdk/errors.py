@@ -34,6 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+BAD_VALUE = "value"
+"""`TJError.subject` of an InvalidInput that refuses one value as given (NU35 #8: the CLI exits
+with status 2 for it, as for a bad option value)."""
+
 
 class TJError(Exception):
     """Base of every SDK error; `str(error)` is a message a user can act on."""
@@ -65,7 +69,9 @@ class TJError(Exception):
     account), "set-aside change" (no change set aside matches the id given) or "renamed
     elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
     meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
-    `journal`); None otherwise."""
+    `journal`), "value" (BAD_VALUE: a value given is malformed or out of its limits, an id's
+    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again);
+    None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)

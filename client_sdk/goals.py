@@ -49,7 +49,7 @@ from datetime import date, datetime
 from typing import Any
 
 from client_sdk.documents import Document, check_text_limit, dated_after
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
 
 GOAL = "goal"
@@ -169,7 +169,7 @@ class Goal:
 def check_title(title: str) -> str:
     title = title.strip()
     if not title or len(title) > MAX_GOAL_TITLE:
-        raise InvalidInput(f"a goal's title is 1 to {MAX_GOAL_TITLE} characters")
+        raise InvalidInput(f"a goal's title is 1 to {MAX_GOAL_TITLE} characters", subject=BAD_VALUE)
     return title
 
 

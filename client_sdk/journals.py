@@ -13,7 +13,7 @@ import builtins
 from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import BRIEF
-from client_sdk.errors import InvalidInput, NetworkError
+from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Journal
 from client_sdk.replica import stored_document
@@ -26,7 +26,10 @@ def check_name(name: str) -> str:
     """A journal name, trimmed: 1 to MAX_JOURNAL_NAME characters, without '/'."""
     name = name.strip()
     if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
-        raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'")
+        raise InvalidInput(
+            f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'",
+            subject=BAD_VALUE,
+        )
     return name
 
 

@@ -112,6 +112,14 @@ class SafetyPlan:
     them while they only read; the opt-in stands, and flags reach them again, for what is
     answered from then on, once they hold the annotate role again (`Safety.flags_reach`
     "read"); sorted. None when `flags_reach` is."""
+    crisis_line_in_use: str | None = None
+    """The crisis line the safety message shows (`Safety.crisis_line`): the owner's own
+    `crisis_line`, else the latest one an annotating member (a therapist) set, else None (the
+    message then names the defaults of client_sdk/data/safety.json). NU35 #4: the plan showed
+    only `crisis_line`, null when a therapist had set the line in force."""
+    crisis_line_set_by: str | None = None
+    """The username of the member who set `crisis_line_in_use` (from the record's signature),
+    None when it is the owner's own or none is set."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -135,6 +143,8 @@ class SafetyPlan:
             "journal": self.journal,
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
+            "crisis_line_in_use": self.crisis_line_in_use,
+            "crisis_line_set_by": self.crisis_line_set_by,
             "plan": self.plan,
             "share_flags": self.share_flags,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,

@@ -327,6 +327,9 @@ class SafetyPath:
         found = await self._plan_document(local)
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
+        in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
+        if in_use is not None:  # the line the safety message shows, and who set it (NU35 #4)
+            plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
         if local.role != "owner":
             return plan
         found_reach = await self._reach(local, plan) if plan.share_flags else _Reach()
@@ -576,10 +579,14 @@ class SafetyPath:
     async def _crisis_line_and_author(self, journal: str | None) -> tuple[str, str | None] | None:
         """The crisis line and, for one a member set, that member's name (from the record's
         signature); None when none is set."""
-        local = await self._local_journal(journal)
         own = await self.plan(journal)
-        if own.crisis_line:
-            return own.crisis_line, None
+        if own.crisis_line_in_use is None:
+            return None
+        return own.crisis_line_in_use, own.crisis_line_set_by
+
+    async def _member_line(self, local: LocalJournal) -> tuple[str, str] | None:
+        """The latest crisis line an annotating member set in `local`, and that member's
+        name (from the record's signature); None when none did."""
         lines = []
         for stored in await self._documents(local, CRISIS_LINE):
             view = crisis_line_view(stored_document(stored))

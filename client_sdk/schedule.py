@@ -56,7 +56,9 @@ class ShareEnded:
     server said it no longer serves them; `at` as for "removed"). Seen from the assigner's own
     device only: "no longer served" (the server stopped serving the journal while the
     owner-signed chain this device holds still grants it; the server's word, said as such:
-    the owner may have ended or narrowed the share, or the server withholds it; `at` None).
+    the owner may have ended or narrowed the share, or the server withholds it; `at` None),
+    or "left" (the same, after this account left the share on this device,
+    `client.shares.leave`: NU35 #6; `at` None, no date is kept for it).
     `at` is UTC. `owner` is the journal owner's username, "" when this account owns it (the
     assigner's share of this account's journal ended); else this account's own share of
     `owner`'s journal ended."""
@@ -289,13 +291,15 @@ def delete_homework_update(document: Document, now_ms: int) -> bytes:
 
 # --- reading ---------------------------------------------------------------------------------------
 
-SHARE_EXPIRED, SHARE_REMOVED, SHARE_DROPPED, SHARE_UNLISTED = (
+SHARE_EXPIRED, SHARE_REMOVED, SHARE_DROPPED, SHARE_UNLISTED, SHARE_LEFT = (
     "end date",
     "removed",
     "dropped on the server's word",
     "no longer served",
+    "left",
 )
-"""`ShareEnded.reason`s: the words of departures.py for the same endings."""
+"""`ShareEnded.reason`s: the words of departures.py for the same endings; "left" is this
+account leaving the share on one of its devices (`client.shares.leave`, NU35 #6)."""
 
 
 def share_end(state: AccessState | None, account_id: bytes, now_ms: int) -> ShareEnded | None:

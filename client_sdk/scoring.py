@@ -47,7 +47,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 
 IMPROVEMENT = "reliable improvement"
 DETERIORATION = "reliable deterioration"
@@ -137,14 +137,16 @@ class Instrument:
         if len(answers) != len(self.items):
             raise InvalidInput(
                 f"{self.name} has {len(self.items)} items: give {len(self.items)} answers, "
-                f"not {len(answers)}"
+                f"not {len(answers)}",
+                subject=BAD_VALUE,
             )
         allowed = {o.value for o in self.options}
         for number, answer in enumerate(answers, start=1):
             if isinstance(answer, bool) or not isinstance(answer, int) or answer not in allowed:
                 raise InvalidInput(
                     f"{self.name} item {number}: an answer is one of "
-                    f"{', '.join(str(v) for v in sorted(allowed))}, not {answer!r}"
+                    f"{', '.join(str(v) for v in sorted(allowed))}, not {answer!r}",
+                    subject=BAD_VALUE,
                 )
 
     def check_unscored(self, value: int | None) -> None:

@@ -1,6 +1,7 @@
 """Search over the entries on this device (decrypted locally; the server never sees a query).
 
-A query holds words (terms), "exact phrases" in double quotes, and -excluded words:
+A query holds words (terms), "exact phrases" in double quotes, and -excluded words; a run of
+symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it appears:
 
 - matching ignores case and accents: text and query are folded (Unicode NFKD, combining marks
   dropped, then case-folded), so "zurich" finds "Zürich" and "ZURICH";
@@ -107,8 +108,8 @@ def parse_query(query: str) -> Query:
     """Split a query into terms, "exact phrases" and -excluded words (a quote left open runs
     to the end of the query).
 
-    Raises InvalidInput when nothing is left to search for (only exclusions, or no word at
-    all) or when it holds more than MAX_TERMS words."""
+    Raises InvalidInput when nothing is left to search for (only exclusions, or no word or
+    symbol at all: punctuation alone) or when it holds more than MAX_TERMS words."""
     folded = fold(query)
     phrases = tuple(
         dict.fromkeys(" ".join(re.findall(r"\w+", p)) for p in re.findall(r'"([^"]*)"?', folded))
@@ -117,13 +118,29 @@ def parse_query(query: str) -> Query:
     rest = re.sub(r'"[^"]*"?', " ", folded)
     excluded = tuple(dict.fromkeys(re.findall(r"(?<!\w)-(\w+)", rest)))
     rest = re.sub(r"(?<!\w)-\w+", " ", rest)
-    terms = tuple(dict.fromkeys(re.findall(r"\w+", rest)))
+    symbols = [run for run in re.findall(r'[^\w\s"]+', rest) if _is_symbol_run(run)]
+    excluded += tuple(dict.fromkeys(run[1:] for run in symbols if run.startswith("-")))
+    terms = tuple(
+        dict.fromkeys(
+            [*re.findall(r"\w+", rest), *(run for run in symbols if not run.startswith("-"))]
+        )
+    )
     if not terms and not phrases:
-        raise InvalidInput('search for at least one word or "phrase"')
+        raise InvalidInput(
+            'search for at least one word, emoji or "phrase" (punctuation alone, or only '
+            "words to leave out, finds nothing)"
+        )
     words = len(terms) + len(excluded) + sum(len(p.split()) for p in phrases)
     if words > MAX_TERMS:
         raise InvalidInput(f"search for at most {MAX_TERMS} words")
     return Query(terms, phrases, excluded, " ".join(re.findall(r"\w+", rest)))
+
+
+def _is_symbol_run(run: str) -> bool:
+    """Whether a run of characters that are neither word characters nor spaces holds a
+    symbol (Unicode category So: an emoji, "☀", "♥"), and so is searched for as a term (NU35
+    #9: `tj search 😀` was refused); punctuation alone ("...", "!") is not."""
+    return any(unicodedata.category(char) == "So" for char in run)
 
 
 def search_entries(
@@ -204,11 +221,16 @@ class FoldedText:
         self.folded, self._origin = fold_with_positions(text)
 
     def word_spans(self, term: str) -> list[Span]:
-        """Spans of the words that start with `term` (already folded)."""
+        """Spans of the words that start with `term` (already folded); a symbol term (an
+        emoji: `_is_symbol_run`) wherever it appears."""
+        if not _is_word(term):
+            return self._spans(re.escape(term))
         return self._spans(r"(?<!\w)" + re.escape(term) + r"\w*")
 
     def has_word(self, word: str) -> bool:
-        """Whether the whole word `word` (already folded) appears."""
+        """Whether the whole word `word` (already folded) appears; a symbol anywhere."""
+        if not _is_word(word):
+            return bool(self._spans(re.escape(word)))
         return bool(self._spans(r"(?<!\w)" + re.escape(word) + r"(?!\w)"))
 
     def phrase_spans(self, phrase: str) -> list[Span]:
@@ -223,6 +245,11 @@ class FoldedText:
             for m in re.finditer(pattern, self.folded)
             if m.end() > m.start()
         ]
+
+
+def _is_word(term: str) -> bool:
+    """Whether a query's term is made of word characters (else a symbol run)."""
+    return re.fullmatch(r"\w+", term) is not None
 
 
 def _excluded(

@@ -51,9 +51,10 @@ def succeeded(result: Result) -> Result:
     return result
 
 
-def failed_with_one_line(result: Result) -> str:
-    """The single `Error: ...` line of a failed command (exit 1, no traceback)."""
-    assert result.exit_code == 1, result.output
+def failed_with_one_line(result: Result, status: int = 1) -> str:
+    """The single `Error: ...` line of a failed command (exit `status`, 1 by default; 2 for a
+    value refused as given, NU35 #8), no traceback."""
+    assert result.exit_code == status, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     [line] = result.stderr.strip().splitlines()
@@ -527,7 +528,8 @@ async def test_unknown_entry_id_is_a_one_line_error(laptop: Device) -> None:
     line = failed_with_one_line(await laptop.tj("show", "abcdef"))
     # `tj show` synced first, so not "try `tj sync`" (NU33 #7): the CLI's hint
     assert line == "Error: no entry abcdef on this device (it synced just now): check the id"
-    assert "not an entry id" in failed_with_one_line(await laptop.tj("edit", "xyz", "--mood", "2"))
+    malformed = await laptop.tj("edit", "xyz", "--mood", "2")  # a bad value: 2 (NU35 #8)
+    assert "not an entry id" in failed_with_one_line(malformed, 2)
 
 
 # --- journals, sync, devices ----------------------------------------------------------------

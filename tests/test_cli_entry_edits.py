@@ -110,7 +110,8 @@ async def test_a_goal_is_edited_and_deleted_on_every_device(
     assert (edited["progress"], edited["fraction"]) == (1, 0.125)
     assert (await ana.tj("goal", "edit", goal[:8])).exit_code == 2
     assert "1 to 200 characters" in failed_with_one_line(
-        await ana.tj("goal", "edit", goal[:8], "--title", " ")
+        await ana.tj("goal", "edit", goal[:8], "--title", " "),
+        2,  # a bad value (NU35 #8)
     )
 
     phone = Device(tmp_path / "ana-phone", live_server.url)

@@ -57,11 +57,11 @@ async def test_bad_answers_fail_with_one_line_and_save_nothing(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
-    assert "9 items" in failed_with_one_line(
-        await ana.tj("measure", "take", "phq9", "--answers", "1,2")
+    assert "9 items" in failed_with_one_line(  # bad values: exit status 2 (NU35 #8)
+        await ana.tj("measure", "take", "phq9", "--answers", "1,2"), 2
     )
     assert "not 4" in failed_with_one_line(
-        await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,4")
+        await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,4"), 2
     )
     unknown = failed_with_one_line(await ana.tj("measure", "take", "ors"))
     assert "unknown measure 'ors': choose from phq9 (PHQ-9), gad7 (GAD-7), pcl5 (PCL-5)" in unknown

@@ -47,7 +47,8 @@ async def test_flags_found_reaching_the_member_at_the_share_are_said_and_asked(
     ), said
     assert said.endswith(
         "Stop safety flags to drsmith and share only some fields of Personal with them? "
-        "[y/N]: n Aborted!"
+        '[y/N]: n Not done: you answered no to "Stop safety flags to drsmith and share only '
+        'some fields of Personal with them?".'
     ), said
     [share] = await ana.json("shares")  # nothing changed
     assert (share["journal"], share["member"], share["fields"]) == ("Personal", "drsmith", None)

@@ -132,5 +132,7 @@ async def test_a_question_left_unanswered_by_a_script_says_that_yes_skips_it(
     assert len(await laptop.json("devices")) == 2
     await phone.ok("sync")
 
-    declined = await laptop.tj("delete", entry[:8], input="n\n")  # a "no" is still "Aborted!"
-    assert declined.exit_code == 1 and declined.stderr.strip().endswith("Aborted!")
+    declined = await laptop.tj("delete", entry[:8], input="n\n")  # a "no": what was not done
+    last = declined.stderr.strip().splitlines()[-1]
+    assert declined.exit_code == 1 and last.startswith('Not done: you answered no to "Move ')
+    assert last.endswith('to the trash?".'), declined.stderr

@@ -259,7 +259,8 @@ async def test_sharing_one_entry_again_names_what_the_ended_share_held_and_asks(
         refused = await ana.tj("share-entry", second[:8], "drsmith", input=answer)
         assert refused.exit_code == 1, refused.output
         # no stdin: how to skip it (NU32 #5), in one line naming the question (NU33 #2)
-        after = asked(question, answer) + (" n Aborted!" if answer else "")
+        declined = f' n Not done: you answered no to "{question}".'
+        after = asked(question, answer) + (declined if answer else "")
         assert re.fullmatch(told + re.escape(after), said(refused.stderr)), refused.stderr
         assert [s for s in await ana.json("shares") if not s["expired"]] == []
         assert len(await ana.json("list", "--journal", "Shared with drsmith", "--all")) == 1

@@ -50,7 +50,9 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     assert asked.stderr == (
         "Leave ana/Personal? Nothing ana writes in it from now on, safety flags included, "
         f"reaches you through it, and only ana can share it with you again. {STILL} "
-        "[y/N]: n\nAborted!\n"
+        '[y/N]: n\nNot done: you answered no to "Leave ana/Personal? Nothing ana writes in '
+        "it from now on, safety flags included, reaches you through it, and only ana can "
+        f'share it with you again. {STILL}".\n'
     )
     left = await drsmith.ok("leave", "ana/Personal", "--yes")
     assert left.stderr == f"You left ana/Personal; it is no longer shared with you. {STILL}\n"

@@ -35,7 +35,9 @@ async def test_the_read_role_for_a_member_flags_reach_is_said_and_asked(
     assert "Safety flags of Personal go to drsmith now, and flags stop reaching drsmith" in said
     assert "Your choice to send them flags stands" in said
     assert said.endswith(
-        "Stop safety flags to drsmith and give them the read role on Personal? [y/N]: n Aborted!"
+        "Stop safety flags to drsmith and give them the read role on Personal? [y/N]: n Not "
+        'done: you answered no to "Stop safety flags to drsmith and give them the read role '
+        'on Personal?".'
     ), said
     [share] = await ana.json("shares")  # nothing changed
     assert (share["role"], share["safety_flags"]) == ("annotate", True)

@@ -97,6 +97,19 @@ def test_an_empty_query_is_refused() -> None:
             search_entries([entry("text")], query)
 
 
+def test_an_emoji_is_searched_wherever_it_appears() -> None:
+    """NU35 #9: `tj search 😀` was refused although an entry held it."""
+    smiling = entry("Good day 😀 at the park, then tea😀.")
+    sunny = entry("Sun ☀️ all day.")
+    plain = entry("Nothing to see.")
+    [hit] = search_entries([smiling, sunny, plain], "😀")
+    assert hit.entry.id == smiling.id
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["😀", "😀"]
+    assert ids(search_entries([smiling, sunny, plain], "☀️")) == [sunny.id]
+    assert ids(search_entries([smiling, sunny, plain], "day -😀")) == [sunny.id]
+    assert parse_query("park 😀 ...").terms == ("park", "😀")
+
+
 def test_query_terms_are_distinct_lowercase_words() -> None:
     assert parse_query("Sleep, SLEEP and dreams!").terms == ("sleep", "and", "dreams")
 
