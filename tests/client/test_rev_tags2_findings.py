@@ -211,3 +211,42 @@ async def test_a_sync_by_another_process_during_an_edit_loses_no_addition(
             assert final == ["x"], f"attempt {n}: {final}"
     finally:
         await other.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-TAGS2 F5: a removal written on top of this device's addition that lost to a "
+    "third device's list is not seen by judge_tag_ops (the current value's chain only): the "
+    "addition is applied again, the removal made after seeing it undone",
+)
+async def test_a_tag_removed_after_seeing_it_stays_removed_when_the_removal_lost_to_a_third(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop adds 'x' and syncs; the tablet sees it and removes it (on purpose, after
+    seeing it); the phone, offline and never having seen 'x', removes 'Sleep'. When the
+    phone's list wins over the tablet's (client ids), the laptop finds the tags held by the
+    phone's value, whose chain does not hold its addition, and writes 'x' again: the tablet's
+    removal is in the document (a deleted item written on top of the addition) but is not
+    looked at. The tablet, having judged the phone's value first ('x' absent: its removal
+    takes that value's item), then drops its removal when the laptop's 'x' arrives on top
+    of it: 'x' is back on every device."""
+    laptop = await signup("ana")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    tablet = await login("ana", "tablet")
+    for n in range(ATTEMPTS):
+        entry = await fresh_entry(laptop, phone, tablet, n=n)
+        await laptop.entries.edit(entry, add_tags=["x"])
+        await laptop.sync(strict=True)
+        await tablet.sync(strict=True)
+        assert await tags(tablet, entry) == ["Sleep", "x"]
+        await phone.entries.edit(entry, remove_tags=["Sleep"])  # never saw 'x'
+        await tablet.entries.edit(entry, remove_tags=["x"])  # saw 'x': removes it on purpose
+        await tablet.sync(strict=True)
+        await phone.sync(strict=True)
+        await tablet.sync(strict=True)
+        await laptop.sync(strict=True)
+        await settle(tablet, phone, laptop)
+        final = await tags(laptop, entry)
+        assert final == await tags(phone, entry) == await tags(tablet, entry)
+        assert "x" not in final, f"attempt {n}: 'x', removed after it was seen, is back: {final}"
