@@ -250,3 +250,47 @@ async def test_a_tag_removed_after_seeing_it_stays_removed_when_the_removal_lost
         final = await tags(laptop, entry)
         assert final == await tags(phone, entry) == await tags(tablet, entry)
         assert "x" not in final, f"attempt {n}: 'x', removed after it was seen, is back: {final}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-TAGS2 F6: two processes of one profile changing one entry's tags at once "
+    "write two concurrent values in one store; no record arrives, nothing is judged, one "
+    "process's addition is lost",
+)
+async def test_two_processes_adding_tags_to_one_entry_at_once_keep_both(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj edit --tag x` and another process of the same profile (an app) adding 'y' to the
+    same entry at the same moment: each loads the entry, the other commits first, and this
+    one's save merges its value with the stored one: two values written on top of the same
+    item, one wins (rule 3). Both TAG_OPS are kept on this device, but no record from
+    elsewhere arrives, so `apply_tags_again_after_sync` never looks at the entry (and if it
+    did, the value is 'mine'): one addition is lost on every device, with no line. The
+    interleaving is made at `Context.save` (no server, crypto or database is mocked); one
+    addition is lost every time, whichever wins."""
+    laptop = await signup("ana")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    other = await Client.open(laptop.home)  # a second process of the same profile
+    try:
+        for n in range(ATTEMPTS):
+            entry = await fresh_entry(laptop, phone, n=n)
+            await other.sync(strict=True)
+            save = laptop.context.save
+
+            async def other_first(
+                *args: Any, _save: Any = save, _entry: str = entry, **kwargs: Any
+            ) -> None:
+                await other.entries.edit(_entry, add_tags=["y"])  # commits first
+                await _save(*args, **kwargs)
+
+            monkeypatch.setattr(laptop.context, "save", other_first)
+            await laptop.entries.edit(entry, add_tags=["x"])
+            monkeypatch.undo()
+            await settle(laptop, phone, other)
+            final = await tags(laptop, entry)
+            assert final == await tags(phone, entry)
+            assert sorted(final) == ["Sleep", "x", "y"], f"attempt {n}: {final}"
+    finally:
+        await other.close()
