@@ -1,5 +1,5 @@
 """Second review of the tag edits applied again (settling.TAG_OPS, `judge_tag_ops`,
-`apply_tags_again_after_sync`): findings, each a test (a strict xfail until fixed) against the
+`apply_tags_again_after_sync`): findings, each a test (fixed: no longer xfail) against the
 real server on 127.0.0.1 with real crypto. Which of two concurrent Yjs writes wins is decided
 by random client ids (protocol.md 5 rule 3), so each test tries fresh entries until the losing
 order shows, and fails at the first one that loses a change (P(passing by chance) = 2**-12)."""
@@ -63,11 +63,6 @@ def cut_after_pull(hostile: HostileServer) -> list[int]:
     return cut
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F1: a tag edit made before the judgment a cut-off sync left makes "
-    "judge_tag_ops see 'mine' as the value and never apply the earlier addition again",
-)
 async def test_a_tag_edit_made_after_a_sync_cut_off_after_its_pull_loses_no_addition(
     hostile: HostileServer, through: Through, login: ClientFactory
 ) -> None:
@@ -98,11 +93,6 @@ async def test_a_tag_edit_made_after_a_sync_cut_off_after_its_pull_loses_no_addi
         assert sorted(final) == ["from laptop", "y"], f"attempt {n}: {final}; told {told}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F2: an entry trashed here when the other device's tags arrive keeps "
-    "its ops unjudged; restoring it here is no arrival, so the addition is never applied",
-)
 async def test_an_addition_on_an_entry_trashed_and_restored_here_is_applied_again(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -133,18 +123,15 @@ class Crash(BaseException):
     """The process ends here (kill, power loss): nothing after this point runs."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F3: TAG_OPS are written in a transaction after the edit's commit; "
-    "a crash between them leaves the edit pushed with nothing to apply again, unsaid",
-)
 async def test_a_crash_after_the_edit_commits_loses_no_addition(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`Entries.edit` commits the edit (record in the outbox), then `_remember_writes`
-    writes the tags value and TAG_OPS in a second transaction. The process ends between
-    the two (simulated: `_remember_writes` raises a BaseException, as the process ending
-    would stop it; no server, crypto or database is mocked). The next run syncs the edit:
+    """`Entries.edit` committed the edit (record in the outbox), then `_remember_writes`
+    wrote the tags value and TAG_OPS in a second transaction. The process ends right after
+    the edit's commit (simulated: `Replica.commit` raises a BaseException once its
+    transaction committed, as the process ending would stop it; no server, crypto or
+    database is mocked; before the fix the crash was raised at `_remember_writes`, the next
+    step). The next run syncs the edit:
     when the phone's concurrent removal wins, 'x' is lost on both devices with no line."""
     laptop = await signup("ana")
     await laptop.sync(strict=True)
@@ -152,10 +139,13 @@ async def test_a_crash_after_the_edit_commits_loses_no_addition(
     for n in range(ATTEMPTS):
         entry = await fresh_entry(laptop, phone, n=n)
 
-        async def crash(*args: Any, **kwargs: Any) -> None:
-            raise Crash
+        commit = laptop.context.replica.commit
 
-        monkeypatch.setattr(laptop.entries, "_remember_writes", crash)
+        async def crash(*args: Any, _commit: Any = commit, **kwargs: Any) -> None:
+            await _commit(*args, **kwargs)  # the edit's transaction commits
+            raise Crash  # and the process ends at once
+
+        monkeypatch.setattr(laptop.context.replica, "commit", crash)
         with pytest.raises(Crash):
             await laptop.entries.edit(entry, add_tags=["x"])
         monkeypatch.undo()
@@ -170,17 +160,13 @@ async def test_a_crash_after_the_edit_commits_loses_no_addition(
         assert final == ["x"], f"attempt {n}: {final}; told {told}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F4: a second process of the profile syncs between an edit's commit "
-    "and its TAG_OPS write: the pulled page marks nothing, and the ops are never judged",
-)
 async def test_a_sync_by_another_process_during_an_edit_loses_no_addition(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two processes of one profile (`tj edit` while `tj watch` or a second `tj sync`
-    runs): the second one's sync falls between the edit's commit and the transaction that
-    keeps its TAG_OPS (interleaved here at that point, with no mock). It pushes the edit and
+    runs): the second one's sync falls right after the edit's commit, where the
+    transaction that kept its TAG_OPS came before the fix (interleaved here at that point,
+    after `Replica.commit`, with no mock). It pushes the edit and
     pulls the phone's concurrent removal; TAG_OPS are not there yet, so the entry is not
     marked, and the ops written just after are judged only if another record of the entry
     ever arrives: 'x' is lost on both devices whenever the phone's list won."""
@@ -194,15 +180,13 @@ async def test_a_sync_by_another_process_during_an_edit_loses_no_addition(
             await other.sync(strict=True)
             await phone.entries.edit(entry, remove_tags=["Sleep"])
             await phone.sync(strict=True)
-            remember = laptop.entries._remember_writes
+            commit = laptop.context.replica.commit
 
-            async def after_other_sync(
-                *args: Any, _remember: Any = remember, **kwargs: Any
-            ) -> None:
+            async def after_other_sync(*args: Any, _commit: Any = commit, **kwargs: Any) -> None:
+                await _commit(*args, **kwargs)  # the edit's transaction commits
                 await other.sync(strict=True)  # the other process's sync, at this point
-                await _remember(*args, **kwargs)
 
-            monkeypatch.setattr(laptop.entries, "_remember_writes", after_other_sync)
+            monkeypatch.setattr(laptop.context.replica, "commit", after_other_sync)
             await laptop.entries.edit(entry, add_tags=["x"])
             monkeypatch.undo()
             await settle(laptop, phone, other)
@@ -213,12 +197,6 @@ async def test_a_sync_by_another_process_during_an_edit_loses_no_addition(
         await other.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F5: a removal written on top of this device's addition that lost to a "
-    "third device's list is not seen by judge_tag_ops (the current value's chain only): the "
-    "addition is applied again, the removal made after seeing it undone",
-)
 async def test_a_tag_removed_after_seeing_it_stays_removed_when_the_removal_lost_to_a_third(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -252,12 +230,6 @@ async def test_a_tag_removed_after_seeing_it_stays_removed_when_the_removal_lost
         assert "x" not in final, f"attempt {n}: 'x', removed after it was seen, is back: {final}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS2 F6: two processes of one profile changing one entry's tags at once "
-    "write two concurrent values in one store; no record arrives, nothing is judged, one "
-    "process's addition is lost",
-)
 async def test_two_processes_adding_tags_to_one_entry_at_once_keep_both(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
