@@ -737,8 +737,11 @@ async def apply_tags_again_after_sync(
     them without this device's additions and removals, they are applied again, as a new
     edit sent at the next sync (`_apply_tags_again`). Returns `settled` (the sync's settled
     fields) with the tags of those entries told as applied again (`Settled.applied_again`;
-    one added where the sync told none). An entry in the trash is left as it is (the other
-    device's trash stands; the ops wait for the next record), a deleted one forgets them.
+    one added where the sync told none), and with this device's additions a writer saw and
+    that are lost since (`TagJudgment.lost`) named as not kept (a line added where the sync
+    told none: REV-TAGS2 F5). An entry in the trash is left as it is (the other
+    device's trash stands; the ops wait for the next record, or a restore here: F2), a
+    deleted one forgets them.
     Each judgment is one transaction with what it writes and the mark's removal: a sync
     that ends before it leaves the mark for the next one (REV-TAGS F5, F6)."""
     store = context.store

@@ -246,3 +246,14 @@ def test_an_item_written_on_a_deleted_merged_item_is_found_by_its_clock() -> Non
     assert writes.written_on((1, 5)) is False  # the last of the struct: nothing on it
     assert writes.written_on((1, 3), besides=[(1, 4)]) is False  # only (1, 4), besides
     assert writes.written_on((1, 4), besides=[(1, 5)])  # (2, 1) on it too
+
+
+def test_the_line_of_tags_applied_again_names_an_addition_seen_and_lost_since() -> None:
+    """An addition done elsewhere (seen, then lost to a third device) beside ops applied
+    again: the applied-again line names it as not kept; the other device's removal still
+    not (REV-TAGS F7)."""
+    at = datetime(2026, 12, 1, 18, 47, tzinfo=UTC)
+    settled = Settled("3f" * 16, "", "tags", ["Sleep", "x", "y"], ["y"], at,
+                      applied_again=True, added=("x",))  # fmt: skip
+    assert settled.lost() == ["x"]
+    assert "('x' not kept)" in settled.line()
