@@ -102,9 +102,9 @@ TAG_OPS = "~tag_ops"
 object {"ops": [{"tag": ..., "add": true|false, "items": [[client, clock], ...]}, ...]},
 each op with the ids of the Yjs items of the `tags` values that did what it wants here: its
 edit's, those this device wrote on top of them or applied it again in, and values another
-device wrote that the judgment found doing it. An op is dropped once another item of `tags`
-was written on top of one of its items (`KeyWrites.written_on`: its writer saw the change and
-chose after it); where a value another device wrote without ever seeing it replaced this
+device wrote that the judgment found doing it. An addition is dropped once another item of
+`tags` was written on top of one of its items (`KeyWrites.written_on`: its writer saw the tag
+and chose after it), a removal once the value held was (`KeyWrites.holds`); where a value another device wrote without ever seeing it replaced this
 device's, the sync applies it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added
 here while the other device removed another one went with this device's whole list). Written
 in the transaction of the edit that makes them (REV-TAGS2 F3, F4). Not a field: history
@@ -489,11 +489,18 @@ def judge_tag_ops(kept: Any, writes: KeyWrites, tags: Sequence[str]) -> TagJudgm
     own items (its edit's, the values this device wrote it in again, the values found doing
     it), never by which device wrote the value now held:
 
-    - an op on one of whose items another item of `tags` was written (`writes.written_on`,
-      live or deleted, besides the op's own items) is done and dropped: that writer saw the
-      change and chose the tags after it, and that choice stands, whether it then won or
-      lost to a concurrent value (a tag removed after it was seen is never added back); an
-      addition so dropped that the tags now lack is in `lost`, to be told;
+    - an addition on one of whose items another item of `tags` was written
+      (`writes.written_on`, live or deleted, besides the op's own items) is done and
+      dropped: that writer saw the tag and chose the tags after it, and that choice stands,
+      whether it then won or lost to a concurrent value (a tag removed after it was seen is
+      never added back: REV-TAGS2 F5); an addition so dropped that the tags now lack is in
+      `lost`, to be told;
+    - a removal is done and dropped once the value now held (not one of its items) was
+      written, directly or through later writes, on one of its items (`writes.holds`): a
+      deleted item written on it may have carried the removal (another device's removal
+      applied again on top of it, that then lost) as well as undone it, and its content is
+      collected, so a removal is not dropped for it (a tag added back after its removal was
+      seen, whose write lost to a third device, is then removed again: the known limit);
     - an op the value already does (the tag there, or not there) takes the value's item: a
       value written on top of it is then a writer having seen it;
     - the others are applied again (`wanted`), a new edit whose item every op kept takes
@@ -511,10 +518,11 @@ def judge_tag_ops(kept: Any, writes: KeyWrites, tags: Sequence[str]) -> TagJudgm
     left, done = [], []
     for op in ops:
         items = _ids(op)
-        if any(writes.written_on(item, items) for item in items):
-            done.append(op)
-        else:
-            left.append(op)
+        if op["add"]:  # any item written on one of its items, whether it won or lost
+            seen = any(writes.written_on(item, items) for item in items)
+        else:  # the value now held was written on one of them, by another writer
+            seen = current not in items and any(writes.holds(item) for item in items)
+        (done if seen else left).append(op)
     held = {t.casefold() for t in tags}
     lost = tuple(
         str(op["tag"]) for op in done if op["add"] and str(op["tag"]).casefold() not in held

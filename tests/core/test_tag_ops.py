@@ -257,3 +257,20 @@ def test_the_line_of_tags_applied_again_names_an_addition_seen_and_lost_since() 
                       applied_again=True, added=("x",))  # fmt: skip
     assert settled.lost() == ["x"]
     assert "('x' not kept)" in settled.line()
+
+
+def test_a_removal_is_done_only_once_the_value_held_was_written_on_it() -> None:
+    """A deleted item written on a removal's item may have carried it (another device's
+    application again, that then lost: test_three_devices_each_changing_the_tags_apart_keep_
+    every_change) or undone it; its content is collected, so the removal stays, and is
+    applied again to a value that lacks it; once the value held was written on it, it is
+    done."""
+    kept = {"ops": [{"tag": "Sleep", "add": False, "items": [[5, 2]]}]}
+    # (5, 2) the removal, (8, 4) written on it and deleted, (1, 3) concurrent with both: held
+    writes = KeyWrites((1, 3), ((1, 3, 4), (9, 1, 2)), ((5, 2, 3, (9, 1)), (8, 4, 5, (5, 2))))
+    assert writes.written_on((5, 2))
+    judgment = judge_tag_ops(kept, writes, ["Sleep", "L"])
+    assert judgment.wanted == ["L"] and judgment.lost == ()
+    later = KeyWrites((8, 6), ((8, 6, 7), (5, 2, 3)), ((5, 2, 3, (9, 1)), (8, 6, 7, (5, 2))))
+    done = judge_tag_ops(kept, later, ["Sleep"])
+    assert done.wanted is None and done.kept is None
