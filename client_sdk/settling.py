@@ -515,7 +515,8 @@ def judge_tag_ops(kept: Any, writes: KeyWrites, tags: Sequence[str]) -> TagJudgm
     current = writes.current
     if current is None or not ops:
         return TagJudgment(None, {"ops": ops} if ops else None)
-    left, done = [], []
+    left: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     for op in ops:
         items = _ids(op)
         if op["add"]:  # any item written on one of its items, whether it won or lost
