@@ -246,18 +246,25 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
-        written = tags_writes(document).current if tag_ops is not None else None  # this edit's
-        await self._context.save(local, document, update)
-        view = entry_view(document)
-        await self._remember_writes(
-            document.doc_id,
-            before,
-            view,
-            edited=True,
-            wrote_text=view.body != body_before,
-            tag_ops=(*tag_ops, written) if tag_ops is not None else None,
-            replaced_tags=replaced_tags,
-        )
+        # This edit's item of the tags and the one it was written on, read before any merge.
+        written = tags_writes(document) if tag_ops is not None else KeyWrites(None)
+        item = written.current
+        on = next((o for c, lo, _, o in written.items if (c, lo) == item), None)
+
+        async def remember(tx: Transaction) -> None:  # in the edit's own transaction (F3, F4)
+            view = entry_view(document)  # merged with what is stored
+            await self._remember_writes(
+                tx,
+                document,
+                before,
+                view,
+                edited=True,
+                wrote_text=view.body != body_before,
+                tag_ops=(*tag_ops, item, on) if tag_ops is not None else None,
+                replaced_tags=replaced_tags,
+            )
+
+        await self._context.save(local, document, update, also=remember)
         return self._context.entry(local, document)
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
@@ -298,51 +305,54 @@ class Entries:
 
     async def _remember_writes(
         self,
-        doc_id: bytes,
+        tx: Transaction,
+        document: Document,
         before: dict[str, Any],
         view: EntryView,
         *,
         edited: bool = False,
         wrote_text: bool = False,
-        tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None] | None = None,
+        tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None, Id | None] | None = None,
         replaced_tags: bool = False,
     ) -> None:
-        """Keep the settling fields this device changed (settling.py) and, for an `edited`
-        entry, the mark of the edit (`EDITED`: the counter of the record just sealed), so
-        that a sync telling of another device's removal of it knows whether that device had
-        received this edit; when the edit `wrote_text` (a new body or an append), the body it
-        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so;
-        the tags it added and removed and the Yjs item of the tags it wrote (`tag_ops`, with
-        those kept: TAG_OPS), or none kept once an edit replaced them whole (`replaced_tags`)."""
+        """Within `tx` (the edit's own transaction: REV-TAGS2 F3, F4), keep the settling
+        fields this device changed (settling.py) and, for an `edited` entry, the mark of the
+        edit (`EDITED`: the counter of the record just sealed), so that a sync telling of
+        another device's removal of it knows whether that device had received this edit; when
+        the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`), so
+        that a sync merging another device's change into it says so; the tags it added and
+        removed, the Yjs item of the tags it wrote and the item that one was written on
+        (`tag_ops`, with those kept, read in `tx`: TAG_OPS), or none kept once an edit
+        replaced them whole (`replaced_tags`). When the ops kept then want a value the tags
+        stored (`document`, merged with the stored state) lack, the entry is marked for the
+        next sync's judgment (TAGS_ARRIVED: another process of this profile wrote the tags
+        at once, REV-TAGS2 F6, or a judgment waits)."""
+        doc_id = document.doc_id
         after = field_values(view)
         changed = {
             name: encode(value)
             for name, value in after.items()
             if encode(before[name]) != encode(value)
         }
-        store = self._context.store
         profile = self._context.replica.profile
-        counter = (
-            await store.last_counter(doc_id, profile.account_id, profile.device_id) if edited else 0
-        )
-        kept_ops = None
-        if tag_ops is not None:
-            for name, value, _ in await store.field_writes(doc_id):
-                if name == TAG_OPS:
-                    kept_ops = json.loads(value)
-        if changed or edited or wrote_text:
-            at = now_ms()
-            async with store.transaction() as tx:
-                await tx.add_field_writes(doc_id, changed, at)
-                if edited:
-                    await tx.put_field_write(doc_id, EDITED, encode(counter), at)
-                if wrote_text:
-                    await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
-                if tag_ops is not None and tag_ops[2] is not None:
-                    ops = tag_ops_after(kept_ops, tag_ops[0], tag_ops[1], tag_ops[2])
-                    await tx.put_field_write(doc_id, TAG_OPS, encode(ops), at)
-                elif tag_ops is not None or replaced_tags:
-                    await tx.forget_field_write([doc_id], TAG_OPS)
+        if not (changed or edited or wrote_text):
+            return
+        at = now_ms()
+        await tx.add_field_writes(doc_id, changed, at)
+        if edited:
+            counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
+            await tx.put_field_write(doc_id, EDITED, encode(counter), at)
+        if wrote_text:
+            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+        add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
+        if tag_ops is not None and item is not None:
+            kept = await tx.field_write(doc_id, TAG_OPS)
+            ops = tag_ops_after(json.loads(kept) if kept else None, add, remove, item, on)
+            await tx.put_field_write(doc_id, TAG_OPS, encode(ops), at)
+            if judge_tag_ops(ops, tags_writes(document), view.tags).wanted is not None:
+                await tx.put_field_write(doc_id, TAGS_ARRIVED, "1", at)
+        elif tag_ops is not None or replaced_tags:
+            await tx.forget_field_write([doc_id], TAG_OPS)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -407,7 +417,11 @@ class Entries:
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
         update = restore_entry_update(document, now_ms(), anew=anew)
-        await self._context.save(local, document, update)
+
+        async def judge_later(tx: Transaction) -> None:  # ops that waited in the trash (F2)
+            await tx.mark_where_kept([document.doc_id], TAG_OPS, TAGS_ARRIVED, now_ms())
+
+        await self._context.save(local, document, update, also=judge_later)
         if anew:
             async with self._context.store.transaction() as tx:
                 await tx.set_setting(marker, None)
@@ -724,8 +738,11 @@ async def apply_tags_again_after_sync(
     them without this device's additions and removals, they are applied again, as a new
     edit sent at the next sync (`_apply_tags_again`). Returns `settled` (the sync's settled
     fields) with the tags of those entries told as applied again (`Settled.applied_again`;
-    one added where the sync told none). An entry in the trash is left as it is (the other
-    device's trash stands; the ops wait for the next record), a deleted one forgets them.
+    one added where the sync told none), and with this device's additions a writer saw and
+    that are lost since (`TagJudgment.lost`) named as not kept (a line added where the sync
+    told none: REV-TAGS2 F5). An entry in the trash is left as it is (the other
+    device's trash stands; the ops wait for the next record, or a restore here: F2), a
+    deleted one forgets them.
     Each judgment is one transaction with what it writes and the mark's removal: a sync
     that ends before it leaves the mark for the next one (REV-TAGS F5, F6)."""
     store = context.store
@@ -735,7 +752,8 @@ async def apply_tags_again_after_sync(
     journals = {j.journal_id: j for j in await store.journals()}
     found = list(settled)
     for doc_id in marked:
-        writes = {name: value for name, value, _ in await store.field_writes(doc_id)}
+        written = {name: (value, at) for name, value, at in await store.field_writes(doc_id)}
+        writes = {name: value for name, (value, _) in written.items()}
         kept = json.loads(writes[TAG_OPS]) if TAG_OPS in writes else None
         stored = await store.document(doc_id)
         document = stored_document(stored) if stored is not None else None
@@ -749,7 +767,7 @@ async def apply_tags_again_after_sync(
         local = journals.get(stored.journal_id) if stored is not None else None
         if judgment.wanted is not None and document is not None and local is not None:
             assert view is not None
-            if await _apply_tags_again(context, local, document, judgment):
+            if await _apply_tags_again(context, local, document, judgment, writes.get(TAG_OPS)):
                 told = Settled(
                     doc_id.hex(),
                     view.title,
@@ -758,26 +776,54 @@ async def apply_tags_again_after_sync(
                     judgment.wanted,
                     to_datetime(now_ms()),
                     applied_again=True,
+                    added=judgment.lost or None,  # done elsewhere and lost since: told
                 )
                 said = [s for s in found if s.field == "tags" and s.entry_id == told.entry_id]
                 if said:
                     told = replace(told, mine=said[0].mine, at=said[0].at)
                 found = [s for s in found if s not in said] + [told]
                 continue
-        async with store.transaction() as tx:  # judged: nothing written (or not writable)
-            await _keep_tag_ops(tx, doc_id, judgment.with_item(None))
+        try:
+            async with store.transaction() as tx:  # judged: nothing written (or not writable)
+                await _keep_tag_ops(tx, doc_id, judgment.with_item(None), writes.get(TAG_OPS))
+        except _OpsChanged:
+            continue  # judged again at the next sync
         if kept is not None:  # what its list had besides its additions went on purpose (F7)
             added = tags_added(kept)
-            found = [
-                replace(s, added=added) if s.field == "tags" and s.entry_id == doc_id.hex() else s
-                for s in found
-            ]
+            said = [s for s in found if s.field == "tags" and s.entry_id == doc_id.hex()]
+            found = [replace(s, added=added) if s in said else s for s in found]
+            if judgment.lost and not said and view is not None:  # not told by the settling
+                mine, at = written.get("tags", (encode(list(view.tags)), now_ms()))
+                had = list(json.loads(mine))
+                had += [t for t in judgment.lost if t.casefold() not in map(str.casefold, had)]
+                found.append(
+                    Settled(
+                        doc_id.hex(),
+                        view.title,
+                        "tags",
+                        had,
+                        list(view.tags),
+                        to_datetime(at),
+                        added=judgment.lost,
+                    )
+                )
     return found
 
 
-async def _keep_tag_ops(tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None) -> None:
+class _OpsChanged(Exception):
+    """The TAG_OPS judged changed before the judgment's transaction (another process of the
+    profile edited the tags): nothing of the judgment is written, the entry stays marked."""
+
+
+async def _keep_tag_ops(
+    tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None, judged: str | None
+) -> None:
     """Within `tx`: the TAG_OPS of the entry `doc_id` after a judgment (`kept`, None: none
-    left), and its TAGS_ARRIVED mark forgotten."""
+    left), and its TAGS_ARRIVED mark forgotten. Raises _OpsChanged, writing nothing, when
+    the TAG_OPS in `tx` are no longer those judged (`judged`, their JSON; None: none), read
+    outside it (REV-TAGS2 F4: another process's op is never overwritten)."""
+    if await tx.field_write(doc_id, TAG_OPS) != judged:
+        raise _OpsChanged
     await tx.forget_field_write([doc_id], TAGS_ARRIVED)
     if kept is None:
         await tx.forget_field_write([doc_id], TAG_OPS)
@@ -794,7 +840,11 @@ def tags_writes(document: Document) -> KeyWrites:
 
 
 async def _apply_tags_again(
-    context: Context, local: LocalJournal, document: Document, judgment: TagJudgment
+    context: Context,
+    local: LocalJournal,
+    document: Document,
+    judgment: TagJudgment,
+    judged: str | None,
 ) -> bool:
     """Write `judgment.wanted` as the tags of the entry `document` (of `local`), an edit made
     here (its record in the outbox), in one transaction with its value and mark (as
@@ -811,11 +861,11 @@ async def _apply_tags_again(
 
     async def also(tx: Transaction) -> None:
         nonlocal committed
+        await _keep_tag_ops(tx, doc_id, judgment.with_item(item), judged)  # may raise
         at = now_ms()
         counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
         await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
         await tx.put_field_write(doc_id, EDITED, encode(counter), at)
-        await _keep_tag_ops(tx, doc_id, judgment.with_item(item))
         committed = True  # once the transaction commits (else it raises)
 
     try:
@@ -825,6 +875,8 @@ async def _apply_tags_again(
         await context.save(local, document, update, also=also)
     except TJError:
         return committed  # committed, then the disclosure copies failed: it is written
+    except _OpsChanged:
+        return False  # nothing written; the caller's own write is refused the same way
     return True
 
 

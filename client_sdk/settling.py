@@ -98,21 +98,27 @@ sync compares it with the merged text. Not a field: history leaves it out."""
 
 TAG_OPS = "~tag_ops"
 """The name under which the tags this device added and removed (`tj edit --tag/--untag`,
-`entries.edit(add_tags=..., remove_tags=...)`) are kept in the local field writes, each with
-the id of the Yjs item of the `tags` value its edit wrote: a JSON object {"mine": [client,
-clock], "ops": [{"tag": ..., "add": true|false, "item": [client, clock]}, ...]}, "mine" the
-item of this device's last write of the tags. An addition or removal is dropped only once
-the tags value now held was written on top of its item (`KeyWrites.holds`: its writer held
-this device's change); when a value another device wrote without it replaced this device's,
-the sync applies it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added here while the
-other device removed another one went with this device's whole list). Not a field: history
+`entries.edit(add_tags=..., remove_tags=...)`) are kept in the local field writes: a JSON
+object {"ops": [{"tag": ..., "add": true|false, "items": [[client, clock], ...]}, ...]},
+each op with the ids of the Yjs items of the `tags` values that did what it wants here: its
+edit's, those this device wrote on top of them or applied it again in, and values another
+device wrote that the judgment found doing it. An addition is dropped once another item of
+`tags` was written on top of one of its items (`KeyWrites.written_on`: its writer saw the tag
+and chose after it), a removal once the value held was (`KeyWrites.holds`); where a value another device wrote without ever seeing it replaced this
+device's, the sync applies it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added
+here while the other device removed another one went with this device's whole list). Written
+in the transaction of the edit that makes them (REV-TAGS2 F3, F4). Not a field: history
 leaves it out."""
 
 TAGS_ARRIVED = "~tags_arrived"
-"""The mark of an entry for which this device keeps TAG_OPS and a record from elsewhere
-arrived: written with the pulled page (Replica), forgotten in the transaction that writes the
-judgment of its tags (`judge_tag_ops`), so that a sync that did not get that far (its push
-refused or cut off, the process ended) leaves it to the next one. Not a field."""
+"""The mark of an entry whose TAG_OPS are to be judged at the next sync: written with a
+pulled page that brought a record from elsewhere (Replica), and by a local change after which
+the ops may be applied now (a restore of the entry from the trash; an edit of its tags
+committed where the ops kept want a value the stored one lacks: another process of the
+profile wrote them at once, or a tag edit after a judgment left for later: REV-TAGS2 F2,
+F6); forgotten in the transaction that writes the judgment of its tags (`judge_tag_ops`), so
+that a sync that did not get that far (its push refused or cut off, the process ended)
+leaves it to the next one. Not a field."""
 
 MERGED = "~merged"
 """The name under which each merge of an entry's text told on this device is kept in the
@@ -219,8 +225,8 @@ class Settled:
         `added` is given; [] for any other field, and for tags `applied_again`."""
         if self.field not in LIST_FIELDS or not isinstance(self.mine, list):
             return []
-        if self.applied_again:  # this device's additions are in `kept`; what else went is
-            return []  # the other device's removal, which stands (REV-TAGS F7)
+        if self.applied_again and self.added is None:  # this device's additions are in
+            return []  # `kept`; what else went is the other device's removal (REV-TAGS F7)
         kept = self.kept if isinstance(self.kept, list) else []
         held = {str(item).casefold() for item in kept}
         ours = None if self.added is None else {tag.casefold() for tag in self.added}
@@ -378,22 +384,59 @@ def merged_text(
     return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)
 
 
+ITEMS_KEPT = 64
+"""At most this many items are kept with a tag addition or removal (`tag_ops_after`,
+`TagJudgment.with_item`): its edit's, then the latest values it was written in or found in;
+the oldest after the first go (a device that rewrites the tags that often is the one
+writing on top of them)."""
+
+
 def _tag_ops(kept: Any) -> list[dict[str, Any]]:
-    """The additions and removals of a TAG_OPS value (None or anything else: none)."""
+    """The additions and removals of a TAG_OPS value (None or anything else: none), each with
+    its `items` (a list of [client, clock]); a value kept by an earlier version (one `item`,
+    and `was` while applied again) is read as those items."""
     ops = kept.get("ops") if isinstance(kept, dict) else None
-    return [dict(op) for op in ops] if isinstance(ops, list) else []
+    found = []
+    for op in ops if isinstance(ops, list) else []:
+        if not isinstance(op, dict) or "tag" not in op:
+            continue
+        items = op.get("items")
+        if not isinstance(items, list):
+            items = [i for i in (op.get("was"), op.get("item")) if isinstance(i, list)]
+        found.append(
+            {"tag": op["tag"], "add": bool(op.get("add")), "items": [list(i) for i in items]}
+        )
+    return found
 
 
-def tag_ops_after(kept: Any, add: Sequence[str], remove: Sequence[str], item: Id) -> dict[str, Any]:
+def _ids(op: dict[str, Any]) -> list[Id]:
+    return [(int(i[0]), int(i[1])) for i in op["items"]]
+
+
+def _with(items: list[Any], item: Id) -> list[Any]:
+    """`items` with `item` last (once), within ITEMS_KEPT (the first, the edit's, kept)."""
+    found = [i for i in items if tuple(i) != tuple(item)] + [list(item)]
+    return found if len(found) <= ITEMS_KEPT else found[:1] + found[1 - ITEMS_KEPT :]
+
+
+def tag_ops_after(
+    kept: Any, add: Sequence[str], remove: Sequence[str], item: Id, on: Id | None = None
+) -> dict[str, Any]:
     """`kept` (a TAG_OPS value, None for none) with the tags of one more edit, whose `tags`
-    value is the Yjs item `item`: `add` added and `remove` removed; a later edit of a tag
-    replaces the earlier one of it, ignoring case (the later edit says what this device
-    wants), and carries this edit's item."""
-    ops = _tag_ops(kept)
+    value is the Yjs item `item`, written on top of the item `on` (the value it replaced
+    here; None: none): `add` added and `remove` removed; a later edit of a tag replaces the
+    earlier one of it, ignoring case (the later edit says what this device wants), with
+    `item` alone. A kept op with `on` among its items takes `item` too: the new value holds
+    what it did (the edit was made on it), and this device's own write on top of its item
+    is no other writer having seen it (`judge_tag_ops`)."""
+    ops = [
+        {**op, "items": _with(op["items"], item)} if on is not None and on in _ids(op) else op
+        for op in _tag_ops(kept)
+    ]
     for tag, adding in [(t, True) for t in add] + [(t, False) for t in remove]:
         ops = [op for op in ops if str(op["tag"]).casefold() != tag.casefold()]
-        ops.append({"tag": tag, "add": adding, "item": list(item)})
-    return {"mine": list(item), "ops": ops}
+        ops.append({"tag": tag, "add": adding, "items": [list(item)]})
+    return {"ops": ops}
 
 
 def tags_added(kept: Any) -> tuple[str, ...]:
@@ -418,52 +461,74 @@ def with_tag_ops(tags: Sequence[str], ops: Sequence[dict[str, Any]]) -> list[str
 @dataclass(frozen=True)
 class TagJudgment:
     """What `judge_tag_ops` found: `wanted`, the tags to write again as a new edit (None:
-    nothing to write), and `kept`, the TAG_OPS value to keep after it (None: none left),
-    whose re-applied ops and "mine" take the new edit's item (`with_item`)."""
+    nothing to write), `kept`, the TAG_OPS value to keep after it (None: none left; `with_item`
+    adds the new edit's item), and `lost`, the tags this device added whose op is done (a
+    writer saw it and chose after it) and that the tags now held lack: told, never added
+    back."""
 
     wanted: list[str] | None
     kept: dict[str, Any] | None
+    lost: tuple[str, ...] = ()
 
     def with_item(self, item: Id | None) -> dict[str, Any] | None:
         """`kept` once the edit writing `wanted` wrote the item `item` (None: it was not
-        written: the ops wait, unchanged, for the next record from elsewhere)."""
+        written: the ops wait, with the items they had, for the next judgment). Every op kept
+        takes `item`: the ops applied again are in it, and the others hold the value it was
+        written on top of (they took that value's item), so that it holds them too."""
         if self.kept is None:
             return None
-        ops = [
-            op if op["item"] is not None else {**op, "item": list(item) if item else op["was"]}
-            for op in _tag_ops(self.kept)
-        ]
-        ops = [{k: v for k, v in op.items() if k != "was"} for op in ops]
-        mine = list(item) if item is not None else self.kept.get("mine")
-        return {"mine": mine, "ops": ops}
+        ops = _tag_ops(self.kept)
+        if item is not None:
+            ops = [{**op, "items": _with(op["items"], item)} for op in ops]
+        return {"ops": ops}
 
 
 def judge_tag_ops(kept: Any, writes: KeyWrites, tags: Sequence[str]) -> TagJudgment:
     """The tag additions and removals this device keeps (`kept`, a TAG_OPS value) against
-    the entry's tags now (`tags`, whose value is the item `writes.current`):
+    the entry's tags now (`tags`, whose value is the item `writes.current`), each op by its
+    own items (its edit's, the values this device wrote it in again, the values found doing
+    it), never by which device wrote the value now held:
 
-    - the value is this device's own last write (`mine`), or no one item: nothing to do;
-    - an op whose item the value was written on top of (`writes.holds`) is dropped: the
-      writer held this device's change, and what it did to it stands (a tag removed after
-      it was seen is not added back);
+    - an addition on one of whose items another item of `tags` was written
+      (`writes.written_on`, live or deleted, besides the op's own items) is done and
+      dropped: that writer saw the tag and chose the tags after it, and that choice stands,
+      whether it then won or lost to a concurrent value (a tag removed after it was seen is
+      never added back: REV-TAGS2 F5); an addition so dropped that the tags now lack is in
+      `lost`, to be told;
+    - a removal is done and dropped once the value now held (not one of its items) was
+      written, directly or through later writes, on one of its items (`writes.holds`): a
+      deleted item written on it may have carried the removal (another device's removal
+      applied again on top of it, that then lost) as well as undone it, and its content is
+      collected, so a removal is not dropped for it (a tag added back after its removal was
+      seen, whose write lost to a third device, is then removed again: the known limit);
     - an op the value already does (the tag there, or not there) takes the value's item: a
-      later write on top of it keeps it as this device wants it, or is that device's choice;
-    - the others are applied again (`wanted`), a new edit whose item they take
-      (`TagJudgment.with_item`): kept until a value written on top of that edit arrives.
+      value written on top of it is then a writer having seen it;
+    - the others are applied again (`wanted`), a new edit whose item every op kept takes
+      (`TagJudgment.with_item`).
 
-    Each record from elsewhere makes this device write at most once: the new edit is written
-    on top of the value now held, so that value never wins over it again (protocol.md 5,
-    "Tag edits applied again"). Pure."""
-    mine = kept.get("mine") if isinstance(kept, dict) else None
+    No item of `tags` held (`writes.current` None): nothing is judged. A device writes again
+    only when no item was written on any item of an op and the value now held (another
+    device's, concurrent with all of them) lacks it; its new edit is written on top of that
+    value, so that value never wins over it again (protocol.md 5, "Tag edits applied
+    again"). Pure."""
     ops = _tag_ops(kept)
     current = writes.current
-    if current is None or not ops or (mine is not None and tuple(mine) == current):
-        return TagJudgment(None, kept if ops else None)
-    left = [op for op in ops if not writes.holds((int(op["item"][0]), int(op["item"][1])))]
+    if current is None or not ops:
+        return TagJudgment(None, {"ops": ops} if ops else None)
+    left: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
+    for op in ops:
+        items = _ids(op)
+        if op["add"]:  # any item written on one of its items, whether it won or lost
+            seen = any(writes.written_on(item, items) for item in items)
+        else:  # the value now held was written on one of them, by another writer
+            seen = current not in items and any(writes.holds(item) for item in items)
+        (done if seen else left).append(op)
+    held = {t.casefold() for t in tags}
+    lost = tuple(
+        str(op["tag"]) for op in done if op["add"] and str(op["tag"]).casefold() not in held
+    )
     again = [op for op in left if with_tag_ops(tags, [op]) != list(tags)]
     wanted = with_tag_ops(tags, again) if again else None
-    after = [
-        {**op, "item": None, "was": op["item"]} if op in again else {**op, "item": list(current)}
-        for op in left
-    ]
-    return TagJudgment(wanted, {"mine": mine, "ops": after} if after else None)
+    after = [op if op in again else {**op, "items": _with(op["items"], current)} for op in left]
+    return TagJudgment(wanted, {"ops": after} if after else None, lost)

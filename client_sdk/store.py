@@ -2282,6 +2282,16 @@ class Transaction:
         await self.forget_field_write([doc_id], name)
         await self.add_field_writes(doc_id, {name: value}, at)
 
+    async def field_write(self, doc_id: bytes, name: str) -> str | None:
+        """The last value (JSON) of the field write `name` of a document, read within this
+        transaction (settling.TAG_OPS, read and rewritten in one: REV-TAGS2 F4); None: none."""
+        rows = await self._db.execute_fetchall(
+            "SELECT value FROM field_writes WHERE doc_id = ? AND field = ? "
+            "ORDER BY rowid DESC LIMIT 1",
+            (doc_id, name),
+        )
+        return str(rows[0][0]) if rows else None
+
     async def forget_field_write(self, doc_ids: list[bytes], name: str) -> None:
         await self._db.executemany(
             "DELETE FROM field_writes WHERE doc_id = ? AND field = ?", [(d, name) for d in doc_ids]

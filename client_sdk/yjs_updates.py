@@ -24,7 +24,7 @@ import functools
 import operator
 import re
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 MAX_NESTING = 64
@@ -706,11 +706,30 @@ class KeyWrites:
 
     current: Id | None
     chain: tuple[tuple[int, int, int], ...] = ()
+    items: tuple[tuple[int, int, int, Id | None], ...] = ()
+    """Every struct of the key, live or deleted (a deleted item keeps its id and origin when
+    its content is collected): (client, first clock, clock after, the origin of its first
+    item). Yjs merges a client's consecutive deleted items of one key only when each was
+    written on top of the one before it (Yrs `try_squash`: the right one's origin is the left
+    one's last id), so the item at clock k > first of a struct has origin (client, k - 1)."""
 
     def holds(self, item: Id) -> bool:
         """Whether the value now held was written on top of the item `item`."""
         client, clock = item
         return any(c == client and lo <= clock < hi for c, lo, hi in self.chain)
+
+    def written_on(self, item: Id, besides: Collection[Id] = ()) -> bool:
+        """Whether some item of the key other than those in `besides`, live or deleted, was
+        written on top of the item `item` (its origin is `item`): its writer held `item` as
+        the key's value and chose another after it. An item written on top of it through
+        later writes implies one written directly on it, so this is the test of "seen"."""
+        client, clock = item
+        for c, lo, hi, origin in self.items:
+            if origin == item and (c, lo) not in besides:
+                return True
+            if c == client and lo <= clock < hi - 1 and (c, clock + 1) not in besides:
+                return True  # the next item of a merged struct
+        return False
 
 
 def key_writes(state: bytes, root: str, key: str) -> KeyWrites:
@@ -761,16 +780,14 @@ def key_writes(state: bytes, root: str, key: str) -> KeyWrites:
         )
 
     wanted = (("root", root), key)
-    held = [
-        s
-        for s in structs
-        if s.placed and s.ref in (ANY, JSON) and place(s) == wanted and not deleted(s)
-    ]
+    of_key = [s for s in structs if s.placed and place(s) == wanted]
+    items = tuple((s.client, s.clock, s.clock + s.length, s.origin) for s in of_key)
+    held = [s for s in of_key if s.ref in (ANY, JSON) and not deleted(s)]
     if len(held) != 1 or held[0].length != 1:
-        return KeyWrites(None)
+        return KeyWrites(None, (), items)
     chain: list[tuple[int, int, int]] = []
     step: Struct | None = held[0]
     while step is not None and len(chain) <= len(structs):
         chain.append((step.client, step.clock, step.clock + step.length))
         step = find(step.origin)
-    return KeyWrites((held[0].client, held[0].clock), tuple(chain))
+    return KeyWrites((held[0].client, held[0].clock), tuple(chain), items)
