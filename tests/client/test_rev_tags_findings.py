@@ -10,19 +10,8 @@ import pytest
 
 from client_sdk import Client
 from tests.client.hostile import HostileServer, Through, refuse_pushes
+from tests.client.tags_support import ATTEMPTS, settle, tags
 from tests.conftest import ClientFactory
-
-ATTEMPTS = 12
-
-
-async def settle(*devices: Client) -> None:
-    for _ in range(3):
-        for device in devices:
-            await device.sync(strict=True)
-
-
-async def tags(device: Client, entry_id: str) -> list[str]:
-    return list((await device.entries.get(entry_id)).tags)
 
 
 async def fresh_entry(laptop: Client, phone: Client, *, n: int) -> str:

@@ -14,6 +14,7 @@ from aiohttp import web
 from client_sdk import Client, NetworkError, RetryPolicy, wire
 from client_sdk.settling import TAG_OPS
 from tests.client.hostile import HostileServer, Through
+from tests.client.tags_support import ATTEMPTS, settle, tags
 from tests.conftest import ClientFactory
 
 
@@ -24,16 +25,6 @@ async def two_devices(signup: ClientFactory, login: ClientFactory) -> tuple[Clie
     phone = await login("ana")
     await phone.sync(strict=True)
     return laptop, phone, entry.id
-
-
-async def settle(*devices: Client) -> None:
-    for _ in range(3):
-        for device in devices:
-            await device.sync(strict=True)
-
-
-async def tags(device: Client, entry_id: str) -> list[str]:
-    return list((await device.entries.get(entry_id)).tags)
 
 
 async def test_an_addition_and_a_concurrent_removal_are_both_kept(
@@ -88,9 +79,6 @@ async def test_a_whole_list_written_with_tags_still_settles_as_a_whole(
     await settle(laptop, phone)
     final = await tags(laptop, entry)
     assert final == await tags(phone, entry) and final in (["a", "b"], ["c"])
-
-
-ATTEMPTS = 12
 
 
 async def fresh_entry(laptop: Client, *others: Client, n: int) -> str:

@@ -12,19 +12,8 @@ import pytest
 
 from cli.output import add_back_command
 from client_sdk import Client
+from tests.client.tags_support import ATTEMPTS, settle, tags
 from tests.conftest import ClientFactory
-
-ATTEMPTS = 12
-
-
-async def settle(*devices: Client) -> None:
-    for _ in range(3):
-        for device in devices:
-            await device.sync(strict=True)
-
-
-async def tags(device: Client, entry_id: str) -> list[str]:
-    return list((await device.entries.get(entry_id)).tags)
 
 
 async def three(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
