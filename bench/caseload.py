@@ -2,13 +2,13 @@
 object.
 
 Starts a real `tj-server` on loopback; each client writes one entry a day for `--days` days
-(dated back over that time, `created_at`), takes a PHQ-9 every 14 days and shares the journal
-with one therapist, who verifies each client's fingerprint (as in person: a device downloads
-at most 512 KiB from owners it has not verified) and syncs; the run stops unless the
-therapist then holds every entry and questionnaire. Then it measures what the therapist waits for: computing
-`client.caseload.rows()` over everything shared (median of 5 runs), and rendering the HTML
-page. Beside it, this machine's floor from the same run: reading every document row of the
-therapist's local store with raw SQLite.
+(dated back over that time, `created_at`), takes a PHQ-9 every 14 days and shares the
+journal with one therapist, who verifies each client's fingerprint (as in person: a device
+downloads at most 512 KiB from owners it has not verified) and syncs; the run stops unless
+the therapist then holds every entry and questionnaire. Then it measures what the therapist
+waits for: computing `client.caseload.rows()` over everything shared (median of 5 runs), and
+rendering the HTML page. Beside it, this machine's floor from the same run: reading every
+document row of the therapist's local store with raw SQLite.
 """
 
 from __future__ import annotations

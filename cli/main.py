@@ -3,12 +3,12 @@
 Each command opens the local profile chosen with `--home` through the SDK, does one thing
 and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1
 (the command failed); usage mistakes exit with status 2 as click does them, and so does a
-value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name). `tj sync` exits with status 3 when the
-server withholds records. A command whose change (or any change it synced) the server refused
-for good says which and why, keeps it on this device (`tj set-aside list`) and exits with
-status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered. `tj login` on an
-unfinished signup whose account is not on the server makes nothing and exits with status 5
-(ACCOUNT_NOT_FOUND_EXIT).
+value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name).
+`tj sync` exits with status 3 when the server withholds records. A command whose change (or
+any change it synced) the server refused for good says which and why, keeps it on this
+device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
+made here but not delivered. `tj login` on an unfinished signup whose account is not on the
+server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT).
 """
 
 from __future__ import annotations

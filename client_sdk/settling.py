@@ -103,12 +103,12 @@ object {"ops": [{"tag": ..., "add": true|false, "items": [[client, clock], ...]}
 each op with the ids of the Yjs items of the `tags` values that did what it wants here: its
 edit's, those this device wrote on top of them or applied it again in, and values another
 device wrote that the judgment found doing it. An addition is dropped once another item of
-`tags` was written on top of one of its items (`KeyWrites.written_on`: its writer saw the tag
-and chose after it), a removal once the value held was (`KeyWrites.holds`); where a value another device wrote without ever seeing it replaced this
-device's, the sync applies it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added
-here while the other device removed another one went with this device's whole list). Written
-in the transaction of the edit that makes them (REV-TAGS2 F3, F4). Not a field: history
-leaves it out."""
+`tags` was written on top of one of its items (`KeyWrites.written_on`: its writer saw the
+tag and chose after it), a removal once the value held was (`KeyWrites.holds`); where a
+value another device wrote without ever seeing it replaced this device's, the sync applies
+it again as a new edit (`judge_tag_ops`: NU34 #1, a tag added here while the other device
+removed another one went with this device's whole list). Written in the transaction of the
+edit that makes them (REV-TAGS2 F3, F4). Not a field: history leaves it out."""
 
 TAGS_ARRIVED = "~tags_arrived"
 """The mark of an entry whose TAG_OPS are to be judged at the next sync: written with a
