@@ -215,3 +215,36 @@ async def test_a_record_pulled_by_another_process_during_a_judgment_is_judged(
         assert final == await tags(phone, entry)
         expected = ["x", "z"] if raced else ["x"]
         assert sorted(final) == expected, f"attempt {n}: {final}; told {told}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-TAGS3 F5: a TAG_OPS value of the first format ({add, remove}, 53f935c) is "
+    "read as no ops: its addition is lost without being named",
+)
+async def test_an_addition_kept_in_the_first_tag_ops_format_is_not_lost_unnamed(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A store written by the first version of the feature (53f935c, unreleased) keeps
+    TAG_OPS as {"add": [...], "remove": [...]}. `_tag_ops` reads it as no ops: when the
+    phone's concurrent list wins, 'x' is gone on both devices and the sync's line says only
+    "This device had 'Sleep, x'", neither "'x' not kept" nor the command that adds it back
+    (the new format applies it again)."""
+    laptop = await signup("ana")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    for n in range(ATTEMPTS):
+        entry = await fresh_entry(laptop, phone, n=n)
+        await laptop.entries.edit(entry, add_tags=["x"])
+        async with laptop.store.transaction() as tx:  # as the first format kept it
+            await tx.put_field_write(
+                bytes.fromhex(entry), TAG_OPS, '{"add": ["x"], "remove": []}', 1
+            )
+        await phone.entries.edit(entry, remove_tags=["Sleep"])
+        await phone.sync(strict=True)
+        told = [s.line() for s in (await laptop.sync(strict=True)).settled]
+        await settle(phone, laptop)
+        final = await tags(laptop, entry)
+        assert final == await tags(phone, entry)
+        named = any("'x' not kept" in line for line in told)
+        assert final == ["x"] or named, f"attempt {n}: {final}; told {told}"
