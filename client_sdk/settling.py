@@ -394,19 +394,31 @@ writing on top of them)."""
 def _tag_ops(kept: Any) -> list[dict[str, Any]]:
     """The additions and removals of a TAG_OPS value (None or anything else: none), each with
     its `items` (a list of [client, clock]); a value kept by an earlier version (one `item`,
-    and `was` while applied again) is read as those items."""
+    and `was` while applied again) is read as those items. An op whose tag is not text or
+    that has no well-formed item (a value damaged on disk, or kept by a build in between) is
+    left out, not raised from every later sync (REV-TAGS3 F3)."""
     ops = kept.get("ops") if isinstance(kept, dict) else None
     found = []
     for op in ops if isinstance(ops, list) else []:
-        if not isinstance(op, dict) or "tag" not in op:
+        if not isinstance(op, dict) or not isinstance(op.get("tag"), str):
             continue
         items = op.get("items")
         if not isinstance(items, list):
-            items = [i for i in (op.get("was"), op.get("item")) if isinstance(i, list)]
-        found.append(
-            {"tag": op["tag"], "add": bool(op.get("add")), "items": [list(i) for i in items]}
-        )
+            items = [op.get("was"), op.get("item")]
+        ids = [list(item) for item in items if _is_id(item)]
+        if ids:
+            found.append({"tag": op["tag"], "add": bool(op.get("add")), "items": ids})
     return found
+
+
+def _is_id(value: Any) -> bool:
+    """Whether `value` is a Yjs item id as TAG_OPS keeps it: [client, clock], two whole
+    numbers from 0."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(type(part) is int and part >= 0 for part in value)
+    )
 
 
 def _ids(op: dict[str, Any]) -> list[Id]:

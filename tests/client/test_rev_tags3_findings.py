@@ -116,11 +116,6 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS3 F3: a malformed TAG_OPS item raises out of every sync (the mark is "
-    "never forgotten)",
-)
 @pytest.mark.parametrize("kept", MALFORMED)
 async def test_a_malformed_tag_ops_value_does_not_stop_every_sync(
     signup: ClientFactory, login: ClientFactory, kept: str
