@@ -341,10 +341,12 @@ class Context:
         update: bytes,
         *,
         also: Callable[[Transaction], Awaitable[None]] | None = None,
+        before: Callable[[Transaction], Awaitable[None]] | None = None,
     ) -> None:
-        """Commit a local change (with what `also` writes, in the same transaction), then keep
+        """Commit a local change (with what `also` writes, in the same transaction; `before`
+        first in it, on the stored state as it was: `Replica.commit`), then keep
         field-level disclosure copies current."""
-        await self.replica.commit(journal, document, update, also=also)
+        await self.replica.commit(journal, document, update, also=also, before=before)
         await self.sharing.mirror(journal, document)
 
     async def entries(

@@ -744,7 +744,10 @@ async def apply_tags_again_after_sync(
     device's trash stands; the ops wait for the next record, or a restore here: F2), a
     deleted one forgets them.
     Each judgment is one transaction with what it writes and the mark's removal: a sync
-    that ends before it leaves the mark for the next one (REV-TAGS F5, F6)."""
+    that ends before it leaves the mark for the next one (REV-TAGS F5, F6); one whose entry
+    (or TAG_OPS) changed since it was read (another process of the profile pulled a
+    record or edited the tags, another sync of this process ran) writes nothing and
+    keeps the mark, for the next sync to judge again (REV-TAGS3 F4)."""
     store = context.store
     marked = await store.marked_documents(TAGS_ARRIVED, as_of=as_of)
     if not marked:
@@ -765,9 +768,10 @@ async def apply_tags_again_after_sync(
             assert document is not None
             judgment = judge_tag_ops(kept, tags_writes(document), view.tags)
         local = journals.get(stored.journal_id) if stored is not None else None
+        judged = (writes.get(TAG_OPS), (stored.state, stored.waiting) if stored else None)
         if judgment.wanted is not None and document is not None and local is not None:
             assert view is not None
-            if await _apply_tags_again(context, local, document, judgment, writes.get(TAG_OPS)):
+            if await _apply_tags_again(context, local, document, judgment, judged):
                 told = Settled(
                     doc_id.hex(),
                     view.title,
@@ -785,7 +789,7 @@ async def apply_tags_again_after_sync(
                 continue
         try:
             async with store.transaction() as tx:  # judged: nothing written (or not writable)
-                await _keep_tag_ops(tx, doc_id, judgment.with_item(None), writes.get(TAG_OPS))
+                await _keep_tag_ops(tx, doc_id, judgment.with_item(None), judged)
         except _OpsChanged:
             continue  # judged again at the next sync
         if kept is not None:  # what its list had besides its additions went on purpose (F7)
@@ -811,18 +815,29 @@ async def apply_tags_again_after_sync(
 
 
 class _OpsChanged(Exception):
-    """The TAG_OPS judged changed before the judgment's transaction (another process of the
-    profile edited the tags): nothing of the judgment is written, the entry stays marked."""
+    """The TAG_OPS or the entry judged changed before the judgment's transaction (another
+    process of the profile edited the tags or pulled a record, another sync of this process
+    ran): nothing of the judgment is written, the entry stays marked."""
+
+
+Judged = tuple[str | None, tuple[bytes, bytes] | None]
+"""What a judgment read, outside its transaction: the entry's TAG_OPS (their JSON; None:
+none) and its stored state (`StoredDocument.state`, `.waiting`; None: no document)."""
 
 
 async def _keep_tag_ops(
-    tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None, judged: str | None
+    tx: Transaction, doc_id: bytes, kept: dict[str, Any] | None, judged: Judged
 ) -> None:
     """Within `tx`: the TAG_OPS of the entry `doc_id` after a judgment (`kept`, None: none
     left), and its TAGS_ARRIVED mark forgotten. Raises _OpsChanged, writing nothing, when
-    the TAG_OPS in `tx` are no longer those judged (`judged`, their JSON; None: none), read
-    outside it (REV-TAGS2 F4: another process's op is never overwritten)."""
-    if await tx.field_write(doc_id, TAG_OPS) != judged:
+    the TAG_OPS or the stored state in `tx` are no longer those judged (`judged`), read
+    outside it (REV-TAGS2 F4: another process's op is never overwritten; REV-TAGS3 F4: a
+    record stored meanwhile, whose page found the entry marked already, is never left
+    unjudged: the mark stays)."""
+    ops, state = judged
+    if await tx.field_write(doc_id, TAG_OPS) != ops:
+        raise _OpsChanged
+    if (await tx.document_states([doc_id])).get(doc_id) != state:
         raise _OpsChanged
     await tx.forget_field_write([doc_id], TAGS_ARRIVED)
     if kept is None:
@@ -844,7 +859,7 @@ async def _apply_tags_again(
     local: LocalJournal,
     document: Document,
     judgment: TagJudgment,
-    judged: str | None,
+    judged: Judged,
 ) -> bool:
     """Write `judgment.wanted` as the tags of the entry `document` (of `local`), an edit made
     here (its record in the outbox), in one transaction with its value and mark (as
@@ -852,16 +867,20 @@ async def _apply_tags_again(
     new edit's item) and the TAGS_ARRIVED mark forgotten: this device's tag additions and
     removals applied again to the tags another device's change left. False, with nothing
     written, where the edit cannot be made now (the journal no longer writable here, the
-    tags past their limits): the caller then keeps the ops as they were."""
+    tags past their limits), or where the ops or the entry changed since `judged` was read
+    (`_keep_tag_ops`, checked first in the edit's transaction): the caller then keeps the
+    ops as they were (or leaves the entry marked)."""
     doc_id = document.doc_id
     assert judgment.wanted is not None
     profile = context.replica.profile
     committed = False
     item: Id | None = None  # the item of the tags this edit writes, read before any merge
 
+    async def before(tx: Transaction) -> None:  # on the stored state as it was
+        await _keep_tag_ops(tx, doc_id, judgment.with_item(item), judged)  # may raise
+
     async def also(tx: Transaction) -> None:
         nonlocal committed
-        await _keep_tag_ops(tx, doc_id, judgment.with_item(item), judged)  # may raise
         at = now_ms()
         counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
         await tx.add_field_writes(doc_id, {"tags": encode(list(entry_view(document).tags))}, at)
@@ -872,7 +891,7 @@ async def _apply_tags_again(
         fields = EntryFields(tags=normalize_tags(tuple(judgment.wanted)))
         update = edit_entry_update(document, fields, now_ms())
         item = tags_writes(document).current
-        await context.save(local, document, update, also=also)
+        await context.save(local, document, update, also=also, before=before)
     except TJError:
         return committed  # committed, then the disclosure copies failed: it is written
     except _OpsChanged:

@@ -1256,10 +1256,12 @@ class Replica:
         new: bool = False,
         journals_as_of: tuple[int, int] | None = None,
         also: Callable[[Transaction], Awaitable[None]] | None = None,
+        before: Callable[[Transaction], Awaitable[None]] | None = None,
     ) -> None:
         """Seal `update` as a record and store it with the new document state, atomically,
         with what `also` writes (not for a `new` document), once the document holds the
-        merged state.
+        merged state. `before` runs first in the same transaction, on the stored state
+        as it was (a check that raises to write nothing: `apply_tags_again_after_sync`).
 
         `new`: the document was just created here (a fresh random id), so no stored state can
         need merging; it is stored in one hand-off to the store (`commit_new`, which takes
@@ -1272,6 +1274,8 @@ class Replica:
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         async with self.store.transaction() as tx:
+            if before is not None:
+                await before(tx)
             await self._seal_update(tx, journal, key, document, update)
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})

@@ -396,8 +396,18 @@ def _tag_ops(kept: Any) -> list[dict[str, Any]]:
     its `items` (a list of [client, clock]); a value kept by an earlier version (one `item`,
     and `was` while applied again) is read as those items. An op whose tag is not text or
     that has no well-formed item (a value damaged on disk, or kept by a build in between) is
-    left out, not raised from every later sync (REV-TAGS3 F3)."""
+    left out, not raised from every later sync (REV-TAGS3 F3). A value of the first format
+    ({"add": [tags], "remove": [tags]}, a build never released) is read as ops without
+    items (`"items": []`, kept as such): no writer is known to have seen them, so they are
+    judged not done (applied again where the tags lack them) until they take the item of
+    a value (REV-TAGS3 F5)."""
     ops = kept.get("ops") if isinstance(kept, dict) else None
+    if isinstance(kept, dict) and ops is None:  # the first format
+        ops = [
+            {"tag": tag, "add": adding, "items": []}
+            for name, adding in (("add", True), ("remove", False))
+            for tag in _list(kept.get(name))
+        ]
     found = []
     for op in ops if isinstance(ops, list) else []:
         if not isinstance(op, dict) or not isinstance(op.get("tag"), str):
@@ -406,9 +416,14 @@ def _tag_ops(kept: Any) -> list[dict[str, Any]]:
         if not isinstance(items, list):
             items = [op.get("was"), op.get("item")]
         ids = [list(item) for item in items if _is_id(item)]
-        if ids:
+        if ids or items == []:  # none at all: an op of the first format (F5)
             found.append({"tag": op["tag"], "add": bool(op.get("add")), "items": ids})
     return found
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` where it is a list, else none."""
+    return value if isinstance(value, list) else []
 
 
 def _is_id(value: Any) -> bool:

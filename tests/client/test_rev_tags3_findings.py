@@ -148,11 +148,6 @@ class Crash(BaseException):
     """The process ends here (kill, power loss): nothing after this point runs."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS3 F4: a judgment reads the entry outside its transaction and forgets "
-    "the mark in it: a record another process pulled meanwhile is never judged",
-)
 async def test_a_record_pulled_by_another_process_during_a_judgment_is_judged(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,11 +207,6 @@ async def test_a_record_pulled_by_another_process_during_a_judgment_is_judged(
         assert sorted(final) == expected, f"attempt {n}: {final}; told {told}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-TAGS3 F5: a TAG_OPS value of the first format ({add, remove}, 53f935c) is "
-    "read as no ops: its addition is lost without being named",
-)
 async def test_an_addition_kept_in_the_first_tag_ops_format_is_not_lost_unnamed(
     signup: ClientFactory, login: ClientFactory
 ) -> None:

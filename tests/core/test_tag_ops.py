@@ -274,3 +274,37 @@ def test_a_removal_is_done_only_once_the_value_held_was_written_on_it() -> None:
     later = KeyWrites((8, 6), ((8, 6, 7), (5, 2, 3)), ((5, 2, 3, (9, 1)), (8, 6, 7, (5, 2))))
     done = judge_tag_ops(kept, later, ["Sleep"])
     assert done.wanted is None and done.kept is None
+
+
+def test_ops_kept_in_the_first_format_are_read_without_items_and_judged_not_done() -> None:
+    """A TAG_OPS value of the first format ({"add": [...], "remove": [...]}, a build never
+    released) is read as ops without items (REV-TAGS3 F5): no writer is known to have seen
+    them, so they are applied again where the tags lack them (never read as no ops, the
+    addition then lost unnamed), and take the item of the value written."""
+    first = {"add": ["x"], "remove": ["Sleep"]}
+    held = KeyWrites((7, 3), ((7, 3, 4),), ((7, 3, 4, None),))  # another device's value
+    judgment = judge_tag_ops(first, held, ["Sleep", "w"])
+    assert judgment.wanted == ["w", "x"]
+    assert judgment.lost == ()
+    assert judgment.with_item((1, 20)) == {
+        "ops": [
+            {"tag": "x", "add": True, "items": [[1, 20]]},
+            {"tag": "Sleep", "add": False, "items": [[1, 20]]},
+        ],
+    }
+    assert judgment.with_item(None) == {  # not written: waits, still without items
+        "ops": [
+            {"tag": "x", "add": True, "items": []},
+            {"tag": "Sleep", "add": False, "items": []},
+        ],
+    }
+    assert judge_tag_ops(judgment.with_item(None), held, ["Sleep", "w"]) == judgment
+    done = judge_tag_ops(first, held, ["w", "x"])  # the value does them: they take its item
+    assert done.wanted is None
+    assert done.kept == {
+        "ops": [
+            {"tag": "x", "add": True, "items": [[7, 3]]},
+            {"tag": "Sleep", "add": False, "items": [[7, 3]]},
+        ],
+    }
+    assert judge_tag_ops({"add": "x", "remove": None}, held, []).kept is None  # not lists
