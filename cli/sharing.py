@@ -17,7 +17,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.dates import no_such_day
+from cli.dates import WORDS, no_such_day, padded_hour, parse_day
 from cli.main import (
     Home,
     cli,
@@ -70,29 +70,55 @@ NEVER: Literal["never"] = "never"
 def parse_until(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> datetime | Literal["never"] | None:
-    """YYYY-MM-DD (or `today`, `tomorrow`) means through that whole day; YYYY-MM-DD HH:MM that
-    minute (local time); "never" lifts an end date."""
+    """YYYY-MM-DD (or `today`, `tomorrow`, `yesterday`: the words the other date options take)
+    means through that whole day; YYYY-MM-DD HH:MM (or a word and HH:MM) that minute (local
+    time); "never" lifts an end date. Raises click.BadParameter (exit 2) for a text that is
+    no date, and for an end already past, in those words (NU35 #9: `--until yesterday` was
+    refused as a wrong format)."""
     if value is None:
         return None
     text = value.strip()
     if text.lower() == NEVER:
         return NEVER
-    if text.lower() in ("today", "tomorrow"):
-        day = date.today() + timedelta(days=1 if text.lower() == "tomorrow" else 0)
-        return (datetime.combine(day, time()) + timedelta(days=1)).astimezone()
+    end = _end_given(text)
+    if end is None:
+        impossible = no_such_day(text)  # shaped right, but no day of the calendar (NU22 C8)
+        if impossible is not None:
+            raise click.BadParameter(impossible)
+        raise click.BadParameter(
+            "give a date as YYYY-MM-DD, 'YYYY-MM-DD HH:MM', or today/tomorrow with an optional "
+            "HH:MM"
+        )
+    if end <= datetime.now().astimezone():
+        raise click.BadParameter(
+            f"an end date cannot be in the past: {text!r} is over; give a moment to come "
+            "(today means through the end of today)"
+        )
+    return end
+
+
+def _end_given(text: str) -> datetime | None:
+    """The end `text` names (aware, local time): a day alone is through that day, so its
+    following midnight; None for a text that names no date."""
+    words = text.split(maxsplit=1)
+    if words and words[0].lower() in WORDS:
+        day = parse_day(words[0], date.today())
+        if len(words) == 1:
+            return (datetime.combine(day, time()) + timedelta(days=1)).astimezone()
+        try:
+            return datetime.combine(day, time.fromisoformat(padded_hour(words[1]))).astimezone()
+        except ValueError:
+            return None
     try:
         return (datetime.strptime(text, DAY_FORMAT) + timedelta(days=1)).astimezone()
     except ValueError:
         pass
     for pattern in MOMENT_FORMATS:
         try:
-            return datetime.strptime(text, pattern).astimezone()
+            return datetime.strptime(padded_hour(text), pattern).astimezone()
         except ValueError:
             continue
-    impossible = no_such_day(text)  # shaped right, but no day of the calendar (NU22 C8)
-    if impossible is not None:
-        raise click.BadParameter(impossible)
-    raise click.BadParameter("give a date as YYYY-MM-DD, 'YYYY-MM-DD HH:MM', today or tomorrow")
+    return None
 
 
 def parse_fields(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -141,8 +167,8 @@ only_option = click.option(
     metavar="DATE",
     callback=parse_until,
     help=(
-        "End the share then: YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM', local time; "
-        "'never' lifts an end date. Without it, a current share keeps its end date."
+        "End the share then: YYYY-MM-DD or today/tomorrow (through that day), or "
+        "'YYYY-MM-DD HH:MM' ('tomorrow 18:00'), local time; 'never' lifts an end date. Without it, a current share keeps its end date."
     ),
 )
 @fingerprint_option

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -228,7 +229,12 @@ class Briefs:
         if matches[0].kind == NOTE:
             creator = (await store.creators([matches[0].doc_id])).get(matches[0].doc_id)
             if creator != self._replica.profile.account_id:
-                raise AccessError("you mark your own notes: write one that points to this one")
+                raise AccessError(  # how to write "one that points to it" (NU35 #7)
+                    "you mark your own notes, not your therapist's (they may change theirs): "
+                    f"write one of your own about it, `tj note {shlex.quote(local.name)} "
+                    f'"About note {matches[0].doc_id.hex()[:8]}: ..."`, and mark that one '
+                    "with `tj discuss ID` (the id `tj note` prints)"
+                )
         document = stored_document(matches[0])
         if discussable(document) is None:
             raise NotFound(f"{item_id} was deleted or is in the trash")

@@ -6462,11 +6462,23 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     owner = journal.owner_name or "its owner"
+    doing = _ANNOTATING.get(kind, "to write in it")  # what was refused, in words (NU35 #9)
     raise AccessError(
-        f"journal {_shown(journal)!r} is shared with this account read-only: to add notes, ask "
+        f"journal {_shown(journal)!r} is shared with this account read-only: {doing}, ask "
         f"{owner} to give you the annotate role (on their device: tj share "
         f"{shlex.quote(journal.name)} {username} --role annotate)"
     )
+
+
+_ANNOTATING = {
+    "note": "to add notes",
+    "prompt": "to add prompts",
+    "assignment": "to assign questionnaires or homework",
+    "crisis_line": "to set a crisis line",
+    "safety_ack": "to mark safety flags as read",
+}
+"""What the annotate role allows, per kind of record (ANNOTATION_KINDS), as a read-only
+member's refusal says it: the words of what was asked."""
 
 
 def _shown(journal: LocalJournal) -> str:

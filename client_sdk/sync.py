@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from client_sdk import wire
-from client_sdk.departures import Departure
+from client_sdk.departures import GONE, Departure
 from client_sdk.error_words import CODE_WORDS
 from client_sdk.errors import (
     AccessError,
@@ -541,14 +541,23 @@ class SyncReport:
         """What this sync sent and received, one item each: "sent 2 changes", then one per
         kind of change and where it came from (`News`, new safety flags first: "1 new safety
         flag from carl", "1 updated goal from laptop"), then how many shares changed ("1
-        share change (below)": each is told by its `Departure` line, NU25 C5)."""
+        share change (below)": each is told by its `Departure` line, NU25 C5) and how many of
+        this account's own journals the server stopped listing ("1 journal deleted on another
+        device or withheld (below)": departures.GONE, not a share change, NU35 #9; a deletion
+        is not signed, so the server may be withholding it instead)."""
         items = (
             [f"sent {self.pushed} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
         )
         flags = self.new_safety_flags()
         items += [str(n) for n in flags] + [str(n) for n in self.news if n not in flags]
-        if self.departures:
-            count = len(self.departures)
+        gone = sum(1 for d in self.departures if d.reason == GONE)
+        if gone:
+            items.append(
+                "1 journal deleted on another device or withheld (below)"
+                if gone == 1
+                else f"{gone} journals deleted on other devices or withheld (below)"
+            )
+        if count := len(self.departures) - gone:
             items.append(f"{count} share change{'' if count == 1 else 's'} (below)")
         return items
 

@@ -210,8 +210,8 @@ async def test_a_brief_that_cannot_be_shared_is_refused_before_the_question_and_
     before = await ana.json("journal", "list")
 
     past = await ana.tj("brief", "drsmith", "--until", "2020-01-01", "--trust-on-first-use")
-    assert past.exit_code == 1
-    assert "a share's end date must be in the future" in past.output
+    assert past.exit_code == 2  # a value refused as given (NU35 #9)
+    assert "an end date cannot be in the past" in past.output
     assert "Share this brief" not in past.output
     mine = await ana.tj("brief", "ana", "--yes", "--trust-on-first-use")
     assert mine.exit_code == 1 and "you cannot share a brief with yourself" in mine.output

@@ -26,7 +26,9 @@ async def test_tj_sync_tells_once_that_an_own_journal_is_no_longer_on_the_server
         "device holds of it stays here, read-only. If you deleted it, remove that copy with "
         "`tj journal delete Dreams`"
     ) in told
-    assert "share change" in result.stdout  # the summary points at it
+    # the summary points at it, as a journal gone, not a share change (NU35 #9)
+    assert "1 journal deleted on another device or withheld (below)" in result.stdout.splitlines()
+    assert "share change" not in result.stdout
     assert "Traceback" not in result.stderr
     report = await phone.json("sync")
     assert report["departures"] == [] and report["withheld"] == []  # told once
