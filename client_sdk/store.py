@@ -136,6 +136,7 @@ CREATE TABLE IF NOT EXISTS field_writes (
     unsynced INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS field_writes_by_document ON field_writes(doc_id);
+CREATE INDEX IF NOT EXISTS field_writes_by_field ON field_writes(field);
 CREATE TABLE IF NOT EXISTS refused_journals (
     journal_id BLOB PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
 );
@@ -840,9 +841,7 @@ class Store:
             now = self._now(db, as_of)["field_writes"] if as_of is not None else None
             if now is not None and self._no_marks.get(name) == now:
                 return []
-            rows = db.execute(
-                "SELECT doc_id FROM field_writes WHERE field = ? ORDER BY rowid", (name,)
-            ).fetchall()
+            rows = db.execute(MARKED_DOCUMENTS, (name,)).fetchall()
             found = list(dict.fromkeys(bytes(row[0]) for row in rows))
             if now is not None and not db.in_transaction:
                 if found:
@@ -1835,6 +1834,13 @@ def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, De
     }
 
 
+MARKED_DOCUMENTS = "SELECT doc_id FROM field_writes WHERE field = ? ORDER BY rowid"
+"""The documents with a mark (`Store.marked_documents`)."""
+KEPT_AND_MARKED = "SELECT doc_id, field FROM field_writes WHERE field IN (?, ?)"
+"""The documents with kept values of one name and those with a mark (`mark_where_kept`:
+every pulled page holding entries asks it). Both read through `field_writes_by_field`,
+not every field write of the device's history (issue 10)."""
+
 MARK_SEEN = (
     "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
     "counter, epoch, snapshot, removes, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -2306,9 +2312,7 @@ class Transaction:
         """Add the field write `mark` ("1") to each of the documents that has one named
         `kept` and no `mark` yet (settling.TAGS_ARRIVED beside TAG_OPS). Reads the few rows
         named `kept` once, not one row per document (a first pull's page of 1,000)."""
-        rows = await self._db.execute_fetchall(
-            "SELECT doc_id, field FROM field_writes WHERE field IN (?, ?)", (kept, mark)
-        )
+        rows = await self._db.execute_fetchall(KEPT_AND_MARKED, (kept, mark))
         having = {bytes(r[0]) for r in rows if r[1] == kept}
         marked = {bytes(r[0]) for r in rows if r[1] == mark}
         wanted = [d for d in dict.fromkeys(doc_ids) if d in having and d not in marked]

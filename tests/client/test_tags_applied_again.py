@@ -7,12 +7,15 @@ list written with `tags=` keeps settling as a whole."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from client_sdk import Client, NetworkError, RetryPolicy, wire
-from client_sdk.settling import TAG_OPS
+from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
+from client_sdk.store import KEPT_AND_MARKED, MARKED_DOCUMENTS, STORE_FILE, Store
 from tests.client.hostile import HostileServer, Through
 from tests.client.tags_support import ATTEMPTS, settle, tags
 from tests.conftest import ClientFactory
@@ -331,3 +334,22 @@ async def test_a_settled_line_offers_back_only_what_this_device_added(
     [told] = [s for s in (await laptop.sync(strict=True)).settled if s.field == "tags"]
     assert told.lost() == ["y"] and not told.applied_again
     assert add_back_command(told) == f"`tj edit {entry[:12]} --tag y` adds them back"
+
+
+async def test_the_marks_are_found_by_an_index_not_by_reading_the_whole_history(
+    tmp_path: Path,
+) -> None:
+    """Every pulled page that holds entries looks for the entries with kept tag ops and a
+    mark (`Store.mark_where_kept`), and a sync for the marked ones: both read the field
+    writes through their index by name, not every value of the device's history (tens of
+    thousands of rows on a device used for years; issue 10: a live notice's page)."""
+    store = await Store.open(tmp_path)
+    await store.close()
+    with sqlite3.connect(tmp_path / STORE_FILE) as db:
+        for sql, params in (
+            (KEPT_AND_MARKED, (TAG_OPS, TAGS_ARRIVED)),
+            (MARKED_DOCUMENTS, (TAGS_ARRIVED,)),
+        ):
+            plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "USING INDEX field_writes_by_field" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan  # in rowid order from the index
