@@ -443,11 +443,14 @@ def status_text(goal: Goal, today: date | None = None) -> str:
 
 def goals_table(goals: list[Goal]) -> Table:
     """Fitted to the terminal (tables.py): the progress and the status (the target date) are
-    never wrapped nor cut, the journal's name never cut (NU21 C13)."""
+    never wrapped nor cut, the journal's name never cut (NU21 C13), and a goal's title, what
+    is read, wrapped whole in its column (NU35 leftover #2: "Walk thre…" beside a 30-column
+    progress bar at 80 columns); when they do not all fit, the journal goes below its row
+    first (`Column.minor`)."""
     columns = [
         ID,
-        Column("goal", cut=True),
-        Column("journal", NAME),
+        Column("goal"),
+        Column("journal", NAME, minor=True),
         Column("progress", FIXED),
         Column("status", FIXED),
     ]

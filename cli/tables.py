@@ -18,13 +18,25 @@ Every list command builds its table here from column kinds and plain-text rows (
   lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
   (therapist)").
 
+A name is not given more room than the texts beside it need (NU35 leftover #1: at 120
+columns a 71-character "client/journal" left a therapist's `tj list` 13 columns of title):
+when names and texts cannot both be whole, the texts get at least half of what they share
+(TEXT_SHARE), or their whole length when less, and the names break between their parts to
+make room ("christopher_okonkwo-adeyemi.jr/" above "Sleep and nightmares diary of the"), each
+row keeping its client's name beside it.
+
+The first column is the row's key: when it breaks over lines (a journal's name after its
+"/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
+leftover #3: "nightmares diary of the winter" at column 0 under its row).
+
 When that does not fit (a 31-character username at 80 columns: NU35 #1-#3, where a note
 shrank to 4 cells and names were split inside a word), a name is never folded inside a part
 nor a text squeezed, nor an id or a date cut: columns are moved out of the table instead,
 each row's cells of them on lines of their own below the row ("  by: dr-eleanor-vandenberghe-
 hartley (therapist)"), whole, wrapped at spaces to the terminal's width. The moved columns
 are names and fixed cells, never the first column (the row's key) nor a text, the widest
-(a name by its longest part) first, until the rest fits. Only a terminal too narrow even
+(a name by its longest part) first, a `Column.minor` one before them (the goal list's
+journal: a goal's title and progress are what is read), until the rest fits. Only a terminal too narrow even
 then gets its headers broken between their words, and then rich's own layout.
 
 No column is narrower than its header, which is never broken over lines ("title" above "or
@@ -54,6 +66,8 @@ FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
 WHOLE_WORDS = 16  # text keeps this many cells (or its whole length) when the names allow it
 MIN_TEXT = 8  # else a text column is not squeezed below this (or below its whole length)
+TEXT_SHARE = 2  # texts keep 1/TEXT_SHARE of the room they share with names, or their length
+CONTINUED = "  "  # the indent of the first column's later lines (NU35 leftover #3)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,9 @@ class Column:
     """A NAME column whose cells are items joined by this separator ("; ": the caseload's
     flags; ", ": its scores): broken only after a separator, each item kept whole as a name
     is ("PHQ-9 item 9 above 0" never split)."""
+    minor: bool = False
+    """A NAME or FIXED column read least: when columns must leave the table (`_movable`), it
+    goes below the rows before the others (the goal list's journal, before the progress)."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -161,7 +178,7 @@ def fitted(
         for row in given
     ]
     total = Console(file=sys.stdout).width if width is None else width
-    widths, moved = _widths(columns, cells, total)
+    widths, moved, indent = _widths(columns, cells, total)
     if moved:  # each row's moved cells on lines of their own below it (NU35 #1, #2, #3)
         kept = [i for i in range(len(columns)) if i not in moved]
         below = [
@@ -174,8 +191,8 @@ def fitted(
         widths = [widths[i] for i in kept]
     shown_cells = [
         [
-            _shown_cell(cell, kind, size)
-            for cell, kind, size in zip(row, columns, widths, strict=True)
+            _shown_cell(cell, kind, size, indent if index == 0 else "")
+            for index, (cell, kind, size) in enumerate(zip(row, columns, widths, strict=True))
         ]
         for row in cells
     ]
@@ -238,14 +255,36 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _shown_cell(cell: str, kind: Column, size: int | None) -> str:
+def _shown_cell(cell: str, kind: Column, size: int | None, indent: str = "") -> str:
     """A plain cell as the table shows it: a name broken between its parts, a listing's text
-    cut to its column, then made safe for the terminal (`shown`)."""
+    cut to its column, then made safe for the terminal (`shown`). `indent` (the first
+    column's, the row's key: CONTINUED) starts a name's or a text's later lines: none reads
+    as a new row."""
     if kind.kind == NAME and size:
-        return shown(_break_name(cell, size, kind.items))
+        return shown(_break_name(cell, size, kind.items, indent))
     if kind.cut and kind.kind == TEXT and size:
         return cut_to(shown(cell, multiline=False), size)
+    if indent and kind.kind == TEXT and size:
+        return shown(_wrap_text(cell, size, indent))
     return shown(cell)
+
+
+def _wrap_text(text: str, width: int, indent: str) -> str:
+    """A text on lines of at most `width` cells, broken at spaces, every line but the first
+    starting with `indent` (a word longer than a line is left to rich, which folds it)."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line: str | None = None
+        for word in paragraph.split(" "):
+            if line is None:
+                line = word if not lines else indent + word
+            elif cell_len(f"{line} {word}") <= width:
+                line = f"{line} {word}"
+            else:
+                lines.append(line)
+                line = indent + word
+        lines.append(line or "")
+    return "\n".join(lines)
 
 
 def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
@@ -370,47 +409,78 @@ def _parts(name: str, items: str = "") -> list[str]:
     return parts
 
 
-def _break_name(name: str, width: int, items: str = "") -> str:
+def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str:
     """`name` on lines of at most `width` cells, broken between its parts (rich folds a
-    part that is longer still)."""
-    lines: list[str] = []
-    for part in _parts(name, items):
-        joined = lines[-1] + ("" if lines[-1].endswith("/") else " ") + part if lines else part
-        if lines and len(joined) <= width:
-            lines[-1] = joined
-        else:
-            lines.append(part)
+    part that is longer still), after its "/" first when that takes no more lines (the
+    client's name on a line of its own, the journal's below it), every line but the first
+    starting with `indent` (the first column's: CONTINUED)."""
+    parts = _parts(name, items)
+    lines = _laid(parts, width, indent)
+    if not items and len(lines) > 1:
+        slashed = _laid(parts, width, indent, after_slash=True)
+        if len(slashed) <= len(lines):
+            lines = slashed
     return "\n".join(lines)
+
+
+def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = False) -> list[str]:
+    """`parts` joined on lines of at most `width` cells while they fit (a part longer than
+    `width` alone on its line), every line but the first starting with `indent`; with
+    `after_slash`, a new line after each part ending in "/"."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and not (after_slash and lines[-1].endswith("/")):
+            joined = lines[-1] + ("" if lines[-1].endswith("/") else " ") + part
+            if len(joined) <= width:
+                lines[-1] = joined
+                continue
+        lines.append(indent + part if lines else part)
+    return lines
+
+
+def _slash_floor(name: str, items: str, indent: str) -> int:
+    """The width `name` needs to break only after its "/" (`_break_name`): its widest
+    segment; for a name without one (or a column of items), its widest part."""
+    parts = _parts(name, items)
+    segments = [] if items else _laid(parts, sys.maxsize, indent, after_slash=True)
+    if len(segments) <= 1:
+        segments = _laid(parts, 0, indent)
+    return max((len(line) for line in segments), default=0)
 
 
 def _widths(
     columns: Sequence[Column], rows: list[list[str]], total: int
-) -> tuple[list[int | None], list[int]]:
-    """Each column's width, none narrower than its header (NU34 #9), and the columns moved
-    below each row (`_fit`); on a terminal too narrow for that even with every movable
-    column moved, headers broken between their words (as before), else all None (rich
+) -> tuple[list[int | None], list[int], str]:
+    """Each column's width, none narrower than its header (NU34 #9), the columns moved
+    below each row (`_fit`) and the indent of the first column's later lines (CONTINUED);
+    on a terminal too narrow for that even with every movable column moved, the indent's
+    cells taken from the texts' WHOLE_WORDS, then the first column's later lines not
+    indented, then headers broken between their words (as before), else all None (rich
     decides) when even the fixed columns do not fit."""
+    tries = [(CONTINUED, 0), (CONTINUED, len(CONTINUED)), ("", 0)]
     for heads in (
         [len(c.header) for c in columns],
         [max((len(w) for w in c.header.split()), default=0) for c in columns],
     ):
-        moved: list[int] = []
-        movable = _movable(columns, rows, heads)
-        while True:
-            widths = _fit(columns, rows, total, heads, moved)
-            if widths is not None:
-                return widths, moved
-            if not movable:
-                break
-            moved.append(movable.pop(0))
-    return [None] * len(columns), []
+        for indent, give in tries if columns and columns[0].kind != FIXED else [("", 0)]:
+            moved: list[int] = []
+            movable = _movable(columns, rows, heads)
+            while True:
+                widths = _fit(columns, rows, total, heads, moved, indent, give)
+                if widths is not None:
+                    return widths, moved, indent
+                if not movable:
+                    break
+                moved.append(movable.pop(0))
+    return [None] * len(columns), [], ""
 
 
 def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int]) -> list[int]:
     """The columns `_fit` may move below each row, in the order it moves them: the names
     (NAME) and fixed cells (FIXED) of every column but the first (the row's key: an id, a
     client), the widest first (a name by its longest part, which it never breaks: NU35 #1,
-    #2), the rightmost of two alike; never a text."""
+    #2), the rightmost of two alike, a `Column.minor` one before all the others; never a
+    text."""
     floors = {
         i: max(
             [heads[i]]
@@ -424,7 +494,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
         for i, c in enumerate(columns)
         if i > 0 and c.kind in (NAME, FIXED)
     }
-    return sorted(floors, key=lambda i: (-floors[i], -i))
+    return sorted(floors, key=lambda i: (not columns[i].minor, -floors[i], -i))
 
 
 def _fit(
@@ -433,15 +503,30 @@ def _fit(
     total: int,
     heads: list[int],
     moved: Sequence[int] = (),
+    indent: str = CONTINUED,
+    give: int = 0,
 ) -> list[int | None] | None:
     """`_widths` with each column at least `heads` wide and the columns `moved` out of the
     table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
     least its longest part (never broken inside a word: NU35 #2), a text that is read at
     least WHOLE_WORDS cells or its whole length (NU35 #1), a listing's cut text at least
-    MIN_TEXT."""
+    MIN_TEXT. Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
+    room they share with the names (or their whole length), the names breaking between their
+    parts for it, never below their longest part (NU35 leftover #1). The first column's
+    name needs `indent` more for each part after its first (`_shown_cell`), which a text
+    that is read may `give` of its WHOLE_WORDS."""
     kept = [i for i in range(len(columns)) if i not in moved]
     words = [
-        max([heads[i], *(len(part) for row in rows for part in _parts(row[i], c.items))])
+        max(
+            [
+                heads[i],
+                *(
+                    len(part) + (len(indent) if i == 0 and c.kind == NAME and n else 0)
+                    for row in rows
+                    for n, part in enumerate(_parts(row[i], c.items))
+                ),
+            ]
+        )
         for i, c in enumerate(columns)
     ]
     whole = [
@@ -464,7 +549,7 @@ def _fit(
     whole_names = {i: whole[i] for i in names}
     name_parts = {i: min(whole[i], words[i]) for i in names}
     text_floors = {
-        i: max(heads[i], min(whole[i], MIN_TEXT if cuts[i] else WHOLE_WORDS)) for i in texts
+        i: max(heads[i], min(whole[i], MIN_TEXT if cuts[i] else WHOLE_WORDS - give)) for i in texts
     }
     name_room = room - fixed - sum(text_floors.values())
     for name_floor in (whole_names, name_parts):
@@ -472,13 +557,34 @@ def _fit(
             break
     else:
         return None
+    shared = room - fixed  # what names and texts share
+    text_whole = sum(whole[i] for i in texts)
+    balanced = shared - min(text_whole, shared // TEXT_SHARE)
+    if texts and sum(whole_names.values()) > balanced:  # the names break to leave texts room
+        # broken after a "/" only ("client/" above "journal") when the texts are cut or
+        # wrapped anyway: a few of their cells buy it, never their whole length
+        slashed = {
+            i: min(
+                whole[i],
+                max(
+                    name_parts[i],
+                    *(_slash_floor(row[i], columns[i].items, indent * (i == 0)) for row in rows),
+                ),
+            )
+            for i in names
+        }
+        squeezed = text_whole > shared // TEXT_SHARE
+        name_floor = slashed if squeezed and sum(slashed.values()) <= name_room else name_parts
+        name_room = min(name_room, max(balanced, sum(name_floor.values())))
     widths: list[int | None] = [whole[i] if i in kept else 0 for i in range(len(columns))]
     _share(widths, name_floor, whole, name_room)
     for i in names:  # a broken name takes only its widest line: the rest goes to the text
         size = widths[i]
         if size is not None and size < whole[i]:
             lines = [
-                x for row in rows for x in _break_name(row[i], size, columns[i].items).splitlines()
+                x
+                for row in rows
+                for x in _break_name(row[i], size, columns[i].items, indent * (i == 0)).splitlines()
             ]
             widths[i] = max([heads[i], name_floor[i], *(min(len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))

@@ -10,9 +10,10 @@ import re
 def column(printed: str, header: str, key: str = "") -> list[str]:
     """The cells of the column headed `header` in the table `printed` (its first line the
     headers, then the rule), one per row, each cell's lines joined: with a space, or with
-    nothing after a "/" (where a name breaks). A row starts at a line whose first column is
-    not empty (or, given `key`, whose cell under the header `key` is not: a first column of
-    names that break over lines). Raises ValueError when no column has that header."""
+    nothing after a "/" (where a name breaks). A row starts at a line whose first column
+    starts there (or, given `key`, whose cell under the header `key` does): the first
+    column's later lines are indented (tables.CONTINUED), never read as a new row. Raises
+    ValueError when no column has that header."""
     lines = [line for line in printed.splitlines() if line.strip()]
     heads = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", lines[0])]
     starts = [start for start, _ in heads]
@@ -29,7 +30,7 @@ def column(printed: str, header: str, key: str = "") -> list[str]:
             below = False
         if below:
             continue
-        if line[key_span].strip():
+        if line[key_span][:1].strip():
             rows.append([])
         part = line[starts[index] : end].strip()
         if part and rows:

@@ -115,7 +115,7 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     headers = ["id", "goal", "journal", "progress", "status"]
     table = table_at(await shown(ana, "goal", "list"), headers, width)
     [text] = column(table, "goal")
-    assert cut_from(text, f"Goal: {LONG_TITLE}") and len(table.splitlines()) == 3, table
+    assert text == f"Goal: {LONG_TITLE}", table  # NU35 leftover #2: a goal's title whole
 
     headers = ["id", "date", "progress", "note", "edited"]
     table = table_at(await shown(ana, "goal", "show", goal), headers, width)
