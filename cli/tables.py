@@ -10,7 +10,7 @@ Every list command builds its table here from column kinds and plain-text rows (
   name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
   clients;
 - TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
-  (`Column.cut`: `tj list`, `tj trash`, `tj goal list`...), stay on one line cut with "…"
+  (`Column.cut`: `tj list`, `tj trash`, `tj search`...), stay on one line cut with "…"
   at the column's width (NU34 #9: the entry is read whole with `tj show`). A text that is
   read keeps at least WHOLE_WORDS cells (or its whole length) beside long names (a
   listing's cut text at least MIN_TEXT): a name is broken between its parts first
@@ -36,8 +36,9 @@ each row's cells of them on lines of their own below the row ("  by: dr-eleanor-
 hartley (therapist)"), whole, wrapped at spaces to the terminal's width. The moved columns
 are names and fixed cells, never the first column (the row's key) nor a text, the widest
 (a name by its longest part) first, a `Column.minor` one before them (the goal list's
-journal: a goal's title and progress are what is read), until the rest fits. Only a terminal too narrow even
-then gets its headers broken between their words, and then rich's own layout.
+journal: a goal's title and progress are what is read), until the rest fits. Only a
+terminal too narrow even then gets its headers broken between their words, and then rich's
+own layout.
 
 No column is narrower than its header, which is never broken over lines ("title" above "or
 text": NU34 #9). Every table of the CLI is made here, in one style: no box, the headers,
