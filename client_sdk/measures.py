@@ -183,13 +183,41 @@ class Measures:
         offline. The read-only copies kept of shares that ended are read too. Raises
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
+        return (await self._read(journal, wanted))[0]
+
+    async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
+        """Results that cannot be read (answers outside the instrument, a time no date
+        holds...), of one journal or every journal, as `results` lists them: shown as
+        invalid, with whether a safety item holds an answer above 0 (R13 finding 8). Works
+        offline. Raises NotFound for an unknown journal."""
+        return (await self._read(journal))[1]
+
+    async def results_and_invalid(
+        self, journal: str | None = None
+    ) -> tuple[list[MeasureResult], list[InvalidResult]]:
+        """`results(journal)` and `invalid(journal)` from one reading of the result
+        documents (a caseload asks both of each client's journals: reading them apart read
+        and scored every questionnaire twice, issue 10). Raises as they do."""
+        return await self._read(journal)
+
+    async def _read(
+        self, journal: str | None, wanted: str | None = None
+    ) -> tuple[list[MeasureResult], list[InvalidResult]]:
+        """(`results`, `invalid`) of `journal`; results only of the measure `wanted` (an
+        instrument id; None: all), invalid results of every measure."""
         found = []
+        bad = []
         sources: dict[str, LocalJournal] = {}
         async for source, document in self._result_documents(journal):
-            view = self._view(source, document)
-            if view is not None and (wanted is None or view.measure == wanted):
+            display, hex_id = self._display(source), source.journal_id.hex()
+            view = result_view(document, display, hex_id)
+            if view is None:
+                refused = invalid_result(document, display, hex_id)
+                if refused is not None:
+                    bad.append(refused)
+            elif wanted is None or view.measure == wanted:
                 found.append(view)
-                sources[source.journal_id.hex()] = source
+                sources[hex_id] = source
         if journal is None:  # a result read in a whole journal and in its copy counts once
             owners = {k: j.owner_id.hex() for k, j in sources.items()}
             copies = {
@@ -199,19 +227,7 @@ class Measures:
             }
             if copies:
                 found = results_once_each(found, copies, owners)
-        return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
-
-    async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
-        """Results that cannot be read (answers outside the instrument, a time no date
-        holds...), of one journal or every journal, as `results` lists them: shown as
-        invalid, with whether a safety item holds an answer above 0 (R13 finding 8). Works
-        offline. Raises NotFound for an unknown journal."""
-        found = []
-        async for source, document in self._result_documents(journal):
-            bad = invalid_result(document, self._display(source), source.journal_id.hex())
-            if bad is not None:
-                found.append(bad)
-        return found
+        return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True), bad
 
     async def _result_documents(
         self, journal: str | None

@@ -54,7 +54,7 @@ from client_sdk.measures import Measures
 from client_sdk.models import Entry, normalize_username, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
-from client_sdk.results import MeasureResult, results_once_each
+from client_sdk.results import InvalidResult, MeasureResult, results_once_each
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
 from client_sdk.sharing import ShareInfo, Sharing, share_expiry
@@ -456,14 +456,18 @@ class Caseload:
             over = {j.journal_id for j in journals} - {j.journal_id for j in live}
             ended = bool(journals) and not live
             ids = [j.journal_id.hex() for j in journals]
+            results: list[MeasureResult] = []
+            invalid: list[InvalidResult] = []
+            for journal_id in ids:  # read once for both (issue 10)
+                readable, refused = await self._measures.results_and_invalid(journal_id)
+                results += readable
+                invalid += refused
             rows.append(
                 caseload_row(
                     client,
                     sorted(_display(self._replica, j) for j in live or journals),
                     _once_each(self._replica, await _gather(self._entries, ids), journals),
-                    _results_once_each(
-                        self._replica, await _gather(self._measures.results, ids), journals
-                    ),
+                    _results_once_each(self._replica, results, journals),
                     await _gather(self._goals, ids),
                     await _gather(self._assignments.due, [j.journal_id.hex() for j in live]),
                     await _gather(self._safety.flags, ids),
@@ -477,7 +481,7 @@ class Caseload:
                         for j in journals
                         if j.journal_id in over and not self._replica.source_still_read(j, live)
                     ),
-                    invalid_results=await _gather(self._measures.invalid, ids),
+                    invalid_results=invalid,
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
                 )
             )

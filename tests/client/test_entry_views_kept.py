@@ -134,3 +134,29 @@ async def test_a_listing_of_one_journal_drops_only_its_own_missing_views(
     assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
     assert bodies(await ana.entries.list("Personal")) == ["p1, edited", "p2"]
     assert {j: ids for j, ids in context_._view_journals.items() if ids} == kept_by_journal(ana)
+
+
+async def test_a_listing_serves_the_entries_it_made_before_while_the_journal_keeps_its_name(
+    signup: ClientFactory,
+) -> None:
+    """An Entry is frozen: a listing serves the one it made of the same kept view before
+    (`Context._listed`, issue 10: building them was a third of a caseload's listing), unless
+    the journal is now named otherwise, or the entry changed."""
+    ana = await signup("ana")
+    await ana.journals.create("Work")
+    written = [await ana.entries.write("Work", text) for text in ("w1", "w2")]
+    first = await ana.entries.list("Work")
+    again = await ana.entries.list("Work")
+    assert again == first
+    assert all(a is b for a, b in zip(again, first, strict=True))  # the kept objects
+
+    await ana.journals.rename("Work", "Office")
+    renamed = await ana.entries.list("Office")
+    assert sorted((e.journal, e.body) for e in renamed) == [("Office", "w1"), ("Office", "w2")]
+    assert (await ana.entries.list())[0].journal == "Office"
+
+    await ana.entries.edit(written[0].id, body="w1, edited")
+    edited = {e.id: e for e in await ana.entries.list("Office")}
+    assert edited[written[0].id].body == "w1, edited"
+    assert edited[written[0].id].changed
+    assert edited[written[1].id] is next(e for e in renamed if e.id == written[1].id)

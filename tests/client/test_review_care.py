@@ -441,6 +441,33 @@ async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9
     assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
 
 
+async def test_results_and_invalid_read_at_once_are_what_each_lists(signup: ClientFactory) -> None:
+    """`measures.results_and_invalid` (the caseload's one reading of a journal's results,
+    issue 10) is `results` and `invalid` of that journal, each in its own order."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await write_as(
+        ana,
+        "Personal",
+        MEASURE,
+        {"measure": "gad7", "version": 1, "score": 2, "band": "Minimal", "taken_at": 2000,
+         "answers": [0, 0, 9, 0, 0, 0, 0], "unscored": None, "created_at": 2000,
+         "updated_at": 2000, "deleted": False},
+    )  # fmt: skip
+    await ana.measures.take("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 0])
+    await ana.measures.take("gad7", [2, 2, 2, 2, 2, 2, 2])
+    await ana.sync()
+    await tom.sync()
+    journal = (await tom.measures.results())[0].journal_id
+    readable, refused = await tom.measures.results_and_invalid(journal)
+    assert (readable, refused) == (
+        await tom.measures.results(journal),
+        await tom.measures.invalid(journal),
+    )
+    assert sorted(r.measure for r in readable) == ["gad7", "phq9"]
+    assert [(r.measure, r.safety_answer) for r in refused] == [("gad7", False)]
+
+
 async def test_a_later_member_opted_in_at_its_share_gets_new_flags_but_not_those_sealed_before(
     signup: ClientFactory,
 ) -> None:
