@@ -4,16 +4,32 @@ loopback, CliRunner, real crypto; see tests/test_cli.py for the set-up):
 - `tj discuss PREFIX` matching an entry and a note said "matches several items" (and the
   SDK's `shares.recipients` "matches several"), where every other command says what the
   prefix matches ("an entry and a note").
+- NU30 #4's leftover: the device that renewed a share which had reached its end date said
+  "Shared ...", as for a first share, while the account's other devices said "renewed"
+  (a sync closes a lapsed share with an `ended` entry and a new key: its renewal is a new
+  membership, which `ShareInfo` told as a first share). It is told as a renewal, with the
+  end date reached and the new one.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from client_sdk import InvalidInput
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
 from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401  (a fixture)
+from tests.test_cli_insights import new_device
 from tests.test_cli_nu33_leftovers import ids_starting_abcd  # noqa: F401  (a fixture)
+from tests.test_cli_sharing import move_clocks
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
 
 
 async def test_discuss_of_a_prefix_of_an_entry_and_a_note_says_what_it_matches(
@@ -40,3 +56,52 @@ async def test_recipients_of_a_prefix_of_two_kinds_say_what_it_matches(
     with pytest.raises(InvalidInput, match=r"^abcd matches an entry and a goal: give more"):
         await ana.shares.recipients("abcd")
     assert await ana.shares.recipients(entry.id[:12]) == []
+
+
+async def test_the_device_that_renews_a_lapsed_share_tells_a_renewal(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """drkim's lapsed share is renewed with no sync since its end date (the share's own
+    sync closes it first), drlee's after `tj sync` told its end; either way the renewal is
+    a new membership after an `ended` entry (the journal's key changed). Each renewing
+    command says "Renewed", the end date reached and the new one, as the phone is told;
+    a share given again after an unshare stays "Shared"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    for member in ("drkim", "drlee", "drmay"):
+        await new_device(live_server, tmp_path, member)
+    tomorrow = datetime.now() + timedelta(days=1)
+    for member in ("drkim", "drlee"):
+        await ana.ok(
+            "share", "Personal", member, "--full", "--until", f"{tomorrow:%Y-%m-%d}",
+            "--trust-on-first-use",
+        )  # fmt: skip
+    await phone.ok("sync")
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    later = datetime.now() + timedelta(days=30)
+    ended, until = f"{tomorrow:%Y-%m-%d} (end of day)", f"{later:%Y-%m-%d} (end of day)"
+
+    kim = said((await ana.ok("share", "Personal", "drkim", "--until", f"{later:%Y-%m-%d}")).stderr)
+    assert kim.startswith(
+        f"Renewed drkim's share of Personal, which had ended on its end date, {ended}, to "
+        f"(read) until {until}: after their next `tj sync` they read everything"
+    ), kim
+    assert "Shared Personal" not in kim
+    closed = said((await ana.ok("sync")).stderr)  # signs drlee's `ended`: a new key
+    assert "your share of Personal with drlee ended" in closed, closed
+    lee = said((await ana.ok("share", "Personal", "drlee", "--until", f"{later:%Y-%m-%d}")).stderr)
+    assert lee.startswith(
+        f"Renewed drlee's share of Personal, which had ended on its end date, {ended}, to "
+        f"(read) until {until}:"
+    ), lee
+    [row] = [s for s in await ana.json("shares") if s["member"] == "drlee"]
+    assert (row["expired"], row["fields"]) == (False, None)
+    told = said((await phone.ok("sync")).stderr)  # the other device, as before
+    assert "drkim's share of Personal was renewed from one of your devices" in told, told
+    assert "drlee's share of Personal was renewed from one of your devices" in told, told
+
+    await ana.ok("share", "Personal", "drmay", "--full", "--trust-on-first-use")
+    await ana.ok("unshare", "Personal", "drmay", "--yes")
+    again = said((await ana.ok("share", "Personal", "drmay", "--full")).stderr)
+    assert again.startswith("Shared Personal with drmay (read), with no end date:"), again
