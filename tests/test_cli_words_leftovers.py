@@ -9,6 +9,10 @@ loopback, CliRunner, real crypto; see tests/test_cli.py for the set-up):
   (a sync closes a lapsed share with an `ended` entry and a new key: its renewal is a new
   membership, which `ShareInfo` told as a first share). It is told as a renewal, with the
   end date reached and the new one.
+- `tj import` of a Daylio CSV backup saved on Windows kept CRLF and a lone CR inside a note
+  ("Ran.\r\nFelt light."), where `tj write`'s text, stdin, drafts and a Day One export are
+  made plain (`client_sdk.plain_text`). (`tj import` reads no Markdown file: a .md file is
+  refused as "not JSON", and Day One's Markdown texts were made plain already.)
 """
 
 from __future__ import annotations
@@ -105,3 +109,20 @@ async def test_the_device_that_renews_a_lapsed_share_tells_a_renewal(
     await ana.ok("unshare", "Personal", "drmay", "--yes")
     again = said((await ana.ok("share", "Personal", "drmay", "--full")).stderr)
     assert again.startswith("Shared Personal with drmay (read), with no end date:"), again
+
+
+async def test_a_daylio_backup_saved_on_windows_is_imported_plain(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    saved = tmp_path / "daylio_export.csv"
+    saved.write_bytes(
+        b"\xef\xbb\xbffull_date,date,weekday,time,mood,activities,note_title,note\r\n"
+        b'2026-11-03,November 3,Tuesday,9:15 PM,rad,friends,Great evening,"Ran 5 km.\r\n'
+        b'Felt light.\rSlept well."\r\n'
+    )
+    imported = await laptop.ok("import", str(saved))
+    assert imported.stdout.strip() == "imported 1 entry into 1 journal"
+    [entry] = await laptop.json("list", "--journal", "Daylio")
+    assert (entry["title"], entry["mood"]) == ("Great evening", 10)
+    assert entry["body"] == "Ran 5 km.\nFelt light.\nSlept well."
