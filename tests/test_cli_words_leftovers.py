@@ -9,6 +9,10 @@ loopback, CliRunner, real crypto; see tests/test_cli.py for the set-up):
   (a sync closes a lapsed share with an `ended` entry and a new key: its renewal is a new
   membership, which `ShareInfo` told as a first share). It is told as a renewal, with the
   end date reached and the new one.
+- A therapist's notices of a share that ended while a copy of some of its fields stays
+  ("no longer served", or its end date) quoted the journal's name first, then named it bare
+  ("the server is withholding My Notes. What you downloaded of My Notes stays"); every
+  mention is quoted now, as the other notices to a member quote another account's journal.
 - `tj import` of a Daylio CSV backup saved on Windows kept CRLF and a lone CR inside a note
   ("Ran.\r\nFelt light."), where `tj write`'s text, stdin, drafts and a Day One export are
   made plain (`client_sdk.plain_text`). (`tj import` reads no Markdown file: a .md file is
@@ -126,3 +130,31 @@ async def test_a_daylio_backup_saved_on_windows_is_imported_plain(
     [entry] = await laptop.json("list", "--journal", "Daylio")
     assert (entry["title"], entry["mood"]) == ("Great evening", 10)
     assert entry["body"] == "Ran 5 km.\nFelt light.\nSlept well."
+
+
+async def test_notices_of_an_ended_share_with_a_copy_quote_the_journal_every_time(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "My Notes")
+    await ana.ok("share", "My Notes", "drsmith", "--full", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await ana.ok("share", "My Notes", "drsmith", "--only", "mood", "--yes")  # narrowed
+    unlisted = said((await drsmith.ok("sync")).stderr)
+    assert "ana's 'My Notes' is no longer served to you" in unlisted, unlisted
+    assert "or the server is withholding 'My Notes'. What you downloaded of 'My Notes' stays" in (
+        unlisted
+    )
+
+    tomorrow = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok("share", "My Notes", "drlee", "--only", "mood", "--trust-on-first-use")
+    await ana.ok("share", "My Notes", "drlee", "--full", "--until", tomorrow, "--yes")
+    await ana.ok("share", "My Notes (mood) for drlee", "drlee", "--until", "never")  # stays
+    await drlee.ok("sync")
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    await ana.ok("sync")  # signs the end of drlee's whole share; the copy stays
+    ended = said((await drlee.ok("sync")).stderr)
+    assert "ana's share of 'My Notes' with you ended (its end date" in ended, ended
+    assert "(`tj shared-with-me`). What you downloaded of 'My Notes' stays" in ended, ended
