@@ -192,7 +192,10 @@ def import_(
             text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
             raise click.ClickException(f"{file} is not a text file: {error}") from None
-    text = text.removeprefix("\ufeff")  # a file saved on Windows (NU33 #1): json refused it
+    # A file saved on Windows (NU33 #1): a byte order mark (json refused it) and, in a Daylio
+    # note, CRLF or a lone CR inside its quotes; JSON holds none unescaped in a string, so
+    # what it holds is unchanged.
+    text = plain_text(text)
     source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
     data: Any = None
     if source != "daylio":
@@ -203,7 +206,7 @@ def import_(
         source = source or json_source(data)
         if source is None:
             raise click.ClickException(f"{file} is not an export tj knows; {READABLE}")
-    if source == "dayone":  # a Daylio note's CRLF: read_text reads it as a line break
+    if source == "dayone":  # its Markdown texts, made plain as `tj write` makes its text
         data = plain_dayone(data)
     # What is here now (the modules, the file read) lives until the command ends: moved out
     # of the garbage collector's generations, the full collections an import's allocations

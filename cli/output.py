@@ -961,15 +961,15 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
                 f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
-                f"`tj shared-with-me`), or the server is withholding {d.journal}. What you "
-                f"downloaded of {d.journal} stays on this device, read-only. "
+                f"`tj shared-with-me`), or the server is withholding {d.journal!r}. What you "
+                f"downloaded of {d.journal!r} stays on this device, read-only. "
                 + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
                 f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
-                f"{d.journal} stays on this device, read-only. "
+                f"{d.journal!r} stays on this device, read-only. "
                 + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
             )
         elif d.reason == departures.UNLISTED:

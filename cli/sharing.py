@@ -543,7 +543,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
         )
     if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
         return (
-            f"Shared {shared.journal} with {shared.member} {terms}: they still see "
+            f"{shared_or_renewed(shared, terms)}: they still see "
             "only what you shared with them in it, one item at a time, as you shared each; "
             "nothing more is shared."
         )
@@ -552,8 +552,8 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             [
                 changed_terms_text(shared, flags_now_on=flags_now_on)
                 if shared.previous_role and not shared.previous_expired
-                else f"Shared {shared.journal} with {shared.member} {terms}: after "
-                f"their next `tj sync` they read {WHOLE_JOURNAL}."
+                else f"{shared_or_renewed(shared, terms)}: after their next `tj sync` "
+                f"they read {WHOLE_JOURNAL}."
             ]
             + [
                 f"{shared.member}'s share of the copy {name} has the same terms now."
@@ -578,6 +578,28 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             "stays with them)."
         )
     return "\n".join(lines)
+
+
+def shared_or_renewed(shared: ShareInfo, terms: str) -> str:
+    """The first words of a share this device gave: "Shared Personal with drsmith (read)
+    until 2027-06-30 (end of day)", or for one that renewed a share which had reached its
+    end date (`ShareInfo.previous_expired`, NU30 #4: the renewing device said "Shared" while
+    the account's other devices said "renewed"), what changed: "Renewed drsmith's share of
+    Personal, which had ended on its end date, 2026-12-04 (end of day), to (read) until
+    2027-06-30 (end of day)"."""
+    if not (shared.previous_role and shared.previous_expired):
+        return f"Shared {shared.journal} with {shared.member} {terms}"
+    return (
+        f"Renewed {shared.member}'s share of {shared.journal}, which had ended "
+        f"{lapsed_words(shared)}, to {terms}"
+    )
+
+
+def lapsed_words(shared: ShareInfo) -> str:
+    """ "on its end date, 2026-12-04 (end of day)": when a renewed share had ended
+    (`previous_expires_at`)."""
+    ended = shared.previous_expires_at
+    return f"on its end date, {output.share_end(ended)}" if ended else "on its end date"
 
 
 ROLE_WORDS = {"annotate": "read and add notes", "read": "read"}
@@ -687,7 +709,9 @@ def kept_limited(shared: ShareInfo) -> str:
         )
     was = terms_words(shared.previous_role, shared.previous_expires_at, bare=True)
     changed = (
-        f" (it was {was})"
+        f" (renewed: it had ended {lapsed_words(shared)})"
+        if shared.previous_role and shared.previous_expired  # NU30 #4
+        else f" (it was {was})"
         if shared.previous_role and was != terms_words(shared.role, shared.expires_at, True)
         else ""
     )  # NU26 C5: new terms told as a change

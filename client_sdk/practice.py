@@ -45,7 +45,7 @@ from client_sdk.caseload import (
     attention_order,
     caseload_row,
 )
-from client_sdk.context import documents_by_id
+from client_sdk.context import documents_by_id, matched_kinds
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
@@ -221,7 +221,8 @@ class Briefs:
         if not matches:
             raise NotFound(f"no entry or note {item_id} on this device (try `tj sync`)")
         if len(matches) > 1:
-            raise InvalidInput(f"{item_id} matches several items: give more of the id")
+            several = matched_kinds([d.kind for d in matches])  # "an entry and a note"
+            raise InvalidInput(f"{item_id} matches {several}: give more of the id")
         journals = {j.journal_id: j for j in await store.journals()}
         local = journals[matches[0].journal_id]
         if local.role != "owner" or self._replica.is_disclosure(local):

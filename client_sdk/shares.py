@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
-from client_sdk.context import Context, documents_by_id
+from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
@@ -485,7 +485,8 @@ class Shares:
         if not found:
             raise NotFound(f"no item {item_id} on this device", subject="document")
         if len(found) > 1:
-            raise InvalidInput(f"{item_id} matches several: give more of the id")
+            several = matched_kinds([d.kind for d in found])  # "an entry and a goal"
+            raise InvalidInput(f"{item_id} matches {several}: give more of the id")
         return found[0]
 
     async def unshared_results(

@@ -162,11 +162,15 @@ class ShareInfo:
     verified chain holds: a `changed` entry, nothing shared anew), the role they held
     before ("read" or "annotate"), with `previous_expires_at` and `previous_expired`, so
     that a change is told as one, never as a new share (NU26 C5); "" when the call shared
-    anew (a new membership)."""
+    anew (a new membership; but see `previous_expired`)."""
     previous_expires_at: datetime | None = None
     """With `previous_role`: the end date the membership had before (UTC; None: none)."""
     previous_expired: bool = False
-    """With `previous_role`: that end date had passed (the call renewed the share)."""
+    """With `previous_role`: that end date had passed (the call renewed the share). Also
+    set, with `previous_role` and `previous_expires_at`, when the call renewed a membership
+    that reached its end date with a new one (an `ended` entry had closed it, changing the
+    journal's key, or the member's keys changed): a renewal, as the account's other devices
+    tell it ("renewed"), never a first share (NU30 #4)."""
     since: datetime | None = None
     """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
     settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
@@ -245,6 +249,22 @@ class KeptCopy:
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "contents": dict(self.contents),
         }
+
+
+def lapsed_membership(
+    state: access.AccessState, account_id: bytes, current: access.Member | None, now: int
+) -> access.Member | None:
+    """The terms of the account's previous membership that a new one granted now renews:
+    the current one when its signed end date passed by `now` (ms, UTC; a new membership
+    replaces it when the member's keys changed), else the latest one when an `ended` entry
+    closed it (its end date passed; the journal's key changed then). None for a first
+    share, one after a membership an owner device removed (`removed`: an unshare, a member
+    who left), or one replacing a current membership. The rule by which the account's other
+    devices tell the grant as "renewed" (`replica._given_elsewhere`). Pure."""
+    if current is not None:
+        return current if current.ended(now) else None
+    last = state.last_terms(account_id)
+    return last[0] if last is not None and not last[1] else None
 
 
 def previous_terms(before: list[access.Member]) -> dict[str, Any]:
@@ -1289,7 +1309,11 @@ class Sharing:
         `_told_by_refusal`); without it, a new membership is granted, and its time is appended
         to `left` (ms, UTC) when given. `before`, when given, gets the member's terms as the
         chain signed on held them when this call signed new terms for that membership
-        (`changed`), so that the caller tells a change as one (NU26 C5). `confirm`, when
+        (`changed`), so that the caller tells a change as one (NU26 C5); or, when this call
+        granted a new membership that renews one which reached its signed end date
+        (`lapsed_membership`: an `ended` entry closed it, the key changing, or its keys
+        changed after it lapsed), that membership's terms, so that the caller tells a
+        renewal as one, as the account's other devices do (NU30 #4). `confirm`, when
         given, is awaited after the sync (on the chain and the owner's plan as it left them)
         and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
@@ -1336,6 +1360,9 @@ class Sharing:
         # Every snapshot the share needs fits in a record, checked before anything is signed:
         # a refused share leaves no share (R41 F4).
         await self.replica.check_snapshots(journal)
+        if before is not None:  # a renewal, told as one on this device too (NU30 #4)
+            lapsed = lapsed_membership(state, peer.account_id, current, now_ms())
+            before.extend([lapsed] if lapsed is not None else [])
         account_key = self.profile.secrets.account_key
         grant = access.granted(who, role, expires_at, journal.journal_id, account_key)
         changes = [grant]

@@ -191,7 +191,7 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
         rf"Notice: ana's 'Personal' is no longer served to you {time}: ana most likely "
         r"narrowed your share to some of its fields, which you read in "
         rf"'{re.escape(copy)}' \(a copy ana keeps for you: `tj shared-with-me`\), or the "
-        r"server is withholding Personal\. What you downloaded of Personal stays on this "
+        r"server is withholding 'Personal'\. What you downloaded of 'Personal' stays on this "
         r"device, read-only\. Once you know the share ended, discard its copy from this "
         r"device with `tj forget ana/Personal --unlisted` \(keep what you need first: "
         r"`tj export --out DIR`\)\.",

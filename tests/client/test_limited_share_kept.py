@@ -97,8 +97,11 @@ async def test_a_lapsed_copy_renewed_after_a_sync_keeps_its_role_and_fields(
         "annotate",
         ("mood", "tags"),
     )
+    # told as a renewal (NU30 #4): the terms it renewed, which a listing does not hold
+    assert (renewed.previous_role, renewed.previous_expired) == ("annotate", True)
+    assert renewed.previous_expires_at == first.expires_at is not None
     assert await ana.shares.limited("Personal", "tom") == dataclasses.replace(
-        renewed, expired=False
+        renewed, expired=False, previous_role="", previous_expires_at=None, previous_expired=False
     )
 
 

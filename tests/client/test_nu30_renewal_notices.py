@@ -34,7 +34,7 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     ana, tom = await signup("ana"), await signup("tom")
     phone = await login("ana")
     await ana.entries.write("Personal", "Shared until tomorrow.")
-    await share_with(
+    first = await share_with(
         ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
     )
     await phone.sync()
@@ -44,6 +44,10 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
 
     new_end = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
     renewed = await ana.shares.grant("Personal", "tom", until=new_end)
+    # said by `grant` as a renewal: the terms of the membership that reached its end date
+    # (an `ended` entry closed it: this is a new membership, told as a renewal all the same)
+    assert (renewed.previous_role, renewed.previous_expired) == ("annotate", True)
+    assert renewed.previous_expires_at == first.expires_at is not None
     assert (await ana.sync()).departures == []  # its own renewal: said by `grant`
     [told] = (await phone.sync()).departures
     personal = await journal_id(ana, "Personal")
