@@ -197,7 +197,7 @@ class Measures:
     ) -> tuple[list[MeasureResult], list[InvalidResult]]:
         """`results(journal)` and `invalid(journal)` from one reading of the result
         documents (a caseload asks both of each client's journals: reading them apart read
-        and scored every questionnaire twice, issue 10). Raises as they do."""
+        and scored every questionnaire twice, issue 10). Raises NotFound for an unknown journal."""
         return await self._read(journal)
 
     async def _read(

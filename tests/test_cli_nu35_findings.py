@@ -10,9 +10,10 @@ server on loopback, CliRunner, real crypto).
   have ended the share.
 - #7: an entry tagged "to-discuss" was in `tj brief` while `tj discuss` said "Nothing is
   marked to discuss."
-- #9: small input edges: "today 7:30" refused, a tab kept in a title, a goal past its target
-  shown as "due", a "no" answered with a bare "Aborted!", and "Error: broken pipe" when the
-  reader of stdout went away (a real `tj` process for that one).
+- #9: small input edges: "today 7:30" refused (tested as "yesterday 7:30": today's 7:30 is
+  still ahead before it, and refused then as in the future), a tab kept in a title, a goal
+  past its target shown as "due", a "no" answered with a bare "Aborted!", and "Error: broken
+  pipe" when the reader of stdout went away (a real `tj` process for that one).
 - #8: a malformed id or a bad tag exited 1, a bad `--mood` 2: a value refused as given exits 2.
 """
 
@@ -165,7 +166,7 @@ async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(
 
 async def test_small_input_edges_of_nu35(live_server: RunningServer, tmp_path: Path) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
-    written = await ana.json("write", "--date", "today 7:30", "--title", "Tab\there", "x")
+    written = await ana.json("write", "--date", "yesterday 7:30", "--title", "Tab\there", "x")
     at = datetime.fromisoformat(written["created_at"]).astimezone()
     assert (at.hour, at.minute) == (7, 30)
     assert written["title"] == "Tab here"  # one line: the tab read as a space
