@@ -2113,6 +2113,11 @@ class Replica:
                 # starts now, and is ready by the time they come.
                 verifying.helper()
             if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
+                if sent is None:
+                    # A reply not asked ahead was not opened ahead either: its records go to
+                    # the helper now, before those of the reply asked next (it verifies them
+                    # in order), not after them when its page applies.
+                    self._open_early(reply, journals)
                 # The request that follows once every page applies (each journal's cursor at
                 # its page's), sent now; used only if the pull then asks exactly that.
                 following = dict(asked)
@@ -3819,6 +3824,18 @@ class Replica:
                 if found is not None and self._same_inputs(found, journal, keys, signers):
                     done[id(found.record)] = found.body
         left = [record for record in fresh if id(record) not in done]
+        if early is None and len(left) >= VERIFY_AHEAD_MIN and verifying.started():
+            # A bulk pull's page not opened ahead (its first): decrypted here, its
+            # signatures verified in the helper process as a page asked ahead is, rather than
+            # on two threads that share Python's lock (less CPU, and 10 to 25 ms less a page
+            # of 1,000, the helper just started).
+            held = {epoch: key for epoch, key in keys.items() if isinstance(key, bytes)}
+            verified = _VerifiedAhead.start(left, journal.journal_id, held, signers)
+            if verified is not None:
+                for found in await verified.results():
+                    if found is not None:
+                        done[id(found.record)] = found.body
+                left = [record for record in fresh if id(record) not in done]
         opening = Opening(left, open_one)
         if len(left) >= PARALLEL_OPEN_MIN and (helper := opening_worker()) is not None:
             opening.start(helper)
