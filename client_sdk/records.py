@@ -381,23 +381,11 @@ def open_unverified(
     return Unverified(body, author_key, signature_input(ad, encoded), signature)
 
 
-def verified_body(unverified: Unverified, what: str, inflated: bytes | None = None) -> RecordBody:
+def verified_body(unverified: Unverified, what: str) -> RecordBody:
     """The body of `unverified` once its signature verified (by the caller, elsewhere), its
-    compressed payload inflated now (`inflate`: nothing unverified is inflated, rev-zip Z2),
-    or `inflated`, that payload as the helper that verified the signature inflated it with
-    `inflate`'s checks (verifying.py; taken if within `inflation_limit`, else inflated here).
+    compressed payload inflated now (`inflate`: nothing unverified is inflated, rev-zip Z2).
     Raises IntegrityError saying `what` has a malformed compressed payload."""
-    body = unverified.body
-    if body.compress and inflated is not None and len(inflated) <= inflation_limit(body.payload):
-        return RecordBody(**(vars(body) | {"payload": inflated}))
-    return _inflated(body, what)
-
-
-def to_inflate(unverified: Unverified) -> tuple[bytes | None, int]:
-    """What the helper that verifies `unverified`'s signature inflates once it verified
-    (verifying.Item): its compressed payload and `inflation_limit`, or (None, 0)."""
-    body = unverified.body
-    return (body.payload, inflation_limit(body.payload)) if body.compress else (None, 0)
+    return _inflated(unverified.body, what)
 
 
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
@@ -575,7 +563,7 @@ def inflate(deflated: bytes, what: str) -> bytes:
     bytes, whatever `deflated` holds (a member may sign a decompression bomb). Raises
     IntegrityError saying `what` has a malformed compressed payload otherwise (a bad header
     or check, a truncated stream, bytes after it, more than the limit)."""
-    limit = inflation_limit(deflated)
+    limit = min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
     inflater = zlib.decompressobj()
     try:
         payload = inflater.decompress(deflated, limit + 1)
@@ -584,11 +572,6 @@ def inflate(deflated: bytes, what: str) -> bytes:
     if len(payload) > limit or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
         raise IntegrityError(f"{what} has a malformed compressed payload")
     return payload
-
-
-def inflation_limit(deflated: bytes) -> int:
-    """The most bytes the compressed payload `deflated` may inflate to (`inflate`)."""
-    return min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
 
 
 def may_compress(doc_kind: str, answers_prompt: bool = False) -> bool:

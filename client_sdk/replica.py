@@ -6083,9 +6083,7 @@ class _VerifiedAhead:
         self,
         items: list[wire.StoredRecord],
         journal_id: bytes,
-        asked: list[
-            tuple[list[tuple[int, bytes, records.Unverified]], Future[list[verifying.Answer]]]
-        ],
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]],
     ) -> None:
         self.items = items
         self._journal_id = journal_id
@@ -6114,17 +6112,10 @@ class _VerifiedAhead:
                 continue
             if unverified is not None:
                 opened.append((index, key, unverified))
-        asked: list[
-            tuple[list[tuple[int, bytes, records.Unverified]], Future[list[verifying.Answer]]]
-        ] = []
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]] = []
         for first in range(0, len(opened), VERIFY_CHUNK):
             chunk = opened[first : first + VERIFY_CHUNK]
-            future = verify_in_helper(
-                [
-                    (u.author_key, u.message, u.signature, *records.to_inflate(u))
-                    for _, _, u in chunk
-                ]
-            )
+            future = verify_in_helper([(u.author_key, u.message, u.signature) for _, _, u in chunk])
             if future is None:
                 for _, pending in asked:
                     pending.cancel()
@@ -6157,11 +6148,9 @@ class _VerifiedAhead:
                     await asyncio.wait([answer])
                 if answer.cancelled() or answer.exception() is not None:
                     continue  # none of them taken as verified: opened again by the caller
-                for (index, key, unverified), (verified, inflated) in zip(
-                    chunk, answer.result(), strict=True
-                ):
+                for (index, key, unverified), verified in zip(chunk, answer.result(), strict=True):
                     if verified:
-                        self._take(index, key, unverified, inflated)
+                        self._take(index, key, unverified)
         except asyncio.CancelledError:
             self.cancel()
             raise
@@ -6177,19 +6166,13 @@ class _VerifiedAhead:
                 continue  # opened again by the caller, which reports it
             self._take(index, key, unverified)
 
-    def _take(
-        self,
-        index: int,
-        key: bytes,
-        unverified: records.Unverified,
-        inflated: bytes | None = None,
-    ) -> None:
-        """The record at `index`, its signature verified: opened (its payload as the helper
-        inflated it, `inflated`, else inflated now; one that does not inflate is left to the
-        caller, which opens it again and reports it)."""
+    def _take(self, index: int, key: bytes, unverified: records.Unverified) -> None:
+        """The record at `index`, its signature verified: opened (its payload inflated now;
+        one that does not inflate is left to the caller, which opens it again and reports
+        it)."""
         record = self.items[index]
         try:
-            body = records.verified_body(unverified, f"record {record.record_id.hex()}", inflated)
+            body = records.verified_body(unverified, f"record {record.record_id.hex()}")
         except IntegrityError:
             return
         self._results[index] = _OpenedEarly(

@@ -12,24 +12,17 @@ The helper is a child process running `_CHILD` (given to the interpreter with `-
 application's main module is imported again, as multiprocessing's spawn would; in a session of
 its own), one per SDK process, started at first use and shared by every client. It reads
 requests from its stdin and answers on its stdout, each a 4-byte big-endian length and that
-many bytes: a request is a msgpack array of [public key, message, signature, deflated, limit]
-items, the answer a msgpack array [flags, payloads]: `flags` one byte per item, 1 where
-`crypto.verify` would accept it (a 32-byte key, a 64-byte signature, and libsodium's
-crypto_sign_open), else 0; `payloads` one element per item, nil but where the item verified
-and `deflated` (a record's compressed payload, or nil) inflated as `records.inflate` inflates
-it within `limit` bytes (one complete zlib stream, nothing after it): then the payload
-inflated. So a pull's loop thread neither verifies nor inflates those records (about 10 µs a
-record, issue 10); nothing unverified is inflated (rev-zip Z2). It runs in Python's isolated
-mode from the root directory, so it imports only what the interpreter's site-packages hold. It
-holds no key: public keys, signed messages (record bodies, in clear: the same user's process
-on the same device, as the store) and signatures.
+many bytes: a request is a msgpack array of [public key, message, signature] items, the answer
+one byte per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature,
+and libsodium's crypto_sign_open), else 0. It runs in Python's isolated mode from the root
+directory, so it imports only what the interpreter's site-packages hold. It holds no key:
+public keys, signed messages (record bodies, in clear: the same user's process on the same
+device, as the store) and signatures.
 
-A 1 is taken as verified, and a payload it inflated as inflated (no longer than `limit`:
-checked again); a 0, or any failure of the helper (it could not start, died, answered
+A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died, answered
 something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here: the caller
 then opens and verifies the record in this process as any other, where a bad signature is
-reported (and a verified payload the helper did not inflate is inflated by the caller, where a
-malformed one is reported). A helper that failed once is killed and reaped at once (`_Helper.end`: no zombie, no
+reported. A helper that failed once is killed and reaped at once (`_Helper.end`: no zombie, no
 child left running with a pipe out of step), and not started again. There is none on a machine
 with a single core, in a frozen application (`sys.executable` is the application, not Python),
 or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
@@ -55,7 +48,6 @@ REAP_TIMEOUT_S = 1.0
 
 _CHILD = r"""
 import sys
-import zlib
 import msgpack
 import nacl.bindings as sodium
 read, write = sys.stdin.buffer.read, sys.stdout.buffer.write
@@ -64,9 +56,8 @@ while True:
     if len(head) < 4:
         break
     items = msgpack.unpackb(read(int.from_bytes(head, "big")), raw=False)
-    flags = bytearray()
-    payloads = []
-    for key, message, signature, deflated, limit in items:
+    out = bytearray()
+    for key, message, signature in items:
         ok = (
             type(key) is bytes and len(key) == 32
             and type(signature) is bytes and len(signature) == 64
@@ -77,35 +68,11 @@ while True:
                 sodium.crypto_sign_open(signature + message, key)
             except Exception:
                 ok = False
-        flags.append(1 if ok else 0)
-        payload = None
-        if ok and type(deflated) is bytes and type(limit) is int and limit >= 0:
-            inflater = zlib.decompressobj()
-            try:
-                payload = inflater.decompress(deflated, limit + 1)
-            except zlib.error:
-                payload = None
-            if payload is not None and (
-                len(payload) > limit
-                or not inflater.eof
-                or inflater.unused_data
-                or inflater.unconsumed_tail
-            ):
-                payload = None
-        payloads.append(payload)
-    out = msgpack.packb([bytes(flags), payloads], use_bin_type=True)
-    write(len(out).to_bytes(4, "big") + out)
+        out.append(1 if ok else 0)
+    write(len(out).to_bytes(4, "big") + bytes(out))
     sys.stdout.buffer.flush()
 """
-"""The helper's code: `crypto.verify`'s checks and call, item by item, then `records.inflate`'s
-for a verified item's compressed payload."""
-
-Item = tuple[bytes, bytes, bytes, bytes | None, int]
-"""What the helper is asked of a record: (public key, message, signature, its compressed
-payload to inflate once verified or None, the most bytes that payload may inflate to)."""
-Answer = tuple[bool, bytes | None]
-"""What the helper answers of an item: whether it verified, and its payload inflated (None
-where not verified, not asked, or not inflated within the limit: inflated by the caller)."""
+"""The helper's code: `crypto.verify`'s checks and call, item by item."""
 
 
 class _Helper:
@@ -130,10 +97,10 @@ class _Helper:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-verify")
         self.broken = False
 
-    def submit(self, items: list[Item]) -> Future[list[Answer]]:
+    def submit(self, items: list[tuple[bytes, bytes, bytes]]) -> Future[list[bool]]:
         return self._thread.submit(self._ask, items)
 
-    def _ask(self, items: list[Item]) -> list[Answer]:
+    def _ask(self, items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
         """In the helper's thread: send `items`, read the answer (blocking, without Python's
         lock). Any failure breaks the helper for good (OSError, ValueError)."""
         if self.broken:
@@ -146,29 +113,17 @@ class _Helper:
             stdin.flush()
             head = stdout.read(4)
             length = int.from_bytes(head, "big") if len(head) == 4 else -1
-            answer = stdout.read(length) if length >= 0 else b""
-            if len(answer) != length:
+            if length != len(items):
                 raise ValueError("the verification helper answered something else")
-            flags, payloads = msgpack.unpackb(answer, raw=False)
-            if (
-                type(flags) is not bytes
-                or len(flags) != len(items)
-                or not set(flags) <= {0, 1}
-                or type(payloads) is not list
-                or len(payloads) != len(items)
-                or not all(
-                    payload is None
-                    or (flag == 1 and type(payload) is bytes and len(payload) <= item[4])
-                    for flag, payload, item in zip(flags, payloads, items, strict=True)
-                )
-            ):
+            answer = stdout.read(length)
+            if len(answer) != length or not set(answer) <= {0, 1}:
                 raise ValueError("the verification helper answered something else")
         except BaseException:
             # Its pipe may be out of step (a part of a request or an answer left in it): it
             # is never asked again, and not left running.
             self.end()
             raise
-        return [(flag == 1, payload) for flag, payload in zip(flags, payloads, strict=True)]
+        return [byte == 1 for byte in answer]
 
     def end(self) -> None:
         """Give the helper up for good: mark it broken (no request is sent to it again), kill
@@ -262,11 +217,10 @@ def abandon() -> None:
         running.end()  # the thread's read ends, and the request with it
 
 
-def verify(items: Sequence[Item]) -> Future[list[Answer]] | None:
-    """Whether each item's (public key, message, signature) verifies, and its compressed
-    payload (if any) inflated once it did, from the helper: a Future of one `Answer` per item
-    (it raises when the helper failed: take none as verified), or None when there is no
-    helper."""
+def verify(items: Sequence[tuple[bytes, bytes, bytes]]) -> Future[list[bool]] | None:
+    """Whether each (public key, message, signature) verifies, from the helper: a Future of
+    one bool per item (it raises when the helper failed: take none as verified), or None
+    when there is no helper."""
     running = helper()
     if running is None:
         return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import zlib
 from typing import Any
 
 import msgpack
@@ -17,7 +16,6 @@ import pytest
 
 from client_sdk import Client, crypto, records, replica, verifying
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
-from client_sdk.errors import IntegrityError
 from tests.client.test_integrity import flip_a_ciphertext_byte, record_ids, server_db
 from tests.conftest import ClientFactory, RunningServer
 
@@ -74,7 +72,7 @@ def test_the_helper_verifies_as_crypto_verify_does() -> None:
         (public[:31], message, signature),  # a short key
         (public, b"", crypto.sign(key, b"")),  # an empty message, signed
     ]
-    future = verifying.verify([(*item, None, 0) for item in items])
+    future = verifying.verify(items)
     assert future is not None
     expected = []
     for item in items:
@@ -84,42 +82,7 @@ def test_the_helper_verifies_as_crypto_verify_does() -> None:
             expected.append(False)
         else:
             expected.append(True)
-    answers = future.result(timeout=30)
-    assert [verified for verified, _ in answers] == expected
-    assert expected == [True, False, False, False, False, True]
-    assert all(inflated is None for _, inflated in answers)  # nothing to inflate asked
-
-
-def test_the_helper_inflates_as_records_inflate_does_once_verified() -> None:
-    running_helper()
-    key = nacl.signing.SigningKey.generate()
-    public = bytes(key.verify_key)
-    message = b"a record body"
-    signature = crypto.sign(key, message)
-    text = b" ".join(str(i * i).encode() for i in range(200))
-    deflated = zlib.compress(text)
-    assert len(text) <= records.inflation_limit(deflated)
-    bomb = zlib.compress(bytes(records.MAX_INFLATION * 100 + 1))
-    cases: list[tuple[bytes, bytes, bytes | None]] = [
-        (message, deflated, text),  # verified: inflated
-        (message + b"!", deflated, None),  # not verified: never inflated
-        (message, bomb, None),  # past MAX_INFLATION times its length
-        (message, deflated + b"\x00", None),  # bytes after the stream
-        (message, deflated[:-1], None),  # a truncated stream
-        (message, b"not zlib", None),  # not the zlib format
-    ]
-    items = [
-        (public, signed, signature, payload, records.inflation_limit(payload))
-        for signed, payload, _ in cases
-    ]
-    future = verifying.verify(items)
-    assert future is not None
-    answers = future.result(timeout=30)
-    assert [inflated for _, inflated in answers] == [expected for _, _, expected in cases]
-    for (_, payload, _), (verified, inflated) in zip(cases, answers, strict=True):
-        if verified and inflated is None:  # what the caller then does: `records.inflate`
-            with pytest.raises(IntegrityError):
-                records.inflate(payload, "item")
+    assert future.result(timeout=30) == expected == [True, False, False, False, False, True]
 
 
 Spied = tuple[dict[bytes, int], dict[bytes, bool], dict[bytes, bool]]
@@ -147,14 +110,13 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spied:
 
     real_verify = replica.verify_in_helper
 
-    def asking(items: list[verifying.Item]) -> Any:
+    def asking(items: list[tuple[bytes, bytes, bytes]]) -> Any:
         future = real_verify(items)
         if future is not None:
 
             def note(done: Any) -> None:
                 if not done.cancelled() and done.exception() is None:
-                    for item, (verified, _) in zip(items, done.result(), strict=True):
-                        message = item[1]
+                    for (_, message, _), verified in zip(items, done.result(), strict=True):
                         answered[by_message[message]] = verified
 
             future.add_done_callback(note)
@@ -266,9 +228,7 @@ async def test_a_helper_that_says_no_sends_every_record_back_to_be_verified_here
     running_helper()
     real_ask = verifying._Helper._ask
     monkeypatch.setattr(
-        verifying._Helper,
-        "_ask",
-        lambda self, items: [(False, None) for _ in real_ask(self, items)],
+        verifying._Helper, "_ask", lambda self, items: [False for _ in real_ask(self, items)]
     )
     ids, _, (opened, answered, here), _ = await pull_with_bad_records(
         live_server, signup, login, monkeypatch
