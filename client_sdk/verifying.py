@@ -195,6 +195,12 @@ def helper() -> _Helper | None:
         return started
 
 
+def started() -> bool:
+    """Whether a helper was started in this process (by a bulk pull) and has not failed."""
+    running = _STATE.get("helper")
+    return isinstance(running, _Helper) and not running.broken
+
+
 def helper_pid() -> int | None:
     """The helper's process id, if one was started (benchmarks read its CPU time)."""
     running = _STATE.get("helper")

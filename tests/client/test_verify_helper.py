@@ -181,11 +181,12 @@ async def test_a_bulk_pull_verified_in_the_helper_refuses_exactly_its_bad_record
         live_server, signup, login, monkeypatch
     )
     forged = ids[-1]
-    # The pages asked ahead (the third and the fourth) were verified apart: in the helper,
-    # or on the loop's thread for chunks it took back. Every record is verified exactly
-    # once, in one place or another, but a bad one: opened again here, and refused here.
+    # Every page was verified apart (the first when it applies, the others ahead of it):
+    # in the helper, or on the loop's thread for chunks it took back. Every record is
+    # verified exactly once, in one place or another, but a bad one: opened again here, and
+    # refused here.
     apart = {**answered, **here}
-    assert len(answered) > 0 and len(apart) == 2 * page - 1  # the altered one never opened
+    assert len(answered) > 0 and len(apart) == 4 * page - 2  # the altered two never opened
     assert set(answered).isdisjoint(here)
     assert apart.get(forged) is False  # never taken as verified
     assert all(apart[r] for r in apart if r != forged)
