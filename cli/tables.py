@@ -11,19 +11,26 @@ Every list command builds its table here from column kinds and plain-text rows (
   clients;
 - TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
   (`Column.cut`: `tj list`, `tj trash`, `tj search`...), stay on one line cut with "…"
-  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text that is
-  read keeps at least WHOLE_WORDS cells (or its whole length) beside long names (a
-  listing's cut text at least MIN_TEXT): a name is broken between its parts first
+  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at
+  least WHOLE_WORDS cells (or its whole length) beside long names, a listing's cut text too
+  (NU36 #3: a title cut to 14, a tag to "sle…"): a name is broken between its parts first
   ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its broken
   lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
-  (therapist)").
+  (therapist)"). A name beside the texts takes at most NAME_LINES lines, else its column
+  leaves the table as below (NU36 #3: a 63-character journal over 5 to 7 lines of 12 cells
+  in a client's `tj list`).
+
+A date with its time ("2026-12-04 00:20") or "(end of day)" is never split, in a name or a
+text (GLUED, NU36 #7).
 
 A name is not given more room than the texts beside it need (NU35 leftover #1: at 120
 columns a 71-character "client/journal" left a therapist's `tj list` 13 columns of title):
 when names and texts cannot both be whole, the texts get at least half of what they share
 (TEXT_SHARE), or their whole length when less, and the names break between their parts to
 make room ("christopher_okonkwo-adeyemi.jr/" above "Sleep and nightmares diary of the"), each
-row keeping its client's name beside it.
+row keeping its client's name beside it; a row whose name cannot break only after its "/"
+does not keep the others from it (NU36 #9). Names that need more than NAME_LINES lines
+even with the texts' half given to them leave the table instead.
 
 The first column is the row's key: when it breaks over lines (a journal's name after its
 "/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
@@ -562,9 +569,10 @@ def _fit(
 ) -> list[int | None] | None:
     """`_widths` with each column at least `heads` wide and the columns `moved` out of the
     table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
-    least its longest part (never broken inside a word: NU35 #2), a text that is read at
-    least WHOLE_WORDS cells or its whole length (NU35 #1), a listing's cut text at least
-    MIN_TEXT. Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
+    least its longest part (never broken inside a word: NU35 #2) and, but in the first
+    column or a column of items, on at most NAME_LINES lines (NU36 #3), a text at least
+    WHOLE_WORDS cells or its whole length (NU35 #1; a listing's cut text too: NU36 #3) and
+    its longest GLUED date (NU36 #7). Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
     room they share with the names (or their whole length), the names breaking between their
     parts for it, never below their longest part (NU35 leftover #1). The first column's
     name needs `indent` more for each part after its first (`_shown_cell`), which a text
