@@ -153,6 +153,14 @@ async def test_an_untitled_entry_and_a_homework_summary_are_cut_at_the_columns_w
         assert summary == SITUATION or cut_from(summary, SITUATION), table
         assert lines_under(table, "summary") == 1, table
         assert len(summary) > 41 or width < 200, table  # was cut at 40 at any width
+    # the trash likewise: an untitled entry was cut at 60, with no "…" (it read as whole)
+    trashed = f"{UNTITLED}, and I stayed in bed"  # 88 characters
+    entry = (await client.ok("write", "--journal", JOURNAL, trashed)).stdout.strip()
+    await client.ok("delete", entry, "--yes")
+    for width in (80, 200):
+        [table] = tables(await shown(client, width, "trash"), width)
+        [cell] = column(table, "title or text")
+        assert cell == trashed if width == 200 else cut_from(cell, trashed), table
 
 
 async def test_at_120_a_copys_name_breaks_after_its_slash_beside_a_longer_name(
