@@ -331,7 +331,7 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
             *columns,
             Column("title or text", cut=True),
             Column("mood", FIXED),
-            Column("tags", cut=True),
+            Column("tags", cut=True, minor=True),  # read after the title: MIN_TEXT
         ],
         (
             (

@@ -13,7 +13,7 @@ Every list command builds its table here from column kinds and plain-text rows (
   (`Column.cut`: `tj list`, `tj trash`, `tj search`...), stay on one line cut with "…"
   at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at
   least WHOLE_WORDS cells (or its whole length) beside long names, a listing's cut text too
-  (NU36 #3: a title cut to 14, a tag to "sle…"): a name is broken between its parts first
+  (NU36 #3: a title cut to 14), a `Column.minor` one (tags) MIN_TEXT: a name is broken between its parts first
   ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its broken
   lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
   (therapist)"). A name beside the texts takes at most NAME_LINES lines, else its column
@@ -74,6 +74,7 @@ FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
 WHOLE_WORDS = 16  # text keeps this many cells (or its whole length) when the names allow it
 NAME_LINES = 3  # a name beside the row's texts takes at most this many lines, else moves below
+MIN_TEXT = 8  # a `Column.minor` text (a listing's tags) is not squeezed below this
 TEXT_SHARE = 2  # texts keep 1/TEXT_SHARE of the room they share with names, or their length
 CONTINUED = "  "  # the indent of the first column's later lines (NU35 leftover #3)
 
@@ -93,7 +94,9 @@ class Column:
     is ("PHQ-9 item 9 above 0" never split)."""
     minor: bool = False
     """A NAME or FIXED column read least: when columns must leave the table (`_movable`), it
-    goes below the rows before the others (the goal list's journal, before the progress)."""
+    goes below the rows before the others (the goal list's journal, before the progress). A
+    TEXT column read least (`tj list`'s tags beside the title): kept MIN_TEXT cells, not
+    WHOLE_WORDS, so that a date stays in the table at 80 columns."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -619,7 +622,7 @@ def _fit(
     text_floors = {
         i: max(
             heads[i],
-            min(whole[i], WHOLE_WORDS - (0 if cuts[i] else give)),
+            min(whole[i], MIN_TEXT if columns[i].minor else WHOLE_WORDS - (0 if cuts[i] else give)),
             *(0 if cuts[i] else _longest_glued(row[i]) for row in rows),
         )
         for i in texts
