@@ -150,7 +150,7 @@ def due_table(found: list[Due]) -> Table:
 def homework_table(found: list[HomeworkEntry]) -> Table:
     columns = [ID, DATE, Column("journal", NAME), Column("template", FIXED)]
     return fitted(
-        [*columns, Column("completion", FIXED), Column("summary")],
+        [*columns, Column("completion", FIXED), Column("summary", cut=True)],
         (
             (
                 output.short_id(item.id),
@@ -158,21 +158,23 @@ def homework_table(found: list[HomeworkEntry]) -> Table:
                 item.journal,
                 item.template,
                 item.completion,
-                homework_summary(item),
+                homework_summary(item, output.LISTED),
             )
             for item in found
         ),
     )
 
 
-def homework_summary(item: HomeworkEntry) -> str:
+def homework_summary(item: HomeworkEntry, width: int = 40) -> str:
     """The sleep efficiency of a sleep diary, else the first field answered, in the
-    template's order (the situation of a thought record, the activity of an activation)."""
+    template's order (the situation of a thought record, the activity of an activation), on
+    one line cut at `width` characters (`tj homework list` gives output.LISTED: its table
+    cuts it to the column's width, NU36 #8: it was cut at 40, then wrapped)."""
     if "sleep_efficiency_percent" in item.computed:
         return f"sleep efficiency {item.computed['sleep_efficiency_percent']}%"
     for value in item.values.values():
         if value not in ("", None):
-            return output.preview(value_text(value))
+            return output.preview(value_text(value), width)
     return ""
 
 

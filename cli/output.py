@@ -331,20 +331,25 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
             *columns,
             Column("title or text", cut=True),
             Column("mood", FIXED),
-            Column("tags", cut=True),
+            Column("tags", cut=True, minor=True),  # read after the title: MIN_TEXT
         ],
         (
             (
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
                 *([entry.journal] if journal else []),
-                title_or_text(entry),
+                title_or_text(entry, LISTED),
                 mood_text(entry.mood),
                 ", ".join(entry.tags),
             )
             for entry in entries
         ),
     )
+
+
+LISTED = 1000
+"""The most of an untitled entry's text `tj list` gives its table, which cuts it to the
+column's width (NU36 #8: it was cut at 40 characters before, whatever the width)."""
 
 
 def title_or_text(entry: Entry, width: int = 40) -> str:

@@ -374,6 +374,18 @@ def flags_text(plan: SafetyPlan) -> str:
     return f"yes ({'; '.join([reach, *(f'not {part}' for part in parts)])})"
 
 
+def measure_name(measure: str) -> str:
+    """A flag's measure as every other table names it ("PHQ-9", not its id "phq9": NU36
+    #11); an id this version does not know, as it came."""
+    from client_sdk.errors import InvalidInput
+    from client_sdk.scoring import instrument
+
+    try:
+        return instrument(measure).name
+    except InvalidInput:
+        return measure
+
+
 def flags_table(flags: list[SafetyFlag]) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
     # who acknowledged: a username, never broken inside (NU35 #2)
@@ -385,7 +397,11 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
                 flag.owner + (" (share ended)" if flag.share_ended else ""),
-                (flag.measure if flag.result_id else f"{flag.measure} (no score)")
+                (
+                    measure_name(flag.measure)
+                    if flag.result_id
+                    else f"{measure_name(flag.measure)} (no score)"
+                )
                 + (
                     f" (answered {output.local_time(flag.answered_at)}, sealed later)"
                     if flag.answered_at

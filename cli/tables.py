@@ -11,19 +11,26 @@ Every list command builds its table here from column kinds and plain-text rows (
   clients;
 - TEXT columns (titles, notes, summaries) take the rest and wrap, or, in a listing
   (`Column.cut`: `tj list`, `tj trash`, `tj search`...), stay on one line cut with "…"
-  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text that is
-  read keeps at least WHOLE_WORDS cells (or its whole length) beside long names (a
-  listing's cut text at least MIN_TEXT): a name is broken between its parts first
+  at the column's width (NU34 #9: the entry is read whole with `tj show`). A text keeps at
+  least WHOLE_WORDS cells (or its whole length) beside long names, a listing's cut text too
+  (NU36 #3: a title cut to 14), a `Column.minor` one (tags) MIN_TEXT: a name is broken between its parts first
   ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its broken
   lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside "drsmith
-  (therapist)").
+  (therapist)"). A name beside the texts takes at most NAME_LINES lines, else its column
+  leaves the table as below (NU36 #3: a 63-character journal over 5 to 7 lines of 12 cells
+  in a client's `tj list`).
+
+A date with its time ("2026-12-04 00:20") or "(end of day)" is never split, in a name or a
+text (GLUED, NU36 #7).
 
 A name is not given more room than the texts beside it need (NU35 leftover #1: at 120
 columns a 71-character "client/journal" left a therapist's `tj list` 13 columns of title):
 when names and texts cannot both be whole, the texts get at least half of what they share
 (TEXT_SHARE), or their whole length when less, and the names break between their parts to
 make room ("christopher_okonkwo-adeyemi.jr/" above "Sleep and nightmares diary of the"), each
-row keeping its client's name beside it.
+row keeping its client's name beside it; a row whose name cannot break only after its "/"
+does not keep the others from it (NU36 #9). Names that need more than NAME_LINES lines
+even with the texts' half given to them leave the table instead.
 
 The first column is the row's key: when it breaks over lines (a journal's name after its
 "/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
@@ -66,7 +73,8 @@ from cli.terminal import shown
 FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
 WHOLE_WORDS = 16  # text keeps this many cells (or its whole length) when the names allow it
-MIN_TEXT = 8  # else a text column is not squeezed below this (or below its whole length)
+NAME_LINES = 3  # a name beside the row's texts takes at most this many lines, else moves below
+MIN_TEXT = 8  # a `Column.minor` text (a listing's tags) is not squeezed below this
 TEXT_SHARE = 2  # texts keep 1/TEXT_SHARE of the room they share with names, or their length
 CONTINUED = "  "  # the indent of the first column's later lines (NU35 leftover #3)
 
@@ -86,7 +94,9 @@ class Column:
     is ("PHQ-9 item 9 above 0" never split)."""
     minor: bool = False
     """A NAME or FIXED column read least: when columns must leave the table (`_movable`), it
-    goes below the rows before the others (the goal list's journal, before the progress)."""
+    goes below the rows before the others (the goal list's journal, before the progress). A
+    TEXT column read least (`tj list`'s tags beside the title): kept MIN_TEXT cells, not
+    WHOLE_WORDS, so that a date stays in the table at 80 columns."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -227,7 +237,7 @@ def _below_lines(cells: Sequence[tuple[Column, str]], width: int) -> list[str]:
         text = " ".join(shown(cell, multiline=False).split())
         if not text:
             continue
-        parts = _parts(text, column.items) if column.kind == NAME else text.split(" ")
+        parts = _parts(text, column.items) if column.kind == NAME else _words(text)
         if column.header:
             parts.insert(0, f"{column.header}:")
         line = BELOW
@@ -265,8 +275,8 @@ def _shown_cell(cell: str, kind: Column, size: int | None, indent: str = "") -> 
         return shown(_break_name(cell, size, kind.items, indent))
     if kind.cut and kind.kind == TEXT and size:
         return cut_to(shown(cell, multiline=False), size)
-    if indent and kind.kind == TEXT and size:
-        return shown(_wrap_text(cell, size, indent))
+    if kind.kind == TEXT and size and (indent or GLUED.search(cell)):
+        return shown(_wrap_text(cell, size, indent))  # a date never split (NU36 #7)
     return shown(cell)
 
 
@@ -276,7 +286,7 @@ def _wrap_text(text: str, width: int, indent: str) -> str:
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line: str | None = None
-        for word in paragraph.split(" "):
+        for word in _words(paragraph):
             if line is None:
                 line = word if not lines else indent + word
             elif cell_len(f"{line} {word}") <= width:
@@ -385,6 +395,33 @@ def _quick_line(row: Sequence[str], widths: Sequence[int]) -> str:
     )
 
 
+GLUED = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?: \d{1,2}:\d{2}(?::\d{2})?)?(?: \((?:UTC[+-]\d{4}|end of day)\))?"
+    r"|\(end of day\)"
+)
+"""What a name or a text never breaks inside: a date with its time ("2026-12-04 00:20", also
+with its offset "(UTC+0100)") and "(end of day)" (NU36 #7: "ended 2026-12-04" above "00:20",
+"(end" above "of day)")."""
+GLUE = "\x00"  # a space inside a GLUED span while a name or a text is split at its spaces
+
+
+def _glued(text: str) -> str:
+    """`text` with the spaces inside each GLUED span made GLUE (none when it holds GLUE)."""
+    if GLUE in text:
+        return text
+    return GLUED.sub(lambda found: found.group().replace(" ", GLUE), text)
+
+
+def _words(text: str) -> list[str]:
+    """`text` split at each space (as `str.split(" ")`), but never inside a GLUED span."""
+    return [word.replace(GLUE, " ") for word in _glued(text).split(" ")]
+
+
+def _longest_glued(text: str) -> int:
+    """The cells of the longest GLUED span of `text`: a text column is no narrower."""
+    return max((cell_len(found.group()) for found in GLUED.finditer(text)), default=0)
+
+
 def _parts(name: str, items: str = "") -> list[str]:
     """Where a name may break: after each "/" and at spaces ("ana/", "Personal"); never
     inside a username ("margaret-oconnell" stays whole), nor inside parentheses: the fields
@@ -397,7 +434,8 @@ def _parts(name: str, items: str = "") -> list[str]:
         return [p + ends for p in name.split(items)[:-1]] + name.split(items)[-1:]
     parts: list[str] = []
     depth = 0  # parentheses open before this part
-    for part in re.split(r"(?<=/)|\s+", name):
+    for glued in re.split(r"(?<=/)|\s+", _glued(name)):
+        part = glued.replace(GLUE, " ")  # a date with its time: one part (NU36 #7)
         if not part:
             continue
         if depth > 0 and parts:  # joined as _break_name joins: nothing after a "/"
@@ -406,7 +444,8 @@ def _parts(name: str, items: str = "") -> list[str]:
             parts.append(part)
         depth = max(0, depth + part.count("(") - part.count(")"))
     if depth > 0:  # a "(" never closed: no group to keep
-        return [part for part in re.split(r"(?<=/)|\s+", name) if part]
+        found = re.split(r"(?<=/)|\s+", _glued(name))
+        return [part.replace(GLUE, " ") for part in found if part]
     return parts
 
 
@@ -437,6 +476,29 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
                 continue
         lines.append(indent + part if lines else part)
     return lines
+
+
+def _lines_floor(name: str) -> int:
+    """The least width at which `name` (not the first column's, not a column of items) takes
+    at most NAME_LINES lines (`_break_name`), at least its longest part: a 63-character
+    journal's name no longer goes over 5 to 7 lines of 12 cells beside a title cut to 14
+    (NU36 #3); a name needing more leaves the table, as the therapist's already did."""
+    return _LINES_FLOORS.get(name) or _LINES_FLOORS.setdefault(name, _least_width(name))
+
+
+_LINES_FLOORS: dict[str, int] = {}
+
+
+def _least_width(name: str) -> int:
+    low = max((len(part) for part in _parts(name)), default=0)
+    high = max(low, len(name))
+    while low < high:  # fewer lines or as many at a wider column: a binary search
+        middle = (low + high) // 2
+        if _break_name(name, middle).count("\n") < NAME_LINES:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _slash_floor(name: str, items: str, indent: str) -> int:
@@ -491,6 +553,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
                 for line in row[i].splitlines()
                 for part in (_parts(line, c.items) if c.kind == NAME else [line])
             ]
+            + [_lines_floor(row[i]) for row in rows if c.kind == NAME and not c.items]
         )
         for i, c in enumerate(columns)
         if i > 0 and c.kind in (NAME, FIXED)
@@ -509,9 +572,10 @@ def _fit(
 ) -> list[int | None] | None:
     """`_widths` with each column at least `heads` wide and the columns `moved` out of the
     table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
-    least its longest part (never broken inside a word: NU35 #2), a text that is read at
-    least WHOLE_WORDS cells or its whole length (NU35 #1), a listing's cut text at least
-    MIN_TEXT. Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
+    least its longest part (never broken inside a word: NU35 #2) and, but in the first
+    column or a column of items, on at most NAME_LINES lines (NU36 #3), a text at least
+    WHOLE_WORDS cells or its whole length (NU35 #1; a listing's cut text too: NU36 #3) and
+    its longest GLUED date (NU36 #7). Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
     room they share with the names (or their whole length), the names breaking between their
     parts for it, never below their longest part (NU35 leftover #1). The first column's
     name needs `indent` more for each part after its first (`_shown_cell`), which a text
@@ -542,15 +606,26 @@ def _fit(
     names = [i for i in kept if kinds[i] == NAME]
     texts = [i for i in kept if kinds[i] == TEXT]
     cuts = [c.cut for c in columns]
+    most_lines = {  # at most NAME_LINES lines beside the texts, else it moves (NU36 #3)
+        i: max([0, *(_lines_floor(row[i]) for row in rows)])
+        for i in names
+        if i > 0 and not columns[i].items
+    }
     fixed = sum(whole[i] for i in kept if kinds[i] == FIXED)
     # names whole, else broken between parts, before text goes below WHOLE_WORDS (NU23 C4);
-    # a listing's cut text then gives way to names down to MIN_TEXT; a text that is read
-    # never goes below WHOLE_WORDS, nor a name below its longest part: a column is moved
-    # below the rows instead (`_widths`)
+    # a text (a listing's cut one too: NU36 #3) never goes below WHOLE_WORDS, nor a name
+    # below its longest part, nor over more than NAME_LINES lines: a column is moved below
+    # the rows instead (`_widths`)
     whole_names = {i: whole[i] for i in names}
-    name_parts = {i: min(whole[i], words[i]) for i in names}
+    parted = {i: min(whole[i], words[i]) for i in names}
+    name_parts = {i: min(whole[i], max(words[i], most_lines.get(i, 0))) for i in names}
     text_floors = {
-        i: max(heads[i], min(whole[i], MIN_TEXT if cuts[i] else WHOLE_WORDS - give)) for i in texts
+        i: max(
+            heads[i],
+            min(whole[i], MIN_TEXT if columns[i].minor else WHOLE_WORDS - (0 if cuts[i] else give)),
+            *(0 if cuts[i] else _longest_glued(row[i]) for row in rows),
+        )
+        for i in texts
     }
     name_room = room - fixed - sum(text_floors.values())
     for name_floor in (whole_names, name_parts):
@@ -561,20 +636,31 @@ def _fit(
     shared = room - fixed  # what names and texts share
     text_whole = sum(whole[i] for i in texts)
     balanced = shared - min(text_whole, shared // TEXT_SHARE)
+    squeezed = text_whole > shared // TEXT_SHARE
+    if texts and squeezed and sum(name_parts.values()) > max(balanced, sum(parted.values())):
+        return None  # not NAME_LINES lines without taking the texts' half: moved instead
     if texts and sum(whole_names.values()) > balanced:  # the names break to leave texts room
         # broken after a "/" only ("client/" above "journal") when the texts are cut or
-        # wrapped anyway: a few of their cells buy it, never their whole length
+        # wrapped anyway: a few of their cells buy it, never their whole length; a row whose
+        # journal's name could not sit whole on its line anyway does not keep the others
+        # from breaking after their "/" (NU36 #9)
         slashed = {
             i: min(
                 whole[i],
                 max(
-                    name_parts[i],
-                    *(_slash_floor(row[i], columns[i].items, indent * (i == 0)) for row in rows),
+                    [
+                        name_parts[i],
+                        *(
+                            floor
+                            for row in rows
+                            if (floor := _slash_floor(row[i], columns[i].items, indent * (i == 0)))
+                            <= name_room
+                        ),
+                    ]
                 ),
             )
             for i in names
         }
-        squeezed = text_whole > shared // TEXT_SHARE
         name_floor = slashed if squeezed and sum(slashed.values()) <= name_room else name_parts
         name_room = min(name_room, max(balanced, sum(name_floor.values())))
     widths: list[int | None] = [whole[i] if i in kept else 0 for i in range(len(columns))]

@@ -187,8 +187,10 @@ def trash_table(entries: list[Entry]) -> Table:
 def trashed_text(entry: Entry) -> str:
     """The "title or text" of an entry in the trash: its title, else the start of its text,
     else (a mood check-in, `tj mood 6`) what it holds, "mood check-in: 6/10, calm" (the cell
-    was blank: the trash has no mood column), "(no text)" for an entry with nothing."""
-    shown = entry.title or " ".join(entry.body.split())[:60]
+    was blank: the trash has no mood column), "(no text)" for an entry with nothing. The
+    text up to output.LISTED characters: the table cuts it, with "…", at its column's width
+    (NU36 #8: cut at 60 characters before, with no "…", it read as whole at 200 columns)."""
+    shown = entry.title or output.preview(entry.body, output.LISTED)
     if shown:
         return shown
     held = [output.mood_text(entry.mood)] if entry.mood is not None else []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.notice_times import NOTICE_TIME
-from tests.table_cells import column
+from tests.table_cells import below
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -162,15 +162,10 @@ async def test_a_therapist_names_a_copy_by_the_clients_name_and_reads_it_in_80_c
 
     listed = (await drsmith.ok("list", env={"COLUMNS": "80"})).stdout
     assert max(len(line) for line in listed.splitlines()) <= 80
-    assert sorted(column(listed, "journal")) == ["ana/Personal", copy]
-    [row] = [i for i, line in enumerate(listed.splitlines()) if line.find("ben/Personal") > 0]
-    lines = listed.splitlines()
-    start = lines[0].index("journal")
-    assert [line[start:].split("  ")[0].strip() for line in lines[row : row + 3]] == [
-        "ben/Personal",
-        "(mood, tags, scores)",
-        "for drsmith",
-    ]
+    # the name on one line below its row, the title keeping 16 columns beside the name's 20
+    # character "(mood, tags, scores)" (NU36 #3; it was three lines in a 20-column cell)
+    assert sorted(below(listed, "journal")) == ["ana/Personal", copy]
+    assert f"  journal: {copy}" in listed.splitlines(), listed
 
     assigned = await drsmith.ok("assign", "ben", "measure", "gad7", "--every", "7")
     assert f"Assigned GAD-7, every 7 days, in {copy};" in said(assigned.stderr)
