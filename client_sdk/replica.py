@@ -10,12 +10,11 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-import gc
 import json
 import re
 import shlex
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -1965,10 +1964,7 @@ class Replica:
         exchanges: list[tuple[wire.SyncRequest, wire.SyncReply]] = []
         footprint = report.footprint()
         try:
-            with _heap_set_aside():
-                await self._pull_pages(
-                    report, tracker, hold, check, pending, ahead, as_of, exchanges
-                )
+            await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
             if check:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
@@ -5977,25 +5973,6 @@ class _Ahead:
         else:
             future.set_result(outcome)
         self._request, self._task = request, future
-
-
-@contextlib.contextmanager
-def _heap_set_aside() -> Iterator[None]:
-    """While a pull runs, Python's cycle collector leaves alone the objects that were there
-    before it (`gc.freeze`; `gc.unfreeze` after, whatever happens): a bulk pull makes enough
-    objects for two or three full collections, each of which walked the whole application's
-    heap (40 to 50 ms of a 10,000-record pull, issue 10), where only what the pull made can be
-    its garbage. Nothing is collected less in the end: what was set aside is collected again
-    from then on. Left as it is where the application froze objects itself
-    (`gc.get_freeze_count`), whose unfreezing is its own."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _cancel(task: asyncio.Future[Any]) -> None:
