@@ -939,13 +939,17 @@ def departure_lines(report: SyncReport) -> list[str]:
     lines = []
     for d in report.departures:
         if d.reason == departures.GONE:  # an own journal no longer listed (rev-complete F1)
-            name = shlex.quote(d.journal)
+            # By its id, never its name: the name is the one this device last knew (it may
+            # have been renamed elsewhere), and another journal here may bear it (NU36 #1:
+            # `tj journal delete Dreams` deleted the other, live Dreams for good).
+            short = d.journal_id[:12]
             lines.append(
-                f"Notice: {d.journal} is no longer on the server ({departure_time(d.at)}): it "
-                "was deleted on another of your devices, or the server is withholding it. What "
-                "this device holds of it stays here, read-only. If you deleted it, remove that "
-                f"copy with `tj journal delete {name}` (keep what you need first: `tj export "
-                "--out DIR`); if you did not, the server is withholding it: keep the copy."
+                f"Notice: {d.journal} (id {short}) is no longer on the server "
+                f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
+                "server is withholding it. What this device holds of it stays here, read-only. "
+                f"If you deleted it, remove that copy with `tj journal delete {short}` (keep "
+                "what you need first: `tj export --out DIR`); if you did not, the server is "
+                "withholding it: keep the copy."
             )
             continue
         if d.reason == departures.EXPIRED and not d.owner:

@@ -910,8 +910,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         raise
     tell_held(held)
     output.message(unshare_confirmation(journal_name, therapist, ended))
-    for copy in ended.kept:  # what became of each copy (NU28 C2)
-        output.message(kept_copy_text(copy))
+    if ended.kept:
+        named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
+        for copy in ended.kept:  # what became of each copy (NU28 C2)
+            output.message(kept_copy_text(copy, named.get(copy.journal_id, "")))
     stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
     if stopped:
         output.message(ended_with_share_text(stopped))
@@ -1211,15 +1213,17 @@ def shares(home: Home, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy]]:
-        return await client.shares.list(), await client.shares.kept_copies()
+    async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy], dict[str, str]]:
+        kept = await client.shares.kept_copies()
+        named = {k.journal_id: await client.journals.command_name(k.journal_id) for k in kept}
+        return await client.shares.list(), kept, named
 
-    found, kept = home.run(work)
+    found, kept, named = home.run(work)
     nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
         footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
-        for line in [*footnotes, *kept_copy_lines(kept)]:
+        for line in [*footnotes, *kept_copy_lines(kept, named)]:
             output.message(line)
 
 
@@ -1633,14 +1637,27 @@ def left_footnote(found: Iterable[ShareInfo]) -> list[str]:
     ]
 
 
-def kept_copy_lines(kept: Iterable[KeptCopy]) -> list[str]:
+async def command_names(journal_ids: list[str], client: Client) -> dict[str, str]:
+    """How a suggested command names each journal of `journal_ids` (hex) unmistakably:
+    `client.journals.command_name` (its name, or its id when another journal bears it)."""
+    return {i: await client.journals.command_name(i) for i in journal_ids}
+
+
+def delete_command(kept: KeptCopy, named: str = "") -> str:
+    """`tj journal delete ...` for a kept copy, naming it as `named` says (its name, or its
+    id when another journal of this device bears that name: NU36 #1); by id without it."""
+    return f"tj journal delete {shlex.quote(named or kept.journal_id[:12])}"
+
+
+def kept_copy_lines(kept: Iterable[KeptCopy], named: dict[str, str]) -> list[str]:
     """Under `tj shares`: each journal kept for a member whose share you ended, which stays
-    on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2)."""
+    on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2); `named`:
+    how the command to delete each names it (`command_names`)."""
     return [
         f"Share ended, copy kept: {k.journal!r} ({kept_what(k)}; ended from one of your "
         f"devices {output.local_time(k.ended_at) if k.ended_at else ''}; holds "
         f"{contents_text(dict(k.contents))}): shared with nobody now; to delete it for "
-        f"good: tj journal delete {shlex.quote(k.journal)}"
+        f"good: {delete_command(k, named.get(k.journal_id, ''))}"
         for k in kept
     ]
 
@@ -1655,7 +1672,7 @@ def kept_what(kept: KeptCopy) -> str:
     return f"the {fields}{source}, for {kept.member}"
 
 
-def kept_copy_text(kept: KeptCopy) -> str:
+def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
     """What `tj unshare` says of a journal kept for the member whose share it ended
     (`EndedShares.kept`): that it stays, what it holds, why, and how to delete it (NU28
     C2: it was left behind without a word)."""
@@ -1687,7 +1704,7 @@ def kept_copy_text(kept: KeptCopy) -> str:
         f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
         f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "
         f"so that {again} (asking first, since {member} would get what it holds){stay}. To "
-        f"delete it for good{originals}: tj journal delete {shlex.quote(kept.journal)}"
+        f"delete it for good{originals}: {delete_command(kept, named)}"
     )
 
 

@@ -1,0 +1,80 @@
+"""NU36's findings (a new user's walkthrough), each with the commands that showed it (real
+server on loopback, CliRunner, real crypto).
+
+- #1: a "journal deleted on another device" notice told the user to run `tj journal delete
+  Dreams` by the name this device last knew; on a device where a live journal is named so
+  too, that command deleted the live one for good. The notice names the journal by its id,
+  and `tj journal delete NAME` refuses a name that a live journal and a read-only copy share.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    Device,
+    Outage,
+    failed_with_one_line,
+    laptop,
+    outage,
+    phone,
+)
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_the_deleted_journal_notice_names_it_by_id_and_delete_refuses_a_shared_name(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    await outage.begin()
+    await phone.ok("journal", "create", "Dreams")
+    await phone.ok("write", "--journal", "Dreams", "Phone dream")
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Laptop dream")
+    await outage.end()
+    await phone.ok("sync")
+    await laptop.ok("sync")
+    await phone.ok("sync")
+    dreams = {
+        j["id"]: j for j in await laptop.json("journal", "list") if j["name"] == "Dreams"
+    }
+    assert len(dreams) == 2
+    laptops = [
+        i for i in dreams if [e["body"] for e in await laptop.json("list", "--journal", i)]
+        == ["Laptop dream"]
+    ]
+    [gone] = laptops
+    [live] = [i for i in dreams if i != gone]
+    await laptop.ok("journal", "rename", gone[:12], "Night dreams")
+    await laptop.ok("journal", "archive", "Night dreams")
+    await laptop.ok("journal", "delete", "Night dreams", input="Night dreams\n")
+
+    told = said((await phone.ok("sync")).stderr)
+    assert f"`tj journal delete {gone[:12]}`" in told, told
+    assert "`tj journal delete Dreams`" not in told
+    assert gone[:12] in told.split("is no longer on the server")[0]
+
+    # following the old advice: refused, both ids named, nothing deleted
+    refused = failed_with_one_line(await phone.tj("journal", "delete", "Dreams", input="Dreams\n"))
+    assert "2 journals are named 'Dreams'" in refused, refused
+    assert gone[:12] in refused and live[:12] in refused
+    refused = failed_with_one_line(await phone.tj("journal", "delete", "Dreams", "--yes"))
+    assert gone[:12] in refused and live[:12] in refused
+    held = {j["id"] for j in await phone.json("journal", "list")}
+    assert {gone, live} <= held
+
+    # the advice as given now: the prompt says which journal and what it holds
+    asked = await phone.ok("journal", "delete", gone[:12], input="Dreams\n")
+    prompt = said(asked.stderr)
+    assert re.search(rf"Dreams \(id {gone[:12]}, gone from the server", prompt), prompt
+    assert "(1 entry)" in prompt
+    held = {j["id"] for j in await phone.json("journal", "list")}
+    assert live in held and gone not in held
+    await laptop.ok("sync")
+    assert [e["body"] for e in await laptop.json("list", "--journal", live[:12])] == [
+        "Phone dream"
+    ]
