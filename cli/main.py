@@ -1541,6 +1541,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     Example:
       tj journal delete "Night dreams"
     """
+
     # Named once, strictly (a name a read-only copy shares with another journal names
     # neither), then deleted by its id: never another journal than the one asked about
     # (NU36 #1: a notice's name deleted the other, live journal of that name for good).

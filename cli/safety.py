@@ -137,7 +137,8 @@ def safety_plan(
                 )
 
     async def work(client: Client) -> tuple[SafetyPlan, str]:
-        if not changing:
+        if not changing:  # the plan as another device left it, or said to be older (NU36 #2)
+            await synced_first(client)
             return await client.safety.plan(journal_name), ""
         await client.safety.set_plan(
             journal=journal_name,

@@ -39,13 +39,12 @@ async def test_the_deleted_journal_notice_names_it_by_id_and_delete_refuses_a_sh
     await phone.ok("sync")
     await laptop.ok("sync")
     await phone.ok("sync")
-    dreams = {
-        j["id"]: j for j in await laptop.json("journal", "list") if j["name"] == "Dreams"
-    }
+    dreams = {j["id"]: j for j in await laptop.json("journal", "list") if j["name"] == "Dreams"}
     assert len(dreams) == 2
     laptops = [
-        i for i in dreams if [e["body"] for e in await laptop.json("list", "--journal", i)]
-        == ["Laptop dream"]
+        i
+        for i in dreams
+        if [e["body"] for e in await laptop.json("list", "--journal", i)] == ["Laptop dream"]
     ]
     [gone] = laptops
     [live] = [i for i in dreams if i != gone]
@@ -75,6 +74,34 @@ async def test_the_deleted_journal_notice_names_it_by_id_and_delete_refuses_a_sh
     held = {j["id"] for j in await phone.json("journal", "list")}
     assert live in held and gone not in held
     await laptop.ok("sync")
-    assert [e["body"] for e in await laptop.json("list", "--journal", live[:12])] == [
-        "Phone dream"
-    ]
+    assert [e["body"] for e in await laptop.json("list", "--journal", live[:12])] == ["Phone dream"]
+
+
+async def test_safety_plan_syncs_first_and_says_when_it_could_not(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """#2: `tj safety plan` on the phone showed "(no plan written yet)" while the laptop had
+    written one, and the laptop kept the phone's older text: it syncs first now, and says
+    so when it could not, with the time of the last sync."""
+    await phone.ok("sync")
+    await laptop.ok(
+        "safety", "plan", "--emergency", "999", "--crisis-line", "Samaritans 116 123",
+        "--text", "Ring Jo, then walk.",
+    )  # fmt: skip
+    shown = (await phone.ok("safety", "plan")).stdout
+    assert "Ring Jo, then walk." in shown and "no plan written yet" not in shown, shown
+    assert "Samaritans 116 123" in shown
+    await phone.ok("safety", "plan", "--text", "Ring Jo, then walk. Breathe.")
+    assert "Ring Jo, then walk. Breathe." in (await laptop.ok("safety", "plan")).stdout
+
+    await outage.begin()
+    offline = await laptop.ok("safety", "plan")
+    assert "Ring Jo, then walk. Breathe." in offline.stdout  # what the device has, at once
+    note = said(offline.stderr)
+    assert (
+        "Not synced (the server cannot be reached): showing what this device had at its last sync"
+        in note
+    ), note
+    await outage.end()
