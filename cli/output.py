@@ -956,10 +956,16 @@ def departure_lines(report: SyncReport) -> list[str]:
             # A whole journal's: --full, since a copy of some of its fields kept for them
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
             whole = "" if d.source else " --full"
+            keeps = (  # true of a whole journal's renewal: it keeps the opt-in too (NU36 #4)
+                " (it keeps the share's role and, if you chose to send them safety flags, "
+                "that choice)"
+                if not d.source
+                else " (it keeps the share's role)"
+            )
             lines.append(
                 f"Notice: {ended_text(d)}; renew with `tj share "
                 f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)}{whole} "
-                "--until DATE`."
+                f"--until DATE`{keeps}."
             )
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(

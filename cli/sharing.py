@@ -182,9 +182,10 @@ only_option = click.option(
     "THERAPIST reads only some fields of it today (--only).",
 )
 @click.option(
-    "--safety-flags",
-    is_flag=True,
-    help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members.",
+    "--safety-flags/--no-safety-flags",
+    default=None,
+    help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members. "
+    "Renewing a share that ran out keeps the choice it had; --no-safety-flags renews it without.",
 )
 @click.option(
     "--yes",
@@ -207,7 +208,7 @@ def share(
     trust_on_first_use: bool,
     only: list[str] | None,
     full: bool,
-    safety_flags: bool,
+    safety_flags: bool | None,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -236,7 +237,9 @@ def share(
     what it holds, you are told and asked first (default: no; --yes does not ask). So you
     are when --role read stops safety flags that reach THERAPIST now (a member who only reads
     could never mark one as read); your choice to send them flags stands, and --role
-    annotate later makes flags reach them again, which is said.
+    annotate later makes flags reach them again, which is said. Renewing a share that ran
+    out keeps its terms: its role and, when you had chosen to send THERAPIST safety flags
+    for it, that choice (said; --no-safety-flags renews it without).
 
     \b
     Examples:
@@ -392,7 +395,9 @@ def share(
         output.message(ended_with_share_text(ended_assignments))
     for copy in copies_on:
         output.message(copy_stays_text(copy, shared))
-    if not safety_flags and flags_resume(shared):
+    if shared.safety_flags_kept:  # a renewal keeps the opt-in, as it keeps the role (NU36 #4)
+        output.message(flags_kept_text(shared))
+    elif not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
@@ -464,6 +469,20 @@ def flags_resume_text(shared: ShareInfo) -> str:
         f"above 0 in {shared.journal} from now on seals a safety flag for them (none for "
         f"what was answered while they only read). To stop that: tj share {journal} {member} "
         f"--role read, or for everyone: tj safety plan --journal {journal} --no-share-flags"
+    )
+
+
+def flags_kept_text(shared: ShareInfo) -> str:
+    """That a renewal of a share that ran out kept the client's safety-flag choice for the
+    member (`ShareInfo.safety_flags_kept`, NU36 #4), with how to stop it."""
+    journal, member = shlex.quote(shared.journal), shlex.quote(shared.member)
+    return (
+        f"Safety flags: still on for {shared.member}. You chose to send them safety flags for "
+        f"the share this renews, and renewing keeps that choice as it keeps the role: a PHQ-9 "
+        f"item 9 answered above 0 in {shared.journal} from now on seals a safety flag for "
+        f"them (none for what was answered while the share had ended). To stop that: tj share "
+        f"{journal} {member} --role read, or for everyone: tj safety plan --journal {journal} "
+        "--no-share-flags"
     )
 
 

@@ -1,6 +1,8 @@
 """NU36's findings (a new user's walkthrough), each with the commands that showed it (real
 server on loopback, CliRunner, real crypto).
 
+- #2: `tj safety plan` showed this device's stale plan without syncing or saying so.
+- #4: renewing an ended share with the command the notice gave turned safety flags off.
 - #1: a "journal deleted on another device" notice told the user to run `tj journal delete
   Dreams` by the name this device last knew; on a device where a live journal is named so
   too, that command deleted the live one for good. The notice names the journal by its id,
@@ -10,7 +12,12 @@ server on loopback, CliRunner, real crypto).
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
     Outage,
@@ -19,6 +26,18 @@ from tests.test_cli import (  # noqa: F401 (fixtures)
     outage,
     phone,
 )
+from tests.test_cli_insights import new_device
+
+DAY_MS = 24 * 3600 * 1000
+CLOCKS = ("replica", "context", "sharing", "shares", "practice", "safety_path", "measures", "care")
+
+
+def move_clocks(live_server: RunningServer, monkeypatch: pytest.MonkeyPatch, ms: int) -> None:
+    """The server's clock and the devices' clocks (the CLI runs in this process) `ms` later."""
+    live_server.clock.now += ms
+    later = live_server.clock.now
+    for module in CLOCKS:
+        monkeypatch.setattr(f"client_sdk.{module}.now_ms", lambda: later)
 
 
 def said(text: str) -> str:
@@ -105,3 +124,47 @@ async def test_safety_plan_syncs_first_and_says_when_it_could_not(
         in note
     ), note
     await outage.end()
+
+
+async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#4: the share (annotate, --safety-flags) reached its end date; the renewal the notice
+    gives kept the role but dropped the opt-in, and a PHQ-9 item 9 = 2 sealed no flag. A
+    renewal keeps the share's terms, the opt-in too (said), unless --no-safety-flags."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", "--until", until,
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    told = said((await ana.ok("sync")).stderr)
+    renew = "`tj share Personal drsmith --full --until DATE`"
+    assert f"renew with {renew} (it keeps the share's role and, if you chose to send them" in told
+
+    later = f"{datetime.now() + timedelta(days=5):%Y-%m-%d}"
+    renewed = said(
+        (await ana.ok("share", "Personal", "drsmith", "--full", "--until", later)).stderr
+    )
+    assert "Safety flags: still on for drsmith" in renewed, renewed
+    assert "does not carry over" not in renewed
+    [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert (row["role"], row["safety_flags"]) == ("annotate", True), row
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    assert "No safety flag was sealed" not in taken.output, taken.output
+    await drsmith.ok("sync")
+    assert len(await drsmith.json("safety", "flags")) == 1
+
+    # --no-safety-flags renews it without: said, and no flag is sealed
+    move_clocks(live_server, monkeypatch, 4 * DAY_MS)
+    await ana.ok("sync")
+    end = f"{datetime.now() + timedelta(days=20):%Y-%m-%d}"
+    plain = await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--until", end, "--no-safety-flags"
+    )
+    assert "Safety flags: off for drsmith" in said(plain.stderr), plain.stderr
+    [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert (row["role"], row["safety_flags"]) == ("annotate", False), row
