@@ -168,3 +168,29 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     assert "Safety flags: off for drsmith" in said(plain.stderr), plain.stderr
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", False), row
+
+
+async def test_writing_to_ones_own_journal_gone_from_the_server_says_so_and_keeps_the_text(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """#6: writing to one's own journal deleted on another device said "the share of
+    journal 'ana/Dreams' with this account ended", as to a therapist, and the text piped in
+    was lost. It says what happened, and keeps the text as a draft that `--draft` saves."""
+    await laptop.ok("journal", "create", "Dreams")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Dreams", "--yes")
+    await phone.ok("sync")
+    refused = await phone.tj("write", "--journal", "Dreams", input="Flying again.\n")
+    assert refused.exit_code == 1
+    told = said(refused.stderr)
+    assert "Dreams is no longer on the server: it was deleted on another of your devices" in told
+    assert "share" not in told and "ana/Dreams" not in told, told
+    found = re.search(r"The text you piped in was not saved; it is kept in (\S+) \(`", told)
+    assert found, told
+    draft = found.group(1)
+    assert "--draft" in told and "give another --journal" in told
+    await phone.ok("write", "--journal", "Personal", "--draft", draft)
+    assert [e["body"] for e in await phone.json("list", "--journal", "Personal")] == [
+        "Flying again."
+    ]
