@@ -194,3 +194,15 @@ async def test_writing_to_ones_own_journal_gone_from_the_server_says_so_and_keep
     assert [e["body"] for e in await phone.json("list", "--journal", "Personal")] == [
         "Flying again."
     ]
+
+
+async def test_a_brief_to_a_misspelt_account_is_refused_before_it_is_built_or_asked(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#10: `tj brief drsmth` built and showed the whole digest, asked, and only then said
+    "no account is named 'drsmth'"."""
+    await laptop.ok("write", "--mood", "4", "A day to bring up.")
+    refused = await laptop.tj("brief", "drsmth", input="y\n")
+    line = failed_with_one_line(refused)
+    assert "no account is named 'drsmth'" in line
+    assert "Share this brief" not in refused.output and refused.stdout == ""
