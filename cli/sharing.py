@@ -904,8 +904,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
       tj unshare Personal drsmith
     """
     held: list[Departure] = []  # the first sync's notices: told unless this command says them
+    again = f"`tj unshare {shlex.quote(journal_name)} {shlex.quote(therapist)}`"
     try:
-        pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
+        try:
+            pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
+        except NetworkError as error:  # before anything is signed: said so (NU36 #12)
+            raise click.ClickException(
+                f"{error}: {therapist} still reads {journal_name}, nothing was changed; run "
+                f"{again} again once the server answers"
+            ) from None
         if pending:
             for line in undelivered_text(
                 therapist, journal_name, pending, "you stop sharing"
@@ -918,7 +925,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     abort=True,
                     err=True,
                 )
-        ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+        try:
+            ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+        except NetworkError as error:  # the server went away meanwhile (NU36 #12)
+            raise click.ClickException(
+                f"{error}: the share may not have ended; once the server answers, `tj shares` "
+                f"says whether {therapist} still reads {journal_name}, and {again} ends it"
+            ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
         # The share another of the user's devices ended is said here, once (NU21 C4).
         tell_held([d for d in held if not ended_here(d, journal_name, therapist)])

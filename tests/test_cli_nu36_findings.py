@@ -206,3 +206,25 @@ async def test_a_brief_to_a_misspelt_account_is_refused_before_it_is_built_or_as
     line = failed_with_one_line(refused)
     assert "no account is named 'drsmth'" in line
     assert "Share this brief" not in refused.output and refused.stdout == ""
+
+
+async def test_unshare_with_the_server_down_says_the_share_is_still_on(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """#12: `tj unshare` with the server down said only "cannot reach the server"; it says
+    that the therapist still reads the journal, that nothing changed, and what to run."""
+    carla = await new_device(live_server, tmp_path, "carla")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await carla.ok("share", "Personal", "drsmith", "--fingerprint", drsmith.signup["fingerprint"])
+    await outage.begin()
+    line = failed_with_one_line(await carla.tj("unshare", "Personal", "drsmith", "--yes"))
+    assert "cannot reach the server" in line
+    assert (
+        "drsmith still reads Personal, nothing was changed; run `tj unshare Personal drsmith` "
+        "again once the server answers"
+    ) in line, line
+    await outage.end()
+    [row] = [s for s in await carla.json("shares") if s["journal"] == "Personal"]
+    assert (row["member"], row["expired"]) == ("drsmith", False)
