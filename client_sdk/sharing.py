@@ -491,7 +491,15 @@ class Sharing:
                 "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
             )
         except NotFound as missing:
-            error = NotFound(f"no account is named {name!r}: check the spelling")
+            known = any(p.username == name for p in await self.store.peers())
+            error = NotFound(
+                f"no account is named {name!r} any more: this device knew {name}'s account, so "
+                "it was most likely deleted (or the server withholds it); what this device "
+                "holds of their journals stays until you discard it (`tj shared-with-me` "
+                "names the `tj forget` command)"
+                if known  # NU36 #13: "check the spelling" of a name that was right
+                else f"no account is named {name!r}: check the spelling"
+            )
             error.code, error.detail = missing.code, missing.detail
             raise error from None
         if identity.username != name:

@@ -228,3 +228,21 @@ async def test_unshare_with_the_server_down_says_the_share_is_still_on(
     await outage.end()
     [row] = [s for s in await carla.json("shares") if s["journal"] == "Personal"]
     assert (row["member"], row["expired"]) == ("drsmith", False)
+
+
+async def test_an_erased_clients_name_is_not_called_a_misspelling(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """#13: after eli erased their account, the therapist's `tj fingerprint eli` said "no
+    account is named 'eli': check the spelling" of a name that was right."""
+    eli = await new_device(live_server, tmp_path, "eli")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await eli.ok("share", "Personal", "drsmith", "--fingerprint", drsmith.signup["fingerprint"])
+    await drsmith.ok("sync")
+    await eli.ok("account", "delete", "--yes")
+    await drsmith.ok("sync")
+    line = failed_with_one_line(await drsmith.tj("fingerprint", "eli"))
+    assert "no account is named 'eli' any more" in line and "check the spelling" not in line
+    assert "most likely deleted" in line and "tj forget" in line, line
+    typo = failed_with_one_line(await drsmith.tj("fingerprint", "elli"))
+    assert "no account is named 'elli': check the spelling" in typo
