@@ -246,3 +246,30 @@ async def test_an_erased_clients_name_is_not_called_a_misspelling(
     assert "most likely deleted" in line and "tj forget" in line, line
     typo = failed_with_one_line(await drsmith.tj("fingerprint", "elli"))
     assert "no account is named 'elli': check the spelling" in typo
+
+
+async def test_a_renewal_keeps_only_the_opt_in_given_for_the_share_it_renews(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#4's limit: an opt-in given for an earlier share, ended by an unshare, is not one for
+    the share shared again without it (R37 F9), so renewing that one once it ran out keeps
+    no flags: a renewal keeps the choice made for the share it renews, nothing older."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    fingerprint = ("--fingerprint", drsmith.signup["fingerprint"])
+    await ana.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", *fingerprint
+    )
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", until)
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    await ana.ok("sync")
+    later = f"{datetime.now() + timedelta(days=5):%Y-%m-%d}"
+    renewed = said(
+        (await ana.ok("share", "Personal", "drsmith", "--full", "--until", later)).stderr
+    )
+    assert "Renewed drsmith's share" in renewed and "still on" not in renewed, renewed
+    assert "Safety flags: off for drsmith" in renewed
+    [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert (row["role"], row["safety_flags"]) == ("annotate", False), row
