@@ -273,3 +273,24 @@ async def test_a_renewal_keeps_only_the_opt_in_given_for_the_share_it_renews(
     assert "Safety flags: off for drsmith" in renewed
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", False), row
+
+
+async def test_a_concerning_answer_in_another_journal_names_that_journals_safety_plan(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """#11 (the safety part): a PHQ-9 with item 9 above 0 taken in another journal than
+    Personal said to write the plan with `tj safety plan --text ...`, which writes
+    Personal's; `tj measure list` pointed at Personal's plan too."""
+    await laptop.ok("journal", "create", "Weekly reflections")
+    taken = await laptop.ok(
+        "measure", "take", "phq9", "--journal", "Weekly reflections",
+        "--answers", "1,1,1,1,1,1,1,1,2",
+    )  # fmt: skip
+    told = said(taken.stderr)
+    assert "(`tj safety plan --journal 'Weekly reflections' --text ...`)" in told, told
+    listed = said((await laptop.ok("measure", "list")).output)
+    assert "your safety plan: `tj safety plan --journal 'Weekly reflections'`" in listed, listed
+    shown = said(
+        (await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")).stderr
+    )
+    assert "(`tj safety plan --text ...`)" in shown, shown  # Personal's: as before
