@@ -189,6 +189,18 @@ def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path,
     path.unlink(missing_ok=True)
 
 
+def kept_as_draft(home: Path, text: str) -> Path:
+    """Keep `text` (read from stdin, by a write that failed) as a new draft of the profile at
+    `home` (0600, in its drafts folder), which `tj write --draft FILE` saves (NU36 #6: text
+    piped in was lost when the write was refused)."""
+    folder = drafts_folder(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    return Path(name)
+
+
 def holds_text(path: Path) -> bool:
     """Whether a draft holds text above the scissors line (one that cannot be read is
     taken as holding some: it is never dropped unseen)."""

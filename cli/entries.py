@@ -4,6 +4,7 @@ cli/trash.py)."""
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -207,7 +208,19 @@ def body_of(
         yield text
         return
     if not use_editor and not editor.stdin_is_terminal():
-        yield read_stdin()
+        piped = read_stdin()
+        try:
+            yield piped
+        except BaseException:  # not saved: kept as a draft, never lost (NU36 #6)
+            if piped.strip():
+                path = editor.kept_as_draft(home.path, piped)
+                click.echo(
+                    f"The text you piped in was not saved; it is kept in {path} "
+                    f"(`{shlex.join([*save, str(path)])}` saves it; give another --journal "
+                    "to save it elsewhere).",
+                    err=True,
+                )
+            raise
         return
     prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
     with editor.composed(home.path, prompt, text or "", save) as (_, written):

@@ -1541,24 +1541,39 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     Example:
       tj journal delete "Night dreams"
     """
+
+    # Named once, strictly (a name a read-only copy shares with another journal names
+    # neither), then deleted by its id: never another journal than the one asked about
+    # (NU36 #1: a notice's name deleted the other, live journal of that name for good).
+    async def before(client: Client) -> tuple[Journal, dict[str, int], list[ShareInfo]]:
+        await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+        found = await client.journals.get(name, strict=True)
+        if yes:
+            return found, {}, []
+        return found, await client.journals.contents(found.id), await client.shares.list()
+
+    found, held, shares = home.run(before)
     if not yes:
-
-        async def before(client: Client) -> tuple[dict[str, int], list[ShareInfo]]:
-            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
-            return await client.journals.contents(name), await client.shares.list()
-
-        held, shares = home.run(before)
         typed = output.typed_answer(
-            f"This deletes {name} and everything in it for good ({contents_text(held)}), "
-            f"with no trash{kept_by_members(name, shares)}. Type its name to confirm",
+            f"This deletes {deleted_text(found)} and everything in it for good "
+            f"({contents_text(held)}), with no trash{kept_by_members(found.name, shares)}. "
+            "Type its name to confirm",
             err=True,
             default="",
             show_default=False,
         )
-        if typed.strip() != name.strip():
+        if typed.strip() not in (name.strip(), found.name.strip()):
             raise click.ClickException("the name did not match: nothing was deleted")
-    home.run(lambda client: client.journals.delete(name))
-    output.message(f"Deleted journal {name}.")
+    home.run(lambda client: client.journals.delete(found.id))
+    output.message(f"Deleted journal {found.name}.")
+
+
+def deleted_text(found: Journal) -> str:
+    """The journal `tj journal delete` asks about, unmistakably: "Dreams (id e8f46fcd7a6b,
+    gone from the server: this device's read-only copy)", "Dreams (id 94fb60f0f9ef)"
+    (NU36 #1: two journals named alike, each holding one entry, read the same)."""
+    state = ", gone from the server: this device's read-only copy" if found.share_ended else ""
+    return f"{found.name} (id {found.id[:12]}{state})"
 
 
 def kept_by_members(name: str, shares: list[ShareInfo]) -> str:

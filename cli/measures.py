@@ -34,7 +34,7 @@ from cli.main import (
     sync_note,
     then_sync,
 )
-from cli.safety import CLI_HINTS, show_safety_message
+from cli.safety import cli_hints, plan_command, show_safety_message
 from cli.sharing import again_option, items_shared, share_item
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
@@ -128,7 +128,9 @@ def measure_take(
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
 
     def safety_message() -> list[str]:
-        lines = home.run(lambda client: client.safety.message(journal_name, hints=CLI_HINTS))
+        lines = home.run(
+            lambda client: client.safety.message(journal_name, hints=cli_hints(journal_name))
+        )
         shown_before.extend(lines)
         return lines
 
@@ -170,7 +172,9 @@ def measure_take(
         lines: list[str] = []
         response = None
         if taken.result.safety_concern:
-            response = await client.safety.respond(taken.result, hints=CLI_HINTS)
+            response = await client.safety.respond(
+                taken.result, hints=cli_hints(taken.result.journal)
+            )
             lines = response.lines
             if not shown_before:
                 show_safety_message(lines)  # at once: before the sync, however long it takes
@@ -321,7 +325,7 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
         async def seal(client: Client) -> tuple[list[str], str | None, bool]:
             await synced_quietly(client)  # decide on a fresh view (NU22 C3)
             response = await client.safety.respond_to_answer(
-                chosen.id, item, answers[item - 1], journal=journal, hints=CLI_HINTS
+                chosen.id, item, answers[item - 1], journal=journal, hints=cli_hints(journal)
             )
             if response.no_flag:
                 output.message(response.no_flag)
@@ -680,7 +684,9 @@ def safety_item_lines(
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):
         head = f"item {number}:".ljust(9)
-        said = _instructions_say(chosen, own, "this answer", then if just_taken else PLAN_THEN)
+        said = _instructions_say(
+            chosen, own, "this answer", then if just_taken else plan_then(result.journal)
+        )
         lines.append(
             f"{head}answered {value} ({chosen.option_label(value)}), above 0. Whatever the "
             f"total score, {said}"
@@ -688,9 +694,13 @@ def safety_item_lines(
     return lines
 
 
-PLAN_THEN = "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
-"""What the client is asked to do after a safety item answered above 0, when the safety
-message is not on the screen."""
+def plan_then(journal: str | None) -> str:
+    """What the client is asked to do after a safety item answered above 0 in `journal`,
+    when the safety message is not on the screen: the command names that journal's plan
+    (`plan_command`, NU36 #11)."""
+    return (
+        f"please talk with your therapist or a doctor; your safety plan: `{plan_command(journal)}`."
+    )
 
 
 def _instructions_say(chosen: Instrument, own: bool, answer: str, then: str) -> str:
@@ -712,7 +722,7 @@ def safety_footnote(result: MeasureResult, own: bool) -> str:
 
     chosen = find_instrument(result.measure)
     items = ", ".join(f"item {n}" for n in chosen.safety_items)
-    said = _instructions_say(chosen, own, "that answer", PLAN_THEN)
+    said = _instructions_say(chosen, own, "that answer", plan_then(result.journal))
     return f"{items} above 0: whatever the total score, {said}"
 
 

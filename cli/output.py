@@ -944,23 +944,33 @@ def departure_lines(report: SyncReport) -> list[str]:
     lines = []
     for d in report.departures:
         if d.reason == departures.GONE:  # an own journal no longer listed (rev-complete F1)
-            name = shlex.quote(d.journal)
+            # By its id, never its name: the name is the one this device last knew (it may
+            # have been renamed elsewhere), and another journal here may bear it (NU36 #1:
+            # `tj journal delete Dreams` deleted the other, live Dreams for good).
+            short = d.journal_id[:12]
             lines.append(
-                f"Notice: {d.journal} is no longer on the server ({departure_time(d.at)}): it "
-                "was deleted on another of your devices, or the server is withholding it. What "
-                "this device holds of it stays here, read-only. If you deleted it, remove that "
-                f"copy with `tj journal delete {name}` (keep what you need first: `tj export "
-                "--out DIR`); if you did not, the server is withholding it: keep the copy."
+                f"Notice: {d.journal} (id {short}) is no longer on the server "
+                f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
+                "server is withholding it. What this device holds of it stays here, read-only. "
+                f"If you deleted it, remove that copy with `tj journal delete {short}` (keep "
+                "what you need first: `tj export --out DIR`); if you did not, the server is "
+                "withholding it: keep the copy."
             )
             continue
         if d.reason == departures.EXPIRED and not d.owner:
             # A whole journal's: --full, since a copy of some of its fields kept for them
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
             whole = "" if d.source else " --full"
+            keeps = (  # true of a whole journal's renewal: it keeps the opt-in too (NU36 #4)
+                " (it keeps the share's role and, if you chose to send them safety flags, "
+                "that choice)"
+                if not d.source
+                else " (it keeps the share's role)"
+            )
             lines.append(
                 f"Notice: {ended_text(d)}; renew with `tj share "
                 f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)}{whole} "
-                "--until DATE`."
+                f"--until DATE`{keeps}."
             )
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(

@@ -255,7 +255,7 @@ def brief(
     async def prepare(client: Client) -> Brief:
         # What the share would refuse is said before the brief is shown and the question
         # asked (NU19 C16); the SDK checks again before it creates anything.
-        from client_sdk import InvalidInput
+        from client_sdk import InvalidInput, NetworkError
         from client_sdk.models import normalize_username
         from client_sdk.sharing import share_expiry
 
@@ -263,6 +263,10 @@ def brief(
             share_expiry(until)
         if normalize_username(therapist) == client.username:
             raise InvalidInput("you cannot share a brief with yourself")
+        try:  # the account exists, before the brief is built and the question asked (NU36 #10)
+            await client.shares.fingerprint(therapist)
+        except NetworkError:
+            pass  # offline: the brief can be read; the share says it needs the server
         return await client.briefs.prepare(days=days, journals=list(journal_names) or None)
 
     prepared = home.run(prepare)

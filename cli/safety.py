@@ -7,6 +7,7 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -40,6 +41,19 @@ CLI_HINTS = SafetyHints(
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands: NU27 C17)."""
+
+
+def plan_command(journal: str | None) -> str:
+    """`tj safety plan`, naming `journal` (--journal) unless it is the default, Personal: the
+    plan of the journal a PHQ-9 was answered in, not Personal's (NU36 #11)."""
+    if journal is None or journal.strip().casefold() == "personal":
+        return "tj safety plan"
+    return f"tj safety plan --journal {shlex.quote(journal)}"
+
+
+def cli_hints(journal: str | None) -> SafetyHints:
+    """CLI_HINTS, its `write_plan` naming `journal` (`plan_command`)."""
+    return replace(CLI_HINTS, write_plan=f"`{plan_command(journal)} --text ...`")
 
 
 def show_safety_message(lines: list[str]) -> None:
@@ -137,7 +151,8 @@ def safety_plan(
                 )
 
     async def work(client: Client) -> tuple[SafetyPlan, str]:
-        if not changing:
+        if not changing:  # the plan as another device left it, or said to be older (NU36 #2)
+            await synced_first(client)
             return await client.safety.plan(journal_name), ""
         await client.safety.set_plan(
             journal=journal_name,

@@ -182,9 +182,10 @@ only_option = click.option(
     "THERAPIST reads only some fields of it today (--only).",
 )
 @click.option(
-    "--safety-flags",
-    is_flag=True,
-    help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members.",
+    "--safety-flags/--no-safety-flags",
+    default=None,
+    help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members. "
+    "Renewing a share that ran out keeps the choice it had; --no-safety-flags renews it without.",
 )
 @click.option(
     "--yes",
@@ -207,7 +208,7 @@ def share(
     trust_on_first_use: bool,
     only: list[str] | None,
     full: bool,
-    safety_flags: bool,
+    safety_flags: bool | None,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -236,7 +237,9 @@ def share(
     what it holds, you are told and asked first (default: no; --yes does not ask). So you
     are when --role read stops safety flags that reach THERAPIST now (a member who only reads
     could never mark one as read); your choice to send them flags stands, and --role
-    annotate later makes flags reach them again, which is said.
+    annotate later makes flags reach them again, which is said. Renewing a share that ran
+    out keeps its terms: its role and, when you had chosen to send THERAPIST safety flags
+    for it, that choice (said; --no-safety-flags renews it without).
 
     \b
     Examples:
@@ -392,7 +395,9 @@ def share(
         output.message(ended_with_share_text(ended_assignments))
     for copy in copies_on:
         output.message(copy_stays_text(copy, shared))
-    if not safety_flags and flags_resume(shared):
+    if shared.safety_flags_kept:  # a renewal keeps the opt-in, as it keeps the role (NU36 #4)
+        output.message(flags_kept_text(shared))
+    elif not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
@@ -464,6 +469,20 @@ def flags_resume_text(shared: ShareInfo) -> str:
         f"above 0 in {shared.journal} from now on seals a safety flag for them (none for "
         f"what was answered while they only read). To stop that: tj share {journal} {member} "
         f"--role read, or for everyone: tj safety plan --journal {journal} --no-share-flags"
+    )
+
+
+def flags_kept_text(shared: ShareInfo) -> str:
+    """That a renewal of a share that ran out kept the client's safety-flag choice for the
+    member (`ShareInfo.safety_flags_kept`, NU36 #4), with how to stop it."""
+    journal, member = shlex.quote(shared.journal), shlex.quote(shared.member)
+    return (
+        f"Safety flags: still on for {shared.member}. You chose to send them safety flags for "
+        f"the share this renews, and renewing keeps that choice as it keeps the role: a PHQ-9 "
+        f"item 9 answered above 0 in {shared.journal} from now on seals a safety flag for "
+        f"them (none for what was answered while the share had ended). To stop that: tj share "
+        f"{journal} {member} --role read, or for everyone: tj safety plan --journal {journal} "
+        "--no-share-flags"
     )
 
 
@@ -885,8 +904,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
       tj unshare Personal drsmith
     """
     held: list[Departure] = []  # the first sync's notices: told unless this command says them
+    again = f"`tj unshare {shlex.quote(journal_name)} {shlex.quote(therapist)}`"
     try:
-        pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
+        try:
+            pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
+        except NetworkError as error:  # before anything is signed: said so (NU36 #12)
+            raise click.ClickException(
+                f"{error}: {therapist} still reads {journal_name}, nothing was changed; run "
+                f"{again} again once the server answers"
+            ) from None
         if pending:
             for line in undelivered_text(
                 therapist, journal_name, pending, "you stop sharing"
@@ -899,7 +925,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     abort=True,
                     err=True,
                 )
-        ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+        try:
+            ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+        except NetworkError as error:  # the server went away meanwhile (NU36 #12)
+            raise click.ClickException(
+                f"{error}: the share may not have ended; once the server answers, `tj shares` "
+                f"says whether {therapist} still reads {journal_name}, and {again} ends it"
+            ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
         # The share another of the user's devices ended is said here, once (NU21 C4).
         tell_held([d for d in held if not ended_here(d, journal_name, therapist)])
@@ -910,8 +942,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         raise
     tell_held(held)
     output.message(unshare_confirmation(journal_name, therapist, ended))
-    for copy in ended.kept:  # what became of each copy (NU28 C2)
-        output.message(kept_copy_text(copy))
+    if ended.kept:
+        named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
+        for copy in ended.kept:  # what became of each copy (NU28 C2)
+            output.message(kept_copy_text(copy, named.get(copy.journal_id, "")))
     stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
     if stopped:
         output.message(ended_with_share_text(stopped))
@@ -1211,15 +1245,17 @@ def shares(home: Home, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy]]:
-        return await client.shares.list(), await client.shares.kept_copies()
+    async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy], dict[str, str]]:
+        kept = await client.shares.kept_copies()
+        named = {k.journal_id: await client.journals.command_name(k.journal_id) for k in kept}
+        return await client.shares.list(), kept, named
 
-    found, kept = home.run(work)
+    found, kept, named = home.run(work)
     nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
         footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
-        for line in [*footnotes, *kept_copy_lines(kept)]:
+        for line in [*footnotes, *kept_copy_lines(kept, named)]:
             output.message(line)
 
 
@@ -1633,14 +1669,27 @@ def left_footnote(found: Iterable[ShareInfo]) -> list[str]:
     ]
 
 
-def kept_copy_lines(kept: Iterable[KeptCopy]) -> list[str]:
+async def command_names(journal_ids: list[str], client: Client) -> dict[str, str]:
+    """How a suggested command names each journal of `journal_ids` (hex) unmistakably:
+    `client.journals.command_name` (its name, or its id when another journal bears it)."""
+    return {i: await client.journals.command_name(i) for i in journal_ids}
+
+
+def delete_command(kept: KeptCopy, named: str = "") -> str:
+    """`tj journal delete ...` for a kept copy, naming it as `named` says (its name, or its
+    id when another journal of this device bears that name: NU36 #1); by id without it."""
+    return f"tj journal delete {shlex.quote(named or kept.journal_id[:12])}"
+
+
+def kept_copy_lines(kept: Iterable[KeptCopy], named: dict[str, str]) -> list[str]:
     """Under `tj shares`: each journal kept for a member whose share you ended, which stays
-    on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2)."""
+    on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2); `named`:
+    how the command to delete each names it (`command_names`)."""
     return [
         f"Share ended, copy kept: {k.journal!r} ({kept_what(k)}; ended from one of your "
         f"devices {output.local_time(k.ended_at) if k.ended_at else ''}; holds "
         f"{contents_text(dict(k.contents))}): shared with nobody now; to delete it for "
-        f"good: tj journal delete {shlex.quote(k.journal)}"
+        f"good: {delete_command(k, named.get(k.journal_id, ''))}"
         for k in kept
     ]
 
@@ -1655,7 +1704,7 @@ def kept_what(kept: KeptCopy) -> str:
     return f"the {fields}{source}, for {kept.member}"
 
 
-def kept_copy_text(kept: KeptCopy) -> str:
+def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
     """What `tj unshare` says of a journal kept for the member whose share it ended
     (`EndedShares.kept`): that it stays, what it holds, why, and how to delete it (NU28
     C2: it was left behind without a word)."""
@@ -1687,7 +1736,7 @@ def kept_copy_text(kept: KeptCopy) -> str:
         f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
         f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "
         f"so that {again} (asking first, since {member} would get what it holds){stay}. To "
-        f"delete it for good{originals}: tj journal delete {shlex.quote(kept.journal)}"
+        f"delete it for good{originals}: {delete_command(kept, named)}"
     )
 
 

@@ -173,6 +173,7 @@ class Context:
         journals: list[LocalJournal] | None = None,
         *,
         refuse_brief: bool = False,
+        strict: bool = False,
     ) -> LocalJournal:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
         from the store). A journal still shared wins over a kept copy of an ended share with
@@ -189,10 +190,16 @@ class Context:
         Raises NotFound (subject BRIEF_NOT_JOURNAL for a username sharing only briefs);
         IntegrityError instead while the server lists journals this device could not
         verify (no access chain served, say): the one wanted may be among them, and it is
-        neither shown nor written until it verifies."""
+        neither shown nor written until it verifies.
+
+        `strict` (for what destroys data: `client.journals.delete`): a name that a journal
+        still on the server and a read-only copy share names neither either (InvalidInput
+        lists every id), where a read names the live one: the copy's name is the one this
+        device last knew, and a notice about it may send the user here (NU36 #1: the other,
+        live journal of that name was deleted for good)."""
         if journals is None:
             journals = await self.store.journals()
-        found = await self._named_journal(name_or_id, journals)
+        found = await self._named_journal(name_or_id, journals, strict=strict)
         if refuse_brief:
             await self.replica.load_access()  # which journals are copies: from their chains
             copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
@@ -213,7 +220,7 @@ class Context:
         return f"{name!r} is a pre-session brief {shared}, not a journal"
 
     async def _named_journal(
-        self, name_or_id: str | None, journals: list[LocalJournal]
+        self, name_or_id: str | None, journals: list[LocalJournal], *, strict: bool = False
     ) -> LocalJournal:
         """`local_journal` but for briefs named."""
         wanted = name_or_id or DEFAULT_JOURNAL
@@ -222,12 +229,14 @@ class Context:
         for journal in journals:
             if journal.journal_id.hex() == wanted.lower():
                 return journal
-        for candidates in (live, kept):
+        for candidates in [journals] if strict else (live, kept):
             exact = [j for j in candidates if self.display(j) == wanted]
             folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
             for found in (exact, folded):
                 if len(found) == 1:
                     return found[0]
+                if found and strict and any(j.role == REVOKED for j in found):
+                    raise InvalidInput(copy_same_name_text(wanted, found))
                 if found:
                     raise InvalidInput(same_name_text(wanted, [j.journal_id for j in found]))
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
@@ -600,6 +609,23 @@ def is_id_prefix(wanted: str, journal_id: bytes) -> bool:
     text = wanted.lower()
     hexadecimal = all(c in "0123456789abcdef" for c in text)
     return hexadecimal and len(text) >= MIN_ID_PREFIX and journal_id.hex().startswith(text)
+
+
+def copy_same_name_text(name: str, journals: list[LocalJournal]) -> str:
+    """Why a name a read-only copy shares with another journal names neither for what
+    destroys data (`Context.local_journal`'s `strict`, NU36 #1), with every id and which
+    are copies: "2 journals are named 'Dreams' on this device (ids 94fb60f0f9ef,
+    e8f46fcd7a6b: a read-only copy, gone from the server or a share that ended): name the
+    one you mean by its id (`tj journal list` shows each)". Pure."""
+    ids = sorted(
+        (j.journal_id.hex()[:12], " (a read-only copy)" if j.role == REVOKED else "")
+        for j in journals
+    )
+    listed = ", ".join(f"{i}{copy}" for i, copy in ids)
+    return (
+        f"{len(ids)} journals are named {name!r} on this device (ids {listed}): name the one "
+        "you mean by its id (`tj journal list` shows which is which); nothing was changed"
+    )
 
 
 def same_name_text(name: str, journal_ids: list[bytes]) -> str:

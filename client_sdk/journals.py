@@ -13,7 +13,7 @@ import builtins
 from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import BRIEF
-from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError
+from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Journal
 from client_sdk.replica import stored_document
@@ -66,11 +66,29 @@ class Journals:
             ),
         )
 
-    async def get(self, name_or_id: str | None = None) -> Journal:
+    async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
-        default "Personal". Raises NotFound."""
+        default "Personal". Raises NotFound; InvalidInput for a name several journals share
+        (with `strict`, also when one of them is a read-only copy: what `delete` names,
+        NU36 #1)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
-        return self._context.journal(await self._context.local_journal(name_or_id), left)
+        local = await self._context.local_journal(name_or_id, strict=strict)
+        return self._context.journal(local, left)
+
+    async def command_name(self, journal_id: str) -> str:
+        """How a command an app suggests (`tj journal delete NAME`) names the journal of id
+        `journal_id` (hex) unmistakably: its name as `get` takes it when that name names
+        exactly this journal even for what destroys data (`get(strict=True)`: no other
+        journal of this device, live or a read-only copy, bears it), else the first 12 hex
+        digits of its id (NU36 #1: a name in a notice deleted another journal bearing it).
+        Works offline; raises nothing."""
+        try:
+            local = await self._context.local_journal(journal_id)
+            name = self._context.display(local)
+            named = await self._context.local_journal(name, strict=True)
+        except TJError:
+            return journal_id[:12]
+        return name if named.journal_id == local.journal_id else journal_id[:12]
 
     async def create(self, name: str) -> Journal:
         """Create a journal, offline-first like writing: it exists on this device at once
@@ -126,8 +144,10 @@ class Journals:
         drop a journal on the server's word alone). Raises AccessError for a journal shared
         with this account, NotFound for an unknown one. With `check_only=True` it raises the
         same errors (but needs no network) and deletes nothing: an app asks its user to
-        confirm only what would then be done (NU23 C8)."""
-        local = await self._context.local_journal(journal)
+        confirm only what would then be done (NU23 C8). A name that a read-only copy
+        shares with another journal of this device names neither (InvalidInput with their
+        ids: `Context.local_journal`'s `strict`, NU36 #1)."""
+        local = await self._context.local_journal(journal, strict=True)
         await self._context.replica.delete_journal(local, check_only=check_only)
         if not check_only:
             self._context.drop_views(local.journal_id)  # nothing of it kept in memory either
@@ -135,9 +155,10 @@ class Journals:
     async def contents(self, journal: str) -> dict[str, int]:
         """What this device holds in a journal: the number of live documents of each kind
         ("entry", "goal", "measure", "homework", "safety_plan", ...; deleted ones not
-        counted, entries in the trash counted), e.g. to say what deleting it removes. Works offline. Raises NotFound for
-        an unknown journal."""
-        local = await self._context.local_journal(journal)
+        counted, entries in the trash counted), e.g. to say what deleting it removes. Works
+        offline. Raises NotFound for an unknown journal; InvalidInput, as `delete` does, for
+        a name that names no single journal (NU36 #1)."""
+        local = await self._context.local_journal(journal, strict=True)
         counts: dict[str, int] = {}
         for stored in await self._context.store.documents(local.journal_id):
             document = stored_document(stored)

@@ -6460,6 +6460,12 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         if journal.owner_name and journal.owner_name != username
         else ""
     )
+    if journal.role == REVOKED and journal.owner_name == username:  # one's own (NU36 #6)
+        raise AccessError(
+            f"{journal.name} is no longer on the server: it was deleted on another of your "
+            "devices, or the server is withholding it; this device keeps a read-only copy of "
+            "it, which takes no new entries (`tj journal list`)"
+        )
     if journal.role == REVOKED:
         raise AccessError(
             f"the share of journal {_shown(journal)!r} with this account ended, or the journal "

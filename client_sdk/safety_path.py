@@ -1052,6 +1052,36 @@ class SafetyPath:
             )
         return _Reach(found, paused)
 
+    async def renewal_keeps_flags(self, journal: str, member: str) -> bool:
+        """Whether renewing `member`'s share of `journal` (one this account owns) now keeps
+        safety flags reaching them (NU36 #4): the membership a share granted now renews
+        (`sharing.lapsed_terms`: its signed end date passed) held the annotate role, and the
+        owner's signed plan opted them in for it (`opted_in_for`, from `_opt_in_from`), not
+        withdrawn since. False for a first share, one after an unshare (the client decides
+        again: R37 F9), a member never opted in or opted in for an earlier share only.
+        Decided from the owner's signed plan and the journal's verified access chain on
+        this device only, never from a server answer. Raises NotFound for an unknown
+        journal."""
+        from client_sdk.sharing import lapsed_terms
+
+        local = await self._local_journal(journal)
+        state = self._replica.chains.state(local.journal_id)
+        if local.role != "owner" or state is None:
+            return False
+        found = await self._plan_document(local)
+        plan = plan_view(found, self._display(local)) if found is not None else None
+        if plan is None or not plan.share_flags:
+            return False
+        lapsed = lapsed_terms(state, member, now_ms())
+        if lapsed is None or lapsed.who is None or lapsed.role != "annotate":
+            return False
+        if lapsed.handle not in state.granted_at:
+            return False
+        account = lapsed.who.account_id
+        if plan.flag_members is not None and account.hex() not in plan.flag_members:
+            return False
+        return opted_in_for(plan, account.hex(), _opt_in_from(state, account, lapsed.handle))
+
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
         """Account id (hex) -> when the membership an opt-in must be given in began
         (`_opt_in_from`), by this device's verified access chain of `local` (empty when it

@@ -171,6 +171,11 @@ class ShareInfo:
     that reached its end date with a new one (an `ended` entry had closed it, changing the
     journal's key, or the member's keys changed): a renewal, as the account's other devices
     tell it ("renewed"), never a first share (NU30 #4)."""
+    safety_flags_kept: bool = False
+    """For a whole-journal share `grant` renewed after its signed end date passed
+    (`previous_expired`): the client had opted the member in for safety flags for the share
+    it renews, and the call kept that choice (a new owner-signed opt-in for the renewed
+    share: `grant`'s `safety_flags` None), as it keeps the role (NU36 #4)."""
     since: datetime | None = None
     """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
     settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
@@ -203,6 +208,7 @@ class ShareInfo:
                 self.previous_expires_at.isoformat() if self.previous_expires_at else None
             ),
             "previous_expired": self.previous_expired,
+            "safety_flags_kept": self.safety_flags_kept,
             "since": self.since.isoformat() if self.since else None,
         }
 
@@ -265,6 +271,21 @@ def lapsed_membership(
         return current if current.ended(now) else None
     last = state.last_terms(account_id)
     return last[0] if last is not None and not last[1] else None
+
+
+def lapsed_terms(state: access.AccessState, username: str, now: int) -> access.Member | None:
+    """`lapsed_membership` of the account the chain names `username` (owner devices: they
+    open members' identities): the terms of their membership a share granted now renews
+    (its signed end date passed), else None. Pure."""
+    name = normalize_username(username)
+    for account_id in state.handles:
+        current = state.member_by_account(account_id)
+        last = state.last_terms(account_id)
+        terms = current if current is not None else last[0] if last is not None else None
+        if terms is None or terms.who is None or normalize_username(terms.who.username) != name:
+            continue
+        return lapsed_membership(state, account_id, current, now)
+    return None
 
 
 def previous_terms(before: list[access.Member]) -> dict[str, Any]:
@@ -470,7 +491,15 @@ class Sharing:
                 "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
             )
         except NotFound as missing:
-            error = NotFound(f"no account is named {name!r}: check the spelling")
+            known = any(p.username == name for p in await self.store.peers())
+            error = NotFound(
+                f"no account is named {name!r} any more: this device knew {name}'s account, so "
+                "it was most likely deleted (or the server withholds it); what this device "
+                "holds of their journals stays until you discard it (`tj shared-with-me` "
+                "names the `tj forget` command)"
+                if known  # NU36 #13: "check the spelling" of a name that was right
+                else f"no account is named {name!r}: check the spelling"
+            )
             error.code, error.detail = missing.code, missing.detail
             raise error from None
         if identity.username != name:

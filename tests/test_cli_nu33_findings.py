@@ -130,11 +130,14 @@ async def test_an_answer_piped_on_stdin_answers_the_question(
 
 async def test_a_brief_names_the_journals_it_covers_and_journal_limits_them(
     laptop: Device,  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
 ) -> None:
     """#4: `tj brief drsmith` digested every journal of the account, a private one too,
     without saying so. The default stays every journal owned (the README and protocol.md
     describe no other), and the brief says which in its "Covers:" line; `--journal`
     (repeatable) limits it; an unknown journal is one error line and shares nothing."""
+    await new_device(live_server, tmp_path, "drsmith")  # an account: checked first (NU36 #10)
     await laptop.ok("journal", "create", "Night dreams")
     await laptop.ok("write", "--mood", "4", "Shared day.")
     await laptop.ok("write", "--journal", "Night dreams", "--mood", "2", "A private dream.")

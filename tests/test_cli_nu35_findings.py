@@ -144,6 +144,7 @@ async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ben = await new_device(live_server, tmp_path, "ben")
+    await new_device(live_server, tmp_path, "drsmith")  # an account: checked first (NU36 #10)
     await ben.ok("write", "--tag", "to-discuss", "Tagged to discuss via tag")
     listed = await ben.ok("discuss")
     told = said(listed.stderr)

@@ -80,7 +80,8 @@ async def test_a_journal_deleted_on_another_device_is_not_a_share_change(
 
     told = await phone.ok("sync")
     assert told.stdout.strip() == "1 journal deleted on another device or withheld (below)"
-    assert "Notice: Dreams is no longer on the server" in said(told.stderr)
+    assert "Notice: Dreams (id " in said(told.stderr)  # by id too (NU36 #1)
+    assert ") is no longer on the server" in said(told.stderr)
 
 
 async def test_discuss_of_a_therapists_note_names_how_to_write_ones_own(

@@ -74,6 +74,7 @@ async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")  # an account: checked first (NU36 #10)
     written = await ana.json("write", "--title", "The move", "Boxes everywhere.")
     assert "Nothing is marked" in (await ana.ok("discuss")).stderr
     [marked] = await ana.json("discuss", written["id"][:6])

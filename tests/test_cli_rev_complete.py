@@ -16,15 +16,16 @@ async def test_tj_sync_tells_once_that_an_own_journal_is_no_longer_on_the_server
     await laptop.ok("journal", "create", "Dreams")
     await laptop.ok("write", "--journal", "Dreams", "Flying again.")
     await phone.ok("sync")
+    [gone] = [j["id"][:12] for j in await laptop.json("journal", "list") if j["name"] == "Dreams"]
     await laptop.ok("journal", "delete", "Dreams", "--yes")
 
     result = await phone.ok("sync")
     told = " ".join(result.stderr.split())  # a message wraps on a narrow terminal
-    assert "Notice: Dreams is no longer on the server (" in told, result.stderr
-    assert (
+    assert f"Notice: Dreams (id {gone}) is no longer on the server (" in told, result.stderr
+    assert (  # by its id: another journal here may bear its name (NU36 #1)
         "it was deleted on another of your devices, or the server is withholding it. What this "
         "device holds of it stays here, read-only. If you deleted it, remove that copy with "
-        "`tj journal delete Dreams`"
+        f"`tj journal delete {gone}`"
     ) in told
     # the summary points at it, as a journal gone, not a share change (NU35 #9)
     assert "1 journal deleted on another device or withheld (below)" in result.stdout.splitlines()
