@@ -104,3 +104,43 @@ async def test_delete_by_id_says_who_keeps_a_copy_of_that_journal_not_of_its_nam
     asked = said((await laptop.tj("journal", "delete", other[:12], input="no\n")).stderr)
     assert f"(id {other[:12]}" in asked, asked
     assert "drsmith" not in asked, asked  # drsmith never read this one
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-NU36A F4: a renewal's implicit opt-in (decided on this device's plan) silently "
+    "overrides a withdrawal made on another device offline (`tj safety plan "
+    "--no-share-flags`): after both sync, flags reach drsmith and neither device says so",
+)
+async def test_a_renewal_never_silently_undoes_a_withdrawal_made_on_another_device(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", "--until", until,
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    await outage.begin()  # the phone is offline: the client withdraws every opt-in there
+    withdrawn = await phone.ok("safety", "plan", "--no-share-flags")
+    assert "share flags: no" in said(withdrawn.output), withdrawn.output
+    await outage.end()
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)  # the share runs out
+    await laptop.ok("sync")
+    later = f"{datetime.now() + timedelta(days=5):%Y-%m-%d}"
+    await laptop.ok("share", "Personal", "drsmith", "--full", "--until", later)
+    phone_told = said((await phone.ok("sync")).output)
+    laptop_told = said((await laptop.ok("sync")).output)
+    plan = await laptop.json("safety", "plan")
+    told = "safety flag" in (phone_told + laptop_told).replace("safety-flag", "safety flag")
+    assert plan["flags_reach"] == [] or (told and "withdr" in phone_told + laptop_told), (
+        plan,
+        phone_told,
+        laptop_told,
+    )
