@@ -256,12 +256,12 @@ class Departure:
     until: int | None = None
     """See `was_until`. Told to the owner's other devices with "renewed" or "shared": `role`
     and `until` (0: no end date) are the terms given, `was_role` "" and `was_until` None."""
-    member_id: str = ""
+    member_id: str = field(default="", compare=False)
     """Told to the owner with "end date" or "unshared": the account id (hex) of the member
     whose membership ended, as the owner-signed chain names it ("" when not known, e.g. kept
     by an older version): what is decided about that member goes by it, never by `member`
     (another account may bear the name: rev-nu36a F1)."""
-    safety_flags: bool = False
+    safety_flags: bool = field(default=False, compare=False)
     """Told to the owner with "end date" for a whole journal: the client's own signed safety
     plan had opted this member (`member_id`) in for the share that ended
     (`SafetyPath.ended_share_had_flags`), so the renewal the notice gives asks for
@@ -499,8 +499,11 @@ class Departure:
             "role": self.role,
             "was_until": self.was_until,
             "until": self.until,
-            "member_id": self.member_id,
         }
+
+    def stored(self) -> dict[str, Any]:
+        """`to_dict` with `member_id`, as kept in `PENDING` (`decode` reads it back)."""
+        return {**self.to_dict(), "member_id": self.member_id}
 
 
 @dataclass(frozen=True)
@@ -527,7 +530,7 @@ class Sent:
         return {
             "handle": self.handle,
             "at": self.at,
-            "departure": self.departure.to_dict(),
+            "departure": self.departure.stored(),
             "entry": self.entry,
         }
 
@@ -572,7 +575,7 @@ class Pending:
         return json.dumps(
             {
                 "journals": self.journals,
-                "told": [d.to_dict() for d in self.told],
+                "told": [d.stored() for d in self.told],
                 "sent": [s.to_dict() for s in self.sent],
             },
             sort_keys=True,

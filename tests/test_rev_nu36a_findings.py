@@ -38,7 +38,9 @@ async def test_a_renewal_never_opts_in_another_account_bearing_the_opted_in_memb
     rows = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert [r["safety_flags"] for r in rows if not r["expired"]] == [False], rows
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)  # that share ran out too
-    await ana.ok("sync")
+    notice = said((await ana.ok("sync")).stderr)
+    assert "--full --until DATE`" in notice, notice  # this account was never opted in (by id)
+    assert "--safety-flags" not in notice, notice
     later = f"{datetime.now() + timedelta(days=9):%Y-%m-%d}"
     renewed = said(
         (await ana.ok("share", "Personal", "drsmith", "--full", "--until", later)).stderr
