@@ -150,13 +150,14 @@ def write(
             )
             return
     save = draft_command(home, journal_name, fields)
-    with body_of(home, text, prompt_id, use_editor, draft, save) as body:  # kept until saved
+    saved: list[Entry] = []  # the entry, once saved on this device
+    with body_of(home, text, prompt_id, use_editor, draft, save, saved) as body:  # kept until saved
         if not body.strip() and not title:
             raise click.UsageError(
                 "nothing to write: give TEXT, pipe it on stdin, or give --title "
                 "(a mood alone: `tj mood N`)"
             )
-        entry, note = home.run(partial(write_entry, journal_name, body, **fields))
+        entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
@@ -195,9 +196,13 @@ def body_of(
     use_editor: bool,
     draft: Path | None,
     save: list[str],
+    saved: list[Entry] | None = None,
 ) -> Iterator[str]:
     """The draft's text (--draft, deleted once the block completes when it is one of the
-    profile's drafts); else TEXT; else stdin; else (stdin is a terminal, or --edit) what is
+    profile's drafts); else TEXT; else stdin, kept as a draft if the block fails before the
+    entry was saved on this device (`saved` still empty: NU36 #6; once saved, an error
+    after, e.g. Ctrl-C during the sync that follows, keeps no copy, which would save the
+    entry twice: rev-nu36a R4); else (stdin is a terminal, or --edit) what is
     written in $EDITOR, whose draft is kept if the block fails (editor.drafted, which names
     `save`, the command that saves it). An empty editor aborts."""
     if draft is not None:
@@ -212,14 +217,22 @@ def body_of(
         try:
             yield piped
         except BaseException:  # not saved: kept as a draft, never lost (NU36 #6)
-            if piped.strip():
-                path = editor.kept_as_draft(home.path, piped)
-                click.echo(
-                    f"The text you piped in was not saved; it is kept in {path} "
-                    f"(`{shlex.join([*save, str(path)])}` saves it; give another --journal "
-                    "to save it elsewhere).",
-                    err=True,
-                )
+            if piped.strip() and not saved:
+                try:
+                    path = editor.kept_as_draft(home.path, piped)
+                except OSError as error:  # the original error is the one raised (R4)
+                    click.echo(
+                        f"The text you piped in was not saved, and could not be kept as a "
+                        f"draft ({error.strerror or error}).",
+                        err=True,
+                    )
+                else:
+                    click.echo(
+                        f"The text you piped in was not saved; it is kept in {path} "
+                        f"(`{shlex.join([*save, str(path)])}` saves it; give another "
+                        "--journal to save it elsewhere).",
+                        err=True,
+                    )
             raise
         return
     prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
@@ -262,11 +275,19 @@ async def prompt_after_sync(prompt_id: str, client: Client) -> Prompt:
 
 
 async def write_entry(
-    journal: str | None, body: str, client: Client, **fields: Any
+    journal: str | None,
+    body: str,
+    client: Client,
+    saved: list[Entry] | None = None,
+    **fields: Any,
 ) -> tuple[Entry, str]:
+    """Write the entry, then sync; `saved` gets the entry as soon as it is saved on this
+    device (before the sync), so that a failure after that keeps no draft copy of it."""
     if fields.get("prompt_id"):
         await prompt_after_sync(fields["prompt_id"], client)
     entry = await client.entries.write(journal, body, **fields)
+    if saved is not None:
+        saved.append(entry)
     return entry, await sync_note(client)
 
 

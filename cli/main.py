@@ -1556,7 +1556,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
-            f"({contents_text(held)}), with no trash{kept_by_members(found.name, shares)}. "
+            f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
             "Type its name to confirm",
             err=True,
             default="",
@@ -1565,7 +1565,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         if typed.strip() not in (name.strip(), found.name.strip()):
             raise click.ClickException("the name did not match: nothing was deleted")
     home.run(lambda client: client.journals.delete(found.id))
-    output.message(f"Deleted journal {found.name}.")
+    output.message(f"Deleted journal {found.name} (id {found.id[:12]}).")
 
 
 def deleted_text(found: Journal) -> str:
@@ -1576,11 +1576,12 @@ def deleted_text(found: Journal) -> str:
     return f"{found.name} (id {found.id[:12]}{state})"
 
 
-def kept_by_members(name: str, shares: list[ShareInfo]) -> str:
-    """What deleting the journal `name` leaves with others (NU22 C4, NU23 C2): "; drsmith
-    keeps what they already downloaded of it", and the entries shared one by one; "" when it
-    is shared with nobody (by the verified chains `shares` were read from)."""
-    members = sorted({s.member for s in shares if name in (s.journal, s.source)})
+def kept_by_members(journal_id: str, shares: list[ShareInfo]) -> str:
+    """What deleting the journal of id `journal_id` (hex) leaves with others (NU22 C4, NU23
+    C2): "; drsmith keeps what they already downloaded of it", and the entries shared one by
+    one; "" when it is shared with nobody (by the verified chains `shares` were read from).
+    By id, never by name: another journal may bear it (rev-nu36a F3)."""
+    members = sorted({s.member for s in shares if journal_id in (s.journal_id, s.source_id)})
     said = ""
     if members:  # usernames: never plain_list, which words a field named "body" as "text"
         said = f"; {output.keep_downloaded(members)}"

@@ -961,16 +961,21 @@ def departure_lines(report: SyncReport) -> list[str]:
             # A whole journal's: --full, since a copy of some of its fields kept for them
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
             whole = "" if d.source else " --full"
-            keeps = (  # true of a whole journal's renewal: it keeps the opt-in too (NU36 #4)
-                " (it keeps the share's role and, if you chose to send them safety flags, "
-                "that choice)"
-                if not d.source
+            # A renewal never signs an opt-in by itself (rev-nu36a F1, F4): when the client's
+            # own signed plan had this account (by id) opted in for the share that ended,
+            # the command asks for it again, and says so.
+            flags = " --role annotate --safety-flags" if d.safety_flags and not d.source else ""
+            keeps = (
+                " (it keeps the share's role; you had chosen to send them safety flags for "
+                "the share that ended, and --safety-flags keeps sending them: leave it out "
+                "to stop)"
+                if flags
                 else " (it keeps the share's role)"
             )
             lines.append(
                 f"Notice: {ended_text(d)}; renew with `tj share "
                 f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)}{whole} "
-                f"--until DATE`{keeps}."
+                f"--until DATE{flags}`{keeps}."
             )
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(

@@ -185,7 +185,8 @@ only_option = click.option(
     "--safety-flags/--no-safety-flags",
     default=None,
     help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members. "
-    "Renewing a share that ran out keeps the choice it had; --no-safety-flags renews it without.",
+    "Never implied: renewing a share that ran out opts THERAPIST in only with --safety-flags "
+    "(--no-safety-flags: the same as leaving it out, said explicitly).",
 )
 @click.option(
     "--yes",
@@ -238,8 +239,9 @@ def share(
     are when --role read stops safety flags that reach THERAPIST now (a member who only reads
     could never mark one as read); your choice to send them flags stands, and --role
     annotate later makes flags reach them again, which is said. Renewing a share that ran
-    out keeps its terms: its role and, when you had chosen to send THERAPIST safety flags
-    for it, that choice (said; --no-safety-flags renews it without).
+    out keeps its role; safety flags reach THERAPIST under the renewed share only when you
+    add --safety-flags (it says whether they are on or off; the end-date notice says when
+    you had chosen them for the share that ended).
 
     \b
     Examples:
@@ -333,7 +335,7 @@ def share(
             full_if_new=plain,
             again=tuple(again),
             stop_flags=bool(stop_flags),
-            safety_flags=safety_flags,  # the opt-in, and the share as it now stands (rev-c)
+            safety_flags=bool(safety_flags),  # the opt-in, and the share as it now stands (rev-c)
         )
         if only is not None:
             ended_assignments.extend(
@@ -395,9 +397,7 @@ def share(
         output.message(ended_with_share_text(ended_assignments))
     for copy in copies_on:
         output.message(copy_stays_text(copy, shared))
-    if shared.safety_flags_kept:  # a renewal keeps the opt-in, as it keeps the role (NU36 #4)
-        output.message(flags_kept_text(shared))
-    elif not safety_flags and flags_resume(shared):
+    if not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
@@ -472,26 +472,14 @@ def flags_resume_text(shared: ShareInfo) -> str:
     )
 
 
-def flags_kept_text(shared: ShareInfo) -> str:
-    """That a renewal of a share that ran out kept the client's safety-flag choice for the
-    member (`ShareInfo.safety_flags_kept`, NU36 #4), with how to stop it."""
-    journal, member = shlex.quote(shared.journal), shlex.quote(shared.member)
-    return (
-        f"Safety flags: still on for {shared.member}. You chose to send them safety flags for "
-        f"the share this renews, and renewing keeps that choice as it keeps the role: a PHQ-9 "
-        f"item 9 answered above 0 in {shared.journal} from now on seals a safety flag for "
-        f"them (none for what was answered while the share had ended). To stop that: tj share "
-        f"{journal} {member} --role read, or for everyone: tj safety plan --journal {journal} "
-        "--no-share-flags"
-    )
-
-
 def flags_worth_saying(shared: ShareInfo) -> bool:
     """Whether `tj share` (without --safety-flags) says that safety flags do not reach the
     member of this whole-journal share: they were opted in for an earlier share (a choice
-    that counts for none now: NU25 C1, after --only then --full), or they may add notes
-    (annotate), the role flags need."""
-    return shared.safety_flags_earlier or shared.role == "annotate"
+    that counts for none now: NU25 C1, after --only then --full), they may add notes
+    (annotate), the role flags need, or it renews a share that ran out (a renewal says
+    plainly whether flags are on or off: rev-nu36a F1, F4)."""
+    renewal = shared.previous_expired and shared.kind == "journal" and shared.fields is None
+    return shared.safety_flags_earlier or shared.role == "annotate" or renewal
 
 
 def flags_off_text(shared: ShareInfo) -> str:
@@ -499,12 +487,21 @@ def flags_off_text(shared: ShareInfo) -> str:
     that turns them on (the client's explicit opt-in; nothing is opted in for them)."""
     journal = shlex.quote(shared.journal)
     member = shlex.quote(shared.member)
-    why = (
-        f"you chose to send them flags for an earlier share of {shared.journal}, and that "
-        "choice does not carry over to this one"
-        if shared.safety_flags_earlier
-        else "you have not chosen to send them flags"
-    )
+    if shared.safety_flags_earlier and shared.previous_expired:  # a renewal (rev-nu36a F1)
+        why = (
+            f"you chose to send them flags for an earlier share of {shared.journal}, and a "
+            "renewal never carries that choice over by itself: add --safety-flags to keep "
+            "sending them safety flags"
+        )
+    elif shared.safety_flags_earlier:
+        why = (
+            f"you chose to send them flags for an earlier share of {shared.journal}, and that "
+            "choice does not carry over to this one"
+        )
+    elif shared.previous_expired:
+        why = "you did not add --safety-flags to this renewal"
+    else:
+        why = "you have not chosen to send them flags"
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
         f"{shared.journal}, no safety flag is sealed for them under this share ({why}). To "

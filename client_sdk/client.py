@@ -36,6 +36,7 @@ from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream,
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT
+from client_sdk.departures import EXPIRED, Departure
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     AuthError,
@@ -1408,7 +1409,7 @@ class Client:
         report.settled = await apply_tags_again_after_sync(
             self.context, report.settled, as_of=self.replica.synced_version
         )
-        report.departures = await self.sharing.departures()
+        report.departures = await self._flag_choices(await self.sharing.departures())
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
@@ -1617,6 +1618,20 @@ class Client:
             words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id))
             explained.append(dataclasses.replace(r, reason=words))
         return explained
+
+    async def _flag_choices(self, told: list[Departure]) -> list[Departure]:
+        """`told` with `Departure.safety_flags` set for each whole-journal share of an owned
+        journal whose signed end date passed, when the client had opted that account
+        (`member_id`, never its name) in for it (`SafetyPath.ended_share_had_flags`): the
+        notice's renewal command then asks for `--safety-flags` again (rev-nu36a F1, F4)."""
+        found = []
+        for d in told:
+            if d.reason == EXPIRED and not d.owner and not d.source and d.member_id:
+                with contextlib.suppress(NotFound):
+                    if await self.safety.ended_share_had_flags(d.journal_id, d.member_id, d.at):
+                        d = dataclasses.replace(d, safety_flags=True)
+            found.append(d)
+        return found
 
     async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
         """Seal the safety flags this device owed but could not seal when the answer was

@@ -229,6 +229,15 @@ class Context:
         for journal in journals:
             if journal.journal_id.hex() == wanted.lower():
                 return journal
+        # An id as the app prints it (12 hex digits or more: notices, `tj journal list`, the
+        # delete prompt) names that journal before any name does (rev-nu36a F2: `tj journal
+        # delete e8f46fcd7a6b` deleted another journal *named* so). 48 random bits: a word
+        # of that form is an id copied from the app; a journal named so stays reachable by
+        # its own id (`command_name` gives it when its name names another journal).
+        if len(wanted) >= ID_WORD_HEX:
+            by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
+            if len(by_id) == 1:
+                return by_id[0]
         for candidates in [journals] if strict else (live, kept):
             exact = [j for j in candidates if self.display(j) == wanted]
             folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
@@ -601,6 +610,11 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
 MIN_ID_PREFIX = 6
 """Hex digits of a journal id that name it (`tj journal list` shows ids): fewer could be a
 name's start as easily."""
+
+
+ID_WORD_HEX = 12
+"""Hex digits of a journal id the app prints (`id e8f46fcd7a6b`); a word of at least these
+many that starts exactly one journal's id names it before any name does (rev-nu36a F2)."""
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

@@ -256,6 +256,17 @@ class Departure:
     until: int | None = None
     """See `was_until`. Told to the owner's other devices with "renewed" or "shared": `role`
     and `until` (0: no end date) are the terms given, `was_role` "" and `was_until` None."""
+    member_id: str = field(default="", compare=False)
+    """Told to the owner with "end date" or "unshared": the account id (hex) of the member
+    whose membership ended, as the owner-signed chain names it ("" when not known, e.g. kept
+    by an older version): what is decided about that member goes by it, never by `member`
+    (another account may bear the name: rev-nu36a F1)."""
+    safety_flags: bool = field(default=False, compare=False)
+    """Told to the owner with "end date" for a whole journal: the client's own signed safety
+    plan had opted this member (`member_id`) in for the share that ended
+    (`SafetyPath.ended_share_had_flags`), so the renewal the notice gives asks for
+    `--safety-flags` again (an opt-in is never carried over by itself). Set by
+    `Client.sync`, not kept."""
 
     @property
     def when(self) -> datetime | None:
@@ -490,6 +501,10 @@ class Departure:
             "until": self.until,
         }
 
+    def stored(self) -> dict[str, Any]:
+        """`to_dict` with `member_id`, as kept in `PENDING` (`decode` reads it back)."""
+        return {**self.to_dict(), "member_id": self.member_id}
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -515,7 +530,7 @@ class Sent:
         return {
             "handle": self.handle,
             "at": self.at,
-            "departure": self.departure.to_dict(),
+            "departure": self.departure.stored(),
             "entry": self.entry,
         }
 
@@ -560,7 +575,7 @@ class Pending:
         return json.dumps(
             {
                 "journals": self.journals,
-                "told": [d.to_dict() for d in self.told],
+                "told": [d.stored() for d in self.told],
                 "sent": [s.to_dict() for s in self.sent],
             },
             sort_keys=True,
@@ -602,6 +617,7 @@ def _departure(t: Any) -> Departure | None:
         role=_text(t.get("role")),
         was_until=_ms(t.get("was_until")),
         until=_ms(t.get("until")),
+        member_id=_text(t.get("member_id")),
     )
 
 

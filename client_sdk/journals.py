@@ -81,7 +81,7 @@ class Journals:
         exactly this journal even for what destroys data (`get(strict=True)`: no other
         journal of this device, live or a read-only copy, bears it), else the first 12 hex
         digits of its id (NU36 #1: a name in a notice deleted another journal bearing it).
-        Works offline; raises nothing."""
+        Works offline. Raises nothing."""
         try:
             local = await self._context.local_journal(journal_id)
             name = self._context.display(local)

@@ -788,7 +788,12 @@ class Replica:
                 if handle in seen or account is None:
                     continue
                 departure = departures.Departure(
-                    member.username, local.name, journal_id.hex(), reason, at
+                    member.username,
+                    local.name,
+                    journal_id.hex(),
+                    reason,
+                    at,
+                    member_id=account.hex(),
                 )
                 found = departures.Sent(handle.hex(), at, departure)
                 if account not in latest or latest[account].at <= at:
@@ -4497,7 +4502,12 @@ class Replica:
         whom a rotation of this device just ended (departures.py)."""
         told = [
             departures.Departure(
-                m.username, name, journal_id.hex(), departures.EXPIRED, m.expires_at
+                m.username,
+                name,
+                journal_id.hex(),
+                departures.EXPIRED,
+                m.expires_at,
+                member_id=m.who.account_id.hex(),
             )
             for m in expired
             if m.who is not None

@@ -1052,35 +1052,42 @@ class SafetyPath:
             )
         return _Reach(found, paused)
 
-    async def renewal_keeps_flags(self, journal: str, member: str) -> bool:
-        """Whether renewing `member`'s share of `journal` (one this account owns) now keeps
-        safety flags reaching them (NU36 #4): the membership a share granted now renews
-        (`sharing.lapsed_terms`: its signed end date passed) held the annotate role, and the
-        owner's signed plan opted them in for it (`opted_in_for`, from `_opt_in_from`), not
-        withdrawn since. False for a first share, one after an unshare (the client decides
-        again: R37 F9), a member never opted in or opted in for an earlier share only.
-        Decided from the owner's signed plan and the journal's verified access chain on
-        this device only, never from a server answer. Raises NotFound for an unknown
-        journal."""
-        from client_sdk.sharing import lapsed_terms
+    async def ended_share_had_flags(self, journal: str, member_id: str, ended_at: int) -> bool:
+        """Whether the client had opted the account `member_id` (hex) in for safety flags of
+        `journal` (one this account owns) for its share whose signed end date `ended_at` (ms,
+        UTC) passed: that membership is the account's lapsed one (`lapsed_membership`, a
+        share granted now would renew it), it ended then, held the annotate role, and the
+        owner's signed plan opted the account in for it (`opted_in_for`, from `_opt_in_from`),
+        not withdrawn since. Decided by account id, never by username (another account may
+        bear the name: rev-nu36a F1), from the owner's signed plan and the journal's verified
+        access chain on this device only. Used only to word the end-date notice's renewal
+        command (`--safety-flags`): a renewal never signs an opt-in the client did not ask
+        for (rev-nu36a F1, F4). False when unknown. Raises NotFound for an unknown journal."""
+        from client_sdk.sharing import lapsed_membership
 
         local = await self._local_journal(journal)
         state = self._replica.chains.state(local.journal_id)
-        if local.role != "owner" or state is None:
+        if local.role != "owner" or state is None or not member_id:
+            return False
+        try:
+            account = bytes.fromhex(member_id)
+        except ValueError:
             return False
         found = await self._plan_document(local)
         plan = plan_view(found, self._display(local)) if found is not None else None
         if plan is None or not plan.share_flags:
             return False
-        lapsed = lapsed_terms(state, member, now_ms())
-        if lapsed is None or lapsed.who is None or lapsed.role != "annotate":
+        current = state.member_by_account(account)
+        lapsed = lapsed_membership(state, account, current, now_ms())
+        if lapsed is None or lapsed.who is None or lapsed.who.account_id != account:
+            return False
+        if lapsed.role != "annotate" or lapsed.expires_at != ended_at:
             return False
         if lapsed.handle not in state.granted_at:
             return False
-        account = lapsed.who.account_id
-        if plan.flag_members is not None and account.hex() not in plan.flag_members:
+        if plan.flag_members is not None and member_id not in plan.flag_members:
             return False
-        return opted_in_for(plan, account.hex(), _opt_in_from(state, account, lapsed.handle))
+        return opted_in_for(plan, member_id, _opt_in_from(state, account, lapsed.handle))
 
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
         """Account id (hex) -> when the membership an opt-in must be given in began

@@ -85,7 +85,7 @@ class Shares:
         full_if_new: bool = False,
         again: Collection[str] = (),
         stop_flags: bool = False,
-        safety_flags: bool | None = None,
+        safety_flags: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
@@ -117,16 +117,13 @@ class Shares:
         role (a member who keeps the read role: InvalidInput from `set_plan` after the share
         is made, the opt-in not given).
 
-        `safety_flags=None` (the default) renews a share whose signed end date passed with
-        the safety-flag choice it had, as it renews its role (NU36 #4: a client who had
-        opted in and renewed as told stopped sending flags): when the client had opted the
-        member in for the share renewed (`SafetyPath.renewal_keeps_flags`, decided after
-        the call's sync, on the chain and plan the renewal is signed on) and the renewed
-        share is of the whole journal with the annotate role, the member is opted in again
-        for it (a new owner-signed opt-in, as `safety_flags=True` gives) and
-        `ShareInfo.safety_flags_kept` says so. `safety_flags=False` renews it without: no
-        opt-in is given (a choice the client made for an earlier share never carries over
-        by itself, R37 F9; withdrawing one for a current share is `set_plan`'s).
+        A renewal of a share whose signed end date passed signs an opt-in only when asked
+        (`safety_flags=True`), as a first share does: the default (False) never signs one,
+        whatever the client chose for the share that ran out (consent is an explicit act of
+        the client, on signed data: rev-nu36a F1, F4; R37 F9). The ShareInfo returned says
+        whether flags reach the member of the renewed share (`safety_flags`), and the
+        owner's end-date notice says whether the client had opted them in for the share
+        that ended (`Departure.safety_flags`).
 
         With `only`, when the field-level copy kept for that member from a share of it that
         ended is taken again, the member would read again what it still holds (entries
@@ -227,11 +224,6 @@ class Shares:
             reason = NARROWING if narrowing else READ_ROLE
             confirm = partial(self._refuse_stopping_flags, local.name, username, reason=reason)
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
-        kept_flags: list[bool] = []  # the renewed share's opt-in, decided after the sync
-        if safety_flags is None and not narrowing and self._care is not None:
-            confirm = partial(
-                self._renewal_flags, local.journal_id.hex(), username, kept_flags, confirm
-            )
         shared = await self._context.sharing.share(
             local,
             username,
@@ -248,35 +240,11 @@ class Shares:
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))
-        keep = (
-            any(kept_flags)
-            and shared.previous_expired
-            and shared.kind == "journal"
-            and shared.fields is None
-            and shared.role == "annotate"
-        )
-        if (safety_flags or keep) and self._care is not None:
+        if safety_flags and self._care is not None:
             await self._care()[0].set_plan(
                 journal=local.journal_id.hex(), share_flags=True, flags_for=shared.member
             )
-        if keep and not safety_flags:
-            shared = replace(shared, safety_flags_kept=True)
         return (await self._with_flags([shared]))[0]
-
-    async def _renewal_flags(
-        self,
-        journal: str,
-        username: str,
-        found: builtins.list[bool],
-        then: Callable[[], Awaitable[None]] | None,
-    ) -> None:
-        """`grant`'s `confirm` when it may renew a share: append to `found` whether the
-        renewal keeps safety flags reaching `username` (`SafetyPath.renewal_keeps_flags`),
-        on the chain and plan its sync left, before anything is signed; then `then`."""
-        if self._care is not None:
-            found.append(await self._care()[0].renewal_keeps_flags(journal, username))
-        if then is not None:
-            await then()
 
     async def _refuse_stopping_flags(
         self, journal: str, username: str, *, reason: str = NARROWING

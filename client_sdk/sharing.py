@@ -171,15 +171,13 @@ class ShareInfo:
     that reached its end date with a new one (an `ended` entry had closed it, changing the
     journal's key, or the member's keys changed): a renewal, as the account's other devices
     tell it ("renewed"), never a first share (NU30 #4)."""
-    safety_flags_kept: bool = False
-    """For a whole-journal share `grant` renewed after its signed end date passed
-    (`previous_expired`): the client had opted the member in for safety flags for the share
-    it renews, and the call kept that choice (a new owner-signed opt-in for the renewed
-    share: `grant`'s `safety_flags` None), as it keeps the role (NU36 #4)."""
     since: datetime | None = None
     """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
     settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
     copies from then on)."""
+    source_id: str | None = None
+    """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the
+    source's signed chain (names may repeat: rev-nu36a F3 goes by this)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +189,7 @@ class ShareInfo:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "fields": list(self.fields) if self.fields is not None else None,
             "source": self.source,
+            "source_id": self.source_id,
             "ended": list(self.ended),
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
             "kind": self.kind,
@@ -208,7 +207,6 @@ class ShareInfo:
                 self.previous_expires_at.isoformat() if self.previous_expires_at else None
             ),
             "previous_expired": self.previous_expired,
-            "safety_flags_kept": self.safety_flags_kept,
             "since": self.since.isoformat() if self.since else None,
         }
 
@@ -271,21 +269,6 @@ def lapsed_membership(
         return current if current.ended(now) else None
     last = state.last_terms(account_id)
     return last[0] if last is not None and not last[1] else None
-
-
-def lapsed_terms(state: access.AccessState, username: str, now: int) -> access.Member | None:
-    """`lapsed_membership` of the account the chain names `username` (owner devices: they
-    open members' identities): the terms of their membership a share granted now renews
-    (its signed end date passed), else None. Pure."""
-    name = normalize_username(username)
-    for account_id in state.handles:
-        current = state.member_by_account(account_id)
-        last = state.last_terms(account_id)
-        terms = current if current is not None else last[0] if last is not None else None
-        if terms is None or terms.who is None or normalize_username(terms.who.username) != name:
-            continue
-        return lapsed_membership(state, account_id, current, now)
-    return None
 
 
 def previous_terms(before: list[access.Member]) -> dict[str, Any]:
@@ -1814,6 +1797,7 @@ class Sharing:
                     s.ended(now),
                     settings.fields if settings is not None and mirror else None,
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                    source_id=settings.mirror_of.hex() if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
                     since=since_of(settings) if mirror else None,
                 )
@@ -1850,6 +1834,9 @@ class Sharing:
                         True,
                         settings.fields if settings is not None and mirror else None,
                         names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                        source_id=(
+                            settings.mirror_of.hex() if settings and settings.mirror_of else None
+                        ),
                         kind=settings.kind if settings is not None else "journal",
                         dropped_at=to_datetime(dropped[1]) if dropped else None,
                         since=since_of(settings) if mirror else None,
@@ -1876,6 +1863,7 @@ class Sharing:
                         False,
                         None,
                         names[journal_id],
+                        source_id=journal_id.hex(),
                         kind="mirror",
                         unseen=True,
                     )

@@ -130,8 +130,11 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """#4: the share (annotate, --safety-flags) reached its end date; the renewal the notice
-    gives kept the role but dropped the opt-in, and a PHQ-9 item 9 = 2 sealed no flag. A
-    renewal keeps the share's terms, the opt-in too (said), unless --no-safety-flags."""
+    gave kept the role but dropped the opt-in, and a PHQ-9 item 9 = 2 sealed no flag. A
+    renewal never signs an opt-in by itself (consent is the client's explicit act: rev-nu36a
+    F1, F4), so the notice's command asks for it (`--safety-flags`, saying why) when the
+    client had opted that account in for the share that ended, and renewing so keeps flags
+    reaching them; without it the renewal says flags are off."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
@@ -142,14 +145,27 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     await drsmith.ok("sync")
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     told = said((await ana.ok("sync")).stderr)
-    renew = "`tj share Personal drsmith --full --until DATE`"
-    assert f"renew with {renew} (it keeps the share's role and, if you chose to send them" in told
+    renew = "`tj share Personal drsmith --full --until DATE --role annotate --safety-flags`"
+    assert f"renew with {renew} (it keeps the share's role; you had chosen to send them" in told
+    assert "--safety-flags keeps sending them" in told, told
 
     later = f"{datetime.now() + timedelta(days=5):%Y-%m-%d}"
     renewed = said(
-        (await ana.ok("share", "Personal", "drsmith", "--full", "--until", later)).stderr
+        (
+            await ana.ok(
+                "share",
+                "Personal",
+                "drsmith",
+                "--full",
+                "--until",
+                later,
+                "--role",
+                "annotate",
+                "--safety-flags",
+            )  # fmt: skip
+        ).stderr
     )
-    assert "Safety flags: still on for drsmith" in renewed, renewed
+    assert "Safety flags: on for drsmith" in renewed, renewed
     assert "does not carry over" not in renewed
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", True), row
@@ -158,14 +174,14 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     await drsmith.ok("sync")
     assert len(await drsmith.json("safety", "flags")) == 1
 
-    # --no-safety-flags renews it without: said, and no flag is sealed
+    # a renewal without --safety-flags gives no opt-in: said, and no flag reaches them
     move_clocks(live_server, monkeypatch, 4 * DAY_MS)
-    await ana.ok("sync")
     end = f"{datetime.now() + timedelta(days=20):%Y-%m-%d}"
-    plain = await ana.ok(
-        "share", "Personal", "drsmith", "--full", "--until", end, "--no-safety-flags"
-    )
-    assert "Safety flags: off for drsmith" in said(plain.stderr), plain.stderr
+    told = said((await ana.ok("sync")).stderr)
+    assert "--until DATE --role annotate --safety-flags`" in told, told  # opted in for it
+    plain = said((await ana.ok("share", "Personal", "drsmith", "--full", "--until", end)).stderr)
+    assert "Safety flags: off for drsmith" in plain, plain  # nothing implied
+    assert "a renewal never carries that choice over by itself: add --safety-flags" in plain
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", False), row
 

@@ -30,6 +30,7 @@ SHARE_KEYS = {
     "expires_at",
     "fields",
     "source",
+    "source_id",
     "ended",
     "account_erased",
     "kind",
@@ -45,7 +46,6 @@ SHARE_KEYS = {
     "previous_role",
     "previous_expires_at",
     "previous_expired",
-    "safety_flags_kept",
     "since",
 }
 
@@ -839,7 +839,7 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
     ended = f"your share of Personal with tom ended (its end date, {until}, end of day)"
     renew = "`tj share Personal tom --full --until DATE`"  # --full: rev-nu29b B1
-    keeps = "(it keeps the share's role and, if you chose to send them safety flags, that choice)"
+    keeps = "(it keeps the share's role)"  # tom was never opted in: no --safety-flags
     assert f"Notice: {ended}; renew with {renew} {keeps}." in " ".join(told.stderr.split())
     assert (told.stdout + told.stderr).count(ended) == 1
     again = await ana.ok("sync")
