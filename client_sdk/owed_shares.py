@@ -34,13 +34,28 @@ Read only from this device's store and its verified chain, never from the server
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
 
-from client_sdk.access import AccessState
+import msgpack
+
+from client_sdk import access
+from client_sdk.access import AccessState, Identity
 
 SETTING = "owed-share-boundaries"
 """The setting holding them: JSON, journal id (hex) -> [epoch before the grant, handle (hex),
-position of the grant entry in the chain, member's username]."""
+position of the grant entry in the chain, member's username] and, from notes written by this
+SDK on, a fifth item: {"grant": the signed `granted` payload (msgpack, hex), "who": [account
+id, username, signing key, box key] (hex, hex, str, hex), "length": the chain's length the
+grant was signed on, "signed_at": when it was first signed (ms, UTC), "sending": when its
+latest request was sent while the call may still be under way (ms, UTC; 0: none)}. A note
+without it (an older SDK's) is kept and told as before, never sent again."""
+
+SENDING_LEASE_MS = 10 * 60 * 1000
+"""How long a grant's request another process noted as being sent (`Owed.sending`) may still
+be under way: past it (the transport's 60 s a request, a few retries, an app killed mid-
+request), a sync may sign the grant again (`resend`)."""
 
 DUE = "due"
 PENDING = "pending"
@@ -59,6 +74,39 @@ class Owed:
     handle: bytes
     position: int
     member: str
+    grant: bytes | None = None
+    """The signed `access.granted` payload (msgpack), to sign the same grant again
+    (`again`); None in an older SDK's note (then never sent again, only told)."""
+    who: Identity | None = None
+    """The member's identity the grant names (what `Sharing._grant` signed it for)."""
+    length: int | None = None
+    """The chain's length the grant was signed on (its request's previous length)."""
+    signed_at: int = 0
+    """When the grant was first signed (ms, UTC; 0: not known)."""
+    sending: int = 0
+    """When its latest request was sent, while that call may still be under way (ms, UTC;
+    0: none: the call ended, with a reply or an error)."""
+
+    @property
+    def terms(self) -> dict[str, Any] | None:
+        """The signed `granted` payload, or None (an older note, or one this SDK cannot
+        read: never sent again)."""
+        if self.grant is None:
+            return None
+        try:
+            payload = msgpack.unpackb(self.grant, raw=False)
+        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
+            return None
+        if not isinstance(payload, dict) or payload.get("member") != self.handle:
+            return None
+        return payload
+
+    @property
+    def expires_at(self) -> int:
+        """The end date the grant signs (ms, UTC; 0: none, or not known)."""
+        terms = self.terms
+        value = terms.get("expires_at") if terms is not None else 0
+        return value if isinstance(value, int) else 0
 
 
 def decode(value: str | None) -> dict[bytes, Owed]:
@@ -68,18 +116,51 @@ def decode(value: str | None) -> dict[bytes, Owed]:
         return {}
     try:
         raw = json.loads(value)
-        return {
-            bytes.fromhex(journal): Owed(
-                bytes.fromhex(journal),
-                int(epoch),
-                bytes.fromhex(handle),
-                int(position),
-                str(member),
-            )
-            for journal, (epoch, handle, position, member) in raw.items()
-        }
-    except (ValueError, TypeError, AttributeError):
+        return {bytes.fromhex(journal): _decoded(journal, *items) for journal, items in raw.items()}
+    except (ValueError, TypeError, AttributeError, KeyError):
         return {}
+
+
+def _decoded(
+    journal: str, epoch: int, handle: str, position: int, member: str, more: Any = None
+) -> Owed:
+    owed = Owed(
+        bytes.fromhex(journal), int(epoch), bytes.fromhex(handle), int(position), str(member)
+    )
+    if not isinstance(more, dict):
+        return owed
+    account, username, sign, box = more["who"]
+    return replace(
+        owed,
+        grant=bytes.fromhex(more["grant"]),
+        who=Identity(
+            bytes.fromhex(account), str(username), bytes.fromhex(sign), bytes.fromhex(box)
+        ),
+        length=int(more["length"]),
+        signed_at=int(more["signed_at"]),
+        sending=int(more["sending"]),
+    )
+
+
+def _encoded(o: Owed) -> list[Any]:
+    items: list[Any] = [o.epoch, o.handle.hex(), o.position, o.member]
+    if o.grant is not None and o.who is not None and o.length is not None:
+        who = o.who
+        items.append(
+            {
+                "grant": o.grant.hex(),
+                "who": [
+                    who.account_id.hex(),
+                    who.username,
+                    who.sign_public_key.hex(),
+                    who.box_public_key.hex(),
+                ],
+                "length": o.length,
+                "signed_at": o.signed_at,
+                "sending": o.sending,
+            }
+        )
+    return items
 
 
 def encode(owed: dict[bytes, Owed]) -> str | None:
@@ -87,10 +168,7 @@ def encode(owed: dict[bytes, Owed]) -> str | None:
     if not owed:
         return None
     return json.dumps(
-        {
-            o.journal_id.hex(): [o.epoch, o.handle.hex(), o.position, o.member]
-            for o in sorted(owed.values(), key=_key)
-        },
+        {o.journal_id.hex(): _encoded(o) for o in sorted(owed.values(), key=_key)},
         sort_keys=True,
     )
 
@@ -103,12 +181,30 @@ def owe(value: str | None, owed: Owed) -> str | None:
     """`value` with `owed` noted (replacing an earlier grant's in the same journal: the
     latest share's boundary covers what an earlier one's would). The same grant signed again
     (a retry on a longer chain) keeps the furthest position it was signed at: it can land
-    at most there, and a position only a lost attempt held must not drop it."""
+    at most there, and a position only a lost attempt held must not drop it; and the time it
+    was first signed (a sync that signs it again, `again`, keeps it)."""
     found = decode(value)
     earlier = found.get(owed.journal_id)
-    if earlier is not None and earlier.handle == owed.handle and earlier.position > owed.position:
-        owed = Owed(owed.journal_id, earlier.epoch, owed.handle, earlier.position, owed.member)
+    if earlier is not None and earlier.handle == owed.handle:
+        if earlier.position > owed.position:
+            owed = replace(owed, epoch=earlier.epoch, position=earlier.position)
+            owed = replace(owed, length=earlier.length if earlier.length is not None else None)
+        if earlier.signed_at:
+            owed = replace(owed, signed_at=earlier.signed_at)
     found[owed.journal_id] = owed
+    return encode(found)
+
+
+def sent(value: str | None, owed: Owed) -> str | None:
+    """`value` with the request of `owed` (what `owe` noted) no longer under way (its call
+    ended without a reply that it was stored: an error, a lost connection): a sync of any
+    process may sign it again at once (`resend`). Unchanged when the note is no longer that
+    grant's."""
+    found = decode(value)
+    noted = found.get(owed.journal_id)
+    if noted is None or noted.handle != owed.handle or not noted.sending:
+        return value
+    found[owed.journal_id] = replace(noted, sending=0)
     return encode(found)
 
 
@@ -127,10 +223,11 @@ def restored(value: str | None, written: Owed, earlier: Owed | None) -> str | No
 
 
 def settled(value: str | None, journal_id: bytes, only: Owed | None = None) -> str | None:
-    """`value` without the journal's owed boundary (with `only`: when it is still that one,
-    not a note another process wrote since it was read)."""
+    """`value` without the journal's owed boundary (with `only`: when it is still that
+    grant's, its handle, not a note of another grant written since it was read)."""
     found = decode(value)
-    if only is None or found.get(journal_id) == only:
+    noted = found.get(journal_id)
+    if only is None or (noted is not None and noted.handle == only.handle):
         found.pop(journal_id, None)
     return encode(found)
 
@@ -163,19 +260,100 @@ def standing(owed: Owed, state: AccessState) -> str:
     return GONE if state.length > owed.position else PENDING
 
 
+def again(owed: Owed, state: AccessState) -> list[tuple[str, dict[str, Any]]] | None:
+    """The changes that sign the owed grant again on the verified chain `state` (protocol.md
+    4.19 "A share's boundary owed"): its very `granted` payload (same handle, so `standing`
+    and the seal that follows see it as the grant noted), after the removal of the member's
+    current membership when the chain lists one (a member whose keys changed: what
+    `Sharing._grant` signed with it). None when it must not be signed now: a note without
+    the grant (an older SDK's), a chain that is not the length the grant was signed on
+    (another entry took that position, or the grant's own is there: `standing` tells
+    which), its handle already on the chain, or a grant entry that would not land at the
+    noted position. Decided on the device's verified chain alone, which never rolls back
+    (access.verify, chains.check_length): a server that serves a shorter chain cannot make
+    it sign on an earlier state, and one that drops every request gets the same grant at
+    the same position, at most once a sync (`Replica._grant_again`)."""
+    terms = owed.terms
+    if (
+        terms is None
+        or owed.who is None
+        or owed.length is None
+        or state.length != owed.length
+        or owed.handle in state.seen_handles
+    ):
+        return None
+    current = state.member_by_account(owed.who.account_id)
+    changes = [access.removed(current.handle)] if current is not None else []
+    if state.length + len(changes) != owed.position:
+        return None
+    return [*changes, (access.GRANTED, dict(terms))]
+
+
+def unwanted(owed: Owed, now: int, pinned: Identity | None) -> str | None:
+    """Why the owed grant, not on the chain, must not be signed again (the note is then
+    dropped and this told once), or None: its end date passed (`now`, ms UTC: a share
+    whose period is over is not started), or the member's identity pinned on this device
+    (`pinned`, None: none) is no longer the one the grant names (the user accepted new keys
+    for them since: a grant to the old ones is not what they share with now)."""
+    expires_at = owed.expires_at
+    if expires_at and expires_at <= now:
+        return "its end date has passed"
+    if owed.who is not None and pinned is not None and pinned != owed.who:
+        return f"{owed.member}'s keys changed since"
+    return None
+
+
+def under_way(owed: Owed, now: int) -> bool:
+    """Whether the grant's latest request may still be under way in another process (sent
+    less than SENDING_LEASE_MS ago, `now` ms UTC, and its call not ended): a sync then only
+    tells it pending (REV-S2 F2: never a second grant racing the first)."""
+    return bool(owed.sending) and now - owed.sending < SENDING_LEASE_MS
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def pending(owed: Owed) -> str:
     """Why a sync keeps an owed boundary it cannot seal yet: the grant is not on the chain
-    the server serves (a problem of the sync, told at every sync while so)."""
+    the server serves (a problem of the sync, told at every sync while so). A note with its
+    grant (`Owed.terms`) says that it is signed and sent again at each sync."""
+    if owed.terms is None or owed.who is None:
+        return (
+            f"the share with {owed.member} is not confirmed: the access change this device "
+            f"signed for it is not on the journal's access chain the server serves yet, so "
+            f"{owed.member} reads none of this journal; every sync checks again and finishes "
+            "the share once it shows (should the share have failed here, share it again)"
+        )
+    since = f" on {_when(owed.signed_at)}" if owed.signed_at else ""
     return (
-        f"the share with {owed.member} is not confirmed: the access change this device signed "
-        f"for it is not on the journal's access chain the server serves yet, so {owed.member} "
-        "reads none of this journal; every sync checks again and finishes the share once it "
-        "shows (should the share have failed here, share it again)"
+        f"the share with {owed.member} is not confirmed: the access change this device "
+        f"signed for it{since} is not on the journal's access chain the server serves yet, so "
+        f"{owed.member} reads none of this journal; every sync signs it again and sends it, "
+        f"and finishes the share once the server stores it (to stop it, unshare "
+        f"{owed.member})"
     )
 
 
-def finished(member: str, journal: str) -> str:
-    """What a sync that sealed an owed boundary tells (`SyncReport.finished_shares`)."""
+def dropped(owed: Owed, why: str) -> str:
+    """What a sync tells, once, when it drops an owed grant not on the chain rather than
+    sign it again (`unwanted`)."""
+    return (
+        f"the share with {owed.member} was never confirmed and {why}: this device no longer "
+        f"sends it, and {owed.member} reads none of this journal (share it again if you want "
+        "them to)"
+    )
+
+
+def finished(member: str, journal: str, *, resent: bool = False) -> str:
+    """What a sync that sealed an owed boundary tells (`SyncReport.finished_shares`);
+    `resent`: its grant was signed again and stored at this sync (`again`)."""
+    if resent:
+        return (
+            f"the share of {journal!r} with {member} is complete: the access change for it, "
+            "which the server had not stored, was sent again and stored at this sync, and "
+            "the journal's entries were sealed for them"
+        )
     return (
         f"the share of {journal!r} with {member} is complete: the journal's entries were "
         "sealed for them at this sync (the device that shared it stopped before it could)"

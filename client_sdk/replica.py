@@ -19,6 +19,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
+import msgpack
+
 from client_sdk import (
     access,
     carrying,
@@ -232,10 +234,10 @@ class Replica:
         """By journal: the owner's records sealed before its latest cut that this device
         accepted since its last sync's end, to carry across the cut when its boundary does
         not cover them (`_carry_late`, R43 F2)."""
-        self._granting: dict[bytes, tuple[bytes, str]] = {}
-        """Journal -> (handle, member's username) of the share this process is signing and
-        sealing now (`owing_share`): `_rotate` notes its boundary owed once its grant is
-        signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
+        self._granting: dict[bytes, tuple[bytes, str, access.Identity | None]] = {}
+        """Journal -> (handle, member's username, their identity) of the share this process
+        is signing and sealing now (`owing_share`): `_rotate` notes its boundary owed once its
+        grant is signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -4423,14 +4425,18 @@ class Replica:
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
             await self._keep_departed(fresh.name, state, vanished, now, after)
-        owing = await self._owe_grant(state, changes)
+        owing = await self._owe_grant(state, changes, now)
         try:
             await self.transport.call("/v1/journals/rotate", request, wire.Empty)
-        except NetworkError as error:
-            if owing is not None and error.unsent:  # no byte of it reached the server
+        except Exception as error:
+            if owing is not None:
                 async with self.store.transaction() as tx:
                     value = await tx.setting(owed_shares.SETTING)
-                    await tx.set_setting(owed_shares.SETTING, owed_shares.restored(value, *owing))
+                    if isinstance(error, NetworkError) and error.unsent:  # no byte reached it
+                        value = owed_shares.restored(value, *owing)
+                    else:  # the call ended: a sync of any process may send it again
+                        value = owed_shares.sent(value, owing[0])
+                    await tx.set_setting(owed_shares.SETTING, value)
             raise
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
@@ -4441,7 +4447,7 @@ class Replica:
         return after
 
     async def _owe_grant(
-        self, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+        self, state: AccessState, changes: list[tuple[str, dict[str, Any]]], now: int
     ) -> tuple[owed_shares.Owed, owed_shares.Owed | None] | None:
         """Before a rotation that grants the membership a share of this process owes a
         boundary for (`owing_share`) is sent: note that boundary owed, with the grant
@@ -4450,22 +4456,36 @@ class Replica:
         request or its reply a later sync of any process on this profile finishes it or
         knows it can never land (`owed_shares.standing`, REV-S2 F1/F2). Returns (the note
         written, the one it replaced) for `owed_shares.restored`, or None when nothing is
-        owed here."""
+        owed here. The note keeps the signed grant, the member's identity, the chain's length
+        signed on, when it was first signed and that its request is being sent (`now`, ms
+        UTC), so that a sync signs the same grant again when the server never stored it
+        (`_grant_again`)."""
         owing = self._granting.get(state.journal_id)
         if owing is None:
             return None
-        handle, member = owing
-        index = next(
+        handle, member, who = owing
+        index, terms = next(
             (
-                i
+                (i, payload)
                 for i, (kind, payload) in enumerate(changes)
                 if kind == access.GRANTED and payload.get("member") == handle
             ),
-            None,
+            (None, None),
         )
-        if index is None:
+        if index is None or terms is None:
             return None
-        owed = owed_shares.Owed(state.journal_id, state.epoch, handle, state.length + index, member)
+        owed = owed_shares.Owed(
+            state.journal_id,
+            state.epoch,
+            handle,
+            state.length + index,
+            member,
+            grant=msgpack.packb(terms, use_bin_type=True) if who is not None else None,
+            who=who,
+            length=state.length if who is not None else None,
+            signed_at=now,
+            sending=now,
+        )
         async with self.store.transaction() as tx:
             value = await tx.setting(owed_shares.SETTING)
             earlier = owed_shares.decode(value).get(state.journal_id)
@@ -5033,9 +5053,30 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
+    async def withdraw_owed(
+        self, journal_ids: Iterable[bytes], ends: Callable[[owed_shares.Owed], bool]
+    ) -> list[owed_shares.Owed]:
+        """Drop the owed shares (`owed_shares`) of `journal_ids` for which `ends(owed)` is
+        true: the owner ends that share (`Sharing._end_shares`), so no sync signs its grant
+        again (`_grant_again`). Returns the notes dropped."""
+        wanted = set(journal_ids)
+        async with self.store.transaction() as tx:
+            value = await tx.setting(owed_shares.SETTING)
+            found = owed_shares.decode(value)
+            dropped = [o for j, o in sorted(found.items()) if j in wanted and ends(o)]
+            for owed in dropped:
+                value = owed_shares.settled(value, owed.journal_id, owed)
+            if dropped:
+                await tx.set_setting(owed_shares.SETTING, value)
+        return dropped
+
     @contextlib.asynccontextmanager
     async def owing_share(
-        self, journal: LocalJournal, handle: bytes, member: str
+        self,
+        journal: LocalJournal,
+        handle: bytes,
+        member: str,
+        who: access.Identity | None = None,
     ) -> AsyncIterator[None]:
         """Around a share's grant and the sealing of its boundary (`Sharing._grant`): the
         grant of the membership `handle` (for `member`, a username) owes the journal's
@@ -5045,8 +5086,10 @@ class Replica:
         stopped, the reply was lost) a later sync seals it (`_finish_shares`, REV-S1 F1);
         `seal_snapshots` clears it. Meanwhile a sync of this process leaves the journal to
         the share; one of another process keeps the note while the grant may still land
-        (REV-S2 F2)."""
-        self._granting[journal.journal_id] = (handle, member)
+        (REV-S2 F2). With `who` (the member's identity the grant names) the note keeps the
+        signed grant, so that a sync signs it again when the server never stored it
+        (`_grant_again`)."""
+        self._granting[journal.journal_id] = (handle, member, who)
         try:
             yield
         finally:
@@ -5086,9 +5129,18 @@ class Replica:
                     await self._settle_owed(tx, journal_id, what)
                 continue
             assert journal is not None and state is not None
+            resent = False
             if standing == owed_shares.PENDING:
-                report.add_problem(journal_id, journal.name, owed_shares.pending(what))
-                continue
+                standing, told, resent = await self._grant_again(journal, what, report)
+                if standing == owed_shares.GONE:
+                    async with self.store.transaction() as tx:
+                        await self._settle_owed(tx, journal_id, what)
+                    continue
+                if standing == owed_shares.PENDING:
+                    if not told:
+                        report.add_problem(journal_id, journal.name, owed_shares.pending(what))
+                    continue
+                state = self.chains.current(journal_id)
             who = state.members[what.handle].who
             member = who.username if who is not None else "a new member"
             try:
@@ -5097,9 +5149,79 @@ class Replica:
             except (InvalidInput, UpdateNeeded) as error:
                 report.add_problem(journal_id, journal.name, owed_shares.unfinished(member, error))
                 continue
-            report.finished_shares.append(owed_shares.finished(member, journal.name))
+            report.finished_shares.append(owed_shares.finished(member, journal.name, resent=resent))
             sealed = True
         return sealed
+
+    async def _grant_again(
+        self, journal: LocalJournal, owed: owed_shares.Owed, report: sync_plan.SyncReport
+    ) -> tuple[str, bool, bool]:
+        """An owed grant the verified chain has not reached (`owed_shares.standing`
+        PENDING): sign the same grant again and send it, when the chain is still the length
+        it was signed on (the server never stored it: a crash before its commit, a
+        connection cut after it was sent, a server that dropped it; protocol.md 4.19). Not
+        its request again word for word: that would make the journal's members the ones it
+        sealed keys for then (a member who left since, or whose end date passed, would get
+        the new epoch's key) and put back the name it sealed; a new rotation on the current
+        verified chain seals the key to exactly the members that chain lists now, with the
+        journal's current name (`_rotate`). Same handle, so what follows (`standing`, the
+        seal) is as for the first request. At most once a sync, and only at the same
+        position (`owed_shares.again`): a server that drops every request gets nothing more
+        signed than one rotation a sync, all at that one position.
+
+        Returns (the standing now, whether this told it in `report`, whether the server
+        stored the grant signed here): GONE when the grant
+        is no longer wanted (`owed_shares.unwanted`: its end date passed, the member's keys
+        changed; told once, the caller drops the note) or another entry took its position;
+        DUE once the chain shows it (stored now, or the first request arrived late and this
+        one was refused as a chain conflict); PENDING while it may still land (a network
+        error, a request another process may still be sending, the chain not the length it
+        was signed on, the journal's snapshots that cannot be sealed yet: told why)."""
+        journal_id, now = journal.journal_id, now_ms()
+        pinned = self._peers.get(owed.who.account_id) if owed.who is not None else None
+        identity = (
+            access.Identity(
+                pinned.account_id, pinned.username, pinned.sign_public_key, pinned.box_public_key
+            )
+            if pinned is not None
+            else None
+        )
+        why = owed_shares.unwanted(owed, now, identity)
+        if why is not None:
+            report.add_problem(journal_id, journal.name, owed_shares.dropped(owed, why))
+            return owed_shares.GONE, True, False
+        state = self.chains.current(journal_id)
+        changes = owed_shares.again(owed, state)
+        if changes is None or owed_shares.under_way(owed, now) or owed.who is None:
+            return owed_shares.PENDING, False, False
+        try:
+            await self.refuse_while_parked(journal, "seal it for the new member")
+            await self.check_snapshots(journal)
+        except (InvalidInput, UpdateNeeded) as error:
+            report.add_problem(journal_id, journal.name, owed_shares.pending(owed))
+            report.add_problem(journal_id, journal.name, owed_shares.unfinished(owed.member, error))
+            return owed_shares.PENDING, True, False
+        if closes_writes(state, changes, now):  # a member whose keys changed is removed
+            await self.take_in_writes()
+            state = self.chains.current(journal_id)
+            changes = owed_shares.again(owed, state)
+            if changes is None:
+                return owed_shares.standing(owed, state), False, False
+        async with self.owing_share(journal, owed.handle, owed.member, owed.who):
+            try:
+                await self._rotate(journal_id, state, changes)
+            except ConflictError as error:
+                if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                    raise
+                # Another entry landed at that position (another device's, or the first
+                # request, late): the verified chain tells which.
+                await self.refresh_journals()
+                return owed_shares.standing(owed, self.chains.current(journal_id)), False, False
+            except NetworkError:
+                return owed_shares.PENDING, False, False
+        await self.refresh_journals()
+        await self._reseal_outbox()
+        return owed_shares.standing(owed, self.chains.current(journal_id)), False, True
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
         """The documents this account or a current member created in `journal` that a

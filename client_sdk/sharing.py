@@ -1136,8 +1136,16 @@ class Sharing:
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, peer.account_id, peer.username)
+
         return await self._end_shares(
-            candidates, of_peer, skip_problems=False, also=limited, confirm=confirm
+            candidates,
+            of_peer,
+            skip_problems=False,
+            also=limited,
+            confirm=confirm,
+            withdraw=theirs,
         )
 
     async def _terms_for_copies(
@@ -1179,6 +1187,7 @@ class Sharing:
         required: Collection[bytes] = (),
         checked: Callable[[], None] | None = None,
         confirm: Callable[[], Awaitable[None]] | None = None,
+        withdraw: Callable[[owed_shares.Owed], bool] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -1202,7 +1211,17 @@ class Sharing:
         ChainUpdateNeeded ("update the app") or RollbackError, with nothing ended anywhere,
         never a partial end nor "not shared" (R30 F3); so does `checked()`, called then (on
         the chains as the sync left them), for what the caller checks besides, and then
-        `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1)."""
+        `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1).
+
+        `withdraw(owed)`: whether a share of this device still owed in one of the candidates
+        (`owed_shares`) is one this call ends: its note is dropped before this call's sync,
+        so that no sync signs that grant again (`Replica._grant_again`), and, when the chain
+        is still the length it was signed on, a rotation takes its position (its request,
+        should the server still hold it, can then never land); that journal is named in the
+        result."""
+        withdrawn = (
+            await self.replica.withdraw_owed(candidates(), withdraw) if withdraw is not None else []
+        )
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
@@ -1246,6 +1265,15 @@ class Sharing:
             if plan(state):
                 await self.replica.change_access(target, plan)
             if aimed[journal_id] or member_of(state) is not None:
+                ended.append(target.name)
+        for owed in withdrawn:
+            target = owned.get(owed.journal_id)
+            if target is None or self.replica.chains.problem(owed.journal_id) is not None:
+                continue
+            state = self.replica.chains.current(owed.journal_id)
+            if owed.handle not in state.seen_handles and state.length <= owed.position:
+                await self.replica.change_access(target, [])  # takes the grant's position
+            if target.name not in ended:
                 ended.append(target.name)
         return ended
 
@@ -1344,7 +1372,7 @@ class Sharing:
         # Once the grant is pushed the share exists: its boundary, if this call cannot seal
         # it, is sealed by a later sync (noted once signed, before it is sent:
         # `owing_share`, REV-S1 F1, REV-S2 F1/F2).
-        async with self.replica.owing_share(journal, grant[1]["member"], peer.username):
+        async with self.replica.owing_share(journal, grant[1]["member"], peer.username, who):
             await self.replica.change_access(journal, changes, check)
             fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
             try:
@@ -1471,6 +1499,9 @@ class Sharing:
                         if s.who is not None and s.who.username == name
                     )
 
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, None, name)
+
         ended = await self._end_shares(
             candidates,
             named,
@@ -1478,6 +1509,7 @@ class Sharing:
             also=closed,
             required=sources,
             checked=copies_updated,
+            withdraw=theirs,
         )
         if any(unseen.values()):
             done = (
@@ -2671,3 +2703,11 @@ def share_expiry(until: datetime | None) -> int:
 def since_of(settings: access.Disclosure | None) -> datetime | None:
     """When a disclosure journal began copying (`Disclosure.since`, UTC); None: no settings."""
     return to_datetime(settings.since) if settings is not None else None
+
+
+def _owed_to(owed: owed_shares.Owed, account_id: bytes | None, username: str) -> bool:
+    """Whether the owed share `owed` is with the account `account_id` (when given and the
+    note names the member's identity) or, otherwise, the user `username`."""
+    if account_id is not None and owed.who is not None:
+        return owed.who.account_id == account_id
+    return normalize_username(owed.member) == normalize_username(username)
