@@ -5189,6 +5189,7 @@ class Replica:
         why = owed_shares.unwanted(owed, now, identity)
         if why is not None:
             report.add_problem(journal_id, journal.name, owed_shares.dropped(owed, why))
+            await self._take_position(journal_id, owed)
             return owed_shares.GONE, True, False
         state = self.chains.current(journal_id)
         changes = owed_shares.again(owed, state)
@@ -5222,6 +5223,22 @@ class Replica:
         await self.refresh_journals()
         await self._reseal_outbox()
         return owed_shares.standing(owed, self.chains.current(journal_id)), False, True
+
+    async def _take_position(self, journal_id: bytes, owed: owed_shares.Owed) -> None:
+        """A grant this device no longer wants (`owed_shares.unwanted`) that the verified
+        chain has not reached: sign a rotation at the position it may still land at, so
+        that its request, should the server still hold it, can never be applied (a chain
+        conflict). A network error or a conflict leaves it: the grant may then still land,
+        as a member this device's syncs end by their end date (`rotate_expired`)."""
+        state = self.chains.current(journal_id)
+        if owed.handle in state.seen_handles or state.length > owed.position:
+            return
+        try:
+            await self._rotate(journal_id, state, [])
+        except (ConflictError, NetworkError):
+            return
+        await self.refresh_journals()
+        await self._reseal_outbox()
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
         """The documents this account or a current member created in `journal` that a
