@@ -5132,6 +5132,8 @@ class Replica:
             resent = False
             if standing == owed_shares.PENDING:
                 standing, told, resent = await self._grant_again(journal, what, report)
+                if standing != owed_shares.GONE and self.chains.problem(journal_id) is not None:
+                    continue  # what the server served since has a problem: kept for later
                 if standing == owed_shares.GONE:
                     async with self.store.transaction() as tx:
                         await self._settle_owed(tx, journal_id, what)
@@ -5217,12 +5219,20 @@ class Replica:
                 # Another entry landed at that position (another device's, or the first
                 # request, late): the verified chain tells which.
                 await self.refresh_journals()
-                return owed_shares.standing(owed, self.chains.current(journal_id)), False, False
+                return self._standing_now(owed), False, False
             except NetworkError:
                 return owed_shares.PENDING, False, False
         await self.refresh_journals()
         await self._reseal_outbox()
-        return owed_shares.standing(owed, self.chains.current(journal_id)), False, True
+        return self._standing_now(owed), False, True
+
+    def _standing_now(self, owed: owed_shares.Owed) -> str:
+        """`owed_shares.standing` on the verified chain as the last refresh left it;
+        PENDING while that journal's chain has a problem (a server that said it stored the
+        grant and serves a chain without it: kept, never sealed on it)."""
+        if self.chains.problem(owed.journal_id) is not None:
+            return owed_shares.PENDING
+        return owed_shares.standing(owed, self.chains.current(owed.journal_id))
 
     async def _take_position(self, journal_id: bytes, owed: owed_shares.Owed) -> None:
         """A grant this device no longer wants (`owed_shares.unwanted`) that the verified

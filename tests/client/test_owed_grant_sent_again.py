@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,9 @@ class Dropped:
     kept: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     count: int | None = 1
     """How many to drop (None: every one)."""
+    fake_ok: bool = False
+    """Answer the next rotate request not dropped with success, storing nothing (a server
+    that lies that it stored it)."""
     before_next: bool = False
     """Forward the first kept request to the server just before the next rotate request
     (the original arriving late, just ahead of the one signed again)."""
@@ -67,6 +71,11 @@ def drop_rotates(hostile: HostileServer, count: int | None = 1) -> Dropped:
             headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
             dropped.kept.append((body, headers))
             raise ConnectionError("the connection dropped after the request was sent")
+        if dropped.fake_ok:
+            dropped.fake_ok = False
+            await request.read()
+            empty = wire.encode(wire.Empty())
+            return web.Response(status=200, body=empty, content_type="application/msgpack")
         if dropped.before_next:
             dropped.before_next = False
             status, _ = await dropped.late()
@@ -192,6 +201,7 @@ async def test_a_share_the_owner_ended_meanwhile_is_not_signed_again(
     handle = (await noted(ana)).handle
     ended = await ana.shares.revoke("Personal", "lea")
     assert list(ended) == ["Personal"]
+    assert dropped.reached == 2  # the first, and the rotation that takes its position
     assert await ana.store.setting(owed_shares.SETTING) is None
     assert all(handle not in body for body in hostile.bodies(ROTATE))  # never sent again
     status, reply = await dropped.late()
@@ -351,3 +361,54 @@ async def test_a_grant_of_another_process_under_way_is_not_signed_again(
         assert await lea_memberships(ana, lea) == 1
     finally:
         await other.close()
+
+
+async def test_a_server_that_says_it_stored_the_grant_signed_again_and_did_not(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """The server answers the grant signed again with success and stores nothing: ana's
+    device then sees the journal's chain shorter than the one it verified (a rollback,
+    reported), seals nothing for lea, keeps the share owed, and its syncs go on."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    dropped.fake_ok = True
+    report = await ana.sync()
+    assert dropped.reached == 2 and not dropped.fake_ok
+    assert report.rollbacks
+    assert report.finished_shares == []
+    assert await ana.store.setting(owed_shares.SETTING) is not None
+    again = await ana.sync()
+    assert again.rollbacks and again.finished_shares == []
+    assert dropped.reached == 2  # nothing signed on a chain with a problem
+
+
+async def test_an_older_note_without_its_grant_is_told_and_never_signed_again(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """A note an older SDK wrote (journal -> [epoch, handle, position, member], no grant):
+    each sync tells it pending as before ("share it again") and signs nothing."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    owed = await noted(ana)
+    older = {owed.journal_id.hex(): [owed.epoch, owed.handle.hex(), owed.position, owed.member]}
+    async with ana.store.transaction() as tx:
+        await tx.set_setting(owed_shares.SETTING, json.dumps(older))
+    assert (await noted(ana)).terms is None
+    for _ in range(2):
+        report = await ana.sync()
+        assert any(
+            "share with lea is not confirmed" in p and "share it again" in p
+            for p in report.problems
+        )
+    assert dropped.reached == 1
+    assert await lea_memberships(ana, lea) == 0
