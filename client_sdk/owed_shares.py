@@ -28,6 +28,16 @@ clears it in the same transaction (`settled`). A sync that finds one still noted
   that serves it late, a request of another process on its way). Kept, and told at every
   sync as pending (`pending`), never dropped on a chain that merely lacks it yet.
 
+A grant the server never stored (the request left, then a crash before its commit, a cut
+connection, a server dropping it) is signed again by a sync (`Replica._grant_again`, protocol.md
+4.19 "The grant signed again"): the note keeps the signed `granted` payload, the member's
+identity and the chain length it was signed on, and the same grant (same handle) is signed
+on the current verified chain in a new rotation, never its first request word for word
+(which seals the key to the members of then, and the name of then). Only at the same
+position (`again`), not while another process may still be sending it (`under_way`), never
+for a share no longer wanted (`unwanted`: its end date passed, the member's keys changed;
+the owner ending it drops the note, `Replica.withdraw_owed`).
+
 Read only from this device's store and its verified chain, never from the server's word.
 """
 
