@@ -238,6 +238,9 @@ class Replica:
         """Journal -> (handle, member's username, their identity) of the share this process
         is signing and sealing now (`owing_share`): `_rotate` notes its boundary owed once its
         grant is signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
+        self._holding: frozenset[bytes] = frozenset()
+        """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
+        `_finish_shares` meanwhile."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -5053,6 +5056,19 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
+    @contextlib.asynccontextmanager
+    async def holding_owed(self, journal_ids: frozenset[bytes]) -> AsyncIterator[None]:
+        """While the owner ends shares in `journal_ids` (`Sharing._end_shares`): a sync of
+        this process neither signs an owed grant there again nor seals its boundary
+        (`_finish_shares` leaves them), the call deciding whether that share is still
+        wanted (`withdraw_owed`)."""
+        added = journal_ids - self._holding
+        self._holding |= added
+        try:
+            yield
+        finally:
+            self._holding -= added
+
     async def withdraw_owed(
         self, journal_ids: Iterable[bytes], ends: Callable[[owed_shares.Owed], bool]
     ) -> list[owed_shares.Owed]:
@@ -5116,7 +5132,11 @@ class Replica:
         journals = {j.journal_id: j for j in await self.store.journals()}
         sealed = False
         for journal_id, what in sorted(owed.items()):
-            if journal_id in self._granting or self.chains.problem(journal_id) is not None:
+            if (
+                journal_id in self._granting
+                or journal_id in self._holding
+                or self.chains.problem(journal_id) is not None
+            ):
                 continue
             journal, state = journals.get(journal_id), self.chains.state(journal_id)
             standing = (

@@ -1214,68 +1214,71 @@ class Sharing:
         `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1).
 
         `withdraw(owed)`: whether a share of this device still owed in one of the candidates
-        (`owed_shares`) is one this call ends: its note is dropped before this call's sync,
-        so that no sync signs that grant again (`Replica._grant_again`), and, when the chain
-        is still the length it was signed on, a rotation takes its position (its request,
-        should the server still hold it, can then never land); that journal is named in the
-        result."""
-        withdrawn = (
-            await self.replica.withdraw_owed(candidates(), withdraw) if withdraw is not None else []
-        )
-        await self.replica.sync()
-        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
-        ended = []
-        ids = candidates()
-        ending = {
-            journal_id
-            for journal_id in ids
-            if journal_id in owned
-            and not (skip_problems and self.replica.chains.problem(journal_id))
-        }
-        for journal_id in ids:
-            if journal_id in ending or (journal_id in owned and journal_id in required):
-                self.replica.chains.raise_problem(journal_id)
-        if checked is not None:
-            checked()
-        if confirm is not None:
-            await confirm()
-        # Whom each journal's share ends for, on the chains as this call's sync left them: a
-        # share another device of the owner ends meanwhile (a race: this device's rotation
-        # is refused as stale, or its chain shows it once refreshed) is ended all the same.
-        aimed = {}
-        for journal_id in ending:
-            known = self.replica.chains.state(journal_id)
-            aimed[journal_id] = member_of(known) is not None if known is not None else False
-        for journal_id in ids:
-            target = owned.get(journal_id)
-            if journal_id not in ending or target is None:
-                continue
+        (`owed_shares`) is one this call ends: no sync of this process signs that grant again
+        or seals its boundary while this call runs (`Replica.holding_owed`: its own sync
+        included), and once the checks above passed its note is dropped and, when the chain
+        is still short of its position, a rotation takes that position (its request, should
+        the server still hold it, can then never land); that journal is named in the
+        result. Should this call raise before, the note stays, as if it had not run."""
+        held = frozenset(candidates()) if withdraw is not None else frozenset[bytes]()
+        async with self.replica.holding_owed(held):
+            await self.replica.sync()
+            owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+            ended = []
+            ids = candidates()
+            ending = {
+                journal_id
+                for journal_id in ids
+                if journal_id in owned
+                and not (skip_problems and self.replica.chains.problem(journal_id))
+            }
+            for journal_id in ids:
+                if journal_id in ending or (journal_id in owned and journal_id in required):
+                    self.replica.chains.raise_problem(journal_id)
+            if checked is not None:
+                checked()
+            if confirm is not None:
+                await confirm()
+            withdrawn = (
+                await self.replica.withdraw_owed(ids, withdraw) if withdraw is not None else []
+            )
+            # Whom each journal's share ends for, on the chains as this call's sync left them: a
+            # share another device of the owner ends meanwhile (a race: this device's rotation
+            # is refused as stale, or its chain shows it once refreshed) is ended all the same.
+            aimed = {}
+            for journal_id in ending:
+                known = self.replica.chains.state(journal_id)
+                aimed[journal_id] = member_of(known) is not None if known is not None else False
+            for journal_id in ids:
+                target = owned.get(journal_id)
+                if journal_id not in ending or target is None:
+                    continue
 
-            def plan(
-                state: access.AccessState, journal_id: bytes = journal_id
-            ) -> list[tuple[str, dict[str, Any]]]:
-                """What is still to sign on `state` (each attempt of the rotation reads it
-                again): the member's removal while they are one, and `also`'s entries."""
-                member = member_of(state)
-                more = also(journal_id, state, ending) if also is not None else []
-                removal = [access.removed(member.handle)] if member is not None else []
-                return [*removal, *more]
+                def plan(
+                    state: access.AccessState, journal_id: bytes = journal_id
+                ) -> list[tuple[str, dict[str, Any]]]:
+                    """What is still to sign on `state` (each attempt of the rotation reads it
+                    again): the member's removal while they are one, and `also`'s entries."""
+                    member = member_of(state)
+                    more = also(journal_id, state, ending) if also is not None else []
+                    removal = [access.removed(member.handle)] if member is not None else []
+                    return [*removal, *more]
 
-            state = self.replica.chains.current(journal_id)
-            if plan(state):
-                await self.replica.change_access(target, plan)
-            if aimed[journal_id] or member_of(state) is not None:
-                ended.append(target.name)
-        for owed in withdrawn:
-            target = owned.get(owed.journal_id)
-            if target is None or self.replica.chains.problem(owed.journal_id) is not None:
-                continue
-            state = self.replica.chains.current(owed.journal_id)
-            if owed.handle not in state.seen_handles and state.length <= owed.position:
-                await self.replica.change_access(target, [])  # takes the grant's position
-            if target.name not in ended:
-                ended.append(target.name)
-        return ended
+                state = self.replica.chains.current(journal_id)
+                if plan(state):
+                    await self.replica.change_access(target, plan)
+                if aimed[journal_id] or member_of(state) is not None:
+                    ended.append(target.name)
+            for owed in withdrawn:
+                target = owned.get(owed.journal_id)
+                if target is None or self.replica.chains.problem(owed.journal_id) is not None:
+                    continue
+                state = self.replica.chains.current(owed.journal_id)
+                if owed.handle not in state.seen_handles and state.length <= owed.position:
+                    await self.replica.change_access(target, [])  # takes the grant's position
+                if target.name not in ended:
+                    ended.append(target.name)
+            return ended
 
     async def _grant(
         self,
