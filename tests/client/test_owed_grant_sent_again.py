@@ -22,6 +22,7 @@ from aiohttp import web
 
 from client_sdk import Client, owed_shares, wire
 from client_sdk.errors import RollbackError, TJError
+from client_sdk.withholding import is_cut
 from tests.client.hostile import FORWARDED_HEADERS, HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_writer_limits import signed_by
@@ -412,3 +413,43 @@ async def test_an_older_note_without_its_grant_is_told_and_never_signed_again(
         )
     assert dropped.reached == 1
     assert await lea_memberships(ana, lea) == 0
+
+
+class LostReply(Exception):
+    """The proxy drops the real server's answer (aiohttp answers 500)."""
+
+
+async def test_a_share_ended_after_its_reply_was_lost_seals_nothing_for_the_member(
+    hostile: HostileServer, through: Through, signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The server stores lea's grant and loses the reply; before the next sync ana ends
+    lea's share. The revoke's own sync finds the grant on the chain (due) and leaves it:
+    lea is removed, no boundary is sealed for her, nothing is owed or told after, and
+    she reads none of the journal."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+
+    def lose(request: bytes, reply: bytes) -> bytes:
+        raise LostReply
+
+    hostile.replies[ROTATE] = lose
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    del hostile.replies[ROTATE]
+    ended = await ana.shares.revoke("Personal", "lea")
+    assert list(ended) == ["Personal"]
+    assert await ana.store.setting(owed_shares.SETTING) is None
+    report = await ana.sync()
+    assert report.finished_shares == [] and report.problems == []
+    personal = await journal_id(ana, "Personal")
+    bodies = await signed_by(ana, live_server, personal)
+    assert [b for b in bodies if is_cut(b.author, b.device, b.counter, b.covers)] == []
+    state = ana.replica.chains.current(personal)
+    assert lea.profile.account_id in state.handles and not state.members  # granted, removed
+    await lea.shares.verify("ana", await ana.shares.fingerprint())
+    await lea.sync()
+    assert all(j.name != "ana/Personal" for j in await lea.journals.list()) or (
+        await lea.entries.list("ana/Personal") == []
+    )
