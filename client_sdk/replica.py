@@ -54,6 +54,7 @@ from client_sdk.documents import (
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
     AccessError,
+    ClientClosed,
     ConflictError,
     IntegrityError,
     InvalidInput,
@@ -5235,16 +5236,37 @@ class Replica:
                 await self._rotate(journal_id, state, changes)
             except ConflictError as error:
                 if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
-                    raise
+                    return self._not_sent(journal, owed, error, report)
                 # Another entry landed at that position (another device's, or the first
                 # request, late): the verified chain tells which.
                 await self.refresh_journals()
                 return self._standing_now(owed), False, False
             except NetworkError:
                 return owed_shares.PENDING, False, False
+            except ClientClosed:
+                raise
+            except TJError as error:  # refused otherwise: never a sync that fails for good
+                return self._not_sent(journal, owed, error, report)
         await self.refresh_journals()
         await self._reseal_outbox()
         return self._standing_now(owed), False, True
+
+    def _not_sent(
+        self,
+        journal: LocalJournal,
+        owed: owed_shares.Owed,
+        error: TJError,
+        report: sync_plan.SyncReport,
+    ) -> tuple[str, bool, bool]:
+        """The grant signed again was refused otherwise than by a chain conflict (the
+        server's word, or this device's data): told pending, with why, and tried again at
+        the next sync (`_grant_again`'s result)."""
+        report.add_problem(
+            journal.journal_id,
+            journal.name,
+            f"{owed_shares.pending(owed)} (sent again at this sync and refused: {error})",
+        )
+        return owed_shares.PENDING, True, False
 
     def _standing_now(self, owed: owed_shares.Owed) -> str:
         """`owed_shares.standing` on the verified chain as the last refresh left it;
@@ -5264,9 +5286,16 @@ class Replica:
         if owed.handle in state.seen_handles or state.length > owed.position:
             return
         try:
+            if closes_writes(state, [], now_ms()):  # a member's end date passed too
+                await self.take_in_writes()
+                state = self.chains.current(journal_id)
+                if owed.handle in state.seen_handles or state.length > owed.position:
+                    return
             await self._rotate(journal_id, state, [])
-        except (ConflictError, NetworkError):
-            return
+        except ClientClosed:
+            raise
+        except TJError:
+            return  # refused, or offline: told by the sync's own errors if it matters
         await self.refresh_journals()
         await self._reseal_outbox()
 

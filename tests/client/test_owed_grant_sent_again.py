@@ -44,6 +44,9 @@ class Dropped:
     fake_ok: bool = False
     """Answer the next rotate request not dropped with success, storing nothing (a server
     that lies that it stored it)."""
+    refuse: tuple[int, str] | None = None
+    """Answer the next rotate request not dropped with this (HTTP status, error code),
+    storing nothing (a server that refuses it for no reason the device can check)."""
     before_next: bool = False
     """Forward the first kept request to the server just before the next rotate request
     (the original arriving late, just ahead of the one signed again)."""
@@ -72,6 +75,11 @@ def drop_rotates(hostile: HostileServer, count: int | None = 1) -> Dropped:
             headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
             dropped.kept.append((body, headers))
             raise ConnectionError("the connection dropped after the request was sent")
+        if dropped.refuse is not None:
+            (status, code), dropped.refuse = dropped.refuse, None
+            await request.read()
+            error = wire.encode(wire.ErrorReply(code, "refused"))
+            return web.Response(status=status, body=error, content_type="application/msgpack")
         if dropped.fake_ok:
             dropped.fake_ok = False
             await request.read()
@@ -453,3 +461,31 @@ async def test_a_share_ended_after_its_reply_was_lost_seals_nothing_for_the_memb
     assert all(j.name != "ana/Personal" for j in await lea.journals.list()) or (
         await lea.entries.list("ana/Personal") == []
     )
+
+
+@pytest.mark.parametrize(("status", "code"), [(409, "journal_conflict"), (403, "forbidden")])
+async def test_a_grant_signed_again_and_refused_otherwise_is_told_and_tried_again(
+    hostile: HostileServer, through: Through, signup: ClientFactory, status: int, code: str
+) -> None:
+    """The server refuses the grant signed again otherwise than as a chain conflict: the
+    sync does not fail, it tells the share pending and why; the next sync signs it again
+    and, stored, completes the share."""
+    ana = await through("ana")
+    written = [(await ana.entries.write(None, "an entry")).id]
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    dropped.refuse = (status, code)
+    report = await ana.sync()
+    assert dropped.reached == 2 and dropped.refuse is None
+    assert any(
+        "share with lea is not confirmed" in p and "sent again at this sync and refused" in p
+        for p in report.problems
+    )
+    assert report.finished_shares == []
+    report = await ana.sync()
+    assert report.finished_shares == [owed_shares.finished("lea", "Personal", resent=True)]
+    assert await lea_memberships(ana, lea) == 1
+    assert await reads_all(lea, ana, written)
