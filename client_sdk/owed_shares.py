@@ -341,7 +341,7 @@ def pending(owed: Owed) -> str:
         f"signed for it{since} is not on the journal's access chain the server serves yet, so "
         f"{owed.member} reads none of this journal; every sync signs it again and sends it, "
         f"and finishes the share once the server stores it (to stop it, unshare "
-        f"{owed.member})"
+        f"{owed.member} on this device)"
     )
 
 

@@ -489,3 +489,27 @@ async def test_a_grant_signed_again_and_refused_otherwise_is_told_and_tried_agai
     assert report.finished_shares == [owed_shares.finished("lea", "Personal", resent=True)]
     assert await lea_memberships(ana, lea) == 1
     assert await reads_all(lea, ana, written)
+
+
+async def test_a_grant_signed_again_keeps_a_rename_made_since(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """ana renames the journal after the grant was dropped: the grant signed again seals
+    the current name (its first request, sent word for word, would have put the old one
+    back): ana's devices and lea see "Diary"."""
+    ana = await through("ana")
+    written = [(await ana.entries.write(None, "an entry")).id]
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    await ana.journals.rename("Personal", "Diary")
+    report = await ana.sync()
+    assert report.finished_shares == [owed_shares.finished("lea", "Diary", resent=True)]
+    assert dropped.reached == 2
+    await ana.replica.refresh_journals()
+    assert [j.name for j in await ana.journals.list()] == ["Diary"]
+    await lea.shares.verify("ana", await ana.shares.fingerprint())
+    await lea.sync(strict=True)
+    assert [e.id for e in await lea.entries.list("ana/Diary")] == written
