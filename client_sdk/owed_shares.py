@@ -345,6 +345,19 @@ def pending(owed: Owed) -> str:
     )
 
 
+def superseded(owed: Owed) -> str:
+    """What a sync tells, once, when it drops an owed grant (one it was sending again,
+    `Owed.terms`) because another entry took its position on the verified chain (another
+    device's change, this device's own rotation for an end date that passed): it can never
+    be applied, and the user was told it is sent again (`pending`). Not told when the
+    grant is on the chain (its member removed since, or a later share sealed its own)."""
+    return (
+        f"the share with {owed.member} was never confirmed and can no longer be: another "
+        f"change of this journal's access took its place, so {owed.member} reads none of "
+        "it (share it again if you want them to)"
+    )
+
+
 def dropped(owed: Owed, why: str) -> str:
     """What a sync tells, once, when it drops an owed grant not on the chain rather than
     sign it again (`unwanted`)."""

@@ -5148,6 +5148,8 @@ class Replica:
             if standing == owed_shares.GONE:
                 async with self.store.transaction() as tx:
                     await self._settle_owed(tx, journal_id, what)
+                if journal is not None and journal.role == "owner" and state is not None:
+                    self._tell_superseded(journal, what, report)
                 continue
             assert journal is not None and state is not None
             resent = False
@@ -5158,6 +5160,8 @@ class Replica:
                 if standing == owed_shares.GONE:
                     async with self.store.transaction() as tx:
                         await self._settle_owed(tx, journal_id, what)
+                    if not told:  # another entry took its position at this sync
+                        self._tell_superseded(journal, what, report)
                     continue
                 if standing == owed_shares.PENDING:
                     if not told:
@@ -5250,6 +5254,18 @@ class Replica:
         await self.refresh_journals()
         await self._reseal_outbox()
         return self._standing_now(owed), False, True
+
+    def _tell_superseded(
+        self, journal: LocalJournal, owed: owed_shares.Owed, report: sync_plan.SyncReport
+    ) -> None:
+        """Tell, as the sync drops it, an owed grant this device was sending again
+        (`Owed.terms`) whose position another entry of the verified chain took: it never
+        lands (`owed_shares.superseded`). Nothing for a grant on the chain, nor for an
+        older note (never told it was sent again)."""
+        state = self.chains.state(journal.journal_id)
+        if owed.terms is None or state is None or owed.handle in state.seen_handles:
+            return
+        report.add_problem(journal.journal_id, journal.name, owed_shares.superseded(owed))
 
     def _not_sent(
         self,

@@ -205,7 +205,8 @@ async def test_a_grant_whose_position_another_device_took_is_pending_then_forgot
     not confirmed, and keeps it owed while the chain has not reached the grant's position
     (REV-S2 F1). Once ana's other device (straight to the server) signs another change
     there (a share with bob), the grant can never be applied: the next sync forgets it,
-    signs nothing again, says nothing more and seals no boundary for lea."""
+    signs nothing again, says once that it can no longer be, and seals no boundary for
+    lea."""
     ana = await through("ana")
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
@@ -222,12 +223,16 @@ async def test_a_grant_whose_position_another_device_took_is_pending_then_forgot
         report = await ana.sync()
         assert any("share with lea is not confirmed" in p for p in report.problems)
         assert report.finished_shares == []
+    owed = owed_shares.decode(await ana.store.setting(owed_shares.SETTING))[
+        await journal_id(ana, "Personal")
+    ]
     phone = await login("ana")
     await share_with(phone, bob)  # takes the position lea's grant was signed at
     sent = hostile.paths.count("/v1/journals/rotate")
     report = await ana.sync()
     assert hostile.paths.count("/v1/journals/rotate") == sent  # not signed again
     assert not any("not confirmed" in p for p in report.problems)
+    assert report.problems == [owed_shares.superseded(owed)]  # told once
     assert report.finished_shares == []
     assert await ana.store.setting(owed_shares.SETTING) is None
     state = ana.replica.chains.state(await journal_id(ana, "Personal"))
