@@ -71,6 +71,18 @@ DUE = "due"
 PENDING = "pending"
 GONE = "gone"
 
+WITHDRAWN = "withdrawn-share-grants"
+"""The setting holding the owed grants whose share the owner ended before the verified chain
+ruled them out (REV-OWED F6, F9): JSON, the grant's handle (hex) -> [journal id (hex), then
+the note's items as in SETTING]. Each stays until the verified chain shows the grant can no
+longer make its member a member (`ending` ENDED): a rotation of this device takes its
+position, or removes the member should the grant have landed; every sync tries that again
+and tells it while it is not done (`not_ended`)."""
+
+ENDED = "ended"
+REMOVE = "remove"
+TAKE = "take"
+
 
 @dataclass(frozen=True)
 class Owed:
@@ -187,6 +199,70 @@ def _key(owed: Owed) -> bytes:
     return owed.journal_id
 
 
+def withdrawn(value: str | None) -> dict[bytes, Owed]:
+    """handle -> the withdrawn grant (`WITHDRAWN`); {} for none or a value this SDK cannot
+    read."""
+    if not value:
+        return {}
+    try:
+        raw = json.loads(value)
+        return {bytes.fromhex(handle): _decoded(*items) for handle, items in raw.items()}
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return {}
+
+
+def _withdrawn_value(found: dict[bytes, Owed]) -> str | None:
+    if not found:
+        return None
+    return json.dumps(
+        {h.hex(): [o.journal_id.hex(), *_encoded(o)] for h, o in sorted(found.items())},
+        sort_keys=True,
+    )
+
+
+def withdraw(value: str | None, owed: Owed) -> str | None:
+    """`value` (`WITHDRAWN`) with `owed` kept until its position is taken (`ending`)."""
+    found = withdrawn(value)
+    found[owed.handle] = owed
+    return _withdrawn_value(found)
+
+
+def ruled_out(value: str | None, handle: bytes) -> str | None:
+    """`value` (`WITHDRAWN`) without the withdrawn grant `handle` (`ending` ENDED)."""
+    found = withdrawn(value)
+    found.pop(handle, None)
+    return _withdrawn_value(found)
+
+
+def ending(owed: Owed, state: AccessState) -> str:
+    """What the verified chain `state` still needs for a withdrawn grant (the owner ended
+    that share, `WITHDRAWN`) never to make its member a member: ENDED when the grant landed
+    and its membership is no longer current (removed, ended since), or the chain is past
+    the length the grant was signed on without it (another entry holds that position: the
+    server refuses every request of it, a chain never forks or rolls back on a device);
+    REMOVE when its membership is current (it landed after all: the owner's decision is
+    signed as its removal); TAKE when the chain has not passed that length (a request of it
+    may still land: a rotation signed there rules it out). An older note without the
+    length counts its position instead (at most one rotation more)."""
+    if owed.handle in state.members:
+        return REMOVE
+    if owed.handle in state.seen_handles:
+        return ENDED
+    bound = owed.length if owed.length is not None else owed.position
+    return ENDED if state.length > bound else TAKE
+
+
+def not_ended(owed: Owed, error: object) -> str:
+    """What each sync tells while a withdrawn grant (`ending` not ENDED) could not be ruled
+    out (`error`: why the rotation that would do it was not stored)."""
+    return (
+        f"ending the share with {owed.member} is not confirmed: the access change this "
+        f"device signed to share it may still reach the journal's access chain, and the "
+        f"change that rules it out was not stored ({error}); every sync tries again "
+        f"(should it land, {owed.member} is removed)"
+    )
+
+
 def owe(value: str | None, owed: Owed) -> str | None:
     """`value` with `owed` noted (replacing an earlier grant's in the same journal: the
     latest share's boundary covers what an earlier one's would). The same grant signed again
@@ -299,17 +375,24 @@ def again(owed: Owed, state: AccessState) -> list[tuple[str, dict[str, Any]]] | 
     return [*changes, (access.GRANTED, dict(terms))]
 
 
-def unwanted(owed: Owed, now: int, pinned: Identity | None) -> str | None:
+def unwanted(owed: Owed, now: int, pinned: Identity | None, renamed: bool = False) -> str | None:
     """Why the owed grant, not on the chain, must not be signed again (the note is then
     dropped and this told once), or None: its end date passed (`now`, ms UTC: a share
     whose period is over is not started), or the member's identity pinned on this device
     (`pinned`, None: none) is no longer the one the grant names (the user accepted new keys
-    for them since: a grant to the old ones is not what they share with now)."""
+    for them since: a grant to the old ones is not what they share with now), or no pin of
+    the grant's account is left while the member's username is pinned to another account
+    (`renamed`: the user verified a new account under that name, REV-OWED F5), or no pin of
+    it at all (the user forgot it: nothing confirms those keys any more)."""
     expires_at = owed.expires_at
     if expires_at and expires_at <= now:
         return "its end date has passed"
     if owed.who is not None and pinned is not None and pinned != owed.who:
         return f"{owed.member}'s keys changed since"
+    if owed.who is not None and pinned is None:
+        if renamed:
+            return f"the name {owed.member} is now verified for another account"
+        return f"{owed.member}'s keys are no longer pinned on this device"
     return None
 
 

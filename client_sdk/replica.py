@@ -77,7 +77,7 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import normalize_username, now_ms, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
@@ -242,6 +242,10 @@ class Replica:
         self._holding: frozenset[bytes] = frozenset()
         """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
         `_finish_shares` meanwhile."""
+        self._again: set[bytes] = set()
+        """Handles of the owed grants a sync of this process is signing again now
+        (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
+        withdrawn, read in the transaction that notes it as being sent (REV-OWED F6)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -1615,6 +1619,7 @@ class Replica:
         await self.heal_names()
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
+        await self._end_withdrawn(report)
         if await self._carry_late(report, start) or finished:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
@@ -4493,6 +4498,16 @@ class Replica:
         async with self.store.transaction() as tx:
             value = await tx.setting(owed_shares.SETTING)
             earlier = owed_shares.decode(value).get(state.journal_id)
+            withdrawn = owed_shares.withdrawn(await tx.setting(owed_shares.WITHDRAWN))
+            again = handle in self._again
+            if (
+                handle in withdrawn
+                or (again and (earlier is None or earlier.handle != handle))
+                or (again and state.journal_id in self._holding)
+            ):
+                # The owner ended that share since this sync read its note (another process's
+                # unshare, REV-OWED F6): nothing is sent, the note is not written again.
+                raise _Withdrawn(f"the share with {member} was ended on this device")
             value = owed_shares.owe(value, owed)
             await tx.set_setting(owed_shares.SETTING, value)
         return owed_shares.decode(value)[state.journal_id], earlier
@@ -5073,19 +5088,118 @@ class Replica:
     async def withdraw_owed(
         self, journal_ids: Iterable[bytes], ends: Callable[[owed_shares.Owed], bool]
     ) -> list[owed_shares.Owed]:
-        """Drop the owed shares (`owed_shares`) of `journal_ids` for which `ends(owed)` is
-        true: the owner ends that share (`Sharing._end_shares`), so no sync signs its grant
-        again (`_grant_again`). Returns the notes dropped."""
+        """Withdraw the owed shares (`owed_shares`) of `journal_ids` for which `ends(owed)`
+        is true: the owner ends that share (`Sharing._end_shares`), so no sync of any process
+        signs its grant again (`_grant_again`, `_owe_grant`). In one transaction the note
+        moves to the withdrawn grants (`owed_shares.WITHDRAWN`), which keep it until the
+        verified chain rules the grant out (`end_withdrawn`: never dropped on a rotation that
+        failed, REV-OWED F9). Returns those notes and the withdrawn grants of `journal_ids`
+        already kept that `ends` names (an unshare tried again after one that failed)."""
         wanted = set(journal_ids)
         async with self.store.transaction() as tx:
             value = await tx.setting(owed_shares.SETTING)
+            kept = await tx.setting(owed_shares.WITHDRAWN)
             found = owed_shares.decode(value)
-            dropped = [o for j, o in sorted(found.items()) if j in wanted and ends(o)]
-            for owed in dropped:
+            moved = [o for j, o in sorted(found.items()) if j in wanted and ends(o)]
+            earlier = [
+                o
+                for _, o in sorted(owed_shares.withdrawn(kept).items())
+                if o.journal_id in wanted and ends(o)
+            ]
+            for owed in moved:
                 value = owed_shares.settled(value, owed.journal_id, owed)
-            if dropped:
+                kept = owed_shares.withdraw(kept, owed)
+            if moved:
                 await tx.set_setting(owed_shares.SETTING, value)
-        return dropped
+                await tx.set_setting(owed_shares.WITHDRAWN, kept)
+        return [*moved, *(o for o in earlier if o not in moved)]
+
+    async def end_withdrawn(self, journal: LocalJournal, owed: owed_shares.Owed) -> None:
+        """Rule out a withdrawn grant (`withdraw_owed`) on the verified chain: on each
+        attempt (another device's entry, or a request of the grant itself, may have landed
+        meanwhile: the chain read again decides), sign the removal of its membership when
+        the chain lists it current, else a plain rotation at the length the grant was signed
+        on (its request, should the server still hold it, is then refused: the position is
+        taken), until `owed_shares.ending` says ENDED; then the withdrawn grant is forgotten.
+        Raises what the rotation raised (a network error, a refusal, a chain conflict three
+        times) or the chain's problem: the withdrawn grant is kept, and every sync tries
+        again (`_end_withdrawn`)."""
+        journal_id = journal.journal_id
+        for attempt in range(4):
+            await self.refresh_journals()
+            self.chains.raise_problem(journal_id)
+            state = self.chains.current(journal_id)
+            step = owed_shares.ending(owed, state)
+            if step == owed_shares.ENDED:
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.ruled_out(value, owed.handle)
+                    )
+                return
+            if attempt == 3:
+                break
+            changes = [access.removed(owed.handle)] if step == owed_shares.REMOVE else []
+            if closes_writes(state, changes, now_ms()):
+                await self.take_in_writes()
+                state = self.chains.current(journal_id)
+                step = owed_shares.ending(owed, state)
+                if step == owed_shares.ENDED:
+                    continue  # forgotten at the next attempt, on the chain read again
+                changes = [access.removed(owed.handle)] if step == owed_shares.REMOVE else []
+            try:
+                await self._rotate(journal_id, state, changes)
+            except ConflictError as error:
+                if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                    raise
+                continue
+            await self.refresh_journals()
+            await self._reseal_outbox()
+        raise ConflictError(
+            f"the access of {journal.name!r} kept changing on the server while this device "
+            f"ended the share with {owed.member}: try again"
+        )
+
+    async def _end_withdrawn(self, report: sync_plan.SyncReport) -> None:
+        """At each sync: every withdrawn grant (`owed_shares.WITHDRAWN`) of a journal this
+        account owns is ruled out (`end_withdrawn`), told as a problem of the sync while it
+        is not (REV-OWED F9). One whose journal holds an owed grant this device signs again
+        is left to it (that grant, signed at the same length, takes the position when
+        stored; the two never race), and a journal an unshare of this process is ending is
+        left to that call."""
+        kept = owed_shares.withdrawn(await self.store.setting(owed_shares.WITHDRAWN))
+        if not kept:
+            return
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for handle, what in sorted(kept.items()):
+            journal = journals.get(what.journal_id)
+            if journal is None or journal.role != "owner":
+                async with self.store.transaction() as tx:  # no journal of this owner's
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.ruled_out(value, handle)
+                    )
+                continue
+            if what.journal_id in self._holding:
+                continue
+            noted = owed.get(what.journal_id)
+            state = self.chains.state(what.journal_id)
+            if (
+                noted is not None
+                and noted.terms is not None
+                and state is not None
+                and owed_shares.ending(what, state) == owed_shares.TAKE
+            ):
+                continue  # the grant noted there, signed again, takes the same position
+            try:
+                await self.end_withdrawn(journal, what)
+            except ClientClosed:
+                raise
+            except TJError as error:
+                report.add_problem(
+                    journal.journal_id, journal.name, owed_shares.not_ended(what, error)
+                )
 
     @contextlib.asynccontextmanager
     async def owing_share(
@@ -5170,6 +5284,8 @@ class Replica:
                 state = self.chains.current(journal_id)
             who = state.members[what.handle].who
             member = who.username if who is not None else "a new member"
+            if not await self._still_owed(what):
+                continue  # the owner ended that share meanwhile (another process's unshare)
             try:
                 await self.refuse_while_parked(journal, "seal it for the new member")
                 await self.seal_snapshots(journal)
@@ -5179,6 +5295,19 @@ class Replica:
             report.finished_shares.append(owed_shares.finished(member, journal.name, resent=resent))
             sealed = True
         return sealed
+
+    async def _still_owed(self, owed: owed_shares.Owed) -> bool:
+        """Whether `owed` is still noted (its handle) and not withdrawn, read from the store
+        now, and its journal not held by an unshare of this process: a sync seals a
+        boundary only for a share the owner did not end since the sync read its note
+        (REV-OWED F6)."""
+        if owed.journal_id in self._holding:
+            return False
+        async with self.store.transaction() as tx:
+            noted = owed_shares.decode(await tx.setting(owed_shares.SETTING))
+            withdrawn = owed_shares.withdrawn(await tx.setting(owed_shares.WITHDRAWN))
+        now = noted.get(owed.journal_id)
+        return now is not None and now.handle == owed.handle and owed.handle not in withdrawn
 
     async def _grant_again(
         self, journal: LocalJournal, owed: owed_shares.Owed, report: sync_plan.SyncReport
@@ -5205,7 +5334,14 @@ class Replica:
         error, a request another process may still be sending, the chain not the length it
         was signed on, the journal's snapshots that cannot be sealed yet: told why)."""
         journal_id, now = journal.journal_id, now_ms()
-        pinned = self._peers.get(owed.who.account_id) if owed.who is not None else None
+        peers = await self.store.peers()  # the pins as stored now, never a stale copy
+        account = owed.who.account_id if owed.who is not None else None
+        pinned = next((p for p in peers if p.account_id == account), None)
+        renamed = any(
+            normalize_username(p.username) == normalize_username(owed.member)
+            and p.account_id != account
+            for p in peers
+        )
         identity = (
             access.Identity(
                 pinned.account_id, pinned.username, pinned.sign_public_key, pinned.box_public_key
@@ -5213,10 +5349,12 @@ class Replica:
             if pinned is not None
             else None
         )
-        why = owed_shares.unwanted(owed, now, identity)
+        why = owed_shares.unwanted(owed, now, identity, renamed)
         if why is not None:
             report.add_problem(journal_id, journal.name, owed_shares.dropped(owed, why))
-            await self._take_position(journal_id, owed)
+            # Withdrawn, not dropped: kept until a rotation rules it out, which this sync
+            # (`_end_withdrawn`) and every later one try (REV-OWED F9).
+            await self.withdraw_owed([journal_id], lambda o: o.handle == owed.handle)
             return owed_shares.GONE, True, False
         state = self.chains.current(journal_id)
         changes = owed_shares.again(owed, state)
@@ -5235,22 +5373,28 @@ class Replica:
             changes = owed_shares.again(owed, state)
             if changes is None:
                 return owed_shares.standing(owed, state), False, False
-        async with self.owing_share(journal, owed.handle, owed.member, owed.who):
-            try:
-                await self._rotate(journal_id, state, changes)
-            except ConflictError as error:
-                if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+        self._again.add(owed.handle)
+        try:
+            async with self.owing_share(journal, owed.handle, owed.member, owed.who):
+                try:
+                    await self._rotate(journal_id, state, changes)
+                except _Withdrawn:  # ended meanwhile (REV-OWED F6): the unshare rules it out
+                    return owed_shares.PENDING, True, False
+                except ConflictError as error:
+                    if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                        return self._not_sent(journal, owed, error, report)
+                    # Another entry landed at that position (another device's, or the first
+                    # request, late): the verified chain tells which.
+                    await self.refresh_journals()
+                    return self._standing_now(owed), False, False
+                except NetworkError:
+                    return owed_shares.PENDING, False, False
+                except ClientClosed:
+                    raise
+                except TJError as error:  # refused otherwise: never a sync that fails for good
                     return self._not_sent(journal, owed, error, report)
-                # Another entry landed at that position (another device's, or the first
-                # request, late): the verified chain tells which.
-                await self.refresh_journals()
-                return self._standing_now(owed), False, False
-            except NetworkError:
-                return owed_shares.PENDING, False, False
-            except ClientClosed:
-                raise
-            except TJError as error:  # refused otherwise: never a sync that fails for good
-                return self._not_sent(journal, owed, error, report)
+        finally:
+            self._again.discard(owed.handle)
         await self.refresh_journals()
         await self._reseal_outbox()
         return self._standing_now(owed), False, True
@@ -5291,29 +5435,6 @@ class Replica:
         if self.chains.problem(owed.journal_id) is not None:
             return owed_shares.PENDING
         return owed_shares.standing(owed, self.chains.current(owed.journal_id))
-
-    async def _take_position(self, journal_id: bytes, owed: owed_shares.Owed) -> None:
-        """A grant this device no longer wants (`owed_shares.unwanted`) that the verified
-        chain has not reached: sign a rotation at the position it may still land at, so
-        that its request, should the server still hold it, can never be applied (a chain
-        conflict). A network error or a conflict leaves it: the grant may then still land,
-        as a member this device's syncs end by their end date (`rotate_expired`)."""
-        state = self.chains.current(journal_id)
-        if owed.handle in state.seen_handles or state.length > owed.position:
-            return
-        try:
-            if closes_writes(state, [], now_ms()):  # a member's end date passed too
-                await self.take_in_writes()
-                state = self.chains.current(journal_id)
-                if owed.handle in state.seen_handles or state.length > owed.position:
-                    return
-            await self._rotate(journal_id, state, [])
-        except ClientClosed:
-            raise
-        except TJError:
-            return  # refused, or offline: told by the sync's own errors if it matters
-        await self.refresh_journals()
-        await self._reseal_outbox()
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
         """The documents this account or a current member created in `journal` that a
@@ -6352,6 +6473,11 @@ class _VerifiedAhead:
         self._results[index] = _OpenedEarly(
             record, self._journal_id, key, unverified.author_key, body
         )
+
+
+class _Withdrawn(TJError):
+    """An owed grant being signed again whose share the owner ended since its note was
+    read (`Replica._owe_grant`): nothing is sent (REV-OWED F6)."""
 
 
 class _SizedOnly(Exception):

@@ -1271,11 +1271,12 @@ class Sharing:
                     ended.append(target.name)
             for owed in withdrawn:
                 target = owned.get(owed.journal_id)
-                if target is None or self.replica.chains.problem(owed.journal_id) is not None:
+                if target is None:
                     continue
-                state = self.replica.chains.current(owed.journal_id)
-                if owed.handle not in state.seen_handles and state.length <= owed.position:
-                    await self.replica.change_access(target, [])  # takes the grant's position
+                # Its position taken, or its member removed should it have landed (another
+                # process's grant signed again, the server storing a held request): decided
+                # on each attempt's chain; kept withdrawn should this fail (REV-OWED F6, F9).
+                await self.replica.end_withdrawn(target, owed)
                 if target.name not in ended:
                     ended.append(target.name)
             return ended

@@ -160,13 +160,6 @@ async def test_a_pending_share_replaced_by_another_members_share_is_told(
     assert "lea" in later
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F5: `unwanted` checks the member's keys only against a pin of the same "
-    "account: once the user verified a new account under the member's username (the old "
-    "account's pin forgotten, `Replica.pin` replace_pin) there is no pin, and the grant to "
-    "the old account's keys is signed again",
-)
 async def test_a_grant_to_an_account_whose_name_the_owner_reverified_is_not_signed_again(
     hostile: HostileServer, through: Through, signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -191,13 +184,6 @@ async def test_a_grant_to_an_account_whose_name_the_owner_reverified_is_not_sign
     assert signed_again == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F6: another process's sync (tj watch) that read the note before an unshare "
-    "withdrew it signs the grant again; the server holds it and stores it just before the "
-    "unshare's position-taking rotation, which is retried as a plain rotation on top: the "
-    "unshare says the share ended, and the member stays on the chain and is sealed for",
-)
 async def test_an_unshare_racing_another_process_signing_the_grant_again_ends_it(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
@@ -278,13 +264,6 @@ async def test_a_grant_superseded_by_another_devices_share_with_the_same_member_
     assert not any("lea reads none" in p for p in report.problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F9: an unshare withdraws the owed note before its position-taking "
-    "rotation is stored; a server that drops that rotation makes the call fail with the note "
-    "already gone, a retry says 'not shared', and the held first grant request, stored "
-    "late, makes the member a member again with nothing told",
-)
 async def test_an_unshare_whose_position_taking_rotation_is_dropped_keeps_the_grant_out(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
