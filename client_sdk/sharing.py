@@ -1546,18 +1546,36 @@ class Sharing:
                     reading=tuple(reading),
                     unsure=tuple(unsure),
                 )
+            taken = await self._take_pending_grants(journal)
             if self._ended_before(candidates(), name):
                 await self._drop_unshared(candidates(), name)
                 raise ShareAlreadyEnded(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
-                    "of yours, or earlier); nothing more to do",
+                    f"of yours, or earlier); nothing more to do{taken}",
                     journal=journal.name,
                     member=name,
                 )
-            raise NotFound(f"{journal.name!r} is not shared with {name}")
+            raise NotFound(f"{journal.name!r} is not shared with {name}{taken}")
         await self._drop_unshared(candidates(), name)
         return ended
+
+    async def _take_pending_grants(self, journal: LocalJournal) -> str:
+        """An unshare of a member the verified chain of `journal` does not list (REV-OWED F1):
+        another device of this account may hold a grant for them that the server never
+        stored, which that device signs again at each sync (protocol.md 4.19 "The grant
+        signed again") and which only it knows of. A plain rotation signed here takes the
+        next position of the chain: every such grant, signed on the chain as it was, can
+        then never land (the server refuses it as a chain conflict, and that device's sync
+        drops its note and says the share can no longer be). Returns the words for the
+        caller's error ("" when the chain has a problem: nothing is signed on it)."""
+        if self.replica.chains.problem(journal.journal_id) is not None:
+            return ""
+        await self.replica.change_access(journal, [])
+        return (
+            " (a new key was signed for it all the same, so that a share with them another "
+            "device of yours signed and the server has not stored can no longer take effect)"
+        )
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
         """Whether the verified chains of `journal_ids` (as this call's sync left them) show

@@ -48,12 +48,6 @@ async def lea_role(ana: Client, lea: Client) -> str | None:
     return member.role if member is not None else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F1: an unshare on another device of the owner (which sees no membership "
-    "on its verified chain and signs nothing) does not stop the signing device from signing "
-    "the owed grant again: the member the owner removed last reads the journal",
-)
 async def test_an_unshare_on_another_owner_device_stops_the_grant_signed_again(
     hostile: HostileServer, through: Through, signup: ClientFactory, login: ClientFactory
 ) -> None:
