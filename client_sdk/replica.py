@@ -5072,6 +5072,15 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
+    def keep_told(self, report: sync_plan.SyncReport) -> None:
+        """A sync run inside another call (a share's, an unshare's), whose report that call
+        does not return: the shares it completed (`finished_shares`) are told by this
+        client's next sync instead, never lost (REV-OWED F2)."""
+        if report.finished_shares:
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            self._reopened.finished_shares.extend(report.finished_shares)
+
     @contextlib.asynccontextmanager
     async def holding_owed(self, journal_ids: frozenset[bytes]) -> AsyncIterator[None]:
         """While the owner ends shares in `journal_ids` (`Sharing._end_shares`): a sync of

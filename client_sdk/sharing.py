@@ -1222,7 +1222,7 @@ class Sharing:
         result. Should this call raise before, the note stays, as if it had not run."""
         held = frozenset(candidates()) if withdraw is not None else frozenset[bytes]()
         async with self.replica.holding_owed(held):
-            await self.replica.sync()
+            self.replica.keep_told(await self.replica.sync())
             owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
             ended = []
             ids = candidates()
@@ -1293,6 +1293,35 @@ class Sharing:
         before: list[access.Member] | None = None,
         confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[str, int]:
+        """`_grant_held`, with the journal's owed grant held (`Replica.holding_owed`): no sync
+        of this process signs it again nor seals its boundary while the owner signs new
+        terms for the member (REV-OWED F2: the owed grant's wider terms never land first);
+        when that owed grant is the member's (the same account), it is withdrawn just before
+        the new terms are signed, and the new grant takes its position."""
+        async with self.replica.holding_owed(frozenset({journal.journal_id})):
+            return await self._grant_held(
+                journal,
+                peer,
+                role,
+                expires_at,
+                basis=basis,
+                left=left,
+                before=before,
+                confirm=confirm,
+            )
+
+    async def _grant_held(
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        role: str | None,
+        expires_at: int | None,
+        *,
+        basis: Basis | None = None,
+        left: list[int] | None = None,
+        before: list[access.Member] | None = None,
+        confirm: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
         member's new terms are re-sealed under a new epoch too. `role` None keeps a current
@@ -1326,7 +1355,7 @@ class Sharing:
         and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
-        await self.replica.sync()
+        self.replica.keep_told(await self.replica.sync())
         if await self._dropped_as_departed(journal, peer):
             if basis is not None:
                 raise InvalidInput(await self._told_by_refusal(journal, peer))
@@ -1352,10 +1381,16 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
+
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, peer.account_id, peer.username)
+
         if role is None:  # a renewal keeps the role of the share that lapsed (NU20 C2)
             last = state.last_terms(peer.account_id)
             role = current.role if current is not None else last[0].role if last else "read"
         if current is not None and current.who == who:
+            # A grant of theirs still owed here: ruled out by this rotation (its position).
+            await self.replica.withdraw_owed([journal.journal_id], theirs)
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)], check
             )
@@ -1376,6 +1411,9 @@ class Sharing:
         # Once the grant is pushed the share exists: its boundary, if this call cannot seal
         # it, is sealed by a later sync (noted once signed, before it is sent:
         # `owing_share`, REV-S1 F1, REV-S2 F1/F2).
+        # A grant of theirs still owed here (other terms): withdrawn, this one takes its
+        # position (REV-OWED F2); any other member's stays owed (a later sync finishes it).
+        await self.replica.withdraw_owed([journal.journal_id], theirs)
         async with self.replica.owing_share(journal, grant[1]["member"], peer.username, who):
             await self.replica.change_access(journal, changes, check)
             fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]

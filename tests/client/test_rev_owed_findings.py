@@ -71,13 +71,6 @@ async def test_an_unshare_on_another_owner_device_stops_the_grant_signed_again(
     assert await lea_memberships(ana, lea) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F2: sharing again with narrower terms (role read) first signs the owed "
-    "wider grant (annotate) in the call's own sync, then the narrowing as a second "
-    "rotation: a server that drops the second leaves the member with the wider role, and "
-    "the 'complete' of the first is never told (the inner sync's report is discarded)",
-)
 async def test_sharing_again_with_narrower_terms_never_signs_the_owed_wider_grant(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
