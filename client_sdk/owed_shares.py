@@ -441,6 +441,29 @@ def superseded(owed: Owed) -> str:
     )
 
 
+def shared_elsewhere(owed: Owed, role: str) -> str:
+    """What a sync tells, once, when it drops an owed grant whose position another entry
+    took while the verified chain lists its member current by another grant (another
+    device of the owner shared with them too, REV-OWED F7)."""
+    return (
+        f"the share with {owed.member} this device signed was never confirmed and is no "
+        f"longer sent: {owed.member} reads this journal ({role}) by a share signed on "
+        "another device of yours (its signed access history says so); nothing more to do"
+    )
+
+
+def replaced(owed: Owed, member: str) -> str:
+    """What is told when a share with `member` replaces the pending note of another
+    member's share in the same journal (one note a journal, `owe`, REV-OWED F4): that
+    share is no longer signed again by this device."""
+    return (
+        f"the share with {owed.member} was never confirmed, and this device no longer sends "
+        f"it again: the share with {member} replaced it as the one this device finishes, so "
+        f"{owed.member} reads none of this journal unless its first request still lands "
+        f"(share it with {owed.member} again if you want them to)"
+    )
+
+
 def dropped(owed: Owed, why: str) -> str:
     """What a sync tells, once, when it drops an owed grant not on the chain rather than
     sign it again (`unwanted`)."""

@@ -1619,7 +1619,7 @@ class Replica:
         await self.heal_names()
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
-        await self._end_withdrawn(report)
+        await self._end_withdrawn(report, start)
         if await self._carry_late(report, start) or finished:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
@@ -4510,7 +4510,29 @@ class Replica:
                 raise _Withdrawn(f"the share with {member} was ended on this device")
             value = owed_shares.owe(value, owed)
             await tx.set_setting(owed_shares.SETTING, value)
+        if (
+            earlier is not None
+            and earlier.handle != handle
+            and earlier.terms is not None
+            and earlier.handle not in state.seen_handles
+        ):  # one note a journal: the earlier pending share is no longer sent (REV-OWED F4)
+            await self._tell_later(state.journal_id, owed_shares.replaced(earlier, member))
         return owed_shares.decode(value)[state.journal_id], earlier
+
+    async def _tell_later(self, journal_id: bytes, text: str) -> None:
+        """Tell `text`, a problem of the journal, in the report of the sync this runs in,
+        else in this client's next sync's (`_reopened`)."""
+        if self._syncing is not None and self._syncing[0] is asyncio.current_task():
+            report = self._syncing[1]
+        else:
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            report = self._reopened
+        name = next(
+            (j.name for j in await self.store.journals() if j.journal_id == journal_id),
+            "a journal",
+        )
+        report.add_problem(journal_id, name, text)
 
     async def _tell_expired(
         self, name: str, journal_id: bytes, expired: list[access.Member]
@@ -5169,14 +5191,18 @@ class Replica:
             f"ended the share with {owed.member}: try again"
         )
 
-    async def _end_withdrawn(self, report: sync_plan.SyncReport) -> None:
+    async def _end_withdrawn(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> None:
         """At each sync: every withdrawn grant (`owed_shares.WITHDRAWN`) of a journal this
         account owns is ruled out (`end_withdrawn`), told as a problem of the sync while it
         is not (REV-OWED F9). One whose journal holds an owed grant this device signs again
         is left to it (that grant, signed at the same length, takes the position when
         stored; the two never race), and a journal an unshare of this process is ending is
         left to that call."""
-        kept = owed_shares.withdrawn(await self.store.setting(owed_shares.WITHDRAWN))
+        kept = owed_shares.withdrawn(
+            await self.store.setting(owed_shares.WITHDRAWN, as_of=as_of)
+        )  # read as of the sync's version: no statement when nothing changed (issue 10)
         if not kept:
             return
         owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
@@ -5414,9 +5440,17 @@ class Replica:
         """Tell, as the sync drops it, an owed grant this device was sending again
         (`Owed.terms`) whose position another entry of the verified chain took: it never
         lands (`owed_shares.superseded`). Nothing for a grant on the chain, nor for an
-        older note (never told it was sent again)."""
+        older note (never told it was sent again). When the verified chain lists the
+        grant's account as a current member by another grant (another device shared with
+        them too), that is what is told: never "reads none of it" (REV-OWED F7)."""
         state = self.chains.state(journal.journal_id)
         if owed.terms is None or state is None or owed.handle in state.seen_handles:
+            return
+        member = state.member_by_account(owed.who.account_id) if owed.who is not None else None
+        if member is not None:
+            report.add_problem(
+                journal.journal_id, journal.name, owed_shares.shared_elsewhere(owed, member.role)
+            )
             return
         report.add_problem(journal.journal_id, journal.name, owed_shares.superseded(owed))
 

@@ -1297,8 +1297,13 @@ class Sharing:
         of this process signs it again nor seals its boundary while the owner signs new
         terms for the member (REV-OWED F2: the owed grant's wider terms never land first);
         when that owed grant is the member's (the same account), it is withdrawn just before
-        the new terms are signed, and the new grant takes its position."""
-        async with self.replica.holding_owed(frozenset({journal.journal_id})):
+        the new terms are signed, and the new grant takes its position. Another member's
+        owed grant is not held: the call's sync may sign it again (still wanted)."""
+        noted = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        owed = noted.get(journal.journal_id)
+        theirs = owed is not None and _owed_to(owed, peer.account_id, peer.username)
+        held = frozenset({journal.journal_id}) if theirs else frozenset[bytes]()
+        async with self.replica.holding_owed(held):
             return await self._grant_held(
                 journal,
                 peer,

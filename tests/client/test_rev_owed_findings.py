@@ -120,12 +120,6 @@ async def test_a_co_members_end_date_does_not_cancel_a_pending_share(
     assert await lea_memberships(ana, lea) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F4: a share with another member of the same journal overwrites the "
-    "pending note (one note per journal, `owe`): the share the user was told 'every sync "
-    "signs it again' is silently never signed again, and nothing tells them",
-)
 async def test_a_pending_share_replaced_by_another_members_share_is_told(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
@@ -224,12 +218,6 @@ async def test_an_unshare_racing_another_process_signing_the_grant_again_ends_it
         await other.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F7: `superseded` tells 'lea reads none of it, share it again' when the "
-    "entry that took the grant's position is another device's share with lea herself: "
-    "the words are false (she is a member), and following them signs a needless new share",
-)
 async def test_a_grant_superseded_by_another_devices_share_with_the_same_member_is_told_truly(
     hostile: HostileServer, through: Through, signup: ClientFactory, login: ClientFactory
 ) -> None:
