@@ -242,6 +242,10 @@ class Replica:
         self._holding: frozenset[bytes] = frozenset()
         """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
         `_finish_shares` meanwhile."""
+        self._tried_again: dict[bytes, bool] = {}
+        """Handles of the owed grants this sync signed again already (in the rotation that
+        ended a member whose end date passed, `rotate_expired`, REV-OWED F3) -> whether the
+        server stored it: `_finish_shares` does not sign it a second time."""
         self._again: set[bytes] = set()
         """Handles of the owed grants a sync of this process is signing again now
         (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
@@ -1569,6 +1573,7 @@ class Replica:
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
         self._unconfirmed = {}
+        self._tried_again = {}
         self._conflicts, self._pull_wrote = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
@@ -4200,6 +4205,8 @@ class Replica:
             if journal.role != "owner":
                 lapsed = lapsed or (journal.role in keys.ROLES and self.share_lapsed(journal, now))
                 continue
+            if await self._expired_with_grant(journal):
+                continue
             try:
                 await self.change_access(journal, [])
             except IntegrityError as error:
@@ -4210,6 +4217,37 @@ class Replica:
                 self._name_problems[journal_id] = (held.name, str(error))
         if lapsed:
             await self.refresh_journals()
+
+    async def _expired_with_grant(self, journal: LocalJournal) -> bool:
+        """Inside a sync, for an owned journal with a member whose end date passed: when an
+        owed grant of this device is pending there and may be signed again now
+        (`owed_shares.again`), sign it in the rotation that ends that member (`_rotate`
+        appends the `ended` entries after the grant: the grant keeps its position), rather
+        than let a plain rotation take its position and cancel the share (REV-OWED F3).
+        Returns whether a rotation was stored (else the caller signs the plain one: an
+        ended member is never left reading)."""
+        syncing = self._syncing
+        if syncing is None or syncing[0] is not asyncio.current_task():
+            return False
+        journal_id = journal.journal_id
+        if journal_id in self._granting or journal_id in self._holding:
+            return False
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING)).get(journal_id)
+        state = self.chains.current(journal_id)
+        if (
+            owed is None
+            or owed.handle in self._tried_again
+            or owed_shares.again(owed, state) is None
+            or owed_shares.under_way(owed, now_ms())
+        ):
+            return False
+        _, report, _ = syncing
+        _, _, stored = await self._grant_again(journal, owed, report)
+        self._tried_again[owed.handle] = stored
+        after = self.chains.current(journal_id)
+        return after.length > state.length and not any(
+            m.ended(now_ms()) for m in after.members.values()
+        )
 
     def share_lapsed(self, journal: LocalJournal, now: int) -> bool:
         """Whether `journal`, shared with this account (held as `read`, `annotate`, or as
@@ -5301,7 +5339,10 @@ class Replica:
                     self._tell_superseded(journal, what, report)
                 continue
             assert journal is not None and state is not None
-            resent = False
+            resent = self._tried_again.get(what.handle, False)
+            if standing == owed_shares.PENDING and what.handle in self._tried_again:
+                report.add_problem(journal_id, journal.name, owed_shares.pending(what))
+                continue  # signed again at this sync already (`_expired_with_grant`)
             if standing == owed_shares.PENDING:
                 standing, told, resent = await self._grant_again(journal, what, report)
                 if standing != owed_shares.GONE and self.chains.problem(journal_id) is not None:

@@ -92,12 +92,6 @@ async def test_sharing_again_with_narrower_terms_never_signs_the_owed_wider_gran
     assert await lea_role(ana, lea) in (None, "read")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED F3: rotate_expired runs before _finish_shares, so a co-member whose end "
-    "date passed takes the owed grant's position with a plain rotation: the pending share "
-    "is dropped ('can no longer be') instead of signed again with the `ended` entry",
-)
 async def test_a_co_members_end_date_does_not_cancel_a_pending_share(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
