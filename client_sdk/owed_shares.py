@@ -36,7 +36,8 @@ on the current verified chain in a new rotation, never its first request word fo
 (which seals the key to the members of then, and the name of then). Only at the same
 position (`again`), not while another process may still be sending it (`under_way`), never
 for a share no longer wanted (`unwanted`: its end date passed, the member's keys changed;
-the owner ending it drops the note, `Replica.withdraw_owed`).
+the owner ending it withdraws the note, `Replica.withdraw_owed`: kept in `WITHDRAWN` until
+the verified chain rules the grant out, `ending`, REV-OWED F6, F9).
 
 Read only from this device's store and its verified chain, never from the server's word.
 """

@@ -1216,10 +1216,12 @@ class Sharing:
         `withdraw(owed)`: whether a share of this device still owed in one of the candidates
         (`owed_shares`) is one this call ends: no sync of this process signs that grant again
         or seals its boundary while this call runs (`Replica.holding_owed`: its own sync
-        included), and once the checks above passed its note is dropped and, when the chain
-        is still short of its position, a rotation takes that position (its request, should
-        the server still hold it, can then never land); that journal is named in the
-        result. Should this call raise before, the note stays, as if it had not run."""
+        included), and once the checks above passed its note is withdrawn (with any grant of
+        theirs withdrawn by an earlier call that failed) and ruled out
+        (`Replica.end_withdrawn`: its position taken, or its member removed should it have
+        landed, planned on each attempt's chain: REV-OWED F6, F9); that journal is named in
+        the result. Should this call raise before, the note stays, as if it had not run;
+        should the rotation fail, it stays withdrawn and every sync tries again."""
         held = frozenset(candidates()) if withdraw is not None else frozenset[bytes]()
         async with self.replica.holding_owed(held):
             self.replica.keep_told(await self.replica.sync())
