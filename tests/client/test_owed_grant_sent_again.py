@@ -513,3 +513,36 @@ async def test_a_grant_signed_again_keeps_a_rename_made_since(
     await lea.shares.verify("ana", await ana.shares.fingerprint())
     await lea.sync(strict=True)
     assert [e.id for e in await lea.entries.list("ana/Diary")] == written
+
+
+async def test_a_withdrawn_grant_is_ruled_out_by_a_later_sync_and_told_until_then(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """The server keeps lea's grant request and drops the unshare's rotation and the next
+    sync's too: the grant stays withdrawn (never signed again), that sync says ending the
+    share is not confirmed; the sync after it takes the grant's position, and the kept
+    request, sent late, is refused: lea is never a member."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile, count=3)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    with pytest.raises(TJError):
+        await ana.shares.revoke("Personal", "lea")
+    handle = (await ana.store.setting(owed_shares.WITHDRAWN)) or ""
+    assert handle and await ana.store.setting(owed_shares.SETTING) is None
+    report = await ana.sync()
+    assert dropped.reached == 3
+    assert any("ending the share with lea is not confirmed" in p for p in report.problems)
+    kept = [body for body, _ in dropped.kept]
+    signed = owed_shares.withdrawn(handle)
+    assert all(h not in body for h in signed for body in kept[1:])  # never signed again
+    report = await ana.sync()
+    assert not any("ending the share with lea" in p for p in report.problems)
+    assert await ana.store.setting(owed_shares.WITHDRAWN) is None
+    status, _ = await dropped.late(0)
+    assert status != 200
+    await ana.sync()
+    assert await lea_memberships(ana, lea) == 0
