@@ -109,6 +109,10 @@ class Owed:
     sending: int = 0
     """When its latest request was sent, while that call may still be under way (ms, UTC;
     0: none: the call ended, with a reply or an error)."""
+    tries: int = 0
+    """How many times a sync signed it again (`again`) since it was first signed."""
+    tried_at: int = 0
+    """When it was last signed, first or again (ms, UTC; 0: not known)."""
 
     @property
     def terms(self) -> dict[str, Any] | None:
@@ -162,6 +166,8 @@ def _decoded(
         length=int(more["length"]),
         signed_at=int(more["signed_at"]),
         sending=int(more["sending"]),
+        tries=int(more.get("tries", 0)),
+        tried_at=int(more.get("tried_at", 0)),
     )
 
 
@@ -181,6 +187,8 @@ def _encoded(o: Owed) -> list[Any]:
                 "length": o.length,
                 "signed_at": o.signed_at,
                 "sending": o.sending,
+                "tries": o.tries,
+                "tried_at": o.tried_at,
             }
         )
     return items
@@ -397,6 +405,34 @@ def unwanted(owed: Owed, now: int, pinned: Identity | None, renamed: bool = Fals
     return None
 
 
+FREE_TRIES = 5
+"""How many times a grant is signed again at consecutive syncs before `resting` spaces them."""
+
+REST_MS = 60 * 1000
+"""The first interval `resting` keeps between two grants signed again (doubling each time)."""
+
+MAX_REST_MS = 60 * 60 * 1000
+"""The longest interval `resting` keeps (an hour)."""
+
+
+def rest_ms(owed: Owed) -> int:
+    """The interval kept before `owed` is signed again (ms): 0 for its first FREE_TRIES
+    tries, then REST_MS doubling at each try, at most MAX_REST_MS."""
+    if owed.tries < FREE_TRIES:
+        return 0
+    return min(REST_MS << min(owed.tries - FREE_TRIES, 16), MAX_REST_MS)
+
+
+def resting(owed: Owed, now: int) -> bool:
+    """Whether a sync at `now` (ms, UTC) must not sign `owed` again yet (REV-OWED F8): a
+    server that drops every request and sends live notices (each a sync) would otherwise
+    get a signed rotation, a new epoch key and a size check of the whole journal per
+    notice. After FREE_TRIES tries the grant is signed again at most once per `rest_ms`;
+    a clock set back (`now` before the last try) waits the whole interval from now on."""
+    rest = rest_ms(owed)
+    return rest > 0 and (now < owed.tried_at or now - owed.tried_at < rest)
+
+
 def under_way(owed: Owed, now: int) -> bool:
     """Whether the grant's latest request may still be under way in another process (sent
     less than SENDING_LEASE_MS ago, `now` ms UTC, and its call not ended): a sync then only
@@ -420,11 +456,17 @@ def pending(owed: Owed) -> str:
             "the share once it shows (should the share have failed here, share it again)"
         )
     since = f" on {_when(owed.signed_at)}" if owed.signed_at else ""
+    rest = rest_ms(owed)
+    spaced = (
+        f" (sent {owed.tries} times already: now at most once every {rest // 60000} min)"
+        if rest
+        else ""
+    )
     return (
         f"the share with {owed.member} is not confirmed: the access change this device "
         f"signed for it{since} is not on the journal's access chain the server serves yet, so "
-        f"{owed.member} reads none of this journal; every sync signs it again and sends it, "
-        f"and finishes the share once the server stores it (to stop it, unshare "
+        f"{owed.member} reads none of this journal; every sync signs it again and sends "
+        f"it{spaced}, and finishes the share once the server stores it (to stop it, unshare "
         f"{owed.member} on this device)"
     )
 

@@ -4239,6 +4239,7 @@ class Replica:
             or owed.handle in self._tried_again
             or owed_shares.again(owed, state) is None
             or owed_shares.under_way(owed, now_ms())
+            or owed_shares.resting(owed, now_ms())
         ):
             return False
         _, report, _ = syncing
@@ -4532,6 +4533,7 @@ class Replica:
             length=state.length if who is not None else None,
             signed_at=now,
             sending=now,
+            tried_at=now,
         )
         async with self.store.transaction() as tx:
             value = await tx.setting(owed_shares.SETTING)
@@ -4546,6 +4548,8 @@ class Replica:
                 # The owner ended that share since this sync read its note (another process's
                 # unshare, REV-OWED F6): nothing is sent, the note is not written again.
                 raise _Withdrawn(f"the share with {member} was ended on this device")
+            if again and earlier is not None:  # counted, to space the next (`resting`)
+                owed = replace(owed, tries=earlier.tries + 1, tried_at=now)
             value = owed_shares.owe(value, owed)
             await tx.set_setting(owed_shares.SETTING, value)
         if (
@@ -5434,7 +5438,12 @@ class Replica:
             return owed_shares.GONE, True, False
         state = self.chains.current(journal_id)
         changes = owed_shares.again(owed, state)
-        if changes is None or owed_shares.under_way(owed, now) or owed.who is None:
+        if (
+            changes is None
+            or owed_shares.under_way(owed, now)
+            or owed_shares.resting(owed, now)
+            or owed.who is None
+        ):
             return owed_shares.PENDING, False, False
         try:
             await self.refuse_while_parked(journal, "seal it for the new member")

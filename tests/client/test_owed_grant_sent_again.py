@@ -546,3 +546,37 @@ async def test_a_withdrawn_grant_is_ruled_out_by_a_later_sync_and_told_until_the
     assert status != 200
     await ana.sync()
     assert await lea_memberships(ana, lea) == 0
+
+
+async def test_a_server_that_drops_every_grant_gets_them_spaced_after_a_few_syncs(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """REV-OWED F8: a server that drops every grant signed again and makes the device sync
+    often (live notices) gets one a sync for the first few only, then at most one a minute,
+    doubling: the share told pending with how often it is sent now."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    for n in range(owed_shares.FREE_TRIES):
+        await ana.sync()
+        assert dropped.reached == 2 + n
+    for _ in range(3):
+        report = await ana.sync()
+        assert dropped.reached == 1 + owed_shares.FREE_TRIES  # none signed now
+        assert any("at most once every 1 min" in p for p in report.problems)
+    # A minute later (the note's last try moved back by one), one more is signed.
+    personal = await journal_id(ana, "Personal")
+    value = await ana.store.setting(owed_shares.SETTING)
+    owed = owed_shares.decode(value)[personal]
+    earlier = dataclasses.replace(owed, tried_at=owed.tried_at - owed_shares.REST_MS - 1)
+    async with ana.store.transaction() as tx:
+        await tx.set_setting(owed_shares.SETTING, owed_shares.encode({personal: earlier}))
+    await ana.sync()
+    assert dropped.reached == 2 + owed_shares.FREE_TRIES
+    report = await ana.sync()
+    assert dropped.reached == 2 + owed_shares.FREE_TRIES
+    assert any("at most once every 2 min" in p for p in report.problems)
