@@ -4,12 +4,15 @@ loopback hostile proxy, real crypto."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import Client, owed_shares
 from client_sdk.errors import TJError
+from client_sdk.models import now_ms
 from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_owed_grant_sent_again import drop_rotates
@@ -62,3 +65,76 @@ async def test_an_unshare_on_another_device_racing_the_held_grant_ends_it(
         assert role is None, f"lea is a member ({role}); the phone said: {told!r}"
     finally:
         await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-OWED2 G2: a share signed on another owner device is retried by "
+    "change_access with the same fixed `granted` on a chain conflict: when the server "
+    "stores the laptop's held wider grant first, the phone fails with an integrity-like "
+    "error ('grants an account that is already a member') and lea keeps annotate, the "
+    "laptop telling the annotate share complete",
+)
+async def test_a_narrower_share_on_another_device_racing_the_held_grant_keeps_its_terms(
+    hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """ana's laptop shares with lea as annotate; the server keeps that request. On her phone
+    ana shares with lea as read (the terms she wants now); the server stores the kept
+    annotate grant just before the phone's grant. Whatever the phone says, lea must not
+    hold annotate once it says the share with her is done."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile)
+    with pytest.raises(TJError):
+        await share_with(ana, lea, role="annotate")
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        await phone.sync()
+        dropped.before_next = True
+        told = "done"
+        try:
+            await share_with(phone, lea, role="read")
+        except TJError as error:
+            told = str(error)
+        assert not dropped.before_next
+        await phone.sync()
+        role = await lea_role(phone, lea)
+        assert role in (None, "read"), f"lea holds {role}; the phone said: {told!r}"
+    finally:
+        await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-OWED2 G3: `_expired_with_grant` (the REV-OWED F3 fix) gives up while the "
+    "grant is `resting` (after FREE_TRIES tries, REV-OWED F8): `rotate_expired` then signs "
+    "the plain rotation that takes the grant's position, and the pending share is "
+    "cancelled by a co-member's end date, as before the F3 fix",
+)
+async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """bob's share ends in a few seconds; lea's grant is dropped, and so is each of the
+    FREE_TRIES grants signed again (the grant now rests). bob's end date then passes with
+    the server honest again: the sync that ends bob must not cancel lea's share (it may
+    wait to sign it, but her grant's position is kept, or her grant goes with bob's end)."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    bob, lea = await signup("bob"), await signup("lea")
+    until = datetime.now(UTC) + timedelta(seconds=6)
+    await share_with(ana, bob, until=until)
+    dropped = drop_rotates(hostile, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    for _ in range(owed_shares.FREE_TRIES):
+        await ana.sync()
+    owed = owed_shares.decode(await ana.store.setting(owed_shares.SETTING))
+    assert owed_shares.resting(owed[await journal_id(ana, "Personal")], now_ms())
+    dropped.count = len(dropped.kept)  # honest from now on
+    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+    report = await ana.sync()
+    told = " ".join(report.problems)
+    assert "can no longer be" not in told, told
