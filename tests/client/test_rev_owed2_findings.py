@@ -138,3 +138,41 @@ async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     report = await ana.sync()
     told = " ".join(report.problems)
     assert "can no longer be" not in told, told
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-OWED2 G4: the withdrawn grant (`owed_shares.WITHDRAWN`) lives only in the "
+    "store of the device that signed it: `logout` deletes it silently (LoggedOut says "
+    "nothing, nothing refused), and the kept grant the server stores later makes the "
+    "member current for good: no device of the owner knows the share was ended",
+)
+async def test_a_logout_never_forgets_an_unshare_not_confirmed(
+    hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """ana's laptop shares with lea (the server keeps the request), then ends that share:
+    the server drops every rotation, the unshare says it is not confirmed. The server then
+    stores the kept grant, and ana signs the laptop out. Either logout refuses (and a sync
+    then ends lea's share) or it ends it first: ana's phone must never list lea."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    with pytest.raises(TJError):
+        await ana.shares.revoke("Personal", "lea")
+    dropped.count = len(dropped.kept)  # honest from now on
+    status, _ = await dropped.late(0)
+    assert status == 200  # the share's first request, stored now: lea a member
+    try:
+        await ana.logout()
+    except TJError:
+        await ana.sync()
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        await phone.sync()
+        assert await lea_role(phone, lea) is None
+    finally:
+        await phone.close()
