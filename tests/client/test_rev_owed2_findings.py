@@ -176,3 +176,31 @@ async def test_a_logout_never_forgets_an_unshare_not_confirmed(
         assert await lea_role(phone, lea) is None
     finally:
         await phone.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REV-OWED2 G5: `_end_withdrawn` signs a position-taking rotation (a new epoch "
+    "key, sealed to every member) at every sync while the server drops them, never spaced "
+    "as the grant signed again is (REV-OWED F8): a server sending live notices drives the "
+    "rotation rate",
+)
+async def test_a_withdrawn_grant_the_server_keeps_refusing_to_rule_out_is_spaced(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """ana's grant for lea is dropped, and so is every rotation of the unshare that ends
+    it. 12 syncs follow (a live notice each, as in `watch`): the device signs at most
+    FREE_TRIES + 1 of them (REV-OWED F8's spacing), never one per sync."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    dropped = drop_rotates(hostile, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    with pytest.raises(TJError):
+        await ana.shares.revoke("Personal", "lea")
+    before = dropped.reached
+    for _ in range(12):
+        await ana.sync()
+    assert dropped.reached - before <= owed_shares.FREE_TRIES + 1
