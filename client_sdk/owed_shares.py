@@ -230,9 +230,22 @@ def _withdrawn_value(found: dict[bytes, Owed]) -> str | None:
 
 
 def withdraw(value: str | None, owed: Owed) -> str | None:
-    """`value` (`WITHDRAWN`) with `owed` kept until its position is taken (`ending`)."""
+    """`value` (`WITHDRAWN`) with `owed` kept until its position is taken (`ending`); its
+    tries start again from none (they now count the rotations that rule it out: `tried`)."""
     found = withdrawn(value)
-    found[owed.handle] = owed
+    found[owed.handle] = replace(owed, tries=0, tried_at=0)
+    return _withdrawn_value(found)
+
+
+def tried(value: str | None, handle: bytes, now: int) -> str | None:
+    """`value` (`WITHDRAWN`) with one more try (at `now`, ms UTC) of the rotation that rules
+    out the withdrawn grant `handle` counted, so that `resting` spaces the next ones (REV-OWED2
+    G5: a server that drops every rotation gets at most one per `rest_ms`, as for a grant
+    signed again)."""
+    found = withdrawn(value)
+    owed = found.get(handle)
+    if owed is not None:
+        found[handle] = replace(owed, tries=owed.tries + 1, tried_at=now)
     return _withdrawn_value(found)
 
 

@@ -4239,11 +4239,13 @@ class Replica:
             or owed.handle in self._tried_again
             or owed_shares.again(owed, state) is None
             or owed_shares.under_way(owed, now_ms())
-            or owed_shares.resting(owed, now_ms())
         ):
+            # Not `resting` (REV-OWED2 G3): the rotation that ends the member is signed
+            # anyway, so signing the grant in it costs nothing more, and a plain one would
+            # take the grant's position and cancel the share.
             return False
         _, report, _ = syncing
-        _, _, stored = await self._grant_again(journal, owed, report)
+        _, _, stored = await self._grant_again(journal, owed, report, despite_rest=True)
         self._tried_again[owed.handle] = stored
         after = self.chains.current(journal_id)
         return after.length > state.length and not any(
@@ -4274,6 +4276,8 @@ class Replica:
         changes: list[tuple[str, dict[str, Any]]]
         | Callable[[AccessState], list[tuple[str, dict[str, Any]]]],
         check: Callable[[AccessState], None] | None = None,
+        *,
+        rotate_anyway: bool = False,
     ) -> AccessState:
         """Sign `changes` into the journal's access chain, end the shares whose end date
         passed, and start a new key epoch sealed to exactly the members the chain then lists
@@ -4286,7 +4290,9 @@ class Replica:
         a retry after another device made some of them (ended the same share: a `removed`
         of a member no longer there, a `limited_removed` of a share no longer in force would
         break the chain's rules) signs only the rest; when it returns none, the chain
-        already says it all and nothing is signed: the state signed on is returned.
+        already says it all and nothing is signed: the state signed on is returned, unless
+        `rotate_anyway`: then a plain rotation is signed (one that must take the chain's next
+        position whatever that attempt's plan, REV-OWED2 G1).
 
         Before an entry that closes or narrows a member's right to write is signed (removed,
         ended, changed to `read`: `closes_writes`), the journal's records are pulled
@@ -4301,7 +4307,7 @@ class Replica:
             if check is not None:
                 check(state)
             wanted = changes(state) if callable(changes) else changes
-            if callable(changes) and not wanted:
+            if callable(changes) and not wanted and not rotate_anyway:
                 return state  # done by another device meanwhile
             if closes_writes(state, wanted, now_ms()):
                 await self.take_in_writes()
@@ -4309,7 +4315,7 @@ class Replica:
                 if check is not None:
                     check(state)
                 wanted = changes(state) if callable(changes) else changes
-                if callable(changes) and not wanted:
+                if callable(changes) and not wanted and not rotate_anyway:
                     return state
             try:
                 after = await self._rotate(journal.journal_id, state, wanted)
@@ -5269,11 +5275,28 @@ class Replica:
                 and owed_shares.ending(what, state) == owed_shares.TAKE
             ):
                 continue  # the grant noted there, signed again, takes the same position
+            if owed_shares.resting(what, now_ms()):  # spaced as a grant signed again (G5)
+                rest = owed_shares.rest_ms(what) // 60000
+                report.add_problem(
+                    journal.journal_id,
+                    journal.name,
+                    owed_shares.not_ended(
+                        what,
+                        f"not stored {what.tries} times already: now tried at most once "
+                        f"every {rest} min",
+                    ),
+                )
+                continue
             try:
                 await self.end_withdrawn(journal, what)
             except ClientClosed:
                 raise
             except TJError as error:
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.tried(value, handle, now_ms())
+                    )
                 report.add_problem(
                     journal.journal_id, journal.name, owed_shares.not_ended(what, error)
                 )
@@ -5390,7 +5413,12 @@ class Replica:
         return now is not None and now.handle == owed.handle and owed.handle not in withdrawn
 
     async def _grant_again(
-        self, journal: LocalJournal, owed: owed_shares.Owed, report: sync_plan.SyncReport
+        self,
+        journal: LocalJournal,
+        owed: owed_shares.Owed,
+        report: sync_plan.SyncReport,
+        *,
+        despite_rest: bool = False,
     ) -> tuple[str, bool, bool]:
         """An owed grant the verified chain has not reached (`owed_shares.standing`
         PENDING): sign the same grant again and send it, when the chain is still the length
@@ -5412,7 +5440,9 @@ class Replica:
         DUE once the chain shows it (stored now, or the first request arrived late and this
         one was refused as a chain conflict); PENDING while it may still land (a network
         error, a request another process may still be sending, the chain not the length it
-        was signed on, the journal's snapshots that cannot be sealed yet: told why)."""
+        was signed on, the journal's snapshots that cannot be sealed yet: told why).
+        `despite_rest`: signed even while `owed_shares.resting` (a rotation that ends a
+        member is signed anyway: REV-OWED2 G3)."""
         journal_id, now = journal.journal_id, now_ms()
         peers = await self.store.peers()  # the pins as stored now, never a stale copy
         account = owed.who.account_id if owed.who is not None else None
@@ -5441,7 +5471,7 @@ class Replica:
         if (
             changes is None
             or owed_shares.under_way(owed, now)
-            or owed_shares.resting(owed, now)
+            or (owed_shares.resting(owed, now) and not despite_rest)
             or owed.who is None
         ):
             return owed_shares.PENDING, False, False

@@ -1412,17 +1412,34 @@ class Sharing:
         await self.replica.check_snapshots(journal)
         account_key = self.profile.secrets.account_key
         grant = access.granted(who, role, expires_at, journal.journal_id, account_key)
-        changes = [grant]
-        if current is not None:  # keys changed and verified again: a new membership
-            changes.insert(0, access.removed(current.handle))
         # Once the grant is pushed the share exists: its boundary, if this call cannot seal
         # it, is sealed by a later sync (noted once signed, before it is sent:
         # `owing_share`, REV-S1 F1, REV-S2 F1/F2).
         # A grant of theirs still owed here (other terms): withdrawn, this one takes its
         # position (REV-OWED F2); any other member's stays owed (a later sync finishes it).
         await self.replica.withdraw_owed([journal.journal_id], theirs)
+        signed_as: list[access.Member] = []
+
+        def plan(state: access.AccessState) -> list[tuple[str, dict[str, Any]]]:
+            # Planned on the chain each attempt signs on (REV-OWED2 G2): when a grant of this
+            # account's other device for the same keys landed just before (a chain
+            # conflict, retried), the member is current there: their terms are changed to
+            # the ones asked for now, never a second grant (refused) nor theirs kept.
+            now_current = state.member_by_account(peer.account_id)
+            if now_current is not None and now_current.who == who:
+                signed_as[:] = [now_current]
+                return [access.changed(now_current.handle, role, expires_at)]
+            signed_as.clear()
+            if now_current is not None:  # keys changed and verified again: a new membership
+                return [access.removed(now_current.handle), grant]
+            return [grant]
+
         async with self.replica.owing_share(journal, grant[1]["member"], peer.username, who):
-            await self.replica.change_access(journal, changes, check)
+            await self.replica.change_access(journal, plan, check, rotate_anyway=True)
+            if signed_as:
+                if before is not None:  # told as a change (NU26 C5)
+                    before.append(signed_as[0])
+                return role, expires_at
             fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
             try:
                 await self.replica.seal_snapshots(fresh)
@@ -1591,7 +1608,10 @@ class Sharing:
                     reading=tuple(reading),
                     unsure=tuple(unsure),
                 )
-            taken = await self._take_pending_grants(journal)
+            taken, removed = await self._take_pending_grants(journal, name)
+            if removed:  # the held grant landed meanwhile: this rotation ended it (G1)
+                await self._drop_unshared(candidates(), name)
+                return [journal.name]
             if self._ended_before(candidates(), name):
                 await self._drop_unshared(candidates(), name)
                 raise ShareAlreadyEnded(
@@ -1605,22 +1625,33 @@ class Sharing:
         await self._drop_unshared(candidates(), name)
         return ended
 
-    async def _take_pending_grants(self, journal: LocalJournal) -> str:
+    async def _take_pending_grants(self, journal: LocalJournal, name: str) -> tuple[str, bool]:
         """An unshare of a member the verified chain of `journal` does not list (REV-OWED F1):
         another device of this account may hold a grant for them that the server never
         stored, which that device signs again at each sync (protocol.md 4.19 "The grant
         signed again") and which only it knows of. A plain rotation signed here takes the
         next position of the chain: every such grant, signed on the chain as it was, can
         then never land (the server refuses it as a chain conflict, and that device's sync
-        drops its note and says the share can no longer be). Returns the words for the
-        caller's error ("" when the chain has a problem: nothing is signed on it)."""
+        drops its note and says the share can no longer be). Each attempt is planned on the
+        chain it signs on (REV-OWED2 G1): when such a grant landed just before (a chain
+        conflict, retried), `name` (a normalized username) is a current member there and the
+        rotation removes them, so the unshare ends that share. Returns (the words for the
+        caller's error, "" when the chain has a problem: nothing is signed on it; whether the
+        rotation stored removed a member named `name`)."""
         if self.replica.chains.problem(journal.journal_id) is not None:
-            return ""
-        await self.replica.change_access(journal, [])
-        return (
+            return "", False
+        planned: list[bytes] = []
+
+        def plan(state: access.AccessState) -> list[tuple[str, dict[str, Any]]]:
+            planned[:] = [m.handle for m in state.members.values() if m.username == name]
+            return [access.removed(handle) for handle in planned]
+
+        await self.replica.change_access(journal, plan, rotate_anyway=True)
+        words = (
             " (a new key was signed for it all the same, so that a share with them another "
             "device of yours signed and the server has not stored can no longer take effect)"
         )
+        return words, bool(planned)
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
         """Whether the verified chains of `journal_ids` (as this call's sync left them) show

@@ -27,14 +27,6 @@ async def lea_role(owner: Client, lea: Client) -> str | None:
     return member.role if member is not None else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED2 G1: the plain rotation an unshare of a non-member signs (REV-OWED F1 "
-    "fix, Sharing._take_pending_grants) is `change_access(journal, [])`, retried as a plain "
-    "rotation on a chain conflict: when the server stores the other device's held grant "
-    "just before it, the retry lands on top, the member stays current (every later epoch "
-    "sealed to her) and the unshare says 'not shared ... can no longer take effect'",
-)
 async def test_an_unshare_on_another_device_racing_the_held_grant_ends_it(
     hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -67,14 +59,6 @@ async def test_an_unshare_on_another_device_racing_the_held_grant_ends_it(
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED2 G2: a share signed on another owner device is retried by "
-    "change_access with the same fixed `granted` on a chain conflict: when the server "
-    "stores the laptop's held wider grant first, the phone fails with an integrity-like "
-    "error ('grants an account that is already a member') and lea keeps annotate, the "
-    "laptop telling the annotate share complete",
-)
 async def test_a_narrower_share_on_another_device_racing_the_held_grant_keeps_its_terms(
     hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -106,13 +90,6 @@ async def test_a_narrower_share_on_another_device_racing_the_held_grant_keeps_it
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED2 G3: `_expired_with_grant` (the REV-OWED F3 fix) gives up while the "
-    "grant is `resting` (after FREE_TRIES tries, REV-OWED F8): `rotate_expired` then signs "
-    "the plain rotation that takes the grant's position, and the pending share is "
-    "cancelled by a co-member's end date, as before the F3 fix",
-)
 async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
@@ -140,13 +117,6 @@ async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     assert "can no longer be" not in told, told
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED2 G4: the withdrawn grant (`owed_shares.WITHDRAWN`) lives only in the "
-    "store of the device that signed it: `logout` deletes it silently (LoggedOut says "
-    "nothing, nothing refused), and the kept grant the server stores later makes the "
-    "member current for good: no device of the owner knows the share was ended",
-)
 async def test_a_logout_never_forgets_an_unshare_not_confirmed(
     hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -178,13 +148,6 @@ async def test_a_logout_never_forgets_an_unshare_not_confirmed(
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-OWED2 G5: `_end_withdrawn` signs a position-taking rotation (a new epoch "
-    "key, sealed to every member) at every sync while the server drops them, never spaced "
-    "as the grant signed again is (REV-OWED F8): a server sending live notices drives the "
-    "rotation rate",
-)
 async def test_a_withdrawn_grant_the_server_keeps_refusing_to_rule_out_is_spaced(
     hostile: HostileServer, through: Through, signup: ClientFactory
 ) -> None:
