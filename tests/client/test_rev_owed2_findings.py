@@ -167,3 +167,28 @@ async def test_a_withdrawn_grant_the_server_keeps_refusing_to_rule_out_is_spaced
     for _ in range(12):
         await ana.sync()
     assert dropped.reached - before <= owed_shares.FREE_TRIES + 1
+
+
+async def test_a_logout_refuses_while_an_unshare_is_not_confirmed_and_force_tells_it(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """REV-OWED2 G4, the server dropping every rotation: the logout's sync cannot rule the
+    withdrawn grant out, so logout refuses naming the share and deletes nothing; forced, it
+    logs out and names the share it forgot."""
+    ana = await through("ana")
+    await ana.entries.write(None, "an entry")
+    await ana.sync(strict=True)
+    lea = await signup("lea")
+    drop_rotates(hostile, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    with pytest.raises(TJError):
+        await ana.shares.revoke("Personal", "lea")
+    with pytest.raises(TJError) as refused:
+        await ana.logout()
+    assert "'Personal' with lea" in str(refused.value)
+    assert "Nothing was deleted" in str(refused.value)
+    assert (ana.home / "store.db").exists()
+    done = await ana.logout(force=True)
+    assert done.unconfirmed == ("'Personal' with lea",)
+    assert not (ana.home / "store.db").exists()
