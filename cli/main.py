@@ -979,7 +979,12 @@ def logout(home: Home, yes: bool) -> None:
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
     told = replace(home, server_wait=min(home.server_wait, QUICK_SYNC_S))
-    done = told.run(lambda client: client.logout())
+    done = told.run(lambda client: client.logout(force=yes))
+    for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
+        output.message(
+            f"Ending the share of {share} was not confirmed and this device no longer tries: "
+            "if they are still listed as a member on another of your devices, end it there."
+        )
     if done.discarded:  # said with --yes too: it skips the question, never the notice
         output.message(
             f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "

@@ -1133,7 +1133,7 @@ class Client:
             raise InvalidInput("choose a passphrase of at least 8 characters")
         save_profile(self.home, self.profile, passphrase, cost)
 
-    async def logout(self) -> LoggedOut:
+    async def logout(self, *, force: bool = False) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
         dropped (`unsynced_changes`, the outbox and the changes set aside), and whether the
@@ -1146,7 +1146,27 @@ class Client:
         next `signup` or `login` of that account on this home checks it, and shows it only if
         the server confirms it. Raises TJError (other than AuthError and NetworkError) when
         the server answers with an error: nothing is deleted then. The client is closed
-        afterwards: any use of it raises ClientClosed (log in again with `Client.login`)."""
+        afterwards: any use of it raises ClientClosed (log in again with `Client.login`).
+
+        An ended share whose end is not confirmed (`owed_shares.WITHDRAWN`: a grant of this
+        device the server may still store, which only this device knows to rule out) is
+        ruled out first by a sync (`Replica._end_withdrawn`); while one is not, InvalidInput
+        names it and nothing is deleted, unless `force`: then it is forgotten and named in
+        `LoggedOut.unconfirmed` (REV-OWED2 G4: should that grant land, the member reads
+        the journal until the owner ends the share again)."""
+        unconfirmed = await self._unconfirmed_unshares()
+        if unconfirmed:
+            with contextlib.suppress(TJError):
+                await self.sync()
+            unconfirmed = await self._unconfirmed_unshares()
+        if unconfirmed and not force:
+            raise InvalidInput(
+                f"ending the share of {unconfirmed[0]} is not confirmed: the server may still "
+                "store the share this device signed, and only this device knows to end it. "
+                "Run `tj sync` when the server can be reached, then log out; or log out anyway "
+                "(`tj logout --yes`) and end that share again on another device should they "
+                "still be listed. Nothing was deleted"
+            )
         discarded = await self.unsynced_changes()
         server_told = True
         try:
@@ -1165,7 +1185,19 @@ class Client:
             (self.home / name).unlink(missing_ok=True)
         if isinstance(own, str):  # the next login of this account here keeps it (NU25 C7)
             keep_name_after_logout(self.home, self.transport.base_url, self.username, own)
-        return LoggedOut(discarded, server_told, device_id)
+        return LoggedOut(discarded, server_told, device_id, tuple(unconfirmed))
+
+    async def _unconfirmed_unshares(self) -> list[str]:
+        """Each ended share whose end is not confirmed (`owed_shares.WITHDRAWN`), as
+        "'journal' with member" (the journal's id, shortened, when it is not listed here)."""
+        from client_sdk import owed_shares
+
+        kept = owed_shares.withdrawn(await self.store.setting(owed_shares.WITHDRAWN))
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        return [
+            f"{names.get(o.journal_id, o.journal_id.hex()[:8])!r} with {o.member}"
+            for _, o in sorted(kept.items())
+        ]
 
     async def change_password(
         self,

@@ -301,17 +301,21 @@ class LoggedOut:
     each once, however often edited). `server_told`: True when the server ended this device's
     session (or had already ended it); False when it could not be reached, in which case the
     server still lists this device (`device_id`, hex) as signed in until its session expires
-    or another device of the account revokes it (`client.devices.revoke(device_id)`)."""
+    or another device of the account revokes it (`client.devices.revoke(device_id)`).
+    `unconfirmed`: the ended shares whose end was not confirmed and which `force=True`
+    forgot (each "'journal' with member": REV-OWED2 G4); empty otherwise."""
 
     discarded: int
     server_told: bool
     device_id: str
+    unconfirmed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "discarded": self.discarded,
             "server_told": self.server_told,
             "device_id": self.device_id,
+            "unconfirmed": list(self.unconfirmed),
         }
 
 

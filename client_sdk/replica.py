@@ -19,6 +19,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
+import msgpack
+
 from client_sdk import (
     access,
     carrying,
@@ -52,6 +54,7 @@ from client_sdk.documents import (
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
     AccessError,
+    ClientClosed,
     ConflictError,
     IntegrityError,
     InvalidInput,
@@ -74,7 +77,7 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import normalize_username, now_ms, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
@@ -232,10 +235,21 @@ class Replica:
         """By journal: the owner's records sealed before its latest cut that this device
         accepted since its last sync's end, to carry across the cut when its boundary does
         not cover them (`_carry_late`, R43 F2)."""
-        self._granting: dict[bytes, tuple[bytes, str]] = {}
-        """Journal -> (handle, member's username) of the share this process is signing and
-        sealing now (`owing_share`): `_rotate` notes its boundary owed once its grant is
-        signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
+        self._granting: dict[bytes, tuple[bytes, str, access.Identity | None]] = {}
+        """Journal -> (handle, member's username, their identity) of the share this process
+        is signing and sealing now (`owing_share`): `_rotate` notes its boundary owed once its
+        grant is signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
+        self._holding: frozenset[bytes] = frozenset()
+        """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
+        `_finish_shares` meanwhile."""
+        self._tried_again: dict[bytes, bool] = {}
+        """Handles of the owed grants this sync signed again already (in the rotation that
+        ended a member whose end date passed, `rotate_expired`, REV-OWED F3) -> whether the
+        server stored it: `_finish_shares` does not sign it a second time."""
+        self._again: set[bytes] = set()
+        """Handles of the owed grants a sync of this process is signing again now
+        (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
+        withdrawn, read in the transaction that notes it as being sent (REV-OWED F6)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -1564,6 +1578,7 @@ class Replica:
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
         self._unconfirmed = {}
+        self._tried_again = {}
         self._conflicts, self._pull_wrote = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
@@ -1614,6 +1629,7 @@ class Replica:
         await self.heal_names()
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
+        await self._end_withdrawn(report, start)
         if await self._carry_late(report, start) or finished:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
@@ -4211,6 +4227,8 @@ class Replica:
             if journal.role != "owner":
                 lapsed = lapsed or (journal.role in keys.ROLES and self.share_lapsed(journal, now))
                 continue
+            if await self._expired_with_grant(journal):
+                continue
             try:
                 await self.change_access(journal, [])
             except IntegrityError as error:
@@ -4221,6 +4239,40 @@ class Replica:
                 self._name_problems[journal_id] = (held.name, str(error))
         if lapsed:
             await self.refresh_journals()
+
+    async def _expired_with_grant(self, journal: LocalJournal) -> bool:
+        """Inside a sync, for an owned journal with a member whose end date passed: when an
+        owed grant of this device is pending there and may be signed again now
+        (`owed_shares.again`), sign it in the rotation that ends that member (`_rotate`
+        appends the `ended` entries after the grant: the grant keeps its position), rather
+        than let a plain rotation take its position and cancel the share (REV-OWED F3).
+        Returns whether a rotation was stored (else the caller signs the plain one: an
+        ended member is never left reading)."""
+        syncing = self._syncing
+        if syncing is None or syncing[0] is not asyncio.current_task():
+            return False
+        journal_id = journal.journal_id
+        if journal_id in self._granting or journal_id in self._holding:
+            return False
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING)).get(journal_id)
+        state = self.chains.current(journal_id)
+        if (
+            owed is None
+            or owed.handle in self._tried_again
+            or owed_shares.again(owed, state) is None
+            or owed_shares.under_way(owed, now_ms())
+        ):
+            # Not `resting` (REV-OWED2 G3): the rotation that ends the member is signed
+            # anyway, so signing the grant in it costs nothing more, and a plain one would
+            # take the grant's position and cancel the share.
+            return False
+        _, report, _ = syncing
+        _, _, stored = await self._grant_again(journal, owed, report, despite_rest=True)
+        self._tried_again[owed.handle] = stored
+        after = self.chains.current(journal_id)
+        return after.length > state.length and not any(
+            m.ended(now_ms()) for m in after.members.values()
+        )
 
     def share_lapsed(self, journal: LocalJournal, now: int) -> bool:
         """Whether `journal`, shared with this account (held as `read`, `annotate`, or as
@@ -4246,6 +4298,8 @@ class Replica:
         changes: list[tuple[str, dict[str, Any]]]
         | Callable[[AccessState], list[tuple[str, dict[str, Any]]]],
         check: Callable[[AccessState], None] | None = None,
+        *,
+        rotate_anyway: bool = False,
     ) -> AccessState:
         """Sign `changes` into the journal's access chain, end the shares whose end date
         passed, and start a new key epoch sealed to exactly the members the chain then lists
@@ -4258,7 +4312,9 @@ class Replica:
         a retry after another device made some of them (ended the same share: a `removed`
         of a member no longer there, a `limited_removed` of a share no longer in force would
         break the chain's rules) signs only the rest; when it returns none, the chain
-        already says it all and nothing is signed: the state signed on is returned.
+        already says it all and nothing is signed: the state signed on is returned, unless
+        `rotate_anyway`: then a plain rotation is signed (one that must take the chain's next
+        position whatever that attempt's plan, REV-OWED2 G1).
 
         Before an entry that closes or narrows a member's right to write is signed (removed,
         ended, changed to `read`: `closes_writes`), the journal's records are pulled
@@ -4273,7 +4329,7 @@ class Replica:
             if check is not None:
                 check(state)
             wanted = changes(state) if callable(changes) else changes
-            if callable(changes) and not wanted:
+            if callable(changes) and not wanted and not rotate_anyway:
                 return state  # done by another device meanwhile
             if closes_writes(state, wanted, now_ms()):
                 await self.take_in_writes()
@@ -4281,7 +4337,7 @@ class Replica:
                 if check is not None:
                     check(state)
                 wanted = changes(state) if callable(changes) else changes
-                if callable(changes) and not wanted:
+                if callable(changes) and not wanted and not rotate_anyway:
                     return state
             try:
                 after = await self._rotate(journal.journal_id, state, wanted)
@@ -4445,14 +4501,18 @@ class Replica:
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
             await self._keep_departed(fresh.name, state, vanished, now, after)
-        owing = await self._owe_grant(state, changes)
+        owing = await self._owe_grant(state, changes, now)
         try:
             await self.transport.call("/v1/journals/rotate", request, wire.Empty)
-        except NetworkError as error:
-            if owing is not None and error.unsent:  # no byte of it reached the server
+        except Exception as error:
+            if owing is not None:
                 async with self.store.transaction() as tx:
                     value = await tx.setting(owed_shares.SETTING)
-                    await tx.set_setting(owed_shares.SETTING, owed_shares.restored(value, *owing))
+                    if isinstance(error, NetworkError) and error.unsent:  # no byte reached it
+                        value = owed_shares.restored(value, *owing)
+                    else:  # the call ended: a sync of any process may send it again
+                        value = owed_shares.sent(value, owing[0])
+                    await tx.set_setting(owed_shares.SETTING, value)
             raise
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
@@ -4463,7 +4523,7 @@ class Replica:
         return after
 
     async def _owe_grant(
-        self, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+        self, state: AccessState, changes: list[tuple[str, dict[str, Any]]], now: int
     ) -> tuple[owed_shares.Owed, owed_shares.Owed | None] | None:
         """Before a rotation that grants the membership a share of this process owes a
         boundary for (`owing_share`) is sent: note that boundary owed, with the grant
@@ -4472,28 +4532,77 @@ class Replica:
         request or its reply a later sync of any process on this profile finishes it or
         knows it can never land (`owed_shares.standing`, REV-S2 F1/F2). Returns (the note
         written, the one it replaced) for `owed_shares.restored`, or None when nothing is
-        owed here."""
+        owed here. The note keeps the signed grant, the member's identity, the chain's length
+        signed on, when it was first signed and that its request is being sent (`now`, ms
+        UTC), so that a sync signs the same grant again when the server never stored it
+        (`_grant_again`)."""
         owing = self._granting.get(state.journal_id)
         if owing is None:
             return None
-        handle, member = owing
-        index = next(
+        handle, member, who = owing
+        index, terms = next(
             (
-                i
+                (i, payload)
                 for i, (kind, payload) in enumerate(changes)
                 if kind == access.GRANTED and payload.get("member") == handle
             ),
-            None,
+            (None, None),
         )
-        if index is None:
+        if index is None or terms is None:
             return None
-        owed = owed_shares.Owed(state.journal_id, state.epoch, handle, state.length + index, member)
+        owed = owed_shares.Owed(
+            state.journal_id,
+            state.epoch,
+            handle,
+            state.length + index,
+            member,
+            grant=msgpack.packb(terms, use_bin_type=True) if who is not None else None,
+            who=who,
+            length=state.length if who is not None else None,
+            signed_at=now,
+            sending=now,
+            tried_at=now,
+        )
         async with self.store.transaction() as tx:
             value = await tx.setting(owed_shares.SETTING)
             earlier = owed_shares.decode(value).get(state.journal_id)
+            withdrawn = owed_shares.withdrawn(await tx.setting(owed_shares.WITHDRAWN))
+            again = handle in self._again
+            if (
+                handle in withdrawn
+                or (again and (earlier is None or earlier.handle != handle))
+                or (again and state.journal_id in self._holding)
+            ):
+                # The owner ended that share since this sync read its note (another process's
+                # unshare, REV-OWED F6): nothing is sent, the note is not written again.
+                raise _Withdrawn(f"the share with {member} was ended on this device")
+            if again and earlier is not None:  # counted, to space the next (`resting`)
+                owed = replace(owed, tries=earlier.tries + 1, tried_at=now)
             value = owed_shares.owe(value, owed)
             await tx.set_setting(owed_shares.SETTING, value)
+        if (
+            earlier is not None
+            and earlier.handle != handle
+            and earlier.terms is not None
+            and earlier.handle not in state.seen_handles
+        ):  # one note a journal: the earlier pending share is no longer sent (REV-OWED F4)
+            await self._tell_later(state.journal_id, owed_shares.replaced(earlier, member))
         return owed_shares.decode(value)[state.journal_id], earlier
+
+    async def _tell_later(self, journal_id: bytes, text: str) -> None:
+        """Tell `text`, a problem of the journal, in the report of the sync this runs in,
+        else in this client's next sync's (`_reopened`)."""
+        if self._syncing is not None and self._syncing[0] is asyncio.current_task():
+            report = self._syncing[1]
+        else:
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            report = self._reopened
+        name = next(
+            (j.name for j in await self.store.journals() if j.journal_id == journal_id),
+            "a journal",
+        )
+        report.add_problem(journal_id, name, text)
 
     async def _tell_expired(
         self, name: str, journal_id: bytes, expired: list[access.Member]
@@ -5060,9 +5169,172 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
+    def keep_told(self, report: sync_plan.SyncReport) -> None:
+        """A sync run inside another call (a share's, an unshare's), whose report that call
+        does not return: the shares it completed (`finished_shares`) are told by this
+        client's next sync instead, never lost (REV-OWED F2)."""
+        if report.finished_shares:
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            self._reopened.finished_shares.extend(report.finished_shares)
+
+    @contextlib.asynccontextmanager
+    async def holding_owed(self, journal_ids: frozenset[bytes]) -> AsyncIterator[None]:
+        """While the owner ends shares in `journal_ids` (`Sharing._end_shares`): a sync of
+        this process neither signs an owed grant there again nor seals its boundary
+        (`_finish_shares` leaves them), the call deciding whether that share is still
+        wanted (`withdraw_owed`)."""
+        added = journal_ids - self._holding
+        self._holding |= added
+        try:
+            yield
+        finally:
+            self._holding -= added
+
+    async def withdraw_owed(
+        self, journal_ids: Iterable[bytes], ends: Callable[[owed_shares.Owed], bool]
+    ) -> list[owed_shares.Owed]:
+        """Withdraw the owed shares (`owed_shares`) of `journal_ids` for which `ends(owed)`
+        is true: the owner ends that share (`Sharing._end_shares`), so no sync of any process
+        signs its grant again (`_grant_again`, `_owe_grant`). In one transaction the note
+        moves to the withdrawn grants (`owed_shares.WITHDRAWN`), which keep it until the
+        verified chain rules the grant out (`end_withdrawn`: never dropped on a rotation that
+        failed, REV-OWED F9). Returns those notes and the withdrawn grants of `journal_ids`
+        already kept that `ends` names (an unshare tried again after one that failed)."""
+        wanted = set(journal_ids)
+        async with self.store.transaction() as tx:
+            value = await tx.setting(owed_shares.SETTING)
+            kept = await tx.setting(owed_shares.WITHDRAWN)
+            found = owed_shares.decode(value)
+            moved = [o for j, o in sorted(found.items()) if j in wanted and ends(o)]
+            earlier = [
+                o
+                for _, o in sorted(owed_shares.withdrawn(kept).items())
+                if o.journal_id in wanted and ends(o)
+            ]
+            for owed in moved:
+                value = owed_shares.settled(value, owed.journal_id, owed)
+                kept = owed_shares.withdraw(kept, owed)
+            if moved:
+                await tx.set_setting(owed_shares.SETTING, value)
+                await tx.set_setting(owed_shares.WITHDRAWN, kept)
+        return [*moved, *(o for o in earlier if o not in moved)]
+
+    async def end_withdrawn(self, journal: LocalJournal, owed: owed_shares.Owed) -> None:
+        """Rule out a withdrawn grant (`withdraw_owed`) on the verified chain: on each
+        attempt (another device's entry, or a request of the grant itself, may have landed
+        meanwhile: the chain read again decides), sign the removal of its membership when
+        the chain lists it current, else a plain rotation at the length the grant was signed
+        on (its request, should the server still hold it, is then refused: the position is
+        taken), until `owed_shares.ending` says ENDED; then the withdrawn grant is forgotten.
+        Raises what the rotation raised (a network error, a refusal, a chain conflict three
+        times) or the chain's problem: the withdrawn grant is kept, and every sync tries
+        again (`_end_withdrawn`)."""
+        journal_id = journal.journal_id
+        for attempt in range(4):
+            await self.refresh_journals()
+            self.chains.raise_problem(journal_id)
+            state = self.chains.current(journal_id)
+            step = owed_shares.ending(owed, state)
+            if step == owed_shares.ENDED:
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.ruled_out(value, owed.handle)
+                    )
+                return
+            if attempt == 3:
+                break
+            changes = [access.removed(owed.handle)] if step == owed_shares.REMOVE else []
+            if closes_writes(state, changes, now_ms()):
+                await self.take_in_writes()
+                state = self.chains.current(journal_id)
+                step = owed_shares.ending(owed, state)
+                if step == owed_shares.ENDED:
+                    continue  # forgotten at the next attempt, on the chain read again
+                changes = [access.removed(owed.handle)] if step == owed_shares.REMOVE else []
+            try:
+                await self._rotate(journal_id, state, changes)
+            except ConflictError as error:
+                if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                    raise
+                continue
+            await self.refresh_journals()
+            await self._reseal_outbox()
+        raise ConflictError(
+            f"the access of {journal.name!r} kept changing on the server while this device "
+            f"ended the share with {owed.member}: try again"
+        )
+
+    async def _end_withdrawn(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> None:
+        """At each sync: every withdrawn grant (`owed_shares.WITHDRAWN`) of a journal this
+        account owns is ruled out (`end_withdrawn`), told as a problem of the sync while it
+        is not (REV-OWED F9). One whose journal holds an owed grant this device signs again
+        is left to it (that grant, signed at the same length, takes the position when
+        stored; the two never race), and a journal an unshare of this process is ending is
+        left to that call."""
+        kept = owed_shares.withdrawn(
+            await self.store.setting(owed_shares.WITHDRAWN, as_of=as_of)
+        )  # read as of the sync's version: no statement when nothing changed (issue 10)
+        if not kept:
+            return
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for handle, what in sorted(kept.items()):
+            journal = journals.get(what.journal_id)
+            if journal is None or journal.role != "owner":
+                async with self.store.transaction() as tx:  # no journal of this owner's
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.ruled_out(value, handle)
+                    )
+                continue
+            if what.journal_id in self._holding:
+                continue
+            noted = owed.get(what.journal_id)
+            state = self.chains.state(what.journal_id)
+            if (
+                noted is not None
+                and noted.terms is not None
+                and state is not None
+                and owed_shares.ending(what, state) == owed_shares.TAKE
+            ):
+                continue  # the grant noted there, signed again, takes the same position
+            if owed_shares.resting(what, now_ms()):  # spaced as a grant signed again (G5)
+                rest = owed_shares.rest_ms(what) // 60000
+                report.add_problem(
+                    journal.journal_id,
+                    journal.name,
+                    owed_shares.not_ended(
+                        what,
+                        f"not stored {what.tries} times already: now tried at most once "
+                        f"every {rest} min",
+                    ),
+                )
+                continue
+            try:
+                await self.end_withdrawn(journal, what)
+            except ClientClosed:
+                raise
+            except TJError as error:
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.WITHDRAWN)
+                    await tx.set_setting(
+                        owed_shares.WITHDRAWN, owed_shares.tried(value, handle, now_ms())
+                    )
+                report.add_problem(
+                    journal.journal_id, journal.name, owed_shares.not_ended(what, error)
+                )
+
     @contextlib.asynccontextmanager
     async def owing_share(
-        self, journal: LocalJournal, handle: bytes, member: str
+        self,
+        journal: LocalJournal,
+        handle: bytes,
+        member: str,
+        who: access.Identity | None = None,
     ) -> AsyncIterator[None]:
         """Around a share's grant and the sealing of its boundary (`Sharing._grant`): the
         grant of the membership `handle` (for `member`, a username) owes the journal's
@@ -5072,8 +5344,10 @@ class Replica:
         stopped, the reply was lost) a later sync seals it (`_finish_shares`, REV-S1 F1);
         `seal_snapshots` clears it. Meanwhile a sync of this process leaves the journal to
         the share; one of another process keeps the note while the grant may still land
-        (REV-S2 F2)."""
-        self._granting[journal.journal_id] = (handle, member)
+        (REV-S2 F2). With `who` (the member's identity the grant names) the note keeps the
+        signed grant, so that a sync signs it again when the server never stored it
+        (`_grant_again`)."""
+        self._granting[journal.journal_id] = (handle, member, who)
         try:
             yield
         finally:
@@ -5100,7 +5374,11 @@ class Replica:
         journals = {j.journal_id: j for j in await self.store.journals()}
         sealed = False
         for journal_id, what in sorted(owed.items()):
-            if journal_id in self._granting or self.chains.problem(journal_id) is not None:
+            if (
+                journal_id in self._granting
+                or journal_id in self._holding
+                or self.chains.problem(journal_id) is not None
+            ):
                 continue
             journal, state = journals.get(journal_id), self.chains.state(journal_id)
             standing = (
@@ -5111,22 +5389,202 @@ class Replica:
             if standing == owed_shares.GONE:
                 async with self.store.transaction() as tx:
                     await self._settle_owed(tx, journal_id, what)
+                if journal is not None and journal.role == "owner" and state is not None:
+                    self._tell_superseded(journal, what, report)
                 continue
             assert journal is not None and state is not None
-            if standing == owed_shares.PENDING:
+            resent = self._tried_again.get(what.handle, False)
+            if standing == owed_shares.PENDING and what.handle in self._tried_again:
                 report.add_problem(journal_id, journal.name, owed_shares.pending(what))
-                continue
+                continue  # signed again at this sync already (`_expired_with_grant`)
+            if standing == owed_shares.PENDING:
+                standing, told, resent = await self._grant_again(journal, what, report)
+                if standing != owed_shares.GONE and self.chains.problem(journal_id) is not None:
+                    continue  # what the server served since has a problem: kept for later
+                if standing == owed_shares.GONE:
+                    async with self.store.transaction() as tx:
+                        await self._settle_owed(tx, journal_id, what)
+                    if not told:  # another entry took its position at this sync
+                        self._tell_superseded(journal, what, report)
+                    continue
+                if standing == owed_shares.PENDING:
+                    if not told:
+                        report.add_problem(journal_id, journal.name, owed_shares.pending(what))
+                    continue
+                state = self.chains.current(journal_id)
             who = state.members[what.handle].who
             member = who.username if who is not None else "a new member"
+            if not await self._still_owed(what):
+                continue  # the owner ended that share meanwhile (another process's unshare)
             try:
                 await self.refuse_while_parked(journal, "seal it for the new member")
                 await self.seal_snapshots(journal)
             except (InvalidInput, UpdateNeeded) as error:
                 report.add_problem(journal_id, journal.name, owed_shares.unfinished(member, error))
                 continue
-            report.finished_shares.append(owed_shares.finished(member, journal.name))
+            report.finished_shares.append(owed_shares.finished(member, journal.name, resent=resent))
             sealed = True
         return sealed
+
+    async def _still_owed(self, owed: owed_shares.Owed) -> bool:
+        """Whether `owed` is still noted (its handle) and not withdrawn, read from the store
+        now, and its journal not held by an unshare of this process: a sync seals a
+        boundary only for a share the owner did not end since the sync read its note
+        (REV-OWED F6)."""
+        if owed.journal_id in self._holding:
+            return False
+        async with self.store.transaction() as tx:
+            noted = owed_shares.decode(await tx.setting(owed_shares.SETTING))
+            withdrawn = owed_shares.withdrawn(await tx.setting(owed_shares.WITHDRAWN))
+        now = noted.get(owed.journal_id)
+        return now is not None and now.handle == owed.handle and owed.handle not in withdrawn
+
+    async def _grant_again(
+        self,
+        journal: LocalJournal,
+        owed: owed_shares.Owed,
+        report: sync_plan.SyncReport,
+        *,
+        despite_rest: bool = False,
+    ) -> tuple[str, bool, bool]:
+        """An owed grant the verified chain has not reached (`owed_shares.standing`
+        PENDING): sign the same grant again and send it, when the chain is still the length
+        it was signed on (the server never stored it: a crash before its commit, a
+        connection cut after it was sent, a server that dropped it; protocol.md 4.19). Not
+        its request again word for word: that would make the journal's members the ones it
+        sealed keys for then (a member who left since, or whose end date passed, would get
+        the new epoch's key) and put back the name it sealed; a new rotation on the current
+        verified chain seals the key to exactly the members that chain lists now, with the
+        journal's current name (`_rotate`). Same handle, so what follows (`standing`, the
+        seal) is as for the first request. At most once a sync, and only at the same
+        position (`owed_shares.again`): a server that drops every request gets nothing more
+        signed than one rotation a sync, all at that one position.
+
+        Returns (the standing now, whether this told it in `report`, whether the server
+        stored the grant signed here): GONE when the grant
+        is no longer wanted (`owed_shares.unwanted`: its end date passed, the member's keys
+        changed; told once, the caller drops the note) or another entry took its position;
+        DUE once the chain shows it (stored now, or the first request arrived late and this
+        one was refused as a chain conflict); PENDING while it may still land (a network
+        error, a request another process may still be sending, the chain not the length it
+        was signed on, the journal's snapshots that cannot be sealed yet: told why).
+        `despite_rest`: signed even while `owed_shares.resting` (a rotation that ends a
+        member is signed anyway: REV-OWED2 G3)."""
+        journal_id, now = journal.journal_id, now_ms()
+        peers = await self.store.peers()  # the pins as stored now, never a stale copy
+        account = owed.who.account_id if owed.who is not None else None
+        pinned = next((p for p in peers if p.account_id == account), None)
+        renamed = any(
+            normalize_username(p.username) == normalize_username(owed.member)
+            and p.account_id != account
+            for p in peers
+        )
+        identity = (
+            access.Identity(
+                pinned.account_id, pinned.username, pinned.sign_public_key, pinned.box_public_key
+            )
+            if pinned is not None
+            else None
+        )
+        why = owed_shares.unwanted(owed, now, identity, renamed)
+        if why is not None:
+            report.add_problem(journal_id, journal.name, owed_shares.dropped(owed, why))
+            # Withdrawn, not dropped: kept until a rotation rules it out, which this sync
+            # (`_end_withdrawn`) and every later one try (REV-OWED F9).
+            await self.withdraw_owed([journal_id], lambda o: o.handle == owed.handle)
+            return owed_shares.GONE, True, False
+        state = self.chains.current(journal_id)
+        changes = owed_shares.again(owed, state)
+        if (
+            changes is None
+            or owed_shares.under_way(owed, now)
+            or (owed_shares.resting(owed, now) and not despite_rest)
+            or owed.who is None
+        ):
+            return owed_shares.PENDING, False, False
+        try:
+            await self.refuse_while_parked(journal, "seal it for the new member")
+            await self.check_snapshots(journal)
+        except (InvalidInput, UpdateNeeded) as error:
+            report.add_problem(journal_id, journal.name, owed_shares.pending(owed))
+            report.add_problem(journal_id, journal.name, owed_shares.unfinished(owed.member, error))
+            return owed_shares.PENDING, True, False
+        if closes_writes(state, changes, now):  # a member whose keys changed is removed
+            await self.take_in_writes()
+            state = self.chains.current(journal_id)
+            changes = owed_shares.again(owed, state)
+            if changes is None:
+                return owed_shares.standing(owed, state), False, False
+        self._again.add(owed.handle)
+        try:
+            async with self.owing_share(journal, owed.handle, owed.member, owed.who):
+                try:
+                    await self._rotate(journal_id, state, changes)
+                except _Withdrawn:  # ended meanwhile (REV-OWED F6): the unshare rules it out
+                    return owed_shares.PENDING, True, False
+                except ConflictError as error:
+                    if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                        return self._not_sent(journal, owed, error, report)
+                    # Another entry landed at that position (another device's, or the first
+                    # request, late): the verified chain tells which.
+                    await self.refresh_journals()
+                    return self._standing_now(owed), False, False
+                except NetworkError:
+                    return owed_shares.PENDING, False, False
+                except ClientClosed:
+                    raise
+                except TJError as error:  # refused otherwise: never a sync that fails for good
+                    return self._not_sent(journal, owed, error, report)
+        finally:
+            self._again.discard(owed.handle)
+        await self.refresh_journals()
+        await self._reseal_outbox()
+        return self._standing_now(owed), False, True
+
+    def _tell_superseded(
+        self, journal: LocalJournal, owed: owed_shares.Owed, report: sync_plan.SyncReport
+    ) -> None:
+        """Tell, as the sync drops it, an owed grant this device was sending again
+        (`Owed.terms`) whose position another entry of the verified chain took: it never
+        lands (`owed_shares.superseded`). Nothing for a grant on the chain, nor for an
+        older note (never told it was sent again). When the verified chain lists the
+        grant's account as a current member by another grant (another device shared with
+        them too), that is what is told: never "reads none of it" (REV-OWED F7)."""
+        state = self.chains.state(journal.journal_id)
+        if owed.terms is None or state is None or owed.handle in state.seen_handles:
+            return
+        member = state.member_by_account(owed.who.account_id) if owed.who is not None else None
+        if member is not None:
+            report.add_problem(
+                journal.journal_id, journal.name, owed_shares.shared_elsewhere(owed, member.role)
+            )
+            return
+        report.add_problem(journal.journal_id, journal.name, owed_shares.superseded(owed))
+
+    def _not_sent(
+        self,
+        journal: LocalJournal,
+        owed: owed_shares.Owed,
+        error: TJError,
+        report: sync_plan.SyncReport,
+    ) -> tuple[str, bool, bool]:
+        """The grant signed again was refused otherwise than by a chain conflict (the
+        server's word, or this device's data): told pending, with why, and tried again at
+        the next sync (`_grant_again`'s result)."""
+        report.add_problem(
+            journal.journal_id,
+            journal.name,
+            f"{owed_shares.pending(owed)} (sent again at this sync and refused: {error})",
+        )
+        return owed_shares.PENDING, True, False
+
+    def _standing_now(self, owed: owed_shares.Owed) -> str:
+        """`owed_shares.standing` on the verified chain as the last refresh left it;
+        PENDING while that journal's chain has a problem (a server that said it stored the
+        grant and serves a chain without it: kept, never sealed on it)."""
+        if self.chains.problem(owed.journal_id) is not None:
+            return owed_shares.PENDING
+        return owed_shares.standing(owed, self.chains.current(owed.journal_id))
 
     async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
         """The documents this account or a current member created in `journal` that a
@@ -6165,6 +6623,11 @@ class _VerifiedAhead:
         self._results[index] = _OpenedEarly(
             record, self._journal_id, key, unverified.author_key, body
         )
+
+
+class _Withdrawn(TJError):
+    """An owed grant being signed again whose share the owner ended since its note was
+    read (`Replica._owe_grant`): nothing is sent (REV-OWED F6)."""
 
 
 class _SizedOnly(Exception):

@@ -1168,8 +1168,16 @@ class Sharing:
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, peer.account_id, peer.username)
+
         return await self._end_shares(
-            candidates, of_peer, skip_problems=False, also=limited, confirm=confirm
+            candidates,
+            of_peer,
+            skip_problems=False,
+            also=limited,
+            confirm=confirm,
+            withdraw=theirs,
         )
 
     async def _terms_for_copies(
@@ -1211,6 +1219,7 @@ class Sharing:
         required: Collection[bytes] = (),
         checked: Callable[[], None] | None = None,
         confirm: Callable[[], Awaitable[None]] | None = None,
+        withdraw: Callable[[owed_shares.Owed], bool] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -1234,54 +1243,113 @@ class Sharing:
         ChainUpdateNeeded ("update the app") or RollbackError, with nothing ended anywhere,
         never a partial end nor "not shared" (R30 F3); so does `checked()`, called then (on
         the chains as the sync left them), for what the caller checks besides, and then
-        `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1)."""
-        await self.replica.sync()
-        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
-        ended = []
-        ids = candidates()
-        ending = {
-            journal_id
-            for journal_id in ids
-            if journal_id in owned
-            and not (skip_problems and self.replica.chains.problem(journal_id))
-        }
-        for journal_id in ids:
-            if journal_id in ending or (journal_id in owned and journal_id in required):
-                self.replica.chains.raise_problem(journal_id)
-        if checked is not None:
-            checked()
-        if confirm is not None:
-            await confirm()
-        # Whom each journal's share ends for, on the chains as this call's sync left them: a
-        # share another device of the owner ends meanwhile (a race: this device's rotation
-        # is refused as stale, or its chain shows it once refreshed) is ended all the same.
-        aimed = {}
-        for journal_id in ending:
-            known = self.replica.chains.state(journal_id)
-            aimed[journal_id] = member_of(known) is not None if known is not None else False
-        for journal_id in ids:
-            target = owned.get(journal_id)
-            if journal_id not in ending or target is None:
-                continue
+        `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1).
 
-            def plan(
-                state: access.AccessState, journal_id: bytes = journal_id
-            ) -> list[tuple[str, dict[str, Any]]]:
-                """What is still to sign on `state` (each attempt of the rotation reads it
-                again): the member's removal while they are one, and `also`'s entries."""
-                member = member_of(state)
-                more = also(journal_id, state, ending) if also is not None else []
-                removal = [access.removed(member.handle)] if member is not None else []
-                return [*removal, *more]
+        `withdraw(owed)`: whether a share of this device still owed in one of the candidates
+        (`owed_shares`) is one this call ends: no sync of this process signs that grant again
+        or seals its boundary while this call runs (`Replica.holding_owed`: its own sync
+        included), and once the checks above passed its note is withdrawn (with any grant of
+        theirs withdrawn by an earlier call that failed) and ruled out
+        (`Replica.end_withdrawn`: its position taken, or its member removed should it have
+        landed, planned on each attempt's chain: REV-OWED F6, F9); that journal is named in
+        the result. Should this call raise before, the note stays, as if it had not run;
+        should the rotation fail, it stays withdrawn and every sync tries again."""
+        held = frozenset(candidates()) if withdraw is not None else frozenset[bytes]()
+        async with self.replica.holding_owed(held):
+            self.replica.keep_told(await self.replica.sync())
+            owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+            ended = []
+            ids = candidates()
+            ending = {
+                journal_id
+                for journal_id in ids
+                if journal_id in owned
+                and not (skip_problems and self.replica.chains.problem(journal_id))
+            }
+            for journal_id in ids:
+                if journal_id in ending or (journal_id in owned and journal_id in required):
+                    self.replica.chains.raise_problem(journal_id)
+            if checked is not None:
+                checked()
+            if confirm is not None:
+                await confirm()
+            withdrawn = (
+                await self.replica.withdraw_owed(ids, withdraw) if withdraw is not None else []
+            )
+            # Whom each journal's share ends for, on the chains as this call's sync left them: a
+            # share another device of the owner ends meanwhile (a race: this device's rotation
+            # is refused as stale, or its chain shows it once refreshed) is ended all the same.
+            aimed = {}
+            for journal_id in ending:
+                known = self.replica.chains.state(journal_id)
+                aimed[journal_id] = member_of(known) is not None if known is not None else False
+            for journal_id in ids:
+                target = owned.get(journal_id)
+                if journal_id not in ending or target is None:
+                    continue
 
-            state = self.replica.chains.current(journal_id)
-            if plan(state):
-                await self.replica.change_access(target, plan)
-            if aimed[journal_id] or member_of(state) is not None:
-                ended.append(target.name)
-        return ended
+                def plan(
+                    state: access.AccessState, journal_id: bytes = journal_id
+                ) -> list[tuple[str, dict[str, Any]]]:
+                    """What is still to sign on `state` (each attempt of the rotation reads it
+                    again): the member's removal while they are one, and `also`'s entries."""
+                    member = member_of(state)
+                    more = also(journal_id, state, ending) if also is not None else []
+                    removal = [access.removed(member.handle)] if member is not None else []
+                    return [*removal, *more]
+
+                state = self.replica.chains.current(journal_id)
+                if plan(state):
+                    await self.replica.change_access(target, plan)
+                if aimed[journal_id] or member_of(state) is not None:
+                    ended.append(target.name)
+            for owed in withdrawn:
+                target = owned.get(owed.journal_id)
+                if target is None:
+                    continue
+                # Its position taken, or its member removed should it have landed (another
+                # process's grant signed again, the server storing a held request): decided
+                # on each attempt's chain; kept withdrawn should this fail (REV-OWED F6, F9).
+                await self.replica.end_withdrawn(target, owed)
+                if target.name not in ended:
+                    ended.append(target.name)
+            return ended
 
     async def _grant(
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        role: str | None,
+        expires_at: int | None,
+        *,
+        basis: Basis | None = None,
+        left: list[int] | None = None,
+        before: list[access.Member] | None = None,
+        confirm: Callable[[], Awaitable[None]] | None = None,
+    ) -> tuple[str, int]:
+        """`_grant_held`, with the journal's owed grant held (`Replica.holding_owed`): no sync
+        of this process signs it again nor seals its boundary while the owner signs new
+        terms for the member (REV-OWED F2: the owed grant's wider terms never land first);
+        when that owed grant is the member's (the same account), it is withdrawn just before
+        the new terms are signed, and the new grant takes its position. Another member's
+        owed grant is not held: the call's sync may sign it again (still wanted)."""
+        noted = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        owed = noted.get(journal.journal_id)
+        theirs = owed is not None and _owed_to(owed, peer.account_id, peer.username)
+        held = frozenset({journal.journal_id}) if theirs else frozenset[bytes]()
+        async with self.replica.holding_owed(held):
+            return await self._grant_held(
+                journal,
+                peer,
+                role,
+                expires_at,
+                basis=basis,
+                left=left,
+                before=before,
+                confirm=confirm,
+            )
+
+    async def _grant_held(
         self,
         journal: LocalJournal,
         peer: Peer,
@@ -1330,7 +1398,7 @@ class Sharing:
         and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
-        await self.replica.sync()
+        self.replica.keep_told(await self.replica.sync())
         if await self._dropped_as_departed(journal, peer):
             if basis is not None:
                 raise InvalidInput(await self._told_by_refusal(journal, peer))
@@ -1356,10 +1424,16 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
+
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, peer.account_id, peer.username)
+
         if role is None:  # a renewal keeps the role of the share that lapsed (NU20 C2)
             last = state.last_terms(peer.account_id)
             role = current.role if current is not None else last[0].role if last else "read"
         if current is not None and current.who == who:
+            # A grant of theirs still owed here: ruled out by this rotation (its position).
+            await self.replica.withdraw_owed([journal.journal_id], theirs)
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)], check
             )
@@ -1377,14 +1451,34 @@ class Sharing:
             before.extend([lapsed] if lapsed is not None else [])
         account_key = self.profile.secrets.account_key
         grant = access.granted(who, role, expires_at, journal.journal_id, account_key)
-        changes = [grant]
-        if current is not None:  # keys changed and verified again: a new membership
-            changes.insert(0, access.removed(current.handle))
         # Once the grant is pushed the share exists: its boundary, if this call cannot seal
         # it, is sealed by a later sync (noted once signed, before it is sent:
         # `owing_share`, REV-S1 F1, REV-S2 F1/F2).
-        async with self.replica.owing_share(journal, grant[1]["member"], peer.username):
-            await self.replica.change_access(journal, changes, check)
+        # A grant of theirs still owed here (other terms): withdrawn, this one takes its
+        # position (REV-OWED F2); any other member's stays owed (a later sync finishes it).
+        await self.replica.withdraw_owed([journal.journal_id], theirs)
+        signed_as: list[access.Member] = []
+
+        def plan(state: access.AccessState) -> list[tuple[str, dict[str, Any]]]:
+            # Planned on the chain each attempt signs on (REV-OWED2 G2): when a grant of this
+            # account's other device for the same keys landed just before (a chain
+            # conflict, retried), the member is current there: their terms are changed to
+            # the ones asked for now, never a second grant (refused) nor theirs kept.
+            now_current = state.member_by_account(peer.account_id)
+            if now_current is not None and now_current.who == who:
+                signed_as[:] = [now_current]
+                return [access.changed(now_current.handle, role, expires_at)]
+            signed_as.clear()
+            if now_current is not None:  # keys changed and verified again: a new membership
+                return [access.removed(now_current.handle), grant]
+            return [grant]
+
+        async with self.replica.owing_share(journal, grant[1]["member"], peer.username, who):
+            await self.replica.change_access(journal, plan, check, rotate_anyway=True)
+            if signed_as:
+                if before is not None:  # told as a change (NU26 C5)
+                    before.append(signed_as[0])
+                return role, expires_at
             fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
             try:
                 await self.replica.seal_snapshots(fresh)
@@ -1510,6 +1604,9 @@ class Sharing:
                         if s.who is not None and s.who.username == name
                     )
 
+        def theirs(owed: owed_shares.Owed) -> bool:
+            return _owed_to(owed, None, name)
+
         ended = await self._end_shares(
             candidates,
             named,
@@ -1517,6 +1614,7 @@ class Sharing:
             also=closed,
             required=sources,
             checked=copies_updated,
+            withdraw=theirs,
         )
         if any(unseen.values()):
             done = (
@@ -1549,18 +1647,50 @@ class Sharing:
                     reading=tuple(reading),
                     unsure=tuple(unsure),
                 )
+            taken, removed = await self._take_pending_grants(journal, name)
+            if removed:  # the held grant landed meanwhile: this rotation ended it (G1)
+                await self._drop_unshared(candidates(), name)
+                return [journal.name]
             if self._ended_before(candidates(), name):
                 await self._drop_unshared(candidates(), name)
                 raise ShareAlreadyEnded(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
-                    "of yours, or earlier); nothing more to do",
+                    f"of yours, or earlier); nothing more to do{taken}",
                     journal=journal.name,
                     member=name,
                 )
-            raise NotFound(f"{journal.name!r} is not shared with {name}")
+            raise NotFound(f"{journal.name!r} is not shared with {name}{taken}")
         await self._drop_unshared(candidates(), name)
         return ended
+
+    async def _take_pending_grants(self, journal: LocalJournal, name: str) -> tuple[str, bool]:
+        """An unshare of a member the verified chain of `journal` does not list (REV-OWED F1):
+        another device of this account may hold a grant for them that the server never
+        stored, which that device signs again at each sync (protocol.md 4.19 "The grant
+        signed again") and which only it knows of. A plain rotation signed here takes the
+        next position of the chain: every such grant, signed on the chain as it was, can
+        then never land (the server refuses it as a chain conflict, and that device's sync
+        drops its note and says the share can no longer be). Each attempt is planned on the
+        chain it signs on (REV-OWED2 G1): when such a grant landed just before (a chain
+        conflict, retried), `name` (a normalized username) is a current member there and the
+        rotation removes them, so the unshare ends that share. Returns (the words for the
+        caller's error, "" when the chain has a problem: nothing is signed on it; whether the
+        rotation stored removed a member named `name`)."""
+        if self.replica.chains.problem(journal.journal_id) is not None:
+            return "", False
+        planned: list[bytes] = []
+
+        def plan(state: access.AccessState) -> list[tuple[str, dict[str, Any]]]:
+            planned[:] = [m.handle for m in state.members.values() if m.username == name]
+            return [access.removed(handle) for handle in planned]
+
+        await self.replica.change_access(journal, plan, rotate_anyway=True)
+        words = (
+            " (a new key was signed for it all the same, so that a share with them another "
+            "device of yours signed and the server has not stored can no longer take effect)"
+        )
+        return words, bool(planned)
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
         """Whether the verified chains of `journal_ids` (as this call's sync left them) show
@@ -2715,3 +2845,11 @@ def share_expiry(until: datetime | None) -> int:
 def since_of(settings: access.Disclosure | None) -> datetime | None:
     """When a disclosure journal began copying (`Disclosure.since`, UTC); None: no settings."""
     return to_datetime(settings.since) if settings is not None else None
+
+
+def _owed_to(owed: owed_shares.Owed, account_id: bytes | None, username: str) -> bool:
+    """Whether the owed share `owed` is with the account `account_id` (when given and the
+    note names the member's identity) or, otherwise, the user `username`."""
+    if account_id is not None and owed.who is not None:
+        return owed.who.account_id == account_id
+    return normalize_username(owed.member) == normalize_username(username)

@@ -8,7 +8,6 @@ at that point."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from client_sdk import prompts as prompt_library
 from client_sdk.errors import InvalidInput, NetworkError, TJError
 from client_sdk.replica import snapshot_fits
 from client_sdk.withholding import is_cut
-from tests.client.hostile import HostileServer, Through, login_through
+from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_writer_limits import annotated, push_as, signed_by
 from tests.conftest import ClientFactory, RunningServer
@@ -198,14 +197,16 @@ async def test_a_grant_that_never_reached_the_chain_leaves_nothing_owed(
 
 
 async def test_a_grant_whose_position_another_device_took_is_pending_then_forgotten(
-    hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
+    hostile: HostileServer, through: Through, signup: ClientFactory, login: ClientFactory
 ) -> None:
     """The grant's request is sent but never reaches the server (the connection drops on
-    the way): ana's device cannot tell that from a lost reply, so every sync says the share
-    is not confirmed, and keeps it owed while the chain has not reached the grant's
-    position (REV-S2 F1). Once ana's other device signs another change there (a share with
-    bob), the grant can never be applied: the next sync forgets it, says nothing more and
-    seals no boundary for lea."""
+    the way, at every request of ana's laptop): ana's device cannot tell that from a lost
+    reply, so every sync signs the grant again at the same position and says the share is
+    not confirmed, and keeps it owed while the chain has not reached the grant's position
+    (REV-S2 F1). Once ana's other device (straight to the server) signs another change
+    there (a share with bob), the grant can never be applied: the next sync forgets it,
+    signs nothing again, says once that it can no longer be, and seals no boundary for
+    lea."""
     ana = await through("ana")
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
@@ -217,19 +218,21 @@ async def test_a_grant_whose_position_another_device_took_is_pending_then_forgot
     hostile.holds["/v1/journals/rotate"] = dropped
     with pytest.raises(TJError):
         await share_with(ana, lea)
-    del hostile.holds["/v1/journals/rotate"]
     assert await ana.store.setting(owed_shares.SETTING) is not None
     for _ in range(2):
         report = await ana.sync()
         assert any("share with lea is not confirmed" in p for p in report.problems)
         assert report.finished_shares == []
-    phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
-    try:
-        await share_with(phone, bob)  # takes the position lea's grant was signed at
-    finally:
-        await phone.close()
+    owed = owed_shares.decode(await ana.store.setting(owed_shares.SETTING))[
+        await journal_id(ana, "Personal")
+    ]
+    phone = await login("ana")
+    await share_with(phone, bob)  # takes the position lea's grant was signed at
+    sent = hostile.paths.count("/v1/journals/rotate")
     report = await ana.sync()
+    assert hostile.paths.count("/v1/journals/rotate") == sent  # not signed again
     assert not any("not confirmed" in p for p in report.problems)
+    assert report.problems == [owed_shares.superseded(owed)]  # told once
     assert report.finished_shares == []
     assert await ana.store.setting(owed_shares.SETTING) is None
     state = ana.replica.chains.state(await journal_id(ana, "Personal"))
