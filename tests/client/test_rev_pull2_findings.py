@@ -1,7 +1,9 @@
 """Review rev-pull2 of perf-pull2 (issue 10). Its findings G1 and G2 were about setting the
-heap aside from the cycle collector during a pull (`gc.freeze`), which was taken out for them:
-their tests stay, as what a pull must not do to the application's memory. Real server on
-127.0.0.1, real crypto."""
+heap aside from the cycle collector during a pull (`gc.freeze`), which was taken out for them.
+G2's test stays (a pull undoes no freeze of the application's). G1's counted the application's
+dropped cycles left after 25 pulls: without any freeze it still depends on when the
+collector's thresholds fall in the whole suite's process (45,870 left in one CI run), so it
+could not tell the fault from the process: left out. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
@@ -14,48 +16,6 @@ from client_sdk import replica
 from tests.client.test_integrity import server_db
 from tests.client.test_verify_helper import forge_record, running_helper
 from tests.conftest import ClientFactory, RunningServer
-
-
-class _Garbage:
-    """One half of a reference cycle the application dropped (only the cycle collector frees
-    it)."""
-
-    other: Any = None
-
-
-def _live_garbage() -> int:
-    """How many `_Garbage` objects are still in memory (counted without collecting)."""
-    return sum(1 for thing in gc.get_objects() if type(thing) is _Garbage)
-
-
-async def test_pulls_do_not_keep_the_applications_cyclic_garbage(
-    signup: ClientFactory, login: ClientFactory
-) -> None:
-    laptop = await signup("ana")
-    phone = await login("ana")
-    await phone.sync()
-    assert gc.get_freeze_count() == 0
-    rounds, cycles = 25, 2000
-    gc.collect()
-    before = _live_garbage()
-    for i in range(rounds):
-        await laptop.entries.write(None, f"entry {i}")
-        await laptop.sync()
-        # The application between two syncs: objects that lived a little (one young
-        # collection, as any request's state does), then dropped as cycles.
-        kept = []
-        for _ in range(cycles):
-            a, b = _Garbage(), _Garbage()
-            a.other, b.other = b, a
-            kept.append(a)
-        gc.collect(0)
-        del kept, a, b
-        await phone.sync()  # a pull with a record: the heap set aside while it runs
-    left = _live_garbage() - before
-    gc.collect()
-    # Without the freeze, the young collections of the next syncs free them (a few rounds'
-    # worth at most are pending at any time); with it, every round's stay until a full one.
-    assert left <= 4 * 2 * cycles, f"{left} dropped objects never collected"
 
 
 async def test_a_pull_leaves_what_the_application_froze_meanwhile_frozen(
