@@ -22,7 +22,7 @@ import nacl.signing
 
 from client_sdk import crypto
 from client_sdk.crypto import Context, KdfCost
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
 
 BUNDLE_VERSION = 1
 RECOVERY_KEY_BYTES = 32
@@ -209,7 +209,7 @@ def fingerprint(
 def normalize_fingerprint(text: str) -> str:
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) != 30:
-        raise InvalidInput("a fingerprint has 30 digits (six groups of five)")
+        raise InvalidInput("a fingerprint has 30 digits (six groups of five)", subject=BAD_VALUE)
     return " ".join(digits[i : i + 5] for i in range(0, 30, 5))
 
 

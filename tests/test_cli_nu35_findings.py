@@ -217,6 +217,7 @@ async def test_a_value_refused_as_given_exits_2_and_a_failure_1(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
     for args in (
         ("show", "zzzz"),
         ("show", "12"),
@@ -228,6 +229,8 @@ async def test_a_value_refused_as_given_exits_2_and_a_failure_1(
         ("goal", "add", ""),
         ("journal", "create", ""),
         ("write", "--mood", "11", "x"),
+        # NU36 #11: 29 digits, as read out with one missing
+        ("share", "Personal", "drsmith", "--fingerprint", "58934 05164 41809 33280 61629 3340"),
     ):
         refused = await ana.tj(*args)
         assert refused.exit_code == 2, (args, refused.output)
