@@ -1,5 +1,7 @@
-"""Hostile review of fix-nu36a (NU36 #1, #4 fixes): problems found, as strict xfails (real
-server on loopback, CliRunner, real crypto). See /work/REV-NU36A-FINDINGS.md."""
+"""Hostile review of fix-nu36a (NU36 #1, #4 fixes): the problems it found (F1-F4), each a
+strict xfail until fixed and since fixed by fix-nu36c (a renewal never signs a safety-flag
+opt-in by itself; a 12-hex id names its journal; the delete prompt goes by journal id).
+Real server on loopback, CliRunner, real crypto."""
 
 from __future__ import annotations
 
