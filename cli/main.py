@@ -35,11 +35,11 @@ from client_sdk.errors import (
     InvalidInput,
     JournalArchived,
     NetworkError,
-    NotAnEntry,
     NotFound,
     ScopeNeeded,
     StillShared,
     TJError,
+    WrongKind,
 )
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
@@ -315,7 +315,8 @@ class AccountNotFound(click.ClickException):
     exit_code = ACCOUNT_NOT_FOUND_EXIT
 
 
-NOT_AN_ENTRY_HINTS = {
+OTHER_KIND_HINTS = {
+    "entry": "`tj show {id}` shows it",
     "note": "`tj notes` lists it",
     "prompt": "`tj notes` lists it",
     "measure": "`tj measure show {id}` shows it",
@@ -324,8 +325,9 @@ NOT_AN_ENTRY_HINTS = {
     "assignment": "`tj assignments` lists it",
     "private_note": "`tj private-notes` lists it",
 }
-"""The command that shows a document an entry's id named instead (`NotAnEntry.kind`: NU33
-#7), `{id}` its short id."""
+"""The command that shows a document an id given for another kind named instead
+(`WrongKind.kind`: an entry's id given to `tj goal show`, a goal's to `tj show`; NU33 #7),
+`{id}` its short id."""
 
 
 class ValueRefused(click.ClickException):
@@ -377,8 +379,8 @@ def with_hint(
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
-    elif isinstance(error, NotAnEntry) and error.kind in NOT_AN_ENTRY_HINTS:  # NU33 #7
-        advice = NOT_AN_ENTRY_HINTS[error.kind].format(id=output.short_id(error.id))
+    elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
+        advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
         text = f"{error}: {advice}"
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"

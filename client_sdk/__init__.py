@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         TJError,
         UpdateNeeded,
         WithheldRecordsError,
+        WrongKind,
     )
     from client_sdk.goal_tracking import Goals
     from client_sdk.goals import CheckIn, Goal, Measure
@@ -142,6 +143,7 @@ _EXPORTS = {
         "TJError",
         "UpdateNeeded",
         "WithheldRecordsError",
+        "WrongKind",
     ),
     "goal_tracking": ("Goals",),
     "goals": ("CheckIn", "Goal", "Measure"),
@@ -342,6 +344,7 @@ __all__ = [
     "UpdateNeeded",
     "WeekStat",
     "WithheldRecordsError",
+    "WrongKind",
     "check_password",
     "decoded_text",
     "plain_text",

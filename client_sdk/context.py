@@ -20,7 +20,15 @@ from client_sdk.documents import (
     entry_view,
     entry_view_of_state,
 )
-from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput, NotAnEntry, NotFound, TJError
+from client_sdk.errors import (
+    BAD_VALUE,
+    IntegrityError,
+    InvalidInput,
+    NotAnEntry,
+    NotFound,
+    TJError,
+    WrongKind,
+)
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
@@ -342,10 +350,20 @@ class Context:
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
-        Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
+        Raises InvalidInput for a malformed or ambiguous id, WrongKind (a NotFound) when it
+        names one document of another kind (an entry's id given for a goal), NotFound for
+        none."""
         words = KIND_WORDS.get(kind, kind.replace("_", " "))
         found = await documents_by_id(self.store, text, f"a {words} id")
         matches = [stored for stored in found if stored.kind == kind]
+        if not matches and len(found) == 1:
+            other = KIND_WORDS.get(found[0].kind, found[0].kind.replace("_", " "))
+            raise WrongKind(
+                f"{text} is {with_article(other)}, not {with_article(words)}",
+                kind=found[0].kind,
+                id=found[0].doc_id.hex(),
+                wanted=kind,
+            )
         if not matches:
             raise NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
@@ -576,6 +594,11 @@ class Context:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
             raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
+
+
+def with_article(words: str) -> str:
+    """`words` after "a" or "an": "an entry", "a goal". Pure."""
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
 def matched_kinds(kinds: list[str]) -> str:

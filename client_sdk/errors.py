@@ -56,6 +56,7 @@ class TJError(Exception):
     who shares only briefs: briefs are read with `client.briefs.received()`),
     "share already ended" (a share to end was ended before, as its verified chain shows),
     "not an entry" (`NotAnEntry`: an entry's id names a note, a result... on this device),
+    "wrong kind" (`WrongKind`: a goal's or result's id names an entry... on this device),
     "still shared" (`StillShared`: nothing ended, the member still reads part of it),
     "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended
     share held),
@@ -185,20 +186,35 @@ class ShareAlreadyEnded(NotFound):
         self.member = member
 
 
-class NotAnEntry(NotFound):
+class WrongKind(NotFound):
+    """A document asked for by id as one kind (`wanted`: a goal by `Goals.get`, a
+    questionnaire result by `Measures.history`...) whose id, or unique prefix, names one
+    document of another kind this device holds, and none of the kind asked for (NU33 #7,
+    NU36 leftovers: "no goal" alone left the user guessing). `kind` is the document's kind
+    ("entry", "note", "prompt", "measure", "goal", ...; documents.py and the modules that
+    define them), `id` its full id (hex). Subject "wrong kind"; a NotFound, so code that
+    catches NotFound still does (a sync does not change what a document is: it is not one
+    of subject "document")."""
+
+    subject = "wrong kind"
+
+    def __init__(self, message: str, *, kind: str, id: str, wanted: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.id = id
+        self.wanted = wanted
+
+
+class NotAnEntry(WrongKind):
     """An entry asked for by id (`Entries.get`, `edit`, `delete`...) whose id, or unique
     prefix, names another document this device holds: a note or prompt, a questionnaire
-    result, a goal... (NU33 #7: "no entry" alone left the user guessing). `kind` is the
-    document's kind ("note", "prompt", "measure", "goal", ...; documents.py and the modules
-    that define them), `id` its full id (hex). Subject "not an entry"; a NotFound, so code
-    that catches NotFound still does."""
+    result, a goal... (NU33 #7): a WrongKind whose `wanted` is "entry". Subject "not an
+    entry"."""
 
     subject = "not an entry"
 
     def __init__(self, message: str, *, kind: str, id: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.id = id
+        super().__init__(message, kind=kind, id=id, wanted="entry")
 
 
 class NetworkError(TJError):
