@@ -1412,28 +1412,48 @@ def whoami(home: Home, as_json: bool) -> None:
 
     Read from this device's profile alone: no network, so it says what this device holds
     (a device signed out elsewhere still shows its account; `tj devices` asks the server).
-    A locked profile asks for its passphrase (or reads $TJ_PASSPHRASE) as every command
-    does: the account's details are sealed with the keys.
+    A locked profile is not asked for its passphrase: it says it is locked and this
+    device's name, the rest being sealed with the keys (--json: null); with the passphrase
+    in $TJ_PASSPHRASE it shows everything.
 
     \b
     Examples:
       tj whoami
       tj --home ~/.tj-phone whoami --json
     """
-    found = home.run(lambda client: client.identity())
+    from client_sdk import Client
+
+    if Client.needs_passphrase(home.path) and "TJ_PASSPHRASE" not in os.environ:
+        found = asyncio.run(Client.locked_identity(home.path))
+    else:
+        found = home.run(lambda client: client.identity())
     output.show_item(found, as_json, identity_text)
 
 
+SEALED = "not readable while locked"
+"""`tj whoami`'s words for what a locked profile seals with its keys."""
+
+
 def identity_text(found: Identity) -> str:
-    """`tj whoami` for people: one "label: value" line each, ids in their short form."""
+    """`tj whoami` for people: one "label: value" line each, ids in their short form; on a
+    locked profile not opened, what is sealed says so, and the last line how to see it."""
     device = found.device_name or "(name not known on this device)"
-    locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
+    device_id = output.short_id(found.device_id) if found.device_id else f"id {SEALED}"
+    if not found.locked:
+        locked = "no (`tj lock`)"
+    elif found.account_id is None:  # not opened: how to see the rest, how to remove it
+        locked = (
+            "yes (a passphrase opens this device's keys, and the details above: give it in "
+            "$TJ_PASSPHRASE to see them here; `tj unlock` removes it)"
+        )
+    else:
+        locked = "yes (a passphrase opens this device's keys)"
     return "\n".join(
         (
-            f"Username:    {found.username}",
-            f"Account:     {output.short_id(found.account_id)}",
-            f"This device: {device} ({output.short_id(found.device_id)})",
-            f"Server:      {found.server_url}",
+            f"Username:    {found.username or SEALED}",
+            f"Account:     {output.short_id(found.account_id) if found.account_id else SEALED}",
+            f"This device: {device} ({device_id})",
+            f"Server:      {found.server_url or SEALED}",
             f"Locked:      {locked}",
         )
     )

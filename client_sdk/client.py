@@ -1126,6 +1126,30 @@ class Client:
             locked=is_locked(self.home),
         )
 
+    @staticmethod
+    async def locked_identity(home: Path | str) -> Identity:
+        """What this device can say of the locked profile in `home` without its passphrase
+        (models.Identity): that it is `locked`, and this device's name (`device_name`, from
+        the store, which the passphrase does not seal; "" when it knows none). The username,
+        the account's and this device's ids and the server's URL are sealed with the keys:
+        None (`Client.open` with the passphrase, then `identity()`, gives them). No network,
+        no key derived. Raises InvalidInput when `home` holds no profile or one not locked
+        (`identity()` of the client opened without a passphrase says everything),
+        IntegrityError for a damaged profile file."""
+        from client_sdk.devices import kept_own_name
+
+        home = Path(home)
+        if not is_locked(home):  # raises for no profile, or a damaged one
+            raise InvalidInput(f"the profile in {home} is not locked: open it to see who it is")
+        return Identity(
+            username=None,
+            account_id=None,
+            device_id=None,
+            device_name=await kept_own_name(home, b"") or "",
+            server_url=None,
+            locked=True,
+        )
+
     def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
         """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them
         with None; opening the profile then needs the passphrase."""

@@ -326,13 +326,15 @@ class Identity:
     `device_name` ("" when this device never learned it), the `server_url` it syncs with,
     and whether its keys are `locked` with a passphrase (`Client.set_passphrase`). Read
     from the local profile and store only, so it says what this device believes, not what
-    the server has now (a device signed out elsewhere still shows its account)."""
+    the server has now (a device signed out elsewhere still shows its account). From a
+    locked profile not opened (`Client.locked_identity`), the username, both ids and the
+    server's URL are None: they are sealed with the keys."""
 
-    username: str
-    account_id: str
-    device_id: str
+    username: str | None
+    account_id: str | None
+    device_id: str | None
     device_name: str
-    server_url: str
+    server_url: str | None
     locked: bool
 
     def to_dict(self) -> dict[str, Any]:
