@@ -1815,9 +1815,16 @@ async def synced_first(
         reason = f"sync failed: {error}"
         if signed_out(error):  # NU35 #5
             reason += f": {await login_again(client)}"
+    await tell_not_synced(client, reason, doing)
+
+
+async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -> None:
+    """Say on stderr, in one line, that what follows is what this device held at its last
+    sync (a time in local time), not the server's word now: "Not synced (the server cannot
+    be reached): showing what this device had at its last sync, 2026-12-04 09:30."."""
     last = await client.last_synced()
-    when = f"its last sync, {output.local_time(last)}" if last else "before its first sync"
-    output.message(f"Not synced ({reason}): {doing} what this device had at {when}.")
+    when = f"at its last sync, {output.local_time(last)}" if last else "before its first sync"
+    output.message(f"Not synced ({reason}): {doing} what this device had {when}.")
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:

@@ -28,6 +28,7 @@ from cli.main import (
     quick_sync,
     sync_note,
     synced_first,
+    tell_not_synced,
     then_sync,
 )
 from cli.output import plain_list
@@ -1233,6 +1234,10 @@ def shares(home: Home, as_json: bool) -> None:
     """List what you share: journal, member, role, expiry and whether a safety flag reaches
     the member (flags); or show a share's log.
 
+    When the server cannot be reached, lists what this device knew at its last sync and
+    says so on stderr (a share changed since on another device, or a member who left, shows
+    as it was then).
+
     \b
     Examples:
       tj shares
@@ -1245,7 +1250,12 @@ def shares(home: Home, as_json: bool) -> None:
     async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy], dict[str, str]]:
         kept = await client.shares.kept_copies()
         named = {k.journal_id: await client.journals.command_name(k.journal_id) for k in kept}
-        return await client.shares.list(), kept, named
+        try:
+            found = await client.shares.list()
+        except NetworkError:  # what the device knows, as `tj list` shows offline
+            await tell_not_synced(client, "the server cannot be reached")
+            found = await client.shares.list(local_only=True)
+        return found, kept, named
 
     found, kept, named = home.run(work)
     nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."

@@ -664,7 +664,7 @@ class Shares:
             local, document, username, only, fingerprint, trust_on_first_use, again
         )
 
-    async def list(self) -> builtins.list[ShareInfo]:
+    async def list(self, *, local_only: bool = False) -> builtins.list[ShareInfo]:
         """What this account shares: journal, member, role, expiry, and for a field-level
         share the fields and the journal they come from (`ShareInfo.fields`, `.source`),
         from the verified access chains. A field-level share the source journal's signed
@@ -673,8 +673,13 @@ class Shares:
         a journal never comes from what the server does not show (R24 F6). Each current
         whole-journal share says whether a safety flag raised now reaches its member
         (`ShareInfo.safety_flags`, NU25 C1). Needs the network (the journal list is refreshed
-        first). Raises NetworkError offline."""
-        return await self._with_flags(await self._context.sharing.shares())
+        first, and members whose account was erased are removed). Raises NetworkError
+        offline. With `local_only=True`: what this device holds, from the verified chains as
+        the last sync left them, with no network (for when the server cannot be reached: a
+        share changed since, on another device or by the member leaving, is not seen);
+        raises nothing of the network then."""
+        found = await self._context.sharing.shares(local_only=local_only)
+        return await self._with_flags(found)
 
     async def kept_copies(self) -> builtins.list[KeptCopy]:
         """The journals this account keeps for one member whose share the owner ended (a

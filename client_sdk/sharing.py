@@ -1902,11 +1902,15 @@ class Sharing:
                 return False
             return await self.replica.forget_copy(journal)
 
-    async def shares(self) -> list[ShareInfo]:
+    async def shares(self, *, local_only: bool = False) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
-        whose account was erased meanwhile are removed from the chain first)."""
-        await self.replica.refresh_journals()
-        await self._drop_departed(None)
+        whose account was erased meanwhile are removed from the chain first). `local_only`:
+        from the chains as the last sync left them, no network (nobody removed)."""
+        if local_only:
+            await self.replica.load_access()
+        else:
+            await self.replica.refresh_journals()
+            await self._drop_departed(None)
         journals = {j.journal_id: j for j in await self.store.journals()}
         names = {journal_id: j.name for journal_id, j in journals.items()}
         disclosures = self.disclosures()

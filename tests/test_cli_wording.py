@@ -85,11 +85,11 @@ async def test_errors_speak_plain_words_and_give_the_code_only_with_verbose(
     assert verbose.startswith(refused) and "(code: auth_failed) (the server said: " in verbose
 
     await outage.begin()
-    down = failed_with_one_line(await ana.tj("shares"))
+    down = failed_with_one_line(await ana.tj("devices"))  # needs the server
     assert "Error" in down and "cannot reach the server at" in down
     assert "ClientConnectorError" not in down and "(" + "Client" not in down
     assert "nothing answers at that address" in down
-    verbose = failed_with_one_line(await ana.tj("--verbose", "shares"))
+    verbose = failed_with_one_line(await ana.tj("--verbose", "devices"))
     assert "(code: ClientConnectorError)" in verbose
 
 
