@@ -45,7 +45,7 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, Identity, Journal, SyncReport
+    from client_sdk import Client, Identity, Journal, LockedIdentity, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
@@ -1423,6 +1423,7 @@ def whoami(home: Home, as_json: bool) -> None:
     """
     from client_sdk import Client
 
+    found: Identity | LockedIdentity
     if Client.needs_passphrase(home.path) and "TJ_PASSPHRASE" not in os.environ:
         found = asyncio.run(Client.locked_identity(home.path))
     else:
@@ -1434,26 +1435,30 @@ SEALED = "not readable while locked"
 """`tj whoami`'s words for what a locked profile seals with its keys."""
 
 
-def identity_text(found: Identity) -> str:
+def identity_text(found: Identity | LockedIdentity) -> str:
     """`tj whoami` for people: one "label: value" line each, ids in their short form; on a
     locked profile not opened, what is sealed says so, and the last line how to see it."""
+    from client_sdk.models import LockedIdentity
+
     device = found.device_name or "(name not known on this device)"
-    device_id = output.short_id(found.device_id) if found.device_id else f"id {SEALED}"
-    if not found.locked:
-        locked = "no (`tj lock`)"
-    elif found.account_id is None:  # not opened: how to see the rest, how to remove it
-        locked = (
-            "yes (a passphrase opens this device's keys, and the details above: give it in "
-            "$TJ_PASSPHRASE to see them here; `tj unlock` removes it)"
+    if isinstance(found, LockedIdentity):
+        return "\n".join(
+            (
+                f"Username:    {SEALED}",
+                f"Account:     {SEALED}",
+                f"This device: {device} (id {SEALED})",
+                f"Server:      {SEALED}",
+                "Locked:      yes (a passphrase opens this device's keys, and the details "
+                "above: give it in $TJ_PASSPHRASE to see them here; `tj unlock` removes it)",
+            )
         )
-    else:
-        locked = "yes (a passphrase opens this device's keys)"
+    locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
     return "\n".join(
         (
-            f"Username:    {found.username or SEALED}",
-            f"Account:     {output.short_id(found.account_id) if found.account_id else SEALED}",
-            f"This device: {device} ({device_id})",
-            f"Server:      {found.server_url or SEALED}",
+            f"Username:    {found.username}",
+            f"Account:     {output.short_id(found.account_id)}",
+            f"This device: {device} ({output.short_id(found.device_id)})",
+            f"Server:      {found.server_url}",
             f"Locked:      {locked}",
         )
     )

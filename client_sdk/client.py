@@ -55,6 +55,7 @@ from client_sdk.live import notices as live_notices
 from client_sdk.models import (
     Entry,
     Identity,
+    LockedIdentity,
     LoggedOut,
     Notice,
     default_device_name,
@@ -1127,13 +1128,12 @@ class Client:
         )
 
     @staticmethod
-    async def locked_identity(home: Path | str) -> Identity:
+    async def locked_identity(home: Path | str) -> LockedIdentity:
         """What this device can say of the locked profile in `home` without its passphrase
-        (models.Identity): that it is `locked`, and this device's name (`device_name`, from
-        the store, which the passphrase does not seal; "" when it knows none). The username,
-        the account's and this device's ids and the server's URL are sealed with the keys:
-        None (`Client.open` with the passphrase, then `identity()`, gives them). No network,
-        no key derived. Raises InvalidInput when `home` holds no profile or one not locked
+        (models.LockedIdentity): this device's name (`device_name`, from the store, which
+        the passphrase does not seal; "" when it knows none). The username, the account's
+        and this device's ids and the server's URL are sealed with the keys (`Client.open`
+        with the passphrase, then `identity()`, gives them). No network, no key derived. Raises InvalidInput when `home` holds no profile or one not locked
         (`identity()` of the client opened without a passphrase says everything),
         IntegrityError for a damaged profile file."""
         from client_sdk.devices import kept_own_name
@@ -1141,14 +1141,7 @@ class Client:
         home = Path(home)
         if not is_locked(home):  # raises for no profile, or a damaged one
             raise InvalidInput(f"the profile in {home} is not locked: open it to see who it is")
-        return Identity(
-            username=None,
-            account_id=None,
-            device_id=None,
-            device_name=await kept_own_name(home, b"") or "",
-            server_url=None,
-            locked=True,
-        )
+        return LockedIdentity(device_name=await kept_own_name(home, b"") or "")
 
     def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
         """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them

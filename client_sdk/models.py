@@ -326,15 +326,13 @@ class Identity:
     `device_name` ("" when this device never learned it), the `server_url` it syncs with,
     and whether its keys are `locked` with a passphrase (`Client.set_passphrase`). Read
     from the local profile and store only, so it says what this device believes, not what
-    the server has now (a device signed out elsewhere still shows its account). From a
-    locked profile not opened (`Client.locked_identity`), the username, both ids and the
-    server's URL are None: they are sealed with the keys."""
+    the server has now (a device signed out elsewhere still shows its account)."""
 
-    username: str | None
-    account_id: str | None
-    device_id: str | None
+    username: str
+    account_id: str
+    device_id: str
     device_name: str
-    server_url: str | None
+    server_url: str
     locked: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -344,6 +342,29 @@ class Identity:
             "device_id": self.device_id,
             "device_name": self.device_name,
             "server_url": self.server_url,
+            "locked": self.locked,
+        }
+
+
+@dataclass(frozen=True)
+class LockedIdentity:
+    """What a locked profile says of itself without its passphrase
+    (`Client.locked_identity`, no network, no key derived): this device's `device_name`
+    ("" when this device never learned it), from the store, which the passphrase does not
+    seal; the username, the account's and this device's ids and the server's URL are sealed
+    with the keys (`Client.open` with the passphrase, then `identity()`, gives them).
+    `to_dict` has Identity's keys, those sealed None, and `locked` True."""
+
+    device_name: str
+    locked: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "username": None,
+            "account_id": None,
+            "device_id": None,
+            "device_name": self.device_name,
+            "server_url": None,
             "locked": self.locked,
         }
 
