@@ -143,13 +143,18 @@ def discard_draft(home: Path, path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path, str]]:
+def drafted(
+    home: Path, start: str, save: Sequence[str], saved: Sequence[object] = ()
+) -> Iterator[tuple[Path, str]]:
     """Open the editor on a new draft holding `start`; yield the draft's path and what was
     written. The draft is deleted when the block completes (the entry was saved), and kept
     when it raises or the editor fails (the error names it, with `save`: the words of the
     command that saves it, e.g. ["tj", "write", "--mood", "5", "--draft"], quoted for a
-    POSIX shell with the draft's path after them), unless nothing was written in it.
-    Earlier drafts that hold text are mentioned first."""
+    POSIX shell with the draft's path after them), unless nothing was written in it, or
+    unless `saved` holds something by then: the block saved what was written on this device
+    and failed after it (a Ctrl-C during the sync that follows: the change waits in the
+    outbox), and saving the draft again would save it twice (fix-nu36c's leftover, as
+    `body_of` does for piped text). Earlier drafts that hold text are mentioned first."""
     folder = drafts_folder(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     left = [draft for draft in sorted(folder.glob("*.md")) if holds_text(draft)]
@@ -180,7 +185,7 @@ def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path,
     try:
         yield path, written
     except BaseException:
-        if _written_in(path, start):
+        if _written_in(path, start) and not saved:
             command = shlex.join([*save, str(path)])
             click.echo(f"What you wrote is kept in {path} (`{command}` saves it).", err=True)
         else:
@@ -222,10 +227,11 @@ def _written_in(path: Path, start: str) -> bool:
 
 
 def revised(
-    home: Path, text: str, entry_id: str
+    home: Path, text: str, entry_id: str, saved: Sequence[object] = ()
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
-    """`drafted` on an entry's current text (to be checked with `strip_comments`)."""
-    return drafted(home, text + "\n" + REVISE_GUIDE, ["tj", "edit", entry_id, "--draft"])
+    """`drafted` on an entry's current text (to be checked with `strip_comments`); `saved`
+    as there."""
+    return drafted(home, text + "\n" + REVISE_GUIDE, ["tj", "edit", entry_id, "--draft"], saved)
 
 
 def composed(
@@ -233,6 +239,7 @@ def composed(
     prompt: Prompt | None = None,
     text: str = "",
     save: Sequence[str] = ("tj", "write", "--draft"),
+    saved: Sequence[object] = (),
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
-    """`drafted` on a new entry's template; `save` as there."""
-    return drafted(home, template(prompt, text), save)
+    """`drafted` on a new entry's template; `save` and `saved` as there."""
+    return drafted(home, template(prompt, text), save, saved)

@@ -31,7 +31,6 @@ from cli.main import (
     plain_line_argument,
     sync_note,
     synced_first,
-    then_sync,
 )
 from cli.tables import FIXED, Column, fitted
 from client_sdk import EMOTIONS, NotFound, decoded_text, plain_text
@@ -203,8 +202,9 @@ def body_of(
     entry was saved on this device (`saved` still empty: NU36 #6; once saved, an error
     after, e.g. Ctrl-C during the sync that follows, keeps no copy, which would save the
     entry twice: rev-nu36a R4); else (stdin is a terminal, or --edit) what is
-    written in $EDITOR, whose draft is kept if the block fails (editor.drafted, which names
-    `save`, the command that saves it). An empty editor aborts."""
+    written in $EDITOR, whose draft is kept if the block fails before the entry was saved
+    (editor.drafted, which names `save`, the command that saves it; once saved, it is
+    deleted as piped text is). An empty editor aborts."""
     if draft is not None:
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
@@ -236,7 +236,10 @@ def body_of(
             raise
         return
     prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
-    with editor.composed(home.path, prompt, text or "", save) as (_, written):
+    with editor.composed(home.path, prompt, text or "", save, () if saved is None else saved) as (
+        _,
+        written,
+    ):
         body = editor.strip_comments(written)
         if body.strip():
             yield body
@@ -620,11 +623,12 @@ def edit(
                 "$EDITOR; the entry was not changed"
             )
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
-        with editor.revised(home.path, current.body, entry_id) as (_, written):
+        edited: list[Entry] = []  # the entry, once changed on this device: no draft kept after
+        with editor.revised(home.path, current.body, entry_id, edited) as (_, written):
             body = editor.strip_comments(written)
             # an entry written with CRLF before NU33 #1 comes back plain: unchanged, not saved
             if body.strip() and body != plain_text(current.body).strip("\n"):  # kept on failure
-                entry, note = home.run(partial(edit_entry, entry_id, body=body))
+                entry, note = home.run(partial(edit_entry, entry_id, body=body, saved=edited))
                 print_edited(entry, note, as_json)
                 return
         if not body.strip():
@@ -731,7 +735,13 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
         output.data(line)
 
 
-async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
+async def edit_entry(
+    entry_id: str, client: Client, saved: list[Entry] | None = None, **fields: Any
+) -> tuple[Entry, str]:
     """Edit an entry (one not on this device yet is looked for after a sync: NU25 C8), then
-    push it if the server is reachable."""
-    return await then_sync(lambda c: c.entries.edit(entry_id, **fields), client)
+    push it if the server is reachable; `saved` gets the entry as soon as the change is saved
+    on this device (before the sync), as `write_entry`'s does."""
+    entry = await found_after_sync(lambda c: c.entries.edit(entry_id, **fields), client)
+    if saved is not None:
+        saved.append(entry)
+    return entry, await sync_note(client)
