@@ -31,6 +31,7 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    plain_line_argument,
     sync_note,
     synced_first,
     then_sync,
@@ -61,7 +62,13 @@ if TYPE_CHECKING:
     metavar="DATE",
     help="First due: YYYY-MM-DD (its start) or 'YYYY-MM-DD HH:MM', local time; default now.",
 )
-@click.option("--note", default="", metavar="TEXT", help="A few words for the client.")
+@click.option(
+    "--note",
+    default="",
+    metavar="TEXT",
+    callback=plain_line_argument,
+    help="A few words for the client.",
+)
 @json_option
 @pass_home
 def assign(
@@ -318,12 +325,16 @@ def homework_add(
 
 def parse_pairs(chosen: Template, pairs: tuple[str, ...], *, clear: bool = False) -> dict[str, Any]:
     """FIELD=VALUE pairs read by the template's field types; with `clear`, FIELD= (nothing
-    after the sign) clears an optional field."""
+    after the sign) clears an optional field. VALUE is made plain as `tj write TEXT` is
+    (`plain_text`, then without the line breaks that end it: `--set "situation=$(cat
+    notes.txt)"` from a Windows file kept its byte order mark and CRs)."""
+    from client_sdk.models import plain_text
     from client_sdk.templates import parse_field_value
 
     values: dict[str, Any] = {}
     for pair in pairs:
-        name, sep, text = pair.partition("=")
+        name, sep, given = pair.partition("=")
+        text = plain_text(given).rstrip("\n")
         if not sep:
             raise click.BadParameter(f"--set takes FIELD=VALUE, not {pair!r}")
         spec = chosen.field(name.strip())

@@ -122,7 +122,13 @@ def goal_add(
 @goal.command("checkin")
 @click.argument("goal_id", metavar="GOAL_ID")
 @progress_option("Sessions this check-in records (default 1), or the percent reached.")
-@click.option("--note", default="", metavar="TEXT", help="A few words on how it went.")
+@click.option(
+    "--note",
+    default="",
+    metavar="TEXT",
+    callback=plain_line_argument,
+    help="A few words on how it went.",
+)
 @click.option(
     "--date",
     "at",
@@ -175,7 +181,12 @@ def goal_checkin(
 @click.argument("checkin_id", metavar="CHECKIN_ID")
 @progress_option("The sessions it records, or the percent reached, instead.")
 @click.option("--no-progress", is_flag=True, help="Make it a plain note (no progress).")
-@click.option("--note", metavar="TEXT", help='A new note ("" empties it).')
+@click.option(
+    "--note",
+    metavar="TEXT",
+    callback=plain_line_argument,
+    help='A new note ("" empties it).',
+)
 @json_option
 @pass_home
 def goal_checkin_edit(

@@ -107,17 +107,29 @@ def note_words(note: PrivateNote) -> str:
 
 
 def private_notes_table(found: list[PrivateNote]) -> Table:
-    columns = [ID, DATE, Column("client", NAME), Column("journal", NAME), Column("note")]
+    """One row a note: its id, date, the client's journal ("carla/Personal", as `tj
+    private-notes add` names it) and the note. The client is named once, in the journal's
+    name (a column of their own said "carla" beside "carla/Personal" and took the note's
+    room at 80 columns); `--json` keeps both fields."""
+    columns = [ID, DATE, Column("journal", NAME), Column("note")]
     return fitted(
         columns,
         (
             (
                 output.short_id(note.id),
                 output.local_time(note.created_at),
-                note.client,
-                note.journal,
+                about_text(note),
                 note.text,
             )
             for note in found
         ),
     )
+
+
+def about_text(note: PrivateNote) -> str:
+    """Whom and which journal a note is about: its journal ("carla/Personal", whose name
+    holds the client's), or "carla: NAME" for one whose name does not start with
+    "carla/" (a note written by another app), so that the client is always named."""
+    if note.journal.startswith(f"{note.client}/"):
+        return note.journal
+    return f"{note.client}: {note.journal}"

@@ -24,6 +24,7 @@ from cli.main import (
     json_option,
     pass_home,
     plain_argument,
+    plain_line_argument,
     sync_note,
     synced_first,
 )
@@ -84,7 +85,12 @@ def safety() -> None:
 
 @safety.command("plan")
 @click.option("--emergency", metavar="NUMBER", help='Your emergency number ("" for the default).')
-@click.option("--crisis-line", metavar="TEXT", help="A crisis line to call or text.")
+@click.option(
+    "--crisis-line",
+    metavar="TEXT",
+    callback=plain_line_argument,
+    help="A crisis line to call or text.",
+)
 @click.option(
     "--text",
     "plan",
