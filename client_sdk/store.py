@@ -554,6 +554,17 @@ class Store:
         async with self._lock:
             return await self._db.run(lambda db: self._version_as_of(db, since))
 
+    def _idle_as_of(self, as_of: tuple[int, int] | None) -> dict[str, tuple[int, int]] | None:
+        """The counts read last (`_read_as_of`) when `as_of` still holds and no caller is in
+        the store nor any worker call running: what a read `as_of` finds kept in memory can
+        then be served on the loop's thread without the lock or a call on the connection,
+        as `version(since=...)` does (issue 10: a sync with nothing to do asked the store
+        six times more after its pull, each a call). None otherwise."""
+        if as_of is None or self._lock.locked():
+            return None
+        db = self._db.idle_connection()
+        return None if db is None else self._read_as_of(db, as_of)
+
     def _now(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None
     ) -> dict[str, tuple[int, int]]:
@@ -609,6 +620,11 @@ class Store:
         if as_of is None:
             rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
             return rows[0][0] if rows else default
+        kept = self._idle_as_of(as_of)
+        if kept is not None:
+            cached = self._settings.get(name)
+            if cached is not None and cached[0] == kept["settings"]:
+                return cached[1][0] if cached[1] else default
 
         def read(db: sqlite3.Connection) -> tuple[Any, ...]:
             now = self._now(db, as_of)["settings"]
@@ -662,6 +678,10 @@ class Store:
         when the journals table may have changed since the last read (`_changes`: a change
         by this connection, a commit of another, another process's included); else the list
         read then, which is what the table holds. `as_of` as in `version`."""
+        kept = self._idle_as_of(as_of)
+        if kept is not None and self._journals is not None:
+            if self._journals[0] == kept["journals"]:
+                return list(self._journals[1])
         async with self._lock:
             return list(await self._db.run(lambda db: self._read_journals(db, as_of)))
 
@@ -836,6 +856,9 @@ class Store:
         order marked. `as_of` (a `version` this caller read): that there are none is kept in
         memory until the table changes, as `unsynced_field_writes` keeps it (issue 10: a
         sync that brought nothing reads nothing)."""
+        kept = self._idle_as_of(as_of)
+        if kept is not None and self._no_marks.get(name) == kept["field_writes"]:
+            return []
 
         def read(db: sqlite3.Connection) -> list[bytes]:
             now = self._now(db, as_of)["field_writes"] if as_of is not None else None

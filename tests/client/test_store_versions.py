@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store, StoredDocument
 from client_sdk.withholding import Cover, DeviceCounters, Key
@@ -298,4 +299,44 @@ async def test_a_journals_bytes_read_as_of_a_version_are_summed_again_once_it_mo
     )
     other.close()
     assert await store.journal_bytes(journal, as_of=await store.version()) == 130
+    await store.close()
+
+
+async def test_reads_kept_in_memory_as_of_a_version_make_no_call_on_the_connection(
+    tmp_path: Path,
+) -> None:
+    # issue 10: after a sync's pull found nothing, its bookkeeping reads settings, the
+    # journal list and marks as of the version it read first: served from memory, without
+    # the lock or a call on the connection, while that version holds; read again after it
+    # moves (here, another process's commit).
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
+        await tx.set_setting("name", "mine")
+    start = await store.version()
+    assert await store.setting("name", as_of=start) == "mine"  # read once: kept
+    assert [j.name for j in await store.journals(as_of=start)] == ["Personal"]
+    assert await store.marked_documents("tags_arrived", as_of=start) == []
+    calls = 0
+    run = store._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await run(fn)
+
+    store._db.run = counted  # type: ignore[method-assign]
+    assert await store.setting("name", as_of=start) == "mine"
+    assert await store.setting("other", "none", as_of=start) == "none"  # not kept: read
+    assert [j.name for j in await store.journals(as_of=start)] == ["Personal"]
+    assert await store.marked_documents("tags_arrived", as_of=start) == []
+    assert calls == 1  # the setting never read before
+    other = other_process(tmp_path)
+    other.execute("UPDATE settings SET value = 'theirs' WHERE name = 'name'")
+    other.execute("UPDATE journals SET name = 'Renamed'")
+    other.close()
+    now = await store.version()
+    assert now != start
+    assert await store.setting("name", as_of=now) == "theirs"
+    assert [j.name for j in await store.journals(as_of=now)] == ["Renamed"]
     await store.close()
