@@ -72,6 +72,24 @@ def template(prompt: Prompt | None, text: str = "") -> str:
     return start + "#\n" + "\n".join(lines) + "\n"
 
 
+def holds_cut(text: str) -> bool:
+    """Whether `text` holds the scissors line (CUT) as a line of its own, as an entry's text
+    may (piped in, imported, saved with --body): such a text cannot go through the editor,
+    which keeps only what is above the first scissors line (NU37 #1: `tj edit` lost what
+    followed it, even when the editor changed nothing)."""
+    return CUT in plain_text(text).split("\n")
+
+
+def cut_refusal(what: str, instead: str) -> click.ClickException:
+    """The one-line refusal to open the editor on a text that `holds_cut`: `what` names the
+    text ("entry 3fa9c2a1b0d4's text"), `instead` what to use ("`tj edit ID --body TEXT` or
+    `--append TEXT`, which keep it as given")."""
+    return click.ClickException(
+        f"{what} holds the scissors line ({CUT}) on a line of its own: the editor keeps only "
+        f"what is above it, so it is not opened; use {instead}"
+    )
+
+
 def strip_comments(text: str) -> str:
     """The text above the scissors line (CUT; all of it if the line was removed), verbatim,
     without the blank lines around it, made plain (`plain_text`: a leading byte order mark
@@ -226,12 +244,19 @@ def _written_in(path: Path, start: str) -> bool:
     return now != start and bool(strip_comments(now).strip())
 
 
+def revise_template(text: str) -> str:
+    """The file the editor opens to change an entry whose text is `text`: the text, then the
+    guide (REVISE_GUIDE); written back unchanged, it changes nothing."""
+    return text + "\n" + REVISE_GUIDE
+
+
 def revised(
     home: Path, text: str, entry_id: str, saved: Sequence[object] = ()
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
-    """`drafted` on an entry's current text (to be checked with `strip_comments`); `saved`
-    as there."""
-    return drafted(home, text + "\n" + REVISE_GUIDE, ["tj", "edit", entry_id, "--draft"], saved)
+    """`drafted` on an entry's current text (`revise_template`; what is written is to be
+    checked with `strip_comments`); `saved` as there. The caller refuses a text that
+    `holds_cut` first."""
+    return drafted(home, revise_template(text), ["tj", "edit", entry_id, "--draft"], saved)
 
 
 def composed(

@@ -227,14 +227,23 @@ def body_of(
                         err=True,
                     )
                 else:
+                    saves = f"{shlex.join([*save, str(path)])}` saves it"
+                    if editor.holds_cut(piped):  # --draft keeps what is above it (NU37 #1)
+                        saves = (
+                            f"{shlex.join(save[:-1])} < {shlex.quote(str(path))}` saves it "
+                            "whole, the scissors line in it included; delete the file after"
+                        )
                     click.echo(
                         f"The text you piped in was not saved; it is kept in {path} "
-                        f"(`{shlex.join([*save, str(path)])}` saves it; give another "
-                        "--journal to save it elsewhere).",
+                        f"(`{saves}; give another --journal to save it elsewhere).",
                         err=True,
                     )
             raise
         return
+    if text is not None and editor.holds_cut(text):  # NU37 #1: what follows it would be lost
+        raise editor.cut_refusal(
+            "TEXT", "`tj write TEXT` without --edit, which saves it as given; nothing was written"
+        )
     prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
     with editor.composed(home.path, prompt, text or "", save, () if saved is None else saved) as (
         _,
@@ -623,8 +632,18 @@ def edit(
                 "$EDITOR; the entry was not changed"
             )
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
+        if editor.holds_cut(current.body):  # NU37 #1: what follows it would be lost
+            short = output.short_id(current.id)
+            raise editor.cut_refusal(
+                f"entry {short}'s text",
+                f"`tj edit {short} --body TEXT` or `--append TEXT`, which keep the text as "
+                "given; the entry was not changed",
+            )
         edited: list[Entry] = []  # the entry, once changed on this device: no draft kept after
         with editor.revised(home.path, current.body, entry_id, edited) as (_, written):
+            if written == editor.revise_template(current.body):  # closed without a change
+                output.message("No change; the entry stays as it was.")
+                return
             body = editor.strip_comments(written)
             # an entry written with CRLF before NU33 #1 comes back plain: unchanged, not saved
             if body.strip() and body != plain_text(current.body).strip("\n"):  # kept on failure

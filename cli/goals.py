@@ -489,7 +489,7 @@ def goal_text(goal: Goal) -> str:
 def checkin_text(checkin: CheckIn) -> str:
     """A check-in named for a person and told apart from others of the same minute: its id
     as `tj goal show` prints it, its time, progress, then its note's first words."""
-    words = " ".join(checkin.note.split()[:6])
+    words = output.first_words(checkin.note)
     progress = "" if checkin.progress is None else f", progress {checkin.progress}"
     named = f"{checkin.id[:CHECKIN_ID_SHOWN]} ({output.local_time(checkin.at)}{progress})"
     return named + (f" “{words}”" if words else "")

@@ -30,10 +30,16 @@ def lock(home: Home) -> None:
     (a therapist's: every client's they downloaded) stay readable to anyone who can read
     your files: use full-disk encryption for them.
 
+    On a profile already locked, it changes the passphrase (the current one opens it first)
+    and says so: "Changed this device's passphrase".
+
     \b
     Example:
       tj lock
     """
+    from client_sdk import Client
+
+    was_locked = Client.needs_passphrase(home.path)
     passphrase = new_passphrase()
     cost = INSECURE_TEST_COST if home.insecure_test_kdf else INTERACTIVE
 
@@ -41,6 +47,12 @@ def lock(home: Home) -> None:
         client.set_passphrase(passphrase, cost=cost)
 
     home.run(apply)
+    if was_locked:  # NU37 #9: not "now locked" again, as if nothing had been locked before
+        output.message(
+            "Changed this device's passphrase: the new one opens its keys from now on, the "
+            "old one no longer does."
+        )
+        return
     output.message(
         "This device's keys are now locked with your passphrase. The entries already on this "
         "device are not: anyone who can read your files can read them, so use full-disk "

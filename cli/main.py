@@ -980,7 +980,7 @@ def logout(home: Home, yes: bool) -> None:
         output.confirm("Log out anyway?", abort=True, err=True)
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
-    told = replace(home, server_wait=min(home.server_wait, QUICK_SYNC_S))
+    told = quickly(home)
     done = told.run(lambda client: client.logout(force=yes))
     for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
         output.message(
@@ -1712,6 +1712,34 @@ async def quick_sync(
         raise SyncTookTooLong(f"the server did not finish the sync within {limit:g} s") from None
 
 
+def quickly(home: Home) -> Home:
+    """`home` whose requests wait for the server's answer no longer than a command's quick
+    sync takes in all (QUICK_SYNC_S; less with a shorter `tj --server-wait`): for a command
+    that must ask the server itself and then goes on without it (`tj logout`, `tj shares`),
+    bounded without cancelling anything part-way."""
+    return replace(home, server_wait=min(home.server_wait, QUICK_SYNC_S))
+
+
+def offline_reason(error: NetworkError, server_wait: float | None = None) -> str:
+    """Why a command shows what this device holds, in the words of its "Not synced (...)"
+    line: a quick sync cut off (`SyncTookTooLong`: "the server did not finish the sync within
+    10 s"); a server that took the request and sent nothing for `server_wait` seconds (the
+    command's `Home.server_wait`, `tj --server-wait`, by default) (a hung server, a stalled
+    proxy: "the server did not answer within 5 s"; NU37 #11: `tj shares` said it "cannot be
+    reached"); else "the server cannot be reached"."""
+    from client_sdk.transport import NO_ANSWER
+
+    if isinstance(error, SyncTookTooLong):
+        return str(error)
+    if server_wait is None:
+        ctx = click.get_current_context(silent=True)
+        home = ctx.find_object(Home) if ctx is not None else None
+        server_wait = home.server_wait if home is not None else None
+    if error.subject == NO_ANSWER and not error.unsent and server_wait is not None:
+        return f"the server did not answer within {server_wait:g} s"
+    return "the server cannot be reached"
+
+
 async def sync_note(
     client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
 ) -> str:
@@ -1810,12 +1838,10 @@ async def synced_first(
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True
         return
-    except SyncTookTooLong as error:
-        reason = str(error)
-    except NetworkError:
-        if needs_server:
+    except NetworkError as error:
+        if needs_server and not isinstance(error, SyncTookTooLong):
             raise
-        reason = "the server cannot be reached"
+        reason = offline_reason(error)
     except TJError as error:
         reason = f"sync failed: {error}"
         if signed_out(error):  # NU35 #5
@@ -1826,9 +1852,17 @@ async def synced_first(
 async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -> None:
     """Say on stderr, in one line, that what follows is what this device held at its last
     sync (a time in local time), not the server's word now: "Not synced (the server cannot
-    be reached): showing what this device had at its last sync, 2026-12-04 09:30."."""
+    be reached): showing what this device had at its last sync, 2026-12-04 09:30.". A device
+    that never finished a sync may hold part of the data (a first sync cut off part-way, NU37
+    #10): "showing what this device holds: its first sync has not finished"."""
     last = await client.last_synced()
-    when = f"at its last sync, {output.local_time(last)}" if last else "before its first sync"
+    if last is None:
+        output.message(
+            f"Not synced ({reason}): {doing} what this device holds: its first sync has not "
+            "finished."
+        )
+        return
+    when = f"at its last sync, {output.local_time(last)}"
     output.message(f"Not synced ({reason}): {doing} what this device had {when}.")
 
 

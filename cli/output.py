@@ -368,6 +368,18 @@ def preview(body: str, width: int = 40) -> str:
     return first_line if len(first_line) <= width else first_line[: width - 1] + "…"
 
 
+EXCERPT = 60
+"""The most characters of a text's first words that a message quotes (`first_words`)."""
+
+
+def first_words(text: str, count: int = 6, width: int = EXCERPT) -> str:
+    """The first `count` words of `text` on one line, cut to `width` characters with "…"
+    when longer: a long unbroken word (a URL, 100,000 characters with no space) is cut too,
+    as `tj list` cuts it (NU37 #2: `tj delete` quoted all of it, twice)."""
+    words = " ".join(text.split()[:count])
+    return words if len(words) <= width else words[: width - 1] + "…"
+
+
 def mood_text(mood: int | None) -> str:
     return "" if mood is None else f"{mood}/10"
 

@@ -23,9 +23,11 @@ from cli.main import (
     cli,
     contents_text,
     json_option,
+    offline_reason,
     pass_home,
     plain_argument,
     quick_sync,
+    quickly,
     sync_note,
     synced_first,
     tell_not_synced,
@@ -1247,17 +1249,21 @@ def shares(home: Home, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
+    # A hung server is waited for as long as `tj list`'s quick sync, and said as it says it
+    # (NU37 #11); the requests are not cancelled part-way: a share changed is never half done.
+    quick = quickly(home)
+
     async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy], dict[str, str]]:
         kept = await client.shares.kept_copies()
         named = {k.journal_id: await client.journals.command_name(k.journal_id) for k in kept}
         try:
             found = await client.shares.list()
-        except NetworkError:  # what the device knows, as `tj list` shows offline
-            await tell_not_synced(client, "the server cannot be reached")
+        except NetworkError as error:  # what the device knows, as `tj list` shows offline
+            await tell_not_synced(client, offline_reason(error, quick.server_wait))
             found = await client.shares.list(local_only=True)
         return found, kept, named
 
-    found, kept, named = home.run(work)
+    found, kept, named = quick.run(work)
     nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:

@@ -158,9 +158,9 @@ def describe(entry: Entry) -> str:
     """An entry named for a person: its title, or its date and first words."""
     if entry.title:
         return f"“{entry.title}”"
-    words = " ".join(entry.body.split()[:6])
+    words = output.first_words(entry.body)
     day = entry.local_created_at.strftime("%Y-%m-%d")
-    return f"the entry of {day}" + (f" (“{words}…”)" if words else "")
+    return f"the entry of {day}" + (f" (“{words.removesuffix('…')}…”)" if words else "")
 
 
 def trash_table(entries: list[Entry]) -> Table:

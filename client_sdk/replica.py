@@ -6958,12 +6958,25 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     owner = journal.owner_name or "its owner"
-    doing = _ANNOTATING.get(kind, "to write in it")  # what was refused, in words (NU35 #9)
+    if kind not in _ANNOTATING:  # the owner's own: no member's role allows it (NU37 #4)
+        own, them = _OWNS.get(kind, ("what is in it is", "it"))
+        raise AccessError(
+            f"journal {_shown(journal)!r} is shared with this account read-only, and {own} "
+            f"{owner}'s own: only {owner} writes, changes or deletes {them} (the annotate "
+            "role, too, allows only notes and prompts)"
+        )
+    doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
     raise AccessError(
         f"journal {_shown(journal)!r} is shared with this account read-only: {doing}, ask "
         f"{owner} to give you the annotate role (on their device: tj share "
         f"{shlex.quote(journal.name)} {username} --role annotate)"
     )
+
+
+_OWNS = {"entry": ("its entries are", "them"), "goal": ("its goals are", "them")}
+"""The owner's own records of a kind no member may write, as a read-only member's refusal
+names them (`check_may_write`): the words before "ana's own", and the pronoun after
+"changes or deletes"; any other kind: "what is in it is", "it"."""
 
 
 _ANNOTATING = {

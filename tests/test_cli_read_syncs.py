@@ -158,7 +158,7 @@ async def test_a_device_that_never_synced_says_so_offline(
     await ben.json("signup", live_server.url, "ben")
     await outage.begin()
     said = " ".join((await ben.ok("notes")).stderr.split())
-    assert f"{NOT_SYNCED} before its first sync." in said
+    assert f"{NOT_SYNCED.removesuffix(' had')} holds: its first sync has not finished." in said
 
 
 async def test_a_second_device_shows_new_entries_goals_and_results_without_running_sync(
