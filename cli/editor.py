@@ -3,7 +3,9 @@
 The editor ($VISUAL, else $EDITOR, else a system default) opens a draft file holding a
 short guide below a scissors line (CUT). Everything from that line down is dropped when the
 editor closes, and everything above it is the entry, verbatim ('#' headings included); if
-nothing is left, the entry is abandoned and nothing is saved.
+nothing is left, the entry is abandoned and nothing is saved. A text that already holds the
+scissors line as a line of its own is never put in the editor (`holds_cut`: what follows it
+would be dropped, NU37 #1), and a file written back as `tj` wrote it changes nothing.
 
 The draft lives in the profile's own `drafts/` folder (mode 0700; the file 0600), never in
 /tmp: it holds the entry in plain text. It is deleted only once the entry is saved, so an

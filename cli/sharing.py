@@ -1236,8 +1236,8 @@ def shares(home: Home, as_json: bool) -> None:
     """List what you share: journal, member, role, expiry and whether a safety flag reaches
     the member (flags); or show a share's log.
 
-    When the server cannot be reached, lists what this device knew at its last sync and
-    says so on stderr (a share changed since on another device, or a member who left, shows
+    When the server cannot be reached or does not answer within 10 s (as `tj list`'s
+    sync), lists what this device knew at its last sync and says so on stderr (a share changed since on another device, or a member who left, shows
     as it was then).
 
     \b
