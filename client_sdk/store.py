@@ -569,21 +569,24 @@ class Store:
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None
     ) -> dict[str, tuple[int, int]]:
         """`_changes`, or those read last when `as_of` is that read's version and this
-        connection changed nothing since (see `version`). Kept when read outside a
-        transaction (a count seen inside one may be rolled back)."""
+        connection changed nothing since (see `version`), or when, whatever `as_of`, this
+        connection changed nothing since and no other connection committed (`PRAGMA
+        data_version`, the cheaper read: a sync that wrote asks again as of its first
+        version, stale by then, about eleven times a push; issue 10). Kept when read outside
+        a transaction (a count seen inside one may be rolled back)."""
         read = self._read
         if as_of is not None and (kept := self._read_as_of(db, as_of)) is not None:
             return kept
         if (
-            as_of is None
-            and read is not None
+            read is not None
             and not db.in_transaction
             and read[0] == db.total_changes
             and db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1])
         ):
             # This connection changed no row since that read (its counts stand, a rollback's
             # included: total_changes counts the rows rolled back too) and no other committed
-            # (data_version): the cheaper read of the two, every sync's first (issue 10).
+            # (data_version): the cheaper read of the two, every sync's first, and every read
+            # as of a version this connection's own writes made stale since (issue 10).
             return read[1]
         changes = _changes(db)
         if not db.in_transaction:

@@ -340,3 +340,26 @@ async def test_reads_kept_in_memory_as_of_a_version_make_no_call_on_the_connecti
     assert await store.setting("name", as_of=now) == "theirs"
     assert [j.name for j in await store.journals(as_of=now)] == ["Renamed"]
     await store.close()
+
+
+async def test_a_read_as_of_a_version_its_own_write_made_stale_sees_another_processs_commit(
+    tmp_path: Path,
+) -> None:
+    # issue 10: once this connection wrote, reads as of the sync's first version are read as
+    # of now; the cheaper check (no row changed here, PRAGMA data_version unmoved) must still
+    # see a commit of another process made after the last read.
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
+    start = await store.version()
+    async with store.transaction() as tx:  # the sync's own write: `start` is stale now
+        await tx.set_setting("name", "mine")
+    assert await store.setting("name", as_of=start) == "mine"
+    assert await store.setting("name", as_of=start) == "mine"  # the cheaper check: unchanged
+    other = other_process(tmp_path)
+    other.execute("UPDATE settings SET value = 'theirs' WHERE name = 'name'")
+    other.execute("UPDATE journals SET name = 'Renamed'")
+    other.close()
+    assert await store.setting("name", as_of=start) == "theirs"
+    assert [j.name for j in await store.journals(as_of=start)] == ["Renamed"]
+    await store.close()
