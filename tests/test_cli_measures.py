@@ -196,7 +196,9 @@ async def test_change_is_labelled_only_a_recall_period_apart_and_never_recovered
         "covers the same period (the last 2 weeks): not a measure of change"
     ) in again
     assert "reliable" not in again
-    pcl5 = flat((await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout)
+    pcl5 = flat(
+        (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
+    )
     assert (
         "-40 since last time (40 → 0) (no single reliable-change threshold is published for "
         "PCL-5), now below the clinical cut-off of 33 (caseness)"
