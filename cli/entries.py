@@ -372,8 +372,10 @@ def mood(
     "--emotion",
     "emotions",
     type=click.Choice(EMOTIONS, case_sensitive=False),
+    metavar="NAME",  # the names in the help, which click wraps (NU37 #8)
     multiple=True,
-    help="Only entries with this emotion; repeat for entries with any of several.",
+    help=f"Only entries with this emotion ({', '.join(EMOTIONS)}); repeat for entries with "
+    "any of several.",
 )
 @click.option(
     "--limit",

@@ -83,7 +83,8 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
         output.data(str(files[0]))
     else:
         output.data(str(out_dir))
-        output.message(f"Wrote {len(files)} Markdown file(s) under {out_dir}.")
+        wrote = output.plural(len(files), "Markdown file", "Markdown files")
+        output.message(f"Wrote {wrote} under {out_dir}.")
 
 
 async def export_files(client: Client, file_format: str, out_dir: Path) -> list[Path]:

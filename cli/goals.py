@@ -160,8 +160,9 @@ def goal_checkin(
         return client.goals.checkin(goal_id, progress=progress, note=note, at=at)
 
     result = home.run(partial(synced_goal, checkin))
-    print_goal(result[:2], as_json)
     checked, _, arrived = result
+    saved = f"Check-in on {output.titled('goal', checked.id, checked.title)}"
+    print_goal(result[:2], as_json, saved)
     if arrived:
         output.message(
             f"Note: {output.plural(arrived, 'check-in', 'check-ins')} on {checked.title!r} "
@@ -172,8 +173,15 @@ def goal_checkin(
     elif checked.measure is not None and checked.progress > checked.measure.target:
         output.message(
             f"Note: that is more than the goal's {checked.measure}; the check-in is kept "
-            "(`tj goal edit ID --measure` changes the target)."
+            f"(`tj goal edit ID --measure` changes the target; {done_hint(checked)})."
         )
+    elif checked.reached:
+        output.message(f"Note: that reaches the goal's {checked.measure}: {done_hint(checked)}.")
+
+
+def done_hint(goal: Goal) -> str:
+    """How to mark a goal whose target is reached done (NU37 #12: it stayed "due")."""
+    return f"`tj goal done {output.short_id(goal.id)}` marks it done"
 
 
 @goal.command("checkin-edit")
@@ -412,13 +420,15 @@ async def synced_goal(
     return after, note, sum(1 for c in after.checkins if c.id not in mine)
 
 
-def print_goal(result: tuple[Goal, str], as_json: bool) -> None:
+def print_goal(result: tuple[Goal, str], as_json: bool, saved: str = "") -> None:
+    """The goal changed, then the sync's note on stderr: after `saved` ("Check-in on goal
+    3fa9c2 ("Walk") saved; synced.", as `tj goal add` says: NU37 #12) when given."""
     changed, note = result
     if as_json:
         output.print_json(changed.to_dict())
     else:
         output.data(f"{changed.title}: {progress_text(changed)}")
-    output.message(note)
+    output.message(output.saved_text(saved, note) if saved else note)
 
 
 # --- how goals look ----------------------------------------------------------------------------
@@ -480,7 +490,8 @@ def goal_text(goal: Goal) -> str:
         f"measure:  {goal.measure or ''}",
         f"progress: {progress_text(goal)}",
         f"target:   {goal.target.isoformat() if goal.target else ''}",
-        f"status:   {status_text(goal)}",
+        f"status:   {status_text(goal)}"
+        + (f"; target reached: {done_hint(goal)}" if goal.reached and not goal.done else ""),
         f"created:  {output.local_time(goal.created_at)}",
     ]
     return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")

@@ -324,10 +324,13 @@ OTHER_KIND_HINTS = {
     "homework": "`tj homework show {id}` shows it",
     "assignment": "`tj assignments` lists it",
     "private_note": "`tj private-notes` lists it",
+    "journal": "`tj list --journal {id}` lists its entries",
+    "checkin": "`tj goal show {id}` shows it",
 }
 """The command that shows a document an id given for another kind named instead
-(`WrongKind.kind`: an entry's id given to `tj goal show`, a goal's to `tj show`; NU33 #7),
-`{id}` its short id."""
+(`WrongKind.kind`: an entry's id given to `tj goal show`, a goal's to `tj show`; NU33 #7; a
+journal's or a goal's check-in's to `tj show` or `tj discuss`, NU37 #6), `{id}` its short id
+(a check-in's: its goal's)."""
 
 
 class ValueRefused(click.ClickException):
@@ -596,8 +599,9 @@ emotion_option = click.option(
     "--emotion",
     "emotions",
     type=click.Choice(EMOTIONS, case_sensitive=False),
+    metavar="NAME",  # the names in the help, which click wraps: not one line of 137 (NU37 #8)
     multiple=True,
-    help="A named emotion; repeat for several.",
+    help=f"A named emotion: {', '.join(EMOTIONS)}; repeat for several.",
 )
 
 
@@ -1442,7 +1446,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
 
     device = found.device_name or "(name not known on this device)"
     if isinstance(found, LockedIdentity):
-        return "\n".join(
+        return output.fields_text(  # "Locked:" wrapped under its value (NU37 #8)
             (
                 f"Username:    {SEALED}",
                 f"Account:     {SEALED}",
@@ -1453,7 +1457,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             )
         )
     locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
-    return "\n".join(
+    return output.fields_text(
         (
             f"Username:    {found.username}",
             f"Account:     {output.short_id(found.account_id)}",
@@ -1773,9 +1777,11 @@ async def sync_note(
             "device, see `tj set-aside list`"
         )
     if report.refused:
-        return f"synced; {report.refused} record(s) failed verification: see `tj sync`"
+        failed = output.plural(report.refused, "record", "records")
+        return f"synced; {failed} failed verification: see `tj sync`"
     if report.problems:
-        return f"synced; {len(report.problems)} problem(s) with the server's answers: see `tj sync`"
+        problems = output.plural(len(report.problems), "problem", "problems")
+        return f"synced; {problems} with the server's answers: see `tj sync`"
     if report.upload_limit is not None:
         text = output.upload_limit_text(report.upload_limit)
         return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"

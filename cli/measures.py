@@ -481,7 +481,7 @@ def measure_list(
     concerns = [r for r in results if r.safety_concern]
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
-        output.message(safety_footnote(concerns[0], mine))
+        output.message(safety_footnote(concerns[0], mine), wrap=True)
     for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
         safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""
@@ -739,7 +739,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         "",
         chosen.attribution,
     ]
-    return "\n".join(lines)
+    return output.fields_text(lines)  # item 9's line, the attribution: wrapped (NU37 #8)
 
 
 SAFETY_MARK = "; item 9 above 0"

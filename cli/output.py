@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shlex
 import shutil
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -134,9 +136,37 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def message(text: str) -> None:
-    """A note for the user on stderr (never mixed with data)."""
-    click.echo(shown(one_line(text)), err=True)
+def message(text: str, *, wrap: bool = False) -> None:
+    """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
+    terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note)."""
+    said = shown(one_line(text))
+    click.echo(fields_text([said]) if wrap else said, err=True)
+
+
+LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
+"""The label of a "label: value" line, with the spaces that align its value ("Locked:      ",
+"item 9:  ", "item 9 above 0: ")."""
+
+
+def fields_text(lines: Iterable[str], width: int | None = None) -> str:
+    """`lines` for reading ("label:  value" lines, or prose), each one longer than `width`
+    (default: the terminal's, `COLUMNS`, else 80, as a table's) wrapped at spaces, its later
+    lines indented under the value: the terminal no longer folds a 260-character "item 9:"
+    line at column 0, under the labels (NU37 #8). A word longer than a line stays whole."""
+    size = width or shutil.get_terminal_size().columns
+    out: list[str] = []
+    for line in lines:
+        label = LABEL.match(line)
+        head = label.group() if label else ""
+        value = line[len(head) :]
+        if len(line) <= size or len(head) > size // 2:
+            out.append(line)
+            continue
+        parts = textwrap.wrap(
+            value, size - len(head), break_long_words=False, break_on_hyphens=False
+        )
+        out += [head + parts[0], *(" " * len(head) + part for part in parts[1:])]
+    return "\n".join(out)
 
 
 def data(text: str) -> None:
@@ -631,7 +661,7 @@ def journals_table(journals: Iterable[Journal]) -> Table:
     for journal in journals:
         role = journal.access
         role = f"{role}, archived" if journal.archived else role
-        role = role if journal.owner_verified else f"{role}, owner not verified"
+        role = role if journal.owner_verified else f"{role}, fingerprint not verified"
         role = ", ".join(part for part in (role, helper_text(journal)) if part)
         name = journal.name
         if journal.role == "owner" and names.count(journal.name.casefold()) > 1:

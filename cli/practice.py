@@ -328,7 +328,7 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     async def work(client: Client) -> tuple[list[DiscussItem], str, list[str]]:
         if clear:
             cleared = await client.briefs.clear_to_discuss()
-            return [], f"Unmarked {cleared} item(s).", []
+            return [], f"Unmarked {output.plural(cleared, 'item', 'items')}.", []
         note = ""
         if item_id:
             await client.briefs.mark_to_discuss(item_id, not off)

@@ -71,7 +71,8 @@ def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -
     added, synced = home.run(
         partial(then_sync, lambda client: client.private_notes.add(journal_name, text))
     )
-    output.show_item(added, as_json, lambda note: note.id, synced)
+    saved = f"Private note {output.short_id(added.id)} about {added.client}"  # NU37 #12
+    output.show_item(added, as_json, lambda note: note.id, output.saved_text(saved, synced))
 
 
 @private_notes.command("delete")

@@ -41,9 +41,10 @@ class ProgressBar:
     def __call__(self, state: SyncProgress) -> None:
         if state.waiting_until is not None and state.waiting_until != self._announced:
             self._announced = state.waiting_until
+            left = state.to_push - state.pushed
             self._say(
                 "The server limits how fast one account can upload: "
-                f"{state.to_push - state.pushed:,} change(s) wait; uploading again at "
+                f"{left:,} {'change waits' if left == 1 else 'changes wait'}; uploading again at "
                 f"{state.waiting_until.astimezone():%H:%M:%S} (Ctrl-C stops: nothing is lost, "
                 "the next `tj sync` goes on)"
             )

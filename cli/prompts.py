@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, synced_first
-from cli.tables import FIXED, Column, fitted
+from cli.tables import FIXED, NAME, Column, fitted
 from client_sdk import CATEGORIES
 
 if TYPE_CHECKING:
@@ -87,17 +87,21 @@ def prompt_text(prompt: Prompt) -> str:
 
 
 def prompts_table(prompts: list[Prompt]) -> Table:
-    """The prompt wraps: this list is where a prompt is read whole."""
-    columns = [Column("id", FIXED), Column("category"), Column("prompt")]
-    return fitted(
-        [*columns, Column("last answered", FIXED)],
+    """The prompt wraps: this list is where a prompt is read whole. The category is a name
+    ("therapist drsmith" for theirs), broken between its words rather than taking the
+    prompt's room, and "answered" is left out when no prompt listed was (NU37 #12: at 80
+    columns the prompt had 23 cells beside an empty "last answered")."""
+    answered = any(item.last_answered for item in prompts)
+    columns = [Column("id", FIXED), Column("category", NAME), Column("prompt")]
+    rows = [
         (
-            (
-                output.short_id(item.id) if item.from_therapist else item.id,
-                source(item),
-                item.text,
-                output.local_date(item.last_answered) if item.last_answered else "",
-            )
-            for item in prompts
-        ),
-    )
+            output.short_id(item.id) if item.from_therapist else item.id,
+            f"therapist {item.author}" if item.from_therapist else item.category,
+            item.text,
+            output.local_date(item.last_answered) if item.last_answered else "",
+        )
+        for item in prompts
+    ]
+    if not answered:
+        return fitted(columns, [row[:3] for row in rows])
+    return fitted([*columns, Column("answered", FIXED)], rows)

@@ -40,8 +40,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Warning: the pull stopped early: {journal}")
     if report.set_aside:
         output.message(
-            f"Warning: the server refused {len(report.set_aside)} change(s) for good; they are "
-            "set aside and kept on this device (`tj set-aside list`):"
+            f"Warning: the server refused {output.plural(len(report.set_aside), 'change', 'changes')}"
+            " for good; they are set aside and kept on this device (`tj set-aside list`):"
         )
     for record in report.set_aside:
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)

@@ -34,7 +34,10 @@ even with the texts' half given to them leave the table instead.
 
 The first column is the row's key: when it breaks over lines (a journal's name after its
 "/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
-leftover #3: "nightmares diary of the winter" at column 0 under its row).
+leftover #3: "nightmares diary of the winter" at column 0 under its row). A part of it wider
+than 1/KEY_SHARE of the terminal (a journal's 100-character name of one word) is folded at
+the column's width, its later lines indented too, rather than leaving the table to rich's
+layout (no indent) or pushing every id out of it (NU37 #3, #7).
 
 When that does not fit (a 31-character username at 80 columns: NU35 #1-#3, where a note
 shrank to 4 cells and names were split inside a word), a name is never folded inside a part
@@ -77,6 +80,7 @@ NAME_LINES = 3  # a name beside the row's texts takes at most this many lines, e
 MIN_TEXT = 8  # a `Column.minor` text (a listing's tags) is not squeezed below this
 TEXT_SHARE = 2  # texts keep 1/TEXT_SHARE of the room they share with names, or their length
 CONTINUED = "  "  # the indent of the first column's later lines (NU35 leftover #3)
+KEY_SHARE = 2  # a first column's name folds a part wider than 1/KEY_SHARE of the terminal
 
 
 @dataclass(frozen=True)
@@ -475,6 +479,9 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
                 lines[-1] = joined
                 continue
         lines.append(indent + part if lines else part)
+        while width > len(indent) + 1 and cell_len(lines[-1]) > width:  # a part no line holds
+            head = _head(lines[-1], width)  # folded, its later lines indented (NU37 #3)
+            lines[-1:] = [head, indent + lines[-1][len(head) :]]
     return lines
 
 
@@ -594,6 +601,8 @@ def _fit(
         )
         for i, c in enumerate(columns)
     ]
+    if columns and columns[0].kind == NAME:  # the row's key folds a part this long (NU37 #3)
+        words[0] = min(words[0], max(heads[0], total // KEY_SHARE))
     whole = [
         max(
             [words[i], *(len(line) for row in rows for line in row[i].splitlines())]

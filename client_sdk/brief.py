@@ -236,7 +236,8 @@ class Brief:
             )
             lines.append(f"All results in the period: {taken}")
         for goal in self.goals:
-            lines.append(f"Goal '{goal['title']}': {goal['checkins']} check-in(s)")
+            count = goal["checkins"]
+            lines.append(f"Goal '{goal['title']}': {count} check-in{'' if count == 1 else 's'}")
         done = ", ".join(f"{n} {c}" for c, n in self.homework.items() if n)
         lines.append(f"Homework: {done or 'none recorded'}")
         if self.to_discuss:

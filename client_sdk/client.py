@@ -1426,7 +1426,7 @@ class Client:
         except NetworkError as error:
             waiting = await self.store.outbox_size()
             if waiting:  # say what happens to them (nothing is lost)
-                kept = "1 change is" if waiting == 1 else f"{waiting} changes are"
+                kept = "1 change is" if waiting == 1 else f"{waiting:,} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
             raise
         else:

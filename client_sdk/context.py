@@ -48,6 +48,7 @@ KIND_WORDS = {
     "safety_plan": "safety plan",
     "crisis_line": "crisis line",
     "private_note": "private note",
+    "checkin": "goal's check-in",
 }
 """Plain words for document kinds in messages (the kind itself when not listed)."""
 
@@ -365,7 +366,8 @@ class Context:
                 wanted=kind,
             )
         if not matches:
-            raise NotFound(f"no {words} {text} on this device", subject="document")
+            elsewhere = None if found else await other_kind(self.store, text, kind)
+            raise elsewhere or NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
             several = matched_kinds([kind] * len(matches))  # "2 goals"
             raise InvalidInput(f"{text} matches {several}: give more of the id")
@@ -589,11 +591,41 @@ class Context:
         else:
             candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned))
         if not candidates:
-            raise NotFound(f"no entry {text} on this device", subject="document")
+            elsewhere = await other_kind(store, text, ENTRY)
+            raise elsewhere or NotFound(f"no entry {text} on this device", subject="document")
         if len(candidates) > 1:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
             raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
+
+
+async def other_kind(store: Store, text: str, wanted: str) -> WrongKind | None:
+    """What `text` (an id or its start, hex) names when no document of this device does: one
+    journal (kind "journal", its id) or one goal's check-in (kind "checkin", the id of its
+    goal, which shows it), as the WrongKind to raise ("4445 is a journal, not an entry"; a
+    NotAnEntry when `wanted` is ENTRY: NU37 #6); None when it names nothing or more than
+    one thing. `wanted`: a kind, or words ("entry or note")."""
+    from client_sdk.goals import GOAL, goal_checkins
+
+    cleaned = text.strip().lower()
+    named = [
+        ("journal", journal.journal_id.hex())
+        for journal in await store.journals()
+        if journal.journal_id.hex().startswith(cleaned)
+    ]
+    for stored in await store.documents(None, [GOAL]):
+        goal = stored_document(stored)
+        if goal.field("deleted") is not True:
+            found = [c for c in goal_checkins(goal) if c.id.lower().startswith(cleaned)]
+            named += [("checkin", stored.doc_id.hex())] * len(found)
+    if len(named) != 1:
+        return None
+    [(kind, full)] = named
+    said = f"{text} is {with_article(KIND_WORDS.get(kind, kind))}, not "
+    if wanted == ENTRY:
+        return NotAnEntry(f"{said}an entry", kind=kind, id=full)
+    words = KIND_WORDS.get(wanted, wanted.replace("_", " "))
+    return WrongKind(f"{said}{with_article(words)}", kind=kind, id=full, wanted=wanted)
 
 
 def with_article(words: str) -> str:

@@ -192,9 +192,10 @@ class WrongKind(NotFound):
     document of another kind this device holds, and none of the kind asked for (NU33 #7,
     NU36 leftovers: "no goal" alone left the user guessing). `kind` is the document's kind
     ("entry", "note", "prompt", "measure", "goal", ...; documents.py and the modules that
-    define them), `id` its full id (hex). Subject "wrong kind"; a NotFound, so code that
-    catches NotFound still does (a sync does not change what a document is: it is not one
-    of subject "document")."""
+    define them; "journal" for a journal's id, "checkin" for a goal's check-in's, NU37 #6),
+    `id` its full id (hex; a check-in's: its goal's). Subject "wrong kind"; a NotFound, so
+    code that catches NotFound still does (a sync does not change what a document is: it is
+    not one of subject "document")."""
 
     subject = "wrong kind"
 

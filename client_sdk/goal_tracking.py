@@ -15,7 +15,7 @@ from datetime import date, datetime
 from client_sdk import crypto, keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
     CheckIn,
@@ -190,7 +190,9 @@ class Goals:
         measure, or a part both given and cleared; AccessError for a goal in a journal this
         account may only read."""
         if (clear_target and target is not None) or (clear_measure and measure is not None):
-            raise InvalidInput("give a new target or measure, or clear it, not both")
+            raise InvalidInput(
+                "give a new target or measure, or clear it, not both", subject=BAD_VALUE
+            )
         local, document = await self._live(goal_id)
         parsed = Measure.parse(measure) if measure is not None else None
         why_before = document.text("why")

@@ -287,7 +287,9 @@ def find_checkin(document: Document, checkin_id: str | None) -> CheckIn:
         return checkins[-1]
     wanted = checkin_id.strip().lower()
     if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-        raise InvalidInput(f"{checkin_id!r} is not a check-in id (4 to 16 hex digits)")
+        raise InvalidInput(
+            f"{checkin_id!r} is not a check-in id (4 to 16 hex digits)", subject=BAD_VALUE
+        )
     matches = [c for c in checkins if c.id.startswith(wanted)]
     if not matches:
         raise NotFound(f"the goal has no check-in {checkin_id}", subject="document")

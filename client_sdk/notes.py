@@ -225,7 +225,7 @@ def only_the_owner_can(
     journal's owner may mark any annotation in their journal deleted (protocol.md 4.15).
     `retry`: the verified chain still gives the member the annotate role (the server may
     not have served the owner's change yet): a retry may still deliver it."""
-    short = doc_id.hex()[:8]
+    short = doc_id.hex()[:12]  # as `tj notes` shows it (NU37 #12)
     owner = journal.owner_name
     if retry:
         return (

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import Entry
 
 TITLE_BOOST = 3.0
@@ -128,11 +128,12 @@ def parse_query(query: str) -> Query:
     if not terms and not phrases:
         raise InvalidInput(
             'search for at least one word, emoji or "phrase" (punctuation alone, or only '
-            "words to leave out, finds nothing)"
+            "words to leave out, finds nothing)",
+            subject=BAD_VALUE,
         )
     words = len(terms) + len(excluded) + sum(len(p.split()) for p in phrases)
     if words > MAX_TERMS:
-        raise InvalidInput(f"search for at most {MAX_TERMS} words")
+        raise InvalidInput(f"search for at most {MAX_TERMS} words", subject=BAD_VALUE)
     return Query(terms, phrases, excluded, " ".join(re.findall(r"\w+", rest)))
 
 

@@ -2753,7 +2753,7 @@ def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: st
     set-aside drop` per document), then run `again` (the forget command)."""
     lose = "it" if waiting + len(refused) == 1 else "them"
     if waiting:
-        changes = "1 change" if waiting == 1 else f"{waiting} changes"
+        changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
         also = f" and {len(refused)} the server refused for good (set aside)" if refused else ""
         return (
             f"{label!r} has {changes} of this device not yet on the server (waiting to be "
@@ -2766,7 +2766,7 @@ def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: st
     drops = "; ".join(f"tj set-aside drop {i.hex()[:12]}" for i in list(first.values())[:3])
     if len(first) > 3:
         drops = "tj set-aside drop ID for each one in tj set-aside list"
-    changes = "1 change" if len(refused) == 1 else f"{len(refused)} changes"
+    changes = "1 change" if len(refused) == 1 else f"{len(refused):,} changes"
     their = "its" if lose == "it" else "their"
     return (
         f"{label!r} has {changes} of this device the server refused for good (set aside, not "

@@ -546,7 +546,7 @@ class SyncReport:
         device or withheld (below)": departures.GONE, not a share change, NU35 #9; a deletion
         is not signed, so the server may be withholding it instead)."""
         items = (
-            [f"sent {self.pushed} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
+            [f"sent {self.pushed:,} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
         )
         flags = self.new_safety_flags()
         items += [str(n) for n in flags] + [str(n) for n in self.news if n not in flags]

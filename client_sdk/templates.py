@@ -29,7 +29,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 
 TEXT, INTEGER, BOOLEAN, CLOCK = "text", "integer", "boolean", "clock"
 MAX_TEXT = 10_000
@@ -72,7 +72,8 @@ class Template:
                 return candidate
         raise InvalidInput(
             f"{self.title} has no field {field_id!r}: its fields are "
-            f"{', '.join(f.id for f in self.fields)}"
+            f"{', '.join(f.id for f in self.fields)}",
+            subject=BAD_VALUE,
         )
 
     def check(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +85,9 @@ class Template:
             value = values.get(spec.id)
             if value is None or value == "":
                 if spec.required:
-                    raise InvalidInput(f"{self.title}: {spec.id} is required ({spec.label})")
+                    raise InvalidInput(
+                        f"{self.title}: {spec.id} is required ({spec.label})", subject=BAD_VALUE
+                    )
                 continue
             checked[spec.id] = check_value(spec, value)
         return checked
@@ -99,21 +102,25 @@ class Template:
 def check_value(spec: TemplateField, value: Any) -> Any:
     if spec.type == TEXT:
         if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise InvalidInput(f"{spec.id} is text of at most {MAX_TEXT} characters")
+            raise InvalidInput(
+                f"{spec.id} is text of at most {MAX_TEXT} characters", subject=BAD_VALUE
+            )
         return value
     if spec.type == BOOLEAN:
         if not isinstance(value, bool):
-            raise InvalidInput(f"{spec.id} is yes or no")
+            raise InvalidInput(f"{spec.id} is yes or no", subject=BAD_VALUE)
         return value
     if spec.type == CLOCK:
         if not isinstance(value, str) or not _CLOCK.match(value):
-            raise InvalidInput(f"{spec.id} is a time HH:MM (24 h), not {value!r}")
+            raise InvalidInput(
+                f"{spec.id} is a time HH:MM (24 h), not {value!r}", subject=BAD_VALUE
+            )
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{spec.id} is a whole number, not {value!r}")
+        raise InvalidInput(f"{spec.id} is a whole number, not {value!r}", subject=BAD_VALUE)
     low, high = spec.min if spec.min is not None else 0, spec.max
     if value < low or (high is not None and value > high):
-        raise InvalidInput(f"{spec.id} is from {low} to {high}, not {value}")
+        raise InvalidInput(f"{spec.id} is from {low} to {high}, not {value}", subject=BAD_VALUE)
     return value
 
 
@@ -123,14 +130,16 @@ def parse_field_value(spec: TemplateField, text: str) -> Any:
         try:
             return int(text.strip())
         except ValueError:
-            raise InvalidInput(f"{spec.id} is a whole number, not {text!r}") from None
+            raise InvalidInput(
+                f"{spec.id} is a whole number, not {text!r}", subject=BAD_VALUE
+            ) from None
     if spec.type == BOOLEAN:
         folded = text.strip().lower()
         if folded in ("yes", "y", "true", "1"):
             return True
         if folded in ("no", "n", "false", "0"):
             return False
-        raise InvalidInput(f"{spec.id} is yes or no, not {text!r}")
+        raise InvalidInput(f"{spec.id} is yes or no, not {text!r}", subject=BAD_VALUE)
     return text.strip() if spec.type == CLOCK else text
 
 
@@ -165,14 +174,16 @@ def sleep_figures(values: Mapping[str, Any]) -> dict[str, Any]:
     )
     if not try_sleep <= final_wake <= out_of_bed or out_of_bed == 0:
         raise InvalidInput(
-            "sleep diary times go in order: into bed, try to sleep, final awakening, out of bed"
+            "sleep diary times go in order: into bed, try to sleep, final awakening, out of bed",
+            subject=BAD_VALUE,
         )
     onset = int(values.get("sleep_onset_minutes") or 0)
     awake = int(values.get("awake_minutes") or 0)
     total_sleep = final_wake - try_sleep - onset - awake
     if total_sleep < 0:
         raise InvalidInput(
-            "time to fall asleep and time awake add up to more than the night in bed"
+            "time to fall asleep and time awake add up to more than the night in bed",
+            subject=BAD_VALUE,
         )
     return {
         "time_in_bed_minutes": out_of_bed,

@@ -74,7 +74,8 @@ async def test_homework_with_a_bad_value_fails_with_one_line_and_saves_nothing(
             "done=no",
             "--set",
             "pleasure=12",
-        )  # fmt: skip
+        ),  # fmt: skip
+        2,  # a value refused as given (NU37 #5)
     )
     assert "0 to 10" in error
     assert await ana.json("homework", "list") == []
@@ -100,7 +101,7 @@ async def test_homework_is_edited_and_deleted_from_the_command_line(
     cleared = await ana.json("homework", "edit", added["id"], "--set", "pleasure=")
     assert "pleasure" not in cleared["values"] and cleared["values"]["activity"] == "Walk"
     assert "0 to 10" in failed_with_one_line(
-        await ana.tj("homework", "edit", added["id"], "--set", "pleasure=11")
+        await ana.tj("homework", "edit", added["id"], "--set", "pleasure=11"), 2
     )
     assert (await ana.tj("homework", "edit", added["id"])).exit_code != 0  # nothing to change
 

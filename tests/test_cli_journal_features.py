@@ -167,7 +167,7 @@ async def test_search_shows_a_table_with_text_that_looks_like_markup_as_typed(
 
 
 async def test_search_needs_a_word(ana: Device) -> None:
-    assert "at least one word" in failed_with_one_line(await ana.tj("search", "?!"))
+    assert "at least one word" in failed_with_one_line(await ana.tj("search", "?!"), 2)
 
 
 # --- goals ------------------------------------------------------------------------------------

@@ -119,5 +119,5 @@ def test_the_upload_limit_notice_stays_one_line_once_the_bar_is_showing(
         assert bar._progress is not None  # the bar is showing
         bar(SyncProgress(pushed=500, to_push=580, pull_fraction=0.0, waiting_until=until))
     [notice] = [line for line in capsys.readouterr().err.splitlines() if "limits" in line]
-    assert "80 change(s) wait; uploading again at " in notice
+    assert "80 changes wait; uploading again at " in notice
     assert notice.endswith("the next `tj sync` goes on)")

@@ -13,6 +13,12 @@ from tests.test_cli_insights import new_device
 PFIZER = "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues"
 
 
+def flat(text: str) -> str:
+    """A result's lines as one: a long "change:" line or the attribution wraps at the
+    terminal's width, under its value (NU37 #8)."""
+    return " ".join(text.split())
+
+
 async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_documented_keys(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -21,8 +27,8 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     assert {"measure", "score", "band", "taken_at", "answers"} <= set(first)
     assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "moderately severe")
     assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
-    text = (await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout
-    assert "score:   7 of 27 (mild)" in text
+    text = flat((await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout)
+    assert "score: 7 of 27 (mild)" in text
     assert (  # NU19 C12: taken minutes apart, both about the last 2 weeks
         "-9 since last time (16 → 7); retaken less than a minute after the last one, which "
         "covers the same period (the last 2 weeks): not a measure of change"
@@ -43,7 +49,7 @@ async def test_take_asks_each_item_on_the_terminal(
     ana = await new_device(live_server, tmp_path, "ana")
     result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n2\n")
     assert "score:   5 of 21 (mild)" in result.stdout
-    assert (result.stdout + result.stderr).count(PFIZER) == 1  # NU19 C28.13: once
+    assert flat(result.stdout + result.stderr).count(PFIZER) == 1  # NU19 C28.13: once
     assert "Feeling nervous, anxious or on edge" in result.stderr
     assert "0 = Not at all" in result.stderr
     # then the difficulty question, recorded but not scored
@@ -178,24 +184,28 @@ async def test_change_is_labelled_only_a_recall_period_apart_and_never_recovered
         await client.measures.take(
             "pcl5", [2] * 20, taken_at=datetime.now(UTC) - timedelta(days=31)
         )
-    text = (await omar.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stdout
+    text = flat((await omar.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stdout)
     assert (
         "-10 since last time (10 → 0), reliable improvement, now below the clinical cut-off of "
         "8 (caseness)"
     ) in text
     assert "recover" not in text
-    again = (await omar.ok("measure", "take", "gad7", "--answers", "2,2,1,1,2,1,1")).stdout
+    again = flat((await omar.ok("measure", "take", "gad7", "--answers", "2,2,1,1,2,1,1")).stdout)
     assert (
         "+10 since last time (0 → 10); retaken less than a minute after the last one, which "
         "covers the same period (the last 2 weeks): not a measure of change"
     ) in again
     assert "reliable" not in again
-    pcl5 = (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
+    pcl5 = flat(
+        (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
+    )
     assert (
         "-40 since last time (40 → 0) (no single reliable-change threshold is published for "
         "PCL-5), now below the clinical cut-off of 33 (caseness)"
     ) in pcl5
-    retake = (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["2"] * 20))).stdout
+    retake = flat(
+        (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["2"] * 20))).stdout
+    )
     assert "which covers the same period (the past month): not a measure of change" in retake
     assert "cut-off" not in retake and "recover" not in retake
     taken = await omar.json("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")

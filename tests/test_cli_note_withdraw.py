@@ -89,9 +89,9 @@ async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
     first = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()
     await june.ok("share", "Personal", "drlee", "--role", "read")
     refused = error_line(await drlee.tj("notes", "withdraw", first[:8], "--yes"))
-    assert f"you can no longer withdraw your note {first[:8]} in june/Personal" in refused
+    assert f"you can no longer withdraw your note {first[:12]} in june/Personal" in refused
     assert "read-only" in refused
-    assert f"Only june can remove it now: ask june to run `tj notes withdraw {first[:8]}`" in (
+    assert f"Only june can remove it now: ask june to run `tj notes withdraw {first[:12]}`" in (
         refused
     )
     await june.ok("share", "Personal", "drlee", "--role", "annotate")
@@ -99,7 +99,7 @@ async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
     second = (await drlee.ok("note", "june/Personal", "Wrong client note #2")).stdout.strip()
     await june.ok("unshare", "Personal", "drlee", "--yes")
     ended = error_line(await drlee.tj("notes", "withdraw", second[:8], "--yes"))
-    assert f"Only june can remove it now: ask june to run `tj notes withdraw {second[:8]}`" in (
+    assert f"Only june can remove it now: ask june to run `tj notes withdraw {second[:12]}`" in (
         ended
     )
     # What the therapist is told to ask for works.
@@ -130,7 +130,7 @@ async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
     synced = await drlee.tj("sync")
     assert "Traceback" not in synced.output, synced.output
     assert "Withdrawal not delivered" in synced.stderr
-    ask = f"Only june can remove it now: ask june to run `tj notes withdraw {wrong[:8]}`"
+    ask = f"Only june can remove it now: ask june to run `tj notes withdraw {wrong[:12]}`"
     assert ask in " ".join(synced.stderr.split())
     [listed] = await drlee.json("notes")
     assert listed["id"] == wrong and listed["delivered"] is False
@@ -166,7 +166,7 @@ async def test_a_withdrawal_that_would_be_refused_is_refused_before_the_question
         assert "Withdraw the note" not in refused.stderr, refused.stderr
         assert "Aborted" not in refused.stderr, refused.stderr
         line = error_line(refused)
-        assert f"you can no longer withdraw your note {note[:8]} in june/Personal" in line
+        assert f"you can no longer withdraw your note {note[:12]} in june/Personal" in line
     assert [n["text"] for n in await drlee.json("notes")] == [WRONG]  # nothing withdrawn
     # Withdrawable again: the question comes, and "n" leaves it.
     await june.ok("share", "Personal", "drlee", "--role", "annotate")

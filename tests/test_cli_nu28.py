@@ -22,11 +22,11 @@ ITEM_9 = "0,1,0,1,1,0,0,0,1"  # score 4, none-minimal, item 9 answered 1
 NO_ITEM_9 = "0,1,0,1,1,0,0,1,0"  # score 4, none-minimal, item 9 answered 0
 HEADING = "Your answer about thoughts of being better off dead or of hurting yourself matters."
 CLIENT_LINE = (
-    "item 9:  answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
+    "item 9: answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
     "instructions say this answer needs a closer talk with someone who can help: "
 )
 THERAPIST_LINE = (
-    "item 9:  answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
+    "item 9: answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
     "instructions say this answer needs further assessment of suicide risk by someone "
     "competent to assess it."
 )
@@ -38,7 +38,15 @@ def flat(text: str) -> str:
 
 
 def lines_of(text: str) -> list[str]:
-    return [" ".join(line.split()) for line in text.splitlines()]
+    """The text's lines, each wrapped one (a "label: value" line's later lines are indented
+    under its value at the terminal's width: NU37 #8) joined back, runs of spaces as one."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(" ") and lines and lines[-1]:
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    return [" ".join(line.split()) for line in lines]
 
 
 async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
@@ -50,17 +58,17 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
 
     taken = await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
     assert HEADING in taken.stderr  # the safety message itself, unchanged, at once
-    out = taken.stdout.splitlines()
-    score = out.index("score:   4 of 27 (none-minimal)")  # scoring and band unchanged
+    out = lines_of(taken.stdout)
+    score = out.index("score: 4 of 27 (none-minimal)")  # scoring and band unchanged
     assert out[score + 1] == CLIENT_LINE + (
         "please read the safety message printed with this result (on the terminal: stderr) "
         "and talk with your therapist or a doctor."
     )  # not "above": this line is on stdout, the message on stderr (NU32 #14)
-    assert out[score + 2].startswith("change:  ")
-    result_id = out[0].removeprefix("id:      ")
+    assert out[score + 2].startswith("change: ")
+    result_id = out[0].removeprefix("id: ")
 
-    shown = (await ana.ok("measure", "show", result_id[:8])).stdout.splitlines()
-    score = shown.index("score:   4 of 27 (none-minimal)")
+    shown = lines_of((await ana.ok("measure", "show", result_id[:8])).stdout)
+    score = shown.index("score: 4 of 27 (none-minimal)")
     assert shown[score + 1] == CLIENT_LINE + (
         "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
     )
@@ -74,8 +82,8 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     )
 
     await drsmith.ok("sync")  # the therapist reads it in the manual's terms
-    shown = (await drsmith.ok("measure", "show", result_id[:8])).stdout.splitlines()
-    score = shown.index("score:   4 of 27 (none-minimal)")
+    shown = lines_of((await drsmith.ok("measure", "show", result_id[:8])).stdout)
+    score = shown.index("score: 4 of 27 (none-minimal)")
     assert shown[score + 1] == THERAPIST_LINE
     listed = await drsmith.ok("measure", "list")
     assert "PHQ-9 ana/Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout

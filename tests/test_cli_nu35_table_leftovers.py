@@ -130,7 +130,7 @@ def test_a_first_column_that_wraps_indents_its_later_lines(width: int) -> None:
     one line at column 0, its later lines indented, the name whole when read back."""
     columns = [Column("journal", NAME), Column("role"), Column("expires", FIXED)]
     rows = [
-        (f"{OTHER}/Personal", "annotate, owner not verified", "never"),
+        (f"{OTHER}/Personal", "annotate, fingerprint not verified", "never"),
         (LONG, "read", "2027-06-30 (end of day)"),
         ("Personal", "owner", "never"),
     ]

@@ -29,15 +29,15 @@ async def test_whoami_on_a_locked_profile_says_so_without_asking_for_the_passphr
     opened = await laptop.json("whoami")
     await laptop.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
 
-    shown = await laptop.ok("whoami", input="", env=NOT_GIVEN)
+    shown = await laptop.ok("whoami", input="", env={**NOT_GIVEN, "COLUMNS": "80"})
     assert shown.stdout.splitlines() == [
         "Username:    not readable while locked",
         "Account:     not readable while locked",
         "This device: laptop (id not readable while locked)",
         "Server:      not readable while locked",
-        "Locked:      yes (a passphrase opens this device's keys, and the details above: give "
-        "it in $TJ_PASSPHRASE to see them here; `tj unlock` removes it)",
-    ]
+        "Locked:      yes (a passphrase opens this device's keys, and the details above:",
+        "             give it in $TJ_PASSPHRASE to see them here; `tj unlock` removes it)",
+    ]  # wrapped at the terminal's width, under its value (NU37 #8)
     assert shown.stderr == ""
     sealed = await laptop.json("whoami", input="", env=NOT_GIVEN)
     assert sealed == {

@@ -85,7 +85,7 @@ async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the
     assert "To discuss:" in shown.stdout and "- The move" in shown.stdout
     assert await ana.json("discuss", written["id"], "--off") == []
     await ana.ok("discuss", written["id"])
-    assert "Unmarked 1 item(s)." in (await ana.ok("discuss", "--clear")).stderr
+    assert "Unmarked 1 item." in (await ana.ok("discuss", "--clear")).stderr
     assert await ana.json("discuss") == []
     assert (await ana.tj("discuss", "--off")).exit_code != 0
 

@@ -518,7 +518,7 @@ async def test_shared_with_me_and_journal_list_mark_an_owner_whose_fingerprint_w
     assert "tj verify ana FINGERPRINT" in " ".join(listed.stderr.split())
     [journal] = await tom.json("shared-with-me")
     assert journal["owner_verified"] is False
-    assert "owner not verified" in (await tom.ok("journal", "list")).stdout
+    assert "fingerprint not verified" in (await tom.ok("journal", "list")).stdout
     assert "tj verify ana FINGERPRINT" in " ".join((await tom.ok("list")).stderr.split())
 
     await tom.ok("verify", "ana", ana.signup["fingerprint"])

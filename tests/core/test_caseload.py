@@ -92,7 +92,7 @@ def test_the_brief_lists_entries_tagged_to_discuss_and_counts_homework() -> None
     assert [e["id"] for e in brief.to_discuss] == ["a1"]
     assert (brief.entries, brief.mood_recent) == (2, 5.0)
     text = brief.text()
-    assert "To discuss:" in text and "- Work" in text and "Goal 'Walk': 0 check-in(s)" in text
+    assert "To discuss:" in text and "- Work" in text and "Goal 'Walk': 0 check-ins" in text
 
 
 HONOLULU = -600  # UTC-10, minutes
