@@ -181,7 +181,7 @@ async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
     # delivered (and only ana can remove it now).
     assert note.id in [n.id for n in await tom.notes.list()]
     # ... said so, with who can remove it now (NU20 C4), in the sync report and the list.
-    ask = f"Only ana can remove it now: ask ana to run `tj notes withdraw {note.id[:8]}`"
+    ask = f"Only ana can remove it now: ask ana to run `tj notes withdraw {note.id[:12]}`"
     assert [s.withdrawal for s in report.set_aside] == [True]
     assert ask in report.set_aside[0].reason
     [listed] = await tom.notes.list()
