@@ -1023,6 +1023,13 @@ class Replica:
         peer = self._peers.get(owner_id)
         return peer.username if peer else f"account {owner_id.hex()[:8]}"
 
+    def verified_shares(self, now: int) -> list[LocalShare]:
+        """The members of this account's journals as the verified chains this device holds
+        say (`load_access` first), by member name: no network, no saved table (the `shares`
+        table is rewritten only at the end of a journal refresh, and can lag the chains
+        saved before it: REV-37 F1)."""
+        return sorted(self._shares(now), key=lambda share: share.member_name)
+
     def _shares(self, now: int) -> list[LocalShare]:
         """The members of this account's journals, as their verified chains say."""
         shares: list[LocalShare] = []

@@ -1,5 +1,6 @@
-"""REV-37 findings (hostile review of main..integ37): each test shows one, marked xfail
-(strict) until it is fixed."""
+"""REV-37 findings (hostile review of main..integ37), fixed: F1, `Shares.list(local_only=True)`
+(`tj shares` with the server down) lists the members the verified chains name, never the
+saved `shares` table that a refresh cut off after a chain change leaves behind."""
 
 from __future__ import annotations
 
@@ -47,13 +48,6 @@ def listed(shares: list[ShareInfo], journal_id: str) -> dict[str, str]:
     return {s.member: s.role for s in shares if s.journal_id == journal_id and not s.expired}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-37 F1: Shares.list(local_only=True) lists the shares table written at the "
-    "last complete refresh, not the verified chains the device holds: a share change "
-    "verified and kept since (a refresh cut off after it) is not seen, in this process or "
-    "a later one",
-)
 async def test_offline_shares_list_what_the_verified_chains_say(
     hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -100,12 +94,6 @@ async def test_offline_shares_list_what_the_verified_chains_say(
     assert seen == ({}, verified, verified), seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-37 F1 (hostile server): a refresh cut off after the device verified and kept "
-    "an owner-signed grant made on another device leaves `Shares.list(local_only=True)` "
-    "without the new member, whom the verified chain names",
-)
 async def test_offline_shares_after_a_cut_off_refresh_name_the_member_the_chain_verified(
     hostile: HostileServer, through: Through, signup: ClientFactory, tmp_path: Path
 ) -> None:
