@@ -388,6 +388,17 @@ def verified_body(unverified: Unverified, what: str) -> RecordBody:
     return _inflated(unverified.body, what)
 
 
+def inflated_body(unverified: Unverified, payload: bytes) -> RecordBody:
+    """The body of `unverified` once its signature verified, with `payload`: its compressed
+    payload inflated elsewhere, as `inflate` does (verifying.py, in the helper process, once
+    it verified the signature). Raises IntegrityError where the body is not compressed, or
+    `payload` is longer than `inflate` allows."""
+    body = unverified.body
+    if not body.compress or len(payload) > inflate_limit(body.payload):
+        raise IntegrityError("an inflated payload for a body that is not compressed so")
+    return RecordBody(**(vars(body) | {"payload": payload}))
+
+
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     try:
         outer = msgpack.unpackb(plaintext, raw=False)
@@ -556,6 +567,11 @@ def _inflated(body: RecordBody, what: str) -> RecordBody:
     return RecordBody(**(vars(body) | {"payload": inflate(body.payload, what)}))
 
 
+def inflate_limit(deflated: bytes) -> int:
+    """The most bytes `deflated`, a compressed payload, may inflate to (`inflate`)."""
+    return min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
+
+
 def inflate(deflated: bytes, what: str) -> bytes:
     """The payload compressed as `deflated` (the zlib format, RFC 1950; no preset dictionary):
     exactly one complete zlib stream, nothing after it, inflating to at most MAX_INFLATION
@@ -563,7 +579,7 @@ def inflate(deflated: bytes, what: str) -> bytes:
     bytes, whatever `deflated` holds (a member may sign a decompression bomb). Raises
     IntegrityError saying `what` has a malformed compressed payload otherwise (a bad header
     or check, a truncated stream, bytes after it, more than the limit)."""
-    limit = min(MAX_PAYLOAD_BYTES, MAX_INFLATION * len(deflated))
+    limit = inflate_limit(deflated)
     inflater = zlib.decompressobj()
     try:
         payload = inflater.decompress(deflated, limit + 1)

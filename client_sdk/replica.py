@@ -100,6 +100,7 @@ from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
 from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
+from client_sdk.verifying import Check, Outcome
 from client_sdk.verifying import verify as verify_in_helper
 
 PULL_PAGE = 1000
@@ -6528,7 +6529,7 @@ class _VerifiedAhead:
         self,
         items: list[wire.StoredRecord],
         journal_id: bytes,
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]],
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]],
     ) -> None:
         self.items = items
         self._journal_id = journal_id
@@ -6557,10 +6558,10 @@ class _VerifiedAhead:
                 continue
             if unverified is not None:
                 opened.append((index, key, unverified))
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]] = []
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]] = []
         for first in range(0, len(opened), VERIFY_CHUNK):
             chunk = opened[first : first + VERIFY_CHUNK]
-            future = verify_in_helper([(u.author_key, u.message, u.signature) for _, _, u in chunk])
+            future = verify_in_helper([_check(unverified) for _, _, unverified in chunk])
             if future is None:
                 for _, pending in asked:
                     pending.cancel()
@@ -6593,9 +6594,9 @@ class _VerifiedAhead:
                     await asyncio.wait([answer])
                 if answer.cancelled() or answer.exception() is not None:
                     continue  # none of them taken as verified: opened again by the caller
-                for (index, key, unverified), verified in zip(chunk, answer.result(), strict=True):
-                    if verified:
-                        self._take(index, key, unverified)
+                for (index, key, unverified), outcome in zip(chunk, answer.result(), strict=True):
+                    if outcome is not False:  # verified (and its payload inflated: bytes)
+                        self._take(index, key, unverified, outcome)
         except asyncio.CancelledError:
             self.cancel()
             raise
@@ -6611,18 +6612,39 @@ class _VerifiedAhead:
                 continue  # opened again by the caller, which reports it
             self._take(index, key, unverified)
 
-    def _take(self, index: int, key: bytes, unverified: records.Unverified) -> None:
-        """The record at `index`, its signature verified: opened (its payload inflated now;
-        one that does not inflate is left to the caller, which opens it again and reports
-        it)."""
+    def _take(
+        self, index: int, key: bytes, unverified: records.Unverified, outcome: Outcome = True
+    ) -> None:
+        """The record at `index`, its signature verified: opened (its payload inflated, in
+        the helper where `outcome` is that payload, else now; one that does not inflate is
+        left to the caller, which opens it again and reports it)."""
         record = self.items[index]
         try:
-            body = records.verified_body(unverified, f"record {record.record_id.hex()}")
+            body = (
+                records.inflated_body(unverified, outcome)
+                if isinstance(outcome, bytes)
+                else records.verified_body(unverified, f"record {record.record_id.hex()}")
+            )
         except IntegrityError:
             return
         self._results[index] = _OpenedEarly(
             record, self._journal_id, key, unverified.author_key, body
         )
+
+
+def _check(unverified: records.Unverified) -> Check:
+    """What the helper is asked of `unverified`: its signature, and its compressed payload
+    to inflate once that verified."""
+    body = unverified.body
+    if not body.compress:
+        return Check(unverified.author_key, unverified.message, unverified.signature)
+    return Check(
+        unverified.author_key,
+        unverified.message,
+        unverified.signature,
+        body.payload,
+        records.inflate_limit(body.payload),
+    )
 
 
 class _Withdrawn(TJError):

@@ -65,19 +65,19 @@ def test_the_helper_verifies_as_crypto_verify_does() -> None:
     signature = crypto.sign(key, message)
     other = bytes(nacl.signing.SigningKey.generate().verify_key)
     items = [
-        (public, message, signature),  # verifies
-        (public, message + b"!", signature),  # another message
-        (other, message, signature),  # another key
-        (public, message, signature[:63]),  # a short signature
-        (public[:31], message, signature),  # a short key
-        (public, b"", crypto.sign(key, b"")),  # an empty message, signed
+        verifying.Check(public, message, signature),  # verifies
+        verifying.Check(public, message + b"!", signature),  # another message
+        verifying.Check(other, message, signature),  # another key
+        verifying.Check(public, message, signature[:63]),  # a short signature
+        verifying.Check(public[:31], message, signature),  # a short key
+        verifying.Check(public, b"", crypto.sign(key, b"")),  # an empty message, signed
     ]
     future = verifying.verify(items)
     assert future is not None
     expected = []
     for item in items:
         try:
-            crypto.verify(*item, "item")
+            crypto.verify(item.key, item.message, item.signature, "item")
         except Exception:  # noqa: BLE001 - IntegrityError: not verified
             expected.append(False)
         else:
@@ -110,14 +110,14 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spied:
 
     real_verify = replica.verify_in_helper
 
-    def asking(items: list[tuple[bytes, bytes, bytes]]) -> Any:
+    def asking(items: list[verifying.Check]) -> Any:
         future = real_verify(items)
         if future is not None:
 
             def note(done: Any) -> None:
                 if not done.cancelled() and done.exception() is None:
-                    for (_, message, _), verified in zip(items, done.result(), strict=True):
-                        answered[by_message[message]] = verified
+                    for item, outcome in zip(items, done.result(), strict=True):
+                        answered[by_message[item.message]] = outcome is not False
 
             future.add_done_callback(note)
         return future
@@ -226,9 +226,11 @@ async def test_a_helper_that_says_no_sends_every_record_back_to_be_verified_here
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     running_helper()
-    real_ask = verifying._Helper._ask
+    real_outcomes = verifying._outcomes
     monkeypatch.setattr(
-        verifying._Helper, "_ask", lambda self, items: [False for _ in real_ask(self, items)]
+        verifying,
+        "_outcomes",
+        lambda answer, items: [False for _ in real_outcomes(answer, items)],
     )
     ids, _, (opened, answered, here), _ = await pull_with_bad_records(
         live_server, signup, login, monkeypatch
@@ -281,8 +283,9 @@ async def test_a_helper_out_of_step_is_killed_and_reaped_and_the_pull_goes_on_he
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A helper of its own whose pipe is put out of step before the pull: a request of no
-    # item, written past `_ask`, answered with a length of 0 that the pull's first request
-    # then reads as its own (no chunk is empty: ValueError) while the child still runs.
+    # item, written past its sending thread, answered with an empty array that the reading
+    # thread then reads as the answer to the pull's first request, or to none (ValueError)
+    # while the child still runs.
     # It is killed and reaped then (rev-pull, low: it ran unreaped until exit), and every
     # record is verified here.
     monkeypatch.setattr(verifying, "_STATE", {})
@@ -296,7 +299,6 @@ async def test_a_helper_out_of_step_is_killed_and_reaped_and_the_pull_goes_on_he
         ids, _, (opened, answered, here), _ = await pull_with_bad_records(
             live_server, signup, login, monkeypatch
         )
-        started._thread.submit(lambda: None).result(timeout=30)  # its requests all ended
         assert started.broken
         assert reaped(started._process.pid)
     finally:
