@@ -396,7 +396,18 @@ def inflated_body(unverified: Unverified, payload: bytes) -> RecordBody:
     body = unverified.body
     if not body.compress or len(payload) > inflate_limit(body.payload):
         raise IntegrityError("an inflated payload for a body that is not compressed so")
-    return RecordBody(**(vars(body) | {"payload": payload}))
+    return _with_payload(body, payload)
+
+
+def _with_payload(body: RecordBody, payload: bytes) -> RecordBody:
+    """`body` with `payload` instead of its own: its fields copied as they are (each was
+    checked when `body` was made), without calling the constructor again (a fifth of
+    `RecordBody(**fields)`'s time, once per pulled record: issue 10)."""
+    copy = object.__new__(RecordBody)
+    fields = copy.__dict__
+    fields.update(body.__dict__)
+    fields["payload"] = payload
+    return copy
 
 
 def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
@@ -562,9 +573,7 @@ def _inflated(body: RecordBody, what: str) -> RecordBody:
     a signer this device knows makes it inflate anything (rev-zip Z2)."""
     if not body.compress:
         return body
-    # Made anew from its fields (every one an argument of its constructor): half the time
-    # of dataclasses.replace, once per pulled record (issue 10).
-    return RecordBody(**(vars(body) | {"payload": inflate(body.payload, what)}))
+    return _with_payload(body, inflate(body.payload, what))
 
 
 def inflate_limit(deflated: bytes) -> int:

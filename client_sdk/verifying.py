@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import msgpack
 
@@ -114,12 +114,14 @@ Outcome = bool | bytes
 given."""
 
 
-IN_FLIGHT = 2
-"""Requests sent to the helper and not answered yet, at most: while it verifies one, the next
+IN_FLIGHT = 3
+"""Requests sent to the helper and not answered yet, at most. While it verifies one, the next
 waits in its pipe, so that it starts on it as soon as it answers (one at a time, it waited
 for the thread to read each answer and send the next: 8 to 13 ms an exchange for about 6 ms
-of work). The others stay queued here, where the caller can still take them back
-(`Future.cancel`)."""
+of work); a third lets the sending thread write the one after as soon as the child reads
+that one, without waiting for the reading thread (each thread waits up to 5 ms for Python's
+lock while the loop's thread applies a page). The others stay queued here, where the caller
+can still take them back (`Future.cancel`)."""
 
 
 class _Helper:
@@ -186,6 +188,8 @@ class _Helper:
                 stdin.flush()
         except BaseException as error:  # noqa: BLE001 - the helper failed: every request fails
             self.fail(error)
+        finally:
+            _close(stdin)  # the child ends when it reads to the end
 
     def _read(self) -> None:
         """In the reading thread: each answer (blocking, without Python's lock), given to the
@@ -212,6 +216,8 @@ class _Helper:
                 request.future.set_result(answer)
         except BaseException as error:  # noqa: BLE001 - the helper failed: every request fails
             self.fail(error)
+        finally:
+            _close(stdout)
 
     def fail(self, error: BaseException) -> None:
         """Break the helper for good (`end`), and fail every request not answered."""
@@ -253,14 +259,20 @@ class _Helper:
             self.broken = True
             self._changed.notify_all()
         if self._process.stdin is not None:
-            try:
-                self._process.stdin.close()
-            except OSError:
-                pass
+            _close(self._process.stdin)
         try:
             self._process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.end()
+
+
+def _close(pipe: IO[bytes]) -> None:
+    """Close one of the child's pipes (any thread; again, or while the other thread that
+    uses it ends, does nothing)."""
+    try:
+        pipe.close()
+    except (OSError, ValueError):
+        pass
 
 
 @dataclass(frozen=True)
