@@ -12,20 +12,26 @@ The helper is a child process running `_CHILD` (given to the interpreter with `-
 application's main module is imported again, as multiprocessing's spawn would; in a session of
 its own), one per SDK process, started at first use and shared by every client. It reads
 requests from its stdin and answers on its stdout, each a 4-byte big-endian length and that
-many bytes: a request is a msgpack array of [public key, message, signature] items, the answer
-one byte per item, 1 where `crypto.verify` would accept it (a 32-byte key, a 64-byte signature,
-and libsodium's crypto_sign_open), else 0. It runs in Python's isolated mode from the root
+many bytes: a request is a msgpack array of `Check`s ([public key, message, signature,
+compressed payload or nil, limit]), the answer a msgpack array of one `Outcome` per item:
+false where `crypto.verify` would refuse it (a 32-byte key, a 64-byte signature, and
+libsodium's crypto_sign_open), else true, or, for an item with a compressed payload, that
+payload inflated as `records.inflate` inflates it (false where it does not: nothing is
+inflated before its signature verified). It runs in Python's isolated mode from the root
 directory, so it imports only what the interpreter's site-packages hold. It holds no key:
 public keys, signed messages (record bodies, in clear: the same user's process on the same
-device, as the store) and signatures.
+device, as the store) and signatures, and the payloads they carry. IN_FLIGHT requests at
+most are sent to it unanswered (a sending and a reading thread), so that it never waits for
+this process between two; the rest wait here, where the caller can take them back.
 
-A 1 is taken as verified; a 0, or any failure of the helper (it could not start, died, answered
-something else, or not within ANSWER_TIMEOUT_S: `abandon`), as not verified here: the caller
-then opens and verifies the record in this process as any other, where a bad signature is
-reported. A helper that failed once is killed and reaped at once (`_Helper.end`: no zombie, no
-child left running with a pipe out of step), and not started again. There is none on a machine
-with a single core, in a frozen application (`sys.executable` is the application, not Python),
-or where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
+Anything but false is taken as verified (with the payload inflated); false, or any failure of
+the helper (it could not start, died, answered something else, or not within
+ANSWER_TIMEOUT_S: `abandon`), as not verified here: the caller then opens and verifies the
+record in this process as any other, where a bad signature or payload is reported. A helper
+that failed once is killed and reaped at once (`_Helper.end`: no zombie, no child left
+running with a pipe out of step), and not started again. There is none on a machine with a
+single core, in a frozen application (`sys.executable` is the application, not Python), or
+where TJ_VERIFY_PROCESS=0: the worker thread opens ahead then, as before.
 """
 
 from __future__ import annotations
