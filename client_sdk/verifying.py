@@ -189,7 +189,7 @@ class _Helper:
                     if not request.future.set_running_or_notify_cancel():
                         continue  # taken back by the caller: verified there
                     self._sent.append(request)  # before it is written: its answer may follow
-                packed = msgpack.packb([list(item) for item in request.items], use_bin_type=True)
+                packed = msgpack.packb(request.items, use_bin_type=True)  # tuples: arrays
                 stdin.write(len(packed).to_bytes(4, "big") + packed)
                 stdin.flush()
         except BaseException as error:  # noqa: BLE001 - the helper failed: every request fails
