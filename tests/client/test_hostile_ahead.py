@@ -388,11 +388,13 @@ async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_i
     hostile: HostileServer, ana: Ana, tmp_path: Path, way: str, live_server: RunningServer
 ) -> None:
     moved: set[bytes] = set()
+    at_the_end: list[bool] = []  # whether the page lied about is its journal's last
 
     def from_another_journal(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
     ) -> wire.SyncReply:
         page = with_records(real)
+        at_the_end.append(page.cursor >= page.head)
         other = ana.work if page.journal_id == ana.personal else ana.personal
         theirs = server_records(live_server, other)[: len(page.records)]
         swapped = [  # the other journal's records, at this page's places
@@ -407,7 +409,11 @@ async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_i
     assert lying.refused == len(moved) == PAGE and lying.refused_records == moved
     assert all(sum(r.hex() in line for line in lying.problems) == 1 for r in moved)
     assert len(lying.entries) == len(ana.bodies) - PAGE and set(lying.entries) < set(ana.bodies)
-    assert lying.withheld and honest.withheld == lying.withheld  # the records displaced
+    # The records displaced are withheld, every sync; but where the request after the next
+    # one (whose place depends on the journals' random ids) asks a journal's last page: no
+    # counter comes after theirs, so neither device can tell (both end alike, above).
+    assert lying.withheld or (way == "after-next" and at_the_end[0])
+    assert honest.withheld == lying.withheld
 
 
 # --- a journal of an unverified owner ---------------------------------------------------------
