@@ -100,6 +100,7 @@ from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
 from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
+from client_sdk.verifying import Check, Outcome
 from client_sdk.verifying import verify as verify_in_helper
 
 PULL_PAGE = 1000
@@ -2140,24 +2141,37 @@ class Replica:
                 # A bulk pull: the helper that verifies the pages asked ahead (verifying.py)
                 # starts now, and is ready by the time they come.
                 verifying.helper()
-            if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
+            if self._worth_asking_ahead(reply, cursors, held | unverified, advanced, budget):
                 if sent is None:
                     # A reply not asked ahead was not opened ahead either: its records go to
                     # the helper now, before those of the reply asked next (it verifies them
                     # in order), not after them when its page applies.
                     self._open_early(reply, journals)
                 # The request that follows once every page applies (each journal's cursor at
-                # its page's), sent now; used only if the pull then asks exactly that.
+                # its page's), sent now (unless it was, with the request before: below);
+                # used only if the pull then asks exactly that.
                 following = dict(asked)
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
                 guess = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
-                ahead.send(guess, self._ask_ahead(guess, journals))
-                if any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
+                if not ahead.sent_next(guess):
+                    ahead.send(guess, self._ask_ahead(guess, journals))
+                    await asyncio.sleep(0)  # on its way now, not at the page's first wait
+                if budget.fixed and any(len(p.records) >= VERIFY_AHEAD_MIN for p in reply.pages):
                     # A bulk pull: the next reply, decrypted as it arrives and its signatures
                     # verified in the helper (`_open_early`), is let in before this page
                     # applies, so that the helper verifies it meanwhile (a reply that came
                     # while the page was applied waited until then, and the helper with it).
                     await ahead.arrived(NEXT_REPLY_WAIT_S)
+                    # And the request after it is sent now, by the same rule, from that reply:
+                    # the server answers it while this page applies, and its reply is here
+                    # when the next page has applied (asked then, the pull waited for it).
+                    upcoming = ahead.upcoming()
+                    if upcoming is not None and self._worth_asking_ahead(
+                        upcoming, following, held | unverified, True, budget, later=2
+                    ):
+                        following.update((page.journal_id, page.cursor) for page in upcoming.pages)
+                        then = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
+                        ahead.send_after(then, self._ask_ahead(then, journals))
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -2326,29 +2340,43 @@ class Replica:
     @staticmethod
     def _worth_asking_ahead(
         reply: wire.SyncReply,
-        journals: dict[bytes, LocalJournal],
+        cursors: dict[bytes, int],
         held: set[bytes],
         advanced: bool,
         budget: sync_plan.PullBudget,
+        later: int = 1,
     ) -> bool:
         """Whether to send the pull's next request before `reply` is applied (`_Ahead`):
         only in a pull going well, where that request is one the pull will make: the last
-        reply was progress (no stall can end the pull after this one), the budget allows a
-        reply after this one, the server says not done within this slice, no page is of a
+        reply was progress (no stall can end the pull after this one; `reply` may be the
+        first of a bulk pull instead, which no stall can end either), the budget allows a
+        reply after this one (as the first reply fixes it), the server says not done within this slice, no page is of a
         journal held back or whose owner is not verified (`held`: its page may be cut at
         the unverified budget), and every page is an ordinary next page (a known journal, its
-        cursor neither behind the device's nor past its head, nor the head behind the
-        device's cursor)."""
+        cursor neither behind `cursors`, the device's, nor past its head, nor the head behind
+        the device's cursor). `reply` may be the next one, sent ahead (`later` 2, `cursors`
+        those it asked for): its request after it is sent too, by the same rule."""
+        if budget.fixed:
+            going_well = advanced and budget.another_after_next(later)
+        else:
+            # The first reply (of the pull, or of a slice): a bulk pull's (a page of
+            # VERIFY_AHEAD_MIN records or more), asked ahead too, within the budget it fixes.
+            claimed = sum(
+                max(0, page.head - cursors[page.journal_id])
+                for page in reply.pages
+                if page.journal_id in cursors
+            )
+            going_well = any(
+                len(page.records) >= VERIFY_AHEAD_MIN for page in reply.pages
+            ) and budget.another_after_next(later, claimed)
         return (
-            advanced
-            and budget.another_after_next()
+            going_well
             and not reply.done
             and not reply.next_journal
             and not any(page.journal_id in held for page in reply.pages)
             and any(page.records for page in reply.pages)
             and all(
-                page.journal_id in journals
-                and journals[page.journal_id].cursor <= page.cursor <= page.head
+                page.journal_id in cursors and cursors[page.journal_id] <= page.cursor <= page.head
                 for page in reply.pages
             )
         )
@@ -6405,38 +6433,59 @@ class _CleanPull:
 
 class _Ahead:
     """The next /v1/sync request of a pull, sent before the reply in hand is applied, so
-    that the server's answer travels while this device verifies and stores a page (issue 10).
-    Its reply is handed back only for exactly the same request; otherwise it is cancelled."""
+    that the server's answer travels while this device verifies and stores a page (issue 10);
+    in a bulk pull, the request after it too (`send_after`). A reply is handed back only for
+    exactly the same request, in order; otherwise everything sent is cancelled."""
 
     def __init__(self) -> None:
-        self._request: wire.SyncRequest | None = None
-        self._task: asyncio.Future[wire.SyncReply] | None = None
+        self._sent: list[tuple[wire.SyncRequest, asyncio.Future[wire.SyncReply]]] = []
+        """The requests sent and not taken yet, in the order the pull is to make them (two
+        at most: the next one, and the one after it)."""
 
     def send(self, request: wire.SyncRequest, call: Coroutine[Any, Any, wire.SyncReply]) -> None:
+        """Send `request` (`call`) as the pull's next one, anything sent before dropped."""
         self.drop()
-        self._request, self._task = request, asyncio.ensure_future(call)
+        self._sent = [(request, asyncio.ensure_future(call))]
+
+    def sent_next(self, request: wire.SyncRequest) -> bool:
+        """Whether `request` is the next one sent already (with `send_after`)."""
+        return bool(self._sent) and self._sent[0][0] == request
+
+    def send_after(
+        self, request: wire.SyncRequest, call: Coroutine[Any, Any, wire.SyncReply]
+    ) -> None:
+        """Send `request` (`call`) as the one after the next one (`send` first)."""
+        assert len(self._sent) == 1, "the one after the next request, once"
+        self._sent.append((request, asyncio.ensure_future(call)))
+
+    def upcoming(self) -> wire.SyncReply | None:
+        """The reply to the next request sent, when it arrived (and is not a failure) and
+        nothing was sent after it yet; else None."""
+        if len(self._sent) != 1:
+            return None
+        task = self._sent[0][1]
+        if not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
 
     def take(self, request: wire.SyncRequest) -> asyncio.Future[wire.SyncReply] | None:
-        """The reply on its way for `request`, if that is what was sent; else None (and
-        what was sent is dropped)."""
-        task, sent = self._task, self._request
-        self._task = self._request = None
-        if task is not None and sent == request:
-            return task
-        if task is not None:
-            _cancel(task)
+        """The reply on its way for `request`, if that is the next one sent (the one after
+        it, if any, is then next); else None (and everything sent is dropped)."""
+        if self.sent_next(request):
+            return self._sent.pop(0)[1]
+        self.drop()
         return None
 
     async def arrived(self, timeout_s: float) -> None:
-        """Wait at most `timeout_s` seconds for the reply sent ahead (nothing when none was
-        sent): its outcome, whatever it is, is taken by `take` as before."""
-        if self._task is not None and not self._task.done():
-            await asyncio.wait([self._task], timeout=timeout_s)
+        """Wait at most `timeout_s` seconds for the reply to the next request sent (nothing
+        when none was sent): its outcome, whatever it is, is taken by `take` as before."""
+        if self._sent and not self._sent[0][1].done():
+            await asyncio.wait([self._sent[0][1]], timeout=timeout_s)
 
     def drop(self) -> None:
-        if self._task is not None:
-            _cancel(self._task)
-        self._task = self._request = None
+        for _, task in self._sent:
+            _cancel(task)
+        self._sent = []
 
     def ready(self, request: wire.SyncRequest, outcome: wire.SyncReply | TJError) -> None:
         """A reply (or the error) already received for `request`, handed back as `take`
@@ -6447,7 +6496,7 @@ class _Ahead:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
-        self._request, self._task = request, future
+        self._sent = [(request, future)]
 
 
 def _cancel(task: asyncio.Future[Any]) -> None:
@@ -6509,9 +6558,10 @@ VERIFY_AHEAD_MIN = 256
 """Records of a page asked ahead from which they are decrypted on the loop's thread at once
 and their signatures verified in the helper process (verifying.py, `_VerifiedAhead`): a
 bulk pull's pages; fewer are opened ahead in the worker thread, as before."""
-OPENED_AHEAD_MAX = 2
-"""Pages opened ahead kept per journal (`Replica._openings`): the one about to apply, and the
-next (a bulk pull lets the next reply in before a page applies: `_Ahead.arrived`)."""
+OPENED_AHEAD_MAX = 3
+"""Pages opened ahead kept per journal (`Replica._openings`): the one about to apply, the
+next (a bulk pull lets the next reply in before a page applies: `_Ahead.arrived`) and the one
+after it (asked meanwhile: `_Ahead.send_after`)."""
 NEXT_REPLY_WAIT_S = 0.05
 """How long a bulk pull waits for the reply it asked ahead before it applies a page (a
 server answers a page in about 10 ms): past it, the page applies without it."""
@@ -6535,7 +6585,7 @@ class _VerifiedAhead:
         self,
         items: list[wire.StoredRecord],
         journal_id: bytes,
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]],
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]],
     ) -> None:
         self.items = items
         self._journal_id = journal_id
@@ -6564,10 +6614,10 @@ class _VerifiedAhead:
                 continue
             if unverified is not None:
                 opened.append((index, key, unverified))
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[bool]]]] = []
+        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]] = []
         for first in range(0, len(opened), VERIFY_CHUNK):
             chunk = opened[first : first + VERIFY_CHUNK]
-            future = verify_in_helper([(u.author_key, u.message, u.signature) for _, _, u in chunk])
+            future = verify_in_helper([_check(unverified) for _, _, unverified in chunk])
             if future is None:
                 for _, pending in asked:
                     pending.cancel()
@@ -6600,9 +6650,9 @@ class _VerifiedAhead:
                     await asyncio.wait([answer])
                 if answer.cancelled() or answer.exception() is not None:
                     continue  # none of them taken as verified: opened again by the caller
-                for (index, key, unverified), verified in zip(chunk, answer.result(), strict=True):
-                    if verified:
-                        self._take(index, key, unverified)
+                for (index, key, unverified), outcome in zip(chunk, answer.result(), strict=True):
+                    if outcome is not False:  # verified (and its payload inflated: bytes)
+                        self._take(index, key, unverified, outcome)
         except asyncio.CancelledError:
             self.cancel()
             raise
@@ -6618,18 +6668,39 @@ class _VerifiedAhead:
                 continue  # opened again by the caller, which reports it
             self._take(index, key, unverified)
 
-    def _take(self, index: int, key: bytes, unverified: records.Unverified) -> None:
-        """The record at `index`, its signature verified: opened (its payload inflated now;
-        one that does not inflate is left to the caller, which opens it again and reports
-        it)."""
+    def _take(
+        self, index: int, key: bytes, unverified: records.Unverified, outcome: Outcome = True
+    ) -> None:
+        """The record at `index`, its signature verified: opened (its payload inflated, in
+        the helper where `outcome` is that payload, else now; one that does not inflate is
+        left to the caller, which opens it again and reports it)."""
         record = self.items[index]
         try:
-            body = records.verified_body(unverified, f"record {record.record_id.hex()}")
+            body = (
+                records.inflated_body(unverified, outcome)
+                if isinstance(outcome, bytes)
+                else records.verified_body(unverified, f"record {record.record_id.hex()}")
+            )
         except IntegrityError:
             return
         self._results[index] = _OpenedEarly(
             record, self._journal_id, key, unverified.author_key, body
         )
+
+
+def _check(unverified: records.Unverified) -> Check:
+    """What the helper is asked of `unverified`: its signature, and its compressed payload
+    to inflate once that verified."""
+    body = unverified.body
+    if not body.compress:
+        return Check(unverified.author_key, unverified.message, unverified.signature)
+    return Check(
+        unverified.author_key,
+        unverified.message,
+        unverified.signature,
+        body.payload,
+        records.inflate_limit(body.payload),
+    )
 
 
 class _Withdrawn(TJError):

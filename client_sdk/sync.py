@@ -1014,10 +1014,21 @@ class PullBudget:
     def limit(self) -> int:
         return self._limit if self._limit is not None else self._margin
 
-    def another_after_next(self) -> bool:
+    @property
+    def fixed(self) -> bool:
+        """Whether the limit is fixed (a first reply was counted)."""
+        return self._limit is not None
+
+    def another_after_next(self, later: int = 1, claimed: int | None = None) -> bool:
         """Whether, once the limit is fixed, the pull may take a reply after the next one
-        counted (a request sent ahead is then never one the pull will not use)."""
-        return self._limit is not None and self._rounds + 1 < self._limit
+        counted (a request sent ahead is then never one the pull will not use); with `later`
+        2, after the next two (the request after the one sent ahead). Before it is fixed,
+        `claimed`: the records the first reply claims are left (as `spent` counts them),
+        the limit that reply fixes (None: no reply may be taken for granted)."""
+        limit = self._limit
+        if limit is None and claimed is not None:
+            limit = min(claimed, self._most) + self._margin
+        return limit is not None and self._rounds + later < limit
 
     def spent(self, cursors: dict[bytes, int], pages: list[wire.JournalPage]) -> bool:
         """Count one reply (the first fixes the limit); True once the limit is reached."""

@@ -48,7 +48,11 @@ class Lie:
     at: int = -1
     meanwhile: Callable[[wire.SyncReply], wire.SyncReply] | None = None
     """A rewrite of every reply before the lie (None: the truth)."""
+    after: bool = False
+    """With `ahead`: the lie is in the reply to the first request sent after the next one
+    (`_Ahead.send_after`, in a bulk pull), not to the first sent ahead."""
     sent_ahead: list[wire.SyncRequest] = field(default_factory=list)
+    sent_after: list[wire.SyncRequest] = field(default_factory=list)
     taken: list[wire.SyncRequest] = field(default_factory=list)
     """Requests whose reply was one sent ahead (`_Ahead.take` handed it back)."""
     seen: list[wire.SyncRequest] = field(default_factory=list)
@@ -64,7 +68,8 @@ class Lie:
         self.real.append(real)
         if self.told is not None:
             return reply
-        before = self.ahead and not (self.sent_ahead and request == self.sent_ahead[0])
+        target = self.sent_after if self.after else self.sent_ahead
+        before = self.ahead and not (target and request == target[0])
         if before or (not self.ahead and number != self.at):
             return wire.encode(self.meanwhile(real)) if self.meanwhile else reply
         self.told = number
@@ -73,10 +78,15 @@ class Lie:
     def watch(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Note what the pull sends ahead and takes; with `ahead` off, send nothing ahead."""
         send, take = replica._Ahead.send, replica._Ahead.take
+        send_after = replica._Ahead.send_after
 
         def noting_send(ahead: replica._Ahead, request: wire.SyncRequest, call: Any) -> None:
             self.sent_ahead.append(request)
             send(ahead, request, call)
+
+        def noting_send_after(ahead: replica._Ahead, request: wire.SyncRequest, call: Any) -> None:
+            self.sent_after.append(request)
+            send_after(ahead, request, call)
 
         def noting_take(ahead: replica._Ahead, request: wire.SyncRequest) -> Any:
             task = take(ahead, request)
@@ -85,6 +95,7 @@ class Lie:
             return task
 
         monkeypatch.setattr(replica._Ahead, "send", noting_send)
+        monkeypatch.setattr(replica._Ahead, "send_after", noting_send_after)
         monkeypatch.setattr(replica._Ahead, "take", noting_take)
         if not self.ahead:
             monkeypatch.setattr(
@@ -145,12 +156,19 @@ async def ana(signup: ClientFactory) -> Ana:
 
 
 async def pull_told(
-    hostile: HostileServer, tmp_path: Path, lie: Lie, name: str, user: str = "ana"
+    hostile: HostileServer,
+    tmp_path: Path,
+    lie: Lie,
+    name: str,
+    user: str = "ana",
+    bulk: bool = False,
 ) -> tuple[Outcome, Outcome]:
     """A new phone of `user`'s through `hostile`: its first sync told `lie`, then an honest
-    one; the outcome of each."""
+    one; the outcome of each. `bulk`: its pages count as a bulk pull's (VERIFY_AHEAD_MIN)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(replica, "PULL_PAGE", PAGE)
+        if bulk:  # every full page counts as a bulk pull's: the request after next is sent too
+            monkeypatch.setattr(replica, "VERIFY_AHEAD_MIN", PAGE)
         lie.watch(monkeypatch)
         phone = await Client.login(
             hostile.url, user, PASSWORD, home=tmp_path / name, minimum_cost=INSECURE_TEST_COST
@@ -172,22 +190,38 @@ async def told_both_ways(
     rewrite: Rewrite,
     meanwhile: Callable[[wire.SyncReply], wire.SyncReply] | None = None,
     user: str = "ana",
+    way: str = "next",
 ) -> tuple[Outcome, Outcome]:
-    """The lie told in the reply to the first request sent ahead, then the same lie in the
-    reply to the same request sent the ordinary way (`meanwhile` rewriting the replies
+    """The lie told in the reply to the first request sent ahead (`way` "after-next": to the
+    first one a bulk pull sends after the next one, `_Ahead.send_after`), then the same lie in
+    the reply to the same request sent the ordinary way (`meanwhile` rewriting the replies
     before it both times); asserts both devices end alike and returns the outcomes (the
     lying sync's, the honest one's)."""
-    ahead = Lie(rewrite, ahead=True, meanwhile=meanwhile)
-    through_ahead = await pull_told(hostile, tmp_path, ahead, "phone-ahead", user)
+    after = way == "after-next"
+    ahead = Lie(rewrite, ahead=True, meanwhile=meanwhile, after=after)
+    through_ahead = await pull_told(hostile, tmp_path, ahead, "phone-ahead", user, bulk=after)
     assert ahead.told is not None, "no request was sent ahead: the lie was never told"
-    assert ahead.taken[:1] == ahead.sent_ahead[:1], "the reply sent ahead was not the one used"
+    if after:
+        lied_to = ahead.seen[ahead.told]
+        assert ahead.sent_after[:1] == [lied_to] and lied_to in ahead.taken, "not used"
+    else:
+        assert ahead.taken[:1] == ahead.sent_ahead[:1], "the reply sent ahead was not the one used"
 
     ordinary = Lie(rewrite, ahead=False, at=ahead.told, meanwhile=meanwhile)
-    the_ordinary_way = await pull_told(hostile, tmp_path, ordinary, "phone-ordinary", user)
-    assert ordinary.sent_ahead == [] and ordinary.told == ahead.told
+    the_ordinary_way = await pull_told(
+        hostile, tmp_path, ordinary, "phone-ordinary", user, bulk=after
+    )
+    assert ordinary.sent_ahead == [] and ordinary.sent_after == []
+    assert ordinary.told == ahead.told
     assert ordinary.seen[: ahead.told + 1] == ahead.seen[: ahead.told + 1], "not the same request"
     assert through_ahead == the_ordinary_way
     return through_ahead
+
+
+@pytest.fixture(params=["next", "after-next"])
+def way(request: pytest.FixtureRequest) -> str:
+    """Which request sent ahead is lied to (`told_both_ways`)."""
+    return str(request.param)
 
 
 def server_records(live_server: RunningServer, journal_id: bytes) -> list[wire.StoredRecord]:
@@ -237,7 +271,7 @@ def forged(laptop: Client, journal_id: bytes, seq: int) -> wire.StoredRecord:
 
 
 async def test_junk_and_forged_records_in_the_reply_sent_ahead_are_refused_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     bad: set[bytes] = set()
     made: dict[tuple[bytes, int], wire.StoredRecord] = {}  # one forgery, told both ways
@@ -259,7 +293,7 @@ async def test_junk_and_forged_records_in_the_reply_sent_ahead_are_refused_as_in
         lied = [dataclasses.replace(first, ciphertext=bytes(altered)), *rest, junk, forgery]
         return replace_page(real, dataclasses.replace(page, records=lied))
 
-    lying, honest = await told_both_ways(hostile, tmp_path, junk_and_forgeries)
+    lying, honest = await told_both_ways(hostile, tmp_path, junk_and_forgeries, way=way)
 
     assert lying.refused == 3 and lying.refused_records == bad
     assert all(sum(r.hex() in line for line in lying.problems) == 1 for r in bad)
@@ -274,7 +308,7 @@ async def test_junk_and_forged_records_in_the_reply_sent_ahead_are_refused_as_in
 
 
 async def test_a_head_lowered_in_the_reply_sent_ahead_is_a_rollback_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     def rolled_back(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
@@ -284,7 +318,7 @@ async def test_a_head_lowered_in_the_reply_sent_ahead_is_a_rollback_as_in_any_re
         page = next(p for p in real.pages if p.journal_id == furthest.journal_id)
         return replace_page(real, dataclasses.replace(page, records=[], cursor=head, head=head))
 
-    lying, honest = await told_both_ways(hostile, tmp_path, rolled_back)
+    lying, honest = await told_both_ways(hostile, tmp_path, rolled_back, way=way)
 
     assert [line for line in lying.problems if "rolled back" in line], lying.problems
     assert lying.refused == 0 and lying.refused_records == frozenset()
@@ -295,7 +329,7 @@ async def test_a_head_lowered_in_the_reply_sent_ahead_is_a_rollback_as_in_any_re
 
 
 async def test_a_cursor_behind_the_request_sent_ahead_is_refused_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     """A page whose cursor is below the `after` asked (its records as sent) would move the
     device's cursor back: refused and reported, the cursor kept, and the pull goes on from
@@ -310,7 +344,7 @@ async def test_a_cursor_behind_the_request_sent_ahead_is_refused_as_in_any_reply
         page = next(p for p in real.pages if p.journal_id == furthest.journal_id)
         return replace_page(real, dataclasses.replace(page, cursor=furthest.after - 1))
 
-    lying, honest = await told_both_ways(hostile, tmp_path, behind)
+    lying, honest = await told_both_ways(hostile, tmp_path, behind, way=way)
 
     assert asked[0] == asked[1] > 0
     [line] = lying.problems
@@ -324,7 +358,7 @@ async def test_a_cursor_behind_the_request_sent_ahead_is_refused_as_in_any_reply
 
 
 async def test_done_with_a_next_journal_in_the_reply_sent_ahead_is_incomplete_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     short: list[bool] = []  # whether the page kept stopped before its head, each time told
 
@@ -336,7 +370,7 @@ async def test_done_with_a_next_journal_in_the_reply_sent_ahead_is_incomplete_as
         short.append(kept[0].cursor < kept[0].head)
         return wire.SyncReply(kept, True, first)
 
-    lying, honest = await told_both_ways(hostile, tmp_path, done_naming_a_next_slice)
+    lying, honest = await told_both_ways(hostile, tmp_path, done_naming_a_next_slice, way=way)
 
     assert replica.DONE_WITH_NEXT in lying.incomplete
     # The journal the reply left out is reported, and so is the one it left short, if so.
@@ -351,14 +385,16 @@ async def test_done_with_a_next_journal_in_the_reply_sent_ahead_is_incomplete_as
 
 
 async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path, live_server: RunningServer
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str, live_server: RunningServer
 ) -> None:
     moved: set[bytes] = set()
+    at_the_end: list[bool] = []  # whether the page lied about is its journal's last
 
     def from_another_journal(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
     ) -> wire.SyncReply:
         page = with_records(real)
+        at_the_end.append(page.cursor >= page.head)
         other = ana.work if page.journal_id == ana.personal else ana.personal
         theirs = server_records(live_server, other)[: len(page.records)]
         swapped = [  # the other journal's records, at this page's places
@@ -368,12 +404,16 @@ async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_i
         moved.update(record.record_id for record in swapped)
         return replace_page(real, dataclasses.replace(page, records=swapped))
 
-    lying, honest = await told_both_ways(hostile, tmp_path, from_another_journal)
+    lying, honest = await told_both_ways(hostile, tmp_path, from_another_journal, way=way)
 
     assert lying.refused == len(moved) == PAGE and lying.refused_records == moved
     assert all(sum(r.hex() in line for line in lying.problems) == 1 for r in moved)
     assert len(lying.entries) == len(ana.bodies) - PAGE and set(lying.entries) < set(ana.bodies)
-    assert lying.withheld and honest.withheld == lying.withheld  # the records displaced
+    # The records displaced are withheld, every sync; but where the request after the next
+    # one (whose place depends on the journals' random ids) asks a journal's last page: no
+    # counter comes after theirs, so neither device can tell (both end alike, above).
+    assert lying.withheld or (way == "after-next" and at_the_end[0])
+    assert honest.withheld == lying.withheld
 
 
 # --- a journal of an unverified owner ---------------------------------------------------------
@@ -436,28 +476,28 @@ async def test_an_unverified_owners_page_in_the_reply_sent_ahead_is_cut_at_the_b
 
 
 async def test_a_replayed_reply_to_the_request_sent_ahead_is_no_progress_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     def the_previous_reply(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
     ) -> wire.SyncReply:
         return before[-1]  # what the device asked before this, again
 
-    lying, honest = await told_both_ways(hostile, tmp_path, the_previous_reply)
+    lying, honest = await told_both_ways(hostile, tmp_path, the_previous_reply, way=way)
 
     assert lying.entries == ana.bodies and lying.problems == [] and lying.incomplete == []
     assert honest == lying
 
 
 async def test_the_first_reply_again_for_the_request_sent_ahead_is_handled_as_in_any_reply(
-    hostile: HostileServer, ana: Ana, tmp_path: Path
+    hostile: HostileServer, ana: Ana, tmp_path: Path, way: str
 ) -> None:
     def the_first_reply(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
     ) -> wire.SyncReply:
         return before[0]  # the reply to cursors at the start: pages behind what was asked
 
-    lying, honest = await told_both_ways(hostile, tmp_path, the_first_reply)
+    lying, honest = await told_both_ways(hostile, tmp_path, the_first_reply, way=way)
 
     # Pages behind the request are refused and reported (a cursor is never moved back), and
     # the pull goes on from what was received.

@@ -198,3 +198,69 @@ async def test_a_long_pull_asks_ahead_only_for_the_pages_it_then_applies(
         asked = {c.journal_id: c.after for c in after.cursors}
         assert all(asked[j] == cursor for j, cursor in cursors.items() if j in asked)
     assert calls[-1][1].result().done  # the last request is the pull's last
+
+
+async def test_a_bulk_pull_asks_two_requests_ahead_from_its_first_reply_and_uses_them_all(
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # issue 10: in a bulk pull (pages of VERIFY_AHEAD_MIN records or more) the request after
+    # the next one is sent too while a page applies, and the next one from the first reply
+    # on; each is the request that follows the reply before it, and the pull uses them all.
+    from client_sdk import replica, wire
+
+    laptop = await signup("ana")
+    for i in range(20):
+        await laptop.entries.write(None, f"entry {i}")
+    await laptop.sync()
+    monkeypatch.setattr(replica, "PULL_PAGE", 3)
+    monkeypatch.setattr(replica, "VERIFY_AHEAD_MIN", 3)
+    sent: list[wire.SyncRequest] = []
+    after_next: list[wire.SyncRequest] = []
+    taken: list[wire.SyncRequest] = []
+    send, send_after, take = replica._Ahead.send, replica._Ahead.send_after, replica._Ahead.take
+
+    def noting_send(self: replica._Ahead, request: wire.SyncRequest, call: object) -> None:
+        sent.append(request)
+        send(self, request, call)  # type: ignore[arg-type]
+
+    def noting_send_after(self: replica._Ahead, request: wire.SyncRequest, call: object) -> None:
+        after_next.append(request)
+        send_after(self, request, call)  # type: ignore[arg-type]
+
+    def noting_take(self: replica._Ahead, request: wire.SyncRequest) -> object:
+        task = take(self, request)
+        if task is not None:
+            taken.append(request)
+        return task
+
+    monkeypatch.setattr(replica._Ahead, "send", noting_send)
+    monkeypatch.setattr(replica._Ahead, "send_after", noting_send_after)
+    monkeypatch.setattr(replica._Ahead, "take", noting_take)
+    phone = await login("ana")
+    calls: list[tuple[wire.SyncRequest, asyncio.Future[wire.SyncReply]]] = []
+    call = phone.transport.call
+
+    async def recording_call(path: str, message: object, *args: object, **kw: object) -> object:
+        reply = asyncio.ensure_future(call(path, message, *args, **kw))  # type: ignore[arg-type]
+        if path == "/v1/sync":
+            calls.append((message, reply))  # type: ignore[arg-type]
+        return await reply
+
+    monkeypatch.setattr(phone.transport, "call", recording_call)
+    report = await phone.sync()
+
+    assert report.problems == [] and report.incomplete == []
+    assert {e.body for e in await phone.entries.list()} == {f"entry {i}" for i in range(20)}
+    requests = [request for request, _ in calls]
+    assert sent[0] == requests[1]  # asked ahead from the first reply
+    assert len(after_next) >= 2 and all(r in taken for r in after_next)  # each one is used
+    assert all(r in taken for r in sent)
+    assert len(requests) == len({repr(r) for r in requests})  # none asked twice
+    for (_, before), (following, _) in zip(calls, calls[1:], strict=False):
+        cursors = {page.journal_id: page.cursor for page in before.result().pages}
+        asked = {c.journal_id: c.after for c in following.cursors}
+        assert all(asked[j] == cursor for j, cursor in cursors.items() if j in asked)
+    assert calls[-1][1].result().done  # the last request is the pull's last
