@@ -1,6 +1,7 @@
 """REV-PULL3: hostile review of perf-pull3 (the signature helper inflating what it verified,
-IN_FLIGHT requests to it, a bulk pull asking the request after the next one). Each finding is a
-strict expected failure until it is fixed (/work/REV-PULL3-FINDINGS.md)."""
+IN_FLIGHT requests to it, a bulk pull asking the request after the next one), fixed: F1, a
+payload the helper hands back must carry the Adler-32 its signed compressed bytes end with,
+else the helper counts as broken and every record is opened on the app's thread."""
 
 from __future__ import annotations
 
@@ -18,12 +19,6 @@ from tests.conftest import ClientFactory, RunningServer
 FILLER = " and the same words again," * 40  # compresses well: every entry's payload is ZLIB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-PULL3 F1: a payload the helper hands back is taken as the record's plaintext "
-    "with nothing binding it to the signed compressed bytes (a corrupted answer whose msgpack "
-    "framing holds is stored silently)",
-)
 async def test_a_payload_corrupted_in_the_helpers_answer_is_never_taken_as_the_records(
     live_server: RunningServer,
     signup: ClientFactory,
@@ -50,20 +45,20 @@ async def test_a_payload_corrupted_in_the_helpers_answer_is_never_taken_as_the_r
         await laptop.entries.write("Personal", f"Body {i}{FILLER}", title=f"T{i}")
     await laptop.sync()
     compressed: list[bool] = []
-    inflated_body = records.inflated_body
+    checksum_holds = verifying._checksum_holds
 
-    def noting(unverified: records.Unverified, payload: bytes) -> records.RecordBody:
-        compressed.append(True)
-        return inflated_body(unverified, payload)
+    def noting(payload: bytes, deflated: bytes) -> bool:
+        compressed.append(checksum_holds(payload, deflated))
+        return compressed[-1]
 
-    monkeypatch.setattr(records, "inflated_body", noting)
+    monkeypatch.setattr(verifying, "_checksum_holds", noting)
     try:
         phone = await login("ana")
         report = await phone.sync()
     finally:
         started.close()
     assert reaped(started._process.pid)
-    assert compressed, "no payload was inflated in the helper: the test proves nothing"
+    assert compressed, "no payload came back from the helper: the test proves nothing"
     bodies = {entry.title: entry.body for entry in await phone.entries.list()}
     assert len(bodies) == count
     altered = [title for title, body in bodies.items() if not body.startswith("Body ")]
@@ -71,11 +66,6 @@ async def test_a_payload_corrupted_in_the_helpers_answer_is_never_taken_as_the_r
     assert altered == [] or report.refused >= len(altered), (len(altered), report.problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-PULL3 F1: a helper pipe out of step by one answer of the same shape attaches "
-    "inflated payloads to the wrong records (nothing binds a payload to its record)",
-)
 async def test_a_helper_out_of_step_never_attaches_a_payload_to_another_record(
     live_server: RunningServer,
     signup: ClientFactory,
