@@ -22,7 +22,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Backoff, Client, NetworkError, SyncProgress, SyncReport
+from client_sdk import (
+    INSECURE_TEST_COST,
+    Backoff,
+    Client,
+    NetworkError,
+    SyncProgress,
+    SyncReport,
+    replica,
+)
 from client_sdk.wire import MAX_RECORDS_PER_PUSH
 from tests.conftest import PASSWORD
 
@@ -310,12 +318,15 @@ async def test_a_kill_right_after_the_first_push_batch_loses_and_duplicates_noth
 
 
 async def test_a_pull_cut_by_a_server_kill_ends_with_every_entry_exactly_once(
-    server: ServerProcess, devices: tuple[Client, ClientOpener]
+    server: ServerProcess, devices: tuple[Client, ClientOpener], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     laptop, login = devices
     written = await write_entries(laptop, ENTRIES)
     await laptop.sync()
     phone = await login("phone")
+    # Pages of 100: a bulk pull asks up to two pages ahead (issue 10), so with pages of 1,000
+    # the whole pull could be in hand before the kill; with 15 pages most come after it.
+    monkeypatch.setattr(replica, "PULL_PAGE", 100)
 
     def kill_after_first_page(progress: SyncProgress) -> None:
         if progress.pull_fraction > 0:
