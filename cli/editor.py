@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from client_sdk.documents import MAX_BODY
 from client_sdk.models import decoded_text, plain_text
 
 if TYPE_CHECKING:
@@ -164,7 +165,11 @@ def discard_draft(home: Path, path: Path) -> bool:
 
 @contextlib.contextmanager
 def drafted(
-    home: Path, start: str, save: Sequence[str], saved: Sequence[object] = ()
+    home: Path,
+    start: str,
+    save: Sequence[str],
+    saved: Sequence[object] = (),
+    tj: Sequence[str] = ("tj",),
 ) -> Iterator[tuple[Path, str]]:
     """Open the editor on a new draft holding `start`; yield the draft's path and what was
     written. The draft is deleted when the block completes (the entry was saved), and kept
@@ -174,15 +179,21 @@ def drafted(
     unless `saved` holds something by then: the block saved what was written on this device
     and failed after it (a Ctrl-C during the sync that follows: the change waits in the
     outbox), and saving the draft again would save it twice (fix-nu36c's leftover, as
-    `body_of` does for piped text). Earlier drafts that hold text are mentioned first."""
+    `body_of` does for piped text). A text kept that is longer than an entry holds
+    (MAX_BODY) is to be shortened first: saved as it is, it would be refused again (NU38 N5).
+    Earlier drafts that hold text are mentioned first, with `tj` (the words that start a
+    command for this profile: "tj --home PATH" when one was given: NU38 N5)."""
     folder = drafts_folder(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     left = [draft for draft in sorted(folder.glob("*.md")) if holds_text(draft)]
     if left:
+        were = "draft was" if len(left) == 1 else "drafts were"
+        write, edit = (
+            shlex.join([*tj, *words, "--draft", "FILE"]) for words in (["write"], ["edit", "ID"])
+        )
         click.echo(
-            f"Note: {len(left)} earlier draft(s) were never saved, e.g. {left[-1]}: "
-            "`tj write --draft FILE` saves a new entry's draft (`tj edit ID --draft FILE` an "
-            "edit's) and deletes it.",
+            f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: "
+            f"`{write}` saves a new entry's draft (`{edit}` an edit's) and deletes it.",
             err=True,
         )
     descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
@@ -199,19 +210,30 @@ def drafted(
             ) from None
         raise click.ClickException(
             f"{failed.format_message()}: what you wrote is kept in {path} "
-            f"(`{shlex.join([*save, str(path)])}` saves it and deletes the draft)"
+            f"({_saves(path, save)} and deletes the draft)"
         ) from None
     written = path.read_text(encoding="utf-8", errors="replace")
     try:
         yield path, written
     except BaseException:
         if _written_in(path, start) and not saved:
-            command = shlex.join([*save, str(path)])
-            click.echo(f"What you wrote is kept in {path} (`{command}` saves it).", err=True)
+            click.echo(f"What you wrote is kept in {path} ({_saves(path, save)}).", err=True)
         else:
             path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
+
+
+def _saves(path: Path, save: Sequence[str]) -> str:
+    """How the draft at `path` is saved: "`tj ... --draft PATH` saves it" (`save`, quoted
+    for a POSIX shell), after "shorten it to 100,000 characters, then" when its text is
+    longer than an entry holds: saved as it is, it is refused again (NU38 N5)."""
+    saves = f"`{shlex.join([*save, str(path)])}` saves it"
+    try:
+        text = strip_comments(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return saves
+    return f"shorten it to {MAX_BODY:,} characters, then {saves}" if len(text) > MAX_BODY else saves
 
 
 def kept_as_draft(home: Path, text: str) -> Path:
@@ -253,12 +275,17 @@ def revise_template(text: str) -> str:
 
 
 def revised(
-    home: Path, text: str, entry_id: str, saved: Sequence[object] = ()
+    home: Path,
+    text: str,
+    save: Sequence[str],
+    saved: Sequence[object] = (),
+    tj: Sequence[str] = ("tj",),
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
     """`drafted` on an entry's current text (`revise_template`; what is written is to be
-    checked with `strip_comments`); `saved` as there. The caller refuses a text that
+    checked with `strip_comments`); `save` (["tj", "--home", PATH, "edit", ID, "--draft"],
+    its --home when one was given), `saved` and `tj` as there. The caller refuses a text that
     `holds_cut` first."""
-    return drafted(home, revise_template(text), ["tj", "edit", entry_id, "--draft"], saved)
+    return drafted(home, revise_template(text), save, saved, tj)
 
 
 def composed(
@@ -267,6 +294,7 @@ def composed(
     text: str = "",
     save: Sequence[str] = ("tj", "write", "--draft"),
     saved: Sequence[object] = (),
+    tj: Sequence[str] = ("tj",),
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
-    """`drafted` on a new entry's template; `save` and `saved` as there."""
-    return drafted(home, template(prompt, text), save, saved)
+    """`drafted` on a new entry's template; `save`, `saved` and `tj` as there."""
+    return drafted(home, template(prompt, text), save, saved, tj)

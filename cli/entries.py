@@ -33,7 +33,8 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, Column, fitted
-from client_sdk import EMOTIONS, NotFound, decoded_text, plain_text
+from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
+from client_sdk.documents import MAX_BODY
 
 if TYPE_CHECKING:
     from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
@@ -150,7 +151,9 @@ def write(
             return
     save = draft_command(home, journal_name, fields)
     saved: list[Entry] = []  # the entry, once saved on this device
-    with body_of(home, text, prompt_id, use_editor, draft, save, saved) as body:  # kept until saved
+    with body_of(
+        home, text, prompt_id, use_editor, draft, save, saved, journal_name=journal_name
+    ) as body:  # kept until saved
         if not body.strip() and not title:
             raise click.UsageError(
                 "nothing to write: give TEXT, pipe it on stdin, or give --title "
@@ -161,15 +164,22 @@ def write(
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
 
+def tj_words(home: Home) -> list[str]:
+    """The words that start a `tj` command for this profile in a hint: "tj", and its --home
+    when this command was given one, so that a hint copied as printed runs against the same
+    profile (NU38 N5: `tj edit`'s draft hints left it out)."""
+    words = ["tj"]
+    group = click.get_current_context().find_root()
+    if group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
+        words += ["--home", str(home.path)]
+    return words
+
+
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:
     """The words of the `tj write ... --draft` that saves this command's editor draft with
     the options it was given (journal, title, mood, tags, emotions, prompt, date) and its
     --home when one was given, so that nothing the user chose is lost (NU18 C2)."""
-    words = ["tj"]
-    group = click.get_current_context().parent
-    if group is not None and group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
-        words += ["--home", str(home.path)]
-    words.append("write")
+    words = [*tj_words(home), "write"]
     if journal_name is not None:
         words += ["--journal", journal_name]
     if fields["title"] is not None:
@@ -196,6 +206,8 @@ def body_of(
     draft: Path | None,
     save: list[str],
     saved: list[Entry] | None = None,
+    *,
+    journal_name: str | None = None,
 ) -> Iterator[str]:
     """The draft's text (--draft, deleted once the block completes when it is one of the
     profile's drafts); else TEXT; else stdin, kept as a draft if the block fails before the
@@ -204,7 +216,8 @@ def body_of(
     entry twice: rev-nu36a R4); else (stdin is a terminal, or --edit) what is
     written in $EDITOR, whose draft is kept if the block fails before the entry was saved
     (editor.drafted, which names `save`, the command that saves it; once saved, it is
-    deleted as piped text is). An empty editor aborts."""
+    deleted as piped text is). An empty editor aborts. The editor opens only once this
+    account may write in `journal_name` (or the prompt's journal: NU38 N1)."""
     if draft is not None:
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
@@ -227,15 +240,19 @@ def body_of(
                         err=True,
                     )
                 else:
-                    saves = f"{shlex.join([*save, str(path)])}` saves it"
-                    if editor.holds_cut(piped):  # --draft keeps what is above it (NU37 #1)
+                    saves = f"`{shlex.join([*save, str(path)])}` saves it"
+                    elsewhere = "; give another --journal to save it elsewhere"
+                    if len(piped) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
+                        saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
+                        elsewhere = ""
+                    elif editor.holds_cut(piped):  # --draft keeps what is above it (NU37 #1)
                         saves = (
-                            f"{shlex.join(save[:-1])} < {shlex.quote(str(path))}` saves it "
+                            f"`{shlex.join(save[:-1])} < {shlex.quote(str(path))}` saves it "
                             "whole, the scissors line in it included; delete the file after"
                         )
                     click.echo(
                         f"The text you piped in was not saved; it is kept in {path} "
-                        f"(`{saves}; give another --journal to save it elsewhere).",
+                        f"({saves}{elsewhere}).",
                         err=True,
                     )
             raise
@@ -244,11 +261,10 @@ def body_of(
         raise editor.cut_refusal(
             "TEXT", "`tj write TEXT` without --edit, which saves it as given; nothing was written"
         )
-    prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
-    with editor.composed(home.path, prompt, text or "", save, () if saved is None else saved) as (
-        _,
-        written,
-    ):
+    prompt = home.run(partial(editor_start, journal_name, prompt_id))
+    kept = () if saved is None else saved
+    tj = tj_words(home)
+    with editor.composed(home.path, prompt, text or "", save, kept, tj) as (_, written):
         body = editor.strip_comments(written)
         if body.strip():
             yield body
@@ -273,6 +289,20 @@ def read_stdin() -> str:
             "`iconv -f latin1 -t utf-8 FILE | tj write` for a Latin-1 (Windows-1252) file; "
             "nothing was saved"
         ) from None
+
+
+async def editor_start(
+    journal_name: str | None, prompt_id: str | None, client: Client
+) -> Prompt | None:
+    """The prompt a new entry answers (None without one), once this account may write in
+    the journal the entry goes to (`journal_name`, else the prompt's, else the default):
+    before the editor opens, not after the user wrote in it (NU38 N1: a therapist with a
+    read share wrote a text that was then refused, with a draft no command could save).
+    Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
+    prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
+    journal = journal_name or (prompt.journal if prompt is not None else None)
+    await client.entries.check_writable(journal)
+    return prompt
 
 
 async def prompt_after_sync(prompt_id: str, client: Client) -> Prompt:
@@ -601,7 +631,8 @@ def edit(
 
     Prints the entry's id alone on stdout (for scripts) and what was saved on stderr, as
     `tj write` does ('Entry 9a95745b485b ("Tuesday") saved; synced.'); an empty --append
-    alone changes nothing and says so.
+    alone changes nothing and says so, and an empty --body is refused (`tj delete ID` removes
+    an entry).
 
     \b
     Examples:
@@ -614,6 +645,13 @@ def edit(
     """
     if body is not None and append is not None:  # NU30 F6: never "X Y" silently
         raise click.UsageError("--body replaces the text and --append adds to it: give one")
+    if draft is None and body is not None and not body.strip():  # NU38 N7: never wiped silently
+        raise ValueRefused(
+            "Invalid value for '--body': it is empty, and an entry's text is not emptied "
+            f"this way (on every device, with no way back): the entry was not changed; give "
+            f"the new text, or, to remove the entry, `tj delete {entry_id}` (it stays in the "
+            f"trash for {TRASH_DAYS} days)."
+        )
     if draft is not None:
         if body is not None or append is not None:
             raise click.UsageError("--draft is the new text: give no --body and no --append")
@@ -634,7 +672,7 @@ def edit(
                 "--title, --tag, ...), or run `tj edit ID` on a terminal to edit the text in "
                 "$EDITOR; the entry was not changed"
             )
-        current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
+        current = home.run(partial(found_after_sync, partial(editable, entry_id)))
         if editor.holds_cut(current.body):  # NU37 #1: what follows it would be lost
             short = output.short_id(current.id)
             raise editor.cut_refusal(
@@ -643,7 +681,9 @@ def edit(
                 "given; the entry was not changed",
             )
         edited: list[Entry] = []  # the entry, once changed on this device: no draft kept after
-        with editor.revised(home.path, current.body, entry_id, edited) as (_, written):
+        tj = tj_words(home)
+        save = [*tj, "edit", entry_id, "--draft"]
+        with editor.revised(home.path, current.body, save, edited, tj) as (_, written):
             if written == editor.revise_template(current.body):  # closed without a change
                 output.message("No change; the entry stays as it was.")
                 return
@@ -678,6 +718,15 @@ def edit(
     if draft is not None:
         editor.discard_draft(home.path, draft)
     print_edited(entry, note, as_json)
+
+
+async def editable(entry_id: str, client: Client) -> Entry:
+    """The entry `tj edit ID` opens in the editor, once this account may change it
+    (`Entries.check_editable`): a share's entry is refused before the editor opens, not
+    after the user rewrote it (NU38 N1). Raises NotFound, AccessError as that does."""
+    found = await client.entries.get(entry_id)
+    await client.entries.check_editable(found.id)
+    return found
 
 
 def print_edited(entry: Entry, note: str, as_json: bool) -> None:

@@ -405,9 +405,14 @@ EXCERPT = 60
 def first_words(text: str, count: int = 6, width: int = EXCERPT) -> str:
     """The first `count` words of `text` on one line, cut to `width` characters with "…"
     when longer: a long unbroken word (a URL, 100,000 characters with no space) is cut too,
-    as `tj list` cuts it (NU37 #2: `tj delete` quoted all of it, twice)."""
-    words = " ".join(text.split()[:count])
-    return words if len(words) <= width else words[: width - 1] + "…"
+    as `tj list` cuts it (NU37 #2: `tj delete` quoted all of it, twice). It ends in "…" only
+    when something was left out: words after the first `count`, or the end of a long one
+    (NU38 N4: "Hi there…" quoted a whole text)."""
+    every = text.split()
+    words = " ".join(every[:count])
+    if len(words) > width:
+        return words[: width - 1] + "…"
+    return words + "…" if len(every) > count else words
 
 
 def mood_text(mood: int | None) -> str:

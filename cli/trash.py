@@ -45,6 +45,15 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         return found, await client.shares.recipients(found.id)
 
     entry, recipients = home.run(partial(found_after_sync, check))
+    if entry.trashed_at is not None:  # NU38 N4: not "moved" again, nor told again
+        # a delete cut short before it reached the copies kept for a therapist finishes
+        done, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
+        output.message(
+            f"{describe(done)[:1].upper()}{describe(done)[1:]} is already in the trash, since "
+            f"{output.local_time(entry.trashed_at)} (restore it with `tj restore "
+            f"{output.short_id(done.id)}` within {days_left(done)}); {note}."
+        )
+        return
     if not yes:
         told = output.receipt_lines(
             recipients, "this entry", "moving it to the trash here", TRASH_AFTER
@@ -156,11 +165,19 @@ TRASH_AFTER = "removes it from their view at their next sync (`tj restore` shows
 
 def describe(entry: Entry) -> str:
     """An entry named for a person: its title, or its date and first words."""
-    if entry.title:
-        return f"“{entry.title}”"
-    words = output.first_words(entry.body)
+    if entry.title:  # cut as `tj write` cuts it (NU38 N4: 200 characters were printed)
+        return f"“{output.preview(entry.title, output.EXCERPT)}”"
+    words = output.first_words(entry.body)  # "…" only when cut (NU38 N4)
     day = entry.local_created_at.strftime("%Y-%m-%d")
-    return f"the entry of {day}" + (f" (“{words.removesuffix('…')}…”)" if words else "")
+    return f"the entry of {day}" + (f" (“{words}”)" if words else "")
+
+
+def days_left(entry: Entry) -> str:
+    """ "12 days": how long an entry in the trash can still be restored (at least 0)."""
+    assert entry.trashed_at is not None
+    now = datetime.now().astimezone()
+    left = math.ceil((entry.trashed_at + timedelta(days=TRASH_DAYS) - now) / timedelta(days=1))
+    return output.plural(max(left, 0), "day", "days")
 
 
 def trash_table(entries: list[Entry]) -> Table:

@@ -170,6 +170,34 @@ class Entries:
         await context.sharing.mirror(local, document, view.created_at, journals, written=view)
         return context.entry_of(local, view)
 
+    async def check_writable(self, journal: str | None) -> None:
+        """Check, writing nothing, that this account may write a new entry in `journal` (a
+        name or id; None: the default journal), as `write` would check it: an app asks
+        before its user writes a text that could not be saved (NU38 N1: `tj write` opened
+        the editor in a journal shared read-only, then refused what was written).
+
+        Raises NotFound for an unknown journal, InvalidInput for a brief named, AccessError
+        for a journal this account may not write in (shared read-only or for notes only,
+        a share that ended; when the server cannot be reached to read the role again, the
+        message says to sync), JournalArchived for an archived one, RollbackError (an
+        IntegrityError) while its access chain on this device is rolled back or
+        unverified."""
+        local, _, _ = await self._context.journal_to_write(journal)
+        await self._context.replica.check_commit(local, ENTRY)
+
+    async def check_editable(self, entry_id: str) -> None:
+        """Check, changing nothing, that this account may change the entry `entry_id` (a
+        unique prefix of 4+ hex digits will do), as `edit` would check it before saving: an
+        app asks before its user rewrites a text that could not be saved (NU38 N1: `tj edit`
+        opened the editor on an entry of a journal shared read-only, then refused it).
+
+        Raises NotFound for an unknown, deleted or trashed entry, AccessError for an entry
+        of a journal this account may not change (a share: an entry is its owner's own),
+        JournalArchived for one in an archived journal, RollbackError (an IntegrityError)
+        while the journal's access chain on this device is rolled back or unverified."""
+        local, document = await self._live_entry(entry_id)
+        await self._context.replica.check_commit(local, document.kind)
+
     async def edit(
         self,
         entry_id: str,

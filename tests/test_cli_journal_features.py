@@ -359,7 +359,8 @@ async def test_a_draft_saved_with_draft_keeps_only_the_text_above_the_scissors_l
 
     error = failed_with_one_line(await ana.tj("edit", entry_id, env=env))
     [edit_draft] = list((ana.home / "drafts").iterdir())
-    assert f"`tj edit {entry_id} --draft {edit_draft}` saves it" in error
+    # with its --home, as `tj write`'s hint (NU38 N5)
+    assert f"`tj --home {ana.home} edit {entry_id} --draft {edit_draft}` saves it" in error
     await ana.ok("edit", entry_id, "--draft", str(edit_draft))
     assert not edit_draft.exists()
     body = (await ana.json("show", entry_id))["body"]

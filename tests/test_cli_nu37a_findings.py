@@ -139,7 +139,7 @@ async def test_delete_and_restore_cut_a_long_unbroken_word(ana: Device) -> None:
     restored = await ana.ok("restore", word_id[:8])
     assert len(restored.output) < 300, len(restored.output)
     short = await ana.ok("delete", (await ana.ok("write", "A short day.")).stdout.strip(), "-y")
-    assert "(“A short day.…”)" in short.output  # as before for ordinary text
+    assert "(“A short day.”)" in short.output  # whole: no "…" (NU38 N4)
 
 
 async def test_undoing_a_goal_check_in_cuts_a_long_unbroken_word_in_its_note(
