@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10
+MAX_PROGRESS = 1000
+"""The SDK's `client_sdk.goals.MAX_SESSIONS` (not imported at start-up), checked equal by
+tests/test_cli_nu38b.py."""
 CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
 
 
@@ -41,9 +44,9 @@ def past_target_note(target: date | None) -> None:
 
 def progress_option(help: str) -> Callable[[F], F]:
     """`--progress N` of a check-in (`tj goal checkin`, `tj goal checkin-edit`): the sessions
-    it records, or the percent reached; a whole number, 0 or more. `help` says it for the
-    command."""
-    return click.option("--progress", type=click.IntRange(0), metavar="N", help=help)
+    it records, or the percent reached; a whole number from 0 to MAX_PROGRESS, the bound
+    shown in the help (NU38 N3). `help` says it for the command."""
+    return click.option("--progress", type=click.IntRange(0, MAX_PROGRESS), metavar="N", help=help)
 
 
 @cli.group()
@@ -172,7 +175,8 @@ def goal_checkin(
         output.message(f"Note: {checked.title!r} is already marked done; the check-in is kept.")
     elif checked.measure is not None and checked.progress > checked.measure.target:
         output.message(
-            f"Note: that is more than the goal's {checked.measure}; the check-in is kept "
+            f"Note: that brings the goal to {checked.progress} of {checked.measure}, more than "
+            "its target; the check-in is kept "
             f"(`tj goal edit ID --measure` changes the target; {done_hint(checked)})."
         )
     elif checked.reached:

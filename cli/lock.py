@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import TYPE_CHECKING
 
 from cli import output
@@ -31,7 +32,8 @@ def lock(home: Home) -> None:
     your files: use full-disk encryption for them.
 
     On a profile already locked, it changes the passphrase (the current one opens it first)
-    and says so: "Changed this device's passphrase".
+    and says so: "Changed this device's passphrase" (given the same one again, it says that
+    nothing changed).
 
     \b
     Example:
@@ -40,13 +42,19 @@ def lock(home: Home) -> None:
     from client_sdk import Client
 
     was_locked = Client.needs_passphrase(home.path)
+    current = home.unlock()  # a locked profile's passphrase ({} when not locked), asked first
     passphrase = new_passphrase()
     cost = INSECURE_TEST_COST if home.insecure_test_kdf else INTERACTIVE
+    same = was_locked and passphrase == current.get("passphrase")
 
     async def apply(client: Client) -> None:
-        client.set_passphrase(passphrase, cost=cost)
+        if not same:  # the same one again: opening the profile checked it, nothing to write
+            client.set_passphrase(passphrase, cost=cost)
 
-    home.run(apply)
+    home.run(apply, partial(Client.open, home.path, **current))
+    if same:  # NU38 N9: not "the old one no longer does" of the one that still does
+        output.message("That is already this device's passphrase; nothing changed.")
+        return
     if was_locked:  # NU37 #9: not "now locked" again, as if nothing had been locked before
         output.message(
             "Changed this device's passphrase: the new one opens its keys from now on, the "

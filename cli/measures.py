@@ -181,7 +181,7 @@ def measure_take(
             else:  # shown as item 9 was answered: only what it did not say (who got a flag)
                 for line in lines:
                     if line not in shown_before:
-                        output.message(line)
+                        output.message(line, wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None
@@ -193,7 +193,7 @@ def measure_take(
                 f"The safety flag has NOT left this device yet (no connection): {members} "
                 "will see it only after this device syncs. Do not count on it: call someone now."
             )
-            output.message(waiting)
+            output.message(waiting, wrap=True)
             lines = [*lines, waiting]
         return taken, lines, note
 
@@ -369,9 +369,9 @@ def ask(
     safety path"). The difficulty question can be skipped with Enter; stopping there (Ctrl-C,
     end of input, closing the terminal) skips it too, as every scored item is answered.
     Stopping before that raises Stopped with the answers given."""
-    if chosen.instructions:
-        click.echo(chosen.instructions, err=True)
-    click.echo(chosen.stem, err=True)
+    if chosen.instructions:  # each line of the terminal's width, words unchanged (NU38 N2)
+        click.echo(output.prose_text(chosen.instructions), err=True)
+    click.echo(output.prose_text(chosen.stem), err=True)
     answers: list[int] = []
     hangup = Hangup()
     try:
@@ -415,11 +415,12 @@ def _ask_items(
 ) -> int | None:
     """`ask`'s questions: appends each item's answer to `answers` as it is given (so a stop
     knows them), and returns the difficulty answer (None when skipped or not asked)."""
-    choices = "  ".join(f"{o.value} = {o.label}" for o in chosen.options)
+    choices = output.options_text((f"{o.value} = {o.label}" for o in chosen.options), "   ")
     values = AnswerChoice(sorted(o.value for o in chosen.options))
     shown = False
     for number, text in enumerate(chosen.items, start=1):
-        click.echo(f"\n{number}. {text}\n   {choices}", err=True)
+        question = output.prose_text(text, f"{number}. ", "   ")
+        click.echo(f"\n{question}\n{choices}", err=True)
         answers.append(int(click.prompt("   answer", type=values, err=True)))
         hangup.check()  # typed before the terminal closed: kept (a safety answer counts)
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
@@ -428,8 +429,10 @@ def _ask_items(
     if chosen.unscored is None or not interactive_difficulty:
         return None
     unscored = chosen.unscored
-    options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
-    click.echo(f"\n{unscored.text}\n   {options}  (Enter to skip)", err=True)
+    options = [f"{o.value} = {o.label}" for o in unscored.options]
+    options[-1] += "  (Enter to skip)"
+    shown_options = output.options_text(options, "   ")
+    click.echo(f"\n{output.prose_text(unscored.text)}\n{shown_options}", err=True)
     allowed = [str(o.value) for o in unscored.options]
     while True:
         given = str(click.prompt("   answer", default="", show_default=False, err=True))

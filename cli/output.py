@@ -147,6 +147,10 @@ LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
 """The label of a "label: value" line, with the spaces that align its value ("Locked:      ",
 "item 9:  ", "item 9 above 0: ")."""
 
+BULLET = re.compile(r" *(?:- )?")
+"""A line's own indent, with a list's "- ": what its wrapped lines are indented by when it
+has no label (a brief's "- After the session ..." line; NU38 N2)."""
+
 
 def fields_text(lines: Iterable[str], width: int | None = None) -> str:
     """`lines` for reading ("label:  value" lines, or prose), each one longer than `width`
@@ -157,7 +161,8 @@ def fields_text(lines: Iterable[str], width: int | None = None) -> str:
     out: list[str] = []
     for line in lines:
         label = LABEL.match(line)
-        head = label.group() if label else ""
+        bullet = BULLET.match(line)
+        head = label.group() if label else bullet.group() if bullet else ""
         value = line[len(head) :]
         if len(line) <= size or len(head) > size // 2:
             out.append(line)
@@ -167,6 +172,35 @@ def fields_text(lines: Iterable[str], width: int | None = None) -> str:
         )
         out += [head + parts[0], *(" " * len(head) + part for part in parts[1:])]
     return "\n".join(out)
+
+
+def prose_text(
+    text: str, indent: str = "", hang: str | None = None, width: int | None = None
+) -> str:
+    """`text` (one paragraph) on lines of the terminal's width (`fields_text`'s), broken at
+    spaces only (the words themselves unchanged: a questionnaire's item is reproduced as
+    its source gives it), the first line after `indent`, the later ones after `hang`
+    (default: `indent`), for a numbered question ("8. ", then 3 spaces). A word longer than
+    a line stays whole (NU38 N2)."""
+    size = width or shutil.get_terminal_size().columns
+    later = indent if hang is None else hang
+    room = max(size - max(len(indent), len(later)), 20)
+    parts = textwrap.wrap(text, room, break_long_words=False, break_on_hyphens=False)
+    return "\n".join((indent if n == 0 else later) + part for n, part in enumerate(parts or [""]))
+
+
+def options_text(options: Iterable[str], indent: str, width: int | None = None) -> str:
+    """An answer scale ("0 = Not at all", "1 = Several days", ...) two spaces apart after
+    `indent`, on as many lines of the terminal's width as it takes, broken between options,
+    never inside one (NU38 N2)."""
+    size = width or shutil.get_terminal_size().columns
+    lines: list[str] = []
+    for option in options:
+        if lines and len(lines[-1]) + 2 + len(option) <= size:
+            lines[-1] += "  " + option
+        else:
+            lines.append(indent + option)
+    return "\n".join(lines)
 
 
 def data(text: str) -> None:

@@ -271,7 +271,7 @@ def brief(
 
     prepared = home.run(prepare)
     if not as_json:
-        output.data(prepared.text())
+        output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
     if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):
         output.message("Not shared.")
         return

@@ -61,8 +61,9 @@ def show_safety_message(lines: list[str]) -> None:
     """The safety message, on stderr so it shows even when stdout goes to a script."""
     rule = "=" * 72
     click.echo(rule, err=True)
-    for line in lines:  # a crisis line is a member's text
-        click.echo(output.shown(line), err=True)
+    for line in lines:  # a crisis line is a member's text; wrapped at words (NU38 N2),
+        for part in output.shown(line).split("\n"):  # each line's later ones indented
+            click.echo(output.prose_text(part, "", "  "), err=True)
     click.echo(rule, err=True)
 
 

@@ -1731,13 +1731,18 @@ class Client:
         server's device list, metadata it holds anyway, kept on the device: devices.py
         `Devices.names`), other accounts' usernames from verified identities only, as
         `notes.list()` names authors (`Replica.member_name`): pinned peers, members and
-        former members (signers) named by the owners' verified chains (NU21 C14)."""
+        former members (signers) named by the owners' verified chains (NU21 C14). A device of
+        this account without a name is "a device signed out since" only when the device list
+        says so; when the list did not come (offline, a slow server), "another device (ID)",
+        its 12 first hex digits as `tj devices` shows them (NU38 N6)."""
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
+        listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         if mine:
             with contextlib.suppress(TJError):
                 devices = await self.devices.names(mine)
+                listed = True
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
         await self.replica.load_access()
@@ -1749,8 +1754,14 @@ class Client:
                 people.setdefault(account_id, signer.username)
 
         def source_of(author: bytes, device: bytes) -> str:
-            if author == me:
-                return devices.get(device, "a device signed out since")
+            if author == me and device in devices:
+                return devices[device]
+            if author == me:  # "signed out" only when the device list says so (NU38 N6)
+                return (
+                    "a device signed out since"
+                    if listed
+                    else f"another device ({device.hex()[:12]})"
+                )
             return people.get(author, "another account")
 
         return source_of

@@ -656,7 +656,7 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
     `what` ("an entry id"), for anything else."""
     cleaned = text.strip().lower()
     if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-        raise InvalidInput(f"{text!r} is not {what} (4 to 32 hex digits)")
+        raise InvalidInput(f"{text!r} is not {what} (4 to 32 hex digits)", subject=BAD_VALUE)
     ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
     found = [await store.document(i) for i in ids if i.hex().startswith(cleaned)]
     return [stored for stored in found if stored is not None]

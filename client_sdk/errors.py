@@ -89,6 +89,11 @@ class AccessError(TJError):
     """The account may not see or change that journal or record (HTTP 403), e.g. a reader
     adding a note, or a member sharing a journal they do not own."""
 
+    situation: str | None = None
+    """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is
+    shared with this account read-only", without ": to add notes, ask ana ..."): for a
+    message about something else that names it as its reason (NU38 N8)."""
+
 
 class JournalArchived(AccessError):
     """Nothing was written: the journal `journal` (its name) is archived by its owner, this

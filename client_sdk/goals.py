@@ -81,7 +81,8 @@ class Measure:
         if match is None or not 1 <= int(match.group(1)) <= MAX_SESSIONS:
             raise InvalidInput(
                 f'a goal\'s measure is "N sessions" (N from 1 to {MAX_SESSIONS}) or "percent", '
-                f"not {text!r}"
+                f"not {text!r}",
+                subject=BAD_VALUE,
             )
         return cls(SESSIONS, int(match.group(1)))
 
@@ -339,11 +340,13 @@ def check_progress(progress: int, measure: Measure | None) -> None:
     """Refuse one check-in's `progress` out of its range (the module's docstring): not a
     whole number, below 0, above 100 on a percent goal or above MAX_SESSIONS."""
     if isinstance(progress, bool) or not isinstance(progress, int):
-        raise InvalidInput("a check-in's progress is a whole number")
+        raise InvalidInput("a check-in's progress is a whole number", subject=BAD_VALUE)
     if measure is not None and measure.kind == PERCENT and not 0 <= progress <= 100:
-        raise InvalidInput("progress on a percent goal is a percentage from 0 to 100")
+        raise InvalidInput(
+            "progress on a percent goal is a percentage from 0 to 100", subject=BAD_VALUE
+        )
     if not 0 <= progress <= MAX_SESSIONS:
-        raise InvalidInput(f"a check-in's progress is from 0 to {MAX_SESSIONS}")
+        raise InvalidInput(f"a check-in's progress is from 0 to {MAX_SESSIONS}", subject=BAD_VALUE)
 
 
 def delete_goal_update(document: Document, now_ms: int) -> bytes:

@@ -227,6 +227,7 @@ def only_the_owner_can(
     not have served the owner's change yet): a retry may still deliver it."""
     short = doc_id.hex()[:12]  # as `tj notes` shows it (NU37 #12)
     owner = journal.owner_name
+    reason = refused.situation or refused  # not its advice to add notes (NU38 N8)
     if retry:
         return (
             f"your withdrawal of your {kind} {short} in {owner}/{journal.name} was not "
@@ -235,7 +236,7 @@ def only_the_owner_can(
             f"run `tj notes withdraw {short}`"
         )
     return (
-        f"you can no longer withdraw your {kind} {short} in {owner}/{journal.name} ({refused}). "
+        f"you can no longer withdraw your {kind} {short} in {owner}/{journal.name} ({reason}). "
         f"Only {owner} can remove it now: ask {owner} to run `tj notes withdraw {short}` "
         f"(it is in their journal {journal.name!r}; withdrawing it there removes it from "
         "their devices at their next sync)"

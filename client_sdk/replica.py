@@ -7044,11 +7044,13 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
             "role, too, allows only notes and prompts)"
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
-    raise AccessError(
-        f"journal {_shown(journal)!r} is shared with this account read-only: {doing}, ask "
-        f"{owner} to give you the annotate role (on their device: tj share "
-        f"{shlex.quote(journal.name)} {username} --role annotate)"
+    situation = f"journal {_shown(journal)!r} is shared with this account read-only"
+    refused = AccessError(
+        f"{situation}: {doing}, ask {owner} to give you the annotate role (on their device: "
+        f"tj share {shlex.quote(journal.name)} {username} --role annotate)"
     )
+    refused.situation = situation
+    raise refused
 
 
 _OWNS = {"entry": ("its entries are", "them"), "goal": ("its goals are", "them")}

@@ -349,5 +349,5 @@ def instrument(name: str) -> Instrument:
     found = builtin_instruments().get(wanted)
     if found is None:
         choices = ", ".join(f"{i.id} ({i.name})" for i in builtin_instruments().values())
-        raise InvalidInput(f"unknown measure {name!r}: choose from {choices}")
+        raise InvalidInput(f"unknown measure {name!r}: choose from {choices}", subject=BAD_VALUE)
     return found

@@ -562,8 +562,15 @@ class SyncReport:
         return items
 
     def summary(self) -> str:
-        """`summary_items` joined: "sent 1 change, 2 new entries from phone"; "nothing new"."""
-        return ", ".join(self.summary_items()) or "nothing new"
+        """`summary_items` joined: "sent 1 change, 2 new entries from phone"; "nothing new";
+        "nothing sent yet: 1,500 changes wait for the upload limit" when the server's limit
+        held back every change (NU38 N8: "nothing new" read as nothing to do)."""
+        said = ", ".join(self.summary_items())
+        limit = self.upload_limit
+        if not said and limit is not None and limit.waiting:
+            waits = "change waits" if limit.waiting == 1 else "changes wait"
+            return f"nothing sent yet: {limit.waiting:,} {waits} for the upload limit"
+        return said or "nothing new"
 
     def lines(
         self, clock: Clock = utc_clock, set_aside: list[SetAsideChange] | None = None

@@ -69,7 +69,7 @@ async def test_bad_answers_fail_with_one_line_and_save_nothing(
     assert "not 4" in failed_with_one_line(
         await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,4"), 2
     )
-    unknown = failed_with_one_line(await ana.tj("measure", "take", "ors"))
+    unknown = failed_with_one_line(await ana.tj("measure", "take", "ors"), 2)
     assert "unknown measure 'ors': choose from phq9 (PHQ-9), gad7 (GAD-7), pcl5 (PCL-5)" in unknown
     assert await ana.json("measure", "list") == []
 

@@ -91,6 +91,7 @@ async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
     refused = error_line(await drlee.tj("notes", "withdraw", first[:8], "--yes"))
     assert f"you can no longer withdraw your note {first[:12]} in june/Personal" in refused
     assert "read-only" in refused
+    assert "to add notes" not in refused and "annotate role" not in refused  # NU38 N8
     assert f"Only june can remove it now: ask june to run `tj notes withdraw {first[:12]}`" in (
         refused
     )

@@ -109,6 +109,12 @@ async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_n
     ) in annotate.stderr.splitlines()
 
 
+def flat(text: str) -> str:
+    """Printed text with its line breaks as spaces (a long line wraps at the terminal's
+    width)."""
+    return " ".join(text.split())
+
+
 async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_item(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -121,22 +127,18 @@ async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_i
     await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
     taken = await ana.ok("measure", "take", "phq9", input="1\n" * 8 + "2\n1\n")
     heading = "Your answer about thoughts of being better off dead or of hurting yourself matters."
-    assert taken.stderr.count(heading) == 1, taken.stderr
-    assert taken.stderr.count("This app is not an emergency or crisis service") == 1
+    told = flat(taken.stderr)  # the message wraps at the terminal's width (NU38 N2)
+    assert told.count(heading) == 1, taken.stderr
+    assert told.count("This app is not an emergency or crisis service") == 1
     flagged = (
         "Because you chose to, a safety flag was sealed for drsmith; they see it once their "
         "device next syncs (`tj sync`, `tj caseload`), not now."
     )
-    lines = taken.stderr.splitlines()
-    assert lines.count(flagged) == 1
+    assert told.count(flagged) == 1
     # the message came as item 9 was answered: before the difficulty question
-    assert (
-        lines.index(heading)
-        < next(i for i, line in enumerate(lines) if "how difficult" in line.lower())
-        < lines.index(flagged)
-    )
-    once = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
-    assert once.stderr.count(heading) == 1 and once.stderr.splitlines().count(flagged) == 1
+    assert told.index(heading) < told.lower().index("how difficult") < told.index(flagged)
+    once = flat((await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")).stderr)
+    assert once.count(heading) == 1 and once.count(flagged) == 1
 
 
 async def test_a_therapist_names_a_copy_by_the_clients_name_and_reads_it_in_80_columns(

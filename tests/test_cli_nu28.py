@@ -57,7 +57,7 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
 
     taken = await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
-    assert HEADING in taken.stderr  # the safety message itself, unchanged, at once
+    assert HEADING in flat(taken.stderr)  # the safety message itself, unchanged, at once
     out = lines_of(taken.stdout)
     score = out.index("score: 4 of 27 (none-minimal)")  # scoring and band unchanged
     assert out[score + 1] == CLIENT_LINE + (

@@ -16,6 +16,17 @@ from tests.test_cli_insights import new_device
 
 HEADING = "Your answer about thoughts of being better off dead or of hurting yourself matters."
 DIFFICULTY = "how difficult have these problems made it for you"
+LINE_STARTS = ("Your answer about thoughts of being better off dead", "how difficult have these")
+"""The first words of HEADING and DIFFICULTY, on the first line of each at any width from 80
+(the rest wraps at the terminal's width: NU38 N2), for a test that reads line by line."""
+
+
+def flat(text: str) -> str:
+    """Printed text with its line breaks as spaces: the safety message and the questions wrap
+    at the terminal's width (NU38 N2), their words unchanged."""
+    return " ".join(text.split())
+
+
 EIGHT = "1\n1\n1\n1\n1\n1\n1\n1\n"
 
 
@@ -40,7 +51,7 @@ async def test_input_ending_at_the_difficulty_question_saves_the_complete_phq9_w
     taken = await ben.tj("measure", "take", "phq9", input=EIGHT + "3\n")  # then end of input
     assert taken.exit_code == 0, taken.output
     assert "Traceback" not in taken.output
-    err = taken.stderr
+    err = flat(taken.stderr)
     assert HEADING in err and "call 999" in err and "Ring Jo, then walk." in err
     assert "not monitored in real time" in err
     # the message came before the next question was asked
@@ -61,7 +72,7 @@ async def test_the_message_shows_at_item_9_and_the_finished_result_is_linked_to_
 ) -> None:
     ben, drsmith = await opted_in(live_server, tmp_path)
     taken = await ben.ok("measure", "take", "phq9", "--json", input=EIGHT + "2\n\n")
-    err = taken.stderr
+    err = flat(taken.stderr)
     assert err.index(HEADING) < err.index(DIFFICULTY)
     assert "(Enter to skip)" in err
     [result] = await ben.json("measure", "list")
@@ -77,7 +88,7 @@ async def test_without_opt_in_item_9_shows_the_message_and_seals_nothing(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     taken = await ana.ok("measure", "take", "phq9", input=EIGHT + "1\n")
-    assert HEADING in taken.stderr and "flag" not in taken.stderr
+    assert HEADING in flat(taken.stderr) and "flag" not in taken.stderr
     assert [r["score"] for r in await ana.json("measure", "list")] == [9]
     assert await ana.json("safety", "flags") == []
 
@@ -89,7 +100,7 @@ async def test_stopping_before_the_last_item_saves_nothing_and_says_so(
     stopped = await ana.tj("measure", "take", "gad7", input="1\n1\n1\n")
     assert stopped.exit_code == 1
     assert "Stopped: nothing was saved of this GAD-7 (3 of 7 answers" in stopped.stderr
-    assert HEADING not in stopped.stderr
+    assert HEADING not in flat(stopped.stderr)
     assert await ana.json("measure", "list") == []
 
 

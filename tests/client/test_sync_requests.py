@@ -264,3 +264,27 @@ async def test_a_bulk_pull_asks_two_requests_ahead_from_its_first_reply_and_uses
         asked = {c.journal_id: c.after for c in following.cursors}
         assert all(asked[j] == cursor for j, cursor in cursors.items() if j in asked)
     assert calls[-1][1].result().done  # the last request is the pull's last
+
+
+async def test_a_device_whose_name_did_not_arrive_is_not_said_to_be_signed_out(
+    live_server: RunningServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """NU38 N6: when the device list does not come (a slow or failing server), the entries of
+    a device still signed in are from "another device (ID)", not "a device signed out
+    since"; once the list comes, the device is named."""
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "from the laptop")
+    await laptop.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        proxy.replies["/v1/devices/list"] = (503, b"")
+        phone = await phone_through(proxy, tmp_path / "phone")
+        try:
+            report = await phone.sync()
+            laptop_id = laptop.profile.device_id.hex()[:12]
+            assert sources(report) == {f"another device ({laptop_id})"}
+            del proxy.replies["/v1/devices/list"]
+            await laptop.entries.write(None, "again")
+            await laptop.sync()
+            assert sources(await phone.sync()) == {"laptop"}
+        finally:
+            await phone.close()

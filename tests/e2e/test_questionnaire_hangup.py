@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import HANG, TJ, read_line_containing
 from tests.test_cli import Device
-from tests.test_cli_safety_item import DIFFICULTY, EIGHT, HEADING, opted_in
+from tests.test_cli_safety_item import EIGHT, LINE_STARTS, opted_in
 
 
 async def take_phq9(device: Device) -> asyncio.subprocess.Process:
@@ -50,8 +50,9 @@ async def test_closing_the_terminal_at_the_difficulty_question_saves_and_sends_t
     try:
         taking.stdin.write((EIGHT + "2\n").encode())
         await taking.stdin.drain()
-        await read_line_containing(taking.stderr, HEADING)  # the message was shown at item 9
-        await read_line_containing(taking.stderr, DIFFICULTY)  # now asking the next question
+        heading, difficulty = LINE_STARTS
+        await read_line_containing(taking.stderr, heading)  # the message was shown at item 9
+        await read_line_containing(taking.stderr, difficulty)  # now asking the next question
         taking.send_signal(ending)
         assert await asyncio.wait_for(taking.wait(), HANG) == 0
     finally:
