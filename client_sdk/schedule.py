@@ -31,7 +31,7 @@ from client_sdk.access import AccessState
 from client_sdk.care_terms import COMPLETIONS as COMPLETIONS
 from client_sdk.documents import HOMEWORK as HOMEWORK
 from client_sdk.documents import Document
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import check_text, read_time
 from client_sdk.scoring import builtin_instruments
 from client_sdk.templates import Template, builtin_templates
@@ -179,16 +179,17 @@ class HomeworkEntry:
 
 
 def target_title(task_type: str, target: str) -> str:
-    """The display name of what is assigned; InvalidInput for an unknown one."""
+    """The display name of what is assigned; InvalidInput (subject BAD_VALUE: a value
+    refused as given) for an unknown one."""
     if task_type == MEASURE_TASK:
         found = builtin_instruments().get(target)
         if found is None:
-            raise InvalidInput(f"unknown measure {target!r}")
+            raise InvalidInput(f"unknown measure {target!r}", subject=BAD_VALUE)
         return found.name
     if task_type == HOMEWORK_TASK:
         template = builtin_templates().get(target)
         if template is None:
-            raise InvalidInput(f"unknown homework template {target!r}")
+            raise InvalidInput(f"unknown homework template {target!r}", subject=BAD_VALUE)
         return template.title
     raise InvalidInput("an assignment is a measure or homework")
 

@@ -236,5 +236,7 @@ def template(name: str) -> Template:
     wanted = wanted.replace("behavioral", "behavioural")
     found = builtin_templates().get(wanted)
     if found is None:
-        raise InvalidInput(f"unknown template {name!r}: choose from {', '.join(BUILTIN)}")
+        raise InvalidInput(
+            f"unknown template {name!r}: choose from {', '.join(BUILTIN)}", subject=BAD_VALUE
+        )
     return found

@@ -33,6 +33,11 @@ async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
     made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
     assert (made["title"], made["every_days"]) == ("PHQ-9", 14)
     await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--note", "Mornings")
+    unknown = [("measure", "nosuch", "unknown measure"), ("homework", "x", "unknown template")]
+    for kind, name, said in unknown:  # values refused as given: 2 (NU38 N3)
+        assert said in failed_with_one_line(
+            await drsmith.tj("assign", "ana/Personal", kind, name), 2
+        )
     await ana.ok("sync")
     due = await ana.json("due")
     assert sorted(d["target"] for d in due) == ["phq9", "sleep-diary"]
