@@ -624,9 +624,10 @@ def edit(
     Without any option, opens the text in $EDITOR (on a terminal: without one, e.g. in a
     script, it refuses and changes nothing); saving an unchanged or empty text changes
     nothing. A text that holds the scissors line on a line of its own is not opened in the
-    editor, which keeps only what is above it: use --body or --append. --tag adds tags and --untag removes them; --emotion replaces the
-    emotions. Text written on two devices at once is merged. When two devices change the
-    same field (title, mood, tags, emotions, date) while apart, one value is kept everywhere:
+    editor, which keeps only what is above it: use --body or --append. --tag adds tags and
+    --untag removes them; --emotion replaces the emotions. Text written on two devices at
+    once is merged. When two devices change the same field (title, mood, tags, emotions,
+    date) while apart, one value is kept everywhere:
     the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
 
     Prints the entry's id alone on stdout (for scripts) and what was saved on stderr, as

@@ -1237,8 +1237,8 @@ def shares(home: Home, as_json: bool) -> None:
     the member (flags); or show a share's log.
 
     When the server cannot be reached or does not answer within 10 s (as `tj list`'s
-    sync), lists what this device knew at its last sync and says so on stderr (a share changed since on another device, or a member who left, shows
-    as it was then).
+    sync), lists what this device knew at its last sync and says so on stderr (a share
+    changed since on another device, or a member who left, shows as it was then).
 
     \b
     Examples:

@@ -39,9 +39,10 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
     for journal in report.incomplete:
         output.message(f"Warning: the pull stopped early: {journal}")
     if report.set_aside:
+        refused = output.plural(len(report.set_aside), "change", "changes")
         output.message(
-            f"Warning: the server refused {output.plural(len(report.set_aside), 'change', 'changes')}"
-            " for good; they are set aside and kept on this device (`tj set-aside list`):"
+            f"Warning: the server refused {refused} for good; they are set aside and kept on "
+            "this device (`tj set-aside list`):"
         )
     for record in report.set_aside:
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)

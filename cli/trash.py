@@ -48,10 +48,12 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
     if entry.trashed_at is not None:  # NU38 N4: not "moved" again, nor told again
         # a delete cut short before it reached the copies kept for a therapist finishes
         done, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
+        named = describe(done)
+        left = output.plural(days_left(done), "day", "days")
         output.message(
-            f"{describe(done)[:1].upper()}{describe(done)[1:]} is already in the trash, since "
+            f"{named[:1].upper()}{named[1:]} is already in the trash, since "
             f"{output.local_time(entry.trashed_at)} (restore it with `tj restore "
-            f"{output.short_id(done.id)}` within {days_left(done)}); {note}."
+            f"{output.short_id(done.id)}` within {left}); {note}."
         )
         return
     if not yes:
@@ -172,12 +174,13 @@ def describe(entry: Entry) -> str:
     return f"the entry of {day}" + (f" (“{words}”)" if words else "")
 
 
-def days_left(entry: Entry) -> str:
-    """ "12 days": how long an entry in the trash can still be restored (at least 0)."""
+def days_left(entry: Entry, now: datetime | None = None) -> int:
+    """The whole days an entry in the trash can still be restored (at least 0), as of `now`
+    (default: now)."""
     assert entry.trashed_at is not None
-    now = datetime.now().astimezone()
+    now = now or datetime.now().astimezone()
     left = math.ceil((entry.trashed_at + timedelta(days=TRASH_DAYS) - now) / timedelta(days=1))
-    return output.plural(max(left, 0), "day", "days")
+    return max(left, 0)
 
 
 def trash_table(entries: list[Entry]) -> Table:
@@ -186,15 +189,13 @@ def trash_table(entries: list[Entry]) -> Table:
     now = datetime.now().astimezone()
     rows = []
     for entry in entries:
-        assert entry.trashed_at is not None
-        left = math.ceil((entry.trashed_at + timedelta(days=TRASH_DAYS) - now) / timedelta(days=1))
         rows.append(
             (
                 output.short_id(entry.id),
                 entry.local_created_at.strftime("%Y-%m-%d"),
                 entry.journal,
                 trashed_text(entry),
-                str(max(left, 0)),
+                str(days_left(entry, now)),
             )
         )
     columns = [ID, Column("written", FIXED), Column("journal", NAME)]

@@ -1133,9 +1133,10 @@ class Client:
         (models.LockedIdentity): this device's name (`device_name`, from the store, which
         the passphrase does not seal; "" when it knows none). The username, the account's
         and this device's ids and the server's URL are sealed with the keys (`Client.open`
-        with the passphrase, then `identity()`, gives them). No network, no key derived. Raises InvalidInput when `home` holds no profile or one not locked
-        (`identity()` of the client opened without a passphrase says everything),
-        IntegrityError for a damaged profile file."""
+        with the passphrase, then `identity()`, gives them). No network, no key derived.
+        Raises InvalidInput when `home` holds no profile or one not locked (`identity()` of
+        the client opened without a passphrase says everything), IntegrityError for a
+        damaged profile file."""
         from client_sdk.devices import kept_own_name
 
         home = Path(home)
@@ -1754,15 +1755,14 @@ class Client:
                 people.setdefault(account_id, signer.username)
 
         def source_of(author: bytes, device: bytes) -> str:
-            if author == me and device in devices:
+            if author != me:
+                return people.get(author, "another account")
+            if device in devices:
                 return devices[device]
-            if author == me:  # "signed out" only when the device list says so (NU38 N6)
-                return (
-                    "a device signed out since"
-                    if listed
-                    else f"another device ({device.hex()[:12]})"
-                )
-            return people.get(author, "another account")
+            # "signed out" only when the device list says so (NU38 N6)
+            return (
+                "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
+            )
 
         return source_of
 

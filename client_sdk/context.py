@@ -354,17 +354,11 @@ class Context:
         Raises InvalidInput for a malformed or ambiguous id, WrongKind (a NotFound) when it
         names one document of another kind (an entry's id given for a goal), NotFound for
         none."""
-        words = KIND_WORDS.get(kind, kind.replace("_", " "))
+        words = kind_words(kind)
         found = await documents_by_id(self.store, text, f"a {words} id")
         matches = [stored for stored in found if stored.kind == kind]
         if not matches and len(found) == 1:
-            other = KIND_WORDS.get(found[0].kind, found[0].kind.replace("_", " "))
-            raise WrongKind(
-                f"{text} is {with_article(other)}, not {with_article(words)}",
-                kind=found[0].kind,
-                id=found[0].doc_id.hex(),
-                wanted=kind,
-            )
+            raise wrong_kind(text, found[0].kind, found[0].doc_id.hex(), kind)
         if not matches:
             elsewhere = None if found else await other_kind(self.store, text, kind)
             raise elsewhere or NotFound(f"no {words} {text} on this device", subject="document")
@@ -564,7 +558,7 @@ class Context:
         if stored is None:
             raise NotFound(f"no entry {entry_id} on this device")
         if stored.kind != ENTRY:
-            words = KIND_WORDS.get(stored.kind, stored.kind.replace("_", " "))
+            words = kind_words(stored.kind)
             article = "an" if words[0] in "aeiou" else "a"
             raise NotAnEntry(
                 f"{entry_id} is {article} {words}, not an entry",
@@ -621,11 +615,28 @@ async def other_kind(store: Store, text: str, wanted: str) -> WrongKind | None:
     if len(named) != 1:
         return None
     [(kind, full)] = named
-    said = f"{text} is {with_article(KIND_WORDS.get(kind, kind))}, not "
     if wanted == ENTRY:
-        return NotAnEntry(f"{said}an entry", kind=kind, id=full)
-    words = KIND_WORDS.get(wanted, wanted.replace("_", " "))
-    return WrongKind(f"{said}{with_article(words)}", kind=kind, id=full, wanted=wanted)
+        return NotAnEntry(
+            f"{text} is {with_article(kind_words(kind))}, not an entry", kind=kind, id=full
+        )
+    return wrong_kind(text, kind, full, wanted)
+
+
+def kind_words(kind: str) -> str:
+    """A document kind in plain words (KIND_WORDS, else the kind without underscores)."""
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+def wrong_kind(text: str, kind: str, full_id: str, wanted: str) -> WrongKind:
+    """The WrongKind for `text`, which names one thing of `kind` (its id `full_id`, hex)
+    where `wanted` (a kind, or words: "entry or note") was asked for: "e145 is a goal, not
+    an entry or note"."""
+    return WrongKind(
+        f"{text} is {with_article(kind_words(kind))}, not {with_article(kind_words(wanted))}",
+        kind=kind,
+        id=full_id,
+        wanted=wanted,
+    )
 
 
 def with_article(words: str) -> str:
@@ -640,7 +651,7 @@ def matched_kinds(kinds: list[str]) -> str:
     counts = Counter(sorted(kinds, key=lambda kind: kind != ENTRY))
     parts = []
     for kind, count in counts.items():
-        words = KIND_WORDS.get(kind, kind.replace("_", " "))
+        words = kind_words(kind)
         if count == 1:
             parts.append(f"{'an' if words[0] in 'aeiou' else 'a'} {words}")
         else:

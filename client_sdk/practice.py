@@ -45,9 +45,9 @@ from client_sdk.caseload import (
     attention_order,
     caseload_row,
 )
-from client_sdk.context import KIND_WORDS, documents_by_id, matched_kinds, other_kind, with_article
+from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError, WrongKind
+from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.measures import Measures
@@ -219,13 +219,7 @@ class Briefs:
         await self._replica.load_access()
         matches = [d for d in found if d.kind in DISCUSSABLE]
         if not matches and len(found) == 1:  # what it is, and so what shows it (NU37 #6)
-            kind = found[0].kind
-            raise WrongKind(
-                f"{item_id} is {with_article(KIND_WORDS.get(kind, kind))}, not an entry or note",
-                kind=kind,
-                id=found[0].doc_id.hex(),
-                wanted="entry or note",
-            )
+            raise wrong_kind(item_id, found[0].kind, found[0].doc_id.hex(), "entry or note")
         elsewhere = None if found else await other_kind(store, item_id, "entry or note")
         if not matches:
             raise elsewhere or NotFound(

@@ -2350,12 +2350,13 @@ class Replica:
         only in a pull going well, where that request is one the pull will make: the last
         reply was progress (no stall can end the pull after this one; `reply` may be the
         first of a bulk pull instead, which no stall can end either), the budget allows a
-        reply after this one (as the first reply fixes it), the server says not done within this slice, no page is of a
-        journal held back or whose owner is not verified (`held`: its page may be cut at
-        the unverified budget), and every page is an ordinary next page (a known journal, its
-        cursor neither behind `cursors`, the device's, nor past its head, nor the head behind
-        the device's cursor). `reply` may be the next one, sent ahead (`later` 2, `cursors`
-        those it asked for): its request after it is sent too, by the same rule."""
+        reply after this one (as the first reply fixes it), the server says not done within
+        this slice, no page is of a journal held back or whose owner is not verified (`held`:
+        its page may be cut at the unverified budget), and every page is an ordinary next page
+        (a known journal, its cursor neither behind `cursors`, the device's, nor past its
+        head, nor the head behind the device's cursor). `reply` may be the next one, sent
+        ahead (`later` 2, `cursors` those it asked for): its request after it is sent too, by
+        the same rule."""
         if budget.fixed:
             going_well = advanced and budget.another_after_next(later)
         else:

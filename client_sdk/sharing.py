@@ -1904,10 +1904,10 @@ class Sharing:
 
     async def shares(self, *, local_only: bool = False) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
-        whose account was erased meanwhile are removed from the chain first). `local_only`:
-        from the verified chains this device holds, as loaded from the store, no network
-        (nobody removed; never the saved `shares` table, which a refresh cut short can leave
-        behind the chains: REV-37 F1)."""
+        whose account was erased meanwhile are removed from the chain first), as this device
+        holds them (`Replica.verified_shares`: never the saved `shares` table, which a refresh
+        cut short can leave behind the chains, REV-37 F1). `local_only`: the chains as loaded
+        from the store, no network (nobody removed)."""
         if local_only:
             await self.replica.load_access()
         else:
@@ -1920,8 +1920,7 @@ class Sharing:
         erased_rows = await self._erased()
         erased = {(r["journal_id"], r["member"]) for r in erased_rows}  # listed as erased
         found = []
-        listed = self.replica.verified_shares(now) if local_only else await self.store.shares()
-        for s in listed:
+        for s in self.replica.verified_shares(now):
             settings = disclosures.get(s.journal_id)
             mirror = settings is not None and settings.kind == "mirror"
             found.append(

@@ -22,7 +22,6 @@ import re
 import shlex
 import signal
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import click
@@ -39,7 +38,7 @@ from tests.test_cli_journal_features import (  # noqa: F401  (fixtures)
     editor_script,
     stdin_is_a_terminal,
 )
-from tests.test_cli_nu31_hung_server import stop
+from tests.test_cli_nu31_hung_server import server, stop  # noqa: F401  (fixture)
 
 SCISSORED = f"Before\n{CUT}\nAfter"
 """An entry's text holding the scissors line, as a pasted draft or an import may."""
@@ -227,18 +226,10 @@ async def test_a_device_that_never_finished_a_sync_shows_what_it_holds_and_says_
 # --- #11: a hung server and `tj shares` ----------------------------------------------------------
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server-data", tmp_path / "server.log")
-    try:
-        await process.start()
-        yield process
-    finally:
-        process.kill()  # SIGKILL ends a stopped process too
-
-
 async def test_shares_with_a_hung_server_says_it_did_not_answer_as_list_does(
-    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: ServerProcess,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner = Device(tmp_path / "ana", server.url)
     await owner.ok("signup", server.url, "ana")
