@@ -226,10 +226,10 @@ class Assignments:
                 *await self._store.documents(source, (MEASURE, HOMEWORK)),
             ]
         name, hex_id = self._display(local), local.journal_id.hex()
-        members = {
+        members = {  # by the verified chain (loaded above), never a saved list
             s.member_id
-            for s in await self._store.shares()
-            if s.journal_id == local.journal_id and not s.ended(moment)
+            for s in self._replica.verified_shares(moment, local.journal_id)
+            if not s.ended(moment)
         }
         taken: dict[str, list[int]] = {}
         done: dict[str, list[int]] = {}

@@ -189,9 +189,7 @@ class PrivateNotes:
             if journal.journal_id in holding:
                 return journal
         named = next((j for j in own if j.name == JOURNAL_NAME), None)
-        if named is not None and any(
-            s.journal_id == named.journal_id for s in await store.shares()
-        ):
+        if named is not None and await self._context.replica.current_shares(named.journal_id):
             raise InvalidInput(
                 f"your journal {JOURNAL_NAME!r} is shared, so it cannot hold private notes: "
                 "rename it, then add the note again"

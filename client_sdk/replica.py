@@ -393,7 +393,6 @@ class Replica:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
             await self._keep_ended_under(tx, known, updated + gone, held_before)
-            await tx.replace_shares(self._shares(now))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -1024,22 +1023,33 @@ class Replica:
         peer = self._peers.get(owner_id)
         return peer.username if peer else f"account {owner_id.hex()[:8]}"
 
-    def verified_shares(self, now: int) -> list[LocalShare]:
-        """The members of this account's journals as the verified chains this device holds
-        say (`load_access` first), by member name: no network, no saved table (the `shares`
-        table is rewritten only at the end of a journal refresh, and can lag the chains
-        saved before it: REV-37 F1)."""
-        return sorted(self._shares(now), key=lambda share: share.member_name)
+    def verified_shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:
+        """The members of this account's journals (of `journal_id` alone, when given) as the
+        verified chains this device holds say (`load_access` first), by member name, each
+        `expired` as of `now` (ms, UTC): no network, no saved list. The one source of every
+        answer about who shares a journal: a list saved at the end of a journal refresh
+        lagged the chains saved before it when that refresh was cut off (REV-37 F1; the
+        care summary, private notes' journal and safety flags read such a list until
+        2026-12-04)."""
+        return sorted(self._shares(now, journal_id), key=lambda share: share.member_name)
 
-    def _shares(self, now: int) -> list[LocalShare]:
+    async def current_shares(self, journal_id: bytes | None = None) -> list[LocalShare]:
+        """`verified_shares` as of now, the chains loaded first, without those expired."""
+        await self.load_access()
+        now = now_ms()
+        return [s for s in self.verified_shares(now, journal_id) if not s.expired]
+
+    def _shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:
         """The members of this account's journals, as their verified chains say."""
         shares: list[LocalShare] = []
-        for journal_id, state in self.chains.states().items():
+        for chain_id, state in self.chains.states().items():
             if state.owner_id != self.profile.account_id:
+                continue
+            if journal_id is not None and chain_id != journal_id:
                 continue
             shares.extend(
                 LocalShare(
-                    journal_id, m.who.account_id, m.username, m.role, m.expires_at, m.ended(now)
+                    chain_id, m.who.account_id, m.username, m.role, m.expires_at, m.ended(now)
                 )
                 for m in state.members.values()
                 if m.who is not None

@@ -987,12 +987,8 @@ class SafetyPath:
         return ""
 
     async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:
-        now = now_ms()
-        return [
-            share
-            for share in await self._store.shares()
-            if share.journal_id == local.journal_id and not share.ended(now)
-        ]
+        """The members sharing `local` now, by its verified access chain on this device."""
+        return await self._replica.current_shares(local.journal_id)
 
     async def _members(
         self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None = None

@@ -1905,8 +1905,8 @@ class Sharing:
     async def shares(self, *, local_only: bool = False) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
         whose account was erased meanwhile are removed from the chain first), as this device
-        holds them (`Replica.verified_shares`: never the saved `shares` table, which a refresh
-        cut short can leave behind the chains, REV-37 F1). `local_only`: the chains as loaded
+        holds them (`Replica.verified_shares`: never a saved list, which a refresh cut short
+        left behind the chains, REV-37 F1). `local_only`: the chains as loaded
         from the store, no network (nobody removed)."""
         if local_only:
             await self.replica.load_access()

@@ -53,11 +53,6 @@ CREATE TABLE IF NOT EXISTS peers (
     account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
     box_public_key BLOB NOT NULL, verified INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS shares (
-    journal_id BLOB NOT NULL, member_id BLOB NOT NULL, member_name TEXT NOT NULL,
-    role TEXT NOT NULL, expires_at INTEGER NOT NULL, expired INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (journal_id, member_id)
-);
 CREATE TABLE IF NOT EXISTS journal_keys (
     journal_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
     PRIMARY KEY (journal_id, epoch)
@@ -260,7 +255,7 @@ class LocalShare:
     role: str
     expires_at: int
     expired: bool = False
-    """The server no longer serves the member (by its clock, which decides)."""
+    """Its signed end date had passed when it was read (`Replica.verified_shares`' `now`)."""
 
     def ended(self, now: int) -> bool:
         """Over by the server's word or by this device's clock, whichever says so first."""
@@ -423,6 +418,7 @@ class Store:
             await connection.checkpoint_in_background(str(path))
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
+            await connection.executescript(DROPPED)
             await connection.executescript(CHANGES)
             if device:
                 await connection.run(
@@ -796,13 +792,6 @@ class Store:
 
         async with self._lock:
             return list(await self._db.run(read))
-
-    async def shares(self) -> list[LocalShare]:
-        rows = await self._all(
-            "SELECT journal_id, member_id, member_name, role, expires_at, expired FROM shares "
-            "ORDER BY member_name"
-        )
-        return [LocalShare(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows]
 
     async def docs_sealed_in(self, journal_id: bytes, epochs: Iterable[int]) -> set[bytes]:
         """The documents of which this device holds a record (pulled or its own) sealed
@@ -1559,6 +1548,13 @@ class Store:
         return found, covers
 
 
+DROPPED = "DROP TABLE IF EXISTS shares;\n"
+"""Tables of older stores that nothing reads any more, dropped at open (with what they held):
+`shares`, the members of this account's journals as saved at the end of a journal refresh,
+which a refresh cut off after a chain change left behind the verified chains (REV-37 F1); who
+shares a journal is read from the verified chains only (`Replica.verified_shares`)."""
+
+
 ADDED_COLUMNS = {
     "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB"),
     "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
@@ -2227,16 +2223,6 @@ class Transaction:
                 peer.box_public_key,
                 int(peer.verified),
             ),
-        )
-
-    async def replace_shares(self, shares: list[LocalShare]) -> None:
-        await self._db.execute("DELETE FROM shares")
-        await self._db.executemany(
-            "INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, int(s.expired))
-                for s in shares
-            ],
         )
 
     async def set_creators(self, creators: dict[bytes, bytes], replace: bool = False) -> None:

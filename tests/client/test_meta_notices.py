@@ -133,7 +133,7 @@ async def test_a_share_made_on_another_device_reaches_the_owners_and_the_members
         await share_with(laptop, tom_laptop, role="read")
 
         async def listed() -> bool:
-            return [s.member_name for s in await phone.store.shares()] == ["tom"]
+            return [s.member_name for s in await phone.replica.current_shares()] == ["tom"]
 
         async def received() -> bool:
             return ("ana/Personal", "read") in {
@@ -154,13 +154,13 @@ async def test_a_member_who_leaves_reaches_the_owners_watching_device_and_their_
     await tom_laptop.sync()
     tom_phone = await login("tom")
     await tom_phone.sync()
-    assert [s.member_name for s in await ana.store.shares()] == ["tom"]
+    assert [s.member_name for s in await ana.replica.current_shares()] == ["tom"]
     assert ("ana/Personal", "read") in {(j.name, j.role) for j in await tom_phone.journals.list()}
     async with watching(ana) as ana_watch, watching(tom_phone) as tom_watch:
         await tom_laptop.shares.leave("ana/Personal")
 
         async def dropped() -> bool:
-            return await ana.store.shares() == []
+            return await ana.replica.current_shares() == []
 
         async def gone() -> bool:
             return ("ana/Personal", "read") not in {

@@ -188,7 +188,7 @@ async def test_r31_last_synced_never_passes_a_revocation_made_on_another_device(
     await laptop.sync()
     phone = await login("ana")
     await phone.sync()
-    assert [s.member_name for s in await phone.store.shares()] == ["tom"]
+    assert [s.member_name for s in await phone.replica.current_shares()] == ["tom"]
     async with watching(phone) as watcher:
         await laptop.shares.revoke("Personal", "tom")
         await laptop.sync()
@@ -197,15 +197,15 @@ async def test_r31_last_synced_never_passes_a_revocation_made_on_another_device(
         # revocation without a manual sync; then the notice-only sync.
         caught = await watcher.next_report()
         assert not caught.notice_only and caught.trigger is not None and caught.trigger.meta
-        assert await phone.store.shares() == []
+        assert await phone.replica.current_shares() == []
         asked = count_requests(phone)
         await laptop.entries.write("Sleep", "Slept well")
         await laptop.sync()
         report = await watcher.next_report()
         assert report.notice_only and "/v1/sync" not in asked, "the notice path was taken"
         synced = await phone.last_synced()
-        seen = [(s.member_name, s.role) for s in await phone.store.shares()]
+        seen = [(s.member_name, s.role) for s in await phone.replica.current_shares()]
     await phone.sync()  # what an ordinary sync makes of it: the reference
-    current = [(s.member_name, s.role) for s in await phone.store.shares()]
+    current = [(s.member_name, s.role) for s in await phone.replica.current_shares()]
     assert synced is not None
     assert synced < revoked_at or seen == current, (synced, seen, current)

@@ -21,7 +21,7 @@ async def test_ending_a_share_another_device_ended_says_already_ended_in_a_typed
     await laptop.sync()
     phone = await login("ana")
     await phone.sync()
-    assert [s.member_name for s in await phone.store.shares()] == ["tom"]
+    assert [s.member_name for s in await phone.replica.current_shares()] == ["tom"]
     assert await laptop.shares.revoke("Personal", "tom") == ["Personal"]
     await phone.sync()  # brings the laptop's end of the share: no race
     with pytest.raises(ShareAlreadyEnded) as raised:

@@ -129,13 +129,13 @@ async def test_a_revocation_on_another_device_reaches_a_watching_device_without_
     await laptop.sync()
     phone = await login("ana")
     await phone.sync()
-    assert [s.member_name for s in await phone.store.shares()] == ["tom"]
+    assert [s.member_name for s in await phone.replica.current_shares()] == ["tom"]
     async with watching(phone) as watcher:
         await laptop.shares.revoke("Personal", "tom")
         await laptop.sync()
 
         async def revoked() -> bool:
-            return await phone.store.shares() == []
+            return await phone.replica.current_shares() == []
 
         await until(watcher, revoked)
 
