@@ -211,7 +211,7 @@ class Assignments:
         return sorted(found, key=lambda d: (_STATUS_ORDER[d.status], d.due_at))
 
     async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
-        await self._replica.load_access()  # which journals are copies: from their chains
+        await self._replica.fresh_access()  # copies and members: from the chains as stored
         documents = await self._store.documents(local.journal_id, (MEASURE, HOMEWORK, ASSIGNMENT))
         sharing = Sharing(self._replica)
         source = mirror_source(sharing, local)

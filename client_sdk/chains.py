@@ -47,6 +47,8 @@ class Chains:
         said (ChainUpdateNeeded): not tampering, "update the app", while that is still the
         journal's problem (`needs_update`). Found anew at each refresh (`update`)."""
         self._loaded = False
+        self._version: tuple[int, int] | None = None  # the store's, when last read back
+        self._unreplayed: dict[bytes, int] = {}  # stored chains that did not replay: length
 
     async def load(self) -> None:
         """Read the verified chains back from the local store (once per client). Each
@@ -55,26 +57,59 @@ class Chains:
         and verified again from its start at the next refresh."""
         if self._loaded:
             return
+        await self._read_back()
+
+    async def load_fresh(self) -> None:
+        """`load`, and read the chains back again when another process of this profile (the
+        CLI beside an app) stored chain entries or problems since: the one read of who
+        shares a journal, with which role and until when, that decisions about who may read
+        what rest on (`Replica.fresh_access`). Without it a running app acts on the chains
+        it loaded at its start, and a share made meanwhile by `tj share` goes unseen
+        (REV-SHARES F2). A statement or two while the store changed since the last call
+        (`Store.version`), none while it did not."""
+        if not self._loaded:
+            await self.load()
+            return
+        version = await self.store.version()
+        if version == self._version:
+            return
+        lengths, problems = await self.store.access_summary()
+        expected = {j: state.length for j, state in self._states.items()} | self._unreplayed
+        kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
+        stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
+        if lengths != expected or stored != kept:
+            await self._read_back()
+        else:
+            self._version = version
+
+    async def _read_back(self) -> None:
+        """The verified chains, their problems and the newer-version notes, as stored."""
+        version = await self.store.version()
         stored = await self.store.access_entries()
+        states: dict[bytes, AccessState] = {}
         self._problems = await self.store.access_problems()
+        self._newer, self._unreplayed = {}, {}
         for journal_id, entries in stored.items():
             try:
-                self._states[journal_id] = access.replay(self.reader, journal_id, entries)
+                states[journal_id] = access.replay(self.reader, journal_id, entries)
             except (IntegrityError, ChainUpdateNeeded) as error:
+                self._unreplayed[journal_id] = len(entries)
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"
                 )
-        for journal_id, (version, message) in decode_newer(
+        for journal_id, (chain_version, message) in decode_newer(
             await self.store.setting(NEWER_SETTING)
         ).items():
             if self._problems.get(journal_id) == message:  # still that journal's problem
                 self._newer[journal_id] = ChainUpdateNeeded(
                     message,
                     journal_id=journal_id,
-                    version=version,
-                    state=self._states.get(journal_id),
+                    version=chain_version,
+                    state=states.get(journal_id),
                 )
+        self._states = states
+        self._version = version
         self._loaded = True
 
     @property

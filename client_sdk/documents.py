@@ -47,6 +47,8 @@ ENTRY = "entry"
 MEASURE = "measure"
 HOMEWORK = "homework"
 BRIEF = "brief"
+PRIVATE_NOTE = "private_note"
+"""A therapist's private note about a client (private_notes.py): never in a shared journal."""
 MAX_TITLE = 200
 MAX_BODY = 100_000
 MAX_TAGS = 20

@@ -22,14 +22,13 @@ from typing import Any
 
 from client_sdk import keys
 from client_sdk.context import BRIEF_NOT_JOURNAL, Context
-from client_sdk.documents import Document
+from client_sdk.documents import PRIVATE_NOTE, Document
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, read_time
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
-PRIVATE_NOTE = "private_note"
 JOURNAL_NAME = "Private notes"
 MAX_TEXT = 20_000  # characters (code points)
 
@@ -189,7 +188,10 @@ class PrivateNotes:
             if journal.journal_id in holding:
                 return journal
         named = next((j for j in own if j.name == JOURNAL_NAME), None)
-        if named is not None and await self._context.replica.current_shares(named.journal_id):
+        if named is not None and await self._context.replica.current_shares(
+            named.journal_id,
+            ended=True,  # a member past the end date still holds the key
+        ):
             raise InvalidInput(
                 f"your journal {JOURNAL_NAME!r} is shared, so it cannot hold private notes: "
                 "rename it, then add the note again"

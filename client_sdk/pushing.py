@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,8 +76,12 @@ class Pusher:
         sleep: Sleep | None = None,
         refused: dict[bytes, tuple[str, str]] | None = None,
         defer_conflicts: bool = False,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._prepare = prepare
+        """Awaited once the outbox is known not to be empty, before `unsafe` is first asked:
+        what `unsafe` needs that is read only when something waits to be pushed."""
         self._defer_conflicts = defer_conflicts
         self.conflicts: list[OutboxRecord] = []
         """With `defer_conflicts`: records refused alone with `record_conflict`, left in the
@@ -121,6 +125,8 @@ class Pusher:
         `SyncReport.upload_limit` says so."""
         if await self._store.outbox_empty():
             return
+        if self._prepare is not None:
+            await self._prepare()
         self._blocked = await self._store.set_aside_documents()
         try:
             try:

@@ -40,6 +40,7 @@ from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.documents import (
     ENTRY,
+    PRIVATE_NOTE,
     Document,
     builds_on,
     carry_twin_edits,
@@ -150,6 +151,10 @@ OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
 UPDATE_HELD = (
     "kept until the app is updated: the journal's access chain holds an entry of a newer "
     "version of the app"
+)
+PRIVATE_HELD = (
+    "kept on this device: private notes are never sent to a journal shared with anyone, and "
+    "this journal is shared now (end its shares, or copy the notes elsewhere and delete them)"
 )
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
@@ -393,6 +398,7 @@ class Replica:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
             await self._keep_ended_under(tx, known, updated + gone, held_before)
+            await tx.replace_shares(self._shares(now))  # read by older SDKs only
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -1033,11 +1039,25 @@ class Replica:
         2026-12-04)."""
         return sorted(self._shares(now, journal_id), key=lambda share: share.member_name)
 
-    async def current_shares(self, journal_id: bytes | None = None) -> list[LocalShare]:
-        """`verified_shares` as of now, the chains loaded first, without those expired."""
-        await self.load_access()
+    async def fresh_access(self) -> None:
+        """`load_access`, and the chains read back again when another process of this
+        profile stored chain entries since (`Chains.load_fresh`): before an answer about who
+        shares a journal that a decision rests on (REV-SHARES F2)."""
+        if self.chains.loaded:
+            await self.chains.load_fresh()
+        else:
+            await self.load_access()
+
+    async def current_shares(
+        self, journal_id: bytes | None = None, *, ended: bool = False
+    ) -> list[LocalShare]:
+        """`verified_shares` as of now, the chains read fresh first (`fresh_access`); those
+        whose signed end date passed left out unless `ended`. A member past their end date
+        stays in the chain, and holds its key, until a device of the owner ends the share:
+        where a journal must be shared with nobody (private notes), ask with `ended=True`."""
+        await self.fresh_access()
         now = now_ms()
-        return [s for s in self.verified_shares(now, journal_id) if not s.expired]
+        return [s for s in self.verified_shares(now, journal_id) if ended or not s.expired]
 
     def _shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:
         """The members of this account's journals, as their verified chains say."""
@@ -1896,17 +1916,19 @@ class Replica:
                 if self.share_lapsed(j, now_ms())
             }
             refused.update(await self.store.refused_journals())
+            unsafe, prepare = self._push_checks()
             pusher = Pusher(
                 self.store,
                 self.transport,
                 names,
                 report,
                 tracker,
-                lambda record: self.unsafe_epoch(record.journal_id, record.epoch, now_ms()),
+                unsafe,
                 waits,
                 self.sleep,
                 refused,
                 defer_conflicts=True,
+                prepare=prepare,
             )
             await pusher.push()
             stale = pusher.stale
@@ -1928,6 +1950,41 @@ class Replica:
         """How each of `journal_ids` is named to this account (`journal_names`), sorted."""
         names = journal_names(await self.store.journals(), self.profile.account_id)
         return sorted(names.get(j, j.hex()) for j in journal_ids)
+
+    def _push_checks(
+        self,
+    ) -> tuple[Callable[[OutboxRecord], str | None], Callable[[], Awaitable[None]]]:
+        """One push's `unsafe` (why a record must stay in the outbox, if it must: a private
+        note in a shared journal, PRIVATE_HELD, then `unsafe_epoch`) and the `prepare` that
+        reads what it needs once something waits to be pushed."""
+        notes: set[bytes] = set()
+
+        async def prepare() -> None:
+            notes.update(await self._private_notes_in_shared_journals())
+
+        def unsafe(record: OutboxRecord) -> str | None:
+            if record.doc_id in notes:
+                return PRIVATE_HELD
+            return self.unsafe_epoch(record.journal_id, record.epoch, now_ms())
+
+        return unsafe, prepare
+
+    async def _private_notes_in_shared_journals(self) -> set[bytes]:
+        """The private notes (document ids) with a change waiting in the outbox of a journal
+        this account owns whose verified chain, read fresh (`fresh_access`), lists any member,
+        past their end date or not: never pushed (PRIVATE_HELD). A note is refused when
+        written into such a journal (private_notes.py); this keeps one written before the
+        journal was shared, on this device or by another process (REV-SHARES F1, F2)."""
+        await self.fresh_access()
+        me = self.profile.account_id
+        shared = [
+            journal_id
+            for journal_id, state in self.chains.states().items()
+            if state.owner_id == me and state.members
+        ]
+        if not shared:
+            return set()
+        return await self.store.outbox_documents(shared, PRIVATE_NOTE)
 
     def unsafe_epoch(self, journal_id: bytes, epoch: int, now: int) -> str | None:
         """Why this (owner) device must not hand the server a record of an owned journal

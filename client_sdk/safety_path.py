@@ -1013,6 +1013,7 @@ class SafetyPath:
         no flag reaches them until the owner gives them the annotate role again, when the
         opt-in, never withdrawn, counts again; decided together from the owner's signed plan
         and the journal's verified access chain on this device."""
+        await self._replica.fresh_access()  # another process may have shared it since
         state = self._replica.chains.state(local.journal_id)
         if state is None:
             return _Reach()

@@ -1909,7 +1909,7 @@ class Sharing:
         left behind the chains, REV-37 F1). `local_only`: the chains as loaded
         from the store, no network (nobody removed)."""
         if local_only:
-            await self.replica.load_access()
+            await self.replica.fresh_access()
         else:
             await self.replica.refresh_journals()
             await self._drop_departed(None)

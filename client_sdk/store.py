@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS peers (
     account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
     box_public_key BLOB NOT NULL, verified INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS shares (
+    journal_id BLOB NOT NULL, member_id BLOB NOT NULL, member_name TEXT NOT NULL,
+    role TEXT NOT NULL, expires_at INTEGER NOT NULL, expired INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (journal_id, member_id)
+);
 CREATE TABLE IF NOT EXISTS journal_keys (
     journal_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
     PRIMARY KEY (journal_id, epoch)
@@ -258,7 +263,7 @@ class LocalShare:
     """Its signed end date had passed when it was read (`Replica.verified_shares`' `now`)."""
 
     def ended(self, now: int) -> bool:
-        """Over by the server's word or by this device's clock, whichever says so first."""
+        """Its signed end date passed by `now` (ms, UTC), or had when it was read."""
         return self.expired or bool(self.expires_at and self.expires_at <= now)
 
 
@@ -418,7 +423,6 @@ class Store:
             await connection.checkpoint_in_background(str(path))
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
-            await connection.executescript(DROPPED)
             await connection.executescript(CHANGES)
             if device:
                 await connection.run(
@@ -1085,6 +1089,20 @@ class Store:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])
 
+    async def outbox_documents(self, journal_ids: Iterable[bytes], kind: str) -> set[bytes]:
+        """The documents of `kind` in `journal_ids` with a record waiting in the outbox."""
+        wanted = list(journal_ids)
+        found: set[bytes] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                "SELECT DISTINCT o.doc_id FROM outbox o JOIN documents d ON d.doc_id = o.doc_id "
+                f"WHERE d.kind = ? AND o.journal_id IN ({', '.join('?' * len(chunk))})",
+                (kind, *chunk),
+            )
+            found.update(bytes(r[0]) for r in rows)
+        return found
+
     async def outbox_empty(self) -> bool:
         """Whether nothing waits to be pushed: one row looked at, where `outbox_size` counts
         every row (a scan of the table, ciphertexts' pages included: about 5 ms with 10,000
@@ -1376,6 +1394,23 @@ class Store:
             found.setdefault(bytes(journal_id), []).append(bytes(entry))
         return found
 
+    async def access_summary(self) -> tuple[dict[bytes, int], dict[bytes, str]]:
+        """The entries of each stored access chain (journal id -> count) and the journals'
+        problems, in one read: what `Chains.load_fresh` compares with what it holds."""
+
+        def read(db: sqlite3.Connection) -> tuple[dict[bytes, int], dict[bytes, str]]:
+            lengths = db.execute(
+                "SELECT journal_id, count(*) FROM access_entries GROUP BY journal_id"
+            ).fetchall()
+            problems = db.execute("SELECT journal_id, message FROM access_problems").fetchall()
+            return (
+                {bytes(r[0]): int(r[1]) for r in lengths},
+                {bytes(r[0]): str(r[1]) for r in problems},
+            )
+
+        async with self._lock:
+            return await self._db.run(read)
+
     async def access_problems(self) -> dict[bytes, str]:
         rows = await self._all("SELECT journal_id, message FROM access_problems")
         return {bytes(r[0]): str(r[1]) for r in rows}
@@ -1546,13 +1581,6 @@ class Store:
             for r in covering
         ]
         return found, covers
-
-
-DROPPED = "DROP TABLE IF EXISTS shares;\n"
-"""Tables of older stores that nothing reads any more, dropped at open (with what they held):
-`shares`, the members of this account's journals as saved at the end of a journal refresh,
-which a refresh cut off after a chain change left behind the verified chains (REV-37 F1); who
-shares a journal is read from the verified chains only (`Replica.verified_shares`)."""
 
 
 ADDED_COLUMNS = {
@@ -2223,6 +2251,21 @@ class Transaction:
                 peer.box_public_key,
                 int(peer.verified),
             ),
+        )
+
+    async def replace_shares(self, shares: list[LocalShare]) -> None:
+        """The `shares` table, written at the end of a journal refresh for older SDKs that
+        may share this store (their journal refresh writes it, their private notes and
+        safety flags read it: dropped, it broke them, REV-SHARES F3). Nothing here reads
+        it: who shares a journal is read from the verified chains (`Replica.verified_shares`),
+        which it can lag after a refresh cut off (REV-37 F1)."""
+        await self._db.execute("DELETE FROM shares")
+        await self._db.executemany(
+            "INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, int(s.expired))
+                for s in shares
+            ],
         )
 
     async def set_creators(self, creators: dict[bytes, bytes], replace: bool = False) -> None:

@@ -11,17 +11,21 @@ fails), then asks what the device believes."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from client_sdk import Client, InvalidInput, NetworkError
 from client_sdk.private_notes import JOURNAL_NAME, PRIVATE_NOTE
+from client_sdk.replica import PRIVATE_HELD, stored_document
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import share_with
 from tests.client.test_rev37_findings import chain_members, list_fails_after_rotate
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
+
+DAY_MS = 86_400_000
 
 
 async def test_a_safety_flags_reach_names_the_members_the_chain_verified(
@@ -73,29 +77,86 @@ async def test_private_notes_never_go_to_a_journal_the_chain_says_is_shared(
     assert PRIVATE_NOTE not in held
 
 
-async def test_a_store_saved_by_an_older_sdk_loses_its_list_of_shares_at_open(
-    signup: ClientFactory,
-) -> None:
-    """The table of an older store is dropped with the member names it held: nothing reads
-    it any more, and nothing it said stays in the store's files."""
-    ana = await signup("ana")
-    home = ana.home
-    await ana.close()
-    path = Path(home) / STORE_FILE
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE shares (journal_id BLOB NOT NULL, member_id BLOB NOT NULL, "
-            "member_name TEXT NOT NULL, role TEXT NOT NULL, expires_at INTEGER NOT NULL, "
-            "expired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (journal_id, member_id))"
-        )
-        db.execute("INSERT INTO shares VALUES (x'01', x'02', 'tom', 'read', 0, 0)")
+async def test_the_list_older_sdks_read_is_still_written(signup: ClientFactory) -> None:
+    """An older SDK may share this store (an app not yet updated beside a newer `tj`): its
+    journal refresh, private notes and safety flags use the `shares` table, which this SDK
+    still writes at the end of each journal refresh, and never reads (REV-SHARES F3)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom)
+    await ana.sync()
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:
+        rows = db.execute("SELECT member_name, role FROM shares").fetchall()
     db.close()
-    again = await Client.open(home)
+    assert rows == [("tom", "read")]
+
+
+async def _tom_with_a_notes_journal(signup: ClientFactory) -> tuple[Client, Client, str]:
+    """tom (a therapist) reads ana's Personal and has an empty journal "Private notes"; ben
+    is another account (his supervisor, say)."""
+    tom = await signup("tom")
+    ana, ben = await signup("ana"), await signup("ben")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.journals.create(JOURNAL_NAME)
+    await tom.sync()
+    return tom, ben, (await tom.journals.get(JOURNAL_NAME)).id
+
+
+async def private_notes_read_by(member: Client, journal_id: str) -> list[str]:
+    await member.sync()
+    return [
+        stored_document(d).text("text")
+        for d in await member.store.documents(bytes.fromhex(journal_id))
+        if d.kind == PRIVATE_NOTE
+    ]
+
+
+async def test_a_running_app_sees_a_share_another_process_made(signup: ClientFactory) -> None:
+    """REV-SHARES F2: tom's app (chains loaded at its start) and `tj share "Private notes"
+    ben` in another process on the same home: the app's next private note is refused, and
+    the safety flags' reach it reports names ben, as the chains stored now say."""
+    app, ben, notes = await _tom_with_a_notes_journal(signup)
+    assert await app.private_notes.kept_in() == notes  # chains loaded, as any app's
+    cli = await Client.open(app.home)
     try:
-        with sqlite3.connect(path) as db:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        db.close()
-        assert "shares" not in tables
-        assert await again.shares.list(local_only=True) == []
+        await share_with(cli, ben, JOURNAL_NAME)
     finally:
-        await again.close()
+        await cli.close()
+    with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
+        await app.private_notes.add("ana/Personal", "Avoidance around her sister.")
+    assert [s.member_name for s in await app.replica.current_shares()] == ["ben"]
+    await app.sync()
+    assert await private_notes_read_by(ben, notes) == []
+
+
+async def test_a_member_past_the_end_date_still_keeps_private_notes_out(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REV-SHARES F1: "Private notes" shared with ben until tomorrow; two days later, tom
+    offline (no device ended the share: ben is in the chain and holds the key), a private
+    note is refused."""
+    tom, ben, notes = await _tom_with_a_notes_journal(signup)
+    await share_with(tom, ben, JOURNAL_NAME, until=datetime.now().astimezone() + timedelta(days=1))
+    later = live_server.clock.now + 2 * DAY_MS
+    for module in ("replica", "private_notes", "context", "sharing"):
+        monkeypatch.setattr(f"client_sdk.{module}.now_ms", lambda: later)
+    assert chain_members(tom, notes) == {"ben": "read"}
+    with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
+        await tom.private_notes.add("ana/Personal", "Avoidance around her sister.")
+
+
+async def test_a_private_note_waiting_when_another_device_shares_its_journal_stays_here(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A note written on tom's phone (its journal shared with nobody then) waits unpushed;
+    tom's laptop, which never saw it, shares "Private notes" with ben. The phone's next sync
+    learns the share and keeps the note on the device, saying so; ben reads nothing."""
+    phone, ben, notes = await _tom_with_a_notes_journal(signup)
+    laptop = await login("tom")
+    await laptop.sync()
+    note = await phone.private_notes.add("ana/Personal", "Avoidance around her sister.")
+    await share_with(laptop, ben, JOURNAL_NAME)
+    report = await phone.sync()
+    assert any(PRIVATE_HELD in line for line in report.problems), report.problems
+    assert await private_notes_read_by(ben, notes) == []
+    assert [n.id for n in await phone.private_notes.list()] == [note.id]  # nothing lost
