@@ -1,0 +1,60 @@
+"""Small CLI problems of the NU38 review: the real `tj` (CliRunner) against a real server on
+loopback, real crypto."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cli import progress
+from client_sdk import Client, SyncProgress
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.server.servers import serving
+from tests.test_cli import Device
+from tests.test_cli_limits import RATE, at_window_start
+
+WIDE = {"COLUMNS": "200"}
+ZWJ = "\u200d"
+FAMILY = "👨\u200d👩\u200d👧"
+FLAG = "🇩🇪"
+THUMB = "👍🏽"  # a skin-tone modifier after the thumb
+HEART = "❤️"  # a variation selector after the heart
+
+
+async def test_the_sync_bar_shows_percentages_that_agree_with_its_counts_under_the_upload_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NU38 #1: with the server's upload limit holding back part of the changes, the bar read
+    "pushed 500/520" beside 98% (half the bar for the push, half for the pull, which had
+    ended): every row's percentage is now the share of its own counts."""
+    monkeypatch.setattr(progress, "BAR_AFTER_S", 0.0)
+    shown: list[tuple[str, float]] = []
+    drawn = progress.ProgressBar.__call__
+
+    def recorded(bar: progress.ProgressBar, state: SyncProgress) -> None:
+        drawn(bar, state)
+        if bar._progress is not None:
+            shown.extend((t.description, t.percentage) for t in bar._progress.tasks if t.visible)
+
+    monkeypatch.setattr(progress.ProgressBar, "__call__", recorded)
+    async with serving(tmp_path, max_records_per_minute=RATE) as server:
+        device = Device(tmp_path / "ana-cli", server.url)
+        await device.ok("signup", server.url, "ana", "--device-name", "laptop")
+        offline = await Client.open(device.home)
+        for n in range(RATE + 20):
+            await offline.entries.write("Personal", f"Offline entry {n}.")
+        await offline.close()
+        at_window_start(server)
+        await device.ok("sync", "--max-wait", "0")
+    pushes = [(d, p) for d, p in shown if "pushed" in d]
+    assert any(f"pushed {RATE}/{RATE + 20}" in d for d, _ in pushes), shown
+    for description, percentage in pushes:
+        match = re.search(r"pushed (\d+)/(\d+)", description)
+        assert match is not None, description
+        assert round(percentage) == round(100 * int(match[1]) / int(match[2])), (
+            description,
+            percentage,
+        )
+    assert any(d.startswith("pulled") and p == 100 for d, p in shown), shown
