@@ -1445,7 +1445,12 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
-    home.run(lambda client: client.shares.verify(username, fingerprint))
+    if not home.run(lambda client: client.shares.verify(username, fingerprint)):
+        output.message(  # NU38 #2: a second run said "Verified" as if it were new
+            f"{username}'s keys were already verified on this device (they match the "
+            "fingerprint you compared): nothing changed."
+        )
+        return
     output.message(
         f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
         "trusts them from now on."

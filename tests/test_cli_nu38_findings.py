@@ -11,8 +11,10 @@ import pytest
 from cli import progress
 from client_sdk import Client, SyncProgress
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.conftest import RunningServer
 from tests.server.servers import serving
 from tests.test_cli import Device
+from tests.test_cli_insights import new_device
 from tests.test_cli_limits import RATE, at_window_start
 
 WIDE = {"COLUMNS": "200"}
@@ -58,3 +60,20 @@ async def test_the_sync_bar_shows_percentages_that_agree_with_its_counts_under_t
             percentage,
         )
     assert any(d.startswith("pulled") and p == 100 for d, p in shown), shown
+
+
+async def test_verifying_a_member_again_says_they_were_already_verified(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU38 #2: a second `tj verify drsmith FP` printed "Verified drsmith's keys" again, as if
+    something new had happened."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    fingerprint = drsmith.signup["fingerprint"]
+    first = await ana.ok("verify", "drsmith", fingerprint)
+    assert first.stderr.startswith("Verified drsmith's keys")
+    again = await ana.ok("verify", "drsmith", fingerprint)
+    assert again.stderr.strip() == (
+        "drsmith's keys were already verified on this device (they match the fingerprint you "
+        "compared): nothing changed."
+    )
