@@ -77,3 +77,21 @@ async def test_verifying_a_member_again_says_they_were_already_verified(
         "drsmith's keys were already verified on this device (they match the fingerprint you "
         "compared): nothing changed."
     )
+
+
+async def test_a_json_export_says_what_it_holds_and_where(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU38 #3: `tj export` printed only the file's path; it says what was exported on stderr
+    now (stdout keeps the path alone, for scripts), as the Markdown export says its files."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "First.")
+    trashed = (await ana.ok("write", "Second.")).stdout.strip()
+    await ana.ok("delete", trashed, "--yes")
+    await ana.ok("goal", "add", "Walk")
+    result = await ana.ok("export", "--out", str(tmp_path / "out"))
+    path = result.stdout.strip()
+    assert Path(path).is_file() and "\n" not in path
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Exported 2 entries (1 in the trash) and 1 goal from 1 journal to {path}."
+    )
