@@ -4,6 +4,7 @@ loopback, real crypto."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,28 @@ async def test_a_json_export_says_what_it_holds_and_where(
     assert result.stderr.strip().splitlines()[-1] == (
         f"Exported 2 entries (1 in the trash) and 1 goal from 1 journal to {path}."
     )
+
+
+async def test_a_goal_that_reached_its_target_is_not_listed_as_due(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU38 #4: `tj goal list` showed a goal at 100 % as "due DATE" (and, past its target
+    date, "overdue"); it is "reached" until marked done."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    target = (date.today() + timedelta(days=30)).isoformat()
+    goal = (
+        await ana.ok("goal", "add", "Walk", "--measure", "2 sessions", "--target", target)
+    ).stdout.strip()
+    await ana.ok("goal", "add", "Read", "--measure", "4 sessions", "--target", target)
+    await ana.ok("goal", "checkin", goal, "--progress", "2")
+    listed = (await ana.ok("goal", "list", env=WIDE)).stdout.splitlines()
+    rows = {
+        title: next(line for line in listed if f" {title} " in line) for title in ("Walk", "Read")
+    }
+    assert rows["Walk"].rstrip().endswith(" reached"), rows["Walk"]
+    assert "due" not in rows["Walk"]
+    assert rows["Read"].rstrip().endswith(f"due {target}")  # not reached: due as before
+    shown = (await ana.ok("goal", "show", goal[:6])).stdout
+    assert f"status:   reached: `tj goal done {goal[:12]}` marks it done" in shown
+    insights = (await ana.ok("insights", env=WIDE)).stdout.splitlines()
+    assert "reached" in next(line for line in insights if " Walk " in line)
