@@ -17,6 +17,7 @@ from tests.server.servers import serving
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_limits import RATE, at_window_start
+from tests.test_cli_signup_interrupted import NOT_MSGPACK
 
 WIDE = {"COLUMNS": "200"}
 ZWJ = "\u200d"
@@ -121,3 +122,25 @@ async def test_a_goal_that_reached_its_target_is_not_listed_as_due(
     assert f"status:   reached: `tj goal done {goal[:12]}` marks it done" in shown
     insights = (await ana.ok("insights", env=WIDE)).stdout.splitlines()
     assert "reached" in next(line for line in insights if " Walk " in line)
+
+
+async def test_login_whose_first_sync_fails_says_so_and_exits_with_its_own_status(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU38 #5: `tj login` exited 0 when its first sync failed. The login stands (the device
+    is signed in, its keys stored): exit status 6, not 1, and one line saying what to run."""
+    await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", hostile.url)
+    hostile.replies["/v1/sync"] = lambda request, reply: NOT_MSGPACK
+    result = await phone.tj("login", hostile.url, "ana", "--device-name", "phone")
+    assert result.exit_code == 6, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Signed in as ana on this device, but the first sync failed: ")
+    assert last.endswith(
+        f"your journals are not on this device yet: run `tj --home {phone.home} sync`."
+    ), last
+    del hostile.replies["/v1/sync"]
+    assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said
+    await phone.ok("sync")
