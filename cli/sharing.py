@@ -1585,8 +1585,7 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
 
 def withdrawn_words(note: Note) -> str:
     """ "the note to ana/Personal of 2026-12-01 18:36: "Thank you for..." "."""
-    words = " ".join(note.text.split())
-    quoted = words if len(words) <= 60 else words[:59] + "…"
+    quoted = output.preview(note.text, output.EXCERPT)
     return f'the {note.kind} in {note.journal} of {output.local_time(note.created_at)}: "{quoted}"'
 
 

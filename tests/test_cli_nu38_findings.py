@@ -8,8 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from cli import progress
+from cli.tables import cut_to
 from client_sdk import Client, SyncProgress
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
@@ -144,3 +146,36 @@ async def test_login_whose_first_sync_fails_says_so_and_exits_with_its_own_statu
     del hostile.replies["/v1/sync"]
     assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said
     await phone.ok("sync")
+
+
+def test_an_excerpt_is_cut_by_terminal_cells_never_inside_a_grapheme_cluster() -> None:
+    """NU38 #6: excerpts were cut by code points: Chinese text took twice its width, and an
+    emoji sequence could be cut after its joiner, modifier or half of a flag."""
+    chinese = "我今天很累但是治疗很有帮助" * 10
+    cut = cut_to(chinese, 21)
+    assert cell_len(cut) <= 21 and cut.endswith("…")
+    for emoji in (FAMILY, FLAG, THUMB, HEART):
+        for width in range(2, 12):
+            for lead in ("", "a"):
+                cut = cut_to(lead + emoji * 10, width)
+                assert cell_len(cut) <= width, (emoji, width)
+                kept = cut.removesuffix("…").removeprefix(lead)
+                assert kept == emoji * (len(kept) // len(emoji)), (emoji, width, kept)
+
+
+async def test_tj_list_and_tj_delete_cut_excerpts_by_cells_and_whole_emoji(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    chinese = (await ana.ok("write", "我今天很累但是治疗很有帮助" * 10)).stdout.strip()
+    await ana.ok("write", "x" + FAMILY * 60)
+    await ana.ok("write", "x" + FLAG * 90)
+    listed = (await ana.ok("list", env={"COLUMNS": "61"})).stdout
+    for line in listed.splitlines():
+        assert cell_len(line) <= 61, line
+        assert f"{ZWJ}…" not in line, line
+        flags = re.search("x([\U0001f1e6-\U0001f1ff]+)…", line)
+        assert flags is None or len(flags[1]) % 2 == 0, line
+    asked = (await ana.tj("delete", chinese, input="n\n")).stderr
+    quotes = re.findall("“(.*?)”", asked)  # asked, then said not done
+    assert quotes and all(cell_len(q) <= 60 and q.endswith("…") for q in quotes), quotes
