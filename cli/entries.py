@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click.core import ParameterSource
 
 from cli import editor, output
 from cli.dates import DAY, MOMENT
@@ -31,6 +30,7 @@ from cli.main import (
     plain_line_argument,
     sync_note,
     synced_first,
+    tj_words,
 )
 from cli.tables import FIXED, Column, fitted
 from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
@@ -162,17 +162,6 @@ def write(
         entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
-
-
-def tj_words(home: Home) -> list[str]:
-    """The words that start a `tj` command for this profile in a hint: "tj", and its --home
-    when this command was given one, so that a hint copied as printed runs against the same
-    profile (NU38 N5: `tj edit`'s draft hints left it out)."""
-    words = ["tj"]
-    group = click.get_current_context().find_root()
-    if group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
-        words += ["--home", str(home.path)]
-    return words
 
 
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:

@@ -76,21 +76,26 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
             f"{out_dir} is not empty: give a new or empty folder for a Markdown export (its "
             "files would mix with what is there)"
         )
-    files = home.run(lambda client: export_files(client, file_format, out_dir))
+    files, held = home.run(lambda client: export_files(client, file_format, out_dir))
     if as_json:
         output.print_json({"format": file_format, "files": [str(path) for path in files]})
     elif file_format == "json":
         output.data(str(files[0]))
+        output.message(f"Exported {export_summary(held)} to {files[0]}.")
     else:
         output.data(str(out_dir))
         wrote = output.plural(len(files), "Markdown file", "Markdown files")
         output.message(f"Wrote {wrote} under {out_dir}.")
 
 
-async def export_files(client: Client, file_format: str, out_dir: Path) -> list[Path]:
-    """Sync first when the server is reachable; offline, say which state is exported (the
-    device's at its last sync), never that something "will sync"."""
+async def export_files(
+    client: Client, file_format: str, out_dir: Path
+) -> tuple[list[Path], dict[str, Any]]:
+    """The files written and, for JSON, what the file holds (`export_json`'s dict; {} for
+    Markdown). Syncs first when the server is reachable; offline, says which state is
+    exported (the device's at its last sync), never that something "will sync"."""
     await synced_first(client, doing="exporting")
+    data: dict[str, Any] = {}
     if file_format == "markdown":
         files = await client.archive.export_markdown(out_dir)
     else:
@@ -101,7 +106,27 @@ async def export_files(client: Client, file_format: str, out_dir: Path) -> list[
         files = [path]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
         output.message(f"Notice: not in this export: {newer}")
-    return files
+    return files, data
+
+
+def export_summary(data: dict[str, Any]) -> str:
+    """What a JSON export holds, for the line after its path (NU38 #3: only the path was
+    printed): "2 entries (1 in the trash) and 1 goal from 1 journal", with its notes and
+    care records when it has any."""
+    plural = output.plural
+
+    def count(kind: str) -> int:
+        items = data.get(kind)
+        return len(items) if isinstance(items, list) else 0
+
+    trashed = sum(1 for e in data.get("entries", []) if e.get("trashed_at"))
+    parts = [
+        plural(count("entries"), "entry", "entries")
+        + (f" ({trashed} in the trash)" if trashed else "")
+    ]
+    kinds = {"goals": KIND_WORDS["goals"], "notes": KIND_WORDS["notes"], **CARE_WORDS}
+    parts += [plural(count(kind), *words) for kind, words in kinds.items() if count(kind)]
+    return f"{join_words(parts)} from {plural(count('journals'), 'journal', 'journals')}"
 
 
 def write_private(path: Path, text: str) -> None:

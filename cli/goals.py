@@ -456,10 +456,14 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def status_text(goal: Goal, today: date | None = None) -> str:
-    """ "done DATE", "due DATE", "overdue DATE" once the target date passed before `today`
-    (default: today, local; NU35 #9: a goal past its target still read "due"), or "open"."""
+    """ "done DATE", "reached" once its measure's target is met (NU38 #4: a goal at 100 %
+    read "due"; only the user marks it done), "due DATE", "overdue DATE" once the target
+    date passed before `today` (default: today, local; NU35 #9: a goal past its target still
+    read "due"), or "open"."""
     if goal.done:
         return f"done {output.local_date(goal.done_at)}" if goal.done_at else "done"
+    if goal.reached:
+        return "reached"
     if goal.target is None:
         return "open"
     late = goal.target < (today or date.today())
@@ -495,7 +499,7 @@ def goal_text(goal: Goal) -> str:
         f"progress: {progress_text(goal)}",
         f"target:   {goal.target.isoformat() if goal.target else ''}",
         f"status:   {status_text(goal)}"
-        + (f"; target reached: {done_hint(goal)}" if goal.reached and not goal.done else ""),
+        + (f": {done_hint(goal)}" if goal.reached and not goal.done else ""),
         f"created:  {output.local_time(goal.created_at)}",
     ]
     return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")

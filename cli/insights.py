@@ -211,9 +211,12 @@ def goals_table(goals: tuple[GoalStat, ...]) -> Table:
 
 
 def goal_status(goal: GoalStat) -> str:
-    """ "done", "overdue" once its target date passed (NU35 #9), else "open"."""
+    """ "done", "reached" once its measure's target is met (as `tj goal list` says, NU38 #4),
+    "overdue" once its target date passed (NU35 #9), else "open"."""
     if goal.done:
         return "done"
+    if goal.fraction is not None and goal.fraction >= 1.0:
+        return "reached"
     return "overdue" if goal.target is not None and goal.target < date.today() else "open"
 
 

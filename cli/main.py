@@ -8,7 +8,8 @@ value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title,
 any change it synced) the server refused for good says which and why, keeps it on this
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
 made here but not delivered. `tj login` on an unfinished signup whose account is not on the
-server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT).
+server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
+whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from cli import output
 from cli.progress import sync_once
@@ -78,6 +80,10 @@ ACCOUNT_NOT_FOUND_EXIT = 5
 """`tj login` on an unfinished signup whose account the server does not know with the
 signup's password (deleted on another device, its password changed, or the signup never
 arrived): nothing was made; `tj signup` makes it again."""
+FIRST_SYNC_FAILED_EXIT = 6
+"""`tj login` signed this device in (registered, its keys stored) but its first sync failed:
+the login stands (not 1, a login that failed), the journals are not here yet (not 0, NU38
+#5: a script then read an empty device); `tj sync` fetches them."""
 NOT_DELIVERED = "tj.not_delivered"
 SYNCED_NOW = "tj.synced_now"
 """Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
@@ -230,6 +236,18 @@ def stderr_is_terminal() -> bool:
 
 
 pass_home = click.make_pass_decorator(Home)
+
+
+def tj_words(home: Home) -> list[str]:
+    """The words that start a `tj` command for this profile in a hint: "tj", and its --home
+    when this command was given one, so that a hint copied as printed runs against the same
+    profile (NU38 N5: `tj edit`'s draft hints left it out)."""
+    words = ["tj"]
+    group = click.get_current_context().find_root()
+    if group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
+        words += ["--home", str(home.path)]
+    return words
+
 
 PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
 NEW_PASSWORD_INSTEAD = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
@@ -877,7 +895,8 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     Fetches your journals right away (a progress bar shows on a long first sync).
     Finishes a signup interrupted on this device, but never makes an account: if the
     server does not have it (deleted on another device, or the signup never arrived),
-    it says so and exits with status 5; `tj signup` makes it again.
+    it says so and exits with status 5; `tj signup` makes it again. Signed in but the
+    first sync failed: it says so and exits with status 6; `tj sync` fetches them.
 
     \b
     Example:
@@ -937,8 +956,12 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     try:
         report = home.run(sync_once)
     except TJError as error:
-        output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
-        return
+        output.message(
+            f"Signed in as {name} on this device, but the first sync failed: "
+            f"{str(error).rstrip('.')}; your journals are not on this device yet: run "
+            f"`{shlex.join([*tj_words(home), 'sync'])}`."
+        )
+        raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
     if (flags := output.safety_line(report)) is not None:
         output.message(flags)
     output.message(f"Synced: {output.sync_text(report)}")

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from cli.tables import DATE, FIXED, ID, NAME, Column, fitted, table_text
+from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
@@ -428,24 +429,25 @@ def title_or_text(entry: Entry, width: int = 40) -> str:
 
 
 def preview(body: str, width: int = 40) -> str:
-    first_line = one_line(body)
-    return first_line if len(first_line) <= width else first_line[: width - 1] + "…"
+    """`body` on one line, in at most `width` terminal cells, cut with "…" (NU38 #6: cut by
+    code points, Chinese text took twice the width and an emoji could be cut in half)."""
+    return cut_to(one_line(body), width)
 
 
 EXCERPT = 60
-"""The most characters of a text's first words that a message quotes (`first_words`)."""
+"""The most terminal cells of a text's first words that a message quotes (`first_words`)."""
 
 
 def first_words(text: str, count: int = 6, width: int = EXCERPT) -> str:
-    """The first `count` words of `text` on one line, cut to `width` characters with "…"
-    when longer: a long unbroken word (a URL, 100,000 characters with no space) is cut too,
+    """The first `count` words of `text` on one line, cut to `width` cells with "…"
+    when longer (`preview`): a long unbroken word (a URL, 100,000 characters with no space) is cut too,
     as `tj list` cuts it (NU37 #2: `tj delete` quoted all of it, twice). It ends in "…" only
     when something was left out: words after the first `count`, or the end of a long one
     (NU38 N4: "Hi there…" quoted a whole text)."""
     every = text.split()
     words = " ".join(every[:count])
-    if len(words) > width:
-        return words[: width - 1] + "…"
+    if cell_len(words) > width:
+        return cut_to(words, width)
     return words + "…" if len(every) > count else words
 
 

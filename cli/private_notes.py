@@ -101,8 +101,7 @@ def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
 
 def note_words(note: PrivateNote) -> str:
     """ "your private note about ana (ana/Personal) of 2026-12-01 14:03: "Avoidance..." "."""
-    words = " ".join(note.text.split())
-    quoted = words if len(words) <= 60 else words[:59] + "…"
+    quoted = output.preview(note.text, output.EXCERPT)
     when = output.local_time(note.created_at)
     return f'your private note about {note.client} ({note.journal}) of {when}: "{quoted}"'
 

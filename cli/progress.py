@@ -22,12 +22,14 @@ UPLOAD_WAIT_S = 600.0
 
 
 class ProgressBar:
-    """A rich bar on stderr that appears only once a sync has run for BAR_AFTER_S."""
+    """Rich bars on stderr that appear only once a sync has run for BAR_AFTER_S: one for the
+    push (while there is anything to push), one for the pull, each with its own percentage."""
 
     def __init__(self) -> None:
         self._started = time.monotonic()
         self._progress: Progress | None = None
-        self._task: TaskID | None = None
+        self._push: TaskID | None = None
+        self._pull: TaskID | None = None
         self._announced: datetime | None = None
 
     def _say(self, text: str) -> None:
@@ -59,17 +61,18 @@ class ProgressBar:
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("syncing", total=100)
-        assert self._task is not None
-        push_share = state.pushed / state.to_push if state.to_push else 1.0
-        done = 50 * push_share + 50 * state.pull_fraction
-        description = f"pushed {state.pushed}/{state.to_push}, pulling"
-        if state.waiting_until is not None:
-            description = (
-                f"pushed {state.pushed}/{state.to_push}, upload limit: waiting until "
-                f"{state.waiting_until.astimezone():%H:%M:%S}"
-            )
-        self._progress.update(self._task, completed=done, description=description)
+            self._push = self._progress.add_task("pushing", total=1, visible=False)
+            self._pull = self._progress.add_task("pulling", total=1)
+        assert self._push is not None and self._pull is not None
+        self._progress.update(
+            self._push,
+            completed=state.pushed,
+            total=state.to_push,
+            description=push_text(state),
+            visible=state.to_push > 0,
+        )
+        pulled = "pulled" if state.pull_fraction >= 1.0 else "pulling"
+        self._progress.update(self._pull, completed=state.pull_fraction, description=pulled)
 
     def __enter__(self) -> ProgressBar:
         return self
@@ -82,6 +85,15 @@ class ProgressBar:
     ) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def push_text(state: SyncProgress) -> str:
+    """The push's row of the bar: its counts, which its percentage is the share of (NU38 #1:
+    one bar for push and pull read "pushed 500/1000" beside 75%, the pull being done)."""
+    counts = f"pushed {state.pushed}/{state.to_push}"
+    if state.waiting_until is None:
+        return counts
+    return f"{counts}, upload limit: waiting until {state.waiting_until.astimezone():%H:%M:%S}"
 
 
 async def sync_once(client: Client, max_upload_wait: float = UPLOAD_WAIT_S) -> SyncReport:

@@ -1445,7 +1445,12 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
-    home.run(lambda client: client.shares.verify(username, fingerprint))
+    if not home.run(lambda client: client.shares.verify(username, fingerprint)):
+        output.message(  # NU38 #2: a second run said "Verified" as if it were new
+            f"{username}'s keys were already verified on this device (they match the "
+            "fingerprint you compared): nothing changed."
+        )
+        return
     output.message(
         f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
         "trusts them from now on."
@@ -1580,8 +1585,7 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
 
 def withdrawn_words(note: Note) -> str:
     """ "the note to ana/Personal of 2026-12-01 18:36: "Thank you for..." "."""
-    words = " ".join(note.text.split())
-    quoted = words if len(words) <= 60 else words[:59] + "…"
+    quoted = output.preview(note.text, output.EXCERPT)
     return f'the {note.kind} in {note.journal} of {output.local_time(note.created_at)}: "{quoted}"'
 
 

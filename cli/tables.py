@@ -62,7 +62,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -313,14 +314,54 @@ def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
 
 
 def _head(text: str, width: int) -> str:
-    """The start of `text` that fills at most `width` cells (a wide character never
-    halved)."""
-    used = 0
-    for at, char in enumerate(text):
-        used += cell_len(char)
+    """The start of `text` that fills at most `width` cells (a wide character, or a
+    `graphemes` cluster, never halved)."""
+    used = at = 0
+    for cluster in graphemes(text):
+        used += cell_len(cluster)
         if used > width:
             return text[:at]
+        at += len(cluster)
     return text
+
+
+ZWJ = "\u200d"
+
+
+def graphemes(text: str) -> Iterator[str]:
+    """`text` in the characters a reader sees, near enough to cut a line without a
+    dependency (NU38 #6: an emoji was cut after its joiner or modifier, a flag in half): a
+    character with what joins it (combining marks, variation selectors, skin-tone modifiers,
+    tag characters, a zero width joiner and the character after it), regional indicators in
+    pairs (a flag)."""
+    cluster = ""
+    for char in text:
+        if cluster and _joins(cluster, char):
+            cluster += char
+            continue
+        if cluster:
+            yield cluster
+        cluster = char
+    if cluster:
+        yield cluster
+
+
+def _joins(cluster: str, char: str) -> bool:
+    """Whether `char` belongs to the cluster read so far (see `graphemes`)."""
+    code = ord(char)
+    if char == ZWJ or cluster[-1] == ZWJ:
+        return True
+    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
+        return True
+    if 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:  # skin tones, tags
+        return True
+    if unicodedata.category(char) in ("Mn", "Me", "Mc"):  # combining marks
+        return True
+    return len(cluster) == 1 and _regional(cluster) and _regional(char)  # a flag's 2nd half
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
 
 
 ELLIPSIS = "…"
@@ -328,15 +369,15 @@ ELLIPSIS = "…"
 
 def cut_to(text: str, width: int) -> str:
     """`text` (one line) in at most `width` cells: whole when it fits, else its start and
-    "…" (a wide character never halved)."""
+    "…" (a wide character, or a `graphemes` cluster, never halved)."""
     if cell_len(text) <= width:
         return text
     kept, used = [], 0
-    for char in text:
-        size = cell_len(char)
+    for cluster in graphemes(text):
+        size = cell_len(cluster)
         if used + size > width - 1:
             break
-        kept.append(char)
+        kept.append(cluster)
         used += size
     return "".join(kept).rstrip() + ELLIPSIS
 

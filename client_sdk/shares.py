@@ -820,8 +820,10 @@ class Shares:
             identity.box_public_key,
         )
 
-    async def verify(self, username: str, fingerprint: str) -> None:
+    async def verify(self, username: str, fingerprint: str) -> bool:
         """Accept a peer's new keys after comparing their fingerprint in person. Needs the
-        network. Raises KeyChangedError when `fingerprint` does not match their keys as
-        the server gives them (nothing is marked verified), NotFound for an unknown account."""
-        await self._context.sharing.verify_peer(username, fingerprint)
+        network. Returns False when this device held exactly these keys as verified already
+        (nothing changed), True when it marked them verified now. Raises KeyChangedError
+        when `fingerprint` does not match their keys as the server gives them (nothing is
+        marked verified), NotFound for an unknown account."""
+        return await self._context.sharing.verify_peer(username, fingerprint)

@@ -578,9 +578,15 @@ class Sharing:
                 return True
         return False
 
-    async def verify_peer(self, username: str, fingerprint: str) -> None:
-        """Re-pin a peer whose keys changed, after comparing the new fingerprint in person."""
-        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False, verifying=True)
+    async def verify_peer(self, username: str, fingerprint: str) -> bool:
+        """Re-pin a peer whose keys changed, after comparing the new fingerprint in person.
+        False when this device held exactly these keys as verified already (nothing
+        changed), else True."""
+        name = normalize_username(username)
+        before = {p.account_id: p for p in await self.store.peers() if p.username == name}
+        peer = await self.confirmed_peer(name, fingerprint, False, verifying=True)
+        known = before.get(peer.account_id)
+        return not (known is not None and known.verified and same_keys(known, peer))
 
     # --- whole-journal shares --------------------------------------------------------------------
 

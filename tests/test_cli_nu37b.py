@@ -156,7 +156,7 @@ async def test_saved_messages_plurals_and_a_reached_goal(
         for line in (await ana.ok("goal", "show", goal[:8])).stdout.splitlines()
         if line.startswith("status:")
     )
-    assert status == f"status:   open; target reached: `tj goal done {goal[:12]}` marks it done"
+    assert status == f"status:   reached: `tj goal done {goal[:12]}` marks it done"  # NU38 #4
 
     await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
     await drsmith.ok("sync")

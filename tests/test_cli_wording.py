@@ -45,9 +45,9 @@ async def test_share_confirmations_name_the_day_given_the_items_journal_and_the_
     assert "+00:00" not in brief
 
     verified = said((await ana.ok("verify", "drsmith", drsmith.signup["fingerprint"])).stderr)
-    assert verified == (
-        "Verified drsmith's keys: they match the fingerprint you compared, and this device "
-        "trusts them from now on."
+    assert verified == (  # compared when shared above (NU38 #2: "Verified" as if new)
+        "drsmith's keys were already verified on this device (they match the fingerprint you "
+        "compared): nothing changed."
     )
 
 
