@@ -62,8 +62,7 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -73,6 +72,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.terminal import shown
+from client_sdk.graphemes import graphemes
 
 FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
@@ -323,45 +323,6 @@ def _head(text: str, width: int) -> str:
             return text[:at]
         at += len(cluster)
     return text
-
-
-ZWJ = "\u200d"
-
-
-def graphemes(text: str) -> Iterator[str]:
-    """`text` in the characters a reader sees, near enough to cut a line without a
-    dependency (NU38 #6: an emoji was cut after its joiner or modifier, a flag in half): a
-    character with what joins it (combining marks, variation selectors, skin-tone modifiers,
-    tag characters, a zero width joiner and the character after it), regional indicators in
-    pairs (a flag)."""
-    cluster = ""
-    for char in text:
-        if cluster and _joins(cluster, char):
-            cluster += char
-            continue
-        if cluster:
-            yield cluster
-        cluster = char
-    if cluster:
-        yield cluster
-
-
-def _joins(cluster: str, char: str) -> bool:
-    """Whether `char` belongs to the cluster read so far (see `graphemes`)."""
-    code = ord(char)
-    if char == ZWJ or cluster[-1] == ZWJ:
-        return True
-    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
-        return True
-    if 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:  # skin tones, tags
-        return True
-    if unicodedata.category(char) in ("Mn", "Me", "Mc"):  # combining marks
-        return True
-    return len(cluster) == 1 and _regional(cluster) and _regional(char)  # a flag's 2nd half
-
-
-def _regional(char: str) -> bool:
-    return 0x1F1E6 <= ord(char) <= 0x1F1FF
 
 
 ELLIPSIS = "…"

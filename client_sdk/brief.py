@@ -37,6 +37,7 @@ from client_sdk.caseload import (
 )
 from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
+from client_sdk.graphemes import cut
 from client_sdk.models import read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
@@ -120,7 +121,7 @@ def discuss_item(document: Document, journal: str) -> DiscussItem | None:
     title, body, created = content
     marked = document.field("to_discuss_at")
     marked_at = read_time(marked)
-    preview = " ".join(body.split())[:PREVIEW]
+    preview = cut(" ".join(body.split()), PREVIEW, mark="")
     return DiscussItem(
         document.doc_id.hex(),
         document.kind,
@@ -282,7 +283,7 @@ def compute_brief(
             "kind": "entry",
             "title": e.title,
             "created_at": e.created_at.isoformat(),
-            "preview": " ".join(e.body.split())[:PREVIEW],
+            "preview": cut(" ".join(e.body.split()), PREVIEW, mark=""),
         }
         for e in sorted(in_period, key=lambda e: e.created_at)
         if TO_DISCUSS in e.tags and e.id not in listed

@@ -18,6 +18,7 @@ from client_sdk.errors import (
     TJError,
     WithheldRecordsError,
 )
+from client_sdk.graphemes import cut
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
@@ -742,9 +743,10 @@ def gap_dict(gap: Gap) -> dict[str, object]:
 
 
 def preview(text: str, width: int = 40) -> str:
-    """`text` on one line (whitespace folded), cut to `width` characters with "…"."""
-    first_line = " ".join(text.split())
-    return first_line if len(first_line) <= width else first_line[: width - 1] + "…"
+    """`text` on one line (whitespace folded), cut to `width` characters as a reader counts
+    them (grapheme clusters: an emoji sequence or an accented letter is never split), "…"
+    last when cut."""
+    return cut(" ".join(text.split()), width)
 
 
 def describe_gap(gap: Gap) -> str:
