@@ -49,6 +49,7 @@ class Chains:
         self._loaded = False
         self._version: tuple[int, int] | None = None  # the store's, when last read back
         self._unreplayed: dict[bytes, int] = {}  # stored chains that did not replay: length
+        self._updating = 0  # walks (`update`) running in this process (REV-SHARES2 G4)
 
     async def load(self) -> None:
         """Read the verified chains back from the local store (once per client). Each
@@ -70,6 +71,8 @@ class Chains:
         if not self._loaded:
             await self.load()
             return
+        if self._updating:
+            return  # this process's own walk is storing entries now: it is the fresher
         version = await self.store.version()
         if version == self._version:
             return
@@ -163,6 +166,15 @@ class Chains:
     ) -> None:
         """Verify what the server's journal list says against the chains, fetching the
         entries this device has not verified yet (`_fetch`: verified a page at a time)."""
+        self._updating += 1
+        try:
+            await self._update(journals, owner_key_of)
+        finally:
+            self._updating -= 1
+
+    async def _update(
+        self, journals: list[wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
+    ) -> None:
         behind: dict[bytes, wire.Journal] = {}
         for journal in journals:
             known = self._states.get(journal.journal_id)

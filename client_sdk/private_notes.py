@@ -184,20 +184,25 @@ class PrivateNotes:
         store = self._context.store
         own = [j for j in await store.journals() if j.owner_id == me and j.role == "owner"]
         holding = await store.journals_holding(PRIVATE_NOTE)
-        for journal in own:
-            if journal.journal_id in holding:
-                return journal
-        named = next((j for j in own if j.name == JOURNAL_NAME), None)
-        if named is not None and await self._context.replica.current_shares(
-            named.journal_id,
-            ended=True,  # a member past the end date still holds the key
-        ):
-            raise InvalidInput(
-                f"your journal {JOURNAL_NAME!r} is shared, so it cannot hold private notes: "
-                "rename it, then add the note again"
+        found = next((j for j in own if j.journal_id in holding), None)
+        if found is None:
+            found = next((j for j in own if j.name == JOURNAL_NAME), None)
+        if (
+            found is not None
+            and create
+            and await self._context.replica.current_shares(
+                found.journal_id,
+                ended=True,  # a member past the end date still holds the key
             )
-        if named is not None or not create:
-            return named
+        ):
+            # Shared on another device that had not seen its notes, or before the first:
+            # nothing more goes in (what waits there stays on this device: PRIVATE_HELD).
+            raise InvalidInput(
+                f"your journal {found.name!r} is shared, so it cannot hold private notes: "
+                "end its shares or rename it, then add the note again"
+            )
+        if found is not None or not create:
+            return found
         return await self._context.replica.create_journal(JOURNAL_NAME)
 
 

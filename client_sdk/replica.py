@@ -3718,6 +3718,8 @@ class Replica:
                 continue  # a removed document's state is never sealed whole (a member's key)
             if stored.waiting:
                 continue  # updates wait for clocks it lacks: `_compact_document`
+            if stored.kind == PRIVATE_NOTE:
+                continue  # never sealed anew, where it might be shared (REV-SHARES2 G2)
             if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()):
                 continue  # not under a key an ended member holds (nor an old one)
             try:

@@ -206,10 +206,11 @@ class Shares:
         A journal holding private notes (client.private_notes) is never shared: InvalidInput.
         """
         local = await self._context.local_journal(journal)
+        private = InvalidInput(
+            f"{journal!r} holds your private notes about clients: it is never shared"
+        )
         if await holds_private_notes(self._context, local):
-            raise InvalidInput(
-                f"{journal!r} holds your private notes about clients: it is never shared"
-            )
+            raise private
         if safety_flags and (only is not None or role == "read" or self._care is None):
             raise InvalidInput(
                 "safety flags need a share of the whole journal with the annotate role (a "
@@ -219,10 +220,22 @@ class Shares:
         # Whether flags would stop is decided inside the call, after its sync, on the chain
         # and the plan the new terms are signed on: an opt-in made on another device is
         # pulled by that sync (R49 F1), never decided on this device's older copy.
-        confirm: Callable[[], Awaitable[None]] | None = None
+        refuse_flags: Callable[[], Awaitable[None]] | None = None
         if not stop_flags and (narrowing or (role is not None and role != "annotate")):
             reason = NARROWING if narrowing else READ_ROLE
-            confirm = partial(self._refuse_stopping_flags, local.name, username, reason=reason)
+            refuse_flags = partial(self._refuse_stopping_flags, local.name, username, reason=reason)
+
+        async def no_notes_then_flags() -> None:
+            # Again after the call's sync: notes another device of this account put in the
+            # journal since this device last synced are in its store now (REV-SHARES2 G1).
+            # (A share of some fields copies entries' fields only, never a note.)
+            if await holds_private_notes(self._context, local):
+                raise private
+            if refuse_flags is not None:
+                await refuse_flags()
+
+        confirm = refuse_flags if narrowing else no_notes_then_flags
+
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,

@@ -160,3 +160,40 @@ async def test_a_private_note_waiting_when_another_device_shares_its_journal_sta
     assert any(PRIVATE_HELD in line for line in report.problems), report.problems
     assert await private_notes_read_by(ben, notes) == []
     assert [n.id for n in await phone.private_notes.list()] == [note.id]  # nothing lost
+
+
+async def test_a_device_that_has_not_synced_cannot_share_the_journal_another_filled(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """REV-SHARES2 G1: the phone adds a private note and pushes it; the laptop, not synced
+    since, is asked to share "Private notes" with ben. The share's own sync brings the note:
+    refused after it, before anything is signed; ben reads nothing, and the phone's next
+    note still goes to its notes journal, unshared."""
+    phone, ben, notes = await _tom_with_a_notes_journal(signup)
+    laptop = await login("tom")
+    await laptop.sync()
+    await phone.private_notes.add("ana/Personal", "Avoidance around her sister.")
+    await phone.sync()
+    with pytest.raises(InvalidInput, match="holds your private notes about clients"):
+        await share_with(laptop, ben, JOURNAL_NAME)
+    assert chain_members(laptop, notes) == {}
+    assert await private_notes_read_by(ben, notes) == []
+    await phone.private_notes.add("ana/Personal", "Second session.")
+    assert not (await phone.sync()).problems
+
+
+async def test_a_notes_journal_shared_since_takes_no_more_notes(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A journal that holds private notes and was shared meanwhile (by a device that never
+    saw them) takes no new note: refused with what to do, rather than kept unsent for
+    ever."""
+    phone, ben, notes = await _tom_with_a_notes_journal(signup)
+    laptop = await login("tom")
+    await laptop.sync()
+    await phone.private_notes.add("ana/Personal", "Avoidance around her sister.")
+    await share_with(laptop, ben, JOURNAL_NAME)  # the note is still on the phone alone
+    await phone.sync()
+    with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
+        await phone.private_notes.add("ana/Personal", "Second session.")
+    assert await private_notes_read_by(ben, notes) == []
