@@ -1211,6 +1211,30 @@ def _changed_words(deleted: str, inserted: str) -> tuple[int, int]:
 
 
 _IS_WORD = re.compile(r"\w")
+_CJK = re.compile(
+    "[\u3005-\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numbers
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana (and half-width)
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\U00020000-\U0002fa1f\U00030000-\U000323af]"  # Han, supplementary planes
+)
+"""A character of Chinese or Japanese, written without spaces, where a character is about a
+syllable: a word is one to a few of them (`_several_words`)."""
+CJK_PHRASE = 3
+"""Characters of Chinese or Japanese on one side of an edit from which it counts as changing
+more than one word (`_several_words`): most words are one or two characters (会社 -> 学校 stays
+a one-word fix, R45 F2), a rewritten phrase more (公园 -> 图书馆, 天气很好 -> 下雨了)."""
+
+
+def _several_words(deleted: str, inserted: str) -> bool:
+    """Whether a run of edits changes more than one word (`whole_sentences`): white space in
+    what it deletes or inserts, or CJK_PHRASE characters or more of Chinese or Japanese on one
+    side (NU39 #1: written without spaces, their rewrites were never taken as rewrites, and
+    two devices' were merged letter by letter: "我待在家里图书馆。"). Other scripts without
+    spaces (Thai, Lao, Khmer, Myanmar) spell a word with several letters: only white space
+    tells there."""
+    if any(c.isspace() for c in deleted + inserted):
+        return True
+    return max(len(_CJK.findall(deleted)), len(_CJK.findall(inserted))) >= CJK_PHRASE
 
 
 def whole_sentences(old: str, diffs: Diff) -> Diff:
@@ -1265,7 +1289,7 @@ def whole_sentences(old: str, diffs: Diff) -> Diff:
         run = diffs[first : last + 1]
         deleted = "".join(c for op, c in run if op == diff_match_patch.DIFF_DELETE)
         inserted = "".join(c for op, c in run if op == diff_match_patch.DIFF_INSERT)
-        if not (deleted and inserted) or not any(c.isspace() for c in deleted + inserted):
+        if not (deleted and inserted) or not _several_words(deleted, inserted):
             continue
         removed, added = _changed_words(deleted, inserted)
         if not removed or (removed < 2 and added < 2):

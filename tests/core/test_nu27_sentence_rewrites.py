@@ -300,3 +300,25 @@ def test_whole_sentences_still_turns_the_old_text_into_the_new(old: str, new: st
     text += old
     replace_text(text, new)
     assert str(text) == new
+
+
+@pytest.mark.parametrize(("laptop_id", "phone_id"), [(11, 22), (22, 11)])
+def test_nu39_chinese_sentences_rewritten_on_two_devices_are_kept_whole(
+    laptop_id: int, phone_id: int
+) -> None:
+    """NU39 #1: Chinese has no space between words, so a rewrite never counted as one of
+    several words and two devices' rewrites were merged letter by letter ("我待在家里图书馆。",
+    "今天下雨了不。"). Each letter is a word there: a sentence both devices rewrote is kept
+    twice, each whole; a one-letter fix stays a one-word change, as in English."""
+    old = "今天天气很好。我去了公园。東京に行きたい。"
+    laptop = "今天天气很好。我待在家里。東京に行きたい。"
+    phone = "今天天气很好。我去了图书馆。東京に行きたい。"
+    body = merged(old, laptop, phone, laptop_id, phone_id)
+    assert body in (
+        "今天天气很好。我待在家里。我去了图书馆。東京に行きたい。",
+        "今天天气很好。我去了图书馆。我待在家里。東京に行きたい。",
+    ), body
+    one_letter = merged("今天天气很好。", "今天天气不好。", "今天天气很好。", laptop_id, phone_id)
+    assert one_letter == "今天天气不好。"
+    diffs = whole_sentences(old, semantic_diff(old, "今天天气不好。我去了公园。東京に行きたい。"))
+    assert [d for d in diffs if d[0] != 0] == [(-1, "很"), (1, "不")]  # stays a one-word fix
