@@ -932,7 +932,15 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             }
         return await new_account(client)
 
-    account = home.run(signed_in, opener)
+    from client_sdk import NetworkError
+
+    try:
+        account = home.run(signed_in, opener)
+    except NetworkError as error:  # NU39 #7: what it left, and what to do
+        raise click.ClickException(
+            f"{error}. Nothing was changed on this device: run the same command again once "
+            "the server answers"
+        ) from None
     name = account["username"]
     if account["recovery_key"] is not None:
         output.message(

@@ -90,7 +90,7 @@ def caseload(
         html_path.write_text(page, encoding="utf-8")
         os.chmod(html_path, 0o600)
         output.message(f"Wrote {html_path}")
-    output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you yet.")
+    output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:
         if any(s.change and s.change.same_period for row in rows for s in row.scores):
             output.data(RETAKE_NOTE)

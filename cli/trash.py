@@ -156,7 +156,7 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     if lines:
         lines.append(
             "An entry in the trash leaves their view at their next sync; deleted for good, it "
-            "can never be shown to them again."
+            "cannot come back into it (what their device already received stays in its files)."
         )
     return lines
 

@@ -114,7 +114,8 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     assert (
         "drsmith may have received this entry (their device had seen later records). An entry "
         "in the trash leaves their view at "
-        "their next sync; deleted for good, it can never be shown to them again. Delete the "
+        "their next sync; deleted for good, it cannot come back into it (what their device "
+        "already received stays in its files). Delete the "
         "1 entry in the trash for good?" in said(declined.stderr)
     ), declined.stderr
     purged = await ana.ok("trash", "empty", "--yes")
