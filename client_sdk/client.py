@@ -1538,13 +1538,15 @@ class Client:
         """`arrivals` with the notes and prompts now withdrawn (marked deleted) told as such
         (`Arrival.withdrawn`), and those this device never held before left out: a note
         created and withdrawn before it reached this device is nothing to read, and the
-        summary never announces a note `notes.list()` does not show (NU20 C5)."""
+        summary never announces a note `notes.list()` does not show (NU20 C5), nor those it
+        held withdrawn already: a share made again carries them anew, in records of the
+        device that shared (NU39 #4: "1 note withdrawn by laptop", told twice)."""
         told = []
         for arrival in arrivals:
             if arrival.kind in (NOTE, PROMPT):
                 stored = await self.store.document(arrival.doc_id)
                 if stored is not None and stored_document(stored).field("deleted") is True:
-                    if arrival.new:
+                    if arrival.new or arrival.before == sync_plan.DELETED:
                         continue
                     arrival = dataclasses.replace(arrival, withdrawn=True)
             told.append(arrival)

@@ -79,3 +79,29 @@ async def test_a_withdrawal_is_told_as_one_and_never_as_an_updated_note(
     await ana.sync()
     told = await tom.sync()
     assert [str(n) for n in told.news] == ["1 note withdrawn by ana"]
+
+
+async def test_a_withdrawn_note_carried_again_by_a_share_made_again_is_no_news(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """NU39 #4: the phone was told "1 note withdrawn by tom"; the laptop ended the share and
+    made it again (a new key: the journal's documents carried anew in the laptop's records).
+    The phone's next sync told the same note as "withdrawn by laptop": told twice, and as if
+    the client had withdrawn it. A note this device held withdrawn already is no news."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await annotating(ana, tom)
+    phone = await login("ana")
+    await phone.sync()
+    note = await tom.notes.add("ana/Personal", WRONG)
+    await tom.sync()
+    assert [str(n) for n in (await phone.sync()).news] == ["1 new note from tom"]
+    await tom.notes.withdraw(note.id)
+    await tom.sync()
+    first = await phone.sync()
+    assert [str(n) for n in first.news] == ["1 note withdrawn by tom"]
+    await ana.sync()
+    await ana.shares.revoke("Personal", "tom")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync()
+    again = await phone.sync()
+    assert not [n for n in again.news if n.kind == "note"], [str(n) for n in again.news]
