@@ -48,7 +48,10 @@ class Chains:
         journal's problem (`needs_update`). Found anew at each refresh (`update`)."""
         self._loaded = False
         self._version: tuple[int, int] | None = None  # the store's, when last read back
-        self._unreplayed: dict[bytes, int] = {}  # stored chains that did not replay: length
+        self._unreplayed: set[bytes] = set()  # stored chains that did not replay
+        self._last: dict[bytes, tuple[int, bytes]] = {}
+        """journal id -> the length and last entry of its chain as stored, by what this
+        process read or stored itself (`load_fresh` compares it with the store's)."""
         self._updating = 0  # walks (`update`) running in this process (REV-SHARES2 G4)
 
     async def load(self) -> None:
@@ -76,11 +79,10 @@ class Chains:
         version = await self.store.version()
         if version == self._version:
             return
-        lengths, problems = await self.store.access_summary()
-        expected = {j: state.length for j, state in self._states.items()} | self._unreplayed
+        chains, problems = await self.store.access_summary()
         kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
         stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
-        if lengths != expected or stored != kept:
+        if chains != self._last or stored != kept:
             await self._read_back()
         else:
             self._version = version
@@ -91,12 +93,13 @@ class Chains:
         stored = await self.store.access_entries()
         states: dict[bytes, AccessState] = {}
         self._problems = await self.store.access_problems()
-        self._newer, self._unreplayed = {}, {}
+        self._newer, self._unreplayed = {}, set()
+        self._last = {j: (len(entries), entries[-1]) for j, entries in stored.items() if entries}
         for journal_id, entries in stored.items():
             try:
                 states[journal_id] = access.replay(self.reader, journal_id, entries)
             except (IntegrityError, ChainUpdateNeeded) as error:
-                self._unreplayed[journal_id] = len(entries)
+                self._unreplayed.add(journal_id)
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"
@@ -363,16 +366,22 @@ class Chains:
         async with self.store.transaction() as tx:
             await tx.add_access_entries(journal_id, start, entries)
         self._states[journal_id] = state
+        if entries:
+            self._last[journal_id] = (start + len(entries), entries[-1])
 
     def forget(self, journal_id: bytes) -> None:
         """A journal deleted on this device (its stored entries are gone too)."""
         self._newer.pop(journal_id, None)
         self._states.pop(journal_id, None)
         self._problems.pop(journal_id, None)
+        self._last.pop(journal_id, None)
 
-    def remember(self, journal_id: bytes, state: AccessState) -> None:
-        """The state after entries the caller stored itself (in its own transaction)."""
+    def remember(self, journal_id: bytes, state: AccessState, entries: list[bytes]) -> None:
+        """The state after `entries`, the whole chain, which the caller stored itself (in its
+        own transaction)."""
         self._states[journal_id] = state
+        if entries:
+            self._last[journal_id] = (len(entries), entries[-1])
 
     async def _set_problem(self, journal_id: bytes, message: str | None) -> None:
         if self._problems.get(journal_id) == message:

@@ -5039,7 +5039,7 @@ class Replica:
             await tx.put_key(journal_id, 0, envelope)
             await tx.add_access_entries(journal_id, 0, entries)
             await tx.add_pending_journal(journal_id, wire.encode(request))
-        self.chains.remember(journal_id, state)
+        self.chains.remember(journal_id, state, entries)
         try:
             await self.create_pending_journals(only=journal_id)
         except NetworkError:

@@ -1394,17 +1394,24 @@ class Store:
             found.setdefault(bytes(journal_id), []).append(bytes(entry))
         return found
 
-    async def access_summary(self) -> tuple[dict[bytes, int], dict[bytes, str]]:
-        """The entries of each stored access chain (journal id -> count) and the journals'
-        problems, in one read: what `Chains.load_fresh` compares with what it holds."""
+    async def access_summary(
+        self,
+    ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
+        """Each stored access chain's length and last entry (journal id -> (count, entry))
+        and the journals' problems, in one read: what `Chains.load_fresh` compares with what
+        it holds (a chain another process replaced by one as long shows in its last entry)."""
 
-        def read(db: sqlite3.Connection) -> tuple[dict[bytes, int], dict[bytes, str]]:
-            lengths = db.execute(
-                "SELECT journal_id, count(*) FROM access_entries GROUP BY journal_id"
+        def read(
+            db: sqlite3.Connection,
+        ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
+            chains = db.execute(
+                "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
+                "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
+                "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last"
             ).fetchall()
             problems = db.execute("SELECT journal_id, message FROM access_problems").fetchall()
             return (
-                {bytes(r[0]): int(r[1]) for r in lengths},
+                {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
                 {bytes(r[0]): str(r[1]) for r in problems},
             )
 

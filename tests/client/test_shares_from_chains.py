@@ -197,3 +197,36 @@ async def test_a_notes_journal_shared_since_takes_no_more_notes(
     with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
         await phone.private_notes.add("ana/Personal", "Second session.")
     assert await private_notes_read_by(ben, notes) == []
+
+
+async def test_a_chain_another_process_replaced_by_one_as_long_is_read_again(
+    signup: ClientFactory,
+) -> None:
+    """REV-SHARES2 G3: a running process compared only the stored chains' lengths with its
+    own, so a chain another process replaced by one as long went unseen. Its last entry is
+    compared too: here the stored last entry is replaced (by another process, through
+    SQLite; the entries stored are taken as verified when they were stored), and the
+    running process, asked who shares the journal, reads the chains back."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom)
+    personal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    assert [s.member_name for s in await ana.replica.current_shares(personal)] == ["tom"]
+    before = ana.replica.chains.state(personal)
+    assert before is not None
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:
+        [(last, entry)] = db.execute(
+            "SELECT position, entry FROM access_entries WHERE journal_id = ? "
+            "ORDER BY position DESC LIMIT 1",
+            (personal,),
+        ).fetchall()
+        db.execute(
+            "UPDATE access_entries SET entry = ? WHERE journal_id = ? AND position = ?",
+            (bytes(entry)[:-1] + bytes([bytes(entry)[-1] ^ 1]), personal, last),
+        )
+    db.close()
+    await ana.replica.fresh_access()
+    after = ana.replica.chains.state(personal)
+    assert after is not None and after.length == before.length
+    assert after is not before  # the stored chain, read back (replayed anew)
+    await ana.replica.fresh_access()  # nothing changed since: nothing read again
+    assert ana.replica.chains.state(personal) is after
