@@ -5,12 +5,19 @@ it (real `tj` against a real server on loopback, real crypto).
   characters ("今天"), never in the middle of one ("公园" in "我去了公园。").
 - #3: `tj sync` said "nothing new" (and `--json` held no news) when it brought a journal
   created, renamed or archived on another device.
+- #5: tables measured CJK and emoji cells in characters, not terminal cells: "睡眠, 😀" cut
+  to "睡眠…" in a 68-column `tj list`, "Night dreams 🌙" and a check-in's "By the river 🌳"
+  wrapped, `tj search`'s match wrapped, and its title lost the emoji that matched.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.text import Text
+
+from cli.tables import ID, Column, cut_to, fitted
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
@@ -65,3 +72,40 @@ async def test_sync_tells_journals_another_device_created_renamed_or_archived(
     assert (await phone.json("sync"))["news"] == []
     said = (await laptop.ok("sync")).stdout.strip()
     assert said == "new journal Dreams, journal Work renamed (from Work stuff)", said
+
+
+async def test_tables_measure_cjk_and_emoji_in_terminal_cells(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    wide = {"COLUMNS": "68"}
+    await ana.ok("write", "--tag", "睡眠", "--tag", "😀", "--title", "Emoji day 😀", "标签测试")
+    listed = (await ana.ok("list", "--tag", "睡眠", env=wide)).stdout
+    assert "睡眠, 😀" in listed, listed
+    found = (await ana.ok("search", "😀", env=wide)).stdout
+    assert "Emoji day 😀" in found, found
+    found = (await ana.ok("search", "测试", env=wide)).stdout
+    assert "标签测试" in found, found
+
+    await ana.ok("journal", "create", "Night dreams 🌙")
+    journals = (await ana.ok("journal", "list", env=wide)).stdout
+    assert "Night dreams 🌙" in journals, journals
+    goal = (await ana.ok("goal", "add", "Walk", "--measure", "3 sessions")).stdout.strip()
+    await ana.ok("goal", "checkin", goal[:8], "--note", "By the river 🌳")
+    shown = (await ana.ok("goal", "show", goal[:8], env=wide)).stdout
+    assert "By the river 🌳" in shown, shown
+
+
+def test_a_styled_cell_is_cut_as_a_plain_one_never_inside_a_character() -> None:
+    """`tj search`'s title is styled (its match highlighted): cut as `cut_to` cuts a plain
+    title, by grapheme clusters in terminal cells, its styles kept."""
+    title = "Nuit à Zürich 🇯🇵 e\u0301t\u00e9 👍🏽 [bold]睡眠😀[/] and more words after it"
+    for width in range(21, 60):
+        table = fitted(
+            [ID, Column("title", cut=True)], [("abc", Text.from_markup(title))], width=width
+        )
+        assert table.styled is not None
+        cell = table.styled[0][1]
+        assert cell is not None and table.widths[1] is not None
+        assert cell.plain == cut_to(Text.from_markup(title).plain, table.widths[1]), width
+        assert cell_len(cell.plain) <= table.widths[1]
