@@ -197,7 +197,7 @@ def options_text(options: Iterable[str], indent: str, width: int | None = None) 
     size = width or shutil.get_terminal_size().columns
     lines: list[str] = []
     for option in options:
-        if lines and len(lines[-1]) + 2 + len(option) <= size:
+        if lines and cell_len(lines[-1]) + 2 + cell_len(option) <= size:
             lines[-1] += "  " + option
         else:
             lines.append(indent + option)

@@ -53,6 +53,7 @@ def search(
 
     The search runs on this device over your decrypted entries; the server never sees it.
     Words match the start of words, ignoring case and accents ("zurich" finds "Zürich");
+    Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
     -word leaves out entries holding that word.
 

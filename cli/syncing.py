@@ -122,6 +122,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.held_back
             or report.newer
             or report.departures
+            or report.news  # a journal another device created, renamed or archived (NU39 #3)
         ):
             show_report(report, as_json, one_line=True)
 

@@ -308,8 +308,9 @@ def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
     if not (kind.cut and kind.kind == TEXT):
         return cell
     one = Text(" ").join(cell.split("\n")) if "\n" in cell.plain else cell.copy()
-    if size is not None and cell_len(one.plain) > size:
-        one.truncate(size, overflow="ellipsis")
+    if size is not None and cell_len(one.plain) > size:  # cut as `cut_to` cuts a plain one
+        one = one[: len(cut_to(one.plain, size)) - len(ELLIPSIS)]
+        one.append(ELLIPSIS)
     return one
 
 
@@ -477,7 +478,7 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
     for part in parts:
         if lines and not (after_slash and lines[-1].endswith("/")):
             joined = lines[-1] + ("" if lines[-1].endswith("/") else " ") + part
-            if len(joined) <= width:
+            if cell_len(joined) <= width:
                 lines[-1] = joined
                 continue
         lines.append(indent + part if lines else part)
@@ -499,8 +500,8 @@ _LINES_FLOORS: dict[str, int] = {}
 
 
 def _least_width(name: str) -> int:
-    low = max((len(part) for part in _parts(name)), default=0)
-    high = max(low, len(name))
+    low = max((cell_len(part) for part in _parts(name)), default=0)
+    high = max(low, cell_len(name))
     while low < high:  # fewer lines or as many at a wider column: a binary search
         middle = (low + high) // 2
         if _break_name(name, middle).count("\n") < NAME_LINES:
@@ -517,7 +518,7 @@ def _slash_floor(name: str, items: str, indent: str) -> int:
     segments = [] if items else _laid(parts, sys.maxsize, indent, after_slash=True)
     if len(segments) <= 1:
         segments = _laid(parts, 0, indent)
-    return max((len(line) for line in segments), default=0)
+    return max((cell_len(line) for line in segments), default=0)
 
 
 def _widths(
@@ -557,7 +558,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
         i: max(
             [heads[i]]
             + [
-                len(part) if c.kind == NAME else len(line)
+                cell_len(part) if c.kind == NAME else cell_len(line)
                 for row in rows
                 for line in row[i].splitlines()
                 for part in (_parts(line, c.items) if c.kind == NAME else [line])
@@ -595,7 +596,7 @@ def _fit(
             [
                 heads[i],
                 *(
-                    len(part) + (len(indent) if i == 0 and c.kind == NAME and n else 0)
+                    cell_len(part) + (len(indent) if i == 0 and c.kind == NAME and n else 0)
                     for row in rows
                     for n, part in enumerate(_parts(row[i], c.items))
                 ),
@@ -607,7 +608,7 @@ def _fit(
         words[0] = min(words[0], max(heads[0], total // KEY_SHARE))
     whole = [
         max(
-            [words[i], *(len(line) for row in rows for line in row[i].splitlines())]
+            [words[i], *(cell_len(line) for row in rows for line in row[i].splitlines())]
             + ([len(c.header)] if c.kind == FIXED else [])  # a fixed column's header whole
         )
         for i, c in enumerate(columns)
@@ -684,7 +685,7 @@ def _fit(
                 for row in rows
                 for x in _break_name(row[i], size, columns[i].items, indent * (i == 0)).splitlines()
             ]
-            widths[i] = max([heads[i], name_floor[i], *(min(len(x), size) for x in lines)])
+            widths[i] = max([heads[i], name_floor[i], *(min(cell_len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
     return widths
 

@@ -1475,7 +1475,7 @@ class Client:
             held = await self.store.journals(as_of=synced)
             # the copies kept for a therapist: their originals arrive too
             copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
-            report.news = sync_plan.summarize(
+            report.news += sync_plan.summarize(  # after the journals' (Replica.sync's)
                 await self._flags_told(
                     await self._withdrawn_told(
                         await self._counted_once(

@@ -338,6 +338,8 @@ class Replica:
             local = self._local(journal, known.get(journal.journal_id), envelopes, now)
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
+        if self._syncing is not None and self._syncing[0] is asyncio.current_task():
+            self._syncing[1].news += self._journals_changed(known, updated)
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
@@ -873,6 +875,39 @@ class Replica:
         if not self.chains.loaded:
             await self.chains.load()
             await self._load_peers()
+
+    def _journals_changed(
+        self, known: dict[bytes, LocalJournal], updated: list[LocalJournal]
+    ) -> list[sync_plan.News]:
+        """This account's journals that the journal list just read shows created, renamed,
+        archived or unarchived since this device last held it (`known`), in the words of a
+        sync's news (NU39 #3: `tj sync` said "nothing new"): by another of its devices, as
+        this device's own changes are stored before (`update_meta`, `create_journal`). Names
+        are the owner-signed ones `_local` verified (never a placeholder); the copies kept
+        for members (`is_disclosure`) are not told. New ones first, then renamed, archived
+        and unarchived, each by name."""
+        news: list[sync_plan.News] = []
+        me = self.profile.account_id
+        for local in updated:
+            if local.owner_id != me or local.role != "owner" or self.is_disclosure(local):
+                continue
+            before = known.get(local.journal_id)
+            if not name_verified(local) or (before is not None and not name_verified(before)):
+                continue
+            changes = []
+            if before is None:
+                changes.append((sync_plan.NEW, ""))
+            elif before.name != local.name:
+                changes.append((sync_plan.RENAMED, before.name))
+            if before is not None and is_archived(before) != is_archived(local):
+                archived = is_archived(local)
+                changes.append((sync_plan.ARCHIVED if archived else sync_plan.UNARCHIVED, ""))
+            news += [
+                sync_plan.News(1, "journal", change == sync_plan.NEW, "", False, True, change,
+                               local.name, was)
+                for change, was in changes
+            ]  # fmt: skip
+        return sorted(news, key=lambda n: (sync_plan.CHANGES.index(n.what), n.journal))
 
     def _local(
         self,

@@ -5,7 +5,12 @@ symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it a
 
 - matching ignores case and accents: text and query are folded (Unicode NFKD, combining marks
   dropped, then case-folded), so "zurich" finds "Zürich" and "ZURICH";
-- a term matches a word that starts with it ("anx" finds "Anxious");
+- a term matches a word that starts with it ("anx" finds "Anxious"); a word starts after a
+  space, a punctuation mark, or a CJK character ("tom" finds "Tom" in "和Tom去了");
+- a term holding CJK characters (Han, Hiragana, Katakana, Hangul: `CJK`), written without
+  spaces between words, matches anywhere in the text, and only itself ("公园" finds
+  "我去了公园。", "行きたい" finds "東京に行きたい"), never part of a Hangul syllable ("하"
+  does not find "한"); a phrase's first or last word holding CJK characters is matched so too;
 - every phrase must appear, word for word, in the title or the body (spaces between words
   are compared as one space); an entry without it is not a hit;
 - an entry holding an excluded word (a whole word, in its title, body or tags) is not a hit.
@@ -47,6 +52,22 @@ PHRASE_BONUS = 1.0
 SNIPPET_CHARS = 160
 MAX_TERMS = 20
 ELLIPSIS = "…"
+CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff"
+    "\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff"
+    "\uf900-\ufaff\uff66-\uff9f\U0001b000-\U0001b16f\U00020000-\U0003ffff"
+)
+"""Han, Hiragana, Katakana and Hangul (its syllables and jamo), as a regex character class's
+ranges: scripts written without spaces between words (Korean with them, but with particles
+joined to words), so a term in them matches anywhere (NU39 #2)."""
+WORD_START = rf"(?:(?<!\w)|(?<=[{CJK}]))"
+"""Where a word starts: after no word character, or after a CJK one (the start of a Latin
+word written right after CJK text)."""
+LATIN_REST = rf"(?:(?![{CJK}])\w)*"
+"""The rest of a word that a term starts: word characters up to a CJK one."""
+HANGUL_MORE = "(?![\u1160-\u11ff\ud7b0-\ud7ff])"
+"""Not inside a Hangul syllable: no vowel or final consonant jamo follows (the folded text
+holds syllables as jamo, NFKD)."""
 
 Span = tuple[int, int]
 
@@ -194,7 +215,7 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     for term in query.terms:
         in_body = body.word_spans(term)
         in_title = title.word_spans(term)
-        in_tags = any(tag.startswith(term) for tag in tags)
+        in_tags = any(tag.startswith(term) or (_is_cjk(term) and term in tag) for tag in tags)
         in_text = len(in_body) + TITLE_BOOST * len(in_title)
         if in_text:
             matched += 1
@@ -223,22 +244,31 @@ class FoldedText:
 
     def word_spans(self, term: str) -> list[Span]:
         """Spans of the words that start with `term` (already folded); a symbol term (an
-        emoji: `_is_symbol_run`) wherever it appears."""
+        emoji: `_is_symbol_run`) or a CJK one (`_is_cjk`: the term alone) wherever it
+        appears."""
         if not _is_word(term):
             return self._spans(re.escape(term))
-        return self._spans(r"(?<!\w)" + re.escape(term) + r"\w*")
+        if _is_cjk(term):
+            return self._spans(re.escape(term) + HANGUL_MORE)
+        return self._spans(WORD_START + re.escape(term) + LATIN_REST)
 
     def has_word(self, word: str) -> bool:
-        """Whether the whole word `word` (already folded) appears; a symbol anywhere."""
+        """Whether the whole word `word` (already folded) appears; a symbol or a CJK word
+        anywhere."""
         if not _is_word(word):
             return bool(self._spans(re.escape(word)))
-        return bool(self._spans(r"(?<!\w)" + re.escape(word) + r"(?!\w)"))
+        if _is_cjk(word):
+            return bool(self._spans(re.escape(word) + HANGUL_MORE))
+        return bool(self._spans(WORD_START + re.escape(word) + rf"(?![^\W{CJK}])"))
 
     def phrase_spans(self, phrase: str) -> list[Span]:
         """Spans where the words of `phrase` appear in order, separated by anything that is
-        not a word character."""
-        words = [re.escape(word) for word in phrase.split()]
-        return self._spans(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)")
+        not a word character; its ends at word boundaries, but anywhere in CJK text when the
+        first or last word holds CJK characters."""
+        words = phrase.split()
+        start = "" if _is_cjk(words[0]) else WORD_START
+        end = HANGUL_MORE if _is_cjk(words[-1]) else rf"(?![^\W{CJK}])"
+        return self._spans(start + r"\W+".join(map(re.escape, words)) + end)
 
     def _spans(self, pattern: str) -> list[Span]:
         return [
@@ -251,6 +281,11 @@ class FoldedText:
 def _is_word(term: str) -> bool:
     """Whether a query's term is made of word characters (else a symbol run)."""
     return re.fullmatch(r"\w+", term) is not None
+
+
+def _is_cjk(term: str) -> bool:
+    """Whether a term holds a CJK character (see `CJK`)."""
+    return re.search(f"[{CJK}]", term) is not None
 
 
 def _excluded(

@@ -241,7 +241,12 @@ class Arrival:
 NEW, UPDATED, WITHDRAWN = "new", "updated", "withdrawn"
 TRASHED, DELETED, RESTORED = "trashed", "deleted", "restored"
 ACKNOWLEDGED = "acknowledged"
-CHANGES = (NEW, UPDATED, RESTORED, ACKNOWLEDGED, TRASHED, DELETED, WITHDRAWN)
+RENAMED, ARCHIVED, UNARCHIVED = "renamed", "archived", "unarchived"
+"""Of a journal (`News.journal`)."""
+CHANGES = (
+    NEW, UPDATED, RENAMED, ARCHIVED, UNARCHIVED, RESTORED, ACKNOWLEDGED, TRASHED, DELETED,
+    WITHDRAWN,
+)  # fmt: skip
 """`News.change`, in the order a summary tells them."""
 
 NOUNS = {
@@ -281,6 +286,12 @@ class News:
     change: str = ""
     """What happened to them (`CHANGES`; `Arrival.change`); "" reads as NEW or UPDATED by
     `new`, or WITHDRAWN."""
+    journal: str = ""
+    """For kind "journal" (one of this account's journals that another of its devices
+    created (NEW), RENAMED, ARCHIVED or UNARCHIVED, as its owner-signed metadata says: NU39
+    #3): its name, as this sync left it."""
+    renamed_from: str = ""
+    """For a RENAMED journal: its name before this sync."""
 
     @property
     def what(self) -> str:
@@ -291,6 +302,11 @@ class News:
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
         noun = one if self.count == 1 else (many or f"{one}s")
         what, counted = self.what, f"{self.count} {noun}"
+        if self.kind == "journal":  # one journal, named: "journal Work archived"
+            if what == NEW:
+                return f"new journal {self.journal}"
+            renamed = f" (from {self.renamed_from})" if what == RENAMED else ""
+            return f"journal {self.journal} {what}{renamed}"
         where = f"on {self.source}" if self.own else f"by {self.source}"
         if what == WITHDRAWN:
             return f"{counted} withdrawn by {self.source}"
@@ -312,6 +328,11 @@ class News:
             "withdrawn": self.what == WITHDRAWN,
             "change": self.what,
             "from": self.source,
+            **(
+                {"journal": self.journal, "renamed_from": self.renamed_from or None}
+                if self.kind == "journal"
+                else {}
+            ),
         }
 
 
@@ -457,7 +478,10 @@ class SyncReport:
     arrivals: dict[bytes, Arrival] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the document another device changed, as this sync received it."""
     news: list[News] = field(default_factory=list, compare=False)
-    """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`."""
+    """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`; first
+    this account's journals another of its devices created, renamed, archived or unarchived
+    ("journal Work stuff renamed (from Work)": `News.journal`), as this sync's journal list
+    showed them (`Replica.refresh_journals`; never a change of this device)."""
     upload_limit: UploadLimit | None = None
     """Set when the server's write-rate limit stopped the push (HTTP 429
     `write_rate_exceeded`) after the waits this sync allowed: how many changes are still

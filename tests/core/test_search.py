@@ -221,3 +221,38 @@ def test_a_quote_left_open_is_a_phrase_to_the_end_of_the_query() -> None:
     assert (query.terms, query.phrases) == (("walk",), ("felt calm",))
     hits = search_entries([entry("I felt calm after the walk.")], 'walk "felt calm')
     assert len(hits) == 1
+
+
+def test_a_cjk_word_is_found_anywhere_in_a_run_without_spaces() -> None:
+    """NU39 #2: only a word at the start of a run of CJK characters was found ("今天"), never
+    one in the middle ("公园" in "我去了公园。"): a term had to start at a `\\w` boundary."""
+    chinese = entry("今天天气很好。我去了公园。", title="标签测试", day=1)
+    japanese = entry("東京に行きたい。", day=2)
+    korean = entry("오늘 한국어를 공부했다.", day=3)
+    entries = [chinese, japanese, korean]
+    for term, found, highlighted in (
+        ("公园", chinese, "公园"),
+        ("天气", chinese, "天气"),
+        ("行きたい", japanese, "行きたい"),
+        ("国語", None, ""),
+        ("국어", korean, "국어"),
+        ("하", None, ""),  # the start of the syllable 한 is not a match
+    ):
+        hits = search_entries(entries, term)
+        assert ids(hits) == ([found.id] if found else []), term
+        if hits:
+            assert [hits[0].snippet[a:b] for a, b in hits[0].highlights] == [highlighted]
+    [hit] = search_entries(entries, "测试")  # in the title: highlighted there, term only
+    assert [chinese.title[a:b] for a, b in hit.title_highlights] == ["测试"]
+    [hit] = search_entries(entries, '"去了公园"')
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["去了公园"]
+    assert ids(search_entries(entries, "很好 -公园")) == []
+    assert ids(search_entries([entry("A walk.", tags=("标签测试",))], "测试")) != []
+
+
+def test_a_latin_word_right_after_cjk_text_starts_a_word() -> None:
+    mixed = entry("今天和Tom去了公园。", day=1)
+    [hit] = search_entries([mixed], "tom")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["Tom"]
+    assert search_entries([mixed], "om") == []
+    assert search_entries([entry("A walk.")], "alk") == []  # Latin: word starts, as before
