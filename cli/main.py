@@ -47,7 +47,7 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, Identity, Journal, LockedIdentity, SyncReport
+    from client_sdk import Client, DeviceInfo, Identity, Journal, LockedIdentity, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
@@ -974,6 +974,29 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(flags)
     output.message(f"Synced: {output.sync_text(report)}")
     output.tell_departures(report)
+    for twin in home.run(namesakes):
+        output.message(
+            f"Another device named {twin.name!r} ({twin.id[:12]}, last seen "
+            f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
+            "it is this device's earlier session (a logout that could not tell the server), "
+            f"`{shlex.join([*tj_words(home), 'devices', 'revoke', twin.id[:12]])}` ends it."
+        )
+
+
+async def namesakes(client: Client) -> list[DeviceInfo]:
+    """The other devices signed in to this account under this device's name (NU39 #6: a
+    logout that could not reach the server left the old session, and the next login made a
+    second "phone"); none when the server's list cannot be had."""
+    from client_sdk import TJError as SdkError
+
+    try:
+        devices = await client.devices.list()
+    except SdkError:
+        return []
+    here = next((d for d in devices if d.current), None)
+    if here is None:
+        return []
+    return [d for d in devices if not d.current and d.name == here.name]
 
 
 @cli.command()

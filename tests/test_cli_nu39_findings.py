@@ -3,6 +3,7 @@ against a real server on loopback, real crypto."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -34,3 +35,23 @@ async def test_login_with_the_server_down_says_nothing_changed_and_what_to_do(
     up = Device(tablet.home, live_server.url)
     await up.ok("login", up.url, "ana", "--device-name", "tablet")
     assert (await up.json("whoami"))["username"] == "ana"
+
+
+async def test_login_names_an_earlier_session_of_the_same_name_and_how_to_end_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU39 #6: a logout that could not reach the server deletes the local data but leaves
+    the device signed in there; the next login made a second "phone" without a word. It now
+    names the other device of that name and the command that ends it."""
+    await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", phone.url, "ana", "--device-name", "phone")
+    old = [d for d in await phone.json("devices") if d["current"]]
+    shutil.rmtree(phone.home)  # what a logout with the server down leaves: nothing here
+    again = await phone.ok("login", phone.url, "ana", "--device-name", "phone")
+    said = " ".join(again.stderr.split())
+    assert f"Another device named 'phone' ({old[0]['id'][:12]}, last seen" in said, said
+    assert f"devices revoke {old[0]['id'][:12]}` ends it." in said, said
+    await phone.ok("devices", "revoke", old[0]["id"][:12], "--yes")
+    quiet = await phone.ok("login", phone.url, "ana", "--device-name", "tablet")
+    assert "Another device named" not in quiet.stderr
