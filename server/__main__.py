@@ -208,6 +208,7 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
     else:
         app = create_app(sqlite_dir(args), settings=settings)
     app.on_startup.append(freeze_start_up_objects)  # after create_app's own start-up
+    app.on_cleanup.append(say_stopped)  # after create_app's own clean-up (storage closed)
     web.run_app(
         app,
         host=args.host,
@@ -218,6 +219,12 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
             "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),
     )
+
+
+async def say_stopped(_app: web.Application) -> None:
+    """The log's last line on a clean stop (SIGTERM, SIGINT): that it stopped, and that its
+    storage was closed (NU39 #10: nothing told a stop from a crash)."""
+    log.info("stopped (pid %s): storage closed", os.getpid())
 
 
 async def freeze_start_up_objects(_app: web.Application) -> None:

@@ -114,3 +114,14 @@ async def test_a_second_server_on_the_same_data_folder_is_refused(tmp_path: Path
             assert after.stop() == 0
     finally:
         first.stop()
+
+
+async def test_a_clean_stop_is_the_logs_last_line(tmp_path: Path) -> None:
+    """NU39 #10: nothing in the log told a clean stop (SIGTERM) from a crash."""
+    server = ServerProcess(["--data", str(tmp_path / "data")], tmp_path / "server.log")
+    try:
+        await server.wait_until_up()
+    finally:
+        assert server.stop() == 0
+    last = server.log_path.read_text().strip().splitlines()[-1]
+    assert f"stopped (pid {server.process.pid}): storage closed" in last, last
