@@ -105,8 +105,15 @@ class Query:
     folded: str
 
 
+KANA_MARKS = frozenset("\u3099\u309a")
+"""The combining voiced and semi-voiced sound marks of Japanese kana (dakuten, handakuten):
+kept when folding, for they make another syllable ("が" is not "か"), not an accent on the same
+one (NU39b: "か" found "が")."""
+
+
 def fold(text: str) -> str:
-    """`text` without accents and case: NFKD, combining marks dropped, case-folded."""
+    """`text` without accents and case: NFKD, combining marks dropped (but KANA_MARKS),
+    case-folded."""
     return fold_with_positions(text)[0]
 
 
@@ -117,7 +124,7 @@ def fold_with_positions(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     for index, char in enumerate(text):
         for part in unicodedata.normalize("NFKD", char):
-            if unicodedata.combining(part):
+            if unicodedata.combining(part) and part not in KANA_MARKS:
                 continue
             piece = part.casefold()
             folded.append(piece)

@@ -256,3 +256,18 @@ def test_a_latin_word_right_after_cjk_text_starts_a_word() -> None:
     assert [hit.snippet[a:b] for a, b in hit.highlights] == ["Tom"]
     assert search_entries([mixed], "om") == []
     assert search_entries([entry("A walk.")], "alk") == []  # Latin: word starts, as before
+
+
+def test_a_kana_voicing_mark_makes_another_syllable_not_an_accent() -> None:
+    """NU39b: folding dropped the kana voiced sound mark as an accent, so "か" (ka) found "が"
+    (ga) and "パン" (bread) matched "ハン". Accents on Latin letters are still ignored."""
+    ga = entry("がっこうに行った。", day=1)
+    bread = entry("パンを買った。", day=2)
+    cafe = entry("Café at noon.", day=3)
+    entries = [ga, bread, cafe]
+    assert ids(search_entries(entries, "かっこう")) == []
+    assert ids(search_entries(entries, "がっこう")) == [ga.id]
+    assert ids(search_entries(entries, "ハン")) == []
+    assert ids(search_entries(entries, "パン")) == [bread.id]
+    assert ids(search_entries(entries, "ﾊﾟﾝ")) == [bread.id]  # half-width, the same syllables
+    assert ids(search_entries(entries, "cafe")) == [cafe.id]
