@@ -296,6 +296,9 @@ def read_secret_file(path: Path) -> str:
     return lines[0] if lines else ""
 
 
+LOGIN_UNREACHABLE = "login unreachable"
+"""The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
+
 HINTS = {
     "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
     "document": "try `tj sync`",
@@ -320,6 +323,8 @@ HINTS = {
     "app update": "update the app on this device, then run `tj sync`",
     "items journal": "share an entry with someone: `tj share-entry ENTRY_ID USERNAME`; a "
     "journal: `tj share JOURNAL USERNAME`",
+    LOGIN_UNREACHABLE: "nothing was changed on this device: run the same command again once "
+    "the server answers",
     "no answer": "nothing on this device was lost; try again once it answers (a hung server, "
     "or a stalled network or proxy; `tj --server-wait SECONDS` waits longer)",
 }
@@ -932,15 +937,14 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             }
         return await new_account(client)
 
-    from client_sdk import NetworkError
+    from client_sdk import NetworkError, RateLimited
 
     try:
         account = home.run(signed_in, opener)
-    except NetworkError as error:  # NU39 #7: what it left, and what to do
-        raise click.ClickException(
-            f"{error}. Nothing was changed on this device: run the same command again once "
-            "the server answers"
-        ) from None
+    except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)
+        if error.subject is None and not isinstance(error, RateLimited):
+            error.subject = LOGIN_UNREACHABLE
+        raise
     name = account["username"]
     if account["recovery_key"] is not None:
         output.message(

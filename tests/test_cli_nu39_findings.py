@@ -29,7 +29,7 @@ async def test_login_with_the_server_down_says_nothing_changed_and_what_to_do(
     down = await tablet.tj("login", tablet.url, "ana", "--device-name", "tablet")
     assert down.exit_code == 1, down.output
     assert down.stderr.strip().endswith(
-        "Nothing was changed on this device: run the same command again once the server answers"
+        "nothing was changed on this device: run the same command again once the server answers"
     ), down.stderr
     assert (await tablet.tj("whoami")).exit_code != 0  # no account on this device
     up = Device(tablet.home, live_server.url)
