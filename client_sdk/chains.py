@@ -49,6 +49,8 @@ class Chains:
         self._loaded = False
         self._version: tuple[int, int] | None = None  # the store's, when last read back
         self._unreplayed: set[bytes] = set()  # stored chains that did not replay
+        self._last_before: dict[bytes, tuple[int, bytes]] = {}  # `_last` before a read-back
+        self._entries: dict[bytes, list[bytes]] = {}  # the entries last read back (`_read_back`)
         self._last: dict[bytes, tuple[int, bytes]] = {}
         """journal id -> the length and last entry of its chain as stored, by what this
         process read or stored itself (`load_fresh` compares it with the store's)."""
@@ -63,34 +65,73 @@ class Chains:
             return
         await self._read_back()
 
-    async def load_fresh(self) -> None:
+    async def load_fresh(self, version: tuple[int, int] | None = None) -> None:
         """`load`, and read the chains back again when another process of this profile (the
         CLI beside an app) stored chain entries or problems since: the one read of who
         shares a journal, with which role and until when, that decisions about who may read
         what rest on (`Replica.fresh_access`). Without it a running app acts on the chains
         it loaded at its start, and a share made meanwhile by `tj share` goes unseen
         (REV-SHARES F2). A statement or two while the store changed since the last call
-        (`Store.version`), none while it did not."""
+        (`Store.version`, or `version` when the caller read it just now), none while it did
+        not."""
         if not self._loaded:
             await self.load()
             return
         if self._updating:
             return  # this process's own walk is storing entries now: it is the fresher
-        version = await self.store.version()
+        if version is None:
+            version = await self.store.version()
         if version == self._version:
             return
         chains, problems = await self.store.access_summary()
         kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
         stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
         if chains != self._last or stored != kept:
+            previous = self._states
             await self._read_back()
+            for journal_id, state in previous.items():
+                if chains.get(journal_id) != self._last_before.get(journal_id):
+                    await self._keep_unless_extended(journal_id, state)
         else:
             self._version = version
 
+    async def _keep_unless_extended(self, journal_id: bytes, held: AccessState) -> None:
+        """After a read-back: the chain stored now for `journal_id` must continue `held`, the
+        state this process verified (REV-NEWS N4: two processes served different owner-signed
+        continuations by a server, the second storing its own over the first's). Otherwise
+        `held` stays and the journal gets a problem, as when a server serves another
+        history: nothing is sealed for it or shown from it until a refresh settles it."""
+        read = self._states.get(journal_id)
+        if read is None:
+            return  # removed by another process (deleted or forgotten): nothing to keep
+        if read.length >= held.length and self._prefix_head(journal_id, held.length) == held.head:
+            return
+        self._states[journal_id] = held
+        await self._set_problem(
+            journal_id,
+            f"the access chain of journal {journal_id.hex()} stored by another process of "
+            "this profile does not continue the one this process verified: the server "
+            "served two histories; it is verified again from the server",
+        )
+
+    def _prefix_head(self, journal_id: bytes, length: int) -> bytes | None:
+        """The head of the first `length` entries of the chain as last read back."""
+        entries = self._entries.get(journal_id, [])
+        if len(entries) < length:
+            return None
+        if length == 0:
+            return access.GENESIS
+        try:
+            return access.replay(self.reader, journal_id, entries[:length]).head
+        except (IntegrityError, ChainUpdateNeeded):
+            return None
+
     async def _read_back(self) -> None:
         """The verified chains, their problems and the newer-version notes, as stored."""
+        self._last_before = dict(self._last)
         version = await self.store.version()
         stored = await self.store.access_entries()
+        self._entries = stored
         states: dict[bytes, AccessState] = {}
         self._problems = await self.store.access_problems()
         self._newer, self._unreplayed = {}, set()

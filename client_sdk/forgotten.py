@@ -46,6 +46,11 @@ device verifies grants the account a new membership of the journal (shared again
 whose end is then told as any other's."""
 
 
+DELETED = "deleted_journals"
+"""The store setting holding the tags (`tag`, same encoding) of the journals this account owned
+and deleted on this device: one a server lists again (it did not carry the deletion out) is
+never told as a new journal (REV-NEWS N2)."""
+
 RETURNED = "returned_journals"
 """The store setting holding the tags (`tag`, same encoding) of the journals whose copy was
 discarded on this device and that their owner shared with this account again since (taken

@@ -339,7 +339,7 @@ class Replica:
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
-            self._syncing[1].news += self._journals_changed(known, updated)
+            self._syncing[1].news += await self._journals_changed(known, updated)
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
@@ -876,7 +876,7 @@ class Replica:
             await self.chains.load()
             await self._load_peers()
 
-    def _journals_changed(
+    async def _journals_changed(
         self, known: dict[bytes, LocalJournal], updated: list[LocalJournal]
     ) -> list[sync_plan.News]:
         """This account's journals that the journal list just read shows created, renamed,
@@ -885,23 +885,33 @@ class Replica:
         this device's own changes are stored before (`update_meta`, `create_journal`). Names
         are the owner-signed ones `_local` verified (never a placeholder); the copies kept
         for members (`is_disclosure`) are not told. New ones first, then renamed, archived
-        and unarchived, each by name."""
+        and unarchived, each by name. Only what the owner signed later is news: a rename or
+        an archive by a strictly higher signed `named_at` than the one held (a server can
+        serve any name the owner ever signed, and an unversioned one replaces another: no
+        rename is told on its word, REV-NEWS N1); and never as new a journal this device
+        deleted (`forgotten.DELETED`: a server that did not carry out a deletion lists it
+        again, REV-NEWS N2)."""
         news: list[sync_plan.News] = []
         me = self.profile.account_id
+        deleted_here: set[str] | None = None
         for local in updated:
             if local.owner_id != me or local.role != "owner" or self.is_disclosure(local):
                 continue
             before = known.get(local.journal_id)
+            if before is None and deleted_here is None:
+                deleted_here = forgotten.decode(await self.store.setting(forgotten.DELETED))
             if not name_verified(local) or (before is not None and not name_verified(before)):
                 continue
             changes = []
             if before is None:
-                changes.append((sync_plan.NEW, ""))
-            elif before.name != local.name:
-                changes.append((sync_plan.RENAMED, before.name))
-            if before is not None and is_archived(before) != is_archived(local):
-                archived = is_archived(local)
-                changes.append((sync_plan.ARCHIVED if archived else sync_plan.UNARCHIVED, ""))
+                if forgotten.tag(local.journal_id) not in (deleted_here or set()):
+                    changes.append((sync_plan.NEW, ""))
+            elif local.named_at > before.named_at:  # else nothing signed since: no news
+                if before.name != local.name:
+                    changes.append((sync_plan.RENAMED, before.name))
+                if is_archived(before) != is_archived(local):
+                    archived = is_archived(local)
+                    changes.append((sync_plan.ARCHIVED if archived else sync_plan.UNARCHIVED, ""))
             news += [
                 sync_plan.News(1, "journal", change == sync_plan.NEW, "", False, True, change,
                                local.name, was)
@@ -1661,6 +1671,8 @@ class Replica:
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
         start = await self.store.version(since=as_of)
+        if self.chains.loaded:  # chains another process of this profile stored meanwhile
+            await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
         # since a sync that left nothing to send: the push side reads nothing (issue 10).
         quiet = (
@@ -4971,6 +4983,10 @@ class Replica:
                 journal.journal_id, counters_tag=self.counters_tag(journal.journal_id)
             )
             await tx.drop_pending_journal(journal.journal_id)
+            deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
+            await tx.set_setting(
+                forgotten.DELETED, forgotten.encode(deleted | {forgotten.tag(journal.journal_id)})
+            )
         self.chains.forget(journal.journal_id)
 
     async def forget_copy(self, journal: LocalJournal) -> bool:

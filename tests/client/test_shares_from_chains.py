@@ -10,13 +10,14 @@ fails), then asks what the device believes."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, InvalidInput, NetworkError
+from client_sdk import Client, InvalidInput, NetworkError, RollbackError
 from client_sdk.private_notes import JOURNAL_NAME, PRIVATE_NOTE
 from client_sdk.replica import PRIVATE_HELD, stored_document
 from client_sdk.store import STORE_FILE
@@ -230,3 +231,33 @@ async def test_a_chain_another_process_replaced_by_one_as_long_is_read_again(
     assert after is not before  # the stored chain, read back (replayed anew)
     await ana.replica.fresh_access()  # nothing changed since: nothing read again
     assert ana.replica.chains.state(personal) is after
+
+
+async def test_a_chain_read_back_that_does_not_continue_the_one_verified_here_is_a_problem(
+    signup: ClientFactory,
+) -> None:
+    """REV-NEWS N4: another process of the profile may store a chain a server served it that
+    is not the one this process verified (two owner-signed continuations: a fork). Read back,
+    it must continue what this process verified, else this process keeps its own and the
+    journal gets a problem (nothing sealed for it until a refresh settles it), as when a
+    server serves another history directly. Here the verified state this process holds is
+    made to differ from what is stored (its head), the store's chain being the other one."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom)
+    personal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    chains = ana.replica.chains
+    await ana.replica.fresh_access()
+    verified = chains.state(personal)
+    assert verified is not None and chains.problem(personal) is None
+    forked = dataclasses.replace(verified, head=bytes(32))  # not the stored chain's head
+    chains.remember(personal, forked, [])
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:  # another process's write
+        db.execute("UPDATE settings SET value = value WHERE name = name")
+        db.execute("INSERT INTO settings VALUES ('another process', 1)")
+    db.close()
+    chains._last.pop(personal)  # as if this process had stored its own, different one
+    await ana.replica.fresh_access()
+    assert chains.state(personal) is forked  # its own kept
+    assert "does not continue the one this process verified" in str(chains.problem(personal))
+    with pytest.raises(RollbackError):
+        await ana.entries.write("Personal", "Nothing is sealed for it meanwhile.")
