@@ -65,9 +65,12 @@ WORD_START = rf"(?:(?<!\w)|(?<=[{CJK}]))"
 word written right after CJK text)."""
 LATIN_REST = rf"(?:(?![{CJK}])\w)*"
 """The rest of a word that a term starts: word characters up to a CJK one."""
-HANGUL_MORE = "(?![\u1160-\u11ff\ud7b0-\ud7ff])"
-"""Not inside a Hangul syllable: no vowel or final consonant jamo follows (the folded text
-holds syllables as jamo, NFKD)."""
+HANGUL_MORE = "(?![\u1160-\u11ff\ud7b0-\ud7ff\u3099\u309a])"
+"""Not inside a syllable: no Hangul vowel or final consonant jamo follows (the folded text
+holds syllables as jamo, NFKD), nor a kana voicing mark (`KANA_MARKS`: "か" is not "が")."""
+WORD = r"[\w\u3099\u309a]+"
+"""A word of a query: word characters, with the kana voicing marks folding keeps (`\\w` is
+not true of them: "がっこう" was cut into "か" and "っこう", each matching alone)."""
 
 Span = tuple[int, int]
 
@@ -140,17 +143,17 @@ def parse_query(query: str) -> Query:
     symbol at all: punctuation alone) or when it holds more than MAX_TERMS words."""
     folded = fold(query)
     phrases = tuple(
-        dict.fromkeys(" ".join(re.findall(r"\w+", p)) for p in re.findall(r'"([^"]*)"?', folded))
+        dict.fromkeys(" ".join(re.findall(WORD, p)) for p in re.findall(r'"([^"]*)"?', folded))
     )
     phrases = tuple(p for p in phrases if p)
     rest = re.sub(r'"[^"]*"?', " ", folded)
-    excluded = tuple(dict.fromkeys(re.findall(r"(?<!\w)-(\w+)", rest)))
-    rest = re.sub(r"(?<!\w)-\w+", " ", rest)
+    excluded = tuple(dict.fromkeys(re.findall(rf"(?<!\w)-({WORD})", rest)))
+    rest = re.sub(rf"(?<!\w)-{WORD}", " ", rest)
     symbols = [run for run in re.findall(r'[^\w\s"]+', rest) if _is_symbol_run(run)]
     excluded += tuple(dict.fromkeys(run[1:] for run in symbols if run.startswith("-")))
     terms = tuple(
         dict.fromkeys(
-            [*re.findall(r"\w+", rest), *(run for run in symbols if not run.startswith("-"))]
+            [*re.findall(WORD, rest), *(run for run in symbols if not run.startswith("-"))]
         )
     )
     if not terms and not phrases:
@@ -162,7 +165,7 @@ def parse_query(query: str) -> Query:
     words = len(terms) + len(excluded) + sum(len(p.split()) for p in phrases)
     if words > MAX_TERMS:
         raise InvalidInput(f"search for at most {MAX_TERMS} words", subject=BAD_VALUE)
-    return Query(terms, phrases, excluded, " ".join(re.findall(r"\w+", rest)))
+    return Query(terms, phrases, excluded, " ".join(re.findall(WORD, rest)))
 
 
 def _is_symbol_run(run: str) -> bool:
@@ -287,7 +290,7 @@ class FoldedText:
 
 def _is_word(term: str) -> bool:
     """Whether a query's term is made of word characters (else a symbol run)."""
-    return re.fullmatch(r"\w+", term) is not None
+    return re.fullmatch(WORD, term) is not None
 
 
 def _is_cjk(term: str) -> bool:

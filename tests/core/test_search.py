@@ -271,3 +271,13 @@ def test_a_kana_voicing_mark_makes_another_syllable_not_an_accent() -> None:
     assert ids(search_entries(entries, "パン")) == [bread.id]
     assert ids(search_entries(entries, "ﾊﾟﾝ")) == [bread.id]  # half-width, the same syllables
     assert ids(search_entries(entries, "cafe")) == [cafe.id]
+    # NU40 #1: the query's words kept their marks only once folded; cut at each mark, each
+    # piece matched alone ("か" found "が", "ばか" anything holding "は")
+    today = entry("今日は雨。がんばる。", day=4)
+    entries = [ga, bread, cafe, today]
+    assert ids(search_entries(entries, "か")) == []
+    assert ids(search_entries(entries, "かんばる")) == []
+    assert ids(search_entries(entries, "がんばる")) == [today.id]
+    assert ids(search_entries(entries, "ばか")) == []
+    assert ids(search_entries(entries, '"がんばる"')) == [today.id]
+    assert ids(search_entries(entries, "雨 -がんばる")) == []
