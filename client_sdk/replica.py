@@ -904,7 +904,7 @@ class Replica:
                 continue
             changes = []
             if before is None:
-                if forgotten.tag(local.journal_id) not in (deleted_here or set()):
+                if self.counters_tag(local.journal_id).hex() not in (deleted_here or set()):
                     changes.append((sync_plan.NEW, ""))
             elif local.named_at > before.named_at:  # else nothing signed since: no news
                 if before.name != local.name:
@@ -4984,9 +4984,8 @@ class Replica:
             )
             await tx.drop_pending_journal(journal.journal_id)
             deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
-            await tx.set_setting(
-                forgotten.DELETED, forgotten.encode(deleted | {forgotten.tag(journal.journal_id)})
-            )
+            tag = self.counters_tag(journal.journal_id).hex()  # keyed: R38's store rule
+            await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
         self.chains.forget(journal.journal_id)
 
     async def forget_copy(self, journal: LocalJournal) -> bool:
