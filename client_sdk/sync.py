@@ -327,7 +327,7 @@ class News:
             "new": self.what == NEW,
             "withdrawn": self.what == WITHDRAWN,
             "change": self.what,
-            "from": self.source,
+            "from": self.source or None,  # None: which device is not known (journal news)
             **(
                 {"journal": self.journal, "renamed_from": self.renamed_from or None}
                 if self.kind == "journal"

@@ -55,6 +55,7 @@ async def test_sync_tells_journals_another_device_created_renamed_or_archived(
     assert [(n["kind"], n["change"], n["journal"], n["renamed_from"]) for n in synced["news"]] == [
         ("journal", "renamed", "Work stuff", "Work")
     ]
+    assert [n["from"] for n in synced["news"]] == [None]  # NU40 #5: not "" (device unknown)
     assert (await phone.ok("sync")).stdout.strip() == "nothing new"  # told once
     await laptop.ok("journal", "archive", "Work stuff")
     await laptop.ok("write", "--journal", "Personal", "From the laptop.")
