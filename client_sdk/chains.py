@@ -50,7 +50,7 @@ class Chains:
         self._version: tuple[int, int] | None = None  # the store's, when last read back
         self._unreplayed: set[bytes] = set()  # stored chains that did not replay
         self._last_before: dict[bytes, tuple[int, bytes]] = {}  # `_last` before a read-back
-        self._entries: dict[bytes, list[bytes]] = {}  # the entries last read back (`_read_back`)
+        self._entries: dict[bytes, list[bytes]] = {}  # read back, during `load_fresh` only
         self._last: dict[bytes, tuple[int, bytes]] = {}
         """journal id -> the length and last entry of its chain as stored, by what this
         process read or stored itself (`load_fresh` compares it with the store's)."""
@@ -64,6 +64,7 @@ class Chains:
         if self._loaded:
             return
         await self._read_back()
+        self._entries = {}
 
     async def load_fresh(self, version: tuple[int, int] | None = None) -> None:
         """`load`, and read the chains back again when another process of this profile (the
@@ -92,6 +93,7 @@ class Chains:
             for journal_id, state in previous.items():
                 if chains.get(journal_id) != self._last_before.get(journal_id):
                     await self._keep_unless_extended(journal_id, state)
+            self._entries = {}  # read for those checks only
         else:
             self._version = version
 
