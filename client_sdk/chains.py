@@ -55,6 +55,11 @@ class Chains:
         """journal id -> the length and last entry of its chain as stored, by what this
         process read or stored itself (`load_fresh` compares it with the store's)."""
         self._updating = 0  # walks (`update`) running in this process (REV-SHARES2 G4)
+        self._forked: set[bytes] = set()
+        """Journals whose chain stored by another process did not continue the one this
+        process verified (`_keep_unless_extended`): their problem stays, whatever a walk
+        finds, until the stored chain continues this process's again (REV-NEWS2 R1)."""
+        self._writes = 0  # this process's own changes to the chains (REV-NEWS2 R3)
 
     async def load(self) -> None:
         """Read the verified chains back from the local store (once per client). Each
@@ -88,10 +93,12 @@ class Chains:
         kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
         stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
         if chains != self._last or stored != kept:
-            previous = self._states
-            await self._read_back()
+            previous, writes = self._states, self._writes
+            if not await self._read_back(unless_written_since=writes):
+                return  # this process changed its chains meanwhile: read again next time
             for journal_id, state in previous.items():
-                if chains.get(journal_id) != self._last_before.get(journal_id):
+                changed = chains.get(journal_id) != self._last_before.get(journal_id)
+                if changed or journal_id in self._forked:
                     await self._keep_unless_extended(journal_id, state)
             self._entries = {}  # read for those checks only
         else:
@@ -103,17 +110,25 @@ class Chains:
         continuations by a server, the second storing its own over the first's). Otherwise
         `held` stays and the journal gets a problem, as when a server serves another
         history: nothing is sealed for it or shown from it until a refresh settles it."""
-        read = self._states.get(journal_id)
-        if read is None:
+        if journal_id not in self._entries:
             return  # removed by another process (deleted or forgotten): nothing to keep
-        if read.length >= held.length and self._prefix_head(journal_id, held.length) == held.head:
+        read = self._states.get(journal_id)  # None: stored, but it does not read back (R2)
+        if (
+            read is not None
+            and read.length >= held.length
+            and self._prefix_head(journal_id, held.length) == held.head
+        ):
+            if journal_id in self._forked:  # the store continues this process's again
+                self._forked.discard(journal_id)
+                await self._set_problem(journal_id, None)
             return
         self._states[journal_id] = held
+        self._forked.add(journal_id)
         await self._set_problem(
             journal_id,
             f"the access chain of journal {journal_id.hex()} stored by another process of "
             "this profile does not continue the one this process verified: the server "
-            "served two histories; it is verified again from the server",
+            "served two histories; nothing is sealed for it or shown from it until both agree",
         )
 
     def _prefix_head(self, journal_id: bytes, length: int) -> bytes | None:
@@ -128,14 +143,21 @@ class Chains:
         except (IntegrityError, ChainUpdateNeeded):
             return None
 
-    async def _read_back(self) -> None:
-        """The verified chains, their problems and the newer-version notes, as stored."""
-        self._last_before = dict(self._last)
+    async def _read_back(self, unless_written_since: int | None = None) -> bool:
+        """The verified chains, their problems and the newer-version notes, as stored; False,
+        with nothing changed, when this process changed its chains while they were read
+        (`_writes` moved past `unless_written_since`: a walk or a rotation of another of
+        its coroutines, whose states must not be replaced by what was read before them,
+        REV-NEWS2 R3)."""
         version = await self.store.version()
         stored = await self.store.access_entries()
+        problems = await self.store.access_problems()
+        if unless_written_since is not None and self._writes != unless_written_since:
+            return False
+        self._last_before = dict(self._last)
         self._entries = stored
         states: dict[bytes, AccessState] = {}
-        self._problems = await self.store.access_problems()
+        self._problems = problems
         self._newer, self._unreplayed = {}, set()
         self._last = {j: (len(entries), entries[-1]) for j, entries in stored.items() if entries}
         for journal_id, entries in stored.items():
@@ -160,6 +182,7 @@ class Chains:
         self._states = states
         self._version = version
         self._loaded = True
+        return True
 
     @property
     def loaded(self) -> bool:
@@ -408,27 +431,34 @@ class Chains:
         """Keep newly verified (or newly signed) entries and the state after them."""
         async with self.store.transaction() as tx:
             await tx.add_access_entries(journal_id, start, entries)
+        self._writes += 1
         self._states[journal_id] = state
         if entries:
             self._last[journal_id] = (start + len(entries), entries[-1])
 
     def forget(self, journal_id: bytes) -> None:
         """A journal deleted on this device (its stored entries are gone too)."""
+        self._writes += 1
         self._newer.pop(journal_id, None)
         self._states.pop(journal_id, None)
         self._problems.pop(journal_id, None)
         self._last.pop(journal_id, None)
+        self._forked.discard(journal_id)
 
     def remember(self, journal_id: bytes, state: AccessState, entries: list[bytes]) -> None:
         """The state after `entries`, the whole chain, which the caller stored itself (in its
         own transaction)."""
+        self._writes += 1
         self._states[journal_id] = state
         if entries:
             self._last[journal_id] = (len(entries), entries[-1])
 
     async def _set_problem(self, journal_id: bytes, message: str | None) -> None:
+        if message is None and journal_id in self._forked:
+            return  # settled only when the stored chain continues this process's (R1)
         if self._problems.get(journal_id) == message:
             return
+        self._writes += 1
         async with self.store.transaction() as tx:
             await tx.set_access_problem(journal_id, message)
         if message is None:

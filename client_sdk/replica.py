@@ -339,7 +339,9 @@ class Replica:
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
-            self._syncing[1].news += await self._journals_changed(known, updated)
+            self._syncing[1].news += await self._journals_changed(
+                known, updated, self._syncing[1].problems
+            )
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
@@ -877,7 +879,7 @@ class Replica:
             await self._load_peers()
 
     async def _journals_changed(
-        self, known: dict[bytes, LocalJournal], updated: list[LocalJournal]
+        self, known: dict[bytes, LocalJournal], updated: list[LocalJournal], problems: list[str]
     ) -> list[sync_plan.News]:
         """This account's journals that the journal list just read shows created, renamed,
         archived or unarchived since this device last held it (`known`), in the words of a
@@ -890,7 +892,7 @@ class Replica:
         serve any name the owner ever signed, and an unversioned one replaces another: no
         rename is told on its word, REV-NEWS N1); and never as new a journal this device
         deleted (`forgotten.DELETED`: a server that did not carry out a deletion lists it
-        again, REV-NEWS N2)."""
+        again, REV-NEWS N2: said in `problems` instead, REV-NEWS2 R4)."""
         news: list[sync_plan.News] = []
         me = self.profile.account_id
         deleted_here: set[str] | None = None
@@ -906,6 +908,12 @@ class Replica:
             if before is None:
                 if self.counters_tag(local.journal_id).hex() not in (deleted_here or set()):
                     changes.append((sync_plan.NEW, ""))
+                else:
+                    problems.append(
+                        f"journal {local.name!r} was deleted on this device, but the server "
+                        "still lists it (it did not delete it): it is shown again; delete it "
+                        "again to remove it"
+                    )
             elif local.named_at > before.named_at:  # else nothing signed since: no news
                 if before.name != local.name:
                     changes.append((sync_plan.RENAMED, before.name))

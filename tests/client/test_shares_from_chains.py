@@ -10,14 +10,17 @@ fails), then asks what the device believes."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from client_sdk import Client, InvalidInput, NetworkError, RollbackError
+from client_sdk.access import AccessState
 from client_sdk.private_notes import JOURNAL_NAME, PRIVATE_NOTE
 from client_sdk.replica import PRIVATE_HELD, stored_document
 from client_sdk.store import STORE_FILE
@@ -261,3 +264,111 @@ async def test_a_chain_read_back_that_does_not_continue_the_one_verified_here_is
     assert "does not continue the one this process verified" in str(chains.problem(personal))
     with pytest.raises(RollbackError):
         await ana.entries.write("Personal", "Nothing is sealed for it meanwhile.")
+
+
+async def _forked_process(signup: ClientFactory) -> tuple[Client, bytes, AccessState]:
+    """ana's process holds a verified state of Personal (its head) that is not the stored
+    chain's, as when a server served two processes of the profile two owner-signed
+    continuations (REV-NEWS2's set-up); returns it."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom)
+    personal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    await ana.replica.fresh_access()
+    verified = ana.replica.chains.state(personal)
+    assert verified is not None
+    forked = dataclasses.replace(verified, head=bytes(32))
+    ana.replica.chains.remember(personal, forked, [])
+    ana.replica.chains._last.pop(personal)  # as if this process had stored its own
+    return ana, personal, forked
+
+
+def another_process_writes(home: str) -> None:
+    with sqlite3.connect(Path(home) / STORE_FILE) as db:
+        db.execute("INSERT INTO settings VALUES ('another process', 1)")
+    db.close()
+
+
+async def test_a_fork_found_at_a_syncs_start_stays_a_problem_and_is_told(
+    signup: ClientFactory,
+) -> None:
+    """REV-NEWS2 R1: the sync's own read-back found the fork, and the same sync's journal
+    walk, the server listing this process's branch, cleared it: never told. It now stays
+    (nothing sealed for the journal) and the sync report says it."""
+    ana, personal, forked = await _forked_process(signup)
+    another_process_writes(ana.home)
+    report = await ana.sync()
+    assert "does not continue the one this process verified" in str(
+        ana.replica.chains.problem(personal)
+    )
+    assert any("does not continue" in line for line in report.rollbacks), report.rollbacks
+    assert ana.replica.chains.state(personal) is forked
+    again = await ana.sync()  # still so: both do not agree yet
+    assert any("does not continue" in line for line in again.rollbacks), again.rollbacks
+
+
+async def test_a_stored_chain_that_does_not_read_back_is_a_fork_not_a_removal(
+    signup: ClientFactory,
+) -> None:
+    """REV-NEWS2 R2: a stored chain that does not replay (one branch written over a longer
+    one leaves the longer one's tail) was taken for a journal another process removed: the
+    state this process verified was dropped unchecked and the next walk took whatever the
+    server served. Now it is a fork: this process keeps its own, with the problem."""
+    ana, personal, forked = await _forked_process(signup)
+    stored = (await ana.store.access_entries())[personal]
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:  # a tail after the chain
+        db.execute(
+            "INSERT INTO access_entries VALUES (?, ?, ?)", (personal, len(stored), stored[-1])
+        )
+    db.close()
+    await ana.replica.fresh_access()
+    assert ana.replica.chains.state(personal) is forked
+    assert "does not continue" in str(ana.replica.chains.problem(personal))
+    report = await ana.sync()
+    assert ana.replica.chains.state(personal) is forked
+    assert any("does not continue" in line for line in report.rollbacks), report.rollbacks
+
+
+async def test_a_read_back_beside_a_walk_of_the_same_process_keeps_what_the_walk_stored(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """REV-NEWS2 R3: a walk that stored entries while a read-back of the same process was
+    reading the store had them dropped by the read-back's states (the chain before the
+    share, until the next read). A read-back that sees this process change its chains
+    meanwhile now changes nothing (and reads again next time)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    personal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    chains = ana.replica.chains
+    await ana.replica.fresh_access()
+    before = chains.state(personal)
+    assert before is not None
+    laptop = await login("ana")
+    await share_with(laptop, tom)  # the server's chain is now longer than ana's app holds
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:  # another process: a problem
+        db.execute("INSERT INTO access_problems VALUES (?, 'x')", (bytes(16),))
+    db.close()
+    read, stored = asyncio.Event(), asyncio.Event()
+    problems, accept = ana.store.access_problems, chains.accept
+
+    async def held_problems() -> dict[bytes, str]:
+        read.set()
+        await stored.wait()
+        return await problems()
+
+    async def accepting(*args: Any) -> None:
+        await accept(*args)
+        stored.set()
+
+    ana.store.access_problems = held_problems  # type: ignore[method-assign]
+    chains.accept = accepting  # type: ignore[method-assign]
+    reading = asyncio.create_task(chains.load_fresh())
+    await read.wait()
+    ana.store.access_problems = problems  # type: ignore[method-assign]
+    await ana.replica.refresh_journals()  # the walk: verifies and stores the share
+    await reading
+    after = chains.state(personal)
+    assert after is not None and after.length > before.length  # the walk's, kept
+    # The rule itself: a read-back during which this process changed its chains changes
+    # nothing (here: one change after the count it was given).
+    states = chains.states()
+    assert await chains._read_back(unless_written_since=chains._writes - 1) is False
+    assert chains.states() == states and chains.state(personal) is after
