@@ -1425,7 +1425,8 @@ class Client:
         try:
             report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
         except NetworkError as error:
-            waiting = await self.store.outbox_size()
+            # records to push, and journals created here not on the server yet (NU40 #6)
+            waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
             if waiting:  # say what happens to them (nothing is lost)
                 kept = "1 change is" if waiting == 1 else f"{waiting:,} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
@@ -1957,7 +1958,9 @@ class Client:
         device that never reached the server (outbox and set aside): each counts once however
         often it was edited, and the copy kept for a therapist (`share --only`,
         `share-entry`) counts with its original (unsynced.py). What `logout` would drop, as
-        the person counts it; `pending()` counts records. Works offline. Raises nothing."""
+        the person counts it, a journal created here that the server does not hold yet
+        counting as one more (NU40 #6); `pending()` counts records. Works offline. Raises
+        nothing."""
         await self.replica.load_access()  # which journals are copies: from their chains
         journals = await self.store.journals()
         copies = {j.journal_id for j in journals if self.replica.is_disclosure(j)}
@@ -1969,7 +1972,9 @@ class Client:
                 for journal_id, doc_id in await self.store.document_ids()
                 if journal_id not in copies
             ]
-        return unsynced_changes(waiting, copies, originals, self.profile.secrets.account_key)
+        created = len(await self.store.pending_journals())
+        account_key = self.profile.secrets.account_key
+        return unsynced_changes(waiting, copies, originals, account_key) + created
 
     async def set_aside(self) -> list[SetAsideChange]:
         """Changes the server refused for good (the share ended, the journal is gone, over
