@@ -105,4 +105,3 @@ async def test_a_withdrawn_note_carried_again_by_a_share_made_again_is_no_news(
     await ana.sync()
     again = await phone.sync()
     assert not [n for n in again.news if n.kind == "note"], [str(n) for n in again.news]
-
