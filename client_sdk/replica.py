@@ -896,6 +896,7 @@ class Replica:
         news: list[sync_plan.News] = []
         me = self.profile.account_id
         deleted_here: set[str] | None = None
+        signed_here: dict[str, int] | None = None
         for local in updated:
             if local.owner_id != me or local.role != "owner" or self.is_disclosure(local):
                 continue
@@ -915,6 +916,10 @@ class Replica:
                         "again to remove it"
                     )
             elif local.named_at > before.named_at:  # else nothing signed since: no news
+                if signed_here is None:
+                    signed_here = decode_own_named_at(await self.store.setting(OWN_NAMED_AT))
+                if signed_here.get(self.counters_tag(local.journal_id).hex()) == local.named_at:
+                    continue  # this device's own change, its reply lost (REV-NEWS N3)
                 if before.name != local.name:
                     changes.append((sync_plan.RENAMED, before.name))
                 if is_archived(before) != is_archived(local):
@@ -4958,6 +4963,13 @@ class Replica:
         signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)
         meta = keys.seal_journal_meta(key, journal.journal_id, journal.epoch, encode_meta(**signed))
         request = wire.JournalMetaRequest(journal.journal_id, meta, meta_version)
+        # Kept before it leaves: a server that stores it and loses (or withholds) the reply
+        # must not have the next sync tell this device's own change as another's (REV-NEWS
+        # N3): `_journals_changed` skips a named_at this device signed.
+        async with self.store.transaction() as tx:
+            signed_here = decode_own_named_at(await tx.setting(OWN_NAMED_AT))
+            signed_here[self.counters_tag(journal.journal_id).hex()] = named_at
+            await tx.set_setting(OWN_NAMED_AT, encode_own_named_at(signed_here))
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
         # Held here at once: a server that keeps the older name serves a lower named_at,
         # which this device then refuses (F4).
@@ -7077,6 +7089,30 @@ def unverified_name(journal: LocalJournal) -> str:
         "cannot be signed again: rename the journal first (its id works as the name), then "
         "try again"
     )
+
+
+OWN_NAMED_AT = "own_named_at"
+"""The store setting holding, per journal this device renamed, archived or unarchived (its
+`counters_tag`, hex: keyed, as R38 requires of what a store keeps), the `named_at` it signed
+last, kept before the change is sent: JSON {tag: ms}, the newest OWN_NAMED_AT_KEPT."""
+OWN_NAMED_AT_KEPT = 200
+
+
+def decode_own_named_at(value: Any) -> dict[str, int]:
+    """`OWN_NAMED_AT`'s value; a damaged one reads as empty."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def encode_own_named_at(signed: dict[str, int]) -> str:
+    """`OWN_NAMED_AT`'s value: the OWN_NAMED_AT_KEPT newest (by `named_at`)."""
+    newest = sorted(signed.items(), key=lambda item: item[1])[-OWN_NAMED_AT_KEPT:]
+    return json.dumps(dict(sorted(newest)))
 
 
 def name_verified(journal: LocalJournal) -> bool:

@@ -1,7 +1,6 @@
 """REV-NEWS (hostile review of NU39 #3, journal news in sync reports), fixed: a server that
 replays a name the owner replaced, or lists again a journal this device deleted, makes no
-journal news (N1, N2). N3 (this device's own rename whose reply was lost, told as news) is a
-known limit: Open in the closing note."""
+journal news (N1, N2), nor does this device's own rename whose reply was lost (N3)."""
 
 from __future__ import annotations
 
@@ -10,9 +9,10 @@ from contextlib import closing
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 
-from client_sdk import SyncReport, wire
+from client_sdk import NetworkError, SyncReport, wire
 from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, server_db
 from tests.client.test_journal_name_rollback import named_by_an_older_sdk
@@ -88,3 +88,19 @@ async def test_a_replayed_older_name_is_no_rename(
         assert journal_news(report) == []
     finally:
         await phone.close()
+
+
+async def test_own_rename_whose_reply_was_lost_is_no_news(
+    through: Through, hostile: HostileServer
+) -> None:
+    """REV-NEWS N3: the server stores this device's rename and answers 503; the next sync
+    read the rename back and told it as another device's ("journal Diary renamed (from
+    Personal)"). What this device signed is kept before it is sent: no news."""
+    ana = await through("ana")
+    await ana.sync()
+    drop_reply(hostile, "/v1/journals/meta", forward_first=True)
+    with pytest.raises(NetworkError):
+        await ana.journals.rename("Personal", "Diary")
+    report = await ana.sync()
+    assert journal_news(report) == []
+    assert "Diary" in {j.name for j in await ana.journals.list()}  # the rename stands
