@@ -482,7 +482,9 @@ def list_entries(
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal (--journal): no journal column (NU29 F4)
-        output.page_table(output.entries_table(entries, one_journal=bool(journal_name)))
+        output.page_table(
+            output.entries_table(entries, one_journal=bool(journal_name), tags_first=tags)
+        )
     if as_json:
         return
     hidden = len(matching) - len(entries)

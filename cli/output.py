@@ -383,11 +383,16 @@ def show_rows(
         print_table(table(rows))
 
 
-def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Table:
+def entries_table(
+    entries: Iterable[Entry], *, one_journal: bool = False, tags_first: Iterable[str] = ()
+) -> Table:
     """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
     untitled entry shows its first line of text, so the column is "title or text", as in
     `tj trash` (NU28 C8). `one_journal` (`tj list --journal NAME`): no journal column when
-    every entry is of one journal, its width going to the text (NU29 F4)."""
+    every entry is of one journal, its width going to the text (NU29 F4). `tags_first`: the
+    tags listed by (`tj list --tag`), each shown first in its cell, so that a cut cell
+    never hides the tag asked for (NU40 #4)."""
+    wanted = {tag.casefold() for tag in tags_first}
     entries = list(entries)
     journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
     columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
@@ -405,7 +410,7 @@ def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Tab
                 *([entry.journal] if journal else []),
                 title_or_text(entry, LISTED),
                 mood_text(entry.mood),
-                ", ".join(entry.tags),
+                ", ".join(sorted(entry.tags, key=lambda tag: tag.casefold() not in wanted)),
             )
             for entry in entries
         ),

@@ -55,3 +55,18 @@ async def test_login_names_an_earlier_session_of_the_same_name_and_how_to_end_it
     await phone.ok("devices", "revoke", old[0]["id"][:12], "--yes")
     quiet = await phone.ok("login", phone.url, "ana", "--device-name", "tablet")
     assert "Another device named" not in quiet.stderr
+
+
+async def test_the_tag_listed_by_comes_first_in_its_cell(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU40 #4: at 68 columns `tj list --tag 😀` cut the tags cell to "工作, 家庭,…", hiding the
+    very tag asked for. The tags listed by now come first in the cell (the others keep their
+    order)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tags = ["工作", "家庭", "long-tag-name", "😀"]
+    await ana.ok("write", *(w for t in tags for w in ("--tag", t)), "A long day at work.")
+    listed = (await ana.ok("list", "--tag", "😀", env={"COLUMNS": "68"})).stdout
+    row = next(line for line in listed.splitlines() if "A long day" in line)
+    cell = row.split("A long day", 1)[1]
+    assert "😀" in cell and cell.index("😀") < cell.index("工作"), listed
