@@ -88,6 +88,16 @@ def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
     return "".join(pieces)
 
 
+def match_text(hit: SearchHit) -> str:
+    """The match column's markup: the snippet with its matches highlighted; for a match
+    found only in the tags (nothing to highlight in the text or the title), those tags,
+    highlighted (NU40 #4: the body's start was shown, which holds no match)."""
+    if hit.highlights or hit.title_highlights or not hit.tags_matched:
+        return highlighted(hit.snippet, hit.highlights)
+    tags = ", ".join(f"[{HIGHLIGHT}]{escape(tag)}[/]" for tag in hit.tags_matched)
+    return f"tag{'s' if len(hit.tags_matched) > 1 else ''}: {tags}"
+
+
 def hits_table(hits: list[SearchHit]) -> Table:
     """A listing (cli/tables.py): the title on one line, cut with "…"; the match (the SDK's
     snippet around it, on one line already) wraps, so that the match itself is shown."""
@@ -100,7 +110,7 @@ def hits_table(hits: list[SearchHit]) -> Table:
                 output.local_date(hit.entry.created_at),
                 hit.entry.journal,
                 Text.from_markup(highlighted(hit.entry.title, hit.title_highlights)),
-                Text.from_markup(highlighted(hit.snippet, hit.highlights)),
+                Text.from_markup(match_text(hit)),
             )
             for hit in hits
         ),

@@ -86,6 +86,9 @@ class SearchHit:
     snippet: str
     highlights: tuple[Span, ...]
     title_highlights: tuple[Span, ...]
+    tags_matched: tuple[str, ...] = ()
+    """The entry's tags a term matched, as written (what an app shows for a match found
+    only in the tags: NU40 #4)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`): the entry, then score and snippet."""
@@ -95,6 +98,7 @@ class SearchHit:
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
             "title_highlights": [list(span) for span in self.title_highlights],
+            "tags_matched": list(self.tags_matched),
         }
 
 
@@ -215,6 +219,7 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     matched = 0
     body_spans: list[Span] = []
     title_spans: list[Span] = []
+    tags_matched: set[int] = set()
     for phrase in query.phrases:
         in_body, in_title = body.phrase_spans(phrase), title.phrase_spans(phrase)
         if not in_body and not in_title:
@@ -225,7 +230,13 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     for term in query.terms:
         in_body = body.word_spans(term)
         in_title = title.word_spans(term)
-        in_tags = any(tag.startswith(term) or (_is_cjk(term) and term in tag) for tag in tags)
+        hit_tags = [
+            at
+            for at, tag in enumerate(tags)
+            if tag.startswith(term) or (_is_cjk(term) and term in tag)
+        ]
+        in_tags = bool(hit_tags)
+        tags_matched.update(hit_tags)
         in_text = len(in_body) + TITLE_BOOST * len(in_title)
         if in_text:
             matched += 1
@@ -242,7 +253,9 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     parts = len(query.terms) + len(query.phrases)
     share = (matched + len(query.phrases)) / parts
     snippet, highlights = make_snippet(entry.body, merge_spans(body_spans))
-    return SearchHit(entry, total * share, snippet, highlights, tuple(merge_spans(title_spans)))
+    matched_tags = tuple(entry.tags[at] for at in sorted(tags_matched))
+    title_highlights = tuple(merge_spans(title_spans))
+    return SearchHit(entry, total * share, snippet, highlights, title_highlights, matched_tags)
 
 
 class FoldedText:

@@ -70,3 +70,15 @@ async def test_the_tag_listed_by_comes_first_in_its_cell(
     row = next(line for line in listed.splitlines() if "A long day" in line)
     cell = row.split("A long day", 1)[1]
     assert "😀" in cell and cell.index("😀") < cell.index("工作"), listed
+
+
+async def test_a_search_match_found_only_in_a_tag_shows_the_tag(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU40 #4: `tj search 家庭` matching a tag alone showed the body's start in the match
+    column, which holds no match; it shows the tag now."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "--tag", "家庭", "Walked by the river.")
+    found = (await ana.ok("search", "家庭", env={"COLUMNS": "120"})).stdout
+    row = next(line for line in found.splitlines() if "家庭" in line)
+    assert "tag: 家庭" in row and "Walked" not in row, found

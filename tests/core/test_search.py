@@ -195,7 +195,15 @@ def test_the_snippet_is_one_line_and_limits_are_respected() -> None:
 def test_the_json_shape_of_a_hit_has_the_entry_score_and_snippet() -> None:
     [hit] = search_entries([entry("Calm morning.", title="Calm")], "calm")
     shaped = hit.to_dict()
-    assert set(shaped) == {"entry", "score", "snippet", "highlights", "title_highlights"}
+    assert set(shaped) == {
+        "entry",
+        "score",
+        "snippet",
+        "highlights",
+        "title_highlights",
+        "tags_matched",  # NU40 #4
+    }
+    assert shaped["tags_matched"] == []
     assert shaped["entry"]["body"] == "Calm morning."
     assert shaped["highlights"] == [[0, 4]] and shaped["title_highlights"] == [[0, 4]]
     assert shaped["score"] > 0
@@ -281,3 +289,16 @@ def test_a_kana_voicing_mark_makes_another_syllable_not_an_accent() -> None:
     assert ids(search_entries(entries, "ばか")) == []
     assert ids(search_entries(entries, '"がんばる"')) == [today.id]
     assert ids(search_entries(entries, "雨 -がんばる")) == []
+
+
+def test_a_match_found_only_in_the_tags_names_them() -> None:
+    """NU40 #4: for a tag-only match the hit said nothing of the tag (the CLI showed the
+    body's start, which holds no match): `tags_matched` names the tags, as written."""
+    tagged = entry("Walked by the river.", tags=("家庭", "Sleep", "work"), day=1)
+    texted = entry("Family dinner; sleep came late.", day=2)
+    [hit] = search_entries([tagged, texted], "家庭")
+    assert (hit.entry.id, hit.highlights, hit.tags_matched) == (tagged.id, (), ("家庭",))
+    hits = {h.entry.id: h for h in search_entries([tagged, texted], "sleep")}
+    assert hits[tagged.id].tags_matched == ("Sleep",)
+    assert hits[texted.id].tags_matched == () and hits[texted.id].highlights
+    assert hits[tagged.id].to_dict()["tags_matched"] == ["Sleep"]
