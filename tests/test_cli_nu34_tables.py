@@ -112,7 +112,11 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     table = table_at(await shown(ana, "search", "sleep"), headers, width)
     assert column(table, "journal")[:2] == [LONG_JOURNAL] * 2, table
     assert all(cut_from(t, LONG_TITLE) for t in column(table, "title")[:2]), table
-    assert WALK in column(table, "match"), table  # wraps, whole
+    matches = column(table, "match")
+    assert matches[:2] == ["Could not sleep, nightmares."] * 2, table  # wraps, whole
+    # WALK holds "Slept", not a word starting "sleep": its tag alone matched, and the match
+    # column shows that tag, not the text (NU40 #4)
+    assert matches[2] == "tag: sleep", table
 
     table_at(await shown(ana, "devices"), ["id", "name", "last seen", "expires"], width)
 
