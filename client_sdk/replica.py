@@ -885,7 +885,8 @@ class Replica:
         archived or unarchived since this device last held it (`known`), in the words of a
         sync's news (NU39 #3: `tj sync` said "nothing new"): by another of its devices, as
         this device's own changes are stored before (`update_meta`, `create_journal`). Names
-        are the owner-signed ones `_local` verified (never a placeholder); the copies kept
+        are the owner-signed ones `_local` verified (`name_verified`, never a stand-in such as
+        "(unverified name ...)"); the copies kept
         for members (`is_disclosure`) are not told. New ones first, then renamed, archived
         and unarchived, each by name. Only what the owner signed later is news: a rename or
         an archive by a strictly higher signed `named_at` than the one held (a server can

@@ -1013,7 +1013,7 @@ class SafetyPath:
         no flag reaches them until the owner gives them the annotate role again, when the
         opt-in, never withdrawn, counts again; decided together from the owner's signed plan
         and the journal's verified access chain on this device."""
-        await self._replica.fresh_access()  # another process may have shared it since
+        shares = await self._current_shares(local)  # chains read fresh first
         state = self._replica.chains.state(local.journal_id)
         if state is None:
             return _Reach()
@@ -1026,7 +1026,7 @@ class SafetyPath:
         }
         found: dict[str, _Reached] = {}
         paused: dict[str, str] = {}
-        for share in await self._current_shares(local):
+        for share in shares:
             member = share.member_id.hex()
             current = terms.get(member)
             if current is None:

@@ -230,11 +230,7 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     for term in query.terms:
         in_body = body.word_spans(term)
         in_title = title.word_spans(term)
-        hit_tags = [
-            at
-            for at, tag in enumerate(tags)
-            if tag.startswith(term) or (_is_cjk(term) and term in tag)
-        ]
+        hit_tags = [at for at, tag in enumerate(tags) if _tag_holds(tag, term)]
         in_tags = bool(hit_tags)
         tags_matched.update(hit_tags)
         in_text = len(in_body) + TITLE_BOOST * len(in_title)
@@ -309,6 +305,14 @@ def _is_word(term: str) -> bool:
 def _is_cjk(term: str) -> bool:
     """Whether a term holds a CJK character (see `CJK`)."""
     return re.search(f"[{CJK}]", term) is not None
+
+
+def _tag_holds(tag: str, term: str) -> bool:
+    """Whether a folded tag holds a folded term: at its start ("anx" in "anxious"), or
+    anywhere for a CJK term, as in the text (`FoldedText.word_spans`); never where the term
+    ends inside a syllable (HANGUL_MORE: "か" is not the start of "がっこう")."""
+    pattern = re.escape(term) + HANGUL_MORE
+    return bool(re.match(pattern, tag) or (_is_cjk(term) and re.search(pattern, tag)))
 
 
 def _excluded(

@@ -767,9 +767,9 @@ def gap_dict(gap: Gap) -> dict[str, object]:
 
 
 def preview(text: str, width: int = 40) -> str:
-    """`text` on one line (whitespace folded), cut to `width` characters as a reader counts
-    them (grapheme clusters: an emoji sequence or an accented letter is never split), "…"
-    last when cut."""
+    """`text` on one line (whitespace folded), in at most `width` characters (code points),
+    "…" last when cut, never inside a grapheme cluster (an emoji sequence or an accented
+    letter: `graphemes.cut`)."""
     return cut(" ".join(text.split()), width)
 
 

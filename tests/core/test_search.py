@@ -289,6 +289,9 @@ def test_a_kana_voicing_mark_makes_another_syllable_not_an_accent() -> None:
     assert ids(search_entries(entries, "ばか")) == []
     assert ids(search_entries(entries, '"がんばる"')) == [today.id]
     assert ids(search_entries(entries, "雨 -がんばる")) == []
+    school = entry("No text of it.", tags=("がっこう",), day=5)
+    assert ids(search_entries([school], "か")) == []  # nor in a tag
+    assert ids(search_entries([school], "が")) == [school.id]
 
 
 def test_a_match_found_only_in_the_tags_names_them() -> None:
