@@ -49,6 +49,7 @@ class Chains:
         self._loaded = False
         self._version: tuple[int, int] | None = None  # the store's, when last read back
         self._unreplayed: set[bytes] = set()  # stored chains that did not replay
+        self._newer_stored: set[bytes] = set()  # of those, holding a newer app's entry
         self._last_before: dict[bytes, tuple[int, bytes]] = {}  # `_last` before a read-back
         self._entries: dict[bytes, list[bytes]] = {}  # read back, during `load_fresh` only
         self._last: dict[bytes, tuple[int, bytes]] = {}
@@ -111,7 +112,10 @@ class Chains:
         `held` stays and the journal gets a problem, as when a server serves another
         history: nothing is sealed for it or shown from it until a refresh settles it."""
         if journal_id not in self._entries:
+            self._forked.discard(journal_id)
             return  # removed by another process (deleted or forgotten): nothing to keep
+        if journal_id in self._newer_stored:
+            return  # a newer app stored it: "update the app", told as before, not a fork
         read = self._states.get(journal_id)  # None: stored, but it does not read back (R2)
         if (
             read is not None
@@ -158,13 +162,15 @@ class Chains:
         self._entries = stored
         states: dict[bytes, AccessState] = {}
         self._problems = problems
-        self._newer, self._unreplayed = {}, set()
+        self._newer, self._unreplayed, self._newer_stored = {}, set(), set()
         self._last = {j: (len(entries), entries[-1]) for j, entries in stored.items() if entries}
         for journal_id, entries in stored.items():
             try:
                 states[journal_id] = access.replay(self.reader, journal_id, entries)
             except (IntegrityError, ChainUpdateNeeded) as error:
                 self._unreplayed.add(journal_id)
+                if isinstance(error, ChainUpdateNeeded):  # a newer app's entry: no fork
+                    self._newer_stored.add(journal_id)
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"

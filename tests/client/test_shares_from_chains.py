@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 
 from client_sdk import Client, InvalidInput, NetworkError, RollbackError
+from client_sdk import chains as chains_module
 from client_sdk.access import AccessState
+from client_sdk.errors import ChainUpdateNeeded
 from client_sdk.private_notes import JOURNAL_NAME, PRIVATE_NOTE
 from client_sdk.replica import PRIVATE_HELD, stored_document
 from client_sdk.store import STORE_FILE
@@ -372,3 +374,25 @@ async def test_a_read_back_beside_a_walk_of_the_same_process_keeps_what_the_walk
     states = chains.states()
     assert await chains._read_back(unless_written_since=chains._writes - 1) is False
     assert chains.states() == states and chains.state(personal) is after
+
+
+async def test_a_chain_stored_by_a_newer_app_is_no_fork(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REV-FINAL F1: an updated `tj` beside an older app stores an entry of a newer chain
+    version, which the older app cannot read back: that is "update the app", as before, not
+    "the server served two histories" (this process's state is not kept as a fork)."""
+    ana, personal, forked = await _forked_process(signup)
+    replay = chains_module.access.replay
+
+    def newer(reader: Any, journal_id: bytes, entries: list[bytes]) -> AccessState:
+        if journal_id == personal:
+            raise ChainUpdateNeeded("newer", journal_id=journal_id, version=9, state=None)
+        return replay(reader, journal_id, entries)
+
+    monkeypatch.setattr(chains_module.access, "replay", newer)
+    another_process_writes(ana.home)
+    await ana.replica.fresh_access()
+    problem = str(ana.replica.chains.problem(personal))
+    assert "does not continue" not in problem and "does not read back" in problem, problem
+    assert ana.replica.chains.state(personal) is not forked
