@@ -50,7 +50,9 @@ DELETED = "deleted_journals"
 """The store setting holding the tags of the journals this account owned and deleted on this
 device (same encoding; each `Replica.counters_tag`, keyed with the account's secrets, so the
 store file alone does not tell which journal: R38 G1), so that one a server lists again (it
-did not carry the deletion out) is never told as a new journal (REV-NEWS N2)."""
+did not carry the deletion out) is never taken back, whatever chain it serves, nor told as a
+new journal; its deletion is asked again (`Replica._without_deleted`: REV-NEWS N2, REV-FINAL
+F2)."""
 
 RETURNED = "returned_journals"
 """The store setting holding the tags (`tag`, same encoding) of the journals whose copy was

@@ -297,6 +297,7 @@ class Replica:
             if discarded
             else listed_journals
         )
+        reply = await self._without_deleted(reply)
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
@@ -434,6 +435,43 @@ class Replica:
                     if s.key in mine and self._still_listed(s.departure.journal_id, s.handle)
                 ]
                 await tx.set_setting(departures.PENDING, checks.encode())
+
+    async def _without_deleted(self, reply: wire.JournalList) -> wire.JournalList:
+        """`reply` without the journals this account owned and deleted on this device
+        (`forgotten.DELETED`), whatever the server says of them: a server that did not carry
+        the deletion out (a lie, or a backup restored) lists one again, possibly at an older
+        prefix of its chain (before a member was removed, say), and this device, which kept
+        nothing of it to find the rollback against, would take it back writable under an
+        epoch the removed member holds (REV-FINAL F2). Its deletion is asked of the server
+        again (the owner's word stands), and a sync's problems say so."""
+        deleted = forgotten.decode(await self.store.setting(forgotten.DELETED))
+        if not deleted:
+            return reply
+        again = [j for j in reply.journals if self.counters_tag(j.journal_id).hex() in deleted]
+        if not again:
+            return reply
+        problems = (
+            self._syncing[1].problems
+            if self._syncing is not None and self._syncing[0] is asyncio.current_task()
+            else []
+        )
+        for journal in again:
+            said = (
+                f"the server lists again journal {journal.journal_id.hex()[:8]}, deleted on "
+                "this device (it did not carry the deletion out): it is not taken back here"
+            )
+            try:
+                await self.transport.call(
+                    "/v1/journals/delete", wire.JournalRequest(journal.journal_id), wire.Empty
+                )
+                problems.append(f"{said}, and its deletion was asked again")
+            except NetworkError as error:
+                problems.append(f"{said}; asking its deletion again failed ({error}): "
+                                "asked again at the next sync")  # fmt: skip
+            except (NotFound, AccessError, ConflictError, InvalidInput) as error:
+                problems.append(f"{said}; the server refused to delete it again ({error})")
+        kept = {j.journal_id for j in again}
+        return wire.JournalList([j for j in reply.journals if j.journal_id not in kept])
 
     async def _shared_again(
         self, listed: list[wire.Journal], discarded: set[str]
@@ -891,31 +929,20 @@ class Replica:
         and unarchived, each by name. Only what the owner signed later is news: a rename or
         an archive by a strictly higher signed `named_at` than the one held (a server can
         serve any name the owner ever signed, and an unversioned one replaces another: no
-        rename is told on its word, REV-NEWS N1); and never as new a journal this device
-        deleted (`forgotten.DELETED`: a server that did not carry out a deletion lists it
-        again, REV-NEWS N2: said in `problems` instead, REV-NEWS2 R4)."""
+        rename is told on its word, REV-NEWS N1). A journal this device deleted never gets
+        here (`_without_deleted`: REV-NEWS N2, REV-NEWS2 R4, REV-FINAL F2)."""
         news: list[sync_plan.News] = []
         me = self.profile.account_id
-        deleted_here: set[str] | None = None
         signed_here: dict[str, int] | None = None
         for local in updated:
             if local.owner_id != me or local.role != "owner" or self.is_disclosure(local):
                 continue
             before = known.get(local.journal_id)
-            if before is None and deleted_here is None:
-                deleted_here = forgotten.decode(await self.store.setting(forgotten.DELETED))
             if not name_verified(local) or (before is not None and not name_verified(before)):
                 continue
             changes = []
-            if before is None:
-                if self.counters_tag(local.journal_id).hex() not in (deleted_here or set()):
-                    changes.append((sync_plan.NEW, ""))
-                else:
-                    problems.append(
-                        f"journal {local.name!r} was deleted on this device, but the server "
-                        "still lists it (it did not delete it): it is shown again; delete it "
-                        "again to remove it"
-                    )
+            if before is None:  # never one deleted here: `_without_deleted`
+                changes.append((sync_plan.NEW, ""))
             elif local.named_at > before.named_at:  # else nothing signed since: no news
                 if signed_here is None:
                     signed_here = decode_own_named_at(await self.store.setting(OWN_NAMED_AT))

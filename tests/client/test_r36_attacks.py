@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
-from client_sdk.errors import TJError
+from client_sdk.errors import NotFound, TJError
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import share_with
@@ -227,12 +227,12 @@ async def test_a_journal_deleted_on_a_device_and_listed_again_makes_it_reuse_its
     """D1 says a server still cannot make counters reused. The phone deletes its journal Diary;
     the server answers the delete but keeps the journal (here it deletes a decoy journal of
     the account instead) and lists Diary again, whose chain the owner did sign. The phone
-    deleted every row of Diary, `device_write_counters` too, and keeps its id: it takes
-    Diary back and numbers its records there from 1 again, counters its id already signed.
-    The server hides from the phone its own earlier records (so it never sees its id in a
-    record it did not write), drops the phone's new counters 1 and 2 and serves 3: the
-    laptop holds 1..3 (its old ones and the new 3; owner records reusing a counter are not
-    refused), so no gap, and two entries are gone with no device saying a thing."""
+    deleted every row of Diary, `device_write_counters` too: had it taken Diary back, it
+    would have numbered records there from 1 again (R36 F5 then kept its counters by tag),
+    and a server hiding its earlier records could swap records under counters it signs
+    twice. Since REV-FINAL F2 a journal deleted on a device is never taken back by it,
+    whatever the server lists: nothing is signed in it again, and the deletion is asked
+    again."""
     laptop = await signup("rxeva")
     phone = await Client.login(
         hostile.url, "rxeva", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
@@ -256,28 +256,15 @@ async def test_a_journal_deleted_on_a_device_and_listed_again_makes_it_reuse_its
         del hostile.requests["/v1/journals/delete"]
         for seq in old:  # never shown to the phone again
             drop_record(live_server, seq)
-        await phone.sync()  # Diary is listed again, signed by the owner: taken back
-        assert "Diary" in {j.name for j in await phone.journals.list()}
-        before = journal_seqs(live_server, diary)
-        for text in ("again 1", "again 2"):
-            await phone.entries.write("Diary", text)
-            await phone.sync()
-        reused = journal_seqs(live_server, diary)[len(before) :]
-        assert len(reused) == 2
-        for seq in reused:  # acknowledged and echoed to the phone; then hidden
-            drop_record(live_server, seq)
-        await phone.entries.write("Diary", "again 3")
-        phone_report = await phone.sync()
-        laptop_report = await laptop.sync()
-        bodies = {e.body for e in await laptop.entries.list("Diary")}
-        assert "again 3" in bodies and not {"again 1", "again 2"} & bodies
-        noticed = (
-            phone_report.withheld
-            or phone_report.problems
-            or laptop_report.withheld
-            or laptop_report.problems
-        )
-        assert noticed, "two entries of the phone vanished and no device noticed"
+        report = await phone.sync()  # Diary is listed again, signed by the owner
+        assert "Diary" not in {j.name for j in await phone.journals.list()}  # not taken back
+        told = [line for line in report.problems if "not taken back" in line]
+        assert told and "deletion was asked again" in told[0], report.problems
+        with pytest.raises(NotFound):
+            await phone.entries.write("Diary", "again 1")
+        assert journal_seqs(live_server, diary) == []  # deleted on the server when asked again
+        await laptop.sync()  # the laptop keeps what it held, as a copy no longer listed
+        assert {e.body for e in await laptop.entries.list("Diary")} == {"d1", "d2", "d3"}
     finally:
         await phone.close()
 
