@@ -29,6 +29,10 @@ MAX_CHAIN_REPLIES = 2000
 server's 1,000 a reply); a walk cut there goes on from what was verified at the next one."""
 
 
+READ_BACK_TRIES = 3
+"""Reads `Chains.load_fresh` makes of the stored chains while this process changes its own
+during each (`_read_back` then keeps nothing); after the last it answers on what it holds."""
+
 NEWER_SETTING = "chain_update_needed"
 """The store setting that keeps `Chains._newer` between runs (JSON: journal id in hex ->
 {"version", "message"}), so that a device started again knows "update the app" from
@@ -94,9 +98,19 @@ class Chains:
         kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
         stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
         if chains != self._last or stored != kept:
-            previous, writes = self._states, self._writes
-            if not await self._read_back(unless_written_since=writes):
-                return  # this process changed its chains meanwhile: read again next time
+            for _ in range(READ_BACK_TRIES):
+                previous, writes = self._states, self._writes
+                if await self._read_back(unless_written_since=writes):
+                    break
+                # This process changed its chains while they were read (a refresh or a
+                # rotation of another coroutine, a problem set): read them again, never
+                # answer on what this process held before another process's change
+                # (REV-FINAL F4: a push's check of who shares a journal then missed a
+                # removal `tj share --revoke` had just stored).
+                if self._updating:
+                    return  # its walk is storing entries now: it is the fresher
+            else:
+                return  # changed at every read (a few statements each): read next time
             for journal_id, state in previous.items():
                 changed = chains.get(journal_id) != self._last_before.get(journal_id)
                 if changed or journal_id in self._forked:
@@ -156,8 +170,10 @@ class Chains:
         version = await self.store.version()
         stored = await self.store.access_entries()
         problems = await self.store.access_problems()
-        if unless_written_since is not None and self._writes != unless_written_since:
-            return False
+        if unless_written_since is not None and (
+            self._writes != unless_written_since or self._updating
+        ):
+            return False  # a walk started meanwhile too: its reply is of the chain it held
         self._last_before = dict(self._last)
         self._entries = stored
         states: dict[bytes, AccessState] = {}

@@ -396,3 +396,35 @@ async def test_a_chain_stored_by_a_newer_app_is_no_fork(
     problem = str(ana.replica.chains.problem(personal))
     assert "does not continue" not in problem and "does not read back" in problem, problem
     assert ana.replica.chains.state(personal) is not forked
+
+
+async def test_a_read_back_beside_a_change_of_this_process_is_made_again(
+    signup: ClientFactory,
+) -> None:
+    """REV-FINAL F4: a read-back during which this process changed its chains (here: a
+    problem set by another of its coroutines, as a refresh's checks do; a hostile server can
+    time one) kept nothing and let the call answer on what the process held before: tom's
+    app, told nothing of `tj share "Private notes" ben` run beside it, took the next private
+    note. The read is made again."""
+    app, ben, notes = await _tom_with_a_notes_journal(signup)
+    assert await app.private_notes.kept_in() == notes  # chains loaded, as any app's
+    cli = await Client.open(app.home)
+    try:
+        await share_with(cli, ben, JOURNAL_NAME)
+    finally:
+        await cli.close()
+    chains, entries = app.replica.chains, app.store.access_entries
+    raced: list[int] = []
+
+    async def beside_a_change() -> dict[bytes, list[bytes]]:
+        read = await entries()
+        if not raced:  # the first read only: another coroutine of the app changes a chain
+            raced.append(chains._writes)
+            await chains._set_problem(bytes(16), "a problem of another journal")
+        return read
+
+    app.store.access_entries = beside_a_change  # type: ignore[method-assign]
+    with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
+        await app.private_notes.add("ana/Personal", "Avoidance around her sister.")
+    assert raced and chains._writes > raced[0]  # the race happened
+    assert [s.member_name for s in await app.replica.current_shares()] == ["ben"]
