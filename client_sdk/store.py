@@ -11,7 +11,15 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +47,7 @@ from client_sdk.withholding import (
 
 STORE_FILE = "store.db"
 T = TypeVar("T")
+V = TypeVar("V")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value);
@@ -194,6 +203,18 @@ HIGHEST_COUNTERS = (  # device -> the highest counter of an author's records hel
     "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
     "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device"
 )
+
+
+IN_CHUNK = 500
+"""Values one `IN (...)` list of a statement holds at most: a longer list is read in several
+statements (SQLite's bound on a statement's variables is 999 before 3.32, 32,766 since)."""
+
+
+def _in_chunks(values: Sequence[V]) -> Iterator[tuple[Sequence[V], str]]:
+    """`values` in pieces of at most IN_CHUNK, each with its "?, ?, ..." for an `IN` list."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        yield chunk, ", ".join("?" * len(chunk))
 
 
 def _after_prefix(prefix: bytes) -> bytes | None:
@@ -802,11 +823,10 @@ class Store:
         under one of `epochs`."""
         wanted = sorted(set(epochs))
         found: set[bytes] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk, marks in _in_chunks(wanted):
             rows = await self._all(
                 "SELECT DISTINCT doc_id FROM seen_records WHERE journal_id = ? "
-                f"AND doc_id IS NOT NULL AND epoch IN ({', '.join('?' * len(chunk))})",
+                f"AND doc_id IS NOT NULL AND epoch IN ({marks})",
                 (journal_id, *chunk),
             )
             found.update(bytes(row[0]) for row in rows)
@@ -814,11 +834,10 @@ class Store:
 
     async def creators(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._all(
                 "SELECT doc_id, creator FROM documents WHERE creator IS NOT NULL AND doc_id IN "
-                f"({', '.join('?' * len(chunk))})",
+                f"({marks})",
                 chunk,
             )
             found.update((bytes(r[0]), bytes(r[1])) for r in rows)
@@ -954,11 +973,10 @@ class Store:
 
     async def documents_by_ids(self, doc_ids: list[bytes]) -> list[StoredDocument]:
         found: list[StoredDocument] = []
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._all(
                 f"SELECT doc_id, journal_id, kind, state, waiting FROM documents WHERE doc_id IN "
-                f"({', '.join('?' * len(chunk))})",
+                f"({marks})",
                 chunk,
             )
             found.extend(_stored_document(r) for r in rows)
@@ -972,11 +990,10 @@ class Store:
         take one each: a pull reads both for every page, issue 10)."""
         documents: dict[bytes, StoredDocument] = {}
         creators: dict[bytes, bytes] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._all(
                 "SELECT doc_id, journal_id, kind, state, waiting, creator FROM documents "
-                f"WHERE doc_id IN ({', '.join('?' * len(chunk))})",
+                f"WHERE doc_id IN ({marks})",
                 chunk,
             )
             for r in rows:
@@ -1023,11 +1040,10 @@ class Store:
     async def outbox_by_id(self, journal_id: bytes, record_ids: list[bytes]) -> list[OutboxRecord]:
         """The outbox records of `journal_id` among `record_ids`, in write order."""
         found: list[OutboxRecord] = []
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
+        for chunk, marks in _in_chunks(record_ids):
             rows = await self._all(
                 "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
-                f"WHERE journal_id = ? AND record_id IN ({', '.join('?' * len(chunk))})",
+                f"WHERE journal_id = ? AND record_id IN ({marks})",
                 (journal_id, *chunk),
             )
             found += [
@@ -1093,11 +1109,10 @@ class Store:
         """The documents of `kind` in `journal_ids` with a record waiting in the outbox."""
         wanted = list(journal_ids)
         found: set[bytes] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk, marks in _in_chunks(wanted):
             rows = await self._all(
                 "SELECT DISTINCT o.doc_id FROM outbox o JOIN documents d ON d.doc_id = o.doc_id "
-                f"WHERE d.kind = ? AND o.journal_id IN ({', '.join('?' * len(chunk))})",
+                f"WHERE d.kind = ? AND o.journal_id IN ({marks})",
                 (kind, *chunk),
             )
             found.update(bytes(r[0]) for r in rows)
@@ -1199,11 +1214,10 @@ class Store:
             present: set[tuple[bytes, bytes, int]] = set()
             for journal_id, epoch in sorted({(j, e) for j, _, e in rows}):
                 docs = [d for j, d, e in rows if (j, e) == (journal_id, epoch)]
-                for start in range(0, len(docs), 500):  # one statement a chunk
-                    chunk = docs[start : start + 500]
+                for chunk, marks in _in_chunks(docs):  # one statement a chunk
                     found = db.execute(
                         "SELECT doc_id FROM offered WHERE journal_id = ? AND epoch = ? "
-                        f"AND doc_id IN ({', '.join('?' * len(chunk))})",
+                        f"AND doc_id IN ({marks})",
                         (journal_id, epoch, *chunk),
                     ).fetchall()
                     present.update((journal_id, bytes(row[0]), epoch) for row in found)
@@ -1266,11 +1280,10 @@ class Store:
 
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
+        for chunk, marks in _in_chunks(record_ids):
             rows = await self._all(
                 f"SELECT record_id FROM seen_records WHERE journal_id = ? AND record_id IN "
-                f"({', '.join('?' * len(chunk))})",
+                f"({marks})",
                 (journal_id, *chunk),
             )
             found.update(bytes(r[0]) for r in rows)
@@ -1295,11 +1308,10 @@ class Store:
     ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
         """Of `record_ids`, those this device holds, with (author, device, counter) when known."""
         found: dict[bytes, tuple[bytes, bytes, int] | None] = {}
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
+        for chunk, marks in _in_chunks(record_ids):
             rows = await self._all(
                 "SELECT record_id, author, device, counter FROM seen_records "
-                f"WHERE journal_id = ? AND record_id IN ({', '.join('?' * len(chunk))})",
+                f"WHERE journal_id = ? AND record_id IN ({marks})",
                 (journal_id, *chunk),
             )
             for r in rows:
@@ -1311,11 +1323,10 @@ class Store:
         """Of `record_ids`, this device's own records the server acknowledged, with the hash of
         the ciphertext it stored (`SeenRecord.sealed`)."""
         found: dict[bytes, bytes] = {}
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
+        for chunk, marks in _in_chunks(record_ids):
             rows = await self._all(
                 "SELECT record_id, sealed FROM seen_records WHERE journal_id = ? AND sealed IS "
-                f"NOT NULL AND record_id IN ({', '.join('?' * len(chunk))})",
+                f"NOT NULL AND record_id IN ({marks})",
                 (journal_id, *chunk),
             )
             found.update((bytes(r[0]), bytes(r[1])) for r in rows)
@@ -1371,11 +1382,10 @@ class Store:
         `author`, and nothing waiting in the outbox or set aside (a snapshot would carry a
         refused change to the server)."""
         found: list[bytes] = []
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._all(
                 "SELECT doc_id FROM seen_records WHERE seq IS NOT NULL AND doc_id IN "
-                f"({', '.join('?' * len(chunk))}) GROUP BY doc_id "
+                f"({marks}) GROUP BY doc_id "
                 "HAVING count(*) >= ? AND sum(author IS NOT ?) = 0 "
                 "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL) "
                 "AND doc_id NOT IN (SELECT doc_id FROM set_aside WHERE doc_id IS NOT NULL)",
@@ -1428,11 +1438,10 @@ class Store:
         """doc id -> the lowest counter of the records of (author, device) of that document
         this device holds: for this device's own, the record that created it."""
         found: dict[bytes, int] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._all(
                 "SELECT doc_id, min(counter) FROM seen_records WHERE author = ? AND device = ? "
-                f"AND counter IS NOT NULL AND doc_id IN ({', '.join('?' * len(chunk))}) "
+                f"AND counter IS NOT NULL AND doc_id IN ({marks}) "
                 "GROUP BY doc_id",
                 (author, device, *chunk),
             )
@@ -1444,11 +1453,10 @@ class Store:
     ) -> dict[int, bytes]:
         """counter -> id of the record of (author, device) this device accepted with it."""
         found: dict[int, bytes] = {}
-        for start in range(0, len(counters), 500):
-            chunk = counters[start : start + 500]
+        for chunk, marks in _in_chunks(counters):
             rows = await self._all(
                 "SELECT counter, record_id FROM seen_records WHERE journal_id = ? AND author = ? "
-                f"AND device = ? AND counter IN ({', '.join('?' * len(chunk))})",
+                f"AND device = ? AND counter IN ({marks})",
                 (journal_id, author, device, *chunk),
             )
             found.update((int(r[0]), bytes(r[1])) for r in rows)
@@ -1718,13 +1726,12 @@ def _own_records(
 ) -> list[tuple[bytes, bytes, int, tuple[Cover, ...]]]:
     """`Transaction.own_records` on the connection."""
     found = []
-    for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start : start + 500]
+    for chunk, marks in _in_chunks(record_ids):
         rows = db.execute(
             "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
             "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
             "AND c.record_id = s.record_id WHERE s.journal_id = ? AND s.counter IS NOT NULL "
-            f"AND s.record_id IN ({', '.join('?' * len(chunk))})",
+            f"AND s.record_id IN ({marks})",
             (journal_id, *chunk),
         ).fetchall()
         for r in rows:
@@ -2440,11 +2447,9 @@ class Transaction:
         """The stored state of each of `doc_ids` stored, with what of it waits
         (`StoredDocument.waiting`, b"" for nothing), by id."""
         found: dict[bytes, tuple[bytes, bytes]] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
+        for chunk, marks in _in_chunks(doc_ids):
             rows = await self._db.execute_fetchall(
-                "SELECT doc_id, state, waiting FROM documents "
-                f"WHERE doc_id IN ({', '.join('?' * len(chunk))})",
+                f"SELECT doc_id, state, waiting FROM documents WHERE doc_id IN ({marks})",
                 chunk,
             )
             found.update((bytes(r[0]), (bytes(r[1]), _blob(r[2]) or b"")) for r in rows)
@@ -2530,11 +2535,10 @@ class Transaction:
         returns those this transaction removed (not those another process's re-open removed
         first)."""
         removed: set[bytes] = set()
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start : start + 500]
+        for chunk, marks in _in_chunks(record_ids):
             rows = await self._db.execute_fetchall(
                 "DELETE FROM parked_records WHERE journal_id = ? AND record_id IN "
-                f"({', '.join('?' * len(chunk))}) RETURNING record_id",
+                f"({marks}) RETURNING record_id",
                 (journal_id, *chunk),
             )
             removed.update(bytes(r[0]) for r in rows)
