@@ -54,6 +54,23 @@ did not carry the deletion out) is never taken back, whatever chain it serves, n
 new journal; its deletion is asked again (`Replica._without_deleted`: REV-NEWS N2, REV-FINAL
 F2)."""
 
+DELETE_ASKED = "deleted_journals_asked"
+"""The store setting holding the tags (same encoding as DELETED) of the journals deleted on
+this device whose deletion it asked of the server (or that the server never acknowledged
+creating: a pending creation): one a server lists again (it did not carry the deletion out,
+or a backup was restored) is asked to be deleted again (`Replica._without_deleted`). Not the
+read-only copies discarded while no journal list named them (DISCARDED): nothing was asked
+for those (REV-DEL D2)."""
+
+DISCARDED = "discarded_own_journals"
+"""The store setting holding, per tag (`Replica.counters_tag`, hex, as DELETED), the `Mark`
+of the chain this device had verified of one of this account's journals whose read-only copy
+it discarded while no journal list named it (a copy kept "no longer on the server": deleted
+on another device, or withheld). No deletion was asked of the server, so the journal may
+still exist: listed again, it is taken back only when the chain the server serves verifies
+from its start and continues that mark (`Walk.continued`), never at an older prefix (from
+before a member was removed: REV-FINAL F2, REV-DEL D2). JSON as MARKS."""
+
 RETURNED = "returned_journals"
 """The store setting holding the tags (`tag`, same encoding) of the journals whose copy was
 discarded on this device and that their owner shared with this account again since (taken
@@ -207,6 +224,14 @@ class Walk:
         )
         self.entries += entries
         return state
+
+    def continued(self) -> access.AccessState | None:
+        """The verified state when what was fed reaches the mark, ends there in its head and
+        continues it (as long, or longer), every entry verified; None otherwise: one of this
+        account's own journals whose copy was discarded (DISCARDED), listed again."""
+        if self.failed or self._before is None:
+            return None
+        return self.state
 
     def result(self, now: int) -> access.AccessState | None:
         """The verified state if what was fed shares the journal with this account again

@@ -257,6 +257,9 @@ class Replica:
         (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
         withdrawn, read in the transaction that notes it as being sent (REV-OWED F6)."""
         self.sync_lock = asyncio.Lock()
+        self._taken_back: set[bytes] = set()
+        """Journals of this account whose discarded copy a refresh took back
+        (`_copy_continued`): no journal news of them ("created")."""
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
         self._syncing: (
@@ -394,8 +397,10 @@ class Replica:
         gone_owned = {j.journal_id for j in gone if j.owner_id == self.profile.account_id}
         unconfirmed = await self._not_back(gone_owned) if gone_owned else {}
         async with self.store.transaction() as tx:
+            meanwhile = await self._deleted_meanwhile(tx, updated + gone)
             for local in updated + gone:
-                await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+                if local.journal_id not in meanwhile:
+                    await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
             if unconfirmed:
                 await self._note_not_back(tx, unconfirmed)
             await self._note_names_to_heal(tx, {local.journal_id for local in updated})
@@ -435,43 +440,139 @@ class Replica:
                     if s.key in mine and self._still_listed(s.departure.journal_id, s.handle)
                 ]
                 await tx.set_setting(departures.PENDING, checks.encode())
+        for journal_id in meanwhile:
+            self._forget_in_memory(journal_id)
 
     async def _without_deleted(self, reply: wire.JournalList) -> wire.JournalList:
-        """`reply` without the journals this account owned and deleted on this device
-        (`forgotten.DELETED`), whatever the server says of them: a server that did not carry
-        the deletion out (a lie, or a backup restored) lists one again, possibly at an older
-        prefix of its chain (before a member was removed, say), and this device, which kept
-        nothing of it to find the rollback against, would take it back writable under an
-        epoch the removed member holds (REV-FINAL F2). Its deletion is asked of the server
-        again (the owner's word stands), and a sync's problems say so."""
+        """`reply` without the journals of this account deleted on this device, whatever the
+        server says of them: a server that did not carry a deletion out (a lie, a backup
+        restored) lists one again, possibly at an older prefix of its chain (before a member
+        was removed, say), and this device, which kept nothing of it to find the rollback
+        against, would take it back writable under an epoch the removed member holds
+        (REV-FINAL F2). Only journals listed as this account's (another account's journal
+        under a freed id goes the usual way: REV-DEL D3).
+
+        - Deleted here (`forgotten.DELETED`): never taken back; what a journal walk of this
+          refresh may have stored of it meanwhile is removed. Its deletion is asked again
+          when this device asked it before (`forgotten.DELETE_ASKED`); a sync's problems
+          say so.
+        - A read-only copy discarded here while no list named it (`forgotten.DISCARDED`,
+          nothing asked of the server): taken back when the chain served verifies from its
+          start and continues the one this device held (its mark), else left out, told.
+
+        Checked again in the refresh's last transaction (`_deleted_meanwhile`): a deletion
+        made by another process during this refresh (REV-DEL D1)."""
+        me = self.profile.account_id
         deleted = forgotten.decode(await self.store.setting(forgotten.DELETED))
-        if not deleted:
+        discarded = forgotten.decode_marks(await self.store.setting(forgotten.DISCARDED))
+        if not deleted and not discarded:
             return reply
-        again = [j for j in reply.journals if self.counters_tag(j.journal_id).hex() in deleted]
-        if not again:
+        tags = {
+            j.journal_id: self.counters_tag(j.journal_id).hex()
+            for j in reply.journals
+            if j.owner_id == me
+        }
+        again = [j for j in reply.journals if tags.get(j.journal_id) in deleted]
+        copies = [
+            (j, discarded[tags[j.journal_id]])
+            for j in reply.journals
+            if tags.get(j.journal_id) in discarded
+        ]
+        if not again and not copies:
             return reply
         problems = (
             self._syncing[1].problems
             if self._syncing is not None and self._syncing[0] is asyncio.current_task()
             else []
         )
+        left_out = {j.journal_id for j in again}
+        if again:
+            await self._remove_traces(left_out)
+            asked = forgotten.decode(await self.store.setting(forgotten.DELETE_ASKED))
         for journal in again:
             said = (
                 f"the server lists again journal {journal.journal_id.hex()[:8]}, deleted on "
-                "this device (it did not carry the deletion out): it is not taken back here"
+                "this device: it is not taken back here"
             )
+            if tags[journal.journal_id] not in asked:
+                problems.append(said)
+                continue
             try:
                 await self.transport.call(
                     "/v1/journals/delete", wire.JournalRequest(journal.journal_id), wire.Empty
                 )
-                problems.append(f"{said}, and its deletion was asked again")
+                problems.append(f"{said}, and its deletion was asked of the server again")
             except NetworkError as error:
                 problems.append(f"{said}; asking its deletion again failed ({error}): "
                                 "asked again at the next sync")  # fmt: skip
             except (NotFound, AccessError, ConflictError, InvalidInput) as error:
                 problems.append(f"{said}; the server refused to delete it again ({error})")
-        kept = {j.journal_id for j in again}
-        return wire.JournalList([j for j in reply.journals if j.journal_id not in kept])
+        for journal, mark in copies:
+            if await self._copy_continued(journal, mark, tags[journal.journal_id]):
+                self._taken_back.add(journal.journal_id)
+                continue
+            left_out.add(journal.journal_id)
+            problems.append(
+                f"the server lists again journal {journal.journal_id.hex()[:8]}, whose copy "
+                "was discarded on this device, with an access chain that does not continue "
+                "the one this device held then: it is not taken back here"
+            )
+        return wire.JournalList([j for j in reply.journals if j.journal_id not in left_out])
+
+    async def _copy_continued(self, journal: wire.Journal, mark: forgotten.Mark, tag: str) -> bool:
+        """Whether the chain the server serves for `journal`, one of this account's whose
+        copy was discarded here (`forgotten.DISCARDED`, `mark` the chain held then), verifies
+        from its start with this account's key and continues the mark: then the mark is
+        dropped and the chain kept, and the rest of the refresh takes the journal back as
+        any listed (REV-DEL D2). A page that fails ends the walk: not taken back."""
+        if not mark.length <= journal.chain_length <= MAX_CHAIN_LENGTH:
+            return False  # shorter than what this device held: an older prefix
+        await self.load_access()
+        owner_key = self._owner_sign_key(self.profile.account_id)
+        if owner_key is None:
+            return False
+        walk = forgotten.Walk(self.reader, journal.journal_id, journal.owner_id, owner_key, mark)
+        try:
+            async for page in self.chains.pages(journal):
+                if not walk.feed(page):
+                    break
+        except (AccessError, NotFound):  # listed but not served
+            return False
+        state = walk.continued()
+        if state is None or walk.length != journal.chain_length:
+            return False
+        async with self.store.transaction() as tx:
+            marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
+            if marks.pop(tag, None) is None:
+                return False  # another process took it back, or deleted it: as it stored
+            await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
+        await self.chains.accept(journal.journal_id, state, walk.entries, 0)
+        return True
+
+    async def _remove_traces(self, journal_ids: set[bytes]) -> None:
+        """Remove from the store and from memory what is held of journals deleted on this
+        device (keys, chain entries a refresh stored before the deletion was read)."""
+        async with self.store.transaction() as tx:
+            for journal_id in journal_ids:
+                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+        for journal_id in journal_ids:
+            self._forget_in_memory(journal_id)
+
+    async def _deleted_meanwhile(self, tx: Transaction, journals: list[LocalJournal]) -> set[bytes]:
+        """Inside the transaction that stores a refresh's journals: those of `journals`
+        deleted or discarded on this device since the refresh read the journal list (another
+        process's `tj journal delete`: REV-DEL D1). Their rows are removed, with whatever
+        this refresh stored of them (keys, chain entries), and never written back."""
+        me = self.profile.account_id
+        mine = [j.journal_id for j in journals if j.owner_id == me]
+        if not mine:
+            return set()
+        deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
+        deleted |= set(forgotten.decode_marks(await tx.setting(forgotten.DISCARDED)))
+        found = {j for j in mine if self.counters_tag(j).hex() in deleted}
+        for journal_id in found:
+            await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+        return found
 
     async def _shared_again(
         self, listed: list[wire.Journal], discarded: set[str]
@@ -942,7 +1043,8 @@ class Replica:
                 continue
             changes = []
             if before is None:  # never one deleted here: `_without_deleted`
-                changes.append((sync_plan.NEW, ""))
+                if local.journal_id not in self._taken_back:  # an old one, back
+                    changes.append((sync_plan.NEW, ""))
             elif local.named_at > before.named_at:  # else nothing signed since: no news
                 if signed_here is None:
                     signed_here = decode_own_named_at(await self.store.setting(OWN_NAMED_AT))
@@ -5022,19 +5124,40 @@ class Replica:
             )
         if check_only:
             return
-        pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
-        if journal.journal_id not in pending and journal.role != REVOKED:
-            request = wire.JournalRequest(journal.journal_id)
-            await self.transport.call("/v1/journals/delete", request, wire.Empty)
-        async with self.store.transaction() as tx:
-            await tx.remove_journal(
-                journal.journal_id, counters_tag=self.counters_tag(journal.journal_id)
-            )
-            await tx.drop_pending_journal(journal.journal_id)
-            deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
-            tag = self.counters_tag(journal.journal_id).hex()  # keyed: R38's store rule
-            await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
-        self.chains.forget(journal.journal_id)
+        journal_id = journal.journal_id
+        async with self.sync_lock:  # never beside a sync of this client (REV-DEL D1)
+            pending = {j for j, _ in await self.store.pending_journals()}
+            if journal_id not in pending and journal.role != REVOKED:
+                request = wire.JournalRequest(journal_id)
+                await self.transport.call("/v1/journals/delete", request, wire.Empty)
+            verified = self.chains.state(journal_id)
+            tag = self.counters_tag(journal_id).hex()  # keyed: R38's store rule
+            async with self.store.transaction() as tx:
+                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+                await tx.drop_pending_journal(journal_id)
+                if journal.role == REVOKED and verified is not None:
+                    # A copy kept while no list named the journal: nothing was asked of the
+                    # server, which may still hold it (withheld): taken back only at a chain
+                    # continuing this one (forgotten.DISCARDED, REV-DEL D2).
+                    marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
+                    marks[tag] = forgotten.mark_of(verified)
+                    await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
+                else:
+                    deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
+                    await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
+                    if journal.role != REVOKED:  # its deletion asked, or never created there
+                        asked = forgotten.decode(await tx.setting(forgotten.DELETE_ASKED))
+                        await tx.set_setting(
+                            forgotten.DELETE_ASKED, forgotten.encode(asked | {tag})
+                        )
+            self._forget_in_memory(journal_id)
+
+    def _forget_in_memory(self, journal_id: bytes) -> None:
+        """What this process holds of a journal removed from the store: its chain and keys."""
+        self.chains.forget(journal_id)
+        self._keys_asked.pop(journal_id, None)
+        for key in [k for k in self._keys if k[0] == journal_id]:
+            del self._keys[key]
 
     async def forget_copy(self, journal: LocalJournal) -> bool:
         """Discard from this device everything of a journal another account owns, in one
@@ -5082,10 +5205,7 @@ class Replica:
                 pending.told = [d for d in pending.told if d.journal_id != journal_id.hex()]
                 await tx.set_setting(departures.PENDING, pending.encode())
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
-        self.chains.forget(journal_id)
-        self._keys_asked.pop(journal_id, None)
-        for key in [k for k in self._keys if k[0] == journal_id]:
-            del self._keys[key]
+        self._forget_in_memory(journal_id)
         _archived.cache_clear()  # it holds the journal's decrypted metadata (its name)
         return await self.store.scrub()
 

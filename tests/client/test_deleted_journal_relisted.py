@@ -82,7 +82,9 @@ async def test_a_deleted_journal_listed_again_before_a_removal_is_not_taken_back
     assert ana.replica.chains.state(work) is None  # nothing of the served chain taken
     assert [n for n in report.news if n.kind == "journal"] == []
     told = [line for line in report.problems if work.hex()[:8] in line]
-    assert told and "not taken back" in told[0] and "deletion was asked again" in told[0]
+    assert (
+        told and "not taken back" in told[0] and "deletion was asked of the server again" in told[0]
+    )
     assert asked == [work, work]  # the owner's deletion, asked of the server again
     with pytest.raises(NotFound):
         await ana.entries.write("Work", "Would be sealed under the epoch tom holds.")
@@ -105,7 +107,9 @@ async def test_a_deleted_journal_the_server_still_lists_is_deleted_when_asked_ag
     hostile.forward = forward  # type: ignore[method-assign]
 
     first = await ana.sync()
-    assert any("deletion was asked again" in line for line in first.problems), first.problems
+    assert any("deletion was asked of the server again" in line for line in first.problems), (
+        first.problems
+    )
     with closing(sqlite3.connect(server_db(live_server))) as db:
         assert (
             db.execute("SELECT count(*) FROM journals WHERE journal_id = ?", (work,)).fetchone()[0]

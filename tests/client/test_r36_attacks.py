@@ -259,7 +259,7 @@ async def test_a_journal_deleted_on_a_device_and_listed_again_makes_it_reuse_its
         report = await phone.sync()  # Diary is listed again, signed by the owner
         assert "Diary" not in {j.name for j in await phone.journals.list()}  # not taken back
         told = [line for line in report.problems if "not taken back" in line]
-        assert told and "deletion was asked again" in told[0], report.problems
+        assert told and "deletion was asked of the server again" in told[0], report.problems
         with pytest.raises(NotFound):
             await phone.entries.write("Diary", "again 1")
         assert journal_seqs(live_server, diary) == []  # deleted on the server when asked again
