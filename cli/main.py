@@ -967,11 +967,18 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
         report = home.run(sync_once)
-    except TJError as error:
+    except (TJError, KeyboardInterrupt, click.Abort) as error:
+        # Ctrl-C too (NU41 #5): the device is signed in all the same, which click's
+        # "Aborted!" did not say.
+        why = (
+            f"the first sync failed: {str(error).rstrip('.')}"
+            if isinstance(error, TJError)
+            else "the first sync was stopped"
+        )
         output.message(
-            f"Signed in as {name} on this device, but the first sync failed: "
-            f"{str(error).rstrip('.')}; your journals are not on this device yet: run "
-            f"`{shlex.join([*tj_words(home), 'sync'])}`."
+            ("" if isinstance(error, TJError) else "\n")  # after the terminal's "^C"
+            + f"Signed in as {name} on this device, but {why}; your journals are not on "
+            f"this device yet: run `{shlex.join([*tj_words(home), 'sync'])}`."
         )
         raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
     if (flags := output.safety_line(report)) is not None:
