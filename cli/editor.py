@@ -191,17 +191,29 @@ def drafted(
         write, edit = (
             shlex.join([*tj, *words, "--draft", "FILE"]) for words in (["write"], ["edit", "ID"])
         )
+        how = f"`{write}` saves a new entry's draft (`{edit}` an edit's) and deletes it"
+        kept = saved_with(left[-1])
+        if kept is not None:  # the command it was written for, its options included (NU41 #3)
+            how = f"`{kept}` saves it and deletes it" + (f"; {how}" if len(left) > 1 else "")
         click.echo(
-            f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: "
-            f"`{write}` saves a new entry's draft (`{edit}` an edit's) and deletes it.",
-            err=True,
+            f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}.", err=True
         )
     descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
     path = Path(name)
+    # The command that saves this draft, options included, below the scissors line: what
+    # the reminder of a later command names when `tj` was stopped (NU41 #3).
+    start = f"{start.rstrip(chr(10))}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(start)
     try:
         click.edit(filename=str(path), require_save=False)
+    except KeyboardInterrupt:  # Ctrl-C while the editor was open (NU41 #3): name the draft
+        if not _written_in(path, start):
+            path.unlink(missing_ok=True)
+        else:
+            with contextlib.suppress(OSError):
+                click.echo(f"\nWhat you wrote is kept in {path} ({_saves(path, save)}).", err=True)
+        raise
     except click.ClickException as failed:
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
             path.unlink(missing_ok=True)
@@ -222,6 +234,24 @@ def drafted(
             path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
+
+
+SAVED_WITH = "# If tj is stopped before this is saved, this saves it: "
+"""The start of the draft's last line (below the scissors line, so never part of the entry):
+the command that saves the draft, with the options it was written with (`saved_with`)."""
+
+
+def saved_with(path: Path) -> str | None:
+    """The command written in the draft at `path` that saves it (SAVED_WITH), None for a
+    draft without one (an older `tj`'s) or one that cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if CUT not in lines:
+        return None
+    found = [line for line in lines[lines.index(CUT) :] if line.startswith(SAVED_WITH)]
+    return found[-1][len(SAVED_WITH) :].strip() or None if found else None
 
 
 def _saves(path: Path, save: Sequence[str]) -> str:

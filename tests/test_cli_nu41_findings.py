@@ -1,15 +1,23 @@
 """NU41 (a new user's walkthrough of the README), fixed: Ctrl-C during `tj login`'s first
-sync said click's "Aborted!" (exit 1) though the device was signed in (#5)."""
+sync said click's "Aborted!" (exit 1) though the device was signed in (#5); Ctrl-C while the
+editor was open kept the draft without naming it, and the command to save it lost the
+options given (#3)."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, run_tj
 from tests.test_cli_insights import new_device
+from tests.test_cli_journal_features import (  # noqa: F401  (fixtures)
+    ana,
+    stdin_is_a_terminal,
+)
+from tests.test_cli_nu38a_findings import drafts, kept_command, said
 
 
 async def test_ctrl_c_during_the_first_sync_of_a_login_says_the_device_is_signed_in(
@@ -33,3 +41,50 @@ async def test_ctrl_c_during_the_first_sync_of_a_login_says_the_device_is_signed
     monkeypatch.undo()
     assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said
     await phone.ok("sync")
+
+
+def editor_stopped(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """The editor writes `text` above the scissors line, then Ctrl-C stops `tj` (and it)."""
+
+    def stopped(filename: str, **_: object) -> None:
+        path = Path(filename)
+        path.write_text(text + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.editor.click.edit", stopped)
+
+
+async def test_ctrl_c_in_the_editor_names_the_draft_and_the_command_keeps_the_options(
+    ana: Device,  # noqa: F811
+    stdin_is_a_terminal: None,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NU41 #3: Ctrl-C while the editor was open said only "Aborted!": the draft was kept but
+    not named, and the next command's reminder said `tj write --draft FILE`, which saved the
+    entry without the mood, tags and title given. Now the draft is named with the command
+    that saves it, options included, and the reminder names that command too."""
+    editor_stopped(monkeypatch, "Couldn't sleep again.")
+    stopped = await ana.tj("write", "--mood", "2", "--tag", "sleep", "--title", "Night")
+    assert stopped.exit_code != 0
+    [draft] = drafts(ana)
+    assert f"What you wrote is kept in {draft}" in said(stopped.stderr), stopped.stderr
+    words = ["tj", "--home", str(ana.home), "write", "--title", "Night", "--mood", "2"]
+    _, command = kept_command(stopped.stderr)
+    assert command[: len(words)] == words and "--tag" in command, command
+    assert command[-2:] == ["--draft", str(draft)], command
+
+    editor_stopped(monkeypatch, "Another one.")  # the next command's reminder, then stopped
+    again = await ana.tj("write")
+    reminder = said(again.stderr)
+    assert f"Note: 1 earlier draft was never saved, e.g. {draft}: `" in reminder, reminder
+    assert shlex.join(command) in reminder, reminder
+    monkeypatch.undo()
+    saved = await run_tj(command[1:])  # saves the first draft, with its options
+    assert saved.exit_code == 0, saved.output
+    [entry] = await ana.json("list")
+    assert (entry["body"], entry["mood"], entry["tags"], entry["title"]) == (
+        "Couldn't sleep again.",
+        2,
+        ["sleep"],
+        "Night",
+    )
