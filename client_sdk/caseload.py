@@ -36,7 +36,12 @@ in this order:
    that result's day); nor does a retake within the recall period (taken less than 14 days,
    "the last 2 weeks", after a result with item 9 above 0), which is not a measure of
    change, as for reliable change: "PHQ-9 item 9 answered above 0 on 2026-12-02 (retaken
-   since)" (NU22 C1); a result a whole recall period later clears it;
+   since)" (NU22 C1); a result a whole recall period later clears it. Also such an answer
+   that the latest brief the client shares says (its digest's `safety_items`: a client who
+   shares a brief but not the result, NU41 #2), unless this device holds that result's
+   answers (the rule above then decides) or a result of that measure with answers taken a
+   whole recall period later: "PHQ-9 item 9 answered above 0 on 2026-12-02 (in the brief of
+   2026-12-03)";
 2. a reliable deterioration, or a latest score in its instrument's highest band;
 3. anything else flagged: an unreadable result, a mood drop, no shared entry for N days,
    overdue assignments, a share that ended beside one still live;
@@ -362,6 +367,85 @@ def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
     return tuple(lines)
 
 
+@dataclass(frozen=True)
+class BriefSafety:
+    """A safety item answered above 0 that a brief the client shares says (its digest's
+    `safety_items`, brief.py): `measure` (its id, "phq9"), `name` ("PHQ-9"), `item` (1-based),
+    `taken_at` (UTC) of the result, and `brief_at` (UTC), when the brief was made."""
+
+    measure: str
+    name: str
+    item: int
+    taken_at: datetime
+    brief_at: datetime
+
+
+def brief_safety_items(digest: Any, brief_at: datetime) -> list[BriefSafety]:
+    """The safety items a brief's `digest` (brief.Brief.to_dict(), as received: another
+    account's data) says were answered above 0; an item that does not read as one (a
+    missing or malformed field, an unknown instrument or item) is left out."""
+    items = digest.get("safety_items") if isinstance(digest, dict) else None
+    found = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        measure, name = str(item.get("measure")), item.get("name")
+        number, answer = _whole(item.get("item")), _whole(item.get("answer"))
+        instrument = builtin_instruments().get(measure)
+        if (
+            instrument is None
+            or not isinstance(name, str)
+            or number not in instrument.safety_items
+            or answer is None
+            or answer <= 0
+        ):
+            continue
+        try:
+            taken_at = datetime.fromisoformat(str(item.get("taken_at")))
+        except ValueError:
+            continue
+        if taken_at.tzinfo is None:
+            continue
+        found.append(BriefSafety(measure, name, number, taken_at.astimezone(UTC), brief_at))
+    return found
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number as a digest holds one (JSON in a Yjs map: 9 or 9.0), else None (a bool
+    included, though Python counts it an int)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def _brief_safety_reasons(
+    brief_safety: Sequence[BriefSafety], results: Sequence[MeasureResult], zone: tzinfo
+) -> list[tuple[int, str, datetime | None]]:
+    """Tier-1 reasons for the safety items a brief says (`caseload_row`), but those this
+    device holds the result's answers of, or that a result of the same measure with answers
+    taken a whole recall period later clears (as `safety_answers`)."""
+    reasons: list[tuple[int, str, datetime | None]] = []
+    for said in brief_safety:
+        answered = [r for r in results if r.measure == said.measure and r.answers is not None]
+        if any(r.taken_at == said.taken_at for r in answered):
+            continue  # held: `safety_answers` decides
+        instrument = builtin_instruments().get(said.measure)
+        period = timedelta(days=instrument.recall_days if instrument else 14)
+        if any(r.taken_at >= said.taken_at + period for r in answered):
+            continue  # a later result about other days
+        day = said.taken_at.astimezone(zone).date().isoformat()
+        brief_day = said.brief_at.astimezone(zone).date().isoformat()
+        reasons.append(
+            (
+                1,
+                f"{said.name} item {said.item} answered above 0 on {day} (in the brief of "
+                f"{brief_day})",
+                said.taken_at,
+            )
+        )
+    return reasons
+
+
 def caseload_row(
     client: str,
     journals: Sequence[str],
@@ -379,11 +463,13 @@ def caseload_row(
     ended_journals: Sequence[str] = (),
     invalid_results: Sequence[InvalidResult] = (),
     owner_verified: bool = True,
+    brief_safety: Sequence[BriefSafety] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
     unacknowledged and any reliable deterioration of the last scores (no quiet days, mood
-    drop or overdue work, which would only be about the days since)."""
+    drop or overdue work, which would only be about the days since). `brief_safety`: the
+    safety items the latest brief the client shares says (`brief_safety_items`)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
@@ -424,6 +510,7 @@ def caseload_row(
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
         since = " (retaken since)" if retaken else ""
         reasons.append((1, f"{result.name} item 9 answered above 0{day}{since}", result.taken_at))
+    reasons += _brief_safety_reasons(brief_safety, results, zone)
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
         if any(r.safety_answer for r in same):  # never hidden behind a stored score

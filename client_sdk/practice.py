@@ -43,6 +43,7 @@ from client_sdk.caseload import (
     DEFAULT_QUIET_DAYS,
     CaseloadRow,
     attention_order,
+    brief_safety_items,
     caseload_row,
 )
 from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
@@ -489,6 +490,14 @@ class Caseload:
                     ),
                     invalid_results=invalid,
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
+                    brief_safety=next(
+                        (
+                            brief_safety_items(b.digest, b.created_at)
+                            for b in briefs
+                            if b.client == client and not b.ended
+                        ),
+                        [],
+                    ),
                 )
             )
         return attention_order(rows)
