@@ -1778,7 +1778,10 @@ async def quick_sync(
         async with asyncio.timeout(limit):
             return await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
     except TimeoutError:
-        raise SyncTookTooLong(f"the server did not finish the sync within {limit:g} s") from None
+        raise SyncTookTooLong(  # and how to wait less while it hangs (NU41 #12)
+            f"the server did not finish the sync within {limit:g} s (`tj --server-wait 2 ...` "
+            "gives up sooner)"
+        ) from None
 
 
 def quickly(home: Home) -> Home:

@@ -574,6 +574,8 @@ def reason(error: BaseException) -> str:
         return "it did not answer in time"
     if isinstance(error, aiohttp.ClientSSLError | ssl.SSLError):
         return "the secure (https) connection failed: check whether the address is http or https"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):  # NU41 #10: a mistyped name
+        return "its name cannot be found (check the address, or whether you are offline)"
     if isinstance(error, aiohttp.ClientConnectorError | ConnectionRefusedError):
         return "nothing answers at that address (is it down, or are you offline?)"
     if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):

@@ -59,6 +59,7 @@ async def test_local_commands_return_and_keep_the_entry_when_the_server_hangs(
         written = succeeded(await bounded(laptop, "write", "--mood", "3", "while it hangs"))
         assert "saved locally" in written.stderr
         assert "did not finish the sync within" in written.stderr
+        assert "`tj --server-wait 2 ...` gives up sooner" in written.stderr  # NU41 #12
         entry_id = written.stdout.strip()
 
         listed = succeeded(await bounded(laptop, "list", "--json"))

@@ -88,3 +88,14 @@ async def test_ctrl_c_in_the_editor_names_the_draft_and_the_command_keeps_the_op
         ["sleep"],
         "Night",
     )
+
+
+async def test_a_server_name_that_cannot_be_found_is_said_so(tmp_path: Path) -> None:
+    """NU41 #10: `tj login http://example.invalid ana` said "nothing answers at that address
+    (is it down, or are you offline?)"; a name that does not resolve (".invalid" never does,
+    RFC 2606) is a mistyped address, said so."""
+    phone = Device(tmp_path / "phone", "http://example.invalid")
+    result = await phone.tj("login", "http://example.invalid", "ana")
+    assert result.exit_code == 1, result.output
+    assert "its name cannot be found (check the address" in said(result.stderr), result.stderr
+    assert "nothing answers" not in result.stderr
