@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 HIGHLIGHT = "bold yellow"
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # NU41 #13: `tj search -work`
 @click.argument("text")
 @journal_filter_option
 @click.option(

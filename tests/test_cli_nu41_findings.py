@@ -99,3 +99,17 @@ async def test_a_server_name_that_cannot_be_found_is_said_so(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "its name cannot be found (check the address" in said(result.stderr), result.stderr
     assert "nothing answers" not in result.stderr
+
+
+async def test_a_search_that_starts_with_a_word_to_leave_out_is_a_search(
+    ana: Device,  # noqa: F811
+) -> None:
+    """NU41 #13: `tj search "-work"` said "No such option '-w'" (click read it as options):
+    a search's TEXT may start with -word."""
+    await ana.ok("write", "Slept well.")
+    await ana.ok("write", "Work was long; slept badly.")
+    found = await ana.json("search", "slept -work")
+    assert [hit["entry"]["body"] for hit in found] == ["Slept well."], found
+    alone = await ana.tj("search", "-work")
+    assert "No such option" not in alone.output, alone.output
+    assert "leave out" in said(alone.output) and alone.exit_code == 2, alone.output
