@@ -62,7 +62,7 @@ def retry_set_aside(home: Home) -> None:
     for record in report.set_aside:
         output.message(
             f"Still refused: {record.journal}: {record.reason} "
-            f"(change {output.short_id(record.record_id)})"
+            f"(change {output.short_id(record.doc_id or record.record_id)})"
         )
     if report.set_aside:
         output.message(
@@ -148,7 +148,7 @@ def set_aside_table(changes: list[SetAsideChange]) -> Table:
         columns,
         (
             (
-                output.short_id(change.record_id),
+                output.short_id(change.doc_id or change.record_id),  # the note's own id
                 output.local_time(change.set_aside_at),
                 change.journal,
                 change.kind,

@@ -2800,7 +2800,7 @@ def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: st
     first: dict[bytes, bytes] = {}  # one drop per document: it drops all of its changes
     for r in refused:
         first.setdefault(r.record.doc_id or r.record.record_id, r.record.record_id)
-    drops = "; ".join(f"tj set-aside drop {i.hex()[:12]}" for i in list(first.values())[:3])
+    drops = "; ".join(f"tj set-aside drop {i.hex()[:12]}" for i in list(first)[:3])  # NU41 #8
     if len(first) > 3:
         drops = "tj set-aside drop ID for each one in tj set-aside list"
     changes = "1 change" if len(refused) == 1 else f"{len(refused):,} changes"

@@ -31,8 +31,9 @@ async def test_a_note_refused_for_good_can_be_dropped_after_a_confirmation(
     assert "[forbidden]" not in said  # words, not the server's code
     assert "then drop it with `tj set-aside drop ID` (or `--all`)" in said
     [kept] = await tom.json("set-aside", "list")
-    short = kept["record_id"][:8]
+    short = kept["doc_id"][:8]  # the note's own id (NU41 #8: the record's was shown)
     assert short in said and short in (await tom.ok("set-aside", "list")).stdout
+    assert kept["record_id"][:8] not in said
 
     failed_with_one_line(await tom.tj("set-aside", "drop", "ffffffff", "--yes"))
     assert (await tom.tj("set-aside", "drop")).exit_code == 2  # an ID or --all

@@ -67,7 +67,8 @@ async def test_a_note_set_aside_after_an_unshare_names_how_to_forget_the_copy(
     ) in footer
 
     [kept] = await drsmith.json("set-aside", "list")
-    short = kept["record_id"][:12]
+    short = kept["doc_id"][:12]  # the note's own id, as `tj notes` shows it (NU41 #8)
+    assert short in (await drsmith.ok("set-aside", "list")).stdout
     for _ in range(2):  # a sync changes nothing: it is still refused, and said the same way
         line = failed_with_one_line(await drsmith.tj("forget", "ana/Personal", "--unlisted"))
         assert line == (

@@ -495,5 +495,5 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
         "not on the server): forgetting the copy would lose them; keep their words (tj "
         "set-aside list --json > refused.json), then drop them (tj set-aside drop "
-        f"{'aa' * 6}; tj set-aside drop {'cc' * 6}), then run {again} again"
+        f"{'dd' * 6}; tj set-aside drop {'cc' * 6}), then run {again} again"  # a note's own id
     )
