@@ -1765,6 +1765,11 @@ class SyncTookTooLong(NetworkError):
     """The automatic sync of a command did not finish within its QUICK_SYNC_S: cancelled."""
 
 
+WAIT_LESS = "`tj --server-wait 2 ...` gives up sooner"
+"""Said with a quick sync cut off (`SyncTookTooLong`): how to wait less while a server hangs
+(NU41 #12)."""
+
+
 async def quick_sync(
     client: Client, progress: Progress | None = None, max_upload_wait: float = 0.0
 ) -> SyncReport:
@@ -1778,10 +1783,7 @@ async def quick_sync(
         async with asyncio.timeout(limit):
             return await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
     except TimeoutError:
-        raise SyncTookTooLong(  # and how to wait less while it hangs (NU41 #12)
-            f"the server did not finish the sync within {limit:g} s (`tj --server-wait 2 ...` "
-            "gives up sooner)"
-        ) from None
+        raise SyncTookTooLong(f"the server did not finish the sync within {limit:g} s") from None
 
 
 def quickly(home: Home) -> Home:
@@ -1802,13 +1804,14 @@ def offline_reason(error: NetworkError, server_wait: float | None = None) -> str
     from client_sdk.transport import NO_ANSWER
 
     if isinstance(error, SyncTookTooLong):
-        return str(error)
+        return f"{error}; {WAIT_LESS}"
     if server_wait is None:
         ctx = click.get_current_context(silent=True)
         home = ctx.find_object(Home) if ctx is not None else None
         server_wait = home.server_wait if home is not None else None
     if error.subject == NO_ANSWER and not error.unsent and server_wait is not None:
-        return f"the server did not answer within {server_wait:g} s"
+        hint = f"; {WAIT_LESS}" if server_wait > 2 else ""  # NU41 #12
+        return f"the server did not answer within {server_wait:g} s{hint}"
     return "the server cannot be reached"
 
 
@@ -1824,7 +1827,7 @@ async def sync_note(
     try:
         report = await quick_sync(client, progress, max_upload_wait)
     except SyncTookTooLong as error:
-        return f"saved locally; {error}: will sync at the next try"
+        return f"saved locally; {error} ({WAIT_LESS}): will sync at the next try"
     except NetworkError:
         return OFFLINE_NOTE
     except TJError as error:

@@ -778,7 +778,9 @@ def share_entry(
     that therapist, "Shared with THERAPIST"; the rest of your journals stay private. If
     you had ended their share of that journal (`tj unshare`), sharing one entry shares it
     again, and they would also read what it still holds: each item is named and you are
-    asked first (default: no; --yes does not ask).
+    asked first (default: no; --yes does not ask). The copy is the entry as it is now: a
+    later edit is not sent (run this again to send it); moving the entry to the trash,
+    restoring it or deleting it for good does the same to the copy.
 
     \b
     Examples:

@@ -11,6 +11,7 @@ of queries in queries.py and of search in search.py (pure).
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
@@ -405,14 +406,25 @@ class Entries:
             lagging = await self._copies_not_trashed(local, document)
             for journal, _ in lagging:
                 await self._context.replica.check_commit(journal, document.kind)
+        singles = [  # copies shared one by one, still shown (NU41 #1): trashed with it
+            (journal, copy)
+            for journal, copy in await sharing.single_copies(document)
+            if not entry_view(copy).deleted and entry_view(copy).trashed_at is None
+        ]
+        for journal, _ in singles:
+            await self._context.replica.check_commit(journal, document.kind)
         if check_only:
             return self._context.entry(local, document)
+        moment = now_ms()
         if view.trashed_at is None:
-            await self._context.save(local, document, trash_entry_update(document, now_ms()))
+            await self._context.save(local, document, trash_entry_update(document, moment))
             async with self._context.store.transaction() as tx:  # its edits: put away here
                 await tx.forget_field_write([document.doc_id], EDITED)
         for journal, fields in lagging:
             await sharing.copy_entry(journal, document, fields)
+        trashed_at = entry_view(document).trashed_at or moment
+        for journal, copy in singles:  # at the entry's own moment: `restore` finds them so
+            await self._context.replica.commit(journal, copy, trash_entry_update(copy, trashed_at))
         return self._context.entry(local, document)
 
     async def _copies_not_trashed(
@@ -442,6 +454,13 @@ class Entries:
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
         await self._context.replica.check_restore(local, document)  # before saving
+        singles = [  # copies shared one by one that its trash put there, not the user's own
+            (journal, copy)  # trash of a copy (SharedAgain's advice: REV-DEL2 B): back too
+            for journal, copy in await self._context.sharing.single_copies(document)
+            if not entry_view(copy).deleted and entry_view(copy).trashed_at == view.trashed_at
+        ]
+        for journal, _ in singles:
+            await self._context.replica.check_commit(journal, document.kind)
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
         update = restore_entry_update(document, now_ms(), anew=anew)
@@ -454,6 +473,8 @@ class Entries:
             async with self._context.store.transaction() as tx:
                 await tx.set_setting(marker, None)
         await self._context.replica.restored(local, document.doc_id)
+        for journal, copy in singles:
+            await self._context.replica.commit(journal, copy, restore_entry_update(copy, now_ms()))
         return self._context.entry(local, document)
 
     async def trash(self) -> builtins.list[Entry]:
@@ -467,8 +488,8 @@ class Entries:
             if view.deleted or view.trashed_at is None:
                 continue
             if trash_expired(view, now):
-                await self._context.save(local, document, delete_entry_update(document, now))
-                await self._forget_writes(document.doc_id)
+                with contextlib.suppress(TJError):  # a copy's journal refused: next time
+                    await self._delete_for_good(local, document)
             else:
                 found.append(self._context.entry(local, document))
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
@@ -482,10 +503,25 @@ class Entries:
         for local, document in await self._owned_entry_documents():
             view = entry_view(document)
             if not view.deleted and view.trashed_at is not None:
-                await self._context.save(local, document, delete_entry_update(document, now_ms()))
-                await self._forget_writes(document.doc_id)
+                await self._delete_for_good(local, document)
                 emptied += 1
         return emptied
+
+    async def _delete_for_good(self, local: LocalJournal, document: Document) -> None:
+        """Delete an entry of the trash for good, and the copies of it shared one by one
+        (NU41 #1: "deleted for good" left the therapist's copy readable), those journals
+        checked first (a rolled-back chain refuses before anything is written)."""
+        singles = [
+            (journal, copy)
+            for journal, copy in await self._context.sharing.single_copies(document)
+            if not entry_view(copy).deleted
+        ]
+        for journal, _ in singles:
+            await self._context.replica.check_commit(journal, document.kind)
+        await self._context.save(local, document, delete_entry_update(document, now_ms()))
+        await self._forget_writes(document.doc_id)
+        for journal, copy in singles:
+            await self._context.replica.commit(journal, copy, delete_entry_update(copy, now_ms()))
 
     async def _forget_writes(self, doc_id: bytes) -> None:
         """A deleted entry keeps none of its content, history included."""

@@ -2611,6 +2611,35 @@ class Sharing:
         )
         await self.replica.commit(target, copy, update)
 
+    async def single_copies(self, document: Document) -> list[tuple[LocalJournal, Document]]:
+        """The copies of `document` (an entry) kept in this account's journals of single
+        items (`share_entry`: "Shared with NAME"), each with its journal: what a trash, a
+        restore or a delete of the entry also does to them (`Entries.delete`, `restore`,
+        `empty_trash`; NU41 #1: the therapist kept reading an entry deleted for good). A
+        copy is a snapshot of what was shared: an edit of the entry is never copied (a
+        copy's fields follow no later change: REV-DEL2 A, C). Journals whose chain has a
+        problem are included, so that the change is refused before anything is written
+        (`Replica.check_commit`: REV-DEL2 D), and those whose share ended too (removing
+        the copy there leaks nothing)."""
+        if document.kind != ENTRY:
+            return []
+        singles = [
+            journal_id
+            for journal_id, settings in self._opened_disclosures(with_problems=True).items()
+            if settings.kind == "items"
+        ]
+        if not singles:
+            return []
+        local = {j.journal_id: j for j in await self.store.journals()}
+        account_key = self.profile.secrets.account_key
+        found = []
+        for journal_id in singles:
+            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal_id)
+            stored = await self.store.document(copy_id)
+            if stored is not None and journal_id in local:
+                found.append((local[journal_id], stored_document(stored)))
+        return found
+
     async def mirror(
         self,
         source: LocalJournal,
@@ -2625,10 +2654,7 @@ class Sharing:
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
         local journals) save reading them again when the caller has them; `written` is the
         view of an entry just created here (see `copy_entry`)."""
-        targets = await self.mirror_targets(
-            source, document, created, journals, items=written is None
-        )
-        for journal, fields in targets:
+        for journal, fields in await self.mirror_targets(source, document, created, journals):
             if document.kind != ENTRY:
                 await self.copy_care(journal, document, fields)
             else:
@@ -2640,38 +2666,22 @@ class Sharing:
         document: Document,
         created: int | None = None,
         journals: list[LocalJournal] | None = None,
-        *,
-        items: bool = True,
     ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
-        """The disclosure journals `mirror` writes to after a change of `document` in
-        `source`, each with the fields it discloses: what an action checks (`check_mirror`)
-        before changing anything (R40 F5). Those that copy `source` field by field (`share
-        --only`), and, for an entry, each journal of single items (`share_entry`) holding a
-        copy of it, with the fields that copy shows (`shown_fields`): an edit, a trash, a
-        restore or a delete of the entry reaches that copy too (NU41 #1; `items`: False for
-        an entry just created, of which no copy can exist)."""
+        """The field-level disclosure journals `mirror` writes to after a change of
+        `document` in `source`, each with the fields it discloses: what an action checks
+        (`check_mirror`) before changing anything (R40 F5)."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return []
         now = now_ms()
-        disclosures = self.disclosures()
         mirrors = [
             (journal_id, settings)
-            for journal_id, settings in disclosures.items()
+            for journal_id, settings in self.disclosures().items()
             if settings.kind == "mirror"
             and settings.mirror_of == source.journal_id
             and self._has_live_member(journal_id, now)  # an ended share copies nothing more
         ]
-        singles = (
-            [
-                journal_id
-                for journal_id, settings in disclosures.items()
-                if settings.kind == "items" and self._has_live_member(journal_id, now)
-            ]
-            if items and document.kind == ENTRY
-            else []
-        )
-        if not mirrors and not singles:
-            return []  # nothing of this journal is disclosed field by field nor one by one
+        if not mirrors:
+            return []  # nothing of this journal is disclosed field by field
         if await self.replica.holds_unread_owner_changes(source):
             # This device's view may be older than the owner's newer changes it keeps unread:
             # a copy now could bring back what they removed. The newer device mirrors them
@@ -2683,16 +2693,6 @@ class Sharing:
             )
         local = {j.journal_id: j for j in journals or await self.store.journals()}
         found = []
-        account_key = self.profile.secrets.account_key
-        for journal_id in singles:
-            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal_id)
-            stored = await self.store.document(copy_id)
-            journal = local.get(journal_id)
-            if stored is None or journal is None:
-                continue  # this entry was not shared with that member one by one
-            shown = shown_fields(stored_document(stored))
-            if shown:
-                found.append((journal, shown))
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
             if journal is None or created < settings.since:
@@ -2832,30 +2832,13 @@ def disclosed_fields(
         "mood": view.mood if "mood" in fields else None,
         "tags": list(view.tags) if "tags" in fields else [],
     }
-    if "emotions" in fields:
-        chosen["emotions"] = list(emotions or [])
+    # Empty when not shared, never left out: a copy shared again with fewer fields must
+    # not keep the emotions it showed before (REV-DEL2 C).
+    chosen["emotions"] = list(emotions or []) if "emotions" in fields else []
     if view.utc_offset is not None:
         chosen["utc_offset"] = view.utc_offset
     chosen["trashed_at"] = view.trashed_at
     return chosen
-
-
-def shown_fields(copy: Document) -> tuple[str, ...]:
-    """The fields of an entry that `copy`, the copy kept for one member of a journal of
-    single items (`share_entry`), shows: those it holds a value of (an entry field not
-    shared is copied empty: `disclosed_fields`), and `emotions` when it holds that key (set
-    only when shared). What a later change of the entry copies there, so a copy never shows
-    more than was chosen; a field that was empty when the entry was shared (a title added
-    since) is not sent until the entry is shared again."""
-    view = entry_view(copy)
-    held = {
-        "title": bool(view.title),
-        "body": bool(copy.text("body")),
-        "mood": view.mood is not None,
-        "tags": bool(view.tags),
-        "emotions": copy.field("emotions") is not None,
-    }
-    return tuple(f for f in ENTRY_FIELDS if held[f])
 
 
 def item_again(document: Document) -> ItemAgain:

@@ -64,6 +64,7 @@ async def test_local_commands_return_and_keep_the_entry_when_the_server_hangs(
 
         listed = succeeded(await bounded(laptop, "list", "--json"))
         assert "Not synced (the server did not finish the sync within" in listed.stderr
+        assert "; `tj --server-wait 2 ...` gives up sooner): showing" in listed.stderr
         assert entry_id in listed.stdout and "before the hang" in listed.stdout
 
         edited = succeeded(await bounded(laptop, "edit", entry_id[:8], "--mood", "8"))
