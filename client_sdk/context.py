@@ -7,6 +7,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
@@ -279,7 +280,9 @@ class Context:
                 f"{len(unverified)} journal(s) this device could not verify, which may hold "
                 f"it: {'; '.join(unverified)}"
             )
-        raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
+        close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in live}), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""  # NU41 #13: a typo
+        raise NotFound(f"no journal named {wanted!r} on this device{hint}", subject="journal")
 
     async def _client_journal(
         self, wanted: str, live: list[LocalJournal], kept: list[LocalJournal]

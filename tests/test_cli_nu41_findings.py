@@ -113,3 +113,16 @@ async def test_a_search_that_starts_with_a_word_to_leave_out_is_a_search(
     alone = await ana.tj("search", "-work")
     assert "No such option" not in alone.output, alone.output
     assert "leave out" in said(alone.output) and alone.exit_code == 2, alone.output
+
+
+async def test_a_mistyped_journal_name_is_offered_the_close_one(
+    ana: Device,  # noqa: F811
+) -> None:
+    """NU41 #13: `tj list --journal Personl` said only "no journal named 'Personl'"."""
+    typo = await ana.tj("list", "--journal", "Personl")
+    assert typo.exit_code == 1
+    assert "no journal named 'Personl' on this device (did you mean 'Personal'?)" in said(
+        typo.stderr
+    ), typo.stderr
+    far = await ana.tj("list", "--journal", "Groceries")
+    assert "did you mean" not in far.stderr, far.stderr
