@@ -46,11 +46,23 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> list[PrivateNote]:
+    async def work(client: Client) -> tuple[list[PrivateNote], bool]:
         await synced_first(client)
-        return await client.private_notes.list(client_name)
+        found = await client.private_notes.list(client_name)
+        if found or client_name is None:
+            return found, True
+        # none: is CLIENT anyone this account reads, or was ever shared by (NU41 #13)?
+        journals = await client.journals.list()
+        names = {j.owner for j in journals} | {j.name for j in journals}
+        wanted = client_name.strip()
+        return found, wanted in names or wanted.split("/", 1)[0] in names
 
-    found = home.run(work)
+    found, known = home.run(work)
+    if not known:
+        raise click.ClickException(
+            f"no client {client_name!r} shares a journal with you (`tj caseload` lists them); "
+            "no private note is about them"
+        )
     output.show_rows(found, as_json, private_notes_table, "No private notes.")
 
 

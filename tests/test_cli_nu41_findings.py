@@ -126,3 +126,11 @@ async def test_a_mistyped_journal_name_is_offered_the_close_one(
     ), typo.stderr
     far = await ana.tj("list", "--journal", "Groceries")
     assert "did you mean" not in far.stderr, far.stderr
+
+
+async def test_private_notes_of_an_unknown_client_say_so(ana: Device) -> None:  # noqa: F811
+    """NU41 #13: `tj private-notes --client nobody` said "No private notes." (exit 0)."""
+    unknown = await ana.tj("private-notes", "--client", "nobody")
+    assert unknown.exit_code == 1, unknown.output
+    assert "no client 'nobody' shares a journal with you" in said(unknown.stderr)
+    assert (await ana.tj("private-notes")).exit_code == 0  # none at all: no error
