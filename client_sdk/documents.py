@@ -1485,12 +1485,14 @@ def check_text_limit(
             f"{what} holds at most {limit:,} characters; this one has {len(old):,} "
             f"({len(old) - limit:,} over: edits made on several devices at once were merged) "
             f"and this change would make it {len(new):,}{counting}. An edit that does not "
-            "lengthen it is accepted: shorten it first"
+            "lengthen it is accepted: shorten it first",
+            subject=BAD_VALUE,
         )
     counting = f", {counted}" if counted else ""
     raise InvalidInput(
         f"{what} holds at most {limit:,} characters: this change would make it "
-        f"{len(new):,} ({len(new) - limit:,} over{counting}); {then}"
+        f"{len(new):,} ({len(new) - limit:,} over{counting}); {then}",
+        subject=BAD_VALUE,  # a value refused as given: exit 2 in `tj` (NU41 #6)
     )
 
 

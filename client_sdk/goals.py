@@ -274,7 +274,7 @@ def _latest_at_ms(document: Document) -> int | None:
 
 def check_note(note: str) -> None:
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"a check-in note is at most {MAX_NOTE} characters")
+        raise InvalidInput(f"a check-in note is at most {MAX_NOTE} characters", subject=BAD_VALUE)
 
 
 def find_checkin(document: Document, checkin_id: str | None) -> CheckIn:

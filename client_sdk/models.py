@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 
 
 def now_ms() -> int:
@@ -99,7 +99,8 @@ def normalize_username(username: str) -> str:
     if not valid:
         raise InvalidInput(
             "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
+            subject=BAD_VALUE,
         )
     return name
 

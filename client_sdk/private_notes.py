@@ -23,7 +23,7 @@ from typing import Any
 from client_sdk import keys
 from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, read_time
 from client_sdk.replica import stored_document
@@ -101,9 +101,11 @@ class PrivateNotes:
         if about.owner_id == me:
             raise InvalidInput("a private note is about a client: name a journal shared with you")
         if not text.strip():
-            raise InvalidInput("a private note needs some text")
+            raise InvalidInput("a private note needs some text", subject=BAD_VALUE)
         if len(text) > MAX_TEXT:
-            raise InvalidInput(f"a private note holds at most {MAX_TEXT:,} characters")
+            raise InvalidInput(
+                f"a private note holds at most {MAX_TEXT:,} characters", subject=BAD_VALUE
+            )
         target = await self._journal(create=True)
         assert target is not None
         document = Document(keys.new_doc_id(me), PRIVATE_NOTE)

@@ -209,7 +209,9 @@ def new_assignment_update(
         raise InvalidInput(f"every is 1 to {MAX_EVERY_DAYS} days")
     check_text(note, "an assignment's note", multiline=True)
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"an assignment's note is at most {MAX_NOTE} characters")
+        raise InvalidInput(
+            f"an assignment's note is at most {MAX_NOTE} characters", subject=BAD_VALUE
+        )
     return document.change(
         fields={
             "type": task_type,

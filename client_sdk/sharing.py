@@ -32,6 +32,7 @@ from client_sdk.care_disclosure import (
 from client_sdk.departures import Departure
 from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view, removed
 from client_sdk.errors import (
+    BAD_VALUE,
     AccessError,
     ConflictError,
     IntegrityError,
@@ -2738,7 +2739,7 @@ class Sharing:
         if kind not in (NOTE, PROMPT):
             raise InvalidInput("a note's kind is note or prompt")
         if not text.strip() or len(text) > 10_000:
-            raise InvalidInput("a note is 1 to 10000 characters")
+            raise InvalidInput("a note is 1 to 10000 characters", subject=BAD_VALUE)
         check_text(text, "a note" if kind == NOTE else "a prompt", multiline=True)
         document = Document(keys.new_doc_id(self.profile.account_id), kind)
         update = document.change(fields={"created_at": now_ms()}, texts={"body": text})

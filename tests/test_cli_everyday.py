@@ -151,7 +151,7 @@ async def test_append_cannot_grow_an_entry_past_the_limit(laptop: Device) -> Non
         "write", "x" * 99_989 + " "
     )  # ends in white space: appends join as given (NU29 F8)
     result = await laptop.tj("edit", entry["id"], "--append", "y" * 20)
-    assert result.exit_code == 1 and result.stderr == (
+    assert result.exit_code == 2 and result.stderr == (  # a value refused: 2 (NU41 #6)
         "Error: an entry holds at most 100,000 characters: this change would make it 100,010 "
         "(10 over); shorten the text, or write the rest as a new entry\n"
     )

@@ -87,7 +87,9 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     assert body[99_990:] in ("laptop! phone!!", "phone!! laptop!"), body[99_990:]
     assert len(body) == 100_005 and (await phone.json("show", entry))["body"] == body
 
-    error = failed_with_one_line(await laptop.tj("edit", entry[:8], "--append", "x"))
+    error = failed_with_one_line(  # a value refused as given: exit 2 (NU41 #6)
+        await laptop.tj("edit", entry[:8], "--append", "x"), 2
+    )
     assert error == (
         "Error: an entry holds at most 100,000 characters; this one has 100,005 (5 over: edits "
         "made on several devices at once were merged) and this change would make it 100,007 "

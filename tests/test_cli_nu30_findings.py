@@ -90,15 +90,15 @@ async def test_the_length_limit_error_writes_numbers_one_way_and_says_what_to_do
     only when one was put, and the error says what to do; nothing is changed (mood too)."""
     ana = await new_device(live_server, tmp_path, "ana")
     entry = (await ana.ok("write", "--mood", "4", "x" * 99_991)).stdout.strip()
-    error = failed_with_one_line(
-        await ana.tj("edit", entry[:8], "--append", "y" * 9, "--mood", "3")
+    error = failed_with_one_line(  # a value refused as given: exit 2 (NU41 #6)
+        await ana.tj("edit", entry[:8], "--append", "y" * 9, "--mood", "3"), 2
     )
     assert error == (
         "Error: an entry holds at most 100,000 characters: this change would make it 100,001 "
         "(1 over, counting the space put before the appended text); shorten the text, or "
         "write the rest as a new entry"
     )
-    error = failed_with_one_line(await ana.tj("edit", entry[:8], "--body", "z" * 100_001))
+    error = failed_with_one_line(await ana.tj("edit", entry[:8], "--body", "z" * 100_001), 2)
     assert error == (
         "Error: an entry holds at most 100,000 characters: this change would make it 100,001 "
         "(1 over); shorten the text, or write the rest as a new entry"

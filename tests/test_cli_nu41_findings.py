@@ -134,3 +134,19 @@ async def test_private_notes_of_an_unknown_client_say_so(ana: Device) -> None:  
     assert unknown.exit_code == 1, unknown.output
     assert "no client 'nobody' shares a journal with you" in said(unknown.stderr)
     assert (await ana.tj("private-notes")).exit_code == 0  # none at all: no error
+
+
+async def test_a_value_out_of_its_limits_exits_2_as_a_title_does(
+    ana: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU41 #6: an over-long title or tag exited 2 ("a value refused as given", README), an
+    over-long text, goal reason or private note, an empty one, or a malformed username 1."""
+    assert (await ana.tj("write", "--title", "t" * 201, "words")).exit_code == 2
+    assert (await ana.tj("write", "x" * 100_001)).exit_code == 2
+    assert (await ana.tj("goal", "add", "Sleep", "--why", "w" * 10_001)).exit_code == 2
+    newcomer = Device(tmp_path / "newcomer", ana.url)
+    for name in ("ana smith", "a", "ána"):
+        refused = await newcomer.tj("signup", ana.url, name)
+        assert refused.exit_code == 2, (name, refused.output)
+        assert "a username is 3 to 64 characters" in refused.stderr
