@@ -59,19 +59,30 @@ def parse_day(text: str, today: date) -> date:
 
 
 class NotOnTheClock(ValueError):
-    """A local date and time the clocks skip (the hour lost when daylight saving starts)."""
+    """A local date and time the clocks skip (the hour lost when daylight saving starts), or
+    one they show twice (the hour repeated when it ends)."""
 
 
 def local(naive: datetime) -> datetime:
     """A naive local date and time as an aware one in this device's zone. Raises
     NotOnTheClock for a time that does not exist there (02:30 when clocks jump 02:00 ->
-    03:00): it would otherwise be moved an hour without a word."""
+    03:00): it would otherwise be moved an hour without a word; and for one that happens
+    twice (01:30 when clocks go back 02:00 -> 01:00), naming both with their UTC offsets to
+    give instead: it would otherwise be taken as the first without a word (NU41 #11)."""
     aware = naive.astimezone()
     if aware.replace(tzinfo=None) != naive:
         zone = aware.tzname() or "this device's time zone"
         raise NotOnTheClock(
             f"{naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks skip it): "
             "give the time before or after the change"
+        )
+    first, second = naive.replace(fold=0).astimezone(), naive.replace(fold=1).astimezone()
+    if first.utcoffset() != second.utcoffset():
+        shown = f"{naive:%Y-%m-%d %H:%M}"
+        raise NotOnTheClock(
+            f"{shown} happens twice here (the clocks go back): give it with its UTC offset, "
+            f"{shown}{first:%z} ({first.tzname()}, the first) or {shown}{second:%z} "
+            f"({second.tzname()}, the second)"
         )
     return aware
 

@@ -32,3 +32,21 @@ def test_a_time_the_clocks_skip_is_refused_and_others_keep_their_offset(
     winter = parse_moment("2026-03-29 01:30", now)
     assert (winter.hour, winter.utcoffset()) == (1, timedelta(hours=1))
     assert parse_moment("2026-03-29 03:30", now).utcoffset() == timedelta(hours=2)
+
+
+def test_a_time_the_clocks_show_twice_is_refused_naming_both(in_zurich: None) -> None:
+    """NU41 #11: 02:30 on the night the clocks go back (03:00 -> 02:00) happens twice: it was
+    taken as the first without a word. It is refused, naming both as they can be given."""
+    now = datetime(2026, 12, 1, 9, 0).astimezone()
+    with pytest.raises(NotOnTheClock) as refused:
+        parse_moment("2026-10-25 02:30", now)
+    said = str(refused.value)
+    assert said == (
+        "2026-10-25 02:30 happens twice here (the clocks go back): give it with its UTC "
+        "offset, 2026-10-25 02:30+0200 (CEST, the first) or 2026-10-25 02:30+0100 (CET, the "
+        "second)"
+    ), said
+    second = parse_moment("2026-10-25 02:30+0100", now)
+    assert (second.hour, second.utcoffset()) == (2, timedelta(hours=1))
+    before = parse_moment("2026-10-25 01:30", now)  # an hour that happens once
+    assert before.utcoffset() == timedelta(hours=2)
