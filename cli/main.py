@@ -1664,7 +1664,12 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             show_default=False,
         )
         if typed.strip() not in (name.strip(), found.name.strip()):
-            raise click.ClickException("the name did not match: nothing was deleted")
+            case = (  # NU41 #13: other commands take any case of a name, this one does not
+                f" (type it as it is written, {found.name!r}: the case counts here)"
+                if typed.strip().casefold() == found.name.strip().casefold()
+                else ""
+            )
+            raise click.ClickException(f"the name did not match{case}: nothing was deleted")
     home.run(lambda client: client.journals.delete(found.id))
     output.message(f"Deleted journal {found.name} (id {found.id[:12]}).")
 

@@ -587,6 +587,11 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
     refused = await laptop.tj("journal", "delete", "Diary", input="diary-not\n")
     assert refused.exit_code == 1 and "Type its name to confirm" in refused.stderr
     assert "Error: the name did not match: nothing was deleted" in refused.stderr
+    cased = await laptop.tj("journal", "delete", "Diary", input="diary\n")  # NU41 #13
+    assert cased.exit_code == 1 and (
+        "Error: the name did not match (type it as it is written, 'Diary': the case counts "
+        "here): nothing was deleted"
+    ) in " ".join(cased.stderr.split()), cased.stderr
     deleted = await laptop.ok("journal", "delete", "Diary", input="Diary\n")
     assert "Deleted journal Diary (id " in deleted.stderr
     assert await laptop.json("journal", "list") == []
