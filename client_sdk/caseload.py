@@ -389,25 +389,27 @@ def brief_safety_items(digest: Any, brief_at: datetime) -> list[BriefSafety]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        measure, name = str(item.get("measure")), item.get("name")
+        measure = str(item.get("measure"))
         number, answer = _whole(item.get("item")), _whole(item.get("answer"))
         instrument = builtin_instruments().get(measure)
-        if (
-            instrument is None
-            or not isinstance(name, str)
-            or number not in instrument.safety_items
-            or answer is None
-            or answer <= 0
-        ):
+        if instrument is None or number not in instrument.safety_items or not answer:
+            continue
+        if answer < 0:
             continue
         try:
-            taken_at = datetime.fromisoformat(str(item.get("taken_at")))
-        except ValueError:
+            written = datetime.fromisoformat(str(item.get("taken_at")))
+            taken_at = written.astimezone(UTC)
+        except (ValueError, OverflowError):  # REV-DEL3 D: "0001-01-01T00:00:00+05:00"
             continue
-        if taken_at.tzinfo is None:
-            continue
-        found.append(BriefSafety(measure, name, number, taken_at.astimezone(UTC), brief_at))
+        if written.tzinfo is None or not EARLIEST <= taken_at <= brief_at:
+            continue  # no UTC offset; or before 1970, or after the brief was made
+        # The instrument's own name, never the client's words for it (REV-DEL3 D).
+        found.append(BriefSafety(measure, instrument.name, number, taken_at, brief_at))
     return found
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest `taken_at` a brief's safety item is taken at (`brief_safety_items`)."""
 
 
 def _whole(value: Any) -> int | None:

@@ -1460,6 +1460,13 @@ class Client:
         report.settled = await apply_tags_again_after_sync(
             self.context, report.settled, as_of=self.replica.synced_version
         )
+        removed = [  # entries another device trashed or deleted: their copies follow here
+            a.doc_id
+            for a in report.arrivals.values()
+            if a.kind == ENTRY and a.after in (sync_plan.TRASHED, sync_plan.DELETED)
+        ]
+        if removed:  # (sent at the next sync: REV-DEL3 A)
+            await self.entries.follow_removals(removed)
         report.departures = await self._flag_choices(await self.sharing.departures())
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`

@@ -42,7 +42,7 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import InvalidInput, NotFound, TJError
+from client_sdk.errors import AccessError, InvalidInput, NotFound, RollbackError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
@@ -75,6 +75,20 @@ from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit
+
+
+async def _check_copy(context: Context, journal: LocalJournal, document: Document) -> None:
+    """`Replica.check_commit` of the journal holding a copy of `document` shared one by one,
+    its refusal said as about that copy (REV-DEL3 E: it named a journal id alone)."""
+    said = f"the copy of this entry kept in {journal.name!r} (shared one by one) cannot be "
+    try:
+        await context.replica.check_commit(journal, document.kind)
+    except RollbackError as refused:
+        raise RollbackError(
+            f"{said}changed now, so nothing was changed: {refused}; sync (`tj sync`) and try again"
+        ) from None
+    except AccessError as refused:
+        raise AccessError(f"{said}changed, so nothing was changed: {refused}") from None
 
 
 @checks_inputs
@@ -412,7 +426,7 @@ class Entries:
             if not entry_view(copy).deleted and entry_view(copy).trashed_at is None
         ]
         for journal, _ in singles:
-            await self._context.replica.check_commit(journal, document.kind)
+            await _check_copy(self._context, journal, document)
         if check_only:
             return self._context.entry(local, document)
         moment = now_ms()
@@ -460,7 +474,12 @@ class Entries:
             if not entry_view(copy).deleted and entry_view(copy).trashed_at == view.trashed_at
         ]
         for journal, _ in singles:
-            await self._context.replica.check_commit(journal, document.kind)
+            await _check_copy(self._context, journal, document)
+        # The copies first: cut short after them, the entry is still in the trash and a
+        # `restore` again brings it (REV-DEL3 C: the other way round, the copies stayed
+        # hidden, the entry out of the trash, nothing to run again).
+        for journal, copy in singles:
+            await self._context.replica.commit(journal, copy, restore_entry_update(copy, now_ms()))
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
         update = restore_entry_update(document, now_ms(), anew=anew)
@@ -473,8 +492,6 @@ class Entries:
             async with self._context.store.transaction() as tx:
                 await tx.set_setting(marker, None)
         await self._context.replica.restored(local, document.doc_id)
-        for journal, copy in singles:
-            await self._context.replica.commit(journal, copy, restore_entry_update(copy, now_ms()))
         return self._context.entry(local, document)
 
     async def trash(self) -> builtins.list[Entry]:
@@ -517,11 +534,48 @@ class Entries:
             if not entry_view(copy).deleted
         ]
         for journal, _ in singles:
-            await self._context.replica.check_commit(journal, document.kind)
-        await self._context.save(local, document, delete_entry_update(document, now_ms()))
-        await self._forget_writes(document.doc_id)
+            await _check_copy(self._context, journal, document)
+        # The copies first: cut short after them, the entry is still in the trash, and
+        # emptying it again deletes it (REV-DEL3 C: the other way round, nothing did).
         for journal, copy in singles:
             await self._context.replica.commit(journal, copy, delete_entry_update(copy, now_ms()))
+        await self._context.save(local, document, delete_entry_update(document, now_ms()))
+        await self._forget_writes(document.doc_id)
+
+    async def follow_removals(self, doc_ids: Iterable[bytes]) -> None:
+        """After a sync: the copies shared one by one (`Sharing.single_copies`) of this
+        account's entries that another of its devices moved to the trash or deleted for good
+        (`doc_ids`: those arrivals) follow them here. The device that removed an entry may
+        hold no copy of it (offline when it was shared, or kept from the copy's journal by
+        the server: REV-DEL3 A), and the copies live on the device that made them. Trash and
+        delete only, the direction that takes words away; a restore made elsewhere leaves
+        a copy hidden (sharing the entry again shows it). A copy whose journal refuses a
+        write now (rolled back, archived) is left as it is. Raises nothing."""
+        singles = self._context.sharing.items_journals()
+        if not singles:
+            return
+        owned = {j.journal_id: j for j in await self._context.store.journals() if j.role == "owner"}
+        for doc_id in doc_ids:
+            stored = await self._context.store.document(doc_id)
+            local = owned.get(stored.journal_id) if stored is not None else None
+            if stored is None or local is None or self._context.replica.is_disclosure(local):
+                continue
+            document = stored_document(stored)
+            view = entry_view(document)
+            if not view.deleted and view.trashed_at is None:
+                continue
+            for journal, copy in await self._context.sharing.copies_in(singles, document):
+                shown = entry_view(copy)
+                if shown.deleted:
+                    continue
+                if view.deleted:
+                    update = delete_entry_update(copy, now_ms())
+                elif shown.trashed_at is None and view.trashed_at is not None:
+                    update = trash_entry_update(copy, view.trashed_at)
+                else:
+                    continue
+                with contextlib.suppress(TJError):
+                    await self._context.replica.commit(journal, copy, update)
 
     async def _forget_writes(self, doc_id: bytes) -> None:
         """A deleted entry keeps none of its content, history included."""

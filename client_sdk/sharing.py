@@ -2624,11 +2624,21 @@ class Sharing:
         the copy there leaks nothing)."""
         if document.kind != ENTRY:
             return []
-        singles = [
+        return await self.copies_in(self.items_journals(), document)
+
+    def items_journals(self) -> list[bytes]:
+        """This account's journals of single items ("Shared with NAME"), those with a chain
+        problem included (`single_copies`)."""
+        return [
             journal_id
             for journal_id, settings in self._opened_disclosures(with_problems=True).items()
             if settings.kind == "items"
         ]
+
+    async def copies_in(
+        self, singles: list[bytes], document: Document
+    ) -> list[tuple[LocalJournal, Document]]:
+        """`single_copies` of `document` in the journals `singles` (`items_journals`)."""
         if not singles:
             return []
         local = {j.journal_id: j for j in await self.store.journals()}

@@ -173,6 +173,7 @@ async def test_a_delete_while_the_items_journals_chain_has_a_problem_never_reach
         await phone.sync()
         assert not phone.replica.chains.problem(items)
         assert isinstance(refused, RollbackError), refused  # refused, nothing changed
+        assert "the copy of this entry kept in 'Shared with drsmith'" in str(refused)  # E
         assert [e.id for e in await phone.entries.list()] == [entry.id]
         await phone.entries.delete(entry.id)  # once the chain is served again
         await phone.sync()
