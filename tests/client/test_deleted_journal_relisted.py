@@ -46,9 +46,11 @@ def record_count(live_server: RunningServer, journal: bytes) -> int:
     return int(row[0])
 
 
-async def test_a_deleted_journal_listed_again_before_a_removal_is_not_taken_back(
-    through: Through, hostile: HostileServer, live_server: RunningServer
-) -> None:
+async def work_shared_then_revoked(
+    through: Through, live_server: RunningServer
+) -> tuple[Client, bytes, int, int]:
+    """ana's journal Work, shared with tom, then tom removed (a new key epoch): ana, Work's
+    id, the chain's length and the epoch while tom was a member."""
     ana, tom = await through("ana"), await through("tom")
     await ana.journals.create("Work")
     await ana.entries.write("Work", "Before tom was removed.")
@@ -60,6 +62,13 @@ async def test_a_deleted_journal_listed_again_before_a_removal_is_not_taken_back
     await ana.shares.revoke("Work", "tom")
     await ana.sync()
     assert await epoch_of(ana, work) > epoch_shared
+    return ana, work, shared_length, epoch_shared
+
+
+async def test_a_deleted_journal_listed_again_before_a_removal_is_not_taken_back(
+    through: Through, hostile: HostileServer, live_server: RunningServer
+) -> None:
+    ana, work, shared_length, epoch_shared = await work_shared_then_revoked(through, live_server)
     asked = deletes_faked(hostile)
     await ana.journals.delete("Work")
     assert asked == [work]

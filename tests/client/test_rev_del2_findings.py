@@ -15,16 +15,8 @@ from pathlib import Path
 
 from client_sdk import Client, RollbackError
 from tests.client.hostile import HostileServer
+from tests.client.test_nu41_entry_copies import shared_copy as drsmith_sees
 from tests.conftest import ClientFactory
-
-
-async def drsmith_sees(therapist: Client) -> list[tuple[str, str, int | None]]:
-    await therapist.sync()
-    return [
-        (e.title, e.body, e.mood)
-        for e in await therapist.entries.list()
-        if e.journal.endswith("/Shared with drsmith")
-    ]
 
 
 async def test_a_narrowed_single_entry_share_is_widened_again_by_a_device_that_had_not_seen_it(

@@ -9,17 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import Client
+from tests.client.test_nu41_entry_copies import shared_copy as drsmith_sees
 from tests.conftest import ClientFactory
-
-
-async def drsmith_sees(therapist: Client) -> list[tuple[str, str, int | None]]:
-    await therapist.sync()
-    return [
-        (e.title, e.body, e.mood)
-        for e in await therapist.entries.list()
-        if e.journal.endswith("/Shared with drsmith")
-    ]
 
 
 async def test_a_delete_for_good_on_a_device_that_does_not_hold_the_copy_leaves_it_readable(

@@ -21,6 +21,7 @@ from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_chain_versions import stored_chain
+from tests.client.test_deleted_journal_relisted import work_shared_then_revoked
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -94,17 +95,7 @@ async def test_a_delete_during_a_sync_stalled_in_the_deletion_asked_again_is_und
     and no chain of Work in memory any more, verifies that prefix from genesis and takes Work
     back, owner, writable under the epoch tom holds the key of. A deletion now waits for a
     sync of its client (`sync_lock`)."""
-    ana, tom = await through("ana"), await through("tom")
-    await ana.journals.create("Work")
-    await ana.entries.write("Work", "Before tom was removed.")
-    await share_with(ana, tom, "Work")
-    await ana.sync()
-    work = await journal_id(ana, "Work")
-    shared_length = len(stored_chain(live_server, work))
-    epoch_shared = await epoch_of(ana, work)
-    await ana.shares.revoke("Work", "tom")
-    await ana.sync()
-    assert await epoch_of(ana, work) > epoch_shared
+    ana, work, shared_length, epoch_shared = await work_shared_then_revoked(through, live_server)
     await ana.journals.create("Old")
     await ana.sync()
     old = await journal_id(ana, "Old")
