@@ -117,10 +117,9 @@ async def private_notes_read_by(member: Client, journal_id: str) -> list[str]:
     ]
 
 
-async def test_a_running_app_sees_a_share_another_process_made(signup: ClientFactory) -> None:
-    """REV-SHARES F2: tom's app (chains loaded at its start) and `tj share "Private notes"
-    ben` in another process on the same home: the app's next private note is refused, and
-    the safety flags' reach it reports names ben, as the chains stored now say."""
+async def _shared_beside_the_app(signup: ClientFactory) -> tuple[Client, Client, str]:
+    """`_tom_with_a_notes_journal`, tom's app having loaded its chains, then `tj share
+    "Private notes" ben` in another process on the same home."""
     app, ben, notes = await _tom_with_a_notes_journal(signup)
     assert await app.private_notes.kept_in() == notes  # chains loaded, as any app's
     cli = await Client.open(app.home)
@@ -128,6 +127,14 @@ async def test_a_running_app_sees_a_share_another_process_made(signup: ClientFac
         await share_with(cli, ben, JOURNAL_NAME)
     finally:
         await cli.close()
+    return app, ben, notes
+
+
+async def test_a_running_app_sees_a_share_another_process_made(signup: ClientFactory) -> None:
+    """REV-SHARES F2: tom's app (chains loaded at its start) and `tj share "Private notes"
+    ben` in another process on the same home: the app's next private note is refused, and
+    the safety flags' reach it reports names ben, as the chains stored now say."""
+    app, ben, notes = await _shared_beside_the_app(signup)
     with pytest.raises(InvalidInput, match="is shared, so it cannot hold private notes"):
         await app.private_notes.add("ana/Personal", "Avoidance around her sister.")
     assert [s.member_name for s in await app.replica.current_shares()] == ["ben"]
@@ -406,13 +413,7 @@ async def test_a_read_back_beside_a_change_of_this_process_is_made_again(
     time one) kept nothing and let the call answer on what the process held before: tom's
     app, told nothing of `tj share "Private notes" ben` run beside it, took the next private
     note. The read is made again."""
-    app, ben, notes = await _tom_with_a_notes_journal(signup)
-    assert await app.private_notes.kept_in() == notes  # chains loaded, as any app's
-    cli = await Client.open(app.home)
-    try:
-        await share_with(cli, ben, JOURNAL_NAME)
-    finally:
-        await cli.close()
+    app, ben, notes = await _shared_beside_the_app(signup)
     chains, entries = app.replica.chains, app.store.access_entries
     raced: list[int] = []
 
