@@ -433,7 +433,11 @@ def _brief_safety_reasons(
             continue  # held: `safety_answers` decides
         instrument = builtin_instruments().get(said.measure)
         period = timedelta(days=instrument.recall_days if instrument else 14)
-        if any(r.taken_at >= said.taken_at + period for r in answered):
+        try:
+            cleared_from = said.taken_at + period
+        except OverflowError:  # REV-DEL4 D: a time at the end of the calendar
+            continue
+        if any(r.taken_at >= cleared_from for r in answered):
             continue  # a later result about other days
         day = said.taken_at.astimezone(zone).date().isoformat()
         brief_day = said.brief_at.astimezone(zone).date().isoformat()

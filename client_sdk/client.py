@@ -1460,13 +1460,7 @@ class Client:
         report.settled = await apply_tags_again_after_sync(
             self.context, report.settled, as_of=self.replica.synced_version
         )
-        removed = [  # entries another device trashed or deleted: their copies follow here
-            a.doc_id
-            for a in report.arrivals.values()
-            if a.kind == ENTRY and a.after in (sync_plan.TRASHED, sync_plan.DELETED)
-        ]
-        if removed:  # (sent at the next sync: REV-DEL3 A)
-            await self.entries.follow_removals(removed)
+        await self._follow_removals(report)
         report.departures = await self._flag_choices(await self.sharing.departures())
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
@@ -1503,6 +1497,28 @@ class Client:
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _follow_removals(self, report: SyncReport) -> None:
+        """The copies shared one by one of entries in the trash or deleted follow them
+        (`Entries.follow_removals`; sent at the next sync): for the entries whose removal
+        arrived (REV-DEL3 A), the copies new here (REV-DEL4 B: removed here before they came)
+        and those a write refused before (`entries.COPIES_OWED`, read from memory while the
+        store is unchanged). Nothing is read on a sync that brought no entry."""
+        from client_sdk.entries import COPIES_OWED
+
+        removed = [
+            a.doc_id
+            for a in report.arrivals.values()
+            if a.kind == ENTRY and a.after in (sync_plan.TRASHED, sync_plan.DELETED)
+        ]
+        new = [a for a in report.arrivals.values() if a.kind == ENTRY and a.new]
+        copies: list[bytes] = []
+        if new:
+            singles = set(self.sharing.items_journals())
+            copies = [a.doc_id for a in new if a.journal_id in singles]
+        owed = await self.store.setting(COPIES_OWED, as_of=self.replica.synced_version)
+        if removed or copies or owed:
+            await self.entries.follow_removals(removed, copies)
 
     async def _named_removals(
         self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]

@@ -77,6 +77,50 @@ if TYPE_CHECKING:
     from client_sdk.search import SearchHit
 
 
+TRASHED_WITH = "trashed_with_entry"
+"""A copy shared one by one's map field: true while it is in the trash because its entry
+went there (`Entries.delete`, `follow_removals`), so that the entry's restore brings back
+these and never one the client trashed herself (REV-DEL2 B; the trash moments could be
+equal: REV-DEL4). Written only into copies kept for a member (protocol.md 5)."""
+
+RESTORED_FROM = "restored_from"
+"""A copy's map field: the `trashed_at` (ms) of the trash its last restore undid, so that a
+device still holding the entry in that trash (a server serving the entry's journal behind
+the copy's) never trashes it again for it (REV-DEL4 A)."""
+
+COPIES_OWED = "copies_owed"
+"""The store setting holding the entries (ids, hex, JSON list) whose trash or delete a copy
+of theirs refused to follow (`Entries.follow_removals`): tried again at the next syncs."""
+
+
+def copy_trash_update(copy: Document, trashed_at: int) -> bytes:
+    """A copy shared one by one to the trash with its entry, at the entry's moment."""
+    return copy.change(
+        fields={"trashed_at": trashed_at, "updated_at": trashed_at, TRASHED_WITH: True}
+    )
+
+
+def copy_restore_update(copy: Document, undone: int) -> bytes:
+    """A copy out of the trash, naming the trash it undid (`undone`, ms)."""
+    now = now_ms()
+    return copy.change(
+        fields={"trashed_at": None, "updated_at": now, TRASHED_WITH: False, RESTORED_FROM: undone}
+    )
+
+
+def decode_owed(value: Any) -> list[bytes]:
+    """`COPIES_OWED` read back; a damaged value reads as none."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else []
+        return [bytes.fromhex(x) for x in raw if isinstance(x, str)]
+    except ValueError:
+        return []
+
+
+def encode_owed(owed: set[bytes]) -> str | None:
+    return json.dumps(sorted(d.hex() for d in owed)) if owed else None
+
+
 async def _check_copy(context: Context, journal: LocalJournal, document: Document) -> None:
     """`Replica.check_commit` of the journal holding a copy of `document` shared one by one,
     its refusal said as about that copy (REV-DEL3 E: it named a journal id alone)."""
@@ -437,8 +481,8 @@ class Entries:
         for journal, fields in lagging:
             await sharing.copy_entry(journal, document, fields)
         trashed_at = entry_view(document).trashed_at or moment
-        for journal, copy in singles:  # at the entry's own moment: `restore` finds them so
-            await self._context.replica.commit(journal, copy, trash_entry_update(copy, trashed_at))
+        for journal, copy in singles:  # marked trashed with it: `restore` finds them so
+            await self._context.replica.commit(journal, copy, copy_trash_update(copy, trashed_at))
         return self._context.entry(local, document)
 
     async def _copies_not_trashed(
@@ -471,7 +515,7 @@ class Entries:
         singles = [  # copies shared one by one that its trash put there, not the user's own
             (journal, copy)  # trash of a copy (SharedAgain's advice: REV-DEL2 B): back too
             for journal, copy in await self._context.sharing.single_copies(document)
-            if not entry_view(copy).deleted and entry_view(copy).trashed_at == view.trashed_at
+            if not entry_view(copy).deleted and copy.field(TRASHED_WITH) is True
         ]
         for journal, _ in singles:
             await _check_copy(self._context, journal, document)
@@ -479,7 +523,8 @@ class Entries:
         # `restore` again brings it (REV-DEL3 C: the other way round, the copies stayed
         # hidden, the entry out of the trash, nothing to run again).
         for journal, copy in singles:
-            await self._context.replica.commit(journal, copy, restore_entry_update(copy, now_ms()))
+            undone = entry_view(copy).trashed_at or 0
+            await self._context.replica.commit(journal, copy, copy_restore_update(copy, undone))
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
         update = restore_entry_update(document, now_ms(), anew=anew)
@@ -492,6 +537,11 @@ class Entries:
             async with self._context.store.transaction() as tx:
                 await tx.set_setting(marker, None)
         await self._context.replica.restored(local, document.doc_id)
+        if document.field(TRASHED_WITH) is True:  # a copy restored by hand (REV-DEL4 A)
+            undone = view.trashed_at or 0
+            await self._context.replica.commit(
+                local, document, copy_restore_update(document, undone)
+            )
         return self._context.entry(local, document)
 
     async def trash(self) -> builtins.list[Entry]:
@@ -542,23 +592,42 @@ class Entries:
         await self._context.save(local, document, delete_entry_update(document, now_ms()))
         await self._forget_writes(document.doc_id)
 
-    async def follow_removals(self, doc_ids: Iterable[bytes]) -> None:
+    async def follow_removals(
+        self, doc_ids: Iterable[bytes], arrived_copies: Iterable[bytes] = ()
+    ) -> None:
         """After a sync: the copies shared one by one (`Sharing.single_copies`) of this
-        account's entries that another of its devices moved to the trash or deleted for good
-        (`doc_ids`: those arrivals) follow them here. The device that removed an entry may
-        hold no copy of it (offline when it was shared, or kept from the copy's journal by
-        the server: REV-DEL3 A), and the copies live on the device that made them. Trash and
-        delete only, the direction that takes words away; a restore made elsewhere leaves
-        a copy hidden (sharing the entry again shows it). A copy whose journal refuses a
-        write now (rolled back, archived) is left as it is. Raises nothing."""
+        account's entries that are in the trash or deleted for good follow them here (the
+        device that removed an entry may hold no copy of it: offline when it was shared, or
+        kept from the copy's journal by the server, REV-DEL3 A). `doc_ids`: entries whose
+        trash or delete arrived; `arrived_copies`: copies (ids) new on this device, whose
+        entry may have been removed here before (REV-DEL4 B); and the entries whose copies a
+        write refused before (`COPIES_OWED`, tried again at every sync that changed
+        something until done). Trash and delete only, the direction that takes words away;
+        a copy whose restore undid that same trash is never trashed again by it (a server
+        serving the entry's journal behind the copy's: REV-DEL4 A); a restore made
+        elsewhere leaves a copy hidden (sharing the entry again shows it). Raises nothing."""
         singles = self._context.sharing.items_journals()
         if not singles:
             return
-        owned = {j.journal_id: j for j in await self._context.store.journals() if j.role == "owner"}
-        for doc_id in doc_ids:
-            stored = await self._context.store.document(doc_id)
-            local = owned.get(stored.journal_id) if stored is not None else None
-            if stored is None or local is None or self._context.replica.is_disclosure(local):
+        store = self._context.store
+        wanted = set(doc_ids) | set(decode_owed(await store.setting(COPIES_OWED)))
+        arrived = set(arrived_copies)
+        owned = {j.journal_id: j for j in await store.journals() if j.role == "owner"}
+        originals = {
+            j: local for j, local in owned.items() if not self._context.replica.is_disclosure(local)
+        }
+        if arrived:  # which entries they copy: from the entries' ids (a keyed hash)
+            account_key = self._context.replica.profile.secrets.account_key
+            for journal_of, doc_id in await store.document_ids():
+                if journal_of not in originals:
+                    continue
+                for journal_id in singles:
+                    if keys.disclosure_doc_id(account_key, doc_id, journal_id) in arrived:
+                        wanted.add(doc_id)
+        owed = set()
+        for doc_id in wanted:
+            stored = await store.document(doc_id)
+            if stored is None or stored.journal_id not in originals or stored.kind != ENTRY:
                 continue
             document = stored_document(stored)
             view = entry_view(document)
@@ -570,12 +639,21 @@ class Entries:
                     continue
                 if view.deleted:
                     update = delete_entry_update(copy, now_ms())
-                elif shown.trashed_at is None and view.trashed_at is not None:
-                    update = trash_entry_update(copy, view.trashed_at)
+                elif (
+                    shown.trashed_at is None
+                    and view.trashed_at is not None
+                    and copy.field(RESTORED_FROM) != view.trashed_at  # undone already
+                ):
+                    update = copy_trash_update(copy, view.trashed_at)
                 else:
                     continue
-                with contextlib.suppress(TJError):
+                try:
                     await self._context.replica.commit(journal, copy, update)
+                except TJError:  # rolled back, archived, a key withheld: tried again
+                    owed.add(doc_id)
+        if owed != set(decode_owed(await store.setting(COPIES_OWED))):
+            async with store.transaction() as tx:
+                await tx.set_setting(COPIES_OWED, encode_owed(owed))
 
     async def _forget_writes(self, doc_id: bytes) -> None:
         """A deleted entry keeps none of its content, history included."""

@@ -492,7 +492,7 @@ class Caseload:
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
                     brief_safety=next(
                         (
-                            brief_safety_items(b.digest, b.created_at)
+                            brief_safety_items(b.digest, min(b.created_at, moment))
                             for b in briefs
                             if b.client == client and not b.ended
                         ),

@@ -2647,7 +2647,12 @@ class Sharing:
         for journal_id in singles:
             copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal_id)
             stored = await self.store.document(copy_id)
-            if stored is not None and journal_id in local:
+            if (  # in that journal, an entry (REV-DEL4 E: never a document squatting its id)
+                stored is not None
+                and stored.journal_id == journal_id
+                and stored.kind == ENTRY
+                and journal_id in local
+            ):
                 found.append((local[journal_id], stored_document(stored)))
         return found
 
