@@ -198,6 +198,8 @@ class Client:
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
+        self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
+        # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self._put_back = False  # a copy set aside went back to its place at this sign-in
         self.replica.on_change = self._publish
@@ -1516,9 +1518,13 @@ class Client:
         if new:
             singles = set(self.sharing.items_journals())
             copies = [a.doc_id for a in new if a.journal_id in singles]
-        owed = await self.store.setting(COPIES_OWED, as_of=self.replica.synced_version)
-        if removed or copies or owed:
-            await self.entries.follow_removals(removed, copies)
+        synced = self.replica.synced_version
+        owed = await self.store.setting(COPIES_OWED, as_of=synced)
+        # What is owed is tried again only once the store changed since the last try: a
+        # sync with nothing to do runs no statement for it (REV-DEL5 D).
+        if removed or copies or (owed and self._owed_tried != synced):
+            self._owed_tried = synced
+            report.problems += await self.entries.follow_removals(removed, copies)
 
     async def _named_removals(
         self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]

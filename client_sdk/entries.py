@@ -83,6 +83,12 @@ went there (`Entries.delete`, `follow_removals`), so that the entry's restore br
 these and never one the client trashed herself (REV-DEL2 B; the trash moments could be
 equal: REV-DEL4). Written only into copies kept for a member (protocol.md 5)."""
 
+TRASHED_BY_HAND = "trashed_by_hand"
+"""A copy's map field: true while the client put it in the trash herself (`tj delete COPY`:
+out of the member's view, as SharedAgain advises); the entry's restore never brings such a
+copy back, even when the entry's trash reached it too (REV-DEL5 A: merged from two devices,
+`trashed_with_entry` alone could say otherwise)."""
+
 RESTORED_FROM = "restored_from"
 """A copy's map field: the `trashed_at` (ms) of the trash its last restore undid, so that a
 device still holding the entry in that trash (a server serving the entry's journal behind
@@ -104,7 +110,13 @@ def copy_restore_update(copy: Document, undone: int) -> bytes:
     """A copy out of the trash, naming the trash it undid (`undone`, ms)."""
     now = now_ms()
     return copy.change(
-        fields={"trashed_at": None, "updated_at": now, TRASHED_WITH: False, RESTORED_FROM: undone}
+        fields={
+            "trashed_at": None,
+            "updated_at": now,
+            TRASHED_WITH: False,
+            TRASHED_BY_HAND: False,
+            RESTORED_FROM: undone,
+        }
     )
 
 
@@ -475,7 +487,14 @@ class Entries:
             return self._context.entry(local, document)
         moment = now_ms()
         if view.trashed_at is None:
-            await self._context.save(local, document, trash_entry_update(document, moment))
+            update = (
+                document.change(
+                    fields={"trashed_at": moment, "updated_at": moment, TRASHED_BY_HAND: True}
+                )
+                if sharing.is_single_copy(local, document)  # REV-DEL5 A
+                else trash_entry_update(document, moment)
+            )
+            await self._context.save(local, document, update)
             async with self._context.store.transaction() as tx:  # its edits: put away here
                 await tx.forget_field_write([document.doc_id], EDITED)
         for journal, fields in lagging:
@@ -515,15 +534,17 @@ class Entries:
         singles = [  # copies shared one by one that its trash put there, not the user's own
             (journal, copy)  # trash of a copy (SharedAgain's advice: REV-DEL2 B): back too
             for journal, copy in await self._context.sharing.single_copies(document)
-            if not entry_view(copy).deleted and copy.field(TRASHED_WITH) is True
+            if not entry_view(copy).deleted
+            and copy.field(TRASHED_WITH) is True
+            and copy.field(TRASHED_BY_HAND) is not True
         ]
         for journal, _ in singles:
             await _check_copy(self._context, journal, document)
         # The copies first: cut short after them, the entry is still in the trash and a
         # `restore` again brings it (REV-DEL3 C: the other way round, the copies stayed
         # hidden, the entry out of the trash, nothing to run again).
-        for journal, copy in singles:
-            undone = entry_view(copy).trashed_at or 0
+        for journal, copy in singles:  # the entry's trash, as a stale device holds it (DEL5 B)
+            undone = view.trashed_at or 0
             await self._context.replica.commit(journal, copy, copy_restore_update(copy, undone))
         marker = restore_anew_setting(document.doc_id)
         anew = bool(await self._context.store.setting(marker))
@@ -537,7 +558,7 @@ class Entries:
             async with self._context.store.transaction() as tx:
                 await tx.set_setting(marker, None)
         await self._context.replica.restored(local, document.doc_id)
-        if document.field(TRASHED_WITH) is True:  # a copy restored by hand (REV-DEL4 A)
+        if document.field(TRASHED_WITH) is True or document.field(TRASHED_BY_HAND) is True:
             undone = view.trashed_at or 0
             await self._context.replica.commit(
                 local, document, copy_restore_update(document, undone)
@@ -594,7 +615,7 @@ class Entries:
 
     async def follow_removals(
         self, doc_ids: Iterable[bytes], arrived_copies: Iterable[bytes] = ()
-    ) -> None:
+    ) -> builtins.list[str]:
         """After a sync: the copies shared one by one (`Sharing.single_copies`) of this
         account's entries that are in the trash or deleted for good follow them here (the
         device that removed an entry may hold no copy of it: offline when it was shared, or
@@ -605,10 +626,12 @@ class Entries:
         something until done). Trash and delete only, the direction that takes words away;
         a copy whose restore undid that same trash is never trashed again by it (a server
         serving the entry's journal behind the copy's: REV-DEL4 A); a restore made
-        elsewhere leaves a copy hidden (sharing the entry again shows it). Raises nothing."""
+        elsewhere leaves a copy hidden (sharing the entry again shows it). Returns why each
+        refused follow was refused, in words for the sync's problems (REV-DEL5 C: an
+        archived journal of single items refused it silently). Raises nothing."""
         singles = self._context.sharing.items_journals()
         if not singles:
-            return
+            return []
         store = self._context.store
         wanted = set(doc_ids) | set(decode_owed(await store.setting(COPIES_OWED)))
         arrived = set(arrived_copies)
@@ -625,6 +648,7 @@ class Entries:
                     if keys.disclosure_doc_id(account_key, doc_id, journal_id) in arrived:
                         wanted.add(doc_id)
         owed = set()
+        refused: dict[str, str] = {}  # journal name -> why
         for doc_id in wanted:
             stored = await store.document(doc_id)
             if stored is None or stored.journal_id not in originals or stored.kind != ENTRY:
@@ -649,11 +673,18 @@ class Entries:
                     continue
                 try:
                     await self._context.replica.commit(journal, copy, update)
-                except TJError:  # rolled back, archived, a key withheld: tried again
+                except TJError as error:  # rolled back, archived, a key withheld: again
                     owed.add(doc_id)
+                    refused.setdefault(journal.name, str(error))
         if owed != set(decode_owed(await store.setting(COPIES_OWED))):
             async with store.transaction() as tx:
                 await tx.set_setting(COPIES_OWED, encode_owed(owed))
+        return [
+            f"an entry you moved to the trash or deleted still shows in the copy kept in "
+            f"{name!r} (shared one by one): {why}; it is tried again at the next sync that "
+            "brings or changes something"
+            for name, why in sorted(refused.items())
+        ]
 
     async def _forget_writes(self, doc_id: bytes) -> None:
         """A deleted entry keeps none of its content, history included."""

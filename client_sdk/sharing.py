@@ -2626,6 +2626,14 @@ class Sharing:
             return []
         return await self.copies_in(self.items_journals(), document)
 
+    def is_single_copy(self, journal: LocalJournal, document: Document) -> bool:
+        """Whether `document` is an entry in one of this account's journals of single items
+        (a copy shared one by one)."""
+        if document.kind != ENTRY or journal.owner_id != self.profile.account_id:
+            return False
+        settings = self._opened_disclosures(with_problems=True).get(journal.journal_id)
+        return settings is not None and settings.kind == "items"
+
     def items_journals(self) -> list[bytes]:
         """This account's journals of single items ("Shared with NAME"), those with a chain
         problem included (`single_copies`)."""
