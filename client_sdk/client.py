@@ -1524,7 +1524,10 @@ class Client:
         # sync with nothing to do runs no statement for it (REV-DEL5 D).
         if removed or copies or (owed and self._owed_tried != synced):
             self._owed_tried = synced
-            report.problems += await self.entries.follow_removals(removed, copies)
+            try:
+                report.problems += await self.entries.follow_removals(removed, copies)
+            except TJError as error:  # the sync itself went through: said, tried again later
+                report.problems.append(f"copies shared one by one were not checked: {error}")
 
     async def _named_removals(
         self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]
