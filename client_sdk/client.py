@@ -1513,11 +1513,11 @@ class Client:
             for a in report.arrivals.values()
             if a.kind == ENTRY and a.after in (sync_plan.TRASHED, sync_plan.DELETED)
         ]
-        new = [a for a in report.arrivals.values() if a.kind == ENTRY and a.new]
+        entries = [a for a in report.arrivals.values() if a.kind == ENTRY]
         copies: list[bytes] = []
-        if new:
+        if entries:  # copies changed here: new ones, or merged (REV-DEL6 B)
             singles = set(self.sharing.items_journals())
-            copies = [a.doc_id for a in new if a.journal_id in singles]
+            copies = [a.doc_id for a in entries if a.journal_id in singles]
         synced = self.replica.synced_version
         owed = await self.store.setting(COPIES_OWED, as_of=synced)
         # What is owed is tried again only once the store changed since the last try: a

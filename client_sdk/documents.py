@@ -1700,6 +1700,24 @@ def edit_entry_update(
     return document.change(fields=changed, texts=texts, appends=appends)
 
 
+TRASHED_WITH = "trashed_with_entry"
+"""A copy shared one by one's map field: true while it is in the trash because its entry
+went there (`Entries.delete`, `follow_removals`), so that the entry's restore brings back
+these and never one the client trashed herself (REV-DEL2 B; the trash moments could be
+equal: REV-DEL4). Written only into copies kept for a member (protocol.md 5)."""
+
+TRASHED_BY_HAND = "trashed_by_hand"
+"""A copy's map field: true while the client put it in the trash herself (`tj delete COPY`:
+out of the member's view, as SharedAgain advises); the entry's restore never brings such a
+copy back, even when the entry's trash reached it too (REV-DEL5 A: merged from two devices,
+`trashed_with_entry` alone could say otherwise)."""
+
+RESTORED_FROM = "restored_from"
+"""A copy's map field: the `trashed_at` (ms) of the trash its last restore undid, so that a
+device still holding the entry in that trash (a server serving the entry's journal behind
+the copy's) never trashes it again for it (REV-DEL4 A)."""
+
+
 def delete_entry_update(document: Document, now_ms: int) -> bytes:
     """Delete for good: `deleted` is only ever set true, so no device can bring it back, and
     the title, body, mood, tags and emotions are cleared, so that the garbage-collected state

@@ -24,6 +24,9 @@ from client_sdk.documents import (
     EMPTY_ENTRY,
     ENTRY,
     MAX_TITLE,
+    RESTORED_FROM,
+    TRASHED_BY_HAND,
+    TRASHED_WITH,
     Document,
     EntryFields,
     EntryView,
@@ -77,23 +80,6 @@ if TYPE_CHECKING:
     from client_sdk.search import SearchHit
 
 
-TRASHED_WITH = "trashed_with_entry"
-"""A copy shared one by one's map field: true while it is in the trash because its entry
-went there (`Entries.delete`, `follow_removals`), so that the entry's restore brings back
-these and never one the client trashed herself (REV-DEL2 B; the trash moments could be
-equal: REV-DEL4). Written only into copies kept for a member (protocol.md 5)."""
-
-TRASHED_BY_HAND = "trashed_by_hand"
-"""A copy's map field: true while the client put it in the trash herself (`tj delete COPY`:
-out of the member's view, as SharedAgain advises); the entry's restore never brings such a
-copy back, even when the entry's trash reached it too (REV-DEL5 A: merged from two devices,
-`trashed_with_entry` alone could say otherwise)."""
-
-RESTORED_FROM = "restored_from"
-"""A copy's map field: the `trashed_at` (ms) of the trash its last restore undid, so that a
-device still holding the entry in that trash (a server serving the entry's journal behind
-the copy's) never trashes it again for it (REV-DEL4 A)."""
-
 COPIES_OWED = "copies_owed"
 """The store setting holding the entries (ids, hex, JSON list) whose trash or delete a copy
 of theirs refused to follow (`Entries.follow_removals`): tried again at the next syncs."""
@@ -106,18 +92,20 @@ def copy_trash_update(copy: Document, trashed_at: int) -> bytes:
     )
 
 
-def copy_restore_update(copy: Document, undone: int) -> bytes:
-    """A copy out of the trash, naming the trash it undid (`undone`, ms)."""
+def copy_restore_update(copy: Document, undone: int, *, by_hand: bool = False) -> bytes:
+    """A copy out of the trash, naming the trash it undid (`undone`, ms). Only a restore
+    of the copy itself (`by_hand`) clears `trashed_by_hand`: the entry's restore never
+    does (REV-DEL6 B: merged with the client's own hiding of the copy, it showed it)."""
     now = now_ms()
-    return copy.change(
-        fields={
-            "trashed_at": None,
-            "updated_at": now,
-            TRASHED_WITH: False,
-            TRASHED_BY_HAND: False,
-            RESTORED_FROM: undone,
-        }
-    )
+    fields: dict[str, Any] = {
+        "trashed_at": None,
+        "updated_at": now,
+        TRASHED_WITH: False,
+        RESTORED_FROM: undone,
+    }
+    if by_hand:
+        fields[TRASHED_BY_HAND] = False
+    return copy.change(fields=fields)
 
 
 def decode_owed(value: Any) -> list[bytes]:
@@ -561,7 +549,7 @@ class Entries:
         if document.field(TRASHED_WITH) is True or document.field(TRASHED_BY_HAND) is True:
             undone = view.trashed_at or 0
             await self._context.replica.commit(
-                local, document, copy_restore_update(document, undone)
+                local, document, copy_restore_update(document, undone, by_hand=True)
             )
         return self._context.entry(local, document)
 
@@ -649,6 +637,22 @@ class Entries:
                         wanted.add(doc_id)
         owed = set()
         refused: dict[str, str] = {}  # journal name -> why
+        for copy_id in arrived:  # hidden by hand, shown by a merge: hidden again (REV-DEL6 B)
+            stored = await store.document(copy_id)
+            journal = owned.get(stored.journal_id) if stored is not None else None
+            if stored is None or journal is None or stored.journal_id not in singles:
+                continue
+            copy = stored_document(stored)
+            shown = entry_view(copy)
+            if (
+                copy.field(TRASHED_BY_HAND) is True
+                and shown.trashed_at is None
+                and not shown.deleted
+            ):
+                moment = now_ms()
+                hide = {"trashed_at": moment, "updated_at": moment, TRASHED_BY_HAND: True}
+                with contextlib.suppress(TJError):
+                    await self._context.replica.commit(journal, copy, copy.change(fields=hide))
         for doc_id in wanted:
             stored = await store.document(doc_id)
             if stored is None or stored.journal_id not in originals or stored.kind != ENTRY:

@@ -30,7 +30,16 @@ from client_sdk.care_disclosure import (
     disclosed_care,
 )
 from client_sdk.departures import Departure
-from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view, removed
+from client_sdk.documents import (
+    BRIEF,
+    ENTRY,
+    TRASHED_BY_HAND,
+    TRASHED_WITH,
+    Document,
+    EntryView,
+    entry_view,
+    removed,
+)
 from client_sdk.errors import (
     BAD_VALUE,
     AccessError,
@@ -2510,7 +2519,7 @@ class Sharing:
         if not snapshot_fits(sized):
             raise InvalidInput(too_large_to_snapshot(source, document, sized))
         target = await self.items_journal(peer, document.doc_id, again)
-        await self.copy_entry(target, document, fields)
+        await self.copy_entry(target, document, fields, single=True)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -2587,6 +2596,8 @@ class Sharing:
         document: Document,
         fields: tuple[str, ...],
         written: EntryView | None = None,
+        *,
+        single: bool = False,
     ) -> None:
         """Copy the entry into `target` as far as `fields` disclose it. `written`: the view
         of an entry just created here (`entries.write`): its copy cannot exist yet (the
@@ -2606,9 +2617,11 @@ class Sharing:
             return
         stored = await self.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, ENTRY)
+        chosen = disclosed_fields(document, fields)
+        if single and stored is not None:  # shared again: no trash of before is its state
+            chosen |= {TRASHED_WITH: False, TRASHED_BY_HAND: False}  # (REV-DEL6 A)
         update = copy.change(
-            fields=disclosed_fields(document, fields),
-            texts={"body": document.text("body") if "body" in fields else ""},
+            fields=chosen, texts={"body": document.text("body") if "body" in fields else ""}
         )
         await self.replica.commit(target, copy, update)
 
