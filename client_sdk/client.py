@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import json
 from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -87,7 +88,7 @@ from client_sdk.profile import (
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
-from client_sdk.replica import Replica, stored_document
+from client_sdk.replica import COPIES_TO_FOLLOW, Replica, decode_to_follow, stored_document
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
@@ -130,6 +131,15 @@ on another device, the end of this account's share: a server from before meta no
 sends none, a hostile one may withhold them; R31 F1), and a sync that applies a notice's
 records asks nothing of the other journals, so `last_synced()` is at most about this old
 while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
+
+
+def _ids(hexes: list[str]) -> list[bytes]:
+    """The ids of `hexes` that read as hex (a damaged setting's others left out)."""
+    found = []
+    for text in hexes:
+        with contextlib.suppress(ValueError):
+            found.append(bytes.fromhex(text))
+    return found
 
 
 @checks_inputs
@@ -1502,32 +1512,32 @@ class Client:
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them
-        (`Entries.follow_removals`; sent at the next sync): for the entries whose removal
-        arrived (REV-DEL3 A), the copies new here (REV-DEL4 B: removed here before they came)
-        and those a write refused before (`entries.COPIES_OWED`, read from memory while the
-        store is unchanged). Nothing is read on a sync that brought no entry."""
+        (`Entries.follow_removals`; sent at the next sync): for the entries whose removal a
+        pulled page brought and the copies pages brought (noted with each page,
+        `replica.COPIES_TO_FOLLOW`: a crash after the page, or a sync run inside a share,
+        loses none: REV-DEL7), and those a write refused before (`entries.COPIES_OWED`),
+        tried again only once the store changed (REV-DEL5 D). Both read from memory while
+        the store is unchanged: a sync with nothing to do runs no statement for them."""
         from client_sdk.entries import COPIES_OWED
 
-        removed = [
-            a.doc_id
-            for a in report.arrivals.values()
-            if a.kind == ENTRY and a.after in (sync_plan.TRASHED, sync_plan.DELETED)
-        ]
-        entries = [a for a in report.arrivals.values() if a.kind == ENTRY]
-        copies: list[bytes] = []
-        if entries:  # copies changed here: new ones, or merged (REV-DEL6 B)
-            singles = set(self.sharing.items_journals())
-            copies = [a.doc_id for a in entries if a.journal_id in singles]
         synced = self.replica.synced_version
+        noted = decode_to_follow(await self.store.setting(COPIES_TO_FOLLOW, as_of=synced))
         owed = await self.store.setting(COPIES_OWED, as_of=synced)
-        # What is owed is tried again only once the store changed since the last try: a
-        # sync with nothing to do runs no statement for it (REV-DEL5 D).
-        if removed or copies or (owed and self._owed_tried != synced):
-            self._owed_tried = synced
-            try:
-                report.problems += await self.entries.follow_removals(removed, copies)
-            except TJError as error:  # the sync itself went through: said, tried again later
-                report.problems.append(f"copies shared one by one were not checked: {error}")
+        if not (noted["entries"] or noted["copies"]) and not (owed and self._owed_tried != synced):
+            return
+        self._owed_tried = synced
+        entries, copies = (_ids(noted[field]) for field in ("entries", "copies"))
+        try:
+            report.problems += await self.entries.follow_removals(entries, copies)
+        except TJError as error:  # the sync itself went through: said, tried again later
+            report.problems.append(f"copies shared one by one were not checked: {error}")
+            return
+        if not (noted["entries"] or noted["copies"]):
+            return  # nothing noted to clear: no write (the next sync stays idle: REV-DEL5 D)
+        async with self.store.transaction() as tx:  # what was handed over; not what came since
+            kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
+            left = {k: [x for x in v if x not in set(noted[k])] for k, v in kept.items()}
+            await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(left) if any(left.values()) else None)
 
     async def _named_removals(
         self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]

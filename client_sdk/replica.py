@@ -3327,6 +3327,7 @@ class Replica:
                 written = await self._write_at_merge(
                     tx, writing, changed, documents, creators, was_removed, carried_again, report
                 )
+            await self._note_copies_to_follow(tx, journal, arrivals, changed)
         if AFTER_PAGE_TEST_HOOK is not None and changed:
             await AFTER_PAGE_TEST_HOOK(journal.journal_id)
         if late:
@@ -6068,6 +6069,36 @@ class Replica:
                 writing = dataclasses.replace(writing, unsealed=str(error))
         return writing
 
+    async def _note_copies_to_follow(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        arrivals: dict[bytes, sync_plan.Arrival],
+        changed: dict[bytes, Document],
+    ) -> None:
+        """Inside a pulled page's transaction: the entries of this account it leaves in the
+        trash or deleted, and the entries it brings into a journal this account keeps for a
+        member (copies), noted (`COPIES_TO_FOLLOW`) for `Entries.follow_removals`, which the
+        next `Client.sync` runs and which clears them: written with the page, so that no
+        crash after it, nor a sync run inside a share (whose report is not kept), loses them
+        (REV-DEL7 A, B). Nothing is written for a page with none (a fresh pull of entries)."""
+        if journal.owner_id != self.profile.account_id or not arrivals:
+            return
+        copies = self.is_disclosure(journal)
+        noted = [
+            doc_id
+            for doc_id, arrival in arrivals.items()
+            if arrival.kind == ENTRY
+            and doc_id in changed
+            and (copies or documents_removal(changed[doc_id]))
+        ]
+        if not noted:
+            return
+        kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
+        field = "copies" if copies else "entries"
+        kept[field] = sorted(set(kept[field]) | {d.hex() for d in noted})
+        await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
+
     async def _write_at_merge(
         self,
         tx: Transaction,
@@ -7307,6 +7338,26 @@ def _archived(meta: str) -> bool:
     except ValueError:
         return False
     return isinstance(parsed, dict) and is_archived_meta(parsed)
+
+
+COPIES_TO_FOLLOW = "copies_to_follow"
+"""The store setting holding what pulled pages brought that copies shared one by one may have
+to follow (`Replica._note_copies_to_follow`): JSON {"entries": [hex ids of this account's
+entries left in the trash or deleted], "copies": [hex ids of entries brought into a journal
+kept for a member]}; `Client.sync` hands them to `Entries.follow_removals` and clears them."""
+
+
+def decode_to_follow(value: Any) -> dict[str, list[str]]:
+    """`COPIES_TO_FOLLOW` read back; a damaged value, or part, reads as none."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        raw = {}
+    found: dict[str, list[str]] = {"entries": [], "copies": []}
+    for field in found:
+        items = raw.get(field) if isinstance(raw, dict) else None
+        found[field] = [x for x in items if isinstance(x, str)] if isinstance(items, list) else []
+    return found
 
 
 def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME") -> None:

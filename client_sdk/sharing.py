@@ -2519,6 +2519,17 @@ class Sharing:
         if not snapshot_fits(sized):
             raise InvalidInput(too_large_to_snapshot(source, document, sized))
         target = await self.items_journal(peer, document.doc_id, again)
+        # Read again: making the journal kept for them syncs, and may bring another
+        # device's trash or delete of the entry (REV-DEL7 A: the copy was written from the
+        # entry as read before it, words and all).
+        now = await self.store.document(document.doc_id)
+        if now is None or removed(stored_document(now)):
+            raise NotFound(
+                "this entry was moved to the trash or deleted on another of your devices "
+                "meanwhile: it was not shared",
+                subject="document",
+            )
+        document = stored_document(now)
         await self.copy_entry(target, document, fields, single=True)
         return ShareInfo(
             target.name,
