@@ -6078,13 +6078,13 @@ class Replica:
     ) -> None:
         """Inside a pulled page's transaction: the entries of this account it leaves in the
         trash or deleted, and the entries it brings into a journal this account keeps for a
-        member (copies), noted (`COPIES_TO_FOLLOW`) for `Entries.follow_removals`, which the
+        member one by one (copies), noted (`COPIES_TO_FOLLOW`) for `Entries.follow_removals`, which the
         next `Client.sync` runs and which clears them: written with the page, so that no
         crash after it, nor a sync run inside a share (whose report is not kept), loses them
         (REV-DEL7 A, B). Nothing is written for a page with none (a fresh pull of entries)."""
         if journal.owner_id != self.profile.account_id or not arrivals:
             return
-        copies = self.is_disclosure(journal)
+        copies = self._holds_single_items(journal)
         noted = [
             doc_id
             for doc_id, arrival in arrivals.items()
@@ -6098,6 +6098,21 @@ class Replica:
         field = "copies" if copies else "entries"
         kept[field] = sorted(set(kept[field]) | {d.hex() for d in noted})
         await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
+
+    def _holds_single_items(self, journal: LocalJournal) -> bool:
+        """Whether `journal` is one this account keeps for a member with entries shared one by
+        one (its owner-signed disclosure settings, kind "items"), not a field-level copy of
+        a journal (REV-DEL8: those were noted to follow too, a scan that finds nothing)."""
+        state = self.chains.state(journal.journal_id)
+        if not self.is_disclosure(journal) or state is None or state.disclosure is None:
+            return False
+        try:
+            settings = access.open_disclosure(
+                self.profile.secrets.account_key, journal.journal_id, state.disclosure
+            )
+        except IntegrityError:
+            return False
+        return settings.kind == "items"
 
     async def _write_at_merge(
         self,

@@ -7,7 +7,12 @@ entry again to send it; REV-DEL2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from client_sdk import Client
+from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 
@@ -81,3 +86,28 @@ async def test_a_restore_brings_back_only_the_copies_its_trash_put_away(
     await ana.entries.restore(entry.id)
     await ana.sync()
     assert await shared_copy(drsmith) == []
+
+
+async def test_copies_of_a_field_level_share_are_not_noted_to_follow(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REV-DEL8 (low): the copies a field-level share keeps (`share --only`) were noted for
+    `follow_removals` too, a scan of every entry id that finds nothing; only copies shared
+    one by one are."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, only=["mood"])
+    phone = await login("ana")
+    await phone.sync()
+    await ana.entries.write("Personal", "Copied field by field.", mood=5)
+    await ana.sync()
+    handed: list[tuple[list[bytes], list[bytes]]] = []
+    follow = phone.entries.follow_removals
+
+    async def recorded(doc_ids: Any, arrived_copies: Any = ()) -> list[str]:
+        handed.append((list(doc_ids), list(arrived_copies)))
+        return await follow(doc_ids, arrived_copies)
+
+    monkeypatch.setattr(phone.entries, "follow_removals", recorded)
+    report = await phone.sync()
+    assert report.pulled >= 2  # the entry and its field-level copy
+    assert handed == []  # nothing noted: no copy shared one by one came
