@@ -92,6 +92,11 @@ def copy_trash_update(copy: Document, trashed_at: int) -> bytes:
     )
 
 
+def copy_hand_trash_update(copy: Document, moment: int) -> bytes:
+    """A copy shared one by one to the trash by the client herself (`TRASHED_BY_HAND`)."""
+    return copy.change(fields={"trashed_at": moment, "updated_at": moment, TRASHED_BY_HAND: True})
+
+
 def copy_restore_update(copy: Document, undone: int, *, by_hand: bool = False) -> bytes:
     """A copy out of the trash, naming the trash it undid (`undone`, ms). Only a restore
     of the copy itself (`by_hand`) clears `trashed_by_hand`: the entry's restore never
@@ -476,9 +481,7 @@ class Entries:
         moment = now_ms()
         if view.trashed_at is None:
             update = (
-                document.change(
-                    fields={"trashed_at": moment, "updated_at": moment, TRASHED_BY_HAND: True}
-                )
+                copy_hand_trash_update(document, moment)
                 if sharing.is_single_copy(local, document)  # REV-DEL5 A
                 else trash_entry_update(document, moment)
             )
@@ -649,10 +652,9 @@ class Entries:
                 and shown.trashed_at is None
                 and not shown.deleted
             ):
-                moment = now_ms()
-                hide = {"trashed_at": moment, "updated_at": moment, TRASHED_BY_HAND: True}
+                hide = copy_hand_trash_update(copy, now_ms())
                 with contextlib.suppress(TJError):
-                    await self._context.replica.commit(journal, copy, copy.change(fields=hide))
+                    await self._context.replica.commit(journal, copy, hide)
         for doc_id in wanted:
             stored = await store.document(doc_id)
             if stored is None or stored.journal_id not in originals or stored.kind != ENTRY:

@@ -315,19 +315,17 @@ class Measures:
     async def _copies(self, document: Document) -> list[tuple[LocalJournal, Document]]:
         """The copies of a result this account shared (one result, or a field-level share)
         not deleted yet, each with its journal."""
-        account_key = self._replica.profile.secrets.account_key
         await self._replica.load_access()
-        found = []
-        for journal in await self._replica.store.journals():
-            if journal.role != "owner" or not self._replica.is_disclosure(journal):
-                continue
-            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal.journal_id)
-            stored = await self._replica.store.document(copy_id)
-            if stored is not None and stored.kind == MEASURE:
-                copy = stored_document(stored)
-                if copy.field("deleted") is not True:
-                    found.append((journal, copy))
-        return found
+        disclosures = [
+            j.journal_id
+            for j in await self._replica.store.journals()
+            if j.role == "owner" and self._replica.is_disclosure(j)
+        ]
+        return [
+            (journal, copy)
+            for journal, copy in await self._sharing.copies_in(disclosures, document)
+            if copy.field("deleted") is not True
+        ]
 
     async def share(
         self,

@@ -2670,7 +2670,9 @@ class Sharing:
     async def copies_in(
         self, singles: list[bytes], document: Document
     ) -> list[tuple[LocalJournal, Document]]:
-        """`single_copies` of `document` in the journals `singles` (`items_journals`)."""
+        """The copies of `document` in the journals `singles` (ids: `items_journals` for
+        `single_copies`; any of this account's disclosure journals), each with its journal:
+        a document of `document`'s kind under its disclosure id in that journal."""
         if not singles:
             return []
         local = {j.journal_id: j for j in await self.store.journals()}
@@ -2679,10 +2681,10 @@ class Sharing:
         for journal_id in singles:
             copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal_id)
             stored = await self.store.document(copy_id)
-            if (  # in that journal, an entry (REV-DEL4 E: never a document squatting its id)
+            if (  # in that journal, of its kind (REV-DEL4 E: never a document squatting its id)
                 stored is not None
                 and stored.journal_id == journal_id
-                and stored.kind == ENTRY
+                and stored.kind == document.kind
                 and journal_id in local
             ):
                 found.append((local[journal_id], stored_document(stored)))

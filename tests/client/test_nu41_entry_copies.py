@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import Client, Entry
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -23,6 +23,38 @@ async def shared_copy(therapist: Client) -> list[tuple[str, str, int | None]]:
         for e in await therapist.entries.list()
         if e.journal.endswith("/Shared with drsmith")
     ]
+
+
+async def shared_on_both(
+    signup: ClientFactory, login: ClientFactory, text: str
+) -> tuple[Client, Client, Client, Entry]:
+    """ana (the laptop) writes `text` (mood 4) and shares it one by one with drsmith; her
+    phone syncs after: both devices hold the entry and its copy."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    phone = await login("ana")
+    entry = await ana.entries.write("Personal", text, mood=4)
+    await ana.shares.grant_entry(
+        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
+    )
+    await ana.sync()
+    await phone.sync()
+    return ana, drsmith, phone, entry
+
+
+async def shared_after_the_phone_synced(
+    signup: ClientFactory, login: ClientFactory
+) -> tuple[Client, Client, Client, Entry]:
+    """ana's entry "Shared, then regretted." (mood 4) reaches her phone, then the laptop
+    shares it one by one with drsmith (not synced yet): the phone holds no copy."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    entry = await ana.entries.write("Personal", "Shared, then regretted.", mood=4)
+    await ana.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await ana.shares.grant_entry(
+        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
+    )
+    return ana, drsmith, phone, entry
 
 
 async def test_a_copy_shared_one_by_one_follows_trash_restore_and_delete(

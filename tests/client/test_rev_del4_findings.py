@@ -17,8 +17,10 @@ from client_sdk.documents import entry_view
 from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id
+from tests.client.test_nu41_entry_copies import shared_after_the_phone_synced, shared_on_both
 from tests.client.test_nu41_entry_copies import shared_copy as drsmith_sees
 from tests.client.test_rev_complete_findings import record_ids
+from tests.client.test_rev_del3_findings import share_brief_saying
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -102,14 +104,7 @@ async def test_a_restore_cut_short_then_another_devices_sync_hides_the_copy_for_
     the copy again (`follow_removals`). Ana retries the restore on the laptop, as the fix
     says to: the entry comes back, the copy (live on the laptop when she retries) does not,
     and after the next syncs it is in the trash for good."""
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    phone = await login("ana")
-    entry = await ana.entries.write("Personal", "Shared.", mood=4)
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
-    await ana.sync()
-    await phone.sync()
+    ana, drsmith, phone, entry = await shared_on_both(signup, login, "Shared.")
     await ana.entries.delete(entry.id)  # the copy too, on the laptop
     await ana.sync()  # the phone has not synced since
 
@@ -145,7 +140,6 @@ async def test_a_brief_at_the_end_of_time_still_crashes_the_therapists_caseload(
     (`said.taken_at + period`) as soon as the therapist holds one PHQ-9 result of that
     client with its answers: OverflowError, and `Caseload.rows` fails for every client."""
     from client_sdk import practice
-    from client_sdk.brief import Brief
     from client_sdk.models import MAX_MS
     from tests.client.sharing_support import share_with
 
@@ -157,31 +151,14 @@ async def test_a_brief_at_the_end_of_time_still_crashes_the_therapists_caseload(
     await ben.measures.take("phq9", [0] * 9)  # one result drsmith reads, answers included
     await ben.sync()
 
-    real_update, real_dict = practice.brief_update, Brief.to_dict
+    real_update = practice.brief_update
 
     def late_update(document, brief, now_ms):  # type: ignore[no-untyped-def]  # ben's SDK
         return real_update(document, brief, MAX_MS)
 
-    def crafted(self: Brief) -> dict:  # type: ignore[type-arg]
-        said = real_dict(self)
-        said["safety_items"] = [
-            {
-                "measure": "phq9",
-                "name": "PHQ-9",
-                "item": 9,
-                "answer": 1,
-                "label": "x",
-                "taken_at": "9999-12-29T00:00:00+00:00",
-            }
-        ]
-        return said
-
     monkeypatch.setattr(practice, "brief_update", late_update)
-    monkeypatch.setattr(Brief, "to_dict", crafted)
-    brief = await ben.briefs.prepare()
-    await ben.briefs.share(brief, "drsmith", fingerprint=await drsmith.shares.fingerprint())
+    await share_brief_saying(ben, drsmith, monkeypatch, taken_at="9999-12-29T00:00:00+00:00")
     monkeypatch.setattr(practice, "brief_update", real_update)
-    monkeypatch.setattr(Brief, "to_dict", real_dict)
     for client in (ben, ana, drsmith):
         await client.sync()
     rows = await drsmith.caseload.rows()  # "Raises nothing"
@@ -202,14 +179,7 @@ async def test_a_removal_followed_while_the_copys_journal_refuses_is_never_follo
     drsmith reads the "deleted for good" entry forever (DEL3-A again)."""
     from client_sdk.errors import RollbackError
 
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    entry = await ana.entries.write("Personal", "Shared, then regretted.", mood=4)
-    await ana.sync()
-    phone = await login("ana")
-    await phone.sync()
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
+    ana, drsmith, phone, entry = await shared_after_the_phone_synced(signup, login)
     await ana.sync()
     assert await drsmith_sees(drsmith) == [("", "Shared, then regretted.", 4)]
     await phone.entries.delete(entry.id)
@@ -242,14 +212,7 @@ async def test_the_removing_device_that_receives_the_copy_later_never_follows(
     the laptop that shared it never syncs again (lost, wiped, retired: the usual reason to
     delete from the phone), drsmith reads the entry forever, with the phone holding both
     the deleted entry and the live copy."""
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    entry = await ana.entries.write("Personal", "Shared, then regretted.", mood=4)
-    await ana.sync()
-    phone = await login("ana")
-    await phone.sync()
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
+    ana, drsmith, phone, entry = await shared_after_the_phone_synced(signup, login)
     await ana.sync()  # the laptop's last sync
     assert await drsmith_sees(drsmith) == [("", "Shared, then regretted.", 4)]
     await phone.entries.delete(entry.id)

@@ -17,6 +17,7 @@ from client_sdk.keys import disclosure_doc_id
 from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id
+from tests.client.test_nu41_entry_copies import shared_after_the_phone_synced, shared_on_both
 from tests.client.test_nu41_entry_copies import shared_copy as drsmith_sees
 from tests.client.test_rev_complete_findings import record_ids
 from tests.client.test_rev_del4_findings import withhold
@@ -43,14 +44,7 @@ async def test_a_copy_hidden_by_hand_while_another_device_trashed_its_entry_come
     entry's restore brings back the copy Ana took out of drsmith's view herself. Before
     a695a7d4 the restore also asked for equal `trashed_at`s (a coin toss on Yjs client ids);
     now it always brings it back."""
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    phone = await login("ana")
-    entry = await ana.entries.write("Personal", "Shared by mistake.", mood=4)
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
-    await ana.sync()
-    await phone.sync()
+    ana, drsmith, phone, entry = await shared_on_both(signup, login, "Shared by mistake.")
     assert await drsmith_sees(drsmith) == [("", "Shared by mistake.", 4)]
 
     copy_id = next(e.id for e in await phone.entries.list("Shared with drsmith"))
@@ -151,14 +145,9 @@ async def test_a_copy_in_an_archived_items_journal_never_follows_and_is_owed_at_
     the entry stays in `COPIES_OWED` for good, drsmith keeps reading the "deleted for good"
     entry, and nobody is told. A removal-only write takes words away: it should pass an
     archive (or the user be told)."""
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    entry = await ana.entries.write("Personal", "Shared, then regretted.", mood=4)
-    await ana.sync()
-    phone = await login("ana")
-    await phone.sync()  # holds the entry, not the copy
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
+    ana, drsmith, phone, entry = await shared_after_the_phone_synced(
+        signup, login
+    )  # holds the entry, not the copy
     await ana.journals.archive("Shared with drsmith")
     await ana.sync()
     assert await drsmith_sees(drsmith) == [("", "Shared, then regretted.", 4)]
@@ -189,14 +178,7 @@ async def test_a_copy_owed_makes_every_sync_with_nothing_to_do_read_the_store(
     items journal rolled back), every sync with nothing to do reads the setting again
     without `as_of`, the journal list, each owed document and its copies, and tries the
     commit: far more than the one statement a no-op sync may run."""
-    ana, drsmith = await signup("ana"), await signup("drsmith")
-    entry = await ana.entries.write("Personal", "Shared, then regretted.", mood=4)
-    await ana.sync()
-    phone = await login("ana")
-    await phone.sync()
-    await ana.shares.grant_entry(
-        entry.id, "drsmith", fingerprint=await drsmith.shares.fingerprint()
-    )
+    ana, drsmith, phone, entry = await shared_after_the_phone_synced(signup, login)
     await ana.journals.archive("Shared with drsmith")
     await ana.sync()
     await phone.entries.delete(entry.id)
