@@ -80,17 +80,24 @@ async def test_tj_import_over_the_write_rate_waits_saying_so_and_uploads_everyth
         await phone.close()
 
 
+async def written_past_the_limit(server: RunningServer, tmp_path: Path) -> Device:
+    """ana's laptop (`tj`, on `server` with the upload limit RATE) holding RATE + 20 entries
+    written offline, at the start of the server's one-minute window."""
+    device = Device(tmp_path / "ana-cli", server.url)
+    await device.ok("signup", server.url, "ana", "--device-name", "laptop")
+    offline = await Client.open(device.home)
+    for n in range(RATE + 20):
+        await offline.entries.write("Personal", f"Offline entry {n}.")
+    await offline.close()
+    at_window_start(server)
+    return device
+
+
 async def test_tj_sync_that_may_not_wait_says_how_many_changes_wait_and_the_next_sync_goes_on(
     tmp_path: Path,
 ) -> None:
     async with serving(tmp_path, max_records_per_minute=RATE) as server:
-        device = Device(tmp_path / "ana-cli", server.url)
-        await device.ok("signup", server.url, "ana", "--device-name", "laptop")
-        offline = await Client.open(device.home)
-        for n in range(RATE + 20):
-            await offline.entries.write("Personal", f"Offline entry {n}.")
-        await offline.close()
-        at_window_start(server)
+        device = await written_past_the_limit(server, tmp_path)
         result = await device.ok("sync", "--max-wait", "0", "--json")
         report = json.loads(result.stdout)
         assert report["pushed"] == RATE

@@ -12,13 +12,13 @@ from rich.cells import cell_len
 
 from cli import progress
 from cli.tables import cut_to
-from client_sdk import Client, SyncProgress
+from client_sdk import SyncProgress
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.server.servers import serving
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
-from tests.test_cli_limits import RATE, at_window_start
+from tests.test_cli_limits import RATE, written_past_the_limit
 from tests.test_cli_signup_interrupted import NOT_MSGPACK
 
 WIDE = {"COLUMNS": "200"}
@@ -46,13 +46,7 @@ async def test_the_sync_bar_shows_percentages_that_agree_with_its_counts_under_t
 
     monkeypatch.setattr(progress.ProgressBar, "__call__", recorded)
     async with serving(tmp_path, max_records_per_minute=RATE) as server:
-        device = Device(tmp_path / "ana-cli", server.url)
-        await device.ok("signup", server.url, "ana", "--device-name", "laptop")
-        offline = await Client.open(device.home)
-        for n in range(RATE + 20):
-            await offline.entries.write("Personal", f"Offline entry {n}.")
-        await offline.close()
-        at_window_start(server)
+        device = await written_past_the_limit(server, tmp_path)
         await device.ok("sync", "--max-wait", "0")
     pushes = [(d, p) for d, p in shown if "pushed" in d]
     assert any(f"pushed {RATE}/{RATE + 20}" in d for d, _ in pushes), shown

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client
 from client_sdk.goals import MAX_SESSIONS
 from client_sdk.scoring import instrument
 from tests.conftest import RunningServer
 from tests.server.servers import serving
-from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
-from tests.test_cli_limits import RATE, at_window_start
+from tests.test_cli_limits import RATE, written_past_the_limit
 
 TOFU = "--trust-on-first-use"
 LONG_NAME = "Evenings after the long walks by the river with the dog in the rain"
@@ -114,13 +113,7 @@ async def test_a_sync_whose_changes_all_wait_for_the_upload_limit_says_so(
     tmp_path: Path,
 ) -> None:
     async with serving(tmp_path, max_records_per_minute=RATE) as server:
-        device = Device(tmp_path / "ana-cli", server.url)
-        await device.ok("signup", server.url, "ana", "--device-name", "laptop")
-        offline = await Client.open(device.home)
-        for n in range(RATE + 20):
-            await offline.entries.write("Personal", f"Offline entry {n}.")
-        await offline.close()
-        at_window_start(server)
+        device = await written_past_the_limit(server, tmp_path)
         await device.ok("sync", "--max-wait", "0")  # 500 sent, 20 wait
         held = await device.ok("sync", "--max-wait", "0")
         assert held.stdout.strip() == "nothing sent yet: 20 changes wait for the upload limit"
