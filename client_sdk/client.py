@@ -2077,6 +2077,11 @@ class Client:
             return []
         doc_ids = sorted({bytes.fromhex(c.doc_id) for c in changes if c.doc_id})
         async with self.store.transaction() as tx:
+            for change in changes:  # not withdrawn when set aside (REV-CARE F1): now
+                if change.kind in sync_plan.TRIED_AGAIN:
+                    await tx.withdraw_records(
+                        bytes.fromhex(change.journal_id), [bytes.fromhex(change.record_id)]
+                    )
             removed = set(await tx.drop_set_aside_documents(doc_ids))
             await tx.discard_set_aside([bytes.fromhex(c.record_id) for c in changes])
         self.context.forget_views(removed)  # nothing of them kept in memory either (REV-L2 F2)

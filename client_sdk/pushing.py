@@ -43,7 +43,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.store import LocalJournal, Store, acknowledge_pushed
-from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
+from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
 
@@ -290,10 +290,20 @@ class Pusher:
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
         await self._recorded()  # the batch acknowledged before is recorded first
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
+        kinds = await self._store.kinds([r.doc_id for r in batch if r.doc_id is not None])
+        again = {
+            r.record_id
+            for r in batch
+            if r.doc_id is not None and kinds.get(r.doc_id) in TRIED_AGAIN
+        }
         async with self._store.transaction() as tx:
             await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())
-            # Their counters will never reach the server: the next record says so (4.18).
-            await tx.withdraw_records(batch[0].journal_id, [r.record_id for r in batch])
+            # Their counters will never reach the server: the next record says so (4.18);
+            # but a safety flag's or a result's: sent again at the next sync, its gap shown
+            # meanwhile (sync.TRIED_AGAIN, REV-CARE F1).
+            withdrawn = [r.record_id for r in batch if r.record_id not in again]
+            if withdrawn:
+                await tx.withdraw_records(batch[0].journal_id, withdrawn)
         for record in batch:
             if record.doc_id is not None:
                 self._blocked.add(record.doc_id)
@@ -305,6 +315,7 @@ class Pusher:
                     record.doc_id.hex() if record.doc_id is not None else None,
                     code,
                     reason,
+                    tried_again=record.record_id in again,
                 )
             )
 

@@ -1900,7 +1900,11 @@ class Replica:
         A journal the server refuses as sealed under an old epoch (`stale_epoch`) never stops
         the push of the others: its records stay in the outbox, and once the rest is pushed
         this device learns the chain, seals them again and pushes once more; records still
-        refused then (or held: the chain has a problem) stay, reported, for a later sync."""
+        refused then (or held: the chain has a problem) stay, reported, for a later sync.
+        A safety flag or a result the server refused for good before is sent again first
+        (sync.TRIED_AGAIN, REV-CARE F1)."""
+        async with self.store.transaction() as tx:
+            await tx.restore_tried_again()
         stale = await self._push(report, tracker, waits)
         if stale:
             # Another device changed the chain (a share, a revocation): learn it, and what

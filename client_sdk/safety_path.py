@@ -35,6 +35,7 @@ from client_sdk.models import now_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, MeasureResult
 from client_sdk.safety import (
+    CLOCK_SKEW_MS,
     CRISIS_LINE,
     FLAG_WATCH,
     NO_HINTS,
@@ -585,13 +586,28 @@ class SafetyPath:
         return own.crisis_line_in_use, own.crisis_line_set_by
 
     async def _member_line(self, local: LocalJournal) -> tuple[str, str] | None:
-        """The latest crisis line an annotating member set in `local`, and that member's
-        name (from the record's signature); None when none did."""
+        """The latest crisis line a member set in `local` who holds the annotate role in it
+        now, by its verified access chain (never a server's word), and that member's name
+        (from the record's signature); None when none did. A line dated more than
+        CLOCK_SKEW_MS ahead of this device's clock is left out: its date is the member's
+        word, and one dated in the year 9999 outranked every later line, a removed member's
+        included, for good (REV-CARE F2)."""
+        now = now_ms()
+        annotating = {
+            share.member_id
+            for share in await self._current_shares(local)
+            if share.role == "annotate" and not share.ended(now)
+        }
         lines = []
         for stored in await self._documents(local, CRISIS_LINE):
             view = crisis_line_view(stored_document(stored))
             creator = await self._creator(stored)
-            if view is not None and creator is not None and creator != local.owner_id:
+            if (
+                view is not None
+                and creator in annotating
+                and creator != local.owner_id
+                and view[0] <= now + CLOCK_SKEW_MS
+            ):
                 lines.append((*view, creator))
         if not lines:
             return None
@@ -974,9 +990,12 @@ class SafetyPath:
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
-        waits on this device, not yet sent to the server (offline, or the push failed):
-        its members cannot see it until this device syncs. Works offline. Raises nothing."""
-        return await self._store.outbox_holds(bytes.fromhex(flag_id))
+        waits on this device, not delivered to the server: not sent yet (offline, or the push
+        failed), or refused by the server and kept to be sent again at every sync
+        (sync.TRIED_AGAIN: REV-CARE F1, a refused flag read as delivered). Its members
+        cannot see it meanwhile. Works offline. Raises nothing."""
+        doc_id = bytes.fromhex(flag_id)
+        return await self._store.outbox_holds(doc_id) or await self._store.set_aside_holds(doc_id)
 
     async def _any_plan_text(self) -> str:
         for journal in await self._store.journals():

@@ -29,7 +29,7 @@ from client_sdk import carrying, crypto, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
-from client_sdk.sync import OutboxRecord
+from client_sdk.sync import TRIED_AGAIN, OutboxRecord
 from client_sdk.withholding import (
     Cover,
     DeviceCounters,
@@ -165,7 +165,7 @@ WATCHED = {
     "journals": ("journals",),
     "counting": ("withdrawn", "device_counters", "excused_counters"),
     "settings": ("settings",),
-    "waiting": ("outbox", "pending_journals", "withdrawn"),
+    "waiting": ("outbox", "pending_journals", "withdrawn", "set_aside"),
     "peers": ("peers",),
     "field_writes": ("field_writes",),
     "parked": ("parked_records",),
@@ -235,6 +235,15 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     equal values mean the tables hold what they held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(WATCHED)}
+
+
+_TRIED_AGAIN_KINDS = ", ".join(f"'{kind}'" for kind in sorted(TRIED_AGAIN))
+TRIED_AGAIN_ROWS = (
+    "FROM set_aside WHERE doc_id IN (SELECT doc_id FROM documents "
+    f"WHERE doc_id = set_aside.doc_id AND kind IN ({_TRIED_AGAIN_KINDS}))"
+)
+"""The set-aside changes sent again at every sync (sync.TRIED_AGAIN), as a FROM clause."""
+TRIED_AGAIN_WAITING = f"SELECT 1 {TRIED_AGAIN_ROWS} LIMIT 1"
 
 
 class JournalsChanged(Exception):
@@ -667,7 +676,8 @@ class Store:
 
     async def waiting(self, as_of: tuple[int, int] | None = None) -> tuple[tuple[int, int], bool]:
         """The store's `version`, and whether anything waits to be sent at it: a record in
-        the outbox, a journal to create on the server, a counter to withdraw. Read again only
+        the outbox, a journal to create on the server, a counter to withdraw, a change set
+        aside that is sent again at every sync (sync.TRIED_AGAIN). Read again only
         once their tables changed (`_changes`); `as_of` as in `version`."""
 
         def read(db: sqlite3.Connection) -> tuple[tuple[int, int], bool]:
@@ -678,8 +688,8 @@ class Store:
                 return (total, _data_version(changes)), self._waiting[1]
             waits = any(
                 db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-                for table in WATCHED["waiting"]
-            )
+                for table in ("outbox", "pending_journals", "withdrawn")
+            ) or bool(db.execute(TRIED_AGAIN_WAITING).fetchone())
             if not db.in_transaction:
                 self._waiting = (now, waits)
             return (total, _data_version(changes)), waits
@@ -1137,6 +1147,21 @@ class Store:
             )
             for r in rows
         ]
+
+    async def set_aside_holds(self, doc_id: bytes) -> bool:
+        """Whether a change of the document `doc_id` is set aside (refused by the server)."""
+        rows = await self._all("SELECT 1 FROM set_aside WHERE doc_id = ? LIMIT 1", (doc_id,))
+        return bool(rows)
+
+    async def kinds(self, doc_ids: Collection[bytes]) -> dict[bytes, str]:
+        """The kind of each of these documents this store holds."""
+        found: dict[bytes, str] = {}
+        for chunk, marks in _in_chunks(list(doc_ids)):
+            rows = await self._all(
+                f"SELECT doc_id, kind FROM documents WHERE doc_id IN ({marks})", tuple(chunk)
+            )
+            found.update((bytes(r[0]), r[1]) for r in rows)
+        return found
 
     async def set_aside_documents(self) -> set[bytes]:
         """Documents with a change set aside: their later changes wait behind it."""
@@ -2631,6 +2656,20 @@ class Transaction:
                 await self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
                 removed.append(doc_id)
         return removed
+
+    async def restore_tried_again(self) -> int:
+        """Move the set-aside changes of kinds sent again at every sync (sync.TRIED_AGAIN)
+        back into the outbox, at their old places; returns how many."""
+        rows = await self._db.execute_fetchall(f"SELECT count(*) {TRIED_AGAIN_ROWS}")
+        count = int(list(rows)[0][0])
+        if count:
+            await self._db.execute(
+                "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
+                f"SELECT position, journal_id, record_id, epoch, ciphertext, doc_id "
+                f"{TRIED_AGAIN_ROWS}"
+            )
+            await self._db.execute(f"DELETE {TRIED_AGAIN_ROWS}")
+        return count
 
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send

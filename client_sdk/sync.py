@@ -134,6 +134,19 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
     return reason
 
 
+TRIED_AGAIN = frozenset({"safety_flag", "measure"})
+"""Kinds of document (safety.SAFETY_FLAG, documents.MEASURE) whose changes a server refuses
+for good are set aside *without* withdrawing their counters, and sent again at every sync
+until the server takes them (REV-CARE F1): a withdrawal is a signed "never coming" that
+hides the gap from every reader, so a server's refusal of a client's safety flag or
+questionnaire result left the therapist's device with nothing missing and no flag. Kept so,
+the gap shows on the member's device (a record of the client's device withheld) until the
+server takes it, or the client drops it (`Client.drop_set_aside`, which withdraws it then)."""
+
+SHOWN_KINDS = {"safety_flag": "safety flag", "measure": "questionnaire result"}
+"""A document kind as a set-aside line names it, where its stored name is not a word."""
+
+
 @dataclass(frozen=True)
 class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
@@ -150,6 +163,9 @@ class SetAside:
     code: str
     reason: str
     withdrawal: bool = False
+    tried_again: bool = False
+    """A change of a kind in TRIED_AGAIN: kept in the outbox's stead and sent again at every
+    sync, its counter not withdrawn."""
 
     def line(self, change: SetAsideChange | None = None, *, kept: str = "") -> str:
         """What to tell the user, in words (NU27 C9, NU19 C11): "Not delivered: june made
@@ -164,7 +180,16 @@ class SetAside:
         what = "a change"
         if change is not None and change.kind:
             words = change.title or change.text
-            what = f"your {change.kind}" + (f' "{preview(words)}"' if words else "")
+            kind = SHOWN_KINDS.get(change.kind, change.kind)
+            what = f"your {kind}" + (f' "{preview(words)}"' if words else "")
+        if self.tried_again:
+            return (
+                f"Not delivered: {self.reason}: {what} did NOT reach the people you share "
+                f"{self.journal} with; it is kept on this device{kept} and sent again at "
+                "every sync until the server takes it (their devices show a change of yours "
+                "missing meanwhile). If it is a safety flag: contact them directly, this "
+                "app is not monitored in real time."
+            )
         return (
             f"Not delivered: {self.reason}: {what} was not delivered; it is kept on this "
             f"device{kept}."
@@ -179,6 +204,7 @@ class SetAside:
             "code": self.code,
             "reason": self.reason,
             "withdrawal": self.withdrawal,
+            "tried_again": self.tried_again,
         }
 
 
