@@ -39,12 +39,17 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
       tj delete 3fa9c2 --yes
     """
 
-    async def check(client: Client) -> tuple[Entry, list[Recipient]]:
+    async def check(client: Client) -> tuple[Entry, list[Recipient], list[str]]:
         # refused before the question, not after it (NU23 C8)
         found = await client.entries.delete(entry_id, check_only=True)
-        return found, await client.shares.recipients(found.id)
+        return (
+            found,
+            await client.shares.recipients(found.id),
+            await client.shares.former_members(found.id),
+        )
 
-    entry, recipients = home.run(partial(found_after_sync, check))
+    entry, recipients, former = home.run(partial(found_after_sync, check))
+    kept = former_text(former, entry.journal)
     if entry.trashed_at is not None:  # NU38 N4: not "moved" again, nor told again
         # a delete cut short before it reached the copies kept for a therapist finishes
         done, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
@@ -61,7 +66,9 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
             recipients, "this entry", "moving it to the trash here", TRASH_AFTER
         )
         output.confirm(
-            "\n".join([*told, f"Move {describe(entry)} to the trash?"]), abort=True, err=True
+            "\n".join([*told, *kept, f"Move {describe(entry)} to the trash?"]),
+            abort=True,
+            err=True,
         )
     trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
     output.message(
@@ -72,6 +79,21 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         recipients, "it leaves their view at their next sync (`tj restore` shows it to them again)"
     ):
         output.message(line)
+    for line in kept:
+        output.message(line)
+
+
+def former_text(former: list[str], journal: str) -> list[str]:
+    """The line saying that former members of `journal` keep what their devices downloaded
+    while their share lasted (`client.shares.former_members`): a trash or delete made here
+    does not reach them (NU42 #3); [] when there is none."""
+    if not former:
+        return []
+    who = output.and_list(former)
+    return [
+        f"{who}, whose share of {journal} ended, keep{'s' if len(former) == 1 else ''} what "
+        "their device downloaded while it lasted: this does not remove it there."
+    ]
 
 
 @cli.command()

@@ -1512,7 +1512,7 @@ class Client:
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them
-        (`Entries.follow_removals`; sent at the next sync): for the entries whose removal a
+        (`Entries.follow_removals`; pushed at once, in this sync): for the entries whose removal a
         pulled page brought and the copies pages brought (noted with each page,
         `replica.COPIES_TO_FOLLOW`: a crash after the page, or a sync run inside a share,
         loses none: REV-DEL7), and those a write refused before (`entries.COPIES_OWED`),
@@ -1527,11 +1527,18 @@ class Client:
             return
         self._owed_tried = synced
         entries, copies = (_ids(noted[field]) for field in ("entries", "copies"))
+        before = await self.store.version()
         try:
             report.problems += await self.entries.follow_removals(entries, copies)
         except TJError as error:  # the sync itself went through: said, tried again later
             report.problems.append(f"copies shared one by one were not checked: {error}")
             return
+        if await self.store.version() != before and not await self.store.outbox_empty():
+            # The copies' trash or delete goes in this sync, not the next: the member's next
+            # sync takes the copy away, as `delete` said (NU42 #1: it waited until this
+            # device synced again, and a device closed after `tj delete` never sent it).
+            with contextlib.suppress(NetworkError, RateLimited):
+                await self.replica.push_outbox()
         if not (noted["entries"] or noted["copies"]):
             return  # nothing noted to clear: no write (the next sync stays idle: REV-DEL5 D)
         async with self.store.transaction() as tx:  # what was handed over; not what came since

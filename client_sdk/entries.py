@@ -711,8 +711,10 @@ class Entries:
 
     async def get(self, entry_id: str, *, include_trashed: bool = False) -> Entry:
         """One entry by id (or a unique prefix of 4+ hex digits); with `include_trashed`,
-        also one in the trash (its `trashed_at` is set). Raises NotFound for an unknown or
-        deleted one, and for a trashed one without `include_trashed` (`trash` lists those)."""
+        also one of this account's in the trash (its `trashed_at` is set). Raises NotFound
+        for an unknown or deleted one, for a trashed one without `include_trashed` (`trash`
+        lists those), and for another account's entry in its owner's trash (out of a
+        member's view: NU42 #2)."""
         local, document, view = await self._live_view(entry_id, include_trashed=include_trashed)
         return self._context.entry_of(local, view)  # the view read once (issue 10)
 
@@ -732,6 +734,11 @@ class Entries:
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
+        if view.trashed_at is not None and local.owner_id != self._context.profile.account_id:
+            # Another account's entry in its owner's trash is out of this account's view, as
+            # its owner was told (NU42 #2: `tj show` printed it whole, and named `tj
+            # restore`, which only the owner may run).
+            raise NotFound(f"entry {entry_id}: its owner moved it to the trash")
         if view.trashed_at is not None and not include_trashed:
             raise NotFound(f"entry {entry_id} is in the trash: restore it first")
         return local, document, view

@@ -390,6 +390,34 @@ class Shares:
         [found] = await self.recipients_many([item_id])
         return found
 
+    async def former_members(self, item_id: str) -> builtins.list[str]:
+        """The usernames of the accounts that were members of the journal of this account's
+        item (an entry or a measure result, by id or a unique prefix of 4+ hex digits) and
+        are not now, by its verified access chain (a share ended, revoked, or past its end
+        date), sorted: what their devices downloaded while it lasted stays with them, and a
+        trash or delete made here does not reach them (README: a former member keeps what
+        was downloaded; NU42 #3: the delete question named only current members and said
+        it "removes it from their view"). Empty for an item of a journal this account does
+        not own. Works offline. Raises as `recipients`."""
+        stored = await self._item(item_id)
+        local = {j.journal_id: j for j in await self._context.store.journals()}.get(
+            stored.journal_id
+        )
+        if local is None or local.role != "owner":
+            return []
+        replica = self._context.replica
+        await replica.load_access()
+        state = replica.chains.state(local.journal_id)
+        if state is None:
+            return []
+        now = now_ms()
+        current = {m.account_id for m in state.members.values() if not m.ended(now)}
+        return sorted(
+            identity.username
+            for account_id, identity in state.signers.items()
+            if account_id not in current and account_id != local.owner_id
+        )
+
     async def recipients_many(
         self, item_ids: Sequence[str]
     ) -> builtins.list[builtins.list[Recipient]]:
