@@ -110,7 +110,7 @@ def assign(
             "next sync."
         )
     if sync:
-        output.message(sync)
+        output.message(output.note_line(sync))
 
 
 @cli.group(invoke_without_command=True)

@@ -259,7 +259,7 @@ def import_(
         output.print_json(report.to_dict())
     else:
         output.data(import_summary(report, source or "tj"))
-    output.message(note)
+    output.message(output.note_line(note))
 
 
 def plain_dayone(data: Any) -> Any:

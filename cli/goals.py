@@ -295,7 +295,7 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
     else:
         output.message(f"Marked {done.title!r} done: {progress_text(done)}.")
     if not already:
-        output.message(note)
+        output.message(output.note_line(note))
 
 
 @goal.command("edit")

@@ -1975,7 +1975,7 @@ def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) 
     """Run one change (a delete, a cancel), push it if the server is reachable, and print
     the sync note."""
     _, note = home.run(partial(then_sync, change))
-    output.message(note)
+    output.message(output.note_line(note))
 
 
 # --- sync and devices ---------------------------------------------------------------------

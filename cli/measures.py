@@ -204,7 +204,7 @@ def measure_take(
             output.message(chosen.attribution)
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
-    output.message(note)
+    output.message(output.note_line(note))
 
 
 async def synced_quietly(client: Client) -> None:
@@ -629,7 +629,7 @@ def measure_share(
     else:
         what = "score" if without_answers else "score and answers"
         output.data(items_shared(f"Shared the {what}", therapist, str(shared["journal"])) + ".")
-    output.message(note)
+    output.message(output.note_line(note))
 
 
 # --- how results look ----------------------------------------------------------------------------

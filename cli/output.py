@@ -137,6 +137,14 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def note_line(note: str) -> str:
+    """A sync note (`sync_note`: "synced", "saved locally; ...") said alone on its line, as
+    a sentence: "Synced." (NU42 #13: a bare "synced" closed `tj measure take`, `tj assign`
+    and `tj brief`)."""
+    note = note.strip()
+    return note[:1].upper() + note[1:] + ("" if note.endswith((".", ")")) else ".")
+
+
 def message(text: str, *, wrap: bool = False) -> None:
     """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
     terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note)."""

@@ -296,7 +296,7 @@ def brief(
             if ends
             else f"Shared the brief with {therapist}."
         )
-    output.message(note)
+    output.message(output.note_line(note))
 
 
 @cli.command("discuss")
@@ -349,7 +349,7 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
             "discuss ID` marks one whenever it was written."
         )
     if note:
-        output.message(note)
+        output.message(output.note_line(note))
 
 
 async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[str]:

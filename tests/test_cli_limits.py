@@ -73,7 +73,7 @@ async def test_tj_import_over_the_write_rate_waits_saying_so_and_uploads_everyth
         assert waits == [60.0]
         assert "The server limits how fast one account can upload" in result.stderr
         assert "uploading again at" in result.stderr
-        assert result.stderr.strip().endswith("synced")
+        assert result.stderr.strip().endswith("Synced.")
         phone = await login(server.url, tmp_path, "ana")
         await phone.sync()
         assert len(await phone.entries.list("Personal")) == RATE + 80
