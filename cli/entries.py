@@ -30,6 +30,7 @@ from cli.main import (
     plain_line_argument,
     sync_note,
     synced_first,
+    tags_argument,
     tj_words,
 )
 from cli.tables import FIXED, Column, fitted
@@ -65,8 +66,8 @@ tag_option = click.option(
     "tags",
     metavar="T",
     multiple=True,
-    callback=plain_line_argument,
-    help="A tag; repeat for several.",
+    callback=tags_argument,
+    help="A tag; repeat for several, or separate them with commas (--tag work,sleep).",
 )
 """The tags of a new entry or check-in (`tj write`, `tj mood`), made plain as typed."""
 
@@ -385,7 +386,9 @@ def mood(
     "tags",
     metavar="T",
     multiple=True,
-    help="Only entries with this tag (any case); repeat for entries with any of several.",
+    callback=tags_argument,
+    help="Only entries with this tag (any case); repeat (or separate with commas) for "
+    "entries with any of several.",
 )
 @click.option(
     "--emotion",
@@ -476,7 +479,7 @@ def list_entries(
         )
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
-        empty = f"No entries in {chosen.name} yet: what {owner} shares shows after `tj sync`."
+        empty = f"No entries in {chosen.name}: what {owner} shares shows after `tj sync`."
     if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
         empty = output.ended_copy_empty(ended)
     if as_json or not entries:
@@ -527,7 +530,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
       tj show 3fa9c2
     """
 
-    async def work(client: Client) -> Entry | BriefView:
+    async def shown(client: Client) -> Entry | BriefView:
         try:
             return await client.entries.get(entry_id, include_trashed=True)
         except NotFound as missing:
@@ -538,7 +541,21 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
                     brief_missing if brief_missing.subject == "ended brief" else missing
                 ) from None
 
-    found = home.read(work)
+    async def work(client: Client) -> tuple[Entry | BriefView, list[output.Unverified]]:
+        from client_sdk.brief import BriefView
+
+        found = await shown(client)
+        if isinstance(found, BriefView):
+            owner = found.client
+        else:
+            journals = {j.id: j.owner for j in await client.journals.list()}
+            owner = journals.get(found.journal_id, "")
+        # A client whose fingerprint was never compared is said so, as `tj list` and `tj
+        # briefs` say it (NU41 #13: `tj show BRIEF` did not).
+        return found, await output.unverified_owners(client, [owner])
+
+    found, unverified = home.read(work)
+    output.warn_unverified_owners(unverified)
     from client_sdk.brief import BriefView
 
     if as_json:
@@ -574,16 +591,16 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "tags",
     metavar="T",
     multiple=True,
-    callback=plain_line_argument,
-    help="Add a tag (kept tags stay); repeatable.",
+    callback=tags_argument,
+    help="Add a tag (kept tags stay); repeatable, or several separated with commas.",
 )
 @click.option(
     "--untag",
     "untags",
     metavar="T",
     multiple=True,
-    callback=plain_line_argument,
-    help="Remove a tag (any case); repeatable.",
+    callback=tags_argument,
+    help="Remove a tag (any case); repeatable, or several separated with commas.",
 )
 @emotion_option
 @click.option(

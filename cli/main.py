@@ -587,6 +587,28 @@ def plain_line_argument(
     return plain_text(value).strip("\n")
 
 
+def tags_argument(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A click callback for a repeated `--tag` (or `--untag`): each value made plain as
+    `plain_line_argument`, and split at its commas: `--tag work,sleep` is two tags, as every
+    table shows an entry's tags ("work, sleep"), where one tag "work,sleep" read as two
+    (NU41 #13). A value of nothing but commas and white space is refused (exit 2); one
+    with no comma is left for the command to judge, as before."""
+    plain = plain_line_argument(ctx, param, value)
+    assert isinstance(plain, tuple)
+    tags: list[str] = []
+    for one in plain:
+        if "," not in one:
+            tags.append(one)
+            continue
+        parts = [part.strip() for part in one.split(",") if part.strip()]
+        if not parts:
+            raise click.BadParameter(f"{one!r} holds no tag (tags are separated by commas)")
+        tags += parts
+    return tuple(tags)
+
+
 def take_password_file(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
     """`--password-file` given after the command: the command's Home reads it (NU31 F5)."""
     home = ctx.find_object(Home)

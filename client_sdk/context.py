@@ -253,6 +253,8 @@ class Context:
             folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
             for found in (exact, folded):
                 if len(found) == 1:
+                    if name_or_id:  # named by the user, not the default journal
+                        await self._not_also_a_client(wanted, found[0], live, kept)
                     return found[0]
                 if found and strict and any(j.role == REVOKED for j in found):
                     raise InvalidInput(copy_same_name_text(wanted, found))
@@ -283,6 +285,33 @@ class Context:
         close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in live}), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""  # NU41 #13: a typo
         raise NotFound(f"no journal named {wanted!r} on this device{hint}", subject="journal")
+
+    async def _not_also_a_client(
+        self,
+        wanted: str,
+        found: LocalJournal,
+        live: list[LocalJournal],
+        kept: list[LocalJournal],
+    ) -> None:
+        """Raise InvalidInput when `wanted`, the name of `found`, one of this account's own
+        journals, is also the username of an account that shares one journal with this one
+        (`_client_journal`): a therapist's own journal "carl" and client carl's journal were
+        both named by "carl", and the own one was taken without a word (NU41 #13)."""
+        if found.owner_id != self.profile.account_id:
+            return
+        try:
+            theirs = await self._client_journal(wanted, live, kept)
+        except (InvalidInput, NotFound):
+            return  # the name could not name theirs alone: only this one
+        if theirs is None:
+            return
+        raise InvalidInput(
+            f"{wanted!r} names your journal {self.display(found)!r} and also the journal "
+            f"{theirs.owner_name} shares with you, {self.display(theirs)!r}: give "
+            f"{self.display(theirs)!r} for theirs, or your journal's id "
+            f"({found.journal_id.hex()[:ID_WORD_HEX]}) for yours; or rename yours (`tj "
+            f"journal rename {found.journal_id.hex()[:ID_WORD_HEX]} NEW-NAME`)"
+        )
 
     async def _client_journal(
         self, wanted: str, live: list[LocalJournal], kept: list[LocalJournal]

@@ -211,5 +211,9 @@ async def test_insights_since_counts_the_days_asked_keeps_the_streak_and_fits_80
     assert len(spark.split(": ", 1)[1]) == 12
     first = today - timedelta(days=5)
     monday = first - timedelta(days=first.weekday())
-    rate = f"over {(today - monday).days + 1} days, from {monday} (of the last 12 weeks, those"
+    days = (today - monday).days + 1
+    rate = f"over {days} days, from {monday} (of the last 12 weeks, those"
     assert rate in " ".join(whole.split())
+    # fewer than 7 days (a first week of use): a count, not a rate per week (NU41 #13)
+    counted = "entries: 6 " if days < 7 else f"entries per week: {6 * 7 / days:.1f} "
+    assert counted + rate in " ".join(whole.split())

@@ -18,7 +18,7 @@ async def test_a_therapists_empty_views_say_what_to_do_and_the_html_counts_right
     drlee = await new_device(live_server, tmp_path, "drlee")
     await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
     empty = (await drlee.ok("list", "--journal", "ana/Personal")).stderr
-    assert "No entries in ana/Personal yet: what ana shares shows after `tj sync`." in empty
+    assert "No entries in ana/Personal: what ana shares shows after `tj sync`." in empty
     assert "tj write" not in empty
     insights = (await drlee.ok("insights")).stdout
     assert "(a client's journal: --journal OWNER/NAME)" in insights
