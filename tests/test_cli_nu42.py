@@ -10,7 +10,10 @@ from tests.test_cli_insights import new_device
 
 
 async def test_a_deleted_entry_shared_again_from_the_phone_leaves_the_therapist_at_once(
-    live_server: RunningServer, laptop: Device, phone: Device, tmp_path: Path
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     """NU42 #1: the laptop shared an entry one by one, the phone edited it and shared it
     again; `tj delete` on the laptop said "synced" and that it leaves drsmith's view at
