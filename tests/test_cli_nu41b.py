@@ -9,33 +9,38 @@ from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
 
+async def flags_said_on_sharing_again(
+    server: RunningServer, tmp_path: Path, between: tuple[str, ...]
+) -> list[str]:
+    """ana shares Personal with drsmith, opts him in to safety flags (annotate), runs the
+    `tj` arguments `between`, then shares it again until today: the lines of that share
+    that speak of safety flags."""
+    ana = await new_device(server, tmp_path, "ana")
+    await new_device(server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    await ana.ok(*between)
+    again = await ana.ok("share", "Personal", "drsmith", "--until", "today", "--full", "--yes")
+    return [line for line in (again.stdout + again.stderr).splitlines() if "Safety flags" in line]
+
+
 async def test_renewing_a_share_once_opted_in_says_flags_are_off_once(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """NU41 #9: re-sharing with a member once opted in to safety flags printed two lines
     saying that flags are off for them, the second again under every later `tj shares`."""
-    ana = await new_device(live_server, tmp_path, "ana")
-    await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
-    await ana.ok("share", "Personal", "drsmith", "--only", "mood,scores", "--yes")
-    again = await ana.ok("share", "Personal", "drsmith", "--until", "today", "--full", "--yes")
-    lines = (again.stdout + again.stderr).splitlines()
-    assert len([line for line in lines if "Safety flags" in line]) == 1
+    narrowed = ("share", "Personal", "drsmith", "--only", "mood,scores", "--yes")
+    [line] = await flags_said_on_sharing_again(live_server, tmp_path, narrowed)
+    assert line.startswith("Safety flags: off for drsmith.")
 
 
 async def test_sharing_again_after_an_unshare_says_flags_are_off_once(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """NU41 #9, after an unshare: one line says that flags are off."""
-    ana = await new_device(live_server, tmp_path, "ana")
-    await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
-    await ana.ok("unshare", "Personal", "drsmith", "--yes")
-    again = await ana.ok("share", "Personal", "drsmith", "--until", "today", "--full", "--yes")
-    lines = (again.stdout + again.stderr).splitlines()
-    assert len([line for line in lines if "Safety flags" in line]) == 1
+    ended = ("unshare", "Personal", "drsmith", "--yes")
+    [line] = await flags_said_on_sharing_again(live_server, tmp_path, ended)
+    assert line.startswith("Safety flags: off for drsmith.")
 
 
 async def test_a_tag_option_with_commas_is_several_tags(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from client_sdk import wire
+from client_sdk import Client, wire
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -31,6 +31,18 @@ def refuse_next_push(hostile: HostileServer, code: str = "too_large") -> list[bo
     return armed
 
 
+async def opted_in(through: Through, signup: ClientFactory) -> tuple[Client, Client]:
+    """ana (through the hostile server) shares Personal with tom (annotate) and opts in to
+    send him safety flags; both synced."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await ana.safety.set_plan(share_flags=True)
+    await ana.sync()
+    await tom.sync()
+    return ana, tom
+
+
 async def _flag_refused_for_good(
     hostile: HostileServer, through: Through, signup: ClientFactory, *, stopped: bool
 ) -> tuple[object, object, str, object]:
@@ -38,12 +50,7 @@ async def _flag_refused_for_good(
     with 2 (a whole result, or a questionnaire stopped after item 9: no result); the server
     answers the push of the flag 400 `too_large`, a refusal for good. Both sides sync twice
     more. Returns (ana, tom, flag id, ana's report of the refused push)."""
-    ana = await through("ana")
-    tom = await signup("tom")
-    await share_with(ana, tom, role="annotate")
-    await ana.safety.set_plan(share_flags=True)
-    await ana.sync()
-    await tom.sync()
+    ana, tom = await opted_in(through, signup)
     if stopped:
         response = await ana.safety.respond_to_answer("phq9", 9, 2, journal="Personal")
     else:
@@ -106,12 +113,7 @@ async def test_a_flag_the_server_refuses_at_every_sync_shows_missing_on_the_ther
     device (tried again at every sync, said so), and nothing signed by her says it will
     never come: once a later change of her device reaches tom, his device shows a record of
     hers withheld. Dropping it (her choice) withdraws it: the gap closes."""
-    ana = await through("ana")
-    tom = await signup("tom")
-    await share_with(ana, tom, role="annotate")
-    await ana.safety.set_plan(share_flags=True)
-    await ana.sync()
-    await tom.sync()
+    ana, tom = await opted_in(through, signup)
     response = await ana.safety.respond_to_answer("phq9", 9, 2, journal="Personal")
     assert response.flag_id is not None
     [waiting] = [r for r in await ana.store.outbox() if r.doc_id == bytes.fromhex(response.flag_id)]
