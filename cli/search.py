@@ -92,12 +92,16 @@ def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
 
 def match_text(hit: SearchHit) -> str:
     """The match column's markup: the snippet with its matches highlighted; for a match
-    found only in the tags (nothing to highlight in the text or the title), those tags,
-    highlighted (NU40 #4: the body's start was shown, which holds no match)."""
-    if hit.highlights or hit.title_highlights or not hit.tags_matched:
+    found only in the tags or emotions (nothing to highlight in the text or the title),
+    those, highlighted (NU40 #4: the body's start was shown, which holds no match)."""
+    if hit.highlights or hit.title_highlights or not (hit.tags_matched or hit.emotions_matched):
         return highlighted(hit.snippet, hit.highlights)
-    tags = ", ".join(f"[{HIGHLIGHT}]{escape(tag)}[/]" for tag in hit.tags_matched)
-    return f"tag{'s' if len(hit.tags_matched) > 1 else ''}: {tags}"
+    found = []
+    for label, names in (("tag", hit.tags_matched), ("emotion", hit.emotions_matched)):
+        if names:
+            shown = ", ".join(f"[{HIGHLIGHT}]{escape(name)}[/]" for name in names)
+            found.append(f"{label}{'s' if len(names) > 1 else ''}: {shown}")
+    return "; ".join(found)
 
 
 def hits_table(hits: list[SearchHit]) -> Table:

@@ -13,7 +13,9 @@ symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it a
   does not find "한"); a phrase's first or last word holding CJK characters is matched so too;
 - every phrase must appear, word for word, in the title or the body (spaces between words
   are compared as one space); an entry without it is not a hit;
-- an entry holding an excluded word (a whole word, in its title, body or tags) is not a hit.
+- an entry holding an excluded word (a whole word, in its title, body, tags or emotions) is
+  not a hit;
+- an entry's emotions ("calm", "anxious") are matched and scored as its tags are (NU42 #8).
 
 Ranking:
 
@@ -89,6 +91,9 @@ class SearchHit:
     tags_matched: tuple[str, ...] = ()
     """The entry's tags a term matched, as written (what an app shows for a match found
     only in the tags: NU40 #4)."""
+    emotions_matched: tuple[str, ...] = ()
+    """The entry's emotions a term matched (NU42 #8: "calm" found no check-in with the
+    emotion calm), scored as tags are."""
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`): the entry, then score and snippet."""
@@ -99,6 +104,7 @@ class SearchHit:
             "highlights": [list(span) for span in self.highlights],
             "title_highlights": [list(span) for span in self.title_highlights],
             "tags_matched": list(self.tags_matched),
+            "emotions_matched": list(self.emotions_matched),
         }
 
 
@@ -213,13 +219,15 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     body = FoldedText(entry.body)
     title = FoldedText(entry.title)
     tags = [fold(tag) for tag in entry.tags]
-    if _excluded(query.excluded, body, title, tags):
+    emotions = [fold(emotion) for emotion in entry.emotions]
+    if _excluded(query.excluded, body, title, tags + emotions):
         return None
     total = 0.0
     matched = 0
     body_spans: list[Span] = []
     title_spans: list[Span] = []
     tags_matched: set[int] = set()
+    emotions_matched: set[int] = set()
     for phrase in query.phrases:
         in_body, in_title = body.phrase_spans(phrase), title.phrase_spans(phrase)
         if not in_body and not in_title:
@@ -231,8 +239,10 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
         in_body = body.word_spans(term)
         in_title = title.word_spans(term)
         hit_tags = [at for at, tag in enumerate(tags) if _tag_holds(tag, term)]
-        in_tags = bool(hit_tags)
+        hit_emotions = [at for at, emotion in enumerate(emotions) if _tag_holds(emotion, term)]
+        in_tags = bool(hit_tags or hit_emotions)
         tags_matched.update(hit_tags)
+        emotions_matched.update(hit_emotions)
         in_text = len(in_body) + TITLE_BOOST * len(in_title)
         if in_text:
             matched += 1
@@ -250,8 +260,17 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     share = (matched + len(query.phrases)) / parts
     snippet, highlights = make_snippet(entry.body, merge_spans(body_spans))
     matched_tags = tuple(entry.tags[at] for at in sorted(tags_matched))
+    matched_emotions = tuple(entry.emotions[at] for at in sorted(emotions_matched))
     title_highlights = tuple(merge_spans(title_spans))
-    return SearchHit(entry, total * share, snippet, highlights, title_highlights, matched_tags)
+    return SearchHit(
+        entry,
+        total * share,
+        snippet,
+        highlights,
+        title_highlights,
+        matched_tags,
+        matched_emotions,
+    )
 
 
 class FoldedText:

@@ -53,3 +53,16 @@ async def test_trashing_an_entry_says_a_former_member_keeps_what_was_downloaded(
     assert kept in " ".join(done.stderr.split())
     await drsmith.ok("sync")
     assert [e["id"] for e in await drsmith.json("list")] == [written["id"]]  # as said
+
+
+async def test_search_finds_an_emotion_and_names_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU42 #8: `tj search calm` said "No entries match" for a check-in with the emotion
+    calm (tags were searched, emotions not)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    checked = await ana.json("mood", "7", "--emotion", "calm")
+    [hit] = await ana.json("search", "calm")
+    assert hit["entry"]["id"] == checked["id"] and hit["emotions_matched"] == ["calm"]
+    shown = await ana.ok("search", "calm", env={"COLUMNS": "120"})
+    assert "emotion: calm" in shown.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -202,8 +203,9 @@ def test_the_json_shape_of_a_hit_has_the_entry_score_and_snippet() -> None:
         "highlights",
         "title_highlights",
         "tags_matched",  # NU40 #4
+        "emotions_matched",  # NU42 #8
     }
-    assert shaped["tags_matched"] == []
+    assert shaped["tags_matched"] == [] and shaped["emotions_matched"] == []
     assert shaped["entry"]["body"] == "Calm morning."
     assert shaped["highlights"] == [[0, 4]] and shaped["title_highlights"] == [[0, 4]]
     assert shaped["score"] > 0
@@ -305,3 +307,18 @@ def test_a_match_found_only_in_the_tags_names_them() -> None:
     assert hits[tagged.id].tags_matched == ("Sleep",)
     assert hits[texted.id].tags_matched == () and hits[texted.id].highlights
     assert hits[tagged.id].to_dict()["tags_matched"] == ["Sleep"]
+
+
+def test_an_entrys_emotions_are_searched_as_its_tags_are() -> None:
+    """NU42 #8: `tj search calm` found no check-in with the emotion calm (tags were
+    searched, emotions not): an emotion is matched and scored as a tag is, named in the
+    hit, and an excluded word excludes an entry holding it as an emotion."""
+    checkin = dataclasses.replace(entry("", day=1), emotions=("calm", "anxious"))
+    texted = entry("A calm walk after work.", day=2)
+    hits = search_entries([checkin, texted], "calm")
+    assert ids(hits) == [texted.id, checkin.id]  # the text outranks a label, as for tags
+    assert hits[1].emotions_matched == ("calm",) and hits[1].tags_matched == ()
+    assert hits[1].to_dict()["emotions_matched"] == ["calm"]
+    assert ids(search_entries([checkin, texted], "anx")) == [checkin.id]
+    assert ids(search_entries([checkin, texted], "walk -anxious")) == [texted.id]
+    assert ids(search_entries([checkin, texted], "calm -anxious")) == [texted.id]
