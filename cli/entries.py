@@ -30,6 +30,7 @@ from cli.main import (
     plain_line_argument,
     sync_note,
     synced_first,
+    tag_filter_argument,
     tags_argument,
     tj_words,
 )
@@ -386,7 +387,7 @@ def mood(
     "tags",
     metavar="T",
     multiple=True,
-    callback=tags_argument,
+    callback=tag_filter_argument,
     help="Only entries with this tag (any case); repeat (or separate with commas) for "
     "entries with any of several.",
 )
@@ -599,8 +600,8 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "untags",
     metavar="T",
     multiple=True,
-    callback=tags_argument,
-    help="Remove a tag (any case); repeatable, or several separated with commas.",
+    callback=plain_line_argument,
+    help="Remove a tag (any case, named whole); repeatable.",
 )
 @emotion_option
 @click.option(

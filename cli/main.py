@@ -587,6 +587,21 @@ def plain_line_argument(
     return plain_text(value).strip("\n")
 
 
+def tag_filter_argument(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A click callback for a repeated `--tag` filter (entries with any of the tags): each
+    value made plain, and also each part of it between commas (`tags_argument`), so that
+    "work,sleep" finds entries tagged work or sleep, and a tag that holds a comma (written
+    by an app, or imported) is still found by its whole name (REV-CARE2 F3)."""
+    plain = plain_line_argument(ctx, param, value)
+    assert isinstance(plain, tuple)
+    found = list(plain)
+    for one in plain:
+        found += [part.strip() for part in one.split(",") if part.strip() and part != one]
+    return tuple(dict.fromkeys(found))
+
+
 def tags_argument(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:

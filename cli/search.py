@@ -11,7 +11,7 @@ from rich.text import Text
 
 from cli import output
 from cli.dates import DAY
-from cli.main import Home, cli, journal_filter_option, json_option, pass_home, tags_argument
+from cli.main import Home, cli, journal_filter_option, json_option, pass_home, tag_filter_argument
 from cli.tables import FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 
@@ -29,7 +29,7 @@ HIGHLIGHT = "bold yellow"
     "tags",
     metavar="T",
     multiple=True,
-    callback=tags_argument,
+    callback=tag_filter_argument,
     help="Only entries with this tag; repeat (or separate with commas) for entries with any "
     "of several.",
 )

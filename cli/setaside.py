@@ -10,6 +10,7 @@ from rich.table import Table
 from cli import output
 from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
+from client_sdk.sync import SHOWN_KINDS
 
 if TYPE_CHECKING:
     from client_sdk import Client, SetAsideChange, SyncReport
@@ -107,12 +108,20 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
         ]
         if chosen:  # none: the SDK's error says why
             first = chosen[0]
-            about = f"{first.kind or 'change'} in {first.journal}: {first.title or output.preview(first.text)!r}"
+            kind = SHOWN_KINDS.get(first.kind, first.kind) or "change"
+            words = first.title or output.preview(first.text)
+            about = f"{kind} in {first.journal}" + (f": {words!r}" if words else "")
             more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
+            flags = (
+                " A safety flag dropped never reaches the people you share it with: contact "
+                "them directly if you need to."
+                if any(c.kind == "safety_flag" for c in chosen)
+                else ""
+            )
             output.confirm(
                 f"This forgets {about}{more}: never sent, and what the server says never "
                 "reached it is removed from this device (`tj set-aside list --json` keeps the "
-                "words). Drop?",
+                f"words).{flags} Drop?",
                 abort=True,
                 err=True,
             )
@@ -151,7 +160,7 @@ def set_aside_table(changes: list[SetAsideChange]) -> Table:
                 output.short_id(change.doc_id or change.record_id),  # the note's own id
                 output.local_time(change.set_aside_at),
                 change.journal,
-                change.kind,
+                SHOWN_KINDS.get(change.kind, change.kind),
                 change.title or output.preview(change.text),
                 change.reason,
             )

@@ -1538,7 +1538,7 @@ class Client:
             # sync takes the copy away, as `delete` said (NU42 #1: it waited until this
             # device synced again, and a device closed after `tj delete` never sent it).
             with contextlib.suppress(NetworkError, RateLimited):
-                await self.replica.push_outbox()
+                await self.replica.push_outbox(report)
         if not (noted["entries"] or noted["copies"]):
             return  # nothing noted to clear: no write (the next sync stays idle: REV-DEL5 D)
         async with self.store.transaction() as tx:  # what was handed over; not what came since

@@ -301,8 +301,13 @@ class Context:
             return
         try:
             theirs = await self._client_journal(wanted, live, kept)
-        except (InvalidInput, NotFound):
-            return  # the name could not name theirs alone: only this one
+        except NotFound:
+            return  # they share only briefs: the name names no journal of theirs
+        except InvalidInput as several:  # they share several: the name is no less in doubt
+            raise InvalidInput(
+                f"{wanted!r} names your journal {self.display(found)!r}, and {several}; "
+                f"or give your journal's id ({found.journal_id.hex()[:ID_WORD_HEX]}) for yours"
+            ) from None
         if theirs is None:
             return
         raise InvalidInput(

@@ -3779,14 +3779,33 @@ class Replica:
         the body this device sealed: the same record, signed by this home under the id and
         counter it wrote it with (the current id, or an earlier one of this home signed in
         again since: R36 F3) (protocol.md 4.18, "stored, reply lost"). Anything else is left as it
-        is (the push's refusal then sets it aside)."""
+        is (the push's refusal then sets it aside). So too a safety flag or a result set
+        aside to be sent again (sync.TRIED_AGAIN) that the server stored and refused: served,
+        it is delivered, not sent again (REV-CARE2 F1: sealed again after a rotation, its
+        every push met `record_conflict`, told "did NOT reach" for good)."""
         waiting = await self.store.outbox_by_id(journal.journal_id, sorted(echoed))
+        held = {r.record_id for r in waiting}
+        kept = (
+            await self.store.tried_again_by_id(journal.journal_id, sorted(echoed - held))
+            if await self.store.set_aside_any()
+            else []
+        )
+        waiting += kept
         if not waiting:
             return
         served = {r.record_id: r for r in page.records}
         delivered: list[tuple[OutboxRecord, wire.StoredRecord]] = []
         for record in waiting:
             stored = served[record.record_id]
+            if not stored.ciphertext and record.record_id not in held:
+                # A stub of a set-aside record: the server's word that it stores it, as
+                # its acknowledgement would have been (4.18 "Own records"): the bytes it
+                # holds are those this device sent (REV-CARE2 F1: sealed again since, the
+                # record would meet `record_conflict` at every push).
+                delivered.append(
+                    (record, dataclasses.replace(stored, ciphertext=record.ciphertext))
+                )
+                continue
             try:
                 ours = records.open_record(
                     await self.journal_key(journal, record.epoch),
@@ -3832,7 +3851,8 @@ class Replica:
                     for r, s in delivered
                 ]
             )
-            await tx.remove_outbox([r.position for r, _ in delivered])
+            await tx.remove_outbox([r.position for r, _ in delivered if r.record_id in held])
+            await tx.drop_set_aside([r.record_id for r, _ in delivered if r.record_id not in held])
             await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
         for record, _ in delivered:  # its conflict, if any, is settled: out of the outbox
             if record.doc_id is not None:
@@ -6466,11 +6486,12 @@ class Replica:
         if document is not None and kind == records.UPDATE:
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 
-    async def push_outbox(self) -> None:
+    async def push_outbox(self, report: sync_plan.SyncReport | None = None) -> None:
         """Push what waits in the outbox now (sharing needs the network anyway). Raises
         RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
-        (what is not pushed stays in the outbox for the next sync)."""
-        report = sync_plan.SyncReport()
+        (what is not pushed stays in the outbox for the next sync). `report`: the sync's
+        that pushes again after it (what is set aside is told there)."""
+        report = report if report is not None else sync_plan.SyncReport()
         waits = UploadWaits(DEFAULT_WAIT_S)
         await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
         limit = report.upload_limit

@@ -593,10 +593,11 @@ class SafetyPath:
         word, and one dated in the year 9999 outranked every later line, a removed member's
         included, for good (REV-CARE F2)."""
         now = now_ms()
+        state = self._replica.chains.state(local.journal_id)  # any device's, a member's too
         annotating = {
-            share.member_id
-            for share in await self._current_shares(local)
-            if share.role == "annotate" and not share.ended(now)
+            member.account_id
+            for member in (state.members.values() if state is not None else ())
+            if member.role == "annotate" and not member.ended(now) and member.account_id
         }
         lines = []
         for stored in await self._documents(local, CRISIS_LINE):

@@ -398,7 +398,8 @@ class Shares:
         trash or delete made here does not reach them (README: a former member keeps what
         was downloaded; NU42 #3: the delete question named only current members and said
         it "removes it from their view"). Empty for an item of a journal this account does
-        not own. Works offline. Raises as `recipients`."""
+        not own. Works offline. Raises InvalidInput for a malformed or ambiguous id,
+        NotFound for an unknown item."""
         stored = await self._item(item_id)
         local = {j.journal_id: j for j in await self._context.store.journals()}.get(
             stored.journal_id

@@ -1148,6 +1148,28 @@ class Store:
             for r in rows
         ]
 
+    async def set_aside_any(self) -> bool:
+        """Whether any change is set aside (one row looked at)."""
+        return bool(await self._all("SELECT 1 FROM set_aside LIMIT 1"))
+
+    async def tried_again_by_id(
+        self, journal_id: bytes, record_ids: list[bytes]
+    ) -> list[OutboxRecord]:
+        """The set-aside records of `journal_id` among `record_ids` that are sent again at
+        every sync (sync.TRIED_AGAIN), as their outbox records (old position)."""
+        found: list[OutboxRecord] = []
+        for chunk, marks in _in_chunks(record_ids):
+            rows = await self._all(
+                "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id "
+                f"{TRIED_AGAIN_ROWS} AND journal_id = ? AND record_id IN ({marks})",
+                (journal_id, *chunk),
+            )
+            found += [
+                OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5]))
+                for r in rows
+            ]
+        return found
+
     async def set_aside_holds(self, doc_id: bytes) -> bool:
         """Whether a change of the document `doc_id` is set aside (refused by the server)."""
         rows = await self._all("SELECT 1 FROM set_aside WHERE doc_id = ? LIMIT 1", (doc_id,))

@@ -51,7 +51,9 @@ async def test_a_tag_option_with_commas_is_several_tags(
     ana = await new_device(live_server, tmp_path, "ana")
     written = await ana.json("write", "Slept badly.", "--tag", "work, sleep", "--tag", "Work")
     assert written["tags"] == ["work", "sleep"]
-    edited = await ana.json("edit", written["id"], "--tag", "late,tired", "--untag", "work,sleep")
+    edited = await ana.json(
+        "edit", written["id"], "--tag", "late,tired", "--untag", "work", "--untag", "sleep"
+    )
     assert edited["tags"] == ["late", "tired"]
     checked = await ana.json("mood", "6", "--tag", "calm,rest")
     assert checked["tags"] == ["calm", "rest"]
@@ -128,3 +130,21 @@ async def test_showing_a_brief_or_entry_of_an_unverified_client_warns_as_the_lis
     assert warning in entry.stderr and "A shared day." in entry.stdout
     own = await ana.ok("show", written["id"][:8])
     assert "Warning" not in own.stderr
+
+
+async def test_an_own_journal_named_like_a_client_sharing_several_is_refused_too(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-CARE2 F4: when the client shares several journals, the bare name still took the
+    therapist's own journal without a word: it is refused naming both sides."""
+    carl = await new_device(live_server, tmp_path, "carl")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await carl.ok("journal", "create", "Dreams")
+    await carl.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    await carl.ok("share", "Dreams", "drsmith")
+    await drsmith.ok("sync")
+    await drsmith.ok("journal", "create", "carl")
+    refused = await drsmith.tj("list", "--journal", "carl")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1, said
+    assert "'carl' names your journal 'carl', and carl shares several journals" in said
