@@ -29,7 +29,7 @@ from client_sdk import carrying, crypto, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
-from client_sdk.sync import TRIED_AGAIN, OutboxRecord
+from client_sdk.sync import DEPENDS_ON_SET_ASIDE, TRIED_AGAIN, OutboxRecord
 from client_sdk.withholding import (
     Cover,
     DeviceCounters,
@@ -1156,13 +1156,16 @@ class Store:
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> list[OutboxRecord]:
         """The set-aside records of `journal_id` among `record_ids` that are sent again at
-        every sync (sync.TRIED_AGAIN), as their outbox records (old position)."""
+        every sync (sync.TRIED_AGAIN), as their outbox records (old position); not those
+        set aside behind an earlier change of their document (DEPENDS_ON_SET_ASIDE: their
+        delivery would run ahead of the change they build on, REV-CARE3 F3)."""
         found: list[OutboxRecord] = []
         for chunk, marks in _in_chunks(record_ids):
             rows = await self._all(
                 "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id "
-                f"{TRIED_AGAIN_ROWS} AND journal_id = ? AND record_id IN ({marks})",
-                (journal_id, *chunk),
+                f"{TRIED_AGAIN_ROWS} AND journal_id = ? AND code != ? "
+                f"AND record_id IN ({marks})",
+                (journal_id, DEPENDS_ON_SET_ASIDE, *chunk),
             )
             found += [
                 OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5]))
