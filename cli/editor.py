@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -110,6 +111,28 @@ def drafts_folder(home: Path) -> Path:
 DRAFTS_PLACEHOLDER = "DRAFTS/"
 """Written in a command's help where its example names a draft; shown as the drafts folder of
 the profile this `tj` uses (`DraftHelpCommand`)."""
+
+
+def drafts_kept(home: Path) -> list[Path]:
+    """The draft files in the profile's drafts folder (`drafts_folder`), any left there."""
+    folder = drafts_folder(home)
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+def remove_drafts(home: Path) -> int:
+    """Delete the profile's drafts folder and what it holds: the local data of this device
+    goes with its drafts, plain text a failed save kept (REV-ACCT F3: `tj logout` and `tj
+    account delete` said the data was deleted and left them). Returns how many drafts."""
+    count = len(drafts_kept(home))
+    shutil.rmtree(drafts_folder(home), ignore_errors=True)
+    return count
+
+
+def drafts_text(count: int, home: Path) -> str:
+    """ "2 drafts never saved (~/.../drafts)" for the messages of `tj logout` and `tj
+    account delete`."""
+    drafts = "draft" if count == 1 else "drafts"
+    return f"{count} {drafts} never saved ({shown_drafts_folder(home)})"
 
 
 def shown_drafts_folder(home: Path) -> str:

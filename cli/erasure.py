@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli import output
+from cli import editor, output
 from cli.main import Home, cli, json_option, pass_home, password_file_option, username_of
 from client_sdk.errors import TJError
 
@@ -54,6 +54,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         )
         for line in copies:
             output.message(line)
+        drafts = len(editor.drafts_kept(home.path))
+        if drafts:
+            output.message(f"{editor.drafts_text(drafts, home.path)} are deleted too.")
         typed = output.typed_answer(
             "Type the username to confirm", err=True, default="", show_default=False
         )
@@ -61,6 +64,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             raise click.ClickException("the username did not match; nothing was deleted")
     password = home.password("Password")
     home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
+    removed = editor.remove_drafts(home.path)  # plain text: this device's data (REV-ACCT F3)
+    if removed:
+        output.message(f"Deleted {editor.drafts_text(removed, home.path)}.")
     if as_json:
         output.print_json({"deleted": username})
     output.message(f"Account {username} erased from the server; this device's data is deleted.")

@@ -1063,7 +1063,20 @@ def logout(home: Home, yes: bool) -> None:
       tj logout --yes
     """
     unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
+    from cli import editor
+
+    drafts = len(editor.drafts_kept(home.path))
+    if drafts and not yes and not unsynced:  # asked with the changes below, when there are
+        output.message(
+            f"{editor.drafts_text(drafts, home.path)} on this device are deleted with its "
+            "local data: save them first (`tj write --draft FILE`)."
+        )
+        output.confirm("Log out anyway?", abort=True, err=True)
     if unsynced and not yes:
+        if drafts:
+            output.message(
+                f"{editor.drafts_text(drafts, home.path)} on this device are deleted too."
+            )
         items = output.plural(unsynced, "item", "items")
         if login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
             output.message(
@@ -1098,6 +1111,9 @@ def logout(home: Home, yes: bool) -> None:
             f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
             "notes...) that had not reached the server were discarded."
         )
+    removed = editor.remove_drafts(home.path)
+    if removed:  # said with --yes too
+        output.message(f"Deleted {editor.drafts_text(removed, home.path)}.")
     if done.server_told:
         output.message("Signed out; the local data of this device was deleted.")
         return

@@ -318,10 +318,19 @@ async def ended_on_failure(server_url: str, token: str) -> AsyncIterator[None]:
 async def signed_challenge(
     transport: Transport, username: str, purpose: str, key: nacl.signing.SigningKey
 ) -> tuple[bytes, bytes]:
-    """(challenge, signature) for a fresh single-use challenge of `purpose`."""
+    """(challenge, signature) for a fresh single-use challenge of `purpose`. Raises
+    IntegrityError, signing nothing, when the transport knows the server's id (a signed-in
+    profile: `Transport.server_id`) and the challenge names another: a server passing on
+    another deployment's challenge would get a signature valid there, for a password change
+    or the account's erasure (REV-ACCT F4; protocol.md 4.10)."""
     reply = await transport.call(
         "/v1/auth/challenge", wire.ChallengeRequest(username, purpose), wire.ChallengeReply
     )
+    if transport.server_id is not None and reply.server_id != transport.server_id:
+        raise IntegrityError(
+            f"the server at {transport.base_url} sent a challenge naming another server than "
+            "the one this account signed in at: nothing was signed or sent"
+        )
     signature = keys.sign_challenge(key, username, reply.server_id, purpose, reply.challenge)
     return reply.challenge, signature
 

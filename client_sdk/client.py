@@ -199,6 +199,7 @@ class Client:
         self.profile = profile
         self.store = store
         self.transport = transport
+        transport.server_id = profile.server_id  # signed challenges name it (REV-ACCT F4)
         self.recovery_key = None
         self.account_created = False
         self.recovery_key_not_shown = None

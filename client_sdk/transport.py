@@ -265,6 +265,10 @@ class Transport:
         self.base_url = normalize_url(base_url)
         self.token = token
         self.retry = retry
+        self.server_id: bytes | None = None
+        """The id of the server this account signed in at (`Profile.server_id`), once a
+        profile is open: a challenge naming another id is refused before anything is signed
+        (`account.signed_challenge`, REV-ACCT F4). None before a first sign-in."""
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None

@@ -41,6 +41,7 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     AccountRow,
     ChainConflictError,
+    CredentialsChanged,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -668,8 +669,10 @@ class Service:
         )
         try:
             await self.storage.create_device(
-                device, self.settings.max_devices, by_recovery_key=recovering
+                device, self.settings.max_devices, by_recovery_key=recovering, checked_key=key
             )
+        except CredentialsChanged:  # changed since the check (REV-ACCT F1, F2): as a wrong key
+            raise Unauthorized("wrong username or password, or the login attempt expired") from None
         except DuplicateError:
             raise _device_id_taken() from None
         except QuotaError:

@@ -287,6 +287,11 @@ class RecordConflictError(Exception):
     """A record id already exists in the journal with different content."""
 
 
+class CredentialsChanged(Exception):
+    """The key a login's signature was checked against is no longer the account's
+    (`create_device`'s `checked_key`)."""
+
+
 class DuplicateError(Exception):
     """A unique name or id is already taken."""
 
@@ -409,11 +414,20 @@ class Storage(Protocol):
         ...
 
     async def create_device(
-        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+        self,
+        device: DeviceRow,
+        max_devices: int,
+        by_recovery_key: bool = False,
+        checked_key: bytes | None = None,
     ) -> None:
         """Raises QuotaError("devices") if the account has `max_devices` unexpired,
         unrevoked devices already. `by_recovery_key`: the session was opened with the
-        recovery key alone (remembered in the same transaction, see `update_recovery`)."""
+        recovery key alone (remembered in the same transaction, see `update_recovery`).
+        `checked_key`: the account's key the login's signature was checked against (its
+        recovery login key when `by_recovery_key`, else its login key): raises
+        CredentialsChanged, creating nothing, when the account no longer has that key in
+        the transaction that would create the device (a password change or a recovery
+        key replaced since the check: REV-ACCT F1, F2), or no longer exists."""
         ...
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None: ...

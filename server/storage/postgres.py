@@ -40,6 +40,7 @@ from server.storage.base import (
     AccountRow,
     AuditRow,
     ChainConflictError,
+    CredentialsChanged,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -411,10 +412,21 @@ class PostgresStorage:
     # --- devices ----------------------------------------------------------------------------
 
     async def create_device(
-        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+        self,
+        device: DeviceRow,
+        max_devices: int,
+        by_recovery_key: bool = False,
+        checked_key: bytes | None = None,
     ) -> None:
         async with self._tx() as db:
             await _lock_account(db, device.account_id)
+            if checked_key is not None:  # under the account's row lock: a change waits
+                column = "recovery_login_public_key" if by_recovery_key else "login_public_key"
+                held = await db.fetchval(
+                    f"SELECT {column} FROM accounts WHERE account_id = $1", device.account_id
+                )
+                if held is None or bytes(held) != checked_key:
+                    raise CredentialsChanged("login key")
             count = await db.fetchval(
                 "SELECT COUNT(*) FROM devices WHERE account_id = $1 AND revoked = 0 "
                 "AND expires_at >= $2",

@@ -57,6 +57,7 @@ from server.storage.base import (
     AccountRow,
     AuditRow,
     ChainConflictError,
+    CredentialsChanged,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -702,9 +703,20 @@ class SQLiteStorage:
     # --- devices ----------------------------------------------------------------------------
 
     async def create_device(
-        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+        self,
+        device: DeviceRow,
+        max_devices: int,
+        by_recovery_key: bool = False,
+        checked_key: bytes | None = None,
     ) -> None:
         def tx(db: Connection) -> None:
+            if checked_key is not None:  # in the write transaction: no change can slip in
+                column = "recovery_login_public_key" if by_recovery_key else "login_public_key"
+                held = _value(
+                    db, f"SELECT {column} FROM accounts WHERE account_id = ?", (device.account_id,)
+                )
+                if held is None or bytes(held) != checked_key:
+                    raise CredentialsChanged("login key")
             active = _value(
                 db,
                 "SELECT COUNT(*) FROM devices WHERE account_id = ? AND revoked = 0 "
