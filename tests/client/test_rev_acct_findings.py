@@ -17,7 +17,7 @@ import pytest
 from client_sdk import INSECURE_TEST_COST, AuthError, Client, TJError, account, keys, wire
 from client_sdk.transport import Transport
 from server import routes
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.conftest import BACKENDS, PASSWORD, ClientFactory, RunningServer
 
 NEW_PASSWORD = "a quite different passphrase 4 ana"
 
@@ -51,6 +51,7 @@ def before_the_device_row(server: RunningServer, act: Any) -> list[None]:
     return ran
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 async def test_a_recovery_racing_the_replacement_of_its_key_gets_no_session(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
@@ -90,6 +91,7 @@ async def test_a_recovery_racing_the_replacement_of_its_key_gets_no_session(
     )
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 async def test_a_login_racing_a_password_change_gets_no_session_with_the_old_password(
     live_server: RunningServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
