@@ -119,13 +119,31 @@ def drafts_kept(home: Path) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
-def remove_drafts(home: Path) -> int:
+def remove_drafts(home: Path) -> tuple[int, int]:
     """Delete the profile's drafts folder and what it holds: the local data of this device
     goes with its drafts, plain text a failed save kept (REV-ACCT F3: `tj logout` and `tj
-    account delete` said the data was deleted and left them). Returns how many drafts."""
+    account delete` said the data was deleted and left them). Returns (drafts deleted,
+    drafts that could not be: a permission refused, say; REV-ACCT2 G3)."""
     count = len(drafts_kept(home))
-    shutil.rmtree(drafts_folder(home), ignore_errors=True)
-    return count
+    folder = drafts_folder(home)
+    if folder.is_symlink():  # its target is not this profile's to empty: only the link goes
+        folder.unlink()
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    left = len(drafts_kept(home))
+    return count - left, left
+
+
+def removed_drafts_lines(home: Path) -> list[str]:
+    """`remove_drafts`, said: how many drafts were deleted, and those that could not be."""
+    deleted, left = remove_drafts(home)
+    lines = [f"Deleted {drafts_text(deleted, home)}."] if deleted else []
+    if left:
+        lines.append(
+            f"{drafts_text(left, home)} could not be deleted: delete them yourself, they hold "
+            "what you wrote in plain text."
+        )
+    return lines
 
 
 def drafts_text(count: int, home: Path) -> str:

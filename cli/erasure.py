@@ -64,9 +64,8 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             raise click.ClickException("the username did not match; nothing was deleted")
     password = home.password("Password")
     home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
-    removed = editor.remove_drafts(home.path)  # plain text: this device's data (REV-ACCT F3)
-    if removed:
-        output.message(f"Deleted {editor.drafts_text(removed, home.path)}.")
+    for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
+        output.message(line)
     if as_json:
         output.print_json({"deleted": username})
     output.message(f"Account {username} erased from the server; this device's data is deleted.")

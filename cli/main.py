@@ -1111,9 +1111,8 @@ def logout(home: Home, yes: bool) -> None:
             f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
             "notes...) that had not reached the server were discarded."
         )
-    removed = editor.remove_drafts(home.path)
-    if removed:  # said with --yes too
-        output.message(f"Deleted {editor.drafts_text(removed, home.path)}.")
+    for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
+        output.message(line)
     if done.server_told:
         output.message("Signed out; the local data of this device was deleted.")
         return

@@ -806,6 +806,7 @@ class Client:
 
             device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
+        _known_server(transport, previous)
         if device_name is None and previous is None:  # after `logout` here (NU25 C7)
             from client_sdk.devices import name_after_logout
 
@@ -891,6 +892,7 @@ class Client:
 
             device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
+        _known_server(transport, previous)
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session = await account.recover(transport, username, raw_key, device_name, ticket)
@@ -2141,6 +2143,15 @@ def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     )
     said.code, said.detail = error.code, error.detail
     return said
+
+
+def _known_server(transport: Transport, previous: Profile | None) -> None:
+    """A sign-in again on a home whose profile names this server: the challenge it signs
+    must name the server id that profile holds (`account.signed_challenge`; REV-ACCT2 G1:
+    a server answering a signed-in device 401 could have it sign another deployment's
+    login challenge). A first sign-in, or one at another address, knows no id."""
+    if previous is not None and normalize_url(previous.server_url) == transport.base_url:
+        transport.server_id = previous.server_id
 
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
