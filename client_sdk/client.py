@@ -43,6 +43,7 @@ from client_sdk.errors import (
     AuthError,
     ClientClosed,
     ConflictError,
+    CostBelowMinimum,
     IntegrityError,
     InvalidInput,
     NetworkError,
@@ -1083,6 +1084,8 @@ class Client:
             raise
         client = cls(home, profile, store, transport)
         try:
+            reply = session.reply
+            await client._know_cost(KdfCost(reply.opslimit, reply.memlimit))  # REV-ACCT F5
             await client.devices._keep_own_name(session.device_name)
             await client.replica.refresh_journals()
             save_ticket(home, transport.base_url, profile.username, session.reply.login_ticket)
@@ -1251,7 +1254,7 @@ class Client:
         key this client handed over (`recovery_key`, kept until shown) is dropped: it would
         never open again."""
         await account.check_new_password(new_password, self.username)
-        old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
+        old = await self._password_keys(old_password, minimum_cost)
         kept = self._kept_here()
         opened: tuple[bytes, keys.PasswordKeys, bool] | None = None
         if kept is not None and self.recovery_key is None:
@@ -1331,6 +1334,45 @@ class Client:
             derived,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+        await self._know_cost(cost)
+
+    async def _password_keys(self, password: str, minimum_cost: KdfCost) -> keys.PasswordKeys:
+        """The keys `password` yields for this signed-in account (`account.password_keys`),
+        never at a cost below the one this device knows the account's password has
+        (`KNOWN_COST`: kept at sign-in and at this device's own password change): a
+        signed-in device signs nothing with a key derived cheaper than that (REV-ACCT F5: a
+        server naming the floor's cost and a salt of its own got a signature it could test
+        guesses against at that cost). Raises IntegrityError, deriving and sending nothing,
+        for a lower cost (if the password was changed on another device at a lower cost,
+        signing in again here takes it); as `account.password_keys` otherwise."""
+        known = _cost_of(await self.store.setting(KNOWN_COST))
+        if known is None:
+            return await account.password_keys(
+                self.transport, self.username, password, minimum_cost
+            )
+        floor = KdfCost(
+            max(known.opslimit, minimum_cost.opslimit), max(known.memlimit, minimum_cost.memlimit)
+        )
+        try:
+            return await account.password_keys(self.transport, self.username, password, floor)
+        except CostBelowMinimum as error:
+            cost = error.cost
+            if not isinstance(cost, KdfCost) or (
+                cost.opslimit < minimum_cost.opslimit or cost.memlimit < minimum_cost.memlimit
+            ):
+                raise  # below what the call accepts at all: said as before
+            raise IntegrityError(
+                f"the server names a password hashing cost of {cost.words()} for "
+                f"{self.username}, below the {known.words()} this device knows the password "
+                "has: nothing was derived or signed (a server weakening the hash before this "
+                "device signs with it). If the password was changed on another device since, "
+                "sign in again on this one first"
+            ) from None
+
+    async def _know_cost(self, cost: KdfCost) -> None:
+        """Keep `cost` as the account's password cost this device knows (`KNOWN_COST`)."""
+        async with self.store.transaction() as tx:
+            await tx.set_setting(KNOWN_COST, json.dumps([cost.opslimit, cost.memlimit]))
 
     async def replace_recovery_key(
         self, password: str, *, minimum_cost: KdfCost = INTERACTIVE
@@ -1348,7 +1390,7 @@ class Client:
         `devices.list()`, sign one out with `devices.revoke`). Raises AuthError (wrong
         password; nothing changed, the old key still works), NetworkError (no answer even
         to a second try: whether the key was replaced is unknown, run it again)."""
-        derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
+        derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,
             self.username,
@@ -1367,7 +1409,7 @@ class Client:
         requires a challenge signed with the password's login key, not just this device's
         session.
         Journals others shared with you are not theirs to lose; your own are gone for good."""
-        derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
+        derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
             self.transport, self.username, "delete", derived.login_key
         )
@@ -2143,6 +2185,22 @@ def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     )
     said.code, said.detail = error.code, error.detail
     return said
+
+
+KNOWN_COST = "password_cost"
+"""Store setting: [opslimit, memlimit] (JSON) of the account's password as this device knows it
+(its sign-in's, then its own password changes'): the floor of `Client._password_keys`."""
+
+
+def _cost_of(value: object) -> KdfCost | None:
+    """`KNOWN_COST` read back (JSON); None when unset or not two whole numbers."""
+    try:
+        pair = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair):
+        return KdfCost(pair[0], pair[1])
+    return None
 
 
 def _known_server(transport: Transport, previous: Profile | None) -> None:
