@@ -41,6 +41,10 @@ class Session:
     """The name this device signed in with (sent in the request)."""
     created: bool = False
     """True when the request that opened this session made the account (a signup)."""
+    cost: KdfCost | None = None
+    """The password's Argon2id cost this device chose (a signup) or proved (a login: the
+    cost whose key opened the bundle), never the server's word alone; None for a
+    recovery (REV-KDF F1: the `SessionReply`'s cost set the floor of `Client._password_keys`)."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,8 @@ async def finish_signup(
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
         raise IntegrityError("the server signed this device in to another account than its own")
-    return Session(reply, secrets, request.device_name, created), recovery_key
+    cost = KdfCost(request.opslimit, request.memlimit)  # this device's choice at signup
+    return Session(reply, secrets, request.device_name, created, cost), recovery_key
 
 
 async def password_keys(
@@ -233,12 +238,20 @@ async def password_keys(
 ) -> keys.PasswordKeys:
     """The keys a password yields for this account, at the cost the server advertises
     (refused if outside what this client accepts)."""
+    derived, _ = await password_keys_at(transport, username, password, minimum_cost)
+    return derived
+
+
+async def password_keys_at(
+    transport: Transport, username: str, password: str, minimum_cost: KdfCost
+) -> tuple[keys.PasswordKeys, KdfCost]:
+    """`password_keys`, with the cost they were derived at."""
     pre = await transport.call(
         "/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply
     )
     cost = KdfCost(pre.opslimit, pre.memlimit)
     cost.check(minimum_cost)
-    return await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
+    return await asyncio.to_thread(keys.password_keys, password, pre.salt, cost), cost
 
 
 async def login(
@@ -251,7 +264,7 @@ async def login(
 ) -> Session:
     """A session opened with the password; `ticket` is this device's login ticket for the
     account, if it has one (tickets.py)."""
-    derived = await password_keys(transport, username, password, minimum_cost)
+    derived, cost = await password_keys_at(transport, username, password, minimum_cost)
     device_name = device_name or default_device_name()
     reply = await signed_session(
         transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket
@@ -261,7 +274,7 @@ async def login(
             secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
         except IntegrityError:
             raise AuthError("the server's key bundle does not open with this password") from None
-    return Session(reply, secrets, device_name)
+    return Session(reply, secrets, device_name, cost=cost)  # the bundle opened: proved
 
 
 async def recover(

@@ -486,7 +486,13 @@ class Client:
         except BaseException:
             await transport.close()
             raise
-        session = account.Session(reply, made.secrets, made.request.device_name, created=True)
+        session = account.Session(
+            reply,
+            made.secrets,
+            made.request.device_name,
+            created=True,
+            cost=KdfCost(made.request.opslimit, made.request.memlimit),  # chosen here
+        )
         return await cls._signed_up(
             home, transport, username, session, made.recovery_key, passphrase, keep_until_shown
         )
@@ -1084,8 +1090,8 @@ class Client:
             raise
         client = cls(home, profile, store, transport)
         try:
-            reply = session.reply
-            await client._know_cost(KdfCost(reply.opslimit, reply.memlimit))  # REV-ACCT F5
+            if session.cost is not None:  # chosen or proved here, never the reply's word
+                await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client.devices._keep_own_name(session.device_name)
             await client.replica.refresh_journals()
             save_ticket(home, transport.base_url, profile.username, session.reply.login_ticket)
@@ -1252,7 +1258,10 @@ class Client:
         the request leaves, the seal under the old one kept beside it until a login proves
         which is in force (R27 F1: a lost reply or a crash strands neither). The copy of a
         key this client handed over (`recovery_key`, kept until shown) is dropped: it would
-        never open again."""
+        never open again.
+        Raises IntegrityError, deriving and sending nothing, when the server names a
+        password cost below the one this device knows (`_password_keys`: sign in again on
+        this device after a change elsewhere at a lower cost)."""
         await account.check_new_password(new_password, self.username)
         old = await self._password_keys(old_password, minimum_cost)
         kept = self._kept_here()
@@ -1389,7 +1398,10 @@ class Client:
         journals and the other devices' sessions are untouched (list them with
         `devices.list()`, sign one out with `devices.revoke`). Raises AuthError (wrong
         password; nothing changed, the old key still works), NetworkError (no answer even
-        to a second try: whether the key was replaced is unknown, run it again)."""
+        to a second try: whether the key was replaced is unknown, run it again).
+        Raises IntegrityError, deriving and sending nothing, when the server names a
+        password cost below the one this device knows (`_password_keys`: sign in again on
+        this device after a change elsewhere at a lower cost)."""
         derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,
@@ -1408,7 +1420,10 @@ class Client:
         name this home holds for it (tickets.py, devices.py). Needs the password: the server
         requires a challenge signed with the password's login key, not just this device's
         session.
-        Journals others shared with you are not theirs to lose; your own are gone for good."""
+        Journals others shared with you are not theirs to lose; your own are gone for good.
+        Raises IntegrityError, deriving and sending nothing, when the server names a
+        password cost below the one this device knows (`_password_keys`: sign in again on
+        this device after a change elsewhere at a lower cost)."""
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
             self.transport, self.username, "delete", derived.login_key

@@ -1,0 +1,209 @@
+"""Review of branch `kdf` (REV-ACCT F5: the known password cost). Real server on loopback,
+behind the hostile proxy where the server misbehaves; real crypto."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client, IntegrityError, wire
+from client_sdk.client import KNOWN_COST
+from client_sdk.crypto import INTERACTIVE, MODERATE
+from tests.client.hostile import HostileServer, serving
+from tests.conftest import PASSWORD, RunningServer
+
+NEW_PASSWORD = "a second long password for ana"
+
+
+def at_interactive_with_own_salt(request: bytes, reply: bytes) -> bytes:
+    """The F5 attack: the floor's cost (INTERACTIVE) and a salt of the server's own."""
+    return wire.encode(
+        wire.PreloginReply(os.urandom(16), INTERACTIVE.opslimit, INTERACTIVE.memlimit)
+    )
+
+
+def session_reply_naming_interactive(request: bytes, reply: bytes) -> bytes:
+    """The real SessionReply, its cost lowered to INTERACTIVE (nothing checks it)."""
+    real = wire.decode(wire.SessionReply, reply)
+    return wire.encode(
+        dataclasses.replace(real, opslimit=INTERACTIVE.opslimit, memlimit=INTERACTIVE.memlimit)
+    )
+
+
+async def known(client: Client) -> list[int] | None:
+    value = await client.store.setting(KNOWN_COST)
+    return None if value is None else json.loads(value)
+
+
+# ---- F1: the known cost is taken from an unchecked SessionReply --------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/auth/signup", "/v1/auth/login"])
+async def test_F1_a_session_reply_never_lowers_the_known_cost(
+    live_server: RunningServer, tmp_path: Path, path: str
+) -> None:
+    """The account's password costs MODERATE (the SDK's default). At sign-in the server
+    answers the real session with the cost INTERACTIVE: the device kept that as the cost it
+    knows, and later signed a "delete" challenge at INTERACTIVE with the server's salt (the
+    oracle REV-ACCT F5 closes). Now the cost kept is the one chosen (signup) or proved
+    (login), never the reply's: the cheap prelogin is refused, nothing asked or signed."""
+    async with serving(HostileServer(live_server.url)) as hostile:
+        home = tmp_path / "ana"
+        if path == "/v1/auth/signup":
+            hostile.replies[path] = session_reply_naming_interactive
+            client = await Client.signup(hostile.url, "ana", PASSWORD, home=home)
+        else:
+            first = await Client.signup(hostile.url, "ana", PASSWORD, home=tmp_path / "other")
+            await first.close()
+            hostile.replies[path] = session_reply_naming_interactive
+            client = await Client.login(hostile.url, "ana", PASSWORD, home=home)
+        try:
+            del hostile.replies[path]
+            assert await known(client) == [MODERATE.opslimit, MODERATE.memlimit]
+            hostile.replies["/v1/auth/prelogin"] = at_interactive_with_own_salt
+            before = len(hostile.paths)
+            with pytest.raises(IntegrityError):
+                await client.delete_account(PASSWORD)
+            assert "/v1/auth/challenge" not in hostile.paths[before:]
+            assert "/v1/account/delete" not in hostile.paths[before:]
+        finally:
+            await client.close()
+
+
+# ---- F2: a login again on the signed-in home derives below the known cost -----------------
+
+
+async def test_F2_known_limit_a_login_again_on_a_home_that_knows_the_cost_signs_at_a_lower_one(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The home knows MODERATE. The server ends the session (401: `tj` says "`tj login`
+    signs in again"), then answers the login's prelogin with INTERACTIVE and its own salt:
+    the device derives at INTERACTIVE and signs the "login" challenge (the same oracle).
+    A known limit, documented in protocol.md (/v1/auth/prelogin): this test pins it, and
+    fails once a sign-in again uses the cost the home knew."""
+    async with serving(HostileServer(live_server.url)) as hostile:
+        home = tmp_path / "ana"
+        client = await Client.signup(hostile.url, "ana", PASSWORD, home=home)
+        assert await known(client) == [MODERATE.opslimit, MODERATE.memlimit]
+        await client.close()
+        hostile.replies["/v1/auth/prelogin"] = at_interactive_with_own_salt
+        before = len(hostile.paths)
+        with pytest.raises(Exception):  # noqa: B017 - the real server refuses the signature
+            await Client.login(hostile.url, "ana", PASSWORD, home=home)
+        assert "/v1/auth/challenge" in hostile.paths[before:]
+        assert "/v1/auth/login" in hostile.paths[before:]  # the signature went out
+
+
+# ---- legitimate flows (expected to hold) --------------------------------------------------
+
+
+async def test_a_lower_cost_set_on_another_device_is_refused_here_until_a_login_again(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    a = await Client.signup(live_server.url, "ana", PASSWORD, home=tmp_path / "a")
+    b = await Client.login(live_server.url, "ana", PASSWORD, home=tmp_path / "b")
+    try:
+        await b.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
+        with pytest.raises(IntegrityError, match="sign in again") as caught:
+            await a.replace_recovery_key(NEW_PASSWORD)
+        print("A's error:", caught.value)
+    finally:
+        await a.close()
+        await b.close()
+    a = await Client.login(live_server.url, "ana", NEW_PASSWORD, home=tmp_path / "a")
+    try:
+        assert await known(a) == [INTERACTIVE.opslimit, INTERACTIVE.memlimit]
+        await a.replace_recovery_key(NEW_PASSWORD)
+    finally:
+        await a.close()
+
+
+async def test_a_higher_or_equal_cost_set_on_another_device_goes_through(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    a = await Client.signup(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "a", kdf_cost=INTERACTIVE
+    )
+    b = await Client.login(live_server.url, "ana", PASSWORD, home=tmp_path / "b")
+    try:
+        await b.change_password(PASSWORD, NEW_PASSWORD)  # MODERATE: higher
+        await a.replace_recovery_key(NEW_PASSWORD)
+        assert await known(a) == [INTERACTIVE.opslimit, INTERACTIVE.memlimit]  # not raised
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_recovery_on_another_device_at_the_default_cost_goes_through(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    a = await Client.signup(live_server.url, "ana", PASSWORD, home=tmp_path / "a")
+    key = a.recovery_key
+    assert key is not None
+    b = await Client.recover(live_server.url, "ana", key, NEW_PASSWORD, home=tmp_path / "b")
+    try:
+        await a.replace_recovery_key(NEW_PASSWORD)
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_two_clients_on_one_home_share_the_known_cost(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "a"
+    a = await Client.signup(live_server.url, "ana", PASSWORD, home=home)
+    await a.close()
+    one, two = await Client.open(home), await Client.open(home)
+    try:
+        await one.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
+        await two.replace_recovery_key(NEW_PASSWORD)  # reads the setting from the store
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_an_old_store_without_the_setting_is_not_refused(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    a = await Client.signup(live_server.url, "ana", PASSWORD, home=tmp_path / "a")
+    try:
+        async with a.store.transaction() as tx:
+            await tx._db.execute("DELETE FROM settings WHERE name = ?", (KNOWN_COST,))
+        await a.replace_recovery_key(PASSWORD)
+        assert await known(a) is None  # nothing learnt until the next sign-in
+    finally:
+        await a.close()
+
+
+# ---- the CLI's words for the new refusal ------------------------------------------------
+
+
+async def test_cli_messages_for_a_cost_lowered_on_another_device(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    from tests.test_cli import Device
+
+    real = {"TJ_INSECURE_TEST_KDF": None}
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", env=real)  # MODERATE
+    phone = await Client.login(live_server.url, "ana", PASSWORD, home=tmp_path / "phone")
+    await phone.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
+    await phone.close()
+    env = {**real, "TJ_PASSWORD": NEW_PASSWORD}
+    for args in (  # each: exit 1, one line, no `tj login` named
+        ("recovery-key", "new"),
+        ("password", "change", "--new-password-file", str(tmp_path / "pw")),
+        ("account", "delete", "--yes"),
+    ):
+        (tmp_path / "pw").write_text("a third long password for ana\n")
+        result = await laptop.tj(*args, env=env)
+        print(args, "exit", result.exit_code, "stderr:", result.stderr)
+    again = await laptop.tj("login", live_server.url, "ana", env=env)
+    print("login again exit", again.exit_code, again.stderr)
+    after = await laptop.tj("recovery-key", "new", "--keep-others", env=env)
+    print("after login: exit", after.exit_code, after.stderr[:200])
