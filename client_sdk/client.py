@@ -822,10 +822,15 @@ class Client:
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
         # even across a logout.
         ticket = load_ticket(home, transport.base_url, username)
+        known = await _home_known_cost(home, previous, transport)
+        floor = minimum_cost if known is None else _stricter(minimum_cost, known)
         try:
-            session = await account.login(
-                transport, username, password, minimum_cost, device_name, ticket
-            )
+            session = await account.login(transport, username, password, floor, device_name, ticket)
+        except CostBelowMinimum as error:
+            await transport.close()
+            if known is None or not _below_known(error, minimum_cost):
+                raise
+            raise _cost_below_known(error, username, known, "this home") from None
         except AuthError as error:
             await transport.close()
             if previous is None or error.code != "auth_failed":
@@ -1359,24 +1364,13 @@ class Client:
             return await account.password_keys(
                 self.transport, self.username, password, minimum_cost
             )
-        floor = KdfCost(
-            max(known.opslimit, minimum_cost.opslimit), max(known.memlimit, minimum_cost.memlimit)
-        )
+        floor = _stricter(minimum_cost, known)
         try:
             return await account.password_keys(self.transport, self.username, password, floor)
         except CostBelowMinimum as error:
-            cost = error.cost
-            if not isinstance(cost, KdfCost) or (
-                cost.opslimit < minimum_cost.opslimit or cost.memlimit < minimum_cost.memlimit
-            ):
+            if not _below_known(error, minimum_cost):
                 raise  # below what the call accepts at all: said as before
-            raise IntegrityError(
-                f"the server names a password hashing cost of {cost.words()} for "
-                f"{self.username}, below the {known.words()} this device knows the password "
-                "has: nothing was derived or signed (a server weakening the hash before this "
-                "device signs with it). If the password was changed on another device since, "
-                "sign in again on this one first"
-            ) from None
+            raise _cost_below_known(error, self.username, known, "this device") from None
 
     async def _know_cost(self, cost: KdfCost) -> None:
         """Keep `cost` as the account's password cost this device knows (`KNOWN_COST`)."""
@@ -2216,6 +2210,54 @@ def _cost_of(value: object) -> KdfCost | None:
     if isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair):
         return KdfCost(pair[0], pair[1])
     return None
+
+
+def _stricter(minimum: KdfCost, known: KdfCost) -> KdfCost:
+    """The floor of both costs (each of passes and memory at least each's)."""
+    return KdfCost(max(minimum.opslimit, known.opslimit), max(minimum.memlimit, known.memlimit))
+
+
+def _below_known(error: CostBelowMinimum, minimum_cost: KdfCost) -> bool:
+    """Whether `error`'s cost is one the call accepts (at least `minimum_cost`): it was
+    refused for being below the cost known for the account, not below the call's floor."""
+    cost = error.cost
+    return isinstance(cost, KdfCost) and (
+        cost.opslimit >= minimum_cost.opslimit and cost.memlimit >= minimum_cost.memlimit
+    )
+
+
+def _cost_below_known(
+    error: CostBelowMinimum, username: str, known: KdfCost, where: str
+) -> IntegrityError:
+    """The refusal of a cost below the one `where` ("this device", "this home") knows the
+    account's password has (REV-ACCT F5, REV-KDF F2)."""
+    cost = error.cost
+    named = cost.words() if isinstance(cost, KdfCost) else "a lower one"
+    return IntegrityError(
+        f"the server names a password hashing cost of {named} for {username}, below the "
+        f"{known.words()} {where} knows the password has: nothing was derived or signed (a "
+        "server weakening the hash before this device signs with it). If the password was "
+        "changed on another device at a lower cost since, log this home out first, then sign "
+        "in again"
+    )
+
+
+async def _home_known_cost(
+    home: Path, previous: Profile | None, transport: Transport
+) -> KdfCost | None:
+    """The password cost the store of a home already signed in at this server knows
+    (`KNOWN_COST`): a sign-in again there derives no key below it (REV-KDF F2: a server
+    answering a signed-in device 401 could have it sign a `login` challenge at the floor's
+    cost). None for a first sign-in, another address, or a store without it."""
+    if previous is None or normalize_url(previous.server_url) != transport.base_url:
+        return None
+    if not (home / STORE_FILE).exists():
+        return None
+    store = await Store.open(home, previous.device_id, account=previous.account_id)
+    try:
+        return _cost_of(await store.setting(KNOWN_COST))
+    finally:
+        await store.close()
 
 
 def _known_server(transport: Transport, previous: Profile | None) -> None:
