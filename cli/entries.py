@@ -451,7 +451,9 @@ def list_entries(
 
     async def listing(
         client: Client,
-    ) -> tuple[list[Entry], list[output.Unverified], bool, Journal | None, Journal | None]:
+    ) -> tuple[
+        list[Entry], list[output.Unverified], bool, Journal | None, Journal | None, list[str]
+    ]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -467,9 +469,22 @@ def list_entries(
         # as it is called, however it was typed ("ben", "BEN/personal": NU30 F2, F9)
         chosen = await client.journals.get(journal_name) if journal_name else None
         ended = await output.ended_copy(client, journal_name)
-        return found, await output.unverified_owners(client, unverified), shared, chosen, ended
+        others = (  # a client's name named one of theirs: the rest said (NU42 #5)
+            sorted(
+                j.name
+                for j in journals
+                if j.owner == chosen.owner and j.id != chosen.id and not j.own
+            )
+            if chosen is not None
+            and not chosen.own
+            and journal_name is not None
+            and journal_name.strip().casefold() == chosen.owner.casefold()
+            else []
+        )
+        listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
+        return (*listed, ended, others)
 
-    matching, unverified, shared, chosen, ended = home.read(listing)
+    matching, unverified, shared, chosen, ended, others = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -491,6 +506,12 @@ def list_entries(
         )
     if as_json:
         return
+    if others and chosen is not None:
+        output.message(
+            f"Listed {chosen.name}; {chosen.owner} also has "
+            f"{output.and_list([repr(name) for name in others])} on this device (a share "
+            "that ended, a copy, a brief): name one to list it."
+        )
     hidden = len(matching) - len(entries)
     if hidden:  # cut by the default or by --limit: say so, and how to see the rest
         which = "oldest" if oldest_first else "newest"
