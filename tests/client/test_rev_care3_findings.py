@@ -301,7 +301,5 @@ async def test_q4_a_members_device_ignores_another_members_later_line(
     await tom.sync()
     owner = await ana.safety.plan("Personal")
     member = await tom.safety.plan("ana/Personal")
-    print("ana:", owner.crisis_line_in_use, owner.crisis_line_set_by)
-    print("tom:", member.crisis_line_in_use, member.crisis_line_set_by)
     assert owner.crisis_line_set_by == "eve"
     assert member.crisis_line_set_by == "tom"  # not what ana's device shows

@@ -190,6 +190,10 @@ async def test_an_old_store_without_the_setting_is_not_refused(
 async def test_cli_messages_for_a_cost_lowered_on_another_device(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
+    """The password changed on the phone at a lower cost (INTERACTIVE) than the laptop's
+    home knows (MODERATE): each signed-in command that needs the password is refused on
+    the laptop, one line, exit 1, naming the way out; so is a sign-in again on that home
+    (REV-KDF F2); logged out, the home signs in and the command goes through."""
     from tests.test_cli import Device
 
     real = {"TJ_INSECURE_TEST_KDF": None}
@@ -199,15 +203,20 @@ async def test_cli_messages_for_a_cost_lowered_on_another_device(
     await phone.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
     await phone.close()
     env = {**real, "TJ_PASSWORD": NEW_PASSWORD}
-    for args in (  # each: exit 1, one line, no `tj login` named
-        ("recovery-key", "new"),
-        ("password", "change", "--new-password-file", str(tmp_path / "pw")),
+    (tmp_path / "pw").write_text("a third long password for ana\n")
+    for args in (
+        ("recovery-key", "new", "--keep-others"),
+        ("password", "change", "--new-password-file", str(tmp_path / "pw"), "--keep-others"),
         ("account", "delete", "--yes"),
     ):
-        (tmp_path / "pw").write_text("a third long password for ana\n")
         result = await laptop.tj(*args, env=env)
-        print(args, "exit", result.exit_code, "stderr:", result.stderr)
+        said = " ".join(result.stderr.split())
+        assert result.exit_code == 1, (args, result.output)
+        assert "below the 3 passes / 256 MiB this device knows" in said, (args, said)
+        assert "log this home out first" in said
     again = await laptop.tj("login", live_server.url, "ana", env=env)
-    print("login again exit", again.exit_code, again.stderr)
+    assert again.exit_code == 1 and "log this home out first" in again.stderr, again.output
+    await laptop.ok("logout", "--yes", env=env)
+    await laptop.ok("login", live_server.url, "ana", env=env)
     after = await laptop.tj("recovery-key", "new", "--keep-others", env=env)
-    print("after login: exit", after.exit_code, after.stderr[:200])
+    assert after.exit_code == 0, after.output
