@@ -4,6 +4,7 @@ proxy, real crypto)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -72,6 +73,8 @@ async def test_an_own_password_change_at_a_lower_cost_is_known_afterwards(
         await client.change_password(
             PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
         )
-        await client.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        known = json.loads(await client.store.setting("password_cost"))
+        assert known == [INSECURE_TEST_COST.opslimit, INSECURE_TEST_COST.memlimit]
+        assert await client.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
     finally:
         await client.close()

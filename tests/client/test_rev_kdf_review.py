@@ -165,7 +165,8 @@ async def test_two_clients_on_one_home_share_the_known_cost(
     one, two = await Client.open(home), await Client.open(home)
     try:
         await one.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
-        await two.replace_recovery_key(NEW_PASSWORD)  # reads the setting from the store
+        new_key = await two.replace_recovery_key(NEW_PASSWORD)  # reads it from the store
+        assert new_key and await known(two) == [INTERACTIVE.opslimit, INTERACTIVE.memlimit]
     finally:
         await one.close()
         await two.close()
