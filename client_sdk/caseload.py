@@ -42,7 +42,10 @@ in this order:
    answers (the rule above then decides) or a result of that measure with answers taken a
    whole recall period later: "PHQ-9 item 9 answered above 0 on 2026-12-02 (in the brief of
    2026-12-03)";
-2. a reliable deterioration, or a latest score in its instrument's highest band;
+2. a reliable deterioration, or a latest score in its instrument's highest band, or one
+   in it that a retake within the recall period followed ("PHQ-9 severe on 2026-12-02
+   (retaken since)": a retake of the same days is no measure of change, NU43 #2; a result
+   a whole recall period later clears it);
 3. anything else flagged: an unreadable result, a mood drop, no shared entry for N days,
    overdue assignments, a share that ended beside one still live;
 4. nothing flagged;
@@ -357,6 +360,32 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
     return found
 
 
+def top_band_retaken(results: list[MeasureResult]) -> list[MeasureResult]:
+    """For each measure whose latest result is not in its instrument's highest band: the
+    latest earlier result that was, when the latest was taken less than the instrument's
+    recall period after it (`Instrument.recall_days`: PHQ-9 14 days). A retake within the
+    recall period is not a measure of change (scoring.compare, `same_period`) and so does
+    not clear a severe score about the same days, as it clears no safety answer
+    (`safety_answers`; NU43 #2: a PHQ-9 of 24 retaken as 3 six minutes later left the
+    caseload with no flag at all). One taken a recall period or more later clears it."""
+    found = []
+    for measure in sorted({r.measure for r in results}):
+        instrument = builtin_instruments().get(measure)
+        if instrument is None or not instrument.bands:
+            continue
+        same = sorted(
+            (r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id)
+        )
+        newest = same[-1]
+        if in_top_band(newest):
+            continue  # the latest score's own flag says it
+        period = timedelta(days=instrument.recall_days)
+        earlier = [r for r in same[:-1] if in_top_band(r) and newest.taken_at - r.taken_at < period]
+        if earlier:
+            found.append(earlier[-1])
+    return found
+
+
 def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
     lines = []
     for goal in goals:
@@ -527,6 +556,15 @@ def caseload_row(
             reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
         if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
+    for result in top_band_retaken(results):  # a quick retake clears no severe score
+        day = result.taken_at.astimezone(zone).date().isoformat()
+        reasons.append(
+            (
+                2,
+                f"{result.name} {result.band} on {day} (retaken since)",
+                result.taken_at,
+            )
+        )
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
         when = max((r.taken_at for r in same if r.taken_at), default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -489,3 +490,27 @@ def test_the_brief_says_a_retake_is_not_a_measure_of_change() -> None:
     assert "reliable" not in text
     measured = compute_brief([], [phq9(20, 15, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
     assert "-12 since the one before (reliable improvement)" in measured.text()
+
+
+def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
+    return dataclasses.replace(phq9(score, days, rid), band=band)
+
+
+def test_a_quick_retake_does_not_clear_a_severe_score() -> None:
+    """NU43 #2: a PHQ-9 of 24 ("severe") retaken as 3 six minutes later left the row with no
+    flag at all, where a retake within the recall period clears no item 9 answer: the
+    severe score stays in view, tier 2, said truthfully; a result a whole recall period
+    (14 days) later clears it; a latest severe score is its own flag."""
+    six_minutes = 6 / (24 * 60)
+    severe = phq9_banded(24, "severe", 1, "a")
+    kept = row("kim", TODAY, results=[severe, phq9_banded(3, "minimal", 1 - six_minutes, "b")])
+    assert "PHQ-9 severe on 2026-11-29 (retaken since)" in kept.flags  # type: ignore[attr-defined]
+    assert kept.tier == 2 and kept.signal_at == severe.taken_at  # type: ignore[attr-defined]
+    near = [phq9_banded(24, "severe", 14, "a"), phq9_banded(3, "minimal", 0.001, "b")]
+    assert row("kim", TODAY, results=near).tier == 2  # type: ignore[attr-defined]
+    exact = [phq9_banded(24, "severe", 14, "a"), phq9_banded(3, "minimal", 0, "b")]
+    cleared = row("kim", TODAY, results=exact)
+    assert not any("severe" in f for f in cleared.flags)  # type: ignore[attr-defined]
+    still = row("kim", TODAY, results=[severe, phq9_banded(22, "severe", 0.5, "b")])
+    assert still.flags.count("PHQ-9 severe") == 1  # type: ignore[attr-defined]
+    assert not any("retaken" in f for f in still.flags)  # type: ignore[attr-defined]
