@@ -438,18 +438,30 @@ class Caseload:
         store = self._replica.store
         await self._replica.load_access()  # each share's end: from its verified chain
         brief_journals = await store.journals_holding_only(BRIEF)
-        clients: dict[str, list[LocalJournal]] = {}
+        # By account, never by username: a name freed by an erased account and taken by
+        # another person is two clients (NU43 #1: their entries, moods and notes merged).
+        clients: dict[bytes, list[LocalJournal]] = {}
+        names: dict[bytes, str] = {}
+        briefs_of: dict[str, bytes] = {}  # a brief's journal, as it is shown -> its owner
         for journal in await store.journals():
             if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
                 continue
+            names[journal.owner_id] = journal.owner_name
             if journal.journal_id not in brief_journals:
-                clients.setdefault(journal.owner_name, []).append(journal)
-            elif journal.role != REVOKED and not self._replica.share_lapsed(journal, moment_ms):
-                # a client who shared only a brief is listed too, while its share is on
-                clients.setdefault(journal.owner_name, [])
-        briefs = await self._briefs.received()
+                clients.setdefault(journal.owner_id, []).append(journal)
+            else:
+                briefs_of[_display(self._replica, journal)] = journal.owner_id
+                if journal.role != REVOKED and not self._replica.share_lapsed(journal, moment_ms):
+                    # a client who shared only a brief is listed too, while its share is on
+                    clients.setdefault(journal.owner_id, [])
+        briefs = [
+            b for b in await self._briefs.received() if b.journal in briefs_of
+        ]  # each matched to its owner's account below
+        shown = _client_names(clients, names, self._replica, moment_ms)
         rows = []
-        for client, journals in clients.items():
+        for owner_id, journals in clients.items():
+            client = shown[owner_id]
+            theirs = [b for b in briefs if briefs_of[b.journal] == owner_id]
             # journals still shared (when every share ended, the copies kept of them) name
             # the row; what it counts comes from every journal of the client held here, the
             # kept copies of ended shares included (NU19 C1)
@@ -478,7 +490,7 @@ class Caseload:
                     await _gather(self._goals, ids),
                     await _gather(self._assignments.due, [j.journal_id.hex() for j in live]),
                     await _gather(self._safety.flags, ids),
-                    next(((b.id, b.created_at) for b in briefs if b.client == client), None),
+                    next(((b.id, b.created_at) for b in theirs), None),
                     now=moment,
                     quiet_days=quiet_days,
                     mood_drop=mood_drop,
@@ -493,8 +505,8 @@ class Caseload:
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))
-                            for b in briefs
-                            if b.client == client and not b.ended
+                            for b in theirs
+                            if not b.ended
                         ),
                         [],
                     ),
@@ -508,6 +520,37 @@ async def _gather(fetch: Callable[[str], Awaitable[Sequence[Any]]], ids: list[st
     for journal_id in ids:
         found.extend(await fetch(journal_id))
     return found
+
+
+def _client_names(
+    clients: dict[bytes, list[LocalJournal]],
+    names: dict[bytes, str],
+    replica: Replica,
+    now_ms: int,
+) -> dict[bytes, str]:
+    """Each client account's name as its caseload row shows it: its username, but for a
+    username two accounts held on this device (one erased, the name taken again since:
+    NU43 #1), where every account but the one still sharing is named with the start of its
+    account id, "kim (account 1a2b3c4d)", so that two people never read as one."""
+    shown = {owner: names[owner] for owner in clients}
+    by_name: dict[str, list[bytes]] = {}
+    for owner, name in shown.items():
+        by_name.setdefault(name.casefold(), []).append(owner)
+    for owners in by_name.values():
+        if len(owners) < 2:
+            continue
+        live = [
+            owner
+            for owner in owners
+            if any(
+                j.role != REVOKED and not replica.share_lapsed(j, now_ms) for j in clients[owner]
+            )
+        ]
+        keep = live[0] if len(live) == 1 else None
+        for owner in owners:
+            if owner != keep:
+                shown[owner] = f"{names[owner]} (account {owner.hex()[:8]})"
+    return shown
 
 
 def _once_each(replica: Replica, entries: list[Entry], journals: list[LocalJournal]) -> list[Entry]:
