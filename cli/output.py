@@ -638,6 +638,7 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
     their account exists (`tj fingerprint OWNER` and `tj verify` work on it: NU30 F5), or to
     keep or discard the copies, with the exact `tj forget` command (NU19 C25: the owner may
     be erased, and `tj fingerprint OWNER` then fails), the one `tj shared-with-me` names."""
+    live = [owner for owner, ended, _ in owners if not ended]
     for owner, ended, items in owners:
         compare = (
             f"while {owner}'s account exists, you can still compare the fingerprint in person "
@@ -662,11 +663,25 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
             )
             message(f"{said}: {compare}, or discard them: {forget}.")
             continue
+        if len(live) >= MANY_UNVERIFIED:
+            continue  # said once for all of them, below
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
             f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "
             f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`."
         )
+    if len(live) >= MANY_UNVERIFIED:  # one line, not one each (NU43 #7: eleven buried the rest)
+        message(
+            f"Warning: you have not compared the fingerprints of {len(live)} clients "
+            f"({and_list(live)}), so the server could have made up their journals: ask each to "
+            "read out `tj fingerprint`, compare it with `tj fingerprint NAME`, then run `tj "
+            "verify NAME FINGERPRINT`."
+        )
+
+
+MANY_UNVERIFIED = 3
+"""From this many clients whose journals are still shared and whose fingerprint was never
+compared, `warn_unverified_owners` says it in one line naming them all."""
 
 
 HELPER_ROLES = {

@@ -1,0 +1,27 @@
+"""NU43: a therapist with many clients, through the CLI (real server on loopback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+
+async def test_many_unverified_clients_are_warned_of_in_one_line(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #7: one wrapped warning per client whose fingerprint was never compared (eleven
+    of them) buried the one line about a safety flag: from three such clients, one line
+    names them all; one or two keep their own line each."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    for name in ("ana", "ben", "cyd"):
+        client = await new_device(live_server, tmp_path, name)
+        await client.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+        await client.ok("write", f"{name}'s first entry.")
+    await drsmith.ok("sync")
+    listed = await drsmith.ok("list")
+    lines = [line for line in listed.stderr.splitlines() if "fingerprint" in line]
+    said = " ".join(listed.stderr.split())
+    assert "Warning: you have not compared the fingerprints of 3 clients (ana, ben and cyd)" in said
+    assert not any("compared ana's fingerprint" in line for line in lines)
