@@ -7490,7 +7490,8 @@ def _shown(journal: LocalJournal) -> str:
 def changed_account(username: str) -> str:
     return (
         f"the server now gives {username} another account than the one pinned on this device "
-        "(a changed key): nothing was shared. Compare fingerprints in person and pass the new one"
+        "(a changed key): nothing was shared. Compare fingerprints in person, then accept the "
+        f"new keys (`tj verify {username} FINGERPRINT`)"
     )
 
 

@@ -550,7 +550,8 @@ class Sharing:
             if not same_keys(pinned, candidate):
                 raise KeyChangedError(
                     f"the identity keys of {identity.username} changed since you pinned them: "
-                    "nothing was shared. Compare fingerprints in person and pass the new one."
+                    "nothing was shared. Compare fingerprints in person, then accept the new "
+                    f"keys (`tj verify {identity.username} FINGERPRINT`) and share again."
                 )
             return pinned
         who = access.Identity(
