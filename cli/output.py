@@ -520,13 +520,30 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     whose fingerprint this device never compared (R13 finding 4), sorted; each with the
     read-only copies kept here of their shares when every journal of theirs on this device is
     one (their shares ended, or their account was erased: NU19 C25), else []."""
-    wanted = set(owners)  # journals.list works offline, as these commands do
-    journals = [j for j in await client.journals.list() if j.owner in wanted]
+    # A caseload row of an account that held a username another account holds now is
+    # named "NAME (account 1a2b3c4d)" (practice._client_names): its username is NAME.
+    wanted = {owner.split(" (account ", 1)[0] for owner in owners}
+    journals = [  # journals.list works offline, as these commands do
+        j for j in await client.journals.list() if j.owner in wanted and not j.own
+    ]
+    accounts: dict[str, list[Journal]] = {}  # by account, never by username (REV-TOP F2)
+    for journal in journals:
+        accounts.setdefault(journal.owner_id, []).append(journal)
+    named = {}
+    for account, theirs in accounts.items():
+        name = theirs[0].owner
+        same = [a for a, js in accounts.items() if js[0].owner == name]
+        live = [a for a in same if not all(j.share_ended for j in accounts[a])]
+        plain = len(same) == 1 or (len(live) == 1 and live[0] == account)
+        named[account] = name if plain else f"{name} (account {account[:8]})"
     found = []
-    for owner in sorted({j.owner for j in journals if not j.owner_verified}):
-        theirs = [j for j in journals if j.owner == owner]
+    for account in sorted(accounts, key=lambda a: named[a]):
+        theirs = accounts[account]
+        if all(j.owner_verified for j in theirs):
+            continue
         ended = theirs if all(j.share_ended for j in theirs) else []
-        found.append((owner, ended, await clinical_items(client, [j.name for j in ended])))
+        items = await clinical_items(client, [j.name for j in ended])
+        found.append((named[account], ended, items))
     return found
 
 
@@ -602,10 +619,12 @@ def and_list(items: list[str]) -> str:
 async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
     """What the journals (OWNER/NAME) hold that a therapist must not discard unseen (NU20
     C10): each safety flag never acknowledged, and each questionnaire whose latest result
-    lies in its instrument's highest band (caseload.in_top_band, "severe" for the PHQ-9),
+    lies in its instrument's highest band (caseload.in_top_band, "severe" for the PHQ-9), or
+    an earlier one a retake within the recall period followed (caseload.top_band_retaken),
     in words: "an unacknowledged safety flag (PHQ-9 item 9 answered 2, 2026-12-01 22:01)",
     "a PHQ-9 of 26 (severe, 2026-12-01 22:05)". Read from this device (works offline)."""
-    from client_sdk.caseload import in_top_band  # a care module: not for everyday commands
+    # care modules: not for everyday commands
+    from client_sdk.caseload import in_top_band, top_band_retaken
     from client_sdk.scoring import builtin_instruments
 
     instruments = builtin_instruments()
@@ -620,9 +639,12 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
                     f"{flag.answer}, {local_time(flag.answered_at or flag.raised_at)})"
                 )
         latest: dict[str, MeasureResult] = {}
-        for result in await client.measures.results(journal):  # newest first
+        results = await client.measures.results(journal)  # newest first
+        for result in results:
             latest.setdefault(result.measure, result)
-        for result in latest.values():
+        # and one a retake within the recall period followed, as the caseload keeps it
+        # (caseload.top_band_retaken; REV-TOP F3)
+        for result in [*latest.values(), *top_band_retaken(results)]:
             if in_top_band(result):
                 items.append(
                     f"a {result.name} of {result.score} ({result.band}, "
@@ -672,7 +694,7 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
         )
     if len(live) >= MANY_UNVERIFIED:  # one line, not one each (NU43 #7: eleven buried the rest)
         message(
-            f"Warning: you have not compared the fingerprints of {len(live)} clients "
+            f"Warning: you have not compared the fingerprints of {len(live)} accounts "
             f"({and_list(live)}), so the server could have made up their journals: ask each to "
             "read out `tj fingerprint`, compare it with `tj fingerprint NAME`, then run `tj "
             "verify NAME FINGERPRINT`."
@@ -680,8 +702,8 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
 
 
 MANY_UNVERIFIED = 3
-"""From this many clients whose journals are still shared and whose fingerprint was never
-compared, `warn_unverified_owners` says it in one line naming them all."""
+"""From this many accounts whose journals are still shared with this one and whose
+fingerprint was never compared, `warn_unverified_owners` says it in one line naming them."""
 
 
 HELPER_ROLES = {

@@ -370,6 +370,9 @@ class BriefView:
     text: str
     expires_at: datetime | None = None
     ended: str = ""
+    journal_id: str = ""
+    """The id (hex) of the journal holding the brief: which account's it is, where two
+    accounts held one username (REV-TOP F1)."""
 
     def ended_words(self) -> str:
         """Why an ended brief is over, in words: "expired at 2026-12-01 19:00 UTC (the end

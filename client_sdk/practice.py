@@ -357,7 +357,10 @@ class Briefs:
                 ends, over = local.expires_at, local.role == REVOKED
             ended = "" if not over else EXPIRED if 0 < ends <= now else UNSHARED
             view = dataclasses.replace(
-                view, expires_at=to_datetime(ends) if ends else None, ended=ended
+                view,
+                expires_at=to_datetime(ends) if ends else None,
+                ended=ended,
+                journal_id=local.journal_id.hex(),
             )
             if ended and local.role != "owner":
                 view = dataclasses.replace(view, digest={}, text="")
@@ -442,7 +445,7 @@ class Caseload:
         # another person is two clients (NU43 #1: their entries, moods and notes merged).
         clients: dict[bytes, list[LocalJournal]] = {}
         names: dict[bytes, str] = {}
-        briefs_of: dict[str, bytes] = {}  # a brief's journal, as it is shown -> its owner
+        briefs_of: dict[str, bytes] = {}  # a brief's journal id (hex) -> its owner
         for journal in await store.journals():
             if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
                 continue
@@ -450,18 +453,18 @@ class Caseload:
             if journal.journal_id not in brief_journals:
                 clients.setdefault(journal.owner_id, []).append(journal)
             else:
-                briefs_of[_display(self._replica, journal)] = journal.owner_id
+                briefs_of[journal.journal_id.hex()] = journal.owner_id
                 if journal.role != REVOKED and not self._replica.share_lapsed(journal, moment_ms):
                     # a client who shared only a brief is listed too, while its share is on
                     clients.setdefault(journal.owner_id, [])
-        briefs = [
-            b for b in await self._briefs.received() if b.journal in briefs_of
-        ]  # each matched to its owner's account below
+        briefs = [  # each matched to its owner's account by its journal's id below
+            b for b in await self._briefs.received() if b.journal_id in briefs_of
+        ]
         shown = _client_names(clients, names, self._replica, moment_ms)
         rows = []
         for owner_id, journals in clients.items():
             client = shown[owner_id]
-            theirs = [b for b in briefs if briefs_of[b.journal] == owner_id]
+            theirs = [b for b in briefs if briefs_of[b.journal_id] == owner_id]
             # journals still shared (when every share ended, the copies kept of them) name
             # the row; what it counts comes from every journal of the client held here, the
             # kept copies of ended shares included (NU19 C1)
@@ -542,7 +545,8 @@ def _client_names(
         live = [
             owner
             for owner in owners
-            if any(
+            if not clients[owner]  # listed for a live brief alone: sharing (REV-TOP F4)
+            or any(
                 j.role != REVOKED and not replica.share_lapsed(j, now_ms) for j in clients[owner]
             )
         ]

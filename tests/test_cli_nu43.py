@@ -23,5 +23,7 @@ async def test_many_unverified_clients_are_warned_of_in_one_line(
     listed = await drsmith.ok("list")
     lines = [line for line in listed.stderr.splitlines() if "fingerprint" in line]
     said = " ".join(listed.stderr.split())
-    assert "Warning: you have not compared the fingerprints of 3 clients (ana, ben and cyd)" in said
+    assert (
+        "Warning: you have not compared the fingerprints of 3 accounts (ana, ben and cyd)" in said
+    )
     assert not any("compared ana's fingerprint" in line for line in lines)
