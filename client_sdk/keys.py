@@ -23,6 +23,7 @@ import nacl.signing
 from client_sdk import crypto
 from client_sdk.crypto import Context, KdfCost
 from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
+from client_sdk.models import normalize_username
 
 BUNDLE_VERSION = 1
 RECOVERY_KEY_BYTES = 32
@@ -185,6 +186,19 @@ def verify_identity(
     box_public_key: bytes,
     signature: bytes,
 ) -> None:
+    """Raises IntegrityError for a signature that does not verify, or a username not in the
+    normal form the server keeps every username in (lowercase, 3 to 64 characters:
+    models.normalize_username): a server serving "KIM" beside a pinned "kim" would split
+    or rename a client's caseload row, which groups ignoring case (REV-TOP F5)."""
+    try:
+        normal = normalize_username(username)
+    except InvalidInput:
+        normal = None
+    if normal != username:
+        raise IntegrityError(
+            f"the identity of {username!r} names a username in another form than every "
+            "account's: refused"
+        )
     message = identity_message(account_id, username, sign_public_key, box_public_key)
     crypto.verify(sign_public_key, message, signature, f"the identity of {username}")
 
