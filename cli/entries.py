@@ -321,7 +321,32 @@ async def write_entry(
     entry = await client.entries.write(journal, body, **fields)
     if saved is not None:
         saved.append(entry)
-    return entry, await sync_note(client)
+    note = await sync_note(client)
+    if fields.get("created_at") is not None:  # dated back: before a copy's start?
+        note += "".join(await copies_left_out(client, entry))
+    return entry, note
+
+
+async def copies_left_out(client: Client, entry: Entry) -> list[str]:
+    """For an entry dated before a field-level copy of its journal began (`tj share --only`:
+    the copy holds the entries dated from its start), the words saying it is not in that
+    copy: "; not in the copy of Personal kept for drsmith, which holds entries dated from
+    2026-12-04 18:06" (NU43 #3: the client was told "saved; synced" and the therapist that
+    a sync would bring it). Read from this device; nothing when it has no such copy."""
+    found = []
+    for share in await client.shares.list(local_only=True):
+        if (
+            share.kind == "mirror"
+            and share.source == entry.journal
+            and not share.expired
+            and share.since is not None
+            and entry.created_at < share.since
+        ):
+            found.append(
+                f"; not in the copy of {entry.journal} kept for {share.member}, which holds "
+                f"entries dated from {output.local_time(share.since)}"
+            )
+    return found
 
 
 def print_entry_id(entry: Entry, as_json: bool) -> None:

@@ -43,3 +43,23 @@ async def test_listing_by_a_clients_name_says_which_journal_and_names_the_others
     assert "Listed maya/Shared with okafor; maya also has 'maya/Personal' on this device" in said
     plain = await okafor.ok("list", "--journal", "maya/Personal")
     assert "also has" not in plain.stderr
+
+
+async def test_an_entry_dated_before_a_copy_began_says_it_is_not_in_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #3: an entry dated back (`--date yesterday`) after a `--only` share began was
+    "saved; synced", and the therapist was told a sync would bring it; the copy holds the
+    entries dated from its start, so it never came: the client is told at once."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--trust-on-first-use")
+    back = await ana.ok("write", "--mood", "4", "--date", "yesterday 21:00", "Last night.")
+    said = " ".join(back.stderr.split())
+    assert "not in the copy of Personal kept for drsmith, which holds entries dated from" in said
+    mood = await ana.ok("mood", "5", "--date", "yesterday 22:00")
+    assert "not in the copy of Personal kept for drsmith" in " ".join(mood.stderr.split())
+    now = await ana.ok("write", "--mood", "6", "Today.")
+    assert "not in the copy" not in now.stderr
+    await drsmith.ok("sync")
+    assert [e["mood"] for e in await drsmith.json("list")] == [6]  # as said
