@@ -1352,7 +1352,10 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline).
         await synced_first(client)
-        found = await client.shares.with_me(refresh=False)
+        found = sorted(  # by owner, then journal: a caseload of names to scan (NU43 #11)
+            await client.shares.with_me(refresh=False),
+            key=lambda s: (s.owner.casefold(), s.journal.casefold(), s.share_ended),
+        )
         unverified = {s.owner for s in found if not s.owner_verified}
         return found, await output.unverified_owners(client, unverified)
 

@@ -27,3 +27,16 @@ async def test_many_unverified_clients_are_warned_of_in_one_line(
         "Warning: you have not compared the fingerprints of 3 accounts (ana, ben and cyd)" in said
     )
     assert not any("compared ana's fingerprint" in line for line in lines)
+
+
+async def test_shared_with_me_lists_by_owner_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #11: `tj shared-with-me` listed journals in no order a therapist can scan (joan
+    after kimb, carla before ben): by owner, then journal."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    for name in ("zoe", "carla", "ben"):
+        client = await new_device(live_server, tmp_path, name)
+        await client.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    listed = await drsmith.json("shared-with-me")
+    assert [row["owner"] for row in listed] == ["ben", "carla", "zoe"]
