@@ -86,8 +86,8 @@ def entry(tags: tuple[str, ...]) -> tuple[bytes, bytes]:
     return doc_id, document.state()
 
 
-def device(doc_id: bytes, state: bytes) -> Document:
-    return Document.from_state(doc_id, "entry", state)
+def device(doc_id: bytes, state: bytes, client_id: int | None = None) -> Document:
+    return Document.from_state(doc_id, "entry", state, client_id=client_id)
 
 
 def write_tags(document: Document, tags: tuple[str, ...]) -> tuple[bytes, Id]:
@@ -190,13 +190,17 @@ def test_an_item_written_on_an_op_is_seen_whether_it_won_or_lost() -> None:
     applied again, and told as lost; in a document built by pycrdt, the removal's item
     deleted (its content collected), found by its id and origin."""
     doc_id, state = entry(("Sleep",))
-    laptop, phone, tablet = device(doc_id, state), device(doc_id, state), device(doc_id, state)
+    # Client ids chosen, not random: which of two concurrent writes wins is Yjs's choice by
+    # client id; with random ids the tablet's could outrank every phone the loop tried (a
+    # flaky run, ci-123). The laptop's and the tablet's are mid-range; one of the phone's
+    # extremes wins whichever way Yjs orders them.
+    laptop, tablet = device(doc_id, state, 1_000_000), device(doc_id, state, 2_000_000)
     added, mine = write_tags(laptop, ("Sleep", "x"))
     kept = tag_ops_after(None, ["x"], [], mine)
     tablet.apply(added)
     removed, _ = write_tags(tablet, ("Sleep",))  # on top of 'x': seen, removed on purpose
-    for _ in range(64):  # a phone whose list wins over the tablet's (client ids)
-        phone = device(doc_id, state)
+    for phone_id in (2**32 - 2, 7):  # a phone whose list wins over the tablet's
+        phone = device(doc_id, state, phone_id)
         listed, theirs = write_tags(phone, ())
         laptop_now = device(doc_id, state)
         for update in (added, removed, listed):
