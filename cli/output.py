@@ -529,13 +529,14 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     accounts: dict[str, list[Journal]] = {}  # by account, never by username (REV-TOP F2)
     for journal in journals:
         accounts.setdefault(journal.owner_id, []).append(journal)
-    named = {}
-    for account, theirs in accounts.items():
-        name = theirs[0].owner
-        same = [a for a, js in accounts.items() if js[0].owner == name]
-        live = [a for a in same if not all(j.share_ended for j in accounts[a])]
-        plain = len(same) == 1 or (len(live) == 1 and live[0] == account)
-        named[account] = name if plain else f"{name} (account {account[:8]})"
+    from client_sdk.caseload import account_names  # a care module: not for everyday commands
+
+    named = account_names(
+        {
+            account: (theirs[0].owner, not all(j.share_ended for j in theirs))
+            for account, theirs in accounts.items()
+        }
+    )
     found = []
     for account in sorted(accounts, key=lambda a: named[a]):
         theirs = accounts[account]

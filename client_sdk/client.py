@@ -2249,7 +2249,7 @@ async def _home_known_cost(
     (`KNOWN_COST`): a sign-in again there derives no key below it (REV-KDF F2: a server
     answering a signed-in device 401 could have it sign a `login` challenge at the floor's
     cost). None for a first sign-in, another address, or a store without it."""
-    if previous is None or normalize_url(previous.server_url) != transport.base_url:
+    if previous is None or not _same_server(previous, transport):
         return None
     if not (home / STORE_FILE).exists():
         return None
@@ -2265,8 +2265,13 @@ def _known_server(transport: Transport, previous: Profile | None) -> None:
     must name the server id that profile holds (`account.signed_challenge`; REV-ACCT2 G1:
     a server answering a signed-in device 401 could have it sign another deployment's
     login challenge). A first sign-in, or one at another address, knows no id."""
-    if previous is not None and normalize_url(previous.server_url) == transport.base_url:
+    if previous is not None and _same_server(previous, transport):
         transport.server_id = previous.server_id
+
+
+def _same_server(profile: Profile, transport: Transport) -> bool:
+    """Whether `profile` was signed in at the address `transport` talks to."""
+    return normalize_url(profile.server_url) == transport.base_url
 
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:

@@ -42,6 +42,7 @@ from client_sdk.caseload import (
     DEFAULT_MOOD_DROP,
     DEFAULT_QUIET_DAYS,
     CaseloadRow,
+    account_names,
     attention_order,
     brief_safety_items,
     caseload_row,
@@ -531,30 +532,20 @@ def _client_names(
     replica: Replica,
     now_ms: int,
 ) -> dict[bytes, str]:
-    """Each client account's name as its caseload row shows it: its username, but for a
-    username two accounts held on this device (one erased, the name taken again since:
-    NU43 #1), where every account but the one still sharing is named with the start of its
-    account id, "kim (account 1a2b3c4d)", so that two people never read as one."""
-    shown = {owner: names[owner] for owner in clients}
-    by_name: dict[str, list[bytes]] = {}
-    for owner, name in shown.items():
-        by_name.setdefault(name.casefold(), []).append(owner)
-    for owners in by_name.values():
-        if len(owners) < 2:
-            continue
-        live = [
-            owner
-            for owner in owners
-            if not clients[owner]  # listed for a live brief alone: sharing (REV-TOP F4)
-            or any(
-                j.role != REVOKED and not replica.share_lapsed(j, now_ms) for j in clients[owner]
+    """Each client account's name as its caseload row shows it (`caseload.account_names`);
+    an account listed with no journal is listed for a live brief alone: sharing (REV-TOP
+    F4)."""
+    shown = account_names(
+        {
+            owner.hex(): (
+                names[owner],
+                not journals
+                or any(j.role != REVOKED and not replica.share_lapsed(j, now_ms) for j in journals),
             )
-        ]
-        keep = live[0] if len(live) == 1 else None
-        for owner in owners:
-            if owner != keep:
-                shown[owner] = f"{names[owner]} (account {owner.hex()[:8]})"
-    return shown
+            for owner, journals in clients.items()
+        }
+    )
+    return {owner: shown[owner.hex()] for owner in clients}
 
 
 def _once_each(replica: Replica, entries: list[Entry], journals: list[LocalJournal]) -> list[Entry]:

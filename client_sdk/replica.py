@@ -3786,12 +3786,9 @@ class Replica:
         every push met `record_conflict`, told "did NOT reach" for good)."""
         waiting = await self.store.outbox_by_id(journal.journal_id, sorted(echoed))
         held = {r.record_id for r in waiting}
-        kept = (
-            await self.store.tried_again_by_id(journal.journal_id, sorted(echoed - held))
-            if await self.store.set_aside_any()
-            else []
-        )
-        waiting += kept
+        others = echoed - held  # not in the outbox: set aside, perhaps (usually none is)
+        if others and await self.store.set_aside_any():
+            waiting += await self.store.tried_again_by_id(journal.journal_id, sorted(others))
         if not waiting:
             return
         served = {r.record_id: r for r in page.records}

@@ -161,11 +161,15 @@ CREATE TABLE IF NOT EXISTS parked_records (
 CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 """
 
+WAITING_TABLES = ("outbox", "pending_journals", "withdrawn")
+"""Tables any row of which waits to be sent (`Store.waiting`; set-aside changes sent again
+at every sync count too, `TRIED_AGAIN_WAITING`)."""
+
 WATCHED = {
     "journals": ("journals",),
     "counting": ("withdrawn", "device_counters", "excused_counters"),
     "settings": ("settings",),
-    "waiting": ("outbox", "pending_journals", "withdrawn", "set_aside"),
+    "waiting": (*WAITING_TABLES, "set_aside"),
     "peers": ("peers",),
     "field_writes": ("field_writes",),
     "parked": ("parked_records",),
@@ -239,8 +243,8 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 
 _TRIED_AGAIN_KINDS = ", ".join(f"'{kind}'" for kind in sorted(TRIED_AGAIN))
 TRIED_AGAIN_ROWS = (
-    "FROM set_aside WHERE doc_id IN (SELECT doc_id FROM documents "
-    f"WHERE doc_id = set_aside.doc_id AND kind IN ({_TRIED_AGAIN_KINDS}))"
+    "FROM set_aside WHERE EXISTS (SELECT 1 FROM documents "
+    f"WHERE documents.doc_id = set_aside.doc_id AND kind IN ({_TRIED_AGAIN_KINDS}))"
 )
 """The set-aside changes sent again at every sync (sync.TRIED_AGAIN), as a FROM clause."""
 TRIED_AGAIN_WAITING = f"SELECT 1 {TRIED_AGAIN_ROWS} LIMIT 1"
@@ -687,8 +691,7 @@ class Store:
             if self._waiting is not None and self._waiting[0] == now:
                 return (total, _data_version(changes)), self._waiting[1]
             waits = any(
-                db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-                for table in ("outbox", "pending_journals", "withdrawn")
+                db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in WAITING_TABLES
             ) or bool(db.execute(TRIED_AGAIN_WAITING).fetchone())
             if not db.in_transaction:
                 self._waiting = (now, waits)
@@ -2682,19 +2685,14 @@ class Transaction:
                 removed.append(doc_id)
         return removed
 
-    async def restore_tried_again(self) -> int:
+    async def restore_tried_again(self) -> None:
         """Move the set-aside changes of kinds sent again at every sync (sync.TRIED_AGAIN)
-        back into the outbox, at their old places; returns how many."""
-        rows = await self._db.execute_fetchall(f"SELECT count(*) {TRIED_AGAIN_ROWS}")
-        count = int(list(rows)[0][0])
-        if count:
-            await self._db.execute(
-                "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
-                f"SELECT position, journal_id, record_id, epoch, ciphertext, doc_id "
-                f"{TRIED_AGAIN_ROWS}"
-            )
-            await self._db.execute(f"DELETE {TRIED_AGAIN_ROWS}")
-        return count
+        back into the outbox, at their old places."""
+        await self._db.execute(
+            "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
+            f"SELECT position, journal_id, record_id, epoch, ciphertext, doc_id {TRIED_AGAIN_ROWS}"
+        )
+        await self._db.execute(f"DELETE {TRIED_AGAIN_ROWS}")
 
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send
