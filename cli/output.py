@@ -529,7 +529,7 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     accounts: dict[str, list[Journal]] = {}  # by account, never by username (REV-TOP F2)
     for journal in journals:
         accounts.setdefault(journal.owner_id, []).append(journal)
-    from client_sdk.caseload import account_names  # a care module: not for everyday commands
+    from client_sdk.models import account_names
 
     named = account_names(
         {

@@ -71,7 +71,7 @@ days before; the mood trend compares the last 28 days (today included) with the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -610,28 +610,6 @@ def caseload_row(
         tier=tier,
         signal_at=signal_at,
     )
-
-
-def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
-    """The name each client account is shown under, by account id (hex) -> (username,
-    whether it shares anything now): its username, but for a username several accounts
-    held on this device (one erased, the name taken again since: NU43 #1), where every one
-    but the one still sharing is named with the start of its account id, "kim (account
-    1a2b3c4d)", so that two people never read as one (the caseload's rows, the CLI's
-    fingerprint warnings: REV-TOP F2)."""
-    shown = {account: name for account, (name, _) in accounts.items()}
-    by_name: dict[str, list[str]] = {}
-    for account, name in shown.items():
-        by_name.setdefault(name.casefold(), []).append(account)
-    for same in by_name.values():
-        if len(same) < 2:
-            continue
-        live = [account for account in same if accounts[account][1]]
-        keep = live[0] if len(live) == 1 else None
-        for account in same:
-            if account != keep:
-                shown[account] = f"{shown[account]} (account {account[:8]})"
-    return shown
 
 
 def in_top_band(result: MeasureResult) -> bool:

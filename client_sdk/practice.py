@@ -42,7 +42,6 @@ from client_sdk.caseload import (
     DEFAULT_MOOD_DROP,
     DEFAULT_QUIET_DAYS,
     CaseloadRow,
-    account_names,
     attention_order,
     brief_safety_items,
     caseload_row,
@@ -53,7 +52,7 @@ from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.measures import Measures
-from client_sdk.models import Entry, normalize_username, now_ms, to_datetime
+from client_sdk.models import Entry, account_names, normalize_username, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each
