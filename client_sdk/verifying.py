@@ -15,8 +15,9 @@ requests from its stdin and answers on its stdout, each a 4-byte big-endian leng
 many bytes: a request is a msgpack array of `Check`s ([public key, message, signature,
 compressed payload or nil, limit]), the answer a msgpack array of one `Outcome` per item:
 false where `crypto.verify` would refuse it (a 32-byte key, a 64-byte signature, and
-libsodium's crypto_sign_open), else true, or, for an item with a compressed payload, that
-payload inflated as `records.inflate` inflates it (false where it does not: nothing is
+libsodium's crypto_sign_open), else true, or, for an item with a zlib payload (records an
+SDK from before Zstandard wrote; a Zstandard one is decompressed on the app's thread, in about
+half the time zlib takes), that payload inflated as `records.inflate` inflates it (false where it does not: nothing is
 inflated before its signature verified). It runs in Python's isolated mode from the root
 directory, so it imports only what the interpreter's site-packages hold. It holds no key:
 public keys, signed messages (record bodies, in clear: the same user's process on the same

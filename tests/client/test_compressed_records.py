@@ -1,6 +1,6 @@
 """Records whose payload travels compressed (protocol.md 4.15, "Compressed payloads"), end to
 end against a real server on 127.0.0.1 with real crypto: what the server stores is version 3
-(zlib) for an entry, and every way a device reads a payload reads it (a fresh device's pull,
+(Zstandard) for an entry, records an older SDK wrote in zlib still read, and every way a device reads a payload reads it (a fresh device's pull,
 a compaction's snapshot, a new member's fresh snapshots); an answer to a therapist's prompt
 is not compressed; a member's decompression bomb is refused and reported, the rest kept."""
 
@@ -10,6 +10,8 @@ import dataclasses
 import zlib
 
 import msgpack
+import pytest
+import zstandard
 
 from client_sdk import Client, crypto, keys, records, wire
 from client_sdk.models import now_ms
@@ -30,15 +32,21 @@ TEXT = (
 
 
 def member_note(
-    member: Client, journal: bytes, epoch: int, key: bytes, counter: int, deflated: bytes
+    member: Client,
+    journal: bytes,
+    epoch: int,
+    key: bytes,
+    counter: int,
+    deflated: bytes,
+    encoding: int = records.ZLIB,
 ) -> wire.RecordUpload:
     """A note record of `member` (its `counter`-th in `journal`), body version 3 with
-    `deflated` as its zlib payload, signed by the member and sealed under `key` of `epoch`:
-    what a malicious member pushes (whatever `deflated` inflates to)."""
+    `deflated` as its payload in `encoding`, signed by the member and sealed under `key` of
+    `epoch`: what a malicious member pushes (whatever `deflated` inflates to)."""
     fields = [
         records.COMPRESSED_VERSION, member.profile.account_id, member.profile.device_id, counter,
         keys.new_doc_id(member.profile.account_id), "note", records.UPDATE, deflated, now_ms(),
-        [], [], records.ZLIB,
+        [], [], encoding,
     ]  # fmt: skip
     record_id = crypto.random_bytes(wire.ID_BYTES)
     encoded = msgpack.packb(fields, use_bin_type=True)
@@ -81,7 +89,8 @@ async def test_entries_travel_compressed_and_every_reader_reads_them(
     [created] = [
         b for _, b in await stored_bodies(laptop, live_server, journal) if b.doc_kind == "entry"
     ]
-    assert created.compress and created.kind == records.UPDATE
+    assert created.compress and created.encoding == records.ZSTD
+    assert created.kind == records.UPDATE
     plain = dataclasses.replace(created, compress=False)
     assert len(created.to_bytes()) < len(plain.to_bytes()) - 256  # the text deflates
 
@@ -173,12 +182,27 @@ async def test_entry_copies_kept_for_a_member_are_not_compressed(
     assert sorted(e.body for e in await ben.entries.list()) == sorted([TEXT, TEXT + " Later."])
 
 
+def zstd_bombs() -> list[bytes]:
+    """Zstandard frames a member may sign that a reader must refuse without holding what they
+    claim: one naming 64 MiB of content (about 2 KB), one naming no content size (a
+    streaming frame, 64 MiB), one of 256 KiB + 1 zeros."""
+    compressor = zstandard.ZstdCompressor(level=19)
+    named = compressor.compress(bytes(64 << 20))
+    streaming = compressor.compressobj()
+    unnamed = streaming.compress(bytes(64 << 20)) + streaming.flush()
+    assert zstandard.frame_content_size(unnamed) == -1
+    over = compressor.compress(bytes(records.MAX_PAYLOAD_BYTES + 1))
+    return [named, unnamed, over]
+
+
+@pytest.mark.parametrize("encoding", [records.ZLIB, records.ZSTD], ids=["zlib", "zstd"])
 async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
-    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, encoding: int
 ) -> None:
-    """A malicious annotating member signs a note whose compressed payload (about 64 KB)
-    inflates to 64 MiB, and garbage that is not zlib at all. The owner's new device inflates
-    no more than 256 KiB + 1 of either, refuses both as malformed records (reported by id),
+    """A malicious annotating member signs notes whose compressed payloads (at most about
+    64 KB) inflate to 64 MiB, and garbage that is neither zlib nor Zstandard. The owner's new
+    device inflates no more than 256 KiB + 1 of any (a Zstandard frame: nothing past what its
+    header names, within the bound), refuses them all as malformed records (reported by id),
     and keeps its entry and the member's honest, compressed note."""
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "A private thought.")
@@ -190,17 +214,20 @@ async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
     personal = await journal_id(ana, "Personal")
     local = await tom.context.local_journal("ana/Personal")
     key = await tom.replica.journal_key(local, local.epoch)
-    inflater = zlib.compressobj(9)
-    bomb = b"".join(inflater.compress(bytes(1 << 20)) for _ in range(64)) + inflater.flush()
-    assert len(bomb) < 100_000  # a record the server takes
+    if encoding == records.ZLIB:
+        inflater = zlib.compressobj(9)
+        bombs = [b"".join(inflater.compress(bytes(1 << 20)) for _ in range(64)) + inflater.flush()]
+    else:
+        bombs = zstd_bombs()
+    assert all(len(bomb) < 100_000 for bomb in bombs)  # records the server takes
     uploads = []
-    for counter, deflated in ((2, bomb), (3, b"not zlib at all")):
-        uploads.append(member_note(tom, personal, local.epoch, key, counter, deflated))
+    for counter, deflated in enumerate([*bombs, b"neither zlib nor zstd at all"], start=2):
+        uploads.append(member_note(tom, personal, local.epoch, key, counter, deflated, encoding))
     await push(tom, personal, *uploads)
 
     phone = await login("ana", device="phone")
     report = await phone.sync()
-    assert report.refused == 2
+    assert report.refused == len(uploads)
     for upload in uploads:
         assert any(
             upload.record_id.hex() in p and "malformed compressed payload" in p
@@ -211,3 +238,38 @@ async def test_a_members_decompression_bomb_is_refused_and_the_rest_kept(
     bombs = frozenset(upload.record_id for upload in uploads)
     personal_bodies = await stored_bodies(ana, live_server, personal, bombs)
     assert [b.compress for _, b in personal_bodies if b.doc_kind == "note"] == [True]
+
+
+async def test_records_an_older_sdk_wrote_in_zlib_read_beside_zstd_ones(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A journal written first by an SDK from before Zstandard (zlib, encoding 1), then by
+    this one (encoding 2): a fresh device pulls both kinds (the zlib ones inflated in the
+    signature helper, the Zstandard ones on the app's thread) and reads every entry; an edit
+    of an old entry travels in Zstandard."""
+    laptop = await signup("ana")
+    monkeypatch.setattr(records, "WRITE_ENCODING", records.ZLIB)
+    old = [await laptop.entries.write(None, f"{TEXT} Old {i}.") for i in range(3)]
+    await laptop.sync(strict=True)
+    monkeypatch.setattr(records, "WRITE_ENCODING", records.ZSTD)
+    new = [await laptop.entries.write(None, f"{TEXT} New {i}.") for i in range(3)]
+    await laptop.entries.edit(old[0].id, append=f"Edited later. {TEXT}")  # compresses
+    await laptop.sync(strict=True)
+    journal = await journal_id(laptop, "Personal")
+    encodings = [
+        (b.doc_id.hex(), b.encoding)
+        for _, b in await stored_bodies(laptop, live_server, journal)
+        if b.doc_kind == "entry"
+    ]
+    assert [e for d, e in encodings if d in {x.id for x in new}] == [records.ZSTD] * 3
+    assert [e for d, e in encodings if d == old[0].id] == [records.ZLIB, records.ZSTD]
+    assert [e for d, e in encodings if d in {old[1].id, old[2].id}] == [records.ZLIB] * 2
+
+    phone = await login("ana", device="phone")
+    await phone.sync(strict=True)
+    bodies = {e.id: e.body for e in await phone.entries.list()}
+    assert bodies == {e.id: (await laptop.entries.get(e.id)).body for e in old + new}
+    assert bodies[old[0].id] == f"{TEXT} Old 0. Edited later. {TEXT}"

@@ -36,6 +36,7 @@ async def test_a_payload_corrupted_in_the_helpers_answer_is_never_taken_as_the_r
     assert corrupted != verifying._CHILD
     monkeypatch.setattr(verifying, "_CHILD", corrupted)
     monkeypatch.setattr(verifying, "_STATE", {})
+    monkeypatch.setattr(records, "WRITE_ENCODING", records.ZLIB)  # what the helper inflates
     started = running_helper()  # the process's helper for this test, running `corrupted`
     page = replica.VERIFY_AHEAD_MIN + 16
     monkeypatch.setattr(replica, "PULL_PAGE", page)

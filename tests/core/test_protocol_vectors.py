@@ -26,6 +26,7 @@ import nacl.public
 import nacl.pwhash.argon2id
 import nacl.signing
 import pytest
+import zstandard
 from pycrdt import Doc, Map, Text
 
 from client_sdk import access, crypto, journal_meta, keys, records, wire
@@ -47,7 +48,7 @@ VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTIL
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
     "record-newer", "record-cut-epoch",
-    "record-compressed",
+    "record-compressed", "record-zstd",
     "bundle",
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
@@ -430,10 +431,12 @@ def test_a_version_2_reader_opens_the_newer_record_vector_to_its_verified_prefix
 def test_the_compressed_record_vector_seals_and_opens_with_the_sdk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """protocol.md 4.15, "Compressed payloads": the SDK writes the vector's body (version 3,
-    zlib at level 6) for the entry's update, signs, pads and seals it to the vector's bytes,
-    and opens it to the uncompressed update, which reads as the entry; a reader of version 2
-    only keeps it as a newer version's record, its prefix verified."""
+    """protocol.md 4.15, "Compressed payloads": the SDK as it wrote before Zstandard
+    (`WRITE_ENCODING` zlib) writes the vector's body (version 3, zlib at level 6) for the
+    entry's update, signs, pads and seals it to the vector's bytes, and opens it to the
+    uncompressed update, which reads as the entry; a reader of version 2 only keeps it as a
+    newer version's record, its prefix verified."""
+    monkeypatch.setattr(records, "WRITE_ENCODING", records.ZLIB)
     vector = VECTORS["record-compressed"]
     b = vector["body"]
     payload, deflated = h(b["payload"]), h(b["payload_zlib"])
@@ -467,6 +470,54 @@ def test_the_compressed_record_vector_seals_and_opens_with_the_sdk(
         lambda account: public_key if account == author else None,
     )
     assert kept == records.NewerRecord(3, author, h(b["device"]), b["counter"])
+
+
+class _VectorFrame:
+    """A compressor that writes the vector's Zstandard frame (what libzstd 1.5 writes at level
+    1; another version may write other bytes, as valid)."""
+
+    def __init__(self, frame: bytes) -> None:
+        self.frame = frame
+
+    def compress(self, data: bytes) -> bytes:
+        return self.frame
+
+
+def test_the_zstd_record_vector_seals_and_opens_with_the_sdk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """protocol.md 4.15, "Compressed payloads": the SDK opens the vector's record (version 3,
+    encoding 2) to the entry's update; what it writes itself for that update is a version 3
+    body with encoding 2 and a frame that names its content size, with neither checksum nor
+    dictionary (`payload_zstd`'s form), and around the vector's frame its encoding, signature,
+    padding and sealing give the vector's bytes."""
+    vector = VECTORS["record-zstd"]
+    b = vector["body"]
+    payload, frame = h(b["payload"]), h(b["payload_zstd"])
+    opened = open_vector_record(vector)
+    assert opened == record_body(vector) and opened.payload == payload
+    assert opened.compress and opened.encoding == records.ZSTD
+    document = Document(h(b["doc_id"]), "entry")
+    document.apply(opened.payload)
+    assert document.text("body") == vector["entry_text"]
+
+    body = dataclasses.replace(record_body(vector), compress=True)
+    written = msgpack.unpackb(body.to_bytes())
+    assert written[::11] == [records.COMPRESSED_VERSION, records.ZSTD]
+    parameters = zstandard.get_frame_parameters(written[7])
+    assert parameters.content_size == len(payload) and parameters.dict_id == 0
+    assert not parameters.has_checksum and written[7].startswith(frame[:4])
+    assert records.inflate(written[7], "r", records.ZSTD) == payload
+
+    monkeypatch.setattr(records._CODECS, "compressor", _VectorFrame(frame))
+    signing_key = crypto.signing_key_from_seed(h(vector["author_sign_seed"]))
+    ad = records.record_ad(h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"])
+    assert body.to_bytes().hex() == vector["body_msgpack"]
+    plaintext = records.record_plaintext(body, signing_key, ad)
+    assert plaintext.hex() == vector["padded_plaintext"]
+    assert len(plaintext) < vector["uncompressed_padded_length"]
+    sealed = crypto._seal_with_nonce(h(vector["journal_key"]), plaintext, ad, h(vector["nonce"]))
+    assert sealed.hex() == vector["ciphertext"]
 
 
 def test_the_record_payload_is_the_document_vector() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import nacl.bindings as sodium
 import pytest
+import zstandard
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -253,14 +254,16 @@ def record_body(b: dict[str, Any]) -> bytes:
 
 def record_body_compressed(b: dict[str, Any]) -> bytes:
     """A version 3 body (protocol.md 4.15, "Compressed payloads"): version 2's elements with
-    the zlib stream `payload_zlib` as the payload, then `encoding` 1."""
+    the compressed payload as the payload, then `encoding`: 1 with the zlib stream
+    `payload_zlib`, 2 with the Zstandard frame `payload_zstd`."""
+    compressed = b["payload_zstd"] if b["encoding"] == 2 else b["payload_zlib"]
     return mp(
         [
             3, h(b["author"]), h(b["device"]), b["counter"], h(b["doc_id"]), b["doc_kind"],
-            b["kind"], h(b["payload_zlib"]), b["written_at"],
+            b["kind"], h(compressed), b["written_at"],
             [[h(account), h(device), counter] for account, device, counter in b["seen"]],
             [[h(account), h(device), ranges] for account, device, ranges in b["covers"]],
-            1,
+            b["encoding"],
         ]
     )  # fmt: skip
 
@@ -305,6 +308,34 @@ def test_record_compressed_vector_sealed_by_hand() -> None:
     b = v["body"]
     assert zlib.decompress(h(b["payload_zlib"])).hex() == b["payload"]
     assert len(h(b["payload_zlib"])) < len(h(b["payload"]))
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    body = record_body_compressed(b)
+    assert body.hex() == v["body_msgpack"]
+    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
+    assert signature.hex() == v["signature"]
+    padded = pad(mp([body, signature]))
+    assert padded.hex() == v["padded_plaintext"]
+    assert aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex() == v["ciphertext"]
+
+
+def test_record_zstd_vector_sealed_by_hand() -> None:
+    """The payload is one Zstandard frame (RFC 8878) of the entry's update: its header read
+    by hand (the magic number, then a Frame_Header_Descriptor naming a content size and no
+    dictionary: section 3.1.1.1), decompressed by libzstd itself, and sealed as any record."""
+    v = VECTORS["record-zstd"]
+    b = v["body"]
+    frame_bytes, payload = h(b["payload_zstd"]), h(b["payload"])
+    assert frame_bytes[:4] == bytes.fromhex("28b52ffd") and b["encoding"] == 2
+    descriptor = frame_bytes[4]
+    content_size_flag, single_segment, dictionary_flag = (
+        descriptor >> 6,
+        descriptor >> 5 & 1,
+        descriptor & 3,
+    )
+    assert dictionary_flag == 0 and (content_size_flag or single_segment)  # the size is named
+    assert zstandard.ZstdDecompressor().decompress(frame_bytes) == payload
+    assert zstandard.frame_content_size(frame_bytes) == len(payload) > len(frame_bytes)
     ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
     assert ad.hex() == v["associated_data"]
     body = record_body_compressed(b)

@@ -1,7 +1,9 @@
 """Records whose payload travels compressed (protocol.md 4.15, "Compressed payloads"): body
-version 3, version 2's elements then `encoding` (1: zlib, RFC 1950), written only where that
-is shorter; inflated with a hard bound, so that a member's decompression bomb or garbage is
-refused as a malformed record, and read back to the same body as version 2."""
+version 3, version 2's elements then `encoding` (2: Zstandard, RFC 8878, what the SDK writes;
+1: zlib, RFC 1950, read), written only where that is shorter; inflated with a hard bound, so
+that a member's decompression bomb or garbage is refused as a malformed record, and read back
+to the same body as version 2. The zlib encoding's own rules are tested here, Zstandard's in
+test_records_zstd.py."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import msgpack
 import nacl.signing
 import pytest
+import zstandard
 
 from client_sdk import crypto, records
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
@@ -73,8 +76,11 @@ def encoded_of(body: RecordBody) -> list[Any]:
 def test_a_compressible_payload_travels_compressed_and_opens_to_the_same_body() -> None:
     body = a_body()
     fields = encoded_of(body)
-    assert fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZLIB
-    assert len(fields) == 12 and zlib.decompress(fields[7]) == TEXT and len(fields[7]) < len(TEXT)
+    assert fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZSTD
+    frame = fields[7]
+    assert len(fields) == 12 and len(frame) < len(TEXT)
+    assert zstandard.ZstdDecompressor().decompress(frame) == TEXT
+    assert zstandard.frame_content_size(frame) == len(TEXT)  # named in its header, as required
     opened = open_it(sealed(body))
     assert opened == body and opened.payload == TEXT and opened.compress
     plain = sealed(dataclasses.replace(body, compress=False))
@@ -90,9 +96,9 @@ def test_a_compressible_payload_travels_compressed_and_opens_to_the_same_body() 
         os.urandom(2000),
         (os.urandom(records.MAX_PAYLOAD_BYTES // 2).hex() + "a").encode(),
         bytes(10_000),
-        SENTENCE * 13,
+        SENTENCE * 15,
     ],
-    ids=["empty", "short", "random", "over the bound", "zeros", "one sentence 13 times"],
+    ids=["empty", "short", "random", "over the bound", "zeros", "one sentence 15 times"],
 )
 def test_a_payload_compression_does_not_shorten_or_that_a_reader_refuses_is_version_2(
     payload: bytes,
@@ -172,7 +178,7 @@ def test_nothing_is_inflated_before_the_signature_verified(
     with pytest.raises(IntegrityError, match="signature"):
         open_it(forged)
     assert inflated == []
-    assert open_it(sealed(a_body())) == a_body() and len(inflated) == 1
+    assert open_it(sealed_fields(v3_fields(GOOD))) == a_body() and len(inflated) == 1
 
 
 def test_a_record_opened_for_the_signature_helper_is_inflated_only_once_verified(
@@ -183,7 +189,7 @@ def test_a_record_opened_for_the_signature_helper_is_inflated_only_once_verified
     signature verified, and a verified body reads exactly as `open_verified` reads it."""
     inflated: list[int] = []
     body = a_body()
-    ciphertext = sealed(body)
+    ciphertext = sealed_fields(v3_fields(GOOD))  # zlib: what the helper inflates
     unverified = records.open_unverified(KEY, JOURNAL, RECORD, 0, ciphertext, known_author)
     assert unverified is not None and unverified.body.compress
     assert unverified.body.payload != body.payload  # still compressed: not inflated
@@ -200,7 +206,6 @@ def test_a_payload_that_inflates_more_than_8_times_is_refused_and_8_times_opens(
     assert 7 * len(zlib.compress(twelve)) < len(twelve) <= 8 * len(zlib.compress(twelve))
     assert len(thirteen) > 8 * len(zlib.compress(thirteen))
     assert open_it(sealed_fields(v3_fields(zlib.compress(twelve)))).payload == twelve
-    assert encoded_of(a_body(twelve))[0] == records.COMPRESSED_VERSION
     with pytest.raises(IntegrityError, match="malformed compressed payload"):
         open_it(sealed_fields(v3_fields(zlib.compress(thirteen))))
 
@@ -234,7 +239,8 @@ GOOD = zlib.compress(TEXT)
         v3_fields(raw_deflate()),  # RFC 1951 without zlib's header
         v3_fields(gzip_stream()),  # gzip, not zlib
         v3_fields(zlib_with_dictionary()),  # a preset dictionary
-        v3_fields(GOOD, encoding=2),  # an encoding this version does not define
+        v3_fields(GOOD, encoding=3),  # an encoding this version does not define
+        v3_fields(GOOD, encoding=records.ZSTD),  # a zlib stream is not a Zstandard frame
         v3_fields(GOOD, encoding=True),  # a bool is not an int
         v3_fields(GOOD, encoding=1.0),  # nor is a float
         v3_fields(GOOD, encoding="zlib"),
@@ -246,7 +252,7 @@ GOOD = zlib.compress(TEXT)
     ],
     ids=[
         "garbage", "truncated", "trailing byte", "two streams", "bad check", "raw deflate",
-        "gzip", "preset dictionary", "encoding 2", "encoding bool", "encoding float", "encoding str",
+        "gzip", "preset dictionary", "encoding 3", "zlib as zstd", "encoding bool", "encoding float", "encoding str",
         "no encoding", "13 elements", "payload str", "void compressed empty", "void compressed",
     ],
 )  # fmt: skip

@@ -1,0 +1,247 @@
+"""Record payloads in Zstandard (protocol.md 4.15, "Compressed payloads", `encoding` 2): what
+the SDK writes, and what a reader refuses. A member holding the journal key may sign any
+frame: one that claims more than the bound, names no size, lies about its size, hides bytes
+after it or before it, needs a dictionary or a checksum that fails is a malformed record,
+refused before anything past the bound is decompressed."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import msgpack
+import nacl.signing
+import pytest
+import zstandard
+
+from client_sdk import crypto, records
+from client_sdk.errors import IntegrityError
+from client_sdk.records import RecordBody
+from tests.newer_version import seal_encoded
+
+AUTHOR = b"\xaa" * 16
+DEVICE = b"\x03" * 16
+JOURNAL = b"\x01" * 16
+RECORD = b"\x02" * 16
+KEY = b"\x07" * 32
+AUTHOR_KEY = nacl.signing.SigningKey.generate()
+WORDS = "river bridge water loud breathing slowly walked back slept better morning tired calm"
+TEXT = " ".join(random.Random(5).choices(WORDS.split(), k=150)).encode()
+SENTENCE = b"Slept better today. "
+
+
+def frame_of(payload: bytes, level: int = 1, **options: Any) -> bytes:
+    return zstandard.ZstdCompressor(level=level, **options).compress(payload)
+
+
+GOOD = frame_of(TEXT)
+
+
+def known_author(account_id: bytes) -> bytes | None:
+    return bytes(AUTHOR_KEY.verify_key) if account_id == AUTHOR else None
+
+
+def a_body(payload: bytes = TEXT) -> RecordBody:
+    return RecordBody(AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", payload, 1)
+
+
+def v3_fields(compressed: object, encoding: object = records.ZSTD) -> list[Any]:
+    return [3, AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", compressed, 1, [], [], encoding]
+
+
+def sealed_fields(fields: list[Any], signer: nacl.signing.SigningKey = AUTHOR_KEY) -> bytes:
+    return seal_encoded(KEY, JOURNAL, RECORD, 0, msgpack.packb(fields, use_bin_type=True), signer)
+
+
+def open_it(ciphertext: bytes) -> RecordBody:
+    return records.open_record(KEY, JOURNAL, RECORD, 0, ciphertext, known_author)
+
+
+class SpiedDecompressor:
+    """The thread's Zstandard decompressor, counting the calls that decompress anything."""
+
+    def __init__(self, calls: list[int]) -> None:
+        self._inner = zstandard.ZstdDecompressor()
+        self._calls = calls
+
+    def decompress(self, data: bytes, **options: Any) -> bytes:
+        out: bytes = self._inner.decompress(data, **options)
+        self._calls.append(len(out))
+        return out
+
+
+def with_content_size(frame: bytes, size: int) -> bytes:
+    """`frame` (single segment, a 2-byte Frame_Content_Size: 256 to 65,791 bytes, RFC 8878
+    3.1.1.1.4) claiming `size` bytes instead."""
+    descriptor = frame[4]
+    assert descriptor >> 6 == 1 and descriptor >> 5 & 1  # FCS_Field_Size 2, single segment
+    return frame[:5] + (size - 256).to_bytes(2, "little") + frame[7:]
+
+
+def test_the_sdk_writes_one_frame_naming_its_size_without_checksum_or_dictionary() -> None:
+    fields = msgpack.unpackb(_compressed().to_bytes())
+    compressed = fields[7]
+    assert fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZSTD
+    parameters = zstandard.get_frame_parameters(compressed)
+    assert parameters.content_size == len(TEXT) and parameters.dict_id == 0
+    assert not parameters.has_checksum
+    assert zstandard.ZstdDecompressor().decompress(compressed, allow_extra_data=False) == TEXT
+    opened = open_it(records.seal_record(KEY, JOURNAL, RECORD, 0, _compressed(), AUTHOR_KEY))
+    assert opened == a_body() and opened.compress and opened.encoding == records.ZSTD
+
+
+def _compressed() -> RecordBody:
+    return RecordBody(AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", TEXT, 1, compress=True)
+
+
+@pytest.mark.parametrize(
+    "compressed",
+    [
+        b"not zstd at all",
+        GOOD[:-1],  # truncated
+        GOOD + b"\x00",  # a byte after the frame
+        GOOD + GOOD,  # two frames
+        bytes.fromhex("502a4d18") + (4).to_bytes(4, "little") + bytes(4) + GOOD,  # skippable first
+        frame_of(TEXT, write_content_size=False),  # names no content size
+        with_content_size(GOOD, len(TEXT) - 1),  # claims a byte less than it holds
+        with_content_size(GOOD, len(TEXT) + 1),  # claims a byte more
+        frame_of(TEXT, write_checksum=True)[:-1] + b"\x00",  # a checksum that fails
+        zstandard.ZstdCompressor(
+            dict_data=zstandard.ZstdCompressionDict(b"Slept better " * 20)
+        ).compress(TEXT),  # needs a dictionary
+        frame_of(bytes(records.MAX_PAYLOAD_BYTES + 1)),  # more than any payload
+        frame_of(SENTENCE * 15),  # inflates more than 8 times its length
+    ],
+    ids=[
+        "garbage", "truncated", "trailing byte", "two frames", "skippable frame first",
+        "no content size", "size a byte short", "size a byte over", "bad checksum",
+        "dictionary", "over 256 KiB", "over 8 times",
+    ],
+)  # fmt: skip
+def test_a_malformed_frame_is_refused_as_a_malformed_record(compressed: bytes) -> None:
+    with pytest.raises(IntegrityError, match="malformed compressed payload") as raised:
+        open_it(sealed_fields(v3_fields(compressed)))
+    assert raised.value.record_id == RECORD
+
+
+def test_the_bounds_hold_at_their_edges() -> None:
+    """8 times its length opens, a byte past refused (MAX_INFLATION); 256 KiB opens."""
+    fourteen = SENTENCE * 14
+    assert 7 * len(frame_of(fourteen)) < len(fourteen) <= 8 * len(frame_of(fourteen))
+    assert open_it(sealed_fields(v3_fields(frame_of(fourteen)))).payload == fourteen
+    exactly = random.Random(3).randbytes(records.MAX_PAYLOAD_BYTES // 2).hex().encode()
+    assert open_it(sealed_fields(v3_fields(frame_of(exactly)))).payload == exactly
+
+
+def test_a_frame_claiming_more_than_the_bound_is_never_decompressed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The header's content size is checked first: a 64 MiB bomb of about 2 KB, signed by a
+    known author, is refused without a byte decompressed; so is a frame naming no size."""
+    calls: list[int] = []
+    monkeypatch.setattr(records._CODECS, "decompressor", SpiedDecompressor(calls))
+    bomb = frame_of(bytes(64 << 20), level=19)
+    streaming = zstandard.ZstdCompressor().compressobj()
+    unnamed = streaming.compress(bytes(1 << 20)) + streaming.flush()
+    for compressed in (bomb, unnamed):
+        with pytest.raises(IntegrityError, match="malformed compressed payload"):
+            open_it(sealed_fields(v3_fields(compressed)))
+    assert calls == []
+    assert open_it(sealed_fields(v3_fields(GOOD))).payload == TEXT and calls == [len(TEXT)]
+
+
+def test_nothing_is_decompressed_before_the_signature_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(records._CODECS, "decompressor", SpiedDecompressor(calls))
+    with pytest.raises(records.UnknownSigner):
+        records.open_verified(
+            KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), lambda _: None
+        )
+    with pytest.raises(IntegrityError, match="signature"):
+        open_it(sealed_fields(v3_fields(GOOD), nacl.signing.SigningKey.generate()))
+    unverified = records.open_unverified(
+        KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), known_author
+    )
+    assert unverified is not None and unverified.body.payload == GOOD  # as it came
+    assert calls == []
+    assert records.verified_body(unverified, "record") == a_body() and calls == [len(TEXT)]
+
+
+def test_the_signature_helper_is_not_asked_to_decompress_a_zstd_payload() -> None:
+    """The helper process inflates zlib payloads only (its answer is checked against the
+    stream's Adler-32); a Zstandard one is decompressed on the loop's thread once verified,
+    and a payload the helper would hand back for it is refused."""
+    from client_sdk.replica import _check
+
+    unverified = records.open_unverified(
+        KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), known_author
+    )
+    assert unverified is not None
+    assert _check(unverified).deflated is None
+    with pytest.raises(IntegrityError):
+        records.inflated_body(unverified, TEXT)
+
+
+def test_any_level_and_a_frame_with_a_checksum_read_the_same() -> None:
+    for level in (-5, 1, 3, 19):
+        assert open_it(sealed_fields(v3_fields(frame_of(TEXT, level)))) == a_body()
+    with_checksum = frame_of(TEXT, write_checksum=True)
+    assert open_it(sealed_fields(v3_fields(with_checksum))) == a_body()
+
+
+def test_the_signature_covers_the_encoding() -> None:
+    """A member holding the journal key cannot relabel a signed Zstandard payload as zlib or
+    raw (nor the other way) under the author's signature."""
+    ad = records.record_ad(JOURNAL, RECORD, 0)
+    signature = crypto.sign(
+        AUTHOR_KEY, records.signature_input(ad, msgpack.packb(v3_fields(GOOD), use_bin_type=True))
+    )
+    for encoding in (records.RAW, records.ZLIB):
+        body = msgpack.packb(v3_fields(GOOD, encoding), use_bin_type=True)
+        forged = crypto.seal(
+            KEY, crypto.pad(msgpack.packb([body, signature], use_bin_type=True)), ad
+        )
+        with pytest.raises(IntegrityError, match="signature"):
+            open_it(forged)
+
+
+def test_a_zlib_record_sealed_again_travels_in_zstd() -> None:
+    """An older SDK's record (zlib) opened and sealed again by its writer (the outbox under
+    a new epoch) stays compressed, now in what this SDK writes."""
+    opened = open_it(sealed_fields(v3_fields(records.zlib.compress(TEXT), records.ZLIB)))
+    assert opened.encoding == records.ZLIB and opened.compress
+    again = records.seal_record(KEY, JOURNAL, RECORD, 1, opened, AUTHOR_KEY)
+    reopened = records.open_record(KEY, JOURNAL, RECORD, 1, again, known_author)
+    assert reopened == a_body() and reopened.encoding == records.ZSTD
+
+
+def test_each_thread_compresses_with_its_own_compressor() -> None:
+    """A Zstandard context may not be used by two threads at once: records sealed in the
+    store's worker thread and on the loop's thread at the same time each get their own."""
+    payloads = [TEXT + str(i).encode() * 50 for i in range(8)]
+    results: dict[int, list[bytes]] = {}
+    contexts: dict[int, int] = {}
+    together = threading.Barrier(4)
+
+    def seal_many(index: int) -> None:
+        contexts[index] = id(records._CODECS.compressor)
+        together.wait(timeout=10)  # all alive at once: no id reused
+        body = _compressed()
+        results[index] = [
+            records.RecordBody(*[getattr(body, f) for f in ("author", "device", "counter",
+                               "doc_id", "doc_kind", "kind")], p, 1, compress=True).to_bytes()
+            for p in payloads * 50
+        ]  # fmt: skip
+
+    threads = [threading.Thread(target=seal_many, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(contexts.values())) == 4
+    for encoded in results.values():
+        for packed, payload in zip(encoded, payloads * 50, strict=True):
+            assert records.inflate(msgpack.unpackb(packed)[7], "r", records.ZSTD) == payload
