@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from client_sdk import Client
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine
-from client_sdk.care_terms import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
+from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
 RETAKE = ", retake"
 RETAKE_NOTE = (
@@ -50,6 +50,14 @@ RETAKE_NOTE = (
     help="Flag a fall of mean mood (last 4 weeks against the 4 before) of this many points.",
 )
 @click.option(
+    "--low-mood",
+    type=click.IntRange(0, 9),
+    default=DEFAULT_LOW_MOOD,
+    show_default=True,
+    help="Flag a mood (1-10) of this or lower in a shared entry of the last 7 days (0: never). "
+    "A prompt to read those entries, not a clinical cut-off.",
+)
+@click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -58,14 +66,21 @@ RETAKE_NOTE = (
 @json_option
 @pass_home
 def caseload(
-    home: Home, quiet_days: int, mood_drop: float, html_path: Path | None, as_json: bool
+    home: Home,
+    quiet_days: int,
+    mood_drop: float,
+    low_mood: int,
+    html_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Your clients, who needs attention first: safety flags, score changes, mood trend,
     goals, overdue assignments, briefs. Computed on this device from what they shared,
     kept copies of ended shares included.
 
     Order: unacknowledged safety flags, then PHQ-9 item 9 answered above 0, then reliable
-    deterioration or a highest band, then other reasons, then none, then ended shares with
+    deterioration or a highest band, then other reasons (a mood drop, a low mood this week
+    such as "mood 2 on 2026-12-04", no entry for days, overdue work), then none, then ended
+    shares with
     none of the first three (an ended share never moves those down); within each, the most
     recent signal first.
 
@@ -78,7 +93,9 @@ def caseload(
 
     async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
         await synced_first(client)
-        rows = await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
+        rows = await client.caseload.rows(
+            quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
+        )
         return rows, await output.unverified_owners(client, (r.client for r in rows))
 
     rows, unverified = home.run(work)

@@ -12,3 +12,11 @@ DEFAULT_QUIET_DAYS = 7
 DEFAULT_MOOD_DROP = 1.0
 """The caseload flags a fall of mean mood (last 4 weeks against the 4 before) of this many
 points on the 1-10 scale (caseload.py)."""
+
+DEFAULT_LOW_MOOD = 2
+"""The caseload flags a client whose shared entries of this week (today and the 6 days before,
+the client's days) hold a mood of this or lower on the 1-10 scale (caseload.py; 0: never).
+A prompt to read those entries first, not a clinical cut-off: a single self-rated mood has no
+validated threshold. 2 is the scale's lowest fifth, where a 4-week mean moves too slowly to
+say anything about one bad night (NU43 #5: a mood 2 "thought about ending things" left the
+row unflagged)."""

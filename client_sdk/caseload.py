@@ -6,7 +6,7 @@ the last 28 days against the 28 days before, with a sparkline of the last 8 week
 score of each measure with its change since the one before (reliable change and recovery,
 scoring.compare); goals with their last check-in; overdue assignments; the latest brief; and
 flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
-`mood_drop` points, a reliable deterioration, a latest score in its instrument's highest band
+`mood_drop` points, a mood of `low_mood` or lower this week, a reliable deterioration, a latest score in its instrument's highest band
 (PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
 bands from client_sdk/data/instruments/), a latest result whose safety item (PHQ-9 item 9)
 was answered above 0 (seen only when the client shared the answers), a result that cannot be
@@ -46,7 +46,10 @@ in this order:
    in it that a retake within the recall period followed ("PHQ-9 severe on 2026-12-02
    (retaken since)": a retake of the same days is no measure of change, NU43 #2; a result
    a whole recall period later clears it);
-3. anything else flagged: an unreadable result, a mood drop, no shared entry for N days,
+3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood 2 on
+   2026-12-04": the lowest of the week's shared entries, the latest of those; a single
+   self-rated mood has no validated cut-off, so it ranks with the other habits, not with the
+   instruments' signals), no shared entry for N days,
    overdue assignments, a share that ended beside one still live;
 4. nothing flagged;
 5. every share ended and the last known data carries nothing of tiers 0 to 2.
@@ -56,7 +59,8 @@ to 2: the row stays in that tier, flagged "share ended" (disengaging after such 
 no reason to read them later). Within a tier, clients whose fingerprint this device compared
 come before those whose it did not (the server could have invented the latter), then the most
 recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
-`taken_at`, overdue assignment's due time, the last entry for a mood drop or a row without
+`taken_at`, overdue assignment's due time, the low mood's entry, the last entry for a mood
+drop or a row without
 flags; none for "no shared entry" or a share that ended, which come after those with a time),
 then by name. A row's `flags` are said in the same order (the "share ended" tag of a client
 whose every share ended first, "fingerprint not verified" last).
@@ -76,6 +80,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
+from client_sdk.care_terms import DEFAULT_LOW_MOOD as DEFAULT_LOW_MOOD
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
@@ -494,6 +499,7 @@ def caseload_row(
     now: datetime,
     quiet_days: int = DEFAULT_QUIET_DAYS,
     mood_drop: float = DEFAULT_MOOD_DROP,
+    low_mood: int = DEFAULT_LOW_MOOD,
     share_ended: bool = False,
     ended_journals: Sequence[str] = (),
     invalid_results: Sequence[InvalidResult] = (),
@@ -503,7 +509,9 @@ def caseload_row(
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
     unacknowledged and any reliable deterioration of the last scores (no quiet days, mood
-    drop or overdue work, which would only be about the days since). `brief_safety`: the
+    drop, low mood or overdue work, which would only be about the days since). `low_mood`:
+    flag a mood of this or lower (1-10) in an entry of this week (0: never;
+    care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
     safety items the latest brief the client shares says (`brief_safety_items`)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
@@ -571,6 +579,11 @@ def caseload_row(
         reasons.append((3, f"{name} invalid result ({len(same)})", when))
     if not share_ended and change is not None and change <= -mood_drop:
         reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
+    low = None if share_ended else lowest_mood_this_week(entries, now, low_mood, zone)
+    if low is not None:
+        reasons.append(
+            (3, f"mood {low.mood} on {entry_day(low, zone).isoformat()}", low.created_at)
+        )
     quiet = max(0, (today - max(days)).days) if days else None
     if not share_ended and (quiet is None or quiet >= quiet_days):
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
@@ -610,6 +623,26 @@ def caseload_row(
         tier=tier,
         signal_at=signal_at,
     )
+
+
+def lowest_mood_this_week(
+    entries: Sequence[EntryLike], now: datetime, at_most: int, zone: tzinfo
+) -> EntryLike | None:
+    """The entry of this week (today and the 6 days before, in the client's days: `zone`,
+    as `client_zone`; not dated after `now`) with the lowest mood at or below `at_most`, the
+    latest of those; None when there is none or `at_most` is 0 or less."""
+    if at_most <= 0:
+        return None
+    today = now.astimezone(zone).date()
+    low = [
+        entry
+        for day, entry in _days(entries, zone)
+        if entry.mood is not None
+        and entry.mood <= at_most
+        and entry.created_at <= now
+        and 0 <= (today - day).days < 7
+    ]
+    return min(low, key=lambda e: (e.mood, -e.created_at.timestamp()), default=None)
 
 
 def in_top_band(result: MeasureResult) -> bool:

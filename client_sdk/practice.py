@@ -39,6 +39,7 @@ from client_sdk.brief import (
 )
 from client_sdk.care import Assignments, Homework
 from client_sdk.caseload import (
+    DEFAULT_LOW_MOOD,
     DEFAULT_MOOD_DROP,
     DEFAULT_QUIET_DAYS,
     CaseloadRow,
@@ -417,6 +418,7 @@ class Caseload:
         *,
         quiet_days: int = DEFAULT_QUIET_DAYS,
         mood_drop: float = DEFAULT_MOOD_DROP,
+        low_mood: int = DEFAULT_LOW_MOOD,
         now: datetime | None = None,
     ) -> list[CaseloadRow]:
         """One row per client who shares a journal with this account, those who need
@@ -433,7 +435,9 @@ class Caseload:
         on (`Replica.source_still_read`: owner-signed names and the verified chain, never the
         server's list; NU28 C2). `quiet_days`:
         days without an entry before a client counts as quiet; `mood_drop`: the fall of the
-        mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
+        mean mood (1 to 10 scale) that counts as a drop; `low_mood`: a mood (1 to 10) at or
+        below which an entry of this week flags the client (0: never; care_terms); `now` an
+        aware datetime (default:
         now). Works offline, from what the last sync brought. Raises nothing."""
         moment = now or datetime.now().astimezone()
         moment_ms = int(moment.timestamp() * 1000)
@@ -497,6 +501,7 @@ class Caseload:
                     now=moment,
                     quiet_days=quiet_days,
                     mood_drop=mood_drop,
+                    low_mood=low_mood,
                     share_ended=ended,
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)

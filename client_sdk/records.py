@@ -3,9 +3,10 @@
     associated data = frame("tj/record/v1", journal_id, record_id, epoch as u32 BE)
     body            = msgpack [2, author, device, counter, doc_id, doc_kind, kind, payload,
                                written_at, seen, covers]
-                      or, its payload compressed (Zstandard, RFC 8878; zlib, RFC 1950,
-                      read too):
-                      msgpack [3, author, ..., zstd(payload), written_at, seen, covers, 2]
+                      or, its payload compressed (Zstandard, RFC 8878):
+                      msgpack [4, author, ..., zstd(payload), written_at, seen, covers, 2]
+                      (or, as SDKs wrote before Zstandard, read still: zlib, RFC 1950:
+                      msgpack [3, author, ..., zlib(payload), written_at, seen, covers, 1])
     signature       = Ed25519(identity key, frame("tj/record-signature/v1", associated data, body))
     ciphertext      = XChaCha20-Poly1305(journal key, pad(msgpack [body, signature]), associated data)
 
@@ -50,8 +51,15 @@ RECORD_VERSION = 2
 """The oldest body version this SDK reads, and the one it writes for a payload it does not
 compress."""
 COMPRESSED_VERSION = 3
-"""The body version of a record whose payload is compressed: version 2's eleven elements, then
-`encoding` (protocol.md 4.15, "Compressed payloads")."""
+"""The body version of a record whose payload is compressed in zlib (what SDKs wrote before
+Zstandard): version 2's eleven elements, then `encoding` RAW or ZLIB (protocol.md 4.15,
+"Compressed payloads")."""
+ZSTD_VERSION = 4
+"""The body version of a record whose payload is compressed in Zstandard, what this SDK
+writes: version 2's eleven elements, then `encoding` ZSTD. A version of its own, not an
+`encoding` of version 3, so that an SDK from before it keeps such a record unread until it
+is updated (a NewerRecord, "Newer body versions") rather than refusing it as malformed
+(REV-ZSTD Z3)."""
 MAX_VERSION = 2**32 - 1
 """Body versions are integers RECORD_VERSION..MAX_VERSION; anything else is malformed."""
 MAX_EPOCH = 2**32 - 1
@@ -62,12 +70,13 @@ ZLIB = 1
 """`encoding` of a version 3 body: the payload in the zlib format (RFC 1950: DEFLATE, RFC 1951,
 with its 2-byte header and Adler-32 check), without a preset dictionary."""
 ZSTD = 2
-"""`encoding` of a version 3 body: the payload as one Zstandard frame (RFC 8878) that names its
-content size, without a dictionary, nothing after it (`inflate`). What this SDK writes: at the
-same ratio as zlib within 4% on journal text, in about a fifth of its time (~5 µs against
-~25 for a 1 KB entry on this project's machines, issue 10)."""
-ENCODINGS = (RAW, ZLIB, ZSTD)
-"""The `encoding`s a reader takes (protocol.md 4.15, "Compressed payloads")."""
+"""`encoding` of a version 4 body (its only one): the payload as one single-segment Zstandard
+frame (RFC 8878) that names its content size, without a dictionary, nothing after it
+(`inflate`). What this SDK writes: at the same ratio as zlib within 4% on journal text, in
+about a fifth of its time (~5 µs against ~25 for a 1 KB entry on this project's machines,
+issue 10)."""
+ENCODINGS = {COMPRESSED_VERSION: (RAW, ZLIB), ZSTD_VERSION: (ZSTD,)}
+"""Body version -> the `encoding`s it may carry (protocol.md 4.15, "Compressed payloads")."""
 ZSTD_LEVEL = 1
 """Zstandard's compression level for the payloads this SDK writes: on payloads of a few KB,
 level 3 (the library's default) compresses no smaller and takes half as long again (any
@@ -81,6 +90,10 @@ the SDK did before Zstandard: tests set it to play records an older SDK wrote.""
 _ZSTD_MAGIC = bytes.fromhex("28b52ffd")
 """The first four bytes of a Zstandard frame (RFC 8878 section 3.1.1: 0xFD2FB528, little
 endian); a skippable frame starts otherwise."""
+_SINGLE_SEGMENT = 0x20
+"""Single_Segment_flag, bit 5 of the Frame_Header_Descriptor (the frame's fifth byte; RFC 8878
+section 3.1.1.1.1): the window is the content size, so no back-reference can reach past it
+and every decoder takes the window (REV-ZSTD Z2)."""
 MAX_PAYLOAD_BYTES = 256 * 1024
 """The largest payload a record may carry, compressed or not, in bytes (262,144: wire's
 MAX_RECORD_BYTES, which no uncompressed payload can reach once signed, padded and sealed). A
@@ -127,7 +140,7 @@ class RecordBody:
     cut belongs to the latest share at or before the epoch it is sealed under."""
 
     compress: bool = field(default=False, compare=False)
-    """Writing: send `payload` compressed (version 3, Zstandard) when that makes it shorter,
+    """Writing: send `payload` compressed (version 4, Zstandard) when that makes it shorter,
     and it is at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its compressed length; the
     writer decides which documents (`may_compress`).
     Reading: whether the record carried it compressed. Not part of what the record says
@@ -186,7 +199,8 @@ class RecordBody:
                 else zlib.compress(self.payload, ZLIB_LEVEL)
             )
             if len(deflated) < len(self.payload) <= MAX_INFLATION * len(deflated):
-                fields[0], fields[7] = COMPRESSED_VERSION, deflated
+                fields[0] = ZSTD_VERSION if encoding == ZSTD else COMPRESSED_VERSION
+                fields[7] = deflated
                 fields.append(encoding)
         packed: bytes = msgpack.packb(fields, use_bin_type=True)
         return packed
@@ -573,14 +587,14 @@ def parse_version_2(fields: list[Any], what: str, encoding: int = RAW) -> Record
 
 
 def parse_version_3(fields: list[Any], what: str) -> RecordBody:
-    """A version 3 body (`fields[0]` is 3, checked by the caller): version 2's eleven elements
-    with their types and rules, then `encoding`, an int: RAW (the payload as is), ZLIB or ZSTD
-    (the payload inflated, at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its length:
-    `inflate`), protocol.md 4.15. The body returned holds the payload inflated, `compress`
-    and `encoding` set for ZLIB and ZSTD. Raises IntegrityError
-    saying `what` has a malformed body, or a malformed compressed payload.
-    (`open_verified` reads it with `_parse_version_3_deflated` instead, and inflates once the
-    signature verified.)"""
+    """A version 3 or 4 body (`fields[0]`, checked by the caller): version 2's eleven elements
+    with their types and rules, then `encoding`, an int, one its version carries (ENCODINGS):
+    version 3, RAW (the payload as is) or ZLIB; version 4, ZSTD (the payload inflated, at
+    most MAX_PAYLOAD_BYTES and MAX_INFLATION times its length: `inflate`), protocol.md 4.15.
+    The body returned holds the payload inflated, `compress` and `encoding` set for ZLIB and
+    ZSTD. Raises IntegrityError saying `what` has a malformed body, or a malformed compressed
+    payload. (`open_verified` reads it with `_parse_version_3_deflated` instead, and inflates
+    once the signature verified.)"""
     return _inflated(_parse_version_3_deflated(fields, what), what)
 
 
@@ -591,7 +605,8 @@ def _parse_version_3_deflated(fields: list[Any], what: str) -> RecordBody:
     if not isinstance(fields, list) or len(fields) != 12:
         raise IntegrityError(f"{what} has a malformed body")
     encoding = fields[11]
-    if type(encoding) is not int or encoding not in ENCODINGS:  # not a bool, nor 1.0
+    # not a bool, nor 1.0; the encodings of the body's own version only
+    if type(encoding) is not int or encoding not in ENCODINGS.get(fields[0], ()):
         raise IntegrityError(f"{what} has a malformed body")
     body = parse_version_2(fields[:11], what, encoding=encoding)
     if body.compress and body.kind == VOID:  # a void carries no payload: nothing to compress
@@ -636,18 +651,20 @@ def inflate(deflated: bytes, what: str, encoding: int = ZLIB) -> bytes:
 
 def _zstd_inflate(frame: bytes, limit: int, what: str) -> bytes:
     """`inflate` for ZSTD: `frame` is exactly one Zstandard frame (RFC 8878; its magic
-    number first: no skippable frame), whose header names its content size (Frame_Content_Size,
-    checked against `limit` before anything is decompressed) and no dictionary, and which
-    decompresses to exactly that many bytes with nothing after it (a checksum, when the frame
-    has one, must hold). Raises IntegrityError saying `what` has a malformed compressed
-    payload otherwise."""
+    number first: no skippable frame), single-segment (`_SINGLE_SEGMENT`: its window is its
+    content size, REV-ZSTD Z2), whose header names its content size (Frame_Content_Size, at
+    least 1 (REV-ZSTD Z1: a writer never compresses nothing, and libzstd reads no further
+    than a header naming 0) and at most `limit`, checked before anything is decompressed)
+    and no dictionary, and which decompresses to exactly that many bytes with nothing after
+    it (a checksum, when the frame has one, must hold). Raises IntegrityError saying `what`
+    has a malformed compressed payload otherwise."""
     malformed = IntegrityError(f"{what} has a malformed compressed payload")
-    if not frame.startswith(_ZSTD_MAGIC):
+    if not frame.startswith(_ZSTD_MAGIC) or len(frame) < 5 or not frame[4] & _SINGLE_SEGMENT:
         raise malformed
     try:
         parameters = zstandard.get_frame_parameters(frame)
         size = parameters.content_size
-        if parameters.dict_id != 0 or not 0 <= size <= limit:  # unknown: -1 (or 2^64 - 1)
+        if parameters.dict_id != 0 or not 1 <= size <= limit:  # unknown: 2^64 - 1
             raise malformed
         payload = _CODECS.decompressor.decompress(frame, allow_extra_data=False)
     except zstandard.ZstdError:
@@ -704,6 +721,7 @@ COMPRESSED_KINDS = frozenset(
 BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {
     RECORD_VERSION: parse_version_2,
     COMPRESSED_VERSION: parse_version_3,
+    ZSTD_VERSION: parse_version_3,
 }
 """Body version -> its parser (the decoded body array, the record's name for errors): the
 versions this SDK reads. A record of a version above RECORD_VERSION missing here opens as a

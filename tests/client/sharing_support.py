@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import zstandard
 
 from client_sdk import Client, ShareInfo, crypto, keys, records, wire
 from client_sdk.documents import Document
@@ -103,14 +104,19 @@ def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) ->
 
 def inflated(plaintext: bytes) -> bytes:
     """A record's padded plaintext as a key holder reads it: a version 3 body with `encoding`
-    1 written again with its payload inflated (zlib, without bound: an attacker's view) in
-    version 2's layout, padded again (the signature, over the compressed body, is kept
-    as it came and no longer verifies); any other plaintext as it is."""
+    1 (zlib) or a version 4 body (Zstandard) written again with its payload inflated
+    (without bound: an attacker's view) in version 2's layout, padded again (the signature,
+    over the compressed body, is kept as it came and no longer verifies); any other
+    plaintext as it is."""
     inner = msgpack.unpackb(crypto.unpad(plaintext, "a stolen record"), raw=False)
     fields = msgpack.unpackb(inner[0], raw=False)
-    if fields[0] != records.COMPRESSED_VERSION or fields[11] != records.ZLIB:
+    if fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZLIB:
+        payload = zlib.decompress(fields[7])
+    elif fields[0] == records.ZSTD_VERSION:
+        payload = zstandard.ZstdDecompressor().decompress(fields[7])
+    else:
         return plaintext
-    body = msgpack.packb([2, *fields[1:7], zlib.decompress(fields[7]), *fields[8:11]])
+    body = msgpack.packb([2, *fields[1:7], payload, *fields[8:11]])
     return crypto.pad(msgpack.packb([body, inner[1]], use_bin_type=True))
 
 

@@ -40,11 +40,12 @@ def member_note(
     deflated: bytes,
     encoding: int = records.ZLIB,
 ) -> wire.RecordUpload:
-    """A note record of `member` (its `counter`-th in `journal`), body version 3 with
-    `deflated` as its payload in `encoding`, signed by the member and sealed under `key` of
+    """A note record of `member` (its `counter`-th in `journal`), body version 3 (zlib) or 4
+    (Zstandard) with `deflated` as its payload in `encoding`, signed by the member and sealed under `key` of
     `epoch`: what a malicious member pushes (whatever `deflated` inflates to)."""
+    version = records.ZSTD_VERSION if encoding == records.ZSTD else records.COMPRESSED_VERSION
     fields = [
-        records.COMPRESSED_VERSION, member.profile.account_id, member.profile.device_id, counter,
+        version, member.profile.account_id, member.profile.device_id, counter,
         keys.new_doc_id(member.profile.account_id), "note", records.UPDATE, deflated, now_ms(),
         [], [], encoding,
     ]  # fmt: skip

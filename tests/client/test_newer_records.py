@@ -21,10 +21,10 @@ from tests.client.sharing_support import rows, server_db, share_with
 from tests.client.test_integrity import insert_record
 from tests.client.test_withholding import drop_record, gap_of, journal_seqs, personal
 from tests.conftest import ClientFactory, RunningServer
-from tests.newer_version import V4, seal_v4, teach_v4
+from tests.newer_version import NEWER, seal_newer, teach_newer
 
 
-async def write_newer(client: Client, text: str, version: int = V4) -> tuple[bytes, bytes]:
+async def write_newer(client: Client, text: str, version: int = NEWER) -> tuple[bytes, bytes]:
     """An entry written as a newer app would: its record in the outbox sealed again with body
     version `version` (same id, counter and content). Returns (record id, ciphertext)."""
     entry = await client.entries.write(None, text)
@@ -39,7 +39,7 @@ async def write_newer(client: Client, text: str, version: int = V4) -> tuple[byt
         record.ciphertext,
         lambda _: client.profile.secrets.sign_public_key,
     )
-    ciphertext = seal_v4(
+    ciphertext = seal_newer(
         key,
         record.journal_id,
         record.record_id,
@@ -77,7 +77,7 @@ async def test_a_newer_record_is_kept_without_alarm_then_read_after_the_update_o
     journal = await personal(laptop)
     assert (report.problems, report.refused, report.withheld) == ([], 0, [])
     assert [(n.journal_id, n.count, n.version, n.reads) for n in report.newer] == [
-        (journal, 1, V4, records.COMPRESSED_VERSION)
+        (journal, 1, NEWER, records.ZSTD_VERSION)
     ]
     said = str(report.newer[0])
     assert "newer version of the app" in said and "update" in said
@@ -90,7 +90,7 @@ async def test_a_newer_record_is_kept_without_alarm_then_read_after_the_update_o
     again = await phone.sync(strict=True)
     assert (again.newer, again.withheld, again.problems) == ([], [], [])  # told once
 
-    teach_v4(monkeypatch)  # the app's update, which reads version 4
+    teach_newer(monkeypatch)  # the app's update, which reads version 5
     home = phone.home
     await phone.close()
     await live_server.server.close()  # the update reads the record kept: no server needed
@@ -116,7 +116,7 @@ async def test_after_the_update_the_newer_record_arrives_as_news_and_counts_stay
     first = await phone.sync(strict=True)
     assert [n.count for n in first.newer] == [2]
 
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     upgraded = await Client.open(home)
@@ -180,7 +180,9 @@ async def test_a_newer_record_under_this_devices_id_is_refused_not_kept(
         1,
     )
     record_id = crypto.random_bytes(16)
-    sealed = seal_v4(key, journal, record_id, local.epoch, body, laptop.profile.secrets.signing_key)
+    sealed = seal_newer(
+        key, journal, record_id, local.epoch, body, laptop.profile.secrets.signing_key
+    )
     await laptop.transport.call(
         "/v1/records/push",
         wire.PushRequest(journal, [wire.RecordUpload(record_id, local.epoch, sealed)]),
@@ -198,7 +200,7 @@ async def member_record(
     key = await member.replica.journal_key(local, local.epoch)
     record_id = crypto.random_bytes(16)
     signing_key = member.profile.secrets.signing_key
-    ciphertext = seal_v4(key, journal, record_id, local.epoch, body, signing_key, version)
+    ciphertext = seal_newer(key, journal, record_id, local.epoch, body, signing_key, version)
     return wire.RecordUpload(record_id, local.epoch, ciphertext)
 
 
@@ -272,7 +274,7 @@ async def test_a_read_only_members_newer_record_the_server_stores_is_refused_not
         b"",
         1,
     )
-    upload = await member_record(reader, journal, V4, body)
+    upload = await member_record(reader, journal, NEWER, body)
     with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
         insert_record(db, journal, upload.record_id, upload.ciphertext, reader.profile.account_id)
         db.execute(
@@ -307,7 +309,7 @@ async def test_no_head_code_and_no_new_share_while_newer_records_wait_then_both_
     await phone.sync(strict=True)
     assert len((await phone.store.access_entries())[await personal(phone)]) == chain
 
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     upgraded = await Client.open(home)

@@ -20,14 +20,14 @@ from tests.client.sharing_support import share_with
 from tests.client.test_newer_records import bodies, write_newer
 from tests.client.test_review20_newer import reseal_outbox_as
 from tests.conftest import ClientFactory
-from tests.newer_version import V4, seal_v4, teach_v4
+from tests.newer_version import NEWER, seal_newer, teach_newer
 
 
 async def test_an_older_and_an_updated_owner_device_agree_on_the_head_code_with_a_members_newer_note(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """tom's app writes version 4 notes. ana's phone (reads versions 2 and 3) keeps tom's note
-    unread; ana's new laptop (reads version 4) applies it. The head code counts tom's note
+    """tom's app writes version 5 notes. ana's phone (reads versions 2 to 4) keeps tom's note
+    unread; ana's new laptop (reads version 5) applies it. The head code counts tom's note
     by id on both: the codes agree, and neither refuses."""
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "one")
@@ -35,11 +35,11 @@ async def test_an_older_and_an_updated_owner_device_agree_on_the_head_code_with_
     await share_with(ana, tom, role="annotate")
     await tom.sync(strict=True)
     await tom.notes.add("ana/Personal", "a note from a newer app", kind="note")
-    assert len(await reseal_outbox_as(tom, V4)) == 1
+    assert len(await reseal_outbox_as(tom, NEWER)) == 1
     await tom.sync(strict=True)
-    assert [(n.count, n.version) for n in (await ana.sync(strict=True)).newer] == [(1, V4)]
+    assert [(n.count, n.version) for n in (await ana.sync(strict=True)).newer] == [(1, NEWER)]
     older = await ana.journals.verify_head("Personal")
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     laptop = await login("ana")
     report = await laptop.sync(strict=True)
     assert (report.problems, report.newer) == ([], [])
@@ -82,7 +82,7 @@ async def test_kept_records_are_reopened_page_by_page(
         await write_newer(laptop, f"newer {i}")
     await laptop.sync(strict=True)
     assert [n.count for n in (await phone.sync(strict=True)).newer] == [5]
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     monkeypatch.setattr(replica, "PULL_PAGE", 2)
     home = phone.home
     await phone.close()
@@ -122,7 +122,7 @@ async def test_kept_records_are_reopened_within_a_replys_bytes(
     await laptop.entries.write(None, "after")
     await laptop.entries.write(None, "and after")
     await laptop.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     monkeypatch.setattr(sync_plan, "REPLY_BYTES", 1)
     home = phone.home
     await phone.close()
@@ -192,7 +192,7 @@ async def test_the_kept_versions_are_read_again_only_once_the_table_changed(
         assert [n.count for n in (await other.sync(strict=True)).newer] == [1]
     finally:
         await other.close()
-    assert await phone.store.parked_versions() == frozenset({V4})
+    assert await phone.store.parked_versions() == frozenset({NEWER})
     assert any("parked_records" in s for s in statements)
     await phone.store._db.run(lambda db: db.set_trace_callback(None))
 
@@ -208,7 +208,7 @@ async def test_two_processes_reopening_the_same_records_announce_them_once(
     await write_newer(laptop, "one")
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     first, second = await Client.open(home), await Client.open(home)
@@ -223,7 +223,7 @@ async def test_two_processes_reopening_the_same_records_announce_them_once(
             return pages.pop(0)
 
         async def versions() -> frozenset[int]:
-            return frozenset({V4})
+            return frozenset({NEWER})
 
         monkeypatch.setattr(second.store, "parked", read_before)
         monkeypatch.setattr(second.store, "parked_versions", versions)
@@ -257,7 +257,7 @@ async def reseal_document_as(client: Client, doc_id: bytes, version: int) -> int
             record.ciphertext,
             lambda _: client.profile.secrets.sign_public_key,
         )
-        ciphertext = seal_v4(
+        ciphertext = seal_newer(
             key,
             record.journal_id,
             record.record_id,
@@ -276,7 +276,7 @@ async def test_a_local_edit_copies_nothing_stale_into_a_field_level_share(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """R20 F4, mirrors. ana shares the body and mood of her entries with tom. On the newer
-    laptop she removes a sentence (a version 4 record of the entry; the laptop's own mirror
+    laptop she removes a sentence (a version 5 record of the entry; the laptop's own mirror
     copy, which tom reads, says the same). The phone holds that change unread; a local edit
     of the entry's mood there must not copy its stale body into tom's copy: the mirror waits
     (the updated app copies at the next change)."""
@@ -288,7 +288,7 @@ async def test_a_local_edit_copies_nothing_stale_into_a_field_level_share(
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
     await laptop.entries.edit(entry.id, body="Fine today.")
-    assert await reseal_document_as(laptop, bytes.fromhex(entry.id), V4) == 1
+    assert await reseal_document_as(laptop, bytes.fromhex(entry.id), NEWER) == 1
     await laptop.sync(strict=True)
     assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
     await tom.sync(strict=True)
@@ -310,7 +310,7 @@ async def test_records_read_before_a_head_code_are_news_of_the_next_sync(
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
     expected = await laptop.journals.verify_head("Personal")
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     upgraded = await Client.open(home)

@@ -23,7 +23,7 @@ from tests.client.test_r46_findings import hiding
 from tests.client.test_review20_newer import reseal_outbox_as
 from tests.client.test_withholding import journal_seqs
 from tests.conftest import ClientFactory, RunningServer
-from tests.newer_version import V4, teach_v4
+from tests.newer_version import NEWER, teach_newer
 
 
 async def pair_codes(ana: Client, members: dict[str, Client]) -> dict[str, tuple[str, str]]:
@@ -157,7 +157,7 @@ async def test_r46_f7_residual_a_trash_kept_from_a_therapist_re_shared_is_caught
 async def test_a_members_note_kept_unread_is_counted_like_the_applied_one_after_a_share(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """tom's app writes version 4 notes; ana's phone keeps his note unread (its document not
+    """tom's app writes version 5 notes; ana's phone keeps his note unread (its document not
     known there), her new laptop and tom's device apply it. ana's phone then shares with
     joan: the boundary names the note and no snapshot of its document carries it. tom's
     membership held its epoch, so every device counts it in the pair with tom, whether it
@@ -167,15 +167,15 @@ async def test_a_members_note_kept_unread_is_counted_like_the_applied_one_after_
     await share_with(phone, tom, role="annotate")
     await tom.sync(strict=True)
     await tom.notes.add("ana/Personal", "a note from a newer app", kind="note")
-    assert len(await reseal_outbox_as(tom, V4)) == 1
+    assert len(await reseal_outbox_as(tom, NEWER)) == 1
     await tom.sync(strict=True)
-    assert [(n.count, n.version) for n in (await phone.sync(strict=True)).newer] == [(1, V4)]
+    assert [(n.count, n.version) for n in (await phone.sync(strict=True)).newer] == [(1, NEWER)]
     await share_with(phone, joan, role="annotate")
     for device in (phone, tom, joan):
         await device.sync(strict=True)
     tom_code = await tom.journals.verify_head("ana/Personal")
     assert await phone.journals.verify_head("Personal", with_member="tom") == tom_code
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     laptop = await login("ana")
     await laptop.sync(strict=True)
     assert await laptop.journals.verify_head("Personal", with_member="tom") == tom_code

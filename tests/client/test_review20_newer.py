@@ -25,7 +25,7 @@ from tests.client.test_newer_records import bodies, member_record, write_newer
 from tests.client.test_unverified_budget import big_text
 from tests.client.test_withholding import personal
 from tests.conftest import ClientFactory, RunningServer
-from tests.newer_version import V4, seal_v4, teach_v4
+from tests.newer_version import NEWER, seal_newer, teach_newer
 
 
 async def reseal_outbox_as(client: Client, version: int) -> list[bytes]:
@@ -44,7 +44,7 @@ async def reseal_outbox_as(client: Client, version: int) -> list[bytes]:
             record.ciphertext,
             lambda _: client.profile.secrets.sign_public_key,
         )
-        ciphertext = seal_v4(
+        ciphertext = seal_newer(
             key,
             record.journal_id,
             record.record_id,
@@ -96,7 +96,7 @@ async def test_a_removed_members_version_99_note_does_not_block_sharing_or_the_h
 async def test_a_head_code_right_after_the_update_counts_the_records_kept_or_waits(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """R20 F2. The phone kept a version 4 record; the app is updated to read version 4 and
+    """R20 F2. The phone kept a version 5 record; the app is updated to read version 5 and
     asks for the head code (`client.journals.verify_head`, which does not sync; `tj
     verify-head` syncs first, so the CLI alone is not hit) before its first sync. The
     records kept are re-opened only by a client's first sync (`open_parked`), and
@@ -111,7 +111,7 @@ async def test_a_head_code_right_after_the_update_counts_the_records_kept_or_wai
     await phone.sync(strict=True)
     assert len(await phone.store.parked()) == 1
     expected = await laptop.journals.verify_head("Personal")
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     upgraded = await Client.open(home)
@@ -133,12 +133,12 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
     live_server: RunningServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Held. An annotating member's version 4 records are kept on the owner's phone with
+    """Held. An annotating member's version 5 records are kept on the owner's phone with
     only the writer check of a `void` (its author may write during the epoch); the member is
     then removed, and the phone updated. At re-open every check of a normal pull applies:
     its note (written while it had the right, within the counters signed at its removal) is
     applied; its change of the owner's entry (a document it did not create) is refused and
-    reported, the entry untouched. A version 4 record it seals after its removal under the
+    reported, the entry untouched. A version 5 record it seals after its removal under the
     old epoch, with a counter past the signed limit (stored by a hostile server), is
     refused before it is ever kept."""
     ana, tom = await signup("ana"), await signup("tom")
@@ -148,7 +148,7 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
     await share_with(ana, tom, role="annotate")
     await tom.sync(strict=True)
     await tom.notes.add("ana/Personal", "a lawful note", kind="note")
-    await reseal_outbox_as(tom, V4)
+    await reseal_outbox_as(tom, NEWER)
     await tom.sync(strict=True)
     journal = await personal(ana)
     async with tom.store.transaction() as tx:
@@ -163,12 +163,12 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
         b"",
         1,
     )
-    forged = await member_record(tom, journal, V4, forged_body)
+    forged = await member_record(tom, journal, NEWER, forged_body)
     await tom.transport.call(
         "/v1/records/push", wire.PushRequest(journal, [forged]), wire.PushReply
     )
     report = await phone.sync(strict=True)
-    assert [(n.count, n.version) for n in report.newer] == [(1 + 1, V4)]
+    assert [(n.count, n.version) for n in report.newer] == [(1 + 1, NEWER)]
     await ana.shares.revoke("Personal", tom.username)
     await ana.sync(strict=True)
     # After its removal: a record under the old epoch with a counter past the signed limit.
@@ -182,7 +182,7 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
         b"",
         1,
     )
-    late = await member_record(tom, journal, V4, late_body)
+    late = await member_record(tom, journal, NEWER, late_body)
     with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
         insert_record(db, journal, late.record_id, late.ciphertext, tom.profile.account_id)
         db.execute("UPDATE records SET epoch = ? WHERE record_id = ?", (late.epoch, late.record_id))
@@ -190,7 +190,7 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
     assert before.newer == [] and any(late.record_id.hex() in p for p in before.problems)
     assert len(await phone.store.parked()) == 2  # the late one is not kept
 
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     upgraded = await Client.open(home)
@@ -207,7 +207,7 @@ async def test_reopen_checks_a_removed_members_records_fully_with_the_signed_cha
 async def test_forget_of_an_ended_share_leaves_no_kept_newer_record(
     signup: ClientFactory,
 ) -> None:
-    """Held. A member's device kept the owner's version 4 record; the share ends and the
+    """Held. A member's device kept the owner's version 5 record; the share ends and the
     member forgets the copy: no row of `parked_records` is left, and neither the record's
     ciphertext nor the journal's id is left in the store file or its write-ahead log (the
     scrub)."""
@@ -252,7 +252,7 @@ async def test_a_store_from_before_parked_records_keeps_newer_records(
         assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
     finally:
         await phone.close()
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     upgraded = await Client.open(home)
     try:
         assert (await upgraded.sync(strict=True)).problems == []
@@ -273,7 +273,7 @@ async def test_two_clients_of_one_profile_reopen_the_kept_records_at_once(
     await write_newer(laptop, "two")
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     first, second = await Client.open(home), await Client.open(home)
@@ -304,7 +304,7 @@ async def test_a_second_process_that_read_the_kept_records_before_the_first_appl
     await write_newer(laptop, "one")
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     home = phone.home
     await phone.close()
     first, second = await Client.open(home), await Client.open(home)
@@ -379,7 +379,7 @@ async def test_a_co_members_version_2_note_is_set_aside_quietly_on_a_members_dev
 async def test_a_co_members_newer_note_is_not_reported_as_tampering_on_a_members_device(
     signup: ClientFactory,
 ) -> None:
-    """R20 F3. rita updated her app; her notes are now version 4 records. tom's device does
+    """R20 F3. rita updated her app; her notes are now version 5 records. tom's device does
     not know rita's key (members never learn each other), so it cannot verify them: a
     version 2 note is set aside quietly (`_co_member_may_have_written`, the previous test),
     but a newer one is refused and reported as forged (protocol.md 4.15 step 4: "never set
@@ -388,7 +388,7 @@ async def test_a_co_members_newer_note_is_not_reported_as_tampering_on_a_members
     must never raise."""
     _, tom, rita = await co_members(signup)
     await rita.notes.add("ana/Personal", "from rita's newer app", kind="note")
-    assert len(await reseal_outbox_as(rita, V4)) == 1
+    assert len(await reseal_outbox_as(rita, NEWER)) == 1
     await rita.sync(strict=True)
     report = await tom.sync(strict=True)
     assert (report.problems, report.refused) == ([], 0), report.problems
@@ -440,7 +440,7 @@ async def test_a_member_removed_first_cannot_plant_a_version_99_record_afterward
 async def test_sharing_one_entry_waits_for_the_update_like_sharing_the_journal(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    """R20 F4. The user wrote an entry, then on the laptop (a newer app, version 4 records)
+    """R20 F4. The user wrote an entry, then on the laptop (a newer app, version 5 records)
     removed a sentence from it. The phone (this app) synced: it holds that change, kept
     unread. A share of the whole journal is refused (UpdateNeeded: its snapshots would leave
     the kept records out); sharing that one entry with a therapist is not, and the copy the
@@ -453,7 +453,7 @@ async def test_sharing_one_entry_waits_for_the_update_like_sharing_the_journal(
     phone = await login("ana")
     await phone.sync(strict=True)
     await laptop.entries.edit(entry.id, body="Fine today.")
-    assert len(await reseal_outbox_as(laptop, V4)) == 1
+    assert len(await reseal_outbox_as(laptop, NEWER)) == 1
     await laptop.sync(strict=True)
     assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
     with pytest.raises(UpdateNeeded):
@@ -471,11 +471,11 @@ async def test_sharing_one_entry_waits_for_the_update_like_sharing_the_journal(
 async def test_records_kept_by_an_older_process_after_the_updated_ones_first_sync(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """R20 F2, second form. One profile, two processes: the updated app (reads version 4)
-    runs and syncs; an older `tj` (reads versions 2 and 3) still runs on the same profile and keeps
-    the laptop's version 4 entry. The updated app then shares the journal with tom: its
+    """R20 F2, second form. One profile, two processes: the updated app (reads version 5)
+    runs and syncs; an older `tj` (reads versions 2 to 4) still runs on the same profile and keeps
+    the laptop's version 5 entry. The updated app then shares the journal with tom: its
     sync does not re-open the record (open_parked ran already), its guard does not count it
-    (version 4 is read here), so the share's snapshots leave the entry out, and tom, whose
+    (version 5 is read here), so the share's snapshots leave the entry out, and tom, whose
     share starts after its epoch, never receives it. Expected: the entry reaches tom (read
     first), or UpdateNeeded."""
     laptop = await signup("ana")
@@ -483,15 +483,15 @@ async def test_records_kept_by_an_older_process_after_the_updated_ones_first_syn
     phone = await login("ana")  # the older process
     await laptop.entries.write("Personal", "before")
     await laptop.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     updated = await Client.open(phone.home)  # the updated process, same profile
     try:
         await updated.sync(strict=True)
-        monkeypatch.undo()  # the older process reads versions 2 and 3 only
+        monkeypatch.undo()  # the older process reads versions 2 to 4 only
         await write_newer(laptop, "written by the newer app")
         await laptop.sync(strict=True)
         assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
-        teach_v4(monkeypatch)  # back in the updated process
+        teach_newer(monkeypatch)  # back in the updated process
         try:
             await share_with(updated, tom)
         except UpdateNeeded:
@@ -514,7 +514,7 @@ async def test_a_synced_long_running_app_counts_records_an_older_process_kept(
     phone = await login("ana")  # the older process
     await laptop.entries.write("Personal", "before")
     await laptop.sync(strict=True)
-    teach_v4(monkeypatch)
+    teach_newer(monkeypatch)
     updated = await Client.open(phone.home)  # the updated process, same profile
     try:
         await updated.sync(strict=True)
@@ -522,7 +522,7 @@ async def test_a_synced_long_running_app_counts_records_an_older_process_kept(
         await write_newer(laptop, "written by the newer app")
         await laptop.sync(strict=True)
         assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
-        teach_v4(monkeypatch)
+        teach_newer(monkeypatch)
         expected = await laptop.journals.verify_head("Personal")
         await updated.sync(strict=True)
         try:

@@ -503,7 +503,7 @@ def test_the_zstd_record_vector_seals_and_opens_with_the_sdk(
 
     body = dataclasses.replace(record_body(vector), compress=True)
     written = msgpack.unpackb(body.to_bytes())
-    assert written[::11] == [records.COMPRESSED_VERSION, records.ZSTD]
+    assert written[::11] == [records.ZSTD_VERSION, records.ZSTD]
     parameters = zstandard.get_frame_parameters(written[7])
     assert parameters.content_size == len(payload) and parameters.dict_id == 0
     assert not parameters.has_checksum and written[7].startswith(frame[:4])

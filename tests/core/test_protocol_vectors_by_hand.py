@@ -253,14 +253,14 @@ def record_body(b: dict[str, Any]) -> bytes:
 
 
 def record_body_compressed(b: dict[str, Any]) -> bytes:
-    """A version 3 body (protocol.md 4.15, "Compressed payloads"): version 2's elements with
-    the compressed payload as the payload, then `encoding`: 1 with the zlib stream
-    `payload_zlib`, 2 with the Zstandard frame `payload_zstd`."""
-    compressed = b["payload_zstd"] if b["encoding"] == 2 else b["payload_zlib"]
+    """A compressed body (protocol.md 4.15, "Compressed payloads"): version 2's elements with
+    the compressed payload as the payload, then `encoding`: version 3 and 1 with the zlib
+    stream `payload_zlib`, version 4 and 2 with the Zstandard frame `payload_zstd`."""
+    zstd = b["encoding"] == 2
     return mp(
         [
-            3, h(b["author"]), h(b["device"]), b["counter"], h(b["doc_id"]), b["doc_kind"],
-            b["kind"], h(compressed), b["written_at"],
+            4 if zstd else 3, h(b["author"]), h(b["device"]), b["counter"], h(b["doc_id"]), b["doc_kind"],
+            b["kind"], h(b["payload_zstd"] if zstd else b["payload_zlib"]), b["written_at"],
             [[h(account), h(device), counter] for account, device, counter in b["seen"]],
             [[h(account), h(device), ranges] for account, device, ranges in b["covers"]],
             b["encoding"],

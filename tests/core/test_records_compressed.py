@@ -76,7 +76,7 @@ def encoded_of(body: RecordBody) -> list[Any]:
 def test_a_compressible_payload_travels_compressed_and_opens_to_the_same_body() -> None:
     body = a_body()
     fields = encoded_of(body)
-    assert fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZSTD
+    assert fields[0] == records.ZSTD_VERSION and fields[11] == records.ZSTD
     frame = fields[7]
     assert len(fields) == 12 and len(frame) < len(TEXT)
     assert zstandard.ZstdDecompressor().decompress(frame) == TEXT
@@ -113,7 +113,7 @@ def test_a_payload_compression_does_not_shorten_or_that_a_reader_refuses_is_vers
 def test_a_payload_of_exactly_the_bound_travels_compressed_and_opens() -> None:
     payload = os.urandom(records.MAX_PAYLOAD_BYTES // 2).hex().encode()  # deflates 1.9 times
     fields = encoded_of(a_body(payload))
-    assert fields[0] == records.COMPRESSED_VERSION
+    assert fields[0] == records.ZSTD_VERSION
     assert open_it(sealed(a_body(payload))).payload == payload
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from client_sdk import crypto, records
 from client_sdk.errors import IntegrityError
 from client_sdk.records import NewerRecord, RecordBody
-from tests.newer_version import V4, body_v4, seal_encoded, seal_v4, teach_v4
+from tests.newer_version import NEWER, body_newer, seal_encoded, seal_newer, teach_newer
 
 AUTHOR = b"\xaa" * 16
 DEVICE = b"\x03" * 16
@@ -45,8 +45,8 @@ def sealed_fields(fields: list[object], signing_key: nacl.signing.SigningKey = A
 
 
 def test_a_newer_version_opens_to_its_verified_prefix() -> None:
-    ciphertext = seal_v4(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
-    assert open_it(ciphertext) == NewerRecord(V4, AUTHOR, DEVICE, 7)
+    ciphertext = seal_newer(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
+    assert open_it(ciphertext) == NewerRecord(NEWER, AUTHOR, DEVICE, 7)
 
 
 def test_the_rest_of_a_newer_body_is_not_decoded() -> None:
@@ -59,24 +59,24 @@ def test_the_rest_of_a_newer_body_is_not_decoded() -> None:
 
 def test_open_record_still_refuses_a_newer_version() -> None:
     """For callers that open records this device wrote (the outbox): never a newer one."""
-    ciphertext = seal_v4(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
-    with pytest.raises(IntegrityError, match="body version 4, newer than this SDK reads"):
+    ciphertext = seal_newer(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
+    with pytest.raises(IntegrityError, match="body version 5, newer than this SDK reads"):
         records.open_record(KEY, JOURNAL, RECORD, 0, ciphertext, known_author)
 
 
 def test_once_the_sdk_reads_the_version_the_same_record_opens_to_its_body(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ciphertext = seal_v4(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
-    teach_v4(monkeypatch)
-    assert records.known_versions() == (2, 3, 4)
+    ciphertext = seal_newer(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
+    teach_newer(monkeypatch)
+    assert records.known_versions() == (2, 3, 4, 5)
     assert open_it(ciphertext) == a_body()
 
 
 def test_a_newer_record_signed_by_another_key_is_refused() -> None:
     """The server (or anyone) cannot forge one: the signature covers the whole body."""
     forger = nacl.signing.SigningKey.generate()
-    ciphertext = seal_v4(KEY, JOURNAL, RECORD, 0, a_body(), forger)
+    ciphertext = seal_newer(KEY, JOURNAL, RECORD, 0, a_body(), forger)
     with pytest.raises(IntegrityError, match="signature") as raised:
         open_it(ciphertext)
     assert raised.value.record_id == RECORD
@@ -84,9 +84,9 @@ def test_a_newer_record_signed_by_another_key_is_refused() -> None:
 
 def test_a_newer_record_whose_signed_rest_was_changed_is_refused() -> None:
     ad = records.record_ad(JOURNAL, RECORD, 0)
-    encoded = body_v4(a_body())
+    encoded = body_newer(a_body())
     signature = crypto.sign(AUTHOR_KEY, records.signature_input(ad, encoded))
-    changed = body_v4(a_body(), extra="another extra")
+    changed = body_newer(a_body(), extra="another extra")
     inner = msgpack.packb([changed, signature], use_bin_type=True)
     with pytest.raises(IntegrityError, match="signature"):
         open_it(crypto.seal(KEY, crypto.pad(inner), ad))
@@ -98,7 +98,7 @@ def test_a_newer_record_by_an_unknown_author_is_refused_not_set_aside() -> None:
     stranger = b"\xbb" * 16
     body = RecordBody(stranger, DEVICE, 1, b"\x04" * 16, "note", records.UPDATE, b"", 1)
     with pytest.raises(IntegrityError, match="unknown account") as raised:
-        open_it(seal_v4(KEY, JOURNAL, RECORD, 0, body, AUTHOR_KEY))
+        open_it(seal_newer(KEY, JOURNAL, RECORD, 0, body, AUTHOR_KEY))
     assert not isinstance(raised.value, records.UnknownSigner)
 
 
@@ -108,13 +108,13 @@ def test_a_newer_record_by_an_unknown_author_is_refused_not_set_aside() -> None:
     ids=["other id", "other journal"],
 )
 def test_a_newer_record_replayed_elsewhere_fails_its_associated_data(where: Any) -> None:
-    ciphertext = seal_v4(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
+    ciphertext = seal_newer(KEY, JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
     with pytest.raises(IntegrityError):
         open_it(ciphertext, **where)
 
 
 def test_without_the_journal_key_nothing_opens() -> None:
-    ciphertext = seal_v4(crypto.new_key(), JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
+    ciphertext = seal_newer(crypto.new_key(), JOURNAL, RECORD, 0, a_body(), AUTHOR_KEY)
     with pytest.raises(IntegrityError):
         open_it(ciphertext)
 
@@ -155,5 +155,5 @@ def test_a_newer_body_with_a_malformed_prefix_is_refused(fields: Any) -> None:
     )
 )
 def test_any_signed_newer_body_opens_to_its_prefix_whatever_follows(rest: list[object]) -> None:
-    ciphertext = sealed_fields([4, AUTHOR, DEVICE, 12, *rest])
-    assert open_it(ciphertext) == NewerRecord(4, AUTHOR, DEVICE, 12)
+    ciphertext = sealed_fields([5, AUTHOR, DEVICE, 12, *rest])
+    assert open_it(ciphertext) == NewerRecord(5, AUTHOR, DEVICE, 12)

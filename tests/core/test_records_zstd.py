@@ -46,8 +46,11 @@ def a_body(payload: bytes = TEXT) -> RecordBody:
     return RecordBody(AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", payload, 1)
 
 
-def v3_fields(compressed: object, encoding: object = records.ZSTD) -> list[Any]:
-    return [3, AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", compressed, 1, [], [], encoding]
+def v4_fields(compressed: object, encoding: object = records.ZSTD, version: int = 4) -> list[Any]:
+    """A version 4 body's elements (Zstandard) as a writer could sign them."""
+    return [
+        version, AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", compressed, 1, [], [], encoding,
+    ]  # fmt: skip
 
 
 def sealed_fields(fields: list[Any], signer: nacl.signing.SigningKey = AUTHOR_KEY) -> bytes:
@@ -82,7 +85,7 @@ def with_content_size(frame: bytes, size: int) -> bytes:
 def test_the_sdk_writes_one_frame_naming_its_size_without_checksum_or_dictionary() -> None:
     fields = msgpack.unpackb(_compressed().to_bytes())
     compressed = fields[7]
-    assert fields[0] == records.COMPRESSED_VERSION and fields[11] == records.ZSTD
+    assert fields[0] == records.ZSTD_VERSION and fields[11] == records.ZSTD
     parameters = zstandard.get_frame_parameters(compressed)
     assert parameters.content_size == len(TEXT) and parameters.dict_id == 0
     assert not parameters.has_checksum
@@ -121,7 +124,7 @@ def _compressed() -> RecordBody:
 )  # fmt: skip
 def test_a_malformed_frame_is_refused_as_a_malformed_record(compressed: bytes) -> None:
     with pytest.raises(IntegrityError, match="malformed compressed payload") as raised:
-        open_it(sealed_fields(v3_fields(compressed)))
+        open_it(sealed_fields(v4_fields(compressed)))
     assert raised.value.record_id == RECORD
 
 
@@ -129,9 +132,9 @@ def test_the_bounds_hold_at_their_edges() -> None:
     """8 times its length opens, a byte past refused (MAX_INFLATION); 256 KiB opens."""
     fourteen = SENTENCE * 14
     assert 7 * len(frame_of(fourteen)) < len(fourteen) <= 8 * len(frame_of(fourteen))
-    assert open_it(sealed_fields(v3_fields(frame_of(fourteen)))).payload == fourteen
+    assert open_it(sealed_fields(v4_fields(frame_of(fourteen)))).payload == fourteen
     exactly = random.Random(3).randbytes(records.MAX_PAYLOAD_BYTES // 2).hex().encode()
-    assert open_it(sealed_fields(v3_fields(frame_of(exactly)))).payload == exactly
+    assert open_it(sealed_fields(v4_fields(frame_of(exactly)))).payload == exactly
 
 
 def test_a_frame_claiming_more_than_the_bound_is_never_decompressed(
@@ -146,9 +149,9 @@ def test_a_frame_claiming_more_than_the_bound_is_never_decompressed(
     unnamed = streaming.compress(bytes(1 << 20)) + streaming.flush()
     for compressed in (bomb, unnamed):
         with pytest.raises(IntegrityError, match="malformed compressed payload"):
-            open_it(sealed_fields(v3_fields(compressed)))
+            open_it(sealed_fields(v4_fields(compressed)))
     assert calls == []
-    assert open_it(sealed_fields(v3_fields(GOOD))).payload == TEXT and calls == [len(TEXT)]
+    assert open_it(sealed_fields(v4_fields(GOOD))).payload == TEXT and calls == [len(TEXT)]
 
 
 def test_nothing_is_decompressed_before_the_signature_verified(
@@ -158,12 +161,12 @@ def test_nothing_is_decompressed_before_the_signature_verified(
     monkeypatch.setattr(records._CODECS, "decompressor", SpiedDecompressor(calls))
     with pytest.raises(records.UnknownSigner):
         records.open_verified(
-            KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), lambda _: None
+            KEY, JOURNAL, RECORD, 0, sealed_fields(v4_fields(GOOD)), lambda _: None
         )
     with pytest.raises(IntegrityError, match="signature"):
-        open_it(sealed_fields(v3_fields(GOOD), nacl.signing.SigningKey.generate()))
+        open_it(sealed_fields(v4_fields(GOOD), nacl.signing.SigningKey.generate()))
     unverified = records.open_unverified(
-        KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), known_author
+        KEY, JOURNAL, RECORD, 0, sealed_fields(v4_fields(GOOD)), known_author
     )
     assert unverified is not None and unverified.body.payload == GOOD  # as it came
     assert calls == []
@@ -177,7 +180,7 @@ def test_the_signature_helper_is_not_asked_to_decompress_a_zstd_payload() -> Non
     from client_sdk.replica import _check
 
     unverified = records.open_unverified(
-        KEY, JOURNAL, RECORD, 0, sealed_fields(v3_fields(GOOD)), known_author
+        KEY, JOURNAL, RECORD, 0, sealed_fields(v4_fields(GOOD)), known_author
     )
     assert unverified is not None
     assert _check(unverified).deflated is None
@@ -187,9 +190,9 @@ def test_the_signature_helper_is_not_asked_to_decompress_a_zstd_payload() -> Non
 
 def test_any_level_and_a_frame_with_a_checksum_read_the_same() -> None:
     for level in (-5, 1, 3, 19):
-        assert open_it(sealed_fields(v3_fields(frame_of(TEXT, level)))) == a_body()
+        assert open_it(sealed_fields(v4_fields(frame_of(TEXT, level)))) == a_body()
     with_checksum = frame_of(TEXT, write_checksum=True)
-    assert open_it(sealed_fields(v3_fields(with_checksum))) == a_body()
+    assert open_it(sealed_fields(v4_fields(with_checksum))) == a_body()
 
 
 def test_the_signature_covers_the_encoding() -> None:
@@ -197,10 +200,10 @@ def test_the_signature_covers_the_encoding() -> None:
     raw (nor the other way) under the author's signature."""
     ad = records.record_ad(JOURNAL, RECORD, 0)
     signature = crypto.sign(
-        AUTHOR_KEY, records.signature_input(ad, msgpack.packb(v3_fields(GOOD), use_bin_type=True))
+        AUTHOR_KEY, records.signature_input(ad, msgpack.packb(v4_fields(GOOD), use_bin_type=True))
     )
-    for encoding in (records.RAW, records.ZLIB):
-        body = msgpack.packb(v3_fields(GOOD, encoding), use_bin_type=True)
+    for encoding in (records.RAW, records.ZLIB):  # version 3's encodings
+        body = msgpack.packb(v4_fields(GOOD, encoding, version=3), use_bin_type=True)
         forged = crypto.seal(
             KEY, crypto.pad(msgpack.packb([body, signature], use_bin_type=True)), ad
         )
@@ -211,7 +214,7 @@ def test_the_signature_covers_the_encoding() -> None:
 def test_a_zlib_record_sealed_again_travels_in_zstd() -> None:
     """An older SDK's record (zlib) opened and sealed again by its writer (the outbox under
     a new epoch) stays compressed, now in what this SDK writes."""
-    opened = open_it(sealed_fields(v3_fields(records.zlib.compress(TEXT), records.ZLIB)))
+    opened = open_it(sealed_fields(v4_fields(records.zlib.compress(TEXT), records.ZLIB, version=3)))
     assert opened.encoding == records.ZLIB and opened.compress
     again = records.seal_record(KEY, JOURNAL, RECORD, 1, opened, AUTHOR_KEY)
     reopened = records.open_record(KEY, JOURNAL, RECORD, 1, again, known_author)
@@ -245,3 +248,87 @@ def test_each_thread_compresses_with_its_own_compressor() -> None:
     for encoded in results.values():
         for packed, payload in zip(encoded, payloads * 50, strict=True):
             assert records.inflate(msgpack.unpackb(packed)[7], "r", records.ZSTD) == payload
+
+
+# REV-ZSTD (/work/REV-ZSTD-FINDINGS.md), fixed: the reviewer's tests, to the fixed outcome.
+
+MAGIC = bytes.fromhex("28b52ffd")
+SIZE_ZERO = MAGIC + bytes([0x20, 0x00])  # single segment, a 1-byte Frame_Content_Size of 0
+
+
+@pytest.mark.parametrize(
+    "compressed",
+    [
+        SIZE_ZERO + random.Random(1).randbytes(64),  # no Zstandard block at all after it
+        SIZE_ZERO + GOOD,  # a whole second frame after it
+        SIZE_ZERO,  # no block: a truncated frame
+        MAGIC + bytes([0x24, 0x00, 1, 0, 0]) + b"\xde\xad\xbe\xef",  # a checksum that fails
+    ],
+    ids=["garbage after the header", "a second frame", "no block", "bad checksum"],
+)
+def test_z1_a_frame_naming_size_zero_is_refused(compressed: bytes) -> None:
+    """libzstd (through python-zstandard) returns nothing as soon as a header names a
+    content size of 0, reading nothing after it: a writer never compresses an empty payload,
+    so a reader refuses the size 0 itself (protocol.md 4.15), whatever follows."""
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        open_it(sealed_fields(v4_fields(compressed)))
+
+
+def _far_references() -> tuple[bytes, bytes]:
+    """6,700 bytes whose later blocks (900 bytes each) copy from 4,900 bytes back, as one
+    single-segment frame."""
+    rnd = random.Random(1)
+    chunk = rnd.randbytes(900)
+    data = chunk + rnd.randbytes(4000) + chunk + chunk
+    writer = zstandard.ZstdCompressor(level=19).compressobj(size=len(data))
+    frame = b"".join(
+        writer.compress(data[i : i + 900]) + writer.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        for i in range(0, len(data), 900)
+    )
+    return frame + writer.flush(), data
+
+
+def test_z2_a_frame_with_a_window_descriptor_is_refused_whatever_it_declares() -> None:
+    """Readers must agree on every frame a member may sign: libzstd's one-shot decoding
+    ignores the window, where another RFC 8878 decoder may refuse a 2 GiB window or a
+    reference past a 2 KiB one. Only a single-segment frame (its window is its content
+    size, at most 256 KiB) is read; the same blocks single-segment open."""
+    frame, data = _far_references()
+    assert frame[4] & 0x20 and open_it(sealed_fields(v4_fields(frame))).payload == data
+    for window_descriptor in (21 << 3, 1 << 3):  # Window_Log 31 (2 GiB), 11 (2 KiB)
+        windowed = frame[:4] + bytes([frame[4] & 0xDF, window_descriptor]) + frame[5:]
+        assert zstandard.ZstdDecompressor().decompress(windowed) == data  # libzstd takes it
+        with pytest.raises(IntegrityError, match="malformed compressed payload"):
+            open_it(sealed_fields(v4_fields(windowed)))
+
+
+def test_z2_what_the_sdk_writes_is_single_segment_at_every_size() -> None:
+    rnd = random.Random(2)
+    for size in (64, 255, 256, 4096, 65792, 131072, records.MAX_PAYLOAD_BYTES):
+        payload = bytes(rnd.randrange(16) for _ in range(size))
+        frame = records._CODECS.compressor.compress(payload)
+        assert frame[4] & 0x20, size
+        assert records.inflate(frame, "r", records.ZSTD) == payload
+
+
+def test_z3_an_sdk_from_before_zstandard_keeps_its_records_unread_until_updated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Zstandard travels as body version 4, not as an `encoding` of version 3: an SDK that
+    reads versions 2 and 3 keeps such a record as an authentic NewerRecord (protocol.md
+    4.15, "Newer body versions") instead of refusing it as a member's malformed record, and
+    reads it once updated. A version 3 body naming encoding 2, or a version 4 naming 0 or 1,
+    is malformed for every reader."""
+    written = records.seal_record(KEY, JOURNAL, RECORD, 0, _compressed(), AUTHOR_KEY)
+    monkeypatch.delitem(records.BODY_PARSERS, records.ZSTD_VERSION)  # the SDK before
+    kept = records.open_verified(KEY, JOURNAL, RECORD, 0, written, known_author)
+    assert kept == records.NewerRecord(records.ZSTD_VERSION, AUTHOR, DEVICE, 7)
+    monkeypatch.undo()
+    assert open_it(written) == a_body()
+    for fields in (
+        v4_fields(GOOD, records.ZSTD, version=3),
+        v4_fields(GOOD, records.ZLIB),
+        v4_fields(TEXT, records.RAW),
+    ):
+        with pytest.raises(IntegrityError, match="malformed body"):
+            open_it(sealed_fields(fields))
