@@ -248,3 +248,30 @@ async def test_an_expired_brief_is_listed_expired_and_tj_show_says_when(
     assert f"expired at {end.astimezone(UTC):%Y-%m-%d %H:%M} UTC (the end date ana chose)" in shown
     assert "ask the client for a new one" in shown and "no entry" not in shown
     assert "EXPIRED" in (await ana.ok("briefs")).stdout
+
+
+async def test_tj_caseload_flags_a_low_mood_this_week_and_low_mood_moves_the_line(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #5: a client's mood 2 ("thought about ending things") left an empty flags cell
+    among the clients with nothing flagged. Flagged now, with its day, in the table and in
+    --json; `--low-mood 1` and `--low-mood 0` leave a 2 unflagged, `--low-mood 3` flags a 3."""
+    hugo = await new_device(live_server, tmp_path, "hugo")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await hugo.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+    await hugo.ok("write", "--mood", "2", "I had a really bad night.")
+    await drruiz.ok("sync")
+    [row] = await drruiz.json("caseload")
+    [flag] = [f for f in row["flags"] if f.startswith("mood ")]
+    assert re.fullmatch(r"mood 2 on \d{4}-\d\d-\d\d", flag) and row["tier"] == 3
+    table = await drruiz.ok("caseload")
+    assert "mood 2" in column(table.stdout, "flags")
+    for line in ("1", "0"):
+        [row] = await drruiz.json("caseload", "--low-mood", line)
+        assert not any(f.startswith("mood ") for f in row["flags"]), row["flags"]
+    await hugo.ok("write", "--mood", "3", "A bit better.")
+    await hugo.ok("sync")
+    [row] = await drruiz.json("caseload", "--low-mood", "3")
+    assert [f for f in row["flags"] if f.startswith("mood ")] == [flag]  # the lowest: 2
+    refused = await drruiz.tj("caseload", "--low-mood", "10")
+    assert refused.exit_code == 2 and "--low-mood" in refused.stderr
