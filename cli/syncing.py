@@ -14,16 +14,26 @@ from cli.progress import UPLOAD_WAIT_S, sync_once
 
 if TYPE_CHECKING:
     from client_sdk import Client, SyncReport
+    from client_sdk.sync import News
 
 WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
 
 
-def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> None:
+def show_report(
+    report: SyncReport,
+    as_json: bool,
+    one_line: bool = False,
+    earlier: list[News] | None = None,
+) -> None:
+    """`report` in words (or JSON), warnings and notices on stderr; `earlier`: what other
+    commands' quick syncs brought before it (`Client.unseen_news`): a line after the
+    summary, and `earlier` in the JSON."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = "connected" if report.trigger is None or report.trigger.connected else "notice"
         output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
     elif as_json:
-        output.print_json(output.sync_dict(report))
+        told = [n.to_dict() for n in earlier or []]
+        output.print_json({**output.sync_dict(report), "earlier": told})
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
         for line in output.sync_lines(report):
@@ -32,6 +42,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
         output.data(output.sync_text(report))
+        if earlier:
+            output.data(earlier_text(earlier))
     for line in output.settled_lines(report):
         output.message(line)
     for problem in report.problems:
@@ -69,6 +81,17 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:
         output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}")
+
+
+def earlier_text(earlier: list[News]) -> str:
+    """The news other commands' quick syncs brought since the last `tj sync` (NU43 #4: that
+    sync's "nothing new" hid a client's entry `tj caseload` had fetched first):
+    "Earlier, fetched by other commands since your last `tj sync`: 1 new entry from hugo."."""
+    return (
+        "Earlier, fetched by other commands since your last `tj sync`: "
+        + ", ".join(str(n) for n in earlier)
+        + "."
+    )
 
 
 def named_afresh(client: Client) -> Client:
@@ -125,6 +148,8 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.news  # a journal another device created, renamed or archived (NU39 #3)
         ):
             show_report(report, as_json, one_line=True)
+        if report.news:  # told here: not again as "earlier" by the next `tj sync`
+            await client.mark_news_seen()
 
 
 @cli.command()
@@ -181,8 +206,15 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         except KeyboardInterrupt:
             output.message("stopped watching")
         return
-    report = home.run(lambda client: sync_once(named_afresh(client), max_upload_wait=max_wait))
-    show_report(report, as_json)
+
+    async def work(client: Client) -> tuple[list[News], SyncReport]:
+        earlier = await client.unseen_news()  # what other commands' quick syncs brought
+        report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
+        await client.mark_news_seen()
+        return earlier, report
+
+    earlier, report = home.run(work)
+    show_report(report, as_json, earlier=earlier)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)
     if report.rollbacks or report.update_needed:

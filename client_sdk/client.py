@@ -93,7 +93,7 @@ from client_sdk.replica import COPIES_TO_FOLLOW, Replica, decode_to_follow, stor
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
-from client_sdk.sync import NewerFormat, Progress, SyncReport
+from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.unsynced import unsynced_changes
@@ -119,6 +119,11 @@ if TYPE_CHECKING:
     from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
+UNSEEN_NEWS = "unseen_news"  # settings row: sync.encode_news of `Client.unseen_news`
+MAX_UNSEEN_NEWS = 200
+"""The most kinds of news `Client.unseen_news` keeps (each a kind, a change and a source:
+"new entries from hugo"), the oldest dropped first: a home whose app never marks them seen
+keeps a bounded setting."""
 LAST_SYNCED_STEP_MS = 60_000
 """A sync writes its time to the store only once the time kept there is this old (one
 minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
@@ -1560,9 +1565,29 @@ class Client:
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
+        if report.news:  # kept until seen (`unseen_news`); a sync with none writes nothing
+            earlier = sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
+            merged = sync_plan.merged_news(earlier, report.news)[-MAX_UNSEEN_NEWS:]
+            await self.store.put_setting(UNSEEN_NEWS, sync_plan.encode_news(merged))
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def unseen_news(self) -> list[News]:
+        """What the syncs since the last `mark_news_seen()` brought (every sync's
+        `SyncReport.news`, whoever ran it: an app's own, `watch()`'s, a command's quick sync
+        before it shows something), the counts of the same news added (sync.merged_news: "3
+        new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
+        kinds at most. For an app that says "since you last looked" although another part
+        of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
+        quick sync had brought a client's entry). Works offline. Raises nothing."""
+        return sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
+
+    async def mark_news_seen(self) -> None:
+        """Forget the news `unseen_news()` returns (the user has seen them): the next call
+        returns what later syncs bring. Raises ClientClosed once closed."""
+        if await self.store.setting(UNSEEN_NEWS) is not None:
+            await self.store.put_setting(UNSEEN_NEWS, None)
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them

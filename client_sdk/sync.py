@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -360,6 +362,35 @@ class News:
                 else {}
             ),
         }
+
+
+def merged_news(kept: Sequence[News], more: Sequence[News]) -> list[News]:
+    """`kept` then `more`, the counts of the same news added (the same kind, change, source,
+    own flag and journal names: "1 new entry from hugo" twice is "2 new entries from hugo"),
+    in order of first appearance: what several syncs brought, said once (NU43 #4). Pure."""
+    merged: dict[tuple[object, ...], News] = {}
+    for news in [*kept, *more]:
+        key = (news.kind, news.what, news.source, news.own, news.journal, news.renamed_from)
+        before = merged.get(key)
+        merged[key] = news if before is None else replace(before, count=before.count + news.count)
+    return list(merged.values())
+
+
+def encode_news(news: Sequence[News]) -> str:
+    """`news` as JSON text (a store setting: `decode_news` reads it back)."""
+    return json.dumps([dataclasses.asdict(n) for n in news], separators=(",", ":"))
+
+
+def decode_news(text: object) -> list[News]:
+    """`encode_news`'s text read back; [] for anything else (a setting never written, or
+    written by another version in another form: news are a courtesy, never an error)."""
+    if not isinstance(text, str):
+        return []
+    try:
+        items = json.loads(text)
+        return [News(**item) for item in items if isinstance(item, dict)]
+    except (ValueError, TypeError):
+        return []
 
 
 def summarize(
