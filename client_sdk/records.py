@@ -77,6 +77,13 @@ about a fifth of its time (~5 µs against ~25 for a 1 KB entry on this project's
 issue 10)."""
 ENCODINGS = {COMPRESSED_VERSION: (RAW, ZLIB), ZSTD_VERSION: (ZSTD,)}
 """Body version -> the `encoding`s it may carry (protocol.md 4.15, "Compressed payloads")."""
+ZSTD_MAX_CONTENT = 128 * 1024
+"""The largest payload a version 4 record carries (its frame's content size, bytes: 131,072,
+RFC 8878's Block_Maximum_Size). With the window the content size (single-segment) and every
+block decompressed into exactly that many bytes, no block can pass 128 KiB, which decoders
+otherwise bound differently (libzstd lets a compressed block regenerate 131,136 bytes and a
+raw or RLE block fill the content size; Go's klauspost/compress refuses past 128 KiB:
+REV-ZSTD2 N1). A larger payload travels in zlib (version 3), as the SDK wrote before."""
 ZSTD_LEVEL = 1
 """Zstandard's compression level for the payloads this SDK writes: on payloads of a few KB,
 level 3 (the library's default) compresses no smaller and takes half as long again (any
@@ -140,9 +147,10 @@ class RecordBody:
     cut belongs to the latest share at or before the epoch it is sealed under."""
 
     compress: bool = field(default=False, compare=False)
-    """Writing: send `payload` compressed (version 4, Zstandard) when that makes it shorter,
-    and it is at most MAX_PAYLOAD_BYTES and MAX_INFLATION times its compressed length; the
-    writer decides which documents (`may_compress`).
+    """Writing: send `payload` compressed (version 4, Zstandard; above ZSTD_MAX_CONTENT,
+    version 3, zlib) when that makes it shorter, and it is at most MAX_PAYLOAD_BYTES and
+    MAX_INFLATION times its compressed length; the writer decides which documents
+    (`may_compress`).
     Reading: whether the record carried it compressed. Not part of what the record says
     (equality ignores it): `payload` is always the document's bytes, uncompressed."""
     encoding: int = field(default=RAW, compare=False)
@@ -151,9 +159,10 @@ class RecordBody:
 
     def to_bytes(self) -> bytes:
         """The body's msgpack encoding: version 2 (eleven elements, and a twelfth, the cut's
-        epoch, when `cut_epoch` is set), or version 3 with the payload compressed when
-        `compress` and that is shorter (protocol.md 4.15, "Compressed payloads"; a cut has no
-        payload, so it is never compressed). Raises InvalidInput for a `written_at` that is
+        epoch, when `cut_epoch` is set), or with the payload compressed when `compress` and
+        that is shorter: version 4 (Zstandard), or version 3 (zlib) for a payload above
+        ZSTD_MAX_CONTENT or while WRITE_ENCODING is ZLIB (protocol.md 4.15, "Compressed
+        payloads"; a cut has no payload, so it is never compressed). Raises InvalidInput for a `written_at` that is
         not a time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int),
         a `cut_epoch` that is not an epoch (0 to 2^32 - 1) or on a record that is not a
         cut (a `void` whose covers name its own counter), or a seen vector or covers past
@@ -192,7 +201,7 @@ class RecordBody:
         if self.cut_epoch is not None:
             fields.append(self.cut_epoch)
         elif self.compress and self.payload and len(self.payload) <= MAX_PAYLOAD_BYTES:
-            encoding = WRITE_ENCODING
+            encoding = WRITE_ENCODING if len(self.payload) <= ZSTD_MAX_CONTENT else ZLIB
             deflated = (
                 _CODECS.compressor.compress(self.payload)
                 if encoding == ZSTD
@@ -654,7 +663,8 @@ def _zstd_inflate(frame: bytes, limit: int, what: str) -> bytes:
     number first: no skippable frame), single-segment (`_SINGLE_SEGMENT`: its window is its
     content size, REV-ZSTD Z2), whose header names its content size (Frame_Content_Size, at
     least 1 (REV-ZSTD Z1: a writer never compresses nothing, and libzstd reads no further
-    than a header naming 0) and at most `limit`, checked before anything is decompressed)
+    than a header naming 0), at most ZSTD_MAX_CONTENT (so no block passes 128 KiB: REV-ZSTD2
+    N1) and at most `limit`, checked before anything is decompressed)
     and no dictionary, and which decompresses to exactly that many bytes with nothing after
     it (a checksum, when the frame has one, must hold). Raises IntegrityError saying `what`
     has a malformed compressed payload otherwise."""
@@ -664,7 +674,7 @@ def _zstd_inflate(frame: bytes, limit: int, what: str) -> bytes:
     try:
         parameters = zstandard.get_frame_parameters(frame)
         size = parameters.content_size
-        if parameters.dict_id != 0 or not 1 <= size <= limit:  # unknown: 2^64 - 1
+        if parameters.dict_id != 0 or not 1 <= size <= min(limit, ZSTD_MAX_CONTENT):
             raise malformed
         payload = _CODECS.decompressor.decompress(frame, allow_extra_data=False)
     except zstandard.ZstdError:

@@ -56,7 +56,7 @@ def seal_newer(
     signing_key: nacl.signing.SigningKey,
     version: int = NEWER,
 ) -> bytes:
-    """`body` sealed as a record of body version `version` (3 unless told)."""
+    """`body` sealed as a record of body version `version` (NEWER, 5, unless told)."""
     encoded = body_newer(body, version)
     return seal_encoded(journal_key, journal_id, record_id, epoch, encoded, signing_key)
 

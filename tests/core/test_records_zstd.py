@@ -129,12 +129,16 @@ def test_a_malformed_frame_is_refused_as_a_malformed_record(compressed: bytes) -
 
 
 def test_the_bounds_hold_at_their_edges() -> None:
-    """8 times its length opens, a byte past refused (MAX_INFLATION); 256 KiB opens."""
+    """8 times its length opens, a byte past refused (MAX_INFLATION, test above); a content
+    size of ZSTD_MAX_CONTENT (128 KiB) opens, a byte more is refused from the header."""
     fourteen = SENTENCE * 14
     assert 7 * len(frame_of(fourteen)) < len(fourteen) <= 8 * len(frame_of(fourteen))
     assert open_it(sealed_fields(v4_fields(frame_of(fourteen)))).payload == fourteen
-    exactly = random.Random(3).randbytes(records.MAX_PAYLOAD_BYTES // 2).hex().encode()
+    hexed = random.Random(3).randbytes(records.ZSTD_MAX_CONTENT // 2 + 1).hex().encode()
+    exactly, over = hexed[: records.ZSTD_MAX_CONTENT], hexed[: records.ZSTD_MAX_CONTENT + 1]
     assert open_it(sealed_fields(v4_fields(frame_of(exactly)))).payload == exactly
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        open_it(sealed_fields(v4_fields(frame_of(over))))
 
 
 def test_a_frame_claiming_more_than_the_bound_is_never_decompressed(
@@ -303,12 +307,90 @@ def test_z2_a_frame_with_a_window_descriptor_is_refused_whatever_it_declares() -
 
 
 def test_z2_what_the_sdk_writes_is_single_segment_at_every_size() -> None:
+    """Up to ZSTD_MAX_CONTENT (128 KiB) in Zstandard, single-segment, and read back; above
+    it, in zlib (version 3), up to MAX_PAYLOAD_BYTES."""
     rnd = random.Random(2)
-    for size in (64, 255, 256, 4096, 65792, 131072, records.MAX_PAYLOAD_BYTES):
+    for size in (64, 255, 256, 4096, 65792, 131072, 131073, records.MAX_PAYLOAD_BYTES):
         payload = bytes(rnd.randrange(16) for _ in range(size))
-        frame = records._CODECS.compressor.compress(payload)
-        assert frame[4] & 0x20, size
-        assert records.inflate(frame, "r", records.ZSTD) == payload
+        body = RecordBody(
+            AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", "update", payload, 1, compress=True
+        )
+        fields = msgpack.unpackb(body.to_bytes())
+        if size <= records.ZSTD_MAX_CONTENT:
+            assert fields[0] == records.ZSTD_VERSION and fields[7][4] & 0x20, size
+        else:
+            assert (fields[0], fields[11]) == (records.COMPRESSED_VERSION, records.ZLIB), size
+        sealed = records.seal_record(KEY, JOURNAL, RECORD, 0, body, AUTHOR_KEY)
+        assert open_it(sealed).payload == payload
+
+
+def block(last: bool, block_type: int, size: int, content: bytes) -> bytes:
+    """A block: its 3-byte header (Last_Block, Block_Type 0 raw / 1 RLE / 2 compressed,
+    Block_Size), then `content` (REV-ZSTD2's)."""
+    return (int(last) | block_type << 1 | size << 3).to_bytes(3, "little") + content
+
+
+def single_segment(blocks: list[bytes], content_size: int) -> bytes:
+    """A single-segment frame with a 4-byte Frame_Content_Size, no checksum, no dictionary."""
+    header = MAGIC + bytes([0xA0]) + content_size.to_bytes(4, "little")
+    return header + b"".join(blocks)
+
+
+def long_matches(match_lengths: list[int]) -> bytes:
+    """A compressed block's content (REV-ZSTD2's, built by hand): no literals, one sequence
+    per match length (65,539 to 131,074: Match_Length code 52), offset 1, every symbol in RLE
+    mode. It regenerates sum(match_lengths) bytes from the byte before it."""
+    bits, count = 0, 0
+    for length in match_lengths:
+        for value, width in ((0, 2), (length - 65539, 16)):  # Offset_Value 4 (offset 1), ML
+            bits, count = bits << width | value, count + width
+    stream = (1 << count | bits).to_bytes((count + 8) // 8, "little")
+    return bytes([0x00, len(match_lengths), 0x54, 0, 2, 52]) + stream
+
+
+PREFIX = random.Random(4).randbytes(30_000)  # raw: 8 times the frame allows the size
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        single_segment(
+            [block(False, 0, len(PREFIX), PREFIX), block(True, 1, 200_000, b"a")],
+            len(PREFIX) + 200_000,
+        ),
+        single_segment([block(True, 0, 140_000, random.Random(5).randbytes(140_000))], 140_000),
+        single_segment(
+            [
+                block(False, 0, len(PREFIX), PREFIX),
+                block(True, 2, len(long_matches([65_550] * 2)), long_matches([65_550] * 2)),
+            ],
+            len(PREFIX) + 131_100,
+        ),
+        single_segment(  # within 128 KiB, a block past what is left of the content size
+            [block(False, 0, 1000, PREFIX[:1000]), block(True, 1, 1001, b"a")], 2000
+        ),
+    ],
+    ids=[
+        "RLE block of 200,000", "raw block of 140,000", "compressed block regenerating 131,100",
+        "a block past the content size",
+    ],
+)  # fmt: skip
+def test_n1_no_block_passes_128_kib_nor_the_content_size(frame: bytes) -> None:
+    """REV-ZSTD2 N1: libzstd lets a raw or RLE block fill the content size and a compressed
+    one regenerate 131,136 bytes, where Go's klauspost/compress refuses any block past 128
+    KiB: readers split. A content size above ZSTD_MAX_CONTENT (128 KiB) is refused from the
+    header, and within it every block decompresses into what is left of the content size."""
+    assert len(frame) * 8 >= int.from_bytes(frame[5:9], "little")  # within the 8x bound
+    with pytest.raises(IntegrityError, match="malformed compressed payload"):
+        open_it(sealed_fields(v4_fields(frame)))
+
+
+def test_n1_a_block_of_exactly_the_content_size_at_128_kib_opens() -> None:
+    edge = records.ZSTD_MAX_CONTENT
+    frame = single_segment([block(True, 1, edge, b"a")], edge)
+    assert len(frame) * 8 < edge  # an RLE block: past the 8x bound, refused as such
+    raw = single_segment([block(True, 0, edge, (PREFIX * 5)[:edge])], edge)
+    assert open_it(sealed_fields(v4_fields(raw))).payload == (PREFIX * 5)[:edge]
 
 
 def test_z3_an_sdk_from_before_zstandard_keeps_its_records_unread_until_updated(
