@@ -20,6 +20,7 @@ from cli.care_views import (
     every_text,
     homework_table,
     homework_text,
+    schedule_of,
     unseen_text,
 )
 from cli.dates import AHEAD, MOMENT
@@ -124,9 +125,10 @@ def assign(
 @json_option
 @pass_home
 def assignments(home: Home, journal_name: str | None, include_all: bool, as_json: bool) -> None:
-    """List assignments (or cancel one you made). Those that ended with their share (it
-    ended, or was changed) are said after the list, with how and when: they no longer count
-    as due.
+    """List assignments (or cancel one you made), each with where it stands: OVERDUE, due or
+    next (with when), done (a one-off), and when it was last done. Those that ended with
+    their share (it ended, or was changed) are said after the list, with how and when: they
+    no longer count as due. --json adds "status", "due_at" and "last_done" (UTC).
 
     \b
     Examples:
@@ -136,17 +138,28 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> list[Assignment]:
+    async def work(client: Client) -> tuple[list[Assignment], dict[str, Due], str]:
         await synced_first(client)
-        return await client.assignments.assignments(
+        found = await client.assignments.assignments(
             journal_name, include_cancelled=include_all, include_ended=True
         )
+        due: dict[str, Due] = {}
+        for journal_id in sorted({a.journal_id for a in found if a.share_ended is None}):
+            for item in await client.assignments.due(
+                journal_id, include_upcoming=True, include_done=True
+            ):
+                due[item.assignment.id] = item
+        return found, due, client.profile.username
 
-    found = home.run(work)
+    found, due, me = home.run(work)
     ended = [a for a in found if a.share_ended is not None and not a.cancelled]
     shown = found if include_all else [a for a in found if a.share_ended is None]
-    if as_json or shown or not ended:
-        output.show_rows(shown, as_json, assignments_table, "No assignments.")
+    if as_json:
+        output.print_json([{**a.to_dict(), **schedule_of(a, due)} for a in shown])
+    elif shown or not ended:
+        output.show_rows(
+            shown, as_json, lambda rows: assignments_table(rows, due, me), "No assignments."
+        )
     if not as_json:
         output.not_delivered_note(sum(not a.delivered for a in shown), "assignment", "assignments")
         if ended and not include_all:

@@ -3,7 +3,7 @@ text of one piece of homework."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -20,24 +20,81 @@ def every_text(assignment: Assignment) -> str:
     return "every day" if assignment.every_days == 1 else f"every {assignment.every_days} days"
 
 
-def assignments_table(found: list[Assignment]) -> Table:
-    columns = [ID, Column("journal", NAME), Column("what"), Column("by", NAME), Column("note")]
+def schedule_of(item: Assignment, due: dict[str, Due]) -> dict[str, Any]:
+    """Where an assignment stands (NU43 #6: `tj assignments` showed neither due dates nor what
+    was done): "status" "overdue", "due" or "upcoming" with `due_at` its next due time (UTC,
+    schedule.due_status), "done" for a one-off completed, "cancelled", or "ended" (its share
+    ended); `last_done` the last completion that counts (UTC) or None. `due`: the journals'
+    `Assignments.due(..., include_upcoming=True, include_done=True)` by assignment id."""
+    found = due.get(item.id)
+    if item.cancelled:
+        status = "cancelled"
+    elif item.share_ended is not None:
+        status = "ended"
+    elif found is None:
+        status = "unknown"  # not dated within year 9999 (due_status)
+    else:
+        status = found.status
+    return {
+        "status": status,
+        "due_at": found.due_at.isoformat() if found is not None else None,
+        "last_done": (
+            found.last_done.isoformat() if found is not None and found.last_done else None
+        ),
+    }
+
+
+def assignments_table(
+    found: list[Assignment], due: dict[str, Due] | None = None, me: str = ""
+) -> Table:
+    """Assignments with where each stands (`schedule_of`): "OVERDUE 2026-12-01 09:00", "due
+    ...", "next ...", "done", and the last completion; the "by" column only when someone
+    other than `me` (this account's name) made one of them (NU43 #6: "by drruiz" filled a
+    column of the therapist's own list)."""
+    due = due or {}
+    others = any(item.assigned_by != me for item in found)
+    columns = [ID, Column("journal", NAME), Column("what"), Column("status", FIXED)]
+    columns += [Column("last done", FIXED)]
+    columns += [Column("by", NAME)] if others else []
     return fitted(
-        columns,
+        [*columns, Column("note")],
         (
             (
                 output.short_id(item.id),
                 item.journal,
                 f"{item.title}, {every_text(item)}"
-                + (" (cancelled)" if item.cancelled else "")
-                + (" (ended with the share)" if item.share_ended else "")
                 + ("" if item.delivered else f" {output.NOT_DELIVERED_MARK}"),
-                item.assigned_by,
+                status_words(item, due),
+                _last_done(item, due),
+                *([item.assigned_by] if others else []),
                 item.note,
             )
             for item in found
         ),
     )
+
+
+def status_words(item: Assignment, due: dict[str, Due]) -> str:
+    """ "OVERDUE 2026-12-01 09:00", "due 2026-12-04 09:00", "next 2026-12-11 09:00", "done",
+    "cancelled", "ended with the share" (local times)."""
+    found = due.get(item.id)
+    if item.cancelled:
+        return "cancelled"
+    if item.share_ended is not None:
+        return "ended with the share"
+    if found is None:
+        return "-"
+    if found.status == "done":
+        return "done"
+    word = {"overdue": "OVERDUE", "due": "due", "upcoming": "next"}.get(found.status, found.status)
+    return f"{word} {output.local_time(found.due_at)}"
+
+
+def _last_done(item: Assignment, due: dict[str, Due]) -> str:
+    found = due.get(item.id)
+    if found is not None and found.last_done is not None:
+        return output.local_time(found.last_done)
+    return "never" if found is not None else "-"
 
 
 ENDED_TOLD_DAYS = 30

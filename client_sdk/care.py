@@ -28,6 +28,7 @@ from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
 from client_sdk.schedule import (
     ASSIGNMENT,
+    DONE,
     HOMEWORK,
     HOMEWORK_TASK,
     MEASURE_TASK,
@@ -57,7 +58,7 @@ from client_sdk.templates import Template, builtin_templates, template
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
 DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
-_STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2}
+_STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2, DONE: 3}
 
 
 @checks_inputs
@@ -186,10 +187,12 @@ class Assignments:
         journal: str | None = None,
         *,
         include_upcoming: bool = False,
+        include_done: bool = False,
         now: datetime | None = None,
     ) -> list[Due]:
-        """What is due or overdue (and, with `include_upcoming`, what comes next): overdue
-        first, then due, then by due time. Without `journal`, the journals this account owns
+        """What is due or overdue (and, with `include_upcoming`, what comes next; with
+        `include_done`, one-off assignments done, status "done" with `last_done`, NU43 #6):
+        overdue first, then due, upcoming, done, then by due time. Without `journal`, the journals this account owns
         (a client's own list); a therapist passes a client's journal. An assignment whose
         author's share of the journal ended (or whose field-level share was replaced) no
         longer counts on the client's side. `now` is an aware datetime (naive: local time;
@@ -205,12 +208,14 @@ class Assignments:
             journals = [await self._local_journal(journal)]
         found: list[Due] = []
         for local in journals:
-            found.extend(await self._due_in(local, moment))
+            found.extend(await self._due_in(local, moment, include_done))
         if not include_upcoming:
             found = [d for d in found if d.status != UPCOMING]
         return sorted(found, key=lambda d: (_STATUS_ORDER[d.status], d.due_at))
 
-    async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
+    async def _due_in(
+        self, local: LocalJournal, moment: int, include_done: bool = False
+    ) -> list[Due]:
         await self._replica.fresh_access()  # copies and members: from the chains as stored
         documents = await self._store.documents(local.journal_id, (MEASURE, HOMEWORK, ASSIGNMENT))
         sharing = Sharing(self._replica)
@@ -258,7 +263,7 @@ class Assignments:
             completions = (taken if assignment.type == MEASURE_TASK else done).get(
                 assignment.target, []
             )
-            status = due_status(assignment, completions, moment)
+            status = due_status(assignment, completions, moment, include_done)
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)

@@ -42,6 +42,8 @@ DAY_MS = 24 * 3600 * 1000
 MAX_EVERY_DAYS = 366
 MAX_NOTE = 2_000
 DUE, OVERDUE, UPCOMING = "due", "overdue", "upcoming"
+DONE = "done"
+"""The status of a one-off assignment completed (`due_status` with `include_done`)."""
 
 
 @dataclass(frozen=True)
@@ -402,9 +404,12 @@ def homework_view(document: Document, journal: str, journal_id: str) -> Homework
     )
 
 
-def due_status(assignment: Assignment, completed_ms: Iterable[int], now_ms: int) -> Due | None:
+def due_status(
+    assignment: Assignment, completed_ms: Iterable[int], now_ms: int, include_done: bool = False
+) -> Due | None:
     """When `assignment` is next due given completion times; None for a cancelled one or a
-    completed one-off (rules in the module docstring)."""
+    completed one-off (rules in the module docstring), or with `include_done` for the
+    latter its Due of status DONE (`due_at` its start, `last_done` when it was done)."""
     if assignment.cancelled:
         return None
     start = _ms(assignment.starts_at)
@@ -412,7 +417,10 @@ def due_status(assignment: Assignment, completed_ms: Iterable[int], now_ms: int)
     last = max(done, default=None)
     if assignment.every_days is None:
         if last is not None:
-            return None
+            done_at, starts = read_time(last), read_time(start)
+            if not include_done or done_at is None or starts is None:
+                return None
+            return Due(assignment, starts, DONE, done_at)
         due_at = start
     else:
         period = assignment.every_days * DAY_MS

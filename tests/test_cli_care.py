@@ -17,6 +17,7 @@ from client_sdk.models import is_control
 from client_sdk.results import MEASURE
 from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
+from tests.table_cells import column
 from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
 
@@ -335,3 +336,40 @@ async def test_a_result_with_invalid_answers_is_listed_as_invalid_with_its_item_
         "Invalid PHQ-9 result" in listed.stderr and "item 9) is answered above 0" in listed.stderr
     )
     assert "PHQ-9" not in listed.stdout
+
+
+async def test_tj_assignments_says_where_each_stands_for_the_therapist(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #6: the therapist's `tj assignments` showed id, what, by and note only: a one-off
+    done looked like one still open, and nothing said what was due or overdue. Now a status
+    (OVERDUE, due, next, done) with its time and the last completion, in the table and in
+    --json; no "by" column when every assignment is this therapist's own."""
+    from datetime import datetime, timedelta
+
+    ivan = await new_device(live_server, tmp_path, "ivan")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await ivan.ok(
+        "share", "Personal", "drruiz", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drruiz.ok("sync")
+    week_ago = (datetime.now().astimezone() - timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
+    once = await drruiz.json("assign", "ivan/Personal", "measure", "phq9")
+    daily = await drruiz.json(
+        "assign", "ivan/Personal", "homework", "sleep-diary", "--every", "1", "--starts", week_ago
+    )
+    await ivan.ok("sync")
+    await ivan.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    await ivan.ok("sync")
+
+    rows = {a["id"]: a for a in await drruiz.json("assignments")}
+    assert rows[once["id"]]["status"] == "done" and rows[once["id"]]["last_done"] is not None
+    assert (rows[daily["id"]]["status"], rows[daily["id"]]["last_done"]) == ("overdue", None)
+    assert rows[daily["id"]]["due_at"] is not None
+    table = (await drruiz.ok("assignments", env={"COLUMNS": "120"})).stdout
+    header = table.splitlines()[0]
+    assert "status" in header and "last done" in header and " by " not in f"{header} "
+    statuses = column(table, "status")
+    assert "done" in statuses and any(s.startswith("OVERDUE ") for s in statuses)
+    done_cells = sorted(column(table, "last done"))  # the PHQ-9's completion time; never
+    assert done_cells[0][:2] == "20" and done_cells[1] == "never", done_cells

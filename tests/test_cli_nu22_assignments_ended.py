@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.table_cells import column
 from tests.test_cli_insights import new_device
 
 
@@ -65,7 +66,8 @@ async def test_a_share_replaced_by_a_field_level_one_says_its_assignments_ended(
     kept = await drsmith.json("assignments", "--all")
     assert len(kept) == 2 and all(a["share_ended"]["owner"] == "ana" for a in kept)
     table = (await drsmith.ok("assignments", "--all", env={"COLUMNS": "200"})).stdout
-    assert "(ended with the share)" in table
+    assert column(table, "status") == ["ended with the share"] * 2  # in its status (NU43 #6)
+    assert all(a["status"] == "ended" and a["due_at"] is None for a in kept)
 
 
 async def test_an_unshare_says_which_assignments_end_with_it(

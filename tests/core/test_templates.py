@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from client_sdk.errors import InvalidInput
-from client_sdk.schedule import DAY_MS, DUE, OVERDUE, UPCOMING, Assignment, due_status
+from client_sdk.schedule import DAY_MS, DONE, DUE, OVERDUE, UPCOMING, Assignment, due_status
 from client_sdk.templates import builtin_templates, sleep_figures, template
 
 NIGHT = {
@@ -92,3 +92,23 @@ def test_a_one_off_is_gone_once_done_and_a_cancelled_one_is_never_due() -> None:
     assert still is not None and still.status == OVERDUE
     cancelled = Assignment(**{**once.__dict__, "cancelled": True})
     assert due_status(cancelled, [], 7 * DAY_MS) is None
+
+
+def test_a_one_off_done_says_when_with_include_done() -> None:
+    """NU43 #6: a therapist's list says a one-off is done, and when (the last completion
+    since it started); a cancelled one stays out; a recurring one is unchanged."""
+    once = assignment(None, 5 * DAY_MS)
+    done = due_status(once, [6 * DAY_MS, 5 * DAY_MS + 1], 9 * DAY_MS, include_done=True)
+    assert done is not None and (done.status, done.last_done) == (
+        DONE,
+        datetime.fromtimestamp(6 * DAY_MS / 1000, UTC),
+    )
+    assert done.due_at == once.starts_at
+    not_yet = due_status(once, [4 * DAY_MS], 9 * DAY_MS, include_done=True)  # before its start
+    assert not_yet is not None and not_yet.status == OVERDUE and not_yet.last_done is None
+    cancelled = Assignment(**{**once.__dict__, "cancelled": True})
+    assert due_status(cancelled, [6 * DAY_MS], 9 * DAY_MS, include_done=True) is None
+    every_14 = assignment(14)
+    assert due_status(every_14, [DAY_MS], 2 * DAY_MS, include_done=True) == due_status(
+        every_14, [DAY_MS], 2 * DAY_MS
+    )
