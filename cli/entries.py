@@ -531,6 +531,11 @@ def list_entries(
         )
     if as_json:
         return
+    if ended is not None and entries:  # no journal column says it (NU42 #6)
+        output.message(
+            f"{ended.name} is the read-only copy of a share that ended, as this device last "
+            f"synced it: {ended.owner} may have changed these entries since."
+        )
     if others and chosen is not None:
         output.message(
             f"Listed {chosen.name}; {chosen.owner} also has "

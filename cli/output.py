@@ -415,7 +415,7 @@ def entries_table(
             (
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
-                *([entry.journal] if journal else []),
+                *([journal_cell(entry)] if journal else []),
                 title_or_text(entry, LISTED),
                 mood_text(entry.mood),
                 ", ".join(sorted(entry.tags, key=lambda tag: tag.casefold() not in wanted)),
@@ -423,6 +423,16 @@ def entries_table(
             for entry in entries
         ),
     )
+
+
+ENDED_COPY = "(share ended)"
+"""After the journal of an entry read from the copy of a share that ended (NU42 #6)."""
+
+
+def journal_cell(entry: Entry) -> str:
+    """An entry's journal in a table: "maya/Personal (share ended)" for the read-only copy of
+    a share that ended (`Entry.share_ended`), else its name."""
+    return f"{entry.journal} {ENDED_COPY}" if entry.share_ended else entry.journal
 
 
 LISTED = 1000

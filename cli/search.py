@@ -114,7 +114,7 @@ def hits_table(hits: list[SearchHit]) -> Table:
             (
                 output.short_id(hit.entry.id),
                 output.local_date(hit.entry.created_at),
-                hit.entry.journal,
+                output.journal_cell(hit.entry),
                 Text.from_markup(highlighted(hit.entry.title, hit.title_highlights)),
                 Text.from_markup(match_text(hit)),
             )

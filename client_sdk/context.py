@@ -576,6 +576,8 @@ class Context:
             utc_offset=view.utc_offset,
             trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
             changed=view.changed or self.may_be_copy(journal),
+            share_ended=journal.owner_id != self.profile.account_id
+            and (journal.role == REVOKED or self.replica.share_lapsed(journal, now_ms())),
         )
 
     def may_be_copy(self, journal: LocalJournal) -> bool:

@@ -266,6 +266,11 @@ class Entry:
     knows it was not (its document is still the one update that wrote it, in a journal
     that is not a copy kept for a member: a copy is written anew from an entry that may have
     been edited before). Not in `to_dict`; `updated_at` is there."""
+    share_ended: bool = False
+    """True for an entry read from the copy this device kept of another account's journal
+    whose share with this account ended (by the owner-signed chain, or no longer served):
+    read-only, as this device last synced it; its owner may have changed it since, or
+    share it again under another id (NU42 #6: listed like a live one)."""
 
     @property
     def local_created_at(self) -> datetime:
@@ -291,6 +296,7 @@ class Entry:
             "prompt_id": self.prompt_id,
             "utc_offset": self.utc_offset,
             "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
+            "share_ended": self.share_ended,
         }
 
 
