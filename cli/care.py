@@ -321,7 +321,7 @@ def homework_add(
     if completion is None:
         completion = "fully" if pairs else ask_completion()
 
-    async def work(client: Client) -> tuple[HomeworkEntry, str]:
+    async def work(client: Client) -> tuple[HomeworkEntry, str, str | None]:
         added = await client.homework.add(
             chosen.id,
             values,
@@ -330,10 +330,43 @@ def homework_add(
             assignment_id=assignment_id,
             created_at=created_at,
         )
-        return added, await sync_note(client)
+        return added, await sync_note(client), await done_before(client, added)
 
-    added, sync = home.run(work)
+    added, sync, again = home.run(work)
     output.show_item(added, as_json, homework_text, sync)
+    if again is not None and not as_json:
+        output.message(again)
+
+
+async def done_before(client: Client, added: HomeworkEntry) -> str | None:
+    """For homework just added for a one-off assignment that earlier homework had done
+    already (NU43 #6: a second sleep diary for a "once" assignment was taken without a
+    word): a note naming when, saying this one is kept too; else None."""
+    if added.assignment_id is None or added.completion == "not done":
+        return None
+    found = [
+        a
+        for a in await client.assignments.assignments(added.journal_id)
+        if a.id == added.assignment_id
+    ]
+    if not found or found[0].every_days is not None:
+        return None
+    assignment = found[0]
+    earlier = [
+        h
+        for h in await client.homework.entries(added.journal_id, template_name=added.template)
+        if h.id != added.id
+        and h.completion != "not done"
+        and assignment.starts_at <= h.created_at <= added.created_at
+    ]
+    if not earlier:
+        return None
+    first = min(earlier, key=lambda h: h.created_at)
+    return (
+        f"Note: {assignment.title} was assigned once and was already done on "
+        f"{output.local_time(first.created_at)} (homework {output.short_id(first.id)}); this "
+        "one is saved as well."
+    )
 
 
 def parse_pairs(chosen: Template, pairs: tuple[str, ...], *, clear: bool = False) -> dict[str, Any]:

@@ -373,3 +373,35 @@ async def test_tj_assignments_says_where_each_stands_for_the_therapist(
     assert "done" in statuses and any(s.startswith("OVERDUE ") for s in statuses)
     done_cells = sorted(column(table, "last done"))  # the PHQ-9's completion time; never
     assert done_cells[0][:2] == "20" and done_cells[1] == "never", done_cells
+
+
+async def test_homework_for_a_one_off_done_already_is_kept_and_said(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #6: a second sleep diary for a "once" assignment was accepted without a word."""
+    carla = await new_device(live_server, tmp_path, "carla")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await carla.ok(
+        "share", "Personal", "drruiz", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drruiz.ok("sync")
+    made = await drruiz.json("assign", "carla/Personal", "homework", "sleep-diary")
+    await carla.ok("sync")
+    night = [
+        "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+        "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+        "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+    ]  # fmt: skip
+    first = await carla.ok("homework", "add", "sleep-diary", *night, "--assignment", made["id"][:8])
+    assert "already done" not in first.stderr
+    second = await carla.ok(
+        "homework", "add", "sleep-diary", *night, "--assignment", made["id"][:8]
+    )
+    assert (
+        "Note: Sleep diary (Consensus Sleep Diary, core items) was assigned once and "
+        in second.stderr
+    )
+    assert (
+        "was already done on " in second.stderr and "; this one is saved as well." in second.stderr
+    )
+    assert len(await carla.json("homework", "list")) == 2
