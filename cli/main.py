@@ -28,7 +28,7 @@ import click
 from click.core import ParameterSource
 
 from cli import output
-from cli.progress import sync_once
+from cli.progress import sync_told
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
@@ -1003,7 +1003,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         )
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
-        report = home.run(sync_once)
+        report = home.run(sync_told)
     except (TJError, KeyboardInterrupt, click.Abort) as error:
         # Ctrl-C too (NU41 #5): the device is signed in all the same, which click's
         # "Aborted!" did not say.
@@ -1215,7 +1215,7 @@ def recover(
     show_new_recovery_key(new_key, "the recovery key you just used no longer works")
     output.message("Fetching your journals...")
     try:
-        report = home.run(sync_once)
+        report = home.run(sync_told)
     except TJError as error:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
     else:

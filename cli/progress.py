@@ -101,3 +101,11 @@ async def sync_once(client: Client, max_upload_wait: float = UPLOAD_WAIT_S) -> S
     `max_upload_wait` seconds in all, saying so (see Client.sync)."""
     with ProgressBar() as bar:
         return await client.sync(bar, max_upload_wait=max_upload_wait)
+
+
+async def sync_told(client: Client) -> SyncReport:
+    """`sync_once` for a command that shows its summary (`tj login`'s first sync): its news
+    are marked seen, so the next `tj sync` does not say them again as "earlier" (NU44 F3)."""
+    report = await sync_once(client)
+    await client.mark_news_seen(report.news)
+    return report

@@ -105,8 +105,16 @@ def named_afresh(client: Client) -> Client:
 async def watch(client: Client, as_json: bool) -> None:
     """Print a line once connected, one when the connection is lost and one when it is back
     (after the catch-up sync), each with the local time, then one per sync that changed
-    something."""
+    something. What other commands' quick syncs fetched before it is said first, as `tj
+    sync` says it (NU44 F4: the first report marked it seen unsaid)."""
     output.message(f"connecting to {client.profile.server_url}")
+    earlier = await client.unseen_news()
+    if earlier:
+        if as_json:
+            output.data(json.dumps({"earlier": [n.to_dict() for n in earlier]}))
+        else:
+            output.data(earlier_text(earlier))
+        await client.mark_news_seen(earlier)
     lost: list[str] = []  # when the connection was lost, while it is
     ever: list[bool] = []  # connected at least once
 
@@ -149,7 +157,7 @@ async def watch(client: Client, as_json: bool) -> None:
         ):
             show_report(report, as_json, one_line=True)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
-            await client.mark_news_seen()
+            await client.mark_news_seen(report.news)
 
 
 @cli.command()
@@ -173,7 +181,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     """Send local changes and fetch new ones from the server.
 
     A long sync shows a progress bar; every sync ends with one summary line in
-    plain words ("sent 1 change, 2 new entries from phone"). With --watch, the
+    plain words ("sent 1 change, 2 new entries from phone"), then a line for what
+    other commands fetched when they synced first since your last `tj sync`
+    ("Earlier, fetched by other commands ...": --json "earlier"). With --watch, the
     device stays in sync live and prints one line per change as it arrives.
 
     If signed records show that the server holds back records (it dropped
@@ -210,7 +220,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     async def work(client: Client) -> tuple[list[News], SyncReport]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
-        await client.mark_news_seen()
+        await client.mark_news_seen([*earlier, *report.news])  # what is shown, no more
         return earlier, report
 
     earlier, report = home.run(work)

@@ -46,10 +46,12 @@ in this order:
    in it that a retake within the recall period followed ("PHQ-9 severe on 2026-12-02
    (retaken since)": a retake of the same days is no measure of change, NU43 #2; a result
    a whole recall period later clears it);
-3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood 2 on
-   2026-12-04": the lowest of the week's shared entries, the latest of those; a single
-   self-rated mood has no validated cut-off, so it ranks with the other habits, not with the
-   instruments' signals), no shared entry for N days,
+3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood
+   2/10 on 2026-12-04", the lowest of the week's shared entries, the latest of those, with
+   how many when several: "(3 at or below 2 this week)"; its time the latest of them; a
+   single self-rated mood has no validated cut-off, so it ranks with the other habits, not
+   with the instruments' signals; said, in no tier, when every share ended), no shared
+   entry for N days,
    overdue assignments, a share that ended beside one still live;
 4. nothing flagged;
 5. every share ended and the last known data carries nothing of tiers 0 to 2.
@@ -509,7 +511,8 @@ def caseload_row(
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
     unacknowledged and any reliable deterioration of the last scores (no quiet days, mood
-    drop, low mood or overdue work, which would only be about the days since). `low_mood`:
+    drop or overdue work, which would only be about the days since; a low mood of the
+    last days it held is said, setting no tier). `low_mood`:
     flag a mood of this or lower (1-10) in an entry of this week (0: never;
     care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
     safety items the latest brief the client shares says (`brief_safety_items`)."""
@@ -579,11 +582,14 @@ def caseload_row(
         reasons.append((3, f"{name} invalid result ({len(same)})", when))
     if not share_ended and change is not None and change <= -mood_drop:
         reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
-    low = None if share_ended else lowest_mood_this_week(entries, now, low_mood, zone)
-    if low is not None:
-        reasons.append(
-            (3, f"mood {low.mood} on {entry_day(low, zone).isoformat()}", low.created_at)
-        )
+    low = low_moods_this_week(entries, now, low_mood, zone)
+    if low:
+        lowest = min(low, key=lambda e: (e.mood or 0, -e.created_at.timestamp()))
+        text = f"mood {lowest.mood}/10 on {entry_day(lowest, zone).isoformat()}"
+        if len(low) > 1:  # how many, and the latest's time ranks the row (NU44 F1)
+            text += f" ({len(low)} at or below {low_mood} this week)"
+        # a share that ended keeps it said, as last known (NU44 F2), in no tier
+        reasons.append((-1 if share_ended else 3, text, max(e.created_at for e in low)))
     quiet = max(0, (today - max(days)).days) if days else None
     if not share_ended and (quiet is None or quiet >= quiet_days):
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
@@ -625,16 +631,16 @@ def caseload_row(
     )
 
 
-def lowest_mood_this_week(
+def low_moods_this_week(
     entries: Sequence[EntryLike], now: datetime, at_most: int, zone: tzinfo
-) -> EntryLike | None:
-    """The entry of this week (today and the 6 days before, in the client's days: `zone`,
-    as `client_zone`; not dated after `now`) with the lowest mood at or below `at_most`, the
-    latest of those; None when there is none or `at_most` is 0 or less."""
+) -> list[EntryLike]:
+    """The entries of this week (today and the 6 days before, in the client's days: `zone`,
+    as `client_zone`; not dated after `now`) with a mood at or below `at_most`; none when
+    `at_most` is 0 or less."""
     if at_most <= 0:
-        return None
+        return []
     today = now.astimezone(zone).date()
-    low = [
+    return [
         entry
         for day, entry in _days(entries, zone)
         if entry.mood is not None
@@ -642,7 +648,6 @@ def lowest_mood_this_week(
         and entry.created_at <= now
         and 0 <= (today - day).days < 7
     ]
-    return min(low, key=lambda e: (e.mood, -e.created_at.timestamp()), default=None)
 
 
 def in_top_band(result: MeasureResult) -> bool:

@@ -1583,11 +1583,16 @@ class Client:
         quick sync had brought a client's entry). Works offline. Raises nothing."""
         return sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
 
-    async def mark_news_seen(self) -> None:
-        """Forget the news `unseen_news()` returns (the user has seen them): the next call
-        returns what later syncs bring. Raises ClientClosed once closed."""
-        if await self.store.setting(UNSEEN_NEWS) is not None:
-            await self.store.put_setting(UNSEEN_NEWS, None)
+    async def mark_news_seen(self, seen: Sequence[News] | None = None) -> None:
+        """Forget news `unseen_news()` returns, the user has seen them: `seen`, those shown
+        (the news of `unseen_news()` and of the reports shown since: their counts taken
+        off, sync.news_without, so that what another process's sync kept meanwhile stays:
+        NU44 F4), or every one (None). Raises ClientClosed once closed."""
+        kept = await self.store.setting(UNSEEN_NEWS)
+        if kept is None:
+            return
+        left = [] if seen is None else sync_plan.news_without(sync_plan.decode_news(kept), seen)
+        await self.store.put_setting(UNSEEN_NEWS, sync_plan.encode_news(left) if left else None)
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them

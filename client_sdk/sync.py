@@ -364,16 +364,37 @@ class News:
         }
 
 
+def _news_key(news: News) -> tuple[object, ...]:
+    return (news.kind, news.what, news.source, news.own, news.journal, news.renamed_from)
+
+
 def merged_news(kept: Sequence[News], more: Sequence[News]) -> list[News]:
     """`kept` then `more`, the counts of the same news added (the same kind, change, source,
     own flag and journal names: "1 new entry from hugo" twice is "2 new entries from hugo"),
     in order of first appearance: what several syncs brought, said once (NU43 #4). Pure."""
     merged: dict[tuple[object, ...], News] = {}
     for news in [*kept, *more]:
-        key = (news.kind, news.what, news.source, news.own, news.journal, news.renamed_from)
+        key = _news_key(news)
         before = merged.get(key)
         merged[key] = news if before is None else replace(before, count=before.count + news.count)
     return list(merged.values())
+
+
+def news_without(kept: Sequence[News], seen: Sequence[News]) -> list[News]:
+    """`kept` less `seen` (the same news, `merged_news`'s key, its count taken off; gone at
+    0): what is still unseen once `seen` was shown (NU44 F4: news another process kept
+    meanwhile stay). Pure."""
+    taken: dict[tuple[object, ...], int] = {}
+    for news in seen:
+        taken[_news_key(news)] = taken.get(_news_key(news), 0) + news.count
+    left = []
+    for news in kept:
+        key = _news_key(news)
+        off = min(taken.get(key, 0), news.count)
+        taken[key] = taken.get(key, 0) - off
+        if news.count > off:
+            left.append(replace(news, count=news.count - off))
+    return left
 
 
 def encode_news(news: Sequence[News]) -> str:

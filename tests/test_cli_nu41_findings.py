@@ -29,7 +29,7 @@ async def test_ctrl_c_during_the_first_sync_of_a_login_says_the_device_is_signed
     async def stopped(*_: object, **__: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("cli.main.sync_once", stopped)
+    monkeypatch.setattr("cli.main.sync_told", stopped)
     result = await phone.tj("login", live_server.url, "ana", "--device-name", "phone")
     assert result.exit_code == 6, result.output
     assert "Aborted" not in result.output

@@ -263,15 +263,18 @@ async def test_tj_caseload_flags_a_low_mood_this_week_and_low_mood_moves_the_lin
     await drruiz.ok("sync")
     [row] = await drruiz.json("caseload")
     [flag] = [f for f in row["flags"] if f.startswith("mood ")]
-    assert re.fullmatch(r"mood 2 on \d{4}-\d\d-\d\d", flag) and row["tier"] == 3
+    assert re.fullmatch(r"mood 2/10 on \d{4}-\d\d-\d\d", flag) and row["tier"] == 3
     table = await drruiz.ok("caseload")
-    assert "mood 2" in column(table.stdout, "flags")
+    assert "mood 2/10" in column(table.stdout, "flags")
     for line in ("1", "0"):
         [row] = await drruiz.json("caseload", "--low-mood", line)
         assert not any(f.startswith("mood ") for f in row["flags"]), row["flags"]
     await hugo.ok("write", "--mood", "3", "A bit better.")
     await hugo.ok("sync")
     [row] = await drruiz.json("caseload", "--low-mood", "3")
-    assert [f for f in row["flags"] if f.startswith("mood ")] == [flag]  # the lowest: 2
+    # the lowest (2), and how many at or below 3
+    assert [f for f in row["flags"] if f.startswith("mood ")] == [
+        f"{flag} (2 at or below 3 this week)"
+    ]
     refused = await drruiz.tj("caseload", "--low-mood", "10")
     assert refused.exit_code == 2 and "--low-mood" in refused.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
 EARLIER = "Earlier, fetched by other commands since your last `tj sync`: "
@@ -32,3 +33,17 @@ async def test_tj_sync_names_what_a_quiet_sync_fetched_first_once(
     assert [(n["count"], n["from"]) for n in reported["earlier"]] == [(1, "hugo")]
     assert reported["pulled"] >= 1  # its own sync brought the second entry
     assert (await drruiz.json("sync"))["earlier"] == []
+
+
+async def test_the_login_summary_is_not_said_again_as_earlier(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU44 F3: `tj login` prints its first sync's summary; the `tj sync` after it said it
+    all again as "Earlier"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "A first entry.")
+    await ana.ok("sync")
+    phone = Device(tmp_path / "phone", live_server.url)
+    logged = await phone.tj("login", live_server.url, "ana", "--device-name", "phone")
+    assert logged.exit_code == 0 and "Synced: 1 new entry from" in logged.stderr
+    assert (await phone.ok("sync")).stdout.splitlines() == ["nothing new"]

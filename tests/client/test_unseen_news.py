@@ -63,3 +63,35 @@ def test_kept_news_read_back_whatever_the_setting_holds() -> None:
     assert sync_plan.decode_news(sync_plan.encode_news(news)) == news
     for kept in (None, b"\x00", "not json", "[1, 2]", '[{"count": 1}]', "{}"):
         assert sync_plan.decode_news(kept) == []
+
+
+async def test_marking_what_was_shown_keeps_what_another_sync_brought_meanwhile(
+    signup: ClientFactory,
+) -> None:
+    """NU44 F4: a watch that printed its own report marked every news seen, what another
+    command fetched before it too. Only what is shown is taken off."""
+    hugo, drruiz = await signup("hugo"), await signup("drruiz")
+    await share_with(hugo, drruiz)
+    await drruiz.sync()
+    await drruiz.mark_news_seen()
+    await hugo.entries.write("Personal", "One.", mood=4)
+    await hugo.sync()
+    earlier = (await drruiz.sync()).news  # fetched by one command, not shown
+    await hugo.entries.write("Personal", "Two.", mood=5)
+    await hugo.goals.add("Walk")
+    await hugo.sync()
+    shown = (await drruiz.sync()).news  # a watch's report, printed
+    await drruiz.mark_news_seen(shown)
+    assert [str(n) for n in await drruiz.unseen_news()] == [str(n) for n in earlier]
+    await drruiz.mark_news_seen(earlier)
+    assert await drruiz.unseen_news() == []
+
+
+def test_news_without_takes_off_counts_and_keeps_the_rest() -> None:
+    kept = [News(3, "entry", True, "hugo"), News(1, "goal", True, "hugo")]
+    seen = [News(2, "entry", True, "hugo"), News(1, "goal", True, "gina")]
+    assert sync_plan.news_without(kept, seen) == [
+        News(1, "entry", True, "hugo"),
+        News(1, "goal", True, "hugo"),
+    ]
+    assert sync_plan.news_without(kept, kept) == []

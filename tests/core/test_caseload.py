@@ -519,15 +519,19 @@ def test_a_quick_retake_does_not_clear_a_severe_score() -> None:
 def test_a_low_mood_this_week_is_a_reason_for_attention_at_its_edges() -> None:
     """NU43 #5: one mood of 2 or less (care_terms.DEFAULT_LOW_MOOD) in the client's last 7
     local days flags the row, a 4-week mean being too slow to say it: the lowest, the latest
-    of those, named with its day; 3 does not, nor a mood 7 days back, nor one dated ahead."""
+    of those, named with its day, and how many when several (NU44 F1), the row's signal the
+    latest of them; 3 does not, nor a mood 7 days back, nor one dated ahead."""
     two = row("hugo", [FakeEntry(days_ago(0.5), 2), FakeEntry(days_ago(2), 8)])
-    assert two.flags == ("mood 2 on 2026-11-30",)  # type: ignore[attr-defined]
+    assert two.flags == ("mood 2/10 on 2026-11-30",)  # type: ignore[attr-defined]
     assert two.tier == 3 and two.signal_at == days_ago(0.5)  # type: ignore[attr-defined]
     assert row("ana", [FakeEntry(days_ago(0.5), 3)]).flags == ()  # type: ignore[attr-defined]
     week = [FakeEntry(days_ago(6), 1), FakeEntry(days_ago(1), 2), FakeEntry(days_ago(3), 1)]
     lowest = row("kim", week)  # the lowest (1), of those the latest (3 days back)
-    assert lowest.flags == ("mood 1 on 2026-11-27",)  # type: ignore[attr-defined]
-    assert lowest.signal_at == days_ago(3)  # type: ignore[attr-defined]
+    assert lowest.flags == ("mood 1/10 on 2026-11-27 (3 at or below 2 this week)",)  # type: ignore[attr-defined]
+    assert lowest.signal_at == days_ago(1)  # type: ignore[attr-defined]  # the latest low one
+    eli = row("eli", [FakeEntry(days_ago(4), 1), FakeEntry(days_ago(0.2), 2)])
+    ana = row("ana", [FakeEntry(days_ago(2), 2)])
+    assert [r.client for r in attention_order([ana, eli])] == ["eli", "ana"]  # type: ignore[list-item]
     old = row("bo", [FakeEntry(days_ago(7), 1), FakeEntry(days_ago(0.5), 6)])
     assert old.flags == ()  # type: ignore[attr-defined]
     ahead = row("cy", [FakeEntry(NOW + timedelta(hours=1), 1), FakeEntry(days_ago(0.5), 6)])
@@ -540,10 +544,11 @@ def test_the_low_mood_flag_counts_the_clients_days_and_can_be_turned_off() -> No
     early = FakeEntry(local(AUCKLAND, 2026, 11, 24, 23, 30), 1, utc_offset=AUCKLAND)
     first = FakeEntry(local(AUCKLAND, 2026, 11, 25, 0, 10), 2, utc_offset=AUCKLAND)
     assert row("ana", [early]).flags == ("no shared entry for 7 days",)  # type: ignore[attr-defined]
-    assert row("ana", [early, first]).flags == ("mood 2 on 2026-11-25",)  # type: ignore[attr-defined]
+    assert row("ana", [early, first]).flags == ("mood 2/10 on 2026-11-25",)  # type: ignore[attr-defined]
     entries = [FakeEntry(days_ago(1), 1)]
     off = caseload_row("ana", ["ana/P"], entries, [], [], [], [], None, now=NOW, low_mood=0)
     higher = caseload_row("ana", ["ana/P"], entries, [], [], [], [], None, now=NOW, low_mood=4)
-    assert off.flags == () and higher.flags == ("mood 1 on 2026-11-29",)
+    assert off.flags == () and higher.flags == ("mood 1/10 on 2026-11-29",)
     ended = caseload_row("ana", ["ana/P"], entries, [], [], [], [], None, now=NOW, share_ended=True)
-    assert ended.flags == ("share ended",)  # no new habit flag about the days since
+    # said as last known (NU44 F2: the row said only "share ended"), in no tier
+    assert ended.flags == ("share ended", "mood 1/10 on 2026-11-29") and ended.tier == 5
