@@ -79,7 +79,7 @@ def caseload(
 
     Order: unacknowledged safety flags, then PHQ-9 item 9 answered above 0, then reliable
     deterioration or a highest band, then other reasons (a mood drop, a low mood this week
-    such as "mood 2 on 2026-12-04", no entry for days, overdue work), then none, then ended
+    such as "mood 2/10 on 2026-12-04", no entry for days, overdue work), then none, then ended
     shares with
     none of the first three (an ended share never moves those down); within each, the most
     recent signal first.
