@@ -532,9 +532,14 @@ def list_entries(
     if as_json:
         return
     if ended is not None and entries:  # no journal column says it (NU42 #6)
+        why = (
+            "no longer served to you (the share ended, or the server is withholding it)"
+            if ended.unlisted
+            else "the read-only copy of a share that ended"
+        )
         output.message(
-            f"{ended.name} is the read-only copy of a share that ended, as this device last "
-            f"synced it: {ended.owner} may have changed these entries since."
+            f"{ended.name} is {why}, as this device last synced it: {ended.owner} may have "
+            "changed these entries since."
         )
     if others and chosen is not None:
         output.message(

@@ -427,12 +427,17 @@ def entries_table(
 
 ENDED_COPY = "(share ended)"
 """After the journal of an entry read from the copy of a share that ended (NU42 #6)."""
+UNLISTED_COPY = "(no longer served)"
+"""The same where only the server says so (`Entry.unlisted`: it may be withholding it)."""
 
 
 def journal_cell(entry: Entry) -> str:
     """An entry's journal in a table: "maya/Personal (share ended)" for the read-only copy of
-    a share that ended (`Entry.share_ended`), else its name."""
-    return f"{entry.journal} {ENDED_COPY}" if entry.share_ended else entry.journal
+    a share that ended (`Entry.share_ended`), "(no longer served)" where only the server says
+    so (`Entry.unlisted`), else its name."""
+    if not entry.share_ended:
+        return entry.journal
+    return f"{entry.journal} {UNLISTED_COPY if entry.unlisted else ENDED_COPY}"
 
 
 LISTED = 1000

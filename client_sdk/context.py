@@ -436,7 +436,9 @@ class Context:
         )
         found = []
         listed: set[bytes] = set()
-        named: dict[bytes, tuple[str, str, bool]] = {}  # `_listed`'s, once a journal
+        named: dict[
+            bytes, tuple[str, str, bool, tuple[bool, bool]]
+        ] = {}  # `_listed`'s, once a journal
         for stored in await self.store.documents(journal_id, (ENTRY,)):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
@@ -457,7 +459,7 @@ class Context:
         self,
         journal: LocalJournal,
         stored: StoredDocument,
-        named: dict[bytes, tuple[str, str, bool]],
+        named: dict[bytes, tuple[str, str, bool, tuple[bool, bool]]],
     ) -> Entry:
         """`entry_of(journal, view)` of a stored entry's view (`_entry_view`): the Entry made
         of the same kept view before when it names the journal the same (name, id, whether
@@ -468,7 +470,12 @@ class Context:
         entries kept from the call before."""
         names = named.get(journal.journal_id)
         if names is None:
-            names = (self.display(journal), journal.journal_id.hex(), self.may_be_copy(journal))
+            names = (
+                self.display(journal),
+                journal.journal_id.hex(),
+                self.may_be_copy(journal),
+                self.share_state(journal),  # it moves with the clock: never kept (NU42 #6)
+            )
             named[journal.journal_id] = names
         view = self._entry_view(stored)
         kept = self._views.get(stored.doc_id)
@@ -479,6 +486,7 @@ class Context:
                 and entry.journal == names[0]
                 and entry.journal_id == names[1]
                 and entry.changed == (view.changed or names[2])
+                and (entry.share_ended, entry.unlisted) == names[3]
             ):
                 return entry
             entry = self.entry_of(journal, view)
@@ -557,6 +565,7 @@ class Context:
 
     def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
         created_at = to_datetime(view.created_at)
+        ended, unlisted = self.share_state(journal)
         return Entry(
             id=view.id.hex(),
             journal=self.display(journal),
@@ -576,9 +585,20 @@ class Context:
             utc_offset=view.utc_offset,
             trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
             changed=view.changed or self.may_be_copy(journal),
-            share_ended=journal.owner_id != self.profile.account_id
-            and (journal.role == REVOKED or self.replica.share_lapsed(journal, now_ms())),
+            share_ended=ended,
+            unlisted=unlisted,
         )
+
+    def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:
+        """(`Entry.share_ended`, `Entry.unlisted`) of the entries of `journal` now: ended by
+        its owner-signed chain or end date (`Replica.share_lapsed`) or no longer served
+        (`REVOKED`); unlisted when only the server says so (the verified chain still grants
+        it). (False, False) for this account's own journals."""
+        if journal.owner_id == self.profile.account_id:
+            return False, False
+        if journal.role == REVOKED:
+            return True, self._still_granted(journal)
+        return self.replica.share_lapsed(journal, now_ms()), False
 
     def may_be_copy(self, journal: LocalJournal) -> bool:
         """Whether the journal may hold copies of another journal's entries (disclosure

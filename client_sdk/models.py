@@ -271,6 +271,10 @@ class Entry:
     whose share with this account ended (by the owner-signed chain, or no longer served):
     read-only, as this device last synced it; its owner may have changed it since, or
     share it again under another id (NU42 #6: listed like a live one)."""
+    unlisted: bool = False
+    """With `share_ended`: only the server says so (it no longer serves the journal while
+    the owner-signed chain this device verified still grants it): the share may have ended,
+    or the server may be withholding it."""
 
     @property
     def local_created_at(self) -> datetime:
@@ -297,6 +301,7 @@ class Entry:
             "utc_offset": self.utc_offset,
             "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
         }
 
 

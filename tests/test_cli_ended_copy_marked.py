@@ -27,13 +27,15 @@ async def test_entries_of_an_ended_share_say_so_in_list_search_and_json(
 
     await maya.ok("unshare", "Personal", "okafor", "--yes")
     await okafor.ok("sync")
-    rows = {e["journal"]: e["share_ended"] for e in await okafor.json("list")}
-    assert rows == {"maya/Personal": True, "ben/Personal": False}
+    rows = {e["journal"]: (e["share_ended"], e["unlisted"]) for e in await okafor.json("list")}
+    # okafor's device holds no chain entry that ends it: the server's word, said as such
+    assert rows == {"maya/Personal": (True, True), "ben/Personal": (False, False)}
     table = (await okafor.ok("list", env={"COLUMNS": "120"})).stdout
-    assert sorted(column(table, "journal")) == ["ben/Personal", "maya/Personal (share ended)"]
+    ended = "maya/Personal (no longer served)"
+    assert sorted(column(table, "journal")) == ["ben/Personal", ended]
     found = (await okafor.ok("search", "river", env={"COLUMNS": "120"})).stdout
-    assert sorted(column(found, "journal")) == ["ben/Personal", "maya/Personal (share ended)"]
+    assert sorted(column(found, "journal")) == ["ben/Personal", ended]
     one = await okafor.ok("list", "--journal", "maya/Personal")
-    assert "maya/Personal is the read-only copy of a share that ended" in one.stderr
+    assert "maya/Personal is no longer served to you (the share ended, or the server" in one.stderr
     live = await okafor.ok("list", "--journal", "ben/Personal")
     assert "read-only copy" not in live.stderr
