@@ -357,6 +357,7 @@ async def done_before(client: Client, added: HomeworkEntry) -> str | None:
         for h in await client.homework.entries(added.journal_id, template_name=added.template)
         if h.id != added.id
         and h.completion != "not done"
+        and h.assignment_id in (None, assignment.id)  # not another assignment's (REV-CARE4 F4)
         and assignment.starts_at <= h.created_at <= added.created_at
     ]
     if not earlier:

@@ -23,8 +23,9 @@ def every_text(assignment: Assignment) -> str:
 def schedule_of(item: Assignment, due: dict[str, Due]) -> dict[str, Any]:
     """Where an assignment stands (NU43 #6: `tj assignments` showed neither due dates nor what
     was done): "status" "overdue", "due" or "upcoming" with `due_at` its next due time (UTC,
-    schedule.due_status), "done" for a one-off completed, "cancelled", or "ended" (its share
-    ended); `last_done` the last completion that counts (UTC) or None. `due`: the journals'
+    schedule.due_status), "done" for a one-off completed, "not seen" where what completes
+    it may not reach this device (a copy of some fields: `Due.seen_by_assigner`),
+    "cancelled", or "ended" (its share ended); `last_done` the last completion that counts (UTC) or None. `due`: the journals'
     `Assignments.due(..., include_upcoming=True, include_done=True)` by assignment id."""
     found = due.get(item.id)
     if item.cancelled:
@@ -33,6 +34,8 @@ def schedule_of(item: Assignment, due: dict[str, Due]) -> dict[str, Any]:
         status = "ended"
     elif found is None:
         status = "unknown"  # not dated within year 9999 (due_status)
+    elif not found.seen_by_assigner and found.status != "done":
+        status = "not seen"  # a copy of some fields: what completes it may not reach you
     else:
         status = found.status
     return {
@@ -86,6 +89,8 @@ def status_words(item: Assignment, due: dict[str, Due]) -> str:
         return "-"
     if found.status == "done":
         return "done"
+    if not found.seen_by_assigner:  # REV-CARE4 F1: never a false OVERDUE
+        return "not seen: a copy of some fields (completions may not reach you)"
     word = {"overdue": "OVERDUE", "due": "due", "upcoming": "next"}.get(found.status, found.status)
     return f"{word} {output.local_time(found.due_at)}"
 
@@ -94,6 +99,8 @@ def _last_done(item: Assignment, due: dict[str, Due]) -> str:
     found = due.get(item.id)
     if found is not None and found.last_done is not None:
         return output.local_time(found.last_done)
+    if found is not None and not found.seen_by_assigner:
+        return "-"
     return "never" if found is not None else "-"
 
 

@@ -435,9 +435,9 @@ def journal_cell(entry: Entry) -> str:
     """An entry's journal in a table: "maya/Personal (share ended)" for the read-only copy of
     a share that ended (`Entry.share_ended`), "(no longer served)" where only the server says
     so (`Entry.unlisted`), else its name."""
-    if not entry.share_ended:
-        return entry.journal
-    return f"{entry.journal} {UNLISTED_COPY if entry.unlisted else ENDED_COPY}"
+    if entry.unlisted:
+        return f"{entry.journal} {UNLISTED_COPY}"
+    return f"{entry.journal} {ENDED_COPY}" if entry.share_ended else entry.journal
 
 
 LISTED = 1000

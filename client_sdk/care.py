@@ -236,6 +236,7 @@ class Assignments:
             for s in self._replica.verified_shares(moment, local.journal_id)
             if not s.ended(moment)
         }
+        copy_for_me = self._replica.is_copy_shared_with_me(local)
         taken: dict[str, list[int]] = {}
         done: dict[str, list[int]] = {}
         assignments = []
@@ -267,6 +268,8 @@ class Assignments:
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)
+                if copy_for_me:  # the therapist's copy of some fields: what completes it may
+                    seen = False  # not reach this device, which cannot tell (REV-CARE4 F1)
                 found.append(replace(status, seen_by_assigner=seen))
         return found
 

@@ -522,7 +522,10 @@ def caseload_row(
     last_entry = max((e.created_at for e in entries), default=None)
     recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
-    overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
+    # not where what completes it may not reach this device (a copy of some fields,
+    # `Due.seen_by_assigner`: REV-CARE4 F1, a false "overdue")
+    overdue_due = [d for d in due if d.status == OVERDUE and d.seen_by_assigner]
+    overdue = () if share_ended else tuple(d.assignment.title for d in overdue_due)
     unread = tuple(f for f in safety_flags if f.unacknowledged)
     # R46 F5: a flag raised before the current share, of which this device holds no
     # acknowledgement, is unacknowledged like any other (no device of this account may ever
@@ -595,7 +598,7 @@ def caseload_row(
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
         reasons.append((3, text, None))
     if overdue:
-        due_at = max(d.due_at for d in due if d.status == OVERDUE)
+        due_at = max(d.due_at for d in overdue_due)
         reasons.append((3, f"{len(overdue)} overdue", due_at))
     if ended_journals and not share_ended:
         reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))

@@ -1566,9 +1566,9 @@ class Client:
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
         if report.news:  # kept until seen (`unseen_news`); a sync with none writes nothing
-            earlier = sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
-            merged = sync_plan.merged_news(earlier, report.news)[-MAX_UNSEEN_NEWS:]
-            await self.store.put_setting(UNSEEN_NEWS, sync_plan.encode_news(merged))
+            await self._change_unseen(
+                lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:]
+            )
         if strict:
             report.raise_for_withheld()
         return report
@@ -1588,11 +1588,19 @@ class Client:
         (the news of `unseen_news()` and of the reports shown since: their counts taken
         off, sync.news_without, so that what another process's sync kept meanwhile stays:
         NU44 F4), or every one (None). Raises ClientClosed once closed."""
-        kept = await self.store.setting(UNSEEN_NEWS)
-        if kept is None:
-            return
-        left = [] if seen is None else sync_plan.news_without(sync_plan.decode_news(kept), seen)
-        await self.store.put_setting(UNSEEN_NEWS, sync_plan.encode_news(left) if left else None)
+        if await self.store.setting(UNSEEN_NEWS) is None:
+            return  # nothing kept: nothing written
+        await self._change_unseen(
+            lambda kept: [] if seen is None else sync_plan.news_without(kept, seen)
+        )
+
+    async def _change_unseen(self, change: Callable[[list[News]], list[News]]) -> None:
+        """The kept news (`unseen_news`) read, changed and written in one transaction: another
+        process's sync or mark between the two would otherwise be lost or undone (REV-CARE4
+        F3: news shown came back as "Earlier")."""
+        async with self.store.transaction() as tx:
+            left = change(sync_plan.decode_news(await tx.setting(UNSEEN_NEWS)))
+            await tx.set_setting(UNSEEN_NEWS, sync_plan.encode_news(left) if left else None)
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them

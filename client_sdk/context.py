@@ -591,13 +591,17 @@ class Context:
 
     def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:
         """(`Entry.share_ended`, `Entry.unlisted`) of the entries of `journal` now: ended by
-        its owner-signed chain or end date (`Replica.share_lapsed`) or no longer served
-        (`REVOKED`); unlisted when only the server says so (the verified chain still grants
-        it). (False, False) for this account's own journals."""
+        its owner-signed chain or end date (`Replica.share_lapsed`; a journal no longer
+        served whose verified chain no longer grants it); unlisted when only the server
+        says so (no longer served, `REVOKED`, while the verified chain still grants it).
+        Never both; (False, False) for this account's own journals."""
         if journal.owner_id == self.profile.account_id:
             return False, False
         if journal.role == REVOKED:
-            return True, self._still_granted(journal)
+            if self.replica.chains.state(journal.journal_id) is None:
+                return False, True  # no verified chain to say it ended: the server's word
+            granted = self._still_granted(journal)
+            return not granted, granted
         return self.replica.share_lapsed(journal, now_ms()), False
 
     def may_be_copy(self, journal: LocalJournal) -> bool:

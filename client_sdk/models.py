@@ -268,13 +268,15 @@ class Entry:
     been edited before). Not in `to_dict`; `updated_at` is there."""
     share_ended: bool = False
     """True for an entry read from the copy this device kept of another account's journal
-    whose share with this account ended (by the owner-signed chain, or no longer served):
-    read-only, as this device last synced it; its owner may have changed it since, or
-    share it again under another id (NU42 #6: listed like a live one)."""
+    whose share with this account ended by the owner-signed chain this device verified (an
+    end signed, or its signed end date passed): read-only, as this device last synced it;
+    its owner may have changed it since, or share it again under another id (NU42 #6:
+    listed like a live one)."""
     unlisted: bool = False
-    """With `share_ended`: only the server says so (it no longer serves the journal while
-    the owner-signed chain this device verified still grants it): the share may have ended,
-    or the server may be withholding it."""
+    """True for an entry of another account's journal the server no longer serves to this
+    account while the owner-signed chain this device verified still grants it: the share
+    may have ended, or the server may be withholding it (the server's word only: never
+    `share_ended`, REV-CARE4). Read-only, as this device last synced it."""
 
     @property
     def local_created_at(self) -> datetime:

@@ -123,10 +123,12 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Due:
-    """One assignment's next due moment and status ("due", "overdue" or "upcoming").
-    `seen_by_assigner` is False when the assignment was made in a field-level share that
-    does not carry what completes it (no `scores`/`answers` for a measure, no `homework`):
-    doing it counts here, but the therapist who assigned it will not see it."""
+    """One assignment's next due moment and status ("due", "overdue" or "upcoming"; "done"
+    for a one-off done, `include_done`). `seen_by_assigner` is False when the assignment was
+    made in a field-level share that does not carry what completes it (no `scores`/`answers`
+    for a measure, no `homework`): doing it counts on the client's devices, but the
+    therapist who assigned it will not see it; and on the therapist's device, for an
+    assignment in a copy of some fields, where what completes it may not arrive at all."""
 
     assignment: Assignment
     due_at: datetime

@@ -409,9 +409,32 @@ def decode_news(text: object) -> list[News]:
         return []
     try:
         items = json.loads(text)
-        return [News(**item) for item in items if isinstance(item, dict)]
-    except (ValueError, TypeError):
+    except ValueError:
         return []
+    if not isinstance(items, list):
+        return []
+    return [News(**item) for item in items if _news_fields(item)]
+
+
+_NEWS_TYPES = {f.name: f.type for f in fields(News)}
+
+
+def _news_fields(item: object) -> bool:
+    """Whether `item` holds exactly News's fields, each of its type, the count a whole
+    number above 0 (REV-CARE4 F2: a count stored as text raised at every later sync)."""
+    if not isinstance(item, dict) or set(item) != set(_NEWS_TYPES):
+        return False
+    for name, value in item.items():
+        wanted = _NEWS_TYPES[name]
+        if wanted in ("int", int):
+            if type(value) is not int or value < 1:
+                return False
+        elif wanted in ("bool", bool):
+            if type(value) is not bool:
+                return False
+        elif type(value) is not str:
+            return False
+    return True
 
 
 def summarize(

@@ -29,7 +29,7 @@ async def test_entries_of_an_ended_share_say_so_in_list_search_and_json(
     await okafor.ok("sync")
     rows = {e["journal"]: (e["share_ended"], e["unlisted"]) for e in await okafor.json("list")}
     # okafor's device holds no chain entry that ends it: the server's word, said as such
-    assert rows == {"maya/Personal": (True, True), "ben/Personal": (False, False)}
+    assert rows == {"maya/Personal": (False, True), "ben/Personal": (False, False)}
     table = (await okafor.ok("list", env={"COLUMNS": "120"})).stdout
     ended = "maya/Personal (no longer served)"
     assert sorted(column(table, "journal")) == ["ben/Personal", ended]

@@ -291,6 +291,7 @@ class FakeDue:
     assignment: FakeAssignment
     due_at: datetime
     status: str = "overdue"
+    seen_by_assigner: bool = True
 
 
 def answered(item9: int, days: float, rid: str, journal_id: str = "00") -> MeasureResult:
@@ -552,3 +553,14 @@ def test_the_low_mood_flag_counts_the_clients_days_and_can_be_turned_off() -> No
     ended = caseload_row("ana", ["ana/P"], entries, [], [], [], [], None, now=NOW, share_ended=True)
     # said as last known (NU44 F2: the row said only "share ended"), in no tier
     assert ended.flags == ("share ended", "mood 1/10 on 2026-11-29") and ended.tier == 5
+
+
+def test_an_overdue_assignment_the_therapist_may_not_see_done_is_no_flag() -> None:
+    """REV-CARE4 F1: in a copy of some fields, what completes an assignment may not reach
+    the therapist's device (`Due.seen_by_assigner` False there): no "overdue" flag."""
+    late = FakeDue(FakeAssignment("PHQ-9"), days_ago(3))
+    unseen = FakeDue(FakeAssignment("GAD-7"), days_ago(3), seen_by_assigner=False)
+    flagged = row("ana", [FakeEntry(days_ago(1), 6)], due=[late, unseen])
+    assert flagged.flags == ("1 overdue",) and flagged.overdue == ("PHQ-9",)  # type: ignore[attr-defined]
+    quiet = row("bo", [FakeEntry(days_ago(1), 6)], due=[unseen])
+    assert quiet.flags == () and quiet.overdue == ()  # type: ignore[attr-defined]
