@@ -819,6 +819,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
+        "refused_shares": list(report.refused_shares),
         "same_names": list(report.same_names),
         "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],

@@ -68,6 +68,8 @@ def show_report(
     for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
         names = (report.erased_journals, report.erased_authors)
         output.message(f"Notice: {erased_text(journal_id, author, count, *names)}")
+    for refused in report.refused_shares:
+        output.message(f"Warning: {refused}")
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:
@@ -145,6 +147,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.withheld
             or report.erased
             or report.rollbacks
+            or report.refused_shares
             or report.update_needed
             or report.upload_limit
             or report.settled
@@ -192,7 +195,8 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     stopped sending records before the end of a journal (the pull is incomplete).
     A journal whose access chain the server rolled back or forked, or that
     holds an entry signed with a newer version of the app ("update the app"),
-    gets a warning, and the exit status is 1.
+    or a journal shared with you whose owner's keys changed (compare fingerprints,
+    then `tj verify NAME FINGERPRINT`), gets a warning, and the exit status is 1.
     When the server refuses a change of this device for good (a share that ended,
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
@@ -227,7 +231,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     show_report(report, as_json, earlier=earlier)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)
-    if report.rollbacks or report.update_needed:
+    if report.rollbacks or report.update_needed or report.refused_shares:
         raise SystemExit(1)  # an access chain rolled back or forked, or of a newer version
     if report.set_aside:
         raise SystemExit(NOT_DELIVERED_EXIT)

@@ -176,6 +176,9 @@ class Replica:
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
+        self._shared_by: dict[bytes, tuple[bytes, str]] = {}
+        """Journal id -> (owner id, owner's username) of the journals others share with this
+        account, as the last journal list named them (for `_refused_shares`' words)."""
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
         """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
         last, why the answer was refused or None)."""
@@ -315,6 +318,11 @@ class Replica:
             except (IntegrityError, KeyChangedError) as error:
                 # Its journals cannot verify their chain: a problem of theirs alone.
                 self._unpinned[owner_id] = str(error)
+        self._shared_by = {  # the server's names of the owners: said, never trusted
+            j.journal_id: (j.owner_id, j.owner_name)
+            for j in reply.journals
+            if j.owner_id != self.profile.account_id
+        }
         await self._load_peers()
         lengths = {journal_id: state.length for journal_id, state in self.chains.states().items()}
         closed_before = {j: _closed(state) for j, state in self.chains.states().items()}
@@ -1876,8 +1884,12 @@ class Replica:
             waiting = await self.store.outbox_size()
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
         problems = self.chains.problems()
+        refused = self._refused_shares(problems) if problems and self._unpinned else {}
+        report.refused_shares = sorted(refused.values())
         report.rollbacks = sorted(
-            text for j, text in problems.items() if not self.chains.needs_update(j)
+            text
+            for j, text in problems.items()
+            if not self.chains.needs_update(j) and j not in refused
         )
         report.update_needed = sorted(
             text for j, text in problems.items() if self.chains.needs_update(j)
@@ -1889,6 +1901,23 @@ class Replica:
             self._pulled = _Pulled(self._quiet_at, held)
         report.notice_only = taken
         return report
+
+    def _refused_shares(self, problems: dict[bytes, str]) -> dict[bytes, str]:
+        """Journal id -> its line in `SyncReport.refused_shares`, for the journals with a
+        problem that another account shares with this one and whose owner's identity this
+        device refused (`_unpinned`): said as such, with the owner's name and what to do,
+        not as a rollback of a journal of this account's (NU43 #9)."""
+        found = {}
+        for journal_id, (owner_id, owner_name) in self._shared_by.items():
+            why = self._unpinned.get(owner_id)
+            if journal_id not in problems or why is None:
+                continue
+            owner = owner_name or "its owner"
+            found[journal_id] = (
+                f"{owner} shares a journal with you that this device does not open: {why}. "
+                f"Until then nothing of it is shown here, and nothing of yours is sent to it."
+            )
+        return found
 
     async def _send(
         self,

@@ -572,6 +572,12 @@ class SyncReport:
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
+    refused_shares: list[str] = field(default_factory=list)
+    """One line per journal shared with this account whose owner's identity this device
+    refused (the server now names another account, or other keys, for a username pinned
+    here: an erased account's name taken again, or a server's substitute), naming the owner
+    and the command that accepts the new keys once compared in person: nothing of it is
+    opened until then (NU43 #9: it read "nothing is sent for this journal" with a hex id)."""
     update_needed: list[str] = field(default_factory=list)
     """Journals whose access chain holds an entry its owner signed with a newer version of
     the app than this one (protocol.md 4.19, "Chain versions"): no tampering, but nothing
@@ -685,6 +691,10 @@ class SyncReport:
             )
         if count := len(self.departures) - gone:
             items.append(f"{count} share change{'' if count == 1 else 's'} (below)")
+        if refused := len(self.refused_shares):
+            items.append(
+                f"{refused} journal{'' if refused == 1 else 's'} shared with you not opened (below)"
+            )
         return items
 
     def summary(self) -> str:
@@ -738,6 +748,7 @@ class SyncReport:
             f"Warning: nothing is sent for this journal until it is fixed: {r}"
             for r in self.rollbacks
         ]
+        lines += [f"Warning: {refused}" for refused in self.refused_shares]
         lines += [f"Warning: update the app: {chain}" for chain in self.update_needed]
         lines += [f"Notice: {held}" for held in self.held_back]
 
@@ -833,6 +844,7 @@ class SyncReport:
             "withheld": [gap_dict(gap) for gap in self.withheld],
             "erased": [gap_dict(gap) for gap in self.erased],
             "rollbacks": list(self.rollbacks),
+            "refused_shares": list(self.refused_shares),
             "update_needed": list(self.update_needed),
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,

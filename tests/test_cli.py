@@ -637,6 +637,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "withheld": [],
         "erased": [],
         "rollbacks": [],
+        "refused_shares": [],
         "same_names": [],
         "update_needed": [],
         "news": [
