@@ -1580,7 +1580,8 @@ class Client:
         new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
         kinds at most. For an app that says "since you last looked" although another part
         of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
-        quick sync had brought a client's entry). Works offline. Raises nothing."""
+        quick sync had brought a client's entry). Works offline. Raises ClientClosed once
+        closed."""
         return sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
 
     async def mark_news_seen(self, seen: Sequence[News] | None = None) -> None:
