@@ -1488,9 +1488,13 @@ class Client:
         max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
         as_of: tuple[int, int] | None = None,
         notice: wire.LiveNotice | None = None,
+        keep_news: bool = True,
     ) -> SyncReport:
         """`sync`; `as_of`: the store's version the caller read just before (Store.version);
-        `notice`: a live notice with records in it, that started this sync (Replica.sync)."""
+        `notice`: a live notice with records in it, that started this sync (Replica.sync);
+        `keep_news`: keep its news for `unseen_news` (not `watch()`'s: its reports go to the
+        app watching, and a transaction more at every live change cost its propagation
+        about a millisecond, bench.live)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
@@ -1565,7 +1569,7 @@ class Client:
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
-        if report.news:  # kept until seen (`unseen_news`); a sync with none writes nothing
+        if report.news and keep_news:  # kept until seen; a sync with none writes nothing
             await self._change_unseen(
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:]
             )
@@ -1574,9 +1578,10 @@ class Client:
         return report
 
     async def unseen_news(self) -> list[News]:
-        """What the syncs since the last `mark_news_seen()` brought (every sync's
-        `SyncReport.news`, whoever ran it: an app's own, `watch()`'s, a command's quick sync
-        before it shows something), the counts of the same news added (sync.merged_news: "3
+        """What the syncs since the last `mark_news_seen()` brought (every `sync()`'s
+        `SyncReport.news`, whoever ran it: an app's own, a command's quick sync before it
+        shows something; not `watch()`'s, whose reports go to the app watching), the counts
+        of the same news added (sync.merged_news: "3
         new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
         kinds at most. For an app that says "since you last looked" although another part
         of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
@@ -2068,7 +2073,9 @@ class Client:
                     if carried is None:  # an ordinary sync: it brings what every meta
                         inbox.drop()  # notice read until now announces
                     try:
-                        report = await self._sync(progress, as_of=version, notice=carried)
+                        report = await self._sync(
+                            progress, as_of=version, notice=carried, keep_news=False
+                        )
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
                     finally:
