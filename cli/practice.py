@@ -200,7 +200,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
             (
                 f"{row.client} {UNVERIFIED_MARK}" if UNVERIFIED in row.flags else row.client,
                 "; ".join(label for label in map(flag_label, row.flags) if label),
-                output.local_date(row.last_entry) if row.last_entry else "never",
+                row.last_entry_day.isoformat() if row.last_entry_day else "never",
                 str(row.entries_this_week),
                 row.sparkline,
                 ", ".join(

@@ -192,6 +192,10 @@ class CaseloadRow:
     flags, 4 none, 5 every share ended with nothing of tiers 0 to 2."""
     signal_at: datetime | None = None
     """When the signal that sets `tier` happened (UTC; module docstring), or None."""
+    last_entry_day: date | None = None
+    """The client's calendar day of `last_entry` (the offset it was written in: the days every
+    window and flag of the row counts in; NU44 F5: the table showed the therapist's day
+    beside a flag naming the client's), or None."""
     owner_verified: bool = True
     """Whether this device compared the client's fingerprint (`client.shares.verify`): until
     then the server could have invented the client and everything shared (R13 finding 4);
@@ -208,6 +212,7 @@ class CaseloadRow:
             "client": self.client,
             "journals": list(self.journals),
             "last_entry": self.last_entry.isoformat() if self.last_entry else None,
+            "last_entry_day": self.last_entry_day.isoformat() if self.last_entry_day else None,
             "entries_this_week": self.entries_this_week,
             "mood_recent": self.mood_recent,
             "mood_before": self.mood_before,
@@ -519,7 +524,8 @@ def caseload_row(
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
-    last_entry = max((e.created_at for e in entries), default=None)
+    newest = max(entries, key=lambda e: e.created_at, default=None)
+    last_entry = newest.created_at if newest is not None else None
     recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
     # not where what completes it may not reach this device (a copy of some fields,
@@ -631,6 +637,7 @@ def caseload_row(
         owner_verified=owner_verified,
         tier=tier,
         signal_at=signal_at,
+        last_entry_day=entry_day(newest, zone) if newest is not None else None,
     )
 
 

@@ -564,3 +564,15 @@ def test_an_overdue_assignment_the_therapist_may_not_see_done_is_no_flag() -> No
     assert flagged.flags == ("1 overdue",) and flagged.overdue == ("PHQ-9",)  # type: ignore[attr-defined]
     quiet = row("bo", [FakeEntry(days_ago(1), 6)], due=[unseen])
     assert quiet.flags == () and quiet.overdue == ()  # type: ignore[attr-defined]
+
+
+def test_the_last_entry_day_is_the_clients_day_as_the_flags_are() -> None:
+    """NU44 F5: the table's "last entry" was the therapist's day beside a low-mood flag
+    naming the client's: an entry at 23:30 in Honolulu on Nov 29 is Nov 30 in UTC."""
+    late = FakeEntry(local(HONOLULU, 2026, 11, 29, 23, 30), 2, utc_offset=HONOLULU)
+    made = row("hugo", [late])
+    assert made.last_entry_day.isoformat() == "2026-11-29"  # type: ignore[attr-defined]
+    assert made.last_entry.astimezone(UTC).date().isoformat() == "2026-11-30"  # type: ignore[attr-defined]
+    assert made.flags == ("mood 2/10 on 2026-11-29",)  # type: ignore[attr-defined]
+    assert made.to_dict()["last_entry_day"] == "2026-11-29"  # type: ignore[attr-defined]
+    assert row("bo", []).last_entry_day is None  # type: ignore[attr-defined]
