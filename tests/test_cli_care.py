@@ -21,6 +21,13 @@ from tests.table_cells import column
 from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
 
+NIGHT = [
+    "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+    "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+    "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+]  # fmt: skip
+"""A sleep diary's fields as `--set` options (a night of 80.2% sleep efficiency)."""
+
 
 async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
     live_server: RunningServer, tmp_path: Path
@@ -46,12 +53,7 @@ async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
     assert all(d["seen_by_assigner"] for d in due)  # a whole-journal share carries everything
 
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
-    night = [
-        "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
-        "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
-        "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
-    ]  # fmt: skip
-    added = await ana.json("homework", "add", "sleep-diary", *night, "--completion", "partly")
+    added = await ana.json("homework", "add", "sleep-diary", *NIGHT, "--completion", "partly")
     assert added["computed"]["sleep_efficiency_percent"] == 80.2
     assert await ana.json("due") == []
     assert "Nothing is due." in (await ana.ok("due")).stderr
@@ -387,15 +389,10 @@ async def test_homework_for_a_one_off_done_already_is_kept_and_said(
     await drruiz.ok("sync")
     made = await drruiz.json("assign", "carla/Personal", "homework", "sleep-diary")
     await carla.ok("sync")
-    night = [
-        "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
-        "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
-        "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
-    ]  # fmt: skip
-    first = await carla.ok("homework", "add", "sleep-diary", *night, "--assignment", made["id"][:8])
+    first = await carla.ok("homework", "add", "sleep-diary", *NIGHT, "--assignment", made["id"][:8])
     assert "already done" not in first.stderr
     second = await carla.ok(
-        "homework", "add", "sleep-diary", *night, "--assignment", made["id"][:8]
+        "homework", "add", "sleep-diary", *NIGHT, "--assignment", made["id"][:8]
     )
     assert (
         "Note: Sleep diary (Consensus Sleep Diary, core items) was assigned once and "

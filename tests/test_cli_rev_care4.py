@@ -9,13 +9,8 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.table_cells import column
+from tests.test_cli_care import NIGHT
 from tests.test_cli_insights import new_device
-
-NIGHT = [
-    "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
-    "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
-    "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
-]  # fmt: skip
 
 
 async def test_tj_show_says_no_longer_served_like_tj_list(

@@ -132,8 +132,14 @@ def record_newer_vector(v: Vector) -> None:
 def record_compressed_vector(v: Vector) -> None:
     """A record whose payload (an input) travels compressed: `payload_zlib` is what zlib writes
     at level 6 (another zlib or level may write other bytes, as valid), then as `record`."""
-    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
     v["body"]["payload_zlib"] = zlib.compress(h(v["body"]["payload"]), 6).hex()
+    _seal_compressed(v)
+
+
+def _seal_compressed(v: Vector) -> None:
+    """A compressed record's derived values (its body by `record_body_compressed`), and the
+    padded length the same record has uncompressed."""
+    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
     ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
     body = record_body_compressed(v["body"])
     signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
@@ -160,15 +166,7 @@ def record_zstd_vector(v: Vector) -> None:
             level=1, write_checksum=False, write_content_size=True, write_dict_id=False
         )
         v["body"]["payload_zstd"] = compressor.compress(payload).hex()
-    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
-    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
-    body = record_body_compressed(v["body"])
-    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
-    padded = pad(mp([body, signature]))
-    v["associated_data"], v["body_msgpack"], v["signature"] = ad.hex(), body.hex(), signature.hex()
-    v["padded_plaintext"] = padded.hex()
-    v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
-    v["uncompressed_padded_length"] = len(pad(mp([record_body(v["body"]), signature])))
+    _seal_compressed(v)
 
 
 def bundle_vector(v: Vector) -> None:
