@@ -18,8 +18,25 @@ from client_sdk.results import MEASURE
 from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
 from tests.table_cells import column
-from tests.test_cli import failed_with_one_line
+from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
+
+
+async def shared_mood_only(
+    live_server: RunningServer, tmp_path: Path
+) -> tuple[Device, Device, str]:
+    """ana shares her moods only with drsmith (annotate): (ana, drsmith, the copy's name as
+    drsmith names it)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--only", "mood", "--role", "annotate",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    [shared] = await drsmith.json("shared-with-me")
+    return ana, drsmith, f"ana/{shared['journal']}"
+
 
 NIGHT = [
     "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
@@ -210,15 +227,8 @@ async def test_a_measure_assigned_in_a_share_without_scores_warns_the_client(
 ) -> None:
     """New-user pass 2, finding 42: the client did it, the therapist never saw it, and
     nobody said so."""
-    ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok(
-        "share", "Personal", "drsmith", "--only", "mood", "--role", "annotate",
-        "--trust-on-first-use",
-    )  # fmt: skip
-    await drsmith.ok("sync")
-    [shared] = await drsmith.json("shared-with-me")
-    await drsmith.ok("assign", f"ana/{shared['journal']}", "measure", "phq9", "--every", "7")
+    ana, drsmith, copy = await shared_mood_only(live_server, tmp_path)
+    await drsmith.ok("assign", copy, "measure", "phq9", "--every", "7")
     await drsmith.ok("sync")
     await ana.ok("sync")
     [due] = await ana.json("due")

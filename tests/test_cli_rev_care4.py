@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.table_cells import column
-from tests.test_cli_care import NIGHT
+from tests.test_cli_care import NIGHT, shared_mood_only
 from tests.test_cli_insights import new_device
 
 
@@ -37,18 +37,9 @@ async def test_tj_assignments_never_says_overdue_for_work_the_therapist_may_not_
     """F1: in a field-level share without scores, the client took the PHQ-9 that was asked;
     the therapist's status said "OVERDUE" and "never" done. On a copy of some fields the
     therapist's device cannot tell: "not seen", no "never"."""
-    ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok(
-        "share", "Personal", "drsmith", "--only", "mood", "--role", "annotate",
-        "--trust-on-first-use",
-    )  # fmt: skip
-    await drsmith.ok("sync")
-    [shared] = await drsmith.json("shared-with-me")
+    ana, drsmith, copy = await shared_mood_only(live_server, tmp_path)
     days_ago = (datetime.now().astimezone() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
-    made = await drsmith.json(
-        "assign", f"ana/{shared['journal']}", "measure", "phq9", "--starts", days_ago
-    )
+    made = await drsmith.json("assign", copy, "measure", "phq9", "--starts", days_ago)
     await ana.ok("sync")
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     await ana.ok("sync")
