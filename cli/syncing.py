@@ -87,11 +87,14 @@ def show_report(
 
 def earlier_text(earlier: list[News]) -> str:
     """The news other commands' quick syncs brought since the last `tj sync` (NU43 #4: that
-    sync's "nothing new" hid a client's entry `tj caseload` had fetched first):
-    "Earlier, fetched by other commands since your last `tj sync`: 1 new entry from hugo."."""
+    sync's "nothing new" hid a client's entry `tj caseload` had fetched first), each source
+    named once (sync.grouped_by_source, NU44 F7): "Earlier, fetched by other commands since
+    your last `tj sync`: from hugo: 1 new entry, 1 new goal."."""
+    from client_sdk.sync import grouped_by_source
+
     return (
         "Earlier, fetched by other commands since your last `tj sync`: "
-        + ", ".join(str(n) for n in earlier)
+        + grouped_by_source(earlier)
         + "."
     )
 

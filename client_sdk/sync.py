@@ -327,6 +327,12 @@ class News:
         return self.change or (WITHDRAWN if self.withdrawn else NEW if self.new else UPDATED)
 
     def __str__(self) -> str:
+        return self.words()
+
+    def words(self, with_source: bool = True) -> str:
+        """The news in words ("2 new entries from hugo"); without `with_source`, without
+        where it came from ("2 new entries"), for a line that names the source once for
+        several (`grouped_by_source`)."""
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
         noun = one if self.count == 1 else (many or f"{one}s")
         what, counted = self.what, f"{self.count} {noun}"
@@ -335,18 +341,20 @@ class News:
                 return f"new journal {self.journal}"
             renamed = f" (from {self.renamed_from})" if what == RENAMED else ""
             return f"journal {self.journal} {what}{renamed}"
-        where = f"on {self.source}" if self.own else f"by {self.source}"
+        where = (f" on {self.source}" if self.own else f" by {self.source}") if with_source else ""
         if what == WITHDRAWN:
-            return f"{counted} withdrawn by {self.source}"
+            return f"{counted} withdrawn" + (f" by {self.source}" if with_source else "")
         if what == TRASHED:  # NU24 C7: never "updated" for an entry moved to the trash
-            return f"{counted} moved to the trash {where}"
+            return f"{counted} moved to the trash{where}"
         if what == DELETED:
-            return f"{counted} deleted{' for good' if self.kind == 'entry' else ''} {where}"
+            return f"{counted} deleted{' for good' if self.kind == 'entry' else ''}{where}"
         if what == RESTORED:
-            return f"{counted} restored from the trash {where}"
+            return f"{counted} restored from the trash{where}"
         if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
-            return f"{counted} from {self.source} you had acknowledged already"
-        return f"{self.count} {'new' if what == NEW else 'updated'} {noun} from {self.source}"
+            source = f" from {self.source}" if with_source else ""
+            return f"{counted}{source} you had acknowledged already"
+        source = f" from {self.source}" if with_source else ""
+        return f"{self.count} {'new' if what == NEW else 'updated'} {noun}{source}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -362,6 +370,25 @@ class News:
                 else {}
             ),
         }
+
+
+def grouped_by_source(news: Sequence[News]) -> str:
+    """`news` said once per source, in order of first appearance: "from hugo: 2 new
+    entries, 1 new goal; from gina: 1 new entry; on your phone: 1 updated entry" (NU44 F7:
+    a client named once per item read as a paragraph with many clients); journal news,
+    which name no source, after them ("new journal Work")."""
+    groups: dict[tuple[str, bool], list[str]] = {}
+    alone = []
+    for item in news:
+        if item.kind == "journal" or not item.source:
+            alone.append(item.words())
+        else:
+            groups.setdefault((item.source, item.own), []).append(item.words(False))
+    said = [
+        f"{'on your ' if own else 'from '}{source}: {', '.join(items)}"
+        for (source, own), items in groups.items()
+    ]
+    return "; ".join([*said, *alone])
 
 
 def _news_key(news: News) -> tuple[object, ...]:

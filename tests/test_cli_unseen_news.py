@@ -22,7 +22,7 @@ async def test_tj_sync_names_what_a_quiet_sync_fetched_first_once(
     await hugo.ok("write", "--mood", "2", "I had a really bad night.")
     await drruiz.ok("caseload")  # syncs quietly first
     said = await drruiz.ok("sync")
-    assert said.stdout.splitlines() == ["nothing new", f"{EARLIER}1 new entry from hugo."]
+    assert said.stdout.splitlines() == ["nothing new", f"{EARLIER}from hugo: 1 new entry."]
     again = await drruiz.ok("sync")  # told once
     assert again.stdout.splitlines() == ["nothing new"]
 

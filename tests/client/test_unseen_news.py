@@ -95,3 +95,23 @@ def test_news_without_takes_off_counts_and_keeps_the_rest() -> None:
         News(1, "goal", True, "hugo"),
     ]
     assert sync_plan.news_without(kept, kept) == []
+
+
+def test_news_grouped_by_source_name_each_source_once() -> None:
+    """NU44 F7: with many clients, "2 new entries from ana, 1 updated entry from ana, 1 new
+    goal from ben, ..." named a client once per item."""
+    news = [
+        News(2, "entry", True, "ana"),
+        News(1, "goal", True, "ben"),
+        News(1, "entry", False, "ana"),
+        News(1, "entry", False, "phone", own=True),
+        News(1, "note", False, "drsmith", withdrawn=True),
+        News(1, "entry", False, "ana", change="trashed"),
+        News(1, "journal", True, "", journal="Work"),
+    ]
+    assert sync_plan.grouped_by_source(news) == (
+        "from ana: 2 new entries, 1 updated entry, 1 entry moved to the trash; "
+        "from ben: 1 new goal; on your phone: 1 updated entry; "
+        "from drsmith: 1 note withdrawn; new journal Work"
+    )
+    assert [str(n) for n in news[:2]] == ["2 new entries from ana", "1 new goal from ben"]
