@@ -459,15 +459,11 @@ def status_text(goal: Goal, today: date | None = None) -> str:
     """ "done DATE", "reached" once its measure's target is met (NU38 #4: a goal at 100 %
     read "due"; only the user marks it done), "due DATE", "overdue DATE" once the target
     date passed before `today` (default: today, local; NU35 #9: a goal past its target still
-    read "due"), or "open"."""
-    if goal.done:
-        return f"done {output.local_date(goal.done_at)}" if goal.done_at else "done"
-    if goal.reached:
-        return "reached"
-    if goal.target is None:
-        return "open"
-    late = goal.target < (today or date.today())
-    return f"{'overdue' if late else 'due'} {goal.target.isoformat()}"
+    read "due"), or "open" (`client_sdk.goals.status_words`, the words every command says)."""
+    from client_sdk.goals import status_words
+
+    done_on = goal.done_at.astimezone().date() if goal.done_at else None
+    return status_words(goal.done, goal.reached, goal.target, today or date.today(), done_on)
 
 
 def goals_table(goals: list[Goal]) -> Table:

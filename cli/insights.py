@@ -222,13 +222,10 @@ def goal_status(goal: GoalStat) -> str:
     """ "done", "reached" once its measure's target is met (as `tj goal list` says, NU38 #4),
     "overdue DATE" once its target date passed (NU35 #9), "due DATE" before it, else "open":
     the words of `tj goal list` (NU42 #10: "open" here for a goal it called "due DATE")."""
-    if goal.done:
-        return "done"
-    if goal.fraction is not None and goal.fraction >= 1.0:
-        return "reached"
-    if goal.target is None:
-        return "open"
-    return f"{'overdue' if goal.target < date.today() else 'due'} {goal.target.isoformat()}"
+    from client_sdk.goals import status_words
+
+    reached = goal.fraction is not None and goal.fraction >= 1.0
+    return status_words(goal.done, reached, goal.target, date.today())
 
 
 def mood(value: float | None) -> str:

@@ -45,7 +45,15 @@ from client_sdk.documents import (
     normalize_emotions,
 )
 from client_sdk.errors import InvalidInput
-from client_sdk.goals import MAX_GOAL_TITLE, MAX_NOTE, Goal, Measure
+from client_sdk.goals import (
+    MAX_GOAL_TITLE,
+    MAX_NOTE,
+    CheckIn,
+    Goal,
+    Measure,
+    goal_progress,
+    status_words,
+)
 from client_sdk.models import Entry
 
 FORMAT = "therapy-journal-export"
@@ -177,6 +185,19 @@ class ArchivedGoal:
             goal.updated_at,
             tuple(ArchivedCheckin(c.id, c.at, c.progress, c.note) for c in goal.checkins),
         )
+
+    def reached(self) -> bool:
+        """Whether its measure's target is met by its check-ins (goals.goal_progress): False
+        without a measure, or one that does not read."""
+        try:
+            measure = Measure.parse(self.measure) if self.measure else None
+        except InvalidInput:
+            return False
+        if measure is None:
+            return False
+        kept = tuple(CheckIn(c.id, c.at, c.progress, c.note) for c in self.checkins)
+        fraction = goal_progress(measure, kept)[1]
+        return fraction is not None and fraction >= 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -480,11 +501,16 @@ def entry_markdown(entry: ArchivedEntry, tz: tzinfo | None = None) -> str:
     return "\n".join(lines) + "\n" + body
 
 
-def goals_markdown(goals: Iterable[ArchivedGoal], tz: tzinfo | None = None) -> str:
-    """A journal's goals and their check-ins, as one Markdown page."""
+def goals_markdown(
+    goals: Iterable[ArchivedGoal], tz: tzinfo | None = None, today: date | None = None
+) -> str:
+    """A journal's goals and their check-ins, as one Markdown page; each goal's status in
+    the words `tj goal list` says it on `today` (default: today in `tz`; NU42 #10: "(open)"
+    for a goal listed "due DATE"): goals.status_words."""
+    when = today or datetime.now(tz).date()
     lines = ["# Goals", ""]
     for goal in goals:
-        status = "done" if goal.done else "open"
+        status = status_words(goal.done, goal.reached(), goal.target, when)
         lines.append(f"## {goal.title.strip()} ({status})")
         lines.append("")
         details = [

@@ -459,6 +459,23 @@ def goal_progress(
     return progress, max(0.0, min(progress / measure.target, 1.0))
 
 
+def status_words(
+    done: bool, reached: bool, target: date | None, today: date, done_on: date | None = None
+) -> str:
+    """A goal's status as every command and export says it (NU42 #10: "due DATE" in `tj goal
+    list`, "open" in `tj insights` and the Markdown export, for one goal at one moment):
+    "done DATE" ("done" without `done_on`), "reached" once its measure's target is met (only
+    the user marks it done, NU38 #4), "overdue DATE" once its target date passed before
+    `today` (NU35 #9), "due DATE" before it, else "open". Pure."""
+    if done:
+        return f"done {done_on.isoformat()}" if done_on is not None else "done"
+    if reached:
+        return "reached"
+    if target is None:
+        return "open"
+    return f"{'overdue' if target < today else 'due'} {target.isoformat()}"
+
+
 def parse_goal_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -178,7 +178,7 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     assert lines["tags"] == '["sleep", "work"]' and lines["emotions"] == '["anxious", "sad"]'
     assert body == 'Slept badly.\nSecond line: "quoted" & <b>. Better by noon.\n'
     goals = (out / "personal" / "goals.md").read_text(encoding="utf-8")
-    assert "Attend sessions (open)" in goals and "double week" in goals
+    assert "Attend sessions (overdue 2025-12-31)" in goals and "double week" in goals  # NU42 #10
 
 
 async def test_an_entry_in_the_trash_for_30_days_by_now_is_not_imported(

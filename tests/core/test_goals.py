@@ -219,3 +219,43 @@ def test_a_percent_goal_is_never_more_than_complete(progress: list[int]) -> None
     goal = read(document)
     assert goal.fraction is not None and 0.0 <= goal.fraction <= 1.0
     assert goal.progress == (progress[-1] if progress else 0)
+
+
+def test_every_command_and_the_export_say_a_goals_status_in_the_same_words() -> None:
+    """NU42 #10: one goal at one moment read "due 2027-03-01" in `tj goal list` and "(open)"
+    in the Markdown export. goals.status_words says it for all of them."""
+    from datetime import UTC, date, datetime
+
+    from client_sdk.archive import ArchivedCheckin, ArchivedGoal, goals_markdown
+    from client_sdk.goals import status_words
+
+    today = date(2026, 12, 4)
+    assert status_words(False, False, date(2027, 3, 1), today) == "due 2027-03-01"
+    assert status_words(False, False, date(2026, 12, 3), today) == "overdue 2026-12-03"
+    assert status_words(False, False, date(2026, 12, 4), today) == "due 2026-12-04"
+    assert status_words(False, True, date(2026, 12, 3), today) == "reached"
+    assert status_words(True, True, None, today, date(2026, 12, 2)) == "done 2026-12-02"
+    assert status_words(True, False, None, today) == "done"
+    assert status_words(False, False, None, today) == "open"
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def goal(
+        title: str, target: date | None, measure: str | None, progress: list[int]
+    ) -> ArchivedGoal:
+        checkins = tuple(ArchivedCheckin(f"c{i}", at, p, "") for i, p in enumerate(progress))
+        return ArchivedGoal("g" + title, "j", "Personal", title, "", target, measure, False,
+                            None, at, at, checkins)  # fmt: skip
+
+    page = goals_markdown(
+        [
+            goal("Walk", date(2027, 3, 1), "4 sessions", [1]),
+            goal("Sleep", date(2026, 12, 1), None, []),
+            goal("Read", None, "2 sessions", [1, 1]),
+            goal("Odd", None, "not a measure", [5]),
+        ],
+        UTC,
+        today,
+    )
+    assert "## Walk (due 2027-03-01)" in page and "## Sleep (overdue 2026-12-01)" in page
+    assert "## Read (reached)" in page and "## Odd (open)" in page
