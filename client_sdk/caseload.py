@@ -16,7 +16,8 @@ assignments, and a share that ended.
 
 Everything counts what the client shared with this therapist, and only that: "last entry" and
 "no shared entry for N days" are about the entries the therapist can read; a client who shares
-scores only, or single items, may write every day in journals not shared.
+scores only, or single items, may write every day in journals not shared. A client who shares
+only briefs (no journal) is never flagged for entries they do not share (NU43 #15).
 
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
 in this order:
@@ -600,7 +601,8 @@ def caseload_row(
         # a share that ended keeps it said, as last known (NU44 F2), in no tier
         reasons.append((-1 if share_ended else 3, text, max(e.created_at for e in low)))
     quiet = max(0, (today - max(days)).days) if days else None
-    if not share_ended and (quiet is None or quiet >= quiet_days):
+    # a client who shares only briefs shares no entries by choice: no "quiet" flag (NU43 #15)
+    if not share_ended and journals and (quiet is None or quiet >= quiet_days):
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
         reasons.append((3, text, None))
     if overdue:

@@ -576,3 +576,14 @@ def test_the_last_entry_day_is_the_clients_day_as_the_flags_are() -> None:
     assert made.flags == ("mood 2/10 on 2026-11-29",)  # type: ignore[attr-defined]
     assert made.to_dict()["last_entry_day"] == "2026-11-29"  # type: ignore[attr-defined]
     assert row("bo", []).last_entry_day is None  # type: ignore[attr-defined]
+
+
+def test_a_client_who_shares_only_briefs_is_not_flagged_for_no_entries() -> None:
+    """NU43 #15: a client who shared a brief and no journal was flagged "no shared entries
+    yet" (red in HTML) above clients with data; no journal of entries: no quiet flag."""
+    brief_only = caseload_row("emma", [], [], [], [], [], [], ("b1", days_ago(1)), now=NOW)
+    assert brief_only.flags == () and brief_only.tier == 4
+    with_journal = caseload_row(
+        "emma", ["emma/P"], [], [], [], [], [], ("b1", days_ago(1)), now=NOW
+    )
+    assert with_journal.flags == ("no shared entries yet",)
