@@ -132,6 +132,8 @@ def flag_label(flag: str) -> str:
         label += f" ({count.group()})" if count else ""
     if label.startswith("share ended: "):
         label = "share ended"
+    if label.startswith("share ends "):  # "share ends 2026-12-05" (its journal below)
+        label = label.split(":", 1)[0]
     label = re.sub(r" on \d{4}-\d\d-\d\d\b", "", label)
     if label == UNVERIFIED:  # said with the client's name: `caseload_table`
         return ""

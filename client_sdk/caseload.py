@@ -510,6 +510,7 @@ def caseload_row(
     low_mood: int = DEFAULT_LOW_MOOD,
     share_ended: bool = False,
     ended_journals: Sequence[str] = (),
+    ending_soon: Sequence[tuple[str, datetime]] = (),
     invalid_results: Sequence[InvalidResult] = (),
     owner_verified: bool = True,
     brief_safety: Sequence[BriefSafety] = (),
@@ -521,7 +522,9 @@ def caseload_row(
     last days it held is said, setting no tier). `low_mood`:
     flag a mood of this or lower (1-10) in an entry of this week (0: never;
     care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
-    safety items the latest brief the client shares says (`brief_safety_items`)."""
+    safety items the latest brief the client shares says (`brief_safety_items`).
+    `ending_soon`: (journal, end) of live shares whose signed end date comes within days
+    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
@@ -610,6 +613,9 @@ def caseload_row(
         reasons.append((3, f"{len(overdue)} overdue", due_at))
     if ended_journals and not share_ended:
         reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
+    for journal, end in ending_soon:  # signed end dates within days: ask to renew (NU43 #12)
+        day = end.astimezone(now.tzinfo or UTC).date().isoformat()
+        reasons.append((3, f"share ends {day}: {journal}", None))
     reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
     flags = [text for _, text, _ in reasons]
     tier = min((t for t, _, _ in reasons if t >= 0), default=4)

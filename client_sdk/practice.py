@@ -509,6 +509,7 @@ class Caseload:
                         if j.journal_id in over and not self._replica.source_still_read(j, live)
                     ),
                     invalid_results=invalid,
+                    ending_soon=_ending_soon(self._replica, live, moment_ms),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
                     brief_safety=next(
                         (
@@ -604,6 +605,27 @@ def _ended_display(replica: Replica, local: LocalJournal, journals: list[LocalJo
     copy = replica.copy_still_read(local, journals)
     name = _display(replica, local)
     return f"{name} (now read as {local.owner_name}/{copy})" if copy else name
+
+
+def _ending_soon(
+    replica: Replica, live: list[LocalJournal], now: int
+) -> list[tuple[str, datetime]]:
+    """(journal, end) of the live shares whose owner-signed end date (this account's current
+    terms by the verified chain, never the server's list) comes within ENDING_SOON_DAYS of
+    `now` (ms UTC): "ask to renew before Thursday" (NU43 #12)."""
+    me = replica.profile.account_id
+    found = []
+    for journal in live:
+        state = replica.chains.state(journal.journal_id)
+        terms = state.current_terms(me, now) if state is not None else None
+        if terms is not None and 0 < terms.expires_at - now <= ENDING_SOON_DAYS * DAY_MS:
+            found.append((_display(replica, journal), to_datetime(terms.expires_at)))
+    return sorted(found)
+
+
+ENDING_SOON_DAYS = 3
+"""The caseload says a share ends this many days ahead of its owner-signed end date."""
+DAY_MS = 86_400_000
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:

@@ -587,3 +587,14 @@ def test_a_client_who_shares_only_briefs_is_not_flagged_for_no_entries() -> None
         "emma", ["emma/P"], [], [], [], [], [], ("b1", days_ago(1)), now=NOW
     )
     assert with_journal.flags == ("no shared entries yet",)
+
+
+def test_a_share_ending_within_days_is_said_to_renew_in_time() -> None:
+    """NU43 #12: until a share ended, nothing said it would: "ask to renew before Thursday"
+    could not be planned. A live share's signed end within days is a tier-3 reason."""
+    end = NOW + timedelta(days=1)
+    ending = caseload_row(
+        "gina", ["gina/P"], [FakeEntry(days_ago(1), 6)], [], [], [], [], None,
+        now=NOW, ending_soon=[("gina/P", end)],
+    )  # fmt: skip
+    assert ending.flags == ("share ends 2026-12-01: gina/P",) and ending.tier == 3
