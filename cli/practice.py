@@ -271,9 +271,11 @@ def brief(
       tj brief drsmith --days 7 --until 2027-01-10 --yes
     """
 
-    async def prepare(client: Client) -> Brief:
+    async def prepare(client: Client) -> tuple[Brief, str | None]:
         # What the share would refuse is said before the brief is shown and the question
-        # asked (NU19 C16); the SDK checks again before it creates anything.
+        # asked (NU19 C16); the SDK checks again before it creates anything. A fingerprint
+        # still to compare: the brief is shown to read, and no question asked that would
+        # fail after "y" (NU43 #14); with --yes it is refused first.
         from client_sdk import InvalidInput, NetworkError
         from client_sdk.models import normalize_username
         from client_sdk.sharing import share_expiry
@@ -282,15 +284,26 @@ def brief(
             share_expiry(until)
         if normalize_username(therapist) == client.username:
             raise InvalidInput("you cannot share a brief with yourself")
+        unknown = None
         try:  # the account exists, before the brief is built and the question asked (NU36 #10)
             await client.shares.fingerprint(therapist)
+            if fingerprint is None and not trust_on_first_use:
+                await client.shares.check_keys_known(therapist)
         except NetworkError:
             pass  # offline: the brief can be read; the share says it needs the server
-        return await client.briefs.prepare(days=days, journals=list(journal_names) or None)
+        except InvalidInput as error:
+            if error.subject != "fingerprint" or yes:
+                raise
+            unknown = str(error)
+        prepared = await client.briefs.prepare(days=days, journals=list(journal_names) or None)
+        return prepared, unknown
 
-    prepared = home.run(prepare)
+    prepared, unknown = home.run(prepare)
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
+    if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
+        output.message(f"\nNot shared: to share it, {unknown}.")
+        raise SystemExit(1)
     if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):
         output.message("Not shared.")
         return

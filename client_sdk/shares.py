@@ -862,6 +862,16 @@ class Shares:
             identity.box_public_key,
         )
 
+    async def check_keys_known(self, username: str) -> None:
+        """Check, sharing nothing, that sharing with `username` needs neither a fingerprint
+        nor trust on first use on this device: their keys are pinned here, or named by a
+        chain of this account's own (then pinned now, as a share would). For a command that
+        asks before it shares (NU43 #14: `tj brief` asked, then failed for the fingerprint).
+        Needs the network. Raises InvalidInput (subject "fingerprint") when the fingerprint
+        is needed, KeyChangedError when their keys changed since pinned, NotFound for an
+        unknown username."""
+        await self._context.sharing.confirmed_peer(username, None, False)
+
     async def verify(self, username: str, fingerprint: str) -> bool:
         """Accept a peer's new keys after comparing their fingerprint in person. Needs the
         network. Returns False when this device held exactly these keys as verified already

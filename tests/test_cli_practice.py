@@ -81,7 +81,7 @@ async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the
     assert (marked["id"], marked["kind"], marked["title"]) == (written["id"], "entry", "The move")
     listed = await ana.ok("discuss")
     assert "The move" in listed.stdout
-    shown = await ana.ok("brief", "drsmith", input="n\n")  # read, then decline to share
+    shown = await ana.tj("brief", "drsmith", input="n\n")  # read: drsmith's keys not known
     assert "To discuss:" in shown.stdout and "- The move" in shown.stdout
     assert await ana.json("discuss", written["id"], "--off") == []
     await ana.ok("discuss", written["id"])
@@ -278,3 +278,24 @@ async def test_tj_caseload_flags_a_low_mood_this_week_and_low_mood_moves_the_lin
     ]
     refused = await drruiz.tj("caseload", "--low-mood", "10")
     assert refused.exit_code == 2 and "--low-mood" in refused.stderr
+
+
+async def test_tj_brief_asks_for_the_fingerprint_before_it_asks_to_share(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #14: `tj brief drruiz` showed the digest, asked "Share this brief with drruiz?",
+    and after "y" failed for drruiz's fingerprint. The digest is still shown to read, but no
+    question is asked that would fail: it says what sharing needs; --yes refuses first;
+    with --trust-on-first-use it asks and shares."""
+    emma = await new_device(live_server, tmp_path, "emma")
+    await new_device(live_server, tmp_path, "drruiz")
+    await emma.ok("write", "--mood", "6", "A day.")
+    read = await emma.tj("brief", "drruiz", input="y\n")
+    assert read.exit_code == 1 and "Mood: " in read.stdout  # the digest, to read
+    assert "Share this brief" not in read.stderr
+    assert "Not shared: to share it, confirm drruiz's fingerprint first" in read.stderr
+    refused = await emma.tj("brief", "drruiz", "--yes")
+    assert refused.exit_code != 0 and "fingerprint first" in refused.stderr
+    assert refused.stdout == ""  # refused before the digest
+    shared = await emma.tj("brief", "drruiz", "--trust-on-first-use", input="y\n")
+    assert shared.exit_code == 0 and "Share this brief with drruiz?" in shared.stderr
