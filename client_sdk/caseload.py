@@ -577,7 +577,11 @@ def caseload_row(
             reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
     for line in scores:
         if line.measured is not None and line.measured.reliable == DETERIORATION:
-            reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
+            text = f"{line.result.name} reliable deterioration"
+            if line.change is not None and line.change.same_period:  # read off another pair
+                measured = line.measured  # than the "(+3, retake)" beside it (NU43 #13)
+                text += f" (from {measured.earlier} to {measured.later}, before the retake)"
+            reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
     for result in top_band_retaken(results):  # a quick retake clears no severe score

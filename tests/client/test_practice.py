@@ -76,7 +76,11 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     assert [r.client for r in rows] == ["cat", "bob", "amy"]
     assert rows[0].flags[0] == "safety flag (1 unacknowledged)"
     today = datetime.now().astimezone().date().isoformat()
-    assert rows[1].flags == ("PHQ-9 reliable deterioration", f"mood 2/10 on {today}", "1 overdue")
+    assert rows[1].flags == (
+        "PHQ-9 reliable deterioration (from 8 to 16, before the retake)",  # NU43 #13
+        f"mood 2/10 on {today}",
+        "1 overdue",
+    )
     [bob_phq9] = rows[1].scores
     assert bob_phq9.change is not None and bob_phq9.change.same_period  # 16 -> 8: a retake
     assert bob_phq9.measured is not None and bob_phq9.measured.change == 8
