@@ -6,8 +6,8 @@ the last 28 days against the 28 days before, with a sparkline of the last 8 week
 score of each measure with its change since the one before (reliable change and recovery,
 scoring.compare); goals with their last check-in; overdue assignments; the latest brief; and
 flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
-`mood_drop` points, a mood of `low_mood` or lower this week, a reliable deterioration, a latest score in its instrument's highest band
-(PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
+`mood_drop` points, a mood of `low_mood` or lower this week, a reliable deterioration, a latest
+score in its instrument's highest band (PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
 bands from client_sdk/data/instruments/), a latest result whose safety item (PHQ-9 item 9)
 was answered above 0 (seen only when the client shared the answers), a result that cannot be
 read ("invalid": answers outside the instrument, no valid score or time; any safety item
@@ -63,8 +63,7 @@ no reason to read them later). Within a tier, clients whose fingerprint this dev
 come before those whose it did not (the server could have invented the latter), then the most
 recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
 `taken_at`, overdue assignment's due time, the low mood's entry, the last entry for a mood
-drop or a row without
-flags; none for "no shared entry" or a share that ended, which come after those with a time),
+drop or a row without flags; none for "no shared entry" or a share that ended, which come after those with a time),
 then by name. A row's `flags` are said in the same order (the "share ended" tag of a client
 whose every share ended first, "fingerprint not verified" last).
 

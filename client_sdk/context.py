@@ -60,6 +60,11 @@ against 76 before the cache; ~26 MB at the limit); past it, views of further ent
 at each call, as before the cache."""
 
 
+_Names = tuple[str, str, bool, tuple[bool, bool]]
+"""What `Context._listed` takes of a journal once a listing: its display name, hex id,
+whether it may hold copies, and its entries' share state (`Context.share_state`)."""
+
+
 class Context:
     def __init__(self, replica: Replica, sharing: Sharing) -> None:
         self.replica = replica
@@ -436,9 +441,7 @@ class Context:
         )
         found = []
         listed: set[bytes] = set()
-        named: dict[
-            bytes, tuple[str, str, bool, tuple[bool, bool]]
-        ] = {}  # `_listed`'s, once a journal
+        named: dict[bytes, _Names] = {}  # `_listed`'s, once a journal
         for stored in await self.store.documents(journal_id, (ENTRY,)):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
@@ -459,7 +462,7 @@ class Context:
         self,
         journal: LocalJournal,
         stored: StoredDocument,
-        named: dict[bytes, tuple[str, str, bool, tuple[bool, bool]]],
+        named: dict[bytes, _Names],
     ) -> Entry:
         """`entry_of(journal, view)` of a stored entry's view (`_entry_view`): the Entry made
         of the same kept view before when it names the journal the same (name, id, whether

@@ -59,6 +59,7 @@ from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
+from client_sdk.schedule import DAY_MS
 from client_sdk.sharing import ShareInfo, Sharing, share_expiry
 from client_sdk.store import LocalJournal, StoredDocument
 
@@ -625,7 +626,6 @@ def _ending_soon(
 
 ENDING_SOON_DAYS = 3
 """The caseload says a share ends this many days ahead of its owner-signed end date."""
-DAY_MS = 86_400_000
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:

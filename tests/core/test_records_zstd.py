@@ -18,17 +18,18 @@ import zstandard
 from client_sdk import crypto, records
 from client_sdk.errors import IntegrityError
 from client_sdk.records import RecordBody
+from tests.core.test_records_compressed import (
+    AUTHOR,
+    AUTHOR_KEY,
+    DEVICE,
+    JOURNAL,
+    KEY,
+    RECORD,
+    SENTENCE,
+    TEXT,
+    known_author,
+)
 from tests.newer_version import seal_encoded
-
-AUTHOR = b"\xaa" * 16
-DEVICE = b"\x03" * 16
-JOURNAL = b"\x01" * 16
-RECORD = b"\x02" * 16
-KEY = b"\x07" * 32
-AUTHOR_KEY = nacl.signing.SigningKey.generate()
-WORDS = "river bridge water loud breathing slowly walked back slept better morning tired calm"
-TEXT = " ".join(random.Random(5).choices(WORDS.split(), k=150)).encode()
-SENTENCE = b"Slept better today. "
 
 
 def frame_of(payload: bytes, level: int = 1, **options: Any) -> bytes:
@@ -36,10 +37,6 @@ def frame_of(payload: bytes, level: int = 1, **options: Any) -> bytes:
 
 
 GOOD = frame_of(TEXT)
-
-
-def known_author(account_id: bytes) -> bytes | None:
-    return bytes(AUTHOR_KEY.verify_key) if account_id == AUTHOR else None
 
 
 def a_body(payload: bytes = TEXT) -> RecordBody:
