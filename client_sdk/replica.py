@@ -1909,6 +1909,9 @@ class Replica:
         not as a rollback of a journal of this account's (NU43 #9)."""
         found = {}
         for journal_id, (owner_id, owner_name) in self._shared_by.items():
+            state = self.chains.state(journal_id)
+            if state is not None:  # a verified chain names the owner: never the server's list
+                owner_id = state.owner_id
             why = self._unpinned.get(owner_id)
             if journal_id not in problems or why is None:
                 continue
