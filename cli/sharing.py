@@ -220,8 +220,9 @@ def share(
     your share with them.
 
     Ask your therapist to read out their `tj fingerprint` and pass it with --fingerprint:
-    that proves the keys the server gave you are theirs. With --only, entries you write
-    from now on are shared with just those fields (e.g. your mood, not your words), and
+    that proves the keys the server gave you are theirs. With --only, entries dated from
+    now on are shared with just those fields (e.g. your mood, not your words; an entry
+    dated earlier is not, even when written later: `tj share-entry` sends one), and
     questionnaire results and homework only if you name them: scores (score and band),
     answers (with each item's answer) or homework. If THERAPIST already reads the whole
     journal, that share ends first (the journal gets a new key), so from now on they read
@@ -365,7 +366,7 @@ def share(
             if again:
                 raise
             what = f"the {plain_list(only or ())} of {journal_name}"
-            agree_to_share_again(asked, what, "only what you write from now on", yes)
+            agree_to_share_again(asked, what, "only what is dated from now on", yes)
             again.extend(i.id for i in asked.items)
         except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
             if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
@@ -580,13 +581,16 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             ]
         )
     written = (
-        "entries and questionnaire results you record"
-        if RESULT_FIELDS & set(shared.fields)
-        else "entries you write"
+        "entries and questionnaire results" if RESULT_FIELDS & set(shared.fields) else "entries"
     )
+    member = shlex.quote(shared.member)
+    send_one = f"`tj share-entry ID {member}` sends an entry"
+    if RESULT_FIELDS & set(shared.fields):
+        send_one += f", `tj measure share ID {member}` a result"
     lines = [
         f"Shared only the {plain_list(shared.fields)} of {written} in "
-        f"{shared.source} from now on (nothing from before) with {shared.member} "
+        f"{shared.source} dated from now on (nothing dated before, also when written later: "
+        f"{send_one}) with {shared.member} "
         f"{terms}, as the journal {shared.journal!r}; they see it after their next "
         "`tj sync`."
     ]

@@ -139,9 +139,9 @@ async def test_a_scores_share_says_the_results_taken_before_are_not_shared_and_h
     await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,1,2,2,1,1", "--difficulty", "2")
     shared = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
     said = shared.stderr
-    assert "questionnaire results you record in Personal from now on (nothing from before)" in (
-        said
-    )
+    joined = " ".join(said.split())
+    assert "questionnaire results in Personal dated from now on (nothing dated before" in joined
+    assert "`tj share-entry ID tom` sends an entry, `tj measure share ID tom` a result)" in joined
     assert "Not shared: the 1 questionnaire result already in Personal" in said
     assert "score 15; it has item 9 answered above 0" in said
     [send] = [line for line in said.splitlines() if "To send one to tom: " in line]

@@ -325,7 +325,7 @@ async def test_sharing_fields_again_names_what_the_kept_copy_holds_and_asks(
         f"drsmith's share of '{copy}' ended. Sharing the mood and tags of Personal with "
         "them shares that journal again, and they would also read the 1 item it still holds "
         f"(shared with them before): - your entry {held['id'][:12]} of WHEN (mood 2, "
-        "relapse) To share only what you write from now on, move those to the trash first "
+        "relapse) To share only what is dated from now on, move those to the trash first "
         "(tj delete ID; a result: tj measure delete ID), then share it again. "
         + asked("Share it with drsmith again too, with the mood and tags of Personal?", None)
     )

@@ -91,7 +91,11 @@ async def test_share_only_mood_and_tags_over_a_full_share_narrows_it_and_says_so
     await tom.ok("sync")
     narrowed = await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
     said = " ".join(narrowed.stderr.split())
-    assert "Shared only the mood and tags of entries you write in Personal" in said
+    assert "Shared only the mood and tags of entries in Personal dated from now on" in said
+    assert (
+        "nothing dated before, also when written later: `tj share-entry ID tom` sends an entry)"
+        in (said)
+    )
     assert "tom's share of Personal ended and its key was rotated" in said
     assert "cannot read anything written in Personal from now on" in said
     [listed] = await ana.json("shares")
