@@ -80,9 +80,14 @@ def caseload(
     Order: unacknowledged safety flags, then PHQ-9 item 9 answered above 0, then reliable
     deterioration or a highest band, then other reasons (a mood drop, a low mood this week
     such as "mood 2/10 on 2026-12-04", no entry for days, overdue work), then none, then ended
-    shares with
-    none of the first three (an ended share never moves those down); within each, the most
-    recent signal first.
+    shares with none of the first three (an ended share never moves those down); within
+    each, the most recent signal first.
+
+    One row per client account. "ana (?)": you have not compared ana's fingerprint (`tj
+    verify`). "kim (account 1a2b3c4d)": one of several accounts this device knows under the
+    username kim (one erased, its name taken by someone new since), kept apart so that two
+    people never read as one: each that shares nothing now is named with the start of its
+    account id.
 
     \b
     Examples:
