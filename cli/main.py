@@ -34,6 +34,7 @@ from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     BAD_VALUE,
     CostBelowMinimum,
+    CostLowered,
     InvalidInput,
     JournalArchived,
     NetworkError,
@@ -410,6 +411,13 @@ def with_hint(
         text = f"{error}: {advice}"
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
+    elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
+        login = f"tj login {shlex.quote(error.server_url)} {shlex.quote(error.username)}"
+        text = (
+            f"{error}: only if you changed the password on another device, run `tj logout`, "
+            f"then `{login}` on this one; if you did not, do neither (the server may be "
+            "weakening the hash)"
+        )
     elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
         text = (
             f"{error.situation}; refusing to derive keys. An account made for tests with "

@@ -44,6 +44,7 @@ from client_sdk.errors import (
     ClientClosed,
     ConflictError,
     CostBelowMinimum,
+    CostLowered,
     IntegrityError,
     InvalidInput,
     NetworkError,
@@ -797,7 +798,9 @@ class Client:
 
         `minimum_cost` is the weakest password hashing cost accepted (INTERACTIVE): a cost
         below it raises CostBelowMinimum before anything is derived; an account made for
-        tests with `kdf_cost=INSECURE_TEST_COST` needs `minimum_cost=INSECURE_TEST_COST`.
+        tests with `kdf_cost=INSECURE_TEST_COST` needs `minimum_cost=INSECURE_TEST_COST`. On
+        a home that knows a higher cost for the account, one below it raises CostLowered
+        (log the home out first to take a cost lowered on another device).
 
         Login downloads the account's keys and the list of its journals, not what they hold:
         until the first `await client.sync()` (or a live `client.changes(live=True)` feed,
@@ -835,7 +838,9 @@ class Client:
             await transport.close()
             if known is None or not _below_known(error, minimum_cost):
                 raise
-            raise _cost_below_known(error, username, known, "this home") from None
+            raise _cost_below_known(
+                error, username, known, "this home", transport.base_url
+            ) from None
         except AuthError as error:
             await transport.close()
             if previous is None or error.code != "auth_failed":
@@ -1269,9 +1274,9 @@ class Client:
         which is in force (R27 F1: a lost reply or a crash strands neither). The copy of a
         key this client handed over (`recovery_key`, kept until shown) is dropped: it would
         never open again.
-        Raises IntegrityError, deriving and sending nothing, when the server names a
-        password cost below the one this device knows (`_password_keys`: sign in again on
-        this device after a change elsewhere at a lower cost)."""
+        Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
+        names a password cost below the one this device knows (`_password_keys`: after a
+        change elsewhere at a lower cost, log this home out and sign in again)."""
         await account.check_new_password(new_password, self.username)
         old = await self._password_keys(old_password, minimum_cost)
         kept = self._kept_here()
@@ -1375,7 +1380,9 @@ class Client:
         except CostBelowMinimum as error:
             if not _below_known(error, minimum_cost):
                 raise  # below what the call accepts at all: said as before
-            raise _cost_below_known(error, self.username, known, "this device") from None
+            raise _cost_below_known(
+                error, self.username, known, "this device", self.transport.base_url
+            ) from None
 
     async def _know_cost(self, cost: KdfCost) -> None:
         """Keep `cost` as the account's password cost this device knows (`KNOWN_COST`)."""
@@ -1398,9 +1405,9 @@ class Client:
         `devices.list()`, sign one out with `devices.revoke`). Raises AuthError (wrong
         password; nothing changed, the old key still works), NetworkError (no answer even
         to a second try: whether the key was replaced is unknown, run it again).
-        Raises IntegrityError, deriving and sending nothing, when the server names a
-        password cost below the one this device knows (`_password_keys`: sign in again on
-        this device after a change elsewhere at a lower cost)."""
+        Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
+        names a password cost below the one this device knows (`_password_keys`: after a
+        change elsewhere at a lower cost, log this home out and sign in again)."""
         derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,
@@ -1420,9 +1427,9 @@ class Client:
         requires a challenge signed with the password's login key, not just this device's
         session.
         Journals others shared with you are not theirs to lose; your own are gone for good.
-        Raises IntegrityError, deriving and sending nothing, when the server names a
-        password cost below the one this device knows (`_password_keys`: sign in again on
-        this device after a change elsewhere at a lower cost)."""
+        Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
+        names a password cost below the one this device knows (`_password_keys`: after a
+        change elsewhere at a lower cost, log this home out and sign in again)."""
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
             self.transport, self.username, "delete", derived.login_key
@@ -2273,18 +2280,21 @@ def _below_known(error: CostBelowMinimum, minimum_cost: KdfCost) -> bool:
 
 
 def _cost_below_known(
-    error: CostBelowMinimum, username: str, known: KdfCost, where: str
-) -> IntegrityError:
+    error: CostBelowMinimum, username: str, known: KdfCost, where: str, server_url: str
+) -> CostLowered:
     """The refusal of a cost below the one `where` ("this device", "this home") knows the
     account's password has (REV-ACCT F5, REV-KDF F2)."""
     cost = error.cost
     named = cost.words() if isinstance(cost, KdfCost) else "a lower one"
-    return IntegrityError(
+    return CostLowered(
         f"the server names a password hashing cost of {named} for {username}, below the "
         f"{known.words()} {where} knows the password has: nothing was derived or signed (a "
         "server weakening the hash before this device signs with it). If the password was "
         "changed on another device at a lower cost since, log this home out first, then sign "
-        "in again"
+        "in again",
+        username,
+        server_url,
+        where,
     )
 
 

@@ -131,6 +131,21 @@ class RollbackError(IntegrityError):
     it serves the verified state again."""
 
 
+class CostLowered(IntegrityError):
+    """The server names a password hashing cost below the one this device (or home) knows
+    the account's password has: nothing was derived or signed (REV-ACCT F5, REV-KDF F2). Either
+    the password was changed on another device at a lower cost since (this home then takes
+    the new cost only when signed in again: log out, then log in), or the server is weakening
+    the hash to test guesses cheaply. `username`, `server_url` and `where` ("this device",
+    "this home") say which sign-in to make again (REV-KDF F3)."""
+
+    def __init__(self, message: str, username: str, server_url: str, where: str) -> None:
+        super().__init__(message)
+        self.username = username
+        self.server_url = server_url
+        self.where = where
+
+
 class KeyChangedError(TJError):
     """A peer's identity keys differ from the ones this device pinned, or from the
     fingerprint given: nothing was shared. Compare fingerprints in person, then

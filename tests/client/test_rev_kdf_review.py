@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, IntegrityError, wire
+from client_sdk import Client, CostLowered, IntegrityError, wire
 from client_sdk.client import KNOWN_COST
 from client_sdk.crypto import INTERACTIVE, MODERATE
 from tests.client.hostile import HostileServer, serving
@@ -107,8 +107,11 @@ async def test_a_lower_cost_set_on_another_device_is_refused_here_until_logged_o
     b = await Client.login(live_server.url, "ana", PASSWORD, home=tmp_path / "b")
     try:
         await b.change_password(PASSWORD, NEW_PASSWORD, kdf_cost=INTERACTIVE)
-        with pytest.raises(IntegrityError, match="sign in again"):
+        with pytest.raises(CostLowered, match="sign in again") as refused:
             await a.replace_recovery_key(NEW_PASSWORD)
+        assert isinstance(refused.value, IntegrityError)  # still a check that held (REV-KDF F3)
+        assert (refused.value.username, refused.value.where) == ("ana", "this device")
+        assert refused.value.server_url == live_server.url
     finally:
         await a.close()
         await b.close()
@@ -215,8 +218,16 @@ async def test_cli_messages_for_a_cost_lowered_on_another_device(
         assert result.exit_code == 1, (args, result.output)
         assert "below the 3 passes / 256 MiB this device knows" in said, (args, said)
         assert "log this home out first" in said
+        # the commands that take the new cost, and the warning beside them (REV-KDF F3)
+        assert (
+            "only if you changed the password on another device, run `tj logout`, then "
+            f"`tj login {live_server.url} ana` on this one; if you did not, do neither (the "
+            "server may be weakening the hash)"
+        ) in said, (args, said)
     again = await laptop.tj("login", live_server.url, "ana", env=env)
-    assert again.exit_code == 1 and "log this home out first" in again.stderr, again.output
+    said = " ".join(again.stderr.split())
+    assert again.exit_code == 1 and "log this home out first" in said, again.output
+    assert f"run `tj logout`, then `tj login {live_server.url} ana` on this one" in said
     await laptop.ok("logout", "--yes", env=env)
     await laptop.ok("login", live_server.url, "ana", env=env)
     after = await laptop.tj("recovery-key", "new", "--keep-others", env=env)
