@@ -305,7 +305,9 @@ def homework_add(
     journal_name: str | None,
     as_json: bool,
 ) -> None:
-    """Write homework from TEMPLATE; without --set, asks each field. Works offline.
+    """Write homework from TEMPLATE; without --set, asks each field. Works offline. An
+    --assignment not on this device yet (assigned since it synced) is looked for with a
+    sync first.
 
     \b
     Examples:
@@ -322,13 +324,18 @@ def homework_add(
         completion = "fully" if pairs else ask_completion()
 
     async def work(client: Client) -> tuple[HomeworkEntry, str, str | None]:
-        added = await client.homework.add(
-            chosen.id,
-            values,
-            completion=completion,
-            journal=journal_name,
-            assignment_id=assignment_id,
-            created_at=created_at,
+        # An assignment made since this device synced (NU43 #16: "no assignment cf94 on this
+        # device: try `tj sync`" right after the therapist assigned it): synced, then found.
+        added = await found_after_sync(
+            lambda c: c.homework.add(
+                chosen.id,
+                values,
+                completion=completion,
+                journal=journal_name,
+                assignment_id=assignment_id,
+                created_at=created_at,
+            ),
+            client,
         )
         return added, await sync_note(client), await done_before(client, added)
 

@@ -113,11 +113,12 @@ def export_summary(data: dict[str, Any]) -> str:
     """What a JSON export holds, for the line after its path (NU38 #3: only the path was
     printed): "2 entries (1 in the trash) and 1 goal from 1 journal", with its notes and
     care records when it has any."""
+    from client_sdk.care_archive import care_count
+
     plural = output.plural
 
-    def count(kind: str) -> int:
-        items = data.get(kind)
-        return len(items) if isinstance(items, list) else 0
+    def count(kind: str) -> int:  # a safety plan only when written (NU43 #17)
+        return care_count(kind, data.get(kind))
 
     trashed = sum(1 for e in data.get("entries", []) if e.get("trashed_at"))
     parts = [

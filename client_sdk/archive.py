@@ -13,6 +13,11 @@ client's journal it is about); they were added to version 1 without
 changing it (a reader of version 1 ignores keys it does not know), and `from_dict` does not
 read them: an import restores journals, entries, goals and notes only.
 
+A journal's "role" is "owner", "read" or "annotate", or "ended" (`ENDED`) for the read-only
+copy of one no longer served to the account, with "share_ended", "unlisted" and "access" (the
+words of `tj journal list`); files from before 2026-12 say "revoked" and lack the last three.
+An import restores the journals whose role is "owner".
+
 Times are ISO 8601 with an offset, to the millisecond, so an import restores them exactly.
 
 Entries in the trash are exported too, with `trashed_at` (when they were moved to the trash,
@@ -54,7 +59,7 @@ from client_sdk.goals import (
     goal_progress,
     status_words,
 )
-from client_sdk.models import Entry
+from client_sdk.models import Entry, Journal
 
 FORMAT = "therapy-journal-export"
 VERSION = 1
@@ -73,13 +78,44 @@ def iso(moment: datetime, tz: tzinfo | None = UTC) -> str:
     return moment.astimezone(tz).isoformat(timespec="milliseconds")
 
 
+ENDED = "ended"
+"""The `role` in an export of a journal this device keeps a read-only copy of, no longer
+served to the account (`Journal.share_ended`): never "revoked" (NU43 #17), since the device
+may know only the server's word; `access` says which end in the CLI's words."""
+
+
 @dataclass(frozen=True)
 class ArchivedJournal:
     id: str
     name: str
-    role: str  # "owner", or the role in a journal someone shares with the account
+    role: str
+    """"owner", the role in a journal someone shares with the account ("read", "annotate"),
+    or ENDED for a read-only copy; older files say "revoked" for such a copy."""
     owner: str
     archived: bool = False  # the owner archived it (absent in exports before 2026-12)
+    share_ended: bool = False
+    """A read-only copy of a journal no longer served to the account (`Journal.share_ended`;
+    absent in exports before 2026-12)."""
+    unlisted: bool = False
+    """Of a read-only copy: ended by the server's word only (`Journal.unlisted`)."""
+    access: str = ""
+    """The access in words, as `tj journal list` shows it (`Journal.access`): the role, or
+    "share ended (read-only copy)", "no longer served (read-only copy)", "gone from the
+    server (read-only copy)"; "" when the file had none."""
+
+    @classmethod
+    def of(cls, journal: Journal) -> ArchivedJournal:
+        role = ENDED if journal.share_ended else journal.role
+        return cls(
+            journal.id,
+            journal.name,
+            role,
+            journal.owner,
+            journal.archived,
+            journal.share_ended,
+            journal.unlisted,
+            journal.access,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +124,9 @@ class ArchivedJournal:
             "role": self.role,
             "owner": self.owner,
             "archived": self.archived,
+            "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
+            "access": self.access,
         }
 
 
@@ -393,6 +432,9 @@ def read_journal(fields: Fields) -> ArchivedJournal:
         fields.text("role", 16),
         fields.text("owner", 64),
         fields.optional_flag("archived"),
+        fields.optional_flag("share_ended"),
+        fields.optional_flag("unlisted"),
+        fields.text("access", 64) if fields.value.get("access") is not None else "",
     )
 
 

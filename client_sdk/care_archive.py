@@ -67,6 +67,31 @@ def with_journal(view: JSONObject, journal_id: str) -> JSONObject:
     return {**view, "journal_id": journal_id}
 
 
+def plan_written(plan: JSONObject) -> bool:
+    """Whether an exported safety plan holds something written: its text, an emergency
+    number, or a crisis line (the client's own or one a therapist set). A plan whose client
+    only opted in to safety flags holds none (its text empty: "no plan written yet", as `tj
+    safety plan` says): it is in the file for that opt-in, and not counted as a safety plan
+    (NU43 #17)."""
+    return bool(
+        str(plan.get("plan") or "").strip()
+        or plan.get("emergency_number")
+        or plan.get("crisis_line")
+        or plan.get("crisis_line_in_use")
+    )
+
+
+def care_count(kind: str, records: object) -> int:
+    """How many records of `kind` (a key of `CareRecords.to_dict`) an export's list holds, as
+    its summaries count them: safety plans only when written (`plan_written`); a list that
+    is not one counts none."""
+    if not isinstance(records, list):
+        return 0
+    if kind == "safety_plans":
+        return sum(1 for plan in records if isinstance(plan, dict) and plan_written(plan))
+    return len(records)
+
+
 def care_markdown(care: CareRecords, tz: tzinfo | None = None) -> dict[str, str]:
     """One journal's care records as Markdown pages, by file name; only pages with content:
     questionnaires.md, homework.md, assignments.md, safety.md (plan and flags),
@@ -156,9 +181,38 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
     ]
     if assignment["cancelled"]:
         lines.append("- cancelled")
+    if assignment.get("share_ended"):
+        lines.append(f"- {_share_end(assignment['share_ended'], tz)}")
     if assignment["note"]:
         lines += ["", assignment["note"]]
     return "\n".join([*lines, ""])
+
+
+def _share_end(end: JSONObject, tz: tzinfo | None) -> str:
+    """That an assignment ended with the share it was made in (`ShareEnded.to_dict`), how and
+    when, in the words of `tj assignments` ("ended with the share"), saying whose word it is:
+    the owner's signed access list, or the server's (NU43 #17)."""
+    when = f" on {_minute(end['at'], tz)}" if end.get("at") else ""
+    owner = end.get("owner") or ""  # "": the exporter's own journal, a member's share ended
+    reason = end.get("reason")
+    if reason == "end date":
+        how = f"its end date passed{when}"
+    elif reason == "removed":
+        how = f"{owner or 'you'} ended or changed the share{when}, as the signed access list says"
+    elif reason == "dropped on the server's word" and owner:
+        how = f"{owner}'s device removed you{when}, on the server's word that you had left"
+    elif reason == "dropped on the server's word":
+        how = f"one of your devices removed them{when}, on the server's word that they had left"
+    elif reason == "no longer served":
+        how = (
+            "the server no longer serves this journal (the server's word: the owner may have "
+            "ended the share, or the server is withholding it)"
+        )
+    elif reason == "left":
+        how = "you left the share"
+    else:
+        how = str(reason)
+    return f"ended with the share: {how}; no longer due"
 
 
 def _plan(plan: JSONObject) -> str:
@@ -171,8 +225,10 @@ def _plan(plan: JSONObject) -> str:
     ]
     if plan["crisis_line_in_use"] and plan["crisis_line_in_use"] != plan["crisis_line"]:
         lines.append(f"- crisis line set by a therapist: {plan['crisis_line_in_use']}")
-    if plan["plan"]:
+    if plan["plan"].strip():
         lines += ["", plan["plan"]]
+    else:
+        lines.append("- plan: none written yet")
     return "\n".join([*lines, ""])
 
 

@@ -44,7 +44,7 @@ from client_sdk.archive import (
     to_ms,
 )
 from client_sdk.care import Assignments, Homework
-from client_sdk.care_archive import CareRecords, care_markdown, with_journal
+from client_sdk.care_archive import CareRecords, care_count, care_markdown, with_journal
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
@@ -102,8 +102,9 @@ class ImportReport:
     left_out: dict[str, int] = field(default_factory=dict)
     """Care records the file holds that an import does not restore, by list name
     ("results", "homework", "assignments", "safety_plans", "safety_flags", "private_notes"),
-    lists with none
-    left out: they stay in the file (`export_json`)."""
+    lists with none left out: they stay in the file (`export_json`). A safety plan counts
+    only when something is written in it (`care_archive.plan_written`: not one that only
+    opts in to safety flags)."""
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did
     not have by that name), empty ones included: with no entry, goal or note imported, an
@@ -221,10 +222,11 @@ class Archives:
 
 
 def care_counts(data: Mapping[str, Any]) -> dict[str, int]:
-    """The number of care records in an export's lists (care_archive.py), lists with none
-    left out; a list missing from the file, or not a list, counts none."""
-    counts = {kind: data.get(kind) for kind in CareRecords().to_dict()}
-    return {kind: len(items) for kind, items in counts.items() if isinstance(items, list) and items}
+    """The number of care records in an export's lists (care_archive.py, `care_count`: a
+    safety plan only when written), lists with none left out; a list missing from the file,
+    or not a list, counts none."""
+    counts = {kind: care_count(kind, data.get(kind)) for kind in CareRecords().to_dict()}
+    return {kind: count for kind, count in counts.items() if count}
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -267,9 +269,7 @@ async def gather(source: Archives, exported_at: datetime) -> Archive:
     return Archive(
         account=source.context.username,
         exported_at=exported_at,
-        journals=tuple(
-            ArchivedJournal(j.id, j.name, j.role, j.owner, j.archived) for j in journals
-        ),
+        journals=tuple(ArchivedJournal.of(j) for j in journals),
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
