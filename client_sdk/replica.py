@@ -175,6 +175,9 @@ class Replica:
         """By journal, the pages opened ahead (`_open_early`), oldest first (two at most)."""
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
+        self._replaced: set[bytes] = set()
+        """Accounts whose verified pin a verify of another account under their username
+        replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
@@ -1439,6 +1442,7 @@ class Replica:
 
     async def _load_peers(self) -> None:
         self._peers = {peer.account_id: peer for peer in await self.store.peers()}
+        self._replaced = await self.store.replaced_verified()
 
     async def pin_on_first_use(self, account_id: bytes) -> Peer:
         """Pin a journal owner's (or member's) identity on first use; a changed key is
@@ -1483,12 +1487,19 @@ class Replica:
             raise KeyChangedError(changed_account(identity.username))
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
+        now = now_ms()
         async with self.store.transaction() as tx:
             for other in others:
+                if other.verified:  # what this device holds of them stays verified (NU43 #1)
+                    await tx.note_replaced(other, now)
                 await tx.forget_peer(other.account_id)
+            if verified:  # when, for a later verify that replaces them (NU43 #1)
+                await tx.note_verified(peer, now)
             await tx.put_peer(peer)
         for other in others:
             self._peers.pop(other.account_id, None)
+            if other.verified:
+                self._replaced.add(other.account_id)
         self._peers[peer.account_id] = peer
         return peer
 
@@ -4553,11 +4564,17 @@ class Replica:
         return ""
 
     def owner_verified(self, journal: LocalJournal) -> bool:
-        """Whether this device compared the fingerprint of the journal's owner."""
+        """Whether this device compared the fingerprint of the journal's owner: the owner's
+        pin is verified, or, with no pin of that account any more, its verified pin was
+        replaced by a verify of another account under its username (a name taken again
+        after an erasure, NU43 #1: what was verified of the first account stays so; nothing
+        new of it verifies without a pin)."""
         if journal.owner_id == self.profile.account_id:
             return True
         owner = self._peers.get(journal.owner_id)
-        return owner is not None and owner.verified
+        if owner is None:
+            return journal.owner_id in self._replaced
+        return owner.verified
 
     async def rotate_expired(self) -> None:
         """Rotate the key of every owned journal with a member whose end date, as the owner
