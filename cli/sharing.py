@@ -1483,16 +1483,17 @@ def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
 
 
 def held_keys_text(held: HeldKeys) -> str:
-    """What `tj verify` would replace (NU43 #1): "These are not the keys you verified for
-    kim on 2026-12-01 14:03: the server now gives the name kim to another account. This may
-    be a different person using a name an erased account freed. ..."."""
+    """What `tj verify` would replace (NU43 #1), as a warning: "Warning: these are not the
+    keys you verified for kim on 2026-12-01 14:03: the server now gives the name kim to
+    another account. This may be a different person using a name freed when an account was
+    erased: ..."."""
     name = held.username
     if held.verified:
         when = f" on {output.local_time(held.verified_at)}" if held.verified_at else ""
-        were = f"These are not the keys you verified for {name}{when}"
+        were = f"these are not the keys you verified for {name}{when}"
     else:
         were = (
-            f"These are not the keys this device pinned for {name} on first use (you never "
+            f"these are not the keys this device pinned for {name} on first use (you never "
             "compared them)"
         )
     if not held.other_account:

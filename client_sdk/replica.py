@@ -363,7 +363,9 @@ class Replica:
             for j in known.values()
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
-        ended = self._shares_ended(known, updated + gone, now, terms_before)
+        ended = await self._owners_erased(
+            self._shares_ended(known, updated + gone, now, terms_before), updated + gone
+        )
         dropped = self._ended_elsewhere(closed_before, known)
         ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
@@ -420,6 +422,7 @@ class Replica:
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
             await self._keep_ended_under(tx, known, updated + gone, held_before)
             await tx.replace_shares(self._shares(now))  # read by older SDKs only
+            await _note_owners_erased(tx, ended, updated + gone)
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -848,6 +851,29 @@ class Replica:
                 continue
             told.append(self._told_to_me(local, departures.Departure("", "", "", reason, at)))
         return told
+
+    async def _owners_erased(
+        self, told: list[departures.Departure], journals: list[LocalJournal]
+    ) -> list[departures.Departure]:
+        """`told`, each share the server stopped serving ("no longer served") marked
+        `owner_erased` when the server says its owner's account no longer exists: one
+        question per owner, only for shares that ended now (NU43 #8). Its word, said as such,
+        never acted on; unanswered (offline, a bad reply), the share is told unmarked."""
+        owners = {j.journal_id.hex(): j.owner_id for j in journals}
+        asked: dict[bytes, bool] = {}
+        marked = []
+        for departure in told:
+            owner = owners.get(departure.journal_id)
+            if departure.reason == departures.UNLISTED and departure.owner and owner:
+                try:
+                    if await self._erased(owner, asked):
+                        departure = replace(departure, owner_erased=True)
+                except ClientClosed:
+                    raise
+                except TJError:
+                    pass
+            marked.append(departure)
+        return marked
 
     def _told_to_me(self, local: LocalJournal, found: departures.Departure) -> departures.Departure:
         """`found` told to this account as a member of `local`: this account's username,
@@ -7532,6 +7558,23 @@ member's refusal says it: the words of what was asked."""
 def _shown(journal: LocalJournal) -> str:
     """A shared journal as its member types it: "owner/name"."""
     return f"{journal.owner_name}/{journal.name}" if journal.owner_name else journal.name
+
+
+async def _note_owners_erased(
+    tx: Transaction, told: list[departures.Departure], journals: list[LocalJournal]
+) -> None:
+    """Keep `departures.ERASED_OWNERS` as this journal list leaves it: the owners of shares
+    `told` "no longer served" with `owner_erased` in; those told without it, and the owners
+    of journals served (of `journals`, those with a role), out."""
+    ended = {d.journal_id: d for d in told if d.reason == departures.UNLISTED and d.owner}
+    owners = {j.journal_id.hex(): j.owner_id.hex() for j in journals}
+    said = {owners[j] for j, d in ended.items() if d.owner_erased and j in owners}
+    unsaid = {owners[j] for j, d in ended.items() if not d.owner_erased and j in owners}
+    unsaid |= {j.owner_id.hex() for j in journals if j.role in keys.ROLES}
+    before = set(departures.decode_owners(await tx.setting(departures.ERASED_OWNERS)))
+    after = (before | said) - unsaid
+    if after != before:
+        await tx.set_setting(departures.ERASED_OWNERS, json.dumps(sorted(after)) if after else None)
 
 
 def changed_account(username: str) -> str:

@@ -885,7 +885,8 @@ class Shares:
         return await self._context.sharing.verify_replaces(username, fingerprint)
 
     async def verify(self, username: str, fingerprint: str) -> bool:
-        """Accept a peer's new keys after comparing their fingerprint in person. Needs the
+        """Accept a peer's new keys after comparing their fingerprint in person, replacing
+        any other keys held for that username (`verify_replaces` says which first). Needs the
         network. Returns False when this device held exactly these keys as verified already
         (nothing changed), True when it marked them verified now. Raises KeyChangedError
         when `fingerprint` does not match their keys as the server gives them (nothing is

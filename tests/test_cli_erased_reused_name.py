@@ -44,7 +44,7 @@ async def test_verify_says_the_keys_are_not_those_verified_for_a_freed_name_and_
     unanswered = await drruiz.tj("verify", "kim", fingerprint)
     assert unanswered.exit_code == 1, unanswered.output
     said = " ".join(unanswered.stderr.split())
-    assert "These are not the keys you verified for kim on " in said
+    assert "Warning: these are not the keys you verified for kim on " in said
     assert "This may be a different person using a name freed when an account was erased" in said
     assert "pass --yes to skip the question" in said
     declined = await drruiz.tj("verify", "kim", fingerprint, input="n\n")
@@ -70,3 +70,36 @@ def old_journal(rows: dict[str, dict[str, object]]) -> str:
     journals = old["journals"]
     assert isinstance(journals, list)
     return str(journals[0])
+
+
+async def test_an_erased_clients_ended_share_is_told_apart_from_one_she_stopped(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU43 #8: kim erasing her account and joan unsharing read the same ("... stopped
+    sharing it ..., or the server is withholding it"; "share ended"). Where the server says
+    kim's account is gone, the sync notice and the caseload say it appears erased, as the
+    server's word, beside the server possibly withholding it; joan's words are unchanged."""
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    for name in ("kim", "joan"):
+        client = await new_device(live_server, tmp_path, name)
+        await client.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+        await client.ok("write", "--mood", "5", f"{name}'s words.")
+    await drruiz.ok("sync")
+    kim = Device(tmp_path / "kim", live_server.url)
+    await kim.ok("account", "delete", "--yes")
+    await Device(tmp_path / "joan", live_server.url).ok("unshare", "Personal", "drruiz", "--yes")
+    said = " ".join((await drruiz.ok("sync")).stderr.split())
+    assert (
+        "kim's 'Personal' is no longer served to you" in said
+        and "kim's account appears to have been erased (the server no longer knows it), or "
+        "the server is withholding it."
+        in said
+    ), said
+    assert "kim stopped sharing it" not in said
+    assert "joan stopped sharing it or now shares less of it" in said
+    assert "joan's account appears" not in said
+    listed = await drruiz.ok("caseload")
+    shown = {row["client"]: row["flags"] for row in await drruiz.json("caseload")}
+    assert shown["kim"][0] == "share ended (account appears erased: the server no longer knows it)"
+    assert shown["joan"][0] == "share ended"
+    assert "share ended (erased?)" in listed.stdout
