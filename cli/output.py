@@ -1142,6 +1142,12 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"{d.journal!r} stays on this device, read-only. "
                 + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
             )
+        elif d.reason == departures.UNLISTED and d.owner_erased:  # the server's word (NU43 #8)
+            lines.append(
+                f"Notice: {ended_text(d)}: {departures.erased_words(d.owner)}, or the server "
+                "is withholding it. Its read-only copy stays on this device. "
+                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
+            )
         elif d.reason == departures.UNLISTED:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} stopped sharing it or now shares less "

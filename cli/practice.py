@@ -125,12 +125,15 @@ def flag_label(flag: str) -> str:
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
     dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
-    "share ended: ..."; "answered above 0" becomes "above 0"; "fingerprint not verified" has
+    "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED); "answered above
+    0" becomes "above 0"; "fingerprint not verified" has
     none (the table marks the client's name: UNVERIFIED_MARK, NU34 #9: the flag took a line
     of its own in the column). `flag_details` says the whole flag below the table whenever its
     label leaves more out than that word. Pure."""
-    from client_sdk.caseload import UNVERIFIED  # not at start-up (test_cli_lazy_imports)
+    from client_sdk.caseload import ERASED_ENDED, UNVERIFIED  # not at start-up
 
+    if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
+        return "share ended (erased?)"
     label, paren, inside = flag.partition(" (")
     if paren:
         count = re.match(r"\d+", inside)

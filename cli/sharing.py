@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from client_sdk import (
         AuditInfo,
         Client,
+        HeldKeys,
         KeptCopy,
         MeasureResult,
         Note,
@@ -1442,18 +1443,37 @@ def verify_head(
 @cli.command()
 @click.argument("username")
 @click.argument("fingerprint")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Replace other keys this device holds for USERNAME without asking (for scripts).",
+)
 @pass_home
-def verify(home: Home, username: str, fingerprint: str) -> None:
+def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
     """Accept USERNAME's keys after comparing their FINGERPRINT in person.
 
     Needed when their keys changed since you first shared with them (sharing refuses
     until then). Ask them to read out `tj fingerprint`; compare it with `tj fingerprint
-    USERNAME` before you run this.
+    USERNAME` before you run this. When this device holds other keys for USERNAME (another
+    account: a name freed by an erased account may be someone else's now), it says so and
+    asks first (--yes does not); what it holds of the earlier account stays apart, and
+    verified if it was.
 
     \b
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
+    held = home.run(lambda client: client.shares.verify_replaces(username, fingerprint))
+    if held is not None:
+        output.message(held_keys_text(held))
+        if not yes:
+            output.confirm(
+                f"Trust these new keys for {held.username} from now on?",
+                default=False,
+                abort=True,
+                err=True,
+            )
     if not home.run(lambda client: client.shares.verify(username, fingerprint)):
         output.message(  # NU38 #2: a second run said "Verified" as if it were new
             f"{username}'s keys were already verified on this device (they match the "
@@ -1463,6 +1483,39 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
     output.message(
         f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
         "trusts them from now on."
+    )
+
+
+def held_keys_text(held: HeldKeys) -> str:
+    """What `tj verify` would replace (NU43 #1), as a warning: "Warning: these are not the
+    keys you verified for kim on 2026-12-01 14:03: the server now gives the name kim to
+    another account. This may be a different person using a name freed when an account was
+    erased: ..."."""
+    name = held.username
+    if held.verified:
+        when = f" on {output.local_time(held.verified_at)}" if held.verified_at else ""
+        were = f"these are not the keys you verified for {name}{when}"
+    else:
+        were = (
+            f"these are not the keys this device pinned for {name} on first use (you never "
+            "compared them)"
+        )
+    if not held.other_account:
+        return (
+            f"Warning: {were}: the server now gives {name}'s account other keys. Trust them "
+            f"only if {name} read out this very fingerprint to you."
+        )
+    kept = (
+        f"; what this device holds of the earlier {name} (account {held.account_id[:8]}) stays "
+        "apart, and verified"
+        if held.verified
+        else f"; what this device holds of the earlier {name} stays apart"
+    )
+    return (
+        f"Warning: {were}: the server now gives the name {name} to another account. This may "
+        f"be a different person using a name freed when an account was erased: trust the new "
+        f"keys only if the person who read out this fingerprint to you is the {name} you mean"
+        f"{kept}."
     )
 
 

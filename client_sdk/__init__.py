@@ -91,7 +91,14 @@ if TYPE_CHECKING:
     from client_sdk.search import SearchHit
     from client_sdk.settling import FieldWrite, MergedText, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
-    from client_sdk.sharing import AuditInfo, KeptCopy, Note, SharedJournal, ShareInfo
+    from client_sdk.sharing import (
+        AuditInfo,
+        HeldKeys,
+        KeptCopy,
+        Note,
+        SharedJournal,
+        ShareInfo,
+    )
     from client_sdk.store import Problem
     from client_sdk.sync import (
         Arrival,
@@ -185,7 +192,7 @@ _EXPORTS = {
     "departures": ("Departure",),
     "settling": ("FieldWrite", "MergedText", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
-    "sharing": ("AuditInfo", "KeptCopy", "Note", "ShareInfo", "SharedJournal"),
+    "sharing": ("AuditInfo", "HeldKeys", "KeptCopy", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
@@ -228,6 +235,7 @@ __all__ = [
     "ShareEnded",
     "Assignments",
     "AuditInfo",
+    "HeldKeys",
     "AuthError",
     "Backoff",
     "ChainUpdateNeeded",

@@ -235,6 +235,10 @@ class CaseloadRow:
         }
 
 
+ERASED_ENDED = "share ended (account appears erased: the server no longer knows it)"
+"""The "share ended" tag of a client whose account the server said no longer exists when
+their share stopped being served (NU43 #8): its word, said as such."""
+
 UNVERIFIED = "fingerprint not verified"
 """The flag of a client whose fingerprint this device never compared."""
 
@@ -508,6 +512,7 @@ def caseload_row(
     mood_drop: float = DEFAULT_MOOD_DROP,
     low_mood: int = DEFAULT_LOW_MOOD,
     share_ended: bool = False,
+    owner_erased: bool = False,
     ended_journals: Sequence[str] = (),
     ending_soon: Sequence[tuple[str, datetime]] = (),
     invalid_results: Sequence[InvalidResult] = (),
@@ -523,7 +528,10 @@ def caseload_row(
     care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
     safety items the latest brief the client shares says (`brief_safety_items`).
     `ending_soon`: (journal, end) of live shares whose signed end date comes within days
-    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason."""
+    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason.
+    `owner_erased`: with `share_ended`, the server said the client's account no longer
+    exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
+    ERASED_ENDED, words only."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
@@ -542,7 +550,8 @@ def caseload_row(
     prior = tuple(f for f in unread if f.before_share)
     reasons: list[tuple[int, str, datetime | None]] = []  # each with its tier and signal time
     if share_ended:
-        reasons.append((-1, "share ended", None))  # a tag, said first; sets no tier
+        tag = ERASED_ENDED if owner_erased else "share ended"
+        reasons.append((-1, tag, None))  # a tag, said first; sets no tier
         if unread:
             label = f"safety flag ({len(unread)} unacknowledged when the share ended)"
             reasons.append((0, label, max(f.raised_at for f in unread)))

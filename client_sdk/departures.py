@@ -159,6 +159,27 @@ def server_word(reason: str) -> str:
     }.get(reason, "the server no longer serves them and did not say why")
 
 
+def erased_words(owner: str) -> str:
+    """That the server says `owner`'s account no longer exists, as its word (NU43 #8)."""
+    return f"{owner}'s account appears to have been erased (the server no longer knows it)"
+
+
+ERASED_OWNERS = "owners_said_erased"
+"""Store setting: JSON list of the account ids (hex) of owners whose share with this account
+the server stopped serving while saying their account no longer exists (`Departure.
+owner_erased`), for the caseload's words (NU43 #8); an owner whose journal the server lists
+again, or who it says exists when another share ends, leaves it. Words only."""
+
+
+def decode_owners(raw: Any) -> list[str]:
+    """`ERASED_OWNERS` as stored; anything unreadable is none (never raises)."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else []
+    except ValueError:
+        value = []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def copy_still_read(copy: str) -> str:
     """Told to the owner that a member no longer reads a whole journal: the field-level
     copy of it named `copy` that they still read (NU26 C2)."""
@@ -261,6 +282,11 @@ class Departure:
     whose membership ended, as the owner-signed chain names it ("" when not known, e.g. kept
     by an older version): what is decided about that member goes by it, never by `member`
     (another account may bear the name: rev-nu36a F1)."""
+    owner_erased: bool = False
+    """Told to a member with "no longer served": the server says the owner's account no
+    longer exists (asked once when the share ended here: /v1/account/identity-by-id answered
+    not found), so the owner most likely erased it (NU43 #8). The server's word, said as
+    such beside "or the server is withholding it"; nothing is decided on it."""
     safety_flags: bool = field(default=False, compare=False)
     """Told to the owner with "end date" for a whole journal: the client's own signed safety
     plan had opted this member (`member_id`) in for the share that ended
@@ -414,6 +440,11 @@ class Departure:
                 f"the server serves {self.owner}'s {self.journal!r} to you again ({when}), with "
                 f"the same terms {self.owner} signed before it stopped"
             )
+        if self.owner_erased:  # the server's word (NU43 #8)
+            return (
+                f"the server no longer serves {self.owner}'s {self.journal!r} to you ({when}): "
+                f"{erased_words(self.owner)}, or the server is withholding it"
+            )
         return (
             f"the server no longer serves {self.owner}'s {self.journal!r} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
@@ -499,6 +530,7 @@ class Departure:
             "role": self.role,
             "was_until": self.was_until,
             "until": self.until,
+            "owner_erased": self.owner_erased,
         }
 
     def stored(self) -> dict[str, Any]:
@@ -618,6 +650,7 @@ def _departure(t: Any) -> Departure | None:
         was_until=_ms(t.get("was_until")),
         until=_ms(t.get("until")),
         member_id=_text(t.get("member_id")),
+        owner_erased=t.get("owner_erased") is True,
     )
 
 

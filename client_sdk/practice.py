@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from client_sdk import keys
+from client_sdk import departures, keys
 from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
@@ -466,6 +466,7 @@ class Caseload:
             b for b in await self._briefs.received() if b.journal_id in briefs_of
         ]
         shown = _client_names(clients, names, self._replica, moment_ms)
+        erased = departures.decode_owners(await store.setting(departures.ERASED_OWNERS))
         rows = []
         for owner_id, journals in clients.items():
             client = shown[owner_id]
@@ -504,6 +505,7 @@ class Caseload:
                     mood_drop=mood_drop,
                     low_mood=low_mood,
                     share_ended=ended,
+                    owner_erased=ended and owner_id.hex() in erased,  # the server's word
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals

@@ -175,6 +175,9 @@ class Replica:
         """By journal, the pages opened ahead (`_open_early`), oldest first (two at most)."""
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
+        self._replaced: set[bytes] = set()
+        """Accounts whose verified pin a verify of another account under their username
+        replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
@@ -360,7 +363,9 @@ class Replica:
             for j in known.values()
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
-        ended = self._shares_ended(known, updated + gone, now, terms_before)
+        ended = await self._owners_erased(
+            self._shares_ended(known, updated + gone, now, terms_before), updated + gone
+        )
         dropped = self._ended_elsewhere(closed_before, known)
         ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
@@ -417,6 +422,7 @@ class Replica:
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
             await self._keep_ended_under(tx, known, updated + gone, held_before)
             await tx.replace_shares(self._shares(now))  # read by older SDKs only
+            await _note_owners_erased(tx, ended, updated + gone)
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -845,6 +851,29 @@ class Replica:
                 continue
             told.append(self._told_to_me(local, departures.Departure("", "", "", reason, at)))
         return told
+
+    async def _owners_erased(
+        self, told: list[departures.Departure], journals: list[LocalJournal]
+    ) -> list[departures.Departure]:
+        """`told`, each share the server stopped serving ("no longer served") marked
+        `owner_erased` when the server says its owner's account no longer exists: one
+        question per owner, only for shares that ended now (NU43 #8). Its word, said as such,
+        never acted on; unanswered (offline, a bad reply), the share is told unmarked."""
+        owners = {j.journal_id.hex(): j.owner_id for j in journals}
+        asked: dict[bytes, bool] = {}
+        marked = []
+        for departure in told:
+            owner = owners.get(departure.journal_id)
+            if departure.reason == departures.UNLISTED and departure.owner and owner:
+                try:
+                    if await self._erased(owner, asked):
+                        departure = replace(departure, owner_erased=True)
+                except ClientClosed:
+                    raise
+                except TJError:
+                    pass
+            marked.append(departure)
+        return marked
 
     def _told_to_me(self, local: LocalJournal, found: departures.Departure) -> departures.Departure:
         """`found` told to this account as a member of `local`: this account's username,
@@ -1439,6 +1468,7 @@ class Replica:
 
     async def _load_peers(self) -> None:
         self._peers = {peer.account_id: peer for peer in await self.store.peers()}
+        self._replaced = await self.store.replaced_verified()
 
     async def pin_on_first_use(self, account_id: bytes) -> Peer:
         """Pin a journal owner's (or member's) identity on first use; a changed key is
@@ -1483,12 +1513,19 @@ class Replica:
             raise KeyChangedError(changed_account(identity.username))
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
+        now = now_ms()
         async with self.store.transaction() as tx:
             for other in others:
+                if other.verified:  # what this device holds of them stays verified (NU43 #1)
+                    await tx.note_replaced(other, now)
                 await tx.forget_peer(other.account_id)
+            if verified:  # when, for a later verify that replaces them (NU43 #1)
+                await tx.note_verified(peer, now)
             await tx.put_peer(peer)
         for other in others:
             self._peers.pop(other.account_id, None)
+            if other.verified:
+                self._replaced.add(other.account_id)
         self._peers[peer.account_id] = peer
         return peer
 
@@ -4553,11 +4590,17 @@ class Replica:
         return ""
 
     def owner_verified(self, journal: LocalJournal) -> bool:
-        """Whether this device compared the fingerprint of the journal's owner."""
+        """Whether this device compared the fingerprint of the journal's owner: the owner's
+        pin is verified, or, with no pin of that account any more, its verified pin was
+        replaced by a verify of another account under its username (a name taken again
+        after an erasure, NU43 #1: what was verified of the first account stays so; nothing
+        new of it verifies without a pin)."""
         if journal.owner_id == self.profile.account_id:
             return True
         owner = self._peers.get(journal.owner_id)
-        return owner is not None and owner.verified
+        if owner is None:
+            return journal.owner_id in self._replaced
+        return owner.verified
 
     async def rotate_expired(self) -> None:
         """Rotate the key of every owned journal with a member whose end date, as the owner
@@ -7515,6 +7558,23 @@ member's refusal says it: the words of what was asked."""
 def _shown(journal: LocalJournal) -> str:
     """A shared journal as its member types it: "owner/name"."""
     return f"{journal.owner_name}/{journal.name}" if journal.owner_name else journal.name
+
+
+async def _note_owners_erased(
+    tx: Transaction, told: list[departures.Departure], journals: list[LocalJournal]
+) -> None:
+    """Keep `departures.ERASED_OWNERS` as this journal list leaves it: the owners of shares
+    `told` "no longer served" with `owner_erased` in; those told without it, and the owners
+    of journals served (of `journals`, those with a role), out."""
+    ended = {d.journal_id: d for d in told if d.reason == departures.UNLISTED and d.owner}
+    owners = {j.journal_id.hex(): j.owner_id.hex() for j in journals}
+    said = {owners[j] for j, d in ended.items() if d.owner_erased and j in owners}
+    unsaid = {owners[j] for j, d in ended.items() if not d.owner_erased and j in owners}
+    unsaid |= {j.owner_id.hex() for j in journals if j.role in keys.ROLES}
+    before = set(departures.decode_owners(await tx.setting(departures.ERASED_OWNERS)))
+    after = (before | said) - unsaid
+    if after != before:
+        await tx.set_setting(departures.ERASED_OWNERS, json.dumps(sorted(after)) if after else None)
 
 
 def changed_account(username: str) -> str:

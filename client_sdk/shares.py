@@ -27,7 +27,7 @@ from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
-from client_sdk.sharing import AuditInfo, KeptCopy, SharedJournal, ShareInfo
+from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
 from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
 
@@ -872,8 +872,21 @@ class Shares:
         unknown username."""
         await self._context.sharing.confirmed_peer(username, None, False)
 
+    async def verify_replaces(self, username: str, fingerprint: str) -> HeldKeys | None:
+        """Check, marking nothing, what `verify(username, fingerprint)` would replace: the
+        keys this device holds for `username` under another account than the server gives
+        that name now (a name an erased account freed, taken by someone else since: NU43 #1)
+        or other keys of that account, as `HeldKeys` (when they were verified, if known);
+        None when nothing would be replaced. For an app that asks before it replaces keys
+        its user compared. What this device holds of an account whose verified keys a verify
+        replaces stays verified. Needs the network. Raises KeyChangedError when
+        `fingerprint` does not match their keys as the server gives them, NotFound for an
+        unknown account."""
+        return await self._context.sharing.verify_replaces(username, fingerprint)
+
     async def verify(self, username: str, fingerprint: str) -> bool:
-        """Accept a peer's new keys after comparing their fingerprint in person. Needs the
+        """Accept a peer's new keys after comparing their fingerprint in person, replacing
+        any other keys held for that username (`verify_replaces` says which first). Needs the
         network. Returns False when this device held exactly these keys as verified already
         (nothing changed), True when it marked them verified now. Raises KeyChangedError
         when `fingerprint` does not match their keys as the server gives them (nothing is

@@ -340,6 +340,32 @@ class SharedJournal:
 
 
 @dataclass(frozen=True)
+class HeldKeys:
+    """Keys this device holds for a username that `client.shares.verify` would replace
+    (`client.shares.verify_replaces`): pinned for another account than the one the server
+    gives that username now (`other_account`: a name an erased account freed may have been
+    taken by another person), or other keys of the same account."""
+
+    username: str
+    account_id: str
+    """The account those keys belong to (hex)."""
+    verified: bool
+    """Whether this device compared their fingerprint (else pinned on first use)."""
+    verified_at: datetime | None
+    """When this device marked them verified (UTC); None when not kept (before NU43)."""
+    other_account: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "account_id": self.account_id,
+            "verified": self.verified,
+            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
+            "other_account": self.other_account,
+        }
+
+
+@dataclass(frozen=True)
 class AuditInfo:
     """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
     (`at`, UTC) that device first received the journal's records up to which sequence number
@@ -524,12 +550,8 @@ class Sharing:
             identity.box_public_key,
         )
         if fingerprint is not None:
-            if keys.normalize_fingerprint(fingerprint) != actual and verifying:
-                raise KeyChangedError(
-                    f"the fingerprint you typed does not match {identity.username}'s keys as "
-                    "this device sees them: nothing was marked verified. Compare it again in "
-                    "person."
-                )
+            if verifying:
+                _check_typed(identity, fingerprint)
             if keys.normalize_fingerprint(fingerprint) != actual:
                 raise KeyChangedError(
                     f"the fingerprint you entered does not match {identity.username}'s keys as "
@@ -588,6 +610,43 @@ class Sharing:
             if identity in named:
                 return True
         return False
+
+    async def verify_replaces(self, username: str, fingerprint: str) -> HeldKeys | None:
+        """What `verify_peer` would replace, marking nothing: the keys pinned here for the
+        username under another account than the server gives it now, or other keys of that
+        account (verified ones first); None when there are none. The fingerprint is checked
+        first, as `verify_peer` checks it."""
+        name = normalize_username(username)
+        identity = await self.identity(name)
+        _check_typed(identity, fingerprint)
+        now = Peer(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            True,
+        )
+        held = [
+            p
+            for p in await self.store.peers()
+            if (p.username == name or p.account_id == identity.account_id)
+            and not (p.account_id == identity.account_id and same_keys(p, now))
+        ]
+        if not held:
+            return None
+        pin = sorted(held, key=lambda p: not p.verified)[0]
+        times = [
+            v.verified_at
+            for v in await self.store.peer_verifications(pin.account_id)
+            if same_keys(v.peer, pin) and v.verified_at
+        ]
+        return HeldKeys(
+            pin.username,
+            pin.account_id.hex(),
+            pin.verified,
+            to_datetime(min(times)) if pin.verified and times else None,
+            pin.account_id != identity.account_id,
+        )
 
     async def verify_peer(self, username: str, fingerprint: str) -> bool:
         """Re-pin a peer whose keys changed, after comparing the new fingerprint in person.
@@ -2379,10 +2438,13 @@ class Sharing:
         ]
 
     async def owner_verified(self, journal: LocalJournal) -> bool:
+        """As `Replica.owner_verified`, read from the store."""
         if journal.owner_id == self.profile.account_id:
             return True
         owner = await self.store.peer(journal.owner_id)
-        return owner is not None and owner.verified
+        if owner is None:  # a verified pin replaced by another account's (NU43 #1)
+            return journal.owner_id in await self.store.replaced_verified()
+        return owner.verified
 
     async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
         log = await self.replica.transport.pages(
@@ -2946,3 +3008,18 @@ def _owed_to(owed: owed_shares.Owed, account_id: bytes | None, username: str) ->
     if account_id is not None and owed.who is not None:
         return owed.who.account_id == account_id
     return normalize_username(owed.member) == normalize_username(username)
+
+
+def _check_typed(identity: wire.Identity, fingerprint: str) -> None:
+    """KeyChangedError unless `fingerprint` (typed by the user for a verify) is `identity`'s."""
+    actual = keys.fingerprint(
+        identity.account_id,
+        identity.username,
+        identity.sign_public_key,
+        identity.box_public_key,
+    )
+    if keys.normalize_fingerprint(fingerprint) != actual:
+        raise KeyChangedError(
+            f"the fingerprint you typed does not match {identity.username}'s keys as this "
+            "device sees them: nothing was marked verified. Compare it again in person."
+        )

@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS peers (
     account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
     box_public_key BLOB NOT NULL, verified INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS peer_verifications (
+    account_id BLOB NOT NULL, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
+    box_public_key BLOB NOT NULL, verified_at INTEGER NOT NULL,
+    replaced_at INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, username, sign_public_key, box_public_key)
+);
 CREATE TABLE IF NOT EXISTS shares (
     journal_id BLOB NOT NULL, member_id BLOB NOT NULL, member_name TEXT NOT NULL,
     role TEXT NOT NULL, expires_at INTEGER NOT NULL, expired INTEGER NOT NULL DEFAULT 0,
@@ -284,6 +290,18 @@ class Peer:
     sign_public_key: bytes
     box_public_key: bytes
     verified: bool
+
+
+@dataclass(frozen=True)
+class PeerVerification:
+    """Keys this device marked verified (`peer`, its `verified` true), when (`verified_at`,
+    ms UTC; 0: before this was kept), and when a verify of another account under the same
+    username replaced their pin (`replaced_at`, ms UTC; 0: not replaced). Kept in a table of
+    its own (`peers` keeps its columns for older SDKs sharing the store), NU43 #1."""
+
+    peer: Peer
+    verified_at: int
+    replaced_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -810,6 +828,28 @@ class Store:
             (account_id,),
         )
         return [_peer(r) for r in rows][0] if rows else None
+
+    async def peer_verifications(self, account_id: bytes) -> list[PeerVerification]:
+        """The keys of the account this device marked verified (`PeerVerification`)."""
+        rows = await self._all(
+            "SELECT account_id, username, sign_public_key, box_public_key, verified_at, "
+            "replaced_at FROM peer_verifications WHERE account_id = ?",
+            (account_id,),
+        )
+        return [
+            PeerVerification(
+                Peer(bytes(r[0]), r[1], bytes(r[2]), bytes(r[3]), True), int(r[4]), int(r[5])
+            )
+            for r in rows
+        ]
+
+    async def replaced_verified(self) -> set[bytes]:
+        """Accounts whose verified pin a verify of another account under the same username
+        replaced (`PeerVerification.replaced_at`)."""
+        rows = await self._all(
+            "SELECT DISTINCT account_id FROM peer_verifications WHERE replaced_at > 0"
+        )
+        return {bytes(r[0]) for r in rows}
 
     async def peers(self, *, as_of: tuple[int, int] | None = None) -> list[Peer]:
         """The accounts pinned on this device. `as_of` (a `version` this caller read): kept
@@ -2304,6 +2344,24 @@ class Transaction:
                 (journal.journal_id, tag),
             )
             await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
+
+    async def note_verified(self, peer: Peer, at: int) -> None:
+        """Keep that this device marked `peer`'s keys verified at `at` (ms UTC); the first
+        time is kept."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO peer_verifications VALUES (?, ?, ?, ?, ?, 0)",
+            (peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key, at),
+        )
+
+    async def note_replaced(self, peer: Peer, at: int) -> None:
+        """Keep that `peer`'s verified pin was replaced at `at` (ms UTC) by a verify of another
+        account under its username (its verification time 0 when not kept before)."""
+        await self._db.execute(
+            "INSERT INTO peer_verifications VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT "
+            "(account_id, username, sign_public_key, box_public_key) "
+            "DO UPDATE SET replaced_at = excluded.replaced_at",
+            (peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key, at),
+        )
 
     async def forget_peer(self, account_id: bytes) -> None:
         await self._db.execute("DELETE FROM peers WHERE account_id = ?", (account_id,))

@@ -347,7 +347,9 @@ async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_f
         "Error: the fingerprint you typed does not match tom's keys as this device sees "
         "them: nothing was marked verified. Compare it again in person."
     )
-    verified = await ana.ok("verify", "tom", new)
+    verified = await ana.ok("verify", "tom", new, input="y\n")  # asked first (NU43 #1)
+    assert "Warning: these are not the keys you verified for tom on " in verified.stderr
+    assert "the server now gives tom's account other keys" in " ".join(verified.stderr.split())
     assert "Verified" in verified.stderr
     await ana.ok("share", "Sleep", "tom", "--trust-on-first-use")
     assert {s["journal"] for s in await ana.json("shares")} == {"Personal", "Sleep"}
