@@ -1730,23 +1730,46 @@ class Client:
         `measure share`) of an entry or result this account also reads in a journal the
         client shares whole: each counts once in the summary, as `entries.list()` and
         `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
-        only in a copy still counts. `held`: the journals on this device, as of the sync."""
+        only in a copy still counts, and so does one of an entry or result held only in the
+        read-only copy of a whole journal whose share ended (`Context.share_state`, from the
+        owner-signed chain; or no longer served): nothing reaches that copy any more, so the
+        copy shared one by one is what the member now reads of it (NU42 #4: "nothing new"
+        when it arrived, was trashed or restored). `held`: the journals on this device, as
+        of the sync."""
         copies = {j.journal_id for j in held if self.replica.is_copy_shared_with_me(j)}
         copied = [a for a in arrivals if a.journal_id in copies and a.kind in (ENTRY, MEASURE)]
         if not copied:
             return arrivals
-        once: set[str] = set()  # ids of every journal's listing, a copy of a whole one's out
-        in_copies: set[str] = set()  # ids the copies list, each copy read by itself
+        owners = {j.owner_id for j in held if j.journal_id in {a.journal_id for a in copied}}
+        read = [  # the copies that arrived, and the whole journals of their owners shared now
+            j
+            for j in held
+            if j.journal_id in {a.journal_id for a in copied}
+            or (
+                j.journal_id not in copies
+                and j.owner_id in owners
+                and self.context.share_state(j) == (False, False)
+            )
+        ]
+        twice: set[str] = set()  # ids in the copies of what a whole journal shared now holds
         if any(a.kind == ENTRY for a in copied):
-            once |= {e.id for e in await self.context.entries(None, include_deleted=True)}
-            for journal_id in {a.journal_id for a in copied if a.kind == ENTRY}:
-                listed = await self.context.entries(journal_id.hex(), include_deleted=True)
-                in_copies |= {e.id for e in listed}
+            entries = []
+            for journal in read:
+                entries += await self.context.entries(
+                    journal.journal_id.hex(), include_deleted=True
+                )
+            once = {e.id for e in self.context.once_each(entries, read)}
+            twice |= {e.id for e in entries if e.id not in once}
         if any(a.kind == MEASURE for a in copied):
-            once |= {r.id for r in await self.measures.results()}
-            for journal_id in {a.journal_id for a in copied if a.kind == MEASURE}:
-                in_copies |= {r.id for r in await self.measures.results(journal_id.hex())}
-        twice = in_copies - once
+            from client_sdk.results import results_once_each  # a care module (issue 10)
+
+            results = []
+            for journal in read:
+                results += await self.measures.results(journal.journal_id.hex())
+            owned = {j.journal_id.hex(): j.owner_id.hex() for j in read}
+            in_copies = {k: v for k, v in owned.items() if bytes.fromhex(k) in copies}
+            counted = {r.id for r in results_once_each(results, in_copies, owned)}
+            twice |= {r.id for r in results if r.id not in counted}
         return [a for a in arrivals if a.doc_id.hex() not in twice]
 
     async def _had_through_copies(
