@@ -1003,6 +1003,34 @@ def ended_text(d: Departure) -> str:
     return f"{d.member} no longer reads {d.journal}"
 
 
+def departure_in_brief(d: Departure) -> str:
+    """A share change told again, in the line of what other commands' quick syncs fetched
+    (`tj sync`'s "Earlier ...", NU44 F6): `ended_text`, with its time and, where it is the
+    server's word, saying so: "ana stopped sharing 'Personal' with you (18:47)", "dev's
+    'Personal' is no longer served to you (21:02)", "drsmith no longer reads Personal
+    (18:47): the server says they left the share (not signed by them)"."""
+    when = departure_time(d.at)
+    if d.reason == departures.GONE:  # an own journal the server no longer lists
+        return (
+            f"your journal {d.journal} is no longer on the server ({when}): deleted on another "
+            "of your devices, or withheld"
+        )
+    if d.owner:
+        return ended_text(d)
+    if d.reason == departures.UNSHARED:
+        return f"{ended_text(d)}: the share was ended from one of your devices ({when})"
+    if d.reason == departures.DROPPED:
+        return (
+            f"{d.member} no longer reads {d.journal} ({when}): another of your devices removed "
+            "them on the server's word"
+        )
+    if d.reason in departures.LEFT_WHOLE or d.reason == departures.ERASED:
+        return (
+            f"{d.member} no longer reads {d.journal} ({when}): {departures.server_word(d.reason)}"
+        )
+    return ended_text(d)
+
+
 def terms_now(d: Departure) -> str:
     """What new terms a member was told of (`departures.CHANGED`) allow now, in a sentence
     (NU26 C5)."""

@@ -105,7 +105,8 @@ async def sync_once(client: Client, max_upload_wait: float = UPLOAD_WAIT_S) -> S
 
 async def sync_told(client: Client) -> SyncReport:
     """`sync_once` for a command that shows its summary (`tj login`'s first sync): its news
-    are marked seen, so the next `tj sync` does not say them again as "earlier" (NU44 F3)."""
+    and share changes are marked seen, so the next `tj sync` does not say them again as
+    "earlier" (NU44 F3)."""
     report = await sync_once(client)
-    await client.mark_news_seen(report.news)
+    await client.mark_news_seen([*report.news, *report.departures])
     return report

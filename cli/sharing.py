@@ -940,9 +940,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                 f"says whether {therapist} still reads {journal_name}, and {again} ends it"
             ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
-        # The share another of the user's devices ended is said here, once (NU21 C4).
-        tell_held([d for d in held if not ended_here(d, journal_name, therapist)])
+        # The share another of the user's devices ended is said here, once (NU21 C4), and
+        # so not again by the next `tj sync` as "Earlier" (NU44 F6).
+        said = [d for d in held if ended_here(d, journal_name, therapist)]
+        tell_held([d for d in held if d not in said])
         output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")
+        if said:
+            home.run(lambda client: client.mark_news_seen(said))
         return
     except BaseException:
         tell_held(held)

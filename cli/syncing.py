@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,7 @@ from cli.progress import UPLOAD_WAIT_S, sync_once
 
 if TYPE_CHECKING:
     from client_sdk import Client, SyncReport
+    from client_sdk.departures import Departure
     from client_sdk.sync import News
 
 WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
@@ -24,16 +25,17 @@ def show_report(
     as_json: bool,
     one_line: bool = False,
     earlier: list[News] | None = None,
+    earlier_told: list[Departure] | None = None,
 ) -> None:
-    """`report` in words (or JSON), warnings and notices on stderr; `earlier`: what other
-    commands' quick syncs brought before it (`Client.unseen_news`): a line after the
-    summary, and `earlier` in the JSON."""
+    """`report` in words (or JSON), warnings and notices on stderr; `earlier` and
+    `earlier_told`: the news and share changes other commands' quick syncs brought before
+    it (`Client.unseen_news`, `Client.unseen_departures`): a line after the summary, and
+    `earlier`, `earlier_departures` in the JSON."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = "connected" if report.trigger is None or report.trigger.connected else "notice"
         output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
     elif as_json:
-        told = [n.to_dict() for n in earlier or []]
-        output.print_json({**output.sync_dict(report), "earlier": told})
+        output.print_json({**output.sync_dict(report), **earlier_dict(earlier, earlier_told)})
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
         for line in output.sync_lines(report):
@@ -42,8 +44,8 @@ def show_report(
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
         output.data(output.sync_text(report))
-        if earlier:
-            output.data(earlier_text(earlier))
+        if earlier or earlier_told:
+            output.data(earlier_text(earlier or [], earlier_told or []))
     for line in output.settled_lines(report):
         output.message(line)
     for problem in report.problems:
@@ -85,18 +87,28 @@ def show_report(
         output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}")
 
 
-def earlier_text(earlier: list[News]) -> str:
-    """The news other commands' quick syncs brought since the last `tj sync` (NU43 #4: that
-    sync's "nothing new" hid a client's entry `tj caseload` had fetched first), each source
-    named once (sync.grouped_by_source, NU44 F7): "Earlier, fetched by other commands since
-    your last `tj sync`: from hugo: 1 new entry, 1 new goal."."""
+def earlier_text(earlier: list[News], told: list[Departure]) -> str:
+    """The news and share changes other commands' quick syncs brought since the last `tj
+    sync` (NU43 #4: that sync's "nothing new" hid a client's entry `tj caseload` had
+    fetched first; NU44 F6: a share's end it told on its stderr only), each source named
+    once (sync.grouped_by_source, NU44 F7), then the share changes in the order told
+    (`output.departure_in_brief`): "Earlier, fetched by other commands since your last `tj
+    sync`: from hugo: 1 new entry, 1 new goal; dev's 'Personal' is no longer served to you
+    (21:02)."."""
     from client_sdk.sync import grouped_by_source
 
-    return (
-        "Earlier, fetched by other commands since your last `tj sync`: "
-        + grouped_by_source(earlier)
-        + "."
-    )
+    said = [grouped_by_source(earlier)] if earlier else []
+    said += [output.departure_in_brief(d) for d in told]
+    return "Earlier, fetched by other commands since your last `tj sync`: " + "; ".join(said) + "."
+
+
+def earlier_dict(earlier: list[News] | None, told: list[Departure] | None) -> dict[str, Any]:
+    """`earlier` and `earlier_departures` of `tj sync --json`: the news and the share
+    changes other commands' quick syncs brought (`departures`' shape)."""
+    return {
+        "earlier": [n.to_dict() for n in earlier or []],
+        "earlier_departures": [d.to_dict() for d in told or []],
+    }
 
 
 def named_afresh(client: Client) -> Client:
@@ -113,13 +125,13 @@ async def watch(client: Client, as_json: bool) -> None:
     something. What other commands' quick syncs fetched before it is said first, as `tj
     sync` says it (NU44 F4: the first report marked it seen unsaid)."""
     output.message(f"connecting to {client.profile.server_url}")
-    earlier = await client.unseen_news()
-    if earlier:
+    earlier, told = await client.unseen_news(), await client.unseen_departures()
+    if earlier or told:
         if as_json:
-            output.data(json.dumps({"earlier": [n.to_dict() for n in earlier]}))
+            output.data(json.dumps(earlier_dict(earlier, told)))
         else:
-            output.data(earlier_text(earlier))
-        await client.mark_news_seen(earlier)
+            output.data(earlier_text(earlier, told))
+        await client.mark_news_seen([*earlier, *told])
     lost: list[str] = []  # when the connection was lost, while it is
     ever: list[bool] = []  # connected at least once
 
@@ -188,9 +200,10 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
 
     A long sync shows a progress bar; every sync ends with one summary line in
     plain words ("sent 1 change, 2 new entries from phone"), then a line for what
-    other commands fetched when they synced first since your last `tj sync`
-    ("Earlier, fetched by other commands ...": --json "earlier"). With --watch, the
-    device stays in sync live and prints one line per change as it arrives.
+    other commands fetched when they synced first since your last `tj sync`, share
+    changes they told included ("Earlier, fetched by other commands ...": --json
+    "earlier", "earlier_departures"). With --watch, the device stays in sync live,
+    says that line first, and prints one line per change as it arrives.
 
     If signed records show that the server holds back records (it dropped
     some, or shows this device a frozen view), a warning names the journal,
@@ -224,14 +237,16 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             output.message("stopped watching")
         return
 
-    async def work(client: Client) -> tuple[list[News], SyncReport]:
+    async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
+        told = await client.unseen_departures()
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
-        await client.mark_news_seen([*earlier, *report.news])  # what is shown, no more
-        return earlier, report
+        shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
+        await client.mark_news_seen(shown)  # what is shown, no more
+        return earlier, told, report
 
-    earlier, report = home.run(work)
-    show_report(report, as_json, earlier=earlier)
+    earlier, told, report = home.run(work)
+    show_report(report, as_json, earlier=earlier, earlier_told=told)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)
     if report.rollbacks or report.update_needed or report.refused_shares:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import aiohttp
 import nacl.signing
@@ -37,7 +37,14 @@ from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream,
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT
-from client_sdk.departures import EXPIRED, Departure
+from client_sdk.departures import (
+    EXPIRED,
+    UNSEEN,
+    Departure,
+    decode_told,
+    encode_told,
+    told_without,
+)
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     AuthError,
@@ -93,7 +100,7 @@ from client_sdk.queries import same_entry
 from client_sdk.replica import COPIES_TO_FOLLOW, Replica, decode_to_follow, stored_document
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store, Transaction
 from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -121,10 +128,11 @@ if TYPE_CHECKING:
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
 UNSEEN_NEWS = "unseen_news"  # settings row: sync.encode_news of `Client.unseen_news`
+UNSEEN_DEPARTURES = UNSEEN  # settings row: departures.encode_told of `unseen_departures`
 MAX_UNSEEN_NEWS = 200
 """The most kinds of news `Client.unseen_news` keeps (each a kind, a change and a source:
-"new entries from hugo"), the oldest dropped first: a home whose app never marks them seen
-keeps a bounded setting."""
+"new entries from hugo"), and the most share changes `Client.unseen_departures` keeps, the
+oldest dropped first: a home whose app never marks them seen keeps a bounded setting."""
 LAST_SYNCED_STEP_MS = 60_000
 """A sync writes its time to the store only once the time kept there is this old (one
 minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
@@ -147,6 +155,25 @@ def _ids(hexes: list[str]) -> list[bytes]:
         with contextlib.suppress(ValueError):
             found.append(bytes.fromhex(text))
     return found
+
+
+T = TypeVar("T")
+
+
+async def _change_setting(
+    tx: Transaction,
+    name: str,
+    change: Callable[[list[T]], list[T]],
+    decode: Callable[[object], list[T]],
+    encode: Callable[[list[T]], str],
+) -> None:
+    """The list kept in the setting `name` read (`decode`), changed and written back
+    (`encode`; none once empty) in `tx`; not written when it stays as it was."""
+    was = await tx.setting(name)
+    left = change(decode(was))
+    value = encode(left) if left else None
+    if value != was:
+        await tx.set_setting(name, value)
 
 
 @checks_inputs
@@ -1576,9 +1603,10 @@ class Client:
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
-        if report.news and keep_news:  # kept until seen; a sync with none writes nothing
-            await self._change_unseen(
-                lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:]
+        if (report.news or report.departures) and keep_news:  # kept until seen; a sync
+            await self._change_unseen(  # with none writes nothing
+                lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
+                lambda told: [*told, *report.departures][-MAX_UNSEEN_NEWS:],
             )
         if strict:
             report.raise_for_withheld()
@@ -1592,28 +1620,55 @@ class Client:
         new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
         kinds at most. For an app that says "since you last looked" although another part
         of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
-        quick sync had brought a client's entry). Works offline. Raises ClientClosed once
-        closed."""
+        quick sync had brought a client's entry). The share changes those syncs told are
+        kept apart: `unseen_departures`. Works offline. Raises ClientClosed once closed."""
         return sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
 
-    async def mark_news_seen(self, seen: Sequence[News] | None = None) -> None:
-        """Forget news `unseen_news()` returns, the user has seen them: `seen`, those shown
-        (the news of `unseen_news()` and of the reports shown since: their counts taken
-        off, sync.news_without, so that what another process's sync kept meanwhile stays:
-        NU44 F4), or every one (None). Raises ClientClosed once closed."""
-        if await self.store.setting(UNSEEN_NEWS) is None:
+    async def unseen_departures(self) -> list[Departure]:
+        """The share changes (`SyncReport.departures`: shares started, ended, given new
+        terms or made again, told from the owner-signed chains this device verified, or as
+        the server's word where only the server says it) that the syncs since the last
+        `mark_news_seen()` told, as `unseen_news` keeps their news: every `sync()`'s, not
+        `watch()`'s; in the order told, the last MAX_UNSEEN_NEWS at most. Each was told once
+        by the report of the sync that found it; an app whose other parts sync quietly says
+        them again here (NU44 F6: `tj caseload` told a share's end on its stderr only, and
+        the `tj sync` after it said nothing of it). A setting of another form is read as
+        none. Works offline. Raises ClientClosed once closed."""
+        return decode_told(await self.store.setting(UNSEEN_DEPARTURES))
+
+    async def mark_news_seen(self, seen: Sequence[News | Departure] | None = None) -> None:
+        """Forget news `unseen_news()` and share changes `unseen_departures()` return, the
+        user has seen them: `seen`, those shown (the news and share changes of
+        `unseen_news()`, `unseen_departures()` and of the reports shown since: news counts
+        taken off, sync.news_without, and each share change once, so that what another
+        process's sync kept meanwhile stays: NU44 F4), or every one (None). Raises
+        ClientClosed once closed."""
+        if (
+            await self.store.setting(UNSEEN_NEWS) is None
+            and await self.store.setting(UNSEEN_DEPARTURES) is None
+        ):
             return  # nothing kept: nothing written
+        news = [n for n in seen or [] if isinstance(n, News)]
+        told = [d for d in seen or [] if isinstance(d, Departure)]
         await self._change_unseen(
-            lambda kept: [] if seen is None else sync_plan.news_without(kept, seen)
+            lambda kept: [] if seen is None else sync_plan.news_without(kept, news),
+            lambda kept: [] if seen is None else told_without(kept, told),
         )
 
-    async def _change_unseen(self, change: Callable[[list[News]], list[News]]) -> None:
-        """The kept news (`unseen_news`) read, changed and written in one transaction: another
-        process's sync or mark between the two would otherwise be lost or undone (REV-CARE4
-        F3: news shown came back as "Earlier")."""
+    async def _change_unseen(
+        self,
+        news: Callable[[list[News]], list[News]],
+        told: Callable[[list[Departure]], list[Departure]],
+    ) -> None:
+        """The kept news (`unseen_news`) and share changes (`unseen_departures`) read,
+        changed and written in one transaction: another process's sync or mark between the
+        two would otherwise be lost or undone (REV-CARE4 F3: news shown came back as
+        "Earlier"). A setting left as it was is not written."""
         async with self.store.transaction() as tx:
-            left = change(sync_plan.decode_news(await tx.setting(UNSEEN_NEWS)))
-            await tx.set_setting(UNSEEN_NEWS, sync_plan.encode_news(left) if left else None)
+            await _change_setting(
+                tx, UNSEEN_NEWS, news, sync_plan.decode_news, sync_plan.encode_news
+            )
+            await _change_setting(tx, UNSEEN_DEPARTURES, told, decode_told, encode_told)
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them
@@ -1737,23 +1792,48 @@ class Client:
         `measure share`) of an entry or result this account also reads in a journal the
         client shares whole: each counts once in the summary, as `entries.list()` and
         `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
-        only in a copy still counts. `held`: the journals on this device, as of the sync."""
+        only in a copy still counts, and so does one of an entry or result held only in the
+        read-only copy of a whole journal whose share ended (`Context.share_state`, from the
+        owner-signed chain; or no longer served): nothing reaches that copy any more, so the
+        copy shared one by one is what the member now reads of it (NU42 #4: "nothing new"
+        when it arrived, was trashed or restored). `held`: the journals on this device, as
+        of the sync."""
+        await self.replica.load_access()  # which journals are copies, which ended: chains
         copies = {j.journal_id for j in held if self.replica.is_copy_shared_with_me(j)}
         copied = [a for a in arrivals if a.journal_id in copies and a.kind in (ENTRY, MEASURE)]
         if not copied:
             return arrivals
-        once: set[str] = set()  # ids of every journal's listing, a copy of a whole one's out
-        in_copies: set[str] = set()  # ids the copies list, each copy read by itself
+        arrived = {a.journal_id for a in copied}
+        owners = {j.owner_id for j in held if j.journal_id in arrived}
+        read = [  # the copies that arrived, and the whole journals of their owners shared now
+            j
+            for j in held
+            if j.journal_id in arrived
+            or (
+                j.journal_id not in copies
+                and j.owner_id in owners
+                and self.context.share_state(j) == (False, False)
+            )
+        ]
+        twice: set[str] = set()  # ids in the copies of what a whole journal shared now holds
         if any(a.kind == ENTRY for a in copied):
-            once |= {e.id for e in await self.context.entries(None, include_deleted=True)}
-            for journal_id in {a.journal_id for a in copied if a.kind == ENTRY}:
-                listed = await self.context.entries(journal_id.hex(), include_deleted=True)
-                in_copies |= {e.id for e in listed}
+            entries = []
+            for journal in read:
+                entries += await self.context.entries(
+                    journal.journal_id.hex(), include_deleted=True
+                )
+            once = {e.id for e in self.context.once_each(entries, read)}
+            twice |= {e.id for e in entries if e.id not in once}
         if any(a.kind == MEASURE for a in copied):
-            once |= {r.id for r in await self.measures.results()}
-            for journal_id in {a.journal_id for a in copied if a.kind == MEASURE}:
-                in_copies |= {r.id for r in await self.measures.results(journal_id.hex())}
-        twice = in_copies - once
+            from client_sdk.results import results_once_each  # a care module (issue 10)
+
+            results = []
+            for journal in read:
+                results += await self.measures.results(journal.journal_id.hex())
+            owned = {j.journal_id.hex(): j.owner_id.hex() for j in read}
+            in_copies = {k: v for k, v in owned.items() if bytes.fromhex(k) in copies}
+            counted = {r.id for r in results_once_each(results, in_copies, owned)}
+            twice |= {r.id for r in results if r.id not in counted}
         return [a for a in arrivals if a.doc_id.hex() not in twice]
 
     async def _had_through_copies(

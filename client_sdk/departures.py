@@ -59,6 +59,10 @@ from typing import Any
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
 "sent": [Sent dict, ...]}."""
+UNSEEN = "unseen_departures"
+"""Store setting: `encode_told` of the departures syncs told that the user has not seen
+(`Client.unseen_departures`); those of a journal removed from the device go with it
+(`without_journal`)."""
 
 LEFT = "left"
 ERASED = "account deleted"
@@ -136,6 +140,11 @@ server's word, told once per disappearance (a journal listed again and then left
 is told again), `member` "" and `owner` "". This device's own records that the server
 acknowledged there and never served back are reported as withheld at every sync as long as
 the copy is kept (`SyncReport.withheld`)."""
+REASONS = (
+    LEFT, ERASED, UNKNOWN, EXPIRED, REMOVED, UNLISTED, DROPPED, RETURNED, SHARED, RELISTED,
+    NARROWED, CHANGED, RENEWED, UNSHARED, GONE,
+)  # fmt: skip
+"""Every `Departure.reason`."""
 GIVEN = (CHANGED, RENEWED, SHARED)
 """Reasons told to the owner's other devices (`owner` "") of a share given, renewed or
 given new terms: told only while the verified chain still lists the member (one ended
@@ -685,3 +694,98 @@ def _journal_hex(value: Any) -> bool:
     return (
         isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
     )
+
+
+def encode_told(told: list[Departure]) -> str:
+    """`told` as JSON text (a store setting, `Client.unseen_departures`: `decode_told` reads
+    it back), each with `member_id` and `safety_flags`."""
+    return json.dumps(
+        [{**d.stored(), "safety_flags": d.safety_flags} for d in told], separators=(",", ":")
+    )
+
+
+def decode_told(text: object) -> list[Departure]:
+    """`encode_told`'s text read back; an item of another form (another version's, a hand
+    edit: a field missing or of another type, a reason not in REASONS) left out, and [] for
+    anything else: kept share changes are a courtesy, never an error (never raises)."""
+    if not isinstance(text, str):
+        return []
+    try:
+        items = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(items, list):
+        return []
+    return [d for d in map(_told, items) if d is not None]
+
+
+_TOLD_TEXTS = (
+    "member", "journal", "reason", "owner", "source", "narrowed", "copy", "was_role", "role",
+    "member_id",
+)  # fmt: skip
+
+
+def _told(item: object) -> Departure | None:
+    """One of `encode_told`'s items, each field of its type, else None."""
+    if not isinstance(item, dict) or not all(type(item.get(k)) is str for k in _TOLD_TEXTS):
+        return None
+    if item["reason"] not in REASONS or not _journal_hex(item.get("journal_id")):
+        return None
+    if not all(type(item.get(k)) is bool for k in ("items", "discarded", "safety_flags")):
+        return None
+    fields, at, ends = (
+        item.get("fields"),
+        item.get("at"),
+        (item.get("was_until"), item.get("until")),
+    )
+    if not isinstance(fields, list) or not all(type(f) is str for f in fields):
+        return None
+    if type(at) is not int or at < 0 or not all(_end(end) for end in ends):
+        return None
+    return Departure(
+        item["member"],
+        item["journal"],
+        item["journal_id"],
+        item["reason"],
+        at=at,
+        owner=item["owner"],
+        source=item["source"],
+        fields=tuple(fields),
+        items=item["items"],
+        discarded=item["discarded"],
+        copy=item["copy"],
+        narrowed=item["narrowed"],
+        was_role=item["was_role"],
+        role=item["role"],
+        was_until=ends[0],
+        until=ends[1],
+        member_id=item["member_id"],
+        safety_flags=item["safety_flags"],
+    )
+
+
+def _end(value: object) -> bool:
+    """Whether `value` is an end date as `Departure.until` keeps it: None, or ms >= 0."""
+    return value is None or (type(value) is int and value >= 0)
+
+
+def without_journal(text: object, journal_id: bytes) -> tuple[bool, str | None]:
+    """The `UNSEEN` setting `text` without the departures of the journal `journal_id` (a
+    journal removed from this device: nothing left names it): whether any was taken off,
+    and the setting's new value (None: none left)."""
+    told = decode_told(text)
+    left = [d for d in told if d.journal_id != journal_id.hex()]
+    return len(left) != len(told), encode_told(left) if left else None
+
+
+def told_without(kept: list[Departure], seen: list[Departure]) -> list[Departure]:
+    """`kept` less `seen`, each departure of `seen` taking off one equal to it: what is
+    still unseen once `seen` was shown (as sync.news_without does for news). Pure."""
+    left = list(seen)
+    unseen = []
+    for told in kept:
+        if told in left:
+            left.remove(told)
+        else:
+            unseen.append(told)
+    return unseen

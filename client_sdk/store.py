@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from client_sdk import carrying, crypto, forgotten
+from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
@@ -2434,8 +2434,9 @@ class Transaction:
         await self._forget_late(journal_id)
 
     async def _forget_late(self, journal_id: bytes) -> None:
-        """The settings of carrying.py that name a journal removed (R43 F2): nothing is left
-        in the store that names it (R38 G1)."""
+        """The settings of carrying.py that name a journal removed (R43 F2), and the share
+        changes kept unseen of it (`departures.UNSEEN`): nothing is left in the store that
+        names it (R38 G1)."""
         name = carrying.setting_name(journal_id)
         await self._db.execute("DELETE FROM settings WHERE name = ?", (name,))
         pending = carrying.decode_pending(await self.setting(carrying.PENDING))
@@ -2445,6 +2446,12 @@ class Transaction:
                 await self._db.execute("DELETE FROM settings WHERE name = ?", (carrying.PENDING,))
             else:
                 await self.set_setting(carrying.PENDING, value)
+        kept = await self.setting(departures.UNSEEN)
+        changed, unseen = departures.without_journal(kept, journal_id)
+        if changed and unseen is None:
+            await self._db.execute("DELETE FROM settings WHERE name = ?", (departures.UNSEEN,))
+        elif changed:
+            await self.set_setting(departures.UNSEEN, unseen)
 
     async def add_pending_journal(self, journal_id: bytes, request: bytes) -> None:
         await self._db.execute(

@@ -436,7 +436,7 @@ def decode_news(text: object) -> list[News]:
         return []
     try:
         items = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a hand edit nested deep
         return []
     if not isinstance(items, list):
         return []

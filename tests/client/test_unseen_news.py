@@ -4,7 +4,15 @@ later `tj sync` said "nothing new" about a client's entry the therapist never sa
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
+import pytest
+
+from client_sdk import departures
 from client_sdk import sync as sync_plan
+from client_sdk.client import UNSEEN_DEPARTURES
+from client_sdk.departures import Departure
 from client_sdk.sync import News
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -61,7 +69,7 @@ def test_merged_news_adds_counts_of_the_same_news_only() -> None:
 def test_kept_news_read_back_whatever_the_setting_holds() -> None:
     news = [News(2, "entry", True, "hugo"), News(1, "safety_flag", True, "ana", own=False)]
     assert sync_plan.decode_news(sync_plan.encode_news(news)) == news
-    for kept in (None, b"\x00", "not json", "[1, 2]", '[{"count": 1}]', "{}"):
+    for kept in (None, b"\x00", "not json", "[1, 2]", '[{"count": 1}]', "{}", "[" * 100_000):
         assert sync_plan.decode_news(kept) == []
 
 
@@ -115,3 +123,113 @@ def test_news_grouped_by_source_name_each_source_once() -> None:
         "from drsmith: 1 note withdrawn; new journal Work"
     )
     assert [str(n) for n in news[:2]] == ["2 new entries from ana", "1 new goal from ben"]
+
+
+async def test_share_changes_of_every_sync_wait_until_marked_seen(signup: ClientFactory) -> None:
+    """NU44 F6: a share's start or end a quick sync told is kept for the next `tj sync`'s
+    "Earlier" (`unseen_departures`) as news are, and marked seen the same way."""
+    hugo, drruiz = await signup("hugo"), await signup("drruiz")
+    await share_with(hugo, drruiz)
+    started = (await drruiz.sync()).departures
+    assert [(d.owner, d.reason) for d in started] == [("hugo", "shared")]
+    assert await drruiz.unseen_departures() == started
+    await drruiz.mark_news_seen(await drruiz.unseen_news())  # the news only: the start stays
+    assert await drruiz.unseen_departures() == started
+
+    await hugo.shares.revoke("Personal", "drruiz")
+    ended = (await drruiz.sync()).departures
+    assert [(d.owner, d.reason) for d in ended] == [("hugo", "no longer served")]
+    assert await drruiz.unseen_departures() == [*started, *ended]
+    version = await drruiz.store.version()
+    assert (await drruiz.sync()).departures == []  # nothing new: nothing written
+    assert await drruiz.store.version() == version
+
+    await drruiz.mark_news_seen(started)  # what was shown, no more
+    assert await drruiz.unseen_departures() == ended
+    await drruiz.mark_news_seen()
+    assert await drruiz.unseen_departures() == []
+
+
+TOLD = {
+    "member": "drruiz",
+    "journal": "Personal",
+    "journal_id": "ab" * 16,
+    "reason": "removed",
+    "at": 1_790_000_000_000,
+    "owner": "hugo",
+    "source": "",
+    "fields": [],
+    "items": False,
+    "discarded": False,
+    "narrowed": "",
+    "copy": "",
+    "was_role": "",
+    "role": "",
+    "was_until": None,
+    "until": None,
+    "member_id": "",
+    "safety_flags": False,
+}
+
+
+def test_kept_share_changes_read_back_whatever_the_setting_holds() -> None:
+    told = [
+        Departure("drruiz", "Personal", "ab" * 16, "end date", at=5, member_id="cd" * 16),
+        Departure("drlee", "Work", "ef" * 16, "unshared", source="Personal", fields=("mood",)),
+        replace(Departure("x", "Y", "01" * 16, "changed", was_until=0, until=9), safety_flags=True),
+    ]
+    back = departures.decode_told(departures.encode_told(told))
+    assert back == told
+    assert [(d.member_id, d.safety_flags) for d in back] == [
+        ("cd" * 16, False),
+        ("", False),
+        ("", True),
+    ]
+    for kept in (None, b"\x00", "not json", "[1, 2]", "{}", "[" * 100_000):
+        assert departures.decode_told(kept) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {**TOLD, "reason": "vanished"},
+        {**TOLD, "journal_id": "not hex"},
+        {**TOLD, "at": "yesterday"},
+        {**TOLD, "at": True},
+        {**TOLD, "at": -1},
+        {**TOLD, "fields": "mood"},
+        {**TOLD, "fields": [1]},
+        {**TOLD, "items": 1},
+        {**TOLD, "until": "never"},
+        {**TOLD, "was_until": -5},
+        {**TOLD, "owner": None},
+        {k: v for k, v in TOLD.items() if k != "safety_flags"},
+        {k: v for k, v in TOLD.items() if k != "member"},
+    ],
+    ids=[
+        "unknown reason", "journal id", "time in words", "bool time", "negative time",
+        "fields text", "fields numbers", "items number", "end in words", "negative end",
+        "owner null", "flag missing", "member missing",
+    ],
+)  # fmt: skip
+async def test_a_share_change_kept_in_another_form_is_dropped_never_an_error(
+    signup: ClientFactory, bad: dict[str, object]
+) -> None:
+    """An item of another form (another version's, a hand edit) is left out: syncs, the
+    read and the mark go on, and what it held is never said wrongly."""
+    hugo, drruiz = await signup("hugo"), await signup("drruiz")
+    await drruiz.store.put_setting(UNSEEN_DEPARTURES, json.dumps([bad, TOLD]))
+    [kept] = await drruiz.unseen_departures()
+    assert (kept.owner, kept.reason, kept.journal_id) == ("hugo", "removed", "ab" * 16)
+    await share_with(hugo, drruiz)
+    shared = (await drruiz.sync()).departures
+    assert await drruiz.unseen_departures() == [kept, *shared]
+    await drruiz.mark_news_seen(await drruiz.unseen_departures())
+    assert await drruiz.unseen_departures() == []
+
+
+def test_told_without_takes_off_each_seen_once() -> None:
+    one = Departure("drruiz", "Personal", "ab" * 16, "removed", at=5, owner="hugo")
+    other = replace(one, journal="Work", journal_id="cd" * 16)
+    assert departures.told_without([one, other, one], [one]) == [other, one]
+    assert departures.told_without([one], [other]) == [one]
