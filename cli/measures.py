@@ -763,6 +763,12 @@ SAFETY_MARK = "; item 9 above 0"
 """Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
 
 
+CHANGE = Column("change", NAME, items=", ", minor=True)
+"""`tj measure list`'s change column ("+3, retake" broken after its ","): read after the
+band, so where the table cannot hold both (80 columns, with the journal column) it goes
+below its row ("  change: +3") before the band does."""
+
+
 def results_table(
     results: list[MeasureResult],
     changes: Mapping[str, ScoreChange | None],
@@ -779,7 +785,7 @@ def results_table(
     changed = any(changes.get(result.id) is not None for result in results)
     columns = [ID, DATE, Column("measure", FIXED)]
     columns += [] if one_journal else [Column("journal", NAME)]
-    columns += [Column("score", FIXED), *([Column("change", NAME, items=", ")] if changed else [])]
+    columns += [Column("score", FIXED), *([CHANGE] if changed else [])]
     return fitted(
         [*columns, Column("band", NAME, items="; ")],
         (

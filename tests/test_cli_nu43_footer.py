@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.table_cells import column
+from tests.table_cells import below, column
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -186,5 +186,10 @@ async def test_measure_list_of_one_journal_shows_each_change_and_no_journal_colu
         None,
     ], changes
     assert listed[1]["change"]["reliable"] == "reliable deterioration"  # as `tj measure show`
-    every = await drsmith.ok("measure", "list", env=NARROW)  # several journals: it is there
-    assert "journal" in every.stdout.splitlines()[0]
+    # every journal: the journal column is there; at 80 columns the change goes below its
+    # row before the band does (cli/measures.CHANGE: minor)
+    every = (await drsmith.ok("measure", "list", env=NARROW)).stdout.split("\nA score")[0]
+    assert every.splitlines()[0].split() == ["id", "date", "measure", "journal", "score", "band"]
+    assert below(every, "change") == ["-2, retake", "+6"], every
+    wide = (await drsmith.ok("measure", "list", env={"COLUMNS": "120"})).stdout
+    assert column(wide.split("\nA score")[0], "change") == ["-2, retake", "+6", "", ""], wide
