@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -442,6 +442,10 @@ def _ask_items(
         click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
 
 
+Listed = tuple[list["MeasureResult"], dict[str, "ScoreChange | None"]]
+"""`tj measure list`'s results, with the change of each by id (`Measures.changes`)."""
+
+
 @measure.command("list")
 @click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
 @journal_filter_option
@@ -450,7 +454,11 @@ def _ask_items(
 def measure_list(
     home: Home, measure_name: str | None, journal_name: str | None, as_json: bool
 ) -> None:
-    """List results, newest first (a therapist sees what clients shared).
+    """List results, newest first (a therapist sees what clients shared), each with its
+    change from the result of the same measure before it in its journal ("+3"; "+3,
+    retake" when retaken within the questionnaire's recall period, which measures no
+    change; `--json`: "change", as `tj measure show --json` gives it). With --journal
+    there is no journal column.
 
     \b
     Examples:
@@ -458,9 +466,7 @@ def measure_list(
       tj measure list --measure gad7 --journal ana/Personal --json
     """
 
-    async def work(
-        client: Client,
-    ) -> tuple[list[MeasureResult], list[InvalidResult], bool, set[str]]:
+    async def work(client: Client) -> tuple[Listed, list[InvalidResult], bool, set[str]]:
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
@@ -472,15 +478,23 @@ def measure_list(
         shared_only = any(j.owner_id != me for j in journals)
         own = {j.id for j in every if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
-        return results, wanted, shared_only, own
+        return (results, client.measures.changes(results)), wanted, shared_only, own
 
-    results, invalid, shared_only, own = home.read(work)
+    (results, changes), invalid, shared_only, own = home.read(work)
     empty = (
         "No results shared with you yet."
         if shared_only
         else "No results yet: take one with `tj measure take phq9`."
     )
-    output.show_rows(results, as_json, results_table, empty)
+    if as_json:  # each result with its change, as `tj measure show --json` (NU43 #19)
+        output.print_json([result_dict(r, changes[r.id]) for r in results])
+    elif not results:
+        output.message(empty)
+    else:
+        one_journal = journal_name is not None and len({r.journal_id for r in results}) <= 1
+        output.print_table(results_table(results, changes, one_journal=one_journal))
+        if any(c is not None and c.same_period for c in changes.values()):
+            output.data(output.fields_text([output.RETAKE_NOTE]))
     concerns = [r for r in results if r.safety_concern]
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
@@ -749,24 +763,60 @@ SAFETY_MARK = "; item 9 above 0"
 """Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
 
 
-def results_table(results: list[MeasureResult]) -> Table:
+CHANGE = Column("change", NAME, items=", ", minor=True)
+"""`tj measure list`'s change column ("+3, retake" broken after its ","): read after the
+band, so where the table cannot hold both (80 columns, with the journal column) it goes
+below its row ("  change: +3") before the band does."""
+
+
+def results_table(
+    results: list[MeasureResult],
+    changes: Mapping[str, ScoreChange | None],
+    *,
+    one_journal: bool = False,
+) -> Table:
     """The band and its safety mark each whole ("moderate;" above "item 9 above 0", never
-    "abov"/"e 0": NU35 #1), broken only after the "; " between them."""
-    columns = [ID, DATE, Column("measure", FIXED), Column("journal", NAME)]
+    "abov"/"e 0": NU35 #1), broken only after the "; " between them. `changes` (by result
+    id, `Measures.changes`) fill the "change" column (`change_cell`); `one_journal` (`tj
+    measure list --journal NAME`): no journal column, every row's is the one asked for
+    (NU43 #19: "ana/" above "Personal" on every row at 80 columns). No change column when
+    no result has one (each the first of its measure in its journal): its room stays the
+    names'."""
+    changed = any(changes.get(result.id) is not None for result in results)
+    columns = [ID, DATE, Column("measure", FIXED)]
+    columns += [] if one_journal else [Column("journal", NAME)]
+    columns += [Column("score", FIXED), *([CHANGE] if changed else [])]
     return fitted(
-        [*columns, Column("score", FIXED), Column("band", NAME, items="; ")],
+        [*columns, Column("band", NAME, items="; ")],
         (
             (
                 output.short_id(result.id),
                 output.local_time(result.taken_at),
                 result.name,
-                result.journal,
+                *([] if one_journal else [result.journal]),
                 str(result.score),
+                *([change_cell(changes.get(result.id))] if changed else []),
                 result.band + (SAFETY_MARK if result.safety_concern else ""),
             )
             for result in results
         ),
     )
+
+
+def result_dict(result: MeasureResult, change: ScoreChange | None) -> dict[str, Any]:
+    """A result in `tj measure list --json`: its fields, and "change" as `tj measure show
+    --json` gives it (ScoreChange's fields, or null for the first of its measure in its
+    journal)."""
+    return {**result.to_dict(), "change": change.to_dict() if change is not None else None}
+
+
+def change_cell(change: ScoreChange | None) -> str:
+    """A result's change in `tj measure list`, as the caseload says it: "+3", "-2", "+3,
+    retake" (output.RETAKE: within the recall period, not a measure of change), "" for the
+    first result of its measure in its journal."""
+    if change is None:
+        return ""
+    return f"{change.change:+d}{output.RETAKE if change.same_period else ''}"
 
 
 def answers_table(result: MeasureResult, chosen: Instrument) -> Table:

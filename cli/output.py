@@ -669,14 +669,22 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
     return items
 
 
-def warn_unverified_owners(owners: list[Unverified]) -> None:
+def warn_unverified_owners(
+    owners: list[Unverified], *, who: str = "accounts", mark: str = ""
+) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
     invented that owner, and every entry in them. While one of them is shared, the way out
     is to compare the fingerprint; once every share of theirs ended, it is still that while
     their account exists (`tj fingerprint OWNER` and `tj verify` work on it: NU30 F5), or to
     keep or discard the copies, with the exact `tj forget` command (NU19 C25: the owner may
-    be erased, and `tj fingerprint OWNER` then fails), the one `tj shared-with-me` names."""
+    be erased, and `tj fingerprint OWNER` then fails), the one `tj shared-with-me` names.
+
+    The owners still sharing are said in one line (`unverified_line`) from MANY_UNVERIFIED
+    of them, or always when the command's table marks them with `mark` ("(?)": `tj
+    caseload`, `tj shared-with-me`), which the line then explains (NU43 #7: eleven lines
+    buried a safety flag); `who`: what they are to the reader ("clients" in a caseload)."""
     live = [owner for owner, ended, _ in owners if not ended]
+    folded = bool(mark) or len(live) >= MANY_UNVERIFIED
     for owner, ended, items in owners:
         compare = (
             f"while {owner}'s account exists, you can still compare the fingerprint in person "
@@ -701,25 +709,66 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
             )
             message(f"{said}: {compare}, or discard them: {forget}.")
             continue
-        if len(live) >= MANY_UNVERIFIED:
+        if folded:
             continue  # said once for all of them, below
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
             f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "
             f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`."
         )
-    if len(live) >= MANY_UNVERIFIED:  # one line, not one each (NU43 #7: eleven buried the rest)
-        message(
-            f"Warning: you have not compared the fingerprints of {len(live)} accounts "
-            f"({and_list(live)}), so the server could have made up their journals: ask each to "
-            "read out `tj fingerprint`, compare it with `tj fingerprint NAME`, then run `tj "
-            "verify NAME FINGERPRINT`."
+    if live and folded:
+        message(unverified_line(live, who=who, mark=mark), wrap=True)
+
+
+def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") -> str:
+    """One line for the owners still sharing whose fingerprint this device never compared
+    (`names`, sorted), however many: "Warning: 11 clients' fingerprints not compared (?):
+    ana, ben, carla, dev, emma, farid and 5 more, so the server could have made up their
+    journals: in session, ask each to read out `tj fingerprint`, then run `tj verify NAME
+    FINGERPRINT`." (NU43 #7). Past NAMED_UNVERIFIED names the rest are counted: the table
+    `mark` is said after marks each; without one, `tj shared-with-me` is named. Pure."""
+    marked = f" {mark}" if mark else ""
+    if len(names) == 1:
+        name = names[0]
+        return (
+            f"Warning: {name}'s fingerprint not compared{marked}, so the server could have "
+            f"made up {name}'s journals: in session, ask {name} to read out `tj fingerprint`, "
+            f"then run `tj verify {name} FINGERPRINT`."
         )
+    if len(names) <= NAMED_UNVERIFIED + 1:  # never "and 1 more"
+        listed = and_list(names)
+    else:
+        rest = len(names) - NAMED_UNVERIFIED
+        listed = f"{', '.join(names[:NAMED_UNVERIFIED])} and {rest} more"
+        listed += "" if mark else " (`tj shared-with-me` names them)"
+    return (
+        f"Warning: {len(names)} {who}' fingerprints not compared{marked}: {listed}, so the "
+        "server could have made up their journals: in session, ask each to read out `tj "
+        "fingerprint`, then run `tj verify NAME FINGERPRINT`."
+    )
 
 
 MANY_UNVERIFIED = 3
 """From this many accounts whose journals are still shared with this one and whose
 fingerprint was never compared, `warn_unverified_owners` says it in one line naming them."""
+
+NAMED_UNVERIFIED = 6
+"""`unverified_line` names this many accounts, and counts the others ("and 5 more")."""
+
+UNVERIFIED_MARK = "(?)"
+"""After an owner's name in the tables of `tj caseload` and `tj shared-with-me`: their
+fingerprint was never compared here (`unverified_line` says so once, below the table)."""
+
+
+RETAKE = ", retake"
+"""After a score's change ("+3, retake") in `tj caseload` and `tj measure list`: retaken
+within its questionnaire's recall period (`ScoreChange.same_period`)."""
+
+RETAKE_NOTE = (
+    'A score marked "retake" was taken within its questionnaire\'s recall period after the '
+    "one before (e.g. 2 weeks for PHQ-9): its difference is not a measure of change."
+)
+"""Below a table that marks a change RETAKE."""
 
 
 HELPER_ROLES = {

@@ -27,11 +27,8 @@ if TYPE_CHECKING:
     from client_sdk.caseload import CaseloadRow, GoalLine
 from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
-RETAKE = ", retake"
-RETAKE_NOTE = (
-    'A score marked "retake" was taken within its questionnaire\'s recall period after the '
-    "one before (e.g. 2 weeks for PHQ-9): its difference is not a measure of change."
-)
+RETAKE = output.RETAKE
+RETAKE_NOTE = output.RETAKE_NOTE
 
 
 @cli.command("caseload")
@@ -104,7 +101,8 @@ def caseload(
         return rows, await output.unverified_owners(client, (r.client for r in rows))
 
     rows, unverified = home.run(work)
-    output.warn_unverified_owners(unverified)
+    if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
+        output.warn_unverified_owners(unverified, who="clients")
     if html_path is not None:
         from client_sdk.caseload_html import render_caseload
 
@@ -113,10 +111,15 @@ def caseload(
         os.chmod(html_path, 0o600)
         output.message(f"Wrote {html_path}")
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
-    if not as_json:
+    if not as_json:  # below the table the safety lines first, then what its marks mean
+        footer = flag_details(rows)
         if any(s.change and s.change.same_period for row in rows for s in row.scores):
-            output.data(RETAKE_NOTE)
-        for line in [*flag_details(rows), *goals_and_briefs(rows)]:
+            footer += [*([] if footer else [""]), output.fields_text([RETAKE_NOTE])]
+        for line in footer:
+            output.data(line)
+        # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
+        output.warn_unverified_owners(unverified, who="clients", mark=UNVERIFIED_MARK)
+        for line in goals_and_briefs(rows):
             output.data(line)
 
 
@@ -148,22 +151,40 @@ def flag_label(flag: str) -> str:
     return label.replace("answered above 0", "above 0")
 
 
-UNVERIFIED_MARK = "(?)"
+UNVERIFIED_MARK = output.UNVERIFIED_MARK
 """After a client's name in the caseload's table: their fingerprint was never compared here
-(`flag_details` says so below the table, the warning above it what to do)."""
+(one warning below the flags' lines says so for all of them: output.unverified_line)."""
 
 
 def flag_details(rows: list[CaseloadRow]) -> list[str]:
     """Below the table, a line for each flag shown shorter in it (`flag_label`), whole:
     "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
-    on this device)"; "ana (?): fingerprint not verified" for the client marked so."""
+    on this device)"; the safety lines first (`safety_rank`), each group in the rows' order
+    (NU43 #7: the one safety line sat among eleven others). "fingerprint not verified" is
+    not one of them: the name's "(?)" says it, and one warning for all (`caseload`)."""
+    from client_sdk.caseload import UNVERIFIED
+
     lines = [
-        f"{row.client}{'' if flag_label(flag) else ' ' + UNVERIFIED_MARK}: {flag}"
+        (safety_rank(flag), f"{row.client}: {flag}")
         for row in rows
         for flag in row.flags
-        if flag_label(flag) != flag.replace("answered above 0", "above 0")
+        if flag != UNVERIFIED and flag_label(flag) != flag.replace("answered above 0", "above 0")
     ]
-    return ["", *lines] if lines else []
+    lines.sort(key=lambda line: line[0])  # stable: the attention order within a rank
+    return ["", *(line for _, line in lines)] if lines else []
+
+
+SAFETY_ITEM = re.compile(r"\bitem \d+ answered above 0\b")
+"""A flag about a questionnaire's safety item ("PHQ-9 item 9 answered above 0 on ...", "...
+invalid result: item 9 answered above 0"), for `safety_rank`."""
+
+
+def safety_rank(flag: str) -> int:
+    """Where a flag's line goes below the caseload's table: 0 for a safety flag, 1 for a
+    safety item answered above 0, 2 for any other. Pure."""
+    if flag.startswith("safety flag"):
+        return 0
+    return 1 if SAFETY_ITEM.search(flag) else 2
 
 
 def goals_and_briefs(rows: list[CaseloadRow]) -> list[str]:

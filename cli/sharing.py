@@ -1361,10 +1361,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline).
         await synced_first(client)
-        found = sorted(  # by owner, then journal: a caseload of names to scan (NU43 #11)
-            await client.shares.with_me(refresh=False),
-            key=lambda s: (s.owner.casefold(), s.journal.casefold(), s.share_ended),
-        )
+        found = sorted(await client.shares.with_me(refresh=False), key=shared_order)
         unverified = {s.owner for s in found if not s.owner_verified}
         return found, await output.unverified_owners(client, unverified)
 
@@ -1375,7 +1372,24 @@ def shared_with_me(home: Home, as_json: bool) -> None:
             if s.share_ended:
                 # shown(): the journal name is another account's text (rev-nu29b B2)
                 output.data(output.forget_advice(f"{s.owner}/{s.journal}", s.unlisted))
-        output.warn_unverified_owners(unverified)
+        # once for every owner the table marks "(?)" (NU43 #7)
+        output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
+
+
+def shared_order(share: SharedJournal) -> tuple[str, str, str, str, bool, str]:
+    """The order `tj shared-with-me` lists journals in, its JSON too: by owner, then journal
+    (whole journals and the copies of some fields alike: "ben/Personal (mood, tags) for
+    drruiz" among ben's), by their names as read (case aside), a live share before the copy
+    kept of an ended one of the same name, then by id (NU43 #11: in no order a therapist
+    with many clients could scan)."""
+    return (
+        share.owner.casefold(),
+        share.owner,
+        share.journal.casefold(),
+        share.journal,
+        share.share_ended,
+        share.journal_id,
+    )
 
 
 @cli.command("verify-head")
@@ -1850,14 +1864,17 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
 def shared_table(found: Iterable[SharedJournal]) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
-    (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2)."""
+    (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2).
+    An owner whose fingerprint was never compared is marked "ana (?)": one warning below the
+    table says what it means (NU43 #7: "(fingerprint not verified)" took 11 rows' second
+    lines)."""
     columns = [Column("journal", NAME), Column("owner", NAME), Column("role", NAME)]
     return fitted(
         [*columns, Column("expires", FIXED)],
         (
             (
                 f"{s.owner}/{s.journal}",
-                s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)",
+                s.owner if s.owner_verified else f"{s.owner} {output.UNVERIFIED_MARK}",
                 s.access,
                 shared_end_text(s),
             )

@@ -54,6 +54,7 @@ from client_sdk.results import (
     MeasureResult,
     Taken,
     change_between,
+    changes_since_previous,
     check_result_fields,
     delete_result_update,
     disclosed_result,
@@ -63,7 +64,7 @@ from client_sdk.results import (
     result_view,
     results_once_each,
 )
-from client_sdk.scoring import Instrument, builtin_instruments, instrument
+from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, instrument
 from client_sdk.sharing import ShareInfo, Sharing
 from client_sdk.store import LocalJournal
 
@@ -184,6 +185,15 @@ class Measures:
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
         return (await self._read(journal, wanted))[0]
+
+    @staticmethod
+    def changes(results: list[MeasureResult]) -> dict[str, ScoreChange | None]:
+        """The change of each of `results` (as `results` returns them) from the result of
+        the same measure before it in its journal, by result id, None for the first one
+        (as `history` gives it for one result: scoring.ScoreChange; `same_period` marks a
+        retake within the recall period, whose difference is not a measure of change).
+        Pure: the earlier result is looked for in `results` only. Raises nothing."""
+        return changes_since_previous(results)
 
     async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
         """Results that cannot be read (answers outside the instrument, a time no date

@@ -254,6 +254,22 @@ def change_between(earlier: MeasureResult | None, later: MeasureResult) -> Score
     return compare(builtin_instruments()[later.measure], earlier.score, later.score, apart_ms=apart)
 
 
+def changes_since_previous(results: Iterable[MeasureResult]) -> dict[str, ScoreChange | None]:
+    """Each result's change from the one of the same measure before it in its journal
+    (`previous_result`, `change_between`), by result id; None for the first of its series.
+    The series are read from `results` alone (a list filtered to one measure or journal
+    holds each of their whole series)."""
+    series: dict[tuple[str, str], list[MeasureResult]] = {}
+    for result in results:
+        series.setdefault((result.journal_id, result.measure), []).append(result)
+    changes: dict[str, ScoreChange | None] = {}
+    for found in series.values():
+        found.sort(key=lambda r: (r.taken_at, r.id))
+        for earlier, later in zip([None, *found], found, strict=False):
+            changes[later.id] = change_between(earlier, later)
+    return changes
+
+
 def measured_change(results: list[MeasureResult], result: MeasureResult) -> ScoreChange | None:
     """The change that says whether `result`'s measure reliably changed, for flags (the
     caseload's "reliable deterioration"): `result`'s change since the result before it; when

@@ -74,6 +74,7 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     )
 
     listed = await ana.ok("measure", "list")
+    # the first PHQ-9 of its journal: no change, so no change column (NU43 #19)
     assert "PHQ-9 Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
     assert lines_of(listed.stderr)[-1] == (
         "item 9 above 0: whatever the total score, the PHQ-9's instructions say that answer "
