@@ -508,14 +508,15 @@ def goals_table(goals: list[Goal]) -> Table:
     """Fitted to the terminal (tables.py): the progress and the status (the target date) are
     never wrapped nor cut, the journal's name never cut (NU21 C13), and a goal's title, what
     is read, wrapped whole in its column (NU35 leftover #2: "Walk thre…" beside a 30-column
-    progress bar at 80 columns); when they do not all fit, the journal goes below its row
-    first (`Column.minor`)."""
+    progress bar at 80 columns), the status breaking between its words ("due" above
+    "2027-03-01") before the title wraps (NU42 #11); when they do not all fit, the journal
+    goes below its row first (`Column.minor`)."""
     columns = [
         ID,
         Column("goal"),
         Column("journal", NAME, minor=True),
         Column("progress", FIXED),
-        Column("status", FIXED),
+        Column("status", NAME, bends=True),  # "due" above the date before a title wraps
     ]
     rows = (
         (output.short_id(g.id), g.title, g.journal, progress_text(g), status_text(g)) for g in goals

@@ -102,6 +102,11 @@ class Column:
     goes below the rows before the others (the goal list's journal, before the progress). A
     TEXT column read least (`tj list`'s tags beside the title): kept MIN_TEXT cells, not
     WHOLE_WORDS, so that a date stays in the table at 80 columns."""
+    bends: bool = False
+    """A NAME column of short words (the goal list's status "due 2027-03-01", `tj shares`'
+    "no (a copy)") that breaks between its parts ("due" above "2027-03-01") whenever a text
+    beside it would wrap, its cells going to the text (NU42 #11: "Walk three times a" above
+    "week" beside a 14-cell status)."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -687,7 +692,75 @@ def _fit(
             ]
             widths[i] = max([heads[i], name_floor[i], *(min(cell_len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
+    wrapped = any((widths[i] or 0) < whole[i] for i in texts if not cuts[i])
+    bent = [i for i in names if i > 0 and columns[i].bends and (widths[i] or 0) > words[i]]
+    if wrapped and bent:  # short words broken when a text then wraps less (NU42 #11)
+        bending = list(widths)
+        for i in bent:
+            bending[i] = words[i]
+        _share(bending, text_floors, whole, room - fixed - sum(bending[i] or 0 for i in names))
+        if _height(columns, rows, bending) < _height(columns, rows, widths):
+            widths = bending  # fewer lines, or as many with fewer of them a text's
+    _whole_cuts(widths, {i: text_floors[i] for i in texts if cuts[i]}, whole, rows)
     return widths
+
+
+def _height(
+    columns: Sequence[Column], rows: list[list[str]], widths: list[int | None]
+) -> tuple[int, int]:
+    """The lines `rows` take at `widths` (each row as many as its tallest cell), then the
+    lines of their texts: a name broken between its parts (`_break_name`), a text at its
+    spaces (a word longer than its column folded), a cut text and a fixed cell as they
+    are."""
+    total = texts = 0
+    for row in rows:
+        tallest = 1
+        for cell, column, width in zip(row, columns, widths, strict=True):
+            if not width:
+                continue
+            if column.kind == NAME:
+                lines = _break_name(cell, width, column.items).splitlines()
+            elif column.kind == TEXT and not column.cut:
+                lines = _wrap_text(cell, width, "").splitlines()
+            else:
+                lines = cell.splitlines()
+            count = sum(-(-max(cell_len(x), 1) // width) for x in lines)
+            tallest = max(tallest, count)
+            texts += count if column.kind == TEXT else 0
+        total += tallest
+    return total, texts
+
+
+def _whole_cuts(
+    widths: list[int | None], floors: dict[int, int], whole: list[int], rows: list[list[str]]
+) -> None:
+    """Cut texts (`Column.cut`) made whole with cells of another cut one, when that cuts
+    fewer cells (NU42 #11: tags "work, stre…" on every row beside a title column 19 cells
+    wide, cut anyway): the one nearest its whole length first, from the other that then
+    cuts the fewest cells more, which keeps its floor and stays at least as wide as it."""
+
+    def cut_cells(i: int, width: int) -> int:
+        return sum(1 for row in rows if cell_len(row[i]) > width)
+
+    cut = sorted(
+        (i for i in floors if (widths[i] or 0) < whole[i]),
+        key=lambda i: (whole[i] - (widths[i] or 0), i),
+    )
+    for i in cut:
+        size = widths[i] or 0
+        need = whole[i] - size
+        donors = {
+            j: cut_cells(j, (widths[j] or 0) - need) - cut_cells(j, widths[j] or 0)
+            for j in floors
+            if j != i
+            and (widths[j] or 0) < whole[j]
+            and (widths[j] or 0) - need >= max(floors[j], whole[i])
+        }
+        if donors:
+            donor = min(donors, key=lambda j: (donors[j], -(widths[j] or 0), j))
+            if donors[donor] < cut_cells(i, size):
+                widths[donor] = (widths[donor] or 0) - need
+                widths[i] = whole[i]
 
 
 def _share(widths: list[int | None], floors: dict[int, int], wanted: list[int], room: int) -> None:
