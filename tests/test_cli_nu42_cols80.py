@@ -84,20 +84,21 @@ async def test_a_check_in_of_more_sessions_than_the_whole_goal_asks_first(
     assert await checkins() == [40, 13, 12]
 
 
+async def shown(device: Device, width: int, *args: str) -> str:
+    """The one table a command prints at `width` columns (every line within it)."""
+    [table] = tables((await device.ok(*args, env={"COLUMNS": str(width)})).stdout, width)
+    return table
+
+
 @pytest.mark.parametrize("width", [80, 120])
-async def test_shares_list_goals_and_briefs_read_well_at_80_columns(
+async def test_a_copys_sees_is_not_squeezed_beside_short_flags(
     live_server: RunningServer, tmp_path: Path, width: int
 ) -> None:
+    """`tj shares`: a copy's "sees" was 16 cells over 7 lines beside "no (a copy)" whole."""
     ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-
-    async def shown(device: Device, *args: str) -> str:
-        [table] = tables((await device.ok(*args, env={"COLUMNS": str(width)})).stdout, width)
-        return table
-
-    # tj shares: a copy's "sees" was 16 cells over 7 lines beside "no (a copy)" on one line
+    await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags,scores", TOFU)
-    table = await shown(ana, "shares")
+    table = await shown(ana, width, "shares")
     [sees] = column(table, "sees")
     assert sees.startswith("mood, tags and scores of Personal written since "), table
     assert sees.endswith(" (a copy kept for drsmith)"), table
@@ -105,37 +106,60 @@ async def test_shares_list_goals_and_briefs_read_well_at_80_columns(
     assert column(table, "journal") == ["Personal (mood, tags, scores) for drsmith"], table
     assert lines_under(table, "sees") <= (5 if width == 80 else 2), table
 
-    # tj list: a short tag list whole ("work, stre…" was cut by one cell), the title cut anyway
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_a_short_tag_list_is_whole_beside_a_title_cut_anyway(
+    live_server: RunningServer, tmp_path: Path, width: int
+) -> None:
+    """`tj list --limit 3`: "work, stre…" on every row (cut by one cell) beside a title
+    column cut anyway: the tags whole now, one title cut by a cell more."""
+    ana = await new_device(live_server, tmp_path, "ana")
     written = ["First entry about things", "Second about things", "Third about things"]
     for title in written:
         await ana.ok("write", "--tag", "work", "--tag", "stress", "--mood", "5", title)
-    table = await shown(ana, "list", "--limit", "3")
-    assert column(table, "tags") == ["work, stress"] * 3, table  # fewer cells cut: one title
+    table = await shown(ana, width, "list", "--limit", "3")
+    assert column(table, "tags") == ["work, stress"] * 3, table
     titles = column(table, "title or text")
     assert all(t == w or cut_from(t, w) for t, w in zip(titles, written[::-1], strict=True))
     assert titles[0] == written[2] and (width == 80 or titles == written[::-1]), table
     assert width_of(table, "title or text") >= 16, table
 
-    # tj goal list: the title on one line, "due" above the date when that makes room for it
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_a_goals_title_is_on_one_line_beside_its_status(
+    live_server: RunningServer, tmp_path: Path, width: int
+) -> None:
+    """`tj goal list`: "Walk three times a" above "week" beside "due 2027-03-01": "due" now
+    goes above the date when that makes room for the title."""
+    ana = await new_device(live_server, tmp_path, "ana")
     ahead = (date.today() + timedelta(days=60)).isoformat()
     goal = await ana.ok(
         "goal", "add", "Walk three times a week", "--measure", "12 sessions", "--target", ahead
     )
     await ana.ok("goal", "checkin", goal.stdout.strip(), "--progress", "3")
-    table = await shown(ana, "goal", "list")
+    table = await shown(ana, width, "goal", "list")
     [row] = [line for line in table.splitlines() if line.startswith(goal.stdout.strip()[:12])]
-    assert "Walk three times a week" in row, table
+    assert "Walk three times a week" in row and "3/12 sessions" in row, table
     assert column(table, "goal") == ["Walk three times a week"], table
     assert column(table, "status") == [f"due {ahead}"], table
-    assert "3/12 sessions" in row, table
+    assert (f"due {ahead}" in row) == (width == 120), table  # whole where there is room
 
-    # tj briefs: the brief's name without "ana/" (the client column names her), two lines
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_a_briefs_name_takes_two_lines_not_three(
+    live_server: RunningServer, tmp_path: Path, width: int
+) -> None:
+    """`tj briefs`: "ana/" above "Brief 2026-12-04 18:07" above "for drsmith": the client
+    column names her, so the name is without "ana/"; --json keeps the whole name."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "--mood", "4", "A week.")
     await ana.ok("brief", "drsmith", "--yes", TOFU)
     await drsmith.ok("sync")
-    table = await shown(drsmith, "briefs")
+    table = await shown(drsmith, width, "briefs")
     assert column(table, "client") == ["ana"], table
     [name] = column(table, "journal")
     assert name.startswith("Brief ") and name.endswith(" for drsmith"), table
-    assert lines_under(table, "journal") <= (2 if width == 80 else 1), table
-    [brief] = await drsmith.json("briefs")  # --json keeps the whole name
+    assert lines_under(table, "journal") == (2 if width == 80 else 1), table
+    [brief] = await drsmith.json("briefs")
     assert brief["journal"] == f"ana/{name}"
