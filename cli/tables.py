@@ -734,10 +734,11 @@ def _height(
 def _whole_cuts(
     widths: list[int | None], floors: dict[int, int], whole: list[int], rows: list[list[str]]
 ) -> None:
-    """Cut texts (`Column.cut`) made whole with cells of another cut one, when that cuts
-    fewer cells (NU42 #11: tags "work, stre…" on every row beside a title column 19 cells
-    wide, cut anyway): the one nearest its whole length first, from the other that then
-    cuts the fewest cells more, which keeps its floor and stays at least as wide as it."""
+    """Cut texts (`Column.cut`) widened with cells of another cut one when that cuts fewer
+    cells (NU42 #11: tags "work, stre…" on every row, cut by one cell, beside a title column
+    cut anyway): the one nearest its whole length first, to the width that makes the most
+    of its cells whole for the fewest of the other's cut, from the other that then cuts the
+    fewest more, which keeps its floor and stays at least as wide as it."""
 
     def cut_cells(i: int, width: int) -> int:
         return sum(1 for row in rows if cell_len(row[i]) > width)
@@ -748,19 +749,21 @@ def _whole_cuts(
     )
     for i in cut:
         size = widths[i] or 0
-        need = whole[i] - size
-        donors = {
-            j: cut_cells(j, (widths[j] or 0) - need) - cut_cells(j, widths[j] or 0)
-            for j in floors
-            if j != i
-            and (widths[j] or 0) < whole[j]
-            and (widths[j] or 0) - need >= max(floors[j], whole[i])
-        }
-        if donors:
-            donor = min(donors, key=lambda j: (donors[j], -(widths[j] or 0), j))
-            if donors[donor] < cut_cells(i, size):
-                widths[donor] = (widths[donor] or 0) - need
-                widths[i] = whole[i]
+        best: tuple[int, int, int, int] | None = None  # (cells fewer cut, -need, donor, need)
+        for target in sorted({cell_len(row[i]) for row in rows if cell_len(row[i]) > size}):
+            need = target - size
+            for j in floors:
+                have = widths[j] or 0
+                if j == i or have >= whole[j] or have - need < max(floors[j], target):
+                    continue
+                fewer = cut_cells(i, size) - cut_cells(i, target)
+                fewer -= cut_cells(j, have - need) - cut_cells(j, have)
+                if fewer > 0 and (best is None or (fewer, -need) > best[:2]):
+                    best = (fewer, -need, j, need)
+        if best is not None:
+            _, _, donor, need = best
+            widths[donor] = (widths[donor] or 0) - need
+            widths[i] = size + need
 
 
 def _share(widths: list[int | None], floors: dict[int, int], wanted: list[int], room: int) -> None:

@@ -123,6 +123,14 @@ async def test_a_short_tag_list_is_whole_beside_a_title_cut_anyway(
     assert all(t == w or cut_from(t, w) for t, w in zip(titles, written[::-1], strict=True))
     assert titles[0] == written[2] and (width == 80 or titles == written[::-1]), table
     assert width_of(table, "title or text") >= 16, table
+    # beside a long tag list, cut anyway, the short ones stay whole
+    tags = ("anxiety", "family", "sleep", "work", "exercise")
+    await ana.ok("write", *(x for tag in tags for x in ("--tag", tag)), "A night")
+    table = await shown(ana, width, "list", "--limit", "4")
+    [longest, *short] = column(table, "tags")
+    assert short == ["work, stress"] * 3, table
+    assert longest == ", ".join(tags) or cut_from(longest, ", ".join(tags)), table
+    assert width_of(table, "title or text") >= 16, table
 
 
 @pytest.mark.parametrize("width", [80, 120])
