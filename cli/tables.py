@@ -32,6 +32,12 @@ row keeping its client's name beside it; a row whose name cannot break only afte
 does not keep the others from it (NU36 #9). Names that need more than NAME_LINES lines
 even with the texts' half given to them leave the table instead.
 
+A `Column.bends` name of short words (the goal list's status, `tj shares`' "expires" and
+"flags") breaks between them ("due" above "2027-03-01") when that puts the rows and their
+texts on fewer lines (`_height`), and a listing's cut texts trade cells when that cuts fewer
+of them (`_whole_cuts`: a tag list "work, stre…" on every row beside a title column cut
+anyway) (NU42 #11).
+
 The first column is the row's key: when it breaks over lines (a journal's name after its
 "/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
 leftover #3: "nightmares diary of the winter" at column 0 under its row). A part of it wider
