@@ -34,6 +34,7 @@ MAX_PROGRESS = 1000
 """The SDK's `client_sdk.goals.MAX_SESSIONS` (not imported at start-up), checked equal by
 tests/test_cli_nu38b.py."""
 CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
+YES_HELP = "Do not ask about more sessions than the whole goal (for scripts)."
 
 
 def past_target_note(target: date | None) -> None:
@@ -139,6 +140,7 @@ def goal_add(
     help="When it happened, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or "
     "today/yesterday with an optional HH:MM. Default: now.",
 )
+@click.option("--yes", "-y", is_flag=True, help=YES_HELP)
 @json_option
 @pass_home
 def goal_checkin(
@@ -147,10 +149,12 @@ def goal_checkin(
     progress: int | None,
     note: str,
     at: datetime | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Check in on a goal: record progress and a note. Works offline; check-ins made on two
-    devices at once are all kept.
+    devices at once are all kept. A check-in of more sessions than the goal's whole target
+    asks first.
 
     \b
     Examples:
@@ -159,8 +163,15 @@ def goal_checkin(
       tj goal checkin 3fa9c2 --date "yesterday 19:00"
     """
 
-    def checkin(client: Client) -> Awaitable[Goal]:
-        return client.goals.checkin(goal_id, progress=progress, note=note, at=at)
+    def checkin(client: Client, check_only: bool = False) -> Awaitable[Goal]:
+        return client.goals.checkin(
+            goal_id, progress=progress, note=note, at=at, check_only=check_only
+        )
+
+    if not yes and progress is not None and progress > 1:
+        # refused before the question, not after it (NU23 C8)
+        found = home.run(partial(found_after_sync, partial(checkin, check_only=True)))
+        confirm_progress(found, progress)
 
     result = home.run(partial(synced_goal, checkin))
     checked, _, arrived = result
@@ -183,6 +194,20 @@ def goal_checkin(
         output.message(f"Note: that reaches the goal's {checked.measure}: {done_hint(checked)}.")
 
 
+def confirm_progress(goal: Goal, progress: int) -> None:
+    """Ask first when one check-in's `progress` alone is more than the whole target of a
+    sessions goal (NU42 #9: `--progress 50` for 5 on a 12-session goal marked it reached);
+    raises output.Declined for a "no", click.ClickException when a script gave no answer."""
+    measure = goal.measure
+    if measure is None or measure.kind != "sessions" or progress <= measure.target:
+        return
+    output.confirm(
+        f"{progress} sessions in one check-in is more than the whole goal ({measure}). Save it?",
+        abort=True,
+        err=True,
+    )
+
+
 def done_hint(goal: Goal) -> str:
     """How to mark a goal whose target is reached done (NU37 #12: it stayed "due")."""
     return f"`tj goal done {output.short_id(goal.id)}` marks it done"
@@ -199,6 +224,7 @@ def done_hint(goal: Goal) -> str:
     callback=plain_line_argument,
     help='A new note ("" empties it).',
 )
+@click.option("--yes", "-y", is_flag=True, help=YES_HELP)
 @json_option
 @pass_home
 def goal_checkin_edit(
@@ -208,10 +234,12 @@ def goal_checkin_edit(
     progress: int | None,
     no_progress: bool,
     note: str | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Correct a check-in's progress or note; it keeps its date. Works offline; syncs to
     your other devices. CHECKIN_ID is from `tj goal show GOAL_ID` (a unique prefix will do).
+    More sessions than the goal's whole target asks first.
 
     \b
     Examples:
@@ -223,10 +251,20 @@ def goal_checkin_edit(
     if progress is not None and no_progress:
         raise click.UsageError("give --progress N or --no-progress, not both")
 
-    def edit(client: Client) -> Awaitable[Goal]:
+    def edit(client: Client, check_only: bool = False) -> Awaitable[Goal]:
         return client.goals.edit_checkin(
-            goal_id, checkin_id, progress=progress, note=note, clear_progress=no_progress
+            goal_id,
+            checkin_id,
+            progress=progress,
+            note=note,
+            clear_progress=no_progress,
+            check_only=check_only,
         )
+
+    if not yes and progress is not None and progress > 1:
+        # refused before the question, not after it (NU23 C8)
+        found = home.run(partial(found_after_sync, partial(edit, check_only=True)))
+        confirm_progress(found, progress)
 
     print_goal(home.run(partial(then_sync, edit)), as_json)
 
@@ -470,14 +508,15 @@ def goals_table(goals: list[Goal]) -> Table:
     """Fitted to the terminal (tables.py): the progress and the status (the target date) are
     never wrapped nor cut, the journal's name never cut (NU21 C13), and a goal's title, what
     is read, wrapped whole in its column (NU35 leftover #2: "Walk thre…" beside a 30-column
-    progress bar at 80 columns); when they do not all fit, the journal goes below its row
-    first (`Column.minor`)."""
+    progress bar at 80 columns), the status breaking between its words ("due" above
+    "2027-03-01") before the title wraps (NU42 #11); when they do not all fit, the journal
+    goes below its row first (`Column.minor`)."""
     columns = [
         ID,
         Column("goal"),
         Column("journal", NAME, minor=True),
         Column("progress", FIXED),
-        Column("status", FIXED),
+        Column("status", NAME, bends=True),  # "due" above the date before a title wraps
     ]
     rows = (
         (output.short_id(g.id), g.title, g.journal, progress_text(g), status_text(g)) for g in goals

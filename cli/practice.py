@@ -468,6 +468,9 @@ def briefs(home: Home, as_json: bool) -> None:
 
 
 def briefs_table(found: list[BriefView]) -> Table:
+    """`tj briefs`: the brief's journal without its "client/" (the client column names
+    them): "Brief 2026-12-04 18:07" above "for okafor" at 80 columns, not three lines
+    (NU42 #11)."""
     columns = [ID, Column("client", NAME), Column("shared", FIXED), Column("journal", NAME)]
     return fitted(
         [*columns, Column("expires", FIXED)],
@@ -476,7 +479,7 @@ def briefs_table(found: list[BriefView]) -> Table:
                 output.short_id(item.id),
                 item.client,
                 output.local_time(item.created_at),
-                item.journal,
+                item.journal.removeprefix(f"{item.client}/"),  # the client is named beside it
                 brief_end(item),
             )
             for item in found

@@ -1844,8 +1844,8 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         Column("member", NAME),
         Column("role", FIXED),
         Column("sees"),
-        Column("expires"),
-        Column("flags"),
+        Column("expires", NAME, bends=True),  # short words: broken before "sees" wraps more
+        Column("flags", NAME, bends=True),  # "no" above "(a copy)" (NU42 #11)
     ]
     rows = []
     for s in found:

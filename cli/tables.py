@@ -32,6 +32,12 @@ row keeping its client's name beside it; a row whose name cannot break only afte
 does not keep the others from it (NU36 #9). Names that need more than NAME_LINES lines
 even with the texts' half given to them leave the table instead.
 
+A `Column.bends` name of short words (the goal list's status, `tj shares`' "expires" and
+"flags") breaks between them ("due" above "2027-03-01") when that puts the rows and their
+texts on fewer lines (`_height`), and a listing's cut texts trade cells when that cuts fewer
+of them (`_whole_cuts`: a tag list "work, stre…" on every row beside a title column cut
+anyway) (NU42 #11).
+
 The first column is the row's key: when it breaks over lines (a journal's name after its
 "/"), its later lines are indented (CONTINUED) so that none reads as a new row (NU35
 leftover #3: "nightmares diary of the winter" at column 0 under its row). A part of it wider
@@ -102,6 +108,11 @@ class Column:
     goes below the rows before the others (the goal list's journal, before the progress). A
     TEXT column read least (`tj list`'s tags beside the title): kept MIN_TEXT cells, not
     WHOLE_WORDS, so that a date stays in the table at 80 columns."""
+    bends: bool = False
+    """A NAME column of short words (the goal list's status "due 2027-03-01", `tj shares`'
+    "no (a copy)") that breaks between its parts ("due" above "2027-03-01") whenever a text
+    beside it would wrap, its cells going to the text (NU42 #11: "Walk three times a" above
+    "week" beside a 14-cell status)."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -687,7 +698,78 @@ def _fit(
             ]
             widths[i] = max([heads[i], name_floor[i], *(min(cell_len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
+    wrapped = any((widths[i] or 0) < whole[i] for i in texts if not cuts[i])
+    bent = [i for i in names if i > 0 and columns[i].bends and (widths[i] or 0) > words[i]]
+    if wrapped and bent:  # short words broken when a text then wraps less (NU42 #11)
+        bending = list(widths)
+        for i in bent:
+            bending[i] = words[i]
+        _share(bending, text_floors, whole, room - fixed - sum(bending[i] or 0 for i in names))
+        if _height(columns, rows, bending) < _height(columns, rows, widths):
+            widths = bending  # fewer lines, or as many with fewer of them a text's
+    _whole_cuts(widths, {i: text_floors[i] for i in texts if cuts[i]}, whole, rows)
     return widths
+
+
+def _height(
+    columns: Sequence[Column], rows: list[list[str]], widths: list[int | None]
+) -> tuple[int, int]:
+    """The lines `rows` take at `widths` (each row as many as its tallest cell), then the
+    lines of their texts: a name broken between its parts (`_break_name`), a text at its
+    spaces (a word longer than its column folded), a cut text and a fixed cell as they
+    are."""
+    total = texts = 0
+    for row in rows:
+        tallest = 1
+        for cell, column, width in zip(row, columns, widths, strict=True):
+            if not width:
+                continue
+            if column.kind == NAME:
+                lines = _break_name(cell, width, column.items).splitlines()
+            elif column.kind == TEXT and not column.cut:
+                lines = _wrap_text(cell, width, "").splitlines()
+            else:
+                lines = cell.splitlines()
+            count = sum(-(-max(cell_len(x), 1) // width) for x in lines)
+            tallest = max(tallest, count)
+            texts += count if column.kind == TEXT else 0
+        total += tallest
+    return total, texts
+
+
+def _whole_cuts(
+    widths: list[int | None], floors: dict[int, int], whole: list[int], rows: list[list[str]]
+) -> None:
+    """Cut texts (`Column.cut`) widened with cells of another cut one when that cuts fewer
+    cells (NU42 #11: tags "work, stre…" on every row, cut by one cell, beside a title column
+    cut anyway): the one nearest its whole length first, to the width that makes the most
+    of its cells whole for the fewest of the other's cut, from the other that then cuts the
+    fewest more, which keeps its floor and stays at least as wide as it."""
+
+    def cut_cells(i: int, width: int) -> int:
+        return sum(1 for row in rows if cell_len(row[i]) > width)
+
+    cut = sorted(
+        (i for i in floors if (widths[i] or 0) < whole[i]),
+        key=lambda i: (whole[i] - (widths[i] or 0), i),
+    )
+    for i in cut:
+        size = widths[i] or 0
+        best: tuple[int, int, int, int] | None = None  # (cells fewer cut, -need, donor, need)
+        for target in sorted({cell_len(row[i]) for row in rows if cell_len(row[i]) > size}):
+            need = target - size
+            for j in floors:
+                have = widths[j] or 0
+                if j == i or have >= whole[j] or have - need < max(floors[j], target):
+                    continue
+                fewer = cut_cells(i, size) - cut_cells(i, target)
+                fewer -= cut_cells(j, have - need) - cut_cells(j, have)
+                if fewer > 0 and (best is None or (fewer, -need) > best[:2]):
+                    best = (fewer, -need, j, need)
+        if best is not None:
+            _, _, donor, need = best
+            widths[donor] = (widths[donor] or 0) - need
+            widths[i] = size + need
 
 
 def _share(widths: list[int | None], floors: dict[int, int], wanted: list[int], room: int) -> None:

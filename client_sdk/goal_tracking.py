@@ -21,6 +21,9 @@ from client_sdk.goals import (
     CheckIn,
     Goal,
     Measure,
+    check_checkin_edit,
+    check_note,
+    check_progress,
     checkin_update,
     complete_goal_update,
     delete_goal_update,
@@ -28,6 +31,7 @@ from client_sdk.goals import (
     edit_goal_update,
     find_checkin,
     goal_deleted,
+    goal_measure,
     goal_view,
     new_goal_update,
     remove_checkin_update,
@@ -76,6 +80,7 @@ class Goals:
         progress: int | None = None,
         note: str = "",
         at: datetime | None = None,
+        check_only: bool = False,
     ) -> Goal:
         """Record progress on a goal: `progress` is sessions done (for "N sessions";
         default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). `at` dates
@@ -89,7 +94,10 @@ class Goals:
         `reached` is True); `done` is set only by `complete()`, never by reaching N
         (goals.py). Raises NotFound for an unknown or deleted goal, InvalidInput
         (nothing changed) for a `progress` out of its range, a note over 2,000 characters
-        or an `at` in the future."""
+        or an `at` in the future, AccessError for a goal in a journal this account may only
+        read. With `check_only=True` it raises the same errors and changes nothing (returns
+        the goal as it is): an app asks its user to confirm a check-in of more sessions than
+        the goal's whole target before making it (NU42 #9)."""
         now = now_ms()
         moment: int | None = None  # dated now: after the goal's latest (goals.checkin_update)
         if at is not None:
@@ -97,6 +105,12 @@ class Goals:
             if moment > now + FUTURE_SLACK_MS:
                 raise InvalidInput("a check-in cannot be dated in the future")
         local, document = await self._live(goal_id)
+        if check_only:
+            if progress is not None:
+                check_progress(progress, goal_measure(document))
+            check_note(note)
+            await self._context.replica.check_commit(local, document.kind)
+            return self._goal(local, document)
         checkin_id = crypto.random_bytes(8).hex()
         update = checkin_update(
             document, checkin_id, now, progress=progress, note=note, at_ms=moment
@@ -120,6 +134,7 @@ class Goals:
         progress: int | None = None,
         note: str | None = None,
         clear_progress: bool = False,
+        check_only: bool = False,
     ) -> Goal:
         """Change a check-in's `progress` (`clear_progress`: none) and/or `note`; the rest
         stays, its time too (`CheckIn.edited_at` says when it was edited). Works offline and
@@ -127,9 +142,14 @@ class Goals:
         theirs; the same part, the last writer's (goals.py). Raises NotFound for an unknown
         or deleted goal or check-in, InvalidInput for nothing to change, progress out of the
         goal's range (goals.check_progress) or a note over 2,000 characters, AccessError for
-        a goal in a journal this account may only read."""
+        a goal in a journal this account may only read. With `check_only=True` it raises the
+        same errors and changes nothing (returns the goal as it is), as `checkin`'s."""
         local, document = await self._live(goal_id)
         found = find_checkin(document, checkin_id)
+        if check_only:
+            check_checkin_edit(document, progress, note, clear_progress)
+            await self._context.replica.check_commit(local, document.kind)
+            return self._goal(local, document)
         update = edit_checkin_update(
             document,
             found.id,

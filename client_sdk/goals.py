@@ -311,20 +311,31 @@ def edit_checkin_update(
     """Change a check-in's progress (`clear_progress`: none, a plain note) and/or note; what
     is not given stays. The check-in keeps its time and place. Raises InvalidInput for
     nothing to change, progress out of the goal's range, or a note over MAX_NOTE."""
-    if progress is None and note is None and not clear_progress:
-        raise InvalidInput("nothing to change: give a progress or a note")
-    if progress is not None and clear_progress:
-        raise InvalidInput("give a progress or clear it, not both")
+    check_checkin_edit(document, progress, note, clear_progress)
     edits: dict[str, Any] = {f"{checkin_id}.at": now_ms}
     if progress is not None:
-        check_progress(progress, goal_measure(document))
         edits[f"{checkin_id}.progress"] = progress
     if clear_progress:
         edits[f"{checkin_id}.progress"] = None
     if note is not None:
-        check_note(note)
         edits[f"{checkin_id}.note"] = note
     return document.change(fields={"updated_at": now_ms}, keyed={CHECKIN_EDITS: edits})
+
+
+def check_checkin_edit(
+    document: Document, progress: int | None, note: str | None, clear_progress: bool
+) -> None:
+    """Refuse a check-in's edit (`edit_checkin_update`) as it would be refused: raises
+    InvalidInput for nothing to change, progress out of the goal's range, or a note over
+    MAX_NOTE."""
+    if progress is None and note is None and not clear_progress:
+        raise InvalidInput("nothing to change: give a progress or a note")
+    if progress is not None and clear_progress:
+        raise InvalidInput("give a progress or clear it, not both")
+    if progress is not None:
+        check_progress(progress, goal_measure(document))
+    if note is not None:
+        check_note(note)
 
 
 def remove_checkin_update(document: Document, checkin_id: str, now_ms: int) -> bytes:

@@ -14,6 +14,7 @@ from cli.goals import goals_table
 from cli.private_notes import private_notes_table
 from client_sdk.goals import Goal, Measure
 from client_sdk.private_notes import PrivateNote
+from tests.table_cells import column
 
 WHEN = datetime(2026, 12, 2, 1, 9, tzinfo=UTC)
 
@@ -59,6 +60,7 @@ def test_a_goals_target_date_is_never_cut_at_80_columns() -> None:
     )
     lines = rendered(goals_table([goal]))
     text = "\n".join(lines)
-    assert "due 2027-03-01" in text, text
+    # the date whole, "due" above it beside the title on one line (NU42 #11)
+    assert column(text, "status") == ["due 2027-03-01"], text
     assert "0/12 sessions" in text and "Personal" in text and "cf885c870f0f" in text
     assert all(len(line) <= 80 for line in lines)
