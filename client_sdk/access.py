@@ -688,6 +688,21 @@ def verify(
     return state
 
 
+def check_signer(last: bytes, journal_id: bytes, owner_sign_public_key: bytes) -> None:
+    """Raise IntegrityError unless `last`, the last entry of the chain this device verified
+    for the journal, is signed by `owner_sign_public_key`: a verified chain is extended only
+    under the key that signed it, whatever key the device pins for the owner now (a server
+    that had an owner's id pinned again with keys of its own: REV-ERASED F1)."""
+    try:
+        parse_entry(last, journal_id, owner_sign_public_key)
+    except IntegrityError:
+        raise IntegrityError(
+            f"the key this device now holds for the owner of journal {journal_id.hex()} did "
+            "not sign the access chain it verified: nothing is added to that chain (the "
+            "owner's keys changed, or the server gave other ones)"
+        ) from None
+
+
 def replay(reader: Reader, journal_id: bytes, entries: list[bytes]) -> AccessState:
     """The state of entries this device verified before (read back from its own store). The
     owner is the one the `created` entry names (verified with that owner's key when it was

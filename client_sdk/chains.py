@@ -354,6 +354,10 @@ class Chains:
                 start = known.length if known else 0
                 entries = chain.entries[: journal.chain_length - start]
                 try:
+                    if known is not None and start:
+                        access.check_signer(
+                            self._last_entry(journal_id, start), journal_id, owner_key
+                        )
                     state = access.verify(
                         known, self.reader, journal_id, owner_id, owner_key, entries
                     )
@@ -400,6 +404,20 @@ class Chains:
             page = page[: wanted - got]
             got += len(page)
             yield page
+
+    def _last_entry(self, journal_id: bytes, length: int) -> bytes:
+        """The last of the `length` entries of the journal's chain this device verified (as
+        kept in memory, else as stored when read back); IntegrityError when neither holds it."""
+        last = self._last.get(journal_id)
+        if last is not None and last[0] == length:
+            return last[1]
+        stored = self._entries.get(journal_id, [])
+        if len(stored) >= length:
+            return stored[length - 1]
+        raise IntegrityError(
+            f"the access chain this device verified for journal {journal_id.hex()} is not at "
+            "hand to check its signer: it is verified again from its start"
+        )
 
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)

@@ -1487,7 +1487,9 @@ class Replica:
         """Store a verified-signature identity as pinned; refuse one that differs from the pin
         of its account id, or that names a username pinned for another account id (a new
         account under a pinned name is a changed key), unless `replace_pin` (the user compared
-        the new fingerprint in person: the other account's pin is then forgotten)."""
+        the new fingerprint in person: the other account's pin is then forgotten). An id with
+        no pin whose verified pin such a replace forgot keeps the keys it verified: other keys
+        for it are a changed key too (REV-ERASED F1)."""
         keys.verify_identity(
             identity.account_id,
             identity.username,
@@ -1508,6 +1510,23 @@ class Replica:
                 f"the identity keys of {identity.username} changed since they were pinned: "
                 "compare fingerprints in person, then verify them again"
             )
+        if pinned is None and not replace_pin:
+            # An account whose verified pin a verify of another account under its username
+            # replaced (NU43 #1) keeps the keys verified for it: a server cannot bring its id
+            # back with keys of its own and extend what was verified (REV-ERASED F1).
+            held = [
+                v.peer
+                for v in await self.store.peer_verifications(identity.account_id)
+                if v.replaced_at
+            ]
+            if held and not any(same_key_pair(old, peer) for old in held):
+                raise KeyChangedError(
+                    f"the server gives the account this device verified as {held[0].username} "
+                    f"(a username another account took since) other identity keys, now named "
+                    f"{identity.username!r}: refused, nothing of that account is trusted anew"
+                )
+            if held:  # the keys it verified: still verified
+                peer = replace(peer, verified=True)
         others = await self.pinned_as(identity.username, identity.account_id)
         if others and not replace_pin:
             raise KeyChangedError(changed_account(identity.username))
@@ -7583,6 +7602,11 @@ def changed_account(username: str) -> str:
         "(a changed key): nothing was shared. Compare fingerprints in person, then accept the "
         f"new keys (`tj verify {username} FINGERPRINT`)"
     )
+
+
+def same_key_pair(a: Peer, b: Peer) -> bool:
+    """Whether two pins hold the same identity keys (signing and box), whatever the name."""
+    return (a.sign_public_key, a.box_public_key) == (b.sign_public_key, b.box_public_key)
 
 
 def same_keys(a: Peer, b: Peer) -> bool:
