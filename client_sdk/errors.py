@@ -428,8 +428,9 @@ class UnsyncedChanges(InvalidInput):
     documents have changes written on this device that never reached the server (counted as
     `Client.unsynced_changes` counts them), and logging out would delete them for good.
     `set_aside`: how many changes among them the server refused for good
-    (`len(await client.set_aside())`: no sync sends those). Sync first (`Client.sync`) when the server can be reached; to log out anyway,
-    ask the user, then call `logout(discard_unsynced=True)`. Subject "unsynced changes"."""
+    (`len(await client.set_aside())`: no sync sends those). Sync first (`Client.sync`) when
+    the server can be reached; to log out anyway, ask the user, then call
+    `logout(discard_unsynced=True)`. Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
