@@ -1108,7 +1108,8 @@ def logout(home: Home, yes: bool) -> None:
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
     told = quickly(home)
-    done = told.run(lambda client: client.logout(force=yes))
+    # Unsynced changes: the user agreed above (or with --yes) to lose them (NU45 #3).
+    done = told.run(lambda client: client.logout(force=yes, discard_unsynced=True))
     for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
         output.message(
             f"Ending the share of {share} was not confirmed and this device no longer tries: "

@@ -58,6 +58,7 @@ from client_sdk.errors import (
     NotFound,
     RateLimited,
     TJError,
+    UnsyncedChanges,
 )
 from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
@@ -1217,20 +1218,27 @@ class Client:
             raise InvalidInput("choose a passphrase of at least 8 characters")
         save_profile(self.home, self.profile, passphrase, cost)
 
-    async def logout(self, *, force: bool = False) -> LoggedOut:
+    async def logout(self, *, force: bool = False, discard_unsynced: bool = False) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
-        dropped (`unsynced_changes`, the outbox and the changes set aside), and whether the
-        server was told. The device's name is kept on the home for the next `login` of this
-        account (devices.NAMES_AFTER_LOGOUT_FILE, NU25 C7). Offline, the local data is
-        deleted all the same and `server_told` is
-        False: the server lists this device until its session expires or another device
-        revokes it (`device_id`). The sealed copy of a recovery key never shown (an unfinished
-        signup, or one finished without its key confirmed: pending_signup.py) is kept: the
-        next `signup` or `login` of that account on this home checks it, and shows it only if
-        the server confirms it. Raises TJError (other than AuthError and NetworkError) when
-        the server answers with an error: nothing is deleted then. The client is closed
-        afterwards: any use of it raises ClientClosed (log in again with `Client.login`).
+        dropped (`discarded`), and whether the server was told. The device's name is kept on
+        the home for the next `login` of this account (devices.NAMES_AFTER_LOGOUT_FILE, NU25
+        C7). Offline, the local data is deleted all the same and `server_told` is False: the
+        server lists this device until its session expires or another device revokes it
+        (`device_id`). The sealed copy of a recovery key never shown (an unfinished signup, or
+        one finished without its key confirmed: pending_signup.py) is kept: the next `signup`
+        or `login` of that account on this home checks it, and shows it only if the server
+        confirms it. Raises TJError (other than AuthError and NetworkError) when the server
+        answers with an error: nothing is deleted then. The client is closed afterwards: any
+        use of it raises ClientClosed (log in again with `Client.login`).
+
+        Changes written on this device that never reached the server (`unsynced_changes()`:
+        the outbox and the changes set aside) would be deleted for good: while there are any,
+        logout raises UnsyncedChanges (an InvalidInput carrying their `count`) and deletes
+        nothing, unless `discard_unsynced=True`. Logout does not sync them itself: call
+        `sync()` first when the server can be reached; to log out anyway, ask the user, then
+        call again with `discard_unsynced=True` (as `tj logout` does after its question): they
+        are dropped and counted in `LoggedOut.discarded`.
 
         An ended share whose end is not confirmed (`owed_shares.WITHDRAWN`: a grant of this
         device the server may still store, which only this device knows to rule out) is
@@ -1252,6 +1260,8 @@ class Client:
                 "still be listed. Nothing was deleted"
             )
         discarded = await self.unsynced_changes()
+        if discarded and not discard_unsynced:
+            raise UnsyncedChanges(discarded, set_aside=len(await self.set_aside()))
         server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)

@@ -162,10 +162,28 @@ class Devices:
         return devices
 
     async def revoke(self, device_id: str) -> None:
-        """Sign a device out: its session token stops working at once. `device_id` is its
-        hex id, a unique prefix, or the name of exactly one signed-in device (`find_device`,
-        NU33 #6). Raises NotFound when no device matches, InvalidInput when several do."""
+        """Sign another device of this account out (a lost phone, say): its session token
+        stops working at once, and what it already holds stays on it. `device_id` is its hex
+        id, a unique prefix, or the name of exactly one signed-in device (`find_device`,
+        NU33 #6). Needs the network.
+
+        This device is refused (InvalidInput, subject "device", nothing changed): revoking
+        it would leave its local data here under a session that no longer works, every
+        later call failing with AuthError. To sign this device out, call `Client.logout()`,
+        which tells the server and deletes the local data (and refuses while changes never
+        reached the server, unless told to discard them).
+
+        Raises NotFound when no device matches, InvalidInput when several do or when the one
+        matched is this device (`DeviceInfo.current`), NetworkError when the server cannot
+        be reached, AuthError when this device was signed out."""
         chosen = find_device(await self.list(), device_id)
+        if chosen.current:
+            raise InvalidInput(
+                f"{chosen.name} ({chosen.id[:12]}) is this device: to sign it out, log out "
+                "(Client.logout), which also deletes its local data; revoking it would leave "
+                "the data here with a session that no longer works. Nothing was changed",
+                subject="device",
+            )
         await self._transport.call(
             "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(chosen.id)), wire.Empty
         )

@@ -19,6 +19,7 @@
     │   │                 journal kept for the member from an ended share still holds
     │   ├── FlagsWouldStop  a share change would stop safety flags reaching a member
     │   ├── CostBelowMinimum  the account's password cost is below `minimum_cost`
+    │   ├── UnsyncedChanges  logging out would delete changes that never reached the server
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
     ├── UpdateNeeded      the journal holds records of a newer app version this one cannot
@@ -58,6 +59,8 @@ class TJError(Exception):
     "not an entry" (`NotAnEntry`: an entry's id names a note, a result... on this device),
     "wrong kind" (`WrongKind`: a goal's or result's id names an entry... on this device),
     "still shared" (`StillShared`: nothing ended, the member still reads part of it),
+    "unsynced changes" (`UnsyncedChanges`: a logout refused, it would delete changes that
+    never reached the server),
     "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended
     share held),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
@@ -417,6 +420,35 @@ class CostBelowMinimum(InvalidInput):
             "kdf_cost=INSECURE_TEST_COST is opened with minimum_cost=INSECURE_TEST_COST "
             "(tests only); for a real account, the server is asking for a weaker password "
             "hash than this client accepts"
+        )
+
+
+class UnsyncedChanges(InvalidInput):
+    """Nothing was deleted (`Client.logout`): `count` entries, goals, notes and other
+    documents have changes written on this device that never reached the server (counted as
+    `Client.unsynced_changes` counts them), and logging out would delete them for good.
+    `set_aside`: how many changes among them the server refused for good
+    (`len(await client.set_aside())`: no sync sends those). Sync first (`Client.sync`) when
+    the server can be reached; to log out anyway, ask the user, then call
+    `logout(discard_unsynced=True)`. Subject "unsynced changes"."""
+
+    subject = "unsynced changes"
+
+    def __init__(self, count: int, *, set_aside: int = 0) -> None:
+        self.count = count
+        self.set_aside = set_aside
+        items = f"{count} item{'' if count == 1 else 's'}"
+        refused = (
+            f" (the server refused {set_aside} change{'' if set_aside == 1 else 's'} of them "
+            "for good: no sync sends those)"
+            if set_aside
+            else ""
+        )
+        super().__init__(
+            f"changes to {items} (entries, goals, notes...) written on this device have not "
+            f"reached the server{refused}, and logging out would delete them for good. Sync "
+            "first when the server can be reached, or log out with discard_unsynced=True once "
+            "the user agreed to lose them. Nothing was deleted"
         )
 
 

@@ -194,7 +194,7 @@ def new_goal_update(
     return document.change(
         fields={
             "title": check_title(title),
-            "target": target.isoformat() if target else None,
+            "target": _day_text(target) if target else None,
             "measure": str(measure) if measure else None,
             "done": False,
             "done_at": None,
@@ -226,7 +226,7 @@ def edit_goal_update(
     if clear_measure:
         changed["measure"] = None
     if target is not None:
-        changed["target"] = target.isoformat()
+        changed["target"] = _day_text(target)
     if measure is not None:
         changed["measure"] = str(measure)
     texts = {"why": check_why(why, document.text("why"))} if why is not None else None
@@ -498,11 +498,28 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _day_text(target: date) -> str:
+    """A target day as stored, "YYYY-MM-DD". A datetime (a date to Python) is refused: its
+    ISO text holds a time, which no reader took as a day (NU45 #2)."""
+    if isinstance(target, datetime):
+        raise InvalidInput(
+            "a goal's target is a calendar day (a datetime.date), not a datetime: pass its .date()",
+            subject=BAD_VALUE,
+        )
+    return target.isoformat()
+
+
 def _date(value: Any) -> date | None:
+    """A stored target: an ISO date, or the day of an ISO date-time (as SDK versions that
+    took a datetime for a day stored it, NU45 #2); anything else reads as no target."""
     if not isinstance(value, str):
         return None
     try:
         return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value).date()
     except ValueError:
         return None
 

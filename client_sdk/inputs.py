@@ -18,8 +18,10 @@ parameter (NU27 C1, C4, C10):
   list/tuple/set of them (`list[str]`: a list, tuple, set or frozenset whose items are
   str; a str is never taken as a list of its letters): `tags="sleep"`,
   `created_at="yesterday"` or `body=None` for `body: str` are refused with the type
-  accepted. Parameters of other annotated types (dataclasses, callables, aliases) are left
-  to the method.
+  accepted. A `datetime` is refused where only a `date` (a calendar day) is accepted,
+  though Python makes it one: stored as a day, it would not read back as one (NU45 #2).
+  Parameters of other annotated types (dataclasses, callables, aliases) are left to the
+  method.
 
 Internal calls between managers go through the same check; it costs a few microseconds a
 call.
@@ -177,17 +179,30 @@ class Expected:
     any_iterable: bool = False
 
     def accepts(self, value: object) -> bool:
-        for name in self.scalars:
-            if name == "int" and isinstance(value, bool):
-                continue  # True is no whole number of anything
-            if isinstance(value, _SCALARS[name]):
-                return True
+        if _is_one_of(value, self.scalars):
+            return True
         if self.items is None or isinstance(value, (str, bytes)):
             return False
         if isinstance(value, (list, tuple, set, frozenset)):
             kinds = tuple(t for name in self.items for t in _SCALARS[name])
-            return all(isinstance(item, kinds) for item in value)
+            if not all(isinstance(item, kinds) for item in value):
+                return False
+            if "date" in self.items and "datetime" not in self.items:
+                return not any(isinstance(item, datetime) for item in value)
+            return True
         return self.any_iterable and isinstance(value, Iterable)
+
+    def refuses_a_moment(self, value: object) -> bool:
+        """Whether `value` is (or holds) a datetime refused where a calendar day, a
+        `datetime.date`, is accepted: a datetime is a date to Python, not to the SDK."""
+        if isinstance(value, datetime):
+            return "date" in self.scalars
+        return (
+            self.items is not None
+            and "date" in self.items
+            and isinstance(value, (list, tuple, set, frozenset))
+            and any(isinstance(item, datetime) for item in value)
+        )
 
     def words(self) -> str:
         parts = [_WORDS[name] for name in self.scalars if name != "None"]
@@ -196,6 +211,21 @@ class Expected:
         if "None" in self.scalars:
             parts.append("None")
         return " or ".join(parts)
+
+
+def _is_one_of(value: object, names: tuple[str, ...]) -> bool:
+    """Whether `value` is of one of the plain types `names` (a parameter's, not a list's
+    items). A bool is no whole number, and a datetime is no calendar day (`date`) unless
+    `datetime` is named too: a date-time stored as a day does not read back as one (NU45
+    #2)."""
+    for name in names:
+        if name == "int" and isinstance(value, bool):
+            continue  # True is no whole number of anything
+        if name == "date" and isinstance(value, datetime) and "datetime" not in names:
+            continue  # a moment is no calendar day
+        if isinstance(value, _SCALARS[name]):
+            return True
+    return False
 
 
 def _top_level(annotation: str, separator: str) -> list[str]:
@@ -267,6 +297,8 @@ def _check_value(name: str, wanted: Expected | None, value: object) -> None:
         hint = ""
         if isinstance(value, str) and wanted.items is not None and len(value) <= 40:
             hint = f" (for one, pass [{value!r}])"
+        elif wanted.refuses_a_moment(value):
+            hint = ": it takes a calendar day (a datetime.date); pass the datetime's .date()"
         raise InvalidInput(f"{name} is {wanted.words()}, not {_shown(value, name)}{hint}")
     check_texts(value, name)
 

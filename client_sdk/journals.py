@@ -112,12 +112,14 @@ class Journals:
         return self._context.journal(await self._context.replica.create_journal(name))
 
     async def rename(self, journal: str, new_name: str) -> Journal:
-        """Rename one of this account's journals (needs the network): the new name is sealed
-        and signed like the first, and every device and member sees it after their next
-        sync. Raises InvalidInput for a bad or taken name, AccessError for a journal shared
-        with this account, NotFound for an unknown one, RenamedElsewhere (a ConflictError,
-        its message for the user) when another device of the owner renamed or archived it
-        meanwhile and the name given here is not the journal's (protocol.md 4.14)."""
+        """Rename one of this account's journals: the new name is sealed and signed like the
+        first, and every device and member sees it after their next sync. Needs the server,
+        unlike writes: offline it raises NetworkError and the journal keeps its name (call
+        again once the server can be reached; nothing is queued). Raises InvalidInput for a
+        bad or taken name, AccessError for a journal shared with this account, NotFound for
+        an unknown one, RenamedElsewhere (a ConflictError, its message for the user) when
+        another device of the owner renamed or archived it meanwhile and the name given
+        here is not the journal's (protocol.md 4.14)."""
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
@@ -126,10 +128,11 @@ class Journals:
         return self._context.journal(await self._context.replica.update_meta(local, name))
 
     async def archive(self, journal: str, *, archived: bool = True) -> Journal:
-        """Archive one of this account's journals (or unarchive it, `archived=False`; needs
-        the network): an archived journal keeps its entries, which stay readable and
-        searchable, is listed last, and refuses new writes until unarchived. A display
-        setting of the owner's devices: it changes nothing about who may read it. Raises
+        """Archive one of this account's journals (or unarchive it, `archived=False`): an
+        archived journal keeps its entries, which stay readable and searchable, is listed
+        last, and refuses new writes until unarchived. A display setting of the owner's
+        devices: it changes nothing about who may read it. Needs the server, unlike writes:
+        offline it raises NetworkError and nothing changes (nothing is queued). Raises
         AccessError for a journal shared with this account, NotFound for an unknown one,
         RenamedElsewhere when another device of the owner renamed or archived it meanwhile
         (nothing changed here), IntegrityError when this device never verified its name
@@ -138,11 +141,13 @@ class Journals:
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 
     async def delete(self, journal: str, *, check_only: bool = False) -> None:
-        """Delete one of this account's journals with everything in it, on the server (needs
-        the network; members lose it too, though they keep what they downloaded) and on this
-        device. Other devices keep a read-only copy until it is deleted there too (they never
-        drop a journal on the server's word alone). Raises AccessError for a journal shared
-        with this account, NotFound for an unknown one. With `check_only=True` it raises the
+        """Delete one of this account's journals with everything in it, on the server
+        (members lose it too, though they keep what they downloaded) and on this device.
+        Other devices keep a read-only copy until it is deleted there too (they never drop a
+        journal on the server's word alone). Needs the server, unlike writes (but for a
+        journal created on this device that never reached it): offline it raises
+        NetworkError and nothing is deleted. Raises AccessError for a journal shared with
+        this account, NotFound for an unknown one. With `check_only=True` it raises the
         same errors (but needs no network) and deletes nothing: an app asks its user to
         confirm only what would then be done (NU23 C8). A name that a read-only copy
         shares with another journal of this device names neither (InvalidInput with their

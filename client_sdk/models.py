@@ -313,10 +313,12 @@ class LoggedOut:
 
     `discarded`: entries, goals, notes and other documents with changes that never reached
     the server, dropped with the local data (counted as `Client.unsynced_changes` counts them:
-    each once, however often edited). `server_told`: True when the server ended this device's
-    session (or had already ended it); False when it could not be reached, in which case the
-    server still lists this device (`device_id`, hex) as signed in until its session expires
-    or another device of the account revokes it (`client.devices.revoke(device_id)`).
+    each once, however often edited; never more than 0 without `discard_unsynced=True`, else
+    logout raises UnsyncedChanges and deletes nothing). `server_told`: True when the server
+    ended this device's session (or had already ended it); False when it could not be
+    reached, in which case the server still lists this device (`device_id`, hex) as signed
+    in until its session expires or another device of the account revokes it
+    (`client.devices.revoke(device_id)`).
     `unconfirmed`: the ended shares whose end was not confirmed and which `force=True`
     forgot (each "'journal' with member": REV-OWED2 G4); empty otherwise."""
 

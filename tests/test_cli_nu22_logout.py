@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, outage  # noqa: F401 (the fixture)
 from tests.test_cli_insights import new_device
@@ -62,7 +64,7 @@ async def test_sdk_logout_reports_discarded_changes_and_whether_the_server_was_t
     tmp_path: Path,
     outage: Outage,  # noqa: F811
 ) -> None:
-    from client_sdk import Client, LoggedOut
+    from client_sdk import Client, LoggedOut, UnsyncedChanges
     from client_sdk.crypto import INSECURE_TEST_COST
     from tests.conftest import PASSWORD
 
@@ -90,7 +92,10 @@ async def test_sdk_logout_reports_discarded_changes_and_whether_the_server_was_t
     await outage.begin()
     await offline.entries.write(None, "Never reached it.")
     await offline.entries.write(None, "Nor this one.")
-    done = await offline.logout()
+    with pytest.raises(UnsyncedChanges) as refused:  # NU45 #3: never dropped unasked
+        await offline.logout()
+    assert refused.value.count == 2 and (offline.home / "store.db").exists()
+    done = await offline.logout(discard_unsynced=True)
     assert done == LoggedOut(2, False, offline.profile.device_id.hex())
     await outage.end()
 

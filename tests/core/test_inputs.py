@@ -51,7 +51,10 @@ def test_check_text_names_the_field_and_position_and_never_quotes_the_text() -> 
         ("datetime | None", None, True),
         ("datetime | None", "yesterday", False),
         ("datetime | None", date(2026, 1, 1), False),  # a date is no moment
-        ("date | None", datetime.now(UTC), True),  # a datetime is a date
+        ("date | None", datetime.now(UTC), False),  # a moment is no calendar day (NU45 #2)
+        ("date | datetime | None", datetime.now(UTC), True),
+        ("date | datetime | None", date(2026, 1, 1), True),
+        ("list[date]", [date(2026, 1, 1), datetime.now(UTC)], False),
         ("int | None", True, False),
         ("int | None", 3, True),
         ("float", 3, True),
