@@ -61,6 +61,7 @@ from client_sdk.models import (
     ended_copy_text,
     normalize_username,
     now_ms,
+    read_json,
     read_time,
     to_datetime,
 )
@@ -2367,13 +2368,7 @@ class Sharing:
 
     async def _erased(self) -> list[dict[str, Any]]:
         """Shares ended because the member's account was erased (store setting, JSON)."""
-        raw = await self.store.setting(ERASED_SHARES)
-        try:
-            rows = json.loads(raw) if isinstance(raw, str) else []
-        except ValueError:
-            return []
-        keys_ = {"journal", "journal_id", "member", "role", "at"}
-        return [r for r in rows if isinstance(r, dict) and keys_ <= set(r)]
+        return decode_erased(await self.store.setting(ERASED_SHARES))
 
     async def _remember_erased(
         self, name: str, journal_id: bytes, state: access.AccessState, handles: list[bytes]
@@ -3008,6 +3003,15 @@ def _owed_to(owed: owed_shares.Owed, account_id: bytes | None, username: str) ->
     if account_id is not None and owed.who is not None:
         return owed.who.account_id == account_id
     return normalize_username(owed.member) == normalize_username(username)
+
+
+def decode_erased(raw: Any) -> list[dict[str, Any]]:
+    """`ERASED_SHARES` as stored; anything unreadable, or a row without its keys, is none."""
+    rows = read_json(raw, [])
+    if not isinstance(rows, list):
+        return []
+    keys_ = {"journal", "journal_id", "member", "role", "at"}
+    return [r for r in rows if isinstance(r, dict) and keys_ <= set(r)]
 
 
 def _check_typed(identity: wire.Identity, fingerprint: str) -> None:
