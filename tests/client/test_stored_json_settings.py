@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 
-from client_sdk import carrying, departures, devices, entries, forgotten, hold_back, owed_shares
+from client_sdk import (
+    carrying,
+    chains,
+    departures,
+    devices,
+    entries,
+    forgotten,
+    hold_back,
+    owed_shares,
+    replica,
+)
 from client_sdk.client import _cost_of
 from client_sdk.hold_back import HoldBack
 from client_sdk.models import read_json
@@ -65,3 +75,21 @@ def test_a_stored_erased_share_row_of_another_shape_is_left_out() -> None:
     row = {"journal": "P", "journal_id": "ab", "member": "kim", "role": "read", "at": 1}
     assert decode_erased("5") == [] and decode_erased('{"journal": 1}') == []
     assert decode_erased(json.dumps([row, 3])) == [row]
+
+
+REPLICA_DECODERS: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "replica._decode_not_back": (replica._decode_not_back, {}),
+    "replica.decode_own_named_at": (replica.decode_own_named_at, {}),
+    "replica.decode_to_follow": (replica.decode_to_follow, {"entries": [], "copies": []}),
+    "replica._signed_name": (replica._signed_name, False),
+    "replica._archived": (replica._archived, False),
+    "chains.decode_newer": (chains.decode_newer, {}),
+}
+
+
+@pytest.mark.parametrize("deep", [DEEP_LIST, DEEP_OBJECT], ids=["list", "object"])
+@pytest.mark.parametrize("name", list(REPLICA_DECODERS))
+def test_a_replica_setting_nested_too_deep_reads_as_none(name: str, deep: str) -> None:
+    decode, none = REPLICA_DECODERS[name]
+    assert decode(deep) == none
+    assert decode("{not json") == none
