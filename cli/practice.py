@@ -18,7 +18,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
-from cli.sharing import parse_until
+from cli.sharing import confirm_fingerprint, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -270,8 +270,19 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
     help="Cover only this journal of yours (repeatable). Default: every journal you own, "
     "private ones not shared with THERAPIST included; the brief's Covers: line names them.",
 )
-@click.option("--yes", is_flag=True, help="Share without asking (after reading it elsewhere).")
-@click.option("--fingerprint", metavar="CODE", help="The therapist's safety number.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Share without asking (after reading it elsewhere), also when --fingerprint replaces "
+    "other keys this device holds for THERAPIST.",
+)
+@click.option(
+    "--fingerprint",
+    metavar="CODE",
+    help="The therapist's safety number, as they read it out from `tj fingerprint`; "
+    "when it replaces other keys this device holds for THERAPIST, as `tj verify` would, "
+    "that is said and asked first.",
+)
 @click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
 @json_option
 @pass_home
@@ -333,6 +344,7 @@ def brief(
     if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
         output.message(f"\nNot shared: to share it, {unknown}.")
         raise SystemExit(1)
+    confirm_fingerprint(home, therapist, fingerprint, yes)  # keys it replaces: REV-ERASED F2
     if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):
         output.message("Not shared.")
         return

@@ -139,7 +139,9 @@ def parse_fields(ctx: click.Context, param: click.Parameter, value: str | None) 
 fingerprint_option = click.option(
     "--fingerprint",
     metavar="CODE",
-    help="The therapist's safety number, as they read it out from `tj fingerprint`.",
+    help="The therapist's safety number, as they read it out from `tj fingerprint`; "
+    "when it replaces other keys this device holds for THERAPIST, as `tj verify` would, "
+    "that is said and asked first.",
 )
 trust_option = click.option(
     "--trust-on-first-use",
@@ -199,7 +201,8 @@ only_option = click.option(
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
     "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
     "from a share of those fields that you ended gives them again what it holds; with --role "
-    "read: do not ask, even if safety flags stop reaching THERAPIST (for scripts).",
+    "read: do not ask, even if safety flags stop reaching THERAPIST; with --fingerprint: do "
+    "not ask before replacing other keys this device holds for THERAPIST (for scripts).",
 )
 @json_option
 @pass_home
@@ -268,6 +271,7 @@ def share(
             "flag as read, so you would never know it was seen"
         )
 
+    confirm_fingerprint(home, therapist, fingerprint, yes)  # who it goes to, asked first
     end = None if until == NEVER else until
     stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
@@ -754,7 +758,8 @@ again_option = click.option(
     "-y",
     is_flag=True,
     help="Do not ask before sharing again what the journal kept for THERAPIST still holds, "
-    "when their share of it was ended (for scripts).",
+    "when their share of it was ended, nor before --fingerprint replaces other keys this "
+    "device holds for THERAPIST (for scripts).",
 )
 
 
@@ -809,6 +814,7 @@ def share_entry(
 
         return work
 
+    confirm_fingerprint(home, therapist, fingerprint, yes)
     (shared, full_id), note = share_item(home, grant, f"entry {entry_id}", yes)
     if as_json:
         output.print_json(shared.to_dict())
@@ -1482,16 +1488,9 @@ def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
-    held = home.run(lambda client: client.shares.verify_replaces(username, fingerprint))
-    if held is not None:
-        output.message(held_keys_text(held))
-        if not yes:
-            output.confirm(
-                f"Trust these new keys for {held.username} from now on?",
-                default=False,
-                abort=True,
-                err=True,
-            )
+    ask_keys_replaced(
+        home.run(lambda client: client.shares.verify_replaces(username, fingerprint)), yes
+    )
     if not home.run(lambda client: client.shares.verify(username, fingerprint)):
         output.message(  # NU38 #2: a second run said "Verified" as if it were new
             f"{username}'s keys were already verified on this device (they match the "
@@ -1502,6 +1501,39 @@ def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
         f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
         "trusts them from now on."
     )
+
+
+def ask_keys_replaced(held: HeldKeys | None, yes: bool) -> None:
+    """Say which keys held here the fingerprint typed replaces (`held_keys_text`), and ask
+    (default no; `yes` does not ask); a "no" or no answer raises (exit status 1, nothing
+    done)."""
+    if held is None:
+        return
+    output.message(held_keys_text(held))
+    if not yes:
+        output.confirm(
+            f"Trust these new keys for {held.username} from now on?",
+            default=False,
+            abort=True,
+            err=True,
+        )
+
+
+def confirm_fingerprint(home: Home, username: str, fingerprint: str | None, yes: bool) -> None:
+    """Before a share with USERNAME's typed `fingerprint` (`--fingerprint`), which replaces
+    other keys this device holds for that name (another account's: a name freed by an
+    erased account may be another person's now; or other keys of the same account) as `tj
+    verify` does: the same warning and question (REV-ERASED F2). A fingerprint that does
+    not match is refused here, nothing shared."""
+    if fingerprint is None:
+        return
+
+    async def replaced(client: Client) -> HeldKeys | None:
+        if normalize_username(username) == client.username:  # the share says why not
+            return None
+        return await client.shares.verify_replaces(username, fingerprint, sharing=True)
+
+    ask_keys_replaced(home.run(replaced), yes)
 
 
 def held_keys_text(held: HeldKeys) -> str:

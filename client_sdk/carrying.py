@@ -69,7 +69,7 @@ def decode(value: object) -> tuple[int, tuple[counting.Cover, ...]] | None:
     try:
         stored = json.loads(value)
         return int(stored["cut"]), counting.decode_covers(bytes.fromhex(stored["covers"]))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError, KeyError, TypeError):
         return None
 
 
@@ -234,7 +234,7 @@ def decode_pending(value: object) -> dict[bytes, list[Late]]:
             ]
             for journal_hex, records in json.loads(value).items()
         }
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except (ValueError, RecursionError, TypeError, AttributeError, IndexError):
         return {}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from client_sdk import access, wire
 from client_sdk.access import AccessState
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
+from client_sdk.models import read_json
 from client_sdk.store import Store
 from client_sdk.transport import Transport
 
@@ -539,10 +540,7 @@ def encode_newer(newer: dict[bytes, tuple[int, str]]) -> str:
 def decode_newer(value: Any) -> dict[bytes, tuple[int, str]]:
     """`encode_newer`'s value read back; a damaged or missing one reads as nothing (the
     next refresh finds it again)."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        return {}
+    raw = read_json(value, {})
     found: dict[bytes, tuple[int, str]] = {}
     if not isinstance(raw, dict):
         return found

@@ -72,6 +72,7 @@ from client_sdk.models import (
     default_device_name,
     normalize_username,
     now_ms,
+    read_json,
     to_datetime,
 )
 from client_sdk.pending_signup import (
@@ -2346,10 +2347,7 @@ KNOWN_COST = "password_cost"
 
 def _cost_of(value: object) -> KdfCost | None:
     """`KNOWN_COST` read back (JSON); None when unset or not two whole numbers."""
-    try:
-        pair = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    pair = read_json(value, None)
     if isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair):
         return KdfCost(pair[0], pair[1])
     return None

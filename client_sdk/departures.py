@@ -56,6 +56,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from client_sdk.models import read_json
+
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
 "sent": [Sent dict, ...]}."""
@@ -182,10 +184,7 @@ again, or who it says exists when another share ends, leaves it. Words only."""
 
 def decode_owners(raw: Any) -> list[str]:
     """`ERASED_OWNERS` as stored; anything unreadable is none (never raises)."""
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else []
-    except ValueError:
-        value = []
+    value = read_json(raw, [])
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -625,10 +624,7 @@ class Pending:
 
 def decode(raw: Any) -> Pending:
     """`PENDING` as stored; anything unreadable is nothing pending (never raises)."""
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else {}
-    except ValueError:
-        value = {}
+    value = read_json(raw, {})
     if not isinstance(value, dict):
         value = {}
     journals = value.get("journals", [])

@@ -276,7 +276,7 @@ def _name_key(server_url: str, username: str) -> str:
 def _names_after_logout(home: Path) -> dict[str, str]:
     try:
         value = json.loads((home / NAMES_AFTER_LOGOUT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(value, dict):
         return {}
@@ -333,6 +333,6 @@ def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
         try:
             kept = json.loads(value)
             return {bytes.fromhex(k): str(v) for k, v in kept["names"].items()}, int(kept["at"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
             pass
     return {}, 0

@@ -118,7 +118,7 @@ def decode_owed(value: Any) -> list[bytes]:
     try:
         raw = json.loads(value) if isinstance(value, str) else []
         return [bytes.fromhex(x) for x in raw if isinstance(x, str)]
-    except ValueError:
+    except (ValueError, RecursionError, TypeError):
         return []
 
 

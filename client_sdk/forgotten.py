@@ -32,6 +32,7 @@ from typing import Any
 
 from client_sdk import access, crypto
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError
+from client_sdk.models import read_json
 
 SETTING = "forgotten_journals"
 """The store setting holding the tags: JSON, a sorted list of hex strings."""
@@ -92,10 +93,7 @@ than served can advance without the journal turning readable."""
 
 def decode_ended(value: Any) -> dict[str, tuple[bytes, int]]:
     """The memberships kept (`ENDED_UNDER`); a damaged value, or entry, reads as none."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        return {}
+    raw = read_json(value, {})
     found = {}
     for key, item in raw.items() if isinstance(raw, dict) else []:
         try:
@@ -135,10 +133,7 @@ def mark_of(state: access.AccessState) -> Mark:
 
 def decode_marks(value: Any) -> dict[str, Mark]:
     """The marks kept (`MARKS`); a damaged value, or entry, reads as none."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        return {}
+    raw = read_json(value, {})
     marks = {}
     for key, item in raw.items() if isinstance(raw, dict) else []:
         try:
@@ -277,10 +272,7 @@ def tag(journal_id: bytes) -> str:
 
 def decode(value: Any) -> set[str]:
     """The tags kept (`SETTING`); a damaged value reads as none."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else []
-    except ValueError:
-        return set()
+    raw = read_json(value, [])
     return {t for t in raw if isinstance(t, str)} if isinstance(raw, list) else set()
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import wire
+from client_sdk.models import read_json
 
 UNVERIFIED_SHARE_BYTES = 512 * 1024
 """Bytes of ciphertext a device lets through at most (so keeps at most) for all the journals
@@ -199,10 +200,7 @@ class HoldBack:
 def decode(value: Any) -> HoldBack:
     """The bookkeeping kept between pulls, from its stored form (`SETTING`); a damaged value
     reads as nothing announced nor downloaded."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        return HoldBack({})
+    raw = read_json(value, None)
     if not isinstance(raw, dict):
         return HoldBack({})
     if "announced" not in raw:  # the form before R15 finding O2: `announced` alone

@@ -349,8 +349,11 @@ class Measures:
     ) -> ShareInfo:
         """Share one result with a therapist without opening its journal. `only=["score"]`
         shares the score, band and time but not the item answers (default: both). Confirm
-        the therapist's keys with `fingerprint` (read out in person) or `trust_on_first_use`.
-        Needs the network.
+        the therapist's keys with `fingerprint` (read out in person) or `trust_on_first_use`;
+        a `fingerprint` replaces other keys held for `username` (another account's: a name
+        an erased account freed), as `client.shares.grant` says
+        (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
+        first). Needs the network.
 
         Raises InvalidInput for `only` other than "score" and "answers", a malformed or
         ambiguous id, or an unconfirmed peer (no fingerprint, no trust on first use);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import platform
 import time
 import unicodedata
@@ -59,6 +60,24 @@ def read_time(value: Any) -> datetime | None:
     """`read_ms` as an aware UTC datetime; None when `value` is not a readable time."""
     ms = read_ms(value)
     return None if ms is None else to_datetime(ms)
+
+
+JSON_ERRORS = (ValueError, RecursionError)
+"""What `json.loads` raises for text it cannot read: malformed (ValueError, UnicodeDecodeError
+included) or nested deeper than Python's recursion limit (RecursionError, e.g. "[" * 100_000:
+REV-ERASED F3)."""
+
+
+def read_json(value: object, default: Any) -> Any:
+    """A stored setting's JSON text read back; `default` when `value` is not text (a setting
+    never written) or does not read (`JSON_ERRORS`: another version's form, a hand edit, a
+    damaged store). Never raises: the caller checks the shape of what it returns."""
+    if not isinstance(value, str):
+        return default
+    try:
+        return json.loads(value)
+    except JSON_ERRORS:
+        return default
 
 
 BIDI_CONTROLS = frozenset(

@@ -144,7 +144,7 @@ def decode(value: str | None) -> dict[bytes, Owed]:
     try:
         raw = json.loads(value)
         return {bytes.fromhex(journal): _decoded(journal, *items) for journal, items in raw.items()}
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
         return {}
 
 
@@ -216,7 +216,7 @@ def withdrawn(value: str | None) -> dict[bytes, Owed]:
     try:
         raw = json.loads(value)
         return {bytes.fromhex(handle): _decoded(*items) for handle, items in raw.items()}
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
         return {}
 
 

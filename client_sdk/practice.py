@@ -264,7 +264,10 @@ class Briefs:
     ) -> ShareInfo:
         """Share `brief` (as read) with a therapist as one item, readable until `until`
         (an aware datetime, or a naive one in local time; default: 14 days from now); the
-        share ends on its own then. Needs the network.
+        share ends on its own then. A `fingerprint` replaces other keys held for `username`
+        (another account's: a name an erased account freed), as `client.shares.grant` says
+        (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
+        first). Needs the network.
 
         Raises InvalidInput for an `until` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`) or yourself; NotFound for an unknown

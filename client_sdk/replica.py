@@ -78,7 +78,7 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import normalize_username, now_ms, to_datetime
+from client_sdk.models import normalize_username, now_ms, read_json, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
@@ -136,7 +136,7 @@ def _decode_not_back(value: Any) -> dict[bytes, list[tuple[int, int]]]:
         return {
             bytes.fromhex(j): [(int(lo), int(hi)) for lo, hi in ranges] for j, ranges in raw.items()
         }
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, RecursionError, TypeError, AttributeError):
         return {}
 
 
@@ -6398,7 +6398,7 @@ class Replica:
             return False
         try:  # a marker of an earlier version is `True`: which changes, unknown
             since = {int(c): int(k) for c, k in json.loads(value).items()}
-        except (TypeError, ValueError, AttributeError):
+        except (TypeError, ValueError, RecursionError, AttributeError):
             since = None
         copy = document.copy()
         update = restore_kept_update(copy, stored_document(before), now_ms(), since)
@@ -7420,10 +7420,7 @@ OWN_NAMED_AT_KEPT = 200
 
 def decode_own_named_at(value: Any) -> dict[str, int]:
     """`OWN_NAMED_AT`'s value; a damaged one reads as empty."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        return {}
+    raw = read_json(value, {})
     if not isinstance(raw, dict):
         return {}
     return {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
@@ -7444,10 +7441,7 @@ def name_verified(journal: LocalJournal) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _signed_name(meta: str) -> bool:
-    try:
-        parsed = json.loads(meta)
-    except ValueError:
-        return False
+    parsed = read_json(meta, None)
     return isinstance(parsed, dict) and "name_signature" in parsed
 
 
@@ -7474,10 +7468,7 @@ def is_archived_meta(meta: dict[str, Any]) -> bool:
 def _archived(meta: str) -> bool:
     """`is_archived` of a journal's metadata JSON, parsed once per distinct metadata (every
     write checks it: issue 10)."""
-    try:
-        parsed = json.loads(meta)
-    except ValueError:
-        return False
+    parsed = read_json(meta, None)
     return isinstance(parsed, dict) and is_archived_meta(parsed)
 
 
@@ -7490,10 +7481,7 @@ kept for a member]}; `Client.sync` hands them to `Entries.follow_removals` and c
 
 def decode_to_follow(value: Any) -> dict[str, list[str]]:
     """`COPIES_TO_FOLLOW` read back; a damaged value, or part, reads as none."""
-    try:
-        raw = json.loads(value) if isinstance(value, str) else {}
-    except ValueError:
-        raw = {}
+    raw = read_json(value, {})
     found: dict[str, list[str]] = {"entries": [], "copies": []}
     for field in found:
         items = raw.get(field) if isinstance(raw, dict) else None

@@ -152,7 +152,11 @@ class Shares:
         whole journal, keeps the one of the share it replaces, unless passed) and a new one
         has none; `no_end=True` lifts an end date.
         The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
-        `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
+        `trust_on_first_use=True`. A `fingerprint` of another account than the one this
+        device pinned for `username` (a name an erased account freed may be another
+        person's now), or of other keys of that account, replaces that pin, as `verify`
+        does, and the share goes to them: `verify_replaces(username, fingerprint,
+        sharing=True)` says first what it would replace, to ask the user. With `only` (e.g. ["mood", "tags"]), entries written from
         now on are shared with just those fields, through a journal kept for that member; a
         wider share of this journal with that member (the whole journal, or other fields)
         ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
@@ -695,7 +699,9 @@ class Shares:
     ) -> ShareInfo:
         """Share one entry (or only `only` of its fields, e.g. ["mood", "body"]) without
         opening its journal: a copy goes to a journal kept for that member. Needs the
-        network. Raises like `grant`, and NotFound for an unknown entry; UpdateNeeded while
+        network. A `fingerprint` replaces the keys held for `username` as in `grant`
+        (`verify_replaces` says first which). Raises like `grant`, and NotFound for an
+        unknown entry; UpdateNeeded while
         the entry's journal holds changes its owner wrote with a newer app version this one
         cannot read (they could change the entry: nothing is shared); SharedAgain when the
         member's share of the journal kept for them had ended and it still holds items, which
@@ -872,17 +878,22 @@ class Shares:
         unknown username."""
         await self._context.sharing.confirmed_peer(username, None, False)
 
-    async def verify_replaces(self, username: str, fingerprint: str) -> HeldKeys | None:
+    async def verify_replaces(
+        self, username: str, fingerprint: str, *, sharing: bool = False
+    ) -> HeldKeys | None:
         """Check, marking nothing, what `verify(username, fingerprint)` would replace: the
         keys this device holds for `username` under another account than the server gives
         that name now (a name an erased account freed, taken by someone else since: NU43 #1)
         or other keys of that account, as `HeldKeys` (when they were verified, if known);
         None when nothing would be replaced. For an app that asks before it replaces keys
-        its user compared. What this device holds of an account whose verified keys a verify
-        replaces stays verified. Needs the network. Raises KeyChangedError when
-        `fingerprint` does not match their keys as the server gives them, NotFound for an
-        unknown account."""
-        return await self._context.sharing.verify_replaces(username, fingerprint)
+        its user compared. A share with a `fingerprint` (`grant`, `grant_entry`,
+        `client.measures.share`, `client.briefs.share`) replaces them the same way: pass
+        `sharing=True` to check before one (its refusal then says nothing was shared;
+        `tj share --fingerprint` asks, REV-ERASED F2). What this device holds of an account
+        whose verified keys are replaced stays verified. Needs the network. Raises
+        KeyChangedError when `fingerprint` does not match their keys as the server gives
+        them, NotFound for an unknown account."""
+        return await self._context.sharing.verify_replaces(username, fingerprint, sharing=sharing)
 
     async def verify(self, username: str, fingerprint: str) -> bool:
         """Accept a peer's new keys after comparing their fingerprint in person, replacing

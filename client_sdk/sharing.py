@@ -61,6 +61,7 @@ from client_sdk.models import (
     ended_copy_text,
     normalize_username,
     now_ms,
+    read_json,
     read_time,
     to_datetime,
 )
@@ -543,20 +544,8 @@ class Sharing:
         """The member's keys, checked against the fingerprint read out in session, or pinned.
         `verifying`: for `verify_peer`, which shares nothing (its refusal says so)."""
         identity = await self.identity(username)
-        actual = keys.fingerprint(
-            identity.account_id,
-            identity.username,
-            identity.sign_public_key,
-            identity.box_public_key,
-        )
         if fingerprint is not None:
-            if verifying:
-                _check_typed(identity, fingerprint)
-            if keys.normalize_fingerprint(fingerprint) != actual:
-                raise KeyChangedError(
-                    f"the fingerprint you entered does not match {identity.username}'s keys as "
-                    "this device sees them: nothing was shared. Compare it again in person."
-                )
+            _check_typed(identity, fingerprint, sharing=not verifying)
             return await self.replica.pin(identity, verified=True, replace_pin=True)
         pinned = await self.store.peer(identity.account_id)
         if await self.replica.pinned_as(identity.username, identity.account_id):
@@ -611,14 +600,17 @@ class Sharing:
                 return True
         return False
 
-    async def verify_replaces(self, username: str, fingerprint: str) -> HeldKeys | None:
-        """What `verify_peer` would replace, marking nothing: the keys pinned here for the
-        username under another account than the server gives it now, or other keys of that
-        account (verified ones first); None when there are none. The fingerprint is checked
-        first, as `verify_peer` checks it."""
+    async def verify_replaces(
+        self, username: str, fingerprint: str, *, sharing: bool = False
+    ) -> HeldKeys | None:
+        """What `verify_peer` (or a share with this `fingerprint`: `confirmed_peer`) would
+        replace, marking nothing: the keys pinned here for the username under another
+        account than the server gives it now, or other keys of that account (verified ones
+        first); None when there are none. The fingerprint is checked first, as `verify_peer`
+        checks it (`sharing`: as a share does, its refusal saying nothing was shared)."""
         name = normalize_username(username)
         identity = await self.identity(name)
-        _check_typed(identity, fingerprint)
+        _check_typed(identity, fingerprint, sharing=sharing)
         now = Peer(
             identity.account_id,
             identity.username,
@@ -2367,13 +2359,7 @@ class Sharing:
 
     async def _erased(self) -> list[dict[str, Any]]:
         """Shares ended because the member's account was erased (store setting, JSON)."""
-        raw = await self.store.setting(ERASED_SHARES)
-        try:
-            rows = json.loads(raw) if isinstance(raw, str) else []
-        except ValueError:
-            return []
-        keys_ = {"journal", "journal_id", "member", "role", "at"}
-        return [r for r in rows if isinstance(r, dict) and keys_ <= set(r)]
+        return decode_erased(await self.store.setting(ERASED_SHARES))
 
     async def _remember_erased(
         self, name: str, journal_id: bytes, state: access.AccessState, handles: list[bytes]
@@ -3010,16 +2996,32 @@ def _owed_to(owed: owed_shares.Owed, account_id: bytes | None, username: str) ->
     return normalize_username(owed.member) == normalize_username(username)
 
 
-def _check_typed(identity: wire.Identity, fingerprint: str) -> None:
-    """KeyChangedError unless `fingerprint` (typed by the user for a verify) is `identity`'s."""
+def decode_erased(raw: Any) -> list[dict[str, Any]]:
+    """`ERASED_SHARES` as stored; anything unreadable, or a row without its keys, is none."""
+    rows = read_json(raw, [])
+    if not isinstance(rows, list):
+        return []
+    keys_ = {"journal", "journal_id", "member", "role", "at"}
+    return [r for r in rows if isinstance(r, dict) and keys_ <= set(r)]
+
+
+def _check_typed(identity: wire.Identity, fingerprint: str, *, sharing: bool = False) -> None:
+    """KeyChangedError unless `fingerprint` (typed by the user for a verify, or with
+    `sharing` for a share) is `identity`'s."""
     actual = keys.fingerprint(
         identity.account_id,
         identity.username,
         identity.sign_public_key,
         identity.box_public_key,
     )
-    if keys.normalize_fingerprint(fingerprint) != actual:
+    if keys.normalize_fingerprint(fingerprint) == actual:
+        return
+    if sharing:
         raise KeyChangedError(
-            f"the fingerprint you typed does not match {identity.username}'s keys as this "
-            "device sees them: nothing was marked verified. Compare it again in person."
+            f"the fingerprint you entered does not match {identity.username}'s keys as this "
+            "device sees them: nothing was shared. Compare it again in person."
         )
+    raise KeyChangedError(
+        f"the fingerprint you typed does not match {identity.username}'s keys as this "
+        "device sees them: nothing was marked verified. Compare it again in person."
+    )

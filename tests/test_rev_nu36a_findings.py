@@ -32,11 +32,13 @@ async def test_a_renewal_never_opts_in_another_account_bearing_the_opted_in_memb
     second = await new_device(live_server, tmp_path / "again", "drsmith")
     assert second.signup["fingerprint"] != first.signup["fingerprint"]
     until = f"{datetime.now() + timedelta(days=4):%Y-%m-%d}"
-    # the client shares with the new account, verified, annotate, never opting it in
-    await ana.ok(
+    # the client shares with the new account, verified, annotate, never opting it in; the
+    # fingerprint replaces the first drsmith's verified keys: said and agreed (REV-ERASED F2)
+    shared = await ana.ok(
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", until,
-        "--fingerprint", second.signup["fingerprint"], "--no-safety-flags",
+        "--fingerprint", second.signup["fingerprint"], "--no-safety-flags", input="y\n",
     )  # fmt: skip
+    assert "these are not the keys you verified for drsmith on " in said(shared.stderr)
     rows = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert [r["safety_flags"] for r in rows if not r["expired"]] == [False], rows
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)  # that share ran out too
