@@ -1057,7 +1057,25 @@ def departure_in_brief(d: Departure) -> str:
     (`tj sync`'s "Earlier ...", NU44 F6): `ended_text`, with its time and, where it is the
     server's word, saying so: "ana stopped sharing 'Personal' with you (18:47)", "dev's
     'Personal' is no longer served to you (21:02)", "drsmith no longer reads Personal
-    (18:47): the server says they left the share (not signed by them)"."""
+    (18:47): the server says they left the share (not signed by them)"; with the
+    field-level copy of the journal still read, when the share change names one ("...,
+    but they still read 'Personal (mood, tags) for drsmith'": REV-NEWS3 F4), and the safety
+    flags an ended share had (`Departure.safety_flags`)."""
+    said = _departure_alone(d)
+    if d.copy and d.reason != departures.GONE:  # `Departure.copy`: NU24 C11, NU26 C2
+        said += f", but {'you' if d.owner else 'they'} still read {d.copy!r}"
+    elif d.narrowed and not d.owner:  # narrowed to some fields (NU24 C10)
+        said += f", but they still read what {d.narrowed!r} copies of it"
+    if d.safety_flags and d.reason == departures.EXPIRED and not d.owner:  # rev-nu36a F4
+        said += (
+            ", and with it the safety flags you had chosen to send them (a renewal sends "
+            "them again only with --safety-flags)"
+        )
+    return said
+
+
+def _departure_alone(d: Departure) -> str:
+    """`departure_in_brief` without the copy still read."""
     when = departure_time(d.at)
     if d.reason == departures.GONE:  # an own journal the server no longer lists
         return (

@@ -129,12 +129,13 @@ if TYPE_CHECKING:
     from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
-UNSEEN_NEWS = "unseen_news"  # settings row: sync.encode_news of `Client.unseen_news`
+UNSEEN_NEWS = sync_plan.UNSEEN_NEWS  # settings row: sync.encode_news of `unseen_news`
 UNSEEN_DEPARTURES = UNSEEN  # settings row: departures.encode_told of `unseen_departures`
 MAX_UNSEEN_NEWS = 200
 """The most kinds of news `Client.unseen_news` keeps (each a kind, a change and a source:
 "new entries from hugo"), and the most share changes `Client.unseen_departures` keeps, the
-oldest dropped first: a home whose app never marks them seen keeps a bounded setting."""
+oldest dropped first (of the share changes, first those told on the server's word alone:
+departures.kept_told): a home whose app never marks them seen keeps a bounded setting."""
 LAST_SYNCED_STEP_MS = 60_000
 """A sync writes its time to the store only once the time kept there is this old (one
 minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
@@ -1581,7 +1582,11 @@ class Client:
             self.context, report.settled, as_of=self.replica.synced_version
         )
         await self._follow_removals(report)
-        report.departures = await self._flag_choices(await self.sharing.departures())
+        # Kept for `unseen_departures` as they are taken, in one step (REV-NEWS3 F1): the
+        # requests below (the device list for the names of arrivals) may never return.
+        report.departures = await self.sharing.departures(
+            MAX_UNSEEN_NEWS if keep_news else 0, self._flag_choices
+        )
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
@@ -1614,10 +1619,10 @@ class Client:
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
-        if (report.news or report.departures) and keep_news:  # kept until seen; a sync
-            await self._change_unseen(  # with none writes nothing
+        if report.news and keep_news:  # kept until seen; a sync with none writes nothing
+            await self._change_unseen(  # (its departures were kept as they were taken)
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
-                lambda told: [*told, *report.departures][-MAX_UNSEEN_NEWS:],
+                held_only=True,
             )
         if strict:
             report.raise_for_withheld()
@@ -1629,7 +1634,8 @@ class Client:
         shows something; not `watch()`'s, whose reports go to the app watching), the counts
         of the same news added (sync.merged_news: "3
         new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
-        kinds at most. For an app that says "since you last looked" although another part
+        kinds at most; none of a journal removed from this device (`News.journal_id`).
+        For an app that says "since you last looked" although another part
         of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
         quick sync had brought a client's entry). The share changes those syncs told are
         kept apart: `unseen_departures`. Works offline. Raises ClientClosed once closed."""
@@ -1640,11 +1646,13 @@ class Client:
         terms or made again, told from the owner-signed chains this device verified, or as
         the server's word where only the server says it) that the syncs since the last
         `mark_news_seen()` told, as `unseen_news` keeps their news: every `sync()`'s, not
-        `watch()`'s; in the order told, the last MAX_UNSEEN_NEWS at most. Each was told once
-        by the report of the sync that found it; an app whose other parts sync quietly says
-        them again here (NU44 F6: `tj caseload` told a share's end on its stderr only, and
-        the `tj sync` after it said nothing of it). A setting of another form is read as
-        none. Works offline. Raises ClientClosed once closed."""
+        `watch()`'s, kept as the sync takes them, so that one cut off later keeps them too
+        (REV-NEWS3 F1); in the order told, MAX_UNSEEN_NEWS at most (the server's own words
+        dropped first: departures.kept_told); none of a journal removed from this device.
+        Each was told once by the report of the sync that found it; an app whose other
+        parts sync quietly says them again here (NU44 F6: `tj caseload` told a share's end
+        on its stderr only, and the `tj sync` after it said nothing of it). A setting of
+        another form is read as none. Works offline. Raises ClientClosed once closed."""
         return decode_told(await self.store.setting(UNSEEN_DEPARTURES))
 
     async def mark_news_seen(self, seen: Sequence[News | Departure] | None = None) -> None:
@@ -1669,17 +1677,30 @@ class Client:
     async def _change_unseen(
         self,
         news: Callable[[list[News]], list[News]],
-        told: Callable[[list[Departure]], list[Departure]],
+        told: Callable[[list[Departure]], list[Departure]] | None = None,
+        *,
+        held_only: bool = False,
     ) -> None:
-        """The kept news (`unseen_news`) and share changes (`unseen_departures`) read,
-        changed and written in one transaction: another process's sync or mark between the
-        two would otherwise be lost or undone (REV-CARE4 F3: news shown came back as
-        "Earlier"). A setting left as it was is not written."""
+        """The kept news (`unseen_news`) and share changes (`unseen_departures`; None: not
+        read) read, changed and written in one transaction: another process's sync or mark
+        between the two would otherwise be lost or undone (REV-CARE4 F3: news shown came
+        back as "Earlier"). A setting left as it was is not written. `held_only`: the news
+        of a journal this device no longer holds (removed by another process meanwhile)
+        left out (REV-NEWS3 F3, as Sharing.departures leaves out its share changes)."""
         async with self.store.transaction() as tx:
+            held = {j.hex() for j in await tx.journal_ids()} if held_only else None
+
+            def changed(kept: list[News]) -> list[News]:
+                left = news(kept)
+                if held is None:
+                    return left
+                return [n for n in left if not n.journal_id or n.journal_id in held]
+
             await _change_setting(
-                tx, UNSEEN_NEWS, news, sync_plan.decode_news, sync_plan.encode_news
+                tx, UNSEEN_NEWS, changed, sync_plan.decode_news, sync_plan.encode_news
             )
-            await _change_setting(tx, UNSEEN_DEPARTURES, told, decode_told, encode_told)
+            if told is not None:
+                await _change_setting(tx, UNSEEN_DEPARTURES, told, decode_told, encode_told)
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them

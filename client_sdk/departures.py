@@ -158,6 +158,12 @@ shares with the member is named (`Departure.copy`, NU26 C2)."""
 WHOLE_ENDED = (EXPIRED, REMOVED, UNLISTED, DROPPED)
 """Reasons told to a member whose share of a whole journal ended: with them, a field-level
 copy of it the owner still shares with the member is named (`Departure.copy`, NU24 C11)."""
+SERVER_SAID = (UNLISTED, RELISTED, GONE)
+"""Reasons told on the server's word alone, with no owner-signed change behind them: what a
+hostile server can make a device tell again and again (stop serving a journal, serve it
+again). Kept for "Earlier" (`kept_told`) after the others when too many are kept
+(REV-NEWS3 F5). LEFT, UNKNOWN, ERASED and DROPPED are the server's word too, but each comes
+with a removal an owner device signed, which the server cannot repeat alone."""
 
 
 def server_word(reason: str) -> str:
@@ -772,6 +778,49 @@ def without_journal(text: object, journal_id: bytes) -> tuple[bool, str | None]:
     told = decode_told(text)
     left = [d for d in told if d.journal_id != journal_id.hex()]
     return len(left) != len(told), encode_told(left) if left else None
+
+
+def pending_without(text: object, journal_id: bytes) -> tuple[bool, str | None]:
+    """The `PENDING` setting `text` without the departures not yet reported of the journal
+    `journal_id` and without it among the journals to check (a journal removed from this
+    device: no sync tells it afterwards, REV-NEWS3 F2): whether anything was taken off, and
+    the setting's new value (None: nothing left pending). The `Sent` records stay: they
+    only word a removal this device signed, should the journal come back."""
+    pending = decode(text)
+    hex_id = journal_id.hex()
+    journals = [j for j in pending.journals if j != hex_id]
+    told = [d for d in pending.told if d.journal_id != hex_id]
+    if len(journals) == len(pending.journals) and len(told) == len(pending.told):
+        return False, None
+    left = Pending(journals, told, pending.sent)
+    return True, None if left.empty and not left.sent else left.encode()
+
+
+def kept_told(kept: list[Departure], more: list[Departure], limit: int) -> list[Departure]:
+    """`kept` then `more`, at most `limit` of them (`Client.unseen_departures`): when there
+    are more, first a journal the server stopped serving and then served again (UNLISTED,
+    then RELISTED of the same journal and owner: nothing changed) is left out, then the
+    oldest of those told on the server's word alone (SERVER_SAID), and only then the oldest
+    of the others: a server that flaps never pushes out a change its owner signed
+    (REV-NEWS3 F5). In the order told. Pure."""
+    told = [*kept, *more]
+    if len(told) <= limit:
+        return told
+    dropped: set[int] = set()
+    stopped: dict[tuple[str, str], int] = {}  # journal, owner -> the UNLISTED still open
+    for i, d in enumerate(told):
+        key = (d.journal_id, d.owner)
+        if d.reason == UNLISTED:
+            stopped[key] = i
+        elif d.reason == RELISTED and key in stopped:
+            dropped |= {stopped.pop(key), i}
+    told = [d for i, d in enumerate(told) if i not in dropped]
+    over = len(told) - limit
+    if over <= 0:
+        return told
+    said = [i for i, d in enumerate(told) if d.reason in SERVER_SAID][:over]
+    told = [d for i, d in enumerate(told) if i not in set(said)]
+    return told[-limit:] if limit > 0 else []
 
 
 def told_without(kept: list[Departure], seen: list[Departure]) -> list[Departure]:

@@ -1094,7 +1094,7 @@ class Replica:
                     changes.append((sync_plan.ARCHIVED if archived else sync_plan.UNARCHIVED, ""))
             news += [
                 sync_plan.News(1, "journal", change == sync_plan.NEW, "", False, True, change,
-                               local.name, was)
+                               local.name, was, local.journal_id.hex())
                 for change, was in changes
             ]  # fmt: skip
         return sorted(news, key=lambda n: (sync_plan.CHANGES.index(n.what), n.journal))

@@ -82,6 +82,9 @@ NOTE = "note"
 PROMPT = "prompt"
 
 
+TAKE_TRIES = 5
+"""How many times `Sharing.departures` reads and takes the departures pending while another
+process (another `tj` on this profile) takes or adds some between its read and its take."""
 ERASED_SHARES = "shares_ended_by_erasure"  # store setting: JSON list of ended shares
 
 
@@ -2131,13 +2134,24 @@ class Sharing:
             )
         return sorted(found, key=lambda k: (k.ended_at or EPOCH, k.journal))
 
-    async def departures(self) -> list[Departure]:
+    async def departures(
+        self,
+        keep: int = 0,
+        finish: Callable[[list[Departure]], Awaitable[list[Departure]]] | None = None,
+    ) -> list[Departure]:
         """Shares that ended since the last call, each given once (departures.py): members
         this device dropped from this account's journals because the server no longer serves
         them (they left, or their account was deleted: the server's word) or because their
         signed end date passed, except a member the verified chain lists again (the owner
         shared again meanwhile: R22 F8), and shares with this account that ended (kept when a
-        journal list was verified: `Replica._shares_ended`); not a pre-session brief's.
+        journal list was verified: `Replica._shares_ended`); not a pre-session brief's, nor
+        one of a journal this device no longer holds (removed or forgotten meanwhile:
+        REV-NEWS3 F2). `finish`: what the caller adds to each before they are taken
+        (`Client._flag_choices`; reads the store only). `keep`: when above 0, they are also
+        kept for `Client.unseen_departures` (`departures.UNSEEN`, at most `keep`:
+        `departures.kept_told`) in the transaction that takes them from `PENDING`, with no
+        request to the server between: a sync cut off later (a server stalling a request
+        past a command's limit, a Ctrl-C) loses none (REV-NEWS3 F1).
         `Client.sync` puts them in its report. Asks /v1/shares/list only for journals a journal list showed changed without
         a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
         since nothing was pending (a sync with nothing new reads and asks nothing more:
@@ -2158,29 +2172,64 @@ class Sharing:
                 await self._drop_departed({bytes.fromhex(j) for j in checked})
             except (NetworkError, ConflictError):
                 checked = set()  # asked again at the next sync
-        read: list[departures.Pending] = []
+        for _ in range(TAKE_TRIES):
+            taken = await self._take_departures(checked, keep, finish)
+            if taken is not None:
+                return taken
+        return []  # another process took or added some at every try: left for the next sync
 
-        def reported(value: Any, _cursors: dict[bytes, int]) -> str:
-            read.append(departures.decode(value))
-            now = read[-1]
-            return departures.Pending(
-                [j for j in now.journals if j not in checked], [], now.sent
-            ).encode()
-
-        # A write of this setting alone keeps a sync that left nothing to do as it was (its
-        # next sync as quiet, a live notice taken: Replica.settings_written).
-        moved = await self.store.merge_setting(departures.PENDING, reported)
-        if moved is not None:
-            self.replica.settings_written(*moved)
-        now = read[-1] if read else departures.Pending([], [])
-        left_journals = [j for j in now.journals if j not in checked]
-        self._nothing_pending_at = None if left_journals else await self.store.version()
+    async def _take_departures(
+        self,
+        checked: set[str],
+        keep: int,
+        finish: Callable[[list[Departure]], Awaitable[list[Departure]]] | None,
+    ) -> list[Departure] | None:
+        """One try of `departures`' take: the departures pending as read now, worded (store
+        reads only), then taken from `PENDING` (and kept in `UNSEEN` when `keep`) in one
+        transaction, if no other process changed them meanwhile; else None (`checked` is
+        taken off the journals to check all the same)."""
+        read = departures.decode(await self.store.setting(departures.PENDING))
         told = [
             d
-            for d in await self._not_briefs(now.told)
+            for d in await self._not_briefs(read.told)
             if d.owner or self._listed(d) == (d.reason in departures.GIVEN)
         ]  # new terms or a share given to a member still listed; an end of one no longer
-        return await self._narrowed(await self._with_sources(told))
+        told = await self._narrowed(await self._with_sources(told))
+        if finish is not None:
+            told = await finish(told)
+        names = (departures.PENDING, departures.UNSEEN)
+        taken: list[list[Departure]] = []
+        left: list[bool] = []
+
+        def take(values: dict[str, Any], cursors: dict[bytes, int]) -> dict[str, Any]:
+            now = departures.decode(values[departures.PENDING])
+            journals = [j for j in now.journals if j not in checked]
+            left.append(bool(journals))
+            if now.told != read.told:  # taken, or more added, by another process meanwhile
+                return {
+                    departures.PENDING: departures.Pending(journals, now.told, now.sent).encode()
+                }
+            held = {journal_id.hex() for journal_id in cursors}
+            mine = [d for d in told if d.journal_id in held]  # not one removed since (F2)
+            taken.append(mine)
+            written = {departures.PENDING: departures.Pending(journals, [], now.sent).encode()}
+            if keep > 0 and mine:
+                kept = departures.decode_told(values[departures.UNSEEN])
+                written[departures.UNSEEN] = departures.encode_told(
+                    departures.kept_told(kept, mine, keep)
+                )
+            return written
+
+        # A write of these settings alone keeps a sync that left nothing to do as it was (its
+        # next sync as quiet, a live notice taken: Replica.settings_written).
+        moved = await self.store.merge_settings(names, take)
+        if moved is not None:
+            self.replica.settings_written(*moved)
+        if not taken:
+            self._nothing_pending_at = None
+            return None
+        self._nothing_pending_at = None if any(left) else await self.store.version()
+        return taken[-1]
 
     async def _narrowed(self, told: list[Departure]) -> list[Departure]:
         """`told`, each "unshared" departure from a whole journal whose verified chain now

@@ -29,7 +29,13 @@ from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
-from client_sdk.sync import DEPENDS_ON_SET_ASIDE, TRIED_AGAIN, OutboxRecord
+from client_sdk.sync import (
+    DEPENDS_ON_SET_ASIDE,
+    TRIED_AGAIN,
+    UNSEEN_NEWS,
+    OutboxRecord,
+    news_without_journal,
+)
 from client_sdk.withholding import (
     Cover,
     DeviceCounters,
@@ -797,19 +803,42 @@ class Store:
         journal on this device (the copies of ended shares included) with its cursor, as
         read in that transaction. Nothing is written when the result equals `value`.
         Returns what `put_setting` returns, or None when nothing was written."""
+        return await self.merge_settings(
+            (name,), lambda values, cursors: {name: merge(values[name], cursors)}
+        )
+
+    async def merge_settings(
+        self,
+        names: Sequence[str],
+        merge: Callable[[dict[str, Any], dict[bytes, int]], dict[str, Any]],
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """`merge_setting` for several settings at once: `merge` gets each of `names` with
+        its stored value (None: not set) and `cursors`, all read in one write transaction,
+        and returns the values to write (a setting it leaves out, or returns as it was, is
+        not written; None deletes it). One step: a cancel or a crash leaves all of them
+        as they were, or all written (REV-NEWS3 F1). Returns what `put_setting` returns,
+        or None when nothing was written."""
 
         def change(db: sqlite3.Connection) -> bool:
-            row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
-            value = row[0] if row else None
+            values = {}
+            for name in names:
+                row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+                values[name] = row[0] if row else None
             cursors = {
                 bytes(journal_id): int(cursor)
                 for journal_id, cursor in db.execute("SELECT journal_id, cursor FROM journals")
             }
-            merged = merge(value, cursors)
-            if merged == value:
-                return False
-            db.execute(SET_SETTING, (name, merged)).close()
-            return True
+            merged = merge(dict(values), cursors)
+            written = False
+            for name, value in merged.items():
+                if name not in values or value == values[name]:
+                    continue
+                if value is None:
+                    db.execute("DELETE FROM settings WHERE name = ?", (name,)).close()
+                else:
+                    db.execute(SET_SETTING, (name, value)).close()
+                written = True
+            return written
 
         def write(db: sqlite3.Connection) -> tuple[tuple[int, int], tuple[int, int]] | None:
             before = _version(db)
@@ -2062,6 +2091,11 @@ class Transaction:
         rows = await self._db.execute_fetchall("SELECT value FROM settings WHERE name = ?", (name,))
         return rows[0][0] if rows else default
 
+    async def journal_ids(self) -> set[bytes]:
+        """The ids of the journals this device holds, as this transaction reads them."""
+        rows = await self._db.execute_fetchall("SELECT journal_id FROM journals")
+        return {bytes(r[0]) for r in rows}
+
     async def forgotten(self, journal_id: bytes) -> bool:
         """Whether the copy of the journal was forgotten on this device (forgotten.py), as
         this transaction reads it: the journal's row, keys and chain are then never written
@@ -2075,6 +2109,7 @@ class Transaction:
         store's own schema, so a table added later is covered too). Settings that name the
         journal are the caller's (`Replica.forget_copy`). Its write counters are kept under
         `counters_tag` (`_keep_write_counters`)."""
+        journal_name = await self._own_journal_name(journal_id)
         await self._keep_write_counters(journal_id, counters_tag)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
@@ -2083,7 +2118,7 @@ class Transaction:
         )
         for table in await self._journal_tables():
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
-        await self._forget_late(journal_id)
+        await self._forget_late(journal_id, journal_name)
 
     async def _keep_write_counters(self, journal_id: bytes, tag: bytes) -> None:
         """Keep this home's write counters of a journal it removes (`device_write_counters`),
@@ -2405,6 +2440,7 @@ class Transaction:
     async def remove_journal(self, journal_id: bytes, *, counters_tag: bytes) -> None:
         """Delete what this device holds of the journal; its write counters are kept under
         `counters_tag`, `keys.kept_counters_tag` of its id (`_keep_write_counters`)."""
+        journal_name = await self._own_journal_name(journal_id)
         await self._keep_write_counters(journal_id, counters_tag)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
@@ -2431,12 +2467,22 @@ class Transaction:
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
-        await self._forget_late(journal_id)
+        await self._forget_late(journal_id, journal_name)
 
-    async def _forget_late(self, journal_id: bytes) -> None:
-        """The settings of carrying.py that name a journal removed (R43 F2), and the share
-        changes kept unseen of it (`departures.UNSEEN`): nothing is left in the store that
-        names it (R38 G1)."""
+    async def _own_journal_name(self, journal_id: bytes) -> str | None:
+        """The name of one of this account's journals as this device holds it (what a
+        journal's news names: `sync.News.journal`), None for another journal."""
+        rows = await self._db.execute_fetchall(
+            "SELECT name FROM journals WHERE journal_id = ? AND role = 'owner'", (journal_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def _forget_late(self, journal_id: bytes, journal_name: str | None) -> None:
+        """The settings of carrying.py that name a journal removed (R43 F2), the share
+        changes of it kept unseen (`departures.UNSEEN`) or not yet reported (`departures
+        .PENDING`: REV-NEWS3 F2) and the news of it kept unseen (`sync.UNSEEN_NEWS`, by its
+        id, or by `journal_name` for those an older version kept: REV-NEWS3 F3): nothing
+        is left in the store that names it (R38 G1)."""
         name = carrying.setting_name(journal_id)
         await self._db.execute("DELETE FROM settings WHERE name = ?", (name,))
         pending = carrying.decode_pending(await self.setting(carrying.PENDING))
@@ -2446,12 +2492,16 @@ class Transaction:
                 await self._db.execute("DELETE FROM settings WHERE name = ?", (carrying.PENDING,))
             else:
                 await self.set_setting(carrying.PENDING, value)
-        kept = await self.setting(departures.UNSEEN)
-        changed, unseen = departures.without_journal(kept, journal_id)
-        if changed and unseen is None:
-            await self._db.execute("DELETE FROM settings WHERE name = ?", (departures.UNSEEN,))
-        elif changed:
-            await self.set_setting(departures.UNSEEN, unseen)
+        for setting, without in (
+            (departures.UNSEEN, departures.without_journal),
+            (departures.PENDING, departures.pending_without),
+            (UNSEEN_NEWS, lambda text, j: news_without_journal(text, j.hex(), journal_name)),
+        ):
+            changed, value = without(await self.setting(setting), journal_id)
+            if changed and value is None:
+                await self._db.execute("DELETE FROM settings WHERE name = ?", (setting,))
+            elif changed:
+                await self.set_setting(setting, value)
 
     async def add_pending_journal(self, journal_id: bytes, request: bytes) -> None:
         await self._db.execute(

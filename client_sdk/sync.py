@@ -320,6 +320,10 @@ class News:
     #3): its name, as this sync left it."""
     renamed_from: str = ""
     """For a RENAMED journal: its name before this sync."""
+    journal_id: str = ""
+    """For kind "journal": the journal's id (hex), so that the news kept unseen
+    (`Client.unseen_news`) go with the journal when it is removed from this device
+    (REV-NEWS3 F3); "" in news kept by an older version."""
 
     @property
     def what(self) -> str:
@@ -392,7 +396,15 @@ def grouped_by_source(news: Sequence[News]) -> str:
 
 
 def _news_key(news: News) -> tuple[object, ...]:
-    return (news.kind, news.what, news.source, news.own, news.journal, news.renamed_from)
+    return (
+        news.kind,
+        news.what,
+        news.source,
+        news.own,
+        news.journal,
+        news.renamed_from,
+        news.journal_id,
+    )
 
 
 def merged_news(kept: Sequence[News], more: Sequence[News]) -> list[News]:
@@ -424,6 +436,12 @@ def news_without(kept: Sequence[News], seen: Sequence[News]) -> list[News]:
     return left
 
 
+UNSEEN_NEWS = "unseen_news"
+"""Store setting: `encode_news` of the news syncs brought that the user has not seen
+(`Client.unseen_news`); those of a journal removed from the device go with it
+(`news_without_journal`)."""
+
+
 def encode_news(news: Sequence[News]) -> str:
     """`news` as JSON text (a store setting: `decode_news` reads it back)."""
     return json.dumps([dataclasses.asdict(n) for n in news], separators=(",", ":"))
@@ -444,12 +462,14 @@ def decode_news(text: object) -> list[News]:
 
 
 _NEWS_TYPES = {f.name: f.type for f in fields(News)}
+_NEWS_BEFORE_IDS = set(_NEWS_TYPES) - {"journal_id"}  # as kept before REV-NEWS3 F3
 
 
 def _news_fields(item: object) -> bool:
-    """Whether `item` holds exactly News's fields, each of its type, the count a whole
-    number above 0 (REV-CARE4 F2: a count stored as text raised at every later sync)."""
-    if not isinstance(item, dict) or set(item) != set(_NEWS_TYPES):
+    """Whether `item` holds exactly News's fields (or those kept before `journal_id`), each
+    of its type, the count a whole number above 0 (REV-CARE4 F2: a count stored as text
+    raised at every later sync), a journal id "" or 32 lowercase hex digits."""
+    if not isinstance(item, dict) or set(item) not in (set(_NEWS_TYPES), _NEWS_BEFORE_IDS):
         return False
     for name, value in item.items():
         wanted = _NEWS_TYPES[name]
@@ -461,7 +481,33 @@ def _news_fields(item: object) -> bool:
                 return False
         elif type(value) is not str:
             return False
-    return True
+    journal_id = item.get("journal_id", "")
+    return journal_id == "" or (
+        len(journal_id) == 32 and all(c in "0123456789abcdef" for c in journal_id)
+    )
+
+
+def news_without_journal(
+    text: object, journal_id: str, name: str | None
+) -> tuple[bool, str | None]:
+    """The kept news `text` (`UNSEEN_NEWS`) without those of the journal `journal_id` (hex),
+    removed from this device: nothing left names it (REV-NEWS3 F3). A journal's news kept
+    by an older version has no id: it goes when it names `name` (the journal's name as this
+    device held it; None: not known). Whether any was taken off, and the setting's new
+    value (None: none left). Pure."""
+    kept = decode_news(text)
+    left = [
+        n
+        for n in kept
+        if n.journal_id != journal_id
+        and not (
+            n.kind == "journal"
+            and not n.journal_id
+            and name is not None
+            and name in (n.journal, n.renamed_from)
+        )
+    ]
+    return len(left) != len(kept), encode_news(left) if left else None
 
 
 def summarize(
