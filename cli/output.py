@@ -366,13 +366,20 @@ class Row(Protocol):
 
 def show_item(item: Row, as_json: bool, text: Callable[[Any], str], note: str = "") -> None:
     """One item a command made, changed or read: its JSON, or `text(item)` for people; then
-    `note` (the sync note) on stderr when there is one."""
+    `note` (the sync note) on stderr when there is one, as a sentence of its own ("Synced.",
+    as other commands say it: NU46 #12)."""
     if as_json:
         print_json(item.to_dict())
     else:
         data(text(item))
     if note:
-        message(note)
+        message(sentence(note))
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence of its own: its first letter upper case, a full stop at its end."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 R = TypeVar("R", bound=Row)

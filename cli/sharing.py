@@ -546,7 +546,7 @@ def copies_shared_beside(found: Iterable[ShareInfo], whole: ShareInfo) -> list[S
 def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
     """Said after a whole-journal share when a field-level copy of that journal stays shared
     with the member beside it (NU29 F7): it is not ended by widening, and what ends both."""
-    since = f" written since {output.local_time(copy.since)}" if copy.since else ""
+    since = f" dated from {output.local_time(copy.since)}" if copy.since else ""
     return (
         f"{copy.member} also still reads the {plain_list(copy.fields or ())} of entries in "
         f"{whole.journal}{since} through the copy {copy.journal!r}: it stays shared beside "
@@ -656,7 +656,10 @@ def changed_terms_text(
         return f"{who} already reads {journal} {now}, as before; what changed: safety flags."
     if now == before:
         return f"{who} already reads {journal} {now}: nothing changed."
-    said = [f"Changed {who}'s share of {journal} to {now}; it was {before}."]
+    # the terms plain, then the old ones in brackets (NU46 #12: "to (read and add notes)")
+    now_plain = terms_words(shared.role, shared.expires_at, bare=True)
+    before_plain = terms_words(shared.previous_role, shared.previous_expires_at, bare=True)
+    said = [f"Changed {who}'s share of {journal} to {now_plain} (it was {before_plain})."]
     if not details:
         return said[0]
     if (shared.previous_role, shared.role) == ("read", "annotate"):
@@ -820,6 +823,8 @@ def share_entry(
         output.print_json(shared.to_dict())
     else:  # its id as `tj write` and `tj edit` show it, not the prefix typed
         what = f"Shared entry {output.short_id(full_id)}"
+        if only:  # what of it went (NU46 #12)
+            what += f" (only its {output.plain_list(only)})"
         output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.")
 
 
@@ -1726,7 +1731,7 @@ def sees_text(share: ShareInfo) -> str:
         )
     if share.kind == "mirror" and share.fields is not None:
         source = f" of {share.source}" if share.source else ""
-        since = f" written since {output.local_time(share.since)}" if share.since else ""
+        since = f" dated from {output.local_time(share.since)}" if share.since else ""
         return f"{plain_list(share.fields)}{source}{since} (a copy kept for {share.member})"
     if share.kind == "items":
         return "only the entries and results you shared one by one"

@@ -141,7 +141,7 @@ async def test_share_flags_never_opts_in_a_member_who_only_reads(
     )  # fmt: skip
     # Asked again: tom is still never added, and nothing is asked (no one to add).
     again = await ana.ok("safety", "plan", "--share-flags")
-    assert said(again.stderr) == READS_ONLY + " synced"
+    assert said(again.stderr) == READS_ONLY + " Synced."
     assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
 
 

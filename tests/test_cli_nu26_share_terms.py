@@ -29,8 +29,8 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
         up.stderr
     )
     assert said(up.stderr).startswith(
-        "Changed drsmith's share of Personal to (read and add notes), with no end date; it was "
-        "(read), with no end date. After their next `tj sync` drsmith may also add notes, "
+        "Changed drsmith's share of Personal to read and add notes, with no end date (it was "
+        "read, with no end date). After their next `tj sync` drsmith may also add notes, "
         "prompts and assignments to it and mark safety flags read"
     )
     told = await drsmith.ok("sync")
@@ -44,8 +44,8 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
 
     down = await ana.ok("share", "Personal", "drsmith", "--role", "read")
     assert said(down.stderr).startswith(
-        "Changed drsmith's share of Personal to (read), with no end date; it was (read and add "
-        "notes), with no end date. After their next `tj sync` drsmith still reads everything "
+        "Changed drsmith's share of Personal to read, with no end date (it was read and add "
+        "notes, with no end date). After their next `tj sync` drsmith still reads everything "
         "in it but can no longer add notes"
     )
     told = await drsmith.ok("sync")
@@ -68,8 +68,8 @@ async def test_an_end_date_change_is_told_with_both_dates(
     await drsmith.ok("sync")
     dated = await ana.ok("share", "Personal", "drsmith", "--until", "2099-06-30")
     assert said(dated.stderr).startswith(
-        "Changed drsmith's share of Personal to (read) until 2099-06-30 (end of day); it was "
-        "(read), with no end date. Only its end changed"
+        "Changed drsmith's share of Personal to read until 2099-06-30 (end of day) (it was "
+        "read, with no end date). Only its end changed"
     )
     told = await drsmith.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"
@@ -81,7 +81,7 @@ async def test_an_end_date_change_is_told_with_both_dates(
         "you read what you read before, until 2099-06-30 (end of day); then it ends."
     )
     lifted = await ana.ok("share", "Personal", "drsmith", "--until", "never")
-    assert "it was (read) until 2099-06-30 (end of day)" in said(lifted.stderr)
+    assert "(it was read until 2099-06-30 (end of day))" in said(lifted.stderr)
     told = await drsmith.ok("sync")
     assert "from 2099-06-30 (end of day) to no end date (" in said(told.stderr)
 
@@ -96,8 +96,8 @@ async def test_new_terms_of_the_journal_of_single_items_are_told_as_a_change(
     await drsmith.ok("sync")
     changed = await ana.ok("share", "Shared with drsmith", "drsmith", "--role", "annotate")
     assert said(changed.stderr) == (
-        "Changed drsmith's share of Shared with drsmith to (read and add notes), with no end "
-        "date; it was (read), with no end date: they still see only what you shared with them "
+        "Changed drsmith's share of Shared with drsmith to read and add notes, with no end "
+        "date (it was read, with no end date): they still see only what you shared with them "
         "in it, one item at a time, as you shared each; nothing more is shared."
     )
     told = await drsmith.ok("sync")

@@ -190,7 +190,7 @@ async def test_shares_says_from_when_a_copy_holds_entries_and_what_no_a_copy_mea
     assert abs(since - datetime.now(since.tzinfo)) < timedelta(minutes=5)
     listed = await ana.ok("shares", env=WIDE)
     assert (
-        f"mood and tags of Personal written since {local_time(since)} (a copy kept for drkim)"
+        f"mood and tags of Personal dated from {local_time(since)} (a copy kept for drkim)"
         in one_line(listed.stdout)
     ), listed.stdout
     assert one_line(listed.stderr) == (
@@ -213,7 +213,7 @@ async def test_a_whole_journal_share_over_a_copy_says_the_copy_stays_shared(
     since = local_time(datetime.fromisoformat(copy["since"]))
     widened = one_line((await ana.ok("share", "Personal", "drkim", "--full")).stderr)
     assert (
-        f"drkim also still reads the mood and tags of entries in Personal written since "
+        f"drkim also still reads the mood and tags of entries in Personal dated from "
         f"{since} through the copy 'Personal (mood, tags) for drkim': it stays shared beside "
         "the whole journal (they see each entry once). To end both: tj unshare Personal drkim"
     ) in widened, widened
