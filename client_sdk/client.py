@@ -2135,13 +2135,15 @@ class Client:
         (re)connection: that sync catches up on what happened meanwhile). A write made through
         this `Client` (an entry, a goal, a note: anything that puts records in the outbox)
         starts an ordinary sync at once that pushes it, trigger `Notice(False, None, 0,
-        local=True)`; writes made while a sync runs are pushed by one more sync after it, so
-        a burst of writes costs a few syncs, not one each. A write is not pushed this way
-        while the server's write-rate limit holds (the sync at its `retry_at`, below, sends
-        it), nor after a sync failed with NetworkError until the next sync went through
-        (the one after the live channel reconnects sends it); nor is one made by another
-        process of this profile (`tj`, another app): that process syncs it, or this watch's
-        next sync does. `on_lost` is called
+        local=True)`: the app need not call `sync()`. Writes made within WATCH_LOCAL_GAP_S
+        (0.1) seconds of the start of the last such sync, or while a sync runs, go out
+        together in one sync after it (live.LocalPushes), so a loop of writes costs a few
+        syncs, not one each. A write is not pushed this way while the server's write-rate
+        limit holds (the sync at its `retry_at`, below, sends it), nor after a sync failed
+        with NetworkError until a sync went through (the one after the live channel
+        reconnects sends it); nor is one made by another process of this profile (`tj`,
+        another app): that process syncs it, or this watch's next sync does. A write another
+        sync already pushed (the app's own `sync()`) starts none. `on_lost` is called
         once each time the live channel is lost or cannot be opened; it is retried with
         backoff meanwhile. Notices about changes this device already holds are skipped (the
         journal held up to the notice's head, at the `meta_version` the notice names if it
