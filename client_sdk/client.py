@@ -61,7 +61,7 @@ from client_sdk.errors import (
     UnsyncedChanges,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
+from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
     Entry,
@@ -149,6 +149,14 @@ on another device, the end of this account's share: a server from before meta no
 sends none, a hostile one may withhold them; R31 F1), and a sync that applies a notice's
 records asks nothing of the other journals, so `last_synced()` is at most about this old
 while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
+WATCH_LOCAL_GAP_S = 0.1
+"""`Client.watch()` pushes a write of this process at once, unless it pushed one less than
+this many seconds before: then it pushes every write made meanwhile this long after that one
+(live.LocalPushes). A single write goes out at once; a loop of writes, or an editor saving at
+every keystroke, costs at most four syncs a second, not one per write."""
+LOCAL_WRITE: tuple[Notice, wire.LiveNotice | None] = (Notice(False, None, 0, local=True), None)
+"""What a write of this process puts in the inbox of each `Client.watch()` running: the
+trigger of the sync that pushes it."""
 
 
 def _ids(hexes: list[str]) -> list[bytes]:
@@ -251,6 +259,9 @@ class Client:
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self._put_back = False  # a copy set aside went back to its place at this sign-in
         self.replica.on_change = self._publish
+        self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
+        """The inboxes of the `watch()`es running, each told of this process's writes."""
+        store.on_outbox = self._wrote_to_send
 
     # --- managers, each built at first use --------------------------------------------------
 
@@ -2038,10 +2049,13 @@ class Client:
     def changes(self, *, live: bool = False, backoff: Backoff = DEFAULT_BACKOFF) -> ChangeStream:
         """The change feed (changes.py): every document written on this device
         (`origin="local"`) or merged by a sync (`origin="sync"`) from now on, as `Change`
-        values. With `live=True` the feed also keeps this device in sync itself (as `watch()`
-        does: a sync at once, then one whenever the live channel announces new records), so
-        changes made elsewhere arrive on their own; it raises AuthError if this device is
-        signed out. Close the stream when done (`async with`, or `aclose()`).
+        values. With `live=True` the feed also keeps this device in sync itself (it runs
+        `watch()`: a sync at once, then one whenever the live channel announces new records,
+        and one soon after each write of this process, so a write reaches the other devices
+        without a `sync()` call), so changes made elsewhere arrive on their own and this
+        device's own go out on their own; it raises AuthError if this device is signed out.
+        Writes made by another process of this profile are not pushed by it (see `watch()`).
+        Close the stream when done (`async with`, or `aclose()`).
 
             async with client.changes(live=True) as feed:
                 async for change in feed:
@@ -2114,10 +2128,22 @@ class Client:
         *,
         on_lost: Callable[[], None] | None = None,
     ) -> AsyncGenerator[SyncReport, None]:
-        """Keep this device in sync: sync on connect and whenever a journal changes.
+        """Keep this device in sync: sync on connect, whenever a journal changes, and soon
+        after this process writes something to send.
 
         Each report's `trigger` is the Notice that started its sync (`connected` after each
-        (re)connection: that sync catches up on what happened meanwhile). `on_lost` is called
+        (re)connection: that sync catches up on what happened meanwhile). A write made through
+        this `Client` (an entry, a goal, a note: anything that puts records in the outbox)
+        starts an ordinary sync at once that pushes it, trigger `Notice(False, None, 0,
+        local=True)`: the app need not call `sync()`. Writes made within WATCH_LOCAL_GAP_S
+        (0.1) seconds of the start of the last such sync, or while a sync runs, go out
+        together in one sync after it (live.LocalPushes), so a loop of writes costs a few
+        syncs, not one each. A write is not pushed this way while the server's write-rate
+        limit holds (the sync at its `retry_at`, below, sends it), nor after a sync failed
+        with NetworkError until a sync went through (the one after the live channel
+        reconnects sends it); nor is one made by another process of this profile (`tj`,
+        another app): that process syncs it, or this watch's next sync does. A write another
+        sync already pushed (the app's own `sync()`) starts none. `on_lost` is called
         once each time the live channel is lost or cannot be opened; it is retried with
         backoff meanwhile. Notices about changes this device already holds are skipped (the
         journal held up to the notice's head, at the `meta_version` the notice names if it
@@ -2149,6 +2175,9 @@ class Client:
             loop = asyncio.get_running_loop()
             open_ = False  # the live socket said hello and was not lost since
             asked_at: float | None = None  # loop time the last ordinary sync ended
+            unreachable = False  # the last sync failed (NetworkError)
+            local = LocalPushes(WATCH_LOCAL_GAP_S)  # when to push this process's writes
+            self._watches.add(inbox)  # this process's writes come in too (LOCAL_WRITE)
             try:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
@@ -2159,12 +2188,22 @@ class Client:
                     if open_ and asked_at is not None:
                         due = max(asked_at + WATCH_FULL_SYNC_S - loop.time(), 0.0)
                         timeout = due if timeout is None else min(timeout, due)
+                    owed = local.wait(loop.time())
+                    if owed is not None:
+                        timeout = owed if timeout is None else min(timeout, owed)
                     try:
                         taken = await inbox.take(timeout)
                     except StopAsyncIteration:
                         return
                     if taken is not None:
                         notice, message = taken
+                        if notice.local and (
+                            resume_at is not None  # the sync at resume_at sends it
+                            or unreachable  # the next notice's sync (connected) does
+                            or not await self._sends_waiting()  # a sync sent it already
+                            or not local.wrote(loop.time())  # one is owed, at `local.due`
+                        ):
+                            continue
                         open_ = notice.connected or (open_ and not notice.lost)
                         if notice.lost:
                             if on_lost is not None:
@@ -2184,11 +2223,17 @@ class Client:
                             )
                             if message is not None and message.records and not stale:
                                 carried = message
+                    elif local.is_due(loop.time()):  # writes made since the last push
+                        if not await self._sends_waiting():  # an app's sync() sent them
+                            local.due = None
+                            continue
+                        notice = LOCAL_WRITE[0]
                     else:
                         # The server takes uploads again, or the last ordinary sync is
                         # WATCH_FULL_SYNC_S old (changes the live channel may not announce).
                         notice = Notice(False, None, 0)
                     resume_at = None
+                    local.syncing(loop.time(), notice.local)  # it sends what waits
                     if carried is None:  # an ordinary sync: it brings what every meta
                         inbox.drop()  # notice read until now announces
                     try:
@@ -2196,16 +2241,30 @@ class Client:
                             progress, as_of=version, notice=carried, keep_news=False
                         )
                     except NetworkError:
+                        unreachable = True
                         continue  # the live channel reconnects; the next notice retries
                     finally:
                         if carried is None:  # each try, failed or not: no sync back to back
                             asked_at = loop.time()
+                    unreachable = False
                     if report.upload_limit is not None:
                         resume_at = report.upload_limit.retry_at
                     report.trigger = notice
                     yield report
             finally:
+                self._watches.discard(inbox)
                 await inbox.close()
+
+    def _wrote_to_send(self) -> None:
+        """This process committed something to send (Store.on_outbox): each `watch()`
+        running syncs once it is free (one sync for all the writes made meanwhile)."""
+        for inbox in self._watches:
+            inbox.put(LOCAL_WRITE)
+
+    async def _sends_waiting(self) -> bool:
+        """Whether a record waits in the outbox or a journal waits to be created on the
+        server: two rows looked at, at most."""
+        return not await self.store.outbox_empty() or bool(await self.store.pending_journals())
 
     def _ready_for_notices(self) -> None:
         """Do when watching starts what the first notice would otherwise do first, on the

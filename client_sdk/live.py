@@ -160,7 +160,9 @@ class Inbox(Generic[T]):
     arriving while another waits is dropped, as the same sync brings both. At most
     MAX_WAITING wait; then the reader pauses. An exception of the iterator (AuthError) is
     raised by `take` once the items read before it are taken; its end, as StopAsyncIteration.
-    `close()` stops the reader (awaited), before the iterator itself is closed."""
+    `put` adds an item from elsewhere (a write of this process: `Client.watch()`), dropped
+    while an equal one waits. `close()` stops the reader (awaited), before the iterator
+    itself is closed."""
 
     def __init__(self, source: AsyncIterator[T], covered: Callable[[T], bool]) -> None:
         self._source = source
@@ -188,6 +190,16 @@ class Inbox(Generic[T]):
             if self._ended is None:
                 self._ended = StopAsyncIteration()
             self._arrived.set()
+
+    def put(self, item: T) -> None:
+        """Add `item` after those waiting, unless an equal one waits already (the work it
+        starts covers both: a burst of local writes costs one sync once the one running
+        ends). Never waits for room: with equal items collapsing, the items put add one
+        each of their kinds at most to the MAX_WAITING the source may fill."""
+        if item in self._items:
+            return
+        self._items.append(item)
+        self._arrived.set()
 
     async def take(self, timeout: float | None = None) -> T | None:
         """The next item, waiting at most `timeout` seconds (None: as long as it takes) for
@@ -217,3 +229,38 @@ class Inbox(Generic[T]):
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
+
+
+@dataclass
+class LocalPushes:
+    """When `Client.watch()` syncs to push this process's writes: at once for a write made
+    after a quiet spell (no latency added), else `gap` seconds after the last such sync
+    started, one sync then for every write made meanwhile: a loop of writes costs one sync
+    per `gap` at most (plus one for the writes a sync longer than `gap` did not send).
+    Pure: the caller passes the time (the event loop's clock)."""
+
+    gap: float
+    started: float | None = None
+    """When the last sync for this process's writes started."""
+    due: float | None = None
+    """When a sync is owed for writes made since (None: none is)."""
+
+    def wrote(self, now: float) -> bool:
+        """A write waits to be sent: True to sync now, else one is due at `due`."""
+        if self.due is None and self.started is not None and now < self.started + self.gap:
+            self.due = self.started + self.gap
+        return self.due is None
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until the sync owed is due (None: none is owed)."""
+        return None if self.due is None else max(self.due - now, 0.0)
+
+    def is_due(self, now: float) -> bool:
+        return self.due is not None and now >= self.due
+
+    def syncing(self, now: float, pushes: bool) -> None:
+        """A sync starts: it sends every write made until now (none is owed any more);
+        `pushes`: it started for this process's writes."""
+        self.due = None
+        if pushes:
+            self.started = now

@@ -438,13 +438,16 @@ class Notice:
     renamed or deleted, shared or unshared, a member left, this account's share ended:
     `watch()` runs an ordinary sync, which shows what, as verified on this device; the
     notice names nothing); otherwise `journal_id` (32 hex digits) names the journal that
-    has new records and `head` its newest sequence number on the server."""
+    has new records and `head` its newest sequence number on the server. `local` is True
+    for no notice of the server's: `watch()` says so of a sync it ran because this process
+    wrote something to send (`Notice(False, None, 0, local=True)` as `SyncReport.trigger`)."""
 
     connected: bool
     journal_id: str | None
     head: int
     lost: bool = False
     meta: bool = False
+    local: bool = False
 
 
 def plain_text(text: str) -> str:

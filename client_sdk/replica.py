@@ -1688,7 +1688,7 @@ class Replica:
                 )
             insert_new_documents(db, new)
 
-        await self.store.write(store_all)
+        await self.store.write(store_all, sends=True)
         if self.on_change is not None:
             self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _, _ in items]

@@ -449,6 +449,11 @@ class Store:
         self._no_marks: dict[str, tuple[int, int]] = {}
         """The `_changes` of field_writes when `marked_documents` found none, by name."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
+        self.on_outbox: Callable[[], None] | None = None
+        """Called after each transaction of this process that committed something new to
+        send (a record put in the outbox, a journal to create on the server, changes set
+        aside put back: `Transaction.sends`), from the task that wrote it (`Client.watch()`
+        pushes it). Not for another process's writes: this connection is not told of them."""
         self._parked_versions: tuple[tuple[int, int], frozenset[int]] | None = None
         """The body versions kept in `parked_records`, with the `_changes` of that table."""
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
@@ -504,16 +509,24 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        tx = Transaction(self._db, self.device)
         async with self._lock:
             try:
                 # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.execute("BEGIN IMMEDIATE")
-                yield Transaction(self._db, self.device)
+                yield tx
                 await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
                 raise
+        if tx.sends:
+            self._told_sends()
+
+    def _told_sends(self) -> None:
+        """A committed transaction gave the outbox something to send: `on_outbox`."""
+        if self.on_outbox is not None:
+            self.on_outbox()
 
     async def scrub(self) -> bool:
         """Leave nothing deleted in the store's files, after an erasure (`client.shares.
@@ -530,10 +543,12 @@ class Store:
                 return False
         return bool(rows) and rows[0][0] == 0
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, sends: bool = False) -> T:
         """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's
         thread (a transaction of several statements without one hand-off per statement).
-        If `fn` raises, the transaction is rolled back and the error propagates."""
+        If `fn` raises, the transaction is rolled back and the error propagates. `sends`:
+        `fn` puts records in the outbox (`insert_new_documents`): `on_outbox` is called once
+        it committed."""
         async with self._lock:
             self._counted.clear()
             try:
@@ -543,7 +558,9 @@ class Store:
                 raise
             self._counting.update(self._counted)  # committed: what it read still holds
             self._counted.clear()
-            return result
+        if sends:
+            self._told_sends()
+        return result
 
     def counting_state(
         self,
@@ -1789,7 +1806,8 @@ def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T
 def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> None:
     """Inside a write transaction: documents created on this device, each with the record
     carrying it in the outbox (in this order), marked seen, with its covers; one statement
-    per table for all of them (an import stores hundreds at a time)."""
+    per table for all of them (an import stores hundreds at a time). The caller's
+    `Store.write` passes `sends=True`."""
     db.executemany(
         "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -2066,6 +2084,11 @@ class Transaction:
     def __init__(self, db: Database, device: bytes) -> None:
         self._db = db
         self._device = device
+        self.sends = False
+        """Set once this transaction put something new to send (a record in the outbox, a
+        journal to create, set-aside changes back in the outbox): `Store.on_outbox` is
+        called when it commits. Not by `restore_tried_again`: the sync that runs it sends
+        them."""
 
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
@@ -2504,6 +2527,7 @@ class Transaction:
                 await self.set_setting(setting, value)
 
     async def add_pending_journal(self, journal_id: bytes, request: bytes) -> None:
+        self.sends = True
         await self._db.execute(
             "INSERT INTO pending_journals (journal_id, request) VALUES (?, ?)",
             (journal_id, request),
@@ -2666,6 +2690,7 @@ class Transaction:
         ciphertext: bytes,
         doc_id: bytes | None,
     ) -> None:
+        self.sends = True
         await self._db.execute(
             "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -2812,6 +2837,7 @@ class Transaction:
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send
         refused journal creations again; returns how many records and journals."""
+        self.sends = True
         journals = await self._db.execute_fetchall("SELECT count(*) FROM refused_journals")
         await self._db.execute("DELETE FROM refused_journals")
         rows = await self._db.execute_fetchall("SELECT count(*) FROM set_aside")
