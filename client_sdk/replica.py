@@ -1488,8 +1488,8 @@ class Replica:
         of its account id, or that names a username pinned for another account id (a new
         account under a pinned name is a changed key), unless `replace_pin` (the user compared
         the new fingerprint in person: the other account's pin is then forgotten). An id with
-        no pin whose verified pin such a replace forgot keeps the keys it verified: other keys
-        for it are a changed key too (REV-ERASED F1)."""
+        no pin whose pin (verified or not) such a replace forgot keeps its keys: other keys for
+        it are a changed key too (REV-ERASED F1, REV-S8 S8-2)."""
         keys.verify_identity(
             identity.account_id,
             identity.username,
@@ -1514,6 +1514,8 @@ class Replica:
             # An account whose verified pin a verify of another account under its username
             # replaced (NU43 #1) keeps the keys verified for it: a server cannot bring its id
             # back with keys of its own and extend what was verified (REV-ERASED F1).
+            # Pinned on first use or verified, its keys stay the ones that id has here: a
+            # server cannot swap in keys of its own that open the kept copy (REV-S8 S8-2).
             held = [
                 v.peer
                 for v in await self.store.peer_verifications(identity.account_id)
@@ -1521,12 +1523,12 @@ class Replica:
             ]
             if held and not any(same_key_pair(old, peer) for old in held):
                 raise KeyChangedError(
-                    f"the server gives the account this device verified as {held[0].username} "
+                    f"the server gives the account this device pinned as {held[0].username} "
                     f"(a username another account took since) other identity keys, now named "
                     f"{identity.username!r}: refused, nothing of that account is trusted anew"
                 )
-            if held:  # the keys it verified: still verified
-                peer = replace(peer, verified=True)
+            if any(old.verified and same_key_pair(old, peer) for old in held):
+                peer = replace(peer, verified=True)  # the keys it verified: still verified
         others = await self.pinned_as(identity.username, identity.account_id)
         if others and not replace_pin:
             raise KeyChangedError(changed_account(identity.username))
@@ -1535,8 +1537,9 @@ class Replica:
         now = now_ms()
         async with self.store.transaction() as tx:
             for other in others:
-                if other.verified:  # what this device holds of them stays verified (NU43 #1)
-                    await tx.note_replaced(other, now)
+                # Its keys are kept, and a verified one's holdings stay verified (NU43 #1,
+                # REV-ERASED F1, REV-S8 S8-2).
+                await tx.note_replaced(other, now)
                 await tx.forget_peer(other.account_id)
             if verified:  # when, for a later verify that replaces them (NU43 #1)
                 await tx.note_verified(peer, now)

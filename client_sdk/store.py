@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS peers (
 CREATE TABLE IF NOT EXISTS peer_verifications (
     account_id BLOB NOT NULL, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
     box_public_key BLOB NOT NULL, verified_at INTEGER NOT NULL,
-    replaced_at INTEGER NOT NULL DEFAULT 0,
+    replaced_at INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (account_id, username, sign_public_key, box_public_key)
 );
 CREATE TABLE IF NOT EXISTS shares (
@@ -302,8 +302,10 @@ class Peer:
 class PeerVerification:
     """Keys this device marked verified (`peer`, its `verified` true), when (`verified_at`,
     ms UTC; 0: before this was kept), and when a verify of another account under the same
-    username replaced their pin (`replaced_at`, ms UTC; 0: not replaced). Kept in a table of
-    its own (`peers` keeps its columns for older SDKs sharing the store), NU43 #1."""
+    username replaced their pin (`replaced_at`, ms UTC; 0: not replaced); a pin so replaced
+    is kept here whether it was verified or pinned on first use (`peer.verified` says which:
+    REV-S8 S8-2). Kept in a table of its own (`peers` keeps its columns for older SDKs
+    sharing the store), NU43 #1."""
 
     peer: Peer
     verified_at: int
@@ -876,15 +878,19 @@ class Store:
         return [_peer(r) for r in rows][0] if rows else None
 
     async def peer_verifications(self, account_id: bytes) -> list[PeerVerification]:
-        """The keys of the account this device marked verified (`PeerVerification`)."""
+        """The keys of the account this device marked verified, and those of its pin a verify
+        of another account under its username replaced, verified or not (`PeerVerification`:
+        `peer.verified` says which)."""
         rows = await self._all(
             "SELECT account_id, username, sign_public_key, box_public_key, verified_at, "
-            "replaced_at FROM peer_verifications WHERE account_id = ?",
+            "replaced_at, verified FROM peer_verifications WHERE account_id = ?",
             (account_id,),
         )
         return [
             PeerVerification(
-                Peer(bytes(r[0]), r[1], bytes(r[2]), bytes(r[3]), True), int(r[4]), int(r[5])
+                Peer(bytes(r[0]), r[1], bytes(r[2]), bytes(r[3]), bool(r[6])),
+                int(r[4]),
+                int(r[5]),
             )
             for r in rows
         ]
@@ -893,7 +899,8 @@ class Store:
         """Accounts whose verified pin a verify of another account under the same username
         replaced (`PeerVerification.replaced_at`)."""
         rows = await self._all(
-            "SELECT DISTINCT account_id FROM peer_verifications WHERE replaced_at > 0"
+            "SELECT DISTINCT account_id FROM peer_verifications WHERE replaced_at > 0 "
+            "AND verified = 1"
         )
         return {bytes(r[0]) for r in rows}
 
@@ -1742,6 +1749,7 @@ ADDED_COLUMNS = {
     "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
     "documents": ("waiting BLOB",),
     "device_counters": ("written INTEGER NOT NULL DEFAULT 0",),
+    "peer_verifications": ("verified INTEGER NOT NULL DEFAULT 1",),
 }
 
 
@@ -2407,18 +2415,32 @@ class Transaction:
         """Keep that this device marked `peer`'s keys verified at `at` (ms UTC); the first
         time is kept."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO peer_verifications VALUES (?, ?, ?, ?, ?, 0)",
+            "INSERT INTO peer_verifications (account_id, username, sign_public_key, "
+            "box_public_key, verified_at, replaced_at, verified) VALUES (?, ?, ?, ?, ?, 0, 1) "
+            "ON CONFLICT (account_id, username, sign_public_key, box_public_key) DO UPDATE SET "
+            "verified = 1, verified_at = CASE WHEN verified_at = 0 THEN excluded.verified_at "
+            "ELSE verified_at END",
             (peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key, at),
         )
 
     async def note_replaced(self, peer: Peer, at: int) -> None:
-        """Keep that `peer`'s verified pin was replaced at `at` (ms UTC) by a verify of another
-        account under its username (its verification time 0 when not kept before)."""
+        """Keep that `peer`'s pin, verified or pinned on first use (`peer.verified`), was
+        replaced at `at` (ms UTC) by a verify of another account under its username (its
+        verification time 0 when not kept before): its keys stay the ones that id has here
+        (REV-ERASED F1, REV-S8 S8-2)."""
         await self._db.execute(
-            "INSERT INTO peer_verifications VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT "
-            "(account_id, username, sign_public_key, box_public_key) "
-            "DO UPDATE SET replaced_at = excluded.replaced_at",
-            (peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key, at),
+            "INSERT INTO peer_verifications (account_id, username, sign_public_key, "
+            "box_public_key, verified_at, replaced_at, verified) VALUES (?, ?, ?, ?, 0, ?, ?) "
+            "ON CONFLICT (account_id, username, sign_public_key, box_public_key) DO UPDATE SET "
+            "replaced_at = excluded.replaced_at, verified = max(verified, excluded.verified)",
+            (
+                peer.account_id,
+                peer.username,
+                peer.sign_public_key,
+                peer.box_public_key,
+                at,
+                int(peer.verified),
+            ),
         )
 
     async def forget_peer(self, account_id: bytes) -> None:

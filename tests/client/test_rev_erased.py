@@ -52,9 +52,15 @@ class Impostor(HostileServer):
         return web.Response(status=status, body=reply, content_type="application/msgpack")
 
 
-@pytest.mark.parametrize("first_verified", [True, False])
+@pytest.mark.parametrize(
+    ("first_verified", "record_lost"), [(True, False), (False, False), (False, True)]
+)
 async def test_a_replaced_owners_id_cannot_come_back_with_other_keys_and_extend_the_verified_chain(
-    signup: ClientFactory, live_server: RunningServer, tmp_path: Path, first_verified: bool
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+    first_verified: bool,
+    record_lost: bool,
 ) -> None:
     """F1. drsmith verified kim; kim erased her account; a new person took "kim" and drsmith
     verified her (`verify` replaced the first kim's pin: that account id has no pin any
@@ -94,6 +100,11 @@ async def test_a_replaced_owners_id_cannot_come_back_with_other_keys_and_extend_
             [old_copy] = [j for j in await drsmith.store.journals() if j.journal_id == jid]
             # NU43 #1: kept verified (and never verified when it was not)
             assert drsmith.replica.owner_verified(old_copy) is first_verified
+            if record_lost:  # a store that kept no trace of the replaced pin (one replaced
+                # before this device kept first-use pins it replaced: REV-S8 S8-2)
+                await drsmith.store._db.execute(  # noqa: SLF001 - the test's own store
+                    "DELETE FROM peer_verifications WHERE account_id = ?", (old_id,)
+                )
 
             # The hostile server brings the first kim's id back with its own keys.
             forger = keys.AccountSecrets.generate()
@@ -150,10 +161,10 @@ async def test_a_replaced_owners_id_cannot_come_back_with_other_keys_and_extend_
                 if after
                 else []
             )
-            if not first_verified:
-                # Nothing held the first kim's keys any more (her pin was an unverified one,
-                # replaced): the server's are pinned on first use, unverified, but the chain
-                # verified under her key is not extended under theirs (access.check_signer).
+            if record_lost:
+                # Nothing held the first kim's keys any more: the server's are pinned on
+                # first use, unverified, but the chain verified under her key is not
+                # extended under theirs (access.check_signer).
                 assert forged_pin and pinned is not None and not pinned.verified
                 assert not extended, (length, after.length if after else None, roles)
                 problem = drsmith.replica.chains.problems().get(jid, "")
