@@ -128,7 +128,8 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     """List assignments (or cancel one you made), each with where it stands: OVERDUE, due or
     next (with when), done (a one-off), and when it was last done. Those that ended with
     their share (it ended, or was changed) are said after the list, with how and when: they
-    no longer count as due. --json adds "status", "due_at" and "last_done" (UTC).
+    no longer count as due (one done before stays "done"). --json adds "status", "due_at"
+    and "last_done" (UTC).
 
     \b
     Examples:
@@ -144,9 +145,9 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
             journal_name, include_cancelled=include_all, include_ended=True
         )
         due: dict[str, Due] = {}
-        for journal_id in sorted({a.journal_id for a in found if a.share_ended is None}):
+        for journal_id in sorted({a.journal_id for a in found}):
             for item in await client.assignments.due(
-                journal_id, include_upcoming=True, include_done=True
+                journal_id, include_upcoming=True, include_done=True, include_ended=True
             ):
                 due[item.assignment.id] = item
         return found, due, client.profile.username
@@ -163,7 +164,7 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     if not as_json:
         output.not_delivered_note(sum(not a.delivered for a in shown), "assignment", "assignments")
         if ended and not include_all:
-            for line in ended_lines(ended):
+            for line in ended_lines(ended, due):
                 output.message(line)
             output.message("`tj assignments --all` lists them.")
 
@@ -206,12 +207,19 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
       tj due --all --json
     """
 
-    async def work(client: Client) -> tuple[list[Due], list[Assignment]]:
+    async def work(client: Client) -> tuple[list[Due], list[Assignment], dict[str, Due]]:
         await synced_first(client)
         due = await client.assignments.due(journal_name, include_upcoming=include_upcoming)
-        return due, await client.assignments.ended(journal_name)
+        ended = await client.assignments.ended(journal_name)
+        done: dict[str, Due] = {}
+        if ended:  # what of them was done (NU46 #6)
+            for item in await client.assignments.due(
+                journal_name, include_upcoming=True, include_done=True, include_ended=True
+            ):
+                done[item.assignment.id] = item
+        return due, ended, done
 
-    found, ended = home.run(work)
+    found, ended, done = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
     if not as_json:
         for item in found:
@@ -219,7 +227,7 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
                 output.message(unseen_text(item))
         since = datetime.now(UTC) - timedelta(days=ENDED_TOLD_DAYS)
         recent = [a for a in ended if a.share_ended and (a.share_ended.at or since) >= since]
-        for line in ended_lines(recent):
+        for line in ended_lines(recent, done):
             output.message(line)
 
 
@@ -284,7 +292,12 @@ def template_dict(shown: Template) -> dict[str, Any]:
     type=click.Choice(COMPLETIONS),
     help="Whether you did it, and how fully (asked when the fields are; else fully).",
 )
-@click.option("--assignment", "assignment_id", metavar="ID", help="The assignment this answers.")
+@click.option(
+    "--assignment",
+    "assignment_id",
+    metavar="ID",
+    help="The assignment this answers: it counts as done for it whatever its --date.",
+)
 @click.option(
     "--date",
     "created_at",
@@ -365,7 +378,9 @@ async def done_before(client: Client, added: HomeworkEntry) -> str | None:
         if h.id != added.id
         and h.completion != "not done"
         and h.assignment_id in (None, assignment.id)  # not another assignment's (REV-CARE4 F4)
-        and assignment.starts_at <= h.created_at <= added.created_at
+        and h.created_at <= added.created_at
+        # from its start, or whatever its date when it names it (NU46 #5, schedule.py)
+        and (h.assignment_id == assignment.id or assignment.starts_at <= h.created_at)
     ]
     if not earlier:
         return None

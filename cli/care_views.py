@@ -21,30 +21,13 @@ def every_text(assignment: Assignment) -> str:
 
 
 def schedule_of(item: Assignment, due: dict[str, Due]) -> dict[str, Any]:
-    """Where an assignment stands (NU43 #6: `tj assignments` showed neither due dates nor what
-    was done): "status" "overdue", "due" or "upcoming" with `due_at` its next due time (UTC,
-    schedule.due_status), "done" for a one-off completed, "not seen" where what completes
-    it may not reach this device (a copy of some fields: `Due.seen_by_assigner`),
-    "cancelled", or "ended" (its share ended); `last_done` the last completion that counts (UTC) or None. `due`: the journals'
-    `Assignments.due(..., include_upcoming=True, include_done=True)` by assignment id."""
-    found = due.get(item.id)
-    if item.cancelled:
-        status = "cancelled"
-    elif item.share_ended is not None:
-        status = "ended"
-    elif found is None:
-        status = "unknown"  # not dated within year 9999 (due_status)
-    elif not found.seen_by_assigner and found.status != "done":
-        status = "not seen"  # a copy of some fields: what completes it may not reach you
-    else:
-        status = found.status
-    return {
-        "status": status,
-        "due_at": found.due_at.isoformat() if found is not None else None,
-        "last_done": (
-            found.last_done.isoformat() if found is not None and found.last_done else None
-        ),
-    }
+    """Where an assignment stands, for `tj assignments --json` (NU43 #6): "status", "due_at"
+    and "last_done" of `client_sdk.schedule.standing`, the same as an export writes. `due`:
+    the journals' `Assignments.due(..., include_upcoming=True, include_done=True,
+    include_ended=True)` by assignment id."""
+    from client_sdk.schedule import standing
+
+    return standing(item, due.get(item.id))
 
 
 def assignments_table(
@@ -79,15 +62,17 @@ def assignments_table(
 
 def status_words(item: Assignment, due: dict[str, Due]) -> str:
     """ "OVERDUE 2026-12-01 09:00", "due 2026-12-04 09:00", "next 2026-12-11 09:00", "done",
-    "cancelled", "ended with the share" (local times)."""
+    "cancelled", "ended with the share", "done, then the share ended" (a one-off done
+    before its share ended: done stays done, NU46 #6) (local times)."""
     found = due.get(item.id)
     if item.cancelled:
         return "cancelled"
+    done = found is not None and found.status == "done"
     if item.share_ended is not None:
-        return "ended with the share"
+        return "done, then the share ended" if done else "ended with the share"
     if found is None:
         return "-"
-    if found.status == "done":
+    if done:
         return "done"
     if not found.seen_by_assigner:  # REV-CARE4 F1: never a false OVERDUE
         return "not seen: a copy of some fields (completions may not reach you)"
@@ -109,17 +94,21 @@ ENDED_TOLD_DAYS = 30
 end (always when the end's date is unknown); `tj assignments` counts them whenever."""
 
 
-def ended_lines(ended: list[Assignment]) -> list[str]:
+def ended_lines(ended: list[Assignment], due: dict[str, Due] | None = None) -> list[str]:
     """Assignments that ended with their share (NU22 C10), one line per journal, assigner and
-    ending: what ended, how and when (the owner-signed access chain's word, or the server's
-    when said so), and that they no longer count as due."""
+    ending: what ended (with "(done 2026-12-04 23:38)" for a one-off done before, as `due`,
+    their `Assignments.due(..., include_done=True, include_ended=True)` by id, says: NU46 #6),
+    how and when (the owner-signed access chain's word, or the server's when said so), and
+    that they no longer count as due."""
     groups: dict[tuple[str, str, ShareEnded], list[Assignment]] = {}
     for item in ended:
         assert item.share_ended is not None
         groups.setdefault((item.journal, item.assigned_by, item.share_ended), []).append(item)
     lines = []
     for (journal, by, end), items in groups.items():
-        what = ", ".join(f"{item.title} {every_text(item)}" for item in items)
+        what = ", ".join(
+            f"{item.title} {every_text(item)}{_done_text(item, due or {})}" for item in items
+        )
         one = len(items) == 1
         count = "assignment" if one else f"{len(items)} assignments"
         are, they = ("is", "it") if one else ("are", "they")
@@ -148,6 +137,13 @@ def ended_lines(ended: list[Assignment]) -> list[str]:
                 f"{owner_end_text(end, by, journal)}."
             )
     return lines
+
+
+def _done_text(item: Assignment, due: dict[str, Due]) -> str:
+    found = due.get(item.id)
+    if found is None or found.status != "done" or found.last_done is None:
+        return ""
+    return f" (done {output.local_time(found.last_done)})"
 
 
 def owner_end_text(end: ShareEnded, member: str, journal: str) -> str:

@@ -188,6 +188,7 @@ class Assignments:
         *,
         include_upcoming: bool = False,
         include_done: bool = False,
+        include_ended: bool = False,
         now: datetime | None = None,
     ) -> list[Due]:
         """What is due or overdue (and, with `include_upcoming`, what comes next; with
@@ -195,9 +196,13 @@ class Assignments:
         overdue first, then due, upcoming, done, then by due time. Without `journal`, the journals this account owns
         (a client's own list); a therapist passes a client's journal. An assignment whose
         author's share of the journal ended (or whose field-level share was replaced) no
-        longer counts on the client's side. `now` is an aware datetime (naive: local time;
-        default: now); `due_at` is UTC. Works offline. Raises
-        NotFound for an unknown journal."""
+        longer counts, on either side; with `include_ended` it is there too, with what
+        this device holds of its completions (NU46 #6: `last_done`, "done" for a one-off;
+        `Assignment.share_ended` says it ended; on a member's device `seen_by_assigner` is
+        False for it: what completed it may not have reached this device before the end).
+        Homework naming an assignment counts for it whatever its date (schedule.py). `now`
+        is an aware datetime (naive: local time; default: now); `due_at` is UTC. Works
+        offline. Raises NotFound for an unknown journal."""
         moment = int((now or datetime.now().astimezone()).timestamp() * 1000)
         if journal is None:
             me = self._replica.profile.account_id
@@ -208,13 +213,17 @@ class Assignments:
             journals = [await self._local_journal(journal)]
         found: list[Due] = []
         for local in journals:
-            found.extend(await self._due_in(local, moment, include_done))
+            found.extend(await self._due_in(local, moment, include_done, include_ended))
         if not include_upcoming:
             found = [d for d in found if d.status != UPCOMING]
         return sorted(found, key=lambda d: (_STATUS_ORDER[d.status], d.due_at))
 
     async def _due_in(
-        self, local: LocalJournal, moment: int, include_done: bool = False
+        self,
+        local: LocalJournal,
+        moment: int,
+        include_done: bool = False,
+        include_ended: bool = False,
     ) -> list[Due]:
         await self._replica.fresh_access()  # copies and members: from the chains as stored
         documents = await self._store.documents(local.journal_id, (MEASURE, HOMEWORK, ASSIGNMENT))
@@ -237,8 +246,10 @@ class Assignments:
             if not s.ended(moment)
         }
         copy_for_me = self._replica.is_copy_shared_with_me(local)
+        me = self._replica.profile.account_id
         taken: dict[str, list[int]] = {}
         done: dict[str, list[int]] = {}
+        linked: dict[tuple[str, str], list[int]] = {}  # by the assignment named, template
         assignments = []
         for stored in documents:
             if stored.kind not in (MEASURE, HOMEWORK, ASSIGNMENT):
@@ -252,24 +263,38 @@ class Assignments:
                 entry = homework_view(document, name, hex_id)
                 if entry is not None and entry.completion != "not done":
                     done.setdefault(entry.template, []).append(_ms(entry.created_at))
+                    if entry.assignment_id is not None:  # counts for it whatever its date
+                        named = (entry.assignment_id, entry.template)
+                        linked.setdefault(named, []).append(_ms(entry.created_at))
             elif stored.kind == ASSIGNMENT:
                 creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
-                if local.role == "owner" and creator not in (local.owner_id, *members):
+                ended = local.role == "owner" and creator not in (local.owner_id, *members)
+                if ended and not include_ended:
                     continue  # its author's share ended: it no longer asks anything
                 view = await self._view(local, document)
-                if view is not None:
-                    assignments.append(view)
+                if view is not None and (include_ended or view.share_ended is None):
+                    assignments.append(view)  # a member's ended ones: only with include_ended
         found = []
         for assignment in assignments:
             completions = (taken if assignment.type == MEASURE_TASK else done).get(
                 assignment.target, []
             )
-            status = due_status(assignment, completions, moment, include_done)
+            status = due_status(
+                assignment,
+                completions,
+                moment,
+                include_done,
+                linked_ms=linked.get((assignment.id, assignment.target), [])
+                if assignment.type == HOMEWORK_TASK
+                else (),
+            )
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)
                 if copy_for_me:  # the therapist's copy of some fields: what completes it may
                     seen = False  # not reach this device, which cannot tell (REV-CARE4 F1)
+                if assignment.share_ended is not None and local.owner_id != me:
+                    seen = False  # ended: what completed it may not have reached this device
                 found.append(replace(status, seen_by_assigner=seen))
         return found
 

@@ -179,6 +179,7 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
         f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}",
         f"- starts: {_minute(assignment['starts_at'], tz)}",
     ]
+    lines += _standing(assignment, tz)
     if assignment["cancelled"]:
         lines.append("- cancelled")
     if assignment.get("share_ended"):
@@ -186,6 +187,30 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
     if assignment["note"]:
         lines += ["", assignment["note"]]
     return "\n".join([*lines, ""])
+
+
+def _standing(assignment: JSONObject, tz: tzinfo | None) -> list[str]:
+    """Its "status" and "last_done" (`schedule.standing`, as `tj assignments` says them:
+    NU46 #6): "- status: due 2026-12-04 09:00", "- last done: never" (said only where this
+    device holds what would have done it); a cancelled or ended one says so on its own line
+    below, as before."""
+    status = assignment.get("status")
+    if status is None:
+        return []
+    lines = []
+    if status in ("overdue", "due", "upcoming") and assignment.get("due_at"):
+        word = {"overdue": "OVERDUE", "upcoming": "next"}.get(status, status)
+        lines.append(f"- status: {word} {_minute(assignment['due_at'], tz)}")
+    elif status == "not seen":
+        lines.append("- status: not seen (a copy of some fields: completions may not reach you)")
+    elif status in ("done", "unknown"):
+        lines.append(f"- status: {status}")
+    mine = not (assignment.get("share_ended") or {}).get("owner")  # not a member's copy
+    if assignment.get("last_done"):
+        lines.append(f"- last done: {_minute(assignment['last_done'], tz)}")
+    elif status in ("overdue", "due", "upcoming") or (status == "ended" and mine):
+        lines.append("- last done: never")  # else this device may not hold what did it
+    return lines
 
 
 def _share_end(end: JSONObject, tz: tzinfo | None) -> str:

@@ -59,6 +59,7 @@ from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
 from client_sdk.safety_path import SafetyPath
+from client_sdk.schedule import Due, standing
 
 ImportProgress = Callable[[int, int], None]
 """Called with (items imported so far, items in the file) after each item."""
@@ -289,6 +290,12 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
         )
         if a.journal_id in ids
     ]
+    due: dict[str, Due] = {}  # where each stands, as `tj assignments --json` says (NU46 #6)
+    for journal_id in sorted({a.journal_id for a in assignments}):
+        for item in await care.assignments.due(
+            journal_id, include_upcoming=True, include_done=True, include_ended=True
+        ):
+            due[item.assignment.id] = item
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]
     kept_in = await care.private_notes.kept_in() or ""
     private_notes = await care.private_notes.list() if kept_in in ids else []
@@ -301,7 +308,10 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
     return CareRecords(
         results=tuple(with_journal(r.to_dict(), r.journal_id) for r in results),
         homework=tuple(with_journal(h.to_dict(), h.journal_id) for h in homework),
-        assignments=tuple(with_journal(a.to_dict(), a.journal_id) for a in assignments),
+        assignments=tuple(
+            with_journal({**a.to_dict(), **standing(a, due.get(a.id))}, a.journal_id)
+            for a in assignments
+        ),
         safety_plans=tuple(plans),
         safety_flags=tuple(
             with_journal(f.to_dict(), f.journal_id)

@@ -16,7 +16,10 @@ S; after the latest completion C at or after S, it is next due at the first S + 
 It is "upcoming" before that moment, "due" for the 24 hours after it, "overdue" afterwards. A
 one-off is due at S until anything completes it. A measure assignment is completed by a
 result of that measure in that journal; a homework assignment by homework from that template
-in that journal whose completion is "fully" or "partly".
+in that journal whose completion is "fully" or "partly". A completion counts from S on, except
+homework that names the assignment (`assignment_id`): it counts whatever its date (NU46 #5: a
+sleep diary dated this morning, written right after the therapist assigned it), as done at S
+when dated before S; `last_done` keeps its own date.
 """
 
 from __future__ import annotations
@@ -407,19 +410,29 @@ def homework_view(document: Document, journal: str, journal_id: str) -> Homework
 
 
 def due_status(
-    assignment: Assignment, completed_ms: Iterable[int], now_ms: int, include_done: bool = False
+    assignment: Assignment,
+    completed_ms: Iterable[int],
+    now_ms: int,
+    include_done: bool = False,
+    *,
+    linked_ms: Iterable[int] = (),
 ) -> Due | None:
-    """When `assignment` is next due given completion times; None for a cancelled one or a
-    completed one-off (rules in the module docstring), or with `include_done` for the
-    latter its Due of status DONE (`due_at` its start, `last_done` when it was done)."""
+    """When `assignment` is next due given completion times (`completed_ms`: those from S
+    on count; `linked_ms`: those of homework naming the assignment, counted whatever their
+    date, as done at S when dated before it); None for a cancelled one or a completed one-off
+    (rules in the module docstring), or with `include_done` for the latter its Due of status
+    DONE (`due_at` its start, `last_done` when it was done: the latest completion that
+    counts, by its own date)."""
     if assignment.cancelled:
         return None
     start = _ms(assignment.starts_at)
-    done = [c for c in completed_ms if c >= start]
-    last = max(done, default=None)
+    linked = list(linked_ms)
+    done = [c for c in completed_ms if c >= start] + linked
+    last_done = max(done, default=None)  # by its own date: a linked one may be before S
+    last = max((max(c, start) for c in done), default=None)  # when it counts
     if assignment.every_days is None:
         if last is not None:
-            done_at, starts = read_time(last), read_time(start)
+            done_at, starts = read_time(last_done), read_time(start)
             if not include_done or done_at is None or starts is None:
                 return None
             return Due(assignment, starts, DONE, done_at)
@@ -433,10 +446,43 @@ def due_status(
         status = DUE
     else:
         status = OVERDUE
-    due, done_at = read_time(due_at), read_time(last)
-    if due is None or (last is not None and done_at is None):
+    due, done_at = read_time(due_at), read_time(last_done)
+    if due is None or (last_done is not None and done_at is None):
         return None  # a period or a completion that takes the date past 9999: undatable
     return Due(assignment, due, status, done_at)
+
+
+ENDED, CANCELLED, NOT_SEEN, UNKNOWN = "ended", "cancelled", "not seen", "unknown"
+"""`standing` statuses besides DUE, OVERDUE, UPCOMING and DONE."""
+
+
+def standing(assignment: Assignment, due: Due | None) -> dict[str, Any]:
+    """Where an assignment stands, as `tj assignments --json` and an export write it (NU43 #6,
+    NU46 #6): "status" "overdue", "due" or "upcoming" with "due_at" its next due time (UTC),
+    "done" for a one-off completed (also when the share it was made in ended since: done
+    stays done, NU46 #6), "not seen" where what completes it may not reach this device (a
+    copy of some fields: `Due.seen_by_assigner`), "cancelled", "ended" (its share ended,
+    "due_at" None) or "unknown" (not dated within year 9999); "last_done" the latest
+    completion that counts (UTC) or None. `due`: the assignment's `Assignments.due(...,
+    include_upcoming=True, include_done=True, include_ended=True)`, or None."""
+    if assignment.cancelled:
+        status = CANCELLED
+    elif due is not None and due.status == DONE:
+        status = DONE
+    elif assignment.share_ended is not None:
+        status = ENDED
+    elif due is None:
+        status = UNKNOWN  # not dated within year 9999 (due_status)
+    elif not due.seen_by_assigner:
+        status = NOT_SEEN  # a copy of some fields: what completes it may not reach you
+    else:
+        status = due.status
+    ended = status == ENDED
+    return {
+        "status": status,
+        "due_at": due.due_at.isoformat() if due is not None and not ended else None,
+        "last_done": due.last_done.isoformat() if due is not None and due.last_done else None,
+    }
 
 
 def _ms(moment: datetime) -> int:

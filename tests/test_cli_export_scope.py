@@ -55,7 +55,16 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     assert done["values"]["activity"] == "Walk by the river" and done["completion"] == "fully"
 
     [assignment] = data["assignments"]
-    assert assignment == {**assigned, "journal": "Personal", "journal_id": personal}
+    [listed] = await ana.json("assignments")  # the shape `tj assignments --json` has (NU46 #6)
+    assert assignment == {**listed, "journal_id": personal}
+    assert assignment == {
+        **assigned,
+        "journal": "Personal",
+        "journal_id": personal,
+        "status": "upcoming",  # the PHQ-9 taken above
+        "due_at": assignment["due_at"],
+        "last_done": taken["taken_at"],
+    }
     assert (assignment["target"], assignment["assigned_by"]) == ("phq9", "drsmith")
 
     [plan] = data["safety_plans"]

@@ -223,3 +223,41 @@ async def test_when_a_share_ends_its_assignments_stop_being_due_and_the_therapis
         await tom.assignments.cancel(made.id)
     assert [r.score for r in await tom.measures.results()] == [9]
     assert [h.template for h in await tom.homework.entries()] == ["sleep-diary"]
+
+
+async def test_homework_naming_its_assignment_counts_though_dated_before_and_after_the_end(
+    signup: ClientFactory,
+) -> None:
+    """NU46 #5 and #6 through the SDK: homework dated before the assignment was made, naming
+    it, completes it (`last_done` its own date); once the share ends, `due(include_ended=True)`
+    still says it was done, on both sides, the therapist's with `seen_by_assigner` False
+    (what completed it may not have reached their device before the end); `due()` leaves
+    it out as before."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    morning = datetime.now().astimezone() - timedelta(hours=3)
+    made = await tom.assignments.assign("ana/Personal", "homework", "sleep-diary")
+    await tom.sync()
+    await ana.sync()
+    await ana.homework.add("sleep-diary", NIGHT, assignment_id=made.id, created_at=morning)
+    assert await ana.assignments.due(include_upcoming=True) == []
+    [done] = await ana.assignments.due(include_done=True)
+    assert done.status == "done" and done.last_done is not None
+    assert int(done.last_done.timestamp() * 1000) == int(morning.timestamp() * 1000)
+    await ana.sync()
+    await tom.sync()
+    [seen] = await tom.assignments.due("ana/Personal", include_done=True)
+    assert (seen.status, seen.last_done) == ("done", done.last_done)
+
+    await ana.shares.revoke("Personal", "tom")
+    assert await ana.assignments.due(include_done=True) == []
+    [kept] = await ana.assignments.due(include_done=True, include_ended=True)
+    assert kept.assignment.share_ended is not None
+    assert (kept.status, kept.last_done, kept.seen_by_assigner) == ("done", done.last_done, True)
+    await tom.sync()
+    [copy] = await tom.assignments.ended("ana/Personal")
+    assert await tom.assignments.due(copy.journal_id, include_done=True) == []  # ended
+    [theirs] = await tom.assignments.due(copy.journal_id, include_done=True, include_ended=True)
+    assert (theirs.status, theirs.last_done) == ("done", done.last_done)
+    assert theirs.seen_by_assigner is False

@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 import pytest
 
 from client_sdk.errors import InvalidInput
-from client_sdk.schedule import DAY_MS, DONE, DUE, OVERDUE, UPCOMING, Assignment, due_status
+from client_sdk.schedule import (
+    DAY_MS,
+    DONE,
+    DUE,
+    OVERDUE,
+    UPCOMING,
+    Assignment,
+    ShareEnded,
+    due_status,
+    standing,
+)
 from client_sdk.templates import builtin_templates, sleep_figures, template
 
 NIGHT = {
@@ -112,3 +122,66 @@ def test_a_one_off_done_says_when_with_include_done() -> None:
     assert due_status(every_14, [DAY_MS], 2 * DAY_MS, include_done=True) == due_status(
         every_14, [DAY_MS], 2 * DAY_MS
     )
+
+
+def at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def test_homework_naming_an_assignment_counts_whatever_its_date() -> None:
+    """NU46 #5: a sleep diary dated this morning for an assignment made this afternoon. Named
+    (`linked_ms`), it completes a one-off, and a recurring one as done at its start (next due
+    a period later); `last_done` is its own date. Not named, it counts only from the start."""
+    once = assignment(None, 5 * DAY_MS)
+    done = due_status(once, [], 6 * DAY_MS, include_done=True, linked_ms=[4 * DAY_MS])
+    assert done is not None and (done.status, done.last_done) == (DONE, at(4 * DAY_MS))
+    assert due_status(once, [], 6 * DAY_MS, linked_ms=[4 * DAY_MS]) is None
+    loose = due_status(once, [4 * DAY_MS], 6 * DAY_MS, include_done=True)
+    assert loose is not None and (loose.status, loose.last_done) == (OVERDUE, None)
+    every_7 = assignment(7, 5 * DAY_MS)
+    early = due_status(every_7, [], 6 * DAY_MS, linked_ms=[4 * DAY_MS])
+    assert early is not None and (early.status, early.due_at, early.last_done) == (
+        UPCOMING,
+        at(12 * DAY_MS),
+        at(4 * DAY_MS),
+    )
+    # a later completion (named or not) moves it on as before; the latest is last done
+    later = due_status(every_7, [13 * DAY_MS], 14 * DAY_MS, linked_ms=[4 * DAY_MS])
+    assert later is not None and (later.due_at, later.last_done) == (
+        at(19 * DAY_MS),
+        at(13 * DAY_MS),
+    )
+    named_late = due_status(every_7, [], 14 * DAY_MS, linked_ms=[4 * DAY_MS, 13 * DAY_MS])
+    assert named_late == later
+    cancelled = Assignment(**{**once.__dict__, "cancelled": True})
+    assert due_status(cancelled, [], 6 * DAY_MS, linked_ms=[4 * DAY_MS]) is None
+
+
+def test_standing_keeps_done_through_the_end_of_the_share() -> None:
+    """NU46 #6: a one-off done before its share ended stays "done" (with when); one not done
+    is "ended" with no due date; a cancelled one is "cancelled"."""
+    once = assignment(None, 5 * DAY_MS)
+    ended = Assignment(**{**once.__dict__, "share_ended": ShareEnded("removed", at(8 * DAY_MS))})
+    done = due_status(ended, [6 * DAY_MS], 9 * DAY_MS, include_done=True)
+    assert standing(ended, done) == {
+        "status": "done",
+        "due_at": at(5 * DAY_MS).isoformat(),
+        "last_done": at(6 * DAY_MS).isoformat(),
+    }
+    not_done = due_status(ended, [], 9 * DAY_MS, include_done=True)
+    assert standing(ended, not_done) == {"status": "ended", "due_at": None, "last_done": None}
+    assert standing(ended, None)["status"] == "ended"
+    every_7 = Assignment(**{**ended.__dict__, "every_days": 7})
+    assert standing(every_7, due_status(every_7, [6 * DAY_MS], 9 * DAY_MS)) == {
+        "status": "ended",
+        "due_at": None,
+        "last_done": at(6 * DAY_MS).isoformat(),
+    }
+    cancelled = Assignment(**{**once.__dict__, "cancelled": True})
+    assert standing(cancelled, None) == {"status": "cancelled", "due_at": None, "last_done": None}
+    live = due_status(once, [], 9 * DAY_MS)
+    assert standing(once, live) == {
+        "status": OVERDUE,
+        "due_at": at(5 * DAY_MS).isoformat(),
+        "last_done": None,
+    }
