@@ -2722,7 +2722,7 @@ class Sharing:
                 fields=disclosed_fields(document, fields, written),
                 texts={"body": written.body if "body" in fields else ""},
             )
-            await self.replica.commit(target, copy, update, new=True)
+            await self.replica.commit(target, copy, update, new=True, copy=True)
             return
         stored = await self.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, ENTRY)
@@ -2732,7 +2732,7 @@ class Sharing:
         update = copy.change(
             fields=chosen, texts={"body": document.text("body") if "body" in fields else ""}
         )
-        await self.replica.commit(target, copy, update)
+        await self.replica.commit(target, copy, update, copy=True)
 
     async def single_copies(self, document: Document) -> list[tuple[LocalJournal, Document]]:
         """The copies of `document` (an entry) kept in this account's journals of single
@@ -2878,7 +2878,7 @@ class Sharing:
         )
         stored = await self.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, document.kind)
-        await self.replica.commit(target, copy, copy.change(fields=copied))
+        await self.replica.commit(target, copy, copy.change(fields=copied), copy=True)
 
     # --- notes and prompts -------------------------------------------------------------------------
 
