@@ -84,3 +84,79 @@ async def test_an_entry_written_straight_into_the_journal_of_items_is_refused(
     [copy] = await ana.entries.list("Shared with tom")
     with pytest.raises(InvalidInput, match="then share it again"):
         await ana.entries.edit(copy.id, mood=9)
+
+
+async def test_an_entry_written_on_a_device_that_did_not_know_the_share_is_copied_at_its_sync(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """NU46 #3: the laptop narrows the share to mood and tags; the phone, not synced since,
+    writes an entry dated after the share's start. The phone's sync learns the share and
+    copies the entry (mood and tags only); later syncs of both devices copy nothing twice."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana")
+    await phone.sync()
+    await share_with(laptop, tom, only=["mood", "tags"])
+    written = await phone.entries.write("Personal", "phone entry after share", mood=3, tags=["x"])
+    await phone.sync()  # pushes it, learns the share: copies it, and pushes the copy
+    await tom.sync()
+    [seen] = await tom.entries.list()
+    assert (seen.mood, seen.tags, seen.body) == (3, ("x",), "")
+    for device in (laptop, phone, laptop, phone):
+        await device.sync()
+        [copy] = await device.entries.list(COPY)
+        assert (copy.mood, copy.tags, copy.body, copy.created_at) == (
+            3,
+            ("x",),
+            "",
+            written.created_at,
+        )
+    await tom.sync()
+    assert len(await tom.entries.list()) == 1
+
+
+async def test_a_catch_up_copies_only_what_is_dated_from_the_share_and_not_removed(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """What a late device copies is what `mirror` would have: entries dated from the share's
+    start (not one dated before, written after), not one in the trash; results only when
+    the share carries scores."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana")
+    await phone.sync()
+    share = await share_with(laptop, tom, only=["mood", "tags"])
+    assert share.since is not None
+    await phone.entries.write("Personal", "kept", mood=5)
+    trashed = await phone.entries.write("Personal", "trashed", mood=2)
+    await phone.entries.delete(trashed.id)
+    await phone.entries.write(
+        "Personal",
+        "dated before",
+        mood=7,
+        created_at=share.since.replace(year=share.since.year - 1),
+    )
+    await phone.measures.take("gad7", [1, 1, 1, 1, 1, 1, 1], unscored=1)
+    await phone.sync()
+    await tom.sync()
+    assert [e.mood for e in await tom.entries.list()] == [5]
+    assert await tom.measures.results() == []
+
+
+async def test_a_share_made_again_catches_up_nothing_written_while_it_was_ended(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A field-level share ended and made again later: a device learning of the new one
+    copies what is dated from its signed start, never what was written in between."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana")
+    await share_with(laptop, tom, only=["mood", "tags"])
+    await laptop.shares.revoke("Personal", "tom")
+    await phone.sync()
+    await phone.entries.write("Personal", "while ended", mood=2)
+    await phone.sync()
+    await share_with(laptop, tom, only=["mood", "tags"])
+    later = await phone.entries.write("Personal", "after the new share", mood=8)
+    await phone.sync()
+    await laptop.sync()
+    assert [e.mood for e in await laptop.entries.list(COPY)] == [later.mood]
+    await tom.sync()
+    assert [e.mood for e in await tom.entries.list()] == [8]
