@@ -349,6 +349,36 @@ async def copies_left_out(client: Client, entry: Entry) -> list[str]:
     return found
 
 
+async def copy_empty(client: Client, journal: Journal) -> str:
+    """What an empty journal this account keeps for a therapist holds, and where to write
+    instead (NU46 #4: its empty list said "write one with `tj write`", and an entry written
+    there reached the therapist whole): "No entries in 'Personal (mood, tags) for drsmith'
+    yet: it holds the mood and tags of the entries of Personal dated from 2026-12-04 18:06,
+    copied there when you write them; write in Personal, never in the copy." "" for any
+    other journal."""
+    if not journal.own or journal.helper not in ("mirror", "items"):
+        return ""
+    head = f"No entries in {journal.name!r} yet"
+    whom = journal.kept_for or "your therapist"
+    if journal.helper == "items":
+        return (
+            f"{head}: it holds what you share with {whom} one entry or result at a time "
+            "(`tj share-entry`, `tj measure share`); write in your own journals, then share "
+            "from there."
+        )
+    for share in await client.shares.list(local_only=True):
+        if share.kind == "mirror" and share.journal_id == journal.id and share.source:
+            fields = output.and_list(list(share.fields or ())) if share.fields else "some fields"
+            since = (
+                f" dated from {output.local_time(share.since)}" if share.since is not None else ""
+            )
+            return (
+                f"{head}: it holds the {fields} of the entries of {share.source}{since}, copied "
+                f"there when you write them; write in {share.source}, never in the copy."
+            )
+    return f"{head}: it holds only copies kept for {whom}; write in your own journals."
+
+
 def print_entry_id(entry: Entry, as_json: bool) -> None:
     if as_json:
         output.print_json(entry.to_dict())
@@ -477,7 +507,7 @@ def list_entries(
     async def listing(
         client: Client,
     ) -> tuple[
-        list[Entry], list[output.Unverified], bool, Journal | None, Journal | None, list[str]
+        list[Entry], list[output.Unverified], bool, Journal | None, Journal | None, list[str], str
     ]:
         found = await client.entries.list(
             journal_name,
@@ -507,9 +537,10 @@ def list_entries(
             else []
         )
         listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
-        return (*listed, ended, others)
+        kept = await copy_empty(client, chosen) if chosen is not None and not found else ""
+        return (*listed, ended, others, kept)
 
-    matching, unverified, shared, chosen, ended, others = home.read(listing)
+    matching, unverified, shared, chosen, ended, others, kept = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -523,6 +554,8 @@ def list_entries(
         empty = f"No entries in {chosen.name}: what {owner} shares shows after `tj sync`."
     if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
         empty = output.ended_copy_empty(ended)
+    if not filtered and kept:  # kept for a therapist: never `tj write` there (NU46 #4)
+        empty = kept
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal (--journal): no journal column (NU29 F4)

@@ -189,7 +189,11 @@ class Entries:
         an argument of the wrong type (`body` is a str, `tags` and `emotions` lists of str
         (a str alone is refused, not split into letters), `created_at` a datetime), text
         that is not valid Unicode (a lone surrogate such as "\\ud83d", half of an emoji) or
-        a `created_at` in the future; NotFound for an unknown journal or prompt.
+        a `created_at` in the future, or (subject COPY_JOURNAL: `Replica.check_not_copy`) a
+        journal this account keeps only to share with a member (a copy of some fields of
+        another journal, the journal of entries shared one by one, a brief: NU46 #4; also
+        a therapist's prompt kept there, unless `journal` names where the answer goes);
+        NotFound for an unknown journal or prompt.
 
             await client.entries.write(None, "Couldn't sleep.", mood=3, emotions=["anxious"],
                                        created_at=datetime(2026, 11, 30, 2, 15))
@@ -240,7 +244,8 @@ class Entries:
         before its user writes a text that could not be saved (NU38 N1: `tj write` opened
         the editor in a journal shared read-only, then refused what was written).
 
-        Raises NotFound for an unknown journal, InvalidInput for a brief named, AccessError
+        Raises NotFound for an unknown journal, InvalidInput for a brief named or a journal
+        kept for a member (`Replica.check_not_copy`, as `write`), AccessError
         for a journal this account may not write in (shared read-only or for notes only,
         a share that ended; when the server cannot be reached to read the role again, the
         message says to sync), JournalArchived for an archived one, RollbackError (an
@@ -248,6 +253,7 @@ class Entries:
         unverified."""
         local, _, _ = await self._context.journal_to_write(journal)
         await self._context.replica.check_commit(local, ENTRY)
+        await self._context.replica.check_not_copy(local)
 
     async def check_editable(self, entry_id: str) -> None:
         """Check, changing nothing, that this account may change the entry `entry_id` (a
@@ -255,12 +261,14 @@ class Entries:
         app asks before its user rewrites a text that could not be saved (NU38 N1: `tj edit`
         opened the editor on an entry of a journal shared read-only, then refused it).
 
-        Raises NotFound for an unknown, deleted or trashed entry, AccessError for an entry
+        Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a copy in a
+        journal kept for a member (as `edit`), AccessError for an entry
         of a journal this account may not change (a share: an entry is its owner's own),
         JournalArchived for one in an archived journal, RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._live_entry(entry_id)
         await self._context.replica.check_commit(local, document.kind)
+        await self._context.replica.check_not_copy(local, editing=True)
 
     async def edit(
         self,
@@ -298,8 +306,12 @@ class Entries:
         changed) for a field out of its limits (an append that would pass MAX_BODY
         characters included), an argument of the wrong type (as `write`), text that is not
         valid Unicode, a tag to remove that the entry does not have, an edit that would
-        leave the entry empty, or a `created_at` in the future."""
+        leave the entry empty, or a `created_at` in the future; InvalidInput (subject
+        COPY_JOURNAL) too for a copy in a journal kept for a member (`tj share --only`,
+        `share-entry`): the copy follows its original, never an edit of its own (NU46 #4)."""
         local, document = await self._live_entry(entry_id)
+        await self._context.replica.load_access()  # which journals are copies: their chains
+        await self._context.replica.check_not_copy(local, editing=True)
         current_view = entry_view(document)
         # What this edit does to the tags, kept for a concurrent change of them (TAG_OPS):
         # additions and removals, or None when `tags` replaces them whole.

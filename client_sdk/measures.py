@@ -388,7 +388,7 @@ class Measures:
         stored = await self._replica.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, MEASURE)
         update = copy.change(fields=disclosed_result(document, fields))
-        await self._replica.commit(target, copy, update)
+        await self._replica.commit(target, copy, update, copy=True)
         return ShareInfo(
             target.name, target.journal_id.hex(), peer.username, "read", None, False, kind="items"
         )

@@ -308,7 +308,8 @@ class Briefs:
         )
         try:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
-            await self._replica.commit(target, document, brief_update(document, brief, created))
+            update = brief_update(document, brief, created)
+            await self._replica.commit(target, document, update, copy=True)
             return await self._sharing.share(
                 target, peer.username, "read", end, fingerprint, True, full=True
             )  # a brief's own journal: no field-level copy of it to keep

@@ -38,6 +38,7 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
+from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
 from client_sdk.documents import (
     ENTRY,
     PRIVATE_NOTE,
@@ -1569,6 +1570,7 @@ class Replica:
         journals_as_of: tuple[int, int] | None = None,
         also: Callable[[Transaction], Awaitable[None]] | None = None,
         before: Callable[[Transaction], Awaitable[None]] | None = None,
+        copy: bool = False,
     ) -> None:
         """Seal `update` as a record and store it with the new document state, atomically,
         with what `also` writes (not for a `new` document), once the document holds the
@@ -1577,12 +1579,24 @@ class Replica:
 
         `new`: the document was just created here (a fresh random id), so no stored state can
         need merging; it is stored in one hand-off to the store (`commit_new`, which takes
-        `journals_as_of`)."""
+        `journals_as_of`).
+
+        `copy`: the SDK's own sharing code writes a copy (or a brief) in a journal this
+        account keeps for a member; without it, a document not stored yet in such a journal
+        is refused (`check_not_copy`: InvalidInput, NU46 #4)."""
         if new:
-            await self.commit_new(journal, [(document, update)], journals_as_of=journals_as_of)
+            await self.commit_new(
+                journal, [(document, update)], journals_as_of=journals_as_of, copy=copy
+            )
             return
         journal = await self.may_write(journal, document.kind)
         await self.load_access()
+        if (
+            not copy
+            and self.is_disclosure(journal)
+            and not await self.store.document(document.doc_id)
+        ):
+            await self.check_not_copy(journal)
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         async with self.store.transaction() as tx:
@@ -1628,6 +1642,7 @@ class Replica:
         created: list[tuple[Document, bytes]],
         *,
         journals_as_of: tuple[int, int] | None = None,
+        copy: bool = False,
     ) -> list[bytes]:
         """Store documents just created here (fresh random ids: no stored state to merge),
         each with the record carrying its `update`, in one local transaction (all or none)
@@ -1637,12 +1652,15 @@ class Replica:
 
         `journals_as_of`: `journal` comes from a journal list of that version not read again
         (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
-        journals changed since (checked inside the transaction)."""
+        journals changed since (checked inside the transaction). `copy`: as `commit` (else
+        a journal kept for a member is refused: `check_not_copy`)."""
         if not created:
             return []
         for document, _ in created:
             journal = await self.may_write(journal, document.kind)
         await self.load_access()
+        if not copy:
+            await self.check_not_copy(journal)
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         items = [
@@ -4539,6 +4557,50 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and state.disclosure is not None
 
+    async def check_not_copy(self, journal: LocalJournal, *, editing: bool = False) -> None:
+        """Raise InvalidInput (subject COPY_JOURNAL) when `journal` is one this account keeps
+        only to share with a member (`is_disclosure`: a field-level copy, the journal of
+        items shared one by one, a brief), saying where to write instead (the copy's source
+        journal, by its owner-sealed disclosure settings): only the SDK's own sharing code
+        writes in it (`commit`'s `copy`). An entry written there reached the member whole
+        and was left out of the owner's own lists (NU46 #4). `editing`: the words of an edit
+        of a copy already there. Load the chains first (`load_access`)."""
+        if not self.is_disclosure(journal):
+            return
+        settings = self.disclosure_settings(journal)
+        state = self.chains.state(journal.journal_id)
+        who = state.signers.get(settings.member_id) if state and settings else None
+        source = None
+        if settings is not None and settings.mirror_of is not None:
+            held = {j.journal_id: j for j in await self.store.journals()}
+            found = held.get(settings.mirror_of)
+            source = found.name if found is not None and found.role != REVOKED else None
+        raise InvalidInput(
+            copy_write_refused(
+                journal.name,
+                settings.kind if settings is not None else None,
+                who.username if who is not None else "",
+                source,
+                (settings.fields or ()) if settings is not None else (),
+                editing=editing,
+            ),
+            subject=COPY_JOURNAL,
+        )
+
+    def disclosure_settings(self, journal: LocalJournal) -> access.Disclosure | None:
+        """The owner-sealed disclosure settings of a journal this account keeps for a member
+        (`is_disclosure`), opened; None for any other journal, or settings that do not
+        open."""
+        state = self.chains.state(journal.journal_id)
+        if not self.is_disclosure(journal) or state is None or state.disclosure is None:
+            return None
+        try:
+            return access.open_disclosure(
+                self.profile.secrets.account_key, journal.journal_id, state.disclosure
+            )
+        except IntegrityError:
+            return None
+
     def is_copy_shared_with_me(self, journal: LocalJournal) -> bool:
         """Whether a journal someone else owns is one they keep for this account, holding
         copies of their entries (field-level or single items): its owner-signed chain
@@ -6230,16 +6292,8 @@ class Replica:
         """Whether `journal` is one this account keeps for a member with entries shared one by
         one (its owner-signed disclosure settings, kind "items"), not a field-level copy of
         a journal (REV-DEL8: those were noted to follow too, a scan that finds nothing)."""
-        state = self.chains.state(journal.journal_id)
-        if not self.is_disclosure(journal) or state is None or state.disclosure is None:
-            return False
-        try:
-            settings = access.open_disclosure(
-                self.profile.secrets.account_key, journal.journal_id, state.disclosure
-            )
-        except IntegrityError:
-            return False
-        return settings.kind == "items"
+        settings = self.disclosure_settings(journal)
+        return settings is not None and settings.kind == "items"
 
     async def _write_at_merge(
         self,
