@@ -42,13 +42,22 @@ from client_sdk.errors import (
     ScopeNeeded,
     StillShared,
     TJError,
+    UnsyncedChanges,
     WrongKind,
 )
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, DeviceInfo, Identity, Journal, LockedIdentity, SyncReport
+    from client_sdk import (
+        Client,
+        DeviceInfo,
+        Identity,
+        Journal,
+        LockedIdentity,
+        LoggedOut,
+        SyncReport,
+    )
     from client_sdk.departures import Departure
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
@@ -1108,8 +1117,11 @@ def logout(home: Home, yes: bool) -> None:
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
     told = quickly(home)
-    # Unsynced changes: the user agreed above (or with --yes) to lose them (NU45 #3).
-    done = told.run(lambda client: client.logout(force=yes, discard_unsynced=True))
+    # Unsynced changes: the user agreed above to lose the items counted (none when none
+    # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
+    # when the SDK counts (written meanwhile by another program on this home) stop the
+    # logout with nothing deleted (S8-1).
+    done = told.run(partial(logging_out, force=yes, agreed=True if yes else unsynced))
     for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
         output.message(
             f"Ending the share of {share} was not confirmed and this device no longer tries: "
@@ -1131,6 +1143,32 @@ def logout(home: Home, yes: bool) -> None:
         f"`tj devices revoke {output.short_id(done.device_id)}` on another of your devices "
         "(or until its session ends, 30 days after its login by default)."
     )
+
+
+async def logging_out(client: Client, *, force: bool, agreed: bool | int) -> LoggedOut:
+    """`client.logout`, `agreed`: the items with unsynced changes the user agreed to lose
+    (True: any, `--yes`). More found (written meanwhile by another `tj` or app on this
+    home: S8-1) stop it with one line saying so and what to run; nothing is deleted."""
+    try:
+        return await client.logout(force=force, discard_unsynced=agreed)
+    except UnsyncedChanges as error:
+        items = output.plural(error.count, "item", "items")
+        found = (
+            f"Changes to {items} (entries, goals, notes...) on this device have not reached "
+            f"the server, more than the {error.agreed} you agreed to lose: some were written "
+            "while logging out (by another `tj` or app using this device)"
+            if error.agreed
+            else f"Changes to {items} (entries, goals, notes...) were written on this device "
+            "while logging out (by another `tj` or app using it) and have not reached the "
+            "server"
+        )
+        then = (
+            f"but the server already signed this device out: {await login_again(client)}"
+            if error.signed_out
+            else "and this device is still signed in: run `tj sync` to send them, then "
+            "`tj logout` again"
+        )
+        raise click.ClickException(f"{found}. Nothing was deleted, {then}.") from None
 
 
 async def username_of(client: Client) -> str:

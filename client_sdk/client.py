@@ -106,7 +106,6 @@ from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store, Transacti
 from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
-from client_sdk.unsynced import unsynced_changes
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
 # The managers' modules are imported when a manager is first used (see `Client.__init__`).
@@ -1231,7 +1230,9 @@ class Client:
             raise InvalidInput("choose a passphrase of at least 8 characters")
         save_profile(self.home, self.profile, passphrase, cost)
 
-    async def logout(self, *, force: bool = False, discard_unsynced: bool = False) -> LoggedOut:
+    async def logout(
+        self, *, force: bool = False, discard_unsynced: bool | int = False
+    ) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
         dropped (`discarded`), and whether the server was told. The device's name is kept on
@@ -1246,12 +1247,26 @@ class Client:
         use of it raises ClientClosed (log in again with `Client.login`).
 
         Changes written on this device that never reached the server (`unsynced_changes()`:
-        the outbox and the changes set aside) would be deleted for good: while there are any,
-        logout raises UnsyncedChanges (an InvalidInput carrying their `count`) and deletes
-        nothing, unless `discard_unsynced=True`. Logout does not sync them itself: call
-        `sync()` first when the server can be reached; to log out anyway, ask the user, then
-        call again with `discard_unsynced=True` (as `tj logout` does after its question): they
-        are dropped and counted in `LoggedOut.discarded`.
+        the outbox and the changes set aside) would be deleted for good. `discard_unsynced`
+        says how many items of them the user agreed to lose: False or 0 none (the default),
+        a number that many (the count `unsynced_changes()` gave when the user was asked),
+        True any number. While there are more, logout raises UnsyncedChanges (an
+        InvalidInput carrying their `count`) and deletes nothing; a negative number raises
+        InvalidInput. Logout does not sync them itself: call `sync()` first when the server
+        can be reached; to log out anyway, ask the user, then call again with the count they
+        agreed to (as `tj logout` does after its question): they are dropped and counted in
+        `LoggedOut.discarded`.
+
+        They are counted twice: before the server is told (nothing changed when refused),
+        and again just before the local data is deleted, after the server's answer, which a
+        server may hold up to the wait for an answer (S8-1): another program using this home
+        (an app, `tj write`) may write meanwhile. That count is one write transaction of the
+        store (`Store.end_for_logout`), which also makes every later write of other programs
+        fail (ClientClosed, database.LOGGED_OUT_ELSEWHERE): nothing is written between it and
+        the deletion, so `discarded` is what was deleted. When it finds more than agreed,
+        UnsyncedChanges is raised (`signed_out` True when the server ended the session: log
+        in again on this home, `Client.login`, which keeps them and sends them at the next
+        sync), nothing is deleted, and the client stays open.
 
         An ended share whose end is not confirmed (`owed_shares.WITHDRAWN`: a grant of this
         device the server may still store, which only this device knows to rule out) is
@@ -1259,6 +1274,16 @@ class Client:
         names it and nothing is deleted, unless `force`: then it is forgotten and named in
         `LoggedOut.unconfirmed` (REV-OWED2 G4: should that grant land, the member reads
         the journal until the owner ends the share again)."""
+        if isinstance(discard_unsynced, bool):
+            allowed: int | None = None if discard_unsynced else 0
+        elif discard_unsynced < 0:
+            raise InvalidInput(
+                f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
+                "changes the user agreed to lose (0 or more), or True for any number; nothing "
+                "was deleted"
+            )
+        else:
+            allowed = discard_unsynced
         unconfirmed = await self._unconfirmed_unshares()
         if unconfirmed:
             with contextlib.suppress(TJError):
@@ -1272,9 +1297,9 @@ class Client:
                 "(`tj logout --yes`) and end that share again on another device should they "
                 "still be listed. Nothing was deleted"
             )
-        discarded = await self.unsynced_changes()
-        if discarded and not discard_unsynced:
-            raise UnsyncedChanges(discarded, set_aside=len(await self.set_aside()))
+        unsynced = await self.unsynced_changes()
+        if allowed is not None and unsynced > allowed:
+            raise UnsyncedChanges(unsynced, set_aside=len(await self.set_aside()), agreed=allowed)
         server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -1286,6 +1311,15 @@ class Client:
         from client_sdk.devices import OWN_NAME, keep_name_after_logout
 
         own = await self.store.setting(OWN_NAME)
+        # Counted again, after the wait for the server, in the transaction that ends the store
+        # for every other writer (S8-1).
+        discarded, set_aside, ended = await self.store.end_for_logout(
+            await self._copies(), self.profile.secrets.account_key, allowed, LOGGED_OUT
+        )
+        if not ended:
+            raise UnsyncedChanges(
+                discarded, set_aside=set_aside, agreed=allowed or 0, signed_out=server_told
+            )
         await self._close(LOGGED_OUT)
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
@@ -2308,20 +2342,15 @@ class Client:
         the person counts it, a journal created here that the server does not hold yet
         counting as one more (NU40 #6); `pending()` counts records. Works offline. Raises
         nothing."""
-        await self.replica.load_access()  # which journals are copies: from their chains
+        items, _ = await self.store.unsynced(await self._copies(), self.profile.secrets.account_key)
+        return items
+
+    async def _copies(self) -> set[bytes]:
+        """The ids of the journals this account keeps for a member (disclosure journals),
+        from their verified access chains (read back first)."""
+        await self.replica.load_access()
         journals = await self.store.journals()
-        copies = {j.journal_id for j in journals if self.replica.is_disclosure(j)}
-        waiting = await self.store.waiting_documents()
-        originals: list[bytes] = []
-        if any(journal_id in copies for journal_id, _ in waiting):
-            originals = [
-                doc_id
-                for journal_id, doc_id in await self.store.document_ids()
-                if journal_id not in copies
-            ]
-        created = len(await self.store.pending_journals())
-        account_key = self.profile.secrets.account_key
-        return unsynced_changes(waiting, copies, originals, account_key) + created
+        return {j.journal_id for j in journals if self.replica.is_disclosure(j)}
 
     async def set_aside(self) -> list[SetAsideChange]:
         """Changes the server refused for good (the share ended, the journal is gone, over

@@ -102,6 +102,20 @@ LOGGED_OUT = (
     "this client was logged out and its local data deleted: log in again (Client.login) "
     "to use the account on this device; nothing was changed"
 )
+LOGGED_OUT_ELSEWHERE = (
+    "this device was logged out by another program using its home (`tj logout`, or an app "
+    "logging out) and its local data deleted: log in again (Client.login) to use the "
+    "account on this device; nothing was changed"
+)
+"""What a write raises (ClientClosed) once another connection logged the store's device out
+(`Store.end_for_logout`: its triggers refuse every later write with these words)."""
+
+
+def _raise_if_logged_out(error: sqlite3.IntegrityError) -> None:
+    """Raise ClientClosed for a write refused by a logout's triggers (LOGGED_OUT_ELSEWHERE);
+    the caller raises any other error as it is."""
+    if str(error) == LOGGED_OUT_ELSEWHERE:
+        raise ClientClosed(LOGGED_OUT_ELSEWHERE) from None
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -149,13 +163,18 @@ class Database:
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread (in the worker if a worker call is still
-        running, to keep the order). ClientClosed once closed."""
+        running, to keep the order). ClientClosed once closed, and for a write refused
+        because another connection logged the device out (LOGGED_OUT_ELSEWHERE)."""
         if self._closed:
             raise ClientClosed(self.closed_because)
         if self._last is not None and not self._last.done():
             return await self.run_in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
-            return fn(self._connection)
+            try:
+                return fn(self._connection)
+            except sqlite3.IntegrityError as error:
+                _raise_if_logged_out(error)
+                raise
         checkpoint = self._checkpoint
         if (
             self._log_over_limit
@@ -168,6 +187,9 @@ class Database:
         self._catch_up_if_due()
         try:
             return fn(self._connection)
+        except sqlite3.IntegrityError as error:
+            _raise_if_logged_out(error)
+            raise
         finally:
             self._checkpoint_if_due()
 
@@ -179,7 +201,8 @@ class Database:
         return self._connection
 
     async def run_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """`fn(connection)` in the worker thread, leaving the loop free meanwhile."""
+        """`fn(connection)` in the worker thread, leaving the loop free meanwhile (the errors
+        of `run`)."""
         if self._closed:
             raise ClientClosed(self.closed_because)
         self._last = self._worker.submit(fn, self._connection)
@@ -187,7 +210,11 @@ class Database:
         future.add_done_callback(_retrieve)
         # Shielded: a caller cancelled while its call waits in the queue must not take the
         # call out of it (a ROLLBACK after a cancelled statement, say, must still run).
-        return await asyncio.shield(future)
+        try:
+            return await asyncio.shield(future)
+        except sqlite3.IntegrityError as error:
+            _raise_if_logged_out(error)
+            raise
 
     async def checkpoint_in_background(self, path: str) -> None:
         """Make this connection's write-ahead log checkpoints in a thread of their own, on a

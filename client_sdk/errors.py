@@ -426,17 +426,25 @@ class CostBelowMinimum(InvalidInput):
 class UnsyncedChanges(InvalidInput):
     """Nothing was deleted (`Client.logout`): `count` entries, goals, notes and other
     documents have changes written on this device that never reached the server (counted as
-    `Client.unsynced_changes` counts them), and logging out would delete them for good.
+    `Client.unsynced_changes` counts them), more than the `agreed` the call's
+    `discard_unsynced` allowed (0 by default), and logging out would delete them for good.
     `set_aside`: how many changes among them the server refused for good
-    (`len(await client.set_aside())`: no sync sends those). Sync first (`Client.sync`) when
+    (`len(await client.set_aside())`: no sync sends those). `signed_out`: True when they
+    were found after the server ended this device's session (logout's last count, S8-1:
+    written by another program meanwhile): a sync cannot send them then; a login again on
+    this home (`Client.login`) keeps them and sends them. Sync first (`Client.sync`) when
     the server can be reached; to log out anyway, ask the user, then call
-    `logout(discard_unsynced=True)`. Subject "unsynced changes"."""
+    `logout(discard_unsynced=count)`. Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
-    def __init__(self, count: int, *, set_aside: int = 0) -> None:
+    def __init__(
+        self, count: int, *, set_aside: int = 0, agreed: int = 0, signed_out: bool = False
+    ) -> None:
         self.count = count
         self.set_aside = set_aside
+        self.agreed = agreed
+        self.signed_out = signed_out
         items = f"{count} item{'' if count == 1 else 's'}"
         refused = (
             f" (the server refused {set_aside} change{'' if set_aside == 1 else 's'} of them "
@@ -444,11 +452,19 @@ class UnsyncedChanges(InvalidInput):
             if set_aside
             else ""
         )
+        more = f", more than the {agreed} agreed (discard_unsynced={agreed})" if agreed else ""
+        then = (
+            "The server already signed this device out, so a sync cannot send them: log in "
+            "again on this home (Client.login keeps them and sends them), or log out with "
+            f"discard_unsynced={count} once the user agreed to lose them"
+            if signed_out
+            else "Sync first when the server can be reached, or log out with "
+            f"discard_unsynced={count} once the user agreed to lose them"
+        )
         super().__init__(
             f"changes to {items} (entries, goals, notes...) written on this device have not "
-            f"reached the server{refused}, and logging out would delete them for good. Sync "
-            "first when the server can be reached, or log out with discard_unsynced=True once "
-            "the user agreed to lose them. Nothing was deleted"
+            f"reached the server{refused}{more}, and logging out would delete them for good. "
+            f"{then}. Nothing was deleted"
         )
 
 

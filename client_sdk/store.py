@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import Database
+from client_sdk.database import LOGGED_OUT_ELSEWHERE, Database
 from client_sdk.errors import IntegrityError
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
@@ -36,6 +36,7 @@ from client_sdk.sync import (
     OutboxRecord,
     news_without_journal,
 )
+from client_sdk.unsynced import unsynced_changes
 from client_sdk.withholding import (
     Cover,
     DeviceCounters,
@@ -213,6 +214,34 @@ CHANGES_READ = (
     f"SELECT {', '.join(WATCHED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
 )
 
+
+LOGGED_OUT_TABLES = (
+    "outbox",
+    "pending_journals",
+    "withdrawn",
+    "set_aside",
+    "documents",
+    "field_writes",
+)
+"""The tables a write of what a person changed goes to (a record to send, a journal to
+create, a document's state...): once a logout counted what it deletes
+(`Store.end_for_logout`), triggers on them refuse every write of any other connection, another
+process's included, with database.LOGGED_OUT_ELSEWHERE (ClientClosed)."""
+
+_REFUSED = LOGGED_OUT_ELSEWHERE.replace("'", "''")  # an SQL string
+LOGGED_OUT_TRIGGERS = [
+    (
+        f"tj_logged_out_{table}_{event.lower()}",
+        f"CREATE TRIGGER IF NOT EXISTS tj_logged_out_{table}_{event.lower()} BEFORE {event} "
+        f"ON main.{table} BEGIN SELECT RAISE(ABORT, '{_REFUSED}'); END",
+    )
+    for table in LOGGED_OUT_TABLES
+    for event in ("INSERT", "UPDATE")
+]
+
+WAITING_DOCUMENTS = (
+    "SELECT journal_id, doc_id FROM outbox UNION ALL SELECT journal_id, doc_id FROM set_aside"
+)
 
 DATA_VERSION_READ = "PRAGMA data_version"
 HIGHEST_COUNTERS = (  # device -> the highest counter of an author's records held here
@@ -488,6 +517,9 @@ class Store:
             await connection.checkpoint_in_background(str(path))
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
+            if new_device:  # a sign-in anew: a logout's triggers left in a store not deleted
+                for name, _ in LOGGED_OUT_TRIGGERS:
+                    await connection.execute(f"DROP TRIGGER IF EXISTS {name}")
             await connection.executescript(CHANGES)
             if device:
                 await connection.run(
@@ -1186,11 +1218,53 @@ class Store:
     async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
         """(journal id, document id or None) of every record in the outbox and set aside,
         oldest first: what never reached the server, without the ciphertexts."""
-        rows = await self._all(
-            "SELECT journal_id, doc_id FROM outbox UNION ALL "
-            "SELECT journal_id, doc_id FROM set_aside"
-        )
-        return [(bytes(r[0]), _blob(r[1])) for r in rows]
+        return [(bytes(r[0]), _blob(r[1])) for r in await self._all(WAITING_DOCUMENTS)]
+
+    async def unsynced(self, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
+        """(Items with changes written here that never reached the server, as
+        `unsynced.unsynced_changes` counts them, a journal created here that the server does
+        not hold counting as one more; changes set aside), read in one call (`_unsynced`).
+        `copies`: the ids of the journals this account keeps for a member (disclosure
+        journals); `account_key` derives a copy's document id from its original's."""
+        async with self._lock:
+            return await self._db.run(lambda db: _unsynced(db, copies, account_key))
+
+    async def end_for_logout(
+        self, copies: set[bytes], account_key: bytes, allowed: int | None, because: str
+    ) -> tuple[int, int, bool]:
+        """A logout's last step before its files are deleted (S8-1), in one write transaction
+        (BEGIN IMMEDIATE: no other connection, another process's included, commits
+        meanwhile): counts what would be lost (`unsynced`: (items, set aside)); when the
+        items are more than `allowed` (None: any number), it is rolled back and the store
+        stays open and as it was. Else, in the same transaction, triggers on
+        LOGGED_OUT_TABLES make every later write of any other connection fail
+        (ClientClosed, database.LOGGED_OUT_ELSEWHERE), so that nothing is written between
+        this count and the deletion, and the store is closed (ClientClosed saying
+        `because` afterwards). Returns (items, set aside, whether it was closed). Runs in
+        the store's thread: a transaction of another connection of this process delays it
+        without holding the loop."""
+
+        def end(db: sqlite3.Connection) -> tuple[int, int, bool]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                items, set_aside = _unsynced(db, copies, account_key)
+                if allowed is not None and items > allowed:
+                    db.execute("ROLLBACK")
+                    return items, set_aside, False
+                for _, trigger in LOGGED_OUT_TRIGGERS:
+                    db.execute(trigger)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return items, set_aside, True
+
+        async with self._lock:
+            items, set_aside, ended = await self._db.run_in_thread(end)
+        if ended:
+            await self.close(because)
+        return items, set_aside, ended
 
     async def unsent(self, journal_id: bytes) -> int:
         """How many records of the journal `journal_id` never reached the server: waiting in
@@ -1760,6 +1834,21 @@ async def _add_missing_columns(db: Database) -> None:
         for column in columns:
             if column.split()[0] not in present:
                 await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
+    """`Store.unsynced` on the connection (inside the caller's transaction, if any)."""
+    waiting = [(bytes(r[0]), _blob(r[1])) for r in db.execute(WAITING_DOCUMENTS).fetchall()]
+    originals: list[bytes] = []
+    if any(journal_id in copies for journal_id, _ in waiting):
+        originals = [
+            bytes(r[1])
+            for r in db.execute("SELECT journal_id, doc_id FROM documents").fetchall()
+            if bytes(r[0]) not in copies
+        ]
+    created = int(db.execute("SELECT count(*) FROM pending_journals").fetchone()[0])
+    set_aside = int(db.execute("SELECT count(*) FROM set_aside").fetchone()[0])
+    return unsynced_changes(waiting, copies, originals, account_key) + created, set_aside
 
 
 def _stored_document(row: Any) -> StoredDocument:
