@@ -1071,6 +1071,8 @@ def logout(home: Home, yes: bool) -> None:
     """Sign this device out and delete its local data.
 
     Tries one last sync first; warns before dropping changes that never reached the server.
+    A change written after that question (by another tj or app on this device) stops the
+    logout, deleting nothing.
     With --yes that sync is one quick try (at most 10 s), and telling the server takes at
     most 10 s more: a server that does not answer never holds a logout for longer.
 

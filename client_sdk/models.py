@@ -332,8 +332,10 @@ class LoggedOut:
 
     `discarded`: entries, goals, notes and other documents with changes that never reached
     the server, dropped with the local data (counted as `Client.unsynced_changes` counts them:
-    each once, however often edited; never more than 0 without `discard_unsynced=True`, else
-    logout raises UnsyncedChanges and deletes nothing). `server_told`: True when the server
+    each once, however often edited), counted in the transaction that ends the store for
+    every other writer, just before its files are deleted: what was deleted, never more
+    than the call's `discard_unsynced` allowed (0 by default; else logout raises
+    UnsyncedChanges and deletes nothing). `server_told`: True when the server
     ended this device's session (or had already ended it); False when it could not be
     reached, in which case the server still lists this device (`device_id`, hex) as signed
     in until its session expires or another device of the account revokes it

@@ -144,7 +144,7 @@ async def test_logout_refuses_while_changes_never_reached_the_server_and_deletes
     assert str(refused) == (
         "changes to 1 item (entries, goals, notes...) written on this device have not reached "
         "the server, and logging out would delete them for good. Sync first when the server "
-        "can be reached, or log out with discard_unsynced=True once the user agreed to lose "
+        "can be reached, or log out with discard_unsynced=1 once the user agreed to lose "
         "them. Nothing was deleted"
     )
     assert (phone.home / "store.db").exists()
