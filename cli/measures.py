@@ -35,7 +35,13 @@ from cli.main import (
     then_sync,
 )
 from cli.safety import cli_hints, plan_command, show_safety_message
-from cli.sharing import again_option, confirm_fingerprint, items_shared, share_item
+from cli.sharing import (
+    again_option,
+    confirm_fingerprint,
+    fingerprint_option,
+    items_shared,
+    share_item,
+)
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -596,13 +602,7 @@ def result_words(result: MeasureResult) -> str:
 @click.option(
     "--without-answers", is_flag=True, help="Share the score and band, not the item answers."
 )
-@click.option(
-    "--fingerprint",
-    metavar="CODE",
-    help="The therapist's safety number, as they read it out from `tj fingerprint`; "
-    "when it replaces other keys this device holds for THERAPIST, as `tj verify` would, "
-    "that is said and asked first.",
-)
+@fingerprint_option
 @click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
 @again_option
 @json_option

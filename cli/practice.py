@@ -18,7 +18,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
-from cli.sharing import confirm_fingerprint, parse_until
+from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -276,13 +276,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
     help="Share without asking (after reading it elsewhere), also when --fingerprint replaces "
     "other keys this device holds for THERAPIST.",
 )
-@click.option(
-    "--fingerprint",
-    metavar="CODE",
-    help="The therapist's safety number, as they read it out from `tj fingerprint`; "
-    "when it replaces other keys this device holds for THERAPIST, as `tj verify` would, "
-    "that is said and asked first.",
-)
+@fingerprint_option
 @click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
 @json_option
 @pass_home
