@@ -1567,9 +1567,7 @@ class Client:
         A sync that completes is remembered: see `last_synced()`.
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
-        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3); so are the
-        copies a field-level share (`only`) this device learned of owes what it holds dated
-        from the share's start (late_copies.py, NU46 #3).
+        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 
@@ -1637,7 +1635,6 @@ class Client:
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
-        await self._copy_missed(report)
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked. The
@@ -1999,23 +1996,6 @@ class Client:
                         d = dataclasses.replace(d, safety_flags=True)
             found.append(d)
         return found
-
-    async def _copy_missed(self, report: SyncReport) -> None:
-        """Copy into each field-level share this device learned of (at this sync or an
-        earlier one) and has not caught up with what it holds dated from the share's start
-        that the copy lacks (late_copies.py, NU46 #3: an entry written on a device that did
-        not know the share yet was copied by nobody), then push them at once. A copy that
-        cannot be written now is a problem of the sync, tried again at the next one."""
-        from client_sdk.late_copies import LateCopies
-
-        try:
-            copied = await LateCopies(self.sharing).copy_missed()
-        except TJError as error:  # the sync itself went through: said, tried again later
-            report.problems.append(f"copies kept for a therapist were not caught up: {error}")
-            return
-        if copied:
-            with contextlib.suppress(NetworkError, RateLimited):
-                await self.replica.push_outbox(report)
 
     async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
         """Seal the safety flags this device owed but could not seal when the answer was

@@ -86,9 +86,6 @@ TAKE_TRIES = 5
 """How many times `Sharing.departures` reads and takes the departures pending while another
 process (another `tj` on this profile) takes or adds some between its read and its take."""
 ERASED_SHARES = "shares_ended_by_erasure"  # store setting: JSON list of ended shares
-MIRRORS_CAUGHT_UP = "mirrors_caught_up"
-"""Store setting: JSON list of "COPY_JOURNAL_HEX:HANDLE_HEX" (`caught_up_key`), the field-level
-shares (copy journal, membership) this device caught up with (late_copies.py, NU46 #3)."""
 
 
 @dataclass(frozen=True)
@@ -507,8 +504,6 @@ class Sharing:
         self.profile = replica.profile
         self._nothing_pending_at: tuple[int, int] | None = None
         """The store's version when `departures` last found nothing pending (issue 10)."""
-        self.caught_up: set[str] | None = None
-        """MIRRORS_CAUGHT_UP as this process last read or wrote it (None: not read yet)."""
 
     # --- identities -----------------------------------------------------------------------------
 
@@ -820,7 +815,6 @@ class Sharing:
             await self._refuse_shared_again(target, peer, None, again)
         ended = await self._end_wider_shares(journal, peer, fields, target.journal_id, confirm)
         role, expires_at = await self._grant(target, peer, role, expires_at)
-        await self._caught_up_at_share(target, peer)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -834,23 +828,6 @@ class Sharing:
             kind="mirror",
             since=since_of(self.disclosures().get(target.journal_id)),
         )
-
-    async def _caught_up_at_share(self, target: LocalJournal, peer: Peer) -> None:
-        """The field-level share of `target` just granted to `peer` counts as caught up on
-        this device (late_copies.py): it knew the share from its start, and copies what it
-        writes from then on itself (`mirror`); other devices catch up at their next sync."""
-        state = self.replica.chains.state(target.journal_id)
-        member = state.member_by_account(peer.account_id) if state is not None else None
-        if member is not None:
-            await self.remember_caught_up([caught_up_key(target.journal_id, member.handle)])
-
-    async def remember_caught_up(self, caught_up: list[str]) -> None:
-        """Add `caught_up` (`caught_up_key`s) to MIRRORS_CAUGHT_UP, read and written in one
-        transaction (another process of this profile may have added its own meanwhile)."""
-        async with self.store.transaction() as tx:
-            done = set(decode_caught_up(await tx.setting(MIRRORS_CAUGHT_UP))) | set(caught_up)
-            await tx.set_setting(MIRRORS_CAUGHT_UP, json.dumps(sorted(done)))
-        self.caught_up = done
 
     async def _share_copy(
         self,
@@ -2952,22 +2929,6 @@ class Sharing:
             author != journal.owner_id,
             read_time(document.field("created_at")) or EPOCH,  # unreadable: as if absent
         )
-
-
-def caught_up_key(journal_id: bytes, handle: bytes) -> str:
-    """A field-level share (its copy journal, the member's membership handle) as
-    MIRRORS_CAUGHT_UP names it."""
-    return f"{journal_id.hex()}:{handle.hex()}"
-
-
-def decode_caught_up(value: object) -> list[str]:
-    """MIRRORS_CAUGHT_UP as stored (a JSON list of str); anything else reads as none."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: str) -> str:
