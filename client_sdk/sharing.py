@@ -2843,7 +2843,7 @@ class Sharing:
         found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
-            if journal is None or created < settings.since:
+            if journal is None or created < self._mirror_start(journal_id, settings):
                 continue
             fields = settings.fields or DISCLOSABLE
             if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
@@ -2860,6 +2860,17 @@ class Sharing:
         would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
         for journal, _ in await self.mirror_targets(source, document):
             await self.replica.check_commit(journal, document.kind)
+
+    def _mirror_start(self, journal_id: bytes, settings: access.Disclosure) -> int:
+        """From when (ms) what is dated is copied into the field-level copy `journal_id`:
+        the copy's start (`settings.since`), or the start of the member's current membership
+        as the owner signed it when later (a share made again, or renewed after it lapsed,
+        copies nothing dated while it was off: REV-COPIES F3, F1)."""
+        state = self.replica.chains.state(journal_id)
+        member = state.member_by_account(settings.member_id) if state is not None else None
+        if state is None or member is None:
+            return settings.since
+        return max(settings.since, state.granted_at.get(member.handle, settings.since))
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)
