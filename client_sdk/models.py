@@ -498,5 +498,11 @@ def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
         keep = live[0] if len(live) == 1 else None
         for account in same:
             if account != keep:
-                shown[account] = f"{shown[account]} (account {account[:8]})"
+                shown[account] = account_label(shown[account], account)
     return shown
+
+
+def account_label(username: str, account_id: str) -> str:
+    """A username with the start of its account's id (hex), "kim (account 1a2b3c4d)": how
+    `account_names` tells apart accounts that bore one username."""
+    return f"{username} (account {account_id[:8]})"

@@ -358,14 +358,6 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
     return {row.record.record_id for row in rows if row.record.doc_id in moot}
 
 
-def journal_names(journals: list[LocalJournal], account_id: bytes) -> dict[bytes, str]:
-    """How each journal is named to this account: "Personal", or "ana/Personal" when shared."""
-    return {
-        j.journal_id: j.name if j.owner_id == account_id else f"{j.owner_name}/{j.name}"
-        for j in journals
-    }
-
-
 @dataclass(frozen=True)
 class SetAsideChange:
     """A change the server refused for good, kept on this device.

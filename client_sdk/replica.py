@@ -78,11 +78,11 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import normalize_username, now_ms, read_json, to_datetime
+from client_sdk.models import account_names, normalize_username, now_ms, read_json, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
-from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
+from client_sdk.pushing import Pusher, moot_withdrawals
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
     LocalJournal,
@@ -179,6 +179,8 @@ class Replica:
         """Accounts whose verified pin a verify of another account under their username
         replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
+        self._labels: tuple[list[LocalJournal], int, dict[bytes, str]] | None = None
+        """`_owner_labels` as last worked out: from which journal list, at which minute."""
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
         account, as the last journal list named them (for `_refused_shares`' words)."""
@@ -1254,6 +1256,48 @@ class Replica:
         peer = self._peers.get(owner_id)
         return peer.username if peer else f"account {owner_id.hex()[:8]}"
 
+    def owner_label(self, journal: LocalJournal) -> str:
+        """How this device names the owner of `journal` to its user: its username for this
+        account's own; another account's username (`LocalJournal.owner_name`, from its pinned
+        identity), but where journals of several accounts on this device bear one username
+        (an account erased, the name taken again since: NU46 #1), every account but the one
+        that shares something with this account now is named with the start of its account
+        id, "kim (account 1a2b3c4d)" (`models.account_names`: the caseload's rule), so that
+        two people never read as one. Worked out from the journal list this device last read
+        (`Store.last_journals`), the account ids and the shares' ends from the verified
+        chains (`share_lapsed`); never from the server's names."""
+        if journal.owner_id == self.profile.account_id:
+            return self.profile.username
+        return self._owner_labels().get(journal.owner_id, journal.owner_name)
+
+    def shown_name(self, journal: LocalJournal) -> str:
+        """How an app names a journal: its name when this account owns it, else
+        "owner/name", the owner as `owner_label` names them ("ana/Personal", "kim (account
+        1a2b3c4d)/Personal"). `Context.local_journal` takes it back."""
+        if journal.owner_id == self.profile.account_id:
+            return journal.name
+        return f"{self.owner_label(journal)}/{journal.name}"
+
+    def _owner_labels(self) -> dict[bytes, str]:
+        """`owner_label` of every other account with a journal on this device, by account
+        id, worked out once per journal list read and minute (a share's end date passes)."""
+        journals = self.store.last_journals()
+        now = now_ms()
+        kept = self._labels
+        if kept is not None and kept[0] is journals and kept[1] == now // 60_000:
+            return kept[2]
+        accounts: dict[str, tuple[str, bool]] = {}
+        for journal in journals:
+            if journal.owner_id == self.profile.account_id:
+                continue
+            account = journal.owner_id.hex()
+            name, sharing = accounts.get(account, (journal.owner_name, False))
+            live = journal.role != REVOKED and not self.share_lapsed(journal, now)
+            accounts[account] = (name, sharing or live)
+        labels = {bytes.fromhex(a): shown for a, shown in account_names(accounts).items()}
+        self._labels = (journals, now // 60_000, labels)
+        return labels
+
     def verified_shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:
         """The members of this account's journals (of `journal_id` alone, when given) as the
         verified chains this device holds say (`load_access` first), by member name, each
@@ -2189,7 +2233,7 @@ class Replica:
             if report.upload_limit is not None:
                 return stale
             journals = await self.store.journals()
-            names = journal_names(journals, self.profile.account_id)
+            names = {j.journal_id: self.shown_name(j) for j in journals}
             # Nothing more goes into a journal whose share with this account reached its
             # signed end date, whatever the server would accept: set aside as an honest
             # server refuses it (`forbidden`).
@@ -2230,8 +2274,8 @@ class Replica:
         return stale
 
     async def _journal_labels(self, journal_ids: set[bytes]) -> list[str]:
-        """How each of `journal_ids` is named to this account (`journal_names`), sorted."""
-        names = journal_names(await self.store.journals(), self.profile.account_id)
+        """How each of `journal_ids` is named to this account (`shown_name`), sorted."""
+        names = {j.journal_id: self.shown_name(j) for j in await self.store.journals()}
         return sorted(names.get(j, j.hex()) for j in journal_ids)
 
     def _push_checks(
@@ -3087,9 +3131,7 @@ class Replica:
         verified access chain names it (`erased_authors`; `AccessState.signers`: current or
         former members this device knows, opened from the owner-signed chain), never the
         server's word."""
-        mine = journal.owner_id == self.profile.account_id
-        shown = journal.name if mine else f"{journal.owner_name}/{journal.name}"
-        report.erased_journals[journal.journal_id] = shown
+        report.erased_journals[journal.journal_id] = self.shown_name(journal)
         who = state.signers.get(author) if state is not None else None
         if who is not None and who.username:
             report.erased_authors[author] = who.username
@@ -5440,7 +5482,7 @@ class Replica:
         )
         async with self.store.transaction() as tx:
             await tx.refuse_journal(journal_id, code, reason, now_ms())
-        names = journal_names(await self.store.journals(), self.profile.account_id)
+        names = {j.journal_id: self.shown_name(j) for j in await self.store.journals()}
         name = names.get(journal_id, journal_id.hex()[:12])
         report.set_aside.append(
             sync_plan.SetAside(journal_id.hex(), name, journal_id.hex(), None, code, reason)
