@@ -1525,6 +1525,8 @@ class Replica:
         )
         if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
+        if await self.pinned_as(identity.username, account_id):
+            raise KeyChangedError(name_taken_again(identity.username))
         return await self.pin(identity, verified=False)
 
     async def pin(self, identity: wire.Identity, verified: bool, replace_pin: bool = False) -> Peer:
@@ -7631,6 +7633,19 @@ def changed_account(username: str) -> str:
         f"the server now gives {username} another account than the one pinned on this device "
         "(a changed key): nothing was shared. Compare fingerprints in person, then accept the "
         f"new keys (`tj verify {username} FINGERPRINT`)"
+    )
+
+
+def name_taken_again(username: str) -> str:
+    """Why a journal shared with this account by an account the server names as a username
+    pinned here for another account is not opened (NU46 #7: "a changed key: nothing was
+    shared" read as if nothing had been shared): in `tj verify`'s words, without deciding
+    who it is."""
+    return (
+        f"the server now gives the name {username} to another account than the one pinned on "
+        "this device, possibly a different person using a name freed when an account was "
+        f"erased (or {username} again, under a new account): compare fingerprints in person, "
+        f"then accept the new keys (`tj verify {username} FINGERPRINT`)"
     )
 
 
