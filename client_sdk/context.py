@@ -255,9 +255,7 @@ class Context:
         for candidates in [journals] if strict else (live, kept):
             exact = [j for j in candidates if wanted in self.names(j)]
             folded = [
-                j
-                for j in candidates
-                if wanted.casefold() in {n.casefold() for n in self.names(j)}
+                j for j in candidates if wanted.casefold() in {n.casefold() for n in self.names(j)}
             ]
             for found in (exact, folded):
                 if len(found) == 1:
@@ -303,7 +301,10 @@ class Context:
         shown = self.display(journal)
         if journal.owner_id == self.profile.account_id:
             return {shown}
-        return {shown, f"{account_label(journal.owner_name, journal.owner_id.hex())}/{journal.name}"}
+        return {
+            shown,
+            f"{account_label(journal.owner_name, journal.owner_id.hex())}/{journal.name}",
+        }
 
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a

@@ -42,7 +42,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
-from client_sdk.store import LocalJournal, Store, acknowledge_pushed
+from client_sdk.store import Store, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
