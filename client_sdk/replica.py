@@ -1525,17 +1525,24 @@ class Replica:
         )
         if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
-        if await self.pinned_as(identity.username, account_id):
-            raise KeyChangedError(name_taken_again(identity.username))
-        return await self.pin(identity, verified=False)
+        return await self.pin(identity, verified=False, owner=True)
 
-    async def pin(self, identity: wire.Identity, verified: bool, replace_pin: bool = False) -> Peer:
+    async def pin(
+        self,
+        identity: wire.Identity,
+        verified: bool,
+        replace_pin: bool = False,
+        *,
+        owner: bool = False,
+    ) -> Peer:
         """Store a verified-signature identity as pinned; refuse one that differs from the pin
         of its account id, or that names a username pinned for another account id (a new
         account under a pinned name is a changed key), unless `replace_pin` (the user compared
         the new fingerprint in person: the other account's pin is then forgotten). An id with
         no pin whose verified pin such a replace forgot keeps the keys it verified: other keys
-        for it are a changed key too (REV-ERASED F1)."""
+        for it are a changed key too (REV-ERASED F1). `owner`: the identity of the owner of a
+        journal shared with this account (`pin_on_first_use`): a username pinned for another
+        account is refused in `tj verify`'s words then (`name_taken_again`, NU46 #7)."""
         keys.verify_identity(
             identity.account_id,
             identity.username,
@@ -1574,8 +1581,9 @@ class Replica:
             if held:  # the keys it verified: still verified
                 peer = replace(peer, verified=True)
         others = await self.pinned_as(identity.username, identity.account_id)
-        if others and not replace_pin:
-            raise KeyChangedError(changed_account(identity.username))
+        if others and not replace_pin:  # `owner`: of a journal shared with this account
+            words = name_taken_again if owner else changed_account
+            raise KeyChangedError(words(identity.username))
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
         now = now_ms()
@@ -1756,7 +1764,7 @@ class Replica:
         Raises AccessError when the chain does not allow it either, or when the server
         cannot be reached to check (the message then says to sync)."""
         try:
-            check_may_write(journal, kind, self.profile.username)
+            check_may_write(journal, kind, self.profile.username, self.shown_name(journal))
             return journal
         except AccessError as refused:
             if journal.owner_id == self.profile.account_id:
@@ -1772,7 +1780,7 @@ class Replica:
             fresh = {j.journal_id: j for j in await self.store.journals()}.get(
                 journal.journal_id, journal
             )
-            check_may_write(fresh, kind, self.profile.username)
+            check_may_write(fresh, kind, self.profile.username, self.shown_name(fresh))
             return fresh
 
     async def _new_body(
@@ -7533,10 +7541,14 @@ def decode_to_follow(value: Any) -> dict[str, list[str]]:
     return found
 
 
-def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME") -> None:
+def check_may_write(
+    journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME", shown: str = ""
+) -> None:
     """Owners write anything (not in a journal they archived); annotating members add notes
     and prompts; readers nothing (the refusal names the command the owner runs to give
-    `username`, this account, the annotate role)."""
+    `username`, this account, the annotate role). `shown`: the journal's name as this device
+    shows it (`Replica.shown_name`; default "owner/name")."""
+    shown = shown or _shown(journal)
     if journal.role == "owner":
         if is_archived(journal):
             raise JournalArchived(journal.name)
@@ -7555,12 +7567,12 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         )
     if journal.role == REVOKED:
         raise AccessError(
-            f"the share of journal {_shown(journal)!r} with this account ended, or the journal "
+            f"the share of journal {shown!r} with this account ended, or the journal "
             f"was deleted{again}; this device keeps a read-only copy of what it downloaded"
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
-            f"the share of journal {_shown(journal)!r} with this account ended on "
+            f"the share of journal {shown!r} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
             f"set{again}; this device keeps a read-only copy of what it downloaded"
         )
@@ -7568,19 +7580,19 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         if kind in ANNOTATION_KINDS:
             return
         raise AccessError(
-            f"in journal {_shown(journal)!r} this account may only add notes and prompts (and, "
+            f"in journal {shown!r} this account may only add notes and prompts (and, "
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     owner = journal.owner_name or "its owner"
     if kind not in _ANNOTATING:  # the owner's own: no member's role allows it (NU37 #4)
         own, them = _OWNS.get(kind, ("what is in it is", "it"))
         raise AccessError(
-            f"journal {_shown(journal)!r} is shared with this account read-only, and {own} "
+            f"journal {shown!r} is shared with this account read-only, and {own} "
             f"{owner}'s own: only {owner} writes, changes or deletes {them} (the annotate "
             "role, too, allows only notes and prompts)"
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
-    situation = f"journal {_shown(journal)!r} is shared with this account read-only"
+    situation = f"journal {shown!r} is shared with this account read-only"
     refused = AccessError(
         f"{situation}: {doing}, ask {owner} to give you the annotate role (on their device: "
         f"tj share {shlex.quote(journal.name)} {username} --role annotate)"
