@@ -5,6 +5,7 @@ loopback, CliRunner)."""
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +212,26 @@ async def test_the_earlier_line_after_the_verify_names_the_erased_kims_account(
         f"Earlier, fetched by other commands since your last `tj sync`: kim (account "
         f"{kims.old_account[:8]})'s 'Personal' is no longer served to you"
     ) in earlier, earlier
+
+
+async def test_exports_name_the_earlier_kim_by_her_account(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU46 #2: the JSON export listed two journals "kim/Personal" with owner "kim" and no
+    account id; the Markdown one put them in folders kim-personal and kim-personal-2, and
+    private-notes.md had two "## kim/Personal" headings. Each now names its account."""
+    kims = await two_kims(live_server, tmp_path)
+    done = await kims.drlee.ok("export", "--out", str(tmp_path / "json"))
+    data = json.loads(Path(done.stdout.strip()).read_text())
+    theirs = {j["name"]: j for j in data["journals"] if j["owner"] == "kim"}
+    assert set(theirs) == {"kim/Personal", kims.old}
+    assert theirs[kims.old]["owner_id"] == kims.old_account
+    assert theirs["kim/Personal"]["owner_id"] not in ("", kims.old_account)
+
+    markdown = tmp_path / "md"
+    await kims.drlee.ok("export", "--format", "markdown", "--out", str(markdown))
+    folders = {p.name for p in markdown.iterdir() if p.is_dir()}
+    assert "kim-personal-2" not in folders
+    assert any(kims.old_account[:8] in name for name in folders), folders
+    notes = " ".join((markdown / "private-notes" / "private-notes.md").read_text().split())
+    assert kims.old in notes and "About the earlier kim." in notes
