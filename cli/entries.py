@@ -524,16 +524,18 @@ def list_entries(
         # as it is called, however it was typed ("ben", "BEN/personal": NU30 F2, F9)
         chosen = await client.journals.get(journal_name) if journal_name else None
         ended = await output.ended_copy(client, journal_name)
+        # by account, never by username: two accounts may have borne it (NU46 #1)
         others = (  # a client's name named one of theirs: the rest said (NU42 #5)
             sorted(
                 j.name
                 for j in journals
-                if j.owner == chosen.owner and j.id != chosen.id and not j.own
+                if j.owner_id == chosen.owner_id and j.id != chosen.id and not j.own
             )
             if chosen is not None
             and not chosen.own
             and journal_name is not None
-            and journal_name.strip().casefold() == chosen.owner.casefold()
+            and journal_name.strip().casefold()
+            in {chosen.owner.casefold(), owner_named(chosen).casefold()}
             else []
         )
         listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
@@ -576,7 +578,7 @@ def list_entries(
         )
     if others and chosen is not None:
         output.message(
-            f"Listed {chosen.name}; {chosen.owner} also has "
+            f"Listed {chosen.name}; {owner_named(chosen)} also has "
             f"{output.and_list([repr(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
@@ -915,3 +917,9 @@ async def edit_entry(
     if saved is not None:
         saved.append(entry)
     return entry, await sync_note(client)
+
+
+def owner_named(journal: Journal) -> str:
+    """The owner of another account's journal as its name shows them: "ana", or "kim
+    (account 1a2b3c4d)" where another account named kim has journals here (NU46 #1)."""
+    return journal.name.split("/", 1)[0]

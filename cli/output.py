@@ -7,6 +7,7 @@ Data goes to stdout; messages (progress, warnings, errors) go to stderr, so that
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import shlex
@@ -1068,6 +1069,7 @@ def departure_in_brief(d: Departure) -> str:
     field-level copy of the journal still read, when the share change names one ("...,
     but they still read 'Personal (mood, tags) for drsmith'": REV-NEWS3 F4), and the safety
     flags an ended share had (`Departure.safety_flags`)."""
+    d = owner_as_named(d)
     said = _departure_alone(d)
     if d.copy and d.reason != departures.GONE:  # `Departure.copy`: NU24 C11, NU26 C2
         said += f", but {'you' if d.owner else 'they'} still read {d.copy!r}"
@@ -1079,6 +1081,12 @@ def departure_in_brief(d: Departure) -> str:
             "them again only with --safety-flags)"
         )
     return said
+
+
+def owner_as_named(d: Departure) -> Departure:
+    """`d` to print, its owner named as this device names them now (`Departure.owner_label`:
+    "kim (account 1a2b3c4d)" while another account named kim has journals here, NU46 #1)."""
+    return dataclasses.replace(d, owner=d.owner_label) if d.owner_label else d
 
 
 def _departure_alone(d: Departure) -> str:
@@ -1194,7 +1202,7 @@ def departure_lines(report: SyncReport) -> list[str]:
     end date, how to renew it; for a journal no longer served, that it may be withheld
     (departures.py)."""
     lines = []
-    for d in report.departures:
+    for d in map(owner_as_named, report.departures):
         if d.reason == departures.GONE:  # an own journal no longer listed (rev-complete F1)
             # By its id, never its name: the name is the one this device last knew (it may
             # have been renamed elsewhere), and another journal here may bear it (NU36 #1:

@@ -54,6 +54,7 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
         # none: is CLIENT anyone this account reads, or was ever shared by (NU41 #13)?
         journals = await client.journals.list()
         names = {j.owner for j in journals} | {j.name for j in journals}
+        names |= {j.name.split("/", 1)[0] for j in journals if not j.own}  # "kim (account …)"
         wanted = client_name.strip()
         return found, wanted in names or wanted.split("/", 1)[0] in names
 

@@ -1382,7 +1382,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
                 # shown(): the journal name is another account's text (rev-nu29b B2)
-                output.data(output.forget_advice(f"{s.owner}/{s.journal}", s.unlisted))
+                output.data(output.forget_advice(s.name, s.unlisted))
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
 
@@ -1910,7 +1910,7 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
         [*columns, Column("expires", FIXED)],
         (
             (
-                f"{s.owner}/{s.journal}",
+                s.name,
                 s.owner if s.owner_verified else f"{s.owner} {output.UNVERIFIED_MARK}",
                 s.access,
                 shared_end_text(s),

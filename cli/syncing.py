@@ -242,6 +242,10 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         told = await client.unseen_departures()
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
         shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
+        # Each told as named after this sync (`Departure.owner_label`, equal either way): it
+        # may have brought the journal of another account bearing its owner's name (NU46 #7).
+        now = await client.unseen_departures()
+        told = [next((n for n in now if n == d), d) for d in told]
         await client.mark_news_seen(shown)  # what is shown, no more
         return earlier, told, report
 

@@ -102,6 +102,9 @@ class ArchivedJournal:
     """The access in words, as `tj journal list` shows it (`Journal.access`): the role, or
     "share ended (read-only copy)", "no longer served (read-only copy)", "gone from the
     server (read-only copy)"; "" when the file had none."""
+    owner_id: str = ""
+    """The owner's account id (hex; "" when the file had none): two accounts may have borne
+    one username (`name` then says "kim (account 1a2b3c4d)/Personal", NU46 #2)."""
 
     @classmethod
     def of(cls, journal: Journal) -> ArchivedJournal:
@@ -115,6 +118,7 @@ class ArchivedJournal:
             journal.share_ended,
             journal.unlisted,
             journal.access,
+            journal.owner_id,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +131,7 @@ class ArchivedJournal:
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
             "access": self.access,
+            "owner_id": self.owner_id,
         }
 
 
@@ -435,6 +440,7 @@ def read_journal(fields: Fields) -> ArchivedJournal:
         fields.optional_flag("share_ended"),
         fields.optional_flag("unlisted"),
         fields.text("access", 64) if fields.value.get("access") is not None else "",
+        fields.text("owner_id", 64) if fields.value.get("owner_id") is not None else "",
     )
 
 

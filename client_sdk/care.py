@@ -349,9 +349,7 @@ class Assignments:
         return stored
 
     def _owner(self, local: LocalJournal) -> str:
-        if local.owner_id == self._replica.profile.account_id:
-            return self._replica.profile.username
-        return local.owner_name
+        return self._replica.owner_label(local)
 
     async def _name(self, local: LocalJournal, account_id: bytes) -> str:
         if account_id == self._replica.profile.account_id:

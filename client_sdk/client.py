@@ -1629,8 +1629,8 @@ class Client:
         await self._follow_removals(report)
         # Kept for `unseen_departures` as they are taken, in one step (REV-NEWS3 F1): the
         # requests below (the device list for the names of arrivals) may never return.
-        report.departures = await self.sharing.departures(
-            MAX_UNSEEN_NEWS if keep_news else 0, self._flag_choices
+        report.departures = await self._owners_named(
+            await self.sharing.departures(MAX_UNSEEN_NEWS if keep_news else 0, self._flag_choices)
         )
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
@@ -1698,7 +1698,21 @@ class Client:
         parts sync quietly says them again here (NU44 F6: `tj caseload` told a share's end
         on its stderr only, and the `tj sync` after it said nothing of it). A setting of
         another form is read as none. Works offline. Raises ClientClosed once closed."""
-        return decode_told(await self.store.setting(UNSEEN_DEPARTURES))
+        return await self._owners_named(decode_told(await self.store.setting(UNSEEN_DEPARTURES)))
+
+    async def _owners_named(self, told: list[Departure]) -> list[Departure]:
+        """`told` with `Departure.owner_label` set where this device names the owner of a
+        journal it holds otherwise than `owner` now (`Replica.owner_label`: another account
+        that bore the username has journals here too, NU46 #1)."""
+        if not any(d.owner for d in told):
+            return told
+        journals = {j.journal_id.hex(): j for j in await self.store.journals()}
+        found = []
+        for d in told:
+            journal = journals.get(d.journal_id) if d.owner else None
+            label = self.replica.owner_label(journal) if journal is not None else d.owner
+            found.append(dataclasses.replace(d, owner_label=label) if label != d.owner else d)
+        return found
 
     async def mark_news_seen(self, seen: Sequence[News | Departure] | None = None) -> None:
         """Forget news `unseen_news()` and share changes `unseen_departures()` return, the

@@ -30,7 +30,7 @@ from client_sdk.errors import (
     TJError,
     WrongKind,
 )
-from client_sdk.models import Entry, Journal, now_ms, to_datetime
+from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
@@ -90,10 +90,9 @@ class Context:
 
     def display(self, journal: LocalJournal) -> str:
         """How an app names a journal: its name when this account owns it, else
-        "owner/name"."""
-        if journal.owner_id == self.profile.account_id:
-            return journal.name
-        return f"{journal.owner_name}/{journal.name}"
+        "owner/name" (`Replica.shown_name`: "kim (account 1a2b3c4d)/Personal" for an
+        account whose username another account's journals here bear too)."""
+        return self.replica.shown_name(journal)
 
     def journal(self, local: LocalJournal, left: Collection[str] = ()) -> Journal:
         """The public view of a local journal; `left`: the tags of the journals this account
@@ -254,8 +253,10 @@ class Context:
             if len(by_id) == 1:
                 return by_id[0]
         for candidates in [journals] if strict else (live, kept):
-            exact = [j for j in candidates if self.display(j) == wanted]
-            folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
+            exact = [j for j in candidates if wanted in self.names(j)]
+            folded = [
+                j for j in candidates if wanted.casefold() in {n.casefold() for n in self.names(j)}
+            ]
             for found in (exact, folded):
                 if len(found) == 1:
                     if name_or_id:  # named by the user, not the default journal
@@ -265,6 +266,7 @@ class Context:
                     raise InvalidInput(copy_same_name_text(wanted, found))
                 if found:
                     raise InvalidInput(same_name_text(wanted, [j.journal_id for j in found]))
+        self._not_another_accounts(wanted, journals)
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if len(prefixed) == 1:
             return prefixed[0]
@@ -290,6 +292,70 @@ class Context:
         close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in live}), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""  # NU41 #13: a typo
         raise NotFound(f"no journal named {wanted!r} on this device{hint}", subject="journal")
+
+    def names(self, journal: LocalJournal) -> set[str]:
+        """The names that name `journal`: `display`'s, and for another account's journal
+        "owner (account 1a2b3c4d)/name" too (its account id's first 8 hex digits), which
+        `display` gives while another account's journals here bear that username (NU46 #1)
+        and which names it still once they no longer do (a command printed then)."""
+        shown = self.display(journal)
+        if journal.owner_id == self.profile.account_id:
+            return {shown}
+        return {
+            shown,
+            f"{account_label(journal.owner_name, journal.owner_id.hex())}/{journal.name}",
+        }
+
+    def _owners(self, journal: LocalJournal) -> set[str]:
+        """The names (case folded) that name the owner of `journal`, another account's, as a
+        client: `Replica.owner_label`'s, and "owner (account 1a2b3c4d)" (as `names`)."""
+        return {
+            self.replica.owner_label(journal).casefold(),
+            account_label(journal.owner_name, journal.owner_id.hex()).casefold(),
+        }
+
+    def _not_another_account(self, wanted: str, journals: list[LocalJournal]) -> None:
+        """Raise InvalidInput when `wanted` ("kim") is the username of journals' owners here
+        that no longer name them (`Replica.owner_label`: several accounts bore it), naming
+        each such account as it is named now."""
+        name = wanted.strip().casefold()
+        owners = sorted(
+            {
+                self.replica.owner_label(j)
+                for j in journals
+                if j.owner_id != self.profile.account_id and j.owner_name.casefold() == name
+            }
+        )
+        if owners:
+            raise InvalidInput(
+                f"{wanted!r} names no client on this device now: journals of more than one "
+                f"account named {wanted.strip()} are here (an account erased, its username taken "
+                f"again), each named with its account's id where that tells them apart: name "
+                f"the one you mean as listed: {', '.join(repr(o) for o in owners)}"
+            )
+
+    def _not_another_accounts(self, wanted: str, journals: list[LocalJournal]) -> None:
+        """Raise InvalidInput when `wanted` ("kim/Personal") names no journal as `display`
+        shows it but would with the owner's plain username: journals here of several accounts
+        bear that username (NU46 #1), and this one's owner is no longer the account named so
+        (or none is): each such journal is named as `display` names it, with its id."""
+        others = [
+            j
+            for j in journals
+            if j.owner_id != self.profile.account_id
+            and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
+        ]
+        if not others:
+            return
+        named = ", ".join(
+            sorted(f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_WORD_HEX]})" for j in others)
+        )
+        raise InvalidInput(
+            f"{wanted!r} names no journal on this device now: journals of more than one "
+            f"account named {others[0].owner_name} are here (an account erased, its username "
+            f"taken again), each named with its account's id where that tells them apart: "
+            f"name the one you mean as listed: {named}"
+        )
 
     async def _not_also_a_client(
         self,
@@ -336,18 +402,13 @@ class Context:
         if not name or "/" in name:
             return None
         me = self.profile.account_id
-        every = [j for j in (*live, *kept) if j.owner_id != me and j.owner_name.casefold() == name]
+        every = [j for j in (*live, *kept) if j.owner_id != me and name in self._owners(j)]
         if not every:
+            self._not_another_account(wanted, [*live, *kept])
             return None
         briefs = await self.brief_journals(every)
         for candidates in (live, kept):
-            theirs = [
-                j
-                for j in candidates
-                if j.owner_id != me
-                and j.owner_name.casefold() == name
-                and j.journal_id not in briefs
-            ]
+            theirs = [j for j in candidates if j in every and j.journal_id not in briefs]
             if len(theirs) == 1:
                 return theirs[0]
             if theirs:
@@ -356,7 +417,7 @@ class Context:
                     f"{wanted} shares several journals with you: name one of {names}"
                 )
         if any(j in briefs for j in (x.journal_id for x in every)):
-            owner = every[0].owner_name
+            owner = self.replica.owner_label(every[0])
             raise NotFound(
                 f"{owner} shares no journal with you, only a pre-session brief",
                 subject=BRIEF_NOT_JOURNAL,

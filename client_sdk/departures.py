@@ -307,6 +307,11 @@ class Departure:
     (`SafetyPath.ended_share_had_flags`), so the renewal the notice gives asks for
     `--safety-flags` again (an opt-in is never carried over by itself). Set by
     `Client.sync`, not kept."""
+    owner_label: str = field(default="", compare=False)
+    """Told to a member: how this device names the owner now, where that is not `owner`:
+    "kim (account 1a2b3c4d)" while journals of another account named kim are on this device
+    too (`Replica.owner_label`, NU46 #1); "" otherwise. Set by `Client.sync` and
+    `Client.unseen_departures`, not kept."""
 
     @property
     def when(self) -> datetime | None:

@@ -490,8 +490,9 @@ def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
     whether it shares anything now): its username, but for a username several accounts
     held on this device (one erased, the name taken again since: NU43 #1), where every one
     but the one still sharing is named with the start of its account id, "kim (account
-    1a2b3c4d)", so that two people never read as one (the caseload's rows, the CLI's
-    fingerprint warnings: REV-TOP F2; here, not in caseload.py, for everyday commands)."""
+    1a2b3c4d)" (16 digits, or all 32, where fewer would name two of them alike), so that two
+    people never read as one (the caseload's rows, the CLI's fingerprint warnings: REV-TOP
+    F2; every journal's name: `Replica.owner_label`, NU46 #1). Pure."""
     shown = {account: name for account, (name, _) in accounts.items()}
     by_name: dict[str, list[str]] = {}
     for account, name in shown.items():
@@ -501,7 +502,16 @@ def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
             continue
         live = [account for account in same if accounts[account][1]]
         keep = live[0] if len(live) == 1 else None
-        for account in same:
-            if account != keep:
-                shown[account] = f"{shown[account]} (account {account[:8]})"
+        named = [account for account in same if account != keep]
+        # An account id is chosen at signup: one may share its first 8 digits with another's
+        # on purpose (NU46): as many as tell them apart.
+        digits = next((n for n in (8, 16) if len({a[:n] for a in named}) == len(named)), 64)
+        for account in named:
+            shown[account] = account_label(shown[account], account, digits)
     return shown
+
+
+def account_label(username: str, account_id: str, digits: int = 8) -> str:
+    """A username with the start of its account's id (hex; `digits` of it), "kim (account
+    1a2b3c4d)": how `account_names` tells apart accounts that bore one username."""
+    return f"{username} (account {account_id[:digits]})"

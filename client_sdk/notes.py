@@ -120,7 +120,12 @@ class Notes:
         if (await store.creators([doc_id])).get(doc_id, journal.owner_id) != me:
             return None
         try:
-            check_may_write(journal, document.kind, self._context.profile.username)
+            check_may_write(
+                journal,
+                document.kind,
+                self._context.profile.username,
+                self._context.display(journal),
+            )
         except AccessError as no_longer:  # the verified chain: no annotate role any more
             return only_the_owner_can(journal, document.kind, doc_id, no_longer)
         why = AccessError(f"the server refused it: {refused[0].reason}")

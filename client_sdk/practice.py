@@ -600,9 +600,7 @@ def _brief_end(replica: Replica, local: LocalJournal, now: int) -> tuple[int, bo
 
 
 def _owner(replica: Replica, local: LocalJournal) -> str:
-    if local.owner_id == replica.profile.account_id:
-        return replica.profile.username
-    return local.owner_name
+    return replica.owner_label(local)
 
 
 def _ended_display(replica: Replica, local: LocalJournal, journals: list[LocalJournal]) -> str:
@@ -611,7 +609,7 @@ def _ended_display(replica: Replica, local: LocalJournal, journals: list[LocalJo
     (mood, tags) for drsmith)": the share was narrowed, NU24 C11)."""
     copy = replica.copy_still_read(local, journals)
     name = _display(replica, local)
-    return f"{name} (now read as {local.owner_name}/{copy})" if copy else name
+    return f"{name} (now read as {replica.owner_label(local)}/{copy})" if copy else name
 
 
 def _ending_soon(
@@ -635,6 +633,4 @@ ENDING_SOON_DAYS = 3
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:
-    if local.owner_id == replica.profile.account_id:
-        return local.name
-    return f"{local.owner_name}/{local.name}"
+    return replica.shown_name(local)

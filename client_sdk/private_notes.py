@@ -16,7 +16,7 @@ link is inside the ciphertext, so the server learns neither text nor client.
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -111,7 +111,7 @@ class PrivateNotes:
         document = Document(keys.new_doc_id(me), PRIVATE_NOTE)
         update = document.change(
             fields={
-                "client": about.owner_name,
+                "client": self._context.replica.owner_label(about),
                 "journal": self._context.display(about),
                 "journal_id": about.journal_id.hex(),
                 "created_at": now_ms(),
@@ -130,12 +130,28 @@ class PrivateNotes:
         target = await self._journal(create=False)
         if target is None:
             return []
+        journals = {j.journal_id.hex(): j for j in await self._context.store.journals()}
         found = []
         for stored in await self._context.store.documents(target.journal_id, (PRIVATE_NOTE,)):
             view = note_view(stored_document(stored)) if stored.kind == PRIVATE_NOTE else None
+            if view is not None:
+                view = self._named_now(view, journals.get(view.journal_id))
             if view is not None and client in (None, view.client, view.journal):
                 found.append(view)
         return sorted(found, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    def _named_now(self, note: PrivateNote, about: LocalJournal | None) -> PrivateNote:
+        """`note` with its client and journal named as this device names them now
+        (`Replica.owner_label`, `Context.display`) while the journal it is about is here:
+        the words it was written with may name another account that bore the username
+        (NU46 #2: an erased client's notes read as the new "kim"'s)."""
+        if about is None or about.owner_id == self._context.replica.profile.account_id:
+            return note
+        return replace(
+            note,
+            client=self._context.replica.owner_label(about),
+            journal=self._context.display(about),
+        )
 
     async def get(self, note_id: str) -> PrivateNote:
         """A private note by id (a unique prefix of 4+ hex digits will do). Works offline.
@@ -145,7 +161,7 @@ class PrivateNotes:
         found = note_view(document)
         if found is None:
             raise NotFound(f"private note {note_id} was deleted", subject="document")
-        return found
+        return await self._named(found)
 
     async def delete(self, note_id: str) -> PrivateNote:
         """Delete a private note (a unique id prefix of 4+ hex digits will do) and return
@@ -155,9 +171,15 @@ class PrivateNotes:
         found = note_view(document)
         if found is None:
             raise NotFound(f"private note {note_id} was deleted", subject="document")
+        found = await self._named(found)
         update = document.change(fields={"deleted": True}, texts={"text": ""})
         await self._context.replica.commit(local, document, update)
         return found
+
+    async def _named(self, note: PrivateNote) -> PrivateNote:
+        """`_named_now`, the journals read from the store."""
+        journals = {j.journal_id.hex(): j for j in await self._context.store.journals()}
+        return self._named_now(note, journals.get(note.journal_id))
 
     async def _about(self, journal: str) -> LocalJournal:
         """The journal `journal` names ("ana/Personal"), or the one journal the client named

@@ -42,7 +42,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
-from client_sdk.store import LocalJournal, Store, acknowledge_pushed
+from client_sdk.store import Store, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -356,14 +356,6 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
         if await store.removed_on_server_by(doc_id, journal.owner_id):
             moot.add(doc_id)
     return {row.record.record_id for row in rows if row.record.doc_id in moot}
-
-
-def journal_names(journals: list[LocalJournal], account_id: bytes) -> dict[bytes, str]:
-    """How each journal is named to this account: "Personal", or "ana/Personal" when shared."""
-    return {
-        j.journal_id: j.name if j.owner_id == account_id else f"{j.owner_name}/{j.name}"
-        for j in journals
-    }
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,11 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import normalize_username, now_ms, read_json, to_datetime
+from client_sdk.models import account_names, normalize_username, now_ms, read_json, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
-from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
+from client_sdk.pushing import Pusher, moot_withdrawals
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
     LocalJournal,
@@ -180,6 +180,8 @@ class Replica:
         """Accounts whose verified pin a verify of another account under their username
         replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
+        self._labels: tuple[list[LocalJournal], int, dict[bytes, str]] | None = None
+        """`_owner_labels` as last worked out: from which journal list, at which minute."""
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
         account, as the last journal list named them (for `_refused_shares`' words)."""
@@ -1255,6 +1257,48 @@ class Replica:
         peer = self._peers.get(owner_id)
         return peer.username if peer else f"account {owner_id.hex()[:8]}"
 
+    def owner_label(self, journal: LocalJournal) -> str:
+        """How this device names the owner of `journal` to its user: its username for this
+        account's own; another account's username (`LocalJournal.owner_name`, from its pinned
+        identity), but where journals of several accounts on this device bear one username
+        (an account erased, the name taken again since: NU46 #1), every account but the one
+        that shares something with this account now is named with the start of its account
+        id, "kim (account 1a2b3c4d)" (`models.account_names`: the caseload's rule), so that
+        two people never read as one. Worked out from the journal list this device last read
+        (`Store.last_journals`), the account ids and the shares' ends from the verified
+        chains (`share_lapsed`); never from the server's names."""
+        if journal.owner_id == self.profile.account_id:
+            return self.profile.username
+        return self._owner_labels().get(journal.owner_id, journal.owner_name)
+
+    def shown_name(self, journal: LocalJournal) -> str:
+        """How an app names a journal: its name when this account owns it, else
+        "owner/name", the owner as `owner_label` names them ("ana/Personal", "kim (account
+        1a2b3c4d)/Personal"). `Context.local_journal` takes it back."""
+        if journal.owner_id == self.profile.account_id:
+            return journal.name
+        return f"{self.owner_label(journal)}/{journal.name}"
+
+    def _owner_labels(self) -> dict[bytes, str]:
+        """`owner_label` of every other account with a journal on this device, by account
+        id, worked out once per journal list read and minute (a share's end date passes)."""
+        journals = self.store.last_journals()
+        now = now_ms()
+        kept = self._labels
+        if kept is not None and kept[0] is journals and kept[1] == now // 60_000:
+            return kept[2]
+        accounts: dict[str, tuple[str, bool]] = {}
+        for journal in journals:
+            if journal.owner_id == self.profile.account_id:
+                continue
+            account = journal.owner_id.hex()
+            name, sharing = accounts.get(account, (journal.owner_name, False))
+            live = journal.role != REVOKED and not self.share_lapsed(journal, now)
+            accounts[account] = (name, sharing or live)
+        labels = {bytes.fromhex(a): shown for a, shown in account_names(accounts).items()}
+        self._labels = (journals, now // 60_000, labels)
+        return labels
+
     def verified_shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:
         """The members of this account's journals (of `journal_id` alone, when given) as the
         verified chains this device holds say (`load_access` first), by member name, each
@@ -1482,15 +1526,25 @@ class Replica:
         )
         if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
-        return await self.pin(identity, verified=False)
+        return await self.pin(identity, verified=False, owner=True)
 
-    async def pin(self, identity: wire.Identity, verified: bool, replace_pin: bool = False) -> Peer:
+    async def pin(
+        self,
+        identity: wire.Identity,
+        verified: bool,
+        replace_pin: bool = False,
+        *,
+        owner: bool = False,
+    ) -> Peer:
         """Store a verified-signature identity as pinned; refuse one that differs from the pin
         of its account id, or that names a username pinned for another account id (a new
         account under a pinned name is a changed key), unless `replace_pin` (the user compared
         the new fingerprint in person: the other account's pin is then forgotten). An id with
         no pin whose pin (verified or not) such a replace forgot keeps its keys: other keys for
-        it are a changed key too (REV-ERASED F1, REV-S8 S8-2)."""
+        it are a changed key too (REV-ERASED F1, REV-S8 S8-2). `owner`: the identity of the
+        owner of a journal shared with this account (`pin_on_first_use`): a username pinned
+        for another account is refused in `tj verify`'s words then (`name_taken_again`, NU46
+        #7)."""
         keys.verify_identity(
             identity.account_id,
             identity.username,
@@ -1531,8 +1585,9 @@ class Replica:
             if any(old.verified and same_key_pair(old, peer) for old in held):
                 peer = replace(peer, verified=True)  # the keys it verified: still verified
         others = await self.pinned_as(identity.username, identity.account_id)
-        if others and not replace_pin:
-            raise KeyChangedError(changed_account(identity.username))
+        if others and not replace_pin:  # `owner`: of a journal shared with this account
+            words = name_taken_again if owner else changed_account
+            raise KeyChangedError(words(identity.username))
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
         now = now_ms()
@@ -1731,7 +1786,7 @@ class Replica:
         Raises AccessError when the chain does not allow it either, or when the server
         cannot be reached to check (the message then says to sync)."""
         try:
-            check_may_write(journal, kind, self.profile.username)
+            check_may_write(journal, kind, self.profile.username, self.shown_name(journal))
             return journal
         except AccessError as refused:
             if journal.owner_id == self.profile.account_id:
@@ -1747,7 +1802,7 @@ class Replica:
             fresh = {j.journal_id: j for j in await self.store.journals()}.get(
                 journal.journal_id, journal
             )
-            check_may_write(fresh, kind, self.profile.username)
+            check_may_write(fresh, kind, self.profile.username, self.shown_name(fresh))
             return fresh
 
     async def _new_body(
@@ -2210,7 +2265,7 @@ class Replica:
             if report.upload_limit is not None:
                 return stale
             journals = await self.store.journals()
-            names = journal_names(journals, self.profile.account_id)
+            names = {j.journal_id: self.shown_name(j) for j in journals}
             # Nothing more goes into a journal whose share with this account reached its
             # signed end date, whatever the server would accept: set aside as an honest
             # server refuses it (`forbidden`).
@@ -2251,8 +2306,8 @@ class Replica:
         return stale
 
     async def _journal_labels(self, journal_ids: set[bytes]) -> list[str]:
-        """How each of `journal_ids` is named to this account (`journal_names`), sorted."""
-        names = journal_names(await self.store.journals(), self.profile.account_id)
+        """How each of `journal_ids` is named to this account (`shown_name`), sorted."""
+        names = {j.journal_id: self.shown_name(j) for j in await self.store.journals()}
         return sorted(names.get(j, j.hex()) for j in journal_ids)
 
     def _push_checks(
@@ -3108,9 +3163,7 @@ class Replica:
         verified access chain names it (`erased_authors`; `AccessState.signers`: current or
         former members this device knows, opened from the owner-signed chain), never the
         server's word."""
-        mine = journal.owner_id == self.profile.account_id
-        shown = journal.name if mine else f"{journal.owner_name}/{journal.name}"
-        report.erased_journals[journal.journal_id] = shown
+        report.erased_journals[journal.journal_id] = self.shown_name(journal)
         who = state.signers.get(author) if state is not None else None
         if who is not None and who.username:
             report.erased_authors[author] = who.username
@@ -5505,7 +5558,7 @@ class Replica:
         )
         async with self.store.transaction() as tx:
             await tx.refuse_journal(journal_id, code, reason, now_ms())
-        names = journal_names(await self.store.journals(), self.profile.account_id)
+        names = {j.journal_id: self.shown_name(j) for j in await self.store.journals()}
         name = names.get(journal_id, journal_id.hex()[:12])
         report.set_aside.append(
             sync_plan.SetAside(journal_id.hex(), name, journal_id.hex(), None, code, reason)
@@ -7546,10 +7599,14 @@ def decode_to_follow(value: Any) -> dict[str, list[str]]:
     return found
 
 
-def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME") -> None:
+def check_may_write(
+    journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME", shown: str = ""
+) -> None:
     """Owners write anything (not in a journal they archived); annotating members add notes
     and prompts; readers nothing (the refusal names the command the owner runs to give
-    `username`, this account, the annotate role)."""
+    `username`, this account, the annotate role). `shown`: the journal's name as this device
+    shows it (`Replica.shown_name`; default "owner/name")."""
+    shown = shown or _shown(journal)
     if journal.role == "owner":
         if is_archived(journal):
             raise JournalArchived(journal.name)
@@ -7568,12 +7625,12 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         )
     if journal.role == REVOKED:
         raise AccessError(
-            f"the share of journal {_shown(journal)!r} with this account ended, or the journal "
+            f"the share of journal {shown!r} with this account ended, or the journal "
             f"was deleted{again}; this device keeps a read-only copy of what it downloaded"
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
-            f"the share of journal {_shown(journal)!r} with this account ended on "
+            f"the share of journal {shown!r} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
             f"set{again}; this device keeps a read-only copy of what it downloaded"
         )
@@ -7581,19 +7638,19 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         if kind in ANNOTATION_KINDS:
             return
         raise AccessError(
-            f"in journal {_shown(journal)!r} this account may only add notes and prompts (and, "
+            f"in journal {shown!r} this account may only add notes and prompts (and, "
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     owner = journal.owner_name or "its owner"
     if kind not in _ANNOTATING:  # the owner's own: no member's role allows it (NU37 #4)
         own, them = _OWNS.get(kind, ("what is in it is", "it"))
         raise AccessError(
-            f"journal {_shown(journal)!r} is shared with this account read-only, and {own} "
+            f"journal {shown!r} is shared with this account read-only, and {own} "
             f"{owner}'s own: only {owner} writes, changes or deletes {them} (the annotate "
             "role, too, allows only notes and prompts)"
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
-    situation = f"journal {_shown(journal)!r} is shared with this account read-only"
+    situation = f"journal {shown!r} is shared with this account read-only"
     refused = AccessError(
         f"{situation}: {doing}, ask {owner} to give you the annotate role (on their device: "
         f"tj share {shlex.quote(journal.name)} {username} --role annotate)"
@@ -7646,6 +7703,19 @@ def changed_account(username: str) -> str:
         f"the server now gives {username} another account than the one pinned on this device "
         "(a changed key): nothing was shared. Compare fingerprints in person, then accept the "
         f"new keys (`tj verify {username} FINGERPRINT`)"
+    )
+
+
+def name_taken_again(username: str) -> str:
+    """Why a journal shared with this account by an account the server names as a username
+    pinned here for another account is not opened (NU46 #7: "a changed key: nothing was
+    shared" read as if nothing had been shared): in `tj verify`'s words, without deciding
+    who it is."""
+    return (
+        f"the server now gives the name {username} to another account than the one pinned on "
+        "this device, possibly a different person using a name freed when an account was "
+        f"erased (or {username} again, under a new account): compare fingerprints in person, "
+        f"then accept the new keys (`tj verify {username} FINGERPRINT`)"
     )
 
 

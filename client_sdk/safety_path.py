@@ -1249,8 +1249,8 @@ class SafetyPath:
         account (`Replica.copy_still_read`: most likely a narrowing, `tj share --only`), the
         share was narrowed, not simply ended, and the copy is named (NU26 C3); the client
         is never told the flag was read either way."""
-        owner = local.owner_name
         copy = self._replica.copy_still_read(local, await self._store.journals())
+        owner = self._owner(local)
         if not copy:
             return f"{owner}'s share ended: this flag can no longer be acknowledged"
         return (
@@ -1268,9 +1268,7 @@ class SafetyPath:
         return (await self._store.creators([stored.doc_id])).get(stored.doc_id)
 
     def _owner(self, local: LocalJournal) -> str:
-        if local.owner_id == self._replica.profile.account_id:
-            return self._replica.profile.username
-        return local.owner_name
+        return self._replica.owner_label(local)
 
     async def _name(self, local: LocalJournal, account_id: bytes) -> str:
         if account_id == self._replica.profile.account_id:

@@ -321,6 +321,12 @@ class SharedJournal:
     longer serves it while the owner's signed access chain this device verified still grants
     it (the owner removed this account, who is not served the entry saying so, or the server
     withholds it); discarding it then takes `forget(journal, unlisted=True)` (NU29 F3)."""
+    name: str = ""
+    """How to name it (`Journal.name`, what `client.journals.get` and the CLI's JOURNAL
+    take): "ana/Personal", or "kim (account 1a2b3c4d)/Personal" where journals of several
+    accounts named kim are on this device (`Replica.owner_label`, NU46 #1)."""
+    owner_id: str = ""
+    """The owner's account id (hex), from the verified access chain."""
 
     @property
     def access(self) -> str:
@@ -340,6 +346,8 @@ class SharedJournal:
             "owner_verified": self.owner_verified,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
+            "name": self.name,
+            "owner_id": self.owner_id,
         }
 
 
@@ -1950,10 +1958,7 @@ class Sharing:
                     "tell whether the share ended: sync, then try again"
                 )
             if granted is not None and not left and journal.role != REVOKED:
-                raise InvalidInput(
-                    f"the share of {label!r} is still active: leave it first (tj leave), "
-                    "then forget its copy"
-                )
+                raise InvalidInput(await self._still_active_text(label, journal, now))
             if granted is not None and not left and not unlisted:
                 raise InvalidInput(
                     f"{label!r} is no longer served to this device: usually the owner ended "
@@ -2438,6 +2443,38 @@ class Sharing:
         state = self.replica.chains.state(journal.journal_id)
         return state is not None and state.current_terms(self.profile.account_id, now) is not None
 
+    async def _still_active_text(
+        self, label: str, journal: LocalJournal, journals: dict[bytes, LocalJournal]
+    ) -> str:
+        """Why `forget` refuses `journal`, a share still active: leave it first. When this
+        device also keeps read-only copies of another account that bore its owner's username
+        (erased, the name taken again: NU46 #1), those are named first with the command that
+        discards them: a `tj forget` printed before the name was taken again names this
+        journal now, and leaving it would end the new account's share."""
+        leave = "leave it first (tj leave), then forget its copy"
+        me, now = self.profile.account_id, now_ms()
+        copies = [
+            j
+            for j in journals.values()
+            if j.role == REVOKED
+            and j.owner_id not in (me, journal.owner_id)
+            and j.owner_name.casefold() == journal.owner_name.casefold()
+        ]
+        if not copies:
+            return f"the share of {label!r} is still active: {leave}"
+        left = forgotten.decode(await self.store.setting(forgotten.LEFT))
+        commands = []
+        for copy in sorted(copies, key=self.replica.shown_name):
+            unlisted = self._still_granted(copy, now) and forgotten.tag(copy.journal_id) not in left
+            name = shlex.quote(self.replica.shown_name(copy))
+            commands.append(f"`tj forget {name}{' --unlisted' if unlisted else ''}`")
+        return (
+            f"{label!r} is the journal {self.replica.owner_label(journal)} shares with you now. "
+            f"If you meant the read-only copy kept of another account once named "
+            f"{journal.owner_name} (an account erased, its username taken again), "
+            f"{' or '.join(commands)} discards it. This one's share is still active: {leave}"
+        )
+
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
         holding only briefs (client.briefs.received lists the briefs). `refresh`: the
@@ -2460,6 +2497,8 @@ class Sharing:
                 j.role == REVOKED
                 and self._still_granted(j, now)
                 and forgotten.tag(j.journal_id) not in left,
+                self.replica.shown_name(j),
+                j.owner_id.hex(),
             )
             for j in [  # a signed end date passed ends it here, before a sync stores it so
                 replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
@@ -2930,10 +2969,9 @@ class Sharing:
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:
         name = await self.replica.member_name(journal, author)
-        mine = journal.owner_id == self.replica.profile.account_id
         return Note(
             document.doc_id.hex(),
-            journal.name if mine else f"{journal.owner_name}/{journal.name}",
+            self.replica.shown_name(journal),
             document.kind,
             document.text("body"),
             name,

@@ -457,6 +457,9 @@ class Store:
         """The journal list as last read outside a transaction, with the `_changes` of the
         journals table then: read again only once they moved (issue 10: every write names
         its journal)."""
+        self._last_journals: list[LocalJournal] = []
+        """The journal list as last read from the database, in a transaction or not
+        (`last_journals`)."""
         self._counting: dict[bytes, tuple[tuple[int, int], dict[Key, DeviceCounters]]] = {}
         """Per journal, what `counting_state` read of its device counters, with the
         `_changes` of the counting tables once committed, when it had nothing withdrawn:
@@ -785,6 +788,13 @@ class Store:
             return None
         return list(self._journals[1]), self._journals[0]
 
+    def last_journals(self) -> list[LocalJournal]:
+        """The journal list as last read from the database (in a transaction or not; [] before
+        the first read), without reading it: the same list object until the next read, which
+        a caller may keep as the key of what it derived from it (`Replica.owner_label`).
+        Never to be changed by the caller."""
+        return self._last_journals
+
     async def journals(self, *, as_of: tuple[int, int] | None = None) -> list[LocalJournal]:
         """The journals on this device, by name (ignoring case). Read from the database only
         when the journals table may have changed since the last read (`_changes`: a change
@@ -808,6 +818,7 @@ class Store:
             "expires_at, meta, named_at FROM journals ORDER BY name COLLATE NOCASE"
         ).fetchall()
         found = [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+        self._last_journals = found
         # Never what an open transaction shows: after a rollback, a later commit may bring
         # the count back to the one it showed, with other rows.
         self._journals = None if db.in_transaction else (version, found)

@@ -57,9 +57,9 @@ async def test_cli_warns_only_of_the_erased_kims_copies(signup: ClientFactory) -
     assert [(name, [j.owner_id for j in ended]) for name, ended, _ in found] == [
         (old, [old_id.hex()])
     ], found
-    # both rows list their journal as "kim/Personal" (a journal's name is its owner's):
-    # the rows' names tell the two accounts apart
-    assert by["kim"].journals == by[old].journals == ("kim/Personal",)
+    # each row lists its journal as this device names it (NU46 #1: both were "kim/Personal")
+    assert by["kim"].journals == ("kim/Personal",)
+    assert by[old].journals == (f"{old}/Personal",)
 
 
 async def test_a_brief_only_new_kim_keeps_the_plain_name(signup: ClientFactory) -> None:
