@@ -7,7 +7,7 @@ import json
 import platform
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -485,14 +485,20 @@ def decoded_text(data: bytes) -> str:
     return data.decode("utf-8")
 
 
-def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
+def account_names(
+    accounts: Mapping[str, tuple[str, bool]], holders: Set[str] = frozenset()
+) -> dict[str, str]:
     """The name each client account is shown under, by account id (hex) -> (username,
     whether it shares anything now): its username, but for a username several accounts
     held on this device (one erased, the name taken again since: NU43 #1), where every one
     but the one still sharing is named with the start of its account id, "kim (account
     1a2b3c4d)" (16 digits, or all 32, where fewer would name two of them alike), so that two
     people never read as one (the caseload's rows, the CLI's fingerprint warnings: REV-TOP
-    F2; every journal's name: `Replica.owner_label`, NU46 #1). Pure."""
+    F2; every journal's name: `Replica.owner_label`, NU46 #1). `holders`: the accounts this
+    device pins under their username now (a verify of another account under the name
+    forgets the earlier one's pin): where one of them bears a shared username it keeps the
+    plain name, whatever the server serves or stops serving (NU46 #1's rest: a server could
+    otherwise give the plain name to an erased account by serving it alone). Pure."""
     shown = {account: name for account, (name, _) in accounts.items()}
     by_name: dict[str, list[str]] = {}
     for account, name in shown.items():
@@ -500,8 +506,9 @@ def account_names(accounts: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
     for same in by_name.values():
         if len(same) < 2:
             continue
+        held = [account for account in same if account in holders]
         live = [account for account in same if accounts[account][1]]
-        keep = live[0] if len(live) == 1 else None
+        keep = held[0] if len(held) == 1 else live[0] if len(live) == 1 else None
         named = [account for account in same if account != keep]
         # An account id is chosen at signup: one may share its first 8 digits with another's
         # on purpose (NU46): as many as tell them apart.

@@ -555,7 +555,8 @@ def _client_names(
                 or any(j.role != REVOKED and not replica.share_lapsed(j, now_ms) for j in journals),
             )
             for owner, journals in clients.items()
-        }
+        },
+        replica.name_holders(),
     )
     return {owner: shown[owner.hex()] for owner in clients}
 

@@ -180,7 +180,7 @@ class Replica:
         """Accounts whose verified pin a verify of another account under their username
         replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
-        self._labels: tuple[list[LocalJournal], int, dict[bytes, str]] | None = None
+        self._labels: tuple[list[LocalJournal], int, frozenset[str], dict[bytes, str]] | None = None
         """`_owner_labels` as last worked out: from which journal list, at which minute."""
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
@@ -1279,14 +1279,27 @@ class Replica:
             return journal.name
         return f"{self.owner_label(journal)}/{journal.name}"
 
+    def name_holders(self) -> set[str]:
+        """The accounts (hex) pinned on this device under their username now: the one a
+        username names here (`account_names`' `holders`). A verify of another account under
+        a username forgets the earlier one's pin (`pin`), so at most one account per name."""
+        return {peer.account_id.hex() for peer in self._peers.values()}
+
     def _owner_labels(self) -> dict[bytes, str]:
         """`owner_label` of every other account with a journal on this device, by account
-        id, worked out once per journal list read and minute (a share's end date passes)."""
+        id, worked out once per journal list read, minute (a share's end date passes) and
+        set of pins (`name_holders`)."""
         journals = self.store.last_journals()
         now = now_ms()
+        holders = frozenset(self.name_holders())
         kept = self._labels
-        if kept is not None and kept[0] is journals and kept[1] == now // 60_000:
-            return kept[2]
+        if (
+            kept is not None
+            and kept[0] is journals
+            and kept[1] == now // 60_000
+            and kept[2] == holders
+        ):
+            return kept[3]
         accounts: dict[str, tuple[str, bool]] = {}
         for journal in journals:
             if journal.owner_id == self.profile.account_id:
@@ -1295,8 +1308,8 @@ class Replica:
             name, sharing = accounts.get(account, (journal.owner_name, False))
             live = journal.role != REVOKED and not self.share_lapsed(journal, now)
             accounts[account] = (name, sharing or live)
-        labels = {bytes.fromhex(a): shown for a, shown in account_names(accounts).items()}
-        self._labels = (journals, now // 60_000, labels)
+        labels = {bytes.fromhex(a): shown for a, shown in account_names(accounts, holders).items()}
+        self._labels = (journals, now // 60_000, holders, labels)
         return labels
 
     def verified_shares(self, now: int, journal_id: bytes | None = None) -> list[LocalShare]:

@@ -31,3 +31,14 @@ def test_ids_that_begin_alike_on_purpose_are_named_with_more_of_them() -> None:
         NEW: "kim",
     }
     assert len(set(shown.values())) == 3
+
+
+def test_the_account_pinned_under_the_name_keeps_it_whatever_the_server_serves() -> None:
+    """A server that stops serving the new kim's share and serves the erased kim's journal
+    again cannot hand the plain name to the erased account: the account this device pins
+    under the name now (a verify of the new kim forgot the earlier pin) keeps it."""
+    served = {OLD: ("kim", True), NEW: ("kim", False)}
+    assert account_names(served) == {OLD: "kim", NEW: "kim (account 9f8e7d6c)"}  # no pins
+    assert account_names(served, {NEW}) == {OLD: "kim (account 1a2b3c4d)", NEW: "kim"}
+    # a pin of another name decides nothing here
+    assert account_names(served, {"ab" * 16}) == {OLD: "kim", NEW: "kim (account 9f8e7d6c)"}
