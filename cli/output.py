@@ -552,14 +552,9 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     accounts: dict[str, list[Journal]] = {}  # by account, never by username (REV-TOP F2)
     for journal in journals:
         accounts.setdefault(journal.owner_id, []).append(journal)
-    from client_sdk.models import account_names
-
-    named = account_names(
-        {
-            account: (theirs[0].owner, not all(j.share_ended for j in theirs))
-            for account, theirs in accounts.items()
-        }
-    )
+    # each account as the SDK names its journals' owner ("kim (account 1a2b3c4d)/Personal":
+    # the one pinned under the name keeps it, whatever the server serves: REV-NAMES F3)
+    named = {account: theirs[0].name.split("/", 1)[0] for account, theirs in accounts.items()}
     found = []
     for account in sorted(accounts, key=lambda a: named[a]):
         theirs = accounts[account]

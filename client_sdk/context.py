@@ -301,17 +301,19 @@ class Context:
         shown = self.display(journal)
         if journal.owner_id == self.profile.account_id:
             return {shown}
+        digits = self.replica.label_digits(journal)  # a label of one account only (REV-NAMES F1)
         return {
             shown,
-            f"{account_label(journal.owner_name, journal.owner_id.hex())}/{journal.name}",
+            f"{account_label(journal.owner_name, journal.owner_id.hex(), digits)}/{journal.name}",
         }
 
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a
         client: `Replica.owner_label`'s, and "owner (account 1a2b3c4d)" (as `names`)."""
+        digits = self.replica.label_digits(journal)
         return {
             self.replica.owner_label(journal).casefold(),
-            account_label(journal.owner_name, journal.owner_id.hex()).casefold(),
+            account_label(journal.owner_name, journal.owner_id.hex(), digits).casefold(),
         }
 
     def _not_another_account(self, wanted: str, journals: list[LocalJournal]) -> None:

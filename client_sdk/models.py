@@ -7,7 +7,7 @@ import json
 import platform
 import time
 import unicodedata
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -510,12 +510,19 @@ def account_names(
         live = [account for account in same if accounts[account][1]]
         keep = held[0] if len(held) == 1 else live[0] if len(live) == 1 else None
         named = [account for account in same if account != keep]
-        # An account id is chosen at signup: one may share its first 8 digits with another's
-        # on purpose (NU46): as many as tell them apart.
-        digits = next((n for n in (8, 16) if len({a[:n] for a in named}) == len(named)), 64)
+        digits = label_digits(same)
         for account in named:
             shown[account] = account_label(shown[account], account, digits)
     return shown
+
+
+def label_digits(accounts: Iterable[str]) -> int:
+    """How many hex digits of an account id (8, 16 or all) tell apart every one of
+    `accounts` (ids, hex), the accounts that bore one username here, the one keeping the plain
+    name included: an id is chosen at signup, so one may begin as another's on purpose
+    (NU46; REV-NAMES F1: a label that named two of them resolved to the one still sharing)."""
+    ids = set(accounts)
+    return next((n for n in (8, 16) if len({a[:n] for a in ids}) == len(ids)), 64)
 
 
 def account_label(username: str, account_id: str, digits: int = 8) -> str:

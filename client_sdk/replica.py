@@ -79,7 +79,14 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import account_names, normalize_username, now_ms, read_json, to_datetime
+from client_sdk.models import (
+    account_names,
+    label_digits,
+    normalize_username,
+    now_ms,
+    read_json,
+    to_datetime,
+)
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
@@ -1278,6 +1285,18 @@ class Replica:
         if journal.owner_id == self.profile.account_id:
             return journal.name
         return f"{self.owner_label(journal)}/{journal.name}"
+
+    def label_digits(self, journal: LocalJournal) -> int:
+        """The digits of its owner's account id that name `journal`'s owner apart from every
+        other account bearing that username in this device's journals (`models.label_digits`):
+        "kim (account 1a2b3c4d)" names one account only (REV-NAMES F1)."""
+        name = journal.owner_name.casefold()
+        same = {
+            j.owner_id.hex()
+            for j in self.store.last_journals()
+            if j.owner_id != self.profile.account_id and j.owner_name.casefold() == name
+        }
+        return label_digits(same | {journal.owner_id.hex()})
 
     def name_holders(self) -> set[str]:
         """The accounts (hex) pinned on this device under their username now: the one a
