@@ -9,13 +9,14 @@ private note instead is a document of kind "private_note" in a journal of the th
 ("Private notes", made on first use): it is sealed under that journal's key, which only the
 therapist's devices hold (the journal has no member and `client.shares.grant` refuses to
 share it), and it syncs between the therapist's devices like any document. It is linked to
-the client by the client's username and the id of the client's journal it is about; the
-link is inside the ciphertext, so the server learns neither text nor client.
+the client by the client's username, account id and the id of the client's journal it is
+about; the link is inside the ciphertext, so the server learns neither text nor client.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -25,8 +26,8 @@ from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, read_time
-from client_sdk.replica import stored_document
+from client_sdk.models import account_label, label_digits, now_ms, read_time
+from client_sdk.replica import Replica, stored_document
 from client_sdk.store import LocalJournal
 
 JOURNAL_NAME = "Private notes"
@@ -36,7 +37,9 @@ MAX_TEXT = 20_000  # characters (code points)
 @dataclass(frozen=True)
 class PrivateNote:
     """A private note: `client` (username), `journal` ("ana/Personal") and `journal_id`
-    (hex) of the client's journal it is about, its text, `created_at` (UTC)."""
+    (hex) of the client's journal it is about, its text, `created_at` (UTC), and `client_id`,
+    the client's account id (hex; None for a note written before notes kept it, until this
+    device learns it: REV-NAMES F2)."""
 
     id: str
     client: str
@@ -44,6 +47,7 @@ class PrivateNote:
     journal_id: str
     text: str
     created_at: datetime
+    client_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +57,15 @@ class PrivateNote:
             "journal_id": self.journal_id,
             "text": self.text,
             "created_at": self.created_at.isoformat(),
+            "client_id": self.client_id,
         }
+
+
+def is_account_id(value: object) -> bool:
+    """Whether `value` is an account id as a note stores it: 32 lowercase hex digits."""
+    return (
+        isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def note_view(document: Document) -> PrivateNote | None:
@@ -73,6 +85,9 @@ def note_view(document: Document) -> PrivateNote | None:
         return None  # not a time a datetime holds (numbers come back as floats)
     if not all(isinstance(v, str) and v for v in (client, journal, journal_id)):
         return None
+    client_id = values.get("client_id")
+    if client_id is not None and not is_account_id(client_id):
+        return None  # a field of notes since REV-NAMES F2: absent in older ones, never malformed
     return PrivateNote(
         document.doc_id.hex(),
         str(client),
@@ -80,6 +95,7 @@ def note_view(document: Document) -> PrivateNote | None:
         str(journal_id),
         text,
         created_at,
+        str(client_id) if client_id is not None else None,
     )
 
 
@@ -114,6 +130,7 @@ class PrivateNotes:
                 "client": self._context.replica.owner_label(about),
                 "journal": self._context.display(about),
                 "journal_id": about.journal_id.hex(),
+                "client_id": about.owner_id.hex(),
                 "created_at": now_ms(),
             },
             texts={"text": text},
@@ -131,27 +148,74 @@ class PrivateNotes:
         if target is None:
             return []
         journals = {j.journal_id.hex(): j for j in await self._context.store.journals()}
+        labels = self._labels(journals.values())
+        # the accounts `client` names now: a note that keeps its client's account id is
+        # about one of them, whatever username it was written with (REV-NAMES F2)
+        named = {
+            account
+            for account, label in labels.items()
+            if client == label
+            or any(
+                client == self._context.display(j)
+                for j in journals.values()
+                if j.owner_id.hex() == account
+            )
+        }
         found = []
         for stored in await self._context.store.documents(target.journal_id, (PRIVATE_NOTE,)):
             view = note_view(stored_document(stored)) if stored.kind == PRIVATE_NOTE else None
             if view is not None:
-                view = self._named_now(view, journals.get(view.journal_id))
-            if view is not None and client in (None, view.client, view.journal):
-                found.append(view)
+                view = self._named_now(view, journals.get(view.journal_id), labels)
+            if view is None or client not in (None, view.client, view.journal):
+                continue
+            if client is not None and named and view.client_id not in (None, *named):
+                continue  # another account that bore the name (an erased kim's, forgotten)
+            found.append(view)
         return sorted(found, key=lambda n: (n.created_at, n.id), reverse=True)
 
-    def _named_now(self, note: PrivateNote, about: LocalJournal | None) -> PrivateNote:
+    def _labels(self, journals: Iterable[LocalJournal]) -> dict[str, str]:
+        """`Replica.owner_label` of every other account with a journal here, by id (hex)."""
+        me = self._context.replica.profile.account_id
+        return {
+            j.owner_id.hex(): self._context.replica.owner_label(j)
+            for j in journals
+            if j.owner_id != me
+        }
+
+    def _named_now(
+        self, note: PrivateNote, about: LocalJournal | None, labels: dict[str, str]
+    ) -> PrivateNote:
         """`note` with its client and journal named as this device names them now
         (`Replica.owner_label`, `Context.display`) while the journal it is about is here:
         the words it was written with may name another account that bore the username
-        (NU46 #2: an erased client's notes read as the new "kim"'s)."""
-        if about is None or about.owner_id == self._context.replica.profile.account_id:
+        (NU46 #2: an erased client's notes read as the new "kim"'s). Its journal gone, a
+        note that keeps its client's account id (`labels`: every other account with a
+        journal here, by id) is named as that account is now, or, where another account
+        here bears the username it was written with, with the start of its own account id
+        ("kim (account 1a2b3c4d)": REV-NAMES F2)."""
+        if about is not None:
+            if about.owner_id == self._context.replica.profile.account_id:
+                return note
+            return replace(
+                note,
+                client=self._context.replica.owner_label(about),
+                journal=self._context.display(about),
+            )
+        if note.client_id is None:
             return note
-        return replace(
-            note,
-            client=self._context.replica.owner_label(about),
-            journal=self._context.display(about),
-        )
+        name = labels.get(note.client_id)
+        if name is None:
+            same = [
+                a
+                for a, label in labels.items()
+                if label.split(" (account ", 1)[0].casefold() == note.client.casefold()
+            ]
+            if not same:
+                return note
+            name = account_label(note.client, note.client_id, label_digits([note.client_id, *same]))
+        prefix = f"{note.client}/"
+        journal = note.journal.removeprefix(prefix) if note.journal.startswith(prefix) else ""
+        return replace(note, client=name, journal=f"{name}/{journal}" if journal else note.journal)
 
     async def get(self, note_id: str) -> PrivateNote:
         """A private note by id (a unique prefix of 4+ hex digits will do). Works offline.
@@ -179,7 +243,7 @@ class PrivateNotes:
     async def _named(self, note: PrivateNote) -> PrivateNote:
         """`_named_now`, the journals read from the store."""
         journals = {j.journal_id.hex(): j for j in await self._context.store.journals()}
-        return self._named_now(note, journals.get(note.journal_id))
+        return self._named_now(note, journals.get(note.journal_id), self._labels(journals.values()))
 
     async def _about(self, journal: str) -> LocalJournal:
         """The journal `journal` names ("ana/Personal"), or the one journal the client named
@@ -233,3 +297,38 @@ class PrivateNotes:
 async def holds_private_notes(context: Context, journal: LocalJournal) -> bool:
     """Whether `journal` holds private notes (and so must never be shared)."""
     return journal.journal_id in await context.store.journals_holding(PRIVATE_NOTE)
+
+
+async def stamp_client(replica: Replica, about: LocalJournal) -> int:
+    """Before the copy of `about` (another account's journal) is discarded: write into every
+    private note about it its client's account id, where the note has none (written before
+    notes kept it), and the names this device gives the client and journal now, so that the
+    note stays about that person once the journal is gone (REV-NAMES F2: an erased kim's
+    notes never read as the new kim's). Returns how many notes changed. Raises what
+    `Replica.commit` raises (a store that cannot be written)."""
+    me = replica.profile.account_id
+    journals = await replica.store.journals()
+    holding = await replica.store.journals_holding(PRIVATE_NOTE)
+    fields = {
+        "client_id": about.owner_id.hex(),
+        "client": replica.owner_label(about),
+        "journal": replica.shown_name(about),
+    }
+    changed = 0
+    for target in journals:
+        if target.owner_id != me or target.journal_id not in holding:
+            continue
+        for stored in await replica.store.documents(target.journal_id, (PRIVATE_NOTE,)):
+            document = stored_document(stored)
+            view = note_view(document)
+            if view is None or view.journal_id != about.journal_id.hex():
+                continue
+            if view.client_id not in (None, fields["client_id"]):
+                continue  # never written so: the note names another account; left as it is
+            now = {"client_id": view.client_id, "client": view.client, "journal": view.journal}
+            if now == fields:
+                continue
+            update = document.change(fields={k: v for k, v in fields.items() if now[k] != v})
+            await replica.commit(target, document, update)
+            changed += 1
+    return changed

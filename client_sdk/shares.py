@@ -788,7 +788,8 @@ class Shares:
         `"owner/name"` or its id (hex). Everything of it goes, in one local transaction:
         entries and every other document, key envelopes, its access chain, seen records,
         counters, cursor, anything waiting to be sent or set aside, problems, and its part of
-        the budget for unverified owners (hold_back.py), which is freed. A therapist's way to
+        the budget for unverified owners (hold_back.py), which is freed (first, private notes about it
+        are given its owner's account id and name: `PrivateNote.client_id`). A therapist's way to
         erase a former client's data from a device; the caseload no longer lists it. The
         store's files are then rebuilt so that the deleted bytes do not linger in them
         (SQLite's free pages and write-ahead log): returns True when that finished, False

@@ -1976,6 +1976,9 @@ class Sharing:
                 raise InvalidInput(unsent_words(label, unsent - len(refused), refused, again))
             if check_only:  # every check passed: what a confirmation may now ask about
                 return False
+            from client_sdk.private_notes import stamp_client  # imports context, which imports this
+
+            await stamp_client(self.replica, journal)  # notes about it stay about its owner
             return await self.replica.forget_copy(journal)
 
     async def shares(self, *, local_only: bool = False) -> list[ShareInfo]:

@@ -2,7 +2,8 @@
 suffix "kim (account 1a2b3c4d)" and the name resolution that accepts it).
 
 Each test failed on the weakness it names (REV-NAMES F1, fixed: a label counts the digits of
-every account that bore the name, `models.label_digits`); F2's is a strict xfail (open)."""
+every account that bore the name, `models.label_digits`; F2, fixed: a private note keeps its
+client's account id, `--client` filters by it, and `forget` stamps it on older notes)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from client_sdk import Client, crypto, keys
 from client_sdk import account as account_module
-from client_sdk import crypto
-from client_sdk.models import account_names
+from client_sdk.documents import PRIVATE_NOTE, Document
+from client_sdk.models import account_names, now_ms
+from client_sdk.private_notes import JOURNAL_NAME, PrivateNote, note_view
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -147,10 +150,6 @@ async def test_a_private_note_about_the_erased_kim_by_her_shown_name_is_filed_ab
 # --- F2: a note about a journal no longer on the device keeps the words it was written with --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REV-NAMES F2 (open): a private note keeps its client's username, not its account id",
-)
 async def test_forgetting_the_erased_kims_copy_merges_her_private_notes_into_the_new_kims(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -164,3 +163,111 @@ async def test_forgetting_the_erased_kims_copy_merges_her_private_notes_into_the
     await drlee.ok("forget", kims.old, "--unlisted", "--yes")
     notes = await drlee.json("private-notes", "--client", "kim")
     assert [n["text"] for n in notes] == ["New client intake."], notes
+
+
+async def old_note(device: Device, journal_id: str, text: str) -> str:
+    """A private note as drlee's device wrote it before notes kept the client's account id
+    (while the first kim was the only kim): client "kim", journal "kim/Personal"."""
+    async with await Client.open(device.home) as client:
+        replica = client.replica
+        me = replica.profile.account_id
+        [target] = [j for j in await client.store.journals() if j.name == JOURNAL_NAME]
+        document = Document(keys.new_doc_id(me), PRIVATE_NOTE)
+        fields = {
+            "client": "kim",
+            "journal": "kim/Personal",
+            "journal_id": journal_id,
+            "created_at": now_ms() - 60_000,
+        }
+        await replica.commit(target, document, document.change(fields=fields, texts={"text": text}))
+        return document.doc_id.hex()
+
+
+async def test_an_older_note_without_the_account_id_is_read_and_stamped_before_forget(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A note written before notes kept the client's account id still reads (client_id
+    null), under the name this device gives its journal while the copy is here; `tj forget`
+    of that copy first writes the erased kim's account id and label into it, so once the copy
+    is gone `--client kim` lists the new kim's note alone and the old one stays hers."""
+    kims = await two_kims(live_server, tmp_path)
+    drlee = kims.drlee
+    journals = {j["name"]: j for j in await drlee.json("journal", "list")}
+    note_id = await old_note(drlee, journals[kims.old]["id"], "Written before the account id.")
+    [before] = [n for n in await drlee.json("private-notes") if n["id"] == note_id]
+    assert (before["client_id"], before["journal"]) == (None, kims.old)
+    await drlee.ok("forget", kims.old, "--unlisted", "--yes")
+    notes = await drlee.json("private-notes", "--client", "kim")
+    assert [n["text"] for n in notes] == ["New client intake."], notes
+    assert notes[0]["client_id"] == journals["kim/Personal"]["owner_id"]
+    [after] = [n for n in await drlee.json("private-notes") if n["id"] == note_id]
+    assert (after["client_id"], after["journal"]) == (kims.old_account, kims.old)
+    hers = await drlee.json("private-notes", "--client", kims.old.split("/", 1)[0])
+    assert {n["text"] for n in hers} == {"Written before the account id.", "About the earlier kim."}
+
+
+async def test_an_older_note_without_the_account_id_still_reads_without_a_forget(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """No forget: the older note is listed under its journal's present name and `--client
+    kim` (the new kim) leaves it out, as before the account id was kept (NU46 #2)."""
+    kims = await two_kims(live_server, tmp_path)
+    drlee = kims.drlee
+    [journal] = [j for j in await drlee.json("journal", "list") if j["name"] == kims.old]
+    note_id = await old_note(drlee, journal["id"], "Written before the account id.")
+    notes = await drlee.json("private-notes", "--client", "kim")
+    assert [n["text"] for n in notes] == ["New client intake."], notes
+    [old] = [n for n in await drlee.json("private-notes") if n["id"] == note_id]
+    assert (old["client"], old["client_id"]) == (kims.old.split("/", 1)[0], None)
+
+
+def test_a_notes_account_id_is_read_strictly() -> None:
+    """Absent (an older note): read, `client_id` None; present: 32 lowercase hex digits, or
+    the note is malformed and not read."""
+    base = {"client": "kim", "journal": "kim/Personal", "journal_id": "ab" * 16}
+
+    def view(**extra: object) -> PrivateNote | None:
+        document = Document(keys.new_doc_id(b"\x01" * 16), PRIVATE_NOTE)
+        document.change(fields={**base, "created_at": now_ms(), **extra}, texts={"text": "x"})
+        return note_view(document)
+
+    old = view()
+    assert old is not None and old.client_id is None
+    new = view(client_id="cd" * 16)
+    assert new is not None and new.client_id == "cd" * 16
+    for bad in ("CD" * 16, "cd" * 8, "", 7, "zz" * 16):
+        assert view(client_id=bad) is None, bad
+
+
+async def test_a_note_about_a_kim_forgotten_before_the_name_was_taken_again_stays_hers(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """drlee forgets the erased kim's copy while she was the only kim (her notes keep the
+    plain "kim"); another person then signs up as "kim" and shares. The old note, which keeps
+    the erased kim's account id, is named with the start of it and `--client kim` leaves it
+    out."""
+    kim = await new_device(live_server, tmp_path, "kim")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await kim.ok("share", "Personal", "drlee", "--full", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("private-notes", "add", "kim/Personal", "About the earlier kim.")
+    [old] = [j for j in await drlee.json("journal", "list") if j["name"] == "kim/Personal"]
+    await kim.ok("account", "delete", "--yes")
+    await drlee.tj("sync")
+    await drlee.ok("forget", "kim/Personal", "--unlisted", "--yes")
+    [note] = await drlee.json("private-notes", "--client", "kim")
+    assert (note["client"], note["client_id"]) == ("kim", old["owner_id"])
+    new_kim = await new_device(live_server, tmp_path / "2", "kim")
+    await new_kim.ok("share", "Personal", "drlee", "--full", "--trust-on-first-use")
+    await drlee.tj("sync")
+    await drlee.ok("verify", "kim", (await new_kim.ok("fingerprint")).stdout.strip(), "--yes")
+    await drlee.ok("sync")
+    await drlee.ok("private-notes", "add", "kim/Personal", "New client intake.")
+    notes = await drlee.json("private-notes", "--client", "kim")
+    assert [n["text"] for n in notes] == ["New client intake."], notes
+    earlier = f"kim (account {old['owner_id'][:8]})"
+    [hers] = [n for n in await drlee.json("private-notes") if n["text"] == "About the earlier kim."]
+    assert (hers["client"], hers["journal"]) == (earlier, f"{earlier}/Personal")
+    assert [n["text"] for n in await drlee.json("private-notes", "--client", earlier)] == [
+        "About the earlier kim."
+    ]
