@@ -1999,6 +1999,7 @@ async def synced_first(
     held: list[Departure] | None = None,
     *,
     needs_server: bool = False,
+    tell_refused: bool = False,
 ) -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
     sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
@@ -2008,7 +2009,11 @@ async def synced_first(
     told, for the command to tell those its own answer does not say (`tj unshare`).
     `needs_server`: for a command that changes something only the server can (`tj unshare`),
     an unreachable server raises that NetworkError here, before the command asks anything
-    (NU24 C2); a sync that took too long or failed otherwise is said as above."""
+    (NU24 C2); a sync that took too long or failed otherwise is said as above.
+    `tell_refused`: the journals shared with this account that this device does not open
+    (`SyncReport.refused_shares`: an owner whose keys it refused, a freed name's new holder)
+    are said as `tj sync` says them (NU43 #9, NU46 #7: only `tj sync` said them; the
+    caseload and `tj shared-with-me` now do too)."""
     try:
         report = await quick_sync(client)
         for line in output.settled_lines(report):
@@ -2017,6 +2022,9 @@ async def synced_first(
             held.extend(report.departures)
             report = replace(report, departures=[])
         output.tell_departures(report)
+        if tell_refused:
+            for refused in report.refused_shares:
+                output.message(f"Warning: {refused}")
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True

@@ -94,7 +94,7 @@ def caseload(
     """
 
     async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
-        await synced_first(client)
+        await synced_first(client, tell_refused=True)  # a share not opened (NU46 #7)
         rows = await client.caseload.rows(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )

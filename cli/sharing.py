@@ -1370,8 +1370,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     async def work(client: Client) -> tuple[list[SharedJournal], list[output.Unverified]]:
         # Like every listing: sync first (one quick try); offline, what this device has,
-        # said as such (NU19 C23: it failed offline).
-        await synced_first(client)
+        # said as such (NU19 C23: it failed offline); a share this device does not open
+        # is said too (NU46 #7: it was listed nowhere but in `tj sync`'s warning).
+        await synced_first(client, tell_refused=True)
         found = sorted(await client.shares.with_me(refresh=False), key=shared_order)
         unverified = {s.owner for s in found if not s.owner_verified}
         return found, await output.unverified_owners(client, unverified)

@@ -33,3 +33,16 @@ async def test_a_share_from_a_refused_owner_says_who_and_what_to_do(
 
     data = json.loads(reported.stdout)
     assert data["rollbacks"] == [] and len(data["refused_shares"]) == 1
+    # NU46 #7: the caseload and `tj shared-with-me` say it too (it was said by `tj sync`
+    # alone); a command that does not list clients does not repeat it
+    for command in (("caseload",), ("shared-with-me",)):
+        shown = await drruiz.tj(*command)
+        assert shown.exit_code == 0, shown.output
+        said = [x for x in shown.stderr.splitlines() if "does not open" in x]
+        assert len(said) == 1 and said[0].startswith("Warning: kim shares a journal with you"), (
+            command,
+            shown.stderr,
+        )
+        assert "`tj verify kim FINGERPRINT`" in said[0]
+    listed = await drruiz.tj("notes")
+    assert "does not open" not in listed.stderr
