@@ -415,8 +415,21 @@ class Context:
                 return theirs[0]
             if theirs:
                 names = ", ".join(repr(n) for n in sorted(self.display(j) for j in theirs))
+                # the read-only copies of their ended shares too, which may hold what is
+                # looked for (NU46 #11: only the live ones were offered)
+                ended = sorted(
+                    self.display(j)
+                    for j in kept
+                    if candidates is live and j in every and j.journal_id not in briefs
+                )
+                also = (
+                    f" (or a read-only copy of a share that ended: "
+                    f"{', '.join(repr(n) for n in ended)})"
+                    if ended
+                    else ""
+                )
                 raise InvalidInput(
-                    f"{wanted} shares several journals with you: name one of {names}"
+                    f"{wanted} shares several journals with you: name one of {names}{also}"
                 )
         if any(j in briefs for j in (x.journal_id for x in every)):
             owner = self.replica.owner_label(every[0])
