@@ -556,7 +556,7 @@ class Sharing:
         `verifying`: for `verify_peer`, which shares nothing (its refusal says so)."""
         identity = await self.identity(username)
         if fingerprint is not None:
-            _check_typed(identity, fingerprint, sharing=not verifying)
+            await self._check_typed(identity, fingerprint, sharing=not verifying)
             return await self.replica.pin(identity, verified=True, replace_pin=True)
         pinned = await self.store.peer(identity.account_id)
         if await self.replica.pinned_as(identity.username, identity.account_id):
@@ -621,7 +621,7 @@ class Sharing:
         checks it (`sharing`: as a share does, its refusal saying nothing was shared)."""
         name = normalize_username(username)
         identity = await self.identity(name)
-        _check_typed(identity, fingerprint, sharing=sharing)
+        await self._check_typed(identity, fingerprint, sharing=sharing)
         now = Peer(
             identity.account_id,
             identity.username,
@@ -650,6 +650,29 @@ class Sharing:
             to_datetime(min(times)) if pin.verified and times else None,
             pin.account_id != identity.account_id,
         )
+
+    async def _check_typed(
+        self, identity: wire.Identity, fingerprint: str, *, sharing: bool = False
+    ) -> None:
+        """`_check_typed`, whose refusal says so when the fingerprint typed is that of an
+        earlier account that bore the username here, its pin replaced since (an account
+        erased, its name taken by someone new: NU46 #12)."""
+        try:
+            _check_typed(identity, fingerprint, sharing=sharing)
+        except KeyChangedError as error:
+            typed = keys.normalize_fingerprint(fingerprint)
+            for old in await self.store.replaced_under(identity.username):
+                held = keys.fingerprint(
+                    old.account_id, old.username, old.sign_public_key, old.box_public_key
+                )
+                if held == typed and old.account_id != identity.account_id:
+                    raise KeyChangedError(
+                        f"{error} It is the fingerprint of the earlier account named "
+                        f"{old.username} on this device (account {old.account_id.hex()[:8]}), "
+                        f"not of the account the server gives that name now: the earlier one "
+                        "was most likely erased and its name taken by someone new."
+                    ) from None
+            raise
 
     async def verify_peer(self, username: str, fingerprint: str) -> bool:
         """Re-pin a peer whose keys changed, after comparing the new fingerprint in person.

@@ -938,6 +938,16 @@ class Store:
             for r in rows
         ]
 
+    async def replaced_under(self, username: str) -> list[Peer]:
+        """The pins, verified or not, of accounts that bore `username` here and whose pin a
+        verify of another account under it replaced (`PeerVerification.replaced_at`)."""
+        rows = await self._all(
+            "SELECT account_id, username, sign_public_key, box_public_key, verified FROM "
+            "peer_verifications WHERE username = ? AND replaced_at > 0",
+            (username,),
+        )
+        return [_peer(r) for r in rows]
+
     async def replaced_verified(self) -> set[bytes]:
         """Accounts whose verified pin a verify of another account under the same username
         replaced (`PeerVerification.replaced_at`)."""

@@ -103,3 +103,35 @@ async def test_an_erased_clients_ended_share_is_told_apart_from_one_she_stopped(
     assert shown["kim"][0] == "share ended (account appears erased: the server no longer knows it)"
     assert shown["joan"][0] == "share ended"
     assert "share ended (erased?)" in listed.stdout
+
+
+async def test_verify_with_the_erased_kims_fingerprint_says_whose_it_is(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU46 #12: `tj verify kim OLD_FP` said only that it "does not match kim's keys"; it
+    now says it is the fingerprint of the earlier account named kim on this device (its
+    account id's start), not of the account the server gives that name now. Nothing is
+    marked verified."""
+    kim = await new_device(live_server, tmp_path, "kim")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await kim.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+    old_fingerprint = (await kim.ok("fingerprint")).stdout.strip()
+    old_id = (await kim.json("whoami"))["account_id"]
+    await drruiz.ok("verify", "kim", old_fingerprint)
+    await drruiz.ok("sync")
+    await kim.ok("account", "delete", "--yes")
+    await drruiz.ok("sync")
+    other = Device(tmp_path / "kim2", live_server.url)
+    other.signup = await other.json("signup", live_server.url, "kim")
+    await other.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+    new_fingerprint = (await other.ok("fingerprint")).stdout.strip()
+    await drruiz.ok("verify", "kim", new_fingerprint, "--yes")
+
+    again = await drruiz.tj("verify", "kim", old_fingerprint)
+    assert again.exit_code != 0, again.output
+    said = " ".join(again.stderr.split())
+    assert "does not match kim's keys" in said
+    assert (
+        f"It is the fingerprint of the earlier account named kim on this device (account "
+        f"{old_id[:8]}), not of the account the server gives that name now"
+    ) in said, said
