@@ -152,7 +152,7 @@ WATCH_LOCAL_GAP_S = 0.1
 """`Client.watch()` pushes a write of this process at once, unless it pushed one less than
 this many seconds before: then it pushes every write made meanwhile this long after that one
 (live.LocalPushes). A single write goes out at once; a loop of writes, or an editor saving at
-every keystroke, costs at most four syncs a second, not one per write."""
+every keystroke, costs at most ten syncs a second, not one per write."""
 LOCAL_WRITE: tuple[Notice, wire.LiveNotice | None] = (Notice(False, None, 0, local=True), None)
 """What a write of this process puts in the inbox of each `Client.watch()` running: the
 trigger of the sync that pushes it."""

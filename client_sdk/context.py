@@ -295,26 +295,28 @@ class Context:
 
     def names(self, journal: LocalJournal) -> set[str]:
         """The names that name `journal`: `display`'s, and for another account's journal
-        "owner (account 1a2b3c4d)/name" too (its account id's first 8 hex digits), which
-        `display` gives while another account's journals here bear that username (NU46 #1)
-        and which names it still once they no longer do (a command printed then)."""
+        "owner (account 1a2b3c4d)/name" too (`_labelled_owner`), which `display` gives while
+        another account's journals here bear that username (NU46 #1) and which names it
+        still once they no longer do (a command printed then)."""
         shown = self.display(journal)
         if journal.owner_id == self.profile.account_id:
             return {shown}
-        digits = self.replica.label_digits(journal)  # a label of one account only (REV-NAMES F1)
-        return {
-            shown,
-            f"{account_label(journal.owner_name, journal.owner_id.hex(), digits)}/{journal.name}",
-        }
+        return {shown, f"{self._labelled_owner(journal)}/{journal.name}"}
 
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a
-        client: `Replica.owner_label`'s, and "owner (account 1a2b3c4d)" (as `names`)."""
-        digits = self.replica.label_digits(journal)
+        client: `Replica.owner_label`'s, and `_labelled_owner` (as `names`)."""
         return {
             self.replica.owner_label(journal).casefold(),
-            account_label(journal.owner_name, journal.owner_id.hex(), digits).casefold(),
+            self._labelled_owner(journal).casefold(),
         }
+
+    def _labelled_owner(self, journal: LocalJournal) -> str:
+        """The owner of `journal` with as many digits of its account id as tell it apart from
+        every account that bore its username here, "kim (account 1a2b3c4d)": a label of one
+        account only (`Replica.label_digits`, REV-NAMES F1)."""
+        digits = self.replica.label_digits(journal)
+        return account_label(journal.owner_name, journal.owner_id.hex(), digits)
 
     def _not_another_account(self, wanted: str, journals: list[LocalJournal]) -> None:
         """Raise InvalidInput when `wanted` ("kim") is the username of journals' owners here

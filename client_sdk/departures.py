@@ -715,12 +715,7 @@ def decode_told(text: object) -> list[Departure]:
     """`encode_told`'s text read back; an item of another form (another version's, a hand
     edit: a field missing or of another type, a reason not in REASONS) left out, and [] for
     anything else: kept share changes are a courtesy, never an error (never raises)."""
-    if not isinstance(text, str):
-        return []
-    try:
-        items = json.loads(text)
-    except (ValueError, RecursionError):
-        return []
+    items = read_json(text, [])
     if not isinstance(items, list):
         return []
     return [d for d in map(_told, items) if d is not None]
