@@ -11,6 +11,7 @@ after connecting is done (that one is not timed).
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 
@@ -25,6 +26,7 @@ async def follow(home: str) -> None:
         async for report in client.watch():
             if not ready:
                 ready = True
+                gc.collect()  # start-up's garbage now, not in a timed round
                 print("ready", flush=True)
                 continue
             for arrival in report.arrivals.values():

@@ -15,14 +15,18 @@ floor of live propagation on this disk (`floor_commit_ms_median`/`_p99`: one dur
 commit, WAL and synchronous=FULL as the server's before it announces a push, as many times
 as there are rounds and at their pace, beside the server's database: a push's propagation
 waits for one), the file system the server's database is on (`server_data_filesystem`: a
-real disk, as a server's, never tmpfs), and the 1-minute load average at the start and the
-end (other work skews wall times).
+real disk, as a server's, never tmpfs), the two devices' stores' directory and file system
+(`live_clients_dir`, `live_clients_filesystem`: `--clients-dir` puts them on another, e.g.
+/dev/shm, so that a client's checkpoint cannot hold up the server's commit, as on their own
+devices), and the 1-minute load average at the start and the end (other work skews wall
+times).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -33,6 +37,7 @@ from typing import Any
 
 from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms
 from bench.sync import (
+    CLIENTS_DIR_HELP,
     entry_text,
     free_port,
     live_latencies_ms,
@@ -64,7 +69,9 @@ async def _noops(client: Client, count: int) -> list[float]:
     return samples
 
 
-async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]:
+async def run(
+    work: Path, rounds: int, noops: int, large: int, clients: Path | None = None
+) -> dict[str, Any]:
     load_start = round(os.getloadavg()[0], 2)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -72,17 +79,18 @@ async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]
     try:
         await wait_until_up(url)
         rtt_ms = await floor_rtt_ms(url)
+        clients = clients or work
         small = await Client.signup(
-            url, "small", PASSWORD, home=work / "small", kdf_cost=INTERACTIVE
+            url, "small", PASSWORD, home=clients / "small", kdf_cost=INTERACTIVE
         )
         for index in range(10):
             await small.entries.write(None, entry_text(index))
         await small.sync()
         noop_small = await _noops(small, noops)
-        phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
+        phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
         await phone.close()
-        live = await live_latencies_ms(small, work / "phone", rounds, server.pid)
+        live = await live_latencies_ms(small, clients / "phone", rounds, server.pid)
         await small.close()
         # The same disk and pace as the rounds (bench.sync's `live_latencies_ms` pauses
         # 10 ms before each), while nothing else of the benchmark runs.
@@ -107,6 +115,8 @@ async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]
             "floor_rtt_ms": round(rtt_ms, 3),
             **_figures("floor_commit_ms", commits),
             "server_data_filesystem": filesystem_of(work / "server"),
+            "live_clients_filesystem": filesystem_of(clients),
+            "live_clients_dir": str(clients),
             "load_1m_start_end": [load_start, round(os.getloadavg()[0], 2)],
         }
     finally:
@@ -118,10 +128,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300, help="live propagation rounds")
     parser.add_argument("--noops", type=int, default=500, help="no-op syncs per device")
     parser.add_argument("--large", type=int, default=10_000, help="entries of the large device")
+    parser.add_argument("--clients-dir", type=Path, default=None, help=CLIENTS_DIR_HELP)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
+    with contextlib.ExitStack() as stack:
+        work = stack.enter_context(tempfile.TemporaryDirectory())
         os.chmod(work, 0o700)
-        print(json.dumps(asyncio.run(run(Path(work), args.rounds, args.noops, args.large))))
+        clients = None
+        if args.clients_dir is not None:
+            clients = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.clients_dir)))
+            os.chmod(clients, 0o700)
+        figures = asyncio.run(run(Path(work), args.rounds, args.noops, args.large, clients))
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

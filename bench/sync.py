@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import compileall
 import contextlib
+import gc
 import json
 import os
 import random
@@ -50,11 +51,27 @@ import asyncpg
 
 import cli
 import client_sdk
-from bench.floor import floor_commit_ms, floor_push_pull_s, floor_rtt_ms, floor_write_each_s
+from bench.floor import (
+    filesystem_of,
+    floor_commit_ms,
+    floor_push_pull_s,
+    floor_rtt_ms,
+    floor_write_each_s,
+)
 from client_sdk import Client
 from tests.postgres_cluster import PostgresCluster
 
 PASSWORD = "sync benchmark password"
+
+LIVE_ROUNDS = 300
+"""Rounds of live propagation (`live_ms_*`): a p99 of 100 rounds is their second slowest."""
+
+CLIENTS_DIR_HELP = (
+    "a directory on another file system (e.g. /dev/shm) for the stores of the live "
+    "propagation's two devices; default: beside the server's data, so that the three "
+    "processes share one disk and a client's checkpoint (an fsync of megabytes) can hold up "
+    "the server's commit, which clients on their own devices never do"
+)
 
 
 def _vocabulary(size: int = 2000) -> list[str]:
@@ -282,7 +299,9 @@ async def live_latencies_ms(
     """From a write on `writer` (the call, then a sync, as an app does) until another device
     of the account, in another process (`bench.follow`, `Client.watch()`), has read that
     entry through the public API; the follower's line must name the entry written, else
-    RuntimeError. `server_pid`: the server's process, for its CPU per round."""
+    RuntimeError. `server_pid`: the server's process, for its CPU per round. Garbage left
+    by what ran before in this process and the follower's is collected before the rounds
+    (`gc.collect()`; no collector setting is changed)."""
     follower = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.follow", str(follower_home), stdout=subprocess.PIPE
     )
@@ -292,6 +311,10 @@ async def live_latencies_ms(
         if line.strip() != b"ready":
             raise RuntimeError("the follower did not start")
         samples = []
+        # This process's garbage so far (a write loop, an import) is collected before the
+        # timed rounds, as the follower's is before it says "ready": a full collection of a
+        # heap after start-up (~10 ms) is a once-per-process pause, not propagation.
+        gc.collect()
         pids = {"server": server_pid, "follower": follower.pid}
         cpu_start = time.process_time(), {k: cpu_s(p) for k, p in pids.items() if p}
         for index in range(rounds):
@@ -315,7 +338,9 @@ async def live_latencies_ms(
         await follower.wait()
 
 
-async def run(entries: int, work: Path, database: str | None = None) -> dict[str, Any]:
+async def run(
+    entries: int, work: Path, database: str | None = None, clients_dir: Path | None = None
+) -> dict[str, Any]:
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews wall times
     empty_bytes = 0 if database else await empty_server_bytes(work / "empty")
     port = free_port()
@@ -358,17 +383,18 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
         import_s = await timed_import(url, work, await writer.archive.export_json())
         kdf_s = await timed(lambda: asyncio.to_thread(_kdf_once))
 
-        small_client = await Client.signup(url, "small", PASSWORD, home=work / "small")
+        clients = clients_dir or work
+        small_client = await Client.signup(url, "small", PASSWORD, home=clients / "small")
         for index in range(10):
             await small_client.entries.write(None, entry_text(index))
         await small_client.sync()
         small = []
         for _ in range(200):
             small.append(await timed(small_client.sync) * 1000)
-        phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
+        phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
         await phone.close()
-        live = (await live_latencies_ms(small_client, work / "phone", rounds=100)).samples
+        live = (await live_latencies_ms(small_client, clients / "phone", LIVE_ROUNDS)).samples
 
         for client in (writer, small_client):
             await client.close()
@@ -421,6 +447,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "fresh_pull_to_floor": round(device["fresh_pull_s"] / floor_pull_s, 1),
             "noop_sync_to_rtt": round(noop_median / rtt_ms, 1),
             "live_p99_to_commit": round(p99(live) / commit_ms, 1),
+            "live_clients_filesystem": filesystem_of(clients),
             "load_1m_start_end": [load_start, round(os.getloadavg()[0], 2)],
         }
     finally:
@@ -434,13 +461,17 @@ def _kdf_once() -> None:
     crypto.derive_root(PASSWORD, bytes(16), MODERATE)
 
 
-def run_once(entries: int, database: str) -> dict[str, Any]:
+def run_once(entries: int, database: str, clients_parent: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as stack:
         os.chmod(work, 0o700)
         url = None if database == "sqlite" else database
         if url == "postgresql":
             url = stack.enter_context(PostgresCluster.start()).url()
-        return asyncio.run(run(entries, Path(work), url))
+        clients = None
+        if clients_parent is not None:
+            clients = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=clients_parent)))
+            os.chmod(clients, 0o700)
+        return asyncio.run(run(entries, Path(work), url, clients))
 
 
 def main() -> None:
@@ -455,8 +486,9 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=1, help="whole runs; each figure is the median of the runs"
     )
+    parser.add_argument("--clients-dir", type=Path, default=None, help=CLIENTS_DIR_HELP)
     args = parser.parse_args()
-    results = [run_once(args.entries, args.database) for _ in range(args.runs)]
+    results = [run_once(args.entries, args.database, args.clients_dir) for _ in range(args.runs)]
     if args.runs == 1:
         print(json.dumps(results[0]))
         return

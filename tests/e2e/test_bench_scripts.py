@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
+
+from bench.floor import filesystem_of
 
 
 def bench(module: str, *args: str) -> dict[str, Any]:
@@ -42,3 +45,22 @@ def test_a_tiny_load_run_has_no_errors_and_reports_every_figure() -> None:
     assert result["server_alive_at_end"] is True
     assert result["server_peak_rss_mb"] > 0
     assert set(result["floor"]) == {"seal_1kib_per_s", "sqlite_durable_commits_per_s"}
+
+
+def test_a_short_live_run_keeps_the_clients_stores_where_asked(tmp_path: Path) -> None:
+    result = bench(
+        "bench.live",
+        "--rounds",
+        "5",
+        "--noops",
+        "3",
+        "--large",
+        "0",
+        "--clients-dir",
+        str(tmp_path),
+    )
+    assert len([k for k in result if k.startswith("live_ms_")]) == 3
+    assert 0 < result["live_ms_median"] <= result["live_ms_p99"]
+    assert Path(result["live_clients_dir"]).parent == tmp_path
+    assert result["live_clients_filesystem"] == filesystem_of(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the devices' stores went with the run
