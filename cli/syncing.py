@@ -13,11 +13,25 @@ from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
 from cli.progress import UPLOAD_WAIT_S, sync_once
 
 if TYPE_CHECKING:
-    from client_sdk import Client, SyncReport
+    from client_sdk import Client, Notice, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sync import News
 
 WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
+
+
+def trigger_name(notice: Notice | None) -> str:
+    """What started a watching sync, as `tj sync --watch --json` names it: "connected"
+    (after each (re)connection, or none given), "notice" (the server announced a change),
+    "local" (this process wrote something to send) or "scheduled" (the sync a watch runs
+    once a minute, or when the server takes uploads again: `Client.watch`)."""
+    if notice is None or notice.connected:
+        return "connected"
+    if notice.local:
+        return "local"
+    if notice.meta or notice.journal_id is not None:
+        return "notice"
+    return "scheduled"
 
 
 def show_report(
@@ -32,7 +46,7 @@ def show_report(
     it (`Client.unseen_news`, `Client.unseen_departures`): a line after the summary, and
     `earlier`, `earlier_departures` in the JSON."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
-        trigger = "connected" if report.trigger is None or report.trigger.connected else "notice"
+        trigger = trigger_name(report.trigger)
         output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
     elif as_json:
         output.print_json({**output.sync_dict(report), **earlier_dict(earlier, earlier_told)})
@@ -203,7 +217,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     other commands fetched when they synced first since your last `tj sync`, share
     changes they told included ("Earlier, fetched by other commands ...": --json
     "earlier", "earlier_departures"). With --watch, the device stays in sync live,
-    says that line first, and prints one line per change as it arrives.
+    says that line first, and prints one line per change as it arrives (with --json,
+    one object per sync, its "trigger" one of "connected", "notice", "local" or
+    "scheduled": the sync it runs once a minute).
 
     If signed records show that the server holds back records (it dropped
     some, or shows this device a frozen view), a warning names the journal,
