@@ -39,6 +39,7 @@ from client_sdk.errors import (
     JournalArchived,
     NetworkError,
     NotFound,
+    SameJournalName,
     ScopeNeeded,
     StillShared,
     TJError,
@@ -418,6 +419,8 @@ def with_hint(
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
         advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
         text = f"{error}: {advice}"
+    elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
+        text = output.same_name_error_text(error)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)

@@ -30,6 +30,7 @@ from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
 from client_sdk.models import read_time
+from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
 from client_sdk.settling import Settled, value_text
 from client_sdk.undelivered import MemberReceipt, recipients_by_state
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         MergedText,
         OvertakenEdit,
         Recipient,
+        SameJournalName,
         SyncReport,
         UploadLimit,
     )
@@ -872,7 +874,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
         "refused_shares": list(report.refused_shares),
-        "same_names": list(report.same_names),
+        "same_names": [same_name_line(same) for same in report.same_names],
         "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
@@ -884,6 +886,32 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
+
+
+def same_name_line(same: SameName) -> str:
+    """A name two or more of this account's journals share (`SameName.line`), with the CLI's
+    way to name one by its id and to rename one: "2 journals are named 'Dreams' (ids
+    45cf16150615, 77380896157d): name one by its id, or the start of it (`--journal
+    45cf16150615`), and give one another name with `tj journal rename 77380896157d
+    NEW-NAME`; each keeps ..."."""
+    ids = same.ids()
+    return same.line(pick=f"`--journal {ids[0]}`", rename=f"`tj journal rename {ids[-1]} NEW-NAME`")
+
+
+def same_name_error_text(error: SameJournalName) -> str:
+    """`SameJournalName` in the CLI's words: `same_name_line`'s commands, or, for a name a
+    read-only copy shares, "`tj journal list` shows which is which"."""
+    if error.copies:
+        return copy_same_name_text(
+            error.name, error.journal_ids, error.copies, listed="`tj journal list`"
+        )
+    ids = shown_ids(error.journal_ids)
+    return same_name_text(
+        error.name,
+        error.journal_ids,
+        pick=f"`--journal {ids[0]}`",
+        rename=f"`tj journal rename {ids[-1]} NEW-NAME`",
+    )
 
 
 def upload_limit_text(limit: UploadLimit) -> str:

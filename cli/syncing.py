@@ -80,7 +80,7 @@ def show_report(
         output.message(f"Notice: {held}")
     output.tell_departures(report)
     for same in report.same_names:
-        output.message(f"Notice: {same}")
+        output.message(f"Notice: {output.same_name_line(same)}")
     for newer in report.newer:
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         RateLimited,
         RenamedElsewhere,
         RollbackError,
+        SameJournalName,
         ScopeNeeded,
         ShareAlreadyEnded,
         SharedAgain,
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
     from client_sdk.results import InvalidResult, MeasureResult, Taken
     from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyHints, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
+    from client_sdk.same_names import SameName
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
@@ -147,6 +149,7 @@ _EXPORTS = {
         "RateLimited",
         "RenamedElsewhere",
         "RollbackError",
+        "SameJournalName",
         "ScopeNeeded",
         "ShareAlreadyEnded",
         "SharedAgain",
@@ -188,6 +191,7 @@ _EXPORTS = {
     "results": ("InvalidResult", "MeasureResult", "Taken"),
     "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
+    "same_names": ("SameName",),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
@@ -320,6 +324,8 @@ __all__ = [
     "SafetyPath",
     "SafetyPlan",
     "SafetyResponse",
+    "SameJournalName",
+    "SameName",
     "ScopeNeeded",
     "ScoreChange",
     "ShareAlreadyEnded",

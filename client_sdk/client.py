@@ -125,6 +125,7 @@ if TYPE_CHECKING:
     from client_sdk.reflection import Prompts
     from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
+    from client_sdk.same_names import SameName
     from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
@@ -1816,11 +1817,11 @@ class Client:
             for told, removal in overtaken
         ]
 
-    async def _same_names(self, as_of: tuple[int, int] | None) -> list[str]:
+    async def _same_names(self, as_of: tuple[int, int] | None) -> list[SameName]:
         """`SyncReport.same_names`: this account's journals (on the server) that share a
         name, ignoring case (NU22 C15). `as_of`: the sync's last store version (Store.version
         `since`: no statement while this process changed nothing since, issue 10)."""
-        from client_sdk.context import same_name_text
+        from client_sdk.same_names import SameName
 
         me = self.profile.account_id
         by_name: dict[str, list[LocalJournal]] = {}
@@ -1829,8 +1830,7 @@ class Client:
             if own and not self.replica.is_disclosure(journal):  # copies kept for members aside
                 by_name.setdefault(journal.name.casefold(), []).append(journal)
         return [
-            f"{same_name_text(same[0].name, [j.journal_id for j in same])}; each keeps its "
-            "own entries, and a share of one shares only that one"
+            SameName(same[0].name, tuple(sorted(j.journal_id for j in same)))
             for _, same in sorted(by_name.items())
             if len(same) > 1
         ]

@@ -14,6 +14,7 @@
     │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
     │                     many failed logins, writes or lookups
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
+    │   ├── SameJournalName  a name names several journals: name one by its id
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
     │   ├── SharedAgain   sharing one item, or some fields, would give again what a
     │   │                 journal kept for the member from an ended share still holds
@@ -275,6 +276,30 @@ class ClientClosed(TJError):
 class InvalidInput(TJError):
     """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
     malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
+
+
+class SameJournalName(InvalidInput):
+    """A journal name that names several journals of this device (`name`, as given; NU22
+    C15: the same name given on two devices offline; NU36 #1: a read-only copy's name, for
+    what destroys data): nothing was done. `journal_ids` are their full ids (sorted),
+    `copies` those of them that are read-only copies; the message names no app's commands
+    (`same_names.same_name_text`, `copy_same_name_text` take an app's own words). Subject
+    "same name"."""
+
+    subject = "same name"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        journal_ids: list[bytes],
+        copies: frozenset[bytes] = frozenset(),
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.journal_ids = sorted(journal_ids)
+        self.copies = copies
 
 
 class ScopeNeeded(InvalidInput):

@@ -23,6 +23,7 @@ from client_sdk.errors import (
 from client_sdk.graphemes import cut
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
+from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.upload_limit import describe as describe_upload_limit
@@ -717,10 +718,12 @@ class SyncReport:
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
-    same_names: list[str] = field(default_factory=list)
-    """One line per name that two or more of this account's journals share (each made on a
-    device that did not know of the other, offline: NU22 C15), naming their ids and how to
-    rename one; while it holds, `--journal NAME` names neither. Set by `Client.sync`."""
+    same_names: list[SameName] = field(default_factory=list)
+    """One per name that two or more of this account's journals share (each made on a device
+    that did not know of the other, offline: NU22 C15), told by every sync while it holds:
+    `SameName.name` and `journal_ids` (to offer renaming one), `line()` its sentence, which
+    names no app's commands (`pick=`, `rename=` add the app's own words). While it holds the
+    name names neither (`SameJournalName`). Set by `Client.sync`."""
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them
@@ -829,7 +832,7 @@ class SyncReport:
             return clock(datetime.fromtimestamp(ms / 1000, UTC))
 
         lines += [f"Notice: {d.describe(ms_clock)}." for d in self.departures]
-        lines += [f"Notice: {same}" for same in self.same_names]
+        lines += [f"Notice: {same.line()}" for same in self.same_names]
         lines += [f"Notice: {newer}" for newer in self.newer]
         lines += [
             f"Notice: {finished[0].upper()}{finished[1:]}." for finished in self.finished_shares
@@ -926,6 +929,7 @@ class SyncReport:
             "overtaken": [o.to_dict() for o in self.overtaken],
             "held_back": list(self.held_back),
             "departures": [d.to_dict() for d in self.departures],
+            "same_names": [same.to_dict() for same in self.same_names],
             "newer": [n.to_dict() for n in self.newer],
         }
 
