@@ -37,6 +37,7 @@ from client_sdk.errors import (
     CostLowered,
     InvalidInput,
     JournalArchived,
+    KeyChangedError,
     NetworkError,
     NotFound,
     SameJournalName,
@@ -419,6 +420,8 @@ def with_hint(
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
         advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
         text = f"{error}: {advice}"
+    elif isinstance(error, KeyChangedError) and error.username:  # the command (NU45 #4)
+        text = error.said(output.verify_words(error.username))
     elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
         text = output.same_name_error_text(error)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
@@ -2027,7 +2030,7 @@ async def synced_first(
         output.tell_departures(report)
         if tell_refused:
             for refused in report.refused_shares:
-                output.message(f"Warning: {refused}")
+                output.message(f"Warning: {output.refused_share_line(refused)}")
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True

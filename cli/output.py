@@ -41,11 +41,13 @@ if TYPE_CHECKING:
         Client,
         DeviceInfo,
         Entry,
+        HeldBack,
         Journal,
         MeasureResult,
         MergedText,
         OvertakenEdit,
         Recipient,
+        RefusedShare,
         SameJournalName,
         SyncReport,
         UploadLimit,
@@ -873,7 +875,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
-        "refused_shares": list(report.refused_shares),
+        "refused_shares": [refused_share_line(r) for r in report.refused_shares],
         "same_names": [same_name_line(same) for same in report.same_names],
         "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],
@@ -881,11 +883,30 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "settled": [settled.to_dict() for settled in report.settled],
         "merged_texts": [merged.to_dict() for merged in report.merged_texts],
         "overtaken": [edit.to_dict() for edit in report.overtaken],
-        "held_back": list(report.held_back),
+        "held_back": [held_back_line(held) for held in report.held_back],
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
+
+
+def verify_words(username: str | None) -> str:
+    """The CLI's words after "accept the new keys" (`KeyChangedError.said`): " (`tj verify
+    kim FINGERPRINT`)"; "" when there is no one to verify."""
+    return f" (`tj verify {shlex.quote(username)} FINGERPRINT`)" if username else ""
+
+
+def refused_share_line(refused: RefusedShare) -> str:
+    """A journal not opened for its owner's refused identity (`RefusedShare.line`), with the
+    command that accepts the new keys once compared in person."""
+    return refused.line(verify=verify_words(refused.username))
+
+
+def held_back_line(held: HeldBack) -> str:
+    """A journal whose download waits for its owner's verification (`HeldBack.line`), with
+    the CLI's command: "... compare fingerprints and run `tj verify ana FINGERPRINT`; the
+    next sync downloads the rest"."""
+    return held.line(verify=f"`tj verify {shlex.quote(held.owner)} FINGERPRINT`")
 
 
 def same_name_line(same: SameName) -> str:

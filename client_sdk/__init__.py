@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     )
     from client_sdk.goal_tracking import Goals
     from client_sdk.goals import CheckIn, Goal, Measure
+    from client_sdk.hold_back import HeldBack
     from client_sdk.insight_reports import InsightReports
     from client_sdk.insights import GoalStat, Insights, MoodGroup, Streak, WeekStat
     from client_sdk.journals import Journals
@@ -107,6 +108,7 @@ if TYPE_CHECKING:
         Arrival,
         NewerFormat,
         News,
+        RefusedShare,
         Removal,
         SetAside,
         SyncProgress,
@@ -162,6 +164,7 @@ _EXPORTS = {
     ),
     "goal_tracking": ("Goals",),
     "goals": ("CheckIn", "Goal", "Measure"),
+    "hold_back": ("HeldBack",),
     "insight_reports": ("InsightReports",),
     "insights": ("GoalStat", "Insights", "MoodGroup", "Streak", "WeekStat"),
     "journals": ("Journals",),
@@ -200,7 +203,16 @@ _EXPORTS = {
     "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "HeldKeys", "KeptCopy", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": (
+        "Arrival",
+        "NewerFormat",
+        "News",
+        "RefusedShare",
+        "Removal",
+        "SetAside",
+        "SyncProgress",
+        "SyncReport",
+    ),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "AnswerWait", "RetryPolicy", "answer_wait"),
     "undelivered": ("MemberReceipt", "Recipient", "Undelivered", "recipients_by_member"),
@@ -241,6 +253,7 @@ __all__ = [
     "ShareEnded",
     "Assignments",
     "AuditInfo",
+    "HeldBack",
     "HeldKeys",
     "AuthError",
     "Backoff",
@@ -353,6 +366,7 @@ __all__ = [
     "Arrival",
     "NewerFormat",
     "News",
+    "RefusedShare",
     "Removal",
     "Association",
     "DayMood",

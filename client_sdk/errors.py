@@ -153,7 +153,25 @@ class CostLowered(IntegrityError):
 class KeyChangedError(TJError):
     """A peer's identity keys differ from the ones this device pinned, or from the
     fingerprint given: nothing was shared. Compare fingerprints in person, then
-    `client.shares.verify(username, fingerprint)`."""
+    `client.shares.verify(username, fingerprint)`. `username`: whom to verify, when the
+    message asks to accept their new keys (else None); `said(verify=...)` is the message with
+    the app's own words for that after "accept the new keys" (the CLI: " (`tj verify kim
+    FINGERPRINT`)"); the message itself names no app's commands (NU45 #4)."""
+
+    username: str | None = None
+
+    def __init__(self, message: str, *, username: str | None = None) -> None:
+        """`message` holds "{verify}" where an app's words go when `username` is given."""
+        self._template = message if username is not None else None
+        super().__init__(message.format(verify="") if username is not None else message)
+        self.username = username
+
+    def said(self, verify: str = "") -> str:
+        """The message with `verify` (the app's words, e.g. " (`tj verify kim FINGERPRINT`)")
+        where it says to accept the new keys; the message as it is when it does not."""
+        if self._template is None:
+            return str(self)
+        return self._template.format(verify=verify)
 
 
 class ConflictError(TJError):
