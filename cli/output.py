@@ -947,6 +947,11 @@ def field_value_text(field: str, value: Any) -> str:
     return value_text(field, value, local_time)
 
 
+LATE_FLAG_SYNCS = "`tj sync`, `tj caseload`"
+"""How a therapist fetches a flag, in the CLI's words (`SafetyHints.syncs`, as
+`cli.safety.CLI_HINTS` says it)."""
+
+
 def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
@@ -957,7 +962,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     another changed (NU24 C1: `MergedText.line`), then one per entry edited here that
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
-    lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
+    lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
     lines += [
         s.line(
             local_time,
