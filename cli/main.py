@@ -315,6 +315,10 @@ HINTS = {
     "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
     "document": "try `tj sync`",
     "sync": "run `tj sync`",
+    "set-aside change": "see `tj set-aside list`",
+    "share ended": "the owner shares it again with `tj share`",
+    "unconfirmed unshare": "`tj sync` when the server can be reached, then `tj logout`; or "
+    "`tj logout --yes` logs out anyway",
     "renamed elsewhere": "`tj journal list` shows its name now; `tj journal rename` names it again",
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",

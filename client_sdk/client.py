@@ -47,6 +47,7 @@ from client_sdk.departures import (
 )
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
+    UNCONFIRMED_UNSHARE,
     AuthError,
     ClientClosed,
     ConflictError,
@@ -1294,9 +1295,10 @@ class Client:
             raise InvalidInput(
                 f"ending the share of {unconfirmed[0]} is not confirmed: the server may still "
                 "store the share this device signed, and only this device knows to end it. "
-                "Run `tj sync` when the server can be reached, then log out; or log out anyway "
-                "(`tj logout --yes`) and end that share again on another device should they "
-                "still be listed. Nothing was deleted"
+                "Sync when the server can be reached, then log out; or log out anyway and end "
+                "that share again on another device should they still be listed. Nothing was "
+                "deleted",
+                subject=UNCONFIRMED_UNSHARE,
             )
         unsynced = await self.unsynced_changes()
         if allowed is not None and unsynced > allowed:
@@ -2390,7 +2392,11 @@ class Client:
         if change_id is not None:
             wanted = change_id.strip().lower()
             if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-                raise InvalidInput(f"{change_id!r} is not a change id: see `tj set-aside list`")
+                raise InvalidInput(  # the app lists them (NU45 #4)
+                    f"{change_id!r} is not a change id (4 hex digits or more of a change set "
+                    "aside, or of its document)",
+                    subject="set-aside change",
+                )
             matched = [
                 c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
             ]

@@ -75,13 +75,22 @@ class TJError(Exception):
     elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
     meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
     `journal`), "value" (BAD_VALUE: a value given is malformed or out of its limits, an id's
-    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again);
-    None otherwise."""
+    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again),
+    "same name" (`SameJournalName`), "share ended" (a write in a journal whose share with
+    this account ended: only its owner can share it again, on their device), "unconfirmed
+    unshare" (a logout refused: the end of a share made here is not confirmed by the server;
+    sync first, or log out with `force=True`), "sync" (syncing first may help); None
+    otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
         if subject is not None:
             self.subject = subject
+
+
+UNCONFIRMED_UNSHARE = "unconfirmed unshare"
+"""`TJError.subject` of a logout refused because the end of a share made on this device is
+not confirmed by the server (`Client.logout`)."""
 
 
 class AuthError(TJError):

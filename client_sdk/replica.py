@@ -7622,6 +7622,12 @@ def decode_to_follow(value: Any) -> dict[str, list[str]]:
     return found
 
 
+SHARE_ENDED = "share ended"
+"""`TJError.subject` of a write refused in a journal whose share with this account ended (its
+end date, the owner's removal, or the server no longer serving it): only its owner can share
+it again, on their device."""
+
+
 def check_may_write(
     journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME", shown: str = ""
 ) -> None:
@@ -7636,7 +7642,7 @@ def check_may_write(
         return
     # Who can change that, in words (NU30 F8): only the owner shares a journal again.
     again = (
-        f": only {journal.owner_name} can share it with you again (with `tj share` on their device)"
+        f": only {journal.owner_name} can share it with you again, on their device"
         if journal.owner_name and journal.owner_name != username
         else ""
     )
@@ -7649,13 +7655,15 @@ def check_may_write(
     if journal.role == REVOKED:
         raise AccessError(
             f"the share of journal {shown!r} with this account ended, or the journal "
-            f"was deleted{again}; this device keeps a read-only copy of what it downloaded"
+            f"was deleted{again}; this device keeps a read-only copy of what it downloaded",
+            subject=SHARE_ENDED,
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
             f"the share of journal {shown!r} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
-            f"set{again}; this device keeps a read-only copy of what it downloaded"
+            f"set{again}; this device keeps a read-only copy of what it downloaded",
+            subject=SHARE_ENDED,
         )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:
