@@ -840,10 +840,10 @@ class SyncReport:
         given), records withheld, journals rolled back or needing an update) and notices
         (records of erased accounts, downloads held back, shares that changed
         (`Departure.describe`), journals sharing a name, records of a newer app, shares
-        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). The
-        sentences of settled fields, merged texts, overtaken edits, changes set aside and departures name no app's commands
-        (`tj sync` prints them with its own added); a few other notices still name a `tj`
-        command where they say how to go on (a download held back names `tj verify`)."""
+        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). Its
+        notices name no app's commands or flags (NU45 #4; a problem line quotes an SDK
+        error's words): `tj sync` prints them with its own added, through each item's `line()` keywords (`Settled.line(keeps=)`,
+        `SameName.line(pick=, rename=)`, `HeldBack.line(verify=)`, ...)."""
         flags = self.new_safety_flags()
         lines = [f"Safety: {', '.join(str(n) for n in flags)}."] if flags else []
         summary = self.summary()
