@@ -37,8 +37,10 @@ from client_sdk.errors import (
     CostLowered,
     InvalidInput,
     JournalArchived,
+    KeyChangedError,
     NetworkError,
     NotFound,
+    SameJournalName,
     ScopeNeeded,
     StillShared,
     TJError,
@@ -313,6 +315,10 @@ HINTS = {
     "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
     "document": "try `tj sync`",
     "sync": "run `tj sync`",
+    "set-aside change": "see `tj set-aside list`",
+    "share ended": "the owner shares it again with `tj share`",
+    "unconfirmed unshare": "`tj sync` when the server can be reached, then `tj logout`; or "
+    "`tj logout --yes` logs out anyway",
     "renamed elsewhere": "`tj journal list` shows its name now; `tj journal rename` names it again",
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
@@ -418,6 +424,10 @@ def with_hint(
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
         advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
         text = f"{error}: {advice}"
+    elif isinstance(error, KeyChangedError) and error.username:  # the command (NU45 #4)
+        text = error.said(output.verify_words(error.username))
+    elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
+        text = output.same_name_error_text(error)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
@@ -2024,7 +2034,7 @@ async def synced_first(
         output.tell_departures(report)
         if tell_refused:
             for refused in report.refused_shares:
-                output.message(f"Warning: {refused}")
+                output.message(f"Warning: {output.refused_share_line(refused)}")
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True

@@ -30,6 +30,7 @@ from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
 from client_sdk.models import read_time
+from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
 from client_sdk.settling import Settled, value_text
 from client_sdk.undelivered import MemberReceipt, recipients_by_state
@@ -40,11 +41,14 @@ if TYPE_CHECKING:
         Client,
         DeviceInfo,
         Entry,
+        HeldBack,
         Journal,
         MeasureResult,
         MergedText,
         OvertakenEdit,
         Recipient,
+        RefusedShare,
+        SameJournalName,
         SyncReport,
         UploadLimit,
     )
@@ -871,19 +875,64 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
-        "refused_shares": list(report.refused_shares),
-        "same_names": list(report.same_names),
+        "refused_shares": [refused_share_line(r) for r in report.refused_shares],
+        "same_names": [same_name_line(same) for same in report.same_names],
         "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
         "merged_texts": [merged.to_dict() for merged in report.merged_texts],
         "overtaken": [edit.to_dict() for edit in report.overtaken],
-        "held_back": list(report.held_back),
+        "held_back": [held_back_line(held) for held in report.held_back],
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
+
+
+def verify_words(username: str | None) -> str:
+    """The CLI's words after "accept the new keys" (`KeyChangedError.said`): " (`tj verify
+    kim FINGERPRINT`)"; "" when there is no one to verify."""
+    return f" (`tj verify {shlex.quote(username)} FINGERPRINT`)" if username else ""
+
+
+def refused_share_line(refused: RefusedShare) -> str:
+    """A journal not opened for its owner's refused identity (`RefusedShare.line`), with the
+    command that accepts the new keys once compared in person."""
+    return refused.line(verify=verify_words(refused.username))
+
+
+def held_back_line(held: HeldBack) -> str:
+    """A journal whose download waits for its owner's verification (`HeldBack.line`), with
+    the CLI's command: "... compare fingerprints and run `tj verify ana FINGERPRINT`; the
+    next sync downloads the rest"."""
+    return held.line(verify=f"`tj verify {shlex.quote(held.owner)} FINGERPRINT`")
+
+
+def same_name_line(same: SameName) -> str:
+    """A name two or more of this account's journals share (`SameName.line`), with the CLI's
+    way to name one by its id and to rename one: "2 journals are named 'Dreams' (ids
+    45cf16150615, 77380896157d): name one by its id, or the start of it (`--journal
+    45cf16150615`), and give one another name with `tj journal rename 77380896157d
+    NEW-NAME`; each keeps ..."."""
+    ids = same.ids()
+    return same.line(pick=f"`--journal {ids[0]}`", rename=f"`tj journal rename {ids[-1]} NEW-NAME`")
+
+
+def same_name_error_text(error: SameJournalName) -> str:
+    """`SameJournalName` in the CLI's words: `same_name_line`'s commands, or, for a name a
+    read-only copy shares, "`tj journal list` shows which is which"."""
+    if error.copies:
+        return copy_same_name_text(
+            error.name, error.journal_ids, error.copies, listed="`tj journal list`"
+        )
+    ids = shown_ids(error.journal_ids)
+    return same_name_text(
+        error.name,
+        error.journal_ids,
+        pick=f"`--journal {ids[0]}`",
+        rename=f"`tj journal rename {ids[-1]} NEW-NAME`",
+    )
 
 
 def upload_limit_text(limit: UploadLimit) -> str:
@@ -898,6 +947,11 @@ def field_value_text(field: str, value: Any) -> str:
     return value_text(field, value, local_time)
 
 
+LATE_FLAG_SYNCS = "`tj sync`, `tj caseload`"
+"""How a therapist fetches a flag, in the CLI's words (`SafetyHints.syncs`, as
+`cli.safety.CLI_HINTS` says it)."""
+
+
 def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
@@ -908,7 +962,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     another changed (NU24 C1: `MergedText.line`), then one per entry edited here that
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
-    lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
+    lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
     lines += [
         s.line(
             local_time,

@@ -39,6 +39,7 @@ CLI_HINTS = SafetyHints(
     write_plan="`tj safety plan --text ...`",
     flags_again="`tj share {journal} {member} --role annotate --safety-flags`",
     annotate_again="`tj share {journal} {member} --role annotate`",
+    syncs=output.LATE_FLAG_SYNCS,
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands: NU27 C17)."""

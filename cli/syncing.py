@@ -84,17 +84,17 @@ def show_report(
     for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
         names = (report.erased_journals, report.erased_authors)
         output.message(f"Notice: {erased_text(journal_id, author, count, *names)}")
-    for refused in report.refused_shares:
-        output.message(f"Warning: {refused}")
+    for share in report.refused_shares:
+        output.message(f"Warning: {output.refused_share_line(share)}")
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:
         output.message(f"Warning: update the app: {chain}")
     for held in report.held_back:
-        output.message(f"Notice: {held}")
+        output.message(f"Notice: {output.held_back_line(held)}")
     output.tell_departures(report)
     for same in report.same_names:
-        output.message(f"Notice: {same}")
+        output.message(f"Notice: {output.same_name_line(same)}")
     for newer in report.newer:
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         RateLimited,
         RenamedElsewhere,
         RollbackError,
+        SameJournalName,
         ScopeNeeded,
         ShareAlreadyEnded,
         SharedAgain,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     )
     from client_sdk.goal_tracking import Goals
     from client_sdk.goals import CheckIn, Goal, Measure
+    from client_sdk.hold_back import HeldBack
     from client_sdk.insight_reports import InsightReports
     from client_sdk.insights import GoalStat, Insights, MoodGroup, Streak, WeekStat
     from client_sdk.journals import Journals
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     from client_sdk.results import InvalidResult, MeasureResult, Taken
     from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyHints, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
+    from client_sdk.same_names import SameName
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
@@ -105,6 +108,7 @@ if TYPE_CHECKING:
         Arrival,
         NewerFormat,
         News,
+        RefusedShare,
         Removal,
         SetAside,
         SyncProgress,
@@ -147,6 +151,7 @@ _EXPORTS = {
         "RateLimited",
         "RenamedElsewhere",
         "RollbackError",
+        "SameJournalName",
         "ScopeNeeded",
         "ShareAlreadyEnded",
         "SharedAgain",
@@ -159,6 +164,7 @@ _EXPORTS = {
     ),
     "goal_tracking": ("Goals",),
     "goals": ("CheckIn", "Goal", "Measure"),
+    "hold_back": ("HeldBack",),
     "insight_reports": ("InsightReports",),
     "insights": ("GoalStat", "Insights", "MoodGroup", "Streak", "WeekStat"),
     "journals": ("Journals",),
@@ -188,6 +194,7 @@ _EXPORTS = {
     "results": ("InvalidResult", "MeasureResult", "Taken"),
     "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
+    "same_names": ("SameName",),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
@@ -196,7 +203,16 @@ _EXPORTS = {
     "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "HeldKeys", "KeptCopy", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": (
+        "Arrival",
+        "NewerFormat",
+        "News",
+        "RefusedShare",
+        "Removal",
+        "SetAside",
+        "SyncProgress",
+        "SyncReport",
+    ),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "AnswerWait", "RetryPolicy", "answer_wait"),
     "undelivered": ("MemberReceipt", "Recipient", "Undelivered", "recipients_by_member"),
@@ -237,6 +253,7 @@ __all__ = [
     "ShareEnded",
     "Assignments",
     "AuditInfo",
+    "HeldBack",
     "HeldKeys",
     "AuthError",
     "Backoff",
@@ -320,6 +337,8 @@ __all__ = [
     "SafetyPath",
     "SafetyPlan",
     "SafetyResponse",
+    "SameJournalName",
+    "SameName",
     "ScopeNeeded",
     "ScoreChange",
     "ShareAlreadyEnded",
@@ -347,6 +366,7 @@ __all__ = [
     "Arrival",
     "NewerFormat",
     "News",
+    "RefusedShare",
     "Removal",
     "Association",
     "DayMood",

@@ -47,6 +47,7 @@ from client_sdk.departures import (
 )
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
+    UNCONFIRMED_UNSHARE,
     AuthError,
     ClientClosed,
     ConflictError,
@@ -125,6 +126,7 @@ if TYPE_CHECKING:
     from client_sdk.reflection import Prompts
     from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
+    from client_sdk.same_names import SameName
     from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
@@ -1293,9 +1295,10 @@ class Client:
             raise InvalidInput(
                 f"ending the share of {unconfirmed[0]} is not confirmed: the server may still "
                 "store the share this device signed, and only this device knows to end it. "
-                "Run `tj sync` when the server can be reached, then log out; or log out anyway "
-                "(`tj logout --yes`) and end that share again on another device should they "
-                "still be listed. Nothing was deleted"
+                "Sync when the server can be reached, then log out; or log out anyway and end "
+                "that share again on another device should they still be listed. Nothing was "
+                "deleted",
+                subject=UNCONFIRMED_UNSHARE,
             )
         unsynced = await self.unsynced_changes()
         if allowed is not None and unsynced > allowed:
@@ -1816,11 +1819,11 @@ class Client:
             for told, removal in overtaken
         ]
 
-    async def _same_names(self, as_of: tuple[int, int] | None) -> list[str]:
+    async def _same_names(self, as_of: tuple[int, int] | None) -> list[SameName]:
         """`SyncReport.same_names`: this account's journals (on the server) that share a
         name, ignoring case (NU22 C15). `as_of`: the sync's last store version (Store.version
         `since`: no statement while this process changed nothing since, issue 10)."""
-        from client_sdk.context import same_name_text
+        from client_sdk.same_names import SameName
 
         me = self.profile.account_id
         by_name: dict[str, list[LocalJournal]] = {}
@@ -1829,8 +1832,7 @@ class Client:
             if own and not self.replica.is_disclosure(journal):  # copies kept for members aside
                 by_name.setdefault(journal.name.casefold(), []).append(journal)
         return [
-            f"{same_name_text(same[0].name, [j.journal_id for j in same])}; each keeps its "
-            "own entries, and a share of one shares only that one"
+            SameName(same[0].name, tuple(sorted(j.journal_id for j in same)))
             for _, same in sorted(by_name.items())
             if len(same) > 1
         ]
@@ -2390,7 +2392,11 @@ class Client:
         if change_id is not None:
             wanted = change_id.strip().lower()
             if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-                raise InvalidInput(f"{change_id!r} is not a change id: see `tj set-aside list`")
+                raise InvalidInput(  # the app lists them (NU45 #4)
+                    f"{change_id!r} is not a change id (4 hex digits or more of a change set "
+                    "aside, or of its document)",
+                    subject="set-aside change",
+                )
             matched = [
                 c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
             ]

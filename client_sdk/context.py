@@ -27,12 +27,14 @@ from client_sdk.errors import (
     InvalidInput,
     NotAnEntry,
     NotFound,
+    SameJournalName,
     TJError,
     WrongKind,
 )
 from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
+from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Store, StoredDocument, Transaction
 
@@ -262,10 +264,8 @@ class Context:
                     if name_or_id:  # named by the user, not the default journal
                         await self._not_also_a_client(wanted, found[0], live, kept)
                     return found[0]
-                if found and strict and any(j.role == REVOKED for j in found):
-                    raise InvalidInput(copy_same_name_text(wanted, found))
                 if found:
-                    raise InvalidInput(same_name_text(wanted, [j.journal_id for j in found]))
+                    raise same_name_error(wanted, found, strict=strict)
         self._not_another_accounts(wanted, journals)
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if len(prefixed) == 1:
@@ -835,29 +835,14 @@ def is_id_prefix(wanted: str, journal_id: bytes) -> bool:
     return hexadecimal and len(text) >= MIN_ID_PREFIX and journal_id.hex().startswith(text)
 
 
-def copy_same_name_text(name: str, journals: list[LocalJournal]) -> str:
-    """Why a name a read-only copy shares with another journal names neither for what
-    destroys data (`Context.local_journal`'s `strict`, NU36 #1), with every id and which
-    are copies: "2 journals are named 'Dreams' on this device (ids 94fb60f0f9ef,
-    e8f46fcd7a6b: a read-only copy, gone from the server or a share that ended): name the
-    one you mean by its id (`tj journal list` shows each)". Pure."""
-    ids = sorted(
-        (j.journal_id.hex()[:12], " (a read-only copy)" if j.role == REVOKED else "")
-        for j in journals
+def same_name_error(name: str, journals: list[LocalJournal], *, strict: bool) -> SameJournalName:
+    """The error for a name that names several `journals` (`same_names.same_name_text`; for
+    what destroys data, `strict`, when one is a read-only copy: `copy_same_name_text`). Pure."""
+    ids = [j.journal_id for j in journals]
+    copies = frozenset(j.journal_id for j in journals if j.role == REVOKED)
+    text = (
+        copy_same_name_text(name, ids, copies) if strict and copies else same_name_text(name, ids)
     )
-    listed = ", ".join(f"{i}{copy}" for i, copy in ids)
-    return (
-        f"{len(ids)} journals are named {name!r} on this device (ids {listed}): name the one "
-        "you mean by its id (`tj journal list` shows which is which); nothing was changed"
-    )
-
-
-def same_name_text(name: str, journal_ids: list[bytes]) -> str:
-    """Why a name names no single journal (NU22 C15: the same name given on two devices
-    offline), and how to tell them apart."""
-    ids = sorted(j.hex()[:12] for j in journal_ids)
-    return (
-        f"{len(ids)} journals are named {name!r} (ids {', '.join(ids)}): name one by its id, "
-        f"or the start of it (`--journal {ids[0]}`), and give one another name with "
-        f"`tj journal rename {ids[-1]} NEW-NAME`"
+    return SameJournalName(
+        text, name=name, journal_ids=ids, copies=copies if strict else frozenset()
     )

@@ -133,9 +133,11 @@ async def _check_copy(context: Context, journal: LocalJournal, document: Documen
     try:
         await context.replica.check_commit(journal, document.kind)
     except RollbackError as refused:
-        raise RollbackError(
-            f"{said}changed now, so nothing was changed: {refused}; sync (`tj sync`) and try again"
-        ) from None
+        again = RollbackError(
+            f"{said}changed now, so nothing was changed: {refused}; sync and try again"
+        )
+        again.subject = "sync"  # the app's way to sync (the CLI: `tj sync`, NU45 #4)
+        raise again from None
     except AccessError as refused:
         raise AccessError(f"{said}changed, so nothing was changed: {refused}") from None
 

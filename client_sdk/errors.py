@@ -14,6 +14,7 @@
     │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
     │                     many failed logins, writes or lookups
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
+    │   ├── SameJournalName  a name names several journals: name one by its id
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
     │   ├── SharedAgain   sharing one item, or some fields, would give again what a
     │   │                 journal kept for the member from an ended share still holds
@@ -74,13 +75,22 @@ class TJError(Exception):
     elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
     meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
     `journal`), "value" (BAD_VALUE: a value given is malformed or out of its limits, an id's
-    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again);
-    None otherwise."""
+    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again),
+    "same name" (`SameJournalName`), "share ended" (a write in a journal whose share with
+    this account ended: only its owner can share it again, on their device), "unconfirmed
+    unshare" (a logout refused: the end of a share made here is not confirmed by the server;
+    sync first, or log out with `force=True`), "sync" (syncing first may help); None
+    otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
         if subject is not None:
             self.subject = subject
+
+
+UNCONFIRMED_UNSHARE = "unconfirmed unshare"
+"""`TJError.subject` of a logout refused because the end of a share made on this device is
+not confirmed by the server (`Client.logout`)."""
 
 
 class AuthError(TJError):
@@ -152,7 +162,25 @@ class CostLowered(IntegrityError):
 class KeyChangedError(TJError):
     """A peer's identity keys differ from the ones this device pinned, or from the
     fingerprint given: nothing was shared. Compare fingerprints in person, then
-    `client.shares.verify(username, fingerprint)`."""
+    `client.shares.verify(username, fingerprint)`. `username`: whom to verify, when the
+    message asks to accept their new keys (else None); `said(verify=...)` is the message with
+    the app's own words for that after "accept the new keys" (the CLI: " (`tj verify kim
+    FINGERPRINT`)"); the message itself names no app's commands (NU45 #4)."""
+
+    username: str | None = None
+
+    def __init__(self, message: str, *, username: str | None = None) -> None:
+        """`message` holds "{verify}" where an app's words go when `username` is given."""
+        self._template = message if username is not None else None
+        super().__init__(message.format(verify="") if username is not None else message)
+        self.username = username
+
+    def said(self, verify: str = "") -> str:
+        """The message with `verify` (the app's words, e.g. " (`tj verify kim FINGERPRINT`)")
+        where it says to accept the new keys; the message as it is when it does not."""
+        if self._template is None:
+            return str(self)
+        return self._template.format(verify=verify)
 
 
 class ConflictError(TJError):
@@ -275,6 +303,30 @@ class ClientClosed(TJError):
 class InvalidInput(TJError):
     """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
     malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
+
+
+class SameJournalName(InvalidInput):
+    """A journal name that names several journals of this device (`name`, as given; NU22
+    C15: the same name given on two devices offline; NU36 #1: a read-only copy's name, for
+    what destroys data): nothing was done. `journal_ids` are their full ids (sorted),
+    `copies` those of them that are read-only copies; the message names no app's commands
+    (`same_names.same_name_text`, `copy_same_name_text` take an app's own words). Subject
+    "same name"."""
+
+    subject = "same name"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        journal_ids: list[bytes],
+        copies: frozenset[bytes] = frozenset(),
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.journal_ids = sorted(journal_ids)
+        self.copies = copies
 
 
 class ScopeNeeded(InvalidInput):

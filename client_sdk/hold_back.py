@@ -224,3 +224,38 @@ def encode(hold: HoldBack) -> str:
             "downloaded": {k.hex(): v for k, v in sorted(hold.downloaded.items())},
         }
     )
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A journal shared by an owner this account has not verified whose download stopped at
+    UNVERIFIED_SHARE_BYTES (`SyncReport.held_back`): `journal` its name, `journal_id`, and
+    `owner` (their username, or the start of their account id when unknown). Verifying the
+    owner (`client.shares.verify(owner, fingerprint)`, after comparing fingerprints in
+    person) lets the next sync download the rest. `str()` is `line()`."""
+
+    journal: str
+    journal_id: bytes
+    owner: str
+
+    def line(self, *, verify: str = "") -> str:
+        """What to tell the user, in words that name no app's commands: "journal 'Personal'
+        is shared by ana, whose fingerprint this account has not verified: this device
+        stopped downloading it at the 512 KiB it downloads for all owners not verified. If
+        you know ana, compare fingerprints in person and verify theirs; the next sync
+        downloads the rest". `verify`: how the app verifies them, in its own words (the CLI:
+        "`tj verify ana FINGERPRINT`"), said as "compare fingerprints and run <verify>"."""
+        how = f"run {verify}" if verify else "in person and verify theirs"
+        return (
+            f"journal {self.journal!r} is shared by {self.owner}, whose fingerprint this "
+            f"account has not verified: this device stopped downloading it at the "
+            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it downloads for all owners not verified. "
+            f"If you know {self.owner}, compare fingerprints {how}; the next sync downloads "
+            "the rest"
+        )
+
+    def __str__(self) -> str:
+        return self.line()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"journal": self.journal, "journal_id": self.journal_id.hex(), "owner": self.owner}

@@ -186,7 +186,8 @@ class Replica:
         self._replaced: set[bytes] = set()
         """Accounts whose verified pin a verify of another account under their username
         replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
-        self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
+        # owner account id -> why it could not be pinned
+        self._unpinned: dict[bytes, IntegrityError | KeyChangedError] = {}
         self._labels: tuple[list[LocalJournal], int, frozenset[str], dict[bytes, str]] | None = None
         """`_owner_labels` as last worked out: from which journal list, at which minute."""
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
@@ -330,7 +331,7 @@ class Replica:
                 self._unpinned.pop(owner_id, None)
             except (IntegrityError, KeyChangedError) as error:
                 # Its journals cannot verify their chain: a problem of theirs alone.
-                self._unpinned[owner_id] = str(error)
+                self._unpinned[owner_id] = error
         self._shared_by = {  # the server's names of the owners: said, never trusted
             j.journal_id: (j.owner_id, j.owner_name)
             for j in reply.journals
@@ -1619,7 +1620,7 @@ class Replica:
         others = await self.pinned_as(identity.username, identity.account_id)
         if others and not replace_pin:  # `owner`: of a journal shared with this account
             words = name_taken_again if owner else changed_account
-            raise KeyChangedError(words(identity.username))
+            raise words(identity.username)
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
         now = now_ms()
@@ -2049,7 +2050,7 @@ class Replica:
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
         problems = self.chains.problems()
         refused = self._refused_shares(problems) if problems and self._unpinned else {}
-        report.refused_shares = sorted(refused.values())
+        report.refused_shares = sorted(refused.values(), key=lambda r: r.line())
         report.rollbacks = sorted(
             text
             for j, text in problems.items()
@@ -2066,7 +2067,7 @@ class Replica:
         report.notice_only = taken
         return report
 
-    def _refused_shares(self, problems: dict[bytes, str]) -> dict[bytes, str]:
+    def _refused_shares(self, problems: dict[bytes, str]) -> dict[bytes, sync_plan.RefusedShare]:
         """Journal id -> its line in `SyncReport.refused_shares`, for the journals with a
         problem that another account shares with this one and whose owner's identity this
         device refused (`_unpinned`): said as such, with the owner's name and what to do,
@@ -2079,11 +2080,7 @@ class Replica:
             why = self._unpinned.get(owner_id)
             if journal_id not in problems or why is None:
                 continue
-            owner = owner_name or "its owner"
-            found[journal_id] = (
-                f"{owner} shares a journal with you that this device does not open: {why}. "
-                f"Until then nothing of it is shown here, and nothing of yours is sent to it."
-            )
+            found[journal_id] = sync_plan.RefusedShare(owner_name or "its owner", journal_id, why)
         return found
 
     async def _send(
@@ -2858,15 +2855,9 @@ class Replica:
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
         owner = journal.owner_name or journal.owner_id.hex()[:12]
-        line = (
-            f"journal {journal.name!r} is shared by {owner}, whose fingerprint this account "
-            f"has not verified: this device stopped downloading it at the "
-            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it downloads for all owners not verified. If "
-            f"you know {owner}, compare fingerprints and run `tj verify {owner} FINGERPRINT` "
-            "(client.shares.verify); the next sync downloads the rest"
-        )
-        if line not in report.held_back:
-            report.held_back.append(line)
+        held = hold_back.HeldBack(journal.name, journal.journal_id, owner)
+        if held not in report.held_back:
+            report.held_back.append(held)
 
     async def _restart(
         self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
@@ -7631,6 +7622,12 @@ def decode_to_follow(value: Any) -> dict[str, list[str]]:
     return found
 
 
+SHARE_ENDED = "share ended"
+"""`TJError.subject` of a write refused in a journal whose share with this account ended (its
+end date, the owner's removal, or the server no longer serving it): only its owner can share
+it again, on their device."""
+
+
 def check_may_write(
     journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME", shown: str = ""
 ) -> None:
@@ -7645,7 +7642,7 @@ def check_may_write(
         return
     # Who can change that, in words (NU30 F8): only the owner shares a journal again.
     again = (
-        f": only {journal.owner_name} can share it with you again (with `tj share` on their device)"
+        f": only {journal.owner_name} can share it with you again, on their device"
         if journal.owner_name and journal.owner_name != username
         else ""
     )
@@ -7658,13 +7655,15 @@ def check_may_write(
     if journal.role == REVOKED:
         raise AccessError(
             f"the share of journal {shown!r} with this account ended, or the journal "
-            f"was deleted{again}; this device keeps a read-only copy of what it downloaded"
+            f"was deleted{again}; this device keeps a read-only copy of what it downloaded",
+            subject=SHARE_ENDED,
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
             f"the share of journal {shown!r} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
-            f"set{again}; this device keeps a read-only copy of what it downloaded"
+            f"set{again}; this device keeps a read-only copy of what it downloaded",
+            subject=SHARE_ENDED,
         )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:
@@ -7730,24 +7729,28 @@ async def _note_owners_erased(
         await tx.set_setting(departures.ERASED_OWNERS, json.dumps(sorted(after)) if after else None)
 
 
-def changed_account(username: str) -> str:
-    return (
+def changed_account(username: str) -> KeyChangedError:
+    """Why `username`'s keys are refused: the server gives the name another account than the
+    one pinned here; "{verify}" where the app's words for accepting them go."""
+    return KeyChangedError(
         f"the server now gives {username} another account than the one pinned on this device "
         "(a changed key): nothing was shared. Compare fingerprints in person, then accept the "
-        f"new keys (`tj verify {username} FINGERPRINT`)"
+        "new keys{verify}",
+        username=username,
     )
 
 
-def name_taken_again(username: str) -> str:
+def name_taken_again(username: str) -> KeyChangedError:
     """Why a journal shared with this account by an account the server names as a username
     pinned here for another account is not opened (NU46 #7: "a changed key: nothing was
-    shared" read as if nothing had been shared): in `tj verify`'s words, without deciding
+    shared" read as if nothing had been shared): in the words of verifying, without deciding
     who it is."""
-    return (
+    return KeyChangedError(
         f"the server now gives the name {username} to another account than the one pinned on "
         "this device, possibly a different person using a name freed when an account was "
         f"erased (or {username} again, under a new account): compare fingerprints in person, "
-        f"then accept the new keys (`tj verify {username} FINGERPRINT`)"
+        "then accept the new keys{verify}",
+        username=username,
     )
 
 

@@ -267,6 +267,9 @@ class SafetyHints:
     - `annotate_again`: how to give a member the annotate role again, the same kind of
       template, for the line naming opted-in members who only read now ("... from then on:
       <...>."). Without it the line ends at "from then on".
+    - `syncs`: how a therapist's app fetches a flag, added in parentheses to the line saying
+      a flag was sealed ("they see it once their device next syncs (<syncs>), not now."),
+      also `LateFlag.line`'s; the CLI passes "`tj sync`, `tj caseload`".
 
     `SafetyResponse.plan_missing` and `SafetyResponse.withheld_from` carry the same facts
     for an app that renders its own button instead."""
@@ -274,9 +277,16 @@ class SafetyHints:
     write_plan: str = ""
     flags_again: str = ""
     annotate_again: str = ""
+    syncs: str = ""
 
 
 NO_HINTS = SafetyHints()
+
+
+def syncs_words(syncs: str) -> str:
+    """`SafetyHints.syncs` as said after "once their device next syncs": " (<syncs>)", or
+    nothing."""
+    return f" ({syncs})" if syncs else ""
 
 
 def plan_line(plan: str, hints: SafetyHints = NO_HINTS) -> str:
@@ -314,7 +324,9 @@ def message_lines(
             )
         )
     if flagged_to:
-        lines.append(data["flag_sent"].format(members=", ".join(flagged_to)))
+        lines.append(
+            data["flag_sent"].format(members=", ".join(flagged_to), syncs=syncs_words(hints.syncs))
+        )
     elif no_flag:
         lines.append(no_flag)
     if withheld and withheld != no_flag:
@@ -397,12 +409,14 @@ class LateFlag:
     answered_at: datetime
     flag_id: str
 
-    def line(self) -> str:
-        """What to tell the client, in words (client_sdk/data/safety.json `flag_late`)."""
+    def line(self, *, syncs: str = "") -> str:
+        """What to tell the client, in words (client_sdk/data/safety.json `flag_late`), which
+        name no app's commands; `syncs` as `SafetyHints.syncs` (NU45 #4)."""
         from client_sdk.scoring import builtin_instruments
 
         found = builtin_instruments().get(self.measure)
         return str(texts()["flag_late"]).format(
+            syncs=syncs_words(syncs),
             members=", ".join(self.members),
             measure=found.name if found else self.measure,
             answered=self.answered_at.strftime("%Y-%m-%d %H:%M UTC"),

@@ -560,7 +560,7 @@ class Sharing:
             return await self.replica.pin(identity, verified=True, replace_pin=True)
         pinned = await self.store.peer(identity.account_id)
         if await self.replica.pinned_as(identity.username, identity.account_id):
-            raise KeyChangedError(changed_account(identity.username))
+            raise changed_account(identity.username)
         candidate = Peer(
             identity.account_id,
             identity.username,
@@ -573,7 +573,8 @@ class Sharing:
                 raise KeyChangedError(
                     f"the identity keys of {identity.username} changed since you pinned them: "
                     "nothing was shared. Compare fingerprints in person, then accept the new "
-                    f"keys (`tj verify {identity.username} FINGERPRINT`) and share again."
+                    "keys{verify} and share again.",
+                    username=identity.username,
                 )
             return pinned
         who = access.Identity(

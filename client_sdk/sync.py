@@ -15,14 +15,17 @@ from client_sdk.error_words import CODE_WORDS
 from client_sdk.errors import (
     AccessError,
     AuthError,
+    KeyChangedError,
     NetworkError,
     NotFound,
     TJError,
     WithheldRecordsError,
 )
 from client_sdk.graphemes import cut
+from client_sdk.hold_back import HeldBack
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
+from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.upload_limit import describe as describe_upload_limit
@@ -566,6 +569,46 @@ class NewerFormat:
         }
 
 
+@dataclass(frozen=True)
+class RefusedShare:
+    """A journal shared with this account whose owner's identity this device refused
+    (`SyncReport.refused_shares`): `owner` as the server names them, `journal_id`, and
+    `why` (a KeyChangedError whose `username` is whom to verify, or an IntegrityError). Nothing
+    of it is opened until then. `str()` is `line()`."""
+
+    owner: str
+    journal_id: bytes
+    why: TJError = field(compare=False)
+
+    def line(self, *, verify: str = "") -> str:
+        """ "kim shares a journal with you that this device does not open: the server now
+        gives ... compare fingerprints in person, then accept the new keys. Until then nothing
+        of it is shown here, and nothing of yours is sent to it." `verify`: the app's words
+        after "accept the new keys" (the CLI: " (`tj verify kim FINGERPRINT`)")."""
+        why = self.why.said(verify) if isinstance(self.why, KeyChangedError) else str(self.why)
+        return (
+            f"{self.owner} shares a journal with you that this device does not open: {why}. "
+            "Until then nothing of it is shown here, and nothing of yours is sent to it."
+        )
+
+    def __str__(self) -> str:
+        return self.line()
+
+    @property
+    def username(self) -> str | None:
+        """Whom to verify to open it (`KeyChangedError.username`); None when verifying does
+        not help (a bad identity signature)."""
+        return self.why.username if isinstance(self.why, KeyChangedError) else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "owner": self.owner,
+            "journal_id": self.journal_id.hex(),
+            "verify": self.username,
+            "line": self.line(),
+        }
+
+
 MAX_PROBLEM_LINES = 50
 """Lines of `SyncReport.problems` at most; further kinds are counted on one last line."""
 IDS_SHOWN = 5
@@ -645,12 +688,13 @@ class SyncReport:
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
-    refused_shares: list[str] = field(default_factory=list)
-    """One line per journal shared with this account whose owner's identity this device
-    refused (the server now names another account, or other keys, for a username pinned
-    here: an erased account's name taken again, or a server's substitute), naming the owner
-    and the command that accepts the new keys once compared in person: nothing of it is
-    opened until then (NU43 #9: it read "nothing is sent for this journal" with a hex id)."""
+    refused_shares: list[RefusedShare] = field(default_factory=list)
+    """One per journal shared with this account whose owner's identity this device refused
+    (the server now names another account, or other keys, for a username pinned here: an
+    erased account's name taken again, or a server's substitute), naming the owner and whom
+    to verify once compared in person (`RefusedShare.username`; `line(verify=...)` adds the
+    app's words): nothing of it is opened until then (NU43 #9: it read "nothing is sent for
+    this journal" with a hex id)."""
     update_needed: list[str] = field(default_factory=list)
     """Journals whose access chain holds an entry its owner signed with a newer version of
     the app than this one (protocol.md 4.19, "Chain versions"): no tampering, but nothing
@@ -712,15 +756,18 @@ class SyncReport:
     time ("shared", departures.SHARED: NU25 C4). Not a pre-session brief's end. An app
     shows them whenever it syncs: a later sync does not repeat them. `str()` of one is a
     line for the user. Set by `Client.sync`."""
-    held_back: list[str] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
-    line each naming the owner and how to go on (verify the owner's fingerprint). The
+    each, naming the journal and the owner (`HeldBack.owner`: verify them to go on);
+    `HeldBack.line()` says it in no app's commands (`verify=` adds the app's own words). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
-    same_names: list[str] = field(default_factory=list)
-    """One line per name that two or more of this account's journals share (each made on a
-    device that did not know of the other, offline: NU22 C15), naming their ids and how to
-    rename one; while it holds, `--journal NAME` names neither. Set by `Client.sync`."""
+    same_names: list[SameName] = field(default_factory=list)
+    """One per name that two or more of this account's journals share (each made on a device
+    that did not know of the other, offline: NU22 C15), told by every sync while it holds:
+    `SameName.name` and `journal_ids` (to offer renaming one), `line()` its sentence, which
+    names no app's commands (`pick=`, `rename=` add the app's own words). While it holds the
+    name names neither (`SameJournalName`). Set by `Client.sync`."""
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them
@@ -793,10 +840,10 @@ class SyncReport:
         given), records withheld, journals rolled back or needing an update) and notices
         (records of erased accounts, downloads held back, shares that changed
         (`Departure.describe`), journals sharing a name, records of a newer app, shares
-        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). The
-        sentences of settled fields, merged texts, overtaken edits, changes set aside and departures name no app's commands
-        (`tj sync` prints them with its own added); a few other notices still name a `tj`
-        command where they say how to go on (a download held back names `tj verify`)."""
+        completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). Its
+        notices name no app's commands or flags (NU45 #4; a problem line quotes an SDK
+        error's words): `tj sync` prints them with its own added, through each item's `line()` keywords (`Settled.line(keeps=)`,
+        `SameName.line(pick=, rename=)`, `HeldBack.line(verify=)`, ...)."""
         flags = self.new_safety_flags()
         lines = [f"Safety: {', '.join(str(n) for n in flags)}."] if flags else []
         summary = self.summary()
@@ -821,15 +868,15 @@ class SyncReport:
             f"Warning: nothing is sent for this journal until it is fixed: {r}"
             for r in self.rollbacks
         ]
-        lines += [f"Warning: {refused}" for refused in self.refused_shares]
+        lines += [f"Warning: {refused.line()}" for refused in self.refused_shares]
         lines += [f"Warning: update the app: {chain}" for chain in self.update_needed]
-        lines += [f"Notice: {held}" for held in self.held_back]
+        lines += [f"Notice: {held.line()}" for held in self.held_back]
 
         def ms_clock(ms: int) -> str:
             return clock(datetime.fromtimestamp(ms / 1000, UTC))
 
         lines += [f"Notice: {d.describe(ms_clock)}." for d in self.departures]
-        lines += [f"Notice: {same}" for same in self.same_names]
+        lines += [f"Notice: {same.line()}" for same in self.same_names]
         lines += [f"Notice: {newer}" for newer in self.newer]
         lines += [
             f"Notice: {finished[0].upper()}{finished[1:]}." for finished in self.finished_shares
@@ -917,15 +964,16 @@ class SyncReport:
             "withheld": [gap_dict(gap) for gap in self.withheld],
             "erased": [gap_dict(gap) for gap in self.erased],
             "rollbacks": list(self.rollbacks),
-            "refused_shares": list(self.refused_shares),
+            "refused_shares": [refused.to_dict() for refused in self.refused_shares],
             "update_needed": list(self.update_needed),
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
             "merged_texts": [m.to_dict() for m in self.merged_texts],
             "overtaken": [o.to_dict() for o in self.overtaken],
-            "held_back": list(self.held_back),
+            "held_back": [held.to_dict() for held in self.held_back],
             "departures": [d.to_dict() for d in self.departures],
+            "same_names": [same.to_dict() for same in self.same_names],
             "newer": [n.to_dict() for n in self.newer],
         }
 

@@ -5,6 +5,8 @@ server on loopback, real crypto)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
     Outage,
@@ -47,6 +49,11 @@ async def test_one_name_made_offline_on_two_devices_is_never_picked_silently(
         await laptop.tj("write", "--journal", "Gratitude", "more", input="")
     )
     assert "2 journals are named 'Gratitude'" in refused and ids[0] in refused
+    # the SDK's error names no command (NU45 #4); the CLI adds its flag and command
+    assert (
+        f"or the start of it (`--journal {ids[0]}`), and give one another name with "
+        f"`tj journal rename {ids[1]} NEW-NAME`"
+    ) in refused
     failed_with_one_line(await laptop.tj("list", "--journal", "Gratitude"))
     assert await laptop.json("list", "--journal", "Personal") == []  # other names unchanged
 
@@ -59,3 +66,21 @@ async def test_one_name_made_offline_on_two_devices_is_never_picked_silently(
     quiet = await laptop.ok("sync")
     assert "journals are named" not in quiet.stderr
     assert (await laptop.json("sync"))["same_names"] == []
+
+
+async def test_a_change_id_that_is_not_one_names_the_list_command(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """NU45 #4: the SDK's refusal of a malformed change id names no command (its subject
+    says what it is about); the CLI adds the one that lists the changes set aside."""
+    from cli.main import with_hint
+    from client_sdk import Client, InvalidInput
+
+    async with await Client.open(laptop.home) as client:
+        with pytest.raises(InvalidInput) as refused:
+            await client.drop_set_aside("zz")
+    assert "tj " not in str(refused.value)
+    assert with_hint(refused.value) == (
+        "'zz' is not a change id (4 hex digits or more of a change set aside, or of its "
+        "document): see `tj set-aside list`"
+    )

@@ -124,7 +124,7 @@ async def outcome(phone: Client, report: SyncReport) -> Outcome:
         report.problems,
         report.refused,
         report.incomplete,
-        report.held_back,
+        [held.line() for held in report.held_back],
         sorted((g.journal_id, g.device, g.missing) for g in report.withheld),
         sorted((e.journal, e.body) for e in await phone.entries.list()),
         frozenset(p.record_id for p in await phone.problems()),

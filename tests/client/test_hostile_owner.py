@@ -477,7 +477,7 @@ async def test_a_journal_owner_under_a_pinned_username_with_another_account_id_i
     fake_personal = await journal_id(fake, "Personal")
     # said as a journal shared by a refused owner (NU43 #9), not as a rollback
     assert fake_personal.hex() not in " ".join(report.rollbacks)
-    [refused] = report.refused_shares
+    [refused] = [share.line() for share in report.refused_shares]
     assert refused.startswith("ana shares a journal with you that") and "another account" in refused
     assert sorted(e.body for e in await tom.entries.list()) == ["Later.", "The real ana."]
     assert {(s.owner, s.owner_verified) for s in await tom.shares.with_me()} == {("ana", True)}

@@ -105,7 +105,9 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     refused = "changed since you pinned" if account == "same account id" else "another account"
     with pytest.raises(KeyChangedError, match=refused) as caught:
         await ana.shares.grant("Sleep", "tom", trust_on_first_use=True, full=True)
-    assert "`tj verify tom FINGERPRINT`" in str(caught.value)  # the way on, named (NU43 #9)
+    # the way on, named (NU43 #9), in no app's commands (NU45 #4): whom to verify
+    assert caught.value.username == "tom" and "accept the new keys" in str(caught.value)
+    assert "`tj verify tom FINGERPRINT`" in caught.value.said(" (`tj verify tom FINGERPRINT`)")
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
 
