@@ -217,8 +217,11 @@ def options_text(options: Iterable[str], indent: str, width: int | None = None) 
     return "\n".join(lines)
 
 
-def data(text: str) -> None:
-    click.echo(shown(text))
+def data(text: str, *, wrap: bool = False) -> None:
+    """`text` on stdout, made safe (`shown`); with `wrap`, on one line made lines of the
+    terminal's width (`fields_text`), as `message` wraps a warning beside it (NU46 #12: a
+    `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines)."""
+    click.echo(fields_text([shown(one_line(text))]) if wrap else shown(text))
 
 
 def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
@@ -457,14 +460,22 @@ LISTED = 1000
 column's width (NU36 #8: it was cut at 40 characters before, whatever the width)."""
 
 
+MOOD_CHECKIN = "mood check-in"
+"""What an entry of a mood and nothing to read is called in a listing: `tj list`'s "title or
+text" (its mood has a column), `tj trash`'s "mood check-in: 6/10"."""
+
+
 def title_or_text(entry: Entry, width: int = 40) -> str:
     """The "title or text" of an entry in a table: its title, else its first line of text,
     else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
-    "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list);
-    "" for an entry with none of these (its mood and tags have their columns)."""
+    "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list),
+    else MOOD_CHECKIN for one with a mood (`tj mood 6`: NU46 #12, the cell was blank); ""
+    for an entry with none of these (its tags have their column)."""
     shown = entry.title or preview(entry.body, width)
     if not shown and entry.emotions:
         return f"emotions: {', '.join(entry.emotions)}"
+    if not shown and entry.mood is not None:
+        return MOOD_CHECKIN
     return shown
 
 
@@ -689,7 +700,8 @@ def warn_unverified_owners(
     The owners still sharing are said in one line (`unverified_line`) from MANY_UNVERIFIED
     of them, or always when the command's table marks them with `mark` ("(?)": `tj
     caseload`, `tj shared-with-me`), which the line then explains (NU43 #7: eleven lines
-    buried a safety flag); `who`: what they are to the reader ("clients" in a caseload)."""
+    buried a safety flag); `who`: what they are to the reader ("clients" in a caseload).
+    Each on lines of the terminal's width (`message`'s `wrap`)."""
     live = [owner for owner, ended, _ in owners if not ended]
     folded = bool(mark) or len(live) >= MANY_UNVERIFIED
     for owner, ended, items in owners:
@@ -706,7 +718,8 @@ def warn_unverified_owners(
             message(
                 f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
                 "clinical records (`tj export --out DIR`) before you decide anything about "
-                f"them; {compare}."
+                f"them; {compare}.",
+                wrap=True,
             )
             continue
         if ended:
@@ -714,14 +727,15 @@ def warn_unverified_owners(
                 f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
                 for j in ended
             )
-            message(f"{said}: {compare}, or discard them: {forget}.")
+            message(f"{said}: {compare}, or discard them: {forget}.", wrap=True)
             continue
         if folded:
             continue  # said once for all of them, below
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
             f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "
-            f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`."
+            f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`.",
+            wrap=True,
         )
     if live and folded:
         message(unverified_line(live, who=who, mark=mark), wrap=True)

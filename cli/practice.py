@@ -75,10 +75,13 @@ def caseload(
     kept copies of ended shares included.
 
     Order: unacknowledged safety flags, then PHQ-9 item 9 answered above 0, then reliable
-    deterioration or a highest band, then other reasons (a mood drop, a low mood this week
-    such as "mood 2/10 on 2026-12-04", no entry for days, overdue work), then none, then ended
+    deterioration or a highest band, then other reasons (a mood drop, a low mood in the last
+    7 days such as "mood 2/10 on 2026-12-04", no entry for days, overdue work), then none, then ended
     shares with none of the first three (an ended share never moves those down); within
     each, the most recent signal first.
+
+    The "week" column counts a client's shared entries of the last 7 days, today included
+    (not the calendar week), in the client's days.
 
     One row per client account. "ana (?)": you have not compared ana's fingerprint (`tj
     verify`). "kim (account 1a2b3c4d)": one of several accounts this device knows under the

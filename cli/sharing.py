@@ -1291,7 +1291,7 @@ def shares(home: Home, as_json: bool) -> None:
     if not as_json:
         footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
         for line in [*footnotes, *kept_copy_lines(kept, named)]:
-            output.message(line)
+            output.message(line, wrap=True)  # as a warning beside them (NU46 #12)
 
 
 @shares.command("log")
@@ -1383,7 +1383,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
                 # shown(): the journal name is another account's text (rev-nu29b B2)
-                output.data(output.forget_advice(s.name, s.unlisted))
+                output.data(output.forget_advice(s.name, s.unlisted), wrap=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
 

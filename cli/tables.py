@@ -29,8 +29,13 @@ when names and texts cannot both be whole, the texts get at least half of what t
 (TEXT_SHARE), or their whole length when less, and the names break between their parts to
 make room ("christopher_okonkwo-adeyemi.jr/" above "Sleep and nightmares diary of the"), each
 row keeping its client's name beside it; a row whose name cannot break only after its "/"
-does not keep the others from it (NU36 #9). Names that need more than NAME_LINES lines
-even with the texts' half given to them leave the table instead.
+does not keep the others from it (NU36 #9), nor does a closing mark in parentheses ("maya/
+Personal (mood, tags) for drlee" above "(no longer served)": NU46 #8). Names that need more
+than NAME_LINES lines even with the texts' half given to them leave the table instead.
+
+A broken name takes the cells the table leaves unused, or those another name gives by
+breaking instead, when the rows or the names then take fewer lines (`_fewer_name_lines`,
+NU46 #9: "maya" above "(?)" in a caseload 78 cells wide at 80 columns).
 
 A `Column.bends` name of short words (the goal list's status, `tj shares`' "expires" and
 "flags") breaks between them ("due" above "2027-03-01") when that puts the rows and their
@@ -66,6 +71,7 @@ The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich me
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -523,12 +529,17 @@ def _least_width(name: str) -> int:
 
 
 def _slash_floor(name: str, items: str, indent: str) -> int:
-    """The width `name` needs to break only after its "/" (`_break_name`): its widest
-    segment; for a name without one (or a column of items), its widest part."""
+    """The width `name` needs to break only after its "/" and before a closing mark in
+    parentheses ("(no longer served)", "(share ended)": not the journal's name, NU46 #8: at
+    120 columns "Personal (mood, tags) for drlee (no longer served)" took 52 cells beside
+    titles cut to 19): its widest segment; for a name without a "/" (or a column of items),
+    its widest part."""
     parts = _parts(name, items)
     segments = [] if items else _laid(parts, sys.maxsize, indent, after_slash=True)
     if len(segments) <= 1:
         segments = _laid(parts, 0, indent)
+    elif len(parts) > 2 and parts[-1].startswith("(") and not parts[-2].endswith("/"):
+        segments = _laid(parts[:-1], sys.maxsize, indent, after_slash=True) + [indent + parts[-1]]
     return max((cell_len(line) for line in segments), default=0)
 
 
@@ -708,7 +719,96 @@ def _fit(
         if _height(columns, rows, bending) < _height(columns, rows, widths):
             widths = bending  # fewer lines, or as many with fewer of them a text's
     _whole_cuts(widths, {i: text_floors[i] for i in texts if cuts[i]}, whole, rows)
+    _fewer_name_lines(columns, rows, widths, name_floor, whole, room, indent)
     return widths
+
+
+NAME_CHOICES = 4096
+"""The most ways of widening broken names `_fewer_name_lines` weighs (a caseload has three
+name columns of a few widths each)."""
+
+
+def _fewer_name_lines(
+    columns: Sequence[Column],
+    rows: list[list[str]],
+    widths: list[int | None],
+    floors: dict[int, int],
+    whole: list[int],
+    room: int,
+    indent: str,
+) -> None:
+    """Broken names widened into the cells the table leaves unused, or into cells another
+    name gives by breaking instead, when that puts the rows on fewer lines or the names
+    (NU46 #9: "maya" above "(?)" in a 78-wide caseload at 80 columns, "maya/" above
+    "Personal" in `tj measure list` where the change column's "-2," above "retake" would
+    have made room): each name at one of the widths its widest line takes at some width
+    from its floor (`floors`) to its whole length, the texts' and fixed cells' widths kept.
+    Nothing changes unless some rows or names take fewer lines."""
+    names = [i for i in floors if widths[i]]
+    spare = room - sum(w or 0 for w in widths)
+    broken = [i for i in names if (widths[i] or 0) < whole[i]]
+    if not broken or (spare <= 0 and len(names) < 2):
+        return
+    others = [i for i, w in enumerate(widths) if w and i not in floors]
+    groups: dict[tuple[int, tuple[str, ...]], int] = {}  # rows alike, counted once
+    for row in rows:
+        lines = max([1, *(_cell_lines(row[i], columns[i], widths[i] or 0) for i in others)])
+        key = (lines, tuple(row[i] for i in names))
+        groups[key] = groups.get(key, 0) + 1
+    choices: list[dict[int, list[int]]] = []  # per name: its widths, each row group's lines
+    for n, i in enumerate(names):
+        pad = indent * (i == 0)
+        laid: dict[int, list[int]] = {}
+        for width in range(floors[i], whole[i] + 1):
+            broken_lines = {
+                cell: _break_name(cell, width, columns[i].items, pad).splitlines()
+                for cell in {key[1][n] for key in groups}
+            }
+            widest = max(
+                [len(columns[i].header), floors[i]]
+                + [min(cell_len(x), width) for cell in broken_lines.values() for x in cell]
+            )
+            laid.setdefault(widest, [len(broken_lines[key[1][n]]) for key in groups])
+        current = widths[i] or 0
+        laid.setdefault(
+            current, [_cell_lines(key[1][n], columns[i], current, pad) for key in groups]
+        )
+        choices.append(laid)
+    budget = spare + sum(widths[i] or 0 for i in names)
+    count = 1
+    for laid in choices:
+        count *= len(laid)
+    if count > NAME_CHOICES:
+        return
+
+    def score(chosen: Sequence[int]) -> tuple[int, int]:
+        height = lines = 0
+        for g, ((others_lines, _), times) in enumerate(groups.items()):
+            each = [choices[n][w][g] for n, w in enumerate(chosen)]
+            height += times * max([others_lines, *each])
+            lines += times * sum(each)
+        return height, lines
+
+    now = [widths[i] or 0 for i in names]
+    best, best_score = now, score(now)
+    for chosen in itertools.product(*(sorted(laid) for laid in choices)):
+        if sum(chosen) <= budget and (found := score(chosen)) < best_score:
+            best, best_score = list(chosen), found
+    for i, width in zip(names, best, strict=True):
+        widths[i] = width
+
+
+def _cell_lines(cell: str, column: Column, width: int, indent: str = "") -> int:
+    """The lines `cell` takes in its column at `width`, as `_height` counts them."""
+    if not width:
+        return 0
+    if column.kind == NAME:
+        lines = _break_name(cell, width, column.items, indent).splitlines()
+    elif column.kind == TEXT and not column.cut:
+        lines = _wrap_text(cell, width, "").splitlines()
+    else:
+        lines = cell.splitlines()
+    return sum(-(-max(cell_len(x), 1) // width) for x in lines)
 
 
 def _height(

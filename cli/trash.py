@@ -235,4 +235,4 @@ def trashed_text(entry: Entry) -> str:
         return shown
     held = [output.mood_text(entry.mood)] if entry.mood is not None else []
     held += entry.emotions
-    return f"mood check-in: {', '.join(held)}" if held else "(no text)"
+    return f"{output.MOOD_CHECKIN}: {', '.join(held)}" if held else "(no text)"

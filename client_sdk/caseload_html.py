@@ -57,7 +57,7 @@ def _row(row: CaseloadRow) -> str:
         f'<section class="{" ".join(classes)}"><h2>{escape(row.client)}</h2>'
         f'<ul class="flags">{flags}</ul><dl>'
         f"<dt>last entry</dt><dd>{_when(row.last_entry)}</dd>"
-        f"<dt>this week</dt><dd>{row.entries_this_week} "
+        f"<dt>last 7 days</dt><dd>{row.entries_this_week} "
         f"{'entry' if row.entries_this_week == 1 else 'entries'}</dd>"
         f"<dt>mood, 4 weeks</dt><dd>{mood}</dd>"
         f'<dt>mood by week, {SPARK_WEEKS} weeks</dt><dd><span class="spark">'

@@ -5,6 +5,7 @@ and that command works as printed (real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -37,7 +38,8 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
     ):
         said = (await drlee.ok(*command)).stderr
         assert "ask kai to read out" not in said and "and kai" not in said, command
-        [line] = [x for x in said.splitlines() if "kai" in x]
+        unwrapped = re.sub(r"\n +", " ", said).splitlines()  # wrapped lines (NU46 #12)
+        [line] = [x for x in unwrapped if "kai" in x]
         assert "every share of kai's with you ended" in line
         assert "`tj forget kai/Personal --unlisted`" in line
         assert ana_said in " ".join(said.split()), command  # ana's share is on: unchanged

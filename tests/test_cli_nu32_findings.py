@@ -34,13 +34,13 @@ async def test_a_mood_check_in_shows_its_emotions_in_tj_list_as_tj_show_heads_th
     mood_id = (await laptop.ok("mood", "6", "--emotion", "calm", "--emotion", "tired")).stdout
     await laptop.ok("write", "--title", "Walk", "--emotion", "calm", "By the river.")
     await laptop.ok("mood", "4", "--note", "Long day.", "--emotion", "anxious")
-    await laptop.ok("mood", "5")  # a mood alone: nothing to show but its mood
+    await laptop.ok("mood", "5")  # a mood alone: "mood check-in" (NU46 #12: was blank)
     listed = (await laptop.ok("list", "--oldest-first", env=WIDE)).stdout
     assert column(listed, "title or text") == [
         "emotions: calm, tired",
         "Walk",
         "Long day.",
-        "",
+        "mood check-in",
     ]
     assert column(listed, "mood") == ["6/10", "", "4/10", "5/10"]
     shown = (await laptop.ok("show", mood_id.strip())).stdout
