@@ -49,7 +49,7 @@ in this order:
    a whole recall period later clears it);
 3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood
    2/10 on 2026-12-04", the lowest of the week's shared entries, the latest of those, with
-   how many when several: "(3 at or below 2 this week)"; its time the latest of them; a
+   how many when several: "(3 at or below 2 in 7 days)"; its time the latest of them; a
    single self-rated mood has no validated cut-off, so it ranks with the other habits, not
    with the instruments' signals; said, in no tier, when every share ended), no shared
    entry for N days,
@@ -612,7 +612,7 @@ def caseload_row(
         lowest = min(low, key=lambda e: (e.mood or 0, -e.created_at.timestamp()))
         text = f"mood {lowest.mood}/10 on {entry_day(lowest, zone).isoformat()}"
         if len(low) > 1:  # how many, and the latest's time ranks the row (NU44 F1)
-            text += f" ({len(low)} at or below {low_mood} this week)"
+            text += f" ({len(low)} at or below {low_mood} in 7 days)"
         # a share that ended keeps it said, as last known (NU44 F2), in no tier
         reasons.append((-1 if share_ended else 3, text, max(e.created_at for e in low)))
     quiet = max(0, (today - max(days)).days) if days else None

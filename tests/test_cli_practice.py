@@ -274,7 +274,7 @@ async def test_tj_caseload_flags_a_low_mood_this_week_and_low_mood_moves_the_lin
     [row] = await drruiz.json("caseload", "--low-mood", "3")
     # the lowest (2), and how many at or below 3
     assert [f for f in row["flags"] if f.startswith("mood ")] == [
-        f"{flag} (2 at or below 3 this week)"
+        f"{flag} (2 at or below 3 in 7 days)"
     ]
     refused = await drruiz.tj("caseload", "--low-mood", "10")
     assert refused.exit_code == 2 and "--low-mood" in refused.stderr

@@ -529,7 +529,7 @@ def test_a_low_mood_this_week_is_a_reason_for_attention_at_its_edges() -> None:
     assert row("ana", [FakeEntry(days_ago(0.5), 3)]).flags == ()  # type: ignore[attr-defined]
     week = [FakeEntry(days_ago(6), 1), FakeEntry(days_ago(1), 2), FakeEntry(days_ago(3), 1)]
     lowest = row("kim", week)  # the lowest (1), of those the latest (3 days back)
-    assert lowest.flags == ("mood 1/10 on 2026-11-27 (3 at or below 2 this week)",)  # type: ignore[attr-defined]
+    assert lowest.flags == ("mood 1/10 on 2026-11-27 (3 at or below 2 in 7 days)",)  # type: ignore[attr-defined]
     assert lowest.signal_at == days_ago(1)  # type: ignore[attr-defined]  # the latest low one
     eli = row("eli", [FakeEntry(days_ago(4), 1), FakeEntry(days_ago(0.2), 2)])
     ana = row("ana", [FakeEntry(days_ago(2), 2)])
