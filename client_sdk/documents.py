@@ -1365,6 +1365,10 @@ def text_index_length(chunk: str) -> int:
 # --- entries ---------------------------------------------------------------------------------
 
 
+MOOD_AND_CLEAR = "give a new mood, or clear it, not both"
+"""An edit given both a `mood` and `clear_mood` (as goals' `clear_target`, NU45 #6)."""
+
+
 @dataclass(frozen=True)
 class EntryFields:
     """A validated set of entry field changes (None means "leave as is")."""
@@ -1379,6 +1383,8 @@ class EntryFields:
     spaced: bool = False
     """`append` begins with the space `appended` put before the text given: the length
     limit's error says it counts it (NU30 F7)."""
+    clear_mood: bool = False
+    """An edit removes the mood (`mood` null: NU45 #6); never with a `mood` given."""
 
     def validate(self, *, current_body: str | None = None) -> EntryFields:
         """Raise InvalidInput for a field out of its limits. `current_body`, the body an edit
@@ -1391,7 +1397,9 @@ class EntryFields:
             or not isinstance(self.mood, int)
             or not 1 <= self.mood <= 10
         ):
-            raise InvalidInput("mood is a whole number from 1 to 10")
+            raise InvalidInput("mood is a whole number from 1 to 10", subject=BAD_VALUE)
+        if self.clear_mood and self.mood is not None:
+            raise InvalidInput(MOOD_AND_CLEAR, subject=BAD_VALUE)
         if self.tags is not None:
             check_tags(self.tags)
         if self.emotions is not None:
@@ -1689,6 +1697,8 @@ def edit_entry_update(
         changed["title"] = fields.title
     if fields.mood is not None:
         changed["mood"] = fields.mood
+    if fields.clear_mood:
+        changed["mood"] = None  # read as no mood (protocol.md 5, "edit")
     if fields.tags is not None:
         changed["tags"] = list(fields.tags)
     if fields.emotions is not None:
