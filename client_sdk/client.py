@@ -47,6 +47,8 @@ from client_sdk.departures import (
 )
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
+    WEAK_PASSWORD,
+    WRONG_PASSWORD,
     AuthError,
     ClientClosed,
     ConflictError,
@@ -715,7 +717,8 @@ class Client:
                 raise AuthError(
                     f"that is neither the password {username} was signed up with on this "
                     "device nor the account's current password (or the account no longer "
-                    "exists)"
+                    "exists)",
+                    subject=WRONG_PASSWORD,
                 ) from None
             return await client._finish_new_account(None, keep_until_shown, kept=True)
         except ConflictError as error:
@@ -1227,7 +1230,9 @@ class Client:
         """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them
         with None; opening the profile then needs the passphrase."""
         if passphrase is not None and len(passphrase) < 8:
-            raise InvalidInput("choose a passphrase of at least 8 characters")
+            raise InvalidInput(
+                "choose a passphrase of at least 8 characters", subject=WEAK_PASSWORD
+            )
         save_profile(self.home, self.profile, passphrase, cost)
 
     async def logout(

@@ -1506,7 +1506,7 @@ def check_text_limit(
 
 def check_tags(tags: tuple[str, ...]) -> None:
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"an entry has at most {MAX_TAGS} tags")
+        raise InvalidInput(f"an entry has at most {MAX_TAGS} tags", subject=BAD_VALUE)
     for tag in tags:
         if not tag.strip() or len(tag) > MAX_TAG:
             raise InvalidInput(
@@ -1517,9 +1517,11 @@ def check_tags(tags: tuple[str, ...]) -> None:
 def check_emotions(emotions: tuple[str, ...]) -> None:
     unknown = [e for e in emotions if e not in EMOTIONS]
     if unknown:
-        raise InvalidInput(f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}")
+        raise InvalidInput(
+            f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}", subject=BAD_VALUE
+        )
     if len(set(emotions)) != len(emotions):
-        raise InvalidInput("each emotion is named once")
+        raise InvalidInput("each emotion is named once", subject=BAD_VALUE)
 
 
 def normalize_title(title: str | None) -> str | None:
@@ -1605,9 +1607,11 @@ def new_entry_update(
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
-        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+        raise InvalidInput(
+            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+        )
     if created_at_ms is not None and created_at_ms > now_ms:
-        raise InvalidInput("an entry cannot be dated in the future")
+        raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
     values: dict[str, Any] = {
         "title": fields.title or "",
         "mood": fields.mood,
@@ -1679,13 +1683,15 @@ def edit_entry_update(
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
-        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+        raise InvalidInput(
+            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+        )
     if (
         created_at_ms is not None
         and created_at_ms > now_ms
         and created_at_ms != document.field("created_at")
     ):
-        raise InvalidInput("an entry cannot be dated in the future")
+        raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
     if utc_offset is not None:
         check_utc_offset(utc_offset)
     changed: dict[str, Any] = {"updated_at": now_ms}

@@ -36,7 +36,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
-from client_sdk.error_words import SESSION_ENDED, SIGN_IN_PATHS, words_for
+from client_sdk.error_words import subject_for, words_for
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -638,6 +638,7 @@ def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = 
         error = NetworkError(text, transient=transient, retry_after=retry_after)
     error.code = code
     error.detail = detail
-    if code == "auth_failed" and path and path not in SIGN_IN_PATHS:
-        error.subject = SESSION_ENDED
+    subject = subject_for(code, path)
+    if subject is not None:
+        error.subject = subject
     return error
