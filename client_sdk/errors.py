@@ -25,7 +25,8 @@
     ├── UpdateNeeded      the journal holds records of a newer app version this one cannot
     │   │                 read: update the app to do that
     │   └── ChainUpdateNeeded  its access chain holds an entry of a newer chain version
-    └── ClientClosed      the Client was closed or logged out: open or log in again
+    └── ClientClosed      the Client was closed or logged out, or is used from another
+                          event loop than its own: open or log in again
 
 Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
@@ -118,7 +119,9 @@ class TJError(Exception):
     (WRONG_PASSWORD: an AuthError for a wrong password, or username, at a sign-in),
     "recovery key" (WRONG_RECOVERY_KEY), "signed out" (SIGNED_OUT: an AuthError for a device
     revoked by another device of the account, or with no session), "session expired"
-    (SESSION_EXPIRED); None otherwise."""
+    (SESSION_EXPIRED), "home open" (a sign-in refused on a home a Client of this process
+    holds open), "other event loop" (ClientClosed: a Client used from another event loop
+    than its own); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
@@ -310,7 +313,9 @@ class NetworkError(TJError):
 class ClientClosed(TJError):
     """The `Client` was closed (`close()`, or leaving its `async with`) or logged out
     (`logout()`) and is used again: its local store is closed. Make a new one (`Client.open`
-    of the home after `close`, `Client.login` after `logout`). Subject "closed"."""
+    of the home after `close`, `Client.login` after `logout`). Subject "closed"; "other event
+    loop" for a Client used from another event loop than the one it was opened in (loops.py:
+    open the home again in this one)."""
 
     subject = "closed"
 
