@@ -664,6 +664,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", metavar="T", callback=plain_line_argument, help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
+@click.option("--no-mood", is_flag=True, help="Remove the mood.")
 @click.option(
     "--body",
     metavar="TEXT",
@@ -710,6 +711,7 @@ def edit(
     entry_id: str,
     title: str | None,
     mood: int | None,
+    no_mood: bool,
     body: str | None,
     append: str | None,
     tags: tuple[str, ...],
@@ -725,7 +727,8 @@ def edit(
     script, it refuses and changes nothing); saving an unchanged or empty text changes
     nothing. A text that holds the scissors line on a line of its own is not opened in the
     editor, which keeps only what is above it: use --body or --append. --tag adds tags and
-    --untag removes them; --emotion replaces the emotions. Text written on two devices at
+    --untag removes them; --emotion replaces the emotions; --no-mood removes the mood (not
+    from a mood check-in with nothing else: `tj delete ID`). Text written on two devices at
     once is merged. When two devices change the same field (title, mood, tags, emotions,
     date) while apart, one value is kept everywhere:
     the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
@@ -742,6 +745,7 @@ def edit(
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm
+      tj edit 3fa9c2 --no-mood
       tj edit 3fa9c2 --draft DRAFTS/entry-k2j4.md
     """
     if body is not None and append is not None:  # NU30 F6: never "X Y" silently
@@ -764,7 +768,7 @@ def edit(
                 + ("; the empty draft is deleted" if deleted else "")
             )
     others = all(value is None for value in (title, mood, body, created_at)) and not (
-        tags or untags or emotions
+        tags or untags or emotions or no_mood
     )
     if others and append is None:
         if not editor.stdin_is_terminal():  # NU31 F3: a script, cron job or pipe has no editor
@@ -814,6 +818,7 @@ def edit(
             remove_tags=list(untags),
             emotions=list(emotions) if emotions else None,
             created_at=created_at,
+            clear_mood=no_mood,
         )
     )
     if draft is not None:

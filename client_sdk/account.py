@@ -17,7 +17,14 @@ import nacl.signing
 
 from client_sdk import crypto, keys, pending_signup, wire
 from client_sdk.crypto import KdfCost
-from client_sdk.errors import AuthError, ConflictError, IntegrityError, NetworkError, TJError
+from client_sdk.errors import (
+    WRONG_PASSWORD,
+    AuthError,
+    ConflictError,
+    IntegrityError,
+    NetworkError,
+    TJError,
+)
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
@@ -157,7 +164,8 @@ def unlock_pending(
         )
     except IntegrityError:
         raise AuthError(
-            f"that is not the password {request.username} was signed up with on this device"
+            f"that is not the password {request.username} was signed up with on this device",
+            subject=WRONG_PASSWORD,
         ) from None
     return derived, secrets, recovery_key
 

@@ -21,6 +21,8 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import os
+import weakref
 from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -48,6 +50,8 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     UNCONFIRMED_UNSHARE,
+    WEAK_PASSWORD,
+    WRONG_PASSWORD,
     AuthError,
     ClientClosed,
     ConflictError,
@@ -64,6 +68,7 @@ from client_sdk.errors import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes
 from client_sdk.live import notices as live_notices
+from client_sdk.loops import running_loop
 from client_sdk.models import (
     Entry,
     Identity,
@@ -203,6 +208,12 @@ class Client:
             for journal in await client.journals.list():
                 print(journal.name)
             await client.sync()
+
+    A Client belongs to the event loop it was opened in (its HTTP session and locks do):
+    from another loop (kept from one `asyncio.run` to the next, or called from another
+    thread) every call raises ClientClosed, subject "other event loop" (loops.py), and
+    changes nothing. Open a home once in a process: `login`, `signup` or `recover` on a
+    home a Client of the process holds open is refused (subject "home open").
     """
 
     recovery_key: str | None
@@ -263,6 +274,9 @@ class Client:
         self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
         """The inboxes of the `watch()`es running, each told of this process's writes."""
         store.on_outbox = self._wrote_to_send
+        self._loop = running_loop()  # the loop it belongs to (loops.py: NU45 #11)
+        self._closed = False
+        _OPEN_HOMES.setdefault(_home_key(home), weakref.WeakSet()).add(self)
 
     # --- managers, each built at first use --------------------------------------------------
 
@@ -451,8 +465,11 @@ class Client:
         device, an unfinished signup's copy opens only with the signup's password: the
         account's current password then signs in afresh and finishes the signup with the
         copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
-        AuthError for a password that is neither."""
+        AuthError for a password that is neither; InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
+        Client of this process holds `home` open: signing in again there would end the
+        session that Client uses (NU45 #11); use it, or close it first."""
         home = Path(home)
+        _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None and not pending.finished:
@@ -717,7 +734,8 @@ class Client:
                 raise AuthError(
                     f"that is neither the password {username} was signed up with on this "
                     "device nor the account's current password (or the account no longer "
-                    "exists)"
+                    "exists)",
+                    subject=WRONG_PASSWORD,
                 ) from None
             return await client._finish_new_account(None, keep_until_shown, kept=True)
         except ConflictError as error:
@@ -848,8 +866,13 @@ class Client:
         until the first `await client.sync()` (or a live `client.changes(live=True)` feed,
         which syncs at once), `entries.list()` and every other list read what this home held
         before (nothing, on a new device). Call `sync()` right after `login`, as `tj login`
-        does (NU27 C7); a `NetworkError` from it keeps the device signed in."""
+        does (NU27 C7); a `NetworkError` from it keeps the device signed in.
+
+        Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
+        Client of this process holds `home` open: signing in again there would end the
+        session that Client uses (NU45 #11); use it, or close it first."""
         home = Path(home)
+        _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None and not pending.finished:
@@ -943,8 +966,11 @@ class Client:
         before anything is sent; a failure after the server opened the session (the password
         change included) ends that session, as `login`, and its message says whether the
         recovery key used still works (account.set_password: a lost reply is resolved by
-        the password's salt)."""
+        the password's salt). Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
+        Client of this process holds `home` open: signing in again there would end the
+        session that Client uses (NU45 #11); use it, or close it first."""
         home = Path(home)
+        _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
         await account.check_new_password(
             new_password, username, device_name or default_device_name()
@@ -1062,11 +1088,14 @@ class Client:
         home = Path(home)
         profile = load_profile(home, passphrase)
         store = await Store.open(home, profile.device_id, account=profile.account_id)
+        client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
             return client
         except BaseException:
+            if client is not None:
+                client._forget_open()
             await store.close()
             raise
 
@@ -1161,10 +1190,26 @@ class Client:
         """Close the change streams still open, the HTTP session and the local store (always
         both: an unclosed store keeps a worker thread alive and the process could never
         exit). Closing again does nothing; any other use of the client afterwards raises
-        ClientClosed (open the home again with `Client.open`)."""
+        ClientClosed (open the home again with `Client.open`). From another event loop than
+        its own (its `asyncio.run` ended: NU45 #11) it closes the store and lets the HTTP
+        sessions go, saving nothing more."""
         await self._close(None)
 
+    def _forget_open(self) -> None:
+        """No longer open in this process (`_check_not_open`)."""
+        self._closed = True
+        _OPEN_HOMES.get(_home_key(self.home), weakref.WeakSet()).discard(self)
+
     async def _close(self, because: str | None) -> None:
+        self._forget_open()
+        if self._loop is not None and running_loop() is not self._loop:
+            # From another event loop (NU45 #11): nothing more is saved or awaited on the
+            # loop the client belongs to; its HTTP sessions are let go, its store closed.
+            try:
+                await self.transport.close()
+            finally:
+                await self.store.close(because)
+            return
         for stream in list(self._streams):
             await stream.aclose()
         try:
@@ -1229,7 +1274,9 @@ class Client:
         """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them
         with None; opening the profile then needs the passphrase."""
         if passphrase is not None and len(passphrase) < 8:
-            raise InvalidInput("choose a passphrase of at least 8 characters")
+            raise InvalidInput(
+                "choose a passphrase of at least 8 characters", subject=WEAK_PASSWORD
+            )
         save_profile(self.home, self.profile, passphrase, cost)
 
     async def logout(
@@ -2447,6 +2494,34 @@ class Client:
             versions = [row.version for row in rows for _ in range(row.count)]
             found.add_newer(journal_id, label, versions, max(known))
         return found.newer
+
+
+HOME_OPEN = "home open"
+"""`TJError.subject` of a `login`, `signup` or `recover` refused on a home that a `Client`
+of this process holds open (NU45 #11: signing in again there replaced the session that
+Client used, which then failed as "signed out")."""
+
+_OPEN_HOMES: dict[str, weakref.WeakSet[Client]] = {}
+"""The Clients of this process by home (`_home_key`), until closed (`_check_not_open`)."""
+
+
+def _home_key(home: Path) -> str:
+    return os.path.realpath(os.path.expanduser(home))
+
+
+def _check_not_open(home: Path) -> None:
+    """InvalidInput (subject HOME_OPEN), before anything is sent or changed, when a Client of
+    `home` is open in this process (one whose event loop was closed is no longer used: it
+    does not count)."""
+    for client in list(_OPEN_HOMES.get(_home_key(home), ())):
+        if client._closed or (client._loop is not None and client._loop.is_closed()):
+            continue
+        raise InvalidInput(
+            f"{home} is open in this process (a Client of {client.profile.username}): signing "
+            "in on it again would end the session that Client uses; use that Client, or "
+            "close it first (await client.close()). Nothing was changed",
+            subject=HOME_OPEN,
+        )
 
 
 MAYBE_DELETED = "account maybe deleted"

@@ -35,6 +35,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from client_sdk.errors import ClientClosed
+from client_sdk.loops import check_loop, running_loop
 
 T = TypeVar("T")
 
@@ -146,6 +147,9 @@ class Database:
         self._log_over_limit = False  # LOG_LIMIT_BYTES reached, as last read
         self._log_read: tuple[int, float, int] | None = None  # total_changes, when, bytes
         self._closing: asyncio.Future[None] | None = None
+        self.loop = running_loop()
+        """The event loop this connection was opened in: `run` refuses any other
+        (`check_loop`)."""
         self.checkpoint_error: BaseException | None = None
         """The first error of a background checkpoint, if any (logged once as a warning):
         SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES) then keeps the log bounded."""
@@ -164,9 +168,11 @@ class Database:
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread (in the worker if a worker call is still
         running, to keep the order). ClientClosed once closed, and for a write refused
-        because another connection logged the device out (LOGGED_OUT_ELSEWHERE)."""
+        because another connection logged the device out (LOGGED_OUT_ELSEWHERE), or (OTHER_LOOP)
+        from another event loop than the one it was opened in."""
         if self._closed:
             raise ClientClosed(self.closed_because)
+        check_loop(self.loop)
         if self._last is not None and not self._last.done():
             return await self.run_in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
@@ -205,6 +211,7 @@ class Database:
         of `run`)."""
         if self._closed:
             raise ClientClosed(self.closed_because)
+        check_loop(self.loop)
         self._last = self._worker.submit(fn, self._connection)
         future = asyncio.wrap_future(self._last)
         future.add_done_callback(_retrieve)
@@ -419,6 +426,9 @@ class Database:
             return
         closed = checkpointer.submit(self._close_checkpointing)
         checkpointer.shutdown(wait=False)
+        if running_loop() is not self.loop:  # closed from another loop (NU45 #11)
+            closed.result()
+            return
         await asyncio.shield(asyncio.wrap_future(closed))
 
     def _close_checkpointing(self) -> None:
@@ -461,7 +471,10 @@ class Database:
             try:
                 await self._stop_checkpoints()
             finally:
-                await self.run(close)
+                if running_loop() is self.loop:
+                    await self.run(close)
+                else:  # a Client closed from another loop (NU45 #11): closed all the same
+                    self._worker.submit(close, self._connection).result()
         finally:
             self._closed = True
             if self._index_file is not None:

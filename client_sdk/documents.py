@@ -1365,6 +1365,10 @@ def text_index_length(chunk: str) -> int:
 # --- entries ---------------------------------------------------------------------------------
 
 
+MOOD_AND_CLEAR = "give a new mood, or clear it, not both"
+"""An edit given both a `mood` and `clear_mood` (as goals' `clear_target`, NU45 #6)."""
+
+
 @dataclass(frozen=True)
 class EntryFields:
     """A validated set of entry field changes (None means "leave as is")."""
@@ -1379,6 +1383,8 @@ class EntryFields:
     spaced: bool = False
     """`append` begins with the space `appended` put before the text given: the length
     limit's error says it counts it (NU30 F7)."""
+    clear_mood: bool = False
+    """An edit removes the mood (`mood` null: NU45 #6); never with a `mood` given."""
 
     def validate(self, *, current_body: str | None = None) -> EntryFields:
         """Raise InvalidInput for a field out of its limits. `current_body`, the body an edit
@@ -1391,7 +1397,9 @@ class EntryFields:
             or not isinstance(self.mood, int)
             or not 1 <= self.mood <= 10
         ):
-            raise InvalidInput("mood is a whole number from 1 to 10")
+            raise InvalidInput("mood is a whole number from 1 to 10", subject=BAD_VALUE)
+        if self.clear_mood and self.mood is not None:
+            raise InvalidInput(MOOD_AND_CLEAR, subject=BAD_VALUE)
         if self.tags is not None:
             check_tags(self.tags)
         if self.emotions is not None:
@@ -1498,7 +1506,7 @@ def check_text_limit(
 
 def check_tags(tags: tuple[str, ...]) -> None:
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"an entry has at most {MAX_TAGS} tags")
+        raise InvalidInput(f"an entry has at most {MAX_TAGS} tags", subject=BAD_VALUE)
     for tag in tags:
         if not tag.strip() or len(tag) > MAX_TAG:
             raise InvalidInput(
@@ -1509,9 +1517,11 @@ def check_tags(tags: tuple[str, ...]) -> None:
 def check_emotions(emotions: tuple[str, ...]) -> None:
     unknown = [e for e in emotions if e not in EMOTIONS]
     if unknown:
-        raise InvalidInput(f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}")
+        raise InvalidInput(
+            f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}", subject=BAD_VALUE
+        )
     if len(set(emotions)) != len(emotions):
-        raise InvalidInput("each emotion is named once")
+        raise InvalidInput("each emotion is named once", subject=BAD_VALUE)
 
 
 def normalize_title(title: str | None) -> str | None:
@@ -1597,9 +1607,11 @@ def new_entry_update(
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
-        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+        raise InvalidInput(
+            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+        )
     if created_at_ms is not None and created_at_ms > now_ms:
-        raise InvalidInput("an entry cannot be dated in the future")
+        raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
     values: dict[str, Any] = {
         "title": fields.title or "",
         "mood": fields.mood,
@@ -1671,13 +1683,15 @@ def edit_entry_update(
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
-        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+        raise InvalidInput(
+            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+        )
     if (
         created_at_ms is not None
         and created_at_ms > now_ms
         and created_at_ms != document.field("created_at")
     ):
-        raise InvalidInput("an entry cannot be dated in the future")
+        raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
     if utc_offset is not None:
         check_utc_offset(utc_offset)
     changed: dict[str, Any] = {"updated_at": now_ms}
@@ -1689,6 +1703,8 @@ def edit_entry_update(
         changed["title"] = fields.title
     if fields.mood is not None:
         changed["mood"] = fields.mood
+    if fields.clear_mood:
+        changed["mood"] = None  # read as no mood (protocol.md 5, "edit")
     if fields.tags is not None:
         changed["tags"] = list(fields.tags)
     if fields.emotions is not None:

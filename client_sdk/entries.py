@@ -24,6 +24,7 @@ from client_sdk.documents import (
     EMPTY_ENTRY,
     ENTRY,
     MAX_TITLE,
+    MOOD_AND_CLEAR,
     RESTORED_FROM,
     TRASHED_BY_HAND,
     TRASHED_WITH,
@@ -45,7 +46,14 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import AccessError, InvalidInput, NotFound, RollbackError, TJError
+from client_sdk.errors import (
+    BAD_VALUE,
+    AccessError,
+    InvalidInput,
+    NotFound,
+    RollbackError,
+    TJError,
+)
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
@@ -285,8 +293,12 @@ class Entries:
         add_tags: builtins.list[str] | tuple[str, ...] = (),
         remove_tags: builtins.list[str] | tuple[str, ...] = (),
         created_at: datetime | None = None,
+        clear_mood: bool = False,
     ) -> Entry:
-        """Change the given fields of an entry (None leaves a field as it is).
+        """Change the given fields of an entry (None leaves a field as it is; `clear_mood`
+        removes the mood, on every device and, like any edit, in the copies of some fields
+        kept for a member who reads the mood, `shares.grant(..., only=["mood"])`;
+        `title=""` removes the title).
 
         `tags` replaces the tags; `add_tags` adds tags it does not have yet and `remove_tags`
         removes tags (both ignore case; applied after `tags`). `created_at` redates the
@@ -302,15 +314,19 @@ class Entries:
         leading "\n" starts a new line).
 
         An edit may not leave an entry that had something in it with nothing (see `write`):
-        clearing the text of an entry with no title, mood, tag or emotion is refused.
+        clearing the text of an entry with no title, mood, tag or emotion is refused, and so
+        is clearing the mood of a mood-only check-in (`delete` moves an entry to the trash).
 
         Raises NotFound for an unknown, deleted or trashed entry, InvalidInput (nothing is
         changed) for a field out of its limits (an append that would pass MAX_BODY
         characters included), an argument of the wrong type (as `write`), text that is not
         valid Unicode, a tag to remove that the entry does not have, an edit that would
-        leave the entry empty, or a `created_at` in the future; InvalidInput (subject
+        leave the entry empty, a `mood` given with `clear_mood`, or a `created_at` in the
+        future; InvalidInput (subject
         COPY_JOURNAL) too for a copy in a journal kept for a member (`tj share --only`,
         `share-entry`): the copy follows its original, never an edit of its own (NU46 #4)."""
+        if clear_mood and mood is not None:  # as goals' clear_target (NU45 #6)
+            raise InvalidInput(MOOD_AND_CLEAR, subject=BAD_VALUE)
         local, document = await self._live_entry(entry_id)
         await self._context.replica.load_access()  # which journals are copies: their chains
         await self._context.replica.check_not_copy(local, editing=True)
@@ -339,6 +355,7 @@ class Entries:
             append=append,
             emotions=normalize_emotions(emotions) if emotions is not None else None,
             spaced=spaced,
+            clear_mood=clear_mood,
         )
         _check_not_emptied(current_view, fields)
         moment = _moment(created_at)
@@ -857,7 +874,7 @@ def _check_not_emptied(view: EntryView, fields: EntryFields) -> None:
     if had and not has_content(
         body=after(fields.body, view.body) + (fields.append or ""),
         title=after(fields.title, view.title),
-        mood=after(fields.mood, view.mood),
+        mood=None if fields.clear_mood else after(fields.mood, view.mood),
         tags=after(fields.tags, view.tags),
         emotions=after(fields.emotions, view.emotions),
     ):

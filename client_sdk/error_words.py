@@ -8,6 +8,14 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from client_sdk.errors import (
+    SESSION_ENDED,
+    SESSION_EXPIRED,
+    SIGNED_OUT,
+    WRONG_PASSWORD,
+    WRONG_RECOVERY_KEY,
+)
+
 MALFORMED = "the server could not read the request (a bug in this app or the server)"
 
 CODE_WORDS: dict[str, str] = {
@@ -79,8 +87,29 @@ server knows the device's session no more: logged out elsewhere, or the account 
 another device (the server cannot be trusted to say which: NU21 C2); the error's subject is
 then SESSION_ENDED."""
 
-SESSION_ENDED = "session ended"
-"""`TJError.subject` of an `auth_failed` answered to a call made with a session."""
+RECOVER_PATH = "/v1/auth/recover"
+"""The sign-in with the recovery key: its `auth_failed` is a wrong recovery key (or username)."""
+
+CODE_SUBJECTS: dict[str, str] = {
+    "device_revoked": SIGNED_OUT,
+    "auth_required": SIGNED_OUT,
+    "token_expired": SESSION_EXPIRED,
+}
+"""`TJError.subject` by the server's error code, where the code alone says the situation an
+app branches on (NU45 #9: a device signed out apart from a wrong password)."""
+
+
+def subject_for(code: str, path: str) -> str | None:
+    """The `TJError.subject` of the server's error `code` answered to `path` ("" when not
+    known), or None: a wrong password or recovery key for `auth_failed` to a sign-in
+    (SIGN_IN_PATHS), SESSION_ENDED for one to a call made with the session, CODE_SUBJECTS
+    for the codes of a device signed out or a session expired."""
+    if code == "auth_failed" and path:
+        if path not in SIGN_IN_PATHS:
+            return SESSION_ENDED
+        return WRONG_RECOVERY_KEY if path == RECOVER_PATH else WRONG_PASSWORD
+    return CODE_SUBJECTS.get(code)
+
 
 PATH_WORDS: dict[tuple[str, str], str] = {
     ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key, or the sign-in "

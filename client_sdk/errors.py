@@ -26,7 +26,8 @@
     ├── UpdateNeeded      the journal holds records of a newer app version this one cannot
     │   │                 read: update the app to do that
     │   └── ChainUpdateNeeded  its access chain holds an entry of a newer chain version
-    └── ClientClosed      the Client was closed or logged out: open or log in again
+    └── ClientClosed      the Client was closed or logged out, or is used from another
+                          event loop than its own: open or log in again
 
 Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
@@ -39,6 +40,43 @@ from datetime import datetime
 BAD_VALUE = "value"
 """`TJError.subject` of an InvalidInput that refuses one value as given (NU35 #8: the CLI exits
 with status 2 for it, as for a bad option value)."""
+
+WRONG_PASSWORD = "password"
+"""`TJError.subject` of an AuthError for a password the server (or, for an unfinished signup,
+this device) did not take: a sign-in (where the username may be the wrong part: the server
+does not say which), a password change, a new recovery key or an account deletion. Ask for
+it again (NU45 #9)."""
+
+WRONG_RECOVERY_KEY = "recovery key"
+"""`TJError.subject` of an AuthError for a recovery key the server or the account's recovery
+copy did not take (`Client.recover`): ask for it again (NU45 #9)."""
+
+SIGNED_OUT = "signed out"
+"""`TJError.subject` of an AuthError for a device whose session the server ended by another
+device's word (`devices.revoke`: `device_revoked`), or that has no session (`auth_required`),
+or whose live channel was refused or closed for that: log in again on this home; its unsynced
+changes wait there (NU45 #9). An `auth_failed` answered to the device's session is
+SESSION_ENDED ("session ended"), an expired one SESSION_EXPIRED."""
+
+SESSION_ENDED = "session ended"
+"""`TJError.subject` of an AuthError for an `auth_failed` answered to a call made with the
+device's session: the server no longer knows it (logged out elsewhere, or the account
+deleted from another device: the server cannot be trusted to say which, NU21 C2): log in
+again on this home."""
+
+SESSION_EXPIRED = "session expired"
+"""`TJError.subject` of an AuthError for a session older than the server keeps
+(`token_expired`): log in again on this home (NU45 #9)."""
+
+NAME_TAKEN = "name taken"
+"""`TJError.subject` of an InvalidInput for a journal name this account already gives
+another of its journals (`journals.create`, `rename`): ask for another name (NU45 #9)."""
+
+WEAK_PASSWORD = "weak password"
+"""`TJError.subject` of an InvalidInput for a new password that is too short or too easy to
+guess (`passwords.check_password`: signup, password change, recovery), or a passphrase
+shorter than 8 characters (`Client.set_passphrase`): the message says why; ask for
+another (NU45 #9)."""
 
 
 class TJError(Exception):
@@ -75,12 +113,20 @@ class TJError(Exception):
     elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
     meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
     `journal`), "value" (BAD_VALUE: a value given is malformed or out of its limits, an id's
-    form, a tag, a title, a name, a questionnaire's answers; an app may ask for it again),
-    "same name" (`SameJournalName`), "share ended" (a write in a journal whose share with
-    this account ended: only its owner can share it again, on their device), "unconfirmed
-    unshare" (a logout refused: the end of a share made here is not confirmed by the server;
-    sync first, or log out with `force=True`), "sync" (syncing first may help); None
-    otherwise."""
+    form, a tag, a title, a name, a mood, an emotion, `since` after `until`, a `limit`
+    below 1, a questionnaire's answers, an argument not of its type; an app may ask for it
+    again), "name taken" (NAME_TAKEN: this account has a journal of that name), "weak
+    password" (WEAK_PASSWORD: a new password or passphrase refused), "password"
+    (WRONG_PASSWORD: an AuthError for a wrong password, or username, at a sign-in),
+    "recovery key" (WRONG_RECOVERY_KEY), "signed out" (SIGNED_OUT: an AuthError for a device
+    revoked by another device of the account, or with no session), "session expired"
+    (SESSION_EXPIRED), "home open" (a sign-in refused on a home a Client of this process
+    holds open), "other event loop" (ClientClosed: a Client used from another event loop
+    than its own), "same name" (`SameJournalName`), "share ended" (a write in a journal
+    whose share with this account ended: only its owner can share it again, on their
+    device), "unconfirmed unshare" (a logout refused: the end of a share made here is not
+    confirmed by the server; sync first, or log out with `force=True`), "sync" (syncing
+    first may help); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
@@ -295,7 +341,9 @@ class NetworkError(TJError):
 class ClientClosed(TJError):
     """The `Client` was closed (`close()`, or leaving its `async with`) or logged out
     (`logout()`) and is used again: its local store is closed. Make a new one (`Client.open`
-    of the home after `close`, `Client.login` after `logout`). Subject "closed"."""
+    of the home after `close`, `Client.login` after `logout`). Subject "closed"; "other event
+    loop" for a Client used from another event loop than the one it was opened in (loops.py:
+    open the home again in this one)."""
 
     subject = "closed"
 

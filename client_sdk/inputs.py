@@ -23,6 +23,9 @@ parameter (NU27 C1, C4, C10):
   Parameters of other annotated types (dataclasses, callables, aliases) are left to the
   method.
 
+Both refusals carry the subject BAD_VALUE ("value"), as the SDK's other refusals of a value
+given (NU45 #9).
+
 Internal calls between managers go through the same check; it costs a few microseconds a
 call.
 """
@@ -37,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 
 T = TypeVar("T")
 
@@ -59,7 +62,8 @@ def check_text(value: str, field: str) -> str:
         raise InvalidInput(
             f"{field} is not valid text: it holds an unpaired surrogate "
             f"(U+{ord(value[error.start]):04X}) at position {error.start}, half of a character "
-            "cut in two (a truncated emoji, say). Nothing was changed"
+            "cut in two (a truncated emoji, say). Nothing was changed",
+            subject=BAD_VALUE,
         ) from None
     return value
 
@@ -299,7 +303,9 @@ def _check_value(name: str, wanted: Expected | None, value: object) -> None:
             hint = f" (for one, pass [{value!r}])"
         elif wanted.refuses_a_moment(value):
             hint = ": it takes a calendar day (a datetime.date); pass the datetime's .date()"
-        raise InvalidInput(f"{name} is {wanted.words()}, not {_shown(value, name)}{hint}")
+        raise InvalidInput(
+            f"{name} is {wanted.words()}, not {_shown(value, name)}{hint}", subject=BAD_VALUE
+        )
     check_texts(value, name)
 
 

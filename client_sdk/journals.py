@@ -13,7 +13,7 @@ import builtins
 from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import BRIEF
-from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError, TJError
+from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Journal
 from client_sdk.replica import stored_document
@@ -100,7 +100,7 @@ class Journals:
         name of a journal this account already has."""
         name = check_name(name)
         if await self._own_journal_named(name) is not None:
-            raise InvalidInput(f"a journal named {name!r} already exists")
+            raise InvalidInput(f"a journal named {name!r} already exists", subject=NAME_TAKEN)
         try:
             await self._context.replica.refresh_journals()
         except NetworkError:
@@ -124,7 +124,7 @@ class Journals:
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
         if taken is not None and taken.journal_id != local.journal_id:
-            raise InvalidInput(f"a journal named {name!r} already exists")
+            raise InvalidInput(f"a journal named {name!r} already exists", subject=NAME_TAKEN)
         return self._context.journal(await self._context.replica.update_meta(local, name))
 
     async def archive(self, journal: str, *, archived: bool = True) -> Journal:

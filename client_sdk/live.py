@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 import aiohttp
 
 from client_sdk import wire
-from client_sdk.errors import AuthError
+from client_sdk.errors import SIGNED_OUT, AuthError
 from client_sdk.transport import Transport
 
 T = TypeVar("T")
@@ -130,7 +130,8 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:
             raise AuthError(
-                "this device was signed out or its session expired; log in again"
+                "this device was signed out or its session expired; log in again",
+                subject=SIGNED_OUT,
             ) from None
         if error.status == 429:
             raise _Refused(_retry_after_s(error)) from None
@@ -142,7 +143,7 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
             elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                 break
     if socket.close_code == CLOSE_SIGNED_OUT:
-        raise AuthError("this device was signed out; log in again")
+        raise AuthError("this device was signed out; log in again", subject=SIGNED_OUT)
 
 
 MAX_WAITING = 16

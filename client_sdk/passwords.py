@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from client_sdk import crypto
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import WEAK_PASSWORD, InvalidInput
 
 MIN_PASSWORD = 8
 """Characters a new password needs at least (NIST SP 800-63B §5.1.1.2, revision 3), counted
@@ -119,11 +119,14 @@ def check_password(password: str, user_inputs: Sequence[str] = ()) -> None:
     """
     normalized = crypto.normalize_password(password)
     if min(len(password), len(normalized)) < MIN_PASSWORD:
-        raise InvalidInput(f"choose a password of at least {MIN_PASSWORD} characters")
+        raise InvalidInput(
+            f"choose a password of at least {MIN_PASSWORD} characters", subject=WEAK_PASSWORD
+        )
     scored = scored_part(normalized)
     estimate = estimate_password(scored, user_inputs)
     if estimate.score < MIN_SCORE:
-        raise InvalidInput(refusal(estimate, prefix=len(scored) if scored != normalized else 0))
+        prefix = len(scored) if scored != normalized else 0
+        raise InvalidInput(refusal(estimate, prefix=prefix), subject=WEAK_PASSWORD)
 
 
 def l33t_tables(password: str) -> int:

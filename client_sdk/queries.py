@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import Entry, entry_day
 
 Moment = date | datetime
@@ -42,12 +42,14 @@ def select_entries(
     Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
     """
     if limit is not None and limit < 1:
-        raise InvalidInput("limit is at least 1")
+        raise InvalidInput("limit is at least 1", subject=BAD_VALUE)
     for bound in (since, until):
         if isinstance(bound, datetime) and bound.tzinfo is None:
-            raise InvalidInput("since and until need a time zone (an aware datetime) or a date")
+            raise InvalidInput(
+                "since and until need a time zone (an aware datetime) or a date", subject=BAD_VALUE
+            )
     if since is not None and until is not None and _key(since) > _key(until):
-        raise InvalidInput("since is after until")
+        raise InvalidInput("since is after until", subject=BAD_VALUE)
     wanted_tags = _names(tag)
     wanted_emotions = _names(emotion)
     found = [

@@ -36,7 +36,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
-from client_sdk.error_words import SESSION_ENDED, SIGN_IN_PATHS, words_for
+from client_sdk.error_words import subject_for, words_for
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -48,6 +48,7 @@ from client_sdk.errors import (
     RateLimited,
     TJError,
 )
+from client_sdk.loops import check_loop, running_loop
 
 MSGPACK = "application/msgpack"
 RETRIED_PATHS = frozenset(
@@ -273,15 +274,38 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None
         self._live: aiohttp.ClientSession | None = None
+        self._loop = running_loop()
+        """The event loop it was made in (else its first session's): its sessions are bound
+        to it, and a use from another loop is refused (`_bound`)."""
 
     async def close(self) -> None:
-        for session in (self._session, self._traced, self._live):
-            if session is not None:
-                await session.close()
+        """Close the sessions; from another event loop than theirs (a Client closed after
+        its `asyncio.run` ended: NU45 #11) they are let go, their connections closed as far
+        as that loop still allows."""
+        sessions = [s for s in (self._session, self._traced, self._live) if s is not None]
         self._session = self._traced = self._live = None
+        for session in sessions:
+            if self._loop in (None, running_loop()):
+                await session.close()
+                continue
+            connector = session.connector
+            session.detach()  # closed, without a call on its loop
+            if connector is not None:
+                with contextlib.suppress(RuntimeError):  # "Event loop is closed"
+                    await connector.close()  # that loop closed: marked closed, nothing to await
+
+    def _bound(self) -> None:
+        """ClientClosed (loops.OTHER_LOOP) from another event loop than its own (made outside
+        one, the first session's)."""
+        if self._loop is None:
+            self._loop = running_loop()
+        else:
+            check_loop(self._loop)
 
     def session(self) -> aiohttp.ClientSession:
-        """The shared aiohttp session (created lazily, reused for every call)."""
+        """The shared aiohttp session (created lazily, reused for every call). Raises
+        ClientClosed from another event loop than its own (`_bound`)."""
+        self._bound()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
@@ -291,6 +315,7 @@ class Transport:
         no redirect (`_no_redirect`), as no call does, so a 3xx answer to the upgrade is a
         failed connect (`aiohttp.WSServerHandshakeError`), never a connection to the address
         it names. The posts' session has no middleware, which would cost each call."""
+        self._bound()
         if self._live is None or self._live.closed:
             self._live = aiohttp.ClientSession(timeout=self._timeout, middlewares=(_no_redirect,))
         return self._live
@@ -299,6 +324,7 @@ class Transport:
         """The session of the calls that ask `on_sent` (`_body_sent_tracing`; created lazily,
         reused, with its own connection): aiohttp traces every request of a session that has
         a trace, about 20 µs a call that the other calls (a no-op sync's) do not pay."""
+        self._bound()
         if self._traced is None or self._traced.closed:
             self._traced = aiohttp.ClientSession(
                 timeout=self._timeout, trace_configs=[_body_sent_tracing()]
@@ -638,6 +664,7 @@ def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = 
         error = NetworkError(text, transient=transient, retry_after=retry_after)
     error.code = code
     error.detail = detail
-    if code == "auth_failed" and path and path not in SIGN_IN_PATHS:
-        error.subject = SESSION_ENDED
+    subject = subject_for(code, path)
+    if subject is not None:
+        error.subject = subject
     return error
