@@ -190,6 +190,18 @@ class Instrument:
 DAY_MS = 86_400_000
 
 
+def retake_before_ms(instrument: Instrument) -> int:
+    """Milliseconds after an administration before which another is a retake of the same
+    period (`ScoreChange.same_period`): the instrument's recall period to the nearest day,
+    `recall_days` days less 12 hours. A form asks about "the last 2 weeks" in days, not
+    hours: the next of a fortnightly schedule (`tj assign ... --every 14`) answered earlier
+    in the day than the last, 13 days and 21 hours later, covers other days and is a
+    measure of change (NU47 #10). This tolerance is the SDK's rule, like the retake rule
+    itself: the manuals define neither. Flags that a later result clears (a safety item
+    answered above 0, a score in the highest band: caseload.py) keep the whole period."""
+    return instrument.recall_days * DAY_MS - DAY_MS // 2
+
+
 @dataclass(frozen=True)
 class ScoreChange:
     """Change between an earlier and a later administration of one instrument.
@@ -197,9 +209,10 @@ class ScoreChange:
     - `change`: later minus earlier (negative: fewer symptoms), always given;
     - `apart_ms`: milliseconds from the earlier administration to the later one;
     - `same_period`: True when `apart_ms` is less than the instrument's recall period
-      (`Instrument.recall_days`): both answered about mostly the same days, so the
-      difference is not a measure of change, and `reliable` and `now_below_caseness` say
-      nothing (None and False);
+      (`Instrument.recall_days`) to the nearest day (`RETAKE_BEFORE_MS`: 13 days and 12
+      hours count as 14): both answered about mostly the same days, so the difference is
+      not a measure of change, and `reliable` and `now_below_caseness` say nothing (None
+      and False);
     - `reliable`: IMPROVEMENT, DETERIORATION or NO_RELIABLE_CHANGE; None when the instrument
       has no published threshold (PCL-5) or `same_period`;
     - `now_below_caseness`: the earlier score was at or above the clinical cut-off and the
@@ -237,7 +250,7 @@ def compare(instrument: Instrument, earlier: int, later: int, *, apart_ms: int) 
     if apart_ms < 0:
         raise InvalidInput("the later administration must not be taken before the earlier one")
     change = later - earlier
-    same_period = apart_ms < instrument.recall_days * DAY_MS
+    same_period = apart_ms < retake_before_ms(instrument)
     reliable: str | None = None
     if instrument.reliable_change is not None and not same_period:
         if -change >= instrument.reliable_change:

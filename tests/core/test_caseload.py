@@ -446,8 +446,9 @@ def test_a_retake_within_the_recall_period_neither_raises_nor_clears_reliable_de
 ):
     """NU19 C12: a PHQ-9 retaken minutes later asks about the same 2 weeks. Rising 5 -> 12
     twelve minutes apart raises nothing; a retake at 5 twelve minutes after a deterioration
-    measured over 19 days (5 -> 12) leaves the flag up; exactly 14 days apart is measured,
-    one minute under 14 days is not."""
+    measured over 19 days (5 -> 12) leaves the flag up; 14 days apart, or 13 days and 12
+    hours (the recall period to the nearest day, NU47 #10), is measured; one minute under
+    that is not."""
     today = [FakeEntry(days_ago(1), 5)]
     flag = ("PHQ-9 reliable deterioration",)
     minutes_12 = 12 / (24 * 60)
@@ -464,7 +465,9 @@ def test_a_retake_within_the_recall_period_neither_raises_nor_clears_reliable_de
     minute = 1 / (24 * 60)
     at_period = row("ana", today, results=[phq9(5, 15, "a"), phq9(12, 1, "b")])
     assert at_period.flags == flag  # type: ignore[attr-defined]
-    under = row("ana", today, results=[phq9(5, 15 - minute, "a"), phq9(12, 1, "b")])
+    at_edge = row("ana", today, results=[phq9(5, 14.5, "a"), phq9(12, 1, "b")])
+    assert at_edge.flags == flag  # type: ignore[attr-defined]
+    under = row("ana", today, results=[phq9(5, 14.5 - minute, "a"), phq9(12, 1, "b")])
     assert under.flags == ()  # type: ignore[attr-defined]
     first = row("ana", today, results=[phq9(27, 1, "a")])
     assert first.scores[0].change is None and first.scores[0].measured is None  # type: ignore[attr-defined]
@@ -472,14 +475,17 @@ def test_a_retake_within_the_recall_period_neither_raises_nor_clears_reliable_de
 
 def test_the_score_chart_marks_no_reliable_change_for_a_retake() -> None:
     """NU19 C12: the HTML report's chart marks a reliable change only between results at
-    least one recall period (PHQ-9: 14 days) apart."""
+    least one recall period (PHQ-9: 14 days) apart, to the nearest day (13 days and 12 hours
+    count: NU47 #10)."""
     from client_sdk.score_charts import measure_chart
     from client_sdk.scoring import instrument
 
     minute = 1 / (24 * 60)
     measured = measure_chart(instrument("phq9"), [phq9(5, 29, "a"), phq9(12, 15, "b")])
     assert measured.count('class="reliable-deterioration"') == 1
-    retake = measure_chart(instrument("phq9"), [phq9(5, 15 + 14 - minute, "a"), phq9(12, 15, "b")])
+    retake = measure_chart(
+        instrument("phq9"), [phq9(5, 15 + 13.5 - minute, "a"), phq9(12, 15, "b")]
+    )
     assert 'class="reliable-' not in retake
 
 
@@ -599,3 +605,16 @@ def test_a_share_ending_within_days_is_said_to_renew_in_time() -> None:
         now=NOW, ending_soon=[("gina/P", end)],
     )  # fmt: skip
     assert ending.flags == ("share ends 2026-12-01: gina/P",) and ending.tier == 3
+
+
+def test_a_fortnightly_phq9_answered_earlier_in_the_day_is_a_measure_of_change() -> None:
+    """NU47 #10: a PHQ-9 of 7, then 18 thirteen days and 21 hours later (the next of a
+    fortnightly schedule, answered earlier in the day): a change over other days, flagged
+    as a reliable deterioration and not called a retake; thirteen days apart it is one."""
+    entries = [FakeEntry(days_ago(1), 5)]
+    fortnight = [phq9(7, 14, "a"), phq9(18, 14 - (13 + 21 / 24), "b")]
+    assert row("ana", entries, results=fortnight).flags == (  # type: ignore[attr-defined]
+        "PHQ-9 reliable deterioration",
+    )
+    sooner = [phq9(7, 14, "a"), phq9(18, 1, "b")]  # 13 days apart: the same period
+    assert "reliable deterioration" not in " ".join(row("ana", entries, results=sooner).flags)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from client_sdk.scoring import (
     compare,
     instrument,
     parse_instrument,
+    retake_before_ms,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "client_sdk" / "data" / "instruments"
@@ -288,14 +289,19 @@ def test_recall_periods_come_from_each_forms_own_wording() -> None:
 def test_a_retake_within_the_recall_period_is_not_a_measure_of_change(
     name: str, earlier: int, later: int, reliable: str | None, below: bool
 ) -> None:
-    """Exactly one recall period apart, the change is labelled; one minute under it, or 12
-    minutes after, the difference is given and nothing else."""
+    """One recall period apart to the nearest day (its days less 12 hours: a fortnightly
+    form answered earlier in the day than the last, NU47 #10), or more, the change is
+    labelled; one millisecond under that, a day under the period, or 12 minutes after, the
+    difference is given and nothing else."""
     chosen = instrument(name)
     period = chosen.recall_days * DAY_MS
-    at_period = compare(chosen, earlier, later, apart_ms=period)
-    assert (at_period.same_period, at_period.reliable) == (False, reliable)
-    assert at_period.now_below_caseness is below
-    for apart in (period - MINUTE_MS, 12 * MINUTE_MS, 0):
+    edge = period - DAY_MS // 2
+    assert retake_before_ms(chosen) == edge
+    for apart in (edge, period - 3 * 60 * MINUTE_MS, period):
+        at_period = compare(chosen, earlier, later, apart_ms=apart)
+        assert (at_period.same_period, at_period.reliable) == (False, reliable)
+        assert at_period.now_below_caseness is below
+    for apart in (edge - 1, period - DAY_MS, 12 * MINUTE_MS, 0):
         retake = compare(chosen, earlier, later, apart_ms=apart)
         assert retake.same_period is True
         assert (retake.change, retake.reliable, retake.now_below_caseness) == (
