@@ -117,7 +117,7 @@ async def test_a_server_serving_the_older_archived_setting_again_is_refused(
     await laptop.sync()  # sends its own metadata again (names_to_heal)
     assert not await archived(laptop, "Personal")
     assert served(live_server, personal)[0] != archived_meta
-    tablet = await login("ana")
+    tablet = await login("ana", "tablet")
     await tablet.sync()
     assert not await archived(tablet, "Personal")
 

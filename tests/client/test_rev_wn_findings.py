@@ -137,7 +137,7 @@ async def test_two_owner_devices_renaming_one_after_the_other_agree_on_the_name(
         await phone.sync()
     on_laptop = sorted(j.name for j in await laptop.journals.list())
     on_phone = sorted(j.name for j in await phone.journals.list())
-    newcomer = await login("ana")  # a device of the owner that syncs only now
+    newcomer = await login("ana", "newcomer")  # a device of the owner that syncs only now
     await newcomer.sync()
     on_newcomer = sorted(j.name for j in await newcomer.journals.list())
     assert on_phone == on_newcomer == ["Home"]  # the server holds the phone's, the last sent
