@@ -1116,6 +1116,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner}'s {d.journal!r} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
         return f"{d.owner} shared {d.journal!r} with you again ({when})"
+    if d.reason == departures.SHARED and d.brief:  # NU47 #4
+        return f"{d.owner} sent you a pre-session brief ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
         return f"{d.owner} shared {d.journal!r} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
@@ -1354,6 +1356,15 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {ended_text(d)}, with the same terms {d.owner} signed before: you "
                 "read it as before (`tj shared-with-me`)."
             )
+        elif d.reason == departures.SHARED and d.brief:  # not a journal to list (NU47 #4)
+            held = d.journal_id in {h.journal_id.hex() for h in report.held_back}
+            later = (
+                f" shows it once you verify {d.owner} (`tj verify {shlex.quote(d.owner)} "
+                "FINGERPRINT`) and sync"
+                if held
+                else ""
+            )
+            lines.append(f"Notice: {ended_text(d)}: `tj briefs`{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = shlex.quote(f"{d.owner}/{d.journal}")
             lines.append(

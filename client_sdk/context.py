@@ -14,7 +14,6 @@ from dataclasses import replace
 
 from client_sdk import crypto, forgotten
 from client_sdk.documents import (
-    BRIEF,
     ENTRY,
     Document,
     EntryView,
@@ -163,8 +162,10 @@ class Context:
         journal of another account whose owner-signed access chain carries disclosure
         settings (`Replica.is_copy_shared_with_me`) and whose every document on this device
         is a brief (verified records of the owner's devices: a member reads it, writes
-        nothing). Never from the server's journal list or a journal's name, so a server
-        cannot make a client's whole journal pass for a brief (NU31 #2). Loads the chains."""
+        nothing), or, holding none here yet, whose owner-signed name is a brief's for this
+        account (`Replica.briefs_shared_with_me`, NU47 #4). Never from the server's journal
+        list, so a server cannot make a client's whole journal pass for a brief (NU31 #2).
+        Loads the chains."""
         await self.replica.load_access()
         journals = list(journals)
         me = self.profile.account_id
@@ -177,11 +178,7 @@ class Context:
                 for j in owned
                 if (s := settings.get(j.journal_id)) is not None and s.kind == "brief"
             }
-        copies = [j for j in journals if self.replica.is_copy_shared_with_me(j)]
-        if copies:
-            holding = await self.store.journals_holding_only(BRIEF)
-            found |= {j.journal_id for j in copies if j.journal_id in holding}
-        return found
+        return found | await self.replica.briefs_shared_with_me(journals)
 
     async def local_journal(
         self,
