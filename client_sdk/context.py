@@ -300,6 +300,32 @@ class Context:
             return {shown}
         return {shown, f"{self._labelled_owner(journal)}/{journal.name}"}
 
+    async def journals_of_client(
+        self, name: str, journals: Iterable[LocalJournal]
+    ) -> list[LocalJournal]:
+        """Those of `journals` that the account `name` names (a username, or a label as
+        `Replica.owner_label` gives it: "kim (account 1a2b3c4d)") owns and shares with this
+        one, the read-only copies of shares that ended included; not the journals of its
+        briefs (`brief_journals`). Raises InvalidInput for this account's own username;
+        NotFound (subject "journal") when this device holds no journal of theirs."""
+        wanted = name.strip().casefold()
+        if wanted == self.profile.username.casefold():
+            raise InvalidInput(
+                f"{name} is you: name your own journals instead (`--journal NAME`)",
+                subject=BAD_VALUE,
+            )
+        me = self.profile.account_id
+        theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
+        briefs = await self.brief_journals(theirs)
+        found = [j for j in theirs if j.journal_id not in briefs]
+        if not found:
+            raise NotFound(
+                f"no journal of {name!r} on this device: no account of that name shares one "
+                "with you",
+                subject="journal",
+            )
+        return found
+
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a
         client: `Replica.owner_label`'s, and `_labelled_owner` (as `names`)."""
