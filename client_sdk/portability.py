@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -187,7 +188,8 @@ class Archives:
         clients: list[str] | None = None,
     ) -> list[Path]:
         """Write one Markdown file per entry (with front matter; those in the trash in the
-        journal's "trash" folder, with `trashed_at`), one folder per journal, plus
+        journal's "trash" folder, with `trashed_at`), one folder per journal (another
+        account's in a folder named by its username: "ana.b/personal"), plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). `journals` and `clients` narrow it as for `export_json`. Raises OSError
@@ -373,13 +375,18 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
 
 
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
-    """One folder per journal, one file per entry, plus goals.md and notes.md where there
-    are any. Files are readable only by the user (they hold the journal in plain text)."""
+    """One folder per journal of this account's, one per other owner (`owner_folder`)
+    holding one per journal of theirs; in each, one file per entry, plus goals.md and
+    notes.md where there are any. Files are readable only by the user (they hold the
+    journal in plain text)."""
     make_private_dir(directory)
     written: list[Path] = []
-    used: set[str] = set()
+    owners = {j.id: owner_folder(j) for j in archive.journals if "/" in j.name}
+    used: dict[str, set[str]] = {"": set(owners.values())}  # no own journal in an owner's
     for journal in archive.journals:
-        folder = directory / unique(slug(journal.name, 60), used)
+        owner = owners.get(journal.id, "")
+        name = slug(journal.name.rsplit("/", 1)[-1], 60)
+        folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):
             place = folder
@@ -398,6 +405,23 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         for name, page in care_markdown(archive.care.of_journal(journal.id), tz).items():
             written.append(write_private(folder / name, page))
     return written
+
+
+OWNER_FOLDER = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}( \(account [0-9a-f]{8,32}\))?")
+"""An owner's folder name as `owner_folder` keeps it: a username (lowercase letters, digits,
+'.', '_', '-', starting with a letter or digit: never "." or ".."), with the start of the
+account id when two accounts here bore that username ("kim (account 1a2b3c4d)")."""
+
+
+def owner_folder(journal: ArchivedJournal) -> str:
+    """The folder of the journals of `journal`'s owner (another account: its name is
+    "owner/name") in a Markdown export: their username exactly, as the app names them
+    ("ana.b", "ana-b", "kim (account 1a2b3c4d)"), so that usernames one slug would merge
+    ("ana.b" and "ana-b", NU47 #8: "ana-b-personal" beside "ana-b-personal-2") stay apart,
+    whatever the order. A name of any other form (never one the server allows) is slugged
+    after "other " (a space: never a username's)."""
+    name = journal.name.rsplit("/", 1)[0]
+    return name if OWNER_FOLDER.fullmatch(name) else f"other {slug(name, 60)}"
 
 
 TRASH_FOLDER = "trash"

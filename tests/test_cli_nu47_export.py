@@ -78,3 +78,29 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     own = await drsmith.tj("export", "--client", "drsmith", "--out", str(tmp_path / "x"))
     assert own.exit_code != 0 and "drsmith is you" in own.stderr
     assert not (tmp_path / "x").exists()
+
+
+async def test_markdown_folders_keep_usernames_one_slug_would_merge_apart(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU47 #8: ana-b's Personal went to "ana-b-personal" and ana.b's to "ana-b-personal-2"
+    (which one got "-2" hung on the order). A folder per client, named by the username."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await drsmith.ok("journal", "create", "Ana B")  # the therapist's own: no client's folder
+    await drsmith.ok("write", "--journal", "Ana B", "My own notes.")
+    for name in ("ana.b", "ana-b"):
+        client = await new_device(live_server, tmp_path, name)
+        await client.ok("write", f"Written by {name}.")
+        await client.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await drsmith.ok("sync")
+
+    markdown = tmp_path / "md"
+    await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
+    found = {
+        p.relative_to(markdown).parent.as_posix(): p.read_text() for p in markdown.rglob("*.md")
+    }
+    assert set(found) == {"ana.b/personal", "ana-b/personal", "ana-b-2"}, found
+    assert "Written by ana.b." in found["ana.b/personal"]
+    assert 'journal: "ana.b/Personal"' in found["ana.b/personal"]
+    assert "Written by ana-b." in found["ana-b/personal"]
+    assert "My own notes." in found["ana-b-2"]
