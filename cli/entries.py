@@ -479,8 +479,9 @@ def list_entries(
 ) -> None:
     """List entries, newest first, of every journal or of one.
 
-    Shows the newest 20 (the oldest 20 with --oldest-first) and says how many more match;
-    --limit N shows N, --all every one. A long list on a terminal opens in a pager ($PAGER,
+    Shows the newest 20 (the oldest 20 with --oldest-first) and says how many more match,
+    with the command (your --journal and filters kept) that shows them; --limit N shows N,
+    --all every one. A long list on a terminal opens in a pager ($PAGER,
     else less); piped or redirected, it is printed as is. --json prints every entry that
     matches unless --limit is given. With --journal the table has no journal column.
 
@@ -585,12 +586,32 @@ def list_entries(
     hidden = len(matching) - len(entries)
     if hidden:  # cut by the default or by --limit: say so, and how to see the rest
         which = "oldest" if oldest_first else "newest"
-        more = "" if limit is not None else "`tj list --limit N` shows N, "
+        # with the options given, or the hint lists every journal's (NU47 #11)
+        given = list_options(journal_name, since, until, tags, emotions, oldest_first)
+        more = "" if limit is not None else f"`tj list{given} --limit N` shows N, "
         output.message(
             f"Showing the {which} {len(entries)} of {len(matching):,} entries: "
-            f"{more}`tj list --all` shows every one."
+            f"{more}`tj list{given} --all` shows every one."
         )
     output.warn_unverified_owners(unverified)
+
+
+def list_options(
+    journal_name: str | None,
+    since: date | None,
+    until: date | None,
+    tags: tuple[str, ...],
+    emotions: tuple[str, ...],
+    oldest_first: bool,
+) -> str:
+    """The options of a `tj list` that choose what it lists, as a command line takes them
+    again: " --journal ana --tag sleep" ("" for none)."""
+    days = {"--since": since, "--until": until}
+    words = [("--journal", journal_name)] if journal_name else []
+    words += [(option, day.isoformat()) for option, day in days.items() if day is not None]
+    words += [("--tag", tag) for tag in tags] + [("--emotion", e.lower()) for e in emotions]
+    given = "".join(f" {option} {shlex.quote(value)}" for option, value in words)
+    return given + (" --oldest-first" if oldest_first else "")
 
 
 @cli.command("on-this-day")

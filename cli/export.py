@@ -8,6 +8,7 @@ import os
 import shlex
 import time
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,10 +45,33 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     metavar="DIR",
     help="Directory to write into (created if missing; for Markdown, new or empty).",
 )
+@click.option(
+    "--journal",
+    "journal_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this journal (repeatable): 'Personal', 'ana/Personal'.",
+)
+@click.option(
+    "--client",
+    "client_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only the journals this client shares with you, ended shares' copies too (repeatable).",
+)
 @json_option
 @pass_home
-def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
-    """Export everything you can read on this device, decrypted, as plain files.
+def export(
+    home: Home,
+    file_format: str,
+    out_dir: Path,
+    journal_names: tuple[str, ...],
+    client_names: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Export everything you can read on this device, decrypted, as plain files; or only
+    some journals (--journal NAME) or one client's (--client NAME: every journal they share
+    with you, and the read-only copies of shares that ended).
 
     Syncs first when the server is reachable. JSON is one file holding every journal,
     entry (those in the trash too, with the time they were trashed), goal with its
@@ -55,7 +79,9 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     homework, assignment, safety plan (with the crisis line in use), safety flag and a
     therapist's private note; Markdown
     is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
-    one folder per journal (entries in the trash in its "trash" folder), with goals.md,
+    one folder per journal of yours (entries in the trash in its "trash" folder), and one
+    per client named by their username exactly ("ana.b/personal" beside
+    "ana-b/personal"), holding one per journal they share, with goals.md,
     notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
     private-notes.md where there are any. The files are NOT encrypted: they are
     made readable only by you; keep them safe.
@@ -65,10 +91,14 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     cannot read yet (a notice names them: update the app and export again). `tj import` restores journals, entries, goals and notes; the care
     records are in the file for you to keep, not imported.
 
+    With --journal or --client, your private notes are in only when their journal is
+    named (--journal 'Private notes').
+
     \b
     Examples:
       tj export --out ~/journal-backup
       tj export --format markdown --out ~/journal-notes
+      tj export --client ana --out ~/ana-records
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
@@ -76,37 +106,58 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
             f"{out_dir} is not empty: give a new or empty folder for a Markdown export (its "
             "files would mix with what is there)"
         )
-    files, held = home.run(lambda client: export_files(client, file_format, out_dir))
+    chosen = Chosen(list(journal_names), list(client_names))
+    files, held, names = home.run(lambda client: export_files(client, file_format, out_dir, chosen))
+    of = f" ({', '.join(names)})" if chosen.some else ""  # what was exported (NU47 #7)
     if as_json:
         output.print_json({"format": file_format, "files": [str(path) for path in files]})
     elif file_format == "json":
         output.data(str(files[0]))
-        output.message(f"Exported {export_summary(held)} to {files[0]}.")
+        output.message(f"Exported {export_summary(held)}{of} to {files[0]}.")
     else:
         output.data(str(out_dir))
         wrote = output.plural(len(files), "Markdown file", "Markdown files")
+        if chosen.some:
+            wrote += f" of {output.plural(len(names), 'journal', 'journals')}{of}"
         output.message(f"Wrote {wrote} under {out_dir}.")
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """What `tj export` was asked to hold: `journals` and `clients` as given (both empty:
+    everything)."""
+
+    journals: list[str]
+    clients: list[str]
+
+    @property
+    def some(self) -> bool:
+        return bool(self.journals or self.clients)
+
+
 async def export_files(
-    client: Client, file_format: str, out_dir: Path
-) -> tuple[list[Path], dict[str, Any]]:
-    """The files written and, for JSON, what the file holds (`export_json`'s dict; {} for
-    Markdown). Syncs first when the server is reachable; offline, says which state is
-    exported (the device's at its last sync), never that something "will sync"."""
+    client: Client, file_format: str, out_dir: Path, chosen: Chosen | None = None
+) -> tuple[list[Path], dict[str, Any], list[str]]:
+    """The files written, for JSON what the file holds (`export_json`'s dict; {} for
+    Markdown), and the names of the journals `chosen` names (none when it names none). Syncs
+    first when the server is reachable; offline, says which state is exported (the
+    device's at its last sync), never that something "will sync"."""
     await synced_first(client, doing="exporting")
+    chosen = chosen or Chosen([], [])
+    some = {"journals": chosen.journals, "clients": chosen.clients}
     data: dict[str, Any] = {}
     if file_format == "markdown":
-        files = await client.archive.export_markdown(out_dir)
+        files = await client.archive.export_markdown(out_dir, **some)
     else:
-        data = await client.archive.export_json()
+        data = await client.archive.export_json(**some)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
         write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         files = [path]
+    names = [j.name for j in await client.archive.chosen(**some) or []]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
         output.message(f"Notice: not in this export: {newer}")
-    return files, data
+    return files, data, names
 
 
 def export_summary(data: dict[str, Any]) -> str:

@@ -717,8 +717,8 @@ def warn_unverified_owners(
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
                 f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
-                "clinical records (`tj export --out DIR`) before you decide anything about "
-                f"them; {compare}.",
+                f"clinical records (`{export_client(owner)}`) before you decide anything "
+                f"about them; {compare}.",
                 wrap=True,
             )
             continue
@@ -1116,6 +1116,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner}'s {d.journal!r} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
         return f"{d.owner} shared {d.journal!r} with you again ({when})"
+    if d.reason == departures.SHARED and d.brief:  # NU47 #4
+        return f"{d.owner} sent you a pre-session brief ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
         return f"{d.owner} shared {d.journal!r} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
@@ -1216,21 +1218,26 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
-def forget_advice(journal: str, unlisted: bool) -> str:
+def forget_advice(journal: str, unlisted: bool, owner: str) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
     by the server's word only (the owner's signed access this device verified still grants
-    it: `tj forget` alone is refused then), NU29 F3."""
+    it: `tj forget` alone is refused then), NU29 F3; and how to export what `owner` (as
+    this device names them) shares first, theirs alone (NU47 #7: `tj export --out DIR`
+    wrote every client's)."""
     command = f"tj forget {shlex.quote(journal)}"
+    keep = f"(keep what you need first: `{export_client(owner)}`)."
     if unlisted:
         return (
             f"Once you know the share ended, discard its copy from this device with "
-            f"`{command} --unlisted` (keep what you need first: `tj export --out DIR`)."
+            f"`{command} --unlisted` {keep}"
         )
-    return (
-        f"Discard its copy from this device with `{command}` when you no longer need it "
-        "(keep what you need first: `tj export --out DIR`)."
-    )
+    return f"Discard its copy from this device with `{command}` when you no longer need it {keep}"
+
+
+def export_client(owner: str) -> str:
+    """`tj export --client ana --out DIR`: the command that exports one client's journals."""
+    return f"tj export --client {shlex.quote(owner)} --out DIR"
 
 
 async def ended_copy(client: Client, journal_name: str | None) -> Journal | None:
@@ -1306,27 +1313,27 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
                 f"`tj shared-with-me`), or the server is withholding {d.journal!r}. What you "
                 f"downloaded of {d.journal!r} stays on this device, read-only. "
-                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
+                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
                 f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
                 f"{d.journal!r} stays on this device, read-only. "
-                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
+                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD, d.owner)
             )
         elif d.reason == departures.UNLISTED and d.owner_erased:  # the server's word (NU43 #8)
             lines.append(
                 f"Notice: {ended_text(d)}: {departures.erased_words(d.owner)}, or the server "
                 "is withholding it. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
+                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
             )
         elif d.reason == departures.UNLISTED:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} stopped sharing it or now shares less "
                 "of it (the server no longer shows this device their signed change), or the "
                 "server is withholding it. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
+                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
@@ -1354,6 +1361,15 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {ended_text(d)}, with the same terms {d.owner} signed before: you "
                 "read it as before (`tj shared-with-me`)."
             )
+        elif d.reason == departures.SHARED and d.brief:  # not a journal to list (NU47 #4)
+            held = d.journal_id in {h.journal_id.hex() for h in report.held_back}
+            later = (
+                f" shows it once you verify {d.owner} (`tj verify {shlex.quote(d.owner)} "
+                "FINGERPRINT`) and sync"
+                if held
+                else ""
+            )
+            lines.append(f"Notice: {ended_text(d)}: `tj briefs`{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = shlex.quote(f"{d.owner}/{d.journal}")
             lines.append(
@@ -1370,12 +1386,12 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "
                 f"word (not a decision of {d.owner}'s; if you did not leave, ask them to share "
                 "again). Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
+                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
             )
         elif d.owner:
             lines.append(
                 f"Notice: {ended_text(d)}. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
+                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD, d.owner)
             )
         else:
             ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"

@@ -1225,7 +1225,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     if items:  # never discarded unseen (NU20 C10)
         output.message(
             f"{name} holds {output.and_list(items)}. For your clinical records, "
-            "export it first: `tj export --out DIR` writes out everything this device holds."
+            f"export it first: `tj export --journal {shlex.quote(name)} --out DIR` writes it "
+            "out."
         )
     if not yes:
         held = f", with {output.and_list(items)}," if items else ""
@@ -1383,7 +1384,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
                 # shown(): the journal name is another account's text (rev-nu29b B2)
-                output.data(output.forget_advice(s.name, s.unlisted), wrap=True)
+                output.data(output.forget_advice(s.name, s.unlisted, s.owner), wrap=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 
 from client_sdk import crypto, forgotten
 from client_sdk.documents import (
-    BRIEF,
     ENTRY,
     Document,
     EntryView,
@@ -163,8 +162,10 @@ class Context:
         journal of another account whose owner-signed access chain carries disclosure
         settings (`Replica.is_copy_shared_with_me`) and whose every document on this device
         is a brief (verified records of the owner's devices: a member reads it, writes
-        nothing). Never from the server's journal list or a journal's name, so a server
-        cannot make a client's whole journal pass for a brief (NU31 #2). Loads the chains."""
+        nothing), or, holding none here yet, whose owner-signed name is a brief's for this
+        account (`Replica.briefs_shared_with_me`, NU47 #4). Never from the server's journal
+        list, so a server cannot make a client's whole journal pass for a brief (NU31 #2).
+        Loads the chains."""
         await self.replica.load_access()
         journals = list(journals)
         me = self.profile.account_id
@@ -177,11 +178,7 @@ class Context:
                 for j in owned
                 if (s := settings.get(j.journal_id)) is not None and s.kind == "brief"
             }
-        copies = [j for j in journals if self.replica.is_copy_shared_with_me(j)]
-        if copies:
-            holding = await self.store.journals_holding_only(BRIEF)
-            found |= {j.journal_id for j in copies if j.journal_id in holding}
-        return found
+        return found | await self.replica.briefs_shared_with_me(journals)
 
     async def local_journal(
         self,
@@ -302,6 +299,32 @@ class Context:
         if journal.owner_id == self.profile.account_id:
             return {shown}
         return {shown, f"{self._labelled_owner(journal)}/{journal.name}"}
+
+    async def journals_of_client(
+        self, name: str, journals: Iterable[LocalJournal]
+    ) -> list[LocalJournal]:
+        """Those of `journals` that the account `name` names (a username, or a label as
+        `Replica.owner_label` gives it: "kim (account 1a2b3c4d)") owns and shares with this
+        one, the read-only copies of shares that ended included; not the journals of its
+        briefs (`brief_journals`). Raises InvalidInput for this account's own username;
+        NotFound (subject "journal") when this device holds no journal of theirs."""
+        wanted = name.strip().casefold()
+        if wanted == self.profile.username.casefold():
+            raise InvalidInput(
+                f"{name} is you: name your own journals instead (`--journal NAME`)",
+                subject=BAD_VALUE,
+            )
+        me = self.profile.account_id
+        theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
+        briefs = await self.brief_journals(theirs)
+        found = [j for j in theirs if j.journal_id not in briefs]
+        if not found:
+            raise NotFound(
+                f"no journal of {name!r} on this device: no account of that name shares one "
+                "with you",
+                subject="journal",
+            )
+        return found
 
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a

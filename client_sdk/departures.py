@@ -307,6 +307,12 @@ class Departure:
     (`SafetyPath.ended_share_had_flags`), so the renewal the notice gives asks for
     `--safety-flags` again (an opt-in is never carried over by itself). Set by
     `Client.sync`, not kept."""
+    brief: bool = False
+    """Told to a member with "shared": the journal is one the owner made to share a
+    pre-session brief (`Context.brief_journals`), not a journal to read as one: "ana sent you
+    a pre-session brief (01:38)" (NU47 #4). Told only while this device holds nothing of it
+    (held back until the owner is verified); a brief downloaded is told by the sync's
+    summary instead."""
     owner_label: str = field(default="", compare=False)
     """Told to a member: how this device names the owner now, where that is not `owner`:
     "kim (account 1a2b3c4d)" while journals of another account named kim are on this device
@@ -452,6 +458,8 @@ class Departure:
             )
         if self.reason == RETURNED:
             return f"{self.owner} shared {self.journal!r} with you again ({when})"
+        if self.reason == SHARED and self.brief:  # NU47 #4
+            return f"{self.owner} sent you a pre-session brief ({when})"
         if self.reason == SHARED:
             return f"{self.owner} shared {self.journal!r} with you ({when})"
         if self.reason == RELISTED:  # the server's word (R49 F2)
@@ -550,6 +558,7 @@ class Departure:
             "was_until": self.was_until,
             "until": self.until,
             "owner_erased": self.owner_erased,
+            "brief": self.brief,
         }
 
     def stored(self) -> dict[str, Any]:
@@ -763,6 +772,7 @@ def _told(item: object) -> Departure | None:
         until=ends[1],
         member_id=item["member_id"],
         safety_flags=item["safety_flags"],
+        brief=item.get("brief") is True,
     )
 
 

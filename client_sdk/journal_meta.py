@@ -8,6 +8,7 @@ archive setting, is taken only under the owner's signature over all three (keys.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgpack
@@ -21,6 +22,20 @@ def encode_meta(name: str, **extra: Any) -> bytes:
     """Journal metadata: its name and, for disclosure journals, what they mirror."""
     packed: bytes = msgpack.packb({"name": name, **extra}, use_bin_type=True)
     return packed
+
+
+def brief_journal_name(stamp: str, member: str, number: int = 1) -> str:
+    """The name a client's app signs for the journal made to share one pre-session brief with
+    `member` (a username): "Brief 2026-12-05 01:38 for drsmith" (`stamp`: the brief's end,
+    local "%Y-%m-%d %H:%M"), "... (2)" for a second one with the same name (`number`)."""
+    base = f"Brief {stamp} for {member}"
+    return base if number < 2 else f"{base} ({number})"
+
+
+def names_brief_for(name: str, member: str) -> bool:
+    """Whether `name` is one `brief_journal_name` gives a brief shared with `member`."""
+    pattern = rf"Brief \d{{4}}-\d{{2}}-\d{{2}} \d{{2}}:\d{{2}} for {re.escape(member)}( \(\d+\))?"
+    return re.fullmatch(pattern, name) is not None
 
 
 def decode_meta(raw: bytes) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import builtins
 
 from client_sdk import forgotten
 from client_sdk.context import Context
-from client_sdk.documents import BRIEF
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Journal
@@ -44,18 +43,15 @@ class Journals:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
         (`Journal.share_ended`); archived ones last in their group, each by name ignoring
-        case. A journal that holds only briefs (made by `client.briefs.share`) is not
-        listed: briefs are read with `client.briefs.received()`. Works offline: it reads
+        case. A journal made to share a brief (`client.briefs.share`; `Context.brief_journals`,
+        downloaded or not) is not listed: briefs are read with `client.briefs.received()`. Works offline: it reads
         this device's verified access chains, not the server. Raises nothing."""
         context = self._context
         await context.replica.load_access()
-        briefs = await context.store.journals_holding_only(BRIEF)
+        held = await context.store.journals()
+        briefs = await context.brief_journals(held)
         left = forgotten.decode(await context.store.setting(forgotten.LEFT))
-        journals = [
-            context.journal(j, left)
-            for j in await context.store.journals()
-            if j.journal_id not in briefs
-        ]
+        journals = [context.journal(j, left) for j in held if j.journal_id not in briefs]
         return sorted(
             journals,
             key=lambda j: (

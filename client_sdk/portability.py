@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -48,7 +49,7 @@ from client_sdk.care_archive import CareRecords, care_count, care_markdown, with
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
-from client_sdk.errors import InvalidInput, TJError
+from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
@@ -154,7 +155,9 @@ class Archives:
         self.notes = notes
         self.care = care
 
-    async def export_json(self) -> dict[str, Any]:
+    async def export_json(
+        self, *, journals: list[str] | None = None, clients: list[str] | None = None
+    ) -> dict[str, Any]:
         """Everything this device can decrypt, as one JSON-ready dict (archive.py and
         care_archive.py give its shape): journals, entries (those in the trash of your own
         journals too, with their `trashed_at`), goals with check-ins, notes and
@@ -162,20 +165,65 @@ class Archives:
         too), safety plans with the crisis line in use, safety flags with who read them, and
         a therapist's private notes. `import_json` reads it back into any account, restoring journals, entries, goals and
         notes (not the care records). Times are ISO 8601 strings in UTC. Works offline; reads
-        this device only. Raises nothing.
+        this device only.
 
         Not included: briefs (`client.briefs.received()`), and the copies kept for a
-        therapist (field-level mirrors and single shared entries: their originals are in)."""
-        return (await gather(self, datetime.now().astimezone())).to_dict()
+        therapist (field-level mirrors and single shared entries: their originals are in).
 
-    async def export_markdown(self, directory: Path | str) -> list[Path]:
+        `journals` (names or ids, as `client.journals.get` takes them) and `clients`
+        (usernames: every journal that account shares with you, the read-only copies of
+        shares that ended included) narrow it to those journals and what they hold (NU47 #7:
+        one client's records, not every client's); a therapist's private notes are then in
+        only when their journal is named. Raises NotFound for a journal or client this device
+        holds nothing of, InvalidInput for a name several journals share, a brief's journal
+        or your own username as a client."""
+        chosen = await self.chosen(journals, clients)
+        return (await gather(self, datetime.now().astimezone(), chosen)).to_dict()
+
+    async def export_markdown(
+        self,
+        directory: Path | str,
+        *,
+        journals: list[str] | None = None,
+        clients: list[str] | None = None,
+    ) -> list[Path]:
         """Write one Markdown file per entry (with front matter; those in the trash in the
-        journal's "trash" folder, with `trashed_at`), one folder per journal, plus
+        journal's "trash" folder, with `trashed_at`), one folder per journal (another
+        account's in a folder named by its username: "ana.b/personal"), plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
-        (mode 0600). Raises OSError when the directory cannot be written."""
-        archive = await gather(self, datetime.now().astimezone())
+        (mode 0600). `journals` and `clients` narrow it as for `export_json`. Raises OSError
+        when the directory cannot be written; NotFound and InvalidInput as `export_json`."""
+        chosen = await self.chosen(journals, clients)
+        archive = await gather(self, datetime.now().astimezone(), chosen)
         return await asyncio.to_thread(write_markdown, archive, Path(directory))
+
+    async def chosen(
+        self, journals: list[str] | None = None, clients: list[str] | None = None
+    ) -> list[Journal] | None:
+        """The journals an export of `journals` and `clients` holds (as `export_json` takes
+        them), in `client.journals.list()` order; None when both are empty (everything).
+        Raises NotFound or InvalidInput as `export_json`."""
+        if not journals and not clients:
+            return None
+        context = self.context
+        every = await self.journals.list()
+        wanted: set[str] = set()
+        for name in journals or ():
+            local = await context.local_journal(name, refuse_brief=True)
+            wanted.add(local.journal_id.hex())
+        held = await context.store.journals()
+        for name in clients or ():
+            wanted |= {j.journal_id.hex() for j in await context.journals_of_client(name, held)}
+        found = [j for j in every if j.id in wanted]
+        for journal in found:
+            if journal.helper is not None:  # copies: the journal they copy is exported
+                raise InvalidInput(
+                    f"{journal.name!r} is a journal you keep only to share with a member (its "
+                    "entries are copies): export the journal it copies instead",
+                    subject=BAD_VALUE,
+                )
+        return found
 
     async def import_json(
         self, data: Any, *, progress: ImportProgress | None = None
@@ -233,17 +281,21 @@ def care_counts(data: Mapping[str, Any]) -> dict[str, int]:
 # --- export ------------------------------------------------------------------------------------
 
 
-async def gather(source: Archives, exported_at: datetime) -> Archive:
-    """Every journal on the device (shared ones included), with its entries (those in the
-    trash of the account's own journals too, with `trashed_at`), goals and notes. The copies
-    kept for a therapist (disclosure journals) are left out: the originals are in."""
+async def gather(
+    source: Archives, exported_at: datetime, chosen: list[Journal] | None = None
+) -> Archive:
+    """Every journal on the device (shared ones included), or those `chosen`, with its
+    entries (those in the trash of the account's own journals too, with `trashed_at`),
+    goals and notes. The copies kept for a therapist (disclosure journals) are left out:
+    the originals are in."""
     await source.context.replica.load_access()
     copies = {
         j.journal_id.hex()
         for j in await source.context.store.journals()
         if source.context.replica.is_disclosure(j)
     }
-    journals = [j for j in await source.journals.list() if j.id not in copies]
+    listed = await source.journals.list() if chosen is None else chosen
+    journals = [j for j in listed if j.id not in copies]
     entries: list[ArchivedEntry] = []
     goals: list[ArchivedGoal] = []
     notes: list[ArchivedNote] = []
@@ -323,13 +375,18 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
 
 
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
-    """One folder per journal, one file per entry, plus goals.md and notes.md where there
-    are any. Files are readable only by the user (they hold the journal in plain text)."""
+    """One folder per journal of this account's, one per other owner (`owner_folder`)
+    holding one per journal of theirs; in each, one file per entry, plus goals.md and
+    notes.md where there are any. Files are readable only by the user (they hold the
+    journal in plain text)."""
     make_private_dir(directory)
     written: list[Path] = []
-    used: set[str] = set()
+    owners = {j.id: owner_folder(j) for j in archive.journals if "/" in j.name}
+    used: dict[str, set[str]] = {"": set(owners.values())}  # no own journal in an owner's
     for journal in archive.journals:
-        folder = directory / unique(slug(journal.name, 60), used)
+        owner = owners.get(journal.id, "")
+        name = slug(journal.name.rsplit("/", 1)[-1], 60)
+        folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):
             place = folder
@@ -348,6 +405,23 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         for name, page in care_markdown(archive.care.of_journal(journal.id), tz).items():
             written.append(write_private(folder / name, page))
     return written
+
+
+OWNER_FOLDER = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}( \(account [0-9a-f]{8,32}\))?")
+"""An owner's folder name as `owner_folder` keeps it: a username (lowercase letters, digits,
+'.', '_', '-', starting with a letter or digit: never "." or ".."), with the start of the
+account id when two accounts here bore that username ("kim (account 1a2b3c4d)")."""
+
+
+def owner_folder(journal: ArchivedJournal) -> str:
+    """The folder of the journals of `journal`'s owner (another account: its name is
+    "owner/name") in a Markdown export: their username exactly, as the app names them
+    ("ana.b", "ana-b", "kim (account 1a2b3c4d)"), so that usernames one slug would merge
+    ("ana.b" and "ana-b", NU47 #8: "ana-b-personal" beside "ana-b-personal-2") stay apart,
+    whatever the order. A name of any other form (never one the server allows) is slugged
+    after "other " (a space: never a username's)."""
+    name = journal.name.rsplit("/", 1)[0]
+    return name if OWNER_FOLDER.fullmatch(name) else f"other {slug(name, 60)}"
 
 
 TRASH_FOLDER = "trash"

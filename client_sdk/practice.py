@@ -52,6 +52,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
+from client_sdk.journal_meta import brief_journal_name
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, account_names, normalize_username, now_ms, to_datetime
 from client_sdk.queries import once_each
@@ -296,11 +297,10 @@ class Briefs:
             raise InvalidInput("you cannot share a brief with yourself")
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ
-        base = f"Brief {stamp} for {peer.username}"
         taken = {j.name for j in await self._replica.store.journals()}
         name = next(  # two briefs in the same minute: "... (2)"
             n
-            for n in (base, *(f"{base} ({i})" for i in range(2, len(taken) + 3)))
+            for n in (brief_journal_name(stamp, peer.username, i) for i in range(1, len(taken) + 3))
             if n not in taken
         )
         target = await self._sharing.disclosure_journal(
@@ -449,7 +449,7 @@ class Caseload:
         me = self._replica.profile.account_id
         store = self._replica.store
         await self._replica.load_access()  # each share's end: from its verified chain
-        brief_journals = await store.journals_holding_only(BRIEF)
+        brief_journals = await self._replica.briefs_shared_with_me(await store.journals())
         # By account, never by username: a name freed by an erased account and taken by
         # another person is two clients (NU43 #1: their entries, moods and notes merged).
         clients: dict[bytes, list[LocalJournal]] = {}

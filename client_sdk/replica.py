@@ -40,6 +40,7 @@ from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
 from client_sdk.documents import (
+    BRIEF,
     ENTRY,
     PRIVATE_NOTE,
     Document,
@@ -75,6 +76,7 @@ from client_sdk.journal_meta import (
     decode_meta,
     encode_meta,
     named_at_of,
+    names_brief_for,
     next_named_at,
     supersedes,
 )
@@ -4688,6 +4690,29 @@ class Replica:
             and state is not None
             and state.disclosure is not None
         )
+
+    async def briefs_shared_with_me(self, journals: Iterable[LocalJournal]) -> set[bytes]:
+        """Ids of those of `journals` that another account made to share a pre-session brief
+        with this one (a member cannot open the owner-sealed disclosure settings that say
+        "brief"): a journal whose owner-signed chain carries disclosure settings
+        (`is_copy_shared_with_me`) and whose every document on this device is a brief, or,
+        holding none here yet (held back until the owner is verified, or not pulled yet), whose
+        owner-signed name this device verified is the one a brief for this account gets
+        (journal_meta.names_brief_for: NU47 #4, such a journal was listed as a journal). Never
+        from the server's journal list: a server cannot make a client's whole journal pass for
+        a brief (NU31 #2). Load the chains first (`load_access`)."""
+        copies = [j for j in journals if self.is_copy_shared_with_me(j)]
+        if not copies:
+            return set()
+        holding = await self.store.journals_holding_only(BRIEF)
+        empty = {j.journal_id for j in copies} - await self.store.journals_holding_any()
+        me = self.profile.username
+        return {
+            j.journal_id
+            for j in copies
+            if j.journal_id in holding
+            or (j.journal_id in empty and name_verified(j) and names_brief_for(j.name, me))
+        }
 
     def copy_still_read(self, ended: LocalJournal, journals: Iterable[LocalJournal]) -> str:
         """For a member whose share of the owner's whole journal `ended` ended: the name of

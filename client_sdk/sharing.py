@@ -31,7 +31,6 @@ from client_sdk.care_disclosure import (
 )
 from client_sdk.departures import Departure
 from client_sdk.documents import (
-    BRIEF,
     ENTRY,
     TRASHED_BY_HAND,
     TRASHED_WITH,
@@ -2395,17 +2394,26 @@ class Sharing:
 
     async def _not_briefs(self, told: list[Departure]) -> list[Departure]:
         """`told` without the shares of a pre-session brief ending: a brief is shared for one
-        session, until an end date, and its end is no news to either side."""
+        session, until an end date, and its end is no news to either side. A brief shared
+        with this account is told as one (`Departure.brief`, NU47 #4: "ana shared 'Brief
+        ...' with you" sent the user to read it as a journal) while this device holds nothing
+        of it yet (held back until its owner is verified); once downloaded, the sync's
+        summary tells it ("1 new brief from ana")."""
         said = (departures.LEFT, departures.ERASED, departures.DROPPED)
         if not any(d.reason not in said for d in told):
             return told
         owned = {j.hex() for j, d in self.disclosures().items() if d.kind == "brief"}
-        received = {j.hex() for j in await self.store.journals_holding_only(BRIEF)}
-        return [
-            d
-            for d in told
-            if d.reason in said or d.journal_id not in (received if d.owner else owned)
-        ]
+        await self.replica.load_access()
+        journals = await self.store.journals()
+        received = {j.hex() for j in await self.replica.briefs_shared_with_me(journals)}
+        downloaded = {j.hex() for j in await self.store.journals_holding_any()}
+        kept = []
+        for d in told:
+            if d.reason in said or d.journal_id not in (received if d.owner else owned):
+                kept.append(d)
+            elif d.reason == departures.SHARED and d.journal_id not in downloaded:
+                kept.append(replace(d, brief=True))
+        return kept
 
     async def drop_departed(self, journal_ids: set[bytes]) -> None:
         """`_drop_departed` for these owned journals: before a sync excuses the records of a
@@ -2504,12 +2512,13 @@ class Sharing:
 
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
-        holding only briefs (client.briefs.received lists the briefs). `refresh`: the
+        made to share a brief, downloaded or not (`Replica.briefs_shared_with_me`;
+        client.briefs.received lists the briefs). `refresh`: the
         journal list is read from the server first."""
         if refresh:
             await self.replica.refresh_journals()
-        briefs = await self.store.journals_holding_only(BRIEF)
         await self.replica.load_access()
+        briefs = await self.replica.briefs_shared_with_me(await self.store.journals())
         now = now_ms()
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
         return [

@@ -834,6 +834,11 @@ class Store:
         )
         return {bytes(r[0]) for r in rows}
 
+    async def journals_holding_any(self) -> set[bytes]:
+        """Ids of the journals holding at least one document on this device."""
+        rows = await self._all("SELECT DISTINCT journal_id FROM documents")
+        return {bytes(r[0]) for r in rows}
+
     async def journals_holding(self, kind: str) -> set[bytes]:
         """Ids of the journals holding at least one document of `kind` on this device."""
         rows = await self._all("SELECT DISTINCT journal_id FROM documents WHERE kind = ?", (kind,))

@@ -34,13 +34,15 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert "you never compared carl's fingerprint" in warned  # the test can fail
     assert "tj forget" not in warned
     assert "an unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
-    assert "a PHQ-9 of 26 (severe," in warned and "tj export --out DIR" in warned
+    assert "a PHQ-9 of 26 (severe," in warned
+    assert "(`tj export --client carl --out DIR`)" in warned
 
     kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = " ".join(kept.stderr.split())
     assert "carl/Personal holds an unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
-    assert "and a PHQ-9 of 26 (severe," in said and "`tj export --out DIR`" in said
+    assert "and a PHQ-9 of 26 (severe," in said
+    assert "`tj export --journal carl/Personal --out DIR` writes it out." in said
     assert "Discard the copy of carl/Personal, with an unacknowledged safety flag" in said
     assert "[y/N]" in said
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["carl"]

@@ -146,3 +146,19 @@ async def test_list_on_a_terminal_pages_a_long_list_through_pager(
         os.close(terminal)
         os.close(main)
     assert not marker.exists()  # a table that fits the terminal is printed, not paged
+
+
+async def test_the_footer_keeps_the_journal_and_the_filters_given(ana: Device) -> None:
+    """NU47 #11: `tj list --journal ana` ended "`tj list --limit N` shows N, `tj list --all`
+    shows every one", commands that list every client's entries."""
+    listed = await ana.ok("list", "--journal", "Personal")
+    assert (
+        f"Showing the newest 20 of {COUNT} entries: `tj list --journal Personal --limit N` "
+        "shows N, `tj list --journal Personal --all` shows every one."
+    ) in listed.stderr, listed.stderr
+    cut = await ana.ok("list", "--journal", "Personal", "--since", "2026-01-02", "--until",
+                       "2026-01-20", "--oldest-first", "--limit", "2")  # fmt: skip
+    assert (
+        "Showing the oldest 2 of 19 entries: `tj list --journal Personal --since 2026-01-02 "
+        "--until 2026-01-20 --oldest-first --all` shows every one."
+    ) in cut.stderr, cut.stderr

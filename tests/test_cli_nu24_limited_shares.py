@@ -194,7 +194,7 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
         r"server is withholding 'Personal'\. What you downloaded of 'Personal' stays on this "
         r"device, read-only\. Once you know the share ended, discard its copy from this "
         r"device with `tj forget ana/Personal --unlisted` \(keep what you need first: "
-        r"`tj export --out DIR`\)\.",
+        r"`tj export --client ana --out DIR`\)\.",
         notice,
     ), notice
     report = await drsmith.json("sync")

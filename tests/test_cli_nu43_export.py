@@ -68,7 +68,7 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
     pages = {
-        owner: (markdown / f"{owner}-personal" / "assignments.md").read_text() for owner in journals
+        owner: (markdown / owner / "personal" / "assignments.md").read_text() for owner in journals
     }
     assert (
         "- ended with the share: the server no longer serves this journal (the server's word: "
@@ -115,7 +115,7 @@ async def test_an_opt_in_to_safety_flags_alone_is_not_counted_as_a_safety_plan(
 
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
-    page = (markdown / "ana-personal" / "safety.md").read_text()
+    page = (markdown / "ana" / "personal" / "safety.md").read_text()
     assert "- safety flags shared: yes" in page and "- plan: none written yet" in page
 
     await ana.ok("safety", "plan", "--text", "Ring Jo, then walk.")

@@ -70,7 +70,7 @@ async def test_long_footnotes_and_forget_hints_are_wrapped_like_the_warnings(
     hint = (
         "Once you know the share ended, discard its copy from this device with `tj forget "
         "'maya/Personal (mood, tags) for drlee' --unlisted` (keep what you need first: `tj "
-        "export --out DIR`)."
+        "export --client maya --out DIR`)."
     )
     assert hint in joined(listed.stdout), listed.stdout
     assert "Warning: " in listed.stderr  # maya's fingerprint never compared: wrapped too

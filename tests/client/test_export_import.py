@@ -161,7 +161,9 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     written = await ana.archive.export_markdown(out)
     entries = sorted(p for p in written if p.name not in ("goals.md", "notes.md"))
     assert len(entries) == 5
-    assert {p.parent.name for p in entries} == {"personal", "dreams", "ben-personal", "trash"}
+    assert {p.relative_to(out).parent.as_posix() for p in entries} == {
+        "personal", "dreams", "ben/personal", "personal/trash",
+    }  # fmt: skip
     [trashed] = [p for p in entries if p.parent.name == "trash"]
     assert trashed.parent.parent.name == "personal"
     assert "trashed_at: " in trashed.read_text(encoding="utf-8")
