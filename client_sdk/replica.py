@@ -2852,6 +2852,27 @@ class Replica:
             if journal.journal_id in announced and not self.owner_verified(journal):
                 self._note_held(journal, report)
 
+    async def held_back(self) -> list[hold_back.HeldBack]:
+        """The journals whose download this device stopped at the bound on unverified owners
+        (hold_back.py) and whose owner is still not verified here: what every sync reports
+        in `SyncReport.held_back`, from this device's own bookkeeping (`hold_back.SETTING`,
+        never the server's word) as the last sync left it. What this device holds of them is
+        partial until the owner is verified and a sync downloads the rest. Each names its
+        owner as `owner_label` does (the caseload's client names), sorted by owner, then
+        journal. No network."""
+        await self.load_access()
+        announced = hold_back.decode(await self.store.setting(hold_back.SETTING)).announced
+        if not announced:
+            return []
+        found = [
+            hold_back.HeldBack(journal.name, journal.journal_id, self.owner_label(journal))
+            for journal in await self.store.journals()
+            if journal.role != REVOKED
+            and journal.journal_id in announced
+            and not self.owner_verified(journal)
+        ]
+        return sorted(found, key=lambda held: (held.owner, held.journal, held.journal_id))
+
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
         owner = journal.owner_name or journal.owner_id.hex()[:12]
