@@ -981,6 +981,23 @@ def held_back_line(held: HeldBack) -> str:
     return held.line(verify=f"`tj verify {shlex.quote(held.owner)} FINGERPRINT`")
 
 
+def held_back_notice(held: Sequence[HeldBack]) -> str:
+    """Every journal whose download waits for its owner's verification, in one notice
+    (`hold_back.grouped_line`, NU47 #3: a notice each flooded `tj sync`), with the CLI's
+    command: "Notice: not downloading all of 52 journals of 30 people whose fingerprints this
+    account has not verified (ana, ...  and 24 more): ... compare fingerprints and run `tj
+    verify NAME FINGERPRINT` (`tj fingerprint NAME` on their device); the next sync
+    downloads the rest". One journal: `held_back_line`."""
+    from client_sdk.hold_back import grouped_line  # not at start-up
+
+    if len(held) == 1:
+        return f"Notice: {held_back_line(held[0])}"
+    owners = {h.owner for h in held}
+    name = shlex.quote(next(iter(owners))) if len(owners) == 1 else "NAME"
+    verify = f"`tj verify {name} FINGERPRINT` (`tj fingerprint {name}` on their device)"
+    return f"Notice: {grouped_line(held, verify=verify)}"
+
+
 def same_name_line(same: SameName) -> str:
     """A name two or more of this account's journals share (`SameName.line`), with the CLI's
     way to name one by its id and to rename one: "2 journals are named 'Dreams' (ids

@@ -123,3 +123,25 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     rows = {row["client"]: row for row in await tom.json("caseload")}
     assert rows["farid"]["held_back"] == [] and HELD_BACK not in rows["farid"]["flags"]
     assert json.dumps(rows["ana"]["held_back"]) == '["ana/Personal"]'
+
+
+async def test_sync_says_every_journal_held_back_in_one_notice(
+    tom: Device, signup: ClientFactory
+) -> None:
+    """NU47 #3: a notice of about 330 characters per journal held back, at every sync (52 of
+    them for 30 clients), buried everything else `tj sync` said."""
+    await sharing(signup, "ana")
+    await sharing(signup, "ben")
+    await sharing(signup, "cas", entries=3)
+    for _ in range(2):  # the first sync that meets them, and the next
+        synced = await tom.tj("sync")
+        assert synced.exit_code == 0, synced.output
+        said = words(synced.stderr)
+        assert said.count("Notice: not downloading") == 1 and "Notice: journal" not in said
+        assert (
+            "Notice: not downloading all of 3 journals of 3 people whose fingerprints this "
+            "account has not verified (ana, ben and cas): this device stopped at the 512 KiB "
+            "it downloads for all owners not verified. If you know them, compare fingerprints "
+            "and run `tj verify NAME FINGERPRINT` (`tj fingerprint NAME` on their device); the "
+            "next sync downloads the rest"
+        ) in said
