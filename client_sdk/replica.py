@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -2184,9 +2184,11 @@ class Replica:
             notice.journal_id, notice.records, notice.head, notice.head, notice.meta_version
         )
         await self._apply_page(journal, page, report, set())
-        await self._check_withheld(report, as_of=as_of, deferred=held)
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
-        self._report_held(report, on_device, hold_back.decode(stored).announced)
+        announced = hold_back.decode(stored).announced
+        deferred = {j: announced[j] for j in held if j in announced}
+        await self._check_withheld(report, as_of=as_of, deferred=deferred)
+        self._report_held(report, on_device, announced)
         return True
 
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
@@ -2725,7 +2727,10 @@ class Replica:
                 report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
                     await self._check_withheld(
-                        report, absent | {p.journal_id for p in short}, as_of, deferred=held
+                        report,
+                        absent | {p.journal_id for p in short},
+                        as_of,
+                        deferred={j: hold.announced[j] for j in held if j in hold.announced},
                     )
                 return
             if whole and not restarted and reply.next_journal > after_journal:
@@ -2761,7 +2766,8 @@ class Replica:
                         "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
-                    await self._check_withheld(report, behind, as_of, deferred=held)
+                    deferred = {j: hold.announced[j] for j in held if j in hold.announced}
+                    await self._check_withheld(report, behind, as_of, deferred=deferred)
                 return
 
     async def _payload_bytes(
@@ -3041,7 +3047,7 @@ class Replica:
         report: sync_plan.SyncReport,
         behind: frozenset[bytes] | set[bytes] = frozenset(),
         as_of: tuple[int, int] | None = None,
-        deferred: frozenset[bytes] | set[bytes] = frozenset(),
+        deferred: Mapping[bytes, int] | None = None,
     ) -> None:
         """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
@@ -3055,7 +3061,10 @@ class Replica:
 
         The journals `deferred` are not checked at all: those this device held back at the
         bound on unverified owners (`HoldBack.held`, hold_back.py: this device's own budget
-        bookkeeping, never the server's word), whose owner is still not verified here. The
+        bookkeeping, never the server's word), each with the head announced for it while
+        held back (`HoldBack.announced`), while its cursor is below that head (a journal
+        whose download had reached its head before the budget ran out is checked as one
+        left `behind`: nothing of it was held back) and its owner is still not verified. The
         gap is then this device's own choice: a record beyond its cut may account for any
         counter below it (a share's fresh snapshots come after the records they cover, each
         covering one), so even "below the highest counter received" is no proof there (NU47
@@ -3091,6 +3100,7 @@ class Replica:
         so it changes the version and is checked. `as_of`: the version the sync read at its
         start (Store.version `since`): a commit of another process during this sync is
         checked by the next one, as one just after this check would be."""
+        held = deferred or {}
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
             return
@@ -3111,7 +3121,7 @@ class Replica:
             journal = journals.get(journal_id)
             if journal is None:
                 continue
-            if journal_id in deferred and not self.owner_verified(journal):
+            if journal.cursor < held.get(journal_id, 0) and not self.owner_verified(journal):
                 continue  # held back by this device's budget: checked once it all downloads
             known = counting.JournalCounters(journal_id, devices)
             # What an erasure excused: for this check alone (never stored as received).
@@ -3120,7 +3130,7 @@ class Replica:
                 for (a, d), ranges in excused.get(journal_id, {}).items()
             )
             state = self.chains.state(journal_id)
-            complete = journal_id not in behind and journal_id not in deferred
+            complete = journal_id not in behind and journal_id not in held
             for found in known.gaps(complete=complete):
                 if journal.role == REVOKED and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
@@ -3149,7 +3159,7 @@ class Replica:
         if not_back:  # reported now, or nothing of them missing: kept no longer
             await self._excuse_not_back(told_once, set(not_back))
         if not newly_erased:
-            quiet = not behind and not deferred and not self._unconfirmed
+            quiet = not behind and not held and not self._unconfirmed
             if len(report.withheld) == withheld_before and quiet:
                 self._no_gaps_at = version
             return
