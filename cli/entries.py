@@ -39,7 +39,7 @@ from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
 from client_sdk.documents import MAX_BODY
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
+    from client_sdk import Client, Entry, FieldWrite, HeldBack, Journal, MergedText, Prompt
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -508,7 +508,14 @@ def list_entries(
     async def listing(
         client: Client,
     ) -> tuple[
-        list[Entry], list[output.Unverified], bool, Journal | None, Journal | None, list[str], str
+        list[Entry],
+        list[output.Unverified],
+        bool,
+        Journal | None,
+        Journal | None,
+        list[str],
+        str,
+        list[HeldBack],
     ]:
         found = await client.entries.list(
             journal_name,
@@ -541,9 +548,9 @@ def list_entries(
         )
         listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
         kept = await copy_empty(client, chosen) if chosen is not None and not found else ""
-        return (*listed, ended, others, kept)
+        return (*listed, ended, others, kept, await output.held_back(client, journal_name))
 
-    matching, unverified, shared, chosen, ended, others, kept = home.read(listing)
+    matching, unverified, shared, chosen, ended, others, kept, held = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -555,6 +562,13 @@ def list_entries(
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
         empty = f"No entries in {chosen.name}: what {owner} shares shows after `tj sync`."
+        if any(h.journal_id.hex() == chosen.id for h in held):  # `tj sync` brings no more
+            name = shlex.quote(owner)  # until the owner is verified (NU47 #2)
+            empty = (
+                f"No entries of {chosen.name} downloaded: this device stopped downloading "
+                f"what {owner} shares until you compare {owner}'s fingerprint (`tj verify "
+                f"{name} FINGERPRINT`; `tj fingerprint {name}` on their device)."
+            )
     if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
         empty = output.ended_copy_empty(ended)
     if not filtered and kept:  # kept for a therapist: never `tj write` there (NU46 #4)
@@ -594,6 +608,9 @@ def list_entries(
             f"{more}`tj list{given} --all` shows every one."
         )
     output.warn_unverified_owners(unverified)
+    said = not entries and chosen is not None and any(h.journal_id.hex() == chosen.id for h in held)
+    if not said and not filtered:  # entries past where this device stopped (NU47 #2)
+        output.warn_held_back(held, "entries")
 
 
 def list_options(

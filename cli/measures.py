@@ -47,6 +47,7 @@ from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 if TYPE_CHECKING:
     from client_sdk import (
         Client,
+        HeldBack,
         Instrument,
         InvalidResult,
         MeasureResult,
@@ -472,7 +473,9 @@ def measure_list(
       tj measure list --measure gad7 --journal ana/Personal --json
     """
 
-    async def work(client: Client) -> tuple[Listed, list[InvalidResult], bool, set[str]]:
+    async def work(
+        client: Client,
+    ) -> tuple[Listed, list[InvalidResult], bool, set[str], list[HeldBack]]:
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
@@ -484,14 +487,18 @@ def measure_list(
         shared_only = any(j.owner_id != me for j in journals)
         own = {j.id for j in every if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
-        return (results, client.measures.changes(results)), wanted, shared_only, own
+        held = await output.held_back(client, journal_name)
+        return (results, client.measures.changes(results)), wanted, shared_only, own, held
 
-    (results, changes), invalid, shared_only, own = home.read(work)
+    (results, changes), invalid, shared_only, own, held = home.read(work)
     empty = (
         "No results shared with you yet."
         if shared_only
         else "No results yet: take one with `tj measure take phq9`."
     )
+    if held:  # results past where this device stopped cannot show (NU47 #2)
+        empty = "No results in what this device downloaded."
+
     if as_json:  # each result with its change, as `tj measure show --json` (NU43 #19)
         output.print_json([result_dict(r, changes[r.id]) for r in results])
     elif not results:
@@ -512,6 +519,8 @@ def measure_list(
             f"Invalid {bad.name} result {output.short_id(bad.id)} in {bad.journal} ({when}): "
             f"its answers, score or time are not valid, so it is not listed{safety}."
         )
+    if not as_json:
+        output.warn_held_back(held, "results")
 
 
 @measure.command("show")

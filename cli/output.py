@@ -769,6 +769,64 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
     )
 
 
+def named_list(names: Sequence[str], *, named: int = 6) -> str:
+    """ "ana, ben and carla"; past `named` names (never "and 1 more") the rest counted: "ana,
+    ben, carla, dev, emma, farid and 5 more". Pure."""
+    if len(names) <= named + 1:
+        return and_list(list(names))
+    return f"{', '.join(names[:named])} and {len(names) - named} more"
+
+
+async def held_back(client: Client, journal_name: str | None = None) -> list[HeldBack]:
+    """The journals this device stopped downloading at the bound on unverified owners
+    (`client.shares.held_back`: this device's own record, works offline); with a --journal
+    filter, those of that journal, or of its owner when it names them ("ana")."""
+    found = await client.shares.held_back()
+    if journal_name is None or not found:
+        return found
+    from client_sdk.errors import TJError  # not at start-up
+
+    try:
+        chosen = await client.journals.get(journal_name)
+    except TJError:
+        return []
+    owner_named = journal_name.strip().casefold() in {
+        chosen.owner.casefold(),
+        chosen.name.split("/", 1)[0].casefold(),
+    }
+    return [
+        held
+        for held in found
+        if held.journal_id.hex() == chosen.id or (owner_named and held.owner == chosen.owner)
+    ]
+
+
+def held_back_view_line(owners: Iterable[str], what: str) -> str:
+    """Below a view that reads journals this device stopped downloading (NU47 #2), one line
+    naming their owners (`owners`, by `HeldBack.owner`): "Not all downloaded: the journals of 3 clients whose fingerprints
+    you have not compared (ana, ben and carla): {what} in them may not show until you compare
+    fingerprints (`tj verify NAME FINGERPRINT`; `tj fingerprint NAME` on their device)." Pure."""
+    owners = sorted(set(owners))
+    if len(owners) == 1:
+        name = shlex.quote(owners[0])
+        return (
+            f"Not all downloaded: {owners[0]}'s journals: {what} in them may not show until "
+            f"you compare {owners[0]}'s fingerprint (`tj verify {name} FINGERPRINT`; `tj "
+            f"fingerprint {name}` on their device)."
+        )
+    return (
+        f"Not all downloaded: the journals of {len(owners)} clients whose fingerprints you have "
+        f"not compared ({named_list(owners)}): {what} in them may not show until you compare "
+        "fingerprints (`tj verify NAME FINGERPRINT`; `tj fingerprint NAME` on their device)."
+    )
+
+
+def warn_held_back(held: Sequence[HeldBack], what: str) -> None:
+    """`held_back_view_line` on stderr, wrapped, when `held` is not empty."""
+    if held:
+        message(held_back_view_line((h.owner for h in held), what), wrap=True)
+
+
 MANY_UNVERIFIED = 3
 """From this many accounts whose journals are still shared with this one and whose
 fingerprint was never compared, `warn_unverified_owners` says it in one line naming them."""
@@ -921,6 +979,23 @@ def held_back_line(held: HeldBack) -> str:
     the CLI's command: "... compare fingerprints and run `tj verify ana FINGERPRINT`; the
     next sync downloads the rest"."""
     return held.line(verify=f"`tj verify {shlex.quote(held.owner)} FINGERPRINT`")
+
+
+def held_back_notice(held: Sequence[HeldBack]) -> str:
+    """Every journal whose download waits for its owner's verification, in one notice
+    (`hold_back.grouped_line`, NU47 #3: a notice each flooded `tj sync`), with the CLI's
+    command: "Notice: not downloading all of 52 journals of 30 people whose fingerprints this
+    account has not verified (ana, ...  and 24 more): ... compare fingerprints and run `tj
+    verify NAME FINGERPRINT` (`tj fingerprint NAME` on their device); the next sync
+    downloads the rest". One journal: `held_back_line`."""
+    from client_sdk.hold_back import grouped_line  # not at start-up
+
+    if len(held) == 1:
+        return f"Notice: {held_back_line(held[0])}"
+    owners = {h.owner for h in held}
+    name = shlex.quote(next(iter(owners))) if len(owners) == 1 else "NAME"
+    verify = f"`tj verify {name} FINGERPRINT` (`tj fingerprint {name}` on their device)"
+    return f"Notice: {grouped_line(held, verify=verify)}"
 
 
 def same_name_line(same: SameName) -> str:

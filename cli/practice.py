@@ -22,7 +22,7 @@ from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import Client
+    from client_sdk import Client, HeldBack
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine
 from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
@@ -122,6 +122,10 @@ def caseload(
             output.data(line)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
         output.warn_unverified_owners(unverified, who="clients", mark=UNVERIFIED_MARK)
+        held = [row.client for row in rows if row.held_back]
+        if held:  # their rows count part of what they shared (NU47 #2)
+            what = "entries, scores, safety flags and briefs"
+            output.message(output.held_back_view_line(held, what), wrap=True)
         for line in goals_and_briefs(rows):
             output.data(line)
 
@@ -132,14 +136,17 @@ def flag_label(flag: str) -> str:
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
     dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
     "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED); "answered above
-    0" becomes "above 0"; "fingerprint not verified" has
+    0" becomes "above 0"; caseload.HELD_BACK is "not all downloaded" (one line below the
+    table names those clients and `tj verify`); "fingerprint not verified" has
     none (the table marks the client's name: UNVERIFIED_MARK, NU34 #9: the flag took a line
     of its own in the column). `flag_details` says the whole flag below the table whenever its
     label leaves more out than that word. Pure."""
-    from client_sdk.caseload import ERASED_ENDED, UNVERIFIED  # not at start-up
+    from client_sdk.caseload import ERASED_ENDED, HELD_BACK, UNVERIFIED  # not at start-up
 
     if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
         return "share ended (erased?)"
+    if flag == HELD_BACK:  # said whole once below the table, for every such client
+        return "not all downloaded"
     label, paren, inside = flag.partition(" (")
     if paren:
         count = re.match(r"\d+", inside)
@@ -164,14 +171,16 @@ def flag_details(rows: list[CaseloadRow]) -> list[str]:
     "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
     on this device)"; the safety lines first (`safety_rank`), each group in the rows' order
     (NU43 #7: the one safety line sat among eleven others). "fingerprint not verified" is
-    not one of them: the name's "(?)" says it, and one warning for all (`caseload`)."""
-    from client_sdk.caseload import UNVERIFIED
+    not one of them: the name's "(?)" says it, and one warning for all (`caseload`); nor is
+    caseload.HELD_BACK, said once for all (`output.held_back_view_line`)."""
+    from client_sdk.caseload import HELD_BACK, UNVERIFIED
 
     lines = [
         (safety_rank(flag), f"{row.client}: {flag}")
         for row in rows
         for flag in row.flags
-        if flag != UNVERIFIED and flag_label(flag) != flag.replace("answered above 0", "above 0")
+        if flag not in (UNVERIFIED, HELD_BACK)
+        and flag_label(flag) != flag.replace("answered above 0", "above 0")
     ]
     lines.sort(key=lambda line: line[0])  # stable: the attention order within a rank
     return ["", *(line for _, line in lines)] if lines else []
@@ -466,14 +475,18 @@ def briefs(home: Home, as_json: bool) -> None:
       tj briefs --json
     """
 
-    async def work(client: Client) -> tuple[list[BriefView], list[output.Unverified]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[BriefView], list[output.Unverified], list[HeldBack]]:
         await synced_first(client)
         found = await client.briefs.received(include_ended=True)
-        return found, await output.unverified_owners(client, (b.client for b in found))
+        unverified = await output.unverified_owners(client, (b.client for b in found))
+        return found, unverified, await output.held_back(client)
 
-    found, unverified = home.run(work)
+    found, unverified, held = home.run(work)
     output.warn_unverified_owners(unverified)
     output.show_rows(found, as_json, briefs_table, "No briefs shared with you.")
+    output.warn_held_back(held, "briefs")  # a brief past the cut cannot show (NU47 #2)
 
 
 def briefs_table(found: list[BriefView]) -> Table:

@@ -32,7 +32,7 @@ from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk.safety import SafetyHints
 
 if TYPE_CHECKING:
-    from client_sdk import Client, SafetyFlag, SafetyPlan
+    from client_sdk import Client, HeldBack, SafetyFlag, SafetyPlan
 
 
 CLI_HINTS = SafetyHints(
@@ -247,17 +247,23 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj safety flags --json
     """
 
-    async def work(client: Client) -> tuple[list[SafetyFlag], list[output.Unverified]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack]]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
-        return flags, await output.unverified_owners(client, (f.owner for f in flags))
+        unverified = await output.unverified_owners(client, (f.owner for f in flags))
+        return flags, unverified, await output.held_back(client, journal_name)
 
-    flags, unverified = home.run(work)
+    flags, unverified, held = home.run(work)
     output.warn_unverified_owners(unverified)
-    output.show_rows(flags, as_json, flags_table, "No safety flags.")
+    # a flag in a journal this device stopped downloading cannot show (NU47 #2)
+    empty = "No safety flags in what this device downloaded." if held else "No safety flags."
+    output.show_rows(flags, as_json, flags_table, empty)
     if not as_json:
         for line in earlier_share_lines(flags):
             output.data(line)
+    output.warn_held_back(held, "safety flags")
 
 
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:

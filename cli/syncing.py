@@ -90,8 +90,8 @@ def show_report(
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:
         output.message(f"Warning: update the app: {chain}")
-    for held in report.held_back:
-        output.message(f"Notice: {output.held_back_line(held)}")
+    if report.held_back:  # one notice for all of them (NU47 #3)
+        output.message(output.held_back_notice(report.held_back), wrap=True)
     output.tell_departures(report)
     for same in report.same_names:
         output.message(f"Notice: {output.same_name_line(same)}")

@@ -17,7 +17,10 @@ assignments, and a share that ended.
 Everything counts what the client shared with this therapist, and only that: "last entry" and
 "no shared entry for N days" are about the entries the therapist can read; a client who shares
 scores only, or single items, may write every day in journals not shared. A client who shares
-only briefs (no journal) is never flagged for entries they do not share (NU43 #15).
+only briefs (no journal) is never flagged for entries they do not share (NU43 #15). A client
+whose journals this device stopped downloading at the bound on unverified owners
+(`CaseloadRow.held_back`) is flagged HELD_BACK instead: what the row counts is partial until
+their fingerprint is compared (NU47 #2).
 
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
 in this order:
@@ -201,6 +204,12 @@ class CaseloadRow:
     then the server could have invented the client and everything shared (R13 finding 4);
     such a row carries the flag "fingerprint not verified" and comes after verified clients
     with the same safety flags."""
+    held_back: tuple[str, ...] = ()
+    """The client's journals (briefs' included) this device stopped downloading at the bound
+    on unverified owners (`client.shares.held_back`, NU47 #2): what the row counts is
+    partial (entries, scores, safety flags and briefs past that point are not here) until
+    their fingerprint is compared and a sync downloads the rest. The row then carries the
+    flag HELD_BACK instead of "no shared entries yet" / "no shared entry for N days"."""
 
     @property
     def needs_attention(self) -> bool:
@@ -230,6 +239,7 @@ class CaseloadRow:
             "flags": list(self.flags),
             "share_ended": self.share_ended,
             "fingerprint_verified": self.owner_verified,
+            "held_back": list(self.held_back),
             "tier": self.tier,
             "signal_at": self.signal_at.isoformat() if self.signal_at else None,
         }
@@ -241,6 +251,12 @@ their share stopped being served (NU43 #8): its word, said as such."""
 
 UNVERIFIED = "fingerprint not verified"
 """The flag of a client whose fingerprint this device never compared."""
+
+HELD_BACK = "not all downloaded: compare fingerprints"
+"""The flag of a client some of whose journals this device stopped downloading at the bound on
+unverified owners (`CaseloadRow.held_back`): said instead of "no shared entries yet" and "no
+shared entry for N days", which partial data would make untrue (NU47 #2). In no app's words:
+an app adds how to verify (the CLI: `tj verify NAME FINGERPRINT`)."""
 
 
 def _mean(values: list[int]) -> float | None:
@@ -518,6 +534,7 @@ def caseload_row(
     invalid_results: Sequence[InvalidResult] = (),
     owner_verified: bool = True,
     brief_safety: Sequence[BriefSafety] = (),
+    held_back: Sequence[str] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
@@ -531,7 +548,10 @@ def caseload_row(
     (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason.
     `owner_erased`: with `share_ended`, the server said the client's account no longer
     exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
-    ERASED_ENDED, words only."""
+    ERASED_ENDED, words only. `held_back`: the client's journals this device stopped
+    downloading (`CaseloadRow.held_back`): flagged HELD_BACK (tier 3), never "no shared
+    entries yet" or "no shared entry for N days"; the other flags (a safety flag that did
+    arrive) are said as ever."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
@@ -617,7 +637,9 @@ def caseload_row(
         reasons.append((-1 if share_ended else 3, text, max(e.created_at for e in low)))
     quiet = max(0, (today - max(days)).days) if days else None
     # a client who shares only briefs shares no entries by choice: no "quiet" flag (NU43 #15)
-    if not share_ended and journals and (quiet is None or quiet >= quiet_days):
+    if held_back and not share_ended:  # partial data: no "quiet" from it (NU47 #2)
+        reasons.append((3, HELD_BACK, None))
+    elif not share_ended and journals and (quiet is None or quiet >= quiet_days):
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
         reasons.append((3, text, None))
     if overdue:
@@ -655,6 +677,7 @@ def caseload_row(
         flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis
         share_ended=share_ended,
         owner_verified=owner_verified,
+        held_back=tuple(held_back),
         tier=tier,
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,

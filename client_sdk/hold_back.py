@@ -27,7 +27,7 @@ pull whether the owner is verified or not (a head never goes down on an honest s
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -245,7 +245,7 @@ class HeldBack:
         you know ana, compare fingerprints in person and verify theirs; the next sync
         downloads the rest". `verify`: how the app verifies them, in its own words (the CLI:
         "`tj verify ana FINGERPRINT`"), said as "compare fingerprints and run <verify>"."""
-        how = f"run {verify}" if verify else "in person and verify theirs"
+        how = f"and run {verify}" if verify else "in person and verify theirs"
         return (
             f"journal {self.journal!r} is shared by {self.owner}, whose fingerprint this "
             f"account has not verified: this device stopped downloading it at the "
@@ -259,3 +259,41 @@ class HeldBack:
 
     def to_dict(self) -> dict[str, object]:
         return {"journal": self.journal, "journal_id": self.journal_id.hex(), "owner": self.owner}
+
+
+NAMED_OWNERS = 6
+"""`grouped_line` names this many owners, and counts the others ("and 24 more")."""
+
+
+def grouped_line(held: Sequence[HeldBack], *, verify: str = "") -> str:
+    """One sentence for every journal held back (`SyncReport.held_back`, NU47 #3: a notice
+    each, 52 of them at every sync, flooded a therapist's): one journal as `HeldBack.line`
+    says it; several as "not downloading all of 52 journals of 30 people whose fingerprints
+    this account has not verified (ana, ana-b, ana.b, anna, ben, carla and 24 more): this
+    device stopped at the 512 KiB it downloads for all owners not verified. If you know
+    them, compare fingerprints in person and verify theirs; the next sync downloads the
+    rest". `verify`: how the app verifies one, in its own words (the CLI: "`tj verify NAME
+    FINGERPRINT` ..."), said as "compare fingerprints and run <verify>". Pure."""
+    if len(held) == 1:
+        return held[0].line(verify=verify)
+    owners = sorted({h.owner for h in held})
+    how = f"and run {verify}" if verify else "in person and verify theirs"
+    stopped = (
+        f"this device stopped at the {UNVERIFIED_SHARE_BYTES // 1024} KiB it downloads for all "
+        "owners not verified"
+    )
+    if len(owners) == 1:
+        return (
+            f"not downloading all of {len(held)} journals shared by {owners[0]}, whose "
+            f"fingerprint this account has not verified: {stopped}. If you know {owners[0]}, "
+            f"compare fingerprints {how}; the next sync downloads the rest"
+        )
+    if len(owners) <= NAMED_OWNERS + 1:  # never "and 1 more"
+        names = ", ".join(owners[:-1]) + f" and {owners[-1]}"
+    else:
+        names = f"{', '.join(owners[:NAMED_OWNERS])} and {len(owners) - NAMED_OWNERS} more"
+    return (
+        f"not downloading all of {len(held)} journals of {len(owners)} people whose "
+        f"fingerprints this account has not verified ({names}): {stopped}. If you know them, "
+        f"compare fingerprints {how}; the next sync downloads the rest"
+    )

@@ -434,7 +434,11 @@ class Caseload:
         every share ended stays as "share ended" with what was last known
         (`CaseloadRow.share_ended`): last, unless that carries a safety flag, a safety item
         above 0, a reliable deterioration or a highest band (caseload.attention_order);
-        assignments count only in shares still live. Journals holding only briefs are not
+        assignments count only in shares still live. A client whose journals (or brief)
+        this device stopped downloading at the bound on unverified owners
+        (`client.shares.held_back`) is flagged caseload.HELD_BACK instead of "no shared
+        entries yet" or "no shared entry for N days" (`CaseloadRow.held_back` names those
+        journals): what the row counts is partial. Journals holding only briefs are not
         listed among a client's journals. The end of a share of a field-level copy is no
         flag while this account reads the journal it copies through another share that is
         on (`Replica.source_still_read`: owner-signed names and the verified chain, never the
@@ -455,10 +459,16 @@ class Caseload:
         clients: dict[bytes, list[LocalJournal]] = {}
         names: dict[bytes, str] = {}
         briefs_of: dict[str, bytes] = {}  # a brief's journal id (hex) -> its owner
+        # Journals this device stopped downloading at the bound on unverified owners: their
+        # rows read partial data (NU47 #2), said instead of "no shared entries yet".
+        held = {found.journal_id for found in await self._replica.held_back()}
+        held_of: dict[bytes, list[str]] = {}
         for journal in await store.journals():
             if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
                 continue
             names[journal.owner_id] = journal.owner_name
+            if journal.journal_id in held:
+                held_of.setdefault(journal.owner_id, []).append(_display(self._replica, journal))
             if journal.journal_id not in brief_journals:
                 clients.setdefault(journal.owner_id, []).append(journal)
             else:
@@ -518,6 +528,7 @@ class Caseload:
                     invalid_results=invalid,
                     ending_soon=_ending_soon(self._replica, live, moment_ms),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
+                    held_back=sorted(held_of.get(owner_id, [])),
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))

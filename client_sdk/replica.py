@@ -14,7 +14,7 @@ import json
 import re
 import shlex
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
@@ -2141,7 +2141,7 @@ class Replica:
         (`_apply_page`: AEAD, signatures, the author's right, counters), then end as a pull
         that served that journal alone would, without a request: the withholding check
         (`_check_withheld`) with `held` (the journals the last pull held back, `_Pulled`)
-        counted as not finished, and the journals held back reported (`_report_held`).
+        deferred, and the journals held back reported (`_report_held`).
         The caller takes a notice only while the store is as the last sync left it and that
         sync left nothing incomplete (`_Pulled`): every other journal is then as that sync
         checked and reported it. Returns False, having done nothing, unless the notice is a
@@ -2186,9 +2186,11 @@ class Replica:
             notice.journal_id, notice.records, notice.head, notice.head, notice.meta_version
         )
         await self._apply_page(journal, page, report, set())
-        await self._check_withheld(report, held, as_of)
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
-        self._report_held(report, on_device, hold_back.decode(stored).announced)
+        announced = hold_back.decode(stored).announced
+        deferred = {j: announced[j] for j in held if j in announced}
+        await self._check_withheld(report, as_of=as_of, deferred=deferred)
+        self._report_held(report, on_device, announced)
         return True
 
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
@@ -2727,7 +2729,10 @@ class Replica:
                 report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
                     await self._check_withheld(
-                        report, absent | held | {p.journal_id for p in short}, as_of
+                        report,
+                        absent | {p.journal_id for p in short},
+                        as_of,
+                        deferred={j: hold.announced[j] for j in held if j in hold.announced},
                     )
                 return
             if whole and not restarted and reply.next_journal > after_journal:
@@ -2763,7 +2768,8 @@ class Replica:
                         "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
-                    await self._check_withheld(report, behind | held, as_of)
+                    deferred = {j: hold.announced[j] for j in held if j in hold.announced}
+                    await self._check_withheld(report, behind, as_of, deferred=deferred)
                 return
 
     async def _payload_bytes(
@@ -2853,6 +2859,27 @@ class Replica:
                 continue  # not downloaded any more: not held back
             if journal.journal_id in announced and not self.owner_verified(journal):
                 self._note_held(journal, report)
+
+    async def held_back(self) -> list[hold_back.HeldBack]:
+        """The journals whose download this device stopped at the bound on unverified owners
+        (hold_back.py) and whose owner is still not verified here: what every sync reports
+        in `SyncReport.held_back`, from this device's own bookkeeping (`hold_back.SETTING`,
+        never the server's word) as the last sync left it. What this device holds of them is
+        partial until the owner is verified and a sync downloads the rest. Each names its
+        owner as `owner_label` does (the caseload's client names), sorted by owner, then
+        journal. No network."""
+        await self.load_access()
+        announced = hold_back.decode(await self.store.setting(hold_back.SETTING)).announced
+        if not announced:
+            return []
+        found = [
+            hold_back.HeldBack(journal.name, journal.journal_id, self.owner_label(journal))
+            for journal in await self.store.journals()
+            if journal.role != REVOKED
+            and journal.journal_id in announced
+            and not self.owner_verified(journal)
+        ]
+        return sorted(found, key=lambda held: (held.owner, held.journal, held.journal_id))
 
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
@@ -3022,6 +3049,7 @@ class Replica:
         report: sync_plan.SyncReport,
         behind: frozenset[bytes] | set[bytes] = frozenset(),
         as_of: tuple[int, int] | None = None,
+        deferred: Mapping[bytes, int] | None = None,
     ) -> None:
         """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
@@ -3032,6 +3060,22 @@ class Replica:
         In the journals `behind` (the server stopped before their head) only the counters
         below the highest one received of each device: a later record of that device
         arrived, so they were dropped, or the cover that accounts for them is held back.
+
+        The journals `deferred` are not checked at all: those this device held back at the
+        bound on unverified owners (`HoldBack.held`, hold_back.py: this device's own budget
+        bookkeeping, never the server's word), each with the head announced for it while
+        held back (`HoldBack.announced`), while its cursor is below that head (a journal
+        whose download had reached its head before the budget ran out is checked as one
+        left `behind`: nothing of it was held back) and its owner is still not verified. The
+        gap is then this device's own choice: a record beyond its cut may account for any
+        counter below it (a share's fresh snapshots come after the records they cover, each
+        covering one), so even "below the highest counter received" is no proof there (NU47
+        #1: an honest server reported withholding at every sync). Nothing of such a journal
+        is trusted yet (its owner's fingerprint was not compared: the server could have made
+        it up); once the owner is verified the rest downloads and the journal is checked in
+        full. A journal this device did not hold back is checked as before, whatever
+        `deferred` holds; one whose owner is verified by now (another process of this
+        profile verified them during the pull) is checked as one left `behind`.
 
         On a member's device, the counters of an author whose records no key here verifies
         (another member: members do not learn each other, protocol.md 4.13) are never
@@ -3058,6 +3102,7 @@ class Replica:
         so it changes the version and is checked. `as_of`: the version the sync read at its
         start (Store.version `since`): a commit of another process during this sync is
         checked by the next one, as one just after this check would be."""
+        held = deferred or {}
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
             return
@@ -3078,6 +3123,8 @@ class Replica:
             journal = journals.get(journal_id)
             if journal is None:
                 continue
+            if journal.cursor < held.get(journal_id, 0) and not self.owner_verified(journal):
+                continue  # held back by this device's budget: checked once it all downloads
             known = counting.JournalCounters(journal_id, devices)
             # What an erasure excused: for this check alone (never stored as received).
             known.cover(
@@ -3085,7 +3132,8 @@ class Replica:
                 for (a, d), ranges in excused.get(journal_id, {}).items()
             )
             state = self.chains.state(journal_id)
-            for found in known.gaps(complete=journal_id not in behind):
+            complete = journal_id not in behind and journal_id not in held
+            for found in known.gaps(complete=complete):
                 if journal.role == REVOKED and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
                 if journal.role == REVOKED and journal_id in not_back:
@@ -3113,7 +3161,8 @@ class Replica:
         if not_back:  # reported now, or nothing of them missing: kept no longer
             await self._excuse_not_back(told_once, set(not_back))
         if not newly_erased:
-            if len(report.withheld) == withheld_before and not behind and not self._unconfirmed:
+            quiet = not behind and not held and not self._unconfirmed
+            if len(report.withheld) == withheld_before and quiet:
                 self._no_gaps_at = version
             return
         await self._excuse(report, newly_erased)

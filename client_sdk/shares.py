@@ -23,6 +23,7 @@ from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
+from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
 from client_sdk.private_notes import holds_private_notes
@@ -838,6 +839,18 @@ class Shares:
         server first (Raises NetworkError offline); `refresh=False` reads what this device
         has, offline too, and raises nothing."""
         return await self._context.sharing.shared_with_me(refresh=refresh)
+
+    async def held_back(self) -> builtins.list[HeldBack]:
+        """The journals shared with this account whose download this device stopped at the
+        512 KiB it downloads for all owners not verified (`hold_back.UNVERIFIED_SHARE_BYTES`),
+        while their owner is still not verified here: the journals every sync reports in
+        `SyncReport.held_back`, as the last sync left them (this device's own bookkeeping,
+        never the server's word). What this device holds of them is partial: entries,
+        results, safety flags and briefs past the point where it stopped are not here, so a
+        view that reads them should say so by owner (`HeldBack.owner`, named as the caseload
+        names clients) until the owner is verified (`verify`) and a sync downloads the rest.
+        Works offline. Raises nothing."""
+        return await self._context.replica.held_back()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
         """When each member's device first fetched what (the owner sees all; a member sees

@@ -22,7 +22,7 @@ from client_sdk.errors import (
     WithheldRecordsError,
 )
 from client_sdk.graphemes import cut
-from client_sdk.hold_back import HeldBack
+from client_sdk.hold_back import HeldBack, grouped_line
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
 from client_sdk.same_names import SameName
@@ -760,8 +760,10 @@ class SyncReport:
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     each, naming the journal and the owner (`HeldBack.owner`: verify them to go on);
-    `HeldBack.line()` says it in no app's commands (`verify=` adds the app's own words). The
-    member's choice, not a server's failure: `raise_for_withheld` ignores it."""
+    `HeldBack.line()` says it in no app's commands (`verify=` adds the app's own words), and
+    `hold_back.grouped_line(held_back)` all of them in one sentence (what `lines()` says). The
+    member's choice, not a server's failure: `raise_for_withheld` ignores it, and the
+    withholding check defers those journals until their owner is verified."""
     same_names: list[SameName] = field(default_factory=list)
     """One per name that two or more of this account's journals share (each made on a device
     that did not know of the other, offline: NU22 C15), told by every sync while it holds:
@@ -870,7 +872,8 @@ class SyncReport:
         ]
         lines += [f"Warning: {refused.line()}" for refused in self.refused_shares]
         lines += [f"Warning: update the app: {chain}" for chain in self.update_needed]
-        lines += [f"Notice: {held.line()}" for held in self.held_back]
+        if self.held_back:  # one line for all of them (NU47 #3)
+            lines.append(f"Notice: {grouped_line(self.held_back)}")
 
         def ms_clock(ms: int) -> str:
             return clock(datetime.fromtimestamp(ms / 1000, UTC))
