@@ -691,9 +691,9 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(found.to_dict())
     elif isinstance(found, BriefView):
-        output.data(
-            f"brief from {found.client}, shared {output.local_time(found.created_at)}\n\n{found.text}"
-        )
+        head = f"brief from {found.client}, shared {output.local_time(found.created_at)}"
+        # its lines at the terminal's width, as `tj brief` prints it (NU47 #14)
+        output.data(f"{head}\n\n{output.fields_text(found.text.split(chr(10)))}")
     else:
         output.data(output.entry_text(found))
 

@@ -118,8 +118,8 @@ def caseload(
         footer = flag_details(rows)
         if any(s.change and s.change.same_period for row in rows for s in row.scores):
             footer += [*([] if footer else [""]), output.fields_text([RETAKE_NOTE])]
-        for line in footer:
-            output.data(line)
+        for line in footer:  # each at the terminal's width, under its client (NU47 #14)
+            output.data(output.fields_text([line]) if line else line)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
         output.warn_unverified_owners(unverified, who="clients", mark=UNVERIFIED_MARK)
         held = [row.client for row in rows if row.held_back]
@@ -127,7 +127,7 @@ def caseload(
             what = "entries, scores, safety flags and briefs"
             output.message(output.held_back_view_line(held, what), wrap=True)
         for line in goals_and_briefs(rows):
-            output.data(line)
+            output.data(output.fields_text([line]) if line else line)
 
 
 def flag_label(flag: str) -> str:
@@ -519,7 +519,3 @@ def brief_end(item: BriefView) -> str:
     if item.ended == EXPIRED and item.expires_at is not None:
         return f"EXPIRED {output.share_end(item.expires_at)}"
     return "ENDED"
-
-
-def brief_text(item: BriefView) -> str:
-    return f"id:     {item.id}\nclient: {item.client}\nshared: {output.local_time(item.created_at)}\n\n{item.text}"

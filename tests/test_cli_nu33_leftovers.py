@@ -13,6 +13,7 @@ crypto (see tests/test_cli.py for the set-up):
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ async def test_caseload_flags_fit_80_columns_with_each_whole_flag_below_the_tabl
 ) -> None:
     """NU33 #11: the table says each flag in a few words ("safety flag (1)", "PHQ-9 item 9
     above 0") and fits 80 columns, ana's row on a line a flag at most; each flag it shortened is
-    said whole on its own line below ("ana: safety flag (1 unacknowledged; ...)")."""
+    said whole below, on its own lines of at most 80 columns, the later ones indented under
+    the first's words ("ana: safety flag (1 unacknowledged; ...)"; NU47 #14)."""
     ana, drsmith = await flags_for_drsmith(live_server, tmp_path)
     await ana.ok("measure", "take", "phq9", "--answers", "3,3,3,3,3,3,3,3,2")
     await ana.ok("share", "Personal", "drsmith", "--role", "read", "--yes")
@@ -50,10 +52,12 @@ async def test_caseload_flags_fit_80_columns_with_each_whole_flag_below_the_tabl
     assert len(lines) <= 2 + len(row["flags"]), shown  # header, rule: a line a flag at most
     [flags] = column(table, "flags")
     assert flags.startswith("safety flag (1); PHQ-9 item 9 above 0"), flags
-    assert f"ana: {row['flags'][0]}" in below.splitlines()
+    assert max(cell_len(line) for line in below.splitlines()) <= 80, below
+    said = re.sub(r"\n {5}(?=\S)", " ", below).splitlines()  # "ana: " lines rejoined
+    assert f"ana: {row['flags'][0]}" in said
     assert "you only read this journal" not in table
     whole = item_9 == "PHQ-9 item 9 answered above 0"  # the latest answer: said whole above
-    assert (f"ana: {item_9}" in below.splitlines()) is not whole
+    assert (f"ana: {item_9}" in said) is not whole
 
 
 async def test_text_given_as_an_argument_is_stored_plain(laptop: Device) -> None:  # noqa: F811

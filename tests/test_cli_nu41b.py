@@ -148,3 +148,21 @@ async def test_an_own_journal_named_like_a_client_sharing_several_is_refused_too
     said = " ".join(refused.output.split())
     assert refused.exit_code == 1, said
     assert "'carl' names your journal 'carl', and carl shares several journals" in said
+
+
+async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU47 #14: `tj show BRIEF` printed a score's line of 100 columns at 80 ("PHQ-9: 9
+    (mild), +0 since the one before (retaken within its recall period: ...)"), where `tj
+    brief` wraps it under its label."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    for _ in range(2):  # a retake: the longest line a brief's scores give
+        await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    await ana.ok("brief", "drsmith", "--yes")
+    [brief] = await drsmith.json("briefs")
+    shown = (await drsmith.ok("show", brief["id"][:8], env={"COLUMNS": "80"})).stdout
+    assert "retaken within its recall" in shown, shown
+    assert max(len(line) for line in shown.splitlines()) <= 80, shown
