@@ -177,7 +177,7 @@ class Archives:
         only when their journal is named. Raises NotFound for a journal or client this device
         holds nothing of, InvalidInput for a name several journals share, a brief's journal
         or your own username as a client."""
-        chosen = await self.chosen(journals, clients)
+        chosen = await self.chosen(journals=journals, clients=clients)
         return (await gather(self, datetime.now().astimezone(), chosen)).to_dict()
 
     async def export_markdown(
@@ -194,12 +194,12 @@ class Archives:
         where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). `journals` and `clients` narrow it as for `export_json`. Raises OSError
         when the directory cannot be written; NotFound and InvalidInput as `export_json`."""
-        chosen = await self.chosen(journals, clients)
+        chosen = await self.chosen(journals=journals, clients=clients)
         archive = await gather(self, datetime.now().astimezone(), chosen)
         return await asyncio.to_thread(write_markdown, archive, Path(directory))
 
     async def chosen(
-        self, journals: list[str] | None = None, clients: list[str] | None = None
+        self, *, journals: list[str] | None = None, clients: list[str] | None = None
     ) -> list[Journal] | None:
         """The journals an export of `journals` and `clients` holds (as `export_json` takes
         them), in `client.journals.list()` order; None when both are empty (everything).
