@@ -5,7 +5,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,9 @@ from cli.main import (
     sync_note,
     synced_first,
     then_sync,
+    tj_words,
 )
+from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
 from client_sdk.care_terms import COMPLETIONS
 
@@ -517,23 +519,49 @@ def ask_completion() -> str:
 @homework.command("list")
 @click.option("--template", "template_name", metavar="TEMPLATE", help="Only this template.")
 @journal_filter_option
+@newest_options("homework entry", "homework entries", "written")
 @json_option
 @pass_home
 def homework_list(
-    home: Home, template_name: str | None, journal_name: str | None, as_json: bool
+    home: Home,
+    template_name: str | None,
+    journal_name: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int | None,
+    show_all: bool,
+    as_json: bool,
 ) -> None:
     """Homework, newest first. The summary is a sleep diary's sleep efficiency, else the
     first field answered in the template's order (a thought record's situation, an
     activation's activity).
 
+    Shows the newest 20 and says how many more match; --limit N shows N, --all every one.
+    --json prints all that match unless --limit is given. DATE is YYYY-MM-DD, today or
+    yesterday, in local time.
+
     \b
-    Example:
+    Examples:
       tj homework list --template sleep-diary
+      tj homework list --journal ana --since 2026-10-01 --all
     """
-    found = home.read(
-        lambda client: client.homework.entries(journal_name, template_name=template_name)
+    check_paging(since, until, limit, show_all)
+    matching = home.read(
+        lambda client: client.homework.entries(
+            journal_name, template_name=template_name, since=since, until=until
+        )
     )
-    output.show_rows(found, as_json, homework_table, "No homework yet.")
+    found = matching[: shown_count(limit, show_all, as_json)]
+    filtered = since is not None or until is not None
+    output.show_rows(
+        found, as_json, homework_table, "No homework matches." if filtered else "No homework yet."
+    )
+    if not as_json:  # the newest 20 of 392 (NU47 #9)
+        filters = filter_words(
+            template=template_name, journal=journal_name, since=since, until=until
+        )
+        command = [*tj_words(home), "homework", "list", *filters]
+        tell_cut(len(found), len(matching), "homework entries", command, limited=limit is not None)
 
 
 @homework.command("show")

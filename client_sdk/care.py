@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from client_sdk import forgotten, keys
@@ -24,6 +24,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
+from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
 from client_sdk.schedule import (
@@ -530,13 +531,26 @@ class Homework:
         await self._sharing.mirror(local, document)
 
     async def entries(
-        self, journal: str | None = None, *, template_name: str | None = None
+        self,
+        journal: str | None = None,
+        *,
+        template_name: str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int | None = None,
     ) -> list[HomeworkEntry]:
         """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
         a therapist sees what shared journals hold, and what the copies kept of ended shares
-        hold), optionally of one template. Works offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
-        template."""
+        hold), optionally of one template, written within `since`/`until` (inclusive: a date
+        is a whole day in this device's local time, a naive datetime this device's local
+        time), the newest `limit`. Works offline. Raises NotFound for an unknown journal,
+        InvalidInput for an unknown template, `since` after `until` or a `limit` below 1.
+
+            await client.homework.entries(template_name="sleep-diary", limit=20)
+        """
         wanted_template = template(template_name).id if template_name else None
+        since, until = local_bound(since), local_bound(until)
+        check_bounds(since, until, limit)
         await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
         journals = {
@@ -557,7 +571,8 @@ class Homework:
             )
             if view is not None and wanted_template in (None, view.template):
                 found.append(view)
-        return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
+        found.sort(key=lambda h: (h.created_at, h.id), reverse=True)
+        return select_dated(found, lambda h: h.created_at, since=since, until=until, limit=limit)
 
     async def entry(self, homework_id: str) -> HomeworkEntry:
         """One homework entry by id (or a unique prefix of 4+ hex digits). Works offline.
