@@ -485,7 +485,7 @@ def measure_list(
     Examples:
       tj measure list
       tj measure list --journal ana --limit 5
-      tj measure list --measure gad7 --journal ana/Personal --since 2026-10-01 --json
+      tj measure list --measure gad7 --journal ana --since 2026-10-01 --json
     """
     check_paging(since, until, limit, show_all)
     shown = shown_count(limit, show_all, as_json)
