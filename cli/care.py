@@ -72,6 +72,12 @@ if TYPE_CHECKING:
     callback=plain_line_argument,
     help="A few words for the client.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask when the journal already has it (for scripts).",
+)
 @json_option
 @pass_home
 def assign(
@@ -82,16 +88,25 @@ def assign(
     every_days: int | None,
     starts: datetime | None,
     note: str,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Assign a measure (phq9, gad7, pcl5) or homework (thought-record,
     behavioural-activation, sleep-diary) in a client's JOURNAL; needs the annotate role.
+    When the journal already has it on the same schedule (and it is still asked for),
+    asks first: assigned twice, it is due twice (--yes does not ask).
 
     \b
     Examples:
       tj assign ana/Personal measure phq9 --every 14
       tj assign ana/Personal homework sleep-diary --every 1 --note "Each morning this week"
     """
+    already = home.run(
+        lambda client: client.assignments.already_assigned(journal_name, task_type, target)
+    )
+    same = [a for a in already if a.every_days == every_days]  # another schedule: on purpose
+    if same and not yes:  # NU47 #12: the same twice gave the client two due
+        output.confirm(repeat_question(same), abort=True, err=True)
 
     async def work(client: Client) -> tuple[Assignment, str]:
         made = await client.assignments.assign(
@@ -114,6 +129,13 @@ def assign(
         )
     if sync:
         output.message(output.note_line(sync))
+
+
+def repeat_question(same: list[Assignment]) -> str:
+    """ "ana/Personal already has PHQ-9 every 14 days (08f252b7eb33): assign it again?"
+    (`same`: those of `Assignments.already_assigned` on the schedule asked for)."""
+    had = output.and_list([f"{a.title} {every_text(a)} ({output.short_id(a.id)})" for a in same])
+    return f"{same[0].journal} already has {had}: assign it again?"
 
 
 @cli.group(invoke_without_command=True)
