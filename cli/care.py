@@ -5,7 +5,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,9 @@ from cli.main import (
     sync_note,
     synced_first,
     then_sync,
+    tj_words,
 )
+from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
 from client_sdk.care_terms import COMPLETIONS
 
@@ -70,6 +72,12 @@ if TYPE_CHECKING:
     callback=plain_line_argument,
     help="A few words for the client.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask when the journal already has it (for scripts).",
+)
 @json_option
 @pass_home
 def assign(
@@ -80,16 +88,25 @@ def assign(
     every_days: int | None,
     starts: datetime | None,
     note: str,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Assign a measure (phq9, gad7, pcl5) or homework (thought-record,
     behavioural-activation, sleep-diary) in a client's JOURNAL; needs the annotate role.
+    When the journal already has it on the same schedule (and it is still asked for),
+    asks first: assigned twice, it is due twice (--yes does not ask).
 
     \b
     Examples:
       tj assign ana/Personal measure phq9 --every 14
       tj assign ana/Personal homework sleep-diary --every 1 --note "Each morning this week"
     """
+    already = home.run(
+        lambda client: client.assignments.already_assigned(journal_name, task_type, target)
+    )
+    same = [a for a in already if a.every_days == every_days]  # another schedule: on purpose
+    if same and not yes:  # NU47 #12: the same twice gave the client two due
+        output.confirm(repeat_question(same), abort=True, err=True)
 
     async def work(client: Client) -> tuple[Assignment, str]:
         made = await client.assignments.assign(
@@ -112,6 +129,13 @@ def assign(
         )
     if sync:
         output.message(output.note_line(sync))
+
+
+def repeat_question(same: list[Assignment]) -> str:
+    """ "ana/Personal already has PHQ-9 every 14 days (08f252b7eb33): assign it again?"
+    (`same`: those of `Assignments.already_assigned` on the schedule asked for)."""
+    had = output.and_list([f"{a.title} {every_text(a)} ({output.short_id(a.id)})" for a in same])
+    return f"{same[0].journal} already has {had}: assign it again?"
 
 
 @cli.group(invoke_without_command=True)
@@ -517,23 +541,49 @@ def ask_completion() -> str:
 @homework.command("list")
 @click.option("--template", "template_name", metavar="TEMPLATE", help="Only this template.")
 @journal_filter_option
+@newest_options("homework entry", "homework entries", "written")
 @json_option
 @pass_home
 def homework_list(
-    home: Home, template_name: str | None, journal_name: str | None, as_json: bool
+    home: Home,
+    template_name: str | None,
+    journal_name: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int | None,
+    show_all: bool,
+    as_json: bool,
 ) -> None:
     """Homework, newest first. The summary is a sleep diary's sleep efficiency, else the
     first field answered in the template's order (a thought record's situation, an
     activation's activity).
 
+    Shows the newest 20 and says how many more match; --limit N shows N, --all every one.
+    --json prints all that match unless --limit is given. DATE is YYYY-MM-DD, today or
+    yesterday, in local time.
+
     \b
-    Example:
+    Examples:
       tj homework list --template sleep-diary
+      tj homework list --journal ana --since 2026-10-01 --all
     """
-    found = home.read(
-        lambda client: client.homework.entries(journal_name, template_name=template_name)
+    check_paging(since, until, limit, show_all)
+    matching = home.read(
+        lambda client: client.homework.entries(
+            journal_name, template_name=template_name, since=since, until=until
+        )
     )
-    output.show_rows(found, as_json, homework_table, "No homework yet.")
+    found = matching[: shown_count(limit, show_all, as_json)]
+    filtered = since is not None or until is not None
+    output.show_rows(
+        found, as_json, homework_table, "No homework matches." if filtered else "No homework yet."
+    )
+    if not as_json:  # the newest 20 of 392 (NU47 #9)
+        filters = filter_words(
+            template=template_name, journal=journal_name, since=since, until=until
+        )
+        command = [*tj_words(home), "homework", "list", *filters]
+        tell_cut(len(found), len(matching), "homework entries", command, limited=limit is not None)
 
 
 @homework.command("show")

@@ -413,7 +413,9 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
 @json_option
 @pass_home
 def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
-    """List goals, open ones first, with their progress.
+    """List goals with their progress: yours first, then by client (the journal's owner,
+    ignoring case), open ones first, then by journal, newest first; --json in the same
+    order.
 
     \b
     Examples:

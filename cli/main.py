@@ -1836,7 +1836,9 @@ def contents_text(held: dict[str, int]) -> str:
 @json_option
 @pass_home
 def journal_list(home: Home, as_json: bool) -> None:
-    """List the journals on this device.
+    """List the journals on this device: yours first, then those shared with you, then the
+    copies kept of shares that ended (archived ones last in each), each by owner, then by
+    name, ignoring case, as `tj shared-with-me` lists them; --json in the same order.
 
     \b
     Example:

@@ -12,7 +12,7 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -33,7 +33,9 @@ from cli.main import (
     quick_sync,
     sync_note,
     then_sync,
+    tj_words,
 )
+from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from cli.safety import cli_hints, plan_command, show_safety_message
 from cli.sharing import (
     again_option,
@@ -456,10 +458,18 @@ Listed = tuple[list["MeasureResult"], dict[str, "ScoreChange | None"]]
 @measure.command("list")
 @click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
 @journal_filter_option
+@newest_options("result", "results", "taken")
 @json_option
 @pass_home
 def measure_list(
-    home: Home, measure_name: str | None, journal_name: str | None, as_json: bool
+    home: Home,
+    measure_name: str | None,
+    journal_name: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int | None,
+    show_all: bool,
+    as_json: bool,
 ) -> None:
     """List results, newest first (a therapist sees what clients shared), each with its
     change from the result of the same measure before it in its journal ("+3"; "+3,
@@ -467,35 +477,51 @@ def measure_list(
     change; `--json`: "change", as `tj measure show --json` gives it). With --journal
     there is no journal column.
 
+    Shows the newest 20 and says how many more match; --limit N shows N, --all every one.
+    --json prints every result that matches unless --limit is given. DATE is YYYY-MM-DD,
+    today or yesterday, in local time.
+
     \b
     Examples:
       tj measure list
-      tj measure list --measure gad7 --journal ana/Personal --json
+      tj measure list --journal ana --limit 5
+      tj measure list --measure gad7 --journal ana --since 2026-10-01 --json
     """
+    check_paging(since, until, limit, show_all)
+    shown = shown_count(limit, show_all, as_json)
 
     async def work(
         client: Client,
     ) -> tuple[Listed, list[InvalidResult], bool, set[str], list[HeldBack]]:
-        results = await client.measures.results(journal_name, measure=measure_name)
+        from client_sdk.queries import select_dated
+
+        every = await client.measures.results(journal_name, measure=measure_name)
+        changes = client.measures.changes(every)  # from the result before, even one not shown
+        results = select_dated(every, lambda r: r.taken_at, since=since, until=until)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
         # A therapist (an account reading another's journal) is told what is shared with
         # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
         # The journal is found as `results` found it (any case, an id prefix, a username).
-        every = await client.journals.list()
-        journals = [await client.journals.get(journal_name)] if journal_name is not None else every
+        every_journal = await client.journals.list()
+        journals = (
+            [await client.journals.get(journal_name)] if journal_name is not None else every_journal
+        )
         shared_only = any(j.owner_id != me for j in journals)
-        own = {j.id for j in every if j.owner_id == me}
+        own = {j.id for j in every_journal if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
-        return (results, client.measures.changes(results)), wanted, shared_only, own, held
+        return (results, changes), wanted, shared_only, own, held
 
-    (results, changes), invalid, shared_only, own, held = home.read(work)
+    (matching, changes), invalid, shared_only, own, held = home.read(work)
+    results = matching[:shown]
     empty = (
         "No results shared with you yet."
         if shared_only
         else "No results yet: take one with `tj measure take phq9`."
     )
+    if since is not None or until is not None:
+        empty = "No results match."
     if held:  # results past where this device stopped cannot show (NU47 #2)
         empty = "No results in what this device downloaded."
 
@@ -506,12 +532,16 @@ def measure_list(
     else:
         one_journal = journal_name is not None and len({r.journal_id for r in results}) <= 1
         output.print_table(results_table(results, changes, one_journal=one_journal))
-        if any(c is not None and c.same_period for c in changes.values()):
+        if any((c := changes[r.id]) is not None and c.same_period for r in results):
             output.data(output.fields_text([output.RETAKE_NOTE]))
     concerns = [r for r in results if r.safety_concern]
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
         output.message(safety_footnote(concerns[0], mine), wrap=True)
+    if not as_json:  # the newest 20 of 1,228 (NU47 #9)
+        filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
+        command = [*tj_words(home), "measure", "list", *filters]
+        tell_cut(len(results), len(matching), "results", command, limited=limit is not None)
     for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
         safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""

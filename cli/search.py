@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,16 @@ from rich.text import Text
 
 from cli import output
 from cli.dates import DAY
-from cli.main import Home, cli, journal_filter_option, json_option, pass_home, tag_filter_argument
+from cli.main import (
+    Home,
+    cli,
+    journal_filter_option,
+    json_option,
+    pass_home,
+    tag_filter_argument,
+    tj_words,
+)
+from cli.paging import filter_words
 from cli.tables import FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 
@@ -19,6 +29,8 @@ if TYPE_CHECKING:
     from client_sdk import SearchHit
 
 HIGHLIGHT = "bold yellow"
+SEARCH_DEFAULT = 20
+"""Matches `tj search` shows without --limit (a screenful, as `tj list`)."""
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})  # NU41 #13: `tj search -work`
@@ -39,7 +51,13 @@ HIGHLIGHT = "bold yellow"
     metavar="DATE",
     help="Only entries written on or after DATE (YYYY-MM-DD, today or yesterday; local time).",
 )
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, metavar="N")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=SEARCH_DEFAULT,
+    metavar="N",
+    help=f"At most N matches, the best first (default {SEARCH_DEFAULT}; with --json too).",
+)
 @json_option
 @pass_home
 def search(
@@ -57,7 +75,8 @@ def search(
     Words match the start of words, ignoring case and accents ("zurich" finds "Zürich");
     Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
-    -word leaves out entries holding that word.
+    -word leaves out entries holding that word. Shows the best 20 and says how many
+    matched; --limit N shows N (--json too).
 
     \b
     Examples:
@@ -66,8 +85,8 @@ def search(
       tj search anx --tag work --json
       tj search '"felt calm" walk -work'
     """
-    hits = home.read(
-        lambda client: client.entries.search(
+    found = home.read(
+        lambda client: client.entries.search_results(
             text,
             journal=journal_name,
             tag=tags,
@@ -75,7 +94,15 @@ def search(
             limit=limit,
         )
     )
-    output.show_rows(hits, as_json, hits_table, f"No entries match {text!r}.")
+    output.show_rows(found.hits, as_json, hits_table, f"No entries match {text!r}.")
+    if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
+        given = filter_words(journal=journal_name, since=since)
+        given += [word for tag in tags for word in ("--tag", tag)]
+        command = shlex.join([*tj_words(home), "search", text, *given])
+        output.message(
+            f"Showing the best {len(found.hits)} of {found.total:,} matches: "
+            f"`{command} --limit N` shows N."
+        )
 
 
 def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:

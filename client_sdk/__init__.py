@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     from client_sdk.same_names import SameName
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
-    from client_sdk.search import SearchHit
+    from client_sdk.search import SearchHit, SearchResults
     from client_sdk.settling import FieldWrite, MergedText, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
     from client_sdk.sharing import (
@@ -197,7 +197,7 @@ _EXPORTS = {
     "same_names": ("SameName",),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
-    "search": ("SearchHit",),
+    "search": ("SearchHit", "SearchResults"),
     "departures": ("Departure",),
     "settling": ("FieldWrite", "MergedText", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
@@ -349,6 +349,7 @@ __all__ = [
     "UnsyncedChanges",
     "ScoreLine",
     "SearchHit",
+    "SearchResults",
     "SetAside",
     "SetAsideChange",
     "ShareInfo",

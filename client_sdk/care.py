@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from client_sdk import forgotten, keys
@@ -24,6 +24,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
+from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
 from client_sdk.schedule import (
@@ -49,6 +50,7 @@ from client_sdk.schedule import (
     new_assignment_update,
     new_homework_update,
     share_end,
+    target_title,
 )
 from client_sdk.scoring import instrument
 from client_sdk.sharing import Sharing
@@ -56,6 +58,19 @@ from client_sdk.store import LocalJournal, StoredDocument
 from client_sdk.templates import Template, builtin_templates, template
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
+
+
+def _task_target(task_type: str, target: str) -> str:
+    """`target`'s id ("PHQ-9" -> "phq9"): an instrument's for a measure, a template's for
+    homework. Raises InvalidInput for an unknown one."""
+    if task_type == MEASURE_TASK:
+        return instrument(target).id
+    if task_type == HOMEWORK_TASK:
+        return template(target).id
+    target_title(task_type, target)  # an unknown task type: InvalidInput
+    return target
+
+
 DisplayName = Callable[[LocalJournal], str]
 DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
 _STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2, DONE: 3}
@@ -99,10 +114,7 @@ class Assignments:
         read-only member (it needs the annotate role or being the journal's owner);
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local = await self._local_journal(journal)
-        if task_type == MEASURE_TASK:
-            target = instrument(target).id
-        elif task_type == HOMEWORK_TASK:
-            target = template(target).id
+        target = _task_target(task_type, target)
         document = Document(keys.new_doc_id(self._replica.profile.account_id), ASSIGNMENT)
         at = int(starts_at.timestamp() * 1000) if starts_at is not None else None
         update = new_assignment_update(
@@ -112,6 +124,33 @@ class Assignments:
         found = await self._view(local, stored_document(await self._stored(document.doc_id)))
         assert found is not None
         return found
+
+    async def already_assigned(self, journal: str, task_type: str, target: str) -> list[Assignment]:
+        """The assignments in `journal` that a new one of the same measure or template
+        (`task_type`, `target` as `assign` takes them) would repeat: those still asking for
+        it (due, overdue or to come; not cancelled, not a one-off done, not ended with their
+        share), newest first, whatever their schedule. Checks first what `assign` checks
+        before writing, so an app asks "assign it again?" only of an assignment it may make
+        (NU47 #12: the same assignment made twice gave the client two due). Works offline.
+
+        Raises what `assign` raises before writing: NotFound for an unknown journal;
+        InvalidInput for an unknown task type, measure or template; AccessError for a
+        read-only member; RollbackError (an IntegrityError) while the journal's access chain
+        on this device is rolled back or unverified.
+
+            if await client.assignments.already_assigned("ana/Personal", "measure", "phq9"):
+                ...  # ask before assigning it again
+        """
+        local = await self._local_journal(journal)
+        wanted = _task_target(task_type, target)
+        await self._replica.check_commit(local, ASSIGNMENT)
+        asking = await self.due(local.journal_id.hex(), include_upcoming=True)
+        found = [
+            d.assignment
+            for d in asking
+            if (d.assignment.type, d.assignment.target) == (task_type, wanted)
+        ]
+        return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
 
     async def cancel(self, assignment_id: str) -> Assignment:
         """Cancel an assignment this account made (by id or a unique prefix of 4+ hex
@@ -530,13 +569,26 @@ class Homework:
         await self._sharing.mirror(local, document)
 
     async def entries(
-        self, journal: str | None = None, *, template_name: str | None = None
+        self,
+        journal: str | None = None,
+        *,
+        template_name: str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int | None = None,
     ) -> list[HomeworkEntry]:
         """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
         a therapist sees what shared journals hold, and what the copies kept of ended shares
-        hold), optionally of one template. Works offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
-        template."""
+        hold), optionally of one template, written within `since`/`until` (inclusive: a date
+        is a whole day in this device's local time, a naive datetime this device's local
+        time), the newest `limit`. Works offline. Raises NotFound for an unknown journal,
+        InvalidInput for an unknown template, `since` after `until` or a `limit` below 1.
+
+            await client.homework.entries(template_name="sleep-diary", limit=20)
+        """
         wanted_template = template(template_name).id if template_name else None
+        since, until = local_bound(since), local_bound(until)
+        check_bounds(since, until, limit)
         await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
         journals = {
@@ -557,7 +609,8 @@ class Homework:
             )
             if view is not None and wanted_template in (None, view.template):
                 found.append(view)
-        return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
+        found.sort(key=lambda h: (h.created_at, h.id), reverse=True)
+        return select_dated(found, lambda h: h.created_at, since=since, until=until, limit=limit)
 
     async def entry(self, homework_id: str) -> HomeworkEntry:
         """One homework entry by id (or a unique prefix of 4+ hex digits). Works offline.

@@ -85,7 +85,7 @@ from client_sdk.sync import Removal
 from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
 
 if TYPE_CHECKING:
-    from client_sdk.search import SearchHit
+    from client_sdk.search import SearchHit, SearchResults
 
 
 COPIES_OWED = "copies_owed"
@@ -828,16 +828,38 @@ class Entries:
     ) -> builtins.list[SearchHit]:
         """Entries matching `query`, best first, with highlighted snippets (search.py). It
         runs on this device over decrypted entries: the server never sees a query. `since`
-        is a date (from local midnight) or a datetime; `limit` keeps the best N. Raises
+        is a date (from local midnight) or a datetime; `limit` keeps the best N (only they
+        get a snippet; `search_results` also says how many matched). Raises
         InvalidInput for an empty query or one of more than 20 terms, NotFound for an
         unknown journal.
 
             hits = await client.entries.search('"panic attack" -work', journal="Personal")
             print(hits[0].snippet, hits[0].highlights)
         """
-        from client_sdk.search import search_entries  # only searches need it
+        return (
+            await self.search_results(query, journal=journal, tag=tag, since=since, limit=limit)
+        ).hits
 
-        return search_entries(
+    async def search_results(
+        self,
+        query: str,
+        *,
+        journal: str | None = None,
+        tag: str | Iterable[str] | None = None,
+        since: date | datetime | None = None,
+        limit: int | None = None,
+    ) -> SearchResults:
+        """`search`'s hits (`.hits`, the best `limit`) and how many entries matched in all
+        (`.total`), to say "the best 20 of 6,410". Only the hits returned get a snippet.
+        Raises InvalidInput for an empty query or one of more than 20 terms, NotFound for an
+        unknown journal.
+
+            found = await client.entries.search_results("sleep", limit=20)
+            print(f"{len(found.hits)} of {found.total}")
+        """
+        from client_sdk.search import rank_entries  # only searches need it
+
+        return rank_entries(
             await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
         )
 

@@ -260,9 +260,11 @@ class Goals:
         return local, document
 
     async def list(self, journal: str | None = None) -> builtins.list[Goal]:
-        """Goals of one journal or of all (shared ones included): open goals first, then
-        newest first (by `created_at`, UTC); the read-only copy kept of a share that ended
-        is read when named. Raises NotFound for an unknown journal."""
+        """Goals of one journal or of all (shared ones included): this account's own first,
+        then by the journal owner's name (a therapist's clients, ignoring case: NU47 #13),
+        then open goals first, then by journal name (ignoring case), then newest first (by
+        `created_at`, UTC); the read-only copy kept of a share that ended is read when
+        named. Raises NotFound for an unknown journal."""
         context = self._context
         journal_id = (await context.local_journal(journal)).journal_id if journal else None
         journals = {
@@ -277,7 +279,16 @@ class Goals:
         ]
         found = [goal for goal in found if not goal.deleted]
         found.sort(key=lambda g: (g.created_at, g.id), reverse=True)
-        return sorted(found, key=lambda g: g.done)
+        me = context.profile.account_id
+        owners = {  # this account's own journals alike, whatever name they store
+            j.journal_id.hex(): (True, j.owner_name.casefold(), j.owner_name)
+            if j.owner_id != me
+            else (False, "", "")
+            for j in journals.values()
+        }
+        return sorted(
+            found, key=lambda g: (*owners[g.journal_id], g.done, g.journal.casefold(), g.journal)
+        )
 
     def _goal(self, journal: LocalJournal, document: Document) -> Goal:
         return goal_view(document, self._context.display(journal), journal.journal_id.hex())

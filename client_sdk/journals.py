@@ -42,9 +42,11 @@ class Journals:
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
-        (`Journal.share_ended`); archived ones last in their group, each by name ignoring
-        case. A journal made to share a brief (`client.briefs.share`; `Context.brief_journals`,
-        downloaded or not) is not listed: briefs are read with `client.briefs.received()`. Works offline: it reads
+        (`Journal.share_ended`); archived ones last in their group, each by owner's name,
+        then by name, ignoring case (NU47 #13: "ana/" after "ana-b/" and "ana.b/" when
+        the whole "owner/name" was compared). A journal made to share a brief
+        (`client.briefs.share`; `Context.brief_journals`, downloaded or not) is not listed:
+        briefs are read with `client.briefs.received()`. Works offline: it reads
         this device's verified access chains, not the server. Raises nothing."""
         context = self._context
         await context.replica.load_access()
@@ -58,7 +60,10 @@ class Journals:
                 j.owner != context.username,
                 j.share_ended,
                 j.archived,
+                j.owner.casefold(),
+                j.owner,
                 j.name.casefold(),
+                j.name,
             ),
         )
 

@@ -34,13 +34,14 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
-from datetime import datetime
+from datetime import date, datetime
 
 from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
+from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import (
     REVOKED,
     Replica,
@@ -174,17 +175,34 @@ class Measures:
         return Taken(result, previous, change_between(previous, result))
 
     async def results(
-        self, journal: str | None = None, *, measure: str | None = None
+        self,
+        journal: str | None = None,
+        *,
+        measure: str | None = None,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int | None = None,
     ) -> list[MeasureResult]:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
         left out: the originals are listed; a result a client shared both in a whole journal
         and in a copy for you is listed once, from the whole journal: NU19 C18), optionally
-        of one `measure` ("phq9"). Works
-        offline. The read-only copies kept of shares that ended are read too. Raises
-        NotFound for an unknown journal, InvalidInput for an unknown measure."""
+        of one `measure` ("phq9"), taken within `since`/`until` (inclusive: a date is a whole
+        day in this device's local time, a naive datetime this device's local time), the
+        newest `limit`. Works offline. The read-only copies kept of shares that ended are
+        read too. Raises NotFound for an unknown journal, InvalidInput for an unknown
+        measure, `since` after `until` or a `limit` below 1.
+
+        Pass `changes` every result of a measure, not a page: the change of the oldest
+        result of a page is from a result before it.
+
+            await client.measures.results("Personal", measure="phq9", limit=20)
+        """
         wanted = instrument(measure).id if measure is not None else None
-        return (await self._read(journal, wanted))[0]
+        since, until = local_bound(since), local_bound(until)
+        check_bounds(since, until, limit)
+        found = (await self._read(journal, wanted))[0]
+        return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
 
     @staticmethod
     def changes(results: list[MeasureResult]) -> dict[str, ScoreChange | None]:

@@ -1,5 +1,5 @@
 """Choosing entries: by time range, tag and emotion, in order, up to a limit; and "on this
-day" in earlier years. Pure: no I/O and no clock.
+day" in earlier years. Choosing results and homework by time range, up to a limit. Pure: no I/O and no clock.
 
 Days are the writer's local days (each entry's own UTC offset, see `models.entry_day`):
 an entry written at 23:30 in New York on 1 October belongs to 1 October, wherever it is read.
@@ -9,13 +9,15 @@ an entry written at 23:30 in New York on 1 October belongs to 1 October, whereve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, tzinfo
+from typing import TypeVar
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
-from client_sdk.models import Entry, entry_day
+from client_sdk.models import Entry, entry_day, local_day
 
 Moment = date | datetime
+D = TypeVar("D")
 
 
 def select_entries(
@@ -41,15 +43,7 @@ def select_entries(
 
     Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
     """
-    if limit is not None and limit < 1:
-        raise InvalidInput("limit is at least 1", subject=BAD_VALUE)
-    for bound in (since, until):
-        if isinstance(bound, datetime) and bound.tzinfo is None:
-            raise InvalidInput(
-                "since and until need a time zone (an aware datetime) or a date", subject=BAD_VALUE
-            )
-    if since is not None and until is not None and _key(since) > _key(until):
-        raise InvalidInput("since is after until", subject=BAD_VALUE)
+    check_bounds(since, until, limit)
     wanted_tags = _names(tag)
     wanted_emotions = _names(emotion)
     found = [
@@ -61,6 +55,61 @@ def select_entries(
     ]
     found.sort(key=lambda e: (e.created_at, e.id), reverse=newest_first)
     return found if limit is None else found[:limit]
+
+
+def local_bound(when: Moment | None) -> Moment | None:
+    """A query bound as the SDK's methods take it: a date stays a whole day; a naive
+    datetime is this device's local time."""
+    if isinstance(when, datetime) and when.tzinfo is None:
+        return when.astimezone()
+    return when
+
+
+def check_bounds(since: Moment | None, until: Moment | None, limit: int | None) -> None:
+    """Raises InvalidInput (subject "bad value") for a naive datetime bound, `since` after
+    `until`, or `limit` below 1."""
+    if limit is not None and limit < 1:
+        raise InvalidInput("limit is at least 1", subject=BAD_VALUE)
+    for bound in (since, until):
+        if isinstance(bound, datetime) and bound.tzinfo is None:
+            raise InvalidInput(
+                "since and until need a time zone (an aware datetime) or a date", subject=BAD_VALUE
+            )
+    if since is not None and until is not None and _key(since) > _key(until):
+        raise InvalidInput("since is after until", subject=BAD_VALUE)
+
+
+def select_dated(
+    items: Iterable[D],
+    moment: Callable[[D], datetime],
+    *,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    limit: int | None = None,
+    tz: tzinfo | None = None,
+) -> list[D]:
+    """The first `limit` of `items` (in their order) whose `moment(item)` (an aware
+    datetime: a result's `taken_at`, homework's `created_at`) is within the inclusive
+    bounds: a `date` is a whole day in `tz` (None: this device's local time, the time these
+    items are shown in: they carry no writer's offset), an aware `datetime` an instant.
+
+    Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
+    """
+    check_bounds(since, until, limit)
+    found = []
+    for item in items:
+        when = moment(item)
+        for bound, after in ((since, True), (until, False)):
+            if bound is None:
+                continue
+            value = when if isinstance(bound, datetime) else local_day(when, tz)
+            if (value < bound) if after else (value > bound):
+                break
+        else:
+            found.append(item)
+            if limit is not None and len(found) == limit:
+                break
+    return found
 
 
 def _names(given: str | Iterable[str] | None) -> set[str]:

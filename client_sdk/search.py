@@ -36,6 +36,7 @@ words, so a UI can highlight them. This module is pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -126,23 +127,46 @@ one (NU39b: "か" found "が")."""
 
 def fold(text: str) -> str:
     """`text` without accents and case: NFKD, combining marks dropped (but KANA_MARKS),
-    case-folded."""
-    return fold_with_positions(text)[0]
+    case-folded, character by character (ASCII runs at once: lower case is their fold)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(run.lower() if run.isascii() else _fold_run(run) for run in _RUNS.findall(text))
 
 
 def fold_with_positions(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the index in `text` it came from,
-    so that a span found in the folded text maps back onto the original."""
+    """The folded text (`fold`) and, for each of its characters, the index in `text` it came
+    from, so that a span found in the folded text maps back onto the original."""
     folded: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        for part in unicodedata.normalize("NFKD", char):
-            if unicodedata.combining(part) and part not in KANA_MARKS:
-                continue
-            piece = part.casefold()
+    for run in _RUNS.finditer(text):
+        start = run.start()
+        if run.group().isascii():
+            folded.append(run.group().lower())
+            origin.extend(range(start, run.end()))
+            continue
+        for index, char in enumerate(run.group(), start):
+            piece = _fold_char(char)
             folded.append(piece)
             origin.extend([index] * len(piece))
     return "".join(folded), origin
+
+
+_RUNS = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
+"""Runs of ASCII characters (each its own fold, lower-cased) and runs of others."""
+
+
+def _fold_run(run: str) -> str:
+    return "".join(_fold_char(char) for char in run)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character folded (searching 10,000 entries folds millions, few distinct)."""
+    return "".join(
+        part.casefold()
+        for part in unicodedata.normalize("NFKD", char)
+        if not unicodedata.combining(part) or part in KANA_MARKS
+    )
 
 
 def parse_query(query: str) -> Query:
@@ -195,27 +219,73 @@ def search_entries(
 ) -> list[SearchHit]:
     """Entries matching `query` (see the module docstring), best first; only those with
     `tag` (any case; several: any of them) and written at or after `since` (an aware
-    datetime) when given.
+    datetime) when given; the best `limit`.
+
+    Raises InvalidInput for a query with nothing to search for."""
+    return rank_entries(entries, query, tag=tag, since=since, limit=limit).hits
+
+
+def rank_entries(
+    entries: Iterable[Entry],
+    query: str,
+    *,
+    tag: str | Iterable[str] | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> SearchResults:
+    """`search_entries`'s hits, with how many entries matched in all: every entry is
+    scored, and only the best `limit` get their snippet and highlights (building them for
+    every hit took most of a search: NU47 #5).
 
     Raises InvalidInput for a query with nothing to search for."""
     parsed = parse_query(query)
     wanted = {t.strip().casefold() for t in ([tag] if isinstance(tag, str) else tag or [])}
-    hits = []
+    found = []
     for entry in entries:
         if wanted and wanted.isdisjoint(t.casefold() for t in entry.tags):
             continue
         if since is not None and entry.created_at < since:
             continue
-        hit = match_entry(entry, parsed)
-        if hit is not None:
-            hits.append(hit)
-    hits.sort(key=lambda h: (-h.score, -h.entry.created_at.timestamp(), h.entry.id))
-    return hits if limit is None else hits[:limit]
+        scored = _score(entry, parsed)
+        if scored is not None:
+            found.append(scored)
+    found.sort(key=lambda m: (-m.score, -m.entry.created_at.timestamp(), m.entry.id))
+    best = found if limit is None else found[:limit]
+    return SearchResults([_hit(scored) for scored in best], len(found))
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The best hits of a search (`hits`, best first) and how many entries matched in all
+    (`total`: more than `len(hits)` when a limit left some out)."""
+
+    hits: list[SearchHit]
+    total: int
 
 
 def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     """Score one entry; None if it misses a phrase, holds an excluded word, or matches
     nothing."""
+    scored = _score(entry, query)
+    return _hit(scored) if scored is not None else None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """An entry that matched, its score, and its matches as spans of the folded texts:
+    mapped back onto the original ones (`_hit`) only for the hits shown."""
+
+    entry: Entry
+    score: float
+    body: FoldedText
+    title: FoldedText
+    body_spans: list[Span]
+    title_spans: list[Span]
+    tags_matched: set[int]
+    emotions_matched: set[int]
+
+
+def _score(entry: Entry, query: Query) -> _Scored | None:
     body = FoldedText(entry.body)
     title = FoldedText(entry.title)
     tags = [fold(tag) for tag in entry.tags]
@@ -229,15 +299,15 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
     tags_matched: set[int] = set()
     emotions_matched: set[int] = set()
     for phrase in query.phrases:
-        in_body, in_title = body.phrase_spans(phrase), title.phrase_spans(phrase)
+        in_body, in_title = body.phrase_matches(phrase), title.phrase_matches(phrase)
         if not in_body and not in_title:
             return None
         total += 1 + PHRASE_BONUS
         body_spans += in_body
         title_spans += in_title
     for term in query.terms:
-        in_body = body.word_spans(term)
-        in_title = title.word_spans(term)
+        in_body = body.word_matches(term)
+        in_title = title.word_matches(term)
         hit_tags = [at for at, tag in enumerate(tags) if _tag_holds(tag, term)]
         hit_emotions = [at for at, emotion in enumerate(emotions) if _tag_holds(emotion, term)]
         in_tags = bool(hit_tags or hit_emotions)
@@ -258,62 +328,92 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
         total += PHRASE_BONUS
     parts = len(query.terms) + len(query.phrases)
     share = (matched + len(query.phrases)) / parts
-    snippet, highlights = make_snippet(entry.body, merge_spans(body_spans))
-    matched_tags = tuple(entry.tags[at] for at in sorted(tags_matched))
-    matched_emotions = tuple(entry.emotions[at] for at in sorted(emotions_matched))
-    title_highlights = tuple(merge_spans(title_spans))
-    return SearchHit(
+    return _Scored(
         entry,
         total * share,
+        body,
+        title,
+        body_spans,
+        title_spans,
+        tags_matched,
+        emotions_matched,
+    )
+
+
+def _hit(scored: _Scored) -> SearchHit:
+    """A scored entry's hit: its snippet, and its matches as spans of the original texts."""
+    entry = scored.entry
+    body_spans = merge_spans(scored.body.original(scored.body_spans))
+    snippet, highlights = make_snippet(entry.body, body_spans)
+    return SearchHit(
+        entry,
+        scored.score,
         snippet,
         highlights,
-        title_highlights,
-        matched_tags,
-        matched_emotions,
+        tuple(merge_spans(scored.title.original(scored.title_spans))),
+        tuple(entry.tags[at] for at in sorted(scored.tags_matched)),
+        tuple(entry.emotions[at] for at in sorted(scored.emotions_matched)),
     )
 
 
 class FoldedText:
-    """A text and its folded form, finding spans in the folded form and giving them back
-    as spans of the original text."""
+    """A text and its folded form, finding spans in the folded form (`..._matches`) and
+    giving them back as spans of the original text (`original`, `..._spans`)."""
 
     def __init__(self, text: str) -> None:
-        self.folded, self._origin = fold_with_positions(text)
+        self.text = text
+        self.folded = fold(text)
+        self._same = text.isascii()  # folded by lower case alone: the same positions
+        self._origin: list[int] | None = None
 
     def word_spans(self, term: str) -> list[Span]:
         """Spans of the words that start with `term` (already folded); a symbol term (an
         emoji: `_is_symbol_run`) or a CJK one (`_is_cjk`: the term alone) wherever it
         appears."""
+        return self.original(self.word_matches(term))
+
+    def word_matches(self, term: str) -> list[Span]:
+        """`word_spans` as spans of the folded text."""
         if not _is_word(term):
-            return self._spans(re.escape(term))
+            return self._matches(re.escape(term))
         if _is_cjk(term):
-            return self._spans(re.escape(term) + HANGUL_MORE)
-        return self._spans(WORD_START + re.escape(term) + LATIN_REST)
+            return self._matches(re.escape(term) + HANGUL_MORE)
+        return self._matches(WORD_START + re.escape(term) + LATIN_REST)
 
     def has_word(self, word: str) -> bool:
         """Whether the whole word `word` (already folded) appears; a symbol or a CJK word
         anywhere."""
         if not _is_word(word):
-            return bool(self._spans(re.escape(word)))
+            return bool(self._matches(re.escape(word)))
         if _is_cjk(word):
-            return bool(self._spans(re.escape(word) + HANGUL_MORE))
-        return bool(self._spans(WORD_START + re.escape(word) + rf"(?![^\W{CJK}])"))
+            return bool(self._matches(re.escape(word) + HANGUL_MORE))
+        return bool(self._matches(WORD_START + re.escape(word) + rf"(?![^\W{CJK}])"))
 
     def phrase_spans(self, phrase: str) -> list[Span]:
         """Spans where the words of `phrase` appear in order, separated by anything that is
         not a word character; its ends at word boundaries, but anywhere in CJK text when the
         first or last word holds CJK characters."""
+        return self.original(self.phrase_matches(phrase))
+
+    def phrase_matches(self, phrase: str) -> list[Span]:
+        """`phrase_spans` as spans of the folded text."""
         words = phrase.split()
         start = "" if _is_cjk(words[0]) else WORD_START
         end = HANGUL_MORE if _is_cjk(words[-1]) else rf"(?![^\W{CJK}])"
-        return self._spans(start + r"\W+".join(map(re.escape, words)) + end)
+        return self._matches(start + r"\W+".join(map(re.escape, words)) + end)
 
-    def _spans(self, pattern: str) -> list[Span]:
-        return [
-            (self._origin[m.start()], self._origin[m.end() - 1] + 1)
-            for m in re.finditer(pattern, self.folded)
-            if m.end() > m.start()
-        ]
+    def original(self, spans: Iterable[Span]) -> list[Span]:
+        """Spans of the folded text as spans of the original one (the positions are worked
+        out at the first call: only the hits shown need them)."""
+        if self._same:
+            return list(spans)
+        if self._origin is None:
+            self._origin = fold_with_positions(self.text)[1]
+        origin = self._origin
+        return [(origin[start], origin[end - 1] + 1) for start, end in spans]
+
+    def _matches(self, pattern: str) -> list[Span]:
+        return [m.span() for m in re.finditer(pattern, self.folded) if m.end() > m.start()]
 
 
 def _is_word(term: str) -> bool:

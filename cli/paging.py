@@ -1,0 +1,91 @@
+"""Lists newest first, a screenful by default: the options `tj list`, `tj measure list` and
+`tj homework list` share (--since, --until, --limit N, --all), and the line under a list cut
+short saying how many match and how to see more."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+import click
+
+from cli import output
+from cli.dates import DAY
+from cli.main import ValueRefused
+
+LIST_DEFAULT = 20
+"""What a list shows without --limit or --all (a screenful, like `git log`'s pager)."""
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def newest_options(one: str, many: str, done: str) -> Callable[[F], F]:
+    """--since, --until, --limit and --all, as `tj list` has them, of a list of `many`
+    ("results"; one: "result"), each `done` ("taken") at a time; --json lists every one
+    unless --limit is given, as `tj list --json` does."""
+    options = [
+        click.option("--since", type=DAY, help=f"Only {many} {done} on or after DATE."),
+        click.option("--until", type=DAY, help=f"Only {many} {done} on or before DATE."),
+        click.option(
+            "--limit",
+            type=click.IntRange(1),
+            metavar="N",
+            help=f"At most N {many} (default {LIST_DEFAULT}; with --json, every {one}).",
+        ),
+        click.option("--all", "show_all", is_flag=True, help=f"Every {one} that matches."),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def check_paging(since: date | None, until: date | None, limit: int | None, show_all: bool) -> None:
+    """Usage mistakes of `newest_options` (exit status 2): --limit with --all, --since after
+    --until (NU31 F9)."""
+    if show_all and limit is not None:
+        raise click.UsageError("give --limit N or --all, not both")
+    if since is not None and until is not None and since > until:
+        raise ValueRefused(
+            f"Invalid value for '--since': {since.isoformat()} is after --until "
+            f"{until.isoformat()} (--since is the first day listed, --until the last)."
+        )
+
+
+def shown_count(limit: int | None, show_all: bool, as_json: bool) -> int | None:
+    """How many a list shows: --limit N, every one with --all or --json, else LIST_DEFAULT."""
+    if limit is not None or show_all or as_json:
+        return limit
+    return LIST_DEFAULT
+
+
+def tell_cut(shown: int, total: int, noun: str, command: list[str], limited: bool) -> None:
+    """Under a list cut to its newest `shown` of `total` `noun` (by the default, or by
+    --limit when `limited`), how to see more: `command` is the words that list it again
+    ("tj", "measure", "list" and the filters given), e.g. "Showing the newest 20 of 1,228
+    results: `tj measure list --journal ana --limit N` shows N, `--all` every one."."""
+    if shown >= total:
+        return
+    words = shlex.join(command)
+    more = (
+        f"`{words} --all` shows every one"
+        if limited
+        else (f"`{words} --limit N` shows N, `--all` every one")
+    )
+    output.message(f"Showing the newest {shown} of {total:,} {noun}: {more}.")
+
+
+def filter_words(**given: str | date | None) -> list[str]:
+    """The options given, as words of a command that repeats them: `--journal ana`, `--since
+    2026-10-01` (a keyword's underscores are dashes)."""
+    words = []
+    for name, value in given.items():
+        if value is not None:
+            shown = value.isoformat() if isinstance(value, date) else value
+            words += [f"--{name.replace('_', '-')}", shown]
+    return words

@@ -1,0 +1,41 @@
+"""`tj search` says how many entries matched when it shows fewer, with the command that shows
+more, keeping the filters given (NU47 #5: "20 of 6,410" was shown without a word). Real
+server on loopback."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+from client_sdk import Client
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+COUNT = 25
+
+
+async def test_search_says_it_shows_the_best_20_of_how_many_and_how_to_see_more(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    async with await Client.open(ana.home) as client:
+        for n in range(COUNT):
+            await client.entries.write(None, f"Slept badly, night {n}.", tags=["sleep"])
+        await client.entries.write(None, "A walk by the river.")
+    tj = shlex.join(["tj", "--home", str(ana.home)])
+
+    found = await ana.ok("search", "slept", env={"COLUMNS": "200"})
+    assert f"Showing the best 20 of {COUNT} matches: `{tj} search slept --limit N` shows N." in (
+        found.stderr
+    )
+    cut = await ana.ok("search", "slept bad", "--tag", "sleep", "--limit", "3")
+    assert (
+        f"Showing the best 3 of {COUNT} matches: "
+        f"`{tj} search 'slept bad' --tag sleep --limit N` shows N."
+    ) in cut.stderr
+    every = await ana.ok("search", "slept", "--limit", "100", env={"COLUMNS": "200"})
+    assert "Showing" not in every.stderr and every.stdout.count("Slept badly") == COUNT
+    assert len(json.loads((await ana.ok("search", "slept", "--json")).stdout)) == 20
+    helped = (await ana.ok("search", "--help")).stdout
+    assert "--limit N" in helped and "At most N matches, the best first" in helped
