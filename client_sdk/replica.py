@@ -150,6 +150,69 @@ def _decode_not_back(value: Any) -> dict[bytes, list[tuple[int, int]]]:
         return {}
 
 
+PROVEN_GAPS = "withheld_while_unverified"
+"""Store setting: journal id (hex) -> the gaps the last withholding check that checked it
+(not deferred: `_check_withheld`) reported there, for journals whose owner is not verified
+([author hex, device hex, [[lo, hi], ...], claimed_by hex] each). While such a journal is
+deferred (held back at the bound on unverified owners), those of them still missing are
+reported as before: a server that was caught withholding cannot end the report by filling
+the bound and announcing a higher head (REV-HELD H1)."""
+
+
+def _decode_proven(value: Any) -> dict[bytes, list[counting.Gap]]:
+    """The setting PROVEN_GAPS; a damaged value reads as none."""
+    try:
+        raw = read_json(value, {})
+        return {
+            bytes.fromhex(j): [
+                counting.Gap(
+                    bytes.fromhex(j),
+                    bytes.fromhex(author),
+                    bytes.fromhex(device),
+                    tuple((int(lo), int(hi)) for lo, hi in ranges),
+                    bytes.fromhex(by),
+                )
+                for author, device, ranges, by in gaps
+            ]
+            for j, gaps in raw.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _encode_proven(proven: dict[bytes, list[counting.Gap]]) -> str:
+    return json.dumps(
+        {
+            j.hex(): [
+                [g.author.hex(), g.device.hex(), [list(r) for r in g.missing], g.claimed_by.hex()]
+                for g in gaps
+            ]
+            for j, gaps in sorted(proven.items())
+            if gaps
+        }
+    )
+
+
+def _still_missing(
+    proven: list[counting.Gap], known: counting.JournalCounters
+) -> list[counting.Gap]:
+    """Of the gaps `proven` (PROVEN_GAPS), the counters still neither received nor covered
+    (`known`, as the store holds them now)."""
+    found = []
+    for gap in proven:
+        state = known.devices.get((gap.author, gap.device))
+        missing = state.missing() if state is not None else list(gap.missing)
+        left = tuple(
+            (max(lo, m_lo), min(hi, m_hi))
+            for lo, hi in gap.missing
+            for m_lo, m_hi in missing
+            if max(lo, m_lo) <= min(hi, m_hi)
+        )
+        if left:
+            found.append(replace(gap, missing=left))
+    return found
+
+
 def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
     return json.dumps({j.hex(): [list(r) for r in ranges] for j, ranges in sorted(kept.items())})
 
@@ -3119,21 +3182,32 @@ class Replica:
         not_back = _decode_not_back(await self.store.setting(NOT_BACK))
         told_once: list[tuple[counting.Gap, list[counting.Range]]] = []
         newly_erased: list[counting.Gap] = []
+        stored_proven = await self.store.setting(PROVEN_GAPS, as_of=version)
+        proven_before = _decode_proven(stored_proven)
+        proven: dict[bytes, list[counting.Gap]] = {}
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
             if journal is None:
                 continue
-            if journal.cursor < held.get(journal_id, 0) and not self.owner_verified(journal):
-                continue  # held back by this device's budget: checked once it all downloads
             known = counting.JournalCounters(journal_id, devices)
             # What an erasure excused: for this check alone (never stored as received).
             known.cover(
                 counting.Cover(a, d, tuple(ranges))
                 for (a, d), ranges in excused.get(journal_id, {}).items()
             )
+            unverified = not self.owner_verified(journal)
+            if journal.cursor < held.get(journal_id, 0) and unverified:
+                # Held back by this device's budget: checked in full once it all downloads;
+                # meanwhile only what a check before found missing, if still missing.
+                gaps = _still_missing(proven_before.get(journal_id, []), known)
+                proven[journal_id] = list(gaps)
+            else:
+                complete = journal_id not in behind and journal_id not in held
+                gaps = known.gaps(complete=complete)
+                if unverified:
+                    proven[journal_id] = []  # what this check reports there (below)
             state = self.chains.state(journal_id)
-            complete = journal_id not in behind and journal_id not in held
-            for found in known.gaps(complete=complete):
+            for found in gaps:
                 if journal.role == REVOKED and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
                 if journal.role == REVOKED and journal_id in not_back:
@@ -3145,6 +3219,8 @@ class Replica:
                 gap = past_write_limit(found, state, journal.owner_id)
                 if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue
+                if journal_id in proven and found not in proven[journal_id]:
+                    proven[journal_id].append(found)  # kept as found: checked again as such
                 if gap.author in (journal.owner_id, self.profile.account_id):
                     report.withheld.append(gap)
                 elif state is not None and state.member_by_account(gap.author) is not None:
@@ -3158,6 +3234,9 @@ class Replica:
                     newly_erased.append(gap)
                 else:
                     report.withheld.append(gap)
+        encoded = _encode_proven(proven)
+        if encoded != (stored_proven or _encode_proven({})):
+            await self.store.put_setting(PROVEN_GAPS, encoded)
         if not_back:  # reported now, or nothing of them missing: kept no longer
             await self._excuse_not_back(told_once, set(not_back))
         if not newly_erased:
