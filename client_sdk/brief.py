@@ -360,7 +360,7 @@ class BriefView:
     "expired" (its signed end date passed) or "unshared" (before it, the server stopped
     serving it: the client stopped sharing it, or the server withholds it). A
     therapist's ended brief is no longer shown: its `digest` is empty and its `text` "" (the
-    client time-boxed it), only that it existed and when it ended (NU19 C21)."""
+    client time-boxed it), only that it existed and when it ended."""
 
     id: str
     journal: str

@@ -131,7 +131,7 @@ class Assignments:
         it (due, overdue or to come; not cancelled, not a one-off done, not ended with their
         share), newest first, whatever their schedule. Checks first what `assign` checks
         before writing, so an app asks "assign it again?" only of an assignment it may make
-        (NU47 #12: the same assignment made twice gave the client two due). Works offline.
+        (the same assignment made twice would ask the client twice). Works offline.
 
         Raises what `assign` raises before writing: NotFound for an unknown journal;
         InvalidInput for an unknown task type, measure or template; AccessError for a
@@ -206,7 +206,7 @@ class Assignments:
         ended (`Assignment.share_ended`, from the journal owner's signed access chain, never
         from a server's answer; cancelled ones left out), newest first: what `due` no longer
         counts. Without `journal`, those of the journals this account owns (made in them by
-        members whose share ended: a client's view, NU22 C10); with it, that journal's (a
+        members whose share ended: a client's view); with it, that journal's (a
         therapist names a client's journal, also one whose share with them ended). Works
         offline. Raises NotFound for an unknown journal."""
         if journal is None:
@@ -231,12 +231,12 @@ class Assignments:
         now: datetime | None = None,
     ) -> list[Due]:
         """What is due or overdue (and, with `include_upcoming`, what comes next; with
-        `include_done`, one-off assignments done, status "done" with `last_done`, NU43 #6):
+        `include_done`, one-off assignments done, status "done" with `last_done`):
         overdue first, then due, upcoming, done, then by due time. Without `journal`, the journals this account owns
         (a client's own list); a therapist passes a client's journal. An assignment whose
         author's share of the journal ended (or whose field-level share was replaced) no
         longer counts, on either side; with `include_ended` it is there too, with what
-        this device holds of its completions (NU46 #6: `last_done`, "done" for a one-off;
+        this device holds of its completions (`last_done`, "done" for a one-off;
         `Assignment.share_ended` says it ended; on a member's device `seen_by_assigner` is
         False for it: what completed it may not have reached this device before the end).
         Homework naming an assignment counts for it whatever its date (schedule.py). `now`
@@ -513,7 +513,7 @@ class Homework:
         InvalidInput for a malformed or ambiguous id or the copy kept for a therapist,
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
         With `check_only=True` it raises the same errors and deletes nothing: an app asks its
-        user to confirm only what would then be done (NU23 C8)."""
+        user to confirm only what would then be done."""
         try:
             local, document = await self._owned(homework_id)
         except NotFound:

@@ -454,20 +454,20 @@ class Client:
         `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
         showing it, so that a crash between the two shows it again rather than never (the
         CLI does this). Finishing shows the kept key only when the server confirms it is in
-        force (R23 F2); else the signup finishes without it (`recovery_key_not_shown` says
-        why) and the copy is kept apart, gating nothing (R25 F1: pending_signup.py); `signup`
+        force; else the signup finishes without it (`recovery_key_not_shown` says
+        why) and the copy is kept apart, gating nothing (pending_signup.py); `signup`
         again on that home then logs in (`login`), and, if that login is refused (a wrong
         password, or the account deleted on another device), signs up afresh, the copy moved
         aside to `<home>/pending_signup.<account id, hex>` and put back when the name is
-        taken (the login's AuthError is then raised; R27 F2); a copy set aside goes back to
+        taken (the login's AuthError is then raised); a copy set aside goes back to
         its place when this home signs in to its account again, and is otherwise dropped
         only by hand (`forget_kept_recovery_keys`; the rule: pending_signup.py). Once the password was changed on another
         device, an unfinished signup's copy opens only with the signup's password: the
         account's current password then signs in afresh and finishes the signup with the
-        copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
+        copy kept, unshown; `replace_recovery_key` replaces the key instead. Raises
         AuthError for a password that is neither; InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses (NU45 #11); use it, or close it first."""
+        session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
@@ -844,7 +844,7 @@ class Client:
         changed there, or the signup never arrived; or a server saying so), raises
         AuthError (subject "signup not on server") having sent nothing more, the copy kept;
         `signup` makes it (again). On a home that keeps the recovery key of this
-        account's finished signup, never shown (not confirmed then: R25 F1), signs in as
+        account's finished signup, never shown (not confirmed then), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
         copy this home set aside for this account, same server and username, goes back to
@@ -852,9 +852,9 @@ class Client:
         kept until `recovery_key_shown()` even with `keep_until_shown=False`, since the app
         did not expect one from a plain login). On a home
         signed in to this account already, the session its profile held is ended (best
-        effort) once the new profile is saved (R27 F5). Without `device_name`, a home signed in
-        to this account before keeps the name its device had (NU21 C11; also after `logout`,
-        which keeps it for this account and server: NU25 C7), else the host name.
+        effort) once the new profile is saved. Without `device_name`, a home signed in
+        to this account before keeps the name its device had (also after `logout`,
+        which keeps it for this account and server), else the host name.
 
         `minimum_cost` is the weakest password hashing cost accepted (INTERACTIVE): a cost
         below it raises CostBelowMinimum before anything is derived; an account made for
@@ -866,11 +866,11 @@ class Client:
         until the first `await client.sync()` (or a live `client.changes(live=True)` feed,
         which syncs at once), `entries.list()` and every other list read what this home held
         before (nothing, on a new device). Call `sync()` right after `login`, as `tj login`
-        does (NU27 C7); a `NetworkError` from it keeps the device signed in.
+        does; a `NetworkError` from it keeps the device signed in.
 
         Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses (NU45 #11); use it, or close it first."""
+        session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
@@ -968,7 +968,7 @@ class Client:
         recovery key used still works (account.set_password: a lost reply is resolved by
         the password's salt). Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses (NU45 #11); use it, or close it first."""
+        session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         username = normalize_username(username)
@@ -1017,7 +1017,7 @@ class Client:
     @staticmethod
     def unconfirmed_recovery_key(home: Path | str) -> tuple[str, str] | None:
         """(server URL, username) of the account whose signup finished on `home` without its
-        recovery key shown (the server did not confirm it: R23 F2, R25 F1), the copy kept;
+        recovery key shown (the server did not confirm it), the copy kept;
         None otherwise (no copy, or the signup is unfinished). It gates nothing: `login`
         checks it again; `replace_recovery_key` drops it. Raises IntegrityError for a
         damaged file."""
@@ -1037,7 +1037,7 @@ class Client:
         file) is listed with state "damaged", never raised. With `account_id` (hex, or a
         prefix), only that account's. Reads the home only (no server, no password). Raises
         InvalidInput for an empty `account_id` or one naming more than one account: refused
-        before anything is shown or asked (R29 F5)."""
+        before anything is shown or asked."""
         return list_kept(Path(home), account_id)
 
     @staticmethod
@@ -1051,7 +1051,7 @@ class Client:
         what was dropped. An app that lists them and asks (the question may wait for hours)
         passes `listed`, what it showed (`kept_recovery_keys`): each is dropped only if its
         file is still the one listed (the same bytes), so that a key written, set aside or
-        re-sealed since, never shown to the user, is never dropped (R29 F4); if one changed,
+        re-sealed since, never shown to the user, is never dropped; if one changed,
         none is dropped (InvalidInput: list again). Without `listed`, drops those listed now:
         all, or only the account whose id (hex) is or starts with `account_id`. One may be
         the only copy of a key that still reaches an account's data (nothing the server says
@@ -1191,7 +1191,7 @@ class Client:
         both: an unclosed store keeps a worker thread alive and the process could never
         exit). Closing again does nothing; any other use of the client afterwards raises
         ClientClosed (open the home again with `Client.open`). From another event loop than
-        its own (its `asyncio.run` ended: NU45 #11) it closes the store and lets the HTTP
+        its own (its `asyncio.run` ended) it closes the store and lets the HTTP
         sessions go, saving nothing more."""
         await self._close(None)
 
@@ -1285,15 +1285,14 @@ class Client:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
         dropped (`discarded`), and whether the server was told. The device's name is kept on
-        the home for the next `login` of this account (devices.NAMES_AFTER_LOGOUT_FILE, NU25
-        C7). Offline, the local data is deleted all the same and `server_told` is False: the
-        server lists this device until its session expires or another device revokes it
-        (`device_id`). The sealed copy of a recovery key never shown (an unfinished signup, or
-        one finished without its key confirmed: pending_signup.py) is kept: the next `signup`
-        or `login` of that account on this home checks it, and shows it only if the server
-        confirms it. Raises TJError (other than AuthError and NetworkError) when the server
-        answers with an error: nothing is deleted then. The client is closed afterwards: any
-        use of it raises ClientClosed (log in again with `Client.login`).
+        the home for the next `login` of this account (a file in the home). Offline, the local data
+        is deleted all the same and `server_told` is False: the server lists this device until its
+        session expires or another device revokes it (`device_id`). The sealed copy of a recovery
+        key never shown (an unfinished signup, or one finished without its key confirmed:
+        pending_signup.py) is kept: the next `signup` or `login` of that account on this home checks
+        it, and shows it only if the server confirms it. Raises TJError (other than AuthError and
+        NetworkError) when the server answers with an error: nothing is deleted then. The client is
+        closed afterwards: any use of it raises ClientClosed (log in again with `Client.login`).
 
         Changes written on this device that never reached the server (`unsynced_changes()`:
         the outbox and the changes set aside) would be deleted for good. `discard_unsynced`
@@ -1308,20 +1307,20 @@ class Client:
 
         They are counted twice: before the server is told (nothing changed when refused),
         and again just before the local data is deleted, after the server's answer, which a
-        server may hold up to the wait for an answer (S8-1): another program using this home
+        server may hold up to the wait for an answer: another program using this home
         (an app, `tj write`) may write meanwhile. That count is one write transaction of the
-        store (`Store.end_for_logout`), which also makes every later write of other programs
-        fail (ClientClosed, database.LOGGED_OUT_ELSEWHERE): nothing is written between it and
+        store, which also makes every later write of other programs
+        fail (ClientClosed): nothing is written between it and
         the deletion, so `discarded` is what was deleted. When it finds more than agreed,
         UnsyncedChanges is raised (`signed_out` True when the server ended the session: log
         in again on this home, `Client.login`, which keeps them and sends them at the next
         sync), nothing is deleted, and the client stays open.
 
-        An ended share whose end is not confirmed (`owed_shares.WITHDRAWN`: a grant of this
-        device the server may still store, which only this device knows to rule out) is
-        ruled out first by a sync (`Replica._end_withdrawn`); while one is not, InvalidInput
+        An ended share whose end is not confirmed (a grant of this device the server may
+        still store, which only this device knows to rule out) is ruled out first by a
+        sync; while one is not, InvalidInput
         names it and nothing is deleted, unless `force`: then it is forgotten and named in
-        `LoggedOut.unconfirmed` (REV-OWED2 G4: should that grant land, the member reads
+        `LoggedOut.unconfirmed` (should that grant land, the member reads
         the journal until the owner ends the share again)."""
         if isinstance(discard_unsynced, bool):
             allowed: int | None = None if discard_unsynced else 0
@@ -1401,15 +1400,15 @@ class Client:
         """Re-wrap the key bundle under a new password; nothing else is re-encrypted. A new
         password the rule refuses (passwords.check_password) raises InvalidInput before
         anything is sent. A recovery key this home keeps from the account's signup and never
-        handed over (not confirmed: R23 F2) is re-sealed under the new password (R25 F4: it
+        handed over (not confirmed) is re-sealed under the new password (it
         may be the key in force and its only copy); one sealed under an older password than
         `old_password` stays as it is. The copy is sealed under the new password before
         the request leaves, the seal under the old one kept beside it until a login proves
-        which is in force (R27 F1: a lost reply or a crash strands neither). The copy of a
+        which is in force (a lost reply or a crash strands neither). The copy of a
         key this client handed over (`recovery_key`, kept until shown) is dropped: it would
         never open again.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
-        names a password cost below the one this device knows (`_password_keys`: after a
+        names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""
         await account.check_new_password(new_password, self.username)
         old = await self._password_keys(old_password, minimum_cost)
@@ -1532,15 +1531,15 @@ class Client:
 
         Needs the password, as a password change does: the server requires a challenge
         signed with the password's login key, not just this device's session, and never
-        the recovery key's (R22 F7). The server swaps the old key for the new in one
+        the recovery key's. The server swaps the old key for the new in one
         transaction and signs out every session the old key opened alone (`recover`
-        without a password change: whoever copied the key, R22 F6); the password, the
+        without a password change: whoever copied the key); the password, the
         journals and the other devices' sessions are untouched (list them with
         `devices.list()`, sign one out with `devices.revoke`). Raises AuthError (wrong
         password; nothing changed, the old key still works), NetworkError (no answer even
         to a second try: whether the key was replaced is unknown, run it again).
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
-        names a password cost below the one this device knows (`_password_keys`: after a
+        names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""
         derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
@@ -1562,7 +1561,7 @@ class Client:
         session.
         Journals others shared with you are not theirs to lose; your own are gone for good.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
-        names a password cost below the one this device knows (`_password_keys`: after a
+        names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
@@ -1617,7 +1616,7 @@ class Client:
         A sync that completes is remembered: see `last_synced()`.
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
-        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3).
+        `SyncReport.late_flags` (`client.safety.seal_missed`).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 
@@ -1731,8 +1730,8 @@ class Client:
         new entries from hugo"), in order of first appearance; the last MAX_UNSEEN_NEWS
         kinds at most; none of a journal removed from this device (`News.journal_id`).
         For an app that says "since you last looked" although another part
-        of it synced meanwhile (NU43 #4: `tj sync` said "nothing new" after `tj caseload`'s
-        quick sync had brought a client's entry). The share changes those syncs told are
+        of it synced meanwhile (a sync that finds nothing new after another part's sync
+        brought a client's entry still says the entry). The share changes those syncs told are
         kept apart: `unseen_departures`. Works offline. Raises ClientClosed once closed."""
         return sync_plan.decode_news(await self.store.setting(UNSEEN_NEWS))
 
@@ -1741,13 +1740,12 @@ class Client:
         terms or made again, told from the owner-signed chains this device verified, or as
         the server's word where only the server says it) that the syncs since the last
         `mark_news_seen()` told, as `unseen_news` keeps their news: every `sync()`'s, not
-        `watch()`'s, kept as the sync takes them, so that one cut off later keeps them too
-        (REV-NEWS3 F1); in the order told, MAX_UNSEEN_NEWS at most (the server's own words
-        dropped first: departures.kept_told); none of a journal removed from this device.
-        Each was told once by the report of the sync that found it; an app whose other
-        parts sync quietly says them again here (NU44 F6: `tj caseload` told a share's end
-        on its stderr only, and the `tj sync` after it said nothing of it). A setting of
-        another form is read as none. Works offline. Raises ClientClosed once closed."""
+        `watch()`'s, kept as the sync takes them, so that one cut off later keeps them too; in the
+        order told, MAX_UNSEEN_NEWS at most (the server's own words dropped first:
+        departures.kept_told); none of a journal removed from this device. Each was told once by the
+        report of the sync that found it; an app whose other parts sync quietly says them again here
+        (a share's end told only by a quiet sync would otherwise go unsaid). A setting of another
+        form is read as none. Works offline. Raises ClientClosed once closed."""
         return await self._owners_named(decode_told(await self.store.setting(UNSEEN_DEPARTURES)))
 
     async def _owners_named(self, told: list[Departure]) -> list[Departure]:
@@ -1769,7 +1767,7 @@ class Client:
         user has seen them: `seen`, those shown (the news and share changes of
         `unseen_news()`, `unseen_departures()` and of the reports shown since: news counts
         taken off, sync.news_without, and each share change once, so that what another
-        process's sync kept meanwhile stays: NU44 F4), or every one (None). Raises
+        process's sync kept meanwhile stays), or every one (None). Raises
         ClientClosed once closed."""
         if (
             await self.store.setting(UNSEEN_NEWS) is None
@@ -2252,7 +2250,7 @@ class Client:
         burst costs one sync): notices are read as they arrive (live.Inbox). A notice that carries the records of the push that made it (protocol.md GET
         /v1/live, to this account's own journals) is applied without a request when this
         device has nothing to send and the notice follows on from what it holds of that
-        journal, with the checks of any pull (Replica.sync); else the sync pulls as usual.
+        journal, with the checks of any pull; else the sync pulls as usual.
         Such a sync asks nothing of the other journals and leaves `last_synced()` as it
         was; since the device cannot know the live channel announced every change (a
         server from before meta notices, or one withholding them), an ordinary sync runs instead of it, or on its own while
@@ -2383,7 +2381,7 @@ class Client:
         often it was edited, and the copy kept for a therapist (`share --only`,
         `share-entry`) counts with its original (unsynced.py). What `logout` would drop, as
         the person counts it, a journal created here that the server does not hold yet
-        counting as one more (NU40 #6); `pending()` counts records. Works offline. Raises
+        counting as one more; `pending()` counts records. Works offline. Raises
         nothing."""
         items, _ = await self.store.unsynced(await self._copies(), self.profile.secrets.account_key)
         return items
@@ -2423,7 +2421,7 @@ class Client:
             return await tx.restore_set_aside()
 
     async def drop_set_aside(self, change_id: str | None = None) -> list[SetAsideChange]:
-        """Forget changes set aside for good (NU22 C11: a note to a journal no longer shared
+        """Forget changes set aside for good (a note to a journal no longer shared
         with this account is refused at every retry): those of the document that the change
         `change_id` (a record or document id, or the start of one: at least 4 hex digits)
         is about, or every one with None. They are never sent; `set_aside()` first exports
@@ -2431,7 +2429,7 @@ class Client:
         (a note written after the share ended) is removed from this device with them
         (`SetAsideChange.removed`); any other keeps the dropped change on this device. A
         refusal is the server's word: a server that stored the change anyway and served it
-        to a member makes the pair verify-head codes differ (R46 F6, protocol.md 4.20).
+        to a member makes the pair verify-head codes differ (protocol.md 4.20).
         Works offline. Returns what was dropped. Raises NotFound when nothing set aside
         matches, InvalidInput for a malformed id or one that matches changes of several
         documents."""

@@ -214,7 +214,7 @@ class Departure:
     Told to the owner (`owner` ""): a member this account's device dropped from an owned
     journal because the server no longer serves them, `reason` as the server has it: "left"
     (the member left the share with /v1/shares/leave), "account deleted", or "unknown" (the
-    server did not answer the question when the removal was made: R22 F3). None is signed
+    server did not answer the question when the removal was made). None is signed
     by the member: a hostile server can claim either, and the member then stops getting what
     is written (deny service, as a server always can); sharing again
     (`client.shares.grant`) undoes it. Or "end date": the end date this account signed
@@ -222,27 +222,26 @@ class Departure:
     Or "dropped on the server's word": another device of this account removed the member
     because the server said it no longer serves them (the signed `removed` entry says so).
     Or "unshared": a device of this account ended the share (`unshare`), told to the
-    account's devices that verify that signed entry after it was made (NU21 C4); "end date"
+    account's devices that verify that signed entry after it was made; "end date"
     too is told to them when another device signed the `ended` entry, and "changed" when
-    another device gave the member new terms (`was_role`/`role`, `was_until`/`until`, NU26
-    C5); "renewed" when another device renewed a share whose signed end date had passed (a
-    new membership after the `ended` one, or new terms signed after the end date), and
-    "shared" when it shared the journal anew (NU30 #4), both with the terms given (`role`,
-    `until`) and `at` the entry's signed time.
+    another device gave the member new terms (`was_role`/`role`, `was_until`/`until`); "renewed"
+    when another device renewed a share whose signed end date had passed (a new membership after the
+    `ended` one, or new terms signed after the end date), and "shared" when it shared the journal
+    anew, both with the terms given (`role`, `until`) and `at` the entry's signed time.
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
     longer grants this account), "dropped on the server's word" (the owner's device removed
     this account because the server said it had left: the owner did not decide it),
     "narrowed" (the signed chain made its role "read"), "changed" (the signed chain gave
-    its membership other new terms: annotate, or another end date; NU26 C5), or "no
+    its membership other new terms: annotate, or another end date), or "no
     longer served" (the server
     stopped listing the journal while the signed chain still grants it: the owner stopped
     sharing it, or the server withholds it; said as such). And, in the same list, "shared
     again": the owner-signed chain grants this account a new membership after its share had
     ended on this device (`discarded`: whether the copy had been forgotten first); and
     "shared": the owner-signed chain grants this account a journal this device holds for the
-    first time (NU25 C4)."""
+    first time."""
 
     member: str
     journal: str
@@ -321,7 +320,7 @@ class Departure:
 
     @property
     def when(self) -> datetime | None:
-        """`at` as an aware UTC datetime, as every other time of the SDK (NU27 C11: `at` stays
+        """`at` as an aware UTC datetime, as every other time of the SDK (`at` stays
         milliseconds, as `describe`'s clock and `tj sync --json` take it); None when `at` is
         0 (not known)."""
         return datetime.fromtimestamp(self.at / 1000, UTC) if self.at else None
@@ -338,13 +337,13 @@ class Departure:
     ) -> str:
         """The departure in a sentence, its time written by `clock` (ms since the Unix
         epoch -> text; default "2026-12-01 18:47 UTC"): a CLI gives local time, as its
-        other notices (NU26 C6); a share's end dates by `ends` (default `clock`). Told to the
+        other notices; a share's end dates by `ends` (default `clock`). Told to the
         owner of a member who left while a field-level copy of the journal is still shared
         with them, the sentence says what ends that too, in `ends_copy`'s words when given
-        (the CLI: "`tj unshare Personal drsmith`"), else in no app's (NU27 C9). Told to a
+        (the CLI: "`tj unshare Personal drsmith`"), else in no app's. Told to a
         member (`owner` set), the journal's name is quoted ("the server no longer serves
         ana's 'Personal' to you", "ana shared 'Shared with drsmith' with you"), as `tj`'s
-        notices quote it (NU32 #6, #7)."""
+        notices quote it."""
         clock = clock or _utc
         if self.reason == GONE:
             return (

@@ -164,8 +164,8 @@ class Devices:
     async def revoke(self, device_id: str) -> None:
         """Sign another device of this account out (a lost phone, say): its session token
         stops working at once, and what it already holds stays on it. `device_id` is its hex
-        id, a unique prefix, or the name of exactly one signed-in device (`find_device`,
-        NU33 #6). Needs the network.
+        id, a unique prefix, or the name of exactly one signed-in device (`find_device`). Needs the
+        network.
 
         This device is refused (InvalidInput, subject "device", nothing changed): revoking
         it would leave its local data here under a session that no longer works, every

@@ -187,23 +187,22 @@ class Entries:
 
         Text is stored as given, line endings included (`edit` likewise): text read from a
         Windows file or a paste (a byte order mark, CRLF) is made plain with `plain_text`
-        where the app reads it, as `tj` does (NU33 #1).
+        where the app reads it, as `tj` does.
 
         Entries this client writes dated now list in the order written (`list`: by time, then
         id): one written in the same millisecond as the one before is dated 1 ms after it
         (`documents.dated_after`: while that one is at most a second ahead of this device's
-        clock), not left to the order of random ids (NU32 #9).
+        clock), not left to the order of random ids.
 
         Raises InvalidInput, before anything is changed, for an entry with none of these
         (`body` "" or whitespace and nothing else), a field out of its limits (documents.py),
         an argument of the wrong type (`body` is a str, `tags` and `emotions` lists of str
         (a str alone is refused, not split into letters), `created_at` a datetime), text
         that is not valid Unicode (a lone surrogate such as "\\ud83d", half of an emoji) or
-        a `created_at` in the future, or (subject COPY_JOURNAL: `Replica.check_not_copy`) a
-        journal this account keeps only to share with a member (a copy of some fields of
-        another journal, the journal of entries shared one by one, a brief: NU46 #4; also
-        a therapist's prompt kept there, unless `journal` names where the answer goes);
-        NotFound for an unknown journal or prompt.
+        a `created_at` in the future, or (subject "copy journal") a journal this account
+        keeps only to share with a member (a copy of some fields of another journal, the
+        journal of entries shared one by one, a brief; also a therapist's prompt kept there, unless
+        `journal` names where the answer goes); NotFound for an unknown journal or prompt.
 
             await client.entries.write(None, "Couldn't sleep.", mood=3, emotions=["anxious"],
                                        created_at=datetime(2026, 11, 30, 2, 15))
@@ -251,11 +250,11 @@ class Entries:
     async def check_writable(self, journal: str | None) -> None:
         """Check, writing nothing, that this account may write a new entry in `journal` (a
         name or id; None: the default journal), as `write` would check it: an app asks
-        before its user writes a text that could not be saved (NU38 N1: `tj write` opened
-        the editor in a journal shared read-only, then refused what was written).
+        before its user writes a text that could not be saved (for example before
+        opening an editor for a journal shared read-only).
 
         Raises NotFound for an unknown journal, InvalidInput for a brief named or a journal
-        kept for a member (`Replica.check_not_copy`, as `write`), AccessError
+        kept for a member (as `write`), AccessError
         for a journal this account may not write in (shared read-only or for notes only,
         a share that ended; when the server cannot be reached to read the role again, the
         message says to sync), JournalArchived for an archived one, RollbackError (an
@@ -268,8 +267,8 @@ class Entries:
     async def check_editable(self, entry_id: str) -> None:
         """Check, changing nothing, that this account may change the entry `entry_id` (a
         unique prefix of 4+ hex digits will do), as `edit` would check it before saving: an
-        app asks before its user rewrites a text that could not be saved (NU38 N1: `tj edit`
-        opened the editor on an entry of a journal shared read-only, then refused it).
+        app asks before its user rewrites a text that could not be saved (for example
+        before opening an editor on an entry of a journal shared read-only).
 
         Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a copy in a
         journal kept for a member (as `edit`), AccessError for an entry
@@ -309,9 +308,9 @@ class Entries:
         space where merged words get one (`documents.joins_with_space`, protocol.md section
         5 rule 2: the body ends, and `append` starts, with a character that is not white
         space nor a letter of a script written without spaces, and `append` does not start
-        with a mark written after a word: NU29 F8, "at work" + "and tired" is "at work and
-        tired", "at work" + ", and tired" is "at work, and tired"); otherwise as given (a
-        leading "\n" starts a new line).
+        with a mark written after a word: "at work" + "and tired" is "at work and tired",
+        "at work" + ", and tired" is "at work, and tired"); otherwise as given (a leading
+        newline starts a new line).
 
         An edit may not leave an entry that had something in it with nothing (see `write`):
         clearing the text of an entry with no title, mood, tag or emotion is refused, and so
@@ -324,7 +323,7 @@ class Entries:
         leave the entry empty, a `mood` given with `clear_mood`, or a `created_at` in the
         future; InvalidInput (subject
         COPY_JOURNAL) too for a copy in a journal kept for a member (`tj share --only`,
-        `share-entry`): the copy follows its original, never an edit of its own (NU46 #4)."""
+        `share-entry`): the copy follows its original, never an edit of its own."""
         if clear_mood and mood is not None:  # as goals' clear_target (NU45 #6)
             raise InvalidInput(MOOD_AND_CLEAR, subject=BAD_VALUE)
         local, document = await self._live_entry(entry_id)
@@ -404,7 +403,7 @@ class Entries:
         ]
 
     async def merges(self, entry_id: str) -> builtins.list[MergedText]:
-        """The merges of this entry's text told on this device, oldest first (NU24 C1: a
+        """The merges of this entry's text told on this device, oldest first (a
         sync that brought another device's change of a text this device had changed; the
         same as `SyncReport.merged_texts` told then, with the entry's title and journal as
         they are now): `at` is when this device had changed the text, `merged_at` when the
@@ -485,7 +484,7 @@ class Entries:
         RollbackError (an IntegrityError) while the journal's access chain on this device is
         rolled back or unverified. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
-        what would then be done (NU23 C8)."""
+        what would then be done."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
@@ -545,7 +544,7 @@ class Entries:
         """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
         was there for more than TRASH_DAYS days and is deleted for good), InvalidInput (and
         changes nothing) when the journal is shared and the entry is too large to seal
-        again as one record for its members (a text merged past MAX_BODY: R41 F6)."""
+        again as one record for its members (a text merged past MAX_BODY)."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
@@ -638,18 +637,18 @@ class Entries:
     async def follow_removals(
         self, doc_ids: Iterable[bytes], arrived_copies: Iterable[bytes] = ()
     ) -> builtins.list[str]:
-        """After a sync: the copies shared one by one (`Sharing.single_copies`) of this
+        """After a sync: the copies shared one by one (`client.shares.grant_entry`) of this
         account's entries that are in the trash or deleted for good follow them here (the
         device that removed an entry may hold no copy of it: offline when it was shared, or
-        kept from the copy's journal by the server, REV-DEL3 A). `doc_ids`: entries whose
+        kept from the copy's journal by the server). `doc_ids`: entries whose
         trash or delete arrived; `arrived_copies`: copies (ids) new on this device, whose
-        entry may have been removed here before (REV-DEL4 B); and the entries whose copies a
+        entry may have been removed here before; and the entries whose copies a
         write refused before (`COPIES_OWED`, tried again at every sync that changed
         something until done). Trash and delete only, the direction that takes words away;
         a copy whose restore undid that same trash is never trashed again by it (a server
-        serving the entry's journal behind the copy's: REV-DEL4 A); a restore made
+        serving the entry's journal behind the copy's); a restore made
         elsewhere leaves a copy hidden (sharing the entry again shows it). Returns why each
-        refused follow was refused, in words for the sync's problems (REV-DEL5 C: an
+        refused follow was refused, in words for the sync's problems (an
         archived journal of single items refused it silently). Raises nothing."""
         singles = self._context.sharing.items_journals()
         if not singles:
@@ -745,7 +744,7 @@ class Entries:
         also one of this account's in the trash (its `trashed_at` is set). Raises NotFound
         for an unknown or deleted one, for a trashed one without `include_trashed` (`trash`
         lists those), and for another account's entry in its owner's trash (out of a
-        member's view: NU42 #2)."""
+        member's view)."""
         local, document, view = await self._live_view(entry_id, include_trashed=include_trashed)
         return self._context.entry_of(local, view)  # the view read once (issue 10)
 

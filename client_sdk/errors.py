@@ -192,11 +192,11 @@ class RollbackError(IntegrityError):
 
 class CostLowered(IntegrityError):
     """The server names a password hashing cost below the one this device (or home) knows
-    the account's password has: nothing was derived or signed (REV-ACCT F5, REV-KDF F2). Either
+    the account's password has: nothing was derived or signed. Either
     the password was changed on another device at a lower cost since (this home then takes
     the new cost only when signed in again: log out, then log in), or the server is weakening
     the hash to test guesses cheaply. `username`, `server_url` and `where` ("this device",
-    "this home") say which sign-in to make again (REV-KDF F3)."""
+    "this home") say which sign-in to make again."""
 
     def __init__(self, message: str, username: str, server_url: str, where: str) -> None:
         super().__init__(message)
@@ -211,7 +211,7 @@ class KeyChangedError(TJError):
     `client.shares.verify(username, fingerprint)`. `username`: whom to verify, when the
     message asks to accept their new keys (else None); `said(verify=...)` is the message with
     the app's own words for that after "accept the new keys" (the CLI: " (`tj verify kim
-    FINGERPRINT`)"); the message itself names no app's commands (NU45 #4)."""
+    FINGERPRINT`)"); the message itself names no app's commands."""
 
     username: str | None = None
 
@@ -272,7 +272,7 @@ class ShareAlreadyEnded(NotFound):
     the journals it names show `member` (a username) a former member and a current member
     of none, with no problem; decided from them, never from the server's word (a server
     that stops serving a member makes no share look ended). `journal` is the journal named.
-    An app may take it as done: `tj unshare` says so and exits 0 (NU21 C4). Subject "share
+    An app may take it as done: `tj unshare` says so and exits 0. Subject "share
     already ended"; a NotFound, so code that catches NotFound still does."""
 
     subject = "share already ended"
@@ -286,13 +286,12 @@ class ShareAlreadyEnded(NotFound):
 class WrongKind(NotFound):
     """A document asked for by id as one kind (`wanted`: a goal by `Goals.get`, a
     questionnaire result by `Measures.history`...) whose id, or unique prefix, names one
-    document of another kind this device holds, and none of the kind asked for (NU33 #7,
-    NU36 leftovers: "no goal" alone left the user guessing). `kind` is the document's kind
-    ("entry", "note", "prompt", "measure", "goal", ...; documents.py and the modules that
-    define them; "journal" for a journal's id, "checkin" for a goal's check-in's, NU37 #6),
-    `id` its full id (hex; a check-in's: its goal's). Subject "wrong kind"; a NotFound, so
-    code that catches NotFound still does (a sync does not change what a document is: it is
-    not one of subject "document")."""
+    document of another kind this device holds, and none of the kind asked for (so that the message
+    can say what the id is). `kind` is the document's kind ("entry", "note", "prompt", "measure",
+    "goal", ...; documents.py and the modules that define them; "journal" for a journal's id,
+    "checkin" for a goal's check-in's), `id` its full id (hex; a check-in's: its goal's). Subject
+    "wrong kind"; a NotFound, so code that catches NotFound still does (a sync does not change what
+    a document is: it is not one of subject "document")."""
 
     subject = "wrong kind"
 
@@ -306,7 +305,7 @@ class WrongKind(NotFound):
 class NotAnEntry(WrongKind):
     """An entry asked for by id (`Entries.get`, `edit`, `delete`...) whose id, or unique
     prefix, names another document this device holds: a note or prompt, a questionnaire
-    result, a goal... (NU33 #7): a WrongKind whose `wanted` is "entry". Subject "not an
+    result, a goal...: a WrongKind whose `wanted` is "entry". Subject "not an
     entry"."""
 
     subject = "not an entry"
@@ -323,7 +322,7 @@ class NetworkError(TJError):
     `retry_after` is the wait in seconds the server asked for (its Retry-After header), if
     any. `unsent`: no attempt of the request got a connection to the server, so no byte of
     it left this device (a connection refused or not made); False whenever it may have left
-    (R46 F4: a push the server did not acknowledge may still have been stored)."""
+    (a push the server did not acknowledge may still have been stored)."""
 
     def __init__(
         self,
@@ -354,12 +353,11 @@ class InvalidInput(TJError):
 
 
 class SameJournalName(InvalidInput):
-    """A journal name that names several journals of this device (`name`, as given; NU22
-    C15: the same name given on two devices offline; NU36 #1: a read-only copy's name, for
-    what destroys data): nothing was done. `journal_ids` are their full ids (sorted),
-    `copies` those of them that are read-only copies; the message names no app's commands
-    (`same_names.same_name_text`, `copy_same_name_text` take an app's own words). Subject
-    "same name"."""
+    """A journal name that names several journals of this device (`name`, as given; the same name
+    given on two devices offline; a read-only copy's name, for what destroys data): nothing was
+    done. `journal_ids` are their full ids (sorted), `copies` those of them that are read-only
+    copies; the message names no app's commands (`same_names.same_name_text`, `copy_same_name_text`
+    take an app's own words). Subject "same name"."""
 
     subject = "same name"
 
@@ -433,7 +431,7 @@ class SharedAgain(InvalidInput):
     items, "Shared with drsmith", or a field-level copy, "Personal (mood, tags) for
     drsmith") had ended, so sharing one item there, or those fields again, shares that
     journal with them again, and a new member receives what it holds: `items` (`ItemAgain`),
-    besides the one asked for (NU24 C8). Sharing them too is a choice of its own: pass their
+    besides the one asked for. Sharing them too is a choice of its own: pass their
     ids (`again=[...]`) to agree, or move them to the trash first (a copy in the trash is
     never given to a new member)."""
 
@@ -458,7 +456,7 @@ class FlagsWouldStop(InvalidInput):
     (`SafetyPath.flags_reach` "on": the owner's signed plan and the journal's verified access
     chain), and the change would stop that. `reason` says which: NARROWING ("narrowing":
     their whole-journal share narrowed to some fields; a field-level copy carries no safety
-    flag, so no flag reaches them from then on, NU24 C13) or READ_ROLE ("read role": a
+    flag, so no flag reaches them from then on) or READ_ROLE ("read role": a
     member who only reads could never mark a flag as read, so none is sealed for them while
     they hold the read role; the opt-in stands and counts again once they hold the annotate
     role again). Stopping them is a choice of its own: tell the user, ask, then call again
@@ -479,7 +477,7 @@ class StillShared(InvalidInput):
     verified chain shows them a current member, e.g. the journal of single items holding
     entries of it), or this device cannot tell (`unsure`: such journals whose chain has a
     problem). `situation` says it in plain words, naming no command; `member` is their
-    username. Ending those is a choice of its own: `revoke` of each journal named (R33 F3)."""
+    username. Ending those is a choice of its own: `revoke` of each journal named."""
 
     def __init__(
         self,
@@ -530,7 +528,7 @@ class UnsyncedChanges(InvalidInput):
     `discard_unsynced` allowed (0 by default), and logging out would delete them for good.
     `set_aside`: how many changes among them the server refused for good
     (`len(await client.set_aside())`: no sync sends those). `signed_out`: True when they
-    were found after the server ended this device's session (logout's last count, S8-1:
+    were found after the server ended this device's session (logout's last count:
     written by another program meanwhile): a sync cannot send them then; a login again on
     this home (`Client.login`) keeps them and sends them. Sync first (`Client.sync`) when
     the server can be reached; to log out anyway, ask the user, then call

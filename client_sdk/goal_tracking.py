@@ -97,7 +97,7 @@ class Goals:
         or an `at` in the future, AccessError for a goal in a journal this account may only
         read. With `check_only=True` it raises the same errors and changes nothing (returns
         the goal as it is): an app asks its user to confirm a check-in of more sessions than
-        the goal's whole target before making it (NU42 #9)."""
+        the goal's whole target before making it."""
         now = now_ms()
         moment: int | None = None  # dated now: after the goal's latest (goals.checkin_update)
         if at is not None:
@@ -172,7 +172,7 @@ class Goals:
         malformed or ambiguous id, AccessError for a goal in a journal this account may only
         read. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
-        what would then be done (NU23 C8)."""
+        what would then be done."""
         local, document = await self._live(goal_id)
         found = find_checkin(document, checkin_id)
         if check_only:
@@ -239,7 +239,7 @@ class Goals:
         unknown or already deleted goal, AccessError for a goal in a journal this account may
         only read. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
-        what would then be done (NU23 C8)."""
+        what would then be done."""
         local, document = await self._live(goal_id)
         before = self._goal(local, document)
         if check_only:
@@ -261,7 +261,7 @@ class Goals:
 
     async def list(self, journal: str | None = None) -> builtins.list[Goal]:
         """Goals of one journal or of all (shared ones included): this account's own first,
-        then by the journal owner's name (a therapist's clients, ignoring case: NU47 #13),
+        then by the journal owner's name (a therapist's clients, ignoring case),
         then open goals first, then by journal name (ignoring case), then newest first (by
         `created_at`, UTC); the read-only copy kept of a share that ended is read when
         named. Raises NotFound for an unknown journal."""

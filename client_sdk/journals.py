@@ -43,9 +43,9 @@ class Journals:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
         (`Journal.share_ended`); archived ones last in their group, each by owner's name,
-        then by name, ignoring case (NU47 #13: "ana/" after "ana-b/" and "ana.b/" when
+        then by name, ignoring case ("ana/" after "ana-b/" and "ana.b/" when
         the whole "owner/name" was compared). A journal made to share a brief
-        (`client.briefs.share`; `Context.brief_journals`, downloaded or not) is not listed:
+        (`client.briefs.share`, downloaded or not) is not listed:
         briefs are read with `client.briefs.received()`. Works offline: it reads
         this device's verified access chains, not the server. Raises nothing."""
         context = self._context
@@ -70,8 +70,7 @@ class Journals:
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
         default "Personal". Raises NotFound; InvalidInput for a name several journals share
-        (with `strict`, also when one of them is a read-only copy: what `delete` names,
-        NU36 #1)."""
+        (with `strict`, also when one of them is a read-only copy: what `delete` names)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
@@ -81,7 +80,8 @@ class Journals:
         `journal_id` (hex) unmistakably: its name as `get` takes it when that name names
         exactly this journal even for what destroys data (`get(strict=True)`: no other
         journal of this device, live or a read-only copy, bears it), else the first 12 hex
-        digits of its id (NU36 #1: a name in a notice deleted another journal bearing it).
+        digits of its id (so that a command quoted from a notice never names another journal
+        bearing the same name).
         Works offline. Raises nothing."""
         try:
             local = await self._context.local_journal(journal_id)
@@ -150,9 +150,9 @@ class Journals:
         NetworkError and nothing is deleted. Raises AccessError for a journal shared with
         this account, NotFound for an unknown one. With `check_only=True` it raises the
         same errors (but needs no network) and deletes nothing: an app asks its user to
-        confirm only what would then be done (NU23 C8). A name that a read-only copy
+        confirm only what would then be done. A name that a read-only copy
         shares with another journal of this device names neither (InvalidInput with their
-        ids: `Context.local_journal`'s `strict`, NU36 #1)."""
+        ids)."""
         local = await self._context.local_journal(journal, strict=True)
         await self._context.replica.delete_journal(local, check_only=check_only)
         if not check_only:
@@ -163,7 +163,7 @@ class Journals:
         ("entry", "goal", "measure", "homework", "safety_plan", ...; deleted ones not
         counted, entries in the trash counted), e.g. to say what deleting it removes. Works
         offline. Raises NotFound for an unknown journal; InvalidInput, as `delete` does, for
-        a name that names no single journal (NU36 #1)."""
+        a name that names no single journal."""
         local = await self._context.local_journal(journal, strict=True)
         counts: dict[str, int] = {}
         for stored in await self._context.store.documents(local.journal_id):
@@ -181,7 +181,7 @@ class Journals:
         verified access chain, the records of the journal's owner (any epoch) that no
         signed snapshot of theirs accounts for, and the records of one member. In the code
         with a member, a withdrawal or a share's boundary leaves out only records from
-        before that member's membership (a record it could hold stays counted: R46 F6, F7);
+        before that member's membership (a record it could hold stays counted);
         the owner-only code leaves out every record a signed cover names. The member is:
 
         - on the owner's devices, the member `with_member` names (a username; any member

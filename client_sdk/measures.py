@@ -186,7 +186,7 @@ class Measures:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
         left out: the originals are listed; a result a client shared both in a whole journal
-        and in a copy for you is listed once, from the whole journal: NU19 C18), optionally
+        and in a copy for you is listed once, from the whole journal), optionally
         of one `measure` ("phq9"), taken within `since`/`until` (inclusive: a date is a whole
         day in this device's local time, a naive datetime this device's local time), the
         newest `limit`. Works offline. The read-only copies kept of shares that ended are
@@ -216,7 +216,7 @@ class Measures:
     async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
         """Results that cannot be read (answers outside the instrument, a time no date
         holds...), of one journal or every journal, as `results` lists them: shown as
-        invalid, with whether a safety item holds an answer above 0 (R13 finding 8). Works
+        invalid, with whether a safety item holds an answer above 0. Works
         offline. Raises NotFound for an unknown journal."""
         return (await self._read(journal))[1]
 
@@ -224,8 +224,8 @@ class Measures:
         self, journal: str | None = None
     ) -> tuple[list[MeasureResult], list[InvalidResult]]:
         """`results(journal)` and `invalid(journal)` from one reading of the result
-        documents (a caseload asks both of each client's journals: reading them apart read
-        and scored every questionnaire twice, issue 10). Raises NotFound for an unknown journal."""
+        documents (a caseload asks both of each client's journals: reading them apart reads
+        and scores every questionnaire twice). Raises NotFound for an unknown journal."""
         return await self._read(journal)
 
     async def _read(
@@ -314,7 +314,7 @@ class Measures:
         RollbackError (an IntegrityError) while the journal's access chain on this device is
         rolled back or unverified. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
-        what would then be done (NU23 C8)."""
+        what would then be done."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if local.role != "owner":
             raise AccessError("only the result's owner can delete it")
@@ -383,7 +383,7 @@ class Measures:
         journal holds changes its owner wrote with a newer app version this one cannot read
         (nothing is shared); SharedAgain when the therapist's share of the journal kept for
         them had ended and it still holds items, which they would read again: nothing is
-        shared unless `again` names every one's id (`SharedAgain.items`, NU24 C8).
+        shared unless `again` names every one's id (`SharedAgain.items`).
 
             await client.measures.share(result.id, "drsmith", only=["score"],
                                         fingerprint="12345 67890 ...")

@@ -183,7 +183,7 @@ class Journal:
         shared-with-me` show it: its `role` ("owner", "read", "annotate"), or for a read-only
         copy (`share_ended`) what this device knows of its end (`ended_copy_text`): "no
         longer served (read-only copy)", "share ended (read-only copy)", or for one of this
-        account's own journals "gone from the server (read-only copy)" (NU32 #6)."""
+        account's own journals "gone from the server (read-only copy)"."""
         if not self.share_ended:
             return self.role
         if self.own:
@@ -341,7 +341,7 @@ class LoggedOut:
     in until its session expires or another device of the account revokes it
     (`client.devices.revoke(device_id)`).
     `unconfirmed`: the ended shares whose end was not confirmed and which `force=True`
-    forgot (each "'journal' with member": REV-OWED2 G4); empty otherwise."""
+    forgot (each "'journal' with member"); empty otherwise."""
 
     discarded: int
     server_told: bool

@@ -35,7 +35,7 @@ class Notes:
         the annotate role can do this in a journal shared with them. Works offline.
         Raises NotFound for an unknown journal, AccessError without the right to annotate,
         InvalidInput for an empty or too long text, an unknown kind or a journal holding a
-        pre-session brief (`Context.local_journal`)."""
+        pre-session brief."""
         local = await self._context.local_journal(journal, refuse_brief=True)
         return await self._context.sharing.add_note(local, kind, text)
 
@@ -43,8 +43,8 @@ class Notes:
         """Notes and prompts of one journal or of all, the therapist's first; withdrawn ones
         are left out, except one of yours whose withdrawal the server refused (the owner made
         the share read-only or ended it before it arrived): its readers still have it, so it
-        stays, not delivered, with `withdrawal_refused` saying who can remove it now (R28
-        F3). Raises NotFound for an unknown journal."""
+        stays, not delivered, with `withdrawal_refused` saying who can remove it now. Raises
+        NotFound for an unknown journal."""
         local = await self._context.local_journal(journal, refuse_brief=True) if journal else None
         found = await self._context.sharing.notes(local)
         kept = []
@@ -64,7 +64,7 @@ class Notes:
         was added, or first synced, after it ended): the notes, prompts and acknowledgements
         this account wrote then are under keys a new share never carries (protocol.md 4.19,
         "History-free shares"), so they are on the account's other devices that synced then,
-        and on the owner's, not on this one (NU22 C7). Works offline. Raises NotFound for an
+        and on the owner's, not on this one. Works offline. Raises NotFound for an
         unknown journal."""
         wanted = await self._context.local_journal(journal) if journal else None
         me = self._context.profile.account_id
@@ -81,7 +81,7 @@ class Notes:
         discarded (`client.shares.forget`) before they were shared with this account again:
         the notes of the earlier share went with that copy; they are on the owner's devices
         and on this account's other devices that kept theirs, and this device was not
-        "added after it ended" (NU24 C5). Works offline. Raises NotFound for an unknown
+        "added after it ended". Works offline. Raises NotFound for an unknown
         journal."""
         names = set(await self.earlier_shares_elsewhere(journal))
         found = []
@@ -93,7 +93,7 @@ class Notes:
 
     async def refused_withdrawal(self, doc_id: bytes) -> str | None:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
-        and who can remove it now (NU20 C4), when the server refused it for good (it is set
+        and who can remove it now, when the server refused it for good (it is set
         aside) while a version of the note is on the server for its readers; else None
         (not a note, not withdrawn here, never on the server, or marked deleted there since
         by the journal's owner). Reads this device's store only. Raises nothing."""
@@ -133,27 +133,27 @@ class Notes:
 
     async def withdraw(self, note_id: str, *, check_only: bool = False) -> Note:
         """Withdraw a note or prompt (by id, or a unique prefix of 4+ hex digits), e.g. one
-        sent to the wrong client (NU19 C20); returns it as it was. Its author (a therapist
+        sent to the wrong client; returns it as it was. Its author (a therapist
         holding the annotate role, or the owner for their own) deletes it for good and clears
-        its text, leaving none of it in this device's store files (`Store.scrub`, as
-        `shares.forget` does; best effort while another process holds the store); the journal's owner may also withdraw a therapist's note, and then only
-        marks it deleted (the one change an owner may make to a member's annotation:
-        protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
-        `list()` here at once and on every other device at its next sync. A device that
-        already synced it has had it: withdrawing cannot unsay what was read. The withdrawal
-        is always sent after the note, even for one written and withdrawn offline: this
-        device cannot know that a record it pushed never reached the server (a lost reply,
-        another process of this profile pushing), so nothing is dropped from the outbox; a
-        reader's device that gets both never lists it and its sync does not announce it
-        (NU20 C5, R28 F1). Works offline.
+        its text, leaving none of it in this device's store files (as
+        `client.shares.forget` does; best effort while another process holds the store); the
+        journal's owner may also withdraw a therapist's note, and then only marks it deleted (the
+        one change an owner may make to a member's annotation: protocol.md 4.15, "What the owner may
+        do to a member's annotation"). It leaves `list()` here at once and on every other device at
+        its next sync. A device that already synced it has had it: withdrawing cannot unsay what was
+        read. The withdrawal is always sent after the note, even for one written and withdrawn
+        offline: this device cannot know that a record it pushed never reached the server (a lost
+        reply, another process of this profile pushing), so nothing is dropped from the outbox; a
+        reader's device that gets both never lists it and its sync does not announce it. Works
+        offline.
 
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
         the share no longer gives you the annotate role (the owner made it read-only or ended
         it): the message then says that only the owner can remove it now, and the command
-        to ask them to run (NU20 C4). With `check_only=True` it raises the same errors and
+        to ask them to run. With `check_only=True` it raises the same errors and
         withdraws nothing (returns the note): an app asks its user to confirm only what would
-        then be done (NU23 C8)."""
+        then be done."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
             refused = await self.refused_withdrawal(document.doc_id)

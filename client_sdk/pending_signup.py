@@ -85,13 +85,13 @@ class KeptRecoveryKey:
     """A recovery key this home keeps sealed, never shown (`Client.kept_recovery_keys`).
 
     `state`: "unfinished" (the signup did not finish: the home is kept for it), "unconfirmed"
-    (the signup finished without the server confirming the key: R25 F1), "set aside" (the
-    copy of an account this home signed up again over: R27 F2) or "damaged" (the file does not
+    (the signup finished without the server confirming the key), "set aside" (the
+    copy of an account this home signed up again over) or "damaged" (the file does not
     read: undecodable, a field of the wrong type or out of range, unreadable, or not a file;
     `server_url`, `username` are then None, and `account_id` too unless the file's name
     gives it). `account_id`: hex, 32 characters. `fingerprint`: what was at `path` when it
     was listed (SHA-256 of the file's bytes, or the entry's kind and inode when it does not
-    read): `forget_kept` drops the entry only if it is still that (R29 F4)."""
+    read): `forget_kept` drops the entry only if it is still that."""
 
     path: Path
     state: str

@@ -172,11 +172,11 @@ class Archives:
 
         `journals` (names or ids, as `client.journals.get` takes them) and `clients`
         (usernames: every journal that account shares with you, the read-only copies of
-        shares that ended included) narrow it to those journals and what they hold (NU47 #7:
-        one client's records, not every client's); a therapist's private notes are then in
-        only when their journal is named. Raises NotFound for a journal or client this device
-        holds nothing of, InvalidInput for a name several journals share, a brief's journal
-        or your own username as a client."""
+        shares that ended included) narrow it to those journals and what they hold (one client's
+        records, not every client's); a therapist's private notes are then in only when their
+        journal is named. Raises NotFound for a journal or client this device holds nothing of,
+        InvalidInput for a name several journals share, a brief's journal or your own username as a
+        client."""
         chosen = await self.chosen(journals=journals, clients=clients)
         return (await gather(self, datetime.now().astimezone(), chosen)).to_dict()
 

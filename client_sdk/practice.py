@@ -95,7 +95,7 @@ class Briefs:
         self._homework = homework
         self._flags = flags
         self._journal_of = journal_of
-        """A journal by name or id, as other calls take them (`Context.local_journal`)."""
+        """A journal by name or id, as other calls take them."""
 
     async def prepare(
         self,
@@ -114,7 +114,7 @@ class Briefs:
         journals; by default it covers every journal this account owns, private ones not
         shared with the therapist included. Either way `Brief.journals` names them and
         `text()` says so in its "Covers:" line, so the client sees what it holds before
-        sharing it (NU33 #4).
+        sharing it.
         Works offline. Raises InvalidInput for `days` outside 1 to 366, an empty `journals`
         or one this account does not own (a journal shared with it, a brief); NotFound for
         an unknown journal."""
@@ -327,7 +327,7 @@ class Briefs:
         newest first (by `created_at`, UTC), optionally of one journal (display name or id;
         an unknown one gives an empty list), each with its end date (`expires_at`).
         `include_ended`: also a therapist's briefs whose share is over, marked `ended`,
-        without their digest or text (NU19 C21: the therapist is told one expired instead of
+        without their digest or text (the therapist is told one expired instead of
         it vanishing); a client's own ended briefs are always listed, marked `ended`. Works
         offline. Raises nothing."""
         now = now_ms()
@@ -441,8 +441,7 @@ class Caseload:
         journals): what the row counts is partial. Journals holding only briefs are not
         listed among a client's journals. The end of a share of a field-level copy is no
         flag while this account reads the journal it copies through another share that is
-        on (`Replica.source_still_read`: owner-signed names and the verified chain, never the
-        server's list; NU28 C2). `quiet_days`:
+        on (from owner-signed names and the verified chain, never the server's list). `quiet_days`:
         days without an entry before a client counts as quiet; `mood_drop`: the fall of the
         mean mood (1 to 10 scale) that counts as a drop; `low_mood`: a mood (1 to 10) at or
         below which an entry of this week flags the client (0: never; care_terms); `now` an

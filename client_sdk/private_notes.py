@@ -39,7 +39,7 @@ class PrivateNote:
     """A private note: `client` (username), `journal` ("ana/Personal") and `journal_id`
     (hex) of the client's journal it is about, its text, `created_at` (UTC), and `client_id`,
     the client's account id (hex; None for a note written before notes kept it, until this
-    device learns it: REV-NAMES F2)."""
+    device learns it)."""
 
     id: str
     client: str

@@ -73,7 +73,7 @@ class MeasureResult:
 @dataclass(frozen=True)
 class InvalidResult:
     """A result of a known instrument that cannot be read (answers present but not the
-    instrument's, R13 finding 8; no valid score; a time no date holds): shown as invalid,
+    instrument's, no valid score; a time no date holds): shown as invalid,
     never by its stored score. `safety_answer` is True when any safety
     item (PHQ-9 item 9) holds a number above 0, whatever else is wrong; `taken_at` is None
     when it cannot be dated either."""

@@ -127,7 +127,7 @@ class SafetyPlan:
         from before `flags_since`: the opt-in is no later than its last change); None when
         the plan does not opt that member in. `flags_since` counts only when the plan's last
         change wrote it (`flags_stamp` equals `updated_at`): a change by an app from before it
-        leaves it stale (R37 F8), and the opt-in then counts from `updated_at` (errs toward
+        leaves it stale, and the opt-in then counts from `updated_at` (errs toward
         no late flag)."""
         if not self.share_flags or self.updated_at is None:
             return None
@@ -221,14 +221,14 @@ class SafetyFlag:
     def unacknowledged(self) -> bool:
         """No acknowledgement of it verified on this device. A flag is shown as acknowledged
         only on a signed acknowledgement this device verifies, never on a server's or a
-        clock's word (R46 F5), so a flag of an earlier share is unacknowledged here too."""
+        clock's word, so a flag of an earlier share is unacknowledged here too."""
         return not self.acknowledged
 
     @property
     def earlier_share(self) -> bool:
-        """Always False since R46 F5: no flag is told as "of an earlier share, acknowledgement
-        unknown" any more (that was read from clock times, and hid flags no device of this
-        account ever received). Kept for callers of NU22 C7; see `before_share`."""
+        """Always False: no flag is told as "of an earlier share, acknowledgement unknown" any
+        more (that was read from clock times, and hid flags no device of this account ever
+        received). Kept so that older callers still run; see `before_share`."""
         return False
 
     def to_dict(self) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class SafetyFlag:
 @dataclass(frozen=True)
 class SafetyHints:
     """How this app tells a person to do the two things the safety message can ask of them
-    (NU27 C17: the message itself names no app's controls or commands, so any app can show
+    (the message itself names no app's controls or commands, so any app can show
     it as it is). Each is optional; without it the sentence stands alone.
 
     - `write_plan`: where to write a safety plan, added in parentheses to the line saying
@@ -398,7 +398,7 @@ def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
 class LateFlag:
     """A safety flag this device sealed at a sync, for a safety item answered above 0 that it
     had recorded before it knew the opt-in or the share that entitles `members` (usernames)
-    to it (NU22 C3): in `journal` (its name), for the result `result_id` (hex, "" for a
+    to it: in `journal` (its name), for the result `result_id` (hex, "" for a
     stopped questionnaire) of `measure` (an instrument id) answered at `answered_at` (UTC);
     `flag_id` (hex) is the flag's document id."""
 
@@ -411,7 +411,7 @@ class LateFlag:
 
     def line(self, *, syncs: str = "") -> str:
         """What to tell the client, in words (client_sdk/data/safety.json `flag_late`), which
-        name no app's commands; `syncs` as `SafetyHints.syncs` (NU45 #4)."""
+        name no app's commands; `syncs` as `SafetyHints.syncs`."""
         from client_sdk.scoring import builtin_instruments
 
         found = builtin_instruments().get(self.measure)

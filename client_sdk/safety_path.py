@@ -273,10 +273,9 @@ DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
 class SafetyResponse:
     """What to show now (`lines`), and to whom a flag was sealed (`flagged_to`, usernames;
     those a flag for this result was sealed for earlier, at a sync, too). `no_flag`: when
-    the client opted in and no flag was sealed, why, in words (also the last of `lines`;
-    NU22 C3), else None.
+    the client opted in and no flag was sealed, why, in words (also the last of `lines`), else None.
 
-    The lines name no app's controls or commands (NU27 C17); the facts an app may want to
+    The lines name no app's controls or commands; the facts an app may want to
     render as its own controls next to them are structured: `plan_missing` (True when the
     client has written no safety plan: one of `lines` says so; offer a way to write one,
     e.g. to `set_plan(plan=...)`), and `withheld_from` (usernames a flag did not reach
@@ -321,7 +320,7 @@ class SafetyPath:
     async def plan(self, journal: str | None = None) -> SafetyPlan:
         """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
         UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
-        journal. `flags_reach` names who a flag raised now would reach (NU18 C4),
+        journal. `flags_reach` names who a flag raised now would reach,
         `not_opted_in` the members it would not, `opted_in_earlier` those of them the opt-in
         names for an earlier share only (as `flags_reach` says "earlier")."""
         local = await self._local_journal(journal)
@@ -357,11 +356,11 @@ class SafetyPath:
         member who only reads could never mark a flag as read, so none is sealed for them;
         the opt-in stands, and flags reach them again once they hold the annotate role
         again, for answers given from then on), "earlier" (the opt-in names them, but was
-        given for an earlier share of theirs, ended since: it counts for none, R37 F9, until
+        given for an earlier share of theirs, ended since: it counts for none, until
         `set_plan(share_flags=True, flags_for=...)` names them again) or "off" (never opted
         in, or withdrawn). Decided as a flag is sealed (`respond`): from the owner's signed
         plan and the journal's verified access chain on this device, never from the server
-        (NU25 C1: `tj share --full` and `tj shares` say it). Works offline. Empty for a
+        (`tj share --full` and `tj shares` say it). Works offline. Empty for a
         journal of another account or one shared with nobody. Raises NotFound for an unknown
         journal."""
         local = await self._local_journal(journal)
@@ -394,19 +393,17 @@ class SafetyPath:
         item answered above 0 in this journal then seals a flag for the members it names.
         Without `flags_for`, a journal not opted in (never, or withdrawn) is opted in for
         every member it is shared with now with the annotate role (a member who only reads
-        could never mark a flag as read: never opted in, NU24 C15); an opt-in given already is left as it is,
-        whatever else the call changes, even one that names no member yet (R39 F3, R40 F2:
-        a plain opt-in sent with another edit never consents for a member the client left
-        out). No change that does not name members changes whom flags reach: one to a plan
-        from before per-member opt-in lists the members its opt-in reached, at its time
-        (R40 F1).
-        `flags_for` (a member's username, or a list of them) is the explicit way to widen
-        it: those members are added to the ones opted in before, from now (what `tj share
-        --safety-flags` does for one, and `tj safety plan --share-flags`, after naming them
-        and asking, for `would_opt_in`'s). A later member gets no flag without its own
-        opt-in (R13 finding 3), and an opt-in given for an earlier share of a member counts
-        for none until that member is named again (R37 F9). `share_flags=False` clears the
-        opt-in. Works offline; returns the plan as written.
+        could never mark a flag as read: never opted in); an opt-in given already is left as it is,
+        whatever else the call changes, even one that names no member yet (a plain opt-in sent with
+        another edit never consents for a member the client left out). No change that does not name
+        members changes whom flags reach: one to a plan from before per-member opt-in lists the
+        members its opt-in reached, at its time. `flags_for` (a member's username, or a list of
+        them) is the explicit way to widen it: those members are added to the ones opted in before,
+        from now (what `tj share --safety-flags` does for one, and `tj safety plan --share-flags`,
+        after naming them and asking, for `would_opt_in`'s). A later member gets no flag without its
+        own opt-in, and an opt-in given for an earlier share of a member counts for none until that
+        member is named again. `share_flags=False` clears the opt-in. Works offline; returns the
+        plan as written.
 
         Raises NotFound for an unknown journal or a `flags_for` member it is not shared with
         now; InvalidInput for a `flags_for` member who reads it with the read role (nothing
@@ -460,12 +457,12 @@ class SafetyPath:
     async def would_opt_in(self, journal: str | None = None) -> list[str]:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
         safety flags in a journal (default Personal): the members it is shared with now with
-        the annotate role, by this device's verified access chain (never one who only reads:
-        NU24 C15), whom a flag raised now would not reach (no opt-in for them, or one given
-        for an earlier share of theirs: R37 F9), sorted. For a journal not opted in (never, or
-        withdrawn), what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
-        --share-flags` names and asks about first (R39 F3). Works offline. Raises NotFound
-        for an unknown journal; AccessError when this account does not own it."""
+        the annotate role, by this device's verified access chain (never one who only reads), whom a
+        flag raised now would not reach (no opt-in for them, or one given for an earlier share of
+        theirs), sorted. For a journal not opted in (never, or withdrawn), what a plain
+        `set_plan(share_flags=True)` opts in. What `tj safety plan --share-flags` names and asks
+        about first. Works offline. Raises NotFound for an unknown journal; AccessError when this
+        account does not own it."""
         local = await self._local_journal(journal)
         if local.role != "owner":
             raise AccessError(f"only the owner of {local.name} opts in to safety flags")
@@ -781,7 +778,7 @@ class SafetyPath:
         it recorded without sealing a flag for everyone the client had opted in for, because
         it had not yet seen that opt-in or that share (a share with `--safety-flags` made on
         another device, not yet synced here): `Client.sync` calls it after every sync, so
-        the sync that brings that knowledge seals the flag (NU22 C3). Returns the flags
+        the sync that brings that knowledge seals the flag. Returns the flags
         sealed now (each also in `SyncReport.late_flags`), to push with the next push.
 
         Who is owed one is decided by safety.late_flag_members from what the owner signed
@@ -993,7 +990,7 @@ class SafetyPath:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
         waits on this device, not delivered to the server: not sent yet (offline, or the push
         failed), or refused by the server and kept to be sent again at every sync
-        (sync.TRIED_AGAIN: REV-CARE F1, a refused flag read as delivered). Its members
+        (a refused flag is never taken as delivered). Its members
         cannot see it meanwhile. Works offline. Raises nothing."""
         doc_id = bytes.fromhex(flag_id)
         return await self._store.outbox_holds(doc_id) or await self._store.set_aside_holds(doc_id)
@@ -1074,12 +1071,12 @@ class SafetyPath:
         `journal` (one this account owns) for its share whose signed end date `ended_at` (ms,
         UTC) passed: that membership is the account's lapsed one (`lapsed_membership`, a
         share granted now would renew it), it ended then, held the annotate role, and the
-        owner's signed plan opted the account in for it (`opted_in_for`, from `_opt_in_from`),
+        owner's signed plan opted the account in for it (`opted_in_for`),
         not withdrawn since. Decided by account id, never by username (another account may
-        bear the name: rev-nu36a F1), from the owner's signed plan and the journal's verified
+        bear the name), from the owner's signed plan and the journal's verified
         access chain on this device only. Used only to word the end-date notice's renewal
         command (`--safety-flags`): a renewal never signs an opt-in the client did not ask
-        for (rev-nu36a F1, F4). False when unknown. Raises NotFound for an unknown journal."""
+        for. False when unknown. Raises NotFound for an unknown journal."""
         from client_sdk.sharing import lapsed_membership
 
         local = await self._local_journal(journal)
@@ -1141,13 +1138,13 @@ class SafetyPath:
         that ended keeps its flags, as last synced, from the read-only copy this device kept
         (`SafetyFlag.share_ended`; they can no longer be acknowledged); one whose owner-signed
         end date passed by this device's clock is ended so, before a sync too, whatever the
-        server lists (`Replica.share_lapsed`). On a therapist's
+        server lists. On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
         raised (owner's clock) before the current share that no acknowledgement here names
-        is `before_share`, context only: it is unacknowledged here all the same (R46 F5: a
+        is `before_share`, context only: it is unacknowledged here all the same (a
         server can keep a flag from every device of a member, and clocks differ), and
-        acknowledgements then, if any, are on the account's other devices (NU22 C7);
-        `copy_forgotten` when this device held that share and discarded its copy (NU24 C5).
+        acknowledgements then, if any, are on the account's other devices;
+        `copy_forgotten` when this device held that share and discarded its copy.
         Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id

@@ -51,7 +51,7 @@ DONE = "done"
 
 @dataclass(frozen=True)
 class ShareEnded:
-    """Why an assignment no longer asks anything: the share it was made in ended (NU22 C10).
+    """Why an assignment no longer asks anything: the share it was made in ended.
 
     `reason`, from the journal owner's signed access chain as this device verified it:
     "end date" (the end date the owner signed passed; `at` is that date), "removed" (the
@@ -63,7 +63,7 @@ class ShareEnded:
     owner-signed chain this device holds still grants it; the server's word, said as such:
     the owner may have ended or narrowed the share, or the server withholds it; `at` None),
     or "left" (the same, after this account left the share on this device,
-    `client.shares.leave`: NU35 #6; `at` None, no date is kept for it).
+    `client.shares.leave`; `at` None, no date is kept for it).
     `at` is UTC. `owner` is the journal owner's username, "" when this account owns it (the
     assigner's share of this account's journal ended); else this account's own share of
     `owner`'s journal ended."""

@@ -190,12 +190,12 @@ class Settled:
     def line(
         self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
     ) -> str:
-        """What to tell the user, in words (NU27 C9), e.g. "Settled: the mood of entry
+        """What to tell the user, in words, e.g. "Settled: the mood of entry
         3f2a9c8d1e0b ("Monday") was changed on another device; it is '8' everywhere now. This
         device had '5': the entry's history keeps it." `keeps` names where this device's
         value is kept in the app's words (the CLI: "`tj history 3f2a9c8d1e0b`"); a date
         value is written by `clock`. Tags and emotions "were" changed, and those this device
-        had that are not kept are named (`lost`: NU34 #1, a tag added here while another
+        had that are not kept are named (`lost`: a tag added here while another
         device removed another went with the whole list), with `add_back` after them when
         given (the CLI: how to add them again)."""
         name = FIELD_WORDS.get(self.field, self.field)
@@ -278,7 +278,7 @@ class OvertakenEdit:
     edited_at: datetime
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "") -> str:
-        """What to tell the user, in words (NU27 C9): "Deleted: entry 3f2a9c8d1e0b, edited
+        """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited
         on this device at 2026-12-01 18:47 UTC, was deleted for good on phone before it
         received that edit; the edit went with it." or "Trashed: entry ... was moved to the
         trash on phone before it received that edit. The edit is kept in it: restoring the
@@ -333,7 +333,7 @@ class MergedText:
         return self.doc_id if self.kind == "entry" else ""
 
     def line(self, clock: Clock = utc_clock, *, show: str = "") -> str:
-        """What to tell the user, in words (NU27 C9): "Merged: the text of entry
+        """What to tell the user, in words: "Merged: the text of entry
         3f2a9c8d1e0b ("Monday"), changed on this device at 2026-12-01 18:47 UTC, was
         changed on another device too; every device now has both changes in one text.
         Read it to check it says what you meant." (a goal: "the why of goal 'Sleep'

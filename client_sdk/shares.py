@@ -46,12 +46,12 @@ class EndedShares(builtins.list[str]):
     it ended, which now never reaches them (`Shares.undelivered`, read just before); and
     `still_reading`: the journals kept for the member through which they still read part of
     the journal (the journal of single items holding one of its entries or results), which
-    `revoke` does not end: `revoke` each of them for that (R33 F3); `may_still_read`: such
+    `revoke` does not end: `revoke` each of them for that; `may_still_read`: such
     journals whose signed access history has a problem here (or that are no longer listed),
     so that this device cannot tell; `kept`: the journals kept for the member (field-level
     copies of it, `KeptCopy`) whose share this call ended, which stay on this account's
     devices, shared with nobody, until deleted: an app says so, with why and how to delete
-    them (NU28 C2)."""
+    them."""
 
     undelivered: tuple[Undelivered, ...] = ()
     still_reading: tuple[str, ...] = ()
@@ -93,21 +93,21 @@ class Shares:
 
         With `role="read"` for a member a safety flag raised now is sealed for (the same
         `flags_reach` "on"), the read role stops that (a member who only reads could never
-        mark a flag as read, NU24 C15): FlagsWouldStop (`reason` READ_ROLE) is raised and
+        mark a flag as read): FlagsWouldStop (`reason` READ_ROLE) is raised and
         nothing is changed, unless `stop_flags=True`. Both are decided after the call's
-        sync, on the chain and the plan the new terms are signed on (R49 F1). The opt-in stands: `role="annotate"`
-        again makes flags reach them again (`ShareInfo.safety_flags`), for what is answered
-        from then on.
+        sync, on the chain and the plan the new terms are signed on. The opt-in stands:
+        `role="annotate"` again makes flags reach them again (`ShareInfo.safety_flags`), for what is
+        answered from then on.
 
         With `only`, when a safety flag raised now in the journal is sealed for that member
         (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
         chain, as the call's own sync leaves them, so an opt-in made on another device
-        counts: R49 F1),
+        counts),
         narrowing their whole-journal share ends that: a field-level copy carries no safety
         flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is raised and
-        nothing is changed, unless `stop_flags=True` says the user was told and agreed (NU24
-        C13; `tj share --only` asks first). What they may not have received of it comes back
-        in `ShareInfo.undelivered`.
+        nothing is changed, unless `stop_flags=True` says the user was told and agreed (`tj share
+        --only` asks first). What they may not have received of it comes back in
+        `ShareInfo.undelivered`.
 
         `safety_flags=True` also opts the member in for safety flags once the share is made
         (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what `tj
@@ -121,7 +121,7 @@ class Shares:
         A renewal of a share whose signed end date passed signs an opt-in only when asked
         (`safety_flags=True`), as a first share does: the default (False) never signs one,
         whatever the client chose for the share that ran out (consent is an explicit act of
-        the client, on signed data: rev-nu36a F1, F4; R37 F9). The ShareInfo returned says
+        the client, on signed data). The ShareInfo returned says
         whether flags reach the member of the renewed share (`safety_flags`), and the
         owner's end-date notice says whether the client had opted them in for the share
         that ended (`Departure.safety_flags`).
@@ -129,25 +129,25 @@ class Shares:
         With `only`, when the field-level copy kept for that member from a share of it that
         ended is taken again, the member would read again what it still holds (entries
         copied before, which they may never have downloaded): SharedAgain names them and
-        nothing is changed, unless `again` holds every one's id (NU24 C8).
+        nothing is changed, unless `again` holds every one's id.
 
         `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
         journal's verified access chain never named the account (no membership, current,
         lapsed or removed; no field-level share) and this device keeps no copy of it for
         them, checked again on the chain the share is signed on; otherwise as without
-        `full` (R24 F2: a whole-journal share is never inferred from what the server does
+        `full` (a whole-journal share is never inferred from what the server does
         not show).
 
         Sharing the whole journal with an account that is no member of it (none current,
         none lapsed by its end date, in the journal's verified access chain) takes
         `full=True`; a call without `full` or `only` for such an account is refused
         (InvalidInput naming both): whether they read some fields of it through a copy is
-        never taken from what the server does not show (R23 F1).
+        never taken from what the server does not show.
 
         `role` is "read" or "annotate" (may also add notes and prompts); without it, a
         current member keeps their role (a share of other fields, or of the whole journal,
         keeps the one of the share it replaces; a renewal keeps the one of the share that ran
-        out) and a new one reads ("read"): a new end date never changes a role (NU20 C2/C3).
+        out) and a new one reads ("read"): a new end date never changes a role.
         `until` (an aware datetime, or a naive one in local time) ends the share then;
         without it, a current member keeps their end date (a share of other fields, or of the
         whole journal, keeps the one of the share it replaces, unless passed) and a new one
@@ -168,7 +168,7 @@ class Shares:
         entry, also those written before) takes `full=True`: it is never a side effect of a
         new role or end date. A copy this device verified counts whatever the server lists
         now; one it cannot act on (its chain has a problem, or it is not listed) makes such a
-        call fail with InvalidInput naming `full` (R22 F1), and so does one for a member
+        call fail with InvalidInput naming `full`, and so does one for a member
         whose only share of the journal was such a copy, ended since (`revoke`, or removed
         because the server no longer served them): say `full=True` or `only`.
 
@@ -177,15 +177,15 @@ class Shares:
         its fields (`ShareInfo.kind` "mirror", `.fields`, `.source`); `full`, `only`, another
         account, or a member no longer in its chain (they left, or it ended) is refused with
         ScopeNeeded naming the source journal (and the copy's `fields`): what a member reads
-        is chosen on the source (NU21 C1, C7). Every refusal asking for `full` or `only` is a
+        is chosen on the source. Every refusal asking for `full` or `only` is a
         ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
 
         What new terms mean is decided on the chain they are signed on: when another device
         narrowed, ended or renewed the member's share meanwhile, the call raises
-        InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
+        InvalidInput and signs nothing. Narrowing (`only`) while the journal's
         signed chain names a field-level share with them through a copy this device cannot
         see or act on is refused (InvalidInput) before anything changes: that copy would
-        stay in force (R24 F3).
+        stay in force.
 
         A member the chain lists whom the server no longer serves (they left the share, or
         their account was deleted: the server's word) is first taken off the chain, as a sync
@@ -386,8 +386,8 @@ class Shares:
         share, `share_entry`, `measures.share`), from the access chains verified here, sorted
         by member, the item's own journal before copies (undelivered.Recipient: "seen_later" when a record their
         device signed says it had seen later records, never "received": a seen vector is no
-        proof of receipt, R46 F2; the server's word about downloads is never taken). What an
-        app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
+        proof of receipt, the server's word about downloads is never taken). What an
+        app says before deleting or trashing a shared item. Empty for an item of
         a journal this account does not own, or shared with no one. Works offline, from this
         device's copy (sync first for the latest records of members). Raises InvalidInput
         for a malformed or ambiguous id, NotFound for an unknown item. Several items:
@@ -401,10 +401,9 @@ class Shares:
         are not now, by its verified access chain (a share ended, revoked, or past its end
         date), sorted: what their devices downloaded while it lasted stays with them, and a
         trash or delete made here does not reach them (README: a former member keeps what
-        was downloaded; NU42 #3: the delete question named only current members and said
-        it "removes it from their view"). Empty for an item of a journal this account does
-        not own. Works offline. Raises InvalidInput for a malformed or ambiguous id,
-        NotFound for an unknown item."""
+        was downloaded), so a question before a delete names them too. Empty for an item of a
+        journal this account does not own. Works offline. Raises InvalidInput for a malformed or
+        ambiguous id, NotFound for an unknown item."""
         stored = await self._item(item_id)
         local = {j.journal_id: j for j in await self._context.store.journals()}.get(
             stored.journal_id
@@ -555,7 +554,7 @@ class Shares:
         verified chain of `journal` shows them as a member of the whole journal, current or
         former (what a member downloaded stays on their device). Read from this device's
         copies and verified chains (sync first); needs the network for the member's
-        identity. Raises NotFound for an unknown journal or account (NU21 C12, R33 F1).
+        identity. Raises NotFound for an unknown journal or account.
 
             results, may_have = await client.shares.unshared_results("Personal", "drsmith")
         """
@@ -601,12 +600,12 @@ class Shares:
         one that was ended (`revoke`) does not. None when there is none. Read from the
         access chains this device verified and keeps, whatever the server lists now; needs
         the network (the journal list is refreshed first). The journal's own chain names
-        each field-level share of it (`limited` entries, R23 F1): one whose copy this device
+        each field-level share of it (`limited` entries): one whose copy this device
         has not verified (a new device; the server does not list the copy) raises as below.
         Raises NotFound for an unknown
         journal or account, NetworkError offline, InvalidInput (naming `full`) when a copy
         kept for them that this device verified now has a chain problem or is not listed
-        (it cannot tell, R22 F1), or when their only share of the journal was a copy that
+        (it cannot tell), or when their only share of the journal was a copy that
         ended since (`grant` then needs `full=True` or `only`).
 
             limited = await client.shares.limited("Personal", "drsmith")
@@ -646,24 +645,24 @@ class Shares:
         `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises ShareAlreadyEnded (a NotFound, subject "share already ended") when
         the journal's verified chain shows their share ended before this call, e.g. by
-        another device of this account: NU21 C4; the share is ended, as asked, so an app may
+        another device of this account; the share is ended, as asked, so an app may
         take it as done: only when no journal kept for them still names them a current
         member, none with a chain problem; NotFound when neither the journal nor a copy of
         it is shared with `username` otherwise, StillShared (an
         InvalidInput) when nothing was ended but they still read part of `journal` through
         a journal kept for them (the journal of single items holding one of its entries, a
-        copy whose chain has a problem): it names those journals, R33 F3), AccessError
+        copy whose chain has a problem): it names those journals), AccessError
         when it is not this account's, NetworkError offline, and
         InvalidInput (subject "unseen copy") when the journal's signed access chain names a
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying
-        it ended is signed; what could be ended was, and the message names it (R24 F4).
+        it ended is signed; what could be ended was, and the message names it.
         While the journal's (or a same-named journal's) own access chain has a problem,
         nothing is ended anywhere and that problem is raised, never NotFound:
         ChainUpdateNeeded (an UpdateNeeded: an entry of a newer app version, "update the
-        app") or RollbackError (the server rolled back or altered it) (R30 F3); so is
+        app") or RollbackError (the server rolled back or altered it); so is
         ChainUpdateNeeded when a journal kept for them (a copy of it, or the journal of
-        single items holding its entries) needs an update (S7b).
+        single items holding its entries) needs an update.
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]
@@ -707,7 +706,7 @@ class Shares:
         cannot read (they could change the entry: nothing is shared); SharedAgain when the
         member's share of the journal kept for them had ended and it still holds items, which
         they would read again as a new member: nothing is shared unless `again` names every
-        one's id (`SharedAgain.items`: show them, ask, then call again; NU24 C8)."""
+        one's id (`SharedAgain.items`: show them, ask, then call again)."""
         local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
             local, document, username, only, fingerprint, trust_on_first_use, again
@@ -719,9 +718,9 @@ class Shares:
         from the verified access chains. A field-level share the source journal's signed
         chain names through a copy this device cannot see is listed too, marked
         `ShareInfo.unseen` (role "unknown", fields and end date not known here): who reads
-        a journal never comes from what the server does not show (R24 F6). Each current
+        a journal never comes from what the server does not show. Each current
         whole-journal share says whether a safety flag raised now reaches its member
-        (`ShareInfo.safety_flags`, NU25 C1). Needs the network (the journal list is refreshed
+        (`ShareInfo.safety_flags`). Needs the network (the journal list is refreshed
         first, and members whose account was erased are removed). Raises NetworkError
         offline. With `local_only=True`: what this device holds, from the verified chains as
         the last sync left them, with no network (for when the server cannot be reached: a
@@ -734,11 +733,10 @@ class Shares:
         """The journals this account keeps for one member whose share the owner ended (a
         field-level copy after `revoke`, or after a narrowing to other fields; the journal of
         single items after `revoke` of it): each stays on this account's devices, shared with
-        nobody, until deleted with `client.journals.delete`; `KeptCopy` says why it is kept
-        (NU28 C2). From the verified access chains as the last sync left them: works
-        offline. A share that lapsed by its end date, or whose member left, is not here:
-        `list()` gives it as an ended share. Raises nothing: it reads only what this device
-        holds."""
+        nobody, until deleted with `client.journals.delete`; `KeptCopy` says why it is kept. From
+        the verified access chains as the last sync left them: works offline. A share that lapsed
+        by its end date, or whose member left, is not here: `list()` gives it as an ended share.
+        Raises nothing: it reads only what this device holds."""
         await self._context.replica.load_access()
         return await self._context.sharing.kept_copies()
 
@@ -753,7 +751,7 @@ class Shares:
         that already ended, NetworkError when the server cannot be reached. With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would
-        then be done, whichever way the journal was named (NU23 C8, R40 F3)."""
+        then be done, whichever way the journal was named."""
         if check_only:
             await self._context.replica.refresh_journals()
         local = await self._context.local_journal(journal)
@@ -775,9 +773,9 @@ class Shares:
         """For a journal another account shares whole with this one (`"owner/name"` or its
         id, as `leave` takes it): the name of a field-level copy of it its owner also shares
         with this account ("Personal (mood, tags) for drsmith", `tj share --only`), which
-        keeps arriving when this account leaves or loses the whole journal, else "" (NU26
-        C2). From the owner-signed chains this device verified (`Replica.copy_still_read`);
-        no network. Raises NotFound for an unknown journal."""
+        keeps arriving when this account leaves or loses the whole journal, else "". From the
+        owner-signed chains this device verified; no network. Raises NotFound for an unknown
+        journal."""
         local = await self._context.local_journal(journal)
         return self._context.replica.copy_still_read(local, await self._context.store.journals())
 
@@ -800,7 +798,7 @@ class Shares:
         This device only: other devices of this account keep their copy until forgotten
         there too. It stays forgotten here: a journal list that names it again (a hostile
         server replaying an older one) is not taken back (forgotten.py), unless the owner
-        signed a new grant of it to this account after the forget (NU20 C1): then the next
+        signed a new grant of it to this account after the forget: then the next
         sync takes it back and says so (`SyncReport.departures`, reason "shared again").
 
         Whether the share ended is read from the owner's signed access chain, never from the
@@ -822,7 +820,7 @@ class Shares:
         changes of this device not yet on the server (the outbox or set aside: they would be
         lost); NotFound for an unknown journal. With `check_only=True` it raises the same
         errors and discards nothing (returns False): an app asks its user to confirm only
-        what would then be done (NU20 C11).
+        what would then be done.
 
             await client.shares.forget("ana/Shared with drsmith")
         """
@@ -886,7 +884,7 @@ class Shares:
         """Check, sharing nothing, that sharing with `username` needs neither a fingerprint
         nor trust on first use on this device: their keys are pinned here, or named by a
         chain of this account's own (then pinned now, as a share would). For a command that
-        asks before it shares (NU43 #14: `tj brief` asked, then failed for the fingerprint).
+        asks before it shares, so it does not ask and then fail for the fingerprint.
         Needs the network. Raises InvalidInput (subject "fingerprint") when the fingerprint
         is needed, KeyChangedError when their keys changed since pinned, NotFound for an
         unknown username."""
@@ -897,13 +895,13 @@ class Shares:
     ) -> HeldKeys | None:
         """Check, marking nothing, what `verify(username, fingerprint)` would replace: the
         keys this device holds for `username` under another account than the server gives
-        that name now (a name an erased account freed, taken by someone else since: NU43 #1)
+        that name now (a name an erased account freed, taken by someone else since)
         or other keys of that account, as `HeldKeys` (when they were verified, if known);
         None when nothing would be replaced. For an app that asks before it replaces keys
         its user compared. A share with a `fingerprint` (`grant`, `grant_entry`,
         `client.measures.share`, `client.briefs.share`) replaces them the same way: pass
         `sharing=True` to check before one (its refusal then says nothing was shared;
-        `tj share --fingerprint` asks, REV-ERASED F2). What this device holds of an account
+        `tj share --fingerprint` asks). What this device holds of an account
         whose verified keys are replaced stays verified. Needs the network. Raises
         KeyChangedError when `fingerprint` does not match their keys as the server gives
         them, NotFound for an unknown account."""

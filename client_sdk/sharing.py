@@ -94,11 +94,11 @@ class ShareInfo:
     None for no end, or for a signed end past 9999-12-30 that no date holds: `read_time`) and
     whether it has `expired`, as read from the verified access chain. A share whose signed end
     date passed stays listed (`expired` True) after this account's device ended it (removed
-    the member from the chain with a signed `ended` entry: `AccessState.ended`), until the
+    the member from the chain with a signed `ended` entry), until the
     member is shared with again; a pre-session brief's does not. So does one whose member an
     owner device removed because the server no longer served them (they left: `dropped_at`).
     Only the account's latest membership counts: one the owner removed is not listed, even
-    if an earlier one had lapsed (NU22 C9)."""
+    if an earlier one had lapsed."""
 
     journal: str
     journal_id: str
@@ -229,14 +229,14 @@ class KeptCopy:
     """A journal this account keeps for one member (a field-level copy, `kind` "mirror", made
     by `grant(only=...)`; or the journal of single items, "items") whose share with that
     member the owner ended (`revoke`, or a narrowing to other fields), which stays on this
-    account's devices, shared with nobody, until deleted (NU28 C2). Read from the copy's
+    account's devices, shared with nobody, until deleted. Read from the copy's
     owner-sealed disclosure settings and verified access chain (the signed `removed` entry of
     the member's latest membership), never from the server's list.
 
     It is kept, not deleted with the share, because it holds what the member wrote in it
     (their notes, `contents` "note") besides the copies of the owner's items, and because
     sharing the same fields (or items) with the member again takes it up again, which asks
-    first since it gives them what it still holds (`SharedAgain`, NU24 C8). Deleting it
+    first since it gives them what it still holds (`SharedAgain`). Deleting it
     (`client.journals.delete(journal)`) removes it from the server and this device for good:
     the originals stay in `source`; the member keeps what they downloaded."""
 
@@ -417,12 +417,12 @@ class Note:
     "ana/Personal" for one shared with it. `delivered` is False when the server refused this
     device's change of it for good: it was set aside (`Client.set_aside()` says why) and
     nobody else has it as shown here. `withdrawal_refused` is set (to why, and who can remove
-    it now: NU20 C4) when this account withdrew its own note but the server refused the
+    it now) when this account withdrew its own note but the server refused the
     withdrawal: the text is cleared on this device, yet the journal's readers still have the
-    note as it was (R28 F3). `late` is set (to why) when this account's note reached the
+    note as it was. `late` is set (to why) when this account's note reached the
     server after the owner's device signed the end of its right to write (the share ended or
     became read-only first): every device of the journal refuses it, so `delivered` is False
-    and nothing can send it again (NU22 C17); decided on the owner-signed chain."""
+    and nothing can send it again; decided on the owner-signed chain."""
 
     id: str
     journal: str

@@ -157,9 +157,9 @@ class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
     the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries).
     `withdrawal` is True for this account's withdrawal of its own note or prompt while the
-    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3).
+    note is on the server: `reason` then says who can remove it now.
     `journal_id`, `record_id` and `doc_id` are hex strings, as in `SetAsideChange` (`doc_id`
-    None for a refused journal creation; NU27 C11: they were bytes)."""
+    None for a refused journal creation)."""
 
     journal_id: str
     journal: str
@@ -173,7 +173,7 @@ class SetAside:
     sync, its counter not withdrawn."""
 
     def line(self, change: SetAsideChange | None = None, *, kept: str = "") -> str:
-        """What to tell the user, in words (NU27 C9, NU19 C11): "Not delivered: june made
+        """What to tell the user, in words: "Not delivered: june made
         your access to june/Personal read-only: your note "Stale ..." was not delivered; it
         is kept on this device." `change` is this record's `Client.set_aside()` item (by
         `record_id`), which names the document (kind, title or text: `preview`); without it
@@ -252,7 +252,7 @@ class Arrival:
 
     @property
     def change(self) -> str | None:
-        """What happened to the document, as the summary tells it (NU24 C7): NEW, UPDATED,
+        """What happened to the document, as the summary tells it: NEW, UPDATED,
         WITHDRAWN, TRASHED, DELETED, RESTORED (out of the trash), or `told`; None for
         nothing to tell: a document deleted for good that this device never held, or held
         deleted already."""
@@ -787,18 +787,18 @@ class SyncReport:
     def new_safety_flags(self) -> list[News]:
         """The news of safety flags for this account to act on: a flag a client sealed for it
         that is new to it (one of an earlier share whose acknowledgement this device does not
-        hold included: R46 F5); never one this account acknowledged already (verified here),
-        nor the client's own flags arriving from their other devices (NU22 C13)."""
+        hold included); never one this account acknowledged already (verified here),
+        nor the client's own flags arriving from their other devices."""
         return [n for n in self.news if n.kind == "safety_flag" and n.what == NEW and not n.own]
 
     def summary_items(self) -> list[str]:
         """What this sync sent and received, one item each: "sent 2 changes", then one per
         kind of change and where it came from (`News`, new safety flags first: "1 new safety
         flag from carl", "1 updated goal from laptop"), then how many shares changed ("1
-        share change (below)": each is told by its `Departure` line, NU25 C5) and how many of
+        share change (below)": each is told by its `Departure` line) and how many of
         this account's own journals the server stopped listing ("1 journal deleted on another
-        device or withheld (below)": departures.GONE, not a share change, NU35 #9; a deletion
-        is not signed, so the server may be withholding it instead)."""
+        device or withheld (below)": a `Departure` whose `reason` is "no longer on the server", not
+        a share change; a deletion is not signed, so the server may be withholding it instead)."""
         items = (
             [f"sent {self.pushed:,} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
         )
@@ -822,7 +822,7 @@ class SyncReport:
     def summary(self) -> str:
         """`summary_items` joined: "sent 1 change, 2 new entries from phone"; "nothing new";
         "nothing sent yet: 1,500 changes wait for the upload limit" when the server's limit
-        held back every change (NU38 N8: "nothing new" read as nothing to do)."""
+        held back every change (not "nothing new": there is something to do)."""
         said = ", ".join(self.summary_items())
         limit = self.upload_limit
         if not said and limit is not None and limit.waiting:
@@ -834,7 +834,7 @@ class SyncReport:
         self, clock: Clock = utc_clock, set_aside: list[SetAsideChange] | None = None
     ) -> list[str]:
         """Everything this sync has to tell the user, in words, in the order `tj sync` tells
-        it (NU27 C9): a line for new safety flags ("Safety: 1 new safety flag from carl."),
+        it: a line for new safety flags ("Safety: 1 new safety flag from carl."),
         the summary, each late safety flag (`LateFlag.line`), settled field (`Settled.line`),
         merged text (`MergedText.line`) and overtaken edit (`OvertakenEdit.line`), then
         warnings (records refused, pulls stopped early, changes set aside
@@ -843,7 +843,7 @@ class SyncReport:
         (records of erased accounts, downloads held back, shares that changed
         (`Departure.describe`), journals sharing a name, records of a newer app, shares
         completed (`finished_shares`), the upload limit). Times by `clock` (default UTC). Its
-        notices name no app's commands or flags (NU45 #4; a problem line quotes an SDK
+        notices name no app's commands or flags (a problem line quotes an SDK
         error's words): `tj sync` prints them with its own added, through each item's `line()` keywords (`Settled.line(keeps=)`,
         `SameName.line(pick=, rename=)`, `HeldBack.line(verify=)`, ...)."""
         flags = self.new_safety_flags()
@@ -905,8 +905,8 @@ class SyncReport:
 
     def footprint(self) -> tuple[Any, ...]:
         """A value that differs once anything is added to this report or changed in it (a
-        problem line counted again included): what `Replica._pull` compares to know that a
-        pull reported nothing."""
+        problem line counted again included): compare two to know whether a sync reported
+        anything."""
         values = (getattr(self, f.name) for f in fields(self))
         return (
             *(

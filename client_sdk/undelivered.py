@@ -161,7 +161,7 @@ class Recipient:
     the item's own journal, or a copy kept for them, `copy` True), and `state`: SEEN_LATER
     ("seen_later": a record their device signed, verified here, names in its seen vector a
     counter of the owner's device at or past a record that could bring the item to them:
-    they may have received it, their device had seen later records; no proof, R46 F2),
+    they may have received it, their device had seen later records; no proof),
     MAY_HAVE ("may_have": a record of it may have left this device, and no record of theirs
     says more: the server's word about downloads is never taken) or NOT_SENT ("not_sent": no
     record of it that they can open was ever put in a push request or stored by the server:
@@ -216,8 +216,8 @@ RECEIPT_ORDER = (SEEN_LATER, MAY_HAVE, NOT_SENT)
 
 @dataclass(frozen=True)
 class MemberReceipt:
-    """What is known of one member's receipt of an item, over every way they read it (rev-c:
-    one answer per member, not per `Recipient` row): `state`, the most certain of their rows'
+    """What is known of one member's receipt of an item, over every way they read it
+    (one answer per member, not per `Recipient` row): `state`, the most certain of their rows'
     states (RECEIPT_ORDER: SEEN_LATER before MAY_HAVE before NOT_SENT), and `through`, the
     names of the copies kept for them that they read it through (sorted), empty when they
     read the item's own journal (a field-level copy holds only some of its fields: an app
