@@ -88,127 +88,146 @@ class Shares:
         stop_flags: bool = False,
         safety_flags: bool = False,
     ) -> ShareInfo:
-        """Share a journal with another account (a therapist), or change a member's terms;
-        needs the network.
+        """Share a journal with another account (a therapist), or change a member's terms.
 
-        With `role="read"` for a member a safety flag raised now is sealed for (the same
-        `flags_reach` "on"), the read role stops that (a member who only reads could never
-        mark a flag as read): FlagsWouldStop (`reason` READ_ROLE) is raised and
-        nothing is changed, unless `stop_flags=True`. Both are decided after the call's
-        sync, on the chain and the plan the new terms are signed on. The opt-in stands:
-        `role="annotate"` again makes flags reach them again (`ShareInfo.safety_flags`), for what is
-        answered from then on.
+        The common case, a first share of the whole journal with a therapist whose
+        fingerprint the user compared (they read it out from `tj fingerprint` or
+        `client.shares.fingerprint()` on their device):
 
-        With `only`, when a safety flag raised now in the journal is sealed for that member
-        (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
-        chain, as the call's own sync leaves them, so an opt-in made on another device
-        counts),
-        narrowing their whole-journal share ends that: a field-level copy carries no safety
-        flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is raised and
-        nothing is changed, unless `stop_flags=True` says the user was told and agreed (`tj share
-        --only` asks first). What they may not have received of it comes back in
-        `ShareInfo.undelivered`.
+            info = await client.shares.grant("Personal", "drsmith", full=True,
+                                              fingerprint="12345 67890 ...")
 
-        `safety_flags=True` also opts the member in for safety flags once the share is made
-        (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what `tj
-        share --safety-flags` does), and the ShareInfo returned says whether a flag raised
-        now reaches them (`safety_flags`, `safety_flags_earlier`), as it now stands (rev-c: an
-        app no longer reads `client.safety.flags_reach` to patch it). It needs a share of the
-        whole journal (InvalidInput with `only`, before anything changes) with the annotate
-        role (a member who keeps the read role: InvalidInput from `set_plan` after the share
-        is made, the opt-in not given).
-
-        A renewal of a share whose signed end date passed signs an opt-in only when asked
-        (`safety_flags=True`), as a first share does: the default (False) never signs one,
-        whatever the client chose for the share that ran out (consent is an explicit act of
-        the client, on signed data). The ShareInfo returned says
-        whether flags reach the member of the renewed share (`safety_flags`), and the
-        owner's end-date notice says whether the client had opted them in for the share
-        that ended (`Departure.safety_flags`).
-
-        With `only`, when the field-level copy kept for that member from a share of it that
-        ended is taken again, the member would read again what it still holds (entries
-        copied before, which they may never have downloaded): SharedAgain names them and
-        nothing is changed, unless `again` holds every one's id.
-
-        `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
-        journal's verified access chain never named the account (no membership, current,
-        lapsed or removed; no field-level share) and this device keeps no copy of it for
-        them, checked again on the chain the share is signed on; otherwise as without
-        `full` (a whole-journal share is never inferred from what the server does
-        not show).
-
-        Sharing the whole journal with an account that is no member of it (none current,
-        none lapsed by its end date, in the journal's verified access chain) takes
-        `full=True`; a call without `full` or `only` for such an account is refused
-        (InvalidInput naming both): whether they read some fields of it through a copy is
-        never taken from what the server does not show.
-
-        `role` is "read" or "annotate" (may also add notes and prompts); without it, a
-        current member keeps their role (a share of other fields, or of the whole journal,
-        keeps the one of the share it replaces; a renewal keeps the one of the share that ran
-        out) and a new one reads ("read"): a new end date never changes a role.
-        `until` (an aware datetime, or a naive one in local time) ends the share then;
-        without it, a current member keeps their end date (a share of other fields, or of the
-        whole journal, keeps the one of the share it replaces, unless passed) and a new one
-        has none; `no_end=True` lifts an end date.
-        The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
-        `trust_on_first_use=True`. A `fingerprint` of another account than the one this
-        device pinned for `username` (a name an erased account freed may be another
-        person's now), or of other keys of that account, replaces that pin, as `verify`
-        does, and the share goes to them: `verify_replaces(username, fingerprint,
-        sharing=True)` says first what it would replace, to ask the user. With `only` (e.g. ["mood", "tags"]), entries written from
-        now on are shared with just those fields, through a journal kept for that member; a
-        wider share of this journal with that member (the whole journal, or other fields)
-        ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
-        Without `only`, a member who reads this journal only through such a field-level share
-        (and has no whole-journal share of it) keeps reading only those fields: the call
-        changes that share's role and end date, and returns it (`ShareInfo.kind` "mirror",
-        `.fields`; see `limited`). Widening it to the whole journal (every field of every
-        entry, also those written before) takes `full=True`: it is never a side effect of a
-        new role or end date. A copy this device verified counts whatever the server lists
-        now; one it cannot act on (its chain has a problem, or it is not listed) makes such a
-        call fail with InvalidInput naming `full`, and so does one for a member
-        whose only share of the journal was such a copy, ended since (`revoke`, or removed
-        because the server no longer served them): say `full=True` or `only`.
-
-        `journal` may name a field-level copy kept for a member (`ShareInfo.journal` of a
-        share with `only`): new terms for that member's share of it, who still reads only
-        its fields (`ShareInfo.kind` "mirror", `.fields`, `.source`); `full`, `only`, another
-        account, or a member no longer in its chain (they left, or it ended) is refused with
-        ScopeNeeded naming the source journal (and the copy's `fields`): what a member reads
-        is chosen on the source. Every refusal asking for `full` or `only` is a
-        ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
-
-        What new terms mean is decided on the chain they are signed on: when another device
-        narrowed, ended or renewed the member's share meanwhile, the call raises
-        InvalidInput and signs nothing. Narrowing (`only`) while the journal's
-        signed chain names a field-level share with them through a copy this device cannot
-        see or act on is refused (InvalidInput) before anything changes: that copy would
-        stay in force.
-
-        A member the chain lists whom the server no longer serves (they left the share, or
-        their account was deleted: the server's word) is first taken off the chain, as a sync
-        does: new terms for them (a role, an end date) are then refused with InvalidInput
-        saying so, nothing else changed, and `full=True` gives a new membership
-        (`ShareInfo.left_before`). That error tells the departure, so this device's next sync
-        does not report it again (`SyncReport.departures`), while the account's other devices
-        do.
-
-        Raises KeyChangedError when the fingerprint does not match (nothing is shared),
-        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
-        `full` or `only` for an account that is no member of the journal, new terms for a
-        member who left, both `until` and `no_end` or both `only` and `full`; SharedAgain
-        (an InvalidInput) as said above for `only`, FlagsWouldStop (see above),
-        AccessError when this account does not own the journal, NotFound for an unknown
-        journal or account, NetworkError offline, UpdateNeeded for a new member or a share
-        of some fields (`only`) while the journal holds changes its owner wrote with a newer
-        app version this one cannot read (nothing shared; protocol.md 4.15).
+        A new member needs a scope: `full=True` (the whole journal) or `only` (some fields);
+        without either the call raises ScopeNeeded. Some fields, ending on a date:
 
             await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
                                       fingerprint="12345 67890 ...", only=["mood", "tags"])
 
-        A journal holding private notes (client.private_notes) is never shared: InvalidInput.
+        Needs the network. Returns the share as it now stands (`ShareInfo`).
+
+        What is shared (`full`, `full_if_new`, `only`, `again`):
+
+        - Sharing the whole journal with an account that is no member of it (none current,
+          none lapsed by its end date, in the journal's verified access chain) takes
+          `full=True`: whether they read some fields of it through a copy is never taken from
+          what the server does not show.
+        - `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
+          journal's verified access chain never named the account (no membership, current,
+          lapsed or removed; no field-level share) and this device keeps no copy of it for
+          them, checked again on the chain the share is signed on; otherwise as without
+          `full` (a whole-journal share is never inferred from what the server does not
+          show).
+        - `only` (e.g. ["mood", "tags"]): entries written from now on are shared with just
+          those fields, through a journal kept for that member; a wider share of this
+          journal with that member (the whole journal, or other fields) ends first, with a
+          key rotation, and `ShareInfo.ended` names the journals it ended. When the
+          field-level copy kept for that member from a share of it that ended is taken
+          again, the member would read again what it still holds (entries copied before,
+          which they may never have downloaded): SharedAgain names them and nothing is
+          changed, unless `again` holds every one's id.
+        - Without `only`, a member who reads this journal only through such a field-level
+          share (and has no whole-journal share of it) keeps reading only those fields: the
+          call changes that share's role and end date, and returns it (`ShareInfo.kind`
+          "mirror", `.fields`; see `limited`). Widening it to the whole journal (every field
+          of every entry, also those written before) takes `full=True`: it is never a side
+          effect of a new role or end date. A copy this device verified counts whatever the
+          server lists now; one it cannot act on (its chain has a problem, or it is not
+          listed) makes such a call fail with InvalidInput naming `full`, and so does one for
+          a member whose only share of the journal was such a copy, ended since (`revoke`, or
+          removed because the server no longer served them): say `full=True` or `only`.
+        - `journal` may name a field-level copy kept for a member (`ShareInfo.journal` of a
+          share with `only`): new terms for that member's share of it, who still reads only
+          its fields (`ShareInfo.kind` "mirror", `.fields`, `.source`); `full`, `only`,
+          another account, or a member no longer in its chain (they left, or it ended) is
+          refused with ScopeNeeded naming the source journal (and the copy's `fields`): what
+          a member reads is chosen on the source.
+        - A journal holding private notes (`client.private_notes`) is never shared:
+          InvalidInput.
+
+        Terms (`role`, `until`, `no_end`):
+
+        - `role` is "read" or "annotate" (may also add notes and prompts); without it, a
+          current member keeps their role (a share of other fields, or of the whole journal,
+          keeps the one of the share it replaces; a renewal keeps the one of the share that
+          ran out) and a new one reads ("read"): a new end date never changes a role.
+        - `until` (an aware datetime, or a naive one in local time) ends the share then;
+          without it, a current member keeps their end date (a share of other fields, or of
+          the whole journal, keeps the one of the share it replaces, unless passed) and a new
+          one has none; `no_end=True` lifts an end date.
+
+        The member's keys (`fingerprint`, `trust_on_first_use`): they must be confirmed:
+        pass the `fingerprint` they read out to you, or `trust_on_first_use=True`. A
+        `fingerprint` of another account than the one this device pinned for `username` (a
+        name an erased account freed may be another person's now), or of other keys of that
+        account, replaces that pin, as `verify` does, and the share goes to them:
+        `verify_replaces(username, fingerprint, sharing=True)` says first what it would
+        replace, to ask the user.
+
+        Safety flags (`safety_flags`, `stop_flags`):
+
+        - `safety_flags=True` also opts the member in for safety flags once the share is made
+          (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what
+          `tj share --safety-flags` does), and the ShareInfo returned says whether a flag
+          raised now reaches them (`safety_flags`, `safety_flags_earlier`), as it now stands,
+          so an app need not read `client.safety.flags_reach` after it. It needs a share of
+          the whole journal (InvalidInput with `only`, before anything changes) with the
+          annotate role (a member who keeps the read role: InvalidInput from `set_plan`
+          after the share is made, the opt-in not given).
+        - A renewal of a share whose signed end date passed signs an opt-in only when asked
+          (`safety_flags=True`), as a first share does: the default (False) never signs one,
+          whatever the client chose for the share that ran out (consent is an explicit act
+          of the client, on signed data). The ShareInfo returned says whether flags reach the
+          member of the renewed share (`safety_flags`), and the owner's end-date notice says
+          whether the client had opted them in for the share that ended
+          (`Departure.safety_flags`).
+        - With `role="read"` for a member a safety flag raised now is sealed for (the same
+          `flags_reach` "on"), the read role stops that (a member who only reads could never
+          mark a flag as read): FlagsWouldStop (`reason` READ_ROLE) is raised and nothing is
+          changed, unless `stop_flags=True`. The opt-in stands: `role="annotate"` again
+          makes flags reach them again (`ShareInfo.safety_flags`), for what is answered from
+          then on.
+        - With `only`, when a safety flag raised now in the journal is sealed for that member
+          (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
+          chain, as the call's own sync leaves them, so an opt-in made on another device
+          counts), narrowing their whole-journal share ends that: a field-level copy carries
+          no safety flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is
+          raised and nothing is changed, unless `stop_flags=True` says the user was told and
+          agreed (`tj share --only` asks first). What they may not have received of it comes
+          back in `ShareInfo.undelivered`.
+        - Both FlagsWouldStop checks are decided after the call's sync, on the chain and the
+          plan the new terms are signed on.
+
+        What new terms mean is decided on the chain they are signed on: when another device
+        narrowed, ended or renewed the member's share meanwhile, the call raises InvalidInput
+        and signs nothing. Narrowing (`only`) while the journal's signed chain names a
+        field-level share with them through a copy this device cannot see or act on is
+        refused (InvalidInput) before anything changes: that copy would stay in force. A
+        member the chain lists whom the server no longer serves (they left the share, or
+        their account was deleted: the server's word) is first taken off the chain, as a
+        sync does: new terms for them (a role, an end date) are then refused with
+        InvalidInput saying so, nothing else changed, and `full=True` gives a new membership
+        (`ShareInfo.left_before`). That error tells the departure, so this device's next
+        sync does not report it again (`SyncReport.departures`), while the account's other
+        devices do.
+
+        Raises:
+
+        - ScopeNeeded (an InvalidInput) for every refusal asking for `full` or `only`: no
+          scope for an account that is no member of the journal, or `full`, `only`, another
+          account or a former member for a field-level copy; its `situation` names no
+          parameter.
+        - KeyChangedError when the fingerprint does not match (nothing is shared).
+        - InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, new
+          terms for a member who left, both `until` and `no_end` or both `only` and `full`,
+          a journal holding private notes, and the other refusals above.
+        - SharedAgain (an InvalidInput) as said above for `only`; FlagsWouldStop (an
+          InvalidInput) as said above for the safety flags.
+        - AccessError when this account does not own the journal.
+        - NotFound for an unknown journal or account.
+        - NetworkError offline.
+        - UpdateNeeded for a new member or a share of some fields (`only`) while the journal
+          holds changes its owner wrote with a newer app version this one cannot read
+          (nothing shared; protocol.md 4.15).
         """
         local = await self._context.local_journal(journal)
         private = InvalidInput(

@@ -1,0 +1,91 @@
+"""The public SDK's docstrings read as API reference: what `help(client.entries)` shows (the
+classes and public members tests/test_sdk_api.py walks) cites no internal review id ("NU23
+C8", "R24 F1", "REV-OWED2 G4", "rev-nu36a F1", "issue 10") and names no private thing (a
+`_name`, or a member of a class the SDK does not export, such as `Context.local_journal`).
+The rule a review found stays, said in plain words; a review id may stay in a code comment."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import client_sdk
+from client_sdk import Client
+from tests.test_sdk_api import EXPORTED, EXPORTED_TYPES, managers, public_members, reachable_types
+
+REVIEW_ID = re.compile(
+    r"\b(?:NU|R|S)\d+(?:-\d+|[a-z])?\b"  # NU23 C8, R24 F1, S8-1, S7b
+    r"|\bREV-[A-Z0-9]+\b"  # REV-OWED2 G4, REV-CARE F1
+    r"|\brev-[a-z0-9]+\b"  # rev-nu36a F1, rev-c
+    r"|\bissue \d+"
+)
+PRIVATE_NAME = re.compile(r"(?<![\w.])_[A-Za-z]\w*|\b\w+\._\w+")
+
+
+def internal_classes() -> set[str]:
+    """Names of the classes the SDK's modules define and `client_sdk` does not export
+    (`Context`, `Replica`, `Store`, ...): an app never holds one."""
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(client_sdk.__path__):
+        for name, value in vars(importlib.import_module(f"client_sdk.{module.name}")).items():
+            if (
+                isinstance(value, type)
+                and value.__module__.startswith("client_sdk.")
+                and name not in EXPORTED
+                and not name.startswith("_")
+            ):
+                found.add(name)
+    return found
+
+
+INTERNAL_MEMBER = re.compile(rf"\b(?:{'|'.join(sorted(internal_classes()))})\.\w")
+
+
+def public_docstrings() -> Iterator[tuple[str, str]]:
+    """(where, docstring) of every class an app reaches from `Client` and its managers and
+    every public method and property of them."""
+    classes = {Client, *managers().values(), *EXPORTED_TYPES, *reachable_types()}
+    for cls in sorted(classes, key=lambda c: c.__name__):
+        yield cls.__name__, cls.__doc__ or ""
+        for name, member in public_members(cls):
+            function: Any = member.fget if isinstance(member, property) else member
+            yield f"{cls.__name__}.{name}", inspect.getdoc(function) or ""
+
+
+def found_in(pattern: re.Pattern[str]) -> list[str]:
+    return [
+        f"{where}: {' '.join(match.group(0).split())!r}"
+        for where, doc in public_docstrings()
+        for match in pattern.finditer(doc)
+    ]
+
+
+def test_the_surface_walked_holds_the_managers_and_models() -> None:
+    names = {where for where, _ in public_docstrings()}
+    assert {"Client.login", "Shares.grant", "Entries.edit", "Entry.to_dict"} <= names
+
+
+def test_the_patterns_catch_what_they_are_for() -> None:
+    for cited in ("(NU23 C8)", "R24 F1", "REV-OWED2 G4", "rev-nu36a F1", "issue 10", "(S8-1)"):
+        assert REVIEW_ID.search(cited), cited
+    for plain in ("PHQ-9", "GAD-7", "SHA-256", "UTF-16", "/v1/sync", "Argon2id", "trust-01"):
+        assert not REVIEW_ID.search(plain), plain
+    for private in ("`_password_keys`", "`Replica._end_withdrawn`"):
+        assert PRIVATE_NAME.search(private), private
+    assert not PRIVATE_NAME.search("`share_flags`, `full_if_new`")
+    assert INTERNAL_MEMBER.search("`Context.local_journal`")
+    assert not INTERNAL_MEMBER.search("`ShareInfo.safety_flags`, `client.shares.grant`")
+
+
+def test_public_docstrings_cite_no_review_id() -> None:
+    cited = found_in(REVIEW_ID)
+    assert not cited, f"{len(cited)} review ids in public docstrings: {cited}"
+
+
+def test_public_docstrings_name_no_private_thing() -> None:
+    named = found_in(PRIVATE_NAME) + found_in(INTERNAL_MEMBER)
+    assert not named, f"{len(named)} private names in public docstrings: {named}"
