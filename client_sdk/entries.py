@@ -305,12 +305,11 @@ class Entries:
         future), keeping the writer's UTC offset at that moment like `write`.
 
         `append` adds text at the end of the body (of `body` when both are given), after one
-        space where merged words get one (`documents.joins_with_space`, protocol.md section
-        5 rule 2: the body ends, and `append` starts, with a character that is not white
-        space nor a letter of a script written without spaces, and `append` does not start
-        with a mark written after a word: "at work" + "and tired" is "at work and tired",
-        "at work" + ", and tired" is "at work, and tired"); otherwise as given (a leading
-        newline starts a new line).
+        space where merged words get one (protocol.md section 5 rule 2: the body ends, and
+        `append` starts, with a character that is not white space nor a letter of a script
+        written without spaces, and `append` does not start with a mark written after a
+        word: "at work" + "and tired" is "at work and tired", "at work" + ", and tired" is
+        "at work, and tired"); otherwise as given (a leading "\\n" starts a new line).
 
         An edit may not leave an entry that had something in it with nothing (see `write`):
         clearing the text of an entry with no title, mood, tag or emotion is refused, and so
@@ -321,9 +320,9 @@ class Entries:
         characters included), an argument of the wrong type (as `write`), text that is not
         valid Unicode, a tag to remove that the entry does not have, an edit that would
         leave the entry empty, a `mood` given with `clear_mood`, or a `created_at` in the
-        future; InvalidInput (subject
-        COPY_JOURNAL) too for a copy in a journal kept for a member (`tj share --only`,
-        `share-entry`): the copy follows its original, never an edit of its own."""
+        future; InvalidInput (subject "copy journal") too for a copy in a journal kept for a
+        member (`tj share --only`, `share-entry`): the copy follows its original, never an
+        edit of its own."""
         if clear_mood and mood is not None:  # as goals' clear_target (NU45 #6)
             raise InvalidInput(MOOD_AND_CLEAR, subject=BAD_VALUE)
         local, document = await self._live_entry(entry_id)
