@@ -77,6 +77,7 @@ class DiscussItem:
     marked_at: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "kind": self.kind,
@@ -169,6 +170,7 @@ class Brief:
     "Covers:" line (NU33 #4). Empty: not said (a brief made before)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
@@ -388,6 +390,7 @@ class BriefView:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "journal": self.journal,

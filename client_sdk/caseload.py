@@ -137,6 +137,7 @@ class ScoreLine:
     measured: ScoreChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: nested values as their own `to_dict()`."""
         return {
             "measure": self.result.measure,
             "name": self.result.name,
@@ -158,6 +159,7 @@ class GoalLine:
     last_checkin: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "title": self.title,
             "fraction": self.fraction,
@@ -217,6 +219,8 @@ class CaseloadRow:
         return bool(self.flags)
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; days as "YYYY-MM-DD"; ids as hex;
+        nested values as their own `to_dict()`."""
         return {
             "client": self.client,
             "journals": list(self.journals),

@@ -539,6 +539,8 @@ class Departure:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: `at` in milliseconds since the Unix epoch, UTC, as the field is; ids
+        as hex."""
         return {
             "member": self.member,
             "journal": self.journal,

@@ -105,6 +105,7 @@ class CheckIn:
     edited_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "at": self.at.isoformat(),

@@ -258,6 +258,7 @@ class HeldBack:
         return self.line()
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex."""
         return {"journal": self.journal, "journal_id": self.journal_id.hex(), "owner": self.owner}
 
 

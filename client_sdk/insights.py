@@ -70,6 +70,7 @@ class WeekStat:
     mood: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: days as "YYYY-MM-DD"; fractional values rounded to 2 decimals."""
         return {
             "week": self.week,
             "start": self.start.isoformat(),
@@ -89,6 +90,7 @@ class MoodGroup:
     mood: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: fractional values rounded to 2 decimals."""
         return {
             "name": self.name,
             "entries": self.entries,
@@ -107,6 +109,7 @@ class Streak:
     last_day: date | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: days as "YYYY-MM-DD"."""
         return {
             "current": self.current,
             "longest": self.longest,
@@ -131,6 +134,8 @@ class GoalStat:
     last_checkin: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; days as "YYYY-MM-DD"; ids as hex;
+        fractional values rounded to 2 decimals."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -190,6 +195,8 @@ class Insights:
     """How many days that span has, `rate_since` and `today` included."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: days as "YYYY-MM-DD"; fractional values rounded to 2 decimals; nested
+        values as their own `to_dict()`."""
         return {
             "journal": self.journal,
             "since": self.since.isoformat() if self.since else None,

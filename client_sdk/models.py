@@ -191,6 +191,7 @@ class Journal:
         return ended_copy_text(self.unlisted)
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "id": self.id,
             "name": self.name,
@@ -349,6 +350,7 @@ class LoggedOut:
     unconfirmed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "discarded": self.discarded,
             "server_told": self.server_told,
@@ -374,6 +376,7 @@ class Identity:
     locked: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "username": self.username,
             "account_id": self.account_id,
@@ -397,6 +400,7 @@ class LockedIdentity:
     locked: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         return {
             "username": None,
             "account_id": None,
@@ -421,6 +425,7 @@ class DeviceInfo:
     current: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "name": self.name,

@@ -62,6 +62,7 @@ class Trend:
         return self.mood - self.mood_before
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: fractional values rounded to 2 decimals."""
         return {
             "days": self.days,
             "entries": self.entries,
@@ -85,6 +86,7 @@ class WeekdayStat:
     """Distinct days of this weekday with a mood: what `mood` averages."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: fractional values rounded to 2 decimals."""
         return {
             "weekday": self.weekday,
             "days": self.days,
@@ -110,6 +112,7 @@ class Association:
         return self.mood_with - self.mood_without
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: fractional values rounded to 2 decimals."""
         return {
             "name": self.name,
             "days_with": self.days_with,
@@ -129,6 +132,7 @@ class DayMood:
     mood: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: days as "YYYY-MM-DD"; fractional values rounded to 2 decimals."""
         return {"day": self.day.isoformat(), "entries": self.entries, "mood": _round(self.mood)}
 
 

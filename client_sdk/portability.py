@@ -113,6 +113,7 @@ class ImportReport:
     import that created none added nothing (NU32 #11)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         return {
             "journals": dict(self.journals),
             "entries": dict(self.entries),

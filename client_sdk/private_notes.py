@@ -50,6 +50,7 @@ class PrivateNote:
     client_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "client": self.client,

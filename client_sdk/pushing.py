@@ -382,6 +382,7 @@ class SetAsideChange:
     reached it, and it was removed from this device with the change."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "record_id": self.record_id,
             "journal": self.journal,

@@ -87,6 +87,7 @@ class InvalidResult:
     safety_answer: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -107,6 +108,7 @@ class Taken:
     change: ScoreChange | None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: nested values as their own `to_dict()`."""
         return {
             **self.result.to_dict(),
             "previous": self.previous.to_dict() if self.previous else None,

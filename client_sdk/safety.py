@@ -139,6 +139,7 @@ class SafetyPlan:
         return dict(self.flags_since or ()).get(member_id, latest)
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "journal": self.journal,
             "emergency_number": self.emergency_number,
@@ -171,6 +172,7 @@ class Acknowledgement:
     """Whether this account wrote it (from the record's signature)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {"by": self.by, "at": self.at.isoformat()}
 
 
@@ -232,6 +234,8 @@ class SafetyFlag:
         return False
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
+        own `to_dict()`."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -423,6 +427,7 @@ class LateFlag:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "journal": self.journal,
             "members": list(self.members),

@@ -66,6 +66,7 @@ class SameName:
         return self.line()
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex."""
         return {"name": self.name, "journal_ids": [j.hex() for j in self.journal_ids]}
 
 

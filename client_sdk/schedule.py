@@ -73,6 +73,7 @@ class ShareEnded:
     owner: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "reason": self.reason,
             "at": self.at.isoformat() if self.at else None,
@@ -107,6 +108,8 @@ class Assignment:
     share_ended: ShareEnded | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
+        own `to_dict()`."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -140,6 +143,8 @@ class Due:
     seen_by_assigner: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; nested values as their own
+        `to_dict()`."""
         return {
             **self.assignment.to_dict(),
             "due_at": self.due_at.isoformat(),
@@ -169,6 +174,7 @@ class HomeworkEntry:
     created_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "journal": self.journal,

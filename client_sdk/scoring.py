@@ -229,6 +229,7 @@ class ScoreChange:
     now_below_caseness: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: `apart_ms` in milliseconds."""
         return {
             "earlier": self.earlier,
             "later": self.later,

@@ -159,6 +159,7 @@ class FieldWrite:
     at: datetime
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "entry_id": self.entry_id,
             "field": self.field,
@@ -237,6 +238,7 @@ class Settled:
         ]
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "entry_id": self.entry_id,
             "title": self.title,
@@ -301,6 +303,7 @@ class OvertakenEdit:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "entry_id": self.entry_id,
             "title": self.title,
@@ -355,6 +358,7 @@ class MergedText:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "kind": self.kind,
             "id": self.doc_id,

@@ -193,6 +193,8 @@ class ShareInfo:
     source's signed chain (names may repeat: rev-nu36a F3 goes by this)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
+        own `to_dict()`."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
@@ -256,6 +258,7 @@ class KeptCopy:
     ("note", 1)), as `client.journals.contents` counts them."""
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
@@ -336,6 +339,7 @@ class SharedJournal:
         return ended_copy_text(self.unlisted) if self.share_ended else self.role
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
@@ -367,6 +371,7 @@ class HeldKeys:
     other_account: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "username": self.username,
             "account_id": self.account_id,
@@ -400,6 +405,7 @@ class AuditInfo:
         return len(self.entry_ids)
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "member": self.member,
             "device_id": self.device_id,
@@ -436,6 +442,7 @@ class Note:
     late: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
             "journal": self.journal,

@@ -201,6 +201,7 @@ class SetAside:
         )
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
@@ -364,6 +365,7 @@ class News:
         return f"{self.count} {'new' if what == NEW else 'updated'} {noun}{source}"
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
         return {
             "count": self.count,
             "kind": self.kind,
@@ -560,6 +562,7 @@ class NewerFormat:
         )
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id.hex(),
@@ -601,6 +604,7 @@ class RefusedShare:
         return self.why.username if isinstance(self.why, KeyChangedError) else None
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex."""
         return {
             "owner": self.owner,
             "journal_id": self.journal_id.hex(),
@@ -955,6 +959,7 @@ class SyncReport:
         self.problems[group.line] = group.text()
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: ids as hex; nested values as their own `to_dict()`."""
         return {
             "pushed": self.pushed,
             "pulled": self.pulled,

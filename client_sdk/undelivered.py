@@ -54,6 +54,7 @@ class Undelivered:
     waiting: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "kind": self.kind,
             "id": self.id,
@@ -178,6 +179,7 @@ class Recipient:
     state: str
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         return {
             "member": self.member,
             "journal": self.journal,
@@ -228,6 +230,7 @@ class MemberReceipt:
     through: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         return {"member": self.member, "state": self.state, "through": list(self.through)}
 
 

@@ -61,6 +61,7 @@ class UploadLimit:
         return describe(self, f"{self.retry_at:%H:%M} UTC")
 
     def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "waiting": self.waiting,
             "retry_at": self.retry_at.isoformat(),

@@ -46,14 +46,14 @@ INTERNAL_MEMBER = re.compile(rf"\b(?:{'|'.join(sorted(internal_classes()))})\.\w
 
 
 def public_docstrings() -> Iterator[tuple[str, str]]:
-    """(where, docstring) of every class an app reaches from `Client` and its managers and
-    every public method and property of them."""
+    """(where, docstring as written) of every class an app reaches from `Client` and its
+    managers and every public method and property of them."""
     classes = {Client, *managers().values(), *EXPORTED_TYPES, *reachable_types()}
     for cls in sorted(classes, key=lambda c: c.__name__):
         yield cls.__name__, cls.__doc__ or ""
         for name, member in public_members(cls):
             function: Any = member.fget if isinstance(member, property) else member
-            yield f"{cls.__name__}.{name}", inspect.getdoc(function) or ""
+            yield f"{cls.__name__}.{name}", function.__doc__ or ""
 
 
 def found_in(pattern: re.Pattern[str]) -> list[str]:
@@ -89,3 +89,28 @@ def test_public_docstrings_cite_no_review_id() -> None:
 def test_public_docstrings_name_no_private_thing() -> None:
     named = found_in(PRIVATE_NAME) + found_in(INTERNAL_MEMBER)
     assert not named, f"{len(named)} private names in public docstrings: {named}"
+
+
+def test_every_to_dict_says_its_shape() -> None:
+    """tests/test_sdk_api.py lets `to_dict` go without a docstring; its shape (times as ISO
+    8601 strings in UTC, ids as hex, ...) is what an app storing it needs to know."""
+    classes = {*EXPORTED_TYPES, *reachable_types()}
+    bare = sorted(
+        f"{cls.__name__}.{name}"
+        for cls in classes
+        for name, member in public_members(cls)
+        if name in ("to_dict", "from_dict") and not inspect.getdoc(member)
+    )
+    assert not bare, f"{len(bare)} without a docstring: {bare}"
+
+
+def test_public_docstrings_keep_their_indentation() -> None:
+    """A line of a docstring at the left margin among indented ones (a "\\n" written in a
+    docstring that is no raw string breaks one so) makes `help()` show the whole docstring
+    mis-indented."""
+    broken = []
+    for where, doc in public_docstrings():
+        indents = [len(line) - len(line.lstrip()) for line in doc.splitlines()[1:] if line.strip()]
+        if indents and min(indents) == 0 < max(indents):
+            broken.append(where)
+    assert not broken, f"mis-indented: {broken}"
