@@ -84,6 +84,33 @@ def forget_active(error: TJError) -> str:
     )
 
 
+def annotate_role(error: TJError) -> str:
+    """A read-only member's note refused: the owner's command that gives the annotate role."""
+    return (
+        f"{error} (on their device: tj share {_quoted(error, 'journal')} "
+        f"{_quoted(error, 'member')} --role annotate)"
+    )
+
+
+def items_copy(error: TJError) -> str:
+    """A write refused in a journal kept for a member: for one shared item by item, the
+    commands that share an entry or a measure's result."""
+    if error.names.get("kind") != "items":
+        return str(error)
+    return f"{error} (tj share-entry; a measure's result: tj measure share)"
+
+
+def own_note_about(error: TJError) -> str:
+    """A therapist's note marked to discuss: the commands that write one's own about it and
+    mark that one (NU35 #7)."""
+    note = f'"About note {error.names["note"]}: ..."'
+    return (
+        f"{_situation(error)}: write one of your own about it, `tj note "
+        f"{_quoted(error, 'journal')} {note}`, and mark that one with `tj discuss ID` (the id "
+        "`tj note` prints)"
+    )
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
@@ -92,6 +119,26 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "own journal": lambda error: f"{error} (tj journal delete)",
     "unseen copy": lambda error: f"{error} (`tj shares`)",
     "share changed elsewhere": lambda error: f"{error} (`tj shares`)",
+    "read-only member": annotate_role,
+    "copy journal": items_copy,
+    "therapist's note": own_note_about,
+    "own journal gone": lambda error: f"{error} (`tj journal list`)",
+    "kept copy": lambda error: f"{error} (`tj forget`)",
+    "yours and theirs": lambda error: (
+        f"{error} (`tj journal rename {error.names['journal id']} NEW-NAME`)"
+    ),
+    "you named": lambda error: (
+        f"{_situation(error)}: name your own journals instead (`--journal NAME`)"
+    ),
+    "whose code": lambda error: (
+        f"{_situation(error)}: say whom you compare codes with (`tj verify-head JOURNAL --with "
+        "NAME`), or ask for the owner-only code (`--owner-only`) to compare two of your devices"
+    ),
+    "discarded note": lambda error: (
+        f"{_situation(error)} (`tj notes` lists those it holds): one written in a copy of a "
+        "shared journal discarded here with `tj forget` went with that copy, and only that "
+        "journal's owner can withdraw it now"
+    ),
     "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
 }
 """The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the

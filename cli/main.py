@@ -383,6 +383,7 @@ class ValueRefused(click.ClickException):
 
 SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
     "signup not on server": AccountNotFound,
+    "you named": ValueRefused,  # a value refused as given (BAD_VALUE's, NU45 #4)
     BAD_VALUE: ValueRefused,  # a value refused as given: 2, as a bad option value (NU35 #8)
 }
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
