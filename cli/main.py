@@ -28,6 +28,7 @@ import click
 from click.core import ParameterSource
 
 from cli import output
+from cli.advice import SAID
 from cli.progress import sync_told
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
@@ -382,6 +383,7 @@ class ValueRefused(click.ClickException):
 
 SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
     "signup not on server": AccountNotFound,
+    "you named": ValueRefused,  # a value refused as given (BAD_VALUE's, NU45 #4)
     BAD_VALUE: ValueRefused,  # a value refused as given: 2, as a bad option value (NU35 #8)
 }
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
@@ -413,6 +415,8 @@ def with_hint(
             )
     elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
+    elif error.subject in SAID:  # a command with the error's names in (NU45 #4)
+        text = SAID[error.subject](error)
     elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)

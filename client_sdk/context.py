@@ -39,6 +39,13 @@ from client_sdk.store import LocalJournal, Store, StoredDocument, Transaction
 
 DEFAULT_JOURNAL = "Personal"
 BRIEF_NOT_JOURNAL = "brief not journal"
+YOU_NAMED = "you named"
+"""`TJError.subject` of an InvalidInput for this account's own username given where another
+account's is meant (whose journals: name one's own journals by their names instead)."""
+YOURS_AND_THEIRS = "yours and theirs"
+"""`TJError.subject` of an InvalidInput for a name that names this account's journal and a
+journal another account shares with it (`names["journal id"]`: the short id of this
+account's, for renaming it)."""
 """`TJError.subject` of a journal name that names a pre-session brief (or a client who shares
 only briefs): an app says where briefs are read (`client.briefs.received()`)."""
 
@@ -311,8 +318,9 @@ class Context:
         wanted = name.strip().casefold()
         if wanted == self.profile.username.casefold():
             raise InvalidInput(
-                f"{name} is you: name your own journals instead (`--journal NAME`)",
-                subject=BAD_VALUE,
+                f"{name} is you: name your own journals instead, by their names",
+                subject=YOU_NAMED,
+                situation=f"{name} is you",
             )
         me = self.profile.account_id
         theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
@@ -412,8 +420,9 @@ class Context:
             f"{wanted!r} names your journal {self.display(found)!r} and also the journal "
             f"{theirs.owner_name} shares with you, {self.display(theirs)!r}: give "
             f"{self.display(theirs)!r} for theirs, or your journal's id "
-            f"({found.journal_id.hex()[:ID_WORD_HEX]}) for yours; or rename yours (`tj "
-            f"journal rename {found.journal_id.hex()[:ID_WORD_HEX]} NEW-NAME`)"
+            f"({found.journal_id.hex()[:ID_WORD_HEX]}) for yours; or rename yours",
+            subject=YOURS_AND_THEIRS,
+            names={"journal id": found.journal_id.hex()[:ID_WORD_HEX]},
         )
 
     async def _client_journal(

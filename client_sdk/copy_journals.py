@@ -55,15 +55,12 @@ def copy_write_refused(
         return f"{head}. Write in {source!r} instead: {whom} reads {copied} its entries"
     if kind == "items":
         head = (
-            f"{name!r} holds only what you share with {whom} one item at a time (tj "
-            f"share-entry, tj measure share), so {done}"
+            f"{name!r} holds only what you share with {whom} one item at a time (an entry "
+            f"or a measure's result), so {done}"
         )
         if editing:
-            return f"{head}. Edit the original entry, then share it again (tj share-entry)"
-        return (
-            f"{head}. Write in one of your journals, then share the entry from there "
-            "(tj share-entry)"
-        )
+            return f"{head}. Edit the original entry, then share it again"
+        return f"{head}. Write in one of your journals, then share the entry from there"
     if kind == "brief":
         return f"{name!r} is a pre-session brief you shared with {whom}, not a journal, so {done}"
     return f"{name!r} is kept for {whom} by your sharing, not written in by hand, so {done}"

@@ -126,12 +126,41 @@ class TJError(Exception):
     whose share with this account ended: only its owner can share it again, on their
     device), "unconfirmed unshare" (a logout refused: the end of a share made here is not
     confirmed by the server; sync first, or log out with `force=True`), "sync" (syncing
-    first may help); None otherwise."""
+    first may help); None otherwise. The subjects whose error also has `names` are listed
+    there."""
+    situation: str | None = None
+    """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is
+    shared with this account read-only", without ": to add notes, ask ana ..."): for a
+    message about something else that names it as its reason (NU38 N8), or for an app that
+    gives its own advice instead (NU45 #4)."""
+    names: dict[str, str]
+    """The things the message names that an app needs to act on it in its own words, by
+    role (NU45 #4: the SDK's message names no app's command); empty for most errors. By
+    subject: "share ended elsewhere" (a member's share ended by the server's word, nothing
+    changed: "journal", "member"; "source" and "fields", comma-separated, when the journal
+    is the copy of some fields of "source" kept for them), "share still served" (a copy the
+    owner's chain still grants: "journal"), "unsent copy" (a copy kept because changes of
+    this device in it are not on the server: "journal", "unlisted" ("yes" when the user
+    said the share ended), "set aside" (the ids, space-separated, of one change per
+    document set aside, at most 3), "set aside count"), "share active" (a copy whose share
+    is still active: "journal"; "copies", tab-separated names of read-only copies of an
+    erased account that bore its owner's username, and "unlisted copies" those of them that
+    need the user's word that the share ended), "account gone" (an account this device
+    knew is no longer on the server: "username")."""
 
-    def __init__(self, *args: object, subject: str | None = None) -> None:
+    def __init__(
+        self,
+        *args: object,
+        subject: str | None = None,
+        situation: str | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(*args)
         if subject is not None:
             self.subject = subject
+        if situation is not None:
+            self.situation = situation
+        self.names = dict(names or {})
 
 
 UNCONFIRMED_UNSHARE = "unconfirmed unshare"
@@ -147,11 +176,6 @@ class AuthError(TJError):
 class AccessError(TJError):
     """The account may not see or change that journal or record (HTTP 403), e.g. a reader
     adding a note, or a member sharing a journal they do not own."""
-
-    situation: str | None = None
-    """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is
-    shared with this account read-only", without ": to add notes, ask ana ..."): for a
-    message about something else that names it as its reason (NU38 N8)."""
 
 
 class JournalArchived(AccessError):

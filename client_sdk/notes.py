@@ -22,6 +22,10 @@ from client_sdk.replica import check_may_write, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Note
 from client_sdk.store import LocalJournal
 
+DISCARDED_NOTE = "discarded note"
+"""`TJError.subject` of a note this device does not hold, where it discarded a copy of a
+shared journal (the note may have gone with it; only that journal's owner can withdraw it)."""
+
 
 @checks_inputs
 class Notes:
@@ -216,10 +220,13 @@ class Notes:
         discarded |= forgotten.decode(await store.setting(forgotten.RETURNED))
         if not discarded:
             return NotFound(f"no note or prompt {note_id} on this device", subject="document")
+        situation = f"no note or prompt {note_id} on this device"
         return NotFound(
-            f"no note or prompt {note_id} on this device (`tj notes` lists those it holds): "
-            "one written in a copy of a shared journal discarded here with `tj forget` went "
-            "with that copy, and only that journal's owner can withdraw it now"
+            f"{situation} (the list of notes shows those it holds): one written in a copy of "
+            "a shared journal discarded here went with that copy, and only that journal's "
+            "owner can withdraw it now",
+            subject=DISCARDED_NOTE,
+            situation=situation,
         )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +68,9 @@ GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
 FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 JournalOf = Callable[[str], Awaitable[LocalJournal]]
 DEFAULT_BRIEF_DAYS_SHARED = 14
+THERAPISTS_NOTE = "therapist's note"
+"""`TJError.subject` of a therapist's note marked to discuss: write one of one's own about it
+in the journal `names["journal"]` (`names["note"]`: the note's short id), and mark that."""
 
 
 @checks_inputs
@@ -227,7 +229,7 @@ class Briefs:
         elsewhere = None if found else await other_kind(store, item_id, "entry or note")
         if not matches:
             raise elsewhere or NotFound(
-                f"no entry or note {item_id} on this device (try `tj sync`)"
+                f"no entry or note {item_id} on this device", subject="document"
             )
         if len(matches) > 1:
             several = matched_kinds([d.kind for d in matches])  # "an entry and a note"
@@ -241,9 +243,11 @@ class Briefs:
             if creator != self._replica.profile.account_id:
                 raise AccessError(  # how to write "one that points to it" (NU35 #7)
                     "you mark your own notes, not your therapist's (they may change theirs): "
-                    f"write one of your own about it, `tj note {shlex.quote(local.name)} "
-                    f'"About note {matches[0].doc_id.hex()[:8]}: ..."`, and mark that one '
-                    "with `tj discuss ID` (the id `tj note` prints)"
+                    "write one of your own about it, and mark that one",
+                    subject=THERAPISTS_NOTE,
+                    situation="you mark your own notes, not your therapist's (they may change "
+                    "theirs)",
+                    names={"journal": local.name, "note": matches[0].doc_id.hex()[:8]},
                 )
         document = stored_document(matches[0])
         if discussable(document) is None:

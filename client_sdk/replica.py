@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import re
-import shlex
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
@@ -4781,6 +4780,7 @@ class Replica:
             held = {j.journal_id: j for j in await self.store.journals()}
             found = held.get(settings.mirror_of)
             source = found.name if found is not None and found.role != REVOKED else None
+        kind = settings.kind if settings is not None else None
         raise InvalidInput(
             copy_write_refused(
                 journal.name,
@@ -4791,6 +4791,7 @@ class Replica:
                 editing=editing,
             ),
             subject=COPY_JOURNAL,
+            names={"kind": kind or ""},
         )
 
     def disclosure_settings(self, journal: LocalJournal) -> access.Disclosure | None:
@@ -5535,11 +5536,11 @@ class Replica:
             raise AccessError(
                 f"only the owner of {journal.name!r} can delete it"
                 + (
-                    ": the copy kept of an ended share is discarded with `tj forget`"
-                    " (client.shares.forget)"
+                    ": the copy kept of an ended share is discarded instead"
                     if journal.role == REVOKED
                     else ""
-                )
+                ),
+                subject=KEPT_COPY if journal.role == REVOKED else None,
             )
         if check_only:
             return
@@ -6960,9 +6961,10 @@ class Replica:
         if len(current) > 1:
             names = ", ".join(sorted(current.values()))
             raise InvalidInput(
-                f"{journal.name!r} is shared with {names}: say whom you compare codes with "
-                "(`tj verify-head JOURNAL --with NAME`), or ask for the owner-only code "
-                "(`--owner-only`) to compare two of your devices"
+                f"{journal.name!r} is shared with {names}: say whom you compare codes with, "
+                "or ask for the owner-only code to compare two of your devices",
+                subject=WHOSE_CODE,
+                situation=f"{journal.name!r} is shared with {names}",
             )
         return next(iter(current), None)
 
@@ -7780,6 +7782,22 @@ SHARE_ENDED = "share ended"
 end date, the owner's removal, or the server no longer serving it): only its owner can share
 it again, on their device."""
 
+READ_ONLY_MEMBER = "read-only member"
+"""`TJError.subject` of a note (or another annotation) refused in a journal shared with this
+account read-only: its owner gives the annotate role (`names`: "journal", "member")."""
+
+OWN_JOURNAL_GONE = "own journal gone"
+"""`TJError.subject` of a write refused in this account's journal that the server no longer
+lists: this device keeps a read-only copy of it."""
+
+KEPT_COPY = "kept copy"
+"""`TJError.subject` of a change refused to the read-only copy kept of an ended share
+(delete, end the share): only discarding the copy is left (`shares.forget`)."""
+
+WHOSE_CODE = "whose code"
+"""`TJError.subject` of a head code asked of a journal shared with several members: say whom
+it is compared with, or ask for the owner-only code."""
+
 
 def check_may_write(
     journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME", shown: str = ""
@@ -7803,7 +7821,8 @@ def check_may_write(
         raise AccessError(
             f"{journal.name} is no longer on the server: it was deleted on another of your "
             "devices, or the server is withholding it; this device keeps a read-only copy of "
-            "it, which takes no new entries (`tj journal list`)"
+            "it, which takes no new entries",
+            subject=OWN_JOURNAL_GONE,
         )
     if journal.role == REVOKED:
         raise AccessError(
@@ -7835,12 +7854,12 @@ def check_may_write(
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
     situation = f"journal {shown!r} is shared with this account read-only"
-    refused = AccessError(
-        f"{situation}: {doing}, ask {owner} to give you the annotate role (on their device: "
-        f"tj share {shlex.quote(journal.name)} {username} --role annotate)"
+    raise AccessError(
+        f"{situation}: {doing}, ask {owner} to give you the annotate role",
+        subject=READ_ONLY_MEMBER,
+        situation=situation,
+        names={"journal": journal.name, "member": username},
     )
-    refused.situation = situation
-    raise refused
 
 
 _OWNS = {"entry": ("its entries are", "them"), "goal": ("its goals are", "them")}

@@ -27,7 +27,7 @@ from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
 from client_sdk.private_notes import holds_private_notes
-from client_sdk.replica import REVOKED
+from client_sdk.replica import KEPT_COPY, REVOKED
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
 from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
@@ -776,9 +776,9 @@ class Shares:
         local = await self._context.local_journal(journal)
         if local.role == REVOKED:
             raise NotFound(
-                f"the share of {journal!r} already ended: only its read-only copy is left "
-                "(client.shares.forget, `tj forget`, discards it)",
-                subject="journal",
+                f"the share of {journal!r} already ended: only its read-only copy is left, "
+                "to discard",
+                subject=KEPT_COPY,
             )
         if local.role == "owner":
             raise InvalidInput(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-import shlex
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -491,6 +490,46 @@ def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
     return (last[0].handle if last else None), frozenset(s.handle for s in in_force), ever
 
 
+UNSEEN_COPY = "unseen copy"
+"""`TJError.subject` of a share of some fields not changed because this device cannot see
+the copy kept for the member that the source's signed chain names (`unseen_copy_text`)."""
+
+
+ACCOUNT_GONE = "account gone"
+"""`TJError.subject` of a NotFound for an account this device knew that the server no longer
+has (`names["username"]`): what this device holds of their journals stays until discarded."""
+
+
+SHARE_CHANGED_ELSEWHERE = "share changed elsewhere"
+"""`TJError.subject` of a share change refused because another device of the owner changed
+that member's share meanwhile: nothing was changed; look at the shares and try again."""
+
+
+SHARE_ENDED_ELSEWHERE = "share ended elsewhere"
+"""`TJError.subject` of a change to a member's share refused because the server says they
+left it (or their account was erased): this device removed them from the journal's access
+and nothing else was changed (`names`: "journal", "member", and "source" and "fields" when
+the journal is a copy of some fields of "source" kept for them)."""
+
+
+OWN_JOURNAL = "own journal"
+"""`TJError.subject` of a journal of this account given where a copy of another account's
+journal is meant (`forget`: delete it instead; `names["journal"]`)."""
+
+SHARE_STILL_SERVED = "share still served"
+"""`TJError.subject` of a `forget` refused because the owner's verified chain still grants
+the share, though the server no longer serves the journal: the user's word that the share
+ended discards it (`unlisted`; `names["journal"]`)."""
+
+UNSENT_COPY = "unsent copy"
+"""`TJError.subject` of a `forget` refused because changes of this device in that copy are
+not on the server (`unsent_error`)."""
+
+SHARE_ACTIVE = "share active"
+"""`TJError.subject` of a `forget` refused because the share is still active: leave it
+first (`Sharing._still_active`)."""
+
+
 def unseen_copy_text(source: str, username: str, what: str) -> str:
     """The refusal when a field-level share the source's signed chain names cannot be
     `what` ("narrowed", "ended") here: this device cannot see its copy (R24 F3, F4)."""
@@ -499,7 +538,7 @@ def unseen_copy_text(source: str, username: str, what: str) -> str:
         "journal's signed history names a copy of it kept for them that this device cannot "
         "see (the server does not list it, or its access chain has a problem), so that "
         "share was not changed and still reaches them. Sync and try again, or do this on "
-        "a device of yours that shows the copy (tj shares)"
+        "a device of yours whose list of shares shows the copy"
     )
 
 
@@ -532,10 +571,11 @@ class Sharing:
             error = NotFound(
                 f"no account is named {name!r} any more: this device knew {name}'s account, so "
                 "it was most likely deleted (or the server withholds it); what this device "
-                "holds of their journals stays until you discard it (`tj shared-with-me` "
-                "names the `tj forget` command)"
+                "holds of their journals stays until you discard it"
                 if known  # NU36 #13: "check the spelling" of a name that was right
-                else f"no account is named {name!r}: check the spelling"
+                else f"no account is named {name!r}: check the spelling",
+                subject=ACCOUNT_GONE if known else None,
+                names={"username": name} if known else None,
             )
             error.code, error.detail = missing.code, missing.detail
             raise error from None
@@ -1272,7 +1312,9 @@ class Sharing:
                 if s.mirror not in ending and s.mirror != mirror_id
             ]
             if unseen:
-                raise InvalidInput(unseen_copy_text(source.name, peer.username, "narrowed"))
+                raise InvalidInput(
+                    unseen_copy_text(source.name, peer.username, "narrowed"), subject=UNSEEN_COPY
+                )
             return self._limited_changes(state, peer, mirror_id)
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
@@ -1510,7 +1552,7 @@ class Sharing:
         self.replica.keep_told(await self.replica.sync())
         if await self._dropped_as_departed(journal, peer):
             if basis is not None:
-                raise InvalidInput(await self._told_by_refusal(journal, peer))
+                raise await self._told_by_refusal(journal, peer)
             if left is not None:
                 left.append(now_ms())
         if confirm is not None:
@@ -1521,7 +1563,8 @@ class Sharing:
                 raise InvalidInput(
                     f"{peer.username}'s share of {journal.name!r} changed on another device "
                     "of yours meanwhile (narrowed, ended or renewed there), so nothing was "
-                    "changed: look at your shares (tj shares) and try again"
+                    "changed: look at your shares and try again",
+                    subject=SHARE_CHANGED_ELSEWHERE,
                 )
 
         state = self.replica.chains.current(journal.journal_id)
@@ -1599,7 +1642,7 @@ class Sharing:
         await self.replica.push_outbox()
         return role, expires_at
 
-    async def _told_by_refusal(self, journal: LocalJournal, peer: Peer) -> str:
+    async def _told_by_refusal(self, journal: LocalJournal, peer: Peer) -> InvalidInput:
         """The refusal of new terms for `peer`, a member `_dropped_as_departed` just took off
         `journal`'s chain: why the server no longer serves them ("the server says they left
         the share (not signed by them)", or that their account was deleted, or that it did
@@ -1629,19 +1672,24 @@ class Sharing:
         copy = self._copy_kept_for(found[-1], names) if found else ""
         if copy:
             said += f" ({departures.copy_still_read(copy)})"
-        again = f"tj share {shlex.quote(journal.name)} {shlex.quote(peer.username)} --full"
+        named = {"journal": journal.name, "member": peer.username}
+        again = "share the whole journal with them"
         settings = self.kept_disclosures().get(journal.journal_id)
         if settings is not None and settings.kind == "mirror" and settings.mirror_of:
             source = names.get(settings.mirror_of)
             if source is not None:
-                again = (
-                    f"tj share {shlex.quote(source)} {shlex.quote(peer.username)} --only "
-                    f"{','.join(settings.fields or DISCLOSABLE)}"
-                )
-        return (
+                fields = ",".join(settings.fields or DISCLOSABLE)
+                named |= {"source": source, "fields": fields}
+                again = f"share the fields {fields.replace(',', ', ')} of {source!r} with them"
+        situation = (
             f"{peer.username} no longer reads {journal.name!r}: {said}, so this device removed "
-            "them from the journal's access and nothing else was changed. To share it with "
-            f"them again: {again}"
+            "them from the journal's access and nothing else was changed"
+        )
+        return InvalidInput(
+            f"{situation}. To share it with them again, {again}",
+            subject=SHARE_ENDED_ELSEWHERE,
+            situation=situation,
+            names=named,
         )
 
     async def _dropped_as_departed(self, journal: LocalJournal, peer: Peer) -> bool:
@@ -1733,7 +1781,7 @@ class Sharing:
             )
             raise InvalidInput(
                 f"{done}{unseen_copy_text(journal.name, name, 'ended')}",
-                subject="unseen copy",
+                subject=UNSEEN_COPY,
             )
         if not ended:
             found, doubtful = await self._still_reaching(sources, name)
@@ -1888,7 +1936,9 @@ class Sharing:
             unseen = [s for s in chain.limited_of(account_id)[0] if s.mirror not in seen]
             self._raise_copies_update(unseen)
             if unseen:
-                raise InvalidInput(unseen_copy_text(source.name, username, what))
+                raise InvalidInput(
+                    unseen_copy_text(source.name, username, what), subject=UNSEEN_COPY
+                )
 
     def _raise_copies_update(self, shares: Iterable[access.Limited]) -> None:
         """ChainUpdateNeeded ("update the app") for the first copy among `shares` (field-level
@@ -1959,7 +2009,9 @@ class Sharing:
         alone; nothing is discarded (returns False)."""
         if journal.owner_id == self.profile.account_id:
             raise InvalidInput(
-                f"{label!r} is your own journal: delete it instead (tj journal delete)"
+                f"{label!r} is your own journal: delete it instead",
+                subject=OWN_JOURNAL,
+                names={"journal": label},
             )
         async with self.replica.sync_lock:
             try:
@@ -1988,22 +2040,26 @@ class Sharing:
                     "tell whether the share ended: sync, then try again"
                 )
             if granted is not None and not left and journal.role != REVOKED:
-                raise InvalidInput(await self._still_active_text(label, journal, now))
+                raise await self._still_active(label, journal, now)
             if granted is not None and not left and not unlisted:
-                raise InvalidInput(
+                situation = (
                     f"{label!r} is no longer served to this device: usually the owner ended "
                     "the share (or you left it on another device), but the server does not "
                     "show this device that signed change, so it could also be the server "
-                    "withholding it; its copy is kept. Once you know the share ended, run "
-                    f"`tj forget {shlex.quote(label)} --unlisted`"
+                    "withholding it; its copy is kept"
+                )
+                raise InvalidInput(
+                    f"{situation}. Once you know the share ended, discard it again, saying so",
+                    subject=SHARE_STILL_SERVED,
+                    situation=situation,
+                    names={"journal": label},
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:
-                again = f"tj forget {shlex.quote(label)}" + (" --unlisted" if unlisted else "")
                 refused = [
                     r for r in await self.store.set_aside() if r.record.journal_id == journal_id
                 ]
-                raise InvalidInput(unsent_words(label, unsent - len(refused), refused, again))
+                raise unsent_error(label, unsent - len(refused), refused, unlisted)
             if check_only:  # every check passed: what a confirmation may now ask about
                 return False
             from client_sdk.private_notes import stamp_client  # imports context, which imports this
@@ -2485,15 +2541,18 @@ class Sharing:
         state = self.replica.chains.state(journal.journal_id)
         return state is not None and state.current_terms(self.profile.account_id, now) is not None
 
-    async def _still_active_text(
+    async def _still_active(
         self, label: str, journal: LocalJournal, journals: dict[bytes, LocalJournal]
-    ) -> str:
-        """Why `forget` refuses `journal`, a share still active: leave it first. When this
-        device also keeps read-only copies of another account that bore its owner's username
-        (erased, the name taken again: NU46 #1), those are named first with the command that
-        discards them: a `tj forget` printed before the name was taken again names this
+    ) -> InvalidInput:
+        """Why `forget` refuses `journal`, a share still active: leave it first (subject
+        SHARE_ACTIVE, `names["journal"]`). When this device also keeps read-only copies of
+        another account that bore its owner's username (erased, the name taken again: NU46
+        #1), those are named first (`names["copies"]`, tab-separated, and among them
+        `names["unlisted copies"]` those discarded only on the user's word that the share
+        ended): a forget command written down before the name was taken again names this
         journal now, and leaving it would end the new account's share."""
-        leave = "leave it first (tj leave), then forget its copy"
+        leave = "leave it first, then forget its copy"
+        named = {"journal": label}
         me, now = self.profile.account_id, now_ms()
         copies = [
             j
@@ -2503,18 +2562,33 @@ class Sharing:
             and j.owner_name.casefold() == journal.owner_name.casefold()
         ]
         if not copies:
-            return f"the share of {label!r} is still active: {leave}"
+            situation = f"the share of {label!r} is still active"
+            return InvalidInput(
+                f"{situation}: {leave}", subject=SHARE_ACTIVE, situation=situation, names=named
+            )
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))
-        commands = []
+        names, unlisted = [], []
         for copy in sorted(copies, key=self.replica.shown_name):
-            unlisted = self._still_granted(copy, now) and forgotten.tag(copy.journal_id) not in left
-            name = shlex.quote(self.replica.shown_name(copy))
-            commands.append(f"`tj forget {name}{' --unlisted' if unlisted else ''}`")
-        return (
-            f"{label!r} is the journal {self.replica.owner_label(journal)} shares with you now. "
-            f"If you meant the read-only copy kept of another account once named "
-            f"{journal.owner_name} (an account erased, its username taken again), "
-            f"{' or '.join(commands)} discards it. This one's share is still active: {leave}"
+            names.append(self.replica.shown_name(copy))
+            if self._still_granted(copy, now) and forgotten.tag(copy.journal_id) not in left:
+                unlisted.append(names[-1])
+        named |= {
+            "owner": self.replica.owner_label(journal),
+            "earlier owner": journal.owner_name,
+            "copies": "\t".join(names),
+            "unlisted copies": "\t".join(unlisted),
+        }
+        situation = (
+            f"{label!r} is the journal {named['owner']} shares with you now. If you meant the "
+            f"read-only copy kept of another account once named {journal.owner_name} (an "
+            "account erased, its username taken again)"
+        )
+        return InvalidInput(
+            f"{situation}, discarding {' or '.join(repr(n) for n in names)} removes it. This "
+            f"one's share is still active: {leave}",
+            subject=SHARE_ACTIVE,
+            situation=situation,
+            names=named,
         )
 
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
@@ -3023,33 +3097,48 @@ class Sharing:
         )
 
 
-def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: str) -> str:
+def unsent_error(
+    label: str, waiting: int, refused: list[SetAsideRow], unlisted: bool
+) -> InvalidInput:
     """Why `forget` keeps the copy `label` (NU30 F1): `waiting` changes of this device still
     in the outbox (a sync sends them or sets them aside), and those the server `refused` for
-    good (set aside), which only the user can let go: keep their words, drop them (one `tj
-    set-aside drop` per document), then run `again` (the forget command)."""
+    good (set aside), which only the user can let go: keep their words, drop them (one drop
+    per document: `names["set aside"]` holds the first 3 documents' ids, space-separated,
+    12 hex digits each), then discard it again (`unlisted`: the user said the share ended).
+    Subject UNSENT_COPY."""
     lose = "it" if waiting + len(refused) == 1 else "them"
-    if waiting:
-        changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
-        also = f" and {len(refused)} the server refused for good (set aside)" if refused else ""
-        return (
-            f"{label!r} has {changes} of this device not yet on the server (waiting to be "
-            f"sent){also}: forgetting the copy would lose {lose}; sync first (tj sync), then "
-            f"run {again} again"
-        )
     first: dict[bytes, bytes] = {}  # one drop per document: it drops all of its changes
     for r in refused:
         first.setdefault(r.record.doc_id or r.record.record_id, r.record.record_id)
-    drops = "; ".join(f"tj set-aside drop {i.hex()[:12]}" for i in list(first)[:3])  # NU41 #8
+    named = {
+        "journal": label,
+        "unlisted": "yes" if unlisted else "",
+        "waiting": str(waiting),
+        "set aside count": str(len(refused)),
+        "set aside documents": str(len(first)),
+        "set aside": " ".join(i.hex()[:12] for i in list(first)[:3]),  # NU41 #8
+    }
+    if waiting:
+        changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
+        also = f" and {len(refused)} the server refused for good (set aside)" if refused else ""
+        return InvalidInput(
+            f"{label!r} has {changes} of this device not yet on the server (waiting to be "
+            f"sent){also}: forgetting the copy would lose {lose}; sync first, then discard it "
+            "again",
+            subject=UNSENT_COPY,
+            names=named,
+        )
+    drops = ", ".join(named["set aside"].split())
     if len(first) > 3:
-        drops = "tj set-aside drop ID for each one in tj set-aside list"
+        drops = "each one in the set-aside list"
     changes = "1 change" if len(refused) == 1 else f"{len(refused):,} changes"
     their = "its" if lose == "it" else "their"
-    return (
+    return InvalidInput(
         f"{label!r} has {changes} of this device the server refused for good (set aside, not "
-        f"on the server): forgetting the copy would lose {lose}; keep {their} words (tj "
-        f"set-aside list --json > refused.json), then drop {lose} ({drops}), then run "
-        f"{again} again"
+        f"on the server): forgetting the copy would lose {lose}; keep {their} words (the "
+        f"set-aside list gives them), then drop {lose} ({drops}), then discard the copy again",
+        subject=UNSENT_COPY,
+        names=named,
     )
 
 

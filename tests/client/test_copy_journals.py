@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from cli.main import with_hint
 from client_sdk import Client, InvalidInput
 from client_sdk.copy_journals import COPY_JOURNAL
 from tests.client.sharing_support import share_with
@@ -77,9 +78,12 @@ async def test_an_entry_written_straight_into_the_journal_of_items_is_refused(
         await ana.entries.write("Shared with tom", "text for tom")
     assert refused.value.subject == COPY_JOURNAL
     assert str(refused.value) == (
-        "'Shared with tom' holds only what you share with tom one item at a time (tj "
-        "share-entry, tj measure share), so nothing was written. Write in one of your "
-        "journals, then share the entry from there (tj share-entry)"
+        "'Shared with tom' holds only what you share with tom one item at a time (an entry "
+        "or a measure's result), so nothing was written. Write in one of your journals, then "
+        "share the entry from there"
+    )
+    assert with_hint(refused.value).endswith(  # the CLI's commands (NU45 #4)
+        "share the entry from there (tj share-entry; a measure's result: tj measure share)"
     )
     [copy] = await ana.entries.list("Shared with tom")
     with pytest.raises(InvalidInput, match="then share it again"):

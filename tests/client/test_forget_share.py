@@ -18,9 +18,10 @@ from typing import Any
 import nacl.utils
 import pytest
 
+from cli.advice import forget_unsent
 from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
 from client_sdk.replica import _archived, is_archived
-from client_sdk.sharing import unsent_words
+from client_sdk.sharing import unsent_error
 from client_sdk.store import STORE_FILE, SetAsideRow
 from client_sdk.sync import OutboxRecord
 from tests.client.hostile import HostileServer, Through
@@ -334,10 +335,13 @@ async def test_forget_refuses_a_journal_with_changes_not_yet_on_the_server(
     monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
     waiting = (
         r"1 change of this device not yet on the server \(waiting to be sent\): forgetting "
-        r"the copy would lose it; sync first \(tj sync\), then run tj forget ana/Personal again"
+        r"the copy would lose it; sync first, then discard it again"
     )
-    with pytest.raises(InvalidInput, match=waiting):
+    with pytest.raises(InvalidInput, match=waiting) as refused:
         await tom.shares.forget("ana/Personal")
+    assert forget_unsent(refused.value).endswith(
+        "sync first (tj sync), then run tj forget ana/Personal again"
+    )
     assert traces(tom.home, journal, second)
     await tom.sync()  # the server's clock: the share is still on, the note is sent
     await forget_and_check(tom, journal)
@@ -483,15 +487,31 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         return SetAsideRow(outbox, "Personal", "forbidden", "no longer shared", 0)
 
     again = "tj forget ana/Personal --unlisted"
-    both = unsent_words("ana/Personal", 2, [refused("aa", "dd")], again)
-    assert both == (
+    both = unsent_error("ana/Personal", 2, [refused("aa", "dd")], unlisted=True)
+    assert str(both) == (  # the SDK's words name no command (NU45 #4); the CLI adds its own
+        "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
+        "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
+        "them; sync first, then discard it again"
+    )
+    assert forget_unsent(both) == (
         "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
         "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
         "them; sync first (tj sync), then run tj forget ana/Personal --unlisted again"
     )
     two_of_one_note_and_one_other = [refused("aa", "dd"), refused("bb", "dd"), refused("cc", None)]
-    aside = unsent_words("ana/Personal", 0, two_of_one_note_and_one_other, again)
-    assert aside == (
+    aside = unsent_error("ana/Personal", 0, two_of_one_note_and_one_other, unlisted=True)
+    assert str(aside) == (
+        "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
+        "not on the server): forgetting the copy would lose them; keep their words (the "
+        f"set-aside list gives them), then drop them ({'dd' * 6}, {'cc' * 6}), then discard "
+        "the copy again"
+    )
+    assert (aside.subject, aside.names["journal"], aside.names["set aside"]) == (
+        "unsent copy",
+        "ana/Personal",
+        f"{'dd' * 6} {'cc' * 6}",
+    )
+    assert forget_unsent(aside) == (
         "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
         "not on the server): forgetting the copy would lose them; keep their words (tj "
         "set-aside list --json > refused.json), then drop them (tj set-aside drop "

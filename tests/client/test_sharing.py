@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from cli.main import with_hint
 from client_sdk import (
     AccessError,
     Client,
@@ -167,7 +168,8 @@ async def test_a_read_only_therapist_cannot_write_through_the_sdk_nor_the_server
     with pytest.raises(AccessError, match="read-only") as refused:
         await tom.notes.add("ana/Personal", "A note.")
     assert "ask ana to give you the annotate role" in str(refused.value)  # NU20 C17
-    assert "tj share Personal tom --role annotate" in str(refused.value)  # NU21 C1
+    assert refused.value.names == {"journal": "Personal", "member": "tom"}  # NU21 C1, NU45 #4
+    assert "tj share Personal tom --role annotate" in with_hint(refused.value)
 
     stored = await tom.store.document(bytes.fromhex(entry.id))
     assert stored is not None

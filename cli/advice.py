@@ -1,0 +1,145 @@
+"""The CLI's words for SDK errors whose advice is a `tj` command with the error's own names
+in it (NU45 #4: the SDK's messages name no app's command; the error gives its `subject`,
+its `situation` and the `names` the command needs). `SAID` maps a subject to the whole line
+the CLI prints; `cli/main.py:with_hint` uses it before its plain hints (`HINTS`)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+
+from client_sdk.errors import TJError
+
+
+def _quoted(error: TJError, name: str) -> str:
+    return shlex.quote(error.names[name])
+
+
+def _situation(error: TJError) -> str:
+    return error.situation or str(error)
+
+
+def share_again(error: TJError) -> str:
+    """A member's share ended by the server's word: the share command that gives it again,
+    the whole journal or the fields of its source (`--only`)."""
+    member = _quoted(error, "member")
+    again = f"tj share {_quoted(error, 'journal')} {member} --full"
+    if "source" in error.names:
+        again = f"tj share {_quoted(error, 'source')} {member} --only {error.names['fields']}"
+    return f"{_situation(error)}. To share it with them again: {again}"
+
+
+def forget_unlisted(error: TJError) -> str:
+    """A copy the server no longer serves, its share not ended by the verified chain."""
+    return (
+        f"{_situation(error)}. Once you know the share ended, run "
+        f"`tj forget {_quoted(error, 'journal')} --unlisted`"
+    )
+
+
+def forget_unsent(error: TJError) -> str:
+    """A copy kept because changes of this device in it are not on the server: sync, or keep
+    the words of those set aside and drop them, then forget again (NU30 F1)."""
+    names = error.names
+    again = f"tj forget {_quoted(error, 'journal')}" + (" --unlisted" if names["unlisted"] else "")
+    waiting, refused = int(names["waiting"]), int(names["set aside count"])
+    label = repr(names["journal"])
+    lose = "it" if waiting + refused == 1 else "them"
+    if waiting:
+        changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
+        also = f" and {refused} the server refused for good (set aside)" if refused else ""
+        return (
+            f"{label} has {changes} of this device not yet on the server (waiting to be "
+            f"sent){also}: forgetting the copy would lose {lose}; sync first (tj sync), then "
+            f"run {again} again"
+        )
+    drops = "; ".join(f"tj set-aside drop {i}" for i in names["set aside"].split())
+    if int(names["set aside documents"]) > 3:
+        drops = "tj set-aside drop ID for each one in tj set-aside list"
+    changes = "1 change" if refused == 1 else f"{refused:,} changes"
+    their = "its" if lose == "it" else "their"
+    return (
+        f"{label} has {changes} of this device the server refused for good (set aside, not "
+        f"on the server): forgetting the copy would lose {lose}; keep {their} words (tj "
+        f"set-aside list --json > refused.json), then drop {lose} ({drops}), then run "
+        f"{again} again"
+    )
+
+
+def forget_active(error: TJError) -> str:
+    """A share still active: leave it first; and the commands that discard read-only copies
+    of an erased account that bore its owner's username (NU46 #1)."""
+    leave = "leave it first (tj leave), then forget its copy"
+    copies = error.names.get("copies")
+    if not copies:
+        return f"{_situation(error)}: {leave}"
+    unlisted = set(error.names["unlisted copies"].split("\t"))
+    commands = [
+        f"`tj forget {shlex.quote(name)}{' --unlisted' if name in unlisted else ''}`"
+        for name in copies.split("\t")
+    ]
+    return (
+        f"{_situation(error)}, {' or '.join(commands)} discards it. This one's share is still "
+        f"active: {leave}"
+    )
+
+
+def annotate_role(error: TJError) -> str:
+    """A read-only member's note refused: the owner's command that gives the annotate role."""
+    return (
+        f"{error} (on their device: tj share {_quoted(error, 'journal')} "
+        f"{_quoted(error, 'member')} --role annotate)"
+    )
+
+
+def items_copy(error: TJError) -> str:
+    """A write refused in a journal kept for a member: for one shared item by item, the
+    commands that share an entry or a measure's result."""
+    if error.names.get("kind") != "items":
+        return str(error)
+    return f"{error} (tj share-entry; a measure's result: tj measure share)"
+
+
+def own_note_about(error: TJError) -> str:
+    """A therapist's note marked to discuss: the commands that write one's own about it and
+    mark that one (NU35 #7)."""
+    note = f'"About note {error.names["note"]}: ..."'
+    return (
+        f"{_situation(error)}: write one of your own about it, `tj note "
+        f"{_quoted(error, 'journal')} {note}`, and mark that one with `tj discuss ID` (the id "
+        "`tj note` prints)"
+    )
+
+
+SAID: dict[str, Callable[[TJError], str]] = {
+    "share ended elsewhere": share_again,
+    "share still served": forget_unlisted,
+    "unsent copy": forget_unsent,
+    "share active": forget_active,
+    "own journal": lambda error: f"{error} (tj journal delete)",
+    "unseen copy": lambda error: f"{error} (`tj shares`)",
+    "share changed elsewhere": lambda error: f"{error} (`tj shares`)",
+    "read-only member": annotate_role,
+    "copy journal": items_copy,
+    "therapist's note": own_note_about,
+    "own journal gone": lambda error: f"{error} (`tj journal list`)",
+    "kept copy": lambda error: f"{error} (`tj forget`)",
+    "yours and theirs": lambda error: (
+        f"{error} (`tj journal rename {error.names['journal id']} NEW-NAME`)"
+    ),
+    "you named": lambda error: (
+        f"{_situation(error)}: name your own journals instead (`--journal NAME`)"
+    ),
+    "whose code": lambda error: (
+        f"{_situation(error)}: say whom you compare codes with (`tj verify-head JOURNAL --with "
+        "NAME`), or ask for the owner-only code (`--owner-only`) to compare two of your devices"
+    ),
+    "discarded note": lambda error: (
+        f"{_situation(error)} (`tj notes` lists those it holds): one written in a copy of a "
+        "shared journal discarded here with `tj forget` went with that copy, and only that "
+        "journal's owner can withdraw it now"
+    ),
+    "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
+}
+"""The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the
+error's `names` or goes inside the sentence."""

@@ -1,0 +1,119 @@
+"""NU45 #4: the SDK is embedded in apps that have no `tj` command, so no sentence it can give
+an app names a `tj` command or a CLI flag: the facts an app needs are fields (or the error's
+`subject`), and the CLI adds its own commands. A scan of every string literal in
+client_sdk/*.py outside docstrings (and of the strings of client_sdk/data/*.json) finds
+those that still do; the allow-list below names the few that never reach an app's user."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SDK = Path(__file__).resolve().parent.parent / "client_sdk"
+
+CLI_WORDS = re.compile(r"`tj\b|\btj [a-z]|(?<![\w-])--[a-z][a-z-]*")
+"""A `tj` command (`` `tj sync` ``, "tj share ...") or a CLI flag (`--journal`, `--yes`)."""
+
+ALLOWED = {
+    # Reference text in the safety wording's data file: `safety.texts()` returns it, but
+    # nothing shows it (`respond` and the flag texts read other keys); it documents where
+    # the wording comes from, for whoever edits the file.
+    ("data/safety.json", "notes"),
+    ("data/safety.json", "sources"),
+    # Style sheets of the HTML pages the SDK renders: their custom properties (`--ink`,
+    # `var(--card)`) are CSS, not words a user reads.
+    ("report.py", "STYLE"),
+    ("pixels.py", "STYLE"),
+    ("score_charts.py", "STYLE"),
+    ("caseload_html.py", "EXTRA_STYLE"),
+}
+"""(file under client_sdk/, assignment target or top-level JSON key) of literals that never
+reach an app's user."""
+
+
+def docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the string constants that are docstrings: a module's, class's or
+    function's first statement, and an attribute's string after its assignment."""
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for statement in body:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                found.add(id(statement.value))
+    return found
+
+
+def targets(tree: ast.AST) -> dict[int, str]:
+    """The name each string constant is assigned to, for the allow-list (innermost wins)."""
+    named: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            name = ast.unparse(target)
+            for inner in ast.walk(node.value):
+                named.setdefault(id(inner), name)
+    return named
+
+
+def python_literals() -> Iterator[tuple[str, str, int, str]]:
+    for path in sorted(SDK.glob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        skip, named = docstrings(tree), targets(tree)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in skip
+            ):
+                yield path.name, named.get(id(node), ""), node.lineno, node.value
+
+
+def json_literals() -> Iterator[tuple[str, str, int, str]]:
+    def strings(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for inner in value.values():
+                yield from strings(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from strings(inner)
+
+    for path in sorted((SDK / "data").rglob("*.json")):
+        top = json.loads(path.read_text("utf-8"))
+        for key, value in top.items() if isinstance(top, dict) else [("", top)]:
+            for text in strings(value):
+                yield str(path.relative_to(SDK)), key, 0, text
+
+
+def test_the_scan_finds_commands_and_flags() -> None:
+    assert CLI_WORDS.search("run `tj sync` first")
+    assert CLI_WORDS.search("(tj share-entry)")
+    assert CLI_WORDS.search("pass --unlisted")
+    assert CLI_WORDS.search("(`--journal NAME`)")
+    assert CLI_WORDS.search("(`--owner-only`)")
+    assert CLI_WORDS.search("(tj forget --unlisted)")
+    assert not CLI_WORDS.search("a tj-like word, 2--3 days, client.shares.forget")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="NU45 #4 not finished: notes.py's refused withdrawal (`only_the_owner_can`, also "
+    "in SyncReport.set_aside reasons and Note.withdrawal_refused), caseload.py's 'discarded "
+    "with `tj forget`', database.py LOGGED_OUT_ELSEWHERE, and the recovery-key texts of "
+    "account.py, client.py and pending_signup.py still name tj commands or flags",
+)
+def test_no_sdk_literal_names_a_tj_command_or_a_cli_flag() -> None:
+    left = sorted(
+        f"{file}:{line} ({name or '-'}): {text[:110]!r}"
+        for file, name, line, text in (*python_literals(), *json_literals())
+        if CLI_WORDS.search(text) and (file, name) not in ALLOWED
+    )
+    assert not left, "SDK words naming a `tj` command or a CLI flag:\n" + "\n".join(left)
