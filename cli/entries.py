@@ -430,7 +430,8 @@ def mood(
     }
     entry, sync = home.run(partial(write_entry, journal_name, note, **fields))
     print_entry_id(entry, as_json)
-    output.message(f"Mood {mood} saved; {sync}.")
+    said = sync if sync.startswith("saved") else f"saved; {sync}"  # not "saved; saved locally"
+    output.message(f"Mood {mood} {said}.")
 
 
 @cli.command("list")
@@ -844,24 +845,35 @@ def edit(
         found = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         output.message(f"Nothing to append: entry {output.short_id(found.id)} is unchanged.")
         return
-    entry, note = home.run(
-        partial(
-            edit_entry,
-            entry_id,
-            title=title,
-            mood=mood,
-            body=body,
-            append=append,
-            add_tags=list(tags),
-            remove_tags=list(untags),
-            emotions=list(emotions) if emotions else None,
-            created_at=created_at,
-            clear_mood=no_mood,
-        )
+    changes = partial(
+        edit_entry,
+        entry_id,
+        title=title,
+        mood=mood,
+        body=body,
+        append=append,
+        add_tags=list(tags),
+        remove_tags=list(untags),
+        emotions=list(emotions) if emotions else None,
+        created_at=created_at,
+        clear_mood=no_mood,
     )
+
+    async def edit_it(client: Client) -> tuple[int | None, tuple[Entry, str]]:
+        had = None
+        if no_mood:  # said once it is gone: `tj history` holds only this device's edits
+            had = (await found_after_sync(lambda c: c.entries.get(entry_id), client)).mood
+        return had, await changes(client)
+
+    had_mood, (entry, note) = home.run(edit_it)
     if draft is not None:
         editor.discard_draft(home.path, draft)
     print_edited(entry, note, as_json)
+    if no_mood and had_mood is not None:  # what was removed, and how to put it back (NU48 #2)
+        output.message(
+            f"Removed mood {had_mood}/10: `tj edit {output.short_id(entry.id)} --mood "
+            f"{had_mood}` puts it back."
+        )
 
 
 async def editable(entry_id: str, client: Client) -> Entry:

@@ -266,7 +266,9 @@ def goal_checkin_edit(
         found = home.run(partial(found_after_sync, partial(edit, check_only=True)))
         confirm_progress(found, progress)
 
-    print_goal(home.run(partial(then_sync, edit)), as_json)
+    changed, note = home.run(partial(then_sync, edit))
+    saved = f"Check-in {output.short_id(checkin_id)} on {output.titled('goal', changed.id, changed.title)}"
+    print_goal((changed, note), as_json, saved)  # not a bare "synced" (NU48 #5)
 
 
 @goal.command("undo")
@@ -381,7 +383,8 @@ def goal_edit(
         )
 
     past_target_note(target)
-    print_goal(home.run(partial(then_sync, edit)), as_json)
+    changed, note = home.run(partial(then_sync, edit))
+    print_goal((changed, note), as_json, output.titled("Goal", changed.id, changed.title))
 
 
 @goal.command("delete")

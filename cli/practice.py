@@ -421,10 +421,12 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     if tagged:
         from client_sdk.brief import DEFAULT_DAYS
 
+        listed = "; ".join(tagged)
+        stop = "" if listed.endswith((".", "!", "?", "…")) else "."  # not "sister.." (NU48 #6)
         output.message(
             f"Also in your next brief (the last {DEFAULT_DAYS} days): "
             f'{output.plural(len(tagged), "entry", "entries")} tagged "to-discuss": '
-            f"{'; '.join(tagged)}. A tag counts only for entries of the brief's days; `tj "
+            f"{listed}{stop} A tag counts only for entries of the brief's days; `tj "
             "discuss ID` marks one whenever it was written."
         )
     if note:

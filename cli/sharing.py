@@ -943,6 +943,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     abort=True,
                     err=True,
                 )
+        brief = any(b.journal == journal_name for b in home.run(partial(live_briefs, therapist)))
         try:
             ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
@@ -963,7 +964,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         tell_held(held)
         raise
     tell_held(held)
-    output.message(unshare_confirmation(journal_name, therapist, ended))
+    if brief:  # no "what you write from now on": a brief is written once (NU48 #1)
+        output.message(
+            f"Stopped sharing your pre-session brief {journal_name!r} with {therapist} (they "
+            "keep what they already downloaded)."
+        )
+    else:
+        output.message(unshare_confirmation(journal_name, therapist, ended))
     if ended.kept:
         named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
         for copy in ended.kept:  # what became of each copy (NU28 C2)
@@ -978,6 +985,26 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
             f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
         )
+    for live in home.run(partial(live_briefs, therapist)):  # its own share (NU48 #1)
+        if live.journal == journal_name:
+            continue
+        until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""
+        output.message(
+            f"Your pre-session brief {live.journal!r} stays readable by {therapist}{until}: "
+            f"`tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}` ends it now.",
+            wrap=True,
+        )
+
+
+async def live_briefs(member: str, client: Client) -> list[ShareInfo]:
+    """The pre-session briefs this account shares with `member` that have not ended, as this
+    device's verified chains say (no request)."""
+    wanted = normalize_username(member)
+    return [
+        share
+        for share in await client.shares.list(local_only=True)
+        if share.kind == "brief" and share.member == wanted and not share.expired
+    ]
 
 
 async def assignments_ended_now(

@@ -24,6 +24,12 @@ async def test_edit_and_undo_check_ins_on_two_devices(
         "goal", "checkin-edit", goal, first["id"][:6], "--progress", "2", "--note", "Long one"
     )
     assert edited["progress"] == 4
+    told = await phone.ok("goal", "checkin-edit", goal, first["id"][:6], "--note", "Long one")
+    said_edit = " ".join(told.stderr.split())  # NU48 #5: not a bare "synced"
+    assert (
+        said_edit
+        == f'Check-in {first["id"][:6]} on goal {goal[:12]} ("Attend group") saved; synced.'
+    )
     on_laptop = (await laptop.json("goal", "show", goal))["checkins"]
     assert [(c["id"], c["progress"], c["note"]) for c in on_laptop] == [
         (first["id"], 2, "Long one"),

@@ -86,3 +86,25 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
         "Error: ben shares no journal with you, only a pre-session brief: read it with "
         "`tj briefs` (`tj show ID` shows one)"
     )
+
+
+async def test_unsharing_the_journal_says_the_brief_stays_and_how_to_end_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU48 #1: `tj unshare Personal drsmith` left the pre-session brief shared without a
+    word; unsharing the brief said "what you write from now on stays private", which does
+    not fit a brief."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "Slept badly again.")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("brief", "drsmith", "--yes")
+    [brief] = [s for s in await ana.json("shares") if s["kind"] == "brief"]
+    ended = said((await ana.ok("unshare", "Personal", "drsmith", "--yes")).stderr)
+    name = brief["journal"]
+    assert f"Your pre-session brief {name!r} stays readable by drsmith until " in ended, ended
+    assert f"`tj unshare '{name}' drsmith` ends it now." in ended, ended
+    gone = said((await ana.ok("unshare", name, "drsmith", "--yes")).stderr)
+    assert f"Stopped sharing your pre-session brief {name!r} with drsmith" in gone, gone
+    assert "write from now on" not in gone
+    assert not [s for s in await ana.json("shares") if s["kind"] == "brief" and not s["expired"]]

@@ -238,3 +238,13 @@ async def test_a_value_refused_as_given_exits_2_and_a_failure_1(
         assert line.startswith("Error: "), line
     assert (await ana.tj("show", "abcdef")).exit_code == 1  # well formed, not there: failed
     assert await ana.json("list") == []
+
+
+async def test_a_tagged_entry_ending_in_a_full_stop_is_not_given_another(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU48 #6: `tj discuss` said "... my sister.. A tag counts ..."."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    await ben.ok("write", "--tag", "to-discuss", "About my sister.")
+    told = said((await ben.ok("discuss")).stderr)
+    assert '"to-discuss": About my sister. A tag counts' in told and ".." not in told, told

@@ -17,7 +17,10 @@ async def test_no_mood_removes_the_mood_on_every_device(
 
     edited = await laptop.ok("edit", entry[:8], "--no-mood")
     assert edited.stdout.strip() == entry
-    assert edited.stderr.strip() == f"Entry {entry[:12]} saved; synced."
+    assert edited.stderr.strip().splitlines() == [
+        f"Entry {entry[:12]} saved; synced.",
+        f"Removed mood 3/10: `tj edit {entry[:12]} --mood 3` puts it back.",  # NU48 #2
+    ]
     shown = await laptop.json("show", entry)
     assert (shown["mood"], shown["tags"], shown["body"]) == (None, ["work"], "Long day.")
     await phone.ok("sync")
