@@ -447,6 +447,11 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             if report.left_out.get(kind)
         ]
         parts.append(f"not imported (they stay in the file): {join_words(kinds)}")
+        if report.left_out.get("safety_plans"):  # what the safety message relies on (NU48 #3)
+            parts.append(
+                "write your safety plan here again (`tj safety plan --text ...`; the file's "
+                '"safety_plans" holds it)'
+            )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
     if report.not_archived:

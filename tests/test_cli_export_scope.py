@@ -92,7 +92,8 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     assert said.startswith("imported 1 entry, 0 goals and 0 notes into 1 journal; "), said
     assert said.endswith(
         "not imported (they stay in the file): 1 questionnaire result, 1 homework entry, "
-        "1 assignment and 1 safety plan"
+        "1 assignment and 1 safety plan; write your safety plan here again (`tj safety plan "
+        '--text ...`; the file\'s "safety_plans" holds it)'  # NU48 #3: the next step
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))

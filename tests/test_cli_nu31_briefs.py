@@ -95,7 +95,7 @@ async def test_unsharing_the_journal_says_the_brief_stays_and_how_to_end_it(
     word; unsharing the brief said "what you write from now on stays private", which does
     not fit a brief."""
     ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("write", "Slept badly again.")
     await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     await ana.ok("brief", "drsmith", "--yes")
