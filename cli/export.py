@@ -487,12 +487,14 @@ class ImportBar:
         if self._progress is None:
             if time.monotonic() - self._started < BAR_AFTER_S:
                 return
+            console = Console(stderr=True)
             self._progress = Progress(
                 TextColumn("importing"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                console=Console(stderr=True),
+                console=console,
                 transient=True,
+                disable=not console.is_interactive,  # as the sync bar (NU47 #3)
             )
             self._progress.start()
             self._task = self._progress.add_task("importing", total=total)

@@ -57,7 +57,7 @@ def show_report(
     else:
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
-        output.data(output.sync_text(report))
+        output.data(output.sync_summary(report))
         if earlier or earlier_told:
             output.data(earlier_text(earlier or [], earlier_told or []))
     for line in output.settled_lines(report):

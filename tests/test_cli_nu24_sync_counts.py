@@ -98,7 +98,7 @@ async def flagged_and_acknowledged(
     )  # fmt: skip
     await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     summary, lines = await synced(drsmith)
-    assert "1 new safety flag from ana" in summary
+    assert summary.splitlines()[0].startswith("ana: 1 new safety flag, ")  # NU47 #3
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         FIRST_SHARE,  # the first share, told once (NU25 C4)
@@ -124,10 +124,11 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_to
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags"
     )
     summary, lines = await synced(drsmith)
-    assert summary == (  # a flag to look at first (NU20 C6)
-        "1 new safety flag from ana, 1 new safety plan or safety-flag choice from ana, 1 new "
-        "questionnaire result from ana, 1 share change (below)"
-    )  # the share change is told once, by its notice below (NU25 C5)
+    assert summary.splitlines() == [  # a flag to look at first (NU20 C6), by client (NU47 #3)
+        "ana: 1 new safety flag, 1 new safety plan or safety-flag choice, 1 new",
+        "     questionnaire result",
+        "1 share change (below)",
+    ]  # the share change is told once, by its notice below (NU25 C5)
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         "Notice: ana shared 'Personal' with you again (HH:MM), after you had discarded "
@@ -172,7 +173,10 @@ async def test_a_flag_acknowledged_on_another_device_is_not_new_on_a_new_one(
     login = await tablet.ok("login", live_server.url, "drsmith", "--device-name", "tablet")
     told = said(login.stderr)
     assert "new safety flag" not in told and "Safety:" not in told
-    assert "1 safety flag from ana you had acknowledged already" in told
+    assert (  # one line per source (NU47 #3)
+        "ana: 1 new safety plan or safety-flag choice, 1 new questionnaire result, 1 safety "
+        "flag you had acknowledged already"
+    ) in told
     report = await tablet.json("sync")
     assert report["news"] == []  # told once
 
