@@ -1519,6 +1519,9 @@ def departure_lines(report: SyncReport) -> list[str]:
 def tell_departures(report: SyncReport) -> None:
     """Print `departure_lines` on stderr. A sync reports each departure once, so every
     command that syncs calls this (or prints the whole report): a notice used up by a
-    command that did not show it would never be seen (R22 F4)."""
+    command that did not show it would never be seen (R22 F4). Each wrapped at the
+    terminal's width under its "Notice: " as a warning is (NU47 #14: 354 to 401 columns);
+    a command's line after it ("If they did not mean to leave, share again: tj share ...")
+    stays whole, to copy."""
     for line in departure_lines(report):
-        message(line)
+        message(line, wrap=line.startswith("Notice: "))

@@ -1904,16 +1904,18 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
     (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2).
-    An owner whose fingerprint was never compared is marked "ana (?)": one warning below the
-    table says what it means (NU43 #7: "(fingerprint not verified)" took 11 rows' second
-    lines)."""
-    columns = [Column("journal", NAME), Column("owner", NAME), Column("role", NAME)]
+    The journal names its owner ("ana/Personal", "kim (account 1a2b3c4d)/Personal"): no
+    column repeats it (NU47 #14: at 80 columns "  owner: ana (?)" under each of 54 rows). A
+    journal whose owner's fingerprint was never compared is marked "ana/Personal (?)": one
+    warning below the table says what it means (NU43 #7: "(fingerprint not verified)" took
+    11 rows' second lines)."""
+    columns = [Column("journal", NAME), Column("role", NAME)]
     return fitted(
         [*columns, Column("expires", FIXED)],
         (
             (
-                s.name,
-                s.owner if s.owner_verified else f"{s.owner} {output.UNVERIFIED_MARK}",
+                (s.name or f"{s.owner}/{s.journal}")
+                + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
                 s.access,
                 shared_end_text(s),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.notice_times import timeless
+from tests.notice_times import timeless, unwrapped
 from tests.test_cli import Device, laptop, phone
 from tests.test_cli_insights import new_device
 
@@ -31,7 +31,7 @@ def said(text: str) -> str:
 async def synced(device: Device) -> tuple[str, list[str]]:
     """`tj sync`'s summary (stdout) and its lines on stderr."""
     result = await device.ok("sync")
-    return result.stdout.strip(), [said(line) for line in result.stderr.splitlines()]
+    return result.stdout.strip(), [said(line) for line in unwrapped(result.stderr).splitlines()]
 
 
 async def test_entries_trashed_deleted_or_restored_elsewhere_are_counted_as_such(
@@ -206,9 +206,9 @@ async def test_records_gone_with_an_erased_account_are_told_once_whatever_its_de
     # drsmith, still a member by the chain, is taken off it before the records are excused
     # (rev-complete F5): that share change is told too, once, as a member who left is
     assert result.stdout.strip() == "1 new entry from laptop, 1 share change (below)"
-    notices = [line for line in result.stderr.splitlines() if line.startswith("Notice:")]
+    notices = [line for line in unwrapped(result.stderr).splitlines() if line.startswith("Notice:")]
     gone = [line for line in notices if "record(s)" in line]
-    assert len(gone) == 1, result.stderr
+    assert len(gone) == 1, unwrapped(result.stderr)
     # named as the device knows them (fix-misc): the journal's name, the account's username
     # from the journal's verified access chain, no ids
     assert gone == [
@@ -217,5 +217,5 @@ async def test_records_gone_with_an_erased_account_are_told_once_whatever_its_de
     ], notices
     [dropped] = [line for line in notices if line not in gone]
     assert dropped.startswith("Notice: drsmith no longer reads Personal"), notices
-    assert personal["id"][:12] not in result.stderr
+    assert personal["id"][:12] not in unwrapped(result.stderr)
     assert (await phone.ok("sync")).stderr == ""  # told once
