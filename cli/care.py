@@ -189,7 +189,7 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
         output.not_delivered_note(sum(not a.delivered for a in shown), "assignment", "assignments")
         if ended and not include_all:
             for line in ended_lines(ended, due):
-                output.message(line)
+                output.message(line, wrap=True)  # under "Ended: " (NU47 #14)
             output.message("`tj assignments --all` lists them.")
 
 
@@ -252,7 +252,7 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
         since = datetime.now(UTC) - timedelta(days=ENDED_TOLD_DAYS)
         recent = [a for a in ended if a.share_ended and (a.share_ended.at or since) >= since]
         for line in ended_lines(recent, done):
-            output.message(line)
+            output.message(line, wrap=True)
 
 
 @cli.group()

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
-from client_sdk.models import decoded_text, plain_text
+from client_sdk.models import Journal, decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, ImportReport
@@ -154,10 +154,24 @@ async def export_files(
         path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
         write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         files = [path]
-    names = [j.name for j in await client.archive.chosen(**some) or []]
+    names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
         output.message(f"Notice: not in this export: {newer}")
     return files, data, names
+
+
+async def exported_name(client: Client, journal: Journal) -> str:
+    """A journal an export holds, as its summary names it: its name, with the account it is
+    of where that name's "owner/" is a username the server now gives to another account
+    (`client.journals.client_label`, REV-HELD: `tj export --client kim` before the new kim
+    was verified exported the erased kim's records, said as "kim/Personal"): "kim/Personal
+    of kim (account 1a2b3c4d), not the account the server now names kim"."""
+    if journal.own:
+        return journal.name
+    label = await client.journals.client_label(journal.id)
+    if journal.name.startswith(f"{label}/"):
+        return journal.name
+    return f"{journal.name} of {label}, not the account the server now names {journal.owner}"
 
 
 def export_summary(data: dict[str, Any]) -> str:
@@ -492,12 +506,14 @@ class ImportBar:
         if self._progress is None:
             if time.monotonic() - self._started < BAR_AFTER_S:
                 return
+            console = Console(stderr=True)
             self._progress = Progress(
                 TextColumn("importing"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                console=Console(stderr=True),
+                console=console,
                 transient=True,
+                disable=not console.is_interactive,  # as the sync bar (NU47 #3)
             )
             self._progress.start()
             self._task = self._progress.add_task("importing", total=total)

@@ -1051,7 +1051,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
     if (flags := output.safety_line(report)) is not None:
         output.message(flags)
-    output.message(f"Synced: {output.sync_text(report)}")
+    output.tell_synced(report)
     output.tell_departures(report)
     for twin in home.run(namesakes):
         output.message(
@@ -1282,7 +1282,7 @@ def recover(
     except TJError as error:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
     else:
-        output.message(f"Synced: {output.sync_text(report)}")
+        output.tell_synced(report)
         output.tell_departures(report)
     try:
         offer_sign_out(home, sign_out_others, "")

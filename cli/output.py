@@ -1113,6 +1113,33 @@ def sync_text(report: SyncReport) -> str:
     return report.summary()
 
 
+def sync_summary(report: SyncReport, lead: str = "", width: int | None = None) -> str:
+    """`lead` and `sync_text` on one line when it fits the terminal's width (`width`, default
+    `fields_text`'s), else `lead` alone on its line and the summary one line per source,
+    sorted, each wrapped under its name (`SyncReport.summary_lines`; NU47 #3: the first sync
+    of 30 clients' journals was one line of 3,517 characters, a client in three places):
+    "ana.b: 304 new entries, 52 new questionnaire results, 2 new goals"; indented by two
+    spaces under a `lead` ("Synced:")."""
+    size = width or shutil.get_terminal_size().columns
+    said = f"{lead}{sync_text(report)}"
+    lines = report.summary_lines()
+    if cell_len(said) <= size or not lines:
+        return said
+    indent = "  " if lead else ""
+    grouped = fields_text([indent + line for line in lines], size)
+    return f"{lead.rstrip()}\n{grouped}" if lead else grouped
+
+
+def tell_synced(report: SyncReport) -> None:
+    """ "Synced: ..." on stderr after a command's first sync (`tj login`, `tj recover`): the
+    summary one line per source when long (`sync_summary`)."""
+    said = sync_summary(report, "Synced: ")
+    if "\n" in said:
+        click.echo(shown(said), err=True)
+    else:
+        message(said)
+
+
 def sync_lines(report: SyncReport) -> list[str]:
     """What one sync sent and received, one item per line (`SyncReport.summary_items`):
     each share change is told once, in words, by its notice after the summary
@@ -1492,6 +1519,9 @@ def departure_lines(report: SyncReport) -> list[str]:
 def tell_departures(report: SyncReport) -> None:
     """Print `departure_lines` on stderr. A sync reports each departure once, so every
     command that syncs calls this (or prints the whole report): a notice used up by a
-    command that did not show it would never be seen (R22 F4)."""
+    command that did not show it would never be seen (R22 F4). Each wrapped at the
+    terminal's width under its "Notice: " as a warning is (NU47 #14: 354 to 401 columns);
+    a command's line after it ("If they did not mean to leave, share again: tj share ...")
+    stays whole, to copy."""
     for line in departure_lines(report):
-        message(line)
+        message(line, wrap=line.startswith("Notice: "))

@@ -224,21 +224,21 @@ def goal_words(goal: GoalLine) -> str:
     return f"{goal.title}{done} ({seen})"
 
 
+def caseload_columns() -> list[Column]:
+    """The columns of `tj caseload`'s table: flags and scores broken between items only."""
+    columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
+    columns += [Column("last entry", FIXED), Column("week", FIXED), Column("mood 8 wk", FIXED)]
+    return [*columns, Column("scores", NAME, items=", "), Column("overdue", FIXED)]
+
+
 def caseload_table(rows: list[CaseloadRow]) -> Table:
     """A client whose fingerprint this device never compared is named "ana (?)", the flag
     said below the table (`flag_details`); flags and scores are broken between items, never
     inside one (a flag whole on its line), and at 80 columns every cell is whole."""
     from client_sdk.caseload import UNVERIFIED
 
-    columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
-    columns += [Column("last entry", FIXED)]
-    columns += [
-        Column("week", FIXED),
-        Column("mood 8 wk", FIXED),
-        Column("scores", NAME, items=", "),
-    ]
     return fitted(
-        [*columns, Column("overdue", FIXED)],
+        caseload_columns(),
         (
             (
                 f"{row.client} {UNVERIFIED_MARK}" if UNVERIFIED in row.flags else row.client,
@@ -479,32 +479,43 @@ def briefs(home: Home, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[BriefView], list[output.Unverified], list[HeldBack]]:
+    ) -> tuple[list[BriefView], list[output.Unverified], list[HeldBack], str]:
         await synced_first(client)
         found = await client.briefs.received(include_ended=True)
         unverified = await output.unverified_owners(client, (b.client for b in found))
-        return found, unverified, await output.held_back(client)
+        return found, unverified, await output.held_back(client), client.username
 
-    found, unverified, held = home.run(work)
+    found, unverified, held, me = home.run(work)
     output.warn_unverified_owners(unverified)
-    output.show_rows(found, as_json, briefs_table, "No briefs shared with you.")
+    output.show_rows(
+        found, as_json, lambda rows: briefs_table(rows, me), "No briefs shared with you."
+    )
     output.warn_held_back(held, "briefs")  # a brief past the cut cannot show (NU47 #2)
 
 
-def briefs_table(found: list[BriefView]) -> Table:
-    """`tj briefs`: the brief's journal without its "client/" (the client column names
-    them): "Brief 2026-12-04 18:07" above "for okafor" at 80 columns, not three lines
-    (NU42 #11)."""
-    columns = [ID, Column("client", NAME), Column("shared", FIXED), Column("journal", NAME)]
+def briefs_table(found: list[BriefView], me: str) -> Table:
+    """`tj briefs`: the client first, then the brief's id, when it was shared and when it
+    expires. The journal holding each brief is named as the client's app names it ("Brief
+    2026-12-05 01:38 for drsmith": its date repeats "shared", `me` is the reader), so it
+    has no column (NU47 #14: at 80 columns it took two lines and pushed the client below
+    the row), unless one is named otherwise (another app's), when it is shown without its
+    "client/" (the client column names them; NU42 #11); --json keeps every name."""
+    from client_sdk.journal_meta import names_brief_for
+
+    def named(item: BriefView) -> str:
+        return item.journal.removeprefix(f"{item.client}/")
+
+    odd = any(not names_brief_for(named(item), me) for item in found)
+    columns = [Column("client", NAME), ID, Column("shared", FIXED), Column("expires", FIXED)]
     return fitted(
-        [*columns, Column("expires", FIXED)],
+        [*columns, *([Column("journal", NAME)] if odd else [])],
         (
             (
-                output.short_id(item.id),
                 item.client,
+                output.short_id(item.id),
                 output.local_time(item.created_at),
-                item.journal.removeprefix(f"{item.client}/"),  # the client is named beside it
                 brief_end(item),
+                *([named(item)] if odd else []),
             )
             for item in found
         ),

@@ -53,12 +53,16 @@ class ProgressBar:
         if self._progress is None:
             if time.monotonic() - self._started < BAR_AFTER_S and state.waiting_until is None:
                 return
+            console = Console(stderr=True)
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 TextColumn("{task.percentage:>3.0f}%"),
-                console=Console(stderr=True),
+                console=console,
                 transient=True,
+                # not drawn where stderr is no terminal (a file, a pipe): rich then draws
+                # nothing, but its stop wrote an empty line before the summary (NU47 #3)
+                disable=not console.is_interactive,
             )
             self._progress.start()
             self._push = self._progress.add_task("pushing", total=1, visible=False)

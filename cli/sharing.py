@@ -1396,22 +1396,33 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj list --journal ana/Personal
     """
 
-    async def work(client: Client) -> tuple[list[SharedJournal], list[output.Unverified]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str]]:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline); a share this device does not open
         # is said too (NU46 #7: it was listed nowhere but in `tj sync`'s warning).
         await synced_first(client, tell_refused=True)
         found = sorted(await client.shares.with_me(refresh=False), key=shared_order)
         unverified = {s.owner for s in found if not s.owner_verified}
-        return found, await output.unverified_owners(client, unverified)
+        # who each kept copy's commands name: the account alone where its username names
+        # another one here, or may once a share waiting for a verify is opened (REV-HELD)
+        owners = {
+            s.journal_id: await client.journals.client_label(s.journal_id)
+            for s in found
+            if s.share_ended
+        }
+        return found, await output.unverified_owners(client, unverified), owners
 
-    found, unverified = home.run(work)
+    found, unverified, owners = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
+                owner = owners[s.journal_id]
                 # shown(): the journal name is another account's text (rev-nu29b B2)
-                output.data(output.forget_advice(s.name, s.unlisted, s.owner), wrap=True)
+                advice = output.forget_advice(f"{owner}/{s.journal}", s.unlisted, owner)
+                output.data(advice, wrap=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
 
@@ -1931,16 +1942,18 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
     (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2).
-    An owner whose fingerprint was never compared is marked "ana (?)": one warning below the
-    table says what it means (NU43 #7: "(fingerprint not verified)" took 11 rows' second
-    lines)."""
-    columns = [Column("journal", NAME), Column("owner", NAME), Column("role", NAME)]
+    The journal names its owner ("ana/Personal", "kim (account 1a2b3c4d)/Personal"): no
+    column repeats it (NU47 #14: at 80 columns "  owner: ana (?)" under each of 54 rows). A
+    journal whose owner's fingerprint was never compared is marked "ana/Personal (?)": one
+    warning below the table says what it means (NU43 #7: "(fingerprint not verified)" took
+    11 rows' second lines)."""
+    columns = [Column("journal", NAME), Column("role", NAME)]
     return fitted(
         [*columns, Column("expires", FIXED)],
         (
             (
-                s.name,
-                s.owner if s.owner_verified else f"{s.owner} {output.UNVERIFIED_MARK}",
+                (s.name or f"{s.owner}/{s.journal}")
+                + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
                 s.access,
                 shared_end_text(s),
             )

@@ -57,7 +57,7 @@ def show_report(
     else:
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
-        output.data(output.sync_text(report))
+        output.data(output.sync_summary(report))
         if earlier or earlier_told:
             output.data(earlier_text(earlier or [], earlier_told or []))
     for line in output.settled_lines(report):
@@ -83,7 +83,7 @@ def show_report(
         output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
     for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
         names = (report.erased_journals, report.erased_authors)
-        output.message(f"Notice: {erased_text(journal_id, author, count, *names)}")
+        output.message(f"Notice: {erased_text(journal_id, author, count, *names)}", wrap=True)
     for share in report.refused_shares:
         output.message(f"Warning: {output.refused_share_line(share)}")
     for rollback in report.rollbacks:
@@ -94,11 +94,11 @@ def show_report(
         output.message(output.held_back_notice(report.held_back), wrap=True)
     output.tell_departures(report)
     for same in report.same_names:
-        output.message(f"Notice: {output.same_name_line(same)}")
+        output.message(f"Notice: {output.same_name_line(same)}", wrap=True)
     for newer in report.newer:
-        output.message(f"Notice: {newer}")
+        output.message(f"Notice: {newer}", wrap=True)
     if report.upload_limit is not None:
-        output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}")
+        output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}", wrap=True)
 
 
 def earlier_text(earlier: list[News], told: list[Departure]) -> str:

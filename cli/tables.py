@@ -452,10 +452,18 @@ def _parts(name: str, items: str = "") -> list[str]:
     of a copy's name ("ben/", "Personal", "(mood, tags, scores)", "for", "drsmith") stay on
     one line (NU25 C3: they went one word a line, seven lines an entry at 80 columns).
     `items` (a separator, `Column.items`): only after each, each item whole with it, its
-    last space left out ("safety flag (1);")."""
+    last space left out ("safety flag (1);"), never after one inside parentheses (NU47 #14:
+    the caseload's "GAD-7 18 (+1, retake)" went over two lines, "(+1," above "retake)")."""
     if items:
         ends = items.rstrip()
-        return [p + ends for p in name.split(items)[:-1]] + name.split(items)[-1:]
+        pieces = name.split(items)
+        joined = [pieces[0]]
+        for piece in pieces[1:]:
+            if joined[-1].count("(") > joined[-1].count(")"):  # inside parentheses
+                joined[-1] += items + piece
+            else:
+                joined.append(piece)
+        return [p + ends for p in joined[:-1]] + joined[-1:]
     parts: list[str] = []
     depth = 0  # parentheses open before this part
     for glued in re.split(r"(?<=/)|\s+", _glued(name)):

@@ -1751,14 +1751,16 @@ class Client:
     async def _owners_named(self, told: list[Departure]) -> list[Departure]:
         """`told` with `Departure.owner_label` set where this device names the owner of a
         journal it holds otherwise than `owner` now (`Replica.owner_label`: another account
-        that bore the username has journals here too, NU46 #1)."""
+        that bore the username has journals here too, NU46 #1; `Context.client_label`: the
+        server gives the username to another account, not verified yet, so that the commands
+        a notice prints name this account apart)."""
         if not any(d.owner for d in told):
             return told
         journals = {j.journal_id.hex(): j for j in await self.store.journals()}
         found = []
         for d in told:
             journal = journals.get(d.journal_id) if d.owner else None
-            label = self.replica.owner_label(journal) if journal is not None else d.owner
+            label = self.context.client_label(journal) if journal is not None else d.owner
             found.append(dataclasses.replace(d, owner_label=label) if label != d.owner else d)
         return found
 

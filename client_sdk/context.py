@@ -313,8 +313,12 @@ class Context:
         """Those of `journals` that the account `name` names (a username, or a label as
         `Replica.owner_label` gives it: "kim (account 1a2b3c4d)") owns and shares with this
         one, the read-only copies of shares that ended included; not the journals of its
-        briefs (`brief_journals`). Raises InvalidInput for this account's own username;
-        NotFound (subject "journal") when this device holds no journal of theirs."""
+        briefs (`brief_journals`): as a journal's "owner/" and the caseload name them, the
+        plain username the account pinned here under it, another that bore it by its label.
+        Raises InvalidInput for this account's own username, and for a username no account
+        here is named by now (`_not_another_account`: journals of several accounts that
+        bore it are here, each named by its label); NotFound (subject "journal") when this
+        device holds no journal of theirs."""
         wanted = name.strip().casefold()
         if wanted == self.profile.username.casefold():
             raise InvalidInput(
@@ -326,6 +330,8 @@ class Context:
         theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
         briefs = await self.brief_journals(theirs)
         found = [j for j in theirs if j.journal_id not in briefs]
+        if not theirs:
+            self._not_another_account(name, list(journals))
         if not found:
             raise NotFound(
                 f"no journal of {name!r} on this device: no account of that name shares one "
@@ -341,6 +347,24 @@ class Context:
             self.replica.owner_label(journal).casefold(),
             self._labelled_owner(journal).casefold(),
         }
+
+    def client_label(self, journal: LocalJournal) -> str:
+        """How a command printed for the user names the owner of `journal` (another
+        account's) to act on their journals (`--client NAME`, "NAME/journal"):
+        `Replica.owner_label`, but the label naming their account alone, "kim (account
+        1a2b3c4d)" (`_labelled_owner`), while they keep the plain username on this device
+        and the server gives it to another account (`Replica.names_given_elsewhere`: a share
+        not opened until verified). The plain name names the pinned account until that
+        verify, and the other one after it: a command copied from beside the warning would
+        then act on the other person's records (REV-HELD, low)."""
+        label = self.replica.owner_label(journal)
+        if (
+            journal.owner_id != self.profile.account_id
+            and label.casefold() == journal.owner_name.casefold()
+            and label.casefold() in self.replica.names_given_elsewhere()
+        ):
+            return self._labelled_owner(journal)
+        return label
 
     def _labelled_owner(self, journal: LocalJournal) -> str:
         """The owner of `journal` with as many digits of its account id as tell it apart from

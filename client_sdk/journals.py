@@ -75,6 +75,20 @@ class Journals:
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
 
+    async def client_label(self, name_or_id: str) -> str:
+        """How a command the app prints names the owner of the journal `name_or_id` (as `get`
+        takes it), another account's, to act on their journals (`tj export --client NAME`):
+        their name as the journal's "owner/" gives it, or, while the server gives that
+        username to another account than the one pinned here (a share not opened until it is
+        verified: `SyncReport.refused_shares`), the label that names this account alone,
+        "kim (account 1a2b3c4d)" (`--client` and journal names take it). Works offline
+        (then as the last sync left it). Raises NotFound and InvalidInput as `get`, and
+        InvalidInput for one of this account's own journals."""
+        local = await self._context.local_journal(name_or_id)
+        if local.owner_id == self._context.profile.account_id:
+            raise InvalidInput(f"{name_or_id!r} is your own journal", subject=BAD_VALUE)
+        return self._context.client_label(local)
+
     async def command_name(self, journal_id: str) -> str:
         """How a command an app suggests (`tj journal delete NAME`) names the journal of id
         `journal_id` (hex) unmistakably: its name as `get` takes it when that name names

@@ -1351,6 +1351,19 @@ class Replica:
             return journal.name
         return f"{self.owner_label(journal)}/{journal.name}"
 
+    def names_given_elsewhere(self) -> set[str]:
+        """The usernames (case folded) that the journal list this device last read gives to
+        another account than the one pinned here under them: the owners of the shares this
+        device does not open until they are verified (`SyncReport.refused_shares`: a name
+        freed by an erased account and taken since, say). The server's word: it decides no
+        one's records, only that a command printed names the pinned account apart
+        (`Context.client_label`)."""
+        return {
+            error.username.casefold()
+            for error in self._unpinned.values()
+            if isinstance(error, KeyChangedError) and error.username
+        }
+
     def label_digits(self, journal: LocalJournal) -> int:
         """The digits of its owner's account id that name `journal`'s owner apart from every
         other account bearing that username in this device's journals (`models.label_digits`):

@@ -803,11 +803,50 @@ class SyncReport:
         this account's own journals the server stopped listing ("1 journal deleted on another
         device or withheld (below)": a `Departure` whose `reason` is "no longer on the server", not
         a share change; a deletion is not signed, so the server may be withholding it instead)."""
-        items = (
+        return [*self._sent(), *(str(n) for n in self._news_in_order()), *self._counted()]
+
+    def summary_lines(self) -> list[str]:
+        """`summary_items` on lines, each source named once, for a summary too long for one
+        line (3,517 characters with 30 clients, one client in three places): what
+        was sent and the news of no source ("new journal Work") first, then one line per
+        account with a new safety flag for this one, first in its line (as in
+        `summary_items`), then one per device of this account ("on your phone: 1
+        updated entry"), then one per other account ("ana.b: 304 new entries, 52 new
+        questionnaire results, 2 new goals"), each by name; then the share changes and
+        journals told below ("16 share changes (below)"); [] when `summary_items` is."""
+        alone = self._sent()
+        flagged = {n.source for n in self.new_safety_flags()}
+        groups: dict[tuple[bool, str], list[str]] = {}
+        for item in self._news_in_order():
+            if item.kind == "journal" or not item.source:
+                alone.append(item.words())
+            else:
+                groups.setdefault((not item.own, item.source), []).append(item.words(False))
+        lines = [", ".join(alone)] if alone else []
+
+        def order(group: tuple[bool, str]) -> tuple[object, ...]:
+            others, source = group
+            return (not (others and source in flagged), others, source.casefold(), source)
+
+        for others, source in sorted(groups, key=order):
+            named = f"{source}:" if others else f"on your {source}:"
+            lines.append(f"{named} {', '.join(groups[others, source])}")
+        counted = self._counted()
+        return lines + ([", ".join(counted)] if counted else [])
+
+    def _sent(self) -> list[str]:
+        return (
             [f"sent {self.pushed:,} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
         )
+
+    def _news_in_order(self) -> list[News]:
+        """`news`, this account's new safety flags first (`new_safety_flags`)."""
         flags = self.new_safety_flags()
-        items += [str(n) for n in flags] + [str(n) for n in self.news if n not in flags]
+        return [*flags, *(n for n in self.news if n not in flags)]
+
+    def _counted(self) -> list[str]:
+        """The share changes, journals gone and shares not opened, told below the summary."""
+        items = []
         gone = sum(1 for d in self.departures if d.reason == GONE)
         if gone:
             items.append(

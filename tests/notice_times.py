@@ -34,3 +34,11 @@ def same_moment(first: str, second: str) -> bool:
     if len(first) == len(second):
         return first == second
     return first[-5:] == second[-5:]
+
+
+def unwrapped(text: str) -> str:
+    """`text` (a command's stderr) with each message wrapped at the terminal's width under
+    its label (`cli.output.fields_text`: "Notice: ..." then lines indented under its value,
+    NU47 #14) on one line again, as it was said: a line that starts with a space joins the
+    one before it, with one space."""
+    return re.sub(r"\n +", " ", text)

@@ -12,6 +12,7 @@ import pytest
 from cli import progress
 from client_sdk import Client, SyncProgress, pushing
 from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
 from tests.server.servers import login, serving, signup
 from tests.test_cli import Device, failed_with_one_line, run_tj
 
@@ -107,8 +108,8 @@ async def test_tj_sync_that_may_not_wait_says_how_many_changes_wait_and_the_next
         assert re.search(
             r"Notice: The server limits how fast one account can upload; 20 changes are waiting "
             r"on this device and will upload at the next sync from \d\d:\d\d:\d\d\.",
-            result.stderr,
-        ), result.stderr
+            unwrapped(result.stderr),
+        ), unwrapped(result.stderr)
         server.clock.now += 60_000
         again = json.loads((await device.ok("sync", "--json")).stdout)
         assert (again["pushed"], again["upload_limit"]) == (20, None)

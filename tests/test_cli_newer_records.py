@@ -9,6 +9,7 @@ from pathlib import Path
 
 from client_sdk import Client
 from tests.client.test_newer_records import write_newer
+from tests.notice_times import unwrapped
 from tests.test_cli import Device, laptop, phone  # noqa: F401  (fixtures)
 
 
@@ -27,14 +28,14 @@ async def test_tj_sync_says_once_to_update_the_app_for_records_of_a_newer_versio
     result = await phone.tj("sync")
     assert result.exit_code == 0, result.output
     assert "Notice: journal 'Personal': 1 change written by a newer version of the app" in (
-        result.stderr
+        unwrapped(result.stderr)
     )
-    assert "update the app" in result.stderr
-    assert "Warning" not in result.stderr and "Traceback" not in result.output
+    assert "update the app" in unwrapped(result.stderr)
+    assert "Warning" not in unwrapped(result.stderr) and "Traceback" not in result.output
 
     again = await phone.tj("sync", "--json")
     assert again.exit_code == 0 and json.loads(again.stdout)["newer"] == []
-    assert "newer version" not in again.stderr
+    assert "newer version" not in unwrapped(again.stderr)
 
 
 async def test_tj_export_names_the_changes_of_a_newer_version_it_leaves_out(

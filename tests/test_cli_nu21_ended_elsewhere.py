@@ -13,6 +13,7 @@ from cli import output
 from client_sdk.departures import UNSHARED, Departure
 from client_sdk.sync import SyncReport
 from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom
 
@@ -36,24 +37,26 @@ async def test_the_laptop_is_told_once_the_phone_ended_a_share_and_the_phone_is_
     await phone.ok("sync")
     await ana.ok("sync")
     ended = await phone.ok("unshare", "Personal", "tom", "--yes")
-    assert "Stopped sharing 'Personal' with tom" in ended.stderr, ended.stderr
+    assert "Stopped sharing 'Personal' with tom" in unwrapped(ended.stderr), unwrapped(ended.stderr)
     for _ in range(2):  # the phone said so itself: its syncs do not say it again
         again = await phone.ok("sync")
-        assert "tom" not in again.stdout + again.stderr, again.stderr
+        assert "tom" not in again.stdout + unwrapped(again.stderr), unwrapped(again.stderr)
     told = await ana.ok("sync")
-    assert f"Notice: {TOLD}" in told.stderr, told.stderr
-    assert told.stderr.count("no longer shared") == 1
+    assert f"Notice: {TOLD}" in unwrapped(told.stderr), unwrapped(told.stderr)
+    assert unwrapped(told.stderr).count("no longer shared") == 1
     assert told.stdout == "1 share change (below)\n"  # the sync's summary counts it
-    assert (told.stdout + told.stderr).count("Personal is no longer shared with tom") == 1
-    assert "another" not in told.stderr and "this device" not in told.stderr
+    assert (told.stdout + unwrapped(told.stderr)).count(
+        "Personal is no longer shared with tom"
+    ) == 1
+    assert "another" not in unwrapped(told.stderr) and "this device" not in unwrapped(told.stderr)
     again = await ana.ok("sync")
-    assert "tom" not in again.stdout + again.stderr, again.stderr
+    assert "tom" not in again.stdout + unwrapped(again.stderr), unwrapped(again.stderr)
     assert await ana.json("shares") == []
     # A device that logs in later verifies the chain for the first time: old news.
     tablet = Device(tmp_path / "ana-tablet", live_server.url)
     shown = [await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")]
     shown += [await tablet.ok("sync") for _ in range(2)]
-    assert all("no longer shared" not in r.stdout + r.stderr for r in shown)
+    assert all("no longer shared" not in r.stdout + unwrapped(r.stderr) for r in shown)
 
 
 async def test_the_notice_is_in_sync_json_and_in_every_command_that_syncs(
@@ -65,7 +68,7 @@ async def test_the_notice_is_in_sync_json_and_in_every_command_that_syncs(
     await ana.ok("sync")
     await phone.ok("unshare", "Personal", "tom", "--yes")
     wrote = await ana.ok("write", "After the share ended.")  # an everyday command syncs
-    assert f"Notice: {TOLD}" in wrote.stderr, wrote.stderr
+    assert f"Notice: {TOLD}" in unwrapped(wrote.stderr), unwrapped(wrote.stderr)
     await ana.ok("share", "Personal", "tom", "--full", "--fingerprint", tom.signup["fingerprint"])
     await ana.ok("sync")
     await phone.ok("sync")
@@ -94,10 +97,10 @@ async def test_a_field_level_copy_ended_on_the_phone_is_told_by_its_source_and_f
     assert (
         "Notice: tom no longer reads the mood and scores of Personal (a copy kept for them): "
         "the share was ended from one of your devices ("
-    ) in told.stderr, told.stderr
-    assert told.stderr.count("Notice:") == 1
+    ) in unwrapped(told.stderr), unwrapped(told.stderr)
+    assert unwrapped(told.stderr).count("Notice:") == 1
     again = await ana.ok("sync")
-    assert "tom" not in again.stdout + again.stderr, again.stderr
+    assert "tom" not in again.stdout + unwrapped(again.stderr), unwrapped(again.stderr)
 
 
 def test_the_notice_names_what_ended_in_plain_words() -> None:

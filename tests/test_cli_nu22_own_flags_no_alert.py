@@ -5,6 +5,7 @@ alerted; the therapist still is (real server on loopback, real crypto)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -27,7 +28,12 @@ async def test_a_clients_own_flags_are_no_alert_on_her_new_device_but_are_for_he
     phone = Device(tmp_path / "ana-phone", live_server.url)
     signed_in = await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     said = " ".join(signed_in.stderr.split())
-    assert "Synced:" in said and "1 new safety flag from" in said  # told as news, plainly
+    # told as news, plainly, one line per source when long (NU47 #3)
+    assert re.search(
+        r"Synced: on your \S+: 1 new safety plan or safety-flag choice, 1 new questionnaire "
+        r"result, 1 new safety flag( |$)",
+        said,
+    ), said
     assert "Safety:" not in said and "caseload" not in said
     [flag] = await phone.json("safety", "flags")
     assert flag["answer"] == 2  # the flag itself is there

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.notice_times import NOTICE_TIME, same_moment
+from tests.notice_times import NOTICE_TIME, same_moment, unwrapped
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -41,7 +41,9 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
     told = {}
     for name, device in (("laptop", ana), ("phone", phone)):
         synced = await device.ok("sync")
-        [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+        [notice] = [
+            line for line in unwrapped(synced.stderr).splitlines() if line.startswith("Notice:")
+        ]
         when = re.search(
             rf"^Notice: drsmith no longer reads Personal \(({NOTICE_TIME})\): the server says "
             "they left",
@@ -52,7 +54,9 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
             "(not signed by them);" in notice
             and "removed them from the journal's access and changed its key" in notice
         )
-        again = [line.strip() for line in synced.stderr.splitlines() if "tj share " in line]
+        again = [
+            line.strip() for line in unwrapped(synced.stderr).splitlines() if "tj share " in line
+        ]
         assert [a.split(": ", 1)[1] for a in again] == ["tj share Personal drsmith --full"], again
         told[name] = when.group(1)
     assert same_moment(told["laptop"], told["phone"]), told  # the one removal, at one time
@@ -98,8 +102,10 @@ async def test_narrowing_a_whole_share_is_told_to_the_owners_other_devices(
     told = await phone.ok("sync")
     copy = "Personal (mood, tags) for drsmith"
     assert told.stdout.endswith(", 1 share change (below)\n"), told.stdout  # NU25 C5
-    assert (told.stdout + told.stderr).count("drsmith no longer reads all of Personal") == 1
-    [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
+    assert (told.stdout + unwrapped(told.stderr)).count(
+        "drsmith no longer reads all of Personal"
+    ) == 1
+    [notice] = [line for line in unwrapped(told.stderr).splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
         r"Notice: drsmith no longer reads all of Personal: the share was ended from one of "
         rf"your devices \({NOTICE_TIME}\); they read only what '{re.escape(copy)}' copies of it "
@@ -107,9 +113,9 @@ async def test_narrowing_a_whole_share_is_told_to_the_owners_other_devices(
         notice,
     ), notice
     again = await phone.ok("sync")  # once
-    assert "drsmith" not in again.stdout + again.stderr
+    assert "drsmith" not in again.stdout + unwrapped(again.stderr)
     laptop = await ana.ok("sync")  # the device that narrowed it said so itself
-    assert "no longer reads" not in laptop.stdout + laptop.stderr
+    assert "no longer reads" not in laptop.stdout + unwrapped(laptop.stderr)
     shares = await phone.json("shares")
     assert [(s["journal"], s["member"]) for s in shares] == [(copy, "drsmith")]
 
@@ -128,5 +134,7 @@ async def test_narrowing_is_in_the_sync_json_and_a_full_unshare_after_it_is_told
     ended = await phone.ok("sync")
     assert ended.stdout == "1 share change (below)\n"  # told once, by its notice (NU25 C5)
     copy = "drsmith no longer reads the mood of Personal (a copy kept for them)"
-    assert f"Notice: {copy}: the share was ended from one of your devices (" in ended.stderr
-    assert (ended.stdout + ended.stderr).count(copy) == 1
+    assert f"Notice: {copy}: the share was ended from one of your devices (" in unwrapped(
+        ended.stderr
+    )
+    assert (ended.stdout + unwrapped(ended.stderr)).count(copy) == 1

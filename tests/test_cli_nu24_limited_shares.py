@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.notice_times import NOTICE_TIME
+from tests.notice_times import NOTICE_TIME, unwrapped
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -186,7 +186,7 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
     copy = "Personal (mood, tags) for drsmith"
     time = rf"\(({NOTICE_TIME})\)"
     assert told.stdout == "1 new entry from ana, 1 share change (below)\n", told.stdout
-    [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
+    [notice] = [line for line in unwrapped(told.stderr).splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
         rf"Notice: ana's 'Personal' is no longer served to you {time}: ana most likely "
         r"narrowed your share to some of its fields, which you read in "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.notice_times import timeless
+from tests.notice_times import timeless, unwrapped
 from tests.test_cli import Device, laptop, phone
 from tests.test_cli_insights import new_device
 
@@ -31,7 +31,7 @@ def said(text: str) -> str:
 async def synced(device: Device) -> tuple[str, list[str]]:
     """`tj sync`'s summary (stdout) and its lines on stderr."""
     result = await device.ok("sync")
-    return result.stdout.strip(), [said(line) for line in result.stderr.splitlines()]
+    return result.stdout.strip(), [said(line) for line in unwrapped(result.stderr).splitlines()]
 
 
 async def test_entries_trashed_deleted_or_restored_elsewhere_are_counted_as_such(
@@ -98,7 +98,7 @@ async def flagged_and_acknowledged(
     )  # fmt: skip
     await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     summary, lines = await synced(drsmith)
-    assert "1 new safety flag from ana" in summary
+    assert summary.splitlines()[0].startswith("ana: 1 new safety flag, ")  # NU47 #3
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         FIRST_SHARE,  # the first share, told once (NU25 C4)
@@ -124,10 +124,11 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_to
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags"
     )
     summary, lines = await synced(drsmith)
-    assert summary == (  # a flag to look at first (NU20 C6)
-        "1 new safety flag from ana, 1 new safety plan or safety-flag choice from ana, 1 new "
-        "questionnaire result from ana, 1 share change (below)"
-    )  # the share change is told once, by its notice below (NU25 C5)
+    assert summary.splitlines() == [  # a flag to look at first (NU20 C6), by client (NU47 #3)
+        "ana: 1 new safety flag, 1 new safety plan or safety-flag choice, 1 new",
+        "     questionnaire result",
+        "1 share change (below)",
+    ]  # the share change is told once, by its notice below (NU25 C5)
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         "Notice: ana shared 'Personal' with you again (HH:MM), after you had discarded "
@@ -172,7 +173,10 @@ async def test_a_flag_acknowledged_on_another_device_is_not_new_on_a_new_one(
     login = await tablet.ok("login", live_server.url, "drsmith", "--device-name", "tablet")
     told = said(login.stderr)
     assert "new safety flag" not in told and "Safety:" not in told
-    assert "1 safety flag from ana you had acknowledged already" in told
+    assert (  # one line per source (NU47 #3)
+        "ana: 1 new safety plan or safety-flag choice, 1 new questionnaire result, 1 safety "
+        "flag you had acknowledged already"
+    ) in told
     report = await tablet.json("sync")
     assert report["news"] == []  # told once
 
@@ -202,9 +206,9 @@ async def test_records_gone_with_an_erased_account_are_told_once_whatever_its_de
     # drsmith, still a member by the chain, is taken off it before the records are excused
     # (rev-complete F5): that share change is told too, once, as a member who left is
     assert result.stdout.strip() == "1 new entry from laptop, 1 share change (below)"
-    notices = [line for line in result.stderr.splitlines() if line.startswith("Notice:")]
+    notices = [line for line in unwrapped(result.stderr).splitlines() if line.startswith("Notice:")]
     gone = [line for line in notices if "record(s)" in line]
-    assert len(gone) == 1, result.stderr
+    assert len(gone) == 1, unwrapped(result.stderr)
     # named as the device knows them (fix-misc): the journal's name, the account's username
     # from the journal's verified access chain, no ids
     assert gone == [
@@ -213,5 +217,5 @@ async def test_records_gone_with_an_erased_account_are_told_once_whatever_its_de
     ], notices
     [dropped] = [line for line in notices if line not in gone]
     assert dropped.startswith("Notice: drsmith no longer reads Personal"), notices
-    assert personal["id"][:12] not in result.stderr
+    assert personal["id"][:12] not in unwrapped(result.stderr)
     assert (await phone.ok("sync")).stderr == ""  # told once

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.notice_times import NOTICE_TIME
+from tests.notice_times import NOTICE_TIME, unwrapped
 from tests.table_cells import below
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -197,7 +197,9 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     await ana.ok("write", "A day.")
     await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     synced = await drsmith.ok("sync")
-    [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+    [notice] = [
+        line for line in unwrapped(synced.stderr).splitlines() if line.startswith("Notice:")
+    ]
     assert re.fullmatch(
         rf"Notice: ana shared 'Personal' with you \({NOTICE_TIME}\): read it with `tj list --journal "
         r"ana/Personal` \(`tj shared-with-me` lists what is shared with you\)\.",
@@ -205,7 +207,7 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     ), notice
     assert (await drsmith.json("sync"))["departures"] == []  # once
     again = await drsmith.ok("sync")
-    assert "shared 'Personal' with you" not in again.stdout + again.stderr
+    assert "shared 'Personal' with you" not in again.stdout + unwrapped(again.stderr)
 
     await ana.ok("share", "Personal", "drsmith", "--only", "mood", "--yes")
     copy = await drsmith.json("sync")
@@ -218,7 +220,9 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     phone = Device(tmp_path / "drsmith-phone", live_server.url)
     logged_in = await phone.ok("login", live_server.url, "drsmith")
     first = await phone.ok("sync")
-    told_there = logged_in.stdout + logged_in.stderr + first.stdout + first.stderr
+    told_there = (
+        logged_in.stdout + unwrapped(logged_in.stderr) + first.stdout + unwrapped(first.stderr)
+    )
     assert "shared Personal" not in told_there and "with you (" not in told_there
 
 
@@ -295,7 +299,9 @@ async def test_a_journal_named_in_a_share_notice_is_quoted(
     entry = (await ana.ok("write", "Only this one.")).stdout.strip()
     await ana.ok("share-entry", entry[:8], "drsmith", "--trust-on-first-use")
     synced = await drsmith.ok("sync")
-    [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+    [notice] = [
+        line for line in unwrapped(synced.stderr).splitlines() if line.startswith("Notice:")
+    ]
     assert re.fullmatch(
         rf"Notice: ana shared 'Shared with drsmith' with you \({NOTICE_TIME}\): read it with "
         r"`tj list --journal 'ana/Shared with drsmith'` \(`tj shared-with-me` lists what is "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests import notice_times
 from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
@@ -47,7 +48,7 @@ async def test_leave_names_the_copy_that_keeps_arriving(
 
     asked = await drsmith.tj("leave", "ana/Personal", input="n\n")
     assert asked.exit_code == 1, asked.output
-    assert asked.stderr == (
+    assert unwrapped(asked.stderr) == (
         "Leave ana/Personal? Nothing ana writes in it from now on, safety flags included, "
         f"reaches you through it, and only ana can share it with you again. {STILL} "
         '[y/N]: n\nNot done: you answered no to "Leave ana/Personal? Nothing ana writes in '
@@ -55,12 +56,15 @@ async def test_leave_names_the_copy_that_keeps_arriving(
         f'share it with you again. {STILL}".\n'
     )
     left = await drsmith.ok("leave", "ana/Personal", "--yes")
-    assert left.stderr == f"You left ana/Personal; it is no longer shared with you. {STILL}\n"
+    assert (
+        unwrapped(left.stderr)
+        == f"You left ana/Personal; it is no longer shared with you. {STILL}\n"
+    )
     plain = await drlee.ok("leave", "ana/Personal", "--yes")  # no copy: as before
-    assert plain.stderr == "You left ana/Personal; it is no longer shared with you.\n"
+    assert unwrapped(plain.stderr) == "You left ana/Personal; it is no longer shared with you.\n"
 
     told = await ana.ok("sync")
-    assert timeless(told.stderr) == (
+    assert timeless(unwrapped(told.stderr)) == (
         "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them through it; "
@@ -72,7 +76,7 @@ async def test_leave_names_the_copy_that_keeps_arriving(
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
         "If they did not mean to leave, share again: tj share Personal drlee --full\n"
-    ) or timeless(told.stderr) == (  # the two notices in the other order
+    ) or timeless(unwrapped(told.stderr)) == (  # the two notices in the other order
         "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
@@ -84,7 +88,7 @@ async def test_leave_names_the_copy_that_keeps_arriving(
         "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
         "Personal drsmith` ends it).\n"
         "If they did not mean to leave, share again: tj share Personal drsmith --full\n"
-    ), told.stderr
+    ), unwrapped(told.stderr)
 
     # What was said is true: the copy keeps arriving...
     await ana.ok("write", "--mood", "1", "--tag", "panic", "after dr left")
@@ -93,7 +97,7 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     assert (entry["mood"], entry["tags"], entry["body"]) == (1, ["panic"], "")
     # ...until he leaves it too, with the command he was given (no copy of a copy is named)
     gone = await drsmith.ok("leave", COPY, "--yes")
-    assert gone.stderr == f"You left {COPY}; it is no longer shared with you.\n"
+    assert unwrapped(gone.stderr) == f"You left {COPY}; it is no longer shared with you.\n"
     assert all(j["share_ended"] for j in await drsmith.json("shared-with-me"))
 
 

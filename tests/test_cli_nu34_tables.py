@@ -159,9 +159,9 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     table = table_at(await shown(ana, "journal", "list"), ["name", "role", "id"], width)
     assert LONG_JOURNAL in column(table, "name"), table
 
-    headers = ["journal", "owner", "role", "expires"]
+    headers = ["journal", "role", "expires"]  # the journal names its owner (NU47 #14)
     table = table_at(await shown(therapist, "shared-with-me"), headers, width)
-    assert column(table, "owner") == ["ana (?)"], table  # said below it (NU43 #7)
+    assert column(table, "journal") == ["ana/Personal (?)"], table  # said below it (NU43 #7)
 
     caseload = await shown(therapist, "caseload")
     headers = ["client", "flags", "last entry", "week", "mood 8 wk", "scores", "overdue"]

@@ -21,6 +21,7 @@ import pytest
 from client_sdk.goals import MAX_SESSIONS
 from client_sdk.scoring import instrument
 from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
 from tests.server.servers import serving
 from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
@@ -117,7 +118,7 @@ async def test_a_sync_whose_changes_all_wait_for_the_upload_limit_says_so(
         await device.ok("sync", "--max-wait", "0")  # 500 sent, 20 wait
         held = await device.ok("sync", "--max-wait", "0")
         assert held.stdout.strip() == "nothing sent yet: 20 changes wait for the upload limit"
-        assert "20 changes are waiting" in held.stderr
+        assert "20 changes are waiting" in unwrapped(held.stderr)
         report = json.loads((await device.ok("sync", "--max-wait", "0", "--json")).stdout)
         assert (report["pushed"], report["upload_limit"]["waiting"]) == (0, 20)  # --json same
         server.clock.now += 60_000

@@ -154,20 +154,24 @@ async def test_a_goals_title_is_on_one_line_beside_its_status(
 
 
 @pytest.mark.parametrize("width", [80, 120])
-async def test_a_briefs_name_takes_two_lines_not_three(
+async def test_a_briefs_row_is_one_line_with_the_client_first(
     live_server: RunningServer, tmp_path: Path, width: int
 ) -> None:
     """`tj briefs`: "ana/" above "Brief 2026-12-04 18:07" above "for drsmith": the client
-    column names her, so the name is without "ana/"; --json keeps the whole name."""
+    column names her, so the name was without "ana/" (NU42 #11); NU47 #14: the name's date
+    repeats "shared" and "for drsmith" is the reader, so the journal has no column, the
+    client first: a row takes one line; --json keeps the whole name."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("write", "--mood", "4", "A week.")
     await ana.ok("brief", "drsmith", "--yes", TOFU)
     await drsmith.ok("sync")
     table = await shown(drsmith, width, "briefs")
+    assert table.splitlines()[0].split() == ["client", "id", "shared", "expires"], table
     assert column(table, "client") == ["ana"], table
-    [name] = column(table, "journal")
-    assert name.startswith("Brief ") and name.endswith(" for drsmith"), table
-    assert lines_under(table, "journal") == (2 if width == 80 else 1), table
+    assert len(table.strip().splitlines()) == 3, table  # headers, rule, one line
     [brief] = await drsmith.json("briefs")
-    assert brief["journal"] == f"ana/{name}"
+    assert brief["journal"].startswith("ana/Brief ") and brief["journal"].endswith(" for drsmith")
+    mine = await shown(ana, width, "briefs")  # the client's own: for whom, in the journal
+    [name] = column(mine, "journal")
+    assert name.startswith("Brief ") and name.endswith(" for drsmith"), mine

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.notice_times import NOTICE_TIME
+from tests.notice_times import NOTICE_TIME, unwrapped
 from tests.test_cli import Device
 
 
@@ -82,8 +82,12 @@ async def test_the_owners_other_device_is_told_the_removal_was_the_servers_word(
     await tom.ok("leave", "ana/Personal", "--yes")
     await phone.ok("sync")  # this device drops tom and is told "they left"
     shown = await ana.ok("sync")
-    assert "another of your devices removed them" in shown.stderr, shown.stderr
-    assert "the server says they left the share or their account was deleted" in shown.stderr
-    assert "To share with them again: tj share Personal tom --full" in shown.stderr
+    assert "another of your devices removed them" in unwrapped(shown.stderr), unwrapped(
+        shown.stderr
+    )
+    assert "the server says they left the share or their account was deleted" in unwrapped(
+        shown.stderr
+    )
+    assert "To share with them again: tj share Personal tom --full" in unwrapped(shown.stderr)
     again = await ana.ok("sync")
-    assert "tom" not in again.stderr + again.stdout
+    assert "tom" not in unwrapped(again.stderr) + again.stdout

@@ -128,7 +128,6 @@ async def test_a_new_safety_flag_leads_the_therapists_sync_on_a_line_of_its_own(
     first = synced.stderr.splitlines()[0]
     assert first == "Safety: 1 new safety flag from lea: see `tj safety flags` and `tj caseload`."
     summary = synced.stdout.strip()
-    assert summary.startswith("1 new safety flag from lea, ")
-    assert "1 new entry from lea" in summary
+    assert summary == "lea: 1 new safety flag, 1 new entry, 1 new questionnaire result"  # NU47 #3
     quiet = await drlee.ok("sync")  # told once: the next sync brings nothing new
     assert "Safety:" not in quiet.stderr

@@ -122,3 +122,31 @@ def test_erased_records_are_counted_once_per_journal_and_account() -> None:
     ]
     assert erased_by_account(gaps) == [(j1, TOM, 3), (j2, TOM, 1), (j1, ANA, 1)]
     assert erased_by_account([]) == []
+
+
+def test_a_long_summary_names_each_source_once_flagged_clients_first_then_by_name() -> None:
+    """NU47 #3: 30 clients' first sync was one line, a client in three places."""
+    report = sync_plan.SyncReport(
+        pushed=2,
+        news=[
+            News(304, "entry", True, "ana.b"),
+            News(1, "brief", True, "noor"),
+            News(2, "entry", False, "phone", own=True),
+            News(52, "measure", True, "ana.b"),
+            News(1, "safety_flag", True, "zoe"),
+            News(1, "journal", True, "", journal="Work"),
+            News(2, "goal", True, "ana.b"),
+            News(3, "entry", True, "Ana"),
+            News(5, "entry", True, "zoe"),
+        ],
+    )
+    assert report.summary_lines() == [
+        "sent 2 changes, new journal Work",
+        "zoe: 1 new safety flag, 5 new entries",
+        "on your phone: 2 updated entries",
+        "Ana: 3 new entries",
+        "ana.b: 304 new entries, 52 new questionnaire results, 2 new goals",
+        "noor: 1 new brief",
+    ]
+    assert report.summary().startswith("sent 2 changes, 1 new safety flag from zoe, 304 new ")
+    assert sync_plan.SyncReport().summary_lines() == []
