@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
+from cli import output
 from client_sdk.errors import TJError
 
 
@@ -111,6 +112,14 @@ def own_note_about(error: TJError) -> str:
     )
 
 
+def withdrawal_refused(error: TJError) -> str:
+    """A withdrawal of one's own note refused: only the journal's owner can remove it now,
+    with the commands (`output.withdrawal_words`)."""
+    from client_sdk.withdrawals import RefusedWithdrawal  # not at start-up
+
+    return output.withdrawal_words(RefusedWithdrawal.from_names(error.names))
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
@@ -139,6 +148,7 @@ SAID: dict[str, Callable[[TJError], str]] = {
         "shared journal discarded here with `tj forget` went with that copy, and only that "
         "journal's owner can withdraw it now"
     ),
+    "withdrawal refused": withdrawal_refused,
     "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
 }
 """The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the

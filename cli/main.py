@@ -2001,7 +2001,11 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
         if key in named:
             continue
         named.add(key)
-        lines.append(  # a withdrawal's reason says who can remove the note now
+        if record.refused_withdrawal is not None:  # who can remove the note now
+            words = output.withdrawal_words(record.refused_withdrawal)
+            lines.append(f"Withdrawal not delivered: {words}.")
+            continue
+        lines.append(
             record.line(
                 change, kept=" in `tj set-aside list` (`tj set-aside retry` sends it again)"
             )

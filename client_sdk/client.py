@@ -2038,7 +2038,11 @@ class Client:
                 await self.notes.refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
             )
             if withdrawal is not None:
-                explained.append(dataclasses.replace(r, reason=withdrawal, withdrawal=True))
+                explained.append(
+                    dataclasses.replace(
+                        r, reason=str(withdrawal), withdrawal=True, refused_withdrawal=withdrawal
+                    )
+                )
                 continue
             words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id))
             explained.append(dataclasses.replace(r, reason=words))
