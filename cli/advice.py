@@ -120,6 +120,34 @@ def withdrawal_refused(error: TJError) -> str:
     return output.withdrawal_words(RefusedWithdrawal.from_names(error.names))
 
 
+def forget_kept(error: TJError) -> str:
+    """The command that drops a kept recovery key of one account, by its id."""
+    return f"`tj recovery-key forget-kept --account {error.names['account']}`"
+
+
+def other_account(error: TJError) -> str:
+    """A signup finished again whose account on the server is another one (or its password
+    changed since), with the command that gives up the key kept for it."""
+    from client_sdk.pending_signup import other_account_text  # not at start-up
+
+    names = error.names
+    return other_account_text(
+        names["username"], names["kept"], names["account"], give_up=forget_kept(error)
+    )
+
+
+def kept_key(error: TJError) -> str:
+    """A new signup refused on a home keeping another signup's key, with the command that
+    gives that key up."""
+    from client_sdk.pending_signup import kept_key_text  # not at start-up
+
+    names = error.names
+    return kept_key_text(
+        names["home"], names["username"], names["server"], names["account"],
+        give_up=forget_kept(error),
+    )  # fmt: skip
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
@@ -149,6 +177,9 @@ SAID: dict[str, Callable[[TJError], str]] = {
         "journal's owner can withdraw it now"
     ),
     "withdrawal refused": withdrawal_refused,
+    "not the signup's account": other_account,
+    "kept recovery key": kept_key,
+    "damaged kept key": lambda error: f"{error} (`tj recovery-key forget-kept --damaged`)",
     "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
 }
 """The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the
