@@ -177,6 +177,11 @@ SAID: dict[str, Callable[[TJError], str]] = {
         "journal's owner can withdraw it now"
     ),
     "withdrawal refused": withdrawal_refused,
+    "logged out elsewhere": lambda error: (
+        "this device was logged out by another program using its home (`tj logout`, or an app "
+        "logging out) and its local data deleted: log in again (Client.login) to use the "
+        "account on this device; nothing was changed"
+    ),
     "not the signup's account": other_account,
     "kept recovery key": kept_key,
     "damaged kept key": lambda error: f"{error} (`tj recovery-key forget-kept --damaged`)",
