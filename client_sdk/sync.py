@@ -183,7 +183,8 @@ class SetAside:
         `record_id`), which names the document (kind, title or text: `preview`); without it
         "a change". `kept` adds where the app lists it (the CLI: " in `tj set-aside list`
         (`tj set-aside retry` sends it again)"). A withdrawal: "Withdrawal not delivered:
-        <reason>." (its `reason` says who can remove the note now)."""
+        <reason>." (its `reason` says who can remove the note now; an app that names its
+        own commands says `refused_withdrawal.line(retry=, withdraw=)` instead)."""
         if self.withdrawal:
             return f"Withdrawal not delivered: {self.reason}."
         what = "a change"
@@ -205,7 +206,7 @@ class SetAside:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict: ids as hex."""
+        """A JSON-ready dict: ids as hex; nested values as their own `to_dict()`."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
