@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
+from cli import output
 from client_sdk.errors import TJError
 
 
@@ -111,6 +112,42 @@ def own_note_about(error: TJError) -> str:
     )
 
 
+def withdrawal_refused(error: TJError) -> str:
+    """A withdrawal of one's own note refused: only the journal's owner can remove it now,
+    with the commands (`output.withdrawal_words`)."""
+    from client_sdk.withdrawals import RefusedWithdrawal  # not at start-up
+
+    return output.withdrawal_words(RefusedWithdrawal.from_names(error.names))
+
+
+def forget_kept(error: TJError) -> str:
+    """The command that drops a kept recovery key of one account, by its id."""
+    return f"`tj recovery-key forget-kept --account {error.names['account']}`"
+
+
+def other_account(error: TJError) -> str:
+    """A signup finished again whose account on the server is another one (or its password
+    changed since), with the command that gives up the key kept for it."""
+    from client_sdk.pending_signup import other_account_text  # not at start-up
+
+    names = error.names
+    return other_account_text(
+        names["username"], names["kept"], names["account"], give_up=forget_kept(error)
+    )
+
+
+def kept_key(error: TJError) -> str:
+    """A new signup refused on a home keeping another signup's key, with the command that
+    gives that key up."""
+    from client_sdk.pending_signup import kept_key_text  # not at start-up
+
+    names = error.names
+    return kept_key_text(
+        names["home"], names["username"], names["server"], names["account"],
+        give_up=forget_kept(error),
+    )  # fmt: skip
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
@@ -139,6 +176,15 @@ SAID: dict[str, Callable[[TJError], str]] = {
         "shared journal discarded here with `tj forget` went with that copy, and only that "
         "journal's owner can withdraw it now"
     ),
+    "withdrawal refused": withdrawal_refused,
+    "logged out elsewhere": lambda error: (
+        "this device was logged out by another program using its home (`tj logout`, or an app "
+        "logging out) and its local data deleted: log in again (Client.login) to use the "
+        "account on this device; nothing was changed"
+    ),
+    "not the signup's account": other_account,
+    "kept recovery key": kept_key,
+    "damaged kept key": lambda error: f"{error} (`tj recovery-key forget-kept --damaged`)",
     "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
 }
 """The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the

@@ -449,7 +449,10 @@ def with_hint(
             "tj accepts"
         )
     else:
-        text = f"{error}: {hint}" if hint else str(error)
+        said = str(error)
+        if error.names.get("advice") == "new recovery key":  # account.NEW_RECOVERY_KEY
+            said += " (`tj recovery-key new`)"
+        text = f"{said}: {hint}" if hint else said
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
         text += f" (code: {code or type(error).__name__})"
@@ -951,8 +954,16 @@ async def new_account(client: Client) -> dict[str, Any]:
         "fingerprint": await client.shares.fingerprint(),
     }
     if client.recovery_key_not_shown is not None:
-        account["recovery_key_not_shown"] = client.recovery_key_not_shown
+        account["recovery_key_not_shown"] = not_shown_words(client.recovery_key_not_shown)
     return account
+
+
+def not_shown_words(why: str) -> str:
+    """`Client.recovery_key_not_shown` with the CLI's command (NU45 #4: the SDK's names
+    none): "... if not, make one now with `tj recovery-key new` (which also drops ...)"."""
+    from client_sdk.pending_signup import MAKE_ONE_NOW  # not at start-up
+
+    return why.replace(MAKE_ONE_NOW, "if not, make one now with `tj recovery-key new`", 1)
 
 
 @cli.command()
@@ -1001,7 +1012,11 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             return {
                 "username": client.username,
                 "recovery_key": None,
-                "recovery_key_not_shown": client.recovery_key_not_shown,
+                "recovery_key_not_shown": (
+                    not_shown_words(client.recovery_key_not_shown)
+                    if client.recovery_key_not_shown is not None
+                    else None
+                ),
             }
         return await new_account(client)
 
@@ -2001,7 +2016,11 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
         if key in named:
             continue
         named.add(key)
-        lines.append(  # a withdrawal's reason says who can remove the note now
+        if record.refused_withdrawal is not None:  # who can remove the note now
+            words = output.withdrawal_words(record.refused_withdrawal)
+            lines.append(f"Withdrawal not delivered: {words}.")
+            continue
+        lines.append(
             record.line(
                 change, kept=" in `tj set-aside list` (`tj set-aside retry` sends it again)"
             )

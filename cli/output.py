@@ -48,7 +48,9 @@ if TYPE_CHECKING:
         OvertakenEdit,
         Recipient,
         RefusedShare,
+        RefusedWithdrawal,
         SameJournalName,
+        SetAside,
         SyncReport,
         UploadLimit,
     )
@@ -943,7 +945,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "problems": list(report.problems),
         "refused": report.refused,
         "incomplete": list(report.incomplete),
-        "set_aside": [record.to_dict() for record in report.set_aside],
+        "set_aside": [set_aside_dict(record) for record in report.set_aside],
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
@@ -960,6 +962,26 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
+
+
+def set_aside_dict(record: SetAside) -> dict[str, object]:
+    """A change set aside in `tj sync --json`: `SetAside.to_dict()` with a refused
+    withdrawal's `reason` in the CLI's words (`withdrawal_words`), as it always was."""
+    found = record.to_dict()
+    withdrawal = found.pop("refused_withdrawal")
+    if record.refused_withdrawal is not None and withdrawal is not None:
+        found["reason"] = withdrawal_words(record.refused_withdrawal)
+    return found
+
+
+def withdrawal_words(refused: RefusedWithdrawal) -> str:
+    """A withdrawal of one's own note that did not happen (`RefusedWithdrawal.line`), with
+    the CLI's commands: "... Only june can remove it now: ask june to run `tj notes withdraw
+    3f2a9c8d1e0b` (...)"; one that a retry may deliver: "... `tj set-aside retry` sends it
+    again; ..."."""
+    return refused.line(
+        retry="`tj set-aside retry`", withdraw=f"run `tj notes withdraw {refused.short_id}`"
+    )
 
 
 def verify_words(username: str | None) -> str:

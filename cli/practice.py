@@ -7,6 +7,7 @@ Every command is one SDK call on `client.caseload` or `client.briefs` (client_sd
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from datetime import datetime
@@ -104,6 +105,7 @@ def caseload(
         return rows, await output.unverified_owners(client, (r.client for r in rows))
 
     rows, unverified = home.run(work)
+    rows = [with_commands(row) for row in rows]
     if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
         output.warn_unverified_owners(unverified, who="clients")
     if html_path is not None:
@@ -128,6 +130,16 @@ def caseload(
             output.message(output.held_back_view_line(held, what), wrap=True)
         for line in goals_and_briefs(rows):
             output.data(output.fields_text([line]) if line else line)
+
+
+def with_commands(row: CaseloadRow) -> CaseloadRow:
+    """The row with the CLI's command in its flags' words (NU45 #4: the SDK's name none):
+    "earlier share whose copy you discarded with `tj forget`"."""
+    from client_sdk.caseload import COPY_DISCARDED  # not at start-up
+
+    said = "whose copy you discarded with `tj forget`"
+    flags = tuple(flag.replace(COPY_DISCARDED, said) for flag in row.flags)
+    return dataclasses.replace(row, flags=flags) if flags != row.flags else row
 
 
 def flag_label(flag: str) -> str:

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 from rich.table import Table
@@ -1683,8 +1683,10 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
         return found, client.username, elsewhere, forgot, await no_longer_shared(client)
 
     found, me, elsewhere, forgot, gone = home.run(work)
-    output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
-    if not as_json:
+    if as_json:
+        output.print_json([note_dict(n) for n in found])
+    else:
+        output.show_rows(found, False, partial(notes_table, me=me), "No notes yet.")
         refused = [n for n in found if not n.delivered and not n.withdrawal_refused and not n.late]
         output.not_delivered_note(
             len(refused), "note", "notes", ended=sum(n.id in gone for n in refused)
@@ -1984,6 +1986,15 @@ async def no_longer_shared(client: Client) -> set[str]:
     }
 
 
+def note_dict(note: Note) -> dict[str, Any]:
+    """A note in `tj notes --json`: `Note.to_dict()` with a refused withdrawal in the CLI's
+    words (`output.withdrawal_words`), a string as it always was."""
+    found = note.to_dict()
+    if note.withdrawal_refused is not None:
+        found["withdrawal_refused"] = output.withdrawal_words(note.withdrawal_refused)
+    return found
+
+
 WITHDRAWAL_REFUSED_MARK = "[WITHDRAWAL REFUSED: text cleared here, still read there]"
 """How `tj notes` shows your note whose withdrawal the server refused (R28 F3)."""
 
@@ -2012,7 +2023,7 @@ def notes_table(found: Iterable[Note], me: str = "") -> Table:
                 else f"{n.author} (therapist)"
                 if n.by_therapist
                 else n.author,
-                f"{WITHDRAWAL_REFUSED_MARK} {n.withdrawal_refused}"
+                f"{WITHDRAWAL_REFUSED_MARK} {output.withdrawal_words(n.withdrawal_refused)}"
                 if n.withdrawal_refused
                 else n.text
                 if n.delivered

@@ -74,7 +74,9 @@ def show_report(
         )
     for record in report.set_aside:
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
-            output.message(f"  Withdrawal not delivered: {record.reason} [{record.code}]")
+            said = record.refused_withdrawal
+            reason = output.withdrawal_words(said) if said else record.reason
+            output.message(f"  Withdrawal not delivered: {reason} [{record.code}]")
         else:
             output.message(f"  {record.journal}: {record.reason} [{record.code}]")
     from client_sdk.sync import describe_gap, erased_by_account, erased_text

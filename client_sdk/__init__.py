@@ -118,6 +118,7 @@ if TYPE_CHECKING:
     from client_sdk.transport import QUICK_TRY, AnswerWait, RetryPolicy, answer_wait
     from client_sdk.undelivered import MemberReceipt, Recipient, Undelivered, recipients_by_member
     from client_sdk.upload_limit import UploadLimit
+    from client_sdk.withdrawals import RefusedWithdrawal
     from client_sdk.withholding import Gap
 
 _EXPORTS = {
@@ -195,6 +196,7 @@ _EXPORTS = {
     "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "same_names": ("SameName",),
+    "withdrawals": ("RefusedWithdrawal",),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit", "SearchResults"),
@@ -368,6 +370,7 @@ __all__ = [
     "NewerFormat",
     "News",
     "RefusedShare",
+    "RefusedWithdrawal",
     "Removal",
     "Association",
     "DayMood",

@@ -468,6 +468,8 @@ async def set_checked_password(
             # waiting on a lock past this client's timeout) may yet store it (R22): never
             # "nothing was changed" as a fact.
             error.args = (f"{error}; {not_shown(new_recovery_key)}",)
+            if new_recovery_key is not None:
+                error.names["advice"] = NEW_RECOVERY_KEY
         raise
     except TJError as error:
         error.args = (f"{error}{kept(new_recovery_key)}",)
@@ -488,9 +490,14 @@ def not_shown(new_recovery_key: bytes | None) -> str:
         "the server does not show the new password, so most likely nothing was changed and "
         "the recovery key you used still works (a request still in progress may yet set it): "
         "try logging in with the new password first; if it works, the recovery key you used "
-        "no longer does and the new one was never shown: make a new one then "
-        "(`tj recovery-key new`)"
+        "no longer does and the new one was never shown: make a new one then"
     )
+
+
+NEW_RECOVERY_KEY = "new recovery key"
+"""`TJError.names["advice"]` of an error whose message ends advising to make a new recovery
+key (`not_shown`): an app may add its own command after it (the CLI: "(`tj recovery-key
+new`)")."""
 
 
 def kept(new_recovery_key: bytes | None) -> str:

@@ -253,6 +253,12 @@ ERASED_ENDED = "share ended (account appears erased: the server no longer knows 
 """The "share ended" tag of a client whose account the server said no longer exists when
 their share stopped being served (NU43 #8): its word, said as such."""
 
+COPY_DISCARDED = "whose copy you discarded on this device"
+"""In a safety flag's reason ("safety flag (1 unacknowledged, 1 raised before this share:
+earlier share whose copy you discarded on this device)"): the flags raised before the
+current share came when this device held a copy of the earlier one, which the user
+discarded (`client.shares.forget`), acknowledgements with it. An app may name its own
+command after it (the CLI: "... discarded with `tj forget`")."""
 UNVERIFIED = "fingerprint not verified"
 """The flag of a client whose fingerprint this device never compared."""
 
@@ -583,7 +589,7 @@ def caseload_row(
         context = ""
         if prior:
             where = (
-                "whose copy you discarded with `tj forget`"
+                COPY_DISCARDED
                 if all(f.copy_forgotten for f in prior)
                 else "not held on this device"
             )

@@ -82,13 +82,18 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.pending_signup import (
+    KEPT_RECOVERY_KEY,
+    MAKE_ONE_NOW,
+    NOT_THE_SIGNUPS,
     PENDING_FILE,
     KeptRecoveryKey,
     OtherSeal,
     PendingSignup,
     forget_kept,
+    kept_key_text,
     list_kept,
     load_pending,
+    other_account_text,
     remove_pending,
     restore_aside,
     save_pending,
@@ -745,15 +750,15 @@ class Client:
             # Kept: the name may be taken by someone else, or the account be ours after all
             # (its password changed since, or a server lying about the salt): the key this
             # device kept may be the only copy of one in force (R23 F3). Dropped only by hand.
+            names = {
+                "username": username,
+                "kept": str(home / PENDING_FILE),
+                "account": pending.account_id.hex(),
+            }
             raise InvalidInput(
-                f"the account {username} on the server is not the one this device signed up, "
-                "or its password was changed since: if it is yours, log in with its current "
-                "password, which works (the recovery key this device kept for it stays in "
-                f"{home / PENDING_FILE}, sealed under the signup's password: it may be the "
-                "account's recovery key in force and its only copy). If it is not yours, sign "
-                "up with another username or in another home, or give that key up (`tj "
-                f"recovery-key forget-kept --account {pending.account_id.hex()}`; SDK: "
-                "Client.forget_kept_recovery_keys) to use this home for another account"
+                other_account_text(names["username"], names["kept"], names["account"]),
+                subject=NOT_THE_SIGNUPS,
+                names=names,
             ) from None
         except BaseException:
             await transport.close()
@@ -2040,7 +2045,11 @@ class Client:
                 await self.notes.refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
             )
             if withdrawal is not None:
-                explained.append(dataclasses.replace(r, reason=withdrawal, withdrawal=True))
+                explained.append(
+                    dataclasses.replace(
+                        r, reason=str(withdrawal), withdrawal=True, refused_withdrawal=withdrawal
+                    )
+                )
                 continue
             words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id))
             explained.append(dataclasses.replace(r, reason=words))
@@ -2678,8 +2687,8 @@ def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> st
         )
     return (
         f"the recovery key this device kept from the signup is not shown: {why}. If you "
-        "have a newer recovery key, keep it; if not, make one now with `tj recovery-key new` "
-        f"(which also drops the copy kept in {home / PENDING_FILE})"
+        f"have a newer recovery key, keep it; {MAKE_ONE_NOW} (which also drops the copy kept "
+        f"in {home / PENDING_FILE})"
     )
 
 
@@ -2718,13 +2727,16 @@ def _set_aside(home: Path, pending: PendingSignup) -> Path:
 
 def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
     """The error for a new signup on a home that keeps another signup's recovery key."""
+    names = {
+        "home": str(home),
+        "username": pending.username,
+        "server": pending.server_url,
+        "account": pending.account_id.hex(),
+    }
     return InvalidInput(
-        f"{home} keeps the recovery key of the signup of {pending.username} at "
-        f"{pending.server_url} (account {pending.account_id.hex()}), never shown: log in "
-        f"there as {pending.username} to check it again, or use another home; to give it "
-        "up instead, after making sure it is not needed, `tj recovery-key forget-kept "
-        f"--account {pending.account_id.hex()}` (SDK: Client.forget_kept_recovery_keys)",
-        subject="kept recovery key",
+        kept_key_text(names["home"], names["username"], names["server"], names["account"]),
+        subject=KEPT_RECOVERY_KEY,
+        names=names,
     )
 
 

@@ -104,19 +104,36 @@ LOGGED_OUT = (
     "to use the account on this device; nothing was changed"
 )
 LOGGED_OUT_ELSEWHERE = (
+    "this device was logged out by another program using its home (an app, or a command, "
+    "logging out) and its local data deleted: log in again (Client.login) to use the "
+    "account on this device; nothing was changed"
+)
+"""What a write raises (ClientClosed, subject LOGGED_OUT_ELSEWHERE_SUBJECT) once another
+connection logged the store's device out (`Store.end_for_logout`: its triggers refuse every
+later write, with LOGGED_OUT_TRIGGER_TEXT)."""
+LOGGED_OUT_ELSEWHERE_SUBJECT = "logged out elsewhere"
+"""`TJError.subject` of the ClientClosed saying LOGGED_OUT_ELSEWHERE."""
+LOGGED_OUT_TRIGGER_TEXT = (
     "this device was logged out by another program using its home (`tj logout`, or an app "
     "logging out) and its local data deleted: log in again (Client.login) to use the "
     "account on this device; nothing was changed"
 )
-"""What a write raises (ClientClosed) once another connection logged the store's device out
-(`Store.end_for_logout`: its triggers refuse every later write with these words)."""
+"""The text a logout's triggers refuse a write with (`RAISE(ABORT, ...)` in
+store.LOGGED_OUT_TRIGGERS), by which every version of the SDK recognises that refusal (by
+equality): the words of LOGGED_OUT_ELSEWHERE before NU45 #4, kept byte for byte and never
+shown by this version. The triggers are written into the store file at a logout and live on
+in it (until the file is deleted, or a sign-in anew drops them), and the program whose
+write they refuse may run another version of the SDK than the one that logged out: a text
+changed here would leave its write refused (nothing is written either way) but with
+SQLite's bare error instead of ClientClosed, in an older version reading a newer trigger."""
 
 
 def _raise_if_logged_out(error: sqlite3.IntegrityError) -> None:
-    """Raise ClientClosed for a write refused by a logout's triggers (LOGGED_OUT_ELSEWHERE);
-    the caller raises any other error as it is."""
-    if str(error) == LOGGED_OUT_ELSEWHERE:
-        raise ClientClosed(LOGGED_OUT_ELSEWHERE) from None
+    """Raise ClientClosed for a write refused by a logout's triggers
+    (LOGGED_OUT_TRIGGER_TEXT), saying LOGGED_OUT_ELSEWHERE; the caller raises any other
+    error as it is."""
+    if str(error) == LOGGED_OUT_TRIGGER_TEXT:
+        raise ClientClosed(LOGGED_OUT_ELSEWHERE, subject=LOGGED_OUT_ELSEWHERE_SUBJECT) from None
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -104,9 +104,15 @@ class TJError(Exception):
     share held),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
-    signup refused on a home that keeps another signup's key, never shown) or "signup
+    signup refused on a home that keeps another signup's key, never shown), "not the
+    signup's account" (a signup finished again whose account of that name on the server is
+    another one, or its password changed since: the key kept for it stays), "damaged kept
+    key" (an IntegrityError: a kept recovery key file does not read or is damaged; it may be
+    the only copy of a recovery key) or "signup
     password changed" (the password does not open an unfinished signup's kept key: the
-    account's password was changed since), "session ended" (`auth_failed` to a call made
+    account's password was changed since), "withdrawal refused" (one's own note that only
+    the journal's owner can remove now: `client.notes.withdraw`), "logged out elsewhere" (a
+    ClientClosed: another program using the home logged this device out), "session ended" (`auth_failed` to a call made
     with the device's session: logged out elsewhere, or the account deleted from another
     device), "account maybe deleted" (a login refused on a home signed in to that
     account), "set-aside change" (no change set aside matches the id given) or "renamed
@@ -146,7 +152,12 @@ class TJError(Exception):
     is still active: "journal"; "copies", tab-separated names of read-only copies of an
     erased account that bore its owner's username, and "unlisted copies" those of them that
     need the user's word that the share ended), "account gone" (an account this device
-    knew is no longer on the server: "username")."""
+    knew is no longer on the server: "username"), "withdrawal refused" (`RefusedWithdrawal.
+    names()`: "kind", "note", "owner", "journal", "why", "retry"), "not the signup's account"
+    ("username", "kept": the kept file's path, "account": its id), "kept recovery key"
+    ("home", "username", "server", "account"). Of any subject: "advice" is "new recovery
+    key" when the message ends advising to make a new recovery key (a password change whose
+    outcome is not known: `Client.replace_recovery_key` makes one)."""
 
     def __init__(
         self,

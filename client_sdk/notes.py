@@ -21,6 +21,7 @@ from client_sdk.models import now_ms
 from client_sdk.replica import check_may_write, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Note
 from client_sdk.store import LocalJournal
+from client_sdk.withdrawals import WITHDRAWAL_REFUSED, RefusedWithdrawal
 
 DISCARDED_NOTE = "discarded note"
 """`TJError.subject` of a note this device does not hold, where it discarded a copy of a
@@ -95,9 +96,9 @@ class Notes:
                 found.append(name)
         return sorted(found)
 
-    async def refused_withdrawal(self, doc_id: bytes) -> str | None:
+    async def refused_withdrawal(self, doc_id: bytes) -> RefusedWithdrawal | None:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
-        and who can remove it now, when the server refused it for good (it is set
+        and who can remove it now (`RefusedWithdrawal`: its `line()` says it), when the server refused it for good (it is set
         aside) while a version of the note is on the server for its readers; else None
         (not a note, not withdrawn here, never on the server, or marked deleted there since
         by the journal's owner). Reads this device's store only. Raises nothing."""
@@ -154,15 +155,15 @@ class Notes:
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
         the share no longer gives you the annotate role (the owner made it read-only or ended
-        it): the message then says that only the owner can remove it now, and the command
-        to ask them to run. With `check_only=True` it raises the same errors and
+        it): the message then says that only the owner can remove it now (subject "withdrawal
+        refused"; its `names` are `RefusedWithdrawal.names()`, for an app's own words). With `check_only=True` it raises the same errors and
         withdraws nothing (returns the note): an app asks its user to confirm only what would
         then be done."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
             refused = await self.refused_withdrawal(document.doc_id)
             if refused is not None:
-                raise AccessError(refused)
+                raise refused_error(refused)
             raise NotFound(f"the {document.kind} {note_id} was already withdrawn")
         [before] = [
             n for n in await self._context.sharing.notes(local) if n.id == document.doc_id.hex()
@@ -191,7 +192,7 @@ class Notes:
         except AccessError as refused:
             if creator != me or local.owner_id == me:
                 raise
-            raise AccessError(
+            raise refused_error(
                 only_the_owner_can(local, document.kind, document.doc_id, refused)
             ) from None
         if creator == me:
@@ -232,24 +233,23 @@ class Notes:
 
 def only_the_owner_can(
     journal: LocalJournal, kind: str, doc_id: bytes, refused: AccessError, *, retry: bool = False
-) -> str:
+) -> RefusedWithdrawal:
     """Why a member cannot withdraw their own note any more, and who can (NU20 C4): the
     journal's owner may mark any annotation in their journal deleted (protocol.md 4.15).
     `retry`: the verified chain still gives the member the annotate role (the server may
     not have served the owner's change yet): a retry may still deliver it."""
-    short = doc_id.hex()[:12]  # as `tj notes` shows it (NU37 #12)
-    owner = journal.owner_name
-    reason = refused.situation or refused  # not its advice to add notes (NU38 N8)
-    if retry:
-        return (
-            f"your withdrawal of your {kind} {short} in {owner}/{journal.name} was not "
-            f"delivered ({refused}); {owner} still has it. `tj set-aside retry` sends it "
-            f"again; if it is refused again, only {owner} can remove it now: ask {owner} to "
-            f"run `tj notes withdraw {short}`"
-        )
-    return (
-        f"you can no longer withdraw your {kind} {short} in {owner}/{journal.name} ({reason}). "
-        f"Only {owner} can remove it now: ask {owner} to run `tj notes withdraw {short}` "
-        f"(it is in their journal {journal.name!r}; withdrawing it there removes it from "
-        "their devices at their next sync)"
+    reason = refused if retry else refused.situation or refused  # not its advice (NU38 N8)
+    return RefusedWithdrawal(
+        kind, doc_id.hex(), journal.owner_name, journal.name, str(reason), retry=retry
+    )
+
+
+def refused_error(refused: RefusedWithdrawal) -> AccessError:
+    """The error of `Notes.withdraw` for a note only the journal's owner can remove now: its
+    words, with the fields an app needs for its own (NU45 #4)."""
+    return AccessError(
+        str(refused),
+        subject=WITHDRAWAL_REFUSED,
+        situation=refused.situation,
+        names=refused.names(),
     )

@@ -77,6 +77,59 @@ UNFINISHED = "unfinished"
 UNCONFIRMED = "unconfirmed"
 SET_ASIDE = "set aside"
 DAMAGED = "damaged"
+
+DAMAGED_KEPT_KEY = "damaged kept key"
+"""`TJError.subject` of a kept recovery key file that does not read or is damaged
+(`read_pending`): it may be the only copy of a recovery key; the message ends "give it up
+by hand" (`Client.forget_kept_recovery_keys`), after which an app may name its own command."""
+NOT_THE_SIGNUPS = "not the signup's account"
+"""`TJError.subject` of a signup finished again on a home keeping its recovery key, when the
+account of that name on the server is not the one this device signed up (or its password
+changed since): `names` "username", "kept" (the kept file's path) and "account" (its id,
+hex); `other_account_text` says it, with an app's own command."""
+KEPT_RECOVERY_KEY = "kept recovery key"
+"""`TJError.subject` of a new signup refused on a home that keeps another signup's recovery
+key, never shown: `names` "home", "username", "server" and "account" (its id, hex);
+`kept_key_text` says it, with an app's own command."""
+FORGET_KEPT = "SDK: Client.forget_kept_recovery_keys"
+MAKE_ONE_NOW = "if not, make a new one now"
+"""In `Client.recovery_key_not_shown` (a kept key the server did not confirm): the advice to
+make a new recovery key (`Client.replace_recovery_key`), after which an app may name its own
+command (the CLI: "if not, make one now with `tj recovery-key new`")."""
+
+
+def other_account_text(username: str, kept: str, account_id: str, *, give_up: str = "") -> str:
+    """Why a signup cannot finish again with the account `username` on the server (NOT_THE
+    SIGNUPS), and what the recovery key kept in `kept` (of the account `account_id`, hex)
+    may be. `give_up`: how the app drops that key, in its own words (the CLI: "`tj
+    recovery-key forget-kept --account ID`"), said in the parenthesis after "give that key
+    up"; without it, the account's id is said there."""
+    how = f"{give_up}; {FORGET_KEPT}" if give_up else f"{FORGET_KEPT}, account {account_id}"
+    return (
+        f"the account {username} on the server is not the one this device signed up, or its "
+        "password was changed since: if it is yours, log in with its current password, which "
+        f"works (the recovery key this device kept for it stays in {kept}, sealed under the "
+        "signup's password: it may be the account's recovery key in force and its only "
+        "copy). If it is not yours, sign up with another username or in another home, or "
+        f"give that key up ({how}) to use this home for another account"
+    )
+
+
+def kept_key_text(
+    home: str, username: str, server: str, account_id: str, *, give_up: str = ""
+) -> str:
+    """Why a new signup is refused on `home`, which keeps the recovery key of the signup of
+    `username` at `server` (account `account_id`, hex), never shown (KEPT_RECOVERY_KEY).
+    `give_up`: how the app drops that key, in its own words (the CLI: "`tj recovery-key
+    forget-kept --account ID`"); without it, "drop it"."""
+    return (
+        f"{home} keeps the recovery key of the signup of {username} at {server} (account "
+        f"{account_id}), never shown: log in there as {username} to check it again, or use "
+        "another home; to give it up instead, after making sure it is not needed, "
+        f"{give_up or 'drop it'} ({FORGET_KEPT})"
+    )
+
+
 _ASIDE_NAME = re.compile(re.escape(PENDING_FILE) + r"\.[0-9a-f]{32}")
 
 
@@ -352,10 +405,9 @@ def read_pending(path: Path) -> PendingSignup | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise IntegrityError(
+        raise _damaged(
             f"the kept recovery key file {path} does not read ({error.strerror}): it may be "
-            "the only copy of a recovery key; repair it, or give it up by hand "
-            "(`tj recovery-key forget-kept --damaged`)"
+            "the only copy of a recovery key; repair it, or give it up by hand"
         ) from None
     try:
         document = msgpack.unpackb(raw, raw=False)
@@ -382,11 +434,17 @@ def read_pending(path: Path) -> PendingSignup | None:
             other=_other(document.get("other")),
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
-        raise IntegrityError(
+        raise _damaged(
             f"the kept recovery key file {path} is damaged: it may be the only copy of a "
-            "recovery key; restore it from a backup, or give it up by hand "
-            "(`tj recovery-key forget-kept --damaged`)"
+            "recovery key; restore it from a backup, or give it up by hand"
         ) from None
+
+
+def _damaged(message: str) -> IntegrityError:
+    """`read_pending`'s error for a kept file that does not read or is damaged."""
+    error = IntegrityError(message)
+    error.subject = DAMAGED_KEPT_KEY
+    return error
 
 
 def _other(value: object) -> OtherSeal | None:

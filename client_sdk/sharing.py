@@ -75,6 +75,7 @@ from client_sdk.replica import (
 )
 from client_sdk.store import LocalJournal, Peer, SetAsideRow
 from client_sdk.undelivered import Undelivered
+from client_sdk.withdrawals import RefusedWithdrawal
 
 NOTE = "note"
 PROMPT = "prompt"
@@ -421,8 +422,8 @@ class Note:
     names the journal as the reader types it: "Personal" for one of this account's own,
     "ana/Personal" for one shared with it. `delivered` is False when the server refused this
     device's change of it for good: it was set aside (`Client.set_aside()` says why) and
-    nobody else has it as shown here. `withdrawal_refused` is set (to why, and who can remove
-    it now) when this account withdrew its own note but the server refused the
+    nobody else has it as shown here. `withdrawal_refused` is set (a `RefusedWithdrawal`: why,
+    and who can remove it now) when this account withdrew its own note but the server refused the
     withdrawal: the text is cleared on this device, yet the journal's readers still have the
     note as it was. `late` is set (to why) when this account's note reached the
     server after the owner's device signed the end of its right to write (the share ended or
@@ -437,11 +438,12 @@ class Note:
     by_therapist: bool
     created_at: datetime
     delivered: bool = True
-    withdrawal_refused: str | None = None
+    withdrawal_refused: RefusedWithdrawal | None = None
     late: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
+        own `to_dict()`."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -451,7 +453,9 @@ class Note:
             "by_therapist": self.by_therapist,
             "created_at": self.created_at.isoformat(),
             "delivered": self.delivered,
-            "withdrawal_refused": self.withdrawal_refused,
+            "withdrawal_refused": (
+                self.withdrawal_refused.to_dict() if self.withdrawal_refused else None
+            ),
             "late": self.late,
         }
 

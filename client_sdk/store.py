@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_ELSEWHERE, Database
+from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database
 from client_sdk.errors import IntegrityError
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
@@ -228,7 +228,7 @@ create, a document's state...): once a logout counted what it deletes
 (`Store.end_for_logout`), triggers on them refuse every write of any other connection, another
 process's included, with database.LOGGED_OUT_ELSEWHERE (ClientClosed)."""
 
-_REFUSED = LOGGED_OUT_ELSEWHERE.replace("'", "''")  # an SQL string
+_REFUSED = LOGGED_OUT_TRIGGER_TEXT.replace("'", "''")  # an SQL string
 LOGGED_OUT_TRIGGERS = [
     (
         f"tj_logged_out_{table}_{event.lower()}",

@@ -29,6 +29,7 @@ from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.upload_limit import describe as describe_upload_limit
+from client_sdk.withdrawals import RefusedWithdrawal
 from client_sdk.withholding import Gap
 
 if TYPE_CHECKING:
@@ -157,7 +158,8 @@ class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
     the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries).
     `withdrawal` is True for this account's withdrawal of its own note or prompt while the
-    note is on the server: `reason` then says who can remove it now.
+    note is on the server: `reason` then says who can remove it now, and
+    `refused_withdrawal` holds the same as fields (an app says it with its own commands).
     `journal_id`, `record_id` and `doc_id` are hex strings, as in `SetAsideChange` (`doc_id`
     None for a refused journal creation)."""
 
@@ -171,6 +173,8 @@ class SetAside:
     tried_again: bool = False
     """A change of a kind in TRIED_AGAIN: kept in the outbox's stead and sent again at every
     sync, its counter not withdrawn."""
+    refused_withdrawal: RefusedWithdrawal | None = None
+    """With `withdrawal`: the note, its journal's owner (who alone can remove it now) and why."""
 
     def line(self, change: SetAsideChange | None = None, *, kept: str = "") -> str:
         """What to tell the user, in words: "Not delivered: june made
@@ -179,7 +183,8 @@ class SetAside:
         `record_id`), which names the document (kind, title or text: `preview`); without it
         "a change". `kept` adds where the app lists it (the CLI: " in `tj set-aside list`
         (`tj set-aside retry` sends it again)"). A withdrawal: "Withdrawal not delivered:
-        <reason>." (its `reason` says who can remove the note now)."""
+        <reason>." (its `reason` says who can remove the note now; an app that names its
+        own commands says `refused_withdrawal.line(retry=, withdraw=)` instead)."""
         if self.withdrawal:
             return f"Withdrawal not delivered: {self.reason}."
         what = "a change"
@@ -201,7 +206,7 @@ class SetAside:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict: ids as hex."""
+        """A JSON-ready dict: ids as hex; nested values as their own `to_dict()`."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
@@ -211,6 +216,9 @@ class SetAside:
             "reason": self.reason,
             "withdrawal": self.withdrawal,
             "tried_again": self.tried_again,
+            "refused_withdrawal": (
+                self.refused_withdrawal.to_dict() if self.refused_withdrawal else None
+            ),
         }
 
 

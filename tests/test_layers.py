@@ -17,6 +17,7 @@ PURE = [
     "withholding", "care_disclosure", "patterns", "pixels", "foreign", "upload_limit",
     "care_archive", "error_words", "settling", "passwords", "care_terms", "undelivered",
     "carrying", "twin_inserts", "inputs", "yjs_binary", "copy_journals", "same_names",
+    "withdrawals",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 SDK = Path(__file__).resolve().parent.parent / "client_sdk"
 
 CLI_WORDS = re.compile(r"`tj\b|\btj [a-z]|(?<![\w-])--[a-z][a-z-]*")
@@ -31,6 +29,11 @@ ALLOWED = {
     ("pixels.py", "STYLE"),
     ("score_charts.py", "STYLE"),
     ("caseload_html.py", "EXTRA_STYLE"),
+    # The text a logout's triggers refuse a write with, which every version of the SDK
+    # compares by equality: triggers written by one version live on in the store file and
+    # refuse the writes of a program running another, so it stays byte for byte as it was.
+    # This version never shows it (ClientClosed says database.LOGGED_OUT_ELSEWHERE).
+    ("database.py", "LOGGED_OUT_TRIGGER_TEXT"),
 }
 """(file under client_sdk/, assignment target or top-level JSON key) of literals that never
 reach an app's user."""
@@ -103,13 +106,6 @@ def test_the_scan_finds_commands_and_flags() -> None:
     assert not CLI_WORDS.search("a tj-like word, 2--3 days, client.shares.forget")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="NU45 #4 not finished: notes.py's refused withdrawal (`only_the_owner_can`, also "
-    "in SyncReport.set_aside reasons and Note.withdrawal_refused), caseload.py's 'discarded "
-    "with `tj forget`', database.py LOGGED_OUT_ELSEWHERE, and the recovery-key texts of "
-    "account.py, client.py and pending_signup.py still name tj commands or flags",
-)
 def test_no_sdk_literal_names_a_tj_command_or_a_cli_flag() -> None:
     left = sorted(
         f"{file}:{line} ({name or '-'}): {text[:110]!r}"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import with_hint
+from cli.output import withdrawal_words
 from client_sdk import wire
 from client_sdk.errors import AccessError, TJError
 from client_sdk.replica import stored_document
@@ -180,15 +182,23 @@ async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
     # tom's device must not show it as withdrawn: the note is there, its withdrawal not
     # delivered (and only ana can remove it now).
     assert note.id in [n.id for n in await tom.notes.list()]
-    # ... said so, with who can remove it now (NU20 C4), in the sync report and the list.
-    ask = f"Only ana can remove it now: ask ana to run `tj notes withdraw {note.id[:12]}`"
+    # ... said so, with who can remove it now (NU20 C4), in the sync report and the list,
+    # in words that name no app's command (NU45 #4): the CLI adds its own.
+    ask = "Only ana can remove it now: ask ana to withdraw it (it is in their journal"
+    cli_ask = f"Only ana can remove it now: ask ana to run `tj notes withdraw {note.id[:12]}`"
     assert [s.withdrawal for s in report.set_aside] == [True]
-    assert ask in report.set_aside[0].reason
+    said = report.set_aside[0].refused_withdrawal
+    assert said is not None and (said.owner, said.note_id, said.retry) == ("ana", note.id, False)
+    assert ask in report.set_aside[0].reason and "tj " not in report.set_aside[0].reason
+    assert cli_ask in withdrawal_words(said)
     [listed] = await tom.notes.list()
-    assert not listed.delivered and listed.withdrawal_refused is not None
-    assert ask in listed.withdrawal_refused
-    with pytest.raises(AccessError, match="Only ana can remove it now"):
+    assert not listed.delivered and listed.withdrawal_refused == said
+    assert ask in str(listed.withdrawal_refused)
+    with pytest.raises(AccessError, match="Only ana can remove it now") as refused:
         await tom.notes.withdraw(note.id)
+    assert refused.value.subject == "withdrawal refused" and "tj " not in str(refused.value)
+    assert refused.value.names["owner"] == "ana" and refused.value.names["note"] == note.id
+    assert with_hint(refused.value) == withdrawal_words(said)
 
 
 @pytest.mark.parametrize("owner_removes_it", ["after the refusal", "before the sync"])

@@ -12,6 +12,7 @@ import nacl.signing
 import pytest
 from aiohttp import web
 
+from cli.main import with_hint
 from client_sdk import INSECURE_TEST_COST, Client, crypto, keys, wire
 from client_sdk.crypto import Context
 from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
@@ -226,8 +227,12 @@ async def test_a_recovery_whose_password_change_fails_leaves_the_old_key_working
         NetworkError,
         match="most likely nothing was changed and the recovery key you used still works .a "
         "request still in progress may yet set it.: try logging in with the new password first",
-    ):
+    ) as failed:
         await recover(hostile.url, tmp_path / "half", old_key)
+    # In no app's command (NU45 #4); the CLI adds its own after "make a new one then".
+    assert str(failed.value).endswith("make a new one then") and "tj " not in str(failed.value)
+    assert failed.value.names["advice"] == "new recovery key"
+    assert "make a new one then (`tj recovery-key new`)" in with_hint(failed.value)
     assert refused == [1]
     assert await live_server.rows(
         "SELECT salt, login_public_key, recovery_login_public_key, bundle, recovery_bundle "

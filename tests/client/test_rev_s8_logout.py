@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 import pytest
 
+from cli.main import with_hint
 from client_sdk import (
     INSECURE_TEST_COST,
     Client,
@@ -24,7 +25,7 @@ from client_sdk import (
 )
 from client_sdk.database import LOGGED_OUT_ELSEWHERE
 from client_sdk.profile import remove_profile
-from client_sdk.store import LOGGED_OUT_TRIGGERS
+from client_sdk.store import LOGGED_OUT_TABLES, LOGGED_OUT_TRIGGERS
 from tests.client.hostile import HostileServer, serving
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -173,13 +174,55 @@ async def test_a_write_of_another_program_after_the_logout_counted_is_refused_cl
         with pytest.raises(ClientClosed) as raised:
             await other.entries.write(None, "Written after the logout.")
         assert str(raised.value) == LOGGED_OUT_ELSEWHERE
-        assert LOGGED_OUT_ELSEWHERE == (
+        assert LOGGED_OUT_ELSEWHERE == (  # in no app's command (NU45 #4)
+            "this device was logged out by another program using its home (an app, or a "
+            "command, logging out) and its local data deleted: log in again (Client.login) to "
+            "use the account on this device; nothing was changed"
+        )
+        assert raised.value.subject == "logged out elsewhere"
+        assert with_hint(raised.value) == (  # the CLI's words, as they always were
             "this device was logged out by another program using its home (`tj logout`, or "
             "an app logging out) and its local data deleted: log in again (Client.login) to "
             "use the account on this device; nothing was changed"
         )
     finally:
         await other.close()
+
+
+EARLIER_TRIGGER_TEXT = (
+    "this device was logged out by another program using its home (`tj logout`, or an app "
+    "logging out) and its local data deleted: log in again (Client.login) to use the account "
+    "on this device; nothing was changed"
+)
+"""The text the triggers of a logout refuse a write with, as every version wrote it since S8."""
+
+
+async def test_a_logouts_trigger_of_another_version_is_recognised_both_ways(
+    signup: ClientFactory,
+) -> None:
+    """NU45 #4 changed the words of LOGGED_OUT_ELSEWHERE, not the triggers' text: a logout's
+    triggers live on in the store file and refuse the writes of a program that may run
+    another version of the SDK, which recognises the refusal by that text (equality). A
+    trigger an earlier version wrote is recognised here, and the triggers this version writes
+    carry the text an earlier version recognises."""
+    quoted = EARLIER_TRIGGER_TEXT.replace("'", "''")
+    assert all(f"RAISE(ABORT, '{quoted}')" in trigger for _, trigger in LOGGED_OUT_TRIGGERS)
+    ana = await signup("ana")
+    try:
+        with closing(sqlite3.connect(ana.home / "store.db")) as db:
+            for table in LOGGED_OUT_TABLES:  # as an earlier version's logout wrote them
+                for event in ("INSERT", "UPDATE"):
+                    db.execute(
+                        f"CREATE TRIGGER old_{table}_{event} BEFORE {event} ON main.{table} "
+                        f"BEGIN SELECT RAISE(ABORT, '{quoted}'); END"
+                    )
+            db.commit()
+        with pytest.raises(ClientClosed) as raised:
+            await ana.entries.write(None, "Written after another version logged out.")
+        assert str(raised.value) == LOGGED_OUT_ELSEWHERE
+        assert raised.value.subject == "logged out elsewhere"
+    finally:
+        await ana.close()
 
 
 async def test_a_negative_discard_unsynced_is_refused(signup: ClientFactory) -> None:

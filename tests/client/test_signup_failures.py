@@ -25,6 +25,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from cli.main import with_hint
 from client_sdk import (
     INSECURE_TEST_COST,
     AuthError,
@@ -346,9 +347,21 @@ async def test_a_signup_that_never_arrived_and_whose_name_was_taken_since_is_dro
         await sign_up(hostile.url, home)
     [kept] = Client.kept_recovery_keys(home)
     assert kept.account_id is not None
-    # Given up only by hand, listed and confirmed (R29 F6): never "delete that file".
-    assert f"`tj recovery-key forget-kept --account {kept.account_id}`" in str(refused.value)
-    assert "delete" not in str(refused.value)
+    # Given up only by hand, listed and confirmed (R29 F6): never "delete that file". The
+    # SDK names no app's command (NU45 #4): its names give the CLI what its own needs.
+    assert "delete" not in str(refused.value) and "tj " not in str(refused.value)
+    assert f"Client.forget_kept_recovery_keys, account {kept.account_id})" in str(refused.value)
+    assert refused.value.subject == "not the signup's account"
+    assert refused.value.names["account"] == kept.account_id
+    assert with_hint(refused.value) == (  # the CLI's words, as they always were
+        "the account ana on the server is not the one this device signed up, or its password "
+        "was changed since: if it is yours, log in with its current password, which works "
+        f"(the recovery key this device kept for it stays in {home / PENDING_FILE}, sealed "
+        "under the signup's password: it may be the account's recovery key in force and its "
+        "only copy). If it is not yours, sign up with another username or in another home, "
+        f"or give that key up (`tj recovery-key forget-kept --account {kept.account_id}`; "
+        "SDK: Client.forget_kept_recovery_keys) to use this home for another account"
+    )
     assert Client.unfinished_signup(home) is not None
     assert not (home / "profile").exists()
     assert Client.forget_kept_recovery_keys(home, listed=[kept]) == [kept]
