@@ -288,8 +288,13 @@ def homework_templates(as_json: bool) -> None:
     for shown in shipped:
         output.data(f"{shown.id}: {shown.title}")
         for spec in shown.fields:
-            output.data(
-                f"  {spec.id} ({spec.type}{'' if spec.required else ', optional'}): {spec.label}"
+            output.data(  # under its label at the terminal's width (NU48 #7)
+                output.fields_text(
+                    [
+                        f"  {spec.id} ({spec.type}{'' if spec.required else ', optional'}): "
+                        f"{spec.label}"
+                    ]
+                )
             )
 
 

@@ -934,8 +934,8 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
     ]
     if not writes:
         output.message("This device never changed the title, mood, tags, emotions or date.")
-        for line in merged_lines:
-            output.data(line)
+        for line in merged_lines:  # at the terminal's width (NU48 #7)
+            output.data(output.fields_text([line]))
         return
     now = {
         "title": entry.title,
@@ -959,7 +959,7 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
     )
     output.print_table(table)
     for line in merged_lines:
-        output.data(line)
+        output.data(output.fields_text([line]))
 
 
 async def edit_entry(

@@ -1788,7 +1788,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
             f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
-            "Type its name to confirm",
+            f"Type its name as this device knows it, {found.name!r}, to confirm",
             err=True,
             default="",
             show_default=False,

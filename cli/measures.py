@@ -518,7 +518,8 @@ def measure_list(
     empty = (
         "No results shared with you yet."
         if shared_only
-        else "No results yet: take one with `tj measure take phq9`."
+        else "No results yet: take one with `tj measure take phq9` (a client's show here once "
+        "they share them)."
     )
     if since is not None or until is not None:
         empty = "No results match."

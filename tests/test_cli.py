@@ -585,7 +585,8 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
     await laptop.ok("journal", "unarchive", "Diary")
     await laptop.ok("write", "--journal", "Diary", "Writing again.")
     refused = await laptop.tj("journal", "delete", "Diary", input="diary-not\n")
-    assert refused.exit_code == 1 and "Type its name to confirm" in refused.stderr
+    asked = "Type its name as this device knows it, 'Diary', to confirm"  # NU48 #11
+    assert refused.exit_code == 1 and asked in refused.stderr
     assert "Error: the name did not match: nothing was deleted" in refused.stderr
     cased = await laptop.tj("journal", "delete", "Diary", input="diary\n")  # NU41 #13
     assert cased.exit_code == 1 and (

@@ -120,7 +120,7 @@ async def test_a_question_left_unanswered_by_a_script_says_that_yes_skips_it(
     for args, question in (
         (("delete", entry[:8]), "to the trash?"),
         (("devices", "revoke", phone_id[:8]), "Sign out 'phone' ("),
-        (("journal", "delete", "Diary"), "Type its name to confirm"),
+        (("journal", "delete", "Diary"), "Type its name as this device knows it, 'Diary'"),
     ):
         status, stderr = await tj(laptop.home, *args, stdin=b"")  # like </dev/null
         assert status == 1, stderr

@@ -11,6 +11,11 @@ from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
 
+NO_RESULTS = (  # a client's show here too (NU48 #12: a therapist read a client's advice)
+    "No results yet: take one with `tj measure take phq9` (a client's show here once they share "
+    "them)."
+)
+
 
 async def test_an_empty_measure_list_speaks_to_who_reads_it(
     live_server: RunningServer, tmp_path: Path
@@ -18,7 +23,7 @@ async def test_an_empty_measure_list_speaks_to_who_reads_it(
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     own = await ana.ok("measure", "list")
-    assert own.stderr.strip() == "No results yet: take one with `tj measure take phq9`."
+    assert own.stderr.strip() == NO_RESULTS
     await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
     await drsmith.ok("sync")
     for asked in (("measure", "list"), ("measure", "list", "--journal", "ana/Personal")):
@@ -26,7 +31,7 @@ async def test_an_empty_measure_list_speaks_to_who_reads_it(
         assert listed.stderr.strip() == "No results shared with you yet.", (asked, listed)
         assert "tj measure take" not in listed.output
     mine = await drsmith.ok("measure", "list", "--journal", "Personal")  # their own journal
-    assert mine.stderr.strip() == "No results yet: take one with `tj measure take phq9`."
+    assert mine.stderr.strip() == NO_RESULTS
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     await drsmith.ok("sync")
     assert len(await drsmith.json("measure", "list")) == 1
@@ -47,4 +52,4 @@ async def test_an_empty_measure_list_of_a_journal_named_any_way_speaks_to_its_re
         listed = await drsmith.ok("measure", "list", "--journal", named)
         assert listed.stderr.strip() == "No results shared with you yet.", (named, listed)
     mine = await ana.ok("measure", "list", "--journal", "personal")
-    assert mine.stderr.strip() == "No results yet: take one with `tj measure take phq9`."
+    assert mine.stderr.strip() == NO_RESULTS

@@ -166,3 +166,13 @@ async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
     shown = (await drsmith.ok("show", brief["id"][:8], env={"COLUMNS": "80"})).stdout
     assert "retaken within its recall" in shown, shown
     assert max(len(line) for line in shown.splitlines()) <= 80, shown
+
+
+async def test_homework_templates_keep_their_lines_within_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU48 #7: `tj homework templates` printed field lines of up to 127 columns at 80."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    shown = (await ana.ok("homework", "templates", env={"COLUMNS": "80"})).stdout
+    assert "How would you rate the quality of your sleep?" in " ".join(shown.split()), shown
+    assert max(len(line) for line in shown.splitlines()) <= 80, shown
