@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -52,6 +54,30 @@ def free_port() -> int:
 PREFIX = "tj-postgres-"
 OWNER_FILE = "owner.pid"  # the process that started the cluster
 PORT_ATTEMPTS = 3  # a free port can be taken before the cluster binds it
+
+
+STOP_WAIT_S = 10.0
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (an exited child not yet reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "zombie" not in status
+
+
+def _wait_gone(pid: int) -> None:
+    """Wait up to STOP_WAIT_S for process `pid` to exit; then kill it (SIGKILL)."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if _running(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def stop_orphans(bin_dir: Path, as_postgres: bool) -> list[Path]:
@@ -146,11 +172,23 @@ class PostgresCluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        if (self.data_dir / "postmaster.pid").exists():
+        """Stop the cluster and remove its files. `pg_ctl stop -w` returns once the
+        postmaster removed its pid file, which it does before its process has exited: the
+        process is waited for too (a killed run's orphan was seen still running right after
+        its files were gone, ci-167), and killed if it outlives STOP_WAIT_S."""
+        pid_file = self.data_dir / "postmaster.pid"
+        postmaster = None
+        if pid_file.exists():
+            try:
+                postmaster = int(pid_file.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                postmaster = None
             try:
                 self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
             except RuntimeError:
                 pass
+        if postmaster is not None:
+            _wait_gone(postmaster)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PostgresCluster:
