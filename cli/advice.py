@@ -5,6 +5,7 @@ the CLI prints; `cli/main.py:with_hint` uses it before its plain hints (`HINTS`)
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Callable
 
@@ -71,13 +72,13 @@ def forget_active(error: TJError) -> str:
     """A share still active: leave it first; and the commands that discard read-only copies
     of an erased account that bore its owner's username (NU46 #1)."""
     leave = "leave it first (tj leave), then forget its copy"
-    copies = error.names.get("copies")
+    copies = json.loads(error.names.get("copies") or "[]")  # a JSON list (REV-S9B S9B-5)
     if not copies:
         return f"{_situation(error)}: {leave}"
-    unlisted = set(error.names["unlisted copies"].split("\t"))
+    unlisted = set(json.loads(error.names["unlisted copies"]))
     commands = [
         f"`tj forget {shlex.quote(name)}{' --unlisted' if name in unlisted else ''}`"
-        for name in copies.split("\t")
+        for name in copies
     ]
     return (
         f"{_situation(error)}, {' or '.join(commands)} discards it. This one's share is still "

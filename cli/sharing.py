@@ -990,10 +990,11 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             continue
         until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""
         output.message(
-            f"Your pre-session brief {live.journal!r} stays readable by {therapist}{until}: "
-            f"`tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}` ends it now.",
+            f"Your pre-session brief {live.journal!r} stays readable by {therapist}{until}; "
+            "this ends it now:",
             wrap=True,
-        )
+        )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
+        output.message(f"  tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}")
 
 
 async def live_briefs(member: str, client: Client) -> list[ShareInfo]:

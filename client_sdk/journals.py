@@ -81,9 +81,10 @@ class Journals:
         their name as the journal's "owner/" gives it, or, while the server gives that
         username to another account than the one pinned here (a share not opened until it is
         verified: `SyncReport.refused_shares`), the label that names this account alone,
-        "kim (account 1a2b3c4d)" (`--client` and journal names take it). Works offline
-        (then as the last sync left it). Raises NotFound and InvalidInput as `get`, and
-        InvalidInput for one of this account's own journals."""
+        "kim (account 1a2b3c4d)" (`--client` and journal names take it), as the server's
+        answers in this process say (a process that has not asked, offline, gives the plain
+        name). Raises NotFound and InvalidInput as `get`, and InvalidInput for one of this
+        account's own journals."""
         local = await self._context.local_journal(name_or_id)
         if local.owner_id == self._context.profile.account_id:
             raise InvalidInput(f"{name_or_id!r} is your own journal", subject=BAD_VALUE)

@@ -2551,7 +2551,7 @@ class Sharing:
         """Why `forget` refuses `journal`, a share still active: leave it first (subject
         SHARE_ACTIVE, `names["journal"]`). When this device also keeps read-only copies of
         another account that bore its owner's username (erased, the name taken again: NU46
-        #1), those are named first (`names["copies"]`, tab-separated, and among them
+        #1), those are named first (`names["copies"]`, a JSON list, and among them
         `names["unlisted copies"]` those discarded only on the user's word that the share
         ended): a forget command written down before the name was taken again names this
         journal now, and leaving it would end the new account's share."""
@@ -2579,8 +2579,9 @@ class Sharing:
         named |= {
             "owner": self.replica.owner_label(journal),
             "earlier owner": journal.owner_name,
-            "copies": "\t".join(names),
-            "unlisted copies": "\t".join(unlisted),
+            # lists as JSON: a name may hold any character a separator could be (REV-S9B S9B-5)
+            "copies": json.dumps(names),
+            "unlisted copies": json.dumps(unlisted),
         }
         situation = (
             f"{label!r} is the journal {named['owner']} shares with you now. If you meant the "
