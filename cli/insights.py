@@ -239,6 +239,7 @@ def days(count: int) -> str:
 @cli.command()
 @click.option(
     "--html",
+    "--out",
     "html_file",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),

@@ -130,6 +130,9 @@ async def test_report_writes_a_private_html_page_with_the_charts(
     assert html.count('class="mood-point"') == 1 and html.count('class="entries-bar"') == 1
     assert html.count('class="goal-bar"') == 1
     assert (await ana.tj("report")).exit_code == 2  # --html is required
+    other = tmp_path / "out.html"  # `--out`, as `tj export` takes it (NU48 #10)
+    assert (await ana.ok("report", "--out", str(other))).stdout.strip() == str(other)
+    assert 'class="mood-point"' in other.read_text(encoding="utf-8")
     nowhere = tmp_path / "no-such-folder" / "report.html"
     refused = await ana.tj("report", "--html", str(nowhere))
     assert refused.exit_code == 1  # in plain words, without Python's "[Errno 2]" (NU19 C28.3)
