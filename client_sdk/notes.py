@@ -133,7 +133,10 @@ class Notes:
             )
         except AccessError as no_longer:  # the verified chain: no annotate role any more
             return only_the_owner_can(journal, document.kind, doc_id, no_longer)
-        why = AccessError(f"the server refused it: {refused[0].reason}")
+        # the server's free text, quoted and bounded: never read as one of the app's own
+        # instructions beside the commands said with it (REV-S9B, informational)
+        said = " ".join(refused[0].reason.split())[:200]
+        why = AccessError(f"the server refused it, in its words {said!r}")
         return only_the_owner_can(journal, document.kind, doc_id, why, retry=True)
 
     async def withdraw(self, note_id: str, *, check_only: bool = False) -> Note:
