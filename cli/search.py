@@ -52,6 +52,12 @@ SEARCH_DEFAULT = 20
     help="Only entries written on or after DATE (YYYY-MM-DD, today or yesterday; local time).",
 )
 @click.option(
+    "--until",
+    type=DAY,
+    metavar="DATE",
+    help="Only entries written on or before DATE (as `tj list --until`).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(1),
     default=SEARCH_DEFAULT,
@@ -66,6 +72,7 @@ def search(
     journal_name: str | None,
     tags: tuple[str, ...],
     since: date | None,
+    until: date | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -82,6 +89,7 @@ def search(
     Examples:
       tj search "sleep"
       tj search boundaries --journal Therapy --since 2026-01-01
+      tj search sleep --until 2026-06-30
       tj search anx --tag work --json
       tj search '"felt calm" walk -work'
     """
@@ -91,12 +99,13 @@ def search(
             journal=journal_name,
             tag=tags,
             since=since,
+            until=until,
             limit=limit,
         )
     )
     output.show_rows(found.hits, as_json, hits_table, f"No entries match {text!r}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
-        given = filter_words(journal=journal_name, since=since)
+        given = filter_words(journal=journal_name, since=since, until=until)
         given += [word for tag in tags for word in ("--tag", tag)]
         command = shlex.join([*tj_words(home), "search", text, *given])
         output.message(

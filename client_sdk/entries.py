@@ -823,20 +823,23 @@ class Entries:
         tag: str | Iterable[str] | None = None,
         since: date | datetime | None = None,
         limit: int | None = None,
+        until: date | datetime | None = None,
     ) -> builtins.list[SearchHit]:
         """Entries matching `query`, best first, with highlighted snippets (search.py). It
         runs on this device over decrypted entries: the server never sees a query. `since`
-        is a date (from local midnight) or a datetime; `limit` keeps the best N (only they
-        get a snippet; `search_results` also says how many matched). Raises
-        InvalidInput for an empty query or one of more than 20 terms, NotFound for an
-        unknown journal.
+        is a date (from local midnight) or a datetime; `until` (inclusive) as `list` takes
+        it (a date is a whole day in the writer's local time); `limit` keeps the best N (only
+        they get a snippet; `search_results` also says how many matched). Raises
+        InvalidInput for an empty query or one of more than 20 terms, or an `until` before
+        `since`, NotFound for an unknown journal.
 
             hits = await client.entries.search('"panic attack" -work', journal="Personal")
             print(hits[0].snippet, hits[0].highlights)
         """
-        return (
-            await self.search_results(query, journal=journal, tag=tag, since=since, limit=limit)
-        ).hits
+        found = await self.search_results(
+            query, journal=journal, tag=tag, since=since, limit=limit, until=until
+        )
+        return found.hits
 
     async def search_results(
         self,
@@ -846,20 +849,21 @@ class Entries:
         tag: str | Iterable[str] | None = None,
         since: date | datetime | None = None,
         limit: int | None = None,
+        until: date | datetime | None = None,
     ) -> SearchResults:
         """`search`'s hits (`.hits`, the best `limit`) and how many entries matched in all
         (`.total`), to say "the best 20 of 6,410". Only the hits returned get a snippet.
-        Raises InvalidInput for an empty query or one of more than 20 terms, NotFound for an
-        unknown journal.
+        Raises InvalidInput for an empty query or one of more than 20 terms, or an `until`
+        before `since`, NotFound for an unknown journal.
 
             found = await client.entries.search_results("sleep", limit=20)
             print(f"{len(found.hits)} of {found.total}")
         """
         from client_sdk.search import rank_entries  # only searches need it
 
-        return rank_entries(
-            await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
-        )
+        # `until` as `list` takes it (which refuses one before `since`)
+        listed = await self.list(journal, since=since if until else None, until=until)
+        return rank_entries(listed, query, tag=tag, since=_moment(since), limit=limit)
 
 
 def changed_tags(
