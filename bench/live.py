@@ -38,6 +38,7 @@ from typing import Any
 from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms
 from bench.sync import (
     CLIENTS_DIR_HELP,
+    clients_dir,
     entry_text,
     free_port,
     live_latencies_ms,
@@ -133,10 +134,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         work = stack.enter_context(tempfile.TemporaryDirectory())
         os.chmod(work, 0o700)
-        clients = None
-        if args.clients_dir is not None:
-            clients = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.clients_dir)))
-            os.chmod(clients, 0o700)
+        clients = clients_dir(stack, args.clients_dir)
         figures = asyncio.run(run(Path(work), args.rounds, args.noops, args.large, clients))
         print(json.dumps(figures))
 

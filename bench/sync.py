@@ -467,11 +467,17 @@ def run_once(entries: int, database: str, clients_parent: Path | None = None) ->
         url = None if database == "sqlite" else database
         if url == "postgresql":
             url = stack.enter_context(PostgresCluster.start()).url()
-        clients = None
-        if clients_parent is not None:
-            clients = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=clients_parent)))
-            os.chmod(clients, 0o700)
-        return asyncio.run(run(entries, Path(work), url, clients))
+        return asyncio.run(run(entries, Path(work), url, clients_dir(stack, clients_parent)))
+
+
+def clients_dir(stack: contextlib.ExitStack, parent: Path | None) -> Path | None:
+    """A private temporary directory in `parent` (`--clients-dir`) for the live devices'
+    stores, removed when `stack` closes; None without a parent (beside the server's)."""
+    if parent is None:
+        return None
+    made = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=parent)))
+    os.chmod(made, 0o700)
+    return made
 
 
 def main() -> None:

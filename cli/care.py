@@ -101,12 +101,13 @@ def assign(
       tj assign ana/Personal measure phq9 --every 14
       tj assign ana/Personal homework sleep-diary --every 1 --note "Each morning this week"
     """
-    already = home.run(
-        lambda client: client.assignments.already_assigned(journal_name, task_type, target)
-    )
-    same = [a for a in already if a.every_days == every_days]  # another schedule: on purpose
-    if same and not yes:  # NU47 #12: the same twice gave the client two due
-        output.confirm(repeat_question(same), abort=True, err=True)
+    if not yes:  # NU47 #12: the same twice gave the client two due
+        already = home.run(
+            lambda client: client.assignments.already_assigned(journal_name, task_type, target)
+        )
+        same = [a for a in already if a.every_days == every_days]  # another schedule: on purpose
+        if same:
+            output.confirm(repeat_question(same), abort=True, err=True)
 
     async def work(client: Client) -> tuple[Assignment, str]:
         made = await client.assignments.assign(

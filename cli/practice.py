@@ -119,9 +119,9 @@ def caseload(
     if not as_json:  # below the table the safety lines first, then what its marks mean
         footer = flag_details(rows)
         if any(s.change and s.change.same_period for row in rows for s in row.scores):
-            footer += [*([] if footer else [""]), output.fields_text([RETAKE_NOTE])]
+            footer += [*([] if footer else [""]), RETAKE_NOTE]
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
-            output.data(output.fields_text([line]) if line else line)
+            output.data(output.fields_text([line]))
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
         output.warn_unverified_owners(unverified, who="clients", mark=UNVERIFIED_MARK)
         held = [row.client for row in rows if row.held_back]
@@ -129,7 +129,7 @@ def caseload(
             what = "entries, scores, safety flags and briefs"
             output.message(output.held_back_view_line(held, what), wrap=True)
         for line in goals_and_briefs(rows):
-            output.data(output.fields_text([line]) if line else line)
+            output.data(output.fields_text([line]))
 
 
 def with_commands(row: CaseloadRow) -> CaseloadRow:

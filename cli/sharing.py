@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         ShareInfo,
     )
     from client_sdk.schedule import Assignment
+    from client_sdk.shares import EndedShares
     from client_sdk.undelivered import Undelivered
 
 T = TypeVar("T")
@@ -943,9 +944,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     abort=True,
                     err=True,
                 )
-        brief = any(b.journal == journal_name for b in home.run(partial(live_briefs, therapist)))
+
+        async def revoke(client: Client) -> tuple[list[ShareInfo], EndedShares]:
+            briefs = await live_briefs(therapist, client)  # before: what stays said after
+            return briefs, await client.shares.revoke(journal_name, therapist)
+
         try:
-            ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+            briefs, ended = home.run(revoke)
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, `tj shares` "
@@ -964,7 +969,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         tell_held(held)
         raise
     tell_held(held)
-    if brief:  # no "what you write from now on": a brief is written once (NU48 #1)
+    if any(b.journal == journal_name for b in briefs):  # written once: no "from now on"
         output.message(
             f"Stopped sharing your pre-session brief {journal_name!r} with {therapist} (they "
             "keep what they already downloaded)."
@@ -985,7 +990,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
             f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
         )
-    for live in home.run(partial(live_briefs, therapist)):  # its own share (NU48 #1)
+    for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
         if live.journal == journal_name:
             continue
         until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""

@@ -1351,9 +1351,12 @@ class Client:
                 "deleted",
                 subject=UNCONFIRMED_UNSHARE,
             )
-        unsynced = await self.unsynced_changes()
+        # what `unsynced_changes` counts, and the changes set aside among them, in one read
+        unsynced, set_aside = await self.store.unsynced(
+            await self._copies(), self.profile.secrets.account_key
+        )
         if allowed is not None and unsynced > allowed:
-            raise UnsyncedChanges(unsynced, set_aside=len(await self.set_aside()), agreed=allowed)
+            raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed)
         server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -2370,7 +2373,7 @@ class Client:
     async def _sends_waiting(self) -> bool:
         """Whether a record waits in the outbox or a journal waits to be created on the
         server: two rows looked at, at most."""
-        return not await self.store.outbox_empty() or bool(await self.store.pending_journals())
+        return not await self.store.outbox_empty() or await self.store.journals_pending()
 
     def _ready_for_notices(self) -> None:
         """Do when watching starts what the first notice would otherwise do first, on the

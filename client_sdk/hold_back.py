@@ -27,7 +27,7 @@ pull whether the owner is verified or not (a head never goes down on an honest s
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -195,6 +195,12 @@ class HoldBack:
                 continue
             downloaded[journal_id] = count
         return encode(HoldBack(announced, downloaded))
+
+
+def deferred(announced: dict[bytes, int], held: Iterable[bytes]) -> dict[bytes, int]:
+    """Of the journals `held` back in a pull, those with a head announced while held back,
+    with that head: what the withholding check defers (`Replica._check_withheld`)."""
+    return {j: announced[j] for j in held if j in announced}
 
 
 def decode(value: Any) -> HoldBack:

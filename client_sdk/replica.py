@@ -2263,7 +2263,7 @@ class Replica:
         await self._apply_page(journal, page, report, set())
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         announced = hold_back.decode(stored).announced
-        deferred = {j: announced[j] for j in held if j in announced}
+        deferred = hold_back.deferred(announced, held)
         await self._check_withheld(report, as_of=as_of, deferred=deferred)
         self._report_held(report, on_device, announced)
         return True
@@ -2807,7 +2807,7 @@ class Replica:
                         report,
                         absent | {p.journal_id for p in short},
                         as_of,
-                        deferred={j: hold.announced[j] for j in held if j in hold.announced},
+                        deferred=hold_back.deferred(hold.announced, held),
                     )
                 return
             if whole and not restarted and reply.next_journal > after_journal:
@@ -2843,7 +2843,7 @@ class Replica:
                         "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
-                    deferred = {j: hold.announced[j] for j in held if j in hold.announced}
+                    deferred = hold_back.deferred(hold.announced, held)
                     await self._check_withheld(report, behind, as_of, deferred=deferred)
                 return
 
@@ -4797,7 +4797,7 @@ class Replica:
         raise InvalidInput(
             copy_write_refused(
                 journal.name,
-                settings.kind if settings is not None else None,
+                kind,
                 who.username if who is not None else "",
                 source,
                 (settings.fields or ()) if settings is not None else (),
@@ -4833,7 +4833,9 @@ class Replica:
             and state.disclosure is not None
         )
 
-    async def briefs_shared_with_me(self, journals: Iterable[LocalJournal]) -> set[bytes]:
+    async def briefs_shared_with_me(
+        self, journals: Iterable[LocalJournal], holding_any: set[bytes] | None = None
+    ) -> set[bytes]:
         """Ids of those of `journals` that another account made to share a pre-session brief
         with this one (a member cannot open the owner-sealed disclosure settings that say
         "brief"): a journal whose owner-signed chain carries disclosure settings
@@ -4847,7 +4849,9 @@ class Replica:
         if not copies:
             return set()
         holding = await self.store.journals_holding_only(BRIEF)
-        empty = {j.journal_id for j in copies} - await self.store.journals_holding_any()
+        if holding_any is None:  # the caller's read of `Store.journals_holding_any`, if any
+            holding_any = await self.store.journals_holding_any()
+        empty = {j.journal_id for j in copies} - holding_any
         me = self.profile.username
         return {
             j.journal_id

@@ -2472,8 +2472,9 @@ class Sharing:
         owned = {j.hex() for j, d in self.disclosures().items() if d.kind == "brief"}
         await self.replica.load_access()
         journals = await self.store.journals()
-        received = {j.hex() for j in await self.replica.briefs_shared_with_me(journals)}
-        downloaded = {j.hex() for j in await self.store.journals_holding_any()}
+        holding = await self.store.journals_holding_any()  # read once for both
+        received = {j.hex() for j in await self.replica.briefs_shared_with_me(journals, holding)}
+        downloaded = {j.hex() for j in holding}
         kept = []
         for d in told:
             if d.reason in said or d.journal_id not in (received if d.owner else owned):

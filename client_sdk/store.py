@@ -1331,6 +1331,12 @@ class Store:
         rows = await self._all("SELECT NOT EXISTS (SELECT 1 FROM outbox)")
         return bool(rows[0][0])
 
+    async def journals_pending(self) -> bool:
+        """Whether a journal made here waits to be created on the server: one row looked at,
+        where `pending_journals` reads every one with its request."""
+        rows = await self._all("SELECT EXISTS (SELECT 1 FROM pending_journals)")
+        return bool(rows[0][0])
+
     async def set_aside(self) -> list[SetAsideRow]:
         rows = await self._all(
             "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id, journal_name, "
