@@ -88,8 +88,9 @@ def export(
 
     Not exported: briefs (`tj briefs --json`), the copies kept for a therapist (their
     originals are in), and changes written by a newer version of the app that this one
-    cannot read yet (a notice names them: update the app and export again). `tj import` restores journals, entries, goals and notes; the care
-    records are in the file for you to keep, not imported.
+    cannot read yet (a notice names them: update the app and export again). `tj import`
+    restores journals, entries, goals, notes, and your own questionnaire results and safety
+    plan; the other care records are in the file for you to keep, not imported.
 
     With --journal or --client, your private notes are in only when their journal is
     named (--journal 'Private notes').
@@ -260,8 +261,18 @@ def import_(
     the trash go back to the trash, unless they were there 30 days or more): `--json` prints the
     map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything already here, so importing a file twice
-    adds nothing. Questionnaire results, homework, assignments and safety plans stay in
-    the file: they are not imported (the summary counts them). From Day One: text (a first "# heading" becomes the title), tags, times
+    adds nothing.
+
+    Your own questionnaire results come too, with their answers and the times you took
+    them (the scores are computed again from the answers; one taken for a therapist's
+    assignment is imported as yours), and your safety plan (emergency number, crisis line
+    and text) into a journal where you have written none: one you have written here is
+    kept, never overwritten, and the summary says so. Not imported (they stay in the file,
+    and the summary counts them): homework, assignments, safety flags, the opt-in to
+    safety flags, a crisis line a therapist set, and the care records of journals others
+    shared with you.
+
+    From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
     (as tags), note title and note, at the times written, in this device's time zone.
 
@@ -410,6 +421,8 @@ KIND_WORDS = {
     "entries": ("entry", "entries"),
     "goals": ("goal", "goals"),
     "notes": ("note", "notes"),
+    "results": ("questionnaire result", "questionnaire results"),
+    "safety_plans": ("safety plan", "safety plans"),
 }
 CARE_WORDS = {
     "results": ("questionnaire result", "questionnaire results"),
@@ -432,12 +445,19 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     journals = plural(len(report.journals), "journal", "journals")
     if report.trashed:
         entries += f" ({report.trashed} into the trash)"
-    imported = bool(report.entries or report.goals or report.notes or report.created_journals)
+    care = bool(report.results or report.safety_plans)
+    imported = care or bool(
+        report.entries or report.goals or report.notes or report.created_journals
+    )
     parts = []
     if imported and source == "tj":
-        goals = plural(len(report.goals), "goal", "goals")
-        notes = plural(len(report.notes), "note", "notes")
-        parts.append(f"imported {entries}, {goals} and {notes} into {journals}")
+        kinds = [entries, plural(len(report.goals), "goal", "goals")]
+        kinds.append(plural(len(report.notes), "note", "notes"))
+        if report.results:
+            kinds.append(plural(len(report.results), *KIND_WORDS["results"]))
+        if report.safety_plans:
+            kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
+        parts.append(f"imported {join_words(kinds)} into {journals}")
     elif imported:
         parts.append(f"imported {entries} into {journals}")
     if report.already_here:
@@ -461,11 +481,12 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             if report.left_out.get(kind)
         ]
         parts.append(f"not imported (they stay in the file): {join_words(kinds)}")
-        if report.left_out.get("safety_plans"):  # what the safety message relies on (NU48 #3)
-            parts.append(
-                "write your safety plan here again (`tj safety plan --text ...`; the file's "
-                '"safety_plans" holds it)'
-            )
+    if report.safety_plans_kept:  # never overwritten: the user decides (NU48 #3)
+        names = join_words(report.safety_plans_kept)
+        parts.append(
+            f"kept the safety plan you wrote here in {names}: the file's differs and stays "
+            'in the file ("safety_plans"; `tj safety plan` shows yours)'
+        )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
     if report.not_archived:

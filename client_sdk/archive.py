@@ -11,7 +11,8 @@ The last six lists (`CareRecords`) are the views' own `to_dict()` shapes (as `tj
 list --json` and the like print them) plus "journal_id" (a private note has its own: the
 client's journal it is about); they were added to version 1 without
 changing it (a reader of version 1 ignores keys it does not know), and `from_dict` does not
-read them: an import restores journals, entries, goals and notes only.
+read them: an import restores journals, entries, goals and notes from it, and the exporter's
+own questionnaire results and safety plans through care_import.py.
 
 A journal's "role" is "owner", "read" or "annotate", or "ended" (`ENDED`) for the read-only
 copy of one no longer served to the account, with "share_ended", "unlisted" and "access" (the

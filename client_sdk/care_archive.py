@@ -8,9 +8,9 @@ with the journal's id added as "journal_id"; a safety plan also has "crisis_line
 line the safety message shows (the client's own, else one a therapist set). A private note is
 `tj private-notes --json`'s object as it is: its "journal_id" names the client's journal it is
 about; the notes are kept in the therapist's own "Private notes" journal
-(`CareRecords.private_notes_journal`), whose Markdown folder gets them. An import does not
-restore them (yet): they are in the file so that nothing the device can read is missing from
-it.
+(`CareRecords.private_notes_journal`), whose Markdown folder gets them. An import restores the
+exporter's own questionnaire results and safety plans (care_import.py); the rest is in the
+file so that nothing the device can read is missing from it.
 
 Pure: no I/O, no clock.
 """

@@ -13,9 +13,13 @@ Import (`restore`) recreates, in the importing account:
   (they were not the exporter's to give away);
 - entries that were in the trash, back in the trash with the time they were trashed (so
   they are deleted for good TRASH_DAYS after it, as before the export);
+- the exporter's own questionnaire results and safety plans (care_import.py: results with
+  their answers and times, scores computed again; a plan only where this account has written
+  none);
 - nothing twice: an item equal to one already in the target journal, live or in the trash
-  (same creation time and content), is counted as a duplicate and skipped, so importing a
-  file again changes nothing.
+  (same creation time and content; a result of the same measure, time and answers; a plan
+  with the same parts), is counted as a duplicate and skipped, so importing a file again
+  changes nothing.
 """
 
 from __future__ import annotations
@@ -45,7 +49,14 @@ from client_sdk.archive import (
     to_ms,
 )
 from client_sdk.care import Assignments, Homework
-from client_sdk.care_archive import CareRecords, care_count, care_markdown, with_journal
+from client_sdk.care_archive import CareRecords, care_markdown, with_journal
+from client_sdk.care_import import (
+    CareImport,
+    ImportedPlan,
+    ImportedResult,
+    read_care,
+    result_identity,
+)
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
@@ -59,6 +70,7 @@ from client_sdk.models import Journal, now_ms
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
+from client_sdk.results import MEASURE, new_result_update
 from client_sdk.safety_path import SafetyPath
 from client_sdk.schedule import Due, standing
 
@@ -85,13 +97,21 @@ class ImportReport:
     entries: dict[str, str] = field(default_factory=dict)
     goals: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)
+    """The questionnaire results imported (the exporter's own, care_import.py)."""
+    safety_plans: list[str] = field(default_factory=list)
+    """The journals (names here) whose safety plan was written from the file: their owner had
+    written none."""
+    safety_plans_kept: list[str] = field(default_factory=list)
+    """The journals (names here) whose owner had written a safety plan other than the file's:
+    theirs is kept as it is (never overwritten); the file's stays in the file."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
     """Items skipped because this account already holds them (all kinds together)."""
     already_here: dict[str, int] = field(default_factory=dict)
-    """The skipped duplicates by kind: {"entries": n, "goals": n, "notes": n}, kinds with
-    none left out."""
+    """The skipped duplicates by kind: {"entries": n, "goals": n, "notes": n, "results": n,
+    "safety_plans": n}, kinds with none left out."""
     trashed: int = 0
     """Entries imported into the trash (they were in the trash when exported)."""
     trash_expired: int = 0
@@ -104,9 +124,11 @@ class ImportReport:
     left_out: dict[str, int] = field(default_factory=dict)
     """Care records the file holds that an import does not restore, by list name
     ("results", "homework", "assignments", "safety_plans", "safety_flags", "private_notes"),
-    lists with none left out: they stay in the file (`export_json`). A safety plan counts
-    only when something is written in it (`care_archive.plan_written`: not one that only
-    opts in to safety flags)."""
+    lists with none left out: they stay in the file (`export_json`). Results and safety
+    plans count here only when of a journal shared with the exporter (not theirs), or, for a
+    plan, when it holds only a crisis line a therapist set. A safety plan counts only when
+    something is written in it (`care_archive.plan_written`: not one that only opts in to
+    safety flags)."""
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did
     not have by that name), empty ones included: with no entry, goal or note imported, an
@@ -119,6 +141,9 @@ class ImportReport:
             "entries": dict(self.entries),
             "goals": dict(self.goals),
             "notes": dict(self.notes),
+            "results": dict(self.results),
+            "safety_plans": list(self.safety_plans),
+            "safety_plans_kept": list(self.safety_plans_kept),
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
@@ -164,8 +189,9 @@ class Archives:
         journals too, with their `trashed_at`), goals with check-ins, notes and
         prompts, questionnaire results (with answers), homework, assignments (cancelled ones
         too), safety plans with the crisis line in use, safety flags with who read them, and
-        a therapist's private notes. `import_json` reads it back into any account, restoring journals, entries, goals and
-        notes (not the care records). Times are ISO 8601 strings in UTC. Works offline; reads
+        a therapist's private notes. `import_json` reads it back into any account, restoring
+        journals, entries, goals, notes, and the exporter's own questionnaire results and
+        safety plans (not the other care records). Times are ISO 8601 strings in UTC. Works offline; reads
         this device only.
 
         Not included: briefs (`client.briefs.received()`), and the copies kept for a
@@ -234,13 +260,32 @@ class Archives:
         ids to new). An entry exported from the trash goes back to the trash with its
         `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
         out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
-        is anything already here (in the trash too), so a second import changes nothing. Creating journals needs the network; the
-        content is pushed at the next sync. The care records in the file (questionnaire
-        results, homework, assignments, safety plans and flags) are not restored: the
-        report counts them (`ImportReport.left_out`). Raises InvalidInput for a malformed
-        file."""
-        report = await restore(self, Archive.from_dict(data), progress)
-        report.left_out = care_counts(data)
+        is anything already here (in the trash too), so a second import changes nothing.
+        Creating journals needs the network; the content is pushed at the next sync.
+
+        The exporter's own questionnaire results are restored too (`ImportReport.results`),
+        with their instrument, answers and `taken_at`; the score, band and safety concern
+        are computed again from the answers, never read from the file (a result answering
+        PHQ-9 item 9 above 0 is a safety concern again, as `results` shows it; importing it
+        raises no safety flag: those of the time stay in the file). A result taken for a
+        therapist's assignment is imported as the person's own (results name no
+        assignment). So is a safety plan's emergency number, crisis line and text, into a
+        journal whose owner has written none of them (`ImportReport.safety_plans`); one
+        who has written another keeps theirs (`ImportReport.safety_plans_kept`, never
+        overwritten). Neither the opt-in to safety flags (it names the old shares'
+        members) nor a crisis line a therapist set is restored. Homework, assignments,
+        safety flags, private notes, and the care records of journals others shared with
+        the exporter stay in the file: the report counts them (`ImportReport.left_out`).
+
+        Raises InvalidInput for a malformed file, naming the first bad field ("results[0]:
+        'score' ..."; a result whose score is not the total of its answers included):
+        the whole file is checked first, and nothing is imported."""
+        archive = Archive.from_dict(data)
+        owned = {j.id for j in archive.journals if j.role == "owner"}
+        known = {j.id for j in archive.journals}
+        care = read_care(data, owned, known, now_ms())
+        report = await restore(self, archive, progress, care)
+        report.left_out = dict(care.left_out)
         return report
 
     async def import_dayone(
@@ -269,14 +314,6 @@ class Archives:
         now = datetime.now(UTC)
         archive = foreign.daylio_archive(text, journal, self.context.username, now, tz, moods)
         return await restore(self, archive, progress)
-
-
-def care_counts(data: Mapping[str, Any]) -> dict[str, int]:
-    """The number of care records in an export's lists (care_archive.py, `care_count`: a
-    safety plan only when written), lists with none left out; a list missing from the file,
-    or not a list, counts none."""
-    counts = {kind: care_count(kind, data.get(kind)) for kind in CareRecords().to_dict()}
-    return {kind: count for kind, count in counts.items() if count}
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -457,16 +494,20 @@ IMPORT_BATCH = 500
 
 
 async def restore(
-    source: Archives, archive: Archive, progress: ImportProgress | None = None
+    source: Archives,
+    archive: Archive,
+    progress: ImportProgress | None = None,
+    care: CareImport | None = None,
 ) -> ImportReport:
     report = ImportReport()
     now = now_ms()
+    care = care or CareImport()
     check_sizes(archive, source.context.profile.account_id, now)  # before anything is written
     targets = await target_journals(source, archive, report)
     journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
     seen = await existing_items(source, set(targets.values()))
-    total = len(archive.entries) + len(archive.goals) + len(archive.notes)
+    total = len(archive.entries) + len(archive.goals) + len(archive.notes) + len(care.results)
     done = 0
     batch: list[tuple[Document, Item]] = []
     batch_target = ""
@@ -509,8 +550,89 @@ async def restore(
         await flush()
         if progress is not None:
             progress(done, total)
-    await rearchive(source, archive, targets, report)
+    await restore_results(source, care.results, targets, report, (done, total, progress))
+    for plan in care.plans:
+        await restore_plan(source, plan, targets[plan.journal_id], report)
+    await rearchive(source, archive, targets, report)  # after the care records: it refuses writes
     return report
+
+
+async def restore_results(
+    source: Archives,
+    results: tuple[ImportedResult, ...],
+    targets: dict[str, str],
+    report: ImportReport,
+    counted: tuple[int, int, ImportProgress | None],
+) -> None:
+    """Write the exporter's own results (care_import.py) as new results of the journals that
+    receive theirs, with their answers and `taken_at`, scored by the SDK (`new_result_update`,
+    as `Measures.take`); one equal to a result already there (same measure, time and
+    answers: `ImportedResult.identity`) is counted as a duplicate. No safety flag is raised:
+    the answer was given before, in another account (its flags stay in the file)."""
+    done, total, progress = counted
+    if not results:
+        return
+    journals = await source.context.store.journals()
+    local = {j.journal_id.hex(): j for j in journals}
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    for target in {targets[r.journal_id] for r in results}:
+        for held in await source.care.measures.results(target):
+            identity = result_identity(held.measure, held.taken_at, held.answers, held.unscored)
+            seen.add((target, identity))
+    creator, now = source.context.profile.account_id, now_ms()
+    batches: dict[str, list[tuple[Document, ImportedResult]]] = {}
+    for result in results:
+        target = targets[result.journal_id]
+        if (target, result.identity()) in seen:
+            report.duplicates += 1
+            report.already_here["results"] = report.already_here.get("results", 0) + 1
+            continue
+        seen.add((target, result.identity()))
+        document = Document(keys.new_doc_id(creator), MEASURE)
+        new_result_update(
+            document,
+            result.instrument,
+            result.answers,
+            now,
+            unscored=result.unscored,
+            taken_at_ms=to_ms(result.taken_at),
+        )
+        batches.setdefault(target, []).append((document, result))
+    for target, batch in batches.items():
+        for start in range(0, len(batch), IMPORT_BATCH):
+            part = batch[start : start + IMPORT_BATCH]
+            journal = local[target]
+            await source.context.replica.commit_new(journal, [(d, d.state()) for d, _ in part])
+            for document, result in part:
+                await source.context.sharing.mirror(journal, document, journals=journals)
+                report.results[result.id] = document.doc_id.hex()
+    if progress is not None:
+        progress(done + len(results), total)
+
+
+async def restore_plan(
+    source: Archives, plan: ImportedPlan, target: str, report: ImportReport
+) -> None:
+    """Write the own parts of the exporter's safety plan (care_import.py) into `target`'s
+    plan when its owner has written none of them (`Safety.set_plan`: a new version, the
+    opt-in to safety flags left as it is); count it as already here when they are the same,
+    and name the journal in `report.safety_plans_kept` when they differ: the plan there is
+    never overwritten."""
+    held = await source.care.safety.plan(target)
+    name = held.journal
+    if (held.emergency_number, held.crisis_line, held.plan) == plan.parts():
+        report.duplicates += 1
+        report.already_here["safety_plans"] = report.already_here.get("safety_plans", 0) + 1
+    elif held.emergency_number or held.crisis_line or held.plan.strip():
+        report.safety_plans_kept.append(name)
+    else:
+        await source.care.safety.set_plan(
+            journal=target,
+            emergency_number=plan.emergency_number,
+            crisis_line=plan.crisis_line,
+            plan=plan.plan,
+        )
+        report.safety_plans.append(name)
 
 
 CHECKED_FROM = 64 * 1024

@@ -85,20 +85,23 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     assert "Ring Jo, then walk." in pages["safety.md"]
     assert "Samaritans: call 116 123" in pages["safety.md"]
 
-    # Importing the file restores entries, goals and notes; the summary names the care
-    # records it left in the file (NU18 C9), and --json counts them.
+    # Importing the file restores entries, goals and notes, and the client's own results
+    # and safety plan (NU45 #13, NU48 #3); the summary names the care records it left in
+    # the file (NU18 C9), and --json counts them.
     bob = await new_device(live_server, tmp_path, "bob")
     said = (await bob.ok("import", str(path))).stdout.strip()
-    assert said.startswith("imported 1 entry, 0 goals and 0 notes into 1 journal; "), said
-    assert said.endswith(
-        "not imported (they stay in the file): 1 questionnaire result, 1 homework entry, "
-        "1 assignment and 1 safety plan; write your safety plan here again (`tj safety plan "
-        '--text ...`; the file\'s "safety_plans" holds it)'  # NU48 #3: the next step
+    assert said == (
+        "imported 1 entry, 0 goals, 0 notes, 1 questionnaire result and 1 safety plan into 1 "
+        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment"
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))
-    assert report["left_out"] == {"results": 1, "homework": 1, "assignments": 1, "safety_plans": 1}
-    assert "not imported" in " ".join((await cleo.ok("import", "--help")).stdout.split())
+    assert report["left_out"] == {"homework": 1, "assignments": 1}
+    assert len(report["results"]) == 1 and report["safety_plans"] == ["Personal"]
+    help_text = " ".join((await cleo.ok("import", "--help")).stdout.split())
+    assert "Not imported (they stay in the file, and the summary counts them): homework," in (
+        help_text
+    )
 
 
 async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
