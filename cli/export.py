@@ -268,9 +268,9 @@ def import_(
     assignment is imported as yours), and your safety plan (emergency number, crisis line
     and text) into a journal where you have written none: one you have written here is
     kept, never overwritten, and the summary says so. Not imported (they stay in the file,
-    and the summary counts them): homework, assignments, safety flags, the opt-in to
-    safety flags, a crisis line a therapist set, and the care records of journals others
-    shared with you.
+    and the summary counts them): homework, assignments, safety flags, and the care records
+    of journals others shared with you; nor are the opt-in to safety flags (it names your
+    old shares' members) and a crisis line a therapist set.
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
