@@ -89,11 +89,11 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     # records it left in the file (NU18 C9), and --json counts them.
     bob = await new_device(live_server, tmp_path, "bob")
     said = (await bob.ok("import", str(path))).stdout.strip()
-    assert said.startswith("imported 1 entry, 0 goals and 0 notes into 1 journal; "), said
+    assert said.startswith("Imported 1 entry, 0 goals and 0 notes into 1 journal; "), said
     assert said.endswith(
         "not imported (they stay in the file): 1 questionnaire result, 1 homework entry, "
         "1 assignment and 1 safety plan; write your safety plan here again (`tj safety plan "
-        '--text ...`; the file\'s "safety_plans" holds it)'  # NU48 #3: the next step
+        '--text ...`; the file\'s "safety_plans" holds it).'  # NU48 #3: the next step
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))
@@ -159,7 +159,7 @@ async def test_export_holds_the_trash_and_import_puts_it_back_in_the_trash(
 
     bob = await new_device(live_server, tmp_path, "bob")
     said = await bob.ok("import", str(path))
-    assert "imported 2 entries (1 into the trash)" in said.stdout
+    assert "Imported 2 entries (1 into the trash)" in said.stdout
     assert [e["body"] for e in await bob.json("list")] == ["Kept."]
     [back] = await bob.json("trash")
     assert back["body"] == "Thrown away."
