@@ -184,7 +184,10 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
         output.print_json([{**a.to_dict(), **schedule_of(a, due)} for a in shown])
     elif shown or not ended:
         output.show_rows(
-            shown, as_json, lambda rows: assignments_table(rows, due, me), "No assignments."
+            shown,
+            as_json,
+            lambda rows: assignments_table(rows, due, me, one_journal=journal_name is not None),
+            "No assignments.",
         )
     if not as_json:
         output.not_delivered_note(sum(not a.delivered for a in shown), "assignment", "assignments")

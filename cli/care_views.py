@@ -31,29 +31,40 @@ def schedule_of(item: Assignment, due: dict[str, Due]) -> dict[str, Any]:
 
 
 def assignments_table(
-    found: list[Assignment], due: dict[str, Due] | None = None, me: str = ""
+    found: list[Assignment],
+    due: dict[str, Due] | None = None,
+    me: str = "",
+    *,
+    one_journal: bool = False,
 ) -> Table:
     """Assignments with where each stands (`schedule_of`): "OVERDUE 2026-12-01 09:00", "due
     ...", "next ...", "done", and the last completion; the "by" column only when someone
     other than `me` (this account's name) made one of them (NU43 #6: "by drruiz" filled a
-    column of the therapist's own list)."""
+    column of the therapist's own list), the "note" column only when one has a note, and
+    the "journal" column unless every assignment is in one journal that was asked for
+    (`one_journal`: --journal) or is this account's own, as `tj list` leaves it (NU48 #12:
+    at 80 columns an empty note column broke "mia/" over "Personal")."""
     due = due or {}
     others = any(item.assigned_by != me for item in found)
-    columns = [ID, Column("journal", NAME), Column("what"), Column("status", FIXED)]
-    columns += [Column("last done", FIXED)]
+    noted = any(item.note for item in found)
+    journals = {item.journal_id for item in found}
+    own = all("/" not in item.journal for item in found)
+    journal = not (len(journals) <= 1 and (one_journal or own))
+    columns = [ID, *([Column("journal", NAME)] if journal else [])]
+    columns += [Column("what"), Column("status", FIXED), Column("last done", FIXED)]
     columns += [Column("by", NAME)] if others else []
     return fitted(
-        [*columns, Column("note")],
+        [*columns, *([Column("note")] if noted else [])],
         (
             (
                 output.short_id(item.id),
-                item.journal,
+                *([item.journal] if journal else []),
                 f"{item.title}, {every_text(item)}"
                 + ("" if item.delivered else f" {output.NOT_DELIVERED_MARK}"),
                 status_words(item, due),
                 _last_done(item, due),
                 *([item.assigned_by] if others else []),
-                item.note,
+                *([item.note] if noted else []),
             )
             for item in found
         ),

@@ -34,6 +34,7 @@ from cli.main import (
     tags_argument,
     tj_words,
 )
+from cli.paging import tell_cut
 from cli.tables import FIXED, Column, fitted
 from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
 from client_sdk.documents import MAX_BODY
@@ -576,10 +577,9 @@ def list_entries(
         empty = kept
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
-    else:  # of one journal (--journal): no journal column (NU29 F4)
-        output.page_table(
-            output.entries_table(entries, one_journal=bool(journal_name), tags_first=tags)
-        )
+    else:  # of one journal: no journal column (--journal: NU29 F4; all listed: NU48 #8)
+        one_journal = bool(journal_name) or output.all_of_one_journal(matching)
+        output.page_table(output.entries_table(entries, one_journal=one_journal, tags_first=tags))
     if as_json:
         return
     if ended is not None and entries:  # no journal column says it (NU42 #6)
@@ -598,16 +598,12 @@ def list_entries(
             f"{output.and_list([repr(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
-    hidden = len(matching) - len(entries)
-    if hidden:  # cut by the default or by --limit: say so, and how to see the rest
-        which = "oldest" if oldest_first else "newest"
+    if len(entries) < len(matching):  # cut by the default or by --limit: how to see the rest
         # with the options given, or the hint lists every journal's (NU47 #11)
         given = list_options(journal_name, since, until, tags, emotions, oldest_first)
-        more = "" if limit is not None else f"`tj list{given} --limit N` shows N, "
-        output.message(
-            f"Showing the {which} {len(entries)} of {len(matching):,} entries: "
-            f"{more}`tj list{given} --all` shows every one."
-        )
+        which = "oldest" if oldest_first else "newest"
+        command = [*tj_words(home), "list", *given]
+        tell_cut(len(entries), len(matching), "entries", command, limit is not None, which)
     output.warn_unverified_owners(unverified)
     said = not entries and chosen is not None and any(h.journal_id.hex() == chosen.id for h in held)
     if not said and not filtered:  # entries past where this device stopped (NU47 #2)
@@ -621,15 +617,15 @@ def list_options(
     tags: tuple[str, ...],
     emotions: tuple[str, ...],
     oldest_first: bool,
-) -> str:
+) -> list[str]:
     """The options of a `tj list` that choose what it lists, as a command line takes them
-    again: " --journal ana --tag sleep" ("" for none)."""
+    again: ["--journal", "ana", "--tag", "sleep"] ([] for none)."""
     days = {"--since": since, "--until": until}
     words = [("--journal", journal_name)] if journal_name else []
     words += [(option, day.isoformat()) for option, day in days.items() if day is not None]
     words += [("--tag", tag) for tag in tags] + [("--emotion", e.lower()) for e in emotions]
-    given = "".join(f" {option} {shlex.quote(value)}" for option, value in words)
-    return given + (" --oldest-first" if oldest_first else "")
+    given = [word for pair in words for word in pair]
+    return given + (["--oldest-first"] if oldest_first else [])
 
 
 @cli.command("on-this-day")

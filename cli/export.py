@@ -157,7 +157,7 @@ async def export_files(
         files = [path]
     names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
-        output.message(f"Notice: not in this export: {newer}")
+        output.message(f"Notice: not in this export: {newer}", wrap=True)  # as sync's (NU47 #14)
     return files, data, names
 
 
@@ -435,11 +435,12 @@ CARE_WORDS = {
 
 
 def import_summary(report: ImportReport, source: str = "tj") -> str:
-    """One line: what was imported, by kind, and what was skipped and why. Day One and Daylio
-    files hold entries only, so their summary does not mention goals and notes. An import
-    that added nothing says so first, "nothing new to import: 5 entries already here" (NU32
-    #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count is
-    worded in the singular or the plural, never "note(s)"."""
+    """One sentence: what was imported, by kind, and what was skipped and why. Day One and
+    Daylio files hold entries only, so their summary does not mention goals and notes. An
+    import that added nothing says so first, "Nothing new to import: 5 entries already here."
+    (NU32 #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count
+    is worded in the singular or the plural, never "note(s)"; it starts with a capital letter
+    and ends with a full stop, as every other message (NU48 #5)."""
     plural = output.plural
     entries = plural(len(report.entries), "entry", "entries")
     journals = plural(len(report.journals), "journal", "journals")
@@ -499,11 +500,11 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
     if imported:
-        return "; ".join(parts)
+        return output.sentence("; ".join(parts))
     if parts:
-        return f"nothing new to import: {'; '.join(parts)}"
+        return output.sentence(f"nothing new to import: {'; '.join(parts)}")
     held = "entries, goals or notes" if source == "tj" else "entries"
-    return f"nothing to import: the file holds no {held}"
+    return output.sentence(f"nothing to import: the file holds no {held}")
 
 
 def kind_order(item: tuple[str, int]) -> int:

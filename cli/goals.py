@@ -328,14 +328,15 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
         return already, await then_sync(lambda c: c.goals.complete(goal_id), client)
 
     already, (done, note) = home.run(complete)
+    named = output.titled("Goal", done.id, done.title)
     if as_json:
         output.print_json(done.to_dict())
+        if not already:
+            output.message(output.note_line(note))
     elif already:
-        output.message(f"{done.title!r} was already marked done.")
-    else:
-        output.message(f"Marked {done.title!r} done: {progress_text(done)}.")
-    if not already:
-        output.message(output.note_line(note))
+        output.message(f"{named} was already marked done.")
+    else:  # one line, as the other goal commands' (NU48 #5: "Synced." on a line of its own)
+        output.message(f"{named} marked done ({progress_text(done)}); {note}.")
 
 
 @goal.command("edit")
@@ -469,7 +470,7 @@ async def synced_goal(
 
 def print_goal(result: tuple[Goal, str], as_json: bool, saved: str = "") -> None:
     """The goal changed, then the sync's note on stderr: after `saved` ("Check-in on goal
-    3fa9c2 ("Walk") saved; synced.", as `tj goal add` says: NU37 #12) when given."""
+    3fa9c2 ('Walk') saved; synced.", as `tj goal add` says: NU37 #12) when given."""
     changed, note = result
     if as_json:
         output.print_json(changed.to_dict())
@@ -551,7 +552,7 @@ def checkin_text(checkin: CheckIn) -> str:
     words = output.first_words(checkin.note)
     progress = "" if checkin.progress is None else f", progress {checkin.progress}"
     named = f"{checkin.id[:CHECKIN_ID_SHOWN]} ({output.local_time(checkin.at)}{progress})"
-    return named + (f" “{words}”" if words else "")
+    return named + (f" {words!r}" if words else "")
 
 
 def checkins_table(goal: Goal) -> Table:

@@ -2129,7 +2129,9 @@ def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) 
 @json_option
 @pass_home
 def devices(home: Home, as_json: bool) -> None:
-    """List the devices signed in to your account, or revoke one.
+    """List the devices signed in to your account, or revoke one. "session ends": the day
+    a device's sign-in expires (30 days after its login by default; `tj login` signs it in
+    again).
 
     \b
     Examples:

@@ -518,8 +518,10 @@ def measure_list(
     empty = (
         "No results shared with you yet."
         if shared_only
-        else "No results yet: take one with `tj measure take phq9` (a client's show here once "
-        "they share them)."
+        # for a client and for a therapist with no clients yet alike: no advice to either
+        # that is the other's (NU48 #12: a therapist was told to take a PHQ-9)
+        else "No results yet: your own show here once you take one (`tj measure take phq9`), "
+        "a client's once they share a journal with you."
     )
     if since is not None or until is not None:
         empty = "No results match."

@@ -135,8 +135,9 @@ def saved_text(what: str, note: str) -> str:
 
 
 def titled(kind: str, full_id: str, title: str) -> str:
-    """'Entry 9a95745b485b ("After session")', or without a title 'Entry 9a95745b485b'."""
-    named = f' ("{preview(title, 60)}")' if title.strip() else ""
+    """ "Entry 9a95745b485b ('After session')", or without a title "Entry 9a95745b485b": a
+    title quoted as every name and title in a message is (`!r`; NU48 #5)."""
+    named = f" ({preview(title, 60)!r})" if title.strip() else ""
     return f"{kind} {short_id(full_id)}{named}"
 
 
@@ -413,8 +414,9 @@ def entries_table(
 ) -> Table:
     """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
     untitled entry shows its first line of text, so the column is "title or text", as in
-    `tj trash` (NU28 C8). `one_journal` (`tj list --journal NAME`): no journal column when
-    every entry is of one journal, its width going to the text (NU29 F4). `tags_first`: the
+    `tj trash` (NU28 C8). `one_journal` (`tj list --journal NAME`, or a `tj list` whose
+    entries are all of one journal: `all_of_one_journal`): no journal column when every
+    entry is of one journal, its width going to the text (NU29 F4, NU48 #8). `tags_first`: the
     tags listed by (`tj list --tag`), each shown first in its cell, so that a cut cell
     never hides the tag asked for (NU40 #4)."""
     wanted = {tag.casefold() for tag in tags_first}
@@ -440,6 +442,18 @@ def entries_table(
             for entry in entries
         ),
     )
+
+
+def all_of_one_journal(entries: Sequence[Entry]) -> bool:
+    """Whether every entry a listing matched, shown or not, is of one journal of this
+    account's own: a journal column would repeat one name on every row (NU48 #8: "Personal"
+    on each row of a client's `tj list`, its titles cut to 19 characters). Entries of
+    several journals keep it, even where the rows shown are all of one, and so do those of
+    another account's journal ("ana/Personal": whose they are, which `tj list --journal`
+    names itself)."""
+    if len({entry.journal_id for entry in entries}) > 1:
+        return False
+    return not any("/" in entry.journal for entry in entries)  # owner/name: shared
 
 
 ENDED_COPY = "(share ended)"
@@ -919,8 +933,9 @@ def device_names(devices: Sequence[DeviceInfo]) -> str:
 
 
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:
-    """A device's name (relayed by the server) is made safe by `fitted`, never cut."""
-    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("expires", FIXED)]
+    """A device's name (relayed by the server) is made safe by `fitted`, never cut. "session
+    ends": the day its sign-in expires (NU48 #12: "expires" did not say what)."""
+    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("session ends", FIXED)]
     return fitted(
         [*columns, Column("", FIXED)],
         (

@@ -64,20 +64,22 @@ def shown_count(limit: int | None, show_all: bool, as_json: bool) -> int | None:
     return LIST_DEFAULT
 
 
-def tell_cut(shown: int, total: int, noun: str, command: list[str], limited: bool) -> None:
-    """Under a list cut to its newest `shown` of `total` `noun` (by the default, or by
-    --limit when `limited`), how to see more: `command` is the words that list it again
-    ("tj", "measure", "list" and the filters given), e.g. "Showing the newest 20 of 1,228
-    results: `tj measure list --journal ana --limit N` shows N, `--all` every one."."""
+def tell_cut(
+    shown: int, total: int, noun: str, command: list[str], limited: bool, which: str = "newest"
+) -> None:
+    """Under a list cut to its newest (or `which`) `shown` of `total` `noun` (by the default,
+    or by --limit when `limited`), how to see more: `command` is the words that list it again
+    ("tj", "measure", "list" and the filters given), each command written whole, as `tj
+    list`'s (NU48: "`--all` every one" alone beside it), e.g. "Showing the newest 20 of 1,228
+    results: `tj measure list --journal ana --limit N` shows N, `tj measure list --journal
+    ana --all` shows every one."."""
     if shown >= total:
         return
     words = shlex.join(command)
-    more = (
-        f"`{words} --all` shows every one"
-        if limited
-        else (f"`{words} --limit N` shows N, `--all` every one")
+    more = "" if limited else f"`{words} --limit N` shows N, "
+    output.message(
+        f"Showing the {which} {shown} of {total:,} {noun}: {more}`{words} --all` shows every one."
     )
-    output.message(f"Showing the newest {shown} of {total:,} {noun}: {more}.")
 
 
 def filter_words(**given: str | date | None) -> list[str]:

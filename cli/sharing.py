@@ -388,7 +388,8 @@ def share(
             f"({output.local_time(shared.left_before)}): the server says they left the share "
             "(not signed by them); this device removed them from the journal's access and "
             "changed its key first, so this is a new share with them, which their device "
-            "tells them of."
+            "tells them of.",
+            wrap=True,  # under its label, as `tj sync`'s notices (NU47 #14)
         )
     if only is None and shared.kind == "mirror":
         output.message(kept_limited(shared))
@@ -1333,7 +1334,7 @@ def shares(home: Home, as_json: bool) -> None:
 @json_option
 @pass_home
 def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
-    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 30 Nov (laptop)".
+    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (laptop)".
 
     One line per member, device and day, in local dates; --json lists every fetch (up to
     which record, how many records and entries). A device's first fetch of each entry is
@@ -1361,25 +1362,24 @@ async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo]
 
 
 def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
-    """One line per member, device and local day: "drsmith read 5 entries on 30 Nov
-    (laptop)"; a device of another account is named by its short id."""
+    """One line per member, device and local day: "drsmith read 5 entries on 2026-11-30
+    (laptop)", the date in ISO form as everywhere else (NU48 #12: "on 30 Nov"); a device of
+    another account is named by its short id."""
     days: dict[tuple[str, str, date], dict[str, None]] = {}
     records: dict[tuple[str, str, date], int] = {}
     for entry in log:
         key = (entry.member, entry.device_id, entry.at.astimezone().date())
         days.setdefault(key, {}).update(dict.fromkeys(entry.entry_ids))
         records[key] = records.get(key, 0) + entry.records
-    this_year = datetime.now().astimezone().year
     lines = []
     for (member, device_id, day), ids in days.items():
-        when = f"{day.day} {day:%b}" + ("" if day.year == this_year else f" {day.year}")
         device = devices.get(device_id, f"device {output.short_id(device_id)}")
         if ids:
             read = output.plural(len(ids), "entry", "entries")
         else:
             read = f"{output.plural(records[(member, device_id, day)], 'record', 'records')} "
             read += "(no entries)"
-        lines.append(f"{member} read {read} on {when} ({device})")
+        lines.append(f"{member} read {read} on {day.isoformat()} ({device})")
     return lines
 
 
@@ -1511,7 +1511,8 @@ def verify_head(
         output.message(
             f"Notice: your share of {journal_name} ended (or the server no longer serves it): "
             "this code covers the history up to then, so it will not match the owner's code "
-            "now. Different codes here say nothing about the server."
+            "now. Different codes here say nothing about the server.",
+            wrap=True,  # under its label, as `tj sync`'s notices (NU47 #14)
         )
 
 

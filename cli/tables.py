@@ -362,6 +362,18 @@ def cut_to(text: str, width: int) -> str:
 
 
 def table_text(table: Table, console: Console) -> str:
+    """What `console.print(table)` prints (`_laid_out`), each line without the spaces rich
+    pads it with to the table's width (NU48 #8: every line of `tj list` ended in spaces up
+    to the terminal's width)."""
+    return unpadded(_laid_out(table, console))
+
+
+def unpadded(text: str) -> str:
+    """`text`'s lines without the spaces at their end."""
+    return "".join(line.rstrip(" ") + "\n" for line in text.splitlines())
+
+
+def _laid_out(table: Table, console: Console) -> str:
     """What `console.print(table)` prints, the same to the character, made quicker for a
     long fitted table (NU31 #10): every column's width is fixed there, so each row's lines
     depend on that row alone; a row whose every cell fits its column on one line is laid

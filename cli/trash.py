@@ -190,10 +190,10 @@ TRASH_AFTER = "removes it from their view at their next sync (`tj restore` shows
 def describe(entry: Entry) -> str:
     """An entry named for a person: its title, or its date and first words."""
     if entry.title:  # cut as `tj write` cuts it (NU38 N4: 200 characters were printed)
-        return f"“{output.preview(entry.title, output.EXCERPT)}”"
+        return repr(output.preview(entry.title, output.EXCERPT))  # quoted as names are (NU48 #5)
     words = output.first_words(entry.body)  # "…" only when cut (NU38 N4)
     day = entry.local_created_at.strftime("%Y-%m-%d")
-    return f"the entry of {day}" + (f" (“{words}”)" if words else "")
+    return f"the entry of {day}" + (f" ({words!r})" if words else "")
 
 
 def days_left(entry: Entry, now: datetime | None = None) -> int:

@@ -461,7 +461,7 @@ async def test_write_prints_only_the_new_entry_id_on_stdout(laptop: Device) -> N
         "write", "--title", "Morning", "--mood", "7", "--tag", "sleep", "Slept better today."
     )
     assert re.fullmatch(r"[0-9a-f]{32}\n", result.stdout)
-    assert result.stderr.strip() == f'Entry {result.stdout[:12]} ("Morning") saved; synced.'
+    assert result.stderr.strip() == f"Entry {result.stdout[:12]} ('Morning') saved; synced."
     entry = await laptop.json("show", result.stdout.strip())
     assert (entry["title"], entry["body"], entry["mood"], entry["tags"]) == (
         "Morning",
@@ -702,9 +702,9 @@ async def test_offline_write_is_saved_locally_and_synced_later(
     written = await laptop.ok("write", "--title", "On the train", "No network here.")
     entry_id = written.stdout.strip()
     assert re.fullmatch(r"[0-9a-f]{32}", entry_id)
-    assert written.stderr.strip() == f'Entry {entry_id[:12]} ("On the train") {OFFLINE_NOTE}.'
+    assert written.stderr.strip() == f"Entry {entry_id[:12]} ('On the train') {OFFLINE_NOTE}."
     edited = await laptop.ok("edit", entry_id[:8], "--mood", "5")
-    assert edited.stderr.strip() == f'Entry {entry_id[:12]} ("On the train") {OFFLINE_NOTE}.'
+    assert edited.stderr.strip() == f"Entry {entry_id[:12]} ('On the train') {OFFLINE_NOTE}."
     assert edited.stdout.strip() == entry_id
     assert [e["id"] for e in await laptop.json("list")] == [entry_id]
     assert "cannot reach the server" in failed_with_one_line(await laptop.tj("sync"))

@@ -5,6 +5,7 @@ at login."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -117,7 +118,8 @@ async def test_list_filters_by_days_tag_emotion_and_limit(laptop: Device) -> Non
     assert [hit["entry"]["id"] for hit in found] == [mid]
     # NU14 finding 7: --limit N says how many more match, as the default cut does
     cut = await laptop.ok("list", "--limit", "2")
-    assert "Showing the newest 2 of 4 entries: `tj list --all` shows every one." in cut.stderr
+    tj = shlex.join(["tj", "--home", str(laptop.home)])  # a hint runs as printed (NU48)
+    assert f"Showing the newest 2 of 4 entries: `{tj} list --all` shows every one." in cut.stderr
     cut = await laptop.ok("list", "--tag", "sleep", "--limit", "1")
     assert "Showing the newest 1 of 2 entries" in cut.stderr
     assert "Showing" not in (await laptop.ok("list", "--limit", "4")).stderr
@@ -168,7 +170,7 @@ async def test_delete_asks_first_and_moves_the_entry_to_a_restorable_trash(
 ) -> None:
     entry_id = (await laptop.json("write", "--title", "Hard day", "It was hard."))["id"]
     declined = await laptop.tj("delete", entry_id, input="n\n")
-    assert declined.exit_code == 1 and "Move “Hard day” to the trash?" in declined.stderr
+    assert declined.exit_code == 1 and "Move 'Hard day' to the trash?" in declined.stderr
     assert ids(await laptop.json("list")) == [entry_id]
 
     moved = await laptop.ok("delete", entry_id, input="y\n")

@@ -91,8 +91,8 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     bob = await new_device(live_server, tmp_path, "bob")
     said = (await bob.ok("import", str(path))).stdout.strip()
     assert said == (
-        "imported 1 entry, 0 goals, 0 notes, 1 questionnaire result and 1 safety plan into 1 "
-        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment"
+        "Imported 1 entry, 0 goals, 0 notes, 1 questionnaire result and 1 safety plan into 1 "
+        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))
@@ -162,7 +162,7 @@ async def test_export_holds_the_trash_and_import_puts_it_back_in_the_trash(
 
     bob = await new_device(live_server, tmp_path, "bob")
     said = await bob.ok("import", str(path))
-    assert "imported 2 entries (1 into the trash)" in said.stdout
+    assert "Imported 2 entries (1 into the trash)" in said.stdout
     assert [e["body"] for e in await bob.json("list")] == ["Kept."]
     [back] = await bob.json("trash")
     assert back["body"] == "Thrown away."

@@ -23,7 +23,7 @@ async def test_a_day_one_export_is_imported_once_and_reaches_the_other_device(
     phone: Device,  # noqa: F811
 ) -> None:
     imported = await laptop.ok("import", DAYONE)
-    assert imported.stdout.strip() == "imported 2 entries into 1 journal"
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
     saturday, night = await laptop.json("list", "--journal", "Day One", "--oldest-first")
     assert (saturday["title"], saturday["tags"], saturday["utc_offset"]) == (
         "A long Saturday",
@@ -32,7 +32,7 @@ async def test_a_day_one_export_is_imported_once_and_reaches_the_other_device(
     )
     assert night["body"] == "Couldn't sleep. Wrote this at 11 pm."
     again = await laptop.ok("import", DAYONE, "--from", "dayone")
-    assert again.stdout.strip() == "nothing new to import: 2 entries already here"  # NU32 #11
+    assert again.stdout.strip() == "Nothing new to import: 2 entries already here."  # NU32 #11
     await phone.ok("sync")
     assert len(await phone.json("list", "--journal", "Day One")) == 2
 
@@ -65,7 +65,7 @@ async def test_day_ones_zip_export_is_read_and_photo_placeholders_are_left_out(
         written.writestr("Journal.json", json.dumps(data))
         written.writestr("photos/abcdef.jpeg", b"\xff\xd8 not really a photo")
     imported = await laptop.ok("import", str(archive))
-    assert imported.stdout.strip() == "imported 2 entries into 1 journal"
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
     bodies = [e["body"] for e in await laptop.json("list", "--journal", "Day One")]
     assert not any("dayone-moment" in body for body in bodies)
     empty = tmp_path / "empty.zip"
@@ -131,7 +131,7 @@ async def test_a_zip_is_read_by_what_its_json_holds_not_taken_for_day_ones(
     with zipfile.ZipFile(archive, "w") as written:
         written.writestr(exported.name, exported.read_text())
     imported = await laptop.ok("import", str(archive))
-    assert imported.stdout.strip().startswith("imported 1 entry, 0 goals and 0 notes"), imported
+    assert imported.stdout.strip().startswith("Imported 1 entry, 0 goals and 0 notes"), imported
     assert "Zipped and carried over." in [e["body"] for e in await laptop.json("list")]
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as written:
@@ -150,7 +150,7 @@ async def test_import_syncs_first_so_what_another_device_wrote_is_already_here(
     await phone.ok("write", "Written on the phone.")
     exported = Path((await phone.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
     said = await laptop.ok("import", str(exported))
-    assert said.stdout.strip() == "nothing new to import: 1 entry already here"  # NU32 #11
+    assert said.stdout.strip() == "Nothing new to import: 1 entry already here."  # NU32 #11
     assert [e["body"] for e in await laptop.json("list")] == ["Written on the phone."]
     await phone.ok("sync")
     assert [e["body"] for e in await phone.json("list")] == ["Written on the phone."]

@@ -152,7 +152,7 @@ async def test_export_then_import_moves_a_journal_to_another_account(
     report = await bob.json("import", export_file)
     assert len(report["entries"]) == 2 and len(report["goals"]) == 1
     again = (await bob.ok("import", export_file)).stdout.strip()
-    assert again == "nothing new to import: 2 entries and 1 goal already here"  # NU32 #11
+    assert again == "Nothing new to import: 2 entries and 1 goal already here."  # NU32 #11
     assert sorted(e["body"] for e in await bob.json("list")) == ["Hard day.", "Slept well."]
     notes = tmp_path / "notes"
     listed = await ana.json("export", "--format", "markdown", "--out", str(notes))

@@ -201,7 +201,9 @@ async def test_goal_add_checkin_show_and_done(ana: Device) -> None:
     said = "brings the goal to 8 of 4 sessions, more than its target; the check-in is kept"
     assert said in over.stderr, over.stderr  # the total, not this check-in (NU38 N8)
     done = await ana.ok("goal", "done", goal_id[:8])
-    assert "Marked 'Walk three times a week' done: 8/4 sessions" in done.stderr
+    assert (
+        f"Goal {goal_id[:12]} ('Walk three times a week') marked done (8/4 sessions" in done.stderr
+    )
     [listed] = await ana.json("goal", "list")
     assert listed["done"] and listed["done_at"]
     assert "was already marked done" in (await ana.ok("goal", "done", goal_id[:8])).stderr

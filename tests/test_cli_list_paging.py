@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import pty
+import shlex
 import stat
 import sys
 from datetime import UTC, datetime, timedelta
@@ -89,11 +90,14 @@ async def test_list_shows_the_newest_20_and_says_how_to_see_the_rest(ana: Device
     assert shown(oldest.stdout) == titles(COUNT)[:20]
     assert "Showing the oldest 20 of 25 entries" in oldest.stderr
 
+    tj = shlex.join(["tj", "--home", str(ana.home)])  # a hint runs as printed (NU48)
     for args, count in ((["--all"], COUNT), (["--limit", "22"], 22), (["--limit", "3"], 3)):
         result = await ana.ok("list", *args, env={"COLUMNS": "200"})
         assert len(shown(result.stdout)) == count, args
         # NU14 finding 7: a list cut by --limit says how many more match, as the default does
-        footer = f"Showing the newest {count} of {COUNT} entries: `tj list --all` shows every one."
+        footer = (
+            f"Showing the newest {count} of {COUNT} entries: `{tj} list --all` shows every one."
+        )
         assert ("Showing" not in result.stderr) if count == COUNT else (footer in result.stderr)
 
     assert [e["title"] for e in await ana.json("list")] == titles(COUNT)[::-1]
@@ -152,13 +156,14 @@ async def test_the_footer_keeps_the_journal_and_the_filters_given(ana: Device) -
     """NU47 #11: `tj list --journal ana` ended "`tj list --limit N` shows N, `tj list --all`
     shows every one", commands that list every client's entries."""
     listed = await ana.ok("list", "--journal", "Personal")
+    tj = shlex.join(["tj", "--home", str(ana.home)])  # a hint runs as printed (NU48)
     assert (
-        f"Showing the newest 20 of {COUNT} entries: `tj list --journal Personal --limit N` "
-        "shows N, `tj list --journal Personal --all` shows every one."
+        f"Showing the newest 20 of {COUNT} entries: `{tj} list --journal Personal --limit N` "
+        f"shows N, `{tj} list --journal Personal --all` shows every one."
     ) in listed.stderr, listed.stderr
     cut = await ana.ok("list", "--journal", "Personal", "--since", "2026-01-02", "--until",
                        "2026-01-20", "--oldest-first", "--limit", "2")  # fmt: skip
     assert (
-        "Showing the oldest 2 of 19 entries: `tj list --journal Personal --since 2026-01-02 "
+        f"Showing the oldest 2 of 19 entries: `{tj} list --journal Personal --since 2026-01-02 "
         "--until 2026-01-20 --oldest-first --all` shows every one."
     ) in cut.stderr, cut.stderr

@@ -53,8 +53,11 @@ async def test_tj_export_names_the_changes_of_a_newer_version_it_leaves_out(
     finally:
         await newer_app.close()
     await phone.ok("sync")
-    result = await phone.tj("export", "--out", str(tmp_path / "out"))
+    result = await phone.tj("export", "--out", str(tmp_path / "out"), env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "Notice: not in this export: journal 'Personal': 1 change written by a newer" in (
-        result.stderr
+        unwrapped(result.stderr)
     )
+    # wrapped under its label at the terminal's width, as `tj sync`'s notices (NU47 #14)
+    notice = [line for line in result.stderr.splitlines() if line.startswith(("Notice", " "))]
+    assert len(notice) > 1 and all(len(line) <= 80 for line in notice), result.stderr

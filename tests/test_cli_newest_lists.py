@@ -22,12 +22,8 @@ START = datetime(2026, 1, 1, 12)  # local time: day n is 2026-01-(n + 1)
 
 def footer(device: Device, shown: int, noun: str, words: str, limited: bool = False) -> str:
     command = f"{shlex.join(['tj', '--home', str(device.home)])} {words}"
-    more = (
-        f"`{command} --all` shows every one"
-        if limited
-        else (f"`{command} --limit N` shows N, `--all` every one")
-    )
-    return f"Showing the newest {shown} of {COUNT} {noun}: {more}."
+    more = "" if limited else f"`{command} --limit N` shows N, "  # each written whole (NU48)
+    return f"Showing the newest {shown} of {COUNT} {noun}: {more}`{command} --all` shows every one."
 
 
 @pytest.fixture

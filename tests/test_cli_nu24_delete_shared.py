@@ -96,7 +96,7 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     declined = await ana.tj("delete", entry[:8], input="n\n")
     assert (
         "drsmith may have received this entry (their device had seen later records); moving "
-        "it to the trash here removes it from their view at their next sync (`tj restore` shows it to them again). Move “Work” "
+        "it to the trash here removes it from their view at their next sync (`tj restore` shows it to them again). Move 'Work' "
         "to the trash?" in said(declined.stderr)
     ), declined.stderr
     trashed = await ana.ok("delete", entry[:8], "--yes")

@@ -12,8 +12,8 @@ from tests.test_cli_insights import new_device
 TOFU = "--trust-on-first-use"
 
 NO_RESULTS = (  # a client's show here too (NU48 #12: a therapist read a client's advice)
-    "No results yet: take one with `tj measure take phq9` (a client's show here once they share "
-    "them)."
+    "No results yet: your own show here once you take one (`tj measure take phq9`), a client's "
+    "once they share a journal with you."
 )
 
 

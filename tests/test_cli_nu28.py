@@ -119,12 +119,12 @@ async def test_write_goal_add_and_note_say_what_was_saved_and_keep_the_id_alone_
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     written = await ana.ok("write", "--title", "After session", "--mood", "6", "Slept badly.")
     assert re.fullmatch(r"[0-9a-f]{32}\n", written.stdout)
-    assert written.stderr == f'Entry {written.stdout[:12]} ("After session") saved; synced.\n'
+    assert written.stderr == f"Entry {written.stdout[:12]} ('After session') saved; synced.\n"
     untitled = await ana.ok("write", "Phone entry.")
     assert untitled.stderr == f"Entry {untitled.stdout[:12]} saved; synced.\n"
     goal = await ana.ok("goal", "add", "Walk daily", "--measure", "percent")
     assert re.fullmatch(r"[0-9a-f]{32}\n", goal.stdout)
-    assert goal.stderr == f'Goal {goal.stdout[:12]} ("Walk daily") saved; synced.\n'
+    assert goal.stderr == f"Goal {goal.stdout[:12]} ('Walk daily') saved; synced.\n"
     await ana.ok("goal", "checkin", goal.stdout.strip(), "--progress", "10")  # still scriptable
     await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
     await drsmith.ok("sync")

@@ -167,7 +167,8 @@ async def test_list_calls_the_column_title_or_text(
     await ana.ok("write", "Phone entry: work stress.")
     shown = (await ana.ok("list", env=WIDE)).stdout
     [header] = [line for line in shown.splitlines() if line.strip().startswith("id")]
-    assert header.split() == ["id", "date", "journal", "title", "or", "text", "mood", "tags"]
+    # one journal listed: no journal column (NU48 #8)
+    assert header.split() == ["id", "date", "title", "or", "text", "mood", "tags"]
     assert "Phone entry: work stress." in shown
 
 

@@ -156,7 +156,8 @@ async def test_list_of_one_journal_has_no_journal_column_and_a_wider_text(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """F4: at 80 columns, `tj list --journal NAME` shows no journal column (every row would
-    repeat NAME), so the text gets its width; `tj list` of every journal keeps it."""
+    repeat NAME), so the text gets its width; `tj list` of every journal keeps it when its
+    entries are of two journals, not when all are of one (NU48 #8)."""
     ana = await new_device(live_server, tmp_path, "ana")
     await ana.ok("journal", "create", "Merge tests of a long journal name")
     text = "A first line of text that is long enough to want the width"
@@ -169,6 +170,9 @@ async def test_list_of_one_journal_has_no_journal_column_and_a_wider_text(
     assert "journal" not in header and "title or text" in header, one
     assert "Merge tests" not in one
     assert "A first line of text that is long" in one.splitlines()[2]  # its first row
+    every = (await ana.ok("list", env=narrow)).stdout
+    assert every == one, every  # every entry is in that journal (NU48 #8)
+    await ana.ok("write", "In the other journal.")
     every = (await ana.ok("list", env=narrow)).stdout
     assert "journal" in every.splitlines()[0], every
     assert "Merge tests" in every

@@ -111,13 +111,13 @@ async def test_edit_confirms_as_write_does_and_an_empty_append_changes_nothing(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """F10: `tj edit` prints the entry's id alone on stdout (for scripts) and "Entry ID
-    ("title") saved; synced." on stderr, as `tj write` does; `--append ""` says there is
+    ('title') saved; synced." on stderr, as `tj write` does; `--append ""` says there is
     nothing to append and the entry is unchanged."""
     ana = await new_device(live_server, tmp_path, "ana")
     entry = (await ana.ok("write", "--title", "Tuesday", "Plain")).stdout.strip()
     edited = await ana.ok("edit", entry[:4], "--append", " starts with space")
     assert edited.stdout == f"{entry}\n"
-    assert edited.stderr == f'Entry {entry[:12]} ("Tuesday") saved; synced.\n'
+    assert edited.stderr == f"Entry {entry[:12]} ('Tuesday') saved; synced.\n"
     untitled = (await ana.ok("write", "Words")).stdout.strip()
     edited = await ana.ok("edit", untitled[:4], "--mood", "5")
     assert (edited.stdout, edited.stderr) == (

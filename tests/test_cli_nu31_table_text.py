@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from cli import tables
-from cli.tables import FIXED, ID, NAME, Column, fitted, table_text
+from cli.tables import FIXED, ID, NAME, Column, fitted, table_text, unpadded
 
 COLUMNS = [ID, Column("date", FIXED), Column("journal", NAME), Column("title or text"),
            Column("mood", FIXED), Column("tags")]  # fmt: skip
@@ -36,10 +36,11 @@ def rows(count: int, seed: int) -> list[tuple[str, ...]]:
 
 
 def rich_alone(table: object, width: int, terminal: bool) -> str:
-    """What printing the table with rich gave before NU31 #10."""
+    """What printing the table with rich gave before NU31 #10, without the spaces rich pads
+    each line with (NU48 #8)."""
     out = io.StringIO()
     Console(file=out, width=width, soft_wrap=False, force_terminal=terminal).print(table)
-    return out.getvalue()
+    return unpadded(out.getvalue())
 
 
 @pytest.mark.parametrize("width", [40, 80, 120, 250])

@@ -58,9 +58,9 @@ async def test_a_second_import_says_nothing_new_was_imported(
     [exported] = (await ana.json("export", "--out", str(tmp_path / "out")))["files"]
     bob = await new_device(live_server, tmp_path, "bob")
     first = (await bob.ok("import", exported)).stdout.strip()
-    assert first == "imported 2 entries, 0 goals and 0 notes into 2 journals"
+    assert first == "Imported 2 entries, 0 goals and 0 notes into 2 journals."
     again = (await bob.ok("import", exported)).stdout.strip()
-    assert again == "nothing new to import: 2 entries already here"
+    assert again == "Nothing new to import: 2 entries already here."
     report = await bob.json("import", exported)
     assert (report["entries"], report["created_journals"]) == ({}, [])
 
@@ -76,9 +76,9 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
         trash_expired=1,
     )
     assert import_summary(nothing) == (
-        "nothing new to import: 5 entries already here; skipped 1 shared journal: "
+        "Nothing new to import: 5 entries already here; skipped 1 shared journal: "
         "ben/Personal; left out 1 entry in the trash for 30 days or more; skipped 1 "
-        "therapist note"
+        "therapist note."
     )
     many = ImportReport(
         journals={"a": "b"},
@@ -89,24 +89,24 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
         not_archived=["Night dreams", "Old"],
     )
     assert import_summary(many) == (
-        "imported 1 entry, 0 goals and 0 notes into 1 journal; skipped 2 shared journals: "
+        "Imported 1 entry, 0 goals and 0 notes into 1 journal; skipped 2 shared journals: "
         "ben/Personal, ben/Work; left out 3 entries in the trash for 30 days or more; "
         "skipped 2 therapist notes; Night dreams and Old were archived when exported: archive "
-        "them when online (`tj journal archive 'Night dreams'`, `tj journal archive Old`)"
+        "them when online (`tj journal archive 'Night dreams'`, `tj journal archive Old`)."
     )
     one = ImportReport(journals={"a": "b"}, entries={"x": "y"}, not_archived=["Night dreams"])
     assert import_summary(one, "dayone").endswith(
         "; Night dreams was archived when exported: archive it when online "
-        "(`tj journal archive 'Night dreams'`)"
+        "(`tj journal archive 'Night dreams'`)."
     )
     # an empty journal created is something imported; a file with nothing, nothing to import
     created = ImportReport(journals={"a": "b"}, created_journals=["Dreams"])
-    assert import_summary(created) == "imported 0 entries, 0 goals and 0 notes into 1 journal"
+    assert import_summary(created) == "Imported 0 entries, 0 goals and 0 notes into 1 journal."
     assert import_summary(ImportReport()) == (
-        "nothing to import: the file holds no entries, goals or notes"
+        "Nothing to import: the file holds no entries, goals or notes."
     )
     assert (
-        import_summary(ImportReport(), "daylio") == "nothing to import: the file holds no entries"
+        import_summary(ImportReport(), "daylio") == "Nothing to import: the file holds no entries."
     )
 
 

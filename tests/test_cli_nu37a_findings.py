@@ -130,15 +130,15 @@ async def test_delete_and_restore_cut_a_long_unbroken_word(ana: Device) -> None:
     kept = await ana.tj("delete", url_id[:8], input="n\n")
     assert "Not done: you answered no" in kept.output
     assert len(kept.output) < 600, len(kept.output)
-    assert "(“https://example.org/xxxx" in kept.output and "x…”)" in kept.output
+    assert "('https://example.org/xxxx" in kept.output and "x…')" in kept.output
     word_id = (await ana.ok("write", input="a" * 99_990)).stdout.strip()
     moved = await ana.ok("delete", word_id[:8], "--yes")
     assert len(moved.output) < 400, len(moved.output)
-    assert f"(“{'a' * 59}…”) to the trash" in moved.output
+    assert f"('{'a' * 59}…') to the trash" in moved.output
     restored = await ana.ok("restore", word_id[:8])
     assert len(restored.output) < 300, len(restored.output)
     short = await ana.ok("delete", (await ana.ok("write", "A short day.")).stdout.strip(), "-y")
-    assert "(“A short day.”)" in short.output  # whole: no "…" (NU38 N4)
+    assert "('A short day.')" in short.output  # whole: no "…" (NU38 N4)
 
 
 async def test_undoing_a_goal_check_in_cuts_a_long_unbroken_word_in_its_note(
@@ -148,7 +148,7 @@ async def test_undoing_a_goal_check_in_cuts_a_long_unbroken_word_in_its_note(
     await ana.ok("goal", "checkin", goal, "--note", "y" * 2000)
     undone = await ana.ok("goal", "undo", goal, input="y\n")
     assert len(undone.output) < 500, len(undone.output)
-    assert f"“{'y' * 59}…”" in undone.output
+    assert f"'{'y' * 59}…'" in undone.output
 
 
 # --- #4: a read-only share's refusal for the client's entries ------------------------------------

@@ -146,7 +146,7 @@ async def test_saved_messages_plurals_and_a_reached_goal(
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     goal = (await ana.ok("goal", "add", "Attend", "--measure", "2 sessions")).stdout.strip()
     first = await ana.ok("goal", "checkin", goal[:8])
-    assert first.stderr == f'Check-in on goal {goal[:12]} ("Attend") saved; synced.\n'
+    assert first.stderr == f"Check-in on goal {goal[:12]} ('Attend') saved; synced.\n"
     second = await ana.ok("goal", "checkin", goal[:8])
     assert second.stderr.splitlines()[-1] == (
         f"Note: that reaches the goal's 2 sessions: `tj goal done {goal[:12]}` marks it done."

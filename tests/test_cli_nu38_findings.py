@@ -171,5 +171,5 @@ async def test_tj_list_and_tj_delete_cut_excerpts_by_cells_and_whole_emoji(
         flags = re.search("x([\U0001f1e6-\U0001f1ff]+)…", line)
         assert flags is None or len(flags[1]) % 2 == 0, line
     asked = (await ana.tj("delete", chinese, input="n\n")).stderr
-    quotes = re.findall("“(.*?)”", asked)  # asked, then said not done
+    quotes = re.findall("'(.*?)'", asked)  # asked, then said not done
     assert quotes and all(cell_len(q) <= 60 and q.endswith("…") for q in quotes), quotes

@@ -161,11 +161,11 @@ async def test_delete_cuts_a_long_title_and_a_second_delete_says_it_is_in_the_tr
     entry_id = (await ben.ok("write", "--title", "Q" * 200, "Text.")).stdout.strip()
     await drlee.ok("sync")
     moved = await ben.ok("delete", entry_id[:6], "--yes")
-    assert "Q" * 60 not in moved.output and f"“{'Q' * 59}…”" in moved.output, moved.output
+    assert "Q" * 60 not in moved.output and f"'{'Q' * 59}…'" in moved.output, moved.output
     assert "Moved" in moved.output and "drlee" in moved.output
     again = await ben.ok("delete", entry_id[:6], "--yes")
     told = said(again.output)
-    assert f"“{'Q' * 59}…” is already in the trash, since " in told, told
+    assert f"'{'Q' * 59}…' is already in the trash, since " in told, told
     assert f"`tj restore {entry_id[:12]}` within 30 days" in told, told
     assert "Moved" not in told and "drlee" not in told and "Q" * 60 not in told, told
     assert (await ben.json("show", entry_id))["trashed_at"] is not None
@@ -176,5 +176,5 @@ async def test_a_delete_quotes_a_short_text_without_an_ellipsis(
 ) -> None:
     short = (await ana.ok("write", "Hi there")).stdout.strip()
     long = (await ana.ok("write", "one two three four five six seven")).stdout.strip()
-    assert "(“Hi there”)" in (await ana.ok("delete", short, "--yes")).output
-    assert "(“one two three four five six…”)" in (await ana.ok("delete", long, "--yes")).output
+    assert "('Hi there')" in (await ana.ok("delete", short, "--yes")).output
+    assert "('one two three four five six…')" in (await ana.ok("delete", long, "--yes")).output

@@ -30,7 +30,7 @@ async def test_r42_tj_import_leaves_the_collector_as_it_found_it(
     gone = weakref.ref(secret)
     try:
         imported = await laptop.ok("import", DAYONE)
-        assert "imported 2 entries" in imported.stdout
+        assert "Imported 2 entries" in imported.stdout
         frozen = gc.get_freeze_count()
         del secret
         gc.collect()
