@@ -163,15 +163,18 @@ async def export_files(
 
 async def exported_name(client: Client, journal: Journal) -> str:
     """A journal an export holds, as its summary names it: its name, with the account it is
-    of where that name's "owner/" is a username the server now gives to another account
-    (`client.journals.client_label`, REV-HELD: `tj export --client kim` before the new kim
-    was verified exported the erased kim's records, said as "kim/Personal"): "kim/Personal
-    of kim (account 1a2b3c4d), not the account the server now names kim"."""
+    of where the files name its owner by their account (`client.journals.client_label`: a
+    kept copy, REV-S9B S9B-2) and, where the server now gives that username to another
+    account, saying so (REV-HELD: `tj export --client kim` before the new kim was verified
+    exported the erased kim's records, said as "kim/Personal"): "kim/Personal of kim
+    (account 1a2b3c4d), not the account the server now names kim"."""
     if journal.own:
         return journal.name
     label = await client.journals.client_label(journal.id)
     if journal.name.startswith(f"{label}/"):
         return journal.name
+    if not await client.journals.name_given_elsewhere(journal.id):
+        return f"{journal.name} of {label}"
     return f"{journal.name} of {label}, not the account the server now names {journal.owner}"
 
 

@@ -573,7 +573,8 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     """Which of `owners` (clients shown to a therapist) share a journal with this account
     whose fingerprint this device never compared (R13 finding 4), sorted; each with the
     read-only copies kept here of their shares when every journal of theirs on this device is
-    one (their shares ended, or their account was erased: NU19 C25), else []."""
+    one (their shares ended, or their account was erased: NU19 C25), else [], each named as
+    the commands printed for it name it (`command_named`)."""
     # A caseload row of an account that held a username another account holds now is
     # named "NAME (account 1a2b3c4d)" (practice._client_names): its username is NAME.
     wanted = {owner.split(" (account ", 1)[0] for owner in owners}
@@ -593,8 +594,19 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
             continue
         ended = theirs if all(j.share_ended for j in theirs) else []
         items = await clinical_items(client, [j.name for j in ended])
+        # each copy named as its commands name it: by the owner's account (REV-S9B S9B-1)
+        ended = [await command_named(client, j) for j in ended]
         found.append((named[account], ended, items))
     return found
+
+
+async def command_named(client: Client, journal: Journal) -> Journal:
+    """`journal`, another account's, named as a command printed for it names it: its owner
+    as `client.journals.client_label` gives them ("kim (account 1a2b3c4d)/Personal" for the
+    copy kept of a share that ended: REV-S9B S9B-1)."""
+    owner, name = journal.name.split("/", 1)  # a username or label never holds a "/"
+    label = await client.journals.client_label(journal.id)
+    return journal if label == owner else dataclasses.replace(journal, name=f"{label}/{name}")
 
 
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
@@ -733,7 +745,8 @@ def warn_unverified_owners(
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
                 f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
-                f"clinical records (`{export_client(owner)}`) before you decide anything "
+                f"clinical records (`{export_client(ended[0].name.split('/', 1)[0])}`) "
+                "before you decide anything "
                 f"about them; {compare}.",
                 wrap=True,
             )
@@ -1374,6 +1387,14 @@ def forget_advice(journal: str, unlisted: bool, owner: str) -> str:
     return f"Discard its copy from this device with `{command}` when you no longer need it {keep}"
 
 
+def copy_forget_advice(d: Departure, unlisted: bool) -> str:
+    """`forget_advice` for the read-only copy the share change `d` (as `owner_as_named` gives
+    it) leaves, its commands naming the owner as `Departure.command_owner` does: by their
+    account for a share that ended (REV-S9B S9B-1)."""
+    owner = d.command_owner or d.owner
+    return forget_advice(f"{owner}/{d.journal}", unlisted, owner)
+
+
 def export_client(owner: str) -> str:
     """`tj export --client ana --out DIR`: the command that exports one client's journals."""
     return f"tj export --client {shlex.quote(owner)} --out DIR"
@@ -1452,27 +1473,27 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
                 f"`tj shared-with-me`), or the server is withholding {d.journal!r}. What you "
                 f"downloaded of {d.journal!r} stays on this device, read-only. "
-                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
+                + copy_forget_advice(d, True)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
                 f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
                 f"{d.journal!r} stays on this device, read-only. "
-                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD, d.owner)
+                + copy_forget_advice(d, d.reason in SERVERS_WORD)
             )
         elif d.reason == departures.UNLISTED and d.owner_erased:  # the server's word (NU43 #8)
             lines.append(
                 f"Notice: {ended_text(d)}: {departures.erased_words(d.owner)}, or the server "
                 "is withholding it. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
+                + copy_forget_advice(d, True)
             )
         elif d.reason == departures.UNLISTED:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} stopped sharing it or now shares less "
                 "of it (the server no longer shows this device their signed change), or the "
                 "server is withholding it. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
+                + copy_forget_advice(d, True)
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
@@ -1524,13 +1545,12 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "
                 f"word (not a decision of {d.owner}'s; if you did not leave, ask them to share "
-                "again). Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", True, d.owner)
+                "again). Its read-only copy stays on this device. " + copy_forget_advice(d, True)
             )
         elif d.owner:
             lines.append(
                 f"Notice: {ended_text(d)}. Its read-only copy stays on this device. "
-                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD, d.owner)
+                + copy_forget_advice(d, d.reason in SERVERS_WORD)
             )
         else:
             ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"

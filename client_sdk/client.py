@@ -1759,17 +1759,29 @@ class Client:
     async def _owners_named(self, told: list[Departure]) -> list[Departure]:
         """`told` with `Departure.owner_label` set where this device names the owner of a
         journal it holds otherwise than `owner` now (`Replica.owner_label`: another account
-        that bore the username has journals here too, NU46 #1; `Context.client_label`: the
-        server gives the username to another account, not verified yet, so that the commands
-        a notice prints name this account apart)."""
+        that bore the username has journals here too, NU46 #1; `Context.owner_named`: the
+        server gives the username to another account, not verified yet), and
+        `Departure.command_owner` where the commands a notice prints name them otherwise
+        still (`Context.client_label`: the copy kept of a share that ended, by its owner's
+        account, REV-S9B S9B-1)."""
         if not any(d.owner for d in told):
             return told
         journals = {j.journal_id.hex(): j for j in await self.store.journals()}
         found = []
         for d in told:
             journal = journals.get(d.journal_id) if d.owner else None
-            label = self.context.client_label(journal) if journal is not None else d.owner
-            found.append(dataclasses.replace(d, owner_label=label) if label != d.owner else d)
+            if journal is None:
+                found.append(d)
+                continue
+            label = self.context.owner_named(journal)
+            command = self.context.client_label(journal)
+            found.append(
+                dataclasses.replace(
+                    d,
+                    owner_label=label if label != d.owner else "",
+                    command_owner=command if command != label else "",
+                )
+            )
         return found
 
     async def mark_news_seen(self, seen: Sequence[News | Departure] | None = None) -> None:

@@ -219,6 +219,7 @@ class Context:
         live journal of that name was deleted for good)."""
         if journals is None:
             journals = await self.store.journals()
+        await self.replica.load_peers()  # what tells accounts apart by name (`names`)
         found = await self._named_journal(name_or_id, journals, strict=strict)
         if refuse_brief:
             await self.replica.load_access()  # which journals are copies: from their chains
@@ -327,6 +328,7 @@ class Context:
                 situation=f"{name} is you",
             )
         me = self.profile.account_id
+        await self.replica.load_peers()  # what tells accounts apart by name (`_owners`)
         theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
         briefs = await self.brief_journals(theirs)
         found = [j for j in theirs if j.journal_id not in briefs]
@@ -350,13 +352,29 @@ class Context:
 
     def client_label(self, journal: LocalJournal) -> str:
         """How a command printed for the user names the owner of `journal` (another
-        account's) to act on their journals (`--client NAME`, "NAME/journal"):
-        `Replica.owner_label`, but the label naming their account alone, "kim (account
-        1a2b3c4d)" (`_labelled_owner`), while they keep the plain username on this device
-        and the server gives it to another account (`Replica.names_given_elsewhere`: a share
-        not opened until verified). The plain name names the pinned account until that
-        verify, and the other one after it: a command copied from beside the warning would
-        then act on the other person's records (REV-HELD, low)."""
+        account's) to act on their journals (`--client NAME`, "NAME/journal"): as
+        `owner_named`, but by the label naming their account alone, "kim (account
+        1a2b3c4d)" (`_labelled_owner`), for the read-only copy of a share that ended
+        (REVOKED, or its signed end date passed): the share is over, so any later verify may
+        give the username to another account (an erased client's name taken again), and a
+        command printed now and run then must not act on the other person's records
+        (REV-HELD; REV-S9B S9B-1: decided from this device's own data, whatever a journal
+        list says or leaves out, or none is read)."""
+        label = self.owner_named(journal)
+        if (
+            journal.owner_id != self.profile.account_id
+            and label.casefold() == journal.owner_name.casefold()
+            and (journal.role == REVOKED or self.replica.share_lapsed(journal, now_ms()))
+        ):
+            return self._labelled_owner(journal)
+        return label
+
+    def owner_named(self, journal: LocalJournal) -> str:
+        """How the app's words name the owner of `journal` (another account's):
+        `Replica.owner_label`, but "kim (account 1a2b3c4d)" (`_labelled_owner`) while they
+        keep the plain username on this device and the server gives it to another account
+        (`Replica.names_given_elsewhere`: a share not opened until verified; the server's
+        word, which only ever adds a label)."""
         label = self.replica.owner_label(journal)
         if (
             journal.owner_id != self.profile.account_id

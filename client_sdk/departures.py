@@ -317,6 +317,12 @@ class Departure:
     "kim (account 1a2b3c4d)" while journals of another account named kim are on this device
     too (`Replica.owner_label`, NU46 #1); "" otherwise. Set by `Client.sync` and
     `Client.unseen_departures`, not kept."""
+    command_owner: str = field(default="", compare=False)
+    """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`)
+    name the owner, where that is not as `owner_label` (or `owner`) names them: "kim
+    (account 1a2b3c4d)" for the copy kept of a share that ended, which a later verify of
+    another account under the username must not make a command about
+    (`Context.client_label`, REV-S9B S9B-1); "" otherwise. Set as `owner_label`, not kept."""
 
     @property
     def when(self) -> datetime | None:

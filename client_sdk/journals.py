@@ -78,17 +78,32 @@ class Journals:
     async def client_label(self, name_or_id: str) -> str:
         """How a command the app prints names the owner of the journal `name_or_id` (as `get`
         takes it), another account's, to act on their journals (`tj export --client NAME`):
-        their name as the journal's "owner/" gives it, or, while the server gives that
-        username to another account than the one pinned here (a share not opened until it is
-        verified: `SyncReport.refused_shares`), the label that names this account alone,
-        "kim (account 1a2b3c4d)" (`--client` and journal names take it), as the server's
-        answers in this process say (a process that has not asked, offline, gives the plain
-        name). Raises NotFound and InvalidInput as `get`, and InvalidInput for one of this
-        account's own journals."""
+        their name as the journal's "owner/" gives it, or the label that names this account
+        alone, "kim (account 1a2b3c4d)" (`--client` and journal names take it), for the
+        read-only copy of a share that ended (any later verify may give the username to
+        another account: REV-S9B S9B-1), and while the server gives that username to another
+        account than the one pinned here (`name_given_elsewhere`). Works offline. Raises
+        NotFound and InvalidInput as `get`, and InvalidInput for one of this account's own
+        journals."""
+        return self._context.client_label(await self._theirs(name_or_id))
+
+    async def name_given_elsewhere(self, name_or_id: str) -> bool:
+        """Whether the server, in the journal list this process last read, gives the username
+        of the owner of the journal `name_or_id` (another account's) to another account than
+        the one pinned here under it (a share not opened until it is verified:
+        `SyncReport.refused_shares`). The server's word, for words only ("not the account the
+        server now names kim"); False when this process read no list (offline). Raises
+        NotFound and InvalidInput as `client_label`."""
+        local = await self._theirs(name_or_id)
+        given = self._context.replica.names_given_elsewhere()
+        return local.owner_name.casefold() in given
+
+    async def _theirs(self, name_or_id: str) -> LocalJournal:
+        """The journal `name_or_id` names, another account's; InvalidInput for one's own."""
         local = await self._context.local_journal(name_or_id)
         if local.owner_id == self._context.profile.account_id:
             raise InvalidInput(f"{name_or_id!r} is your own journal", subject=BAD_VALUE)
-        return self._context.client_label(local)
+        return local
 
     async def command_name(self, journal_id: str) -> str:
         """How a command an app suggests (`tj journal delete NAME`) names the journal of id

@@ -28,7 +28,7 @@ import asyncio
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -216,7 +216,8 @@ class Archives:
     ) -> list[Path]:
         """Write one Markdown file per entry (with front matter; those in the trash in the
         journal's "trash" folder, with `trashed_at`), one folder per journal (another
-        account's in a folder named by its username: "ana.b/personal"), plus
+        account's in a folder named by its username: "ana.b/personal"; a kept copy's by
+        `client.journals.client_label`, "ana (account 1a2b3c4d)/personal"), plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). `journals` and `clients` narrow it as for `export_json`. Raises OSError
@@ -334,21 +335,30 @@ async def gather(
     }
     listed = await source.journals.list() if chosen is None else chosen
     journals = [j for j in listed if j.id not in copies]
+    filed = await filed_names(source.context, journals)
     entries: list[ArchivedEntry] = []
     goals: list[ArchivedGoal] = []
     notes: list[ArchivedNote] = []
     exported = {journal.id for journal in journals}
     entries += [
-        ArchivedEntry.of(e) for e in await source.entries.trash() if e.journal_id in exported
+        ArchivedEntry.of(replace(e, journal=filed.get(e.journal_id, e.journal)))
+        for e in await source.entries.trash()
+        if e.journal_id in exported
     ]
     for journal in journals:
-        entries += [ArchivedEntry.of(e) for e in await source.entries.list(journal.id)]
-        goals += [ArchivedGoal.of(g) for g in await source.goals.list(journal.id)]
+        name = filed.get(journal.id, journal.name)
+        entries += [
+            ArchivedEntry.of(replace(e, journal=name))
+            for e in await source.entries.list(journal.id)
+        ]
+        goals += [
+            ArchivedGoal.of(replace(g, journal=name)) for g in await source.goals.list(journal.id)
+        ]
         notes += [
             ArchivedNote(
                 n.id,
                 journal.id,
-                journal.name,
+                name,
                 n.kind,
                 n.text,
                 n.author,
@@ -360,12 +370,33 @@ async def gather(
     return Archive(
         account=source.context.username,
         exported_at=exported_at,
-        journals=tuple(ArchivedJournal.of(j) for j in journals),
+        journals=tuple(
+            ArchivedJournal.of(replace(j, name=filed.get(j.id, j.name))) for j in journals
+        ),
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
         care=await gather_care(source.care, journals),
     )
+
+
+async def filed_names(context: Context, journals: list[Journal]) -> dict[str, str]:
+    """The name an export files each of `journals` under (by id) where it is not its
+    `Journal.name`: another account's journal whose commands name its owner by their
+    account (`Context.client_label`: the copy kept of a share that ended, or a username the
+    server gives another account now), "kim (account 1a2b3c4d)/Personal", as `tj export
+    --client` takes it, so that an erased client's records and those of the person who took
+    her username since are never filed under one name (REV-S9B S9B-2: both "kim/")."""
+    held = {j.journal_id.hex(): j for j in await context.store.journals()}
+    found = {}
+    for journal in journals:
+        local = held.get(journal.id)
+        if journal.own or local is None:
+            continue
+        name = f"{context.client_label(local)}/{local.name}"
+        if name != journal.name:
+            found[journal.id] = name
+    return found
 
 
 async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords:

@@ -250,6 +250,9 @@ class Replica:
         self._replaced: set[bytes] = set()
         """Accounts whose verified pin a verify of another account under their username
         replaced (`Store.replaced_verified`): what this device holds of them stays verified."""
+        self._replaced_pins: dict[bytes, str] | None = None
+        """Accounts (id -> username) whose pin, verified or not, such a verify replaced
+        (`Store.replaced_pins`); None until `_load_peers` read them."""
         # owner account id -> why it could not be pinned
         self._unpinned: dict[bytes, IntegrityError | KeyChangedError] = {}
         self._labels: tuple[list[LocalJournal], int, frozenset[str], dict[bytes, str]] | None = None
@@ -1357,7 +1360,7 @@ class Replica:
         device does not open until they are verified (`SyncReport.refused_shares`: a name
         freed by an erased account and taken since, say). The server's word: it decides no
         one's records, only that a command printed names the pinned account apart
-        (`Context.client_label`)."""
+        (`Context.owner_named`, `Context.client_label`)."""
         return {
             error.username.casefold()
             for error in self._unpinned.values()
@@ -1366,14 +1369,22 @@ class Replica:
 
     def label_digits(self, journal: LocalJournal) -> int:
         """The digits of its owner's account id that name `journal`'s owner apart from every
-        other account bearing that username in this device's journals (`models.label_digits`):
-        "kim (account 1a2b3c4d)" names one account only (REV-NAMES F1)."""
+        other account that bore that username here (`models.label_digits`): in this
+        device's journals, pinned, or pinned once and replaced by a verify of another account
+        under it, the accounts whose copies were forgotten included (`load_peers` read them):
+        "kim (account 1a2b3c4d)" names one account only (REV-NAMES F1), also once the copy of
+        an erased account whose id the new holder of its username chose to begin alike is
+        discarded (REV-S9B S9B-3: a label printed before then names no one now)."""
         name = journal.owner_name.casefold()
+        me = self.profile.account_id
         same = {
             j.owner_id.hex()
             for j in self.store.last_journals()
-            if j.owner_id != self.profile.account_id and j.owner_name.casefold() == name
+            if j.owner_id != me and j.owner_name.casefold() == name
         }
+        pinned = [(p.account_id, p.username) for p in self._peers.values()]
+        pinned += list((self._replaced_pins or {}).items())
+        same |= {a.hex() for a, username in pinned if a != me and username.casefold() == name}
         return label_digits(same | {journal.owner_id.hex()})
 
     def name_holders(self) -> set[str]:
@@ -1624,6 +1635,13 @@ class Replica:
     async def _load_peers(self) -> None:
         self._peers = {peer.account_id: peer for peer in await self.store.peers()}
         self._replaced = await self.store.replaced_verified()
+        self._replaced_pins = await self.store.replaced_pins()
+
+    async def load_peers(self) -> None:
+        """Read the pinned peers back, once (a client just opened): what names accounts apart
+        (`label_digits`, `name_holders`) before a command's name is resolved."""
+        if self._replaced_pins is None:
+            await self._load_peers()
 
     async def pin_on_first_use(self, account_id: bytes) -> Peer:
         """Pin a journal owner's (or member's) identity on first use; a changed key is
@@ -1714,6 +1732,8 @@ class Replica:
             self._peers.pop(other.account_id, None)
             if other.verified:
                 self._replaced.add(other.account_id)
+            if self._replaced_pins is not None:
+                self._replaced_pins[other.account_id] = other.username
         self._peers[peer.account_id] = peer
         return peer
 

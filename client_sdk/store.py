@@ -953,6 +953,14 @@ class Store:
         )
         return [_peer(r) for r in rows]
 
+    async def replaced_pins(self) -> dict[bytes, str]:
+        """The accounts (id -> username) whose pin, verified or pinned on first use, a verify
+        of another account under their username replaced (`PeerVerification.replaced_at`)."""
+        rows = await self._all(
+            "SELECT DISTINCT account_id, username FROM peer_verifications WHERE replaced_at > 0"
+        )
+        return {bytes(r[0]): str(r[1]) for r in rows}
+
     async def replaced_verified(self) -> set[bytes]:
         """Accounts whose verified pin a verify of another account under the same username
         replaced (`PeerVerification.replaced_at`)."""

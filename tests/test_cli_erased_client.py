@@ -31,6 +31,8 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
 
     await kai.ok("account", "delete", "--yes")
     await drlee.ok("sync")
+    [row] = [r for r in await drlee.json("shared-with-me") if r["owner"] == "kai"]
+    label = f"kai (account {row['owner_id'][:8]})"  # the kept copy's (REV-S9B S9B-1)
     for command, ana_said in (
         (["caseload"], "ana's fingerprint not compared (?)"),  # the table marks her (NU43 #7)
         (["shared-with-me"], "ana's fingerprint not compared (?)"),
@@ -41,7 +43,7 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
         unwrapped = re.sub(r"\n +", " ", said).splitlines()  # wrapped lines (NU46 #12)
         [line] = [x for x in unwrapped if "kai" in x]
         assert "every share of kai's with you ended" in line
-        assert "`tj forget kai/Personal --unlisted`" in line
+        assert f"`tj forget '{label}/Personal' --unlisted`" in line
         assert ana_said in " ".join(said.split()), command  # ana's share is on: unchanged
     forget = line.split("`tj ")[-1].split("`")[0]
     await drlee.ok(*shlex.split(forget), "--yes")

@@ -35,7 +35,10 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert "tj forget" not in warned
     assert "an unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
     assert "a PHQ-9 of 26 (severe," in warned
-    assert "(`tj export --client carl --out DIR`)" in warned
+    # by carl's account: the kept copy's commands (REV-S9B S9B-1)
+    [row] = await drsmith.json("shared-with-me")
+    label = f"carl (account {row['owner_id'][:8]})"
+    assert f"(`tj export --client '{label}' --out DIR`)" in warned
 
     kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
@@ -63,7 +66,9 @@ async def test_a_copy_holding_nothing_unseen_is_still_suggested_for_forget(
     await carl.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
     warned = " ".join((await drsmith.ok("caseload")).stderr.split())
-    assert "discard them: `tj forget carl/Personal --unlisted`" in warned
+    [row] = await drsmith.json("shared-with-me")
+    label = f"carl (account {row['owner_id'][:8]})"  # the kept copy's (REV-S9B S9B-1)
+    assert f"discard them: `tj forget '{label}/Personal' --unlisted`" in warned
     asked = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="n\n")
     assert "Discard the copy of carl/Personal from this device for good?" in asked.stderr
     assert "holds" not in asked.stderr

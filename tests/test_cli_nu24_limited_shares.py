@@ -193,8 +193,9 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
         rf"'{re.escape(copy)}' \(a copy ana keeps for you: `tj shared-with-me`\), or the "
         r"server is withholding 'Personal'\. What you downloaded of 'Personal' stays on this "
         r"device, read-only\. Once you know the share ended, discard its copy from this "
-        r"device with `tj forget ana/Personal --unlisted` \(keep what you need first: "
-        r"`tj export --client ana --out DIR`\)\.",
+        r"device with `tj forget 'ana \(account [0-9a-f]{8}\)/Personal' --unlisted` \(keep "
+        r"what you need first: `tj export --client 'ana \(account [0-9a-f]{8}\)' --out "
+        r"DIR`\)\.",  # by ana's account: the kept copy's commands (REV-S9B S9B-1)
         notice,
     ), notice
     report = await drsmith.json("sync")

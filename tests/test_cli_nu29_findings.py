@@ -8,6 +8,7 @@ real crypto; CliRunner."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from cli.output import local_time
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_sharing import move_clocks
 
@@ -58,12 +60,20 @@ async def test_the_renewal_the_end_date_notice_suggests_works_after_an_ended_cop
     assert "The whole text of it." in bodies
 
 
+async def copy_label(device: Device, name: str = "ana/Personal") -> str:
+    """How the commands printed for the kept copy `name` on `device` name its owner: by
+    their account, "ana (account 1a2b3c4d)" (REV-S9B S9B-1)."""
+    [journal] = [j for j in await device.json("journal", "list") if j["name"] == name]
+    return f"{name.split('/')[0]} (account {journal['owner_id'][:8]})"
+
+
 async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """F3, after an unshare (the server's word only, as the therapist's device sees it): the
-    notice, `tj shared-with-me` and the refusal of `tj forget` each name
-    `tj forget ana/Personal --unlisted`, which then works; the list says "no longer served"."""
+    notice and `tj shared-with-me` name `tj forget 'ana (account …)/Personal' --unlisted`,
+    the refusal of `tj forget ana/Personal` the same with the name given, which then works;
+    the list says "no longer served"."""
     ana = await new_device(live_server, tmp_path, "ana")
     drkim = await new_device(live_server, tmp_path, "drkim")
     await ana.ok("write", "Shared words.")
@@ -73,7 +83,9 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     await drkim.ok("sync")
     await ana.ok("unshare", "Personal", "drkim", "--yes")
     told = one_line((await drkim.ok("sync")).stderr)
-    command = "`tj forget ana/Personal --unlisted`"
+    # the kept copy's commands name ana's account (REV-S9B S9B-1: a later verify may give
+    # the username to another account); the refusal repeats the name the user gave
+    command = f"`tj forget {shlex.quote(await copy_label(drkim) + '/Personal')} --unlisted`"
     assert "ana's 'Personal' is no longer served to you (" in told
     assert (
         f"Once you know the share ended, discard its copy from this device with {command}" in told
@@ -90,7 +102,7 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     )
     refused = await drkim.tj("forget", "ana/Personal", "--yes")
     assert refused.exit_code == 1
-    assert f"run {command}" in one_line(refused.output)  # NU34 #3: in backticks, as above
+    assert "run `tj forget ana/Personal --unlisted`" in one_line(refused.output)  # NU34 #3
     await drkim.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drkim.json("shared-with-me") == []
 
@@ -99,7 +111,7 @@ async def test_an_end_date_tells_the_therapist_the_plain_forget_command(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """F3, a share ended by its owner-signed end date: the notice and `tj shared-with-me`
-    name `tj forget ana/Personal` (no --unlisted), and it works as told."""
+    name `tj forget 'ana (account …)/Personal'` (no --unlisted), and it works as told."""
     ana = await new_device(live_server, tmp_path, "ana")
     drkim = await new_device(live_server, tmp_path, "drkim")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
@@ -111,10 +123,11 @@ async def test_an_end_date_tells_the_therapist_the_plain_forget_command(
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     told = one_line((await drkim.ok("sync")).stderr)
     assert "ana's share of 'Personal' with you ended (its end date" in told
-    assert "Discard its copy from this device with `tj forget ana/Personal` when" in told
+    command = f"`tj forget {shlex.quote(await copy_label(drkim) + '/Personal')}`"
+    assert f"Discard its copy from this device with {command} when" in told
     assert "--unlisted" not in told
     listed = one_line((await drkim.ok("shared-with-me", env=WIDE)).stdout)
-    assert "share ended (read-only copy)" in listed and "`tj forget ana/Personal`" in listed
+    assert "share ended (read-only copy)" in listed and command in listed
     [row] = await drkim.json("shared-with-me")
     assert (row["share_ended"], row["unlisted"]) == (True, False)
     await drkim.ok("forget", "ana/Personal", "--yes")

@@ -67,10 +67,12 @@ async def test_long_footnotes_and_forget_hints_are_wrapped_like_the_warnings(
 
     await maya.ok("unshare", "Personal", "drlee", "--yes")
     listed = await drlee.ok("shared-with-me", env=NARROW)
+    [row] = await drlee.json("shared-with-me")
+    label = f"maya (account {row['owner_id'][:8]})"  # the kept copy's (REV-S9B S9B-1)
     hint = (
         "Once you know the share ended, discard its copy from this device with `tj forget "
-        "'maya/Personal (mood, tags) for drlee' --unlisted` (keep what you need first: `tj "
-        "export --client maya --out DIR`)."
+        f"'{label}/Personal (mood, tags) for drlee' --unlisted` (keep what you need first: `tj "
+        f"export --client '{label}' --out DIR`)."
     )
     assert hint in joined(listed.stdout), listed.stdout
     assert "Warning: " in listed.stderr  # maya's fingerprint never compared: wrapped too

@@ -38,16 +38,20 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
 ) -> None:
     drsmith, _ = await clients_of(live_server, tmp_path)
     ended = await drsmith.ok("sync")
-    assert "(keep what you need first: `tj export --client ana --out DIR`)." in said(
+    # the kept copy's commands, and its files, name ana's account (REV-S9B S9B-1, S9B-2)
+    [dreams] = [j for j in await drsmith.json("journal", "list") if j["name"] == "ana/Dreams"]
+    label = f"ana (account {dreams['owner_id'][:8]})"
+    assert f"(keep what you need first: `tj export --client '{label}' --out DIR`)." in said(
         ended.stderr
     ), ended.stderr
 
     done = await drsmith.ok("export", "--client", "ana", "--out", str(tmp_path / "ana"))
     data = json.loads(Path(done.stdout.strip()).read_text())
-    assert sorted(j["name"] for j in data["journals"]) == ["ana/Dreams", "ana/Personal"]
+    assert sorted(j["name"] for j in data["journals"]) == [f"{label}/Dreams", "ana/Personal"]
     assert sorted(e["body"] for e in data["entries"]) == ["Ana's day.", "Ana's dream."]
     assert said(done.stderr) == (
-        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams) to {done.stdout.strip()}."
+        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams of {label}) to "
+        f"{done.stdout.strip()}."
     )
 
     one = await drsmith.ok("export", "--journal", "bob/Personal", "--out", str(tmp_path / "b"))
@@ -65,7 +69,8 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     wrote = await drsmith.ok("export", "--format", "markdown", "--client", "ana", "--out",
                              str(markdown))  # fmt: skip
     assert said(wrote.stderr) == (
-        f"Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams) under {markdown}."
+        f"Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams of {label}) under "
+        f"{markdown}."
     )
     bodies = sorted(p.read_text() for p in markdown.rglob("*.md"))
     assert len(bodies) == 2 and not any("Bob's day." in b for b in bodies)

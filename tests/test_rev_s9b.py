@@ -69,7 +69,6 @@ def without_owner(owner: bytes):  # type: ignore[no-untyped-def]
 # --- S9B-1: the labelled hint rests on the server's word in this process --------------------
 
 
-@pytest.mark.xfail(strict=True, reason="REV-S9B S9B-1 (low), open: /work/REV-S9B-FINDINGS.md")
 async def test_the_kept_copys_export_hint_names_the_erased_kims_account_whatever_one_list_says(
     live_server: RunningServer,
     hostile: HostileServer,  # noqa: F811
@@ -105,7 +104,6 @@ async def test_the_kept_copys_export_hint_names_the_erased_kims_account_whatever
 # --- S9B-2: the export files name the erased kim "kim" while the summary names her account --
 
 
-@pytest.mark.xfail(strict=True, reason="REV-S9B S9B-2 (low), open: /work/REV-S9B-FINDINGS.md")
 async def test_a_markdown_export_of_the_erased_kim_files_her_under_her_account_not_kim(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -128,7 +126,6 @@ async def test_a_markdown_export_of_the_erased_kim_files_her_under_her_account_n
 # forgotten ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="REV-S9B S9B-3 (low), open: /work/REV-S9B-FINDINGS.md")
 async def test_the_erased_kims_printed_label_never_names_the_new_kim_after_her_copy_is_forgotten(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
