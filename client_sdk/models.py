@@ -328,6 +328,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class ListedEntries:
+    """The entries a listing returns (`entries`, the first `limit` in its order) and how
+    many matched in all (`total`: more than `len(entries)` when a limit left some out)."""
+
+    entries: list[Entry]
+    total: int
+
+
+@dataclass(frozen=True)
 class LoggedOut:
     """What `Client.logout` did. This device's local data is always deleted.
 
