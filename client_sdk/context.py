@@ -33,6 +33,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
 from client_sdk.queries import (
+    EntryRow,
     Moment,
     check_bounds,
     entry_row,
@@ -675,18 +676,27 @@ class Context:
         return found, page.total
 
     async def index_stale_entries(self) -> None:
-        """Write the rows of the store's index of entries that changes dropped
-        (`Store.stale_entries`), from their views. A store busy in another process's
-        write is left as it is: `entry_page` then says the index cannot tell."""
-        after = 0
-        while stale := await self.store.stale_entries(after):
-            rows = [(n, stored, entry_row(self._entry_view(stored))) for n, stored in stale]
-            try:
+        """Write the rows of the store's index of entries for the entries new to it
+        (`Transaction.index_new_entries`) and those that changes dropped
+        (`Store.stale_entries`), from their views. A store busy in another process's write
+        is left as it is: `entry_page` then says the index cannot tell."""
+
+        def row_of(stored: StoredDocument) -> EntryRow:
+            return entry_row(self._entry_view(stored))
+
+        try:
+            more = True
+            while more:
+                async with self.store.transaction() as tx:
+                    more = await tx.index_new_entries(row_of)
+            after = 0
+            while stale := await self.store.stale_entries(after):
+                rows = [(n, stored, row_of(stored)) for n, stored in stale]
                 async with self.store.transaction() as tx:
                     await tx.index_entries(rows)
-            except sqlite3.OperationalError:  # locked past the busy timeout
-                return
-            after = stale[-1][0]
+                after = stale[-1][0]
+        except sqlite3.OperationalError:  # locked past the busy timeout
+            return
 
     def _listed(
         self,

@@ -187,9 +187,12 @@ CREATE INDEX IF NOT EXISTS entry_rows_by_journal ON entry_rows(journal_id, creat
 CREATE TABLE IF NOT EXISTS entry_rows_stale (
     n INTEGER PRIMARY KEY AUTOINCREMENT, doc_id BLOB NOT NULL UNIQUE
 );
-CREATE TRIGGER IF NOT EXISTS entry_rows_on_insert AFTER INSERT ON documents BEGIN
+CREATE TABLE IF NOT EXISTS entry_rows_read (last INTEGER NOT NULL);
+INSERT INTO entry_rows_read SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM entry_rows_read);
+CREATE TRIGGER IF NOT EXISTS entry_rows_on_insert AFTER INSERT ON documents
+WHEN NEW.rowid <= (SELECT last FROM entry_rows_read) BEGIN
     DELETE FROM entry_rows WHERE doc_id = NEW.doc_id;
-    DELETE FROM entry_rows_stale WHERE doc_id = NEW.doc_id AND NEW.kind != 'entry';
+    DELETE FROM entry_rows_stale WHERE doc_id = NEW.doc_id;
     INSERT OR REPLACE INTO entry_rows_stale (doc_id) SELECT NEW.doc_id WHERE NEW.kind = 'entry';
 END;
 CREATE TRIGGER IF NOT EXISTS entry_rows_on_delete AFTER DELETE ON documents BEGIN
@@ -202,18 +205,25 @@ AFTER UPDATE OF doc_id, journal_id, kind, state, waiting ON documents BEGIN
     DELETE FROM entry_rows_stale WHERE doc_id = OLD.doc_id;
     INSERT OR REPLACE INTO entry_rows_stale (doc_id) SELECT NEW.doc_id WHERE NEW.kind = 'entry';
 END;
-INSERT OR IGNORE INTO entry_rows_stale (doc_id)
-    SELECT doc_id FROM documents WHERE kind = 'entry'
-    AND doc_id NOT IN (SELECT doc_id FROM entry_rows);
 """
 """The index of entries (`Store.entry_page`): a row of what choosing and ordering entries
-reads of each entry's view (`queries.EntryRow`), and the entries whose row is missing
-(`entry_rows_stale`). Triggers on `documents`, in the transaction of every change of any
-connection (another process's, an older version's), drop the row of a document that changes
-and mark it stale, so a row never outlives the state it was read from: every entry has a row
-or is stale. `Transaction.index_entries` writes rows, each only while its entry is still
-stale as it was read (`n`: a new one at every change). Made once in a store that lacks it
-(`_add_entry_rows`), every entry stale."""
+reads of each entry's view (`queries.EntryRow`). An entry has a row, or is new, or is stale:
+
+- new: a document whose rowid is above `entry_rows_read.last`, the highest rowid the index
+  has read (`Transaction.index_new_entries`, which reads them, writes their rows and moves
+  `last` in one write transaction). SQLite gives a new row a rowid above every row's, so a
+  document written here, pulled or imported costs the index nothing when it is written
+  (issue 10: no row, no mark, in the transaction of a `write`; a row left by an earlier
+  document of the same id is written over before any listing reads the index); one given a
+  rowid at or below `last` (the highest rows were deleted since) is marked stale by its
+  trigger;
+- stale: marked in `entry_rows_stale` by the triggers on `documents`, in the transaction of
+  every change of any connection (another process's, an older version's), which also drop
+  the row of a document that changes, so a row never outlives the state it was read from.
+  `Transaction.index_entries` writes their rows, each only while its entry is still stale as
+  it was read (`n`: a new one at every change).
+
+Made once in a store that lacks it (`_add_entry_rows`), every entry new."""
 
 WAITING_TABLES = ("outbox", "pending_journals", "withdrawn")
 """Tables any row of which waits to be sent (`Store.waiting`; set-aside changes sent again
@@ -2014,7 +2024,10 @@ def _entry_row(row: Any) -> tuple[bytes, bytes, EntryRow]:
 def _entry_page_read(
     db: sqlite3.Connection, query: EntryQuery, journals: list[bytes]
 ) -> EntryPage | None:
-    if db.execute("SELECT 1 FROM entry_rows_stale LIMIT 1").fetchall():
+    if (
+        db.execute("SELECT 1 FROM entry_rows_stale LIMIT 1").fetchall()
+        or db.execute(NEW_ENTRIES + " LIMIT 1", (_rows_read(db),)).fetchall()
+    ):
         return None
     if not journals:
         return EntryPage([], {}, 0)
@@ -2117,9 +2130,57 @@ def _dropped_copies(
     }
 
 
+ENTRY_KIND = "entry"
+"""`documents.ENTRY`, as the statements of ENTRY_ROWS name it."""
+NEW_ENTRIES = "SELECT 1 FROM documents WHERE rowid > ? AND kind = 'entry'"
+"""Whether an entry is new to the index of entries (ENTRY_ROWS), with LIMIT 1."""
+
+
+def _rows_read(db: sqlite3.Connection) -> int:
+    """`entry_rows_read.last`: the highest rowid of `documents` the index has read."""
+    return int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
+
+
+def _index_new_entries(
+    db: sqlite3.Connection, row_of: Callable[[StoredDocument], EntryRow], limit: int
+) -> bool:
+    """`Transaction.index_new_entries` in its transaction."""
+    last = _rows_read(db)
+    found = db.execute(
+        "SELECT rowid, doc_id, journal_id, kind, state, waiting FROM documents "
+        "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        (last, limit),
+    ).fetchall()
+    if not found:
+        return False
+    documents = [_stored_document(r[1:]) for r in found]
+    _write_entry_rows(db, [(d, row_of(d)) for d in documents if d.kind == ENTRY_KIND])
+    db.execute("UPDATE entry_rows_read SET last = ?", (int(found[-1][0]),))
+    return len(found) == limit
+
+
+def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, EntryRow]]) -> None:
+    db.executemany(
+        f"INSERT OR REPLACE INTO entry_rows ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                stored.doc_id,
+                stored.journal_id,
+                row.created_at,
+                row.utc_offset,
+                int(row.trashed),
+                int(row.deleted),
+                json.dumps(list(row.tags)),
+                json.dumps(list(row.emotions)),
+            )
+            for stored, row in rows
+        ],
+    )
+
+
 def _add_entry_rows(db: sqlite3.Connection) -> None:
-    """ENTRY_ROWS, in one transaction, in a store that lacks its last trigger."""
-    made = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'entry_rows_on_update'"
+    """ENTRY_ROWS, in one transaction, in a store that lacks its last table."""
+    made = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_rows_read'"
     if db.execute(made).fetchall():
         return
     try:
@@ -2477,28 +2538,25 @@ class Transaction:
         wanted = list(rows)
 
         def write(db: sqlite3.Connection) -> int:
-            written = 0
-            for n, stored, row in wanted:
-                if db.execute("DELETE FROM entry_rows_stale WHERE n = ?", (n,)).rowcount != 1:
-                    continue
-                db.execute(
-                    f"INSERT OR REPLACE INTO entry_rows ({_ROW_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        stored.doc_id,
-                        stored.journal_id,
-                        row.created_at,
-                        row.utc_offset,
-                        int(row.trashed),
-                        int(row.deleted),
-                        json.dumps(list(row.tags)),
-                        json.dumps(list(row.emotions)),
-                    ),
-                )
-                written += 1
-            return written
+            still = [
+                (stored, row)
+                for n, stored, row in wanted
+                if db.execute("DELETE FROM entry_rows_stale WHERE n = ?", (n,)).rowcount == 1
+            ]
+            _write_entry_rows(db, still)
+            return len(still)
 
         return await self._db.run(write)
+
+    async def index_new_entries(
+        self, row_of: Callable[[StoredDocument], EntryRow], limit: int = 500
+    ) -> bool:
+        """Read the documents new to the index of entries (ENTRY_ROWS: rowid above
+        `entry_rows_read.last`), at most `limit`, in rowid order; write the rows of the
+        entries among them (`row_of`: an entry's row, from its view) and move `last` past
+        them all, in this transaction: nothing can change between the read and the write.
+        Returns whether more may be new."""
+        return await self._db.run(lambda db: _index_new_entries(db, row_of, limit))
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -150,7 +150,10 @@ async def test_an_index_row_is_never_written_from_a_state_changed_since_it_was_r
     laptop = await signup("ana")
     entry = await laptop.entries.write(None, "first body", title="first")
     store = laptop.context.store
-    [(mark, stored)] = await store.stale_entries()
+    assert await store.stale_entries() == []  # new: read by rowid, not marked (issue 10)
+    await same_as_every_view(laptop, monkeypatch)  # its row written
+    await laptop.entries.edit(entry.id, title="edited")
+    [(mark, stored)] = await store.stale_entries()  # an edit marks it stale
     await laptop.entries.delete(entry.id)  # changed after it was read: marked anew
     row = entry_row(entry_view(stored_document(stored)))
     async with store.transaction() as tx:
@@ -159,6 +162,34 @@ async def test_an_index_row_is_never_written_from_a_state_changed_since_it_was_r
     assert await laptop.entries.list_results(limit=5) == ListedEntries([], 0)
     assert await store.stale_entries() == []
     await same_as_every_view(laptop, monkeypatch, include_deleted=True)
+
+
+async def test_an_entry_given_the_rowid_of_a_deleted_document_is_listed(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite gives a new row the rowid after the highest: once the highest documents are
+    deleted, a new one may take a rowid the index has already read past. Its trigger marks
+    it stale, so it is listed all the same."""
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "kept body", title="kept")
+    await laptop.journals.create("Dreams")
+    await laptop.entries.write("Dreams", "dream body", title="dream")
+    assert await same_as_every_view(laptop, monkeypatch) == ["dream", "kept"]
+    store = laptop.context.store
+
+    def rowids(db: sqlite3.Connection) -> tuple[int, int]:
+        top = db.execute("SELECT max(rowid) FROM documents").fetchone()[0]
+        return int(top), int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
+
+    top, read = await store._db.run(rowids)
+    assert read == top
+    await laptop.journals.delete("Dreams")
+    after_delete, _ = await store._db.run(rowids)
+    assert after_delete < top
+    await laptop.entries.write(None, "new body", title="new")
+    newest, read_now = await store._db.run(rowids)
+    assert after_delete < newest <= read_now  # a rowid the index had read past
+    assert await same_as_every_view(laptop, monkeypatch) == ["new", "kept"]
 
 
 async def test_a_store_made_before_the_index_lists_the_same(
@@ -173,6 +204,7 @@ async def test_a_store_made_before_the_index_lists_the_same(
             db.execute(f"DROP TRIGGER {trigger}")
         db.execute("DROP TABLE entry_rows")
         db.execute("DROP TABLE entry_rows_stale")
+        db.execute("DROP TABLE entry_rows_read")
     again = await Client.open(home)
     try:
         for query in QUERIES:
