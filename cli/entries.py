@@ -40,7 +40,16 @@ from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
 from client_sdk.documents import MAX_BODY
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite, HeldBack, Journal, MergedText, Prompt
+    from client_sdk import (
+        Client,
+        Entry,
+        FieldWrite,
+        HeldBack,
+        Journal,
+        ListedEntries,
+        MergedText,
+        Prompt,
+    )
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -510,7 +519,7 @@ def list_entries(
     async def listing(
         client: Client,
     ) -> tuple[
-        list[Entry],
+        ListedEntries,
         list[output.Unverified],
         bool,
         Journal | None,
@@ -519,15 +528,16 @@ def list_entries(
         str,
         list[HeldBack],
     ]:
-        found = await client.entries.list(
+        found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
             since=since,
             until=until,
             tag=tags,
             emotion=[emotion.lower() for emotion in emotions],
+            limit=shown,
             newest_first=not oldest_first,
         )
-        in_view = {entry.journal_id for entry in found[:shown]}
+        in_view = {entry.journal_id for entry in found.entries}
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
         shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
@@ -549,11 +559,11 @@ def list_entries(
             else []
         )
         listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
-        kept = await copy_empty(client, chosen) if chosen is not None and not found else ""
+        kept = await copy_empty(client, chosen) if chosen is not None and not found.total else ""
         return (*listed, ended, others, kept, await output.held_back(client, journal_name))
 
     matching, unverified, shared, chosen, ended, others, kept, held = home.read(listing)
-    entries = matching[:shown]
+    entries = matching.entries
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
     if not filtered and not journal_name and shared:  # a therapist's (NU29 F5)
@@ -598,12 +608,12 @@ def list_entries(
             f"{output.and_list([repr(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
-    if len(entries) < len(matching):  # cut by the default or by --limit: how to see the rest
+    if len(entries) < matching.total:  # cut by the default or by --limit: how to see the rest
         # with the options given, or the hint lists every journal's (NU47 #11)
         given = list_options(journal_name, since, until, tags, emotions, oldest_first)
         which = "oldest" if oldest_first else "newest"
         command = [*tj_words(home), "list", *given]
-        tell_cut(len(entries), len(matching), "entries", command, limit is not None, which)
+        tell_cut(len(entries), matching.total, "entries", command, limit is not None, which)
     output.warn_unverified_owners(unverified)
     said = not entries and chosen is not None and any(h.journal_id.hex() == chosen.id for h in held)
     if not said and not filtered:  # entries past where this device stopped (NU47 #2)

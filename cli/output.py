@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Entry,
         HeldBack,
         Journal,
+        ListedEntries,
         MeasureResult,
         MergedText,
         OvertakenEdit,
@@ -444,16 +445,16 @@ def entries_table(
     )
 
 
-def all_of_one_journal(entries: Sequence[Entry]) -> bool:
+def all_of_one_journal(listed: ListedEntries) -> bool:
     """Whether every entry a listing matched, shown or not, is of one journal of this
     account's own: a journal column would repeat one name on every row (NU48 #8: "Personal"
     on each row of a client's `tj list`, its titles cut to 19 characters). Entries of
     several journals keep it, even where the rows shown are all of one, and so do those of
     another account's journal ("ana/Personal": whose they are, which `tj list --journal`
     names itself)."""
-    if len({entry.journal_id for entry in entries}) > 1:
+    if len(listed.journal_ids) > 1:
         return False
-    return not any("/" in entry.journal for entry in entries)  # owner/name: shared
+    return not any("/" in entry.journal for entry in listed.entries)  # owner/name: shared
 
 
 ENDED_COPY = "(share ended)"

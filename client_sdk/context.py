@@ -8,6 +8,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 from __future__ import annotations
 
 import difflib
+import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
@@ -31,11 +32,20 @@ from client_sdk.errors import (
     WrongKind,
 )
 from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
-from client_sdk.queries import once_each
+from client_sdk.queries import (
+    EntryRow,
+    Moment,
+    check_bounds,
+    entry_row,
+    once_each,
+    rough_range,
+    row_within,
+    same_entry,
+)
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
-from client_sdk.store import LocalJournal, Store, StoredDocument, Transaction
+from client_sdk.store import EntryQuery, LocalJournal, Store, StoredDocument, Transaction
 
 DEFAULT_JOURNAL = "Personal"
 BRIEF_NOT_JOURNAL = "brief not journal"
@@ -610,6 +620,102 @@ class Context:
             found = self.once_each(found, journals.values())
         return found
 
+    async def entry_page(
+        self,
+        journal: str | None,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        tags: frozenset[str] = frozenset(),
+        emotions: frozenset[str] = frozenset(),
+        limit: int | None = None,
+        newest_first: bool = True,
+        include_deleted: bool = False,
+        refuse_brief: bool = False,
+    ) -> tuple[list[Entry], int, frozenset[str]] | None:
+        """`select_entries(entries(journal, ...), ...)` cut to `limit`, how many it holds
+        before the cut and their journals (ids, hex), by the store's index of entries (`Store.entry_page`): only
+        the entries returned are read. `tags` are case-folded. None when the index cannot
+        tell (see `Store.entry_page`; an entry's row disagreeing with its document): the
+        caller lists them all. Raises as `entries`, then InvalidInput for bad bounds or
+        limit (`queries.check_bounds`)."""
+        await self.replica.load_access()  # which journals are copies: from their chains
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        chosen = (
+            (await self.local_journal(journal, refuse_brief=refuse_brief)).journal_id
+            if journal
+            else None
+        )
+        check_bounds(since, until, limit)
+        if any(not _encodes(name) for name in (*tags, *emotions)):
+            return None  # no statement takes it: the whole listing compares it
+        if chosen is not None:
+            listed = [chosen] if chosen in journals else []
+            copies: dict[bytes, bytes] = {}
+        else:
+            listed = [
+                journal_id
+                for journal_id, local in journals.items()
+                if not (local.role == "owner" and self.replica.is_disclosure(local))
+            ]
+            copies = {
+                j.journal_id: j.owner_id
+                for j in journals.values()
+                if self.replica.is_copy_shared_with_me(j)
+            }
+        bounded = since is not None or until is not None
+        query = EntryQuery(
+            listed,
+            include_deleted=include_deleted,
+            tags=tags,
+            emotions=emotions,
+            rough=rough_range(since, until),
+            keep=(lambda at, offset: row_within(at, offset, since, until)) if bounded else None,
+            newest_first=newest_first,
+            limit=limit,
+            copies=copies,
+            owners={j.journal_id: j.owner_id for j in journals.values()},
+            same=_same_entry,
+        )
+        for _ in range(2):  # stale again: another process changed an entry meanwhile
+            await self.index_stale_entries()
+            page = await self.store.entry_page(query)
+            if page is not None:
+                break
+        else:
+            return None
+        named: dict[bytes, _Names] = {}
+        found = []
+        for doc_id, journal_id, row in page.rows:
+            stored = page.documents[doc_id]
+            if entry_row(self._entry_view(stored)) != row:
+                return None  # never list what its document does not say
+            found.append(self._listed(journals[journal_id], stored, named))
+        return found, page.total, frozenset(j.hex() for j in page.journal_ids)
+
+    async def index_stale_entries(self) -> None:
+        """Write the rows of the store's index of entries for the entries new to it
+        (`Transaction.index_new_entries`) and those that changes dropped
+        (`Store.stale_entries`), from their views. A store busy in another process's write
+        is left as it is: `entry_page` then says the index cannot tell."""
+
+        def row_of(stored: StoredDocument) -> EntryRow:
+            return entry_row(self._entry_view(stored))
+
+        try:
+            more = True
+            while more:
+                async with self.store.transaction() as tx:
+                    more = await tx.index_new_entries(row_of)
+            after = 0
+            while stale := await self.store.stale_entries(after):
+                rows = [(n, stored, row_of(stored)) for n, stored in stale]
+                async with self.store.transaction() as tx:
+                    await tx.index_entries(rows)
+                after = stale[-1][0]
+        except sqlite3.OperationalError:  # locked past the busy timeout
+            return
+
     def _listed(
         self,
         journal: LocalJournal,
@@ -809,6 +915,20 @@ class Context:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
             raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
+
+
+def _same_entry(copy: StoredDocument, whole: StoredDocument) -> bool:
+    """`queries.same_entry` of two stored entries' views."""
+    return same_entry(entry_view(stored_document(copy)), entry_view(stored_document(whole)))
+
+
+def _encodes(name: str) -> bool:
+    """Whether a statement can take `name` (UTF-8: no lone surrogate)."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def other_kind(store: Store, text: str, wanted: str) -> WrongKind | None:

@@ -55,7 +55,8 @@ from client_sdk.errors import (
     TJError,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import Entry, now_ms, to_datetime
+from client_sdk.models import Entry, ListedEntries, now_ms, to_datetime
+from client_sdk.queries import names as filter_names
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
@@ -796,18 +797,79 @@ class Entries:
 
             await client.entries.list("Personal", since=date(2026, 10, 1), tag="sleep", limit=20)
         """
+        if limit is None:
+            found = await self._context.entries(
+                journal, include_deleted=include_deleted, refuse_brief=True
+            )
+            return select_entries(
+                found,
+                since=_bound(since),
+                until=_bound(until),
+                tag=tag,
+                emotion=emotion,
+                limit=limit,
+                newest_first=newest_first,
+            )
+        listed = await self.list_results(
+            journal,
+            since=since,
+            until=until,
+            tag=tag,
+            emotion=emotion,
+            limit=limit,
+            newest_first=newest_first,
+            include_deleted=include_deleted,
+        )
+        return listed.entries
+
+    async def list_results(
+        self,
+        journal: str | None = None,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        tag: str | Iterable[str] | None = None,
+        emotion: str | Iterable[str] | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+        include_deleted: bool = False,
+    ) -> ListedEntries:
+        """`list`'s entries (`.entries`, the first `limit`) and how many match in all
+        (`.total`), to say "the newest 20 of 9,401". With `limit`, only the entries returned
+        are read: the others are chosen and counted by this device's index of its entries.
+        Raises as `list`: NotFound for an unknown journal, InvalidInput for bad bounds or
+        limit or a journal holding a pre-session brief.
+
+            listed = await client.entries.list_results(limit=20)
+            print(f"{len(listed.entries)} of {listed.total:,}")
+        """
+        if limit is not None:
+            page = await self._context.entry_page(
+                journal,
+                since=_bound(since),
+                until=_bound(until),
+                tags=frozenset(filter_names(tag)),
+                emotions=frozenset(filter_names(emotion)),
+                limit=limit,
+                newest_first=newest_first,
+                include_deleted=include_deleted,
+                refuse_brief=True,
+            )
+            if page is not None:
+                return ListedEntries(*page)
         found = await self._context.entries(
             journal, include_deleted=include_deleted, refuse_brief=True
         )
-        return select_entries(
+        chosen = select_entries(
             found,
             since=_bound(since),
             until=_bound(until),
             tag=tag,
             emotion=emotion,
-            limit=limit,
             newest_first=newest_first,
         )
+        journal_ids = frozenset(entry.journal_id for entry in chosen)
+        return ListedEntries(chosen if limit is None else chosen[:limit], len(chosen), journal_ids)
 
     async def on_this_day(self, today: date | None = None) -> builtins.list[Entry]:
         """Entries written on this month and day in earlier years, newest first (the

@@ -328,6 +328,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class ListedEntries:
+    """The entries a listing returns (`entries`, the first `limit` in its order), how many
+    matched in all (`total`: more than `len(entries)` when a limit left some out), and the
+    journals (ids, hex) of every entry that matched, returned or not (`journal_ids`: an app
+    leaves out a journal column when there is one)."""
+
+    entries: list[Entry]
+    total: int
+    journal_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class LoggedOut:
     """What `Client.logout` did. This device's local data is always deleted.
 

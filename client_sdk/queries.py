@@ -10,11 +10,12 @@ an entry written at 23:30 in New York on 1 October belongs to 1 October, whereve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, tzinfo
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import NamedTuple, Protocol, TypeVar
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
-from client_sdk.models import Entry, entry_day, local_day
+from client_sdk.models import Dated, Entry, entry_day, local_day, to_datetime
 
 Moment = date | datetime
 D = TypeVar("D")
@@ -44,8 +45,8 @@ def select_entries(
     Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
     """
     check_bounds(since, until, limit)
-    wanted_tags = _names(tag)
-    wanted_emotions = _names(emotion)
+    wanted_tags = names(tag)
+    wanted_emotions = names(emotion)
     found = [
         entry
         for entry in entries
@@ -112,7 +113,7 @@ def select_dated(
     return found
 
 
-def _names(given: str | Iterable[str] | None) -> set[str]:
+def names(given: str | Iterable[str] | None) -> set[str]:
     """The names a filter asks for, stripped and case-folded (empty: no filter)."""
     if given is None:
         return set()
@@ -135,7 +136,7 @@ def on_this_day(entries: Iterable[Entry], today: date, tz: tzinfo | None = None)
     return found
 
 
-def _within(entry: Entry, since: Moment | None, until: Moment | None, tz: tzinfo | None) -> bool:
+def _within(entry: Dated, since: Moment | None, until: Moment | None, tz: tzinfo | None) -> bool:
     for bound, after in ((since, True), (until, False)):
         if bound is None:
             continue
@@ -189,7 +190,26 @@ def once_each(
     return kept
 
 
-def same_entry(copy: Entry, whole: Entry) -> bool:
+class Disclosed(Protocol):
+    """What `same_entry` compares (an `Entry`, a `documents.EntryView`)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def mood(self) -> int | None: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+    @property
+    def emotions(self) -> tuple[str, ...]: ...
+
+
+def same_entry(copy: Disclosed, whole: Disclosed) -> bool:
     """Whether every field `copy` carries (fields it does not disclose are empty) equals
     `whole`'s."""
     return (
@@ -199,3 +219,88 @@ def same_entry(copy: Entry, whole: Entry) -> bool:
         and (not copy.tags or copy.tags == whole.tags)
         and (not copy.emotions or copy.emotions == whole.emotions)
     )
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """What the store's index of entries (`Store.entry_page`) keeps of an entry's view to
+    choose and order entries as `Context.entries` and `select_entries` do, without reading
+    its document: `created_at` (ms) and `utc_offset` (minutes) as the view has them, whether
+    it is in the trash or deleted, its tags case-folded, its emotions as they are."""
+
+    created_at: int
+    utc_offset: int | None
+    trashed: bool
+    deleted: bool
+    tags: tuple[str, ...]
+    emotions: tuple[str, ...]
+
+
+class _Viewed(Protocol):
+    @property
+    def created_at(self) -> int: ...
+
+    @property
+    def utc_offset(self) -> int | None: ...
+
+    @property
+    def trashed_at(self) -> int | None: ...
+
+    @property
+    def deleted(self) -> bool: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+    @property
+    def emotions(self) -> tuple[str, ...]: ...
+
+
+def entry_row(view: _Viewed) -> EntryRow:
+    """The index row of an entry's view (`documents.EntryView`)."""
+    return EntryRow(
+        view.created_at,
+        view.utc_offset,
+        view.trashed_at is not None,
+        view.deleted,
+        tuple(t.casefold() for t in view.tags),
+        tuple(view.emotions),
+    )
+
+
+class _Dated(NamedTuple):
+    created_at: datetime
+    utc_offset: int | None
+
+
+def row_within(
+    created_at: int, utc_offset: int | None, since: Moment | None, until: Moment | None
+) -> bool:
+    """Whether an entry written at `created_at` (ms) with `utc_offset` is within `since` /
+    `until` as `select_entries` takes them (local time for an entry without an offset)."""
+    return _within(_Dated(to_datetime(created_at), utc_offset), since, until, None)
+
+
+_ROUGH_MS = 2 * 24 * 3600 * 1000
+"""How far a writer's local day may lie from the UTC day of the same date, and more (an
+offset is under 24 hours)."""
+
+
+def rough_range(since: Moment | None, until: Moment | None) -> tuple[int | None, int | None]:
+    """Bounds (ms, inclusive; None: none) on `created_at` holding every entry that
+    `select_entries` keeps for `since` / `until`, and more: `row_within` decides."""
+
+    def ms(moment: datetime) -> int:
+        return int(moment.timestamp() * 1000)
+
+    low = high = None
+    if isinstance(since, datetime):
+        low = ms(since) - 1
+    elif since is not None:
+        low = ms(datetime(since.year, since.month, since.day, tzinfo=UTC)) - _ROUGH_MS
+    if isinstance(until, datetime):
+        high = ms(until) + 1
+    elif until is not None:
+        end = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
+        high = ms(end) + _ROUGH_MS
+    return low, high

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import (
@@ -21,7 +22,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database
 from client_sdk.errors import IntegrityError
+from client_sdk.queries import EntryRow
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
     TRIED_AGAIN,
@@ -173,6 +175,55 @@ CREATE TABLE IF NOT EXISTS parked_records (
 );
 CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 """
+
+ENTRY_ROWS = """
+CREATE TABLE IF NOT EXISTS entry_rows (
+    doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, created_at INTEGER NOT NULL,
+    utc_offset INTEGER, trashed INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    tags TEXT NOT NULL, emotions TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entry_rows_by_time ON entry_rows(created_at, doc_id);
+CREATE INDEX IF NOT EXISTS entry_rows_by_journal ON entry_rows(journal_id, created_at, doc_id);
+CREATE TABLE IF NOT EXISTS entry_rows_stale (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, doc_id BLOB NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS entry_rows_read (last INTEGER NOT NULL);
+INSERT INTO entry_rows_read SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM entry_rows_read);
+CREATE TRIGGER IF NOT EXISTS entry_rows_on_insert AFTER INSERT ON documents
+WHEN NEW.rowid <= (SELECT last FROM entry_rows_read) BEGIN
+    DELETE FROM entry_rows WHERE doc_id = NEW.doc_id;
+    DELETE FROM entry_rows_stale WHERE doc_id = NEW.doc_id;
+    INSERT OR REPLACE INTO entry_rows_stale (doc_id) SELECT NEW.doc_id WHERE NEW.kind = 'entry';
+END;
+CREATE TRIGGER IF NOT EXISTS entry_rows_on_delete AFTER DELETE ON documents BEGIN
+    DELETE FROM entry_rows WHERE doc_id = OLD.doc_id;
+    DELETE FROM entry_rows_stale WHERE doc_id = OLD.doc_id;
+END;
+CREATE TRIGGER IF NOT EXISTS entry_rows_on_update
+AFTER UPDATE OF doc_id, journal_id, kind, state, waiting ON documents BEGIN
+    DELETE FROM entry_rows WHERE doc_id IN (OLD.doc_id, NEW.doc_id);
+    DELETE FROM entry_rows_stale WHERE doc_id = OLD.doc_id;
+    INSERT OR REPLACE INTO entry_rows_stale (doc_id) SELECT NEW.doc_id WHERE NEW.kind = 'entry';
+END;
+"""
+"""The index of entries (`Store.entry_page`): a row of what choosing and ordering entries
+reads of each entry's view (`queries.EntryRow`). An entry has a row, or is new, or is stale:
+
+- new: a document whose rowid is above `entry_rows_read.last`, the highest rowid the index
+  has read (`Transaction.index_new_entries`, which reads them, writes their rows and moves
+  `last` in one write transaction). SQLite gives a new row a rowid above every row's, so a
+  document written here, pulled or imported costs the index nothing when it is written
+  (issue 10: no row, no mark, in the transaction of a `write`; a row left by an earlier
+  document of the same id is written over before any listing reads the index); one given a
+  rowid at or below `last` (the highest rows were deleted since) is marked stale by its
+  trigger;
+- stale: marked in `entry_rows_stale` by the triggers on `documents`, in the transaction of
+  every change of any connection (another process's, an older version's), which also drop
+  the row of a document that changes, so a row never outlives the state it was read from.
+  `Transaction.index_entries` writes their rows, each only while its entry is still stale as
+  it was read (`n`: a new one at every change).
+
+Made once in a store that lacks it (`_add_entry_rows`), every entry new."""
 
 WAITING_TABLES = ("outbox", "pending_journals", "withdrawn")
 """Tables any row of which waits to be sent (`Store.waiting`; set-aside changes sent again
@@ -520,6 +571,7 @@ class Store:
             await connection.checkpoint_in_background(str(path))
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
+            await connection.run(_add_entry_rows)
             if new_device:  # a sign-in anew: a logout's triggers left in a store not deleted
                 for name, _ in LOGGED_OUT_TRIGGERS:
                     await connection.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -1137,6 +1189,32 @@ class Store:
         sql = "SELECT doc_id, journal_id, kind, state, waiting FROM documents"
         rows = await self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), params)
         return [_stored_document(r) for r in rows]
+
+    async def stale_entries(
+        self, after: int = 0, limit: int = 2000
+    ) -> list[tuple[int, StoredDocument]]:
+        """Entries without a row in the index of entries (ENTRY_ROWS), each with its mark
+        (`n`, for `Transaction.index_entries`), in the order marked, from the one after
+        mark `after`, at most `limit`."""
+        rows = await self._all(
+            "SELECT s.n, d.doc_id, d.journal_id, d.kind, d.state, d.waiting "
+            "FROM entry_rows_stale s JOIN documents d ON d.doc_id = s.doc_id "
+            "WHERE s.n > ? ORDER BY s.n LIMIT ?",
+            (after, limit),
+        )
+        return [(int(r[0]), _stored_document(r[1:])) for r in rows]
+
+    async def entry_page(self, query: EntryQuery) -> EntryPage | None:
+        """The entries `query` chooses, by the index of entries (ENTRY_ROWS): the first
+        `query.limit` in order, with their rows and documents, and how many it chooses in
+        all; all read in one snapshot of the store. None when an entry has no row (stale:
+        `Transaction.index_entries` first), or `query` names too many journals for a
+        statement."""
+        journals = list(query.journal_ids)
+        if len(journals) > IN_CHUNK // 2:
+            return None
+        async with self._lock:
+            return await self._db.run(lambda db: _entry_page(db, query, journals))
 
     async def document_ids(self) -> list[tuple[bytes, bytes]]:
         """(journal id, document id) of every document, without their states."""
@@ -1891,6 +1969,240 @@ def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) ->
     return unsynced_changes(waiting, copies, originals, account_key) + created, set_aside
 
 
+@dataclass(frozen=True)
+class EntryQuery:
+    """What `Store.entry_page` chooses: the entries of `journal_ids`, not in the trash nor
+    deleted unless `include_deleted`, with any of `tags` (case-folded) and any of
+    `emotions` (empty: no filter), `created_at` (ms) within `rough` (inclusive, None: no
+    bound) and kept by `keep(created_at, utc_offset)` (None: all), newest first unless
+    `newest_first` is False (by `created_at`, then id), at most `limit` (None: all).
+
+    `copies` (journal id -> its owner's id) are journals holding copies of entries that the
+    other journals of `journal_ids` hold whole (`queries.once_each`): an entry of one is
+    left out when an entry of another of `journal_ids` not in `copies`, of the same owner
+    (`owners`: journal id -> owner id), has the same `created_at` and `utc_offset` and
+    `same(copy, whole)` (their documents) says it is the same entry."""
+
+    journal_ids: Sequence[bytes]
+    include_deleted: bool = False
+    tags: frozenset[str] = frozenset()
+    emotions: frozenset[str] = frozenset()
+    rough: tuple[int | None, int | None] = (None, None)
+    keep: Callable[[int, int | None], bool] | None = None
+    newest_first: bool = True
+    limit: int | None = None
+    copies: Mapping[bytes, bytes] = field(default_factory=dict)
+    owners: Mapping[bytes, bytes] = field(default_factory=dict)
+    same: Callable[[StoredDocument, StoredDocument], bool] | None = None
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """What `Store.entry_page` found: (id, journal id, row) of the entries chosen, in
+    order, their documents by id, and how many it chose in all."""
+
+    rows: list[tuple[bytes, bytes, EntryRow]]
+    documents: dict[bytes, StoredDocument]
+    total: int
+    journal_ids: set[bytes]
+    """The journals of every entry chosen, returned or not."""
+
+
+def _entry_page(
+    db: sqlite3.Connection, query: EntryQuery, journals: list[bytes]
+) -> EntryPage | None:
+    """`Store.entry_page` in one read transaction (or in the one open)."""
+    began = not db.in_transaction
+    if began:
+        db.execute("BEGIN")
+    try:
+        return _entry_page_read(db, query, journals)
+    finally:
+        if began:
+            db.execute("COMMIT")
+
+
+_ROW_COLUMNS = "doc_id, journal_id, created_at, utc_offset, trashed, deleted, tags, emotions"
+
+
+def _entry_row(row: Any) -> tuple[bytes, bytes, EntryRow]:
+    tags, emotions = json.loads(row[6]), json.loads(row[7])
+    entry = EntryRow(int(row[2]), row[3], bool(row[4]), bool(row[5]), tuple(tags), tuple(emotions))
+    return bytes(row[0]), bytes(row[1]), entry
+
+
+def _entry_page_read(
+    db: sqlite3.Connection, query: EntryQuery, journals: list[bytes]
+) -> EntryPage | None:
+    if (
+        db.execute("SELECT 1 FROM entry_rows_stale LIMIT 1").fetchall()
+        or db.execute(NEW_ENTRIES + " LIMIT 1", (_rows_read(db),)).fetchall()
+    ):
+        return None
+    if not journals:
+        return EntryPage([], {}, 0, set())
+    listed = "" if query.include_deleted else " AND {t}.trashed = 0 AND {t}.deleted = 0"
+    where = [f"journal_id IN ({', '.join('?' * len(journals))})"]
+    params: list[Any] = list(journals)
+    if not query.include_deleted:
+        where.append("trashed = 0 AND deleted = 0")
+    for column, wanted in (("tags", query.tags), ("emotions", query.emotions)):
+        if wanted:
+            names = sorted(wanted)
+            where.append(
+                f"EXISTS (SELECT 1 FROM json_each(entry_rows.{column}) "
+                f"WHERE value IN ({', '.join('?' * len(names))}))"
+            )
+            params += names
+    low, high = query.rough
+    if low is not None:
+        where.append("created_at >= ?")
+        params.append(low)
+    if high is not None:
+        where.append("created_at <= ?")
+        params.append(high)
+    dropped = _dropped_copies(db, query, journals, listed)
+    if dropped is None:
+        return None
+    order = "DESC" if query.newest_first else "ASC"
+    chosen = f"FROM entry_rows WHERE {' AND '.join(where)}"
+    ordered = f"SELECT {_ROW_COLUMNS} {chosen} ORDER BY created_at {order}, doc_id {order}"
+    rows: list[tuple[bytes, bytes, EntryRow]] = []
+    if query.keep is None and not dropped:
+        if query.limit is not None:
+            ordered += f" LIMIT {int(query.limit)}"
+        rows = [_entry_row(r) for r in db.execute(ordered, params)]
+        in_journals = {journal_id for _, journal_id, _ in rows}
+        total = len(rows)
+        if query.limit is not None and len(rows) == query.limit:  # more may match
+            counts = db.execute(f"SELECT journal_id, count(*) {chosen} GROUP BY journal_id", params)
+            by_journal = {bytes(r[0]): int(r[1]) for r in counts}
+            total, in_journals = sum(by_journal.values()), set(by_journal)
+    else:
+        total, in_journals = 0, set()
+        for r in db.execute(ordered, params):
+            if bytes(r[0]) in dropped or (
+                query.keep is not None and not query.keep(int(r[2]), r[3])
+            ):
+                continue
+            total += 1
+            in_journals.add(bytes(r[1]))
+            if query.limit is None or len(rows) < query.limit:
+                rows.append(_entry_row(r))
+    documents = _documents_read(db, [doc_id for doc_id, _, _ in rows])
+    if len(documents) != len(rows):
+        return None
+    return EntryPage(rows, documents, total, in_journals)
+
+
+def _documents_read(db: sqlite3.Connection, doc_ids: list[bytes]) -> dict[bytes, StoredDocument]:
+    found: dict[bytes, StoredDocument] = {}
+    for chunk, marks in _in_chunks(doc_ids):
+        for r in db.execute(
+            f"SELECT doc_id, journal_id, kind, state, waiting FROM documents "
+            f"WHERE doc_id IN ({marks})",
+            chunk,
+        ):
+            found[bytes(r[0])] = _stored_document(r)
+    return found
+
+
+def _dropped_copies(
+    db: sqlite3.Connection, query: EntryQuery, journals: list[bytes], listed: str
+) -> set[bytes] | None:
+    """The entries of `query.copies` that `queries.once_each` leaves out (`EntryQuery`);
+    None when they cannot be told (no `same`)."""
+    copies = [j for j in journals if j in query.copies]
+    wholes = [j for j in journals if j not in query.copies]
+    if not copies or not wholes:
+        return set()
+    if query.same is None:
+        return None
+    pairs = db.execute(
+        "SELECT c.doc_id, c.journal_id, w.doc_id, w.journal_id FROM entry_rows c "
+        "JOIN entry_rows w ON w.created_at = c.created_at AND w.utc_offset IS c.utc_offset "
+        f"WHERE c.journal_id IN ({', '.join('?' * len(copies))}) "
+        f"AND w.journal_id IN ({', '.join('?' * len(wholes))})"
+        + listed.format(t="c")
+        + listed.format(t="w"),
+        [*copies, *wholes],
+    ).fetchall()
+    candidates = [
+        (bytes(r[0]), bytes(r[2]))
+        for r in pairs
+        if query.copies[bytes(r[1])] == query.owners.get(bytes(r[3]), b"")
+    ]
+    documents = _documents_read(db, list({d for pair in candidates for d in pair}))
+    return {
+        copy
+        for copy, whole in candidates
+        if copy in documents
+        and whole in documents
+        and query.same(documents[copy], documents[whole])
+    }
+
+
+ENTRY_KIND = "entry"
+"""`documents.ENTRY`, as the statements of ENTRY_ROWS name it."""
+NEW_ENTRIES = "SELECT 1 FROM documents WHERE rowid > ? AND kind = 'entry'"
+"""Whether an entry is new to the index of entries (ENTRY_ROWS), with LIMIT 1."""
+
+
+def _rows_read(db: sqlite3.Connection) -> int:
+    """`entry_rows_read.last`: the highest rowid of `documents` the index has read."""
+    return int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
+
+
+def _index_new_entries(
+    db: sqlite3.Connection, row_of: Callable[[StoredDocument], EntryRow], limit: int
+) -> bool:
+    """`Transaction.index_new_entries` in its transaction."""
+    last = _rows_read(db)
+    found = db.execute(
+        "SELECT rowid, doc_id, journal_id, kind, state, waiting FROM documents "
+        "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        (last, limit),
+    ).fetchall()
+    if not found:
+        return False
+    documents = [_stored_document(r[1:]) for r in found]
+    _write_entry_rows(db, [(d, row_of(d)) for d in documents if d.kind == ENTRY_KIND])
+    db.execute("UPDATE entry_rows_read SET last = ?", (int(found[-1][0]),))
+    return len(found) == limit
+
+
+def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, EntryRow]]) -> None:
+    db.executemany(
+        f"INSERT OR REPLACE INTO entry_rows ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                stored.doc_id,
+                stored.journal_id,
+                row.created_at,
+                row.utc_offset,
+                int(row.trashed),
+                int(row.deleted),
+                json.dumps(list(row.tags)),
+                json.dumps(list(row.emotions)),
+            )
+            for stored, row in rows
+        ],
+    )
+
+
+def _add_entry_rows(db: sqlite3.Connection) -> None:
+    """ENTRY_ROWS, in one transaction, in a store that lacks its last table."""
+    made = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_rows_read'"
+    if db.execute(made).fetchall():
+        return
+    try:
+        db.executescript(f"BEGIN IMMEDIATE;\n{ENTRY_ROWS}COMMIT;")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 def _stored_document(row: Any) -> StoredDocument:
     """A row (doc_id, journal_id, kind, state, waiting) of `documents`."""
     return StoredDocument(bytes(row[0]), bytes(row[1]), row[2], bytes(row[3]), _blob(row[4]) or b"")
@@ -2229,6 +2541,34 @@ class Transaction:
 
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
+
+    async def index_entries(self, rows: Iterable[tuple[int, StoredDocument, EntryRow]]) -> int:
+        """Write the index rows (ENTRY_ROWS) of entries read stale (`Store.stale_entries`:
+        each with its mark and document as read): each only while the entry is still
+        stale with the same mark, i.e. its document unchanged since it was read. Returns
+        how many were written."""
+        wanted = list(rows)
+
+        def write(db: sqlite3.Connection) -> int:
+            still = [
+                (stored, row)
+                for n, stored, row in wanted
+                if db.execute("DELETE FROM entry_rows_stale WHERE n = ?", (n,)).rowcount == 1
+            ]
+            _write_entry_rows(db, still)
+            return len(still)
+
+        return await self._db.run(write)
+
+    async def index_new_entries(
+        self, row_of: Callable[[StoredDocument], EntryRow], limit: int = 500
+    ) -> bool:
+        """Read the documents new to the index of entries (ENTRY_ROWS: rowid above
+        `entry_rows_read.last`), at most `limit`, in rowid order; write the rows of the
+        entries among them (`row_of`: an entry's row, from its view) and move `last` past
+        them all, in this transaction: nothing can change between the read and the write.
+        Returns whether more may be new."""
+        return await self._db.run(lambda db: _index_new_entries(db, row_of, limit))
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

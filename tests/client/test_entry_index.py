@@ -1,0 +1,234 @@
+"""`client.entries.list(limit=N)` and `list_results` choose and count entries by the store's
+index of entries (store.ENTRY_ROWS) and read only the N returned: always what listing every
+entry's view chooses (`list()` without a limit), through edits of the created time, the trash,
+entries pulled from another device, a deleted journal, another connection (process) writing to
+the same home, and a store made before the index (real server on loopback)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client_sdk import Client, ListedEntries
+from client_sdk.store import STORE_FILE
+from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli_insights import new_device
+
+TOKYO = timezone(timedelta(hours=9))
+NEW_YORK = timezone(timedelta(hours=-5))
+
+QUERIES: list[dict[str, Any]] = [
+    {},
+    {"newest_first": False},
+    {"journal": "Sleep"},
+    {"journal": "Personal", "newest_first": False},
+    {"tag": "SLEEP"},
+    {"tag": ["work", "Dreams"]},
+    {"emotion": "calm"},
+    {"since": date(2026, 11, 3)},
+    {"until": date(2026, 11, 2)},
+    {"since": date(2026, 11, 2), "until": date(2026, 11, 4), "tag": "sleep"},
+    {"since": datetime(2026, 11, 2, 22, 0, tzinfo=UTC), "until": datetime(2026, 11, 4, tzinfo=UTC)},
+    {"include_deleted": True},
+]
+
+
+async def same_as_every_view(
+    client: Client, monkeypatch: pytest.MonkeyPatch, **query: Any
+) -> list[str]:
+    """Assert that the indexed listing (limits 1, 2, 3 and 100) is what listing every
+    entry's view chooses, without reading every view; the titles listed."""
+    whole = await client.entries.list(**query)
+    for limit in (1, 2, 3, 100):
+        with monkeypatch.context() as patched:
+
+            async def every_view(*args: Any, **kwargs: Any) -> Any:
+                raise AssertionError("every entry's view was read")
+
+            patched.setattr(client.context, "entries", every_view)
+            listed = await client.entries.list_results(limit=limit, **query)
+            assert await client.entries.list(limit=limit, **query) == whole[:limit]
+        assert listed == ListedEntries(whole[:limit], len(whole)), (query, limit)
+    return [e.title for e in whole]
+
+
+async def write_plan(laptop: Client) -> dict[str, str]:
+    await laptop.journals.create("Sleep")
+    plan = [
+        ("Personal", "one", datetime(2026, 11, 1, 9, 0, tzinfo=TOKYO), ["work"], ["anxious"]),
+        ("Sleep", "two", datetime(2026, 11, 2, 23, 30, tzinfo=NEW_YORK), ["sleep"], []),
+        ("Personal", "three", datetime(2026, 11, 3, 0, 30, tzinfo=TOKYO), ["Sleep"], ["calm"]),
+        ("Personal", "four", datetime(2026, 11, 4, 12, 0, tzinfo=UTC), [], ["calm"]),
+        ("Sleep", "five", datetime(2026, 11, 5, 7, 0, tzinfo=NEW_YORK), ["sleep", "dreams"], []),
+        ("Personal", "six", datetime(2026, 11, 4, 12, 0, tzinfo=UTC), ["work"], []),  # same ms
+    ]
+    ids = {}
+    for journal, title, moment, tags, emotions in plan:
+        entry = await laptop.entries.write(
+            journal, f"{title} body", title=title, tags=tags, emotions=emotions, created_at=moment
+        )
+        ids[title] = entry.id
+    return ids
+
+
+async def test_the_indexed_list_is_every_views_list_through_edits_trash_pulls_and_a_deleted_journal(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = await signup("ana")
+    ids = await write_plan(laptop)
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    for query in QUERIES:
+        await same_as_every_view(phone, monkeypatch, **query)
+    same_time = sorted(["four", "six"], key=lambda t: ids[t], reverse=True)  # then by id
+    assert await same_as_every_view(phone, monkeypatch) == [
+        "five", *same_time, "two", "three", "one"  # "two": 04:30 UTC on the 3rd
+    ]  # fmt: skip
+
+    # On the laptop: "one" dated newest, "three" to the trash, "four" loses its tag; pulled.
+    await laptop.entries.edit(ids["one"], created_at=datetime(2026, 11, 6, 8, 0, tzinfo=UTC))
+    await laptop.entries.delete(ids["three"])
+    await laptop.entries.edit(ids["six"], tags=["Dreams"])
+    await laptop.sync()
+    await phone.sync()
+    for query in QUERIES:
+        await same_as_every_view(phone, monkeypatch, **query)
+    titles = await same_as_every_view(phone, monkeypatch)
+    assert titles[0] == "one" and "three" not in titles
+    assert await same_as_every_view(phone, monkeypatch, tag="dreams") == ["five", "six"]
+
+    # Restored here, edited here; then the Sleep journal deleted on the phone.
+    await phone.entries.restore(ids["three"])
+    await phone.entries.edit(ids["two"], created_at=datetime(2026, 10, 30, tzinfo=UTC))
+    for query in QUERIES:
+        await same_as_every_view(phone, monkeypatch, **query)
+    await phone.journals.delete("Sleep")
+    for query in [q for q in QUERIES if q.get("journal") != "Sleep"]:
+        await same_as_every_view(phone, monkeypatch, **query)
+    assert await same_as_every_view(phone, monkeypatch) == ["one", *same_time, "three"]
+    await phone.sync()
+    await laptop.sync()  # the laptop keeps a read-only copy of Sleep
+    assert await same_as_every_view(laptop, monkeypatch, journal="Personal") == [
+        "one", *same_time, "three"
+    ]  # fmt: skip
+    for query in QUERIES:
+        await same_as_every_view(laptop, monkeypatch, **query)
+
+
+async def test_a_change_another_connection_writes_to_the_same_home_is_listed(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = await signup("ana")
+    ids = await write_plan(laptop)
+    await same_as_every_view(laptop, monkeypatch)  # the index is written
+    other = await Client.open(laptop.home)  # another process's connection, as `tj` opens it
+    try:
+        await other.entries.edit(ids["two"], created_at=datetime(2026, 11, 7, tzinfo=UTC))
+        await other.entries.delete(ids["five"])
+        await other.entries.write("Sleep", "seven body", title="seven", tags=["sleep"])
+        assert (await other.entries.list(limit=1))[0].title == "seven"
+    finally:
+        await other.close()
+    titles = await same_as_every_view(laptop, monkeypatch)
+    assert titles[:2] == ["seven", "two"] and "five" not in titles
+    for query in QUERIES:
+        await same_as_every_view(laptop, monkeypatch, **query)
+
+
+async def test_an_index_row_is_never_written_from_a_state_changed_since_it_was_read(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from client_sdk.documents import entry_view
+    from client_sdk.queries import entry_row
+    from client_sdk.replica import stored_document
+
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "first body", title="first")
+    store = laptop.context.store
+    assert await store.stale_entries() == []  # new: read by rowid, not marked (issue 10)
+    await same_as_every_view(laptop, monkeypatch)  # its row written
+    await laptop.entries.edit(entry.id, title="edited")
+    [(mark, stored)] = await store.stale_entries()  # an edit marks it stale
+    await laptop.entries.delete(entry.id)  # changed after it was read: marked anew
+    row = entry_row(entry_view(stored_document(stored)))
+    async with store.transaction() as tx:
+        assert await tx.index_entries([(mark, stored, row)]) == 0
+    assert [s.doc_id.hex() for _, s in await store.stale_entries()] == [entry.id]
+    assert await laptop.entries.list_results(limit=5) == ListedEntries([], 0)
+    assert await store.stale_entries() == []
+    await same_as_every_view(laptop, monkeypatch, include_deleted=True)
+
+
+async def test_an_entry_given_the_rowid_of_a_deleted_document_is_listed(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite gives a new row the rowid after the highest: once the highest documents are
+    deleted, a new one may take a rowid the index has already read past. Its trigger marks
+    it stale, so it is listed all the same."""
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "kept body", title="kept")
+    await laptop.journals.create("Dreams")
+    await laptop.entries.write("Dreams", "dream body", title="dream")
+    assert await same_as_every_view(laptop, monkeypatch) == ["dream", "kept"]
+    store = laptop.context.store
+
+    def rowids(db: sqlite3.Connection) -> tuple[int, int]:
+        top = db.execute("SELECT max(rowid) FROM documents").fetchone()[0]
+        return int(top), int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
+
+    top, read = await store._db.run(rowids)
+    assert read == top
+    await laptop.journals.delete("Dreams")
+    after_delete, _ = await store._db.run(rowids)
+    assert after_delete < top
+    await laptop.entries.write(None, "new body", title="new")
+    newest, read_now = await store._db.run(rowids)
+    assert after_delete < newest <= read_now  # a rowid the index had read past
+    assert await same_as_every_view(laptop, monkeypatch) == ["new", "kept"]
+
+
+async def test_a_store_made_before_the_index_lists_the_same(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = await signup("ana")
+    await write_plan(laptop)
+    home = laptop.home
+    await laptop.close()
+    with sqlite3.connect(home / STORE_FILE) as db:  # as a store of an earlier version
+        for trigger in ("entry_rows_on_insert", "entry_rows_on_update", "entry_rows_on_delete"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        db.execute("DROP TABLE entry_rows")
+        db.execute("DROP TABLE entry_rows_stale")
+        db.execute("DROP TABLE entry_rows_read")
+    again = await Client.open(home)
+    try:
+        for query in QUERIES:
+            await same_as_every_view(again, monkeypatch, **query)
+    finally:
+        await again.close()
+
+
+async def test_copies_shared_twice_are_counted_once_by_the_index(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    first = (await ana.ok("write", "--mood", "4", "--tag", "sleep", "Slept badly.")).stdout
+    second = (await ana.ok("write", "--mood", "6", "Better day.")).stdout
+    await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    await ana.ok("share-entry", first.strip()[:8], "drsmith", "--only", "mood")
+    await ana.ok("share-entry", second.strip()[:8], "drsmith")  # every field
+    await ana.ok("journal", "create", "Private")  # not shared: its entry reaches drsmith
+    private = await ana.ok("write", "--journal", "Private", "--mood", "3", "Copy only.")
+    await ana.ok("share-entry", private.stdout.strip()[:8], "drsmith")  # only as a copy
+    every = await drsmith.json("list")  # every entry's view
+    assert len(every) == 3
+    listed = await drsmith.ok("list", "--limit", "2")
+    assert "Showing the newest 2 of 3 entries" in listed.stderr + listed.stdout
+    for entry in every[:2]:
+        assert entry["id"][:12] in listed.stdout
