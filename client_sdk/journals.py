@@ -81,7 +81,7 @@ class Journals:
         their name as the journal's "owner/" gives it, or the label that names this account
         alone, "kim (account 1a2b3c4d)" (`--client` and journal names take it), for the
         read-only copy of a share that ended (any later verify may give the username to
-        another account: REV-S9B S9B-1), and while the server gives that username to another
+        another account), and while the server gives that username to another
         account than the one pinned here (`name_given_elsewhere`). Works offline. Raises
         NotFound and InvalidInput as `get`, and InvalidInput for one of this account's own
         journals."""
