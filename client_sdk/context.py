@@ -12,6 +12,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
+from datetime import date
 
 from client_sdk import crypto, forgotten
 from client_sdk.documents import (
@@ -38,8 +39,9 @@ from client_sdk.queries import (
     check_bounds,
     entry_row,
     once_each,
+    rough_month_days,
     rough_range,
-    row_within,
+    row_keeper,
     same_entry,
 )
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
@@ -632,6 +634,7 @@ class Context:
         newest_first: bool = True,
         include_deleted: bool = False,
         refuse_brief: bool = False,
+        on_this_day: date | None = None,
     ) -> tuple[list[Entry], int, frozenset[str]] | None:
         """`select_entries(entries(journal, ...), ...)` cut to `limit`, how many it holds
         before the cut and their journals (ids, hex), by the store's index of entries (`Store.entry_page`): only
@@ -663,14 +666,14 @@ class Context:
                 for j in journals.values()
                 if self.replica.is_copy_shared_with_me(j)
             }
-        bounded = since is not None or until is not None
         query = EntryQuery(
             listed,
             include_deleted=include_deleted,
             tags=tags,
             emotions=emotions,
             rough=rough_range(since, until),
-            keep=(lambda at, offset: row_within(at, offset, since, until)) if bounded else None,
+            keep=row_keeper(since, until, on_this_day),
+            month_days=rough_month_days(on_this_day) if on_this_day is not None else frozenset(),
             newest_first=newest_first,
             limit=limit,
             copies=copies,

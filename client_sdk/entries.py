@@ -875,7 +875,11 @@ class Entries:
         """Entries written on this month and day in earlier years, newest first (the
         writer's local days; `today` defaults to this device's local date). Works offline.
         Raises nothing."""
-        return queries.on_this_day(await self._context.entries(None), today or date.today())
+        day = today or date.today()
+        page = await self._context.entry_page(None, on_this_day=day)  # by the index
+        if page is not None:
+            return page[0]
+        return queries.on_this_day(await self._context.entries(None), day)
 
     async def search(
         self,

@@ -123,17 +123,58 @@ def names(given: str | Iterable[str] | None) -> set[str]:
 def on_this_day(entries: Iterable[Entry], today: date, tz: tzinfo | None = None) -> list[Entry]:
     """Entries written on today's month and day in earlier years (writer's local day),
     newest year first. 29 February is remembered on 28 February in other years."""
-    wanted = (today.month, today.day)
-    found = []
-    for entry in entries:
-        day = entry_day(entry, tz)
-        if day.year >= today.year:
-            continue
-        shown = (2, 28) if (day.month, day.day) == (2, 29) and not _leap(today.year) else None
-        if (day.month, day.day) == wanted or shown == wanted:
-            found.append(entry)
+    found = [entry for entry in entries if on_this_day_in_earlier_year(entry, today, tz)]
     found.sort(key=lambda e: (e.created_at, e.id), reverse=True)
     return found
+
+
+def on_this_day_in_earlier_year(entry: Dated, today: date, tz: tzinfo | None = None) -> bool:
+    """Whether `entry` was written on today's month and day in an earlier year (writer's
+    local day; 29 February counts on 28 February of a year without one)."""
+    day = entry_day(entry, tz)
+    if day.year >= today.year:
+        return False
+    wanted = (today.month, today.day)
+    shown = (2, 28) if (day.month, day.day) == (2, 29) and not _leap(today.year) else None
+    return (day.month, day.day) == wanted or shown == wanted
+
+
+def row_on_this_day(created_at: int, utc_offset: int | None, today: date) -> bool:
+    """`on_this_day_in_earlier_year` of an entry written at `created_at` (ms) with
+    `utc_offset` (local time for an entry without one)."""
+    return on_this_day_in_earlier_year(_Dated(to_datetime(created_at), utc_offset), today)
+
+
+def row_keeper(
+    since: Moment | None, until: Moment | None, day: date | None
+) -> Callable[[int, int | None], bool] | None:
+    """Whether an entry written at `created_at` (ms) with `utc_offset` is within `since` /
+    `until` (`row_within`) and, with `day`, written on its month and day in an earlier year
+    (`row_on_this_day`); None when nothing is asked (every entry is kept)."""
+    if since is None and until is None and day is None:
+        return None
+
+    def keep(created_at: int, utc_offset: int | None) -> bool:
+        if day is not None and not row_on_this_day(created_at, utc_offset, day):
+            return False
+        return row_within(created_at, utc_offset, since, until)
+
+    return keep
+
+
+def rough_month_days(today: date) -> frozenset[str]:
+    """ "MM-DD" of the UTC days (SQLite's `strftime('%m-%d', ...)`) on which an entry
+    written on today's month and day in the writer's local time may fall, and more: the day
+    before and after (an offset is under 24 hours), and 29 February around 28 February.
+    `row_on_this_day` decides."""
+    days = {today.month * 100 + today.day}
+    if (today.month, today.day) == (2, 28):
+        days.add(229)
+    found = set()
+    for day in days:
+        middle = date(2000, day // 100, day % 100)  # a leap year: 29 February exists
+        found |= {(middle + timedelta(days=step)).strftime("%m-%d") for step in (-1, 0, 1)}
+    return frozenset(found)
 
 
 def _within(entry: Dated, since: Moment | None, until: Moment | None, tz: tzinfo | None) -> bool:

@@ -1974,7 +1974,8 @@ class EntryQuery:
     """What `Store.entry_page` chooses: the entries of `journal_ids`, not in the trash nor
     deleted unless `include_deleted`, with any of `tags` (case-folded) and any of
     `emotions` (empty: no filter), `created_at` (ms) within `rough` (inclusive, None: no
-    bound) and kept by `keep(created_at, utc_offset)` (None: all), newest first unless
+    bound), on a UTC day of `month_days` ("MM-DD"; empty: any) and kept by
+    `keep(created_at, utc_offset)` (None: all), newest first unless
     `newest_first` is False (by `created_at`, then id), at most `limit` (None: all).
 
     `copies` (journal id -> its owner's id) are journals holding copies of entries that the
@@ -1989,6 +1990,7 @@ class EntryQuery:
     emotions: frozenset[str] = frozenset()
     rough: tuple[int | None, int | None] = (None, None)
     keep: Callable[[int, int | None], bool] | None = None
+    month_days: frozenset[str] = frozenset()
     newest_first: bool = True
     limit: int | None = None
     copies: Mapping[bytes, bytes] = field(default_factory=dict)
@@ -2054,6 +2056,12 @@ def _entry_page_read(
                 f"WHERE value IN ({', '.join('?' * len(names))}))"
             )
             params += names
+    if query.month_days:
+        days = sorted(query.month_days)
+        where.append(
+            f"strftime('%m-%d', created_at / 1000, 'unixepoch') IN ({', '.join('?' * len(days))})"
+        )
+        params += days
     low, high = query.rough
     if low is not None:
         where.append("created_at >= ?")

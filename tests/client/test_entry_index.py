@@ -233,3 +233,42 @@ async def test_copies_shared_twice_are_counted_once_by_the_index(
     assert "Showing the newest 2 of 3 entries" in listed.stderr + listed.stdout
     for entry in every[:2]:
         assert entry["id"][:12] in listed.stdout
+
+
+async def test_on_this_day_by_the_index_is_every_views(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`entries.on_this_day` chooses by the index too (the writer's local day, 29 February
+    on 28 February of a year without one, this year's left out), reading only what it
+    returns: what `queries.on_this_day` keeps of every entry's view."""
+    from client_sdk import queries
+
+    laptop = await signup("ana")
+    plan = [
+        ("tokyo", datetime(2024, 12, 5, 0, 30, tzinfo=TOKYO)),  # 4 December in UTC
+        ("new york", datetime(2023, 12, 5, 23, 30, tzinfo=NEW_YORK)),  # 6 December in UTC
+        ("utc", datetime(2022, 12, 5, 12, 0, tzinfo=UTC)),
+        ("day before", datetime(2024, 12, 4, 23, 59, tzinfo=UTC)),
+        ("this year", datetime(2026, 12, 5, 1, 0, tzinfo=UTC)),
+        ("leap", datetime(2024, 2, 29, 9, 0, tzinfo=UTC)),
+        ("feb 28", datetime(2023, 2, 28, 9, 0, tzinfo=UTC)),
+    ]
+    for title, moment in plan:
+        await laptop.entries.write(None, f"{title} body", title=title, created_at=moment)
+    every = await laptop.entries.list()
+    for today in (date(2026, 12, 5), date(2027, 2, 28), date(2028, 2, 28), date(2028, 2, 29)):
+        whole = queries.on_this_day(every, today)
+        with monkeypatch.context() as patched:
+
+            async def every_view(*args: Any, **kwargs: Any) -> Any:
+                raise AssertionError("every entry's view was read")
+
+            patched.setattr(laptop.context, "entries", every_view)
+            assert await laptop.entries.on_this_day(today) == whole, today
+    titles = [e.title for e in await laptop.entries.on_this_day(date(2026, 12, 5))]
+    assert titles == ["tokyo", "new york", "utc"]
+    assert [e.title for e in await laptop.entries.on_this_day(date(2027, 2, 28))] == [
+        "leap",
+        "feb 28",
+    ]
+    assert [e.title for e in await laptop.entries.on_this_day(date(2028, 2, 29))] == ["leap"]
