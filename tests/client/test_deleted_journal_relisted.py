@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -44,6 +45,25 @@ def record_count(live_server: RunningServer, journal: bytes) -> int:
     with closing(sqlite3.connect(server_db(live_server))) as db:
         row = db.execute("SELECT count(*) FROM records WHERE journal_id = ?", (journal,)).fetchone()
     return int(row[0])
+
+
+def roll_back(live_server: RunningServer, journal: bytes, length: int, epoch: int) -> None:
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "DELETE FROM access_chain WHERE journal_id = ? AND position >= ?", (journal, length)
+        )
+        db.execute(
+            "UPDATE journals SET epoch = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
+            (epoch, journal),
+        )
+
+
+def record_epochs(live_server: RunningServer, journal: bytes) -> list[int]:
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        rows = db.execute(
+            "SELECT epoch FROM records WHERE journal_id = ? ORDER BY seq", (journal,)
+        ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 async def work_shared_then_revoked(
@@ -127,3 +147,43 @@ async def test_a_deleted_journal_the_server_still_lists_is_deleted_when_asked_ag
     second = await ana.sync()
     assert not [line for line in second.problems if work.hex()[:8] in line]
     assert "Work" not in {j.name for j in await ana.journals.list()}
+
+
+async def test_a_deleted_journal_rolled_back_is_not_taken_back_by_another_process(
+    through: Through, hostile: HostileServer, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-FINAL F2, the variant of two processes of one profile: the app holds Work's whole
+    verified chain in memory (after tom's removal) when `tj journal delete Work` runs beside
+    it; the server fakes the deletion and lists Work to the app at the prefix of its chain
+    from before the removal. The app reads the deletion from the store: Work is not taken
+    back (no chain, no keys, nothing writable under the epoch tom holds), the sync says so,
+    and it is not told as "two histories" (a fork), the label a stored chain shorter than
+    the one the app verified would have got."""
+    ana, work, shared_length, epoch_shared = await work_shared_then_revoked(through, live_server)
+    app = await Client.open(tmp_path / "ana-via-proxy")
+    try:
+        await app.sync()
+        held = app.replica.chains.state(work)
+        assert held is not None and held.length > shared_length  # the whole chain, in memory
+        asked = deletes_faked(hostile)
+        await ana.journals.delete("Work")  # `tj`, another process; faked by the server
+        assert asked == [work]
+        roll_back(live_server, work, shared_length, epoch_shared)
+        epochs = record_epochs(live_server, work)
+
+        report = await app.sync()
+
+        assert work not in {j.journal_id for j in await app.store.journals()}
+        assert app.replica.chains.state(work) is None
+        assert not [k for k in await app.store.journal_keys() if k[0] == work]
+        assert work not in await app.store.access_entries()
+        told = [line for line in report.problems if work.hex()[:8] in line]
+        assert told and "not taken back" in told[0], report.problems
+        forks = [line for line in report.problems + report.rollbacks if "does not continue" in line]
+        assert forks == []
+        with pytest.raises(NotFound):
+            await app.entries.write("Work", "Would be sealed under the epoch tom holds.")
+        await app.sync()
+        assert record_epochs(live_server, work) == epochs  # nothing sealed for tom
+    finally:
+        await app.close()

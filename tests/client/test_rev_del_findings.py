@@ -21,7 +21,11 @@ from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_chain_versions import stored_chain
-from tests.client.test_deleted_journal_relisted import work_shared_then_revoked
+from tests.client.test_deleted_journal_relisted import (
+    record_epochs,
+    roll_back,
+    work_shared_then_revoked,
+)
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -50,25 +54,6 @@ class FakedDeletes:
             )
 
         hostile.forward = fake  # type: ignore[method-assign]
-
-
-def roll_back(live_server: RunningServer, journal: bytes, length: int, epoch: int) -> None:
-    with closing(sqlite3.connect(server_db(live_server))) as db, db:
-        db.execute(
-            "DELETE FROM access_chain WHERE journal_id = ? AND position >= ?", (journal, length)
-        )
-        db.execute(
-            "UPDATE journals SET epoch = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
-            (epoch, journal),
-        )
-
-
-def record_epochs(live_server: RunningServer, journal: bytes) -> list[int]:
-    with closing(sqlite3.connect(server_db(live_server))) as db:
-        rows = db.execute(
-            "SELECT epoch FROM records WHERE journal_id = ? ORDER BY seq", (journal,)
-        ).fetchall()
-    return [int(row[0]) for row in rows]
 
 
 def phone_counter(client: Client, journal: bytes) -> int:

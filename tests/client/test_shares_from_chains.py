@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from client_sdk import Client, InvalidInput, NetworkError, RollbackError
+from client_sdk import Client, InvalidInput, NetworkError, RollbackError, wire
 from client_sdk import chains as chains_module
 from client_sdk.access import AccessState
 from client_sdk.errors import ChainUpdateNeeded
@@ -27,7 +28,7 @@ from client_sdk.private_notes import JOURNAL_NAME, PRIVATE_NOTE
 from client_sdk.replica import PRIVATE_HELD, stored_document
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import server_db, share_with
 from tests.client.test_rev37_findings import chain_members, list_fails_after_rotate
 from tests.conftest import ClientFactory, RunningServer
 
@@ -429,3 +430,52 @@ async def test_a_read_back_beside_a_change_of_this_process_is_made_again(
         await app.private_notes.add("ana/Personal", "Avoidance around her sister.")
     assert raced and chains._writes > raced[0]  # the race happened
     assert [s.member_name for s in await app.replica.current_shares()] == ["ben"]
+
+
+def listed_again(live_server: RunningServer, journal: bytes) -> None:
+    """The journal's listing changed on the server: the next sync reads the journal list."""
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?", (journal,)
+        )
+
+
+async def test_a_fork_of_a_journal_another_process_removed_does_not_pin_later_problems(
+    through: Through, hostile: HostileServer, live_server: RunningServer
+) -> None:
+    """REV-FINAL F3: this process kept its own state of Personal as a fork (the stored chain
+    did not continue it), then another process removed Personal's chain from the store (a
+    delete or a forget). The read-back drops this process's state, and must drop the fork
+    with it: kept, it made every later "no problem" for the journal a no-op, so a problem
+    the server causes at will (here: one journal walk served without its chain) stayed, and
+    nothing was sealed for Personal, after the server served the whole chain again."""
+    ana, tom = await through("ana"), await through("tom")
+    await share_with(ana, tom)
+    personal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    chains = ana.replica.chains
+    await ana.replica.fresh_access()
+    verified = chains.state(personal)
+    assert verified is not None
+    chains.remember(personal, dataclasses.replace(verified, head=bytes(32)), [])
+    chains._last.pop(personal)  # as if this process had stored its own, different one
+    another_process_writes(ana.home)
+    await ana.replica.fresh_access()
+    assert "does not continue" in str(chains.problem(personal))  # a fork, as set up
+    with sqlite3.connect(Path(ana.home) / STORE_FILE) as db:  # another process removes it
+        db.execute("DELETE FROM access_entries WHERE journal_id = ?", (personal,))
+        db.execute("DELETE FROM access_problems WHERE journal_id = ?", (personal,))
+    db.close()
+    await ana.replica.fresh_access()
+    assert chains.state(personal) is None and chains.problem(personal) is None
+
+    hostile.replies["/v1/journals/access"] = lambda _, __: wire.encode(wire.AccessReply([]))
+    listed_again(live_server, personal)
+    await ana.sync()  # the walk from its start gets nothing: a problem, for now
+    assert "did not serve the whole access chain" in str(chains.problem(personal))
+    del hostile.replies["/v1/journals/access"]
+    listed_again(live_server, personal)
+    report = await ana.sync()  # the whole chain served again: settled
+
+    assert chains.problem(personal) is None, chains.problem(personal)
+    assert not [line for line in report.rollbacks if personal.hex() in line], report.rollbacks
+    await ana.entries.write("Personal", "Sealed once the server serves the chain again.")
