@@ -678,7 +678,7 @@ class Context:
             limit=limit,
             copies=copies,
             owners={j.journal_id: j.owner_id for j in journals.values()},
-            same=_same_entry,
+            same=self._same_entry,
         )
         for _ in range(2):  # stale again: another process changed an entry meanwhile
             await self.index_stale_entries()
@@ -695,6 +695,11 @@ class Context:
                 return None  # never list what its document does not say
             found.append(self._listed(journals[journal_id], stored, named))
         return found, page.total, frozenset(j.hex() for j in page.journal_ids)
+
+    def _same_entry(self, copy: StoredDocument, whole: StoredDocument) -> bool:
+        """`queries.same_entry` of two stored entries' views (kept views: each document is
+        read once, however many entries it is compared with)."""
+        return same_entry(self._entry_view(copy), self._entry_view(whole))
 
     async def index_stale_entries(self) -> None:
         """Write the rows of the store's index of entries for the entries new to it
@@ -918,11 +923,6 @@ class Context:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
             raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
-
-
-def _same_entry(copy: StoredDocument, whole: StoredDocument) -> bool:
-    """`queries.same_entry` of two stored entries' views."""
-    return same_entry(entry_view(stored_document(copy)), entry_view(stored_document(whole)))
 
 
 def _encodes(name: str) -> bool:

@@ -341,7 +341,7 @@ def rough_range(since: Moment | None, until: Moment | None) -> tuple[int | None,
         low = ms(datetime(since.year, since.month, since.day, tzinfo=UTC)) - _ROUGH_MS
     if isinstance(until, datetime):
         high = ms(until) + 1
-    elif until is not None:
+    elif until is not None and until < date.max:  # else no bound: every entry is before it
         end = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
         high = ms(end) + _ROUGH_MS
     return low, high

@@ -627,6 +627,12 @@ class Store:
         async with self._lock, self._db.checkpoints_paused():  # the log busy with none of ours
             try:
                 await self._db.execute("VACUUM")
+                # VACUUM may give rows new rowids: the index of entries, which reads new
+                # documents by rowid (ENTRY_ROWS), is read again from the first one.
+                await self._db.executescript(
+                    "BEGIN IMMEDIATE; DELETE FROM entry_rows; DELETE FROM entry_rows_stale; "
+                    "UPDATE entry_rows_read SET last = 0; COMMIT;"
+                )
                 rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.OperationalError:  # busy: another connection writes or reads
                 return False
@@ -2141,13 +2147,13 @@ def _dropped_copies(
         if query.copies[bytes(r[1])] == query.owners.get(bytes(r[3]), b"")
     ]
     documents = _documents_read(db, list({d for pair in candidates for d in pair}))
-    return {
-        copy
-        for copy, whole in candidates
-        if copy in documents
-        and whole in documents
-        and query.same(documents[copy], documents[whole])
-    }
+    dropped: set[bytes] = set()
+    for copy, whole in candidates:  # each copy until one entry is the same (REV-S10 S10-1)
+        if copy in dropped or copy not in documents or whole not in documents:
+            continue
+        if query.same(documents[copy], documents[whole]):
+            dropped.add(copy)
+    return dropped
 
 
 ENTRY_KIND = "entry"

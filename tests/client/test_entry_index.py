@@ -272,3 +272,27 @@ async def test_on_this_day_by_the_index_is_every_views(
         "feb 28",
     ]
     assert [e.title for e in await laptop.entries.on_this_day(date(2028, 2, 29))] == ["leap"]
+
+
+async def test_the_index_is_read_again_after_a_scrub(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scrub (after an erasure) rebuilds the store with VACUUM, which may give rows new
+    rowids (sqlite.org/lang_vacuum.html): the index, which reads new documents by rowid, is
+    read again from the first one, and lists the same."""
+    laptop = await signup("ana")
+    ids = await write_plan(laptop)
+    await same_as_every_view(laptop, monkeypatch)
+    store = laptop.context.store
+    assert await store.scrub()
+
+    def index(db: sqlite3.Connection) -> tuple[int, int]:
+        rows = db.execute("SELECT count(*) FROM entry_rows").fetchone()[0]
+        return int(rows), int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
+
+    assert await store._db.run(index) == (0, 0)
+    await laptop.entries.delete(ids["one"])
+    for query in QUERIES:
+        await same_as_every_view(laptop, monkeypatch, **query)
+    rows, last = await store._db.run(index)
+    assert rows == len(ids) and last > 0
