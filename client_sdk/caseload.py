@@ -113,6 +113,15 @@ class EntryLike(Protocol):
     def utc_offset(self) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class MoodEntry:
+    """An entry as a row reads it (`EntryLike`): its time, UTC offset (minutes) and mood."""
+
+    created_at: datetime
+    utc_offset: int | None
+    mood: int | None
+
+
 class GoalLike(Protocol):
     @property
     def title(self) -> str: ...

@@ -408,6 +408,7 @@ class Client:
             self.assignments,
             self.safety,
             self.briefs,
+            self.context.entry_rows,
         )
 
     @cached_property

@@ -696,6 +696,34 @@ class Context:
             found.append(self._listed(journals[journal_id], stored, named))
         return found, page.total, frozenset(j.hex() for j in page.journal_ids)
 
+    async def entry_rows(self, journal_ids: list[bytes]) -> list[EntryRow] | None:
+        """The index rows (`queries.EntryRow`: time, offset, mood, ...) of the entries of
+        `journal_ids` not in the trash nor deleted, each entry once (a copy of an entry
+        another of them holds whole left out, as `entries` leaves it out), oldest first,
+        reading no document but those of copies to compare; None when the index cannot
+        tell (see `Store.entry_page`): the caller reads the entries."""
+        await self.replica.load_access()  # which journals are copies: from their chains
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        listed = [j for j in journal_ids if j in journals]
+        query = EntryQuery(
+            listed,
+            newest_first=False,
+            rows_only=True,
+            copies={
+                j: journals[j].owner_id
+                for j in listed
+                if self.replica.is_copy_shared_with_me(journals[j])
+            },
+            owners={j: journals[j].owner_id for j in listed},
+            same=self._same_entry,
+        )
+        for _ in range(2):  # stale again: another process changed an entry meanwhile
+            await self.index_stale_entries()
+            page = await self.store.entry_page(query)
+            if page is not None:
+                return [row for _, _, row in page.rows]
+        return None
+
     def _same_entry(self, copy: StoredDocument, whole: StoredDocument) -> bool:
         """`queries.same_entry` of two stored entries' views (kept views: each document is
         read once, however many entries it is compared with)."""

@@ -42,6 +42,8 @@ from client_sdk.caseload import (
     DEFAULT_MOOD_DROP,
     DEFAULT_QUIET_DAYS,
     CaseloadRow,
+    EntryLike,
+    MoodEntry,
     attention_order,
     brief_safety_items,
     caseload_row,
@@ -54,7 +56,7 @@ from client_sdk.inputs import checks_inputs
 from client_sdk.journal_meta import brief_journal_name
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, account_names, normalize_username, now_ms, to_datetime
-from client_sdk.queries import once_each
+from client_sdk.queries import EntryRow, once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each
 from client_sdk.safety import SafetyFlag
@@ -64,6 +66,7 @@ from client_sdk.sharing import ShareInfo, Sharing, share_expiry
 from client_sdk.store import LocalJournal, StoredDocument
 
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
+EntryRowsOf = Callable[[list[bytes]], Awaitable[list[EntryRow] | None]]
 GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
 FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 JournalOf = Callable[[str], Awaitable[LocalJournal]]
@@ -413,9 +416,13 @@ class Caseload:
         assignments: Assignments,
         safety: SafetyPath,
         briefs: Briefs,
+        entry_rows: EntryRowsOf | None = None,
     ) -> None:
         self._replica = replica
         self._entries = entries
+        self._entry_rows = entry_rows
+        """The index rows of journals' entries (`Context.entry_rows`): a row's trend reads
+        only time, offset and mood, without reading every entry (None: read the entries)."""
         self._goals = goals
         self._measures = measures
         self._assignments = assignments
@@ -511,7 +518,7 @@ class Caseload:
                 caseload_row(
                     client,
                     sorted(_display(self._replica, j) for j in live or journals),
-                    _once_each(self._replica, await _gather(self._entries, ids), journals),
+                    await self._moods(journals),
                     _results_once_each(self._replica, results, journals),
                     await _gather(self._goals, ids),
                     await _gather(self._assignments.due, [j.journal_id.hex() for j in live]),
@@ -543,6 +550,16 @@ class Caseload:
                 )
             )
         return attention_order(rows)
+
+    async def _moods(self, journals: list[LocalJournal]) -> Sequence[EntryLike]:
+        """A client's entries, each counted once (`_once_each`), as a row reads them: by the
+        index of entries (time, offset and mood only) where it can tell, else read."""
+        if self._entry_rows is not None:
+            rows = await self._entry_rows([j.journal_id for j in journals])
+            if rows is not None:
+                return [MoodEntry(to_datetime(r.created_at), r.utc_offset, r.mood) for r in rows]
+        ids = [j.journal_id.hex() for j in journals]
+        return _once_each(self._replica, await _gather(self._entries, ids), journals)
 
 
 async def _gather(fetch: Callable[[str], Awaitable[Sequence[Any]]], ids: list[str]) -> list[Any]:

@@ -267,7 +267,8 @@ class EntryRow:
     """What the store's index of entries (`Store.entry_page`) keeps of an entry's view to
     choose and order entries as `Context.entries` and `select_entries` do, without reading
     its document: `created_at` (ms) and `utc_offset` (minutes) as the view has them, whether
-    it is in the trash or deleted, its tags case-folded, its emotions as they are."""
+    it is in the trash or deleted, its tags case-folded, its emotions as they are, and its
+    mood (a caseload's trend reads no more of an entry)."""
 
     created_at: int
     utc_offset: int | None
@@ -275,6 +276,7 @@ class EntryRow:
     deleted: bool
     tags: tuple[str, ...]
     emotions: tuple[str, ...]
+    mood: int | None
 
 
 class _Viewed(Protocol):
@@ -296,6 +298,9 @@ class _Viewed(Protocol):
     @property
     def emotions(self) -> tuple[str, ...]: ...
 
+    @property
+    def mood(self) -> int | None: ...
+
 
 def entry_row(view: _Viewed) -> EntryRow:
     """The index row of an entry's view (`documents.EntryView`)."""
@@ -306,6 +311,7 @@ def entry_row(view: _Viewed) -> EntryRow:
         view.deleted,
         tuple(t.casefold() for t in view.tags),
         tuple(view.emotions),
+        view.mood,
     )
 
 

@@ -180,7 +180,7 @@ ENTRY_ROWS = """
 CREATE TABLE IF NOT EXISTS entry_rows (
     doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, created_at INTEGER NOT NULL,
     utc_offset INTEGER, trashed INTEGER NOT NULL, deleted INTEGER NOT NULL,
-    tags TEXT NOT NULL, emotions TEXT NOT NULL
+    tags TEXT NOT NULL, emotions TEXT NOT NULL, mood INTEGER
 );
 CREATE INDEX IF NOT EXISTS entry_rows_by_time ON entry_rows(created_at, doc_id);
 CREATE INDEX IF NOT EXISTS entry_rows_by_journal ON entry_rows(journal_id, created_at, doc_id);
@@ -1981,7 +1981,7 @@ class EntryQuery:
     deleted unless `include_deleted`, with any of `tags` (case-folded) and any of
     `emotions` (empty: no filter), `created_at` (ms) within `rough` (inclusive, None: no
     bound), on a UTC day of `month_days` ("MM-DD"; empty: any) and kept by
-    `keep(created_at, utc_offset)` (None: all), newest first unless
+    `keep(created_at, utc_offset)` (None: all), with their documents unless `rows_only`, newest first unless
     `newest_first` is False (by `created_at`, then id), at most `limit` (None: all).
 
     `copies` (journal id -> its owner's id) are journals holding copies of entries that the
@@ -1998,6 +1998,7 @@ class EntryQuery:
     keep: Callable[[int, int | None], bool] | None = None
     month_days: frozenset[str] = frozenset()
     newest_first: bool = True
+    rows_only: bool = False
     limit: int | None = None
     copies: Mapping[bytes, bytes] = field(default_factory=dict)
     owners: Mapping[bytes, bytes] = field(default_factory=dict)
@@ -2030,12 +2031,14 @@ def _entry_page(
             db.execute("COMMIT")
 
 
-_ROW_COLUMNS = "doc_id, journal_id, created_at, utc_offset, trashed, deleted, tags, emotions"
+_ROW_COLUMNS = "doc_id, journal_id, created_at, utc_offset, trashed, deleted, tags, emotions, mood"
 
 
 def _entry_row(row: Any) -> tuple[bytes, bytes, EntryRow]:
     tags, emotions = json.loads(row[6]), json.loads(row[7])
-    entry = EntryRow(int(row[2]), row[3], bool(row[4]), bool(row[5]), tuple(tags), tuple(emotions))
+    entry = EntryRow(
+        int(row[2]), row[3], bool(row[4]), bool(row[5]), tuple(tags), tuple(emotions), row[8]
+    )
     return bytes(row[0]), bytes(row[1]), entry
 
 
@@ -2103,8 +2106,8 @@ def _entry_page_read(
             in_journals.add(bytes(r[1]))
             if query.limit is None or len(rows) < query.limit:
                 rows.append(_entry_row(r))
-    documents = _documents_read(db, [doc_id for doc_id, _, _ in rows])
-    if len(documents) != len(rows):
+    documents = {} if query.rows_only else _documents_read(db, [d for d, _, _ in rows])
+    if len(documents) != len(rows) and not query.rows_only:
         return None
     return EntryPage(rows, documents, total, in_journals)
 
@@ -2187,7 +2190,7 @@ def _index_new_entries(
 
 def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, EntryRow]]) -> None:
     db.executemany(
-        f"INSERT OR REPLACE INTO entry_rows ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO entry_rows ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 stored.doc_id,
@@ -2198,6 +2201,7 @@ def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, E
                 int(row.deleted),
                 json.dumps(list(row.tags)),
                 json.dumps(list(row.emotions)),
+                row.mood,
             )
             for stored, row in rows
         ],
@@ -2205,12 +2209,19 @@ def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, E
 
 
 def _add_entry_rows(db: sqlite3.Connection) -> None:
-    """ENTRY_ROWS, in one transaction, in a store that lacks its last table."""
+    """ENTRY_ROWS, in one transaction, in a store that lacks its last table or column (one
+    made before them is made again: every entry new)."""
     made = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_rows_read'"
-    if db.execute(made).fetchall():
+    columns = {str(r[1]) for r in db.execute("PRAGMA table_info(entry_rows)")}
+    if db.execute(made).fetchall() and "mood" in columns:
         return
-    try:
-        db.executescript(f"BEGIN IMMEDIATE;\n{ENTRY_ROWS}COMMIT;")
+    dropped = (
+        "DROP TABLE IF EXISTS entry_rows; DROP TABLE IF EXISTS entry_rows_stale; "
+        "DROP TABLE IF EXISTS entry_rows_read; DROP TRIGGER IF EXISTS entry_rows_on_insert; "
+        "DROP TRIGGER IF EXISTS entry_rows_on_delete; DROP TRIGGER IF EXISTS entry_rows_on_update;"
+    )
+    try:  # two processes doing it at once: the second makes it again, empty, harmlessly
+        db.executescript(f"BEGIN IMMEDIATE;\n{dropped}\n{ENTRY_ROWS}COMMIT;")
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")

@@ -296,3 +296,54 @@ async def test_the_index_is_read_again_after_a_scrub(
         await same_as_every_view(laptop, monkeypatch, **query)
     rows, last = await store._db.run(index)
     assert rows == len(ids) and last > 0
+
+
+async def test_a_caseload_by_the_index_is_the_caseload_of_every_entry(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`caseload.rows()` reads a client's moods from the index of entries (time, offset and
+    mood: all a row's trend reads), each entry once (a copy of an entry shared whole too is
+    left out), nothing in the trash: the same rows as from every entry's view."""
+    from tests.client.sharing_support import share_with
+
+    ana, ben, drlee = await signup("ana"), await signup("ben"), await signup("drlee")
+    await ana.journals.create("Other")
+    now = datetime.now(UTC)
+    for days, mood in ((1, 2), (3, 7), (9, 4), (20, 8), (30, 6)):  # before the shares
+        moment = now - timedelta(days=days)
+        await ana.entries.write("Personal", f"whole {days}", mood=mood, created_at=moment)
+        await ben.entries.write(None, f"ben {days}", mood=11 - mood, created_at=moment)
+    await share_with(ana, drlee, "Personal")
+    await share_with(ana, drlee, "Other", only=["mood"])
+    await share_with(ben, drlee, "Personal")
+    for mood in (5, 6):  # after them: the same entry in both (a copy of its mood for drlee)
+        moment = datetime.now(UTC)
+        await ana.entries.write("Personal", f"whole {mood}", mood=mood, created_at=moment)
+        await ana.entries.write("Other", f"other {mood}", mood=mood, created_at=moment)
+    trashed = await ana.entries.write("Personal", "gone", mood=1)
+    await ana.entries.delete(trashed.id)
+    await ana.entries.write("Other", "copy only", mood=3)
+    now = datetime.now(UTC)
+    for client in (ana, ben, drlee, ana, drlee):
+        await client.sync()
+    caseload = drlee.caseload
+    with monkeypatch.context() as patched:
+
+        async def every_entry(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("every entry was read")
+
+        patched.setattr(caseload, "_entries", every_entry)
+        indexed = [row.to_dict() for row in await caseload.rows(now=now)]
+    patched_rows = caseload._entry_rows
+    caseload._entry_rows = None  # every entry's view
+    try:
+        whole = [row.to_dict() for row in await caseload.rows(now=now)]
+    finally:
+        caseload._entry_rows = patched_rows
+    assert indexed == whole
+    weeks = {row["client"]: row["entries_this_week"] for row in whole}
+    copies = await drlee.entries.list("ana/Other (mood) for drlee")
+    assert sorted(e.mood for e in copies) == [3, 5, 6]
+    # ana: 2 of the week before the shares, "whole 5" and "whole 6" (their copies of the
+    # same time and mood left out) and "copy only" (no entry shared whole is the same)
+    assert weeks == {"ana": 5, "ben": 2}
