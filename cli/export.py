@@ -270,10 +270,17 @@ def import_(
     them (the scores are computed again from the answers; one taken for a therapist's
     assignment is imported as yours), and your safety plan (emergency number, crisis line
     and text) into a journal where you have written none: one you have written here is
-    kept, never overwritten, and the summary says so. Not imported (they stay in the file,
-    and the summary counts them): homework, assignments, safety flags, and the care records
-    of journals others shared with you; nor are the opt-in to safety flags (it names your
-    old shares' members) and a crisis line a therapist set.
+    kept, never overwritten, and the summary says so. A crisis line your therapist set
+    stays in force: the file's is not imported over it (yours would replace theirs in the
+    safety message; set yours deliberately with `tj safety plan --crisis-line`). Not
+    imported (they stay in the file, and the summary counts them): homework, assignments,
+    safety flags, and the care records of journals others shared with you; nor are the
+    opt-in to safety flags (it names your old shares' members) and a crisis line a
+    therapist set.
+
+    A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
+    a brief) is never imported into: the file's journal of that name goes into "NAME
+    (imported)", and the summary says so.
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -490,6 +497,17 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         parts.append(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             'in the file ("safety_plans"; `tj safety plan` shows yours)'
+        )
+    for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
+        parts.append(
+            f"kept the crisis line {member} set in {name} in force: the file's differs and "
+            "stays in the file (yours would replace theirs in the safety message; `tj safety "
+            "plan --crisis-line` sets it)"
+        )
+    for name, into in report.imported_as.items():  # never into a copy kept for a member
+        parts.append(
+            f"imported the file's {name!r} into {into!r}: your {name!r} is kept only to share "
+            "with a member (or is a read-only copy), and an import never writes there"
         )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")

@@ -13,7 +13,8 @@ Restored, into the journal of the importing account that receives the exporter's
   its measure), and assignments stay in the file;
 - a safety plan's own parts, the emergency number, the crisis line and the plan text, only
   into a journal whose owner has written none of them (one identical to the file's counts as
-  already here; a different one is kept, never overwritten). Not restored: the opt-in to
+  already here; a different one is kept, never overwritten), and never the crisis line over
+  one a member set that is in force there (portability.restore_plan). Not restored: the opt-in to
   safety flags (it names members of the old account's shares) and a crisis line a therapist
   set (`crisis_line_in_use`: theirs, not the exporter's).
 

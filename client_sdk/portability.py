@@ -6,8 +6,10 @@ client and the file system.
 
 Import (`restore`) recreates, in the importing account:
 
-- every journal the exporter **owned**, by name (an existing journal of that name is reused);
-  journals others shared with the exporter are skipped: they belong to their owners;
+- every journal the exporter **owned**, by name (an existing journal of that name is reused,
+  unless it is one kept only to share with a member, a brief or a read-only copy: then into
+  "NAME (imported)"); journals others shared with the exporter are skipped: they belong to
+  their owners;
 - entries, goals (with their check-ins) and notes with the same fields and timestamps, under
   new ids; `ImportReport` maps each old id to its new one. A therapist's notes are skipped
   (they were not the exporter's to give away);
@@ -15,7 +17,7 @@ Import (`restore`) recreates, in the importing account:
   they are deleted for good TRASH_DAYS after it, as before the export);
 - the exporter's own questionnaire results and safety plans (care_import.py: results with
   their answers and times, scores computed again; a plan only where this account has written
-  none);
+  none, and never its crisis line over one a member set);
 - nothing twice: an item equal to one already in the target journal, live or in the trash
   (same creation time and content; a result of the same measure, time and answers; a plan
   with the same parts), is counted as a duplicate and skipped, so importing a file again
@@ -64,7 +66,7 @@ from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
-from client_sdk.journals import Journals
+from client_sdk.journals import MAX_JOURNAL_NAME, Journals
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms
 from client_sdk.notes import Notes
@@ -105,6 +107,18 @@ class ImportReport:
     safety_plans_kept: list[str] = field(default_factory=list)
     """The journals (names here) whose owner had written a safety plan other than the file's:
     theirs is kept as it is (never overwritten); the file's stays in the file."""
+    crisis_lines_kept: dict[str, str] = field(default_factory=dict)
+    """The journals (names here) whose crisis line in force is one a member (a therapist)
+    set, with that member's username: the file's crisis line differs and is not written (it
+    stays in the file; the rest of the file's plan is imported as `safety_plans` says). The
+    owner's own crisis line would take precedence over the member's in the safety message,
+    so only the owner sets one, deliberately (`client.safety.set_plan(crisis_line=...)`)."""
+    imported_as: dict[str, str] = field(default_factory=dict)
+    """The journals of the file (names) imported into a journal of another name here (name):
+    this account's journal of the file's name is one it keeps only to share with a member
+    (a field-level copy, "Shared with NAME", a brief) or a read-only copy, never imported
+    into (what is written there reaches the member), so the content went into "NAME
+    (imported)", created when missing."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
@@ -144,6 +158,8 @@ class ImportReport:
             "results": dict(self.results),
             "safety_plans": list(self.safety_plans),
             "safety_plans_kept": list(self.safety_plans_kept),
+            "crisis_lines_kept": dict(self.crisis_lines_kept),
+            "imported_as": dict(self.imported_as),
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
@@ -273,7 +289,11 @@ class Archives:
         assignment). So is a safety plan's emergency number, crisis line and text, into a
         journal whose owner has written none of them (`ImportReport.safety_plans`); one
         who has written another keeps theirs (`ImportReport.safety_plans_kept`, never
-        overwritten). Neither the opt-in to safety flags (it names the old shares'
+        overwritten), and a crisis line a member set stays in force: the file's is left out
+        (`ImportReport.crisis_lines_kept`). A journal of this account kept only to share
+        with a member (a field-level copy, "Shared with NAME", a brief) is never imported
+        into: the file's journal of its name goes into "NAME (imported)"
+        (`ImportReport.imported_as`). Neither the opt-in to safety flags (it names the old shares'
         members) nor a crisis line a therapist set is restored. Homework, assignments,
         safety flags, private notes, and the care records of journals others shared with
         the exporter stay in the file: the report counts them (`ImportReport.left_out`).
@@ -648,20 +668,29 @@ async def restore_plan(
     plan when its owner has written none of them (`Safety.set_plan`: a new version, the
     opt-in to safety flags left as it is); count it as already here when they are the same,
     and name the journal in `report.safety_plans_kept` when they differ: the plan there is
-    never overwritten."""
+    never overwritten. A crisis line a member (a therapist) set, in force there, is never
+    replaced by the file's: the file's crisis line is left out and the journal named in
+    `report.crisis_lines_kept` (REV-S10 S10-3: the owner's own line takes precedence, so
+    writing it put the file's number in the safety message in place of the therapist's)."""
     held = await source.care.safety.plan(target)
     name = held.journal
-    if (held.emergency_number, held.crisis_line, held.plan) == plan.parts():
+    member = held.crisis_line_set_by if not held.crisis_line else None
+    parts = plan.parts()
+    if member is not None and plan.crisis_line is not None:
+        parts = (plan.emergency_number, None, plan.plan)  # theirs stays in force
+        if plan.crisis_line != held.crisis_line_in_use:
+            report.crisis_lines_kept[name] = member
+    if not (parts[0] or parts[1] or parts[2].strip()):
+        return  # only a crisis line, and a member's is in force: nothing else to write
+    if (held.emergency_number, held.crisis_line, held.plan) == parts:
         report.duplicates += 1
         report.already_here["safety_plans"] = report.already_here.get("safety_plans", 0) + 1
     elif held.emergency_number or held.crisis_line or held.plan.strip():
         report.safety_plans_kept.append(name)
+        report.crisis_lines_kept.pop(name, None)  # the plan written here is kept whole
     else:
         await source.care.safety.set_plan(
-            journal=target,
-            emergency_number=plan.emergency_number,
-            crisis_line=plan.crisis_line,
-            plan=plan.plan,
+            journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
         )
         report.safety_plans.append(name)
 
@@ -722,22 +751,51 @@ async def rearchive(
 async def target_journals(
     source: Archives, archive: Archive, report: ImportReport
 ) -> dict[str, str]:
-    """Archive journal id -> id of the journal of this account that receives its content."""
-    mine: dict[str, Journal] = {
-        j.name.casefold(): j for j in await source.journals.list() if j.role == "owner"
-    }
+    """Archive journal id -> id of the journal of this account that receives its content:
+    the account's own journal of that name, else one created. Never a journal it keeps only
+    to share with a member (`Replica.is_disclosure`: a field-level copy, "Shared with NAME",
+    a brief), nor a read-only copy of one gone from the server: what is written there
+    reaches the member (L-3 of REV-S10: a file naming its journal like one of them put its
+    entries, results and plan before the therapist). The content goes into a journal named
+    `imported_name` instead (`report.imported_as`)."""
+    context = source.context
+    await context.replica.load_access()  # which journals are copies: from their chains
+    mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
+    for held in await context.store.journals():
+        writable = held.role == "owner" and not context.replica.is_disclosure(held)
+        key = held.name.casefold()
+        if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
+            mine[key] = (held.journal_id.hex(), writable)
     targets: dict[str, str] = {}
     for journal in archive.journals:
         if journal.role != "owner":
             report.skipped_journals.append(journal.name)
             continue
-        target = mine.get(journal.name.casefold())
-        if target is None:
-            target = await source.journals.create(journal.name)
-            mine[journal.name.casefold()] = target
-            report.created_journals.append(target.name)
-        targets[journal.id] = report.journals[journal.id] = target.id
+        name = journal.name
+        if name.casefold() in mine and not mine[name.casefold()][1]:
+            name = imported_name(journal.name, mine)
+            report.imported_as[journal.name] = name
+        if name.casefold() not in mine:
+            created = await source.journals.create(name)
+            mine[name.casefold()] = (created.id, True)
+            report.created_journals.append(created.name)
+        targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
     return targets
+
+
+def imported_name(name: str, mine: Mapping[str, tuple[str, bool]]) -> str:
+    """The name of the journal that receives a file's journal `name` when this account's
+    journal of that name is not one to import into (`mine`: name, case-folded -> id and
+    whether to import into it): "NAME (imported)", "NAME (imported 2)", ..., the first that
+    names no journal here or one to import into (reused, so importing the file again adds
+    nothing), NAME shortened to fit MAX_JOURNAL_NAME."""
+    number = 1
+    while True:
+        suffix = " (imported)" if number == 1 else f" (imported {number})"
+        candidate = name[: MAX_JOURNAL_NAME - len(suffix)].rstrip() + suffix
+        if mine.get(candidate.casefold(), ("", True))[1]:
+            return candidate
+        number += 1
 
 
 def trash_over(entry: ArchivedEntry, now: int) -> bool:

@@ -98,3 +98,13 @@ async def test_import_help_says_results_and_plan_come_too(
     assert "one you have written here is kept, never overwritten" in said
     exported = " ".join((await mia.ok("export", "--help")).stdout.split())
     assert "your own questionnaire results and safety plan" in exported
+
+
+async def test_import_help_says_a_therapists_crisis_line_and_copies_are_kept(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    mia = await new_device(live_server, tmp_path, "mia")
+    said = " ".join((await mia.ok("import", "--help")).stdout.split())
+    assert "A crisis line your therapist set stays in force" in said
+    assert "`tj safety plan --crisis-line`" in said
+    assert 'goes into "NAME (imported)"' in said
