@@ -272,8 +272,10 @@ def import_(
     and text) into a journal where you have written none: one you have written here is
     kept, never overwritten, and the summary says so. Not imported (they stay in the file,
     and the summary counts them): homework, assignments, safety flags, and the care records
-    of journals others shared with you; nor are the opt-in to safety flags (it names your
-    old shares' members) and a crisis line a therapist set.
+    of journals others shared with you; nor is a crisis line a therapist set. Nor is the
+    opt-in to safety flags (it names your old account's shares): where the file's plan had it
+    on, flags reach no one from this account until you opt in again, and the summary says so
+    with the command (`tj share JOURNAL THERAPIST --role annotate --safety-flags`).
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -442,8 +444,10 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     Daylio files hold entries only, so their summary does not mention goals and notes. An
     import that added nothing says so first, "Nothing new to import: 5 entries already here."
     (NU32 #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count
-    is worded in the singular or the plural, never "note(s)"; it starts with a capital letter
-    and ends with a full stop, as every other message (NU48 #5)."""
+    is worded in the singular or the plural, never "note(s)", and a kind none of is imported
+    is not named ("0 notes": NU49 F3); it starts with a capital letter and ends with a full
+    stop, as every other message (NU48 #5). A journal whose opt-in to safety flags was not
+    carried over gets a line of its own after it (`flags_not_carried_text`)."""
     plural = output.plural
     entries = plural(len(report.entries), "entry", "entries")
     journals = plural(len(report.journals), "journal", "journals")
@@ -454,16 +458,25 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         report.entries or report.goals or report.notes or report.created_journals
     )
     parts = []
-    if imported and source == "tj":
-        kinds = [entries, plural(len(report.goals), "goal", "goals")]
-        kinds.append(plural(len(report.notes), "note", "notes"))
+    if imported:  # the kinds imported, none counted as 0 (NU49 F3)
+        kinds = [entries] if report.entries else []
+        if report.goals:
+            goals = plural(len(report.goals), "goal", "goals")
+            if report.checkins:
+                goals += f" with {plural(report.checkins, 'check-in', 'check-ins')}"
+            kinds.append(goals)
+        if report.notes:
+            kinds.append(plural(len(report.notes), "note", "notes"))
         if report.results:
             kinds.append(plural(len(report.results), *KIND_WORDS["results"]))
         if report.safety_plans:
             kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
-        parts.append(f"imported {join_words(kinds)} into {journals}")
-    elif imported:
-        parts.append(f"imported {entries} into {journals}")
+        if kinds:
+            parts.append(f"imported {join_words(kinds)} into {journals}")
+        else:  # only journals, empty ones, created
+            created = report.created_journals
+            empty = plural(len(created), "empty journal", "empty journals")
+            parts.append(f"created {empty}: {join_words(created)}")
     if report.already_here:
         kinds = [
             plural(count, *KIND_WORDS[kind])
@@ -478,13 +491,13 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         parts.append(f"left out {old} in the trash for 30 days or more")
     if report.skipped_notes:
         parts.append(f"skipped {plural(report.skipped_notes, 'therapist note', 'therapist notes')}")
-    if report.left_out:
-        kinds = [
-            plural(report.left_out[kind], *words)
-            for kind, words in CARE_WORDS.items()
-            if report.left_out.get(kind)
-        ]
-        parts.append(f"not imported (they stay in the file): {join_words(kinds)}")
+    left = [
+        plural(report.left_out[kind], *words)
+        for kind, words in CARE_WORDS.items()
+        if report.left_out.get(kind)
+    ]
+    if left:
+        parts.append(f"not imported (they stay in the file): {join_words(left)}")
     if report.safety_plans_kept:  # never overwritten: the user decides (NU48 #3)
         names = join_words(report.safety_plans_kept)
         parts.append(
@@ -502,12 +515,37 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"{join_words(report.not_archived)} {'was' if one else 'were'} archived when "
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
+    flags = "".join(f"\n{flags_not_carried_text(j, m)}" for j, m in report.flags_not_carried.items())
     if imported:
-        return output.sentence("; ".join(parts))
+        return output.sentence("; ".join(parts)) + flags
     if parts:
-        return output.sentence(f"nothing new to import: {'; '.join(parts)}")
+        return output.sentence(f"nothing new to import: {'; '.join(parts)}") + flags
     held = "entries, goals or notes" if source == "tj" else "entries"
-    return output.sentence(f"nothing to import: the file holds no {held}")
+    return output.sentence(f"nothing to import: the file holds no {held}") + flags
+
+
+def flags_not_carried_text(journal: str, members: list[str]) -> str:
+    """What an import says of a journal whose plan in the file opted in to safety flags
+    (`ImportReport.flags_not_carried`): the opt-in is not carried over, so flags reach no
+    one the file's reached until the person opts in again, with the command that does it
+    (NU49 F2: it was dropped without a word, on the safety path)."""
+    name = shlex.quote(journal)
+    if not members:
+        return (
+            f"Safety flags: on in the file's plan for {journal}, and not carried over (the "
+            "choice names your old account's shares): no flag is sent from this account "
+            f"until you opt in again: `tj safety plan --journal {name} --share-flags` (once "
+            "you share it with your therapist)."
+        )
+    commands = ", ".join(
+        f"`tj share {name} {shlex.quote(m)} --role annotate --safety-flags`" for m in members
+    )
+    return (
+        f"Safety flags: in the file, flags of {journal} reached {join_words(members)}; that "
+        "choice names your old account's shares and is not carried over, so no flag reaches "
+        f"{'them' if len(members) > 1 else members[0]} from this account until you opt in "
+        f"again: {commands}."
+    )
 
 
 def kind_order(item: tuple[str, int]) -> int:
