@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import shlex
 import time
 import zipfile
@@ -73,7 +74,9 @@ def export(
     some journals (--journal NAME) or one client's (--client NAME: every journal they share
     with you, and the read-only copies of shares that ended).
 
-    Syncs first when the server is reachable. JSON is one file holding every journal,
+    Syncs first when the server is reachable. JSON is one file
+    (therapy-journal-YOU-TIME.json; with --client ana, therapy-journal-YOU-ana-TIME.json)
+    holding every journal,
     entry (those in the trash too, with the time they were trashed), goal with its
     check-ins, note or prompt, questionnaire result (with its answers),
     homework, assignment, safety plan (with the crisis line in use), safety flag and a
@@ -152,7 +155,8 @@ async def export_files(
     else:
         data = await client.archive.export_json(**some)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
+        named = "".join(f"-{file_word(name)}" for name in chosen.clients)  # NU49 F9
+        path = out_dir / f"therapy-journal-{client.username}{named}-{stamp}.json"
         write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         files = [path]
     names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
@@ -161,21 +165,30 @@ async def export_files(
     return files, data, names
 
 
+def file_word(name: str) -> str:
+    """A client's name as --client gave it, fit for a file name: "ana", "ben-account-1a2b3c4d"
+    for "ben (account 1a2b3c4d)"."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", name).strip("-.") or "client"
+
+
 async def exported_name(client: Client, journal: Journal) -> str:
     """A journal an export holds, as its summary names it: its name, with the account it is
     of where the files name its owner by their account (`client.journals.client_label`: a
     kept copy, REV-S9B S9B-2) and, where the server now gives that username to another
     account, saying so (REV-HELD: `tj export --client kim` before the new kim was verified
-    exported the erased kim's records, said as "kim/Personal"): "kim/Personal of kim
-    (account 1a2b3c4d), not the account the server now names kim"."""
+    exported the erased kim's records, said as "kim/Personal"): "kim (account
+    1a2b3c4d)/Personal, not the account the server now names kim". Named as the commands
+    printed for it name it (NU49 F5: "ben/Personal of ben (account 1a2b3c4d)" was a third
+    name of one copy)."""
     if journal.own:
         return journal.name
     label = await client.journals.client_label(journal.id)
     if journal.name.startswith(f"{label}/"):
         return journal.name
+    own_name = journal.name.removeprefix(f"{journal.owner}/")
     if not await client.journals.name_given_elsewhere(journal.id):
-        return f"{journal.name} of {label}"
-    return f"{journal.name} of {label}, not the account the server now names {journal.owner}"
+        return f"{label}/{own_name}"
+    return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 
 def export_summary(data: dict[str, Any]) -> str:
@@ -515,7 +528,9 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"{join_words(report.not_archived)} {'was' if one else 'were'} archived when "
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
-    flags = "".join(f"\n{flags_not_carried_text(j, m)}" for j, m in report.flags_not_carried.items())
+    flags = "".join(
+        f"\n{flags_not_carried_text(j, m)}" for j, m in report.flags_not_carried.items()
+    )
     if imported:
         return output.sentence("; ".join(parts)) + flags
     if parts:

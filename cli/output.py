@@ -794,7 +794,7 @@ def warn_unverified_owners(
 
 def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") -> str:
     """One line for the owners still sharing whose fingerprint this device never compared
-    (`names`, sorted), however many: "Warning: 11 clients' fingerprints not compared (?):
+    (`names`, sorted), however many: "Warning: 11 accounts' fingerprints not compared (?):
     ana, ben, carla, dev, emma, farid and 5 more, so the server could have made up their
     journals: in session, ask each to read out `tj fingerprint`, then run `tj verify NAME
     FINGERPRINT`." (NU43 #7). Past NAMED_UNVERIFIED names the rest are counted: the table

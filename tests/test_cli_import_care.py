@@ -32,9 +32,7 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
     path = await exported(live_server, tmp_path)
     mia = await new_device(live_server, tmp_path, "mia")
     said = (await mia.ok("import", str(path))).stdout.strip()
-    assert said == (
-        "Imported 2 questionnaire results and 1 safety plan into 1 journal."
-    ), said
+    assert said == ("Imported 2 questionnaire results and 1 safety plan into 1 journal."), said
 
     listed = await mia.json("measure", "list")
     assert [(r["measure"], r["score"], r["safety_concern"]) for r in listed] == [
