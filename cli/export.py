@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import shlex
 import time
 import zipfile
@@ -73,7 +74,9 @@ def export(
     some journals (--journal NAME) or one client's (--client NAME: every journal they share
     with you, and the read-only copies of shares that ended).
 
-    Syncs first when the server is reachable. JSON is one file holding every journal,
+    Syncs first when the server is reachable. JSON is one file
+    (therapy-journal-YOU-TIME.json; with --client ana, therapy-journal-YOU-ana-TIME.json)
+    holding every journal,
     entry (those in the trash too, with the time they were trashed), goal with its
     check-ins, note or prompt, questionnaire result (with its answers),
     homework, assignment, safety plan (with the crisis line in use), safety flag and a
@@ -152,7 +155,8 @@ async def export_files(
     else:
         data = await client.archive.export_json(**some)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
+        named = "".join(f"-{file_word(name)}" for name in chosen.clients)  # NU49 F9
+        path = out_dir / f"therapy-journal-{client.username}{named}-{stamp}.json"
         write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         files = [path]
     names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
@@ -161,21 +165,30 @@ async def export_files(
     return files, data, names
 
 
+def file_word(name: str) -> str:
+    """A client's name as --client gave it, fit for a file name: "ana", "ben-account-1a2b3c4d"
+    for "ben (account 1a2b3c4d)"."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", name).strip("-.") or "client"
+
+
 async def exported_name(client: Client, journal: Journal) -> str:
     """A journal an export holds, as its summary names it: its name, with the account it is
     of where the files name its owner by their account (`client.journals.client_label`: a
     kept copy, REV-S9B S9B-2) and, where the server now gives that username to another
     account, saying so (REV-HELD: `tj export --client kim` before the new kim was verified
-    exported the erased kim's records, said as "kim/Personal"): "kim/Personal of kim
-    (account 1a2b3c4d), not the account the server now names kim"."""
+    exported the erased kim's records, said as "kim/Personal"): "kim (account
+    1a2b3c4d)/Personal, not the account the server now names kim". Named as the commands
+    printed for it name it (NU49 F5: "ben/Personal of ben (account 1a2b3c4d)" was a third
+    name of one copy)."""
     if journal.own:
         return journal.name
     label = await client.journals.client_label(journal.id)
     if journal.name.startswith(f"{label}/"):
         return journal.name
+    own_name = journal.name.removeprefix(f"{journal.owner}/")
     if not await client.journals.name_given_elsewhere(journal.id):
-        return f"{journal.name} of {label}"
-    return f"{journal.name} of {label}, not the account the server now names {journal.owner}"
+        return f"{label}/{own_name}"
+    return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 
 def export_summary(data: dict[str, Any]) -> str:
@@ -274,9 +287,11 @@ def import_(
     stays in force: the file's is not imported over it (yours would replace theirs in the
     safety message; set yours deliberately with `tj safety plan --crisis-line`). Not
     imported (they stay in the file, and the summary counts them): homework, assignments,
-    safety flags, and the care records of journals others shared with you; nor are the
-    opt-in to safety flags (it names your old shares' members) and a crisis line a
-    therapist set.
+    safety flags, and the care records of journals others shared with you; nor is a crisis
+    line a therapist set. Nor is the opt-in to safety flags (it names your old account's
+    shares): where the file's plan had it on, flags reach no one from this account until you
+    opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
+    --role annotate --safety-flags`).
 
     A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
     a brief) is never imported into: the file's journal of that name goes into "NAME
@@ -449,8 +464,10 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     Daylio files hold entries only, so their summary does not mention goals and notes. An
     import that added nothing says so first, "Nothing new to import: 5 entries already here."
     (NU32 #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count
-    is worded in the singular or the plural, never "note(s)"; it starts with a capital letter
-    and ends with a full stop, as every other message (NU48 #5)."""
+    is worded in the singular or the plural, never "note(s)", and a kind none of is imported
+    is not named ("0 notes": NU49 F3); it starts with a capital letter and ends with a full
+    stop, as every other message (NU48 #5). A journal whose opt-in to safety flags was not
+    carried over gets a line of its own after it (`flags_not_carried_text`)."""
     plural = output.plural
     entries = plural(len(report.entries), "entry", "entries")
     journals = plural(len(report.journals), "journal", "journals")
@@ -461,16 +478,25 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         report.entries or report.goals or report.notes or report.created_journals
     )
     parts = []
-    if imported and source == "tj":
-        kinds = [entries, plural(len(report.goals), "goal", "goals")]
-        kinds.append(plural(len(report.notes), "note", "notes"))
+    if imported:  # the kinds imported, none counted as 0 (NU49 F3)
+        kinds = [entries] if report.entries else []
+        if report.goals:
+            goals = plural(len(report.goals), "goal", "goals")
+            if report.checkins:
+                goals += f" with {plural(report.checkins, 'check-in', 'check-ins')}"
+            kinds.append(goals)
+        if report.notes:
+            kinds.append(plural(len(report.notes), "note", "notes"))
         if report.results:
             kinds.append(plural(len(report.results), *KIND_WORDS["results"]))
         if report.safety_plans:
             kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
-        parts.append(f"imported {join_words(kinds)} into {journals}")
-    elif imported:
-        parts.append(f"imported {entries} into {journals}")
+        if kinds:
+            parts.append(f"imported {join_words(kinds)} into {journals}")
+        else:  # only journals, empty ones, created
+            created = report.created_journals
+            empty = plural(len(created), "empty journal", "empty journals")
+            parts.append(f"created {empty}: {join_words(created)}")
     if report.already_here:
         kinds = [
             plural(count, *KIND_WORDS[kind])
@@ -485,13 +511,13 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         parts.append(f"left out {old} in the trash for 30 days or more")
     if report.skipped_notes:
         parts.append(f"skipped {plural(report.skipped_notes, 'therapist note', 'therapist notes')}")
-    if report.left_out:
-        kinds = [
-            plural(report.left_out[kind], *words)
-            for kind, words in CARE_WORDS.items()
-            if report.left_out.get(kind)
-        ]
-        parts.append(f"not imported (they stay in the file): {join_words(kinds)}")
+    left = [
+        plural(report.left_out[kind], *words)
+        for kind, words in CARE_WORDS.items()
+        if report.left_out.get(kind)
+    ]
+    if left:
+        parts.append(f"not imported (they stay in the file): {join_words(left)}")
     if report.safety_plans_kept:  # never overwritten: the user decides (NU48 #3)
         names = join_words(report.safety_plans_kept)
         parts.append(
@@ -520,12 +546,39 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"{join_words(report.not_archived)} {'was' if one else 'were'} archived when "
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
+    flags = "".join(
+        f"\n{flags_not_carried_text(j, m)}" for j, m in report.flags_not_carried.items()
+    )
     if imported:
-        return output.sentence("; ".join(parts))
+        return output.sentence("; ".join(parts)) + flags
     if parts:
-        return output.sentence(f"nothing new to import: {'; '.join(parts)}")
+        return output.sentence(f"nothing new to import: {'; '.join(parts)}") + flags
     held = "entries, goals or notes" if source == "tj" else "entries"
-    return output.sentence(f"nothing to import: the file holds no {held}")
+    return output.sentence(f"nothing to import: the file holds no {held}") + flags
+
+
+def flags_not_carried_text(journal: str, members: list[str]) -> str:
+    """What an import says of a journal whose plan in the file opted in to safety flags
+    (`ImportReport.flags_not_carried`): the opt-in is not carried over, so flags reach no
+    one the file's reached until the person opts in again, with the command that does it
+    (NU49 F2: it was dropped without a word, on the safety path)."""
+    name = shlex.quote(journal)
+    if not members:
+        return (
+            f"Safety flags: on in the file's plan for {journal}, and not carried over (the "
+            "choice names your old account's shares): no flag is sent from this account "
+            f"until you opt in again: `tj safety plan --journal {name} --share-flags` (once "
+            "you share it with your therapist)."
+        )
+    commands = ", ".join(
+        f"`tj share {name} {shlex.quote(m)} --role annotate --safety-flags`" for m in members
+    )
+    return (
+        f"Safety flags: in the file, flags of {journal} reached {join_words(members)}; that "
+        "choice names your old account's shares and is not carried over, so no flag reaches "
+        f"{'them' if len(members) > 1 else members[0]} from this account until you opt in "
+        f"again: {commands}."
+    )
 
 
 def kind_order(item: tuple[str, int]) -> int:

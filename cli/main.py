@@ -678,7 +678,7 @@ device_option = click.option(
     "--device-name",
     metavar="NAME",
     help="Name of this device in `tj devices` (default: the name this home's device had "
-    "when signing in again, else the host name).",
+    "when signing in again to the same account, also after `tj logout`, else the host name).",
 )
 journal_option = click.option(
     "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."

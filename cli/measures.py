@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         HeldBack,
         Instrument,
         InvalidResult,
+        Journal,
         MeasureResult,
         Recipient,
         ScoreChange,
@@ -492,7 +493,7 @@ def measure_list(
 
     async def work(
         client: Client,
-    ) -> tuple[Listed, list[InvalidResult], bool, set[str], list[HeldBack]]:
+    ) -> tuple[Listed, list[InvalidResult], bool, set[str], list[HeldBack], dict[str, str]]:
         from client_sdk.queries import select_dated
 
         every = await client.measures.results(journal_name, measure=measure_name)
@@ -511,9 +512,10 @@ def measure_list(
         own = {j.id for j in every_journal if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
-        return (results, changes), wanted, shared_only, own, held
+        marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
+        return (results, changes), wanted, shared_only, own, held, marks
 
-    (matching, changes), invalid, shared_only, own, held = home.read(work)
+    (matching, changes), invalid, shared_only, own, held, marks = home.read(work)
     results = matching[:shown]
     empty = (
         "No results shared with you yet."
@@ -534,7 +536,7 @@ def measure_list(
         output.message(empty)
     else:
         one_journal = journal_name is not None and len({r.journal_id for r in results}) <= 1
-        output.print_table(results_table(results, changes, one_journal=one_journal))
+        output.print_table(results_table(results, changes, one_journal=one_journal, marks=marks))
         if any((c := changes[r.id]) is not None and c.same_period for r in results):
             output.data(output.fields_text([output.RETAKE_NOTE]))
     concerns = [r for r in results if r.safety_concern]
@@ -823,6 +825,7 @@ def results_table(
     changes: Mapping[str, ScoreChange | None],
     *,
     one_journal: bool = False,
+    marks: Mapping[str, str] | None = None,
 ) -> Table:
     """The band and its safety mark each whole ("moderate;" above "item 9 above 0", never
     "abov"/"e 0": NU35 #1), broken only after the "; " between them. `changes` (by result
@@ -830,7 +833,9 @@ def results_table(
     measure list --journal NAME`): no journal column, every row's is the one asked for
     (NU43 #19: "ana/" above "Personal" on every row at 80 columns). No change column when
     no result has one (each the first of its measure in its journal): its room stays the
-    names'."""
+    names'. `marks` (by journal id, `ended_mark`) follow a journal's name, as `tj list`
+    marks the read-only copy of a share that ended (NU49 F7)."""
+    marks = marks or {}
     changed = any(changes.get(result.id) is not None for result in results)
     columns = [ID, DATE, Column("measure", FIXED)]
     columns += [] if one_journal else [Column("journal", NAME)]
@@ -842,7 +847,7 @@ def results_table(
                 output.short_id(result.id),
                 output.local_time(result.taken_at),
                 result.name,
-                *([] if one_journal else [result.journal]),
+                *([] if one_journal else [marked(result.journal, marks.get(result.journal_id))]),
                 str(result.score),
                 *([change_cell(changes.get(result.id))] if changed else []),
                 result.band + (SAFETY_MARK if result.safety_concern else ""),
@@ -850,6 +855,17 @@ def results_table(
             for result in results
         ),
     )
+
+
+def ended_mark(journal: Journal) -> str:
+    """What follows the name of the read-only copy of a share that ended, as `tj list` marks
+    its entries (`output.journal_cell`): "(no longer served)" where only the server says so,
+    else "(share ended)"."""
+    return output.UNLISTED_COPY if journal.unlisted else output.ENDED_COPY
+
+
+def marked(name: str, mark: str | None) -> str:
+    return f"{name} {mark}" if mark else name
 
 
 def result_dict(result: MeasureResult, change: ScoreChange | None) -> dict[str, Any]:

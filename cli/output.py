@@ -170,11 +170,34 @@ BULLET = re.compile(r" *(?:- )?")
 has no label (a brief's "- After the session ..." line; NU38 N2)."""
 
 
+CHUNK = re.compile(r"\s+|(?:`[^`]*`|[^\s`]|`)+")
+"""A run of spaces, or a word: a run of anything else, a span in backticks (a command to
+copy, spaces and all: `tj forget 'ben (account b1fdc2f4)/Personal' --unlisted`) being one
+piece of it, with what is glued to it ("`...`).")."""
+
+
+class _Wrapper(textwrap.TextWrapper):
+    """textwrap's wrapper, at spaces only, a command in backticks never broken (NU49 F1: a
+    `tj forget` or `tj export --client` hint broken inside its quoted name could not be
+    pasted): one that does not fit on the line starts the next, whole even when longer."""
+
+    def _split(self, text: str) -> list[str]:
+        return CHUNK.findall(text)
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """`text` (one paragraph) on lines of at most `width` characters, broken at spaces only:
+    a word, and a command in backticks with its spaces, is never broken; one longer than a
+    line has a line of its own (NU49 F1)."""
+    return _Wrapper(width, break_long_words=False, break_on_hyphens=False).wrap(text)
+
+
 def fields_text(lines: Iterable[str], width: int | None = None) -> str:
     """`lines` for reading ("label:  value" lines, or prose), each one longer than `width`
     (default: the terminal's, `COLUMNS`, else 80, as a table's) wrapped at spaces, its later
     lines indented under the value: the terminal no longer folds a 260-character "item 9:"
-    line at column 0, under the labels (NU37 #8). A word longer than a line stays whole."""
+    line at column 0, under the labels (NU37 #8). A word longer than a line stays whole, and
+    so does a command in backticks (`wrapped`)."""
     size = width or shutil.get_terminal_size().columns
     out: list[str] = []
     for line in lines:
@@ -185,9 +208,7 @@ def fields_text(lines: Iterable[str], width: int | None = None) -> str:
         if len(line) <= size or len(head) > size // 2:
             out.append(line)
             continue
-        parts = textwrap.wrap(
-            value, size - len(head), break_long_words=False, break_on_hyphens=False
-        )
+        parts = wrapped(value, size - len(head))
         out += [head + parts[0], *(" " * len(head) + part for part in parts[1:])]
     return "\n".join(out)
 
@@ -203,7 +224,7 @@ def prose_text(
     size = width or shutil.get_terminal_size().columns
     later = indent if hang is None else hang
     room = max(size - max(len(indent), len(later)), 20)
-    parts = textwrap.wrap(text, room, break_long_words=False, break_on_hyphens=False)
+    parts = wrapped(text, room)
     return "\n".join((indent if n == 0 else later) + part for n, part in enumerate(parts or [""]))
 
 
@@ -773,7 +794,7 @@ def warn_unverified_owners(
 
 def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") -> str:
     """One line for the owners still sharing whose fingerprint this device never compared
-    (`names`, sorted), however many: "Warning: 11 clients' fingerprints not compared (?):
+    (`names`, sorted), however many: "Warning: 11 accounts' fingerprints not compared (?):
     ana, ben, carla, dev, emma, farid and 5 more, so the server could have made up their
     journals: in session, ask each to read out `tj fingerprint`, then run `tj verify NAME
     FINGERPRINT`." (NU43 #7). Past NAMED_UNVERIFIED names the rest are counted: the table

@@ -83,7 +83,7 @@ def search(
     Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
     -word leaves out entries holding that word. Shows the best 20 and says how many
-    matched; --limit N shows N (--json too).
+    matched, with the command that shows every one; --limit N shows N (--json too).
 
     \b
     Examples:
@@ -108,9 +108,9 @@ def search(
         given = filter_words(journal=journal_name, since=since, until=until)
         given += [word for tag in tags for word in ("--tag", tag)]
         command = shlex.join([*tj_words(home), "search", text, *given])
-        output.message(
+        output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "
-            f"`{command} --limit N` shows N."
+            f"`{command} --limit {found.total}` shows every one."
         )
 
 

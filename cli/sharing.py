@@ -980,7 +980,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     if ended.kept:
         named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
         for copy in ended.kept:  # what became of each copy (NU28 C2)
-            output.message(kept_copy_text(copy, named.get(copy.journal_id, "")))
+            # wrapped, its command whole, to copy (NU49 F1)
+            output.message(kept_copy_text(copy, named.get(copy.journal_id, "")), wrap=True)
     stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
     if stopped:
         output.message(ended_with_share_text(stopped))
@@ -1805,19 +1806,19 @@ def flags_text(share: ShareInfo) -> str:
 def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
     """Under `tj shares`: what "no (earlier share)" and "no (reads only)" mean and the
     command that turns flags on (the client's explicit opt-in, never taken for them), or on
-    again (the annotate role: the opt-in stands)."""
+    again (the annotate role: the opt-in stands), in backticks: wrapped whole (NU49 F1)."""
     return [
         f"Safety flags: {s.member} was opted in for an earlier share of {s.journal}, which "
-        "does not carry over to this one. To send them safety flags: tj share "
-        f"{shlex.quote(s.journal)} {shlex.quote(s.member)} --role annotate --safety-flags"
+        "does not carry over to this one. To send them safety flags: `tj share "
+        f"{shlex.quote(s.journal)} {shlex.quote(s.member)} --role annotate --safety-flags`."
         for s in found
         if s.safety_flags is False and s.safety_flags_earlier
     ] + [
         f"Safety flags: you chose to send {s.member} safety flags for this share of "
         f"{s.journal}, but they only read it now, and a member who only reads could never "
         "mark a flag as read. Your choice stands: give them the annotate role again and "
-        f"flags reach them again: tj share {shlex.quote(s.journal)} {shlex.quote(s.member)} "
-        "--role annotate"
+        f"flags reach them again: `tj share {shlex.quote(s.journal)} {shlex.quote(s.member)} "
+        "--role annotate`."
         for s in found
         if s.safety_flags is False and s.safety_flags_read_role
     ]
@@ -1872,7 +1873,7 @@ def kept_copy_lines(kept: Iterable[KeptCopy], named: dict[str, str]) -> list[str
         f"Share ended, copy kept: {k.journal!r} ({kept_what(k)}; ended from one of your "
         f"devices {output.local_time(k.ended_at) if k.ended_at else ''}; holds "
         f"{contents_text(dict(k.contents))}): shared with nobody now; to delete it for "
-        f"good: {delete_command(k, named.get(k.journal_id, ''))}"
+        f"good: `{delete_command(k, named.get(k.journal_id, ''))}`"
         for k in kept
     ]
 
@@ -1919,7 +1920,7 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
         f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
         f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "
         f"so that {again} (asking first, since {member} would get what it holds){stay}. To "
-        f"delete it for good{originals}: {delete_command(kept, named)}"
+        f"delete it for good{originals}: `{delete_command(kept, named)}`."
     )
 
 

@@ -14,8 +14,9 @@ Restored, into the journal of the importing account that receives the exporter's
 - a safety plan's own parts, the emergency number, the crisis line and the plan text, only
   into a journal whose owner has written none of them (one identical to the file's counts as
   already here; a different one is kept, never overwritten), and never the crisis line over
-  one a member set that is in force there (portability.restore_plan). Not restored: the opt-in to
-  safety flags (it names members of the old account's shares) and a crisis line a therapist
+  one a member set that is in force there (portability.restore_plan). Not restored: the
+  opt-in to safety flags (it names members of the old account's shares; `CareImport.opt_ins`
+  names the journals that had it, for the import to say so) and a crisis line a therapist
   set (`crisis_line_in_use`: theirs, not the exporter's).
 
 Everything else of care (homework, assignments, safety flags, private notes, and the
@@ -38,7 +39,7 @@ from client_sdk.archive import Fields, to_ms
 from client_sdk.care_archive import CareRecords, care_count, plan_written
 from client_sdk.documents import check_text_limit
 from client_sdk.errors import InvalidInput
-from client_sdk.models import check_text
+from client_sdk.models import check_text, normalize_username
 from client_sdk.safety import CLOCK_SKEW_MS, MAX_CONTACT, MAX_PLAN
 from client_sdk.scoring import Instrument, builtin_instruments
 
@@ -97,6 +98,11 @@ class CareImport:
     left_out: dict[str, int] = field(default_factory=dict)
     """The records left in the file, by list name, lists with none left out (as
     `ImportReport.left_out`)."""
+    opt_ins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The journals (ids in the file) of the exporter's own whose plan opted in to safety
+    flags, each with the usernames its flags reached then (`flags_reach`; none when the file
+    names none): the opt-in is not restored (it names the old account's members), and the
+    import says so where it leaves flags off (`ImportReport.flags_not_carried`, NU49 F2)."""
 
 
 def read_care(data: Mapping[str, Any], owned: set[str], known: set[str], now_ms: int) -> CareImport:
@@ -114,7 +120,7 @@ def read_care(data: Mapping[str, Any], owned: set[str], known: set[str], now_ms:
                 raise InvalidInput(
                     f"{where.where} names journal {record['journal_id']}, not in the file"
                 )
-    results, plans = [], []
+    results, plans, opt_ins = [], [], []
     left_out: dict[str, int] = {}
     for index, record in enumerate(lists["results"]):
         fields = Fields(record, f"results[{index}]")
@@ -125,6 +131,8 @@ def read_care(data: Mapping[str, Any], owned: set[str], known: set[str], now_ms:
     for index, record in enumerate(lists["safety_plans"]):
         fields = Fields(record, f"safety_plans[{index}]")
         plan = read_plan(fields) if fields.value["journal_id"] in owned else None
+        if plan is not None and record.get("share_flags") is True:
+            opt_ins.append((plan.journal_id, usernames(record.get("flags_reach") or ())))
         if plan is not None and plan.written:
             plans.append(plan)
         elif plan_written(dict(record)):  # another's, or only a therapist's crisis line
@@ -132,7 +140,21 @@ def read_care(data: Mapping[str, Any], owned: set[str], known: set[str], now_ms:
     for kind in CareRecords().to_dict():
         if kind not in RESTORED and (count := care_count(kind, lists[kind])):
             left_out[kind] = count
-    return CareImport(tuple(results), tuple(plans), left_out)
+    return CareImport(tuple(results), tuple(plans), left_out, tuple(opt_ins))
+
+
+def usernames(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The valid usernames among `names` (a plan's `flags_reach`, strings as `read_plan`
+    checked), each once, in order: a name no account could have is named to no one."""
+    found: list[str] = []
+    for name in names:
+        try:
+            username = normalize_username(name)
+        except InvalidInput:
+            continue
+        if username not in found:
+            found.append(username)
+    return tuple(found)
 
 
 def care_list(top: Fields, kind: str) -> list[Mapping[str, Any]]:

@@ -98,6 +98,8 @@ class ImportReport:
     journals: dict[str, str] = field(default_factory=dict)
     entries: dict[str, str] = field(default_factory=dict)
     goals: dict[str, str] = field(default_factory=dict)
+    checkins: int = 0
+    """The check-ins of the goals imported (each goal comes with its check-ins)."""
     notes: dict[str, str] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
     """The questionnaire results imported (the exporter's own, care_import.py)."""
@@ -142,7 +144,15 @@ class ImportReport:
     plans count here only when of a journal shared with the exporter (not theirs), or, for a
     plan, when it holds only a crisis line a therapist set. A safety plan counts only when
     something is written in it (`care_archive.plan_written`: not one that only opts in to
-    safety flags)."""
+    safety flags). "safety_flags_opt_in": the journals of `flags_not_carried`."""
+    flags_not_carried: dict[str, list[str]] = field(default_factory=dict)
+    """The journals (names here) whose plan in the file opted in to safety flags, where flags
+    do not reach those the file's opt-in reached (its `flags_reach`, the usernames given: an
+    empty list when it names none): the opt-in is never imported (it names the old
+    account's shares), so no flag reaches them from this account until the person opts in
+    again (`client.shares.grant(..., role="annotate", safety_flags=True)` or
+    `client.safety.set_plan(share_flags=True)`). A journal where this account's own opt-in
+    reaches them already is not named (NU49 F2: the opt-in was dropped without a word)."""
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did
     not have by that name), empty ones included: with no entry, goal or note imported, an
@@ -154,6 +164,7 @@ class ImportReport:
             "journals": dict(self.journals),
             "entries": dict(self.entries),
             "goals": dict(self.goals),
+            "checkins": self.checkins,
             "notes": dict(self.notes),
             "results": dict(self.results),
             "safety_plans": list(self.safety_plans),
@@ -169,6 +180,7 @@ class ImportReport:
             "archived": list(self.archived),
             "not_archived": list(self.not_archived),
             "left_out": dict(self.left_out),
+            "flags_not_carried": {k: list(v) for k, v in self.flags_not_carried.items()},
             "created_journals": list(self.created_journals),
         }
 
@@ -293,8 +305,10 @@ class Archives:
         (`ImportReport.crisis_lines_kept`). A journal of this account kept only to share
         with a member (a field-level copy, "Shared with NAME", a brief) is never imported
         into: the file's journal of its name goes into "NAME (imported)"
-        (`ImportReport.imported_as`). Neither the opt-in to safety flags (it names the old shares'
-        members) nor a crisis line a therapist set is restored. Homework, assignments,
+        (`ImportReport.imported_as`). Neither the opt-in to safety flags (it names the old
+        shares' members: `ImportReport.flags_not_carried` names the journals where flags are
+        off for those it reached) nor a crisis line a therapist set is restored. Homework,
+        assignments,
         safety flags, private notes, and the care records of journals others shared with
         the exporter stay in the file: the report counts them (`ImportReport.left_out`).
 
@@ -306,7 +320,7 @@ class Archives:
         known = {j.id for j in archive.journals}
         care = read_care(data, owned, known, now_ms())
         report = await restore(self, archive, progress, care)
-        report.left_out = dict(care.left_out)
+        report.left_out = {**care.left_out, **report.left_out}
         return report
 
     async def import_dayone(
@@ -570,6 +584,8 @@ async def restore(
         for document, item in batch:
             await source.context.sharing.mirror(journal, document, journals=journals)
             mapping(report, item)[item.id] = document.doc_id.hex()
+            if isinstance(item, ArchivedGoal):
+                report.checkins += len(item.checkins)
         batch.clear()
 
     for item in archive.items():
@@ -604,6 +620,8 @@ async def restore(
     await restore_results(source, care.results, targets, report, (done, total, progress))
     for plan in care.plans:
         await restore_plan(source, plan, targets[plan.journal_id], report)
+    for journal_id, reached in care.opt_ins:
+        await tell_opt_in(source, targets[journal_id], reached, report)
     await rearchive(source, archive, targets, report)  # after the care records: it refuses writes
     return report
 
@@ -693,6 +711,22 @@ async def restore_plan(
             journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
         )
         report.safety_plans.append(name)
+
+
+async def tell_opt_in(
+    source: Archives, target: str, reached: tuple[str, ...], report: ImportReport
+) -> None:
+    """Name `target` in `report.flags_not_carried` (and count it in `left_out`) when the
+    file's opt-in to safety flags, which is never imported, reached members (`reached`, the
+    file's `flags_reach`) whom flags do not reach from this account's plan there, or when
+    that plan has no opt-in at all (NU49 F2)."""
+    held = await source.care.safety.plan(target)
+    here = set(held.flags_reach or ()) if held.share_flags else set()
+    missing = [name for name in reached if name not in here]
+    if missing or not held.share_flags:
+        report.flags_not_carried[held.journal] = missing
+        count = report.left_out.get("safety_flags_opt_in", 0)
+        report.left_out["safety_flags_opt_in"] = count + 1
 
 
 CHECKED_FROM = 64 * 1024

@@ -2124,6 +2124,12 @@ def _documents_read(db: sqlite3.Connection, doc_ids: list[bytes]) -> dict[bytes,
     return found
 
 
+COPY_PAIRS_COMPARED = 2000
+"""Pairs of a copy and an entry of the same owner and moment that the index of entries
+compares at most (`_dropped_copies`); past it, the listing reads every entry instead: copies
+that match no entry, written at one millisecond by a client, would cost the pairs' square."""
+
+
 def _dropped_copies(
     db: sqlite3.Connection, query: EntryQuery, journals: list[bytes], listed: str
 ) -> set[bytes] | None:
@@ -2149,6 +2155,8 @@ def _dropped_copies(
         for r in pairs
         if query.copies[bytes(r[1])] == query.owners.get(bytes(r[3]), b"")
     ]
+    if len(candidates) > COPY_PAIRS_COMPARED:
+        return None  # the whole listing compares them, through its kept views (REV-S10B F4)
     documents = _documents_read(db, list({d for pair in candidates for d in pair}))
     dropped: set[bytes] = set()
     for copy, whole in candidates:  # each copy until one entry is the same (REV-S10 S10-1)

@@ -56,11 +56,13 @@ async def test_the_export_hint_beside_the_new_kims_warning_names_the_erased_kims
     data = json.loads(Path(done.stdout.strip()).read_text())
     assert [e["body"] for e in data["entries"]] == ["The first kim's words."]
     assert (
-        f"from 1 journal (kim/Personal of {label}, not the account the server now names kim)"
+        f"from 1 journal ({label}/Personal, not the account the server now names kim)"
         in unwrapped(done.stderr)
     ), done.stderr
     plain = await drlee.ok("export", "--client", "kim", "--out", str(tmp_path / "plain"))
-    assert f"of {label}, not the account the server now names kim" in unwrapped(plain.stderr)
+    assert f"({label}/Personal, not the account the server now names kim)" in unwrapped(
+        plain.stderr
+    )
 
     # once the new kim is verified, "kim" names her: the kept copy's commands name the
     # earlier kim by her account still (the export hint named plain "kim" then too)

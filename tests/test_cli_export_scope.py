@@ -91,7 +91,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     bob = await new_device(live_server, tmp_path, "bob")
     said = (await bob.ok("import", str(path))).stdout.strip()
     assert said == (
-        "Imported 1 entry, 0 goals, 0 notes, 1 questionnaire result and 1 safety plan into 1 "
+        "Imported 1 entry, 1 questionnaire result and 1 safety plan into 1 "
         "journal; not imported (they stay in the file): 1 homework entry and 1 assignment."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")

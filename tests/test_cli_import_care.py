@@ -32,10 +32,7 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
     path = await exported(live_server, tmp_path)
     mia = await new_device(live_server, tmp_path, "mia")
     said = (await mia.ok("import", str(path))).stdout.strip()
-    assert said == (
-        "Imported 0 entries, 0 goals, 0 notes, 2 questionnaire results and 1 safety plan into "
-        "1 journal."
-    ), said
+    assert said == ("Imported 2 questionnaire results and 1 safety plan into 1 journal."), said
 
     listed = await mia.json("measure", "list")
     assert [(r["measure"], r["score"], r["safety_concern"]) for r in listed] == [
@@ -64,7 +61,7 @@ async def test_a_plan_written_here_is_kept_and_the_summary_says_so(
     await mia.ok("safety", "plan", "--text", "Call my sister.")
     said = (await mia.ok("import", str(path))).stdout.strip()
     assert said == (
-        "Imported 0 entries, 0 goals, 0 notes and 2 questionnaire results into 1 journal; kept "
+        "Imported 2 questionnaire results into 1 journal; kept "
         "the safety plan you wrote here in Personal: the file's differs and stays in the file "
         '("safety_plans"; `tj safety plan` shows yours).'
     ), said

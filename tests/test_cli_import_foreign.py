@@ -131,7 +131,7 @@ async def test_a_zip_is_read_by_what_its_json_holds_not_taken_for_day_ones(
     with zipfile.ZipFile(archive, "w") as written:
         written.writestr(exported.name, exported.read_text())
     imported = await laptop.ok("import", str(archive))
-    assert imported.stdout.strip().startswith("Imported 1 entry, 0 goals and 0 notes"), imported
+    assert imported.stdout.strip().startswith("Imported 1 entry into 1 journal"), imported
     assert "Zipped and carried over." in [e["body"] for e in await laptop.json("list")]
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as written:

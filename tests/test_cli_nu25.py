@@ -69,8 +69,8 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
     footnote = (await ana.ok("shares", env={"COLUMNS": "80"})).stderr.splitlines()
     assert footnote == [  # wrapped at 80 columns under their labels (NU46 #12)
         "Safety flags: drsmith was opted in for an earlier share of Personal, which does",
-        "              not carry over to this one. To send them safety flags: tj share",
-        "              Personal drsmith --role annotate --safety-flags",
+        "              not carry over to this one. To send them safety flags:",
+        "              `tj share Personal drsmith --role annotate --safety-flags`.",
         'flags "no (a copy)": a copy kept for a member holds some fields of each entry',
         "                     and never a safety flag: flags are sealed only in the whole",
         "                     journal, for the members you chose (tj share JOURNAL MEMBER",

@@ -49,8 +49,8 @@ async def test_unshare_says_the_copy_stays_why_and_how_to_delete_it(
         "mood and tags of Personal, for drsmith). It is kept, not deleted with the share, so "
         "that `tj share Personal drsmith --only mood,tags` takes it up again (asking first, "
         "since drsmith would get what it holds), and so that the 1 note written there stays "
-        "with you. To delete it for good (your originals in Personal stay): tj journal "
-        f"delete '{COPY}'"
+        "with you. To delete it for good (your originals in Personal stay): `tj journal "
+        f"delete '{COPY}'`."
     ), done.stderr
     shares = await ana.ok("shares", env=WIDE)
     assert await ana.json("shares") == []
@@ -59,8 +59,8 @@ async def test_unshare_says_the_copy_stays_why_and_how_to_delete_it(
     assert re.fullmatch(
         rf"Share ended, copy kept: '{re.escape(COPY)}' \(the mood and tags of Personal, for "
         r"drsmith; ended from one of your devices \d{4}-\d\d-\d\d \d\d:\d\d; holds 1 entry, 1 "
-        r"note\): shared with nobody now; to delete it for good: tj journal delete "
-        rf"'{re.escape(COPY)}'",
+        r"note\): shared with nobody now; to delete it for good: `tj journal delete "
+        rf"'{re.escape(COPY)}'`",
         said(" ".join(lines[1:])),
     ), shares.stderr
     listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
@@ -87,7 +87,7 @@ async def test_unsharing_the_single_items_says_that_journal_stays_too(
         "(entries and results shared one by one with drsmith). It is kept, not deleted with "
         "the share, so that sharing items with drsmith again (`tj share-entry`) takes it up "
         "again (asking first, since drsmith would get what it holds). To delete it for good "
-        "(your originals stay where you wrote them): tj journal delete 'Shared with drsmith'"
+        "(your originals stay where you wrote them): `tj journal delete 'Shared with drsmith'`."
     ), done.stderr
     listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
     assert "single items you shared with drsmith, share ended (`tj shares`)" in listed, listed

@@ -58,7 +58,7 @@ async def test_a_second_import_says_nothing_new_was_imported(
     [exported] = (await ana.json("export", "--out", str(tmp_path / "out")))["files"]
     bob = await new_device(live_server, tmp_path, "bob")
     first = (await bob.ok("import", exported)).stdout.strip()
-    assert first == "Imported 2 entries, 0 goals and 0 notes into 2 journals."
+    assert first == "Imported 2 entries into 2 journals."
     again = (await bob.ok("import", exported)).stdout.strip()
     assert again == "Nothing new to import: 2 entries already here."
     report = await bob.json("import", exported)
@@ -89,7 +89,7 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
         not_archived=["Night dreams", "Old"],
     )
     assert import_summary(many) == (
-        "Imported 1 entry, 0 goals and 0 notes into 1 journal; skipped 2 shared journals: "
+        "Imported 1 entry into 1 journal; skipped 2 shared journals: "
         "ben/Personal, ben/Work; left out 3 entries in the trash for 30 days or more; "
         "skipped 2 therapist notes; Night dreams and Old were archived when exported: archive "
         "them when online (`tj journal archive 'Night dreams'`, `tj journal archive Old`)."
@@ -101,7 +101,7 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
     )
     # an empty journal created is something imported; a file with nothing, nothing to import
     created = ImportReport(journals={"a": "b"}, created_journals=["Dreams"])
-    assert import_summary(created) == "Imported 0 entries, 0 goals and 0 notes into 1 journal."
+    assert import_summary(created) == "Created 1 empty journal: Dreams."
     assert import_summary(ImportReport()) == (
         "Nothing to import: the file holds no entries, goals or notes."
     )

@@ -119,7 +119,9 @@ async def test_an_opt_in_to_safety_flags_alone_is_not_counted_as_a_safety_plan(
     assert len(mine["safety_plans"]) == 1 and "safety plan" not in said, said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(next((tmp_path / "ana").iterdir())))
-    assert report["left_out"] == {}
+    # no plan counted; the opt-in, not carried over, is said (NU49 F2)
+    assert report["left_out"] == {"safety_flags_opt_in": 1}, report
+    assert report["flags_not_carried"] == {"Personal": ["drsmith"]}
 
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))

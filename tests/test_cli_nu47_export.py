@@ -50,7 +50,7 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     assert sorted(j["name"] for j in data["journals"]) == [f"{label}/Dreams", "ana/Personal"]
     assert sorted(e["body"] for e in data["entries"]) == ["Ana's day.", "Ana's dream."]
     assert said(done.stderr) == (
-        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams of {label}) to "
+        f"Exported 2 entries from 2 journals (ana/Personal, {label}/Dreams) to "
         f"{done.stdout.strip()}."
     )
 
@@ -69,8 +69,7 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     wrote = await drsmith.ok("export", "--format", "markdown", "--client", "ana", "--out",
                              str(markdown))  # fmt: skip
     assert said(wrote.stderr) == (
-        f"Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams of {label}) under "
-        f"{markdown}."
+        f"Wrote 2 Markdown files of 2 journals (ana/Personal, {label}/Dreams) under {markdown}."
     )
     bodies = sorted(p.read_text() for p in markdown.rglob("*.md"))
     assert len(bodies) == 2 and not any("Bob's day." in b for b in bodies)

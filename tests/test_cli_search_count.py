@@ -26,13 +26,14 @@ async def test_search_says_it_shows_the_best_20_of_how_many_and_how_to_see_more(
     tj = shlex.join(["tj", "--home", str(ana.home)])
 
     found = await ana.ok("search", "slept", env={"COLUMNS": "200"})
-    assert f"Showing the best 20 of {COUNT} matches: `{tj} search slept --limit N` shows N." in (
-        found.stderr
-    )
+    assert (
+        f"Showing the best 20 of {COUNT} matches: `{tj} search slept --limit {COUNT}` shows "
+        "every one."
+    ) in found.stderr
     cut = await ana.ok("search", "slept bad", "--tag", "sleep", "--limit", "3")
     assert (
         f"Showing the best 3 of {COUNT} matches: "
-        f"`{tj} search 'slept bad' --tag sleep --limit N` shows N."
+        f"`{tj} search 'slept bad' --tag sleep --limit {COUNT}` shows every one."
     ) in cut.stderr
     every = await ana.ok("search", "slept", "--limit", "100", env={"COLUMNS": "200"})
     assert "Showing" not in every.stderr and every.stdout.count("Slept badly") == COUNT

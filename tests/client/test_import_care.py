@@ -45,7 +45,10 @@ async def test_own_results_and_safety_plan_arrive_in_the_new_account(
     report = await bob.archive.import_json(data)
     assert set(report.results) == {r.id for r in before}
     assert report.safety_plans == ["Personal"] and report.safety_plans_kept == []
-    assert report.left_out == {} and report.to_dict()["results"] == report.results
+    assert report.to_dict()["results"] == report.results
+    # the opt-in is not carried over, and the report says so (NU49 F2); it reached no one
+    assert report.left_out == {"safety_flags_opt_in": 1}
+    assert report.flags_not_carried == {"Personal": []}
     await bob.sync()
 
     phone = await login("bob")  # through the server, sealed and signed by bob
