@@ -524,6 +524,11 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             'in the file ("safety_plans"; `tj safety plan` shows yours)'
         )
+    for name, line in report.crisis_lines_imported.items():  # REV-S10B F3: check it
+        parts.append(
+            f"the crisis line the safety message shows for {name} is now the file's, "
+            f"{line!r} (check it with `tj safety plan`)"
+        )
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
             f"kept the crisis line {member} set in {name} in force: the file's differs and "

@@ -284,10 +284,11 @@ def _mean(values: list[int]) -> float | None:
 
 def client_zone(entries: Iterable[EntryLike], now: datetime) -> tzinfo:
     """The client's zone as their entries show it: the UTC offset (minutes) their latest entry
-    was written in; `now`'s zone when no entry records one."""
+    was written in (of two written at one moment, the larger offset: whatever order the
+    entries come in); `now`'s zone when no entry records one."""
     latest = max(
         (e for e in entries if e.utc_offset is not None),
-        key=lambda e: e.created_at,
+        key=lambda e: (e.created_at, e.utc_offset or 0),
         default=None,
     )
     if latest is None or latest.utc_offset is None:
@@ -574,7 +575,7 @@ def caseload_row(
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
-    newest = max(entries, key=lambda e: e.created_at, default=None)
+    newest = max(entries, key=lambda e: (e.created_at, e.utc_offset or 0), default=None)
     last_entry = newest.created_at if newest is not None else None
     recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
@@ -648,7 +649,9 @@ def caseload_row(
         reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
     low = low_moods_this_week(entries, now, low_mood, zone)
     if low:
-        lowest = min(low, key=lambda e: (e.mood or 0, -e.created_at.timestamp()))
+        lowest = min(
+            low, key=lambda e: (e.mood or 0, -e.created_at.timestamp(), -(e.utc_offset or 0))
+        )
         text = f"mood {lowest.mood}/10 on {entry_day(lowest, zone).isoformat()}"
         if len(low) > 1:  # how many, and the latest's time ranks the row (NU44 F1)
             text += f" ({len(low)} at or below {low_mood} in 7 days)"

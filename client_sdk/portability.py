@@ -109,6 +109,11 @@ class ImportReport:
     safety_plans_kept: list[str] = field(default_factory=list)
     """The journals (names here) whose owner had written a safety plan other than the file's:
     theirs is kept as it is (never overwritten); the file's stays in the file."""
+    crisis_lines_imported: dict[str, str] = field(default_factory=dict)
+    """The journals (names here) whose crisis line was written from the file, with that line:
+    it is the owner's own from now on and the safety message shows it, above a line a
+    therapist set that this device had not received yet (said, so that the person checks it:
+    REV-S10B F3)."""
     crisis_lines_kept: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose crisis line in force is one a member (a therapist)
     set, with that member's username: the file's crisis line differs and is not written (it
@@ -170,6 +175,7 @@ class ImportReport:
             "safety_plans": list(self.safety_plans),
             "safety_plans_kept": list(self.safety_plans_kept),
             "crisis_lines_kept": dict(self.crisis_lines_kept),
+            "crisis_lines_imported": dict(self.crisis_lines_imported),
             "imported_as": dict(self.imported_as),
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
@@ -711,6 +717,8 @@ async def restore_plan(
             journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
         )
         report.safety_plans.append(name)
+        if parts[1]:
+            report.crisis_lines_imported[name] = parts[1]
 
 
 async def tell_opt_in(

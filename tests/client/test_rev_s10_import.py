@@ -72,7 +72,7 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     message = " ".join(await ana.safety.message())
     assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
     assert import_summary(report) == (
-        "Imported 0 entries, 0 goals, 0 notes and 1 safety plan into 1 journal; kept the "
+        "Imported 1 safety plan into 1 journal; kept the "
         "crisis line tom set in Personal in force: the file's differs and stays in the file "
         "(yours would replace theirs in the safety message; `tj safety plan --crisis-line` "
         "sets it)."
