@@ -797,19 +797,6 @@ class Entries:
 
             await client.entries.list("Personal", since=date(2026, 10, 1), tag="sleep", limit=20)
         """
-        if limit is None:
-            found = await self._context.entries(
-                journal, include_deleted=include_deleted, refuse_brief=True
-            )
-            return select_entries(
-                found,
-                since=_bound(since),
-                until=_bound(until),
-                tag=tag,
-                emotion=emotion,
-                limit=limit,
-                newest_first=newest_first,
-            )
         listed = await self.list_results(
             journal,
             since=since,
