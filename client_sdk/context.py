@@ -47,7 +47,14 @@ from client_sdk.queries import (
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
-from client_sdk.store import EntryQuery, LocalJournal, Store, StoredDocument, Transaction
+from client_sdk.store import (
+    EntryPage,
+    EntryQuery,
+    LocalJournal,
+    Store,
+    StoredDocument,
+    Transaction,
+)
 
 DEFAULT_JOURNAL = "Personal"
 BRIEF_NOT_JOURNAL = "brief not journal"
@@ -680,12 +687,8 @@ class Context:
             owners={j.journal_id: j.owner_id for j in journals.values()},
             same=self._same_entry,
         )
-        for _ in range(2):  # stale again: another process changed an entry meanwhile
-            await self.index_stale_entries()
-            page = await self.store.entry_page(query)
-            if page is not None:
-                break
-        else:
+        page = await self._indexed_page(query)
+        if page is None:
             return None
         named: dict[bytes, _Names] = {}
         found = []
@@ -696,32 +699,35 @@ class Context:
             found.append(self._listed(journals[journal_id], stored, named))
         return found, page.total, frozenset(j.hex() for j in page.journal_ids)
 
-    async def entry_rows(self, journal_ids: list[bytes]) -> list[EntryRow] | None:
+    async def entry_rows(self, journals: list[LocalJournal]) -> list[EntryRow] | None:
         """The index rows (`queries.EntryRow`: time, offset, mood, ...) of the entries of
-        `journal_ids` not in the trash nor deleted, each entry once (a copy of an entry
-        another of them holds whole left out, as `entries` leaves it out), oldest first,
-        reading no document but those of copies to compare; None when the index cannot
-        tell (see `Store.entry_page`): the caller reads the entries."""
+        `journals` not in the trash nor deleted, each entry once (a copy of an entry another
+        of them holds whole left out, as `entries` leaves it out), oldest first, reading no
+        document but those of copies to compare; None when the index cannot tell (see
+        `Store.entry_page`): the caller reads the entries."""
         await self.replica.load_access()  # which journals are copies: from their chains
-        journals = {j.journal_id: j for j in await self.store.journals()}
-        listed = [j for j in journal_ids if j in journals]
         query = EntryQuery(
-            listed,
+            [j.journal_id for j in journals],
             newest_first=False,
             rows_only=True,
             copies={
-                j: journals[j].owner_id
-                for j in listed
-                if self.replica.is_copy_shared_with_me(journals[j])
+                j.journal_id: j.owner_id for j in journals if self.replica.is_copy_shared_with_me(j)
             },
-            owners={j: journals[j].owner_id for j in listed},
+            owners={j.journal_id: j.owner_id for j in journals},
             same=self._same_entry,
         )
-        for _ in range(2):  # stale again: another process changed an entry meanwhile
-            await self.index_stale_entries()
+        page = await self._indexed_page(query)
+        return None if page is None else [row for _, _, row in page.rows]
+
+    async def _indexed_page(self, query: EntryQuery) -> EntryPage | None:
+        """`Store.entry_page(query)`, the index's missing rows written first when it says
+        it cannot tell (twice at most: another process may change an entry meanwhile); no
+        write transaction while the index is whole."""
+        for attempt in range(3):
             page = await self.store.entry_page(query)
-            if page is not None:
-                return [row for _, _, row in page.rows]
+            if page is not None or attempt == 2:
+                return page
+            await self.index_stale_entries()
         return None
 
     def _same_entry(self, copy: StoredDocument, whole: StoredDocument) -> bool:

@@ -66,7 +66,7 @@ from client_sdk.sharing import ShareInfo, Sharing, share_expiry
 from client_sdk.store import LocalJournal, StoredDocument
 
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
-EntryRowsOf = Callable[[list[bytes]], Awaitable[list[EntryRow] | None]]
+EntryRowsOf = Callable[[list[LocalJournal]], Awaitable[list[EntryRow] | None]]
 GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
 FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 JournalOf = Callable[[str], Awaitable[LocalJournal]]
@@ -555,7 +555,7 @@ class Caseload:
         """A client's entries, each counted once (`_once_each`), as a row reads them: by the
         index of entries (time, offset and mood only) where it can tell, else read."""
         if self._entry_rows is not None:
-            rows = await self._entry_rows([j.journal_id for j in journals])
+            rows = await self._entry_rows(journals)
             if rows is not None:
                 return [MoodEntry(to_datetime(r.created_at), r.utc_offset, r.mood) for r in rows]
         ids = [j.journal_id.hex() for j in journals]
