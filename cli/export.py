@@ -291,7 +291,8 @@ def import_(
     line a therapist set. Nor is the opt-in to safety flags (it names your old account's
     shares): where the file's plan had it on, flags reach no one from this account until you
     opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
-    --role annotate --safety-flags`).
+    --role annotate --safety-flags`). The summary names the emergency number and crisis
+    line the safety message shows once the file's plan is imported, for you to check.
 
     A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
     a brief) is never imported into: the file's journal of that name goes into "NAME
@@ -523,6 +524,11 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         parts.append(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             'in the file ("safety_plans"; `tj safety plan` shows yours)'
+        )
+    for name, number in report.emergency_numbers_imported.items():  # check it too
+        parts.append(
+            f"the emergency number the safety message shows for {name} is now the file's, "
+            f"{number!r} (check it with `tj safety plan`)"
         )
     for name, line in report.crisis_lines_imported.items():  # REV-S10B F3: check it
         parts.append(

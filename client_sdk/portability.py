@@ -75,6 +75,7 @@ from client_sdk.replica import snapshot_fits
 from client_sdk.results import MEASURE, new_result_update
 from client_sdk.safety_path import SafetyPath
 from client_sdk.schedule import Due, standing
+from client_sdk.store import LocalJournal
 
 ImportProgress = Callable[[int, int], None]
 """Called with (items imported so far, items in the file) after each item."""
@@ -109,6 +110,10 @@ class ImportReport:
     safety_plans_kept: list[str] = field(default_factory=list)
     """The journals (names here) whose owner had written a safety plan other than the file's:
     theirs is kept as it is (never overwritten); the file's stays in the file."""
+    emergency_numbers_imported: dict[str, str] = field(default_factory=dict)
+    """The journals (names here) whose emergency number was written from the file, with that
+    number: the safety message shows it from now on, in place of the default one (said, so
+    that the person checks it, as `crisis_lines_imported`)."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose crisis line was written from the file, with that line:
     it is the owner's own from now on and the safety message shows it, above a line a
@@ -175,6 +180,7 @@ class ImportReport:
             "safety_plans": list(self.safety_plans),
             "safety_plans_kept": list(self.safety_plans_kept),
             "crisis_lines_kept": dict(self.crisis_lines_kept),
+            "emergency_numbers_imported": dict(self.emergency_numbers_imported),
             "crisis_lines_imported": dict(self.crisis_lines_imported),
             "imported_as": dict(self.imported_as),
             "skipped_journals": list(self.skipped_journals),
@@ -717,6 +723,8 @@ async def restore_plan(
             journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
         )
         report.safety_plans.append(name)
+        if parts[0]:
+            report.emergency_numbers_imported[name] = parts[0]
         if parts[1]:
             report.crisis_lines_imported[name] = parts[1]
 
@@ -799,30 +807,42 @@ async def target_journals(
     a brief), nor a read-only copy of one gone from the server: what is written there
     reaches the member (L-3 of REV-S10: a file naming its journal like one of them put its
     entries, results and plan before the therapist). The content goes into a journal named
-    `imported_name` instead (`report.imported_as`)."""
+    `imported_name` instead (`report.imported_as`). That holds too for one another device
+    of the account made after this device's last sync: `Journals.create` returns it (the
+    journal of that name another device created meanwhile), and it is checked again here
+    (REV-S10B L1: the import stopped half-way on the commit's refusal)."""
     context = source.context
     await context.replica.load_access()  # which journals are copies: from their chains
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
-        writable = held.role == "owner" and not context.replica.is_disclosure(held)
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
-            mine[key] = (held.journal_id.hex(), writable)
+            mine[key] = (held.journal_id.hex(), importable(context, held))
     targets: dict[str, str] = {}
     for journal in archive.journals:
         if journal.role != "owner":
             report.skipped_journals.append(journal.name)
             continue
         name = journal.name
-        if name.casefold() in mine and not mine[name.casefold()][1]:
-            name = imported_name(journal.name, mine)
-            report.imported_as[journal.name] = name
-        if name.casefold() not in mine:
+        while True:
+            if name.casefold() in mine and not mine[name.casefold()][1]:
+                name = imported_name(journal.name, mine)
+                report.imported_as[journal.name] = name
+            if name.casefold() in mine:
+                break
             created = await source.journals.create(name)
-            mine[name.casefold()] = (created.id, True)
-            report.created_journals.append(created.name)
+            now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
+            mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
+            if mine[name.casefold()][1]:
+                report.created_journals.append(created.name)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
     return targets
+
+
+def importable(context: Context, held: LocalJournal) -> bool:
+    """Whether an import may write into `held`, one of this account's journals: not one it
+    keeps only to share with a member (`Replica.is_disclosure`), nor a read-only copy."""
+    return held.role == "owner" and not context.replica.is_disclosure(held)
 
 
 def imported_name(name: str, mine: Mapping[str, tuple[str, bool]]) -> str:

@@ -211,7 +211,7 @@ reads of each entry's view (`queries.EntryRow`). An entry has a row, or is new, 
 
 - new: a document whose rowid is above `entry_rows_read.last`, the highest rowid the index
   has read (`Transaction.index_new_entries`, which reads them, writes their rows and moves
-  `last` in one write transaction). SQLite gives a new row a rowid above every row's, so a
+  `last` in one write transaction; -1 while a scrub owes a reset, `Store.scrub`). SQLite gives a new row a rowid above every row's, so a
   document written here, pulled or imported costs the index nothing when it is written
   (issue 10: no row, no mark, in the transaction of a `write`; a row left by an earlier
   document of the same id is written over before any listing reads the index); one given a
@@ -626,13 +626,14 @@ class Store:
         all the same, their bytes are overwritten at a later scrub or as pages are reused."""
         async with self._lock, self._db.checkpoints_paused():  # the log busy with none of ours
             try:
-                await self._db.execute("VACUUM")
                 # VACUUM may give rows new rowids: the index of entries, which reads new
-                # documents by rowid (ENTRY_ROWS), is read again from the first one.
-                await self._db.executescript(
-                    "BEGIN IMMEDIATE; DELETE FROM entry_rows; DELETE FROM entry_rows_stale; "
-                    "UPDATE entry_rows_read SET last = 0; COMMIT;"
-                )
+                # documents by rowid (ENTRY_ROWS), is read again from the first one. Reset
+                # before the VACUUM, and owed until after it (`last` -1: the next index
+                # read resets it again, `_index_new_entries`), so a store busy once the
+                # VACUUM is done never skips it (REV-S10B L2).
+                await self._db.run(lambda db: _in_transaction(db, _owe_entry_rows_reset))
+                await self._db.execute("VACUUM")
+                await self._db.run(lambda db: _in_transaction(db, _reset_entry_rows))
                 rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.OperationalError:  # busy: another connection writes or reads
                 return False
@@ -2178,11 +2179,30 @@ def _rows_read(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT last FROM entry_rows_read").fetchone()[0])
 
 
+def _reset_entry_rows(db: sqlite3.Connection) -> None:
+    """Empty the index of entries (ENTRY_ROWS): every document is new to it again."""
+    db.execute("DELETE FROM entry_rows")
+    db.execute("DELETE FROM entry_rows_stale")
+    db.execute("UPDATE entry_rows_read SET last = 0")
+
+
+def _owe_entry_rows_reset(db: sqlite3.Connection) -> None:
+    """`_reset_entry_rows`, and owe it again (`last` -1, below every rowid: every
+    document is new, and `_index_new_entries` resets the index before reading them) until
+    `Store.scrub` does it once its VACUUM is done."""
+    _reset_entry_rows(db)
+    db.execute("UPDATE entry_rows_read SET last = -1")
+
+
 def _index_new_entries(
     db: sqlite3.Connection, row_of: Callable[[StoredDocument], EntryRow], limit: int
 ) -> bool:
-    """`Transaction.index_new_entries` in its transaction."""
+    """`Transaction.index_new_entries` in its transaction (first the reset a scrub owes:
+    `_owe_entry_rows_reset`)."""
     last = _rows_read(db)
+    if last < 0:
+        _reset_entry_rows(db)
+        last = 0
     found = db.execute(
         "SELECT rowid, doc_id, journal_id, kind, state, waiting FROM documents "
         "WHERE rowid > ? ORDER BY rowid LIMIT ?",

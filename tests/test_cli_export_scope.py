@@ -92,7 +92,9 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     said = (await bob.ok("import", str(path))).stdout.strip()
     assert said == (
         "Imported 1 entry, 1 questionnaire result and 1 safety plan into 1 "
-        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment."
+        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment; "
+        "the emergency number the safety message shows for Personal is now the file's, '999' "
+        "(check it with `tj safety plan`)."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))

@@ -32,7 +32,11 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
     path = await exported(live_server, tmp_path)
     mia = await new_device(live_server, tmp_path, "mia")
     said = (await mia.ok("import", str(path))).stdout.strip()
-    assert said == ("Imported 2 questionnaire results and 1 safety plan into 1 journal."), said
+    assert said == (
+        "Imported 2 questionnaire results and 1 safety plan into 1 journal; the emergency "
+        "number the safety message shows for Personal is now the file's, '999' (check it "
+        "with `tj safety plan`)."
+    ), said
 
     listed = await mia.json("measure", "list")
     assert [(r["measure"], r["score"], r["safety_concern"]) for r in listed] == [
@@ -105,3 +109,29 @@ async def test_import_help_says_a_therapists_crisis_line_and_copies_are_kept(
     assert "A crisis line your therapist set stays in force" in said
     assert "`tj safety plan --crisis-line`" in said
     assert 'goes into "NAME (imported)"' in said
+
+
+async def test_the_summary_names_the_emergency_number_and_crisis_line_the_message_now_shows(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The file's emergency number, like its crisis line (REV-S10B F3), is what the safety
+    message shows from now on: the summary names both, for the person to check."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok(
+        "safety", "plan", "--emergency", "999", "--crisis-line", "Samaritans: call 116 123",
+    )  # fmt: skip
+    path = (await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")
+    said = (await mia.ok("import", path)).stdout.strip()
+    assert said == (
+        "Imported 1 safety plan into 1 journal; the emergency number the safety message shows "
+        "for Personal is now the file's, '999' (check it with `tj safety plan`); the crisis "
+        "line the safety message shows for Personal is now the file's, 'Samaritans: call 116 "
+        "123' (check it with `tj safety plan`)."
+    ), said
+    cleo = await new_device(live_server, tmp_path, "cleo")
+    report = await cleo.json("import", path)
+    assert report["emergency_numbers_imported"] == {"Personal": "999"}
+    assert report["crisis_lines_imported"] == {"Personal": "Samaritans: call 116 123"}
+    plan = (await mia.ok("safety", "plan")).stdout
+    assert "999" in plan and "Samaritans: call 116 123" in plan

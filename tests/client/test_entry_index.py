@@ -298,6 +298,47 @@ async def test_the_index_is_read_again_after_a_scrub(
     assert rows == len(ids) and last > 0
 
 
+async def test_a_scrub_never_skips_the_index_reset_when_the_store_is_busy_after_its_vacuum(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REV-S10B L2: the reset of the index after a scrub's VACUUM was a transaction of its
+    own, skipped when another connection held the store's write lock then (scrub returned
+    False, the VACUUM done): the rows read before stayed. Here one row is made wrong before
+    the scrub, and another connection takes the write lock as the VACUUM ends: the index is
+    read again from the first document all the same."""
+    laptop = await signup("ana")
+    ids = await write_plan(laptop)
+    await same_as_every_view(laptop, monkeypatch)
+    store = laptop.context.store
+    wrong = bytes.fromhex(ids["one"])
+    read = "SELECT tags FROM entry_rows WHERE doc_id = ?"
+    right = await store._db.execute_fetchall(read, (wrong,))
+    await store._db.execute(
+        "UPDATE entry_rows SET tags = '[\"planted\"]' WHERE doc_id = ?", (wrong,)
+    )
+    await store._db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(laptop.home / STORE_FILE, isolation_level=None)
+    execute = store._db.execute
+
+    async def busy_after_vacuum(sql: str, *args: Any) -> Any:
+        result = await execute(sql, *args)
+        if sql == "VACUUM":
+            other.execute("BEGIN IMMEDIATE")  # another process writes
+        return result
+
+    monkeypatch.setattr(store._db, "execute", busy_after_vacuum)
+    try:
+        assert not await store.scrub()  # busy: not finished
+    finally:
+        monkeypatch.setattr(store._db, "execute", execute)
+        other.execute("ROLLBACK")
+        other.close()
+    assert await laptop.entries.list(tag="planted", limit=5) == []
+    for query in QUERIES:
+        await same_as_every_view(laptop, monkeypatch, **query)
+    assert await store._db.execute_fetchall(read, (wrong,)) == right
+
+
 async def test_a_caseload_by_the_index_is_the_caseload_of_every_entry(
     signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -72,7 +72,8 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     message = " ".join(await ana.safety.message())
     assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
     assert import_summary(report) == (
-        "Imported 1 safety plan into 1 journal; kept the "
+        "Imported 1 safety plan into 1 journal; the emergency number the safety message "
+        "shows for Personal is now the file's, '999' (check it with `tj safety plan`); kept the "
         "crisis line tom set in Personal in force: the file's differs and stays in the file "
         "(yours would replace theirs in the safety message; `tj safety plan --crisis-line` "
         "sets it)."
@@ -193,3 +194,40 @@ async def test_an_import_never_writes_into_a_brief(signup: ClientFactory) -> Non
     into = f"{brief.name} (imported)"
     assert report.imported_as == {brief.name: into}
     assert [e.body for e in await ana.entries.list(into)] == ["Planted."]
+
+
+async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_completes_elsewhere(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """REV-S10B L1: a file journal named like the "Shared with tom" ana's phone made after
+    the laptop's last sync was created by the import (`Journals.create`, which returned the
+    phone's copy), and the commit refused the write (COPY_JOURNAL): the import stopped
+    half-way, the file's other journals written, no summary. It goes into "NAME (imported)"
+    as when the copy is known here, and tom sees nothing of it."""
+    laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    phone = await login("ana")
+    await share_with(laptop, tom, "Personal")  # so tom is pinned on the laptop too
+    await phone.sync()
+    mine = await phone.entries.write("Personal", "Just this one.")
+    await phone.shares.grant_entry(mine.id, "tom", fingerprint=await tom.shares.fingerprint())
+    await phone.sync()
+    copy = next(j for j in await phone.journals.list() if j.helper == "items")
+    assert copy.name not in [j.name for j in await laptop.journals.list()]  # not pulled yet
+    await eve.entries.write("Personal", "Eve's own.")
+    data = await exported_journal(eve, copy.name)
+
+    report = await laptop.archive.import_json(data)
+    into = f"{copy.name} (imported)"
+    assert report.imported_as == {copy.name: into} and report.created_journals == [into]
+    assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
+    assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal")]
+    assert import_summary(report) == (
+        "Imported 2 entries and 1 questionnaire result into 2 journals; imported the file's "
+        f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member "
+        "(or is a read-only copy), and an import never writes there."
+    )
+    await laptop.sync()
+    await tom.sync()
+    assert "Planted." not in [e.body for e in await tom.entries.list()]
+    assert await tom.measures.results() == []
+    assert [e.body for e in await laptop.entries.list(copy.name)] == ["Just this one."]

@@ -132,8 +132,8 @@ async def test_an_import_never_writes_into_a_copy_journal_another_device_made_me
     file journal named like none of them is created (`Journals.create`), which refreshes
     the list from the server and returns "a journal of that name another device created
     meanwhile", whatever it is: here ana's phone's "Shared with tom", made after the
-    laptop's last sync. The commit's `check_not_copy` refuses the write (the import stops
-    with an error rather than going into "NAME (imported)"): nothing reaches tom."""
+    laptop's last sync. The commit's `check_not_copy` refuses the write (the import stopped
+    with an error; since L1's fix it goes into "NAME (imported)"): nothing reaches tom."""
     from tests.client.sharing_support import share_with
 
     laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
