@@ -278,10 +278,13 @@ class Context:
             by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
             if len(by_id) == 1:
                 return by_id[0]
+        names = {j.journal_id: self.names(j) for j in journals}  # once a journal
         for candidates in [journals] if strict else (live, kept):
-            exact = [j for j in candidates if wanted in self.names(j)]
+            exact = [j for j in candidates if wanted in names[j.journal_id]]
             folded = [
-                j for j in candidates if wanted.casefold() in {n.casefold() for n in self.names(j)}
+                j
+                for j in candidates
+                if wanted.casefold() in {n.casefold() for n in names[j.journal_id]}
             ]
             for found in (exact, folded):
                 if len(found) == 1:
