@@ -293,7 +293,7 @@ class Context:
                     return found[0]
                 if found:
                     raise same_name_error(wanted, found, strict=strict)
-        self._not_another_accounts(wanted, journals)
+        self._not_another_account(wanted, journals, journal=True)
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if len(prefixed) == 1:
             return prefixed[0]
@@ -413,48 +413,38 @@ class Context:
         digits = self.replica.label_digits(journal)
         return account_label(journal.owner_name, journal.owner_id.hex(), digits)
 
-    def _not_another_account(self, wanted: str, journals: list[LocalJournal]) -> None:
-        """Raise InvalidInput when `wanted` ("kim") is the username of journals' owners here
-        that no longer name them (`Replica.owner_label`: several accounts bore it), naming
-        each such account as it is named now."""
-        name = wanted.strip().casefold()
-        owners = sorted(
-            {
-                self.replica.owner_label(j)
+    def _not_another_account(
+        self, wanted: str, journals: list[LocalJournal], *, journal: bool = False
+    ) -> None:
+        """Raise InvalidInput when `wanted`, the username of journals' owners here ("kim"),
+        or with `journal` a journal as "owner/name" with the owner's plain username
+        ("kim/Personal"), no longer names them: journals here of several accounts bear that
+        username (`Replica.owner_label`, NU46 #1), and those it would name are no longer the
+        account named so (or none is). Names each such account as it is named now, or with
+        `journal` each such journal as `display` names it, with its id."""
+        me = self.profile.account_id
+        if journal:
+            found = [
+                j
                 for j in journals
-                if j.owner_id != self.profile.account_id and j.owner_name.casefold() == name
-            }
-        )
-        if owners:
-            raise InvalidInput(
-                f"{wanted!r} names no client on this device now: journals of more than one "
-                f"account named {wanted.strip()} are here (an account erased, its username taken "
-                f"again), each named with its account's id where that tells them apart: name "
-                f"the one you mean as listed: {', '.join(repr(o) for o in owners)}"
+                if j.owner_id != me and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
+            ]
+            listed = sorted(
+                f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_WORD_HEX]})" for j in found
             )
-
-    def _not_another_accounts(self, wanted: str, journals: list[LocalJournal]) -> None:
-        """Raise InvalidInput when `wanted` ("kim/Personal") names no journal as `display`
-        shows it but would with the owner's plain username: journals here of several accounts
-        bear that username (NU46 #1), and this one's owner is no longer the account named so
-        (or none is): each such journal is named as `display` names it, with its id."""
-        others = [
-            j
-            for j in journals
-            if j.owner_id != self.profile.account_id
-            and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
-        ]
-        if not others:
-            return
-        named = ", ".join(
-            sorted(f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_WORD_HEX]})" for j in others)
-        )
-        raise InvalidInput(
-            f"{wanted!r} names no journal on this device now: journals of more than one "
-            f"account named {others[0].owner_name} are here (an account erased, its username "
-            f"taken again), each named with its account's id where that tells them apart: "
-            f"name the one you mean as listed: {named}"
-        )
+            what, owner = "journal", found[0].owner_name if found else ""
+        else:
+            name = wanted.strip().casefold()
+            found = [j for j in journals if j.owner_id != me and j.owner_name.casefold() == name]
+            listed = [repr(o) for o in sorted({self.replica.owner_label(j) for j in found})]
+            what, owner = "client", wanted.strip()
+        if found:
+            raise InvalidInput(
+                f"{wanted!r} names no {what} on this device now: journals of more than one "
+                f"account named {owner} are here (an account erased, its username taken "
+                f"again), each named with its account's id where that tells them apart: name "
+                f"the one you mean as listed: {', '.join(listed)}"
+            )
 
     async def _not_also_a_client(
         self,
