@@ -378,7 +378,7 @@ async def copy_empty(client: Client, journal: Journal) -> str:
         )
     for share in await client.shares.list(local_only=True):
         if share.kind == "mirror" and share.journal_id == journal.id and share.source:
-            fields = output.and_list(list(share.fields or ())) if share.fields else "some fields"
+            fields = output.and_words(list(share.fields or ())) if share.fields else "some fields"
             since = (
                 f" dated from {output.local_time(share.since)}" if share.since is not None else ""
             )
@@ -605,7 +605,7 @@ def list_entries(
     if others and chosen is not None:
         output.message(
             f"Listed {chosen.name}; {owner_named(chosen)} also has "
-            f"{output.and_list([repr(name) for name in others])} on this device (a share "
+            f"{output.and_words([repr(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
     if len(entries) < matching.total:  # cut by the default or by --limit: how to see the rest

@@ -29,6 +29,7 @@ from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
+from client_sdk.models import and_words as and_words
 from client_sdk.models import read_time
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
@@ -641,7 +642,7 @@ def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
     def named(m: MemberReceipt) -> str:
         if not m.through:
             return m.member
-        return f"{m.member} (through {and_list(sorted(repr(j) for j in m.through))})"
+        return f"{m.member} (through {and_words(sorted(repr(j) for j in m.through))})"
 
     return {
         state: [named(m) for m in members]
@@ -660,7 +661,7 @@ def receipt_lines(
     them ("removes it from their view at their next sync")."""
     lines = []
     for state, names in by_receipt(recipients).items():
-        who = and_list(names)
+        who = and_words(names)
         if state == "seen_later":
             lines.append(
                 f"{who} may have received {item} (their device had seen later records); "
@@ -688,16 +689,11 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
         "not_sent": "never received it",
     }
     return [
-        f"{and_list(names)} {said[state]}: "
+        f"{and_words(names)} {said[state]}: "
         + (after if state != "not_sent" else "it never shows for them")
         + "."
         for state, names in by_receipt(recipients).items()
     ]
-
-
-def and_list(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
@@ -766,7 +762,7 @@ def warn_unverified_owners(
         )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
-                f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
+                f"{said}. They hold {and_words(items)}: keep them, and keep them for your "
                 f"clinical records (`{export_client(ended[0].name.split('/', 1)[0])}`) "
                 "before you decide anything "
                 f"about them; {compare}.",
@@ -808,7 +804,7 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
             f"then run `tj verify {name} FINGERPRINT`."
         )
     if len(names) <= NAMED_UNVERIFIED + 1:  # never "and 1 more"
-        listed = and_list(names)
+        listed = and_words(names)
     else:
         rest = len(names) - NAMED_UNVERIFIED
         listed = f"{', '.join(names[:NAMED_UNVERIFIED])} and {rest} more"
@@ -824,7 +820,7 @@ def named_list(names: Sequence[str], *, named: int = 6) -> str:
     """ "ana, ben and carla"; past `named` names (never "and 1 more") the rest counted: "ana,
     ben, carla, dev, emma, farid and 5 more". Pure."""
     if len(names) <= named + 1:
-        return and_list(list(names))
+        return and_words(list(names))
     return f"{', '.join(names[:named])} and {len(names) - named} more"
 
 
@@ -1234,14 +1230,13 @@ def safety_line(report: SyncReport) -> str | None:
 
 def plain_list(fields: Iterable[str]) -> str:
     """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
-    words = ["text" if f == "body" else f for f in fields]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return and_words(["text" if f == "body" else f for f in fields])
 
 
 def keep_downloaded(members: Sequence[str]) -> str:
     """["drsmith"] -> "drsmith keeps what they already downloaded"; ["a", "b"] -> "a and b
     keep ..." (usernames, in the order given; at least one)."""
-    who = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
+    who = and_words(members)
     return f"{who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded"
 
 

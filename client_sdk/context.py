@@ -32,7 +32,7 @@ from client_sdk.errors import (
     TJError,
     WrongKind,
 )
-from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
+from client_sdk.models import Entry, Journal, account_label, and_words, now_ms, to_datetime
 from client_sdk.queries import (
     EntryRow,
     Moment,
@@ -1026,7 +1026,7 @@ def matched_kinds(kinds: list[str]) -> str:
             parts.append(f"{count} {words[:-1] + 'ies' if words.endswith('y') else words + 's'}")
     if not parts:
         return "several documents"
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return and_words(parts)
 
 
 async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocument]:

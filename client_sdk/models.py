@@ -7,7 +7,7 @@ import json
 import platform
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -540,6 +540,14 @@ def label_digits(accounts: Iterable[str]) -> int:
     (NU46; REV-NAMES F1: a label that named two of them resolved to the one still sharing)."""
     ids = set(accounts)
     return next((n for n in (8, 16) if len({a[:n] for a in ids}) == len(ids)), 64)
+
+
+def and_words(words: Sequence[str]) -> str:
+    """ "mood", "mood and tags", "title, mood and tags" ("" for none): the one way the SDK
+    and the CLI join words into a list. Pure."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def account_label(username: str, account_id: str, digits: int = 8) -> str:
