@@ -29,8 +29,8 @@ from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
+from client_sdk.models import ID_SHOWN, read_time
 from client_sdk.models import and_words as and_words
-from client_sdk.models import read_time
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
 from client_sdk.settling import Settled, value_text
@@ -60,8 +60,6 @@ if TYPE_CHECKING:
     Unverified = tuple[str, list[Journal], list[str]]
     """An owner never verified, with their ended copies when every journal of theirs is one,
     and what those copies hold that must not be discarded unread (`clinical_items`)."""
-
-SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
 
 def local_time(moment: datetime) -> str:
@@ -122,7 +120,7 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 def short_id(full_id: str) -> str:
-    return full_id[:SHORT_ID]
+    return full_id[:ID_SHOWN]
 
 
 def saved_text(what: str, note: str) -> str:
@@ -919,13 +917,13 @@ def helper_text(journal: Journal) -> str:
 
 
 def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
-    """Each journal's id as `tj journal list` shows it: its first SHORT_ID hex digits, more
+    """Each journal's id as `tj journal list` shows it: its first ID_SHOWN hex digits, more
     when another journal's id starts the same (never cut with "…": every command taking a
     journal takes a unique id prefix, `client.journals`; NU28 C8)."""
     ids = [j.id for j in journals]
     shown: dict[str, str] = {}
     for full in ids:
-        size = SHORT_ID
+        size = ID_SHOWN
         while size < len(full) and any(o != full and o.startswith(full[:size]) for o in ids):
             size += 1
         shown[full] = full[:size]

@@ -32,7 +32,15 @@ from client_sdk.errors import (
     TJError,
     WrongKind,
 )
-from client_sdk.models import Entry, Journal, account_label, and_words, now_ms, to_datetime
+from client_sdk.models import (
+    ID_SHOWN,
+    Entry,
+    Journal,
+    account_label,
+    and_words,
+    now_ms,
+    to_datetime,
+)
 from client_sdk.queries import (
     EntryRow,
     Moment,
@@ -274,7 +282,7 @@ class Context:
         # delete e8f46fcd7a6b` deleted another journal *named* so). 48 random bits: a word
         # of that form is an id copied from the app; a journal named so stays reachable by
         # its own id (`command_name` gives it when its name names another journal).
-        if len(wanted) >= ID_WORD_HEX:
+        if len(wanted) >= ID_SHOWN:
             by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
             if len(by_id) == 1:
                 return by_id[0]
@@ -430,7 +438,7 @@ class Context:
                 if j.owner_id != me and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
             ]
             listed = sorted(
-                f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_WORD_HEX]})" for j in found
+                f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_SHOWN]})" for j in found
             )
             what, owner = "journal", found[0].owner_name if found else ""
         else:
@@ -466,7 +474,7 @@ class Context:
         except InvalidInput as several:  # they share several: the name is no less in doubt
             raise InvalidInput(
                 f"{wanted!r} names your journal {self.display(found)!r}, and {several}; "
-                f"or give your journal's id ({found.journal_id.hex()[:ID_WORD_HEX]}) for yours"
+                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours"
             ) from None
         if theirs is None:
             return
@@ -474,9 +482,9 @@ class Context:
             f"{wanted!r} names your journal {self.display(found)!r} and also the journal "
             f"{theirs.owner_name} shares with you, {self.display(theirs)!r}: give "
             f"{self.display(theirs)!r} for theirs, or your journal's id "
-            f"({found.journal_id.hex()[:ID_WORD_HEX]}) for yours; or rename yours",
+            f"({found.journal_id.hex()[:ID_SHOWN]}) for yours; or rename yours",
             subject=YOURS_AND_THEIRS,
-            names={"journal id": found.journal_id.hex()[:ID_WORD_HEX]},
+            names={"journal id": found.journal_id.hex()[:ID_SHOWN]},
         )
 
     async def _client_journal(
@@ -1044,11 +1052,6 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
 MIN_ID_PREFIX = 6
 """Hex digits of a journal id that name it (`tj journal list` shows ids): fewer could be a
 name's start as easily."""
-
-
-ID_WORD_HEX = 12
-"""Hex digits of a journal id the app prints (`id e8f46fcd7a6b`); a word of at least these
-many that starts exactly one journal's id names it before any name does (rev-nu36a F2)."""
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

@@ -542,6 +542,13 @@ def label_digits(accounts: Iterable[str]) -> int:
     return next((n for n in (8, 16) if len({a[:n] for a in ids}) == len(ids)), 64)
 
 
+ID_SHOWN = 12
+"""How many hex digits of an id (a journal's, an entry's, a note's) the app shows: `tj`'s
+tables and the SDK's sentences. Any unique prefix of 4 or more is accepted back by the
+SDK's id arguments, and a word of at least these many that starts exactly one journal's id
+names that journal before any name does (`Context.local_journal`, rev-nu36a F2)."""
+
+
 def and_words(words: Sequence[str]) -> str:
     """ "mood", "mood and tags", "title, mood and tags" ("" for none): the one way the SDK
     and the CLI join words into a list. Pure."""
