@@ -135,7 +135,7 @@ def assign(
 def repeat_question(same: list[Assignment]) -> str:
     """ "ana/Personal already has PHQ-9 every 14 days (08f252b7eb33): assign it again?"
     (`same`: those of `Assignments.already_assigned` on the schedule asked for)."""
-    had = output.and_list([f"{a.title} {every_text(a)} ({output.short_id(a.id)})" for a in same])
+    had = output.and_words([f"{a.title} {every_text(a)} ({output.short_id(a.id)})" for a in same])
     return f"{same[0].journal} already has {had}: assign it again?"
 
 

@@ -34,7 +34,7 @@ from cli.main import (
     tags_argument,
     tj_words,
 )
-from cli.paging import tell_cut
+from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
 from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
 from client_sdk.documents import MAX_BODY
@@ -50,9 +50,6 @@ if TYPE_CHECKING:
         MergedText,
         Prompt,
     )
-
-LIST_DEFAULT = 20
-"""Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
 
 date_option = click.option(
     "--date",
@@ -378,7 +375,7 @@ async def copy_empty(client: Client, journal: Journal) -> str:
         )
     for share in await client.shares.list(local_only=True):
         if share.kind == "mirror" and share.journal_id == journal.id and share.source:
-            fields = output.and_list(list(share.fields or ())) if share.fields else "some fields"
+            fields = output.and_words(list(share.fields or ())) if share.fields else "some fields"
             since = (
                 f" dated from {output.local_time(share.since)}" if share.since is not None else ""
             )
@@ -507,14 +504,8 @@ def list_entries(
       tj list --emotion anxious --limit 5
       tj list --emotion grateful --emotion calm      # entries with either
     """
-    if show_all and limit is not None:
-        raise click.UsageError("give --limit N or --all, not both")
-    if since is not None and until is not None and since > until:  # NU31 F9: a usage mistake
-        raise ValueRefused(
-            f"Invalid value for '--since': {since.isoformat()} is after --until "
-            f"{until.isoformat()} (--since is the first day listed, --until the last)."
-        )
-    shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
+    check_paging(since, until, limit, show_all)
+    shown = shown_count(limit, show_all, as_json)
 
     async def listing(
         client: Client,
@@ -605,12 +596,19 @@ def list_entries(
     if others and chosen is not None:
         output.message(
             f"Listed {chosen.name}; {owner_named(chosen)} also has "
-            f"{output.and_list([repr(name) for name in others])} on this device (a share "
+            f"{output.and_words([repr(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
     if len(entries) < matching.total:  # cut by the default or by --limit: how to see the rest
         # with the options given, or the hint lists every journal's (NU47 #11)
-        given = list_options(journal_name, since, until, tags, emotions, oldest_first)
+        given = filter_words(
+            journal=journal_name or None,
+            since=since,
+            until=until,
+            tag=tags,
+            emotion=tuple(emotion.lower() for emotion in emotions),
+        )
+        given += ["--oldest-first"] if oldest_first else []
         which = "oldest" if oldest_first else "newest"
         command = [*tj_words(home), "list", *given]
         tell_cut(len(entries), matching.total, "entries", command, limit is not None, which)
@@ -618,24 +616,6 @@ def list_entries(
     said = not entries and chosen is not None and any(h.journal_id.hex() == chosen.id for h in held)
     if not said and not filtered:  # entries past where this device stopped (NU47 #2)
         output.warn_held_back(held, "entries")
-
-
-def list_options(
-    journal_name: str | None,
-    since: date | None,
-    until: date | None,
-    tags: tuple[str, ...],
-    emotions: tuple[str, ...],
-    oldest_first: bool,
-) -> list[str]:
-    """The options of a `tj list` that choose what it lists, as a command line takes them
-    again: ["--journal", "ana", "--tag", "sleep"] ([] for none)."""
-    days = {"--since": since, "--until": until}
-    words = [("--journal", journal_name)] if journal_name else []
-    words += [(option, day.isoformat()) for option, day in days.items() if day is not None]
-    words += [("--tag", tag) for tag in tags] + [("--emotion", e.lower()) for e in emotions]
-    given = [word for pair in words for word in pair]
-    return given + (["--oldest-first"] if oldest_first else [])
 
 
 @cli.command("on-this-day")

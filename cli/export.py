@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
-from client_sdk.models import Journal, decoded_text, plain_text
+from client_sdk.models import Journal, and_words, decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Client, ImportReport
@@ -209,7 +209,7 @@ def export_summary(data: dict[str, Any]) -> str:
     ]
     kinds = {"goals": KIND_WORDS["goals"], "notes": KIND_WORDS["notes"], **CARE_WORDS}
     parts += [plural(count(kind), *words) for kind, words in kinds.items() if count(kind)]
-    return f"{join_words(parts)} from {plural(count('journals'), 'journal', 'journals')}"
+    return f"{and_words(parts)} from {plural(count('journals'), 'journal', 'journals')}"
 
 
 def write_private(path: Path, text: str) -> None:
@@ -493,17 +493,17 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         if report.safety_plans:
             kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
         if kinds:
-            parts.append(f"imported {join_words(kinds)} into {journals}")
+            parts.append(f"imported {and_words(kinds)} into {journals}")
         else:  # only journals, empty ones, created
             created = report.created_journals
             empty = plural(len(created), "empty journal", "empty journals")
-            parts.append(f"created {empty}: {join_words(created)}")
+            parts.append(f"created {empty}: {and_words(created)}")
     if report.already_here:
         kinds = [
             plural(count, *KIND_WORDS[kind])
             for kind, count in sorted(report.already_here.items(), key=kind_order)
         ]
-        parts.append(f"{join_words(kinds)} already here")
+        parts.append(f"{and_words(kinds)} already here")
     if report.skipped_journals:
         shared = plural(len(report.skipped_journals), "shared journal", "shared journals")
         parts.append(f"skipped {shared}: {', '.join(report.skipped_journals)}")
@@ -518,9 +518,9 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         if report.left_out.get(kind)
     ]
     if left:
-        parts.append(f"not imported (they stay in the file): {join_words(left)}")
+        parts.append(f"not imported (they stay in the file): {and_words(left)}")
     if report.safety_plans_kept:  # never overwritten: the user decides (NU48 #3)
-        names = join_words(report.safety_plans_kept)
+        names = and_words(report.safety_plans_kept)
         parts.append(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             'in the file ("safety_plans"; `tj safety plan` shows yours)'
@@ -554,7 +554,7 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"`tj journal archive {shlex.quote(name)}`" for name in report.not_archived
         )
         parts.append(
-            f"{join_words(report.not_archived)} {'was' if one else 'were'} archived when "
+            f"{and_words(report.not_archived)} {'was' if one else 'were'} archived when "
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
     flags = "".join(
@@ -585,7 +585,7 @@ def flags_not_carried_text(journal: str, members: list[str]) -> str:
         f"`tj share {name} {shlex.quote(m)} --role annotate --safety-flags`" for m in members
     )
     return (
-        f"Safety flags: in the file, flags of {journal} reached {join_words(members)}; that "
+        f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; that "
         "choice names your old account's shares and is not carried over, so no flag reaches "
         f"{'them' if len(members) > 1 else members[0]} from this account until you opt in "
         f"again: {commands}."
@@ -594,11 +594,6 @@ def flags_not_carried_text(journal: str, members: list[str]) -> str:
 
 def kind_order(item: tuple[str, int]) -> int:
     return list(KIND_WORDS).index(item[0])
-
-
-def join_words(words: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class ImportBar:

@@ -28,15 +28,16 @@ since_option = click.option(
     metavar="DATE",
     help="Count only entries from this local date on (YYYY-MM-DD, today or yesterday).",
 )
-
-
-@cli.command()
-@click.option(
+journals_option = click.option(
     "--journal",
     "journal_name",
     metavar="NAME",
     help='One journal (a shared one is "owner/name"); default: all your journals.',
 )
+
+
+@cli.command()
+@journals_option
 @since_option
 @json_option
 @pass_home
@@ -246,12 +247,7 @@ def days(count: int) -> str:
     metavar="FILE",
     help="Write the report to FILE (one self-contained HTML page).",
 )
-@click.option(
-    "--journal",
-    "journal_name",
-    metavar="NAME",
-    help='One journal (a shared one is "owner/name"); default: all your journals.',
-)
+@journals_option
 @since_option
 @pass_home
 def report(home: Home, html_file: Path, journal_name: str | None, since: date | None) -> None:

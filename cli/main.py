@@ -471,10 +471,8 @@ def scope_advice(error: ScopeNeeded) -> str:
         f"tj share {journal} {member} --full"
     )
     if error.fields:
-        named = ["text" if f == "body" else f for f in error.fields]
-        words = f"{', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else named[0]
         return (
-            f"To share the {words} with them again: tj share {journal} {member} --only "
+            f"To share the {output.plain_list(error.fields)} with them again: tj share {journal} {member} --only "
             f"{','.join(error.fields)}; {full}"
         )
     return (

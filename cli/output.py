@@ -29,7 +29,8 @@ from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
-from client_sdk.models import read_time
+from client_sdk.models import ID_SHOWN, read_time
+from client_sdk.models import and_words as and_words
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
 from client_sdk.settling import Settled, value_text
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
     Unverified = tuple[str, list[Journal], list[str]]
     """An owner never verified, with their ended copies when every journal of theirs is one,
     and what those copies hold that must not be discarded unread (`clinical_items`)."""
-
-SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
 
 def local_time(moment: datetime) -> str:
@@ -121,7 +120,7 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 def short_id(full_id: str) -> str:
-    return full_id[:SHORT_ID]
+    return full_id[:ID_SHOWN]
 
 
 def saved_text(what: str, note: str) -> str:
@@ -641,7 +640,7 @@ def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
     def named(m: MemberReceipt) -> str:
         if not m.through:
             return m.member
-        return f"{m.member} (through {and_list(sorted(repr(j) for j in m.through))})"
+        return f"{m.member} (through {and_words(sorted(repr(j) for j in m.through))})"
 
     return {
         state: [named(m) for m in members]
@@ -660,7 +659,7 @@ def receipt_lines(
     them ("removes it from their view at their next sync")."""
     lines = []
     for state, names in by_receipt(recipients).items():
-        who = and_list(names)
+        who = and_words(names)
         if state == "seen_later":
             lines.append(
                 f"{who} may have received {item} (their device had seen later records); "
@@ -688,16 +687,11 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
         "not_sent": "never received it",
     }
     return [
-        f"{and_list(names)} {said[state]}: "
+        f"{and_words(names)} {said[state]}: "
         + (after if state != "not_sent" else "it never shows for them")
         + "."
         for state, names in by_receipt(recipients).items()
     ]
-
-
-def and_list(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
@@ -766,7 +760,7 @@ def warn_unverified_owners(
         )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
-                f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
+                f"{said}. They hold {and_words(items)}: keep them, and keep them for your "
                 f"clinical records (`{export_client(ended[0].name.split('/', 1)[0])}`) "
                 "before you decide anything "
                 f"about them; {compare}.",
@@ -808,7 +802,7 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
             f"then run `tj verify {name} FINGERPRINT`."
         )
     if len(names) <= NAMED_UNVERIFIED + 1:  # never "and 1 more"
-        listed = and_list(names)
+        listed = and_words(names)
     else:
         rest = len(names) - NAMED_UNVERIFIED
         listed = f"{', '.join(names[:NAMED_UNVERIFIED])} and {rest} more"
@@ -824,7 +818,7 @@ def named_list(names: Sequence[str], *, named: int = 6) -> str:
     """ "ana, ben and carla"; past `named` names (never "and 1 more") the rest counted: "ana,
     ben, carla, dev, emma, farid and 5 more". Pure."""
     if len(names) <= named + 1:
-        return and_list(list(names))
+        return and_words(list(names))
     return f"{', '.join(names[:named])} and {len(names) - named} more"
 
 
@@ -923,13 +917,13 @@ def helper_text(journal: Journal) -> str:
 
 
 def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
-    """Each journal's id as `tj journal list` shows it: its first SHORT_ID hex digits, more
+    """Each journal's id as `tj journal list` shows it: its first ID_SHOWN hex digits, more
     when another journal's id starts the same (never cut with "…": every command taking a
     journal takes a unique id prefix, `client.journals`; NU28 C8)."""
     ids = [j.id for j in journals]
     shown: dict[str, str] = {}
     for full in ids:
-        size = SHORT_ID
+        size = ID_SHOWN
         while size < len(full) and any(o != full and o.startswith(full[:size]) for o in ids):
             size += 1
         shown[full] = full[:size]
@@ -1234,14 +1228,13 @@ def safety_line(report: SyncReport) -> str | None:
 
 def plain_list(fields: Iterable[str]) -> str:
     """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
-    words = ["text" if f == "body" else f for f in fields]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return and_words(["text" if f == "body" else f for f in fields])
 
 
 def keep_downloaded(members: Sequence[str]) -> str:
     """["drsmith"] -> "drsmith keeps what they already downloaded"; ["a", "b"] -> "a and b
     keep ..." (usernames, in the order given; at least one)."""
-    who = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
+    who = and_words(members)
     return f"{who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded"
 
 

@@ -82,12 +82,14 @@ def tell_cut(
     )
 
 
-def filter_words(**given: str | date | None) -> list[str]:
+def filter_words(**given: str | date | tuple[str, ...] | None) -> list[str]:
     """The options given, as words of a command that repeats them: `--journal ana`, `--since
-    2026-10-01` (a keyword's underscores are dashes)."""
+    2026-10-01`, `--tag sleep --tag work` for a tuple (a keyword's underscores are dashes)."""
     words = []
     for name, value in given.items():
-        if value is not None:
-            shown = value.isoformat() if isinstance(value, date) else value
-            words += [f"--{name.replace('_', '-')}", shown]
+        option = f"--{name.replace('_', '-')}"
+        if isinstance(value, tuple):
+            words += [word for item in value for word in (option, item)]
+        elif value is not None:
+            words += [option, value.isoformat() if isinstance(value, date) else value]
     return words

@@ -152,7 +152,7 @@ def safety_plan(
             output.message(opt_in_text(before, newly))
             if not yes:
                 output.confirm(
-                    f"Send safety flags to {output.and_list(newly)}?",
+                    f"Send safety flags to {output.and_words(newly)}?",
                     default=False,
                     abort=True,
                     err=True,
@@ -187,7 +187,7 @@ async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str]
 
 def reads_only_text(journal: str, readers: list[str]) -> str:
     """Members `--share-flags` never opts in: they only read (NU24 C15)."""
-    who = output.and_list(readers)
+    who = output.and_words(readers)
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
         "reads could never mark a safety flag as read, so none is sealed for "
@@ -199,7 +199,7 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
 
 def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
     """What `--share-flags` would do, naming each member it adds (R39 F3)."""
-    who = output.and_list(newly)
+    who = output.and_words(newly)
     adding = (
         f"--share-flags opts in {who}, who read {before.journal} now: when a PHQ-9 item 9 is "
         f"answered above 0 in {before.journal}, an encrypted safety flag is sealed for "
@@ -207,7 +207,7 @@ def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
     )
     if not before.share_flags:
         return f"{adding}."
-    reach = output.and_list(list(before.flags_reach)) if before.flags_reach else "no one"
+    reach = output.and_words(list(before.flags_reach)) if before.flags_reach else "no one"
     return f"Safety flags of {before.journal} go to {reach} now. {adding} too."
 
 
@@ -373,13 +373,13 @@ def flags_text(plan: SafetyPlan) -> str:
     if earlier:
         were = "was" if len(earlier) == 1 else "were"
         parts.append(
-            f"{output.and_list(earlier)}, who {were} opted in for an earlier share of "
+            f"{output.and_words(earlier)}, who {were} opted in for an earlier share of "
             f"{plan.journal}, which does not carry over to this one: `tj safety plan "
             "--share-flags` names whom it adds and asks"
         )
     if missing:
         parts.append(
-            f"{output.and_list(missing)}, who "
+            f"{output.and_words(missing)}, who "
             + ("also read it" if plan.flags_reach else "read it, but whom the opt-in does not name")
             + ": `tj safety plan --share-flags` names whom it adds and asks"
         )
@@ -388,14 +388,14 @@ def flags_text(plan: SafetyPlan) -> str:
     if paused:  # opted in, then made read-only: the opt-in stands (role-flags fix)
         were = "was" if len(paused) == 1 else "were"
         parts.append(
-            f"{output.and_list(paused)}, who {were} opted in but only read it now: a flag "
+            f"{output.and_words(paused)}, who {were} opted in but only read it now: a flag "
             "needs the annotate role; your choice stands, and flags reach them again once "
             "you give them the annotate role (`tj share "
             f"{shlex.quote(plan.journal)} NAME --role annotate`)"
         )
     if readers:  # never opted in by --share-flags (NU24 C15)
         parts.append(
-            f"{output.and_list(readers)}, who only read it: a flag needs the annotate role"
+            f"{output.and_words(readers)}, who only read it: a flag needs the annotate role"
         )
     if not plan.flags_reach:  # no "yes (flags reach no one; not ...)": said plainly
         return f"yes, but flags reach no one now: not {'; not '.join(parts)}"

@@ -105,8 +105,7 @@ def search(
     )
     output.show_rows(found.hits, as_json, hits_table, f"No entries match {text!r}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
-        given = filter_words(journal=journal_name, since=since, until=until)
-        given += [word for tag in tags for word in ("--tag", tag)]
+        given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
         command = shlex.join([*tj_words(home), "search", text, *given])
         output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "

@@ -416,7 +416,7 @@ def share(
         output.message(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
-            f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
+            f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
             "it once their device next syncs (`tj sync`, `tj caseload`) and can mark it read. This app is not monitored in "
             "real time."
         )
@@ -1259,12 +1259,12 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     items = home.run(lambda client: output.clinical_items(client, [journal_name]))
     if items:  # never discarded unseen (NU20 C10)
         output.message(
-            f"{name} holds {output.and_list(items)}. For your clinical records, "
+            f"{name} holds {output.and_words(items)}. For your clinical records, "
             f"export it first: `tj export --journal {shlex.quote(name)} --out DIR` writes it "
             "out."
         )
     if not yes:
-        held = f", with {output.and_list(items)}," if items else ""
+        held = f", with {output.and_words(items)}," if items else ""
         output.confirm(
             output.shown(f"Discard the copy of {name}{held} from this device for good?"),
             abort=True,

@@ -72,6 +72,7 @@ The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich me
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -795,10 +796,7 @@ def _fewer_name_lines(
         )
         choices.append(laid)
     budget = spare + sum(widths[i] or 0 for i in names)
-    count = 1
-    for laid in choices:
-        count *= len(laid)
-    if count > NAME_CHOICES:
+    if math.prod(len(laid) for laid in choices) > NAME_CHOICES:
         return
 
     def score(chosen: Sequence[int]) -> tuple[int, int]:
@@ -819,7 +817,7 @@ def _fewer_name_lines(
 
 
 def _cell_lines(cell: str, column: Column, width: int, indent: str = "") -> int:
-    """The lines `cell` takes in its column at `width`, as `_height` counts them."""
+    """The lines `cell` takes in its column at `width` (`_height`'s count of a cell)."""
     if not width:
         return 0
     if column.kind == NAME:
@@ -844,13 +842,7 @@ def _height(
         for cell, column, width in zip(row, columns, widths, strict=True):
             if not width:
                 continue
-            if column.kind == NAME:
-                lines = _break_name(cell, width, column.items).splitlines()
-            elif column.kind == TEXT and not column.cut:
-                lines = _wrap_text(cell, width, "").splitlines()
-            else:
-                lines = cell.splitlines()
-            count = sum(-(-max(cell_len(x), 1) // width) for x in lines)
+            count = _cell_lines(cell, column, width)
             tallest = max(tallest, count)
             texts += count if column.kind == TEXT else 0
         total += tallest

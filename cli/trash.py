@@ -89,7 +89,7 @@ def former_text(former: list[str], journal: str) -> list[str]:
     does not reach them (NU42 #3); [] when there is none."""
     if not former:
         return []
-    who = output.and_list(former)
+    who = output.and_words(former)
     return [
         f"{who}, whose share of {journal} ended, keep{'s' if len(former) == 1 else ''} what "
         "their device downloaded while it lasted: this does not remove it there."
@@ -172,7 +172,7 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
         "not_sent": ("cannot have received", "nothing of it they can open has left this device"),
     }
     lines = [
-        f"{output.and_list(names)} {said[state][0]} {item} ({said[state][1]})."
+        f"{output.and_words(names)} {said[state][0]} {item} ({said[state][1]})."
         for state, names in output.by_receipt(recipients).items()
     ]
     if lines:

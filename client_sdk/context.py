@@ -32,7 +32,15 @@ from client_sdk.errors import (
     TJError,
     WrongKind,
 )
-from client_sdk.models import Entry, Journal, account_label, now_ms, to_datetime
+from client_sdk.models import (
+    ID_SHOWN,
+    Entry,
+    Journal,
+    account_label,
+    and_words,
+    now_ms,
+    to_datetime,
+)
 from client_sdk.queries import (
     EntryRow,
     Moment,
@@ -274,14 +282,17 @@ class Context:
         # delete e8f46fcd7a6b` deleted another journal *named* so). 48 random bits: a word
         # of that form is an id copied from the app; a journal named so stays reachable by
         # its own id (`command_name` gives it when its name names another journal).
-        if len(wanted) >= ID_WORD_HEX:
+        if len(wanted) >= ID_SHOWN:
             by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
             if len(by_id) == 1:
                 return by_id[0]
+        names = {j.journal_id: self.names(j) for j in journals}  # once a journal
         for candidates in [journals] if strict else (live, kept):
-            exact = [j for j in candidates if wanted in self.names(j)]
+            exact = [j for j in candidates if wanted in names[j.journal_id]]
             folded = [
-                j for j in candidates if wanted.casefold() in {n.casefold() for n in self.names(j)}
+                j
+                for j in candidates
+                if wanted.casefold() in {n.casefold() for n in names[j.journal_id]}
             ]
             for found in (exact, folded):
                 if len(found) == 1:
@@ -290,7 +301,7 @@ class Context:
                     return found[0]
                 if found:
                     raise same_name_error(wanted, found, strict=strict)
-        self._not_another_accounts(wanted, journals)
+        self._not_another_account(wanted, journals, journal=True)
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if len(prefixed) == 1:
             return prefixed[0]
@@ -410,48 +421,38 @@ class Context:
         digits = self.replica.label_digits(journal)
         return account_label(journal.owner_name, journal.owner_id.hex(), digits)
 
-    def _not_another_account(self, wanted: str, journals: list[LocalJournal]) -> None:
-        """Raise InvalidInput when `wanted` ("kim") is the username of journals' owners here
-        that no longer name them (`Replica.owner_label`: several accounts bore it), naming
-        each such account as it is named now."""
-        name = wanted.strip().casefold()
-        owners = sorted(
-            {
-                self.replica.owner_label(j)
+    def _not_another_account(
+        self, wanted: str, journals: list[LocalJournal], *, journal: bool = False
+    ) -> None:
+        """Raise InvalidInput when `wanted`, the username of journals' owners here ("kim"),
+        or with `journal` a journal as "owner/name" with the owner's plain username
+        ("kim/Personal"), no longer names them: journals here of several accounts bear that
+        username (`Replica.owner_label`, NU46 #1), and those it would name are no longer the
+        account named so (or none is). Names each such account as it is named now, or with
+        `journal` each such journal as `display` names it, with its id."""
+        me = self.profile.account_id
+        if journal:
+            found = [
+                j
                 for j in journals
-                if j.owner_id != self.profile.account_id and j.owner_name.casefold() == name
-            }
-        )
-        if owners:
-            raise InvalidInput(
-                f"{wanted!r} names no client on this device now: journals of more than one "
-                f"account named {wanted.strip()} are here (an account erased, its username taken "
-                f"again), each named with its account's id where that tells them apart: name "
-                f"the one you mean as listed: {', '.join(repr(o) for o in owners)}"
+                if j.owner_id != me and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
+            ]
+            listed = sorted(
+                f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_SHOWN]})" for j in found
             )
-
-    def _not_another_accounts(self, wanted: str, journals: list[LocalJournal]) -> None:
-        """Raise InvalidInput when `wanted` ("kim/Personal") names no journal as `display`
-        shows it but would with the owner's plain username: journals here of several accounts
-        bear that username (NU46 #1), and this one's owner is no longer the account named so
-        (or none is): each such journal is named as `display` names it, with its id."""
-        others = [
-            j
-            for j in journals
-            if j.owner_id != self.profile.account_id
-            and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
-        ]
-        if not others:
-            return
-        named = ", ".join(
-            sorted(f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_WORD_HEX]})" for j in others)
-        )
-        raise InvalidInput(
-            f"{wanted!r} names no journal on this device now: journals of more than one "
-            f"account named {others[0].owner_name} are here (an account erased, its username "
-            f"taken again), each named with its account's id where that tells them apart: "
-            f"name the one you mean as listed: {named}"
-        )
+            what, owner = "journal", found[0].owner_name if found else ""
+        else:
+            name = wanted.strip().casefold()
+            found = [j for j in journals if j.owner_id != me and j.owner_name.casefold() == name]
+            listed = [repr(o) for o in sorted({self.replica.owner_label(j) for j in found})]
+            what, owner = "client", wanted.strip()
+        if found:
+            raise InvalidInput(
+                f"{wanted!r} names no {what} on this device now: journals of more than one "
+                f"account named {owner} are here (an account erased, its username taken "
+                f"again), each named with its account's id where that tells them apart: name "
+                f"the one you mean as listed: {', '.join(listed)}"
+            )
 
     async def _not_also_a_client(
         self,
@@ -473,7 +474,7 @@ class Context:
         except InvalidInput as several:  # they share several: the name is no less in doubt
             raise InvalidInput(
                 f"{wanted!r} names your journal {self.display(found)!r}, and {several}; "
-                f"or give your journal's id ({found.journal_id.hex()[:ID_WORD_HEX]}) for yours"
+                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours"
             ) from None
         if theirs is None:
             return
@@ -481,9 +482,9 @@ class Context:
             f"{wanted!r} names your journal {self.display(found)!r} and also the journal "
             f"{theirs.owner_name} shares with you, {self.display(theirs)!r}: give "
             f"{self.display(theirs)!r} for theirs, or your journal's id "
-            f"({found.journal_id.hex()[:ID_WORD_HEX]}) for yours; or rename yours",
+            f"({found.journal_id.hex()[:ID_SHOWN]}) for yours; or rename yours",
             subject=YOURS_AND_THEIRS,
-            names={"journal id": found.journal_id.hex()[:ID_WORD_HEX]},
+            names={"journal id": found.journal_id.hex()[:ID_SHOWN]},
         )
 
     async def _client_journal(
@@ -1033,7 +1034,7 @@ def matched_kinds(kinds: list[str]) -> str:
             parts.append(f"{count} {words[:-1] + 'ies' if words.endswith('y') else words + 's'}")
     if not parts:
         return "several documents"
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return and_words(parts)
 
 
 async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocument]:
@@ -1051,11 +1052,6 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
 MIN_ID_PREFIX = 6
 """Hex digits of a journal id that name it (`tj journal list` shows ids): fewer could be a
 name's start as easily."""
-
-
-ID_WORD_HEX = 12
-"""Hex digits of a journal id the app prints (`id e8f46fcd7a6b`); a word of at least these
-many that starts exactly one journal's id names it before any name does (rev-nu36a F2)."""
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

@@ -14,15 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from client_sdk.models import and_words
+
 COPY_JOURNAL = "copy journal"
 """`TJError.subject` of the InvalidInput refusing a write in a journal kept for a member."""
-
-
-def and_words(words: Sequence[str]) -> str:
-    """ "mood", "mood and tags", "title, mood and tags"."""
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def copy_write_refused(

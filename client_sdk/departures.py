@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from client_sdk.models import read_json
+from client_sdk.models import and_words, read_json
 
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
@@ -419,8 +419,7 @@ class Departure:
         when = clock(self.at)
         ended = f"the share was ended from one of your devices ({when})"
         if self.source and self.fields:  # a field-level copy kept for the member (NU21 C7)
-            words = ["text" if f == "body" else f for f in self.fields]
-            said = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+            said = and_words(["text" if f == "body" else f for f in self.fields])
             return (
                 f"{self.member} no longer reads the {said} of {self.source} (a copy kept for "
                 f"them): {ended}"

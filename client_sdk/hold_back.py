@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import wire
-from client_sdk.models import read_json
+from client_sdk.models import and_words, read_json
 
 UNVERIFIED_SHARE_BYTES = 512 * 1024
 """Bytes of ciphertext a device lets through at most (so keeps at most) for all the journals
@@ -296,7 +296,7 @@ def grouped_line(held: Sequence[HeldBack], *, verify: str = "") -> str:
             f"compare fingerprints {how}; the next sync downloads the rest"
         )
     if len(owners) <= NAMED_OWNERS + 1:  # never "and 1 more"
-        names = ", ".join(owners[:-1]) + f" and {owners[-1]}"
+        names = and_words(owners)
     else:
         names = f"{', '.join(owners[:NAMED_OWNERS])} and {len(owners) - NAMED_OWNERS} more"
     return (

@@ -7,7 +7,7 @@ import json
 import platform
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -540,6 +540,21 @@ def label_digits(accounts: Iterable[str]) -> int:
     (NU46; REV-NAMES F1: a label that named two of them resolved to the one still sharing)."""
     ids = set(accounts)
     return next((n for n in (8, 16) if len({a[:n] for a in ids}) == len(ids)), 64)
+
+
+ID_SHOWN = 12
+"""How many hex digits of an id (a journal's, an entry's, a note's) the app shows: `tj`'s
+tables and the SDK's sentences. Any unique prefix of 4 or more is accepted back by the
+SDK's id arguments, and a word of at least these many that starts exactly one journal's id
+names that journal before any name does (`Context.local_journal`, rev-nu36a F2)."""
+
+
+def and_words(words: Sequence[str]) -> str:
+    """ "mood", "mood and tags", "title, mood and tags" ("" for none): the one way the SDK
+    and the CLI join words into a list. Pure."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def account_label(username: str, account_id: str, digits: int = 8) -> str:

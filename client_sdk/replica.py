@@ -257,6 +257,11 @@ class Replica:
         self._unpinned: dict[bytes, IntegrityError | KeyChangedError] = {}
         self._labels: tuple[list[LocalJournal], int, frozenset[str], dict[bytes, str]] | None = None
         """`_owner_labels` as last worked out: from which journal list, at which minute."""
+        self._holders: frozenset[str] | None = None
+        """`name_holders` as last worked out; None once the pins change (`_pins_changed`)."""
+        self._bearers: tuple[list[LocalJournal], dict[str, set[str]]] | None = None
+        """`_name_bearers` as last worked out, from which journal list; None once the pins
+        change (`_pins_changed`)."""
         self._shared_by: dict[bytes, tuple[bytes, str]] = {}
         """Journal id -> (owner id, owner's username) of the journals others share with this
         account, as the last journal list named them (for `_refused_shares`' words)."""
@@ -1375,23 +1380,42 @@ class Replica:
         "kim (account 1a2b3c4d)" names one account only (REV-NAMES F1), also once the copy of
         an erased account whose id the new holder of its username chose to begin alike is
         discarded (REV-S9B S9B-3: a label printed before then names no one now)."""
-        name = journal.owner_name.casefold()
+        same = self._name_bearers().get(journal.owner_name.casefold(), set())
+        return label_digits(same | {journal.owner_id.hex()})
+
+    def _name_bearers(self) -> dict[str, set[str]]:
+        """The other accounts (hex) that bore each username (case folded) here, as
+        `label_digits` counts them, worked out once per journal list read and set of pins
+        (a caseload names every client's journal: not a walk of the list per journal)."""
+        journals = self.store.last_journals()
+        if self._bearers is not None and self._bearers[0] is journals:
+            return self._bearers[1]
         me = self.profile.account_id
-        same = {
-            j.owner_id.hex()
-            for j in self.store.last_journals()
-            if j.owner_id != me and j.owner_name.casefold() == name
-        }
         pinned = [(p.account_id, p.username) for p in self._peers.values()]
         pinned += list((self._replaced_pins or {}).items())
-        same |= {a.hex() for a, username in pinned if a != me and username.casefold() == name}
-        return label_digits(same | {journal.owner_id.hex()})
+        bearers: dict[str, set[str]] = {}
+        for account, username in [(j.owner_id, j.owner_name) for j in journals] + pinned:
+            if account != me:
+                bearers.setdefault(username.casefold(), set()).add(account.hex())
+        self._bearers = (journals, bearers)
+        return bearers
+
+    def _pins_changed(self) -> None:
+        """Forget what was worked out from the pins (`_name_bearers`, `name_holders`)."""
+        self._bearers = None
+        self._holders = None
 
     def name_holders(self) -> set[str]:
         """The accounts (hex) pinned on this device under their username now: the one a
         username names here (`account_names`' `holders`). A verify of another account under
         a username forgets the earlier one's pin (`pin`), so at most one account per name."""
-        return {peer.account_id.hex() for peer in self._peers.values()}
+        return set(self._pinned_holders())
+
+    def _pinned_holders(self) -> frozenset[str]:
+        """`name_holders`, worked out once per set of pins."""
+        if self._holders is None:
+            self._holders = frozenset(peer.account_id.hex() for peer in self._peers.values())
+        return self._holders
 
     def _owner_labels(self) -> dict[bytes, str]:
         """`owner_label` of every other account with a journal on this device, by account
@@ -1399,13 +1423,13 @@ class Replica:
         set of pins (`name_holders`)."""
         journals = self.store.last_journals()
         now = now_ms()
-        holders = frozenset(self.name_holders())
+        holders = self._pinned_holders()
         kept = self._labels
         if (
             kept is not None
             and kept[0] is journals
             and kept[1] == now // 60_000
-            and kept[2] == holders
+            and kept[2] is holders
         ):
             return kept[3]
         accounts: dict[str, tuple[str, bool]] = {}
@@ -1636,6 +1660,7 @@ class Replica:
         self._peers = {peer.account_id: peer for peer in await self.store.peers()}
         self._replaced = await self.store.replaced_verified()
         self._replaced_pins = await self.store.replaced_pins()
+        self._pins_changed()
 
     async def load_peers(self) -> None:
         """Read the pinned peers back, once (a client just opened): what names accounts apart
@@ -1735,6 +1760,7 @@ class Replica:
             if self._replaced_pins is not None:
                 self._replaced_pins[other.account_id] = other.username
         self._peers[peer.account_id] = peer
+        self._pins_changed()
         return peer
 
     async def pinned_as(self, username: str, account_id: bytes) -> list[Peer]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ID_SHOWN = 12
-"""Hex digits of a journal id these sentences show (as the app prints ids: `context.ID_WORD_HEX`)."""
+from client_sdk.models import ID_SHOWN
 
 
 def shown_ids(journal_ids: list[bytes] | tuple[bytes, ...]) -> list[str]:

@@ -48,17 +48,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client_sdk.documents import EntryView
-from client_sdk.models import read_time, to_datetime
+from client_sdk.models import ID_SHOWN, read_time, to_datetime
 from client_sdk.yjs_updates import Id, KeyWrites
 
 Clock = Callable[[datetime], str]
 """How a report's sentence writes a time (an aware datetime -> text). The default, `utc_clock`,
 gives "2026-12-01 18:47 UTC"; an app passes one in the user's local time (the CLI's gives
 "2026-12-01 18:47" in the local time zone)."""
-
-ID_SHOWN = 12
-"""How many hex digits of an id a report's sentence shows (as `tj` tables do); any unique
-prefix of 4 or more is accepted back by the SDK's id arguments."""
 
 FIELD_WORDS = {"created_at": "date", "emotions": "emotions", "tags": "tags"}
 """An entry field's name in a sentence, where it differs from the field's own name."""

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ID_SHOWN = 12
-"""Hex digits of the note's id these sentences show (as an app lists notes: NU37 #12)."""
+from client_sdk.models import ID_SHOWN
 
 WITHDRAWAL_REFUSED = "withdrawal refused"
 """`TJError.subject` of `client.notes.withdraw` refused for a note of this account that only
