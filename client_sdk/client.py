@@ -1952,7 +1952,7 @@ class Client:
         """`arrivals` without those of a client's copies (`share --only`, `share-entry`,
         `measure share`) of an entry or result this account also reads in a journal the
         client shares whole: each counts once in the summary, as `entries.list()` and
-        `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
+        `measures.list()` count it (their `once_each` rule, NU19 C18). A change that is
         only in a copy still counts, and so does one of an entry or result held only in the
         read-only copy of a whole journal whose share ended (`Context.share_state`, from the
         owner-signed chain; or no longer served): nothing reaches that copy any more, so the
@@ -1990,7 +1990,7 @@ class Client:
 
             results = []
             for journal in read:
-                results += await self.measures.results(journal.journal_id.hex())
+                results += await self.measures.list(journal.journal_id.hex())
             owned = {j.journal_id.hex(): j.owner_id.hex() for j in read}
             in_copies = {k: v for k, v in owned.items() if bytes.fromhex(k) in copies}
             counted = {r.id for r in results_once_each(results, in_copies, owned)}
@@ -2040,12 +2040,12 @@ class Client:
         if any(a.kind == MEASURE for a in fresh):
             kept: set[tuple[bytes, str, int, datetime, int]] = set()
             for journal_id in mine:
-                for r in await self.measures.results(journal_id.hex()):
+                for r in await self.measures.list(journal_id.hex()):
                     if r.id not in copied_now:
                         kept.add((owners[journal_id], r.measure, r.version, r.taken_at, r.score))
             wanted = {a.doc_id.hex() for a in fresh if a.kind == MEASURE}
             for journal_id in {a.journal_id for a in fresh if a.kind == MEASURE}:
-                for r in await self.measures.results(journal_id.hex()):
+                for r in await self.measures.list(journal_id.hex()):
                     same = (owners[journal_id], r.measure, r.version, r.taken_at, r.score)
                     if r.id in wanted and same in kept:
                         had.add(r.id)

@@ -387,7 +387,7 @@ class Shares:
             if member is None or member.account_id is None:
                 continue
             flags = await safety.flags(journal_id.hex())
-            results = await measures.results(journal_id.hex())
+            results = await measures.list(journal_id.hex())
             waiting = set()
             for item_id in {f.id for f in flags} | {r.id for r in results}:
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
@@ -594,7 +594,7 @@ class Shares:
         ]
         account_key = context.profile.secrets.account_key
         found = []
-        for result in await self._care()[1].results(local.journal_id.hex()):
+        for result in await self._care()[1].list(local.journal_id.hex()):
             doc_id = bytes.fromhex(result.id)
             copies = [keys.disclosure_doc_id(account_key, doc_id, k) for k in kept]
             if not any([await context.store.document(c) is not None for c in copies]):

@@ -249,19 +249,19 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await tom.sync()
     await ana.shares.revoke("Mood", "tom")
     await tom.sync()
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert any("share ended" in flag for flag in row.flags), row.flags
     await tom.shares.forget("ana/Mood", unlisted=True)
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert not any("share ended" in flag for flag in row.flags), row.flags
     assert len(row.journals) == 1 and "Mood" not in row.journals[0], row.journals
 
     await ana.shares.revoke("Personal", "tom")  # every share of ana's ended
     await tom.sync()
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert row.share_ended
     await tom.shares.forget("ana/Personal", unlisted=True)
-    assert await tom.caseload.rows() == []
+    assert await tom.caseload.list() == []
 
 
 async def test_forget_says_when_another_process_kept_the_store_file_from_being_scrubbed(

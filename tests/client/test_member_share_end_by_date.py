@@ -83,7 +83,7 @@ async def test_a_server_that_keeps_serving_a_journal_after_its_signed_end_cannot
     assert stored[personal] == "revoked"
     [listed] = [j for j in await drsmith.journals.list() if j.owner == "ana"]
     assert (listed.name, listed.share_ended, listed.unlisted) == ("ana/Personal", True, False)
-    [row] = await drsmith.caseload.rows(now=datetime.fromtimestamp(later / 1000).astimezone())
+    [row] = await drsmith.caseload.list(now=datetime.fromtimestamp(later / 1000).astimezone())
     assert row.share_ended and "share ended" in row.flags, row.flags
     with pytest.raises(AccessError):
         await drsmith.notes.add("ana/Personal", "After the end.")

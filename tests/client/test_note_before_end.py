@@ -137,9 +137,9 @@ async def test_a_note_pushed_while_the_owner_narrows_to_read_is_neither_withheld
         [listed] = await tom.notes.list()
         assert (listed.text, listed.delivered) == (late[0], False)
         assert listed.late is not None and "before ana's device took it" in listed.late
-        [assigned] = await tom.assignments.assignments()
+        [assigned] = await tom.assignments.list()
         assert (assigned.id, assigned.delivered) == (late[1], False)
-        assert late[1] not in [a.id for a in await laptop.assignments.assignments()]
+        assert late[1] not in [a.id for a in await laptop.assignments.list()]
         jo = await signup("joan")
         await share_with(laptop, jo)
         assert (await jo.sync()).withheld == []

@@ -278,7 +278,7 @@ async def test_a_crash_right_after_the_result_is_recorded_does_not_lose_the_late
             await phone.measures.take("phq9", ITEM_9)
         except RuntimeError:
             pass  # the crash, after the result was committed
-    [result] = await phone.measures.results()
+    [result] = await phone.measures.list()
     assert result.safety_concern
     await phone.sync()
     await drsmith.sync()
@@ -396,7 +396,7 @@ async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
         dying.setattr(phone.replica, "commit", crash)
         with pytest.raises(RuntimeError):
             await phone.measures.take("phq9", ITEM_9)
-    assert await phone.measures.results() == []
+    assert await phone.measures.list() == []
     assert (await phone.sync()).late_flags == []
     assert await phone.replica.store.setting(FLAG_WATCH) == "[]"
     await drsmith.sync()

@@ -194,7 +194,7 @@ async def test_a_crafted_brief_digest_crashes_the_therapists_caseload(
     await share_brief_saying(ben, drsmith, monkeypatch, taken_at="0001-01-01T00:00:00+05:00")
     for client in (ben, ana, drsmith):
         await client.sync()
-    rows = await drsmith.caseload.rows()
+    rows = await drsmith.caseload.list()
     assert {r.client for r in rows} == {"ben", "ana"}
 
 
@@ -213,5 +213,5 @@ async def test_a_brief_digest_names_the_safety_item_the_client_chose(
     await share_brief_saying(ben, drsmith, monkeypatch, name="All clear; nothing to see\n")
     for client in (ben, drsmith):
         await client.sync()
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert all("\n" not in f and "All clear" not in f for f in row.flags), row.flags

@@ -161,7 +161,7 @@ async def test_a_brief_at_the_end_of_time_still_crashes_the_therapists_caseload(
     monkeypatch.setattr(practice, "brief_update", real_update)
     for client in (ben, ana, drsmith):
         await client.sync()
-    rows = await drsmith.caseload.rows()  # "Raises nothing"
+    rows = await drsmith.caseload.list()  # "Raises nothing"
     assert {r.client for r in rows} == {"ben", "ana"}
 
 

@@ -122,14 +122,14 @@ async def test_a_client_who_shared_only_a_brief_past_its_end_is_no_live_caseload
     fingerprint = await tom.shares.fingerprint()
     await ana.briefs.share(await ana.briefs.prepare(), "tom", until=until, fingerprint=fingerprint)
     await tom.sync()
-    assert [r.client for r in await tom.caseload.rows()] == ["ana"]
+    assert [r.client for r in await tom.caseload.list()] == ["ana"]
     later = days_on(live_server, monkeypatch, 2)
     moment = datetime.fromtimestamp(later / 1000).astimezone()
 
     assert await tom.briefs.received() == []
-    assert [r.client for r in await tom.caseload.rows(now=moment)] == []
+    assert [r.client for r in await tom.caseload.list(now=moment)] == []
     await tom.sync()
-    assert [r.client for r in await tom.caseload.rows(now=moment)] == []
+    assert [r.client for r in await tom.caseload.list(now=moment)] == []
 
 
 async def test_a_renewal_the_server_withheld_gives_back_the_notes_it_set_aside(
@@ -198,7 +198,7 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     assert list(ended) == [COPY]
     await drsmith.sync()
 
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert f"share ended: ana/{COPY}" in row.flags, row.flags
 
 
@@ -240,5 +240,5 @@ async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide
     names = {j.id: j.name for j in await drsmith.journals.list()}
     assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert f"share ended: ana/{COPY}" in row.flags, row.flags
