@@ -371,7 +371,7 @@ def brief(
         shared = await client.briefs.share(
             prepared,
             therapist,
-            until=until,
+            expires_at=until,
             fingerprint=fingerprint,
             trust_on_first_use=trust_on_first_use,
         )

@@ -336,7 +336,7 @@ def share(
             journal_name,
             therapist,
             role=role,
-            until=end if isinstance(end, datetime) else None,
+            expires_at=end if isinstance(end, datetime) else None,
             fingerprint=fingerprint,
             trust_on_first_use=trust_on_first_use,
             only=only,

@@ -267,18 +267,18 @@ class Briefs:
         brief: Brief,
         username: str,
         *,
-        until: datetime | None = None,
+        expires_at: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
-        """Share `brief` (as read) with a therapist as one item, readable until `until`
+        """Share `brief` (as read) with a therapist as one item, readable until `expires_at`
         (an aware datetime, or a naive one in local time; default: 14 days from now); the
         share ends on its own then. A `fingerprint` replaces other keys held for `username`
         (another account's: a name an erased account freed), as `client.shares.grant` says
         (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
         first). Needs the network.
 
-        Raises InvalidInput for an `until` not in the future, an unconfirmed peer (no
+        Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`) or yourself; NotFound for an unknown
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
@@ -296,7 +296,7 @@ class Briefs:
                 await self._replica.refuse_while_parked(journal, "share a brief")
         # What the share would refuse is refused before the brief's journal exists: a
         # refused brief leaves nothing behind to look shared (NU19 C16).
-        end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
+        end = expires_at or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
         share_expiry(end)  # InvalidInput for an end not in the future
         if normalize_username(username) == self._replica.profile.username:
             raise InvalidInput("you cannot share a brief with yourself")

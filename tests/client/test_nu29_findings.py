@@ -60,9 +60,9 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
         match=r"tom read all of 'Personal' until its end date passed, and the mood, tags of "
         r"it through a copy whose share was ended .*nothing was changed",
     ):
-        await ana.shares.grant("Personal", "tom", until=new_end)
+        await ana.shares.grant("Personal", "tom", expires_at=new_end)
     assert chain.member_by_account(tom.profile.account_id) is None
-    renewed = await ana.shares.grant("Personal", "tom", until=new_end, full=True)
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=new_end, full=True)
     assert (renewed.journal, renewed.kind, renewed.fields) == ("Personal", "journal", None)
     assert renewed.expires_at is not None
     assert abs((renewed.expires_at - new_end).total_seconds()) < 60
@@ -91,7 +91,7 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     with pytest.raises(
         InvalidInput, match=r"tom read all of 'Personal' until its end date passed, and the mood"
     ):
-        await ana.shares.grant("Personal", "tom", until=new_end)
+        await ana.shares.grant("Personal", "tom", expires_at=new_end)
     personal = await journal_id(ana, "Personal")
     assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
 

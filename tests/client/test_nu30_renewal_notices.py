@@ -43,7 +43,7 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     assert [d.reason for d in (await phone.sync()).departures] == [EXPIRED]
 
     new_end = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=new_end)
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=new_end)
     # said by `grant` as a renewal: the terms of the membership that reached its end date
     # (an `ended` entry closed it: this is a new membership, told as a renewal all the same)
     assert (renewed.previous_role, renewed.previous_expired) == ("annotate", True)

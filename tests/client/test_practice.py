@@ -24,7 +24,7 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     assert [e["title"] for e in brief.to_discuss] == ["Sister"]
     until = datetime.now().astimezone() + timedelta(days=3)
     shared = await ana.briefs.share(
-        brief, "tom", until=until, fingerprint=await tom.shares.fingerprint()
+        brief, "tom", expires_at=until, fingerprint=await tom.shares.fingerprint()
     )
     assert shared.expires_at is not None and shared.role == "read"
     await ana.sync()

@@ -102,7 +102,7 @@ async def test_renewing_a_lapsed_mood_only_share_after_a_sync_stays_mood_only(
     await ana.sync()
 
     renewed = await ana.shares.grant(
-        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+        "Personal", "tom", expires_at=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
     )
     personal = await journal_id(ana, "Personal")
     whole = ana.replica.chains.current(personal).member_by_account(tom.profile.account_id)

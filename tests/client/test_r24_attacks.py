@@ -310,7 +310,7 @@ async def test_an_end_date_after_widening_with_full_ends_everything_tom_reads(
     await share_with(ana, tom, only=["mood"])
     await share_with(ana, tom, full=True)
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await ana.shares.grant("Personal", "tom", until=tomorrow)
+    await ana.shares.grant("Personal", "tom", expires_at=tomorrow)
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended` for the whole share
     await ana.entries.write("Personal", "written after tom's end date", mood=2)

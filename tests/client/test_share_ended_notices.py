@@ -210,7 +210,7 @@ async def test_a_brief_reaching_its_end_date_is_no_news_to_either_side(
     await ana.briefs.share(
         brief,
         "tom",
-        until=datetime.now().astimezone() + timedelta(days=1),
+        expires_at=datetime.now().astimezone() + timedelta(days=1),
         fingerprint=await tom.shares.fingerprint(),
     )
     await ana.sync()

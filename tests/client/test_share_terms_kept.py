@@ -48,7 +48,7 @@ async def test_renewing_a_lapsed_annotate_share_with_a_new_end_date_keeps_annota
     assert await whole_terms(ana, tom) is None
 
     until = datetime.fromtimestamp((later + 30 * DAY_MS) // 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=until)  # as `tj share --until`
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=until)  # as `tj share --until`
     assert (renewed.role, renewed.fields) == ("annotate", None)
     assert await whole_terms(ana, tom) == ("annotate", ms(until))
 

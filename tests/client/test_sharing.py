@@ -655,7 +655,7 @@ async def test_renewing_an_expired_field_level_share_renews_it_as_limited_as_it_
     assert lapsed is not None and (lapsed.journal, lapsed.expired) == (first.journal, True)
 
     renewed = await ana.shares.grant(
-        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+        "Personal", "tom", expires_at=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
     )
     assert (renewed.journal, renewed.kind, renewed.fields) == (first.journal, "mirror", ("mood",))
     assert [(s.journal, s.expired) for s in await ana.shares.list()] == [(first.journal, False)]
