@@ -150,7 +150,7 @@ class Measures:
         concern = [n for n in chosen.safety_items if answers[n - 1] > 0]
         if concern and local.role == "owner":
             # a flag this device cannot seal yet (it has not seen the opt-in or the share)
-            # is sealed by the sync that brings them (safety_path.seal_missed, NU22 C3).
+            # is sealed by the sync that brings them (SafetyPath._seal_missed, NU22 C3).
             # Watched BEFORE the result is stored (R37 F7): a crash between the two then
             # leaves a watch entry without a result, which the next sync forgets, never a
             # result whose flag owed no sync seals.

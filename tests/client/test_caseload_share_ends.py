@@ -16,8 +16,8 @@ async def test_a_share_ending_tomorrow_is_said_one_in_ten_days_is_not(
 ) -> None:
     gina, farid, tom = await signup("gina"), await signup("farid"), await signup("tom")
     soon = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(gina, tom, until=soon)
-    await share_with(farid, tom, until=datetime.now().astimezone() + timedelta(days=10))
+    await share_with(gina, tom, expires_at=soon)
+    await share_with(farid, tom, expires_at=datetime.now().astimezone() + timedelta(days=10))
     for client in (gina, farid):
         await client.entries.write("Personal", "A day.", mood=6)
         await client.sync()
@@ -38,7 +38,7 @@ async def test_the_server_cannot_make_a_share_end_soon_or_hide_that_it_does(
     tom = await through("tom")
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
     await share_with(gina, tom)
-    await share_with(farid, tom, until=tomorrow)
+    await share_with(farid, tom, expires_at=tomorrow)
     for client in (gina, farid):
         await client.entries.write("Personal", "A day.", mood=6)
         await client.sync()

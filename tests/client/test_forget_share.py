@@ -62,7 +62,7 @@ async def ended_copy(ana: Client, tom: Client, end: str) -> bytes:
     two days later, not synced since)."""
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
@@ -358,7 +358,7 @@ async def test_forget_after_the_old_end_date_refuses_a_share_the_owner_extended(
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     await ana.shares.grant(
@@ -385,7 +385,7 @@ async def test_a_forget_waits_for_a_pull_in_flight_and_leaves_nothing_of_the_jou
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     journal = await journal_id(ana, "Personal")
@@ -422,7 +422,7 @@ async def test_a_journal_list_read_before_a_forget_does_not_write_the_journal_ba
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     journal = await journal_id(ana, "Personal")

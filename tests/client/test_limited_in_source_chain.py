@@ -88,7 +88,7 @@ async def test_a_new_device_refuses_a_role_change_when_an_earlier_whole_share_la
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", "An old entry.", mood=4)
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended`
     personal = await journal_id(ana, "Personal")

@@ -28,7 +28,7 @@ async def shared_until_tomorrow(signup: ClientFactory) -> tuple[Client, Client, 
     ana, drsmith = await signup("ana"), await signup("drsmith")
     await ana.entries.write("Personal", "Before the end.", mood=4)
     await share_with(
-        ana, drsmith, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, drsmith, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await drsmith.sync()
     await drsmith.notes.add("ana/Personal", "While the share is on.")

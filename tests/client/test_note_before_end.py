@@ -35,7 +35,7 @@ async def shared_until_tomorrow(signup: ClientFactory) -> tuple[Client, Client]:
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "Before the end date.")
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     await ana.sync()

@@ -138,7 +138,7 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     await share_with(ana, drsmith, "Work")
     await ana.shares.revoke("Personal", "drsmith")
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, drsmith, role="annotate", until=tomorrow)
+    await share_with(ana, drsmith, role="annotate", expires_at=tomorrow)
     await drsmith.sync()
     assert not [f for f in await flags(drsmith) if "share ended" in f]
 

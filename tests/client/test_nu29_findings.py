@@ -46,7 +46,7 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
     ):
         await ana.shares.grant("Personal", "tom", role="read")
     until = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, tom, full=True, until=until)
+    await share_with(ana, tom, full=True, expires_at=until)
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the whole share's `ended` entry
     personal = await journal_id(ana, "Personal")
@@ -81,7 +81,7 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
-    await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the `ended` entry
     first = await share_with(ana, tom, only=["mood"])

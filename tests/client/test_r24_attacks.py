@@ -135,7 +135,7 @@ async def test_an_older_copy_after_a_lapsed_whole_share_is_never_widened_by_a_ne
     a lapsed membership counts as one, so it renews the whole share."""
     ana = await signup("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended`
     with monkeypatch.context() as patch:

@@ -1,7 +1,7 @@
 """REV-DEL3: hostile review of 6c8bc096 (an entry shared one by one is a snapshot; its
 trash, restore and delete reach the copy: `Sharing.single_copies`). Each test fails on
 6c8bc096 but the one marked "Guard". Fixed since: another device's trash or delete of the
-entry reaches the copy where it is held (`Entries.follow_removals`, A); a delete for good
+entry reaches the copy where it is held (`Entries._follow_removals`, A); a delete for good
 or a restore writes the copies first, so a retry repairs a cut (C); a brief's digest is
 read defensively, its instrument named by this app (D); a refusal names the copy (E)."""
 

@@ -75,7 +75,7 @@ async def test_a_safety_flag_of_a_share_past_its_signed_end_reads_ended_as_the_j
     tom = await through("tom")
     await ana.entries.write("Personal", "hello", mood=5)
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, tom, role="annotate", until=tomorrow)
+    await share_with(ana, tom, role="annotate", expires_at=tomorrow)
     await ana.safety.set_plan(share_flags=True, flags_for="tom")
     taken = await ana.measures.take("phq9", ITEM_9)
     await ana.safety.respond(taken.result)
@@ -148,13 +148,13 @@ async def test_a_renewal_the_server_withheld_gives_back_the_notes_it_set_aside(
     drsmith = await through("drsmith")
     await ana.entries.write("Personal", "Before the end.", mood=4)
     now = datetime.now().astimezone()
-    await share_with(ana, drsmith, role="annotate", until=now + timedelta(days=1))
+    await share_with(ana, drsmith, role="annotate", expires_at=now + timedelta(days=1))
     await drsmith.sync()
     personal = await journal_id(ana, "Personal")
     state = drsmith.replica.chains.state(personal)
     assert state is not None
     await drsmith.notes.add("ana/Personal", "Written before the end, not sent.")
-    await share_with(ana, drsmith, role="annotate", until=now + timedelta(days=10))
+    await share_with(ana, drsmith, role="annotate", expires_at=now + timedelta(days=10))
     hostile.replies["/v1/journals/list"] = listed_as(  # type: ignore[assignment]
         personal, chain_length=state.length, epoch=state.epoch
     )
