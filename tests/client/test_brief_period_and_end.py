@@ -76,7 +76,10 @@ async def test_an_expired_brief_is_listed_as_expired_with_when_on_both_sides(
     await ana.entries.write("Personal", "Before the session.", mood=4)
     until = datetime.now().astimezone() + timedelta(days=1)
     shared = await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=await tom.shares.fingerprint()
+        await ana.briefs.prepare(),
+        "tom",
+        expires_at=until,
+        fingerprint=await tom.shares.fingerprint(),
     )
     assert shared.expires_at is not None
     await tom.sync()

@@ -45,7 +45,9 @@ async def assigned(signup: ClientFactory, **terms: object) -> tuple[Client, Clie
 async def test_a_passed_signed_end_date_is_said_on_both_sides(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ana, tom, end = await assigned(signup, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    ana, tom, end = await assigned(
+        signup, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # the owner's device signs `ended`
     assert await ana.assignments.due() == []

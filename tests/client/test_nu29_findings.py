@@ -81,7 +81,9 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
-    await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the `ended` entry
     first = await share_with(ana, tom, only=["mood"])

@@ -120,7 +120,9 @@ async def test_a_client_who_shared_only_a_brief_past_its_end_is_no_live_caseload
     await ana.entries.write("Personal", "Before the session.", mood=4)
     until = datetime.now().astimezone() + timedelta(days=1)
     fingerprint = await tom.shares.fingerprint()
-    await ana.briefs.share(await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=fingerprint)
+    await ana.briefs.share(
+        await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=fingerprint
+    )
     await tom.sync()
     assert [r.client for r in await tom.caseload.list()] == ["ana"]
     later = days_on(live_server, monkeypatch, 2)

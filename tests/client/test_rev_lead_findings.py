@@ -75,7 +75,9 @@ async def test_a_server_withholding_the_ended_entry_cannot_turn_new_terms_into_t
     try:
         await ana.entries.write("Personal", SECRET, mood=3)
         copy = await share_with(ana, tom, only=["mood"])
-        await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
+        await share_with(
+            ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+        )
         await desk.sync()  # the desk's last honest view: tom reads all of it until tomorrow
         stale = hostile.replies_to(LIST)[-1]
         later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
@@ -123,7 +125,9 @@ async def test_new_terms_before_any_sync_after_the_end_dates_do_not_renew_the_wh
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     # Only the copy goes on past tomorrow: ana's latest choice is the mood only.
     renewed = await ana.shares.grant(
         copy.journal, "tom", expires_at=datetime.now().astimezone() + timedelta(days=5)
@@ -153,7 +157,9 @@ async def test_a_member_leaving_the_copy_before_the_ended_entry_does_not_get_the
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     await ana.shares.grant(
         copy.journal, "tom", expires_at=datetime.now().astimezone() + timedelta(days=5)
     )

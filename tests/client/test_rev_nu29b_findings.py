@@ -56,7 +56,9 @@ async def whole_then_lapsed(
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()
     personal = await journal_id(ana, "Personal")
