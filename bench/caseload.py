@@ -6,7 +6,7 @@ Starts a real `tj-server` on loopback; each client writes one entry a day for `-
 journal with one therapist, who verifies each client's fingerprint (as in person: a device
 downloads at most 512 KiB from owners it has not verified) and syncs; the run stops unless
 the therapist then holds every entry and questionnaire. Then it measures what the therapist
-waits for: computing `client.caseload.rows()` over everything shared (median of 5 runs), and
+waits for: computing `client.caseload.list()` over everything shared (median of 5 runs), and
 rendering the HTML page. Beside it, this machine's floor from the same run: reading every
 document row of the therapist's local store with raw SQLite.
 """
@@ -90,7 +90,7 @@ async def run(clients: int, days: int, work: Path) -> dict[str, Any]:
         rows = []
         for _ in range(5):
             started = time.perf_counter()
-            rows = await therapist.caseload.rows()
+            rows = await therapist.caseload.list()
             samples.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         render_caseload(rows, generated_at=datetime.now().astimezone())

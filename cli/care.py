@@ -166,7 +166,7 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
 
     async def work(client: Client) -> tuple[list[Assignment], dict[str, Due], str]:
         await synced_first(client)
-        found = await client.assignments.assignments(
+        found = await client.assignments.list(
             journal_name, include_cancelled=include_all, include_ended=True
         )
         due: dict[str, Due] = {}
@@ -398,16 +398,14 @@ async def done_before(client: Client, added: HomeworkEntry) -> str | None:
     if added.assignment_id is None or added.completion == "not done":
         return None
     found = [
-        a
-        for a in await client.assignments.assignments(added.journal_id)
-        if a.id == added.assignment_id
+        a for a in await client.assignments.list(added.journal_id) if a.id == added.assignment_id
     ]
     if not found or found[0].every_days is not None:
         return None
     assignment = found[0]
     earlier = [
         h
-        for h in await client.homework.entries(added.journal_id, template_name=added.template)
+        for h in await client.homework.list(added.journal_id, template_name=added.template)
         if h.id != added.id
         and h.completion != "not done"
         and h.assignment_id in (None, assignment.id)  # not another assignment's (REV-CARE4 F4)
@@ -477,7 +475,7 @@ def homework_edit(
     from client_sdk.templates import template
 
     async def work(client: Client) -> tuple[HomeworkEntry, str]:
-        current = await client.homework.entry(homework_id)
+        current = await client.homework.get(homework_id)
         values = parse_pairs(template(current.template), pairs, clear=True)
         edited = await client.homework.edit(homework_id, values=values, completion=completion)
         return edited, await sync_note(client)
@@ -501,7 +499,7 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
     """
 
     async def found_and_checked(client: Client) -> HomeworkEntry:
-        found = await client.homework.entry(homework_id)
+        found = await client.homework.get(homework_id)
         await client.homework.delete(homework_id, check_only=True)  # before asking (NU23 C8)
         return found
 
@@ -578,7 +576,7 @@ def homework_list(
     """
     check_paging(since, until, limit, show_all)
     matching = home.read(
-        lambda client: client.homework.entries(
+        lambda client: client.homework.list(
             journal_name, template_name=template_name, since=since, until=until
         )
     )
@@ -609,5 +607,5 @@ def homework_show(home: Home, homework_id: str, as_json: bool) -> None:
     Example:
       tj homework show 3fa9c2
     """
-    found = home.read(lambda client: client.homework.entry(homework_id))
+    found = home.read(lambda client: client.homework.get(homework_id))
     output.show_item(found, as_json, homework_text)

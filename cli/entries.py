@@ -652,7 +652,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
             return await client.entries.get(entry_id, include_trashed=True)
         except NotFound as missing:
             try:
-                return await client.briefs.brief(entry_id)
+                return await client.briefs.get(entry_id)
             except NotFound as brief_missing:  # an expired brief says so (NU19 C21)
                 raise (
                     brief_missing if brief_missing.subject == "ended brief" else missing

@@ -496,7 +496,7 @@ def measure_list(
     ) -> tuple[Listed, list[InvalidResult], bool, set[str], list[HeldBack], dict[str, str]]:
         from client_sdk.queries import select_dated
 
-        every = await client.measures.results(journal_name, measure=measure_name)
+        every = await client.measures.list(journal_name, measure=measure_name)
         changes = client.measures.changes(every)  # from the result before, even one not shown
         results = select_dated(every, lambda r: r.taken_at, since=since, until=until)
         invalid = await client.measures.invalid(journal_name)

@@ -717,7 +717,7 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
                     f"{flag.answer}, {local_time(flag.answered_at or flag.raised_at)})"
                 )
         latest: dict[str, MeasureResult] = {}
-        results = await client.measures.results(journal)  # newest first
+        results = await client.measures.list(journal)  # newest first
         for result in results:
             latest.setdefault(result.measure, result)
         # and one a retake within the recall period followed, as the caseload keeps it

@@ -99,7 +99,7 @@ def caseload(
 
     async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
         await synced_first(client, tell_refused=True)  # a share not opened (NU46 #7)
-        rows = await client.caseload.rows(
+        rows = await client.caseload.list(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
         return rows, await output.unverified_owners(client, (r.client for r in rows))
@@ -371,7 +371,7 @@ def brief(
         shared = await client.briefs.share(
             prepared,
             therapist,
-            until=until,
+            expires_at=until,
             fingerprint=fingerprint,
             trust_on_first_use=trust_on_first_use,
         )

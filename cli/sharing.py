@@ -336,7 +336,7 @@ def share(
             journal_name,
             therapist,
             role=role,
-            until=end if isinstance(end, datetime) else None,
+            expires_at=end if isinstance(end, datetime) else None,
             fingerprint=fingerprint,
             trust_on_first_use=trust_on_first_use,
             only=only,
@@ -1313,7 +1313,7 @@ def shares(home: Home, as_json: bool) -> None:
 
     async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy], dict[str, str]]:
         kept = await client.shares.kept_copies()
-        named = {k.journal_id: await client.journals.command_name(k.journal_id) for k in kept}
+        named = await command_names([k.journal_id for k in kept], client)
         try:
             found = await client.shares.list()
         except NetworkError as error:  # what the device knows, as `tj list` shows offline
@@ -1855,8 +1855,10 @@ def left_footnote(found: Iterable[ShareInfo]) -> list[str]:
 
 async def command_names(journal_ids: list[str], client: Client) -> dict[str, str]:
     """How a suggested command names each journal of `journal_ids` (hex) unmistakably:
-    `client.journals.command_name` (its name, or its id when another journal bears it)."""
-    return {i: await client.journals.command_name(i) for i in journal_ids}
+    `client_sdk.journals.command_name` (its name, or its id when another journal bears it)."""
+    from client_sdk.journals import command_name
+
+    return {i: await command_name(client.journals, i) for i in journal_ids}
 
 
 def delete_command(kept: KeptCopy, named: str = "") -> str:

@@ -13,6 +13,7 @@ journal's access rules on every other), and only its creator can cancel it.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -125,7 +126,9 @@ class Assignments:
         assert found is not None
         return found
 
-    async def already_assigned(self, journal: str, task_type: str, target: str) -> list[Assignment]:
+    async def already_assigned(
+        self, journal: str, task_type: str, target: str
+    ) -> builtins.list[Assignment]:
         """The assignments in `journal` that a new one of the same measure or template
         (`task_type`, `target` as `assign` takes them) would repeat: those still asking for
         it (due, overdue or to come; not cancelled, not a one-off done, not ended with their
@@ -171,13 +174,13 @@ class Assignments:
         assert found is not None
         return found
 
-    async def assignments(
+    async def list(
         self,
         journal: str | None = None,
         *,
         include_cancelled: bool = False,
         include_ended: bool = False,
-    ) -> list[Assignment]:
+    ) -> builtins.list[Assignment]:
         """Assignments in one journal (name or id) or every journal here, newest first (by
         `created_at`, UTC); cancelled ones only with `include_cancelled`, and those whose
         share ended (`Assignment.share_ended`, from the owner-signed access chain: they no
@@ -201,7 +204,7 @@ class Assignments:
             found.append(replace(view, delivered=False) if stored.doc_id in refused else view)
         return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
 
-    async def ended(self, journal: str | None = None) -> list[Assignment]:
+    async def ended(self, journal: str | None = None) -> builtins.list[Assignment]:
         """The assignments that stopped asking anything because the share they were made in
         ended (`Assignment.share_ended`, from the journal owner's signed access chain, never
         from a server's answer; cancelled ones left out), newest first: what `due` no longer
@@ -216,9 +219,9 @@ class Assignments:
                 for j in await self._store.journals()
                 if j.role == "owner" and j.owner_id == me
             }
-            found = await self.assignments(include_ended=True)
+            found = await self.list(include_ended=True)
             return [a for a in found if a.share_ended is not None and a.journal_id in owned]
-        found = await self.assignments(journal, include_ended=True)
+        found = await self.list(journal, include_ended=True)
         return [a for a in found if a.share_ended is not None]
 
     async def due(
@@ -229,7 +232,7 @@ class Assignments:
         include_done: bool = False,
         include_ended: bool = False,
         now: datetime | None = None,
-    ) -> list[Due]:
+    ) -> builtins.list[Due]:
         """What is due or overdue (and, with `include_upcoming`, what comes next; with
         `include_done`, one-off assignments done, status "done" with `last_done`):
         overdue first, then due, upcoming, done, then by due time. Without `journal`, the journals this account owns
@@ -250,7 +253,7 @@ class Assignments:
             ]
         else:
             journals = [await self._local_journal(journal)]
-        found: list[Due] = []
+        found: builtins.list[Due] = []
         for local in journals:
             found.extend(await self._due_in(local, moment, include_done, include_ended))
         if not include_upcoming:
@@ -263,7 +266,7 @@ class Assignments:
         moment: int,
         include_done: bool = False,
         include_ended: bool = False,
-    ) -> list[Due]:
+    ) -> builtins.list[Due]:
         await self._replica.fresh_access()  # copies and members: from the chains as stored
         documents = await self._store.documents(local.journal_id, (MEASURE, HOMEWORK, ASSIGNMENT))
         sharing = Sharing(self._replica)
@@ -286,9 +289,9 @@ class Assignments:
         }
         copy_for_me = self._replica.is_copy_shared_with_me(local)
         me = self._replica.profile.account_id
-        taken: dict[str, list[int]] = {}
-        done: dict[str, list[int]] = {}
-        linked: dict[tuple[str, str], list[int]] = {}  # by the assignment named, template
+        taken: dict[str, builtins.list[int]] = {}
+        done: dict[str, builtins.list[int]] = {}
+        linked: dict[tuple[str, str], builtins.list[int]] = {}  # by the assignment named, template
         assignments = []
         for stored in documents:
             if stored.kind not in (MEASURE, HOMEWORK, ASSIGNMENT):
@@ -367,7 +370,7 @@ class Assignments:
 
     async def _documents(
         self, journal: str | None, kind: str, *, include_ended: bool = False
-    ) -> list[tuple[LocalJournal, StoredDocument]]:
+    ) -> builtins.list[tuple[LocalJournal, StoredDocument]]:
         me = self._replica.profile.account_id
         journals = {
             j.journal_id: j
@@ -418,7 +421,7 @@ class Homework:
         self._sharing = sharing or Sharing(replica)
 
     @staticmethod
-    def templates() -> list[Template]:
+    def templates() -> builtins.list[Template]:
         """The shipped templates: thought record, behavioural activation, sleep diary (read
         from client_sdk/data/templates/, which cite their sources). Raises nothing."""
         return list(builtin_templates().values())
@@ -538,7 +541,7 @@ class Homework:
 
     async def _copies_not_deleted(
         self, local: LocalJournal, document: Document
-    ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
+    ) -> builtins.list[tuple[LocalJournal, tuple[str, ...]]]:
         """The field-level copies of deleted homework `document` not deleted yet, each
         journal with the fields it discloses."""
         account_key = self._replica.profile.secrets.account_key
@@ -568,7 +571,7 @@ class Homework:
         await self._replica.commit(local, document, update)
         await self._sharing.mirror(local, document)
 
-    async def entries(
+    async def list(
         self,
         journal: str | None = None,
         *,
@@ -576,7 +579,7 @@ class Homework:
         since: date | datetime | None = None,
         until: date | datetime | None = None,
         limit: int | None = None,
-    ) -> list[HomeworkEntry]:
+    ) -> builtins.list[HomeworkEntry]:
         """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
         a therapist sees what shared journals hold, and what the copies kept of ended shares
         hold), optionally of one template, written within `since`/`until` (inclusive: a date
@@ -584,7 +587,7 @@ class Homework:
         time), the newest `limit`. Works offline. Raises NotFound for an unknown journal,
         InvalidInput for an unknown template, `since` after `until` or a `limit` below 1.
 
-            await client.homework.entries(template_name="sleep-diary", limit=20)
+            await client.homework.list(template_name="sleep-diary", limit=20)
         """
         wanted_template = template(template_name).id if template_name else None
         since, until = local_bound(since), local_bound(until)
@@ -612,7 +615,7 @@ class Homework:
         found.sort(key=lambda h: (h.created_at, h.id), reverse=True)
         return select_dated(found, lambda h: h.created_at, since=since, until=until, limit=limit)
 
-    async def entry(self, homework_id: str) -> HomeworkEntry:
+    async def get(self, homework_id: str) -> HomeworkEntry:
         """One homework entry by id (or a unique prefix of 4+ hex digits). Works offline.
         Raises NotFound for an unknown, deleted or unreadable one (as `edit` and `delete`
         do), InvalidInput for a malformed or ambiguous id."""

@@ -1625,7 +1625,7 @@ class Client:
         A sync that completes is remembered: see `last_synced()`.
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
-        `SyncReport.late_flags` (`client.safety.seal_missed`).
+        `SyncReport.late_flags` (`client.safety._seal_missed`).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 
@@ -1834,7 +1834,7 @@ class Client:
 
     async def _follow_removals(self, report: SyncReport) -> None:
         """The copies shared one by one of entries in the trash or deleted follow them
-        (`Entries.follow_removals`; pushed at once, in this sync): for the entries whose removal a
+        (`Entries._follow_removals`; pushed at once, in this sync): for the entries whose removal a
         pulled page brought and the copies pages brought (noted with each page,
         `replica.COPIES_TO_FOLLOW`: a crash after the page, or a sync run inside a share,
         loses none: REV-DEL7), and those a write refused before (`entries.COPIES_OWED`),
@@ -1851,7 +1851,7 @@ class Client:
         entries, copies = (_ids(noted[field]) for field in ("entries", "copies"))
         before = await self.store.version()
         try:
-            report.problems += await self.entries.follow_removals(entries, copies)
+            report.problems += await self.entries._follow_removals(entries, copies)
         except TJError as error:  # the sync itself went through: said, tried again later
             report.problems.append(f"copies shared one by one were not checked: {error}")
             return
@@ -1879,7 +1879,7 @@ class Client:
         mine = {removal.device for _, removal in overtaken if removal.author == me}
         if mine:
             with contextlib.suppress(TJError):
-                devices = await self.devices.names(mine)
+                devices = await self.devices._device_names(mine)
         return [
             dataclasses.replace(told, device=devices.get(removal.device, ""))
             if removal.author == me
@@ -1952,7 +1952,7 @@ class Client:
         """`arrivals` without those of a client's copies (`share --only`, `share-entry`,
         `measure share`) of an entry or result this account also reads in a journal the
         client shares whole: each counts once in the summary, as `entries.list()` and
-        `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
+        `measures.list()` count it (their `once_each` rule, NU19 C18). A change that is
         only in a copy still counts, and so does one of an entry or result held only in the
         read-only copy of a whole journal whose share ended (`Context.share_state`, from the
         owner-signed chain; or no longer served): nothing reaches that copy any more, so the
@@ -1990,7 +1990,7 @@ class Client:
 
             results = []
             for journal in read:
-                results += await self.measures.results(journal.journal_id.hex())
+                results += await self.measures.list(journal.journal_id.hex())
             owned = {j.journal_id.hex(): j.owner_id.hex() for j in read}
             in_copies = {k: v for k, v in owned.items() if bytes.fromhex(k) in copies}
             counted = {r.id for r in results_once_each(results, in_copies, owned)}
@@ -2040,12 +2040,12 @@ class Client:
         if any(a.kind == MEASURE for a in fresh):
             kept: set[tuple[bytes, str, int, datetime, int]] = set()
             for journal_id in mine:
-                for r in await self.measures.results(journal_id.hex()):
+                for r in await self.measures.list(journal_id.hex()):
                     if r.id not in copied_now:
                         kept.add((owners[journal_id], r.measure, r.version, r.taken_at, r.score))
             wanted = {a.doc_id.hex() for a in fresh if a.kind == MEASURE}
             for journal_id in {a.journal_id for a in fresh if a.kind == MEASURE}:
-                for r in await self.measures.results(journal_id.hex()):
+                for r in await self.measures.list(journal_id.hex()):
                     same = (owners[journal_id], r.measure, r.version, r.taken_at, r.score)
                     if r.id in wanted and same in kept:
                         had.add(r.id)
@@ -2058,7 +2058,7 @@ class Client:
         explained = []
         for r in refused:
             withdrawal = (
-                await self.notes.refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
+                await self.notes._refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
             )
             if withdrawal is not None:
                 explained.append(
@@ -2074,20 +2074,20 @@ class Client:
     async def _flag_choices(self, told: list[Departure]) -> list[Departure]:
         """`told` with `Departure.safety_flags` set for each whole-journal share of an owned
         journal whose signed end date passed, when the client had opted that account
-        (`member_id`, never its name) in for it (`SafetyPath.ended_share_had_flags`): the
+        (`member_id`, never its name) in for it (`SafetyPath._ended_share_had_flags`): the
         notice's renewal command then asks for `--safety-flags` again (rev-nu36a F1, F4)."""
         found = []
         for d in told:
             if d.reason == EXPIRED and not d.owner and not d.source and d.member_id:
                 with contextlib.suppress(NotFound):
-                    if await self.safety.ended_share_had_flags(d.journal_id, d.member_id, d.at):
+                    if await self.safety._ended_share_had_flags(d.journal_id, d.member_id, d.at):
                         d = dataclasses.replace(d, safety_flags=True)
             found.append(d)
         return found
 
     async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
         """Seal the safety flags this device owed but could not seal when the answer was
-        given (safety_path.SafetyPath.seal_missed, NU22 C3), then push them at once: a
+        given (safety_path.SafetyPath._seal_missed, NU22 C3), then push them at once: a
         flag waits on this device only while the server cannot be reached (the next sync
         sends it; `client.safety.waiting` tells)."""
         from client_sdk.safety import FLAG_WATCH
@@ -2095,7 +2095,7 @@ class Client:
         synced = self.replica.synced_version
         if not await self.store.setting(FLAG_WATCH, as_of=synced):
             return []  # no safety answer recorded here: nothing read (issue 10)
-        sealed = await self.safety.seal_missed(synced, withheld)
+        sealed = await self.safety._seal_missed(synced, withheld)
         if sealed:
             with contextlib.suppress(NetworkError, RateLimited):
                 await self.replica.push_outbox()
@@ -2144,7 +2144,7 @@ class Client:
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         if mine:
             with contextlib.suppress(TJError):
-                devices = await self.devices.names(mine)
+                devices = await self.devices._device_names(mine)
                 listed = True
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}

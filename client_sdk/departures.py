@@ -303,7 +303,7 @@ class Departure:
     safety_flags: bool = field(default=False, compare=False)
     """Told to the owner with "end date" for a whole journal: the client's own signed safety
     plan had opted this member (`member_id`) in for the share that ended
-    (`SafetyPath.ended_share_had_flags`), so the renewal the notice gives asks for
+    (`SafetyPath._ended_share_had_flags`), so the renewal the notice gives asks for
     `--safety-flags` again (an opt-in is never carried over by itself). Set by
     `Client.sync`, not kept."""
     brief: bool = False

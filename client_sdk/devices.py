@@ -88,7 +88,7 @@ class Devices:
         made on another device shows in the very next report; a sync that names no device
         of this account lists nothing either way."""
 
-    async def names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
+    async def _device_names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
         """Names of the devices `wanted` (ids), from the kept names when every one is known
         and they are younger than `names_max_age_ms`, else from a fresh `list()`. A device no
         longer listed (signed out) is absent from the result.

@@ -1718,7 +1718,7 @@ def edit_entry_update(
 
 TRASHED_WITH = "trashed_with_entry"
 """A copy shared one by one's map field: true while it is in the trash because its entry
-went there (`Entries.delete`, `follow_removals`), so that the entry's restore brings back
+went there (`Entries.delete`, `Entries._follow_removals`), so that the entry's restore brings back
 these and never one the client trashed herself (REV-DEL2 B; the trash moments could be
 equal: REV-DEL4). Written only into copies kept for a member (protocol.md 5)."""
 

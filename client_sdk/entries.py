@@ -91,7 +91,7 @@ if TYPE_CHECKING:
 
 COPIES_OWED = "copies_owed"
 """The store setting holding the entries (ids, hex, JSON list) whose trash or delete a copy
-of theirs refused to follow (`Entries.follow_removals`): tried again at the next syncs."""
+of theirs refused to follow (`Entries._follow_removals`): tried again at the next syncs."""
 
 
 def copy_trash_update(copy: Document, trashed_at: int) -> bytes:
@@ -634,7 +634,7 @@ class Entries:
         await self._context.save(local, document, delete_entry_update(document, now_ms()))
         await self._forget_writes(document.doc_id)
 
-    async def follow_removals(
+    async def _follow_removals(
         self, doc_ids: Iterable[bytes], arrived_copies: Iterable[bytes] = ()
     ) -> builtins.list[str]:
         """After a sync: the copies shared one by one (`client.shares.grant_entry`) of this

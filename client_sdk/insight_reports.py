@@ -71,10 +71,10 @@ class InsightReports:
         phone. Raises NotFound for an unknown journal."""
         found = await self.summary(journal, since)
         if journal is not None:
-            results = await self._measures.results((await self._journals.get(journal)).id)
+            results = await self._measures.list((await self._journals.get(journal)).id)
         else:
             owned = {j.id for j in await self._journals.list() if j.role == "owner"}
-            results = [r for r in await self._measures.results() if r.journal_id in owned]
+            results = [r for r in await self._measures.list() if r.journal_id in owned]
         if since is not None:
             results = [r for r in results if r.taken_at.astimezone().date() >= since]
         return render_report(

@@ -105,22 +105,6 @@ class Journals:
             raise InvalidInput(f"{name_or_id!r} is your own journal", subject=BAD_VALUE)
         return local
 
-    async def command_name(self, journal_id: str) -> str:
-        """How a command an app suggests (`tj journal delete NAME`) names the journal of id
-        `journal_id` (hex) unmistakably: its name as `get` takes it when that name names
-        exactly this journal even for what destroys data (`get(strict=True)`: no other
-        journal of this device, live or a read-only copy, bears it), else the first 12 hex
-        digits of its id (so that a command quoted from a notice never names another journal
-        bearing the same name).
-        Works offline. Raises nothing."""
-        try:
-            local = await self._context.local_journal(journal_id)
-            name = self._context.display(local)
-            named = await self._context.local_journal(name, strict=True)
-        except TJError:
-            return journal_id[:12]
-        return name if named.journal_id == local.journal_id else journal_id[:12]
-
     async def create(self, name: str) -> Journal:
         """Create a journal, offline-first like writing: it exists on this device at once
         (its access chain signed here) and reaches the server now, or at the next sync when
@@ -245,3 +229,21 @@ class Journals:
             if mine and journal.name.casefold() == name.casefold():
                 return journal
         return None
+
+
+async def command_name(journals: Journals, journal_id: str) -> str:
+    """How a command the CLI suggests (`tj journal delete NAME`) names the journal of id
+    `journal_id` (hex) unmistakably: its name as `Journals.get` takes it when that name names
+    exactly this journal even for what destroys data (`get(strict=True)`: no other journal of
+    this device, live or a read-only copy, bears it), else the first 12 hex digits of its id
+    (so that a command quoted from a notice never names another journal bearing the same
+    name). Internal to the SDK and its CLI (an app names a journal by its id). Works offline.
+    Raises nothing."""
+    context = journals._context
+    try:
+        local = await context.local_journal(journal_id)
+        name = context.display(local)
+        named = await context.local_journal(name, strict=True)
+    except TJError:
+        return journal_id[:12]
+    return name if named.journal_id == local.journal_id else journal_id[:12]

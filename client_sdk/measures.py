@@ -33,6 +33,7 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import date, datetime
 
@@ -93,7 +94,7 @@ class Measures:
         self._document_of_kind = document_of_kind
 
     @staticmethod
-    def instruments() -> list[Instrument]:
+    def instruments() -> builtins.list[Instrument]:
         """The instruments shipped with the SDK (PHQ-9, GAD-7, PCL-5), read from the packaged
         data files (client_sdk/data/instruments/*.json), which cite the source of every item
         text, band and threshold (scoring.py). Raises nothing."""
@@ -108,7 +109,7 @@ class Measures:
     async def take(
         self,
         measure: str,
-        answers: list[int] | tuple[int, ...],
+        answers: builtins.list[int] | tuple[int, ...],
         *,
         journal: str | None = None,
         unscored: int | None = None,
@@ -140,7 +141,7 @@ class Measures:
             # "Now" follows this journal's latest result of the measure, even one taken within
             # the same millisecond: taken one after the other, they are ordered as taken.
             # (A result dated more than a second ahead, on purpose, does not move "now".)
-            before = await self.results(local.journal_id.hex(), measure=chosen.id)
+            before = await self.list(local.journal_id.hex(), measure=chosen.id)
             latest = max((int(r.taken_at.timestamp() * 1000) for r in before), default=now - 1)
             at = latest + 1 if now <= latest < now + 1000 else now
         update = new_result_update(
@@ -149,7 +150,7 @@ class Measures:
         concern = [n for n in chosen.safety_items if answers[n - 1] > 0]
         if concern and local.role == "owner":
             # a flag this device cannot seal yet (it has not seen the opt-in or the share)
-            # is sealed by the sync that brings them (safety_path.seal_missed, NU22 C3).
+            # is sealed by the sync that brings them (SafetyPath._seal_missed, NU22 C3).
             # Watched BEFORE the result is stored (R37 F7): a crash between the two then
             # leaves a watch entry without a result, which the next sync forgets, never a
             # result whose flag owed no sync seals.
@@ -171,10 +172,10 @@ class Measures:
         await self._sharing.mirror(local, document)  # field-level shares carrying scores
         result = self._view(local, document)
         assert result is not None  # just written from checked answers
-        previous = previous_result(await self.results(local.journal_id.hex()), result)
+        previous = previous_result(await self.list(local.journal_id.hex()), result)
         return Taken(result, previous, change_between(previous, result))
 
-    async def results(
+    async def list(
         self,
         journal: str | None = None,
         *,
@@ -182,7 +183,7 @@ class Measures:
         since: date | datetime | None = None,
         until: date | datetime | None = None,
         limit: int | None = None,
-    ) -> list[MeasureResult]:
+    ) -> builtins.list[MeasureResult]:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
         left out: the originals are listed; a result a client shared both in a whole journal
@@ -196,7 +197,7 @@ class Measures:
         Pass `changes` every result of a measure, not a page: the change of the oldest
         result of a page is from a result before it.
 
-            await client.measures.results("Personal", measure="phq9", limit=20)
+            await client.measures.list("Personal", measure="phq9", limit=20)
         """
         wanted = instrument(measure).id if measure is not None else None
         since, until = local_bound(since), local_bound(until)
@@ -205,32 +206,32 @@ class Measures:
         return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
 
     @staticmethod
-    def changes(results: list[MeasureResult]) -> dict[str, ScoreChange | None]:
-        """The change of each of `results` (as `results` returns them) from the result of
+    def changes(results: builtins.list[MeasureResult]) -> dict[str, ScoreChange | None]:
+        """The change of each of `results` (as `list` returns them) from the result of
         the same measure before it in its journal, by result id, None for the first one
         (as `history` gives it for one result: scoring.ScoreChange; `same_period` marks a
         retake within the recall period, whose difference is not a measure of change).
         Pure: the earlier result is looked for in `results` only. Raises nothing."""
         return changes_since_previous(results)
 
-    async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
+    async def invalid(self, journal: str | None = None) -> builtins.list[InvalidResult]:
         """Results that cannot be read (answers outside the instrument, a time no date
-        holds...), of one journal or every journal, as `results` lists them: shown as
+        holds...), of one journal or every journal, as `list` lists them: shown as
         invalid, with whether a safety item holds an answer above 0. Works
         offline. Raises NotFound for an unknown journal."""
         return (await self._read(journal))[1]
 
     async def results_and_invalid(
         self, journal: str | None = None
-    ) -> tuple[list[MeasureResult], list[InvalidResult]]:
-        """`results(journal)` and `invalid(journal)` from one reading of the result
+    ) -> tuple[builtins.list[MeasureResult], builtins.list[InvalidResult]]:
+        """`list(journal)` and `invalid(journal)` from one reading of the result
         documents (a caseload asks both of each client's journals: reading them apart reads
         and scores every questionnaire twice). Raises NotFound for an unknown journal."""
         return await self._read(journal)
 
     async def _read(
         self, journal: str | None, wanted: str | None = None
-    ) -> tuple[list[MeasureResult], list[InvalidResult]]:
+    ) -> tuple[builtins.list[MeasureResult], builtins.list[InvalidResult]]:
         """(`results`, `invalid`) of `journal`; results only of the measure `wanted` (an
         instrument id; None: all), invalid results of every measure."""
         found = []
@@ -260,7 +261,7 @@ class Measures:
     async def _result_documents(
         self, journal: str | None
     ) -> AsyncIterator[tuple[LocalJournal, Document]]:
-        """The result documents `results` and `invalid` read, each with its journal, in the
+        """The result documents `list` and `invalid` read, each with its journal, in the
         store's order: of one journal (name or id) or of every journal on this device. With
         every journal, an owner's copies made for a therapist are left out (the originals
         are read); the read-only copies kept of shares that ended are read. Raises NotFound
@@ -285,7 +286,7 @@ class Measures:
                 continue
             yield source, stored_document(stored)
 
-    async def result(self, result_id: str) -> MeasureResult:
+    async def get(self, result_id: str) -> MeasureResult:
         """One result by id (or a unique prefix of 4+ hex digits). Works offline. Raises
         InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted
         result."""
@@ -298,10 +299,10 @@ class Measures:
         """A result with the one of the same measure before it in its journal, and the change
         between them (reliable change and falling below the cut-off, only a recall period
         apart: scoring.ScoreChange; thresholds from the NHS Talking Therapies manual, cited in
-        the instrument data files). Raises like `result`:
+        the instrument data files). Raises like `get`:
         InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted one."""
-        result = await self.result(result_id)
-        previous = previous_result(await self.results(result.journal_id), result)
+        result = await self.get(result_id)
+        previous = previous_result(await self.list(result.journal_id), result)
         return Taken(result, previous, change_between(previous, result))
 
     async def delete(self, result_id: str, *, check_only: bool = False) -> MeasureResult:
@@ -340,7 +341,7 @@ class Measures:
             await self._replica.commit(journal, copy, delete_result_update(copy, now_ms()))
         return deleted
 
-    async def _copies(self, document: Document) -> list[tuple[LocalJournal, Document]]:
+    async def _copies(self, document: Document) -> builtins.list[tuple[LocalJournal, Document]]:
         """The copies of a result this account shared (one result, or a field-level share)
         not deleted yet, each with its journal."""
         await self._replica.load_access()
@@ -360,7 +361,7 @@ class Measures:
         result_id: str,
         username: str,
         *,
-        only: list[str] | tuple[str, ...] | None = None,
+        only: builtins.list[str] | tuple[str, ...] | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         again: Collection[str] = (),

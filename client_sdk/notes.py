@@ -58,7 +58,7 @@ class Notes:
             if stored is None or stored_document(stored).field("deleted") is not True:
                 kept.append(note)
                 continue
-            refused = await self.refused_withdrawal(bytes.fromhex(note.id))
+            refused = await self._refused_withdrawal(bytes.fromhex(note.id))
             if refused is not None:
                 kept.append(replace(note, delivered=False, withdrawal_refused=refused))
         return kept
@@ -96,7 +96,7 @@ class Notes:
                 found.append(name)
         return sorted(found)
 
-    async def refused_withdrawal(self, doc_id: bytes) -> RefusedWithdrawal | None:
+    async def _refused_withdrawal(self, doc_id: bytes) -> RefusedWithdrawal | None:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
         and who can remove it now (`RefusedWithdrawal`: its `line()` says it), when the server refused it for good (it is set
         aside) while a version of the note is on the server for its readers; else None
@@ -164,7 +164,7 @@ class Notes:
         then be done."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
-            refused = await self.refused_withdrawal(document.doc_id)
+            refused = await self._refused_withdrawal(document.doc_id)
             if refused is not None:
                 raise refused_error(refused)
             raise NotFound(f"the {document.kind} {note_id} was already withdrawn")

@@ -448,13 +448,11 @@ async def filed_names(context: Context, journals: list[Journal]) -> dict[str, st
 async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords:
     """The care records of `journals`, oldest first, each with its journal's id."""
     ids = {journal.id for journal in journals}
-    results = [r for r in reversed(await care.measures.results()) if r.journal_id in ids]
-    homework = [h for h in reversed(await care.homework.entries()) if h.journal_id in ids]
+    results = [r for r in reversed(await care.measures.list()) if r.journal_id in ids]
+    homework = [h for h in reversed(await care.homework.list()) if h.journal_id in ids]
     assignments = [
         a
-        for a in reversed(
-            await care.assignments.assignments(include_cancelled=True, include_ended=True)
-        )
+        for a in reversed(await care.assignments.list(include_cancelled=True, include_ended=True))
         if a.journal_id in ids
     ]
     due: dict[str, Due] = {}  # where each stands, as `tj assignments --json` says (NU46 #6)
@@ -657,7 +655,7 @@ async def restore_results(
     local = {j.journal_id.hex(): j for j in journals}
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     for target in {targets[r.journal_id] for r in results}:
-        for held in await source.care.measures.results(target):
+        for held in await source.care.measures.list(target):
             identity = result_identity(held.measure, held.taken_at, held.answers, held.unscored)
             seen.add((target, identity))
     creator, now = source.context.profile.account_id, now_ms()

@@ -3,7 +3,7 @@ therapist's caseload over every client who shares with them.
 
     brief = await client.briefs.prepare()            # the client reads brief.text() ...
     await client.briefs.share(brief, "drsmith", fingerprint=code)   # ... then shares it
-    rows = await therapist.caseload.rows()            # who needs attention first
+    rows = await therapist.caseload.list()            # who needs attention first
 
 Everything is computed on the device from decrypted documents (brief.py, caseload.py, pure).
 A brief goes into a journal made for it and shared read-only with the therapist until an end
@@ -12,6 +12,7 @@ date (14 days by default), so it is one time-boxed item that reveals nothing els
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
@@ -140,8 +141,8 @@ class Briefs:
         names = sorted(_display(self._replica, j) for j in covered)
         entries = [e for e in await self._entries(None) if e.journal_id in owned]
         goals = [g for g in await self._goals(None) if g.journal_id in owned]
-        results = [r for r in await self._measures.results() if r.journal_id in owned]
-        homework = [h for h in await self._homework.entries() if h.journal_id in owned]
+        results = [r for r in await self._measures.list() if r.journal_id in owned]
+        homework = [h for h in await self._homework.list() if h.journal_id in owned]
         moment = now or datetime.now().astimezone()
         marked = await self.to_discuss()
         if journals is not None:
@@ -266,18 +267,18 @@ class Briefs:
         brief: Brief,
         username: str,
         *,
-        until: datetime | None = None,
+        expires_at: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
-        """Share `brief` (as read) with a therapist as one item, readable until `until`
+        """Share `brief` (as read) with a therapist as one item, readable until `expires_at`
         (an aware datetime, or a naive one in local time; default: 14 days from now); the
         share ends on its own then. A `fingerprint` replaces other keys held for `username`
         (another account's: a name an erased account freed), as `client.shares.grant` says
         (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
         first). Needs the network.
 
-        Raises InvalidInput for an `until` not in the future, an unconfirmed peer (no
+        Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`) or yourself; NotFound for an unknown
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
@@ -295,7 +296,7 @@ class Briefs:
                 await self._replica.refuse_while_parked(journal, "share a brief")
         # What the share would refuse is refused before the brief's journal exists: a
         # refused brief leaves nothing behind to look shared (NU19 C16).
-        end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
+        end = expires_at or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
         share_expiry(end)  # InvalidInput for an end not in the future
         if normalize_username(username) == self._replica.profile.username:
             raise InvalidInput("you cannot share a brief with yourself")
@@ -380,7 +381,7 @@ class Briefs:
             found.append(view)
         return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
 
-    async def brief(self, brief_id: str) -> BriefView:
+    async def get(self, brief_id: str) -> BriefView:
         """One received brief by id (or a unique prefix of 4+ hex digits). Raises NotFound
         (`subject` "ended brief", saying when, for a therapist's brief whose share is over), or
         InvalidInput when the prefix matches several."""
@@ -429,14 +430,14 @@ class Caseload:
         self._safety = safety
         self._briefs = briefs
 
-    async def rows(
+    async def list(
         self,
         *,
         quiet_days: int = DEFAULT_QUIET_DAYS,
         mood_drop: float = DEFAULT_MOOD_DROP,
         low_mood: int = DEFAULT_LOW_MOOD,
         now: datetime | None = None,
-    ) -> list[CaseloadRow]:
+    ) -> builtins.list[CaseloadRow]:
         """One row per client who shares a journal with this account, those who need
         attention first (caseload.py): computed here from everything this device holds of
         them: the journals they share today and the read-only copies kept of shares that
@@ -466,13 +467,13 @@ class Caseload:
         brief_journals = await self._replica.briefs_shared_with_me(await store.journals())
         # By account, never by username: a name freed by an erased account and taken by
         # another person is two clients (NU43 #1: their entries, moods and notes merged).
-        clients: dict[bytes, list[LocalJournal]] = {}
+        clients: dict[bytes, builtins.list[LocalJournal]] = {}
         names: dict[bytes, str] = {}
         briefs_of: dict[str, bytes] = {}  # a brief's journal id (hex) -> its owner
         # Journals this device stopped downloading at the bound on unverified owners: their
         # rows read partial data (NU47 #2), said instead of "no shared entries yet".
         held = {found.journal_id for found in await self._replica.held_back()}
-        held_of: dict[bytes, list[str]] = {}
+        held_of: dict[bytes, builtins.list[str]] = {}
         for journal in await store.journals():
             if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
                 continue
@@ -508,8 +509,8 @@ class Caseload:
             over = {j.journal_id for j in journals} - {j.journal_id for j in live}
             ended = bool(journals) and not live
             ids = [j.journal_id.hex() for j in journals]
-            results: list[MeasureResult] = []
-            invalid: list[InvalidResult] = []
+            results: builtins.list[MeasureResult] = []
+            invalid: builtins.list[InvalidResult] = []
             for journal_id in ids:  # read once for both (issue 10)
                 readable, refused = await self._measures.results_and_invalid(journal_id)
                 results += readable
@@ -551,7 +552,7 @@ class Caseload:
             )
         return attention_order(rows)
 
-    async def _moods(self, journals: list[LocalJournal]) -> Sequence[EntryLike]:
+    async def _moods(self, journals: builtins.list[LocalJournal]) -> Sequence[EntryLike]:
         """A client's entries, each counted once (`_once_each`), as a row reads them: by the
         index of entries (time, offset and mood only) where it can tell, else read."""
         if self._entry_rows is not None:

@@ -6560,7 +6560,7 @@ class Replica:
     ) -> None:
         """Inside a pulled page's transaction: the entries of this account it leaves in the
         trash or deleted, and the entries it brings into a journal this account keeps for a
-        member one by one (copies), noted (`COPIES_TO_FOLLOW`) for `Entries.follow_removals`, which the
+        member one by one (copies), noted (`COPIES_TO_FOLLOW`) for `Entries._follow_removals`, which the
         next `Client.sync` runs and which clears them: written with the page, so that no
         crash after it, nor a sync run inside a share (whose report is not kept), loses them
         (REV-DEL7 A, B). Nothing is written for a page with none (a fresh pull of entries)."""
@@ -7827,7 +7827,7 @@ COPIES_TO_FOLLOW = "copies_to_follow"
 """The store setting holding what pulled pages brought that copies shared one by one may have
 to follow (`Replica._note_copies_to_follow`): JSON {"entries": [hex ids of this account's
 entries left in the trash or deleted], "copies": [hex ids of entries brought into a journal
-kept for a member]}; `Client.sync` hands them to `Entries.follow_removals` and clears them."""
+kept for a member]}; `Client.sync` hands them to `Entries._follow_removals` and clears them."""
 
 
 def decode_to_follow(value: Any) -> dict[str, list[str]]:

@@ -43,7 +43,7 @@ SAFETY_ACK = "safety_ack"
 FLAG_WATCH = "safety_flag_watch"
 """Settings row (JSON list) of the local store: each safety item answered above 0 on this
 device in a journal it owns, with the members a flag for it was sealed for so far: what
-`SafetyPath.seal_missed` looks at after every sync (NU22 C3). Only this device's own
+`SafetyPath._seal_missed` looks at after every sync (NU22 C3). Only this device's own
 answers: the device that recorded an answer is the one that seals its flag, so two devices
 never both seal one."""
 MAX_PLAN = 10_000

@@ -14,7 +14,7 @@ A therapist with the annotate role acknowledges it (`acknowledge`); the client s
 it and when. Nothing is monitored in real time, and the message says so. When the client
 opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
 given before this device knew the opt-in or the share gets its flag at the sync that brings
-them (`seal_missed`, called by `Client.sync`: NU22 C3).
+them (`_seal_missed`, called by `Client.sync`: NU22 C3).
 
 Rules and document shapes are in safety.py (pure).
 """
@@ -86,7 +86,7 @@ async def watch_answer(
     """Remember a safety item answered above 0 on this device (`event_id`: the result's id,
     or a new id for a questionnaire stopped without a result), so that a flag this device
     could not seal then, for want of knowing the opt-in or the share, is sealed at the
-    sync that brings them (`SafetyPath.seal_missed`). Local: never leaves the device."""
+    sync that brings them (`SafetyPath._seal_missed`). Local: never leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -220,7 +220,7 @@ def _annotating_since(state: AccessState, handle: bytes) -> int:
     """When membership `handle` began holding the annotate role it holds now (ms UTC): its
     `granted` entry's time, or the later time a `changed` entry gave that role back
     (AccessState.annotate_since). An answer owes that member a flag only when given at or
-    after it, on the immediate path (`_reach`) and the late one (`seal_missed`): no flag
+    after it, on the immediate path (`_reach`) and the late one (`_seal_missed`): no flag
     for a time they only read."""
     return max(state.granted_at.get(handle, 0), state.annotate_since.get(handle, 0))
 
@@ -313,7 +313,7 @@ class SafetyPath:
         self._display = display
         self._document_of_kind = document_of_kind
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
-        """The store version and chain lengths `seal_missed` last found nothing owed at."""
+        """The store version and chain lengths `_seal_missed` last found nothing owed at."""
 
     # --- the plan -----------------------------------------------------------------------------
 
@@ -771,7 +771,7 @@ class SafetyPath:
             lines, flagged_to, flag_id, no_flag, not text.strip(), withheld_from, reads_only
         )
 
-    async def seal_missed(
+    async def _seal_missed(
         self, as_of: tuple[int, int] | None = None, withheld: Iterable[bytes] = ()
     ) -> list[LateFlag]:
         """Seal the safety flags owed for safety items answered above 0 on this device that
@@ -1057,7 +1057,7 @@ class SafetyPath:
                 continue
             # The opt-in may come from an earlier membership the server's word closed
             # (`began`), but the answer must come after this membership and its annotate role
-            # began: the floor `seal_missed` uses too (no flag for a time they only read).
+            # began: the floor `_seal_missed` uses too (no flag for a time they only read).
             found[share.member_name] = _Reached(
                 member,
                 plan.opted_in_at(member),
@@ -1066,7 +1066,7 @@ class SafetyPath:
             )
         return _Reach(found, paused)
 
-    async def ended_share_had_flags(self, journal: str, member_id: str, ended_at: int) -> bool:
+    async def _ended_share_had_flags(self, journal: str, member_id: str, ended_at: int) -> bool:
         """Whether the client had opted the account `member_id` (hex) in for safety flags of
         `journal` (one this account owns) for its share whose signed end date `ended_at` (ms,
         UTC) passed: that membership is the account's lapsed one (`lapsed_membership`, a

@@ -77,7 +77,7 @@ class Shares:
         username: str,
         *,
         role: str | None = None,
-        until: datetime | None = None,
+        expires_at: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         only: builtins.list[str] | tuple[str, ...] | None = None,
@@ -100,7 +100,7 @@ class Shares:
         A new member needs a scope: `full=True` (the whole journal) or `only` (some fields);
         without either the call raises ScopeNeeded. Some fields, ending on a date:
 
-            await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
+            await client.shares.grant("Personal", "drsmith", expires_at=datetime(2027, 1, 1),
                                       fingerprint="12345 67890 ...", only=["mood", "tags"])
 
         Needs the network. Returns the share as it now stands (`ShareInfo`).
@@ -144,13 +144,13 @@ class Shares:
         - A journal holding private notes (`client.private_notes`) is never shared:
           InvalidInput.
 
-        Terms (`role`, `until`, `no_end`):
+        Terms (`role`, `expires_at`, `no_end`):
 
         - `role` is "read" or "annotate" (may also add notes and prompts); without it, a
           current member keeps their role (a share of other fields, or of the whole journal,
           keeps the one of the share it replaces; a renewal keeps the one of the share that
           ran out) and a new one reads ("read"): a new end date never changes a role.
-        - `until` (an aware datetime, or a naive one in local time) ends the share then;
+        - `expires_at` (an aware datetime, or a naive one in local time) ends the share then;
           without it, a current member keeps their end date (a share of other fields, or of
           the whole journal, keeps the one of the share it replaces, unless passed) and a new
           one has none; `no_end=True` lifts an end date.
@@ -218,7 +218,7 @@ class Shares:
           parameter.
         - KeyChangedError when the fingerprint does not match (nothing is shared).
         - InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, new
-          terms for a member who left, both `until` and `no_end` or both `only` and `full`,
+          terms for a member who left, both `expires_at` and `no_end` or both `only` and `full`,
           a journal holding private notes, and the other refusals above.
         - SharedAgain (an InvalidInput) as said above for `only`; FlagsWouldStop (an
           InvalidInput) as said above for the safety flags.
@@ -265,7 +265,7 @@ class Shares:
             local,
             username,
             role,
-            until,
+            expires_at,
             fingerprint,
             trust_on_first_use,
             only,
@@ -387,7 +387,7 @@ class Shares:
             if member is None or member.account_id is None:
                 continue
             flags = await safety.flags(journal_id.hex())
-            results = await measures.results(journal_id.hex())
+            results = await measures.list(journal_id.hex())
             waiting = set()
             for item_id in {f.id for f in flags} | {r.id for r in results}:
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
@@ -594,7 +594,7 @@ class Shares:
         ]
         account_key = context.profile.secrets.account_key
         found = []
-        for result in await self._care()[1].results(local.journal_id.hex()):
+        for result in await self._care()[1].list(local.journal_id.hex()):
             doc_id = bytes.fromhex(result.id)
             copies = [keys.disclosure_doc_id(account_key, doc_id, k) for k in kept]
             if not any([await context.store.document(c) is not None for c in copies]):

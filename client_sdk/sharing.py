@@ -768,7 +768,7 @@ class Sharing:
         if role is not None and role not in keys.ROLES:
             raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
         if until is not None and no_end:
-            raise InvalidInput("give an end date (until) or no_end=True, not both")
+            raise InvalidInput("give an end date (expires_at) or no_end=True, not both")
         # None: keep the member's current end date (none for a new member); 0: no end date.
         expires_at: int | None = 0 if no_end else (share_expiry(until) if until else None)
         if normalize_username(username) == self.profile.username:  # before any fingerprint

@@ -785,7 +785,7 @@ class SyncReport:
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them
-    (safety_path.SafetyPath.seal_missed, NU22 C3); `LateFlag.line()` says it to the client.
+    (safety_path.SafetyPath._seal_missed, NU22 C3); `LateFlag.line()` says it to the client.
     Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept

@@ -31,7 +31,7 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
     An entry or result a client shares both in a whole journal and in a copy for you (`tj
     share --only`, `tj share-entry`, `tj measure share`) counts once, under the whole
     journal, as `tj list` and `tj caseload` count it: listed over every journal,
-    `client.entries.list()` and `client.measures.results()` keep the whole journal's
+    `client.entries.list()` and `client.measures.list()` keep the whole journal's
     (README "Sharing"); a journal's own listing would hold the copies too."""
     async with await Client.open(home, passphrase=passphrase) as client:
         lines = []
@@ -44,7 +44,7 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         shared = [j for j in await client.journals.list() if j.owner != client.username]
         every = await client.entries.list()  # every journal, each entry once, newest first
         recent = await client.entries.list(since=since)
-        results = await client.measures.results()  # each result once, newest first
+        results = await client.measures.list()  # each result once, newest first
         for journal in shared:  # clients by name, then their journals by name
             unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
             if journal.share_ended:  # a read-only copy, in `tj shared-with-me`'s words

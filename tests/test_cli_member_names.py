@@ -47,5 +47,5 @@ async def test_the_therapists_name_shows_on_a_device_that_never_shared_with_them
     assert assignment["assigned_by"] == "drsmith"
     async with await Client.open(phone.home) as client:  # an app just opened, no sync
         [listed] = await client.notes.list()
-        [made] = await client.assignments.assignments()
+        [made] = await client.assignments.list()
     assert (listed.author, made.assigned_by) == ("drsmith", "drsmith")

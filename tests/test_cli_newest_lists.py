@@ -104,15 +104,15 @@ async def test_list_options_refuse_limit_with_all_and_since_after_until(ana: Dev
 
 async def test_the_sdk_lists_results_and_homework_by_day_and_limit(ana: Device) -> None:
     async with await Client.open(ana.home) as client:
-        newest = await client.measures.results(limit=2)
+        newest = await client.measures.list(limit=2)
         assert [r.score for r in newest] == [COUNT - 1, COUNT - 2]
-        days = await client.measures.results(
+        days = await client.measures.list(
             measure="phq9", since=START.date(), until=START.date() + timedelta(days=1)
         )
         assert [r.score for r in days] == [1, 0]
-        homework = await client.homework.entries(since=START + timedelta(days=20, hours=1))
+        homework = await client.homework.list(since=START + timedelta(days=20, hours=1))
         assert [h.values["activity"] for h in homework] == ["Walk 21"]
         with pytest.raises(InvalidInput, match="limit is at least 1"):
-            await client.homework.entries(limit=0)
+            await client.homework.list(limit=0)
         with pytest.raises(InvalidInput, match="since is after until"):
-            await client.measures.results(since=START.date(), until=START.date() - timedelta(1))
+            await client.measures.list(since=START.date(), until=START.date() - timedelta(1))

@@ -10,6 +10,7 @@ import inspect
 import re
 import typing
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -158,3 +159,62 @@ def test_every_manager_method_says_what_it_raises(attribute: str, name: str, fun
     assert ("Raises nothing" in doc) != bool(named), (
         f"client.{attribute}.{name}: name the SDK errors it raises, or say 'Raises nothing'"
     )
+
+
+def test_every_manager_that_lists_its_items_lists_them_with_list() -> None:
+    """NU45 #12: one name for listing across managers (`client.measures.list()`, not
+    `results()`; `client.assignments.list()`, not `assignments()`)."""
+    listing = {
+        "entries", "journals", "goals", "prompts", "notes", "private_notes", "shares",
+        "devices", "measures", "assignments", "homework", "caseload",
+    }  # fmt: skip
+    found = managers()
+    missing = sorted(name for name in listing if "list" not in vars(found[name]))
+    assert not missing, f"these managers list with another name: {missing}"
+
+
+def test_no_manager_method_takes_raw_bytes() -> None:
+    """NU45 #12: ids are hex strings in the public API; a method taking raw 16-byte ids is
+    an SDK internal (a leading underscore, or a function of an internal module)."""
+    raw = [
+        f"client.{attribute}.{name}({parameter})"
+        for attribute, name, function in manager_methods()
+        for parameter, hint in hints_of(function).items()
+        if parameter != "return" and "bytes" in str(hint)
+    ]
+    assert not raw, raw
+
+
+def _fields_reached(hint: Any) -> set[str]:
+    """Field names of the dataclasses in `hint` and of those in their fields (one level)."""
+    names: set[str] = set()
+    for cls in types_in(hint):
+        if dataclasses.is_dataclass(cls):
+            for field, field_hint in typing.get_type_hints(cls).items():
+                names.add(field)
+                for inner in types_in(field_hint):
+                    if dataclasses.is_dataclass(inner):
+                        names.update(f.name for f in dataclasses.fields(inner))
+    return names
+
+
+def _names_a_time(hint: Any) -> bool:
+    """Whether a type hint is, or holds, `datetime` or `date`."""
+    return hint in (datetime, date) or any(_names_a_time(a) for a in typing.get_args(hint))
+
+
+def test_a_time_a_method_sets_is_named_after_the_field_it_sets() -> None:
+    """NU45 #12, README "a parameter that sets a field is named after that field":
+    `created_at`, `at`, `taken_at`, `starts_at`, `expires_at` (`shares.grant(until=)` was
+    not). `since` (with `until`) bounds what is read; `now`/`today` say when "now" is."""
+    misnamed = []
+    for attribute, name, function in manager_methods():
+        hints = hints_of(function)
+        reached = _fields_reached(hints.get("return"))
+        bounds = {"since", "now", "today", "return"} | ({"until"} if "since" in hints else set())
+        for parameter, hint in hints.items():
+            if parameter in bounds:
+                continue
+            if _names_a_time(hint) and parameter not in reached:
+                misnamed.append(f"client.{attribute}.{name}({parameter})")
+    assert not misnamed, misnamed

@@ -1,6 +1,6 @@
 """A pre-session brief's header names exactly the days it covers (NU19 C22), and a brief whose
 share ended is not dropped without a word: the therapist's device lists it as expired (or
-unshared), with when, and `briefs.brief(id)` says so instead of "no such brief" (NU19 C21)."""
+unshared), with when, and `briefs.get(id)` says so instead of "no such brief" (NU19 C21)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,10 @@ async def test_an_expired_brief_is_listed_as_expired_with_when_on_both_sides(
     await ana.entries.write("Personal", "Before the session.", mood=4)
     until = datetime.now().astimezone() + timedelta(days=1)
     shared = await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", until=until, fingerprint=await tom.shares.fingerprint()
+        await ana.briefs.prepare(),
+        "tom",
+        expires_at=until,
+        fingerprint=await tom.shares.fingerprint(),
     )
     assert shared.expires_at is not None
     await tom.sync()
@@ -93,7 +96,7 @@ async def test_an_expired_brief_is_listed_as_expired_with_when_on_both_sides(
     assert (gone.id, gone.ended, gone.expires_at) == (live.id, EXPIRED, shared.expires_at)
     assert (gone.text, gone.digest) == ("", {})
     with pytest.raises(NotFound) as refused:
-        await tom.briefs.brief(live.id[:8])
+        await tom.briefs.get(live.id[:8])
     assert refused.value.subject == "ended brief"
     when = shared.expires_at.strftime("%Y-%m-%d %H:%M")
     assert f"expired at {when} UTC (the end date ana chose)" in str(refused.value)
@@ -116,5 +119,5 @@ async def test_a_brief_the_client_unshared_early_is_listed_as_unshared(
     [gone] = await tom.briefs.received(include_ended=True)
     assert gone.ended == UNSHARED and gone.expires_at is not None
     with pytest.raises(NotFound, match="is no longer served to you \\(ana stopped sharing it, or"):
-        await tom.briefs.brief(live.id)
+        await tom.briefs.get(live.id)
     assert [b.ended for b in await ana.briefs.received()] == [UNSHARED]

@@ -71,7 +71,7 @@ async def test_homework_from_an_assignment_goes_to_its_journal_and_records_how_f
     assert await ana.assignments.due() == []
     await ana.sync()
     await tom.sync()
-    seen = await tom.homework.entries("ana/Personal")
+    seen = await tom.homework.list("ana/Personal")
     # both may be of one millisecond: newest first, in whichever order a tie leaves them
     assert {h.id: h.completion for h in seen} == {added.id: "partly", skipped.id: "not done"}
     assert seen[0].created_at >= seen[1].created_at
@@ -113,7 +113,7 @@ async def test_only_who_made_an_assignment_can_cancel_it(signup: ClientFactory) 
     await tom.sync()
     await ana.sync()
     assert await ana.assignments.due() == []
-    [cancelled] = await ana.assignments.assignments(include_cancelled=True)
+    [cancelled] = await ana.assignments.list(include_cancelled=True)
     assert cancelled.cancelled
 
 
@@ -133,7 +133,7 @@ async def test_homework_forged_by_an_annotating_member_is_refused_by_the_client(
     await tom.transport.call("/v1/records/push", request, wire.PushReply)
     await ana.sync()
     assert [p.record_id for p in await ana.problems()] == [upload.record_id]
-    assert await ana.homework.entries() == []
+    assert await ana.homework.list() == []
 
 
 async def test_homework_is_edited_field_by_field_and_deleted_for_good(
@@ -156,7 +156,7 @@ async def test_homework_is_edited_field_by_field_and_deleted_for_good(
     with pytest.raises(InvalidInput):
         await ana.homework.edit(added.id, values={"awake_minutes": None})  # required
     assert edited.values["bed_time"] == "23:00"
-    assert edited.computed == (await ana.homework.entry(added.id)).computed
+    assert edited.computed == (await ana.homework.get(added.id)).computed
     with pytest.raises(InvalidInput):
         await ana.homework.edit(added.id, values={"awakenings": -1})
     with pytest.raises(InvalidInput):
@@ -165,12 +165,12 @@ async def test_homework_is_edited_field_by_field_and_deleted_for_good(
         await ana.homework.edit(added.id, completion="mostly")
     with pytest.raises(InvalidInput):
         await ana.homework.edit(added.id)  # nothing to change
-    assert (await ana.homework.entry(added.id)).values["awakenings"] == 0  # refused: unchanged
+    assert (await ana.homework.get(added.id)).values["awakenings"] == 0  # refused: unchanged
 
     await ana.homework.delete(added.id)
-    assert await ana.homework.entries() == []
+    assert await ana.homework.list() == []
     with pytest.raises(NotFound, match="deleted"):
-        await ana.homework.entry(added.id)
+        await ana.homework.get(added.id)
     with pytest.raises(NotFound):
         await ana.homework.edit(added.id, completion="partly")
     with pytest.raises(NotFound):
@@ -178,7 +178,7 @@ async def test_homework_is_edited_field_by_field_and_deleted_for_good(
     # the account's other device sees the edit, then the deletion
     await ana.sync()
     await phone.sync()
-    assert await phone.homework.entries() == []
+    assert await phone.homework.list() == []
 
 
 async def test_a_therapist_cannot_edit_or_delete_a_clients_homework(
@@ -195,7 +195,7 @@ async def test_a_therapist_cannot_edit_or_delete_a_clients_homework(
         await tom.homework.delete(added.id)
     await tom.sync()
     await ana.sync()
-    assert (await ana.homework.entry(added.id)).completion == "fully"
+    assert (await ana.homework.get(added.id)).completion == "fully"
 
 
 async def test_when_a_share_ends_its_assignments_stop_being_due_and_the_therapist_keeps_the_record(
@@ -221,8 +221,8 @@ async def test_when_a_share_ends_its_assignments_stop_being_due_and_the_therapis
     assert await ana.assignments.due(include_upcoming=True) == []
     with pytest.raises(AccessError, match="ended"):
         await tom.assignments.cancel(made.id)
-    assert [r.score for r in await tom.measures.results()] == [9]
-    assert [h.template for h in await tom.homework.entries()] == ["sleep-diary"]
+    assert [r.score for r in await tom.measures.list()] == [9]
+    assert [h.template for h in await tom.homework.list()] == ["sleep-diary"]
 
 
 async def test_homework_naming_its_assignment_counts_though_dated_before_and_after_the_end(

@@ -37,15 +37,15 @@ async def test_a_mood_only_share_carries_no_scores_answers_or_homework(
 
     [entry] = await tom.entries.list()
     assert (entry.mood, entry.body) == (4, "")  # the mood is shared, nothing else
-    assert await tom.measures.results() == []
-    assert await tom.homework.entries() == []
+    assert await tom.measures.list() == []
+    assert await tom.homework.list() == []
     with pytest.raises(NotFound):
-        await tom.measures.result(taken.result.id)
-    [row] = await tom.caseload.rows()
+        await tom.measures.get(taken.result.id)
+    [row] = await tom.caseload.list()
     assert row.scores == ()
     assert_words_unreadable_by(tom, live_server, tmp_path, "Argument with Lisbeth")
     # the client still sees their own, once each (copies for the therapist are not listed)
-    assert len(await ana.measures.results()) == 1 and len(await ana.homework.entries()) == 1
+    assert len(await ana.measures.list()) == 1 and len(await ana.homework.list()) == 1
 
 
 async def test_a_scores_share_carries_the_score_but_not_the_answers(
@@ -59,19 +59,19 @@ async def test_a_scores_share_carries_the_score_but_not_the_answers(
     await ana.sync()
     await tom.sync()
 
-    [copy] = await tom.measures.results()
+    [copy] = await tom.measures.list()
     assert (copy.measure, copy.score, copy.band) == ("phq9", 16, "moderately severe")
     assert (copy.answers, copy.unscored, copy.safety_concern) == (None, None, False)
     assert copy.taken_at == taken.result.taken_at
-    assert await tom.homework.entries() == []
-    [row] = await tom.caseload.rows()
+    assert await tom.homework.list() == []
+    [row] = await tom.caseload.list()
     assert [line.result.score for line in row.scores] == [16]
 
     # deleting the result deletes the therapist's copy at the next sync
     await ana.measures.delete(taken.result.id)
     await ana.sync()
     await tom.sync()
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
 
 
 async def test_an_answers_share_carries_item_answers_and_the_difficulty_answer(
@@ -83,7 +83,7 @@ async def test_an_answers_share_carries_item_answers_and_the_difficulty_answer(
     await ana.measures.take("gad7", [1, 1, 1, 1, 1, 0, 0], unscored=1)
     await ana.sync()
     await tom.sync()
-    [copy] = await tom.measures.results()
+    [copy] = await tom.measures.list()
     assert (copy.score, copy.answers, copy.unscored) == (5, (1, 1, 1, 1, 1, 0, 0), 1)
     assert (
         await tom.entries.list() == []
@@ -96,22 +96,22 @@ async def test_a_homework_share_follows_edits_and_deletion(signup: ClientFactory
     homework_id = await thought_record(ana, "Called the landlord")
     await ana.sync()
     await tom.sync()
-    [copy] = await tom.homework.entries()
+    [copy] = await tom.homework.list()
     assert copy.completion == "fully" and "Called the landlord" in copy.values.values()
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
 
     await ana.homework.edit(homework_id, completion="partly")
     await ana.sync()
     await tom.sync()
-    assert [h.completion for h in await tom.homework.entries()] == ["partly"]
+    assert [h.completion for h in await tom.homework.list()] == ["partly"]
     with pytest.raises(AccessError):
         await tom.homework.edit(copy.id, completion="fully")  # a therapist cannot change it
 
     await ana.homework.delete(homework_id)
     await ana.sync()
     await tom.sync()
-    assert await tom.homework.entries() == []
-    assert await ana.homework.entries() == []
+    assert await tom.homework.list() == []
+    assert await ana.homework.list() == []
 
 
 async def test_results_written_before_the_share_are_not_carried(signup: ClientFactory) -> None:
@@ -120,7 +120,7 @@ async def test_results_written_before_the_share_are_not_carried(signup: ClientFa
     await share_with(ana, tom, only=["scores"])
     await ana.sync()
     await tom.sync()
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
 
 
 async def test_a_single_entry_share_takes_only_entry_fields(signup: ClientFactory) -> None:
@@ -171,9 +171,9 @@ async def test_a_device_opened_again_lists_each_result_homework_and_entry_once_a
     await ana.close()
     again = await Client.open(home)
     try:
-        assert [r.journal for r in await again.measures.results()] == ["Personal"]
+        assert [r.journal for r in await again.measures.list()] == ["Personal"]
         assert [e.journal for e in await again.entries.list()] == ["Personal"]
-        assert [h.journal for h in await again.homework.entries()] == ["Personal"]
+        assert [h.journal for h in await again.homework.list()] == ["Personal"]
         assert (await again.briefs.prepare()).entries == 1  # finding 52: copies not counted
         await again.measures.delete(
             taken.result.id,
@@ -182,4 +182,4 @@ async def test_a_device_opened_again_lists_each_result_homework_and_entry_once_a
     finally:
         await again.close()
     await tom.sync()
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []

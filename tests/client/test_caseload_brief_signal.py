@@ -23,8 +23,8 @@ async def test_a_brief_that_says_item_9_above_0_ranks_its_client_first(
     await ben.briefs.share(await ben.briefs.prepare(), "drsmith", fingerprint=fingerprint)
     for client in (ben, ana, drsmith):
         await client.sync()
-    assert await drsmith.measures.results() == []  # the result itself is not shared
-    rows = await drsmith.caseload.rows()
+    assert await drsmith.measures.list() == []  # the result itself is not shared
+    rows = await drsmith.caseload.list()
     assert [r.client for r in rows] == ["ben", "ana"]
     assert rows[0].tier == 1, rows[0].flags
     assert any("PHQ-9 item 9 answered above 0" in f and "(in the brief of" in f

@@ -16,13 +16,13 @@ async def test_a_share_ending_tomorrow_is_said_one_in_ten_days_is_not(
 ) -> None:
     gina, farid, tom = await signup("gina"), await signup("farid"), await signup("tom")
     soon = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(gina, tom, until=soon)
-    await share_with(farid, tom, until=datetime.now().astimezone() + timedelta(days=10))
+    await share_with(gina, tom, expires_at=soon)
+    await share_with(farid, tom, expires_at=datetime.now().astimezone() + timedelta(days=10))
     for client in (gina, farid):
         await client.entries.write("Personal", "A day.", mood=6)
         await client.sync()
     await tom.sync()
-    rows = {row.client: row for row in await tom.caseload.rows()}
+    rows = {row.client: row for row in await tom.caseload.list()}
     [ends] = [f for f in rows["gina"].flags if f.startswith("share ends ")]
     assert ends == f"share ends {soon.date().isoformat()}: gina/Personal"
     assert not any(f.startswith("share ends") for f in rows["farid"].flags)
@@ -38,7 +38,7 @@ async def test_the_server_cannot_make_a_share_end_soon_or_hide_that_it_does(
     tom = await through("tom")
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
     await share_with(gina, tom)
-    await share_with(farid, tom, until=tomorrow)
+    await share_with(farid, tom, expires_at=tomorrow)
     for client in (gina, farid):
         await client.entries.write("Personal", "A day.", mood=6)
         await client.sync()
@@ -52,7 +52,7 @@ async def test_the_server_cannot_make_a_share_end_soon_or_hide_that_it_does(
 
     hostile.replies["/v1/journals/list"] = ends_as_told
     await tom.sync()
-    rows = {row.client: row for row in await tom.caseload.rows()}
+    rows = {row.client: row for row in await tom.caseload.list()}
     assert not any(f.startswith("share ends") for f in rows["gina"].flags)
     assert [f for f in rows["farid"].flags if f.startswith("share ends")] == [
         f"share ends {tomorrow.date().isoformat()}: farid/Personal"

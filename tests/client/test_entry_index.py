@@ -342,7 +342,7 @@ async def test_a_scrub_never_skips_the_index_reset_when_the_store_is_busy_after_
 async def test_a_caseload_by_the_index_is_the_caseload_of_every_entry(
     signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`caseload.rows()` reads a client's moods from the index of entries (time, offset and
+    """`caseload.list()` reads a client's moods from the index of entries (time, offset and
     mood: all a row's trend reads), each entry once (a copy of an entry shared whole too is
     left out), nothing in the trash: the same rows as from every entry's view."""
     from tests.client.sharing_support import share_with
@@ -374,11 +374,11 @@ async def test_a_caseload_by_the_index_is_the_caseload_of_every_entry(
             raise AssertionError("every entry was read")
 
         patched.setattr(caseload, "_entries", every_entry)
-        indexed = [row.to_dict() for row in await caseload.rows(now=now)]
+        indexed = [row.to_dict() for row in await caseload.list(now=now)]
     patched_rows = caseload._entry_rows
     caseload._entry_rows = None  # every entry's view
     try:
-        whole = [row.to_dict() for row in await caseload.rows(now=now)]
+        whole = [row.to_dict() for row in await caseload.list(now=now)]
     finally:
         caseload._entry_rows = patched_rows
     assert indexed == whole

@@ -62,7 +62,7 @@ async def ended_copy(ana: Client, tom: Client, end: str) -> bytes:
     two days later, not synced since)."""
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
@@ -249,19 +249,19 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await tom.sync()
     await ana.shares.revoke("Mood", "tom")
     await tom.sync()
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert any("share ended" in flag for flag in row.flags), row.flags
     await tom.shares.forget("ana/Mood", unlisted=True)
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert not any("share ended" in flag for flag in row.flags), row.flags
     assert len(row.journals) == 1 and "Mood" not in row.journals[0], row.journals
 
     await ana.shares.revoke("Personal", "tom")  # every share of ana's ended
     await tom.sync()
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert row.share_ended
     await tom.shares.forget("ana/Personal", unlisted=True)
-    assert await tom.caseload.rows() == []
+    assert await tom.caseload.list() == []
 
 
 async def test_forget_says_when_another_process_kept_the_store_file_from_being_scrubbed(
@@ -358,7 +358,7 @@ async def test_forget_after_the_old_end_date_refuses_a_share_the_owner_extended(
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     await ana.shares.grant(
@@ -385,7 +385,7 @@ async def test_a_forget_waits_for_a_pull_in_flight_and_leaves_nothing_of_the_jou
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     journal = await journal_id(ana, "Personal")
@@ -422,7 +422,7 @@ async def test_a_journal_list_read_before_a_forget_does_not_write_the_journal_ba
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", SECRET)
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     journal = await journal_id(ana, "Personal")

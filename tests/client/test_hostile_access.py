@@ -120,7 +120,7 @@ async def test_an_end_date_the_server_erases_still_ends_the_share_on_the_owners_
 ) -> None:
     ana = await through("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     edit_server_db(

@@ -500,7 +500,7 @@ async def test_a_lagging_owner_device_does_not_seal_for_a_member_whose_share_end
     laptop, tom = await signup("ana"), await signup("tom")
     phone = await login("ana")
     await phone.sync()  # epoch 0, then offline
-    await share_with(laptop, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(laptop, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await laptop.entries.write("Personal", "Shared while it lasted.")
     await laptop.sync()
     await tom.sync()
@@ -541,7 +541,7 @@ async def test_an_owner_device_keeps_changes_unpushed_rather_than_seal_them_for_
     sync says so, instead of being pushed after tom's share ended."""
     ana = await through("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     await ana.entries.write("Personal", "Written after tom's share ended.")  # sealed before the end
@@ -638,7 +638,7 @@ async def test_a_members_own_device_ends_its_share_by_the_signed_end_date_whatev
     ana = await signup("ana")
     tom = await through("tom")
     await ana.entries.write("Personal", "Shared.")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     hostile.replies["/v1/journals/list"] = lambda request, reply: rewrite_journal(

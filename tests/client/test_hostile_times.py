@@ -130,7 +130,7 @@ async def test_every_time_of_a_listed_device_is_checked(
         await ana.devices.list()
     refused_as_malformed(refused.value, "/v1/devices/list", name)
     with pytest.raises(NetworkError):  # the names a sync shows come from the same list
-        await ana.devices.names([ana.profile.device_id])
+        await ana.devices._device_names([ana.profile.device_id])
 
 
 async def test_the_first_and_the_last_time_a_date_can_hold_are_read(
@@ -233,7 +233,7 @@ async def test_a_membership_end_no_date_can_hold_in_the_servers_lists_is_refused
     date is shown once the server tells the truth again."""
     ana = await signup("ana")
     tom = await through("tom")
-    await share_with(ana, tom, role="read", until=datetime(2999, 1, 1, tzinfo=UTC))
+    await share_with(ana, tom, role="read", expires_at=datetime(2999, 1, 1, tzinfo=UTC))
     await tom.sync()
 
     hostile.replies["/v1/journals/list"] = with_time("journals", "expires_at", BEYOND_ANY_DATE)
@@ -251,7 +251,7 @@ async def test_a_share_list_with_a_membership_end_no_date_can_hold_is_refused(
 ) -> None:
     ana = await through("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, role="read", until=datetime(2999, 1, 1, tzinfo=UTC))
+    await share_with(ana, tom, role="read", expires_at=datetime(2999, 1, 1, tzinfo=UTC))
 
     hostile.replies["/v1/shares/list"] = with_time("shares", "expires_at", "never")
     with pytest.raises(NetworkError) as refused:
@@ -282,7 +282,7 @@ async def test_a_share_end_the_owner_signed_past_any_date_does_not_take_the_list
     sides show it as having no end date instead of raising OverflowError."""
     ana = await through("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, role="read", until=datetime(2999, 1, 1, tzinfo=UTC))
+    await share_with(ana, tom, role="read", expires_at=datetime(2999, 1, 1, tzinfo=UTC))
     local = await ana.context.local_journal("Personal")
     member = ana.replica.chains.current(local.journal_id).member_by_account(tom.profile.account_id)
     assert member is not None
@@ -305,7 +305,7 @@ async def test_a_share_end_past_the_last_date_is_refused_before_anything_is_sent
     ana = await signup("ana")
     tom = await signup("tom")
     with pytest.raises(InvalidInput, match="9999-12-30"):
-        await share_with(ana, tom, role="read", until=datetime(9999, 12, 31, tzinfo=UTC))
+        await share_with(ana, tom, role="read", expires_at=datetime(9999, 12, 31, tzinfo=UTC))
     assert await ana.shares.list() == []
 
 

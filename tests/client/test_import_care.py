@@ -39,7 +39,7 @@ async def test_own_results_and_safety_plan_arrive_in_the_new_account(
 ) -> None:
     ana = await signup("ana")
     data = await exported_with_care(ana)
-    before = await ana.measures.results()
+    before = await ana.measures.list()
 
     bob = await signup("bob")
     report = await bob.archive.import_json(data)
@@ -53,7 +53,7 @@ async def test_own_results_and_safety_plan_arrive_in_the_new_account(
 
     phone = await login("bob")  # through the server, sealed and signed by bob
     await phone.sync()
-    after = await phone.measures.results()
+    after = await phone.measures.list()
     assert [(r.measure, r.taken_at, r.answers, r.unscored, r.score, r.band) for r in after] == [
         (r.measure, r.taken_at, r.answers, r.unscored, r.score, r.band) for r in before
     ]
@@ -92,7 +92,7 @@ async def test_importing_the_file_twice_adds_no_result_or_plan_twice(
     again = await bob.archive.import_json(data)
     assert again.results == {} and again.safety_plans == [] and again.safety_plans_kept == []
     assert again.already_here == {"entries": 1, "results": 2, "safety_plans": 1}
-    assert len(await bob.measures.results()) == 2
+    assert len(await bob.measures.list()) == 2
 
 
 async def test_a_plan_written_in_the_new_account_is_kept_not_overwritten(
@@ -131,7 +131,7 @@ async def test_an_item_9_answer_imported_is_a_safety_concern_again_and_raises_no
     report = await bob.archive.import_json(data)
     assert report.left_out == {"safety_flags": 1}
     assert report.safety_plans == ["Personal"]  # its text: the opt-in was written already
-    [result] = await bob.measures.results()
+    [result] = await bob.measures.list()
     assert result.safety_concern is True and result.answers == tuple(ITEM_9)
     await bob.sync()
     await bob.sync()
@@ -154,7 +154,7 @@ async def test_a_result_of_a_journal_shared_with_the_exporter_stays_in_the_file(
     cleo = await signup("cleo")
     report = await cleo.archive.import_json(data)
     assert report.results == {} and report.left_out == {"results": 1, "safety_plans": 1}
-    assert await cleo.measures.results() == []
+    assert await cleo.measures.list() == []
 
 
 def tampered(data: dict[str, Any], change: Any) -> dict[str, Any]:
@@ -230,5 +230,5 @@ async def test_a_hand_edited_care_record_refuses_the_file_naming_the_field(
     assert str(refused.value).startswith(said), str(refused.value)
     # nothing written: no journal created, no entry, result or plan
     assert [j.name for j in await bob.journals.list()] == ["Personal"]
-    assert await bob.entries.list() == [] and await bob.measures.results() == []
+    assert await bob.entries.list() == [] and await bob.measures.list() == []
     assert (await bob.safety.plan()).updated_at is None

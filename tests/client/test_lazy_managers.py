@@ -48,7 +48,7 @@ EVERYDAY = textwrap.dedent(
             report = await client.sync()
             listed = await client.entries.list()
             everyday = sorted(m for m in CARE if m in sys.modules)
-            rows = await client.caseload.rows()  # a therapist's view: its modules now load
+            rows = await client.caseload.list()  # a therapist's view: its modules now load
             print(json.dumps({
                 "listed": [e.body for e in listed],
                 "pushed": report.pushed,

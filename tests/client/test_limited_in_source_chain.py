@@ -88,7 +88,7 @@ async def test_a_new_device_refuses_a_role_change_when_an_earlier_whole_share_la
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", "An old entry.", mood=4)
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended`
     personal = await journal_id(ana, "Personal")
@@ -155,7 +155,7 @@ async def test_after_the_copy_ended_a_new_device_asks_for_full_or_only_even_if_i
         with pytest.raises(InvalidInput, match=r"tom read only some fields of 'Personal'.*full"):
             await phone.shares.grant("Personal", "tom", role="annotate", trust_on_first_use=True)
         with pytest.raises(InvalidInput, match="full=True.*only="):
-            await phone.shares.grant("Personal", "tom", until=datetime.now().astimezone()
+            await phone.shares.grant("Personal", "tom", expires_at=datetime.now().astimezone()
                                      + timedelta(days=3), trust_on_first_use=True)  # fmt: skip
         again = await phone.shares.grant("Personal", "tom", only=["mood"])
     finally:
@@ -174,7 +174,7 @@ async def test_a_grant_to_someone_who_is_no_member_takes_full_or_only(
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     fingerprint = await tom.shares.fingerprint()
-    for terms in ({}, {"role": "annotate"}, {"until": datetime.now().astimezone()
+    for terms in ({}, {"role": "annotate"}, {"expires_at": datetime.now().astimezone()
                                              + timedelta(days=3)}):  # fmt: skip
         with pytest.raises(InvalidInput, match=r"tom is not a member of 'Personal'.*full=True"):
             await ana.shares.grant("Personal", "tom", fingerprint=fingerprint, **terms)

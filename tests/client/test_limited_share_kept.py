@@ -71,7 +71,7 @@ async def test_a_lapsed_copy_renewed_after_a_sync_keeps_its_role_and_fields(
         tom,
         only=["mood", "tags"],
         role="annotate",
-        until=datetime.now().astimezone() + timedelta(days=1),
+        expires_at=datetime.now().astimezone() + timedelta(days=1),
     )
     live_server.clock.now += 2 * DAY_MS
     later = live_server.clock.now
@@ -90,7 +90,7 @@ async def test_a_lapsed_copy_renewed_after_a_sync_keeps_its_role_and_fields(
         ("mood", "tags"),
     )
     until = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=until)
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=until)
     assert (renewed.journal, renewed.kind, renewed.role, renewed.fields) == (
         first.journal,
         "mirror",

@@ -43,7 +43,7 @@ async def test_a_result_taken_on_the_phone_reads_the_same_on_the_laptop(
     )
     await phone.sync()
     await laptop.sync()
-    seen = await laptop.measures.result(taken.result.id[:8])
+    seen = await laptop.measures.get(taken.result.id[:8])
     assert seen == taken.result
     assert seen.to_dict()["answers"] == MILD and seen.unscored == 1
     assert {"measure", "score", "band", "taken_at", "answers"} <= set(seen.to_dict())
@@ -64,7 +64,7 @@ async def test_change_since_last_time_flags_reliable_deterioration_and_improveme
     assert better.change is not None
     assert (better.change.reliable, better.change.now_below_caseness) == (IMPROVEMENT, True)
     await ana.measures.take("gad7", [0] * 7)  # another measure does not count as "last time"
-    assert [r.score for r in await ana.measures.results(measure="PHQ-9")] == [7, 16, 7]
+    assert [r.score for r in await ana.measures.list(measure="PHQ-9")] == [7, 16, 7]
     assert (await ana.measures.history(better.result.id)).previous == worse.result
     # NU19 C12: retaken minutes later, the same 2 weeks: the difference, no label
     retake = await ana.measures.take("phq9", MODERATELY_SEVERE)
@@ -85,7 +85,7 @@ async def test_results_taken_within_one_millisecond_keep_the_order_they_were_tak
     for before, after in itertools.pairwise(taken):
         assert after.previous == before.result
         assert after.result.taken_at > before.result.taken_at
-    assert [r.id for r in await ana.measures.results()] == [t.result.id for t in reversed(taken)]
+    assert [r.id for r in await ana.measures.list()] == [t.result.id for t in reversed(taken)]
 
 
 async def test_answers_the_instrument_does_not_allow_are_refused_and_nothing_is_written(
@@ -98,7 +98,7 @@ async def test_answers_the_instrument_does_not_allow_are_refused_and_nothing_is_
     with pytest.raises(InvalidInput, match=r"phq9 \(PHQ-9\), gad7 \(GAD-7\), pcl5 \(PCL-5\)"):
         await ana.measures.take("ors", [0])
     assert await ana.pending() == 0
-    assert await ana.measures.results() == []
+    assert await ana.measures.list() == []
 
 
 async def test_a_therapist_reads_results_in_a_shared_journal_with_their_answers(
@@ -109,7 +109,7 @@ async def test_a_therapist_reads_results_in_a_shared_journal_with_their_answers(
     await ana.sync()
     await share_with(ana, tom)
     await tom.sync()
-    [seen] = await tom.measures.results("ana/Personal")
+    [seen] = await tom.measures.list("ana/Personal")
     assert (seen.journal, seen.score, seen.band, seen.answers) == (
         "ana/Personal",
         9,
@@ -129,7 +129,7 @@ async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_re
     await ana.sync()
     await tom.sync()
 
-    [copy] = await tom.measures.results()
+    [copy] = await tom.measures.list()
     assert (copy.score, copy.band, copy.answers, copy.safety_concern) == (
         16,
         "moderately severe",
@@ -137,7 +137,7 @@ async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_re
         False,
     )
     assert copy.journal.startswith("ana/Shared with tom")
-    assert [r.id for r in await ana.measures.results()] == [taken.result.id]  # no copy listed
+    assert [r.id for r in await ana.measures.list()] == [taken.result.id]  # no copy listed
 
     measure_payloads = []
     for record in stolen_records(copy_of_server_db(live_server, tmp_path)):
@@ -170,7 +170,7 @@ async def test_an_annotating_therapist_cannot_write_a_result_in_the_clients_jour
     await tom.transport.call("/v1/records/push", request, wire.PushReply)
     report = await ana.sync()
     assert [p.record_id for p in await ana.problems()] == [upload.record_id]
-    assert report.problems and await ana.measures.results() == []
+    assert report.problems and await ana.measures.list() == []
 
 
 async def test_deleting_a_result_deletes_the_copy_shared_with_the_therapist(
@@ -181,11 +181,11 @@ async def test_deleting_a_result_deletes_the_copy_shared_with_the_therapist(
     await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.shares.fingerprint())
     await ana.sync()
     await tom.sync()
-    assert len(await tom.measures.results()) == 1
+    assert len(await tom.measures.list()) == 1
     deleted = await ana.measures.delete(taken.result.id[:8])
     assert (deleted.id, deleted.score) == (taken.result.id, 7)
     with pytest.raises(NotFound, match="already deleted"):
         await ana.measures.delete(taken.result.id)
     await ana.sync()
     await tom.sync()
-    assert await ana.measures.results() == [] and await tom.measures.results() == []
+    assert await ana.measures.list() == [] and await tom.measures.list() == []

@@ -28,7 +28,7 @@ async def shared_until_tomorrow(signup: ClientFactory) -> tuple[Client, Client, 
     ana, drsmith = await signup("ana"), await signup("drsmith")
     await ana.entries.write("Personal", "Before the end.", mood=4)
     await share_with(
-        ana, drsmith, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, drsmith, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await drsmith.sync()
     await drsmith.notes.add("ana/Personal", "While the share is on.")
@@ -83,7 +83,7 @@ async def test_a_server_that_keeps_serving_a_journal_after_its_signed_end_cannot
     assert stored[personal] == "revoked"
     [listed] = [j for j in await drsmith.journals.list() if j.owner == "ana"]
     assert (listed.name, listed.share_ended, listed.unlisted) == ("ana/Personal", True, False)
-    [row] = await drsmith.caseload.rows(now=datetime.fromtimestamp(later / 1000).astimezone())
+    [row] = await drsmith.caseload.list(now=datetime.fromtimestamp(later / 1000).astimezone())
     assert row.share_ended and "share ended" in row.flags, row.flags
     with pytest.raises(AccessError):
         await drsmith.notes.add("ana/Personal", "After the end.")

@@ -68,7 +68,7 @@ async def test_sharing_some_fields_and_a_result_wait_for_the_update_like_one_ent
         await phone.measures.share(taken.result.id, "tom", fingerprint=fingerprint)
     assert await phone.shares.list() == []
     await tom.sync(strict=True)
-    assert await tom.measures.results() == [] and await tom.entries.list() == []
+    assert await tom.measures.list() == [] and await tom.entries.list() == []
 
 
 async def test_kept_records_are_reopened_page_by_page(

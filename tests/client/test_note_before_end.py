@@ -35,7 +35,7 @@ async def shared_until_tomorrow(signup: ClientFactory) -> tuple[Client, Client]:
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "Before the end date.")
     await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
     await ana.sync()
@@ -137,9 +137,9 @@ async def test_a_note_pushed_while_the_owner_narrows_to_read_is_neither_withheld
         [listed] = await tom.notes.list()
         assert (listed.text, listed.delivered) == (late[0], False)
         assert listed.late is not None and "before ana's device took it" in listed.late
-        [assigned] = await tom.assignments.assignments()
+        [assigned] = await tom.assignments.list()
         assert (assigned.id, assigned.delivered) == (late[1], False)
-        assert late[1] not in [a.id for a in await laptop.assignments.assignments()]
+        assert late[1] not in [a.id for a in await laptop.assignments.list()]
         jo = await signup("joan")
         await share_with(laptop, jo)
         assert (await jo.sync()).withheld == []

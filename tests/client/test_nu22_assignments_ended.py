@@ -45,19 +45,21 @@ async def assigned(signup: ClientFactory, **terms: object) -> tuple[Client, Clie
 async def test_a_passed_signed_end_date_is_said_on_both_sides(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ana, tom, end = await assigned(signup, until=datetime.now().astimezone() + timedelta(days=1))
+    ana, tom, end = await assigned(
+        signup, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # the owner's device signs `ended`
     assert await ana.assignments.due() == []
     [ended] = await ana.assignments.ended()
     assert ended.share_ended == ShareEnded("end date", to_datetime(end), "")
     assert ended.to_dict()["share_ended"]["reason"] == "end date"
-    assert await ana.assignments.assignments() == []
-    assert [a.id for a in await ana.assignments.assignments(include_ended=True)] == [ended.id]
+    assert await ana.assignments.list() == []
+    assert [a.id for a in await ana.assignments.list(include_ended=True)] == [ended.id]
 
     await tom.sync()
-    assert await tom.assignments.assignments() == []
-    [kept] = await tom.assignments.assignments(include_ended=True)
+    assert await tom.assignments.list() == []
+    [kept] = await tom.assignments.list(include_ended=True)
     assert kept.id == ended.id
     assert kept.share_ended == ShareEnded("end date", to_datetime(end), "ana")
 
@@ -78,7 +80,7 @@ async def test_an_unshare_is_the_owners_signed_word_there_and_the_servers_at_the
 
     await tom.sync()
     # The removal is not served to a removed member: this device cannot know it was signed.
-    [kept] = await tom.assignments.assignments(include_ended=True)
+    [kept] = await tom.assignments.list(include_ended=True)
     assert kept.share_ended == ShareEnded("no longer served", None, "ana")
     assert await tom.assignments.ended("ana/Personal") == [kept]
 

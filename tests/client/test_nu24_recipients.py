@@ -59,7 +59,7 @@ async def test_a_result_not_sent_yet_then_sent_then_received_by_the_therapist(
     await ana.measures.delete(rid)
     await ana.sync()
     await drsmith.sync()
-    assert rid not in {r.id for r in await drsmith.measures.results("ana/Personal")}
+    assert rid not in {r.id for r in await drsmith.measures.list("ana/Personal")}
 
 
 async def test_a_result_shared_alone_names_the_copy_and_an_unshared_item_no_one(

@@ -102,7 +102,7 @@ async def test_a_copy_whose_member_left_is_an_ended_share_not_a_kept_copy(
 
 
 async def flags(drsmith: Client) -> tuple[str, ...]:
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     return row.flags
 
 
@@ -112,7 +112,7 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
     ana, drsmith = await narrowed_then_unshared(signup)
     await ana.shares.revoke("Personal", "drsmith")
     await drsmith.sync()
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert row.share_ended and "share ended" in row.flags  # the only share: said
 
     await share_with(ana, drsmith, role="annotate")  # the whole journal again
@@ -121,7 +121,7 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
 
     await ana.shares.revoke("Personal", "drsmith")  # that ends too: said again
     await drsmith.sync()
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert row.share_ended and "share ended" in row.flags
 
 
@@ -138,7 +138,7 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     await share_with(ana, drsmith, "Work")
     await ana.shares.revoke("Personal", "drsmith")
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, drsmith, role="annotate", until=tomorrow)
+    await share_with(ana, drsmith, role="annotate", expires_at=tomorrow)
     await drsmith.sync()
     assert not [f for f in await flags(drsmith) if "share ended" in f]
 
@@ -154,12 +154,12 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     now = datetime.fromtimestamp(later / 1000).astimezone()
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "annotate"  # as the last sync, before the end, stored it
-    [row] = await drsmith.caseload.rows(now=now)
+    [row] = await drsmith.caseload.list(now=now)
     assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
     await drsmith.sync()
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "revoked"  # the signed end date, whatever the server lists
-    [row] = await drsmith.caseload.rows(now=now)
+    [row] = await drsmith.caseload.list(now=now)
     assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
 
 

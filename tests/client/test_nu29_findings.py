@@ -46,7 +46,7 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
     ):
         await ana.shares.grant("Personal", "tom", role="read")
     until = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, tom, full=True, until=until)
+    await share_with(ana, tom, full=True, expires_at=until)
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the whole share's `ended` entry
     personal = await journal_id(ana, "Personal")
@@ -60,9 +60,9 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
         match=r"tom read all of 'Personal' until its end date passed, and the mood, tags of "
         r"it through a copy whose share was ended .*nothing was changed",
     ):
-        await ana.shares.grant("Personal", "tom", until=new_end)
+        await ana.shares.grant("Personal", "tom", expires_at=new_end)
     assert chain.member_by_account(tom.profile.account_id) is None
-    renewed = await ana.shares.grant("Personal", "tom", until=new_end, full=True)
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=new_end, full=True)
     assert (renewed.journal, renewed.kind, renewed.fields) == ("Personal", "journal", None)
     assert renewed.expires_at is not None
     assert abs((renewed.expires_at - new_end).total_seconds()) < 60
@@ -81,7 +81,9 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
-    await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the `ended` entry
     first = await share_with(ana, tom, only=["mood"])
@@ -91,7 +93,7 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     with pytest.raises(
         InvalidInput, match=r"tom read all of 'Personal' until its end date passed, and the mood"
     ):
-        await ana.shares.grant("Personal", "tom", until=new_end)
+        await ana.shares.grant("Personal", "tom", expires_at=new_end)
     personal = await journal_id(ana, "Personal")
     assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
 

@@ -35,7 +35,7 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     phone = await login("ana")
     await ana.entries.write("Personal", "Shared until tomorrow.")
     first = await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await phone.sync()
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
@@ -43,7 +43,7 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     assert [d.reason for d in (await phone.sync()).departures] == [EXPIRED]
 
     new_end = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=new_end)
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=new_end)
     # said by `grant` as a renewal: the terms of the membership that reached its end date
     # (an `ended` entry closed it: this is a new membership, told as a renewal all the same)
     assert (renewed.previous_role, renewed.previous_expired) == ("annotate", True)
@@ -72,7 +72,7 @@ async def test_a_share_ended_and_renewed_before_the_other_device_synced_is_told_
     ana, tom = await signup("ana"), await signup("tom")
     phone = await login("ana")
     await ana.entries.write("Personal", "Shared until tomorrow.")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await phone.sync()
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs the `ended` entry; the phone does not sync meanwhile
@@ -99,7 +99,7 @@ async def test_new_terms_signed_after_the_end_date_passed_are_told_as_a_renewal(
     ana, tom = await signup("ana"), await signup("tom")
     phone = await login("ana")
     await ana.entries.write("Personal", "Shared until tomorrow.")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     await phone.sync()
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     personal = await journal_id(ana, "Personal")

@@ -133,13 +133,13 @@ async def test_copies_of_a_field_level_share_are_not_noted_to_follow(
     await ana.entries.write("Personal", "Copied field by field.", mood=5)
     await ana.sync()
     handed: list[tuple[list[bytes], list[bytes]]] = []
-    follow = phone.entries.follow_removals
+    follow = phone.entries._follow_removals
 
     async def recorded(doc_ids: Any, arrived_copies: Any = ()) -> list[str]:
         handed.append((list(doc_ids), list(arrived_copies)))
         return await follow(doc_ids, arrived_copies)
 
-    monkeypatch.setattr(phone.entries, "follow_removals", recorded)
+    monkeypatch.setattr(phone.entries, "_follow_removals", recorded)
     report = await phone.sync()
     assert report.pulled >= 2  # the entry and its field-level copy
     assert handed == []  # nothing noted: no copy shared one by one came

@@ -34,7 +34,7 @@ async def test_a_username_taken_again_after_an_erasure_is_another_client_in_the_
     await other.entries.write(None, "Another person's words.", mood=8)
     await other.sync()
     await drsmith.sync()
-    rows = {row.client: row for row in await drsmith.caseload.rows()}
+    rows = {row.client: row for row in await drsmith.caseload.list()}
     assert set(rows) == {"kim", f"kim (account {old_id.hex()[:8]})"}, list(rows)
     assert rows["kim"].mood_recent == 8.0 and not rows["kim"].share_ended
     assert rows[f"kim (account {old_id.hex()[:8]})"].share_ended
@@ -84,7 +84,7 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
                 "kim's account appears to have been erased (the server no longer knows it), or "
                 "the server is withholding it"
             )
-            [row] = await drsmith.caseload.rows()
+            [row] = await drsmith.caseload.list()
             assert row.share_ended and row.flags[0] == ERASED_ENDED and row.owner_verified
 
             await kim.entries.write(None, "After.", mood=6)
@@ -95,7 +95,7 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
             assert [d.reason for d in report.departures] == [departures.RELISTED]
             entries = await drsmith.entries.list("kim/Personal")
             assert sorted(e.body for e in entries) == ["After.", "Before."]
-            [row] = await drsmith.caseload.rows()
+            [row] = await drsmith.caseload.list()
             assert not row.share_ended and row.owner_verified and ERASED_ENDED not in row.flags
             pinned = await drsmith.store.peer(kim.profile.account_id)
             assert pinned is not None and pinned.verified

@@ -237,7 +237,7 @@ async def test_a_share_whose_end_date_passed_is_not_signed_again(
     dropped = drop_rotates(hostile)
     until = datetime.now(UTC) + timedelta(seconds=3)
     with pytest.raises(TJError):
-        await share_with(ana, lea, until=until)
+        await share_with(ana, lea, expires_at=until)
     handle = (await noted(ana)).handle
     await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
     report = await ana.sync()

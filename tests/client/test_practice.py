@@ -24,7 +24,7 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     assert [e["title"] for e in brief.to_discuss] == ["Sister"]
     until = datetime.now().astimezone() + timedelta(days=3)
     shared = await ana.briefs.share(
-        brief, "tom", until=until, fingerprint=await tom.shares.fingerprint()
+        brief, "tom", expires_at=until, fingerprint=await tom.shares.fingerprint()
     )
     assert shared.expires_at is not None and shared.role == "read"
     await ana.sync()
@@ -34,7 +34,7 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     assert received.client == "ana" and received.text == brief.text()
     assert "Sister" in received.text and "Private thoughts" not in received.text
     assert await tom.entries.list() == []  # the brief opens nothing else
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert (row.client, row.brief_id) == ("ana", received.id)
 
     # shared again: the same period end, so the same minute in the name: "... (2)"
@@ -72,7 +72,7 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     await tom.assignments.assign("bob/Personal", "measure", "gad7",
                                  starts_at=datetime.now().astimezone() - timedelta(days=3))  # fmt: skip
 
-    rows = await tom.caseload.rows()
+    rows = await tom.caseload.list()
     assert [r.client for r in rows] == ["cat", "bob", "amy"]
     assert rows[0].flags[0] == "safety flag (1 unacknowledged)"
     today = datetime.now().astimezone().date().isoformat()
@@ -92,7 +92,7 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     [flag] = await tom.safety.flags("cat/Personal")
     await tom.safety.acknowledge(flag.id)
     # acknowledged, cat's shared item 9 above 0 still comes before bob's deterioration (NU19 C5)
-    after = await tom.caseload.rows()
+    after = await tom.caseload.list()
     assert [r.client for r in after] == ["cat", "bob", "amy"]
     assert after[0].flags == ("PHQ-9 item 9 answered above 0",) and after[0].tier == 1
     assert [r.tier for r in after[1:]] == [2, 4]

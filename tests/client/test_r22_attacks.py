@@ -90,7 +90,7 @@ async def test_renewing_a_lapsed_mood_only_share_after_a_sync_stays_mood_only(
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     first = await share_with(
-        ana, tom, only=["mood"], until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, only=["mood"], expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     await ana.sync()
     await tom.sync()
@@ -102,7 +102,7 @@ async def test_renewing_a_lapsed_mood_only_share_after_a_sync_stays_mood_only(
     await ana.sync()
 
     renewed = await ana.shares.grant(
-        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+        "Personal", "tom", expires_at=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
     )
     personal = await journal_id(ana, "Personal")
     whole = ana.replica.chains.current(personal).member_by_account(tom.profile.account_id)

@@ -135,7 +135,7 @@ async def test_an_older_copy_after_a_lapsed_whole_share_is_never_widened_by_a_ne
     a lapsed membership counts as one, so it renews the whole share."""
     ana = await signup("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(ana, tom, expires_at=datetime.now().astimezone() + timedelta(days=1))
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended`
     with monkeypatch.context() as patch:
@@ -310,7 +310,7 @@ async def test_an_end_date_after_widening_with_full_ends_everything_tom_reads(
     await share_with(ana, tom, only=["mood"])
     await share_with(ana, tom, full=True)
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await ana.shares.grant("Personal", "tom", until=tomorrow)
+    await ana.shares.grant("Personal", "tom", expires_at=tomorrow)
     move_clocks(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()  # signs `ended` for the whole share
     await ana.entries.write("Personal", "written after tom's end date", mood=2)

@@ -44,7 +44,7 @@ async def test_no_late_flag_for_an_answer_given_while_the_share_had_lapsed_then_
     owes a flag: an artefact of a frozen clock, not a finding.)"""
     laptop, phone, drsmith = await devices(signup, login)
     until = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(laptop, drsmith, role="annotate", until=until)
+    await share_with(laptop, drsmith, role="annotate", expires_at=until)
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
     await phone.sync()
@@ -57,7 +57,7 @@ async def test_no_late_flag_for_an_answer_given_while_the_share_had_lapsed_then_
 
     later = move_every_clock(live_server, monkeypatch, 60 * 60 * 1000)  # renewed an hour later
     renewed = datetime.fromtimestamp(later / 1000, UTC) + timedelta(days=30)
-    await share_with(laptop, drsmith, role="annotate", until=renewed)
+    await share_with(laptop, drsmith, role="annotate", expires_at=renewed)
     await laptop.sync()
     report = await phone.sync()
     assert report.late_flags == [], "a flag sealed for an answer given while the share was over"
@@ -278,7 +278,7 @@ async def test_a_crash_right_after_the_result_is_recorded_does_not_lose_the_late
             await phone.measures.take("phq9", ITEM_9)
         except RuntimeError:
             pass  # the crash, after the result was committed
-    [result] = await phone.measures.results()
+    [result] = await phone.measures.list()
     assert result.safety_concern
     await phone.sync()
     await drsmith.sync()
@@ -396,7 +396,7 @@ async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
         dying.setattr(phone.replica, "commit", crash)
         with pytest.raises(RuntimeError):
             await phone.measures.take("phq9", ITEM_9)
-    assert await phone.measures.results() == []
+    assert await phone.measures.list() == []
     assert (await phone.sync()).late_flags == []
     assert await phone.replica.store.setting(FLAG_WATCH) == "[]"
     await drsmith.sync()

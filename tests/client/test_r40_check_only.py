@@ -50,7 +50,7 @@ async def test_a_result_delete_that_check_only_passes_does_not_leave_its_copy_sh
         pass
     await ana.sync()
     await drsmith.sync()
-    assert [r.id for r in await drsmith.measures.results()] == [], (
+    assert [r.id for r in await drsmith.measures.list()] == [], (
         "drsmith still reads a result ana deleted, its copy never deleted"
     )
 
@@ -97,7 +97,7 @@ async def test_a_homework_delete_that_check_only_passes_does_not_leave_its_copy_
     added = await ana.homework.add("sleep-diary", NIGHT, completion="partly")
     await ana.sync()
     await drsmith.sync()
-    assert len(await drsmith.homework.entries()) == 1
+    assert len(await drsmith.homework.list()) == 1
     copy = next(j.name for j in await ana.journals.list() if j.name != "Personal")
     await ana.journals.archive(copy)
 
@@ -109,6 +109,6 @@ async def test_a_homework_delete_that_check_only_passes_does_not_leave_its_copy_
     await outcome(ana.homework.delete(added.id))  # as the error said: unarchive, again
     await ana.sync()
     await drsmith.sync()
-    assert await drsmith.homework.entries() == [], (
+    assert await drsmith.homework.list() == [], (
         "drsmith still reads homework ana deleted, its copy never deleted"
     )

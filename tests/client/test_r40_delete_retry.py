@@ -27,7 +27,7 @@ async def test_deleting_a_result_again_deletes_the_copy_a_cut_short_delete_left(
     await ana.measures.share(taken.result.id, "drsmith", fingerprint=fingerprint)
     await ana.sync()
     await drsmith.sync()
-    assert [r.score for r in await drsmith.measures.results()] == [taken.result.score]
+    assert [r.score for r in await drsmith.measures.list()] == [taken.result.score]
     local, document = await ana.context.document_of_kind(taken.result.id, MEASURE)
     await ana.replica.commit(local, document, delete_result_update(document, now_ms()))
 
@@ -35,7 +35,7 @@ async def test_deleting_a_result_again_deletes_the_copy_a_cut_short_delete_left(
     await ana.measures.delete(taken.result.id)
     await ana.sync()
     await drsmith.sync()
-    assert await drsmith.measures.results() == []
+    assert await drsmith.measures.list() == []
 
 
 async def test_deleting_an_entry_in_the_trash_again_trashes_the_copy_a_cut_short_delete_left(
@@ -64,11 +64,11 @@ async def test_deleting_homework_again_deletes_the_copy_a_cut_short_delete_left(
     added = await ana.homework.add("sleep-diary", NIGHT, completion="partly")
     await ana.sync()
     await drsmith.sync()
-    assert len(await drsmith.homework.entries()) == 1
+    assert len(await drsmith.homework.list()) == 1
     local, document = await ana.context.document_of_kind(added.id, HOMEWORK)
     await ana.replica.commit(local, document, delete_homework_update(document, now_ms()))
 
     await ana.homework.delete(added.id)
     await ana.sync()
     await drsmith.sync()
-    assert await drsmith.homework.entries() == []
+    assert await drsmith.homework.list() == []

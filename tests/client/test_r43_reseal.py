@@ -39,9 +39,9 @@ async def test_r43_a_result_deleted_offline_before_a_share_is_deleted_at_the_the
     tom = await signup("tom")
     await share_with(phone, tom, role="annotate")  # the laptop's delete is now stale
     await settle(laptop, phone, tom)
-    assert await laptop.measures.results() == []
-    assert await tom.measures.results() == []  # the result, item 9 at 3, on integ4
-    assert await phone.measures.results() == []
+    assert await laptop.measures.list() == []
+    assert await tom.measures.list() == []  # the result, item 9 at 3, on integ4
+    assert await phone.measures.list() == []
 
 
 async def test_r43_words_written_offline_then_trashed_then_restored_reach_the_other_device(
@@ -135,9 +135,9 @@ async def test_r43_homework_deleted_offline_before_a_share_is_deleted_at_the_the
     tom = await signup("tom")
     await share_with(phone, tom, role="annotate")
     await settle(laptop, phone, tom)
-    assert await laptop.homework.entries() == []
-    assert await phone.homework.entries() == []
-    assert await tom.homework.entries("ana/Personal") == []
+    assert await laptop.homework.list() == []
+    assert await phone.homework.list() == []
+    assert await tom.homework.list("ana/Personal") == []
 
 
 async def test_r43_an_offline_mood_is_carried_deleted_never_to_the_therapist(

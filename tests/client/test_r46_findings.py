@@ -116,7 +116,7 @@ async def test_r46_f2_a_result_withheld_from_the_therapist_below_a_later_record_
     await ana.sync()
     hostile.replies["/v1/sync"] = hiding(personal, hidden)
     await drsmith.sync()
-    assert taken.result.id not in {r.id for r in await drsmith.measures.results("ana/Personal")}
+    assert taken.result.id not in {r.id for r in await drsmith.measures.list("ana/Personal")}
     await drsmith.notes.add("ana/Personal", "Read your entry.")
     await drsmith.sync()
     await ana.sync()
@@ -198,7 +198,7 @@ async def test_r46_f4_a_result_the_server_stored_and_served_is_not_said_never_to
     except Exception:  # noqa: BLE001 - the garbled reply may surface as an error
         pass
     await drsmith.sync()
-    assert taken.result.id in {r.id for r in await drsmith.measures.results("ana/Personal")}
+    assert taken.result.id in {r.id for r in await drsmith.measures.list("ana/Personal")}
     assert (await states(ana, taken.result.id)).get("drsmith") != "not_sent", (
         "drsmith reads the result, and ana's device says it has not left her device"
     )

@@ -151,7 +151,7 @@ async def test_a_server_that_unlists_a_journal_for_one_sync_cannot_hide_a_new_en
         return wire.encode(dataclasses.replace(real, journals=kept))
 
     until = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=30)
-    dated = await share_with(ana, tom, until=until)
+    dated = await share_with(ana, tom, expires_at=until)
     hostile.replies["/v1/journals/list"] = unlisted
     assert [d.reason for d in (await tom.sync()).departures] == [UNLISTED]
     del hostile.replies["/v1/journals/list"]

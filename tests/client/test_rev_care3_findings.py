@@ -275,7 +275,7 @@ async def test_q2_once_the_server_takes_the_result_its_delete_follows(
     await ana.sync()
     assert await ana.set_aside() == []
     await tom.sync()
-    assert await tom.measures.results("ana/Personal") == []
+    assert await tom.measures.list("ana/Personal") == []
     await ana.entries.write(None, "later")
     await ana.sync()
     assert (await tom.sync()).withheld == []

@@ -88,7 +88,7 @@ async def test_a_safety_flag_the_server_refuses_for_good_is_sent_again_and_reach
     assert await ana.set_aside() == []
     [flag] = await tom.safety.flags()
     assert flag.id == flag_id
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert row.tier == 0, row.flags
     assert await tom.problems() == []
 
@@ -102,7 +102,7 @@ async def test_a_flag_of_a_stopped_questionnaire_refused_for_good_reaches_the_th
     assert [a.tried_again for a in report.set_aside] == [True]
     assert not await ana.safety.waiting(flag_id)
     assert [f.id for f in await tom.safety.flags()] == [flag_id]
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert row.tier == 0, row.flags
 
 

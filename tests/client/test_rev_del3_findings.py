@@ -1,7 +1,7 @@
 """REV-DEL3: hostile review of 6c8bc096 (an entry shared one by one is a snapshot; its
 trash, restore and delete reach the copy: `Sharing.single_copies`). Each test fails on
 6c8bc096 but the one marked "Guard". Fixed since: another device's trash or delete of the
-entry reaches the copy where it is held (`Entries.follow_removals`, A); a delete for good
+entry reaches the copy where it is held (`Entries._follow_removals`, A); a delete for good
 or a restore writes the copies first, so a retry repairs a cut (C); a brief's digest is
 read defensively, its instrument named by this app (D); a refusal names the copy (E)."""
 
@@ -194,7 +194,7 @@ async def test_a_crafted_brief_digest_crashes_the_therapists_caseload(
     await share_brief_saying(ben, drsmith, monkeypatch, taken_at="0001-01-01T00:00:00+05:00")
     for client in (ben, ana, drsmith):
         await client.sync()
-    rows = await drsmith.caseload.rows()
+    rows = await drsmith.caseload.list()
     assert {r.client for r in rows} == {"ben", "ana"}
 
 
@@ -213,5 +213,5 @@ async def test_a_brief_digest_names_the_safety_item_the_client_chose(
     await share_brief_saying(ben, drsmith, monkeypatch, name="All clear; nothing to see\n")
     for client in (ben, drsmith):
         await client.sync()
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert all("\n" not in f and "All clear" not in f for f in row.flags), row.flags

@@ -1,4 +1,4 @@
-"""REV-DEL4: hostile review of de11e088 (`Entries.follow_removals`: another device's trash or
+"""REV-DEL4: hostile review of de11e088 (`Entries._follow_removals`: another device's trash or
 delete of an entry reaches the copies shared one by one held here; copies written first on a
 delete for good or a restore). /work/REV-DEL4-FINDINGS.md has the analysis. Fixed since: a
 copy restored names the trash it undid (`entries.RESTORED_FROM`) and a copy trashed with its
@@ -161,7 +161,7 @@ async def test_a_brief_at_the_end_of_time_still_crashes_the_therapists_caseload(
     monkeypatch.setattr(practice, "brief_update", real_update)
     for client in (ben, ana, drsmith):
         await client.sync()
-    rows = await drsmith.caseload.rows()  # "Raises nothing"
+    rows = await drsmith.caseload.list()  # "Raises nothing"
     assert {r.client for r in rows} == {"ben", "ana"}
 
 

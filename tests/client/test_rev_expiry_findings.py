@@ -75,7 +75,7 @@ async def test_a_safety_flag_of_a_share_past_its_signed_end_reads_ended_as_the_j
     tom = await through("tom")
     await ana.entries.write("Personal", "hello", mood=5)
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
-    await share_with(ana, tom, role="annotate", until=tomorrow)
+    await share_with(ana, tom, role="annotate", expires_at=tomorrow)
     await ana.safety.set_plan(share_flags=True, flags_for="tom")
     taken = await ana.measures.take("phq9", ITEM_9)
     await ana.safety.respond(taken.result)
@@ -120,16 +120,18 @@ async def test_a_client_who_shared_only_a_brief_past_its_end_is_no_live_caseload
     await ana.entries.write("Personal", "Before the session.", mood=4)
     until = datetime.now().astimezone() + timedelta(days=1)
     fingerprint = await tom.shares.fingerprint()
-    await ana.briefs.share(await ana.briefs.prepare(), "tom", until=until, fingerprint=fingerprint)
+    await ana.briefs.share(
+        await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=fingerprint
+    )
     await tom.sync()
-    assert [r.client for r in await tom.caseload.rows()] == ["ana"]
+    assert [r.client for r in await tom.caseload.list()] == ["ana"]
     later = days_on(live_server, monkeypatch, 2)
     moment = datetime.fromtimestamp(later / 1000).astimezone()
 
     assert await tom.briefs.received() == []
-    assert [r.client for r in await tom.caseload.rows(now=moment)] == []
+    assert [r.client for r in await tom.caseload.list(now=moment)] == []
     await tom.sync()
-    assert [r.client for r in await tom.caseload.rows(now=moment)] == []
+    assert [r.client for r in await tom.caseload.list(now=moment)] == []
 
 
 async def test_a_renewal_the_server_withheld_gives_back_the_notes_it_set_aside(
@@ -148,13 +150,13 @@ async def test_a_renewal_the_server_withheld_gives_back_the_notes_it_set_aside(
     drsmith = await through("drsmith")
     await ana.entries.write("Personal", "Before the end.", mood=4)
     now = datetime.now().astimezone()
-    await share_with(ana, drsmith, role="annotate", until=now + timedelta(days=1))
+    await share_with(ana, drsmith, role="annotate", expires_at=now + timedelta(days=1))
     await drsmith.sync()
     personal = await journal_id(ana, "Personal")
     state = drsmith.replica.chains.state(personal)
     assert state is not None
     await drsmith.notes.add("ana/Personal", "Written before the end, not sent.")
-    await share_with(ana, drsmith, role="annotate", until=now + timedelta(days=10))
+    await share_with(ana, drsmith, role="annotate", expires_at=now + timedelta(days=10))
     hostile.replies["/v1/journals/list"] = listed_as(  # type: ignore[assignment]
         personal, chain_length=state.length, epoch=state.epoch
     )
@@ -198,7 +200,7 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     assert list(ended) == [COPY]
     await drsmith.sync()
 
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert f"share ended: ana/{COPY}" in row.flags, row.flags
 
 
@@ -240,5 +242,5 @@ async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide
     names = {j.id: j.name for j in await drsmith.journals.list()}
     assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert f"share ended: ana/{COPY}" in row.flags, row.flags

@@ -75,13 +75,15 @@ async def test_a_server_withholding_the_ended_entry_cannot_turn_new_terms_into_t
     try:
         await ana.entries.write("Personal", SECRET, mood=3)
         copy = await share_with(ana, tom, only=["mood"])
-        await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+        await share_with(
+            ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+        )
         await desk.sync()  # the desk's last honest view: tom reads all of it until tomorrow
         stale = hostile.replies_to(LIST)[-1]
         later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
         await ana.sync()  # `ended` signed for both shares
         # ana's choice now: tom reads the mood only (the documented way: the copy's name).
-        renewed = await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
+        renewed = await ana.shares.grant(copy.journal, "tom", expires_at=at(later + 10 * DAY_MS))
         assert (renewed.kind, renewed.fields) == ("mirror", ("mood",))
 
         honest: list[bool] = []
@@ -96,7 +98,7 @@ async def test_a_server_withholding_the_ended_entry_cannot_turn_new_terms_into_t
         # Later, on the desk: a new end date for what tom reads (the mood), never a widening.
         try:
             again: ShareInfo | None = await desk.shares.grant(
-                "Personal", "tom", until=at(later + 30 * DAY_MS)
+                "Personal", "tom", expires_at=at(later + 30 * DAY_MS)
             )
         except InvalidInput:  # refused (the copy changed on another device): nothing widened
             again = None
@@ -123,14 +125,16 @@ async def test_new_terms_before_any_sync_after_the_end_dates_do_not_renew_the_wh
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     # Only the copy goes on past tomorrow: ana's latest choice is the mood only.
     renewed = await ana.shares.grant(
-        copy.journal, "tom", until=datetime.now().astimezone() + timedelta(days=5)
+        copy.journal, "tom", expires_at=datetime.now().astimezone() + timedelta(days=5)
     )
     assert (renewed.kind, renewed.fields) == ("mirror", ("mood",))
     later = move_clock(live_server, monkeypatch, 10 * DAY_MS)  # both ended; no sync yet
-    again = await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
+    again = await ana.shares.grant("Personal", "tom", expires_at=at(later + 30 * DAY_MS))
     personal = await journal_id(ana, "Personal")
     whole = ana.replica.chains.current(personal).current_terms(tom.profile.account_id, later)
     await tom.sync()
@@ -153,16 +157,18 @@ async def test_a_member_leaving_the_copy_before_the_ended_entry_does_not_get_the
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     await ana.shares.grant(
-        copy.journal, "tom", until=datetime.now().astimezone() + timedelta(days=5)
+        copy.journal, "tom", expires_at=datetime.now().astimezone() + timedelta(days=5)
     )
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)  # the whole share lapsed
     server_stops_serving(live_server, bytes.fromhex(copy.journal_id), tom.profile.account_id)
     await ana.shares.list()  # drops tom from the copy on the server's word
     try:
         again: ShareInfo | None = await ana.shares.grant(
-            "Personal", "tom", until=at(later + 30 * DAY_MS)
+            "Personal", "tom", expires_at=at(later + 30 * DAY_MS)
         )
     except InvalidInput:
         again = None

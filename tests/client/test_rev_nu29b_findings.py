@@ -56,7 +56,9 @@ async def whole_then_lapsed(
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
     copy = await share_with(ana, tom, only=["mood"])
-    await share_with(ana, tom, full=True, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        ana, tom, full=True, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     later = move_clock(live_server, monkeypatch, 2 * DAY_MS)
     await ana.sync()
     personal = await journal_id(ana, "Personal")
@@ -70,10 +72,10 @@ async def test_new_terms_after_renewing_only_the_copy_do_not_widen_to_the_whole_
     ana, tom, copy, personal, later = await whole_then_lapsed(signup, live_server, monkeypatch)
     # The whole share ended: ana's choice now is that tom reads the mood only, so she
     # renews the copy kept for him (by its name: the documented way).
-    renewed = await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
+    renewed = await ana.shares.grant(copy.journal, "tom", expires_at=at(later + 10 * DAY_MS))
     assert (renewed.kind, renewed.fields) == ("mirror", ("mood",))
     # Later, a new end date for what tom reads (the mood): never a widening.
-    again = await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
+    again = await ana.shares.grant("Personal", "tom", expires_at=at(later + 30 * DAY_MS))
     assert (again.kind, again.journal, again.fields) == ("mirror", copy.journal, ("mood",))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None, "widened to the whole"
@@ -86,10 +88,10 @@ async def test_new_terms_after_narrowing_a_lapsed_whole_share_do_not_widen_it_ag
 ) -> None:
     ana, tom, copy, personal, later = await whole_then_lapsed(signup, live_server, monkeypatch)
     narrowed = await ana.shares.grant(
-        "Personal", "tom", only=["mood"], until=at(later + 10 * DAY_MS)
+        "Personal", "tom", only=["mood"], expires_at=at(later + 10 * DAY_MS)
     )
     assert (narrowed.kind, narrowed.journal) == ("mirror", copy.journal)
-    again = await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
+    again = await ana.shares.grant("Personal", "tom", expires_at=at(later + 30 * DAY_MS))
     assert (again.kind, again.fields) == ("mirror", ("mood",))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None, "widened to the whole"
@@ -101,10 +103,10 @@ async def test_new_terms_after_unsharing_everything_are_refused_not_a_whole_shar
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ana, tom, copy, personal, later = await whole_then_lapsed(signup, live_server, monkeypatch)
-    await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
+    await ana.shares.grant(copy.journal, "tom", expires_at=at(later + 10 * DAY_MS))
     assert await ana.shares.revoke("Personal", "tom") == [copy.journal]
     with pytest.raises(InvalidInput, match=r"tom read all of 'Personal' until its end date passed"):
-        await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
+        await ana.shares.grant("Personal", "tom", expires_at=at(later + 30 * DAY_MS))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None
 
@@ -118,11 +120,11 @@ async def test_a_member_leaving_the_copy_does_not_turn_new_terms_into_the_whole_
     `test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms` expects where the
     copy is a new one), not renew the whole journal."""
     ana, tom, copy, personal, later = await whole_then_lapsed(signup, live_server, monkeypatch)
-    await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
+    await ana.shares.grant(copy.journal, "tom", expires_at=at(later + 10 * DAY_MS))
     server_stops_serving(live_server, bytes.fromhex(copy.journal_id), tom.profile.account_id)
     await ana.shares.list()  # drops tom from the copy on the server's word
     with pytest.raises(InvalidInput, match=r"tom read all of 'Personal' until its end date passed"):
-        await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
+        await ana.shares.grant("Personal", "tom", expires_at=at(later + 30 * DAY_MS))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None
     await tom.sync()

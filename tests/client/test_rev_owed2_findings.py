@@ -102,7 +102,7 @@ async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     await ana.sync(strict=True)
     bob, lea = await signup("bob"), await signup("lea")
     until = datetime.now(UTC) + timedelta(seconds=6)
-    await share_with(ana, bob, until=until)
+    await share_with(ana, bob, expires_at=until)
     dropped = drop_rotates(hostile, count=None)
     with pytest.raises(TJError):
         await share_with(ana, lea)

@@ -103,7 +103,7 @@ async def test_a_co_members_end_date_does_not_cancel_a_pending_share(
     await ana.sync(strict=True)
     bob, lea = await signup("bob"), await signup("lea")
     until = datetime.now(UTC) + timedelta(seconds=4)
-    await share_with(ana, bob, until=until)
+    await share_with(ana, bob, expires_at=until)
     drop_rotates(hostile)
     with pytest.raises(TJError):
         await share_with(ana, lea)

@@ -129,14 +129,14 @@ async def test_an_import_never_writes_into_a_journal_kept_to_share_with_a_member
     into = f"{copy.name} (imported)"
     assert report.imported_as == {copy.name: into} and report.created_journals == [into]
     assert [e.body for e in await ana.entries.list(into)] == ["Planted."]
-    assert len(await ana.measures.results(into)) == 1
+    assert len(await ana.measures.list(into)) == 1
     assert [e.body for e in await ana.entries.list(copy.name)] == ["Just this one."]
-    assert await ana.measures.results(copy.name) == []
+    assert await ana.measures.list(copy.name) == []
     assert f"imported the file's {copy.name!r} into {into!r}" in import_summary(report)
     await ana.sync()
     await tom.sync()
     assert "Planted." not in [e.body for e in await tom.entries.list()]
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
 
     again = await ana.archive.import_json(data)  # into the same journal: nothing twice
     assert again.imported_as == {copy.name: into} and again.created_journals == []

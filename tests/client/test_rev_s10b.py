@@ -22,11 +22,11 @@ BEFORE_MOOD = "6a3a92fc"  # s10 just before 173b5682 (the index of entries witho
 async def both_caseloads(therapist: Client, now: datetime) -> tuple[list[Any], list[Any]]:
     """(rows by the index of entries, rows from every entry's view)."""
     caseload = therapist.caseload
-    indexed = [row.to_dict() for row in await caseload.rows(now=now)]
+    indexed = [row.to_dict() for row in await caseload.list(now=now)]
     kept = caseload._entry_rows
     caseload._entry_rows = None  # every entry's view: the full path
     try:
-        whole = [row.to_dict() for row in await caseload.rows(now=now)]
+        whole = [row.to_dict() for row in await caseload.list(now=now)]
     finally:
         caseload._entry_rows = kept
     return indexed, whole

@@ -47,7 +47,7 @@ async def test_cli_warns_only_of_the_erased_kims_copies(signup: ClientFactory) -
     await other.entries.write(None, "Another person's words.", mood=8)
     await other.sync()
     await drsmith.sync()
-    rows = await drsmith.caseload.rows()
+    rows = await drsmith.caseload.list()
     by = {r.client: r for r in rows}
     old = f"kim (account {old_id.hex()[:8]})"
     assert set(by) == {"kim", old}
@@ -72,7 +72,7 @@ async def test_a_brief_only_new_kim_keeps_the_plain_name(signup: ClientFactory) 
     )
     await other.sync()
     await drsmith.sync()
-    names = sorted(r.client for r in await drsmith.caseload.rows())
+    names = sorted(r.client for r in await drsmith.caseload.list())
     assert names == sorted([f"kim (account {old_id.hex()[:8]})", "kim"]), names
 
 
@@ -100,7 +100,7 @@ async def test_same_brief_name_of_two_accounts_does_not_hang_on_the_store_order(
     )
     await other.sync()
     await drsmith.sync()
-    rows = {r.client: r for r in await drsmith.caseload.rows()}
+    rows = {r.client: r for r in await drsmith.caseload.list()}
     assert rows["kim"].tier == 1, rows["kim"].flags  # today's order: right
     store = drsmith.replica.store
     original = store.journals
@@ -109,7 +109,7 @@ async def test_same_brief_name_of_two_accounts_does_not_hang_on_the_store_order(
         return list(reversed(await original(**kw)))
 
     store.journals = reversed_ties  # type: ignore[method-assign]
-    rows = {r.client: r for r in await drsmith.caseload.rows()}
+    rows = {r.client: r for r in await drsmith.caseload.list()}
     assert set(rows) == {"kim"}
     assert rows["kim"].tier == 1, rows["kim"].flags  # matched by journal id (REV-TOP F1)
 
@@ -130,7 +130,7 @@ async def test_forget_guard_names_a_severe_score_retaken(signup: ClientFactory) 
     await drsmith.sync()
     await ana.shares.revoke("Personal", "drsmith")
     await drsmith.sync()
-    (got,) = await drsmith.caseload.rows()
+    (got,) = await drsmith.caseload.list()
     assert got.tier == 2 and any("retaken since" in f for f in got.flags), got.flags
     items = await output.clinical_items(drsmith, ["ana/Personal"])
     assert any("PHQ-9" in i for i in items), items  # named (REV-TOP F3)

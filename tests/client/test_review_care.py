@@ -91,7 +91,7 @@ async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     """Attack: an annotating member acknowledges the client's safety flag with
     `acknowledged_at` = 2**53 ms (safety._number accepts it).
     Observed: `safety.flags()` raises ValueError on the client's devices and on every
-    therapist's device, and so does `caseload.rows()`: one member's record takes the whole
+    therapist's device, and so does `caseload.list()`: one member's record takes the whole
     caseload (every client's row, every other safety flag) down.
     Expected: the acknowledgement that cannot be dated is ignored (or shown as undated), the
     flag stays listed, and the caseload still opens."""
@@ -100,7 +100,7 @@ async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     await ana.sync()
     [flag] = await ana.safety.flags()
     assert flag.id == flag_id
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert row.client == "ana"
 
 
@@ -109,7 +109,7 @@ async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_casel
 ) -> None:
     """Attack: a client (hostile, or a buggy client build) writes a PHQ-9 result in a journal
     shared with their therapist with valid answers and `taken_at` = 2**53 ms.
-    Observed: the therapist's `caseload.rows()` (so `tj caseload`) raises ValueError: no row
+    Observed: the therapist's `caseload.list()` (so `tj caseload`) raises ValueError: no row
     for any of the therapist's clients, including another client's unacknowledged safety flag.
     Expected: a result whose time cannot be read is skipped (results.result_view already
     skips results it cannot score); every other client's row is computed."""
@@ -130,7 +130,7 @@ async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_casel
          "deleted": False},
     )  # fmt: skip
     await tom.sync()
-    rows = await tom.caseload.rows()
+    rows = await tom.caseload.list()
     assert [r.client for r in rows][0] == "bob" and {r.client for r in rows} == {"amy", "bob"}
 
 
@@ -157,7 +157,7 @@ async def test_invalid_answers_do_not_fall_back_to_the_stored_score(
          "updated_at": 1000, "deleted": False},
     )  # fmt: skip
     await tom.sync()
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
 
 
 async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_caseload(
@@ -175,7 +175,7 @@ async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_c
     await eve.safety.acknowledge(theirs.id)
     await eve.sync()
     await tom.sync()
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert [f.id for f in row.safety_flags] == [flag_id]
 
 
@@ -290,7 +290,7 @@ async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_ca
     then, the server could have invented the client and everything in the journal") shares
     a journal with the therapist, with an opted-in safety flag; the therapist never
     compared that account's fingerprint. No acceptance step is needed.
-    Observed: `caseload.rows()` (`tj caseload`, `--json`, `--html`), `safety.flags()` and
+    Observed: `caseload.list()` (`tj caseload`, `--json`, `--html`), `safety.flags()` and
     `briefs.received()` show the invented client exactly like a verified one, its
     "unacknowledged safety flag" at the very top; only `tj shared-with-me` and `tj journal
     list` say "fingerprint not verified" (SharedJournal.owner_verified).
@@ -307,7 +307,7 @@ async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_ca
     await tom.sync()
     [shared] = await tom.shares.with_me()
     assert not shared.owner_verified
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert any("not verified" in flag for flag in row.flags), row.flags
 
 
@@ -436,7 +436,7 @@ async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9
     await tom.sync()
     [bad] = await tom.measures.invalid()
     assert (bad.measure, bad.safety_answer) == ("phq9", True)
-    [row] = await tom.caseload.rows()
+    [row] = await tom.caseload.list()
     assert "PHQ-9 invalid result (1)" in row.flags
     assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
 
@@ -458,10 +458,10 @@ async def test_results_and_invalid_read_at_once_are_what_each_lists(signup: Clie
     await ana.measures.take("gad7", [2, 2, 2, 2, 2, 2, 2])
     await ana.sync()
     await tom.sync()
-    journal = (await tom.measures.results())[0].journal_id
+    journal = (await tom.measures.list())[0].journal_id
     readable, refused = await tom.measures.results_and_invalid(journal)
     assert (readable, refused) == (
-        await tom.measures.results(journal),
+        await tom.measures.list(journal),
         await tom.measures.invalid(journal),
     )
     assert sorted(r.measure for r in readable) == ["gad7", "phq9"]

@@ -186,7 +186,7 @@ async def test_a_therapist_made_read_only_is_not_shown_flags_to_acknowledge(
     assert flag.reads_only and flag.to_dict()["reads_only"] is True
     with pytest.raises(AccessError, match="you only read Personal now"):
         await drsmith.safety.acknowledge(flag.id)
-    [row] = await drsmith.caseload.rows()
+    [row] = await drsmith.caseload.list()
     assert row.flags[0] == (
         "safety flag (1 unacknowledged; you only read this journal now and cannot mark them read)"
     )

@@ -22,7 +22,7 @@ async def test_a_stopped_questionnaire_seals_a_flag_without_a_score_and_the_brie
     response = await ben.safety.respond_to_answer("phq9", 9, 2)
     assert response.flagged_to == ["drsmith"] and response.flag_id is not None
     assert any("999" in line for line in response.lines)
-    assert await ben.measures.results() == []  # no score without every answer
+    assert await ben.measures.list() == []  # no score without every answer
     await ben.sync()
     assert not await ben.safety.waiting(response.flag_id)
 

@@ -32,7 +32,7 @@ async def shared_until_tomorrow(signup: ClientFactory) -> tuple[Client, Client, 
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "Before the end date.")
     share = await share_with(
-        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, role="annotate", expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     assert share.expires_at is not None
     await tom.sync()
@@ -210,7 +210,7 @@ async def test_a_brief_reaching_its_end_date_is_no_news_to_either_side(
     await ana.briefs.share(
         brief,
         "tom",
-        until=datetime.now().astimezone() + timedelta(days=1),
+        expires_at=datetime.now().astimezone() + timedelta(days=1),
         fingerprint=await tom.shares.fingerprint(),
     )
     await ana.sync()

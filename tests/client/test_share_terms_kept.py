@@ -38,7 +38,7 @@ async def test_renewing_a_lapsed_annotate_share_with_a_new_end_date_keeps_annota
 ) -> None:
     ana = await signup("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, role="annotate", until=in_days(1))
+    await share_with(ana, tom, role="annotate", expires_at=in_days(1))
     await tom.sync()
     live_server.clock.now += 2 * DAY_MS
     later = live_server.clock.now
@@ -48,7 +48,7 @@ async def test_renewing_a_lapsed_annotate_share_with_a_new_end_date_keeps_annota
     assert await whole_terms(ana, tom) is None
 
     until = datetime.fromtimestamp((later + 30 * DAY_MS) // 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=until)  # as `tj share --until`
+    renewed = await ana.shares.grant("Personal", "tom", expires_at=until)  # as `tj share --until`
     assert (renewed.role, renewed.fields) == ("annotate", None)
     assert await whole_terms(ana, tom) == ("annotate", ms(until))
 
@@ -58,7 +58,7 @@ async def test_a_new_role_given_with_the_renewal_is_the_one_signed(
 ) -> None:
     ana = await signup("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, role="annotate", until=in_days(1))
+    await share_with(ana, tom, role="annotate", expires_at=in_days(1))
     live_server.clock.now += 2 * DAY_MS
     later = live_server.clock.now
     for module in ("client_sdk.replica", "client_sdk.sharing", "client_sdk.shares"):
@@ -74,7 +74,7 @@ async def test_widening_a_mood_only_share_keeps_its_role_and_end_date(
     ana = await signup("ana")
     tom = await signup("tom")
     until = in_days(30)
-    await share_with(ana, tom, only=["mood"], role="annotate", until=until)
+    await share_with(ana, tom, only=["mood"], role="annotate", expires_at=until)
     widened = await share_with(ana, tom, full=True)
     assert (widened.fields, widened.role) == (None, "annotate")
     assert widened.expires_at == until
@@ -87,7 +87,7 @@ async def test_sharing_other_fields_instead_keeps_the_role_and_end_date(
     ana = await signup("ana")
     tom = await signup("tom")
     until = in_days(30)
-    await share_with(ana, tom, only=["mood"], role="annotate", until=until)
+    await share_with(ana, tom, only=["mood"], role="annotate", expires_at=until)
     other = await share_with(ana, tom, only=["mood", "tags"])
     assert (other.fields, other.role, other.expires_at) == (("mood", "tags"), "annotate", until)
 
@@ -95,7 +95,7 @@ async def test_sharing_other_fields_instead_keeps_the_role_and_end_date(
 async def test_terms_given_when_widening_are_the_ones_signed(signup: ClientFactory) -> None:
     ana = await signup("ana")
     tom = await signup("tom")
-    await share_with(ana, tom, only=["mood"], role="annotate", until=in_days(30))
+    await share_with(ana, tom, only=["mood"], role="annotate", expires_at=in_days(30))
     widened = await share_with(ana, tom, full=True, role="read", no_end=True)
     assert (widened.role, widened.expires_at) == ("read", None)
     assert await whole_terms(ana, tom) == ("read", 0)

@@ -58,7 +58,7 @@ async def test_an_end_date_set_then_lifted_is_told_each_time_with_both_dates(
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     until = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=30)
-    dated = await share_with(ana, tom, until=until)
+    dated = await share_with(ana, tom, expires_at=until)
     assert (dated.previous_role, dated.previous_expires_at) == ("annotate", None)
     [told] = (await tom.sync()).departures
     assert (told.reason, told.was_role, told.role) == (CHANGED, "", "")
@@ -82,7 +82,7 @@ async def test_read_only_with_a_new_end_date_is_one_notice_saying_both(
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     until = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=10)
-    narrowed = await share_with(ana, tom, role="read", until=until)
+    narrowed = await share_with(ana, tom, role="read", expires_at=until)
     [told] = (await tom.sync()).departures
     assert (told.reason, told.was_role, told.role) == (NARROWED, "annotate", "read")
     assert (told.was_until, told.until) == (0, ms(narrowed.expires_at))

@@ -150,7 +150,9 @@ async def test_a_member_past_the_end_date_still_keeps_private_notes_out(
     offline (no device ended the share: ben is in the chain and holds the key), a private
     note is refused."""
     tom, ben, notes = await _tom_with_a_notes_journal(signup)
-    await share_with(tom, ben, JOURNAL_NAME, until=datetime.now().astimezone() + timedelta(days=1))
+    await share_with(
+        tom, ben, JOURNAL_NAME, expires_at=datetime.now().astimezone() + timedelta(days=1)
+    )
     later = live_server.clock.now + 2 * DAY_MS
     for module in ("replica", "private_notes", "context", "sharing"):
         monkeypatch.setattr(f"client_sdk.{module}.now_ms", lambda: later)

@@ -425,7 +425,7 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     until = datetime.now().astimezone() + timedelta(days=1)
-    info = await share_with(ana, tom, until=until)
+    info = await share_with(ana, tom, expires_at=until)
     assert info.expires_at is not None and abs(info.expires_at - until) < timedelta(seconds=1)
     await ana.entries.write("Personal", "Within the share.")
     await ana.sync()
@@ -645,7 +645,7 @@ async def test_renewing_an_expired_field_level_share_renews_it_as_limited_as_it_
     """A client renewing a mood-only share whose end date passed (a new `until`, no `only`)
     renews the mood-only share; the whole journal is not shared."""
     first = await share_with(
-        ana, tom, only=["mood"], until=datetime.now().astimezone() + timedelta(days=1)
+        ana, tom, only=["mood"], expires_at=datetime.now().astimezone() + timedelta(days=1)
     )
     live_server.clock.now += 2 * DAY_MS
     later = live_server.clock.now
@@ -655,7 +655,7 @@ async def test_renewing_an_expired_field_level_share_renews_it_as_limited_as_it_
     assert lapsed is not None and (lapsed.journal, lapsed.expired) == (first.journal, True)
 
     renewed = await ana.shares.grant(
-        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+        "Personal", "tom", expires_at=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
     )
     assert (renewed.journal, renewed.kind, renewed.fields) == (first.journal, "mirror", ("mood",))
     assert [(s.journal, s.expired) for s in await ana.shares.list()] == [(first.journal, False)]
@@ -688,7 +688,7 @@ async def test_shares_shared_with_me_and_the_share_log_say_who_sees_what(
     ben = await signup("ben")
     await ana.journals.create("Sleep")
     until = datetime.now().astimezone() + timedelta(days=30)
-    await share_with(ana, tom, "Personal", role="annotate", until=until)
+    await share_with(ana, tom, "Personal", role="annotate", expires_at=until)
     await share_with(ana, ben, "Personal")
     await share_with(ana, tom, "Sleep")
     await ana.entries.write("Personal", "One.")
