@@ -98,7 +98,8 @@ def caseload(
     """
 
     async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
-        await synced_first(client, tell_refused=True)  # a share not opened (NU46 #7)
+        # a share not opened (NU46 #7); a former client's account erased since (NU49 F6)
+        await synced_first(client, tell_refused=True, erased_owners=True)
         rows = await client.caseload.rows(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
