@@ -9,7 +9,7 @@ from pathlib import Path
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.caseload import ERASED_ENDED
 from tests.client.hostile import HostileServer, serving
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
