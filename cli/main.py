@@ -2033,6 +2033,7 @@ async def synced_first(
     *,
     needs_server: bool = False,
     tell_refused: bool = False,
+    erased_owners: bool = False,
 ) -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
     sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
@@ -2046,7 +2047,10 @@ async def synced_first(
     `tell_refused`: the journals shared with this account that this device does not open
     (`SyncReport.refused_shares`: an owner whose keys it refused, a freed name's new holder)
     are said as `tj sync` says them (NU43 #9, NU46 #7: only `tj sync` said them; the
-    caseload and `tj shared-with-me` now do too)."""
+    caseload and `tj shared-with-me` now do too). `erased_owners`: then, once synced, the
+    server is asked whether the owners of the copies of ended shares kept here still have an
+    account (`client.shares.ask_erased_owners`: one question, its word for words only; NU49
+    F6), an answer it does not give changing nothing."""
     try:
         report = await quick_sync(client)
         for line in output.settled_lines(report):
@@ -2061,6 +2065,11 @@ async def synced_first(
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True
+        if erased_owners:
+            try:
+                await client.shares.ask_erased_owners()
+            except TJError:
+                pass  # unanswered: what this device was told before stands (words only)
         return
     except NetworkError as error:
         if needs_server and not isinstance(error, SyncTookTooLong):

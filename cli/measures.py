@@ -535,7 +535,13 @@ def measure_list(
     elif not results:
         output.message(empty)
     else:
-        one_journal = journal_name is not None and len({r.journal_id for r in results}) <= 1
+        # the copy of a share that ended keeps its column: the mark goes with its name (NU49
+        # leftover of F7: `--journal` of such a copy showed it unmarked)
+        one_journal = (
+            journal_name is not None
+            and len({r.journal_id for r in results}) <= 1
+            and not any(r.journal_id in marks for r in results)
+        )
         output.print_table(results_table(results, changes, one_journal=one_journal, marks=marks))
         if any((c := changes[r.id]) is not None and c.same_period for r in results):
             output.data(output.fields_text([output.RETAKE_NOTE]))
@@ -834,7 +840,8 @@ def results_table(
     (NU43 #19: "ana/" above "Personal" on every row at 80 columns). No change column when
     no result has one (each the first of its measure in its journal): its room stays the
     names'. `marks` (by journal id, `ended_mark`) follow a journal's name, as `tj list`
-    marks the read-only copy of a share that ended (NU49 F7)."""
+    marks the read-only copy of a share that ended (NU49 F7); `measure list` keeps the
+    column for such a copy with --journal too."""
     marks = marks or {}
     changed = any(changes.get(result.id) is not None for result in results)
     columns = [ID, DATE, Column("measure", FIXED)]

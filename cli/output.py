@@ -1385,15 +1385,24 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
-def forget_advice(journal: str, unlisted: bool, owner: str) -> str:
+def forget_advice(journal: str, unlisted: bool, owner: str, erased: str = "") -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
     by the server's word only (the owner's signed access this device verified still grants
     it: `tj forget` alone is refused then), NU29 F3; and how to export what `owner` (as
     this device names them) shares first, theirs alone (NU47 #7: `tj export --out DIR`
-    wrote every client's)."""
+    wrote every client's). `erased`: the owner's username, when the server says their
+    account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
+    F6: the advice read as if nothing more was known)."""
     command = f"tj forget {shlex.quote(journal)}"
     keep = f"(keep what you need first: `{export_client(owner)}`)."
+    if erased:
+        withheld = ", or the server is withholding it" if unlisted else ""
+        flag = " --unlisted" if unlisted else ""
+        return (
+            f"{departures.erased_words(erased)}{withheld}: discard its copy from this device "
+            f"with `{command}{flag}` when you no longer need it {keep}"
+        )
     if unlisted:
         return (
             f"Once you know the share ended, discard its copy from this device with "

@@ -98,7 +98,8 @@ def caseload(
     """
 
     async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
-        await synced_first(client, tell_refused=True)  # a share not opened (NU46 #7)
+        # a share not opened (NU46 #7); a former client's account erased since (NU49 F6)
+        await synced_first(client, tell_refused=True, erased_owners=True)
         rows = await client.caseload.list(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
@@ -237,10 +238,14 @@ def goal_words(goal: GoalLine) -> str:
 
 
 def caseload_columns() -> list[Column]:
-    """The columns of `tj caseload`'s table: flags and scores broken between items only."""
+    """The columns of `tj caseload`'s table: flags and scores broken between items only.
+    Where the table cannot hold every column, the scores go below each row first (`minor`),
+    whatever the flags and scores say: at a given width the flags keep their column from one
+    run to the next (NU49 F8: the wider of the two went below, so the flags moved between a
+    column and a line below the row as they changed)."""
     columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
     columns += [Column("last entry", FIXED), Column("week", FIXED), Column("mood 8 wk", FIXED)]
-    return [*columns, Column("scores", NAME, items=", "), Column("overdue", FIXED)]
+    return [*columns, Column("scores", NAME, items=", ", minor=True), Column("overdue", FIXED)]
 
 
 def caseload_table(rows: list[CaseloadRow]) -> Table:

@@ -1282,8 +1282,19 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
 async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
     """Refuse what `tj forget` would refuse, before the question, not after it (NU20 C11);
     else the journal's name as it is called, however `journal` was typed ("ana/Personal"
-    for "ANA/personal": NU30 F9)."""
-    await client.shares.forget(journal, unlisted=unlisted, check_only=True)
+    for "ANA/personal": NU30 F9). A copy the server no longer serves is refused with the
+    command that works, naming its owner by the label every other command prints for a
+    share that ended ("ana (account 1a2b3c4d)/Personal": NU49 leftover of F5)."""
+    from client_sdk.sharing import SHARE_STILL_SERVED
+
+    try:
+        await client.shares.forget(journal, unlisted=unlisted, check_only=True)
+    except InvalidInput as error:
+        if error.subject == SHARE_STILL_SERVED:
+            found = await client.journals.get(journal)
+            own = found.name.split("/", 1)[-1]  # the journal's own name, after its owner's
+            error.names["journal"] = f"{await client.journals.client_label(found.id)}/{own}"
+        raise
     return (await client.journals.get(journal)).name
 
 
@@ -1409,7 +1420,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline); a share this device does not open
         # is said too (NU46 #7: it was listed nowhere but in `tj sync`'s warning).
-        await synced_first(client, tell_refused=True)
+        await synced_first(client, tell_refused=True, erased_owners=True)  # NU49 F6
         found = sorted(await client.shares.with_me(refresh=False), key=shared_order)
         unverified = {s.owner for s in found if not s.owner_verified}
         # who each kept copy's commands name: the account alone where its username names
@@ -1422,13 +1433,16 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         return found, await output.unverified_owners(client, unverified), owners
 
     found, unverified, owners = home.run(work)
-    output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
+    output.show_rows(
+        found, as_json, partial(shared_table, owners=owners), "Nothing is shared with you yet."
+    )
     if not as_json:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
                 owner = owners[s.journal_id]
                 # shown(): the journal name is another account's text (rev-nu29b B2)
-                advice = output.forget_advice(f"{owner}/{s.journal}", s.unlisted, owner)
+                erased = s.owner if s.owner_erased else ""  # the server's word (NU49 F6)
+                advice = output.forget_advice(f"{owner}/{s.journal}", s.unlisted, owner, erased)
                 output.data(advice, wrap=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
@@ -1950,7 +1964,7 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
     return fitted(columns, rows)
 
 
-def shared_table(found: Iterable[SharedJournal]) -> Table:
+def shared_table(found: Iterable[SharedJournal], owners: dict[str, str] | None = None) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
     (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2).
@@ -1958,13 +1972,20 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     column repeats it (NU47 #14: at 80 columns "  owner: ana (?)" under each of 54 rows). A
     journal whose owner's fingerprint was never compared is marked "ana/Personal (?)": one
     warning below the table says what it means (NU43 #7: "(fingerprint not verified)" took
-    11 rows' second lines)."""
+    11 rows' second lines). The copy of an ended share names its owner as its commands do
+    (`owners`: journal id -> `client.journals.client_label`, "ana (account 1a2b3c4d)":
+    NU49 leftover of F5)."""
     columns = [Column("journal", NAME), Column("role", NAME)]
+    labels = owners or {}
     return fitted(
         [*columns, Column("expires", FIXED)],
         (
             (
-                (s.name or f"{s.owner}/{s.journal}")
+                (
+                    f"{labels[s.journal_id]}/{s.journal}"
+                    if s.journal_id in labels
+                    else s.name or f"{s.owner}/{s.journal}"
+                )
                 + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
                 s.access,
                 shared_end_text(s),

@@ -494,11 +494,40 @@ def _parts(name: str, items: str = "") -> list[str]:
     return parts
 
 
+def _mark(name: str, items: str = "") -> str:
+    """The closing mark of `name` that may break between its words: a last part in
+    parentheses of several words, no comma and no digit in it, after another part ("ana/
+    Personal (no longer served)", "(share ended)": NU49 F8, where one such row moved the
+    journal column out of `tj list` for every row); "" for none ("ana (?)", "kim (account
+    1a2b3c4d)", a copy's "(mood, tags)", a column of items)."""
+    if items:
+        return ""
+    parts = _parts(name)
+    last = parts[-1] if len(parts) > 1 else ""
+    if not (last.startswith("(") and last.endswith(")") and " " in last):
+        return ""
+    return "" if re.search(r"[,\d]", last) else last
+
+
+def _floor_parts(name: str, items: str = "") -> list[str]:
+    """`_parts`, a closing mark (`_mark`) as its words: what no line of the name is narrower
+    than."""
+    parts = _parts(name, items)
+    mark = _mark(name, items)
+    return parts[:-1] + mark.split(" ") if mark else parts
+
+
 def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str:
     """`name` on lines of at most `width` cells, broken between its parts (rich folds a
     part that is longer still), after its "/" first when that takes no more lines (the
     client's name on a line of its own, the journal's below it), every line but the first
-    starting with `indent` (the first column's: CONTINUED)."""
+    starting with `indent` (the first column's: CONTINUED). A closing mark (`_mark`) wider
+    than `width` starts a line and breaks between its words ("(no longer" above "served)")."""
+    mark = _mark(name, items)
+    if mark and cell_len(indent + mark) > width:
+        head = _break_name(name[: len(name) - len(mark)].rstrip(), width, items, indent)
+        said = _laid(mark.split(" "), width - len(indent), "")
+        return "\n".join([head, *(indent + line for line in said)])
     parts = _parts(name, items)
     lines = _laid(parts, width, indent)
     if not items and len(lines) > 1:
@@ -538,11 +567,15 @@ _LINES_FLOORS: dict[str, int] = {}
 
 
 def _least_width(name: str) -> int:
-    low = max((cell_len(part) for part in _parts(name)), default=0)
+    """`_lines_floor`: the lines of a closing mark (`_mark`) are not counted (NU49 F8: "ana/
+    Personal" above "(no longer" and "served)" is a name of one line, marked)."""
+    low = max((cell_len(part) for part in _floor_parts(name)), default=0)
     high = max(low, cell_len(name))
+    mark = _mark(name)
+    counted = name[: len(name) - len(mark)].rstrip() if mark else name
     while low < high:  # fewer lines or as many at a wider column: a binary search
         middle = (low + high) // 2
-        if _break_name(name, middle).count("\n") < NAME_LINES:
+        if _break_name(counted, middle).count("\n") < NAME_LINES:
             high = middle
         else:
             low = middle + 1
@@ -604,7 +637,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
                 cell_len(part) if c.kind == NAME else cell_len(line)
                 for row in rows
                 for line in row[i].splitlines()
-                for part in (_parts(line, c.items) if c.kind == NAME else [line])
+                for part in (_floor_parts(line, c.items) if c.kind == NAME else [line])
             ]
             + [_lines_floor(row[i]) for row in rows if c.kind == NAME and not c.items]
         )
@@ -641,7 +674,7 @@ def _fit(
                 *(
                     cell_len(part) + (len(indent) if i == 0 and c.kind == NAME and n else 0)
                     for row in rows
-                    for n, part in enumerate(_parts(row[i], c.items))
+                    for n, part in enumerate(_floor_parts(row[i], c.items))
                 ),
             ]
         )

@@ -51,7 +51,7 @@ NU23 C9), whether the copy of the earlier share was kept or forgotten.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -192,6 +192,14 @@ def decode_owners(raw: Any) -> list[str]:
     """`ERASED_OWNERS` as stored; anything unreadable is none (never raises)."""
     value = read_json(raw, [])
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def owners_said(before: Iterable[str], known: Mapping[str, bool]) -> list[str]:
+    """`ERASED_OWNERS` (`before`) after the server's answer `known` (owner id hex -> whether
+    it still has that account: /v1/account/known, NU49 F6): those it no longer knows in,
+    those it knows out, the others as they were. Its word, for words only."""
+    said = set(before) | {owner for owner, still in known.items() if not still}
+    return sorted(said - {owner for owner, still in known.items() if still})
 
 
 def copy_still_read(copy: str) -> str:

@@ -857,6 +857,18 @@ class Shares:
         has, offline too, and raises nothing."""
         return await self._context.sharing.shared_with_me(refresh=refresh)
 
+    async def ask_erased_owners(self) -> builtins.list[str]:
+        """Ask the server, in one question (/v1/account/known; one per 100 owners), whether
+        the owners of the read-only copies this device keeps of shares that ended still have
+        an account, and keep its answer: the caseload then tags a client whose account it
+        no longer knows "share ended (account appears erased ...)" and `with_me` marks their
+        copies (`SharedJournal.owner_erased`), also when they erased it after the share
+        ended, which no sync tells (NU49 F6). Returns the account ids (hex) it says no longer
+        exist. The server's word, for words only: no pin, verified mark or kept copy
+        changes. Raises NetworkError when the server cannot be reached, and NotFound from a
+        server that does not know this question."""
+        return await self._context.sharing.ask_erased_owners()
+
     async def held_back(self) -> builtins.list[HeldBack]:
         """The journals shared with this account whose download this device stopped at the
         512 KiB it downloads for all owners not verified (`hold_back.UNVERIFIED_SHARE_BYTES`),

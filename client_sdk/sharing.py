@@ -329,6 +329,11 @@ class SharedJournal:
     accounts named kim are on this device (`Replica.owner_label`, NU46 #1)."""
     owner_id: str = ""
     """The owner's account id (hex), from the verified access chain."""
+    owner_erased: bool = False
+    """For an ended share (`share_ended`): the server says the owner's account no longer
+    exists (asked when the share ended here, and at each refresh of the journal list while
+    every share of theirs with this account has ended: NU43 #8, NU49 F6), so they most likely
+    erased it. The server's word, for words only ("appears erased"): it decides nothing."""
 
     @property
     def access(self) -> str:
@@ -351,6 +356,7 @@ class SharedJournal:
             "unlisted": self.unlisted,
             "name": self.name,
             "owner_id": self.owner_id,
+            "owner_erased": self.owner_erased,
         }
 
 
@@ -2597,6 +2603,42 @@ class Sharing:
             names=named,
         )
 
+    async def ask_erased_owners(self) -> list[str]:
+        """Ask the server, in one question per `wire.MAX_ACCOUNTS_ASKED` owners
+        (/v1/account/known), whether the owners of the read-only copies this device keeps
+        of shares that ended (every share of theirs with this account ended here) still have
+        an account, and keep its answer for the words of the caseload and `shared_with_me`
+        ("appears erased": `departures.ERASED_OWNERS`), so that an owner who erased their
+        account after the share ended is said so too (NU49 F6). Returns the owners (account
+        id, hex) it says no longer exist. The server's word, for words only: no pin, verified
+        mark or kept copy changes."""
+        me = self.profile.account_id
+        now = now_ms()
+        journals = [
+            replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
+            for k in await self.store.journals()
+        ]
+        served = {j.owner_id for j in journals if j.role != REVOKED}
+        ended = {j.owner_id for j in journals if j.role == REVOKED and j.owner_id != me}
+        owners = sorted(ended - served)
+        known: dict[str, bool] = {}
+        for start in range(0, len(owners), wire.MAX_ACCOUNTS_ASKED):
+            asked = owners[start : start + wire.MAX_ACCOUNTS_ASKED]
+            reply = await self.replica.transport.call(
+                "/v1/account/known", wire.AccountsRequest(asked), wire.AccountsKnown
+            )
+            found = set(reply.account_ids)
+            known.update((owner.hex(), owner in found) for owner in asked)
+        if known:
+            async with self.store.transaction() as tx:
+                before = departures.decode_owners(await tx.setting(departures.ERASED_OWNERS))
+                after = departures.owners_said(before, known)
+                if after != sorted(before):
+                    await tx.set_setting(
+                        departures.ERASED_OWNERS, json.dumps(after) if after else None
+                    )
+        return sorted(owner for owner, still in known.items() if not still)
+
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
         made to share a brief, downloaded or not (`Replica.briefs_shared_with_me`;
@@ -2608,6 +2650,7 @@ class Sharing:
         briefs = await self.replica.briefs_shared_with_me(await self.store.journals())
         now = now_ms()
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
+        erased = set(departures.decode_owners(await self.store.setting(departures.ERASED_OWNERS)))
         return [
             SharedJournal(
                 j.name,
@@ -2622,6 +2665,7 @@ class Sharing:
                 and forgotten.tag(j.journal_id) not in left,
                 self.replica.shown_name(j),
                 j.owner_id.hex(),
+                j.role == REVOKED and j.owner_id.hex() in erased,  # the server's word
             )
             for j in [  # a signed end date passed ends it here, before a sync stores it so
                 replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k

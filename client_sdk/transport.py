@@ -64,6 +64,7 @@ RETRIED_PATHS = frozenset(
         "/v1/devices/list",
         "/v1/account/identity",
         "/v1/account/identity-by-id",
+        "/v1/account/known",
     }
 )
 """Calls safe to repeat when their outcome is unknown (protocol.md, "Retries")."""

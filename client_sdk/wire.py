@@ -481,6 +481,24 @@ class AccountRequest:
     account_id: bytes = field(metadata=ID)
 
 
+MAX_ACCOUNTS_ASKED = 100
+"""Account ids one /v1/account/known question names at most."""
+
+
+@dataclass(frozen=True)
+class AccountsRequest:
+    """Which of these accounts the server still has (/v1/account/known)."""
+
+    account_ids: list[bytes] = field(metadata={**limits(1, MAX_ACCOUNTS_ASKED), "item": ID})
+
+
+@dataclass(frozen=True)
+class AccountsKnown:
+    """Of the ids asked, those the server has an account for (its word)."""
+
+    account_ids: list[bytes] = field(metadata={**limits(0, MAX_ACCOUNTS_ASKED), "item": ID})
+
+
 @dataclass(frozen=True)
 class JournalRequest:
     journal_id: bytes = field(metadata=ID)

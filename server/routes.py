@@ -311,6 +311,11 @@ async def identity_by_id(request: web.Request) -> web.Response:
     return reply(await service(request).identity_by_id(message))
 
 
+async def accounts_known(request: web.Request) -> web.Response:
+    message = await body(request, wire.AccountsRequest)
+    return reply(await service(request).accounts_known(message))
+
+
 async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
@@ -360,6 +365,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/shares/audit": audit,
     "/v1/shares/leave": leave_share,
     "/v1/account/identity-by-id": identity_by_id,
+    "/v1/account/known": accounts_known,
     "/v1/sync": sync,
     LIVE_PATH: live,
 }

@@ -1433,6 +1433,16 @@ class Service:
             raise NotFound("no account has that id")
         return public_identity(account)
 
+    async def accounts_known(self, request: wire.AccountsRequest) -> wire.AccountsKnown:
+        """Of the account ids asked, those that have an account here, in the order asked
+        (each once): how a member's device learns, in one question, that the owners of its
+        ended shares erased their accounts (NU49 F6)."""
+        known: list[bytes] = []
+        for account_id in dict.fromkeys(request.account_ids):
+            if await self.storage.account_by_id(account_id) is not None:
+                known.append(account_id)
+        return wire.AccountsKnown(known)
+
 
 def _new_recovery(public_key: bytes, bundle: bytes) -> tuple[bytes, bytes] | None:
     """The (recovery login public key, recovery bundle) a password change also sets: both

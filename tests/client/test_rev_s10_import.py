@@ -229,5 +229,5 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     await laptop.sync()
     await tom.sync()
     assert "Planted." not in [e.body for e in await tom.entries.list()]
-    assert await tom.measures.results() == []
+    assert await tom.measures.list() == []
     assert [e.body for e in await laptop.entries.list(copy.name)] == ["Just this one."]

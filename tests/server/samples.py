@@ -79,6 +79,7 @@ SAMPLES: dict[str, Any] = {
     "/v1/shares/leave": wire.JournalRequest(ZERO_ID),
     "/v1/shares/audit": wire.AuditRequest(ZERO_ID, bytes(32)),
     "/v1/account/identity-by-id": wire.AccountRequest(ZERO_ID),
+    "/v1/account/known": wire.AccountsRequest([ZERO_ID]),
     "/v1/sync": wire.SyncRequest([wire.Cursor(ZERO_ID, 0)], 10, ZERO_ID),
 }
 # The live channel takes no body: it is a WebSocket upgrade (GET), tested on its own.

@@ -109,6 +109,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/devices/rename": {"device_id": device, "name": "mine now"},
         "/v1/account/identity": {"username": "ana"},
         "/v1/account/identity-by-id": {"account_id": account},
+        "/v1/account/known": {"account_ids": [account]},
         "/v1/account/password": wire.encode(SAMPLES["/v1/account/password"]),
         "/v1/account/recovery-key": wire.encode(SAMPLES["/v1/account/recovery-key"]),
         "/v1/account/recovery-key/current": {},  # names the caller's own key only
