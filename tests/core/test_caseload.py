@@ -498,8 +498,7 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     weekly = compute_brief([], course, [], [], now=NOW, days=14)
     day = days_ago(28).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} "
-        "(no reliable change)"
+        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} (no reliable change)"
     ) in weekly.text()
 
 

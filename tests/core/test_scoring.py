@@ -17,8 +17,8 @@ from client_sdk.scoring import (
     NO_RELIABLE_CHANGE,
     builtin_instruments,
     compare,
-    instrument,
     difference,
+    instrument,
     parse_instrument,
 )
 
