@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         MeasureResult,
         Recipient,
         ScoreChange,
+        ScoreDifference,
         Taken,
     )
 
@@ -452,8 +453,11 @@ def _ask_items(
         click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
 
 
-Listed = tuple[list["MeasureResult"], dict[str, "ScoreChange | None"]]
-"""`tj measure list`'s results, with the change of each by id (`Measures.changes`)."""
+Listed = tuple[
+    list["MeasureResult"], dict[str, "ScoreDifference | None"], dict[str, "ScoreChange | None"]
+]
+"""`tj measure list`'s results, with the difference of each from the one before by id
+(`Measures.changes`) and its change since the first (`Measures.changes_since_baseline`)."""
 
 
 @measure.command("list")
@@ -473,10 +477,10 @@ def measure_list(
     as_json: bool,
 ) -> None:
     """List results, newest first (a therapist sees what clients shared), each with its
-    change from the result of the same measure before it in its journal ("+3"; "+3,
-    retake" when retaken within the questionnaire's recall period, which measures no
-    change; `--json`: "change", as `tj measure show --json` gives it). With --journal
-    there is no journal column.
+    difference from the result of the same measure before it in its journal ("+3"; `--json`:
+    "change", and "since_baseline", the change since the first result of that measure in
+    its journal with reliable change, as `tj measure show --json` gives them). With
+    --journal there is no journal column.
 
     Shows the newest 20 and says how many more match; --limit N shows N, --all every one.
     --json prints every result that matches unless --limit is given. DATE is YYYY-MM-DD,
@@ -498,6 +502,7 @@ def measure_list(
 
         every = await client.measures.list(journal_name, measure=measure_name)
         changes = client.measures.changes(every)  # from the result before, even one not shown
+        courses = client.measures.changes_since_baseline(every)  # from the first, as well
         results = select_dated(every, lambda r: r.taken_at, since=since, until=until)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
@@ -513,9 +518,9 @@ def measure_list(
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
         marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
-        return (results, changes), wanted, shared_only, own, held, marks
+        return (results, changes, courses), wanted, shared_only, own, held, marks
 
-    (matching, changes), invalid, shared_only, own, held, marks = home.read(work)
+    (matching, changes, courses), invalid, shared_only, own, held, marks = home.read(work)
     results = matching[:shown]
     empty = (
         "No results shared with you yet."
@@ -531,7 +536,7 @@ def measure_list(
         empty = "No results in what this device downloaded."
 
     if as_json:  # each result with its change, as `tj measure show --json` (NU43 #19)
-        output.print_json([result_dict(r, changes[r.id]) for r in results])
+        output.print_json([result_dict(r, changes[r.id], courses[r.id]) for r in results])
     elif not results:
         output.message(empty)
     else:
@@ -543,8 +548,6 @@ def measure_list(
             and not any(r.journal_id in marks for r in results)
         )
         output.print_table(results_table(results, changes, one_journal=one_journal, marks=marks))
-        if any((c := changes[r.id]) is not None and c.same_period for r in results):
-            output.data(output.fields_text([output.RETAKE_NOTE]))
     concerns = [r for r in results if r.safety_concern]
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
@@ -569,7 +572,8 @@ def measure_list(
 @json_option
 @pass_home
 def measure_show(home: Home, result_id: str, as_json: bool) -> None:
-    """Show one result: score, band, change since the one before, and each answer.
+    """Show one result: score, band, change since the one before and since the first (with
+    reliable change, first score to this one), and each answer.
 
     \b
     Example:
@@ -706,19 +710,28 @@ def measure_share(
 # --- how results look ----------------------------------------------------------------------------
 
 
-def change_text(change: ScoreChange | None, chosen: Instrument) -> str:
-    """The change line of a result: the difference always; "reliable improvement" (or
-    deterioration) and "now below the clinical cut-off" only for results at least one recall
-    period apart (scoring.ScoreChange). Never "recovered": the NHS Talking Therapies manual's
-    recovery is over PHQ-9 and GAD-7 together."""
-    if change is None:
+def change_text(taken: Taken) -> str:
+    """A result's difference from the one before, plainly: "+3 since last time (15 → 18 on
+    2026-12-01)"; no verdict (reliable change is judged from the first result:
+    `course_text`)."""
+    change, previous = taken.change, taken.previous
+    if change is None or previous is None:
         return "first time"
-    text = f"{change.change:+d} since last time ({change.earlier} → {change.later})"
-    if change.same_period:
-        return (
-            f"{text}; retaken {apart_text(change.apart_ms)} after the last one, which covers "
-            f"the same period ({chosen.recall_wording}): not a measure of change"
-        )
+    day = output.local_date(previous.taken_at)
+    return f"{change.change:+d} since last time ({change.earlier} → {change.later} on {day})"
+
+
+def course_text(taken: Taken, chosen: Instrument) -> str | None:
+    """A result's change since the first result of its measure in its journal, with reliable
+    change as the NHS Talking Therapies manual judges it (first score to last):
+    "+14 since the first (4 → 18 on 2026-11-10), reliable deterioration"; "now below the
+    clinical cut-off" when the first was a case (scoring.ScoreChange). Never "recovered":
+    the manual's recovery is over PHQ-9 and GAD-7 together. None for the first result."""
+    change, baseline = taken.since_baseline, taken.baseline
+    if change is None or baseline is None:
+        return None
+    day = output.local_date(baseline.taken_at)
+    text = f"{change.change:+d} since the first ({change.earlier} → {change.later} on {day})"
     if change.reliable is not None:
         text += f", {change.reliable}"
     else:
@@ -726,18 +739,6 @@ def change_text(change: ScoreChange | None, chosen: Instrument) -> str:
     if change.now_below_caseness:
         text += f", now below the clinical cut-off of {chosen.caseness} (caseness)"
     return text
-
-
-def apart_text(apart_ms: int) -> str:
-    """ "12 minutes", "5 hours", "13 days": the time between two results, rounded down."""
-    minutes = apart_ms // 60_000
-    if minutes < 1:
-        return "less than a minute"
-    if minutes < 60:
-        return output.plural(minutes, "minute", "minutes")
-    if minutes < 48 * 60:
-        return output.plural(minutes // 60, "hour", "hours")
-    return output.plural(minutes // (24 * 60), "day", "days")
 
 
 def safety_item_lines(
@@ -809,7 +810,8 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         f"taken:   {output.local_time(result.taken_at)}",
         f"score:   {result.score} of {chosen.max_score} ({result.band})",
         *safety_item_lines(result, chosen, own, just_taken),
-        f"change:  {change_text(taken.change, chosen)}",
+        f"change:  {change_text(taken)}",
+        *([f"course:  {course}"] if (course := course_text(taken, chosen)) else []),
         "",
         chosen.attribution,
     ]
@@ -821,14 +823,14 @@ SAFETY_MARK = "; item 9 above 0"
 
 
 CHANGE = Column("change", NAME, items=", ", minor=True)
-"""`tj measure list`'s change column ("+3, retake" broken after its ","): read after the
+"""`tj measure list`'s change column ("+3", from the result before): read after the
 band, so where the table cannot hold both (80 columns, with the journal column) it goes
 below its row ("  change: +3") before the band does."""
 
 
 def results_table(
     results: list[MeasureResult],
-    changes: Mapping[str, ScoreChange | None],
+    changes: Mapping[str, ScoreDifference | None],
     *,
     one_journal: bool = False,
     marks: Mapping[str, str] | None = None,
@@ -875,20 +877,26 @@ def marked(name: str, mark: str | None) -> str:
     return f"{name} {mark}" if mark else name
 
 
-def result_dict(result: MeasureResult, change: ScoreChange | None) -> dict[str, Any]:
-    """A result in `tj measure list --json`: its fields, and "change" as `tj measure show
-    --json` gives it (ScoreChange's fields, or null for the first of its measure in its
-    journal)."""
-    return {**result.to_dict(), "change": change.to_dict() if change is not None else None}
+def result_dict(
+    result: MeasureResult, change: ScoreDifference | None, course: ScoreChange | None
+) -> dict[str, Any]:
+    """A result in `tj measure list --json`: its fields, "change" (the difference from the
+    one before: ScoreDifference's fields) and "since_baseline" (the change since the first
+    result of its measure in its journal, with reliable change: ScoreChange's fields), as
+    `tj measure show --json` gives them; null for the first of its measure in its journal."""
+    return {
+        **result.to_dict(),
+        "change": change.to_dict() if change is not None else None,
+        "since_baseline": course.to_dict() if course is not None else None,
+    }
 
 
-def change_cell(change: ScoreChange | None) -> str:
-    """A result's change in `tj measure list`, as the caseload says it: "+3", "-2", "+3,
-    retake" (output.RETAKE: within the recall period, not a measure of change), "" for the
-    first result of its measure in its journal."""
+def change_cell(change: ScoreDifference | None) -> str:
+    """A result's difference from the one before in `tj measure list`, as the caseload says
+    it: "+3", "-2", "" for the first result of its measure in its journal."""
     if change is None:
         return ""
-    return f"{change.change:+d}{output.RETAKE if change.same_period else ''}"
+    return f"{change.change:+d}"
 
 
 def answers_table(result: MeasureResult, chosen: Instrument) -> Table:

@@ -884,17 +884,6 @@ UNVERIFIED_MARK = "(?)"
 fingerprint was never compared here (`unverified_line` says so once, below the table)."""
 
 
-RETAKE = ", retake"
-"""After a score's change ("+3, retake") in `tj caseload` and `tj measure list`: retaken
-within its questionnaire's recall period (`ScoreChange.same_period`)."""
-
-RETAKE_NOTE = (
-    'A score marked "retake" was taken within its questionnaire\'s recall period after the '
-    "one before (e.g. 2 weeks for PHQ-9): its difference is not a measure of change."
-)
-"""Below a table that marks a change RETAKE."""
-
-
 HELPER_ROLES = {
     "mirror": "a copy kept for {member}",
     "items": "single items you shared with {member}",

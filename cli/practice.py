@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from client_sdk.caseload import CaseloadRow, GoalLine
 from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
-RETAKE = output.RETAKE
-RETAKE_NOTE = output.RETAKE_NOTE
-
 
 @cli.command("caseload")
 @click.option(
@@ -81,6 +78,10 @@ def caseload(
     shares with none of the first three (an ended share never moves those down); within
     each, the most recent signal first.
 
+    A score's "(+3)" is its difference from the client's result before; "reliable
+    deterioration" compares their first result of that measure with the latest (the NHS
+    Talking Therapies manual's first and last score), however often they took it.
+
     The "week" column counts a client's shared entries of the last 7 days, today included
     (not the calendar week), in the client's days.
 
@@ -119,8 +120,6 @@ def caseload(
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:  # below the table the safety lines first, then what its marks mean
         footer = flag_details(rows)
-        if any(s.change and s.change.same_period for row in rows for s in row.scores):
-            footer += [*([] if footer else [""]), RETAKE_NOTE]
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]))
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
@@ -265,11 +264,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
                 row.sparkline,
                 ", ".join(
                     f"{s.result.name} {s.result.score}"
-                    + (
-                        f" ({s.change.change:+d}{RETAKE if s.change.same_period else ''})"
-                        if s.change
-                        else ""
-                    )
+                    + (f" ({s.change.change:+d})" if s.change else "")
                     for s in row.scores
                 ),
                 str(len(row.overdue)),

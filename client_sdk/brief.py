@@ -209,10 +209,12 @@ class Brief:
             text = f"{score['name']}: {score['score']} ({score['band']})"
             if change is not None:
                 text += f", {change['change']:+d} since the one before"
-                if change.get("same_period"):
-                    text += " (retaken within its recall period: not a measure of change)"
-                elif change["reliable"]:
-                    text += f" ({change['reliable']})"
+            course, first = score.get("since_baseline"), score.get("baseline_at")
+            if course is not None and first is not None:
+                day = datetime.fromisoformat(first).astimezone().strftime("%Y-%m-%d")
+                text += f", {course['change']:+d} since the first on {day}"
+                if course["reliable"]:
+                    text += f" ({course['reliable']})"
             lines.append(text)
         for item in self.safety_items:
             when = datetime.fromisoformat(item["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -3,10 +3,13 @@ therapist's device from what each client shared (pure: callers pass everything, 
 
 A row holds: the last entry and entries in the last 7 days; the mood trend, the mean mood of
 the last 28 days against the 28 days before, with a sparkline of the last 8 weeks; the latest
-score of each measure with its change since the one before (reliable change and recovery,
+score of each measure with its plain difference from the one before and its change since
+the first of the client's results of that measure (reliable change and falling below the
+cut-off, first score to last as the NHS Talking Therapies manual judges them,
 scoring.compare); goals with their last check-in; overdue assignments; the latest brief; and
 flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
-`mood_drop` points, a mood of `low_mood` or lower this week, a reliable deterioration, a latest
+`mood_drop` points, a mood of `low_mood` or lower this week, a reliable deterioration since
+the first result (whatever the results between and however often they were taken), a latest
 score in its instrument's highest band (PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
 bands from client_sdk/data/instruments/), a latest result whose safety item (PHQ-9 item 9)
 was answered above 0 (seen only when the client shared the answers), a result that cannot be
@@ -37,19 +40,20 @@ in this order:
    Instruction Manual was not reachable from the build machine, see that file's `sources`),
    so it ranks above any score or habit. A later result shared without its answers says
    nothing about item 9, so it does not hide an earlier positive one (the flag then names
-   that result's day); nor does a retake within the recall period (taken less than 14 days,
-   "the last 2 weeks", after a result with item 9 above 0), which is not a measure of
-   change, as for reliable change: "PHQ-9 item 9 answered above 0 on 2026-12-02 (retaken
-   since)" (NU22 C1); a result a whole recall period later clears it. Also such an answer
+   that result's day); nor does a result taken less than the form's recall period (14 days,
+   "the last 2 weeks") after a result with item 9 above 0, which asks about some of the
+   same days: "PHQ-9 item 9 answered above 0 on 2026-12-02 (retaken since)" (NU22 C1); a
+   result a whole recall period later clears it. Also such an answer
    that the latest brief the client shares says (its digest's `safety_items`: a client who
    shares a brief but not the result, NU41 #2), unless this device holds that result's
    answers (the rule above then decides) or a result of that measure with answers taken a
    whole recall period later: "PHQ-9 item 9 answered above 0 on 2026-12-02 (in the brief of
    2026-12-03)";
-2. a reliable deterioration, or a latest score in its instrument's highest band, or one
-   in it that a retake within the recall period followed ("PHQ-9 severe on 2026-12-02
-   (retaken since)": a retake of the same days is no measure of change, NU43 #2; a result
-   a whole recall period later clears it);
+2. a reliable deterioration since the first result of the measure ("PHQ-9 reliable
+   deterioration (from 4 on 2026-11-10)": that first score and its day), or a latest score
+   in its instrument's highest band, or one in it that a result within the recall period
+   followed ("PHQ-9 severe on 2026-12-02 (retaken since)": a form about some of the same
+   days clears no severe score, NU43 #2; a result a whole recall period later clears it);
 3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood
    2/10 on 2026-12-04", the lowest of the week's shared entries, the latest of those, with
    how many when several: "(3 at or below 2 in 7 days)"; its time the latest of them; a
@@ -92,13 +96,14 @@ from client_sdk.insights import sparkline
 from client_sdk.results import (
     InvalidResult,
     MeasureResult,
+    baseline_result,
     change_between,
-    measured_change,
+    difference_between,
     previous_result,
 )
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
-from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
+from client_sdk.scoring import DETERIORATION, ScoreChange, ScoreDifference, builtin_instruments
 
 TREND_DAYS = 28
 SPARK_WEEKS = 8
@@ -135,15 +140,17 @@ class GoalLike(Protocol):
 
 @dataclass(frozen=True)
 class ScoreLine:
-    """The latest result of one measure in a caseload row, with its `change` since the result
-    before (None for a first result; scoring.ScoreChange, `same_period` for a retake within
-    the recall period) and `measured`, the change its reliable-change flag reads
-    (results.measured_change: a retake within the recall period neither raises nor clears
-    "reliable deterioration")."""
+    """The latest result of one measure in a caseload row, with its plain `change` from the
+    result before (None for a first result; scoring.ScoreDifference, no verdict), the first
+    result of the client's course of that measure (`baseline`, results.baseline_result) and
+    the change from it (`since_baseline`: scoring.ScoreChange, which the row's "reliable
+    deterioration" flag reads, first score to last as the NHS Talking Therapies manual
+    judges it)."""
 
     result: MeasureResult
-    change: ScoreChange | None
-    measured: ScoreChange | None = None
+    change: ScoreDifference | None
+    since_baseline: ScoreChange | None = None
+    baseline: MeasureResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: nested values as their own `to_dict()`."""
@@ -154,7 +161,8 @@ class ScoreLine:
             "band": self.result.band,
             "taken_at": self.result.taken_at.isoformat(),
             "change": self.change.to_dict() if self.change else None,
-            "measured": self.measured.to_dict() if self.measured else None,
+            "baseline_at": self.baseline.taken_at.isoformat() if self.baseline else None,
+            "since_baseline": self.since_baseline.to_dict() if self.since_baseline else None,
         }
 
 
@@ -355,9 +363,10 @@ def weekly_sparkline(
 
 
 def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
-    """The latest result of each measure, with the change since the one before it: one
-    client's results, whichever of their journals holds them (a whole journal, a copy of
-    some fields, the kept copy of a share that ended), each counted once by the caller."""
+    """The latest result of each measure, with the plain difference from the one before it
+    and the change since the first (ScoreLine): one client's results, whichever of their
+    journals holds them (a whole journal, a copy of some fields, the kept copy of a share
+    that ended), each counted once by the caller; one course per client and measure."""
     latest: dict[str, MeasureResult] = {}
     for result in results:
         kept = latest.get(result.measure)
@@ -366,11 +375,20 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
     lines = []
     for measure in sorted(latest):
         result = latest[measure]
-        # one series per client: previous_result compares within one journal id
+        # one series per client: previous_result and baseline_result read one journal id
         same = [replace(r, journal_id="") for r in results if r.measure == measure]
         this = replace(result, journal_id="")
         before = previous_result(same, this)
-        lines.append(ScoreLine(result, change_between(before, result), measured_change(same, this)))
+        first = baseline_result(same, this)
+        baseline = next((r for r in results if first is not None and r.id == first.id), None)
+        lines.append(
+            ScoreLine(
+                result,
+                difference_between(before, result),
+                change_between(first, result),
+                baseline,
+            )
+        )
     return tuple(lines)
 
 
@@ -381,10 +399,9 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
     if it answered a safety item above 0 (a later one shared without answers says nothing
     about the item); else the latest one that did among those whose recall period overlaps
     the latest answered one's (taken less than the instrument's recall period before it,
-    `Instrument.recall_days`: PHQ-9 14 days, "the last 2 weeks"), since a retake within the
-    recall period is not a measure of change (scoring.compare, `same_period`) and so does
-    not clear an answer about the same days (NU22 C1). One taken a recall period or more
-    before the latest answered result (exactly 14 days included) is cleared by it."""
+    `Instrument.recall_days`: PHQ-9 14 days, "the last 2 weeks"), since a form about some of
+    the same days does not clear an answer about them (NU22 C1). One taken a recall period
+    or more before the latest answered result (exactly 14 days included) is cleared by it."""
     found = []
     for measure in sorted({r.measure for r in results}):
         same = [r for r in results if r.measure == measure]
@@ -415,9 +432,8 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
 def top_band_retaken(results: list[MeasureResult]) -> list[MeasureResult]:
     """For each measure whose latest result is not in its instrument's highest band: the
     latest earlier result that was, when the latest was taken less than the instrument's
-    recall period after it (`Instrument.recall_days`: PHQ-9 14 days). A retake within the
-    recall period is not a measure of change (scoring.compare, `same_period`) and so does
-    not clear a severe score about the same days, as it clears no safety answer
+    recall period after it (`Instrument.recall_days`: PHQ-9 14 days). A form about some of
+    the same days does not clear a severe score about them, as it clears no safety answer
     (`safety_answers`; NU43 #2: a PHQ-9 of 24 retaken as 3 six minutes later left the
     caseload with no flag at all). One taken a recall period or more later clears it."""
     found = []
@@ -624,11 +640,10 @@ def caseload_row(
             when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
             reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
     for line in scores:
-        if line.measured is not None and line.measured.reliable == DETERIORATION:
-            text = f"{line.result.name} reliable deterioration"
-            if line.change is not None and line.change.same_period:  # read off another pair
-                measured = line.measured  # than the "(+3, retake)" beside it (NU43 #13)
-                text += f" (from {measured.earlier} to {measured.later}, before the retake)"
+        course = line.since_baseline
+        if course is not None and course.reliable == DETERIORATION and line.baseline is not None:
+            day = line.baseline.taken_at.astimezone(zone).date().isoformat()
+            text = f"{line.result.name} reliable deterioration (from {course.earlier} on {day})"
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))

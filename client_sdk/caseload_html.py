@@ -41,11 +41,11 @@ def _row(row: CaseloadRow) -> str:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
     scores = "; ".join(
         f"{escape(s.result.name)} {s.result.score} ({escape(s.result.band)})"
-        + (f", {s.change.change:+d}" if s.change else "")
-        + (f" {escape(s.change.reliable)}" if s.change and s.change.reliable else "")
+        + (f", {s.change.change:+d} since the one before" if s.change else "")
         + (
-            " (retaken within its recall period: not a measure of change)"
-            if s.change and s.change.same_period
+            f", {s.since_baseline.change:+d} since the first"
+            + (f" ({escape(s.since_baseline.reliable)})" if s.since_baseline.reliable else "")
+            if s.since_baseline
             else ""
         )
         for s in row.scores

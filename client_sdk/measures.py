@@ -55,18 +55,24 @@ from client_sdk.results import (
     InvalidResult,
     MeasureResult,
     Taken,
-    change_between,
+    changes_since_baseline,
     changes_since_previous,
     check_result_fields,
     delete_result_update,
     disclosed_result,
     invalid_result,
     new_result_update,
-    previous_result,
     result_view,
     results_once_each,
+    with_changes,
 )
-from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, instrument
+from client_sdk.scoring import (
+    Instrument,
+    ScoreChange,
+    ScoreDifference,
+    builtin_instruments,
+    instrument,
+)
 from client_sdk.sharing import ShareInfo, Sharing
 from client_sdk.store import LocalJournal
 
@@ -120,9 +126,11 @@ class Measures:
         when it was answered, for one done on paper earlier, an aware datetime or a naive one
         in local time, default now). Works offline.
 
-        Returns the result, the previous result of the same measure in that journal, and the
-        change between them (reliable change and falling below the cut-off, only a recall
-        period apart: scoring.ScoreChange). Check `taken.result.safety_concern` and show the
+        Returns the result with the previous result of the same measure in that journal and
+        the plain difference from it (`change`), and the first result of its course
+        (`baseline`) with the change from it (`since_baseline`: reliable change and falling
+        below the cut-off, first score to last as the NHS Talking Therapies manual judges
+        them, scoring.ScoreChange; results.Taken). Check `taken.result.safety_concern` and show the
         safety message at once when it is True.
         Raises InvalidInput for answers the instrument does not allow or a `taken_at` in the
         future.
@@ -172,8 +180,7 @@ class Measures:
         await self._sharing.mirror(local, document)  # field-level shares carrying scores
         result = self._view(local, document)
         assert result is not None  # just written from checked answers
-        previous = previous_result(await self.list(local.journal_id.hex()), result)
-        return Taken(result, previous, change_between(previous, result))
+        return with_changes(await self.list(local.journal_id.hex()), result)
 
     async def list(
         self,
@@ -206,13 +213,22 @@ class Measures:
         return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
 
     @staticmethod
-    def changes(results: builtins.list[MeasureResult]) -> dict[str, ScoreChange | None]:
-        """The change of each of `results` (as `list` returns them) from the result of
-        the same measure before it in its journal, by result id, None for the first one
-        (as `history` gives it for one result: scoring.ScoreChange; `same_period` marks a
-        retake within the recall period, whose difference is not a measure of change).
-        Pure: the earlier result is looked for in `results` only. Raises nothing."""
+    def changes(results: builtins.list[MeasureResult]) -> dict[str, ScoreDifference | None]:
+        """The plain difference of each of `results` (as `list` returns them) from the
+        result of the same measure before it in its journal, by result id, None for the
+        first one (as `history` gives it for one result: scoring.ScoreDifference, no
+        reliable-change verdict). Pure: the earlier result is looked for in `results` only.
+        Raises nothing."""
         return changes_since_previous(results)
+
+    @staticmethod
+    def changes_since_baseline(results: builtins.list[MeasureResult]) -> dict[str, ScoreChange | None]:
+        """The change of each of `results` from the first result of its course (the first
+        of its measure in its journal, results.baseline_result), by result id, None for the
+        first one (as `history` gives it for one result: scoring.ScoreChange, reliable
+        change first score to this one). Pure: the baseline is looked for in `results`
+        only. Raises nothing."""
+        return changes_since_baseline(results)
 
     async def invalid(self, journal: str | None = None) -> builtins.list[InvalidResult]:
         """Results that cannot be read (answers outside the instrument, a time no date
@@ -296,14 +312,14 @@ class Measures:
         return view
 
     async def history(self, result_id: str) -> Taken:
-        """A result with the one of the same measure before it in its journal, and the change
-        between them (reliable change and falling below the cut-off, only a recall period
-        apart: scoring.ScoreChange; thresholds from the NHS Talking Therapies manual, cited in
-        the instrument data files). Raises like `get`:
+        """A result with the one of the same measure before it in its journal and the plain
+        difference from it, and the first result of its course with the change from it
+        (reliable change and falling below the cut-off, first score to this one:
+        results.Taken; thresholds from the NHS Talking Therapies manual, cited in the
+        instrument data files). Raises like `result`:
         InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted one."""
         result = await self.get(result_id)
-        previous = previous_result(await self.list(result.journal_id), result)
-        return Taken(result, previous, change_between(previous, result))
+        return with_changes(await self.list(result.journal_id), result)
 
     async def delete(self, result_id: str, *, check_only: bool = False) -> MeasureResult:
         """Delete a result (the owner's), and the copies of it shared with therapists (it

@@ -26,7 +26,14 @@ from client_sdk.documents import MEASURE as MEASURE
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
 from client_sdk.models import read_time
-from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, compare
+from client_sdk.scoring import (
+    Instrument,
+    ScoreChange,
+    ScoreDifference,
+    builtin_instruments,
+    compare,
+    difference,
+)
 
 SCORE = "score"
 ANSWERS = "answers"
@@ -100,12 +107,18 @@ class InvalidResult:
 
 @dataclass(frozen=True)
 class Taken:
-    """What `Measures.take` returns: the new result, the one before it of the same measure
-    in the same journal (if any), and the change between them."""
+    """What `Measures.take` and `Measures.history` return: the result; the one before it of
+    the same measure in the same journal (`previous`, if any) and the plain difference from
+    it (`change`, scoring.ScoreDifference: no reliable-change verdict); the first result of
+    its course (`baseline`, `baseline_result`; None for the first result itself) and the
+    change from it (`since_baseline`, scoring.ScoreChange: reliable change and falling below
+    the cut-off, as the NHS Talking Therapies manual judges them, first score to last)."""
 
     result: MeasureResult
     previous: MeasureResult | None
-    change: ScoreChange | None
+    change: ScoreDifference | None
+    baseline: MeasureResult | None = None
+    since_baseline: ScoreChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: nested values as their own `to_dict()`."""
@@ -113,6 +126,8 @@ class Taken:
             **self.result.to_dict(),
             "previous": self.previous.to_dict() if self.previous else None,
             "change": self.change.to_dict() if self.change else None,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+            "since_baseline": self.since_baseline.to_dict() if self.since_baseline else None,
         }
 
 
@@ -247,46 +262,95 @@ def previous_result(results: list[MeasureResult], result: MeasureResult) -> Meas
     return max(earlier, key=lambda r: (r.taken_at, r.id), default=None)
 
 
-def change_between(earlier: MeasureResult | None, later: MeasureResult) -> ScoreChange | None:
-    """The change from `earlier` to `later` (scoring.compare, with the time between them);
-    None without an earlier result."""
+def baseline_result(results: list[MeasureResult], result: MeasureResult) -> MeasureResult | None:
+    """The first result of `result`'s course: the earliest result of the same measure in the
+    same journal taken before `result` (None when `result` is the first). A course is every
+    result of one instrument in one journal: the SDK holds no start or end of therapy, and
+    an assignment (schedule.py) is neither (it may be cancelled and made again to change how
+    often it is due), so the baseline is the first result ever taken there, as the NHS
+    Talking Therapies manual takes the first score of a course."""
+    earlier = [
+        r
+        for r in results
+        if r.measure == result.measure
+        and r.journal_id == result.journal_id
+        and (r.taken_at, r.id) < (result.taken_at, result.id)
+    ]
+    return min(earlier, key=lambda r: (r.taken_at, r.id), default=None)
+
+
+def _apart_ms(earlier: MeasureResult, later: MeasureResult) -> int:
+    return max(0, round((later.taken_at - earlier.taken_at).total_seconds() * 1000))
+
+
+def difference_between(
+    earlier: MeasureResult | None, later: MeasureResult
+) -> ScoreDifference | None:
+    """The plain difference from `earlier` to `later` (scoring.difference, with the time
+    between them); None without an earlier result."""
     if earlier is None:
         return None
-    apart = max(0, round((later.taken_at - earlier.taken_at).total_seconds() * 1000))
-    return compare(builtin_instruments()[later.measure], earlier.score, later.score, apart_ms=apart)
+    chosen = builtin_instruments()[later.measure]
+    return difference(chosen, earlier.score, later.score, apart_ms=_apart_ms(earlier, later))
 
 
-def changes_since_previous(results: Iterable[MeasureResult]) -> dict[str, ScoreChange | None]:
-    """Each result's change from the one of the same measure before it in its journal
-    (`previous_result`, `change_between`), by result id; None for the first of its series.
-    The series are read from `results` alone (a list filtered to one measure or journal
-    holds each of their whole series)."""
+def change_between(earlier: MeasureResult | None, later: MeasureResult) -> ScoreChange | None:
+    """The change from `earlier` (a baseline, `baseline_result`) to `later`: reliable change
+    and falling below the cut-off (scoring.compare, with the time between them); None
+    without an earlier result."""
+    if earlier is None:
+        return None
+    chosen = builtin_instruments()[later.measure]
+    return compare(chosen, earlier.score, later.score, apart_ms=_apart_ms(earlier, later))
+
+
+def _series(results: Iterable[MeasureResult]) -> list[list[MeasureResult]]:
+    """`results` by journal and measure, each series oldest first."""
     series: dict[tuple[str, str], list[MeasureResult]] = {}
     for result in results:
         series.setdefault((result.journal_id, result.measure), []).append(result)
-    changes: dict[str, ScoreChange | None] = {}
     for found in series.values():
         found.sort(key=lambda r: (r.taken_at, r.id))
+    return list(series.values())
+
+
+def changes_since_previous(results: Iterable[MeasureResult]) -> dict[str, ScoreDifference | None]:
+    """Each result's plain difference from the one of the same measure before it in its
+    journal (`previous_result`, `difference_between`), by result id; None for the first of
+    its series. The series are read from `results` alone (a list filtered to one measure or
+    journal holds each of their whole series)."""
+    changes: dict[str, ScoreDifference | None] = {}
+    for found in _series(results):
         for earlier, later in zip([None, *found], found, strict=False):
-            changes[later.id] = change_between(earlier, later)
+            changes[later.id] = difference_between(earlier, later)
     return changes
 
 
-def measured_change(results: list[MeasureResult], result: MeasureResult) -> ScoreChange | None:
-    """The change that says whether `result`'s measure reliably changed, for flags (the
-    caseload's "reliable deterioration"): `result`'s change since the result before it; when
-    that one was taken within the recall period (`ScoreChange.same_period`), the change of
-    the latest earlier result that was not such a retake, so that a retake neither raises
-    nor clears a flag. None when no result of the chain has a measured change. `results`
-    holds one journal's results of one measure."""
-    current: MeasureResult | None = result
-    while current is not None:
-        before = previous_result(results, current)
-        change = change_between(before, current)
-        if change is None or not change.same_period:
-            return change
-        current = before
-    return None
+def changes_since_baseline(results: Iterable[MeasureResult]) -> dict[str, ScoreChange | None]:
+    """Each result's change from the first result of its course (`baseline_result`,
+    `change_between`: reliable change, first score to this one), by result id; None for
+    the first of its series. The series are read from `results` alone, as
+    `changes_since_previous` reads them."""
+    changes: dict[str, ScoreChange | None] = {}
+    for found in _series(results):
+        changes[found[0].id] = None
+        for later in found[1:]:
+            changes[later.id] = change_between(found[0], later)
+    return changes
+
+
+def with_changes(results: list[MeasureResult], result: MeasureResult) -> Taken:
+    """`result` with the result before it and its baseline in `results` (one journal's
+    results, or more), and the changes from them (Taken)."""
+    previous = previous_result(results, result)
+    baseline = baseline_result(results, result)
+    return Taken(
+        result,
+        previous,
+        difference_between(previous, result),
+        baseline,
+        change_between(baseline, result),
+    )
 
 
 def _answers(value: Any, instrument: Instrument) -> tuple[int, ...] | None:

@@ -1,6 +1,8 @@
 """Questionnaire score charts for the HTML report: one inline SVG per measure, scores over time
 on the instrument's full range with its bands shaded, a marker on each administration that
-was a reliable change from the one before (never for a retake within the recall period), and the instrument's attribution under the chart.
+is a reliable change from the first one charted of its journal (the baseline: first score
+to this one, as the NHS Talking Therapies manual judges change), and the instrument's attribution under the
+chart.
 
 Marks carry classes so tests can count them: `rect.band` (one per band), `circle.score-point`
 (one per result), `path.reliable-improvement` / `path.reliable-deterioration` (one per
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from client_sdk.results import MeasureResult, change_between
+from client_sdk.results import MeasureResult, changes_since_baseline
 from client_sdk.scoring import DETERIORATION, IMPROVEMENT, Instrument, builtin_instruments
 
 WIDTH, HEIGHT = 480, 220
@@ -49,7 +51,7 @@ def score_section(results: Sequence[MeasureResult]) -> str:
             charts.append(measure_chart(instrument, mine))
     legend = (
         '<p class="legend">Shaded: the instrument\'s bands. ▲ green: reliable improvement; '
-        "▼ red: reliable deterioration (change from the administration before).</p>"
+        "▼ red: reliable deterioration (change from the first result shown).</p>"
     )
     return legend + "".join(charts)
 
@@ -63,6 +65,7 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
     def x(index: int) -> float:
         return LEFT + (index + 0.5) * plot_w / len(results)
 
+    from_first = changes_since_baseline(results)
     label = f"{instrument.name} scores over time, 0 to {instrument.max_score}"
     parts = [
         f"<h3>{escape(instrument.name)}</h3>",
@@ -97,20 +100,20 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
             f'cy="{fmt(cy)}" r="4"><title>{when}: {result.score} ({escape(result.band)})'
             "</title></circle>"
         )
-        if index:
-            change = change_between(results[index - 1], result)  # None: never (index > 0)
-            if change is not None and change.reliable == IMPROVEMENT:
-                parts.append(
-                    f'<path class="reliable-improvement" d="M{fmt(cx - 6)} {fmt(cy - 8)} '
-                    f'L{fmt(cx + 6)} {fmt(cy - 8)} L{fmt(cx)} {fmt(cy - 18)} Z">'
-                    f"<title>reliable improvement ({change.change:+d})</title></path>"
-                )
-            elif change is not None and change.reliable == DETERIORATION:
-                parts.append(
-                    f'<path class="reliable-deterioration" d="M{fmt(cx - 6)} {fmt(cy - 18)} '
-                    f'L{fmt(cx + 6)} {fmt(cy - 18)} L{fmt(cx)} {fmt(cy - 8)} Z">'
-                    f"<title>reliable deterioration ({change.change:+d})</title></path>"
-                )
+        change = from_first[result.id]  # None for the first of its journal
+        if change is not None and change.reliable == IMPROVEMENT:
+            parts.append(
+                f'<path class="reliable-improvement" d="M{fmt(cx - 6)} {fmt(cy - 8)} '
+                f'L{fmt(cx + 6)} {fmt(cy - 8)} L{fmt(cx)} {fmt(cy - 18)} Z">'
+                f"<title>reliable improvement ({change.change:+d} since the first)</title></path>"
+            )
+        elif change is not None and change.reliable == DETERIORATION:
+            parts.append(
+                f'<path class="reliable-deterioration" d="M{fmt(cx - 6)} {fmt(cy - 18)} '
+                f'L{fmt(cx + 6)} {fmt(cy - 18)} L{fmt(cx)} {fmt(cy - 8)} Z">'
+                f"<title>reliable deterioration ({change.change:+d} since the first)</title>"
+                "</path>"
+            )
     step = max(1, len(results) // 6 + (1 if len(results) % 6 else 0))
     for index, result in enumerate(results):
         if index % step == 0:

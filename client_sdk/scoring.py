@@ -14,18 +14,22 @@ Scoring rules, with their sources (also in each data file):
   10-14 moderate, 15-19 moderately severe, 20-27 severe, Kroenke, Spitzer & Williams 2001;
   GAD-7: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe, Spitzer et al. 2006; PCL-5:
   below / at or above the provisional cut-point 33, National Center for PTSD);
-- **reliable change** between two administrations: a fall (improvement) or rise
-  (deterioration) of at least the instrument's threshold (PHQ-9 6, GAD-7 4; NHS Talking
-  Therapies manual); none for instruments without a published threshold;
+- **reliable change** over a course: a fall (improvement) or rise (deterioration) of at
+  least the instrument's threshold (PHQ-9 6, GAD-7 4; NHS Talking Therapies manual) from the
+  course's first score (its baseline) to the latest, as the manual judges it (pre-post, the
+  first and the last score, not neighbouring ones: weekly forms are its session-by-session
+  practice); none for instruments without a published threshold. Which results make a
+  course: results.baseline_result. The difference from the result before is said as a
+  plain difference (`ScoreDifference`), never as reliable change;
 - **caseness**: a score at or above the clinical cut-off (PHQ-9 10, GAD-7 8; NHS Talking
-  Therapies manual; PCL-5 33). `now_below_caseness`: a case at the earlier administration is
-  below the cut-off at the later one. This is never called "recovered": the manual's recovery
-  is defined over PHQ-9 and GAD-7 together, not over one measure;
+  Therapies manual; PCL-5 33). `now_below_caseness`: a case at the baseline is below the
+  cut-off at the later administration. This is never called "recovered": the manual's
+  recovery is defined over PHQ-9 and GAD-7 together, not over one measure;
 - **recall period**: the span each form asks about, from its own wording (PHQ-9 and GAD-7
-  "the last 2 weeks", taken as 14 days; PCL-5 "the past month", taken as 30 days). A result
-  taken less than one recall period after the previous one covers days that one already
-  covered: the difference is reported, but never as reliable change or as falling below the
-  cut-off (`same_period`; a rule of this SDK, stated in each data file's sources);
+  "the last 2 weeks", taken as 14 days; PCL-5 "the past month", taken as 30 days). It gates
+  no change: forms a week apart are the manual's weekly practice. Only flags that a later
+  result clears keep it (a safety item answered above 0, a score in the highest band:
+  caseload.py);
 - **safety items**: items whose any answer above 0 must show the safety message at once
   (PHQ-9 item 9), and is marked next to the score whatever the total and its band: the PHQ
   Instruction Manual says a patient who answers yes to question 9 "needs further assessment
@@ -190,41 +194,49 @@ class Instrument:
 DAY_MS = 86_400_000
 
 
-def retake_before_ms(instrument: Instrument) -> int:
-    """Milliseconds after an administration before which another is a retake of the same
-    period (`ScoreChange.same_period`): the instrument's recall period to the nearest day,
-    `recall_days` days less 12 hours. A form asks about "the last 2 weeks" in days, not
-    hours: the next of a fortnightly schedule (`tj assign ... --every 14`) answered earlier
-    in the day than the last, 13 days and 21 hours later, covers other days and is a
-    measure of change (NU47 #10). This tolerance is the SDK's rule, like the retake rule
-    itself: the manuals define neither. Flags that a later result clears (a safety item
-    answered above 0, a score in the highest band: caseload.py) keep the whole period."""
-    return instrument.recall_days * DAY_MS - DAY_MS // 2
+@dataclass(frozen=True)
+class ScoreDifference:
+    """The plain difference between two administrations of one instrument (a result and the
+    one before it): `change` is later minus earlier (negative: fewer symptoms), `apart_ms`
+    the milliseconds between them. No reliable-change verdict: the NHS Talking Therapies
+    manual judges reliable change from a course's first score to its last
+    (`ScoreChange`), not between neighbouring ones."""
+
+    earlier: int
+    later: int
+    change: int
+    apart_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: `apart_ms` in milliseconds."""
+        return {
+            "earlier": self.earlier,
+            "later": self.later,
+            "change": self.change,
+            "apart_ms": self.apart_ms,
+        }
 
 
 @dataclass(frozen=True)
 class ScoreChange:
-    """Change between an earlier and a later administration of one instrument.
+    """Change from a course's first administration of one instrument (its baseline,
+    results.baseline_result) to a later one, as the NHS Talking Therapies manual judges it
+    (pre-post):
 
     - `change`: later minus earlier (negative: fewer symptoms), always given;
     - `apart_ms`: milliseconds from the earlier administration to the later one;
-    - `same_period`: True when `apart_ms` is less than the instrument's recall period
-      (`Instrument.recall_days`) to the nearest day (`RETAKE_BEFORE_MS`: 13 days and 12
-      hours count as 14): both answered about mostly the same days, so the difference is
-      not a measure of change, and `reliable` and `now_below_caseness` say nothing (None
-      and False);
-    - `reliable`: IMPROVEMENT, DETERIORATION or NO_RELIABLE_CHANGE; None when the instrument
-      has no published threshold (PCL-5) or `same_period`;
+    - `reliable`: IMPROVEMENT (a fall of at least the instrument's threshold: PHQ-9 6,
+      GAD-7 4), DETERIORATION (a rise of at least it) or NO_RELIABLE_CHANGE; None when the
+      instrument has no published threshold (PCL-5);
     - `now_below_caseness`: the earlier score was at or above the clinical cut-off and the
-      later one is below it (never when `same_period`). Not "recovery": the NHS Talking
-      Therapies manual defines recovery over PHQ-9 and GAD-7 together.
+      later one is below it. Not "recovery": the NHS Talking Therapies manual defines
+      recovery over PHQ-9 and GAD-7 together.
     """
 
     earlier: int
     later: int
     change: int
     apart_ms: int
-    same_period: bool
     reliable: str | None
     now_below_caseness: bool
 
@@ -235,25 +247,33 @@ class ScoreChange:
             "later": self.later,
             "change": self.change,
             "apart_ms": self.apart_ms,
-            "same_period": self.same_period,
             "reliable": self.reliable,
             "now_below_caseness": self.now_below_caseness,
         }
 
 
-def compare(instrument: Instrument, earlier: int, later: int, *, apart_ms: int) -> ScoreChange:
-    """The change from score `earlier` to score `later`, taken `apart_ms` milliseconds later:
-    reliable change (NHS Talking Therapies thresholds) and crossing below the cut-off, both
-    only when the two are at least one recall period apart (ScoreChange). InvalidInput for a
-    score outside the instrument's range or a negative `apart_ms`."""
+def difference(
+    instrument: Instrument, earlier: int, later: int, *, apart_ms: int
+) -> ScoreDifference:
+    """The plain difference from score `earlier` to score `later`, taken `apart_ms`
+    milliseconds later (ScoreDifference). InvalidInput for a score outside the instrument's
+    range or a negative `apart_ms`."""
     instrument.band(earlier)
     instrument.band(later)
     if apart_ms < 0:
         raise InvalidInput("the later administration must not be taken before the earlier one")
-    change = later - earlier
-    same_period = apart_ms < retake_before_ms(instrument)
+    return ScoreDifference(earlier, later, later - earlier, apart_ms)
+
+
+def compare(instrument: Instrument, earlier: int, later: int, *, apart_ms: int) -> ScoreChange:
+    """The change from a baseline score `earlier` to score `later`, taken `apart_ms`
+    milliseconds later: reliable change (NHS Talking Therapies thresholds, whatever the
+    time between them) and crossing below the cut-off (ScoreChange). InvalidInput for a
+    score outside the instrument's range or a negative `apart_ms`."""
+    plain = difference(instrument, earlier, later, apart_ms=apart_ms)
+    change = plain.change
     reliable: str | None = None
-    if instrument.reliable_change is not None and not same_period:
+    if instrument.reliable_change is not None:
         if -change >= instrument.reliable_change:
             reliable = IMPROVEMENT
         elif change >= instrument.reliable_change:
@@ -261,9 +281,7 @@ def compare(instrument: Instrument, earlier: int, later: int, *, apart_ms: int) 
         else:
             reliable = NO_RELIABLE_CHANGE
     below = bool(instrument.is_case(earlier)) and instrument.is_case(later) is False
-    return ScoreChange(
-        earlier, later, change, apart_ms, same_period, reliable, below and not same_period
-    )
+    return ScoreChange(earlier, later, change, apart_ms, reliable, below)
 
 
 # --- definitions ---------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ async def test_a_phq9_retaken_a_minute_later_keeps_item_9_in_the_caseload(
     await ana.ok("measure", "take", "phq9", "--answers", "1,2,1,2,1,1,2,1,1")
     retake = await ana.ok("measure", "take", "phq9", "--answers", " 1, 1,1,1,1,1,1,1,0")
     said = " ".join((retake.stdout + retake.stderr).split())  # lines wrap at the width
-    assert "not a measure of change" in said
+    assert "change: -4 since last time (12 → 8 on " in said  # plain (REV-CLIN F1)
+    assert "not a measure of change" not in said and "retake" not in said
     await drsmith.ok("sync")
     [row] = await drsmith.json("caseload")
     [today] = [d for d in days_from(start) if d in row["flags"][0]]  # the day it was taken

@@ -19,14 +19,13 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     drlee = await new_device(live_server, tmp_path, "drlee")
     await maya.ok("share", "Personal", "drlee", "--trust-on-first-use")
     await maya.ok("write", "--mood", "6", "--date", "today 00:00", "Earlier.")
-    # 7 on paper 15 days ago, then 16 now: a recall period (2 weeks) apart, so the change is
-    # measured (a retake sooner raises no reliable deterioration: NU19 C12).
+    # 7 on paper 15 days ago, then 16 now: a reliable deterioration from the first result
     earlier = (date.today() - timedelta(days=15)).isoformat()
     await maya.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,0,0", "--date", earlier)
     await maya.ok("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,1,1")  # 16, item 9
     await drlee.ok("sync")
     before = (await drlee.json("caseload"))[0]
-    assert "PHQ-9 reliable deterioration" in before["flags"]
+    assert f"PHQ-9 reliable deterioration (from 7 on {earlier})" in before["flags"]
     await maya.ok("unshare", "Personal", "drlee", "--yes")
     await drlee.ok("sync")
     [ended] = await drlee.json("caseload")

@@ -29,11 +29,14 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
     text = flat((await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout)
     assert "score: 7 of 27 (mild)" in text
-    assert (  # NU19 C12: taken minutes apart, both about the last 2 weeks
-        "-9 since last time (16 → 7); retaken less than a minute after the last one, which "
-        "covers the same period (the last 2 weeks): not a measure of change"
+    today = datetime.now().astimezone().date().isoformat()
+    assert f"change: -9 since last time (16 → 7 on {today})" in text  # plain (REV-CLIN F1)
+    assert (  # first score to last, however soon after (REV-CLIN F1)
+        f"course: -9 since the first (16 → 7 on {today}), reliable improvement, now below the "
+        "clinical cut-off of 10 (caseness)"
     ) in text
-    assert "reliable" not in text and "recover" not in text and "cut-off" not in text
+    assert "retake" not in text and "not a measure of change" not in text
+    assert "recover" not in text
     assert PFIZER in text
 
     listed = await ana.json("measure", "list")
@@ -167,50 +170,63 @@ async def test_deleting_a_journal_says_it_takes_the_results_and_safety_plan_too(
     assert len(await ana.json("measure", "list")) == 1
 
 
-async def test_change_is_labelled_only_a_recall_period_apart_and_never_recovered(
+async def test_change_is_labelled_from_the_first_result_and_never_recovered(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """NU19 C12: "reliable improvement, recovered" from a GAD-7 retaken 12 minutes later, and
-    "recovered (below caseness)" from a PCL-5 retaken a minute later. A change is labelled only
-    at least one recall period (GAD-7: the last 2 weeks) after the previous result; a single
-    measure is never "recovered"; PCL-5 claims no reliable-change threshold."""
+    "recovered (below caseness)" from a PCL-5 retaken a minute later: a single measure is
+    never "recovered"; PCL-5 claims no reliable-change threshold. REV-CLIN F1: the
+    difference from the result before is plain ("change:"); reliable change and the cut-off
+    are judged from the first result of the measure in the journal ("course:"), however
+    soon after the one before."""
     from client_sdk import Client
 
     omar = await new_device(live_server, tmp_path, "omar")
+    fortnight_ago = datetime.now(UTC) - timedelta(days=14)
+    month_ago = datetime.now(UTC) - timedelta(days=31)
     async with await Client.open(omar.home) as client:  # the CLI cannot date a result back
-        await client.measures.take(
-            "gad7", [2, 2, 1, 1, 2, 1, 1], taken_at=datetime.now(UTC) - timedelta(days=14)
-        )
-        await client.measures.take(
-            "pcl5", [2] * 20, taken_at=datetime.now(UTC) - timedelta(days=31)
-        )
+        await client.measures.take("gad7", [2, 2, 1, 1, 2, 1, 1], taken_at=fortnight_ago)
+        await client.measures.take("pcl5", [2] * 20, taken_at=month_ago)
+    first_gad7 = fortnight_ago.astimezone().date().isoformat()
+    first_pcl5 = month_ago.astimezone().date().isoformat()
     text = flat((await omar.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stdout)
+    assert f"change: -10 since last time (10 → 0 on {first_gad7})" in text
     assert (
-        "-10 since last time (10 → 0), reliable improvement, now below the clinical cut-off of "
-        "8 (caseness)"
+        f"course: -10 since the first (10 → 0 on {first_gad7}), reliable improvement, now "
+        "below the clinical cut-off of 8 (caseness)"
     ) in text
     assert "recover" not in text
+    today = datetime.now().astimezone().date().isoformat()
     again = flat((await omar.ok("measure", "take", "gad7", "--answers", "2,2,1,1,2,1,1")).stdout)
-    assert (
-        "+10 since last time (0 → 10); retaken less than a minute after the last one, which "
-        "covers the same period (the last 2 weeks): not a measure of change"
-    ) in again
-    assert "reliable" not in again
+    assert f"change: +10 since last time (0 → 10 on {today})" in again
+    assert f"course: +0 since the first (10 → 10 on {first_gad7}), no reliable change" in again
+    assert "retake" not in again and "not a measure of change" not in again
     pcl5 = flat(
         (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
     )
     assert (
-        "-40 since last time (40 → 0) (no single reliable-change threshold is published for "
-        "PCL-5), now below the clinical cut-off of 33 (caseness)"
+        f"course: -40 since the first (40 → 0 on {first_pcl5}) (no single reliable-change "
+        "threshold is published for PCL-5), now below the clinical cut-off of 33 (caseness)"
     ) in pcl5
-    retake = flat(
+    back = flat(
         (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["2"] * 20))).stdout
     )
-    assert "which covers the same period (the past month): not a measure of change" in retake
-    assert "cut-off" not in retake and "recover" not in retake
+    assert f"change: +40 since last time (0 → 40 on {today})" in back
+    assert "cut-off" not in back and "recover" not in back and "same period" not in back
     taken = await omar.json("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
-    assert taken["change"]["same_period"] is True and taken["change"]["reliable"] is None
-    assert taken["change"]["now_below_caseness"] is False and "recovered" not in taken["change"]
+    assert taken["change"] == {
+        "earlier": 10,
+        "later": 0,
+        "change": -10,
+        "apart_ms": taken["change"]["apart_ms"],
+    }
+    course = taken["since_baseline"]
+    assert (course["earlier"], course["reliable"], course["now_below_caseness"]) == (
+        10,
+        "reliable improvement",
+        True,
+    )
+    assert "recovered" not in course and taken["baseline"]["score"] == 10
 
 
 async def test_a_result_in_a_whole_share_and_in_a_mood_and_scores_copy_is_listed_once(

@@ -155,16 +155,17 @@ async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
 ) -> None:
     """NU47 #14: `tj show BRIEF` printed a score's line of 100 columns at 80 ("PHQ-9: 9
     (mild), +0 since the one before (retaken within its recall period: ...)"), where `tj
-    brief` wraps it under its label."""
+    brief` wraps it under its label; now "..., +0 since the first on DATE (no reliable
+    change)" (REV-CLIN F1)."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
-    for _ in range(2):  # a retake: the longest line a brief's scores give
+    for _ in range(2):  # a second result: the longest line a brief's scores give
         await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     await ana.ok("brief", "drsmith", "--yes")
     [brief] = await drsmith.json("briefs")
     shown = (await drsmith.ok("show", brief["id"][:8], env={"COLUMNS": "80"})).stdout
-    assert "retaken within its recall" in shown, shown
+    assert "+0 since the one before, +0 since the first on" in " ".join(shown.split()), shown
     assert max(len(line) for line in shown.splitlines()) <= 80, shown
 
 

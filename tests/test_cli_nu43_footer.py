@@ -147,12 +147,13 @@ async def test_measure_list_of_one_journal_shows_each_change_and_no_journal_colu
 ) -> None:
     """NU43 #19: `tj measure list --journal ana` at 80 columns split "ana/" and "Personal"
     on every row, a column that named the one journal asked for, and had no change: each
-    result's change from the one before of its measure in that journal, a retake within
-    the recall period said so; `--json` carries it as `tj measure show --json` does."""
+    result's change from the one before of its measure in that journal, a plain difference
+    (REV-CLIN F1: no "retake" mark); `--json` carries it, and the change since the first
+    with reliable change, as `tj measure show --json` does."""
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await clients_sharing(live_server, tmp_path, ("ana",))
     ana = Device(tmp_path / "ana", live_server.url)
-    taken = [  # (measure, answers, date): PHQ-9 9, 15, 13 (5 days later: a retake); GAD-7 5
+    taken = [  # (measure, answers, date): PHQ-9 9, 15, 13 (5 days later); GAD-7 5
         ("phq9", "1,1,1,1,1,1,1,1,1", "2026-10-01"),
         ("gad7", "1,1,1,1,1,0,0", "2026-10-02"),
         ("phq9", "2,2,2,2,2,2,1,1,1", "2026-10-20"),
@@ -162,28 +163,33 @@ async def test_measure_list_of_one_journal_shows_each_change_and_no_journal_colu
         await ana.ok("measure", "take", measure, "--answers", answers, "--date", f"{day} 09:00")
 
     shown = await drsmith.ok("measure", "list", "--journal", "ana/Personal", env=NARROW)
-    table = shown.stdout.split("\nA score marked")[0]
+    table = shown.stdout
     header = table.splitlines()[0].split()
     assert header == ["id", "date", "measure", "score", "change", "band"], table
     assert column(table, "score") == ["13", "15", "5", "9"], table
-    assert column(table, "change") == ["-2, retake", "+6", "", ""], table
-    assert "ana/" not in table
-    said = " ".join(shown.stdout.split())
-    assert 'A score marked "retake" was taken within its questionnaire\'s recall period' in said
+    assert column(table, "change") == ["-2", "+6", "", ""], table
+    assert "ana/" not in table and "retake" not in table
 
     listed = await drsmith.json("measure", "list", "--journal", "ana/Personal")
     changes = [row["change"] for row in listed]
-    assert [c and (c["earlier"], c["later"], c["change"], c["same_period"]) for c in changes] == [
-        (15, 13, -2, True),
-        (9, 15, 6, False),
+    assert [c and (c["earlier"], c["later"], c["change"]) for c in changes] == [
+        (15, 13, -2),
+        (9, 15, 6),
         None,
         None,
     ], changes
-    assert listed[1]["change"]["reliable"] == "reliable deterioration"  # as `tj measure show`
+    assert "reliable" not in listed[1]["change"]  # a plain difference (REV-CLIN F1)
+    courses = [row["since_baseline"] for row in listed]  # from the first PHQ-9, 9
+    assert [c and (c["earlier"], c["later"], c["reliable"]) for c in courses] == [
+        (9, 13, "no reliable change"),
+        (9, 15, "reliable deterioration"),
+        None,
+        None,
+    ], courses
     # every journal: the journal column is there; at 80 columns the change goes below its
     # row before the band does (cli/measures.CHANGE: minor)
-    every = (await drsmith.ok("measure", "list", env=NARROW)).stdout.split("\nA score")[0]
+    every = (await drsmith.ok("measure", "list", env=NARROW)).stdout
     assert every.splitlines()[0].split() == ["id", "date", "measure", "journal", "score", "band"]
-    assert below(every, "change") == ["-2, retake", "+6"], every
+    assert below(every, "change") == ["-2", "+6"], every
     wide = (await drsmith.ok("measure", "list", env={"COLUMNS": "120"})).stdout
-    assert column(wide.split("\nA score")[0], "change") == ["-2, retake", "+6", "", ""], wide
+    assert column(wide, "change") == ["-2", "+6", "", ""], wide

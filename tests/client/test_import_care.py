@@ -79,7 +79,9 @@ async def test_reliable_change_is_computed_across_an_imported_and_a_new_result(
     taken = await bob.measures.take("phq9", MILD)
     assert taken.previous is not None and taken.previous.score == 19
     assert taken.change is not None and taken.change.change == -14
-    assert taken.change.reliable == IMPROVEMENT and taken.change.now_below_caseness
+    assert taken.baseline == taken.previous and taken.since_baseline is not None
+    assert taken.since_baseline.change == -14
+    assert taken.since_baseline.reliable == IMPROVEMENT and taken.since_baseline.now_below_caseness
 
 
 async def test_importing_the_file_twice_adds_no_result_or_plan_twice(

@@ -13,7 +13,7 @@ import pytest
 from client_sdk import AccessError, InvalidInput, NotFound, crypto, wire
 from client_sdk.documents import Document
 from client_sdk.results import MEASURE
-from client_sdk.scoring import DETERIORATION, IMPROVEMENT
+from client_sdk.scoring import DETERIORATION, NO_RELIABLE_CHANGE
 from tests.client.sharing_support import (
     copy_of_server_db,
     journal_id,
@@ -57,20 +57,29 @@ async def test_change_since_last_time_flags_reliable_deterioration_and_improveme
     await ana.measures.take("phq9", MILD, taken_at=start)
     worse = await ana.measures.take("phq9", MODERATELY_SEVERE, taken_at=start + timedelta(days=14))
     assert worse.previous is not None and worse.previous.score == 7
-    assert worse.change is not None
-    assert (worse.change.change, worse.change.reliable) == (9, DETERIORATION)
-    assert worse.change.apart_ms == 14 * 86_400_000 and not worse.change.same_period
+    assert worse.change is not None and (worse.change.change, worse.change.apart_ms) == (
+        9,
+        14 * 86_400_000,
+    )
+    assert worse.baseline == worse.previous and worse.since_baseline is not None
+    assert (worse.since_baseline.change, worse.since_baseline.reliable) == (9, DETERIORATION)
     better = await ana.measures.take("phq9", MILD, taken_at=start + timedelta(days=28))
-    assert better.change is not None
-    assert (better.change.reliable, better.change.now_below_caseness) == (IMPROVEMENT, True)
+    assert better.change is not None and better.change.change == -9  # from 16, plain
+    assert better.since_baseline is not None  # from the first, 7: back where it started
+    assert (better.since_baseline.change, better.since_baseline.reliable) == (0, NO_RELIABLE_CHANGE)
     await ana.measures.take("gad7", [0] * 7)  # another measure does not count as "last time"
     assert [r.score for r in await ana.measures.list(measure="PHQ-9")] == [7, 16, 7]
-    assert (await ana.measures.history(better.result.id)).previous == worse.result
-    # NU19 C12: retaken minutes later, the same 2 weeks: the difference, no label
-    retake = await ana.measures.take("phq9", MODERATELY_SEVERE)
-    assert retake.change is not None and retake.change.same_period
-    assert (retake.change.change, retake.change.reliable) == (9, None)
-    assert retake.to_dict()["change"]["same_period"] is True
+    history = await ana.measures.history(better.result.id)
+    assert (history.previous, history.baseline) == (worse.result, worse.previous)
+    # REV-CLIN F1: minutes later is no "retake": the first score to this one decides
+    again = await ana.measures.take("phq9", MODERATELY_SEVERE)
+    assert again.change is not None and again.change.change == 9
+    assert again.since_baseline is not None
+    assert (again.since_baseline.change, again.since_baseline.reliable) == (9, DETERIORATION)
+    said = again.to_dict()
+    assert "same_period" not in said["change"] and "reliable" not in said["change"]
+    assert said["since_baseline"]["reliable"] == DETERIORATION
+    assert said["baseline"]["id"] == worse.previous.id
 
 
 async def test_results_taken_within_one_millisecond_keep_the_order_they_were_taken_in(

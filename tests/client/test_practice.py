@@ -58,7 +58,7 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     two_weeks_ago = datetime.now().astimezone() - timedelta(days=14)
     await bob.measures.take("phq9", [1] * 8 + [0], taken_at=two_weeks_ago)
     await bob.measures.take("phq9", [2] * 8 + [0])  # 8 -> 16 in 2 weeks: reliable deterioration
-    await bob.measures.take("phq9", [1] * 8 + [0])  # a retake minutes later clears nothing
+    await bob.measures.take("phq9", [2] * 7 + [3, 0])  # 17 minutes later: still 9 above 8
     await bob.entries.write("Personal", "Hard.", mood=2)
     await cat.entries.write("Personal", "Ok.", mood=6)
     await cat.safety.set_plan(share_flags=True)
@@ -77,13 +77,14 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     assert rows[0].flags[0] == "safety flag (1 unacknowledged)"
     today = datetime.now().astimezone().date().isoformat()
     assert rows[1].flags == (
-        "PHQ-9 reliable deterioration (from 8 to 16, before the retake)",  # NU43 #13
+        # first score to last (REV-CLIN F1), the first named (NU43 #13)
+        f"PHQ-9 reliable deterioration (from 8 on {two_weeks_ago.date().isoformat()})",
         f"mood 2/10 on {today}",
         "1 overdue",
     )
     [bob_phq9] = rows[1].scores
-    assert bob_phq9.change is not None and bob_phq9.change.same_period  # 16 -> 8: a retake
-    assert bob_phq9.measured is not None and bob_phq9.measured.change == 8
+    assert bob_phq9.change is not None and bob_phq9.change.change == 1  # 16 -> 17, plain
+    assert bob_phq9.since_baseline is not None and bob_phq9.since_baseline.change == 9
     assert rows[1].overdue == ("GAD-7",)
     amy_row = rows[2]
     assert amy_row.flags == () and amy_row.overdue == ()

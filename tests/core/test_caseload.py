@@ -67,7 +67,7 @@ def test_flags_name_quiet_clients_mood_drops_and_reliable_deterioration() -> Non
     drop = row("cy", [FakeEntry(days_ago(1), 3), FakeEntry(days_ago(30), 5)])
     assert drop.flags == ("mood down 2.0",)  # type: ignore[attr-defined]
     worse = row("di", [FakeEntry(days_ago(1), 5)], results=[phq9(5, 20, "a"), phq9(12, 1, "b")])
-    assert worse.flags == ("PHQ-9 reliable deterioration",)  # type: ignore[attr-defined]
+    assert worse.flags == ("PHQ-9 reliable deterioration (from 5 on 2026-11-10)",)  # type: ignore[attr-defined]
     fine = row("ed", [FakeEntry(days_ago(1), 5)], results=[phq9(5, 20, "a"), phq9(10, 1, "b")])
     assert fine.flags == ()  # type: ignore[attr-defined]
 
@@ -441,63 +441,65 @@ def test_the_score_change_spans_the_clients_journals() -> None:
     assert line.result.score == 18 and line.change is not None and line.change.change == 2
 
 
-def test_a_retake_within_the_recall_period_neither_raises_nor_clears_reliable_deterioration() -> (
-    None
-):
-    """NU19 C12: a PHQ-9 retaken minutes later asks about the same 2 weeks. Rising 5 -> 12
-    twelve minutes apart raises nothing; a retake at 5 twelve minutes after a deterioration
-    measured over 19 days (5 -> 12) leaves the flag up; 14 days apart, or 13 days and 12
-    hours (the recall period to the nearest day, NU47 #10), is measured; one minute under
-    that is not."""
+def test_reliable_deterioration_reads_the_first_result_however_soon_the_latest_came() -> None:
+    """REV-CLIN F1 (was NU19 C12's retake rule): reliable change is judged from the first
+    result to the latest, as the NHS Talking Therapies manual does (weekly forms are its
+    practice). Rising 5 -> 12 twelve minutes apart raises the flag, naming the first score
+    and its day; back at 5 minutes after a 5 -> 12, the latest is no deterioration; the
+    score cell's change is the plain difference from the one before."""
     today = [FakeEntry(days_ago(1), 5)]
-    flag = ("PHQ-9 reliable deterioration",)
     minutes_12 = 12 / (24 * 60)
     raised = row("ana", today, results=[phq9(5, 1 + minutes_12, "a"), phq9(12, 1, "b")])
-    assert raised.flags == ()  # type: ignore[attr-defined]
+    assert raised.flags == ("PHQ-9 reliable deterioration (from 5 on 2026-11-29)",)  # type: ignore[attr-defined]
     line = raised.scores[0]  # type: ignore[attr-defined]
-    assert (line.change.change, line.change.same_period, line.measured) == (7, True, None)
-    kept = row(
+    assert (line.change.change, line.since_baseline.change, line.baseline.id) == (7, 7, "a")
+    back = row(
         "ana", today, results=[phq9(5, 20, "a"), phq9(12, 1, "b"), phq9(5, 1 - minutes_12, "c")]
     )
-    # the pair it reads, beside the retake's "(-7, retake)" (NU43 #13)
-    assert kept.flags == ("PHQ-9 reliable deterioration (from 5 to 12, before the retake)",)  # type: ignore[attr-defined]
-    assert kept.scores[0].change.same_period  # type: ignore[attr-defined]
-    minute = 1 / (24 * 60)
-    at_period = row("ana", today, results=[phq9(5, 15, "a"), phq9(12, 1, "b")])
-    assert at_period.flags == flag  # type: ignore[attr-defined]
-    at_edge = row("ana", today, results=[phq9(5, 14.5, "a"), phq9(12, 1, "b")])
-    assert at_edge.flags == flag  # type: ignore[attr-defined]
-    under = row("ana", today, results=[phq9(5, 14.5 - minute, "a"), phq9(12, 1, "b")])
-    assert under.flags == ()  # type: ignore[attr-defined]
+    assert back.flags == ()  # type: ignore[attr-defined]
+    line = back.scores[0]  # type: ignore[attr-defined]
+    assert (line.change.change, line.since_baseline.change) == (-7, 0)
+    assert line.to_dict()["since_baseline"]["reliable"] == "no reliable change"
+    assert line.to_dict()["baseline_at"] == days_ago(20).isoformat()
     first = row("ana", today, results=[phq9(27, 1, "a")])
-    assert first.scores[0].change is None and first.scores[0].measured is None  # type: ignore[attr-defined]
+    line = first.scores[0]  # type: ignore[attr-defined]
+    assert (line.change, line.since_baseline, line.baseline) == (None, None, None)
 
 
-def test_the_score_chart_marks_no_reliable_change_for_a_retake() -> None:
-    """NU19 C12: the HTML report's chart marks a reliable change only between results at
-    least one recall period (PHQ-9: 14 days) apart, to the nearest day (13 days and 12 hours
-    count: NU47 #10)."""
+def test_the_score_chart_marks_reliable_change_from_the_first_result() -> None:
+    """REV-CLIN F1: the HTML report's chart marks each result that is a reliable change from
+    the first charted (first score to that one), however soon after the one before."""
     from client_sdk.score_charts import measure_chart
     from client_sdk.scoring import instrument
 
     minute = 1 / (24 * 60)
-    measured = measure_chart(instrument("phq9"), [phq9(5, 29, "a"), phq9(12, 15, "b")])
-    assert measured.count('class="reliable-deterioration"') == 1
-    retake = measure_chart(
-        instrument("phq9"), [phq9(5, 15 + 13.5 - minute, "a"), phq9(12, 15, "b")]
-    )
-    assert 'class="reliable-' not in retake
+    apart = measure_chart(instrument("phq9"), [phq9(5, 29, "a"), phq9(12, 15, "b")])
+    assert apart.count('class="reliable-deterioration"') == 1
+    soon = measure_chart(instrument("phq9"), [phq9(5, 15 + minute, "a"), phq9(12, 15, "b")])
+    assert soon.count('class="reliable-deterioration"') == 1
+    assert "reliable deterioration (+7 since the first)" in soon
+    weekly = [phq9(20, 28, "a"), phq9(16, 21, "b"), phq9(12, 14, "c"), phq9(15, 7, "d")]
+    chart = measure_chart(instrument("phq9"), weekly)  # -4, -8, -5 from 20
+    assert chart.count('class="reliable-improvement"') == 1
+    assert 'class="reliable-deterioration"' not in chart
 
 
-def test_the_brief_says_a_retake_is_not_a_measure_of_change() -> None:
-    """NU19 C12: a PHQ-9 retaken a day after the previous one (within its 2 weeks) is listed
-    with its difference and no reliable-change label; 14 days apart it is labelled."""
-    retake = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
-    text = retake.text()
-    assert "-12 since the one before (retaken within its recall period: not a measure of" in text
-    assert "reliable" not in text
-    measured = compute_brief([], [phq9(20, 15, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
-    assert "-12 since the one before (reliable improvement)" in measured.text()
+def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() -> None:
+    """REV-CLIN F1: a PHQ-9 taken a day after the previous one is listed with its plain
+    difference and its change since the first, labelled (first score to last)."""
+    soon = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
+    day = days_ago(2).astimezone().strftime("%Y-%m-%d")
+    assert (
+        f"PHQ-9: 8 (x), -12 since the one before, -12 since the first on {day} "
+        "(reliable improvement)"
+    ) in soon.text()
+    assert "not a measure of change" not in soon.text() and "retake" not in soon.text()
+    course = [phq9(20, 28, "a"), phq9(16, 21, "b"), phq9(12, 14, "c"), phq9(15, 7, "d")]
+    weekly = compute_brief([], course, [], [], now=NOW, days=14)
+    day = days_ago(28).astimezone().strftime("%Y-%m-%d")
+    assert (
+        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} (no reliable change)"
+    ) in weekly.text()
 
 
 def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
@@ -609,12 +611,13 @@ def test_a_share_ending_within_days_is_said_to_renew_in_time() -> None:
 
 def test_a_fortnightly_phq9_answered_earlier_in_the_day_is_a_measure_of_change() -> None:
     """NU47 #10: a PHQ-9 of 7, then 18 thirteen days and 21 hours later (the next of a
-    fortnightly schedule, answered earlier in the day): a change over other days, flagged
-    as a reliable deterioration and not called a retake; thirteen days apart it is one."""
+    fortnightly schedule, answered earlier in the day): flagged as a reliable deterioration;
+    thirteen days apart, or a week, too (REV-CLIN F1: no retake rule)."""
     entries = [FakeEntry(days_ago(1), 5)]
     fortnight = [phq9(7, 14, "a"), phq9(18, 14 - (13 + 21 / 24), "b")]
     assert row("ana", entries, results=fortnight).flags == (  # type: ignore[attr-defined]
-        "PHQ-9 reliable deterioration",
+        "PHQ-9 reliable deterioration (from 7 on 2026-11-16)",
     )
-    sooner = [phq9(7, 14, "a"), phq9(18, 1, "b")]  # 13 days apart: the same period
-    assert "reliable deterioration" not in " ".join(row("ana", entries, results=sooner).flags)  # type: ignore[attr-defined]
+    for days in (1, 7):
+        sooner = [phq9(7, days + 13, "a"), phq9(18, days, "b")]
+        assert "PHQ-9 reliable deterioration" in " ".join(row("ana", entries, results=sooner).flags)  # type: ignore[attr-defined]

@@ -61,7 +61,9 @@ def test_no_duplicate_flag_with_item_9_or_deterioration() -> None:
     assert got.tier == 1, flags  # type: ignore[attr-defined]
     assert sum("item 9" in f for f in flags) == 1, flags
     assert sum("severe" in f for f in flags) == 1, flags
-    assert sum("reliable deterioration" in f for f in flags) == 1, flags
+    # 7 at the first result, 3 at the latest: no reliable deterioration first to last
+    # (REV-CLIN F1); the severe score the quick retake followed stays flagged (above)
+    assert not any("reliable deterioration" in f for f in flags), flags
 
 
 def test_an_ended_share_keeps_a_retaken_severe_in_tier_2() -> None:

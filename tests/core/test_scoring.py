@@ -17,9 +17,9 @@ from client_sdk.scoring import (
     NO_RELIABLE_CHANGE,
     builtin_instruments,
     compare,
+    difference,
     instrument,
     parse_instrument,
-    retake_before_ms,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "client_sdk" / "data" / "instruments"
@@ -286,30 +286,31 @@ def test_recall_periods_come_from_each_forms_own_wording() -> None:
         ("pcl5", 40, 0, None, True),  # no reliable-change threshold for PCL-5
     ],
 )
-def test_a_retake_within_the_recall_period_is_not_a_measure_of_change(
+def test_the_time_between_two_results_gates_no_change(
     name: str, earlier: int, later: int, reliable: str | None, below: bool
 ) -> None:
-    """One recall period apart to the nearest day (its days less 12 hours: a fortnightly
-    form answered earlier in the day than the last, NU47 #10), or more, the change is
-    labelled; one millisecond under that, a day under the period, or 12 minutes after, the
-    difference is given and nothing else."""
+    """REV-CLIN F1: reliable change is judged first score to last (NHS Talking Therapies,
+    forms taken session by session): a week, a day or no time apart, the change is labelled
+    as at a whole recall period (no "retake" rule, no `same_period`)."""
     chosen = instrument(name)
-    period = chosen.recall_days * DAY_MS
-    edge = period - DAY_MS // 2
-    assert retake_before_ms(chosen) == edge
-    for apart in (edge, period - 3 * 60 * MINUTE_MS, period):
-        at_period = compare(chosen, earlier, later, apart_ms=apart)
-        assert (at_period.same_period, at_period.reliable) == (False, reliable)
-        assert at_period.now_below_caseness is below
-    for apart in (edge - 1, period - DAY_MS, 12 * MINUTE_MS, 0):
-        retake = compare(chosen, earlier, later, apart_ms=apart)
-        assert retake.same_period is True
-        assert (retake.change, retake.reliable, retake.now_below_caseness) == (
+    for apart in (0, 12 * MINUTE_MS, DAY_MS, 7 * DAY_MS, 13 * DAY_MS, chosen.recall_days * DAY_MS):
+        change = compare(chosen, earlier, later, apart_ms=apart)
+        assert (change.change, change.reliable, change.now_below_caseness) == (
             later - earlier,
-            None,
-            False,
+            reliable,
+            below,
         )
-        assert retake.apart_ms == apart
+        assert change.apart_ms == apart and "same_period" not in change.to_dict()
+
+
+def test_the_difference_from_the_one_before_carries_no_verdict() -> None:
+    """REV-CLIN F1: "+N since last time" is plain information."""
+    plain = difference(instrument("phq9"), 7, 16, apart_ms=7 * DAY_MS)
+    assert plain.to_dict() == {"earlier": 7, "later": 16, "change": 9, "apart_ms": 7 * DAY_MS}
+    with pytest.raises(InvalidInput):
+        difference(instrument("gad7"), 0, 22, apart_ms=0)
+    with pytest.raises(InvalidInput):
+        difference(instrument("gad7"), 1, 0, apart_ms=-1)
 
 
 def test_pcl5_never_claims_a_reliable_change_threshold() -> None:

@@ -20,7 +20,8 @@ DESKTOP = (1280, 2200)
 PHONE = (412, 2600)
 SEVERE_SHADE = (0xFF, 0xBD, 0xBD)  # the PHQ-9 "severe" band
 MINIMAL_SHADE = (0xE3, 0xF9, 0xE5)
-# PHQ-9 totals, two weeks apart: +8 (reliable deterioration), -14 (improvement), +2, +13
+# PHQ-9 totals, two weeks apart; from the first (5): +8, +17 (reliable deterioration), +3, +5,
+# +18 (reliable deterioration): markers judge first score to each (REV-CLIN F1)
 SCORES = [5, 13, 22, 8, 10, 23]
 PFIZER = "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke"
 
@@ -59,8 +60,9 @@ async def test_the_report_has_a_chart_per_measure_with_bands_points_markers_and_
         assert len(re.findall(r'<rect class="band"', phq9)) == 5
         points = re.findall(r'<circle class="score-point" data-score="(\d+)"', phq9)
         assert [int(p) for p in points] == SCORES
-        assert len(re.findall('class="reliable-deterioration"', phq9)) == 3  # +8, +9, +13
-        assert len(re.findall('class="reliable-improvement"', phq9)) == 1  # -14
+        marks = re.findall(r"<title>reliable deterioration \(([+-]\d+) since the first\)", phq9)
+        assert marks == ["+8", "+17", "+18"]  # 13, 22 and 23 against the first, 5
+        assert 'class="reliable-improvement"' not in phq9
         assert PFIZER in dom and dom.count('class="attribution"') == 2
 
 
