@@ -222,7 +222,9 @@ class Measures:
         return changes_since_previous(results)
 
     @staticmethod
-    def changes_since_baseline(results: builtins.list[MeasureResult]) -> dict[str, ScoreChange | None]:
+    def changes_since_baseline(
+        results: builtins.list[MeasureResult],
+    ) -> dict[str, ScoreChange | None]:
         """The change of each of `results` from the first result of its course (the first
         of its measure in its journal, results.baseline_result), by result id, None for the
         first one (as `history` gives it for one result: scoring.ScoreChange, reliable

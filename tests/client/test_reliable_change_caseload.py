@@ -47,7 +47,7 @@ async def test_weekly_and_fortnightly_deterioration_and_a_course_of_improvement_
         await client.sync()
     await tom.sync()
 
-    rows = {row.client: row for row in await tom.caseload.rows()}
+    rows = {row.client: row for row in await tom.caseload.list()}
     for name in ("ada", "bea"):
         day = firsts[name].date().isoformat()
         assert rows[name].flags == (f"PHQ-9 reliable deterioration (from 4 on {day})",)
