@@ -54,6 +54,12 @@ in this order:
    in its instrument's highest band, or one in it that a result within the recall period
    followed ("PHQ-9 severe on 2026-12-02 (retaken since)": a form about some of the same
    days clears no severe score, NU43 #2; a result a whole recall period later clears it);
+   or, where the first result is not reliably worse, a rise from the lowest earlier score
+   of the course by at least the instrument's reliable-change threshold ("PHQ-9 up 8 from
+   its lowest (4 on 2026-11-24)": a relapse after improvement, which a course judged first
+   score to last hides, 20 → 4 → 12 reading as a reliable improvement; the threshold is the
+   manual's, this use of it a rule of this SDK: a flag for the therapist to look, not an
+   outcome);
 3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood
    2/10 on 2026-12-04", the lowest of the week's shared entries, the latest of those, with
    how many when several: "(3 at or below 2 in 7 days)"; its time the latest of them; a
@@ -145,12 +151,16 @@ class ScoreLine:
     result of the client's course of that measure (`baseline`, results.baseline_result) and
     the change from it (`since_baseline`: scoring.ScoreChange, which the row's "reliable
     deterioration" flag reads, first score to last as the NHS Talking Therapies manual
-    judges it)."""
+    judges it); and `lowest`, the lowest-scoring earlier result of the course (the earliest
+    of equal ones) when the latest score is at least the instrument's reliable-change
+    threshold above it but not above the first (`rise_from_lowest`: the row's "up N from
+    its lowest" flag, a relapse after improvement), else None."""
 
     result: MeasureResult
     change: ScoreDifference | None
     since_baseline: ScoreChange | None = None
     baseline: MeasureResult | None = None
+    lowest: MeasureResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: nested values as their own `to_dict()`."""
@@ -163,6 +173,11 @@ class ScoreLine:
             "change": self.change.to_dict() if self.change else None,
             "baseline_at": self.baseline.taken_at.isoformat() if self.baseline else None,
             "since_baseline": self.since_baseline.to_dict() if self.since_baseline else None,
+            "lowest": (
+                {"score": self.lowest.score, "taken_at": self.lowest.taken_at.isoformat()}
+                if self.lowest
+                else None
+            ),
         }
 
 
@@ -381,15 +396,40 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
         before = previous_result(same, this)
         first = baseline_result(same, this)
         baseline = next((r for r in results if first is not None and r.id == first.id), None)
+        since_baseline = change_between(first, result)
         lines.append(
             ScoreLine(
                 result,
                 difference_between(before, result),
-                change_between(first, result),
+                since_baseline,
                 baseline,
+                rise_from_lowest(
+                    [r for r in results if r.measure == measure], result, since_baseline
+                ),
             )
         )
     return tuple(lines)
+
+
+def rise_from_lowest(
+    results: list[MeasureResult], latest: MeasureResult, since_baseline: ScoreChange | None
+) -> MeasureResult | None:
+    """The lowest-scoring result of `results` (one course: one client's results of one
+    measure) taken before `latest` (the earliest of equal ones) when `latest`'s score is at
+    least the instrument's reliable-change threshold above it and the course is not already
+    a reliable deterioration from its first score (`since_baseline`); else None. A relapse
+    after improvement (20 → 4 → 12) is a reliable improvement first score to last, as the
+    NHS Talking Therapies manual judges a course: this is the signal that it is not over."""
+    threshold = builtin_instruments()[latest.measure].reliable_change
+    if threshold is None or (
+        since_baseline is not None and since_baseline.reliable == DETERIORATION
+    ):
+        return None
+    earlier = [r for r in results if (r.taken_at, r.id) < (latest.taken_at, latest.id)]
+    lowest = min(earlier, key=lambda r: (r.score, r.taken_at, r.id), default=None)
+    if lowest is None or latest.score - lowest.score < threshold:
+        return None
+    return lowest
 
 
 def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bool, bool]]:
@@ -644,6 +684,11 @@ def caseload_row(
         if course is not None and course.reliable == DETERIORATION and line.baseline is not None:
             day = line.baseline.taken_at.astimezone(zone).date().isoformat()
             text = f"{line.result.name} reliable deterioration (from {course.earlier} on {day})"
+            reasons.append((2, text, line.result.taken_at))
+        if line.lowest is not None:
+            day = line.lowest.taken_at.astimezone(zone).date().isoformat()
+            rise = line.result.score - line.lowest.score
+            text = f"{line.result.name} up {rise} from its lowest ({line.lowest.score} on {day})"
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))

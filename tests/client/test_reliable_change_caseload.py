@@ -34,12 +34,16 @@ async def test_weekly_and_fortnightly_deterioration_and_a_course_of_improvement_
     signup: ClientFactory,
 ) -> None:
     tom = await signup("tom")
-    weekly, fortnightly, better = [await signup(name) for name in ("ada", "bea", "cal")]
+    weekly, fortnightly, better, relapse, noise = [
+        await signup(name) for name in ("ada", "bea", "cal", "dee", "eve")
+    ]
     firsts = {}
     for client, scores, every in (
         (weekly, [4, 9, 14, 18], 7),
         (fortnightly, [4, 9, 14, 19], 14),
         (better, [20, 16, 12, 8, 4], 14),
+        (relapse, [20, 4, 12], 14),  # a reliable improvement first to last, then a relapse
+        (noise, [20, 4, 9], 14),  # 5 above the lowest: under the PHQ-9's threshold of 6
     ):
         await share_with(client, tom)
         await tom.shares.verify(client.username, await client.shares.fingerprint())
@@ -61,6 +65,16 @@ async def test_weekly_and_fortnightly_deterioration_and_a_course_of_improvement_
     assert cal.since_baseline is not None
     assert (cal.since_baseline.change, cal.since_baseline.reliable) == (-16, IMPROVEMENT)
     assert cal.since_baseline.now_below_caseness
+
+    # a relapse after improvement: first to last still a reliable improvement (-8), but the
+    # rise from the lowest is flagged, naming that score and its day
+    [dee] = rows["dee"].scores
+    assert dee.since_baseline is not None and dee.since_baseline.reliable == IMPROVEMENT
+    low_day = (firsts["dee"] + timedelta(days=14)).date().isoformat()
+    assert rows["dee"].flags == (f"PHQ-9 up 8 from its lowest (4 on {low_day})",)
+    assert rows["dee"].tier == 2
+    assert dee.to_dict()["lowest"]["score"] == 4
+    assert rows["eve"].flags == () and rows["eve"].scores[0].lowest is None
 
     # the client's own device says the same, first score to last
     [latest, *_] = await weekly.measures.list(measure="phq9")

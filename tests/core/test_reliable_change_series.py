@@ -164,3 +164,37 @@ def test_the_baseline_is_the_first_result_of_that_measure_in_that_journal() -> N
     taken = with_changes([*ana, *other], ana[0])
     assert taken.baseline is not None and taken.baseline.id == "r0"
     assert with_changes([*ana, *other], ana[-1]).baseline is None  # the first itself
+
+
+@pytest.mark.parametrize(
+    ("measure", "scores", "rise"),
+    [
+        ("phq9", [20, 4, 10], 6),  # exactly the PHQ-9's threshold above the lowest: flagged
+        ("phq9", [20, 4, 9], None),  # one under it
+        ("gad7", [15, 2, 6], 4),  # exactly the GAD-7's
+        ("gad7", [15, 2, 5], None),
+        ("phq9", [12, 3, 8, 3, 9], 6),  # the lowest of equal ones is the earliest
+        ("phq9", [4, 2, 11], None),  # a reliable deterioration first to last: that flag only
+        ("phq9", [4, 2, 9], 7),  # +5 first to last (no verdict), +7 from the lowest
+        ("pcl5", [60, 10, 50], None),  # no reliable-change threshold: no rise flagged
+    ],
+)
+def test_a_rise_from_the_lowest_score_by_the_threshold_is_flagged_once(
+    measure: str, scores: list[int], rise: int | None
+) -> None:
+    """A relapse after improvement (20 → 4 → 10) is a reliable improvement first score to
+    last; the caseload flags the rise from the course's lowest score when it reaches the
+    instrument's reliable-change threshold, naming that score and its day, and never beside
+    a reliable deterioration from the first score (one flag for one worsening)."""
+    results = series(measure, scores, 14)
+    name = instrument(measure).name
+    shown = [f for f in flags(results) if "lowest" in f or "deterioration" in f]
+    if rise is None:
+        assert not [f for f in shown if "lowest" in f], shown
+        if scores[-1] - scores[0] >= 6 and measure == "phq9":
+            assert shown == [f"{name} reliable deterioration (from {scores[0]} on 2026-11-01)"]
+        return
+    low = min(scores[:-1])
+    first_low = scores.index(low)
+    day = (NOW - timedelta(days=1 + (len(scores) - 1 - first_low) * 14)).date().isoformat()
+    assert shown == [f"{name} up {rise} from its lowest ({low} on {day})"]
