@@ -8,6 +8,7 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -400,9 +401,13 @@ def ask(
     return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
 
 
+ASCII_NUMBER = re.compile(r"-?[0-9]+")
+
+
 class AnswerChoice(click.ParamType[int]):
     """One of an item's answer values, typed as a number; anything else is asked again with
-    the values named ("give one of 0, 1, 2, 3")."""
+    the values named ("give one of 0, 1, 2, 3"), a digit other than 0-9 too: "²" or "٣"
+    (REV-CLIN F8: `int` refused the first with a traceback, and read the second as 3)."""
 
     name = "answer"
 
@@ -411,7 +416,7 @@ class AnswerChoice(click.ParamType[int]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         text = str(value).strip()
-        if text.lstrip("-").isdigit() and int(text) in self.allowed:
+        if ASCII_NUMBER.fullmatch(text) and int(text) in self.allowed:
             return int(text)
         self.fail(f"give one of {', '.join(map(str, self.allowed))}", param, ctx)
 

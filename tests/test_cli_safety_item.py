@@ -166,3 +166,17 @@ async def test_an_answer_that_is_not_an_option_is_asked_again_with_the_options_n
     assert "not a valid integer" not in taken.stderr
     [result] = await ana.json("measure", "list")
     assert result["score"] == 5
+
+
+async def test_a_digit_other_than_0_to_9_is_asked_again_not_a_traceback(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-CLIN F8: "²" passed `isdigit()` and `int()` raised ValueError: the questionnaire
+    ended with a traceback and nothing saved. "٣" (Arabic-Indic 3) is refused as well,
+    never read as 3: each is asked again with the message any other bad answer gets."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "gad7", input="0\n0\n²\n٣\n1\n1\n1\n1\n1\n")
+    assert taken.stderr.count("Error: give one of 0, 1, 2, 3") == 2, taken.stderr
+    assert "Traceback" not in taken.stderr and "ValueError" not in taken.stderr
+    [result] = await ana.json("measure", "list")
+    assert (result["answers"], result["score"]) == ([0, 0, 1, 1, 1, 1, 1], 5)
