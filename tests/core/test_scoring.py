@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,6 +136,46 @@ def test_difficulty_question_is_asked_but_not_scored(name: str, items: int) -> N
 def test_bad_answers_are_refused(bad: list[int]) -> None:
     with pytest.raises(InvalidInput):
         instrument("phq9").score(bad)
+
+
+BAD_ANSWERS = [
+    # (measure, answers, words of the refusal): REV-CLIN F7, PHQ-9's cases for each measure
+    ("gad7", [0] * 6, "GAD-7 has 7 items: give 7 answers, not 6"),
+    ("gad7", [0] * 8, "GAD-7 has 7 items: give 7 answers, not 8"),
+    ("gad7", [0] * 6 + [4], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not 4"),
+    ("gad7", [-1] + [0] * 6, "GAD-7 item 1: an answer is one of 0, 1, 2, 3, not -1"),
+    ("gad7", [0] * 6 + [True], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not True"),
+    ("gad7", [0] * 6 + [1.0], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not 1.0"),
+    ("pcl5", [0] * 19, "PCL-5 has 20 items: give 20 answers, not 19"),
+    ("pcl5", [0] * 21, "PCL-5 has 20 items: give 20 answers, not 21"),
+    ("pcl5", [0] * 19 + [5], "PCL-5 item 20: an answer is one of 0, 1, 2, 3, 4, not 5"),
+    ("pcl5", [-1] + [0] * 19, "PCL-5 item 1: an answer is one of 0, 1, 2, 3, 4, not -1"),
+    ("pcl5", [0] * 19 + [True], "PCL-5 item 20: an answer is one of 0, 1, 2, 3, 4, not True"),
+    ("phq9", [0] * 8 + [1.0], "PHQ-9 item 9: an answer is one of 0, 1, 2, 3, not 1.0"),
+    ("phq9", [0] * 8 + ["1"], "PHQ-9 item 9: an answer is one of 0, 1, 2, 3, not '1'"),
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "words"), BAD_ANSWERS)
+def test_a_wrong_number_of_answers_or_an_answer_out_of_range_is_refused_for_every_measure(
+    name: str, bad: list[Any], words: str
+) -> None:
+    chosen = instrument(name)
+    with pytest.raises(InvalidInput) as refused:
+        chosen.score(bad)
+    assert str(refused.value) == words
+    with pytest.raises(InvalidInput):
+        chosen.check_answers(bad)
+
+
+@pytest.mark.parametrize("name", ["phq9", "gad7", "pcl5"])
+def test_every_option_value_is_accepted_on_every_item(name: str) -> None:
+    """The edges that must pass: each option's value on each item (PCL-5's 4 included)."""
+    chosen = instrument(name)
+    for option in chosen.options:
+        assert chosen.score([option.value] * len(chosen.items)) == option.value * len(
+            chosen.items
+        )
 
 
 @pytest.mark.parametrize(("item9", "concern"), [(0, False), (1, True), (2, True), (3, True)])
