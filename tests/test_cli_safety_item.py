@@ -104,13 +104,15 @@ async def test_stopping_before_the_last_item_saves_nothing_and_says_so(
     assert await ana.json("measure", "list") == []
 
 
-async def test_gad7_difficulty_question_is_skipped_with_enter_or_by_ending_the_input(
+async def test_phq9_difficulty_question_is_skipped_with_enter_or_by_ending_the_input(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
+    """The PHQ-9's: GAD-7 asks none since its version 3 (REV-CLIN F2)."""
     ana = await new_device(live_server, tmp_path, "ana")
-    ended = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
-    assert "(no answer to this one: your GAD-7 is saved without it)" in ended.stderr
-    wrong_then_skip = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n7\n\n")
+    five = "1\n1\n1\n1\n1\n0\n0\n0\n0\n"
+    ended = await ana.ok("measure", "take", "phq9", input=five)
+    assert "(no answer to this one: your PHQ-9 is saved without it)" in ended.stderr
+    wrong_then_skip = await ana.ok("measure", "take", "phq9", input=five + "7\n\n")
     assert "Give one of 0, 1, 2, 3, or Enter to skip." in wrong_then_skip.stderr
     assert [(t["score"], t["unscored"]) for t in await ana.json("measure", "list")] == [
         (5, None),
