@@ -92,7 +92,15 @@ if TYPE_CHECKING:
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.same_names import SameName
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
-    from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
+    from client_sdk.scoring import (
+        Band,
+        Instrument,
+        Option,
+        RetiredQuestion,
+        ScoreChange,
+        Source,
+        UnscoredItem,
+    )
     from client_sdk.search import SearchHit, SearchResults
     from client_sdk.settling import FieldWrite, MergedText, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
@@ -200,7 +208,15 @@ _EXPORTS = {
     "same_names": ("SameName",),
     "withdrawals": ("RefusedWithdrawal",),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
-    "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
+    "scoring": (
+        "Band",
+        "Instrument",
+        "Option",
+        "RetiredQuestion",
+        "ScoreChange",
+        "Source",
+        "UnscoredItem",
+    ),
     "search": ("SearchHit", "SearchResults"),
     "departures": ("Departure",),
     "settling": ("FieldWrite", "MergedText", "OvertakenEdit", "Settled"),
@@ -374,6 +390,7 @@ __all__ = [
     "News",
     "RefusedShare",
     "RefusedWithdrawal",
+    "RetiredQuestion",
     "Removal",
     "Association",
     "DayMood",
