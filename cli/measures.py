@@ -643,7 +643,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
 
 
 def result_words(result: MeasureResult) -> str:
-    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, mild)"."""
+    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
     when = output.local_time(result.taken_at)
     return f"the {result.name} of {when} (score {result.score}, {result.band})"
 

@@ -10,7 +10,7 @@ Scoring rules, with their sources (also in each data file):
 - the total is the sum of the scored items' answer values (PHQ-9 0-27, GAD-7 0-21,
   PCL-5 0-80); the PHQ-9 difficulty question is recorded but never scored (PHQ
   Instruction Manual). GAD-7 asked one until version 2 (from the 1999 PRIME-MD form, not
-  the current official one: REV-CLIN F2); results holding that answer still show it
+  the current official one); results holding that answer still show it
   (`Instrument.retired_unscored`);
 - a band is the labelled score range the total falls in. The cut points are the papers':
   PHQ-9 5, 10, 15 and 20 (Kroenke, Spitzer & Williams 2001), GAD-7 5, 10 and 15 (Spitzer
@@ -60,8 +60,8 @@ PHQ_MANUAL_ON_ITEM_9 = (
     'assessment for suicide risk by an individual who is competent to assess this risk"'
 )
 """The manual's words on PHQ-9 item 9, quoted exactly with its name (phq9.json sources,
-"safety_items"), for a therapist and an export; never presented as the form's instructions
-(REV-CLIN F3)."""
+"safety_items"), for a therapist and an export; never presented as the form's
+instructions."""
 
 IMPROVEMENT = "reliable improvement"
 DETERIORATION = "reliable deterioration"
@@ -102,9 +102,9 @@ class UnscoredItem:
 @dataclass(frozen=True)
 class RetiredQuestion:
     """An unscored question an earlier version of the definition asked and this one no
-    longer does (GAD-7's difficulty question until version 2: REV-CLIN F2). Results that
-    hold an answer to it still read, show and export it, with `shown_as` saying where the
-    question came from; a new result cannot answer it."""
+    longer does (GAD-7's difficulty question until version 2). Results that hold an answer
+    to it still read, show and export it, with `shown_as` saying where the question came
+    from; a new result cannot answer it."""
 
     question: UnscoredItem
     until_version: int

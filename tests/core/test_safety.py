@@ -138,8 +138,8 @@ def test_the_reads_only_line_names_no_apps_commands_and_an_app_adds_its_own() ->
     assert "tj " not in plain and "`" not in plain and "--" not in plain, plain
     assert plain == (  # REV-CLIN F6: shorter, said right after item 9 was answered
         "No safety flag was sealed for drsmith, who only reads Personal now (the read role). "
-        "Your choice stands: give them the annotate role again and flags reach them for what "
-        "is answered from then on."
+        "Your choice to send them safety flags stands: give them the annotate role again and "
+        "flags reach them for what is answered from then on."
     ), plain
     hints = SafetyHints(annotate_again="`tj share {journal} {member} --role annotate`")
     cli = reads_only_line("Personal", ["drsmith", "tom"], hints)
