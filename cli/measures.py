@@ -8,6 +8,7 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -100,7 +101,7 @@ def parse_answers(
     "--difficulty",
     type=int,
     metavar="N",
-    help="The PHQ-9 or GAD-7 difficulty question (0-3; recorded, never scored).",
+    help="The PHQ-9 difficulty question (0-3; recorded, never scored).",
 )
 @click.option(
     "--date",
@@ -401,9 +402,13 @@ def ask(
     return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
 
 
+ASCII_NUMBER = re.compile(r"-?[0-9]+")
+
+
 class AnswerChoice(click.ParamType[int]):
     """One of an item's answer values, typed as a number; anything else is asked again with
-    the values named ("give one of 0, 1, 2, 3")."""
+    the values named ("give one of 0, 1, 2, 3"), a digit other than 0-9 too: "²" or "٣"
+    (REV-CLIN F8: `int` refused the first with a traceback, and read the second as 3)."""
 
     name = "answer"
 
@@ -412,7 +417,7 @@ class AnswerChoice(click.ParamType[int]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         text = str(value).strip()
-        if text.lstrip("-").isdigit() and int(text) in self.allowed:
+        if ASCII_NUMBER.fullmatch(text) and int(text) in self.allowed:
             return int(text)
         self.fail(f"give one of {', '.join(map(str, self.allowed))}", param, ctx)
 
@@ -548,6 +553,9 @@ def measure_list(
             and not any(r.journal_id in marks for r in results)
         )
         output.print_table(results_table(results, changes, one_journal=one_journal, marks=marks))
+    if not as_json:  # PCL-5 "(probable PTSD)": a screening result (REV-CLIN F4)
+        for line in dict.fromkeys(band_note_lines(results)):
+            output.message(line, wrap=True)
     concerns = [r for r in results if r.safety_concern]
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
@@ -645,7 +653,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
 
 
 def result_words(result: MeasureResult) -> str:
-    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, mild)"."""
+    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
     when = output.local_time(result.taken_at)
     return f"the {result.name} of {when} (score {result.score}, {result.band})"
 
@@ -759,8 +767,8 @@ def safety_item_lines(
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):
         head = f"item {number}:".ljust(9)
-        said = _instructions_say(
-            chosen, own, "this answer", then if just_taken else plan_then(result.journal)
+        said = _safety_answer_words(
+            own, "this answer", then if just_taken else plan_then(result.journal)
         )
         lines.append(
             f"{head}answered {value} ({chosen.option_label(value)}), above 0. Whatever the "
@@ -778,16 +786,27 @@ def plan_then(journal: str | None) -> str:
     )
 
 
-def _instructions_say(chosen: Instrument, own: bool, answer: str, then: str) -> str:
-    """What `chosen`'s instructions say `answer` (above 0 to a safety item) needs, whatever
-    the total score (source as in `safety_item_lines`): to the client (`own`), a closer talk
-    and what to do (`then`); to a therapist, further assessment of suicide risk."""
-    needs = (
-        f"a closer talk with someone who can help: {then}"
-        if own
-        else "further assessment of suicide risk by someone competent to assess it."
-    )
-    return f"the {chosen.name}'s instructions say {answer} needs {needs}"
+def _safety_answer_words(own: bool, answer: str, then: str) -> str:
+    """What a safety item answered above 0 (`answer`) calls for, whatever the total score.
+    To the client (`own`): this app's own words, kindly, and what to do (`then`), attributed
+    to no one (REV-CLIN F3: they were presented as the PHQ-9's instructions). To a
+    therapist: the PHQ Instruction Manual, quoted exactly with its name
+    (`scoring.PHQ_MANUAL_ON_ITEM_9`: the PHQ-9 is the only instrument with a safety item)."""
+    from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9
+
+    if own:
+        return f"{answer} needs a closer talk with someone who can help: {then}"
+    return f"{PHQ_MANUAL_ON_ITEM_9}."
+
+
+def band_note_lines(results: list[MeasureResult]) -> list[str]:
+    """The note of each shown result's band that has one, in order (`Instrument.band_note_line`:
+    "PCL-5 at or above the provisional cut-point (probable PTSD): a screening result, not a
+    diagnosis.")."""
+    from client_sdk.scoring import instrument as find_instrument
+
+    found = (find_instrument(r.measure).band_note_line(r.score) for r in results)
+    return [line for line in found if line is not None]
 
 
 def safety_footnote(result: MeasureResult, own: bool) -> str:
@@ -797,18 +816,23 @@ def safety_footnote(result: MeasureResult, own: bool) -> str:
 
     chosen = find_instrument(result.measure)
     items = ", ".join(f"item {n}" for n in chosen.safety_items)
-    said = _instructions_say(chosen, own, "that answer", plan_then(result.journal))
+    said = _safety_answer_words(own, "that answer", plan_then(result.journal))
     return f"{items} above 0: whatever the total score, {said}"
 
 
 def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = False) -> str:
+    """A result as `tj measure take` and `show` print it: its band with the band's note (PCL-5
+    "(probable PTSD)": a screening result, not a diagnosis; REV-CLIN F4), the line of each
+    safety item answered above 0, the change, the attribution."""
     result = taken.result
+    note = chosen.band_note(result.score)
+    noted = f"; {note}" if note else ""
     lines = [
         f"id:      {result.id}",
         f"measure: {result.name}",
         f"journal: {result.journal}",
         f"taken:   {output.local_time(result.taken_at)}",
-        f"score:   {result.score} of {chosen.max_score} ({result.band})",
+        f"score:   {result.score} of {chosen.max_score} ({result.band}){noted}",
         *safety_item_lines(result, chosen, own, just_taken),
         f"change:  {change_text(taken)}",
         *([f"course:  {course}"] if (course := course_text(taken, chosen)) else []),
@@ -906,8 +930,11 @@ def answers_table(result: MeasureResult, chosen: Instrument) -> Table:
             zip(chosen.items, result.answers or (), strict=False), 1
         )
     ]
-    if chosen.unscored is not None and result.unscored is not None:
-        label = next((o.label for o in chosen.unscored.options if o.value == result.unscored), "")
-        rows.append(("", chosen.unscored.text, f"{result.unscored} {label} (not scored)"))
+    question = chosen.stored_unscored  # GAD-7's until its version 2 (REV-CLIN F2): still shown
+    if question is not None and result.unscored is not None:
+        label = next((o.label for o in question.options if o.value == result.unscored), "")
+        retired = chosen.retired_unscored if chosen.unscored is None else None
+        said = f"not scored; {retired.shown_as}" if retired is not None else "not scored"
+        rows.append(("", question.text, f"{result.unscored} {label} ({said})"))
     columns = [Column("item", FIXED), Column("question"), Column("answer")]
     return fitted(columns, rows, title="answers")

@@ -697,10 +697,10 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
 async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
     """What the journals (OWNER/NAME) hold that a therapist must not discard unseen (NU20
     C10): each safety flag never acknowledged, and each questionnaire whose latest result
-    lies in its instrument's highest band (caseload.in_top_band, "severe" for the PHQ-9), or
+    lies in its instrument's highest band (caseload.in_top_band, "Severe" for the PHQ-9), or
     an earlier one a retake within the recall period followed (caseload.top_band_retaken),
     in words: "an unacknowledged safety flag (PHQ-9 item 9 answered 2, 2026-12-01 22:01)",
-    "a PHQ-9 of 26 (severe, 2026-12-01 22:05)". Read from this device (works offline)."""
+    "a PHQ-9 of 26 (Severe, 2026-12-01 22:05)". Read from this device (works offline)."""
     # care modules: not for everyday commands
     from client_sdk.caseload import in_top_band, top_band_retaken
     from client_sdk.scoring import builtin_instruments

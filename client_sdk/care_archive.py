@@ -144,7 +144,7 @@ def _safety_answers(result: JSONObject) -> list[str]:
     """A line per safety item (PHQ-9 item 9) answered above 0 (NU28 C3): whatever the total,
     the PHQ Instruction Manual says such an answer "needs further assessment for suicide
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items")."""
-    from client_sdk.scoring import builtin_instruments
+    from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, builtin_instruments
 
     found = builtin_instruments().get(str(result.get("measure", "")))
     answers = result.get("answers")
@@ -152,8 +152,7 @@ def _safety_answers(result: JSONObject) -> list[str]:
         return []
     return [
         f"- **item {n} answered {value} ({found.option_label(value)}), above 0**: whatever the "
-        "total score, this answer needs further assessment of suicide risk (PHQ Instruction "
-        "Manual)"
+        f"total score, {PHQ_MANUAL_ON_ITEM_9}"
         for n, value in found.safety_answers([int(a) for a in answers])
     ]
 

@@ -182,7 +182,7 @@ def read_result(fields: Fields, now_ms: int) -> ImportedResult:
     unscored = fields.optional_integer("unscored") if "unscored" in fields.value else None
     try:
         total = found.score(answers)
-        found.check_unscored(unscored)
+        found.check_stored_unscored(unscored)  # GAD-7's difficulty answer up to version 2
     except InvalidInput as error:
         raise InvalidInput(f"{fields.where}: {error}") from None
     if fields.integer("score") != total:

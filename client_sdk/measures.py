@@ -122,7 +122,7 @@ class Measures:
         taken_at: datetime | None = None,
     ) -> Taken:
         """Record one administration of `measure` (answers: one option value per item, in
-        item order; `unscored`: the PHQ-9 or GAD-7 difficulty answer, not scored; `taken_at`:
+        item order; `unscored`: the PHQ-9 difficulty answer, not scored; `taken_at`:
         when it was answered, for one done on paper earlier, an aware datetime or a naive one
         in local time, default now). Works offline.
 

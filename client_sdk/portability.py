@@ -675,6 +675,7 @@ async def restore_results(
             now,
             unscored=result.unscored,
             taken_at_ms=to_ms(result.taken_at),
+            earlier=True,
         )
         batches.setdefault(target, []).append((document, result))
     for target, batch in batches.items():

@@ -3,9 +3,10 @@
 A result is a document of kind "measure" (protocol.md, "Documents") whose map `fields` holds
 `measure` (instrument id, e.g. "phq9"), `version` (the definition's version), `score`,
 `band`, `taken_at`, `created_at` and `updated_at` (ms), `answers` (one option value per item,
-in item order; absent in a copy shared without answers), `unscored` (the PHQ-9 or GAD-7 difficulty
-answer or null) and `deleted`. The SDK never edits a result after creation except to delete
-it, so it syncs and compacts like an entry.
+in item order; absent in a copy shared without answers), `unscored` (the PHQ-9 difficulty
+answer, GAD-7's in a result of its version 2 or earlier, or null) and `deleted`. The SDK
+never edits a result after creation except to delete it, so it syncs and compacts like an
+entry.
 
 Readers trust nothing they can recompute: with answers, the score is their sum; the band is
 always looked up from the score in the shipped definition; a result naming an unknown
@@ -139,14 +140,21 @@ def new_result_update(
     *,
     unscored: int | None = None,
     taken_at_ms: int | None = None,
+    earlier: bool = False,
 ) -> bytes:
-    """Create a result; InvalidInput for answers the instrument does not allow."""
+    """Create a result; InvalidInput for answers the instrument does not allow. `earlier`:
+    a result answered before, elsewhere (an import), whose `unscored` may answer a question
+    the instrument no longer asks (`Instrument.check_stored_unscored`; its `version` is then
+    the last that asked it)."""
     score = instrument.score(answers)
-    instrument.check_unscored(unscored)
+    if earlier:
+        instrument.check_stored_unscored(unscored)
+    else:
+        instrument.check_unscored(unscored)
     return document.change(
         fields={
             "measure": instrument.id,
-            "version": instrument.version,
+            "version": instrument.version_for(unscored),
             "score": score,
             "band": instrument.band(score),
             "taken_at": taken_at_ms if taken_at_ms is not None else now_ms,

@@ -122,5 +122,9 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
                 f"{result.taken_at.astimezone().strftime('%d %b')}</text>"
             )
     parts.append("</svg>")
+    for band in instrument.bands:  # PCL-5 "(probable PTSD)": a screen (REV-CLIN F4)
+        if band.note is not None:
+            line = instrument.band_note_line(band.low)
+            parts.append(f'<p class="note">{escape(line or "")}</p>')
     parts.append(f'<p class="attribution">{escape(instrument.attribution)}</p>')
     return "".join(parts)

@@ -8,12 +8,18 @@ adding a file whose licence allows electronic copies (never ORS/SRS, for example
 Scoring rules, with their sources (also in each data file):
 
 - the total is the sum of the scored items' answer values (PHQ-9 0-27, GAD-7 0-21,
-  PCL-5 0-80); the PHQ-9 and GAD-7 difficulty question is recorded but never scored (PHQ
-  Instruction Manual);
-- a band is the labelled score range the total falls in (PHQ-9: 0-4 none-minimal, 5-9 mild,
-  10-14 moderate, 15-19 moderately severe, 20-27 severe, Kroenke, Spitzer & Williams 2001;
-  GAD-7: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe, Spitzer et al. 2006; PCL-5:
-  below / at or above the provisional cut-point 33, National Center for PTSD);
+  PCL-5 0-80); the PHQ-9 difficulty question is recorded but never scored (PHQ
+  Instruction Manual). GAD-7 asked one until version 2 (from the 1999 PRIME-MD form, not
+  the current official one); results holding that answer still show it
+  (`Instrument.retired_unscored`);
+- a band is the labelled score range the total falls in. The cut points are the papers':
+  PHQ-9 5, 10, 15 and 20 (Kroenke, Spitzer & Williams 2001), GAD-7 5, 10 and 15 (Spitzer
+  et al. 2006). The labels are not: PHQ-9 "None-minimal", "Mild", "Moderate", "Moderately
+  Severe", "Severe" as the PHQ Instruction Manual's severity table prints them; GAD-7
+  "minimal", "mild", "moderate", "severe" as the 1999 PRIME-MD form's scoring line prints
+  them (its word "anxiety" left out); PCL-5 below / at or above the provisional cut-point
+  33 (National Center for PTSD, whose 31-33 is "indicative of probable PTSD"), a screening
+  result, not a diagnosis (`Band.note`);
 - **reliable change** over a course: a fall (improvement) or rise (deterioration) of at
   least the instrument's threshold (PHQ-9 6, GAD-7 4; NHS Talking Therapies manual) from the
   course's first score (its baseline) to the latest, as the manual judges it (pre-post, the
@@ -53,6 +59,14 @@ from typing import Any
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
 
+PHQ_MANUAL_ON_ITEM_9 = (
+    'the PHQ Instruction Manual says a patient who answers yes to question 9 "needs further '
+    'assessment for suicide risk by an individual who is competent to assess this risk"'
+)
+"""The manual's words on PHQ-9 item 9, quoted exactly with its name (phq9.json sources,
+"safety_items"), for a therapist and an export; never presented as the form's
+instructions."""
+
 IMPROVEMENT = "reliable improvement"
 DETERIORATION = "reliable deterioration"
 NO_RELIABLE_CHANGE = "no reliable change"
@@ -69,21 +83,36 @@ class Option:
 
 @dataclass(frozen=True)
 class Band:
-    """Scores from `low` to `high`, both included."""
+    """Scores from `low` to `high`, both included. `note`: what must be said with the label
+    wherever it is shown to the person (PCL-5 "(probable PTSD)": "a screening result, not a
+    diagnosis"), or None."""
 
     low: int
     high: int
     label: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
 class UnscoredItem:
-    """A question asked with the instrument but not part of its score (the PHQ-9 and GAD-7
-    difficulty question)."""
+    """A question asked with the instrument but not part of its score (the PHQ-9 difficulty
+    question)."""
 
     id: str
     text: str
     options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class RetiredQuestion:
+    """An unscored question an earlier version of the definition asked and this one no
+    longer does (GAD-7's difficulty question until version 2). Results that hold an answer
+    to it still read, show and export it, with `shown_as` saying where the question came
+    from; a new result cannot answer it."""
+
+    question: UnscoredItem
+    until_version: int
+    shown_as: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +152,7 @@ class Instrument:
     citation: str
     sources: dict[str, str]
     verified_against: tuple[Source, ...] = ()
+    retired_unscored: RetiredQuestion | None = None
 
     @property
     def max_score(self) -> int:
@@ -154,13 +184,40 @@ class Instrument:
                 )
 
     def check_unscored(self, value: int | None) -> None:
-        """Raise InvalidInput unless `value` is None or an answer to the unscored question."""
+        """Raise InvalidInput unless `value` is None or an answer to the unscored question
+        this version asks (a new result: GAD-7 has none since version 3)."""
         if value is None:
             return
         if self.unscored is None:
-            raise InvalidInput(f"{self.name} has no unscored question")
+            raise InvalidInput(
+                f"{self.name} has no unscored question: its form asks only its "
+                f"{len(self.items)} items"
+            )
         if value not in {o.value for o in self.unscored.options}:
             raise InvalidInput(f"{self.name} {self.unscored.id}: not an answer: {value!r}")
+
+    @property
+    def stored_unscored(self) -> UnscoredItem | None:
+        """The unscored question a stored answer answers: the one asked now, else the one
+        an earlier version asked (`retired_unscored`), else None."""
+        if self.unscored is not None:
+            return self.unscored
+        return self.retired_unscored.question if self.retired_unscored is not None else None
+
+    def check_stored_unscored(self, value: int | None) -> None:
+        """Raise InvalidInput unless `value` is None or an answer to `stored_unscored`: a
+        result answered earlier (an import) may answer a question no longer asked."""
+        if self.unscored is not None or value is None or self.retired_unscored is None:
+            self.check_unscored(value)
+        elif value not in {o.value for o in self.retired_unscored.question.options}:
+            raise InvalidInput(f"{self.name} {self.retired_unscored.question.id}: {value!r}")
+
+    def version_for(self, unscored: int | None) -> int:
+        """The definition version a result with this unscored answer was asked by: the
+        current one, or the last that asked a retired question when it answers that one."""
+        if unscored is not None and self.unscored is None and self.retired_unscored is not None:
+            return self.retired_unscored.until_version
+        return self.version
 
     def band(self, score: int) -> str:
         """The label of the band `score` falls in; InvalidInput outside 0..max_score."""
@@ -168,6 +225,19 @@ class Instrument:
             if band.low <= score <= band.high:
                 return band.label
         raise InvalidInput(f"{self.name} scores run from 0 to {self.max_score}, not {score}")
+
+    def band_note(self, score: int) -> str | None:
+        """The `note` of the band `score` falls in (None: none); InvalidInput outside
+        0..max_score."""
+        self.band(score)
+        return next(b.note for b in self.bands if b.low <= score <= b.high)
+
+    def band_note_line(self, score: int) -> str | None:
+        """The sentence that goes with a result in a band that has a note, for a list of
+        results: "PCL-5 at or above the provisional cut-point (probable PTSD): a screening
+        result, not a diagnosis."; None for a band without one."""
+        note = self.band_note(score)
+        return None if note is None else f"{self.name} {self.band(score)}: {note}."
 
     def is_case(self, score: int) -> bool | None:
         """Whether `score` is at or above caseness (None: the instrument has none)."""
@@ -302,7 +372,8 @@ def parse_instrument(data: Any) -> Instrument:
             items=tuple(_str(item) for item in data["items"]),
             unscored=_unscored(data.get("unscored")),
             bands=tuple(
-                Band(int(b["from"]), int(b["to"]), _str(b["label"])) for b in data["bands"]
+                Band(int(b["from"]), int(b["to"]), _str(b["label"]), _note(b.get("note")))
+                for b in data["bands"]
             ),
             caseness=data.get("caseness"),
             reliable_change=data.get("reliable_change"),
@@ -317,6 +388,7 @@ def parse_instrument(data: Any) -> Instrument:
                 Source(*(_str(s[key]) for key in ("title", "url", "version", "how", "result")))
                 for s in data.get("verified_against") or ()
             ),
+            retired_unscored=_retired(data.get("retired_unscored")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidInput(f"malformed instrument definition: {error}") from None
@@ -348,6 +420,10 @@ def _str(value: Any) -> str:
     return value
 
 
+def _note(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
 def _options(values: Any) -> tuple[Option, ...]:
     options = tuple(Option(int(o["value"]), _str(o["label"])) for o in values)
     if not options:
@@ -359,6 +435,15 @@ def _unscored(data: Any) -> UnscoredItem | None:
     if data is None:
         return None
     return UnscoredItem(_str(data["id"]), _str(data["text"]), _options(data["options"]))
+
+
+def _retired(data: Any) -> RetiredQuestion | None:
+    if data is None:
+        return None
+    question = _unscored(data["question"])
+    if question is None:
+        raise ValueError("a retired question needs its text and options")
+    return RetiredQuestion(question, _positive(data["asked_until_version"]), _str(data["shown_as"]))
 
 
 BUILTIN = ("phq9", "gad7", "pcl5")

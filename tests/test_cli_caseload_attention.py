@@ -28,7 +28,7 @@ async def test_a_first_severe_score_with_item_9_above_0_comes_first_with_both_re
     # drsmith never compared their fingerprints (R13 finding 4): said last on every row
     assert rows[0]["flags"] == [  # said in the caseload's order: item 9 first (NU19 C5)
         "PHQ-9 item 9 answered above 0",
-        "PHQ-9 severe",
+        "PHQ-9 Severe",
         "fingerprint not verified",
     ]
     assert rows[1]["flags"] == ["fingerprint not verified"]

@@ -79,7 +79,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     markdown = tmp_path / "md"
     await ana.ok("export", "--format", "markdown", "--out", str(markdown))
     pages = {p.name: p.read_text() for p in (markdown / "personal").iterdir()}
-    assert "PHQ-9: 7 (mild)" in pages["questionnaires.md"]
+    assert "PHQ-9: 7 (Mild)" in pages["questionnaires.md"]
     assert "Walk by the river" in pages["homework.md"]
     assert "assigned by: drsmith" in pages["assignments.md"]
     assert "Ring Jo, then walk." in pages["safety.md"]

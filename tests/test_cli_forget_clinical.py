@@ -34,7 +34,7 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert "you never compared carl's fingerprint" in warned  # the test can fail
     assert "tj forget" not in warned
     assert "an unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
-    assert "a PHQ-9 of 26 (severe," in warned
+    assert "a PHQ-9 of 26 (Severe," in warned
     # by carl's account: the kept copy's commands (REV-S9B S9B-1)
     [row] = await drsmith.json("shared-with-me")
     label = f"carl (account {row['owner_id'][:8]})"
@@ -44,7 +44,7 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert kept.exit_code == 1
     said = " ".join(kept.stderr.split())
     assert "carl/Personal holds an unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
-    assert "and a PHQ-9 of 26 (severe," in said
+    assert "and a PHQ-9 of 26 (Severe," in said
     assert "`tj export --journal carl/Personal --out DIR` writes it out." in said
     assert "Discard the copy of carl/Personal, with an unacknowledged safety flag" in said
     assert "[y/N]" in said

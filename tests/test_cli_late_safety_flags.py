@@ -66,8 +66,11 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     assert (
         "No safety flag was sent: as of this device's last sync (around " in text
         and "nobody you chose to send safety flags to reads Personal." in text
-        and "the flag is sealed for them at its next sync." in text
-    )
+        and "nobody you chose to send safety flags to reads Personal. If you shared it with "
+        "safety flags on another device, this device may still seal the flag at its next "
+        "sync. Do not wait for it: act on the message above now."
+        in text
+    )  # REV-CLIN F6: shorter, said right after item 9 was answered
     assert "sealed for drsmith" not in text
     await outage.end()
 

@@ -25,10 +25,10 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     ana = await new_device(live_server, tmp_path, "ana")
     first = await ana.json("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,2,0")
     assert {"measure", "score", "band", "taken_at", "answers"} <= set(first)
-    assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "moderately severe")
+    assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "Moderately Severe")
     assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
     text = flat((await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout)
-    assert "score: 7 of 27 (mild)" in text
+    assert "score: 7 of 27 (Mild)" in text
     today = datetime.now().astimezone().date().isoformat()
     assert f"change: -9 since last time (16 → 7 on {today})" in text  # plain (REV-CLIN F1)
     assert (  # first score to last, however soon after (REV-CLIN F1)
@@ -50,16 +50,20 @@ async def test_take_asks_each_item_on_the_terminal(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
-    result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n2\n")
-    assert "score:   5 of 21 (mild)" in result.stdout
+    result = await ana.ok("measure", "take", "phq9", input="1\n1\n1\n1\n1\n0\n0\n0\n0\n2\n")
+    assert "score:   5 of 27 (Mild)" in result.stdout
     assert flat(result.stdout + result.stderr).count(PFIZER) == 1  # NU19 C28.13: once
-    assert "Feeling nervous, anxious or on edge" in result.stderr
+    assert "Little interest or pleasure in doing things" in result.stderr
     assert "0 = Not at all" in result.stderr
     # then the difficulty question, recorded but not scored
-    assert "how difficult have they made it for you" in result.stderr
+    assert "how difficult have these problems made it for you" in flat(result.stderr)
     assert "2 = Very difficult" in result.stderr
     [taken] = await ana.json("measure", "list")
     assert (taken["score"], taken["unscored"]) == (5, 2)
+    # GAD-7 asks none since its version 3 (REV-CLIN F2): after item 7 the form ends
+    gad7 = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
+    assert "Feeling nervous, anxious or on edge" in gad7.stderr
+    assert "score:   5 of 21 (mild)" in gad7.stdout and "difficult" not in gad7.stderr
 
 
 async def test_bad_answers_fail_with_one_line_and_save_nothing(
@@ -121,10 +125,10 @@ async def test_measure_delete_asks_first_says_what_it_deleted_and_refuses_a_seco
     short = taken["id"][:6]
     declined = await ana.tj("measure", "delete", short, input="n\n")
     assert declined.exit_code == 1 and "Delete the PHQ-9 of" in declined.stderr
-    assert "(score 8, mild)" in declined.stderr
+    assert "(score 8, Mild)" in declined.stderr
     assert len(await ana.json("measure", "list")) == 1
     deleted = await ana.ok("measure", "delete", short, input="y\n")
-    assert "Deleted the PHQ-9 of" in deleted.stderr and "(score 8, mild)" in deleted.stderr
+    assert "Deleted the PHQ-9 of" in deleted.stderr and "(score 8, Mild)" in deleted.stderr
     assert await ana.json("measure", "list") == []
     again = failed_with_one_line(await ana.tj("measure", "delete", short, "--yes"))
     assert "deleted" in again

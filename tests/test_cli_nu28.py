@@ -1,11 +1,11 @@
 """NU28 findings (CLI), real server on 127.0.0.1, real crypto.
 
-C3: after PHQ-9 item 9 is answered above 0, the score's band ("none-minimal") is never shown
+C3: after PHQ-9 item 9 is answered above 0, the score's band ("None-minimal") is never shown
 alone: `tj measure take`'s result, `tj measure list` and the top of `tj measure show` say
 that item 9 was answered above 0 and, whatever the total, that this answer needs a closer
-talk (PHQ Instruction Manual: "needs further assessment for suicide risk"), to the client
-kindly and to a therapist in the manual's terms. Scoring, bands and the safety message do
-not change.
+talk: to the client kindly, in this app's own words (REV-CLIN F3: they were presented as
+"the PHQ-9's instructions"), to a therapist in the PHQ Instruction Manual's words, quoted
+and named. Scoring, bands and the safety message do not change.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
-ITEM_9 = "0,1,0,1,1,0,0,0,1"  # score 4, none-minimal, item 9 answered 1
-NO_ITEM_9 = "0,1,0,1,1,0,0,1,0"  # score 4, none-minimal, item 9 answered 0
+ITEM_9 = "0,1,0,1,1,0,0,0,1"  # score 4, None-minimal, item 9 answered 1
+NO_ITEM_9 = "0,1,0,1,1,0,0,1,0"  # score 4, None-minimal, item 9 answered 0
 HEADING = "Your answer about thoughts of being better off dead or of hurting yourself matters."
 CLIENT_LINE = (
-    "item 9: answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
-    "instructions say this answer needs a closer talk with someone who can help: "
+    "item 9: answered 1 (Several days), above 0. Whatever the total score, this answer "
+    "needs a closer talk with someone who can help: "
 )
-THERAPIST_LINE = (
-    "item 9: answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
-    "instructions say this answer needs further assessment of suicide risk by someone "
-    "competent to assess it."
+MANUAL = (
+    'the PHQ Instruction Manual says a patient who answers yes to question 9 "needs further '
+    'assessment for suicide risk by an individual who is competent to assess this risk"'
 )
+THERAPIST_LINE = f"item 9: answered 1 (Several days), above 0. Whatever the total score, {MANUAL}."
 
 
 def flat(text: str) -> str:
@@ -59,7 +59,7 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     taken = await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
     assert HEADING in flat(taken.stderr)  # the safety message itself, unchanged, at once
     out = lines_of(taken.stdout)
-    score = out.index("score: 4 of 27 (none-minimal)")  # scoring and band unchanged
+    score = out.index("score: 4 of 27 (None-minimal)")  # scoring and band unchanged
     assert out[score + 1] == CLIENT_LINE + (
         "please read the safety message printed with this result (on the terminal: stderr) "
         "and talk with your therapist or a doctor."
@@ -68,30 +68,27 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     result_id = out[0].removeprefix("id: ")
 
     shown = lines_of((await ana.ok("measure", "show", result_id[:8])).stdout)
-    score = shown.index("score: 4 of 27 (none-minimal)")
+    score = shown.index("score: 4 of 27 (None-minimal)")
     assert shown[score + 1] == CLIENT_LINE + (
         "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
     )
 
     listed = await ana.ok("measure", "list")
     # the first PHQ-9 of its journal: no change, so no change column (NU43 #19)
-    assert "PHQ-9 Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
+    assert "PHQ-9 Personal 4 None-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
     assert lines_of(listed.stderr)[-1] == (
-        "item 9 above 0: whatever the total score, the PHQ-9's instructions say that answer "
-        "needs a closer talk with someone who can help: please talk with your therapist or a "
-        "doctor; your safety plan: `tj safety plan`."
+        "item 9 above 0: whatever the total score, that answer needs a closer talk with "
+        "someone who can help: please talk with your therapist or a doctor; your safety "
+        "plan: `tj safety plan`."
     )
 
     await drsmith.ok("sync")  # the therapist reads it in the manual's terms
     shown = lines_of((await drsmith.ok("measure", "show", result_id[:8])).stdout)
-    score = shown.index("score: 4 of 27 (none-minimal)")
+    score = shown.index("score: 4 of 27 (None-minimal)")
     assert shown[score + 1] == THERAPIST_LINE
     listed = await drsmith.ok("measure", "list")
-    assert "PHQ-9 ana/Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
-    assert lines_of(listed.stderr)[-1] == (
-        "item 9 above 0: whatever the total score, the PHQ-9's instructions say that answer "
-        "needs further assessment of suicide risk by someone competent to assess it."
-    )
+    assert "PHQ-9 ana/Personal 4 None-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
+    assert lines_of(listed.stderr)[-1] == f"item 9 above 0: whatever the total score, {MANUAL}."
 
 
 async def test_without_an_item_9_answer_the_result_and_list_say_nothing_more(
@@ -101,11 +98,11 @@ async def test_without_an_item_9_answer_the_result_and_list_say_nothing_more(
     taken = await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
     assert "item 9" not in taken.output
     out = taken.stdout.splitlines()
-    score = out.index("score:   4 of 27 (none-minimal)")
+    score = out.index("score:   4 of 27 (None-minimal)")
     assert out[score + 1].startswith("change:  ")
     listed = await ana.ok("measure", "list")
     assert "item 9" not in listed.output
-    assert flat(listed.stdout).endswith("PHQ-9 Personal 4 none-minimal"), listed.stdout
+    assert flat(listed.stdout).endswith("PHQ-9 Personal 4 None-minimal"), listed.stdout
     [result] = await ana.json("measure", "list")
     assert result["safety_concern"] is False
 
@@ -147,18 +144,15 @@ def test_the_readme_signup_line_names_the_device_and_says_how_else_it_is_named()
 async def test_the_markdown_export_marks_an_item_9_answer_above_0(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """C3: questionnaires.md showed "PHQ-9: 4 (none-minimal)" and the answers only."""
+    """C3: questionnaires.md showed "PHQ-9: 4 (None-minimal)" and the answers only."""
     ana = await new_device(live_server, tmp_path, "ana")
     await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
     await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
     markdown = tmp_path / "md"
     await ana.ok("export", "--format", "markdown", "--out", str(markdown))
     page = (markdown / "personal" / "questionnaires.md").read_text()
-    marked = (
-        "- **item 9 answered 1 (Several days), above 0**: whatever the total score, this "
-        "answer needs further assessment of suicide risk (PHQ Instruction Manual)"
-    )
+    marked = f"- **item 9 answered 1 (Several days), above 0**: whatever the total score, {MANUAL}"
     assert page.count(marked) == 1
-    assert page.count("PHQ-9: 4 (none-minimal)") == 2
+    assert page.count("PHQ-9: 4 (None-minimal)") == 2
     with_item_9 = page[page.index("- answers: 0, 1, 0, 1, 1, 0, 0, 0, 1") :]
     assert with_item_9.splitlines()[1] == marked

@@ -120,7 +120,7 @@ async def test_a_clients_tables_at_80_put_a_long_journal_below_each_row_texts_16
         (("list",), "title or text", TITLE),
         (("due",), "what", HOMEWORK),
         (("notes",), "text", NOTE),
-        (("measure", "list"), "band", "moderate; item 9 above 0"),
+        (("measure", "list"), "band", "Moderate; item 9 above 0"),
     ):
         [table, *_] = tables(await shown(client, 80, *args), 80)
         assert "journal" not in heads(table), table  # was 12-14 columns, over 5-7 lines

@@ -34,7 +34,7 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     assert "To discuss:" in declined.stdout and "- Sister" in declined.stdout
     assert "Not shared." in declined.stderr
     shared = await ana.json("brief", "drsmith", "--yes")
-    assert shared["share"]["expires_at"] is not None and "PHQ-9: 8 (mild)" in shared["text"]
+    assert shared["share"]["expires_at"] is not None and "PHQ-9: 8 (Mild)" in shared["text"]
 
     await drsmith.ok("sync")
     [brief] = await drsmith.json("briefs")
@@ -56,7 +56,7 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
         if checked <= brief
     ), table.stdout
     html = page.read_text()
-    assert "<h2>ana</h2>" in html and "PHQ-9 8 (mild)" in html
+    assert "<h2>ana</h2>" in html and "PHQ-9 8 (Mild)" in html
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
 
     again = await ana.ok("brief", "drsmith", "--yes")

@@ -104,13 +104,15 @@ async def test_stopping_before_the_last_item_saves_nothing_and_says_so(
     assert await ana.json("measure", "list") == []
 
 
-async def test_gad7_difficulty_question_is_skipped_with_enter_or_by_ending_the_input(
+async def test_phq9_difficulty_question_is_skipped_with_enter_or_by_ending_the_input(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
+    """The PHQ-9's: GAD-7 asks none since its version 3 (REV-CLIN F2)."""
     ana = await new_device(live_server, tmp_path, "ana")
-    ended = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
-    assert "(no answer to this one: your GAD-7 is saved without it)" in ended.stderr
-    wrong_then_skip = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n7\n\n")
+    five = "1\n1\n1\n1\n1\n0\n0\n0\n0\n"
+    ended = await ana.ok("measure", "take", "phq9", input=five)
+    assert "(no answer to this one: your PHQ-9 is saved without it)" in ended.stderr
+    wrong_then_skip = await ana.ok("measure", "take", "phq9", input=five + "7\n\n")
     assert "Give one of 0, 1, 2, 3, or Enter to skip." in wrong_then_skip.stderr
     assert [(t["score"], t["unscored"]) for t in await ana.json("measure", "list")] == [
         (5, None),
@@ -166,3 +168,17 @@ async def test_an_answer_that_is_not_an_option_is_asked_again_with_the_options_n
     assert "not a valid integer" not in taken.stderr
     [result] = await ana.json("measure", "list")
     assert result["score"] == 5
+
+
+async def test_a_digit_other_than_0_to_9_is_asked_again_not_a_traceback(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-CLIN F8: "²" passed `isdigit()` and `int()` raised ValueError: the questionnaire
+    ended with a traceback and nothing saved. "٣" (Arabic-Indic 3) is refused as well,
+    never read as 3: each is asked again with the message any other bad answer gets."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "gad7", input="0\n0\n²\n٣\n1\n1\n1\n1\n1\n")
+    assert taken.stderr.count("Error: give one of 0, 1, 2, 3") == 2, taken.stderr
+    assert "Traceback" not in taken.stderr and "ValueError" not in taken.stderr
+    [result] = await ana.json("measure", "list")
+    assert (result["answers"], result["score"]) == ([0, 0, 1, 1, 1, 1, 1], 5)

@@ -62,8 +62,8 @@ def test_the_first_day_of_the_header_is_covered_whole_and_the_day_before_not_at_
     assert brief.entries == 2 and brief.mood_recent == 5.0 and brief.mood_before == 9.0
     # A result is in the period by the same bounds: taken at the first day's midnight, in.
     results = [
-        phq9("r1", at(18, 0, 0, month=11), 3, "none-minimal"),
-        phq9("r0", at(17, 23, 59, month=11), 9, "mild"),
+        phq9("r1", at(18, 0, 0, month=11), 3, "None-minimal"),
+        phq9("r0", at(17, 23, 59, month=11), 9, "Mild"),
     ]
     brief = compute_brief(inside, results, [], [], now=now, days=14)
     assert [r["score"] for r in brief.results] == [3]

@@ -60,7 +60,7 @@ async def test_a_scores_share_carries_the_score_but_not_the_answers(
     await tom.sync()
 
     [copy] = await tom.measures.list()
-    assert (copy.measure, copy.score, copy.band) == ("phq9", 16, "moderately severe")
+    assert (copy.measure, copy.score, copy.band) == ("phq9", 16, "Moderately Severe")
     assert (copy.answers, copy.unscored, copy.safety_concern) == (None, None, False)
     assert copy.taken_at == taken.result.taken_at
     assert await tom.homework.list() == []
@@ -80,11 +80,12 @@ async def test_an_answers_share_carries_item_answers_and_the_difficulty_answer(
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, only=["answers"])
     await ana.entries.write("Personal", "Not shared at all.", mood=2)
-    await ana.measures.take("gad7", [1, 1, 1, 1, 1, 0, 0], unscored=1)
+    # the PHQ-9's: GAD-7 asks none since its version 3 (REV-CLIN F2)
+    await ana.measures.take("phq9", [1, 1, 1, 1, 1, 0, 0, 0, 0], unscored=1)
     await ana.sync()
     await tom.sync()
     [copy] = await tom.measures.list()
-    assert (copy.score, copy.answers, copy.unscored) == (5, (1, 1, 1, 1, 1, 0, 0), 1)
+    assert (copy.score, copy.answers, copy.unscored) == (5, (1, 1, 1, 1, 1, 0, 0, 0, 0), 1)
     assert (
         await tom.entries.list() == []
     )  # no entry field chosen: no entry copied, not even its time

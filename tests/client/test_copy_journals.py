@@ -40,7 +40,7 @@ async def test_an_entry_written_straight_into_a_field_level_copy_is_refused(
     with pytest.raises(InvalidInput, match="is the copy of 'Personal'"):
         await ana.goals.add("Sleep by 11", journal=COPY)
     with pytest.raises(InvalidInput, match="is the copy of 'Personal'"):
-        await ana.measures.take("gad7", [1, 1, 1, 1, 1, 1, 1], unscored=1, journal=COPY)
+        await ana.measures.take("gad7", [1, 1, 1, 1, 1, 1, 1], journal=COPY)
     with pytest.raises(InvalidInput, match="is the copy of 'Personal'"):
         await ana.notes.add(COPY, "a note of my own")
     await ana.sync()

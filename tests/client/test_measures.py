@@ -37,7 +37,7 @@ async def test_a_result_taken_on_the_phone_reads_the_same_on_the_laptop(
     taken = await phone.measures.take("PHQ-9", MILD, unscored=1)
     assert (taken.result.score, taken.result.band, taken.previous, taken.change) == (
         7,
-        "mild",
+        "Mild",
         None,
         None,
     )
@@ -141,7 +141,7 @@ async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_re
     [copy] = await tom.measures.list()
     assert (copy.score, copy.band, copy.answers, copy.safety_concern) == (
         16,
-        "moderately severe",
+        "Moderately Severe",
         None,
         False,
     )

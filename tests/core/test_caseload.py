@@ -211,15 +211,15 @@ def test_a_latest_score_in_the_instruments_highest_band_is_a_reason_for_attentio
     """New-user pass 2, finding 18: a first PHQ-9 of 26 raised nothing."""
     today = [FakeEntry(days_ago(0), 5)]
     for measure, name, score, band in (
-        ("phq9", "PHQ-9", 20, "severe"),
-        ("phq9", "PHQ-9", 27, "severe"),
+        ("phq9", "PHQ-9", 20, "Severe"),
+        ("phq9", "PHQ-9", 27, "Severe"),
         ("gad7", "GAD-7", 15, "severe"),
         ("pcl5", "PCL-5", 33, "at or above the provisional cut-point (probable PTSD)"),
     ):
         flagged = row("ana", today, results=[banded(measure, name, score, band)])
         assert flagged.flags == (f"{name} {band}",), (measure, score)  # type: ignore[attr-defined]
     for measure, name, score, band in (
-        ("phq9", "PHQ-9", 19, "moderately severe"),
+        ("phq9", "PHQ-9", 19, "Moderately Severe"),
         ("gad7", "GAD-7", 14, "moderate"),
         ("pcl5", "PCL-5", 32, "below the provisional cut-point"),
     ):
@@ -238,15 +238,15 @@ def test_a_share_that_ended_beside_one_still_live_is_named() -> None:
 def test_a_brief_keeps_a_positive_safety_item_and_every_score_of_its_period() -> None:
     """New-user pass 2, finding 24: a later, lower PHQ-9 hid an item 9 answered 1."""
     high = MeasureResult(
-        "h", "Personal", "00", "phq9", "PHQ-9", 1, 16, "moderately severe", days_ago(2),
+        "h", "Personal", "00", "phq9", "PHQ-9", 1, 16, "Moderately Severe", days_ago(2),
         (2, 2, 2, 2, 2, 2, 2, 1, 1), None, True,
     )  # fmt: skip
     low = MeasureResult(
-        "l", "Personal", "00", "phq9", "PHQ-9", 1, 8, "mild", days_ago(1),
+        "l", "Personal", "00", "phq9", "PHQ-9", 1, 8, "Mild", days_ago(1),
         (1, 1, 1, 1, 1, 1, 1, 1, 0), None, False,
     )  # fmt: skip
     old = MeasureResult(
-        "o", "Personal", "00", "phq9", "PHQ-9", 1, 20, "severe", days_ago(40),
+        "o", "Personal", "00", "phq9", "PHQ-9", 1, 20, "Severe", days_ago(40),
         (3, 3, 3, 3, 2, 2, 2, 1, 1), None, True,
     )  # fmt: skip
     brief = compute_brief([], [old, high, low], [], [], now=NOW, days=14)
@@ -269,7 +269,7 @@ def test_phq9_item_9_above_0_is_a_reason_for_attention_only_when_the_answers_are
 
     def result(answers: tuple[int, ...] | None, concern: bool) -> MeasureResult:
         return MeasureResult(
-            "r", "ana/P", "00", "phq9", "PHQ-9", 1, 9, "mild", days_ago(1), answers, None, concern
+            "r", "ana/P", "00", "phq9", "PHQ-9", 1, 9, "Mild", days_ago(1), answers, None, concern
         )
 
     positive = result((1, 1, 1, 1, 1, 1, 1, 1, 1), True)
@@ -297,7 +297,7 @@ class FakeDue:
 def answered(item9: int, days: float, rid: str, journal_id: str = "00") -> MeasureResult:
     answers = (1,) * 8 + (item9,)
     return MeasureResult(
-        rid, "ana/P", journal_id, "phq9", "PHQ-9", 1, sum(answers), "mild", days_ago(days),
+        rid, "ana/P", journal_id, "phq9", "PHQ-9", 1, sum(answers), "Mild", days_ago(days),
         answers, None, item9 > 0,
     )  # fmt: skip
 
@@ -322,7 +322,7 @@ def test_the_tiers_in_order_safety_flag_item_9_deterioration_others_none() -> No
     flagged = row("eve", TODAY, safety_flags=[flag])
     item9 = row("dan", TODAY, results=[answered(1, 1, "d")])
     worse = row("cal", TODAY, results=[phq9(5, 20, "a"), phq9(12, 1, "b")])
-    severe = row("bea", TODAY, results=[banded("phq9", "PHQ-9", 22, "severe")])
+    severe = row("bea", TODAY, results=[banded("phq9", "PHQ-9", 22, "Severe")])
     quiet = row("amy", [FakeEntry(days_ago(9), 5)])
     calm = row("aaa", TODAY)
     tiers = [r.tier for r in (flagged, item9, worse, severe, quiet, calm)]  # type: ignore[attr-defined]
@@ -507,22 +507,22 @@ def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
 
 
 def test_a_quick_retake_does_not_clear_a_severe_score() -> None:
-    """NU43 #2: a PHQ-9 of 24 ("severe") retaken as 3 six minutes later left the row with no
+    """NU43 #2: a PHQ-9 of 24 ("Severe") retaken as 3 six minutes later left the row with no
     flag at all, where a retake within the recall period clears no item 9 answer: the
     severe score stays in view, tier 2, said truthfully; a result a whole recall period
     (14 days) later clears it; a latest severe score is its own flag."""
     six_minutes = 6 / (24 * 60)
-    severe = phq9_banded(24, "severe", 1, "a")
-    kept = row("kim", TODAY, results=[severe, phq9_banded(3, "minimal", 1 - six_minutes, "b")])
-    assert "PHQ-9 severe on 2026-11-29 (retaken since)" in kept.flags  # type: ignore[attr-defined]
+    severe = phq9_banded(24, "Severe", 1, "a")
+    kept = row("kim", TODAY, results=[severe, phq9_banded(3, "None-minimal", 1 - six_minutes, "b")])
+    assert "PHQ-9 Severe on 2026-11-29 (retaken since)" in kept.flags  # type: ignore[attr-defined]
     assert kept.tier == 2 and kept.signal_at == severe.taken_at  # type: ignore[attr-defined]
-    near = [phq9_banded(24, "severe", 14, "a"), phq9_banded(3, "minimal", 0.001, "b")]
+    near = [phq9_banded(24, "Severe", 14, "a"), phq9_banded(3, "None-minimal", 0.001, "b")]
     assert row("kim", TODAY, results=near).tier == 2  # type: ignore[attr-defined]
-    exact = [phq9_banded(24, "severe", 14, "a"), phq9_banded(3, "minimal", 0, "b")]
+    exact = [phq9_banded(24, "Severe", 14, "a"), phq9_banded(3, "None-minimal", 0, "b")]
     cleared = row("kim", TODAY, results=exact)
-    assert not any("severe" in f for f in cleared.flags)  # type: ignore[attr-defined]
-    still = row("kim", TODAY, results=[severe, phq9_banded(22, "severe", 0.5, "b")])
-    assert still.flags.count("PHQ-9 severe") == 1  # type: ignore[attr-defined]
+    assert not any("Severe" in f for f in cleared.flags)  # type: ignore[attr-defined]
+    still = row("kim", TODAY, results=[severe, phq9_banded(22, "Severe", 0.5, "b")])
+    assert still.flags.count("PHQ-9 Severe") == 1  # type: ignore[attr-defined]
     assert not any("retaken" in f for f in still.flags)  # type: ignore[attr-defined]
 
 

@@ -33,7 +33,7 @@ def said(days: float, answer: int = 1, **changed: Any) -> dict[str, Any]:
 def with_answers(days: float, item9: int, rid: str) -> MeasureResult:
     answers = (1, 1, 1, 1, 1, 1, 1, 1, item9)
     return MeasureResult(
-        rid, "ben/P", "00", "phq9", "PHQ-9", 1, sum(answers), "mild", days_ago(days), answers,
+        rid, "ben/P", "00", "phq9", "PHQ-9", 1, sum(answers), "Mild", days_ago(days), answers,
         None, item9 > 0,
     )  # fmt: skip
 

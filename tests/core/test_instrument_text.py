@@ -107,13 +107,18 @@ def test_phq9_is_the_official_english_form() -> None:
     assert phq9.instructions is None
 
 
-def test_gad7_is_the_official_usa_form_with_the_pfizer_difficulty_question() -> None:
+def test_gad7_is_the_official_usa_form_without_a_difficulty_question() -> None:
+    """REV-CLIN F2: the 'English for the USA' form asks no difficulty question; the one
+    versions 1 and 2 asked (from the 1999 PRIME-MD form) is kept only to show old answers."""
     gad7 = instrument("gad7")
     assert gad7.stem == GAD7_STEM
     assert list(gad7.items) == GAD7_ITEMS
     assert [o.label for o in gad7.options] == FREQUENCY
-    assert gad7.unscored is not None and gad7.unscored.text == GAD7_DIFFICULTY
-    assert [o.label for o in gad7.unscored.options] == DIFFICULTY
+    assert gad7.unscored is None and gad7.version == 3
+    retired = gad7.retired_unscored
+    assert retired is not None and retired.question.text == GAD7_DIFFICULTY
+    assert [o.label for o in retired.question.options] == DIFFICULTY
+    assert retired.until_version == 2 and "1999 PRIME-MD" in retired.shown_as
     assert gad7.attribution == PFIZER
     # the data says where the difficulty question comes from and that it was not on the form
     assert "NOT on the current" in gad7.sources["unscored"]

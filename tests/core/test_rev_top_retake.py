@@ -39,9 +39,9 @@ def test_gad7_and_pcl5_retakes_and_their_recall_edges() -> None:
 def test_two_measures_and_a_chain_of_retakes() -> None:
     # severe, retake 6 min later, another retake 13 days later: still within 14 of severe
     chain = [
-        r("phq9", "PHQ-9", 24, "severe", 13.5, "a"),
-        r("phq9", "PHQ-9", 3, "none-minimal", 13.49, "b"),
-        r("phq9", "PHQ-9", 4, "none-minimal", 0, "c"),
+        r("phq9", "PHQ-9", 24, "Severe", 13.5, "a"),
+        r("phq9", "PHQ-9", 3, "None-minimal", 13.49, "b"),
+        r("phq9", "PHQ-9", 4, "None-minimal", 0, "c"),
     ]
     assert [x.id for x in top_band_retaken(chain)] == ["a"]
     both = chain + [
@@ -53,14 +53,14 @@ def test_two_measures_and_a_chain_of_retakes() -> None:
 
 def test_no_duplicate_flag_with_item_9_or_deterioration() -> None:
     # severe with item 9 above 0, then a retake with item 9 at 0 six minutes later
-    severe = dataclasses.replace(answered(3, 1, "a"), score=24, band="severe")
-    retake = dataclasses.replace(answered(0, 1 - 6 / 1440, "b"), score=3, band="none-minimal")
-    mild = dataclasses.replace(answered(0, 40, "m"), score=7, band="mild")
+    severe = dataclasses.replace(answered(3, 1, "a"), score=24, band="Severe")
+    retake = dataclasses.replace(answered(0, 1 - 6 / 1440, "b"), score=3, band="None-minimal")
+    mild = dataclasses.replace(answered(0, 40, "m"), score=7, band="Mild")
     got = row("ana", TODAY, results=[mild, severe, retake])
     flags = got.flags  # type: ignore[attr-defined]
     assert got.tier == 1, flags  # type: ignore[attr-defined]
     assert sum("item 9" in f for f in flags) == 1, flags
-    assert sum("severe" in f for f in flags) == 1, flags
+    assert sum("Severe" in f for f in flags) == 1, flags
     # 7 at the first result, 3 at the latest: no reliable deterioration first to last
     # (REV-CLIN F1); the severe score the quick retake followed stays flagged (above)
     assert not any("reliable deterioration" in f for f in flags), flags
@@ -68,8 +68,8 @@ def test_no_duplicate_flag_with_item_9_or_deterioration() -> None:
 
 def test_an_ended_share_keeps_a_retaken_severe_in_tier_2() -> None:
     results = [
-        r("phq9", "PHQ-9", 24, "severe", 1, "a"),
-        r("phq9", "PHQ-9", 3, "none-minimal", 0.99, "b"),
+        r("phq9", "PHQ-9", 24, "Severe", 1, "a"),
+        r("phq9", "PHQ-9", 3, "None-minimal", 0.99, "b"),
     ]
     got = caseload_row(
         "ana", ["ana/P"], TODAY, results, [], [], [], None, now=NOW, share_ended=True

@@ -12,6 +12,8 @@ from client_sdk.safety import (
     SafetyPlan,
     late_flag_members,
     message_lines,
+    no_flag_before_line,
+    no_flag_line,
     plan_line,
     reads_only_line,
     texts,
@@ -98,7 +100,9 @@ def test_the_message_names_no_apps_commands_and_an_app_adds_its_own() -> None:
         "You have not written a safety plan here yet; you can make one with your therapist."
         in plain
     )
-    assert plain[-1].endswith(
+    assert plain[-1] == (  # REV-CLIN F6: shorter, said right after item 9 was answered
+        "No safety flag was sealed for drsmith: your choice to send them safety flags was for "
+        "an earlier share of Personal. "
         "To send them flags, choose again to send each of them safety flags."
     ), plain[-1]
     hints = SafetyHints(
@@ -132,8 +136,11 @@ def test_the_reads_only_line_names_no_apps_commands_and_an_app_adds_its_own() ->
     the rest of the message (NU27 C17); `SafetyHints.annotate_again` adds the app's words."""
     plain = reads_only_line("Personal", ["drsmith"])
     assert "tj " not in plain and "`" not in plain and "--" not in plain, plain
-    assert plain.startswith("No safety flag was sealed for drsmith, who only reads Personal now")
-    assert plain.endswith("flags reach them for what is answered from then on."), plain
+    assert plain == (  # REV-CLIN F6: shorter, said right after item 9 was answered
+        "No safety flag was sealed for drsmith, who only reads Personal now (the read role). "
+        "Your choice to send them safety flags stands: give them the annotate role again and "
+        "flags reach them for what is answered from then on."
+    ), plain
     hints = SafetyHints(annotate_again="`tj share {journal} {member} --role annotate`")
     cli = reads_only_line("Personal", ["drsmith", "tom"], hints)
     assert "for drsmith, tom, who only read Personal now" in cli, cli
@@ -141,3 +148,25 @@ def test_the_reads_only_line_names_no_apps_commands_and_an_app_adds_its_own() ->
         "from then on: `tj share Personal drsmith --role annotate`; "
         "`tj share Personal tom --role annotate`."
     ), cli
+
+
+def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sent() -> None:
+    """REV-CLIN F6: these lines are read by someone who has just answered item 9 above 0:
+    what was not sent, why in one clause, and to act now; the device and clock detail is in
+    the README ("Safety flags")."""
+    assert no_flag_line("Personal", "around 2026-12-02 03:24", []) == (
+        "No safety flag was sent: as of this device's last sync (around 2026-12-02 03:24), "
+        "nobody you chose to send safety flags to reads Personal. If you shared it with safety "
+        "flags on another device, this device may still seal the flag at its next sync. Do "
+        "not wait for it: act on the message above now."
+    )
+    assert no_flag_line("Personal", "never synced", ["tom"]).startswith(
+        "No safety flag was sent: as of this device's last sync (never synced), nobody you "
+        "chose to send safety flags to (tom: no longer shared with) reads Personal."
+    )
+    assert no_flag_before_line("Personal", "2026-12-01 09:00", ["tom"]) == (
+        "No safety flag was sent: this answer is dated 2026-12-01 09:00, before tom could get "
+        "safety flags for Personal. Do not wait for anyone: act on the message above now."
+    )
+    for key in ("flag_none", "flag_none_before", "flag_withheld", "flag_reads_only"):
+        assert len(texts()[key]) <= 260, key  # were up to 560 characters

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,9 +43,9 @@ def answers_totalling(name: str, total: int) -> list[int]:
 
 
 PHQ9_EDGES = [
-    (0, "none-minimal"), (4, "none-minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
-    (14, "moderate"), (15, "moderately severe"), (19, "moderately severe"), (20, "severe"),
-    (27, "severe"),
+    (0, "None-minimal"), (4, "None-minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"),
+    (14, "Moderate"), (15, "Moderately Severe"), (19, "Moderately Severe"), (20, "Severe"),
+    (27, "Severe"),
 ]  # fmt: skip
 GAD7_EDGES = [
     (0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
@@ -110,7 +111,7 @@ def test_attribution_is_the_official_wording() -> None:
         assert shipped.sources["text"] and shipped.sources["bands"]
 
 
-@pytest.mark.parametrize(("name", "items"), [("phq9", 9), ("gad7", 7)])
+@pytest.mark.parametrize(("name", "items"), [("phq9", 9)])
 def test_difficulty_question_is_asked_but_not_scored(name: str, items: int) -> None:
     chosen = instrument(name)
     assert chosen.unscored is not None and chosen.unscored.id == "difficulty"
@@ -131,10 +132,72 @@ def test_difficulty_question_is_asked_but_not_scored(name: str, items: int) -> N
         instrument("pcl5").check_unscored(0)
 
 
+def test_gad7_asks_no_difficulty_question_but_an_older_result_may_hold_an_answer() -> None:
+    """REV-CLIN F2: a new GAD-7 result cannot answer the difficulty question; one answered
+    with version 2 (an import) may, and is written as version 2."""
+    gad7 = instrument("gad7")
+    assert gad7.unscored is None
+    for value in (0, 3):
+        with pytest.raises(InvalidInput, match="GAD-7 has no unscored question"):
+            gad7.check_unscored(value)
+        gad7.check_stored_unscored(value)
+    for bad in (4, -1):
+        with pytest.raises(InvalidInput):
+            gad7.check_stored_unscored(bad)
+    gad7.check_unscored(None)
+    gad7.check_stored_unscored(None)
+    assert (gad7.version_for(None), gad7.version_for(2)) == (3, 2)
+    assert gad7.stored_unscored is not None and gad7.stored_unscored.id == "difficulty"
+    phq9 = instrument("phq9")  # asks it now: nothing retired, its current version
+    assert phq9.version_for(2) == phq9.version and phq9.stored_unscored is phq9.unscored
+    with pytest.raises(InvalidInput):
+        phq9.check_stored_unscored(4)
+    with pytest.raises(InvalidInput):
+        instrument("pcl5").check_stored_unscored(0)
+
+
 @pytest.mark.parametrize("bad", [[0] * 8, [0] * 8 + [4], [0] * 8 + [-1], [0] * 8 + [True]])
 def test_bad_answers_are_refused(bad: list[int]) -> None:
     with pytest.raises(InvalidInput):
         instrument("phq9").score(bad)
+
+
+BAD_ANSWERS = [
+    # (measure, answers, words of the refusal): REV-CLIN F7, PHQ-9's cases for each measure
+    ("gad7", [0] * 6, "GAD-7 has 7 items: give 7 answers, not 6"),
+    ("gad7", [0] * 8, "GAD-7 has 7 items: give 7 answers, not 8"),
+    ("gad7", [0] * 6 + [4], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not 4"),
+    ("gad7", [-1] + [0] * 6, "GAD-7 item 1: an answer is one of 0, 1, 2, 3, not -1"),
+    ("gad7", [0] * 6 + [True], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not True"),
+    ("gad7", [0] * 6 + [1.0], "GAD-7 item 7: an answer is one of 0, 1, 2, 3, not 1.0"),
+    ("pcl5", [0] * 19, "PCL-5 has 20 items: give 20 answers, not 19"),
+    ("pcl5", [0] * 21, "PCL-5 has 20 items: give 20 answers, not 21"),
+    ("pcl5", [0] * 19 + [5], "PCL-5 item 20: an answer is one of 0, 1, 2, 3, 4, not 5"),
+    ("pcl5", [-1] + [0] * 19, "PCL-5 item 1: an answer is one of 0, 1, 2, 3, 4, not -1"),
+    ("pcl5", [0] * 19 + [True], "PCL-5 item 20: an answer is one of 0, 1, 2, 3, 4, not True"),
+    ("phq9", [0] * 8 + [1.0], "PHQ-9 item 9: an answer is one of 0, 1, 2, 3, not 1.0"),
+    ("phq9", [0] * 8 + ["1"], "PHQ-9 item 9: an answer is one of 0, 1, 2, 3, not '1'"),
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "words"), BAD_ANSWERS)
+def test_a_wrong_number_of_answers_or_an_answer_out_of_range_is_refused_for_every_measure(
+    name: str, bad: list[Any], words: str
+) -> None:
+    chosen = instrument(name)
+    with pytest.raises(InvalidInput) as refused:
+        chosen.score(bad)
+    assert str(refused.value) == words
+    with pytest.raises(InvalidInput):
+        chosen.check_answers(bad)
+
+
+@pytest.mark.parametrize("name", ["phq9", "gad7", "pcl5"])
+def test_every_option_value_is_accepted_on_every_item(name: str) -> None:
+    """The edges that must pass: each option's value on each item (PCL-5's 4 included)."""
+    chosen = instrument(name)
+    for option in chosen.options:
+        assert chosen.score([option.value] * len(chosen.items)) == option.value * len(chosen.items)
 
 
 @pytest.mark.parametrize(("item9", "concern"), [(0, False), (1, True), (2, True), (3, True)])
@@ -335,3 +398,33 @@ def test_definitions_without_a_recall_period_are_refused() -> None:
             data["recall_period"]["days"] = bad
         with pytest.raises(InvalidInput):
             parse_instrument(data)
+
+
+@pytest.mark.parametrize(("total", "note"), [(0, None), (32, None), (33, "screen"), (80, "screen")])
+def test_the_pcl5_probable_ptsd_band_says_it_is_a_screening_result(
+    total: int, note: str | None
+) -> None:
+    """REV-CLIN F4: "(probable PTSD)" is shown with "a screening result, not a diagnosis"
+    (National Center for PTSD: "should not be used as a stand-alone diagnostic tool")."""
+    pcl5 = instrument("pcl5")
+    if note is None:
+        assert pcl5.band_note(total) is None and pcl5.band_note_line(total) is None
+    else:
+        assert pcl5.band_note(total) == "a screening result, not a diagnosis"
+        assert pcl5.band_note_line(total) == (
+            "PCL-5 at or above the provisional cut-point (probable PTSD): a screening result, "
+            "not a diagnosis."
+        )
+    for name in ("phq9", "gad7"):
+        chosen = instrument(name)
+        assert all(chosen.band_note(t) is None for t in range(chosen.max_score + 1))
+    for outside in (-1, 81):
+        with pytest.raises(InvalidInput):
+            pcl5.band_note(outside)
+
+
+def test_titles_are_the_forms_headings() -> None:
+    """REV-CLIN F5: the PHQ-9's heading has "-9"; the GAD-7 form's heading is "GAD-7"."""
+    assert instrument("phq9").title == "Patient Health Questionnaire-9 (PHQ-9)"
+    assert instrument("gad7").title == "GAD-7"
+    assert "PHQ Instruction Manual" in instrument("phq9").sources["bands"]
