@@ -1625,7 +1625,7 @@ class Client:
         A sync that completes is remembered: see `last_synced()`.
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
-        `SyncReport.late_flags` (`client.safety._seal_missed`).
+        `SyncReport.late_flags` (every such flag is sealed once).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 

@@ -863,7 +863,7 @@ class Shares:
         an account, and keep its answer: the caseload then tags a client whose account it
         no longer knows "share ended (account appears erased ...)" and `with_me` marks their
         copies (`SharedJournal.owner_erased`), also when they erased it after the share
-        ended, which no sync tells (NU49 F6). Returns the account ids (hex) it says no longer
+        ended, which no sync tells. Returns the account ids (hex) it says no longer
         exist. The server's word, for words only: no pin, verified mark or kept copy
         changes. Raises NetworkError when the server cannot be reached, and NotFound from a
         server that does not know this question."""
