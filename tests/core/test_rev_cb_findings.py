@@ -83,15 +83,15 @@ def test_a_cyclic_update_is_refused_whatever_the_device_holds() -> None:
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[tuple[Any, ...]]:
-    """The calls of `owner.name` from now on (each call's arguments), the real function
+    """The calls of `owner.name` from now on (each call's positional arguments), the real function
     still called: a count of the work a regression would multiply, where a wall-clock bound
     fails on a loaded machine (speed is measured in bench/)."""
     calls: list[tuple[Any, ...]] = []
     real = getattr(owner, name)
 
-    def counting(*args: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, counting)
     return calls
