@@ -3,17 +3,34 @@ on the weakness its docstring names."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from client_sdk import documents
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory, RunningServer
 from tests.test_cli_insights import new_device
 
 
+def _counting(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[None]:
+    """One item per call of `owner.name` from now on, the real function still called."""
+    calls: list[None] = []
+    real: Callable[..., Any] = getattr(owner, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 async def test_a_client_cannot_make_the_therapists_indexed_listing_quadratic_in_document_decodes(
-    signup: ClientFactory,
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """S10-1. A client (a member, no server needed) shares "Personal" whole and "Other" by
     fields (mood) with her therapist, and writes N entries in each at one same millisecond.
@@ -22,7 +39,9 @@ async def test_a_client_cannot_make_the_therapists_indexed_listing_quadratic_in_
     short-circuit once a copy is known dropped) on all N*N pairs: the indexed listing
     (`tj list`, `entries.list(limit=20)`) costs N*N*2 pycrdt decodes at every call, where
     the full listing (`once_each`, cached views, `any`) costs N. Here N = 200: ~0.007 s against ~2.2 s (N = 120: 0.6 s; quadratic: N = 1,000 is ~1 min at every `tj list`): the indexed
-    listing must not be many times slower than the full one."""
+    listing must not be many times slower than the full one. Counted (speed is measured in
+    bench/): the entry views the indexed listing reads (`documents._view_of`), 40,200 with
+    the quadratic join, at most what the full listing reads or each document once."""
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.journals.create("Other")
@@ -36,18 +55,20 @@ async def test_a_client_cannot_make_the_therapists_indexed_listing_quadratic_in_
     for _ in range(2):
         await ana.sync()
         await tom.sync()
-    whole = await tom.entries.list()  # every view (and warms the view cache)
-    started = time.perf_counter()
-    whole = await tom.entries.list()
-    full = time.perf_counter() - started
-    await tom.entries.list(limit=20)  # builds the index
-    started = time.perf_counter()
-    listed = await tom.entries.list_results(limit=20)
-    indexed = time.perf_counter() - started
+    with monkeypatch.context() as patched:
+        read = _counting(patched, documents, "_view_of")
+        whole = await tom.entries.list()  # every view (and warms the view cache)
+        read.clear()
+        whole = await tom.entries.list()
+        full = len(read)
+        await tom.entries.list(limit=20)  # builds the index
+        read.clear()
+        listed = await tom.entries.list_results(limit=20)
+        indexed = len(read)
     assert listed.total == len(whole)
     copies = [e for e in whole if "for tom" in e.journal]
     assert len(copies) == n // 2  # the copies of mood 6 are listed, those of mood 5 not
-    assert indexed < max(10 * full, 0.3), (full, indexed)
+    assert indexed <= max(10 * full, 2 * n), (full, indexed)
 
 
 async def test_a_far_date_bound_lists_with_a_limit_as_without(signup: ClientFactory) -> None:
