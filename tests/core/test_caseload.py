@@ -505,6 +505,10 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     assert (
         f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} (no reliable change)"
     ) in weekly.text()
+    relapse = [phq9(20, 28, "a"), phq9(4, 14, "b"), phq9(12, 1, "c")]  # REV-S11 S11-5
+    shown = compute_brief([], relapse, [], [], now=NOW, days=30).text()
+    low_day = days_ago(14).astimezone().strftime("%Y-%m-%d")
+    assert f"(reliable improvement), up 8 from its lowest (4 on {low_day})" in shown, shown
 
 
 def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
