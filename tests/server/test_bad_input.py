@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from client_sdk import Client, wire
-from server.routes import LIVE_PATH, PUBLIC_PATHS, ROUTES
+from server.routes import LIVE_PATH, PUBLIC_PATHS, ROUTES, body_limit
 from tests.conftest import RunningServer
 from tests.server.raw import (
     RawClient,
@@ -93,11 +93,16 @@ def test_each_sample_body_fits_its_schema(path: str) -> None:
 
 
 async def test_garbage_bytes_are_a_malformed_body(raw: RawClient, ana: Client) -> None:
+    """...or, past the endpoint's body limit (routes.BODY_LIMITS: 1 KiB for `/v1/health`,
+    64 KiB for `/v1/auth/*`, REV-SRV F4), 413 `too_large` unread."""
     failures = []
     for path in BODY_ROUTES:
         for garbage in GARBAGE:
             answer = await raw.send(path, garbage, token=token_for(path, ana))
-            wrong = answer.mismatch(400, "malformed_body")
+            if len(garbage) > body_limit(path):
+                wrong = answer.mismatch(413, "too_large")
+            else:
+                wrong = answer.mismatch(400, "malformed_body")
             if wrong is not None:
                 failures.append(f"{path} {garbage[:20]!r}: {wrong}")
     assert not failures, "\n".join(failures)
@@ -127,14 +132,19 @@ async def test_a_body_that_does_not_decompress_is_refused_as_malformed(
 ) -> None:
     """The server inflates request bodies itself (aiohttp's decoding is off since R9B
     findings 1 and 10), so a body that does not decompress is always the app's
-    `malformed_body` ErrorReply, never aiohttp's bare 400."""
+    `malformed_body` ErrorReply, never aiohttp's bare 400. A public endpoint inflates
+    nothing: any coding there is 415 `unsupported_media_type`, unread (REV-SRV F4)."""
     failures = []
     for path in BODY_ROUTES:
         body = pack(sample_body(path))
         for encoding in ["gzip", "deflate"]:
             headers = {"Content-Encoding": encoding}
             answer = await raw.send(path, body, token=token_for(path, ana), headers=headers)
-            if (wrong := answer.mismatch(400, "malformed_body")) is not None:
+            if path in PUBLIC_PATHS:
+                wrong = answer.mismatch(415, "unsupported_media_type")
+            else:
+                wrong = answer.mismatch(400, "malformed_body")
+            if wrong is not None:
                 failures.append(f"{path} {encoding}: {wrong}")
     assert not failures, "\n".join(failures)
 
