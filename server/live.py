@@ -62,7 +62,7 @@ class LiveSocket:
         self._heartbeat_s = HEARTBEAT_S
         self._outbox: asyncio.Queue[tuple[str, bytes, int]] = asyncio.Queue(outbox)
         self._closing = False
-        self._idle = True  # the sender waits for a frame (or its next ping)
+        self._sending_close = False  # the sender is sending the close frame
         self._ping: bytes | None = None  # the payload of our ping not answered yet
         self.aborted = False
         self._sender = asyncio.create_task(self._run())
@@ -104,9 +104,9 @@ class LiveSocket:
             self._transport.abort()
 
     async def stop(self) -> None:
-        """End the sender once the socket is gone: cancel it when idle, else let its send
-        end (the transport is gone or it times out)."""
-        if self._idle:
+        """End the sender once the socket is gone: cancel it, unless it is sending the close
+        frame (let that end: it is bounded by the send timeout)."""
+        if not self._sending_close:
             self._sender.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._sender
@@ -131,7 +131,6 @@ class LiveSocket:
         next_ping = loop.time() + self._heartbeat_s
         pong_due = 0.0
         while not self.aborted and not self.socket.closed:
-            self._idle = True
             try:
                 async with asyncio.timeout_at(pong_due if self._ping is not None else next_ping):
                     kind, data, code = await self._outbox.get()
@@ -143,10 +142,10 @@ class LiveSocket:
                 kind, code = "ping", 0
                 pong_due = loop.time() + self._heartbeat_s / 2
                 next_ping = loop.time() + self._heartbeat_s
-            self._idle = False
             try:
                 async with asyncio.timeout(self._send_timeout_s):
                     if kind == "close":
+                        self._sending_close = True
                         await self.socket.close(code=code, message=data)
                         return
                     if kind == "ping":

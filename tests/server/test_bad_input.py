@@ -6,8 +6,10 @@ what answers, not the missing login.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
+import msgpack
 import pytest
 
 from client_sdk import Client, wire
@@ -227,6 +229,56 @@ async def test_any_method_but_post_is_not_allowed(raw: RawClient, ana: Client) -
             if (wrong := answer.mismatch(405, "method_not_allowed")) is not None:
                 failures.append(f"{path} {method}: {wrong}")
     assert not failures, "\n".join(failures)
+
+
+async def raw_exchange(server: RunningServer, request: bytes) -> bytes:
+    """Bytes on a new connection, and the answer's first bytes (the server's, within 5 s)."""
+    host, port = server.url.split("//")[1].rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(65536), 5)
+    finally:
+        writer.close()
+
+
+async def test_a_token_that_is_not_one_of_ours_is_refused_without_a_traceback(
+    live_server: RunningServer, ana: Client
+) -> None:
+    """REV-SRV F2: an `Authorization: Bearer` value that is not UTF-8 (aiohttp keeps its
+    bytes as surrogates) failed to encode in the token hash: a 500 `internal_error` and an
+    ERROR traceback for each stranger's request, the live channel's handshake included.
+    Now any token that is not base64url (what the server makes) is 401 `auth_failed`
+    before any lookup, on every session endpoint and the live channel, and logs no ERROR."""
+    tokens = [b"\xff\xfe\xfd", b"\xe9\xe9", "caf\u00e9".encode(), b"a.b", b"a=b", b"a b"]
+    answers = []
+    for token in tokens:
+        for path in [p for p in BODY_ROUTES if p not in PUBLIC_PATHS]:
+            answers.append(
+                await raw_exchange(
+                    live_server,
+                    f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/msgpack\r\n".encode()
+                    + b"Authorization: Bearer "
+                    + token
+                    + b"\r\nContent-Length: 1\r\n\r\n\x80",
+                )
+            )
+        answers.append(
+            await raw_exchange(
+                live_server,
+                b"GET /v1/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token + b"\r\n\r\n",
+            )
+        )
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401"), answer[:200]
+        assert msgpack.unpackb(body)["code"] == "auth_failed", answer[:200]
+    assert await ana.devices.list()  # the real token still works
+    log = live_server.log_file.read_text(errors="replace")
+    assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
 
 
 @pytest.mark.parametrize("path", ["/", "/v1", "/v1/sync/", "/v1/records/delete", "/v2/sync"])
