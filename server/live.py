@@ -133,23 +133,23 @@ class LiveSocket:
         while not self.aborted and not self.socket.closed:
             try:
                 async with asyncio.timeout_at(pong_due if self._ping is not None else next_ping):
-                    kind, data, code = await self._outbox.get()
+                    kind, data, close_code = await self._outbox.get()
             except TimeoutError:
                 if self._ping is not None:
                     self.abort("no pong to a ping")
                     return
                 self._ping = data = os.urandom(8)
-                kind, code = "ping", 0
-                pong_due = loop.time() + self._heartbeat_s / 2
+                kind, close_code = "ping", 0
                 next_ping = loop.time() + self._heartbeat_s
             try:
                 async with asyncio.timeout(self._send_timeout_s):
                     if kind == "close":
                         self._sending_close = True
-                        await self.socket.close(code=code, message=data)
+                        await self.socket.close(code=close_code, message=data)
                         return
                     if kind == "ping":
                         await self.socket.ping(data)
+                        pong_due = loop.time() + self._heartbeat_s / 2  # once it is sent
                     elif kind == "pong":
                         await self.socket.pong(data)
                     else:
