@@ -719,33 +719,36 @@ def measure_share(
 
 
 def change_text(taken: Taken) -> str:
-    """A result's difference from the one before, plainly: "+3 since last time (15 → 18 on
-    2026-12-01)"; no verdict (reliable change is judged from the first result:
-    `course_text`)."""
+    """A result's difference from the one before, plainly, dated as the caseload dates a
+    change (the earlier score's date, never read as the later one's: NU50 F1): "+3 since
+    last time (from 15 on 2026-12-01)"; no verdict (reliable change is judged from the first
+    result: `course_text`)."""
     change, previous = taken.change, taken.previous
     if change is None or previous is None:
         return "first time"
     day = output.local_date(previous.taken_at)
-    return f"{change.change:+d} since last time ({change.earlier} → {change.later} on {day})"
+    return f"{change.change:+d} since last time (from {change.earlier} on {day})"
 
 
 def course_text(taken: Taken, chosen: Instrument) -> str | None:
     """A result's change since the first result of its measure in its journal, with reliable
     change as the NHS Talking Therapies manual judges it (first score to last):
-    "+14 since the first (4 → 18 on 2026-11-10), reliable deterioration"; "now below the
-    clinical cut-off" when the first was a case (scoring.ScoreChange). Never "recovered":
-    the manual's recovery is over PHQ-9 and GAD-7 together. None for the first result."""
+    "+14 since the first (from 4 on 2026-11-10), reliable deterioration"; ", now below the
+    clinical cut-off of 10 (caseness)" when the first was a case (scoring.ScoreChange), in
+    the instrument's own words (`Instrument.cut_off_words`: PCL-5's "provisional cut-point of
+    33", NU50 F2). Never "recovered": the manual's recovery is over PHQ-9 and GAD-7
+    together. None for the first result."""
     change, baseline = taken.since_baseline, taken.baseline
     if change is None or baseline is None:
         return None
     day = output.local_date(baseline.taken_at)
-    text = f"{change.change:+d} since the first ({change.earlier} → {change.later} on {day})"
+    text = f"{change.change:+d} since the first (from {change.earlier} on {day})"
     if change.reliable is not None:
         text += f", {change.reliable}"
     else:
-        text += f" (no single reliable-change threshold is published for {chosen.name})"
+        text += f", no single reliable-change threshold is published for {chosen.name}"
     if change.now_below_caseness:
-        text += f", now below the clinical cut-off of {chosen.caseness} (caseness)"
+        text += f", now below {chosen.cut_off_words}"
     return text
 
 
