@@ -32,6 +32,7 @@ from cli.main import (
     synced_first,
     tell_not_synced,
     then_sync,
+    tj_words,
 )
 from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -1256,15 +1257,16 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget ana/Personal --yes
     """
     name = home.run(partial(forgetting, journal_name, unlisted))
-    items = home.run(lambda client: output.clinical_items(client, [journal_name]))
-    if items:  # never discarded unseen (NU20 C10)
+    records = home.run(lambda client: output.clinical_records(client, [journal_name]))
+    if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
+        export = shlex.join([*tj_words(home), "export", "--journal", name, "--out", "DIR"])
         output.message(
-            f"{name} holds {output.and_words(items)}. For your clinical records, "
-            f"export it first: `tj export --journal {shlex.quote(name)} --out DIR` writes it "
-            "out."
+            f"{name} holds {output.and_words([r.words() for r in records])}. For your "
+            f"clinical records, export it first: `{export}` writes it out.",
+            wrap=True,
         )
     if not yes:
-        held = f", with {output.and_words(items)}," if items else ""
+        held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
             output.shown(f"Discard the copy of {name}{held} from this device for good?"),
             abort=True,
