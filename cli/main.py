@@ -330,10 +330,10 @@ HINTS = {
     "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
     "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
     "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
-    "password, `tj export` saves this device's copy (before any `tj logout`)",
+    "password, `tj export --out DIR` saves this device's copy (before any `tj logout`)",
     "account maybe deleted": "if you do not know a new password, `tj recover URL USERNAME` "
-    "sets one with the recovery key; `tj export` saves this device's copy (before any "
-    "`tj logout`)",
+    "sets one with the recovery key; `tj export --out DIR` saves this device's copy (before "
+    "any `tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
@@ -410,10 +410,10 @@ def with_hint(
     something not on this device is not there after a sync either: "try `tj sync`" is not
     said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
     again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
-    command for this profile (`profile_words`), put in every command the advice prints
-    (NU50 F4)."""
+    command for this profile (`profile_words`), put in every command of the advice that saves
+    this device's copy (SAVE_COPY_SUBJECTS; NU50 F4)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if hint is not None:
+    if hint is not None and error.subject in SAVE_COPY_SUBJECTS:
         hint = for_profile(hint, tj)
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
@@ -468,6 +468,11 @@ def with_hint(
         text += f" (the server said: {error.detail})" if error.detail else ""
     return text
 
+
+SAVE_COPY_SUBJECTS = frozenset({"session ended", "account maybe deleted"})
+"""The errors whose advice saves this device's copy of an account that may be gone (`tj
+export` before any `tj logout`): each command in it names the profile (`for_profile`, NU50
+F4), since the default profile is not this one's."""
 
 TJ_COMMAND = re.compile(r"`tj (?!--home )")
 """The start of a `tj` command in backticks that names no profile yet (`for_profile`)."""
@@ -2092,7 +2097,7 @@ async def synced_first(
         output.tell_departures(report)
         if tell_refused:
             for refused in report.refused_shares:
-                output.message(f"Warning: {output.refused_share_line(refused)}")
+                output.message(f"Warning: {output.refused_share_line(refused)}", wrap=True)
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True

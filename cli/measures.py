@@ -638,16 +638,16 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         "deleting it here",
         "removes it from their view at their next sync",
     )
+    # the copies named only when there are some (NU50 F9: said for a result never shared)
+    copies = " and the copies you shared of it" if recipients else ""
     if not yes:
         output.confirm(
-            "\n".join(
-                [*told, f"Delete {result_words(found)} for good, and the copies you shared of it?"]
-            ),
+            "\n".join([*told, f"Delete {result_words(found)} for good{copies}?"]),
             abort=True,
             err=True,
         )
     deleted, note = home.run(partial(then_sync, lambda client: client.measures.delete(result_id)))
-    output.message(f"Deleted {result_words(deleted)} and the copies you shared of it; {note}.")
+    output.message(f"Deleted {result_words(deleted)}{copies}; {note}.", wrap=True)
     for line in output.receipt_after_lines(recipients, "it leaves their view at their next sync"):
         output.message(line)
 
@@ -762,10 +762,10 @@ def safety_item_lines(
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
     reader owns the journal (the client), else a therapist reads a shared result."""
     # this line is data (stdout), the message a note (stderr): "above" pointed at nothing
-    # once stdout went to a file (NU32 #14)
+    # once stdout went to a file (NU32 #14); "stderr" was jargon there (NU50 F7)
     then = (
-        "please read the safety message printed with this result (on the terminal: stderr) "
-        "and talk with your therapist or a doctor."
+        "please read the safety message shown on the screen with this result and talk with "
+        "your therapist or a doctor."
     )
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):

@@ -259,11 +259,23 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     question), with no question printed before it (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return bool(click.confirm(shown(text), **options))
+            return bool(click.confirm(shown(question_text(text)), **options))
         except click.Abort as abort:
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
             raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+QUESTION_END = len(" [y/N]: ")
+"""What click adds after a question: left room for on its last line."""
+
+
+def question_text(text: str, width: int | None = None) -> str:
+    """A question (and the lines before it) on lines of the terminal's width (`fields_text`),
+    room left for click's " [y/N]: " (NU50 F5: `tj measure delete`'s and `tj forget`'s
+    questions ran past 80 columns); a command in backticks is never broken."""
+    size = width or shutil.get_terminal_size().columns
+    return "\n".join(fields_text([line], size - QUESTION_END) for line in text.split("\n"))
 
 
 class Declined(click.ClickException):

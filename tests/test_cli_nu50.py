@@ -6,6 +6,7 @@ loopback, real crypto, the real CLI."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -127,3 +128,133 @@ async def test_the_advice_after_an_erased_account_names_the_profile_in_every_com
         f"(before any `{home} logout`)"
     ) in said
     assert "`tj export" not in said and "`tj logout" not in said
+
+
+COLUMNS = {"COLUMNS": "80"}
+
+
+def widest(text: str) -> int:
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+async def test_the_earlier_line_of_tj_sync_goes_one_line_per_person_at_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: "Earlier, fetched by other commands since your last `tj sync`: from ben: ...; from
+    carla: ...; ..." was one line of 180 characters at 80 columns."""
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    clients = [await new_device(live_server, tmp_path, n) for n in ("benjamin", "carla", "devon")]
+    for client in clients:
+        await client.ok("share", "Personal", "drruiz", "--full", "--trust-on-first-use")
+    await drruiz.ok("sync")
+    for client in clients:
+        await client.ok("write", "--mood", "4", "A hard week.")
+        await client.ok("goal", "add", "Walk every day")
+    await drruiz.ok("caseload")  # syncs quietly first
+    said = (await drruiz.ok("sync", env=COLUMNS)).stdout.splitlines()
+    assert said[:2] == [
+        "nothing new",
+        "Earlier, fetched by other commands since your last `tj sync`:",
+    ]
+    assert sorted(said[2:]) == [
+        f"  from {name}: 1 new entry, 1 new goal" for name in ("benjamin", "carla", "devon")
+    ], said
+
+
+async def test_share_confirmations_and_safety_plans_keep_within_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: `tj share`'s confirmation and "Safety flags: on for ..." lines, and the plan's own
+    text in `tj safety plan`, were single lines past 80 columns."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    shared = await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags", env=COLUMNS,
+    )  # fmt: skip
+    assert "Safety flags: on for drsmith. When a PHQ-9 item 9 is answered above 0" in flat(
+        shared.stderr
+    )
+    assert "after their next `tj sync`" in flat(shared.stderr)
+    assert widest(shared.stderr) <= 80, shared.stderr
+    plan = (
+        "Ring my sister Jo first, then walk to the park and sit by the pond until it passes, "
+        "then ring the crisis line if it has not."
+    )
+    await ana.ok("safety", "plan", "--text", plan)
+    shown = (await ana.ok("safety", "plan", env=COLUMNS)).stdout
+    assert widest(shown) <= 80, shown
+    assert plan in flat(shown)
+
+
+async def test_deleting_a_result_never_shared_names_no_copies(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F9: "Delete the PHQ-9 of ... for good, and the copies you shared of it?" for a result
+    no one was given."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.json("measure", "take", "phq9", "--answers", PHQ9_14)
+    asked = await ana.tj("measure", "delete", taken["id"][:8], input="n\n")
+    assert asked.exit_code == 1
+    assert re.search(r"Delete the PHQ-9 of [\d-]+ [\d:]+ \(score 14, Moderate\) for good\?",
+                     flat(asked.stderr)), asked.stderr  # fmt: skip
+    assert "copies" not in asked.stderr
+    deleted = await ana.ok("measure", "delete", taken["id"][:8], "--yes")
+    assert "Deleted the PHQ-9 of" in deleted.stderr and "copies" not in deleted.stderr
+
+
+async def test_the_markdown_exports_say_item_9_to_each_reader_and_keep_the_difficulty(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: the client's own questionnaires.md quoted the manual's clinician wording, dropped
+    the PHQ-9 difficulty answer, and safety.md headed a flag "phq9"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "0,1,0,1,1,0,0,0,1", "--difficulty", "1")
+    mine = tmp_path / "mine"
+    await ana.ok("export", "--format", "markdown", "--out", str(mine))
+    page = (mine / "personal" / "questionnaires.md").read_text()
+    assert (
+        "- **item 9 answered 1 (Several days), above 0**: whatever the total score, this answer "
+        "needs a closer talk with someone who can help: please talk with your therapist or a "
+        "doctor, and keep your safety plan to hand."
+    ) in page, page
+    assert "Instruction Manual" not in page
+    assert (
+        "- not scored: If you checked off any problems, how difficult have these problems made "
+        "it for you to do your work, take care of things at home, or get along with other "
+        "people? 1 (Somewhat difficult)"
+    ) in page
+    assert "## Safety flag: PHQ-9 item 9, answer 1" in (mine / "personal" / "safety.md").read_text()
+
+    await drsmith.ok("sync")
+    theirs = tmp_path / "theirs"
+    await drsmith.ok("export", "--format", "markdown", "--out", str(theirs))
+    [copy] = list(theirs.glob("ana/*/questionnaires.md"))
+    assert "PHQ Instruction Manual" in copy.read_text()  # the clinician's words, quoted
+
+
+async def test_listing_an_erased_clients_copy_says_the_servers_word_not_may_have_changed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F11: `tj list --journal` of an erased client's copy said "ana may have changed these
+    entries since", beside a caseload calling her account erased."""
+    kai = await new_device(live_server, tmp_path, "kai")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await kai.ok("write", "--mood", "3", "Hard week.")
+    await kai.ok("share", "Personal", "drlee", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await kai.ok("account", "delete", "--yes")
+    await drlee.ok("shared-with-me")  # asks the server whether kai's account still exists
+    [row] = await drlee.json("shared-with-me")
+    assert row["owner_erased"] is True, row
+    said = flat((await drlee.ok("list", "--journal", "kai/Personal")).stderr)
+    assert (
+        "as this device last synced it; kai's account appears to have been erased (the server "
+        "no longer knows it)."
+    ) in said, said
+    assert "may have changed these entries" not in said
