@@ -166,7 +166,9 @@ async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
     await ana.ok("brief", "drsmith", "--yes")
     [brief] = await drsmith.json("briefs")
     shown = (await drsmith.ok("show", brief["id"][:8], env={"COLUMNS": "80"})).stdout
-    assert "+0 since the one before, +0 since the first (from 8 on" in " ".join(shown.split()), shown
+    assert "+0 since the one before, +0 since the first (from 8 on" in " ".join(shown.split()), (
+        shown
+    )
     assert max(len(line) for line in shown.splitlines()) <= 80, shown
 
 
