@@ -258,3 +258,18 @@ async def test_listing_an_erased_clients_copy_says_the_servers_word_not_may_have
         "no longer knows it)."
     ) in said, said
     assert "may have changed these entries" not in said
+
+
+def test_a_long_run_of_records_names_the_newest_and_counts_the_rest() -> None:
+    """F3: a copy with many item-9 results names the 4 newest with their dates, then how many
+    earlier ones (a warning of thirty dates would bury the question)."""
+    from cli.output import Held
+
+    held = Held("PHQ-9 result with item 9 above 0", "PHQ-9 results with item 9 above 0",
+                tuple(f"answered 1, 2026-11-{day:02d} 19:00" for day in range(28, 21, -1)))  # fmt: skip
+    assert held.words() == (
+        "7 PHQ-9 results with item 9 above 0 (answered 1, 2026-11-28 19:00; answered 1, "
+        "2026-11-27 19:00; answered 1, 2026-11-26 19:00; answered 1, 2026-11-25 19:00; and 3 "
+        "earlier ones)"
+    )
+    assert held.counted() == "7 PHQ-9 results with item 9 above 0"
