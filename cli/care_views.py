@@ -126,15 +126,15 @@ def ended_lines(ended: list[Assignment], due: dict[str, Due] | None = None) -> l
         if end.owner and end.reason == "left":  # this account left it (NU35 #6)
             lines.append(
                 f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) ended "
-                f"when you left this share (`tj leave`); {they} can no longer be seen or "
-                "cancelled here."
+                f"when you left this share (`tj leave`); {they} can no longer be "
+                "cancelled here, only listed."
             )
         elif end.owner and end.reason == "no longer served":  # the server's word only
             lines.append(
                 f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) {are} "
                 "no longer served to you: "
-                f"{member_end_text(end, journal)}; {they} can no longer be seen or cancelled "
-                "here."
+                f"{member_end_text(end, journal)}; {they} can no longer be cancelled "
+                "here, only listed."
             )
         elif end.owner:  # this account's share of the owner's journal, by the signed chain
             lines.append(

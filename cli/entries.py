@@ -36,7 +36,7 @@ from cli.main import (
 )
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
-from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, plain_text
+from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, departures, plain_text
 from client_sdk.documents import MAX_BODY
 
 if TYPE_CHECKING:
@@ -518,6 +518,7 @@ def list_entries(
         list[str],
         str,
         list[HeldBack],
+        bool,
     ]:
         found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
@@ -551,9 +552,14 @@ def list_entries(
         )
         listed = (found, await output.unverified_owners(client, unverified), shared, chosen)
         kept = await copy_empty(client, chosen) if chosen is not None and not found.total else ""
-        return (*listed, ended, others, kept, await output.held_back(client, journal_name))
+        erased = ended is not None and any(  # the server's word, kept by the last sync (NU50)
+            s.journal_id == ended.id and s.owner_erased
+            for s in await client.shares.with_me(refresh=False)
+        )
+        held = await output.held_back(client, journal_name)
+        return (*listed, ended, others, kept, held, erased)
 
-    matching, unverified, shared, chosen, ended, others, kept, held = home.read(listing)
+    matching, unverified, shared, chosen, ended, others, kept, held, erased = home.read(listing)
     entries = matching.entries
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -589,10 +595,13 @@ def list_entries(
             if ended.unlisted
             else "the read-only copy of a share that ended"
         )
-        output.message(
-            f"{ended.name} is {why}, as this device last synced it: {ended.owner} may have "
-            "changed these entries since."
+        # an owner the server says is erased cannot have changed them (NU50 F11)
+        after = (
+            f"; {departures.erased_words(ended.owner)}"
+            if erased
+            else f": {ended.owner} may have changed these entries since"
         )
+        output.message(f"{ended.name} is {why}, as this device last synced it{after}.", wrap=True)
     if others and chosen is not None:
         output.message(
             f"Listed {chosen.name}; {owner_named(chosen)} also has "

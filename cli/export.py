@@ -361,7 +361,8 @@ def import_(
     if as_json:
         output.print_json(report.to_dict())
     else:
-        output.data(import_summary(report, source or "tj"))
+        # each line on lines of the terminal's width, as a notice is (NU50 F5)
+        output.data(output.fields_text(import_summary(report, source or "tj").splitlines()))
     output.message(output.note_line(note))
 
 

@@ -67,7 +67,7 @@ def insights(home: Home, journal_name: str | None, since: date | None, as_json: 
     if not found.entries and ended is not None and since is None:  # no sync brings any
         lines = [output.ended_copy_empty(ended)]  # NU30 F3
     for line in lines:
-        output.data(line)
+        output.data(line, wrap=True)
     if found.weeks:
         output.print_table(weeks_table(found.weeks[-RECENT_WEEKS:]))
     if len(found.weeks) > RECENT_WEEKS:

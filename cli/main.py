@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -329,10 +330,10 @@ HINTS = {
     "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
     "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
     "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
-    "password, `tj export` saves this device's copy (before any `tj logout`)",
+    "password, `tj export --out DIR` saves this device's copy (before any `tj logout`)",
     "account maybe deleted": "if you do not know a new password, `tj recover URL USERNAME` "
-    "sets one with the recovery key; `tj export` saves this device's copy (before any "
-    "`tj logout`)",
+    "sets one with the recovery key; `tj export --out DIR` saves this device's copy (before "
+    "any `tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
@@ -397,21 +398,29 @@ CODE_HINTS = {
 
 
 def with_hint(
-    error: TJError, verbose: bool = False, synced: bool = False, login: str | None = None
+    error: TJError,
+    verbose: bool = False,
+    synced: bool = False,
+    login: str | None = None,
+    tj: str = "tj",
 ) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
     own words after it. `synced`: the command synced just now (`synced_first`), so
     something not on this device is not there after a sync either: "try `tj sync`" is not
     said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
-    again and send what waits on it (`login_again`, NU35 #5)."""
+    again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
+    command for this profile (`profile_words`), put in every command of the advice that saves
+    this device's copy (SAVE_COPY_SUBJECTS; NU50 F4)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if hint is not None and error.subject in SAVE_COPY_SUBJECTS:
+        hint = for_profile(hint, tj)
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
         if error.subject == "session ended":  # the password may have changed elsewhere
             text += (
-                "; if it refuses the right password, `tj export` saves this device's copy "
-                "(before any `tj logout`)"
+                f"; if it refuses the right password, `{tj} export --out DIR` saves this "
+                f"device's copy (before any `{tj} logout`)"
             )
     elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
@@ -458,6 +467,21 @@ def with_hint(
         text += f" (code: {code or type(error).__name__})"
         text += f" (the server said: {error.detail})" if error.detail else ""
     return text
+
+
+SAVE_COPY_SUBJECTS = frozenset({"session ended", "account maybe deleted"})
+"""The errors whose advice saves this device's copy of an account that may be gone (`tj
+export` before any `tj logout`): each command in it names the profile (`for_profile`, NU50
+F4), since the default profile is not this one's."""
+
+TJ_COMMAND = re.compile(r"`tj (?!--home )")
+"""The start of a `tj` command in backticks that names no profile yet (`for_profile`)."""
+
+
+def for_profile(advice: str, tj: str) -> str:
+    """`advice` with each `tj ...` command in it started by `tj` (`profile_words`: "tj
+    --home PATH" for a profile that is not the default; NU50 F4)."""
+    return advice if tj == "tj" else TJ_COMMAND.sub(f"`{tj} ", advice)
 
 
 def scope_advice(error: ScopeNeeded) -> str:
@@ -551,8 +575,13 @@ class TJGroup(click.Group):
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
+            home = ctx.find_object(Home)
             text = with_hint(
-                error, verbose, bool(ctx.meta.get(SYNCED_NOW)), ctx.meta.get(LOGIN_AGAIN)
+                error,
+                verbose,
+                bool(ctx.meta.get(SYNCED_NOW)),
+                ctx.meta.get(LOGIN_AGAIN),
+                shlex.join(profile_words(home.path)) if home is not None else "tj",
             )
             raise failure(output.shown(output.one_line(text))) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
@@ -1872,16 +1901,23 @@ def signed_out(error: TJError) -> bool:
     return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
 
 
+def profile_words(home: Path) -> list[str]:
+    """The words that start a `tj` command for the profile at `home` in an error's advice:
+    "tj", and "--home PATH" unless `home` is the default profile (given by --home or
+    $TJ_HOME), so that every command the line prints runs against this profile when pasted
+    (`login_again`; NU50 F4: `tj export` was printed without it beside `tj --home ... login`)."""
+    if home.resolve() == default_home().resolve():
+        return ["tj"]
+    return ["tj", "--home", str(home)]
+
+
 async def login_again(client: Client) -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
     sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
-    home = "" if client.home.resolve() == default_home().resolve() else client.home
-    command = " ".join(
-        shlex.quote(str(part))
-        for part in ("tj", *(("--home", home) if home else ()), "login")
-        + (client.profile.server_url, client.username)
+    command = shlex.join(
+        [*profile_words(client.home), "login", client.profile.server_url, client.username]
     )
     try:
         waiting = await client.unsynced_changes()
@@ -2061,7 +2097,7 @@ async def synced_first(
         output.tell_departures(report)
         if tell_refused:
             for refused in report.refused_shares:
-                output.message(f"Warning: {output.refused_share_line(refused)}")
+                output.message(f"Warning: {output.refused_share_line(refused)}", wrap=True)
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True

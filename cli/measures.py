@@ -638,16 +638,16 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         "deleting it here",
         "removes it from their view at their next sync",
     )
+    # the copies named only when there are some (NU50 F9: said for a result never shared)
+    copies = " and the copies you shared of it" if recipients else ""
     if not yes:
         output.confirm(
-            "\n".join(
-                [*told, f"Delete {result_words(found)} for good, and the copies you shared of it?"]
-            ),
+            "\n".join([*told, f"Delete {result_words(found)} for good{copies}?"]),
             abort=True,
             err=True,
         )
     deleted, note = home.run(partial(then_sync, lambda client: client.measures.delete(result_id)))
-    output.message(f"Deleted {result_words(deleted)} and the copies you shared of it; {note}.")
+    output.message(f"Deleted {result_words(deleted)}{copies}; {note}.", wrap=True)
     for line in output.receipt_after_lines(recipients, "it leaves their view at their next sync"):
         output.message(line)
 
@@ -719,33 +719,36 @@ def measure_share(
 
 
 def change_text(taken: Taken) -> str:
-    """A result's difference from the one before, plainly: "+3 since last time (15 → 18 on
-    2026-12-01)"; no verdict (reliable change is judged from the first result:
-    `course_text`)."""
+    """A result's difference from the one before, plainly, dated as the caseload dates a
+    change (the earlier score's date, never read as the later one's: NU50 F1): "+3 since
+    last time (from 15 on 2026-12-01)"; no verdict (reliable change is judged from the first
+    result: `course_text`)."""
     change, previous = taken.change, taken.previous
     if change is None or previous is None:
         return "first time"
     day = output.local_date(previous.taken_at)
-    return f"{change.change:+d} since last time ({change.earlier} → {change.later} on {day})"
+    return f"{change.change:+d} since last time (from {change.earlier} on {day})"
 
 
 def course_text(taken: Taken, chosen: Instrument) -> str | None:
     """A result's change since the first result of its measure in its journal, with reliable
     change as the NHS Talking Therapies manual judges it (first score to last):
-    "+14 since the first (4 → 18 on 2026-11-10), reliable deterioration"; "now below the
-    clinical cut-off" when the first was a case (scoring.ScoreChange). Never "recovered":
-    the manual's recovery is over PHQ-9 and GAD-7 together. None for the first result."""
+    "+14 since the first (from 4 on 2026-11-10), reliable deterioration"; ", now below the
+    clinical cut-off of 10 (caseness)" when the first was a case (scoring.ScoreChange), in
+    the instrument's own words (`Instrument.cut_off_words`: PCL-5's "provisional cut-point of
+    33", NU50 F2). Never "recovered": the manual's recovery is over PHQ-9 and GAD-7
+    together. None for the first result."""
     change, baseline = taken.since_baseline, taken.baseline
     if change is None or baseline is None:
         return None
     day = output.local_date(baseline.taken_at)
-    text = f"{change.change:+d} since the first ({change.earlier} → {change.later} on {day})"
+    text = f"{change.change:+d} since the first (from {change.earlier} on {day})"
     if change.reliable is not None:
         text += f", {change.reliable}"
     else:
-        text += f" (no single reliable-change threshold is published for {chosen.name})"
+        text += f", no single reliable-change threshold is published for {chosen.name}"
     if change.now_below_caseness:
-        text += f", now below the clinical cut-off of {chosen.caseness} (caseness)"
+        text += f", now below {chosen.cut_off_words}"
     return text
 
 
@@ -759,10 +762,10 @@ def safety_item_lines(
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
     reader owns the journal (the client), else a therapist reads a shared result."""
     # this line is data (stdout), the message a note (stderr): "above" pointed at nothing
-    # once stdout went to a file (NU32 #14)
+    # once stdout went to a file (NU32 #14); "stderr" was jargon there (NU50 F7)
     then = (
-        "please read the safety message printed with this result (on the terminal: stderr) "
-        "and talk with your therapist or a doctor."
+        "please read the safety message shown on the screen with this result and talk with "
+        "your therapist or a doctor."
     )
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):

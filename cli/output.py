@@ -51,11 +51,13 @@ if TYPE_CHECKING:
         Recipient,
         RefusedShare,
         RefusedWithdrawal,
+        SafetyFlag,
         SameJournalName,
         SetAside,
         SyncReport,
         UploadLimit,
     )
+    from client_sdk.scoring import Instrument
 
     Unverified = tuple[str, list[Journal], list[str]]
     """An owner never verified, with their ended copies when every journal of theirs is one,
@@ -257,11 +259,23 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     question), with no question printed before it (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return bool(click.confirm(shown(text), **options))
+            return bool(click.confirm(shown(question_text(text)), **options))
         except click.Abort as abort:
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
             raise unanswered(abort, skip, options.get("err", False)) from None
+
+
+QUESTION_END = len(" [y/N]: ")
+"""What click adds after a question: left room for on its last line."""
+
+
+def question_text(text: str, width: int | None = None) -> str:
+    """A question (and the lines before it) on lines of the terminal's width (`fields_text`),
+    room left for click's " [y/N]: " (NU50 F5: `tj measure delete`'s and `tj forget`'s
+    questions ran past 80 columns); a command in backticks is never broken."""
+    size = width or shutil.get_terminal_size().columns
+    return "\n".join(fields_text([line], size - QUESTION_END) for line in text.split("\n"))
 
 
 class Declined(click.ClickException):
@@ -694,41 +708,116 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
     ]
 
 
-async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """One kind of record a kept copy holds that a therapist must not discard unseen
+    (`clinical_records`): how many, what one and many are called, and each one's words
+    ("answered 2, 2026-12-01 22:01"), newest first."""
+
+    one: str
+    many: str
+    each: tuple[str, ...]
+
+    def counted(self) -> str:
+        """ "2 PHQ-9 results with item 9 above 0"."""
+        return plural(len(self.each), self.one, self.many)
+
+    def words(self) -> str:
+        """ "2 PHQ-9 results with item 9 above 0 (answered 2, 2026-11-14 19:00; answered 1,
+        2026-11-07 14:00)": the HELD_NAMED newest named, then how many earlier."""
+        named = "; ".join(self.each[:HELD_NAMED])
+        more = len(self.each) - HELD_NAMED
+        if more > 0:
+            named += f"; and {plural(more, 'earlier one', 'earlier ones')}"
+        return f"{self.counted()} ({named})"
+
+
+HELD_NAMED = 4
+"""How many records of one kind `Held.words` names with their dates (the newest)."""
+
+
+async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held]:
     """What the journals (OWNER/NAME) hold that a therapist must not discard unseen (NU20
-    C10): each safety flag never acknowledged, and each questionnaire whose latest result
-    lies in its instrument's highest band (caseload.in_top_band, "Severe" for the PHQ-9), or
-    an earlier one a retake within the recall period followed (caseload.top_band_retaken),
-    in words: "an unacknowledged safety flag (PHQ-9 item 9 answered 2, 2026-12-01 22:01)",
-    "a PHQ-9 of 26 (Severe, 2026-12-01 22:05)". Read from this device (works offline)."""
+    C10), every one of them, safety first (NU50 F3: only a GAD-7 "severe" retaken since was
+    named, not two PHQ-9 results with item 9 above 0 nor the safety flag): the safety flags
+    never acknowledged, those acknowledged, the results with a safety item (PHQ-9 item 9)
+    answered above 0, then the results in their instrument's highest band
+    (caseload.in_top_band, "Severe" for the PHQ-9), each kind counted, newest first. Read from
+    this device (works offline)."""
     # care modules: not for everyday commands
-    from client_sdk.caseload import in_top_band, top_band_retaken
+    from client_sdk.caseload import in_top_band
     from client_sdk.scoring import builtin_instruments
 
     instruments = builtin_instruments()
-    items = []
+
+    def named(measure: str) -> str:
+        known = instruments.get(measure)
+        return known.name if known else measure
+
+    flags: list[SafetyFlag] = []
+    results: list[MeasureResult] = []
     for journal in journals:
-        for flag in await client.safety.flags(journal):
-            if not flag.acknowledged:
-                known = instruments.get(flag.measure)
-                name = known.name if known else flag.measure
-                items.append(
-                    f"an unacknowledged safety flag ({name} item {flag.item} answered "
-                    f"{flag.answer}, {local_time(flag.answered_at or flag.raised_at)})"
+        flags += await client.safety.flags(journal)
+        results += await client.measures.list(journal)
+    flags.sort(key=lambda f: f.answered_at or f.raised_at, reverse=True)
+    results.sort(key=lambda r: r.taken_at, reverse=True)
+    held = []
+    for acknowledged in (False, True):
+        found = [f for f in flags if bool(f.acknowledged) is acknowledged]
+        if found:
+            kind = f"{'' if acknowledged else 'un'}acknowledged safety flag"
+            held.append(
+                Held(
+                    kind,
+                    kind + "s",
+                    tuple(
+                        f"{named(f.measure)} item {f.item} answered {f.answer}, "
+                        f"{local_time(f.answered_at or f.raised_at)}"
+                        for f in found
+                    ),
                 )
-        latest: dict[str, MeasureResult] = {}
-        results = await client.measures.list(journal)  # newest first
-        for result in results:
-            latest.setdefault(result.measure, result)
-        # and one a retake within the recall period followed, as the caseload keeps it
-        # (caseload.top_band_retaken; REV-TOP F3)
-        for result in [*latest.values(), *top_band_retaken(results)]:
-            if in_top_band(result):
-                items.append(
-                    f"a {result.name} of {result.score} ({result.band}, "
-                    f"{local_time(result.taken_at)})"
+            )
+    for measure in sorted({r.measure for r in results}):
+        chosen = instruments.get(measure)
+        if chosen is None or not chosen.safety_items:
+            continue
+        items = ", ".join(f"item {n}" for n in chosen.safety_items)
+        answered = [r for r in results if r.measure == measure and r.safety_concern]
+        if answered:
+            held.append(
+                Held(
+                    f"{chosen.name} result with {items} above 0",
+                    f"{chosen.name} results with {items} above 0",
+                    tuple(safety_answered(r, chosen) for r in answered),
                 )
-    return items
+            )
+    for measure in sorted({r.measure for r in results}):
+        top = [r for r in results if r.measure == measure and in_top_band(r)]
+        if top:
+            name = named(measure)
+            held.append(
+                Held(
+                    f"{name} in its highest band",
+                    f"{name} results in its highest band",
+                    tuple(f"{r.score}, {r.band}, {local_time(r.taken_at)}" for r in top),
+                )
+            )
+    return held
+
+
+def safety_answered(result: MeasureResult, chosen: Instrument) -> str:
+    """ "answered 2, 2026-11-14 19:00" (the safety item's answer, when the answers were
+    shared), else the result's time alone."""
+    answers = chosen.safety_answers(result.answers or ())
+    said = ", ".join(f"answered {value}" for _, value in answers)
+    return f"{said}, {local_time(result.taken_at)}" if said else local_time(result.taken_at)
+
+
+async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
+    """`clinical_records` in words, with their dates: "1 unacknowledged safety flag (PHQ-9
+    item 9 answered 2, 2026-12-01 22:01)", "1 PHQ-9 in its highest band (26, Severe,
+    2026-12-01 22:05)"."""
+    return [held.words() for held in await clinical_records(client, journals)]
 
 
 def warn_unverified_owners(

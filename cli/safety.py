@@ -7,6 +7,7 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import shlex
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -345,13 +346,20 @@ def crisis_line_text(plan: SafetyPlan) -> str:
 
 
 def plan_text(plan: SafetyPlan) -> str:
+    """The plan as `tj safety plan` shows it: its fields, each wrapped under its label, then
+    the plan's own text, each of its lines on lines of the terminal's width, its words
+    unchanged, as the safety message shows it (NU50 F5: an 88-character plan line was not
+    wrapped at 80 columns)."""
     lines = [
         f"journal:      {plan.journal}",
         f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
         f"crisis line:  {crisis_line_text(plan)}",
         f"share flags:  {flags_text(plan)}",
     ]
-    return "\n".join(lines) + (f"\n\n{plan.plan}" if plan.plan else "\n\n(no plan written yet)")
+    written = plan.plan.splitlines() if plan.plan else ["(no plan written yet)"]
+    size = shutil.get_terminal_size().columns
+    body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
+    return f"{output.fields_text(lines)}\n\n{body}"
 
 
 def flags_text(plan: SafetyPlan) -> str:

@@ -32,6 +32,7 @@ from cli.main import (
     synced_first,
     tell_not_synced,
     then_sync,
+    tj_words,
 )
 from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -392,33 +393,35 @@ def share(
             wrap=True,  # under its label, as `tj sync`'s notices (NU47 #14)
         )
     if only is None and shared.kind == "mirror":
-        output.message(kept_limited(shared))
+        output.message(kept_limited(shared), wrap=True)
     else:
         flags_now_on = bool(safety_flags) and shared.member not in flags_before
-        output.message(share_confirmation(shared, flags_now_on))
+        output.message(share_confirmation(shared, flags_now_on), wrap=True)
     if again:
         output.message(
             f"{shared.member} also reads again what {shared.journal!r} held before: "
-            f"{output.plural(len(again), 'item', 'items')} shared with them then."
+            f"{output.plural(len(again), 'item', 'items')} shared with them then.",
+            wrap=True,
         )
     if only is not None and shared.fields is not None:
         for line in earlier_results_text(shared, earlier, any(downloaded)):
-            output.message(line)
+            output.message(line, wrap=True)
     if ended_assignments:
-        output.message(ended_with_share_text(ended_assignments))
+        output.message(ended_with_share_text(ended_assignments), wrap=True)
     for copy in copies_on:
-        output.message(copy_stays_text(copy, shared))
+        output.message(copy_stays_text(copy, shared), wrap=True)
     if not safety_flags and flags_resume(shared):
-        output.message(flags_resume_text(shared))
+        output.message(flags_resume_text(shared), wrap=True)
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
-        output.message(flags_off_text(shared))
+        output.message(flags_off_text(shared), wrap=True)
     if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
             "it once their device next syncs (`tj sync`, `tj caseload`) and can mark it read. This app is not monitored in "
-            "real time."
+            "real time.",
+            wrap=True,
         )
 
 
@@ -428,7 +431,8 @@ def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:
     `flags_stop_text`) and ask whether to go on (default no: click.Abort); `yes`: do not
     ask (NU24 C13)."""
     output.message(
-        read_role_flags_text(journal, member) if reading else flags_stop_text(journal, member)
+        read_role_flags_text(journal, member) if reading else flags_stop_text(journal, member),
+        wrap=True,
     )
     if not yes:
         output.confirm(
@@ -827,7 +831,7 @@ def share_entry(
         what = f"Shared entry {output.short_id(full_id)}"
         if only:  # what of it went (NU46 #12)
             what += f" (only its {output.plain_list(only)})"
-        output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.")
+        output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.", wrap=True)
 
 
 def share_item(
@@ -851,7 +855,7 @@ def agree_to_share_again(asked: SharedAgain, what: str, alone: str, yes: bool) -
     """Say what sharing `what` would give again (`shared_again_lines`) and ask (default no,
     aborting; `yes` does not ask)."""
     for line in shared_again_lines(asked, what, alone):
-        output.message(line)
+        output.message(line, wrap=True)
     if not yes:
         output.confirm(
             f"Share {'it' if len(asked.items) == 1 else 'them'} with {asked.member} again "
@@ -937,7 +941,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             for line in undelivered_text(
                 therapist, journal_name, pending, "you stop sharing"
             ).splitlines():
-                output.message(line)  # one item per line (NU20 C13)
+                output.message(line, wrap=True)  # one item per line (NU20 C13)
             if not yes:
                 output.confirm(
                     f"Stop sharing {journal_name} with {therapist} anyway?",
@@ -962,7 +966,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         # so not again by the next `tj sync` as "Earlier" (NU44 F6).
         said = [d for d in held if ended_here(d, journal_name, therapist)]
         tell_held([d for d in held if d not in said])
-        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")
+        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.", wrap=True)
         if said:
             home.run(lambda client: client.mark_news_seen(said))
         return
@@ -973,10 +977,11 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     if any(b.journal == journal_name for b in briefs):  # written once: no "from now on"
         output.message(
             f"Stopped sharing your pre-session brief {journal_name!r} with {therapist} (they "
-            "keep what they already downloaded)."
+            "keep what they already downloaded).",
+            wrap=True,
         )
     else:
-        output.message(unshare_confirmation(journal_name, therapist, ended))
+        output.message(unshare_confirmation(journal_name, therapist, ended), wrap=True)
     if ended.kept:
         named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
         for copy in ended.kept:  # what became of each copy (NU28 C2)
@@ -984,13 +989,14 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             output.message(kept_copy_text(copy, named.get(copy.journal_id, "")), wrap=True)
     stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
     if stopped:
-        output.message(ended_with_share_text(stopped))
+        output.message(ended_with_share_text(stopped), wrap=True)
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [
         (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
     ]:  # not ended by this command: say so (R33 F3)
         output.message(
             f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
-            f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
+            f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}",
+            wrap=True,
         )
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
         if live.journal == journal_name:
@@ -1190,10 +1196,11 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
     name, owner, copy = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
-            f"You left {name}; it is no longer shared with you. {still_arriving(owner, copy)}"
+            f"You left {name}; it is no longer shared with you. {still_arriving(owner, copy)}",
+            wrap=True,
         )
     else:
-        output.message(f"You left {name}; it is no longer shared with you.")
+        output.message(f"You left {name}; it is no longer shared with you.", wrap=True)
 
 
 async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str, str]:
@@ -1256,15 +1263,16 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget ana/Personal --yes
     """
     name = home.run(partial(forgetting, journal_name, unlisted))
-    items = home.run(lambda client: output.clinical_items(client, [journal_name]))
-    if items:  # never discarded unseen (NU20 C10)
+    records = home.run(lambda client: output.clinical_records(client, [journal_name]))
+    if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
+        export = shlex.join([*tj_words(home), "export", "--journal", name, "--out", "DIR"])
         output.message(
-            f"{name} holds {output.and_words(items)}. For your clinical records, "
-            f"export it first: `tj export --journal {shlex.quote(name)} --out DIR` writes it "
-            "out."
+            f"{name} holds {output.and_words([r.words() for r in records])}. For your "
+            f"clinical records, export it first: `{export}` writes it out.",
+            wrap=True,
         )
     if not yes:
-        held = f", with {output.and_words(items)}," if items else ""
+        held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
             output.shown(f"Discard the copy of {name}{held} from this device for good?"),
             abort=True,

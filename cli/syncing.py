@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.cells import cell_len
 
 from cli import output
 from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
@@ -87,7 +89,7 @@ def show_report(
         names = (report.erased_journals, report.erased_authors)
         output.message(f"Notice: {erased_text(journal_id, author, count, *names)}", wrap=True)
     for share in report.refused_shares:
-        output.message(f"Warning: {output.refused_share_line(share)}")
+        output.message(f"Warning: {output.refused_share_line(share)}", wrap=True)
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:
@@ -103,19 +105,25 @@ def show_report(
         output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}", wrap=True)
 
 
-def earlier_text(earlier: list[News], told: list[Departure]) -> str:
+def earlier_text(earlier: list[News], told: list[Departure], width: int | None = None) -> str:
     """The news and share changes other commands' quick syncs brought since the last `tj
     sync` (NU43 #4: that sync's "nothing new" hid a client's entry `tj caseload` had
     fetched first; NU44 F6: a share's end it told on its stderr only), each source named
     once (sync.grouped_by_source, NU44 F7), then the share changes in the order told
     (`output.departure_in_brief`): "Earlier, fetched by other commands since your last `tj
     sync`: from hugo: 1 new entry, 1 new goal; dev's 'Personal' is no longer served to you
-    (21:02)."."""
-    from client_sdk.sync import grouped_by_source
+    (21:02)."; when that is longer than the terminal's width (`width`, default
+    `output.fields_text`'s), the lead alone on its line and each source and each share
+    change on its own line under it, indented, wrapped (NU50 F5: one line of 180 characters
+    at 80 columns), as `output.sync_summary` says a long summary."""
+    from client_sdk.sync import source_parts
 
-    said = [grouped_by_source(earlier)] if earlier else []
-    said += [output.departure_in_brief(d) for d in told]
-    return "Earlier, fetched by other commands since your last `tj sync`: " + "; ".join(said) + "."
+    lead = "Earlier, fetched by other commands since your last `tj sync`:"
+    said = [*source_parts(earlier), *(output.departure_in_brief(d) for d in told)]
+    text = f"{lead} {'; '.join(said)}."
+    if cell_len(text) <= (width or shutil.get_terminal_size().columns):
+        return text
+    return f"{lead}\n" + output.fields_text([f"  {part}" for part in said], width)
 
 
 def earlier_dict(earlier: list[News] | None, told: list[Departure] | None) -> dict[str, Any]:

@@ -212,9 +212,11 @@ class Brief:
             course, first = score.get("since_baseline"), score.get("baseline_at")
             if course is not None and first is not None:
                 day = datetime.fromisoformat(first).astimezone().strftime("%Y-%m-%d")
-                text += f", {course['change']:+d} since the first on {day}"
+                text += (
+                    f", {course['change']:+d} since the first (from {course['earlier']} on {day})"
+                )
                 if course["reliable"]:
-                    text += f" ({course['reliable']})"
+                    text += f", {course['reliable']}"
             lowest = score.get("lowest")  # a relapse after improvement (caseload.ScoreLine)
             if lowest is not None:
                 day = datetime.fromisoformat(lowest["taken_at"]).astimezone().strftime("%Y-%m-%d")

@@ -92,14 +92,18 @@ def care_count(kind: str, records: object) -> int:
     return len(records)
 
 
-def care_markdown(care: CareRecords, tz: tzinfo | None = None) -> dict[str, str]:
+def care_markdown(
+    care: CareRecords, tz: tzinfo | None = None, *, own: bool = False
+) -> dict[str, str]:
     """One journal's care records as Markdown pages, by file name; only pages with content:
     questionnaires.md, homework.md, assignments.md, safety.md (plan and flags),
-    private-notes.md (in the journal they are kept in)."""
+    private-notes.md (in the journal they are kept in). `own`: the exporter's own journal (a
+    client's): a safety item answered above 0 is said in this app's words for the client,
+    not the manual's for a clinician (NU50 F6), as on screen."""
     pages: dict[str, str] = {}
     if care.results:
         pages["questionnaires.md"] = _page(
-            "Questionnaire results", (_result(r, tz) for r in care.results)
+            "Questionnaire results", (_result(r, tz, own) for r in care.results)
         )
     if care.homework:
         pages["homework.md"] = _page("Homework", (_homework(h, tz) for h in care.homework))
@@ -128,7 +132,7 @@ def _minute(text: str | None, tz: tzinfo | None) -> str:
     return datetime.fromisoformat(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _result(result: JSONObject, tz: tzinfo | None) -> str:
+def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     answers = result["answers"]
     lines = [
         f"## {result['name']}: {result['score']} ({result['band']})",
@@ -136,23 +140,49 @@ def _result(result: JSONObject, tz: tzinfo | None) -> str:
         f"- id: {result['id']}",
         f"- taken: {_minute(result['taken_at'], tz)}",
         "- answers: " + ("not shared" if answers is None else ", ".join(str(a) for a in answers)),
+        *_unscored_answer(result),
     ]
-    return "\n".join([*lines, *_safety_answers(result), ""])
+    return "\n".join([*lines, *_safety_answers(result, own), ""])
 
 
-def _safety_answers(result: JSONObject) -> list[str]:
+OWN_SAFETY_WORDS = (
+    "this answer needs a closer talk with someone who can help: please talk with your "
+    "therapist or a doctor, and keep your safety plan to hand."
+)
+"""What a safety item answered above 0 calls for, said to the client in their own export, in
+this app's own words (attributed to no one: REV-CLIN F3), as the screen says it to them."""
+
+
+def _unscored_answer(result: JSONObject) -> list[str]:
+    """The answer to the unscored question (the PHQ-9 difficulty question), with its words,
+    as `tj measure show` gives it (NU50 F6: the export dropped it): "- not scored: If you
+    checked off any problems, ...? 1 (Somewhat difficult)"."""
+    from client_sdk.scoring import builtin_instruments
+
+    value = result.get("unscored")
+    found = builtin_instruments().get(str(result.get("measure", "")))
+    question = found.stored_unscored if found is not None else None
+    if value is None or question is None:
+        return []
+    label = next((o.label for o in question.options if o.value == value), "")
+    return [f"- not scored: {question.text} {value} ({label})"]
+
+
+def _safety_answers(result: JSONObject, own: bool = False) -> list[str]:
     """A line per safety item (PHQ-9 item 9) answered above 0 (NU28 C3): whatever the total,
     the PHQ Instruction Manual says such an answer "needs further assessment for suicide
-    risk" (client_sdk/data/instruments/phq9.json, sources "safety_items")."""
+    risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"); to the client
+    (`own`), this app's own words (OWN_SAFETY_WORDS; NU50 F6)."""
     from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, builtin_instruments
 
     found = builtin_instruments().get(str(result.get("measure", "")))
     answers = result.get("answers")
     if found is None or not isinstance(answers, list):
         return []
+    said = OWN_SAFETY_WORDS if own else PHQ_MANUAL_ON_ITEM_9
     return [
         f"- **item {n} answered {value} ({found.option_label(value)}), above 0**: whatever the "
-        f"total score, {PHQ_MANUAL_ON_ITEM_9}"
+        f"total score, {said}"
         for n, value in found.safety_answers([int(a) for a in answers])
     ]
 
@@ -259,12 +289,21 @@ def _plan(plan: JSONObject) -> str:
 def _flag(flag: JSONObject, tz: tzinfo | None) -> str:
     seen = ", ".join(f"{a['by']} {_minute(a['at'], tz)}" for a in flag["acknowledged"])
     lines = [
-        f"## Safety flag: {flag['measure']} item {flag['item']}, answer {flag['answer']}",
+        f"## Safety flag: {_measure_name(flag['measure'])} item {flag['item']}, answer "
+        f"{flag['answer']}",
         "",
         f"- raised: {_minute(flag['raised_at'], tz)}",
         f"- read by: {seen or 'nobody yet'}",
     ]
     return "\n".join([*lines, ""])
+
+
+def _measure_name(measure: str) -> str:
+    """ "PHQ-9" for "phq9" (NU50 F6: the flag's heading gave the raw id)."""
+    from client_sdk.scoring import builtin_instruments
+
+    found = builtin_instruments().get(measure)
+    return found.name if found is not None else measure
 
 
 def _private_note(note: JSONObject, tz: tzinfo | None) -> str:

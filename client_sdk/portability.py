@@ -515,7 +515,8 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         notes = [n for n in archive.notes if n.journal_id == journal.id]
         if notes:
             written.append(write_private(folder / "notes.md", notes_markdown(notes, tz)))
-        for name, page in care_markdown(archive.care.of_journal(journal.id), tz).items():
+        care = archive.care.of_journal(journal.id)
+        for name, page in care_markdown(care, tz, own=not owner).items():
             written.append(write_private(folder / name, page))
     return written
 

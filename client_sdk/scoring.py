@@ -153,6 +153,17 @@ class Instrument:
     sources: dict[str, str]
     verified_against: tuple[Source, ...] = ()
     retired_unscored: RetiredQuestion | None = None
+    caseness_name: str | None = None
+
+    @property
+    def cut_off_words(self) -> str:
+        """The caseness score in this instrument's own words (NU50 F2): "the clinical cut-off
+        of 10 (caseness)" (PHQ-9, GAD-7: NHS Talking Therapies caseness); an instrument whose
+        definition names it otherwise (`caseness_name`) says so: "the provisional cut-point
+        of 33" (PCL-5: a screening cut-point, not a caseness threshold)."""
+        if self.caseness_name is not None:
+            return f"the {self.caseness_name} of {self.caseness}"
+        return f"the clinical cut-off of {self.caseness} (caseness)"
 
     @property
     def max_score(self) -> int:
@@ -389,6 +400,7 @@ def parse_instrument(data: Any) -> Instrument:
                 for s in data.get("verified_against") or ()
             ),
             retired_unscored=_retired(data.get("retired_unscored")),
+            caseness_name=_note(data.get("caseness_name")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidInput(f"malformed instrument definition: {error}") from None

@@ -394,6 +394,12 @@ def grouped_by_source(news: Sequence[News]) -> str:
     entries, 1 new goal; from gina: 1 new entry; on your phone: 1 updated entry" (NU44 F7:
     a client named once per item read as a paragraph with many clients); journal news,
     which name no source, after them ("new journal Work")."""
+    return "; ".join(source_parts(news))
+
+
+def source_parts(news: Sequence[News]) -> list[str]:
+    """`grouped_by_source`'s parts, one per source, then each journal news: "from hugo: 2 new
+    entries, 1 new goal", "new journal Work" (one line each when they do not fit one)."""
     groups: dict[tuple[str, bool], list[str]] = {}
     alone = []
     for item in news:
@@ -405,7 +411,7 @@ def grouped_by_source(news: Sequence[News]) -> str:
         f"{'on your ' if own else 'from '}{source}: {', '.join(items)}"
         for (source, own), items in groups.items()
     ]
-    return "; ".join([*said, *alone])
+    return [*said, *alone]
 
 
 def _news_key(news: News) -> tuple[object, ...]:

@@ -47,7 +47,7 @@ async def test_a_phq9_retaken_a_minute_later_keeps_item_9_in_the_caseload(
     await ana.ok("measure", "take", "phq9", "--answers", "1,2,1,2,1,1,2,1,1")
     retake = await ana.ok("measure", "take", "phq9", "--answers", " 1, 1,1,1,1,1,1,1,0")
     said = " ".join((retake.stdout + retake.stderr).split())  # lines wrap at the width
-    assert "change: -4 since last time (12 → 8 on " in said  # plain (REV-CLIN F1)
+    assert "change: -4 since last time (from 12 on " in said  # plain (REV-CLIN F1)
     assert "not a measure of change" not in said and "retake" not in said
     await drsmith.ok("sync")
     [row] = await drsmith.json("caseload")

@@ -90,6 +90,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     # the file (NU18 C9), and --json counts them.
     bob = await new_device(live_server, tmp_path, "bob")
     said = (await bob.ok("import", str(path))).stdout.strip()
+    said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
         "Imported 1 entry, 1 questionnaire result and 1 safety plan into 1 "
         "journal; not imported (they stay in the file): 1 homework entry and 1 assignment; "

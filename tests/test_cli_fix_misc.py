@@ -79,7 +79,7 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     await ana.ok("share", "Personal", "drsmith", "--only", "mood,scores", "--yes")
     await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
     shown = (await ana.ok("safety", "plan")).stdout
-    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    [line] = [line for line in unwrapped(shown).splitlines() if line.startswith("share flags:")]
     assert line == (
         "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
         "earlier share of Personal, which does not carry over to this one: `tj safety plan "
@@ -98,7 +98,7 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
     await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", *fingerprint)
     shown = (await ana.ok("safety", "plan")).stdout
-    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    [line] = [line for line in unwrapped(shown).splitlines() if line.startswith("share flags:")]
     assert line == (
         "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
         "earlier share of Personal, which does not carry over to this one: `tj safety plan "
@@ -109,7 +109,7 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     # the command it names opts drsmith in again: flags reach him, and tom is still not
     await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
     shown = (await ana.ok("safety", "plan")).stdout
-    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    [line] = [line for line in unwrapped(shown).splitlines() if line.startswith("share flags:")]
     assert line == (
         "share flags:  yes (flags reach drsmith; not tom, who also read it: `tj safety plan "
         "--share-flags` names whom it adds and asks)"

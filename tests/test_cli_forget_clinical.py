@@ -33,8 +33,9 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     warned = " ".join(caseload.stderr.split())
     assert "you never compared carl's fingerprint" in warned  # the test can fail
     assert "tj forget" not in warned
-    assert "an unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
-    assert "a PHQ-9 of 26 (Severe," in warned
+    assert "1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
+    assert "1 PHQ-9 result with item 9 above 0 (answered 2," in warned  # NU50 F3
+    assert "1 PHQ-9 in its highest band (26, Severe," in warned
     # by carl's account: the kept copy's commands (REV-S9B S9B-1)
     [row] = await drsmith.json("shared-with-me")
     label = f"carl (account {row['owner_id'][:8]})"
@@ -43,15 +44,20 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = " ".join(kept.stderr.split())
-    assert "carl/Personal holds an unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
-    assert "and a PHQ-9 of 26 (Severe," in said
-    assert "`tj export --journal carl/Personal --out DIR` writes it out." in said
-    assert "Discard the copy of carl/Personal, with an unacknowledged safety flag" in said
+    assert "carl/Personal holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
+    assert "1 PHQ-9 result with item 9 above 0 (answered 2," in said  # NU50 F3
+    assert "and 1 PHQ-9 in its highest band (26, Severe," in said
+    export = f"`tj --home {drsmith.home} export --journal carl/Personal --out DIR`"
+    assert f"{export} writes it out." in said  # with the profile (NU50 F4)
+    assert (
+        "Discard the copy of carl/Personal, with 1 unacknowledged safety flag, 1 PHQ-9 result "
+        "with item 9 above 0 and 1 PHQ-9 in its highest band, from this device for good?"
+    ) in said
     assert "[y/N]" in said
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["carl"]
 
     forgot = await drsmith.ok("forget", "carl/Personal", "--unlisted", "--yes")
-    assert "holds an unacknowledged safety flag" in " ".join(forgot.stderr.split())
+    assert "holds 1 unacknowledged safety flag" in " ".join(forgot.stderr.split())
     assert await drsmith.json("shared-with-me") == []
 
 

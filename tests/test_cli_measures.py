@@ -30,9 +30,9 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     text = flat((await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout)
     assert "score: 7 of 27 (Mild)" in text
     today = datetime.now().astimezone().date().isoformat()
-    assert f"change: -9 since last time (16 → 7 on {today})" in text  # plain (REV-CLIN F1)
+    assert f"change: -9 since last time (from 16 on {today})" in text  # plain (REV-CLIN F1)
     assert (  # first score to last, however soon after (REV-CLIN F1)
-        f"course: -9 since the first (16 → 7 on {today}), reliable improvement, now below the "
+        f"course: -9 since the first (from 16 on {today}), reliable improvement, now below the "
         "clinical cut-off of 10 (caseness)"
     ) in text
     assert "retake" not in text and "not a measure of change" not in text
@@ -194,29 +194,30 @@ async def test_change_is_labelled_from_the_first_result_and_never_recovered(
     first_gad7 = fortnight_ago.astimezone().date().isoformat()
     first_pcl5 = month_ago.astimezone().date().isoformat()
     text = flat((await omar.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stdout)
-    assert f"change: -10 since last time (10 → 0 on {first_gad7})" in text
+    assert f"change: -10 since last time (from 10 on {first_gad7})" in text
     assert (
-        f"course: -10 since the first (10 → 0 on {first_gad7}), reliable improvement, now "
+        f"course: -10 since the first (from 10 on {first_gad7}), reliable improvement, now "
         "below the clinical cut-off of 8 (caseness)"
     ) in text
     assert "recover" not in text
     today = datetime.now().astimezone().date().isoformat()
     again = flat((await omar.ok("measure", "take", "gad7", "--answers", "2,2,1,1,2,1,1")).stdout)
-    assert f"change: +10 since last time (0 → 10 on {today})" in again
-    assert f"course: +0 since the first (10 → 10 on {first_gad7}), no reliable change" in again
+    assert f"change: +10 since last time (from 0 on {today})" in again
+    assert f"course: +0 since the first (from 10 on {first_gad7}), no reliable change" in again
     assert "retake" not in again and "not a measure of change" not in again
     pcl5 = flat(
         (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
     )
     assert (
-        f"course: -40 since the first (40 → 0 on {first_pcl5}) (no single reliable-change "
-        "threshold is published for PCL-5), now below the clinical cut-off of 33 (caseness)"
+        f"course: -40 since the first (from 40 on {first_pcl5}), no single reliable-change "
+        "threshold is published for PCL-5, now below the provisional cut-point of 33"
     ) in pcl5
     back = flat(
         (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["2"] * 20))).stdout
     )
-    assert f"change: +40 since last time (0 → 40 on {today})" in back
+    assert f"change: +40 since last time (from 0 on {today})" in back
     assert "cut-off" not in back and "recover" not in back and "same period" not in back
+    assert "caseness" not in pcl5 and "cut-off" not in pcl5  # a screening cut-point (NU50 F2)
     taken = await omar.json("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
     assert taken["change"] == {
         "earlier": 10,

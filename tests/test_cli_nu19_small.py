@@ -20,7 +20,7 @@ async def test_a_therapists_empty_views_say_what_to_do_and_the_html_counts_right
     empty = (await drlee.ok("list", "--journal", "ana/Personal")).stderr
     assert "No entries in ana/Personal: what ana shares shows after `tj sync`." in empty
     assert "tj write" not in empty
-    insights = (await drlee.ok("insights")).stdout
+    insights = " ".join((await drlee.ok("insights")).stdout.split())  # wrapped (NU50 F5)
     assert "(a client's journal: --journal OWNER/NAME)" in insights
     shared = (await drlee.ok("insights", "--journal", "ana/Personal")).stdout
     assert "what ana shares shows after `tj sync`" in shared and "tj write" not in shared

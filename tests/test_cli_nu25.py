@@ -50,7 +50,9 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
     assert row[-1] == "no (a copy)"
 
     widened = await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
-    [flags_line] = [line for line in widened.stderr.splitlines() if "Safety flags" in line]
+    [flags_line] = [  # wrapped under its label (NU50 F5)
+        line for line in unwrapped(widened.stderr).splitlines() if "Safety flags" in line
+    ]
     assert flags_line == (
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, "
         "no safety flag is sealed for them under this share (you chose to send them flags for "
@@ -107,7 +109,7 @@ async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_n
         "safety flag is sealed for them under this share (you have not chosen to send them "
         "flags). To send them safety flags: tj share Personal drsmith --role annotate "
         "--safety-flags"
-    ) in annotate.stderr.splitlines()
+    ) in unwrapped(annotate.stderr).splitlines()  # wrapped under its label (NU50 F5)
 
 
 def flat(text: str) -> str:

@@ -16,6 +16,12 @@ from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
 COPY = "ana/Personal (mood, tags) for drsmith"
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 STILL = (
     "You still receive 'ana/Personal (mood, tags) for drsmith', the copy of some of its fields "
     "ana keeps for you: those fields of what ana writes keep arriving there; leave it too "
@@ -48,17 +54,17 @@ async def test_leave_names_the_copy_that_keeps_arriving(
 
     asked = await drsmith.tj("leave", "ana/Personal", input="n\n")
     assert asked.exit_code == 1, asked.output
-    assert unwrapped(asked.stderr) == (
+    assert flat(asked.stderr) == flat(  # the question wrapped at the width (NU50 F5)
         "Leave ana/Personal? Nothing ana writes in it from now on, safety flags included, "
         f"reaches you through it, and only ana can share it with you again. {STILL} "
         '[y/N]: n\nNot done: you answered no to "Leave ana/Personal? Nothing ana writes in '
         "it from now on, safety flags included, reaches you through it, and only ana can "
         f'share it with you again. {STILL}".\n'
     )
+    assert asked.stderr.count("\n") > 2  # wrapped
     left = await drsmith.ok("leave", "ana/Personal", "--yes")
-    assert (
-        unwrapped(left.stderr)
-        == f"You left ana/Personal; it is no longer shared with you. {STILL}\n"
+    assert flat(left.stderr) == flat(
+        f"You left ana/Personal; it is no longer shared with you. {STILL}\n"
     )
     plain = await drlee.ok("leave", "ana/Personal", "--yes")  # no copy: as before
     assert unwrapped(plain.stderr) == "You left ana/Personal; it is no longer shared with you.\n"

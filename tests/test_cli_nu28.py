@@ -61,8 +61,8 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     out = lines_of(taken.stdout)
     score = out.index("score: 4 of 27 (None-minimal)")  # scoring and band unchanged
     assert out[score + 1] == CLIENT_LINE + (
-        "please read the safety message printed with this result (on the terminal: stderr) "
-        "and talk with your therapist or a doctor."
+        "please read the safety message shown on the screen with this result and talk with "
+        "your therapist or a doctor."
     )  # not "above": this line is on stdout, the message on stderr (NU32 #14)
     assert out[score + 2].startswith("change: ")
     result_id = out[0].removeprefix("id: ")
@@ -151,7 +151,11 @@ async def test_the_markdown_export_marks_an_item_9_answer_above_0(
     markdown = tmp_path / "md"
     await ana.ok("export", "--format", "markdown", "--out", str(markdown))
     page = (markdown / "personal" / "questionnaires.md").read_text()
-    marked = f"- **item 9 answered 1 (Several days), above 0**: whatever the total score, {MANUAL}"
+    marked = (  # the client's own export: this app's words, as on her screen (NU50 F6)
+        "- **item 9 answered 1 (Several days), above 0**: whatever the total score, this answer "
+        "needs a closer talk with someone who can help: please talk with your therapist or a "
+        "doctor, and keep your safety plan to hand."
+    )
     assert page.count(marked) == 1
     assert page.count("PHQ-9: 4 (None-minimal)") == 2
     with_item_9 = page[page.index("- answers: 0, 1, 0, 1, 1, 0, 0, 0, 1") :]

@@ -156,7 +156,8 @@ async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
     """NU47 #14: `tj show BRIEF` printed a score's line of 100 columns at 80 ("PHQ-9: 9
     (mild), +0 since the one before (retaken within its recall period: ...)"), where `tj
     brief` wraps it under its label; now "..., +0 since the first on DATE (no reliable
-    change)" (REV-CLIN F1)."""
+    change)" (REV-CLIN F1), "..., +0 since the first (from 8 on DATE), no reliable change"
+    since NU50 F1."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
@@ -165,7 +166,9 @@ async def test_showing_a_brief_keeps_its_lines_within_the_terminal(
     await ana.ok("brief", "drsmith", "--yes")
     [brief] = await drsmith.json("briefs")
     shown = (await drsmith.ok("show", brief["id"][:8], env={"COLUMNS": "80"})).stdout
-    assert "+0 since the one before, +0 since the first on" in " ".join(shown.split()), shown
+    assert "+0 since the one before, +0 since the first (from 8 on" in " ".join(shown.split()), (
+        shown
+    )
     assert max(len(line) for line in shown.splitlines()) <= 80, shown
 
 

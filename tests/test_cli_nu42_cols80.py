@@ -49,7 +49,9 @@ async def test_a_check_in_of_more_sessions_than_the_whole_goal_asks_first(
     assert await checkins() == []
 
     saved = await laptop.ok("goal", "checkin", goal, "--progress", "50", input="y\n")
-    assert QUESTION in saved.stderr and "50/12 sessions" in saved.stdout
+    asked = saved.stderr.split(" [y/N]")[0]  # wrapped at 80 columns, room for [y/N] (NU50 F5)
+    assert " ".join(asked.split()).endswith(QUESTION) and "50/12 sessions" in saved.stdout
+    assert max(len(line) for line in asked.splitlines()) <= 80 - len(" [y/N]: ")
     assert "that brings the goal to 50 of 12 sessions, more than its target" in saved.stderr
     forced = await laptop.ok("goal", "checkin", goal, "--progress", "13", "--yes")
     assert "Save it?" not in forced.stderr and "63/12 sessions" in forced.stdout

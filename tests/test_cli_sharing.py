@@ -182,7 +182,9 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
     [after] = await ana.json("shares")
     assert (after["role"], after["expires_at"]) == ("annotate", before["expires_at"])
-    assert "to read and add notes until 2099-12-31 (end of day) (it was" in changed.stderr
+    assert "to read and add notes until 2099-12-31 (end of day) (it was" in " ".join(
+        changed.stderr.split()  # wrapped at the width (NU50 F5)
+    )
     await tom.ok("sync")
     [seen] = await tom.json("shared-with-me")
     assert (seen["role"], seen["expires_at"]) == ("annotate", before["expires_at"])
@@ -199,7 +201,9 @@ async def test_a_new_end_date_or_fields_keep_the_role_a_share_has(ana: Device, t
     without --role is read-only."""
     await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
-    assert "to read and add notes until 2099-12-31 (end of day) (it was" in renewed.stderr
+    assert "to read and add notes until 2099-12-31 (end of day) (it was" in " ".join(
+        renewed.stderr.split()  # wrapped at the width (NU50 F5)
+    )
     narrowed = await ana.json("share", "Personal", "tom", "--only", "mood")
     assert (narrowed["role"], narrowed["fields"]) == ("annotate", ["mood"])
     assert [(s["role"], s["fields"]) for s in await ana.json("shares")] == [("annotate", ["mood"])]

@@ -495,20 +495,21 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     soon = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
     day = days_ago(2).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 8 (x), -12 since the one before, -12 since the first on {day} "
-        "(reliable improvement)"
+        f"PHQ-9: 8 (x), -12 since the one before, -12 since the first (from 20 on {day}), "
+        "reliable improvement"
     ) in soon.text()
     assert "not a measure of change" not in soon.text() and "retake" not in soon.text()
     course = [phq9(20, 28, "a"), phq9(16, 21, "b"), phq9(12, 14, "c"), phq9(15, 7, "d")]
     weekly = compute_brief([], course, [], [], now=NOW, days=14)
     day = days_ago(28).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} (no reliable change)"
+        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first (from 20 on {day}), "
+        "no reliable change"
     ) in weekly.text()
     relapse = [phq9(20, 28, "a"), phq9(4, 14, "b"), phq9(12, 1, "c")]  # REV-S11 S11-5
     shown = compute_brief([], relapse, [], [], now=NOW, days=30).text()
     low_day = days_ago(14).astimezone().strftime("%Y-%m-%d")
-    assert f"(reliable improvement), up 8 from its lowest (4 on {low_day})" in shown, shown
+    assert f", reliable improvement, up 8 from its lowest (4 on {low_day})" in shown, shown
 
 
 def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
