@@ -215,6 +215,11 @@ class Brief:
                 text += f", {course['change']:+d} since the first on {day}"
                 if course["reliable"]:
                     text += f" ({course['reliable']})"
+            lowest = score.get("lowest")  # a relapse after improvement (caseload.ScoreLine)
+            if lowest is not None:
+                day = datetime.fromisoformat(lowest["taken_at"]).astimezone().strftime("%Y-%m-%d")
+                rise = score["score"] - lowest["score"]
+                text += f", up {rise} from its lowest ({lowest['score']} on {day})"
             lines.append(text)
         for item in self.safety_items:
             when = datetime.fromisoformat(item["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -59,7 +59,9 @@ in this order:
    its lowest (4 on 2026-11-24)": a relapse after improvement, which a course judged first
    score to last hides, 20 → 4 → 12 reading as a reliable improvement; the threshold is the
    manual's, this use of it a rule of this SDK: a flag for the therapist to look, not an
-   outcome);
+   outcome); either kept, as of the result that raised it, while the latest result was
+   taken less than a recall period after that one ("PHQ-9 reliable deterioration on
+   2026-11-29 (from 4 on 2026-11-01; retaken since)", `course_flags_retaken`);
 3. anything else flagged: an unreadable result, a mood drop, a low mood this week ("mood
    2/10 on 2026-12-04", the lowest of the week's shared entries, the latest of those, with
    how many when several: "(3 at or below 2 in 7 days)"; its time the latest of them; a
@@ -494,6 +496,59 @@ def top_band_retaken(results: list[MeasureResult]) -> list[MeasureResult]:
     return found
 
 
+def course_flags(line: ScoreLine, zone: tzinfo, *, retaken: bool = False) -> list[str]:
+    """The flags of a course's latest score (`line`): "PHQ-9 reliable deterioration (from 4
+    on 2026-11-01)" (the first score and its day), or "PHQ-9 up 8 from its lowest (4 on
+    2026-11-24)" (`ScoreLine.lowest`); none. `retaken`: said of a score a form taken less
+    than a recall period later followed (`course_flags_retaken`): "PHQ-9 reliable
+    deterioration on 2026-11-29 (from 4 on 2026-11-01; retaken since)"."""
+    name, result = line.result.name, line.result
+    on = f" on {result.taken_at.astimezone(zone).date().isoformat()}" if retaken else ""
+    since = "; retaken since" if retaken else ""
+    flags = []
+    course = line.since_baseline
+    if course is not None and course.reliable == DETERIORATION and line.baseline is not None:
+        day = line.baseline.taken_at.astimezone(zone).date().isoformat()
+        flags.append(f"{name} reliable deterioration{on} (from {course.earlier} on {day}{since})")
+    if line.lowest is not None:
+        day = line.lowest.taken_at.astimezone(zone).date().isoformat()
+        rise = result.score - line.lowest.score
+        flags.append(f"{name} up {rise}{on} from its lowest ({line.lowest.score} on {day}{since})")
+    return flags
+
+
+def course_flags_retaken(
+    results: list[MeasureResult], zone: tzinfo
+) -> list[tuple[MeasureResult, str]]:
+    """For each measure whose latest result raises no course flag (`course_flags`): the
+    flags of the latest earlier result that raised one, as of that result (its course up to
+    it), when the latest was taken less than the instrument's recall period after it, with
+    that result. A form about some of the same days clears no reliable deterioration nor a
+    rise from the lowest, as it clears no severe score (`top_band_retaken`; REV-S11 S11-1:
+    4 → 15 retaken as 9 six minutes later left no flag); one a whole recall period later
+    does."""
+    found = []
+    for measure in sorted({r.measure for r in results}):
+        instrument = builtin_instruments().get(measure)
+        if instrument is None or instrument.reliable_change is None:
+            continue
+        same = sorted(
+            (r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id)
+        )
+        newest = same[-1]
+        if course_flags(latest_scores(same)[0], zone):
+            continue  # the latest score's own flag says it
+        period = timedelta(days=instrument.recall_days)
+        for index in range(len(same) - 2, -1, -1):
+            if newest.taken_at - same[index].taken_at >= period:
+                break
+            flags = course_flags(latest_scores(same[: index + 1])[0], zone, retaken=True)
+            if flags:
+                found += [(same[index], text) for text in flags]
+                break
+    return found
+
+
 def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
     lines = []
     for goal in goals:
@@ -680,18 +735,12 @@ def caseload_row(
             when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
             reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
     for line in scores:
-        course = line.since_baseline
-        if course is not None and course.reliable == DETERIORATION and line.baseline is not None:
-            day = line.baseline.taken_at.astimezone(zone).date().isoformat()
-            text = f"{line.result.name} reliable deterioration (from {course.earlier} on {day})"
-            reasons.append((2, text, line.result.taken_at))
-        if line.lowest is not None:
-            day = line.lowest.taken_at.astimezone(zone).date().isoformat()
-            rise = line.result.score - line.lowest.score
-            text = f"{line.result.name} up {rise} from its lowest ({line.lowest.score} on {day})"
+        for text in course_flags(line, zone):
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
+    for result, text in course_flags_retaken(results, zone):  # nor a course's signal
+        reasons.append((2, text, result.taken_at))
     for result in top_band_retaken(results):  # a quick retake clears no severe score
         day = result.taken_at.astimezone(zone).date().isoformat()
         reasons.append(

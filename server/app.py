@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -103,6 +104,9 @@ def where(request: web.Request) -> str:
     return logs.where(request, routes.ROUTES)
 
 
+# The characters of a session token (base64url, service.Service makes them): any other byte,
+# one that is not UTF-8 included (aiohttp keeps those as surrogates), is 401 `auth_failed`.
+TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 CODINGS = frozenset({"identity", "gzip", "x-gzip", "deflate"})  # what routes.read_body inflates
 
 
@@ -122,11 +126,21 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
         # Refused before the body is read, every coding alike (br and zstd too: aiohttp does
         # not decode request bodies here, see `handler_options`).
         raise UnsupportedMedia("send the body without a Content-Encoding, or gzip or deflate")
+    elif (
+        request.path in routes.PUBLIC_PATHS
+        and request.headers.get("Content-Encoding", "identity").strip().lower() != "identity"
+    ):
+        # A stranger's body is never inflated (REV-SRV F4): refused unread, connection closed.
+        refused = UnsupportedMedia("send the body of a public endpoint without a Content-Encoding")
+        refused.closes_connection = True
+        raise refused
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme != "Bearer" or not token or len(token) > 128:
             raise Unauthorized("log in first: this endpoint needs a session", code="auth_required")
+        if not TOKEN.fullmatch(token):  # no token of ours: no lookup (REV-SRV F2)
+            raise Unauthorized("this session is not valid; log in again")
         request[routes.CALLER_KEY] = await request.app[routes.SERVICE].authenticate(token)
     return await handler(request)
 
@@ -211,7 +225,7 @@ def create_app(
 
     async def close_live_sockets(app: web.Application) -> None:
         if routes.SERVICE in app:
-            await app[routes.SERVICE].live.close_all()
+            await app[routes.SERVICE].live.shut_down()
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(close_live_sockets)

@@ -4,6 +4,13 @@ A "journal" notice carries a journal id and its new head sequence number (and, t
 owner's devices that asked, the records pushed); a "meta" notice names nothing: the account's
 journal list, a journal's metadata, access chain or members changed. The device then syncs
 as usual. Devices of an account are tracked so that revoking one closes its socket.
+
+Nothing that publishes waits for a peer (REV-SRV F1): every socket has a bounded outbox
+(`LiveSocket`) drained by a sender task of its own, each send under a timeout. A socket
+whose outbox is full, whose send times out, or that leaves a ping of ours unanswered is
+aborted: its device reconnects and catches up with a sync (notices are hints, the sync is
+the truth). So a device that never reads its socket delays nobody's request or notice,
+and the PostgreSQL delivery task (storage/pg_live.py) never waits on a socket either.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import WSMsgType, web
@@ -20,12 +28,137 @@ from server.errors import TooManyRequests
 from server.storage.base import InlineRecords, LiveEvent
 
 log = logging.getLogger("tj.server.live")
-HEARTBEAT_S = 25.0
+HEARTBEAT_S = 25.0  # a ping every 25 s; its pong must come within half of that
 CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
+# What a client may send: nothing the server reads (control frames: pings, pongs, close).
+# A data frame past this closes the socket (1009); none is ever inflated (no compression).
+MAX_INCOMING_BYTES = 1024
+DEFAULT_OUTBOX = 64
+DEFAULT_SEND_TIMEOUT_S = 15.0
 
 
 RETRY_REFUSED_MS = int(HEARTBEAT_S * 1000) + 5000  # a dead peer's socket is gone by then
+
+
+class LiveSocket:
+    """One device's socket and its outbox: at most `outbox` frames waiting, sent in order by
+    a task of its own, each within `send_timeout_s`. `offer` and `close_soon` never wait.
+    The socket is aborted (its TCP connection reset, nothing flushed) when the outbox is
+    full, a send or close times out, or a ping of ours is not answered by its pong (same
+    random payload) within half a heartbeat: a frame the client sends proves nothing, since
+    a client that never reads can still send. A lost notice costs the device latency only."""
+
+    def __init__(
+        self,
+        socket: web.WebSocketResponse,
+        transport: asyncio.Transport | None,
+        outbox: int = DEFAULT_OUTBOX,
+        send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S,
+    ) -> None:
+        self.socket = socket
+        self._transport = transport
+        self._send_timeout_s = send_timeout_s
+        self._heartbeat_s = HEARTBEAT_S
+        self._outbox: asyncio.Queue[tuple[str, bytes, int]] = asyncio.Queue(outbox)
+        self._closing = False
+        self._sending_close = False  # the sender is sending the close frame
+        self._ping: bytes | None = None  # the payload of our ping not answered yet
+        self.aborted = False
+        self._sender = asyncio.create_task(self._run())
+
+    def offer(self, message: bytes) -> None:
+        """Queue a binary frame; past the outbox's bound, abort the socket instead."""
+        self._queue("bytes", message)
+
+    def close_soon(self, code: int, message: bytes) -> None:
+        """Close the socket with `code` once what is queued is sent (abort it if the outbox
+        is full or the close frame cannot be sent in time)."""
+        if not self._closing:
+            self._queue("close", message, code)
+            self._closing = True
+
+    def answered(self, kind: WSMsgType, data: bytes) -> None:
+        """What a control frame from the client means: a ping gets its pong (queued like any
+        frame), a pong with our ping's payload answers it; anything else is ignored."""
+        if kind == WSMsgType.PING:
+            self._queue("pong", data)
+        elif kind == WSMsgType.PONG and data == self._ping:
+            self._ping = None
+
+    def _queue(self, kind: str, data: bytes, code: int = 0) -> None:
+        if self._closing or self.aborted:
+            return
+        try:
+            self._outbox.put_nowait((kind, data, code))
+        except asyncio.QueueFull:
+            self.abort("its outbox is full")
+
+    def abort(self, why: str) -> None:
+        """Drop the connection at once, unflushed: every wait on it ends."""
+        if self.aborted:
+            return
+        self.aborted = True
+        log.info("live: socket aborted: %s", why, extra={"client_fault": True})
+        if self._transport is not None:
+            self._transport.abort()
+
+    async def stop(self) -> None:
+        """End the sender once the socket is gone: cancel it, unless it is sending the close
+        frame (let that end: it is bounded by the send timeout)."""
+        if not self._sending_close:
+            self._sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._sender
+
+    async def finished(self) -> None:
+        """Wait for the sender to end (after `close_soon`), at most its send timeout."""
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._sender), self._send_timeout_s + 1)
+
+    async def _run(self) -> None:
+        try:
+            await self._send_all()
+        finally:
+            # Whatever ended the sender (a close sent, the peer gone, a stop), the connection
+            # is dropped for good `send_timeout_s` later if it is still open then: aiohttp
+            # closes it with transport.close(), which waits for a peer that never reads.
+            if self._transport is not None:
+                asyncio.get_running_loop().call_later(self._send_timeout_s, self._transport.abort)
+
+    async def _send_all(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + self._heartbeat_s
+        pong_due = 0.0
+        while not self.aborted and not self.socket.closed:
+            try:
+                async with asyncio.timeout_at(pong_due if self._ping is not None else next_ping):
+                    kind, data, close_code = await self._outbox.get()
+            except TimeoutError:
+                if self._ping is not None:
+                    self.abort("no pong to a ping")
+                    return
+                self._ping = data = os.urandom(8)
+                kind, close_code = "ping", 0
+                next_ping = loop.time() + self._heartbeat_s
+            try:
+                async with asyncio.timeout(self._send_timeout_s):
+                    if kind == "close":
+                        self._sending_close = True
+                        await self.socket.close(code=close_code, message=data)
+                        return
+                    if kind == "ping":
+                        await self.socket.ping(data)
+                        pong_due = loop.time() + self._heartbeat_s / 2  # once it is sent
+                    elif kind == "pong":
+                        await self.socket.pong(data)
+                    else:
+                        await self.socket.send_bytes(data)
+            except TimeoutError:
+                self.abort(f"a {kind} frame was not taken in {self._send_timeout_s:g} s")
+                return
+            except (ConnectionError, RuntimeError):
+                return  # the connection is gone
 
 
 class LiveHub:
@@ -35,12 +168,22 @@ class LiveHub:
     SQLite (one process); over PostgreSQL, Service.live_slot also counts every process's
     sockets in the database (storage.take_live_slot)."""
 
-    def __init__(self, max_per_device: int = 4, max_per_account: int = 200) -> None:
-        self._sockets: dict[bytes, dict[bytes, set[web.WebSocketResponse]]] = {}
+    def __init__(
+        self,
+        max_per_device: int = 4,
+        max_per_account: int = 200,
+        outbox: int = DEFAULT_OUTBOX,
+        send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S,
+    ) -> None:
+        self._sockets: dict[bytes, dict[bytes, set[LiveSocket]]] = {}
         self.max_per_device = max_per_device
         self.max_per_account = max_per_account
+        self.outbox = outbox
+        """Frames one socket may have waiting (LiveSocket); past it, the socket is aborted."""
+        self.send_timeout_s = send_timeout_s
+        """How long one frame may take to be sent (LiveSocket); past it, the same."""
         self._held: dict[bytes, dict[bytes, int]] = {}  # account -> device -> slots
-        self._records: dict[bytes, set[web.WebSocketResponse]] = {}
+        self._records: dict[bytes, set[LiveSocket]] = {}
         """By account, its sockets that asked for records in notices (`/v1/live?records=1`)."""
 
     @contextlib.contextmanager
@@ -96,14 +239,14 @@ class LiveHub:
         self,
         account_id: bytes,
         device_id: bytes,
-        socket: web.WebSocketResponse,
+        socket: LiveSocket,
         records: bool = False,
     ) -> None:
         self._sockets.setdefault(account_id, {}).setdefault(device_id, set()).add(socket)
         if records:
             self._records.setdefault(account_id, set()).add(socket)
 
-    def remove(self, account_id: bytes, device_id: bytes, socket: web.WebSocketResponse) -> None:
+    def remove(self, account_id: bytes, device_id: bytes, socket: LiveSocket) -> None:
         asked = self._records.get(account_id, set())
         asked.discard(socket)
         if not asked:
@@ -116,19 +259,20 @@ class LiveHub:
             self._sockets.pop(account_id, None)
 
     async def deliver(self, event: LiveEvent) -> None:
-        """Act on an event published by any server process (storage.publish)."""
+        """Act on an event published by any server process (storage.publish). Never waits
+        for a peer: frames go to the sockets' outboxes."""
         if event.kind == "journal":
-            await self.notify(list(event.account_ids), event.journal_id, event.head, event.inline)
+            self.notify(list(event.account_ids), event.journal_id, event.head, event.inline)
         elif event.kind == "meta":
-            await self.notify_meta(list(event.account_ids), event.device_id)
+            self.notify_meta(list(event.account_ids), event.device_id)
         elif event.kind == "device" and event.account_ids:
-            await self.disconnect_device(event.account_ids[0], event.device_id)
+            self.disconnect_device(event.account_ids[0], event.device_id)
         elif event.kind == "account" and event.account_ids:
-            await self.disconnect_account(event.account_ids[0])
+            self.disconnect_account(event.account_ids[0])
         elif event.kind == "resync":  # notices may have been lost: devices reconnect, catch up
-            await self.close_all()
+            self.close_all()
 
-    async def notify(
+    def notify(
         self,
         account_ids: list[bytes],
         journal_id: bytes,
@@ -157,12 +301,10 @@ class LiveHub:
                 )
             )
             sent = [(socket, full if socket in asked else plain) for socket, plain in sent]
-        if len(sent) == 1:  # the common case: no task to create
-            await _send(*sent[0])
-        else:
-            await asyncio.gather(*(_send(socket, body) for socket, body in sent))
+        for socket, body in sent:
+            socket.offer(body)
 
-    async def notify_meta(self, account_ids: list[bytes], made_by: bytes = b"") -> None:
+    def notify_meta(self, account_ids: list[bytes], made_by: bytes = b"") -> None:
         """Send a "meta" notice to every socket of `account_ids` but those of the device
         `made_by` (the one whose request made the change: it knows). The notice names no
         journal, head or record, so an account told of a journal it just lost (a member
@@ -175,29 +317,37 @@ class LiveHub:
             if device_id != made_by
             for socket in device_sockets
         ]
-        await asyncio.gather(*(_send(socket, message) for socket in sockets))
+        for socket in sockets:
+            socket.offer(message)
 
-    async def disconnect_device(
+    def disconnect_device(
         self, account_id: bytes, device_id: bytes, code: int = CLOSE_SIGNED_OUT
     ) -> None:
         """Close a device's sockets: 4001 tells it it was signed out, 1001 that the server
         is going away (it should reconnect)."""
         message = b"device signed out" if code == CLOSE_SIGNED_OUT else b"server shutting down"
         for socket in list(self._sockets.get(account_id, {}).get(device_id, ())):
-            await socket.close(code=code, message=message)
+            socket.close_soon(code, message)
 
-    async def disconnect_account(self, account_id: bytes, code: int = CLOSE_SIGNED_OUT) -> None:
+    def disconnect_account(self, account_id: bytes, code: int = CLOSE_SIGNED_OUT) -> None:
         for device_id in list(self._sockets.get(account_id, {})):
-            await self.disconnect_device(account_id, device_id, code)
+            self.disconnect_device(account_id, device_id, code)
 
-    async def close_all(self) -> None:
+    def close_all(self) -> None:
+        """Close every socket with 1001 (going away), each once its outbox is sent."""
         for account_id in list(self._sockets):
-            await self.disconnect_account(account_id, CLOSE_GOING_AWAY)
+            self.disconnect_account(account_id, CLOSE_GOING_AWAY)
 
-
-async def _send(socket: web.WebSocketResponse, message: bytes) -> None:
-    with contextlib.suppress(ConnectionError, RuntimeError):
-        await socket.send_bytes(message)
+    async def shut_down(self) -> None:
+        """`close_all`, then wait until each socket's close is sent (or it was aborted)."""
+        sockets = [
+            socket
+            for devices in self._sockets.values()
+            for device_sockets in devices.values()
+            for socket in device_sockets
+        ]
+        self.close_all()
+        await asyncio.gather(*(socket.finished() for socket in sockets))
 
 
 SessionLeft = Callable[[], Awaitable[int]]
@@ -213,40 +363,45 @@ async def serve(
     check_interval_s: float,
 ) -> web.StreamResponse:
     """Hold one device's socket open until either side closes it or its session ends (the
-    token expires, the device is revoked or logs out: close code 4001); input is ignored.
-    A client that goes away during the handshake is not an error."""
-    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
+    token expires, the device is revoked or logs out: close code 4001); input is ignored
+    (no compression; a data frame past MAX_INCOMING_BYTES closes the socket with 1009).
+    The socket's frames go through its outbox (LiveSocket), ours and its pings' pongs
+    alike. A client that goes away during the handshake is not an error."""
+    socket = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=MAX_INCOMING_BYTES)
     try:
         await socket.prepare(request)
     except ConnectionError as error:
         log.info("live: client left during the handshake (%s)", type(error).__name__)
         return web.Response(status=400)  # never sent: the connection is gone
-    hub.add(account_id, device_id, socket, request.query_string == wire.LIVE_RECORDS_QUERY)
-    watcher = asyncio.create_task(_close_when_session_ends(socket, session_left, check_interval_s))
+    live = LiveSocket(socket, request.transport, hub.outbox, hub.send_timeout_s)
+    live.offer(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+    hub.add(account_id, device_id, live, request.query_string == wire.LIVE_RECORDS_QUERY)
+    watcher = asyncio.create_task(_close_when_session_ends(live, session_left, check_interval_s))
     try:
-        await _send(socket, wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
         async for message in socket:
             if message.type == WSMsgType.ERROR:
                 break
+            if message.type in (WSMsgType.PING, WSMsgType.PONG):
+                live.answered(message.type, message.data)
     finally:
         watcher.cancel()
-        hub.remove(account_id, device_id, socket)
+        hub.remove(account_id, device_id, live)
+        await live.stop()
     return socket
 
 
 async def _close_when_session_ends(
-    socket: web.WebSocketResponse, session_left: SessionLeft, check_interval_s: float
+    socket: LiveSocket, session_left: SessionLeft, check_interval_s: float
 ) -> None:
     """Close the socket when its token expires (timed), or when a periodic check finds the
     session revoked (a lost notice from another process) or the account erased."""
-    while not socket.closed:
+    while not socket.socket.closed and not socket.aborted:
         try:
             left_ms = await session_left()
         except Exception as error:  # the database is down: keep the socket, check again
             log.warning("live: session check failed (%s); retrying", type(error).__name__)
             left_ms = int(check_interval_s * 1000)
         if left_ms <= 0:
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await socket.close(code=CLOSE_SIGNED_OUT, message=b"session ended")
+            socket.close_soon(CLOSE_SIGNED_OUT, b"session ended")
             return
         await asyncio.sleep(min(left_ms / 1000, check_interval_s))

@@ -36,6 +36,30 @@ PUBLIC_PATHS = frozenset(
 )
 
 
+# The largest body of an endpoint whose messages are small (protocol.md 2.5), checked against
+# Content-Length before reading and while reading; every other endpoint takes up to
+# wire.MAX_BODY_BYTES. The public ones matter most (REV-SRV F4): a stranger must not make
+# the server hold 16 MiB per connection. A signup, the largest of them, is under 10 KiB.
+KIB = 1024
+SMALL_BODY_BYTES = KIB  # an `Empty`
+AUTH_BODY_BYTES = 64 * KIB
+BODY_LIMITS = {
+    "/v1/health": SMALL_BODY_BYTES,
+    "/v1/auth/prelogin": AUTH_BODY_BYTES,
+    "/v1/auth/signup": AUTH_BODY_BYTES,
+    "/v1/auth/challenge": AUTH_BODY_BYTES,
+    "/v1/auth/login": AUTH_BODY_BYTES,
+    "/v1/auth/recover": AUTH_BODY_BYTES,
+    "/v1/auth/logout": SMALL_BODY_BYTES,
+    "/v1/account/recovery-key/current": SMALL_BODY_BYTES,
+}
+
+
+def body_limit(path: str) -> int:
+    """The largest request body `path` takes (BODY_LIMITS, else wire.MAX_BODY_BYTES)."""
+    return BODY_LIMITS.get(path, wire.MAX_BODY_BYTES)
+
+
 def reply(message: Any) -> web.Response:
     return web.Response(body=wire.encode(message), content_type=MSGPACK)
 
@@ -50,7 +74,8 @@ INFLATION_ALLOWANCE = MIB
 
 
 async def body(request: web.Request, cls: type[wire.M]) -> wire.M:
-    return wire.decode(cls, await read_body(request, service(request).settings.body_timeout_ms))
+    timeout_ms = service(request).settings.body_timeout_ms
+    return wire.decode(cls, await read_body(request, timeout_ms, body_limit(request.path)))
 
 
 class Inflater:
@@ -83,10 +108,13 @@ class Inflater:
             raise BodyRefused("the body is not one whole compressed stream")
 
 
-async def read_body(request: web.Request, timeout_ms: int) -> bytes:
-    """The request body, inflated when it is gzip or deflate, at most `wire.MAX_BODY_BYTES`
-    both on the wire and inflated, and inflated to at most MAX_INFLATION times its wire
-    bytes plus INFLATION_ALLOWANCE.
+async def read_body(
+    request: web.Request, timeout_ms: int, limit: int = wire.MAX_BODY_BYTES
+) -> bytes:
+    """The request body, inflated when it is gzip or deflate, at most `limit` bytes (the
+    route's, `body_limit`) both on the wire and inflated, and inflated to at most
+    MAX_INFLATION times its wire bytes plus INFLATION_ALLOWANCE. A Content-Length past
+    `limit` is refused before a byte is read.
 
     It must keep arriving: the deadline is `timeout_ms` after the handler started, pushed
     back by `timeout_ms` for each MiB received *on the wire* (never for inflated bytes,
@@ -98,13 +126,15 @@ async def read_body(request: web.Request, timeout_ms: int) -> bytes:
     (ConnectionError)."""
     coding = request.headers.get("Content-Encoding", "identity").strip().lower()
     content = request.content
+    if (request.content_length or 0) > limit:
+        raise too_large(f"the body exceeds {limit} bytes")
     if coding == "identity" and content.is_eof():
         # The whole body came with the request (a sync's, a push of a few records: one
         # segment on loopback): nothing to wait for, so no deadline to arm and cancel
         # (~40 µs of CPU a request on the 2-core machines, issue 10). Same size limit.
         whole = content.read_nowait()
-        if len(whole) > wire.MAX_BODY_BYTES:
-            raise too_large(f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+        if len(whole) > limit:
+            raise too_large(f"the body exceeds {limit} bytes")
         return whole
     loop = asyncio.get_running_loop()
     start, budget_s = loop.time(), timeout_ms / 1000
@@ -114,19 +144,17 @@ async def read_body(request: web.Request, timeout_ms: int) -> bytes:
         async with asyncio.timeout_at(start + budget_s) as deadline:
             while chunk := await request.content.readany():
                 wire_bytes += len(chunk)
-                if wire_bytes > wire.MAX_BODY_BYTES:
-                    raise too_large(f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+                if wire_bytes > limit:
+                    raise too_large(f"the body exceeds {limit} bytes")
                 if inflater is None:
                     received += chunk
                 else:
-                    allowed = min(
-                        wire.MAX_BODY_BYTES, MAX_INFLATION * wire_bytes + INFLATION_ALLOWANCE
-                    )
+                    allowed = min(limit, MAX_INFLATION * wire_bytes + INFLATION_ALLOWANCE)
                     received += inflater.inflate(chunk, allowed - len(received))
                     if len(received) > allowed:
                         raise too_large(
-                            f"the body exceeds {wire.MAX_BODY_BYTES} bytes"
-                            if allowed == wire.MAX_BODY_BYTES
+                            f"the body exceeds {limit} bytes"
+                            if allowed == limit
                             else f"the body inflates to more than {MAX_INFLATION} times its "
                             "compressed size"
                         )

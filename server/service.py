@@ -159,6 +159,11 @@ class Settings:
     # `live_limit` (protocol.md /v1/live).
     max_live_per_device: int = 4
     max_live_per_account: int = 200
+    # Frames one live socket may have waiting to be sent, and the time one frame may take to
+    # be sent; past either the socket is dropped and its device reconnects and syncs, so a
+    # device that never reads delays nobody else (REV-SRV F1; protocol.md /v1/live).
+    live_outbox: int = 64
+    live_send_timeout_ms: int = 15_000
     # Envelope bytes of one journal a journal list carries (the newest epochs'); the older
     # ones are read a page at a time through /v1/journals/keys (protocol.md).
     listed_key_bytes: int = LISTED_KEY_BYTES
@@ -178,6 +183,8 @@ class Settings:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
         if self.max_live_per_device < 1 or self.max_live_per_account < 1:
             raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
+        if self.live_outbox < 1 or self.live_send_timeout_ms < 1:
+            raise ValueError("live_outbox and live_send_timeout_ms must be at least 1")
         if self.body_timeout_ms < 1:
             raise ValueError("body_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
@@ -245,7 +252,8 @@ def _check_role(role: str | None, roles: tuple[str, ...]) -> str:
 
 
 def token_hash(token: str) -> bytes:
-    return nacl.bindings.crypto_hash_sha256(token.encode())  # the hash alone, no encoder
+    # surrogateescape: a header's undecodable bytes (auth_middleware refuses them first)
+    return nacl.bindings.crypto_hash_sha256(token.encode(errors="surrogateescape"))
 
 
 def normalize_username(username: str) -> str:
@@ -349,7 +357,12 @@ class Service:
         self.settings = settings
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
-        self.live = LiveHub(settings.max_live_per_device, settings.max_live_per_account)
+        self.live = LiveHub(
+            settings.max_live_per_device,
+            settings.max_live_per_account,
+            settings.live_outbox,
+            settings.live_send_timeout_ms / 1000,
+        )
         self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the

@@ -130,8 +130,10 @@ async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
 
 
 def taken_result(taken: dict[str, object]) -> dict[str, object]:
-    """`tj measure take --json` prints the result with its previous one and the change."""
-    return {k: v for k, v in taken.items() if k not in ("previous", "change", "safety_message")}
+    """`tj measure take --json` prints the result with its previous one, the change, the
+    course's first result and the change since it."""
+    context = ("previous", "change", "baseline", "since_baseline", "safety_message")
+    return {k: v for k, v in taken.items() if k not in context}
 
 
 async def test_a_markdown_export_refuses_a_folder_that_is_not_empty(

@@ -36,6 +36,10 @@ CHANNEL = "tj_live"
 NOTIFY_MAX_CHARS = 7000  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 ACCOUNTS_PER_PAYLOAD = NOTIFY_MAX_CHARS // 32  # 16-byte ids, in base64 msgpack with overhead
 RECONNECT_S = 1.0
+# Events heard but not yet delivered. Delivery never waits for a peer (each live socket has
+# its own bounded outbox, server/live.py), so the queue only grows while the loop is starved;
+# past this bound it is replaced by one "resync" (devices reconnect and catch up).
+MAX_QUEUED_EVENTS = 10_000
 WORKER_LOCK_SPACE = 0x746A6C76  # "tjlv": first key of the worker keys' advisory locks
 ACCOUNT_LOCK_SPACE = 0x746A6C61  # "tjla": first key of the per-account live-slot lock
 # The worker keys held now, by any process on this database (pg_advisory_lock(int4, int4)
@@ -128,9 +132,19 @@ class Listener:
 
     def _on_notification(self, _c: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            self._events.put_nowait(decode_event(str(payload)))
+            event = decode_event(str(payload))
         except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError):
             log.warning("ignored a malformed live notice")
+            return
+        self._queue(event)
+
+    def _queue(self, event: LiveEvent) -> None:
+        if self._events.qsize() >= MAX_QUEUED_EVENTS:
+            log.warning("%d live notices waiting; dropped for a resync", self._events.qsize())
+            while not self._events.empty():
+                self._events.get_nowait()
+            event = LiveEvent("resync", ())
+        self._events.put_nowait(event)
 
     def _lost(self, _connection: object) -> None:
         self.worker_key = None
@@ -146,7 +160,7 @@ class Listener:
             except UNAVAILABLE as error:
                 log.warning("live notice connection failed: %s", type(error).__name__)
                 continue
-            self._events.put_nowait(LiveEvent("resync", ()))
+            self._queue(LiveEvent("resync", ()))
             return
 
     async def _deliver(self) -> None:

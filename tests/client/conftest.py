@@ -14,7 +14,7 @@ def no_meta_notices(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server (in this process) sends no live meta notice: a server from before they
     existed, or one that withholds them (protocol.md GET /v1/live, "Meta notices")."""
 
-    async def withheld(self: LiveHub, account_ids: list[bytes], made_by: bytes = b"") -> None:
+    def withheld(self: LiveHub, account_ids: list[bytes], made_by: bytes = b"") -> None:
         return None
 
     monkeypatch.setattr(LiveHub, "notify_meta", withheld)

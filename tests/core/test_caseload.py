@@ -445,8 +445,9 @@ def test_reliable_deterioration_reads_the_first_result_however_soon_the_latest_c
     """REV-CLIN F1 (was NU19 C12's retake rule): reliable change is judged from the first
     result to the latest, as the NHS Talking Therapies manual does (weekly forms are its
     practice). Rising 5 -> 12 twelve minutes apart raises the flag, naming the first score
-    and its day; back at 5 minutes after a 5 -> 12, the latest is no deterioration; the
-    score cell's change is the plain difference from the one before."""
+    and its day; back at 5 minutes after a 5 -> 12, the latest is no deterioration, but a
+    form about some of the same days clears no flag (REV-S11 S11-1): the 12's stays, "retaken
+    since"; the score cell's change is the plain difference from the one before."""
     today = [FakeEntry(days_ago(1), 5)]
     minutes_12 = 12 / (24 * 60)
     raised = row("ana", today, results=[phq9(5, 1 + minutes_12, "a"), phq9(12, 1, "b")])
@@ -456,7 +457,11 @@ def test_reliable_deterioration_reads_the_first_result_however_soon_the_latest_c
     back = row(
         "ana", today, results=[phq9(5, 20, "a"), phq9(12, 1, "b"), phq9(5, 1 - minutes_12, "c")]
     )
-    assert back.flags == ()  # type: ignore[attr-defined]
+    day, first_day = days_ago(1).date().isoformat(), days_ago(20).date().isoformat()
+    assert back.flags == (  # type: ignore[attr-defined]
+        f"PHQ-9 reliable deterioration on {day} (from 5 on {first_day}; retaken since)",
+    )
+    assert back.tier == 2  # type: ignore[attr-defined]
     line = back.scores[0]  # type: ignore[attr-defined]
     assert (line.change.change, line.since_baseline.change) == (-7, 0)
     assert line.to_dict()["since_baseline"]["reliable"] == "no reliable change"
@@ -500,6 +505,10 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     assert (
         f"PHQ-9: 15 (x), +3 since the one before, -5 since the first on {day} (no reliable change)"
     ) in weekly.text()
+    relapse = [phq9(20, 28, "a"), phq9(4, 14, "b"), phq9(12, 1, "c")]  # REV-S11 S11-5
+    shown = compute_brief([], relapse, [], [], now=NOW, days=30).text()
+    low_day = days_ago(14).astimezone().strftime("%Y-%m-%d")
+    assert f"(reliable improvement), up 8 from its lowest (4 on {low_day})" in shown, shown
 
 
 def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:

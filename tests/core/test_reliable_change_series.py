@@ -120,8 +120,16 @@ def test_monthly_pcl5_shows_its_change_and_crossing_below_the_cut_point() -> Non
 
 
 def test_a_course_whose_latest_returned_near_the_first_has_no_flag() -> None:
-    """Rising then falling back: the latest against the first decides (4 -> 18 -> 8)."""
-    assert flags(series("phq9", [4, 12, 18, 8], 7)) == ()
+    """Rising then falling back: the latest against the first decides (4 -> 18 -> 8), once
+    the latest is a whole recall period after the 18 (fortnightly); a week after it
+    (weekly), the 8 asks about some of the same days as the 18 and clears no flag (as it
+    clears no severe score): the 18's deterioration stays, "retaken since" (REV-S11 S11-1)."""
+    assert flags(series("phq9", [4, 12, 18, 8], 14)) == ()
+    weekly = series("phq9", [4, 12, 18, 8], 7)
+    first, high = weekly[-1].taken_at.date(), weekly[1].taken_at.date()
+    assert flags(weekly) == (
+        f"PHQ-9 reliable deterioration on {high} (from 4 on {first}; retaken since)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,3 +206,54 @@ def test_a_rise_from_the_lowest_score_by_the_threshold_is_flagged_once(
     first_low = scores.index(low)
     day = (NOW - timedelta(days=1 + (len(scores) - 1 - first_low) * 14)).date().isoformat()
     assert shown == [f"{name} up {rise} from its lowest ({low} on {day})"]
+
+
+@pytest.mark.parametrize(
+    ("measure", "scores", "expected"),
+    [
+        # REV-S11 S11-1: 4 -> 15 (a reliable deterioration), retaken as 9 six minutes later
+        ("phq9", [4, 15, 9], "PHQ-9 reliable deterioration on {1} (from 4 on {0}; retaken since)"),
+        # a relapse (20 -> 4 -> 12) retaken as 9 six minutes later
+        ("phq9", [20, 4, 12, 9], "PHQ-9 up 8 on {2} from its lowest (4 on {1}; retaken since)"),
+        ("gad7", [3, 12, 6], "GAD-7 reliable deterioration on {1} (from 3 on {0}; retaken since)"),
+    ],
+)
+def test_a_retake_minutes_later_clears_no_course_flag(
+    measure: str, scores: list[int], expected: str
+) -> None:
+    """A form taken minutes after the one that raised "reliable deterioration" or "up N from
+    its lowest" asks about the same days: it clears neither (as it clears no severe score);
+    a result a whole recall period after that one does."""
+    results = list(reversed(series(measure, scores[:-1], 14)))  # oldest first
+    retake = MeasureResult(
+        "retake",
+        "ana/Personal",
+        "j1",
+        measure,
+        instrument(measure).name,
+        1,
+        scores[-1],
+        instrument(measure).band(scores[-1]),
+        results[-1].taken_at + timedelta(minutes=6),
+        None,
+        None,
+        False,
+    )
+    days = [r.taken_at.date().isoformat() for r in results]
+    got = flags([retake, *reversed(results)])
+    assert got == (expected.format(*days),)
+    later = MeasureResult(
+        "later",
+        "ana/Personal",
+        "j1",
+        measure,
+        instrument(measure).name,
+        1,
+        scores[-1],
+        instrument(measure).band(scores[-1]),
+        results[-1].taken_at + timedelta(days=14),
+        None,
+        None,
+        False,
+    )
+    assert not [f for f in flags([later, *reversed(results)]) if "retaken" in f]

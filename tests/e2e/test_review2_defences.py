@@ -37,6 +37,7 @@ from tests.conftest import ClientFactory, RunningServer
 from tests.e2e.test_review_defences import THROTTLE, bad_login, raw_for, raw_signup
 from tests.server.raw import RawClient, pack, plain, sealed_meta
 from tests.server.servers import serving
+from tests.server.test_hostile_bodies import signed_in
 
 __all__ = ["hostile", "through"]  # fixtures of the hostile-server tests
 
@@ -55,14 +56,16 @@ def rss_mib() -> float:
 
 
 async def compressed_upload(
-    server: RunningServer, mib: int
+    server: RunningServer, mib: int, token: str
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, int]:
-    """Start a chunked gzip POST to /v1/health whose chunks decompress to `mib` MiB of zeros,
-    without ending it; the connection and how many bytes went on the wire."""
+    """Start a chunked gzip POST to /v1/devices/list (signed in with `token`: public
+    endpoints inflate nothing since REV-SRV F4) whose chunks decompress to `mib` MiB of
+    zeros, without ending it; the connection and how many bytes went on the wire."""
     host, port = host_port(server)
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(
-        b"POST /v1/health HTTP/1.1\r\nHost: tj\r\nContent-Type: application/msgpack\r\n"
+        b"POST /v1/devices/list HTTP/1.1\r\nHost: tj\r\nContent-Type: application/msgpack\r\n"
+        b"Authorization: Bearer " + token.encode() + b"\r\n"
         b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # a gzip stream
@@ -91,7 +94,8 @@ async def test_a_compressed_body_cannot_stretch_the_body_deadline_or_hold_memory
 ) -> None:
     """FINDING 1. The body deadline (protocol.md 2.7) grows by `body_timeout` for each MiB
     *decompressed*, so a gzip body earns a MiB of deadline for every ~1 KiB on the wire, and
-    the server buffers the decompressed bytes. Anonymous attack, on /v1/health: 10
+    the server buffers the decompressed bytes. Anonymous attack, on /v1/health (public
+    endpoints inflate nothing since REV-SRV F4: now a signed-in endpoint's): 10
     connections each send 15 MiB of gzipped zeros (155 KB on the wire in all) and then
     nothing. Observed with body_timeout 1 s: all 10 are still open 3 s later (3 timeouts)
     and the server's memory grew by about 160 MiB (1,000x what was sent); with the default
@@ -100,9 +104,10 @@ async def test_a_compressed_body_cannot_stretch_the_body_deadline_or_hold_memory
     `body_timeout` and its buffer freed (count wire bytes for the deadline, or bound the
     decompressed size of what is buffered per byte received)."""
     async with serving(tmp_path, body_timeout_ms=1000) as server:
+        token = await signed_in(server.url)
         before = rss_mib()
         started = time.monotonic()
-        uploads = await asyncio.gather(*(compressed_upload(server, 15) for _ in range(10)))
+        uploads = await asyncio.gather(*(compressed_upload(server, 15, token) for _ in range(10)))
         wire_bytes = sum(sent for _, _, sent in uploads)
         await asyncio.sleep(3.0)  # three body timeouts with nothing more sent
         held_mib = rss_mib() - before
@@ -174,7 +179,7 @@ async def test_a_compressed_body_past_the_size_limit_is_refused_at_the_limit(
     Content-Encoding the application refuses (compress, a list of codings) is 415 before
     the body."""
     async with serving(tmp_path) as server:
-        reader, writer, _ = await compressed_upload(server, 17)
+        reader, writer, _ = await compressed_upload(server, 17, await signed_in(server.url))
         try:
             answer = await asyncio.wait_for(reader.read(64), 10)
         finally:
@@ -230,16 +235,20 @@ async def test_hostile_bodies_and_encodings_leave_no_error_traceback_or_token_in
     try:
         async with serving(tmp_path, body_timeout_ms=500) as server, raw_for(server) as raw:
             host, port = host_port(server)
+            signed = await signed_in(server.url)
             bad_gzip = await raw.send(
-                "/v1/health", b"\x1f\x8b\x08\x00garbage", headers={"Content-Encoding": "gzip"}
+                "/v1/devices/list",
+                b"\x1f\x8b\x08\x00garbage",
+                headers={"Content-Encoding": "gzip"},
+                token=signed,
             )
             assert bad_gzip.error() == (400, "malformed_body")
-            reader, writer, _ = await compressed_upload(server, 17)
+            reader, writer, _ = await compressed_upload(server, 17, signed)
             assert (await asyncio.wait_for(reader.read(12), 10)).startswith(b"HTTP/1.1 413")
             writer.close()
-            reader, writer, _ = await compressed_upload(server, 2)
+            reader, writer, _ = await compressed_upload(server, 2, signed)
             writer.transport.abort()  # a reset in the middle of the body
-            reader, writer, _ = await compressed_upload(server, 0)
+            reader, writer, _ = await compressed_upload(server, 0, signed)
             assert (await asyncio.wait_for(reader.read(12), 10)).startswith(b"HTTP/1.1 408")
             writer.close()
             for coding in ("br", "compress"):

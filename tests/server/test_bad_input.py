@@ -6,12 +6,14 @@ what answers, not the missing login.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
+import msgpack
 import pytest
 
 from client_sdk import Client, wire
-from server.routes import LIVE_PATH, PUBLIC_PATHS, ROUTES
+from server.routes import LIVE_PATH, PUBLIC_PATHS, ROUTES, body_limit
 from tests.conftest import RunningServer
 from tests.server.raw import (
     RawClient,
@@ -93,11 +95,16 @@ def test_each_sample_body_fits_its_schema(path: str) -> None:
 
 
 async def test_garbage_bytes_are_a_malformed_body(raw: RawClient, ana: Client) -> None:
+    """...or, past the endpoint's body limit (routes.BODY_LIMITS: 1 KiB for `/v1/health`,
+    64 KiB for `/v1/auth/*`, REV-SRV F4), 413 `too_large` unread."""
     failures = []
     for path in BODY_ROUTES:
         for garbage in GARBAGE:
             answer = await raw.send(path, garbage, token=token_for(path, ana))
-            wrong = answer.mismatch(400, "malformed_body")
+            if len(garbage) > body_limit(path):
+                wrong = answer.mismatch(413, "too_large")
+            else:
+                wrong = answer.mismatch(400, "malformed_body")
             if wrong is not None:
                 failures.append(f"{path} {garbage[:20]!r}: {wrong}")
     assert not failures, "\n".join(failures)
@@ -127,14 +134,19 @@ async def test_a_body_that_does_not_decompress_is_refused_as_malformed(
 ) -> None:
     """The server inflates request bodies itself (aiohttp's decoding is off since R9B
     findings 1 and 10), so a body that does not decompress is always the app's
-    `malformed_body` ErrorReply, never aiohttp's bare 400."""
+    `malformed_body` ErrorReply, never aiohttp's bare 400. A public endpoint inflates
+    nothing: any coding there is 415 `unsupported_media_type`, unread (REV-SRV F4)."""
     failures = []
     for path in BODY_ROUTES:
         body = pack(sample_body(path))
         for encoding in ["gzip", "deflate"]:
             headers = {"Content-Encoding": encoding}
             answer = await raw.send(path, body, token=token_for(path, ana), headers=headers)
-            if (wrong := answer.mismatch(400, "malformed_body")) is not None:
+            if path in PUBLIC_PATHS:
+                wrong = answer.mismatch(415, "unsupported_media_type")
+            else:
+                wrong = answer.mismatch(400, "malformed_body")
+            if wrong is not None:
                 failures.append(f"{path} {encoding}: {wrong}")
     assert not failures, "\n".join(failures)
 
@@ -217,6 +229,56 @@ async def test_any_method_but_post_is_not_allowed(raw: RawClient, ana: Client) -
             if (wrong := answer.mismatch(405, "method_not_allowed")) is not None:
                 failures.append(f"{path} {method}: {wrong}")
     assert not failures, "\n".join(failures)
+
+
+async def raw_exchange(server: RunningServer, request: bytes) -> bytes:
+    """Bytes on a new connection, and the answer's first bytes (the server's, within 5 s)."""
+    host, port = server.url.split("//")[1].rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(65536), 5)
+    finally:
+        writer.close()
+
+
+async def test_a_token_that_is_not_one_of_ours_is_refused_without_a_traceback(
+    live_server: RunningServer, ana: Client
+) -> None:
+    """REV-SRV F2: an `Authorization: Bearer` value that is not UTF-8 (aiohttp keeps its
+    bytes as surrogates) failed to encode in the token hash: a 500 `internal_error` and an
+    ERROR traceback for each stranger's request, the live channel's handshake included.
+    Now any token that is not base64url (what the server makes) is 401 `auth_failed`
+    before any lookup, on every session endpoint and the live channel, and logs no ERROR."""
+    tokens = [b"\xff\xfe\xfd", b"\xe9\xe9", "caf\u00e9".encode(), b"a.b", b"a=b", b"a b"]
+    answers = []
+    for token in tokens:
+        for path in [p for p in BODY_ROUTES if p not in PUBLIC_PATHS]:
+            answers.append(
+                await raw_exchange(
+                    live_server,
+                    f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/msgpack\r\n".encode()
+                    + b"Authorization: Bearer "
+                    + token
+                    + b"\r\nContent-Length: 1\r\n\r\n\x80",
+                )
+            )
+        answers.append(
+            await raw_exchange(
+                live_server,
+                b"GET /v1/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token + b"\r\n\r\n",
+            )
+        )
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401"), answer[:200]
+        assert msgpack.unpackb(body)["code"] == "auth_failed", answer[:200]
+    assert await ana.devices.list()  # the real token still works
+    log = live_server.log_file.read_text(errors="replace")
+    assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
 
 
 @pytest.mark.parametrize("path", ["/", "/v1", "/v1/sync/", "/v1/records/delete", "/v2/sync"])
