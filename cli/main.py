@@ -2084,9 +2084,11 @@ async def synced_first(
     (`SyncReport.refused_shares`: an owner whose keys it refused, a freed name's new holder)
     are said as `tj sync` says them (NU43 #9, NU46 #7: only `tj sync` said them; the
     caseload and `tj shared-with-me` now do too). `erased_owners`: then, once synced, the
-    server is asked whether the owners of the copies of ended shares kept here still have an
-    account (`client.shares.ask_erased_owners`: one question, its word for words only; NU49
-    F6), an answer it does not give changing nothing."""
+    server is asked whether the owners of ended shares still have an account
+    (`client.shares.ask_erased_owners`: its word for words only; NU49 F6), one try within
+    what is left of the quick sync's QUICK_SYNC_S, ERASED_ASK_S at most (REV-S11 S11-2): an
+    answer it does not give in time, or at all, changes nothing and the command goes on."""
+    started = asyncio.get_running_loop().time()
     try:
         report = await quick_sync(client)
         for line in output.settled_lines(report):
@@ -2102,10 +2104,7 @@ async def synced_first(
         if ctx is not None:
             ctx.meta[SYNCED_NOW] = True
         if erased_owners:
-            try:
-                await client.shares.ask_erased_owners()
-            except TJError:
-                pass  # unanswered: what this device was told before stands (words only)
+            await ask_erased_owners(client, started)
         return
     except NetworkError as error:
         if needs_server and not isinstance(error, SyncTookTooLong):
@@ -2116,6 +2115,29 @@ async def synced_first(
         if signed_out(error):  # NU35 #5
             reason += f": {await login_again(client)}"
     await tell_not_synced(client, reason, doing)
+
+
+ERASED_ASK_S = 2.0
+"""The longest, in seconds, `synced_first` waits for the server's answer to whether the
+owners of ended shares still have an account (`ask_erased_owners`): words only, never worth
+holding a caseload that is already synced (REV-S11 S11-2)."""
+
+
+async def ask_erased_owners(client: Client, started: float) -> None:
+    """Ask `client.shares.ask_erased_owners` once (QUICK_TRY: no retry, no Retry-After
+    waited for), within what is left of the QUICK_SYNC_S that began at `started` (the event
+    loop's clock), ERASED_ASK_S at most; past it, or on any failure, it is cancelled or
+    ignored: what this device was told before stands (words only)."""
+    from client_sdk.transport import QUICK_TRY
+
+    left = min(ERASED_ASK_S, QUICK_SYNC_S - (asyncio.get_running_loop().time() - started))
+    if left <= 0:
+        return
+    try:
+        async with asyncio.timeout(left):
+            await client.shares.ask_erased_owners(retry=QUICK_TRY)
+    except (TimeoutError, TJError):
+        pass  # unanswered: what this device was told before stands (words only)
 
 
 async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -> None:

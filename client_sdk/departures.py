@@ -202,6 +202,58 @@ def owners_said(before: Iterable[str], known: Mapping[str, bool]) -> list[str]:
     return sorted(said - {owner for owner, still in known.items() if still})
 
 
+OWNERS_ASKED = "owners_asked_known"
+"""Store setting: JSON object, owner account id (hex) -> when this device (its clock, ms)
+last had the server's answer to whether that owner still has an account (/v1/account/known;
+0: not yet). It holds every owner of an ended share this device held a copy of, kept or
+discarded since, until a journal of theirs is served here again (`owners_due`): each is asked
+about when its share is first seen ended, then at most once per ASK_AGAIN_MS, whatever the
+device keeps, so the questions tell the server neither which copies this device still keeps
+nor when it discarded one (REV-S11 S11-3)."""
+
+ASK_AGAIN_MS = 7 * 24 * 3600 * 1000
+"""A week: how often an owner of an ended share is asked about again (`OWNERS_ASKED`)."""
+
+ASK_AT_MOST = 20
+"""Owners one /v1/account/known question names at most: those asked longest ago (never
+first); the server counts each as one identity lookup (60 a minute by default), so a device
+with many former clients asks about the rest later."""
+
+
+def decode_asked(raw: Any) -> dict[str, int]:
+    """`OWNERS_ASKED` as stored; anything unreadable is none (never raises)."""
+    value = read_json(raw, {})
+    if not isinstance(value, dict):
+        return {}
+    return {
+        owner: when
+        for owner, when in value.items()
+        if isinstance(owner, str) and isinstance(when, int) and not isinstance(when, bool)
+    }
+
+
+def owners_due(
+    asked: Mapping[str, int], ended: Iterable[str], served: Iterable[str], now: int
+) -> tuple[dict[str, int], list[str]]:
+    """(`OWNERS_ASKED` to keep, the owners to ask about now) from `asked` (as stored), the
+    owners (hex) of the shares ended here whose journals none is served (`ended`), the
+    owners of journals served here (`served`: never asked about, and forgotten) and `now`
+    (ms): a new owner of `ended` is asked at once, a remembered one once ASK_AGAIN_MS has
+    passed since it was (or its time is ahead of `now`: a clock set back), ASK_AT_MOST of
+    them, those asked longest ago first."""
+    live = set(served)
+    kept = {owner: when for owner, when in asked.items() if owner not in live}
+    for owner in ended:
+        if owner not in live:
+            kept.setdefault(owner, 0)
+    due = sorted(
+        (when, owner)
+        for owner, when in kept.items()
+        if when <= 0 or when > now or now - when >= ASK_AGAIN_MS
+    )
+    return kept, [owner for _, owner in due[:ASK_AT_MOST]]
+
+
 def copy_still_read(copy: str) -> str:
     """Told to the owner that a member no longer reads a whole journal: the field-level
     copy of it named `copy` that they still read (NU26 C2)."""

@@ -446,7 +446,7 @@ class Replica:
             for j in known.values()
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
-        ended = await self._owners_erased(
+        ended, owners_answered = await self._owners_erased(
             self._shares_ended(known, updated + gone, now, terms_before), updated + gone
         )
         dropped = self._ended_elsewhere(closed_before, known)
@@ -506,6 +506,10 @@ class Replica:
             await self._keep_ended_under(tx, known, updated + gone, held_before)
             await tx.replace_shares(self._shares(now))  # read by older SDKs only
             await _note_owners_erased(tx, ended, updated + gone)
+            if owners_answered:  # asked here: /v1/account/known need not ask again this week
+                asked = departures.decode_asked(await tx.setting(departures.OWNERS_ASKED))
+                asked.update((owner.hex(), now) for owner in owners_answered)
+                await tx.set_setting(departures.OWNERS_ASKED, json.dumps(asked))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -937,11 +941,12 @@ class Replica:
 
     async def _owners_erased(
         self, told: list[departures.Departure], journals: list[LocalJournal]
-    ) -> list[departures.Departure]:
+    ) -> tuple[list[departures.Departure], list[bytes]]:
         """`told`, each share the server stopped serving ("no longer served") marked
         `owner_erased` when the server says its owner's account no longer exists: one
         question per owner, only for shares that ended now (NU43 #8). Its word, said as such,
-        never acted on; unanswered (offline, a bad reply), the share is told unmarked."""
+        never acted on; unanswered (offline, a bad reply), the share is told unmarked. And
+        the owners the server answered about (`departures.OWNERS_ASKED`)."""
         owners = {j.journal_id.hex(): j.owner_id for j in journals}
         asked: dict[bytes, bool] = {}
         marked = []
@@ -956,7 +961,7 @@ class Replica:
                 except TJError:
                     pass
             marked.append(departure)
-        return marked
+        return marked, list(asked)
 
     def _told_to_me(self, local: LocalJournal, found: departures.Departure) -> departures.Departure:
         """`found` told to this account as a member of `local`: this account's username,

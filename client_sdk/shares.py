@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from client_sdk.measures import Measures
     from client_sdk.results import MeasureResult
     from client_sdk.safety_path import SafetyPath
+    from client_sdk.transport import RetryPolicy
     from client_sdk.withholding import Key
 
 
@@ -857,17 +858,22 @@ class Shares:
         has, offline too, and raises nothing."""
         return await self._context.sharing.shared_with_me(refresh=refresh)
 
-    async def ask_erased_owners(self) -> builtins.list[str]:
-        """Ask the server, in one question (/v1/account/known; one per 100 owners), whether
-        the owners of the read-only copies this device keeps of shares that ended still have
-        an account, and keep its answer: the caseload then tags a client whose account it
-        no longer knows "share ended (account appears erased ...)" and `with_me` marks their
-        copies (`SharedJournal.owner_erased`), also when they erased it after the share
-        ended, which no sync tells. Returns the account ids (hex) it says no longer
-        exist. The server's word, for words only: no pin, verified mark or kept copy
-        changes. Raises NetworkError when the server cannot be reached, and NotFound from a
+    async def ask_erased_owners(self, *, retry: RetryPolicy | None = None) -> builtins.list[str]:
+        """Ask the server, in one question (/v1/account/known), whether the owners of the
+        shares that ended here still have an account, and keep its answer: the caseload then
+        tags a client whose account it no longer knows "share ended (account appears erased
+        ...)" and `with_me` marks their copies (`SharedJournal.owner_erased`), also when they
+        erased it after the share ended, which no sync tells. It asks about an owner when
+        their share is first seen ended, then at most once a week (the answer kept stands
+        meanwhile), whether this device still keeps the copy or discarded it, so the
+        questions tell the server neither; at most 20 owners a question, those asked longest
+        ago first; none due, it asks nothing. `retry`: the RetryPolicy of the question
+        (`QUICK_TRY`: one try), the transport's by default. Returns the account ids (hex)
+        of those asked now that it says no longer exist. The server's word, for words only:
+        no pin, verified mark or kept copy changes. Raises NetworkError when the server
+        cannot be reached, RateLimited when it refuses more lookups now, and NotFound from a
         server that does not know this question."""
-        return await self._context.sharing.ask_erased_owners()
+        return await self._context.sharing.ask_erased_owners(retry)
 
     async def held_back(self) -> builtins.list[HeldBack]:
         """The journals shared with this account whose download this device stopped at the

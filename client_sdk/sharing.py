@@ -19,7 +19,7 @@ import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from client_sdk import access, departures, forgotten, keys, owed_shares, wire
 from client_sdk.care_disclosure import (
@@ -76,6 +76,9 @@ from client_sdk.replica import (
 from client_sdk.store import LocalJournal, Peer, SetAsideRow
 from client_sdk.undelivered import Undelivered
 from client_sdk.withdrawals import RefusedWithdrawal
+
+if TYPE_CHECKING:
+    from client_sdk.transport import RetryPolicy
 
 NOTE = "note"
 PROMPT = "prompt"
@@ -2603,34 +2606,47 @@ class Sharing:
             names=named,
         )
 
-    async def ask_erased_owners(self) -> list[str]:
-        """Ask the server, in one question per `wire.MAX_ACCOUNTS_ASKED` owners
-        (/v1/account/known), whether the owners of the read-only copies this device keeps
-        of shares that ended (every share of theirs with this account ended here) still have
-        an account, and keep its answer for the words of the caseload and `shared_with_me`
-        ("appears erased": `departures.ERASED_OWNERS`), so that an owner who erased their
-        account after the share ended is said so too (NU49 F6). Returns the owners (account
-        id, hex) it says no longer exist. The server's word, for words only: no pin, verified
-        mark or kept copy changes."""
+    async def ask_erased_owners(self, retry: RetryPolicy | None = None) -> list[str]:
+        """Ask the server (/v1/account/known, one question) whether the owners of shares
+        that ended here (every share of theirs with this account ended on this device) still
+        have an account, and keep its answer for the words of the caseload and
+        `shared_with_me` ("appears erased": `departures.ERASED_OWNERS`), so that an owner who
+        erased their account after the share ended is said so too (NU49 F6). Asks only about
+        owners due (`departures.owners_due`: a share first seen ended, else once a week,
+        whether its copy is kept or was discarded since), at most
+        `departures.ASK_AT_MOST`; none due, nothing is asked. `retry`: the RetryPolicy of
+        the question (`QUICK_TRY`: one try), the transport's by default. Returns the owners
+        (account id, hex) it says no longer exist. The server's word, for words only: no
+        pin, verified mark or kept copy changes."""
         me = self.profile.account_id
         now = now_ms()
         journals = [
             replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
             for k in await self.store.journals()
         ]
-        served = {j.owner_id for j in journals if j.role != REVOKED}
-        ended = {j.owner_id for j in journals if j.role == REVOKED and j.owner_id != me}
-        owners = sorted(ended - served)
+        served = {j.owner_id.hex() for j in journals if j.role != REVOKED}
+        ended = {j.owner_id.hex() for j in journals if j.role == REVOKED and j.owner_id != me}
+        stored = departures.decode_asked(await self.store.setting(departures.OWNERS_ASKED))
+        remembered, due = departures.owners_due(stored, ended, served, now)
         known: dict[str, bool] = {}
-        for start in range(0, len(owners), wire.MAX_ACCOUNTS_ASKED):
-            asked = owners[start : start + wire.MAX_ACCOUNTS_ASKED]
+        if due:
             reply = await self.replica.transport.call(
-                "/v1/account/known", wire.AccountsRequest(asked), wire.AccountsKnown
+                "/v1/account/known",
+                wire.AccountsRequest([bytes.fromhex(owner) for owner in due]),
+                wire.AccountsKnown,
+                retry=retry,
             )
-            found = set(reply.account_ids)
-            known.update((owner.hex(), owner in found) for owner in asked)
-        if known:
-            async with self.store.transaction() as tx:
+            found = {account_id.hex() for account_id in reply.account_ids}
+            known = {owner: owner in found for owner in due}
+        if not known and remembered == stored:
+            return []
+        async with self.store.transaction() as tx:
+            # read again in the transaction: another process of this profile may have asked
+            current = departures.decode_asked(await tx.setting(departures.OWNERS_ASKED))
+            kept, _ = departures.owners_due(current, ended, served, now)
+            kept.update((owner, now) for owner in known)
+            await tx.set_setting(departures.OWNERS_ASKED, json.dumps(kept) if kept else None)
+            if known:
                 before = departures.decode_owners(await tx.setting(departures.ERASED_OWNERS))
                 after = departures.owners_said(before, known)
                 if after != sorted(before):

@@ -340,22 +340,24 @@ class Transport:
         *,
         wait_rate_limit: bool = True,
         on_sent: Callable[[], None] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> wire.M:
-        """POST `message` to `path` and decode the reply as `reply`; retried per `self.retry`
-        when `path` is in RETRIED_PATHS. With `wait_rate_limit=False` a 429 (RateLimited) is
+        """POST `message` to `path` and decode the reply as `reply`; retried per `retry`
+        (default `self.retry`) when `path` is in RETRIED_PATHS. With `wait_rate_limit=False` a 429 (RateLimited) is
         raised at once, for a caller that paces itself (pushing.py). `on_sent()` is called
         as the request's body is handed to the connection (at each attempt; not at all for
         a request that never got that far): a caller that has other work for the loop
         (pushing.py) starts it then, not before, so the request is not held back by it.
         Raises the TJError the status maps to."""
-        if path not in RETRIED_PATHS or self.retry.attempts <= 1:
-            return await self._call_once(path, message, reply, on_sent)
+        policy = self.retry if retry is None else retry
+        if path not in RETRIED_PATHS or policy.attempts <= 1:
+            return await self._call_once(path, message, reply, on_sent, policy)
         maybe_sent = False  # once an attempt may have left, the call is never "unsent"
 
         async def call_once() -> wire.M:
             nonlocal maybe_sent
             try:
-                return await self._call_once(path, message, reply, on_sent)
+                return await self._call_once(path, message, reply, on_sent, policy)
             except NetworkError as error:
                 maybe_sent = maybe_sent or not error.unsent
                 error.unsent = not maybe_sent  # R46 F4: every attempt unsent, or none is
@@ -367,7 +369,7 @@ class Transport:
         def should_retry(error: BaseException) -> bool:
             if not wait_rate_limit and isinstance(error, RateLimited):
                 return False
-            return self.retry.should_retry(error)
+            return policy.should_retry(error)
 
         try:  # the first attempt outside tenacity, whose set-up costs ~100 µs a call
             return await call_once()
@@ -385,8 +387,8 @@ class Transport:
             return await call_once()
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.retry.attempts),
-            wait=self.retry.wait,
+            stop=stop_after_attempt(policy.attempts),
+            wait=policy.wait,
             retry=retry_if_exception(should_retry),
             reraise=True,
         )
@@ -445,15 +447,17 @@ class Transport:
         message: Any,
         reply: type[wire.M],
         on_sent: Callable[[], None] | None = None,
+        policy: RetryPolicy | None = None,
     ) -> wire.M:
+        retry = self.retry if policy is None else policy
         headers = {"Content-Type": MSGPACK, "Accept-Encoding": ACCEPTED_ENCODINGS}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + path
         wait = ANSWER_WAIT.get()
         connect = wait.no_answer_s
-        if self.retry.connect_timeout is not None:
-            connect = min(connect, self.retry.connect_timeout)
+        if retry.connect_timeout is not None:
+            connect = min(connect, retry.connect_timeout)
         timeout = aiohttp.ClientTimeout(
             total=self._timeout.total, sock_connect=connect, sock_read=wait.no_answer_s
         )

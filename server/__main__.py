@@ -305,7 +305,7 @@ LIMIT_OPTIONS = (
     ("--max-records-per-minute", "max_records_per_minute", "records one account may write a minute"),
     ("--max-bytes-per-minute", "max_bytes_per_minute", "record bytes one account may write a minute"),
     ("--max-shares", "max_shares", "memberships one account may grant, over all its journals"),
-    ("--identity-lookups-per-minute", "identity_lookups_per_minute", "lookups of an account by username, per account and per client address"),
+    ("--identity-lookups-per-minute", "identity_lookups_per_minute", "lookups of an account by username or by id (each id asked), per account and per client address"),
     ("--signups-per-address-per-hour", "signups_per_address_per_hour", "accounts created from one client address (IPv6: /56, and 4x per /48) an hour"),
     ("--login-free-failures-per-user", "login_free_failures_per_user", "failed logins of one username from one client address (and of one login ticket, one device) before delays start"),
     ("--login-free-failures-per-user-all-addresses", "login_free_failures_per_user_all_addresses", "failed logins of one username from all addresses before delays start for every device without a login ticket"),

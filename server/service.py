@@ -820,17 +820,25 @@ class Service:
         """Look an account up by name: needs a session and is rate-limited per account and
         per client address (accounts are cheap: R9B finding 4), so that sessions cannot be
         used to enumerate usernames."""
+        await self._count_lookups(caller, client, 1)
+        account = await self.storage.account_by_username(normalize_username(request.username))
+        if account is None:
+            raise NotFound("no account has that username")
+        return public_identity(account)
+
+    async def _count_lookups(self, caller: Caller, client: str, count: int) -> None:
+        """Count `count` lookups of accounts (a username, or each account id asked about:
+        /v1/account/identity, identity-by-id, known) against `identity_lookups_per_minute`,
+        per account and per client address, one budget for the three (REV-S11 S11-4); past
+        it, 429 `lookup_rate_exceeded` and nothing is looked up."""
         limit = self.settings.identity_lookups_per_minute
         await self._count_request(
             [("identity:" + caller.account_id.hex(), limit)]
             + _per_address("identity-at:", client, limit),
             "identity lookups by this account or from this address",
             code="lookup_rate_exceeded",
+            count=count,
         )
-        account = await self.storage.account_by_username(normalize_username(request.username))
-        if account is None:
-            raise NotFound("no account has that username")
-        return public_identity(account)
 
     async def _count_request(
         self,
@@ -839,14 +847,15 @@ class Service:
         *,
         code: str,
         window_ms: int = MINUTE_MS,
+        count: int = 1,
     ) -> None:
-        """Count one request of every (subject, limit) of `limits` in the current fixed
+        """Count `count` requests of every (subject, limit) of `limits` in the current fixed
         window of `window_ms`; past a limit in it, 429 `code` with Retry-After until the
         window ends (and nothing counted)."""
         limit = limits[0][1]
         now = self.clock()
         window_start = now - now % window_ms
-        if not await self.storage.count_request(limits, window_start):
+        if not await self.storage.count_request(limits, window_start, count):
             wait = window_start + window_ms - now
             period = "an hour" if window_ms == HOUR_MS else "a minute"
             raise TooManyRequests(
@@ -1440,18 +1449,29 @@ class Service:
             b"" if last is None else cursors.audit_next(last.at, last.device_id, last.up_to_seq),
         )
 
-    async def identity_by_id(self, request: wire.AccountRequest) -> wire.Identity:
+    async def identity_by_id(
+        self, caller: Caller, request: wire.AccountRequest, client: str = "unknown"
+    ) -> wire.Identity:
+        """An account's public identity by id; one lookup of the per-minute limit the
+        username lookup counts in (`_count_lookups`)."""
+        await self._count_lookups(caller, client, 1)
         account = await self.storage.account_by_id(request.account_id)
         if account is None:
             raise NotFound("no account has that id")
         return public_identity(account)
 
-    async def accounts_known(self, request: wire.AccountsRequest) -> wire.AccountsKnown:
+    async def accounts_known(
+        self, caller: Caller, request: wire.AccountsRequest, client: str = "unknown"
+    ) -> wire.AccountsKnown:
         """Of the account ids asked, those that have an account here, in the order asked
         (each once): how a member's device learns, in one question, that the owners of its
-        ended shares erased their accounts (NU49 F6)."""
+        ended shares erased their accounts (NU49 F6). Each id asked (once) is one lookup of
+        the per-minute limit the username lookup counts in (`_count_lookups`, REV-S11
+        S11-4)."""
+        asked = list(dict.fromkeys(request.account_ids))
+        await self._count_lookups(caller, client, len(asked))
         known: list[bytes] = []
-        for account_id in dict.fromkeys(request.account_ids):
+        for account_id in asked:
             if await self.storage.account_by_id(account_id) is not None:
                 known.append(account_id)
         return wire.AccountsKnown(known)

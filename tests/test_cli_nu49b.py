@@ -20,9 +20,9 @@ from rich.console import Console
 from cli.output import entries_table
 from cli.practice import caseload_columns
 from cli.tables import fitted, table_text
-from client_sdk import wire
+from client_sdk import departures, wire
 from client_sdk.errors import NotFound
-from client_sdk.models import Entry
+from client_sdk.models import Entry, now_ms
 from client_sdk.transport import Transport
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
@@ -57,6 +57,9 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
 
     await clients["ana"].ok("account", "delete", "--yes")
     assert "nothing new" in (await drsmith.ok("sync")).stdout  # no sync tells it
+    # a former client is asked about again once a week (REV-S11 S11-3): a week on
+    later = now_ms() + departures.ASK_AGAIN_MS
+    monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
 
     asked: list[list[bytes]] = []
     call = Transport.call

@@ -407,10 +407,13 @@ class Storage(Protocol):
         """Stop counting a slot of `take_live_slot` (its socket closed)."""
         ...
 
-    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
-        """Count one request of every subject of `limits` (subject, limit) in the window
-        starting at `window_start` (ms), in one transaction: False (and nothing counted for
-        any subject) if some subject already had its limit of requests in that window."""
+    async def count_request(
+        self, limits: list[tuple[str, int]], window_start: int, count: int = 1
+    ) -> bool:
+        """Count `count` requests (one by default; each account id a lookup names) of every
+        subject of `limits` (subject, limit) in the window starting at `window_start` (ms),
+        in one transaction: False (and nothing counted for any subject) if some subject
+        would pass its limit of requests in that window."""
         ...
 
     async def create_device(

@@ -401,10 +401,12 @@ class PostgresStorage:
                     subject,
                 )
 
-    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+    async def count_request(
+        self, limits: list[tuple[str, int]], window_start: int, count: int = 1
+    ) -> bool:
         try:
             async with self._tx() as db:
-                await _count_all(db, limits, window_start)
+                await _count_all(db, limits, window_start, count)
         except _Refused:
             return False
         return True
@@ -1188,20 +1190,22 @@ class _Refused(Exception):
 
 
 async def _count_all(
-    db: asyncpg.Connection, limits: list[tuple[str, int]], window_start: int
+    db: asyncpg.Connection, limits: list[tuple[str, int]], window_start: int, count: int = 1
 ) -> None:
-    """Count one request of every (subject, limit) in its window, or raise _Refused (the
-    caller's transaction then rolls back) if any subject already had `limit` requests in it.
-    Subjects in sorted order, so that concurrent transactions lock their rows alike."""
+    """Count `count` requests of every (subject, limit) in its window, or raise _Refused
+    (the caller's transaction then rolls back) if any subject would have more than `limit`
+    requests in it. Subjects in sorted order, so that concurrent transactions lock their
+    rows alike."""
     ordered = sorted(dict(limits).items())
     for subject, limit in ordered:
         row = await db.fetchrow(
             "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
         )
-        if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+        used = int(row[1]) if row is not None and int(row[0]) == window_start else 0
+        if used + count > limit:
             raise _Refused(subject)  # refused before any write: a flood costs no write
     for subject, limit in ordered:
-        used, _ = await _window(db, subject, window_start, 1)
+        used, _ = await _window(db, subject, window_start, count)
         if used > limit:
             raise _Refused(subject)  # the transaction rolls back: this count with it
 

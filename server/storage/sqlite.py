@@ -693,9 +693,11 @@ class SQLiteStorage:
 
         await self._write(tx)
 
-    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+    async def count_request(
+        self, limits: list[tuple[str, int]], window_start: int, count: int = 1
+    ) -> bool:
         try:
-            await self._write(lambda db: _count_all(db, limits, window_start))
+            await self._write(lambda db: _count_all(db, limits, window_start, count))
         except _Refused:
             return False
         return True
@@ -1387,22 +1389,26 @@ class _Refused(Exception):
     """A request limit refused the request: its transaction rolls back (nothing counted)."""
 
 
-def _count_all(db: Connection, limits: list[tuple[str, int]], window_start: int) -> None:
-    """Count one request of every (subject, limit) in its window, or raise _Refused (the
-    caller's transaction then rolls back) if any subject already had `limit` requests in it.
-    Subjects in sorted order, so that concurrent transactions lock their rows alike."""
+def _count_all(
+    db: Connection, limits: list[tuple[str, int]], window_start: int, count: int = 1
+) -> None:
+    """Count `count` requests of every (subject, limit) in its window, or raise _Refused
+    (the caller's transaction then rolls back) if any subject would have more than `limit`
+    requests in it. Subjects in sorted order, so that concurrent transactions lock their
+    rows alike."""
     ordered = sorted(dict(limits).items())
     for subject, limit in ordered:
         rows = db.execute(
             "SELECT window_start, requests FROM rate_windows WHERE subject = ?", (subject,)
         ).fetchall()
-        if rows and int(rows[0][0]) == window_start and int(rows[0][1]) >= limit:
+        used = int(rows[0][1]) if rows and int(rows[0][0]) == window_start else 0
+        if used + count > limit:
             raise _Refused(subject)  # refused before any write: a flood costs no write
     for subject, limit in ordered:
         used, _ = _window(db, subject, window_start)
-        if used + 1 > limit:
+        if used + count > limit:
             raise _Refused(subject)
-        _add_to_window(db, subject, 1, 0)
+        _add_to_window(db, subject, count, 0)
 
 
 def _window(db: Connection, subject: str, window_start: int) -> tuple[int, int]:

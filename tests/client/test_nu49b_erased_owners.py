@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client_sdk import INSECURE_TEST_COST, Client, wire
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, departures, wire
 from client_sdk.caseload import ERASED_ENDED
+from client_sdk.models import now_ms
 from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -19,12 +22,16 @@ def nobody(request: bytes, reply: bytes) -> bytes:
 
 
 async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_copy(
-    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A hostile server that answers /v1/account/known "none of them" is never asked about
     a client whose share goes on (kim), so her row says nothing of it; of a client whose
     share ended (lea), its claim only words the caseload's tag and `with_me`'s mark: her
-    pin stays verified, her copy stays read, and the true answer takes the words back."""
+    pin stays verified, her copy stays read, and the true answer, asked a week later (not
+    before), takes the words back."""
     kim, lea = await signup("kim"), await signup("lea")
     async with serving(HostileServer(live_server.url)) as hostile:
         drsmith = await Client.signup(
@@ -44,7 +51,9 @@ async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_c
             assert hostile.bodies("/v1/account/known") == []
 
             await lea.shares.revoke("Personal", "drsmith")
-            await drsmith.sync()
+            await drsmith.sync()  # asks identity-by-id for lea: the real answer, she exists
+            clock = [now_ms() + departures.ASK_AGAIN_MS]  # asked again a week on
+            monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: clock[0])
             assert await drsmith.shares.ask_erased_owners() == [lea.profile.account_id.hex()]
             [asked] = hostile.bodies("/v1/account/known")
             assert wire.decode(wire.AccountsRequest, asked).account_ids == [lea.profile.account_id]
@@ -59,8 +68,12 @@ async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_c
             copy = [e.body for e in await drsmith.entries.list(shared["lea"].name)]
             assert copy == ["Before."]
 
+            assert await drsmith.shares.ask_erased_owners() == []  # asked: not again yet
+            assert len(hostile.bodies("/v1/account/known")) == 1
             del hostile.replies["/v1/account/known"]  # the truth: lea's account exists
+            clock[0] += departures.ASK_AGAIN_MS  # and again another week on
             assert await drsmith.shares.ask_erased_owners() == []
+            assert len(hostile.bodies("/v1/account/known")) == 2
             rows = {r.client: r for r in await drsmith.caseload.list()}
             assert rows["lea"].share_ended and ERASED_ENDED not in rows["lea"].flags
         finally:

@@ -1,0 +1,136 @@
+"""Lookups of accounts by id count in the per-minute limit of lookups by username, each id
+of /v1/account/known as one: a stranger cannot check thousands of ids, and a therapist's
+caseload with 30 former clients stays well within it (real server at the production
+default, 60 a minute; REV-S11 S11-4)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client_sdk import Client, RateLimited, departures, wire
+from client_sdk.models import now_ms
+from server.service import Settings
+from tests.conftest import RunningServer
+from tests.server.conftest import Serve
+from tests.server.servers import signup
+
+LIMIT = Settings().identity_lookups_per_minute
+KNOWN = "/v1/account/known"
+BY_ID = "/v1/account/identity-by-id"
+
+
+def new_window(server: RunningServer) -> None:
+    """The server's clock at the start of the next minute: every lookup limit starts again."""
+    server.clock.now += 60_000 - server.clock.now % 60_000
+
+
+async def lookups(server: RunningServer, account: Client) -> int:
+    """The lookups counted this minute for `account`."""
+    rows = await server.rows(
+        "SELECT window_start, requests FROM rate_windows WHERE subject = ?",
+        "identity:" + account.profile.account_id.hex(),
+    )
+    minute = server.clock.now - server.clock.now % 60_000
+    return sum(int(requests) for start, requests in rows if int(start) == minute)
+
+
+async def test_a_stranger_checking_account_ids_is_refused_at_the_lookup_limit(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """mallory asks about 59 random ids and ana's (60 lookups) and is answered; the next
+    id, by either question, and the next username are refused 429 `lookup_rate_exceeded`
+    (Retry-After: the rest of the minute), nothing looked up; the next minute she may ask
+    again. 6,000 ids a minute (REV-S11) are now 60."""
+    assert LIMIT == 60
+    async with serve(identity_lookups_per_minute=LIMIT) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        mallory = await signup(server.url, tmp_path, "mallory")
+        new_window(server)
+        real = ana.profile.account_id
+        ids = [os.urandom(16) for _ in range(LIMIT - 1)] + [real]
+        reply = await mallory.transport.call(KNOWN, wire.AccountsRequest(ids), wire.AccountsKnown)
+        assert reply.account_ids == [real]
+        questions = [
+            (KNOWN, wire.AccountsRequest([real]), wire.AccountsKnown),
+            (BY_ID, wire.AccountRequest(real), wire.Identity),
+        ]
+        for path, message, answer in questions:
+            with pytest.raises(RateLimited) as refused:
+                await mallory.transport.call(path, message, answer, wait_rate_limit=False)
+            assert refused.value.code == "lookup_rate_exceeded"
+            assert refused.value.retry_after == 60
+        with pytest.raises(RateLimited):
+            await mallory.sharing.identity("ana")
+        assert await lookups(server, mallory) == LIMIT
+        new_window(server)
+        identity = await mallory.transport.call(BY_ID, wire.AccountRequest(real), wire.Identity)
+        assert identity.account_id == real
+        # a question of more ids than the limit is refused whole: nothing counted
+        many = [os.urandom(16) for _ in range(LIMIT)]
+        with pytest.raises(RateLimited):
+            await mallory.transport.call(
+                KNOWN, wire.AccountsRequest(many), wire.AccountsKnown, wait_rate_limit=False
+            )
+        assert await lookups(server, mallory) == 1
+        for client in (ana, mallory):
+            await client.close()
+
+
+async def test_a_caseload_of_30_former_clients_stays_well_within_the_lookup_limit(
+    serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 clients shared with drsmith, and all ended their shares. In the minute drsmith's
+    device syncs (which asks about each owner once, as it finds the share no longer served)
+    and runs the caseload's question three times, as three caseloads would (which ask
+    nothing more that week); and in a minute a week later, when the three caseloads ask
+    about every former client again (20, then 10, then none): never refused, and each
+    minute counts half the limit at most, for his account and for his address."""
+    async with serve(identity_lookups_per_minute=LIMIT) as server:
+        drsmith = await signup(server.url, tmp_path, "drsmith")
+        clients = []
+        for n in range(30):
+            if n % 10 == 0:
+                new_window(server)  # the set-up's lookups (a share names drsmith) apart
+            client = await signup(server.url, tmp_path, f"client{n}")
+            await client.shares.grant("Personal", "drsmith", trust_on_first_use=True, full=True)
+            clients.append(client)
+        new_window(server)
+        await drsmith.sync()
+        for client in clients:
+            await client.shares.revoke("Personal", "drsmith")
+        asked: list[int] = []
+        call = drsmith.transport.call
+
+        async def counted(path: str, message: Any, *args: Any, **kw: Any) -> Any:
+            if path == KNOWN:
+                asked.append(len(message.account_ids))
+            return await call(path, message, *args, **kw)
+
+        monkeypatch.setattr(drsmith.transport, "call", counted)
+
+        async def three_caseloads() -> None:
+            for _ in range(3):
+                assert await drsmith.shares.ask_erased_owners() == []  # all 30 still exist
+            assert 30 <= await lookups(server, drsmith) <= LIMIT // 2
+            for (requests,) in await server.rows(
+                "SELECT requests FROM rate_windows WHERE subject LIKE 'identity-at:%' "
+                "AND window_start = ?",
+                server.clock.now - server.clock.now % 60_000,
+            ):
+                assert int(requests) <= LIMIT // 2
+
+        new_window(server)
+        await drsmith.sync()
+        await three_caseloads()
+        assert asked == []  # the sync asked: the caseloads of that week ask nothing
+        new_window(server)
+        week = now_ms() + departures.ASK_AGAIN_MS
+        monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: week)
+        await three_caseloads()
+        assert asked == [20, 10]
+        for client in [drsmith, *clients]:
+            await client.close()
