@@ -336,12 +336,12 @@ async def audit(request: web.Request) -> web.Response:
 
 async def identity_by_id(request: web.Request) -> web.Response:
     message = await body(request, wire.AccountRequest)
-    return reply(await service(request).identity_by_id(caller(request), message, client(request)))
+    return reply(await service(request).identity_by_id(caller(request), message))
 
 
 async def accounts_known(request: web.Request) -> web.Response:
     message = await body(request, wire.AccountsRequest)
-    return reply(await service(request).accounts_known(caller(request), message, client(request)))
+    return reply(await service(request).accounts_known(caller(request), message))
 
 
 async def live(request: web.Request) -> web.StreamResponse:

@@ -138,6 +138,11 @@ class Settings:
     max_bytes_per_minute: int = 256 * 1024**2
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
+    # Account ids looked up a minute by one account (identity-by-id, each id of known): ids
+    # are 16 random bytes, so they cannot be enumerated blind and are counted per account
+    # only (a clinic's therapists behind one address look up their members freely); the
+    # bound is on load, ten times a new therapist device's first sync of 60 clients.
+    id_lookups_per_minute: int = 600
     # Per client address (IPv6: its /56, and 4x per /48; X-Forwarded-For only from a trusted
     # proxy): accounts created an hour (each answers "is this name taken?"). Identity lookups
     # by username are counted per account and per client address.
@@ -827,15 +832,25 @@ class Service:
         return public_identity(account)
 
     async def _count_lookups(self, caller: Caller, client: str, count: int) -> None:
-        """Count `count` lookups of accounts (a username, or each account id asked about:
-        /v1/account/identity, identity-by-id, known) against `identity_lookups_per_minute`,
-        per account and per client address, one budget for the three (REV-S11 S11-4); past
-        it, 429 `lookup_rate_exceeded` and nothing is looked up."""
+        """Count `count` lookups of accounts by username (/v1/account/identity) against
+        `identity_lookups_per_minute`, per account and per client address; past it, 429
+        `lookup_rate_exceeded` and nothing is looked up."""
         limit = self.settings.identity_lookups_per_minute
         await self._count_request(
             [("identity:" + caller.account_id.hex(), limit)]
             + _per_address("identity-at:", client, limit),
             "identity lookups by this account or from this address",
+            code="lookup_rate_exceeded",
+            count=count,
+        )
+
+    async def _count_id_lookups(self, caller: Caller, count: int) -> None:
+        """Count `count` lookups of accounts by id (identity-by-id, each id of known) against
+        `id_lookups_per_minute`, per account (REV-S11 S11-4: one account checked 6,000 ids a
+        minute); past it, 429 `lookup_rate_exceeded` and nothing is looked up."""
+        await self._count_request(
+            [("account-ids:" + caller.account_id.hex(), self.settings.id_lookups_per_minute)],
+            "lookups of accounts by id by this account",
             code="lookup_rate_exceeded",
             count=count,
         )
@@ -1449,27 +1464,23 @@ class Service:
             b"" if last is None else cursors.audit_next(last.at, last.device_id, last.up_to_seq),
         )
 
-    async def identity_by_id(
-        self, caller: Caller, request: wire.AccountRequest, client: str = "unknown"
-    ) -> wire.Identity:
-        """An account's public identity by id; one lookup of the per-minute limit the
-        username lookup counts in (`_count_lookups`)."""
-        await self._count_lookups(caller, client, 1)
+    async def identity_by_id(self, caller: Caller, request: wire.AccountRequest) -> wire.Identity:
+        """An account's public identity by id; one lookup of `_count_id_lookups`."""
+        await self._count_id_lookups(caller, 1)
         account = await self.storage.account_by_id(request.account_id)
         if account is None:
             raise NotFound("no account has that id")
         return public_identity(account)
 
     async def accounts_known(
-        self, caller: Caller, request: wire.AccountsRequest, client: str = "unknown"
+        self, caller: Caller, request: wire.AccountsRequest
     ) -> wire.AccountsKnown:
         """Of the account ids asked, those that have an account here, in the order asked
         (each once): how a member's device learns, in one question, that the owners of its
         ended shares erased their accounts (NU49 F6). Each id asked (once) is one lookup of
-        the per-minute limit the username lookup counts in (`_count_lookups`, REV-S11
-        S11-4)."""
+        `_count_id_lookups` (REV-S11 S11-4)."""
         asked = list(dict.fromkeys(request.account_ids))
-        await self._count_lookups(caller, client, len(asked))
+        await self._count_id_lookups(caller, len(asked))
         known: list[bytes] = []
         for account_id in asked:
             if await self.storage.account_by_id(account_id) is not None:

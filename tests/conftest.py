@@ -53,10 +53,10 @@ TEST_SETTINGS = Settings(
     # Every test signs up from 127.0.0.1; the per-address limit is tested with its
     # production default in tests/server/test_public_limits.py.
     signups_per_address_per_hour=100_000,
-    # The test clock stands still, so a whole test is one minute from one address: lookups
-    # by name or id (each id of /v1/account/known) are tested at the production default in
-    # tests/client/test_lookup_limits.py and tests/server/test_quotas.py.
-    identity_lookups_per_minute=100_000,
+    # The test clock stands still, so a whole test is one minute: lookups by id (each id of
+    # /v1/account/known) are tested at the production default in
+    # tests/server/test_lookup_limits.py.
+    id_lookups_per_minute=100_000,
 )
 PASSWORD = "correct horse battery"
 T = TypeVar("T")
