@@ -157,7 +157,7 @@ class Instrument:
 
     @property
     def cut_off_words(self) -> str:
-        """The caseness score in this instrument's own words (NU50 F2): "the clinical cut-off
+        """The caseness score in this instrument's own words: "the clinical cut-off
         of 10 (caseness)" (PHQ-9, GAD-7: NHS Talking Therapies caseness); an instrument whose
         definition names it otherwise (`caseness_name`) says so: "the provisional cut-point
         of 33" (PCL-5: a screening cut-point, not a caseness threshold)."""
