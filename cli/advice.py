@@ -25,9 +25,9 @@ def share_again(error: TJError) -> str:
     """A member's share ended by the server's word: the share command that gives it again,
     the whole journal or the fields of its source (`--only`)."""
     member = _quoted(error, "member")
-    again = f"tj share {_quoted(error, 'journal')} {member} --full"
+    again = f"`tj share {_quoted(error, 'journal')} {member} --full`"
     if "source" in error.names:
-        again = f"tj share {_quoted(error, 'source')} {member} --only {error.names['fields']}"
+        again = f"`tj share {_quoted(error, 'source')} {member} --only {error.names['fields']}`"
     return f"{_situation(error)}. To share it with them again: {again}"
 
 
@@ -43,7 +43,8 @@ def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    again = f"tj forget {_quoted(error, 'journal')}" + (" --unlisted" if names["unlisted"] else "")
+    unlisted = " --unlisted" if names["unlisted"] else ""
+    again = f"`tj forget {_quoted(error, 'journal')}{unlisted}`"
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
     label = repr(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"
@@ -52,18 +53,18 @@ def forget_unsent(error: TJError) -> str:
         also = f" and {refused} the server refused for good (set aside)" if refused else ""
         return (
             f"{label} has {changes} of this device not yet on the server (waiting to be "
-            f"sent){also}: forgetting the copy would lose {lose}; sync first (tj sync), then "
+            f"sent){also}: forgetting the copy would lose {lose}; sync first (`tj sync`), then "
             f"run {again} again"
         )
-    drops = "; ".join(f"tj set-aside drop {i}" for i in names["set aside"].split())
+    drops = "; ".join(f"`tj set-aside drop {i}`" for i in names["set aside"].split())
     if int(names["set aside documents"]) > 3:
-        drops = "tj set-aside drop ID for each one in tj set-aside list"
+        drops = "`tj set-aside drop ID` for each one in `tj set-aside list`"
     changes = "1 change" if refused == 1 else f"{refused:,} changes"
     their = "its" if lose == "it" else "their"
     return (
         f"{label} has {changes} of this device the server refused for good (set aside, not "
-        f"on the server): forgetting the copy would lose {lose}; keep {their} words (tj "
-        f"set-aside list --json > refused.json), then drop {lose} ({drops}), then run "
+        f"on the server): forgetting the copy would lose {lose}; keep {their} words (`tj "
+        f"set-aside list --json > refused.json`), then drop {lose} ({drops}), then run "
         f"{again} again"
     )
 
@@ -71,7 +72,7 @@ def forget_unsent(error: TJError) -> str:
 def forget_active(error: TJError) -> str:
     """A share still active: leave it first; and the commands that discard read-only copies
     of an erased account that bore its owner's username (NU46 #1)."""
-    leave = "leave it first (tj leave), then forget its copy"
+    leave = "leave it first (`tj leave`), then forget its copy"
     copies = json.loads(error.names.get("copies") or "[]")  # a JSON list (REV-S9B S9B-5)
     if not copies:
         return f"{_situation(error)}: {leave}"
@@ -89,8 +90,8 @@ def forget_active(error: TJError) -> str:
 def annotate_role(error: TJError) -> str:
     """A read-only member's note refused: the owner's command that gives the annotate role."""
     return (
-        f"{error} (on their device: tj share {_quoted(error, 'journal')} "
-        f"{_quoted(error, 'member')} --role annotate)"
+        f"{error} (on their device: `tj share {_quoted(error, 'journal')} "
+        f"{_quoted(error, 'member')} --role annotate`)"
     )
 
 
@@ -99,7 +100,7 @@ def items_copy(error: TJError) -> str:
     commands that share an entry or a measure's result."""
     if error.names.get("kind") != "items":
         return str(error)
-    return f"{error} (tj share-entry; a measure's result: tj measure share)"
+    return f"{error} (`tj share-entry`; a measure's result: `tj measure share`)"
 
 
 def own_note_about(error: TJError) -> str:
@@ -154,7 +155,7 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
     "share active": forget_active,
-    "own journal": lambda error: f"{error} (tj journal delete)",
+    "own journal": lambda error: f"{error} (`tj journal delete`)",
     "unseen copy": lambda error: f"{error} (`tj shares`)",
     "share changed elsewhere": lambda error: f"{error} (`tj shares`)",
     "read-only member": annotate_role,

@@ -430,7 +430,7 @@ def with_hint(
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
         ends = "; ".join(
-            f"tj unshare {shlex.quote(j)} {shlex.quote(error.member)}"
+            f"`tj unshare {shlex.quote(j)} {shlex.quote(error.member)}`"
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
@@ -492,15 +492,15 @@ def scope_advice(error: ScopeNeeded) -> str:
     full = (
         "the whole journal (everything you keep in it: entries in full, goals, questionnaire "
         "answers, homework, safety plan; also what was written before): "
-        f"tj share {journal} {member} --full"
+        f"`tj share {journal} {member} --full`"
     )
     if error.fields:
         return (
-            f"To share the {output.plain_list(error.fields)} with them again: tj share {journal} {member} --only "
-            f"{','.join(error.fields)}; {full}"
+            f"To share the {output.plain_list(error.fields)} with them again: `tj share {journal} {member} --only "
+            f"{','.join(error.fields)}`; {full}"
         )
     return (
-        f"To share some fields: tj share {journal} {member} --only FIELDS (e.g. mood,scores); "
+        f"To share some fields: `tj share {journal} {member} --only FIELDS` (e.g. mood,scores); "
         f"{full}"
     )
 

@@ -179,7 +179,7 @@ def measure_take(
             output.message(
                 f"Note: {who} assigned this in {item.assignment.journal}, which does not carry "
                 f"scores: {who} will not see it. To show it: "
-                f"tj measure share {output.short_id(taken.result.id)} {who}"
+                f"`tj measure share {output.short_id(taken.result.id)} {who}`"
             )
         lines: list[str] = []
         response = None

@@ -1669,9 +1669,9 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"{','.join(d.fields)}"
             )
         if d.reason == departures.LEFT:
-            lines.append(f"  If they did not mean to leave, share again: {again}")
+            lines.append(f"  If they did not mean to leave, share again: `{again}`")
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
-            lines.append(f"  To share with them again: {again}")
+            lines.append(f"  To share with them again: `{again}`")
     return lines
 
 
@@ -1680,7 +1680,7 @@ def tell_departures(report: SyncReport) -> None:
     command that syncs calls this (or prints the whole report): a notice used up by a
     command that did not show it would never be seen (R22 F4). Each wrapped at the
     terminal's width under its "Notice: " as a warning is (NU47 #14: 354 to 401 columns);
-    a command's line after it ("If they did not mean to leave, share again: tj share ...")
+    a command's line after it ("If they did not mean to leave, share again: `tj share ...`")
     stays whole, to copy."""
     for line in departure_lines(report):
         message(line, wrap=line.startswith("Notice: "))

@@ -192,9 +192,9 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
         "reads could never mark a safety flag as read, so none is sealed for "
-        f"{'them' if len(readers) > 1 else who}. To send flags to one of them: tj share "
+        f"{'them' if len(readers) > 1 else who}. To send flags to one of them: `tj share "
         f"{shlex.quote(journal)} {shlex.quote(readers[0])} --full --role annotate "
-        "--safety-flags"
+        "--safety-flags`"
     )
 
 

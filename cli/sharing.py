@@ -455,8 +455,8 @@ def read_role_flags_text(journal: str, member: str) -> str:
         f"with the read role: a member who only reads could never mark a flag as read, so a "
         f"PHQ-9 item 9 answered above 0 in {journal} seals no safety flag for {member} while "
         f"they only read. Your choice to send them flags stands: give them the annotate role "
-        f"again and flags reach them again, for what is answered from then on: tj share "
-        f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate"
+        f"again and flags reach them again, for what is answered from then on: `tj share "
+        f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate`"
     )
 
 
@@ -482,8 +482,8 @@ def flags_resume_text(shared: ShareInfo) -> str:
         f"Safety flags: on again for {shared.member}. You chose to send them safety flags "
         f"for this share of {shared.journal}, and that choice stands: a PHQ-9 item 9 answered "
         f"above 0 in {shared.journal} from now on seals a safety flag for them (none for "
-        f"what was answered while they only read). To stop that: tj share {journal} {member} "
-        f"--role read, or for everyone: tj safety plan --journal {journal} --no-share-flags"
+        f"what was answered while they only read). To stop that: `tj share {journal} {member} "
+        f"--role read`, or for everyone: `tj safety plan --journal {journal} --no-share-flags`"
     )
 
 
@@ -520,7 +520,7 @@ def flags_off_text(shared: ShareInfo) -> str:
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
         f"{shared.journal}, no safety flag is sealed for them under this share ({why}). To "
-        f"send them safety flags: tj share {journal} {member} --role annotate --safety-flags"
+        f"send them safety flags: `tj share {journal} {member} --role annotate --safety-flags`"
     )
 
 
@@ -556,8 +556,8 @@ def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
     return (
         f"{copy.member} also still reads the {plain_list(copy.fields or ())} of entries in "
         f"{whole.journal}{since} through the copy {copy.journal!r}: it stays shared beside "
-        "the whole journal (they see each entry once). To end both: tj unshare "
-        f"{shlex.quote(whole.journal)} {shlex.quote(whole.member)}"
+        "the whole journal (they see each entry once). To end both: `tj unshare "
+        f"{shlex.quote(whole.journal)} {shlex.quote(whole.member)}`"
     )
 
 
@@ -723,9 +723,9 @@ def earlier_results_text(
         f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
         f"{when}, score {latest.score}{item9}): this share carries only results recorded "
         f"from now on, {seen}.",
-        f"  To send one to {shared.member}: tj measure share "
-        f"{output.short_id(latest.id)} {member}{flag} (other results: tj measure list "
-        f"--journal {shlex.quote(shared.source or '')})",
+        f"  To send one to {shared.member}: `tj measure share "
+        f"{output.short_id(latest.id)} {member}{flag}` (other results: `tj measure list "
+        f"--journal {shlex.quote(shared.source or '')}`)",
     ]
 
 
@@ -740,9 +740,9 @@ def kept_limited(shared: ShareInfo) -> str:
             f"New terms for {shared.member} in {shared.journal!r} {terms}, the copy "
             f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
             f"also reads the whole of {shared.source} (every entry in full), whose terms did "
-            f"not change. To change them there: tj share {source} {member} --role ROLE "
-            f"--until DATE; to share only some fields of it: tj share {source} {member} "
-            "--only FIELDS"
+            f"not change. To change them there: `tj share {source} {member} --role ROLE "
+            f"--until DATE`; to share only some fields of it: `tj share {source} {member} "
+            "--only FIELDS`"
         )
     was = terms_words(shared.previous_role, shared.previous_expires_at, bare=True)
     changed = (
@@ -757,8 +757,8 @@ def kept_limited(shared: ShareInfo) -> str:
         f"{shared.source} {terms}{changed}, as the journal {shared.journal!r}: nothing "
         "more is shared. To share the whole journal instead (everything you keep in it, also what "
         "was written before: the full text of every entry, goals, questionnaire answers, "
-        "homework and any safety plan): tj share "
-        f"{shlex.quote(shared.source or '')} {shared.member} --full"
+        "homework and any safety plan): `tj share "
+        f"{shlex.quote(shared.source or '')} {shlex.quote(shared.member)} --full`"
     )
 
 
@@ -883,18 +883,19 @@ def shared_again_lines(asked: SharedAgain, what: str, alone: str) -> list[str]:
         else:
             lines.append(f"- your {item.summary} of {when} ({short})")
     lines.append(
-        f"To share {alone}, move those to the trash first (tj delete ID; a result: tj "
-        "measure delete ID), then share it again."
+        f"To share {alone}, move those to the trash first (`tj delete ID`; a result: "
+        "`tj measure delete ID`), then share it again."
     )
     return lines
 
 
 def items_shared(what: str, member: str, journal: str) -> str:
     """ "Shared entry 3fa9 with drsmith, in the journal "Shared with drsmith" that holds what
-    you share with them one item at a time (stop: tj unshare ...)"."""
+    you share with them one item at a time (to stop: `tj unshare ...`)"."""
     return (
         f"{what} with {member}, in the journal {journal!r} that holds what you share with "
-        f'them one item at a time (to stop: tj unshare "{journal}" {member})'
+        f"them one item at a time (to stop: `tj unshare {shlex.quote(journal)} "
+        f"{shlex.quote(member)}`)"
     )
 
 
@@ -995,7 +996,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     ]:  # not ended by this command: say so (R33 F3)
         output.message(
             f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
-            f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}",
+            f"end that too: `tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}`",
             wrap=True,
         )
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
@@ -1007,7 +1008,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             "this ends it now:",
             wrap=True,
         )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
-        output.message(f"  tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}")
+        output.message(f"  `tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}`")
 
 
 async def live_briefs(member: str, client: Client) -> list[ShareInfo]:
@@ -1110,8 +1111,8 @@ def flags_stop_text(journal: str, member: str) -> str:
         f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
         f"none: once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 "
         f"in {journal} seals no safety flag for {member}. To send them flags again later: "
-        f"tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
-        "--safety-flags"
+        f"`tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
+        "--safety-flags`"
     )
 
 
@@ -1858,7 +1859,7 @@ def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
     return [
         'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
         "never a safety flag: flags are sealed only in the whole journal, for the members "
-        "you chose (tj share JOURNAL MEMBER --full --role annotate --safety-flags)."
+        "you chose (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`)."
     ]
 
 

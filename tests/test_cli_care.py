@@ -235,7 +235,7 @@ async def test_a_measure_assigned_in_a_share_without_scores_warns_the_client(
     assert due["seen_by_assigner"] is False
     assert "drsmith will not see your result" in (await ana.ok("due")).stderr
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
-    assert "drsmith will not see it. To show it: tj measure share " in taken.stderr
+    assert "drsmith will not see it. To show it: `tj measure share " in taken.stderr
 
 
 async def test_a_daily_assignment_reads_every_day(

@@ -42,7 +42,7 @@ async def test_sharing_again_after_unsharing_a_mood_only_share_asks_for_full_or_
     line = failed_with_one_line(refused)
     assert "tom read only the mood of 'Personal'" in line
     assert "nothing was changed" in line and "tj share Personal tom --full" in line
-    assert "To share the mood with them again: tj share Personal tom --only mood;" in line
+    assert "To share the mood with them again: `tj share Personal tom --only mood`;" in line
     assert "full=True" not in line and "only=[" not in line  # CLI flags only (NU21 C7)
     assert [s for s in await ana.json("shares") if not s["expired"]] == []
 

@@ -93,7 +93,7 @@ async def test_new_terms_for_the_journal_of_single_items_never_say_every_entry(
 
     await tom.ok("leave", "ana/Shared with tom", "--yes")
     synced = await ana.ok("sync")
-    assert "If they did not mean to leave, share again: tj share-entry ENTRY_ID tom" in (
+    assert "If they did not mean to leave, share again: `tj share-entry ENTRY_ID tom`" in (
         synced.stderr
     )
     await ana.ok("share-entry", entry, "tom", "--only", "mood")  # the command named works
@@ -112,12 +112,12 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
 
     synced = await ana.ok("sync")
     again = "tj share Personal tom --only mood,scores"
-    assert f"If they did not mean to leave, share again: {again}" in synced.stderr
-    assert f"share again: tj share '{COPY}'" not in synced.stderr
+    assert f"If they did not mean to leave, share again: `{again}`" in synced.stderr
+    assert f"share again: `tj share '{COPY}'" not in synced.stderr
 
     line = failed_with_one_line(await ana.tj("share", COPY, "tom"))  # the old advice
     assert "they no longer read it" in line and "nothing was shared" in line
-    assert f"To share the mood and scores with them again: {again};" in line
+    assert f"To share the mood and scores with them again: `{again}`;" in line
     assert "full=True" not in line and "only=[" not in line
 
     # The command named works (--yes: it names what the copy still holds, which goes again
@@ -144,8 +144,10 @@ async def test_a_scores_share_says_the_results_taken_before_are_not_shared_and_h
     assert "`tj share-entry ID tom` sends an entry, `tj measure share ID tom` a result)" in joined
     assert "Not shared: the 1 questionnaire result already in Personal" in said
     assert "score 15; it has item 9 answered above 0" in joined
-    command = joined.split("To send one to tom: ")[1].split(" (other results")[0].strip("`")
+    command = joined.split("To send one to tom: `")[1].split("`")[0]
     assert command.startswith("tj measure share ") and command.endswith(" tom --without-answers")
+    assert any(f"`{command}`" in line for line in said.splitlines()), said  # whole, to copy
+    assert f"`{command}` (other results: `tj measure list --journal Personal`)" in joined
 
     await tom.ok("sync")
     assert await tom.json("measure", "list") == []  # not shared without the client's say
@@ -194,7 +196,7 @@ async def test_new_terms_on_a_copy_say_the_member_also_reads_the_whole_journal(
     said = await ana.ok("share", copy, "tom", "--role", "read")
     joined = " ".join(said.stderr.split())  # wrapped at the terminal's width
     assert "tom also reads the whole of Personal (every entry in full)" in joined
-    assert "tj share Personal tom --role ROLE" in joined
+    assert "`tj share Personal tom --role ROLE --until DATE`" in said.stderr  # whole
     assert "only" not in said.stderr.split("tom also reads")[0]
     info = await ana.json("share", copy, "tom", "--role", "read", "--json")
     assert info["whole_too"] is True and info["fields"] == ["mood", "scores"]

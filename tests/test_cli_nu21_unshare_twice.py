@@ -56,7 +56,7 @@ async def test_unshare_names_the_entries_the_member_still_reads_and_how_to_end_t
     assert "tom still reads entries or results of it in 'Shared with tom'" in said
     assert "nothing was ended" in said and "already ended" not in said
     command = said.split("To end it: ")[1]
-    assert command == "tj unshare 'Shared with tom' tom"
+    assert command == "`tj unshare 'Shared with tom' tom`"
     await ana.ok("unshare", "Shared with tom", "tom", "--yes")
     done = await ana.ok("unshare", "Personal", "tom", "--yes")
     assert "the share was already ended" in done.stderr
@@ -81,7 +81,7 @@ async def test_unshare_of_a_whole_share_says_which_single_entries_the_member_sti
     assert "Stopped sharing 'Personal' with tom" in said  # wrapped at the width (NU50 F5)
     assert (
         "tom still reads what you shared with them of Personal in 'Shared with tom': to end "
-        "that too: tj unshare 'Shared with tom' tom"
+        "that too: `tj unshare 'Shared with tom' tom`"
     ) in said
     await ana.ok("unshare", "Shared with tom", "tom", "--yes")
     plain = (await ana.ok("unshare", "Personal", "tom", "--yes")).stderr

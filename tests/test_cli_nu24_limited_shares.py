@@ -48,8 +48,8 @@ async def opted_in_therapist(live_server: RunningServer, tmp_path: Path) -> tupl
 FLAGS_STOP = (
     "Safety flags of Personal go to drsmith now. A share of only some fields carries none: "
     "once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 in "
-    "Personal seals no safety flag for drsmith. To send them flags again later: tj share "
-    "Personal drsmith --full --role annotate --safety-flags"
+    "Personal seals no safety flag for drsmith. To send them flags again later: `tj share "
+    "Personal drsmith --full --role annotate --safety-flags`"
 )
 
 
@@ -111,7 +111,7 @@ async def annotate_and_read_only(
 READS_ONLY = (
     "--share-flags does not opt in tom, who only read Personal: a member who only reads could "
     "never mark a safety flag as read, so none is sealed for tom. To send flags to one of "
-    "them: tj share Personal tom --full --role annotate --safety-flags"
+    "them: `tj share Personal tom --full --role annotate --safety-flags`"
 )
 
 
@@ -251,8 +251,8 @@ async def test_sharing_one_entry_again_names_what_the_ended_share_held_and_asks(
         f"{second[:8]} with them shares that journal again, and they would also read the 1 "
         f"item it still holds (shared with them before): - your entry {copy[:12]} of WHEN "
         "(First secret about the accident.) "
-        f"To share entry {second[:8]} alone, move those to the trash first (tj delete ID; a "
-        "result: tj measure delete ID), then share it again. "
+        f"To share entry {second[:8]} alone, move those to the trash first (`tj delete ID`; a "
+        "result: `tj measure delete ID`), then share it again. "
     )
     told = re.escape(said_first).replace("WHEN", r"\d{4}-\d\d-\d\d \d\d:\d\d")
     question = f"Share it with drsmith again too, with entry {second[:8]}?"
@@ -327,7 +327,7 @@ async def test_sharing_fields_again_names_what_the_kept_copy_holds_and_asks(
         "them shares that journal again, and they would also read the 1 item it still holds "
         f"(shared with them before): - your entry {held['id'][:12]} of WHEN (mood 2, "
         "relapse) To share only what is dated from now on, move those to the trash first "
-        "(tj delete ID; a result: tj measure delete ID), then share it again. "
+        "(`tj delete ID`; a result: `tj measure delete ID`), then share it again. "
         + asked("Share it with drsmith again too, with the mood and tags of Personal?", None)
     )
     when = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # local time

@@ -57,7 +57,7 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, "
         "no safety flag is sealed for them under this share (you chose to send them flags for "
         "an earlier share of Personal, and that choice does not carry over to this one). To "
-        "send them safety flags: tj share Personal drsmith --role annotate --safety-flags"
+        "send them safety flags: `tj share Personal drsmith --role annotate --safety-flags`"
     )
     whole = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert [(s["member"], s["safety_flags"], s["safety_flags_earlier"]) for s in whole] == [
@@ -75,8 +75,8 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
         "              `tj share Personal drsmith --role annotate --safety-flags`.",
         'flags "no (a copy)": a copy kept for a member holds some fields of each entry',
         "                     and never a safety flag: flags are sealed only in the whole",
-        "                     journal, for the members you chose (tj share JOURNAL MEMBER",
-        "                     --full --role annotate --safety-flags).",
+        "                     journal, for the members you chose",
+        "                     (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`).",
     ]
 
     # not opted in behind the client's back: item 9 > 0 seals nothing for drsmith
@@ -107,8 +107,8 @@ async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_n
     assert (
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, no "
         "safety flag is sealed for them under this share (you have not chosen to send them "
-        "flags). To send them safety flags: tj share Personal drsmith --role annotate "
-        "--safety-flags"
+        "flags). To send them safety flags: `tj share Personal drsmith --role annotate "
+        "--safety-flags`"
     ) in unwrapped(annotate.stderr).splitlines()  # wrapped under its label (NU50 F5)
 
 

@@ -77,23 +77,23 @@ async def test_leave_names_the_copy_that_keeps_arriving(
         "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
         "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
         "Personal drsmith` ends it).\n"
-        "If they did not mean to leave, share again: tj share Personal drsmith --full\n"
+        "If they did not mean to leave, share again: `tj share Personal drsmith --full`\n"
         "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
-        "If they did not mean to leave, share again: tj share Personal drlee --full\n"
+        "If they did not mean to leave, share again: `tj share Personal drlee --full`\n"
     ) or timeless(unwrapped(told.stderr)) == (  # the two notices in the other order
         "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
-        "If they did not mean to leave, share again: tj share Personal drlee --full\n"
+        "If they did not mean to leave, share again: `tj share Personal drlee --full`\n"
         "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them through it; "
         "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
         "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
         "Personal drsmith` ends it).\n"
-        "If they did not mean to leave, share again: tj share Personal drsmith --full\n"
+        "If they did not mean to leave, share again: `tj share Personal drsmith --full`\n"
     ), unwrapped(told.stderr)
 
     # What was said is true: the copy keeps arriving...
@@ -128,5 +128,5 @@ async def test_new_terms_refused_after_a_leave_name_the_copy_still_read(
         "signed by them) (they still read 'Personal (mood, tags) for drsmith', the copy of "
         "some of its fields you keep for them, so what it copies of new entries still "
         "reaches them), so this device removed them from the journal's access and nothing "
-        "else was changed. To share it with them again: tj share Personal drsmith --full"
+        "else was changed. To share it with them again: `tj share Personal drsmith --full`"
     ), refused.stderr

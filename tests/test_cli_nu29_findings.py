@@ -214,7 +214,7 @@ async def test_shares_says_from_when_a_copy_holds_entries_and_what_no_a_copy_mea
     assert one_line(listed.stderr) == (
         'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
         "never a safety flag: flags are sealed only in the whole journal, for the members you "
-        "chose (tj share JOURNAL MEMBER --full --role annotate --safety-flags)."
+        "chose (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`)."
     )
 
 
@@ -233,7 +233,7 @@ async def test_a_whole_journal_share_over_a_copy_says_the_copy_stays_shared(
     assert (
         f"drkim also still reads the mood and tags of entries in Personal dated from "
         f"{since} through the copy 'Personal (mood, tags) for drkim': it stays shared beside "
-        "the whole journal (they see each entry once). To end both: tj unshare Personal drkim"
+        "the whole journal (they see each entry once). To end both: `tj unshare Personal drkim`"
     ) in widened, widened
     live = [s["journal"] for s in await ana.json("shares") if not s["expired"]]
     assert sorted(live) == ["Personal", "Personal (mood, tags) for drkim"]

@@ -75,8 +75,8 @@ async def test_a_note_set_aside_after_an_unshare_names_how_to_forget_the_copy(
         assert line == (
             "Error: 'ana/Personal' has 1 change of this device the server refused for good "
             "(set aside, not on the server): forgetting the copy would lose it; keep its words "
-            "(tj set-aside list --json > refused.json), then drop it (tj set-aside drop "
-            f"{short}), then run tj forget ana/Personal --unlisted again"
+            "(`tj set-aside list --json > refused.json`), then drop it (`tj set-aside drop "
+            f"{short}`), then run `tj forget ana/Personal --unlisted` again"
         ), line
         assert (await drsmith.tj("sync")).exit_code in (0, NOT_DELIVERED_EXIT)
     exported = await drsmith.ok("set-aside", "list", "--json")

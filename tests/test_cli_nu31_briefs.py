@@ -103,7 +103,7 @@ async def test_unsharing_the_journal_says_the_brief_stays_and_how_to_end_it(
     ended = said((await ana.ok("unshare", "Personal", "drsmith", "--yes")).stderr)
     name = brief["journal"]
     assert f"Your pre-session brief {name!r} stays readable by drsmith until " in ended, ended
-    assert f"this ends it now: tj unshare '{name}' drsmith" in ended, ended
+    assert f"this ends it now: `tj unshare '{name}' drsmith`" in ended, ended
     gone = said((await ana.ok("unshare", name, "drsmith", "--yes")).stderr)
     assert f"Stopped sharing your pre-session brief {name!r} with drsmith" in gone, gone
     assert "write from now on" not in gone

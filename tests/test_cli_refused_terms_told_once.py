@@ -17,7 +17,7 @@ from tests.test_cli_nu24 import laptop_phone_and_therapist
 REFUSED = (
     "Error: drsmith no longer reads 'Personal': the server says they left the share (not "
     "signed by them), so this device removed them from the journal's access and nothing else "
-    "was changed. To share it with them again: tj share Personal drsmith --full"
+    "was changed. To share it with them again: `tj share Personal drsmith --full`"
 )
 
 
@@ -68,7 +68,9 @@ async def test_a_refused_role_for_a_member_who_left_a_copy_says_how_to_share_it_
         "Error: drsmith no longer reads 'Personal (mood, tags) for drsmith': the server says "
         "they left the share (not signed by them), so this device removed them"
     ), said
-    assert said.endswith("To share it with them again: tj share Personal drsmith --only mood,tags")
+    assert said.endswith(
+        "To share it with them again: `tj share Personal drsmith --only mood,tags`"
+    )
     synced = await ana.ok("sync")
     assert "drsmith" not in synced.stdout + synced.stderr, synced.stderr
     again = await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--yes")

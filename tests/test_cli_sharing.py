@@ -800,8 +800,9 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
         rf"Notice: tom no longer reads Personal \({NOTICE_TIME}\): ",
         unwrapped(told.stderr),  # local (NU26 C6)
     )
-    assert "If they did not mean to leave, share again: tj share Personal tom --full" in unwrapped(
-        told.stderr
+    assert (
+        "If they did not mean to leave, share again: `tj share Personal tom --full`"
+        in unwrapped(told.stderr)
     )
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + unwrapped(again.stderr) and "nothing new" in again.stdout

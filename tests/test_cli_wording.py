@@ -35,7 +35,7 @@ async def test_share_confirmations_name_the_day_given_the_items_journal_and_the_
     one = said((await ana.ok("share-entry", entry[:8], "drsmith")).stderr)
     # the entry's id as `tj write` shows it, not the prefix typed (NU32 #12)
     assert f"Shared entry {entry[:12]} with drsmith, in the journal 'Shared with drsmith'" in one
-    assert 'to stop: tj unshare "Shared with drsmith" drsmith' in one
+    assert "to stop: `tj unshare 'Shared with drsmith' drsmith`" in one
     result = said((await ana.ok("measure", "share", taken["id"][:8], "drsmith")).stdout)
     assert result.startswith("Shared the score and answers with drsmith, in the journal")
     assert "in Shared with drsmith" not in result

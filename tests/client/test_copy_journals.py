@@ -83,7 +83,7 @@ async def test_an_entry_written_straight_into_the_journal_of_items_is_refused(
         "share the entry from there"
     )
     assert with_hint(refused.value).endswith(  # the CLI's commands (NU45 #4)
-        "share the entry from there (tj share-entry; a measure's result: tj measure share)"
+        "share the entry from there (`tj share-entry`; a measure's result: `tj measure share`)"
     )
     [copy] = await ana.entries.list("Shared with tom")
     with pytest.raises(InvalidInput, match="then share it again"):

@@ -340,7 +340,7 @@ async def test_forget_refuses_a_journal_with_changes_not_yet_on_the_server(
     with pytest.raises(InvalidInput, match=waiting) as refused:
         await tom.shares.forget("ana/Personal")
     assert forget_unsent(refused.value).endswith(
-        "sync first (tj sync), then run tj forget ana/Personal again"
+        "sync first (`tj sync`), then run `tj forget ana/Personal` again"
     )
     assert traces(tom.home, journal, second)
     await tom.sync()  # the server's clock: the share is still on, the note is sent
@@ -486,7 +486,7 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         outbox = OutboxRecord(0, b"j" * 16, ids[0], 1, b"", ids[1])
         return SetAsideRow(outbox, "Personal", "forbidden", "no longer shared", 0)
 
-    again = "tj forget ana/Personal --unlisted"
+    again = "`tj forget ana/Personal --unlisted`"
     both = unsent_error("ana/Personal", 2, [refused("aa", "dd")], unlisted=True)
     assert str(both) == (  # the SDK's words name no command (NU45 #4); the CLI adds its own
         "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
@@ -496,7 +496,7 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
     assert forget_unsent(both) == (
         "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
         "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
-        "them; sync first (tj sync), then run tj forget ana/Personal --unlisted again"
+        "them; sync first (`tj sync`), then run `tj forget ana/Personal --unlisted` again"
     )
     two_of_one_note_and_one_other = [refused("aa", "dd"), refused("bb", "dd"), refused("cc", None)]
     aside = unsent_error("ana/Personal", 0, two_of_one_note_and_one_other, unlisted=True)
@@ -513,7 +513,7 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
     )
     assert forget_unsent(aside) == (
         "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
-        "not on the server): forgetting the copy would lose them; keep their words (tj "
-        "set-aside list --json > refused.json), then drop them (tj set-aside drop "
-        f"{'dd' * 6}; tj set-aside drop {'cc' * 6}), then run {again} again"  # a note's own id
+        "not on the server): forgetting the copy would lose them; keep their words (`tj "
+        "set-aside list --json > refused.json`), then drop them (`tj set-aside drop "
+        f"{'dd' * 6}`; `tj set-aside drop {'cc' * 6}`), then run {again} again"  # a note's own id
     )
