@@ -66,7 +66,7 @@ from client_sdk.errors import (
     UnsyncedChanges,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes
+from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes, squash_notices
 from client_sdk.live import notices as live_notices
 from client_sdk.loops import running_loop
 from client_sdk.models import (
@@ -2218,10 +2218,26 @@ class Client:
         notice also catches up on what happened while it was offline. Closing this iterator
         (or cancelling the task that runs it) closes the WebSocket at once. Raises AuthError
         when this device is signed out. Apps usually want `changes(live=True)` instead.
+
+        The socket is read by a task of its own (live.Inbox), so the server's pings are
+        answered while the caller works between notices (else the server drops a socket
+        whose pong is 12.5 s late). Notices wait for the caller meanwhile; once more than
+        live.MAX_WAITING (16) wait, they are made a few (live.squash_notices): the journal
+        and meta notices one `meta` notice (sync everything), the outages one `lost` notice,
+        then the last `connected` one if the channel is open again.
         """
         async with contextlib.aclosing(self._live(backoff)) as notices:
-            async for notice, _ in notices:
-                yield notice
+            inbox = Inbox(notices, lambda item: False, squash_notices)
+            try:
+                while True:
+                    try:
+                        taken = await inbox.take()
+                    except StopAsyncIteration:
+                        return
+                    if taken is not None:
+                        yield taken[0]
+            finally:
+                await inbox.close()
 
     async def _live(
         self, backoff: Backoff
@@ -2274,7 +2290,10 @@ class Client:
         starts an ordinary sync, one per notice. A meta notice (`Notice.meta`: a journal
         made, renamed, deleted, shared or unshared, a member left, this account's share
         ended) starts an ordinary sync too, but one for all those read before it starts (a
-        burst costs one sync): notices are read as they arrive (live.Inbox). A notice that carries the records of the push that made it (protocol.md GET
+        burst costs one sync): notices are read as they arrive (live.Inbox), during a sync
+        too, so the server's pings are answered; past live.MAX_WAITING (16) waiting, they
+        are made a few (live.squash_notices: the journal notices one meta notice, outages
+        one). A notice that carries the records of the push that made it (protocol.md GET
         /v1/live, to this account's own journals) is applied without a request when this
         device has nothing to send and the notice follows on from what it holds of that
         journal, with the checks of any pull; else the sync pulls as usual.
@@ -2292,7 +2311,7 @@ class Client:
         async with contextlib.aclosing(self._live(backoff)) as notices:
             # Read as they arrive, so that a meta notice read before an ordinary sync starts
             # is known to be brought by it: a burst of them costs one sync (`inbox.drop`).
-            inbox = Inbox(notices, lambda item: item[0].meta)
+            inbox = Inbox(notices, lambda item: item[0].meta, squash_notices)
             resume_at: datetime | None = None  # the server takes more uploads from then
             loop = asyncio.get_running_loop()
             open_ = False  # the live socket said hello and was not lost since

@@ -19,6 +19,7 @@ import aiohttp
 
 from client_sdk import wire
 from client_sdk.errors import SIGNED_OUT, AuthError
+from client_sdk.models import Notice
 from client_sdk.transport import Transport
 
 T = TypeVar("T")
@@ -147,30 +148,40 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
 
 
 MAX_WAITING = 16
-"""The most notices an `Inbox` holds unread; past that its reader waits (as the socket's own
-buffer makes the server wait), so a server that floods notices costs bounded memory."""
+"""The most items an `Inbox` holds unread; one more, and its `squash` makes them a few (the
+notices waiting: one "sync everything"), so a server that floods notices, or a consumer that
+falls behind, costs bounded memory while the socket is still read (REV-SRV2 N1)."""
 
 
 class Inbox(Generic[T]):
     """The items of an async iterator (the live channel's notices), read by a task of their
-    own as they arrive, so that the consumer can tell which arrived before it started some
-    work: `take` one, `drop()` those waiting that the work about to start covers (the items
-    for which `covered` holds).
+    own as they arrive, whatever the consumer does: the socket is always read, so the
+    server's pings are answered (aiohttp answers one only while its socket is read) even
+    while the consumer works, say a long sync, and the server does not drop it (REV-SRV2
+    N1). The consumer can also tell which items arrived before it started some work: `take`
+    one, `drop()` those waiting that the work about to start covers (the items for which
+    `covered` holds).
 
     Items for which `covered` holds (meta notices: "sync") collapse while waiting: one
-    arriving while another waits is dropped, as the same sync brings both. At most
-    MAX_WAITING wait; then the reader pauses. An exception of the iterator (AuthError) is
-    raised by `take` once the items read before it are taken; its end, as StopAsyncIteration.
-    `put` adds an item from elsewhere (a write of this process: `Client.watch()`), dropped
-    while an equal one waits. `close()` stops the reader (awaited), before the iterator
-    itself is closed."""
+    arriving while another waits is dropped, as the same sync brings both. When more than
+    MAX_WAITING wait, `squash` makes them fewer (it is given the items waiting, oldest
+    first, and returns those to keep, fewer than MAX_WAITING; `squash_notices` for the live
+    channel's). An exception of the iterator (AuthError) is raised by `take` once the items
+    read before it are taken; its end, as StopAsyncIteration. `put` adds an item from
+    elsewhere (a write of this process: `Client.watch()`), dropped while an equal one waits.
+    `close()` stops the reader (awaited), before the iterator itself is closed."""
 
-    def __init__(self, source: AsyncIterator[T], covered: Callable[[T], bool]) -> None:
+    def __init__(
+        self,
+        source: AsyncIterator[T],
+        covered: Callable[[T], bool],
+        squash: Callable[[list[T]], list[T]],
+    ) -> None:
         self._source = source
         self._covered = covered
+        self._squash = squash
         self._items: collections.deque[T] = collections.deque()
         self._arrived = asyncio.Event()
-        self._room = asyncio.Event()
         self._ended: BaseException | None = None
         self._reader = asyncio.ensure_future(self._read())
 
@@ -179,10 +190,9 @@ class Inbox(Generic[T]):
             async for item in self._source:
                 if self._covered(item) and any(self._covered(i) for i in self._items):
                     continue  # the same news as one already waiting
-                while len(self._items) >= MAX_WAITING:
-                    self._room.clear()
-                    await self._room.wait()
                 self._items.append(item)
+                if len(self._items) > MAX_WAITING:
+                    self._items = collections.deque(self._squash(list(self._items)))
                 self._arrived.set()
             self._ended = StopAsyncIteration()
         except Exception as error:  # raised by `take`, after what came before it
@@ -195,8 +205,8 @@ class Inbox(Generic[T]):
     def put(self, item: T) -> None:
         """Add `item` after those waiting, unless an equal one waits already (the work it
         starts covers both: a burst of local writes costs one sync once the one running
-        ends). Never waits for room: with equal items collapsing, the items put add one
-        each of their kinds at most to the MAX_WAITING the source may fill."""
+        ends). Never squashes: with equal items collapsing, the items put add one each of
+        their kinds at most to the MAX_WAITING the source may fill."""
         if item in self._items:
             return
         self._items.append(item)
@@ -207,10 +217,13 @@ class Inbox(Generic[T]):
         one: None when none came in time."""
         if not self._items and self._ended is None:
             self._arrived.clear()
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation of this task
+            # that comes as an item arrives (it returns the item), and a cancelled watch()
+            # would then go on forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._arrived.wait()
         if self._items:
-            self._room.set()
             return self._items.popleft()
         if self._ended is not None:
             raise self._ended
@@ -222,14 +235,49 @@ class Inbox(Generic[T]):
         kept = [item for item in self._items if not self._covered(item)]
         dropped = len(self._items) - len(kept)
         self._items = collections.deque(kept)
-        self._room.set()
         return dropped
 
     async def close(self) -> None:
-        """Stop reading (the source is then free to be closed by its owner)."""
+        """Stop reading (the source is then free to be closed by its owner): the reader is
+        cancelled and awaited, so no task is left behind. A cancellation of the task that
+        closes, while it waits for the reader to end, is raised, not swallowed."""
+        task = asyncio.current_task()
+        cancelling = task.cancelling() if task is not None else 0
         self._reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await self._reader
+        except asyncio.CancelledError:
+            if task is not None and task.cancelling() > cancelling:
+                raise
+
+
+EVERYTHING = Notice(False, None, 0, meta=True)
+"""What the journal and meta notices waiting become past MAX_WAITING (`squash_notices`): a
+meta notice, after which `watch()` runs an ordinary sync, which brings everything."""
+
+
+def squash_notices(
+    items: list[tuple[Notice, wire.LiveNotice | None]],
+) -> list[tuple[Notice, wire.LiveNotice | None]]:
+    """The live channel's notices waiting in an `Inbox` (`Client.live()`, `Client.watch()`)
+    made a few, once more than MAX_WAITING wait: nothing is lost, since an ordinary sync
+    started after they arrived brings everything they announce. Kept, in this order: the
+    first `lost` notice if any (the consumer learns the channel was lost once, not once per
+    outage), the last `connected` one if it came after the last `lost` (the channel is open
+    again: sync), one `meta` notice ("sync everything", without the server's message) for
+    every journal and meta notice, and this process's write (`local`) if one waits. Pure."""
+    lost = next((item for item in items if item[0].lost), None)
+    hello: tuple[Notice, wire.LiveNotice | None] | None = None
+    for item in items:
+        if item[0].lost:
+            hello = None
+        elif item[0].connected:
+            hello = item
+    news: tuple[Notice, wire.LiveNotice | None] | None = None
+    if any(not (n.lost or n.connected or n.local) for n, _ in items):
+        news = (EVERYTHING, None)
+    local = next((item for item in items if item[0].local), None)
+    return [item for item in (lost, hello, news, local) if item is not None]
 
 
 @dataclass

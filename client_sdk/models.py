@@ -456,7 +456,8 @@ class Notice:
     that this account's journals changed otherwise than by new records (a journal made,
     renamed or deleted, shared or unshared, a member left, this account's share ended:
     `watch()` runs an ordinary sync, which shows what, as verified on this device; the
-    notice names nothing); otherwise `journal_id` (32 hex digits) names the journal that
+    notice names nothing; one also stands for the notices a consumer fell behind on,
+    live.squash_notices); otherwise `journal_id` (32 hex digits) names the journal that
     has new records and `head` its newest sequence number on the server. `local` is True
     for no notice of the server's: `watch()` says so of a sync it ran because this process
     wrote something to send (`Notice(False, None, 0, local=True)` as `SyncReport.trigger`)."""

@@ -136,8 +136,11 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
         raise refused
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
+        # The scheme in any case, then one space or more (RFC 7235 `1*SP`, RFC 6750 2.1).
         scheme, _, token = header.partition(" ")
-        if scheme != "Bearer" or not token or len(token) > 128:
+        token = token.lstrip(" ")
+        bearer = scheme.isascii() and scheme.lower() == "bearer"
+        if not bearer or not token or len(token) > 128:
             raise Unauthorized("log in first: this endpoint needs a session", code="auth_required")
         if not TOKEN.fullmatch(token):  # no token of ours: no lookup (REV-SRV F2)
             raise Unauthorized("this session is not valid; log in again")

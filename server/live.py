@@ -28,7 +28,7 @@ from server.errors import TooManyRequests
 from server.storage.base import InlineRecords, LiveEvent
 
 log = logging.getLogger("tj.server.live")
-HEARTBEAT_S = 25.0  # a ping every 25 s; its pong must come within half of that
+HEARTBEAT_S = 25.0  # a ping 25 s after the last, once the outbox is empty; its pong within half
 CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
 # What a client may send: nothing the server reads (control frames: pings, pongs, close).

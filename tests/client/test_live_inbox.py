@@ -1,7 +1,8 @@
-"""live.Inbox, the reader watch() puts in front of the live channel: meta notices waiting
-collapse into one, a flood of notices waits at MAX_WAITING unread (bounded memory), the
-channel's error is raised after what came before it, and this process's writes put in it
-collapse too. live.LocalPushes, when watch() pushes those writes. No server: the source is a
+"""live.Inbox, the reader watch() and live() put in front of the live channel: meta notices
+waiting collapse into one, a flood of notices is read all the same (so the server's pings are
+answered) and squashed past MAX_WAITING (bounded memory; live.squash_notices), the
+channel's error is raised after what came before it, this process's writes put in it
+collapse too, and closing ends the reader. live.LocalPushes, when watch() pushes those writes. No server: the source is a
 generator; the waits yield to the event loop and end on events, never on a guessed time."""
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from client_sdk import AuthError
-from client_sdk.live import MAX_WAITING, Inbox, LocalPushes
+from client_sdk import AuthError, Notice
+from client_sdk.live import EVERYTHING, MAX_WAITING, Inbox, LocalPushes, squash_notices
 
 
 def is_meta(item: str) -> bool:
     return item == "meta"
+
+
+def squash(items: list[str]) -> list[str]:
+    """The journal items waiting become one meta item (as live.squash_notices)."""
+    return ["meta", *(item for item in items if not item.startswith(("journal", "meta")))]
 
 
 async def settle() -> None:
@@ -31,7 +37,7 @@ async def test_meta_items_waiting_collapse_and_drop_removes_them() -> None:
             yield item
         await asyncio.Event().wait()
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
         assert await inbox.take() == "journal-1"
         await settle()
@@ -48,7 +54,7 @@ async def test_drop_removes_the_meta_items_read_so_far_and_keeps_the_others() ->
             yield item
         await asyncio.Event().wait()
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
         assert await inbox.take() == "hello"
         await settle()
@@ -58,28 +64,95 @@ async def test_drop_removes_the_meta_items_read_so_far_and_keeps_the_others() ->
         await inbox.close()
 
 
-async def test_a_flood_of_notices_waits_unread_past_max_waiting() -> None:
+async def test_a_flood_of_notices_is_read_all_and_squashed_past_max_waiting() -> None:
+    """REV-SRV2 N1: the reader never stops reading the source (the socket: aiohttp answers
+    the server's pings only while it is read), whatever the consumer does; what waits stays
+    at most MAX_WAITING items, the notices squashed into one meta item (sync everything)."""
     yielded = 0
-    blocked = asyncio.Event()
+    flooded = asyncio.Event()
 
     async def source() -> AsyncIterator[str]:
         nonlocal yielded
         for n in range(10 * MAX_WAITING):
             yielded += 1
-            if yielded == MAX_WAITING + 1:
-                blocked.set()  # the reader holds this one until there is room
             yield f"journal-{n}"
+        flooded.set()
+        await asyncio.Event().wait()
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
-        await asyncio.wait_for(blocked.wait(), 60)
-        await settle()
-        assert yielded == MAX_WAITING + 1
-        assert await inbox.take() == "journal-0"
-        await settle()
-        assert yielded == MAX_WAITING + 2
+        await asyncio.wait_for(flooded.wait(), 60)  # nothing taken meanwhile
+        assert yielded == 10 * MAX_WAITING
+        taken = []
+        while (item := await inbox.take(0)) is not None:
+            taken.append(item)
+        assert len(taken) <= MAX_WAITING
+        assert taken[0] == "meta"  # for the journal items squashed
+        assert taken[-1] == f"journal-{10 * MAX_WAITING - 1}"  # the newest, as read
     finally:
         await inbox.close()
+
+
+def journal(head: int) -> tuple[Notice, None]:
+    return Notice(False, "ab" * 16, head), None
+
+
+def test_notices_squash_to_the_first_outage_the_last_hello_one_sync_and_one_write() -> None:
+    lost = Notice(False, None, 0, lost=True), None
+    hello = Notice(True, None, 0), None
+    meta = Notice(False, None, 0, meta=True), None
+    local = Notice(False, None, 0, local=True), None
+    items = [
+        hello,
+        journal(1),
+        meta,
+        local,
+        journal(2),
+        lost,
+        hello,
+        journal(3),
+        lost,
+        hello,
+        journal(4),
+    ]
+    assert squash_notices(items) == [lost, hello, (EVERYTHING, None), local]
+    assert EVERYTHING.meta and EVERYTHING.journal_id is None
+    # Lost last: no hello after it (the channel is down; the sync after its hello comes).
+    assert squash_notices([hello, journal(1), lost, *[journal(n) for n in range(20)]]) == [
+        lost,
+        (EVERYTHING, None),
+    ]
+    assert squash_notices([journal(n) for n in range(20)]) == [(EVERYTHING, None)]
+    assert squash_notices([hello, local]) == [hello, local]
+
+
+async def test_closing_ends_the_reader_and_a_cancel_of_the_closer_is_raised() -> None:
+    """The reader is cancelled and awaited (no task left pending); a cancellation of the task
+    that closes, while the source still cleans up (the socket's closing handshake), is
+    raised in that task, not swallowed."""
+    cleaning = asyncio.Event()
+    cleaned: list[str] = []
+
+    async def source() -> AsyncIterator[str]:
+        try:
+            yield "hello"
+            await asyncio.Event().wait()
+        finally:
+            cleaning.set()
+            try:
+                await asyncio.Event().wait()  # a close handshake with a peer that is gone
+            finally:
+                cleaned.append("socket")
+
+    inbox = Inbox(source(), is_meta, squash)
+    assert await inbox.take() == "hello"
+    closer = asyncio.ensure_future(inbox.close())
+    await asyncio.wait_for(cleaning.wait(), 60)
+    closer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closer
+    assert cleaned == ["socket"]
+    await inbox.close()  # again: the reader is done, nothing raised
 
 
 async def test_the_channels_error_comes_after_what_was_read_before_it() -> None:
@@ -87,7 +160,7 @@ async def test_the_channels_error_comes_after_what_was_read_before_it() -> None:
         yield "journal-1"
         raise AuthError("signed out")
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
         assert await inbox.take() == "journal-1"
         with pytest.raises(AuthError):
@@ -101,7 +174,7 @@ async def test_items_put_wait_after_those_read_and_collapse_while_one_waits() ->
         yield "journal-1"
         await asyncio.Event().wait()
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
         await settle()
         for _ in range(1000):  # a loop of writes while the watch syncs
@@ -120,13 +193,35 @@ async def test_an_item_put_wakes_a_take_waiting_for_the_source() -> None:
         await asyncio.Event().wait()
         yield "never"
 
-    inbox = Inbox(source(), is_meta)
+    inbox = Inbox(source(), is_meta, squash)
     try:
         waiting = asyncio.ensure_future(inbox.take())
         await settle()
         assert not waiting.done()
         inbox.put("local")
         assert await asyncio.wait_for(waiting, 60) == "local"
+    finally:
+        await inbox.close()
+
+
+async def test_a_take_cancelled_as_an_item_arrives_is_cancelled_and_the_item_kept() -> None:
+    """A watch() cancelled (closed) at the moment a notice arrives stops: asyncio.wait_for
+    on Python 3.11 would return the item and swallow the cancellation, and the watch would
+    go on forever."""
+
+    async def source() -> AsyncIterator[str]:
+        await asyncio.Event().wait()
+        yield "never"
+
+    inbox = Inbox(source(), is_meta, squash)
+    try:
+        taking = asyncio.ensure_future(inbox.take(60))
+        await settle()
+        inbox.put("local")  # in the same turn of the loop as the cancellation
+        taking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await taking
+        assert await inbox.take(0) == "local"
     finally:
         await inbox.close()
 

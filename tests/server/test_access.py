@@ -287,6 +287,25 @@ async def test_a_request_without_a_token_is_told_to_log_in(raw: RawClient, ana: 
     assert await sync_refusal(ana) == "auth_required"
 
 
+async def test_the_bearer_scheme_is_read_in_any_case_and_after_any_number_of_spaces(
+    raw: RawClient, ana: Client
+) -> None:
+    """RFC 7235 (the scheme is case-insensitive, `1*SP` before the credentials) and RFC 6750:
+    `bearer`, `BEARER` and `Bearer  <token>` authenticate; the token itself is still checked
+    strictly (REV-SRV F2: no lookup for one that is not base64url)."""
+    token = ana.profile.token
+    path = "/v1/devices/list"
+    for header in [f"bearer {token}", f"BEARER {token}", f"bEaReR   {token}", f"Bearer  {token}"]:
+        answer = await raw.send(path, wire.encode(SAMPLES[path]), authorization=header)
+        assert answer.status == 200, (header, answer)
+    for header in [f"Bearer {token}=", f"Bearer  {token}.", f"bearer \t{token}"]:
+        answer = await raw.send(path, wire.encode(SAMPLES[path]), authorization=header)
+        assert answer.mismatch(401, "auth_failed") is None, (header, answer)
+    for header in [f"Bearer\t{token}", f"Bearerx {token}", "bearer   ", f"Beare {token}"]:
+        answer = await raw.send(path, wire.encode(SAMPLES[path]), authorization=header)
+        assert answer.mismatch(401, "auth_required") is None, (header, answer)
+
+
 async def test_a_garbage_token_fails_authentication(raw: RawClient, ana: Client) -> None:
     assert not await refused_everywhere(raw, "auth_failed", token="garbage")
     assert not await refused_everywhere(raw, "auth_failed", token=ana.profile.token[:-1] + "x")
