@@ -260,14 +260,7 @@ def invalid_result(document: Document, journal: str, journal_id: str) -> Invalid
 
 def previous_result(results: list[MeasureResult], result: MeasureResult) -> MeasureResult | None:
     """The latest result of the same measure in the same journal taken before `result`."""
-    earlier = [
-        r
-        for r in results
-        if r.measure == result.measure
-        and r.journal_id == result.journal_id
-        and (r.taken_at, r.id) < (result.taken_at, result.id)
-    ]
-    return max(earlier, key=lambda r: (r.taken_at, r.id), default=None)
+    return max(_earlier(results, result), key=lambda r: (r.taken_at, r.id), default=None)
 
 
 def baseline_result(results: list[MeasureResult], result: MeasureResult) -> MeasureResult | None:
@@ -277,14 +270,18 @@ def baseline_result(results: list[MeasureResult], result: MeasureResult) -> Meas
     an assignment (schedule.py) is neither (it may be cancelled and made again to change how
     often it is due), so the baseline is the first result ever taken there, as the NHS
     Talking Therapies manual takes the first score of a course."""
-    earlier = [
+    return min(_earlier(results, result), key=lambda r: (r.taken_at, r.id), default=None)
+
+
+def _earlier(results: list[MeasureResult], result: MeasureResult) -> list[MeasureResult]:
+    """The results of `result`'s measure in its journal taken before it (ties by id)."""
+    return [
         r
         for r in results
         if r.measure == result.measure
         and r.journal_id == result.journal_id
         and (r.taken_at, r.id) < (result.taken_at, result.id)
     ]
-    return min(earlier, key=lambda r: (r.taken_at, r.id), default=None)
 
 
 def _apart_ms(earlier: MeasureResult, later: MeasureResult) -> int:
