@@ -803,11 +803,11 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
         same.sort(key=lambda r: r.taken_at.timestamp() if r.taken_at else 0.0, reverse=True)
         chosen = instruments.get(measure)
         items = ", ".join(f"item {n}" for n in chosen.safety_items) if chosen else ""
-        answered = f" with {items or 'a safety item'} above 0"
+        above = f" with {items or 'a safety item'} above 0"
         held.append(
             Held(
-                f"{same[0].name} invalid result{answered}",
-                f"{same[0].name} invalid results{answered}",
+                f"{same[0].name} invalid result{above}",
+                f"{same[0].name} invalid results{above}",
                 tuple(local_time(r.taken_at) if r.taken_at else "undated" for r in same),
             )
         )
