@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         DeviceInfo,
         Entry,
         HeldBack,
+        InvalidResult,
         Journal,
         ListedEntries,
         MeasureResult,
@@ -741,7 +742,8 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
     C10), every one of them, safety first (NU50 F3: only a GAD-7 "severe" retaken since was
     named, not two PHQ-9 results with item 9 above 0 nor the safety flag): the safety flags
     never acknowledged, those acknowledged, the results with a safety item (PHQ-9 item 9)
-    answered above 0, then the results in their instrument's highest band
+    answered above 0, the invalid results (answers not the instrument's) with a safety item
+    above 0 all the same, then the results in their instrument's highest band
     (caseload.in_top_band, "Severe" for the PHQ-9), each kind counted, newest first. Read from
     this device (works offline)."""
     # care modules: not for everyday commands
@@ -756,9 +758,12 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
 
     flags: list[SafetyFlag] = []
     results: list[MeasureResult] = []
+    invalid: list[InvalidResult] = []
     for journal in journals:
         flags += await client.safety.flags(journal)
-        results += await client.measures.list(journal)
+        readable, refused = await client.measures.results_and_invalid(journal)
+        results += readable
+        invalid += refused
     flags.sort(key=lambda f: f.answered_at or f.raised_at, reverse=True)
     results.sort(key=lambda r: r.taken_at, reverse=True)
     held = []
@@ -791,6 +796,21 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
                     tuple(safety_answered(r, chosen) for r in answered),
                 )
             )
+    for measure in sorted({r.measure for r in invalid if r.safety_answer}):
+        # answers not the instrument's, a safety item above 0 all the same: the caseload's
+        # "invalid result: item 9 answered above 0", never discarded unnamed
+        same = [r for r in invalid if r.measure == measure and r.safety_answer]
+        same.sort(key=lambda r: r.taken_at.timestamp() if r.taken_at else 0.0, reverse=True)
+        chosen = instruments.get(measure)
+        items = ", ".join(f"item {n}" for n in chosen.safety_items) if chosen else ""
+        above = f" with {items or 'a safety item'} above 0"
+        held.append(
+            Held(
+                f"{same[0].name} invalid result{above}",
+                f"{same[0].name} invalid results{above}",
+                tuple(local_time(r.taken_at) if r.taken_at else "undated" for r in same),
+            )
+        )
     for measure in sorted({r.measure for r in results}):
         top = [r for r in results if r.measure == measure and in_top_band(r)]
         if top:

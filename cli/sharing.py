@@ -1248,8 +1248,10 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     leave`: a therapist's way to erase a former client's data. Other devices of your account
     keep their copy until you forget it there too. There is no undo: the server no longer
     serves it, and this device takes it back only if its owner shares it with you again
-    later (your next `tj sync` then says so). Asks first (--yes does not), naming any
-    unacknowledged safety flag or score in the highest band the copy holds.
+    later (your next `tj sync` then says so). Asks first (--yes does not), naming what the
+    copy holds as kept on this device: every safety flag (acknowledged or not), every
+    result with a safety item (PHQ-9 item 9) above 0, invalid results included, and every
+    score in its instrument's highest band.
 
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted

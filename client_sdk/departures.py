@@ -206,8 +206,9 @@ OWNERS_ASKED = "owners_asked_known"
 """Store setting: JSON object, owner account id (hex) -> when this device (its clock, ms)
 last had the server's answer to whether that owner still has an account (/v1/account/known;
 0: not yet). It holds every owner of an ended share this device held a copy of, kept or
-discarded since, until a journal of theirs is served here again (`owners_due`): each is asked
-about when its share is first seen ended, then at most once per ASK_AGAIN_MS, whatever the
+discarded since, until a journal of theirs is served here again (`owners_due`): each is
+noted (0) when its share is first seen ended and when its copy is discarded
+(`owners_seen_ended`), asked about then, then at most once per ASK_AGAIN_MS, whatever the
 device keeps, so the questions tell the server neither which copies this device still keeps
 nor when it discarded one (REV-S11 S11-3)."""
 
@@ -216,8 +217,9 @@ ASK_AGAIN_MS = 7 * 24 * 3600 * 1000
 
 ASK_AT_MOST = 20
 """Owners one /v1/account/known question names at most: those asked longest ago (never
-first); the server counts each as one identity lookup (60 a minute by default), so a device
-with many former clients asks about the rest later."""
+first); the server counts each as one lookup by id (per account, 600 a minute by default:
+its `--id-lookups-per-minute`), so a device with many former clients asks about the rest
+later."""
 
 
 def decode_asked(raw: Any) -> dict[str, int]:
@@ -230,6 +232,16 @@ def decode_asked(raw: Any) -> dict[str, int]:
         for owner, when in value.items()
         if isinstance(owner, str) and isinstance(when, int) and not isinstance(when, bool)
     }
+
+
+def owners_seen_ended(asked: Mapping[str, int], owners: Iterable[str]) -> dict[str, int]:
+    """`OWNERS_ASKED` (`asked`, as stored) with `owners` (hex), whose share this device now
+    sees ended or whose copy it discards, in as not yet asked (0) unless remembered: due at
+    the next question whatever the device keeps of them. Raises nothing."""
+    noted = dict(asked)
+    for owner in owners:
+        noted.setdefault(owner, 0)
+    return noted
 
 
 def owners_due(

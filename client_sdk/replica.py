@@ -397,13 +397,26 @@ class Replica:
                 for key in journal.keys:
                     await tx.put_key(journal.journal_id, key.epoch, key.envelope)
         await self.load_access()
-        for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
+        waiting: dict[bytes, TJError] = {}  # owners not looked up in this refresh, and why
+        stopped: NetworkError | None = None
+        for owner_id in sorted({j.owner_id for j in reply.journals} - {self.profile.account_id}):
+            if stopped is not None:  # not asked: it would be refused too
+                if await self.store.peer(owner_id) is None:
+                    waiting[owner_id] = stopped
+                continue
             try:
                 await self.pin_on_first_use(owner_id)
                 self._unpinned.pop(owner_id, None)
             except (IntegrityError, KeyChangedError) as error:
                 # Its journals cannot verify their chain: a problem of theirs alone.
                 self._unpinned[owner_id] = error
+            except (NetworkError, NotFound) as error:
+                # The lookup was refused (the server's limit on lookups by id: a new
+                # device of a therapist with many clients) or failed: that owner's journals
+                # wait for the next refresh, the others go on (REV-S11B S11B-6).
+                waiting[owner_id] = error
+                stopped = error if isinstance(error, NetworkError) else None
+        reply = self._without_waiting(reply, waiting, known)
         self._shared_by = {  # the server's names of the owners: said, never trusted
             j.journal_id: (j.owner_id, j.owner_name)
             for j in reply.journals
@@ -506,10 +519,25 @@ class Replica:
             await self._keep_ended_under(tx, known, updated + gone, held_before)
             await tx.replace_shares(self._shares(now))  # read by older SDKs only
             await _note_owners_erased(tx, ended, updated + gone)
+            held = known | {j.journal_id: j for j in updated + gone}
+            served = {
+                j.owner_id
+                for j in held.values()
+                if j.role != REVOKED and not self.share_lapsed(j, now)
+            }
+            ended_owners = {  # due from now whatever the device keeps (REV-S11B S11B-5)
+                j.owner_id.hex()
+                for j in updated + gone
+                if j.owner_id != self.profile.account_id
+                and j.owner_id not in served
+                and (j.role == REVOKED or self.share_lapsed(j, now))
+            }
+            asked = departures.decode_asked(await tx.setting(departures.OWNERS_ASKED))
+            noted = departures.owners_seen_ended(asked, ended_owners)
             if owners_answered:  # asked here: /v1/account/known need not ask again this week
-                asked = departures.decode_asked(await tx.setting(departures.OWNERS_ASKED))
-                asked.update((owner.hex(), now) for owner in owners_answered)
-                await tx.set_setting(departures.OWNERS_ASKED, json.dumps(asked))
+                noted.update((owner.hex(), now) for owner in owners_answered)
+            if noted != asked:
+                await tx.set_setting(departures.OWNERS_ASKED, json.dumps(noted))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
@@ -1673,6 +1701,38 @@ class Replica:
         if self._replaced_pins is None:
             await self._load_peers()
 
+    def _without_waiting(
+        self,
+        reply: wire.JournalList,
+        waiting: dict[bytes, TJError],
+        known: dict[bytes, LocalJournal],
+    ) -> wire.JournalList:
+        """`reply` without the journals new to this device of the owners `waiting` (their
+        identity could not be looked up in this refresh: `refresh_journals`), said once in
+        the running sync's report (`SyncReport.incomplete`: the next sync goes on with
+        them). Only new journals: one held here has its owner pinned (`known` is what the
+        store holds), and none is taken for no longer served (`listed` is the whole list)."""
+        held = [j for j in reply.journals if j.owner_id not in waiting or j.journal_id in known]
+        left = len(reply.journals) - len(held)
+        if not left:
+            return reply
+        if self._syncing is not None and self._syncing[0] is asyncio.current_task():
+            why = next(iter(waiting.values()))
+            shared = "1 journal" if left == 1 else f"{left} journals"
+            owners = (
+                "its owner"
+                if left == 1
+                else "their owner"
+                if len(waiting) == 1
+                else f"their {len(waiting)} owners"
+            )
+            self._syncing[1].incomplete.append(
+                f"{shared} shared with you not fetched in this sync: the server did not "
+                f"answer the lookup of {owners} ({why}); the next sync goes on with "
+                f"{'it' if left == 1 else 'them'}"
+            )
+        return replace(reply, journals=held)
+
     async def pin_on_first_use(self, account_id: bytes) -> Peer:
         """Pin a journal owner's (or member's) identity on first use; a changed key is
         refused."""
@@ -1684,7 +1744,9 @@ class Replica:
         )
         if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
-        return await self.pin(identity, verified=False, owner=True)
+        peer = await self.pin(identity, verified=False, owner=True)
+        await self.note_account_exists(account_id)
+        return peer
 
     async def pin(
         self,
@@ -3392,9 +3454,26 @@ class Replica:
                     "/v1/account/identity-by-id", wire.AccountRequest(account_id), wire.Identity
                 )
                 known[account_id] = False
+                await self.note_account_exists(account_id)
             except NotFound:
                 known[account_id] = True
         return known[account_id]
+
+    async def note_account_exists(self, account_id: bytes) -> None:
+        """The server named this account since (a lookup by username or by id answered):
+        an owner it said before no longer exists leaves `departures.ERASED_OWNERS`, so a
+        stale or forged "appears erased" does not stand until the weekly question (REV-S11B
+        S11B-7). Its word either way, for words only. Raises nothing of its own."""
+        owner = account_id.hex()
+        if owner not in departures.decode_owners(
+            await self.store.setting(departures.ERASED_OWNERS)
+        ):
+            return
+        async with self.store.transaction() as tx:
+            before = departures.decode_owners(await tx.setting(departures.ERASED_OWNERS))
+            after = departures.owners_said(before, {owner: True})
+            if after != sorted(before):
+                await tx.set_setting(departures.ERASED_OWNERS, json.dumps(after) if after else None)
 
     async def _apply_page(
         self,
@@ -5688,6 +5767,12 @@ class Replica:
             ended_under = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
             if ended_under.pop(forgotten.tag(journal_id), None) is not None:
                 await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended_under))
+            # its owner stays due as a kept copy's (`departures.OWNERS_ASKED`): the questions
+            # never show the server which copies were discarded (REV-S11B S11B-5)
+            asked = departures.decode_asked(await tx.setting(departures.OWNERS_ASKED))
+            noted = departures.owners_seen_ended(asked, [journal.owner_id.hex()])
+            if noted != asked:
+                await tx.set_setting(departures.OWNERS_ASKED, json.dumps(noted))
             pending = departures.decode(await tx.setting(departures.PENDING))
             if any(d.journal_id == journal_id.hex() for d in pending.told):  # not told now
                 pending.told = [d for d in pending.told if d.journal_id != journal_id.hex()]

@@ -601,6 +601,7 @@ class Sharing:
             identity.box_public_key,
             identity.signature,
         )
+        await self.replica.note_account_exists(identity.account_id)
         return identity
 
     async def confirmed_peer(

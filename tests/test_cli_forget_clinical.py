@@ -6,9 +6,16 @@ discarding such copies (real server on loopback, real crypto)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import RunningServer
+from cli import output
+from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk.results import MEASURE
+from tests.client.sharing_support import share_with
+from tests.client.test_review_care import write_as
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.test_cli import run_tj
 from tests.test_cli_insights import new_device
 
 SEVERE = "3,3,3,3,3,3,3,3,2"  # PHQ-9 26, severe, item 9 answered 2
@@ -78,3 +85,44 @@ async def test_a_copy_holding_nothing_unseen_is_still_suggested_for_forget(
     asked = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="n\n")
     assert "Discard the copy of carl/Personal from this device for good?" in asked.stderr
     assert "holds" not in asked.stderr
+
+
+async def test_forget_names_an_invalid_result_with_item_9_above_0(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """carl's copy holds one PHQ-9 result whose answers are not the instrument's, item 9
+    answered 7 (his own build, another SDK, a corrupt record): the caseload flags it ("PHQ-9
+    invalid result: item 9 above 0"), and so do `tj forget` and the caseload's
+    warning of what a never-verified former client's copy holds (REV-S11B S11B-3)."""
+    carl = await signup("carl")
+    home = tmp_path / "dr"
+    await write_as(
+        carl, "Personal", MEASURE,
+        {"measure": "phq9", "version": 1, "score": 4, "band": "Minimal", "taken_at": 1000,
+         "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "unscored": None, "created_at": 1000,
+         "updated_at": 1000, "deleted": False},
+    )  # fmt: skip
+    drsmith = await Client.signup(
+        live_server.url, "drsmith", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST
+    )
+    try:
+        await share_with(carl, drsmith, role="annotate")
+        await carl.sync()
+        await drsmith.sync()
+        await carl.shares.revoke("Personal", "drsmith")
+        await drsmith.sync()
+    finally:
+        await drsmith.close()
+    taken = output.local_time(datetime.fromtimestamp(1, tz=UTC))
+    caseload = await run_tj(["--home", str(home), "caseload"])
+    warned = " ".join(caseload.output.split())
+    assert "PHQ-9 invalid result: item 9 above 0" in warned
+    assert f"1 PHQ-9 invalid result with item 9 above 0 ({taken})" in warned
+    asked = await run_tj(["--home", str(home), "forget", "carl/Personal", "--unlisted"], input="\n")
+    assert asked.exit_code == 1
+    said = " ".join(asked.stderr.split())
+    assert f"carl/Personal holds 1 PHQ-9 invalid result with item 9 above 0 ({taken})." in said
+    assert (
+        "Discard the copy of carl/Personal, with 1 PHQ-9 invalid result with item 9 above 0, "
+        "from this device for good?"
+    ) in said

@@ -5,6 +5,7 @@ a hostile proxy, real crypto; REV-S11 S11-3)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 KNOWN = "/v1/account/known"
+BY_ID = "/v1/account/identity-by-id"
 
 
 def asked(hostile: HostileServer) -> list[list[bytes]]:
@@ -95,3 +97,91 @@ def test_owners_are_due_when_first_seen_ended_then_weekly_longest_first() -> Non
         "aa": 1,
         "dd": 2,
     }
+
+
+@pytest.mark.parametrize("copy", ["kept", "discarded", "discarded, not noted by the sync"])
+async def test_a_copy_discarded_before_the_first_answer_is_asked_about_as_a_kept_one(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    copy: str,
+) -> None:
+    """The server garbles the sync's identity-by-id answer when lea's share stops being
+    served (so the sync records no answer about her). drsmith then keeps the copy or
+    discards it (`tj forget --unlisted`) before any caseload, with the sync's note that her
+    share ended, or without it (a sync of an older SDK, an end date seen by no sync): a week
+    on, his caseload asks about lea alike, so the questions do not tell the server which
+    copy was discarded (REV-S11B S11B-5: only a kept copy's owner was asked about)."""
+    lea = await signup("lea")
+    async with serving(HostileServer(live_server.url)) as hostile:
+        drsmith = await Client.signup(
+            hostile.url, "drsmith", PASSWORD, home=tmp_path / "dr", kdf_cost=INSECURE_TEST_COST
+        )
+        try:
+            await share_with(lea, drsmith)
+            await drsmith.shares.verify("lea", await lea.shares.fingerprint())
+            await lea.entries.write(None, "x", mood=4)
+            await lea.sync()
+            await drsmith.sync()
+            hostile.replies[BY_ID] = lambda request, reply: b"\xc1garbage"
+            await lea.shares.revoke("Personal", "drsmith")
+            await drsmith.sync()
+            assert hostile.bodies(BY_ID), "the sync asked identity-by-id (answer garbled)"
+            del hostile.replies[BY_ID]
+            noted = departures.decode_asked(await drsmith.store.setting(departures.OWNERS_ASKED))
+            assert noted == {lea.profile.account_id.hex(): 0}  # seen ended: not yet asked
+            if copy != "kept":
+                if copy == "discarded, not noted by the sync":
+                    async with drsmith.store.transaction() as tx:
+                        await tx.set_setting(departures.OWNERS_ASKED, None)
+                [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+                await drsmith.shares.forget(ended.name, unlisted=True)
+            week = now_ms() + departures.ASK_AGAIN_MS
+            monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: week)
+            await drsmith.shares.ask_erased_owners()
+            assert asked(hostile) == [[lea.profile.account_id]], copy
+        finally:
+            await drsmith.close()
+
+
+async def test_a_stored_erased_answer_goes_once_the_server_names_her(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """The server answers the sync's identity-by-id 404 for lea as her share stops being
+    served: "appears erased" (its word). It then answers drsmith's lookup of her by
+    username: she exists, and the stored word goes at once, not at the weekly question
+    (REV-S11B S11B-7). Likewise an answer by id (`Replica.note_account_exists`)."""
+    lea = await signup("lea")
+    async with serving(HostileServer(live_server.url), gone := set()) as hostile:
+        drsmith = await Client.signup(
+            hostile.url, "drsmith", PASSWORD, home=tmp_path / "dr", kdf_cost=INSECURE_TEST_COST
+        )
+        try:
+            await share_with(lea, drsmith)
+            await drsmith.shares.verify("lea", await lea.shares.fingerprint())
+            await drsmith.sync()
+            gone.add(lea.profile.account_id)
+            await lea.shares.revoke("Personal", "drsmith")
+            await drsmith.sync()
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            assert ended.owner_erased  # the server's (forged) word, said
+            gone.clear()
+            assert (await drsmith.sharing.identity("lea")).account_id == lea.profile.account_id
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            assert not ended.owner_erased
+            assert await drsmith.shares.ask_erased_owners() == []
+            assert asked(hostile) == []  # this week's question was the sync's
+
+            async with drsmith.store.transaction() as tx:  # said erased again, as stored
+                said = json.dumps([lea.profile.account_id.hex()])
+                await tx.set_setting(departures.ERASED_OWNERS, said)
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            assert ended.owner_erased
+            assert not await drsmith.replica._erased(lea.profile.account_id, {})  # by id
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            assert not ended.owner_erased
+        finally:
+            await drsmith.close()

@@ -136,3 +136,48 @@ async def test_a_caseload_of_30_former_clients_stays_well_within_the_lookup_limi
         assert asked == [20, 10]
         for client in [drsmith, *clients]:
             await client.close()
+
+
+async def test_a_sync_with_more_new_clients_than_the_id_limit_stores_those_it_could_pin(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """5 clients share with drsmith, each with an entry; his first sync must look up 5 owners
+    by id and his limit is 3 (a new device of a therapist with more current clients than
+    the limit): the 4th lookup is refused (Retry-After 50 s, not waited for), and the sync
+    goes on with the 3 owners pinned, their journals stored and pulled, and says the other
+    2 journals wait; the next minute's sync brings them (REV-S11B S11B-6: the whole sync
+    failed, nothing stored)."""
+    async with serve(id_lookups_per_minute=3) as server:
+        drsmith = await signup(server.url, tmp_path, "drsmith")
+        clients = []
+        for n in range(5):
+            client = await signup(server.url, tmp_path, f"client{n}")
+            await client.shares.grant("Personal", "drsmith", trust_on_first_use=True, full=True)
+            await client.entries.write(None, f"entry of client{n}", mood=4)
+            await client.sync()
+            clients.append(client)
+        new_window(server)
+        server.clock.now += 10_000  # 50 s left of the minute: more than the transport waits
+        report = await drsmith.sync()
+        assert await lookups(server, drsmith) == 3
+        [waiting] = report.incomplete
+        assert waiting.startswith(
+            "2 journals shared with you not fetched in this sync: the server did not answer "
+            "the lookup of their 2 owners (this account is looking up other accounts faster "
+            "than the server allows"
+        ), waiting
+        assert waiting.endswith("the next sync goes on with them"), waiting
+        shared = await drsmith.shares.with_me(refresh=False)
+        assert len(shared) == 3
+        bodies = {e.body for e in await drsmith.entries.list()}
+        assert bodies == {f"entry of {s.owner}" for s in shared}
+        new_window(server)
+        report = await drsmith.sync()
+        assert report.incomplete == []
+        assert {s.owner for s in await drsmith.shares.with_me(refresh=False)} == {
+            c.profile.username for c in clients
+        }
+        bodies = {e.body for e in await drsmith.entries.list()}
+        assert bodies == {f"entry of client{n}" for n in range(5)}
+        for client in [drsmith, *clients]:
+            await client.close()
