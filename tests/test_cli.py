@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,18 +116,28 @@ async def phone(live_server: RunningServer, laptop: Device, tmp_path: Path) -> D
 
 
 class Outage:
-    """Stops the live server, then starts it again on the same port with the same data."""
+    """Stops the live server, then starts it again on the same port with the same data.
+    Meanwhile the port stays bound (a socket that does not listen: a connection is refused)
+    so that no other test's server, in another worker, is given it and answers this test's
+    clients in its place (a flaky "session not accepted" in ci-189)."""
 
     def __init__(self, live_server: RunningServer) -> None:
         self.live_server = live_server
         self.port: int | None = None
         self.restarted: list[TestServer] = []
+        self.held: socket.socket | None = None
 
     async def begin(self) -> None:
         self.port = self.live_server.server.port
         await self.live_server.server.close()
+        self.held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.held.bind(("127.0.0.1", self.port))  # bound, never listening: refused
 
     async def end(self) -> None:
+        if self.held is not None:
+            self.held.close()
+            self.held = None
         live = self.live_server
         app = create_app(live.data_dir, settings=TEST_SETTINGS, clock=live.clock)
         server = TestServer(app, host="127.0.0.1", port=self.port)
@@ -138,6 +149,8 @@ class Outage:
 async def outage(live_server: RunningServer) -> AsyncIterator[Outage]:
     stopper = Outage(live_server)
     yield stopper
+    if stopper.held is not None:
+        stopper.held.close()
     for server in stopper.restarted:
         await server.close()
 
