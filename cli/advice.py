@@ -17,6 +17,11 @@ def _quoted(error: TJError, name: str) -> str:
     return shlex.quote(error.names[name])
 
 
+def _journal(error: TJError, name: str) -> str:
+    """The error's journal `name` as a printed command names it (`output.journal_word`)."""
+    return output.journal_word(error.names[name])
+
+
 def _situation(error: TJError) -> str:
     return error.situation or str(error)
 
@@ -24,10 +29,12 @@ def _situation(error: TJError) -> str:
 def share_again(error: TJError) -> str:
     """A member's share ended by the server's word: the share command that gives it again,
     the whole journal or the fields of its source (`--only`)."""
-    member = _quoted(error, "member")
-    again = f"`tj share {_quoted(error, 'journal')} {member} --full`"
+    member = error.names["member"]
+    again = output.command(["tj", "share", _journal(error, "journal"), member, "--full"])
     if "source" in error.names:
-        again = f"`tj share {_quoted(error, 'source')} {member} --only {error.names['fields']}`"
+        again = output.command(
+            ["tj", "share", _journal(error, "source"), member, "--only", error.names["fields"]]
+        )
     return f"{_situation(error)}. To share it with them again: {again}"
 
 
@@ -78,7 +85,10 @@ def forget_active(error: TJError) -> str:
         return f"{_situation(error)}: {leave}"
     unlisted = set(json.loads(error.names["unlisted copies"]))
     commands = [
-        f"`tj forget {shlex.quote(name)}{' --unlisted' if name in unlisted else ''}`"
+        output.command(
+            ["tj", "forget", output.journal_word(name)]
+            + (["--unlisted"] if name in unlisted else [])
+        )
         for name in copies
     ]
     return (
