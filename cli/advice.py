@@ -40,9 +40,8 @@ def share_again(error: TJError) -> str:
 
 def forget_unlisted(error: TJError) -> str:
     """A copy the server no longer serves, its share not ended by the verified chain."""
-    return (
-        f"{_situation(error)}. Once you know the share ended, run "
-        f"`tj forget {_quoted(error, 'journal')} --unlisted`"
+    return f"{_situation(error)}. Once you know the share ended, run " + output.command(
+        ["tj", "forget", _journal(error, "journal"), "--unlisted"]
     )
 
 
@@ -50,10 +49,10 @@ def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    unlisted = " --unlisted" if names["unlisted"] else ""
-    again = f"`tj forget {_quoted(error, 'journal')}{unlisted}`"
+    unlisted = ["--unlisted"] if names["unlisted"] else []
+    again = output.command(["tj", "forget", _journal(error, "journal"), *unlisted])
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
-    label = repr(names["journal"])
+    label = output.quoted(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"
     if waiting:
         changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
@@ -100,8 +99,11 @@ def forget_active(error: TJError) -> str:
 def annotate_role(error: TJError) -> str:
     """A read-only member's note refused: the owner's command that gives the annotate role."""
     return (
-        f"{error} (on their device: `tj share {_quoted(error, 'journal')} "
-        f"{_quoted(error, 'member')} --role annotate`)"
+        f"{error} (on their device: "
+        + output.command(
+            ["tj", "share", _journal(error, "journal"), error.names["member"], "--role", "annotate"]
+        )
+        + ")"
     )
 
 
