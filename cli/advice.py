@@ -17,6 +17,11 @@ def _quoted(error: TJError, name: str) -> str:
     return shlex.quote(error.names[name])
 
 
+def _journal(error: TJError, name: str) -> str:
+    """The error's journal `name` as a printed command names it (`output.journal_word`)."""
+    return output.journal_word(error.names[name])
+
+
 def _situation(error: TJError) -> str:
     return error.situation or str(error)
 
@@ -24,18 +29,19 @@ def _situation(error: TJError) -> str:
 def share_again(error: TJError) -> str:
     """A member's share ended by the server's word: the share command that gives it again,
     the whole journal or the fields of its source (`--only`)."""
-    member = _quoted(error, "member")
-    again = f"`tj share {_quoted(error, 'journal')} {member} --full`"
+    member = error.names["member"]
+    again = output.command(["tj", "share", _journal(error, "journal"), member, "--full"])
     if "source" in error.names:
-        again = f"`tj share {_quoted(error, 'source')} {member} --only {error.names['fields']}`"
+        again = output.command(
+            ["tj", "share", _journal(error, "source"), member, "--only", error.names["fields"]]
+        )
     return f"{_situation(error)}. To share it with them again: {again}"
 
 
 def forget_unlisted(error: TJError) -> str:
     """A copy the server no longer serves, its share not ended by the verified chain."""
-    return (
-        f"{_situation(error)}. Once you know the share ended, run "
-        f"`tj forget {_quoted(error, 'journal')} --unlisted`"
+    return f"{_situation(error)}. Once you know the share ended, run " + output.command(
+        ["tj", "forget", _journal(error, "journal"), "--unlisted"]
     )
 
 
@@ -43,10 +49,10 @@ def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    unlisted = " --unlisted" if names["unlisted"] else ""
-    again = f"`tj forget {_quoted(error, 'journal')}{unlisted}`"
+    unlisted = ["--unlisted"] if names["unlisted"] else []
+    again = output.command(["tj", "forget", _journal(error, "journal"), *unlisted])
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
-    label = repr(names["journal"])
+    label = output.quoted(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"
     if waiting:
         changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
@@ -78,7 +84,10 @@ def forget_active(error: TJError) -> str:
         return f"{_situation(error)}: {leave}"
     unlisted = set(json.loads(error.names["unlisted copies"]))
     commands = [
-        f"`tj forget {shlex.quote(name)}{' --unlisted' if name in unlisted else ''}`"
+        output.command(
+            ["tj", "forget", output.journal_word(name)]
+            + (["--unlisted"] if name in unlisted else [])
+        )
         for name in copies
     ]
     return (
@@ -90,8 +99,11 @@ def forget_active(error: TJError) -> str:
 def annotate_role(error: TJError) -> str:
     """A read-only member's note refused: the owner's command that gives the annotate role."""
     return (
-        f"{error} (on their device: `tj share {_quoted(error, 'journal')} "
-        f"{_quoted(error, 'member')} --role annotate`)"
+        f"{error} (on their device: "
+        + output.command(
+            ["tj", "share", _journal(error, "journal"), error.names["member"], "--role", "annotate"]
+        )
+        + ")"
     )
 
 

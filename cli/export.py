@@ -6,7 +6,6 @@ import gc
 import json
 import os
 import re
-import shlex
 import time
 import zipfile
 from dataclasses import dataclass
@@ -552,7 +551,8 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     if report.not_archived:
         one = len(report.not_archived) == 1
         commands = ", ".join(
-            f"`tj journal archive {shlex.quote(name)}`" for name in report.not_archived
+            output.command(["tj", "journal", "archive", output.journal_word(name)])
+            for name in report.not_archived
         )
         parts.append(
             f"{and_words(report.not_archived)} {'was' if one else 'were'} archived when "
@@ -574,16 +574,18 @@ def flags_not_carried_text(journal: str, members: list[str]) -> str:
     (`ImportReport.flags_not_carried`): the opt-in is not carried over, so flags reach no
     one the file's reached until the person opts in again, with the command that does it
     (NU49 F2: it was dropped without a word, on the safety path)."""
-    name = shlex.quote(journal)
+    name = output.journal_word(journal)
     if not members:
         return (
             f"Safety flags: on in the file's plan for {journal}, and not carried over (the "
             "choice names your old account's shares): no flag is sent from this account "
-            f"until you opt in again: `tj safety plan --journal {name} --share-flags` (once "
-            "you share it with your therapist)."
+            "until you opt in again: "
+            + output.command(["tj", "safety", "plan", "--journal", name, "--share-flags"])
+            + " (once you share it with your therapist)."
         )
     commands = ", ".join(
-        f"`tj share {name} {shlex.quote(m)} --role annotate --safety-flags`" for m in members
+        output.command(["tj", "share", name, m, "--role", "annotate", "--safety-flags"])
+        for m in members
     )
     return (
         f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; that "

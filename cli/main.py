@@ -430,7 +430,7 @@ def with_hint(
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
         ends = "; ".join(
-            f"`tj unshare {shlex.quote(j)} {shlex.quote(error.member)}`"
+            output.command(["tj", "unshare", output.journal_word(j), error.member])
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
@@ -442,7 +442,8 @@ def with_hint(
     elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
         text = output.same_name_error_text(error)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
-        text = f"{error}: `tj journal unarchive {shlex.quote(error.journal)}`"
+        unarchive = ["tj", "journal", "unarchive", output.journal_word(error.journal)]
+        text = f"{error}: {output.command(unarchive)}"
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
         login = f"tj login {shlex.quote(error.server_url)} {shlex.quote(error.username)}"
         text = (
@@ -474,14 +475,17 @@ SAVE_COPY_SUBJECTS = frozenset({"session ended", "account maybe deleted"})
 export` before any `tj logout`): each command in it names the profile (`for_profile`, NU50
 F4), since the default profile is not this one's."""
 
-TJ_COMMAND = re.compile(r"`tj (?!--home )")
-"""The start of a `tj` command in backticks that names no profile yet (`for_profile`)."""
+TJ_COMMAND = re.compile(r"`tj (?!--home )([^`]*)`")
+"""A `tj` command in backticks that names no profile yet (`for_profile`)."""
 
 
 def for_profile(advice: str, tj: str) -> str:
     """`advice` with each `tj ...` command in it started by `tj` (`profile_words`: "tj
-    --home PATH" for a profile that is not the default; NU50 F4)."""
-    return advice if tj == "tj" else TJ_COMMAND.sub(f"`{tj} ", advice)
+    --home PATH" for a profile that is not the default; NU50 F4), marked as a command span
+    (`output.command_text`): kept exactly, a path with two spaces in it too (REV-S11B)."""
+    if tj == "tj":
+        return advice
+    return TJ_COMMAND.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), advice)
 
 
 def scope_advice(error: ScopeNeeded) -> str:
@@ -1088,7 +1092,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(
             ("" if isinstance(error, TJError) else "\n")  # after the terminal's "^C"
             + f"Signed in as {name} on this device, but {why}; your journals are not on "
-            f"this device yet: run `{shlex.join([*tj_words(home), 'sync'])}`."
+            f"this device yet: run {output.command([*tj_words(home), 'sync'])}."
         )
         raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
     if (flags := output.safety_line(report)) is not None:
@@ -1100,7 +1104,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             f"Another device named {twin.name!r} ({twin.id[:12]}, last seen "
             f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
             "it is this device's earlier session (a logout that could not tell the server), "
-            f"`{shlex.join([*tj_words(home), 'devices', 'revoke', twin.id[:12]])}` ends it."
+            f"{output.command([*tj_words(home), 'devices', 'revoke', twin.id[:12]])} ends it."
         )
 
 
@@ -1760,7 +1764,10 @@ def journal_archive(home: Home, name: str) -> None:
       tj journal archive "Night dreams"
     """
     archived, note = home.run(partial(then_sync, lambda client: client.journals.archive(name)))
-    again = f"`tj journal unarchive {shlex.quote(archived.name)}`"  # its name, as NU32 #12's
+    # its name, as NU32 #12's; its id when the name would not paste back (REV-S11B)
+    again = output.command(
+        ["tj", "journal", "unarchive", output.journal_word(archived.name, archived.id)]
+    )
     output.message(f"Archived journal {archived.name}; {note}. To write in it again: {again}.")
 
 
@@ -1916,7 +1923,7 @@ async def login_again(client: Client) -> str:
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
     sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
-    command = shlex.join(
+    command = output.command(
         [*profile_words(client.home), "login", client.profile.server_url, client.username]
     )
     try:
@@ -1924,10 +1931,10 @@ async def login_again(client: Client) -> str:
     except TJError:
         waiting = 0
     if not waiting:
-        return f"`{command}` signs it in again"
+        return f"{command} signs it in again"
     items = output.plural(waiting, "item", "items")
     return (
-        f"`{command}` signs it in again and sends the changes to {items} waiting on it "
+        f"{command} signs it in again and sends the changes to {items} waiting on it "
         "(`tj sync` cannot while it is signed out; `tj logout` would delete them)"
     )
 

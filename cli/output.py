@@ -25,7 +25,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
+from cli.terminal import SPAN
+from cli.terminal import command as command
+from cli.terminal import command_text as command_text
 from cli.terminal import json_escaped as json_escaped
+from cli.terminal import pasteable as pasteable
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
@@ -140,12 +144,46 @@ def saved_text(what: str, note: str) -> str:
 def titled(kind: str, full_id: str, title: str) -> str:
     """ "Entry 9a95745b485b ('After session')", or without a title "Entry 9a95745b485b": a
     title quoted as every name and title in a message is (`!r`; NU48 #5)."""
-    named = f" ({preview(title, 60)!r})" if title.strip() else ""
+    named = f" ({quoted(preview(title, 60))})" if title.strip() else ""
     return f"{kind} {short_id(full_id)}{named}"
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """`text` on one line, each run of whitespace one space, but inside a command span
+    (`command`), kept exactly: a quoted name or `--home` path with two spaces names
+    another when it has one (REV-S11B S11B-2)."""
+    if not SPAN.search(text):
+        return " ".join(text.split())
+    parts = SPAN.split(text)
+    spans = SPAN.findall(text)
+    out = [re.sub(r"\s+", " ", parts[0])]
+    for span, part in zip(spans, parts[1:], strict=True):
+        out += [span, re.sub(r"\s+", " ", part)]
+    return "".join(out).strip()
+
+
+def journal_word(name: str, journal_id: str = "") -> str:
+    """How a printed command (`command`) names a journal: by `name` when it is pasted back
+    exactly (`pasteable`), else by its id's first 12 hex digits (a name with a backtick, a
+    leading "-", a run of spaces or a control character: REV-S11B S11B-1/4), else, without
+    an id, "JOURNAL" for the user to fill in."""
+    if pasteable(name):
+        return name
+    return journal_id[:12] if journal_id else "JOURNAL"
+
+
+def prose(name: str) -> str:
+    """`name` (a journal's, a title: anyone's text) said in a message as it is, but a
+    backtick in it written `\\x60`: a name never reads as the edge of a command in
+    backticks (REV-S11B S11B-1)."""
+    return name.replace("`", "\\x60")
+
+
+def quoted(value: object) -> str:
+    """`value` quoted in prose as every name and title in a message is (`repr`; NU48 #5),
+    a backtick in it written `\\x60`: a name never reads as the edge of a command in
+    backticks (REV-S11B S11B-1)."""
+    return repr(value).replace("`", "\\x60")
 
 
 def note_line(note: str) -> str:
@@ -159,8 +197,8 @@ def note_line(note: str) -> str:
 def message(text: str, *, wrap: bool = False) -> None:
     """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
     terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note)."""
-    said = shown(one_line(text))
-    click.echo(fields_text([said]) if wrap else said, err=True)
+    said = shown(one_line(text), ticks=False)
+    click.echo(shown(fields_text([said]) if wrap else said), err=True)
 
 
 LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
@@ -172,10 +210,14 @@ BULLET = re.compile(r" *(?:- )?")
 has no label (a brief's "- After the session ..." line; NU38 N2)."""
 
 
-CHUNK = re.compile(r"\s+|(?:`[^`]*`|[^\s`]|`)+")
-"""A run of spaces, or a word: a run of anything else, a span in backticks (a command to
-copy, spaces and all: `tj forget 'ben (account b1fdc2f4)/Personal' --unlisted`) being one
-piece of it, with what is glued to it ("`...`).")."""
+CHUNK = re.compile(
+    r"\s+|(?:\ue000[^\ue000\ue001]*\ue001|`(?:tj |--)[^`\ue000\ue001]*`|[^\s`\ue000]|[`\ue000])+"
+)
+"""A run of spaces, or a word: a run of anything else, a command span (`command`: a command
+to copy, spaces and all: `tj forget 'ben (account b1fdc2f4)/Personal' --unlisted`) or a
+`tj ...` or `--...` span in the CLI's own backticks being one piece of it, with what is
+glued to it ("`...`)."). Any other backtick (one in a name: REV-S11B S11B-4) is a character
+of its word, never the start of a span."""
 
 
 class _Wrapper(textwrap.TextWrapper):
@@ -248,7 +290,7 @@ def data(text: str, *, wrap: bool = False) -> None:
     """`text` on stdout, made safe (`shown`); with `wrap`, on one line made lines of the
     terminal's width (`fields_text`), as `message` wraps a warning beside it (NU46 #12: a
     `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines)."""
-    click.echo(fields_text([shown(one_line(text))]) if wrap else shown(text))
+    click.echo(shown(fields_text([shown(one_line(text), ticks=False)])) if wrap else shown(text))
 
 
 def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
@@ -870,7 +912,7 @@ def warn_unverified_owners(
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
                 f"{said}. They hold {and_words(items)}: keep them, and keep them for your "
-                f"clinical records (`{export_client(ended[0].name.split('/', 1)[0])}`) "
+                f"clinical records ({export_client(ended[0].name.split('/', 1)[0])}) "
                 "before you decide anything "
                 f"about them; {compare}.",
                 wrap=True,
@@ -878,7 +920,10 @@ def warn_unverified_owners(
             continue
         if ended:
             forget = "; ".join(
-                f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
+                command(
+                    ["tj", "forget", journal_word(j.name, j.id)]
+                    + (["--unlisted"] if j.unlisted else [])
+                )
                 for j in ended
             )
             message(f"{said}: {compare}, or discard them: {forget}.", wrap=True)
@@ -1236,28 +1281,28 @@ def add_back_command(settled: Settled) -> str:
     if not lost:
         return ""
     option = "--tag" if settled.field == "tags" else "--emotion"
-    words = " ".join(f"{option} {shlex.quote(item)}" for item in lost)
+    words = [w for item in lost for w in (option, str(item))]
     if settled.field == "emotions":  # `--emotions` replaces the list: give the whole list
         every = [*settled.kept, *lost] if isinstance(settled.kept, list) else lost
-        words = " ".join(f"--emotion {shlex.quote(str(item))}" for item in every)
-    return f"`tj edit {short_id(settled.entry_id)} {words}` adds them back"
+        words = [w for item in every for w in ("--emotion", str(item))]
+    return f"{command(['tj', 'edit', short_id(settled.entry_id), *words])} adds them back"
 
 
 def merged_line(merged: MergedText) -> str:
     """A text this device and another changed apart, merged (NU24 C1): `MergedText.line`
     with the command that shows it."""
     if merged.kind == "goal":
-        show = f"tj goal show {short_id(merged.doc_id)}"
+        show = ["tj", "goal", "show", short_id(merged.doc_id)]
     elif merged.kind == "safety_plan":
         journal = (
-            ""
+            []
             if merged.journal in ("", "Personal")
-            else f" --journal {shlex.quote(merged.journal)}"
+            else ["--journal", journal_word(merged.journal)]
         )
-        show = f"tj safety plan{journal}"
+        show = ["tj", "safety", "plan", *journal]
     else:
-        show = f"tj show {short_id(merged.doc_id)}"
-    return merged.line(local_time, show=f"`{show}`")
+        show = ["tj", "show", short_id(merged.doc_id)]
+    return merged.line(local_time, show=command(show))
 
 
 def overtaken_line(edit: OvertakenEdit) -> str:
@@ -1349,12 +1394,12 @@ def ended_text(d: Departure) -> str:
         moment = read_time(d.at)
         when = share_end(moment).replace(" (end of day)", ", end of day") if moment else when
         if d.owner:
-            return f"{d.owner}'s share of {d.journal!r} with you ended (its end date, {when})"
+            return f"{d.owner}'s share of {quoted(d.journal)} with you ended (its end date, {when})"
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
     if d.reason == departures.REMOVED and d.copy:  # NU24 C11
-        return f"{d.owner} stopped sharing all of {d.journal!r} with you ({when})"
+        return f"{d.owner} stopped sharing all of {quoted(d.journal)} with you ({when})"
     if d.reason == departures.REMOVED:
-        return f"{d.owner} stopped sharing {d.journal!r} with you ({when})"
+        return f"{d.owner} stopped sharing {quoted(d.journal)} with you ({when})"
     if d.reason == departures.UNSHARED and not d.owner:  # from one of this account's devices
         if d.source and d.fields:  # a field-level copy kept for them (NU21 C7)
             return (
@@ -1366,27 +1411,25 @@ def ended_text(d: Departure) -> str:
         if d.items:  # the journal of single items kept for them
             return (
                 f"the entries and results you shared one by one with {d.member} "
-                f"({d.journal!r}) are no longer shared with them"
+                f"({quoted(d.journal)}) are no longer shared with them"
             )
         return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
-        return (
-            f"your share of {d.owner}'s {d.journal!r} ended ({when}): the server said you had left"
-        )
+        return f"your share of {d.owner}'s {quoted(d.journal)} ended ({when}): the server said you had left"
     if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
         return d.describe(departure_time, end_of_share)
     if d.reason in (departures.RENEWED, departures.SHARED) and not d.owner:  # NU30 #4
         return d.describe(departure_time, end_of_share)
     if d.reason == departures.UNLISTED:
-        return f"{d.owner}'s {d.journal!r} is no longer served to you ({when})"
+        return f"{d.owner}'s {quoted(d.journal)} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
-        return f"{d.owner} shared {d.journal!r} with you again ({when})"
+        return f"{d.owner} shared {quoted(d.journal)} with you again ({when})"
     if d.reason == departures.SHARED and d.brief:  # NU47 #4
         return f"{d.owner} sent you a pre-session brief ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
-        return f"{d.owner} shared {d.journal!r} with you ({when})"
+        return f"{d.owner} shared {quoted(d.journal)} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
-        return f"{d.owner}'s {d.journal!r} is served to you again ({when})"
+        return f"{d.owner}'s {quoted(d.journal)} is served to you again ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 
@@ -1402,9 +1445,9 @@ def departure_in_brief(d: Departure) -> str:
     d = owner_as_named(d)
     said = _departure_alone(d)
     if d.copy and d.reason != departures.GONE:  # `Departure.copy`: NU24 C11, NU26 C2
-        said += f", but {'you' if d.owner else 'they'} still read {d.copy!r}"
+        said += f", but {'you' if d.owner else 'they'} still read {quoted(d.copy)}"
     elif d.narrowed and not d.owner:  # narrowed to some fields (NU24 C10)
-        said += f", but they still read what {d.narrowed!r} copies of it"
+        said += f", but they still read what {quoted(d.narrowed)} copies of it"
     if d.safety_flags and d.reason == departures.EXPIRED and not d.owner:  # rev-nu36a F4
         said += (
             ", and with it the safety flags you had chosen to send them (a renewal sends "
@@ -1446,11 +1489,12 @@ def _departure_alone(d: Departure) -> str:
 def terms_now(d: Departure) -> str:
     """What new terms a member was told of (`departures.CHANGED`) allow now, in a sentence
     (NU26 C5)."""
-    journal = shlex.quote(f"{d.owner}/{d.journal}")
+    journal = journal_word(f"{d.owner}/{d.journal}", d.journal_id)
     if d.role == "annotate":
         return (
             f"you still read what you read before, and now may add notes, prompts and "
-            f"assignments to it (`tj note {journal} TEXT`) and mark the safety flags "
+            f"assignments to it ({command(['tj', 'note', journal, 'TEXT'])}) and mark the "
+            "safety flags "
             f"{d.owner} sends you as read."
         )
     if d.until:
@@ -1483,7 +1527,9 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
-def forget_advice(journal: str, unlisted: bool, owner: str, erased: str = "") -> str:
+def forget_advice(
+    journal: str, unlisted: bool, owner: str, erased: str = "", journal_id: str = ""
+) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
     by the server's word only (the owner's signed access this device verified still grants
@@ -1491,22 +1537,26 @@ def forget_advice(journal: str, unlisted: bool, owner: str, erased: str = "") ->
     this device names them) shares first, theirs alone (NU47 #7: `tj export --out DIR`
     wrote every client's). `erased`: the owner's username, when the server says their
     account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
-    F6: the advice read as if nothing more was known)."""
-    command = f"tj forget {shlex.quote(journal)}"
-    keep = f"(keep what you need first: `{export_client(owner)}`)."
+    F6: the advice read as if nothing more was known). The copy is named by `journal_id`
+    when its name is not pasted back exactly (`journal_word`)."""
+    forget = ["tj", "forget", journal_word(journal, journal_id)]
+    keep = f"(keep what you need first: {command(export_client_words(owner))})."
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
-        flag = " --unlisted" if unlisted else ""
+        flag = ["--unlisted"] if unlisted else []
         return (
             f"{departures.erased_words(erased)}{withheld}: discard its copy from this device "
-            f"with `{command}{flag}` when you no longer need it {keep}"
+            f"with {command([*forget, *flag])} when you no longer need it {keep}"
         )
     if unlisted:
         return (
             f"Once you know the share ended, discard its copy from this device with "
-            f"`{command} --unlisted` {keep}"
+            f"{command([*forget, '--unlisted'])} {keep}"
         )
-    return f"Discard its copy from this device with `{command}` when you no longer need it {keep}"
+    return (
+        f"Discard its copy from this device with {command(forget)} when you no longer need "
+        f"it {keep}"
+    )
 
 
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
@@ -1514,12 +1564,18 @@ def copy_forget_advice(d: Departure, unlisted: bool) -> str:
     it) leaves, its commands naming the owner as `Departure.command_owner` does: by their
     account for a share that ended (REV-S9B S9B-1)."""
     owner = d.command_owner or d.owner
-    return forget_advice(f"{owner}/{d.journal}", unlisted, owner)
+    return forget_advice(f"{owner}/{d.journal}", unlisted, owner, journal_id=d.journal_id)
+
+
+def export_client_words(owner: str) -> list[str]:
+    """`tj export --client ana --out DIR`: the command that exports one client's journals
+    (a username or account label: always pasted back exactly)."""
+    return ["tj", "export", "--client", owner, "--out", "DIR"]
 
 
 def export_client(owner: str) -> str:
-    """`tj export --client ana --out DIR`: the command that exports one client's journals."""
-    return f"tj export --client {shlex.quote(owner)} --out DIR"
+    """`export_client_words` as a command span (`command`)."""
+    return command(export_client_words(owner))
 
 
 async def ended_copy(client: Client, journal_name: str | None) -> Journal | None:
@@ -1535,16 +1591,19 @@ def ended_copy_empty(journal: Journal) -> str:
     """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
     sync brings it anything, and the `tj forget` command that discards it in its state
     (`forget_advice`)."""
-    command = f"`tj forget {shlex.quote(journal.name)}{' --unlisted' if journal.unlisted else ''}`"
+    forget = command(
+        ["tj", "forget", journal_word(journal.name, journal.id)]
+        + (["--unlisted"] if journal.unlisted else [])
+    )
     if journal.unlisted:  # the server's word only
         return (
             f"{journal.name} holds no entries: it is no longer served to you (the share ended, "
             "or the server is withholding it) and none reached this device before; once you "
-            f"know the share ended, {command} discards it."
+            f"know the share ended, {forget} discards it."
         )
     return (
         f"{journal.name} holds no entries: the share ended before any reached this device; "
-        f"{command} discards it."
+        f"{forget} discards it."
     )
 
 
@@ -1573,6 +1632,9 @@ def departure_lines(report: SyncReport) -> list[str]:
             # A whole journal's: --full, since a copy of some of its fields kept for them
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
             whole = "" if d.source else " --full"
+            again_word = (
+                journal_word(d.source) if d.source else journal_word(d.journal, d.journal_id)
+            )
             # A renewal never signs an opt-in by itself (rev-nu36a F1, F4): when the client's
             # own signed plan had this account (by id) opted in for the share that ended,
             # the command asks for it again, and says so.
@@ -1585,23 +1647,26 @@ def departure_lines(report: SyncReport) -> list[str]:
                 else " (it keeps the share's role)"
             )
             lines.append(
-                f"Notice: {ended_text(d)}; renew with `tj share "
-                f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)}{whole} "
-                f"--until DATE{flags}`{keeps}."
+                f"Notice: {ended_text(d)}; renew with "
+                + command(
+                    ["tj", "share", again_word, d.member, *whole.split(), "--until", "DATE"]
+                    + flags.split()
+                )
+                + f"{keeps}."
             )
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
-                f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
-                f"`tj shared-with-me`), or the server is withholding {d.journal!r}. What you "
-                f"downloaded of {d.journal!r} stays on this device, read-only. "
+                f"its fields, which you read in {quoted(d.copy)} (a copy {d.owner} keeps for you: "
+                f"`tj shared-with-me`), or the server is withholding {quoted(d.journal)}. What you "
+                f"downloaded of {quoted(d.journal)} stays on this device, read-only. "
                 + copy_forget_advice(d, True)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
-                f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
+                f"Notice: {ended_text(d)}; you still read {quoted(d.copy)}, the copy of some of its "
                 f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
-                f"{d.journal!r} stays on this device, read-only. "
+                f"{quoted(d.journal)} stays on this device, read-only. "
                 + copy_forget_advice(d, d.reason in SERVERS_WORD)
             )
         elif d.reason == departures.UNLISTED and d.owner_erased:  # the server's word (NU43 #8)
@@ -1625,7 +1690,7 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)} (`tj shares`).")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
             narrowed = (
-                f"; they read only what {d.narrowed!r} copies of it now (`tj shares`)"
+                f"; they read only what {quoted(d.narrowed)} copies of it now (`tj shares`)"
                 if d.narrowed
                 else ""
             )  # NU24 C10
@@ -1653,9 +1718,10 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
             lines.append(f"Notice: {ended_text(d)}: `tj briefs`{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
-            journal = shlex.quote(f"{d.owner}/{d.journal}")
+            journal = journal_word(f"{d.owner}/{d.journal}", d.journal_id)
             lines.append(
-                f"Notice: {ended_text(d)}: read it with `tj list --journal {journal}` "
+                f"Notice: {ended_text(d)}: read it with "
+                f"{command(['tj', 'list', '--journal', journal])} "
                 "(`tj shared-with-me` lists what is shared with you)."
             )
         elif d.reason == departures.RETURNED:
@@ -1675,23 +1741,20 @@ def departure_lines(report: SyncReport) -> list[str]:
                 + copy_forget_advice(d, d.reason in SERVERS_WORD)
             )
         else:
-            ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"
+            ends_copy = command(["tj", "unshare", journal_word(d.journal, d.journal_id), d.member])
             lines.append(  # local time, as above (NU26 C6)
                 f"Notice: {d.describe(departure_time, end_of_share, ends_copy=ends_copy)}."
             )
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
-        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
+        again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
         if d.items:  # the journal of single items: shared again one item at a time
-            again = f"tj share-entry ENTRY_ID {shlex.quote(d.member)}"
+            again = ["tj", "share-entry", "ENTRY_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
-            again = (
-                f"tj share {shlex.quote(d.source)} {shlex.quote(d.member)} --only "
-                f"{','.join(d.fields)}"
-            )
+            again = ["tj", "share", journal_word(d.source), d.member, "--only", ",".join(d.fields)]
         if d.reason == departures.LEFT:
-            lines.append(f"  If they did not mean to leave, share again: `{again}`")
+            lines.append(f"  If they did not mean to leave, share again: {command(again)}")
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
-            lines.append(f"  To share with them again: `{again}`")
+            lines.append(f"  To share with them again: {command(again)}")
     return lines
 
 

@@ -51,7 +51,7 @@ def plan_command(journal: str | None) -> str:
     plan of the journal a PHQ-9 was answered in, not Personal's (NU36 #11)."""
     if journal is None or journal.strip().casefold() == "personal":
         return "tj safety plan"
-    return f"tj safety plan --journal {shlex.quote(journal)}"
+    return f"tj safety plan --journal {shlex.quote(output.journal_word(journal))}"
 
 
 def cli_hints(journal: str | None) -> SafetyHints:
@@ -192,9 +192,11 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
         "reads could never mark a safety flag as read, so none is sealed for "
-        f"{'them' if len(readers) > 1 else who}. To send flags to one of them: `tj share "
-        f"{shlex.quote(journal)} {shlex.quote(readers[0])} --full --role annotate "
-        "--safety-flags`"
+        f"{'them' if len(readers) > 1 else who}. To send flags to one of them: "
+        + output.command(
+            ["tj", "share", output.journal_word(journal), readers[0], "--full", "--role"]
+            + ["annotate", "--safety-flags"]
+        )
     )
 
 
@@ -398,8 +400,11 @@ def flags_text(plan: SafetyPlan) -> str:
         parts.append(
             f"{output.and_words(paused)}, who {were} opted in but only read it now: a flag "
             "needs the annotate role; your choice stands, and flags reach them again once "
-            "you give them the annotate role (`tj share "
-            f"{shlex.quote(plan.journal)} NAME --role annotate`)"
+            "you give them the annotate role ("
+            + output.command(
+                ["tj", "share", output.journal_word(plan.journal), "NAME", "--role", "annotate"]
+            )
+            + ")"
         )
     if readers:  # never opted in by --share-flags (NU24 C15)
         parts.append(

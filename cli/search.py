@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -106,10 +105,10 @@ def search(
     output.show_rows(found.hits, as_json, hits_table, f"No entries match {text!r}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
         given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
-        command = shlex.join([*tj_words(home), "search", text, *given])
+        every = [*tj_words(home), "search", text, *given, "--limit", str(found.total)]
         output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "
-            f"`{command} --limit {found.total}` shows every one."
+            f"{output.command(every)} shows every one."
         )
 
 

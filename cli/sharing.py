@@ -97,7 +97,7 @@ def parse_until(
         )
     if end <= datetime.now().astimezone():
         raise click.BadParameter(
-            f"an end date cannot be in the past: {text!r} is over; give a moment to come "
+            f"an end date cannot be in the past: {output.quoted(text)} is over; give a moment to come "
             "(today means through the end of today)"
         )
     return end
@@ -312,7 +312,7 @@ def share(
             renewing = kept is not None and set(kept.fields or ()) == set(only)
         if safety_flags and (await client.journals.get(journal_name)).helper is not None:
             raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
-                f"{journal_name!r} is a journal kept only to share with a member: safety "
+                f"{output.quoted(journal_name)} is a journal kept only to share with a member: safety "
                 "flags need a whole-journal share of the journal it comes from; nothing was "
                 "changed"
             )
@@ -399,7 +399,7 @@ def share(
         output.message(share_confirmation(shared, flags_now_on), wrap=True)
     if again:
         output.message(
-            f"{shared.member} also reads again what {shared.journal!r} held before: "
+            f"{shared.member} also reads again what {output.quoted(shared.journal)} held before: "
             f"{output.plural(len(again), 'item', 'items')} shared with them then.",
             wrap=True,
         )
@@ -455,8 +455,10 @@ def read_role_flags_text(journal: str, member: str) -> str:
         f"with the read role: a member who only reads could never mark a flag as read, so a "
         f"PHQ-9 item 9 answered above 0 in {journal} seals no safety flag for {member} while "
         f"they only read. Your choice to send them flags stands: give them the annotate role "
-        f"again and flags reach them again, for what is answered from then on: `tj share "
-        f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate`"
+        "again and flags reach them again, for what is answered from then on: "
+        + output.command(
+            ["tj", "share", output.journal_word(journal), member, "--role", "annotate"]
+        )
     )
 
 
@@ -477,13 +479,15 @@ def flags_resume_text(shared: ShareInfo) -> str:
     """That safety flags reach the member again with the annotate role: the opt-in the
     client gave for this share was never withdrawn (the owner's signed plan names them for
     it; `flags_reach` "read" before, "on" now)."""
-    journal, member = shlex.quote(shared.journal), shlex.quote(shared.member)
+    journal, member = output.journal_word(shared.journal, shared.journal_id), shared.member
+    stop = output.command(["tj", "share", journal, member, "--role", "read"])
+    everyone = output.command(["tj", "safety", "plan", "--journal", journal, "--no-share-flags"])
     return (
         f"Safety flags: on again for {shared.member}. You chose to send them safety flags "
         f"for this share of {shared.journal}, and that choice stands: a PHQ-9 item 9 answered "
         f"above 0 in {shared.journal} from now on seals a safety flag for them (none for "
-        f"what was answered while they only read). To stop that: `tj share {journal} {member} "
-        f"--role read`, or for everyone: `tj safety plan --journal {journal} --no-share-flags`"
+        f"what was answered while they only read). To stop that: {stop}, or for everyone: "
+        f"{everyone}"
     )
 
 
@@ -500,8 +504,8 @@ def flags_worth_saying(shared: ShareInfo) -> bool:
 def flags_off_text(shared: ShareInfo) -> str:
     """Safety flags are off for the member under this share, said plainly with the command
     that turns them on (the client's explicit opt-in; nothing is opted in for them)."""
-    journal = shlex.quote(shared.journal)
-    member = shlex.quote(shared.member)
+    journal = output.journal_word(shared.journal, shared.journal_id)
+    member = shared.member
     if shared.safety_flags_earlier and shared.previous_expired:  # a renewal (rev-nu36a F1)
         why = (
             f"you chose to send them flags for an earlier share of {shared.journal}, and a "
@@ -519,8 +523,9 @@ def flags_off_text(shared: ShareInfo) -> str:
         why = "you have not chosen to send them flags"
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
-        f"{shared.journal}, no safety flag is sealed for them under this share ({why}). To "
-        f"send them safety flags: `tj share {journal} {member} --role annotate --safety-flags`"
+        f"{output.prose(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
+        "send them safety flags: "
+        + output.command(["tj", "share", journal, member, "--role", "annotate", "--safety-flags"])
     )
 
 
@@ -555,9 +560,11 @@ def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
     since = f" dated from {output.local_time(copy.since)}" if copy.since else ""
     return (
         f"{copy.member} also still reads the {plain_list(copy.fields or ())} of entries in "
-        f"{whole.journal}{since} through the copy {copy.journal!r}: it stays shared beside "
-        "the whole journal (they see each entry once). To end both: `tj unshare "
-        f"{shlex.quote(whole.journal)} {shlex.quote(whole.member)}`"
+        f"{whole.journal}{since} through the copy {output.quoted(copy.journal)}: it stays shared beside "
+        "the whole journal (they see each entry once). To end both: "
+        + output.command(
+            ["tj", "unshare", output.journal_word(whole.journal, whole.journal_id), whole.member]
+        )
     )
 
 
@@ -602,7 +609,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
         f"Shared only the {plain_list(shared.fields)} of {written} in "
         f"{shared.source} dated from now on (nothing dated before, also when written later: "
         f"{send_one}) with {shared.member} "
-        f"{terms}, as the journal {shared.journal!r}; they see it after their next "
+        f"{terms}, as the journal {output.quoted(shared.journal)}; they see it after their next "
         "`tj sync`."
     ]
     for name in shared.ended:
@@ -622,7 +629,7 @@ def shared_or_renewed(shared: ShareInfo, terms: str) -> str:
     Personal, which had ended on its end date, 2026-12-04 (end of day), to (read) until
     2027-06-30 (end of day)"."""
     if not (shared.previous_role and shared.previous_expired):
-        return f"Shared {shared.journal} with {shared.member} {terms}"
+        return f"Shared {output.prose(shared.journal)} with {shared.member} {terms}"
     return (
         f"Renewed {shared.member}'s share of {shared.journal}, which had ended "
         f"{lapsed_words(shared)}, to {terms}"
@@ -710,8 +717,8 @@ def earlier_results_text(
         if concern
         else ""
     )
-    flag = "" if "answers" in fields else " --without-answers"
-    member = shlex.quote(shared.member)
+    flag = [] if "answers" in fields else ["--without-answers"]
+    member = shared.member
     them = "it" if len(earlier) == 1 else "them"
     seen = (
         f"{shared.member} may have downloaded {them} while reading the whole journal (a "
@@ -723,9 +730,13 @@ def earlier_results_text(
         f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
         f"{when}, score {latest.score}{item9}): this share carries only results recorded "
         f"from now on, {seen}.",
-        f"  To send one to {shared.member}: `tj measure share "
-        f"{output.short_id(latest.id)} {member}{flag}` (other results: `tj measure list "
-        f"--journal {shlex.quote(shared.source or '')}`)",
+        f"  To send one to {shared.member}: "
+        + output.command(["tj", "measure", "share", output.short_id(latest.id), member, *flag])
+        + " (other results: "
+        + output.command(
+            ["tj", "measure", "list", "--journal", output.journal_word(shared.source or "")]
+        )
+        + ")",
     ]
 
 
@@ -733,16 +744,17 @@ def kept_limited(shared: ShareInfo) -> str:
     """A new role or end date for a member who reads only some fields: the share stays as
     limited as it was, and the way to widen it is named, never taken."""
     terms = terms_words(shared.role, shared.expires_at)
-    source = shlex.quote(shared.source or "")
-    member = shlex.quote(shared.member)
+    source = output.journal_word(shared.source or "")
+    member = shared.member
     if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
+        change = ["tj", "share", source, member, "--role", "ROLE", "--until", "DATE"]
+        some = ["tj", "share", source, member, "--only", "FIELDS"]
         return (
-            f"New terms for {shared.member} in {shared.journal!r} {terms}, the copy "
+            f"New terms for {shared.member} in {output.quoted(shared.journal)} {terms}, the copy "
             f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
             f"also reads the whole of {shared.source} (every entry in full), whose terms did "
-            f"not change. To change them there: `tj share {source} {member} --role ROLE "
-            f"--until DATE`; to share only some fields of it: `tj share {source} {member} "
-            "--only FIELDS`"
+            f"not change. To change them there: {output.command(change)}; to share only some "
+            f"fields of it: {output.command(some)}"
         )
     was = terms_words(shared.previous_role, shared.previous_expires_at, bare=True)
     changed = (
@@ -754,11 +766,11 @@ def kept_limited(shared: ShareInfo) -> str:
     )  # NU26 C5: new terms told as a change
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
-        f"{shared.source} {terms}{changed}, as the journal {shared.journal!r}: nothing "
+        f"{shared.source} {terms}{changed}, as the journal {output.quoted(shared.journal)}: nothing "
         "more is shared. To share the whole journal instead (everything you keep in it, also what "
         "was written before: the full text of every entry, goals, questionnaire answers, "
-        "homework and any safety plan): `tj share "
-        f"{shlex.quote(shared.source or '')} {shlex.quote(shared.member)} --full`"
+        "homework and any safety plan): "
+        + output.command(["tj", "share", source, member, "--full"])
     )
 
 
@@ -872,7 +884,7 @@ def shared_again_lines(asked: SharedAgain, what: str, alone: str) -> list[str]:
     trash)."""
     count = output.plural(len(asked.items), "item", "items")
     lines = [
-        f"{asked.member}'s share of {asked.journal!r} ended. Sharing {what} with them "
+        f"{asked.member}'s share of {output.quoted(asked.journal)} ended. Sharing {what} with them "
         f"shares that journal again, and they would also read the {count} it still holds "
         "(shared with them before):"
     ]
@@ -893,9 +905,10 @@ def items_shared(what: str, member: str, journal: str) -> str:
     """ "Shared entry 3fa9 with drsmith, in the journal "Shared with drsmith" that holds what
     you share with them one item at a time (to stop: `tj unshare ...`)"."""
     return (
-        f"{what} with {member}, in the journal {journal!r} that holds what you share with "
-        f"them one item at a time (to stop: `tj unshare {shlex.quote(journal)} "
-        f"{shlex.quote(member)}`)"
+        f"{what} with {member}, in the journal {output.quoted(journal)} that holds what you share with "
+        "them one item at a time (to stop: "
+        + output.command(["tj", "unshare", output.journal_word(journal), member])
+        + ")"
     )
 
 
@@ -929,7 +942,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
       tj unshare Personal drsmith
     """
     held: list[Departure] = []  # the first sync's notices: told unless this command says them
-    again = f"`tj unshare {shlex.quote(journal_name)} {shlex.quote(therapist)}`"
+    again = output.command(["tj", "unshare", output.journal_word(journal_name), therapist])
     try:
         try:
             pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
@@ -977,7 +990,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     tell_held(held)
     if any(b.journal == journal_name for b in briefs):  # written once: no "from now on"
         output.message(
-            f"Stopped sharing your pre-session brief {journal_name!r} with {therapist} (they "
+            f"Stopped sharing your pre-session brief {output.quoted(journal_name)} with {therapist} (they "
             "keep what they already downloaded).",
             wrap=True,
         )
@@ -995,8 +1008,9 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
     ]:  # not ended by this command: say so (R33 F3)
         output.message(
-            f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
-            f"end that too: `tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}`",
+            f"{therapist} {how} what you shared with them of {journal_name} in {output.quoted(kept)}: to "
+            "end that too: "
+            + output.command(["tj", "unshare", output.journal_word(kept), therapist]),
             wrap=True,
         )
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
@@ -1004,11 +1018,12 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             continue
         until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""
         output.message(
-            f"Your pre-session brief {live.journal!r} stays readable by {therapist}{until}; "
+            f"Your pre-session brief {output.quoted(live.journal)} stays readable by {therapist}{until}; "
             "this ends it now:",
             wrap=True,
         )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
-        output.message(f"  `tj unshare {shlex.quote(live.journal)} {shlex.quote(therapist)}`")
+        unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
+        output.message(f"  {output.command(unshare)}")
 
 
 async def live_briefs(member: str, client: Client) -> list[ShareInfo]:
@@ -1111,8 +1126,10 @@ def flags_stop_text(journal: str, member: str) -> str:
         f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
         f"none: once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 "
         f"in {journal} seals no safety flag for {member}. To send them flags again later: "
-        f"`tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
-        "--safety-flags`"
+        + output.command(
+            ["tj", "share", output.journal_word(journal), member, "--full", "--role", "annotate"]
+            + ["--safety-flags"]
+        )
     )
 
 
@@ -1144,13 +1161,13 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
     copies = [name for name in ended if name != journal_name]
     if not copies:
         return (
-            f"Stopped sharing {journal_name!r} with {therapist}; the journal has a new key, so "
+            f"Stopped sharing {output.quoted(journal_name)} with {therapist}; the journal has a new key, so "
             f"what you write from now on stays private from {therapist} (they keep what they "
             "already downloaded)."
         )
     names = plain_list(repr(name) for name in copies)
     return (
-        f"Stopped sharing {journal_name!r} with {therapist}, including what you shared of it as "
+        f"Stopped sharing {output.quoted(journal_name)} with {therapist}, including what you shared of it as "
         f"{names}; each has a new key, so what you write from now on stays private from "
         f"{therapist} (they keep what they already downloaded)."
     )
@@ -1224,9 +1241,9 @@ def still_arriving(owner: str, copy: str) -> str:
     them, and how to leave that too (NU26 C2)."""
     named = f"{owner}/{copy}"
     return (
-        f"You still receive {named!r}, the copy of some of its fields {owner} keeps for you: "
-        f"those fields of what {owner} writes keep arriving there; leave it too with `tj leave "
-        f"{shlex.quote(named)}`."
+        f"You still receive {output.quoted(named)}, the copy of some of its fields {owner} keeps for you: "
+        f"those fields of what {owner} writes keep arriving there; leave it too with "
+        f"{output.command(['tj', 'leave', output.journal_word(named)])}."
     )
 
 
@@ -1268,10 +1285,12 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     name = home.run(partial(forgetting, journal_name, unlisted))
     records = home.run(lambda client: output.clinical_records(client, [journal_name]))
     if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
-        export = shlex.join([*tj_words(home), "export", "--journal", name, "--out", "DIR"])
+        export = output.command(
+            [*tj_words(home), "export", "--journal", output.journal_word(name), "--out", "DIR"]
+        )
         output.message(
             f"{name} holds {output.and_words([r.words() for r in records])}. For your "
-            f"clinical records, export it first: `{export}` writes it out.",
+            f"clinical records, export it first: {export} writes it out.",
             wrap=True,
         )
     if not yes:
@@ -1453,7 +1472,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                 owner = owners[s.journal_id]
                 # shown(): the journal name is another account's text (rev-nu29b B2)
                 erased = s.owner if s.owner_erased else ""  # the server's word (NU49 F6)
-                advice = output.forget_advice(f"{owner}/{s.journal}", s.unlisted, owner, erased)
+                advice = output.forget_advice(
+                    f"{owner}/{s.journal}", s.unlisted, owner, erased, s.journal_id
+                )
                 output.data(advice, wrap=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
@@ -1834,16 +1855,24 @@ def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
     again (the annotate role: the opt-in stands), in backticks: wrapped whole (NU49 F1)."""
     return [
         f"Safety flags: {s.member} was opted in for an earlier share of {s.journal}, which "
-        "does not carry over to this one. To send them safety flags: `tj share "
-        f"{shlex.quote(s.journal)} {shlex.quote(s.member)} --role annotate --safety-flags`."
+        "does not carry over to this one. To send them safety flags: "
+        + output.command(
+            ["tj", "share", output.journal_word(s.journal, s.journal_id), s.member]
+            + ["--role", "annotate", "--safety-flags"]
+        )
+        + "."
         for s in found
         if s.safety_flags is False and s.safety_flags_earlier
     ] + [
         f"Safety flags: you chose to send {s.member} safety flags for this share of "
         f"{s.journal}, but they only read it now, and a member who only reads could never "
         "mark a flag as read. Your choice stands: give them the annotate role again and "
-        f"flags reach them again: `tj share {shlex.quote(s.journal)} {shlex.quote(s.member)} "
-        "--role annotate`."
+        "flags reach them again: "
+        + output.command(
+            ["tj", "share", output.journal_word(s.journal, s.journal_id), s.member]
+            + ["--role", "annotate"]
+        )
+        + "."
         for s in found
         if s.safety_flags is False and s.safety_flags_read_role
     ]
@@ -1889,7 +1918,7 @@ async def command_names(journal_ids: list[str], client: Client) -> dict[str, str
 def delete_command(kept: KeptCopy, named: str = "") -> str:
     """`tj journal delete ...` for a kept copy, naming it as `named` says (its name, or its
     id when another journal of this device bears that name: NU36 #1); by id without it."""
-    return f"tj journal delete {shlex.quote(named or kept.journal_id[:12])}"
+    return output.command(["tj", "journal", "delete", output.journal_word(named, kept.journal_id)])
 
 
 def kept_copy_lines(kept: Iterable[KeptCopy], named: dict[str, str]) -> list[str]:
@@ -1897,10 +1926,10 @@ def kept_copy_lines(kept: Iterable[KeptCopy], named: dict[str, str]) -> list[str
     on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2); `named`:
     how the command to delete each names it (`command_names`)."""
     return [
-        f"Share ended, copy kept: {k.journal!r} ({kept_what(k)}; ended from one of your "
+        f"Share ended, copy kept: {output.quoted(k.journal)} ({kept_what(k)}; ended from one of your "
         f"devices {output.local_time(k.ended_at) if k.ended_at else ''}; holds "
         f"{contents_text(dict(k.contents))}): shared with nobody now; to delete it for "
-        f"good: `{delete_command(k, named.get(k.journal_id, ''))}`"
+        f"good: {delete_command(k, named.get(k.journal_id, ''))}"
         for k in kept
     ]
 
@@ -1925,8 +1954,10 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
     else:
         only = ",".join(kept.fields) if kept.fields else ""
         again = (
-            f"`tj share {shlex.quote(kept.source)} {shlex.quote(member)} --only {only}` "
-            "takes it up again"
+            output.command(
+                ["tj", "share", output.journal_word(kept.source), member, "--only", only]
+            )
+            + " takes it up again"
             if only
             else f"sharing the same fields with {member} again takes it up again"
         )
@@ -1944,10 +1975,10 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
         else " (your originals stay where you wrote them)"
     )
     return (
-        f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
+        f"{output.quoted(kept.journal)} stays on your devices, shared with nobody: it holds "
         f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "
         f"so that {again} (asking first, since {member} would get what it holds){stay}. To "
-        f"delete it for good{originals}: `{delete_command(kept, named)}`."
+        f"delete it for good{originals}: {delete_command(kept, named)}."
     )
 
 

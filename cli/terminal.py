@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Iterable
 
 from rich.markup import escape as rich_escape
 
@@ -31,18 +33,88 @@ def _visible(match: re.Match[str]) -> str:
     return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
-def shown(text: str, *, multiline: bool = True, markup: bool = False) -> str:
+OPEN, CLOSE = "\ue000", "\ue001"
+"""Where a command the CLI built (`command`) starts and ends in a message until it is shown:
+private characters `shown` writes as backticks. Only the wrapper's and `shown`'s business."""
+
+SPAN = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+"""A command span as `command` marks it (or as text from elsewhere could imitate it: `shown`
+renders only the spans `command` built)."""
+
+_BUILT: set[str] = set()
+"""The spans `command` built in this process: only these are shown as commands in backticks
+(a name holding the private characters cannot make one)."""
+
+PASTEABLE = re.compile(r"[^\s`\ue000\ue001-][^\s`\ue000\ue001]*(?: [^\s`\ue000\ue001]+)*")
+"""A word that reaches a shell exactly as printed: no leading "-" (it would read as an
+option), no backtick (it would read as the edge of a command), no whitespace but single spaces
+between words (a run would be lost to the eye, or to a terminal)."""
+
+
+def pasteable(word: str) -> bool:
+    """Whether `word`, shell-quoted in a printed command, is pasted back exactly and reads
+    as what it is (`PASTEABLE`, and no control character `shown` would escape)."""
+    return PASTEABLE.fullmatch(word) is not None and not CONTROLS[False].search(word)
+
+
+def command(words: Iterable[str]) -> str:
+    """A command to paste, as a message prints it: `words` shell-quoted (`shlex.join`) and
+    marked as a command span, which `shown` prints in backticks and the wrapper keeps whole
+    and exact, spaces and all (REV-S11B S11B-1/2). The only way to put a command in
+    backticks around text from another account: a backtick in a name is a character, never
+    the edge of a command. A word that is not `pasteable` must not be passed (name the
+    journal by its id instead: `cli.output.journal_word`)."""
+    span = f"{OPEN}{shlex.join(words)}{CLOSE}"
+    _BUILT.add(span)
+    return span
+
+
+def command_text(text: str) -> str:
+    """`command` for a command the CLI wrote out itself, already quoted for a shell (a
+    static hint's `tj export --out DIR` with a profile's `--home` put in), never for one
+    holding another account's text."""
+    span = f"{OPEN}{text}{CLOSE}"
+    _BUILT.add(span)
+    return span
+
+
+def _ticked(match: re.Match[str]) -> str:
+    span = match.group()
+    return f"`{span[1:-1]}`" if span in _BUILT else _marks_shown(span)
+
+
+def _marks_shown(text: str) -> str:
+    return text.replace(OPEN, "\\ue000").replace(CLOSE, "\\ue001")
+
+
+def ticked(text: str) -> str:
+    """`text` with each command span `command` built written in backticks, and any other
+    OPEN or CLOSE (from a name) as a visible escape."""
+    if OPEN not in text and CLOSE not in text:
+        return text
+    parts = SPAN.split(text)
+    spans = [_ticked(m) for m in SPAN.finditer(text)]
+    out = [_marks_shown(parts[0])]
+    for span, part in zip(spans, parts[1:], strict=True):
+        out += [span, _marks_shown(part)]
+    return "".join(out)
+
+
+def shown(text: str, *, multiline: bool = True, markup: bool = False, ticks: bool = True) -> str:
     """`text` made safe for a terminal: every control character (C0, C1, DEL, bidirectional
     formatting; newline and tab kept when `multiline`) written as a visible escape such as
     `\\x1b`, so that text from another account (a crisis line, a note, a name, an entry)
     can neither move the cursor nor erase or reorder lines (R13 finding 2). With `markup`,
     also escaped for rich markup (a str cell of a rich Table). Every print of the CLI goes
     through it: `message`, `data`, `print_json`, the safety message and table cells.
+    A command span (`command`) is written in backticks here (unless not `ticks`: the
+    wrapper's, which keeps it whole first).
     When `multiline`, a CRLF (an entry written from a Windows file before NU33 #1) is shown
     as the line break it is; a lone CR, which would return the cursor, is escaped."""
     if multiline and "\r\n" in text:
         text = text.replace("\r\n", "\n")
     safe = CONTROLS[multiline].sub(_visible, text)
+    safe = ticked(safe) if ticks else safe
     return rich_escape(safe) if markup else safe
 
 

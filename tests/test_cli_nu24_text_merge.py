@@ -130,11 +130,11 @@ def test_a_merged_safety_plan_names_its_journal_quoted_for_the_shell() -> None:
     import shlex
     from datetime import UTC, datetime
 
-    from cli.output import merged_line
+    from cli.output import merged_line, shown
     from client_sdk.settling import MergedText
 
     name = 'Ana\'s "safe" words'
     merged = MergedText("ab" * 16, "safety_plan", "", name, datetime(2026, 1, 1, tzinfo=UTC))
-    line = merged_line(merged)
+    line = shown(merged_line(merged))  # as printed
     command = line[line.index("`") + 1 : line.rindex("`")]
     assert shlex.split(command) == ["tj", "safety", "plan", "--journal", name], line

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli.export import import_summary
+from cli.output import shown
 from client_sdk.portability import ImportReport
 from tests.conftest import RunningServer
 from tests.table_cells import column
@@ -88,14 +89,14 @@ def test_the_import_summary_words_each_count_in_the_singular_or_the_plural() -> 
         trash_expired=3,
         not_archived=["Night dreams", "Old"],
     )
-    assert import_summary(many) == (
+    assert shown(import_summary(many)) == (  # its commands as printed (`shown`)
         "Imported 1 entry into 1 journal; skipped 2 shared journals: "
         "ben/Personal, ben/Work; left out 3 entries in the trash for 30 days or more; "
         "skipped 2 therapist notes; Night dreams and Old were archived when exported: archive "
         "them when online (`tj journal archive 'Night dreams'`, `tj journal archive Old`)."
     )
     one = ImportReport(journals={"a": "b"}, entries={"x": "y"}, not_archived=["Night dreams"])
-    assert import_summary(one, "dayone").endswith(
+    assert shown(import_summary(one, "dayone")).endswith(
         "; Night dreams was archived when exported: archive it when online "
         "(`tj journal archive 'Night dreams'`)."
     )

@@ -19,6 +19,7 @@ import nacl.utils
 import pytest
 
 from cli.advice import forget_unsent
+from cli.output import shown
 from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
 from client_sdk.replica import _archived, is_archived
 from client_sdk.sharing import unsent_error
@@ -339,7 +340,7 @@ async def test_forget_refuses_a_journal_with_changes_not_yet_on_the_server(
     )
     with pytest.raises(InvalidInput, match=waiting) as refused:
         await tom.shares.forget("ana/Personal")
-    assert forget_unsent(refused.value).endswith(
+    assert shown(forget_unsent(refused.value)).endswith(
         "sync first (`tj sync`), then run `tj forget ana/Personal` again"
     )
     assert traces(tom.home, journal, second)
@@ -493,7 +494,7 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
         "them; sync first, then discard it again"
     )
-    assert forget_unsent(both) == (
+    assert shown(forget_unsent(both)) == (
         "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
         "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
         "them; sync first (`tj sync`), then run `tj forget ana/Personal --unlisted` again"
@@ -511,7 +512,7 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         "ana/Personal",
         f"{'dd' * 6} {'cc' * 6}",
     )
-    assert forget_unsent(aside) == (
+    assert shown(forget_unsent(aside)) == (
         "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
         "not on the server): forgetting the copy would lose them; keep their words (`tj "
         "set-aside list --json > refused.json`), then drop them (`tj set-aside drop "

@@ -312,7 +312,7 @@ async def test_a_settled_line_offers_back_only_what_this_device_added(
     list wins on the laptop, nothing is applied again (the laptop's addition is in it), and
     the laptop's line does not offer to add back 'Sleep', the phone's removal. A tag this
     device added and the other device removed after seeing it is still offered back."""
-    from cli.output import add_back_command
+    from cli.output import add_back_command, shown
 
     laptop, phone, _ = await two_devices(signup, login)
     for n in range(ATTEMPTS):
@@ -333,7 +333,7 @@ async def test_a_settled_line_offers_back_only_what_this_device_added(
     await phone.sync(strict=True)
     [told] = [s for s in (await laptop.sync(strict=True)).settled if s.field == "tags"]
     assert told.lost() == ["y"] and not told.applied_again
-    assert add_back_command(told) == f"`tj edit {entry[:12]} --tag y` adds them back"
+    assert shown(add_back_command(told)) == f"`tj edit {entry[:12]} --tag y` adds them back"
 
 
 async def test_the_marks_are_found_by_an_index_not_by_reading_the_whole_history(

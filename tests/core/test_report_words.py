@@ -106,7 +106,7 @@ def test_a_set_aside_change_is_named_from_the_devices_list() -> None:
 
 def test_the_cli_prints_the_sdks_sentences_with_its_commands_added() -> None:
     r = report()
-    cli = output.settled_lines(r)
+    cli = [output.shown(line) for line in output.settled_lines(r)]  # as printed
     sdk = [
         *(s.line(output.local_time) for s in r.settled),
         *(m.line(output.local_time) for m in r.merged_texts),
@@ -151,7 +151,7 @@ def test_a_member_who_left_but_reads_a_copy_is_told_without_a_command() -> None:
     assert left.describe(ends_copy="`tj unshare Personal drsmith`").endswith(
         "still reaches them (`tj unshare Personal drsmith` ends it)"
     )
-    cli, again = output.departure_lines(SyncReport(departures=[left]))
+    cli, again = map(output.shown, output.departure_lines(SyncReport(departures=[left])))
     assert cli.endswith("(`tj unshare Personal drsmith` ends it).")
     assert again.startswith("  If they did not mean to leave, share again:")
 
