@@ -83,10 +83,10 @@ def parse_answers(
 ) -> list[int] | None:
     if value is None:
         return None
-    try:
-        return [int(part) for part in value.replace(" ", "").split(",") if part != ""]
-    except ValueError:
-        raise click.BadParameter("answers are whole numbers separated by commas") from None
+    parts = [part for part in value.replace(" ", "").split(",") if part != ""]
+    if not all(ASCII_NUMBER.fullmatch(part) for part in parts):  # "٣" is no answer (F8)
+        raise click.BadParameter("answers are whole numbers separated by commas")
+    return [int(part) for part in parts]
 
 
 @measure.command("take")
