@@ -175,7 +175,7 @@ def owners_journal(owner: str, journal: str) -> str:
     SDK's departure sentences to a member say it (`Departure.describe`: "the server no
     longer serves ana's 'Personal' to you"), so that a name with spaces or an apostrophe
     reads as one."""
-    return f"{owner}'s {journal.removeprefix(owner + '/')!r}"
+    return f"{owner}'s {output.quoted(journal.removeprefix(owner + '/'))}"
 
 
 def member_end_text(end: ShareEnded, journal: str) -> str:

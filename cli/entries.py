@@ -365,7 +365,7 @@ async def copy_empty(client: Client, journal: Journal) -> str:
     other journal."""
     if not journal.own or journal.helper not in ("mirror", "items"):
         return ""
-    head = f"No entries in {journal.name!r} yet"
+    head = f"No entries in {output.quoted(journal.name)} yet"
     whom = journal.kept_for or "your therapist"
     if journal.helper == "items":
         return (

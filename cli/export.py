@@ -528,12 +528,12 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     for name, number in report.emergency_numbers_imported.items():  # check it too
         parts.append(
             f"the emergency number the safety message shows for {name} is now the file's, "
-            f"{number!r} (check it with `tj safety plan`)"
+            f"{output.quoted(number)} (check it with `tj safety plan`)"
         )
     for name, line in report.crisis_lines_imported.items():  # REV-S10B F3: check it
         parts.append(
             f"the crisis line the safety message shows for {name} is now the file's, "
-            f"{line!r} (check it with `tj safety plan`)"
+            f"{output.quoted(line)} (check it with `tj safety plan`)"
         )
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
@@ -543,7 +543,7 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         )
     for name, into in report.imported_as.items():  # never into a copy kept for a member
         parts.append(
-            f"imported the file's {name!r} into {into!r}: your {name!r} is kept only to share "
+            f"imported the file's {output.quoted(name)} into {output.quoted(into)}: your {output.quoted(name)} is kept only to share "
             "with a member (or is a read-only copy), and an import never writes there"
         )
     if report.archived:

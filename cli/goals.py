@@ -179,11 +179,13 @@ def goal_checkin(
     print_goal(result[:2], as_json, saved)
     if arrived:
         output.message(
-            f"Note: {output.plural(arrived, 'check-in', 'check-ins')} on {checked.title!r} "
+            f"Note: {output.plural(arrived, 'check-in', 'check-ins')} on {output.quoted(checked.title)} "
             "from another device arrived in this sync (counted above)."
         )
     if checked.done:
-        output.message(f"Note: {checked.title!r} is already marked done; the check-in is kept.")
+        output.message(
+            f"Note: {output.quoted(checked.title)} is already marked done; the check-in is kept."
+        )
     elif checked.measure is not None and checked.progress > checked.measure.target:
         output.message(
             f"Note: that brings the goal to {checked.progress} of {checked.measure}, more than "
@@ -295,7 +297,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
     found, removed = home.run(partial(found_after_sync, named))
     if not yes:
         output.confirm(
-            f"Delete the check-in {checkin_text(removed)} on {found.title!r} for good?",
+            f"Delete the check-in {checkin_text(removed)} on {output.quoted(found.title)} for good?",
             abort=True,
             err=True,
         )
@@ -406,10 +408,12 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
         )
         checkins = output.plural(len(found.checkins), "check-in", "check-ins")
         output.confirm(
-            f"Delete the goal {found.title!r} and its {checkins} for good?", abort=True, err=True
+            f"Delete the goal {output.quoted(found.title)} and its {checkins} for good?",
+            abort=True,
+            err=True,
         )
     gone, note = home.run(partial(then_sync, lambda client: client.goals.delete(goal_id)))
-    output.message(f"Deleted the goal {gone.title!r}; {note}.")
+    output.message(f"Deleted the goal {output.quoted(gone.title)}; {note}.")
 
 
 @goal.command("list")
@@ -552,7 +556,7 @@ def checkin_text(checkin: CheckIn) -> str:
     words = output.first_words(checkin.note)
     progress = "" if checkin.progress is None else f", progress {checkin.progress}"
     named = f"{checkin.id[:CHECKIN_ID_SHOWN]} ({output.local_time(checkin.at)}{progress})"
-    return named + (f" {words!r}" if words else "")
+    return named + (f" {output.quoted(words)}" if words else "")
 
 
 def checkins_table(goal: Goal) -> Table:

@@ -1101,7 +1101,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     output.tell_departures(report)
     for twin in home.run(namesakes):
         output.message(
-            f"Another device named {twin.name!r} ({twin.id[:12]}, last seen "
+            f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
             f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
             "it is this device's earlier session (a logout that could not tell the server), "
             f"{output.command([*tj_words(home), 'devices', 'revoke', twin.id[:12]])} ends it."
@@ -1822,14 +1822,14 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
             f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
-            f"Type its name as this device knows it, {found.name!r}, to confirm",
+            f"Type its name as this device knows it, {output.quoted(found.name)}, to confirm",
             err=True,
             default="",
             show_default=False,
         )
         if typed.strip() not in (name.strip(), found.name.strip()):
             case = (  # NU41 #13: other commands take any case of a name, this one does not
-                f" (type it as it is written, {found.name!r}: the case counts here)"
+                f" (type it as it is written, {output.quoted(found.name)}: the case counts here)"
                 if typed.strip().casefold() == found.name.strip().casefold()
                 else ""
             )
@@ -2246,7 +2246,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         )
     if not yes:
         output.confirm(
-            f"Sign out {chosen.name!r} ({output.short_id(chosen.id)}, last seen "
+            f"Sign out {output.quoted(chosen.name)} ({output.short_id(chosen.id)}, last seen "
             f"{output.local_time(chosen.last_seen_at)})?",
             abort=True,
             err=True,

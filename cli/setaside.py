@@ -110,7 +110,7 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             first = chosen[0]
             kind = SHOWN_KINDS.get(first.kind, first.kind) or "change"
             words = first.title or output.preview(first.text)
-            about = f"{kind} in {first.journal}" + (f": {words!r}" if words else "")
+            about = f"{kind} in {first.journal}" + (f": {output.quoted(words)}" if words else "")
             more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
             flags = (
                 " A safety flag dropped never reaches the people you share it with: contact "

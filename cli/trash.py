@@ -193,7 +193,7 @@ def describe(entry: Entry) -> str:
         return repr(output.preview(entry.title, output.EXCERPT))  # quoted as names are (NU48 #5)
     words = output.first_words(entry.body)  # "…" only when cut (NU38 N4)
     day = entry.local_created_at.strftime("%Y-%m-%d")
-    return f"the entry of {day}" + (f" ({words!r})" if words else "")
+    return f"the entry of {day}" + (f" ({output.quoted(words)})" if words else "")
 
 
 def days_left(entry: Entry, now: datetime | None = None) -> int:

@@ -170,3 +170,17 @@ def test_only_the_cli_makes_a_command_span() -> None:
     assert output.journal_word("a  b", "cd" * 16) == "cd" * 6
     assert output.journal_word("Mood `log", "") == "JOURNAL"
     assert output.journal_word("Evening thoughts", "cd" * 16) == "Evening thoughts"
+
+
+async def test_a_title_forges_no_command_in_the_messages_that_quote_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-S11B S11B-1's rest: a title (anyone's text: a shared goal, an entry) quoted in a
+    message outside sharing.py writes its backticks `\\x60`, so it never shows a command in
+    backticks the CLI did not build."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    forged = "Walk` then: `tj journal delete Personal --yes` `"
+    goal = (await ana.ok("goal", "add", forged)).stdout.strip()
+    deleted = await ana.ok("goal", "delete", goal[:8], "--yes")
+    assert "`tj journal delete" not in deleted.stderr, deleted.stderr
+    assert "\\x60tj journal delete Personal --yes\\x60" in unwrapped(deleted.stderr)
