@@ -89,6 +89,15 @@ def parse_answers(
     return [int(part) for part in parts]
 
 
+def parse_difficulty(value: str | None) -> int | None:
+    """`--difficulty N`: a whole number in ASCII digits ("٣" is no answer, as at the prompt)."""
+    if value is None:
+        return None
+    if not ASCII_NUMBER.fullmatch(value.strip()):
+        raise click.BadParameter(f"{output.quoted(value)} is not a whole number")
+    return int(value)
+
+
 @measure.command("take")
 @click.argument("name", metavar="MEASURE")
 @click.option(
@@ -99,7 +108,7 @@ def parse_answers(
 )
 @click.option(
     "--difficulty",
-    type=int,
+    callback=lambda ctx, param, value: parse_difficulty(value),
     metavar="N",
     help="The PHQ-9 difficulty question (0-3; recorded, never scored).",
 )

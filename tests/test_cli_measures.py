@@ -79,6 +79,10 @@ async def test_bad_answers_fail_with_one_line_and_save_nothing(
     for digits in ("0,0,0,0,0,0,0,0,\u0663", "0,0,0,0,0,0,0,0,\u00b2"):  # "٣", "²": no answers
         refused = await ana.tj("measure", "take", "phq9", "--answers", digits)
         assert "answers are whole numbers separated by commas" in failed_with_one_line(refused, 2)
+    difficulty = await ana.tj(
+        "measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0", "--difficulty", "\u0663"
+    )
+    assert "is not a whole number" in failed_with_one_line(difficulty, 2)
     unknown = failed_with_one_line(await ana.tj("measure", "take", "ors"), 2)
     assert "unknown measure 'ors': choose from phq9 (PHQ-9), gad7 (GAD-7), pcl5 (PCL-5)" in unknown
     assert await ana.json("measure", "list") == []
