@@ -169,7 +169,7 @@ def journal_word(name: str, journal_id: str = "") -> str:
     an id, "JOURNAL" for the user to fill in."""
     if pasteable(name):
         return name
-    return journal_id[:12] if journal_id else "JOURNAL"
+    return short_id(journal_id) if journal_id else "JOURNAL"
 
 
 def prose(name: str) -> str:

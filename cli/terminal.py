@@ -64,9 +64,7 @@ def command(words: Iterable[str]) -> str:
     backticks around text from another account: a backtick in a name is a character, never
     the edge of a command. A word that is not `pasteable` must not be passed (name the
     journal by its id instead: `cli.output.journal_word`)."""
-    span = f"{OPEN}{shlex.join(words)}{CLOSE}"
-    _BUILT.add(span)
-    return span
+    return command_text(shlex.join(words))
 
 
 def command_text(text: str) -> str:

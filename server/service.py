@@ -825,14 +825,14 @@ class Service:
         """Look an account up by name: needs a session and is rate-limited per account and
         per client address (accounts are cheap: R9B finding 4), so that sessions cannot be
         used to enumerate usernames."""
-        await self._count_lookups(caller, client, 1)
+        await self._count_lookups(caller, client)
         account = await self.storage.account_by_username(normalize_username(request.username))
         if account is None:
             raise NotFound("no account has that username")
         return public_identity(account)
 
-    async def _count_lookups(self, caller: Caller, client: str, count: int) -> None:
-        """Count `count` lookups of accounts by username (/v1/account/identity) against
+    async def _count_lookups(self, caller: Caller, client: str) -> None:
+        """Count one lookup of an account by username (/v1/account/identity) against
         `identity_lookups_per_minute`, per account and per client address; past it, 429
         `lookup_rate_exceeded` and nothing is looked up."""
         limit = self.settings.identity_lookups_per_minute
@@ -841,7 +841,6 @@ class Service:
             + _per_address("identity-at:", client, limit),
             "identity lookups by this account or from this address",
             code="lookup_rate_exceeded",
-            count=count,
         )
 
     async def _count_id_lookups(self, caller: Caller, count: int) -> None:
