@@ -2366,7 +2366,8 @@ class Replica:
             or journal.cursor != notice.after
             or not seqs
             or seqs[0] <= notice.after
-            or seqs != list(range(seqs[0], notice.head + 1))
+            or seqs[-1] != notice.head
+            or seqs != list(range(seqs[0], seqs[0] + len(seqs)))
             or any(record.epoch > state.epoch for record in notice.records)
         ):
             return False
