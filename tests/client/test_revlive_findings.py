@@ -4,9 +4,11 @@ main at c3a09bfe and shows one finding."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
-from tests.client.test_live_records import count_requests, notices, personal, quiet, bodies
-from tests.conftest import ClientFactory
+from tests.client.hostile import HostileServer
+from tests.client.test_live_records import bodies, count_requests, notices, personal, quiet
+from tests.conftest import ClientFactory, RunningServer
 
 
 async def test_a_notice_with_a_huge_head_only_makes_the_device_pull(
@@ -51,3 +53,54 @@ async def test_a_notice_with_a_far_head_costs_no_memory_in_proportion_to_it(
         tracemalloc.stop()
     assert not report.notice_only
     assert peak < 8 * 1024 * 1024, f"{peak:,} bytes at the peak of one sync"
+
+
+async def test_a_refused_lookup_in_the_withholding_check_never_counts_a_gap_delivered(
+    signup: ClientFactory, hostile: HostileServer, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Q3: tom's first note is withheld; the lookup of tom the check asks is refused (429):
+    the sync fails (after its pages applied, loud in sync(), swallowed by watch()), and
+    once lookups are answered the gap is reported withheld: never counted delivered."""
+    from aiohttp import web
+
+    from client_sdk.errors import RateLimited
+    from tests.client.hostile import login_through
+    from tests.client.sharing_support import share_with
+    from tests.client.test_withholding import drop_record, journal_seqs, write_each_synced
+
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    journal = (await laptop.journals.get("Personal")).id
+    before = journal_seqs(live_server, bytes.fromhex(journal))
+    await tom.notes.add(journal, "Try the breathing exercise")
+    await tom.sync(strict=True)
+    first = [s for s in journal_seqs(live_server, bytes.fromhex(journal)) if s not in before]
+    await tom.notes.add(journal, "Sleep diary this week")
+    await tom.sync(strict=True)
+    await laptop.sync(strict=True)
+    await write_each_synced(laptop, ["after the notes"])
+    for seq in first:
+        drop_record(live_server, seq)
+
+    async def refuse() -> None:
+        raise web.HTTPTooManyRequests(headers={"Retry-After": "3600"})
+
+    hostile.holds["/v1/account/identity-by-id"] = refuse
+    phone = await login_through(hostile, "ana", tmp_path / "phone")
+    try:
+        refused = None
+        try:
+            await phone.sync()
+        except RateLimited as error:
+            refused = error
+        notes = {n.text for n in await phone.notes.list()}
+        del hostile.holds["/v1/account/identity-by-id"]
+        report = await phone.sync()
+        gaps = [(g.author, g.missing) for g in report.withheld]
+    finally:
+        await phone.close()
+    assert refused is not None, "the refused lookup failed the sync (Open: s11bfix)"
+    assert notes == {"Sleep diary this week"}, "its pages applied before the check failed"
+    assert gaps == [(tom.profile.account_id, ((1, 1),))], report.withheld
