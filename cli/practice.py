@@ -147,16 +147,24 @@ def flag_label(flag: str) -> str:
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
     dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
-    "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED); "answered above
+    "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
+    (erased?)" for ERASED_UNLISTED, "no longer served" for UNLISTED_ENDED); "answered above
     0" becomes "above 0"; caseload.HELD_BACK is "not all downloaded" (one line below the
     table names those clients and `tj verify`); "fingerprint not verified" has
     none (the table marks the client's name: UNVERIFIED_MARK, NU34 #9: the flag took a line
     of its own in the column). `flag_details` says the whole flag below the table whenever its
     label leaves more out than that word. Pure."""
-    from client_sdk.caseload import ERASED_ENDED, HELD_BACK, UNVERIFIED  # not at start-up
+    from client_sdk.caseload import (  # not at start-up
+        ERASED_ENDED,
+        ERASED_UNLISTED,
+        HELD_BACK,
+        UNVERIFIED,
+    )
 
     if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
         return "share ended (erased?)"
+    if flag == ERASED_UNLISTED:
+        return "no longer served (erased?)"
     if flag == HELD_BACK:  # said whole once below the table, for every such client
         return "not all downloaded"
     label, paren, inside = flag.partition(" (")

@@ -287,6 +287,19 @@ ERASED_ENDED = "share ended (account appears erased: the server no longer knows 
 """The "share ended" tag of a client whose account the server said no longer exists when
 their share stopped being served (NU43 #8): its word, said as such."""
 
+UNLISTED_ENDED = "no longer served (the client ended the share, or the server is withholding it)"
+"""The tag of a client whose journals the server stopped serving while nothing their owner
+signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its
+removal, so the server's word cannot be told from a server hiding the journal; said so, never
+as an ended share."""
+
+ERASED_UNLISTED = (
+    "no longer served (account appears erased: the server no longer knows it; "
+    "or the server is withholding it)"
+)
+"""UNLISTED_ENDED of a client whose account the server also says no longer exists: both its
+word (a server hiding a journal can also say its owner was erased)."""
+
 COPY_DISCARDED = "whose copy you discarded on this device"
 """In a safety flag's reason ("safety flag (1 unacknowledged, 1 raised before this share:
 earlier share whose copy you discarded on this device)"): the flags raised before the
@@ -660,6 +673,7 @@ def caseload_row(
     low_mood: int = DEFAULT_LOW_MOOD,
     share_ended: bool = False,
     owner_erased: bool = False,
+    ended_by_server: bool = False,
     ended_journals: Sequence[str] = (),
     ending_soon: Sequence[tuple[str, datetime]] = (),
     invalid_results: Sequence[InvalidResult] = (),
@@ -679,7 +693,9 @@ def caseload_row(
     (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason.
     `owner_erased`: with `share_ended`, the server said the client's account no longer
     exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
-    ERASED_ENDED, words only. `held_back`: the client's journals this device stopped
+    ERASED_ENDED, words only. `ended_by_server`: with `share_ended`, the end of some of the
+    client's shares is the server's word alone (`Replica.ended_by_server_only`): the tag is
+    UNLISTED_ENDED (ERASED_UNLISTED with `owner_erased`), never "share ended". `held_back`: the client's journals this device stopped
     downloading (`CaseloadRow.held_back`): flagged HELD_BACK (tier 3), never "no shared
     entries yet" or "no shared entry for N days"; the other flags (a safety flag that did
     arrive) are said as ever."""
@@ -701,10 +717,14 @@ def caseload_row(
     prior = tuple(f for f in unread if f.before_share)
     reasons: list[tuple[int, str, datetime | None]] = []  # each with its tier and signal time
     if share_ended:
-        tag = ERASED_ENDED if owner_erased else "share ended"
+        if ended_by_server:
+            tag = ERASED_UNLISTED if owner_erased else UNLISTED_ENDED
+        else:
+            tag = ERASED_ENDED if owner_erased else "share ended"
         reasons.append((-1, tag, None))  # a tag, said first; sets no tier
         if unread:
-            label = f"safety flag ({len(unread)} unacknowledged when the share ended)"
+            stopped = "it stopped being served" if ended_by_server else "the share ended"
+            label = f"safety flag ({len(unread)} unacknowledged when {stopped})"
             reasons.append((0, label, max(f.raised_at for f in unread)))
     elif unread:
         context = ""

@@ -531,6 +531,8 @@ class Caseload:
                     low_mood=low_mood,
                     share_ended=ended,
                     owner_erased=ended and owner_id.hex() in erased,  # the server's word
+                    ended_by_server=ended
+                    and any(self._replica.ended_by_server_only(j, moment_ms) for j in journals),
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals

@@ -5155,6 +5155,20 @@ class Replica:
             return not current or terms.ended(now)
         return 0 < journal.expires_at <= now
 
+    def ended_by_server_only(self, journal: LocalJournal, now: int) -> bool:
+        """Whether `journal`, shared with this account, is no longer served to it (REVOKED)
+        while nothing signed by its owner ended the share by `now` (ms UTC): the access chain
+        this device verified still grants it, or no chain is verified here and no signed end
+        date passed. The server's word alone: the owner may have ended the share (a removed
+        member is not served its removal, protocol.md 4.19) or the server may be
+        withholding the journal. False for a journal this account owns or still served."""
+        if journal.role != REVOKED or journal.owner_id == self.profile.account_id:
+            return False
+        if self.share_lapsed(journal, now):
+            return False  # ended by what its owner signed
+        state = self.chains.state(journal.journal_id)
+        return state is None or state.current_terms(self.profile.account_id, now) is not None
+
     async def change_access(
         self,
         journal: LocalJournal,

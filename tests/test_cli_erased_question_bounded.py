@@ -72,7 +72,7 @@ async def test_a_held_erased_question_does_not_hold_the_caseload(
         assert hostile.paths.count(KNOWN) == 1
     assert result.exit_code == 0, result.output
     [row] = [line for line in result.stdout.splitlines() if line.startswith("lea ")]
-    assert "share ended" in row and "erased" not in result.output
+    assert "no longer served" in row and "erased" not in result.output
 
 
 async def test_a_try_later_answer_is_not_retried(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from client_sdk.caseload import UNLISTED_ENDED
 from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import RunningServer
 from tests.run_days import days_from
@@ -150,8 +151,9 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     await drsmith.ok("sync")
     rows = {row["client"]: row for row in await drsmith.json("caseload")}
     assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
-    assert rows["ana"]["flags"][0] == "share ended"
-    assert "safety flag (1 unacknowledged when the share ended)" in rows["ana"]["flags"]
+    # drsmith's device is not served ana's signed removal: the end is the server's word
+    assert rows["ana"]["flags"][0] == UNLISTED_ENDED
+    assert "safety flag (1 unacknowledged when it stopped being served)" in rows["ana"]["flags"]
     assert rows["ana"]["last_entry"] is not None and rows["ana"]["scores"][0]["score"] == 9
     # an ended share does not demote a client whose last data carries a safety flag (NU19 C6)
     assert list(rows) == ["ana", "margaret-oconnell"]

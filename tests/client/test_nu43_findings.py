@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, departures, wire
-from client_sdk.caseload import ERASED_ENDED
+from client_sdk.caseload import ERASED_UNLISTED
 from tests.client.hostile import HostileServer, ReplyRewrite, serving
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -85,7 +85,7 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
                 "the server is withholding it"
             )
             [row] = await drsmith.caseload.list()
-            assert row.share_ended and row.flags[0] == ERASED_ENDED and row.owner_verified
+            assert row.share_ended and row.flags[0] == ERASED_UNLISTED and row.owner_verified
 
             await kim.entries.write(None, "After.", mood=6)
             await kim.sync()
@@ -96,7 +96,7 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
             entries = await drsmith.entries.list("kim/Personal")
             assert sorted(e.body for e in entries) == ["After.", "Before."]
             [row] = await drsmith.caseload.list()
-            assert not row.share_ended and row.owner_verified and ERASED_ENDED not in row.flags
+            assert not row.share_ended and row.owner_verified and ERASED_UNLISTED not in row.flags
             pinned = await drsmith.store.peer(kim.profile.account_id)
             assert pinned is not None and pinned.verified
         finally:

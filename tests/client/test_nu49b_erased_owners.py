@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, departures, wire
-from client_sdk.caseload import ERASED_ENDED
+from client_sdk.caseload import ERASED_UNLISTED, UNLISTED_ENDED
 from client_sdk.models import now_ms
 from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import share_with
@@ -58,8 +58,8 @@ async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_c
             [asked] = hostile.bodies("/v1/account/known")
             assert wire.decode(wire.AccountsRequest, asked).account_ids == [lea.profile.account_id]
             rows = {r.client: r for r in await drsmith.caseload.list()}
-            assert rows["lea"].flags[0] == ERASED_ENDED and rows["lea"].owner_verified
-            assert ERASED_ENDED not in rows["kim"].flags and not rows["kim"].share_ended
+            assert rows["lea"].flags[0] == ERASED_UNLISTED and rows["lea"].owner_verified
+            assert ERASED_UNLISTED not in rows["kim"].flags and not rows["kim"].share_ended
             shared = {s.owner: s for s in await drsmith.shares.with_me(refresh=False)}
             assert shared["lea"].owner_erased and shared["lea"].owner_verified
             assert not shared["kim"].owner_erased
@@ -75,6 +75,6 @@ async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_c
             assert await drsmith.shares.ask_erased_owners() == []
             assert len(hostile.bodies("/v1/account/known")) == 2
             rows = {r.client: r for r in await drsmith.caseload.list()}
-            assert rows["lea"].share_ended and ERASED_ENDED not in rows["lea"].flags
+            assert rows["lea"].share_ended and rows["lea"].flags[0] == UNLISTED_ENDED
         finally:
             await drsmith.close()

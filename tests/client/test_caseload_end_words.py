@@ -1,0 +1,61 @@
+"""How the caseload words a client whose shares ended (REV-LIVE L2): "share ended" only when
+the owner's signed terms ended it on this device (an end date passed, by the chain this device
+verified); a journal the server stopped serving while those terms still grant it is "no longer
+served", the server's word, with the server possibly withholding it said beside, never as a
+share the client ended (real server on loopback, real crypto)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk.caseload import UNLISTED_ENDED
+from tests.client.hostile import HostileServer, serving
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_nu43_findings import hiding
+from tests.client.test_share_ended_notices import DAY_MS, move_clocks, shared_until_tomorrow
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def test_a_share_whose_signed_end_date_passed_reads_share_ended(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom, _, _ = await shared_until_tomorrow(signup)
+    await ana.entries.write(None, "Before the end.", mood=5)
+    await ana.sync()
+    await tom.sync()
+    [row] = await tom.caseload.list()
+    assert not row.share_ended, row.flags
+    later = move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    await tom.sync()
+    [row] = await tom.caseload.list(now=datetime.fromtimestamp(later / 1000, UTC))
+    assert row.share_ended and row.flags[0] == "share ended", row.flags
+    assert UNLISTED_ENDED not in row.flags
+
+
+async def test_a_journal_the_server_hides_while_its_share_goes_on_is_no_longer_served(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    kim = await signup("kim")
+    async with serving(HostileServer(live_server.url), set()) as hostile:
+        drsmith = await Client.signup(
+            hostile.url, "drsmith", PASSWORD, home=tmp_path / "drsmith", kdf_cost=INSECURE_TEST_COST
+        )
+        try:
+            await share_with(kim, drsmith)
+            await drsmith.shares.verify("kim", await kim.shares.fingerprint())
+            await kim.entries.write(None, "Before.", mood=4)
+            await kim.sync()
+            await drsmith.sync()
+            hostile.replies["/v1/journals/list"] = hiding(await journal_id(kim, "Personal"))
+            await drsmith.shares.with_me()
+            await drsmith.sync()
+            [row] = await drsmith.caseload.list()
+            # kim's signed grant still stands on drsmith's device: the server's word alone
+            assert row.share_ended and row.flags[0] == UNLISTED_ENDED, row.flags
+            assert "share ended" not in row.flags
+        finally:
+            await drsmith.close()
