@@ -169,6 +169,10 @@ class Settings:
     # device that never reads delays nobody else (REV-SRV F1; protocol.md /v1/live).
     live_outbox: int = 64
     live_send_timeout_ms: int = 15_000
+    # A ping on each live socket this long after the last (once nothing waits to be sent);
+    # a socket whose pong is not back within half of it is dropped (a dead or unread peer),
+    # and a refused upgrade is told to wait this long and 5 s more (Retry-After).
+    live_heartbeat_ms: int = 25_000
     # Envelope bytes of one journal a journal list carries (the newest epochs'); the older
     # ones are read a page at a time through /v1/journals/keys (protocol.md).
     listed_key_bytes: int = LISTED_KEY_BYTES
@@ -188,8 +192,10 @@ class Settings:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
         if self.max_live_per_device < 1 or self.max_live_per_account < 1:
             raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
-        if self.live_outbox < 1 or self.live_send_timeout_ms < 1:
-            raise ValueError("live_outbox and live_send_timeout_ms must be at least 1")
+        if self.live_outbox < 1 or self.live_send_timeout_ms < 1 or self.live_heartbeat_ms < 1:
+            raise ValueError(
+                "live_outbox, live_send_timeout_ms and live_heartbeat_ms must be at least 1"
+            )
         if self.body_timeout_ms < 1:
             raise ValueError("body_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
@@ -367,6 +373,7 @@ class Service:
             settings.max_live_per_account,
             settings.live_outbox,
             settings.live_send_timeout_ms / 1000,
+            settings.live_heartbeat_ms / 1000,
         )
         self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
