@@ -16,6 +16,7 @@ from aiohttp import web
 from client_sdk import wire
 from server import logs, routes
 from server.errors import (
+    BodyRefused,
     MethodNotAllowed,
     NotFound,
     ServerError,
@@ -131,9 +132,11 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
         and request.headers.get("Content-Encoding", "identity").strip().lower() != "identity"
     ):
         # A stranger's body is never inflated (REV-SRV F4): refused unread, connection closed.
-        refused = UnsupportedMedia("send the body of a public endpoint without a Content-Encoding")
-        refused.closes_connection = True
-        raise refused
+        raise BodyRefused(
+            "send the body of a public endpoint without a Content-Encoding",
+            code=UnsupportedMedia.code,
+            status=UnsupportedMedia.status,
+        )
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
         # The scheme in any case, then one space or more (RFC 7235 `1*SP`, RFC 6750 2.1).
