@@ -1441,6 +1441,7 @@ class Service:
         accounts = [m.account_id for m in members]
         if len(set(accounts)) != len(accounts):
             raise BadRequest("a rotation names the same account twice")
+        existing = await self.storage.existing_accounts(accounts)  # one query for every member
         for member in members:
             if member.account_id == caller.account_id:
                 if member.role != "owner" or member.expires_at:
@@ -1448,7 +1449,7 @@ class Service:
                 continue
             if member.role not in SHARE_ROLES:
                 raise BadRequest(f"role must be one of {', '.join(SHARE_ROLES)}")
-            if await self.storage.account_by_id(member.account_id) is None:
+            if member.account_id not in existing:
                 raise NotFound("no account has that id")
         if caller.account_id not in accounts:
             raise BadRequest("a rotation seals the new key to the owner too")
@@ -1487,11 +1488,8 @@ class Service:
         `_count_id_lookups` (REV-S11 S11-4)."""
         asked = list(dict.fromkeys(request.account_ids))
         await self._count_id_lookups(caller, len(asked))
-        known: list[bytes] = []
-        for account_id in asked:
-            if await self.storage.account_by_id(account_id) is not None:
-                known.append(account_id)
-        return wire.AccountsKnown(known)
+        existing = await self.storage.existing_accounts(asked)  # one query, not one an id
+        return wire.AccountsKnown([account_id for account_id in asked if account_id in existing])
 
 
 def _new_recovery(public_key: bytes, bundle: bytes) -> tuple[bytes, bytes] | None:
