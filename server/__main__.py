@@ -323,6 +323,7 @@ LIMIT_OPTIONS = (
     ("--live-heartbeat-ms", "live_heartbeat_ms", "time from one ping of the server's to the next on a live socket (once nothing waits to be sent); a socket whose pong is not back within half of it is dropped, and a refused live upgrade is told to retry after it and 5 s more"),
     ("--listed-key-bytes", "listed_key_bytes", "bytes of one journal's key envelopes a journal list carries, newest epochs first (older ones are paged through /v1/journals/keys)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
+    ("--public-body-timeout-ms", "public_body_timeout_ms", "a request body to an endpoint without a session (signup, login) must arrive whole within this time, or the body timeout if shorter (else 408 body_timeout)"),
     ("--header-timeout-ms", "header_timeout_ms", "a connection must send a complete request line and headers within this time of opening, and of its previous answer, else it is closed; 0: the body timeout"),
 )  # fmt: skip
 

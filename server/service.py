@@ -155,6 +155,10 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
+    # A body to a public endpoint (no session: anyone may send one, at most 64 KiB, a signup
+    # under 10 KiB) must arrive whole within this time, or the body timeout if shorter: a
+    # stranger who trickles one holds its connection and buffer this long, not a minute.
+    public_body_timeout_ms: int = 10_000
     # A connection must send a complete request line and headers within `header_timeout_ms`
     # of opening, and of its previous answer (keep-alive), or it is closed without an answer
     # (R9B finding 13; nginx's client_header_timeout). 0: the same as `body_timeout_ms`.
@@ -196,12 +200,17 @@ class Settings:
             raise ValueError(
                 "live_outbox, live_send_timeout_ms and live_heartbeat_ms must be at least 1"
             )
-        if self.body_timeout_ms < 1:
-            raise ValueError("body_timeout_ms must be at least 1")
+        if self.body_timeout_ms < 1 or self.public_body_timeout_ms < 1:
+            raise ValueError("body_timeout_ms and public_body_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
             raise ValueError("header_timeout_ms must be 0 (the body timeout) or more")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
             raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
+
+    @property
+    def public_body_deadline_ms(self) -> int:
+        """Milliseconds a public endpoint's body has to arrive whole (protocol.md 2.7)."""
+        return min(self.public_body_timeout_ms, self.body_timeout_ms)
 
     @property
     def header_deadline_s(self) -> float:
