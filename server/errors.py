@@ -18,7 +18,8 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── Conflict (409)          username_taken, device_id_taken, journal_exists,
     │                           record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
-    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
+    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded,
+    │                           signup_throttled, live_limit, connection_limit
     └── StorageError (503)      storage_unavailable
 """
 

@@ -12,7 +12,7 @@ import contextlib
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import nacl.bindings
@@ -98,6 +98,7 @@ class Caller:
 
 
 MINUTE_MS = 60_000
+REQUESTS_RETRY_AFTER_MS = 5_000  # the Retry-After of 429 `connection_limit`
 HOUR_MS = 60 * MINUTE_MS
 
 
@@ -151,6 +152,12 @@ class Settings:
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
     live_check_interval_ms: int = MINUTE_MS
+    # Requests one client address (counted like signups: IPv6 by /56, and 4x by /48;
+    # X-Forwarded-For only from a trusted proxy) may have in progress at once in this server
+    # process, each open live WebSocket counting as one; past it 429 `connection_limit`
+    # (protocol.md 2.7). Far above what a clinic's devices behind one NAT hold (one live
+    # socket and a request or two each), and what the tests and benchmarks open on loopback.
+    max_requests_per_address: int = 512
     # A request body must keep arriving: `body_timeout_ms` for its first MiB and as much
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
@@ -200,6 +207,8 @@ class Settings:
             raise ValueError(
                 "live_outbox, live_send_timeout_ms and live_heartbeat_ms must be at least 1"
             )
+        if self.max_requests_per_address < 1:
+            raise ValueError("max_requests_per_address must be at least 1")
         if self.body_timeout_ms < 1 or self.public_body_timeout_ms < 1:
             raise ValueError("body_timeout_ms and public_body_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
@@ -385,6 +394,7 @@ class Service:
             settings.live_heartbeat_ms / 1000,
         )
         self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
+        self.open_requests = throttle.OpenCounts(settings.max_requests_per_address)
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
@@ -902,6 +912,26 @@ class Service:
         for slot in list(self._unreleased_live_slots):
             await self.storage.release_live_slot(slot)
             self._unreleased_live_slots.discard(slot)
+
+    @contextlib.contextmanager
+    def request_slot(self, client: str) -> Iterator[None]:
+        """Count one request of the client address `client` while the block runs (a live
+        socket: while it is open). Raises TooManyRequests `connection_limit` (the connection
+        then closes) when the address already has `max_requests_per_address` in progress."""
+        taken = self.open_requests.take(client)
+        if taken is None:
+            refused = TooManyRequests(
+                f"this address already has {self.settings.max_requests_per_address} requests "
+                "and live connections open at once, the most the server allows; retry later",
+                REQUESTS_RETRY_AFTER_MS,
+                code="connection_limit",
+            )
+            refused.closes_connection = True
+            raise refused
+        try:
+            yield
+        finally:
+            self.open_requests.release(taken)
 
     @contextlib.asynccontextmanager
     async def live_slot(self, caller: Caller) -> AsyncIterator[None]:
