@@ -62,6 +62,8 @@ CODE_WORDS: dict[str, str] = {
     "signup_throttled": "the server takes only so many new accounts from one address an hour",
     "invalid_kdf_cost": "the server does not accept that password-hashing cost",
     "live_limit": "this device (or account) holds as many live connections as the server allows",
+    "connection_limit": "this network address has as many requests and live connections open "
+    "as the server allows: try again shortly",
     "body_timeout": "the request took too long to arrive at the server: try again",
     "lookup_rate_exceeded": "this account is looking up other accounts faster than the "
     "server allows",

@@ -320,8 +320,11 @@ LIMIT_OPTIONS = (
     ("--max-live-per-account", "max_live_per_account", "live WebSockets one account may hold open over all its devices (over all --workers, and all processes on one PostgreSQL database)"),
     ("--live-outbox", "live_outbox", "frames (notices) one live socket may have waiting to be sent; past it the socket is dropped and its device reconnects and syncs"),
     ("--live-send-timeout-ms", "live_send_timeout_ms", "time one frame may take to be sent on a live socket; past it the socket is dropped and its device reconnects and syncs"),
+    ("--live-heartbeat-ms", "live_heartbeat_ms", "time from one ping of the server's to the next on a live socket (once nothing waits to be sent); a socket whose pong is not back within half of it is dropped, and a refused live upgrade is told to retry after it and 5 s more"),
+    ("--max-requests-per-address", "max_requests_per_address", "requests one client address (IPv6: /56, and 4x per /48) may have in progress at once in one server process, each open live WebSocket counting as one"),
     ("--listed-key-bytes", "listed_key_bytes", "bytes of one journal's key envelopes a journal list carries, newest epochs first (older ones are paged through /v1/journals/keys)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
+    ("--public-body-timeout-ms", "public_body_timeout_ms", "a request body to an endpoint without a session (signup, login) must arrive whole within this time, or the body timeout if shorter (else 408 body_timeout)"),
     ("--header-timeout-ms", "header_timeout_ms", "a connection must send a complete request line and headers within this time of opening, and of its previous answer, else it is closed; 0: the body timeout"),
 )  # fmt: skip
 

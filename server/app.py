@@ -16,6 +16,7 @@ from aiohttp import web
 from client_sdk import wire
 from server import logs, routes
 from server.errors import (
+    BodyRefused,
     MethodNotAllowed,
     NotFound,
     ServerError,
@@ -104,6 +105,15 @@ def where(request: web.Request) -> str:
     return logs.where(request, routes.ROUTES)
 
 
+@web.middleware
+async def address_middleware(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
+    """Count the request under its client address while it runs (a live socket: while it is
+    open); past `Settings.max_requests_per_address` it is refused 429 `connection_limit`,
+    before anything else is looked at (Service.request_slot)."""
+    with request.app[routes.SERVICE].request_slot(routes.client(request)):
+        return await handler(request)
+
+
 # The characters of a session token (base64url, service.Service makes them): any other byte,
 # one that is not UTF-8 included (aiohttp keeps those as surrogates), is 401 `auth_failed`.
 TOKEN = re.compile(r"[A-Za-z0-9_-]+")
@@ -131,9 +141,11 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
         and request.headers.get("Content-Encoding", "identity").strip().lower() != "identity"
     ):
         # A stranger's body is never inflated (REV-SRV F4): refused unread, connection closed.
-        refused = UnsupportedMedia("send the body of a public endpoint without a Content-Encoding")
-        refused.closes_connection = True
-        raise refused
+        raise BodyRefused(
+            "send the body of a public endpoint without a Content-Encoding",
+            code=UnsupportedMedia.code,
+            status=UnsupportedMedia.status,
+        )
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
         # The scheme in any case, then one space or more (RFC 7235 `1*SP`, RFC 6750 2.1).
@@ -203,7 +215,7 @@ def create_app(
     if storage is None and data_dir is None and not database:
         raise ValueError("create_app needs a data directory, a database URL or a storage")
     app = web.Application(
-        middlewares=[errors_middleware, auth_middleware],
+        middlewares=[errors_middleware, address_middleware, auth_middleware],
         client_max_size=wire.MAX_BODY_BYTES,
         handler_args=handler_options(settings or Settings()),
     )

@@ -5,7 +5,8 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username,
     │   │                       invalid_signature, duplicate_record, malformed_request,
     │   │                       invalid_kdf_cost
-    │   └── BodyRefused         malformed_body (400), too_large (413): refused mid-body
+    │   └── BodyRefused         malformed_body (400), too_large (413), unsupported_media_type
+    │                           (415): refused unread or mid-body, the connection closed
     ├── TooLarge (413)          too_large
     ├── QuotaExceeded (413)     journal_quota_exceeded, device_quota_exceeded,
     │                           storage_quota_exceeded, share_quota_exceeded
@@ -17,7 +18,8 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── Conflict (409)          username_taken, device_id_taken, journal_exists,
     │                           record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
-    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
+    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded,
+    │                           signup_throttled, live_limit, connection_limit
     └── StorageError (503)      storage_unavailable
 """
 
@@ -49,8 +51,9 @@ class TooLarge(ServerError):
 
 
 class BodyRefused(BadRequest):
-    """A request body refused while it was still arriving (it does not decompress, or it
-    grows past a limit): the connection is closed after the answer."""
+    """A request body refused before or while it was still arriving (it does not decompress,
+    it grows past a limit, or a public endpoint is sent a compressed one): the connection is
+    closed after the answer."""
 
     closes_connection = True
 

@@ -28,17 +28,14 @@ from server.errors import TooManyRequests
 from server.storage.base import InlineRecords, LiveEvent
 
 log = logging.getLogger("tj.server.live")
-HEARTBEAT_S = 25.0  # a ping 25 s after the last, once the outbox is empty; its pong within half
 CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
 # What a client may send: nothing the server reads (control frames: pings, pongs, close).
 # A data frame past this closes the socket (1009); none is ever inflated (no compression).
 MAX_INCOMING_BYTES = 1024
-DEFAULT_OUTBOX = 64
-DEFAULT_SEND_TIMEOUT_S = 15.0
-
-
-RETRY_REFUSED_MS = int(HEARTBEAT_S * 1000) + 5000  # a dead peer's socket is gone by then
+RETRY_AFTER_HEARTBEAT_MS = 5000
+"""A refused upgrade's Retry-After: a heartbeat and this much (a dead peer's socket is gone
+by then)."""
 
 
 class LiveSocket:
@@ -47,19 +44,21 @@ class LiveSocket:
     The socket is aborted (its TCP connection reset, nothing flushed) when the outbox is
     full, a send or close times out, or a ping of ours is not answered by its pong (same
     random payload) within half a heartbeat: a frame the client sends proves nothing, since
-    a client that never reads can still send. A lost notice costs the device latency only."""
+    a client that never reads can still send. A lost notice costs the device latency only.
+    A ping is sent `heartbeat_s` after the last one, once the outbox is empty."""
 
     def __init__(
         self,
         socket: web.WebSocketResponse,
         transport: asyncio.Transport | None,
-        outbox: int = DEFAULT_OUTBOX,
-        send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S,
+        outbox: int,
+        send_timeout_s: float,
+        heartbeat_s: float,
     ) -> None:
         self.socket = socket
         self._transport = transport
         self._send_timeout_s = send_timeout_s
-        self._heartbeat_s = HEARTBEAT_S
+        self._heartbeat_s = heartbeat_s
         self._outbox: asyncio.Queue[tuple[str, bytes, int]] = asyncio.Queue(outbox)
         self._closing = False
         self._sending_close = False  # the sender is sending the close frame
@@ -166,14 +165,16 @@ class LiveHub:
     may hold: `max_per_device` (a device needs one; a few cover a reconnect while the old
     socket is not yet known dead) and `max_per_account`. This count is the whole count on
     SQLite (one process); over PostgreSQL, Service.live_slot also counts every process's
-    sockets in the database (storage.take_live_slot)."""
+    sockets in the database (storage.take_live_slot). Every value comes from the server's
+    Settings (service.Settings: their defaults are the one place they are written)."""
 
     def __init__(
         self,
-        max_per_device: int = 4,
-        max_per_account: int = 200,
-        outbox: int = DEFAULT_OUTBOX,
-        send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S,
+        max_per_device: int,
+        max_per_account: int,
+        outbox: int,
+        send_timeout_s: float,
+        heartbeat_s: float,
     ) -> None:
         self._sockets: dict[bytes, dict[bytes, set[LiveSocket]]] = {}
         self.max_per_device = max_per_device
@@ -182,6 +183,8 @@ class LiveHub:
         """Frames one socket may have waiting (LiveSocket); past it, the socket is aborted."""
         self.send_timeout_s = send_timeout_s
         """How long one frame may take to be sent (LiveSocket); past it, the same."""
+        self.heartbeat_s = heartbeat_s
+        """Seconds from one ping of ours to the next (LiveSocket); its pong is due within half."""
         self._held: dict[bytes, dict[bytes, int]] = {}  # account -> device -> slots
         self._records: dict[bytes, set[LiveSocket]] = {}
         """By account, its sockets that asked for records in notices (`/v1/live?records=1`)."""
@@ -207,17 +210,19 @@ class LiveHub:
 
     def refused(self, kind: str) -> TooManyRequests:
         """The 429 `live_limit` for a device ("live_device") or an account ("live_account")
-        that holds its maximum."""
+        that holds its maximum, with a Retry-After of a heartbeat and
+        RETRY_AFTER_HEARTBEAT_MS."""
+        retry_after_ms = int(self.heartbeat_s * 1000) + RETRY_AFTER_HEARTBEAT_MS
         if kind == "live_device":
             return TooManyRequests(
                 f"this device already holds {self.max_per_device} live connections; close "
                 "one, or retry once a lost one has been noticed",
-                RETRY_REFUSED_MS,
+                retry_after_ms,
                 code="live_limit",
             )
         return TooManyRequests(
             f"this account already holds {self.max_per_account} live connections",
-            RETRY_REFUSED_MS,
+            retry_after_ms,
             code="live_limit",
         )
 
@@ -373,7 +378,7 @@ async def serve(
     except ConnectionError as error:
         log.info("live: client left during the handshake (%s)", type(error).__name__)
         return web.Response(status=400)  # never sent: the connection is gone
-    live = LiveSocket(socket, request.transport, hub.outbox, hub.send_timeout_s)
+    live = LiveSocket(socket, request.transport, hub.outbox, hub.send_timeout_s, hub.heartbeat_s)
     live.offer(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
     hub.add(account_id, device_id, live, request.query_string == wire.LIVE_RECORDS_QUERY)
     watcher = asyncio.create_task(_close_when_session_ends(live, session_left, check_interval_s))

@@ -74,7 +74,11 @@ INFLATION_ALLOWANCE = MIB
 
 
 async def body(request: web.Request, cls: type[wire.M]) -> wire.M:
-    timeout_ms = service(request).settings.body_timeout_ms
+    """The request's body as `cls`, read under the route's size limit (`body_limit`) and
+    deadline: a public endpoint's (anyone may call it) is `public_body_deadline_ms`, whole."""
+    settings = service(request).settings
+    public = request.path in PUBLIC_PATHS
+    timeout_ms = settings.public_body_deadline_ms if public else settings.body_timeout_ms
     return wire.decode(cls, await read_body(request, timeout_ms, body_limit(request.path)))
 
 

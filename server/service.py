@@ -12,7 +12,7 @@ import contextlib
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import nacl.bindings
@@ -98,6 +98,7 @@ class Caller:
 
 
 MINUTE_MS = 60_000
+REQUESTS_RETRY_AFTER_MS = 5_000  # the Retry-After of 429 `connection_limit`
 HOUR_MS = 60 * MINUTE_MS
 
 
@@ -151,10 +152,20 @@ class Settings:
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
     live_check_interval_ms: int = MINUTE_MS
+    # Requests one client address (counted like signups: IPv6 by /56, and 4x by /48;
+    # X-Forwarded-For only from a trusted proxy) may have in progress at once in this server
+    # process, each open live WebSocket counting as one; past it 429 `connection_limit`
+    # (protocol.md 2.7). Far above what a clinic's devices behind one NAT hold (one live
+    # socket and a request or two each), and what the tests and benchmarks open on loopback.
+    max_requests_per_address: int = 512
     # A request body must keep arriving: `body_timeout_ms` for its first MiB and as much
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
+    # A body to a public endpoint (no session: anyone may send one, at most 64 KiB, a signup
+    # under 10 KiB) must arrive whole within this time, or the body timeout if shorter: a
+    # stranger who trickles one holds its connection and buffer this long, not a minute.
+    public_body_timeout_ms: int = 10_000
     # A connection must send a complete request line and headers within `header_timeout_ms`
     # of opening, and of its previous answer (keep-alive), or it is closed without an answer
     # (R9B finding 13; nginx's client_header_timeout). 0: the same as `body_timeout_ms`.
@@ -169,6 +180,10 @@ class Settings:
     # device that never reads delays nobody else (REV-SRV F1; protocol.md /v1/live).
     live_outbox: int = 64
     live_send_timeout_ms: int = 15_000
+    # A ping on each live socket this long after the last (once nothing waits to be sent);
+    # a socket whose pong is not back within half of it is dropped (a dead or unread peer),
+    # and a refused upgrade is told to wait this long and 5 s more (Retry-After).
+    live_heartbeat_ms: int = 25_000
     # Envelope bytes of one journal a journal list carries (the newest epochs'); the older
     # ones are read a page at a time through /v1/journals/keys (protocol.md).
     listed_key_bytes: int = LISTED_KEY_BYTES
@@ -188,14 +203,23 @@ class Settings:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
         if self.max_live_per_device < 1 or self.max_live_per_account < 1:
             raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
-        if self.live_outbox < 1 or self.live_send_timeout_ms < 1:
-            raise ValueError("live_outbox and live_send_timeout_ms must be at least 1")
-        if self.body_timeout_ms < 1:
-            raise ValueError("body_timeout_ms must be at least 1")
+        if self.live_outbox < 1 or self.live_send_timeout_ms < 1 or self.live_heartbeat_ms < 1:
+            raise ValueError(
+                "live_outbox, live_send_timeout_ms and live_heartbeat_ms must be at least 1"
+            )
+        if self.max_requests_per_address < 1:
+            raise ValueError("max_requests_per_address must be at least 1")
+        if self.body_timeout_ms < 1 or self.public_body_timeout_ms < 1:
+            raise ValueError("body_timeout_ms and public_body_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
             raise ValueError("header_timeout_ms must be 0 (the body timeout) or more")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
             raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
+
+    @property
+    def public_body_deadline_ms(self) -> int:
+        """Milliseconds a public endpoint's body has to arrive whole (protocol.md 2.7)."""
+        return min(self.public_body_timeout_ms, self.body_timeout_ms)
 
     @property
     def header_deadline_s(self) -> float:
@@ -367,8 +391,10 @@ class Service:
             settings.max_live_per_account,
             settings.live_outbox,
             settings.live_send_timeout_ms / 1000,
+            settings.live_heartbeat_ms / 1000,
         )
         self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
+        self.open_requests = throttle.OpenCounts(settings.max_requests_per_address)
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
@@ -886,6 +912,26 @@ class Service:
         for slot in list(self._unreleased_live_slots):
             await self.storage.release_live_slot(slot)
             self._unreleased_live_slots.discard(slot)
+
+    @contextlib.contextmanager
+    def request_slot(self, client: str) -> Iterator[None]:
+        """Count one request of the client address `client` while the block runs (a live
+        socket: while it is open). Raises TooManyRequests `connection_limit` (the connection
+        then closes) when the address already has `max_requests_per_address` in progress."""
+        taken = self.open_requests.take(client)
+        if taken is None:
+            refused = TooManyRequests(
+                f"this address already has {self.settings.max_requests_per_address} requests "
+                "and live connections open at once, the most the server allows; retry later",
+                REQUESTS_RETRY_AFTER_MS,
+                code="connection_limit",
+            )
+            refused.closes_connection = True
+            raise refused
+        try:
+            yield
+        finally:
+            self.open_requests.release(taken)
 
     @contextlib.asynccontextmanager
     async def live_slot(self, caller: Caller) -> AsyncIterator[None]:
@@ -1434,6 +1480,7 @@ class Service:
         accounts = [m.account_id for m in members]
         if len(set(accounts)) != len(accounts):
             raise BadRequest("a rotation names the same account twice")
+        existing = await self.storage.existing_accounts(accounts)  # one query for every member
         for member in members:
             if member.account_id == caller.account_id:
                 if member.role != "owner" or member.expires_at:
@@ -1441,7 +1488,7 @@ class Service:
                 continue
             if member.role not in SHARE_ROLES:
                 raise BadRequest(f"role must be one of {', '.join(SHARE_ROLES)}")
-            if await self.storage.account_by_id(member.account_id) is None:
+            if member.account_id not in existing:
                 raise NotFound("no account has that id")
         if caller.account_id not in accounts:
             raise BadRequest("a rotation seals the new key to the owner too")
@@ -1480,11 +1527,8 @@ class Service:
         `_count_id_lookups` (REV-S11 S11-4)."""
         asked = list(dict.fromkeys(request.account_ids))
         await self._count_id_lookups(caller, len(asked))
-        known: list[bytes] = []
-        for account_id in asked:
-            if await self.storage.account_by_id(account_id) is not None:
-                known.append(account_id)
-        return wire.AccountsKnown(known)
+        existing = await self.storage.existing_accounts(asked)  # one query, not one an id
+        return wire.AccountsKnown([account_id for account_id in asked if account_id in existing])
 
 
 def _new_recovery(public_key: bytes, bundle: bytes) -> tuple[bytes, bytes] | None:

@@ -157,6 +157,42 @@ def address_buckets(client: str) -> list[tuple[str, int]]:
     return buckets
 
 
+class OpenCounts:
+    """How many requests each client address has in progress at once (a live socket is one
+    for as long as it is open), counted in every bucket of `address_buckets` (IPv6: its /56,
+    and 4x the limit on its /48); an address whose request would pass `limit` in any bucket
+    is refused. A request from an address that cannot be told ("unknown") is not counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    def take(self, client: str) -> list[str] | None:
+        """Count one more request of `client` (a `client_address` result): the buckets to
+        hand back to `release` when it ends, or None (nothing counted) past the limit."""
+        if client == "unknown":
+            return []
+        buckets = address_buckets(client)
+        if any(self._open.get(bucket, 0) >= self.limit * multiple for bucket, multiple in buckets):
+            return None
+        for bucket, _ in buckets:
+            self._open[bucket] = self._open.get(bucket, 0) + 1
+        return [bucket for bucket, _ in buckets]
+
+    def release(self, taken: list[str]) -> None:
+        """The request counted by `take` (its result) ended."""
+        for bucket in taken:
+            left = self._open[bucket] - 1
+            if left:
+                self._open[bucket] = left
+            else:
+                del self._open[bucket]
+
+    def open(self, client: str) -> int:
+        """The requests `client` has in progress (its own bucket)."""
+        return self._open.get(client, 0)
+
+
 def _bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((address, IPV6_SITE_PREFIX), strict=False))

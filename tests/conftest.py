@@ -260,11 +260,19 @@ class RunningServer:
 
 
 @pytest.fixture
+def server_settings() -> Settings:
+    """The Settings of `live_server`: TEST_SETTINGS; a test module overrides this fixture
+    for other ones."""
+    return TEST_SETTINGS
+
+
+@pytest.fixture
 async def live_server(
-    tmp_path: Path, backend: str, database_url: str | None
+    tmp_path: Path, backend: str, database_url: str | None, server_settings: Settings
 ) -> AsyncIterator[RunningServer]:
-    """A real server on loopback, on the test's backend (SQLite under `data_dir`, or a fresh
-    PostgreSQL database); every log record of the process goes to `log_file`."""
+    """A real server on loopback with `server_settings`, on the test's backend (SQLite under
+    `data_dir`, or a fresh PostgreSQL database); every log record of the process goes to
+    `log_file`."""
     data_dir = tmp_path / "server-data"
     log_file = tmp_path / "server.log"
     handler = logging.FileHandler(log_file)
@@ -274,7 +282,7 @@ async def live_server(
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     clock = Clock()
-    app = create_app(data_dir, database=database_url, settings=TEST_SETTINGS, clock=clock)
+    app = create_app(data_dir, database=database_url, settings=server_settings, clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

@@ -326,6 +326,11 @@ class Storage(Protocol):
 
     async def account_by_id(self, account_id: bytes) -> AccountRow | None: ...
 
+    async def existing_accounts(self, account_ids: list[bytes]) -> set[bytes]:
+        """Those of `account_ids` that have an account here, read in one query (chunks of
+        500 ids on SQLite)."""
+        ...
+
     async def update_credentials(
         self,
         account_id: bytes,

@@ -206,6 +206,12 @@ class PostgresStorage:
         )
         return AccountRow(*row) if row else None
 
+    async def existing_accounts(self, account_ids: list[bytes]) -> set[bytes]:
+        rows = await self._all(
+            "SELECT account_id FROM accounts WHERE account_id = ANY($1::bytea[])", account_ids
+        )
+        return {bytes(row[0]) for row in rows}
+
     async def update_credentials(
         self,
         account_id: bytes,

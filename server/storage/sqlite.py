@@ -525,6 +525,17 @@ class SQLiteStorage:
         )
         return _account(row) if row else None
 
+    async def existing_accounts(self, account_ids: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for start in range(0, len(account_ids), 500):
+            chunk = account_ids[start : start + 500]
+            rows = await self._all(
+                f"SELECT account_id FROM accounts WHERE account_id IN ({_marks(len(chunk))})",
+                chunk,
+            )
+            found.update(bytes(row[0]) for row in rows)
+        return found
+
     async def update_credentials(
         self,
         account_id: bytes,

@@ -82,9 +82,9 @@ async def test_a_live_channel_refused_for_its_limit_waits_retry_after_then_conne
     server allows 1 and another socket holds it) is refused with 429 `live_limit`. The
     channel raises nothing, asks again only after Retry-After (never every `Backoff.first`
     seconds), and connects once the slot is free. Retry-After is shortened to 2 s for the
-    test (server.live.RETRY_REFUSED_MS, 30 s by default)."""
-    monkeypatch.setattr(server_live, "RETRY_REFUSED_MS", 2000)
-    async with serving(tmp_path, max_live_per_device=1) as server:
+    test (a heartbeat of 1 s, `live_heartbeat_ms`, and 1 s more; 30 s by default)."""
+    monkeypatch.setattr(server_live, "RETRY_AFTER_HEARTBEAT_MS", 1000)
+    async with serving(tmp_path, max_live_per_device=1, live_heartbeat_ms=1000) as server:
         ana = await signup(server.url, tmp_path, "ana")
         headers = {"Authorization": f"Bearer {ana.profile.token}"}
         received: list[wire.LiveNotice] = []

@@ -8,7 +8,7 @@ into one "sync everything" notice), and an app that works between the notices of
 `Client.live()`. Before, both stopped reading, and the server dropped the socket ("no pong to
 a ping"; `tj watch`: "connection lost").
 
-The server's heartbeat is 1 s here (not a setting: server.live.HEARTBEAT_S). "Busy" lasts
+The server's heartbeat is 1 s here (Settings.live_heartbeat_ms). "Busy" lasts
 until the server has had two pongs from the device since the work began, or has dropped its
 socket: it ends on what the server saw, never on a guessed time.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from typing import Any
 
 import pytest
@@ -24,11 +25,17 @@ from aiohttp import WSMsgType
 
 from client_sdk.live import EVERYTHING
 from server import live
-from tests.conftest import ClientFactory, RunningServer
+from server.service import Settings
+from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 HANG = 30.0  # turns a hang into a failure; no latency claim
+
+
+@pytest.fixture
+def server_settings() -> Settings:
+    return dataclasses.replace(TEST_SETTINGS, live_heartbeat_ms=1000)
 
 
 class ServerSide:
@@ -38,7 +45,6 @@ class ServerSide:
         self.pongs = 0
         self.aborts: list[str] = []
         self.changed = asyncio.Event()
-        monkeypatch.setattr(live, "HEARTBEAT_S", 1.0)
         answered, abort = live.LiveSocket.answered, live.LiveSocket.abort
 
         def count_pong(socket: live.LiveSocket, kind: WSMsgType, data: bytes) -> None:

@@ -15,6 +15,7 @@ import aiohttp
 import msgpack
 
 from client_sdk import wire
+from server.service import Settings
 from tests.e2e.test_server_restart import ServerProcess
 from tests.server.raw import RawClient, signed_signup
 from tests.server.samples import BODY_ROUTES
@@ -93,6 +94,37 @@ async def test_a_body_that_never_arrives_does_not_hold_a_connection_forever(
     assert 0.9 <= took < 15, took  # the deadline, not at once and not much later
     log = (tmp_path / "server.log").read_text()
     assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
+
+
+async def test_a_public_body_has_a_shorter_deadline_than_a_signed_in_one(
+    tmp_path: Path,
+) -> None:
+    """A stranger could hold a public endpoint's body (up to 64 KiB, no session needed) for
+    the whole body timeout (a minute by default), on as many connections as it opened. A
+    public body now has its own deadline (`--public-body-timeout-ms`, 10 s by default, here
+    1 s with the body timeout at a minute): a stalled prelogin body is answered 408
+    `body_timeout` and its connection closed while a signed-in body stalled at the same
+    moment, on the same server, is still waited for."""
+    assert Settings().public_body_timeout_ms < Settings().body_timeout_ms
+    async with serving(tmp_path, body_timeout_ms=60_000, public_body_timeout_ms=1000) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        token = await signed_in(server.url)
+        signed = await asyncio.open_connection("127.0.0.1", port)
+        public = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            signed[1].write(list_headers(token) + b"Content-Length: 100\r\n\r\n\x81")
+            public[1].write(PRELOGIN_HEADERS + b"Content-Length: 100\r\n\r\n\x81")
+            await asyncio.gather(signed[1].drain(), public[1].drain())
+            answer = await asyncio.wait_for(public[0].read(65536), 30)  # a hang: a failure
+            answered = server.log_file.read_text().count("-> 408 body_timeout")
+        finally:
+            for _, writer in (signed, public):
+                writer.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"connection: close" in head.lower(), head
+    assert msgpack.unpackb(body, raw=False)["code"] == "body_timeout"
+    assert answered == 1  # the prelogin's: the signed-in body keeps its minute
 
 
 async def test_a_trickled_body_does_not_stretch_its_deadline(tmp_path: Path) -> None:

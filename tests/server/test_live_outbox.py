@@ -19,7 +19,6 @@ import pytest
 from aiohttp import web
 
 from client_sdk import wire
-from server import live
 from server.routes import LIVE_PATH, SERVICE
 from server.storage.postgres import PostgresStorage
 from tests.conftest import RunningServer
@@ -202,15 +201,15 @@ async def test_a_socket_whose_sends_hang_delays_no_request_and_no_other_notice(
 
 
 async def test_unsolicited_pongs_do_not_keep_a_socket_that_never_reads(
-    serve: Serve, raw_session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    serve: Serve, raw_session: aiohttp.ClientSession
 ) -> None:
     """aiohttp's heartbeat counted any frame received as liveness, so a client that never
     read (never saw a ping) but sent a pong every few seconds kept its socket for good. The
     server's ping now carries a random payload that only a pong read from it can return:
     that socket is dropped within a heartbeat and a half, while a client that reads (and
-    answers pings) keeps its socket. (Heartbeat 0.4 s here; 25 s by default.)"""
-    monkeypatch.setattr(live, "HEARTBEAT_S", 0.4)
-    async with serve() as server:
+    answers pings) keeps its socket. (Heartbeat 0.4 s here, `live_heartbeat_ms`; 25 s by
+    default.)"""
+    async with serve(live_heartbeat_ms=400) as server:
         raw = RawClient(raw_session, server.url)
         token, mallory = await account(raw, "mallory")
         reader, _ = await account(raw, "reader")

@@ -14,6 +14,7 @@ import pytest
 
 from client_sdk import Client, RateLimited, departures, wire
 from client_sdk.models import now_ms
+from server.routes import SERVICE
 from server.service import Settings
 from tests.conftest import RunningServer
 from tests.server.conftest import Serve
@@ -180,4 +181,40 @@ async def test_a_sync_with_more_new_clients_than_the_id_limit_stores_those_it_co
         bodies = {e.body for e in await drsmith.entries.list()}
         assert bodies == {f"entry of client{n}" for n in range(5)}
         for client in [drsmith, *clients]:
+            await client.close()
+
+
+async def test_a_known_question_reads_its_accounts_in_one_query(
+    serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/v1/account/known read one account row per id asked (up to 100 queries a question);
+    it now reads them all in one: a question of 100 ids makes as many storage queries as a
+    question of one, and still answers which of them exist, in the order asked."""
+    async with serve() as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        ben = await signup(server.url, tmp_path, "ben")
+        storage = server.server.app[SERVICE].storage
+        queries: list[str] = []
+        for name in ("_one", "_all"):
+            read = getattr(storage, name)
+
+            async def counted(sql: str, *params: Any, _read: Any = read) -> Any:
+                queries.append(sql)
+                return await _read(sql, *params)
+
+            monkeypatch.setattr(storage, name, counted)
+
+        async def queries_for(ids: list[bytes]) -> tuple[int, list[bytes]]:
+            before = len(queries)
+            known = await ana.transport.call(KNOWN, wire.AccountsRequest(ids), wire.AccountsKnown)
+            return len(queries) - before, known.account_ids
+
+        real = [ben.profile.account_id, ana.profile.account_id]
+        one, found = await queries_for([real[0]])
+        assert found == [real[0]]
+        many = [os.urandom(16) for _ in range(98)]
+        hundred, found = await queries_for([many[0], real[0], *many[1:], real[1]])
+        assert found == real  # in the order asked
+        assert hundred == one, (one, hundred, queries[-hundred:][:5])
+        for client in (ana, ben):
             await client.close()
