@@ -63,12 +63,19 @@ class LiveSocket:
         self._closing = False
         self._sending_close = False  # the sender is sending the close frame
         self._ping: bytes | None = None  # the payload of our ping not answered yet
+        self._sending = False  # the sender is waiting for a frame to be taken
         self.aborted = False
         self._sender = asyncio.create_task(self._run())
 
     def offer(self, message: bytes) -> None:
         """Queue a binary frame; past the outbox's bound, abort the socket instead."""
         self._queue("bytes", message)
+
+    def idle(self) -> bool:
+        """Nothing of ours is on its way to the client: the outbox is empty, no frame is
+        being sent, and the connection's write buffer is empty (the kernel took it all)."""
+        buffered = self._transport.get_write_buffer_size() if self._transport is not None else 0
+        return self._outbox.empty() and not self._sending and not buffered
 
     def close_soon(self, code: int, message: bytes) -> None:
         """Close the socket with `code` once what is queued is sent (abort it if the outbox
@@ -140,6 +147,7 @@ class LiveSocket:
                 self._ping = data = os.urandom(8)
                 kind, close_code = "ping", 0
                 next_ping = loop.time() + self._heartbeat_s
+            self._sending = True
             try:
                 async with asyncio.timeout(self._send_timeout_s):
                     if kind == "close":
@@ -158,6 +166,8 @@ class LiveSocket:
                 return
             except (ConnectionError, RuntimeError):
                 return  # the connection is gone
+            finally:
+                self._sending = False
 
 
 class LiveHub:
@@ -285,7 +295,11 @@ class LiveHub:
         inline: InlineRecords | None = None,
     ) -> None:
         """Send the notice to every socket of `account_ids`; the sockets of `inline.owner_id`
-        that asked for records get `inline`'s records in it too."""
+        that asked for records get `inline`'s records in it too, each only while it is idle
+        (LiveSocket.idle): a notice with records is up to 72 KiB, which a device on a slow
+        link (a few KB/s) takes longer than the send timeout to read behind other frames,
+        so a socket with anything on its way gets the plain notice (a few dozen bytes) and
+        pulls the records with its sync, instead of being dropped."""
         message = wire.encode(wire.LiveNotice(wire.LIVE_JOURNAL, journal_id, head))
         sent = [
             (socket, message)
@@ -305,7 +319,10 @@ class LiveHub:
                     [wire.StoredRecord(*row) for row in inline.records],
                 )
             )
-            sent = [(socket, full if socket in asked else plain) for socket, plain in sent]
+            sent = [
+                (socket, full if socket in asked and socket.idle() else plain)
+                for socket, plain in sent
+            ]
         for socket, body in sent:
             socket.offer(body)
 

@@ -281,3 +281,48 @@ async def test_unsolicited_pongs_do_not_keep_a_socket_that_never_reads(
     log = server.log_file.read_text(errors="replace")
     assert "live: socket aborted: no pong to a ping" in log
     assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # one process: records ride
+async def test_a_socket_with_frames_on_their_way_gets_notices_without_records(
+    serve: Serve, raw_session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notice with records is up to 72 KiB: a phone on a slow link (a few KB/s) behind a
+    burst of them (another device importing) could not take one within the send timeout
+    and was dropped at every burst. Records now ride only on a socket with nothing on its
+    way (outbox empty, no frame being sent, nothing in the connection's buffer): here a
+    device that does not read (a very slow link; the server's kernel buffer for it made as
+    small as such a link's) is told of 12 pushes of 60 KB each: the first notice carries
+    its records, the rest are the plain notice (a sync brings the records), and the socket
+    is not dropped."""
+    offered: list[int] = []
+    offer = live.LiveSocket.offer
+
+    def counted(socket: live.LiveSocket, message: bytes) -> None:
+        if not offered:  # its hello: the server's kernel buffer as small as a slow link's
+            assert socket._transport is not None
+            tcp = socket._transport.get_extra_info("socket")
+            tcp.setsockopt(SOL_SOCKET, SO_SNDBUF, SERVER_SNDBUF)
+        offered.append(len(message))
+        offer(socket, message)
+
+    monkeypatch.setattr(live.LiveSocket, "offer", counted)
+    async with serve(live_outbox=1000, live_send_timeout_ms=60_000) as server:
+        raw = RawClient(raw_session, server.url)
+        token, owner = await account(raw, "ana")
+        journal = await new_journal(raw, token)
+        slow = await stuck_live_socket(server.url, token)  # asks for records
+        try:
+            for _ in range(100):
+                if connected(server, owner):
+                    break
+                await asyncio.sleep(0.05)
+            for _ in range(12):
+                await push(raw, token, journal, size=60_000)
+            assert connected(server, owner)  # not dropped
+        finally:
+            slow.close()
+    notices = offered[1:]  # after the hello
+    assert len(notices) == 12, offered
+    assert notices[0] > 60_000, notices  # nothing on its way yet: the records ride
+    assert all(size < 100 for size in notices[1:]), notices
