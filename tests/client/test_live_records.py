@@ -24,6 +24,7 @@ from client_sdk import INSECURE_TEST_COST, Backoff, Client, crypto, wire
 from client_sdk.live import live_url
 from client_sdk.live import notices as live_notices
 from client_sdk.transport import Transport
+from server import live
 from tests.client.hostile import HostileServer
 from tests.client.test_live import HANG, watching
 from tests.client.test_withholding import freeze
@@ -539,3 +540,41 @@ async def test_a_frame_past_the_protocols_bounds_ends_the_socket_unread() -> Non
         await server.close()
     hello = wire.LiveNotice(wire.LIVE_HELLO, b"", 0)
     assert seen == [hello, None, hello, None, hello, largest]
+
+
+ROUNDS = 50
+
+
+async def test_in_a_write_then_sync_loop_every_notice_to_a_watching_device_carries_records(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server puts records in a notice only for a socket with nothing on its way (a
+    device on a slow link is not dropped behind notices of 72 KiB: server/live.py
+    LiveHub.notify). A device that reads all the time always has nothing on its way when
+    the next push comes: in the live benchmark's pattern (a write, then the writing
+    device's sync; the other device watching) each of ROUNDS notices carries its record,
+    and the watching device never asks /v1/sync."""
+    offer = live.LiveSocket.offer
+    carried: list[int] = []  # per "journal" notice: how many records it carries
+
+    def counted(socket: live.LiveSocket, message: bytes) -> None:
+        notice = wire.decode(wire.LiveNotice, message)
+        if notice.kind == wire.LIVE_JOURNAL:
+            carried.append(len(notice.records))
+        offer(socket, message)
+
+    laptop = await signup("ana")
+    phone = await login("ana")
+    async with watching(phone) as watcher:
+        monkeypatch.setattr(live.LiveSocket, "offer", counted)
+        asked = count_requests(phone)
+        taken = 0
+        for index in range(ROUNDS):
+            await laptop.entries.write(None, f"live {index}")
+            await laptop.sync()
+            report = await watcher.next_report()
+            assert report.pulled == 1 and not report.problems, report
+            taken += report.notice_only
+    assert carried == [1] * ROUNDS, carried
+    assert taken == ROUNDS and "/v1/sync" not in asked, (taken, asked)
+    assert len(await phone.entries.list()) == ROUNDS
