@@ -31,6 +31,7 @@ from click.core import ParameterSource
 from cli import output
 from cli.advice import SAID
 from cli.progress import sync_told
+from cli.terminal import CLOSE, OPEN, built
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
@@ -410,10 +411,13 @@ def with_hint(
     something not on this device is not there after a sync either: "try `tj sync`" is not
     said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
     again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
-    command for this profile (`profile_words`), put in every command of the advice that saves
-    this device's copy (SAVE_COPY_SUBJECTS; NU50 F4)."""
+    command for this profile (`profile_words`), put in every `tj` command of the advice
+    (`for_profile`; NU50 F4 for the advice that saves this device's copy), except in the
+    advice of OTHERS_RUN, whose commands another person runs."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if hint is not None and error.subject in SAVE_COPY_SUBJECTS:
+    if error.subject in OTHERS_RUN:
+        tj = "tj"  # their command, on their device
+    if hint is not None:
         hint = for_profile(hint, tj)
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
@@ -425,9 +429,9 @@ def with_hint(
     elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
     elif error.subject in SAID:  # a command with the error's names in (NU45 #4)
-        text = SAID[error.subject](error)
+        text = for_profile(SAID[error.subject](error), tj, keep=said_by_sdk(error))
     elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
-        text = f"{error.situation}. {scope_advice(error)}"
+        text = f"{error.situation}. {scope_advice(error, tj)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
         ends = "; ".join(
             output.command(["tj", "unshare", output.journal_word(j), error.member])
@@ -436,7 +440,7 @@ def with_hint(
         text = f"{error.situation}. To end it: {ends}"
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
         advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
-        text = f"{error}: {advice}"
+        text = f"{error}: {for_profile(advice, tj)}"
     elif isinstance(error, KeyChangedError) and error.username:  # the command (NU45 #4)
         text = error.said(output.verify_words(error.username))
     elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
@@ -463,6 +467,7 @@ def with_hint(
         if error.names.get("advice") == "new recovery key":  # account.NEW_RECOVERY_KEY
             said += " (`tj recovery-key new`)"
         text = f"{said}: {hint}" if hint else said
+    text = built_for_profile(text, tj)  # the commands built with names (`output.command`)
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
         text += f" (code: {code or type(error).__name__})"
@@ -470,41 +475,78 @@ def with_hint(
     return text
 
 
-SAVE_COPY_SUBJECTS = frozenset({"session ended", "account maybe deleted"})
-"""The errors whose advice saves this device's copy of an account that may be gone (`tj
-export` before any `tj logout`): each command in it names the profile (`for_profile`, NU50
-F4), since the default profile is not this one's."""
+OTHERS_RUN = frozenset(
+    {"share ended", "fingerprint", "ended brief", "read-only member", "withdrawal refused"}
+)
+"""Subjects whose advice names a command another person runs on their own device (the
+owner's `tj share` or `tj notes withdraw`, the other's `tj fingerprint`, the client's `tj
+brief`): never given this profile's --home (`with_hint`)."""
 
-TJ_COMMAND = re.compile(r"`tj (?!--home )([^`]*)`")
+TJ_COMMAND = re.compile(f"`tj (?!--home )([^`{CLOSE}]*)`")
 """A `tj` command in backticks that names no profile yet (`for_profile`)."""
 
+TJ_SPAN = re.compile(f"{OPEN}tj (?!--home )([^{OPEN}{CLOSE}]*){CLOSE}")
+"""A `tj` command the CLI built as a span (`output.command`) that names no profile yet."""
 
-def for_profile(advice: str, tj: str) -> str:
+
+def said_by_sdk(error: TJError) -> list[str]:
+    """The words of `error` an advice line may repeat that are not the CLI's own: its message
+    and situation, and each of its names that holds a backtick or a span's mark (a name
+    without one cannot make or end a command in backticks): text from the SDK, or from
+    another account, never read as a command (`for_profile`)."""
+    marked = [v for v in error.names.values() if any(c in v for c in ("`", OPEN, CLOSE))]
+    return [str(error), error.situation or "", *marked]
+
+
+def for_profile(advice: str, tj: str, keep: list[str] | None = None) -> str:
     """`advice` with each `tj ...` command in it started by `tj` (`profile_words`: "tj
-    --home PATH" for a profile that is not the default; NU50 F4), marked as a command span
-    (`output.command_text`): kept exactly, a path with two spaces in it too (REV-S11B)."""
+    --home PATH" for a profile that is not the default; NU50 F4, and every hint since), marked
+    as a command span (`output.command_text`): kept exactly, a path with two spaces in it too
+    (REV-S11B); and each command the CLI built (`built_for_profile`). `keep`: the parts of
+    `advice` that are not the CLI's own words (an error's message, a name): a command in
+    backticks in or across one is left as it is, never made a command."""
     if tj == "tj":
         return advice
-    return TJ_COMMAND.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), advice)
+    held: dict[str, str] = {}
+    for n, part in enumerate(sorted({p for p in keep or [] if p}, key=len, reverse=True)):
+        if part in advice:  # a mark no command matches (TJ_COMMAND, TJ_SPAN exclude CLOSE)
+            mark = f"{CLOSE}{n}{CLOSE}"
+            advice, held[mark] = advice.replace(part, mark), part
+    advice = TJ_COMMAND.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), advice)
+    for mark, part in reversed(held.items()):
+        advice = advice.replace(mark, part)
+    return built_for_profile(advice, tj)
 
 
-def scope_advice(error: ScopeNeeded) -> str:
+def built_for_profile(text: str, tj: str) -> str:
+    """`text` with each `tj ...` command the CLI built in it (`output.command`, never a
+    name's imitation of one) started by `tj` (`profile_words`) instead."""
+    if tj == "tj":
+        return text
+    return TJ_SPAN.sub(
+        lambda m: output.command_text(f"{tj} {m.group(1)}") if built(m.group()) else m.group(),
+        text,
+    )
+
+
+def scope_advice(error: ScopeNeeded, tj: str = "tj") -> str:
     """The commands that choose what a member reads (NU21 C7): the fields they read before
-    when there were some, else the whole journal or some fields."""
+    when there were some, else the whole journal or some fields. `tj`: the words that start
+    a command for this profile (`profile_words`)."""
     journal = shlex.quote(error.journal) if error.journal else "JOURNAL"
     member = shlex.quote(error.member)
     full = (
         "the whole journal (everything you keep in it: entries in full, goals, questionnaire "
         "answers, homework, safety plan; also what was written before): "
-        f"`tj share {journal} {member} --full`"
+        f"`{tj} share {journal} {member} --full`"
     )
     if error.fields:
         return (
-            f"To share the {output.plain_list(error.fields)} with them again: `tj share {journal} {member} --only "
+            f"To share the {output.plain_list(error.fields)} with them again: `{tj} share {journal} {member} --only "
             f"{','.join(error.fields)}`; {full}"
         )
     return (
-        f"To share some fields: `tj share {journal} {member} --only FIELDS` (e.g. mood,scores); "
+        f"To share some fields: `{tj} share {journal} {member} --only FIELDS` (e.g. mood,scores); "
         f"{full}"
     )
 
@@ -1935,7 +1977,8 @@ async def login_again(client: Client) -> str:
     items = output.plural(waiting, "item", "items")
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
-        "(`tj sync` cannot while it is signed out; `tj logout` would delete them)"
+        f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
+        f"out; {output.command([*profile_words(client.home), 'logout'])} would delete them)"
     )
 
 

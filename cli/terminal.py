@@ -76,6 +76,12 @@ def command_text(text: str) -> str:
     return span
 
 
+def built(span: str) -> bool:
+    """Whether `span` (OPEN, text, CLOSE) is one `command` or `command_text` built in this
+    process, not text from elsewhere imitating one."""
+    return span in _BUILT
+
+
 def _ticked(match: re.Match[str]) -> str:
     span = match.group()
     return f"`{span[1:-1]}`" if span in _BUILT else _marks_shown(span)

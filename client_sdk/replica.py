@@ -107,7 +107,7 @@ from client_sdk.store import (
     insert_new_documents,
 )
 from client_sdk.sync import OutboxRecord, Progress
-from client_sdk.transport import Transport
+from client_sdk.transport import DEFAULT_RETRY, Transport, WaitBudget
 from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 from client_sdk.verifying import Check, Outcome
@@ -120,6 +120,10 @@ STALLED_ROUNDS = 3
 PULL_MARGIN = 8
 """Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
 UNVERIFIED_SHARE_BYTES = hold_back.UNVERIFIED_SHARE_BYTES  # all unverified owners together
+ID_LOOKUP_WAIT_S = DEFAULT_RETRY.longest_wait
+"""Seconds the lookups of accounts by id of one sync (owners to pin, authors of missing
+records) may wait in all for the server's Retry-After and backoff: the longest wait the
+transport allows one call (protocol.md, "Retries"), 30 s. Past it a lookup is refused."""
 
 AFTER_PAGE_TEST_HOOK: Callable[[bytes], Coroutine[Any, Any, None]] | None = None
 """Test-only setting, None in any real use: crash tests set it, in a client process they
@@ -357,6 +361,9 @@ class Replica:
         """While a sync runs: its task, report and progress, so that a change of access made
         inside it (an end date that passed, `rotate_expired`) pulls into that sync's report
         (`take_in_writes`)."""
+        self._id_waits: tuple[asyncio.Task[Any] | None, WaitBudget] | None = None
+        """While a sync runs: its task, and what its lookups of accounts by id may still wait
+        in all (`look_up_id`): ID_LOOKUP_WAIT_S."""
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -1733,15 +1740,30 @@ class Replica:
             )
         return replace(reply, journals=held)
 
+    async def look_up_id(self, account_id: bytes) -> wire.Identity:
+        """The server's identity for `account_id` (/v1/account/identity-by-id), unverified.
+        Inside a sync, its retries wait at most what is left of that sync's ID_LOOKUP_WAIT_S
+        in all, with every other lookup by id of the sync; a wait past it is not made and the
+        lookup is refused (RateLimited, or the NetworkError that asked for the wait). Raises
+        NotFound (no such account), NetworkError, or the TJError the server's answer maps
+        to."""
+        budget = None
+        if self._id_waits is not None and self._id_waits[0] is asyncio.current_task():
+            budget = self._id_waits[1]
+        return await self.transport.call(
+            "/v1/account/identity-by-id",
+            wire.AccountRequest(account_id),
+            wire.Identity,
+            budget=budget,
+        )
+
     async def pin_on_first_use(self, account_id: bytes) -> Peer:
         """Pin a journal owner's (or member's) identity on first use; a changed key is
         refused."""
         pinned = await self.store.peer(account_id)
         if pinned is not None:
             return pinned
-        identity = await self.transport.call(
-            "/v1/account/identity-by-id", wire.AccountRequest(account_id), wire.Identity
-        )
+        identity = await self.look_up_id(account_id)
         if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
         peer = await self.pin(identity, verified=False, owner=True)
@@ -2156,7 +2178,7 @@ class Replica:
             try:
                 return await self._sync(progress, max_upload_wait, as_of, notice)
             finally:
-                self._syncing = None
+                self._syncing = self._id_waits = None
 
     async def _sync(
         self,
@@ -2195,6 +2217,7 @@ class Replica:
         )
         waits = UploadWaits(max_upload_wait)
         self._syncing = (asyncio.current_task(), report, tracker)
+        self._id_waits = (asyncio.current_task(), WaitBudget(ID_LOOKUP_WAIT_S, self.sleep))
         if not quiet:
             await self._load_peers()
             await self.load_access()
@@ -3311,6 +3334,20 @@ class Replica:
         stored_proven = await self.store.setting(PROVEN_GAPS, as_of=version)
         proven_before = _decode_proven(stored_proven)
         proven: dict[bytes, list[counting.Gap]] = {}
+        unchecked: list[tuple[LocalJournal, counting.Gap]] = []  # their author not looked up
+        refused: list[NetworkError] = []  # the lookup the server refused (or failed): why
+
+        async def erased_or_unknown(author: bytes) -> bool | None:
+            """`_erased`, or None when the lookup was refused or failed: then no other
+            author is asked in this check (it would be refused too)."""
+            if refused and author not in erased:
+                return None
+            try:
+                return await self._erased(author, erased)
+            except NetworkError as error:
+                refused.append(error)
+                return None
+
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
             if journal is None:
@@ -3352,11 +3389,16 @@ class Replica:
                 elif state is not None and state.member_by_account(gap.author) is not None:
                     # A current member by the owner-signed chain: the server's "no such
                     # account" alone excuses nothing (rev-complete F5).
-                    if journal.owner_id == me and await self._erased(gap.author, erased):
+                    said = await erased_or_unknown(gap.author) if journal.owner_id == me else False
+                    if said is None:
+                        unchecked.append((journal, gap))
+                    elif said:
                         self._unconfirmed[(gap.journal_id, gap.author, gap.device)] = gap
                     else:
                         report.withheld.append(gap)
-                elif await self._erased(gap.author, erased):
+                elif (said := await erased_or_unknown(gap.author)) is None:
+                    unchecked.append((journal, gap))
+                elif said:
                     newly_erased.append(gap)
                 else:
                     report.withheld.append(gap)
@@ -3365,12 +3407,31 @@ class Replica:
             await self.store.put_setting(PROVEN_GAPS, encoded)
         if not_back:  # reported now, or nothing of them missing: kept no longer
             await self._excuse_not_back(told_once, set(not_back))
+        if unchecked:
+            report.incomplete.append(self._unchecked_gaps(unchecked, refused[0]))
         if not newly_erased:
-            quiet = not behind and not held and not self._unconfirmed
+            quiet = not behind and not held and not self._unconfirmed and not unchecked
             if len(report.withheld) == withheld_before and quiet:
                 self._no_gaps_at = version
             return
         await self._excuse(report, newly_erased)
+
+    def _unchecked_gaps(
+        self, unchecked: list[tuple[LocalJournal, counting.Gap]], why: NetworkError
+    ) -> str:
+        """The line of `SyncReport.incomplete` for the gaps whose author's account the
+        withholding check could not look up (`_check_withheld`): neither withheld nor erased
+        yet, never received; the next sync checks them again."""
+        count = sum(hi - lo + 1 for _, gap in unchecked for lo, hi in gap.missing)
+        names = sorted({repr(self.shown_name(journal)) for journal, _ in unchecked})
+        records = "1 record" if count == 1 else f"{count} records"
+        return (
+            f"{records} missing in journal{'s' if len(names) > 1 else ''} {', '.join(names)} "
+            "not checked in this sync: the server did not answer the lookup of "
+            f"{'its' if count == 1 else 'their'} author ({why}), which tells whether that "
+            "account was erased; not counted as received, and the next sync checks "
+            f"{'it' if count == 1 else 'them'} again"
+        )
 
     async def _excuse_not_back(
         self, told: list[tuple[counting.Gap, list[counting.Range]]], journal_ids: set[bytes]
@@ -3451,9 +3512,7 @@ class Replica:
         """Whether the server says this account no longer exists (its word, reported)."""
         if account_id not in known:
             try:
-                await self.transport.call(
-                    "/v1/account/identity-by-id", wire.AccountRequest(account_id), wire.Identity
-                )
+                await self.look_up_id(account_id)
                 known[account_id] = False
                 await self.note_account_exists(account_id)
             except NotFound:

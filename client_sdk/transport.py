@@ -25,7 +25,7 @@ import io
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -195,6 +195,28 @@ def page_bound(items: int, per_page: int) -> int:
     return min(-(-items // per_page) + PAGE_SLACK, MAX_LIST_PAGES)
 
 
+@dataclass
+class WaitBudget:
+    """Seconds a series of calls (the lookups by id of one sync) may still spend waiting
+    between attempts, in all: each retry's wait (backoff, or the server's Retry-After) is
+    taken from `left`; a retry whose wait would exceed what is left is not made, and the
+    call raises its last error (a 429: RateLimited) at once. `sleep(seconds)` is how a wait
+    is waited (None: asyncio.sleep). `waits` counts the waits taken."""
+
+    left: float
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    waits: int = 0
+
+    def allows(self, seconds: float) -> bool:
+        """Whether a wait of `seconds` fits in what is left."""
+        return seconds <= self.left
+
+    def spend(self, seconds: float) -> None:
+        """Take one wait of `seconds` from what is left."""
+        self.left = max(0.0, self.left - seconds)
+        self.waits += 1
+
+
 DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
 QUICK_TRY = RetryPolicy(attempts=1, connect_timeout=2.0)
@@ -341,6 +363,7 @@ class Transport:
         wait_rate_limit: bool = True,
         on_sent: Callable[[], None] | None = None,
         retry: RetryPolicy | None = None,
+        budget: WaitBudget | None = None,
     ) -> wire.M:
         """POST `message` to `path` and decode the reply as `reply`; retried per `retry`
         (default `self.retry`) when `path` is in RETRIED_PATHS. With `wait_rate_limit=False` a 429 (RateLimited) is
@@ -348,6 +371,8 @@ class Transport:
         as the request's body is handed to the connection (at each attempt; not at all for
         a request that never got that far): a caller that has other work for the loop
         (pushing.py) starts it then, not before, so the request is not held back by it.
+        `budget`: the waits between attempts are taken from it (shared by several calls);
+        a wait past what is left is not made and the last error is raised.
         Raises the TJError the status maps to."""
         policy = self.retry if retry is None else retry
         if path not in RETRIED_PATHS or policy.attempts <= 1:
@@ -386,8 +411,27 @@ class Transport:
                 raise first_failure  # the attempt made above: tenacity counts it and waits
             return await call_once()
 
+        if budget is None:
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(policy.attempts),
+                wait=policy.wait,
+                retry=retry_if_exception(should_retry),
+                reraise=True,
+            )
+            return await retrying(attempt)
+        spending = budget
+        attempts_stop = stop_after_attempt(policy.attempts)
+
+        def stop(state: RetryCallState) -> bool:  # run once the next wait is known
+            return attempts_stop(state) or not spending.allows(state.upcoming_sleep)
+
+        async def sleep(seconds: float) -> None:
+            spending.spend(seconds)
+            await (spending.sleep or asyncio.sleep)(seconds)
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.attempts),
+            sleep=sleep,
+            stop=stop,
             wait=policy.wait,
             retry=retry_if_exception(should_retry),
             reraise=True,

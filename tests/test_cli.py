@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shlex
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -75,6 +76,12 @@ class Device:
         self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
     ) -> Result:
         return await run_tj(["--home", str(self.home), *args], input=input, env=env)
+
+    @property
+    def command(self) -> str:
+        """How a command the CLI advises starts for this profile (given with --home, not the
+        default): "tj --home HOME"."""
+        return shlex.join(["tj", "--home", str(self.home)])
 
     async def ok(self, *args: str, **options: Any) -> Result:
         return succeeded(await self.tj(*args, **options))
@@ -213,8 +220,8 @@ async def test_an_unknown_journal_gets_the_cli_hint_the_sdk_message_lacks(
 ) -> None:
     line = failed_with_one_line(await laptop.tj("list", "--journal", "Dreams"))
     assert line == (
-        "Error: no journal named 'Dreams' on this device: see `tj journal list` "
-        "(`tj sync` first if it was just shared with you)"
+        f"Error: no journal named 'Dreams' on this device: see `{laptop.command} journal list` "
+        f"(`{laptop.command} sync` first if it was just shared with you)"
     )
 
 
@@ -627,7 +634,7 @@ async def test_writing_to_an_archived_journal_names_the_command_with_its_name(
     said = failed_with_one_line(await laptop.tj("write", "--journal", "Night dreams", "x"))
     assert said == (
         "Error: journal 'Night dreams' is archived: unarchive it first: "
-        "`tj journal unarchive 'Night dreams'`"
+        f"`{laptop.command} journal unarchive 'Night dreams'`"
     )
     await laptop.ok("journal", "unarchive", "Night dreams")
     await laptop.ok("write", "--journal", "Night dreams", "Writing again.")

@@ -135,7 +135,7 @@ async def test_a_home_keeping_a_key_names_forget_kept_not_deleting_the_file(
     refused = await laptop.tj("signup", live_server.url, "ben")
     assert refused.exit_code == 1
     [line] = refused.stderr.strip().splitlines()
-    assert "tj recovery-key forget-kept" in line
+    assert f"{laptop.command} recovery-key forget-kept" in line
     assert "delete" not in line, line  # on s8-signup: "or delete .../pending_signup to give it up"
 
 

@@ -218,7 +218,8 @@ async def test_goal_input_mistakes_are_reported(ana: Device) -> None:
     assert "no goal" in failed_with_one_line(await ana.tj("goal", "show", "abcdef"))
     entry_id = (await ana.ok("write", "Not a goal.")).stdout.strip()
     said = failed_with_one_line(await ana.tj("goal", "checkin", entry_id))  # NU36: says what
-    assert f"{entry_id} is an entry, not a goal: `tj show {entry_id[:12]}` shows it" in said
+    shows = f"`{ana.command} show {entry_id[:12]}` shows it"
+    assert f"{entry_id} is an entry, not a goal: {shows}" in said
     assert "No goals yet" in (await ana.ok("goal", "list")).stderr
 
 

@@ -41,8 +41,9 @@ async def test_sharing_again_after_unsharing_a_mood_only_share_asks_for_full_or_
     refused = await ana.tj("share", "Personal", "tom", "--role", "annotate", *fingerprint)
     line = failed_with_one_line(refused)
     assert "tom read only the mood of 'Personal'" in line
-    assert "nothing was changed" in line and "tj share Personal tom --full" in line
-    assert "To share the mood with them again: `tj share Personal tom --only mood`;" in line
+    assert "nothing was changed" in line and f"{ana.command} share Personal tom --full" in line
+    again = f"`{ana.command} share Personal tom --only mood`"
+    assert f"To share the mood with them again: {again};" in line
     assert "full=True" not in line and "only=[" not in line  # CLI flags only (NU21 C7)
     assert [s for s in await ana.json("shares") if not s["expired"]] == []
 
@@ -82,8 +83,8 @@ async def test_a_new_device_the_server_hides_the_copy_from_never_shares_the_whol
         refused = await phone.tj("share", "Personal", "tom", *terms, *fingerprint)
         line = failed_with_one_line(refused)
         assert "can't tell whether tom reads only some fields of 'Personal'" in line
-        assert "tj share Personal tom --full" in line
-        assert "tj share Personal tom --only FIELDS" in line
+        assert f"{phone.command} share Personal tom --full" in line
+        assert f"{phone.command} share Personal tom --only FIELDS" in line
         assert "full=True" not in line and "only=[" not in line  # CLI flags only (NU21 C7)
     del hostile.replies["/v1/journals/list"]
     assert [s["journal"] for s in await ana.json("shares")] == [first["journal"]]
@@ -118,7 +119,7 @@ async def test_a_first_share_with_a_role_or_an_end_date_shares_the_whole_journal
     refused = failed_with_one_line(
         await ana.tj("share", "Personal", "tom", "--until", "2099-12-31", *fingerprint)
     )
-    assert "nothing was shared" in refused and "tj share Personal tom --full" in refused
+    assert "nothing was shared" in refused and f"{ana.command} share Personal tom --full" in refused
     assert "full=True" not in refused and "only=[" not in refused  # NU21 C7
     assert [s for s in await ana.json("shares") if not s["expired"]] == []
     dated = await ana.ok(

@@ -73,8 +73,8 @@ async def test_a_change_written_while_tj_logout_waits_for_the_server_stops_it(
         "Error: Changes to 1 item (entries, goals, notes...) were written on this device while "
         "logging out (by another `tj` or app using it) and have not reached the server. "
         f"Nothing was deleted, but the server already signed this device out: `{login}` signs "
-        "it in again and sends the changes to 1 item waiting on it (`tj sync` cannot while it "
-        "is signed out; `tj logout` would delete them)."
+        f"it in again and sends the changes to 1 item waiting on it (`{phone.command} sync` "
+        f"cannot while it is signed out; `{phone.command} logout` would delete them)."
     )
     assert (phone.home / "store.db").exists()
 

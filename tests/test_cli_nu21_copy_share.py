@@ -62,7 +62,7 @@ async def test_the_annotate_role_on_a_copy_journal_says_only_its_fields_are_read
         line = failed_with_one_line(await ana.tj("share", COPY, "tom", *widen))
         assert f"'{COPY}' is a copy of 'Personal' kept for tom" in line
         assert "nothing was changed" in line
-        assert "tj share Personal tom --full" in line
+        assert f"{ana.command} share Personal tom --full" in line
         assert "full=True" not in line and "only=[" not in line
     flags = await ana.tj("share", COPY, "tom", "--role", "annotate", "--safety-flags")
     assert "safety flags need a whole-journal share" in failed_with_one_line(flags)
@@ -86,7 +86,7 @@ async def test_new_terms_for_the_journal_of_single_items_never_say_every_entry(
     for widen in (("--full",), ("--only", "mood")):
         line = failed_with_one_line(await ana.tj("share", "Shared with tom", "tom", *widen))
         assert "holds only what you share with one member one item at a time" in line
-        assert "tj share-entry ENTRY_ID USERNAME" in line
+        assert f"{ana.command} share-entry ENTRY_ID USERNAME" in line
     await tom.ok("sync")
     assert "drinking" not in (await tom.ok("list", "--all")).stdout
     assert "Only the mood" not in (await tom.ok("list", "--all")).stdout
@@ -117,7 +117,8 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
 
     line = failed_with_one_line(await ana.tj("share", COPY, "tom"))  # the old advice
     assert "they no longer read it" in line and "nothing was shared" in line
-    assert f"To share the mood and scores with them again: `{again}`;" in line
+    again_here = again.replace("tj", ana.command, 1)  # an error's advice names the profile
+    assert f"To share the mood and scores with them again: `{again_here}`;" in line
     assert "full=True" not in line and "only=[" not in line
 
     # The command named works (--yes: it names what the copy still holds, which goes again

@@ -56,7 +56,7 @@ async def test_unshare_names_the_entries_the_member_still_reads_and_how_to_end_t
     assert "tom still reads entries or results of it in 'Shared with tom'" in said
     assert "nothing was ended" in said and "already ended" not in said
     command = said.split("To end it: ")[1]
-    assert command == "`tj unshare 'Shared with tom' tom`"
+    assert command == f"`{ana.command} unshare 'Shared with tom' tom`"
     await ana.ok("unshare", "Shared with tom", "tom", "--yes")
     done = await ana.ok("unshare", "Personal", "tom", "--yes")
     assert "the share was already ended" in done.stderr

@@ -128,5 +128,6 @@ async def test_new_terms_refused_after_a_leave_name_the_copy_still_read(
         "signed by them) (they still read 'Personal (mood, tags) for drsmith', the copy of "
         "some of its fields you keep for them, so what it copies of new entries still "
         "reaches them), so this device removed them from the journal's access and nothing "
-        "else was changed. To share it with them again: `tj share Personal drsmith --full`"
+        f"else was changed. To share it with them again: `{ana.command} share Personal drsmith "
+        "--full`"
     ), refused.stderr

@@ -48,7 +48,7 @@ async def test_the_renewal_the_end_date_notice_suggests_works_after_an_ended_cop
     assert suggested in one_line(told.stderr), told.stderr
     later = f"{datetime.now() + timedelta(days=30):%Y-%m-%d}"
     refused = await ana.tj("share", "Personal", "drkim", "--until", later)  # without it
-    assert refused.exit_code != 0 and "tj share Personal drkim --full" in one_line(
+    assert refused.exit_code != 0 and f"{ana.command} share Personal drkim --full" in one_line(
         refused.output
     ), refused.output
     renewed = await ana.ok("share", "Personal", "drkim", "--full", "--until", later)
@@ -103,7 +103,7 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     refused = await drkim.tj("forget", "ana/Personal", "--yes")
     assert refused.exit_code == 1
     # NU34 #3; naming ana's account as the other commands do (NU49 leftover of F5)
-    assert f"run {command}" in one_line(refused.output)
+    assert f"run {command.replace('tj', drkim.command, 1)}" in one_line(refused.output)
     await drkim.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drkim.json("shared-with-me") == []
 

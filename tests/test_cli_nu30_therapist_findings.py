@@ -70,13 +70,14 @@ async def test_a_note_set_aside_after_an_unshare_names_how_to_forget_the_copy(
     [kept] = await drsmith.json("set-aside", "list")
     short = kept["doc_id"][:12]  # the note's own id, as `tj notes` shows it (NU41 #8)
     assert short in (await drsmith.ok("set-aside", "list")).stdout
+    tj = drsmith.command
     for _ in range(2):  # a sync changes nothing: it is still refused, and said the same way
         line = failed_with_one_line(await drsmith.tj("forget", "ana/Personal", "--unlisted"))
         assert line == (
             "Error: 'ana/Personal' has 1 change of this device the server refused for good "
             "(set aside, not on the server): forgetting the copy would lose it; keep its words "
-            "(`tj set-aside list --json > refused.json`), then drop it (`tj set-aside drop "
-            f"{short}`), then run `tj forget ana/Personal --unlisted` again"
+            f"(`{tj} set-aside list --json > refused.json`), then drop it (`{tj} set-aside drop "
+            f"{short}`), then run `{tj} forget ana/Personal --unlisted` again"
         ), line
         assert (await drsmith.tj("sync")).exit_code in (0, NOT_DELIVERED_EXIT)
     exported = await drsmith.ok("set-aside", "list", "--json")
@@ -221,9 +222,10 @@ async def test_withdrawing_a_note_that_went_with_a_forgotten_copy_says_so(
         line = failed_with_one_line(await drsmith.tj("notes", "withdraw", note[:4], "--yes"))
         assert "try `tj sync`" not in line, line
         assert line == (
-            f"Error: no note or prompt {note[:4]} on this device (`tj notes` lists those it "
-            "holds): one written in a copy of a shared journal discarded here with `tj "
-            "forget` went with that copy, and only that journal's owner can withdraw it now"
+            f"Error: no note or prompt {note[:4]} on this device (`{drsmith.command} notes` "
+            "lists those it holds): one written in a copy of a shared journal discarded here "
+            f"with `{drsmith.command} forget` went with that copy, and only that journal's "
+            "owner can withdraw it now"
         ), line
     await ana.ok("notes", "withdraw", note[:4], "--yes")  # as said: ana can
 

@@ -49,7 +49,7 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
     assert named.exit_code != 0
     assert said(named.stderr) == (
         f"Error: '{name}' is a pre-session brief ana shared with you, not a journal: "
-        "read it with `tj briefs` (`tj show ID` shows one)"
+        f"read it with `{drsmith.command} briefs` (`{drsmith.command} show ID` shows one)"
     )
     noted = await drsmith.tj("note", name, "hi")
     assert noted.exit_code != 0 and "is a pre-session brief ana shared with you" in noted.stderr
@@ -60,7 +60,7 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
     assert listed.exit_code != 0
     assert said(listed.stderr) == (
         f"Error: '{own}' is a pre-session brief you shared with drsmith, not a journal: "
-        "read it with `tj briefs` (`tj show ID` shows one)"
+        f"read it with `{ana.command} briefs` (`{ana.command} show ID` shows one)"
     )
     written = await ana.tj("write", "--journal", own, "into the brief")
     assert written.exit_code != 0 and "is a pre-session brief you shared" in written.stderr
@@ -84,7 +84,7 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
     assert only.exit_code != 0
     assert said(only.stderr) == (
         "Error: ben shares no journal with you, only a pre-session brief: read it with "
-        "`tj briefs` (`tj show ID` shows one)"
+        f"`{drsmith.command} briefs` (`{drsmith.command} show ID` shows one)"
     )
 
 

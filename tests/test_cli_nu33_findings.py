@@ -194,7 +194,7 @@ async def test_sharing_again_after_unshare_says_what_to_choose_not_a_role_or_an_
     assert "drsmith is not a member of 'Personal', so nothing was shared: they read it " in (
         refused
     )
-    assert "tj share Personal drsmith --full" in refused and "--only" in refused
+    assert f"{ana.command} share Personal drsmith --full" in refused and "--only" in refused
     with_role = failed_with_one_line(await ana.tj("share", "Personal", "drsmith", "--role", "read"))
     assert "a role or an end date alone never shares a whole journal" in with_role
     await ana.ok("share", "Personal", "drsmith", "--full")

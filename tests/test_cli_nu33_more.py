@@ -28,15 +28,15 @@ async def test_show_with_a_note_or_result_id_names_the_command_that_shows_it(
     [result] = await ana.json("measure", "list")
 
     said = failed_with_one_line(await ana.tj("show", note[:8]))  # synced first: ana has it
-    assert said == f"Error: {note[:8]} is a note, not an entry: `tj notes` lists it"
+    assert said == f"Error: {note[:8]} is a note, not an entry: `{ana.command} notes` lists it"
     said = failed_with_one_line(await ana.tj("show", result["id"][:8]))
     assert said == (
         f"Error: {result['id'][:8]} is a questionnaire result, not an entry: "
-        f"`tj measure show {result['id'][:12]}` shows it"
+        f"`{ana.command} measure show {result['id'][:12]}` shows it"
     )
     await ana.ok("measure", "show", result["id"][:12])  # as said
     said = failed_with_one_line(await ana.tj("edit", note, "--mood", "3"))
-    assert said == f"Error: {note} is a note, not an entry: `tj notes` lists it"
+    assert said == f"Error: {note} is a note, not an entry: `{ana.command} notes` lists it"
 
     held = {e["id"] for e in await ana.json("list")} | {note, result["id"]}
     typo = next(p for p in ("abcd", "abce", "abcf") if not any(i.startswith(p) for i in held))

@@ -45,7 +45,7 @@ async def test_forget_after_the_client_ended_the_share_says_what_happened_and_wh
     # naming ana's account as the other commands do (NU49 leftover of F5)
     [copy] = [j for j in await drsmith.json("journal", "list") if j["name"] == "ana/Personal"]
     label = f"ana (account {copy['owner_id'][:8]})/Personal"
-    assert line.endswith(f"run `tj forget {shlex.quote(label)} --unlisted`"), line
+    assert line.endswith(f"run `{drsmith.command} forget {shlex.quote(label)} --unlisted`"), line
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["ana"]
     await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drsmith.json("shared-with-me") == []

@@ -49,7 +49,7 @@ async def test_a_revoked_device_names_tj_login_and_logging_in_sends_what_waited(
     failed = await phone.tj("sync")
     assert failed.exit_code == 1
     assert f"{login} signs it in again and sends the changes to 1 item" in said(failed.stderr)
-    assert "`tj sync` cannot while it is signed out" in said(failed.stderr)
+    assert f"`{phone.command} sync` cannot while it is signed out" in said(failed.stderr)
     listed = await phone.ok("list")  # a read says it too, and shows what the device has
     assert login in said(listed.stderr), listed.stderr
 

@@ -259,7 +259,7 @@ async def test_an_erased_clients_name_is_not_called_a_misspelling(
     await drsmith.ok("sync")
     line = failed_with_one_line(await drsmith.tj("fingerprint", "eli"))
     assert "no account is named 'eli' any more" in line and "check the spelling" not in line
-    assert "most likely deleted" in line and "tj forget" in line, line
+    assert "most likely deleted" in line and f"{drsmith.command} forget" in line, line
     typo = failed_with_one_line(await drsmith.tj("fingerprint", "elli"))
     assert "no account is named 'elli': check the spelling" in typo
 

@@ -76,19 +76,25 @@ async def test_goal_and_measure_show_given_an_entrys_id_name_the_command_that_sh
             said = failed_with_one_line(await ana.tj(*command, given))
             words = "a goal" if command[0] == "goal" else "a questionnaire result"
             assert said == (
-                f"Error: {given} is an entry, not {words}: `tj show {entry[:12]}` shows it"
+                f"Error: {given} is an entry, not {words}: `{ana.command} show {entry[:12]}` shows it"
             )
     said = failed_with_one_line(await ana.tj("goal", "checkin", entry[:8], "--note", "Went"))
-    assert said == f"Error: {entry[:8]} is an entry, not a goal: `tj show {entry[:12]}` shows it"
+    assert (
+        said
+        == f"Error: {entry[:8]} is an entry, not a goal: `{ana.command} show {entry[:12]}` shows it"
+    )
     assert "A walk by the river." in (await ana.ok("show", entry[:12])).stdout  # as said
 
     said = failed_with_one_line(await ana.tj("goal", "show", result["id"][:8]))
     assert said == (
         f"Error: {result['id'][:8]} is a questionnaire result, not a goal: "
-        f"`tj measure show {result['id'][:12]}` shows it"
+        f"`{ana.command} measure show {result['id'][:12]}` shows it"
     )
     said = failed_with_one_line(await ana.tj("show", goal[:8]))
-    assert said == f"Error: {goal[:8]} is a goal, not an entry: `tj goal show {goal[:12]}` shows it"
+    assert (
+        said
+        == f"Error: {goal[:8]} is a goal, not an entry: `{ana.command} goal show {goal[:12]}` shows it"
+    )
 
     held = {entry, goal, result["id"], *(e["id"] for e in await ana.json("list"))}
     typo = next(p for p in ("abcd", "abce", "abcf") if not any(i.startswith(p) for i in held))

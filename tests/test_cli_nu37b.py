@@ -85,24 +85,24 @@ async def test_an_id_of_another_kind_says_what_it_is_and_what_shows_it(
 
     said = failed_with_one_line(await ana.tj("discuss", goal[:8]))
     assert said == (
-        f"Error: {goal[:8]} is a goal, not an entry or note: `tj goal show {goal[:12]}` shows it"
+        f"Error: {goal[:8]} is a goal, not an entry or note: `{ana.command} goal show {goal[:12]}` shows it"
     )
     said = failed_with_one_line(await ana.tj("discuss", result["id"][:8]))
     assert said == (
         f"Error: {result['id'][:8]} is a questionnaire result, not an entry or note: "
-        f"`tj measure show {result['id'][:12]}` shows it"
+        f"`{ana.command} measure show {result['id'][:12]}` shows it"
     )
     said = failed_with_one_line(await ana.tj("show", journal["id"][:8]))
     assert said == (
         f"Error: {journal['id'][:8]} is a journal, not an entry: "
-        f"`tj list --journal {journal['id'][:12]}` lists its entries"
+        f"`{ana.command} list --journal {journal['id'][:12]}` lists its entries"
     )
     for command in (("show",), ("goal", "show"), ("discuss",)):
         said = failed_with_one_line(await ana.tj(*command, checkin[:6]))
         wanted = {"show": "an entry", "goal": "a goal", "discuss": "an entry or note"}
         assert said == (
             f"Error: {checkin[:6]} is a goal's check-in, not {wanted[command[0]]}: "
-            f"`tj goal show {goal[:12]}` shows it"
+            f"`{ana.command} goal show {goal[:12]}` shows it"
         )
     await ana.ok("list", "--journal", journal["id"][:12])  # the command said works
     assert "Went" in (await ana.ok("goal", "show", goal[:12])).stdout  # as said

@@ -58,5 +58,6 @@ async def test_offline_an_assignment_not_on_the_device_is_said_as_the_last_sync_
         "Not synced (the server cannot be reached): looking for it in what this device had at its last sync"
         in said
     )
-    assert said.endswith("Error: no assignment abcd on this device: try `tj sync`"), said
+    tried = f"try `{carla.command} sync`"
+    assert said.endswith(f"Error: no assignment abcd on this device: {tried}"), said
     assert await carla.json("homework", "list") == []

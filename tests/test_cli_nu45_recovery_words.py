@@ -35,16 +35,16 @@ async def test_a_damaged_kept_key_names_no_command_and_tj_names_its_own(tmp_path
     assert synced.exit_code == 1
     assert synced.stderr.strip() == (
         f"Error: the kept recovery key file {kept} is damaged: it may be the only copy of a "
-        "recovery key; restore it from a backup, or give it up by hand (`tj recovery-key "
-        "forget-kept --damaged`)"
+        "recovery key; restore it from a backup, or give it up by hand "
+        f"(`{laptop.command} recovery-key forget-kept --damaged`)"
     )
     kept.unlink()
     kept.mkdir()  # does not read
     synced = await laptop.tj("sync")
     assert synced.stderr.strip() == (
         f"Error: the kept recovery key file {kept} does not read (Is a directory): it may be "
-        "the only copy of a recovery key; repair it, or give it up by hand (`tj recovery-key "
-        "forget-kept --damaged`)"
+        "the only copy of a recovery key; repair it, or give it up by hand "
+        f"(`{laptop.command} recovery-key forget-kept --damaged`)"
     )
 
 
@@ -81,4 +81,5 @@ async def test_a_home_keeping_another_signups_key_names_no_command_and_tj_names_
     )
     assert with_hint(refused.value) == cli
     made = await laptop.tj("signup", live_server.url, "ben")
-    assert made.exit_code == 1 and made.stderr.strip() == f"Error: {cli}"
+    here = cli.replace("`tj ", f"`{laptop.command} ")  # the CLI's advice names this profile
+    assert made.exit_code == 1 and made.stderr.strip() == f"Error: {here}"

@@ -119,12 +119,13 @@ async def test_forgetting_the_plain_name_names_the_old_copys_command_before_leav
     command that discards it, before telling how to leave this one."""
     kims = await two_kims(live_server, tmp_path)
     said = failed_with_one_line(await kims.drlee.tj("forget", "kim/Personal", "--unlisted"))
-    command = f"`tj forget {shlex.quote(kims.old)} --unlisted`"
+    tj = kims.drlee.command
+    command = f"`{tj} forget {shlex.quote(kims.old)} --unlisted`"
     assert said == (
         "Error: 'kim/Personal' is the journal kim shares with you now. If you meant the "
         "read-only copy kept of another account once named kim (an account erased, its "
         f"username taken again), {command} discards it. This one's share is still active: "
-        "leave it first (`tj leave`), then forget its copy"
+        f"leave it first (`{tj} leave`), then forget its copy"
     )
 
 

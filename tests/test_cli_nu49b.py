@@ -106,7 +106,8 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
     # tj forget's refusal names the command with the label too (NU49FIX leftover of F5)
     refused = failed_with_one_line(await drsmith.tj("forget", "ben/Personal"))
     assert refused.endswith(
-        f"Once you know the share ended, run `tj forget {shlex.quote(label['ben'] + '/Personal')}"
+        f"Once you know the share ended, run `{drsmith.command} forget "
+        f"{shlex.quote(label['ben'] + '/Personal')}"
         " --unlisted`"
     ), refused
     # tj measure list --journal marks the ended copy as without --journal (leftover of F7)

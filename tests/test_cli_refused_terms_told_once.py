@@ -29,7 +29,7 @@ async def test_a_refused_role_after_the_member_left_is_told_once_and_on_the_othe
 
     refused = await ana.tj("share", "Personal", "drsmith", "--role", "annotate")
     assert refused.exit_code == 1, refused.output
-    assert refused.stderr.strip() == REFUSED
+    assert refused.stderr.strip() == REFUSED.replace("`tj share", f"`{ana.command} share")
     synced = await ana.ok("sync")  # told at the command: not again
     assert "drsmith" not in synced.stdout + synced.stderr, synced.stderr
     assert synced.stdout.strip() == "nothing new", synced.stdout
@@ -69,7 +69,7 @@ async def test_a_refused_role_for_a_member_who_left_a_copy_says_how_to_share_it_
         "they left the share (not signed by them), so this device removed them"
     ), said
     assert said.endswith(
-        "To share it with them again: `tj share Personal drsmith --only mood,tags`"
+        f"To share it with them again: `{ana.command} share Personal drsmith --only mood,tags`"
     )
     synced = await ana.ok("sync")
     assert "drsmith" not in synced.stdout + synced.stderr, synced.stderr

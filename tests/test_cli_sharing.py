@@ -635,15 +635,15 @@ async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
     await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
     await tom.ok("sync")
     still = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
-    assert "still active" in still and "tj leave" in still
+    assert "still active" in still and f"{tom.command} leave" in still
     own = failed_with_one_line(await tom.tj("forget", "Personal", "--yes"))
-    assert "your own journal" in own and "tj journal delete" in own
+    assert "your own journal" in own and f"{tom.command} journal delete" in own
 
     await tom.ok("leave", "ana/Personal", "--yes")
     left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
-    assert "tj forget" in left
+    assert f"{tom.command} forget" in left
     not_owner = failed_with_one_line(await tom.tj("journal", "delete", "ana/Personal", "--yes"))
-    assert "tj forget" in not_owner
+    assert f"{tom.command} forget" in not_owner
     kept = await tom.tj("forget", "ana/Personal", input="n\n")
     assert kept.exit_code == 1 and "Discard the copy of ana/Personal" in kept.stderr
     assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]

@@ -48,7 +48,7 @@ async def test_tj_login_never_makes_again_an_account_deleted_elsewhere(
     assert refused.exit_code == 5, refused.output  # on integ4: 0, the account made again
     [line] = refused.stderr.strip().splitlines()
     assert line.startswith("Error: ") and "deleted since" in line
-    assert "makes no account" in line and "`tj signup URL USERNAME`" in line
+    assert "makes no account" in line and f"`{laptop.command} signup URL USERNAME`" in line
     assert "Traceback" not in refused.output
     assert await live_server.rows("SELECT username FROM accounts") == []
     assert (laptop.home / PENDING_FILE).read_bytes() == before

@@ -215,9 +215,9 @@ async def test_a_tab_in_a_kept_copys_name_never_becomes_a_command_naming_another
     refused = await drlee.tj("forget", "kim/Personal", "--yes")  # a command from before
     assert refused.exit_code != 0
     said = flat(refused.stderr)
-    assert "`tj forget ana --unlisted`" not in said, said  # was printed: an injected command
+    assert "forget ana --unlisted`" not in said, said  # was printed: an injected command
     # the copy named in one quoted word (a JSON list since the fix; an error's line shows
     # its tab as a space, so this command names no journal at all, never another's)
     # since REV-S11B: a name with a control character is pasted back by no command: the
     # command holds JOURNAL for the user to fill in
-    assert "`tj forget JOURNAL --unlisted`" in said, said
+    assert f"`{drlee.command} forget JOURNAL --unlisted`" in said, said

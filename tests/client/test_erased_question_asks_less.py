@@ -5,7 +5,10 @@ a hostile proxy, real crypto; REV-S11 S11-3)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,12 @@ import pytest
 from client_sdk import INSECURE_TEST_COST, Client, departures, wire
 from client_sdk.models import now_ms
 from tests.client.hostile import HostileServer, serving
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 KNOWN = "/v1/account/known"
 BY_ID = "/v1/account/identity-by-id"
+DAY_MS = 86_400_000
 
 
 def asked(hostile: HostileServer) -> list[list[bytes]]:
@@ -183,5 +187,57 @@ async def test_a_stored_erased_answer_goes_once_the_server_names_her(
             assert not await drsmith.replica._erased(lea.profile.account_id, {})  # by id
             [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
             assert not ended.owner_erased
+        finally:
+            await drsmith.close()
+
+
+@pytest.mark.parametrize("server", ["keeps serving it", "stops serving it"])
+async def test_a_share_ended_by_its_end_date_notes_its_owner_due_with_no_question(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+) -> None:
+    """lea shares with drsmith until tomorrow; three days on, drsmith's sync ends the share
+    by its signed end date (the end-date route of REV-S11B S11B-5), whether the server keeps
+    serving the journal or stops at the end: no identity-by-id question is asked about her,
+    yet the sync notes her as seen ended, not yet asked (`departures.OWNERS_ASKED`, 0); his
+    copy discarded before any caseload, the next question asks about lea as for a kept
+    copy. The note must come from the sync alone: the discard's own note is taken out."""
+    lea = await signup("lea")
+    async with serving(HostileServer(live_server.url)) as hostile:
+        drsmith = await Client.signup(
+            hostile.url, "drsmith", PASSWORD, home=tmp_path / "dr", kdf_cost=INSECURE_TEST_COST
+        )
+        try:
+            tomorrow = datetime.now().astimezone() + timedelta(days=1)
+            await share_with(lea, drsmith, expires_at=tomorrow)
+            await drsmith.shares.verify("lea", await lea.shares.fingerprint())
+            await lea.entries.write(None, "x", mood=4)
+            await lea.sync()
+            await drsmith.sync()
+            if server == "keeps serving it":  # its index forgets the end date
+                with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+                    db.execute(
+                        "UPDATE members SET expires_at = 0 WHERE account_id = ?",
+                        (drsmith.profile.account_id,),
+                    )
+            live_server.clock.now += 3 * DAY_MS
+            later = live_server.clock.now
+            for module in ("replica", "context", "sharing"):
+                monkeypatch.setattr(f"client_sdk.{module}.now_ms", lambda: later)
+            by_id_before = len(hostile.bodies(BY_ID))
+            report = await drsmith.sync()
+            assert [(d.reason, d.owner) for d in report.departures] == [(departures.EXPIRED, "lea")]
+            assert len(hostile.bodies(BY_ID)) == by_id_before  # the end date asks nothing
+            noted = departures.decode_asked(await drsmith.store.setting(departures.OWNERS_ASKED))
+            assert noted == {lea.profile.account_id.hex(): 0}  # seen ended: not yet asked
+            monkeypatch.setattr(departures, "owners_seen_ended", lambda asked, owners: asked)
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            await drsmith.shares.forget(ended.name, unlisted=server == "keeps serving it")
+            assert not [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            await drsmith.shares.ask_erased_owners()
+            assert asked(hostile) == [[lea.profile.account_id]]
         finally:
             await drsmith.close()
