@@ -1,0 +1,90 @@
+"""A new user's review (care and clinical display), CLI, real server on 127.0.0.1, real crypto.
+
+- The HTML report (`tj report --html`), the client's and the therapist's, says each PHQ-9 item 9
+  answered above 0 beside its result, in the words the other views use: in the chart point's
+  title and printed under the chart (a printed page has no tooltips).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from client_sdk.scoring import OWN_SAFETY_WORDS, PHQ_MANUAL_ON_ITEM_9
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+ITEM_9 = "0,1,0,1,1,0,0,0,1"  # score 4, None-minimal, item 9 answered 1
+ITEM_9_TWO = "1,1,1,1,1,1,1,2,2"  # score 11, Moderate, item 9 answered 2
+NO_ITEM_9 = "0,1,0,1,1,0,0,1,0"  # score 4, None-minimal, item 9 answered 0
+
+
+def text_of(fragment: str) -> str:
+    """A piece of HTML as the reader sees it: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def printed_lines(page: str) -> list[str]:
+    """The visible lines the report prints for safety items (`p.safety-item`)."""
+    return [text_of(p) for p in re.findall(r'<p class="safety-item">(.*?)</p>', page)]
+
+
+def point_titles(page: str) -> list[str]:
+    return [
+        text_of(t)
+        for t in re.findall(r'<circle class="score-point"[^>]*><title>(.*?)</title>', page)
+    ]
+
+
+async def test_the_report_says_item_9_beside_each_such_result_for_client_and_therapist(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+    dated = []
+    for answers, day in ((NO_ITEM_9, "2026-11-20"), (ITEM_9, "2026-11-25"), (ITEM_9_TWO, None)):
+        extra = ["--date", day] if day else []
+        await ana.ok("measure", "take", "phq9", "--answers", answers, *extra)
+    for result in sorted(await ana.json("measure", "list"), key=lambda r: r["taken_at"]):
+        dated.append(result)
+    days = [r["taken_at"] for r in dated]
+    assert len(days) == 3
+    await drsmith.ok("sync")
+
+    mine, theirs = tmp_path / "mine.html", tmp_path / "theirs.html"
+    await ana.ok("report", "--html", str(mine))
+    await drsmith.ok("report", "--journal", "ana/Personal", "--html", str(theirs))
+    for page_file, said in (
+        (mine, OWN_SAFETY_WORDS),
+        (theirs, f"{PHQ_MANUAL_ON_ITEM_9}."),
+    ):
+        page = page_file.read_text(encoding="utf-8")
+        titles = point_titles(page)
+        assert len(titles) == 3
+        assert "item 9" not in titles[0]  # answered 0: the score alone, as ever
+        first = f"item 9 answered 1 (Several days), above 0: whatever the total score, {said}"
+        second = (
+            f"item 9 answered 2 (More than half the days), above 0: whatever the total "
+            f"score, {said}"
+        )
+        assert titles[1].endswith(f": 4 (None-minimal); {first}"), titles[1]
+        assert titles[2].endswith(f": 11 (Moderate); {second}"), titles[2]
+        printed = printed_lines(page)
+        assert printed[0].startswith("PHQ-9 item 9 was answered above 0 in 2 results shown here")
+        assert printed[1:] == [titles[1], titles[2]]  # visible, word for word, not a tooltip
+        assert page.count('class="safety-ring"') == 2  # the two points ringed
+
+
+async def test_a_report_without_an_item_9_answer_says_nothing_of_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
+    page_file = tmp_path / "report.html"
+    await ana.ok("report", "--html", str(page_file))
+    page = page_file.read_text(encoding="utf-8")
+    assert "item 9" not in page and "safety-item" not in page.split("</style>")[1]
+    assert 'class="safety-ring"' not in page and point_titles(page)
