@@ -101,6 +101,7 @@ from client_sdk.care_terms import DEFAULT_LOW_MOOD as DEFAULT_LOW_MOOD
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
+from client_sdk.models import share_end_text
 from client_sdk.results import (
     InvalidResult,
     MeasureResult,
@@ -676,7 +677,9 @@ def caseload_row(
     care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
     safety items the latest brief the client shares says (`brief_safety_items`).
     `ending_soon`: (journal, end) of live shares whose signed end date comes within days
-    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason.
+    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05 (end of day): ana/Personal" (as
+    `models.share_end_text` says it: to the minute when it is not a day's end), a tier-3
+    reason.
     `owner_erased`: with `share_ended`, the server said the client's account no longer
     exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
     ERASED_ENDED, words only. `held_back`: the client's journals this device stopped
@@ -779,8 +782,9 @@ def caseload_row(
     if ended_journals and not share_ended:
         reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
     for journal, end in ending_soon:  # signed end dates within days: ask to renew (NU43 #12)
-        day = end.astimezone(now.tzinfo or UTC).date().isoformat()
-        reasons.append((3, f"share ends {day}: {journal}", None))
+        # its last day as `tj shares` names it, never the midnight after it (NU51 F2)
+        ends = share_end_text(end, now.tzinfo or UTC)
+        reasons.append((3, f"share ends {ends}: {journal}", None))
     reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
     flags = [text for _, text, _ in reasons]
     tier = min((t for t, _, _ in reasons if t >= 0), default=4)

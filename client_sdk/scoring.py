@@ -76,7 +76,6 @@ own (their export, their HTML report), in this app's own words (attributed to no
 REV-CLIN F3), as the screen says it to them."""
 
 
-
 def safety_answer_words(own: bool) -> str:
     """What a safety item answered above 0 calls for whatever the total score, in a document
     (an export, the HTML report): to the client (`own`), OWN_SAFETY_WORDS; to a therapist,

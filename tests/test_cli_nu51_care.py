@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 from client_sdk.scoring import OWN_SAFETY_WORDS, PHQ_MANUAL_ON_ITEM_9
@@ -88,3 +89,29 @@ async def test_a_report_without_an_item_9_answer_says_nothing_of_it(
     page = page_file.read_text(encoding="utf-8")
     assert "item 9" not in page and "safety-item" not in page.split("</style>")[1]
     assert 'class="safety-ring"' not in page and point_titles(page)
+
+
+async def test_the_caseload_names_the_last_day_of_a_share_as_tj_shares_does(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A share made `--until DAY` ends at midnight after DAY: `tj shares` says "DAY (end of
+    day)"; the caseload said "share ends DAY+1" (the midnight's own date), in its table, the
+    line below it and `--json`'s flags. Now the same words everywhere."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    day = (date.today() + timedelta(days=1)).isoformat()
+    await ben.ok("share", "Personal", "drlee", "--until", day, TOFU)
+    await ben.ok("write", "--mood", "6", "A day.")
+    [share] = [s for s in await ben.json("shares") if s["member"] == "drlee"]
+    shares = " ".join((await ben.ok("shares")).stdout.split())
+    assert f"{day} (end of day)" in shares, shares
+    await drlee.ok("sync")
+    said = f"share ends {day} (end of day): ben/Personal"
+    [row] = await drlee.json("caseload")
+    assert said in row["flags"], row["flags"]
+    shown = await drlee.ok("caseload")
+    assert f"ben: {said}" in shown.stdout.splitlines(), shown.stdout
+    table = " ".join(shown.stdout.split("\n\n")[0].split())
+    assert f"share ends {day} (end of day)" in table, table
+    after = (date.today() + timedelta(days=2)).isoformat()
+    assert after not in shown.stdout and share["expires_at"]
