@@ -785,6 +785,7 @@ def caseload_row(
         # its last day as `tj shares` names it, never the midnight after it (NU51 F2)
         ends = share_end_text(end, now.tzinfo or UTC)
         reasons.append((3, f"share ends {ends}: {journal}", None))
+    reasons = _once_each(reasons)  # two answers of one day in a brief: one line, not two
     reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
     flags = [text for _, text, _ in reasons]
     tier = min((t for t, _, _ in reasons if t >= 0), default=4)
@@ -817,6 +818,23 @@ def caseload_row(
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,
     )
+
+
+def _once_each(
+    reasons: list[tuple[int, str, datetime | None]],
+) -> list[tuple[int, str, datetime | None]]:
+    """`reasons` with each text once, where it first came, at the latest signal time of its
+    copies: two safety items a brief says for one day read "PHQ-9 item 9 answered above 0
+    on 2026-12-05 (in the brief of 2026-12-05)" twice, word for word."""
+    kept: dict[str, tuple[int, str, datetime | None]] = {}
+    for tier, text, at in reasons:
+        if text in kept:
+            first_tier, _, first_at = kept[text]
+            times = [t for t in (first_at, at) if t is not None]
+            kept[text] = (min(first_tier, tier), text, max(times, default=None))
+        else:
+            kept[text] = (tier, text, at)
+    return list(kept.values())
 
 
 def low_moods_this_week(

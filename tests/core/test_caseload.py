@@ -616,7 +616,13 @@ def test_a_share_ending_within_days_is_said_to_renew_in_time() -> None:
         "gina", ["gina/P"], [FakeEntry(days_ago(1), 6)], [], [], [], [], None,
         now=NOW, ending_soon=[("gina/P", end)],
     )  # fmt: skip
-    assert ending.flags == ("share ends 2026-12-01: gina/P",) and ending.tier == 3
+    assert ending.flags == ("share ends 2026-12-01 12:00: gina/P",) and ending.tier == 3
+    midnight = datetime(2026, 12, 2, tzinfo=UTC)  # `--until 2026-12-01`: its last day
+    at_midnight = caseload_row(
+        "gina", ["gina/P"], [FakeEntry(days_ago(1), 6)], [], [], [], [], None,
+        now=NOW, ending_soon=[("gina/P", midnight)],
+    )  # fmt: skip
+    assert at_midnight.flags == ("share ends 2026-12-01 (end of day): gina/P",)
 
 
 def test_a_fortnightly_phq9_answered_earlier_in_the_day_is_a_measure_of_change() -> None:
