@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from client_sdk.scoring import OWN_SAFETY_WORDS, PHQ_MANUAL_ON_ITEM_9
@@ -115,3 +115,32 @@ async def test_the_caseload_names_the_last_day_of_a_share_as_tj_shares_does(
     assert f"share ends {day} (end of day)" in table, table
     after = (date.today() + timedelta(days=2)).isoformat()
     assert after not in shown.stdout and share["expires_at"]
+
+
+async def test_a_phq9_assigned_right_after_one_was_taken_is_due_a_period_after_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj assign ana measure phq9 --every 14` the minute after ana took a PHQ-9 was "first
+    due now", "last done: never". That result counts: first due 14 days after it, and it is
+    the assignment's last done, on both sides."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--full", "--role", "annotate", TOFU)
+    await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
+    [result] = await ana.json("measure", "list")
+    taken = datetime.fromisoformat(result["taken_at"])
+    await drlee.ok("sync")
+    assigned = await drlee.ok("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    due = (taken + timedelta(days=14)).astimezone()
+    said = " ".join(assigned.stderr.split())
+    assert (
+        f"first due {due:%Y-%m-%d %H:%M}, 14 days after the PHQ-9 of "
+        f"{taken.astimezone():%Y-%m-%d %H:%M}, which counts for it;"
+    ) in said, said
+    [listed] = await drlee.json("assignments", "--journal", "ana/Personal")
+    assert (listed["status"], listed["last_done"]) == ("upcoming", result["taken_at"])
+    assert datetime.fromisoformat(listed["due_at"]) == taken + timedelta(days=14)
+    await ana.ok("sync")
+    assert "PHQ-9" not in (await ana.ok("due")).stdout  # nothing due now
+    [mine] = await ana.json("assignments")
+    assert (mine["status"], mine["last_done"]) == ("upcoming", result["taken_at"])
