@@ -144,3 +144,65 @@ async def test_a_phq9_assigned_right_after_one_was_taken_is_due_a_period_after_i
     assert "PHQ-9" not in (await ana.ok("due")).stdout  # nothing due now
     [mine] = await ana.json("assignments")
     assert (mine["status"], mine["last_done"]) == ("upcoming", result["taken_at"])
+
+
+NOT_MONITORED = (
+    "This app is not an emergency or crisis service and does not replace one. It is not "
+    "monitored in real time: nobody, your therapist included, is watching your answers as "
+    "you give them or will reply right away. Do not wait for a reply here."
+)
+
+
+async def test_no_flag_for_a_therapist_who_reads_is_said_to_the_client_and_to_the_therapist(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """ben shares Personal with drlee (annotate, flags not chosen) and answers item 9 = 3:
+    his safety message never said that no flag went to drlee, and drlee's `tj safety flags`
+    said "No safety flags." while the caseload said item 9 above 0. Now the message says it
+    (its other lines unchanged), and `tj safety flags` names the result below the flags."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ben.ok("share", "Personal", "drlee", "--full", "--role", "annotate", TOFU)
+    taken = await ben.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    message = " ".join(taken.stderr.split())
+    assert NOT_MONITORED in message  # the safety text, exact
+    assert (
+        "No safety flag was sent to drlee, who reads Personal: you have not chosen to send "
+        "them safety flags. Do not wait for anyone: act on the message above now."
+    ) in message, message
+    [result] = await ben.json("measure", "list")
+
+    await drlee.ok("sync")
+    assert await drlee.json("safety", "flags") == []  # --json: the flags, as ever
+    listed = await drlee.ok("safety", "flags")
+    assert "No safety flags." in listed.stderr
+    out = [" ".join(line.split()) for line in listed.stdout.splitlines()]
+    when = datetime.fromisoformat(result["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert out == [
+        "Item 9 answered above 0, in results you can read, with no safety flag for you here:",
+        f"ben/Personal: PHQ-9 of {when}, item 9 answered 3 (Nearly every day): "
+        f"`tj measure show {result['id'][:12]}`",
+        "Each client's latest results: `tj caseload`.",
+    ], listed.stdout
+    calm = await new_device(live_server, tmp_path, "calm")  # owns what it reads: no footer
+    await calm.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    assert (await calm.ok("safety", "flags")).stdout == ""
+
+
+async def test_a_flag_sent_leaves_the_result_out_of_the_footer_and_the_message_unchanged(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """With flags chosen for drlee, ben's message says the flag was sealed and nothing of a
+    missing one; drlee's `tj safety flags` lists the flag and no footer."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ben.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate", "--safety-flags", TOFU
+    )
+    taken = await ben.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    message = " ".join(taken.stderr.split())
+    assert "a safety flag was sealed for drlee" in message
+    assert "No safety flag was sent" not in message
+    await drlee.ok("sync")
+    listed = await drlee.ok("safety", "flags")
+    assert "Item 9 answered above 0" not in listed.stdout and "ben" in listed.stdout
