@@ -276,9 +276,9 @@ async def unflagged_results(
     client: Client, journal: str | None, flags: list[SafetyFlag]
 ) -> list[MeasureResult]:
     """The results this account reads in clients' journals (`journal`, or all) whose safety
-    item (PHQ-9 item 9) was answered above 0 with no safety flag on this device for it: the
-    client did not choose to send this account flags, or answered before they did. Newest
-    first."""
+    item (PHQ-9 item 9) was answered above 0 with no safety flag on this device for it (none
+    was sealed for this account, as the client did not choose to send it flags or answered
+    before they did; or the flag has not reached this device). Newest first."""
     owned = {j.id for j in await client.journals.list() if j.role == "owner"}
     flagged = {f.result_id for f in flags if f.result_id}
     return [
