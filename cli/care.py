@@ -109,7 +109,7 @@ def assign(
         if same:
             output.confirm(repeat_question(same), abort=True, err=True)
 
-    async def work(client: Client) -> tuple[Assignment, str]:
+    async def work(client: Client) -> tuple[Assignment, Due | None, str]:
         made = await client.assignments.assign(
             journal_name,
             task_type,
@@ -118,18 +118,37 @@ def assign(
             starts_at=starts.astimezone() if starts else None,
             note=note,
         )
-        return made, await sync_note(client)
+        asking = await client.assignments.due(made.journal_id, include_upcoming=True)
+        due = next((d for d in asking if d.assignment.id == made.id), None)
+        return made, due, await sync_note(client)
 
-    made, sync = home.run(work)
+    made, due, sync = home.run(work)
     output.show_item(made, as_json, lambda item: item.id)
     if not as_json:
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{output.local_time(made.starts_at)}; the client sees it in `tj due` after their "
-            "next sync."
+            f"{first_due_text(made, due)}; the client sees it in `tj due` after their next sync."
         )
     if sync:
         output.message(output.note_line(sync))
+
+
+def first_due_text(made: Assignment, due: Due | None) -> str:
+    """When a new assignment is first due: its start, or, for a measure taken within a period
+    before it (schedule.py), a period after that result, saying so ("2026-12-19 09:00, 14
+    days after the PHQ-9 of 2026-12-05 09:00, which counts for it")."""
+    if due is None or due.last_done is None or due.last_done >= made.starts_at:
+        return output.local_time(made.starts_at)
+    return (
+        f"{output.local_time(due.due_at)}, {every_days_text(made)} after the {made.title} of "
+        f"{output.local_time(due.last_done)}, which counts for it"
+    )
+
+
+def every_days_text(made: Assignment) -> str:
+    """ "14 days" (a recurring assignment's period)."""
+    days = made.every_days or 0
+    return f"{days} day{'' if days == 1 else 's'}"
 
 
 def repeat_question(same: list[Assignment]) -> str:

@@ -350,6 +350,8 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
             )
             if response.no_flag:
                 output.message(response.no_flag)
+            if response.not_chosen:  # the last of its lines: members no flag goes to
+                output.message(response.lines[-1])
             if response.flag_id is None:
                 await sync_note(client)  # a flag owed is sealed by it, and said (Safety: ...)
                 return [], None, False

@@ -33,7 +33,7 @@ from cli.terminal import pasteable as pasteable
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
-from client_sdk.models import ID_SHOWN, read_time
+from client_sdk.models import ID_SHOWN, read_time, share_end_text
 from client_sdk.models import and_words as and_words
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
@@ -76,11 +76,9 @@ def local_time(moment: datetime) -> str:
 
 def share_end(moment: datetime) -> str:
     """When a share ends, as the user gave it: `--until 2027-06-30` ends at local midnight
-    after that day, shown "2027-06-30 (end of day)"; any other moment to the minute."""
-    local = moment.astimezone()
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} (end of day)"
-    return local.strftime("%Y-%m-%d %H:%M")
+    after that day, shown "2027-06-30 (end of day)"; any other moment to the minute
+    (`models.share_end_text`, as the caseload says it)."""
+    return share_end_text(moment)
 
 
 ZONED = "%Y-%m-%d %H:%M (UTC%z)"

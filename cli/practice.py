@@ -167,14 +167,14 @@ def flag_label(flag: str) -> str:
         return "no longer served (erased?)"
     if flag == HELD_BACK:  # said whole once below the table, for every such client
         return "not all downloaded"
+    if flag.startswith("share ends "):  # "share ends 2026-12-05 (end of day)", as `tj
+        return flag.split(": ", 1)[0]  # shares` says it (its journal below)
     label, paren, inside = flag.partition(" (")
     if paren:
         count = re.match(r"\d+", inside)
         label += f" ({count.group()})" if count else ""
     if label.startswith("share ended: "):
         label = "share ended"
-    if label.startswith("share ends "):  # "share ends 2026-12-05" (its journal below)
-        label = label.split(":", 1)[0]
     label = re.sub(r" on \d{4}-\d\d-\d\d\b", "", label)
     if label == UNVERIFIED:  # said with the client's name: `caseload_table`
         return ""

@@ -33,7 +33,7 @@ from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk.safety import SafetyHints
 
 if TYPE_CHECKING:
-    from client_sdk import Client, HeldBack, SafetyFlag, SafetyPlan
+    from client_sdk import Client, HeldBack, MeasureResult, SafetyFlag, SafetyPlan
 
 
 CLI_HINTS = SafetyHints(
@@ -252,13 +252,14 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack]]:
+    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult]]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
-        return flags, unverified, await output.held_back(client, journal_name)
+        unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
+        return flags, unverified, await output.held_back(client, journal_name), unflagged
 
-    flags, unverified, held = home.run(work)
+    flags, unverified, held, unflagged = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show (NU47 #2)
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
@@ -266,7 +267,52 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     if not as_json:
         for line in earlier_share_lines(flags):
             output.data(line)
+        for line in unflagged_lines(unflagged):
+            output.data(line)
     output.warn_held_back(held, "safety flags")
+
+
+async def unflagged_results(
+    client: Client, journal: str | None, flags: list[SafetyFlag]
+) -> list[MeasureResult]:
+    """The results this account reads in clients' journals (`journal`, or all) whose safety
+    item (PHQ-9 item 9) was answered above 0 with no safety flag on this device for it (none
+    was sealed for this account, as the client did not choose to send it flags or answered
+    before they did; or the flag has not reached this device). Newest first."""
+    owned = {j.id for j in await client.journals.list() if j.role == "owner"}
+    flagged = {f.result_id for f in flags if f.result_id}
+    return [
+        r
+        for r in await client.measures.list(journal)
+        if r.safety_concern and r.journal_id not in owned and r.id not in flagged
+    ]
+
+
+def unflagged_lines(results: list[MeasureResult]) -> list[str]:
+    """The footer of `tj safety flags` for `unflagged_results`: a therapist reading "No safety
+    flags." must not take it that no client answered item 9 above 0 (a client who did not
+    choose to send them flags seals none). One line per result (client's journal, measure,
+    time, the answer with its words, the command that shows it), then where the caseload
+    says it."""
+    from client_sdk.scoring import builtin_instruments
+
+    if not results:
+        return []
+    lines = ["Item 9 answered above 0, in results you can read, with no safety flag for you here:"]
+    for result in results:
+        found = builtin_instruments().get(result.measure)
+        answered = found.safety_answers(result.answers or ()) if found is not None else ()
+        said = "; ".join(
+            f"item {n} answered {value} ({found.option_label(value) if found else value})"
+            for n, value in answered
+        )
+        show = output.command(["tj", "measure", "show", output.short_id(result.id)])
+        lines.append(
+            f"  {result.journal}: {result.name} of {output.local_time(result.taken_at)}, "
+            f"{said or 'item 9 above 0'}: {show}"
+        )
+    lines.append(f"Each client's latest results: {output.command(['tj', 'caseload'])}.")
+    return lines
 
 
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:

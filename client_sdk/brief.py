@@ -207,6 +207,7 @@ class Brief:
         for score in self.scores:
             change = score["change"]
             text = f"{score['name']}: {score['score']} ({score['band']})"
+            text += self._taken_words(score.get("taken_at"))
             if change is not None:
                 text += f", {change['change']:+d} since the one before"
             course, first = score.get("since_baseline"), score.get("baseline_at")
@@ -256,6 +257,20 @@ class Brief:
             lines += ["", "To discuss:"]
             lines += [f"- {e['title'] or e['preview']}" for e in self.to_discuss]
         return "\n".join(lines)
+
+    def _taken_words(self, taken_at: object) -> str:
+        """ " on 2026-12-01" after a latest score (the day in the zone of the brief's days),
+        with " (before these days)" when it was taken before the first of them: a measure's
+        latest score may be older than the brief's days; nothing for a score without a
+        readable time."""
+        try:
+            taken = datetime.fromisoformat(str(taken_at))
+        except ValueError:
+            return ""
+        if taken.tzinfo is None:
+            return ""
+        day = taken.astimezone(self.period_start.tzinfo).strftime("%Y-%m-%d")
+        return f" on {day}" + (" (before these days)" if taken < self.period_start else "")
 
 
 def compute_brief(

@@ -145,14 +145,6 @@ def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     return "\n".join([*lines, *_safety_answers(result, own), ""])
 
 
-OWN_SAFETY_WORDS = (
-    "this answer needs a closer talk with someone who can help: please talk with your "
-    "therapist or a doctor, and keep your safety plan to hand."
-)
-"""What a safety item answered above 0 calls for, said to the client in their own export, in
-this app's own words (attributed to no one: REV-CLIN F3), as the screen says it to them."""
-
-
 def _unscored_answer(result: JSONObject) -> list[str]:
     """The answer to the unscored question (the PHQ-9 difficulty question), with its words,
     as `tj measure show` gives it (NU50 F6: the export dropped it): "- not scored: If you
@@ -172,18 +164,17 @@ def _safety_answers(result: JSONObject, own: bool = False) -> list[str]:
     """A line per safety item (PHQ-9 item 9) answered above 0 (NU28 C3): whatever the total,
     the PHQ Instruction Manual says such an answer "needs further assessment for suicide
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"); to the client
-    (`own`), this app's own words (OWN_SAFETY_WORDS; NU50 F6)."""
-    from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, builtin_instruments
+    (`own`), this app's own words (scoring.OWN_SAFETY_WORDS; NU50 F6)."""
+    from client_sdk.scoring import builtin_instruments, safety_answer_words
 
     found = builtin_instruments().get(str(result.get("measure", "")))
     answers = result.get("answers")
     if found is None or not isinstance(answers, list):
         return []
-    said = OWN_SAFETY_WORDS if own else PHQ_MANUAL_ON_ITEM_9
+    said = safety_answer_words(own)
     return [
-        f"- **item {n} answered {value} ({found.option_label(value)}), above 0**: whatever the "
-        f"total score, {said}"
-        for n, value in found.safety_answers([int(a) for a in answers])
+        f"- **{head}**: whatever the total score, {said}"
+        for head in found.safety_answer_heads([int(a) for a in answers])
     ]
 
 

@@ -101,6 +101,7 @@ from client_sdk.care_terms import DEFAULT_LOW_MOOD as DEFAULT_LOW_MOOD
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
+from client_sdk.models import share_end_text
 from client_sdk.results import (
     InvalidResult,
     MeasureResult,
@@ -690,7 +691,9 @@ def caseload_row(
     care_terms.DEFAULT_LOW_MOOD). `brief_safety`: the
     safety items the latest brief the client shares says (`brief_safety_items`).
     `ending_soon`: (journal, end) of live shares whose signed end date comes within days
-    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05: ana/Personal", a tier-3 reason.
+    (practice.ENDING_SOON_DAYS): "share ends 2026-12-05 (end of day): ana/Personal" (as
+    `models.share_end_text` says it: to the minute when it is not a day's end), a tier-3
+    reason.
     `owner_erased`: with `share_ended`, the server said the client's account no longer
     exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
     ERASED_ENDED, words only. `ended_by_server`: with `share_ended`, the end of some of the
@@ -799,8 +802,10 @@ def caseload_row(
     if ended_journals and not share_ended:
         reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
     for journal, end in ending_soon:  # signed end dates within days: ask to renew (NU43 #12)
-        day = end.astimezone(now.tzinfo or UTC).date().isoformat()
-        reasons.append((3, f"share ends {day}: {journal}", None))
+        # its last day as `tj shares` names it, never the midnight after it (NU51 F2)
+        ends = share_end_text(end, now.tzinfo or UTC)
+        reasons.append((3, f"share ends {ends}: {journal}", None))
+    reasons = _once_each(reasons)  # two answers of one day in a brief: one line, not two
     reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
     flags = [text for _, text, _ in reasons]
     tier = min((t for t, _, _ in reasons if t >= 0), default=4)
@@ -833,6 +838,23 @@ def caseload_row(
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,
     )
+
+
+def _once_each(
+    reasons: list[tuple[int, str, datetime | None]],
+) -> list[tuple[int, str, datetime | None]]:
+    """`reasons` with each text once, where it first came, at the latest signal time of its
+    copies: two safety items a brief says for one day read "PHQ-9 item 9 answered above 0
+    on 2026-12-05 (in the brief of 2026-12-05)" twice, word for word."""
+    kept: dict[str, tuple[int, str, datetime | None]] = {}
+    for tier, text, at in reasons:
+        if text in kept:
+            first_tier, _, first_at = kept[text]
+            times = [t for t in (first_at, at) if t is not None]
+            kept[text] = (min(first_tier, tier), text, max(times, default=None))
+        else:
+            kept[text] = (tier, text, at)
+    return list(kept.values())
 
 
 def low_moods_this_week(

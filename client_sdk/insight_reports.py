@@ -67,18 +67,24 @@ class InsightReports:
     ) -> str:
         """`summary()` as one self-contained HTML page: inline SVG charts of mood over time,
         entries per week, goal progress and questionnaire scores (bands shaded, reliable
-        changes marked, each instrument's attribution); no script, no external asset; fits a
-        phone. Raises NotFound for an unknown journal."""
+        changes marked, each instrument's attribution, and under its chart each result whose
+        safety item, PHQ-9 item 9, was answered above 0, with what that answer calls for
+        whatever the total score: for the journal's owner in this app's words, for a
+        therapist in the PHQ Instruction Manual's); no script, no external asset; fits a
+        phone; prints whole. Raises NotFound for an unknown journal."""
         found = await self.summary(journal, since)
+        own = True
         if journal is not None:
-            results = await self._measures.list((await self._journals.get(journal)).id)
+            chosen = await self._journals.get(journal)
+            results = await self._measures.list(chosen.id)
+            own = chosen.role == "owner"
         else:
             owned = {j.id for j in await self._journals.list() if j.role == "owner"}
             results = [r for r in await self._measures.list() if r.journal_id in owned]
         if since is not None:
             results = [r for r in results if r.taken_at.astimezone().date() >= since]
         return render_report(
-            found, generated_at=datetime.now().astimezone(), title=title, scores=results
+            found, generated_at=datetime.now().astimezone(), title=title, scores=results, own=own
         )
 
 

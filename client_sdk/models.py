@@ -246,6 +246,17 @@ def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
     return moment.astimezone(tz).date()
 
 
+def share_end_text(moment: datetime, tz: tzinfo | None = None) -> str:
+    """When a share ends, as its owner gave it, in `tz` (None: the system's local time zone):
+    a share made `--until 2027-06-30` ends at midnight after that day, "2027-06-30 (end of
+    day)" (its last day, never the day after: every view names the same day); any other
+    moment to the minute, "2027-06-30 14:05"."""
+    local = moment.astimezone(tz)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} (end of day)"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def entry_day(entry: Dated, tz: tzinfo | None = None) -> date:
     """The calendar day an entry was written on, in the writer's local time: its own UTC
     offset (minutes) when recorded, else `tz`."""

@@ -25,7 +25,7 @@ from client_sdk.pixels import STYLE as PIXELS_STYLE
 from client_sdk.pixels import year_in_pixels
 from client_sdk.results import MeasureResult
 from client_sdk.score_charts import STYLE as SCORE_STYLE
-from client_sdk.score_charts import score_section
+from client_sdk.score_charts import safety_lines, score_section
 
 WIDTH, HEIGHT = 480, 200  # viewBox units; a chart is at most WIDTH CSS pixels wide (max-width),
 # so on a wide screen one unit is one CSS pixel and chart text (16 units) is the page's 16px
@@ -75,9 +75,12 @@ def render_report(
     generated_at: datetime,
     title: str | None = None,
     scores: Sequence[MeasureResult] = (),
+    own: bool = True,
 ) -> str:
     """The whole page as a string (UTF-8 when written). `scores` adds the questionnaire
-    charts (score_charts.py): bands shaded, reliable changes marked, attribution shown."""
+    charts (score_charts.py): bands shaded, reliable changes marked, attribution shown, and
+    under its chart the line of each safety item (PHQ-9 item 9) answered above 0, in the
+    words for the client (`own`, the journal's owner reads it) or for a therapist."""
     heading = title or "Journal insights"
     parts = [
         "<!DOCTYPE html>",
@@ -94,6 +97,7 @@ def render_report(
         f'<p class="meta">{escape(scope_text(insights))}</p>',
         f'<p class="meta">Generated {escape(generated_at.strftime("%Y-%m-%d %H:%M"))} on this '
         "device, from decrypted entries; the server never sees these numbers.</p>",
+        *safety_note(scores, own),
         summary_cards(insights),
         '<section id="mood"><h2>Mood over time</h2>',
         mood_chart(insights.weeks),
@@ -108,7 +112,7 @@ def render_report(
         goals_chart(insights.goals),
         "</section>",
         '<section id="scores"><h2>Questionnaires</h2>',
-        score_section(scores),
+        score_section(scores, own=own),
         "</section>",
         '<section id="tags"><h2>Mood by tag</h2>',
         groups_table(insights.by_tag, "tag"),
@@ -121,6 +125,20 @@ def render_report(
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def safety_note(scores: Sequence[MeasureResult], own: bool) -> list[str]:
+    """A line at the top of the page when a result shown answered a safety item (PHQ-9 item
+    9) above 0, pointing to the Questionnaires section, where each is said under its chart
+    with what it calls for (score_charts.py); none otherwise."""
+    count = sum(1 for result in scores if safety_lines(result, own))
+    if not count:
+        return []
+    which = "result" if count == 1 else "results"
+    return [
+        f'<p class="safety-item"><b>PHQ-9 item 9 was answered above 0 in {count} {which} '
+        'shown here</b>: see <a href="#scores">Questionnaires</a>, under the PHQ-9 chart.</p>'
+    ]
 
 
 def scope_text(insights: Insights) -> str:

@@ -312,11 +312,14 @@ def message_lines(
     no_flag: str | None = None,
     withheld: str | None = None,
     hints: SafetyHints = NO_HINTS,
+    not_chosen: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan
     (`plan_line`, with `hints`), that the app is not monitored in real time, and whether a
     flag was sent (`flagged_to`), or, when the client opted in and none was, why (`no_flag`,
-    from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself."""
+    from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
+    then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
+    client never chose to send them any)."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
@@ -335,7 +338,20 @@ def message_lines(
         lines.append(no_flag)
     if withheld and withheld != no_flag:
         lines.append(withheld)
+    if not_chosen:
+        lines.append(not_chosen)
     return lines
+
+
+def not_chosen_line(journal: str, members: list[str]) -> str:
+    """That no safety flag was sent to `members` (usernames), who read `journal` now, since
+    the client never chose to send them safety flags: a client sharing with a therapist may
+    otherwise believe one went to them."""
+    return str(texts()["flag_not_chosen"]).format(
+        members=", ".join(members),
+        read="reads" if len(members) == 1 else "read",
+        journal=journal,
+    )
 
 
 def withheld_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:

@@ -59,6 +59,7 @@ from client_sdk.safety import (
     message_lines,
     no_flag_before_line,
     no_flag_line,
+    not_chosen_line,
     opted_in_for,
     plan_update,
     plan_view,
@@ -293,6 +294,10 @@ class SafetyResponse:
     plan_missing: bool = False
     withheld_from: list[str] = field(default_factory=list)
     reads_only: list[str] = field(default_factory=list)
+    not_chosen: list[str] = field(default_factory=list)
+    """Usernames who read the journal now whom no flag reached because the client never
+    chose to send them safety flags (not opted in): one of `lines` says so, so that a client
+    sharing with a therapist does not believe a flag went to them."""
 
 
 @checks_inputs
@@ -671,6 +676,9 @@ class SafetyPath:
             withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if not flagged_to:
                 no_flag = await self._no_flag(local, plan, reach, answered, withheld)
+        not_chosen: list[str] = []
+        if result.safety_concern and local.role == "owner":
+            not_chosen = await self._not_chosen(local, plan)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
@@ -679,9 +687,17 @@ class SafetyPath:
             no_flag,
             withheld,
             hints,
+            not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
         )
         return SafetyResponse(
-            lines, flagged_to, flag_id, no_flag, not plan.plan.strip(), withheld_from, reads_only
+            lines,
+            flagged_to,
+            flag_id,
+            no_flag,
+            not plan.plan.strip(),
+            withheld_from,
+            reads_only,
+            not_chosen,
         )
 
     async def message(
@@ -758,6 +774,7 @@ class SafetyPath:
                 await _cover(self._store, event, to)
             else:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
+        not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(key),
@@ -766,9 +783,17 @@ class SafetyPath:
             no_flag,
             withheld,
             hints,
+            not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
         )
         return SafetyResponse(
-            lines, flagged_to, flag_id, no_flag, not text.strip(), withheld_from, reads_only
+            lines,
+            flagged_to,
+            flag_id,
+            no_flag,
+            not text.strip(),
+            withheld_from,
+            reads_only,
+            not_chosen,
         )
 
     async def _seal_missed(
@@ -985,6 +1010,20 @@ class SafetyPath:
             if member not in current:
                 ended.append(await self._name(local, bytes.fromhex(member)))
         return no_flag_line(self._display(local), synced, sorted(ended))
+
+    async def _not_chosen(self, local: LocalJournal, plan: SafetyPlan) -> list[str]:
+        """The members (usernames, sorted) who read `local` now, by its verified access chain,
+        whom the client's opt-in does not name for their current share: no flag is ever
+        sealed for them (never opted in, or opted in for an earlier share only when the
+        owner's plan names members: `_withheld` says that one instead)."""
+        now = now_ms()
+        shares = [s for s in await self._current_shares(local) if not s.ended(now)]
+        if not plan.share_flags:
+            return sorted({s.member_name for s in shares})
+        reach = await self._reach(local, plan)
+        withheld, _ = await self._withheld(local, plan, reach)
+        told = {*reach.reached, *reach.paused, *withheld}
+        return sorted({s.member_name for s in shares} - told)
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still

@@ -19,7 +19,11 @@ result of that measure in that journal; a homework assignment by homework from t
 in that journal whose completion is "fully" or "partly". A completion counts from S on, except
 homework that names the assignment (`assignment_id`): it counts whatever its date (NU46 #5: a
 sleep diary dated this morning, written right after the therapist assigned it), as done at S
-when dated before S; `last_done` keeps its own date.
+when dated before S; `last_done` keeps its own date. A recurring measure assignment also counts
+the latest result of that measure in that journal taken within one period before S (S - P < C
+< S: a PHQ-9 taken the hour before a fortnightly one was assigned): it is its `last_done`, and
+the assignment is first due a period after it, at C + P, then every P from there, instead of at
+S (asked at S, the form would ask about days it was just answered for).
 """
 
 from __future__ import annotations
@@ -424,8 +428,10 @@ def due_status(
     linked_ms: Iterable[int] = (),
 ) -> Due | None:
     """When `assignment` is next due given completion times (`completed_ms`: those from S
-    on count; `linked_ms`: those of homework naming the assignment, counted whatever their
-    date, as done at S when dated before it); None for a cancelled one or a completed one-off
+    on count, and for a recurring measure the latest within a period before S, which moves
+    the first due moment to a period after it; `linked_ms`: those of homework naming the
+    assignment, counted whatever their date, as done at S when dated before it); None for a
+    cancelled one or a completed one-off
     (rules in the module docstring), or with `include_done` for the latter its Due of status
     DONE (`due_at` its start, `last_done` when it was done: the latest completion that
     counts, by its own date)."""
@@ -433,8 +439,15 @@ def due_status(
         return None
     start = _ms(assignment.starts_at)
     linked = list(linked_ms)
-    done = [c for c in completed_ms if c >= start] + linked
-    last_done = max(done, default=None)  # by its own date: a linked one may be before S
+    completed = list(completed_ms)
+    done = [c for c in completed if c >= start] + linked
+    anchor, before = start, None  # the first due moment, a result in the period before S
+    if assignment.every_days is not None and assignment.type == MEASURE_TASK:
+        period = assignment.every_days * DAY_MS
+        before = max((c for c in completed if start - period < c < start), default=None)
+        anchor = start if before is None else before + period
+    # by its own date: a linked one may be before S, and so may `before`
+    last_done = max([*done, *([] if before is None else [before])], default=None)
     last = max((max(c, start) for c in done), default=None)  # when it counts
     if assignment.every_days is None:
         if last is not None:
@@ -444,8 +457,8 @@ def due_status(
             return Due(assignment, starts, DONE, done_at)
         due_at = start
     else:
-        period = assignment.every_days * DAY_MS
-        due_at = start if last is None else start + ((last - start) // period + 1) * period
+        period = assignment.every_days * DAY_MS  # the next of anchor + kP after `last`
+        due_at = anchor if last is None else anchor + ((last - anchor) // period + 1) * period
     if now_ms < due_at:
         status = UPCOMING
     elif now_ms < due_at + DAY_MS:

@@ -6,7 +6,15 @@ chart.
 
 Marks carry classes so tests can count them: `rect.band` (one per band), `circle.score-point`
 (one per result), `path.reliable-improvement` / `path.reliable-deterioration` (one per
-reliable change), `p.attribution`. Pure: it builds a string.
+reliable change), `p.attribution`.
+
+A result whose safety item (PHQ-9 item 9) was answered above 0 is never shown by its score
+alone (a low band must not read as "you're fine"): its point is ringed (`circle.safety-ring`),
+its point's title carries the line, and the line is printed under the chart
+(`p.safety-item`: a printed page has no tooltips), as the other views give it ("item 9
+answered 2 (More than half the days), above 0: whatever the total score, ..."): to the client
+(`own`) this app's words, to a therapist the PHQ Instruction Manual's (scoring.py). Pure: it
+builds a string.
 """
 
 from __future__ import annotations
@@ -15,7 +23,13 @@ from collections.abc import Sequence
 from html import escape
 
 from client_sdk.results import MeasureResult, changes_since_baseline
-from client_sdk.scoring import DETERIORATION, IMPROVEMENT, Instrument, builtin_instruments
+from client_sdk.scoring import (
+    DETERIORATION,
+    IMPROVEMENT,
+    Instrument,
+    builtin_instruments,
+    safety_answer_words,
+)
 
 WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 30
@@ -28,6 +42,8 @@ svg .score-line { fill: none; stroke: var(--ink); stroke-width: 2; }
 svg .score-point { fill: var(--ink); }
 svg .reliable-improvement { fill: #27ae60; }
 svg .reliable-deterioration { fill: #d64545; }
+svg .safety-ring { fill: none; stroke: #d64545; stroke-width: 2; }
+.safety-item { margin: 0.25rem 0; }
 .attribution { color: var(--muted); font-size: 0.8rem; margin: 0.25rem 0 1rem; }
 .legend { color: var(--muted); font-size: 0.85rem; margin: 0.25rem 0; }
 """
@@ -38,8 +54,10 @@ def fmt(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def score_section(results: Sequence[MeasureResult]) -> str:
-    """The "Questionnaires" section: a chart per measure that has results, or a note."""
+def score_section(results: Sequence[MeasureResult], *, own: bool = True) -> str:
+    """The "Questionnaires" section: a chart per measure that has results, or a note. `own`:
+    the reader owns the journal (the client), else a therapist reads a shared result: whose
+    words follow a safety item answered above 0 (`safety_lines`)."""
     if not results:
         return '<p class="note">No questionnaires taken in this period.</p>'
     charts = []
@@ -48,15 +66,38 @@ def score_section(results: Sequence[MeasureResult]) -> str:
             (r for r in results if r.measure == measure_id), key=lambda r: (r.taken_at, r.id)
         )
         if mine:
-            charts.append(measure_chart(instrument, mine))
+            charts.append(measure_chart(instrument, mine, own=own))
+    ringed = (
+        " Ringed in red: a safety item answered above 0 (said under the chart)."
+        if any(safety_lines(r, own) for r in results)
+        else ""
+    )
     legend = (
         '<p class="legend">Shaded: the instrument\'s bands. ▲ green: reliable improvement; '
-        "▼ red: reliable deterioration (change from the first result shown).</p>"
+        f"▼ red: reliable deterioration (change from the first result shown).{ringed}</p>"
     )
     return legend + "".join(charts)
 
 
-def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> str:
+def safety_lines(result: MeasureResult, own: bool) -> list[tuple[str, str]]:
+    """(head, rest) of each safety item `result` answered above 0, as the export words it:
+    "item 9 answered 2 (More than half the days), above 0" and "whatever the total score,
+    <what it calls for>." (`scoring.safety_answer_words`); none when the answers are not
+    held (a share of scores only)."""
+    found = builtin_instruments().get(result.measure)
+    if found is None or result.answers is None:
+        return []
+    said = safety_answer_words(own)
+    ending = "" if said.endswith(".") else "."
+    return [
+        (head, f"whatever the total score, {said}{ending}")
+        for head in found.safety_answer_heads(result.answers)
+    ]
+
+
+def measure_chart(
+    instrument: Instrument, results: Sequence[MeasureResult], *, own: bool = True
+) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y(score: float) -> float:
@@ -92,13 +133,19 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
         f"{'L' if i else 'M'}{fmt(x(i))} {fmt(y(r.score))}" for i, r in enumerate(results)
     )
     parts.append(f'<path class="score-line" d="{path}"/>')
+    noted: list[tuple[str, str]] = []  # printed under the chart: a page has no tooltips
     for index, result in enumerate(results):
         cx, cy = x(index), y(result.score)
         when = result.taken_at.astimezone().strftime("%Y-%m-%d")
+        said = f"{when}: {result.score} ({result.band})"
+        lines = safety_lines(result, own)
+        if lines:
+            parts.append(f'<circle class="safety-ring" cx="{fmt(cx)}" cy="{fmt(cy)}" r="8"/>')
+        noted += [(f"{said}; {head}", rest) for head, rest in lines]
+        title = "; ".join([said, *(f"{head}: {rest}" for head, rest in lines)])
         parts.append(
             f'<circle class="score-point" data-score="{result.score}" cx="{fmt(cx)}" '
-            f'cy="{fmt(cy)}" r="4"><title>{when}: {result.score} ({escape(result.band)})'
-            "</title></circle>"
+            f'cy="{fmt(cy)}" r="4"><title>{escape(title)}</title></circle>'
         )
         change = from_first[result.id]  # None for the first of its journal
         if change is not None and change.reliable == IMPROVEMENT:
@@ -122,6 +169,8 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
                 f"{result.taken_at.astimezone().strftime('%d %b')}</text>"
             )
     parts.append("</svg>")
+    for head, rest in noted:
+        parts.append(f'<p class="safety-item"><b>{escape(head)}</b>: {escape(rest)}</p>')
     for band in instrument.bands:  # PCL-5 "(probable PTSD)": a screen (REV-CLIN F4)
         if band.note is not None:
             line = instrument.band_note_line(band.low)

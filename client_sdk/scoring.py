@@ -67,6 +67,23 @@ PHQ_MANUAL_ON_ITEM_9 = (
 "safety_items"), for a therapist and an export; never presented as the form's
 instructions."""
 
+OWN_SAFETY_WORDS = (
+    "this answer needs a closer talk with someone who can help: please talk with your "
+    "therapist or a doctor, and keep your safety plan to hand."
+)
+"""What a safety item answered above 0 calls for, said to the client in a document of their
+own (their export, their HTML report), in this app's own words (attributed to no one:
+REV-CLIN F3), as the screen says it to them."""
+
+
+def safety_answer_words(own: bool) -> str:
+    """What a safety item answered above 0 calls for whatever the total score, in a document
+    (an export, the HTML report): to the client (`own`), OWN_SAFETY_WORDS; to a therapist,
+    the PHQ Instruction Manual quoted exactly with its name (PHQ_MANUAL_ON_ITEM_9, without
+    a closing full stop: the caller ends the sentence)."""
+    return OWN_SAFETY_WORDS if own else PHQ_MANUAL_ON_ITEM_9
+
+
 IMPROVEMENT = "reliable improvement"
 DETERIORATION = "reliable deterioration"
 NO_RELIABLE_CHANGE = "no reliable change"
@@ -266,6 +283,16 @@ class Instrument:
             for n in self.safety_items
             if n <= len(answers) and answers[n - 1] > 0
         )
+
+    def safety_answer_heads(self, answers: list[int] | tuple[int, ...]) -> list[str]:
+        """ "item 9 answered 2 (More than half the days), above 0" for each safety item
+        answered above 0 (`safety_answers`), in item order: the head of the line each view
+        gives such an answer, followed by what it calls for whatever the total score
+        (`safety_answer_words`)."""
+        return [
+            f"item {n} answered {value} ({self.option_label(value)}), above 0"
+            for n, value in self.safety_answers(answers)
+        ]
 
     def option_label(self, value: int) -> str:
         """The instrument's label for an answer value (the value itself if none)."""

@@ -24,7 +24,7 @@ async def test_a_share_ending_tomorrow_is_said_one_in_ten_days_is_not(
     await tom.sync()
     rows = {row.client: row for row in await tom.caseload.list()}
     [ends] = [f for f in rows["gina"].flags if f.startswith("share ends ")]
-    assert ends == f"share ends {soon.date().isoformat()}: gina/Personal"
+    assert ends == f"share ends {soon:%Y-%m-%d %H:%M}: gina/Personal"  # not a day's end
     assert not any(f.startswith("share ends") for f in rows["farid"].flags)
 
 
@@ -55,5 +55,5 @@ async def test_the_server_cannot_make_a_share_end_soon_or_hide_that_it_does(
     rows = {row.client: row for row in await tom.caseload.list()}
     assert not any(f.startswith("share ends") for f in rows["gina"].flags)
     assert [f for f in rows["farid"].flags if f.startswith("share ends")] == [
-        f"share ends {tomorrow.date().isoformat()}: farid/Personal"
+        f"share ends {tomorrow:%Y-%m-%d %H:%M}: farid/Personal"
     ]

@@ -495,7 +495,8 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     soon = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
     day = days_ago(2).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 8 (x), -12 since the one before, -12 since the first (from 20 on {day}), "
+        f"PHQ-9: 8 (x) on {days_ago(1).date()}, -12 since the one before, -12 since the "
+        f"first (from 20 on {day}), "
         "reliable improvement"
     ) in soon.text()
     assert "not a measure of change" not in soon.text() and "retake" not in soon.text()
@@ -503,7 +504,8 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     weekly = compute_brief([], course, [], [], now=NOW, days=14)
     day = days_ago(28).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 15 (x), +3 since the one before, -5 since the first (from 20 on {day}), "
+        f"PHQ-9: 15 (x) on {days_ago(7).date()}, +3 since the one before, -5 since the "
+        f"first (from 20 on {day}), "
         "no reliable change"
     ) in weekly.text()
     relapse = [phq9(20, 28, "a"), phq9(4, 14, "b"), phq9(12, 1, "c")]  # REV-S11 S11-5
@@ -616,7 +618,13 @@ def test_a_share_ending_within_days_is_said_to_renew_in_time() -> None:
         "gina", ["gina/P"], [FakeEntry(days_ago(1), 6)], [], [], [], [], None,
         now=NOW, ending_soon=[("gina/P", end)],
     )  # fmt: skip
-    assert ending.flags == ("share ends 2026-12-01: gina/P",) and ending.tier == 3
+    assert ending.flags == ("share ends 2026-12-01 12:00: gina/P",) and ending.tier == 3
+    midnight = datetime(2026, 12, 2, tzinfo=UTC)  # `--until 2026-12-01`: its last day
+    at_midnight = caseload_row(
+        "gina", ["gina/P"], [FakeEntry(days_ago(1), 6)], [], [], [], [], None,
+        now=NOW, ending_soon=[("gina/P", midnight)],
+    )  # fmt: skip
+    assert at_midnight.flags == ("share ends 2026-12-01 (end of day): gina/P",)
 
 
 def test_a_fortnightly_phq9_answered_earlier_in_the_day_is_a_measure_of_change() -> None:
@@ -631,3 +639,19 @@ def test_a_fortnightly_phq9_answered_earlier_in_the_day_is_a_measure_of_change()
     for days in (1, 7):
         sooner = [phq9(7, days + 13, "a"), phq9(18, days, "b")]
         assert "PHQ-9 reliable deterioration" in " ".join(row("ana", entries, results=sooner).flags)  # type: ignore[attr-defined]
+
+
+def test_the_brief_dates_each_latest_score_and_marks_one_from_before_its_days() -> None:
+    """A brief headed "2026-11-17 to 2026-11-30" showed "GAD-7: 6 (mild)" from a result of
+    the day before its first day, undated: each score's line now names its day, and one
+    taken before the brief's days says so."""
+    older = dataclasses.replace(
+        banded("gad7", "GAD-7", 6, "mild"), taken_at=datetime(2026, 11, 16, 20, tzinfo=UTC)
+    )
+    brief = compute_brief([], [older, phq9(8, 2, "p")], [], [], now=NOW, days=14)
+    lines = brief.text().splitlines()
+    assert lines[0].startswith("Brief for 2026-11-17 to ")
+    assert "GAD-7: 6 (mild) on 2026-11-16 (before these days)" in lines, lines
+    assert "PHQ-9: 8 (x) on 2026-11-28" in lines, lines
+    [gad7] = [s for s in brief.to_dict()["scores"] if s["name"] == "GAD-7"]
+    assert gad7["taken_at"] == older.taken_at.isoformat()  # in the digest, as before

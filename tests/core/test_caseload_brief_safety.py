@@ -86,3 +86,21 @@ def test_a_digest_item_that_does_not_read_as_a_safety_answer_is_left_out() -> No
     assert brief_safety_items({}, datetime(2026, 1, 1, tzinfo=UTC) + timedelta(0)) == []
     # numbers as a digest read back from its Yjs map holds them: floats
     assert len(brief_safety_items({"safety_items": [said(2, item=9.0, answer=1.0)]}, NOW)) == 1
+
+
+def test_two_answers_of_one_day_in_a_brief_make_one_line_not_two() -> None:
+    """A brief holding two PHQ-9 results of one day, item 9 above 0 in both, printed the
+    caseload's line twice, word for word (and "PHQ-9 item 9 above 0" twice in the table's
+    flags): each line once, at the latest of their times; another day keeps its own line."""
+    items = [said(3), said(3 - 1 / 24, answer=2), said(5)]
+    found = brief_safety_items({"safety_items": items}, BRIEF_AT)
+    assert len(found) == 3
+    ben = row("ben", found)
+    brief_day = BRIEF_AT.date().isoformat()
+    day, other = days_ago(3).date().isoformat(), days_ago(5).date().isoformat()
+    assert days_ago(3 - 1 / 24).date().isoformat() == day
+    assert ben.flags == (
+        f"PHQ-9 item 9 answered above 0 on {day} (in the brief of {brief_day})",
+        f"PHQ-9 item 9 answered above 0 on {other} (in the brief of {brief_day})",
+    )
+    assert ben.tier == 1 and ben.signal_at == days_ago(3 - 1 / 24)

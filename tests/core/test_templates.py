@@ -185,3 +185,32 @@ def test_standing_keeps_done_through_the_end_of_the_share() -> None:
         "due_at": at(5 * DAY_MS).isoformat(),
         "last_done": None,
     }
+
+
+def test_a_measure_taken_within_a_period_before_a_recurring_assignment_counts() -> None:
+    """A PHQ-9 assigned every 14 days the minute after the client took one was "due now",
+    "last done: never": that result counts (its `last_done`), and the assignment is first
+    due 14 days after it, then every 14 days from there. One taken a whole period before
+    the start, a one-off, or homework is not counted so."""
+    start = 20 * DAY_MS
+    every_14 = assignment(14, start)
+    taken = start - 60_000  # the minute before
+    right_after = due_status(every_14, [taken], start + 60_000)
+    assert right_after is not None and right_after.status == UPCOMING
+    assert (right_after.last_done, right_after.due_at) == (at(taken), at(taken + 14 * DAY_MS))
+    twice = due_status(every_14, [taken - DAY_MS, taken], start)  # the latest of them
+    assert twice is not None and twice.due_at == at(taken + 14 * DAY_MS)
+    again = due_status(every_14, [taken, start + 2 * DAY_MS], start + 3 * DAY_MS)
+    assert again is not None and again.due_at == at(taken + 14 * DAY_MS)  # the next after it
+    assert again.last_done == at(start + 2 * DAY_MS)
+    later = due_status(every_14, [taken, taken + 15 * DAY_MS], start + 16 * DAY_MS)
+    assert later is not None and later.due_at == at(taken + 28 * DAY_MS)
+    missed = due_status(every_14, [taken], taken + 15 * DAY_MS + 1)
+    assert missed is not None and missed.status == OVERDUE
+    old = due_status(every_14, [start - 14 * DAY_MS], start)  # a whole period before
+    assert old is not None and (old.status, old.last_done, old.due_at) == (DUE, None, at(start))
+    once = due_status(assignment(None, start), [taken], start)  # a one-off: from its start
+    assert once is not None and (once.status, once.last_done) == (DUE, None)
+    homework = Assignment(**{**every_14.__dict__, "type": "homework", "target": "sleep-diary"})
+    diary = due_status(homework, [taken], start)
+    assert diary is not None and (diary.status, diary.last_done) == (DUE, None)
