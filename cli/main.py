@@ -533,7 +533,7 @@ def one_line_value_error(error: click.BadParameter) -> click.ClickException:
     ):
         given = error.message.split(" is not ", 1)[0]  # click's "11 is not in the range ..."
         text = text.replace(error.message, f"{given} is not {range_words(kind)}.")
-    return ValueRefused(output.shown(output.one_line(text)))
+    return ValueRefused(output.shown(output.one_line(text), prose=True))
 
 
 def range_words(kind: click.IntRange | click.FloatRange) -> str:
@@ -587,7 +587,7 @@ class TJGroup(click.Group):
                 ctx.meta.get(LOGIN_AGAIN),
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
             )
-            raise failure(output.shown(output.one_line(text))) from None
+            raise failure(output.shown(output.one_line(text), prose=True)) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
             stdout_closed()
             ctx.exit(STDOUT_CLOSED_EXIT)
@@ -595,8 +595,9 @@ class TJGroup(click.Group):
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
             # An error's words may hold another account's names: through `shown` as every
-            # other line (rev-lead L2). Click types `message` Final; show() reads it.
-            setattr(error, "message", output.shown(error.message))  # noqa: B010
+            # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
+            # Click types `message` Final; show() reads it.
+            setattr(error, "message", output.shown(error.message, prose=True))  # noqa: B010
             raise
         except click.Abort as abort:
             if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
-from cli.terminal import SPAN
+from cli.terminal import SPAN, each_part, ticked
 from cli.terminal import command as command
 from cli.terminal import command_text as command_text
 from cli.terminal import json_escaped as json_escaped
@@ -154,12 +154,7 @@ def one_line(text: str) -> str:
     another when it has one (REV-S11B S11B-2)."""
     if not SPAN.search(text):
         return " ".join(text.split())
-    parts = SPAN.split(text)
-    spans = SPAN.findall(text)
-    out = [re.sub(r"\s+", " ", parts[0])]
-    for span, part in zip(spans, parts[1:], strict=True):
-        out += [span, re.sub(r"\s+", " ", part)]
-    return "".join(out).strip()
+    return each_part(text, lambda part: re.sub(r"\s+", " ", part), str).strip()
 
 
 def journal_word(name: str, journal_id: str = "") -> str:
@@ -196,9 +191,11 @@ def note_line(note: str) -> str:
 
 def message(text: str, *, wrap: bool = False) -> None:
     """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
-    terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note)."""
-    said = shown(one_line(text), ticks=False)
-    click.echo(shown(fields_text([said]) if wrap else said), err=True)
+    terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note).
+    The CLI's words: only a command span (`command`) is in backticks (`shown`'s `prose`);
+    `shown` once, the wrapper between its two passes."""
+    said = shown(one_line(text), ticks=False, prose=True)
+    click.echo(ticked(fields_text([said]) if wrap else said), err=True)
 
 
 LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
@@ -286,11 +283,17 @@ def options_text(options: Iterable[str], indent: str, width: int | None = None) 
     return "\n".join(lines)
 
 
-def data(text: str, *, wrap: bool = False) -> None:
+def data(text: str, *, wrap: bool = False, prose: bool = False) -> None:
     """`text` on stdout, made safe (`shown`); with `wrap`, on one line made lines of the
     terminal's width (`fields_text`), as `message` wraps a warning beside it (NU46 #12: a
-    `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines)."""
-    click.echo(shown(fields_text([shown(one_line(text), ticks=False)])) if wrap else shown(text))
+    `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines). With
+    `prose` (the CLI's words, names in them, not an entry's or a title's text as it is): only
+    a command span (`command`) is in backticks, any other backtick written `\\x60`."""
+    if not wrap:
+        click.echo(shown(text, prose=prose))
+        return
+    said = shown(one_line(text), ticks=False, prose=prose)
+    click.echo(ticked(fields_text([said])))
 
 
 def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
@@ -302,7 +305,7 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     question), with no question printed before it (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return bool(click.confirm(shown(question_text(text)), **options))
+            return bool(click.confirm(ticked(question_text(shown(text, ticks=False, prose=True))), **options))
         except click.Abort as abort:
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
@@ -331,7 +334,8 @@ class Declined(click.ClickException):
         super().__init__(f'Not done: you answered no to "{one_line(asked)}".')
 
     def show(self, file: Any = None) -> None:
-        click.echo(shown(self.format_message()), err=True)
+        """Printed as `TJGroup.invoke` made it (`shown` there, once)."""
+        click.echo(self.format_message(), err=True)
 
 
 def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
@@ -340,7 +344,7 @@ def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
     says `skip` in one line (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return str(click.prompt(shown(text), **options))
+            return str(click.prompt(shown(text, prose=True), **options))
         except click.Abort as abort:
             raise unanswered(abort, skip, options.get("err", False)) from None
 
@@ -368,7 +372,7 @@ class _Replayed:
 def unanswered_error(skip: str, question: str | None = None) -> click.ClickException:
     """The one line of a question a script left unanswered (NU32 #5), ending with the
     question when it was not printed (NU33 #2: it says what `skip` would agree to)."""
-    asked = f". The question: {shown(one_line(question))}" if question else ""
+    asked = f". The question: {one_line(question)}" if question else ""
     return click.ClickException(
         f"this needs confirming and standard input ended with no answer: pass {skip} to "
         f"skip the question{asked}"
@@ -1344,7 +1348,7 @@ def tell_synced(report: SyncReport) -> None:
     summary one line per source when long (`sync_summary`)."""
     said = sync_summary(report, "Synced: ")
     if "\n" in said:
-        click.echo(shown(said), err=True)
+        click.echo(shown(said, prose=True), err=True)
     else:
         message(said)
 

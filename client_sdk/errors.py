@@ -190,11 +190,13 @@ class AccessError(TJError):
 
 
 class JournalArchived(AccessError):
-    """Nothing was written: the journal `journal` (its name) is archived by its owner, this
-    account; unarchiving it (`Journals.unarchive`) takes writes again. Subject "archived"."""
+    """Nothing was written: the journal `journal` (its name; `journal_id`, its id in hex, or
+    "") is archived by its owner, this account; unarchiving it (`Journals.unarchive`) takes
+    writes again. Subject "archived"."""
 
-    def __init__(self, journal: str) -> None:
+    def __init__(self, journal: str, journal_id: str = "") -> None:
         self.journal = journal
+        self.journal_id = journal_id
         super().__init__(f"journal {journal!r} is archived: unarchive it first", subject="archived")
 
 
@@ -416,8 +418,9 @@ class ScopeNeeded(InvalidInput):
     starts as a side effect of a new role or end date. `situation` is the reason in plain
     words, naming no parameter (an app adds its own advice; `str(error)` adds the SDK's);
     `journal` is the journal to share (for a field-level copy: its source, or None when
-    this device does not hold it), `member` the member's username and `fields` the fields
-    they read before (of a copy whose share ended), if any."""
+    this device does not hold it), `journal_id` its id in hex (None when not known),
+    `member` the member's username and `fields` the fields they read before (of a copy
+    whose share ended), if any."""
 
     def __init__(
         self,
@@ -426,9 +429,11 @@ class ScopeNeeded(InvalidInput):
         journal: str | None,
         member: str,
         fields: tuple[str, ...] | None = None,
+        journal_id: str | None = None,
     ) -> None:
         self.situation = situation
         self.journal = journal
+        self.journal_id = journal_id
         self.member = member
         self.fields = fields
         target = repr(journal) if journal is not None else "the journal"
