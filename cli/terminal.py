@@ -113,6 +113,18 @@ def ticked(text: str, *, prose: bool = False) -> str:
     return each_part(text, _prose_shown if prose else _marks_shown, _ticked)
 
 
+def unmarked(value: object) -> object:
+    """JSON data `value` with each command span (`command`) in its strings written in
+    backticks, as a message prints it, and nothing else changed (a name is data here)."""
+    if isinstance(value, str):
+        return each_part(value, str, _ticked) if OPEN in value else value
+    if isinstance(value, dict):
+        return {key: unmarked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [unmarked(item) for item in value]
+    return value
+
+
 def unticked(text: str) -> str:
     """`ticked(text, prose=True)`'s escapes, the spans left marked (for the wrapper, which
     keeps each whole: `ticked` writes them in backticks after)."""
