@@ -12,11 +12,15 @@ from cli import output
 from client_sdk.errors import TJError
 
 
+def _id(error: TJError, name: str) -> str:
+    """The id of the error's journal `name` (`names[name + " id"]`), "" when not given."""
+    return error.names.get(f"{name} id", "")
+
+
 def _journal(error: TJError, name: str) -> str:
     """The error's journal `name` as a printed command names it (`output.journal_word`): by
-    its id (`names[name + " id"]`, when the error gives it) when the name would not paste
-    back exactly."""
-    return output.journal_word(error.names[name], error.names.get(f"{name} id", ""))
+    its id (`_id`, when the error gives it) when the name would not paste back exactly."""
+    return output.journal_word(error.names[name], _id(error, name))
 
 
 def _situation(error: TJError) -> str:
@@ -37,17 +41,15 @@ def share_again(error: TJError) -> str:
 
 def forget_unlisted(error: TJError) -> str:
     """A copy the server no longer serves, its share not ended by the verified chain."""
-    return f"{_situation(error)}. Once you know the share ended, run " + output.command(
-        ["tj", "forget", _journal(error, "journal"), "--unlisted"]
-    )
+    forget = output.forget_command(error.names["journal"], True, _id(error, "journal"))
+    return f"{_situation(error)}. Once you know the share ended, run {forget}"
 
 
 def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    unlisted = ["--unlisted"] if names["unlisted"] else []
-    again = output.command(["tj", "forget", _journal(error, "journal"), *unlisted])
+    again = output.forget_command(names["journal"], bool(names["unlisted"]), _id(error, "journal"))
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
     label = output.quoted(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"
@@ -82,13 +84,7 @@ def forget_active(error: TJError) -> str:
     if not copies:
         return f"{_situation(error)}: {leave}"
     unlisted = set(json.loads(error.names["unlisted copies"]))
-    commands = [
-        output.command(
-            ["tj", "forget", output.journal_word(name)]
-            + (["--unlisted"] if name in unlisted else [])
-        )
-        for name in copies
-    ]
+    commands = [output.forget_command(name, name in unlisted) for name in copies]
     return (
         f"{_situation(error)}, {' or '.join(commands)} discards it. This one's share is still "
         f"active: {leave}"

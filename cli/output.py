@@ -929,13 +929,7 @@ def warn_unverified_owners(
             )
             continue
         if ended:
-            forget = "; ".join(
-                command(
-                    ["tj", "forget", journal_word(j.name, j.id)]
-                    + (["--unlisted"] if j.unlisted else [])
-                )
-                for j in ended
-            )
+            forget = "; ".join(forget_command(j.name, j.unlisted, j.id) for j in ended)
             message(f"{said}: {compare}, or discard them: {forget}.", wrap=True)
             continue
         if folded:
@@ -1547,6 +1541,14 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
+def forget_command(journal: str, unlisted: bool, journal_id: str = "") -> str:
+    """`tj forget JOURNAL [--unlisted]` as a command span (`command`): the read-only copy
+    `journal` named as `journal_word` names it (by `journal_id` when its name would not
+    paste back), with `--unlisted` when its share ended by the server's word only."""
+    words = ["tj", "forget", journal_word(journal, journal_id)]
+    return command(words + (["--unlisted"] if unlisted else []))
+
+
 def forget_advice(
     journal: str, unlisted: bool, owner: str, erased: str = "", journal_id: str = ""
 ) -> str:
@@ -1559,24 +1561,19 @@ def forget_advice(
     account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
     F6: the advice read as if nothing more was known). The copy is named by `journal_id`
     when its name is not pasted back exactly (`journal_word`)."""
-    forget = ["tj", "forget", journal_word(journal, journal_id)]
+    forget = forget_command(journal, unlisted, journal_id)
     keep = f"(keep what you need first: {command(export_client_words(owner))})."
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
-        flag = ["--unlisted"] if unlisted else []
         return (
             f"{departures.erased_words(erased)}{withheld}: discard its copy from this device "
-            f"with {command([*forget, *flag])} when you no longer need it {keep}"
+            f"with {forget} when you no longer need it {keep}"
         )
     if unlisted:
         return (
-            f"Once you know the share ended, discard its copy from this device with "
-            f"{command([*forget, '--unlisted'])} {keep}"
+            f"Once you know the share ended, discard its copy from this device with {forget} {keep}"
         )
-    return (
-        f"Discard its copy from this device with {command(forget)} when you no longer need "
-        f"it {keep}"
-    )
+    return f"Discard its copy from this device with {forget} when you no longer need it {keep}"
 
 
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
@@ -1611,10 +1608,7 @@ def ended_copy_empty(journal: Journal) -> str:
     """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
     sync brings it anything, and the `tj forget` command that discards it in its state
     (`forget_advice`)."""
-    forget = command(
-        ["tj", "forget", journal_word(journal.name, journal.id)]
-        + (["--unlisted"] if journal.unlisted else [])
-    )
+    forget = forget_command(journal.name, journal.unlisted, journal.id)
     if journal.unlisted:  # the server's word only
         return (
             f"{journal.name} holds no entries: it is no longer served to you (the share ended, "
