@@ -430,9 +430,11 @@ def with_hint(
     elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
+        named = (*error.reading, *error.unsure)
+        ids = error.journal_ids if len(error.journal_ids) == len(named) else ("",) * len(named)
         ends = "; ".join(
-            output.command(["tj", "unshare", output.journal_word(j), error.member])
-            for j in (*error.reading, *error.unsure)
+            output.command(["tj", "unshare", output.journal_word(j, ident), error.member])
+            for j, ident in zip(named, ids, strict=True)
         )
         text = f"{error.situation}. To end it: {ends}"
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7

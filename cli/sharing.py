@@ -732,18 +732,22 @@ def earlier_results_text(
         f"  To send one to {shared.member}: "
         + output.command(["tj", "measure", "share", output.short_id(latest.id), member, *flag])
         + " (other results: "
-        + output.command(
-            ["tj", "measure", "list", "--journal", output.journal_word(shared.source or "")]
-        )
+        + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
         + ")",
     ]
+
+
+def source_word(shared: ShareInfo) -> str:
+    """The source journal of a copy kept for a member as a printed command names it
+    (`output.journal_word`: by its id when its name would not paste back)."""
+    return output.journal_word(shared.source or "", shared.source_id or "")
 
 
 def kept_limited(shared: ShareInfo) -> str:
     """A new role or end date for a member who reads only some fields: the share stays as
     limited as it was, and the way to widen it is named, never taken."""
     terms = terms_words(shared.role, shared.expires_at)
-    source = output.journal_word(shared.source or "")
+    source = source_word(shared)
     member = shared.member
     if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
         change = ["tj", "share", source, member, "--role", "ROLE", "--until", "DATE"]

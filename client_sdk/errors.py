@@ -517,7 +517,9 @@ class StillShared(InvalidInput):
     verified chain shows them a current member, e.g. the journal of single items holding
     entries of it), or this device cannot tell (`unsure`: such journals whose chain has a
     problem). `situation` says it in plain words, naming no command; `member` is their
-    username. Ending those is a choice of its own: `revoke` of each journal named."""
+    username; `journal_ids` the ids (hex) of the journals of `reading` then `unsure`, in
+    that order (empty when not known). Ending those is a choice of its own: `revoke` of each
+    journal named."""
 
     def __init__(
         self,
@@ -526,11 +528,13 @@ class StillShared(InvalidInput):
         member: str,
         reading: tuple[str, ...],
         unsure: tuple[str, ...],
+        journal_ids: tuple[str, ...] = (),
     ) -> None:
         self.situation = situation
         self.member = member
         self.reading = reading
         self.unsure = unsure
+        self.journal_ids = journal_ids
         named = ", ".join(repr(j) for j in (*reading, *unsure))
         super().__init__(
             f"{situation}. To end it, stop sharing each with them: {named}",

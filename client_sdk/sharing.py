@@ -1831,6 +1831,7 @@ class Sharing:
                     member=name,
                     reading=tuple(reading),
                     unsure=tuple(unsure),
+                    journal_ids=tuple(j.hex() for j, _ in (*found, *doubtful)),
                 )
             taken, removed = await self._take_pending_grants(journal, name)
             if removed:  # the held grant landed meanwhile: this rotation ended it (G1)

@@ -19,7 +19,7 @@ import pytest
 from cli import output
 from cli.main import with_hint
 from cli.safety import CLI_HINTS
-from client_sdk.errors import InvalidInput, JournalArchived, ScopeNeeded, TJError
+from client_sdk.errors import InvalidInput, JournalArchived, ScopeNeeded, StillShared, TJError
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
 from tests.test_cli_insights import new_device
@@ -100,6 +100,22 @@ def test_a_share_scope_names_its_journal_or_source_by_id() -> None:
     assert spans(printed(with_hint(fields))) == [
         f"tj share {short} drsmith --only mood",
         f"tj share {short} drsmith --full",
+    ]
+
+
+def test_a_journal_still_shared_is_named_by_its_id_in_its_unshare_command() -> None:
+    """StillShared gives the ids of the journals the member still reads: the unshare
+    command names one whose name would not paste back by its id, not JOURNAL."""
+    error = StillShared(
+        "x",
+        member="drsmith",
+        reading=(FORGED,),
+        unsure=("Mood log",),
+        journal_ids=(FORGED_ID, "cd" * 16),
+    )
+    assert spans(printed(with_hint(error))) == [
+        f"tj unshare {FORGED_ID[:12]} drsmith",
+        "tj unshare 'Mood log' drsmith",
     ]
 
 
