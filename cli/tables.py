@@ -84,7 +84,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from cli.terminal import shown
+from cli.terminal import shown, ticked
 from client_sdk.graphemes import graphemes
 
 FIXED, NAME, TEXT = "fixed", "name", "text"
@@ -202,11 +202,12 @@ def fitted(
     """A table of `rows` (a plain string, or a styled Text made safe by the caller, a column)
     whose column widths fit `width` (default: the terminal's), giving names their full
     width before text gets any; the text of a `Column.cut` column on one line, cut with
-    "…" to its width."""
+    "…" to its width. A command span in a cell (`cli.terminal.command`) is in backticks
+    before the cell is laid out (`ticked`): a cell breaks it as any other words."""
     given = [list(row) for row in rows]
     cells = [
         [
-            _one_line(cell.plain if isinstance(cell, Text) else cell) if kind.cut else _plain(cell)
+            ticked(_one_line(_plain(cell)) if kind.cut else _plain(cell))
             for cell, kind in zip(row, columns, strict=True)
         ]
         for row in given
