@@ -3180,14 +3180,19 @@ class Sharing:
 
 
 def unsent_error(
-    label: str, waiting: int, refused: list[SetAsideRow], unlisted: bool, journal_id: bytes
+    label: str,
+    waiting: int,
+    refused: list[SetAsideRow],
+    unlisted: bool,
+    journal_id: bytes = b"",
 ) -> InvalidInput:
     """Why `forget` keeps the copy `label` (NU30 F1): `waiting` changes of this device still
     in the outbox (a sync sends them or sets them aside), and those the server `refused` for
     good (set aside), which only the user can let go: keep their words, drop them (one drop
     per document: `names["set aside"]` holds the first 3 documents' ids, space-separated,
     12 hex digits each), then discard it again (`unlisted`: the user said the share ended).
-    `names["journal id"]`: the copy's `journal_id` in hex. Subject UNSENT_COPY."""
+    `names["journal id"]`: the copy's `journal_id` in hex ("" when not given). Subject
+    UNSENT_COPY."""
     lose = "it" if waiting + len(refused) == 1 else "them"
     first: dict[bytes, bytes] = {}  # one drop per document: it drops all of its changes
     for r in refused:
