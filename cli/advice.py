@@ -6,20 +6,21 @@ the CLI prints; `cli/main.py:with_hint` uses it before its plain hints (`HINTS`)
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable
 
 from cli import output
 from client_sdk.errors import TJError
 
 
-def _quoted(error: TJError, name: str) -> str:
-    return shlex.quote(error.names[name])
+def _id(error: TJError, name: str) -> str:
+    """The id of the error's journal `name` (`names[name + " id"]`), "" when not given."""
+    return error.names.get(f"{name} id", "")
 
 
 def _journal(error: TJError, name: str) -> str:
-    """The error's journal `name` as a printed command names it (`output.journal_word`)."""
-    return output.journal_word(error.names[name])
+    """The error's journal `name` as a printed command names it (`output.journal_word`): by
+    its id (`_id`, when the error gives it) when the name would not paste back exactly."""
+    return output.journal_word(error.names[name], _id(error, name))
 
 
 def _situation(error: TJError) -> str:
@@ -40,17 +41,15 @@ def share_again(error: TJError) -> str:
 
 def forget_unlisted(error: TJError) -> str:
     """A copy the server no longer serves, its share not ended by the verified chain."""
-    return f"{_situation(error)}. Once you know the share ended, run " + output.command(
-        ["tj", "forget", _journal(error, "journal"), "--unlisted"]
-    )
+    forget = output.forget_command(error.names["journal"], True, _id(error, "journal"))
+    return f"{_situation(error)}. Once you know the share ended, run {forget}"
 
 
 def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    unlisted = ["--unlisted"] if names["unlisted"] else []
-    again = output.command(["tj", "forget", _journal(error, "journal"), *unlisted])
+    again = output.forget_command(names["journal"], bool(names["unlisted"]), _id(error, "journal"))
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
     label = output.quoted(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"
@@ -59,18 +58,20 @@ def forget_unsent(error: TJError) -> str:
         also = f" and {refused} the server refused for good (set aside)" if refused else ""
         return (
             f"{label} has {changes} of this device not yet on the server (waiting to be "
-            f"sent){also}: forgetting the copy would lose {lose}; sync first (`tj sync`), then "
+            f"sent){also}: forgetting the copy would lose {lose}; sync first ({output.command_text('tj sync')}), then "
             f"run {again} again"
         )
-    drops = "; ".join(f"`tj set-aside drop {i}`" for i in names["set aside"].split())
+    drops = "; ".join(
+        output.command(["tj", "set-aside", "drop", i]) for i in names["set aside"].split()
+    )
     if int(names["set aside documents"]) > 3:
-        drops = "`tj set-aside drop ID` for each one in `tj set-aside list`"
+        drops = f"{output.command_text('tj set-aside drop ID')} for each one in {output.command_text('tj set-aside list')}"
     changes = "1 change" if refused == 1 else f"{refused:,} changes"
     their = "its" if lose == "it" else "their"
     return (
         f"{label} has {changes} of this device the server refused for good (set aside, not "
-        f"on the server): forgetting the copy would lose {lose}; keep {their} words (`tj "
-        f"set-aside list --json > refused.json`), then drop {lose} ({drops}), then run "
+        f"on the server): forgetting the copy would lose {lose}; keep {their} words ("
+        f"{output.command_text('tj set-aside list --json > refused.json')}), then drop {lose} ({drops}), then run "
         f"{again} again"
     )
 
@@ -78,18 +79,12 @@ def forget_unsent(error: TJError) -> str:
 def forget_active(error: TJError) -> str:
     """A share still active: leave it first; and the commands that discard read-only copies
     of an erased account that bore its owner's username (NU46 #1)."""
-    leave = "leave it first (`tj leave`), then forget its copy"
+    leave = f"leave it first ({output.command_text('tj leave')}), then forget its copy"
     copies = json.loads(error.names.get("copies") or "[]")  # a JSON list (REV-S9B S9B-5)
     if not copies:
         return f"{_situation(error)}: {leave}"
     unlisted = set(json.loads(error.names["unlisted copies"]))
-    commands = [
-        output.command(
-            ["tj", "forget", output.journal_word(name)]
-            + (["--unlisted"] if name in unlisted else [])
-        )
-        for name in copies
-    ]
+    commands = [output.forget_command(name, name in unlisted) for name in copies]
     return (
         f"{_situation(error)}, {' or '.join(commands)} discards it. This one's share is still "
         f"active: {leave}"
@@ -112,17 +107,18 @@ def items_copy(error: TJError) -> str:
     commands that share an entry or a measure's result."""
     if error.names.get("kind") != "items":
         return str(error)
-    return f"{error} (`tj share-entry`; a measure's result: `tj measure share`)"
+    return f"{error} ({output.command_text('tj share-entry')}; a measure's result: {output.command_text('tj measure share')})"
 
 
 def own_note_about(error: TJError) -> str:
     """A therapist's note marked to discuss: the commands that write one's own about it and
     mark that one (NU35 #7)."""
-    note = f'"About note {error.names["note"]}: ..."'
+    note = f"About note {error.names['note']}: ..."
+    write = output.command(["tj", "note", _journal(error, "journal"), note])
     return (
-        f"{_situation(error)}: write one of your own about it, `tj note "
-        f"{_quoted(error, 'journal')} {note}`, and mark that one with `tj discuss ID` (the id "
-        "`tj note` prints)"
+        f"{_situation(error)}: write one of your own about it, {write}, and mark that one "
+        f"with {output.command_text('tj discuss ID')} (the id {output.command_text('tj note')} "
+        "prints)"
     )
 
 
@@ -136,7 +132,9 @@ def withdrawal_refused(error: TJError) -> str:
 
 def forget_kept(error: TJError) -> str:
     """The command that drops a kept recovery key of one account, by its id."""
-    return f"`tj recovery-key forget-kept --account {error.names['account']}`"
+    return output.command(
+        ["tj", "recovery-key", "forget-kept", "--account", error.names["account"]]
+    )
 
 
 def other_account(error: TJError) -> str:
@@ -167,39 +165,46 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
     "share active": forget_active,
-    "own journal": lambda error: f"{error} (`tj journal delete`)",
-    "unseen copy": lambda error: f"{error} (`tj shares`)",
-    "share changed elsewhere": lambda error: f"{error} (`tj shares`)",
+    "own journal": lambda error: f"{error} ({output.command_text('tj journal delete')})",
+    "unseen copy": lambda error: f"{error} ({output.command_text('tj shares')})",
+    "share changed elsewhere": lambda error: f"{error} ({output.command_text('tj shares')})",
     "read-only member": annotate_role,
     "copy journal": items_copy,
     "therapist's note": own_note_about,
-    "own journal gone": lambda error: f"{error} (`tj journal list`)",
-    "kept copy": lambda error: f"{error} (`tj forget`)",
+    "own journal gone": lambda error: f"{error} ({output.command_text('tj journal list')})",
+    "kept copy": lambda error: f"{error} ({output.command_text('tj forget')})",
     "yours and theirs": lambda error: (
-        f"{error} (`tj journal rename {error.names['journal id']} NEW-NAME`)"
+        f"{error} ("
+        + output.command(["tj", "journal", "rename", error.names["journal id"], "NEW-NAME"])
+        + ")"
     ),
     "you named": lambda error: (
-        f"{_situation(error)}: name your own journals instead (`--journal NAME`)"
+        f"{_situation(error)}: name your own journals instead ({output.command_text('--journal NAME')})"
     ),
     "whose code": lambda error: (
-        f"{_situation(error)}: say whom you compare codes with (`tj verify-head JOURNAL --with "
-        "NAME`), or ask for the owner-only code (`--owner-only`) to compare two of your devices"
+        f"{_situation(error)}: say whom you compare codes with "
+        f"({output.command_text('tj verify-head JOURNAL --with NAME')}), or ask for the "
+        f"owner-only code ({output.command_text('--owner-only')}) to compare two of your devices"
     ),
     "discarded note": lambda error: (
-        f"{_situation(error)} (`tj notes` lists those it holds): one written in a copy of a "
-        "shared journal discarded here with `tj forget` went with that copy, and only that "
+        f"{_situation(error)} ({output.command_text('tj notes')} lists those it holds): one written in a copy of a "
+        f"shared journal discarded here with {output.command_text('tj forget')} went with that copy, and only that "
         "journal's owner can withdraw it now"
     ),
     "withdrawal refused": withdrawal_refused,
     "logged out elsewhere": lambda error: (
-        "this device was logged out by another program using its home (`tj logout`, or an app "
+        f"this device was logged out by another program using its home ({output.command_text('tj logout')}, or an app "
         "logging out) and its local data deleted: log in again (Client.login) to use the "
         "account on this device; nothing was changed"
     ),
     "not the signup's account": other_account,
     "kept recovery key": kept_key,
-    "damaged kept key": lambda error: f"{error} (`tj recovery-key forget-kept --damaged`)",
-    "account gone": lambda error: f"{error} (`tj shared-with-me` names the `tj forget` command)",
+    "damaged kept key": lambda error: (
+        f"{error} ({output.command_text('tj recovery-key forget-kept --damaged')})"
+    ),
+    "account gone": lambda error: (
+        f"{error} ({output.command_text('tj shared-with-me')} names the {output.command_text('tj forget')} command)"
+    ),
 }
 """The CLI's whole line for an SDK error, by `TJError.subject`, where its command needs the
 error's `names` or goes inside the sentence."""

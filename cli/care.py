@@ -127,7 +127,8 @@ def assign(
     if not as_json:
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{first_due_text(made, due)}; the client sees it in `tj due` after their next sync."
+            f"{first_due_text(made, due)}; the client sees it in {output.command_text('tj due')} "
+            "after their next sync."
         )
     if sync:
         output.message(output.note_line(sync))
@@ -213,7 +214,7 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
         if ended and not include_all:
             for line in ended_lines(ended, due):
                 output.message(line, wrap=True)  # under "Ended: " (NU47 #14)
-            output.message("`tj assignments --all` lists them.")
+            output.message(f"{output.command_text('tj assignments --all')} lists them.")
 
 
 @assignments.command("cancel")

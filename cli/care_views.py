@@ -126,7 +126,7 @@ def ended_lines(ended: list[Assignment], due: dict[str, Due] | None = None) -> l
         if end.owner and end.reason == "left":  # this account left it (NU35 #6)
             lines.append(
                 f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) ended "
-                f"when you left this share (`tj leave`); {they} can no longer be "
+                f"when you left this share ({output.command_text('tj leave')}); {they} can no longer be "
                 "cancelled here, only listed."
             )
         elif end.owner and end.reason == "no longer served":  # the server's word only
@@ -283,7 +283,8 @@ def unseen_text(item: Due) -> str:
     if item.assignment.type == "measure":
         return (
             f"Note: {who} assigned {what} in {item.assignment.journal}, which does not carry "
-            f"scores: {who} will not see your result. To show it, run `tj measure share ID {who}`."
+            f"scores: {who} will not see your result. To show it, run "
+            f"{output.command(['tj', 'measure', 'share', 'ID', who])}."
         )
     return (
         f"Note: {who} assigned {what} in {item.assignment.journal}, which does not carry "

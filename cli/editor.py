@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.terminal import command, command_text, shown
 from client_sdk.documents import MAX_BODY
 from client_sdk.models import decoded_text, plain_text
 
@@ -230,15 +231,17 @@ def drafted(
     if left:
         were = "draft was" if len(left) == 1 else "drafts were"
         write, edit = (
-            shlex.join([*tj, *words, "--draft", "FILE"]) for words in (["write"], ["edit", "ID"])
+            command([*tj, *words, "--draft", "FILE"]) for words in (["write"], ["edit", "ID"])
         )
-        how = f"`{write}` saves a new entry's draft (`{edit}` an edit's) and deletes it"
+        how = f"{write} saves a new entry's draft ({edit} an edit's) and deletes it"
         kept = saved_with(left[-1])
         if kept is not None:  # the command it was written for, its options included (NU41 #3)
-            how = f"`{kept}` saves it and deletes it" + (f"; {how}" if len(left) > 1 else "")
-        click.echo(
-            f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}.", err=True
-        )
+            # this device's own draft file: the command tj wrote in it, quoted for a shell
+            how = f"{command_text(kept)} saves it and deletes it" + (
+                f"; {how}" if len(left) > 1 else ""
+            )
+        said = f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}."
+        click.echo(shown(said, prose=True), err=True)
     descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
     path = Path(name)
     # The command that saves this draft, options included, below the scissors line: what
@@ -253,7 +256,8 @@ def drafted(
             path.unlink(missing_ok=True)
         else:
             with contextlib.suppress(OSError):
-                click.echo(f"\nWhat you wrote is kept in {path} ({_saves(path, save)}).", err=True)
+                kept_in = f"\nWhat you wrote is kept in {path} ({_saves(path, save)})."
+                click.echo(shown(kept_in, prose=True), err=True)
         raise
     except click.ClickException as failed:
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
@@ -270,7 +274,8 @@ def drafted(
         yield path, written
     except BaseException:
         if _written_in(path, start) and not saved:
-            click.echo(f"What you wrote is kept in {path} ({_saves(path, save)}).", err=True)
+            kept_in = f"What you wrote is kept in {path} ({_saves(path, save)})."
+            click.echo(shown(kept_in, prose=True), err=True)
         else:
             path.unlink(missing_ok=True)
         raise
@@ -299,7 +304,7 @@ def _saves(path: Path, save: Sequence[str]) -> str:
     """How the draft at `path` is saved: "`tj ... --draft PATH` saves it" (`save`, quoted
     for a POSIX shell), after "shorten it to 100,000 characters, then" when its text is
     longer than an entry holds: saved as it is, it is refused again (NU38 N5)."""
-    saves = f"`{shlex.join([*save, str(path)])}` saves it"
+    saves = f"{command([*save, str(path)])} saves it"
     try:
         text = strip_comments(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):

@@ -152,7 +152,11 @@ def write(
         raise click.UsageError("--draft saves a draft as it is: give no TEXT and no --edit")
     if draft is not None and not title and not editor.read_draft(draft).strip():
         if editor.discard_draft(home.path, draft):  # NU21 C8: nothing to save in it
-            alone = f" (a mood alone: `tj mood {mood}`)" if mood is not None else ""
+            alone = (
+                f" (a mood alone: {output.command(['tj', 'mood', str(mood)])})"
+                if mood is not None
+                else ""
+            )
             output.message(
                 f"{draft} holds no text above the scissors line: no entry was written{alone}; "
                 "the empty draft is deleted."
@@ -166,7 +170,7 @@ def write(
         if not body.strip() and not title:
             raise click.UsageError(
                 "nothing to write: give TEXT, pipe it on stdin, or give --title "
-                "(a mood alone: `tj mood N`)"
+                f"(a mood alone: {output.command_text('tj mood N')})"
             )
         entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
     print_entry_id(entry, as_json)
@@ -238,26 +242,26 @@ def body_of(
                         err=True,
                     )
                 else:
-                    saves = f"`{shlex.join([*save, str(path)])}` saves it"
+                    saves = f"{output.command([*save, str(path)])} saves it"
                     elsewhere = "; give another --journal to save it elsewhere"
                     if len(piped) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
                         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
                         elsewhere = ""
                     elif editor.holds_cut(piped):  # --draft keeps what is above it (NU37 #1)
                         saves = (
-                            f"`{shlex.join(save[:-1])} < {shlex.quote(str(path))}` saves it "
+                            f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
                             "whole, the scissors line in it included; delete the file after"
                         )
-                    click.echo(
+                    output.message(
                         f"The text you piped in was not saved; it is kept in {path} "
-                        f"({saves}{elsewhere}).",
-                        err=True,
+                        f"({saves}{elsewhere})."
                     )
             raise
         return
     if text is not None and editor.holds_cut(text):  # NU37 #1: what follows it would be lost
         raise editor.cut_refusal(
-            "TEXT", "`tj write TEXT` without --edit, which saves it as given; nothing was written"
+            "TEXT",
+            f"{output.command_text('tj write TEXT')} without --edit, which saves it as given; nothing was written",
         )
     prompt = home.run(partial(editor_start, journal_name, prompt_id))
     kept = () if saved is None else saved
@@ -284,7 +288,7 @@ def read_stdin() -> str:
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
-            "`iconv -f latin1 -t utf-8 FILE | tj write` for a Latin-1 (Windows-1252) file; "
+            f"{output.command_text('iconv -f latin1 -t utf-8 FILE | tj write')} for a Latin-1 (Windows-1252) file; "
             "nothing was saved"
         ) from None
 
@@ -370,7 +374,7 @@ async def copy_empty(client: Client, journal: Journal) -> str:
     if journal.helper == "items":
         return (
             f"{head}: it holds what you share with {whom} one entry or result at a time "
-            "(`tj share-entry`, `tj measure share`); write in your own journals, then share "
+            f"({output.command_text('tj share-entry')}, {output.command_text('tj measure share')}); write in your own journals, then share "
             "from there."
         )
     for share in await client.shares.list(local_only=True):
@@ -562,21 +566,25 @@ def list_entries(
     matching, unverified, shared, chosen, ended, others, kept, held, erased = home.read(listing)
     entries = matching.entries
     filtered = since is not None or until is not None or bool(tags or emotions)
-    empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    empty = (
+        "No entries match."
+        if filtered
+        else f"No entries yet: write one with {output.command_text('tj write')}."
+    )
     if not filtered and not journal_name and shared:  # a therapist's (NU29 F5)
         empty = (
             "No entries yet: nothing shared with you has entries yet (what is shared shows "
-            "after `tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
+            f"after {output.command_text('tj sync')}; {output.command_text('tj shared-with-me')} lists it), and you wrote none yourself."
         )
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
-        empty = f"No entries in {chosen.name}: what {owner} shares shows after `tj sync`."
+        empty = f"No entries in {chosen.name}: what {owner} shares shows after {output.command_text('tj sync')}."
         if any(h.journal_id.hex() == chosen.id for h in held):  # `tj sync` brings no more
-            name = shlex.quote(owner)  # until the owner is verified (NU47 #2)
             empty = (
                 f"No entries of {chosen.name} downloaded: this device stopped downloading "
-                f"what {owner} shares until you compare {owner}'s fingerprint (`tj verify "
-                f"{name} FINGERPRINT`; `tj fingerprint {name}` on their device)."
+                f"what {owner} shares until you compare {owner}'s fingerprint "
+                f"({output.command(['tj', 'verify', owner, 'FINGERPRINT'])}; "
+                f"{output.command(['tj', 'fingerprint', owner])} on their device)."
             )
     if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
         empty = output.ended_copy_empty(ended)
@@ -788,7 +796,7 @@ def edit(
         raise ValueRefused(
             "Invalid value for '--body': it is empty, and an entry's text is not emptied "
             f"this way (on every device, with no way back): the entry was not changed; give "
-            f"the new text, or, to remove the entry, `tj delete {entry_id}` (it stays in the "
+            f"the new text, or, to remove the entry, {output.command(['tj', 'delete', entry_id])} (it stays in the "
             f"trash for {TRASH_DAYS} days)."
         )
     if draft is not None:
@@ -808,7 +816,7 @@ def edit(
         if not editor.stdin_is_terminal():  # NU31 F3: a script, cron job or pipe has no editor
             raise click.UsageError(
                 "nothing to change: give what to change (--body TEXT, --append TEXT, --mood N, "
-                "--title, --tag, ...), or run `tj edit ID` on a terminal to edit the text in "
+                f"--title, --tag, ...), or run {output.command_text('tj edit ID')} on a terminal to edit the text in "
                 "$EDITOR; the entry was not changed"
             )
         current = home.run(partial(found_after_sync, partial(editable, entry_id)))
@@ -816,7 +824,8 @@ def edit(
             short = output.short_id(current.id)
             raise editor.cut_refusal(
                 f"entry {short}'s text",
-                f"`tj edit {short} --body TEXT` or `--append TEXT`, which keep the text as "
+                f"{output.command(['tj', 'edit', short, '--body', 'TEXT'])} or "
+                f"{output.command_text('--append TEXT')}, which keep the text as "
                 "given; the entry was not changed",
             )
         edited: list[Entry] = []  # the entry, once changed on this device: no draft kept after
@@ -866,8 +875,9 @@ def edit(
     print_edited(entry, note, as_json)
     if no_mood and had_mood is not None:  # what was removed, and how to put it back (NU48 #2)
         output.message(
-            f"Removed mood {had_mood}/10: `tj edit {output.short_id(entry.id)} --mood "
-            f"{had_mood}` puts it back."
+            f"Removed mood {had_mood}/10: "
+            + output.command(["tj", "edit", output.short_id(entry.id), "--mood", str(had_mood)])
+            + " puts it back."
         )
 
 
@@ -924,7 +934,7 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
     merged_lines = [
         f"{output.local_time(m.merged_at or m.at)}: the text was merged with another device's "
         f"change (this device had changed it at {output.local_time(m.at)}); it holds both "
-        f"changes in one text: `tj show {output.short_id(m.doc_id)}`."
+        f"changes in one text: {output.command(['tj', 'show', output.short_id(m.doc_id)])}."
         for m in merges
     ]
     if not writes:

@@ -84,7 +84,7 @@ async def copies_kept(client: Client) -> list[str]:
     except TJError:
         return [
             "Anyone you shared a journal with keeps what they already downloaded, and your "
-            "other devices keep their copy until you log out there (`tj logout`)."
+            f"other devices keep their copy until you log out there ({output.command_text('tj logout')})."
         ]
     lines = []
     if members:
@@ -97,7 +97,7 @@ async def copies_kept(client: Client) -> list[str]:
         lines.append(
             f"Your other {'device' if one else 'devices'} ({output.device_names(others)}) "
             f"{'keeps its' if one else 'keep their'} copy of your journals until you log out "
-            f"there (`tj logout`): erasing signs {'it' if one else 'them'} out of the server, "
+            f"there ({output.command_text('tj logout')}): erasing signs {'it' if one else 'them'} out of the server, "
             f"it does not empty {'it' if one else 'them'}."
         )
     return lines

@@ -361,7 +361,8 @@ def import_(
         output.print_json(report.to_dict())
     else:
         # each line on lines of the terminal's width, as a notice is (NU50 F5)
-        output.data(output.fields_text(import_summary(report, source or "tj").splitlines()))
+        summary = import_summary(report, source or "tj").splitlines()
+        output.data(output.fields_text(summary), prose=True)
     output.message(output.note_line(note))
 
 
@@ -383,7 +384,7 @@ def plain_dayone(data: Any) -> Any:
 
 
 READABLE = (
-    "tj import reads a Therapy Journal export (from `tj export`), a Day One JSON export "
+    f"tj import reads a Therapy Journal export (from {output.command_text('tj export')}), a Day One JSON export "
     "(Journal.json, or its .zip) and a Daylio CSV backup (.csv); --from names the app"
 )
 
@@ -523,23 +524,23 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         names = and_words(report.safety_plans_kept)
         parts.append(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
-            'in the file ("safety_plans"; `tj safety plan` shows yours)'
+            f'in the file ("safety_plans"; {output.command_text("tj safety plan")} shows yours)'
         )
     for name, number in report.emergency_numbers_imported.items():  # check it too
         parts.append(
             f"the emergency number the safety message shows for {name} is now the file's, "
-            f"{output.quoted(number)} (check it with `tj safety plan`)"
+            f"{output.quoted(number)} (check it with {output.command_text('tj safety plan')})"
         )
     for name, line in report.crisis_lines_imported.items():  # REV-S10B F3: check it
         parts.append(
             f"the crisis line the safety message shows for {name} is now the file's, "
-            f"{output.quoted(line)} (check it with `tj safety plan`)"
+            f"{output.quoted(line)} (check it with {output.command_text('tj safety plan')})"
         )
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
             f"kept the crisis line {member} set in {name} in force: the file's differs and "
-            "stays in the file (yours would replace theirs in the safety message; `tj safety "
-            "plan --crisis-line` sets it)"
+            "stays in the file (yours would replace theirs in the safety message; "
+            f"{output.command_text('tj safety plan --crisis-line')} sets it)"
         )
     for name, into in report.imported_as.items():  # never into a copy kept for a member
         parts.append(

@@ -190,7 +190,7 @@ def goal_checkin(
         output.message(
             f"Note: that brings the goal to {checked.progress} of {checked.measure}, more than "
             "its target; the check-in is kept "
-            f"(`tj goal edit ID --measure` changes the target; {done_hint(checked)})."
+            f"({output.command_text('tj goal edit ID --measure')} changes the target; {done_hint(checked)})."
         )
     elif checked.reached:
         output.message(f"Note: that reaches the goal's {checked.measure}: {done_hint(checked)}.")
@@ -212,7 +212,7 @@ def confirm_progress(goal: Goal, progress: int) -> None:
 
 def done_hint(goal: Goal) -> str:
     """How to mark a goal whose target is reached done (NU37 #12: it stayed "due")."""
-    return f"`tj goal done {output.short_id(goal.id)}` marks it done"
+    return f"{output.command(['tj', 'goal', 'done', output.short_id(goal.id)])} marks it done"
 
 
 @goal.command("checkin-edit")
@@ -431,7 +431,12 @@ def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj goal list --journal Therapy --json
     """
     goals = home.read(lambda client: client.goals.list(journal_name))
-    output.show_rows(goals, as_json, goals_table, "No goals yet: set one with `tj goal add TITLE`.")
+    output.show_rows(
+        goals,
+        as_json,
+        goals_table,
+        f"No goals yet: set one with {output.command_text('tj goal add TITLE')}.",
+    )
 
 
 @goal.command("show")
@@ -535,16 +540,19 @@ def goals_table(goals: list[Goal]) -> Table:
 
 
 def goal_text(goal: Goal) -> str:
-    """One goal for reading: header lines, then why it matters."""
+    """One goal for reading: header lines, then why it matters. Reached and not done, with
+    the command that marks it done: a backtick in its title or journal's name is written
+    `\\x60` (`output.prose`), so that no name reads as a command beside it."""
+    hint = goal.reached and not goal.done
+    named = output.prose if hint else str
     lines = [
         f"id:       {goal.id}",
-        f"goal:     {goal.title}",
-        f"journal:  {goal.journal}",
+        f"goal:     {named(goal.title)}",
+        f"journal:  {named(goal.journal)}",
         f"measure:  {goal.measure or ''}",
         f"progress: {progress_text(goal)}",
         f"target:   {goal.target.isoformat() if goal.target else ''}",
-        f"status:   {status_text(goal)}"
-        + (f": {done_hint(goal)}" if goal.reached and not goal.done else ""),
+        f"status:   {status_text(goal)}" + (f": {done_hint(goal)}" if hint else ""),
         f"created:  {output.local_time(goal.created_at)}",
     ]
     return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")

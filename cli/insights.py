@@ -67,7 +67,7 @@ def insights(home: Home, journal_name: str | None, since: date | None, as_json: 
     if not found.entries and ended is not None and since is None:  # no sync brings any
         lines = [output.ended_copy_empty(ended)]  # NU30 F3
     for line in lines:
-        output.data(line, wrap=True)
+        output.data(line, wrap=True, prose=True)
     if found.weeks:
         output.print_table(weeks_table(found.weeks[-RECENT_WEEKS:]))
     if len(found.weeks) > RECENT_WEEKS:
@@ -89,9 +89,13 @@ def summary_lines(found: Insights) -> list[str]:
     if not found.entries:
         if found.journal and "/" in found.journal:  # shared with you ("owner/name")
             owner = found.journal.split("/", 1)[0]
-            return [f"No entries in {scope}{since} yet: what {owner} shares shows after `tj sync`."]
+            return [
+                f"No entries in {scope}{since} yet: what {owner} shares shows after {output.command_text('tj sync')}."
+            ]
         hint = "" if found.journal else " (a client's journal: --journal OWNER/NAME)"
-        return [f"No entries in {scope}{since} yet: write one with `tj write`{hint}."]
+        return [
+            f"No entries in {scope}{since} yet: write one with {output.command_text('tj write')}{hint}."
+        ]
     streak = found.streak
     shown = min(len(found.weeks), RECENT_WEEKS)
     recent = f", the last {shown} weeks" if len(found.weeks) > RECENT_WEEKS else ""

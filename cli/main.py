@@ -315,37 +315,37 @@ LOGIN_UNREACHABLE = "login unreachable"
 """The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
 
 HINTS = {
-    "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
-    "document": "try `tj sync`",
-    "sync": "run `tj sync`",
-    "set-aside change": "see `tj set-aside list`",
-    "share ended": "the owner shares it again with `tj share`",
-    "unconfirmed unshare": "`tj sync` when the server can be reached, then `tj logout`; or "
-    "`tj logout --yes` logs out anyway",
-    "renamed elsewhere": "`tj journal list` shows its name now; `tj journal rename` names it again",
-    "device": "see `tj devices`",
-    "prompt": "see `tj prompt list`",
-    "profile": "run `tj signup` or `tj login`",
-    "unfinished signup": "run `tj signup URL USERNAME` (or `tj login`) again with them; to give "
-    "that account up instead, `tj recovery-key forget-kept --account ID` (its id above)",
-    "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
-    "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
-    "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
-    "password, `tj export --out DIR` saves this device's copy (before any `tj logout`)",
-    "account maybe deleted": "if you do not know a new password, `tj recover URL USERNAME` "
-    "sets one with the recovery key; `tj export --out DIR` saves this device's copy (before "
-    "any `tj logout`)",
-    "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
+    "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
+    "document": f"try {output.command_text('tj sync')}",
+    "sync": f"run {output.command_text('tj sync')}",
+    "set-aside change": f"see {output.command_text('tj set-aside list')}",
+    "share ended": f"the owner shares it again with {output.command_text('tj share')}",
+    "unconfirmed unshare": f"{output.command_text('tj sync')} when the server can be reached, then {output.command_text('tj logout')}; or "
+    f"{output.command_text('tj logout --yes')} logs out anyway",
+    "renamed elsewhere": f"{output.command_text('tj journal list')} shows its name now; {output.command_text('tj journal rename')} names it again",
+    "device": f"see {output.command_text('tj devices')}",
+    "prompt": f"see {output.command_text('tj prompt list')}",
+    "profile": f"run {output.command_text('tj signup')} or {output.command_text('tj login')}",
+    "unfinished signup": f"run {output.command_text('tj signup URL USERNAME')} (or {output.command_text('tj login')}) again with them; to give "
+    f"that account up instead, {output.command_text('tj recovery-key forget-kept --account ID')} (its id above)",
+    "signup not on server": f"{output.command_text('tj signup URL USERNAME')} with that password makes it again; "
+    f"{output.command_text('tj recovery-key forget-kept --account ID')} (its id above) gives it up",
+    "session ended": f"{output.command_text('tj login URL USERNAME')} signs in again; if it refuses the right "
+    f"password, {output.command_text('tj export --out DIR')} saves this device's copy (before any {output.command_text('tj logout')})",
+    "account maybe deleted": f"if you do not know a new password, {output.command_text('tj recover URL USERNAME')} "
+    f"sets one with the recovery key; {output.command_text('tj export --out DIR')} saves this device's copy (before "
+    f"any {output.command_text('tj logout')})",
+    "fingerprint": f"they see it with {output.command_text('tj fingerprint')}; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
-    "ended brief": "ask the client for a new one (they run `tj brief`)",
-    "brief not journal": "read it with `tj briefs` (`tj show ID` shows one)",
-    "app update": "update the app on this device, then run `tj sync`",
-    "items journal": "share an entry with someone: `tj share-entry ENTRY_ID USERNAME`; a "
-    "journal: `tj share JOURNAL USERNAME`",
+    "ended brief": f"ask the client for a new one (they run {output.command_text('tj brief')})",
+    "brief not journal": f"read it with {output.command_text('tj briefs')} ({output.command_text('tj show ID')} shows one)",
+    "app update": f"update the app on this device, then run {output.command_text('tj sync')}",
+    "items journal": f"share an entry with someone: {output.command_text('tj share-entry ENTRY_ID USERNAME')}; a "
+    f"journal: {output.command_text('tj share JOURNAL USERNAME')}",
     LOGIN_UNREACHABLE: "nothing was changed on this device: run the same command again once "
     "the server answers",
     "no answer": "nothing on this device was lost; try again once it answers (a hung server, "
-    "or a stalled network or proxy; `tj --server-wait SECONDS` waits longer)",
+    f"or a stalled network or proxy; {output.command_text('tj --server-wait SECONDS')} waits longer)",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""
@@ -358,21 +358,21 @@ class AccountNotFound(click.ClickException):
 
 
 OTHER_KIND_HINTS = {
-    "entry": "`tj show {id}` shows it",
-    "note": "`tj notes` lists it",
-    "prompt": "`tj notes` lists it",
-    "measure": "`tj measure show {id}` shows it",
-    "goal": "`tj goal show {id}` shows it",
-    "homework": "`tj homework show {id}` shows it",
-    "assignment": "`tj assignments` lists it",
-    "private_note": "`tj private-notes` lists it",
-    "journal": "`tj list --journal {id}` lists its entries",
-    "checkin": "`tj goal show {id}` shows it",
+    "entry": ("tj show {id}", "shows it"),
+    "note": ("tj notes", "lists it"),
+    "prompt": ("tj notes", "lists it"),
+    "measure": ("tj measure show {id}", "shows it"),
+    "goal": ("tj goal show {id}", "shows it"),
+    "homework": ("tj homework show {id}", "shows it"),
+    "assignment": ("tj assignments", "lists it"),
+    "private_note": ("tj private-notes", "lists it"),
+    "journal": ("tj list --journal {id}", "lists its entries"),
+    "checkin": ("tj goal show {id}", "shows it"),
 }
 """The command that shows a document an id given for another kind named instead
 (`WrongKind.kind`: an entry's id given to `tj goal show`, a goal's to `tj show`; NU33 #7; a
 journal's or a goal's check-in's to `tj show` or `tj discuss`, NU37 #6), `{id}` its short id
-(a check-in's: its goal's)."""
+(a check-in's: its goal's), with what the command does."""
 
 
 class ValueRefused(click.ClickException):
@@ -392,8 +392,8 @@ SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
 
 
 CODE_HINTS = {
-    "device_quota_exceeded": "on a device still signed in, `tj devices` lists them and "
-    "`tj devices revoke ID` signs one out",
+    "device_quota_exceeded": f"on a device still signed in, {output.command_text('tj devices')} lists them and "
+    f"{output.command_text('tj devices revoke ID')} signs one out",
 }
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
@@ -412,47 +412,54 @@ def with_hint(
     said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
     again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
     command for this profile (`profile_words`), put in every `tj` command of the advice
-    (`for_profile`; NU50 F4 for the advice that saves this device's copy), except in the
+    (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except in the
     advice of OTHERS_RUN, whose commands another person runs."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if error.subject in OTHERS_RUN:
         tj = "tj"  # their command, on their device
-    if hint is not None:
-        hint = for_profile(hint, tj)
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
         if error.subject == "session ended":  # the password may have changed elsewhere
             text += (
-                f"; if it refuses the right password, `{tj} export --out DIR` saves this "
-                f"device's copy (before any `{tj} logout`)"
+                f"; if it refuses the right password, {output.command_text(f'{tj} export --out DIR')} "
+                f"saves this device's copy (before any {output.command_text(f'{tj} logout')})"
             )
     elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
     elif error.subject in SAID:  # a command with the error's names in (NU45 #4)
-        text = for_profile(SAID[error.subject](error), tj, keep=said_by_sdk(error))
+        text = SAID[error.subject](error)
     elif isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
-        text = f"{error.situation}. {scope_advice(error, tj)}"
+        text = f"{error.situation}. {scope_advice(error)}"
     elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
+        named = (*error.reading, *error.unsure)
+        ids = error.journal_ids if len(error.journal_ids) == len(named) else ("",) * len(named)
         ends = "; ".join(
-            output.command(["tj", "unshare", output.journal_word(j), error.member])
-            for j in (*error.reading, *error.unsure)
+            output.command(["tj", "unshare", output.journal_word(j, ident), error.member])
+            for j, ident in zip(named, ids, strict=True)
         )
         text = f"{error.situation}. To end it: {ends}"
     elif isinstance(error, WrongKind) and error.kind in OTHER_KIND_HINTS:  # NU33 #7
-        advice = OTHER_KIND_HINTS[error.kind].format(id=output.short_id(error.id))
-        text = f"{error}: {for_profile(advice, tj)}"
+        words, does = OTHER_KIND_HINTS[error.kind]
+        short = output.short_id(error.id)
+        advice = output.command([short if w == "{id}" else w for w in words.split()])
+        text = f"{error}: {advice} {does}"
     elif isinstance(error, KeyChangedError) and error.username:  # the command (NU45 #4)
         text = error.said(output.verify_words(error.username))
     elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
         text = output.same_name_error_text(error)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
-        unarchive = ["tj", "journal", "unarchive", output.journal_word(error.journal)]
+        unarchive = [
+            "tj",
+            "journal",
+            "unarchive",
+            output.journal_word(error.journal, error.journal_id),
+        ]
         text = f"{error}: {output.command(unarchive)}"
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
-        login = f"tj login {shlex.quote(error.server_url)} {shlex.quote(error.username)}"
+        login = output.command(["tj", "login", error.server_url, error.username])
         text = (
-            f"{error}: only if you changed the password on another device, run `tj logout`, "
-            f"then `{login}` on this one; if you did not, do neither (the server may be "
+            f"{error}: only if you changed the password on another device, run {output.command_text('tj logout')}, "
+            f"then {login} on this one; if you did not, do neither (the server may be "
             "weakening the hash)"
         )
     elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
@@ -465,7 +472,7 @@ def with_hint(
     else:
         said = str(error)
         if error.names.get("advice") == "new recovery key":  # account.NEW_RECOVERY_KEY
-            said += " (`tj recovery-key new`)"
+            said += f" ({output.command_text('tj recovery-key new')})"
         text = f"{said}: {hint}" if hint else said
     text = built_for_profile(text, tj)  # the commands built with names (`output.command`)
     if verbose:
@@ -482,40 +489,9 @@ OTHERS_RUN = frozenset(
 owner's `tj share` or `tj notes withdraw`, the other's `tj fingerprint`, the client's `tj
 brief`): never given this profile's --home (`with_hint`)."""
 
-TJ_COMMAND = re.compile(f"`tj (?!--home )([^`{CLOSE}]*)`")
-"""A `tj` command in backticks that names no profile yet (`for_profile`)."""
 
 TJ_SPAN = re.compile(f"{OPEN}tj (?!--home )([^{OPEN}{CLOSE}]*){CLOSE}")
 """A `tj` command the CLI built as a span (`output.command`) that names no profile yet."""
-
-
-def said_by_sdk(error: TJError) -> list[str]:
-    """The words of `error` an advice line may repeat that are not the CLI's own: its message
-    and situation, and each of its names that holds a backtick or a span's mark (a name
-    without one cannot make or end a command in backticks): text from the SDK, or from
-    another account, never read as a command (`for_profile`)."""
-    marked = [v for v in error.names.values() if any(c in v for c in ("`", OPEN, CLOSE))]
-    return [str(error), error.situation or "", *marked]
-
-
-def for_profile(advice: str, tj: str, keep: list[str] | None = None) -> str:
-    """`advice` with each `tj ...` command in it started by `tj` (`profile_words`: "tj
-    --home PATH" for a profile that is not the default; NU50 F4, and every hint since), marked
-    as a command span (`output.command_text`): kept exactly, a path with two spaces in it too
-    (REV-S11B); and each command the CLI built (`built_for_profile`). `keep`: the parts of
-    `advice` that are not the CLI's own words (an error's message, a name): a command in
-    backticks in or across one is left as it is, never made a command."""
-    if tj == "tj":
-        return advice
-    held: dict[str, str] = {}
-    for n, part in enumerate(sorted({p for p in keep or [] if p}, key=len, reverse=True)):
-        if part in advice:  # a mark no command matches (TJ_COMMAND, TJ_SPAN exclude CLOSE)
-            mark = f"{CLOSE}{n}{CLOSE}"
-            advice, held[mark] = advice.replace(part, mark), part
-    advice = TJ_COMMAND.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), advice)
-    for mark, part in reversed(held.items()):
-        advice = advice.replace(mark, part)
-    return built_for_profile(advice, tj)
 
 
 def built_for_profile(text: str, tj: str) -> str:
@@ -529,26 +505,22 @@ def built_for_profile(text: str, tj: str) -> str:
     )
 
 
-def scope_advice(error: ScopeNeeded, tj: str = "tj") -> str:
+def scope_advice(error: ScopeNeeded) -> str:
     """The commands that choose what a member reads (NU21 C7): the fields they read before
-    when there were some, else the whole journal or some fields. `tj`: the words that start
-    a command for this profile (`profile_words`)."""
-    journal = shlex.quote(error.journal) if error.journal else "JOURNAL"
-    member = shlex.quote(error.member)
+    when there were some, else the whole journal or some fields (`with_hint` puts this
+    profile's --home in each command: `built_for_profile`)."""
+    journal = output.journal_word(error.journal or "", error.journal_id or "")
+    share = ["tj", "share", journal, error.member]
     full = (
         "the whole journal (everything you keep in it: entries in full, goals, questionnaire "
-        "answers, homework, safety plan; also what was written before): "
-        f"`{tj} share {journal} {member} --full`"
+        f"answers, homework, safety plan; also what was written before): "
+        f"{output.command([*share, '--full'])}"
     )
     if error.fields:
-        return (
-            f"To share the {output.plain_list(error.fields)} with them again: `{tj} share {journal} {member} --only "
-            f"{','.join(error.fields)}`; {full}"
-        )
-    return (
-        f"To share some fields: `{tj} share {journal} {member} --only FIELDS` (e.g. mood,scores); "
-        f"{full}"
-    )
+        again = output.command([*share, "--only", ",".join(error.fields)])
+        return f"To share the {output.plain_list(error.fields)} with them again: {again}; {full}"
+    fields = output.command([*share, "--only", "FIELDS"])
+    return f"To share some fields: {fields} (e.g. mood,scores); {full}"
 
 
 def os_error_text(error: OSError) -> str:
@@ -575,7 +547,7 @@ def one_line_value_error(error: click.BadParameter) -> click.ClickException:
     ):
         given = error.message.split(" is not ", 1)[0]  # click's "11 is not in the range ..."
         text = text.replace(error.message, f"{given} is not {range_words(kind)}.")
-    return ValueRefused(output.shown(output.one_line(text)))
+    return ValueRefused(output.shown(output.one_line(text), prose=True))
 
 
 def range_words(kind: click.IntRange | click.FloatRange) -> str:
@@ -629,7 +601,7 @@ class TJGroup(click.Group):
                 ctx.meta.get(LOGIN_AGAIN),
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
             )
-            raise failure(output.shown(output.one_line(text))) from None
+            raise failure(output.shown(output.one_line(text), prose=True)) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
             stdout_closed()
             ctx.exit(STDOUT_CLOSED_EXIT)
@@ -637,8 +609,9 @@ class TJGroup(click.Group):
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
             # An error's words may hold another account's names: through `shown` as every
-            # other line (rev-lead L2). Click types `message` Final; show() reads it.
-            setattr(error, "message", output.shown(error.message))  # noqa: B010
+            # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
+            # Click types `message` Final; show() reads it.
+            setattr(error, "message", output.shown(error.message, prose=True))  # noqa: B010
             raise
         except click.Abort as abort:
             if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)
@@ -959,7 +932,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
                 "signed up earlier (deleted from another device, or the server lost or hides "
                 f"it): account {account['username']} created anew; this "
                 "device is signed in. The recovery key of the earlier account stays set aside "
-                f"in {', '.join(sorted(aside))} (`tj recovery-key forget-kept` drops it)."
+                f"in {', '.join(sorted(aside))} ({output.command_text('tj recovery-key forget-kept')} drops it)."
             )
         elif finished is not None:
             output.message(f"Signed in as {account['username']}.")
@@ -1004,7 +977,8 @@ def unfinished_note(url: str, username: str, signed_in: bool) -> str:
     )
     return (
         f"the signup of {username} did not finish ({state}; its recovery key was not shown "
-        f"yet): run `tj signup {url} {username}` again with the same password to finish it"
+        f"yet): run {output.command(['tj', 'signup', url, username])} again with the same "
+        "password to finish it"
     )
 
 
@@ -1036,7 +1010,9 @@ def not_shown_words(why: str) -> str:
     none): "... if not, make one now with `tj recovery-key new` (which also drops ...)"."""
     from client_sdk.pending_signup import MAKE_ONE_NOW  # not at start-up
 
-    return why.replace(MAKE_ONE_NOW, "if not, make one now with `tj recovery-key new`", 1)
+    return why.replace(
+        MAKE_ONE_NOW, f"if not, make one now with {output.command_text('tj recovery-key new')}", 1
+    )
 
 
 @cli.command()
@@ -1190,7 +1166,7 @@ def logout(home: Home, yes: bool) -> None:
     if drafts and not yes and not unsynced:  # asked with the changes below, when there are
         output.message(
             f"{editor.drafts_text(drafts, home.path)} on this device are deleted with its "
-            "local data: save them first (`tj write --draft FILE`)."
+            f"local data: save them first ({output.command_text('tj write --draft FILE')})."
         )
         output.confirm("Log out anyway?", abort=True, err=True)
     if unsynced and not yes:
@@ -1202,20 +1178,20 @@ def logout(home: Home, yes: bool) -> None:
         if login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
-                "reached the server, and this device was signed out, so `tj sync` cannot send "
+                f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
                 f"them; logging out deletes them for good. To keep them: {login}, then log "
-                "out; or save them first with `tj export --out DIR`."
+                f"out; or save them first with {output.command_text('tj export --out DIR')}."
             )
         else:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
-                "reached the server and will be lost: run `tj sync` when the server can be "
-                "reached, or save them first with `tj export --out DIR`."
+                f"reached the server and will be lost: run {output.command_text('tj sync')} when the server can be "
+                f"reached, or save them first with {output.command_text('tj export --out DIR')}."
             )
         if refused:
             output.message(
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
-                "good: `tj set-aside list --json` exports those."
+                f"good: {output.command_text('tj set-aside list --json')} exports those."
             )
         output.confirm("Log out anyway?", abort=True, err=True)
     # The local data goes either way, and a server not told is said below with what to do:
@@ -1244,7 +1220,8 @@ def logout(home: Home, yes: bool) -> None:
     output.message(
         "This device's local data was deleted, but the server could not be reached to sign "
         "it out: the server still lists this device as signed in until you run "
-        f"`tj devices revoke {output.short_id(done.device_id)}` on another of your devices "
+        f"{output.command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} on "
+        "another of your devices "
         "(or until its session ends, 30 days after its login by default)."
     )
 
@@ -1260,17 +1237,17 @@ async def logging_out(client: Client, *, force: bool, agreed: bool | int) -> Log
         found = (
             f"Changes to {items} (entries, goals, notes...) on this device have not reached "
             f"the server, more than the {error.agreed} you agreed to lose: some were written "
-            "while logging out (by another `tj` or app using this device)"
+            f"while logging out (by another {output.command_text('tj')} or app using this device)"
             if error.agreed
             else f"Changes to {items} (entries, goals, notes...) were written on this device "
-            "while logging out (by another `tj` or app using it) and have not reached the "
+            f"while logging out (by another {output.command_text('tj')} or app using it) and have not reached the "
             "server"
         )
         then = (
             f"but the server already signed this device out: {await login_again(client)}"
             if error.signed_out
-            else "and this device is still signed in: run `tj sync` to send them, then "
-            "`tj logout` again"
+            else f"and this device is still signed in: run {output.command_text('tj sync')} to send them, then "
+            f"{output.command_text('tj logout')} again"
         )
         raise click.ClickException(f"{found}. Nothing was deleted, {then}.") from None
 
@@ -1368,14 +1345,18 @@ def recover(
     try:
         report = home.run(sync_told)
     except TJError as error:
-        output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
+        output.message(
+            f"Signed in, but the first sync failed: {error}. Run {output.command_text('tj sync')} to retry."
+        )
     else:
         output.tell_synced(report)
         output.tell_departures(report)
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done
-        output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
+        output.message(
+            f"Your other devices could not be listed: {error}. See {output.command_text('tj devices')}."
+        )
 
 
 async def name_and_recovery_key(client: Client) -> tuple[str, str]:
@@ -1438,7 +1419,9 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # replaced all the same: say what could not be done
-        output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
+        output.message(
+            f"Your other devices could not be listed: {error}. See {output.command_text('tj devices')}."
+        )
 
 
 KEPT_STATES = {
@@ -1577,7 +1560,9 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
     if not sign_out_others:
         if sign_out_others is False:
             output.message(f"Your other devices stay signed in: {names}.")
-        output.message("To sign one out later: `tj devices revoke ID` (ids in `tj devices`).")
+        output.message(
+            f"To sign one out later: {output.command_text('tj devices revoke ID')} (ids in {output.command_text('tj devices')})."
+        )
         return
     home.run(lambda client: sign_out(client, [d.id for d in others]))
     count = output.plural(len(others), "other device", "other devices")
@@ -1721,10 +1706,14 @@ def identity_text(found: Identity | LockedIdentity) -> str:
                 f"This device: {device} (id {SEALED})",
                 f"Server:      {SEALED}",
                 "Locked:      yes (a passphrase opens this device's keys, and the details "
-                "above: give it in $TJ_PASSPHRASE to see them here; `tj unlock` removes it)",
+                f"above: give it in $TJ_PASSPHRASE to see them here; {output.command_text('tj unlock')} removes it)",
             )
         )
-    locked = "yes (a passphrase opens this device's keys)" if found.locked else "no (`tj lock`)"
+    locked = (
+        "yes (a passphrase opens this device's keys)"
+        if found.locked
+        else f"no ({output.command_text('tj lock')})"
+    )
     return output.fields_text(
         (
             f"Username:    {found.username}",
@@ -1900,7 +1889,7 @@ def kept_by_members(journal_id: str, shares: list[ShareInfo]) -> str:
     for member in sorted({s.member for s in shares if s.kind == "items"}):
         said += (
             f"; what you shared one by one with {member} stays in 'Shared with {member}' "
-            f"(`tj unshare 'Shared with {member}' {member}` ends it)"
+            f"({output.command(['tj', 'unshare', f'Shared with {member}', member])} ends it)"
         )
     return said
 
@@ -1986,7 +1975,7 @@ class SyncTookTooLong(NetworkError):
     """The automatic sync of a command did not finish within its QUICK_SYNC_S: cancelled."""
 
 
-WAIT_LESS = "`tj --server-wait 2 ...` gives up sooner"
+WAIT_LESS = f"{output.command_text('tj --server-wait 2 ...')} gives up sooner"
 """Said with a quick sync cut off (`SyncTookTooLong`): how to wait less while a server hangs
 (NU41 #12)."""
 
@@ -2066,14 +2055,14 @@ async def sync_note(
         return (
             f"synced; {output.plural(count, 'change was', 'changes were')} not delivered: the "
             f"server refused {'it' if count == 1 else 'them'} for good (above); kept on this "
-            "device, see `tj set-aside list`"
+            f"device, see {output.command_text('tj set-aside list')}"
         )
     if report.refused:
         failed = output.plural(report.refused, "record", "records")
-        return f"synced; {failed} failed verification: see `tj sync`"
+        return f"synced; {failed} failed verification: see {output.command_text('tj sync')}"
     if report.problems:
         problems = output.plural(len(report.problems), "problem", "problems")
-        return f"synced; {problems} with the server's answers: see `tj sync`"
+        return f"synced; {problems} with the server's answers: see {output.command_text('tj sync')}"
     if report.upload_limit is not None:
         text = output.upload_limit_text(report.upload_limit)
         return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"
@@ -2106,7 +2095,8 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             continue
         lines.append(
             record.line(
-                change, kept=" in `tj set-aside list` (`tj set-aside retry` sends it again)"
+                change,
+                kept=f" in {output.command_text('tj set-aside list')} ({output.command_text('tj set-aside retry')} sends it again)",
             )
         )
     return lines
@@ -2281,10 +2271,12 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     try:
         chosen = find_device(found, device_id)  # an id, a prefix, or a name (NU33 #6)
     except (InvalidInput, NotFound) as error:
-        raise click.ClickException(f"{error}: see `tj devices` for the ids") from None
+        raise click.ClickException(
+            f"{error}: see {output.command_text('tj devices')} for the ids"
+        ) from None
     if chosen.current:
         raise click.ClickException(
-            f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use `tj logout` to "
+            f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
             "sign it out"
         )
     if not yes:

@@ -37,7 +37,7 @@ from cli.main import (
     tj_words,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
-from cli.safety import cli_hints, plan_command, show_safety_message
+from cli.safety import cli_hints, plan_words, show_safety_message
 from cli.sharing import (
     again_option,
     confirm_fingerprint,
@@ -188,7 +188,7 @@ def measure_take(
             output.message(
                 f"Note: {who} assigned this in {item.assignment.journal}, which does not carry "
                 f"scores: {who} will not see it. To show it: "
-                f"`tj measure share {output.short_id(taken.result.id)} {who}`"
+                + output.command(["tj", "measure", "share", output.short_id(taken.result.id), who])
             )
         lines: list[str] = []
         response = None
@@ -543,7 +543,7 @@ def measure_list(
         if shared_only
         # for a client and for a therapist with no clients yet alike: no advice to either
         # that is the other's (NU48 #12: a therapist was told to take a PHQ-9)
-        else "No results yet: your own show here once you take one (`tj measure take phq9`), "
+        else f"No results yet: your own show here once you take one ({output.command_text('tj measure take phq9')}), "
         "a client's once they share a journal with you."
     )
     if since is not None or until is not None:
@@ -722,7 +722,8 @@ def measure_share(
         output.print_json(shared)
     else:
         what = "score" if without_answers else "score and answers"
-        output.data(items_shared(f"Shared the {what}", therapist, str(shared["journal"])) + ".")
+        shared_text = items_shared(f"Shared the {what}", therapist, str(shared["journal"]))
+        output.data(f"{shared_text}.", prose=True)
     output.message(output.note_line(note))
 
 
@@ -794,9 +795,10 @@ def safety_item_lines(
 def plan_then(journal: str | None) -> str:
     """What the client is asked to do after a safety item answered above 0 in `journal`,
     when the safety message is not on the screen: the command names that journal's plan
-    (`plan_command`, NU36 #11)."""
+    (`plan_words`, NU36 #11)."""
     return (
-        f"please talk with your therapist or a doctor; your safety plan: `{plan_command(journal)}`."
+        "please talk with your therapist or a doctor; your safety plan: "
+        f"{output.command(plan_words(journal))}."
     )
 
 

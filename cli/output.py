@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import json
 import re
-import shlex
 import shutil
 import sys
 import textwrap
@@ -25,12 +24,14 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
-from cli.terminal import SPAN
+from cli.terminal import SPAN, each_part
 from cli.terminal import command as command
 from cli.terminal import command_text as command_text
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import pasteable as pasteable
 from cli.terminal import shown as shown
+from cli.terminal import ticked as ticked
+from cli.terminal import unmarked as unmarked
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
 from client_sdk.models import ID_SHOWN, read_time, share_end_text
@@ -106,16 +107,16 @@ def not_delivered_note(count: int, one: str, many: str, ended: int = 0) -> None:
         them = "it" if count - ended == 1 else "them"
         message(
             f"{NOT_DELIVERED_MARK}: {plural(count - ended, one, many)} the server refused for "
-            f"good (nobody else has {them} as shown): `tj set-aside list` says why; `tj "
-            f"set-aside retry` sends {them} again."
+            f"good (nobody else has {them} as shown): {command_text('tj set-aside list')} says "
+            f"why; {command_text('tj set-aside retry')} sends {them} again."
         )
     if ended:
         them, their = ("it", "its") if ended == 1 else ("them", "their")
         message(
             f"{NOT_DELIVERED_MARK}: {plural(ended, one, many)} the server refused because the "
             f"journal is no longer shared with you (nobody else has {them}): no retry can send "
-            f"{them}; keep {their} words with `tj set-aside list --json > refused.json`, then "
-            f"drop {them} with `tj set-aside drop ID`."
+            f"{them}; keep {their} words with {command_text('tj set-aside list --json > refused.json')}, then "
+            f"drop {them} with {command_text('tj set-aside drop ID')}."
         )
 
 
@@ -152,12 +153,7 @@ def one_line(text: str) -> str:
     another when it has one (REV-S11B S11B-2)."""
     if not SPAN.search(text):
         return " ".join(text.split())
-    parts = SPAN.split(text)
-    spans = SPAN.findall(text)
-    out = [re.sub(r"\s+", " ", parts[0])]
-    for span, part in zip(spans, parts[1:], strict=True):
-        out += [span, re.sub(r"\s+", " ", part)]
-    return "".join(out).strip()
+    return each_part(text, lambda part: re.sub(r"\s+", " ", part), str).strip()
 
 
 def journal_word(name: str, journal_id: str = "") -> str:
@@ -194,9 +190,11 @@ def note_line(note: str) -> str:
 
 def message(text: str, *, wrap: bool = False) -> None:
     """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
-    terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note)."""
-    said = shown(one_line(text), ticks=False)
-    click.echo(shown(fields_text([said]) if wrap else said), err=True)
+    terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note).
+    The CLI's words: only a command span (`command`) is in backticks (`shown`'s `prose`);
+    `shown` once, the wrapper between its two passes."""
+    said = shown(one_line(text), ticks=False, prose=True)
+    click.echo(ticked(fields_text([said]) if wrap else said), err=True)
 
 
 LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
@@ -208,14 +206,11 @@ BULLET = re.compile(r" *(?:- )?")
 has no label (a brief's "- After the session ..." line; NU38 N2)."""
 
 
-CHUNK = re.compile(
-    r"\s+|(?:\ue000[^\ue000\ue001]*\ue001|`(?:tj |--)[^`\ue000\ue001]*`|[^\s`\ue000]|[`\ue000])+"
-)
+CHUNK = re.compile(r"\s+|(?:\ue000[^\ue000\ue001]*\ue001|[^\s\ue000]|\ue000)+")
 """A run of spaces, or a word: a run of anything else, a command span (`command`: a command
-to copy, spaces and all: `tj forget 'ben (account b1fdc2f4)/Personal' --unlisted`) or a
-`tj ...` or `--...` span in the CLI's own backticks being one piece of it, with what is
-glued to it ("`...`)."). Any other backtick (one in a name: REV-S11B S11B-4) is a character
-of its word, never the start of a span."""
+to copy, spaces and all: `tj forget 'ben (account b1fdc2f4)/Personal' --unlisted`) being one
+piece of it, with what is glued to it ("`...`)."). A backtick (one in a name: REV-S11B
+S11B-4) is a character of its word, never the start of a span."""
 
 
 class _Wrapper(textwrap.TextWrapper):
@@ -284,11 +279,17 @@ def options_text(options: Iterable[str], indent: str, width: int | None = None) 
     return "\n".join(lines)
 
 
-def data(text: str, *, wrap: bool = False) -> None:
+def data(text: str, *, wrap: bool = False, prose: bool = False) -> None:
     """`text` on stdout, made safe (`shown`); with `wrap`, on one line made lines of the
     terminal's width (`fields_text`), as `message` wraps a warning beside it (NU46 #12: a
-    `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines)."""
-    click.echo(shown(fields_text([shown(one_line(text), ticks=False)])) if wrap else shown(text))
+    `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines). With
+    `prose` (the CLI's words, names in them, not an entry's or a title's text as it is): only
+    a command span (`command`) is in backticks, any other backtick written `\\x60`."""
+    if not wrap:
+        click.echo(shown(text, prose=prose))
+        return
+    said = shown(one_line(text), ticks=False, prose=prose)
+    click.echo(ticked(fields_text([said])))
 
 
 def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
@@ -300,7 +301,11 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     question), with no question printed before it (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return bool(click.confirm(shown(question_text(text)), **options))
+            return bool(
+                click.confirm(
+                    ticked(question_text(shown(text, ticks=False, prose=True))), **options
+                )
+            )
         except click.Abort as abort:
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
@@ -329,7 +334,8 @@ class Declined(click.ClickException):
         super().__init__(f'Not done: you answered no to "{one_line(asked)}".')
 
     def show(self, file: Any = None) -> None:
-        click.echo(shown(self.format_message()), err=True)
+        """Printed as `TJGroup.invoke` made it (`shown` there, once)."""
+        click.echo(self.format_message(), err=True)
 
 
 def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
@@ -338,7 +344,7 @@ def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
     says `skip` in one line (NU32 #5, NU33 #2)."""
     with answer_piped(text, skip):
         try:
-            return str(click.prompt(shown(text), **options))
+            return str(click.prompt(shown(text, prose=True), **options))
         except click.Abort as abort:
             raise unanswered(abort, skip, options.get("err", False)) from None
 
@@ -366,7 +372,7 @@ class _Replayed:
 def unanswered_error(skip: str, question: str | None = None) -> click.ClickException:
     """The one line of a question a script left unanswered (NU32 #5), ending with the
     question when it was not printed (NU33 #2: it says what `skip` would agree to)."""
-    asked = f". The question: {shown(one_line(question))}" if question else ""
+    asked = f". The question: {one_line(question)}" if question else ""
     return click.ClickException(
         f"this needs confirming and standard input ended with no answer: pass {skip} to "
         f"skip the question{asked}"
@@ -422,7 +428,7 @@ def unanswered(abort: click.Abort, skip: str, err: bool) -> click.ClickException
 
 def print_json(value: Any) -> None:
     # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    text = json.dumps(unmarked(value), indent=2, ensure_ascii=False)
     click.echo(json_escaped(text))
 
 
@@ -604,11 +610,14 @@ def entry_text(entry: Entry) -> str:
     offset (NU34 #8): "written" in the writer's local time when the entry recorded its UTC
     offset, else this device's; "updated" and the trash's time in this device's, "updated"
     only for an entry that may have changed after it was written (`Entry.changed`: never for
-    a back-dated entry just written, whose two times differ)."""
+    a back-dated entry just written, whose two times differ). In the trash, a backtick in its
+    journal's name or title is written `\\x60` (`prose`): beside the command that restores
+    it, no name reads as one."""
+    named = prose if entry.trashed_at is not None else str
     fields = [
         ("id", entry.id),
-        ("journal", entry.journal),
-        ("title", entry.title),
+        ("journal", named(entry.journal)),
+        ("title", named(entry.title)),
         ("mood", mood_text(entry.mood) if entry.mood is not None else ""),
         ("tags", ", ".join(entry.tags)),
         ("emotions", ", ".join(entry.emotions)),
@@ -623,7 +632,7 @@ def entry_text(entry: Entry) -> str:
             (
                 "TRASH",
                 f"in the trash since {zoned_time(entry.trashed_at)}; "
-                f"`tj restore {short_id(entry.id)}` brings it back until {until}",
+                f"{command(['tj', 'restore', short_id(entry.id)])} brings it back until {until}",
             ),
         )
     header = [f"{name + ':':<10}{value}" for name, value in fields if value]
@@ -900,7 +909,8 @@ def warn_unverified_owners(
     for owner, ended, items in owners:
         compare = (
             f"while {owner}'s account exists, you can still compare the fingerprint in person "
-            f"(`tj fingerprint {owner}`, then `tj verify {owner} FINGERPRINT`)"
+            f"({command(['tj', 'fingerprint', owner])}, then "
+            f"{command(['tj', 'verify', owner, 'FINGERPRINT'])})"
         )
         said = (
             f"Warning: you never compared {owner}'s fingerprint and every share of "
@@ -917,21 +927,16 @@ def warn_unverified_owners(
             )
             continue
         if ended:
-            forget = "; ".join(
-                command(
-                    ["tj", "forget", journal_word(j.name, j.id)]
-                    + (["--unlisted"] if j.unlisted else [])
-                )
-                for j in ended
-            )
+            forget = "; ".join(forget_command(j.name, j.unlisted, j.id) for j in ended)
             message(f"{said}: {compare}, or discard them: {forget}.", wrap=True)
             continue
         if folded:
             continue  # said once for all of them, below
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
-            f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "
-            f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`.",
+            f"made up these journals: ask {owner} to read out {command_text('tj fingerprint')}, compare it "
+            f"with {command(['tj', 'fingerprint', owner])}, then run "
+            f"{command(['tj', 'verify', owner, 'FINGERPRINT'])}.",
             wrap=True,
         )
     if live and folded:
@@ -950,19 +955,19 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
         name = names[0]
         return (
             f"Warning: {name}'s fingerprint not compared{marked}, so the server could have "
-            f"made up {name}'s journals: in session, ask {name} to read out `tj fingerprint`, "
-            f"then run `tj verify {name} FINGERPRINT`."
+            f"made up {name}'s journals: in session, ask {name} to read out {command_text('tj fingerprint')}, "
+            f"then run {command(['tj', 'verify', name, 'FINGERPRINT'])}."
         )
     if len(names) <= NAMED_UNVERIFIED + 1:  # never "and 1 more"
         listed = and_words(names)
     else:
         rest = len(names) - NAMED_UNVERIFIED
         listed = f"{', '.join(names[:NAMED_UNVERIFIED])} and {rest} more"
-        listed += "" if mark else " (`tj shared-with-me` names them)"
+        listed += "" if mark else f" ({command_text('tj shared-with-me')} names them)"
     return (
         f"Warning: {len(names)} {who}' fingerprints not compared{marked}: {listed}, so the "
-        "server could have made up their journals: in session, ask each to read out `tj "
-        "fingerprint`, then run `tj verify NAME FINGERPRINT`."
+        "server could have made up their journals: in session, ask each to read out "
+        f"{command_text('tj fingerprint')}, then run {command_text('tj verify NAME FINGERPRINT')}."
     )
 
 
@@ -1005,16 +1010,16 @@ def held_back_view_line(owners: Iterable[str], what: str) -> str:
     fingerprints (`tj verify NAME FINGERPRINT`; `tj fingerprint NAME` on their device)." Pure."""
     owners = sorted(set(owners))
     if len(owners) == 1:
-        name = shlex.quote(owners[0])
+        name = owners[0]
         return (
-            f"Not all downloaded: {owners[0]}'s journals: {what} in them may not show until "
-            f"you compare {owners[0]}'s fingerprint (`tj verify {name} FINGERPRINT`; `tj "
-            f"fingerprint {name}` on their device)."
+            f"Not all downloaded: {name}'s journals: {what} in them may not show until "
+            f"you compare {name}'s fingerprint ({command(['tj', 'verify', name, 'FINGERPRINT'])}; "
+            f"{command(['tj', 'fingerprint', name])} on their device)."
         )
     return (
         f"Not all downloaded: the journals of {len(owners)} clients whose fingerprints you have "
         f"not compared ({named_list(owners)}): {what} in them may not show until you compare "
-        "fingerprints (`tj verify NAME FINGERPRINT`; `tj fingerprint NAME` on their device)."
+        f"fingerprints ({command_text('tj verify NAME FINGERPRINT')}; {command_text('tj fingerprint NAME')} on their device)."
     )
 
 
@@ -1054,7 +1059,7 @@ def helper_text(journal: Journal) -> str:
     said = HELPER_ROLES[journal.helper].format(member=journal.kept_for or "sharing")
     if journal.helper == "brief":
         return said
-    return f"{said}{', share ended' if journal.kept_ended else ''} (`tj shares`)"
+    return f"{said}{', share ended' if journal.kept_ended else ''} ({command_text('tj shares')})"
 
 
 def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
@@ -1165,14 +1170,15 @@ def withdrawal_words(refused: RefusedWithdrawal) -> str:
     3f2a9c8d1e0b` (...)"; one that a retry may deliver: "... `tj set-aside retry` sends it
     again; ..."."""
     return refused.line(
-        retry="`tj set-aside retry`", withdraw=f"run `tj notes withdraw {refused.short_id}`"
+        retry=command_text("tj set-aside retry"),
+        withdraw=f"run {command(['tj', 'notes', 'withdraw', refused.short_id])}",
     )
 
 
 def verify_words(username: str | None) -> str:
     """The CLI's words after "accept the new keys" (`KeyChangedError.said`): " (`tj verify
     kim FINGERPRINT`)"; "" when there is no one to verify."""
-    return f" (`tj verify {shlex.quote(username)} FINGERPRINT`)" if username else ""
+    return f" ({command(['tj', 'verify', username, 'FINGERPRINT'])})" if username else ""
 
 
 def refused_share_line(refused: RefusedShare) -> str:
@@ -1185,7 +1191,7 @@ def held_back_line(held: HeldBack) -> str:
     """A journal whose download waits for its owner's verification (`HeldBack.line`), with
     the CLI's command: "... compare fingerprints and run `tj verify ana FINGERPRINT`; the
     next sync downloads the rest"."""
-    return held.line(verify=f"`tj verify {shlex.quote(held.owner)} FINGERPRINT`")
+    return held.line(verify=command(["tj", "verify", held.owner, "FINGERPRINT"]))
 
 
 def held_back_notice(held: Sequence[HeldBack]) -> str:
@@ -1200,8 +1206,11 @@ def held_back_notice(held: Sequence[HeldBack]) -> str:
     if len(held) == 1:
         return f"Notice: {held_back_line(held[0])}"
     owners = {h.owner for h in held}
-    name = shlex.quote(next(iter(owners))) if len(owners) == 1 else "NAME"
-    verify = f"`tj verify {name} FINGERPRINT` (`tj fingerprint {name}` on their device)"
+    name = next(iter(owners)) if len(owners) == 1 else "NAME"
+    verify = (
+        f"{command(['tj', 'verify', name, 'FINGERPRINT'])} "
+        f"({command(['tj', 'fingerprint', name])} on their device)"
+    )
     return f"Notice: {grouped_line(held, verify=verify)}"
 
 
@@ -1212,7 +1221,12 @@ def same_name_line(same: SameName) -> str:
     45cf16150615`), and give one another name with `tj journal rename 77380896157d
     NEW-NAME`; each keeps ..."."""
     ids = same.ids()
-    return same.line(pick=f"`--journal {ids[0]}`", rename=f"`tj journal rename {ids[-1]} NEW-NAME`")
+    return same.line(pick=command(["--journal", ids[0]]), rename=rename_words(ids[-1]))
+
+
+def rename_words(journal_id: str) -> str:
+    """`tj journal rename ID NEW-NAME` as a command span (`command`)."""
+    return command(["tj", "journal", "rename", journal_id, "NEW-NAME"])
 
 
 def same_name_error_text(error: SameJournalName) -> str:
@@ -1220,14 +1234,14 @@ def same_name_error_text(error: SameJournalName) -> str:
     read-only copy shares, "`tj journal list` shows which is which"."""
     if error.copies:
         return copy_same_name_text(
-            error.name, error.journal_ids, error.copies, listed="`tj journal list`"
+            error.name, error.journal_ids, error.copies, listed=f"{command_text('tj journal list')}"
         )
     ids = shown_ids(error.journal_ids)
     return same_name_text(
         error.name,
         error.journal_ids,
-        pick=f"`--journal {ids[0]}`",
-        rename=f"`tj journal rename {ids[-1]} NEW-NAME`",
+        pick=command(["--journal", ids[0]]),
+        rename=rename_words(ids[-1]),
     )
 
 
@@ -1243,7 +1257,7 @@ def field_value_text(field: str, value: Any) -> str:
     return value_text(field, value, local_time)
 
 
-LATE_FLAG_SYNCS = "`tj sync`, `tj caseload`"
+LATE_FLAG_SYNCS = f"{command_text('tj sync')}, {command_text('tj caseload')}"
 """How a therapist fetches a flag, in the CLI's words (`SafetyHints.syncs`, as
 `cli.safety.CLI_HINTS` says it)."""
 
@@ -1262,7 +1276,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines += [
         s.line(
             local_time,
-            keeps=f"`tj history {short_id(s.entry_id)}`",
+            keeps=command(["tj", "history", short_id(s.entry_id)]),
             add_back=add_back_command(s),
         )
         for s in report.settled
@@ -1309,8 +1323,8 @@ def overtaken_line(edit: OvertakenEdit) -> str:
     entry = short_id(edit.entry_id)
     return edit.line(
         local_time,
-        restore=f"`tj restore {entry}` brings the entry back with it (`tj show` reads it in "
-        "the trash).",
+        restore=f"{command(['tj', 'restore', entry])} brings the entry back with it "
+        f"({command_text('tj show')} reads it in the trash).",
     )
 
 
@@ -1342,7 +1356,7 @@ def tell_synced(report: SyncReport) -> None:
     summary one line per source when long (`sync_summary`)."""
     said = sync_summary(report, "Synced: ")
     if "\n" in said:
-        click.echo(shown(said), err=True)
+        click.echo(shown(said, prose=True), err=True)
     else:
         message(said)
 
@@ -1364,7 +1378,7 @@ def safety_line(report: SyncReport) -> str | None:
     flags = [str(news) for news in report.new_safety_flags()]
     if not flags:
         return None
-    return f"Safety: {', '.join(flags)}: see `tj safety flags` and `tj caseload`."
+    return f"Safety: {', '.join(flags)}: see {command_text('tj safety flags')} and {command_text('tj caseload')}."
 
 
 def plain_list(fields: Iterable[str]) -> str:
@@ -1525,6 +1539,14 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
+def forget_command(journal: str, unlisted: bool, journal_id: str = "") -> str:
+    """`tj forget JOURNAL [--unlisted]` as a command span (`command`): the read-only copy
+    `journal` named as `journal_word` names it (by `journal_id` when its name would not
+    paste back), with `--unlisted` when its share ended by the server's word only."""
+    words = ["tj", "forget", journal_word(journal, journal_id)]
+    return command(words + (["--unlisted"] if unlisted else []))
+
+
 def forget_advice(
     journal: str, unlisted: bool, owner: str, erased: str = "", journal_id: str = ""
 ) -> str:
@@ -1537,24 +1559,19 @@ def forget_advice(
     account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
     F6: the advice read as if nothing more was known). The copy is named by `journal_id`
     when its name is not pasted back exactly (`journal_word`)."""
-    forget = ["tj", "forget", journal_word(journal, journal_id)]
+    forget = forget_command(journal, unlisted, journal_id)
     keep = f"(keep what you need first: {command(export_client_words(owner))})."
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
-        flag = ["--unlisted"] if unlisted else []
         return (
             f"{departures.erased_words(erased)}{withheld}: discard its copy from this device "
-            f"with {command([*forget, *flag])} when you no longer need it {keep}"
+            f"with {forget} when you no longer need it {keep}"
         )
     if unlisted:
         return (
-            f"Once you know the share ended, discard its copy from this device with "
-            f"{command([*forget, '--unlisted'])} {keep}"
+            f"Once you know the share ended, discard its copy from this device with {forget} {keep}"
         )
-    return (
-        f"Discard its copy from this device with {command(forget)} when you no longer need "
-        f"it {keep}"
-    )
+    return f"Discard its copy from this device with {forget} when you no longer need it {keep}"
 
 
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
@@ -1589,10 +1606,7 @@ def ended_copy_empty(journal: Journal) -> str:
     """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
     sync brings it anything, and the `tj forget` command that discards it in its state
     (`forget_advice`)."""
-    forget = command(
-        ["tj", "forget", journal_word(journal.name, journal.id)]
-        + (["--unlisted"] if journal.unlisted else [])
-    )
+    forget = forget_command(journal.name, journal.unlisted, journal.id)
     if journal.unlisted:  # the server's word only
         return (
             f"{journal.name} holds no entries: it is no longer served to you (the share ended, "
@@ -1621,8 +1635,9 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {d.journal} (id {short}) is no longer on the server "
                 f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
                 "server is withholding it. What this device holds of it stays here, read-only. "
-                f"If you deleted it, remove that copy with `tj journal delete {short}` (keep "
-                "what you need first: `tj export --out DIR`); if you did not, the server is "
+                f"If you deleted it, remove that copy with "
+                f"{command(['tj', 'journal', 'delete', short])} (keep "
+                f"what you need first: {command_text('tj export --out DIR')}); if you did not, the server is "
                 "withholding it: keep the copy."
             )
             continue
@@ -1656,14 +1671,14 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
                 f"its fields, which you read in {quoted(d.copy)} (a copy {d.owner} keeps for you: "
-                f"`tj shared-with-me`), or the server is withholding {quoted(d.journal)}. What you "
+                f"{command_text('tj shared-with-me')}), or the server is withholding {quoted(d.journal)}. What you "
                 f"downloaded of {quoted(d.journal)} stays on this device, read-only. "
                 + copy_forget_advice(d, True)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {quoted(d.copy)}, the copy of some of its "
-                f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
+                f"fields {d.owner} keeps for you ({command_text('tj shared-with-me')}). What you downloaded of "
                 f"{quoted(d.journal)} stays on this device, read-only. "
                 + copy_forget_advice(d, d.reason in SERVERS_WORD)
             )
@@ -1685,10 +1700,10 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.CHANGED and d.owner:  # NU26 C5
             lines.append(f"Notice: {ended_text(d)}: {terms_now(d)}")
         elif d.reason in departures.GIVEN and not d.owner:  # from one of this account's devices
-            lines.append(f"Notice: {ended_text(d)} (`tj shares`).")
+            lines.append(f"Notice: {ended_text(d)} ({command_text('tj shares')}).")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
             narrowed = (
-                f"; they read only what {quoted(d.narrowed)} copies of it now (`tj shares`)"
+                f"; they read only what {quoted(d.narrowed)} copies of it now ({command_text('tj shares')})"
                 if d.narrowed
                 else ""
             )  # NU24 C10
@@ -1699,33 +1714,33 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.RETURNED and not d.discarded:  # NU23 C9
             lines.append(
                 f"Notice: {ended_text(d)}: you read it again, with what they share now "
-                "(`tj shared-with-me`)."
+                f"({command_text('tj shared-with-me')})."
             )
         elif d.reason == departures.RELISTED:  # R49 F2
             lines.append(
                 f"Notice: {ended_text(d)}, with the same terms {d.owner} signed before: you "
-                "read it as before (`tj shared-with-me`)."
+                f"read it as before ({command_text('tj shared-with-me')})."
             )
         elif d.reason == departures.SHARED and d.brief:  # not a journal to list (NU47 #4)
             held = d.journal_id in {h.journal_id.hex() for h in report.held_back}
             later = (
-                f" shows it once you verify {d.owner} (`tj verify {shlex.quote(d.owner)} "
-                "FINGERPRINT`) and sync"
+                f" shows it once you verify {d.owner} "
+                f"({command(['tj', 'verify', d.owner, 'FINGERPRINT'])}) and sync"
                 if held
                 else ""
             )
-            lines.append(f"Notice: {ended_text(d)}: `tj briefs`{later}.")
+            lines.append(f"Notice: {ended_text(d)}: {command_text('tj briefs')}{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = journal_word(f"{d.owner}/{d.journal}", d.journal_id)
             lines.append(
                 f"Notice: {ended_text(d)}: read it with "
                 f"{command(['tj', 'list', '--journal', journal])} "
-                "(`tj shared-with-me` lists what is shared with you)."
+                f"({command_text('tj shared-with-me')} lists what is shared with you)."
             )
         elif d.reason == departures.RETURNED:
             lines.append(
                 f"Notice: {ended_text(d)}, after you had discarded it on this device with "
-                "`tj forget`: it is on this device again, with what they share now."
+                f"{command_text('tj forget')}: it is on this device again, with what they share now."
             )
         elif d.reason == departures.DROPPED and d.owner:
             lines.append(

@@ -4,7 +4,6 @@ short saying how many match and how to see more."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -75,10 +74,10 @@ def tell_cut(
     ana --all` shows every one."."""
     if shown >= total:
         return
-    words = shlex.join(command)
-    more = "" if limited else f"`{words} --limit N` shows N, "
+    more = "" if limited else f"{output.command([*command, '--limit', 'N'])} shows N, "
+    every = output.command([*command, "--all"])
     output.message(
-        f"Showing the {which} {shown} of {total:,} {noun}: {more}`{words} --all` shows every one."
+        f"Showing the {which} {shown} of {total:,} {noun}: {more}{every} shows every one."
     )
 
 

@@ -121,7 +121,7 @@ def caseload(
     if not as_json:  # below the table the safety lines first, then what its marks mean
         footer = flag_details(rows)
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
-            output.data(output.fields_text([line]))
+            output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
         output.warn_unverified_owners(unverified, who="clients", mark=UNVERIFIED_MARK)
         held = [row.client for row in rows if row.held_back]
@@ -129,7 +129,7 @@ def caseload(
             what = "entries, scores, safety flags and briefs"
             output.message(output.held_back_view_line(held, what), wrap=True)
         for line in goals_and_briefs(rows):
-            output.data(output.fields_text([line]))
+            output.data(output.fields_text([line]), prose=True)
 
 
 def with_commands(row: CaseloadRow) -> CaseloadRow:
@@ -137,7 +137,7 @@ def with_commands(row: CaseloadRow) -> CaseloadRow:
     "earlier share whose copy you discarded with `tj forget`"."""
     from client_sdk.caseload import COPY_DISCARDED  # not at start-up
 
-    said = "whose copy you discarded with `tj forget`"
+    said = f"whose copy you discarded with {output.command_text('tj forget')}"
     flags = tuple(flag.replace(COPY_DISCARDED, said) for flag in row.flags)
     return dataclasses.replace(row, flags=flags) if flags != row.flags else row
 
@@ -229,7 +229,9 @@ def goals_and_briefs(rows: list[CaseloadRow]) -> list[str]:
         if row.goals:
             parts.append("goals " + "; ".join(goal_words(g) for g in row.goals))
         if row.brief_at is not None:
-            parts.append(f"brief {output.local_date(row.brief_at)} (see `tj briefs`)")
+            parts.append(
+                f"brief {output.local_date(row.brief_at)} (see {output.command_text('tj briefs')})"
+            )
         if parts:
             lines.append(f"{row.client}: " + "; ".join(parts))
     return ["", *lines] if lines else []
@@ -436,7 +438,11 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         return marked, note, await tagged_to_discuss(client, marked)
 
     marked, note, tagged = home.run(work)
-    empty = "Nothing is marked with `tj discuss`." if tagged else "Nothing is marked to discuss."
+    empty = (
+        f"Nothing is marked with {output.command_text('tj discuss')}."
+        if tagged
+        else "Nothing is marked to discuss."
+    )
     output.show_rows(marked, as_json, discuss_table, empty)
     if tagged:
         from client_sdk.brief import DEFAULT_DAYS
@@ -446,8 +452,8 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         output.message(
             f"Also in your next brief (the last {DEFAULT_DAYS} days): "
             f'{output.plural(len(tagged), "entry", "entries")} tagged "to-discuss": '
-            f"{listed}{stop} A tag counts only for entries of the brief's days; `tj "
-            "discuss ID` marks one whenever it was written."
+            f"{listed}{stop} A tag counts only for entries of the brief's days; "
+            f"{output.command_text('tj discuss ID')} marks one whenever it was written."
         )
     if note:
         output.message(output.note_line(note))

@@ -61,7 +61,7 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     found, known = home.run(work)
     if not known:
         raise click.ClickException(
-            f"no client {client_name!r} shares a journal with you (`tj caseload` lists them); "
+            f"no client {client_name!r} shares a journal with you ({output.command_text('tj caseload')} lists them); "
             "no private note is about them"
         )
     output.show_rows(found, as_json, private_notes_table, "No private notes.")

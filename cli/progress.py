@@ -36,7 +36,8 @@ class ProgressBar:
         if self._progress is not None:
             # one line, as output.message writes it: rich would break it at 80 columns when
             # stderr is not a terminal (the terminal itself wraps it on a screen)
-            self._progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
+            said = output.shown(output.one_line(text), prose=True)
+            self._progress.console.print(said, highlight=False, markup=False, soft_wrap=True)
         else:
             output.message(text)
 
@@ -48,7 +49,7 @@ class ProgressBar:
                 "The server limits how fast one account can upload: "
                 f"{left:,} {'change waits' if left == 1 else 'changes wait'}; uploading again at "
                 f"{state.waiting_until.astimezone():%H:%M:%S} (Ctrl-C stops: nothing is lost, "
-                "the next `tj sync` goes on)"
+                f"the next {output.command_text('tj sync')} goes on)"
             )
         if self._progress is None:
             if time.monotonic() - self._started < BAR_AFTER_S and state.waiting_until is None:

@@ -48,7 +48,7 @@ def prompt(home: Home, category: str | None, as_json: bool) -> None:
         output.print_json(chosen.to_dict())
         return
     output.data(prompt_text(chosen))
-    output.message(f"Answer it with: `tj write --prompt {chosen.id}`")
+    output.message(f"Answer it with: {output.command(['tj', 'write', '--prompt', chosen.id])}")
 
 
 @prompt.command("list")

@@ -6,7 +6,6 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 
 from __future__ import annotations
 
-import shlex
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -36,27 +35,43 @@ if TYPE_CHECKING:
     from client_sdk import Client, HeldBack, MeasureResult, SafetyFlag, SafetyPlan
 
 
+class ShareCommand(str):
+    """A `SafetyHints` template of a `tj share` command ("{journal} {member}"): the SDK fills
+    it in with `format`, which here builds the command as a span (`output.command`), the
+    journal named as `output.journal_word` names it, so that a journal's or a member's name
+    never reads as the edge of a command (and one with two spaces is pasted exactly)."""
+
+    def __new__(cls, *flags: str) -> ShareCommand:
+        return super().__new__(cls, " ".join(["tj share {journal} {member}", *flags]))
+
+    def format(self, *args: object, **names: object) -> str:
+        """The command, `names["journal"]` and `names["member"]` in it."""
+        flags = str(self).split()[4:]
+        journal, member = str(names["journal"]), str(names["member"])
+        return output.command(["tj", "share", output.journal_word(journal), member, *flags])
+
+
 CLI_HINTS = SafetyHints(
-    write_plan="`tj safety plan --text ...`",
-    flags_again="`tj share {journal} {member} --role annotate --safety-flags`",
-    annotate_again="`tj share {journal} {member} --role annotate`",
+    write_plan=output.command_text("tj safety plan --text ..."),
+    flags_again=ShareCommand("--role", "annotate", "--safety-flags"),
+    annotate_again=ShareCommand("--role", "annotate"),
     syncs=output.LATE_FLAG_SYNCS,
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands: NU27 C17)."""
 
 
-def plan_command(journal: str | None) -> str:
+def plan_words(journal: str | None) -> list[str]:
     """`tj safety plan`, naming `journal` (--journal) unless it is the default, Personal: the
     plan of the journal a PHQ-9 was answered in, not Personal's (NU36 #11)."""
     if journal is None or journal.strip().casefold() == "personal":
-        return "tj safety plan"
-    return f"tj safety plan --journal {shlex.quote(output.journal_word(journal))}"
+        return ["tj", "safety", "plan"]
+    return ["tj", "safety", "plan", "--journal", output.journal_word(journal)]
 
 
 def cli_hints(journal: str | None) -> SafetyHints:
-    """CLI_HINTS, its `write_plan` naming `journal` (`plan_command`)."""
-    return replace(CLI_HINTS, write_plan=f"`{plan_command(journal)} --text ...`")
+    """CLI_HINTS, its `write_plan` naming `journal` (`plan_words`)."""
+    return replace(CLI_HINTS, write_plan=output.command([*plan_words(journal), "--text", "..."]))
 
 
 def show_safety_message(lines: list[str]) -> None:
@@ -64,8 +79,9 @@ def show_safety_message(lines: list[str]) -> None:
     rule = "=" * 72
     click.echo(rule, err=True)
     for line in lines:  # a crisis line is a member's text; wrapped at words (NU38 N2),
-        for part in output.shown(line).split("\n"):  # each line's later ones indented
-            click.echo(output.prose_text(part, "", "  "), err=True)
+        said = output.shown(line, ticks=False, prose=True)  # a command never broken (ticked after)
+        for part in said.split("\n"):  # each line's later ones indented
+            click.echo(output.ticked(output.prose_text(part, "", "  ")), err=True)
     click.echo(rule, err=True)
 
 
@@ -266,9 +282,9 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     output.show_rows(flags, as_json, flags_table, empty)
     if not as_json:
         for line in earlier_share_lines(flags):
-            output.data(line)
+            output.data(line, prose=True)
         for line in unflagged_lines(unflagged):
-            output.data(line)
+            output.data(line, prose=True)
     output.warn_held_back(held, "safety flags")
 
 
@@ -334,7 +350,7 @@ def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
             continue
         who = ", ".join(owners)
         why = (
-            "you discarded this device's copy of that share with `tj forget`, your "
+            f"you discarded this device's copy of that share with {output.command_text('tj forget')}, your "
             "acknowledgements (and notes) from then with it"
             if forgot
             else "this device was added after that share ended (your acknowledgements "
@@ -345,7 +361,7 @@ def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
             f"current share began; {why}, and a new share's key opens nothing written before "
             "it. This device holds no acknowledgement of them, and none of your devices may "
             "ever have received them: treat them as new, act on them and mark them read here "
-            "with `tj safety ack ID`."
+            f"with {output.command_text('tj safety ack ID')}."
         )
     return lines
 
@@ -430,14 +446,14 @@ def flags_text(plan: SafetyPlan) -> str:
         were = "was" if len(earlier) == 1 else "were"
         parts.append(
             f"{output.and_words(earlier)}, who {were} opted in for an earlier share of "
-            f"{plan.journal}, which does not carry over to this one: `tj safety plan "
-            "--share-flags` names whom it adds and asks"
+            f"{plan.journal}, which does not carry over to this one: "
+            f"{output.command_text('tj safety plan --share-flags')} names whom it adds and asks"
         )
     if missing:
         parts.append(
             f"{output.and_words(missing)}, who "
             + ("also read it" if plan.flags_reach else "read it, but whom the opt-in does not name")
-            + ": `tj safety plan --share-flags` names whom it adds and asks"
+            + f": {output.command_text('tj safety plan --share-flags')} names whom it adds and asks"
         )
     paused = [m for m in readers if m in (plan.opted_in_reads_only or ())]
     readers = [m for m in readers if m not in paused]

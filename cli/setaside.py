@@ -68,8 +68,8 @@ def retry_set_aside(home: Home) -> None:
     if report.set_aside:
         output.message(
             "If it will never be accepted (the share ended for good, the journal is gone), keep "
-            "its words with `tj set-aside list --json > refused.json`, then drop it with "
-            "`tj set-aside drop ID` (or `--all`): it is never sent again."
+            f"its words with {output.command_text('tj set-aside list --json > refused.json')}, then drop it with "
+            f"{output.command_text('tj set-aside drop ID')} (or {output.command_text('--all')}): it is never sent again."
         )
         raise SystemExit(NOT_DELIVERED_EXIT)  # still not delivered
 
@@ -93,7 +93,9 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
       tj set-aside drop --all --yes
     """
     if (change_id is None) == (not drop_all):
-        raise click.UsageError("give the ID of a change (`tj set-aside list`) or --all")
+        raise click.UsageError(
+            f"give the ID of a change ({output.command_text('tj set-aside list')}) or --all"
+        )
     changes = home.run(lambda client: client.set_aside())
     if not changes:
         output.message("Nothing is set aside.")
@@ -120,7 +122,7 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             )
             output.confirm(
                 f"This forgets {about}{more}: never sent, and what the server says never "
-                "reached it is removed from this device (`tj set-aside list --json` keeps the "
+                f"reached it is removed from this device ({output.command_text('tj set-aside list --json')} keeps the "
                 f"words).{flags} Drop?",
                 abort=True,
                 err=True,
@@ -132,7 +134,7 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
         line += (
             f"; {output.plural(removed, 'item', 'items')} the server said it never stored "
             "(removed from this device; if another device reads it, the server lied: "
-            "compare `tj verify-head` codes)"
+            f"compare {output.command_text('tj verify-head')} codes)"
         )
     output.message(line + ".")
 

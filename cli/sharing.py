@@ -7,7 +7,6 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 import contextlib
-import shlex
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -419,7 +418,7 @@ def share(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
-            "it once their device next syncs (`tj sync`, `tj caseload`) and can mark it read. This app is not monitored in "
+            f"it once their device next syncs ({output.command_text('tj sync')}, {output.command_text('tj caseload')}) and can mark it read. This app is not monitored in "
             "real time.",
             wrap=True,
         )
@@ -590,7 +589,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             [
                 changed_terms_text(shared, flags_now_on=flags_now_on)
                 if shared.previous_role and not shared.previous_expired
-                else f"{shared_or_renewed(shared, terms)}: after their next `tj sync` "
+                else f"{shared_or_renewed(shared, terms)}: after their next {output.command_text('tj sync')} "
                 f"they read {WHOLE_JOURNAL}."
             ]
             + [
@@ -601,16 +600,16 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
     written = (
         "entries and questionnaire results" if RESULT_FIELDS & set(shared.fields) else "entries"
     )
-    member = shlex.quote(shared.member)
-    send_one = f"`tj share-entry ID {member}` sends an entry"
+    member = shared.member
+    send_one = f"{output.command(['tj', 'share-entry', 'ID', member])} sends an entry"
     if RESULT_FIELDS & set(shared.fields):
-        send_one += f", `tj measure share ID {member}` a result"
+        send_one += f", {output.command(['tj', 'measure', 'share', 'ID', member])} a result"
     lines = [
         f"Shared only the {plain_list(shared.fields)} of {written} in "
         f"{shared.source} dated from now on (nothing dated before, also when written later: "
         f"{send_one}) with {shared.member} "
         f"{terms}, as the journal {output.quoted(shared.journal)}; they see it after their next "
-        "`tj sync`."
+        f"{output.command_text('tj sync')}."
     ]
     for name in shared.ended:
         lines.append(
@@ -677,12 +676,12 @@ def changed_terms_text(
         return said[0]
     if (shared.previous_role, shared.role) == ("read", "annotate"):
         said.append(
-            f"After their next `tj sync` {who} may also add notes, prompts and assignments "
+            f"After their next {output.command_text('tj sync')} {who} may also add notes, prompts and assignments "
             "to it and mark safety flags read; they read what they read before, nothing more."
         )
     elif (shared.previous_role, shared.role) == ("annotate", "read"):
         said.append(
-            f"After their next `tj sync` {who} still reads everything in it but can no longer "
+            f"After their next {output.command_text('tj sync')} {who} still reads everything in it but can no longer "
             "add notes, prompts or assignments, nor mark safety flags read (what they added "
             "stays)."
         )
@@ -733,18 +732,22 @@ def earlier_results_text(
         f"  To send one to {shared.member}: "
         + output.command(["tj", "measure", "share", output.short_id(latest.id), member, *flag])
         + " (other results: "
-        + output.command(
-            ["tj", "measure", "list", "--journal", output.journal_word(shared.source or "")]
-        )
+        + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
         + ")",
     ]
+
+
+def source_word(shared: ShareInfo) -> str:
+    """The source journal of a copy kept for a member as a printed command names it
+    (`output.journal_word`: by its id when its name would not paste back)."""
+    return output.journal_word(shared.source or "", shared.source_id or "")
 
 
 def kept_limited(shared: ShareInfo) -> str:
     """A new role or end date for a member who reads only some fields: the share stays as
     limited as it was, and the way to widen it is named, never taken."""
     terms = terms_words(shared.role, shared.expires_at)
-    source = output.journal_word(shared.source or "")
+    source = source_word(shared)
     member = shared.member
     if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
         change = ["tj", "share", source, member, "--role", "ROLE", "--until", "DATE"]
@@ -895,8 +898,8 @@ def shared_again_lines(asked: SharedAgain, what: str, alone: str) -> list[str]:
         else:
             lines.append(f"- your {item.summary} of {when} ({short})")
     lines.append(
-        f"To share {alone}, move those to the trash first (`tj delete ID`; a result: "
-        "`tj measure delete ID`), then share it again."
+        f"To share {alone}, move those to the trash first ({output.command_text('tj delete ID')}; a result: "
+        f"{output.command_text('tj measure delete ID')}), then share it again."
     )
     return lines
 
@@ -972,7 +975,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             briefs, ended = home.run(revoke)
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
-                f"{error}: the share may not have ended; once the server answers, `tj shares` "
+                f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "
                 f"says whether {therapist} still reads {journal_name}, and {again} ends it"
             ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
@@ -1064,7 +1067,7 @@ def ended_with_share_text(ended: list[Assignment]) -> str:
     they = "it is" if len(ended) == 1 else "they are"
     return (
         f"{ended[0].assigned_by}'s {count} in {ended[0].journal} ({what}) ended with this "
-        f"share: {they} no longer due (`tj assignments --all` lists them)."
+        f"share: {they} no longer due ({output.command_text('tj assignments --all')} lists them)."
     )
 
 
@@ -1296,7 +1299,7 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     if not yes:
         held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
-            output.shown(f"Discard the copy of {name}{held} from this device for good?"),
+            f"Discard the copy of {name}{held} from this device for good?",
             abort=True,
             err=True,
         )
@@ -1363,7 +1366,11 @@ def shares(home: Home, as_json: bool) -> None:
         return found, kept, named
 
     found, kept, named = quick.run(work)
-    nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
+    nothing = (
+        "You share nothing"
+        + (" now" if kept else "")
+        + f": see {output.command_text('tj share --help')}."
+    )
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
         footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
@@ -1395,7 +1402,7 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
     if not log:
         output.message(f"Nobody fetched records of {journal_name} yet.")
     for line in log_lines(log, devices):
-        output.data(line)
+        output.data(line, prose=True)
 
 
 async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo], dict[str, str]]:
@@ -1475,7 +1482,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                 advice = output.forget_advice(
                     f"{owner}/{s.journal}", s.unlisted, owner, erased, s.journal_id
                 )
-                output.data(advice, wrap=True)
+                output.data(advice, wrap=True, prose=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
 
@@ -1753,16 +1760,18 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
                 output.data(  # shown(): a journal name is its owner's text (rev-nu29b B2)
                     f"{name} was shared with you before: the notes and prompts you wrote "
                     "during that earlier share went with this device's copy, which you "
-                    "discarded with `tj forget`; they are on the client's devices, and on your "
+                    f"discarded with {output.command_text('tj forget')}; they are on the client's devices, and on your "
                     "other devices that synced then and kept their copy (a new share's key "
-                    "opens nothing written before it)."
+                    "opens nothing written before it).",
+                    prose=True,
                 )
                 continue
             output.data(
                 f"{name} was shared with you before: the notes and prompts you wrote during "
                 "that earlier share are on your devices that synced then (and on the "
                 "client's), not on this one, which was added after it ended (a new share's "
-                "key opens nothing written before it)."
+                "key opens nothing written before it).",
+                prose=True,
             )
 
 
@@ -1890,7 +1899,7 @@ def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
     return [
         'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
         "never a safety flag: flags are sealed only in the whole journal, for the members "
-        "you chose (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`)."
+        f"you chose ({output.command_text('tj share JOURNAL MEMBER --full --role annotate --safety-flags')})."
     ]
 
 
@@ -1950,7 +1959,7 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
     C2: it was left behind without a word)."""
     member = kept.member
     if kept.kind == "items" or not kept.source:
-        again = f"sharing items with {member} again (`tj share-entry`) takes it up again"
+        again = f"sharing items with {member} again ({output.command_text('tj share-entry')}) takes it up again"
     else:
         only = ",".join(kept.fields) if kept.fields else ""
         again = (

@@ -49,19 +49,19 @@ def show_report(
     `earlier`, `earlier_departures` in the JSON."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = trigger_name(report.trigger)
-        output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
+        output.data(json.dumps(output.unmarked({**output.sync_dict(report), "trigger": trigger})))
     elif as_json:
         output.print_json({**output.sync_dict(report), **earlier_dict(earlier, earlier_told)})
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
         for line in output.sync_lines(report):
-            output.data(f"{at} {line}")
+            output.data(f"{at} {line}", prose=True)
     else:
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
-        output.data(output.sync_summary(report))
+        output.data(output.sync_summary(report), prose=True)
         if earlier or earlier_told:
-            output.data(earlier_text(earlier or [], earlier_told or []))
+            output.data(earlier_text(earlier or [], earlier_told or []), prose=True)
     for line in output.settled_lines(report):
         output.message(line)
     for problem in report.problems:
@@ -72,7 +72,7 @@ def show_report(
         refused = output.plural(len(report.set_aside), "change", "changes")
         output.message(
             f"Warning: the server refused {refused} for good; they are set aside and kept on "
-            "this device (`tj set-aside list`):"
+            f"this device ({output.command_text('tj set-aside list')}):"
         )
     for record in report.set_aside:
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
@@ -118,7 +118,7 @@ def earlier_text(earlier: list[News], told: list[Departure], width: int | None =
     at 80 columns), as `output.sync_summary` says a long summary."""
     from client_sdk.sync import source_parts
 
-    lead = "Earlier, fetched by other commands since your last `tj sync`:"
+    lead = f"Earlier, fetched by other commands since your last {output.command_text('tj sync')}:"
     said = [*source_parts(earlier), *(output.departure_in_brief(d) for d in told)]
     text = f"{lead} {'; '.join(said)}."
     if cell_len(text) <= (width or shutil.get_terminal_size().columns):
@@ -152,9 +152,9 @@ async def watch(client: Client, as_json: bool) -> None:
     earlier, told = await client.unseen_news(), await client.unseen_departures()
     if earlier or told:
         if as_json:
-            output.data(json.dumps(earlier_dict(earlier, told)))
+            output.data(json.dumps(output.unmarked(earlier_dict(earlier, told))))
         else:
-            output.data(earlier_text(earlier, told))
+            output.data(earlier_text(earlier, told), prose=True)
         await client.mark_news_seen([*earlier, *told])
     lost: list[str] = []  # when the connection was lost, while it is
     ever: list[bool] = []  # connected at least once

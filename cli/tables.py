@@ -84,7 +84,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from cli.terminal import shown
+from cli.terminal import shown, ticked
 from client_sdk.graphemes import graphemes
 
 FIXED, NAME, TEXT = "fixed", "name", "text"
@@ -202,11 +202,12 @@ def fitted(
     """A table of `rows` (a plain string, or a styled Text made safe by the caller, a column)
     whose column widths fit `width` (default: the terminal's), giving names their full
     width before text gets any; the text of a `Column.cut` column on one line, cut with
-    "…" to its width."""
+    "…" to its width. A command span in a cell (`cli.terminal.command`) is in backticks
+    before the cell is laid out (`ticked`): a cell breaks it as any other words."""
     given = [list(row) for row in rows]
     cells = [
         [
-            _one_line(cell.plain if isinstance(cell, Text) else cell) if kind.cut else _plain(cell)
+            ticked(_one_line(_plain(cell)) if kind.cut else _plain(cell))
             for cell, kind in zip(row, columns, strict=True)
         ]
         for row in given
@@ -494,15 +495,16 @@ def _parts(name: str, items: str = "") -> list[str]:
     return parts
 
 
-def _mark(name: str, items: str = "") -> str:
+def _mark(name: str, items: str = "", parts: list[str] | None = None) -> str:
     """The closing mark of `name` that may break between its words: a last part in
     parentheses of several words, no comma and no digit in it, after another part ("ana/
     Personal (no longer served)", "(share ended)": NU49 F8, where one such row moved the
     journal column out of `tj list` for every row); "" for none ("ana (?)", "kim (account
-    1a2b3c4d)", a copy's "(mood, tags)", a column of items)."""
+    1a2b3c4d)", a copy's "(mood, tags)", a column of items). `parts`: `_parts(name)`, when
+    the caller has it already."""
     if items:
         return ""
-    parts = _parts(name)
+    parts = _parts(name) if parts is None else parts
     last = parts[-1] if len(parts) > 1 else ""
     if not (last.startswith("(") and last.endswith(")") and " " in last):
         return ""
@@ -513,7 +515,7 @@ def _floor_parts(name: str, items: str = "") -> list[str]:
     """`_parts`, a closing mark (`_mark`) as its words: what no line of the name is narrower
     than."""
     parts = _parts(name, items)
-    mark = _mark(name, items)
+    mark = _mark(name, items, parts)
     return parts[:-1] + mark.split(" ") if mark else parts
 
 
@@ -523,12 +525,12 @@ def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str
     client's name on a line of its own, the journal's below it), every line but the first
     starting with `indent` (the first column's: CONTINUED). A closing mark (`_mark`) wider
     than `width` starts a line and breaks between its words ("(no longer" above "served)")."""
-    mark = _mark(name, items)
+    parts = _parts(name, items)
+    mark = _mark(name, items, parts)
     if mark and cell_len(indent + mark) > width:
         head = _break_name(name[: len(name) - len(mark)].rstrip(), width, items, indent)
         said = _laid(mark.split(" "), width - len(indent), "")
         return "\n".join([head, *(indent + line for line in said)])
-    parts = _parts(name, items)
     lines = _laid(parts, width, indent)
     if not items and len(lines) > 1:
         slashed = _laid(parts, width, indent, after_slash=True)

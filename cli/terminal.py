@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.markup import escape as rich_escape
 
@@ -82,29 +82,69 @@ def built(span: str) -> bool:
     return span in _BUILT
 
 
-def _ticked(match: re.Match[str]) -> str:
-    span = match.group()
-    return f"`{span[1:-1]}`" if span in _BUILT else _marks_shown(span)
+def each_part(text: str, outside: Callable[[str], str], span: Callable[[str], str]) -> str:
+    """`text` with each command span `command` built (`SPAN`, in `_BUILT`) through `span` and
+    each stretch of text between them through `outside` (one that only looks like a span, a
+    name holding the private characters, is outside text)."""
+    out: list[str] = []
+    at = 0
+    for found in SPAN.finditer(text):
+        if found.group() in _BUILT:
+            out += [outside(text[at : found.start()]), span(found.group())]
+            at = found.end()
+    out.append(outside(text[at:]))
+    return "".join(out)
 
 
 def _marks_shown(text: str) -> str:
     return text.replace(OPEN, "\\ue000").replace(CLOSE, "\\ue001")
 
 
-def ticked(text: str) -> str:
+def _prose_shown(text: str) -> str:
+    return _marks_shown(text).replace("`", "\\x60")
+
+
+def _ticked(span: str) -> str:
+    return f"`{span[1:-1]}`"
+
+
+def ticked(text: str, *, prose: bool = False) -> str:
     """`text` with each command span `command` built written in backticks, and any other
-    OPEN or CLOSE (from a name) as a visible escape."""
-    if OPEN not in text and CLOSE not in text:
+    OPEN or CLOSE (from a name) as a visible escape. With `prose` (a message: the CLI's
+    words with names in them), any backtick outside those spans is written `\\x60` too, so
+    that no text but a span the CLI built reads as a command in backticks (REV-S11B S11B-1:
+    a name put in a message bare, not `quoted`)."""
+    if not prose and OPEN not in text and CLOSE not in text:
         return text
-    parts = SPAN.split(text)
-    spans = [_ticked(m) for m in SPAN.finditer(text)]
-    out = [_marks_shown(parts[0])]
-    for span, part in zip(spans, parts[1:], strict=True):
-        out += [span, _marks_shown(part)]
-    return "".join(out)
+    return each_part(text, _prose_shown if prose else _marks_shown, _ticked)
 
 
-def shown(text: str, *, multiline: bool = True, markup: bool = False, ticks: bool = True) -> str:
+def unmarked(value: object) -> object:
+    """JSON data `value` with each command span (`command`) in its strings written in
+    backticks, as a message prints it, and nothing else changed (a name is data here)."""
+    if isinstance(value, str):
+        return each_part(value, str, _ticked) if OPEN in value else value
+    if isinstance(value, dict):
+        return {key: unmarked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [unmarked(item) for item in value]
+    return value
+
+
+def unticked(text: str) -> str:
+    """`ticked(text, prose=True)`'s escapes, the spans left marked (for the wrapper, which
+    keeps each whole: `ticked` writes them in backticks after)."""
+    return each_part(text, _prose_shown, str)
+
+
+def shown(
+    text: str,
+    *,
+    multiline: bool = True,
+    markup: bool = False,
+    ticks: bool = True,
+    prose: bool = False,
+) -> str:
     """`text` made safe for a terminal: every control character (C0, C1, DEL, bidirectional
     formatting; newline and tab kept when `multiline`) written as a visible escape such as
     `\\x1b`, so that text from another account (a crisis line, a note, a name, an entry)
@@ -112,13 +152,18 @@ def shown(text: str, *, multiline: bool = True, markup: bool = False, ticks: boo
     also escaped for rich markup (a str cell of a rich Table). Every print of the CLI goes
     through it: `message`, `data`, `print_json`, the safety message and table cells.
     A command span (`command`) is written in backticks here (unless not `ticks`: the
-    wrapper's, which keeps it whole first).
+    wrapper's, which keeps it whole first, then calls `ticked`). With `prose` (a message,
+    an error, a question: the CLI's words), any other backtick is written `\\x60`
+    (`ticked`); without, text is shown as it is (an entry, a table's cell, JSON).
     When `multiline`, a CRLF (an entry written from a Windows file before NU33 #1) is shown
     as the line break it is; a lone CR, which would return the cursor, is escaped."""
     if multiline and "\r\n" in text:
         text = text.replace("\r\n", "\n")
     safe = CONTROLS[multiline].sub(_visible, text)
-    safe = ticked(safe) if ticks else safe
+    if ticks:
+        safe = ticked(safe, prose=prose)
+    elif prose:
+        safe = unticked(safe)
     return rich_escape(safe) if markup else safe
 
 

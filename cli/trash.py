@@ -57,8 +57,8 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         left = output.plural(days_left(done), "day", "days")
         output.message(
             f"{named[:1].upper()}{named[1:]} is already in the trash, since "
-            f"{output.local_time(entry.trashed_at)} (restore it with `tj restore "
-            f"{output.short_id(done.id)}` within {left}); {note}."
+            f"{output.local_time(entry.trashed_at)} (restore it with "
+            f"{output.command(['tj', 'restore', output.short_id(done.id)])} within {left}); {note}."
         )
         return
     if not yes:
@@ -72,11 +72,13 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         )
     trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
     output.message(
-        f"Moved {describe(trashed)} to the trash (restore it with `tj restore "
-        f"{output.short_id(trashed.id)}` within {TRASH_DAYS} days); {note}."
+        f"Moved {describe(trashed)} to the trash (restore it with "
+        f"{output.command(['tj', 'restore', output.short_id(trashed.id)])} within {TRASH_DAYS} "
+        f"days); {note}."
     )
     for line in output.receipt_after_lines(
-        recipients, "it leaves their view at their next sync (`tj restore` shows it to them again)"
+        recipients,
+        f"it leaves their view at their next sync ({output.command_text('tj restore')} shows it to them again)",
     ):
         output.message(line)
     for line in kept:
@@ -183,7 +185,7 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     return lines
 
 
-TRASH_AFTER = "removes it from their view at their next sync (`tj restore` shows it to them again)"
+TRASH_AFTER = f"removes it from their view at their next sync ({output.command_text('tj restore')} shows it to them again)"
 """What moving a shared entry to the trash does for the therapists who read it (NU24 C9)."""
 
 

@@ -190,11 +190,13 @@ class AccessError(TJError):
 
 
 class JournalArchived(AccessError):
-    """Nothing was written: the journal `journal` (its name) is archived by its owner, this
-    account; unarchiving it (`Journals.unarchive`) takes writes again. Subject "archived"."""
+    """Nothing was written: the journal `journal` (its name; `journal_id`, its id in hex, or
+    "") is archived by its owner, this account; unarchiving it (`Journals.unarchive`) takes
+    writes again. Subject "archived"."""
 
-    def __init__(self, journal: str) -> None:
+    def __init__(self, journal: str, journal_id: str = "") -> None:
         self.journal = journal
+        self.journal_id = journal_id
         super().__init__(f"journal {journal!r} is archived: unarchive it first", subject="archived")
 
 
@@ -416,8 +418,9 @@ class ScopeNeeded(InvalidInput):
     starts as a side effect of a new role or end date. `situation` is the reason in plain
     words, naming no parameter (an app adds its own advice; `str(error)` adds the SDK's);
     `journal` is the journal to share (for a field-level copy: its source, or None when
-    this device does not hold it), `member` the member's username and `fields` the fields
-    they read before (of a copy whose share ended), if any."""
+    this device does not hold it), `journal_id` its id in hex (None when not known),
+    `member` the member's username and `fields` the fields they read before (of a copy
+    whose share ended), if any."""
 
     def __init__(
         self,
@@ -426,9 +429,11 @@ class ScopeNeeded(InvalidInput):
         journal: str | None,
         member: str,
         fields: tuple[str, ...] | None = None,
+        journal_id: str | None = None,
     ) -> None:
         self.situation = situation
         self.journal = journal
+        self.journal_id = journal_id
         self.member = member
         self.fields = fields
         target = repr(journal) if journal is not None else "the journal"
@@ -512,7 +517,9 @@ class StillShared(InvalidInput):
     verified chain shows them a current member, e.g. the journal of single items holding
     entries of it), or this device cannot tell (`unsure`: such journals whose chain has a
     problem). `situation` says it in plain words, naming no command; `member` is their
-    username. Ending those is a choice of its own: `revoke` of each journal named."""
+    username; `journal_ids` the ids (hex) of the journals of `reading` then `unsure`, in
+    that order (empty when not known). Ending those is a choice of its own: `revoke` of each
+    journal named."""
 
     def __init__(
         self,
@@ -521,11 +528,13 @@ class StillShared(InvalidInput):
         member: str,
         reading: tuple[str, ...],
         unsure: tuple[str, ...],
+        journal_ids: tuple[str, ...] = (),
     ) -> None:
         self.situation = situation
         self.member = member
         self.reading = reading
         self.unsure = unsure
+        self.journal_ids = journal_ids
         named = ", ".join(repr(j) for j in (*reading, *unsure))
         super().__init__(
             f"{situation}. To end it, stop sharing each with them: {named}",

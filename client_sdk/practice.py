@@ -251,7 +251,11 @@ class Briefs:
                     subject=THERAPISTS_NOTE,
                     situation="you mark your own notes, not your therapist's (they may change "
                     "theirs)",
-                    names={"journal": local.name, "note": matches[0].doc_id.hex()[:8]},
+                    names={
+                        "journal": local.name,
+                        "journal id": local.journal_id.hex(),
+                        "note": matches[0].doc_id.hex()[:8],
+                    },
                 )
         document = stored_document(matches[0])
         if discussable(document) is None:

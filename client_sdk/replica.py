@@ -8036,7 +8036,7 @@ def check_may_write(
     shown = shown or _shown(journal)
     if journal.role == "owner":
         if is_archived(journal):
-            raise JournalArchived(journal.name)
+            raise JournalArchived(journal.name, journal.journal_id.hex())
         return
     # Who can change that, in words (NU30 F8): only the owner shares a journal again.
     again = (

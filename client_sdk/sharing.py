@@ -954,6 +954,7 @@ class Sharing:
                 f"{what}, so nothing was shared with {peer.username}: share the journal "
                 "itself with them instead",
                 journal=source,
+                journal_id=settings.mirror_of.hex() if settings.mirror_of else None,
                 member=peer.username,
             )
         if widen:
@@ -961,6 +962,7 @@ class Sharing:
                 f"{what}: what they read is chosen on the journal it copies, so nothing was "
                 "changed",
                 journal=source,
+                journal_id=settings.mirror_of.hex() if settings.mirror_of else None,
                 member=peer.username,
             )
         if kept_for is None or kept_for.last_terms(peer.account_id) is None:
@@ -968,6 +970,7 @@ class Sharing:
                 f"{what}, and they no longer read it (they left, or the share was ended), so "
                 "nothing was shared",
                 journal=source,
+                journal_id=settings.mirror_of.hex() if settings.mirror_of else None,
                 member=peer.username,
                 fields=fields,
             )
@@ -1036,6 +1039,7 @@ class Sharing:
         raise ScopeNeeded(
             f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: {why}",
             journal=journal.name,
+            journal_id=journal.journal_id.hex(),
             member=peer.username,
         )
 
@@ -1192,6 +1196,7 @@ class Sharing:
                 "listed), so nothing was changed. Sync and try again, or choose what they "
                 "read",
                 journal=source.name,
+                journal_id=source.journal_id.hex(),
                 member=unsure[0],
             )
         # `whole`, if any, lapsed here (its end date passed) with or without the `ended`
@@ -1223,6 +1228,7 @@ class Sharing:
                 "served them, or they left): nothing was changed. To share with them again, "
                 "choose what they read",
                 journal=source.name,
+                journal_id=source.journal_id.hex(),
                 member=name,
                 fields=fields,
             )
@@ -1686,14 +1692,22 @@ class Sharing:
         copy = self._copy_kept_for(found[-1], names) if found else ""
         if copy:
             said += f" ({departures.copy_still_read(copy)})"
-        named = {"journal": journal.name, "member": peer.username}
+        named = {
+            "journal": journal.name,
+            "journal id": journal.journal_id.hex(),
+            "member": peer.username,
+        }
         again = "share the whole journal with them"
         settings = self.kept_disclosures().get(journal.journal_id)
         if settings is not None and settings.kind == "mirror" and settings.mirror_of:
             source = names.get(settings.mirror_of)
             if source is not None:
                 fields = ",".join(settings.fields or DISCLOSABLE)
-                named |= {"source": source, "fields": fields}
+                named |= {
+                    "source": source,
+                    "source id": settings.mirror_of.hex(),
+                    "fields": fields,
+                }
                 again = f"share the fields {fields.replace(',', ', ')} of {source!r} with them"
         situation = (
             f"{peer.username} no longer reads {journal.name!r}: {said}, so this device removed "
@@ -1817,6 +1831,7 @@ class Sharing:
                     member=name,
                     reading=tuple(reading),
                     unsure=tuple(unsure),
+                    journal_ids=tuple(j.hex() for j, _ in (*found, *doubtful)),
                 )
             taken, removed = await self._take_pending_grants(journal, name)
             if removed:  # the held grant landed meanwhile: this rotation ended it (G1)
@@ -2066,14 +2081,14 @@ class Sharing:
                     f"{situation}. Once you know the share ended, discard it again, saying so",
                     subject=SHARE_STILL_SERVED,
                     situation=situation,
-                    names={"journal": label},
+                    names={"journal": label, "journal id": journal_id.hex()},
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:
                 refused = [
                     r for r in await self.store.set_aside() if r.record.journal_id == journal_id
                 ]
-                raise unsent_error(label, unsent - len(refused), refused, unlisted)
+                raise unsent_error(label, unsent - len(refused), refused, unlisted, journal_id)
             if check_only:  # every check passed: what a confirmation may now ask about
                 return False
             from client_sdk.private_notes import stamp_client  # imports context, which imports this
@@ -2567,7 +2582,7 @@ class Sharing:
         ended): a forget command written down before the name was taken again names this
         journal now, and leaving it would end the new account's share."""
         leave = "leave it first, then forget its copy"
-        named = {"journal": label}
+        named = {"journal": label, "journal id": journal.journal_id.hex()}
         me, now = self.profile.account_id, now_ms()
         copies = [
             j
@@ -3165,20 +3180,26 @@ class Sharing:
 
 
 def unsent_error(
-    label: str, waiting: int, refused: list[SetAsideRow], unlisted: bool
+    label: str,
+    waiting: int,
+    refused: list[SetAsideRow],
+    unlisted: bool,
+    journal_id: bytes = b"",
 ) -> InvalidInput:
     """Why `forget` keeps the copy `label` (NU30 F1): `waiting` changes of this device still
     in the outbox (a sync sends them or sets them aside), and those the server `refused` for
     good (set aside), which only the user can let go: keep their words, drop them (one drop
     per document: `names["set aside"]` holds the first 3 documents' ids, space-separated,
     12 hex digits each), then discard it again (`unlisted`: the user said the share ended).
-    Subject UNSENT_COPY."""
+    `names["journal id"]`: the copy's `journal_id` in hex ("" when not given). Subject
+    UNSENT_COPY."""
     lose = "it" if waiting + len(refused) == 1 else "them"
     first: dict[bytes, bytes] = {}  # one drop per document: it drops all of its changes
     for r in refused:
         first.setdefault(r.record.doc_id or r.record.record_id, r.record.record_id)
     named = {
         "journal": label,
+        "journal id": journal_id.hex(),
         "unlisted": "yes" if unlisted else "",
         "waiting": str(waiting),
         "set aside count": str(len(refused)),

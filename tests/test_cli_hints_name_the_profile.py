@@ -1,7 +1,7 @@
 """Every command an error's advice prints names the profile the user gave (`tj --home PATH
 sync`, not a bare `tj sync`, which would run against another profile), except a command
 another person runs on their own device; and a name's own backticks are never made a
-command (`cli.main.with_hint`, `for_profile`)."""
+command (`cli.main.with_hint`, `built_for_profile`)."""
 
 from __future__ import annotations
 

@@ -74,13 +74,14 @@ async def test_a_change_id_that_is_not_one_names_the_list_command(
     """NU45 #4: the SDK's refusal of a malformed change id names no command (its subject
     says what it is about); the CLI adds the one that lists the changes set aside."""
     from cli.main import with_hint
+    from cli.output import shown
     from client_sdk import Client, InvalidInput
 
     async with await Client.open(laptop.home) as client:
         with pytest.raises(InvalidInput) as refused:
             await client.drop_set_aside("zz")
     assert "tj " not in str(refused.value)
-    assert with_hint(refused.value) == (
+    assert shown(with_hint(refused.value)) == (  # as printed
         "'zz' is not a change id (4 hex digits or more of a change set aside, or of its "
         "document): see `tj set-aside list`"
     )

@@ -100,7 +100,8 @@ async def test_discuss_of_a_therapists_note_names_how_to_write_ones_own(
     assert refused.exit_code == 1
     told = said(refused.stderr)
     assert "points to this one" not in told
-    assert f'`{ben.command} note Personal "About note {theirs[:8]}: ..."`' in told, told
+    # one command, quoted for a shell (shlex), as every printed command is
+    assert f"`{ben.command} note Personal 'About note {theirs[:8]}: ...'`" in told, told
     assert f"mark that one with `{ben.command} discuss ID`" in told
 
     mine = (await ben.ok("note", "Personal", f"About note {theirs[:8]}: it helped.")).stdout

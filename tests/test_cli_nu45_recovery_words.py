@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import with_hint
+from cli.output import shown
 from client_sdk import Client, IntegrityError, InvalidInput
 from client_sdk.pending_signup import PENDING_FILE, load_pending, save_pending
 from tests.client.test_kept_recovery_keys_damaged import damaged_copy
@@ -79,7 +80,7 @@ async def test_a_home_keeping_another_signups_key_names_no_command_and_tj_names_
         "another home; to give it up instead, after making sure it is not needed, `tj "
         f"recovery-key forget-kept --account {account}` (SDK: Client.forget_kept_recovery_keys)"
     )
-    assert with_hint(refused.value) == cli
+    assert shown(with_hint(refused.value)) == cli  # as printed
     made = await laptop.tj("signup", live_server.url, "ben")
     here = cli.replace("`tj ", f"`{laptop.command} ")  # the CLI's advice names this profile
     assert made.exit_code == 1 and made.stderr.strip() == f"Error: {here}"

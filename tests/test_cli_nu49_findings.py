@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.output import fields_text, prose_text
+from cli.output import command, fields_text, prose_text, ticked
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -39,14 +39,15 @@ def whole(text: str) -> list[str]:
 
 
 def test_a_command_in_backticks_is_moved_whole_to_a_line_of_its_own() -> None:
+    forget = command(["tj", "forget", "ben (account b1fdc2f4)/Personal", "--unlisted"])
+    export = command(["tj", "export", "--client", "ben (account b1fdc2f4)", "--out", "DIR"])
     hint = (
         "Notice: ben's 'Personal' is no longer served to you. Once you know the share ended, "
-        "discard its copy from this device with `tj forget 'ben (account b1fdc2f4)/Personal' "
-        "--unlisted` (keep what you need first: `tj export --client 'ben (account b1fdc2f4)' "
-        "--out DIR`)."
+        f"discard its copy from this device with {forget} (keep what you need first: "
+        f"{export})."
     )
     for width in (40, 80, 200):
-        shown = fields_text([hint], width)
+        shown = ticked(fields_text([hint], width))  # as `message` prints it
         assert whole(shown) == [
             "tj forget 'ben (account b1fdc2f4)/Personal' --unlisted",
             "tj export --client 'ben (account b1fdc2f4)' --out DIR",
@@ -54,7 +55,8 @@ def test_a_command_in_backticks_is_moved_whole_to_a_line_of_its_own() -> None:
         # longer than a line only where a command alone is
         for line in shown.splitlines():
             assert len(line) <= width or line.strip().startswith("`"), shown
-    said = prose_text("To end it: `tj unshare 'Brief for drsmith' drsmith` now.", width=30)
+    unshare = command(["tj", "unshare", "Brief for drsmith", "drsmith"])
+    said = ticked(prose_text(f"To end it: {unshare} now.", width=30))
     assert said.splitlines() == ["To end it:", "`tj unshare 'Brief for drsmith' drsmith`", "now."]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cli.main import with_hint
+from cli.output import shown
 from client_sdk import Client, InvalidInput
 from client_sdk.copy_journals import COPY_JOURNAL
 from tests.client.sharing_support import share_with
@@ -82,7 +83,7 @@ async def test_an_entry_written_straight_into_the_journal_of_items_is_refused(
         "or a measure's result), so nothing was written. Write in one of your journals, then "
         "share the entry from there"
     )
-    assert with_hint(refused.value).endswith(  # the CLI's commands (NU45 #4)
+    assert shown(with_hint(refused.value)).endswith(  # the CLI's commands as printed (NU45 #4)
         "share the entry from there (`tj share-entry`; a measure's result: `tj measure share`)"
     )
     [copy] = await ana.entries.list("Shared with tom")

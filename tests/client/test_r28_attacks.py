@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import with_hint
-from cli.output import withdrawal_words
+from cli.output import shown, withdrawal_words
 from client_sdk import wire
 from client_sdk.errors import AccessError, TJError
 from client_sdk.replica import stored_document
@@ -190,7 +190,7 @@ async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
     said = report.set_aside[0].refused_withdrawal
     assert said is not None and (said.owner, said.note_id, said.retry) == ("ana", note.id, False)
     assert ask in report.set_aside[0].reason and "tj " not in report.set_aside[0].reason
-    assert cli_ask in withdrawal_words(said)
+    assert cli_ask in shown(withdrawal_words(said))  # as printed
     [listed] = await tom.notes.list()
     assert not listed.delivered and listed.withdrawal_refused == said
     assert ask in str(listed.withdrawal_refused)

@@ -170,4 +170,4 @@ def test_served_again_is_said_in_words_by_the_sdk_and_the_cli() -> None:
     assert back.describe().startswith("the server serves ana's 'Personal' to you again (")
     [line] = output.departure_lines(SyncReport(departures=[back]))
     assert line.startswith("Notice: ana's 'Personal' is served to you again (")
-    assert line.endswith("you read it as before (`tj shared-with-me`).")
+    assert output.shown(line).endswith("you read it as before (`tj shared-with-me`).")

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from cli.main import with_hint
+from cli.output import shown
 from client_sdk import INSECURE_TEST_COST, Client, crypto, keys, wire
 from client_sdk.crypto import Context
 from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
@@ -232,7 +233,7 @@ async def test_a_recovery_whose_password_change_fails_leaves_the_old_key_working
     # In no app's command (NU45 #4); the CLI adds its own after "make a new one then".
     assert str(failed.value).endswith("make a new one then") and "tj " not in str(failed.value)
     assert failed.value.names["advice"] == "new recovery key"
-    assert "make a new one then (`tj recovery-key new`)" in with_hint(failed.value)
+    assert "make a new one then (`tj recovery-key new`)" in shown(with_hint(failed.value))
     assert refused == [1]
     assert await live_server.rows(
         "SELECT salt, login_public_key, recovery_login_public_key, bundle, recovery_bundle "

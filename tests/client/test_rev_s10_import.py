@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from cli.export import import_summary
+from cli.output import shown
 from client_sdk import Client
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -71,7 +72,7 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     assert (plan.crisis_line_in_use, plan.crisis_line_set_by) == ("Samaritans: call 116 123", "tom")
     message = " ".join(await ana.safety.message())
     assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
-    assert import_summary(report) == (
+    assert shown(import_summary(report)) == (  # as printed
         "Imported 1 safety plan into 1 journal; the emergency number the safety message "
         "shows for Personal is now the file's, '999' (check it with `tj safety plan`); kept the "
         "crisis line tom set in Personal in force: the file's differs and stays in the file "
@@ -221,7 +222,7 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     assert report.imported_as == {copy.name: into} and report.created_journals == [into]
     assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
     assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal")]
-    assert import_summary(report) == (
+    assert shown(import_summary(report)) == (  # as printed
         "Imported 2 entries and 1 questionnaire result into 2 journals; imported the file's "
         f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member "
         "(or is a read-only copy), and an import never writes there."

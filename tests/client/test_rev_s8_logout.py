@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import with_hint
+from cli.output import shown
 from client_sdk import (
     INSECURE_TEST_COST,
     Client,
@@ -180,7 +181,7 @@ async def test_a_write_of_another_program_after_the_logout_counted_is_refused_cl
             "use the account on this device; nothing was changed"
         )
         assert raised.value.subject == "logged out elsewhere"
-        assert with_hint(raised.value) == (  # the CLI's words, as they always were
+        assert shown(with_hint(raised.value)) == (  # the CLI's words, as printed
             "this device was logged out by another program using its home (`tj logout`, or "
             "an app logging out) and its local data deleted: log in again (Client.login) to "
             "use the account on this device; nothing was changed"

@@ -26,6 +26,7 @@ import msgpack
 import pytest
 
 from cli.main import with_hint
+from cli.output import shown
 from client_sdk import (
     INSECURE_TEST_COST,
     AuthError,
@@ -353,7 +354,7 @@ async def test_a_signup_that_never_arrived_and_whose_name_was_taken_since_is_dro
     assert f"Client.forget_kept_recovery_keys, account {kept.account_id})" in str(refused.value)
     assert refused.value.subject == "not the signup's account"
     assert refused.value.names["account"] == kept.account_id
-    assert with_hint(refused.value) == (  # the CLI's words, as they always were
+    assert shown(with_hint(refused.value)) == (  # the CLI's words, as printed
         "the account ana on the server is not the one this device signed up, or its password "
         "was changed since: if it is yours, log in with its current password, which works "
         f"(the recovery key this device kept for it stays in {home / PENDING_FILE}, sealed "
