@@ -190,18 +190,28 @@ def flag_details(rows: list[CaseloadRow]) -> list[str]:
     """Below the table, a line for each flag shown shorter in it (`flag_label`), whole:
     "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
     on this device)"; the safety lines first (`safety_rank`), each group in the rows' order
-    (NU43 #7: the one safety line sat among eleven others). "fingerprint not verified" is
-    not one of them: the name's "(?)" says it, and one warning for all (`caseload`); nor is
-    caseload.HELD_BACK, said once for all (`output.held_back_view_line`)."""
+    (NU43 #7: the one safety line sat among eleven others); a flag other than a safety one
+    said alike of several clients is one line naming them ("carla, ben and ana: no longer
+    served (...)"). "fingerprint not verified" is not one of them: the name's "(?)" says it,
+    and one warning for all (`caseload`); nor is caseload.HELD_BACK, said once for all
+    (`output.held_back_view_line`)."""
     from client_sdk.caseload import HELD_BACK, UNVERIFIED
+    from client_sdk.models import and_words
 
-    lines = [
-        (safety_rank(flag), f"{row.client}: {flag}")
-        for row in rows
-        for flag in row.flags
-        if flag not in (UNVERIFIED, HELD_BACK)
-        and flag_label(flag) != flag.replace("answered above 0", "above 0")
-    ]
+    lines: list[tuple[int, str]] = []  # the safety lines, one client's each
+    alike: dict[str, list[str]] = {}  # any other flag: the clients it is said of, in order
+    for row in rows:
+        for flag in row.flags:
+            if flag in (UNVERIFIED, HELD_BACK) or flag_label(flag) == flag.replace(
+                "answered above 0", "above 0"
+            ):
+                continue
+            rank = safety_rank(flag)
+            if rank < 2:
+                lines.append((rank, f"{row.client}: {flag}"))
+            else:
+                alike.setdefault(flag, []).append(row.client)
+    lines += [(2, f"{and_words(clients)}: {flag}") for flag, clients in alike.items()]
     lines.sort(key=lambda line: line[0])  # stable: the attention order within a rank
     return ["", *(line for _, line in lines)] if lines else []
 

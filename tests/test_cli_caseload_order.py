@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from client_sdk.caseload import UNLISTED_ENDED
 from tests.conftest import RunningServer
 from tests.run_days import days_from
 from tests.test_cli_insights import new_device
@@ -73,5 +74,6 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     rows = await drlee.json("caseload")
     assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the newer
     assert [r["tier"] for r in rows] == [1, 1, 3]
-    assert rows[0]["share_ended"] and rows[0]["flags"][0] == "share ended"
+    # yan's unshare is not served to drlee's device: the server's word
+    assert rows[0]["share_ended"] and rows[0]["flags"][0] == UNLISTED_ENDED
     assert rows[2]["flags"][0] == "1 overdue"

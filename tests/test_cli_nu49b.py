@@ -21,6 +21,7 @@ from cli.output import entries_table
 from cli.practice import caseload_columns
 from cli.tables import fitted, table_text
 from client_sdk import departures, wire
+from client_sdk.caseload import ERASED_UNLISTED, UNLISTED_ENDED
 from client_sdk.errors import NotFound
 from client_sdk.models import Entry, now_ms
 from client_sdk.transport import Transport
@@ -53,7 +54,12 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
         await client.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
     before = (await drsmith.ok("caseload", env={"COLUMNS": "80"})).stdout
-    assert "erased" not in before and before.count("share ended") == 3, before
+    # no end is signed on drsmith's device (a removed member is not served its removal)
+    assert "erased" not in before, before
+    rows = [line for line in before.splitlines() if line.startswith(("ana ", "ben ", "carla "))]
+    assert len(rows) == 3 and all("no longer served" in row for row in rows), before
+    # one line below the table for the three, not the same words three times
+    assert f"carla, ben and ana: {UNLISTED_ENDED}" in unwrapped(before), before
 
     await clients["ana"].ok("account", "delete", "--yes")
     assert "nothing new" in (await drsmith.ok("sync")).stdout  # no sync tells it
@@ -75,9 +81,9 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
         bytes.fromhex(owners[n]) for n in clients
     )  # one question for the three former clients, not one each
     [ana_row] = [line for line in shown.splitlines() if line.startswith("ana ")]
-    assert "share ended (erased?)" in ana_row
-    assert "ana: share ended (account appears erased: the server no longer knows it)" in shown
-    assert shown.count("erased") == 2, shown  # ben and carla: "share ended" alone
+    assert "no longer served (erased?)" in ana_row
+    assert f"ana: {ERASED_UNLISTED}" in unwrapped(shown), shown
+    assert shown.count("erased") == 2, shown  # ben and carla: "no longer served" alone
 
     listed = await drsmith.ok("shared-with-me", env={"COLUMNS": "80"})
     said = unwrapped(listed.stdout)
@@ -142,7 +148,7 @@ async def test_an_older_server_without_the_question_changes_nothing(
 
     monkeypatch.setattr(Transport, "call", routed)
     shown = (await drsmith.ok("caseload")).stdout
-    assert "share ended" in shown and "erased" not in shown
+    assert "no longer served" in shown and "erased" not in shown
 
 
 # --- F8: the layouts -------------------------------------------------------------------------
