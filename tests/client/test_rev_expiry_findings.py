@@ -121,7 +121,10 @@ async def test_a_client_who_shared_only_a_brief_past_its_end_is_no_live_caseload
     until = datetime.now().astimezone() + timedelta(days=1)
     fingerprint = await tom.shares.fingerprint()
     await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=fingerprint
+        await ana.briefs.prepare(journals=["Personal"]),
+        "tom",
+        expires_at=until,
+        fingerprint=fingerprint,
     )
     await tom.sync()
     assert [r.client for r in await tom.caseload.list()] == ["ana"]
