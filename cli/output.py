@@ -17,9 +17,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -1307,13 +1309,43 @@ def merged_line(merged: MergedText) -> str:
 
 def overtaken_line(edit: OvertakenEdit) -> str:
     """An entry edited here that another device trashed or deleted meanwhile:
-    `OvertakenEdit.line` with the command that restores it."""
+    `OvertakenEdit.line` with the command that restores it; for one deleted for good, the
+    words this device added kept as a draft, with the command that saves them
+    (`kept_words`)."""
     entry = short_id(edit.entry_id)
     return edit.line(
         local_time,
         restore=f"`tj restore {entry}` brings the entry back with it (`tj show` reads it in "
         "the trash).",
+        kept=kept_words(edit),
     )
+
+
+def kept_words(edit: OvertakenEdit) -> str:
+    """For an entry deleted for good on another device before it received this device's
+    edit (NU51 F6: an offline `tj edit --append` was gone for good): the words this device
+    added (`OvertakenEdit.kept_text`) kept as a draft in the profile's drafts folder, as the
+    editor keeps one, and where, with the command that saves them as a new entry (in its
+    journal, with this command's --home): "in /home/.../drafts/entry-x.md: `tj write
+    --journal Personal --draft /home/.../drafts/entry-x.md` saves them as a new entry". ""
+    when there are none, or no profile to keep them in (no command running)."""
+    if not edit.deleted or not edit.kept_text:
+        return ""
+    context = click.get_current_context(silent=True)
+    home = getattr(context.find_root().obj, "path", None) if context is not None else None
+    if not isinstance(home, Path):
+        return ""
+    from cli import editor
+
+    words = ["tj"]
+    root = context.find_root() if context is not None else None
+    if root is not None and root.get_parameter_source("home") is ParameterSource.COMMANDLINE:
+        words += ["--home", str(home)]
+    words.append("write")
+    if edit.journal and pasteable(edit.journal):
+        words += ["--journal", edit.journal]
+    path = editor.kept_with_command(home, edit.kept_text, [*words, "--draft"])
+    return f"in {path}: {command([*words, '--draft', str(path)])} saves them as a new entry."
 
 
 def sync_text(report: SyncReport) -> str:

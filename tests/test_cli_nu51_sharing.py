@@ -4,6 +4,8 @@ loopback with real crypto (see tests/test_cli.py for the set-up).
 - F5: `tj brief MEMBER` covered every journal owned; its "To discuss" list carried the text
   of an entry of a journal shared with that therapist as mood and tags only. It now covers
   what is shared with them, those fields only, and is refused when nothing is.
+- F6: words appended offline to an entry another device deleted for good meanwhile were
+  gone; they are kept as a draft, with the command that saves them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import pytest
 from client_sdk import Client, InvalidInput
 from client_sdk.practice import BRIEF_SCOPE
 from tests.conftest import RunningServer
+from tests.test_cli import Outage, outage, run_tj  # noqa: F401
 from tests.test_cli_insights import new_device
+from tests.test_cli_nu22_merge_edges import two_devices
 
 TOFU = "--trust-on-first-use"
 
@@ -90,3 +94,38 @@ async def test_a_brief_for_a_therapist_shared_nothing_is_refused_naming_journal(
     chosen = await ana.tj("brief", "drlee", "--journal", "Personal", TOFU, "--yes")
     assert chosen.exit_code == 0 and "Private day" not in chosen.stdout, chosen.output
     assert "Covers: 'Personal'" in chosen.stdout
+
+
+async def test_words_appended_offline_to_an_entry_deleted_for_good_elsewhere_are_kept(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """F6: the server down, the laptop deletes an entry and empties the trash; the phone
+    appends to it. The phone's sync says the edit went with it, and keeps the words it
+    added as a draft in its drafts folder, naming the command that saves them; that command
+    saves them as a new entry in the entry's journal (the deleted text is not in it)."""
+    laptop, phone = await two_devices(live_server, tmp_path)
+    await laptop.ok("journal", "create", "Work")
+    entry = (await laptop.ok("write", "--journal", "Work", "Old text.")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("delete", entry[:8], "--yes")
+    await laptop.ok("trash", "empty", "--yes")
+    await phone.ok("edit", entry[:8], "--append", " Phone addition after delete")
+    await outage.end()
+    await laptop.ok("sync")
+    said = flat((await phone.ok("sync")).stderr)
+    assert f"Deleted: entry {entry[:12]}, edited on this device at " in said, said
+    assert "the edit went with it. The words this device added are kept: in " in said, said
+    [draft] = sorted((phone.home / "drafts").glob("*.md"))
+    assert draft.read_text().startswith("Phone addition after delete\n")
+    save = f"tj --home {phone.home} write --journal Work --draft {draft}"
+    assert f"`{save}` saves them as a new entry." in said, said
+    assert "Deleted:" not in (await phone.ok("sync")).stderr  # told once, kept once
+    assert len(list((phone.home / "drafts").glob("*.md"))) == 1
+    saved = await run_tj(save.split()[1:])
+    assert saved.exit_code == 0, saved.output
+    [kept] = await phone.json("list", "--journal", "Work")
+    assert kept["body"] == "Phone addition after delete" and kept["id"] != entry
+    assert not draft.exists()  # saved: the draft goes
