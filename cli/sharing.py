@@ -964,12 +964,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     err=True,
                 )
 
-        async def revoke(client: Client) -> tuple[list[ShareInfo], EndedShares]:
+        async def revoke(
+            client: Client,
+        ) -> tuple[list[ShareInfo], EndedShares, list[ShareInfo]]:
             briefs = await live_briefs(therapist, client)  # before: what stays said after
-            return briefs, await client.shares.revoke(journal_name, therapist)
+            ended = await client.shares.revoke(journal_name, therapist)
+            return briefs, ended, await live_shares(therapist, client)
 
         try:
-            briefs, ended = home.run(revoke)
+            briefs, ended, others = home.run(revoke)
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, `tj shares` "
@@ -1013,6 +1016,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             + output.command(["tj", "unshare", output.journal_word(kept), therapist]),
             wrap=True,
         )
+    told_of = {journal_name, *ended.still_reading, *ended.may_still_read}
+    for live in others:  # every other thing still shared with them (NU51 F7)
+        if live.journal in told_of or live.kind == "brief":
+            continue
+        output.message(
+            f"{therapist} still reads {still_shared_words(live)}; this ends it:", wrap=True
+        )
+        unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
+        output.message(f"  {output.command(unshare)}")
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
         if live.journal == journal_name:
             continue
@@ -1024,6 +1036,33 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
         unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
         output.message(f"  {output.command(unshare)}")
+
+
+async def live_shares(member: str, client: Client) -> list[ShareInfo]:
+    """What this account still shares with `member` (not ended; a share this device cannot
+    see the copy of included), as this device's verified chains say (no request), by
+    journal name."""
+    wanted = normalize_username(member)
+    found = [
+        share
+        for share in await client.shares.list(local_only=True)
+        if share.member == wanted and not share.expired
+    ]
+    return sorted(found, key=lambda s: (s.journal.casefold(), s.journal_id))
+
+
+def still_shared_words(share: ShareInfo) -> str:
+    """What `share` gives its member, in a sentence of `tj unshare`: "'Work' (the whole
+    journal)", "'Work (mood, tags) for drlee' (mood, tags of Work's entries)", "'Shared with
+    drlee' (what you shared with them one item at a time)"."""
+    name = output.quoted(share.journal)
+    if share.kind == "items":
+        return f"{name} (what you shared with them one item at a time)"
+    if share.kind == "mirror":
+        fields = ", ".join(share.fields) if share.fields else "some fields"
+        source = f" of {output.quoted(share.source)}" if share.source else ""
+        return f"{name} (a copy with {fields}{source})"
+    return f"{name} (the whole journal)"
 
 
 async def live_briefs(member: str, client: Client) -> list[ShareInfo]:

@@ -129,3 +129,33 @@ async def test_words_appended_offline_to_an_entry_deleted_for_good_elsewhere_are
     [kept] = await phone.json("list", "--journal", "Work")
     assert kept["body"] == "Phone addition after delete" and kept["id"] != entry
     assert not draft.exists()  # saved: the draft goes
+
+
+async def test_unshare_names_everything_else_still_shared_with_that_member(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F7: after `tj unshare Personal drlee`, the single entries of 'Shared with drlee' and
+    the mood/tags copy of Work are still shared with drlee: each is named, with the command
+    that ends it; that command ends it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Personal", "drlee", TOFU)
+    await ana.ok("share", "Work", "drlee", "--only", "mood,tags")
+    one = (await ana.ok("write", "--journal", "Work", "One entry")).stdout.strip()
+    await ana.ok("share-entry", one[:8], "drlee")
+
+    ended = flat((await ana.ok("unshare", "Personal", "drlee", "--yes")).stderr)
+    assert (
+        "drlee still reads 'Shared with drlee' (what you shared with them one item at a "
+        "time); this ends it: `tj unshare 'Shared with drlee' drlee`"
+    ) in ended, ended
+    assert (
+        "drlee still reads 'Work (mood, tags) for drlee' (a copy with mood, tags of 'Work'); "
+        "this ends it: `tj unshare 'Work (mood, tags) for drlee' drlee`"
+    ) in ended, ended
+    assert "still reads 'Personal'" not in ended
+    await ana.ok("unshare", "Shared with drlee", "drlee", "--yes")
+    last = flat((await ana.ok("unshare", "Work (mood, tags) for drlee", "drlee", "--yes")).stderr)
+    assert "still reads" not in last, last
+    assert all(s["expired"] for s in await ana.json("shares") if s["member"] == "drlee")
