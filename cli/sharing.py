@@ -1221,8 +1221,8 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
     devices take you off its members the next time they change them. Nothing they write
-    in it from then on, safety flags included, reaches you, and only they can share it
-    again; a copy of some of its fields they also share with you (`tj share --only`) keeps
+    in it from then on reaches you (of a journal shared whole: safety flags included; a copy
+    kept for you never carries them), and only they can share it again; a copy of some of its fields they also share with you (`tj share --only`) keeps
     arriving until you leave it too, and the question and result name it.
     What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
     discards it. Asks first (default: no; --yes does not).
@@ -1238,7 +1238,13 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
         name, owner, copy = home.run(partial(leaving, journal_name, True))
-        if copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
+        if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
+            question = (
+                f"Leave {name}? Nothing more of what {owner} writes reaches you through it "
+                f"(a copy {owner} keeps for you, never with safety flags), and only {owner} "
+                "can share it with you again."
+            )
+        elif copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
             question = (
                 f"Leave {name}? Nothing {owner} writes in it from now on, safety flags "
                 f"included, reaches you through it, and only {owner} can share it with you "

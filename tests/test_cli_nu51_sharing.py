@@ -159,3 +159,25 @@ async def test_unshare_names_everything_else_still_shared_with_that_member(
     last = flat((await ana.ok("unshare", "Work (mood, tags) for drlee", "drlee", "--yes")).stderr)
     assert "still reads" not in last, last
     assert all(s["expired"] for s in await ana.json("shares") if s["member"] == "drlee")
+
+
+async def test_leaving_a_mood_and_tags_copy_does_not_speak_of_safety_flags(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F16: `tj leave` of a copy said "safety flags included": a copy never carries them."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drlee", "--only", "mood,tags", TOFU)
+    await ana.ok("share", "Personal", "drlee")
+    await drlee.ok("sync")
+    copy = "ana/Work (mood, tags) for drlee"
+    asked = await drlee.tj("leave", copy, input="n\n")
+    assert asked.exit_code == 1, asked.output
+    assert "safety flags included" not in flat(asked.stderr), asked.stderr
+    assert flat(asked.stderr).startswith(
+        f"Leave {copy}? Nothing more of what ana writes reaches you through it (a copy ana "
+        "keeps for you, never with safety flags), and only ana can share it with you again."
+    ), asked.stderr
+    whole = await drlee.tj("leave", "ana/Personal", input="n\n")  # a whole journal: as before
+    assert "safety flags included" in flat(whole.stderr), whole.stderr
