@@ -181,3 +181,27 @@ async def test_leaving_a_mood_and_tags_copy_does_not_speak_of_safety_flags(
     ), asked.stderr
     whole = await drlee.tj("leave", "ana/Personal", input="n\n")  # a whole journal: as before
     assert "safety flags included" in flat(whole.stderr), whole.stderr
+
+
+async def test_ctrl_c_stops_a_command_saying_nothing_was_lost_with_exit_130(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F15: Ctrl-C during `tj sync` printed click's bare "Aborted!", exit 1."""
+    ana = await new_device(live_server, tmp_path, "ana")
+
+    async def stopped(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("client_sdk.client.Client.sync", stopped)
+    sync = await ana.tj("sync")
+    assert sync.exit_code == 130, sync.output
+    assert "Aborted" not in sync.output
+    assert sync.stderr.strip().splitlines()[-1] == (
+        f"Stopped: nothing was lost; run `tj --home {ana.home} sync` again."
+    ), sync.stderr
+    write = await ana.tj("write", "Saved before the sync")  # its sync stopped: the entry kept
+    assert write.exit_code == 130 and "Aborted" not in write.output, write.output
+    assert "Stopped: what this device had saved is kept;" in write.stderr, write.stderr
+    monkeypatch.undo()
+    [entry] = await ana.json("list")
+    assert entry["body"] == "Saved before the sync"
