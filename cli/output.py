@@ -561,13 +561,21 @@ MOOD_CHECKIN = "mood check-in"
 text" (its mood has a column), `tj trash`'s "mood check-in: 6/10"."""
 
 
+NO_TEXT_SHARED = "(no text shared)"
+"""The "title or text" of an entry without either in a copy someone keeps for this account
+(`Entry.copy`): its writer may have written text they did not share (a mood and tags copy),
+so it is never called a mood check-in."""
+
+
 def title_or_text(entry: Entry, width: int = 40) -> str:
     """The "title or text" of an entry in a table: its title, else its first line of text,
-    else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
+    else NO_TEXT_SHARED for an entry of a copy kept for this account (`Entry.copy`), else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
     "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list),
     else MOOD_CHECKIN for one with a mood (`tj mood 6`: NU46 #12, the cell was blank); ""
     for an entry with none of these (its tags have their column)."""
     shown = entry.title or preview(entry.body, width)
+    if not shown and entry.copy:  # a copy's text may not be shared (NU51 F18)
+        return NO_TEXT_SHARED
     if not shown and entry.emotions:
         return f"emotions: {', '.join(entry.emotions)}"
     if not shown and entry.mood is not None:

@@ -1884,11 +1884,14 @@ def sees_text(share: ShareInfo) -> str:
 def flags_text(share: ShareInfo) -> str:
     """The "flags" cell of `tj shares` (NU25 C1): whether a PHQ-9 item 9 answered above 0
     now seals a safety flag for the member (`ShareInfo.safety_flags`); "no (a copy)" for a
-    share that carries none (flags live in the whole journal), "-" for one that ended."""
+    share that carries none (flags live in the whole journal), "no (a brief)" for a
+    pre-session brief, "-" for one that ended."""
     if share.safety_flags:
         return "yes"
     if share.safety_flags is None:
-        return "-" if share.expired or share.unseen else "no (a copy)"
+        if share.expired or share.unseen:
+            return "-"
+        return "no (a brief)" if share.kind == "brief" else "no (a copy)"
     if share.safety_flags_read_role:
         return "no (reads only)"
     return "no (earlier share)" if share.safety_flags_earlier else "no"
@@ -1929,14 +1932,24 @@ server no longer served them (`ShareInfo.dropped_at`); `left_footnote` says what
 
 
 def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
-    """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6)."""
-    if not any(flags_text(s) == "no (a copy)" for s in found):
-        return []
-    return [
-        'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
-        "never a safety flag: flags are sealed only in the whole journal, for the members "
-        "you chose (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`)."
-    ]
+    """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6), and once
+    when one reads "no (a brief)", each in its own words (NU51 F17: a brief's row was told
+    about field copies, with a share command that does not fit a brief)."""
+    shown = {flags_text(s) for s in found}
+    notes = []
+    if "no (a copy)" in shown:
+        notes.append(
+            'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
+            "never a safety flag: flags are sealed only in the whole journal, for the members "
+            "you chose (`tj share JOURNAL MEMBER --full --role annotate --safety-flags`)."
+        )
+    if "no (a brief)" in shown:
+        notes.append(
+            'flags "no (a brief)": a pre-session brief is the digest you read before sharing '
+            "it, safety items and flags of its days included as text; no safety flag raised "
+            "later reaches the member through it."
+        )
+    return notes
 
 
 def left_footnote(found: Iterable[ShareInfo]) -> list[str]:

@@ -205,3 +205,44 @@ async def test_ctrl_c_stops_a_command_saying_nothing_was_lost_with_exit_130(
     monkeypatch.undo()
     [entry] = await ana.json("list")
     assert entry["body"] == "Saved before the sync"
+
+
+async def test_a_brief_row_of_tj_shares_has_a_footnote_for_a_brief(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F17: under a brief's row, `tj shares` explained field copies and suggested a share
+    command that does not fit a brief."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", TOFU)
+    await ana.ok("write", "--mood", "5", "A day")
+    await ana.ok("brief", "drlee", "--yes")
+    listed = await ana.ok("shares", env={"COLUMNS": "200"})
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith("Brief ")]
+    assert row.rstrip().endswith("no (a brief)"), row
+    told = flat(listed.stdout + listed.stderr)
+    assert 'flags "no (a brief)": a pre-session brief is the digest you read' in told, told
+    assert "holds some fields of each entry" not in told and "--safety-flags" not in told, told
+
+
+async def test_a_therapist_reads_no_text_shared_for_a_mood_and_tags_copy_entry(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F18: drlee saw "mood check-in" for an entry ana wrote "Bad meeting" in, shared with
+    him as mood and tags only; ana's own mood check-in stays one for her."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drlee", "--only", "mood,tags", TOFU)
+    await ana.ok("write", "--journal", "Work", "--mood", "3", "--tag", "meeting", "Bad meeting")
+    await ana.ok("mood", "6", "--journal", "Work")
+    await drlee.ok("sync")
+    listed = (
+        await drlee.ok(
+            "list", "--journal", "ana/Work (mood, tags) for drlee", env={"COLUMNS": "120"}
+        )
+    ).stdout
+    assert listed.count("(no text shared)") == 2 and "mood check-in" not in listed, listed
+    assert "Bad meeting" not in listed
+    own = (await ana.ok("list", "--journal", "Work", env={"COLUMNS": "120"})).stdout
+    assert "mood check-in" in own and "Bad meeting" in own, own
