@@ -146,8 +146,8 @@ def flag_label(flag: str) -> str:
     """A caseload flag's first words, for the table's narrow "flags" column (NU33 #11: on 80
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
-    dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
-    "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
+    dropped ("(retaken since)"), as is the day of an item-9 answer; "ended: ana/Work (mood,
+    tags)" (caseload.ENDED_JOURNALS) is whole ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
     (erased?)" for ERASED_UNLISTED, "no longer served" for UNLISTED_ENDED); "answered above
     0" becomes "above 0"; caseload.HELD_BACK is "not all downloaded" (one line below the
     table names those clients and `tj verify`); "fingerprint not verified" has
@@ -155,12 +155,15 @@ def flag_label(flag: str) -> str:
     of its own in the column). `flag_details` says the whole flag below the table whenever its
     label leaves more out than that word. Pure."""
     from client_sdk.caseload import (  # not at start-up
+        ENDED_JOURNALS,
         ERASED_ENDED,
         ERASED_UNLISTED,
         HELD_BACK,
         UNVERIFIED,
     )
 
+    if flag.startswith(ENDED_JOURNALS):  # whole: the journals are its words (NU51 F12)
+        return flag
     if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
         return "share ended (erased?)"
     if flag == ERASED_UNLISTED:

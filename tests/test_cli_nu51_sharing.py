@@ -246,3 +246,13 @@ async def test_a_therapist_reads_no_text_shared_for_a_mood_and_tags_copy_entry(
     assert "Bad meeting" not in listed
     own = (await ana.ok("list", "--journal", "Work", env={"COLUMNS": "120"})).stdout
     assert "mood check-in" in own and "Bad meeting" in own, own
+
+
+def test_a_caseload_flag_for_ended_journals_reads_as_theirs_not_the_clients() -> None:
+    """F12: ana's row read "share ended" while her main journal was shared again: two old
+    copies had ended. The flag and its table label name those journals."""
+    from cli.practice import flag_label
+
+    flag = "ended: ana/Work (mood, tags), ana/Dreams (mood)"
+    assert flag_label(flag) == flag
+    assert not flag_label(flag).startswith("share ended")

@@ -204,7 +204,7 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     await drsmith.sync()
 
     [row] = await drsmith.caseload.list()
-    assert f"share ended: ana/{COPY}" in row.flags, row.flags
+    assert f"ended: ana/{COPY}" in row.flags, row.flags
 
 
 async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide_a_copys_end(
@@ -246,4 +246,4 @@ async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide
     assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
     [row] = await drsmith.caseload.list()
-    assert f"share ended: ana/{COPY}" in row.flags, row.flags
+    assert f"ended: ana/{COPY}" in row.flags, row.flags
