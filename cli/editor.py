@@ -324,6 +324,20 @@ def kept_as_draft(home: Path, text: str) -> Path:
     return Path(name)
 
 
+def kept_with_command(home: Path, text: str, save: Sequence[str]) -> Path:
+    """Keep `text` as a new draft of the profile at `home` (0600, in its drafts folder),
+    with the command that saves it below the scissors line (`save`: its words before the
+    draft's path, as `drafted` writes them), so the reminder of a later `tj write` names it:
+    words this device wrote that a sync found gone with their entry (NU51 F6)."""
+    folder = drafts_folder(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
+    path = Path(name)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(f"{text}\n\n{CUT}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n")
+    return path
+
+
 def holds_text(path: Path) -> bool:
     """Whether a draft holds text above the scissors line (one that cannot be read is
     taken as holding some: it is never dropped unseen)."""

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -613,12 +613,16 @@ class TJGroup(click.Group):
             # Click types `message` Final; show() reads it.
             setattr(error, "message", output.shown(error.message, prose=True))  # noqa: B010
             raise
+        except KeyboardInterrupt:  # Ctrl-C, in any command: not click's bare "Aborted!"
+            interrupted(ctx)
         except click.Abort as abort:
             if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)
                 raise click.ClickException(
                     "standard input ended before a question was answered: stopped there, and "
                     "what it asked for was not done"
                 ) from None
+            if isinstance(abort.__context__, KeyboardInterrupt):  # Ctrl-C at a question
+                interrupted(ctx)
             raise
         except click.exceptions.Exit:
             raise
@@ -631,6 +635,32 @@ class TJGroup(click.Group):
                     "report it (TJ_TRACEBACK=1 shows the traceback)"
                 )
             ) from None
+
+
+INTERRUPTED_EXIT = 130
+"""The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a shell gives)."""
+
+
+def interrupted(ctx: click.Context) -> NoReturn:
+    """A command stopped by Ctrl-C (NU51 F15: click's bare "Aborted!", exit 1): what became
+    of the work, and exit status INTERRUPTED_EXIT. What a command had saved is kept (each
+    change is saved on this device before it is sent, and a sync stopped halfway loses
+    nothing: the next one sends and fetches the rest); `tj sync` is named with this
+    profile's --home when one was given."""
+    home = ctx.find_object(Home)
+    words = ["tj"]
+    if home is not None and ctx.find_root().get_parameter_source("home") is (
+        ParameterSource.COMMANDLINE
+    ):
+        words += ["--home", str(home.path)]
+    again = output.command([*words, "sync"])
+    if ctx.invoked_subcommand == "sync":
+        text = f"Stopped: nothing was lost; run {again} again."
+    else:
+        text = f"Stopped: what this device had saved is kept; {again} sends what waits to be sent."
+    click.echo("", err=True)  # after the terminal's "^C"
+    output.message(text)
+    ctx.exit(INTERRUPTED_EXIT)
 
 
 json_option = click.option(

@@ -16,9 +16,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -563,13 +565,21 @@ MOOD_CHECKIN = "mood check-in"
 text" (its mood has a column), `tj trash`'s "mood check-in: 6/10"."""
 
 
+NO_TEXT_SHARED = "(no text shared)"
+"""The "title or text" of an entry without either in a copy someone keeps for this account
+(`Entry.copy`): its writer may have written text they did not share (a mood and tags copy),
+so it is never called a mood check-in."""
+
+
 def title_or_text(entry: Entry, width: int = 40) -> str:
     """The "title or text" of an entry in a table: its title, else its first line of text,
-    else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
+    else NO_TEXT_SHARED for an entry of a copy kept for this account (`Entry.copy`), else (a mood check-in, `tj mood 6 --emotion calm`) its emotions as `tj show` heads them,
     "emotions: calm" (NU32 #10: the cell was blank, the emotion shown nowhere in the list),
     else MOOD_CHECKIN for one with a mood (`tj mood 6`: NU46 #12, the cell was blank); ""
     for an entry with none of these (its tags have their column)."""
     shown = entry.title or preview(entry.body, width)
+    if not shown and entry.copy:  # a copy's text may not be shared (NU51 F18)
+        return NO_TEXT_SHARED
     if not shown and entry.emotions:
         return f"emotions: {', '.join(entry.emotions)}"
     if not shown and entry.mood is not None:
@@ -1319,13 +1329,43 @@ def merged_line(merged: MergedText) -> str:
 
 def overtaken_line(edit: OvertakenEdit) -> str:
     """An entry edited here that another device trashed or deleted meanwhile:
-    `OvertakenEdit.line` with the command that restores it."""
+    `OvertakenEdit.line` with the command that restores it; for one deleted for good, the
+    words this device added kept as a draft, with the command that saves them
+    (`kept_words`)."""
     entry = short_id(edit.entry_id)
     return edit.line(
         local_time,
         restore=f"{command(['tj', 'restore', entry])} brings the entry back with it "
         f"({command_text('tj show')} reads it in the trash).",
+        kept=kept_words(edit),
     )
+
+
+def kept_words(edit: OvertakenEdit) -> str:
+    """For an entry deleted for good on another device before it received this device's
+    edit (NU51 F6: an offline `tj edit --append` was gone for good): the words this device
+    added (`OvertakenEdit.kept_text`) kept as a draft in the profile's drafts folder, as the
+    editor keeps one, and where, with the command that saves them as a new entry (in its
+    journal, with this command's --home): "in /home/.../drafts/entry-x.md: `tj write
+    --journal Personal --draft /home/.../drafts/entry-x.md` saves them as a new entry". ""
+    when there are none, or no profile to keep them in (no command running)."""
+    if not edit.deleted or not edit.kept_text:
+        return ""
+    context = click.get_current_context(silent=True)
+    home = getattr(context.find_root().obj, "path", None) if context is not None else None
+    if not isinstance(home, Path):
+        return ""
+    from cli import editor
+
+    words = ["tj"]
+    root = context.find_root() if context is not None else None
+    if root is not None and root.get_parameter_source("home") is ParameterSource.COMMANDLINE:
+        words += ["--home", str(home)]
+    words.append("write")
+    if edit.journal and pasteable(edit.journal):
+        words += ["--journal", edit.journal]
+    path = editor.kept_with_command(home, edit.kept_text, [*words, "--draft"])
+    return f"in {path}: {command([*words, '--draft', str(path)])} saves them as a new entry."
 
 
 def sync_text(report: SyncReport) -> str:

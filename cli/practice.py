@@ -18,7 +18,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
+from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, tj_words
 from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
@@ -146,8 +146,8 @@ def flag_label(flag: str) -> str:
     """A caseload flag's first words, for the table's narrow "flags" column (NU33 #11: on 80
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
-    dropped ("(retaken since)"), as are the day of an item-9 answer and the journals of
-    "share ended: ..." ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
+    dropped ("(retaken since)"), as is the day of an item-9 answer; "ended: ana/Work (mood,
+    tags)" (caseload.ENDED_JOURNALS) is whole ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
     (erased?)" for ERASED_UNLISTED, "no longer served" for UNLISTED_ENDED); "answered above
     0" becomes "above 0"; caseload.HELD_BACK is "not all downloaded" (one line below the
     table names those clients and `tj verify`); "fingerprint not verified" has
@@ -155,12 +155,15 @@ def flag_label(flag: str) -> str:
     of its own in the column). `flag_details` says the whole flag below the table whenever its
     label leaves more out than that word. Pure."""
     from client_sdk.caseload import (  # not at start-up
+        ENDED_JOURNALS,
         ERASED_ENDED,
         ERASED_UNLISTED,
         HELD_BACK,
         UNVERIFIED,
     )
 
+    if flag.startswith(ENDED_JOURNALS):  # whole: the journals are its words (NU51 F12)
+        return flag
     if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
         return "share ended (erased?)"
     if flag == ERASED_UNLISTED:
@@ -311,8 +314,8 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
     "journal_names",
     multiple=True,
     metavar="NAME",
-    help="Cover only this journal of yours (repeatable). Default: every journal you own, "
-    "private ones not shared with THERAPIST included; the brief's Covers: line names them.",
+    help="Cover this journal of yours, whole, shared or not (repeatable). Default: only "
+    "what you already share with THERAPIST; the brief's Covers: line names them.",
 )
 @click.option(
     "--yes",
@@ -339,8 +342,11 @@ def brief(
     marked with `tj discuss`, and entries of those days tagged "to-discuss") to read, then
     share with THERAPIST as one time-boxed item.
 
-    It covers every journal you own, private ones you do not share with THERAPIST
-    included, unless --journal names the ones to cover; its "Covers:" line names them.
+    By default it covers only what you already share with THERAPIST: each journal shared
+    whole, and of a journal shared as some fields ("Work (mood, tags) for drsmith") only
+    those fields of what that copy holds; an entry marked to discuss there is listed as
+    "(text not shared)". --journal names the journals to cover instead (whole, shared or
+    not); with nothing shared with THERAPIST, name them. Its "Covers:" line names them.
 
     \b
     Examples:
@@ -356,6 +362,7 @@ def brief(
         # fail after "y" (NU43 #14); with --yes it is refused first.
         from client_sdk import InvalidInput, NetworkError
         from client_sdk.models import normalize_username
+        from client_sdk.practice import BRIEF_SCOPE
         from client_sdk.sharing import share_expiry
 
         if until is not None:
@@ -373,7 +380,18 @@ def brief(
             if error.subject != "fingerprint" or yes:
                 raise
             unknown = str(error)
-        prepared = await client.briefs.prepare(days=days, journals=list(journal_names) or None)
+        try:
+            prepared = await client.briefs.prepare(
+                therapist=therapist, days=days, journals=list(journal_names) or None
+            )
+        except InvalidInput as error:
+            if error.subject != BRIEF_SCOPE:
+                raise
+            raise click.ClickException(  # NU51 F5: which option chooses the journals
+                f"{error}: "
+                + output.command([*tj_words(home), "brief", therapist, "--journal", "NAME"])
+                + " (repeatable) covers the journals you name"
+            ) from None
         return prepared, unknown
 
     prepared, unknown = home.run(prepare)
@@ -460,7 +478,8 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         listed = "; ".join(tagged)
         stop = "" if listed.endswith((".", "!", "?", "…")) else "."  # not "sister.." (NU48 #6)
         output.message(
-            f"Also in your next brief (the last {DEFAULT_DAYS} days): "
+            f"Also in your next brief where it covers their journal (the last {DEFAULT_DAYS} "
+            "days): "
             f'{output.plural(len(tagged), "entry", "entries")} tagged "to-discuss": '
             f"{listed}{stop} A tag counts only for entries of the brief's days; "
             f"{output.command_text('tj discuss ID')} marks one whenever it was written."
@@ -475,7 +494,10 @@ async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[s
     while `tj discuss` said nothing was marked): each as the brief shows it, its title or
     the start of its text."""
     ids = {item.id for item in marked}
-    brief = await client.briefs.prepare()
+    own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
+    if not own:
+        return []
+    brief = await client.briefs.prepare(journals=own)  # each journal it may cover
     return [
         str(item["title"] or item["preview"])
         for item in brief.to_discuss

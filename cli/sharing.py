@@ -967,12 +967,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     err=True,
                 )
 
-        async def revoke(client: Client) -> tuple[list[ShareInfo], EndedShares]:
+        async def revoke(
+            client: Client,
+        ) -> tuple[list[ShareInfo], EndedShares, list[ShareInfo]]:
             briefs = await live_briefs(therapist, client)  # before: what stays said after
-            return briefs, await client.shares.revoke(journal_name, therapist)
+            ended = await client.shares.revoke(journal_name, therapist)
+            return briefs, ended, await live_shares(therapist, client)
 
         try:
-            briefs, ended = home.run(revoke)
+            briefs, ended, others = home.run(revoke)
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "
@@ -1016,6 +1019,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             + output.command(["tj", "unshare", output.journal_word(kept), therapist]),
             wrap=True,
         )
+    told_of = {journal_name, *ended.still_reading, *ended.may_still_read}
+    for live in others:  # every other thing still shared with them (NU51 F7)
+        if live.journal in told_of or live.kind == "brief":
+            continue
+        output.message(
+            f"{therapist} still reads {still_shared_words(live)}; this ends it:", wrap=True
+        )
+        unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
+        output.message(f"  {output.command(unshare)}")
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
         if live.journal == journal_name:
             continue
@@ -1027,6 +1039,33 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
         unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
         output.message(f"  {output.command(unshare)}")
+
+
+async def live_shares(member: str, client: Client) -> list[ShareInfo]:
+    """What this account still shares with `member` (not ended; a share this device cannot
+    see the copy of included), as this device's verified chains say (no request), by
+    journal name."""
+    wanted = normalize_username(member)
+    found = [
+        share
+        for share in await client.shares.list(local_only=True)
+        if share.member == wanted and not share.expired
+    ]
+    return sorted(found, key=lambda s: (s.journal.casefold(), s.journal_id))
+
+
+def still_shared_words(share: ShareInfo) -> str:
+    """What `share` gives its member, in a sentence of `tj unshare`: "'Work' (the whole
+    journal)", "'Work (mood, tags) for drlee' (mood, tags of Work's entries)", "'Shared with
+    drlee' (what you shared with them one item at a time)"."""
+    name = output.quoted(share.journal)
+    if share.kind == "items":
+        return f"{name} (what you shared with them one item at a time)"
+    if share.kind == "mirror":
+        fields = ", ".join(share.fields) if share.fields else "some fields"
+        source = f" of {output.quoted(share.source)}" if share.source else ""
+        return f"{name} (a copy with {fields}{source})"
+    return f"{name} (the whole journal)"
 
 
 async def live_briefs(member: str, client: Client) -> list[ShareInfo]:
@@ -1185,8 +1224,8 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
     devices take you off its members the next time they change them. Nothing they write
-    in it from then on, safety flags included, reaches you, and only they can share it
-    again; a copy of some of its fields they also share with you (`tj share --only`) keeps
+    in it from then on reaches you (of a journal shared whole: safety flags included; a copy
+    kept for you never carries them), and only they can share it again; a copy of some of its fields they also share with you (`tj share --only`) keeps
     arriving until you leave it too, and the question and result name it.
     What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
     discards it. Asks first (default: no; --yes does not).
@@ -1202,7 +1241,13 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
         name, owner, copy = home.run(partial(leaving, journal_name, True))
-        if copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
+        if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
+            question = (
+                f"Leave {name}? Nothing more of what {owner} writes reaches you through it "
+                f"(a copy {owner} keeps for you, never with safety flags), and only {owner} "
+                "can share it with you again."
+            )
+        elif copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
             question = (
                 f"Leave {name}? Nothing {owner} writes in it from now on, safety flags "
                 f"included, reaches you through it, and only {owner} can share it with you "
@@ -1848,11 +1893,14 @@ def sees_text(share: ShareInfo) -> str:
 def flags_text(share: ShareInfo) -> str:
     """The "flags" cell of `tj shares` (NU25 C1): whether a PHQ-9 item 9 answered above 0
     now seals a safety flag for the member (`ShareInfo.safety_flags`); "no (a copy)" for a
-    share that carries none (flags live in the whole journal), "-" for one that ended."""
+    share that carries none (flags live in the whole journal), "no (a brief)" for a
+    pre-session brief, "-" for one that ended."""
     if share.safety_flags:
         return "yes"
     if share.safety_flags is None:
-        return "-" if share.expired or share.unseen else "no (a copy)"
+        if share.expired or share.unseen:
+            return "-"
+        return "no (a brief)" if share.kind == "brief" else "no (a copy)"
     if share.safety_flags_read_role:
         return "no (reads only)"
     return "no (earlier share)" if share.safety_flags_earlier else "no"
@@ -1893,14 +1941,24 @@ server no longer served them (`ShareInfo.dropped_at`); `left_footnote` says what
 
 
 def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
-    """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6)."""
-    if not any(flags_text(s) == "no (a copy)" for s in found):
-        return []
-    return [
-        'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
-        "never a safety flag: flags are sealed only in the whole journal, for the members "
-        f"you chose ({output.command_text('tj share JOURNAL MEMBER --full --role annotate --safety-flags')})."
-    ]
+    """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6), and once
+    when one reads "no (a brief)", each in its own words (NU51 F17: a brief's row was told
+    about field copies, with a share command that does not fit a brief)."""
+    shown = {flags_text(s) for s in found}
+    notes = []
+    if "no (a copy)" in shown:
+        notes.append(
+            'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
+            "never a safety flag: flags are sealed only in the whole journal, for the members "
+            f"you chose ({output.command_text('tj share JOURNAL MEMBER --full --role annotate --safety-flags')})."
+        )
+    if "no (a brief)" in shown:
+        notes.append(
+            'flags "no (a brief)": a pre-session brief is the digest you read before sharing '
+            "it, safety items and flags of its days included as text; no safety flag raised "
+            "later reaches the member through it."
+        )
+    return notes
 
 
 def left_footnote(found: Iterable[ShareInfo]) -> list[str]:

@@ -167,7 +167,11 @@ class Brief:
     safety_flags: list[dict[str, Any]] = field(default_factory=list)
     journals: list[str] = field(default_factory=list)
     """The names of the journals the brief covers (`Briefs.prepare`), sorted; the text's
-    "Covers:" line (NU33 #4). Empty: not said (a brief made before)."""
+    "Covers:" line (NU33 #4), a journal shared as a field-level copy with the fields shared
+    ("Work (mood, tags)"). Empty: not said (a brief made before)."""
+    therapist: str | None = None
+    """The therapist (username) whose shares chose what it covers (`Briefs.prepare`'s
+    default), whom alone `Briefs.share` shares it with; None: journals named. Not shared."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
@@ -255,7 +259,7 @@ class Brief:
         lines.append(f"Homework: {done or 'none recorded'}")
         if self.to_discuss:
             lines += ["", "To discuss:"]
-            lines += [f"- {e['title'] or e['preview']}" for e in self.to_discuss]
+            lines += [f"- {discuss_words(e)}" for e in self.to_discuss]
         return "\n".join(lines)
 
     def _taken_words(self, taken_at: object) -> str:
@@ -271,6 +275,23 @@ class Brief:
             return ""
         day = taken.astimezone(self.period_start.tzinfo).strftime("%Y-%m-%d")
         return f" on {day}" + (" (before these days)" if taken < self.period_start else "")
+
+
+def discuss_words(item: dict[str, Any]) -> str:
+    """How the brief lists an item marked to discuss (a dict of `Brief.to_discuss`): its
+    title or the start of its text; an entry whose text the brief does not share
+    (`"text_shared": False`, of a journal shared as mood and tags only) as "an entry of
+    2026-12-05 (text not shared)", one with no text as "an entry of 2026-12-05 (no text)"."""
+    words = str(item.get("title") or item.get("preview") or "")
+    if words:
+        return words
+    try:
+        day = datetime.fromisoformat(str(item["created_at"])).astimezone().strftime("%Y-%m-%d")
+    except (KeyError, ValueError):
+        day = "an unknown day"
+    kind = "a note" if item.get("kind") == NOTE else "an entry"
+    why = "text not shared" if item.get("text_shared") is False else "no text"
+    return f"{kind} of {day} ({why})"
 
 
 def compute_brief(

@@ -68,7 +68,8 @@ in this order:
    single self-rated mood has no validated cut-off, so it ranks with the other habits, not
    with the instruments' signals; said, in no tier, when every share ended), no shared
    entry for N days,
-   overdue assignments, a share that ended beside one still live;
+   overdue assignments, a share that ended beside one still live ("ended: ana/Work (mood,
+   tags)", in the journals' words: ENDED_JOURNALS);
 4. nothing flagged;
 5. every share ended and the last known data carries nothing of tiers 0 to 2.
 
@@ -288,6 +289,10 @@ ERASED_ENDED = "share ended (account appears erased: the server no longer knows 
 """The "share ended" tag of a client whose account the server said no longer exists when
 their share stopped being served (NU43 #8): its word, said as such."""
 
+ENDED_JOURNALS = "ended: "
+"""The start of the flag naming a client's journals whose share with this account ended
+while others go on ("ended: ana/Work (mood, tags)"): said as those journals', never as
+"share ended", which reads as the client's every share."""
 UNLISTED_ENDED = "no longer served (the client ended the share, or the server is withholding it)"
 """The tag of a client whose journals the server stopped serving while nothing their owner
 signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its
@@ -800,7 +805,8 @@ def caseload_row(
         due_at = max(d.due_at for d in overdue_due)
         reasons.append((3, f"{len(overdue)} overdue", due_at))
     if ended_journals and not share_ended:
-        reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
+        # the journals' words, not the client's: their other shares go on (NU51 F12)
+        reasons.append((3, f"{ENDED_JOURNALS}{', '.join(ended_journals)}", None))
     for journal, end in ending_soon:  # signed end dates within days: ask to renew (NU43 #12)
         # its last day as `tj shares` names it, never the midnight after it (NU51 F2)
         ends = share_end_text(end, now.tzinfo or UTC)

@@ -891,6 +891,7 @@ class Context:
             changed=view.changed or self.may_be_copy(journal),
             share_ended=ended,
             unlisted=unlisted,
+            copy=self.replica.is_copy_shared_with_me(journal),
         )
 
     def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:

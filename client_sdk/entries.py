@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
@@ -61,6 +62,7 @@ from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
+    BODY_BEFORE,
     EDITED,
     MARKS,
     MERGED,
@@ -73,6 +75,7 @@ from client_sdk.settling import (
     OvertakenEdit,
     Settled,
     TagJudgment,
+    added_text,
     encode,
     field_values,
     judge_tag_ops,
@@ -382,6 +385,7 @@ class Entries:
                 view,
                 edited=True,
                 wrote_text=view.body != body_before,
+                body_before=body_before,
                 tag_ops=(*tag_ops, item, on) if tag_ops is not None else None,
                 replaced_tags=replaced_tags,
             )
@@ -434,6 +438,7 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
+        body_before: str = "",
         tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None, Id | None] | None = None,
         replaced_tags: bool = False,
     ) -> None:
@@ -442,7 +447,9 @@ class Entries:
         edit (`EDITED`: the counter of the record just sealed), so that a sync telling of
         another device's removal of it knows whether that device had received this edit; when
         the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`), so
-        that a sync merging another device's change into it says so; the tags it added and
+        that a sync merging another device's change into it says so, and the body before it
+        unless kept already (`BODY_BEFORE`, from `body_before`: the words this device added,
+        told and kept if another device deletes the entry unseen); the tags it added and
         removed, the Yjs item of the tags it wrote and the item that one was written on
         (`tag_ops`, with those kept, read in `tx`: TAG_OPS), or none kept once an edit
         replaced them whole (`replaced_tags`). When the ops kept then want a value the tags
@@ -466,6 +473,8 @@ class Entries:
             await tx.put_field_write(doc_id, EDITED, encode(counter), at)
         if wrote_text:
             await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+            if await tx.field_write(doc_id, BODY_BEFORE) is None:  # the first edit's start
+                await tx.put_field_write(doc_id, BODY_BEFORE, encode(body_before), at)
         add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
         if tag_ops is not None and item is not None:
             kept = await tx.field_write(doc_id, TAG_OPS)
@@ -1026,12 +1035,15 @@ async def settle_after_sync(
             mine = json.loads(edited[0])
             gone_now = view is not None and (view.deleted or view.trashed_at is not None)
             if gone_now and isinstance(mine, int) and removal.had < mine:  # it never saw it
-                assert view is not None
+                assert view is not None and stored is not None
                 title = "" if view.deleted else view.title
                 at = to_datetime(edited[1])
-                overtaken.append(
-                    (OvertakenEdit(doc_id.hex(), title, view.deleted, "", at), removal)
-                )
+                told_edit = OvertakenEdit(doc_id.hex(), title, view.deleted, "", at)
+                if view.deleted:  # the words typed here went with it: kept to tell
+                    told_edit = dataclasses.replace(
+                        told_edit, kept_text=_lost_words(fields), journal=await names(stored)
+                    )
+                overtaken.append((told_edit, removal))
             told.append(doc_id)
         if doc_id in waiting or doc_id not in arrived:
             continue  # not pushed yet, or nothing from another device since
@@ -1073,7 +1085,21 @@ async def settle_after_sync(
         await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
+        await tx.forget_field_write(done, BODY_BEFORE)
     return found, overtaken, merged
+
+
+def _lost_words(fields: dict[str, tuple[str, int]]) -> str:
+    """The words this device added to an entry's text (`added_text`) by its edits not yet
+    compared by a sync (`fields`: its local field writes), "" when none are known."""
+    written = fields.get(WRITTEN_BODY)
+    if written is None:
+        return ""
+    after = json.loads(written[0])
+    before = json.loads(fields[BODY_BEFORE][0]) if BODY_BEFORE in fields else ""
+    if not isinstance(after, str) or not isinstance(before, str):
+        return ""
+    return added_text(before, after)
 
 
 async def apply_tags_again_after_sync(

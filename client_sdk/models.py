@@ -308,6 +308,11 @@ class Entry:
     account while the owner-signed chain this device verified still grants it: the share
     may have ended, or the server may be withholding it (the server's word only: never
     `share_ended`, REV-CARE4). Read-only, as this device last synced it."""
+    copy: bool = False
+    """True for an entry of a copy another account keeps for this one (some fields of their
+    journal's entries, or entries shared one by one), by its owner-signed chain: its title
+    and text are in it only where they chose to share them, so an empty one may hide a text.
+    Not in `to_dict`."""
 
     @property
     def local_created_at(self) -> datetime:

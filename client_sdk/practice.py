@@ -1,8 +1,8 @@
 """`client.briefs` and `client.caseload`: the pre-session brief a client shares, and the
 therapist's caseload over every client who shares with them.
 
-    brief = await client.briefs.prepare()            # the client reads brief.text() ...
-    await client.briefs.share(brief, "drsmith", fingerprint=code)   # ... then shares it
+    brief = await client.briefs.prepare(therapist="drsmith")  # the client reads brief.text()
+    await client.briefs.share(brief, "drsmith", fingerprint=code)  # ... then shares it
     rows = await therapist.caseload.list()            # who needs attention first
 
 Everything is computed on the device from decrypted documents (brief.py, caseload.py, pure).
@@ -38,6 +38,7 @@ from client_sdk.brief import (
     discussable,
 )
 from client_sdk.care import Assignments, Homework
+from client_sdk.care_disclosure import ANSWERS, DISCLOSABLE
 from client_sdk.caseload import (
     DEFAULT_LOW_MOOD,
     DEFAULT_MOOD_DROP,
@@ -72,6 +73,9 @@ GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
 FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 JournalOf = Callable[[str], Awaitable[LocalJournal]]
 DEFAULT_BRIEF_DAYS_SHARED = 14
+BRIEF_SCOPE = "brief scope"
+"""`TJError.subject` of `Briefs.prepare` given no scope, or a therapist with whom nothing is
+shared (`names["member"]`): name the journals the brief covers."""
 THERAPISTS_NOTE = "therapist's note"
 """`TJError.subject` of a therapist's note marked to discuss: write one of one's own about it
 in the journal `names["journal"]` (`names["note"]`: the note's short id), and mark that."""
@@ -106,26 +110,39 @@ class Briefs:
     async def prepare(
         self,
         *,
+        therapist: str | None = None,
         days: int = DEFAULT_DAYS,
         now: datetime | None = None,
         journals: Sequence[str] | None = None,
     ) -> Brief:
-        """The digest of the last `days` days over the journals this account owns: mood trend,
+        """The digest of the last `days` days for `therapist` (a username): mood trend,
         scores, goal check-ins, homework, entries and notes marked to discuss (brief.py).
         `now` is an aware datetime (default: now); the brief's period is the last `days`
         calendar days of the client, today included: from local midnight of the first to
         `now` (brief.py).
 
-        `journals` (names or ids, as `entries.list` takes them) limits the brief to those
-        journals; by default it covers every journal this account owns, private ones not
-        shared with the therapist included. Either way `Brief.journals` names them and
-        `text()` says so in its "Covers:" line, so the client sees what it holds before
-        sharing it.
-        Works offline. Raises InvalidInput for `days` outside 1 to 366, an empty `journals`
-        or one this account does not own (a journal shared with it, a brief); NotFound for
-        an unknown journal."""
+        By default it covers only what this account already shares with `therapist`, as
+        this device's verified access chains say: each journal shared whole, and of a
+        journal shared as a field-level copy only the entries, results and homework that
+        copy holds, with only the fields it shares (an entry's text that is not shared is
+        never in the brief: one marked to discuss is listed as "(text not shared)"; goals
+        and safety flags are not in a copy, so not in its part of the brief). `journals`
+        (names or ids, as `entries.list` takes them) names the journals to cover instead,
+        whole, shared or not: the way to widen it. Either way `Brief.journals` names them
+        and `text()` says so in its "Covers:" line, so the client sees what it holds before
+        sharing it; `share` refuses a brief prepared for another therapist.
+        Works offline. Raises InvalidInput for `days` outside 1 to 366, for neither
+        `therapist` nor `journals`, for a `therapist` with whom nothing is shared (subject
+        BRIEF_SCOPE: name the journals), for an empty `journals` or one this account does
+        not own (a journal shared with it, a brief); NotFound for an unknown journal."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")
+        if therapist is None and journals is None:
+            raise InvalidInput(
+                "a brief covers what you share with its therapist (therapist=) or the "
+                "journals you name (journals=)",
+                subject=BRIEF_SCOPE,
+            )
         me = self._replica.profile.account_id
         await self._replica.load_access()  # which journals are copies: from their chains
         all_owned = [
@@ -134,24 +151,104 @@ class Briefs:
             if j.owner_id == me and j.role == "owner"
         ]
         covered = [j for j in all_owned if not self._replica.is_disclosure(j)]
-        owned = {j.journal_id.hex() for j in all_owned}
+        limited: dict[str, _CopyScope] = {}
         if journals is not None:
             covered = await self._chosen(journals, covered)
-            owned = {j.journal_id.hex() for j in covered}
-        names = sorted(_display(self._replica, j) for j in covered)
-        entries = [e for e in await self._entries(None) if e.journal_id in owned]
-        goals = [g for g in await self._goals(None) if g.journal_id in owned]
-        results = [r for r in await self._measures.list() if r.journal_id in owned]
-        homework = [h for h in await self._homework.list() if h.journal_id in owned]
+        else:
+            assert therapist is not None
+            covered, limited = await self._shared_with(therapist, covered)
+        whole = {j.journal_id.hex() for j in covered if j.journal_id.hex() not in limited}
+        names = sorted(
+            _display(self._replica, j) + _fields_words(limited.get(j.journal_id.hex()))
+            for j in covered
+        )
+        entries = [
+            _entry_shown(e, limited.get(e.journal_id))
+            for e in await self._entries(None)
+            if e.journal_id in whole or _copied(e.id, limited.get(e.journal_id))
+        ]
+        goals = [g for g in await self._goals(None) if g.journal_id in whole]
+        results = [
+            _result_shown(r, limited.get(r.journal_id))
+            for r in await self._measures.list()
+            if r.journal_id in whole or _copied(r.id, limited.get(r.journal_id))
+        ]
+        homework = [
+            h
+            for h in await self._homework.list()
+            if h.journal_id in whole or _copied(h.id, limited.get(h.journal_id))
+        ]
         moment = now or datetime.now().astimezone()
-        marked = await self.to_discuss()
-        if journals is not None:
-            marked = [item for item in marked if item.journal in names]
-        flags = [f for f in await self._flags(None) if f.journal_id in owned] if self._flags else []
+        marked = []
+        by_name = {_display(self._replica, j): j.journal_id.hex() for j in covered}
+        for item in await self.to_discuss():
+            journal_id = by_name.get(item.journal)
+            if journal_id is None:
+                continue  # not covered
+            scope = limited.get(journal_id)
+            if scope is None:
+                marked.append(item)
+            elif item.kind == "entry" and _copied(item.id, scope):
+                marked.append(_marked_shown(item, scope))
+        flags = [f for f in await self._flags(None) if f.journal_id in whole] if self._flags else []
         brief = compute_brief(
             entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
         )
-        return dataclasses.replace(brief, journals=names)
+        copied_ids = {e.id for e in entries if e.journal_id in limited}
+        copied_ids |= {i.id for i in marked if by_name.get(i.journal) in limited}
+        discuss = [  # what the therapist may not read is said, not left blank (NU51 F5)
+            {**item, "text_shared": False}
+            if item["id"] in copied_ids and not item["title"] and not item["preview"]
+            else item
+            for item in brief.to_discuss
+        ]
+        return dataclasses.replace(
+            brief,
+            to_discuss=discuss,
+            journals=names,
+            therapist=normalize_username(therapist) if journals is None and therapist else None,
+        )
+
+    async def _shared_with(
+        self, therapist: str, owned: list[LocalJournal]
+    ) -> tuple[list[LocalJournal], dict[str, _CopyScope]]:
+        """What a brief for `therapist` covers by default: those of `owned` (this account's
+        journals, copies left out) shared with them whole, and those shared with them as a
+        field-level copy, each with its copy's scope (by the source's id, hex), from the
+        verified chains on this device. InvalidInput (subject BRIEF_SCOPE) when there are
+        none."""
+        wanted = normalize_username(therapist)
+        shares = [
+            s
+            for s in await self._sharing.shares(local_only=True)
+            if s.member == wanted and not s.expired and not s.unseen
+        ]
+        mine = {j.journal_id.hex(): j for j in owned}
+        chosen = {s.journal_id for s in shares if s.kind == "journal" and s.journal_id in mine}
+        copies = self._sharing.disclosures()
+        limited: dict[str, _CopyScope] = {}
+        key = self._replica.profile.secrets.account_key
+        for share in shares:
+            settings = copies.get(bytes.fromhex(share.journal_id))
+            if share.kind != "mirror" or settings is None or settings.mirror_of is None:
+                continue
+            source = settings.mirror_of.hex()
+            if source not in mine or source in chosen:
+                continue  # shared whole as well: the whole journal is theirs to read
+            held = frozenset(
+                d.doc_id
+                for d in await self._replica.store.documents(bytes.fromhex(share.journal_id))
+            )
+            scope = _CopyScope(key, bytes.fromhex(share.journal_id), settings.fields, held)
+            limited[source] = limited[source].wider(scope) if source in limited else scope
+        if not chosen and not limited:
+            raise InvalidInput(
+                f"you share no journal with {wanted}: a brief covers what you share with them; "
+                "name the journals it covers to share one anyway",
+                subject=BRIEF_SCOPE,
+                names={"member": wanted},
+            )
+        return [mine[i] for i in sorted(chosen | set(limited))], limited
 
     async def _chosen(self, wanted: Sequence[str], owned: list[LocalJournal]) -> list[LocalJournal]:
         """The journals `prepare(journals=wanted)` names, each one of `owned` (this account's
@@ -283,14 +380,15 @@ class Briefs:
         first). Needs the network.
 
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
-        `fingerprint`, no `trust_on_first_use`) or yourself; NotFound for an unknown
+        `fingerprint`, no `trust_on_first_use`), yourself, or a brief prepared for another
+        therapist (`Brief.therapist`); NotFound for an unknown
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
         reached; NetworkError (RateLimited included) when the server cannot be reached or
         asks to wait; UpdateNeeded while a journal you own holds changes you wrote with a
         newer app version this one cannot read (the brief could be stale: nothing shared).
 
-            brief = await client.briefs.prepare()
+            brief = await client.briefs.prepare(therapist="drsmith")
             await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
         """
         me = self._replica.profile.account_id
@@ -304,6 +402,12 @@ class Briefs:
         share_expiry(end)  # InvalidInput for an end not in the future
         if normalize_username(username) == self._replica.profile.username:
             raise InvalidInput("you cannot share a brief with yourself")
+        if brief.therapist is not None and brief.therapist != normalize_username(username):
+            raise InvalidInput(  # it covers what is shared with that therapist, not this one
+                f"this brief covers what you share with {brief.therapist}, not with "
+                f"{normalize_username(username)}: prepare one for them",
+                subject=BRIEF_SCOPE,
+            )
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == me:
             raise InvalidInput("you cannot share a brief with yourself")
@@ -669,6 +773,81 @@ def _ending_soon(
 
 ENDING_SOON_DAYS = 3
 """The caseload says a share ends this many days ahead of its owner-signed end date."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _CopyScope:
+    """What a field-level copy kept for a therapist holds of its source journal: the copy
+    (`journal_id`), the `fields` it shares (None: every one) and the ids of the documents
+    in it (`held`), so a brief for that therapist takes of the source only what the copy
+    holds, with those fields."""
+
+    account_key: bytes
+    journal_id: bytes
+    fields: tuple[str, ...] | None
+    held: frozenset[bytes]
+    others: tuple[_CopyScope, ...] = ()
+
+    def shares(self, field: str) -> bool:
+        return any(s.fields is None or field in s.fields for s in (self, *self.others))
+
+    def holds(self, doc_id: str) -> bool:
+        try:
+            raw = bytes.fromhex(doc_id)
+        except ValueError:
+            return False
+        return any(
+            keys.disclosure_doc_id(s.account_key, raw, s.journal_id) in s.held
+            for s in (self, *self.others)
+        )
+
+    def wider(self, other: _CopyScope) -> _CopyScope:
+        """Two copies of one journal for one therapist: what either holds."""
+        return dataclasses.replace(self, others=(*self.others, other))
+
+    def words(self) -> str:
+        """ " (mood, tags)": the fields shared, as the copy's name gives them."""
+        shared = [f for f in DISCLOSABLE if self.shares(f)]
+        return f" ({', '.join(shared)})" if shared else ""
+
+
+def _fields_words(scope: _CopyScope | None) -> str:
+    return scope.words() if scope is not None else ""
+
+
+def _copied(doc_id: str, scope: _CopyScope | None) -> bool:
+    return scope is not None and scope.holds(doc_id)
+
+
+def _entry_shown(entry: Entry, scope: _CopyScope | None) -> Entry:
+    """`entry` with only the fields `scope` shares (as it is: a journal shared whole)."""
+    if scope is None:
+        return entry
+    return dataclasses.replace(
+        entry,
+        title=entry.title if scope.shares("title") else "",
+        body=entry.body if scope.shares("body") else "",
+        mood=entry.mood if scope.shares("mood") else None,
+        tags=entry.tags if scope.shares("tags") else (),
+        emotions=entry.emotions if scope.shares("emotions") else (),
+    )
+
+
+def _result_shown(result: MeasureResult, scope: _CopyScope | None) -> MeasureResult:
+    """`result` as a copy carries it: its answers only where the copy shares them."""
+    if scope is None or scope.shares(ANSWERS):
+        return result
+    return dataclasses.replace(result, answers=None)
+
+
+def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:
+    """An entry marked to discuss, of a journal shared as a copy: its words only as far as
+    the copy shares them."""
+    return dataclasses.replace(
+        item,
+        title=item.title if scope.shares("title") else "",
+        preview=item.preview if scope.shares("body") else "",
+    )
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:

@@ -121,7 +121,13 @@ MERGED = "~merged"
 local field writes (value: when this device had changed the text, ms; `at`: when the sync
 merged it), for `client.entries.merges`. Not a field: history leaves it out."""
 
-MARKS = (EDITED, WRITTEN_BODY, MERGED, TAG_OPS, TAGS_ARRIVED)
+BODY_BEFORE = "~body_before"
+"""The name under which an entry's body as it was before this device's first text edit not
+yet compared by a sync is kept in the local field writes (beside WRITTEN_BODY), so that the
+words this device added can be told apart (`added_text`) when another device deletes the
+entry for good before receiving them (`OvertakenEdit.kept_text`). Not a field."""
+
+MARKS = (EDITED, WRITTEN_BODY, BODY_BEFORE, MERGED, TAG_OPS, TAGS_ARRIVED)
 """The names in the local field writes that are marks, not a field's values."""
 
 MERGED_TEXTS = {"entry": "body", "goal": "why", "safety_plan": "plan"}
@@ -261,28 +267,52 @@ def settled_fields(
     return found
 
 
+def added_text(before: str, after: str) -> str:
+    """The part of `after` that is not in `before`: what lies between the longest common
+    start and the longest common end of the two texts (an append: the text appended; several
+    changes apart: from the first change to the last), without the blank space around it.
+    "" when `after` adds nothing (text only removed). Linear in the texts' length."""
+    start = 0
+    most = min(len(before), len(after))
+    while start < most and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < most - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    return after[start : len(after) - end].strip()
+
+
 @dataclass(frozen=True)
 class OvertakenEdit:
     """An entry edited on this device (last at `edited_at`, UTC) that another device
     (`device`: its name, "" when unknown) moved to the trash (`deleted` False: the edit is
     in the trashed entry, and `client.entries.restore(entry_id)` brings it back with it) or
     deleted for good (`deleted` True: the edit went with it) without having received the
-    edit. `title` is the entry's title ("" for a deleted one: its content is cleared)."""
+    edit. `title` is the entry's title ("" for a deleted one: its content is cleared).
+    `kept_text`: for one deleted for good, the words this device wrote in its text that went
+    with it (`added_text` of the body before its first edit not yet synced and after its
+    last: an append's text), for the app to keep where its user can save them as a new
+    entry; "" when its edits added no words (or none are known). `journal`: the entry's
+    journal, as `client.journals.list` names it ("" when not known)."""
 
     entry_id: str
     title: str
     deleted: bool
     device: str
     edited_at: datetime
+    kept_text: str = ""
+    journal: str = ""
 
-    def line(self, clock: Clock = utc_clock, *, restore: str = "") -> str:
+    def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited
         on this device at 2026-12-01 18:47 UTC, was deleted for good on phone before it
         received that edit; the edit went with it." or "Trashed: entry ... was moved to the
         trash on phone before it received that edit. The edit is kept in it: restoring the
         entry brings it back with it." `restore` replaces the words after "The edit is
         kept in it: " with the app's own (the CLI: "`tj restore 3f2a9c8d1e0b` brings the
-        entry back with it (`tj show` reads it in the trash)."); times by `clock`."""
+        entry back with it (`tj show` reads it in the trash)."); times by `clock`. `kept`:
+        for a deleted one, where the app keeps `kept_text` and how to save it ("... the
+        edit went with it. The words this device added are kept: {kept}")."""
         titled = f' ("{self.title}")' if self.title else ""
         where = f"on {self.device}" if self.device else "on another device"
         entry = self.entry_id[:ID_SHOWN]
@@ -291,6 +321,7 @@ class OvertakenEdit:
             return (
                 f"Deleted: entry {entry}, edited on this device at {at}, was deleted for good "
                 f"{where} before it received that edit; the edit went with it."
+                + (f" The words this device added are kept: {kept}" if kept else "")
             )
         how = restore or "restoring the entry brings it back with it."
         return (
@@ -306,6 +337,8 @@ class OvertakenEdit:
             "deleted": self.deleted,
             "device": self.device,
             "edited_at": self.edited_at.isoformat(),
+            "kept_text": self.kept_text,
+            "journal": self.journal,
         }
 
 

@@ -799,6 +799,16 @@ class Shares:
         local = await self._context.local_journal(journal)
         return self._context.replica.copy_still_read(local, await self._context.store.journals())
 
+    async def is_copy(self, journal: str) -> bool:
+        """Whether a journal another account shares with this one (`"owner/name"` or its id,
+        as `leave` takes it) is a copy its owner keeps for this account (some fields of
+        their journal, or entries and results shared one by one), by its owner-signed chain
+        this device verified: such a copy never carries safety flags. No network. Raises
+        NotFound for an unknown journal."""
+        await self._context.replica.load_access()
+        local = await self._context.local_journal(journal)
+        return self._context.replica.is_copy_shared_with_me(local)
+
     async def forget(
         self, journal: str, *, unlisted: bool = False, check_only: bool = False
     ) -> bool:

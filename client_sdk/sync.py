@@ -668,6 +668,15 @@ def problem_kind(message: str, record_id: bytes | None) -> str:
     return message.replace(named, "the record").replace(record_id.hex(), "it")
 
 
+def own_device(source: str) -> str:
+    """One of this account's devices, named by a news source, after "on": "your phone" for a
+    device's name, but "a device signed out since" and "another device (3f2a9c8d1e0b)" as
+    they are (not "your a device ...")."""
+    if source.startswith(("a device ", "another device")):
+        return source
+    return f"your {source}"
+
+
 @dataclass
 class SyncReport:
     """What one `Client.sync()` did; `problems` says, in words, what failed verification
@@ -843,7 +852,7 @@ class SyncReport:
             return (not (others and source in flagged), others, source.casefold(), source)
 
         for others, source in sorted(groups, key=order):
-            named = f"{source}:" if others else f"on your {source}:"
+            named = f"{source}:" if others else f"on {own_device(source)}:"
             lines.append(f"{named} {', '.join(groups[others, source])}")
         counted = self._counted()
         return lines + ([", ".join(counted)] if counted else [])

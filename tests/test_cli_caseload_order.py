@@ -43,12 +43,12 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     assert row["flags"][0] in [
         "PHQ-9 item 9 answered above 0 on " + day for day in days_from(start)
     ]  # the day it was taken
-    assert "share ended: maya/Personal" in row["flags"] and row["tier"] == 1
+    assert "ended: maya/Personal" in row["flags"] and row["tier"] == 1
     [score] = row["scores"]  # 16 in the kept copy, then 18 shared alone: one series
     assert (score["score"], score["change"]["earlier"], score["change"]["change"]) == (18, 16, 2)
     assert row["entries_this_week"] == 2 and row["mood_recent"] == 4.0  # both entries
     shown = (await drlee.ok("caseload", env={"COLUMNS": "200"})).stdout
-    assert "item 9 answered above 0" in shown and "share ended: maya/Personal" in shown
+    assert "item 9 answered above 0" in shown and "ended: maya/Personal" in shown
 
 
 async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_form(

@@ -70,7 +70,7 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     farid = await sharing(signup, "farid", entries=3)
     taken = await farid.measures.take("phq9", ITEM_9)
     assert (await farid.safety.respond(taken.result)).flagged_to == ["tom"]
-    await farid.briefs.share(await farid.briefs.prepare(), "tom")
+    await farid.briefs.share(await farid.briefs.prepare(journals=["Personal"]), "tom")
     await farid.sync()
     again = await tom.tj("sync")
     assert again.exit_code == 0, again.output

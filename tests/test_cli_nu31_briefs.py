@@ -78,7 +78,7 @@ async def test_a_brief_is_no_journal_when_a_client_is_named_alone(
 
     # a client who shares nothing but a brief: said so, not "no journal named"
     ben = await new_device(live_server, tmp_path, "ben")
-    await ben.ok("brief", "drsmith", "--trust-on-first-use", "--yes")
+    await ben.ok("brief", "drsmith", "--journal", "Personal", "--trust-on-first-use", "--yes")
     await drsmith.ok("sync")
     only = await drsmith.tj("list", "--journal", "ben")
     assert only.exit_code != 0

@@ -134,17 +134,20 @@ async def test_a_brief_names_the_journals_it_covers_and_journal_limits_them(
     tmp_path: Path,
 ) -> None:
     """#4: `tj brief drsmith` digested every journal of the account, a private one too,
-    without saying so. The default stays every journal owned (the README and protocol.md
-    describe no other), and the brief says which in its "Covers:" line; `--journal`
-    (repeatable) limits it; an unknown journal is one error line and shares nothing."""
+    without saying so. The brief says which in its "Covers:" line: by default what is shared
+    with the therapist (NU51 F5: Personal, not the private Night dreams); `--journal`
+    (repeatable) names them instead; an unknown journal is one error line and shares
+    nothing."""
     await new_device(live_server, tmp_path, "drsmith")  # an account: checked first (NU36 #10)
     await laptop.ok("journal", "create", "Night dreams")
     await laptop.ok("write", "--mood", "4", "Shared day.")
     await laptop.ok("write", "--journal", "Night dreams", "--mood", "2", "A private dream.")
-    every = await laptop.tj("brief", "drsmith")  # a script without --yes: shown, not shared
-    assert every.exit_code == 1, every.output
-    lines = every.stdout.splitlines()
-    assert lines[1] == "Covers: 'Night dreams', 'Personal'" and "Entries: 2" in lines, lines
+    await laptop.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    shared = await laptop.tj("brief", "drsmith")  # a script without --yes: shown, not shared
+    assert shared.exit_code == 1, shared.output
+    lines = shared.stdout.splitlines()
+    assert lines[1] == "Covers: 'Personal'" and "Entries: 1" in lines, lines
+    assert "private dream" not in shared.stdout
     one = await laptop.tj("brief", "drsmith", "--journal", "Personal")
     lines = one.stdout.splitlines()
     assert lines[1] == "Covers: 'Personal'" and "Entries: 1" in lines, lines
@@ -166,7 +169,7 @@ async def test_briefs_prepare_takes_journal_names_or_ids_and_refuses_unknown_one
     await laptop.ok("write", "Shared day.")
     await laptop.ok("write", "--journal", "Night dreams", "A private dream.")
     async with await Client.open(laptop.home) as client:
-        every = await client.briefs.prepare()
+        every = await client.briefs.prepare(journals=["Personal", "Night dreams"])
         assert (every.journals, every.entries) == (["Night dreams", "Personal"], 2)
         assert every.to_dict()["journals"] == ["Night dreams", "Personal"]
         [dreams] = [j for j in await client.journals.list() if j.name == "Night dreams"]

@@ -151,10 +151,10 @@ async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(
     assert "Nothing is marked to discuss." not in told
     assert "Nothing is marked with `tj discuss`." in told
     assert (
-        'Also in your next brief (the last 14 days): 1 entry tagged "to-discuss": Tagged to '
-        "discuss via tag." in told
+        "Also in your next brief where it covers their journal (the last 14 days): 1 entry "
+        'tagged "to-discuss": Tagged to discuss via tag.' in told
     ), told
-    brief = await ben.tj("brief", "drsmith", "--days", "14", input="n\n")
+    brief = await ben.tj("brief", "drsmith", "--days", "14", "--journal", "Personal", input="n\n")
     assert "Tagged to discuss via tag" in brief.stdout  # the two agree
 
     marked = (await ben.ok("write", "Marked instead.")).stdout.strip()

@@ -227,7 +227,7 @@ def test_an_ended_share_and_an_end_of_day_are_never_split() -> None:
     rows = [
         ("Personal", THERAPIST, "annotate", "every field", "ended 2026-12-04 00:20", "-"),
         (f"Brief 2026-12-04 00:08 for {THERAPIST}", THERAPIST, "read", "one pre-session brief",
-         "2026-12-18 00:08", "no (a copy)"),
+         "2026-12-18 00:08", "no (a brief)"),
         ("Personal", "dana-therapist", "read", "every field", "2026-12-05 (end of day)", "no"),
     ]  # fmt: skip
     for width in (80, 120):

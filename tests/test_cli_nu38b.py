@@ -64,7 +64,8 @@ async def test_a_brief_fits_the_terminal(live_server: RunningServer, tmp_path: P
     for n in range(3):
         await ana.ok("journal", "create", f"{LONG_NAME} {n}")
         await ana.ok("write", "--journal", f"{LONG_NAME} {n}", "--mood", "5", "A day.")
-    brief = await ana.tj("brief", "drsmith", TOFU, input="n\n", env={"COLUMNS": "80"})
+    chosen = [part for n in range(3) for part in ("--journal", f"{LONG_NAME} {n}")]
+    brief = await ana.tj("brief", "drsmith", *chosen, TOFU, input="n\n", env={"COLUMNS": "80"})
     assert brief.exit_code == 0, brief.output
     assert all(len(line) <= 80 for line in brief.stdout.splitlines()), brief.stdout
     covers = [line for line in brief.stdout.splitlines() if line.startswith("Covers: ")]

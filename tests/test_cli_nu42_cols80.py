@@ -166,7 +166,7 @@ async def test_a_briefs_row_is_one_line_with_the_client_first(
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("write", "--mood", "4", "A week.")
-    await ana.ok("brief", "drsmith", "--yes", TOFU)
+    await ana.ok("brief", "drsmith", "--journal", "Personal", "--yes", TOFU)
     await drsmith.ok("sync")
     table = await shown(drsmith, width, "briefs")
     assert table.splitlines()[0].split() == ["client", "id", "shared", "expires"], table

@@ -82,7 +82,9 @@ async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the
     assert (marked["id"], marked["kind"], marked["title"]) == (written["id"], "entry", "The move")
     listed = await ana.ok("discuss")
     assert "The move" in listed.stdout
-    shown = await ana.tj("brief", "drsmith", input="n\n")  # read: drsmith's keys not known
+    shown = await ana.tj(
+        "brief", "drsmith", "--journal", "Personal", input="n\n"
+    )  # read: drsmith's keys not known
     assert "To discuss:" in shown.stdout and "- The move" in shown.stdout
     assert await ana.json("discuss", written["id"], "--off") == []
     await ana.ok("discuss", written["id"])
@@ -108,7 +110,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     await ana.ok("safety", "plan", "--share-flags", input="y\n")  # names drsmith, asks
     taken = await ana.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
     assert taken.exit_code == 0 and "not monitored in real time" in taken.stderr
-    await ana.ok("brief", "drsmith", "--yes")
+    await ana.ok("brief", "drsmith", "--journal", "Personal", "--yes")
     await drsmith.ok("sync")
 
     shared = await drsmith.json("shared-with-me")
@@ -232,7 +234,14 @@ async def test_an_expired_brief_is_listed_expired_and_tj_show_says_when(
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("write", "--mood", "5", "A week.")
     shared = await ana.json(
-        "brief", "drsmith", "--yes", "--until", "tomorrow", "--trust-on-first-use"
+        "brief",
+        "drsmith",
+        "--journal",
+        "Personal",
+        "--yes",
+        "--until",
+        "tomorrow",
+        "--trust-on-first-use",
     )
     end = datetime.fromisoformat(shared["share"]["expires_at"])
     listed = (await drsmith.ok("briefs")).stdout
@@ -292,12 +301,14 @@ async def test_tj_brief_asks_for_the_fingerprint_before_it_asks_to_share(
     emma = await new_device(live_server, tmp_path, "emma")
     await new_device(live_server, tmp_path, "drruiz")
     await emma.ok("write", "--mood", "6", "A day.")
-    read = await emma.tj("brief", "drruiz", input="y\n")
+    read = await emma.tj("brief", "drruiz", "--journal", "Personal", input="y\n")
     assert read.exit_code == 1 and "Mood: " in read.stdout  # the digest, to read
     assert "Share this brief" not in read.stderr
     assert "Not shared: to share it, confirm drruiz's fingerprint first" in read.stderr
-    refused = await emma.tj("brief", "drruiz", "--yes")
+    refused = await emma.tj("brief", "drruiz", "--journal", "Personal", "--yes")
     assert refused.exit_code != 0 and "fingerprint first" in refused.stderr
     assert refused.stdout == ""  # refused before the digest
-    shared = await emma.tj("brief", "drruiz", "--trust-on-first-use", input="y\n")
+    shared = await emma.tj(
+        "brief", "drruiz", "--journal", "Personal", "--trust-on-first-use", input="y\n"
+    )
     assert shared.exit_code == 0 and "Share this brief with drruiz?" in shared.stderr

@@ -83,7 +83,7 @@ async def test_every_share_with_a_fingerprint_asks_before_replacing_a_freed_name
     by_entry = await kim.tj("share-entry", entry[:8], "drlee", "--fingerprint", fingerprint)
     assert by_entry.exit_code == 1 and WARNED in said(by_entry), said(by_entry)
     assert "pass --yes" in said(by_entry)
-    brief = await kim.tj("brief", "drlee", "--fingerprint", fingerprint)
+    brief = await kim.tj("brief", "drlee", "--journal", "Personal", "--fingerprint", fingerprint)
     assert brief.exit_code == 1 and WARNED in said(brief) and FREED in said(brief), said(brief)
     assert "Shared the brief" not in said(brief)
     result = ("measure", "share", taken["id"][:8], "drlee", "--fingerprint", fingerprint)

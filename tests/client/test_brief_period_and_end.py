@@ -76,7 +76,7 @@ async def test_an_expired_brief_is_listed_as_expired_with_when_on_both_sides(
     await ana.entries.write("Personal", "Before the session.", mood=4)
     until = datetime.now().astimezone() + timedelta(days=1)
     shared = await ana.briefs.share(
-        await ana.briefs.prepare(),
+        await ana.briefs.prepare(journals=["Personal"]),
         "tom",
         expires_at=until,
         fingerprint=await tom.shares.fingerprint(),
@@ -110,7 +110,9 @@ async def test_a_brief_the_client_unshared_early_is_listed_as_unshared(
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", fingerprint=await tom.shares.fingerprint()
+        await ana.briefs.prepare(journals=["Personal"]),
+        "tom",
+        fingerprint=await tom.shares.fingerprint(),
     )
     await tom.sync()
     [live] = await tom.briefs.received()

@@ -25,14 +25,18 @@ async def test_a_brief_whose_share_fails_is_removed_with_its_journal(
 
     hostile.holds["/v1/journals/rotate"] = refuse  # how a new share is granted
     with pytest.raises(TJError):
-        await ana.briefs.share(await ana.briefs.prepare(), "drsmith", fingerprint=fingerprint)
+        await ana.briefs.share(
+            await ana.briefs.prepare(journals=["Personal"]), "drsmith", fingerprint=fingerprint
+        )
     assert "/v1/journals/create" in hostile.paths  # the brief's journal was made, then...
     assert "/v1/journals/delete" in hostile.paths  # ...deleted when the share failed
     del hostile.holds["/v1/journals/rotate"]
     assert {j.id for j in await ana.journals.list()} == before
     assert await ana.briefs.received() == []
 
-    shared = await ana.briefs.share(await ana.briefs.prepare(), "drsmith", fingerprint=fingerprint)
+    shared = await ana.briefs.share(
+        await ana.briefs.prepare(journals=["Personal"]), "drsmith", fingerprint=fingerprint
+    )
     assert shared.member == "drsmith"
     await drsmith.sync()
     assert [b.client for b in await drsmith.briefs.received()] == ["ana"]

@@ -20,7 +20,9 @@ async def test_a_brief_that_says_item_9_above_0_ranks_its_client_first(
         await share_with(client, drsmith, only=["mood", "tags"])
     await ben.measures.take("phq9", ITEM_9_ABOVE_0)
     fingerprint = await drsmith.shares.fingerprint()
-    await ben.briefs.share(await ben.briefs.prepare(), "drsmith", fingerprint=fingerprint)
+    await ben.briefs.share(
+        await ben.briefs.prepare(journals=["Personal"]), "drsmith", fingerprint=fingerprint
+    )
     for client in (ben, ana, drsmith):
         await client.sync()
     assert await drsmith.measures.list() == []  # the result itself is not shared

@@ -337,7 +337,7 @@ async def test_sharing_a_brief_waits_for_the_update(
     await write_newer(laptop, "from the newer app")
     await laptop.sync(strict=True)
     await phone.sync(strict=True)
-    brief = await phone.briefs.prepare()
+    brief = await phone.briefs.prepare(journals=["Personal"])
     with pytest.raises(UpdateNeeded, match="update the app.*share a brief"):
         await phone.briefs.share(brief, "tom", fingerprint=await tom.shares.fingerprint())
     await tom.sync(strict=True)

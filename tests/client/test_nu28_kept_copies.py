@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from client_sdk import Client
+from client_sdk.caseload import ENDED_JOURNALS, UNLISTED_ENDED
 from client_sdk.errors import SharedAgain
 from client_sdk.replica import copied_journal
 from tests.client.sharing_support import journal_id, server_db, share_with
@@ -113,16 +114,19 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
     await ana.shares.revoke("Personal", "drsmith")
     await drsmith.sync()
     [row] = await drsmith.caseload.list()
-    assert row.share_ended and "share ended" in row.flags  # the only share: said
+    # the only share: said (no signed end on this device: the server's word, UNLISTED_ENDED)
+    assert row.share_ended and UNLISTED_ENDED in row.flags
 
     await share_with(ana, drsmith, role="annotate")  # the whole journal again
     await drsmith.sync()
-    assert not [f for f in await flags(drsmith) if "share ended" in f]
+    assert not [
+        f for f in await flags(drsmith) if "share ended" in f or f.startswith(ENDED_JOURNALS)
+    ]
 
     await ana.shares.revoke("Personal", "drsmith")  # that ends too: said again
     await drsmith.sync()
     [row] = await drsmith.caseload.list()
-    assert row.share_ended and "share ended" in row.flags
+    assert row.share_ended and UNLISTED_ENDED in row.flags  # the server's word (as above)
 
 
 async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_copy_flag(
@@ -140,7 +144,9 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     tomorrow = datetime.now().astimezone() + timedelta(days=1)
     await share_with(ana, drsmith, role="annotate", expires_at=tomorrow)
     await drsmith.sync()
-    assert not [f for f in await flags(drsmith) if "share ended" in f]
+    assert not [
+        f for f in await flags(drsmith) if "share ended" in f or f.startswith(ENDED_JOURNALS)
+    ]
 
     personal = await journal_id(ana, "Personal")
     with closing(sqlite3.connect(server_db(live_server))) as db, db:
@@ -155,12 +161,12 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "annotate"  # as the last sync, before the end, stored it
     [row] = await drsmith.caseload.list(now=now)
-    assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
+    assert any(f.startswith(ENDED_JOURNALS) and COPY in f for f in row.flags), row.flags
     await drsmith.sync()
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "revoked"  # the signed end date, whatever the server lists
     [row] = await drsmith.caseload.list(now=now)
-    assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
+    assert any(f.startswith(ENDED_JOURNALS) and COPY in f for f in row.flags), row.flags
 
 
 async def test_an_ended_copy_of_another_journal_stays_flagged(signup: ClientFactory) -> None:
@@ -170,7 +176,7 @@ async def test_an_ended_copy_of_another_journal_stays_flagged(signup: ClientFact
     await share_with(ana, drsmith, "Work")
     await ana.shares.revoke("Personal", "drsmith")
     await drsmith.sync()
-    assert f"share ended: ana/{COPY}" in await flags(drsmith)
+    assert f"ended: ana/{COPY}" in await flags(drsmith)
 
 
 def test_the_copied_journal_is_read_from_the_copy_name() -> None:

@@ -20,7 +20,7 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
                     tags=["to-discuss"])  # fmt: skip
     await ana.entries.write("Personal", "Private thoughts.", mood=5)
     await ana.measures.take("gad7", [1] * 7)
-    brief = await ana.briefs.prepare()
+    brief = await ana.briefs.prepare(journals=["Personal"])
     assert [e["title"] for e in brief.to_discuss] == ["Sister"]
     until = datetime.now().astimezone() + timedelta(days=3)
     shared = await ana.briefs.share(
@@ -130,7 +130,9 @@ async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_br
     assert [i.id for i in await phone.briefs.to_discuss()] == [old.id, mine.id, reply.id]
 
     await ana.briefs.mark_to_discuss(mine.id, False)
-    brief = await ana.briefs.prepare()  # 14 days: the 60-day-old entry is listed all the same
+    brief = await ana.briefs.prepare(
+        journals=["Personal"]
+    )  # 14 days: the 60-day-old entry is listed all the same
     assert [(e["id"], e["kind"]) for e in brief.to_discuss] == [
         (old.id, "entry"),
         (reply.id, "note"),
@@ -168,4 +170,4 @@ async def test_a_therapist_marking_their_own_note_to_discuss_does_not_reach_the_
     [seen] = [n for n in await ana.notes.list("Personal") if n.id == note.id]
     assert seen.by_therapist  # the note and the change were accepted: tom may edit his note
     assert await ana.briefs.to_discuss() == []
-    assert (await ana.briefs.prepare()).to_discuss == []
+    assert (await ana.briefs.prepare(journals=["Personal"])).to_discuss == []

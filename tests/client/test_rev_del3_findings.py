@@ -35,7 +35,7 @@ async def share_brief_saying(
     monkeypatch.setattr(
         Brief, "to_dict", lambda self: real(self) | {"safety_items": [item | changed]}
     )
-    brief = await ben.briefs.prepare()
+    brief = await ben.briefs.prepare(journals=["Personal"])
     await ben.briefs.share(brief, "drsmith", fingerprint=await drsmith.shares.fingerprint())
     monkeypatch.setattr(Brief, "to_dict", real)
 

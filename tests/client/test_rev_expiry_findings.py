@@ -121,7 +121,10 @@ async def test_a_client_who_shared_only_a_brief_past_its_end_is_no_live_caseload
     until = datetime.now().astimezone() + timedelta(days=1)
     fingerprint = await tom.shares.fingerprint()
     await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", expires_at=until, fingerprint=fingerprint
+        await ana.briefs.prepare(journals=["Personal"]),
+        "tom",
+        expires_at=until,
+        fingerprint=fingerprint,
     )
     await tom.sync()
     assert [r.client for r in await tom.caseload.list()] == ["ana"]
@@ -201,7 +204,7 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     await drsmith.sync()
 
     [row] = await drsmith.caseload.list()
-    assert f"share ended: ana/{COPY}" in row.flags, row.flags
+    assert f"ended: ana/{COPY}" in row.flags, row.flags
 
 
 async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide_a_copys_end(
@@ -243,4 +246,4 @@ async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide
     assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
     [row] = await drsmith.caseload.list()
-    assert f"share ended: ana/{COPY}" in row.flags, row.flags
+    assert f"ended: ana/{COPY}" in row.flags, row.flags

@@ -186,7 +186,9 @@ async def test_an_import_never_writes_into_a_brief(signup: ClientFactory) -> Non
     ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
     await ana.entries.write("Personal", "Before the session.", mood=4)
     await ana.briefs.share(
-        await ana.briefs.prepare(), "tom", fingerprint=await tom.shares.fingerprint()
+        await ana.briefs.prepare(journals=["Personal"]),
+        "tom",
+        fingerprint=await tom.shares.fingerprint(),
     )
     held = await ana.context.store.journals()
     [brief] = [j for j in held if j.journal_id in await ana.context.brief_journals(held)]

@@ -23,7 +23,9 @@ async def _two_kims(
     fingerprint = await drsmith.shares.fingerprint()
     if old_brief_at is not None:
         await kim.briefs.share(
-            await kim.briefs.prepare(now=old_brief_at), "drsmith", fingerprint=fingerprint
+            await kim.briefs.prepare(journals=["Personal"], now=old_brief_at),
+            "drsmith",
+            fingerprint=fingerprint,
         )
     await kim.sync()
     await drsmith.sync()
@@ -68,7 +70,9 @@ async def test_a_brief_only_new_kim_keeps_the_plain_name(signup: ClientFactory) 
     both rows got the "(account ...)" suffix. A live brief alone is sharing."""
     drsmith, other, old_id = await _two_kims(signup)
     await other.briefs.share(
-        await other.briefs.prepare(), "drsmith", fingerprint=await drsmith.shares.fingerprint()
+        await other.briefs.prepare(journals=["Personal"]),
+        "drsmith",
+        fingerprint=await drsmith.shares.fingerprint(),
     )
     await other.sync()
     await drsmith.sync()
@@ -94,7 +98,7 @@ async def test_same_brief_name_of_two_accounts_does_not_hang_on_the_store_order(
     await share_with(other, drsmith, only=["mood", "tags"])
     await other.measures.take("phq9", ITEM_9_ABOVE_0)
     await other.briefs.share(
-        await other.briefs.prepare(now=when),
+        await other.briefs.prepare(journals=["Personal"], now=when),
         "drsmith",
         fingerprint=await drsmith.shares.fingerprint(),
     )

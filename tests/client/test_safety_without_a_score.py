@@ -34,7 +34,7 @@ async def test_a_stopped_questionnaire_seals_a_flag_without_a_score_and_the_brie
     await drsmith.sync()
 
     await ben.sync()
-    brief = await ben.briefs.prepare()
+    brief = await ben.briefs.prepare(journals=["Personal"])
     [raised] = brief.safety_flags
     assert (raised["scored"], raised["item"]) == (False, 9)
     assert [a["by"] for a in raised["acknowledged"]] == ["drsmith"]

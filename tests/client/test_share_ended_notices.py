@@ -206,7 +206,7 @@ async def test_a_brief_reaching_its_end_date_is_no_news_to_either_side(
     # A pre-session brief is shared for one session until an end date: its end is not a
     # share the client renews, and the client's list of shares does not keep every old one.
     ana, tom, journal, end = await shared_until_tomorrow(signup)
-    brief = await ana.briefs.prepare()
+    brief = await ana.briefs.prepare(journals=["Personal"])
     await ana.briefs.share(
         brief,
         "tom",

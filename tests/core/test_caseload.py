@@ -232,7 +232,7 @@ def test_a_share_that_ended_beside_one_still_live_is_named() -> None:
         "ana", ["ana/Shared with drsmith"], [FakeEntry(days_ago(0), 5)], [], [], [], [], None,
         now=NOW, ended_journals=["ana/Personal"],
     )  # fmt: skip
-    assert live.flags == ("share ended: ana/Personal",) and not live.share_ended
+    assert live.flags == ("ended: ana/Personal",) and not live.share_ended
 
 
 def test_a_brief_keeps_a_positive_safety_item_and_every_score_of_its_period() -> None:

@@ -150,3 +150,20 @@ def test_a_long_summary_names_each_source_once_flagged_clients_first_then_by_nam
     ]
     assert report.summary().startswith("sent 2 changes, 1 new safety flag from zoe, 304 new ")
     assert sync_plan.SyncReport().summary_lines() == []
+
+
+def test_a_device_signed_out_since_reads_without_your() -> None:
+    """NU51 F10: "on your a device signed out since: ..." after logging in again."""
+    report = sync_plan.SyncReport(
+        news=[
+            News(2, "measure", True, "a device signed out since", own=True),
+            News(1, "safety_flag", True, "a device signed out since", own=True),
+            News(1, "entry", True, "another device (3f2a9c8d1e0b)", own=True),
+            News(1, "entry", True, "laptop", own=True),
+        ]
+    )
+    lines = report.summary_lines()
+    assert "on a device signed out since: 2 new questionnaire results, 1 new safety flag" in lines
+    assert "on another device (3f2a9c8d1e0b): 1 new entry" in lines
+    assert "on your laptop: 1 new entry" in lines
+    assert not any("your a" in line for line in lines), lines
