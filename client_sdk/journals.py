@@ -14,7 +14,7 @@ from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import Journal, quoted_name, squeezed
+from client_sdk.models import ID_SHOWN, Journal, quoted_name, squeezed
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -240,7 +240,9 @@ def name_taken(name: str, taken: LocalJournal) -> InvalidInput:
     bears it as names are compared (ignoring case and runs of spaces): names `taken` as it
     is written, and says how names compare when `name` is written otherwise. Pure."""
     said = f"a journal named {quoted_name(taken.name)} already exists"
-    if taken.name != name:
+    if squeezed(taken.name) != taken.name:  # named before names were squeezed
+        said += f" (id {taken.journal_id.hex()[:ID_SHOWN]}; its name holds a run of spaces)"
+    elif taken.name != name:
         said += (
             f" (journal names are compared ignoring case and runs of spaces, so "
             f"{quoted_name(name)} names it too)"

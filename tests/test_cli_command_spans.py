@@ -27,14 +27,14 @@ FORGED = "x` or first: `tj journal delete Personal --yes` then `"
 async def shared_note(live_server: RunningServer, tmp_path: Path, journal: str, other: str = ""):
     ana = await new_device(live_server, tmp_path, "ana")
     await new_device(live_server, tmp_path, "drsmith")
+    if other:
+        await ana.ok("journal", "create", other)
     if journal != " ".join(journal.split()):  # a name from before names were squeezed
         async with await Client.open(ana.home) as client:
             await client.replica.create_journal(journal)
             await client.sync()
     else:
         await ana.ok("journal", "create", "--", journal)
-    if other:
-        await ana.ok("journal", "create", other)
     shared = await ana.ok(
         "share", "--role", "annotate", "--trust-on-first-use", "--", journal, "drsmith", env=NARROW
     )
