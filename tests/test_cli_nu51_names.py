@@ -252,3 +252,19 @@ async def test_account_delete_names_tj_export_before_asking(
     assert f"run `{ana.command} export --out DIR` first" in said, said
     assert "nothing was deleted" in said and asked.exit_code == 1
     await ana.ok("list")  # still there
+
+
+def test_the_safety_messages_share_commands_name_an_unpasteable_journal_by_its_id() -> None:
+    from cli.safety import CLI_HINTS
+    from client_sdk.safety import reads_only_line, withheld_line
+
+    ident = "ab" * 16
+    for line in (
+        withheld_line(TICKS, ["drlee"], CLI_HINTS, ident),
+        reads_only_line(TICKS, ["drlee"], CLI_HINTS, ident),
+    ):
+        said = output.shown(output.one_line(line), prose=True)
+        assert f"`tj share {ident[:12]} drlee --role annotate" in said, said
+        assert "JOURNAL" not in said, said
+    plain = output.shown(withheld_line("Dreams", ["drlee"], CLI_HINTS, ident), prose=True)
+    assert "`tj share Dreams drlee --role annotate --safety-flags`" in plain, plain
