@@ -255,7 +255,9 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
       tj due --all --json
     """
 
-    async def work(client: Client) -> tuple[list[Due], list[Assignment], dict[str, Due]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[Due], list[Assignment], dict[str, Due], list[str]]:
         await synced_first(client)
         due = await client.assignments.due(journal_name, include_upcoming=include_upcoming)
         ended = await client.assignments.ended(journal_name)
@@ -265,10 +267,12 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
                 journal_name, include_upcoming=True, include_done=True, include_ended=True
             ):
                 done[item.assignment.id] = item
-        return due, ended, done
+        return due, ended, done, await doing_words(client, due)
 
-    found, ended, done = home.run(work)
+    found, ended, done, doing = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
+    if doing and not as_json:
+        output.message(f"To do {'it' if len(doing) == 1 else 'each'}: {'; '.join(doing)}.")
     if not as_json:
         for item in found:
             if not item.seen_by_assigner:
@@ -277,6 +281,39 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
         recent = [a for a in ended if a.share_ended and (a.share_ended.at or since) >= since]
         for line in ended_lines(recent, done):
             output.message(line, wrap=True)
+
+
+async def doing_words(client: Client, found: list[Due]) -> list[str]:
+    """For each of `found` in a journal of this account's own (a client's list): the command
+    that does it, after its short id when there are several: `tj measure take phq9` (in the
+    journal it counts in: for one assigned in a copy kept for a therapist, the journal the
+    copy is of, whose results complete it), `tj homework add sleep-diary --assignment ID`."""
+    from client_sdk.context import DEFAULT_JOURNAL
+
+    mine = {j.id: j for j in await client.journals.list() if j.own}
+    sources = {  # this device's verified chains: the sync just done read the server's
+        s.journal_id: (s.source or "", s.source_id)
+        for s in (await client.shares.list(local_only=True) if found else [])
+        if s.kind == "mirror" and s.source_id
+    }
+    said = []
+    for item in found:
+        assignment = item.assignment
+        if assignment.journal_id not in mine:
+            continue  # a client's, read by their therapist: theirs to do
+        if assignment.type == "homework":
+            short = output.short_id(assignment.id)
+            words = ["tj", "homework", "add", assignment.target, "--assignment", short]
+        else:
+            name, ident = sources.get(
+                assignment.journal_id, (mine[assignment.journal_id].name, assignment.journal_id)
+            )
+            words = ["tj", "measure", "take", assignment.target]
+            if name != DEFAULT_JOURNAL:
+                words += ["--journal", output.journal_word(name, ident)]
+        command = output.command(words)
+        said.append(command if len(found) == 1 else f"{output.short_id(assignment.id)} {command}")
+    return said
 
 
 @cli.group()

@@ -613,7 +613,7 @@ def list_entries(
     if others and chosen is not None:
         output.message(
             f"Listed {chosen.name}; {owner_named(chosen)} also has "
-            f"{output.and_words([repr(name) for name in others])} on this device (a share "
+            f"{output.and_words([output.quoted(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )
     if len(entries) < matching.total:  # cut by the default or by --limit: how to see the rest

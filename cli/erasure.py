@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 import click
 
 from cli import editor, output
-from cli.main import Home, cli, json_option, pass_home, password_file_option, username_of
+from cli.main import (
+    Home,
+    cli,
+    json_option,
+    pass_home,
+    password_file_option,
+    profile_words,
+    username_of,
+)
 from client_sdk.errors import TJError
 
 if TYPE_CHECKING:
@@ -36,9 +44,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     device forgets its local copy. Journals you shared stop being readable by your
     therapist's devices that have not synced them yet (what they downloaded stays with
     them); other devices of yours are signed out but keep their local copy until you log out
-    there. The confirmation names both. Export first if you want to keep anything (`tj export`). You confirm by typing
-    your username, and the server also needs your password (a stolen session is not
-    enough to erase an account).
+    there. The confirmation names both, and `tj export` to keep a copy first. You confirm
+    by typing your username, and the server also needs your password (a stolen session is
+    not enough to erase an account).
 
     \b
     Examples:
@@ -50,7 +58,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     if not yes:
         output.message(
             f"This erases the account {username} and every journal it owns, on the server "
-            "and on this device. It cannot be undone."
+            "and on this device. It cannot be undone. To keep a copy of your journals, run "
+            f"{output.command([*profile_words(home.path), 'export', '--out', 'DIR'])} first "
+            "(press Enter now: nothing is erased)."
         )
         for line in copies:
             output.message(line)

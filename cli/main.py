@@ -3,7 +3,8 @@
 Each command opens the local profile chosen with `--home` through the SDK, does one thing
 and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1
 (the command failed); usage mistakes exit with status 2 as click does them, and so does a
-value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name).
+value the SDK refuses as given (subject BAD_VALUE: an id's form, a tag, a title, a name;
+WEAK_PASSWORD: a new password or passphrase too short or too easy to guess).
 `tj sync` exits with status 3 when the server withholds records. A command whose change (or
 any change it synced) the server refused for good says which and why, keeps it on this
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
@@ -36,6 +37,7 @@ from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     BAD_VALUE,
+    WEAK_PASSWORD,
     CostBelowMinimum,
     CostLowered,
     InvalidInput,
@@ -387,6 +389,7 @@ SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
     "signup not on server": AccountNotFound,
     "you named": ValueRefused,  # a value refused as given (BAD_VALUE's, NU45 #4)
     BAD_VALUE: ValueRefused,  # a value refused as given: 2, as a bad option value (NU35 #8)
+    WEAK_PASSWORD: ValueRefused,  # a new password or passphrase refused: a value, as above
 }
 """The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
@@ -1804,13 +1807,16 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     Example:
       tj journal rename Dreams "Night dreams"
     """
-    renamed, note = home.run(
-        partial(then_sync, lambda client: client.journals.rename(old_name, new_name))
-    )
+
+    async def renaming(client: Client) -> tuple[str, Journal]:
+        before = await client.journals.get(old_name)  # its name, when named by its id
+        return before.name, await client.journals.rename(before.id, new_name)
+
+    (was, renamed), note = home.run(partial(then_sync, renaming))
     if as_json:
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
-        output.message(f"Renamed journal {old_name} to {renamed.name}; {note}.")
+        output.message(f"Renamed journal {was} to {renamed.name}; {note}.")
 
 
 @journal.command("archive")

@@ -36,7 +36,7 @@ from cli.terminal import ticked as ticked
 from cli.terminal import unmarked as unmarked
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
-from client_sdk.models import ID_SHOWN, read_time, share_end_text
+from client_sdk.models import ID_SHOWN, quoted_name, read_time, share_end_text
 from client_sdk.models import and_words as and_words
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
@@ -176,10 +176,12 @@ def prose(name: str) -> str:
 
 
 def quoted(value: object) -> str:
-    """`value` quoted in prose as every name and title in a message is (`repr`; NU48 #5),
-    a backtick in it written `\\x60`: a name never reads as the edge of a command in
-    backticks (REV-S11B S11B-1)."""
-    return repr(value).replace("`", "\\x60")
+    """`value` (a name, a title: anyone's text) quoted in a message as every name is, so that
+    what is shown can be typed back, into a command too (`client_sdk.models.quoted_name`,
+    the SDK's messages' rule): 'Personal', "Ana's day", $'Work \\x60stuff\\x60' (a backtick,
+    a control character written as the escape a shell reads back; no name reads as the edge
+    of a command in backticks)."""
+    return quoted_name(str(value))
 
 
 def note_line(note: str) -> str:
@@ -714,7 +716,7 @@ def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
     def named(m: MemberReceipt) -> str:
         if not m.through:
             return m.member
-        return f"{m.member} (through {and_words(sorted(repr(j) for j in m.through))})"
+        return f"{m.member} (through {and_words(sorted(quoted(j) for j in m.through))})"
 
     return {
         state: [named(m) for m in members]
@@ -1686,7 +1688,9 @@ def departure_lines(report: SyncReport) -> list[str]:
             # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
             whole = "" if d.source else " --full"
             again_word = (
-                journal_word(d.source) if d.source else journal_word(d.journal, d.journal_id)
+                journal_word(d.source, d.source_id)
+                if d.source
+                else journal_word(d.journal, d.journal_id)
             )
             # A renewal never signs an opt-in by itself (rev-nu36a F1, F4): when the client's
             # own signed plan had this account (by id) opted in for the share that ended,
@@ -1803,7 +1807,8 @@ def departure_lines(report: SyncReport) -> list[str]:
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
-            again = ["tj", "share", journal_word(d.source), d.member, "--only", ",".join(d.fields)]
+            source = journal_word(d.source, d.source_id)
+            again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {command(again)}")
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):

@@ -61,7 +61,7 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     found, known = home.run(work)
     if not known:
         raise click.ClickException(
-            f"no client {client_name!r} shares a journal with you ({output.command_text('tj caseload')} lists them); "
+            f"no client {output.quoted(client_name)} shares a journal with you ({output.command_text('tj caseload')} lists them); "
             "no private note is about them"
         )
     output.show_rows(found, as_json, private_notes_table, "No private notes.")
@@ -113,10 +113,11 @@ def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
 
 
 def note_words(note: PrivateNote) -> str:
-    """ "your private note about ana (ana/Personal) of 2026-12-01 14:03: "Avoidance..." "."""
-    quoted = output.preview(note.text, output.EXCERPT)
+    """ "your private note about ana (ana/Personal) of 2026-12-01 14:03: 'Avoidance...'": its
+    start quoted as names are (`output.quoted`)."""
+    quoted = output.quoted(output.preview(note.text, output.EXCERPT))
     when = output.local_time(note.created_at)
-    return f'your private note about {note.client} ({note.journal}) of {when}: "{quoted}"'
+    return f"your private note about {note.client} ({note.journal}) of {when}: {quoted}"
 
 
 def private_notes_table(found: list[PrivateNote]) -> Table:

@@ -45,10 +45,12 @@ class ShareCommand(str):
         return super().__new__(cls, " ".join(["tj share {journal} {member}", *flags]))
 
     def format(self, *args: object, **names: object) -> str:
-        """The command, `names["journal"]` and `names["member"]` in it."""
+        """The command, `names["journal"]` (by `names["journal_id"]` when its name would not
+        paste back) and `names["member"]` in it."""
         flags = str(self).split()[4:]
         journal, member = str(names["journal"]), str(names["member"])
-        return output.command(["tj", "share", output.journal_word(journal), member, *flags])
+        word = output.journal_word(journal, str(names.get("journal_id", "")))
+        return output.command(["tj", "share", word, member, *flags])
 
 
 CLI_HINTS = SafetyHints(
@@ -249,7 +251,7 @@ def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
 
     note = home.run(work)
     output.message(
-        f"Set the crisis line of {journal_name} to {text!r}: its owner sees it with the safety "
+        f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it with the safety "
         f"message when they have not set their own; {note}."
     )
 

@@ -102,7 +102,7 @@ def search(
             limit=limit,
         )
     )
-    output.show_rows(found.hits, as_json, hits_table, f"No entries match {text!r}.")
+    output.show_rows(found.hits, as_json, hits_table, f"No entries match {output.quoted(text)}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
         given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
         every = [*tj_words(home), "search", text, *given, "--limit", str(found.total)]

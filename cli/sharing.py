@@ -1207,7 +1207,7 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
             f"what you write from now on stays private from {therapist} (they keep what they "
             "already downloaded)."
         )
-    names = plain_list(repr(name) for name in copies)
+    names = plain_list(output.quoted(name) for name in copies)
     return (
         f"Stopped sharing {output.quoted(journal_name)} with {therapist}, including what you shared of it as "
         f"{names}; each has a new key, so what you write from now on stays private from "
@@ -2022,7 +2022,14 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
         only = ",".join(kept.fields) if kept.fields else ""
         again = (
             output.command(
-                ["tj", "share", output.journal_word(kept.source), member, "--only", only]
+                [
+                    "tj",
+                    "share",
+                    output.journal_word(kept.source, kept.source_id or ""),
+                    member,
+                    "--only",
+                    only,
+                ]
             )
             + " takes it up again"
             if only

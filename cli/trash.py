@@ -192,7 +192,8 @@ TRASH_AFTER = f"removes it from their view at their next sync ({output.command_t
 def describe(entry: Entry) -> str:
     """An entry named for a person: its title, or its date and first words."""
     if entry.title:  # cut as `tj write` cuts it (NU38 N4: 200 characters were printed)
-        return repr(output.preview(entry.title, output.EXCERPT))  # quoted as names are (NU48 #5)
+        # quoted as names are (NU48 #5)
+        return output.quoted(output.preview(entry.title, output.EXCERPT))
     words = output.first_words(entry.body)  # "…" only when cut (NU38 N4)
     day = entry.local_created_at.strftime("%Y-%m-%d")
     return f"the entry of {day}" + (f" ({output.quoted(words)})" if words else "")

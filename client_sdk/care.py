@@ -24,7 +24,7 @@ from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms
+from client_sdk.models import now_ms, quoted_name
 from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
@@ -166,7 +166,7 @@ class Assignments:
             raise AccessError("only who made an assignment can cancel it")
         if local.role == REVOKED:
             raise AccessError(
-                f"{local.owner_name}'s share of {local.name!r} ended: the assignment can no "
+                f"{local.owner_name}'s share of {quoted_name(local.name)} ended: the assignment can no "
                 "longer be changed, and it no longer counts as due for them"
             )
         await self._replica.commit(local, document, cancel_assignment_update(document, now_ms()))

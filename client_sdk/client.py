@@ -78,6 +78,7 @@ from client_sdk.models import (
     default_device_name,
     normalize_username,
     now_ms,
+    quoted_name,
     read_json,
     to_datetime,
 )
@@ -1394,7 +1395,7 @@ class Client:
         kept = owed_shares.withdrawn(await self.store.setting(owed_shares.WITHDRAWN))
         names = {j.journal_id: j.name for j in await self.store.journals()}
         return [
-            f"{names.get(o.journal_id, o.journal_id.hex()[:8])!r} with {o.member}"
+            f"{quoted_name(names.get(o.journal_id, o.journal_id.hex()[:8]))} with {o.member}"
             for _, o in sorted(kept.items())
         ]
 

@@ -39,6 +39,8 @@ from client_sdk.models import (
     account_label,
     and_words,
     now_ms,
+    quoted_name,
+    squeezed,
     to_datetime,
 )
 from client_sdk.queries import (
@@ -260,12 +262,12 @@ class Context:
         name = self.display(journal)
         if journal.owner_id != self.profile.account_id:
             return (
-                f"{name!r} is a pre-session brief {journal.owner_name} shared with you, "
+                f"{quoted_name(name)} is a pre-session brief {journal.owner_name} shared with you, "
                 "not a journal"
             )
         member, _ = self.helper_member(journal)
         shared = f"you shared with {member}" if member else "of yours"
-        return f"{name!r} is a pre-session brief {shared}, not a journal"
+        return f"{quoted_name(name)} is a pre-session brief {shared}, not a journal"
 
     async def _named_journal(
         self, name_or_id: str | None, journals: list[LocalJournal], *, strict: bool = False
@@ -289,10 +291,11 @@ class Context:
         names = {j.journal_id: self.names(j) for j in journals}  # once a journal
         for candidates in [journals] if strict else (live, kept):
             exact = [j for j in candidates if wanted in names[j.journal_id]]
-            folded = [
+            folded = [  # case and runs of spaces ignored: how names are compared (`squeezed`)
                 j
                 for j in candidates
-                if wanted.casefold() in {n.casefold() for n in names[j.journal_id]}
+                if squeezed(wanted).casefold()
+                in {squeezed(n).casefold() for n in names[j.journal_id]}
             ]
             for found in (exact, folded):
                 if len(found) == 1:
@@ -302,16 +305,25 @@ class Context:
                 if found:
                     raise same_name_error(wanted, found, strict=strict)
         self._not_another_account(wanted, journals, journal=True)
+        # a username before an id's start: a user's own words name first (an id of 12 or
+        # more hex digits was tried above)
+        theirs = await self._client_journal(wanted, live, kept)
+        if theirs is not None:
+            return theirs
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if len(prefixed) == 1:
             return prefixed[0]
         if prefixed:
-            raise InvalidInput(
-                f"{len(prefixed)} journals have an id starting {wanted!r}: give more of it"
+            listed = ", ".join(
+                sorted(
+                    f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:ID_SHOWN]})"
+                    for j in prefixed
+                )
             )
-        theirs = await self._client_journal(wanted, live, kept)
-        if theirs is not None:
-            return theirs
+            raise InvalidInput(
+                f"{len(prefixed)} journals have an id starting {quoted_name(wanted)}: give more "
+                f"of it: {listed}"
+            )
         held = {j.journal_id for j in journals}
         unverified = sorted(
             problem
@@ -320,13 +332,15 @@ class Context:
         )
         if unverified:
             raise IntegrityError(
-                f"no journal named {wanted!r} on this device; the server lists "
+                f"no journal named {quoted_name(wanted)} on this device; the server lists "
                 f"{len(unverified)} journal(s) this device could not verify, which may hold "
                 f"it: {'; '.join(unverified)}"
             )
         close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in live}), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""  # NU41 #13: a typo
-        raise NotFound(f"no journal named {wanted!r} on this device{hint}", subject="journal")
+        hint = f" (did you mean {quoted_name(close[0])}?)" if close else ""  # NU41 #13: a typo
+        raise NotFound(
+            f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
+        )
 
     def names(self, journal: LocalJournal) -> set[str]:
         """The names that name `journal`: `display`'s, and for another account's journal
@@ -366,7 +380,7 @@ class Context:
             self._not_another_account(name, list(journals))
         if not found:
             raise NotFound(
-                f"no journal of {name!r} on this device: no account of that name shares one "
+                f"no journal of {quoted_name(name)} on this device: no account of that name shares one "
                 "with you",
                 subject="journal",
             )
@@ -438,17 +452,18 @@ class Context:
                 if j.owner_id != me and f"{j.owner_name}/{j.name}".casefold() == wanted.casefold()
             ]
             listed = sorted(
-                f"{self.display(j)!r} (id {j.journal_id.hex()[:ID_SHOWN]})" for j in found
+                f"{quoted_name(self.display(j))} (id {j.journal_id.hex()[:ID_SHOWN]})"
+                for j in found
             )
             what, owner = "journal", found[0].owner_name if found else ""
         else:
             name = wanted.strip().casefold()
             found = [j for j in journals if j.owner_id != me and j.owner_name.casefold() == name]
-            listed = [repr(o) for o in sorted({self.replica.owner_label(j) for j in found})]
+            listed = [quoted_name(o) for o in sorted({self.replica.owner_label(j) for j in found})]
             what, owner = "client", wanted.strip()
         if found:
             raise InvalidInput(
-                f"{wanted!r} names no {what} on this device now: journals of more than one "
+                f"{quoted_name(wanted)} names no {what} on this device now: journals of more than one "
                 f"account named {owner} are here (an account erased, its username taken "
                 f"again), each named with its account's id where that tells them apart: name "
                 f"the one you mean as listed: {', '.join(listed)}"
@@ -473,15 +488,15 @@ class Context:
             return  # they share only briefs: the name names no journal of theirs
         except InvalidInput as several:  # they share several: the name is no less in doubt
             raise InvalidInput(
-                f"{wanted!r} names your journal {self.display(found)!r}, and {several}; "
+                f"{quoted_name(wanted)} names your journal {quoted_name(self.display(found))}, and {several}; "
                 f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours"
             ) from None
         if theirs is None:
             return
         raise InvalidInput(
-            f"{wanted!r} names your journal {self.display(found)!r} and also the journal "
-            f"{theirs.owner_name} shares with you, {self.display(theirs)!r}: give "
-            f"{self.display(theirs)!r} for theirs, or your journal's id "
+            f"{quoted_name(wanted)} names your journal {quoted_name(self.display(found))} and also the journal "
+            f"{theirs.owner_name} shares with you, {quoted_name(self.display(theirs))}: give "
+            f"{quoted_name(self.display(theirs))} for theirs, or your journal's id "
             f"({found.journal_id.hex()[:ID_SHOWN]}) for yours; or rename yours",
             subject=YOURS_AND_THEIRS,
             names={"journal id": found.journal_id.hex()[:ID_SHOWN]},
@@ -510,7 +525,7 @@ class Context:
             if len(theirs) == 1:
                 return theirs[0]
             if theirs:
-                names = ", ".join(repr(n) for n in sorted(self.display(j) for j in theirs))
+                names = ", ".join(quoted_name(n) for n in sorted(self.display(j) for j in theirs))
                 # the read-only copies of their ended shares too, which may hold what is
                 # looked for (NU46 #11: only the live ones were offered)
                 ended = sorted(
@@ -520,7 +535,7 @@ class Context:
                 )
                 also = (
                     f" (or a read-only copy of a share that ended: "
-                    f"{', '.join(repr(n) for n in ended)})"
+                    f"{', '.join(quoted_name(n) for n in ended)})"
                     if ended
                     else ""
                 )
@@ -1050,9 +1065,9 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
     return [stored for stored in found if stored is not None]
 
 
-MIN_ID_PREFIX = 6
-"""Hex digits of a journal id that name it (`tj journal list` shows ids): fewer could be a
-name's start as easily."""
+MIN_ID_PREFIX = 4
+"""Hex digits of a journal id that name it (`tj journal list` shows ids), as of an entry's id:
+a name is looked for first, so a journal named "cafe" is still named by its name."""
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from client_sdk.models import and_words
+from client_sdk.models import and_words, quoted_name
 
 COPY_JOURNAL = "copy journal"
 """`TJError.subject` of the InvalidInput refusing a write in a journal kept for a member."""
@@ -38,24 +38,26 @@ def copy_write_refused(
     done = "nothing was changed" if editing else "nothing was written"
     if kind == "mirror":
         copied = f"the {and_words(fields)} of" if fields else "some fields of"
-        origin = repr(source) if source is not None else "a journal no longer on this device"
+        origin = quoted_name(source) if source is not None else "a journal no longer on this device"
         head = (
-            f"{name!r} is the copy of {origin} kept for {whom}: it holds only {copied} that "
+            f"{quoted_name(name)} is the copy of {origin} kept for {whom}: it holds only {copied} that "
             f"journal's entries dated from the share's start, copied by the app, so {done}"
         )
         if source is None:
             return f"{head}. Write in one of your journals instead"
         if editing:
-            return f"{head}. Edit the original entry in {source!r} instead: its copy follows"
-        return f"{head}. Write in {source!r} instead: {whom} reads {copied} its entries"
+            return f"{head}. Edit the original entry in {quoted_name(source)} instead: its copy follows"
+        return f"{head}. Write in {quoted_name(source)} instead: {whom} reads {copied} its entries"
     if kind == "items":
         head = (
-            f"{name!r} holds only what you share with {whom} one item at a time (an entry "
+            f"{quoted_name(name)} holds only what you share with {whom} one item at a time (an entry "
             f"or a measure's result), so {done}"
         )
         if editing:
             return f"{head}. Edit the original entry, then share it again"
         return f"{head}. Write in one of your journals, then share the entry from there"
     if kind == "brief":
-        return f"{name!r} is a pre-session brief you shared with {whom}, not a journal, so {done}"
-    return f"{name!r} is kept for {whom} by your sharing, not written in by hand, so {done}"
+        return f"{quoted_name(name)} is a pre-session brief you shared with {whom}, not a journal, so {done}"
+    return (
+        f"{quoted_name(name)} is kept for {whom} by your sharing, not written in by hand, so {done}"
+    )

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from client_sdk.models import and_words, read_json
+from client_sdk.models import and_words, quoted_name, read_json
 
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
@@ -270,7 +270,7 @@ def copy_still_read(copy: str) -> str:
     """Told to the owner that a member no longer reads a whole journal: the field-level
     copy of it named `copy` that they still read (NU26 C2)."""
     return (
-        f"they still read {copy!r}, the copy of some of its fields you keep for them, so what "
+        f"they still read {quoted_name(copy)}, the copy of some of its fields you keep for them, so what "
         "it copies of new entries still reaches them"
     )
 
@@ -327,6 +327,9 @@ class Departure:
     it); sharing again is done on that journal, with `fields` (NU21 C7)."""
     fields: tuple[str, ...] = ()
     """With `source`: the fields of each entry the copy held."""
+    source_id: str = ""
+    """With `source`: that journal's id (hex), from the copy's owner-sealed disclosure
+    settings: how a command names it when its name would not paste back."""
     items: bool = False
     """Told to the owner: the journal is the one of single items kept for the member
     ("Shared with NAME"): sharing again is done an item at a time (`grant_entry`)."""
@@ -459,7 +462,7 @@ class Departure:
         when = clock(self.at)
         if self.owner:
             return (
-                f"your share of {self.owner}'s {self.journal!r} ended ({when}): the server said "
+                f"your share of {self.owner}'s {quoted_name(self.journal)} ended ({when}): the server said "
                 f"you had left, and {self.owner}'s device removed you on its word (not a "
                 f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
             )
@@ -499,19 +502,19 @@ class Departure:
         if self.items:  # the journal of single items kept for the member
             return (
                 f"the entries and results you shared one by one with {self.member} "
-                f"({self.journal!r}) are no longer shared with them: {ended}"
+                f"({quoted_name(self.journal)}) are no longer shared with them: {ended}"
             )
         if self.narrowed:  # narrowed to some fields (NU24 C10)
             return (
                 f"{self.member} no longer reads all of {self.journal}: {ended}; they read only "
-                f"what {self.narrowed!r} copies of it now"
+                f"what {quoted_name(self.narrowed)} copies of it now"
             )
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self, clock: Callable[[int], str]) -> str:
         if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
             return (
-                f"{self._ended_alone(clock)}; you still read {self.copy!r}, the copy of some of its "
+                f"{self._ended_alone(clock)}; you still read {quoted_name(self.copy)}, the copy of some of its "
                 f"fields {self.owner} keeps for you"
             )
         return self._ended_alone(clock)
@@ -524,32 +527,32 @@ class Departure:
                 "one of your devices removed them from the journal's access and changed its key"
             )
         if self.reason == EXPIRED:
-            return f"{self.owner}'s share of {self.journal!r} with you ended (its end date, {when})"
+            return f"{self.owner}'s share of {quoted_name(self.journal)} with you ended (its end date, {when})"
         if self.reason == REMOVED:
-            return f"{self.owner} stopped sharing {self.journal!r} with you ({when})"
+            return f"{self.owner} stopped sharing {quoted_name(self.journal)} with you ({when})"
         if self.reason == RETURNED and self.discarded:
             return (
-                f"{self.owner} shared {self.journal!r} with you again ({when}), after you had "
+                f"{self.owner} shared {quoted_name(self.journal)} with you again ({when}), after you had "
                 "discarded it on this device: this device reads it again"
             )
         if self.reason == RETURNED:
-            return f"{self.owner} shared {self.journal!r} with you again ({when})"
+            return f"{self.owner} shared {quoted_name(self.journal)} with you again ({when})"
         if self.reason == SHARED and self.brief:  # NU47 #4
             return f"{self.owner} sent you a pre-session brief ({when})"
         if self.reason == SHARED:
-            return f"{self.owner} shared {self.journal!r} with you ({when})"
+            return f"{self.owner} shared {quoted_name(self.journal)} with you ({when})"
         if self.reason == RELISTED:  # the server's word (R49 F2)
             return (
-                f"the server serves {self.owner}'s {self.journal!r} to you again ({when}), with "
+                f"the server serves {self.owner}'s {quoted_name(self.journal)} to you again ({when}), with "
                 f"the same terms {self.owner} signed before it stopped"
             )
         if self.owner_erased:  # the server's word (NU43 #8)
             return (
-                f"the server no longer serves {self.owner}'s {self.journal!r} to you ({when}): "
+                f"the server no longer serves {self.owner}'s {quoted_name(self.journal)} to you ({when}): "
                 f"{erased_words(self.owner)}, or the server is withholding it"
             )
         return (
-            f"the server no longer serves {self.owner}'s {self.journal!r} to you ({when}): "
+            f"the server no longer serves {self.owner}'s {quoted_name(self.journal)} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
             "shows this device their signed change), or the server is withholding it"
         )
@@ -601,17 +604,17 @@ class Departure:
             )
         if self.reason == NARROWED:
             return (
-                f"{self.owner} made your share of {self.journal!r} read-only ({when})"
+                f"{self.owner} made your share of {quoted_name(self.journal)} read-only ({when})"
                 f"{self.end_change(ends, ', and ')}"
             )
         if self.was_role and self.role and self.was_role != self.role:
             return (
-                f"{self.owner} changed your access to {self.journal!r} from {self.was_role} to "
+                f"{self.owner} changed your access to {quoted_name(self.journal)} from {self.was_role} to "
                 f"{self.role} ({when}){self.end_change(ends, ', and ')}"
             )
         words = self.end_words(ends) or ("its terms", "new ones")
         return (
-            f"{self.owner} changed the end of your share of {self.journal!r} from {words[0]} to "
+            f"{self.owner} changed the end of your share of {quoted_name(self.journal)} from {words[0]} to "
             f"{words[1]} ({when})"
         )
 
@@ -626,6 +629,7 @@ class Departure:
             "at": self.at,
             "owner": self.owner,
             "source": self.source,
+            "source_id": self.source_id,
             "fields": list(self.fields),
             "items": self.items,
             "discarded": self.discarded,
@@ -839,6 +843,7 @@ def _told(item: object) -> Departure | None:
         at=at,
         owner=item["owner"],
         source=item["source"],
+        source_id=_text(item.get("source_id")),  # not kept before it was added
         fields=tuple(fields),
         items=item["items"],
         discarded=item["discarded"],

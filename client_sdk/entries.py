@@ -56,7 +56,7 @@ from client_sdk.errors import (
     TJError,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import Entry, ListedEntries, now_ms, to_datetime
+from client_sdk.models import Entry, ListedEntries, now_ms, quoted_name, to_datetime
 from client_sdk.queries import names as filter_names
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
@@ -141,7 +141,9 @@ def encode_owed(owed: set[bytes]) -> str | None:
 async def _check_copy(context: Context, journal: LocalJournal, document: Document) -> None:
     """`Replica.check_commit` of the journal holding a copy of `document` shared one by one,
     its refusal said as about that copy (REV-DEL3 E: it named a journal id alone)."""
-    said = f"the copy of this entry kept in {journal.name!r} (shared one by one) cannot be "
+    said = (
+        f"the copy of this entry kept in {quoted_name(journal.name)} (shared one by one) cannot be "
+    )
     try:
         await context.replica.check_commit(journal, document.kind)
     except RollbackError as refused:
@@ -726,7 +728,7 @@ class Entries:
                 await tx.set_setting(COPIES_OWED, encode_owed(owed))
         return [
             f"an entry you moved to the trash or deleted still shows in the copy kept in "
-            f"{name!r} (shared one by one): {why}; it is tried again at the next sync that "
+            f"{quoted_name(name)} (shared one by one): {why}; it is tried again at the next sync that "
             "brings or changes something"
             for name, why in sorted(refused.items())
         ]

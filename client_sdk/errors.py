@@ -184,6 +184,13 @@ class AuthError(TJError):
     log in again (`Client.login`)."""
 
 
+def _quoted(name: str) -> str:
+    """`models.quoted_name` (imported at the call: `models` imports this module)."""
+    from client_sdk.models import quoted_name
+
+    return quoted_name(name)
+
+
 class AccessError(TJError):
     """The account may not see or change that journal or record (HTTP 403), e.g. a reader
     adding a note, or a member sharing a journal they do not own."""
@@ -197,7 +204,9 @@ class JournalArchived(AccessError):
     def __init__(self, journal: str, journal_id: str = "") -> None:
         self.journal = journal
         self.journal_id = journal_id
-        super().__init__(f"journal {journal!r} is archived: unarchive it first", subject="archived")
+        super().__init__(
+            f"journal {_quoted(journal)} is archived: unarchive it first", subject="archived"
+        )
 
 
 class IntegrityError(TJError):
@@ -284,13 +293,13 @@ class RenamedElsewhere(ConflictError):
     def __init__(self, name: str, wanted: str, *, before: str) -> None:
         if name == wanted:
             message = (
-                f"journal {before!r} was renamed or archived meanwhile on another device: "
+                f"journal {_quoted(before)} was renamed or archived meanwhile on another device: "
                 "nothing was changed here; sync, then try again"
             )
         else:
             message = (
-                f"journal {before!r} was renamed {name!r} meanwhile on another device: your "
-                f"name {wanted!r} was not kept; rename it again to use it"
+                f"journal {_quoted(before)} was renamed {_quoted(name)} meanwhile on another device: your "
+                f"name {_quoted(wanted)} was not kept; rename it again to use it"
             )
         super().__init__(message)
         self.name = name
@@ -436,7 +445,7 @@ class ScopeNeeded(InvalidInput):
         self.journal_id = journal_id
         self.member = member
         self.fields = fields
-        target = repr(journal) if journal is not None else "the journal"
+        target = _quoted(journal) if journal is not None else "the journal"
         if fields:
             advice = (
                 f"to share those fields again, share {target} with only={list(fields)}; "
@@ -535,7 +544,7 @@ class StillShared(InvalidInput):
         self.reading = reading
         self.unsure = unsure
         self.journal_ids = journal_ids
-        named = ", ".join(repr(j) for j in (*reading, *unsure))
+        named = ", ".join(_quoted(j) for j in (*reading, *unsure))
         super().__init__(
             f"{situation}. To end it, stop sharing each with them: {named}",
             subject="still shared",

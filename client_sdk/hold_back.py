@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import wire
-from client_sdk.models import and_words, read_json
+from client_sdk.models import and_words, quoted_name, read_json
 
 UNVERIFIED_SHARE_BYTES = 512 * 1024
 """Bytes of ciphertext a device lets through at most (so keeps at most) for all the journals
@@ -253,7 +253,7 @@ class HeldBack:
         "`tj verify ana FINGERPRINT`"), said as "compare fingerprints and run <verify>"."""
         how = f"and run {verify}" if verify else "in person and verify theirs"
         return (
-            f"journal {self.journal!r} is shared by {self.owner}, whose fingerprint this "
+            f"journal {quoted_name(self.journal)} is shared by {self.owner}, whose fingerprint this "
             f"account has not verified: this device stopped downloading it at the "
             f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it downloads for all owners not verified. "
             f"If you know {self.owner}, compare fingerprints {how}; the next sync downloads "

@@ -14,7 +14,7 @@ from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import Journal
+from client_sdk.models import ID_SHOWN, Journal, quoted_name, squeezed
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -22,8 +22,10 @@ MAX_JOURNAL_NAME = 100
 
 
 def check_name(name: str) -> str:
-    """A journal name, trimmed: 1 to MAX_JOURNAL_NAME characters, without '/'."""
-    name = name.strip()
+    """A journal name, trimmed and each run of whitespace in it one space (`squeezed`: a
+    message shows it so, and it is typed back so): 1 to MAX_JOURNAL_NAME characters, without
+    '/'."""
+    name = squeezed(name)
     if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
         raise InvalidInput(
             f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'",
@@ -102,7 +104,7 @@ class Journals:
         """The journal `name_or_id` names, another account's; InvalidInput for one's own."""
         local = await self._context.local_journal(name_or_id)
         if local.owner_id == self._context.profile.account_id:
-            raise InvalidInput(f"{name_or_id!r} is your own journal", subject=BAD_VALUE)
+            raise InvalidInput(f"{quoted_name(name_or_id)} is your own journal", subject=BAD_VALUE)
         return local
 
     async def create(self, name: str) -> Journal:
@@ -114,8 +116,9 @@ class Journals:
         Raises InvalidInput for an empty name, one over 100 characters or holding '/', or the
         name of a journal this account already has."""
         name = check_name(name)
-        if await self._own_journal_named(name) is not None:
-            raise InvalidInput(f"a journal named {name!r} already exists", subject=NAME_TAKEN)
+        taken = await self._own_journal_named(name)
+        if taken is not None:
+            raise name_taken(name, taken)
         try:
             await self._context.replica.refresh_journals()
         except NetworkError:
@@ -139,7 +142,7 @@ class Journals:
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
         if taken is not None and taken.journal_id != local.journal_id:
-            raise InvalidInput(f"a journal named {name!r} already exists", subject=NAME_TAKEN)
+            raise name_taken(name, taken)
         return self._context.journal(await self._context.replica.update_meta(local, name))
 
     async def archive(self, journal: str, *, archived: bool = True) -> Journal:
@@ -222,13 +225,29 @@ class Journals:
         )
 
     async def _own_journal_named(self, name: str) -> LocalJournal | None:
-        """This account's journal of that name, ignoring case (a read-only copy of a journal
-        gone from the server included)."""
+        """This account's journal of that name, ignoring case and runs of whitespace (as
+        names are looked up; a read-only copy of a journal gone from the server included)."""
+        wanted = squeezed(name).casefold()
         for journal in await self._context.store.journals():
             mine = journal.owner_id == self._context.profile.account_id
-            if mine and journal.name.casefold() == name.casefold():
+            if mine and squeezed(journal.name).casefold() == wanted:
                 return journal
         return None
+
+
+def name_taken(name: str, taken: LocalJournal) -> InvalidInput:
+    """The refusal of `name` for a journal of this account when `taken`, one of its journals,
+    bears it as names are compared (ignoring case and runs of spaces): names `taken` as it
+    is written, and says how names compare when `name` is written otherwise. Pure."""
+    said = f"a journal named {quoted_name(taken.name)} already exists"
+    if squeezed(taken.name) != taken.name:  # named before names were squeezed
+        said += f" (id {taken.journal_id.hex()[:ID_SHOWN]}; its name holds a run of spaces)"
+    elif taken.name != name:
+        said += (
+            f" (journal names are compared ignoring case and runs of spaces, so "
+            f"{quoted_name(name)} names it too)"
+        )
+    return InvalidInput(said, subject=NAME_TAKEN)
 
 
 async def command_name(journals: Journals, journal_id: str) -> str:

@@ -97,6 +97,64 @@ def is_control(char: str, *, multiline: bool = False) -> bool:
     return unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS
 
 
+SHELL_SPECIAL_IN_DOUBLE_QUOTES = frozenset('"$`\\!')
+"""What a shell reads inside double quotes as other than itself (`!`: bash's history)."""
+
+
+def _escaped_in_quotes(char: str) -> bool:
+    """Whether `quoted_name` writes `char` as an escape: a backtick (never the edge of a
+    command in a message), a control or bidirectional character (`is_control`), or a
+    private-use one (which a terminal shows as nothing one could type)."""
+    return char == "`" or is_control(char) or unicodedata.category(char) == "Co"
+
+
+def _dollar_escape(char: str) -> str:
+    if char in "\\'":
+        return "\\" + char
+    if not _escaped_in_quotes(char):
+        return char
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
+def quoted_name(name: str) -> str:
+    """How a message quotes a name (a journal's, an account's, a title) so that what it shows
+    can be typed back, in a command too: as a POSIX shell quotes a word. The one rule of the
+    SDK's messages and of its CLI:
+
+    - 'Personal': in single quotes, as it is (a shell takes it literally, backslashes and
+      double quotes included: 'say "hi"');
+    - "Ana's day": in double quotes when it holds a single quote but nothing a shell reads
+      inside double quotes (`"`, `$`, a backtick, a backslash, `!`);
+    - $'Ana\\'s "big" day', $'Work \\x60stuff\\x60': otherwise in the shell's $'...' form
+      (bash, zsh, ksh; POSIX.1-2024), in which \\' is a quote, \\\\ a backslash, and \\xNN or
+      \\uNNNN a character not shown as it is: a backtick (so that no name reads as the edge
+      of a command in backticks), a control or bidirectional character, a private-use one.
+
+    Pure; `name` is never changed, only quoted."""
+    if any(_escaped_in_quotes(c) for c in name):
+        return "$'" + "".join(_dollar_escape(c) for c in name) + "'"
+    if "'" not in name:
+        return f"'{name}'"
+    if not SHELL_SPECIAL_IN_DOUBLE_QUOTES.intersection(name):
+        return f'"{name}"'
+    return "$'" + "".join(_dollar_escape(c) for c in name) + "'"
+
+
+def squeezed(name: str) -> str:
+    """`name` with each run of whitespace one space and none around it: the form in which a
+    journal name is stored (`client.journals.create`, `rename`) and compared when looked up
+    (a name stored before with a run of spaces is found by its squeezed form, which is how a
+    message shows it). Pure."""
+    return " ".join(name.split())
+
+
 def check_text(text: str, what: str, *, multiline: bool = False) -> str:
     """`text` unchanged when it has no control character (`is_control`); raises InvalidInput
     naming `what` otherwise. For text other people read (crisis lines, notes, assignment

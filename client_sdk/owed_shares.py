@@ -53,6 +53,7 @@ import msgpack
 
 from client_sdk import access
 from client_sdk.access import AccessState, Identity
+from client_sdk.models import quoted_name
 
 SETTING = "owed-share-boundaries"
 """The setting holding them: JSON, journal id (hex) -> [epoch before the grant, handle (hex),
@@ -535,12 +536,12 @@ def finished(member: str, journal: str, *, resent: bool = False) -> str:
     `resent`: its grant was signed again and stored at this sync (`again`)."""
     if resent:
         return (
-            f"the share of {journal!r} with {member} is complete: the access change for it, "
+            f"the share of {quoted_name(journal)} with {member} is complete: the access change for it, "
             "which the server had not stored, was sent again and stored at this sync, and "
             "the journal's entries were sealed for them"
         )
     return (
-        f"the share of {journal!r} with {member} is complete: the journal's entries were "
+        f"the share of {quoted_name(journal)} with {member} is complete: the journal's entries were "
         "sealed for them at this sync (the device that shared it stopped before it could)"
     )
 

@@ -68,7 +68,7 @@ from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
 from client_sdk.journals import MAX_JOURNAL_NAME, Journals
 from client_sdk.measures import Measures
-from client_sdk.models import Journal, now_ms
+from client_sdk.models import Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
@@ -287,7 +287,7 @@ class Archives:
         for journal in found:
             if journal.helper is not None:  # copies: the journal they copy is exported
                 raise InvalidInput(
-                    f"{journal.name!r} is a journal you keep only to share with a member (its "
+                    f"{quoted_name(journal.name)} is a journal you keep only to share with a member (its "
                     "entries are copies): export the journal it copies instead",
                     subject=BAD_VALUE,
                 )
@@ -768,9 +768,9 @@ def check_sizes(archive: Archive, creator: bytes, now: int) -> None:
         if not snapshot_fits(state):
             title = getattr(item, "title", "")
             named = f"{kind_name(item)[:-1].replace('entrie', 'entry')} {item.id}"
-            named += f" ({title!r})" if title else ""
+            named += f" ({quoted_name(title)})" if title else ""
             raise InvalidInput(
-                f"{named} of journal {item.journal!r} holds {len(state) // 1024} KiB, more "
+                f"{named} of journal {quoted_name(item.journal)} holds {len(state) // 1024} KiB, more "
                 f"than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
                 "nothing of the file was imported: shorten it in the file (or split its text "
                 "into several entries) and import again"

@@ -57,7 +57,14 @@ from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.journal_meta import brief_journal_name
 from client_sdk.measures import Measures
-from client_sdk.models import Entry, account_names, normalize_username, now_ms, to_datetime
+from client_sdk.models import (
+    Entry,
+    account_names,
+    normalize_username,
+    now_ms,
+    quoted_name,
+    to_datetime,
+)
 from client_sdk.queries import EntryRow, once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each
@@ -264,7 +271,7 @@ class Briefs:
             found = await self._journal_of(name)
             if found.journal_id not in mine:
                 raise InvalidInput(
-                    f"{_display(self._replica, found)!r} is not a journal of yours: a brief "
+                    f"{quoted_name(_display(self._replica, found))} is not a journal of yours: a brief "
                     "covers journals you own"
                 )
             chosen[found.journal_id] = found

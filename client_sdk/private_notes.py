@@ -26,7 +26,7 @@ from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import account_label, label_digits, now_ms, read_time
+from client_sdk.models import account_label, label_digits, now_ms, quoted_name, read_time
 from client_sdk.replica import Replica, stored_document
 from client_sdk.store import LocalJournal
 
@@ -257,7 +257,7 @@ class PrivateNotes:
             if "/" in journal or error.subject == BRIEF_NOT_JOURNAL:
                 raise
             raise NotFound(
-                f"no journal named {journal!r}, and no client {journal!r} shares one"
+                f"no journal named {quoted_name(journal)}, and no client {quoted_name(journal)} shares one"
             ) from None
 
     async def kept_in(self) -> str | None:
@@ -287,7 +287,7 @@ class PrivateNotes:
             # Shared on another device that had not seen its notes, or before the first:
             # nothing more goes in (what waits there stays on this device: PRIVATE_HELD).
             raise InvalidInput(
-                f"your journal {found.name!r} is shared, so it cannot hold private notes: "
+                f"your journal {quoted_name(found.name)} is shared, so it cannot hold private notes: "
                 "end its shares or rename it, then add the note again"
             )
         if found is not None or not create:

@@ -85,6 +85,7 @@ from client_sdk.models import (
     label_digits,
     normalize_username,
     now_ms,
+    quoted_name,
     read_json,
     to_datetime,
 )
@@ -2321,7 +2322,7 @@ class Replica:
             await self._reseal_outbox(report)
             stale = await self._push(report, tracker, waits)
             report.problems.extend(
-                f"journal {name!r}: changes kept on this device, not pushed: the server "
+                f"journal {quoted_name(name)}: changes kept on this device, not pushed: the server "
                 "still asks for a newer key epoch than this device could seal them under "
                 "(they are sealed again and sent at a later sync)"
                 for name in await self._journal_labels(stale)
@@ -2542,7 +2543,7 @@ class Replica:
                 continue
             for journal_id, reason in pusher.held.items():
                 line = (
-                    f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on "
+                    f"journal {quoted_name(names.get(journal_id, journal_id.hex()))}: changes kept on "
                     f"this device, not pushed: {reason}"
                 )
                 if line not in report.problems:  # once, when a sync pushes again
@@ -3205,7 +3206,7 @@ class Replica:
             count = sum(row.count for row in waiting)
             what = "1 change" if count == 1 else f"{count} changes"
             raise UpdateNeeded(
-                f"journal {journal.name!r} holds {what} its owner wrote with a newer version "
+                f"journal {quoted_name(journal.name)} holds {what} its owner wrote with a newer version "
                 f"of the app (record format {max(row.version for row in waiting)}), which "
                 f"this app cannot read: update the app on this device and sync before you {doing}"
             )
@@ -3423,7 +3424,7 @@ class Replica:
         withholding check could not look up (`_check_withheld`): neither withheld nor erased
         yet, never received; the next sync checks them again."""
         count = sum(hi - lo + 1 for _, gap in unchecked for lo, hi in gap.missing)
-        names = sorted({repr(self.shown_name(journal)) for journal, _ in unchecked})
+        names = sorted({quoted_name(self.shown_name(journal)) for journal, _ in unchecked})
         records = "1 record" if count == 1 else f"{count} records"
         return (
             f"{records} missing in journal{'s' if len(names) > 1 else ''} {', '.join(names)} "
@@ -5694,7 +5695,9 @@ class Replica:
         app says so. Raises IntegrityError when the name to sign again is one this device
         never verified (a placeholder for metadata it could not open, W7): rename it."""
         if journal.owner_id != self.profile.account_id:
-            raise AccessError(f"only the owner of {journal.name!r} can rename or archive it")
+            raise AccessError(
+                f"only the owner of {quoted_name(journal.name)} can rename or archive it"
+            )
         await self.load_access()
         seen = journal = await self._fresh_journal(journal)
         for attempt in range(2):
@@ -5719,7 +5722,7 @@ class Replica:
         await self.refresh_journals()
         fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal.journal_id)
         if fresh is None:
-            raise NotFound(f"no journal {journal.name!r} on the server any more")
+            raise NotFound(f"no journal {quoted_name(journal.name)} on the server any more")
         return fresh
 
     async def _send_meta(
@@ -5755,7 +5758,7 @@ class Replica:
         `check_only`: raise what it would refuse (AccessError), delete nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
-                f"only the owner of {journal.name!r} can delete it"
+                f"only the owner of {quoted_name(journal.name)} can delete it"
                 + (
                     ": the copy kept of an ended share is discarded instead"
                     if journal.role == REVOKED
@@ -6232,7 +6235,7 @@ class Replica:
             await self.refresh_journals()
             await self._reseal_outbox()
         raise ConflictError(
-            f"the access of {journal.name!r} kept changing on the server while this device "
+            f"the access of {quoted_name(journal.name)} kept changing on the server while this device "
             f"ended the share with {owed.member}: try again"
         )
 
@@ -7017,7 +7020,9 @@ class Replica:
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
-            raise InvalidInput(f"the history of {journal.name!r} is too scattered to share")
+            raise InvalidInput(
+                f"the history of {quoted_name(journal.name)} is too scattered to share"
+            )
         await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
         await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
         await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
@@ -7084,7 +7089,9 @@ class Replica:
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             if document is None:
-                raise InvalidInput(f"the history of {journal.name!r} is too scattered to share")
+                raise InvalidInput(
+                    f"the history of {quoted_name(journal.name)} is too scattered to share"
+                )
             raise InvalidInput(too_large_with_history(journal, document, payload, body))
         doc_id = document.doc_id if document else None
         await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
@@ -7170,7 +7177,7 @@ class Replica:
         if owner != me:
             if with_member is not None:
                 raise InvalidInput(
-                    f"{journal.name!r} is not your journal: your code is the one to compare "
+                    f"{quoted_name(journal.name)} is not your journal: your code is the one to compare "
                     "with its owner's (no member to name), or the owner-only code to compare "
                     "with another member (this device cannot check another member's records)"
                 )
@@ -7181,17 +7188,17 @@ class Replica:
                 if identity.username.casefold() == wanted:
                     return identity.account_id
             raise NotFound(
-                f"{with_member!r} is not a member of {journal.name!r}, now or before, as its "
+                f"{with_member!r} is not a member of {quoted_name(journal.name)}, now or before, as its "
                 "access chain says"
             )
         current = {m.who.account_id: m.who.username for m in state.members.values() if m.who}
         if len(current) > 1:
             names = ", ".join(sorted(current.values()))
             raise InvalidInput(
-                f"{journal.name!r} is shared with {names}: say whom you compare codes with, "
+                f"{quoted_name(journal.name)} is shared with {names}: say whom you compare codes with, "
                 "or ask for the owner-only code to compare two of your devices",
                 subject=WHOSE_CODE,
-                situation=f"{journal.name!r} is shared with {names}",
+                situation=f"{quoted_name(journal.name)} is shared with {names}",
             )
         return next(iter(current), None)
 
@@ -7728,7 +7735,7 @@ def _named(document: Document) -> str:
     """The document in a message: an entry by its title, another kind by its id."""
     if document.kind == ENTRY:
         title = entry_view(document).title
-        return f"entry {title!r} ({document.doc_id.hex()})" if title else "an entry"
+        return f"entry {quoted_name(title)} ({document.doc_id.hex()})" if title else "an entry"
     return f"a {document.kind} ({document.doc_id.hex()})"
 
 
@@ -7788,7 +7795,7 @@ def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: by
     """Why `document` cannot be sealed again as one record (R41 F4-F6), and what to do."""
     what = _named(document)
     return (
-        f"{what} of journal {journal.name!r} holds {len(payload) // 1024} KiB, more than one "
+        f"{what} of journal {quoted_name(journal.name)} holds {len(payload) // 1024} KiB, more than one "
         f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed, uncompressed: edits, or "
         "texts merged from several devices, can grow a document so), so it cannot be sealed "
         "again as one snapshot for the people the "
@@ -7804,7 +7811,7 @@ def too_large_with_history(
     vector and covers) does not fit in one record, and what to do (REV-S1 F1)."""
     carried = len(counting.encode_covers(body.covers)) + counting.seen_bytes(body.seen)
     return (
-        f"{_named(document)} of journal {journal.name!r} holds {len(payload) // 1024} KiB, "
+        f"{_named(document)} of journal {quoted_name(journal.name)} holds {len(payload) // 1024} KiB, "
         f"which with what its record says of the journal's history ({carried // 1024} KiB) "
         f"is more than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
         "it cannot be sealed again as one snapshot for the people the journal is shared "
@@ -7846,7 +7853,7 @@ def _check_size(ciphertext: bytes, body: records.RecordBody) -> None:
 def rolled_back(journal: LocalJournal, head: int, received: int) -> str:
     """The server's log of a journal ends before records this device already pulled."""
     return (
-        f"the server's copy of journal {journal.name!r} ends at record {head}, before what this "
+        f"the server's copy of journal {quoted_name(journal.name)} ends at record {head}, before what this "
         f"device already holds (up to {received}): it was rolled back or restored from an "
         "old backup, and changes since may be missing there; this device keeps them and pulls "
         f"again from record {head}"
@@ -7856,7 +7863,7 @@ def rolled_back(journal: LocalJournal, head: int, received: int) -> str:
 def cursor_went_back(journal: LocalJournal, head: int, received: int) -> str:
     """The server's head went back below a cursor it gave earlier, past any record received."""
     return (
-        f"the server's head of journal {journal.name!r} went back to record {head}, below the "
+        f"the server's head of journal {quoted_name(journal.name)} went back to record {head}, below the "
         f"position {journal.cursor} it gave this device earlier, although this device received "
         f"nothing past record {received}: an earlier reply lied; pulling again from {received}"
     )
@@ -7865,7 +7872,7 @@ def cursor_went_back(journal: LocalJournal, head: int, received: int) -> str:
 def left_out(journal: LocalJournal) -> str:
     """A journal the server left out of a sync reply that says the pull is done."""
     return (
-        f"journal {journal.name!r}: the server said the pull is done but sent nothing about "
+        f"journal {quoted_name(journal.name)}: the server said the pull is done but sent nothing about "
         "this journal; this device keeps what it has and the next sync asks again"
     )
 
@@ -7888,7 +7895,7 @@ def behind_request(journal: LocalJournal, page: wire.JournalPage, after: int) ->
     """A page whose cursor is below the `after` asked for its journal (an honest server's
     is never: protocol.md /v1/sync): refused, the device's cursor kept."""
     return (
-        f"the server's reply for journal {journal.name!r} put the cursor at {page.cursor}, "
+        f"the server's reply for journal {quoted_name(journal.name)} put the cursor at {page.cursor}, "
         f"below the position {after} this device asked from: ignored (this device keeps its "
         "cursor and asks from there again)"
     )
@@ -7897,7 +7904,7 @@ def behind_request(journal: LocalJournal, page: wire.JournalPage, after: int) ->
 def past_head(journal: LocalJournal, page: wire.JournalPage) -> str:
     """A page whose cursor passes its own head: refused (protocol.md /v1/sync)."""
     return (
-        f"the server's reply for journal {journal.name!r} put the cursor at {page.cursor}, past "
+        f"the server's reply for journal {quoted_name(journal.name)} put the cursor at {page.cursor}, past "
         f"its head {page.head}: ignored"
     )
 
@@ -7910,7 +7917,7 @@ def stalled_pull(journal: LocalJournal, page: wire.JournalPage, junk: bool = Fal
         "sent only records that failed verification" if junk else "sent nothing"
     ) + f" after {page.cursor}"
     return (
-        f"journal {journal.name!r}: the server says it holds records up to {page.head} but "
+        f"journal {quoted_name(journal.name)}: the server says it holds records up to {page.head} but "
         f"{sent}; stopped asking (this device keeps what it has and the next sync tries again)"
     )
 
@@ -7919,7 +7926,7 @@ def unverified_name(journal: LocalJournal) -> str:
     """Why the metadata of `journal` (owned, its name not verified here: `name_verified`) is
     not sealed again (a rotation, an archive): the user's way out."""
     return (
-        f"journal {journal.name!r} has no name this device verified (the server served "
+        f"journal {quoted_name(journal.name)} has no name this device verified (the server served "
         "metadata it cannot open or verify, and it never held a verified name), so its name "
         "cannot be signed again: rename the journal first (its id works as the name), then "
         "try again"
@@ -8053,13 +8060,13 @@ def check_may_write(
         )
     if journal.role == REVOKED:
         raise AccessError(
-            f"the share of journal {shown!r} with this account ended, or the journal "
+            f"the share of journal {quoted_name(shown)} with this account ended, or the journal "
             f"was deleted{again}; this device keeps a read-only copy of what it downloaded",
             subject=SHARE_ENDED,
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
-            f"the share of journal {shown!r} with this account ended on "
+            f"the share of journal {quoted_name(shown)} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
             f"set{again}; this device keeps a read-only copy of what it downloaded",
             subject=SHARE_ENDED,
@@ -8068,19 +8075,19 @@ def check_may_write(
         if kind in ANNOTATION_KINDS:
             return
         raise AccessError(
-            f"in journal {shown!r} this account may only add notes and prompts (and, "
+            f"in journal {quoted_name(shown)} this account may only add notes and prompts (and, "
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     owner = journal.owner_name or "its owner"
     if kind not in _ANNOTATING:  # the owner's own: no member's role allows it (NU37 #4)
         own, them = _OWNS.get(kind, ("what is in it is", "it"))
         raise AccessError(
-            f"journal {shown!r} is shared with this account read-only, and {own} "
+            f"journal {quoted_name(shown)} is shared with this account read-only, and {own} "
             f"{owner}'s own: only {owner} writes, changes or deletes {them} (the annotate "
             "role, too, allows only notes and prompts)"
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
-    situation = f"journal {shown!r} is shared with this account read-only"
+    situation = f"journal {quoted_name(shown)} is shared with this account read-only"
     raise AccessError(
         f"{situation}: {doing}, ask {owner} to give you the annotate role",
         subject=READ_ONLY_MEMBER,

@@ -265,7 +265,8 @@ class SafetyHints:
       your therapist (<write_plan>)."), e.g. "Settings, Safety plan". The CLI passes
       "`tj safety plan --text ...`".
     - `flags_again`: how to name a member again for safety flags, a template with
-      `{journal}` and `{member}` (a journal name, a username), one per member the line
+      `{journal}` and `{member}` (a journal name, a username; `{journal_id}`, the journal's
+      id in hex, may be used too), one per member the line
       names, joined with "; " ("To send them flags, name them again: <...>."). Without it:
       "To send them flags, choose again to send each of them safety flags."
     - `annotate_again`: how to give a member the annotate role again, the same kind of
@@ -354,34 +355,51 @@ def not_chosen_line(journal: str, members: list[str]) -> str:
     )
 
 
-def withheld_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:
+def withheld_line(
+    journal: str, members: list[str], hints: SafetyHints = NO_HINTS, journal_id: str = ""
+) -> str:
     """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
     names and who read `journal` now, under a share made again since that opt-in (R37 F9: an
     opt-in for an earlier share counts for none), and that naming each again sends flags,
     with `hints.flags_again` for each when given (R40 F6: the message said nobody the client
-    chose read the journal)."""
-    return _members_line("flag_withheld", "flag_again", hints.flags_again, journal, members)
+    chose read the journal). `journal_id` (hex) is given to the template as {journal_id}."""
+    return _members_line(
+        "flag_withheld", "flag_again", hints.flags_again, journal, members, journal_id
+    )
 
 
-def reads_only_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:
+def reads_only_line(
+    journal: str, members: list[str], hints: SafetyHints = NO_HINTS, journal_id: str = ""
+) -> str:
     """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
     names for their current share of `journal` but who hold the read role now by its
     verified access chain: a member who only reads could never mark a flag as read (NU24
     C15). The opt-in stands: giving them the annotate role again makes flags reach them for
-    answers given from then on, with `hints.annotate_again` for each when given."""
+    answers given from then on, with `hints.annotate_again` for each when given;
+    `journal_id` as in `withheld_line`."""
     return _members_line(
-        "flag_reads_only", "flag_annotate_again", hints.annotate_again, journal, members
+        "flag_reads_only",
+        "flag_annotate_again",
+        hints.annotate_again,
+        journal,
+        members,
+        journal_id,
     )
 
 
-def _members_line(key: str, again: str, how: str, journal: str, members: list[str]) -> str:
+def _members_line(
+    key: str, again: str, how: str, journal: str, members: list[str], journal_id: str = ""
+) -> str:
     """safety.json's `key` sentence about `members` of `journal`, ending with its `again`
-    sentence, or `again`_how naming `how` (an app's template with {journal} and {member})
-    for each member when the app gave one."""
+    sentence, or `again`_how naming `how` (an app's template with {journal}, {member} and,
+    if it wants it, {journal_id}, the journal's id in hex) for each member when the app gave
+    one."""
     data = texts()
     ending = str(data[again])
     if how:
-        named = "; ".join(how.format(journal=journal, member=m) for m in members)
+        named = "; ".join(
+            how.format(journal=journal, member=m, journal_id=journal_id) for m in members
+        )
         ending = str(data[f"{again}_how"]).format(how=named)
     return str(data[key]).format(
         members=", ".join(members),

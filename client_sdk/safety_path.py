@@ -972,9 +972,13 @@ class SafetyPath:
         empty."""
         lines = []
         if withheld:
-            lines.append(withheld_line(self._display(local), withheld, hints))
+            lines.append(
+                withheld_line(self._display(local), withheld, hints, local.journal_id.hex())
+            )
         if reads_only:
-            lines.append(reads_only_line(self._display(local), reads_only, hints))
+            lines.append(
+                reads_only_line(self._display(local), reads_only, hints, local.journal_id.hex())
+            )
         return " ".join(lines) if lines else None
 
     async def _no_flag(

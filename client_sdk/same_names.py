@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from client_sdk.models import ID_SHOWN
+from client_sdk.models import ID_SHOWN, quoted_name
 
 
 def shown_ids(journal_ids: list[bytes] | tuple[bytes, ...]) -> list[str]:
@@ -32,7 +32,7 @@ def same_name_text(name: str, journal_ids: list[bytes], *, pick: str = "", renam
         f"give one another name with {rename}" if rename else "give one of them another name"
     )
     return (
-        f"{len(ids)} journals are named {name!r} (ids {', '.join(ids)}): name one by its id, "
+        f"{len(ids)} journals are named {quoted_name(name)} (ids {', '.join(ids)}): name one by its id, "
         f"or the start of it{how_pick}, and {how_rename}"
     )
 
@@ -83,7 +83,7 @@ def copy_same_name_text(
     )
     said = ", ".join(f"{i}{copy}" for i, copy in ids)
     return (
-        f"{len(ids)} journals are named {name!r} on this device (ids {said}): name the one "
+        f"{len(ids)} journals are named {quoted_name(name)} on this device (ids {said}): name the one "
         f"you mean by its id ({listed or 'the list of journals'} shows which is which); "
         "nothing was changed"
     )

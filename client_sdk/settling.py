@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client_sdk.documents import EntryView
-from client_sdk.models import ID_SHOWN, read_time, to_datetime
+from client_sdk.models import ID_SHOWN, quoted_name, read_time, to_datetime
 from client_sdk.yjs_updates import Id, KeyWrites
 
 Clock = Callable[[datetime], str]
@@ -212,9 +212,9 @@ class Settled:
         kept = value_text(self.field, self.kept, clock)
         now = (
             f"this device's additions and removals were applied to them again: they are "
-            f"{kept!r} now (sent at the next sync)"
+            f"{quoted_name(kept)} now (sent at the next sync)"
             if self.applied_again
-            else f"it is {kept!r} everywhere now"
+            else f"it is {quoted_name(kept)} everywhere now"
         )
         return (
             f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} {verb} changed "
@@ -374,7 +374,7 @@ class MergedText:
         `clock`."""
         doc = self.doc_id[:ID_SHOWN]
         if self.kind == "goal":
-            what = f"the why of goal {self.title!r} ({doc})"
+            what = f"the why of goal {quoted_name(self.title)} ({doc})"
         elif self.kind == "safety_plan":
             what = f"the safety plan of {self.journal}" if self.journal else "the safety plan"
         else:

@@ -25,7 +25,7 @@ from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
+from client_sdk.models import normalize_username, now_ms, quoted_name, read_time, to_datetime
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import KEPT_COPY, REVOKED
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
@@ -232,7 +232,7 @@ class Shares:
         """
         local = await self._context.local_journal(journal)
         private = InvalidInput(
-            f"{journal!r} holds your private notes about clients: it is never shared"
+            f"{quoted_name(journal)} holds your private notes about clients: it is never shared"
         )
         if await holds_private_notes(self._context, local):
             raise private
@@ -777,13 +777,13 @@ class Shares:
         local = await self._context.local_journal(journal)
         if local.role == REVOKED:
             raise NotFound(
-                f"the share of {journal!r} already ended: only its read-only copy is left, "
+                f"the share of {quoted_name(journal)} already ended: only its read-only copy is left, "
                 "to discard",
                 subject=KEPT_COPY,
             )
         if local.role == "owner":
             raise InvalidInput(
-                f"{local.name!r} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead"
             )
         if not check_only:
             await self._context.sharing.leave(local)

@@ -59,6 +59,7 @@ from client_sdk.models import (
     ended_copy_text,
     normalize_username,
     now_ms,
+    quoted_name,
     read_json,
     read_time,
     to_datetime,
@@ -259,6 +260,9 @@ class KeptCopy:
     contents: tuple[tuple[str, int], ...] = ()
     """What it holds: (document kind, live documents of that kind), e.g. (("entry", 3),
     ("note", 1)), as `client.journals.contents` counts them."""
+    source_id: str | None = None
+    """For a "mirror": the id (hex) of the journal it copies, from its owner-sealed
+    disclosure settings (None when not on this device, as `source`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -269,6 +273,7 @@ class KeptCopy:
             "kind": self.kind,
             "fields": list(self.fields) if self.fields is not None else None,
             "source": self.source,
+            "source_id": self.source_id,
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "contents": dict(self.contents),
         }
@@ -547,7 +552,7 @@ def unseen_copy_text(source: str, username: str, what: str) -> str:
     """The refusal when a field-level share the source's signed chain names cannot be
     `what` ("narrowed", "ended") here: this device cannot see its copy (R24 F3, F4)."""
     return (
-        f"can't tell whether {username}'s field-level share of {source!r} was {what}: the "
+        f"can't tell whether {username}'s field-level share of {quoted_name(source)} was {what}: the "
         "journal's signed history names a copy of it kept for them that this device cannot "
         "see (the server does not list it, or its access chain has a problem), so that "
         "share was not changed and still reaches them. Sync and try again, or do this on "
@@ -582,11 +587,11 @@ class Sharing:
         except NotFound as missing:
             known = any(p.username == name for p in await self.store.peers())
             error = NotFound(
-                f"no account is named {name!r} any more: this device knew {name}'s account, so "
+                f"no account is named {quoted_name(name)} any more: this device knew {name}'s account, so "
                 "it was most likely deleted (or the server withholds it); what this device "
                 "holds of their journals stays until you discard it"
                 if known  # NU36 #13: "check the spelling" of a name that was right
-                else f"no account is named {name!r}: check the spelling",
+                else f"no account is named {quoted_name(name)}: check the spelling",
                 subject=ACCOUNT_GONE if known else None,
                 names={"username": name} if known else None,
             )
@@ -772,7 +777,7 @@ class Sharing:
         signed on; otherwise as without `full` (R24 F2: never inferred from the server's
         silence)."""
         if journal.role != "owner":
-            raise AccessError(f"only the owner of {journal.name!r} can share it")
+            raise AccessError(f"only the owner of {quoted_name(journal.name)} can share it")
         if full and only is not None:
             raise InvalidInput("share the whole journal (full) or some fields (only), not both")
         if role is not None and role not in keys.ROLES:
@@ -946,7 +951,7 @@ class Sharing:
         who = kept_for.signers.get(settings.member_id) if kept_for is not None else None
         kept_name = who.username if who is not None else "another account"
         what = (
-            f"{journal.name!r} is a copy of {source or 'a journal no longer on this device'!r} "
+            f"{quoted_name(journal.name)} is a copy of {quoted_name(source or 'a journal no longer on this device')} "
             f"kept for {kept_name} with the {', '.join(fields)} of each entry"
         )
         if settings.member_id != peer.account_id:
@@ -1037,7 +1042,7 @@ class Sharing:
                 "whole journal or some fields of it"
             )
         raise ScopeNeeded(
-            f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: {why}",
+            f"{peer.username} is not a member of {quoted_name(journal.name)}, so nothing was shared: {why}",
             journal=journal.name,
             journal_id=journal.journal_id.hex(),
             member=peer.username,
@@ -1057,7 +1062,7 @@ class Sharing:
         journal); anything else is refused (InvalidInput, subject
         "items journal"): items are shared one at a time (`share_entry`)."""
         state = self.replica.chains.state(journal.journal_id)
-        kept = f"{journal.name!r} holds only what you share with one member one item at a time"
+        kept = f"{quoted_name(journal.name)} holds only what you share with one member one item at a time"
         if settings.member_id != peer.account_id or widen:
             raise InvalidInput(
                 f"{kept}: nothing was shared with {peer.username} or changed",
@@ -1190,7 +1195,7 @@ class Sharing:
                 removed.append((share.who.username, None))
         if not found and unsure:
             raise ScopeNeeded(
-                f"can't tell whether {unsure[0]} reads only some fields of {source.name!r}: "
+                f"can't tell whether {unsure[0]} reads only some fields of {quoted_name(source.name)}: "
                 "this device verified a copy of it kept for them, but the server no longer "
                 "shows that copy as it was (its access chain has a problem, or it is not "
                 "listed), so nothing was changed. Sync and try again, or choose what they "
@@ -1210,17 +1215,17 @@ class Sharing:
             which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
             if lapsed_whole is not None:  # its end date passed: renewing it is a choice too
                 read = (
-                    f"{name} read all of {source.name!r} until its end date passed, and "
+                    f"{name} read all of {quoted_name(source.name)} until its end date passed, and "
                     f"{which} of it through a copy whose share was ended"
                 )
             elif chain is not None and chain.handles.get(account_id):
                 read = (
-                    f"{name} read all of {source.name!r}, and {which} of it through a copy; "
+                    f"{name} read all of {quoted_name(source.name)}, and {which} of it through a copy; "
                     "both shares were ended"
                 )
             else:
                 read = (
-                    f"{name} read only {which} of {source.name!r} through a copy whose "
+                    f"{name} read only {which} of {quoted_name(source.name)} through a copy whose "
                     "share was ended"
                 )
             raise ScopeNeeded(
@@ -1581,7 +1586,7 @@ class Sharing:
         def check(state: access.AccessState) -> None:
             if basis is not None and basis_of(state, peer) != basis:
                 raise InvalidInput(
-                    f"{peer.username}'s share of {journal.name!r} changed on another device "
+                    f"{peer.username}'s share of {quoted_name(journal.name)} changed on another device "
                     "of yours meanwhile (narrowed, ended or renewed there), so nothing was "
                     "changed: look at your shares and try again",
                     subject=SHARE_CHANGED_ELSEWHERE,
@@ -1656,7 +1661,7 @@ class Sharing:
                 await self.replica.seal_snapshots(fresh)
             except InvalidInput as error:
                 raise InvalidInput(
-                    f"{peer.username} now shares {journal.name!r} (signed), but "
+                    f"{peer.username} now shares {quoted_name(journal.name)} (signed), but "
                     + owed_shares.unfinished(peer.username, error)
                 ) from None
         await self.replica.push_outbox()
@@ -1708,9 +1713,9 @@ class Sharing:
                     "source id": settings.mirror_of.hex(),
                     "fields": fields,
                 }
-                again = f"share the fields {fields.replace(',', ', ')} of {source!r} with them"
+                again = f"share the fields {fields.replace(',', ', ')} of {quoted_name(source)} with them"
         situation = (
-            f"{peer.username} no longer reads {journal.name!r}: {said}, so this device removed "
+            f"{peer.username} no longer reads {quoted_name(journal.name)}: {said}, so this device removed "
             "them from the journal's access and nothing else was changed"
         )
         return InvalidInput(
@@ -1748,7 +1753,7 @@ class Sharing:
         or earlier) and none is left to end, NotFound when none of them is shared with the
         member otherwise."""
         if journal.role != "owner":
-            raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
+            raise AccessError(f"only the owner of {quoted_name(journal.name)} can stop sharing it")
         name = normalize_username(username)
         sources = {journal.journal_id} | {j.journal_id for j in same_named or []}
 
@@ -1803,7 +1808,7 @@ class Sharing:
         )
         if any(unseen.values()):
             done = (
-                f"ended {name}'s share of {', '.join(repr(e) for e in ended)}, but "
+                f"ended {name}'s share of {', '.join(quoted_name(e) for e in ended)}, but "
                 if ended
                 else ""
             )
@@ -1818,9 +1823,9 @@ class Sharing:
                     self.replica.chains.raise_problem(journal_id)
             reading, unsure = [n for _, n in found], [n for _, n in doubtful]
             if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
-                what = " and ".join(repr(j) for j in (*reading, *unsure))
+                what = " and ".join(quoted_name(j) for j in (*reading, *unsure))
                 raise StillShared(
-                    f"{journal.name!r} itself is not shared with {name} any more, but "
+                    f"{quoted_name(journal.name)} itself is not shared with {name} any more, but "
                     + (
                         f"{name} still reads entries or results of it in {what}"
                         if reading and not unsure
@@ -1840,13 +1845,13 @@ class Sharing:
             if self._ended_before(candidates(), name):
                 await self._drop_unshared(candidates(), name)
                 raise ShareAlreadyEnded(
-                    f"{journal.name!r} is no longer shared with {name}: the share was already "
+                    f"{quoted_name(journal.name)} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
                     f"of yours, or earlier); nothing more to do{taken}",
                     journal=journal.name,
                     member=name,
                 )
-            raise NotFound(f"{journal.name!r} is not shared with {name}{taken}")
+            raise NotFound(f"{quoted_name(journal.name)} is not shared with {name}{taken}")
         await self._drop_unshared(candidates(), name)
         return ended
 
@@ -1986,7 +1991,7 @@ class Sharing:
         remembers that this account left (forgotten.LEFT: `forget` may then discard it)."""
         if journal.role == "owner":
             raise InvalidInput(
-                f"{journal.name!r} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead"
             )
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
@@ -2038,7 +2043,7 @@ class Sharing:
         alone; nothing is discarded (returns False)."""
         if journal.owner_id == self.profile.account_id:
             raise InvalidInput(
-                f"{label!r} is your own journal: delete it instead",
+                f"{quoted_name(label)} is your own journal: delete it instead",
                 subject=OWN_JOURNAL,
                 names={"journal": label},
             )
@@ -2051,7 +2056,7 @@ class Sharing:
             journal_id = journal.journal_id
             now = {j.journal_id: j for j in await self.store.journals()}
             if journal_id not in now:
-                raise NotFound(f"no journal {label!r} on this device", subject="journal")
+                raise NotFound(f"no journal {quoted_name(label)} on this device", subject="journal")
             journal = now[journal_id]
             state = self.replica.chains.state(journal_id)
             # Left on this device, and not listed again since (a later share of it is on).
@@ -2065,14 +2070,14 @@ class Sharing:
             )
             if state is None and not left:
                 raise InvalidInput(
-                    f"this device has no verified access chain of {label!r}, so it cannot "
+                    f"this device has no verified access chain of {quoted_name(label)}, so it cannot "
                     "tell whether the share ended: sync, then try again"
                 )
             if granted is not None and not left and journal.role != REVOKED:
                 raise await self._still_active(label, journal, now)
             if granted is not None and not left and not unlisted:
                 situation = (
-                    f"{label!r} is no longer served to this device: usually the owner ended "
+                    f"{quoted_name(label)} is no longer served to this device: usually the owner ended "
                     "the share (or you left it on another device), but the server does not "
                     "show this device that signed change, so it could also be the server "
                     "withholding it; its copy is kept"
@@ -2253,6 +2258,7 @@ class Sharing:
                     source.name if source is not None else None,
                     to_datetime(unshared[1]),
                     tuple(sorted(counts.items())),
+                    source.journal_id.hex() if source is not None else None,
                 )
             )
         return sorted(found, key=lambda k: (k.ended_at or EPOCH, k.journal))
@@ -2430,7 +2436,12 @@ class Sharing:
                 d = replace(d, items=True)
             source = names.get(settings.mirror_of or b"") if settings is not None else None
             if settings is not None and source is not None:
-                d = replace(d, source=source, fields=settings.fields or DISCLOSABLE)
+                d = replace(
+                    d,
+                    source=source,
+                    source_id=(settings.mirror_of or b"").hex(),
+                    fields=settings.fields or DISCLOSABLE,
+                )
             found.append(d)
         return found
 
@@ -2592,7 +2603,7 @@ class Sharing:
             and j.owner_name.casefold() == journal.owner_name.casefold()
         ]
         if not copies:
-            situation = f"the share of {label!r} is still active"
+            situation = f"the share of {quoted_name(label)} is still active"
             return InvalidInput(
                 f"{situation}: {leave}", subject=SHARE_ACTIVE, situation=situation, names=named
             )
@@ -2610,12 +2621,12 @@ class Sharing:
             "unlisted copies": json.dumps(unlisted),
         }
         situation = (
-            f"{label!r} is the journal {named['owner']} shares with you now. If you meant the "
+            f"{quoted_name(label)} is the journal {named['owner']} shares with you now. If you meant the "
             f"read-only copy kept of another account once named {journal.owner_name} (an "
             "account erased, its username taken again)"
         )
         return InvalidInput(
-            f"{situation}, discarding {' or '.join(repr(n) for n in names)} removes it. This "
+            f"{situation}, discarding {' or '.join(quoted_name(n) for n in names)} removes it. This "
             f"one's share is still active: {leave}",
             subject=SHARE_ACTIVE,
             situation=situation,
@@ -2908,7 +2919,7 @@ class Sharing:
         held = await self._items_held(target, item)
         if any(i.id not in again for i in held):
             raise SharedAgain(
-                f"{peer.username}'s share of {target.name!r} was ended: sharing it with them "
+                f"{peer.username}'s share of {quoted_name(target.name)} was ended: sharing it with them "
                 "again gives them what it still holds too, "
                 f"{len(held)} item{'s' if len(held) > 1 else ''} shared with them before. "
                 "Nothing was shared",
@@ -3210,7 +3221,7 @@ def unsent_error(
         changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
         also = f" and {len(refused)} the server refused for good (set aside)" if refused else ""
         return InvalidInput(
-            f"{label!r} has {changes} of this device not yet on the server (waiting to be "
+            f"{quoted_name(label)} has {changes} of this device not yet on the server (waiting to be "
             f"sent){also}: forgetting the copy would lose {lose}; sync first, then discard it "
             "again",
             subject=UNSENT_COPY,
@@ -3222,7 +3233,7 @@ def unsent_error(
     changes = "1 change" if len(refused) == 1 else f"{len(refused):,} changes"
     their = "its" if lose == "it" else "their"
     return InvalidInput(
-        f"{label!r} has {changes} of this device the server refused for good (set aside, not "
+        f"{quoted_name(label)} has {changes} of this device the server refused for good (set aside, not "
         f"on the server): forgetting the copy would lose {lose}; keep {their} words (the "
         f"set-aside list gives them), then drop {lose} ({drops}), then discard the copy again",
         subject=UNSENT_COPY,

@@ -23,7 +23,7 @@ from client_sdk.errors import (
 )
 from client_sdk.graphemes import cut
 from client_sdk.hold_back import HeldBack, grouped_line
-from client_sdk.models import Journal, Notice
+from client_sdk.models import Journal, Notice, quoted_name
 from client_sdk.safety import LateFlag
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
@@ -569,7 +569,7 @@ class NewerFormat:
     def __str__(self) -> str:
         what = "1 change" if self.count == 1 else f"{self.count} changes"
         return (
-            f"journal {self.journal!r}: {what} written by a newer version of the app on "
+            f"journal {quoted_name(self.journal)}: {what} written by a newer version of the app on "
             f"another device (record format {self.version}; this app reads format "
             f"{self.reads} and older) will show once this app is updated. They are kept on "
             "this device: update the app to read them"
@@ -653,7 +653,7 @@ class ProblemGroup:
         shown = ", ".join(f"record {r.hex()}" for r in self.record_ids[:IDS_SHOWN])
         more = self.count - min(len(self.record_ids), IDS_SHOWN)
         return (
-            f"journal {self.label!r}: {self.count} records failed verification the same way "
+            f"journal {quoted_name(self.label)}: {self.count} records failed verification the same way "
             f"({self.kind}): {shown}" + (f" and {more} more" if more else "")
         )
 
@@ -1011,7 +1011,7 @@ class SyncReport:
                     f"{self._overflow} more problem(s) of other kinds: see Client.problems()"
                 )
                 return
-            first = message if record_id is None else f"journal {label!r}: {message}"
+            first = message if record_id is None else f"journal {quoted_name(label)}: {message}"
             group = ProblemGroup(len(self.problems), label, kind, first)
             self._groups[(journal_id, kind)] = group
             self.problems.append("")

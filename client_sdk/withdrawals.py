@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from client_sdk.models import ID_SHOWN
+from client_sdk.models import ID_SHOWN, quoted_name
 
 WITHDRAWAL_REFUSED = "withdrawal refused"
 """`TJError.subject` of `client.notes.withdraw` refused for a note of this account that only
@@ -62,7 +62,7 @@ class RefusedWithdrawal:
             )
         return (
             f"{self.situation}. Only {owner} can remove it now: {ask} (it is in their journal "
-            f"{self.journal!r}; withdrawing it there removes it from their devices at their "
+            f"{quoted_name(self.journal)}; withdrawing it there removes it from their devices at their "
             "next sync)"
         )
 

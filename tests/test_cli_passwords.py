@@ -69,7 +69,7 @@ async def test_signup_with_a_guessable_password_from_the_environment_is_one_line
 ) -> None:
     device = Device(tmp_path / "ben", live_server.url)
     result = await device.tj("signup", live_server.url, "ben", env={"TJ_PASSWORD": "12345678"})
-    line = failed_with_one_line(result)
+    line = failed_with_one_line(result, 2)  # a value refused: exit 2
     assert "too easy to guess" in line and "This is a top-10 common password." in line
     assert "12345678" not in result.output
     assert not (device.home / "profile").exists()
@@ -81,7 +81,7 @@ async def test_password_change_to_a_guessable_password_changes_nothing(
     tmp_path: Path,
 ) -> None:
     refused = await laptop.tj("password", "change", env={"TJ_NEW_PASSWORD": "ana12345"})
-    assert "too easy to guess" in failed_with_one_line(refused)
+    assert "too easy to guess" in failed_with_one_line(refused, 2)
     assert "ana12345" not in refused.output
     phone = Device(tmp_path / "phone", live_server.url)
     await phone.ok("login", live_server.url, "ana")  # the old password (TJ_PASSWORD) still works
@@ -110,7 +110,7 @@ async def test_recover_with_a_guessable_password_changes_nothing(
         "recover", live_server.url, "ana",
         env={"TJ_RECOVERY_KEY": laptop.signup["recovery_key"], "TJ_PASSWORD": "password"},
     )  # fmt: skip
-    assert "This is a top-10 common password." in failed_with_one_line(result)
+    assert "This is a top-10 common password." in failed_with_one_line(result, 2)
     assert not (rescued.home / "profile").exists()
     assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]  # none signed in
     phone = Device(tmp_path / "phone", live_server.url)

@@ -191,7 +191,7 @@ async def test_private_notes_from_the_command_line_stay_with_the_therapist(
     kept = await drsmith.tj("private-notes", "delete", added["id"][:8], input="n\n")
     assert kept.exit_code == 1
     assert "Delete your private note about ana (ana/Personal) of " in kept.output
-    assert '"Check the sleep diary" for good?' in kept.output
+    assert "'Check the sleep diary' for good?" in kept.output  # quoted as names are
     assert [n["id"] for n in await drsmith.json("private-notes")] == [added["id"]]
     deleted = await drsmith.ok("private-notes", "delete", added["id"][:8], "--yes")
     assert "Deleted your private note about ana (ana/Personal)" in deleted.stderr

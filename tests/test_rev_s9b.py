@@ -182,7 +182,8 @@ async def test_a_tab_in_a_kept_copys_name_never_becomes_a_command_naming_another
     """sdkwords2 moved SHARE_ACTIVE's commands to the CLI: `names["copies"]` and
     `names["unlisted copies"]` are the kept copies' names joined by a tab, which
     `cli/advice.forget_active` splits again. A journal name is the owner's text, signed by
-    them: a tab in it passes `check_name` (the stock SDK) and is never refused on receipt. The
+    them: a tab in it is never refused on receipt (the stock SDK's `check_name` makes it a
+    space since journal names are squeezed; another SDK need not). The
     first kim names her journal "Notes<TAB>ana" and erases her account; the printed advice then
     holds `tj forget ana --unlisted`, a well-formed command of its own, which names ana's
     journal (a bare username names the one journal that client shares). With the server
@@ -192,8 +193,8 @@ async def test_a_tab_in_a_kept_copys_name_never_becomes_a_command_naming_another
     ana = await new_device(live_server, tmp_path, "ana")
     drlee = Device(tmp_path / "drlee", hostile.url)
     drlee.signup = await drlee.json("signup", hostile.url, "drlee")
-    async with await Client.open(kim.home) as client:
-        await client.journals.create("Notes\tana")  # the stock SDK takes it
+    async with await Client.open(kim.home) as client:  # a modified SDK: the stock one
+        await client.replica.create_journal("Notes\tana")  # squeezes the tab to a space
     await kim.ok("share", "Notes\tana", "drlee", "--full", "--trust-on-first-use")
     await ana.ok("write", "Ana's own words.")
     await ana.ok("share", "Personal", "drlee", "--full", "--trust-on-first-use")
