@@ -52,7 +52,7 @@ async def test_one_name_made_offline_on_two_devices_is_never_picked_silently(
     # the SDK's error names no command (NU45 #4); the CLI adds its flag and command
     assert (
         f"or the start of it (`--journal {ids[0]}`), and give one another name with "
-        f"`tj journal rename {ids[1]} NEW-NAME`"
+        f"`{laptop.command} journal rename {ids[1]} NEW-NAME`"
     ) in refused
     failed_with_one_line(await laptop.tj("list", "--journal", "Gratitude"))
     assert await laptop.json("list", "--journal", "Personal") == []  # other names unchanged

@@ -220,14 +220,18 @@ async def test_cli_messages_for_a_cost_lowered_on_another_device(
         assert "log this home out first" in said
         # the commands that take the new cost, and the warning beside them (REV-KDF F3)
         assert (
-            "only if you changed the password on another device, run `tj logout`, then "
-            f"`tj login {live_server.url} ana` on this one; if you did not, do neither (the "
+            f"only if you changed the password on another device, run `{laptop.command} "
+            f"logout`, then `{laptop.command} login {live_server.url} ana` on this one; if you "
+            "did not, do neither (the "
             "server may be weakening the hash)"
         ) in said, (args, said)
     again = await laptop.tj("login", live_server.url, "ana", env=env)
     said = " ".join(again.stderr.split())
     assert again.exit_code == 1 and "log this home out first" in said, again.output
-    assert f"run `tj logout`, then `tj login {live_server.url} ana` on this one" in said
+    assert (
+        f"run `{laptop.command} logout`, then `{laptop.command} login {live_server.url} ana` "
+        "on this one"
+    ) in said
     await laptop.ok("logout", "--yes", env=env)
     await laptop.ok("login", live_server.url, "ana", env=env)
     after = await laptop.tj("recovery-key", "new", "--keep-others", env=env)
