@@ -298,11 +298,15 @@ async def unflagged_results(
     was sealed for this account, as the client did not choose to send it flags or answered
     before they did; or the flag has not reached this device). Newest first."""
     owned = {j.id for j in await client.journals.list() if j.role == "owner"}
-    flagged = {f.result_id for f in flags if f.result_id}
+    # a flag counts for the result of its own journal only: another account's journal shared
+    # with this one may hold a flag naming the result's id, which hides nothing (REV-S12A-3)
+    flagged = {(f.journal_id, f.result_id) for f in flags if f.result_id}
     return [
         r
         for r in await client.measures.list(journal)
-        if r.safety_concern and r.journal_id not in owned and r.id not in flagged
+        if r.safety_concern
+        and r.journal_id not in owned
+        and (r.journal_id, r.id) not in flagged
     ]
 
 
