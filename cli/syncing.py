@@ -67,7 +67,7 @@ def show_report(
     for problem in report.problems:
         output.message(f"Warning: ignored: {problem}")
     for journal in report.incomplete:
-        output.message(f"Warning: the pull stopped early: {journal}")
+        output.message(f"Warning: incomplete sync: {journal}")
     if report.set_aside:
         refused = output.plural(len(report.set_aside), "change", "changes")
         output.message(

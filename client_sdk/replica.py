@@ -3422,7 +3422,8 @@ class Replica:
     ) -> str:
         """The line of `SyncReport.incomplete` for the gaps whose author's account the
         withholding check could not look up (`_check_withheld`): neither withheld nor erased
-        yet, never received; the next sync checks them again."""
+        yet, never received (withheld unless that account was erased); the next sync asks
+        again."""
         count = sum(hi - lo + 1 for _, gap in unchecked for lo, hi in gap.missing)
         names = sorted({quoted_name(self.shown_name(journal)) for journal, _ in unchecked})
         records = "1 record" if count == 1 else f"{count} records"
@@ -3430,8 +3431,8 @@ class Replica:
             f"{records} missing in journal{'s' if len(names) > 1 else ''} {', '.join(names)} "
             "not checked in this sync: the server did not answer the lookup of "
             f"{'its' if count == 1 else 'their'} author ({why}), which tells whether that "
-            "account was erased; not counted as received, and the next sync checks "
-            f"{'it' if count == 1 else 'them'} again"
+            "account was erased; not counted as received: withheld unless that account was "
+            "erased, and the next sync asks again"
         )
 
     async def _excuse_not_back(

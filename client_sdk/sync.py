@@ -921,7 +921,7 @@ class SyncReport:
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
         lines += [f"Warning: ignored: {problem}" for problem in self.problems]
-        lines += [f"Warning: the pull stopped early: {j}" for j in self.incomplete]
+        lines += [f"Warning: incomplete sync: {j}" for j in self.incomplete]
         kept = {c.record_id: c for c in set_aside or []}
         lines += [r.line(kept.get(r.record_id)) for r in self.set_aside]
         lines += [

@@ -72,5 +72,5 @@ async def test_tj_sync_exits_3_when_the_server_never_finishes_the_pull(
 
     result = await device.tj("sync")
     assert result.exit_code == WITHHELD_EXIT, result.output
-    assert "Warning: the pull stopped early" in result.stderr
+    assert "Warning: incomplete sync: the server kept saying the pull is not done" in result.stderr
     assert "Traceback" not in result.output
