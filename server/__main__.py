@@ -325,6 +325,7 @@ LIMIT_OPTIONS = (
     ("--listed-key-bytes", "listed_key_bytes", "bytes of one journal's key envelopes a journal list carries, newest epochs first (older ones are paged through /v1/journals/keys)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
     ("--public-body-timeout-ms", "public_body_timeout_ms", "a request body to an endpoint without a session (signup, login) must arrive whole within this time, or the body timeout if shorter (else 408 body_timeout)"),
+    ("--send-timeout-ms", "send_timeout_ms", "an answer must be taken by its client within this time, and as much again for each further MiB, else the connection is dropped; until then the request counts under --max-requests-per-address"),
     ("--header-timeout-ms", "header_timeout_ms", "a connection must send a complete request line and headers within this time of opening, and of its previous answer, else it is closed; 0: the body timeout"),
 )  # fmt: skip
 

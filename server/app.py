@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from client_sdk import wire
-from server import logs, routes
+from server import logs, routes, throttle
 from server.errors import (
     BodyRefused,
     MethodNotAllowed,
@@ -54,13 +54,7 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
     try:
         return await handler(request)
     except ServerError as error:
-        fault = {"client_fault": error.status < 500}
-        log.info("%s -> %s %s", where(request), error.status, error.code, extra=fault)
-        retry_after = error.retry_after_ms if isinstance(error, TooManyRequests) else None
-        response = error_response(error.status, error.code, error.message, retry_after)
-        if error.closes_connection:
-            response.force_close()  # the rest of the body may still be on its way
-        return response
+        return refusal(request, error)
     except wire.WireError as error:
         status = 413 if error.code == "too_large" else 400
         log.info("%s -> %s %s", where(request), status, error.code, extra={"client_fault": True})
@@ -100,6 +94,17 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return error_response(500, "internal_error", "the server failed; try again later")
 
 
+def refusal(request: web.Request, error: ServerError) -> web.Response:
+    """The answer to a request refused with `error`; its code logged, never a payload."""
+    fault = {"client_fault": error.status < 500}
+    log.info("%s -> %s %s", where(request), error.status, error.code, extra=fault)
+    retry_after = error.retry_after_ms if isinstance(error, TooManyRequests) else None
+    response = error_response(error.status, error.code, error.message, retry_after)
+    if error.closes_connection:
+        response.force_close()  # the rest of the body may still be on its way
+    return response
+
+
 def where(request: web.Request) -> str:
     """`METHOD /path` of a request for a log line, without any byte the client chose."""
     return logs.where(request, routes.ROUTES)
@@ -107,11 +112,82 @@ def where(request: web.Request) -> str:
 
 @web.middleware
 async def address_middleware(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
-    """Count the request under its client address while it runs (a live socket: while it is
-    open); past `Settings.max_requests_per_address` it is refused 429 `connection_limit`,
-    before anything else is looked at (Service.request_slot)."""
-    with request.app[routes.SERVICE].request_slot(routes.client(request)):
-        return await handler(request)
+    """Count the request under its client address from its start until its answer is
+    written (a live socket: while it is open); past `Settings.max_requests_per_address` it
+    is refused 429 `connection_limit`, before anything else is looked at
+    (Service.request_slot). The answer, a refusal by `errors_middleware` included, is sent
+    here, inside the count and within its send deadline (`send_answer`): aiohttp would send
+    it after the middleware returned, counted by nothing and with no deadline."""
+    service = request.app[routes.SERVICE]
+    if not service.forwarding_warned:
+        warn_of_unread_forwarding(request, service)
+    with contextlib.ExitStack() as slot:
+        try:
+            slot.enter_context(service.request_slot(routes.client(request)))
+        except TooManyRequests as refused:
+            return refusal(request, refused)  # a short answer, and the connection closes
+        response = await handler(request)
+        await send_answer(request, response, service.settings)
+        return response
+
+
+async def send_answer(request: web.Request, response: web.StreamResponse, settings: Settings) -> None:  # fmt: skip
+    """Write `response` (unless its handler already did: a live socket) within
+    `Settings.send_deadline_s` of its size. A client that does not take it in time is
+    dropped (its connection aborted, one INFO line without payload); one that went away is
+    left to aiohttp, which sees the closed connection when it finishes the response."""
+    if response.prepared:
+        return
+    size = response.content_length or 0
+    deadline_s = settings.send_deadline_s(size)
+    try:
+        async with asyncio.timeout(deadline_s):
+            await response.prepare(request)
+            await response.write_eof()
+    except TimeoutError:
+        log.info(
+            "%s -> answer of %d bytes not taken within %d ms: connection dropped",
+            where(request),
+            size,
+            round(deadline_s * 1000),
+            extra={"client_fault": True},
+        )
+        if request.transport is not None:
+            request.transport.abort()
+    except ConnectionError:
+        pass  # the client went away before it had its answer: nothing left to do
+
+
+FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded")
+
+
+def warn_of_unread_forwarding(request: web.Request, service: Service) -> None:
+    """Log one WARNING per application, the first time a request carries X-Forwarded-For or
+    Forwarded that the server does not read: from a peer that is not a `--trusted-proxy`, or
+    only Forwarded from one. Behind such a proxy every client is counted under the proxy's
+    address, so one address's limits (`--max-requests-per-address` above all) become limits
+    on everyone. No header value or address is logged."""
+    forwarded_for = "X-Forwarded-For" in request.headers
+    if not any(name in request.headers for name in FORWARDING_HEADERS):
+        return
+    if not throttle.trusted_peer(request.remote, service.trusted_proxies):
+        service.forwarding_warned = True
+        hint = " (this peer is on loopback: --trusted-proxy 127.0.0.1, or ::1)"
+        log.warning(
+            "a request carries X-Forwarded-For or Forwarded from a peer that is not a "
+            "--trusted-proxy, so the headers are ignored. If a reverse proxy forwards to this "
+            "server, declare it with --trusted-proxy ADDRESS%s: until then every client behind "
+            "it shares the proxy's address and its limits, --max-requests-per-address above "
+            "all. Said once.",
+            hint if throttle.loopback(request.remote) else "",
+        )
+    elif not forwarded_for:
+        service.forwarding_warned = True
+        log.warning(
+            "a trusted proxy sent Forwarded without X-Forwarded-For: the server reads only "
+            "X-Forwarded-For, so every client behind that proxy shares its address and its "
+            "limits; make the proxy set X-Forwarded-For. Said once."
+        )
 
 
 # The characters of a session token (base64url, service.Service makes them): any other byte,
@@ -215,7 +291,7 @@ def create_app(
     if storage is None and data_dir is None and not database:
         raise ValueError("create_app needs a data directory, a database URL or a storage")
     app = web.Application(
-        middlewares=[errors_middleware, address_middleware, auth_middleware],
+        middlewares=[address_middleware, errors_middleware, auth_middleware],
         client_max_size=wire.MAX_BODY_BYTES,
         handler_args=handler_options(settings or Settings()),
     )

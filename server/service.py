@@ -166,6 +166,12 @@ class Settings:
     # under 10 KiB) must arrive whole within this time, or the body timeout if shorter: a
     # stranger who trickles one holds its connection and buffer this long, not a minute.
     public_body_timeout_ms: int = 10_000
+    # An answer must be taken by its client (written to the connection) within
+    # `send_timeout_ms`, and as much again for each further MiB of it; else the connection is
+    # dropped (logged at INFO). Until then the request still counts under its address
+    # (`max_requests_per_address`): an answer a client does not read holds a connection, a
+    # task and up to a sync page (4 MiB) of buffers, so it is bounded in number and in time.
+    send_timeout_ms: int = MINUTE_MS
     # A connection must send a complete request line and headers within `header_timeout_ms`
     # of opening, and of its previous answer (keep-alive), or it is closed without an answer
     # (R9B finding 13; nginx's client_header_timeout). 0: the same as `body_timeout_ms`.
@@ -211,6 +217,8 @@ class Settings:
             raise ValueError("max_requests_per_address must be at least 1")
         if self.body_timeout_ms < 1 or self.public_body_timeout_ms < 1:
             raise ValueError("body_timeout_ms and public_body_timeout_ms must be at least 1")
+        if self.send_timeout_ms < 1:
+            raise ValueError("send_timeout_ms must be at least 1")
         if self.header_timeout_ms < 0:
             raise ValueError("header_timeout_ms must be 0 (the body timeout) or more")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
@@ -220,6 +228,11 @@ class Settings:
     def public_body_deadline_ms(self) -> int:
         """Milliseconds a public endpoint's body has to arrive whole (protocol.md 2.7)."""
         return min(self.public_body_timeout_ms, self.body_timeout_ms)
+
+    def send_deadline_s(self, size: int) -> float:
+        """Seconds an answer of `size` bytes has to be taken by its client: `send_timeout_ms`
+        for its first MiB and as much again for each further MiB (protocol.md 2.7)."""
+        return self.send_timeout_ms / 1000 * (1 + max(0, size) / (1024 * 1024))
 
     @property
     def header_deadline_s(self) -> float:
@@ -396,6 +409,8 @@ class Service:
         self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
         self.open_requests = throttle.OpenCounts(settings.max_requests_per_address)
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
+        # Whether the one warning about forwarding headers nobody reads was logged.
+        self.forwarding_warned = False
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
         self._nobody_key = nacl.signing.SigningKey.generate().verify_key.encode()

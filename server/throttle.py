@@ -122,6 +122,18 @@ def client_address(
     return _bucket(address)
 
 
+def trusted_peer(peer: str | None, trusted: tuple[Network, ...]) -> bool:
+    """Whether the TCP peer `peer` is a trusted proxy (its X-Forwarded-For is read)."""
+    address = _parse(peer)
+    return address is not None and _is_trusted(address, trusted)
+
+
+def loopback(peer: str | None) -> bool:
+    """Whether the TCP peer `peer` is on this machine (127.0.0.0/8, ::1)."""
+    address = _parse(peer)
+    return address is not None and address.is_loopback
+
+
 def _parse(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not text:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import socket
 
 import aiohttp
@@ -55,10 +56,12 @@ async def open_requests(server: RunningServer, client: str, count: int) -> None:
             await asyncio.sleep(0.01)
 
 
-async def health(session: aiohttp.ClientSession, url: str, forwarded_for: str = "") -> tuple[int, str, dict[str, str]]:  # fmt: skip
+async def health(session: aiohttp.ClientSession, url: str, forwarded_for: str = "", forwarded: str = "") -> tuple[int, str, dict[str, str]]:  # fmt: skip
     headers = {"Content-Type": "application/msgpack"}
     if forwarded_for:
         headers["X-Forwarded-For"] = forwarded_for
+    if forwarded:
+        headers["Forwarded"] = forwarded
     async with session.post(url + "/v1/health", data=msgpack.packb({}), headers=headers) as got:
         body = await got.read()
         code = msgpack.unpackb(body)["code"] if got.status != 200 else ""
@@ -124,6 +127,55 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(
             stalled.close()
 
 
+def forwarding_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "X-Forwarded-For" in r.getMessage()
+    ]
+
+
+async def test_forwarding_headers_from_a_peer_that_is_not_a_trusted_proxy_are_warned_of_once(
+    serve: Serve, raw_session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Behind a reverse proxy that was not declared, every client is counted under the
+    proxy's address: --max-requests-per-address becomes one limit for everyone. The server
+    cannot tell a proxy from a client that writes the header itself, so it says it once: a
+    WARNING at the first request that carries X-Forwarded-For or Forwarded from a peer that
+    is not a --trusted-proxy, naming the flag (and loopback's address, the peer being on
+    loopback), without the header's value; requests without the headers say nothing."""
+    async with serve() as server:
+        async with aiohttp.ClientSession() as session:
+            assert (await health(session, server.url))[0] == 200
+            assert forwarding_warnings(caplog) == []
+            assert (await health(session, server.url, forwarded_for="203.0.113.7"))[0] == 200
+            assert (await health(session, server.url, forwarded_for="203.0.113.8"))[0] == 200
+            assert (await health(session, server.url, forwarded="for=203.0.113.9"))[0] == 200
+    warnings = forwarding_warnings(caplog)
+    assert len(warnings) == 1, warnings
+    assert "--trusted-proxy 127.0.0.1" in warnings[0]
+    assert "--max-requests-per-address" in warnings[0]
+    log = server.log_file.read_text(errors="replace")
+    assert "203.0.113." not in log
+
+
+async def test_a_trusted_proxy_is_warned_of_only_when_it_sends_forwarded_alone(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A declared proxy's X-Forwarded-For is read, so it gets no warning; a declared proxy
+    that sends only Forwarded (which the server does not read) gets one: its clients would
+    still share its address."""
+    async with serve(trusted_proxies=(LOOPBACK,)) as server:
+        async with aiohttp.ClientSession() as session:
+            assert (await health(session, server.url, forwarded_for="203.0.113.7"))[0] == 200
+            assert forwarding_warnings(caplog) == []
+            assert (await health(session, server.url, forwarded="for=203.0.113.9"))[0] == 200
+            assert (await health(session, server.url, forwarded="for=203.0.113.9"))[0] == 200
+    warnings = forwarding_warnings(caplog)
+    assert len(warnings) == 1, warnings
+    assert "make the proxy set X-Forwarded-For" in warnings[0]
+
+
 def test_the_limits_of_this_review_are_tj_server_flags_and_environment_variables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -134,6 +186,7 @@ def test_the_limits_of_this_review_are_tj_server_flags_and_environment_variables
     assert defaults.max_requests_per_address == 40
     assert defaults.live_heartbeat_ms == Settings().live_heartbeat_ms == 25_000
     assert defaults.public_body_timeout_ms == Settings().public_body_timeout_ms == 10_000
+    assert defaults.send_timeout_ms == Settings().send_timeout_ms == 60_000
     chosen = server_main.settings_from(
         parser.parse_args(
             [
@@ -143,10 +196,12 @@ def test_the_limits_of_this_review_are_tj_server_flags_and_environment_variables
                 "900",
                 "--public-body-timeout-ms",
                 "2000",
+                "--send-timeout-ms",
+                "3000",
             ]
         )  # fmt: skip
     )
     assert (chosen.max_requests_per_address, chosen.live_heartbeat_ms) == (7, 900)
-    assert chosen.public_body_timeout_ms == 2000
+    assert (chosen.public_body_timeout_ms, chosen.send_timeout_ms) == (2000, 3000)
     with pytest.raises(SystemExit):
         server_main.settings_from(parser.parse_args(["--max-requests-per-address", "0"]))
