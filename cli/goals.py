@@ -541,10 +541,12 @@ def goals_table(goals: list[Goal]) -> Table:
 
 def goal_text(goal: Goal) -> str:
     """One goal for reading: header lines, then why it matters. Reached and not done, with
-    the command that marks it done: a backtick in its title or journal's name is written
-    `\\x60` (`output.prose`), so that no name reads as a command beside it."""
+    the command that marks it done: its title and journal's name quoted as names are
+    (`output.quoted`: a newline or a backtick in them written as an escape), and why it
+    matters said on one line, a backtick in it written `\\x60` (`output.prose`), so that no
+    text of the goal's author reads as a command, or as a line of its own, beside it."""
     hint = goal.reached and not goal.done
-    named = output.prose if hint else str
+    named = output.quoted if hint else str
     lines = [
         f"id:       {goal.id}",
         f"goal:     {named(goal.title)}",
@@ -555,7 +557,8 @@ def goal_text(goal: Goal) -> str:
         f"status:   {status_text(goal)}" + (f": {done_hint(goal)}" if hint else ""),
         f"created:  {output.local_time(goal.created_at)}",
     ]
-    return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")
+    why = output.prose(output.one_line(goal.why)) if hint else goal.why
+    return "\n".join(lines) + (f"\n\n{why}" if why else "")
 
 
 def checkin_text(checkin: CheckIn) -> str:
@@ -568,7 +571,10 @@ def checkin_text(checkin: CheckIn) -> str:
 
 
 def checkins_table(goal: Goal) -> Table:
-    """The note wraps: `tj goal show` is where a check-in's note is read whole."""
+    """The note wraps: `tj goal show` is where a check-in's note is read whole. Below a
+    reached goal's `tj goal done ID` (`goal_text`), a backtick in a note is written `\\x60`
+    (`output.prose`)."""
+    noted = output.prose if goal.reached and not goal.done else str
     rows = []
     for checkin in goal.checkins:
         shown = "" if checkin.progress is None else str(checkin.progress)
@@ -580,7 +586,7 @@ def checkins_table(goal: Goal) -> Table:
                 checkin.id[:CHECKIN_ID_SHOWN],
                 output.local_time(checkin.at),
                 shown,
-                checkin.note,
+                noted(checkin.note),
                 edited,
             )
         )

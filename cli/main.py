@@ -32,7 +32,7 @@ from click.core import ParameterSource
 from cli import output
 from cli.advice import SAID
 from cli.progress import sync_told
-from cli.terminal import CLOSE, OPEN, built
+from cli.terminal import CLOSE, MARKS, OPEN, showable
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
@@ -480,8 +480,9 @@ def with_hint(
     text = built_for_profile(text, tj)  # the commands built with names (`output.command`)
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
-        text += f" (code: {code or type(error).__name__})"
-        text += f" (the server said: {error.detail})" if error.detail else ""
+        # the server's words: marks in them are shown as escapes, never as a command
+        text += f" (code: {output.marks_shown(code or type(error).__name__)})"
+        text += f" (the server said: {output.marks_shown(error.detail)})" if error.detail else ""
     return text
 
 
@@ -493,8 +494,9 @@ owner's `tj share` or `tj notes withdraw`, the other's `tj fingerprint`, the cli
 brief`): never given this profile's --home (`with_hint`)."""
 
 
-TJ_SPAN = re.compile(f"{OPEN}tj (?!--home )([^{OPEN}{CLOSE}]*){CLOSE}")
-"""A `tj` command the CLI built as a span (`output.command`) that names no profile yet."""
+TJ_SPAN = re.compile(f"{re.escape(OPEN)}tj (?!--home )([^{MARKS}]*){CLOSE}")
+"""A `tj` command the CLI built as a span (`output.command`: it carries this process's
+OPEN, which no name can) that names no profile yet."""
 
 
 def built_for_profile(text: str, tj: str) -> str:
@@ -502,10 +504,7 @@ def built_for_profile(text: str, tj: str) -> str:
     name's imitation of one) started by `tj` (`profile_words`) instead."""
     if tj == "tj":
         return text
-    return TJ_SPAN.sub(
-        lambda m: output.command_text(f"{tj} {m.group(1)}") if built(m.group()) else m.group(),
-        text,
-    )
+    return TJ_SPAN.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), text)
 
 
 def scope_advice(error: ScopeNeeded) -> str:
@@ -840,7 +839,15 @@ def cli(
       tj list
       tj --home ~/phone-profile login https://journal.example.org ana
     """
-    ctx.obj = Home(home.expanduser(), password_file, insecure_test_kdf, server_wait)
+    home = home.expanduser()
+    if ctx.get_parameter_source("home") is not ParameterSource.DEFAULT and not showable(str(home)):
+        raise click.BadParameter(
+            "a profile directory whose path holds a backtick, a control character or one a "
+            "terminal does not show is refused: the commands tj prints name it, and would "
+            "not read as what they run; use another directory",
+            param_hint="'--home' / TJ_HOME",
+        )
+    ctx.obj = Home(home, password_file, insecure_test_kdf, server_wait)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)

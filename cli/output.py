@@ -26,10 +26,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
-from cli.terminal import SPAN, each_part
+from cli.terminal import SPAN, compact, each_part, expanded, printed_length, ticks_shown
 from cli.terminal import command as command
 from cli.terminal import command_text as command_text
 from cli.terminal import json_escaped as json_escaped
+from cli.terminal import marks_shown as marks_shown
 from cli.terminal import pasteable as pasteable
 from cli.terminal import shown as shown
 from cli.terminal import ticked as ticked
@@ -160,9 +161,10 @@ def one_line(text: str) -> str:
 
 def journal_word(name: str, journal_id: str = "") -> str:
     """How a printed command (`command`) names a journal: by `name` when it is pasted back
-    exactly (`pasteable`), else by its id's first 12 hex digits (a name with a backtick, a
-    leading "-", a run of spaces or a control character: REV-S11B S11B-1/4), else, without
-    an id, "JOURNAL" for the user to fill in."""
+    exactly and reads as what it is (`pasteable`), else by its id's first 12 hex digits (a
+    name with a backtick or a character drawn as one, a leading "-", a run of spaces, a
+    control character, or one a terminal draws as nothing, such as a zero-width space:
+    REV-S11B S11B-1/4), else, without an id, "JOURNAL" for the user to fill in."""
     if pasteable(name):
         return name
     return short_id(journal_id) if journal_id else "JOURNAL"
@@ -170,9 +172,10 @@ def journal_word(name: str, journal_id: str = "") -> str:
 
 def prose(name: str) -> str:
     """`name` (a journal's, a title: anyone's text) said in a message as it is, but a
-    backtick in it written `\\x60`: a name never reads as the edge of a command in
-    backticks (REV-S11B S11B-1)."""
-    return name.replace("`", "\\x60")
+    backtick in it written `\\x60` and a character drawn as one as its escape
+    (`terminal.TICKS`: `\\u1fef`): a name never reads as the edge of a command in backticks
+    (REV-S11B S11B-1)."""
+    return ticks_shown(name)
 
 
 def quoted(value: object) -> str:
@@ -229,8 +232,10 @@ class _Wrapper(textwrap.TextWrapper):
 def wrapped(text: str, width: int) -> list[str]:
     """`text` (one paragraph) on lines of at most `width` characters, broken at spaces only:
     a word, and a command in backticks with its spaces, is never broken; one longer than a
-    line has a line of its own (NU49 F1)."""
-    return _Wrapper(width, break_long_words=False, break_on_hyphens=False).wrap(text)
+    line has a line of its own (NU49 F1). A command span is measured as it is shown
+    (`terminal.compact`)."""
+    wrapper = _Wrapper(width, break_long_words=False, break_on_hyphens=False)
+    return [expanded(line) for line in wrapper.wrap(compact(text))]
 
 
 def fields_text(lines: Iterable[str], width: int | None = None) -> str:
@@ -246,7 +251,7 @@ def fields_text(lines: Iterable[str], width: int | None = None) -> str:
         bullet = BULLET.match(line)
         head = label.group() if label else bullet.group() if bullet else ""
         value = line[len(head) :]
-        if len(line) <= size or len(head) > size // 2:
+        if printed_length(line) <= size or len(head) > size // 2:
             out.append(line)
             continue
         parts = wrapped(value, size - len(head))

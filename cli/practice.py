@@ -107,16 +107,16 @@ def caseload(
         return rows, await output.unverified_owners(client, (r.client for r in rows))
 
     rows, unverified = home.run(work)
-    rows = [with_commands(row) for row in rows]
     if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
         output.warn_unverified_owners(unverified, who="clients")
-    if html_path is not None:
+    if html_path is not None:  # the SDK's words: a page holds no command span (`with_commands`)
         from client_sdk.caseload_html import render_caseload
 
         page = render_caseload(rows, generated_at=datetime.now().astimezone())
         html_path.write_text(page, encoding="utf-8")
         os.chmod(html_path, 0o600)
         output.message(f"Wrote {html_path}")
+    rows = [with_commands(row) for row in rows]
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:  # below the table the safety lines first, then what its marks mean
         footer = flag_details(rows)

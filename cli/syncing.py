@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from cli import output
 from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
 from cli.progress import UPLOAD_WAIT_S, sync_once
+from cli.terminal import compact
 
 if TYPE_CHECKING:
     from client_sdk import Client, Notice, SyncReport
@@ -121,7 +122,7 @@ def earlier_text(earlier: list[News], told: list[Departure], width: int | None =
     lead = f"Earlier, fetched by other commands since your last {output.command_text('tj sync')}:"
     said = [*source_parts(earlier), *(output.departure_in_brief(d) for d in told)]
     text = f"{lead} {'; '.join(said)}."
-    if cell_len(text) <= (width or shutil.get_terminal_size().columns):
+    if cell_len(compact(text)) <= (width or shutil.get_terminal_size().columns):  # as shown
         return text
     return f"{lead}\n" + output.fields_text([f"  {part}" for part in said], width)
 

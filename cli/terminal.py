@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from rich.markup import escape as rich_escape
 
-from client_sdk.models import BIDI_CONTROLS, is_control
+from client_sdk.models import BACKTICKS, BIDI_CONTROLS, is_control
 
 
 def _controls(multiline: bool) -> re.Pattern[str]:
@@ -33,17 +35,37 @@ def _visible(match: re.Match[str]) -> str:
     return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
-OPEN, CLOSE = "\ue000", "\ue001"
-"""Where a command the CLI built (`command`) starts and ends in a message until it is shown:
-private characters `shown` writes as backticks. Only the wrapper's and `shown`'s business."""
+MARK_OPEN, CLOSE = "\ue000", "\ue001"
+"""The private characters that mark where a command the CLI built (`command`) starts and
+ends in a message until it is shown. Text from elsewhere may hold them too: it is shown as
+`\\ue000`, never as a command (`OPEN`)."""
 
-SPAN = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
-"""A command span as `command` marks it (or as text from elsewhere could imitate it: `shown`
-renders only the spans `command` built)."""
+OPEN = MARK_OPEN + os.urandom(16).hex()
+"""Where a command the CLI built (`command`) starts: MARK_OPEN and a random value drawn
+anew by every process, which only `command_text` writes, and which no name, title, note or
+server reply can hold, since it never leaves the process (`shown` and `unmarked` write each
+span in backticks first). A span is the CLI's by this value, never by its text: a name
+holding the marks around the text of a command the CLI built is shown as text. Only the
+wrapper's and `shown`'s business."""
 
-_BUILT: set[str] = set()
-"""The spans `command` built in this process: only these are shown as commands in backticks
-(a name holding the private characters cannot make one)."""
+MARKS = MARK_OPEN + CLOSE
+
+SPAN = re.compile(f"{re.escape(OPEN)}[^{MARKS}]*{CLOSE}")
+"""A command span as `command_text` marks it (OPEN with this process's value, then no mark
+before CLOSE): text from elsewhere, which cannot hold the value, never matches."""
+
+TICKS = "".join(sorted(BACKTICKS))
+"""A backtick and the characters a terminal draws as one (`client_sdk.models.BACKTICKS`). In
+prose (`ticked`) each is written as an escape (`\\x60`, `\\u1fef`); a word holding one is not
+`pasteable`."""
+
+_TICK = re.compile(f"[{re.escape(TICKS)}]")
+
+HIDDEN = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+"""Characters a terminal draws as nothing or as a blank that are not of category Cf
+(format characters: zero-width space and joiners, soft hyphen, byte order mark, tag
+characters, which `showable` refuses by category): the combining grapheme joiner, the
+Hangul fillers, the Khmer inherent vowels, the blank Braille pattern."""
 
 PASTEABLE = re.compile(r"[^\s`\ue000\ue001-][^\s`\ue000\ue001]*(?: [^\s`\ue000\ue001]+)*")
 """A word that reaches a shell exactly as printed: no leading "-" (it would read as an
@@ -51,10 +73,23 @@ option), no backtick (it would read as the edge of a command), no whitespace but
 between words (a run would be lost to the eye, or to a terminal)."""
 
 
+def showable(word: str) -> bool:
+    """Whether `word`, printed in a command, reads as exactly what it is: no backtick nor a
+    character drawn as one (`TICKS`), no mark (MARKS), no control character `shown` would
+    escape, and no character a terminal draws as nothing (category Cf, `HIDDEN`) or of
+    private use (category Co), with which a command would name another journal than it
+    appears to."""
+    if _TICK.search(word) or CONTROLS[False].search(word):
+        return False
+    return not any(
+        c in HIDDEN or unicodedata.category(c) in ("Cf", "Co") for c in word if not c.isascii()
+    )
+
+
 def pasteable(word: str) -> bool:
     """Whether `word`, shell-quoted in a printed command, is pasted back exactly and reads
-    as what it is (`PASTEABLE`, and no control character `shown` would escape)."""
-    return PASTEABLE.fullmatch(word) is not None and not CONTROLS[False].search(word)
+    as what it is (`PASTEABLE`, and `showable`)."""
+    return PASTEABLE.fullmatch(word) is not None and showable(word)
 
 
 def command(words: Iterable[str]) -> str:
@@ -70,58 +105,91 @@ def command(words: Iterable[str]) -> str:
 def command_text(text: str) -> str:
     """`command` for a command the CLI wrote out itself, already quoted for a shell (a
     static hint's `tj export --out DIR` with a profile's `--home` put in), never for one
-    holding another account's text."""
-    span = f"{OPEN}{text}{CLOSE}"
-    _BUILT.add(span)
-    return span
+    holding another account's text. A mark in `text` is written as its escape (`\\ue000`):
+    a span holds none."""
+    return f"{OPEN}{marks_shown(text)}{CLOSE}"
 
 
 def built(span: str) -> bool:
-    """Whether `span` (OPEN, text, CLOSE) is one `command` or `command_text` built in this
-    process, not text from elsewhere imitating one."""
-    return span in _BUILT
+    """Whether `span` is one `command` or `command_text` built in this process (it carries
+    this process's OPEN), not text from elsewhere imitating one."""
+    return SPAN.fullmatch(span) is not None
 
 
 def each_part(text: str, outside: Callable[[str], str], span: Callable[[str], str]) -> str:
-    """`text` with each command span `command` built (`SPAN`, in `_BUILT`) through `span` and
-    each stretch of text between them through `outside` (one that only looks like a span, a
-    name holding the private characters, is outside text)."""
+    """`text` with each command span `command` built (`SPAN`) through `span` and each
+    stretch of text between them through `outside` (one that only looks like a span, a name
+    holding the private characters, is outside text)."""
     out: list[str] = []
     at = 0
     for found in SPAN.finditer(text):
-        if found.group() in _BUILT:
-            out += [outside(text[at : found.start()]), span(found.group())]
-            at = found.end()
+        out += [outside(text[at : found.start()]), span(found.group())]
+        at = found.end()
     out.append(outside(text[at:]))
     return "".join(out)
 
 
-def _marks_shown(text: str) -> str:
-    return text.replace(OPEN, "\\ue000").replace(CLOSE, "\\ue001")
+def printed_length(text: str) -> int:
+    """How many characters `text` takes once shown: a command span's OPEN (with this
+    process's value) as one, as its backtick is."""
+    return len(text) - (len(OPEN) - len(MARK_OPEN)) * len(SPAN.findall(text))
+
+
+def compact(text: str) -> str:
+    """`text` for laying out at a width (`cli.output.wrapped`): each command span with
+    MARK_OPEN alone, as long as it is shown, and each other mark as its escape (as `shown`
+    writes it), so that every mark left is a span's; `expanded` gives back the spans."""
+    return each_part(text, marks_shown, lambda span: MARK_OPEN + span[len(OPEN) :])
+
+
+_COMPACT = re.compile(f"{MARK_OPEN}[^{MARKS}]*{CLOSE}")
+
+
+def expanded(text: str) -> str:
+    """`compact`'s text (laid out) with each command span marked with OPEN again."""
+    return _COMPACT.sub(lambda found: OPEN + found.group()[len(MARK_OPEN) :], text)
+
+
+def marks_shown(text: str) -> str:
+    """`text` (anyone's) with each mark (MARKS) written as its escape, `\\ue000`."""
+    return text.replace(MARK_OPEN, "\\ue000").replace(CLOSE, "\\ue001")
+
+
+def _tick_shown(match: re.Match[str]) -> str:
+    c = match.group()
+    return "\\x60" if c == "`" else f"\\u{ord(c):04x}"
+
+
+def ticks_shown(text: str) -> str:
+    """`text` (anyone's) with each backtick written `\\x60`, and each character drawn as
+    one (`TICKS`) as its escape (`\\u1fef`)."""
+    return _TICK.sub(_tick_shown, text)
 
 
 def _prose_shown(text: str) -> str:
-    return _marks_shown(text).replace("`", "\\x60")
+    return ticks_shown(marks_shown(text))
 
 
 def _ticked(span: str) -> str:
-    return f"`{span[1:-1]}`"
+    return f"`{span[len(OPEN) : -len(CLOSE)]}`"
 
 
 def ticked(text: str, *, prose: bool = False) -> str:
     """`text` with each command span `command` built written in backticks, and any other
-    OPEN or CLOSE (from a name) as a visible escape. With `prose` (a message: the CLI's
-    words with names in them), any backtick outside those spans is written `\\x60` too, so
-    that no text but a span the CLI built reads as a command in backticks (REV-S11B S11B-1:
-    a name put in a message bare, not `quoted`)."""
-    if not prose and OPEN not in text and CLOSE not in text:
+    mark (MARKS, from a name) as a visible escape. With `prose` (a message: the CLI's words
+    with names in them), any backtick outside those spans is written `\\x60` too, and any
+    character drawn as one as its escape (`TICKS`), so that no text but a span the CLI built
+    reads as a command in backticks (REV-S11B S11B-1: a name put in a message bare, not
+    `quoted`)."""
+    if not prose and MARK_OPEN not in text and CLOSE not in text:
         return text
-    return each_part(text, _prose_shown if prose else _marks_shown, _ticked)
+    return each_part(text, _prose_shown if prose else marks_shown, _ticked)
 
 
 def unmarked(value: object) -> object:
     """JSON data `value` with each command span (`command`) in its strings written in
-    backticks, as a message prints it, and nothing else changed (a name is data here)."""
+    backticks, as a message prints it, and nothing else changed: a name is data here, kept
+    exactly as it is, marks and all (one holding them is never a span: `OPEN`)."""
     if isinstance(value, str):
         return each_part(value, str, _ticked) if OPEN in value else value
     if isinstance(value, dict):
@@ -153,8 +221,8 @@ def shown(
     through it: `message`, `data`, `print_json`, the safety message and table cells.
     A command span (`command`) is written in backticks here (unless not `ticks`: the
     wrapper's, which keeps it whole first, then calls `ticked`). With `prose` (a message,
-    an error, a question: the CLI's words), any other backtick is written `\\x60`
-    (`ticked`); without, text is shown as it is (an entry, a table's cell, JSON).
+    an error, a question: the CLI's words), any other backtick is written `\\x60`, and a
+    character drawn as one as its escape (`ticked`); without, text is shown as it is (an entry, a table's cell, JSON).
     When `multiline`, a CRLF (an entry written from a Windows file before NU33 #1) is shown
     as the line break it is; a lone CR, which would return the cursor, is escaped."""
     if multiline and "\r\n" in text:

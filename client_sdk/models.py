@@ -101,11 +101,18 @@ SHELL_SPECIAL_IN_DOUBLE_QUOTES = frozenset('"$`\\!')
 """What a shell reads inside double quotes as other than itself (`!`: bash's history)."""
 
 
+BACKTICKS = frozenset("`\u02cb\u1fef\u2035\uff40")
+"""A backtick and the characters a terminal draws as one (MODIFIER LETTER GRAVE ACCENT, GREEK
+VARIA, which is canonically a backtick, REVERSED PRIME, FULLWIDTH GRAVE ACCENT): written as
+an escape in a message, never as the edge of a command in backticks."""
+
+
 def _escaped_in_quotes(char: str) -> bool:
-    """Whether `quoted_name` writes `char` as an escape: a backtick (never the edge of a
-    command in a message), a control or bidirectional character (`is_control`), or a
-    private-use one (which a terminal shows as nothing one could type)."""
-    return char == "`" or is_control(char) or unicodedata.category(char) == "Co"
+    """Whether `quoted_name` writes `char` as an escape: a backtick or a character drawn as
+    one (BACKTICKS: never the edge of a command in a message), a control or bidirectional
+    character (`is_control`), or a private-use one (which a terminal shows as nothing one
+    could type)."""
+    return char in BACKTICKS or is_control(char) or unicodedata.category(char) == "Co"
 
 
 def _dollar_escape(char: str) -> str:
@@ -134,8 +141,8 @@ def quoted_name(name: str) -> str:
       inside double quotes (`"`, `$`, a backtick, a backslash, `!`);
     - $'Ana\\'s "big" day', $'Work \\x60stuff\\x60': otherwise in the shell's $'...' form
       (bash, zsh, ksh; POSIX.1-2024), in which \\' is a quote, \\\\ a backslash, and \\xNN or
-      \\uNNNN a character not shown as it is: a backtick (so that no name reads as the edge
-      of a command in backticks), a control or bidirectional character, a private-use one.
+      \\uNNNN a character not shown as it is: a backtick or one drawn as a backtick
+      (BACKTICKS: so that no name reads as the edge of a command in backticks), a control or bidirectional character, a private-use one.
 
     Pure; `name` is never changed, only quoted."""
     if any(_escaped_in_quotes(c) for c in name):
