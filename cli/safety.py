@@ -304,9 +304,7 @@ async def unflagged_results(
     return [
         r
         for r in await client.measures.list(journal)
-        if r.safety_concern
-        and r.journal_id not in owned
-        and (r.journal_id, r.id) not in flagged
+        if r.safety_concern and r.journal_id not in owned and (r.journal_id, r.id) not in flagged
     ]
 
 
