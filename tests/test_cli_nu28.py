@@ -135,7 +135,10 @@ async def test_write_goal_add_and_note_say_what_was_saved_and_keep_the_id_alone_
 def test_the_readme_signup_line_names_the_device_and_says_how_else_it_is_named() -> None:
     """C6: the quick start's signup silently named the laptop after the host ("vm")."""
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    quick_start = readme[readme.index("tj signup ") :]
+    first_run = readme[readme.index("## First run") : readme.index("## Using the CLI")]
+    assert "tj signup http://127.0.0.1:8765 ana --device-name laptop " in first_run
+    using = readme[readme.index("## Using the CLI") :]
+    quick_start = using[using.index("tj signup ") :]
     first = quick_start[: quick_start.index("tj write")]
     assert first.startswith("tj signup http://127.0.0.1:8765 ana --device-name laptop\n")
     assert "host name" in first and "tj devices rename" in first
