@@ -121,14 +121,16 @@ async def address_middleware(request: web.Request, handler: routes.Handler) -> w
     service = request.app[routes.SERVICE]
     if not service.forwarding_warned:
         warn_of_unread_forwarding(request, service)
-    with contextlib.ExitStack() as slot:
-        try:
-            slot.enter_context(service.request_slot(routes.client(request)))
-        except TooManyRequests as refused:
-            return refusal(request, refused)  # a short answer, and the connection closes
+    try:  # taken and given back by hand: every request passes here (issue 10's no-op sync)
+        taken = service.take_request_slot(routes.client(request))
+    except TooManyRequests as refused:
+        return refusal(request, refused)  # a short answer, and the connection closes
+    try:
         response = await handler(request)
         await send_answer(request, response, service.settings)
         return response
+    finally:
+        service.open_requests.release(taken)
 
 
 async def send_answer(request: web.Request, response: web.StreamResponse, settings: Settings) -> None:  # fmt: skip

@@ -933,6 +933,16 @@ class Service:
         """Count one request of the client address `client` while the block runs (a live
         socket: while it is open). Raises TooManyRequests `connection_limit` (the connection
         then closes) when the address already has `max_requests_per_address` in progress."""
+        taken = self.take_request_slot(client)
+        try:
+            yield
+        finally:
+            self.open_requests.release(taken)
+
+    def take_request_slot(self, client: str) -> list[str]:
+        """`request_slot` without the block: count one request of `client`; the caller gives
+        the result to `open_requests.release` when the request ends. Raises TooManyRequests
+        `connection_limit` past `max_requests_per_address`."""
         taken = self.open_requests.take(client)
         if taken is None:
             refused = TooManyRequests(
@@ -943,10 +953,7 @@ class Service:
             )
             refused.closes_connection = True
             raise refused
-        try:
-            yield
-        finally:
-            self.open_requests.release(taken)
+        return taken
 
     @contextlib.asynccontextmanager
     async def live_slot(self, caller: Caller) -> AsyncIterator[None]:
