@@ -23,7 +23,8 @@ when dated before S; `last_done` keeps its own date. A recurring measure assignm
 the latest result of that measure in that journal taken within one period before S (S - P < C
 < S: a PHQ-9 taken the hour before a fortnightly one was assigned): it is its `last_done`, and
 the assignment is first due a period after it, at C + P, then every P from there, instead of at
-S (asked at S, the form would ask about days it was just answered for).
+S (asked at S, the form would ask about days it was just answered for); once one is done
+from S on, that one counts as for any assignment and the cycle runs from S.
 """
 
 from __future__ import annotations
@@ -442,7 +443,10 @@ def due_status(
     completed = list(completed_ms)
     done = [c for c in completed if c >= start] + linked
     anchor, before = start, None  # the first due moment, a result in the period before S
-    if assignment.every_days is not None and assignment.type == MEASURE_TASK:
+    if assignment.every_days is not None and assignment.type == MEASURE_TASK and not done:
+        # only while nothing counts from S on: one done at S or after is the first
+        # completion, whatever came before (a result at S - P + 1 h and one at S + 30 min
+        # made it due again at S + 1 h)
         period = assignment.every_days * DAY_MS
         before = max((c for c in completed if start - period < c < start), default=None)
         anchor = start if before is None else before + period

@@ -200,11 +200,17 @@ def test_a_measure_taken_within_a_period_before_a_recurring_assignment_counts() 
     assert (right_after.last_done, right_after.due_at) == (at(taken), at(taken + 14 * DAY_MS))
     twice = due_status(every_14, [taken - DAY_MS, taken], start)  # the latest of them
     assert twice is not None and twice.due_at == at(taken + 14 * DAY_MS)
+    # once one is done from the start on, the cycle runs from the start as without it
     again = due_status(every_14, [taken, start + 2 * DAY_MS], start + 3 * DAY_MS)
-    assert again is not None and again.due_at == at(taken + 14 * DAY_MS)  # the next after it
+    assert again is not None and again.due_at == at(start + 14 * DAY_MS)
     assert again.last_done == at(start + 2 * DAY_MS)
     later = due_status(every_14, [taken, taken + 15 * DAY_MS], start + 16 * DAY_MS)
-    assert later is not None and later.due_at == at(taken + 28 * DAY_MS)
+    assert later is not None and later.due_at == at(start + 28 * DAY_MS)
+    # one the hour after a period before the start, and one half an hour after the start:
+    # done, not due again at the start and an hour (a read-back of this rule)
+    edge = [start - 14 * DAY_MS + 3_600_000, start + 1_800_000]
+    soon = due_status(every_14, edge, start + 3_600_000 + 1)
+    assert soon is not None and (soon.status, soon.due_at) == (UPCOMING, at(start + 14 * DAY_MS))
     missed = due_status(every_14, [taken], taken + 15 * DAY_MS + 1)
     assert missed is not None and missed.status == OVERDUE
     old = due_status(every_14, [start - 14 * DAY_MS], start)  # a whole period before
