@@ -75,6 +75,9 @@ class DiscussItem:
     preview: str
     created_at: datetime
     marked_at: datetime | None
+    journal_id: str = ""
+    """The journal's id (hex), which a brief's scope is decided by (two journals may bear one
+    name); not in `to_dict`, which a brief's digest is made of."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -114,8 +117,9 @@ def discussable(document: Document) -> tuple[str, str, int] | None:
     return None
 
 
-def discuss_item(document: Document, journal: str) -> DiscussItem | None:
-    """The item if `document` (an entry or a note, not deleted or trashed) is marked."""
+def discuss_item(document: Document, journal: str, journal_id: str = "") -> DiscussItem | None:
+    """The item if `document` (an entry or a note, not deleted or trashed) is marked;
+    `journal` its journal's name as shown, `journal_id` its id (hex)."""
     content = discussable(document)
     if content is None or document.field("to_discuss") is not True:
         return None
@@ -131,6 +135,7 @@ def discuss_item(document: Document, journal: str) -> DiscussItem | None:
         preview,
         to_datetime(created),
         marked_at,
+        journal_id,
     )
 
 

@@ -187,10 +187,10 @@ class Briefs:
         ]
         moment = now or datetime.now().astimezone()
         marked = []
-        by_name = {_display(self._replica, j): j.journal_id.hex() for j in covered}
+        covered_ids = {j.journal_id.hex() for j in covered}
         for item in await self.to_discuss():
-            journal_id = by_name.get(item.journal)
-            if journal_id is None:
+            journal_id = item.journal_id  # by id: two journals may bear one name
+            if journal_id not in covered_ids:
                 continue  # not covered
             scope = limited.get(journal_id)
             if scope is None:
@@ -202,7 +202,7 @@ class Briefs:
             entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
         )
         copied_ids = {e.id for e in entries if e.journal_id in limited}
-        copied_ids |= {i.id for i in marked if by_name.get(i.journal) in limited}
+        copied_ids |= {i.id for i in marked if i.journal_id in limited}
         discuss = [  # what the therapist may not read is said, not left blank (NU51 F5)
             {**item, "text_shared": False}
             if item["id"] in copied_ids and not item["title"] and not item["preview"]
@@ -288,14 +288,16 @@ class Briefs:
         note another account wrote; RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._discussable(item_id)
         await self._save(local, document, discuss_update(document, to_discuss, now_ms()))
-        return discuss_item(document, _display(self._replica, local))
+        return discuss_item(document, _display(self._replica, local), local.journal_id.hex())
 
     async def to_discuss(self) -> list[DiscussItem]:
         """Your entries and notes marked to discuss, oldest first (by `created_at`, UTC).
         Works offline; reads this device only. Raises nothing."""
         found = []
         for local, stored in await self._own_documents():
-            item = discuss_item(stored_document(stored), _display(self._replica, local))
+            item = discuss_item(
+                stored_document(stored), _display(self._replica, local), local.journal_id.hex()
+            )
             if item is not None:
                 found.append(item)
         return sorted(found, key=lambda i: (i.created_at, i.id))
@@ -796,17 +798,27 @@ class _CopyScope:
     others: tuple[_CopyScope, ...] = ()
 
     def shares(self, field: str) -> bool:
+        """Whether any of the copies shares `field` (the copies' names: `words`)."""
         return any(s.fields is None or field in s.fields for s in (self, *self.others))
 
+    def shares_of(self, doc_id: str, field: str) -> bool:
+        """Whether a copy that holds the document `doc_id` shares `field`: of two copies of
+        one journal, one sharing mood and holding entries 1-10 and one sharing the body and
+        holding 5-10, the body of entries 1-4 was never shared."""
+        return any(
+            (s.fields is None or field in s.fields) and s._holds_one(doc_id)
+            for s in (self, *self.others)
+        )
+
     def holds(self, doc_id: str) -> bool:
+        return any(s._holds_one(doc_id) for s in (self, *self.others))
+
+    def _holds_one(self, doc_id: str) -> bool:
         try:
             raw = bytes.fromhex(doc_id)
         except ValueError:
             return False
-        return any(
-            keys.disclosure_doc_id(s.account_key, raw, s.journal_id) in s.held
-            for s in (self, *self.others)
-        )
+        return keys.disclosure_doc_id(self.account_key, raw, self.journal_id) in self.held
 
     def wider(self, other: _CopyScope) -> _CopyScope:
         """Two copies of one journal for one therapist: what either holds."""
@@ -832,17 +844,17 @@ def _entry_shown(entry: Entry, scope: _CopyScope | None) -> Entry:
         return entry
     return dataclasses.replace(
         entry,
-        title=entry.title if scope.shares("title") else "",
-        body=entry.body if scope.shares("body") else "",
-        mood=entry.mood if scope.shares("mood") else None,
-        tags=entry.tags if scope.shares("tags") else (),
-        emotions=entry.emotions if scope.shares("emotions") else (),
+        title=entry.title if scope.shares_of(entry.id, "title") else "",
+        body=entry.body if scope.shares_of(entry.id, "body") else "",
+        mood=entry.mood if scope.shares_of(entry.id, "mood") else None,
+        tags=entry.tags if scope.shares_of(entry.id, "tags") else (),
+        emotions=entry.emotions if scope.shares_of(entry.id, "emotions") else (),
     )
 
 
 def _result_shown(result: MeasureResult, scope: _CopyScope | None) -> MeasureResult:
     """`result` as a copy carries it: its answers only where the copy shares them."""
-    if scope is None or scope.shares(ANSWERS):
+    if scope is None or scope.shares_of(result.id, ANSWERS):
         return result
     return dataclasses.replace(result, answers=None)
 
@@ -852,8 +864,8 @@ def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:
     the copy shares them."""
     return dataclasses.replace(
         item,
-        title=item.title if scope.shares("title") else "",
-        preview=item.preview if scope.shares("body") else "",
+        title=item.title if scope.shares_of(item.id, "title") else "",
+        preview=item.preview if scope.shares_of(item.id, "body") else "",
     )
 
 
