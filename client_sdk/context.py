@@ -917,11 +917,9 @@ class Context:
         Never both; (False, False) for this account's own journals."""
         if journal.owner_id == self.profile.account_id:
             return False, False
-        if journal.role == REVOKED:
-            if self.replica.chains.state(journal.journal_id) is None:
-                return False, True  # no verified chain to say it ended: the server's word
-            granted = self._still_granted(journal)
-            return not granted, granted
+        if journal.role == REVOKED:  # as the caseload tells it (`Replica.ended_by_server_only`)
+            unlisted = self.replica.ended_by_server_only(journal, now_ms())
+            return not unlisted, unlisted
         return self.replica.share_lapsed(journal, now_ms()), False
 
     def may_be_copy(self, journal: LocalJournal) -> bool:
