@@ -24,6 +24,7 @@ from cli.care_views import (
     unseen_text,
 )
 from cli.dates import AHEAD, MOMENT
+from cli.homes import profile_words
 from cli.main import (
     Home,
     cli,
@@ -36,7 +37,6 @@ from cli.main import (
     sync_note,
     synced_first,
     then_sync,
-    tj_words,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
@@ -646,7 +646,7 @@ def homework_list(
         filters = filter_words(
             template=template_name, journal=journal_name, since=since, until=until
         )
-        command = [*tj_words(home), "homework", "list", *filters]
+        command = [*profile_words(home.path), "homework", "list", *filters]
         tell_cut(len(found), len(matching), "homework entries", command, limited=limit is not None)
 
 

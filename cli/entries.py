@@ -16,6 +16,7 @@ import click
 
 from cli import editor, output
 from cli.dates import DAY, MOMENT
+from cli.homes import profile_words
 from cli.main import (
     Home,
     ValueRefused,
@@ -32,7 +33,6 @@ from cli.main import (
     synced_first,
     tag_filter_argument,
     tags_argument,
-    tj_words,
 )
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
@@ -181,7 +181,7 @@ def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) 
     """The words of the `tj write ... --draft` that saves this command's editor draft with
     the options it was given (journal, title, mood, tags, emotions, prompt, date) and its
     --home when one was given, so that nothing the user chose is lost (NU18 C2)."""
-    words = [*tj_words(home), "write"]
+    words = [*profile_words(home.path), "write"]
     if journal_name is not None:
         words += ["--journal", journal_name]
     if fields["title"] is not None:
@@ -265,7 +265,7 @@ def body_of(
         )
     prompt = home.run(partial(editor_start, journal_name, prompt_id))
     kept = () if saved is None else saved
-    tj = tj_words(home)
+    tj = profile_words(home.path)
     with editor.composed(home.path, prompt, text or "", save, kept, tj) as (_, written):
         body = editor.strip_comments(written)
         if body.strip():
@@ -627,7 +627,7 @@ def list_entries(
         )
         given += ["--oldest-first"] if oldest_first else []
         which = "oldest" if oldest_first else "newest"
-        command = [*tj_words(home), "list", *given]
+        command = [*profile_words(home.path), "list", *given]
         tell_cut(len(entries), matching.total, "entries", command, limit is not None, which)
     output.warn_unverified_owners(unverified)
     said = not entries and chosen is not None and any(h.journal_id.hex() == chosen.id for h in held)
@@ -829,7 +829,7 @@ def edit(
                 "given; the entry was not changed",
             )
         edited: list[Entry] = []  # the entry, once changed on this device: no draft kept after
-        tj = tj_words(home)
+        tj = profile_words(home.path)
         save = [*tj, "edit", entry_id, "--draft"]
         with editor.revised(home.path, current.body, save, edited, tj) as (_, written):
             if written == editor.revise_template(current.body):  # closed without a change

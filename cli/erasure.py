@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 import click
 
 from cli import editor, output
+from cli.homes import profile_words
 from cli.main import (
     Home,
     cli,
     json_option,
     pass_home,
     password_file_option,
-    profile_words,
     username_of,
 )
 from client_sdk.errors import TJError

@@ -31,6 +31,7 @@ from click.core import ParameterSource
 
 from cli import output
 from cli.advice import SAID
+from cli.homes import default_home, profile_words
 from cli.progress import sync_told
 from cli.terminal import CLOSE, MARKS, OPEN, showable
 from client_sdk.crypto import INSECURE_TEST_COST
@@ -69,7 +70,6 @@ if TYPE_CHECKING:
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
 
-APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
 QUICK_SYNC_S = 10.0
 """The longest, in seconds, that the automatic sync of a command may take in all: after a
@@ -112,16 +112,6 @@ SIGNED_OUT_CODES = frozenset({"device_revoked", "token_expired", "auth_required"
 """Server error codes (protocol.md section 7) that mean this device's session is over: it was
 revoked (`tj devices revoke` on another device), its session expired, or it has none."""
 T = TypeVar("T")
-
-
-def default_home() -> Path:
-    """$XDG_DATA_HOME/therapy-journal, else ~/.local/share/therapy-journal (the OS's app
-    directory on macOS and Windows)."""
-    if os.environ.get("XDG_DATA_HOME"):
-        return Path(os.environ["XDG_DATA_HOME"]) / APP_NAME
-    if sys.platform in ("darwin", "win32"):
-        return Path(click.get_app_dir(APP_NAME))
-    return Path.home() / ".local" / "share" / APP_NAME
 
 
 @dataclass(frozen=True)
@@ -181,12 +171,12 @@ class Home:
                 # device next to "no account on this device" (NU21 C3).
                 raise click.ClickException(
                     f"no account on this device ({self.path}): "
-                    f"{unfinished_note(*unfinished, False)} and see it"
+                    f"{unfinished_note(*unfinished, False, self.path)} and see it"
                 )
             if unfinished is not None and Client.unconfirmed_recovery_key(self.path) is None:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
-                output.message(f"Note: {unfinished_note(*unfinished, True)} and see it.")
+                output.message(f"Note: {unfinished_note(*unfinished, True, self.path)} and see it.")
             opener = partial(Client.open, self.path, **self.unlock())
         return asyncio.run(self._session(work, opener))
 
@@ -253,17 +243,6 @@ def stderr_is_terminal() -> bool:
 
 
 pass_home = click.make_pass_decorator(Home)
-
-
-def tj_words(home: Home) -> list[str]:
-    """The words that start a `tj` command for this profile in a hint: "tj", and its --home
-    when this command was given one, so that a hint copied as printed runs against the same
-    profile (NU38 N5: `tj edit`'s draft hints left it out)."""
-    words = ["tj"]
-    group = click.get_current_context().find_root()
-    if group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
-        words += ["--home", str(home.path)]
-    return words
 
 
 PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
@@ -647,16 +626,17 @@ def interrupted(ctx: click.Context) -> NoReturn:
     """A command stopped by Ctrl-C (NU51 F15: click's bare "Aborted!", exit 1): what became
     of the work, and exit status INTERRUPTED_EXIT. What a command had saved is kept (each
     change is saved on this device before it is sent, and a sync stopped halfway loses
-    nothing: the next one sends and fetches the rest); `tj sync` is named with this
-    profile's --home when one was given."""
+    nothing: the next one sends and fetches the rest); `tj sync` is named for this profile
+    (`profile_words`). With no account on this device (`tj signup` or `tj login` stopped at
+    its password prompt), there is nothing to send and `tj sync` would fail: only that."""
+    from client_sdk.profile import profile_exists
+
     home = ctx.find_object(Home)
-    words = ["tj"]
-    if home is not None and ctx.find_root().get_parameter_source("home") is (
-        ParameterSource.COMMANDLINE
-    ):
-        words += ["--home", str(home.path)]
-    again = output.command([*words, "sync"])
-    if ctx.invoked_subcommand == "sync":
+    path = home.path if home is not None else default_home()
+    again = output.command([*profile_words(path), "sync"])
+    if not profile_exists(path):
+        text = "Stopped: this device is not signed in to an account."
+    elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
     else:
         text = f"Stopped: what this device had saved is kept; {again} sends what waits to be sent."
@@ -954,10 +934,11 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             or getattr(error, "subject", None) in ("unfinished signup", "kept recovery key")
         ):
             raise
-        note = unfinished_note(*unfinished, profile_exists(home.path))
-        if isinstance(error, KeyboardInterrupt):
-            output.message(f"{note[0].upper()}{note[1:]}.")
-            raise
+        note = unfinished_note(*unfinished, profile_exists(home.path), home.path)
+        if isinstance(error, KeyboardInterrupt):  # said here, whole: not `interrupted`'s line
+            click.echo("", err=True)  # after the terminal's "^C"
+            output.message(f"Stopped: {note}.")
+            raise click.exceptions.Exit(INTERRUPTED_EXIT) from None
         text = with_hint(error) if isinstance(error, TJError) else str(error)
         raise click.ClickException(output.one_line(f"{text}; {note}")) from None
     aside = set_aside_copies(home.path) - aside_before
@@ -1007,9 +988,10 @@ def set_aside_copies(home: Path) -> set[str]:
     return {str(kept.path) for kept in Client.kept_recovery_keys(home) if kept.state == "set aside"}
 
 
-def unfinished_note(url: str, username: str, signed_in: bool) -> str:
+def unfinished_note(url: str, username: str, signed_in: bool, home: Path) -> str:
     """What to do about a signup that did not finish (the SDK keeps it: pending_signup.py);
-    `signed_in`: the server created the account and this device holds its profile."""
+    `signed_in`: the server created the account and this device holds its profile at
+    `home` (named in the command: `profile_words`)."""
     state = (
         "the account exists and this device is signed in"
         if signed_in
@@ -1017,7 +999,7 @@ def unfinished_note(url: str, username: str, signed_in: bool) -> str:
     )
     return (
         f"the signup of {username} did not finish ({state}; its recovery key was not shown "
-        f"yet): run {output.command(['tj', 'signup', url, username])} again with the same "
+        f"yet): run {output.command([*profile_words(home), 'signup', url, username])} again with the same "
         "password to finish it"
     )
 
@@ -1150,7 +1132,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(
             ("" if isinstance(error, TJError) else "\n")  # after the terminal's "^C"
             + f"Signed in as {name} on this device, but {why}; your journals are not on "
-            f"this device yet: run {output.command([*tj_words(home), 'sync'])}."
+            f"this device yet: run {output.command([*profile_words(home.path), 'sync'])}."
         )
         raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
     if (flags := output.safety_line(report)) is not None:
@@ -1162,7 +1144,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
             f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
             "it is this device's earlier session (a logout that could not tell the server), "
-            f"{output.command([*tj_words(home), 'devices', 'revoke', twin.id[:12]])} ends it."
+            f"{output.command([*profile_words(home.path), 'devices', 'revoke', twin.id[:12]])} ends it."
         )
 
 
@@ -1980,16 +1962,6 @@ def signed_out(error: TJError) -> bool:
     session expired or ended (SIGNED_OUT_CODES, or the subject "session ended"). `tj sync`
     cannot help then; `tj login` on this home can (NU35 #5)."""
     return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
-
-
-def profile_words(home: Path) -> list[str]:
-    """The words that start a `tj` command for the profile at `home` in an error's advice:
-    "tj", and "--home PATH" unless `home` is the default profile (given by --home or
-    $TJ_HOME), so that every command the line prints runs against this profile when pasted
-    (`login_again`; NU50 F4: `tj export` was printed without it beside `tj --home ... login`)."""
-    if home.resolve() == default_home().resolve():
-        return ["tj"]
-    return ["tj", "--home", str(home)]
 
 
 async def login_again(client: Client) -> str:

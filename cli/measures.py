@@ -23,6 +23,7 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import MOMENT
+from cli.homes import profile_words
 from cli.main import (
     Home,
     cli,
@@ -34,7 +35,6 @@ from cli.main import (
     quick_sync,
     sync_note,
     then_sync,
-    tj_words,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from cli.safety import cli_hints, plan_words, show_safety_message
@@ -573,7 +573,7 @@ def measure_list(
         output.message(safety_footnote(concerns[0], mine), wrap=True)
     if not as_json:  # the newest 20 of 1,228 (NU47 #9)
         filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
-        command = [*tj_words(home), "measure", "list", *filters]
+        command = [*profile_words(home.path), "measure", "list", *filters]
         tell_cut(len(results), len(matching), "results", command, limited=limit is not None)
     for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"

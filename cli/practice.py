@@ -18,7 +18,8 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, tj_words
+from cli.homes import profile_words
+from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
@@ -389,7 +390,9 @@ def brief(
                 raise
             raise click.ClickException(  # NU51 F5: which option chooses the journals
                 f"{error}: "
-                + output.command([*tj_words(home), "brief", therapist, "--journal", "NAME"])
+                + output.command(
+                    [*profile_words(home.path), "brief", therapist, "--journal", "NAME"]
+                )
                 + " (repeatable) covers the journals you name"
             ) from None
         return prepared, unknown

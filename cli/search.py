@@ -11,6 +11,7 @@ from rich.text import Text
 
 from cli import output
 from cli.dates import DAY
+from cli.homes import profile_words
 from cli.main import (
     Home,
     cli,
@@ -18,7 +19,6 @@ from cli.main import (
     json_option,
     pass_home,
     tag_filter_argument,
-    tj_words,
 )
 from cli.paging import filter_words
 from cli.tables import FIXED, ID, NAME, Column, fitted
@@ -105,7 +105,7 @@ def search(
     output.show_rows(found.hits, as_json, hits_table, f"No entries match {output.quoted(text)}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
         given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
-        every = [*tj_words(home), "search", text, *given, "--limit", str(found.total)]
+        every = [*profile_words(home.path), "search", text, *given, "--limit", str(found.total)]
         output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "
             f"{output.command(every)} shows every one."

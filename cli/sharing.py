@@ -17,6 +17,7 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import WORDS, no_such_day, padded_hour, parse_day
+from cli.homes import profile_words
 from cli.main import (
     Home,
     cli,
@@ -31,7 +32,6 @@ from cli.main import (
     synced_first,
     tell_not_synced,
     then_sync,
-    tj_words,
 )
 from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -1334,7 +1334,14 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     records = home.run(lambda client: output.clinical_records(client, [journal_name]))
     if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
         export = output.command(
-            [*tj_words(home), "export", "--journal", output.journal_word(name), "--out", "DIR"]
+            [
+                *profile_words(home.path),
+                "export",
+                "--journal",
+                output.journal_word(name),
+                "--out",
+                "DIR",
+            ]
         )
         output.message(
             f"{name} holds {output.and_words([r.words() for r in records])}. For your "

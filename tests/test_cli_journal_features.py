@@ -336,8 +336,8 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     options = ["--emotion", "calm", "--date", "2026-01-05 21:30"]
     error = failed_with_one_line(await run_tj(["write", *options], env=profile))
     [draft] = list((ana.home / "drafts").iterdir())
-    command = shlex.join(["tj", "write", *options, "--draft", str(draft)])
-    assert f"`{command}` saves it" in error
+    command = shlex.join(["tj", "--home", str(ana.home), "write", *options, "--draft", str(draft)])
+    assert f"`{command}` saves it" in error  # $TJ_HOME named: pasted in any shell
     saved = succeeded(await run_tj(shlex.split(command)[1:], env={"TJ_HOME": str(ana.home)}))
     shown = await ana.json("show", saved.stdout.strip())
     assert shown["emotions"] == ["calm"]

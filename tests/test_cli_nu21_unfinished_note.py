@@ -28,4 +28,4 @@ async def test_unfinished_signup_note_does_not_claim_a_signed_in_device(
     # One line that says what is true and what to do.
     line = failed_with_one_line(listed)
     assert "the account may exist on the server" in line
-    assert f"tj signup {hostile.url} ana" in line
+    assert f"`{device.command} signup {hostile.url} ana` again" in line

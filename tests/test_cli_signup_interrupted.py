@@ -40,7 +40,7 @@ async def test_tj_signup_interrupted_after_the_server_created_the_account_then_a
 
     line = failed_with_one_line(await device.tj("signup", hostile.url, "ana"))
     assert "malformed reply" in line
-    assert f"run `tj signup {hostile.url} ana` again with the same password" in line
+    assert f"run `{device.command} signup {hostile.url} ana` again with the same password" in line
     assert "the account exists and this device is signed in" in line
     assert "recovery key was not shown" in line
     # commands work meanwhile (the device is signed in) and remind the user

