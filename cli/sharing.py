@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         AuditInfo,
         Client,
         HeldKeys,
+        Journal,
         KeptCopy,
         MeasureResult,
         Note,
@@ -969,13 +970,14 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
 
         async def revoke(
             client: Client,
-        ) -> tuple[list[ShareInfo], EndedShares, list[ShareInfo]]:
+        ) -> tuple[Journal, list[ShareInfo], EndedShares, list[ShareInfo]]:
+            journal = await client.journals.get(journal_name)  # as typed: a name, an id
             briefs = await live_briefs(therapist, client)  # before: what stays said after
             ended = await client.shares.revoke(journal_name, therapist)
-            return briefs, ended, await live_shares(therapist, client)
+            return journal, briefs, ended, await live_shares(therapist, client)
 
         try:
-            briefs, ended, others = home.run(revoke)
+            journal, briefs, ended, others = home.run(revoke)
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "
@@ -994,14 +996,14 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         tell_held(held)
         raise
     tell_held(held)
-    if any(b.journal == journal_name for b in briefs):  # written once: no "from now on"
+    if any(b.journal_id == journal.id for b in briefs):  # written once: no "from now on"
         output.message(
-            f"Stopped sharing your pre-session brief {output.quoted(journal_name)} with {therapist} (they "
+            f"Stopped sharing your pre-session brief {output.quoted(journal.name)} with {therapist} (they "
             "keep what they already downloaded).",
             wrap=True,
         )
     else:
-        output.message(unshare_confirmation(journal_name, therapist, ended), wrap=True)
+        output.message(unshare_confirmation(journal.name, therapist, ended), wrap=True)
     if ended.kept:
         named = home.run(partial(command_names, [k.journal_id for k in ended.kept]))
         for copy in ended.kept:  # what became of each copy (NU28 C2)
@@ -1019,9 +1021,9 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             + output.command(["tj", "unshare", output.journal_word(kept), therapist]),
             wrap=True,
         )
-    told_of = {journal_name, *ended.still_reading, *ended.may_still_read}
+    told_of = {*ended.still_reading, *ended.may_still_read}
     for live in others:  # every other thing still shared with them (NU51 F7)
-        if live.journal in told_of or live.kind == "brief":
+        if live.journal_id == journal.id or live.journal in told_of or live.kind == "brief":
             continue
         output.message(
             f"{therapist} still reads {still_shared_words(live)}; this ends it:", wrap=True
@@ -1029,7 +1031,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
         output.message(f"  {output.command(unshare)}")
     for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
-        if live.journal == journal_name:
+        if live.journal_id == journal.id:
             continue
         until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""
         output.message(
@@ -1199,7 +1201,9 @@ def undelivered_text(member: str, journal: str, items: list[Undelivered], when: 
 
 
 def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) -> str:
-    """What ended, in plain words: every journal whose share with the member ended."""
+    """What ended, in plain words: every journal whose share with the member ended.
+    `journal_name`: the journal's name as the SDK names it (`Journal.name`, as `ended` does),
+    never the words typed for it (an id, another case), which would name it as its own copy."""
     copies = [name for name in ended if name != journal_name]
     if not copies:
         return (

@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device, run_tj
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
 
 
 def flat(text: str) -> str:
@@ -79,3 +82,26 @@ async def test_one_rule_for_home_with_tj_home_set(
     assert result.stderr.strip().splitlines()[-1] == (
         f"Stopped: nothing was lost; run `{device.command} sync` again."
     ), result.stderr
+
+
+async def test_unshare_by_id_or_in_another_case_does_not_name_the_journal_as_its_copy(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj unshare ID MEMBER` (the form the CLI prints for a name that cannot be pasted) and
+    a name typed in another case: the journal is named as itself, never as one of its
+    copies; a copy that ended with it still is."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drlee", TOFU)
+    await ana.ok("share", "Personal", "drlee", "--only", "mood,tags")
+    [work] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Work"]
+
+    by_id = flat((await ana.ok("unshare", work[:12], "drlee", "--yes")).stderr)
+    assert "Stopped sharing 'Work' with drlee; the journal has a new key" in by_id, by_id
+    assert "including" not in by_id, by_id
+    other_case = flat((await ana.ok("unshare", "personal", "drlee", "--yes")).stderr)
+    assert (
+        "Stopped sharing 'Personal' with drlee, including what you shared of it as "
+        "'Personal (mood, tags) for drlee'; each has a new key"
+    ) in other_case, other_case
