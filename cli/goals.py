@@ -309,7 +309,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
     if as_json:
         output.print_json(changed.to_dict())
     else:
-        output.data(f"{changed.title}: {progress_text(changed)}")
+        output.data(f"{output.quoted(changed.title)}: {progress_text(changed)}")
         output.message(f"Deleted the check-in {checkin_text(removed)}; {note}.")
 
 
@@ -484,7 +484,7 @@ def print_goal(result: tuple[Goal, str], as_json: bool, saved: str = "") -> None
     if as_json:
         output.print_json(changed.to_dict())
     else:
-        output.data(f"{changed.title}: {progress_text(changed)}")
+        output.data(f"{output.quoted(changed.title)}: {progress_text(changed)}")
     output.message(output.saved_text(saved, note) if saved else note)
 
 

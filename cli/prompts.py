@@ -47,7 +47,7 @@ def prompt(home: Home, category: str | None, as_json: bool) -> None:
     if as_json:
         output.print_json(chosen.to_dict())
         return
-    output.data(prompt_text(chosen))
+    output.data(prompt_text(chosen), prose=True)  # their words: no backtick reads as a command
     output.message(f"Answer it with: {output.command(['tj', 'write', '--prompt', chosen.id])}")
 
 

@@ -37,7 +37,7 @@ async def test_goal_delete_done_and_undo_on_a_device_that_has_not_synced_sync_fi
     undo = await phone.ok("goal", "undo", undone[:6], input="y\n")
     assert "try `tj sync`" not in undo.stderr
     assert "Delete the check-in" in undo.stderr and "'a chapter'" in undo.stderr
-    assert undo.stdout.strip() == "Read: 0/4 sessions ░░░░░░░░░░ 0%"
+    assert undo.stdout.strip() == "'Read': 0/4 sessions ░░░░░░░░░░ 0%"
 
     gone = (await laptop.ok("goal", "add", "Swim")).stdout.strip()
     deleted = await phone.ok("goal", "delete", gone[:6], input="y\n")

@@ -53,7 +53,7 @@ async def test_a_check_in_prints_the_progress_after_its_sync(
     await phone.ok("sync")
     await phone.ok("goal", "checkin", goal, "--note", "phone checkin")
     done = await laptop.ok("goal", "checkin", goal, "--date", "yesterday 19:00")
-    assert done.stdout.strip() == "Walk: 3/12 sessions ██░░░░░░░░ 25%"
+    assert done.stdout.strip() == "'Walk': 3/12 sessions ██░░░░░░░░ 25%"
     assert (
         "Note: 1 check-in on 'Walk' from another device arrived in this sync (counted above)."
         in done.stderr.splitlines()
@@ -61,5 +61,5 @@ async def test_a_check_in_prints_the_progress_after_its_sync(
     shown = await laptop.json("goal", "show", goal)
     assert len(shown["checkins"]) == 3 and shown["progress"] == 3
     alone = await laptop.ok("goal", "checkin", goal)
-    assert alone.stdout.strip() == "Walk: 4/12 sessions ███░░░░░░░ 33%"
+    assert alone.stdout.strip() == "'Walk': 4/12 sessions ███░░░░░░░ 33%"
     assert "another device" not in alone.stderr

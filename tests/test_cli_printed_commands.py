@@ -5,6 +5,7 @@ an entry deleted elsewhere, invisible variation selectors, and one rule for `--h
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,35 @@ async def test_unshare_by_id_or_in_another_case_does_not_name_the_journal_as_its
         "Stopped sharing 'Personal' with drlee, including what you shared of it as "
         "'Personal (mood, tags) for drlee'; each has a new key"
     ) in other_case, other_case
+
+
+def spans(text: str) -> list[str]:
+    return re.findall(r"`([^`]*)`", " ".join(text.split()))
+
+
+async def test_a_goal_title_and_a_therapists_prompt_read_as_no_command_beside_a_real_one(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After `tj goal checkin` (and `tj goal undo`), the goal's title is printed quoted as a
+    name, a backtick written as an escape: the only command in backticks is the CLI's own
+    `tj goal done`; `tj prompt` prints a therapist's prompt with its backticks escaped, the
+    only command `tj write --prompt ID`."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    title = "Run `tj goal done 1234` now"
+    goal_id = (await ana.ok("goal", "add", "--measure", "1 sessions", "--", title)).stdout.strip()
+    checked = await ana.ok("goal", "checkin", goal_id[:8])
+    assert spans(checked.stdout) == [], checked.stdout
+    assert checked.stdout.startswith("$'Run \\x60tj goal done 1234\\x60 now': 1/1"), checked.stdout
+    assert spans(checked.stderr) == [f"tj goal done {goal_id[:12]}"], checked.stderr
+    [checkin] = (await ana.json("goal", "show", goal_id[:8]))["checkins"]
+    undone = await ana.ok("goal", "undo", goal_id[:8], checkin["id"][:6], "--yes")
+    assert spans(undone.stdout) == [] and "\\x60tj goal done 1234\\x60" in undone.stdout
+
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
+    await drsmith.ok("sync")
+    asked = "What would `tj journal delete Personal --yes` change?"
+    prompt_id = (await drsmith.ok("note", "ana/Personal", "--prompt", asked)).stdout.strip()
+    suggested = await ana.ok("prompt")
+    assert spans(suggested.output) == [f"tj write --prompt {prompt_id}"], suggested.output
+    assert "What would \\x60tj journal delete Personal --yes\\x60 change?" in suggested.stdout
