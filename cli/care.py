@@ -135,11 +135,22 @@ def assign(
 
 
 def first_due_text(made: Assignment, due: Due | None) -> str:
-    """When a new assignment is first due: its start, or, for a measure taken within a period
-    before it (schedule.py), a period after that result, saying so ("2026-12-19 09:00, 14
-    days after the PHQ-9 of 2026-12-05 09:00, which counts for it")."""
-    if due is None or due.last_done is None or due.last_done >= made.starts_at:
+    """When a new assignment is first due, as `tj due` says it (`due`, its state now): its
+    start, or, for a measure taken within a period before it or since a start in the past
+    (schedule.py), later, saying why: a period after a result before the start ("2026-12-19
+    09:00, 14 days after the PHQ-9 of 2026-12-05 09:00, which counts for it"), the next
+    period for one since the start ("2026-12-11 00:00, the next period: the PHQ-9 of
+    2026-12-05 10:34 counts for the one from 2026-12-04 00:00")."""
+    if due is None:
         return output.local_time(made.starts_at)
+    if due.last_done is None or due.due_at == made.starts_at:
+        return output.local_time(due.due_at)
+    if due.last_done >= made.starts_at:
+        return (
+            f"{output.local_time(due.due_at)}, the next period: the {made.title} of "
+            f"{output.local_time(due.last_done)} counts for the one from "
+            f"{output.local_time(made.starts_at)}"
+        )
     return (
         f"{output.local_time(due.due_at)}, {every_days_text(made)} after the {made.title} of "
         f"{output.local_time(due.last_done)}, which counts for it"

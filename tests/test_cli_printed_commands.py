@@ -6,6 +6,7 @@ an entry deleted elsewhere, invisible variation selectors, and one rule for `--h
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,34 @@ async def test_a_goal_title_and_a_therapists_prompt_read_as_no_command_beside_a_
     suggested = await ana.ok("prompt")
     assert spans(suggested.output) == [f"tj write --prompt {prompt_id}"], suggested.output
     assert "What would \\x60tj journal delete Personal --yes\\x60 change?" in suggested.stdout
+
+
+async def test_a_measure_assigned_from_a_past_start_is_first_due_when_tj_due_says(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj assign ... --starts YESTERDAY` after a PHQ-9 taken today: that result counts, so it
+    is first due in the next period, as `tj assign` now says (it said the start) and as
+    `tj due` has it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--full", "--role", "annotate", TOFU)
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    [result] = await ana.json("measure", "list")
+    taken = datetime.fromisoformat(result["taken_at"])
+    await drlee.ok("sync")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assigned = await drlee.ok(
+        "assign", "ana/Personal", "measure", "phq9", "--every", "7", "--starts", yesterday
+    )
+    starts = datetime.fromisoformat(yesterday).astimezone()
+    due = starts + timedelta(days=7)  # the next period: the result counts for the first
+    said = flat(assigned.stderr)
+    assert (
+        f"first due {due:%Y-%m-%d %H:%M}, the next period: the PHQ-9 of "
+        f"{taken.astimezone():%Y-%m-%d %H:%M} counts for the one from {starts:%Y-%m-%d %H:%M};"
+    ) in said, said
+    [listed] = await drlee.json("assignments", "--journal", "ana/Personal")
+    assert datetime.fromisoformat(listed["due_at"]) == due
+    await ana.ok("sync")
+    [mine] = await ana.json("assignments")
+    assert datetime.fromisoformat(mine["due_at"]) == due  # as the client's `tj due` has it
