@@ -504,15 +504,6 @@ def scope_advice(error: ScopeNeeded) -> str:
     return f"To share some fields: {fields} (e.g. mood,scores); {full}"
 
 
-def os_error_text(error: OSError) -> str:
-    """A file-system error in plain words, without Python's "[Errno 2]": "cannot use
-    /no/such/dir/x.html: no such file or directory" (NU19 C28.3)."""
-    reason = (error.strerror or str(error)).rstrip(".")
-    reason = reason[:1].lower() + reason[1:]
-    names = [str(n) for n in (error.filename, error.filename2) if n is not None]
-    return f"cannot use {' or '.join(names)}: {reason}" if names else reason
-
-
 def one_line_value_error(error: click.BadParameter) -> click.ClickException:
     """`error` as one `Error:` line naming the option and what it takes ("Invalid value for
     '--mood': 11 is not a whole number from 1 to 10."); a missing option or argument keeps
@@ -587,7 +578,7 @@ class TJGroup(click.Group):
             stdout_closed()
             ctx.exit(STDOUT_CLOSED_EXIT)
         except OSError as error:
-            raise click.ClickException(output.one_line(os_error_text(error))) from None
+            raise click.ClickException(output.one_line(output.os_error_text(error))) from None
         except click.ClickException as error:
             # An error's words may hold another account's names: through `shown` as every
             # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).

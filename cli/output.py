@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
 
 import click
-from click.core import ParameterSource
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
+from cli.homes import profile_words
 from cli.tables import DATE, FIXED, ID, NAME, Column, cut_to, fitted, table_text
 from cli.terminal import SPAN, compact, each_part, expanded, printed_length, ticks_shown
 from cli.terminal import command as command
@@ -157,6 +157,15 @@ def one_line(text: str) -> str:
     if not SPAN.search(text):
         return " ".join(text.split())
     return each_part(text, lambda part: re.sub(r"\s+", " ", part), str).strip()
+
+
+def os_error_text(error: OSError) -> str:
+    """A file-system error in plain words, without Python's "[Errno 2]": "cannot use
+    /no/such/dir/x.html: no such file or directory" (NU19 C28.3)."""
+    reason = (error.strerror or str(error)).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    names = [str(n) for n in (error.filename, error.filename2) if n is not None]
+    return f"cannot use {' or '.join(names)}: {reason}" if names else reason
 
 
 def journal_word(name: str, journal_id: str = "") -> str:
@@ -1340,12 +1349,19 @@ def overtaken_line(edit: OvertakenEdit) -> str:
     words this device added kept as a draft, with the command that saves them
     (`kept_words`)."""
     entry = short_id(edit.entry_id)
-    return edit.line(
-        local_time,
-        restore=f"{command(['tj', 'restore', entry])} brings the entry back with it "
-        f"({command_text('tj show')} reads it in the trash).",
-        kept=kept_words(edit),
+    restore = (
+        f"{command(['tj', 'restore', entry])} brings the entry back with it "
+        f"({command_text('tj show')} reads it in the trash)."
     )
+    try:
+        kept = kept_words(edit)
+    except OSError as error:  # not kept: said, and the sync's other lines still print
+        said = edit.line(local_time, restore=restore)
+        return (
+            f"{said} The words this device added could not be kept as a draft "
+            f"({one_line(os_error_text(error))})."
+        )
+    return edit.line(local_time, restore=restore, kept=kept)
 
 
 def kept_words(edit: OvertakenEdit) -> str:
@@ -1353,9 +1369,12 @@ def kept_words(edit: OvertakenEdit) -> str:
     edit (NU51 F6: an offline `tj edit --append` was gone for good): the words this device
     added (`OvertakenEdit.kept_text`) kept as a draft in the profile's drafts folder, as the
     editor keeps one, and where, with the command that saves them as a new entry (in its
-    journal, with this command's --home): "in /home/.../drafts/entry-x.md: `tj write
-    --journal Personal --draft /home/.../drafts/entry-x.md` saves them as a new entry". ""
-    when there are none, or no profile to keep them in (no command running)."""
+    journal, named by id when its name cannot be typed back: `journal_word`; for this
+    profile: `profile_words`): "in /home/.../drafts/entry-x.md: `tj write --journal Personal
+    --draft /home/.../drafts/entry-x.md` saves them as a new entry". "" when there are none,
+    or no profile to keep them in (no command running). A draft that cannot be written (a
+    full or read-only disk) is said as such, with why, and the rest of the sync's lines
+    still print: see `overtaken_line`."""
     if not edit.deleted or not edit.kept_text:
         return ""
     context = click.get_current_context(silent=True)
@@ -1364,13 +1383,9 @@ def kept_words(edit: OvertakenEdit) -> str:
         return ""
     from cli import editor
 
-    words = ["tj"]
-    root = context.find_root() if context is not None else None
-    if root is not None and root.get_parameter_source("home") is ParameterSource.COMMANDLINE:
-        words += ["--home", str(home)]
-    words.append("write")
-    if edit.journal and pasteable(edit.journal):
-        words += ["--journal", edit.journal]
+    words = [*profile_words(home), "write"]
+    if edit.journal or edit.journal_id:
+        words += ["--journal", journal_word(edit.journal, edit.journal_id)]
     path = editor.kept_with_command(home, edit.kept_text, [*words, "--draft"])
     return f"in {path}: {command([*words, '--draft', str(path)])} saves them as a new entry."
 

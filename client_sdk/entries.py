@@ -1043,7 +1043,10 @@ async def settle_after_sync(
                 told_edit = OvertakenEdit(doc_id.hex(), title, view.deleted, "", at)
                 if view.deleted:  # the words typed here went with it: kept to tell
                     told_edit = dataclasses.replace(
-                        told_edit, kept_text=_lost_words(fields), journal=await names(stored)
+                        told_edit,
+                        kept_text=_lost_words(fields),
+                        journal=await names(stored),
+                        journal_id=stored.journal_id.hex(),
                     )
                 overtaken.append((told_edit, removal))
             told.append(doc_id)

@@ -293,7 +293,8 @@ class OvertakenEdit:
     with it (`added_text` of the body before its first edit not yet synced and after its
     last: an append's text), for the app to keep where its user can save them as a new
     entry; "" when its edits added no words (or none are known). `journal`: the entry's
-    journal, as `client.journals.list` names it ("" when not known)."""
+    journal, as `client.journals.list` names it ("" when not known); `journal_id`: its id
+    (hex, "" when not known), to name it by when its name cannot be typed back."""
 
     entry_id: str
     title: str
@@ -302,6 +303,7 @@ class OvertakenEdit:
     edited_at: datetime
     kept_text: str = ""
     journal: str = ""
+    journal_id: str = ""
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited

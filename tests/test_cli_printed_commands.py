@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device, run_tj
+from tests.test_cli import Device, Outage, outage, run_tj, succeeded  # noqa: F401
 from tests.test_cli_insights import new_device
+from tests.test_cli_nu22_merge_edges import two_devices
 
 TOFU = "--trust-on-first-use"
 
@@ -170,3 +171,63 @@ async def test_a_measure_assigned_from_a_past_start_is_first_due_when_tj_due_say
     await ana.ok("sync")
     [mine] = await ana.json("assignments")
     assert datetime.fromisoformat(mine["due_at"]) == due  # as the client's `tj due` has it
+
+
+async def deleted_while_appended_offline(
+    live_server: RunningServer, tmp_path: Path, server_down: Outage, journal: str
+) -> tuple[Device, str]:
+    """The laptop deletes an entry of `journal` for good while the server is down; the
+    phone appends to it meanwhile. Returns the phone, before its sync, and the entry id."""
+    laptop, phone = await two_devices(live_server, tmp_path)
+    await laptop.ok("journal", "create", journal)
+    [made] = [j["id"] for j in await laptop.json("journal", "list") if j["name"] != "Personal"]
+    entry = (await laptop.ok("write", "--journal", made, "Old text.")).stdout.strip()
+    await phone.ok("sync")
+    await server_down.begin()
+    await laptop.ok("delete", entry[:8], "--yes")
+    await laptop.ok("trash", "empty", "--yes")
+    await phone.ok("edit", entry[:8], "--append", " Phone addition after delete")
+    await server_down.end()
+    await laptop.ok("sync")
+    return phone, made
+
+
+async def test_words_kept_from_an_entry_of_a_journal_whose_name_cannot_be_pasted(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The kept words' `tj write --draft` names the entry's journal by id when its name
+    cannot be pasted (a zero-width space in it): it saved them to Personal instead."""
+    phone, journal_id = await deleted_while_appended_offline(
+        live_server, tmp_path, outage, "Night\u200bnotes"
+    )
+    said = flat((await phone.ok("sync")).stderr)
+    assert "could not be kept" not in said, said
+    [draft] = sorted((phone.home / "drafts").glob("*.md"))
+    save = f"{phone.command} write --journal {journal_id[:12]} --draft {draft}"
+    assert f"`{save}` saves them as a new entry." in said, said
+    succeeded(await run_tj(save.split()[1:]))
+    [kept] = await phone.json("list", "--journal", journal_id)
+    assert kept["body"] == "Phone addition after delete"
+    assert await phone.json("list", "--journal", "Personal") == []
+
+
+async def test_words_that_cannot_be_kept_as_a_draft_are_said_and_the_sync_goes_on(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The drafts folder cannot be made (a file of that name; a full or read-only disk
+    alike): the sync says the words could not be kept and why, in one line without a
+    traceback, and ends as it does otherwise (exit 0, its summary printed)."""
+    phone, _ = await deleted_while_appended_offline(live_server, tmp_path, outage, "Work")
+    (phone.home / "drafts").write_text("not a folder")
+    synced = await phone.ok("sync")
+    said = flat(synced.stderr)
+    assert "Traceback" not in synced.output and "Error" not in said, synced.output
+    assert (
+        "the edit went with it. The words this device added could not be kept as a draft "
+        f"(cannot use {phone.home / 'drafts'}: file exists)."
+    ) in said, said
+    assert synced.stdout.strip(), synced.output  # the summary, after it
