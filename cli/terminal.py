@@ -61,11 +61,17 @@ prose (`ticked`) each is written as an escape (`\\x60`, `\\u1fef`); a word holdi
 
 _TICK = re.compile(f"[{re.escape(TICKS)}]")
 
-HIDDEN = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+HIDDEN = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 """Characters a terminal draws as nothing or as a blank that are not of category Cf
 (format characters: zero-width space and joiners, soft hyphen, byte order mark, tag
 characters, which `showable` refuses by category): the combining grapheme joiner, the
-Hangul fillers, the Khmer inherent vowels, the blank Braille pattern."""
+Hangul fillers, the Khmer inherent vowels, the Mongolian free variation selectors, the
+variation selectors (U+FE00-FE0F, U+E0100-E01EF: a name 'Vs' with one reads as 'Vs'), the
+blank Braille pattern."""
 
 PASTEABLE = re.compile(r"[^\s`\ue000\ue001-][^\s`\ue000\ue001]*(?: [^\s`\ue000\ue001]+)*")
 """A word that reaches a shell exactly as printed: no leading "-" (it would read as an

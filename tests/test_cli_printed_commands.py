@@ -231,3 +231,31 @@ async def test_words_that_cannot_be_kept_as_a_draft_are_said_and_the_sync_goes_o
         f"(cannot use {phone.home / 'drafts'}: file exists)."
     ) in said, said
     assert synced.stdout.strip(), synced.output  # the summary, after it
+
+
+def test_variation_selectors_are_invisible_in_a_printed_name() -> None:
+    """A variation selector (U+FE00-FE0F, U+E0100-E01EF; the Mongolian ones) is drawn as
+    nothing: a name holding one is not typed back by name in a printed command."""
+    from cli.output import journal_word
+    from cli.terminal import pasteable
+
+    for selector in ("\ufe00", "\ufe0f", "\U000e0100", "\U000e01ef", "\u180b", "\u180f"):
+        assert not pasteable(f"Vs{selector}"), hex(ord(selector))
+        assert journal_word(f"Vs{selector}", "ab" * 16) == "ab" * 6
+    assert pasteable("Vs") and pasteable("Caf\u00e9")
+
+
+async def test_a_journal_with_a_variation_selector_is_named_by_id_in_a_printed_command(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj unshare Personal drlee` names what else drlee still reads with the command that
+    ends it: a journal named 'Vs' and a variation selector is named there by its id, never
+    as 'Vs' (which reads as another journal)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Vs\ufe0f")
+    [vs] = [j["id"] for j in await ana.json("journal", "list") if j["name"] != "Personal"]
+    await ana.ok("share", "Personal", "drlee", TOFU)
+    await ana.ok("share", vs[:12], "drlee")
+    ended = flat((await ana.ok("unshare", "Personal", "drlee", "--yes")).stderr)
+    assert f"this ends it: `tj unshare {vs[:12]} drlee`" in ended, ended
