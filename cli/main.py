@@ -1869,12 +1869,15 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
             f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
-            f"Type its name as this device knows it, {output.quoted(found.name)}, to confirm",
+            f"Type its name as this device knows it, {output.quoted(found.name)} (with or without "
+            "the quotes), to confirm",
             err=True,
             default="",
             show_default=False,
         )
-        if typed.strip() not in (name.strip(), found.name.strip()):
+        # the name as typed, as it was given, or as the question quoted it (NU52 F7)
+        shown = output.quoted(found.name)
+        if typed.strip() not in (name.strip(), found.name.strip(), shown):
             case = (  # NU41 #13: other commands take any case of a name, this one does not
                 f" (type it as it is written, {output.quoted(found.name)}: the case counts here)"
                 if typed.strip().casefold() == found.name.strip().casefold()

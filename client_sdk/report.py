@@ -158,7 +158,7 @@ def rate_label(insights: Insights) -> str:
 
 def summary_cards(insights: Insights) -> str:
     cards = [
-        (str(insights.entries), "entries"),
+        (str(insights.entries), "entry" if insights.entries == 1 else "entries"),
         (mood_text(insights.mood), "average mood (1-10)"),
         (f"{insights.entries_per_week:.1f}", f"entries per week ({rate_label(insights)})"),
         (days_text(insights.streak.current), "current streak"),
