@@ -613,6 +613,14 @@ INTERRUPTED_EXIT = 130
 """The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a shell gives)."""
 
 
+ASKS_THE_SERVER = frozenset(
+    {"share", "unshare", "leave", "brief", "account", "password", "recovery-key", "devices"}
+)
+"""Commands whose change is made on the server (who reads a journal, the account, its
+devices), not saved on this device first: one stopped by Ctrl-C may not have made it, and
+no `tj sync` makes it later (`interrupted`)."""
+
+
 def interrupted(ctx: click.Context) -> NoReturn:
     """A command stopped by Ctrl-C (NU51 F15: click's bare "Aborted!", exit 1): what became
     of the work, and exit status INTERRUPTED_EXIT. What a command had saved is kept (each
@@ -629,6 +637,12 @@ def interrupted(ctx: click.Context) -> NoReturn:
         text = "Stopped: this device is not signed in to an account."
     elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
+    elif ctx.invoked_subcommand in ASKS_THE_SERVER:  # NU52 F2: an unshare may not have happened
+        shares = output.command([*profile_words(path), "shares"])
+        text = (
+            "Stopped before it finished: what it asks of the server may not have been done; "
+            f"run it again to be sure ({shares} says who reads your journals now)."
+        )
     else:
         text = f"Stopped: what this device had saved is kept; {again} sends what waits to be sent."
     click.echo("", err=True)  # after the terminal's "^C"

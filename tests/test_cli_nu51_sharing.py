@@ -256,3 +256,28 @@ def test_a_caseload_flag_for_ended_journals_reads_as_theirs_not_the_clients() ->
     flag = "ended: ana/Work (mood, tags), ana/Dreams (mood)"
     assert flag_label(flag) == flag
     assert not flag_label(flag).startswith("share ended")
+
+
+async def test_ctrl_c_in_an_unshare_says_it_may_not_have_been_done(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NU52 F2: Ctrl-C while `tj unshare` waited on the server said "what this device had
+    saved is kept; `tj sync` sends what waits", and that sync said "nothing new" while the
+    share went on. A command whose change is made on the server says it may not have been
+    done, to run it again, and where to see who reads the journal."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", TOFU)
+
+    async def stopped(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("client_sdk.shares.Shares.revoke", stopped)
+    unshare = await ana.tj("unshare", "Personal", "drlee", "--yes")
+    assert unshare.exit_code == 130, unshare.output
+    said = flat(unshare.stderr)
+    assert "may not have been done; run it again to be sure" in said, said
+    assert f"`tj --home {ana.home} shares` says who reads your journals now" in said, said
+    assert "sends what waits" not in said
+    monkeypatch.undo()
+    assert [s["member"] for s in await ana.json("shares")] == ["drlee"]  # it still goes on
