@@ -385,6 +385,11 @@ def brief(
             prepared = await client.briefs.prepare(
                 therapist=therapist, days=days, journals=list(journal_names) or None
             )
+            if not journal_names:  # NU52 F3: what the default scope leaves out is said
+                own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
+                left_out.extend(
+                    brief_left_out(prepared, await client.briefs.prepare(journals=own, days=days))
+                )
         except InvalidInput as error:
             if error.subject != BRIEF_SCOPE:
                 raise
@@ -397,9 +402,16 @@ def brief(
             ) from None
         return prepared, unknown
 
+    left_out: list[str] = []
     prepared, unknown = home.run(prepare)
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
+    if left_out and not as_json:  # to the client alone: never in the brief's text
+        widen = output.command([*profile_words(home.path), "brief", therapist, "--journal", "NAME"])
+        output.message(
+            f"\nNot in this brief (not shared with {therapist}): {', '.join(left_out)}; "
+            f"{widen} (repeatable) covers the journals you name, in full."
+        )
     if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
         output.message(f"\nNot shared: to share it, {unknown}.")
         raise SystemExit(1)
@@ -429,6 +441,28 @@ def brief(
             else f"Shared the brief with {therapist}."
         )
     output.message(output.note_line(note))
+
+
+def brief_left_out(narrow: Brief, wide: Brief) -> list[str]:
+    """What a brief over the client's own journals (`wide`) holds that the brief limited to
+    what a therapist is shared (`narrow`) leaves out, in words for the client alone (NU52
+    F3: a PHQ-9 with item 9 above 0 went unsaid): each measure's latest score, safety items
+    answered above 0, items marked to discuss. Pure."""
+    said = []
+    kept = {score["measure"] for score in narrow.scores}
+    for score in wide.scores:
+        if score["measure"] not in kept:
+            taken = datetime.fromisoformat(str(score["taken_at"])).astimezone()
+            said.append(f"{score['name']} of {taken.strftime('%Y-%m-%d')}")
+    items = len(wide.safety_items) - len(narrow.safety_items)
+    if items > 0:
+        said.append(
+            output.plural(items, "safety item answered above 0", "safety items answered above 0")
+        )
+    marked = len(wide.to_discuss) - len(narrow.to_discuss)
+    if marked > 0:
+        said.append(output.plural(marked, "item to discuss", "items to discuss"))
+    return said
 
 
 @cli.command("discuss")

@@ -281,3 +281,29 @@ async def test_ctrl_c_in_an_unshare_says_it_may_not_have_been_done(
     assert "sends what waits" not in said
     monkeypatch.undo()
     assert [s["member"] for s in await ana.json("shares")] == ["drlee"]  # it still goes on
+
+
+async def test_a_default_brief_says_to_the_client_what_it_leaves_out(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU52 F3: with only Work's mood and tags shared, the default brief dropped a PHQ-9 with
+    item 9 above 0 (taken in Personal) and an entry marked to discuss there, and said nothing
+    of it. The client is told, below the brief and before the question, what it leaves out
+    and how to cover more; the brief's text (what the therapist reads) says nothing of it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drlee", "--only", "mood,tags", TOFU)
+    await ana.ok("write", "--journal", "Work", "--mood", "4", "A day at work")
+    private = (await ana.ok("write", "A private worry")).stdout.strip()
+    await ana.ok("discuss", private[:8])
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    read = await ana.tj("brief", "drlee", input="n\n")
+    assert read.exit_code == 0, read.output
+    told = flat(read.stderr)
+    assert "Not in this brief (not shared with drlee): PHQ-9 of " in told, told
+    assert "1 safety item answered above 0, 1 item to discuss;" in told, told
+    assert f"`tj --home {ana.home} brief drlee --journal NAME` (repeatable)" in told, told
+    assert "PHQ-9" not in read.stdout and "private worry" not in read.stdout, read.stdout
+    wide = await ana.tj("brief", "drlee", "--journal", "Work", "--journal", "Personal", input="n\n")
+    assert "Not in this brief" not in wide.stderr and "PHQ-9" in wide.stdout
