@@ -267,11 +267,12 @@ def share(
         raise click.UsageError(
             "--safety-flags needs a whole-journal share: flags live in the journal itself"
         )
-    if safety_flags and role != "annotate":
-        raise click.UsageError(
-            "--safety-flags needs --role annotate: a member who only reads could never mark a "
-            "flag as read, so you would never know it was seen"
-        )
+    needs_annotate = (
+        "--safety-flags needs --role annotate: a member who only reads could never mark a "
+        "flag as read, so you would never know it was seen"
+    )
+    if safety_flags and role == "read":
+        raise click.UsageError(needs_annotate)
 
     confirm_fingerprint(home, therapist, fingerprint, yes)  # who it goes to, asked first
     end = None if until == NEVER else until
@@ -316,6 +317,16 @@ def share(
                 "flags need a whole-journal share of the journal it comes from; nothing was "
                 "changed"
             )
+        if safety_flags and role is None:  # the role stays (NU52 F9): it must annotate
+            found = await client.journals.get(journal_name)
+            member = normalize_username(therapist)
+            current = [
+                s.role
+                for s in await client.shares.list()
+                if s.journal_id == found.id and s.member == member and not s.expired
+            ]
+            if current != ["annotate"]:
+                raise click.UsageError(needs_annotate)
         if safety_flags and not full:  # before anything changes
             limited = await client.shares.limited(journal_name, therapist)
             if limited is not None:

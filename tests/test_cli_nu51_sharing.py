@@ -307,3 +307,21 @@ async def test_a_default_brief_says_to_the_client_what_it_leaves_out(
     assert "PHQ-9" not in read.stdout and "private worry" not in read.stdout, read.stdout
     wide = await ana.tj("brief", "drlee", "--journal", "Work", "--journal", "Personal", input="n\n")
     assert "Not in this brief" not in wide.stderr and "PHQ-9" in wide.stdout
+
+
+async def test_safety_flags_on_a_share_that_already_annotates_need_no_role_again(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU52 F9: `tj share Personal drlee --safety-flags` on a share whose role is annotate
+    asked for `--role annotate` again, though the role stays without `--role`. A share that
+    only reads (or none) is still refused."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await new_device(live_server, tmp_path, "ben")
+    await ana.ok("share", "Personal", "drlee", "--role", "annotate", TOFU)
+    await ana.ok("share", "Personal", "drlee", "--safety-flags")
+    plan = await ana.json("safety", "plan")
+    assert plan["flags_reach"] == ["drlee"], plan
+    await ana.ok("share", "Personal", "ben", TOFU)  # read
+    refused = await ana.tj("share", "Personal", "ben", "--safety-flags")
+    assert refused.exit_code == 2 and "--safety-flags needs --role annotate" in refused.stderr
