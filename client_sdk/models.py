@@ -111,8 +111,13 @@ def _escaped_in_quotes(char: str) -> bool:
     """Whether `quoted_name` writes `char` as an escape: a backtick or a character drawn as
     one (BACKTICKS: never the edge of a command in a message), a control or bidirectional
     character (`is_control`), or a private-use one (which a terminal shows as nothing one
-    could type)."""
-    return char in BACKTICKS or is_control(char) or unicodedata.category(char) == "Co"
+    could type), an invisible format character (zero-width space, soft hyphen, word joiner,
+    byte order mark: Cf, but the zero-width joiner that builds emoji sequences) or a line or
+    paragraph separator (Zl, Zp), which a terminal shows as nothing or as a break."""
+    if char in BACKTICKS or is_control(char):
+        return True
+    category = unicodedata.category(char)
+    return category in ("Co", "Zl", "Zp") or (category == "Cf" and char != "\u200d")
 
 
 def _dollar_escape(char: str) -> str:
@@ -121,9 +126,9 @@ def _dollar_escape(char: str) -> str:
     if not _escaped_in_quotes(char):
         return char
     code = ord(char)
-    return (
+    return (  # \xNN is a byte to the shell: only for ASCII (U+0085 is not the byte 0x85)
         f"\\x{code:02x}"
-        if code < 0x100
+        if code < 0x80
         else f"\\u{code:04x}"
         if code < 0x10000
         else f"\\U{code:08x}"
