@@ -115,7 +115,7 @@ async def address_middleware(request: web.Request, handler: routes.Handler) -> w
     """Count the request under its client address from its start until its answer is
     written (a live socket: while it is open); past `Settings.max_requests_per_address` it
     is refused 429 `connection_limit`, before anything else is looked at
-    (Service.request_slot). The answer, a refusal by `errors_middleware` included, is sent
+    (Service.take_request_slot). The answer, a refusal by `errors_middleware` included, is sent
     here, inside the count and within its send deadline (`send_answer`): aiohttp would send
     it after the middleware returned, counted by nothing and with no deadline."""
     service = request.app[routes.SERVICE]

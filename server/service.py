@@ -12,7 +12,7 @@ import contextlib
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import nacl.bindings
@@ -928,21 +928,11 @@ class Service:
             await self.storage.release_live_slot(slot)
             self._unreleased_live_slots.discard(slot)
 
-    @contextlib.contextmanager
-    def request_slot(self, client: str) -> Iterator[None]:
-        """Count one request of the client address `client` while the block runs (a live
-        socket: while it is open). Raises TooManyRequests `connection_limit` (the connection
-        then closes) when the address already has `max_requests_per_address` in progress."""
-        taken = self.take_request_slot(client)
-        try:
-            yield
-        finally:
-            self.open_requests.release(taken)
-
     def take_request_slot(self, client: str) -> list[str]:
-        """`request_slot` without the block: count one request of `client`; the caller gives
-        the result to `open_requests.release` when the request ends. Raises TooManyRequests
-        `connection_limit` past `max_requests_per_address`."""
+        """Count one request of the client address `client` (a live socket: while it is
+        open); the caller gives the result to `open_requests.release` when the request ends
+        (`app.address_middleware`). Raises TooManyRequests `connection_limit` (the connection
+        then closes) when the address already has `max_requests_per_address` in progress."""
         taken = self.open_requests.take(client)
         if taken is None:
             refused = TooManyRequests(
