@@ -87,8 +87,14 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         log.info("%s -> %s malformed_request", where(request), error.status)
         reason = (error.text or error.reason).strip()[:200]
         return error_response(error.status, "malformed_request", f"bad request: {reason}")
-    except web.HTTPException:
-        raise
+    except web.HTTPException as error:
+        # Any other answer aiohttp raises (none of the server's own code does): returned as
+        # a response, so that `address_middleware` sends it like every other answer instead
+        # of aiohttp writing it after the middleware returned, uncounted and without deadline.
+        log.info("%s -> %s %s", where(request), error.status, error.reason)
+        if error.status >= 500:
+            return error_response(error.status, "internal_error", "the server failed; try again later")  # fmt: skip
+        return error_response(error.status, "malformed_request", f"bad request: {error.reason}")
     except Exception:
         log.exception("unexpected failure on %s", where(request))
         return error_response(500, "internal_error", "the server failed; try again later")
@@ -115,16 +121,20 @@ async def address_middleware(request: web.Request, handler: routes.Handler) -> w
     """Count the request under its client address from its start until its answer is
     written (a live socket: while it is open); past `Settings.max_requests_per_address` it
     is refused 429 `connection_limit`, before anything else is looked at
-    (Service.take_request_slot). The answer, a refusal by `errors_middleware` included, is sent
-    here, inside the count and within its send deadline (`send_answer`): aiohttp would send
-    it after the middleware returned, counted by nothing and with no deadline."""
+    (Service.take_request_slot). Every answer is sent here within its send deadline
+    (`send_answer`), and all but that 429 inside the count: a refusal by `errors_middleware`
+    included (it turns every failure, aiohttp's own HTTP exceptions too, into a response).
+    aiohttp would send a returned answer after the middleware returned, counted by nothing
+    and with no deadline."""
     service = request.app[routes.SERVICE]
     if not service.forwarding_warned:
         warn_of_unread_forwarding(request, service)
     try:  # taken and given back by hand: every request passes here (issue 10's no-op sync)
         taken = service.take_request_slot(routes.client(request))
     except TooManyRequests as refused:
-        return refusal(request, refused)  # a short answer, and the connection closes
+        response = refusal(request, refused)  # a short answer, and the connection closes
+        await send_answer(request, response, service.settings)
+        return response
     try:
         response = await handler(request)
         await send_answer(request, response, service.settings)

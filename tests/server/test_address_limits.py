@@ -14,8 +14,11 @@ import socket
 import aiohttp
 import msgpack
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
 from server import __main__ as server_main
+from server import app as server_app
 from server.routes import SERVICE
 from server.service import Settings
 from tests.conftest import RunningServer
@@ -205,3 +208,48 @@ def test_the_limits_of_this_review_are_tj_server_flags_and_environment_variables
     assert (chosen.public_body_timeout_ms, chosen.send_timeout_ms) == (2000, 3000)
     with pytest.raises(SystemExit):
         server_main.settings_from(parser.parse_args(["--max-requests-per-address", "0"]))
+
+
+async def test_the_connection_limit_refusal_is_sent_within_its_send_deadline(
+    serve: Serve, raw_session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 429 `connection_limit` refusal is written by the server's own send path (within
+    `send_timeout_ms`, like every other answer), not by aiohttp after the middleware
+    returned, when nothing bounded how long its write could take. The send path is watched
+    (each answer it writes is noted, then written as before)."""
+    sent: list[int] = []
+    send = server_app.send_answer
+
+    async def noting(request: web.Request, response: web.StreamResponse, settings: Settings) -> None:  # fmt: skip
+        sent.append(response.status)
+        await send(request, response, settings)
+
+    monkeypatch.setattr(server_app, "send_answer", noting)
+    async with serve(max_requests_per_address=1) as server:
+        raw = RawClient(raw_session, server.url)
+        token = await signed_in(raw, "mallory")
+        stalled = await stalled_request(server.url, token)
+        try:
+            await open_requests(server, LOOPBACK, 1)
+            async with aiohttp.ClientSession() as fresh:
+                assert (await health(fresh, server.url))[:2] == (429, "connection_limit")
+        finally:
+            stalled.close()
+        await open_requests(server, LOOPBACK, 0)
+    assert 429 in sent, sent
+
+
+async def test_an_http_exception_of_aiohttp_becomes_an_answer_the_server_sends_itself() -> None:
+    """An HTTP exception aiohttp raises that is not a client error (e.g. 503) is turned into
+    a `{code, message}` answer by `errors_middleware`, so `address_middleware` sends it
+    inside the count and within its deadline; re-raised, aiohttp wrote it later, outside
+    both."""
+
+    async def failing(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPServiceUnavailable()
+
+    request = make_mocked_request("POST", "/v1/health")
+    answer = await server_app.errors_middleware(request, failing)
+    assert isinstance(answer, web.Response) and answer.status == 503
+    assert isinstance(answer.body, bytes)
+    assert msgpack.unpackb(answer.body)["code"] == "internal_error"
