@@ -201,11 +201,13 @@ class Briefs:
         brief = compute_brief(
             entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
         )
-        copied_ids = {e.id for e in entries if e.journal_id in limited}
-        copied_ids |= {i.id for i in marked if i.journal_id in limited}
-        discuss = [  # what the therapist may not read is said, not left blank (NU51 F5)
+        copied = {e.id: limited[e.journal_id] for e in entries if e.journal_id in limited}
+        copied |= {i.id: limited[i.journal_id] for i in marked if i.journal_id in limited}
+        discuss = [  # what the therapist may not read is said, not left blank
             {**item, "text_shared": False}
-            if item["id"] in copied_ids and not item["title"] and not item["preview"]
+            if not item["title"]
+            and not item["preview"]
+            and _text_withheld(str(item["id"]), copied.get(str(item["id"])))
             else item
             for item in brief.to_discuss
         ]
@@ -836,6 +838,15 @@ def _fields_words(scope: _CopyScope | None) -> str:
 
 def _copied(doc_id: str, scope: _CopyScope | None) -> bool:
     return scope is not None and scope.holds(doc_id)
+
+
+def _text_withheld(doc_id: str, scope: _CopyScope | None) -> bool:
+    """Whether the copy holding the document `doc_id` leaves out its title or its body (so
+    a blank is "text not shared", never "no text": whether the left-out text was empty is
+    not told). False for a journal shared whole, and for a copy sharing both."""
+    if scope is None:
+        return False
+    return not (scope.shares_of(doc_id, "title") and scope.shares_of(doc_id, "body"))
 
 
 def _entry_shown(entry: Entry, scope: _CopyScope | None) -> Entry:

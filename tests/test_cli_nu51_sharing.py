@@ -76,6 +76,35 @@ async def test_a_brief_covers_by_default_only_what_is_shared_with_that_therapist
         assert none.value.subject == BRIEF_SCOPE
 
 
+async def test_a_brief_says_no_text_for_an_entry_without_text_under_a_copy_sharing_text(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Work is shared with drlee as mood, title and body: a mood check-in marked to discuss
+    has no text at all, so the brief says "(no text)"; "(text not shared)" would tell the
+    client something of it was kept from the therapist. Under a mood-only copy the same
+    blank stays "(text not shared)" (whether withheld text was empty is not told)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    await new_device(live_server, tmp_path, "drkim")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drlee", "--only", "mood,title,body", TOFU)
+    await ana.ok("share", "Work", "drkim", "--only", "mood", TOFU)
+    checkin = (await ana.ok("mood", "6", "--journal", "Work")).stdout.strip()
+    await ana.ok("discuss", checkin[:8])
+
+    for therapist, why in (("drlee", "(no text)"), ("drkim", "(text not shared)")):
+        read = await ana.tj("brief", therapist, input="n\n")
+        assert read.exit_code == 0, read.output
+        lines = read.stdout.splitlines()
+        assert "To discuss:" in lines, read.stdout
+        discussed = lines[lines.index("To discuss:") + 1 :]
+        assert len(discussed) == 1 and discussed[0].startswith("- an entry of "), discussed
+        assert discussed[0].endswith(f" {why}"), (therapist, discussed)
+    async with await Client.open(ana.home) as client:
+        brief = await client.briefs.prepare(therapist="drlee")
+        assert "text_shared" not in brief.to_discuss[0], brief.to_discuss
+
+
 async def test_a_brief_for_a_therapist_shared_nothing_is_refused_naming_journal(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
