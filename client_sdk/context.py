@@ -223,6 +223,7 @@ class Context:
         *,
         refuse_brief: bool = False,
         strict: bool = False,
+        ends: bool = False,
     ) -> LocalJournal:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
         from the store). A journal still shared wins over a kept copy of an ended share with
@@ -245,11 +246,18 @@ class Context:
         still on the server and a read-only copy share names neither either (InvalidInput
         lists every id), where a read names the live one: the copy's name is the one this
         device last knew, and a notice about it may send the user here (NU36 #1: the other,
-        live journal of that name was deleted for good)."""
+        live journal of that name was deleted for good).
+
+        `ends` (for what ends or discards something: unsharing, leaving, forgetting; implied
+        by `strict`): the start of an id names a journal only from MIN_ID_PREFIX_TO_END hex
+        digits on. A shorter one that no name matches raises InvalidInput (subject
+        ID_TOO_SHORT) naming the journal it would be and asking for more of its id: a
+        mistyped name such as "cafe" or "2024" never ends a share or deletes a journal
+        because one journal's id starts so."""
         if journals is None:
             journals = await self.store.journals()
         await self.replica.load_peers()  # what tells accounts apart by name (`names`)
-        found = await self._named_journal(name_or_id, journals, strict=strict)
+        found = await self._named_journal(name_or_id, journals, strict=strict, ends=ends)
         if refuse_brief:
             await self.replica.load_access()  # which journals are copies: from their chains
             copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
@@ -270,7 +278,12 @@ class Context:
         return f"{quoted_name(name)} is a pre-session brief {shared}, not a journal"
 
     async def _named_journal(
-        self, name_or_id: str | None, journals: list[LocalJournal], *, strict: bool = False
+        self,
+        name_or_id: str | None,
+        journals: list[LocalJournal],
+        *,
+        strict: bool = False,
+        ends: bool = False,
     ) -> LocalJournal:
         """`local_journal` but for briefs named."""
         wanted = name_or_id or DEFAULT_JOURNAL
@@ -311,6 +324,19 @@ class Context:
         if theirs is not None:
             return theirs
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
+        if prefixed and (strict or ends) and len(wanted) < MIN_ID_PREFIX_TO_END:
+            listed = ", ".join(
+                sorted(
+                    f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:ID_SHOWN]})"
+                    for j in prefixed
+                )
+            )
+            raise InvalidInput(
+                f"no journal is named {quoted_name(wanted)}; to name one by its id for this, "
+                f"give at least {MIN_ID_PREFIX_TO_END} of its hex digits (or its name): "
+                f"{quoted_name(wanted)} starts the id of {listed}",
+                subject=ID_TOO_SHORT,
+            )
         if len(prefixed) == 1:
             return prefixed[0]
         if prefixed:
@@ -1066,6 +1092,15 @@ async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocu
 MIN_ID_PREFIX = 4
 """Hex digits of a journal id that name it (`tj journal list` shows ids), as of an entry's id:
 a name is looked for first, so a journal named "cafe" is still named by its name."""
+
+MIN_ID_PREFIX_TO_END = 8
+"""Hex digits of a journal id that name it for what ends or discards something (deleting a
+journal, unsharing, leaving, forgetting a copy: `local_journal(ends=True)` or `strict`), so
+that a mistyped four-letter word made of hex digits ("cafe", "2024") does not."""
+
+ID_TOO_SHORT = "id too short"
+"""`InvalidInput.subject` when the start of an id too short for what ends or discards
+something would have named a journal (`MIN_ID_PREFIX_TO_END`)."""
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

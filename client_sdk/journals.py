@@ -72,7 +72,8 @@ class Journals:
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
         default "Personal". Raises NotFound; InvalidInput for a name several journals share
-        (with `strict`, also when one of them is a read-only copy: what `delete` names)."""
+        (with `strict`, also when one of them is a read-only copy: what `delete` names, and
+        for the start of an id shorter than 8 hex digits, subject "id too short")."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
@@ -169,7 +170,8 @@ class Journals:
         same errors (but needs no network) and deletes nothing: an app asks its user to
         confirm only what would then be done. A name that a read-only copy
         shares with another journal of this device names neither (InvalidInput with their
-        ids)."""
+        ids); the start of an id names a journal here only from 8 hex digits on (InvalidInput,
+        subject "id too short", for fewer)."""
         local = await self._context.local_journal(journal, strict=True)
         await self._context.replica.delete_journal(local, check_only=check_only)
         if not check_only:

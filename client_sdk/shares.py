@@ -682,13 +682,15 @@ class Shares:
         ChainUpdateNeeded (an UpdateNeeded: an entry of a newer app version, "update the
         app") or RollbackError (the server rolled back or altered it); so is
         ChainUpdateNeeded when a journal kept for them (a copy of it, or the journal of
-        single items holding its entries) needs an update.
+        single items holding its entries) needs an update. Named by the start of its id,
+        the journal needs 8 hex digits of it or more here (InvalidInput, subject
+        "id too short", for fewer: nothing is ended).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]
         """
         context = self._context
-        local = await context.local_journal(journal)
+        local = await context.local_journal(journal, ends=True)
         same_named = [
             j
             for j in await context.store.journals()
@@ -771,10 +773,12 @@ class Shares:
         that already ended, NetworkError when the server cannot be reached. With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would
-        then be done, whichever way the journal was named."""
+        then be done, whichever way the journal was named. Named by the start of its id, the
+        journal needs 8 hex digits of it or more here (InvalidInput, subject "id too short",
+        for fewer)."""
         if check_only:
             await self._context.replica.refresh_journals()
-        local = await self._context.local_journal(journal)
+        local = await self._context.local_journal(journal, ends=True)
         if local.role == REVOKED:
             raise NotFound(
                 f"the share of {quoted_name(journal)} already ended: only its read-only copy is left, "
@@ -850,11 +854,12 @@ class Shares:
         changes of this device not yet on the server (the outbox or set aside: they would be
         lost); NotFound for an unknown journal. With `check_only=True` it raises the same
         errors and discards nothing (returns False): an app asks its user to confirm only
-        what would then be done.
+        what would then be done. Named by the start of its id, the journal needs 8 hex
+        digits of it or more here (InvalidInput, subject "id too short", for fewer).
 
             await client.shares.forget("ana/Shared with drsmith")
         """
-        local = await self._context.local_journal(journal)
+        local = await self._context.local_journal(journal, ends=True)
         try:
             return await self._context.sharing.forget(local, journal, unlisted, check_only)
         finally:
