@@ -1695,8 +1695,8 @@ class Client:
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         if not report.notice_only:
-            # A sync that applied a live notice's records asked the server nothing: it
-            # brought one journal, and says nothing of when the others were last asked. The
+            # A sync that applied a live notice's records sent no /v1/sync: it brought one
+            # journal, and says nothing of when the others were last asked. The
             # device cannot know the live channel announced every change a /v1/sync brings
             # (meta notices are a hint; R31 F1): watch() runs an ordinary
             # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).

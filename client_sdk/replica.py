@@ -2173,8 +2173,10 @@ class Replica:
         `notice`: the live notice that started this sync, with the records of the push
         that made it: when this device has nothing to send and the notice follows on from
         what it holds of that journal, those records are applied as that journal's page
-        of a pull, with every check, and no request is made (`_take_notice`); else the
-        sync pulls as usual. Holds `sync_lock` throughout (a forget waits for it)."""
+        of a pull, with every check, and no /v1/sync request is made (`_take_notice`); the
+        rest of the sync runs as after any pull, asking the server only for the work it
+        finds (a rotation, a lookup, a push: protocol.md "GET /v1/live"); else the sync
+        pulls as usual. Holds `sync_lock` throughout (a forget waits for it)."""
         async with self.sync_lock:
             try:
                 return await self._sync(progress, max_upload_wait, as_of, notice)
@@ -2351,7 +2353,7 @@ class Replica:
     ) -> bool:
         """Apply the records a live notice carries as the page of a pull of its journal
         (`_apply_page`: AEAD, signatures, the author's right, counters), then end as a pull
-        that served that journal alone would, without a request: the withholding check
+        that served that journal alone would, without /v1/sync: the withholding check
         (`_check_withheld`) with `held` (the journals the last pull held back, `_Pulled`)
         deferred, and the journals held back reported (`_report_held`).
         The caller takes a notice only while the store is as the last sync left it and that
