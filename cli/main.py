@@ -1143,7 +1143,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     if (flags := output.safety_line(report)) is not None:
         output.message(flags)
     output.tell_synced(report)
-    output.tell_departures(report)
+    output.tell_after_sync(report)
     for twin in home.run(namesakes):
         output.message(
             f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
@@ -1290,7 +1290,7 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[in
     user already agreed to drop them (`tj logout --yes`)."""
     login = None
     try:
-        output.tell_departures(await (quick_sync(client) if quick else client.sync()))
+        output.tell_after_sync(await (quick_sync(client) if quick else client.sync()))
     except TJError as error:  # offline or signed out: the count below tells what would be lost
         if signed_out(error):
             login = await login_again(client)
@@ -1377,7 +1377,7 @@ def recover(
         )
     else:
         output.tell_synced(report)
-        output.tell_departures(report)
+        output.tell_after_sync(report)
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done

@@ -1836,6 +1836,17 @@ def departure_lines(report: SyncReport) -> list[str]:
     return lines
 
 
+def tell_after_sync(report: SyncReport) -> None:
+    """What every command that syncs without printing its report must still say, on stderr:
+    what the sync settled on this device (`settled_lines`: words this device added to an
+    entry another device deleted for good are kept as a draft then, and only then, with the
+    command that saves them), then its departures (`tell_departures`). A sync reports both
+    once: a command that did not say them lost them, the draft's words with them."""
+    for line in settled_lines(report):
+        message(line)
+    tell_departures(report)
+
+
 def tell_departures(report: SyncReport) -> None:
     """Print `departure_lines` on stderr. A sync reports each departure once, so every
     command that syncs calls this (or prints the whole report): a notice used up by a

@@ -59,7 +59,7 @@ def retry_set_aside(home: Home) -> None:
     count, report = home.run(retry_and_sync)
     changes = "change" if count == 1 else "changes"
     output.message(f"Retried {count} {changes}: {output.sync_text(report)}.")
-    output.tell_departures(report)
+    output.tell_after_sync(report)
     for record in report.set_aside:
         output.message(
             f"Still refused: {record.journal}: {record.reason} "

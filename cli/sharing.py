@@ -1611,7 +1611,7 @@ def verify_head(
     """
 
     async def code(client: Client) -> tuple[str, bool]:
-        output.tell_departures(await client.sync())
+        output.tell_after_sync(await client.sync())
         found = await client.journals.verify_head(journal_name, with_member, owner_only=owner_only)
         return found, (await client.journals.get(journal_name)).share_ended
 
@@ -1773,7 +1773,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
             if missing.subject != "journal":
                 raise
             try:  # perhaps shared a moment ago: one quick sync, then look again
-                output.tell_departures(await quick_sync(client))
+                output.tell_after_sync(await quick_sync(client))
             except NetworkError:
                 raise missing from None
             return await client.notes.add(journal_name, text, kind=kind)

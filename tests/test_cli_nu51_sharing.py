@@ -160,6 +160,55 @@ async def test_words_appended_offline_to_an_entry_deleted_for_good_elsewhere_are
     assert not draft.exists()  # saved: the draft goes
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["set-aside", "retry"],
+        ["verify-head", "Work"],
+        ["note", "ben/Personal", "A note"],
+        ["logout"],
+    ],
+    ids=["set-aside-retry", "verify-head", "note", "logout"],
+)
+async def test_commands_that_sync_without_their_report_keep_words_added_to_a_deleted_entry(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+    command: list[str],
+) -> None:
+    """F6's rest: the same words appended offline to an entry deleted for good elsewhere,
+    met by the sync of a command that does not print a sync report (`tj set-aside retry`,
+    `tj verify-head`, `tj note` on a journal shared with this account a moment ago, `tj
+    logout`): the draft
+    is kept all the same and named, with the command that saves it; `tj logout` then asks
+    before deleting it with the device's data. These syncs settled the edit and said
+    nothing, so the words were gone."""
+    laptop, phone = await two_devices(live_server, tmp_path)
+    await new_device(live_server, tmp_path, "drlee")
+    await laptop.ok("journal", "create", "Work")
+    await laptop.ok("share", "Work", "drlee", TOFU)
+    entry = (await laptop.ok("write", "--journal", "Work", "Old text.")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("delete", entry[:8], "--yes")
+    await laptop.ok("trash", "empty", "--yes")
+    await phone.ok("edit", entry[:8], "--append", " Phone addition after delete")
+    await outage.end()
+    await laptop.ok("sync")
+    if command[0] == "note":  # shared a moment ago: the phone syncs to find it
+        ben = await new_device(live_server, tmp_path, "ben")
+        await ben.ok("share", "Personal", "ana", "--role", "annotate", TOFU)
+    ran = await phone.tj(*command, input="n\n")
+    said = flat(ran.stderr)
+    assert "the edit went with it. The words this device added are kept: in " in said, said
+    [draft] = sorted((phone.home / "drafts").glob("*.md"))
+    assert draft.read_text().startswith("Phone addition after delete\n")
+    assert f"write --journal Work --draft {draft}` saves them as a new entry." in said, said
+    if command == ["logout"]:
+        assert ran.exit_code == 1 and "1 draft never saved" in said, said
+        assert "Log out anyway?" in said, said
+
+
 async def test_unshare_names_everything_else_still_shared_with_that_member(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
