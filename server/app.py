@@ -132,9 +132,9 @@ async def address_middleware(request: web.Request, handler: routes.Handler) -> w
     try:  # taken and given back by hand: every request passes here (issue 10's no-op sync)
         taken = service.take_request_slot(routes.client(request))
     except TooManyRequests as refused:
-        response = refusal(request, refused)  # a short answer, and the connection closes
-        await send_answer(request, response, service.settings)
-        return response
+        busy = refusal(request, refused)  # a short answer, and the connection closes
+        await send_answer(request, busy, service.settings)
+        return busy
     try:
         response = await handler(request)
         await send_answer(request, response, service.settings)
