@@ -1530,6 +1530,8 @@ def normalize_title(title: str | None) -> str | None:
     (Unicode category Cc: C0, C1, DEL) dropped, the ends trimmed. None stays None."""
     if title is None:
         return None
+    if title.isprintable():  # no character of category Cc (nor any C or Z but " "): all kept
+        return " ".join(title.split())
     kept = "".join(c for c in title if c.isspace() or unicodedata.category(c) != "Cc")
     return " ".join(kept.split())
 

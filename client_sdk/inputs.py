@@ -80,9 +80,16 @@ def check_texts(value: object, field: str, depth: int = 0) -> None:
         _check_texts_named(value, field, depth)
 
 
+_HOLD_NO_TEXT = frozenset((type(None), bool, int, float, bytes, date, datetime, timedelta))
+"""Types whose values hold no text (exactly these: not their subclasses, which may be
+dataclasses or mappings too): `_holds_bad_text` answers for them without looking further."""
+
+
 def _holds_bad_text(value: object, depth: int) -> bool:
     """Whether `_check_texts_named(value, ..., depth)` raises: the same texts, looked at in
     the same places, down to the same depth."""
+    if type(value) in _HOLD_NO_TEXT:  # a mood, a date, None: most arguments that are not text
+        return False
     if isinstance(value, str):
         if value.isascii():
             return False
@@ -182,8 +189,15 @@ class Expected:
     items: tuple[str, ...] | None
     any_iterable: bool = False
 
+    @functools.cached_property
+    def _exact(self) -> frozenset[type]:
+        """The types of `scalars` (`_SCALARS`): a value of exactly one of them is of one of
+        the plain types accepted (`_is_one_of`: a bool is of type bool, not int, and a
+        datetime of type datetime, not date, so neither is taken for the other here)."""
+        return frozenset(kind for name in self.scalars for kind in _SCALARS[name])
+
     def accepts(self, value: object) -> bool:
-        if _is_one_of(value, self.scalars):
+        if type(value) in self._exact or _is_one_of(value, self.scalars):
             return True
         if self.items is None or isinstance(value, (str, bytes)):
             return False

@@ -251,6 +251,16 @@ class Replica:
         ] = {}
         """By journal, the pages opened ahead (`_open_early`), oldest first (two at most)."""
         self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
+        self._seen_vectors: dict[
+            bytes,
+            tuple[
+                dict[tuple[bytes, bytes], counting.DeviceCounters], bytes, tuple[counting.Seen, ...]
+            ],
+        ] = {}
+        """By journal, the counters and owner from which `_seen_vector` made the seen vector of
+        the last new documents (`commit_new`), and that vector: `Store.counting_state` hands back
+        the same counters (the same object, never changed) while the store's counting tables
+        did not change, and the vector made from them is then the same (`_new_seen_vector`)."""
         self._peers: dict[bytes, Peer] = {}
         self._replaced: set[bytes] = set()
         """Accounts whose verified pin a verify of another account under their username
@@ -1981,7 +1991,7 @@ class Replica:
                 db, journal.journal_id, len(items), journals_as_of=journals_as_of
             )
             new = []
-            seen = self._seen_vector(journal, counters)  # once: the same for every record
+            seen = self._new_seen_vector(journal, counters)  # the same for every record
             for offset, (record_id, stored, update, compress) in enumerate(items):
                 body = self._body_with(
                     journal,
@@ -2128,6 +2138,23 @@ class Replica:
         `written_at`: `JournalCounters.seen_vector`)."""
         known = counting.JournalCounters(journal.journal_id, counters)
         return known.seen_vector(self.profile.account_id, self.profile.device_id, journal.owner_id)
+
+    def _new_seen_vector(
+        self,
+        journal: LocalJournal,
+        counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
+    ) -> tuple[counting.Seen, ...]:
+        """`_seen_vector(journal, counters)`, made again only when `counters` is not the
+        object it was made from last for the journal (`_seen_vectors`): a write loop's
+        records state the same seen vector until a record of another device comes in or a
+        counter is withdrawn, and `Store.counting_state` hands back the counters it read
+        then, unchanged, until its counting tables change (issue 10)."""
+        made = self._seen_vectors.get(journal.journal_id)
+        if made is not None and made[0] is counters and made[1] == journal.owner_id:
+            return made[2]
+        seen = self._seen_vector(journal, counters)
+        self._seen_vectors[journal.journal_id] = (counters, journal.owner_id, seen)
+        return seen
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody

@@ -100,6 +100,8 @@ def _any(value: object) -> bytes | None:
             return b"\x7c" + single
         return b"\x7b" + _FLOAT64.pack(number)
     if type(value) is list or type(value) is tuple:
+        if not value:
+            return b"\x75\x00"  # an empty array (an entry's tags, most often)
         items = [_any(item) for item in value]
         if any(item is None for item in items):
             return None

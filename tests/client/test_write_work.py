@@ -1,0 +1,85 @@
+"""The work of one `entries.write`, counted (issue 10; never timed): the statements it runs on
+the store, and the seen vector each record states, made again only when what it is made from
+changed. Real server on 127.0.0.1, real crypto and SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import Client, records
+from client_sdk.withholding import JournalCounters
+from tests.client.sharing_support import journal_id
+from tests.client.test_sync_caches import statements
+from tests.conftest import ClientFactory
+
+WRITE_STATEMENTS = [
+    "BEGIN IMMEDIATE",
+    "INSERT INTO device_write_counters",
+    "INSERT INTO outbox",
+    "INSERT INTO seen_records",
+    "INSERT INTO documents",
+    "COMMIT",
+]
+"""One durable transaction: the record's counter taken (with the store's versions), the
+record put in the outbox and marked seen, the entry's document stored."""
+
+
+async def outbox_bodies(client: Client, journal: bytes) -> list[records.RecordBody]:
+    """The bodies of the records waiting in `client`'s outbox for `journal`, opened as a
+    reader opens them (signature verified), oldest first."""
+    local = await client.context.local_journal(journal.hex())
+    return [
+        records.open_record(
+            await client.replica.journal_key(local, waiting.epoch),
+            journal,
+            waiting.record_id,
+            waiting.epoch,
+            waiting.ciphertext,
+            lambda _: client.profile.secrets.sign_public_key,
+        )
+        for waiting in await client.store.outbox()
+        if waiting.journal_id == journal
+    ]
+
+
+async def test_a_write_runs_one_transaction_of_six_statements(signup: ClientFactory) -> None:
+    ana = await signup("ana")
+    await ana.entries.write(None, "the first entry reads what later ones keep")
+    with statements(ana) as ran:
+        for day in range(3):
+            await ana.entries.write(None, f"day {day}", title=f"Day {day}", mood=4)
+    heads = [next(h for h in WRITE_STATEMENTS if sql.startswith(h)) for sql in ran]
+    assert heads == WRITE_STATEMENTS * 3, ran
+
+
+async def test_writes_make_the_seen_vector_again_only_once_another_device_was_heard_from(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "before the phone")
+    await laptop.sync(strict=True)
+    journal = await journal_id(laptop, "Personal")
+    made: list[bytes] = []  # the journals of the laptop's seen vectors made, in order
+    seen_vector = JournalCounters.seen_vector
+
+    def counted(
+        self: JournalCounters, author: bytes, device: bytes, owner: bytes | None = None
+    ) -> object:
+        if device == laptop.profile.device_id:
+            made.append(self.journal_id)
+        return seen_vector(self, author, device, owner)
+
+    monkeypatch.setattr(JournalCounters, "seen_vector", counted)
+    for day in range(3):
+        await laptop.entries.write(None, f"day {day}")
+    assert made == [journal]  # the first of them; the two after state the same vector
+    phone = await login("ana", device="phone")
+    await phone.sync(strict=True)
+    await phone.entries.write(None, "from the phone")
+    await phone.sync(strict=True)
+    await laptop.sync(strict=True)  # the phone's record: the laptop's counters changed
+    await laptop.entries.write(None, "after the phone")
+    assert made == [journal, journal]
+    [body] = await outbox_bodies(laptop, journal)
+    stated = {(s.device, s.counter) for s in body.seen}
+    assert (phone.profile.device_id, 1) in stated, body.seen
