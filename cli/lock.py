@@ -49,7 +49,7 @@ def lock(home: Home) -> None:
 
     async def apply(client: Client) -> None:
         if not same:  # the same one again: opening the profile checked it, nothing to write
-            client.set_passphrase(passphrase, cost=cost)
+            await client.set_passphrase(passphrase, cost=cost)
 
     home.run(apply, partial(Client.open, home.path, **current))
     if same:  # NU38 N9: not "the old one no longer does" of the one that still does
@@ -79,7 +79,7 @@ def unlock(home: Home) -> None:
     """
 
     async def apply(client: Client) -> None:
-        client.set_passphrase(None)
+        await client.set_passphrase(None)
 
     home.run(apply)
     output.message("This device's keys are no longer locked with a passphrase.")

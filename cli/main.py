@@ -740,8 +740,9 @@ password_file_option = click.option(
 device_option = click.option(
     "--device-name",
     metavar="NAME",
-    help="Name of this device in `tj devices` (default: the name this home's device had "
-    "when signing in again to the same account, also after `tj logout`, else the host name).",
+    help="Name of this device in `tj devices`, kept by the server in clear (default: the name "
+    "this home's device had when signing in again to the same account, also after `tj "
+    'logout`, else "device"; never the host name).',
 )
 journal_option = click.option(
     "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."
@@ -1643,7 +1644,7 @@ def password_accepted(chosen: str, user_inputs: list[str]) -> bool:
 
 def known_words(username: str, device_name: str | None) -> list[str]:
     """What a guesser holding the server's data knows of a user signing a device in: the
-    username and the device's name (the host name by default), as the SDK counts them."""
+    username and the device's name ("device" by default), as the SDK counts them."""
     from client_sdk.models import default_device_name
 
     return [username, device_name or default_device_name()]

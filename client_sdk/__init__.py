@@ -6,7 +6,7 @@ type those hand back is exported here, with the error hierarchy (errors.py).
 
 The package imports its modules when a name is first used (PEP 562 `__getattr__`): a program
 that needs only part of the SDK (the `tj` command line starting up, say) does not pay for
-importing all of it (issue 10). `from client_sdk import Client` works as always.
+importing all of it. `from client_sdk import Client` works as always.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         ShareAlreadyEnded,
         SharedAgain,
         StillShared,
+        StoreBusy,
         TJError,
         UnsyncedChanges,
         UpdateNeeded,
@@ -167,6 +168,7 @@ _EXPORTS = {
         "ShareAlreadyEnded",
         "SharedAgain",
         "StillShared",
+        "StoreBusy",
         "TJError",
         "UnsyncedChanges",
         "UpdateNeeded",
@@ -296,6 +298,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "RenamedElsewhere",
+    "StoreBusy",
     "DeviceInfo",
     "Identity",
     "LockedIdentity",

@@ -170,8 +170,8 @@ class Reader:
 
     account_id: bytes
     username: str
-    account_key: bytes
-    box_secret: bytes
+    account_key: bytes = field(repr=False)
+    box_secret: bytes = field(repr=False)
     sign_public_key: bytes
     box_public_key: bytes
 

@@ -60,7 +60,7 @@ class NewAccount:
 
     request: wire.SignupRequest
     secrets: keys.AccountSecrets
-    recovery_key: bytes
+    recovery_key: bytes = dataclasses.field(repr=False)
     sealed_recovery_key: bytes
     """`recovery_key` sealed under the password's key-encryption key (pending_signup.py)."""
 

@@ -14,12 +14,21 @@ feed with a plain function.
 A change says which document changed, not how: read the document to see it (it may be in
 the trash, or deleted, by then). Each local write gives one change; a sync gives one change
 per document it merged records into.
+
+Listeners are told after the change is stored, and are kept apart from the write and from
+each other: an exception a callback raises never fails the write or sync that stored the
+change (it is saved; retrying it would save it twice), and every other listener is still
+called. It is logged as a WARNING of the logger "client_sdk.changes" naming the callback and
+the exception's type only (never its message, which may quote the user's writing): catch
+and report your callback's own errors inside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +36,8 @@ from types import TracebackType
 from typing import Any, Literal
 
 Origin = Literal["local", "sync"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,9 @@ class Change:
 
 
 ChangeListener = Callable[[Change], None]
-"""A function called with each Change, synchronously, on the event loop (keep it quick)."""
+"""A function called with each Change, synchronously, on the event loop (keep it quick).
+What it raises is logged and dropped (see the module docstring); it must not be a
+coroutine function (`client.changes()` is the feed for async code)."""
 
 
 class ChangeFeed:
@@ -78,10 +91,30 @@ class ChangeFeed:
         return bool(self._listeners)
 
     def publish(self, changes: list[Change]) -> None:
-        """Call every listener with every change, in order."""
+        """Call every listener with every change, in order. A listener that raises is logged
+        (a WARNING: its name and the exception's type, no payload) and the others are
+        called all the same: the change is stored already, and its write or sync must not
+        fail for an app's callback. A listener that returns a coroutine (an async function
+        wrapped in a plain one) has it closed, never run, and is logged alike."""
         for change in changes:
             for listener in list(self._listeners):
-                listener(change)
+                try:
+                    returned: object = listener(change)
+                except Exception as error:
+                    _log.warning(
+                        "a change listener (%s) raised %s; the change is stored, the other "
+                        "listeners were called",
+                        _name_of(listener),
+                        type(error).__name__,
+                    )
+                    continue
+                if inspect.iscoroutine(returned):
+                    returned.close()  # never awaited: no "never awaited" warning either
+                    _log.warning(
+                        "a change listener (%s) returned a coroutine, which is not run: "
+                        "use client.changes() from async code",
+                        _name_of(listener),
+                    )
 
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
         """Call `listener` with every change from now on; returns the function that stops it."""
@@ -92,6 +125,11 @@ class ChangeFeed:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+
+def _name_of(listener: ChangeListener) -> str:
+    """A listener's qualified name, for a log line (no payload)."""
+    return str(getattr(listener, "__qualname__", None) or type(listener).__name__)
 
 
 _END = object()

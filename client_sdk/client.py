@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import itertools
 import json
 import os
@@ -49,6 +50,7 @@ from client_sdk.departures import (
 )
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
+    BAD_VALUE,
     UNCONFIRMED_UNSHARE,
     WEAK_PASSWORD,
     WRONG_PASSWORD,
@@ -442,6 +444,11 @@ class Client:
     ) -> Client:
         """Create an account; `client.recovery_key` holds the recovery key to show once.
 
+        `device_name` (1 to 100 characters) tells this device apart in `client.devices`;
+        without one it is named "device" (never the computer's host name). The server keeps
+        device names in clear: name a device by what it is ("laptop", "phone"), not by whose
+        it is. `passphrase`: lock this device's keys with it at once (`set_passphrase`).
+
         Raises InvalidInput, before anything is sent, for a password the rule refuses
         (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
         NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words).
@@ -688,7 +695,7 @@ class Client:
             raise _unfinished(home, pending)
         if profile_exists(home):  # signed in already: the store or the journal failed
             try:
-                profile = load_profile(home, passphrase)
+                profile = await _loaded_profile(home, passphrase)
                 if profile.account_id != pending.account_id:
                     raise _unfinished(home, pending)
                 recovery_key = await cls._kept_recovery_key(transport, pending, password)
@@ -861,7 +868,9 @@ class Client:
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved. Without `device_name`, a home signed in
         to this account before keeps the name its device had (also after `logout`,
-        which keeps it for this account and server), else the host name.
+        which keeps it for this account and server), else the device is named "device"
+        (never the computer's host name). The server keeps device names in clear: name a
+        device by what it is ("laptop", "phone"), not by whose it is.
 
         `minimum_cost` is the weakest password hashing cost accepted (INTERACTIVE): a cost
         below it raises CostBelowMinimum before anything is derived; an account made for
@@ -887,7 +896,7 @@ class Client:
                 home, server_url, username, password, pending, passphrase, keep_until_shown,
                 create=False,
             )  # fmt: skip
-        previous = _check_home_free(home, username, passphrase)
+        previous = await _check_home_free(home, username, passphrase)
         if device_name is None and previous is not None:  # NU21 C11
             from client_sdk.devices import kept_own_name
 
@@ -966,6 +975,7 @@ class Client:
     ) -> Client:
         """Log in with the recovery key, set a new password and replace the recovery key:
         the key used is retired, and `client.recovery_key` holds the new one, to show once.
+        `device_name` as for `login` (sent to the server, kept there in clear).
         The password and the recovery key change in one request, so in one server
         transaction: both or neither (protocol.md, /v1/account/password).
 
@@ -983,7 +993,7 @@ class Client:
             new_password, username, device_name or default_device_name()
         )
         raw_key = keys.parse_recovery_key(recovery_key)
-        previous = _check_home_free(home, username, passphrase)
+        previous = await _check_home_free(home, username, passphrase)
         if device_name is None and previous is not None:  # NU21 C11
             from client_sdk.devices import kept_own_name
 
@@ -1093,7 +1103,7 @@ class Client:
         chains kept on the device are read back first, so that every read knows at once
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
-        profile = load_profile(home, passphrase)
+        profile = await _loaded_profile(home, passphrase)
         store = await Store.open(home, profile.device_id, account=profile.account_id)
         client: Client | None = None
         try:
@@ -1137,7 +1147,7 @@ class Client:
         """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
         try:
-            previous = load_profile(home, passphrase) if profile_exists(home) else None
+            previous = await _loaded_profile(home, passphrase) if profile_exists(home) else None
             if previous is not None and previous.account_id != reply.account_id:
                 raise InvalidInput(
                     f"{home} holds the account {previous.username}: log out first or use another home"
@@ -1162,7 +1172,8 @@ class Client:
                 token=reply.token,
                 secrets=secrets,
             )
-            save_profile(home, profile, passphrase)
+            # Argon2id with a passphrase: in a thread, the loop free meanwhile.
+            await asyncio.to_thread(save_profile, home, profile, passphrase)
         except BaseException:
             await transport.close()
             raise
@@ -1277,14 +1288,27 @@ class Client:
             raise InvalidInput(f"the profile in {home} is not locked: open it to see who it is")
         return LockedIdentity(device_name=await kept_own_name(home, b"") or "")
 
-    def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
-        """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them
-        with None; opening the profile then needs the passphrase."""
+    async def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
+        """Lock this device's keys and session token with a passphrase, or unlock them with
+        None: `Client.open(home, passphrase=...)` then needs it. The key is derived with
+        Argon2id at `cost` in a thread: the event loop stays free meanwhile.
+
+        What it protects: the account's keys (which decrypt every journal of the account,
+        including records the server holds and records written later) and the session
+        token, sealed in the profile file. What it does not protect: the journal this
+        device already decrypted. The local store (`store.db` in the home) keeps entries,
+        moods, tags, notes, questionnaire answers, goals and the safety plan in plain text,
+        protected by file permissions only, and is readable without the passphrase by
+        anyone who can read the user's files. It is no app lock: use the operating system's
+        disk encryption (and an app's sandbox) for the data at rest.
+
+        Raises InvalidInput (subject "weak password") for a passphrase shorter than 8
+        characters, before anything is changed."""
         if passphrase is not None and len(passphrase) < 8:
             raise InvalidInput(
                 "choose a passphrase of at least 8 characters", subject=WEAK_PASSWORD
             )
-        save_profile(self.home, self.profile, passphrase, cost)
+        await asyncio.to_thread(save_profile, self.home, self.profile, passphrase, cost)
 
     async def logout(
         self, *, force: bool = False, discard_unsynced: bool | int = False
@@ -1570,6 +1594,9 @@ class Client:
         requires a challenge signed with the password's login key, not just this device's
         session.
         Journals others shared with you are not theirs to lose; your own are gone for good.
+        What other devices already downloaded stays on them: your other devices keep their
+        local data until logged out, and a member you shared a journal with (a therapist)
+        keeps the read-only copy their device holds of it.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
         names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""
@@ -1627,7 +1654,12 @@ class Client:
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
         `SyncReport.late_flags` (every such flag is sealed once).
+        Raises InvalidInput (subject "value") for a `retry` that is no RetryPolicy.
         """
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidInput(
+                f"retry is a RetryPolicy or None, not a {type(retry).__name__}", subject=BAD_VALUE
+            )
         return await self._sync(progress, strict, retry, max_upload_wait)
 
     async def _sync(
@@ -1652,8 +1684,11 @@ class Client:
         except NetworkError as error:
             # records to push, and journals created here not on the server yet (NU40 #6)
             waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
-            if waiting:  # say what happens to them (nothing is lost)
-                kept = "1 change is" if waiting == 1 else f"{waiting:,} changes are"
+            # told as `unsynced_changes()` counts them (a document edited three times is one
+            # change), the number an app shows beside this message (NU53 F7)
+            items = await self.unsynced_changes() if waiting else 0
+            if items:  # say what happens to them (nothing is lost)
+                kept = "1 change is" if items == 1 else f"{items:,} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
             raise
         else:
@@ -2191,7 +2226,19 @@ class Client:
 
     def on_change(self, callback: ChangeListener) -> Callable[[], None]:
         """Call `callback(change)` for every change from now on (see `changes()`); returns
-        the function that stops it. The callback runs on the event loop: keep it quick."""
+        the function that stops it. The callback runs on the event loop: keep it quick.
+        What it raises never fails the write or sync that stored the change, and never
+        keeps the other callbacks and change streams from it: it is logged (a WARNING of
+        "client_sdk.changes", the callback's name and the exception's type only) and
+        dropped, so catch and report your callback's errors inside it. Raises InvalidInput
+        (subject "value") for an `async def` function, which would never run: follow
+        `changes()` from async code instead."""
+        if inspect.iscoroutinefunction(callback) or not callable(callback):
+            raise InvalidInput(
+                "on_change takes a plain function of one change"
+                + (": for async code, follow client.changes()" if callable(callback) else ""),
+                subject=BAD_VALUE,
+            )
         return self._feed.subscribe(callback)
 
     async def _follow(self, backoff: Backoff) -> None:
@@ -2667,7 +2714,13 @@ def _same_server(profile: Profile, transport: Transport) -> bool:
     return normalize_url(profile.server_url) == transport.base_url
 
 
-def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
+async def _loaded_profile(home: Path, passphrase: str | None) -> Profile:
+    """`load_profile` in a thread: a locked profile's key is derived with Argon2id, which
+    must not hold the event loop."""
+    return await asyncio.to_thread(load_profile, home, passphrase)
+
+
+async def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
     """Refuse, before the server signs a device in, a profile that holds another account
     (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
     an unfinished signup (pending_signup.py) of any account; a finished one's kept key
@@ -2679,7 +2732,7 @@ def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profi
     if not profile_exists(home):
         return None
     try:
-        previous = load_profile(home, passphrase)
+        previous = await _loaded_profile(home, passphrase)
     except TJError:
         return None
     if previous.username != username:

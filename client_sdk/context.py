@@ -29,6 +29,7 @@ from client_sdk.errors import (
     NotAnEntry,
     NotFound,
     SameJournalName,
+    StoreBusy,
     TJError,
     WrongKind,
 )
@@ -797,7 +798,7 @@ class Context:
                 async with self.store.transaction() as tx:
                     await tx.index_entries(rows)
                 after = stale[-1][0]
-        except sqlite3.OperationalError:  # locked past the busy timeout
+        except (sqlite3.OperationalError, StoreBusy):  # locked past the busy timeout
             return
 
     def _listed(

@@ -10,10 +10,13 @@ statements it carries (about 100 µs of CPU and a wake-up of the other thread pe
 a write of one entry's transaction is about 100 µs of SQLite work; measured by bench.sync and
 a profile for issue 10). The local store's statements are short (an index lookup, a page of
 rows, one transaction of one document or one page of records), so running them on the loop
-blocks it for less than the Python work around them. What can block longer, a write
-transaction waiting for another process that holds the store's write lock (`timeout`,
-5 seconds by default) or a WAL checkpoint's fsync, blocks the loop too. `run_in_thread(fn)`
-keeps a worker thread for callers that want the loop free while `fn` runs.
+blocks it for less than the Python work around them. A write transaction that would wait for
+another connection (another process using the home) holding the store's write lock does not
+wait on the loop: its `BEGIN IMMEDIATE` (`begin_immediate`) fails at once there, and the call
+runs again from its start in the worker thread, which waits up to WRITE_WAIT_S and then
+raises StoreBusy (a TJError; nothing was written). A WAL checkpoint's fsync still blocks the
+loop. `run_in_thread(fn)` keeps a worker thread for callers that want the loop free while
+`fn` runs.
 
 Calls run in the order they were made, each exactly once: a call made while a worker call is
 still running waits for it and then runs in the worker too, and a caller cancelled while its
@@ -34,7 +37,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from time import monotonic
 from typing import Any, TypeVar
 
-from client_sdk.errors import ClientClosed
+from client_sdk.errors import ClientClosed, StoreBusy
 from client_sdk.loops import check_loop, running_loop
 
 T = TypeVar("T")
@@ -92,7 +95,56 @@ loop's thread, once the log holds this many pages (8 MB of 4 KB pages): only whe
 background ones do not keep up (or cannot run), so the log stays bounded: about 8 MB plus one
 transaction."""
 
+WRITE_WAIT_S = 5.0
+"""Seconds a write waits for another connection's write transaction (another process using
+the home: `tj`, an app) before it raises StoreBusy; the wait is in the worker thread, never on
+the event loop (`begin_immediate`). Also how long any other statement waits for a lock
+(SQLite's busy timeout)."""
+
+_WAIT_MS = int(WRITE_WAIT_S * 1000)
+
 _log = logging.getLogger(__name__)
+
+
+class WriteLockBusy(Exception):
+    """Internal: `begin_immediate`, on the event loop's thread, found the write lock held by
+    another connection and began nothing; `Database.run` runs the call again in its worker
+    thread, where it waits. Never reaches a caller of `run`."""
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for a lock another connection holds ("database is locked")."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(error)
+
+
+def begin_immediate(db: sqlite3.Connection) -> None:
+    """`BEGIN IMMEDIATE` (take the store's write lock) on `db`, a Database's connection,
+    without ever waiting for the lock on the event loop's thread: there, when another
+    connection holds the write lock, it raises WriteLockBusy at once, nothing begun, and
+    `Database.run` runs the whole call again in its worker thread. In the worker (no loop
+    runs there) it waits up to WRITE_WAIT_S for the lock and then raises StoreBusy. It must
+    be the call's first statement that changes anything: the call is run again from its
+    start."""
+    if running_loop() is None:  # the worker thread: waiting there leaves the loop free
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise StoreBusy() from error
+            raise
+        return
+    db.execute("PRAGMA busy_timeout=0")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            raise WriteLockBusy() from error
+        raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
 
 
 CLOSED = (
@@ -176,7 +228,9 @@ class Database:
         """Open `path` in autocommit mode (transactions are explicit BEGIN ... COMMIT)."""
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-store")
         try:
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(
+                path, timeout=WRITE_WAIT_S, isolation_level=None, check_same_thread=False
+            )
         except BaseException:
             worker.shutdown(wait=False)
             raise
@@ -194,7 +248,9 @@ class Database:
             return await self.run_in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
             try:
-                return fn(self._connection)
+                return self._run_here(fn)
+            except WriteLockBusy:
+                return await self.run_in_thread(fn)  # waits for the lock there
             except sqlite3.IntegrityError as error:
                 _raise_if_logged_out(error)
                 raise
@@ -209,12 +265,28 @@ class Database:
             return await self.run(fn)  # in order: closed meanwhile, a worker call
         self._catch_up_if_due()
         try:
-            return fn(self._connection)
+            return self._run_here(fn)
+        except WriteLockBusy:
+            pass  # run again in the worker, which waits for the lock
         except sqlite3.IntegrityError as error:
             _raise_if_logged_out(error)
             raise
         finally:
             self._checkpoint_if_due()
+        return await self.run_in_thread(fn)
+
+    def _run_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` on the loop's thread. WriteLockBusy (`begin_immediate` found the
+        write lock held) only when the call changed nothing before it: it is then run again
+        in the worker; else (a call breaking `begin_immediate`'s rule) StoreBusy."""
+        connection = self._connection
+        changes = connection.total_changes
+        try:
+            return fn(connection)
+        except WriteLockBusy as busy:
+            if connection.in_transaction or connection.total_changes != changes:
+                raise StoreBusy() from busy.__cause__
+            raise
 
     def idle_connection(self) -> sqlite3.Connection | None:
         """The connection, for a read of its counters on the loop's thread (no statement),

@@ -167,6 +167,17 @@ class Devices:
         id, a unique prefix, or the name of exactly one signed-in device (`find_device`). Needs the
         network.
 
+        It changes no key. The account's keys on that device stay as they are, and they open
+        every journal of the account, now and later: whoever holds the device, unlocked, can
+        read what it already downloaded and also decrypt any record written afterwards that
+        they obtain some other way (from a copy of the server's data, a breached or
+        hostile server, a backup), though they can no longer sync. What protects those keys
+        on a lost device is a passphrase set there beforehand (`Client.set_passphrase`: the
+        keys are sealed under it; the journal text already on the device is not) and disk
+        encryption. Ending a share (`client.shares.revoke`) gives the journal a new key,
+        which shuts out that member's devices, not a device of the owner's own account;
+        there is no key rotation for the account itself.
+
         This device is refused (InvalidInput, subject "device", nothing changed): revoking
         it would leave its local data here under a session that no longer works, every
         later call failing with AuthError. To sign this device out, call `Client.logout()`,
@@ -256,7 +267,7 @@ kept by `tj logout` (which deletes the store holding `OWN_NAME`) for the next lo
 same account on the same server, which keeps it unless given another (NU25 C7, README: a
 login again on a home keeps its device name). The key is a BLAKE2b hash of the server URL
 and the username, as for login tickets (tickets.py), so the file does not name the account.
-Display metadata only: a lost or unreadable file gives the host name."""
+Display metadata only: a lost or unreadable file gives the default name ("device")."""
 
 MAX_NAMES_KEPT = 64  # accounts one home keeps a name for; the oldest are dropped beyond
 

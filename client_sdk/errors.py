@@ -8,6 +8,8 @@
     │   └── RollbackError the server showed an older or different access chain or key epoch
     ├── KeyChangedError   a peer's identity key differs from the one pinned: verify again
     ├── ConflictError     the server refused a write that collides with stored data
+    │   └── StoreBusy     another program using this home held the local store's write
+    │                     lock too long: nothing was written here, try again
     ├── NotFound          no such journal, entry or account
     │   └── ShareAlreadyEnded  the share to end was ended before (its verified chain says so)
     ├── NetworkError      the server could not be reached or answered nonsense
@@ -131,8 +133,9 @@ class TJError(Exception):
     than its own), "same name" (`SameJournalName`), "share ended" (a write in a journal
     whose share with this account ended: only its owner can share it again, on their
     device), "unconfirmed unshare" (a logout refused: the end of a share made here is not
-    confirmed by the server; sync first, or log out with `force=True`), "sync" (syncing
-    first may help); None otherwise. The subjects whose error also has `names` are listed
+    confirmed by the server; sync first, or log out with `force=True`), "store busy"
+    (`StoreBusy`: another program using the home kept its local store busy; nothing was
+    written, try again), "sync" (syncing first may help); None otherwise. The subjects whose error also has `names` are listed
     there."""
     situation: str | None = None
     """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is
@@ -305,6 +308,27 @@ class RenamedElsewhere(ConflictError):
         self.name = name
         self.wanted = wanted
         self.before = before
+
+
+STORE_BUSY = "store busy"
+"""`TJError.subject` of StoreBusy."""
+
+
+class StoreBusy(ConflictError):
+    """Nothing was written: another program using this home (an app, `tj`) held the local
+    store's write lock for longer than the write waits (`client_sdk.database.WRITE_WAIT_S`,
+    5 seconds), say a large sync or import of its own. The wait never holds the event loop.
+    Try again (once that program is done). Subject "store busy"; the SQLite error
+    ("database is locked") is its `__cause__`."""
+
+    subject = STORE_BUSY
+
+    def __init__(self) -> None:
+        super().__init__(
+            "another program using this device's journal (an app, or tj) kept it busy for "
+            "too long: nothing was written; try again in a moment",
+            situation="another program using this device's journal kept it busy",
+        )
 
 
 class NotFound(TJError):

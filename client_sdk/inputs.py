@@ -292,11 +292,30 @@ def expected(annotation: object) -> Expected | None:
     return Expected(tuple(scalars), tuple(items) if items is not None else None, any_iterable)
 
 
-def _shown(value: object, field: str) -> str:
+def _a(value: object) -> str:
+    """ "a float", "an int": the type of `value` with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def _shown(value: object, field: str, wanted: Expected | None = None) -> str:
     """The wrong value in a message: its type, and the value itself unless it may be a
-    secret or is long."""
-    kind = "None" if value is None else f"a {type(value).__name__}"
-    if value is None or any(word in field.lower() for word in SECRET_WORDS):
+    secret or is long; of a list (tuple, set) whose items are the wrong part, the first
+    wrong item ("a list holding a float (1.0)")."""
+    kind = "None" if value is None else _a(value)
+    secret = any(word in field.lower() for word in SECRET_WORDS)
+    if (
+        wanted is not None
+        and wanted.items is not None
+        and isinstance(value, (list, tuple, set, frozenset))
+    ):
+        kinds = tuple(t for name in wanted.items for t in _SCALARS[name])
+        wrong = [item for item in value if not isinstance(item, kinds)]
+        if wrong:
+            item = wrong[0]
+            text = "" if secret else f" ({repr(item)[:40]})"
+            return f"{kind} holding {_a(item)}{text}"
+    if value is None or secret:
         return kind
     text = repr(value)
     return f"{kind} ({text[:40]}...)" if len(text) > 43 else f"{kind} ({text})"
@@ -318,7 +337,8 @@ def _check_value(name: str, wanted: Expected | None, value: object) -> None:
         elif wanted.refuses_a_moment(value):
             hint = ": it takes a calendar day (a datetime.date); pass the datetime's .date()"
         raise InvalidInput(
-            f"{name} is {wanted.words()}, not {_shown(value, name)}{hint}", subject=BAD_VALUE
+            f"{name} is {wanted.words()}, not {_shown(value, name, wanted)}{hint}",
+            subject=BAD_VALUE,
         )
     check_texts(value, name)
 

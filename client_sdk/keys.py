@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgpack
 import nacl.encoding
@@ -35,8 +35,8 @@ LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 class PasswordKeys:
     """What a password yields: a login signing key and a key-encryption key."""
 
-    login_key: nacl.signing.SigningKey
-    kek: bytes
+    login_key: nacl.signing.SigningKey = field(repr=False)
+    kek: bytes = field(repr=False)
 
 
 def password_keys(password: str, salt: bytes, cost: KdfCost) -> PasswordKeys:
@@ -49,11 +49,12 @@ def password_keys(password: str, salt: bytes, cost: KdfCost) -> PasswordKeys:
 
 @dataclass(frozen=True)
 class AccountSecrets:
-    """The random secrets of an account; they never leave a device unsealed."""
+    """The random secrets of an account; they never leave a device unsealed (nor show in
+    its `repr()`)."""
 
-    account_key: bytes
-    sign_seed: bytes
-    box_secret: bytes
+    account_key: bytes = field(repr=False)
+    sign_seed: bytes = field(repr=False)
+    box_secret: bytes = field(repr=False)
 
     @staticmethod
     def generate() -> AccountSecrets:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import platform
 import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -195,8 +194,16 @@ def normalize_username(username: str) -> str:
     return name
 
 
+DEFAULT_DEVICE_NAME = "device"
+"""The name a device signs in with when it is given none (and a home keeps none from an
+earlier sign-in): the same word on every computer, never its host name. A device's name is
+sent to the server and kept there in clear, and a host name often is its owner's own name
+("anas-macbook-pro")."""
+
+
 def default_device_name() -> str:
-    return (platform.node() or "device")[:100]
+    """DEFAULT_DEVICE_NAME."""
+    return DEFAULT_DEVICE_NAME
 
 
 @dataclass(frozen=True)
@@ -371,13 +378,13 @@ class Entry:
     """True for an entry read from the copy this device kept of another account's journal
     whose share with this account ended by the owner-signed chain this device verified (an
     end signed, or its signed end date passed): read-only, as this device last synced it;
-    its owner may have changed it since, or share it again under another id (NU42 #6:
-    listed like a live one)."""
+    its owner may have changed it since, or share it again under another id (listed like a
+    live one)."""
     unlisted: bool = False
     """True for an entry of another account's journal the server no longer serves to this
     account while the owner-signed chain this device verified still grants it: the share
     may have ended, or the server may be withholding it (the server's word only: never
-    `share_ended`, REV-CARE4). Read-only, as this device last synced it."""
+    `share_ended`). Read-only, as this device last synced it."""
     copy: bool = False
     """True for an entry of a copy another account keeps for this one (some fields of their
     journal's entries, or entries shared one by one), by its owner-signed chain: its title
@@ -557,7 +564,7 @@ class Notice:
 
 
 def plain_text(text: str) -> str:
-    """`text` as read from a Windows file, a clipboard or a pipe, made plain (NU33 #1): one
+    r"""`text` as read from a Windows file, a clipboard or a pipe, made plain: one
     leading byte order mark (U+FEFF) removed, and every CRLF and lone CR made a LF. Pure.
 
     The SDK stores the text an app gives it as given (`Entries.write` and `edit` do not call
@@ -571,8 +578,8 @@ def plain_text(text: str) -> str:
 
 
 def decoded_text(data: bytes) -> str:
-    """The text of `data` as read from a file or a pipe: UTF-16 or UTF-32 when it begins with
-    that encoding's byte order mark (what Windows calls a "Unicode" file: NU34 #4), else
+    r"""The text of `data` as read from a file or a pipe: UTF-16 or UTF-32 when it begins with
+    that encoding's byte order mark (what Windows calls a "Unicode" file), else
     UTF-8. A UTF-16 or UTF-32 byte order mark is consumed; a UTF-8 one stays (`plain_text`
     removes it). Pure.
 

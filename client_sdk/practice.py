@@ -793,7 +793,7 @@ class _CopyScope:
     in it (`held`), so a brief for that therapist takes of the source only what the copy
     holds, with those fields."""
 
-    account_key: bytes
+    account_key: bytes = dataclasses.field(repr=False)
     journal_id: bytes
     fields: tuple[str, ...] | None
     held: frozenset[bytes]

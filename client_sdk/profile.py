@@ -8,7 +8,7 @@ of the passphrase; without one, file permissions are the protection.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,16 @@ PROFILE_VERSION = 1
 
 @dataclass(frozen=True)
 class Profile:
+    """Who this device is, and its secrets. `repr()` leaves out the session token and the
+    account's secrets (a debug log or a crash report's locals never hold them)."""
+
     server_url: str
     username: str
     account_id: bytes
     device_id: bytes
     server_id: bytes
-    token: str
-    secrets: AccountSecrets
+    token: str = field(repr=False)
+    secrets: AccountSecrets = field(repr=False)
 
 
 def ensure_home(home: Path) -> None:
@@ -151,6 +154,12 @@ def _read_document(home: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InvalidInput(
             f"no account on this device ({home}): sign up or log in first", subject="profile"
+        ) from None
+    except (NotADirectoryError, IsADirectoryError):  # a file given as the home, or a folder
+        raise InvalidInput(  # named "profile" in it
+            f"{home} is not the home directory of an account: give the directory the account "
+            "signed up or logged in with on this device",
+            subject="profile",
         ) from None
     try:
         document = msgpack.unpackb(raw, raw=False)

@@ -7396,9 +7396,9 @@ class _MergeWriting:
     seal it for; `unsealed`: why, when there is somebody but the key could not be read)."""
 
     journal: LocalJournal
-    key: bytes | None = None
+    key: bytes | None = dataclasses.field(default=None, repr=False)
     refused: str | None = None
-    snapshot: tuple[LocalJournal, bytes] | None = None
+    snapshot: tuple[LocalJournal, bytes] | None = dataclasses.field(default=None, repr=False)
     unsealed: str | None = None
 
 
@@ -7529,7 +7529,7 @@ class _OpenedEarly:
 
     record: wire.StoredRecord
     journal_id: bytes
-    key: bytes
+    key: bytes = dataclasses.field(repr=False)
     author_key: bytes
     body: records.RecordBody
 

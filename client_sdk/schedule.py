@@ -224,7 +224,9 @@ def new_assignment_update(
 ) -> bytes:
     target_title(task_type, target)
     if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
-        raise InvalidInput(f"every is 1 to {MAX_EVERY_DAYS} days")
+        raise InvalidInput(
+            f"every_days is 1 to {MAX_EVERY_DAYS} (days), not {every_days}", subject=BAD_VALUE
+        )
     check_text(note, "an assignment's note", multiline=True)
     if len(note) > MAX_NOTE:
         raise InvalidInput(

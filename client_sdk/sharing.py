@@ -3306,9 +3306,9 @@ def share_expiry(until: datetime | None) -> int:
         until = until.astimezone()
     expires_at = int(until.timestamp() * 1000)
     if expires_at <= now_ms():
-        raise InvalidInput("a share's end date must be in the future")
+        raise InvalidInput("a share's end date must be in the future", subject=BAD_VALUE)
     if expires_at > wire.MAX_TIME_MS:  # the server refuses it (protocol.md 2.5)
-        raise InvalidInput("a share's end date must be before 9999-12-30 (UTC)")
+        raise InvalidInput("a share's end date must be before 9999-12-30 (UTC)", subject=BAD_VALUE)
     return expires_at
 
 

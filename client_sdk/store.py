@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database
-from client_sdk.errors import IntegrityError
+from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate
+from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.queries import EntryRow
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
@@ -603,7 +603,7 @@ class Store:
             try:
                 # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
                 # transaction it opened must still be rolled back, or every later one fails.
-                await self._db.execute("BEGIN IMMEDIATE")
+                await self._db.run(begin_immediate)  # waits for the lock off the loop
                 yield tx
                 await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
             except BaseException:
@@ -635,7 +635,7 @@ class Store:
                 await self._db.execute("VACUUM")
                 await self._db.run(lambda db: _in_transaction(db, _reset_entry_rows))
                 rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.OperationalError:  # busy: another connection writes or reads
+            except (sqlite3.OperationalError, StoreBusy):  # another connection writes or reads
                 return False
         return bool(rows) and rows[0][0] == 0
 
@@ -1364,7 +1364,7 @@ class Store:
         without holding the loop."""
 
         def end(db: sqlite3.Connection) -> tuple[int, int, bool]:
-            db.execute("BEGIN IMMEDIATE")
+            begin_immediate(db)  # in the worker: waits, then StoreBusy
             try:
                 items, set_aside = _unsynced(db, copies, account_key)
                 if allowed is not None and items > allowed:
@@ -2294,7 +2294,9 @@ SET_SETTING = "INSERT OR REPLACE INTO settings VALUES (?, ?)"
 
 
 def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    db.execute("BEGIN IMMEDIATE")
+    """`fn(db)` inside BEGIN IMMEDIATE ... COMMIT (`database.begin_immediate`: the wait for
+    another connection's write lock is never on the event loop)."""
+    begin_immediate(db)
     try:
         result = fn(db)
         db.execute("COMMIT")

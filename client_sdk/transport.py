@@ -38,6 +38,7 @@ from tenacity.wait import wait_random_exponential
 from client_sdk import wire
 from client_sdk.error_words import subject_for, words_for
 from client_sdk.errors import (
+    BAD_VALUE,
     AccessError,
     AuthError,
     ConflictError,
@@ -663,9 +664,29 @@ def reason(error: BaseException) -> str:
 
 
 def normalize_url(url: str) -> str:
+    """The server's address as the SDK keeps it: trimmed, without a trailing "/", its scheme
+    in lower case ("HTTPS://" is "https://"). Raises InvalidInput (subject "value") for an
+    address that does not start with http:// or https://, names no host, or holds a query
+    ("?..."), a fragment ("#...") or the API's path ("/v1", "/v1/sync"): the SDK adds the
+    API's paths itself, and a server answering a path twice over refuses as if the account
+    did not exist. A path before the API's (a server behind a proxy at "/journal") is kept."""
     url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"the server address must start with http:// or https://, not {url!r}")
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        raise InvalidInput(
+            f"the server address must start with http:// or https://, not {url!r}",
+            subject=BAD_VALUE,
+        )
+    url = f"{scheme.lower()}://{rest}"
+    host, _, path = rest.partition("/")
+    segments = path.split("/")
+    if "?" in url or "#" in url or not host or "v1" in segments:
+        shown = f"{scheme.lower()}://{host.split('?')[0].split('#')[0]}"
+        raise InvalidInput(
+            f"give the server's address without a path to the API, a query or a fragment: "
+            f"{shown!r}, not {url!r}",
+            subject=BAD_VALUE,
+        )
     return url
 
 

@@ -136,13 +136,13 @@ class LoginRequest:
     challenge: bytes = field(metadata=limits(32, 32))
     signature: bytes = field(metadata=limits(64, 64))
     device_name: str = field(metadata=limits(1, 100))
-    ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
+    ticket: bytes = field(default=b"", repr=False, metadata=limits(0, MAX_TICKET_BYTES))
     device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
 
 
 @dataclass(frozen=True)
 class SessionReply:
-    token: str = field(metadata=limits(1, 128))
+    token: str = field(repr=False, metadata=limits(1, 128))
     account_id: bytes = field(metadata=ID)
     device_id: bytes = field(metadata=ID)
     expires_at: int = field(metadata=TIME)
@@ -151,7 +151,7 @@ class SessionReply:
     salt: bytes = field(metadata=limits(16, 16))
     opslimit: int = field(metadata=limits(1, U32))
     memlimit: int = field(metadata=limits(8192, U63))
-    login_ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
+    login_ticket: bytes = field(default=b"", repr=False, metadata=limits(0, MAX_TICKET_BYTES))
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ class PasswordChangeReply:
     """`login_ticket`: a login ticket for the new password (protocol.md 2.7): a password
     change voids every earlier ticket, the changing device keeps this one."""
 
-    login_ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
+    login_ticket: bytes = field(default=b"", repr=False, metadata=limits(0, MAX_TICKET_BYTES))
 
 
 @dataclass(frozen=True)

@@ -318,7 +318,7 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     owner_view = (await ana.ok("shares", "log", "Personal")).stdout.strip()
     assert owner_view == f"tom read 2 entries on {day} (device {short})"
     member_view = (await tom.ok("shares", "log", "ana/Personal")).stdout.strip()
-    # tom's own device, by the name it signed up with (the host's name by default)
+    # tom's own device, by the name it signed up with ("device" by default)
     assert member_view == f"tom read 2 entries on {day} ({default_device_name()})"
 
 

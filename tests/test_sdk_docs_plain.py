@@ -46,14 +46,19 @@ INTERNAL_MEMBER = re.compile(rf"\b(?:{'|'.join(sorted(internal_classes()))})\.\w
 
 
 def public_docstrings() -> Iterator[tuple[str, str]]:
-    """(where, docstring as written) of every class an app reaches from `Client` and its
-    managers and every public method and property of them."""
+    """(where, docstring as written) of the package, of every class an app reaches from
+    `Client` and its managers, every public method and property of them, and every function
+    `client_sdk` exports (`plain_text`, `answer_wait`...)."""
+    yield "client_sdk", client_sdk.__doc__ or ""
     classes = {Client, *managers().values(), *EXPORTED_TYPES, *reachable_types()}
     for cls in sorted(classes, key=lambda c: c.__name__):
         yield cls.__name__, cls.__doc__ or ""
         for name, member in public_members(cls):
             function: Any = member.fget if isinstance(member, property) else member
             yield f"{cls.__name__}.{name}", function.__doc__ or ""
+    for name, value in sorted(EXPORTED.items()):
+        if callable(value) and not isinstance(value, type):
+            yield name, getattr(value, "__doc__", None) or ""
 
 
 def found_in(pattern: re.Pattern[str]) -> list[str]:
@@ -67,6 +72,16 @@ def found_in(pattern: re.Pattern[str]) -> list[str]:
 def test_the_surface_walked_holds_the_managers_and_models() -> None:
     names = {where for where, _ in public_docstrings()}
     assert {"Client.login", "Shares.grant", "Entries.edit", "Entry.to_dict"} <= names
+    assert {"client_sdk", "plain_text", "decoded_text"} <= names  # the package, functions
+
+
+def test_examples_in_docstrings_show_as_written() -> None:
+    """An example written with escapes ("\\r\\n", "\\xff") in a docstring that is no raw
+    string shows in `help()` as the characters themselves: a line break, a BOM, "ÿþ"."""
+    shown = [
+        where for where, doc in public_docstrings() if any(c in doc for c in "\r\ufeff\xff\xfe\x00")
+    ]
+    assert not shown, f"escapes turned into characters in: {shown}"
 
 
 def test_the_patterns_catch_what_they_are_for() -> None:

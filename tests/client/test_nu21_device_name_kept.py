@@ -50,7 +50,7 @@ async def test_a_login_again_keeps_the_device_name_unless_another_is_given(
     finally:
         await phone.close()
 
-    fresh = await relogin(live_server.url, tmp_path / "fresh")  # a new home: the host name
+    fresh = await relogin(live_server.url, tmp_path / "fresh")  # a new home: the default name
     try:
         assert await names(laptop) == sorted(["laptop", "work phone", default_device_name()])
     finally:

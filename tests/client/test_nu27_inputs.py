@@ -275,7 +275,7 @@ async def test_an_argument_of_the_wrong_type_is_an_invalid_input_saying_the_type
         ),
         (
             lambda: ana.entries.edit(entry.id, created_at=1767225600),  # type: ignore[arg-type]
-            "created_at is a datetime or None, not a int (1767225600)",
+            "created_at is a datetime or None, not an int (1767225600)",
         ),
         (
             lambda: ana.goals.checkin(goal.id, at="now"),  # type: ignore[arg-type]

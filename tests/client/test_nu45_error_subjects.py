@@ -134,5 +134,5 @@ async def test_a_journal_name_taken_and_a_weak_password_have_their_subjects(
             check_password(password, ["ana"])
         assert refused.value.subject == WEAK_PASSWORD
     with pytest.raises(InvalidInput) as locked:
-        ana.set_passphrase("short")
+        await ana.set_passphrase("short")
     assert locked.value.subject == WEAK_PASSWORD
