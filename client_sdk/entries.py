@@ -1284,10 +1284,10 @@ async def _other_settled(
     pending: dict[str, tuple[str, int]],
     names: Callable[[StoredDocument], Awaitable[str]],
 ) -> builtins.list[Settled]:
-    """The fields of a goal (its check-ins' too) or a safety plan this device changed
-    (`pending`) that hold another value after the sync, as `settled_fields` finds an
+    """The fields of a goal (its check-ins' too), a safety plan or homework this device
+    changed (`pending`) that hold another value after the sync, as `settled_fields` finds an
     entry's: told in `SyncReport.settled`, this device's value kept in the document's
-    history (`Goals.history`, `Safety.history`)."""
+    history (`Goals.history`, `Safety.history`, `Homework.history`)."""
     if stored.kind == "goal":
         from client_sdk.goals import settling_values
 
@@ -1298,6 +1298,16 @@ async def _other_settled(
         from client_sdk.safety import plan_settling_values
 
         title, now = "", plan_settling_values(stored_document(stored))
+    elif stored.kind == "homework":
+        from client_sdk.schedule import homework_settling_values
+        from client_sdk.templates import builtin_templates
+
+        document = stored_document(stored)
+        chosen = builtin_templates().get(str(document.field("template", "")))
+        title = chosen.title if chosen is not None else ""
+        if document.field("deleted") is True:
+            return []
+        now = homework_settling_values(document)
     else:
         return []
     if not any(name in now for name in pending):

@@ -1,13 +1,14 @@
-"""When two devices change the same field of an entry, a goal, a goal's check-in or a safety
-plan while apart, the merge keeps one value everywhere (protocol.md 5, rule 3: the Yjs client
+"""When two devices change the same field of an entry, a goal, a goal's check-in, a safety
+plan or homework while apart, the merge keeps one value everywhere (protocol.md 5, rule 3: the Yjs client
 with the higher id wins; wall clocks play no part). Nothing of it is silent on the device
 whose value lost:
 
 - every value this device writes to an entry's title, mood, tags, emotions or date, to a
   goal's title, target or measure (GOAL_FIELDS), to a check-in's progress or note
-  (CHECKIN_FIELD), or to a safety plan's emergency number, crisis line or safety-flag opt-in
-  (PLAN_FIELDS) is kept in its local history (`FieldWrite`; `client.entries.history`,
-  `client.goals.history`, `client.safety.history`), the losing one included;
+  (CHECKIN_FIELD), to a safety plan's emergency number, crisis line or safety-flag opt-in
+  (PLAN_FIELDS), or to homework's values and completion is kept in its local history
+  (`FieldWrite`; `client.entries.history`, `client.goals.history`, `client.safety.history`,
+  `client.homework.history`), the losing one included;
 - the first sync that brings another device's change of that document after this device's
   change compares: a field now holding another value than the one this device wrote is
   reported (`Settled` in `SyncReport.settled`): which field of which document, the value
@@ -156,9 +157,10 @@ def encode(value: Any) -> str:
 
 @dataclass(frozen=True)
 class FieldWrite:
-    """A value this device wrote to a settling field of a document (`kind`: "entry", "goal"
-    or "safety_plan"; `doc_id` its id, hex), and when (UTC): `client.entries.history`,
-    `client.goals.history`, `client.safety.history`. Fields are named as in `Settled.field`
+    """A value this device wrote to a settling field of a document (`kind`: "entry", "goal",
+    "safety_plan" or "homework"; `doc_id` its id, hex), and when (UTC):
+    `client.entries.history`, `client.goals.history`, `client.safety.history`,
+    `client.homework.history`. Fields are named as in `Settled.field`
     (an entry's `created_at` values are ms since the epoch)."""
 
     doc_id: str
@@ -191,8 +193,14 @@ CHECKIN_FIELD = "checkin.{id}.{part}"
 """How a check-in's settling part ("progress" or "note") is named among its goal's fields:
 "checkin.3f2a9c8d.note"."""
 PLAN_FIELDS = ("emergency_number", "crisis_line", "share_flags")
-"""A safety plan's fields whose concurrent changes settle on one value (its text merges)."""
-KIND_WORDS = {"entry": "entry", "goal": "goal", "safety_plan": "safety plan"}
+"""A safety plan's fields whose concurrent changes settle on one value (its text merges).
+Homework's settle too: each of its values, named "values.ID", and its completion."""
+KIND_WORDS = {
+    "entry": "entry",
+    "goal": "goal",
+    "safety_plan": "safety plan",
+    "homework": "homework",
+}
 """A document kind with settling fields, in a sentence."""
 OTHER_FIELD_WORDS = {
     "emergency_number": "emergency number",
@@ -229,8 +237,10 @@ class Settled:
     its id (hex): "entry" (title, mood, tags, emotions, created_at: `client.entries.history`),
     "goal" (title, target, measure, and a check-in's progress and note, named
     "checkin.ID.progress" and "checkin.ID.note": `client.goals.history`) or "safety_plan"
-    (emergency_number, crisis_line, share_flags: `client.safety.history`). `title` is the
-    entry's or goal's title ("" for a safety plan), `journal` the journal's name as
+    (emergency_number, crisis_line, share_flags: `client.safety.history`) or "homework"
+    (each value, named "values.ID" by the template's field id, and completion:
+    `client.homework.history`). `title` is the entry's or goal's title, homework's
+    template's ("" for a safety plan), `journal` the journal's name as
     `client.journals.list` shows it ("" when not known). `applied_again`: the tags another
     device changed without this device's edit, to which the sync applied this device's
     additions and removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
@@ -296,11 +306,15 @@ class Settled:
         doc = self.doc_id[:ID_SHOWN]
         if self.kind == "goal":
             owner = f"goal {quoted_name(self.title)} ({doc})"
+        elif self.kind == "homework":
+            owner = f"homework {quoted_name(self.title)} ({doc})"
         else:
             owner = f"the safety plan of {self.journal}" if self.journal else "the safety plan"
         part = checkin_part(self.field)
         if part is not None:
             what = f"the {part[1]} of check-in {part[0][:8]} of {owner}"
+        elif self.field.startswith("values."):  # homework's value, by its field id
+            what = f"the value {quoted_name(self.field[len('values.') :])} of {owner}"
         else:
             what = f"the {OTHER_FIELD_WORDS.get(self.field, self.field)} of {owner}"
         where = keeps or f"the {KIND_WORDS.get(self.kind, self.kind)}'s history"

@@ -751,9 +751,10 @@ class SyncReport:
     holding the other device's value everywhere (settling.py), set by `Client.sync`: an
     entry's title, mood, tags, emotions or date, a goal's title, target or measure, a
     check-in's progress or note, a safety plan's emergency number, crisis line or
-    safety-flag opt-in (`Settled.kind`, `Settled.field`). Each names the value kept and this
-    device's (`Settled.line()` quotes it), which the document's history keeps
-    (`client.entries.history`, `client.goals.history`, `client.safety.history`). Texts (an
+    safety-flag opt-in, homework's values or completion (`Settled.kind`, `Settled.field`).
+    Each names the value kept and this device's (`Settled.line()` quotes it), which the
+    document's history keeps (`client.entries.history`, `client.goals.history`,
+    `client.safety.history`, `client.homework.history`). Texts (an
     entry's body, a goal's why, a safety plan's text) merge instead: `merged_texts`."""
     merged_texts: list[MergedText] = field(default_factory=list)
     """Entries whose body this device changed offline that another device changed too: every

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from client_sdk import Client, Settled
+from tests.client.test_care import NIGHT
 from tests.conftest import ClientFactory
 
 Told = tuple[str, str, Any, Any]  # (kind, field, mine, kept)
@@ -145,3 +146,43 @@ async def test_a_plan_changed_on_one_device_only_settles_nothing(
     ]
     assert await laptop.safety.history() == []  # it made the plan: no change of it
     assert await laptop.goals.history(goal.id) == []
+
+
+async def test_homework_values_edited_on_two_devices_are_told_where_they_lost(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Each edit writes homework's whole map of values, so the kept map holds one device's
+    edit only: the other device is told of each of its values that went, and keeps it."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    added = await laptop.homework.add("sleep-diary", NIGHT, completion="partly")
+    await settle(laptop=laptop, phone=phone)
+    await laptop.homework.edit(added.id, values={"awakenings": 5}, completion="fully")
+    await phone.homework.edit(added.id, values={"comments": "Woke at 3"}, completion="not done")
+    told = await settle(phone=phone, laptop=laptop)
+    kept = await laptop.homework.get(added.id)
+    assert kept.to_dict() == (await phone.homework.get(added.id)).to_dict()
+    if kept.completion == "fully":  # the laptop's map was kept: the phone's edit went
+        loser, expected = (
+            "phone",
+            [
+                ("completion", "not done", "fully"),
+                ("values.comments", "Woke at 3", None),
+            ],
+        )
+        assert kept.values["awakenings"] == 5 and "comments" not in kept.values
+    else:
+        loser, expected = (
+            "laptop",
+            [("completion", "fully", "not done"), ("values.awakenings", 5, 2)],
+        )
+        assert kept.values["comments"] == "Woke at 3" and kept.values["awakenings"] == 2
+    winner = "laptop" if loser == "phone" else "phone"
+    assert told[winner] == []
+    assert sorted((s.field, s.mine, s.kept) for s in told[loser]) == expected
+    assert all(s.kind == "homework" and s.doc_id == added.id for s in told[loser])
+    lines = [s.line() for s in told[loser]]
+    assert any(line.startswith("Settled: the completion of homework ") for line in lines)
+    device = laptop if loser == "laptop" else phone
+    history = {(w.field, repr(w.value)) for w in await device.homework.history(added.id)}
+    assert {(field, repr(mine)) for field, mine, _ in expected} <= history
