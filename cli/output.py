@@ -1293,8 +1293,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
     sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
     "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), then one
-    line per entry field this device changed offline that another device's change settled
-    (`Settled.line`), with how to see this device's value, then one per text this device and
+    line per entry, goal or safety plan field this device changed offline that another
+    device's change settled (`Settled.line`), with how to see an entry's value (a goal's or
+    safety plan's is quoted in the line), then one per text this device and
     another changed (NU24 C1: `MergedText.line`), then one per entry edited here that
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
@@ -1302,7 +1303,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines += [
         s.line(
             local_time,
-            keeps=command(["tj", "history", short_id(s.entry_id)]),
+            keeps=command(["tj", "history", short_id(s.entry_id)]) if s.entry_id else "",
             add_back=add_back_command(s),
         )
         for s in report.settled

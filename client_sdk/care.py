@@ -14,6 +14,7 @@ journal's access rules on every other), and only its creator can cancel it.
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, quoted_name
+from client_sdk.models import now_ms, quoted_name, to_datetime
 from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
@@ -47,6 +48,7 @@ from client_sdk.schedule import (
     delete_homework_update,
     due_status,
     edit_homework_update,
+    homework_settling_values,
     homework_view,
     new_assignment_update,
     new_homework_update,
@@ -54,8 +56,9 @@ from client_sdk.schedule import (
     target_title,
 )
 from client_sdk.scoring import instrument
+from client_sdk.settling import MARKS, FieldWrite, changed_values
 from client_sdk.sharing import Sharing
-from client_sdk.store import LocalJournal, StoredDocument
+from client_sdk.store import LocalJournal, StoredDocument, Transaction
 from client_sdk.templates import Template, builtin_templates, template
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
@@ -503,8 +506,17 @@ class Homework:
         chosen = template(str(document.field("template", "")))
         if not values and completion is None:
             raise InvalidInput("give values to change or a completion")
+        before = homework_settling_values(document)
         update = edit_homework_update(document, chosen, values or {}, completion, now_ms())
-        await self._save(local, document, update)
+
+        async def remember(tx: Transaction) -> None:  # in the edit's own transaction
+            # the values it changed, as an entry's edit keeps them (settling.py): a sync in
+            # which another device's change replaces one says so, and `history` keeps it
+            changed = changed_values(before, homework_settling_values(document))
+            if changed:
+                await tx.add_field_writes(document.doc_id, changed, now_ms())
+
+        await self._save(local, document, update, also=remember)
         found = homework_view(document, self._display(local), local.journal_id.hex())
         assert found is not None
         return found
@@ -567,9 +579,30 @@ class Homework:
     def _mirror_source(self, local: LocalJournal) -> bytes | None:
         return mirror_source(self._sharing, local)
 
-    async def _save(self, local: LocalJournal, document: Document, update: bytes) -> None:
-        await self._replica.commit(local, document, update)
+    async def _save(
+        self,
+        local: LocalJournal,
+        document: Document,
+        update: bytes,
+        also: Callable[[Transaction], Awaitable[None]] | None = None,
+    ) -> None:
+        await self._replica.commit(local, document, update, also=also)
         await self._sharing.mirror(local, document)
+
+    async def history(self, homework_id: str) -> builtins.list[FieldWrite]:
+        """The values this device wrote to your homework by `edit` (fields "values.ID", by
+        the template's field id, and "completion"), oldest first: also those another
+        device's concurrent edit replaced (`SyncReport.settled` says when that happens,
+        naming the value kept here). Other devices' values are not in it. Works offline.
+        Raises NotFound for unknown or deleted homework, InvalidInput for a malformed or
+        ambiguous id or the copy kept for a therapist, AccessError for homework you do not
+        own."""
+        _, document = await self._owned(homework_id)
+        return [
+            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at), HOMEWORK)
+            for name, value, at in await self._replica.store.field_writes(document.doc_id)
+            if name not in MARKS
+        ]
 
     async def list(
         self,

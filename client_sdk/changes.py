@@ -21,6 +21,15 @@ change (it is saved; retrying it would save it twice), and every other listener 
 called. It is logged as a WARNING of the logger "client_sdk.changes" naming the callback and
 the exception's type only (never its message, which may quote the user's writing): catch
 and report your callback's own errors inside it.
+
+A live feed also tells what its own syncs have to say to the user beyond the documents they
+merged: a change of kind "report" (`REPORT`) carries the sync's `SyncReport` (`Change.report`)
+whenever it has such news (`SyncReport.has_notices`): a share that ended or started, a field
+this device changed that another device's change settled, a text merged, a safety flag
+sealed late, an edit overtaken by a trash, a change set aside, records withheld. Show
+`change.report.lines()`. (A `sync()` the app runs returns its report to it: no such change.)
+The share changes of those syncs are also kept for `client.unseen_departures()`, as a
+`sync()`'s are.
 """
 
 from __future__ import annotations
@@ -30,28 +39,40 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from client_sdk.sync import SyncReport
 
 Origin = Literal["local", "sync"]
 
 _log = logging.getLogger(__name__)
+
+REPORT = "report"
+"""The kind of a `Change` that carries a live feed's sync report (`Change.report`)."""
 
 
 @dataclass(frozen=True)
 class Change:
     """One document that changed on this device.
 
-    - `kind`: the document's kind, e.g. "entry", "goal", "note", "prompt", "measure"
-      (protocol.md §5); read it through the matching manager (`client.entries.get(id)`).
+    - `kind`: the document's kind, e.g. "entry", "goal", "note", "prompt", "measure",
+      "safety_flag" (protocol.md §5); read it through the matching manager
+      (`client.entries.get(id)`). Or "report" (`REPORT`, only in a live feed,
+      `client.changes(live=True)`): one of the feed's syncs has something to tell the user,
+      in `report` (`id`, `journal_id` and `journal` are then "").
     - `id`: the document's id, 32 hex digits.
     - `journal_id`: its journal's id (32 hex digits); `journal`: that journal's name as
       `client.journals` shows it ("owner/name" for a journal shared with this account).
     - `origin`: "local" for a write made on this device, "sync" for records a sync merged
       from the server (written on another device, or by another account).
     - `at`: when this device stored the change, UTC.
+    - `report`: for kind "report", the `SyncReport` of that sync, to show
+      (`report.lines()`: a share that ended, a settled field with the value this device
+      had, a merged text, a late safety flag, ...); None for a document's change.
     """
 
     kind: str
@@ -60,10 +81,11 @@ class Change:
     journal: str
     origin: Origin
     at: datetime
+    report: SyncReport | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape; `at` is ISO 8601 in UTC."""
-        return {
+        found: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
             "journal_id": self.journal_id,
@@ -71,6 +93,9 @@ class Change:
             "origin": self.origin,
             "at": self.at.isoformat(),
         }
+        if self.report is not None:  # the report's JSON shape (SyncReport.to_dict)
+            found["report"] = self.report.to_dict()
+        return found
 
 
 ChangeListener = Callable[[Change], None]
@@ -144,7 +169,7 @@ class ChangeStream:
     def __init__(
         self,
         feed: ChangeFeed,
-        follow: Callable[[], Awaitable[None]] | None,
+        follow: Callable[[ChangeListener], Awaitable[None]] | None,
         on_close: Callable[[ChangeStream], None],
     ) -> None:
         self._queue: asyncio.Queue[Change | BaseException | object] = asyncio.Queue()
@@ -171,9 +196,9 @@ class ChangeStream:
             raise item
         raise StopAsyncIteration
 
-    async def _run_follower(self, follow: Callable[[], Awaitable[None]]) -> None:
+    async def _run_follower(self, follow: Callable[[ChangeListener], Awaitable[None]]) -> None:
         try:
-            await follow()
+            await follow(self._queue.put_nowait)  # a "report" change: this stream's alone
         except asyncio.CancelledError:
             raise
         except Exception as error:  # handed to the reader of the stream, raised there

@@ -36,7 +36,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
-from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
+from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT
@@ -1676,7 +1676,8 @@ class Client:
         `notice`: a live notice with records in it, that started this sync (Replica.sync);
         `keep_news`: keep its news for `unseen_news` (not `watch()`'s: its reports go to the
         app watching, and a transaction more at every live change cost its propagation
-        about a millisecond, bench.live)."""
+        about a millisecond, bench.live). Its share changes are kept for
+        `unseen_departures` either way."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
@@ -1723,8 +1724,10 @@ class Client:
         await self._follow_removals(report)
         # Kept for `unseen_departures` as they are taken, in one step (REV-NEWS3 F1): the
         # requests below (the device list for the names of arrivals) may never return.
+        # `watch()`'s too: a share's end told only to a watch is kept for the app as well
+        # (kept in the transaction that takes them: nothing more when there are none).
         report.departures = await self._owners_named(
-            await self.sharing.departures(MAX_UNSEEN_NEWS if keep_news else 0, self._flag_choices)
+            await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
@@ -1784,8 +1787,8 @@ class Client:
         """The share changes (`SyncReport.departures`: shares started, ended, given new
         terms or made again, told from the owner-signed chains this device verified, or as
         the server's word where only the server says it) that the syncs since the last
-        `mark_news_seen()` told, as `unseen_news` keeps their news: every `sync()`'s, not
-        `watch()`'s, kept as the sync takes them, so that one cut off later keeps them too; in the
+        `mark_news_seen()` told: every `sync()`'s and `watch()`'s (a live change feed's too),
+        kept as the sync takes them, so that one cut off later keeps them too; in the
         order told, MAX_UNSEEN_NEWS at most (the server's own words dropped first:
         departures.kept_told); none of a journal removed from this device. Each was told once by the
         report of the sync that found it; an app whose other parts sync quietly says them again here
@@ -2213,11 +2216,21 @@ class Client:
         without a `sync()` call), so changes made elsewhere arrive on their own and this
         device's own go out on their own; it raises AuthError if this device is signed out.
         Writes made by another process of this profile are not pushed by it (see `watch()`).
+        What those syncs have to tell the user beyond the documents they merged (a share that
+        ended or started, a field this device changed that another device's change settled,
+        a merged text, a safety flag sealed late, a change set aside, ...:
+        `SyncReport.has_notices`) comes in the same stream, as a change of kind "report"
+        whose `report` is the sync's SyncReport: show `change.report.lines()`. Their share
+        changes are also kept for `unseen_departures()`, as a `sync()`'s are.
         Close the stream when done (`async with`, or `aclose()`).
 
             async with client.changes(live=True) as feed:
                 async for change in feed:
-                    print(change.origin, change.kind, change.id)
+                    if change.report is not None:
+                        for line in change.report.lines():
+                            print(line)
+                    else:
+                        print(change.origin, change.kind, change.id)
         """
         follow = partial(self._follow, backoff) if live else None
         stream = ChangeStream(self._feed, follow, self._streams.discard)
@@ -2241,10 +2254,13 @@ class Client:
             )
         return self._feed.subscribe(callback)
 
-    async def _follow(self, backoff: Backoff) -> None:
+    async def _follow(self, backoff: Backoff, tell: ChangeListener) -> None:
+        """A live stream's syncs (`watch()`): each publishes what it merged; a report with
+        more to tell goes to the stream as a change of kind REPORT (`tell`)."""
         async with contextlib.aclosing(self.watch(backoff=backoff)) as reports:
-            async for _ in reports:
-                pass  # each sync publishes what it merged
+            async for report in reports:
+                if report.has_notices():
+                    tell(Change(REPORT, "", "", "", "sync", datetime.now(UTC), report))
 
     def _publish(self, journal: LocalJournal, documents: list[Document], origin: str) -> None:
         self.context.forget_views(d.doc_id for d in documents)  # read again when listed
@@ -2352,6 +2368,10 @@ class Client:
         seconds ago (trigger `Notice(False, None, 0)`). A sync the server's write-rate limit
         stopped (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice
         or not (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
+        Each report tells what a `sync()`'s would (settled fields, merged texts, late safety
+        flags, share changes, ...): show `report.lines()` when `report.has_notices()`. Its
+        share changes are kept for `unseen_departures()` too; its news are not kept for
+        `unseen_news()`.
         Closing this iterator (or cancelling the task that runs it) closes the live channel
         before returning. Raises AuthError when this device is signed out.
         """

@@ -403,7 +403,7 @@ class Entries:
         (a trashed one has its history)."""
         _, document = await self._live_entry(entry_id, include_trashed=True)
         return [
-            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
+            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at), ENTRY)
             for name, value, at in await self._context.store.field_writes(document.doc_id)
             if name not in MARKS  # marks, not field values
         ]
@@ -1053,11 +1053,12 @@ async def settle_after_sync(
         if doc_id in waiting or doc_id not in arrived:
             continue  # not pushed yet, or nothing from another device since
         stored = await store.document(doc_id)
-        if stored is not None and stored.kind != ENTRY:  # a goal's why, a plan's text
+        if stored is not None and stored.kind != ENTRY:  # a goal, a safety plan
             text = await _other_merged_text(context, stored, fields, names, synced_at)
             if text is False:
                 gone.append(doc_id)
                 continue
+            found += await _other_settled(stored, fields, names)
             if text is not None:
                 merged.append(text)
             done.append(doc_id)
@@ -1276,6 +1277,44 @@ async def _apply_tags_again(
     except _OpsChanged:
         return False  # nothing written; the caller's own write is refused the same way
     return True
+
+
+async def _other_settled(
+    stored: StoredDocument,
+    pending: dict[str, tuple[str, int]],
+    names: Callable[[StoredDocument], Awaitable[str]],
+) -> builtins.list[Settled]:
+    """The fields of a goal (its check-ins' too), a safety plan or homework this device
+    changed (`pending`) that hold another value after the sync, as `settled_fields` finds an
+    entry's: told in `SyncReport.settled`, this device's value kept in the document's
+    history (`Goals.history`, `Safety.history`, `Homework.history`)."""
+    if stored.kind == "goal":
+        from client_sdk.goals import settling_values
+
+        document = stored_document(stored)
+        title = str(document.field("title", "") or "")
+        now = settling_values(document)
+    elif stored.kind == "safety_plan":
+        from client_sdk.safety import plan_settling_values
+
+        title, now = "", plan_settling_values(stored_document(stored))
+    elif stored.kind == "homework":
+        from client_sdk.schedule import homework_settling_values
+        from client_sdk.templates import builtin_templates
+
+        document = stored_document(stored)
+        chosen = builtin_templates().get(str(document.field("template", "")))
+        title = chosen.title if chosen is not None else ""
+        if document.field("deleted") is True:
+            return []
+        now = homework_settling_values(document)
+    else:
+        return []
+    if not any(name in now for name in pending):
+        return []  # only a text or marks: nothing settles
+    return settled_fields(
+        stored.doc_id, title, pending, now, kind=stored.kind, journal=await names(stored)
+    )
 
 
 async def _other_merged_text(

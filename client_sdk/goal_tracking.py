@@ -10,7 +10,10 @@ track them (rules in goals.py, pure).
 from __future__ import annotations
 
 import builtins
+import json
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 from client_sdk import crypto, keys
 from client_sdk.context import Context
@@ -35,12 +38,13 @@ from client_sdk.goals import (
     goal_view,
     new_goal_update,
     remove_checkin_update,
+    settling_values,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms
+from client_sdk.models import now_ms, to_datetime
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import WRITTEN_BODY, encode
-from client_sdk.store import LocalJournal
+from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
 """A check-in dated up to a minute ahead is taken as now-ish (another device's clock)."""
@@ -150,6 +154,7 @@ class Goals:
             check_checkin_edit(document, progress, note, clear_progress)
             await self._context.replica.check_commit(local, document.kind)
             return self._goal(local, document)
+        before = settling_values(document)
         update = edit_checkin_update(
             document,
             found.id,
@@ -158,7 +163,7 @@ class Goals:
             note=note,
             clear_progress=clear_progress,
         )
-        await self._context.save(local, document, update)
+        await self._context.save(local, document, update, also=_remember(document, before))
         return self._goal(local, document)
 
     async def undo_checkin(
@@ -216,6 +221,7 @@ class Goals:
         local, document = await self._live(goal_id)
         parsed = Measure.parse(measure) if measure is not None else None
         why_before = document.text("why")
+        before = settling_values(document)
         update = edit_goal_update(
             document,
             now_ms(),
@@ -226,7 +232,7 @@ class Goals:
             clear_target=clear_target,
             clear_measure=clear_measure,
         )
-        await self._context.save(local, document, update)
+        await self._context.save(local, document, update, also=_remember(document, before))
         why_after = document.text("why")
         if why_after != why_before:  # so that a sync merging another device's says so
             async with self._context.store.transaction() as tx:
@@ -247,6 +253,17 @@ class Goals:
             return before
         await self._context.save(local, document, delete_goal_update(document, now_ms()))
         return before
+
+    async def history(self, goal_id: str) -> builtins.list[FieldWrite]:
+        """The values this device wrote to a goal's title, target ("YYYY-MM-DD"), measure
+        and its check-ins' progress and note (fields "checkin.ID.progress",
+        "checkin.ID.note"), oldest first: also those another device's concurrent change
+        replaced (`SyncReport.settled` says when that happens, naming the value kept here).
+        Other devices' values are not in it, nor the goal's why (a text: merged, told by
+        `SyncReport.merged_texts`). Works offline. Raises NotFound for an unknown or
+        deleted goal, InvalidInput for a malformed or ambiguous id."""
+        _, document = await self._live(goal_id)
+        return await _history(self._context, document.doc_id, GOAL)
 
     async def get(self, goal_id: str) -> Goal:
         """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
@@ -292,3 +309,28 @@ class Goals:
 
     def _goal(self, journal: LocalJournal, document: Document) -> Goal:
         return goal_view(document, self._context.display(journal), journal.journal_id.hex())
+
+
+def _remember(
+    document: Document, before: dict[str, Any]
+) -> Callable[[Transaction], Awaitable[None]]:
+    """What a goal's edit keeps in its own transaction: the settling fields it changed
+    (`settling_values` before it and after, merged with what is stored), as an entry's
+    edit does (settling.py), so that a sync in which another device's change replaces one
+    says so and the value stays in `Goals.history`."""
+
+    async def remember(tx: Transaction) -> None:
+        changed = changed_values(before, settling_values(document))
+        if changed:
+            await tx.add_field_writes(document.doc_id, changed, now_ms())
+
+    return remember
+
+
+async def _history(context: Context, doc_id: bytes, kind: str) -> builtins.list[FieldWrite]:
+    """The values this device wrote to the settling fields of a document, oldest first."""
+    return [
+        FieldWrite(doc_id.hex(), name, json.loads(value), to_datetime(at), kind)
+        for name, value, at in await context.store.field_writes(doc_id)
+        if name not in MARKS
+    ]

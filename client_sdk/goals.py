@@ -425,6 +425,24 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
     )
 
 
+def settling_values(document: Document) -> dict[str, Any]:
+    """A goal's fields whose concurrent changes settle on one value (settling.GOAL_FIELDS:
+    title, target as "YYYY-MM-DD", measure as its text; and each check-in's progress and
+    note, named "checkin.ID.progress" and "checkin.ID.note": settling.CHECKIN_FIELD), as
+    JSON values, read as `goal_view` reads them. The why, a text, merges instead."""
+    target = _date(document.field("target"))
+    measure = goal_measure(document)
+    values: dict[str, Any] = {
+        "title": _text(document.field("title")),
+        "target": target.isoformat() if target is not None else None,
+        "measure": str(measure) if measure is not None else None,
+    }
+    for checkin in goal_checkins(document):
+        values[f"checkin.{checkin.id}.progress"] = checkin.progress
+        values[f"checkin.{checkin.id}.note"] = checkin.note
+    return values
+
+
 def goal_checkins(document: Document) -> tuple[CheckIn, ...]:
     return read_checkins(document.items(CHECKINS), document.keyed(CHECKIN_EDITS))
 

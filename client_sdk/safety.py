@@ -654,6 +654,17 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
     )
 
 
+def plan_settling_values(document: Document) -> dict[str, Any]:
+    """A safety plan's fields whose concurrent changes settle on one value
+    (settling.PLAN_FIELDS: emergency number, crisis line, the safety-flag opt-in), as JSON
+    values, read as `plan_view` reads them. The plan's text merges instead."""
+    return {
+        "emergency_number": _text(document.field("emergency_number")),
+        "crisis_line": _text(document.field("crisis_line")),
+        "share_flags": document.field("share_flags") is True,
+    }
+
+
 def crisis_line_view(document: Document) -> tuple[int, str] | None:
     text, created = _text(document.field("text")), read_ms(document.field("created_at"))
     return None if text is None or created is None else (created, text)

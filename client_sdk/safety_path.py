@@ -61,6 +61,7 @@ from client_sdk.safety import (
     no_flag_line,
     not_chosen_line,
     opted_in_for,
+    plan_settling_values,
     plan_update,
     plan_view,
     reads_only_line,
@@ -68,8 +69,8 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import WRITTEN_BODY, encode
-from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument
+from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
 
@@ -439,6 +440,7 @@ class SafetyPath:
         if document is None:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)
         text_before = document.text("plan")
+        before = {} if creating else plan_settling_values(document)
         update = plan_update(
             document,
             now_ms(),
@@ -450,7 +452,16 @@ class SafetyPath:
             flags_since=flags_since,
             creating=creating,
         )
-        await self._replica.commit(local, document, update)
+        written = document
+
+        async def remember(tx: Transaction) -> None:  # in the change's own transaction
+            # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
+            # which another device's change replaces one says so, and `history` keeps it
+            changed = changed_values(before, plan_settling_values(written))
+            if changed:
+                await tx.add_field_writes(written.doc_id, changed, now_ms())
+
+        await self._replica.commit(local, document, update, also=remember)
         text_after = document.text("plan")
         if not creating and text_after != text_before:  # a sync merging another's says so
             async with self._store.transaction() as tx:
@@ -458,6 +469,24 @@ class SafetyPath:
                     document.doc_id, WRITTEN_BODY, encode(text_after), now_ms()
                 )
         return plan_view(document, self._display(local))
+
+    async def history(self, journal: str | None = None) -> list[FieldWrite]:
+        """The values this device wrote to the safety plan of a journal (default Personal):
+        its emergency number, crisis line and safety-flag opt-in (fields "emergency_number",
+        "crisis_line", "share_flags"), oldest first: also those another device's concurrent
+        change replaced (`SyncReport.settled` says when that happens, naming the value kept
+        here). Other devices' values are not in it, nor the plan's text (merged, told by
+        `SyncReport.merged_texts`). [] when no plan was written. Works offline. Raises
+        NotFound for an unknown journal."""
+        local = await self._local_journal(journal)
+        found = await self._plan_document(local)
+        if found is None:
+            return []
+        return [
+            FieldWrite(found.doc_id.hex(), name, json.loads(value), to_datetime(at), SAFETY_PLAN)
+            for name, value, at in await self._store.field_writes(found.doc_id)
+            if name not in MARKS
+        ]
 
     async def would_opt_in(self, journal: str | None = None) -> list[str]:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to

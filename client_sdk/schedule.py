@@ -384,6 +384,23 @@ def assignment_view(
     )
 
 
+def homework_settling_values(document: Document) -> dict[str, Any]:
+    """Homework's fields whose concurrent changes settle on one value: each of its values
+    by field id, named "values.ID" (the whole map is written by each edit, so the later
+    writer's map wins: settling.py tells the value that lost), and its completion; as JSON
+    values."""
+    raw = document.field("values")
+    chosen = builtin_templates().get(str(document.field("template", "")))
+    found: dict[str, Any] = {  # a value cleared (absent) is None
+        f"values.{spec.id}": None for spec in (chosen.fields if chosen is not None else ())
+    }
+    if isinstance(raw, dict):
+        found.update({f"values.{k}": _plain(v) for k, v in raw.items() if isinstance(k, str)})
+    completion = document.field("completion")
+    found["completion"] = completion if isinstance(completion, str) else None
+    return found
+
+
 def homework_view(document: Document, journal: str, journal_id: str) -> HomeworkEntry | None:
     if document.field("deleted") is True:
         return None

@@ -1,14 +1,19 @@
-"""When two devices change the same field of an entry while apart, the merge keeps one value
-everywhere (protocol.md 5, rule 3: the Yjs client with the higher id wins; wall clocks play
-no part). Nothing of it is silent on the device whose value lost:
+"""When two devices change the same field of an entry, a goal, a goal's check-in, a safety
+plan or homework while apart, the merge keeps one value everywhere (protocol.md 5, rule 3: the Yjs client
+with the higher id wins; wall clocks play no part). Nothing of it is silent on the device
+whose value lost:
 
-- every value this device writes to an entry's title, mood, tags, emotions or date is kept in
-  its local history (`FieldWrite`; `client.entries.history`), the losing one included;
-- the first sync that brings another device's change of that entry after this device's change
-  compares: a field now holding another value than the one this device wrote is reported
-  (`Settled` in `SyncReport.settled`): which field of which entry, the value kept, and this
-  device's value. So whichever device's value loses a merge, that device is told, whether it
-  synced first or second.
+- every value this device writes to an entry's title, mood, tags, emotions or date, to a
+  goal's title, target or measure (GOAL_FIELDS), to a check-in's progress or note
+  (CHECKIN_FIELD), to a safety plan's emergency number, crisis line or safety-flag opt-in
+  (PLAN_FIELDS), or to homework's values and completion is kept in its local history
+  (`FieldWrite`; `client.entries.history`, `client.goals.history`, `client.safety.history`,
+  `client.homework.history`), the losing one included;
+- the first sync that brings another device's change of that document after this device's
+  change compares: a field now holding another value than the one this device wrote is
+  reported (`Settled` in `SyncReport.settled`): which field of which document, the value
+  kept, and this device's value, quoted in its line. So whichever device's value loses a
+  merge, that device is told, whether it synced first or second.
 
 Honest limit: a device cannot tell a concurrent change from one made later on another device
 after seeing this one (both replace its value); the report says the value was changed on
@@ -152,17 +157,28 @@ def encode(value: Any) -> str:
 
 @dataclass(frozen=True)
 class FieldWrite:
-    """A value this device wrote to a field of an entry, and when (UTC). `created_at` values
-    are ms since the epoch."""
+    """A value this device wrote to a settling field of a document (`kind`: "entry", "goal",
+    "safety_plan" or "homework"; `doc_id` its id, hex), and when (UTC):
+    `client.entries.history`, `client.goals.history`, `client.safety.history`,
+    `client.homework.history`. Fields are named as in `Settled.field`
+    (an entry's `created_at` values are ms since the epoch)."""
 
-    entry_id: str
+    doc_id: str
     field: str
     value: Any
     at: datetime
+    kind: str = "entry"
+
+    @property
+    def entry_id(self) -> str:
+        """The entry's id (hex) for an entry's field, "" for another kind."""
+        return self.doc_id if self.kind == "entry" else ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
+            "kind": self.kind,
+            "id": self.doc_id,
             "entry_id": self.entry_id,
             "field": self.field,
             "value": self.value,
@@ -170,15 +186,66 @@ class FieldWrite:
         }
 
 
+GOAL_FIELDS = ("title", "target", "measure")
+"""A goal's fields whose concurrent changes settle on one value (its why, a text, merges);
+a check-in's settle too, named CHECKIN_FIELD."""
+CHECKIN_FIELD = "checkin.{id}.{part}"
+"""How a check-in's settling part ("progress" or "note") is named among its goal's fields:
+"checkin.3f2a9c8d.note"."""
+PLAN_FIELDS = ("emergency_number", "crisis_line", "share_flags")
+"""A safety plan's fields whose concurrent changes settle on one value (its text merges).
+Homework's settle too: each of its values, named "values.ID", and its completion."""
+KIND_WORDS = {
+    "entry": "entry",
+    "goal": "goal",
+    "safety_plan": "safety plan",
+    "homework": "homework",
+}
+"""A document kind with settling fields, in a sentence."""
+OTHER_FIELD_WORDS = {
+    "emergency_number": "emergency number",
+    "crisis_line": "crisis line",
+    "share_flags": "safety-flag opt-in",
+}
+"""A goal's or safety plan's field name in a sentence, where it differs from the name."""
+
+
+def checkin_part(name: str) -> tuple[str, str] | None:
+    """(check-in id, part) of a CHECKIN_FIELD name, None for another name."""
+    pieces = name.split(".")
+    if len(pieces) != 3 or pieces[0] != "checkin":
+        return None
+    return pieces[1], pieces[2]
+
+
+def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """The settling fields an edit changed (`before` and `after` it: a document kind's
+    values, e.g. `field_values`), JSON-encoded, as kept in the local field writes; a field
+    `before` lacks (a check-in merged in meanwhile) is not this edit's."""
+    return {
+        name: encode(value)
+        for name, value in after.items()
+        if name in before and encode(before[name]) != encode(value)
+    }
+
+
 @dataclass(frozen=True)
 class Settled:
-    """A field of an entry this device changed that another device's change replaced: `kept`
-    is the value every device now holds, `mine` the one this device had written (at `at`,
-    UTC; still in `client.entries.history`). `applied_again`: the tags another device changed
-    without this device's edit, to which the sync applied this device's additions and
-    removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
+    """A field of a document this device changed that another device's change replaced:
+    `kept` is the value every device now holds, `mine` the one this device had written (at
+    `at`, UTC; still in the document's history). `kind` is the document's kind and `doc_id`
+    its id (hex): "entry" (title, mood, tags, emotions, created_at: `client.entries.history`),
+    "goal" (title, target, measure, and a check-in's progress and note, named
+    "checkin.ID.progress" and "checkin.ID.note": `client.goals.history`) or "safety_plan"
+    (emergency_number, crisis_line, share_flags: `client.safety.history`) or "homework"
+    (each value, named "values.ID" by the template's field id, and completion:
+    `client.homework.history`). `title` is the entry's or goal's title, homework's
+    template's ("" for a safety plan), `journal` the journal's name as
+    `client.journals.list` shows it ("" when not known). `applied_again`: the tags another
+    device changed without this device's edit, to which the sync applied this device's
+    additions and removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
 
-    entry_id: str
+    doc_id: str
     title: str
     field: str
     mine: Any
@@ -189,18 +256,26 @@ class Settled:
     """Of tags this device changed by additions and removals (TAG_OPS), the tags it added:
     `lost` names only those (what else its list had that the kept one lacks, the other
     device removed, and that removal stands: REV-TAGS F7). None: every item."""
+    kind: str = "entry"
+    journal: str = ""
 
-    def line(
-        self, clock: Clock = utc_clock, *, keeps: str = "the entry's history", add_back: str = ""
-    ) -> str:
+    @property
+    def entry_id(self) -> str:
+        """The entry's id (hex) for an entry's field, "" for another kind."""
+        return self.doc_id if self.kind == "entry" else ""
+
+    def line(self, clock: Clock = utc_clock, *, keeps: str = "", add_back: str = "") -> str:
         """What to tell the user, in words, e.g. "Settled: the mood of entry
         3f2a9c8d1e0b ("Monday") was changed on another device; it is '8' everywhere now. This
         device had '5': the entry's history keeps it." `keeps` names where this device's
-        value is kept in the app's words (the CLI: "`tj history 3f2a9c8d1e0b`"); a date
+        value is kept in the app's words (the CLI: "`tj history 3f2a9c8d1e0b`"; default
+        "the entry's history", "the goal's history", "the safety plan's history"); a date
         value is written by `clock`. Tags and emotions "were" changed, and those this device
         had that are not kept are named (`lost`: a tag added here while another
         device removed another went with the whole list), with `add_back` after them when
         given (the CLI: how to add them again)."""
+        if self.kind != "entry":
+            return self._other_line(clock, keeps)
         name = FIELD_WORDS.get(self.field, self.field)
         titled = f' ("{self.title}")' if self.title else ""
         verb = "were" if self.field in LIST_FIELDS else "was"
@@ -210,6 +285,7 @@ class Settled:
             named = ", ".join(repr(item) for item in lost)
             missing = f" ({named} not kept{': ' + add_back if add_back else ''})"
         kept = value_text(self.field, self.kept, clock)
+        keeps = keeps or "the entry's history"
         now = (
             f"this device's additions and removals were applied to them again: they are "
             f"{quoted_name(kept)} now (sent at the next sync)"
@@ -221,6 +297,37 @@ class Settled:
             f"on another device; {now}. This device had "
             f"{value_text(self.field, self.mine, clock)!r}{missing}: {keeps} keeps it."
         )
+
+    def _other_line(self, clock: Clock, keeps: str) -> str:
+        """`line` for a goal's or safety plan's field: "Settled: the emergency number of the
+        safety plan of Personal was changed on another device; it is '999' everywhere now.
+        This device had '112': the safety plan's history keeps it." A check-in's part: "the
+        note of check-in 3f2a9c8d of goal 'Sleep' (3f2a9c8d1e0b)"."""
+        doc = self.doc_id[:ID_SHOWN]
+        if self.kind == "goal":
+            owner = f"goal {quoted_name(self.title)} ({doc})"
+        elif self.kind == "homework":
+            owner = f"homework {quoted_name(self.title)} ({doc})"
+        else:
+            owner = f"the safety plan of {self.journal}" if self.journal else "the safety plan"
+        part = checkin_part(self.field)
+        if part is not None:
+            what = f"the {part[1]} of check-in {part[0][:8]} of {owner}"
+        elif self.field.startswith("values."):  # homework's value, by its field id
+            what = f"the value {quoted_name(self.field[len('values.') :])} of {owner}"
+        else:
+            what = f"the {OTHER_FIELD_WORDS.get(self.field, self.field)} of {owner}"
+        where = keeps or f"the {KIND_WORDS.get(self.kind, self.kind)}'s history"
+        return (
+            f"Settled: {what} was changed on another device; it is "
+            f"{quoted_name(self._text(self.kept, clock))} everywhere now. This device had "
+            f"{self._text(self.mine, clock)!r}: {where} keeps it."
+        )
+
+    def _text(self, value: Any, clock: Clock) -> str:
+        if isinstance(value, bool):  # the safety-flag opt-in
+            return "on" if value else "off"
+        return value_text(self.field, value, clock)
 
     def lost(self) -> list[str]:
         """Of a list field (tags, emotions), the items this device had that the kept value
@@ -242,8 +349,11 @@ class Settled:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
+            "kind": self.kind,
+            "id": self.doc_id,
             "entry_id": self.entry_id,
             "title": self.title,
+            "journal": self.journal,
             "field": self.field,
             "mine": self.mine,
             "kept": self.kept,
@@ -254,15 +364,30 @@ class Settled:
 
 
 def settled_fields(
-    entry_id: bytes, title: str, pending: dict[str, tuple[str, int]], now: dict[str, Any]
+    doc_id: bytes,
+    title: str,
+    pending: dict[str, tuple[str, int]],
+    now: dict[str, Any],
+    kind: str = "entry",
+    journal: str = "",
 ) -> list[Settled]:
     """The fields this device changed (`pending`: field -> (its last value, JSON-encoded, and
-    when, ms)) whose value after a sync (`now`) is another one."""
+    when, ms)) whose value after a sync (`now`: the document kind's settling values) is
+    another one."""
     found = []
     for name, (mine, at) in sorted(pending.items()):
         if name in now and encode(now[name]) != mine:
             found.append(
-                Settled(entry_id.hex(), title, name, json.loads(mine), now[name], to_datetime(at))
+                Settled(
+                    doc_id.hex(),
+                    title,
+                    name,
+                    json.loads(mine),
+                    now[name],
+                    to_datetime(at),
+                    kind=kind,
+                    journal=journal,
+                )
             )
     return found
 

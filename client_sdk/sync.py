@@ -747,8 +747,15 @@ class SyncReport:
     """Set by `Client.watch()`: the live-channel notice that started this sync (`connected`
     for the catch-up after each (re)connection, else the journal notice); None otherwise."""
     settled: list[Settled] = field(default_factory=list)
-    """Entry fields this device changed offline that another device changed meanwhile, now
-    holding the other device's value everywhere (settling.py), set by `Client.sync`."""
+    """Fields this device changed offline that another device changed meanwhile, now
+    holding the other device's value everywhere (settling.py), set by `Client.sync`: an
+    entry's title, mood, tags, emotions or date, a goal's title, target or measure, a
+    check-in's progress or note, a safety plan's emergency number, crisis line or
+    safety-flag opt-in, homework's values or completion (`Settled.kind`, `Settled.field`).
+    Each names the value kept and this device's (`Settled.line()` quotes it), which the
+    document's history keeps (`client.entries.history`, `client.goals.history`,
+    `client.safety.history`, `client.homework.history`). Texts (an
+    entry's body, a goal's why, a safety plan's text) merge instead: `merged_texts`."""
     merged_texts: list[MergedText] = field(default_factory=list)
     """Entries whose body this device changed offline that another device changed too: every
     device holds the two changes merged into one text, to be read again (settling.py, NU24
@@ -988,6 +995,36 @@ class SyncReport:
         self._groups: dict[tuple[bytes, str], ProblemGroup] = {}
         self._overflow = 0
         self._overflow_line = 0
+
+    def has_notices(self) -> bool:
+        """Whether this sync has something to tell the user beyond the documents it sent and
+        merged (which a change feed gives one by one) and the journals sharing a name (told by
+        every sync while they do): a journal another device made, renamed or archived, a late
+        safety flag, a settled field, a merged text, an overtaken edit, a share change, a
+        problem, a change set aside, records withheld or erased, a rollback, a refused share,
+        an update needed, a download held back, records of a newer app, a share completed or
+        the upload limit. A live change feed delivers such a report as a change of kind
+        "report" (`Change.report`)."""
+        return bool(
+            any(n.kind == "journal" for n in self.news)
+            or self.late_flags
+            or self.settled
+            or self.merged_texts
+            or self.overtaken
+            or self.departures
+            or self.problems
+            or self.incomplete
+            or self.set_aside
+            or self.withheld
+            or self.erased
+            or self.rollbacks
+            or self.refused_shares
+            or self.update_needed
+            or self.held_back
+            or self.newer
+            or self.finished_shares
+            or self.upload_limit is not None
+        )
 
     def add_problem(
         self, journal_id: bytes, label: str, message: str, record_id: bytes | None = None
