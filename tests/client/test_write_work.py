@@ -13,15 +13,19 @@ from tests.client.test_sync_caches import statements
 from tests.conftest import ClientFactory
 
 WRITE_STATEMENTS = [
+    "PRAGMA busy_timeout=0",
     "BEGIN IMMEDIATE",
+    "PRAGMA busy_timeout=5000",
     "INSERT INTO device_write_counters",
     "INSERT INTO outbox",
     "INSERT INTO seen_records",
     "INSERT INTO documents",
     "COMMIT",
 ]
-"""One durable transaction: the record's counter taken (with the store's versions), the
-record put in the outbox and marked seen, the entry's document stored."""
+"""One durable transaction: the write lock taken without waiting on the event loop (the
+busy timeout off around BEGIN: `database.begin_immediate`), the record's counter taken (with
+the store's versions), the record put in the outbox and marked seen, the entry's document
+stored."""
 
 
 async def outbox_bodies(client: Client, journal: bytes) -> list[records.RecordBody]:
@@ -42,7 +46,9 @@ async def outbox_bodies(client: Client, journal: bytes) -> list[records.RecordBo
     ]
 
 
-async def test_a_write_runs_one_transaction_of_six_statements(signup: ClientFactory) -> None:
+async def test_a_write_runs_one_transaction_of_six_statements_and_two_pragmas(
+    signup: ClientFactory,
+) -> None:
     ana = await signup("ana")
     await ana.entries.write(None, "the first entry reads what later ones keep")
     with statements(ana) as ran:
