@@ -334,7 +334,7 @@ def _two_step(encoded: bytes) -> RecordBody | records.NewerRecord | str:
 msgpack_values = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers(-(2**64), 2**64 - 1)
+    | st.integers(-(2**63), 2**64 - 1)  # what msgpack can encode (int64 to uint64)
     | st.binary(max_size=20)
     | st.text(max_size=5)
     | ids
