@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate
+from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate, commit
 from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.queries import EntryRow
 from client_sdk.sync import (
@@ -605,7 +605,7 @@ class Store:
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.run(begin_immediate)  # waits for the lock off the loop
                 yield tx
-                await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
+                await self._db.run(commit)  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
                 raise
@@ -1372,7 +1372,7 @@ class Store:
                     return items, set_aside, False
                 for _, trigger in LOGGED_OUT_TRIGGERS:
                     db.execute(trigger)
-                db.execute("COMMIT")
+                commit(db)
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -2299,7 +2299,7 @@ def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T
     begin_immediate(db)
     try:
         result = fn(db)
-        db.execute("COMMIT")
+        commit(db)
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
