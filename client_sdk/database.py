@@ -429,7 +429,8 @@ class Database:
             assert task is not None
             task.uncancel()  # the write landed: its caller goes on until its next await,
             task.cancel()  # which raises this cancellation (module docstring)
-            return future.result()
+            result: T = future.result()
+            return result
         except sqlite3.IntegrityError as error:
             _raise_if_logged_out(error)
             raise
