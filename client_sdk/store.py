@@ -3115,6 +3115,14 @@ class Transaction:
             "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
         )
 
+    async def forget_field_writes_under(self, doc_id: bytes, prefix: str) -> None:
+        """Forget the field writes of `doc_id` whose name starts with `prefix` (a deleted
+        check-in's, "checkin.ID.")."""
+        await self._db.execute(
+            "DELETE FROM field_writes WHERE doc_id = ? AND substr(field, 1, ?) = ?",
+            (doc_id, len(prefix), prefix),
+        )
+
     async def mark_where_kept(self, doc_ids: list[bytes], kept: str, mark: str, at: int) -> None:
         """Add the field write `mark` ("1") to each of the documents that has one named
         `kept` and no `mark` yet (settling.TAGS_ARRIVED beside TAG_OPS). Reads the few rows
