@@ -2272,6 +2272,7 @@ class Client:
             [
                 Change(d.kind, d.doc_id.hex(), journal_id, name, cast(Origin, origin), at)
                 for d in documents
+                if d.kind != REPORT  # never a document's (records refuse it: Replica._merge)
             ]
         )
 
