@@ -295,6 +295,7 @@ def test_set_passphrase_says_what_it_protects_and_what_it_does_not() -> None:
     doc = " ".join((Client.set_passphrase.__doc__ or "").split())
     assert "keys" in doc and "session token" in doc
     assert "store.db" in doc and "plain text" in doc and "disk encryption" in doc
+    assert "Called without `await` it does nothing" in doc  # the old call style, plainly
     revoke = " ".join((Devices.revoke.__doc__ or "").split())
     assert "changes no key" in revoke and "written afterwards" in revoke
     assert "set_passphrase" in revoke
