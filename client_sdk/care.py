@@ -508,11 +508,13 @@ class Homework:
             raise InvalidInput("give values to change or a completion")
         before = homework_settling_values(document)
         update = edit_homework_update(document, chosen, values or {}, completion, now_ms())
+        # the values this edit set, read before the save merges what is stored meanwhile (a
+        # sync's): another device's values are never kept as this device's
+        changed = changed_values(before, homework_settling_values(document))
 
         async def remember(tx: Transaction) -> None:  # in the edit's own transaction
             # the values it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
-            changed = changed_values(before, homework_settling_values(document))
             if changed:
                 await tx.add_field_writes(document.doc_id, changed, now_ms())
 
@@ -523,7 +525,8 @@ class Homework:
 
     async def delete(self, homework_id: str, *, check_only: bool = False) -> None:
         """Delete your homework for good, and its copies in field-level shares (a therapist
-        keeps what their device already downloaded). Works offline. Raises AccessError for
+        keeps what their device already downloaded); the values this device wrote to it
+        (`history`) are forgotten. Works offline. Raises AccessError for
         homework you do not own, NotFound for unknown or already deleted homework,
         InvalidInput for a malformed or ambiguous id or the copy kept for a therapist,
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
@@ -549,7 +552,12 @@ class Homework:
         await self._sharing.check_mirror(local, document)
         if check_only:
             return
-        await self._save(local, document, delete_homework_update(document, now_ms()))
+        doc_id = document.doc_id
+
+        async def forget(tx: Transaction) -> None:  # its values leave the history too
+            await tx.forget_field_writes([doc_id])
+
+        await self._save(local, document, delete_homework_update(document, now_ms()), also=forget)
 
     async def _copies_not_deleted(
         self, local: LocalJournal, document: Document

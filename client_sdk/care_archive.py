@@ -18,7 +18,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -34,7 +34,7 @@ class CareRecords:
     assignments: tuple[JSONObject, ...] = ()
     safety_plans: tuple[JSONObject, ...] = ()
     safety_flags: tuple[JSONObject, ...] = ()
-    private_notes: tuple[JSONObject, ...] = ()
+    private_notes: tuple[JSONObject, ...] = field(default=(), repr=False)  # a therapist's
     private_notes_journal: str = ""
     """The id of the journal the private notes are kept in ("" when there are none)."""
 

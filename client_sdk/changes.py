@@ -63,7 +63,9 @@ class Change:
       "safety_flag" (protocol.md §5); read it through the matching manager
       (`client.entries.get(id)`). Or "report" (`REPORT`, only in a live feed,
       `client.changes(live=True)`): one of the feed's syncs has something to tell the user,
-      in `report` (`id`, `journal_id` and `journal` are then "").
+      in `report` (`id`, `journal_id` and `journal` are then ""). No document has this
+      kind: a record naming it is refused, so a change of kind "report" always has a
+      `report`.
     - `id`: the document's id, 32 hex digits.
     - `journal_id`: its journal's id (32 hex digits); `journal`: that journal's name as
       `client.journals` shows it ("owner/name" for a journal shared with this account).

@@ -1302,6 +1302,14 @@ class Client:
         anyone who can read the user's files. It is no app lock: use the operating system's
         disk encryption (and an app's sandbox) for the data at rest.
 
+        It is a coroutine (it was a plain method before): write
+        `await client.set_passphrase(...)`. Called without `await` it does nothing at all
+        and the keys stay as they were (unlocked, if they were): Python only prints a
+        RuntimeWarning "coroutine ... was never awaited", which an app's user never sees.
+        Tell the user the keys are locked only after the await returned; `(await
+        client.identity()).locked` and `Client.needs_passphrase(home)` read what the
+        profile file holds.
+
         Raises InvalidInput (subject "weak password") for a passphrase shorter than 8
         characters, before anything is changed."""
         if passphrase is not None and len(passphrase) < 8:
@@ -2272,6 +2280,7 @@ class Client:
             [
                 Change(d.kind, d.doc_id.hex(), journal_id, name, cast(Origin, origin), at)
                 for d in documents
+                if d.kind != REPORT  # never a document's (records refuse it: Replica._merge)
             ]
         )
 

@@ -19,8 +19,19 @@ loop. `run_in_thread(fn)` keeps a worker thread for callers that want the loop f
 `fn` runs.
 
 Calls run in the order they were made, each exactly once: a call made while a worker call is
-still running waits for it and then runs in the worker too, and a caller cancelled while its
-call runs in the worker does not stop it (as with aiosqlite).
+still running waits for it and then runs in the worker too.
+
+Cancellation never writes without telling. A caller cancelled while its call waits or runs in
+the worker (a write waiting there for another process's write lock, say) waits until the
+worker is done with the call, and then:
+- if the call's transaction had not reached its COMMIT, nothing is written: the worker
+  stops waiting for the lock (it tries in steps of WRITE_STEP_MS and looks at the caller's
+  cancellation between them) or rolls the transaction back instead of committing
+  (`commit`), and CancelledError propagates at once;
+- if its COMMIT had begun when the cancellation came, the write is kept and the call returns
+  its result as if not cancelled, with the cancellation requested again: it is raised at the
+  caller's next await. What the caller does before awaiting anything (the store tells the
+  outbox, a replica its change listeners) is thus done for a write that landed.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import os
 import pathlib
 import sqlite3
 import struct
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import monotonic
@@ -103,6 +115,11 @@ the event loop (`begin_immediate`). Also how long any other statement waits for 
 
 _WAIT_MS = int(WRITE_WAIT_S * 1000)
 
+WRITE_STEP_MS = 50
+"""Milliseconds of one try for the write lock in the worker thread (SQLite's busy timeout
+during it): between tries the worker looks whether the caller was cancelled, and then stops
+waiting (nothing written)."""
+
 _log = logging.getLogger(__name__)
 
 
@@ -110,6 +127,55 @@ class WriteLockBusy(Exception):
     """Internal: `begin_immediate`, on the event loop's thread, found the write lock held by
     another connection and began nothing; `Database.run` runs the call again in its worker
     thread, where it waits. Never reaches a caller of `run`."""
+
+
+class CallCancelled(Exception):
+    """Internal: in the worker thread, the caller of the call was cancelled before its
+    transaction committed: the transaction was not begun or is rolled back (nothing
+    written). Never reaches a caller of `run`: it gets CancelledError."""
+
+
+class _Call:
+    """A call handed to the worker thread: whether its caller was cancelled and whether its
+    COMMIT began, decided under one lock so that exactly one of them wins."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self.cancelled = False
+        self.committing = False
+
+    def cancel(self) -> None:
+        """The caller was cancelled: a COMMIT not begun yet will not be."""
+        with self._guard:
+            self.cancelled = True
+
+    def may_commit(self) -> bool:
+        """Whether the call's transaction may commit: False once its caller was cancelled;
+        once True, a later cancellation no longer stops the write."""
+        with self._guard:
+            if self.cancelled:
+                return False
+            self.committing = True
+            return True
+
+
+_in_worker = threading.local()
+"""`call`: the _Call the worker thread runs now (`begin_immediate`, `commit` read it)."""
+
+
+def _current_call() -> _Call | None:
+    call: _Call | None = getattr(_in_worker, "call", None)
+    return call
+
+
+def commit(db: sqlite3.Connection) -> None:
+    """COMMIT the transaction open on `db`. In the worker thread, for a caller cancelled
+    before the COMMIT began, raises CallCancelled instead (the caller rolls back: nothing
+    is written); see the module docstring."""
+    call = _current_call()
+    if call is not None and not call.may_commit():
+        raise CallCancelled()
+    db.execute("COMMIT")
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -129,12 +195,7 @@ def begin_immediate(db: sqlite3.Connection) -> None:
     be the call's first statement that changes anything: the call is run again from its
     start."""
     if running_loop() is None:  # the worker thread: waiting there leaves the loop free
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _is_busy(error):
-                raise StoreBusy() from error
-            raise
+        _begin_waiting(db, _current_call())
         return
     db.execute("PRAGMA busy_timeout=0")
     try:
@@ -143,6 +204,36 @@ def begin_immediate(db: sqlite3.Connection) -> None:
         if _is_busy(error):
             raise WriteLockBusy() from error
         raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
+    """`BEGIN IMMEDIATE` in the worker thread, waiting up to WRITE_WAIT_S for the lock (then
+    StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing begun, once the caller of
+    `call` was cancelled."""
+    if call is None:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise StoreBusy() from error
+            raise
+        return
+    deadline = monotonic() + WRITE_WAIT_S
+    db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
+    try:
+        while True:
+            if call.cancelled:
+                raise CallCancelled()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                if monotonic() >= deadline:
+                    raise StoreBusy() from error
     finally:
         db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
 
@@ -192,6 +283,26 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark the outcome of a call whose caller was cancelled as seen (no asyncio warning)."""
     if not future.cancelled():
         future.exception()
+
+
+def _run_call(
+    fn: Callable[[sqlite3.Connection], T], connection: sqlite3.Connection, call: _Call
+) -> T:
+    """In the worker thread: `fn(connection)`, `call` known to `begin_immediate` and
+    `commit`."""
+    _in_worker.call = call
+    try:
+        return fn(connection)
+    finally:
+        _in_worker.call = None
+
+
+async def _outlast(future: asyncio.Future[Any]) -> None:
+    """Wait until `future` (a worker call, shielded) is done, through any cancellation: a
+    cancelled caller returns only once the worker is done with its call."""
+    while not future.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([future])
 
 
 class Database:
@@ -301,13 +412,25 @@ class Database:
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
-        self._last = self._worker.submit(fn, self._connection)
+        call = _Call()
+        self._last = self._worker.submit(_run_call, fn, self._connection, call)
         future = asyncio.wrap_future(self._last)
         future.add_done_callback(_retrieve)
         # Shielded: a caller cancelled while its call waits in the queue must not take the
         # call out of it (a ROLLBACK after a cancelled statement, say, must still run).
         try:
             return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            call.cancel()
+            await _outlast(future)
+            if not call.committing or future.exception() is not None:
+                raise  # nothing written
+            task = asyncio.current_task()
+            assert task is not None
+            task.uncancel()  # the write landed: its caller goes on until its next await,
+            task.cancel()  # which raises this cancellation (module docstring)
+            result: T = future.result()
+            return result
         except sqlite3.IntegrityError as error:
             _raise_if_logged_out(error)
             raise

@@ -373,6 +373,10 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        # This edit's own values, read before the save merges what is stored meanwhile (a
+        # sync's): another device's values are never kept as this device's.
+        own = field_values(entry_view(document))
+        wrote_text = document.text("body") != body_before
         # This edit's item of the tags and the one it was written on, read before any merge.
         written = tags_writes(document) if tag_ops is not None else KeyWrites(None)
         item = written.current
@@ -384,9 +388,10 @@ class Entries:
                 tx,
                 document,
                 before,
+                own,
                 view,
                 edited=True,
-                wrote_text=view.body != body_before,
+                wrote_text=wrote_text,
                 body_before=body_before,
                 tag_ops=(*tag_ops, item, on) if tag_ops is not None else None,
                 replaced_tags=replaced_tags,
@@ -436,6 +441,7 @@ class Entries:
         tx: Transaction,
         document: Document,
         before: dict[str, Any],
+        after: dict[str, Any],
         view: EntryView,
         *,
         edited: bool = False,
@@ -445,7 +451,8 @@ class Entries:
         replaced_tags: bool = False,
     ) -> None:
         """Within `tx` (the edit's own transaction: REV-TAGS2 F3, F4), keep the settling
-        fields this device changed (settling.py) and, for an `edited` entry, the mark of the
+        fields this device changed (settling.py: `after` the edit's own update, read
+        before it was merged with the stored state, against `before` it) and, for an `edited` entry, the mark of the
         edit (`EDITED`: the counter of the record just sealed), so that a sync telling of
         another device's removal of it knows whether that device had received this edit; when
         the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`), so
@@ -459,7 +466,6 @@ class Entries:
         next sync's judgment (TAGS_ARRIVED: another process of this profile wrote the tags
         at once, REV-TAGS2 F6, or a judgment waits)."""
         doc_id = document.doc_id
-        after = field_values(view)
         changed = {
             name: encode(value)
             for name, value in after.items()

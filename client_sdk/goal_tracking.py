@@ -13,7 +13,6 @@ import builtins
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
 
 from client_sdk import crypto, keys
 from client_sdk.context import Context
@@ -163,7 +162,8 @@ class Goals:
             note=note,
             clear_progress=clear_progress,
         )
-        await self._context.save(local, document, update, also=_remember(document, before))
+        remember = _remember(document.doc_id, changed_values(before, settling_values(document)))
+        await self._context.save(local, document, update, also=remember)
         return self._goal(local, document)
 
     async def undo_checkin(
@@ -171,7 +171,7 @@ class Goals:
     ) -> Goal:
         """Delete a check-in for good, on every device at the next sync: the one named (id or
         unique prefix) or, when None, the latest. Its progress no longer counts and its note
-        leaves the document; an undo racing an edit of the same check-in on another device
+        leaves the document (and `history`); an undo racing an edit of the same check-in on another device
         wins. Returns the goal without it. Works offline. Raises NotFound for an unknown or
         deleted goal or check-in (or a goal without check-ins), InvalidInput for a
         malformed or ambiguous id, AccessError for a goal in a journal this account may only
@@ -183,8 +183,13 @@ class Goals:
         if check_only:
             await self._context.replica.check_commit(local, document.kind)
             return self._goal(local, document)
+        prefix = f"checkin.{found.id}."  # its fields in settling_values
+
+        async def forget(tx: Transaction) -> None:  # its values leave the history too
+            await tx.forget_field_writes_under(document.doc_id, prefix)
+
         await self._context.save(
-            local, document, remove_checkin_update(document, found.id, now_ms())
+            local, document, remove_checkin_update(document, found.id, now_ms()), also=forget
         )
         return self._goal(local, document)
 
@@ -232,16 +237,20 @@ class Goals:
             clear_target=clear_target,
             clear_measure=clear_measure,
         )
-        await self._context.save(local, document, update, also=_remember(document, before))
+        # this edit's own values, read before the save merges what is stored meanwhile (a
+        # sync's): another device's values are never kept as this device's
+        remember = _remember(document.doc_id, changed_values(before, settling_values(document)))
+        wrote_why = document.text("why") != why_before
+        await self._context.save(local, document, update, also=remember)
         why_after = document.text("why")
-        if why_after != why_before:  # so that a sync merging another device's says so
+        if wrote_why:  # so that a sync merging another device's says so
             async with self._context.store.transaction() as tx:
                 await tx.put_field_write(document.doc_id, WRITTEN_BODY, encode(why_after), now_ms())
         return self._goal(local, document)
 
     async def delete(self, goal_id: str, *, check_only: bool = False) -> Goal:
         """Delete a goal and its check-ins for good, on every device at the next sync (a
-        goal has no trash). Returns the goal as it was. Works offline. Raises NotFound for an
+        goal has no trash); the values this device wrote to it (`history`) are forgotten. Returns the goal as it was. Works offline. Raises NotFound for an
         unknown or already deleted goal, AccessError for a goal in a journal this account may
         only read. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
@@ -251,7 +260,9 @@ class Goals:
         if check_only:
             await self._context.replica.check_commit(local, document.kind)
             return before
-        await self._context.save(local, document, delete_goal_update(document, now_ms()))
+        await self._context.save(
+            local, document, delete_goal_update(document, now_ms()), also=_forget(document.doc_id)
+        )
         return before
 
     async def history(self, goal_id: str) -> builtins.list[FieldWrite]:
@@ -311,18 +322,26 @@ class Goals:
         return goal_view(document, self._context.display(journal), journal.journal_id.hex())
 
 
-def _remember(
-    document: Document, before: dict[str, Any]
-) -> Callable[[Transaction], Awaitable[None]]:
+def _forget(doc_id: bytes) -> Callable[[Transaction], Awaitable[None]]:
+    """What a goal's deletion does in its own transaction: forget every value this device
+    wrote to it (its history), as a deleted entry keeps none."""
+
+    async def forget(tx: Transaction) -> None:
+        await tx.forget_field_writes([doc_id])
+
+    return forget
+
+
+def _remember(doc_id: bytes, changed: dict[str, str]) -> Callable[[Transaction], Awaitable[None]]:
     """What a goal's edit keeps in its own transaction: the settling fields it changed
-    (`settling_values` before it and after, merged with what is stored), as an entry's
-    edit does (settling.py), so that a sync in which another device's change replaces one
-    says so and the value stays in `Goals.history`."""
+    (`changed`: `settling_values` before the edit and right after its own update, before
+    the save merges what is stored), as an entry's edit does (settling.py), so that a sync
+    in which another device's change replaces one says so and the value stays in
+    `Goals.history`."""
 
     async def remember(tx: Transaction) -> None:
-        changed = changed_values(before, settling_values(document))
         if changed:
-            await tx.add_field_writes(document.doc_id, changed, now_ms())
+            await tx.add_field_writes(doc_id, changed, now_ms())
 
     return remember
 

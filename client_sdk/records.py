@@ -133,7 +133,7 @@ class RecordBody:
     doc_id: bytes
     doc_kind: str
     kind: str
-    payload: bytes
+    payload: bytes = field(repr=False)  # the decrypted update: never in a log or a crash report
     written_at: int
     seen: tuple[Seen, ...] = ()
     """Highest counter received from each other device of the journal, sorted by device."""

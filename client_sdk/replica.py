@@ -37,6 +37,7 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
+from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
 from client_sdk.documents import (
     BRIEF,
@@ -4605,6 +4606,12 @@ class Replica:
         if other_kind:  # checked on every merge, also for a document made earlier in the page
             raise IntegrityError(
                 f"record {record.record_id.hex()} targets a document of another kind or journal",
+                record_id=record.record_id,
+            )
+        if body.doc_kind == REPORT:  # a change feed's own kind: no document has it
+            raise IntegrityError(
+                f"record {record.record_id.hex()} names a document of kind {REPORT!r}, which "
+                "no document may have",
                 record_id=record.record_id,
             )
         if document is None:

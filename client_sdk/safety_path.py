@@ -452,18 +452,21 @@ class SafetyPath:
             flags_since=flags_since,
             creating=creating,
         )
-        written = document
+        # the fields this change set, read before the commit merges what is stored
+        # meanwhile (a sync's): another device's values are never kept as this device's
+        changed = changed_values(before, plan_settling_values(document))
+        wrote_text = document.text("plan") != text_before
+        doc_id = document.doc_id
 
         async def remember(tx: Transaction) -> None:  # in the change's own transaction
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
-            changed = changed_values(before, plan_settling_values(written))
             if changed:
-                await tx.add_field_writes(written.doc_id, changed, now_ms())
+                await tx.add_field_writes(doc_id, changed, now_ms())
 
         await self._replica.commit(local, document, update, also=remember)
         text_after = document.text("plan")
-        if not creating and text_after != text_before:  # a sync merging another's says so
+        if not creating and wrote_text:  # a sync merging another's says so
             async with self._store.transaction() as tx:
                 await tx.put_field_write(
                     document.doc_id, WRITTEN_BODY, encode(text_after), now_ms()

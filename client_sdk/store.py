@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate
+from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate, commit
 from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.queries import EntryRow
 from client_sdk.sync import (
@@ -605,7 +605,7 @@ class Store:
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.run(begin_immediate)  # waits for the lock off the loop
                 yield tx
-                await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
+                await self._db.run(commit)  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
                 raise
@@ -1372,7 +1372,7 @@ class Store:
                     return items, set_aside, False
                 for _, trigger in LOGGED_OUT_TRIGGERS:
                     db.execute(trigger)
-                db.execute("COMMIT")
+                commit(db)
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -2299,7 +2299,7 @@ def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T
     begin_immediate(db)
     try:
         result = fn(db)
-        db.execute("COMMIT")
+        commit(db)
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
@@ -3113,6 +3113,14 @@ class Transaction:
     async def forget_field_writes(self, doc_ids: list[bytes]) -> None:
         await self._db.executemany(
             "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
+
+    async def forget_field_writes_under(self, doc_id: bytes, prefix: str) -> None:
+        """Forget the field writes of `doc_id` whose name starts with `prefix` (a deleted
+        check-in's, "checkin.ID.")."""
+        await self._db.execute(
+            "DELETE FROM field_writes WHERE doc_id = ? AND substr(field, 1, ?) = ?",
+            (doc_id, len(prefix), prefix),
         )
 
     async def mark_where_kept(self, doc_ids: list[bytes], kept: str, mark: str, at: int) -> None:

@@ -669,9 +669,20 @@ def normalize_url(url: str) -> str:
     address that does not start with http:// or https://, names no host, or holds a query
     ("?..."), a fragment ("#...") or the API's path ("/v1", "/v1/sync"): the SDK adds the
     API's paths itself, and a server answering a path twice over refuses as if the account
-    did not exist. A path before the API's (a server behind a proxy at "/journal") is kept."""
+    did not exist. A path before the API's (a server behind a proxy at "/journal") is kept.
+    A user name or password in it ("https://user:password@host") is refused too (InvalidInput,
+    subject "value"), and never kept nor repeated in the error."""
     url = url.strip().rstrip("/")
     scheme, separator, rest = url.partition("://")
+    authority = (rest if separator else url).split("/")[0].split("?")[0].split("#")[0]
+    if "@" in authority:
+        host = authority.rpartition("@")[2]
+        shown = f"{scheme.lower()}://{host}" if separator else host
+        raise InvalidInput(
+            "the server address must not hold a user name or password (the part before "
+            f'"@"): give {shown!r}, and keep the password out of it',
+            subject=BAD_VALUE,
+        )
     if not separator or scheme.lower() not in ("http", "https"):
         raise InvalidInput(
             f"the server address must start with http:// or https://, not {url!r}",
@@ -681,7 +692,10 @@ def normalize_url(url: str) -> str:
     host, _, path = rest.partition("/")
     segments = path.split("/")
     if "?" in url or "#" in url or not host or "v1" in segments:
+        kept = segments[: segments.index("v1")] if "v1" in segments else []
+        prefix = "/".join(kept).split("?")[0].split("#")[0].rstrip("/")  # a proxy's path
         shown = f"{scheme.lower()}://{host.split('?')[0].split('#')[0]}"
+        shown += f"/{prefix}" if prefix else ""
         raise InvalidInput(
             f"give the server's address without a path to the API, a query or a fragment: "
             f"{shown!r}, not {url!r}",

@@ -35,9 +35,11 @@ from client_sdk import (
     crypto,
     database,
 )
+from client_sdk.care_archive import CareRecords
 from client_sdk.devices import Devices
 from client_sdk.keys import AccountSecrets
 from client_sdk.models import DEFAULT_DEVICE_NAME
+from client_sdk.records import RecordBody
 from client_sdk.sharing import share_expiry
 from client_sdk.store import STORE_FILE
 from client_sdk.transport import NO_RETRY
@@ -124,6 +126,35 @@ def test_every_dataclass_field_holding_a_secret_stays_out_of_its_repr() -> None:
     assert not shown, f"secrets in a repr: {shown}"
     secrets = AccountSecrets(b"\x01" * 32, b"\x02" * 32, b"\x03" * 32)
     assert "\\x01" not in repr(secrets) and "0101" not in repr(secrets)
+
+
+PAYLOAD_FIELD = re.compile(r"(?:^|_)payload$|(?:^|_)private_notes$")
+"""A field named as a decrypted payload (a record's plaintext update, a therapist's private
+notes)."""
+
+NOT_PAYLOAD = {
+    "client_sdk.access.Entry.payload": "a signed access-chain entry, which the server stores as is",
+    "client_sdk.portability.CareSources.private_notes": "the manager, whose repr shows no note",
+}
+"""Fields named like a decrypted payload that hold none (the reason)."""
+
+
+def test_every_dataclass_field_holding_a_decrypted_payload_stays_out_of_its_repr() -> None:
+    """A record's decrypted update and a therapist's private notes are `field(repr=False)`:
+    a debug log or a crash reporter showing locals never writes what a journal holds."""
+    shown = sorted(
+        where
+        for cls in set(sdk_dataclasses())
+        for field in dataclasses.fields(cls)
+        if PAYLOAD_FIELD.search(field.name)
+        and field.repr
+        and (where := f"{cls.__module__}.{cls.__qualname__}.{field.name}") not in NOT_PAYLOAD
+    )
+    assert not shown, f"decrypted payloads in a repr: {shown}"
+    body = RecordBody(b"a" * 16, b"d" * 16, 1, b"i" * 16, "entry", "update", b"my words", 1)
+    assert "my words" not in repr(body)
+    care = CareRecords(private_notes=({"text": "a therapist's words"},))
+    assert "a therapist's words" not in repr(care)
 
 
 def test_the_secret_field_pattern_catches_what_it_is_for() -> None:
@@ -264,6 +295,7 @@ def test_set_passphrase_says_what_it_protects_and_what_it_does_not() -> None:
     doc = " ".join((Client.set_passphrase.__doc__ or "").split())
     assert "keys" in doc and "session token" in doc
     assert "store.db" in doc and "plain text" in doc and "disk encryption" in doc
+    assert "Called without `await` it does nothing" in doc  # the old call style, plainly
     revoke = " ".join((Devices.revoke.__doc__ or "").split())
     assert "changes no key" in revoke and "written afterwards" in revoke
     assert "set_passphrase" in revoke
@@ -410,6 +442,23 @@ async def test_a_server_address_with_the_api_path_or_a_query_is_refused_before_s
         )  # fmt: skip
     assert refused.value.subject == "value"
     assert "without a path to the API" in str(refused.value)
+    assert not (tmp_path / "ana" / "profile").exists()
+
+
+@pytest.mark.parametrize("userinfo", ["user:secretpw@", "user@", ":secretpw@"])
+async def test_a_server_address_with_a_user_name_or_password_is_refused_and_not_repeated(
+    live_server: RunningServer, tmp_path: Path, userinfo: str
+) -> None:
+    address = live_server.url.replace("://", f"://{userinfo}")
+    with pytest.raises(InvalidInput) as refused:
+        await Client.signup(
+            address, "ana", PASSWORD, home=tmp_path / "ana", device_name="laptop",
+            kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+    assert refused.value.subject == "value"
+    assert "user name or password" in str(refused.value)
+    assert repr(live_server.url) in str(refused.value)  # the address to give instead
+    assert "secretpw" not in str(refused.value) and userinfo not in str(refused.value)
     assert not (tmp_path / "ana" / "profile").exists()
 
 
