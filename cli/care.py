@@ -127,7 +127,7 @@ def assign(
     if not as_json:
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{first_due_text(made, due)}; the client sees it in {output.command_text('tj due')} "
+            f"{first_due_text(made, due)}; the client sees it in {output.their_command_text('tj due')} "
             "after their next sync."
         )
     if sync:

@@ -512,8 +512,11 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     if tagged:
         from client_sdk.brief import DEFAULT_DAYS
 
-        listed = "; ".join(tagged)
-        stop = "" if listed.endswith((".", "!", "?", "…")) else "."  # not "sister.." (NU48 #6)
+        ends = (".", "!", "?", "…")
+        listed = tagged[0]
+        for item in tagged[1:]:  # "sister. Scary ...", never "sister.; Scary ..."
+            listed += (" " if listed.endswith(ends) else "; ") + item
+        stop = "" if listed.endswith(ends) else "."  # not "sister.." (NU48 #6)
         output.message(
             f"Also in your next brief where it covers their journal (the last {DEFAULT_DAYS} "
             "days): "

@@ -430,7 +430,7 @@ def share(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
-            f"it once their device next syncs ({output.command_text('tj sync')}, {output.command_text('tj caseload')}) and can mark it read. This app is not monitored in "
+            f"it once their device next syncs ({output.their_command_text('tj sync')}, {output.their_command_text('tj caseload')}) and can mark it read. This app is not monitored in "
             "real time.",
             wrap=True,
         )
@@ -601,7 +601,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             [
                 changed_terms_text(shared, flags_now_on=flags_now_on)
                 if shared.previous_role and not shared.previous_expired
-                else f"{shared_or_renewed(shared, terms)}: after their next {output.command_text('tj sync')} "
+                else f"{shared_or_renewed(shared, terms)}: after their next {output.their_command_text('tj sync')} "
                 f"they read {WHOLE_JOURNAL}."
             ]
             + [
@@ -621,7 +621,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
         f"{shared.source} dated from now on (nothing dated before, also when written later: "
         f"{send_one}) with {shared.member} "
         f"{terms}, as the journal {output.quoted(shared.journal)}; they see it after their next "
-        f"{output.command_text('tj sync')}."
+        f"{output.their_command_text('tj sync')}."
     ]
     for name in shared.ended:
         lines.append(
@@ -688,12 +688,12 @@ def changed_terms_text(
         return said[0]
     if (shared.previous_role, shared.role) == ("read", "annotate"):
         said.append(
-            f"After their next {output.command_text('tj sync')} {who} may also add notes, prompts and assignments "
+            f"After their next {output.their_command_text('tj sync')} {who} may also add notes, prompts and assignments "
             "to it and mark safety flags read; they read what they read before, nothing more."
         )
     elif (shared.previous_role, shared.role) == ("annotate", "read"):
         said.append(
-            f"After their next {output.command_text('tj sync')} {who} still reads everything in it but can no longer "
+            f"After their next {output.their_command_text('tj sync')} {who} still reads everything in it but can no longer "
             "add notes, prompts or assignments, nor mark safety flags read (what they added "
             "stays)."
         )
@@ -1096,13 +1096,20 @@ async def assignments_ended_now(
     client: Client, journal: str, member: str, since: datetime | None = None
 ) -> list[Assignment]:
     """The assignments `member` made in `journal` that ended with their share, at `since` or
-    later (default: the last minute): what this command's change ended (NU22 C10)."""
+    later (default: the last minute): what this command's change ended (NU22 C10); a one-off
+    done before is left out (done stays done: nothing of it was due any more)."""
     since = since or datetime.now(UTC) - timedelta(minutes=1)
     wanted = normalize_username(member)
+    done = {
+        d.assignment.id
+        for d in await client.assignments.due(journal, include_done=True, include_ended=True)
+        if d.status == "done"
+    }
     return [
         a
         for a in await client.assignments.ended(journal)
         if a.assigned_by == wanted
+        and a.id not in done
         and a.share_ended is not None
         and a.share_ended.at is not None
         and a.share_ended.at >= since - timedelta(seconds=1)
