@@ -189,3 +189,43 @@ async def test_discuss_lists_tagged_entries_without_a_stop_before_a_semicolon(
     said = flat((await dee.ok("discuss")).stderr)
     assert ".;" not in said, said
     assert '2 entries tagged "to-discuss": ' in said, said
+
+
+async def test_a_share_the_server_no_longer_serves_is_said_calmly_after_the_safety_signal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4: after ana's `tj unshare` (whose signed end drsmith's device is never served), the
+    caseload put "no longer served" before "PHQ-9 item 9 above 0", read as the client's
+    decision ("the client ended the share") and said no time; `tj safety flags` said "share
+    ended", and a journal ended beside one still shared read "ended: ana/Personal". Now:
+    the safety signal first, "share no longer served" as the server's word, once below the
+    table with the time of the last sync, and the same words in `tj safety flags`."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", TOFU)
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drsmith")
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+
+    [row] = await drsmith.json("caseload")  # Work still shared: Personal's end is said alone
+    assert "no longer served: ana/Personal" in row["flags"], row["flags"]
+    assert not any(f.startswith("ended: ") for f in row["flags"]), row["flags"]
+
+    await ana.ok("unshare", "Work", "drsmith", "--yes")
+    [row] = await drsmith.json("caseload")
+    assert row["flags"][0].startswith("safety flag"), row["flags"]
+    tag = next(f for f in row["flags"] if "no longer served" in f)
+    assert row["flags"].index(tag) > 0 and tag.startswith("share no longer served (")
+    assert "the client ended the share" not in tag, tag
+    shown = await drsmith.ok("caseload", env={"COLUMNS": "200"})
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("ana "))  # its row
+    cell = line.removeprefix("ana").removeprefix(" (?)").strip()  # (?): not verified
+    assert cell.startswith("safety flag (1); PHQ-9 item 9 above 0; share no longer served"), line
+    assert cell.index("share no longer served") > cell.index("above 0"), line
+    below = flat(shown.stdout)
+    assert below.count("share no longer served as of the last sync (") == 1, below
+    assert "they may have ended it, or the server may be holding it back" in below, below
+    flags = await drsmith.ok("safety", "flags", env={"COLUMNS": "200"})
+    assert "ana (share no longer served)" in flags.stdout, flags.stdout
