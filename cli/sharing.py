@@ -1557,8 +1557,38 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                     f"{owner}/{s.journal}", s.unlisted, owner, erased, s.journal_id
                 )
                 output.data(advice, wrap=True, prose=True)
+        said = account_labels_line(found, owners)
+        if said:
+            output.data(said, wrap=True, prose=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
+
+
+def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) -> str:
+    """Below `tj shared-with-me`, once, what an owner named by their account means
+    ("ana (account 4b090da1)": the copy of a share that ended, `client.journals.
+    client_label`), so that it does not read as another person beside "ana/Work" (NU52 F5):
+    "" when no row names one. Pure."""
+    labels = {
+        owners[s.journal_id]: s.owner
+        for s in found
+        if s.journal_id in owners and owners[s.journal_id] != s.owner
+    }
+    if not labels:
+        return ""
+    named = output.and_words(sorted(labels))
+    people = sorted(set(labels.values()))
+    if len(labels) == 1:
+        return (
+            f"{named}: {people[0]}, named by account because that share ended, so that the "
+            "commands for its copy act on that account only, even if the name is later given "
+            "to someone else."
+        )
+    return (
+        f"{named}: {output.and_words(people)}, named by account because those shares ended, so "
+        "that the commands for their copies act on those accounts only, even if a name is "
+        "later given to someone else."
+    )
 
 
 def shared_order(share: SharedJournal) -> tuple[str, str, str, str, bool, str]:

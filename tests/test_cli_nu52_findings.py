@@ -229,3 +229,26 @@ async def test_a_share_the_server_no_longer_serves_is_said_calmly_after_the_safe
     assert "they may have ended it, or the server may be holding it back" in below, below
     flags = await drsmith.ok("safety", "flags", env={"COLUMNS": "200"})
     assert "ana (share no longer served)" in flags.stdout, flags.stdout
+
+
+async def test_an_owner_named_by_account_is_explained_once_in_shared_with_me(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: after ana's unshare of Personal (her Work still shared), `tj shared-with-me`
+    listed "ana/Work" beside "ana (account 4b090da1)/Personal" with no word on who that is."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Personal", "drsmith", TOFU)
+    await ana.ok("share", "Work", "drsmith")
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    listed = await drsmith.ok("shared-with-me", env={"COLUMNS": "200"})
+    label = re.findall(r"ana \(account [0-9a-f]+\)", listed.stdout)[0]  # the first: its row
+    said = flat(listed.stdout)
+    assert "ana/Work" in said, said
+    assert (
+        f"{label}: ana, named by account because that share ended, so that the commands for "
+        "its copy act on that account only, even if the name is later given to someone else."
+    ) in said, said
+    assert said.count("named by account") == 1, said
