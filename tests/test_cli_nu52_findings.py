@@ -252,3 +252,31 @@ async def test_an_owner_named_by_account_is_explained_once_in_shared_with_me(
         "its copy act on that account only, even if the name is later given to someone else."
     ) in said, said
     assert said.count("named by account") == 1, said
+
+
+async def test_assigning_a_measure_the_client_took_within_its_recall_period_says_so(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: cara took a PHQ-9, drsmith assigned one minutes later: neither side said so. Now
+    `tj assign` names the result, what the form asks about, and the commands that ask for it
+    once that period is over (pasted, they do)."""
+    cara = await new_device(live_server, tmp_path, "cara")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await cara.ok("share", "Personal", "drsmith", "--role", "annotate", TOFU)
+    await cara.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,0,0,0,0")
+    await drsmith.ok("sync")
+    assigned = await drsmith.ok("assign", "cara/Personal", "measure", "phq9")
+    said = flat(assigned.stderr)
+    assert "Note: the client took a PHQ-9 on " in said, said
+    assert "(5, Mild); it asks about the last 2 weeks, so this one may repeat it" in said, said
+    [cancel, again] = [s for s in SPANS.findall(said) if "assign" in s][-2:]
+    assert cancel.startswith("tj assignments cancel ") and again.startswith(
+        "tj assign cara/Personal measure phq9 --starts "
+    ), said
+    await drsmith.ok(*shlex.split(cancel)[1:])
+    await drsmith.ok(*shlex.split(again)[1:])
+    [left] = await drsmith.json("assignments")
+    assert left["starts_at"][:10] == again.rsplit(" ", 1)[1], left
+
+    quiet = await drsmith.ok("assign", "cara/Personal", "measure", "gad7")
+    assert "Note: the client took" not in quiet.stderr  # no GAD-7 taken
