@@ -1773,7 +1773,7 @@ def journal_create(home: Home, name: str, as_json: bool) -> None:
     if as_json:
         output.print_json(created.to_dict())
     else:
-        output.message(f"Created journal {created.name}; {note}.")
+        output.message(f"Created journal {output.named(created.name)}; {note}.")
 
 
 @journal.command("rename")
@@ -1798,7 +1798,9 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     if as_json:
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
-        output.message(f"Renamed journal {was} to {renamed.name}; {note}.")
+        output.message(
+            f"Renamed journal {output.named(was)} to {output.named(renamed.name)}; {note}."
+        )
 
 
 @journal.command("archive")
@@ -1895,7 +1897,7 @@ def deleted_text(found: Journal) -> str:
     gone from the server: this device's read-only copy)", "Dreams (id 94fb60f0f9ef)"
     (NU36 #1: two journals named alike, each holding one entry, read the same)."""
     state = ", gone from the server: this device's read-only copy" if found.share_ended else ""
-    return f"{found.name} (id {found.id[:12]}{state})"
+    return f"{output.named(found.name)} (id {found.id[:12]}{state})"
 
 
 def kept_by_members(journal_id: str, shares: list[ShareInfo]) -> str:

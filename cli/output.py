@@ -189,6 +189,14 @@ def prose(name: str) -> str:
     return ticks_shown(name)
 
 
+def named(name: str) -> str:
+    """A journal's name said in a sentence: as it is when it is pasted back exactly and
+    reads as what it is (`pasteable`: "Personal", "Ana's day"), else `quoted` as a shell
+    would ($'Work \\x60x\\x60'): never escaped without the quotes that make it a word to
+    type back (NU52 F8: "Created journal Work \\x60x\\x60")."""
+    return name if pasteable(name) else quoted(name)
+
+
 def quoted(value: object) -> str:
     """`value` (a name, a title: anyone's text) quoted in a message as every name is, so that
     what is shown can be typed back, into a command too (`client_sdk.models.quoted_name`,

@@ -534,7 +534,7 @@ def flags_off_text(shared: ShareInfo) -> str:
         why = "you have not chosen to send them flags"
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
-        f"{output.prose(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
+        f"{output.named(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
         "send them safety flags: "
         + output.command(["tj", "share", journal, member, "--role", "annotate", "--safety-flags"])
     )
@@ -640,7 +640,7 @@ def shared_or_renewed(shared: ShareInfo, terms: str) -> str:
     Personal, which had ended on its end date, 2026-12-04 (end of day), to (read) until
     2027-06-30 (end of day)"."""
     if not (shared.previous_role and shared.previous_expired):
-        return f"Shared {output.prose(shared.journal)} with {shared.member} {terms}"
+        return f"Shared {output.named(shared.journal)} with {shared.member} {terms}"
     return (
         f"Renewed {shared.member}'s share of {shared.journal}, which had ended "
         f"{lapsed_words(shared)}, to {terms}"

@@ -300,7 +300,7 @@ their owner signed ended those shares and others go on ("no longer served: ana/W
 server's word, never said as an ended share (ENDED_JOURNALS)."""
 UNLISTED_ENDED = (
     "share no longer served (the server stopped sending their journals; nothing the client "
-    "signed says the share ended: they may have ended it, or the server may be holding it back)"
+    "signed says so: they may have ended the share, or the server may be holding it back)"
 )
 """The tag of a client whose journals the server stopped serving while nothing their owner
 signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its

@@ -109,10 +109,16 @@ async def test_the_caseload_drops_an_ended_copy_while_the_whole_journal_is_share
     await drsmith.ok("sync")
 
     [row] = await drsmith.json("caseload")
-    assert not [f for f in row["flags"] if "share ended" in f or f.startswith("ended: ")], row
+    assert not [
+        f
+        for f in row["flags"]
+        if "share ended" in f or f.startswith(("ended: ", "no longer served: "))
+    ], row
     assert not row["share_ended"]
     shown = said((await drsmith.ok("caseload", env=WIDE)).stdout)
-    assert "share ended" not in shown and "ended: " not in shown, shown
+    assert (
+        "share ended" not in shown and "ended: " not in shown and "no longer served" not in shown
+    ), shown
 
 
 async def test_shares_says_when_a_member_left_in_few_words_and_explains_below(

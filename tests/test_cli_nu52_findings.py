@@ -226,7 +226,7 @@ async def test_a_share_the_server_no_longer_serves_is_said_calmly_after_the_safe
     assert cell.index("share no longer served") > cell.index("above 0"), line
     below = flat(shown.stdout)
     assert below.count("share no longer served as of the last sync (") == 1, below
-    assert "they may have ended it, or the server may be holding it back" in below, below
+    assert "they may have ended the share, or the server may be holding it back" in below, below
     flags = await drsmith.ok("safety", "flags", env={"COLUMNS": "200"})
     assert "ana (share no longer served)" in flags.stdout, flags.stdout
 
@@ -280,3 +280,30 @@ async def test_assigning_a_measure_the_client_took_within_its_recall_period_says
 
     quiet = await drsmith.ok("assign", "cara/Personal", "measure", "gad7")
     assert "Note: the client took" not in quiet.stderr  # no GAD-7 taken
+
+
+async def test_names_in_sentences_are_quoted_to_type_back_and_commands_name_the_journal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: "Created journal Work \\x60x\\x60" (neither the name nor a shell word); "Shared
+    Work \\x60x\\x60 with drsmith"; a refused note's owner command said `tj share JOURNAL ...`;
+    a brief's "Covers:" put a name holding "'" in plain '...'."""
+    name = "Work `x`"
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    created = await ana.ok("journal", "create", name)
+    assert "Created journal $'Work \\x60x\\x60'; " in created.stderr, created.stderr
+    ident = next(j["id"] for j in await ana.json("journal", "list") if j["name"] == name)
+    shared = await ana.ok("share", name, "drsmith", TOFU)
+    assert "Shared $'Work \\x60x\\x60' with drsmith" in flat(shared.stderr), shared.stderr
+    plain = await ana.ok("journal", "create", "Dreams")
+    assert "Created journal Dreams; " in plain.stderr  # a plain name as it is
+    await drsmith.ok("sync")
+    refused = await drsmith.tj("note", ident[:12], "Hello")
+    assert refused.exit_code == 1
+    said = flat(refused.stderr)
+    assert f"(on their device: `BARE tj share {ident[:12]} drsmith --role annotate`)" in said
+    await ana.ok("journal", "create", "Ana's day")
+    await ana.ok("write", "--journal", "Ana's day", "--mood", "5", "Fine")
+    brief = await ana.tj("brief", "drsmith", "--journal", "Ana's day", input="n\n")
+    assert 'Covers: "Ana\'s day"' in brief.stdout, brief.stdout  # as a shell reads it
