@@ -307,3 +307,25 @@ async def test_names_in_sentences_are_quoted_to_type_back_and_commands_name_the_
     await ana.ok("write", "--journal", "Ana's day", "--mood", "5", "Fine")
     brief = await ana.tj("brief", "drsmith", "--journal", "Ana's day", input="n\n")
     assert 'Covers: "Ana\'s day"' in brief.stdout, brief.stdout  # as a shell reads it
+
+
+async def test_a_therapists_default_report_says_how_to_report_a_clients_journal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F10: `tj report --html` wrote an empty "All your journals" page for a therapist and
+    did not point to the journals shared with them; the command it names writes one."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "--mood", "4", "A day")
+    await ana.ok("share", "Personal", "drsmith", TOFU)
+    await drsmith.ok("sync")
+    page = tmp_path / "dr-all.html"
+    wrote = await drsmith.ok("report", "--html", str(page))
+    said = flat(wrote.stderr)
+    one = f"tj report --html {page} --journal ana/Personal"
+    assert f"not those shared with you (ana/Personal): `{one}` writes a report" in said, said
+    assert "ana/Personal" not in page.read_text()
+    await drsmith.ok(*shlex.split(one)[1:])
+    assert "ana/Personal" in page.read_text()  # the client's journal, as pasted
+    own = await ana.ok("report", "--html", str(tmp_path / "ana.html"))
+    assert "shared with you" not in own.stderr  # nothing shared with ana
