@@ -95,7 +95,7 @@ def annotate_role(error: TJError) -> str:
     """A read-only member's note refused: the owner's command that gives the annotate role."""
     return (
         f"{error} (on their device: "
-        + output.command(
+        + output.their_command(
             ["tj", "share", _journal(error, "journal"), error.names["member"], "--role", "annotate"]
         )
         + ")"
@@ -165,14 +165,18 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
     "share active": forget_active,
-    "own journal": lambda error: f"{error} ({output.command_text('tj journal delete')})",
+    "own journal": lambda error: (
+        f"{error} ({output.command(['tj', 'journal', 'delete', _journal(error, 'journal')])})"
+    ),
     "unseen copy": lambda error: f"{error} ({output.command_text('tj shares')})",
     "share changed elsewhere": lambda error: f"{error} ({output.command_text('tj shares')})",
     "read-only member": annotate_role,
     "copy journal": items_copy,
     "therapist's note": own_note_about,
     "own journal gone": lambda error: f"{error} ({output.command_text('tj journal list')})",
-    "kept copy": lambda error: f"{error} ({output.command_text('tj forget')})",
+    "kept copy": lambda error: (
+        f"{error} ({output.command_text('tj shared-with-me')} gives the command that discards it)"
+    ),
     "yours and theirs": lambda error: (
         f"{error} ("
         + output.command(["tj", "journal", "rename", error.names["journal id"], "NEW-NAME"])

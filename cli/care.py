@@ -109,7 +109,7 @@ def assign(
         if same:
             output.confirm(repeat_question(same), abort=True, err=True)
 
-    async def work(client: Client) -> tuple[Assignment, Due | None, str]:
+    async def work(client: Client) -> tuple[Assignment, Due | None, str, str]:
         made = await client.assignments.assign(
             journal_name,
             task_type,
@@ -120,18 +120,52 @@ def assign(
         )
         asking = await client.assignments.due(made.journal_id, include_upcoming=True)
         due = next((d for d in asking if d.assignment.id == made.id), None)
-        return made, due, await sync_note(client)
+        recent = await taken_recently(client, made, due)
+        return made, due, await sync_note(client), recent
 
-    made, due, sync = home.run(work)
+    made, due, sync, recent = home.run(work)
     output.show_item(made, as_json, lambda item: item.id)
     if not as_json:
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{first_due_text(made, due)}; the client sees it in {output.command_text('tj due')} "
+            f"{first_due_text(made, due)}; the client sees it in {output.their_command_text('tj due')} "
             "after their next sync."
         )
+        if recent:
+            output.message(recent, wrap=True)
     if sync:
         output.message(output.note_line(sync))
+
+
+async def taken_recently(client: Client, made: Assignment, due: Due | None) -> str:
+    """For a measure assigned to be first due within its recall period (a PHQ-9 asks about
+    the last 2 weeks) after a result of it the client took in that journal: a note naming
+    that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
+    assigned minutes after one was taken said nothing of it); "" otherwise."""
+    from client_sdk.scoring import instrument  # not at start-up
+
+    if made.type != "measure":
+        return ""
+    form = instrument(made.target)
+    first = due.due_at if due is not None else made.starts_at
+    found = await client.measures.list(made.journal_id, measure=form.id, limit=1)
+    if not found or first - found[0].taken_at >= timedelta(days=form.recall_days):
+        return ""
+    latest = found[0]
+    later = (latest.taken_at + timedelta(days=form.recall_days)).astimezone().date()
+    again = [
+        "tj", "assign", output.journal_word(made.journal, made.journal_id), "measure",
+        made.target, "--starts", later.isoformat(),
+    ]  # fmt: skip
+    if made.every_days:
+        again[5:5] = ["--every", str(made.every_days)]
+    cancel = output.command(["tj", "assignments", "cancel", output.short_id(made.id)])
+    return (
+        f"Note: the client took a {latest.name} on {output.local_time(latest.taken_at)} "
+        f"({latest.score}, {latest.band}); it asks about {form.recall_wording}, so this one "
+        f"may repeat it: {cancel} then {output.command(again)} asks for it when that "
+        "period is over."
+    )
 
 
 def first_due_text(made: Assignment, due: Due | None) -> str:

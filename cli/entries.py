@@ -584,7 +584,7 @@ def list_entries(
                 f"No entries of {chosen.name} downloaded: this device stopped downloading "
                 f"what {owner} shares until you compare {owner}'s fingerprint "
                 f"({output.command(['tj', 'verify', owner, 'FINGERPRINT'])}; "
-                f"{output.command(['tj', 'fingerprint', owner])} on their device)."
+                f"{output.their_command(['tj', 'fingerprint', owner])} on their device)."
             )
     if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
         empty = output.ended_copy_empty(ended)

@@ -266,9 +266,29 @@ def report(home: Home, html_file: Path, journal_name: str | None, since: date | 
       tj report --html report.html
       tj report --html ana.html --journal ana/Personal --since 2025-01-01
     """
-    page = home.read(lambda client: client.insights.report_html(journal_name, since))
+
+    async def work(client: Client) -> tuple[str, list[str]]:
+        page = await client.insights.report_html(journal_name, since)
+        if journal_name is not None:
+            return page, []
+        # NU52 F10: a therapist's default report covers their own journals only
+        shared = await client.shares.with_me(refresh=False)
+        return page, [s.name or f"{s.owner}/{s.journal}" for s in shared if not s.share_ended]
+
+    page, shared = home.read(work)
     descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(page)
     output.data(str(html_file))
     output.message(f"Wrote the report to {html_file}; open it in any browser.")
+    if shared:
+        out = str(html_file) if output.pasteable(str(html_file)) else "FILE"
+        one = output.command(
+            ["tj", "report", "--html", out, "--journal", output.journal_word(shared[0])]
+        )
+        names = output.named_list([output.named(name) for name in shared])
+        output.message(
+            f"It covers your own journals, not those shared with you ({names}): {one} writes "
+            f"a report of {output.named(shared[0])}.",
+            wrap=True,
+        )

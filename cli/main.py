@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,7 @@ from cli import output
 from cli.advice import SAID
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
-from cli.terminal import CLOSE, MARKS, OPEN, showable
+from cli.terminal import PROFILE, profiled, showable
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
@@ -300,13 +299,13 @@ HINTS = {
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
-    "share ended": f"the owner shares it again with {output.command_text('tj share')}",
+    "share ended": f"the owner shares it again with {output.their_command_text('tj share')}",
     "unconfirmed unshare": f"{output.command_text('tj sync')} when the server can be reached, then {output.command_text('tj logout')}; or "
     f"{output.command_text('tj logout --yes')} logs out anyway",
-    "renamed elsewhere": f"{output.command_text('tj journal list')} shows its name now; {output.command_text('tj journal rename')} names it again",
+    "renamed elsewhere": f"{output.command_text('tj journal list')} shows its name now; {output.command_text('tj journal rename JOURNAL NEW_NAME')} names it again",
     "device": f"see {output.command_text('tj devices')}",
     "prompt": f"see {output.command_text('tj prompt list')}",
-    "profile": f"run {output.command_text('tj signup')} or {output.command_text('tj login')}",
+    "profile": f"run {output.command_text('tj signup URL USERNAME')} or {output.command_text('tj login URL USERNAME')}",
     "unfinished signup": f"run {output.command_text('tj signup URL USERNAME')} (or {output.command_text('tj login')}) again with them; to give "
     f"that account up instead, {output.command_text('tj recovery-key forget-kept --account ID')} (its id above)",
     "signup not on server": f"{output.command_text('tj signup URL USERNAME')} with that password makes it again; "
@@ -316,9 +315,9 @@ HINTS = {
     "account maybe deleted": f"if you do not know a new password, {output.command_text('tj recover URL USERNAME')} "
     f"sets one with the recovery key; {output.command_text('tj export --out DIR')} saves this device's copy (before "
     f"any {output.command_text('tj logout')})",
-    "fingerprint": f"they see it with {output.command_text('tj fingerprint')}; pass --fingerprint or --trust-on-first-use",
+    "fingerprint": f"they see it with {output.their_command_text('tj fingerprint')}; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
-    "ended brief": f"ask the client for a new one (they run {output.command_text('tj brief')})",
+    "ended brief": f"ask the client for a new one (they run {output.their_command_text('tj brief')})",
     "brief not journal": f"read it with {output.command_text('tj briefs')} ({output.command_text('tj show ID')} shows one)",
     "app update": f"update the app on this device, then run {output.command_text('tj sync')}",
     "items journal": f"share an entry with someone: {output.command_text('tj share-entry ENTRY_ID USERNAME')}; a "
@@ -394,11 +393,9 @@ def with_hint(
     said (NU33 #7). `login`: for an error saying this device is signed out, how to sign it in
     again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
     command for this profile (`profile_words`), put in every `tj` command of the advice
-    (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except in the
-    advice of OTHERS_RUN, whose commands another person runs."""
+    (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
+    the commands another person runs on their device (`output.their_command`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    if error.subject in OTHERS_RUN:
-        tj = "tj"  # their command, on their device
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
         if error.subject == "session ended":  # the password may have changed elsewhere
@@ -465,25 +462,11 @@ def with_hint(
     return text
 
 
-OTHERS_RUN = frozenset(
-    {"share ended", "fingerprint", "ended brief", "read-only member", "withdrawal refused"}
-)
-"""Subjects whose advice names a command another person runs on their own device (the
-owner's `tj share` or `tj notes withdraw`, the other's `tj fingerprint`, the client's `tj
-brief`): never given this profile's --home (`with_hint`)."""
-
-
-TJ_SPAN = re.compile(f"{re.escape(OPEN)}tj (?!--home )([^{MARKS}]*){CLOSE}")
-"""A `tj` command the CLI built as a span (`output.command`: it carries this process's
-OPEN, which no name can) that names no profile yet."""
-
-
 def built_for_profile(text: str, tj: str) -> str:
-    """`text` with each `tj ...` command the CLI built in it (`output.command`, never a
-    name's imitation of one) started by `tj` (`profile_words`) instead."""
-    if tj == "tj":
-        return text
-    return TJ_SPAN.sub(lambda m: output.command_text(f"{tj} {m.group(1)}"), text)
+    """`text` with each `tj ...` command the CLI built in it for this profile's user
+    (`output.command`, never a name's imitation of one, never `output.their_command`'s)
+    started by `tj` (`profile_words`) instead."""
+    return profiled(text, tj)
 
 
 def scope_advice(error: ScopeNeeded) -> str:
@@ -601,10 +584,14 @@ class TJGroup(click.Group):
         except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback
             if os.environ.get("TJ_TRACEBACK"):
                 raise
+            # its words may hold another account's data: shown, as every other error's
             raise click.ClickException(
-                output.one_line(
-                    f"unexpected error ({type(error).__name__}: {error}): a bug in tj, please "
-                    "report it (TJ_TRACEBACK=1 shows the traceback)"
+                output.shown(
+                    output.one_line(
+                        f"unexpected error ({type(error).__name__}: {error}): a bug in tj, "
+                        "please report it (TJ_TRACEBACK=1 shows the traceback)"
+                    ),
+                    prose=True,
                 )
             ) from None
 
@@ -834,6 +821,7 @@ def cli(
             param_hint="'--home' / TJ_HOME",
         )
     ctx.obj = Home(home, password_file, insecure_test_kdf, server_wait)
+    PROFILE.set(shlex.join(profile_words(home)))  # every command printed names this profile
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
@@ -1786,7 +1774,7 @@ def journal_create(home: Home, name: str, as_json: bool) -> None:
     if as_json:
         output.print_json(created.to_dict())
     else:
-        output.message(f"Created journal {created.name}; {note}.")
+        output.message(f"Created journal {output.named(created.name)}; {note}.")
 
 
 @journal.command("rename")
@@ -1811,7 +1799,9 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     if as_json:
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
-        output.message(f"Renamed journal {was} to {renamed.name}; {note}.")
+        output.message(
+            f"Renamed journal {output.named(was)} to {output.named(renamed.name)}; {note}."
+        )
 
 
 @journal.command("archive")
@@ -1908,7 +1898,7 @@ def deleted_text(found: Journal) -> str:
     gone from the server: this device's read-only copy)", "Dreams (id 94fb60f0f9ef)"
     (NU36 #1: two journals named alike, each holding one entry, read the same)."""
     state = ", gone from the server: this device's read-only copy" if found.share_ended else ""
-    return f"{found.name} (id {found.id[:12]}{state})"
+    return f"{output.named(found.name)} (id {found.id[:12]}{state})"
 
 
 def kept_by_members(journal_id: str, shares: list[ShareInfo]) -> str:

@@ -33,6 +33,8 @@ from cli.terminal import json_escaped as json_escaped
 from cli.terminal import marks_shown as marks_shown
 from cli.terminal import pasteable as pasteable
 from cli.terminal import shown as shown
+from cli.terminal import their_command as their_command
+from cli.terminal import their_command_text as their_command_text
 from cli.terminal import ticked as ticked
 from cli.terminal import unmarked as unmarked
 from client_sdk import TRASH_DAYS, departures
@@ -185,6 +187,14 @@ def prose(name: str) -> str:
     (`terminal.TICKS`: `\\u1fef`): a name never reads as the edge of a command in backticks
     (REV-S11B S11B-1)."""
     return ticks_shown(name)
+
+
+def named(name: str) -> str:
+    """A journal's name said in a sentence: as it is when it is pasted back exactly and
+    reads as what it is (`pasteable`: "Personal", "Ana's day"), else `quoted` as a shell
+    would ($'Work \\x60x\\x60'): never escaped without the quotes that make it a word to
+    type back (NU52 F8: "Created journal Work \\x60x\\x60")."""
+    return name if pasteable(name) else quoted(name)
 
 
 def quoted(value: object) -> str:
@@ -960,7 +970,7 @@ def warn_unverified_owners(
             continue  # said once for all of them, below
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
-            f"made up these journals: ask {owner} to read out {command_text('tj fingerprint')}, compare it "
+            f"made up these journals: ask {owner} to read out {their_command_text('tj fingerprint')}, compare it "
             f"with {command(['tj', 'fingerprint', owner])}, then run "
             f"{command(['tj', 'verify', owner, 'FINGERPRINT'])}.",
             wrap=True,
@@ -981,7 +991,7 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
         name = names[0]
         return (
             f"Warning: {name}'s fingerprint not compared{marked}, so the server could have "
-            f"made up {name}'s journals: in session, ask {name} to read out {command_text('tj fingerprint')}, "
+            f"made up {name}'s journals: in session, ask {name} to read out {their_command_text('tj fingerprint')}, "
             f"then run {command(['tj', 'verify', name, 'FINGERPRINT'])}."
         )
     if len(names) <= NAMED_UNVERIFIED + 1:  # never "and 1 more"
@@ -1040,12 +1050,12 @@ def held_back_view_line(owners: Iterable[str], what: str) -> str:
         return (
             f"Not all downloaded: {name}'s journals: {what} in them may not show until "
             f"you compare {name}'s fingerprint ({command(['tj', 'verify', name, 'FINGERPRINT'])}; "
-            f"{command(['tj', 'fingerprint', name])} on their device)."
+            f"{their_command(['tj', 'fingerprint', name])} on their device)."
         )
     return (
         f"Not all downloaded: the journals of {len(owners)} clients whose fingerprints you have "
         f"not compared ({named_list(owners)}): {what} in them may not show until you compare "
-        f"fingerprints ({command_text('tj verify NAME FINGERPRINT')}; {command_text('tj fingerprint NAME')} on their device)."
+        f"fingerprints ({command_text('tj verify NAME FINGERPRINT')}; {their_command_text('tj fingerprint NAME')} on their device)."
     )
 
 
@@ -1197,7 +1207,7 @@ def withdrawal_words(refused: RefusedWithdrawal) -> str:
     again; ..."."""
     return refused.line(
         retry=command_text("tj set-aside retry"),
-        withdraw=f"run {command(['tj', 'notes', 'withdraw', refused.short_id])}",
+        withdraw=f"run {their_command(['tj', 'notes', 'withdraw', refused.short_id])}",
     )
 
 
@@ -1235,7 +1245,7 @@ def held_back_notice(held: Sequence[HeldBack]) -> str:
     name = next(iter(owners)) if len(owners) == 1 else "NAME"
     verify = (
         f"{command(['tj', 'verify', name, 'FINGERPRINT'])} "
-        f"({command(['tj', 'fingerprint', name])} on their device)"
+        f"({their_command(['tj', 'fingerprint', name])} on their device)"
     )
     return f"Notice: {grouped_line(held, verify=verify)}"
 
@@ -1283,9 +1293,10 @@ def field_value_text(field: str, value: Any) -> str:
     return value_text(field, value, local_time)
 
 
-LATE_FLAG_SYNCS = f"{command_text('tj sync')}, {command_text('tj caseload')}"
+LATE_FLAG_SYNCS = f"{their_command_text('tj sync')}, {their_command_text('tj caseload')}"
 """How a therapist fetches a flag, in the CLI's words (`SafetyHints.syncs`, as
-`cli.safety.CLI_HINTS` says it)."""
+`cli.safety.CLI_HINTS` says it): their commands, on their device, never with this
+profile's --home."""
 
 
 def settled_lines(report: SyncReport) -> list[str]:

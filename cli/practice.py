@@ -99,15 +99,18 @@ def caseload(
       tj caseload --html caseload.html
     """
 
-    async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[CaseloadRow], list[output.Unverified], datetime | None]:
         # a share not opened (NU46 #7); a former client's account erased since (NU49 F6)
         await synced_first(client, tell_refused=True, erased_owners=True)
         rows = await client.caseload.list(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
-        return rows, await output.unverified_owners(client, (r.client for r in rows))
+        unverified = await output.unverified_owners(client, (r.client for r in rows))
+        return rows, unverified, await client.last_synced()
 
-    rows, unverified = home.run(work)
+    rows, unverified, synced = home.run(work)
     if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
         output.warn_unverified_owners(unverified, who="clients")
     if html_path is not None:  # the SDK's words: a page holds no command span (`with_commands`)
@@ -120,7 +123,7 @@ def caseload(
     rows = [with_commands(row) for row in rows]
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:  # below the table the safety lines first, then what its marks mean
-        footer = flag_details(rows)
+        footer = flag_details(rows, synced)
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
@@ -148,8 +151,9 @@ def flag_label(flag: str) -> str:
     columns, "safety flag (1 unacknowledged, 1 raised before this share: ...)" wrapped onto
     13 lines): a parenthesis is cut to the number it starts with ("safety flag (1)") or
     dropped ("(retaken since)"), as is the day of an item-9 answer; "ended: ana/Work (mood,
-    tags)" (caseload.ENDED_JOURNALS) is whole ("share ended (erased?)" for caseload.ERASED_ENDED, "no longer served
-    (erased?)" for ERASED_UNLISTED, "no longer served" for UNLISTED_ENDED); "answered above
+    tags)" (caseload.ENDED_JOURNALS) and "no longer served: ana/Work" (UNLISTED_JOURNALS) are
+    whole ("share ended (erased?)" for caseload.ERASED_ENDED, "share no longer served
+    (erased?)" for ERASED_UNLISTED, "share no longer served" for UNLISTED_ENDED); "answered above
     0" becomes "above 0"; caseload.HELD_BACK is "not all downloaded" (one line below the
     table names those clients and `tj verify`); "fingerprint not verified" has
     none (the table marks the client's name: UNVERIFIED_MARK, NU34 #9: the flag took a line
@@ -160,15 +164,16 @@ def flag_label(flag: str) -> str:
         ERASED_ENDED,
         ERASED_UNLISTED,
         HELD_BACK,
+        UNLISTED_JOURNALS,
         UNVERIFIED,
     )
 
-    if flag.startswith(ENDED_JOURNALS):  # whole: the journals are its words (NU51 F12)
+    if flag.startswith((ENDED_JOURNALS, UNLISTED_JOURNALS)):  # whole: the journals (NU51 F12)
         return flag
     if flag == ERASED_ENDED:  # the server's word, kept in the column (NU43 #8)
         return "share ended (erased?)"
     if flag == ERASED_UNLISTED:
-        return "no longer served (erased?)"
+        return "share no longer served (erased?)"
     if flag == HELD_BACK:  # said whole once below the table, for every such client
         return "not all downloaded"
     if flag.startswith("share ends "):  # "share ends 2026-12-05 (end of day)", as `tj
@@ -190,7 +195,7 @@ UNVERIFIED_MARK = output.UNVERIFIED_MARK
 (one warning below the flags' lines says so for all of them: output.unverified_line)."""
 
 
-def flag_details(rows: list[CaseloadRow]) -> list[str]:
+def flag_details(rows: list[CaseloadRow], synced: datetime | None = None) -> list[str]:
     """Below the table, a line for each flag shown shorter in it (`flag_label`), whole:
     "ana: safety flag (1 unacknowledged, 1 raised before this share: earlier share not held
     on this device)"; the safety lines first (`safety_rank`), each group in the rows' order
@@ -215,9 +220,29 @@ def flag_details(rows: list[CaseloadRow]) -> list[str]:
                 lines.append((rank, f"{row.client}: {flag}"))
             else:
                 alike.setdefault(flag, []).append(row.client)
-    lines += [(2, f"{and_words(clients)}: {flag}") for flag, clients in alike.items()]
+    lines += [
+        (2, f"{and_words(clients)}: {unlisted_as_of(flag, synced)}")
+        for flag, clients in alike.items()
+    ]
     lines.sort(key=lambda line: line[0])  # stable: the attention order within a rank
     return ["", *(line for _, line in lines)] if lines else []
+
+
+def unlisted_as_of(flag: str, synced: datetime | None) -> str:
+    """`flag`, when it is the server's word that it no longer serves a share (caseload.
+    UNLISTED_ENDED, ERASED_UNLISTED, UNLISTED_JOURNALS), with the time it holds as of: this
+    device's last sync (`synced`; it records no time a share stopped being served): "share
+    no longer served as of the last sync (2026-12-05 10:41) (the server stopped ...)". Any
+    other flag as it is. Pure."""
+    from client_sdk.caseload import ERASED_UNLISTED, UNLISTED_ENDED, UNLISTED_JOURNALS
+
+    if synced is None or not (
+        flag in (UNLISTED_ENDED, ERASED_UNLISTED) or flag.startswith(UNLISTED_JOURNALS)
+    ):
+        return flag
+    when = output.local_time(synced)
+    head = "no longer served"
+    return flag.replace(head, f"{head} as of the last sync ({when})", 1)
 
 
 SAFETY_ITEM = re.compile(r"\bitem \d+ answered above 0\b")
@@ -512,8 +537,11 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     if tagged:
         from client_sdk.brief import DEFAULT_DAYS
 
-        listed = "; ".join(tagged)
-        stop = "" if listed.endswith((".", "!", "?", "…")) else "."  # not "sister.." (NU48 #6)
+        ends = (".", "!", "?", "…")
+        listed = tagged[0]
+        for item in tagged[1:]:  # "sister. Scary ...", never "sister.; Scary ..."
+            listed += (" " if listed.endswith(ends) else "; ") + item
+        stop = "" if listed.endswith(ends) else "."  # not "sister.." (NU48 #6)
         output.message(
             f"Also in your next brief where it covers their journal (the last {DEFAULT_DAYS} "
             "days): "

@@ -7,6 +7,7 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -270,18 +271,23 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult]]:
+    ) -> tuple[
+        list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult], set[str]
+    ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
-        return flags, unverified, await output.held_back(client, journal_name), unflagged
+        held = await output.held_back(client, journal_name)
+        # a copy the server alone stopped serving: "share no longer served" (NU52 F4)
+        unlisted = {j.id for j in await client.journals.list() if j.share_ended and j.unlisted}
+        return flags, unverified, held, unflagged, unlisted
 
-    flags, unverified, held, unflagged = home.run(work)
+    flags, unverified, held, unflagged, unlisted = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show (NU47 #2)
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
-    output.show_rows(flags, as_json, flags_table, empty)
+    output.show_rows(flags, as_json, partial(flags_table, unlisted=unlisted), empty)
     if not as_json:
         for line in earlier_share_lines(flags):
             output.data(line, prose=True)
@@ -494,7 +500,17 @@ def measure_name(measure: str) -> str:
         return measure
 
 
-def flags_table(flags: list[SafetyFlag]) -> Table:
+def ended_words(flag: SafetyFlag, unlisted: Collection[str]) -> str:
+    """After the client's name in `tj safety flags`: " (share ended)" for a flag read from the
+    copy of a share its owner's signature ended, " (share no longer served)" where the server
+    alone stopped serving it (its journal's id in `unlisted`: never said as the client's
+    decision, NU52 F4), else nothing. Pure."""
+    if not flag.share_ended:
+        return ""
+    return " (share no longer served)" if flag.journal_id in unlisted else " (share ended)"
+
+
+def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
     # who acknowledged: a username, never broken inside (NU35 #2)
     columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged", NAME)]
@@ -504,7 +520,7 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
             (
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
-                flag.owner + (" (share ended)" if flag.share_ended else ""),
+                flag.owner + ended_words(flag, unlisted),
                 (
                     measure_name(flag.measure)
                     if flag.result_id

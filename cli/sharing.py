@@ -430,7 +430,7 @@ def share(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is sealed for "
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
-            f"it once their device next syncs ({output.command_text('tj sync')}, {output.command_text('tj caseload')}) and can mark it read. This app is not monitored in "
+            f"it once their device next syncs ({output.their_command_text('tj sync')}, {output.their_command_text('tj caseload')}) and can mark it read. This app is not monitored in "
             "real time.",
             wrap=True,
         )
@@ -534,7 +534,7 @@ def flags_off_text(shared: ShareInfo) -> str:
         why = "you have not chosen to send them flags"
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
-        f"{output.prose(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
+        f"{output.named(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
         "send them safety flags: "
         + output.command(["tj", "share", journal, member, "--role", "annotate", "--safety-flags"])
     )
@@ -601,7 +601,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
             [
                 changed_terms_text(shared, flags_now_on=flags_now_on)
                 if shared.previous_role and not shared.previous_expired
-                else f"{shared_or_renewed(shared, terms)}: after their next {output.command_text('tj sync')} "
+                else f"{shared_or_renewed(shared, terms)}: after their next {output.their_command_text('tj sync')} "
                 f"they read {WHOLE_JOURNAL}."
             ]
             + [
@@ -621,7 +621,7 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
         f"{shared.source} dated from now on (nothing dated before, also when written later: "
         f"{send_one}) with {shared.member} "
         f"{terms}, as the journal {output.quoted(shared.journal)}; they see it after their next "
-        f"{output.command_text('tj sync')}."
+        f"{output.their_command_text('tj sync')}."
     ]
     for name in shared.ended:
         lines.append(
@@ -640,7 +640,7 @@ def shared_or_renewed(shared: ShareInfo, terms: str) -> str:
     Personal, which had ended on its end date, 2026-12-04 (end of day), to (read) until
     2027-06-30 (end of day)"."""
     if not (shared.previous_role and shared.previous_expired):
-        return f"Shared {output.prose(shared.journal)} with {shared.member} {terms}"
+        return f"Shared {output.named(shared.journal)} with {shared.member} {terms}"
     return (
         f"Renewed {shared.member}'s share of {shared.journal}, which had ended "
         f"{lapsed_words(shared)}, to {terms}"
@@ -688,12 +688,12 @@ def changed_terms_text(
         return said[0]
     if (shared.previous_role, shared.role) == ("read", "annotate"):
         said.append(
-            f"After their next {output.command_text('tj sync')} {who} may also add notes, prompts and assignments "
+            f"After their next {output.their_command_text('tj sync')} {who} may also add notes, prompts and assignments "
             "to it and mark safety flags read; they read what they read before, nothing more."
         )
     elif (shared.previous_role, shared.role) == ("annotate", "read"):
         said.append(
-            f"After their next {output.command_text('tj sync')} {who} still reads everything in it but can no longer "
+            f"After their next {output.their_command_text('tj sync')} {who} still reads everything in it but can no longer "
             "add notes, prompts or assignments, nor mark safety flags read (what they added "
             "stays)."
         )
@@ -1096,13 +1096,20 @@ async def assignments_ended_now(
     client: Client, journal: str, member: str, since: datetime | None = None
 ) -> list[Assignment]:
     """The assignments `member` made in `journal` that ended with their share, at `since` or
-    later (default: the last minute): what this command's change ended (NU22 C10)."""
+    later (default: the last minute): what this command's change ended (NU22 C10); a one-off
+    done before is left out (done stays done: nothing of it was due any more)."""
     since = since or datetime.now(UTC) - timedelta(minutes=1)
     wanted = normalize_username(member)
+    done = {
+        d.assignment.id
+        for d in await client.assignments.due(journal, include_done=True, include_ended=True)
+        if d.status == "done"
+    }
     return [
         a
         for a in await client.assignments.ended(journal)
         if a.assigned_by == wanted
+        and a.id not in done
         and a.share_ended is not None
         and a.share_ended.at is not None
         and a.share_ended.at >= since - timedelta(seconds=1)
@@ -1550,8 +1557,38 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                     f"{owner}/{s.journal}", s.unlisted, owner, erased, s.journal_id
                 )
                 output.data(advice, wrap=True, prose=True)
+        said = account_labels_line(found, owners)
+        if said:
+            output.data(said, wrap=True, prose=True)
         # once for every owner the table marks "(?)" (NU43 #7)
         output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
+
+
+def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) -> str:
+    """Below `tj shared-with-me`, once, what an owner named by their account means
+    ("ana (account 4b090da1)": the copy of a share that ended, `client.journals.
+    client_label`), so that it does not read as another person beside "ana/Work" (NU52 F5):
+    "" when no row names one. Pure."""
+    labels = {
+        owners[s.journal_id]: s.owner
+        for s in found
+        if s.journal_id in owners and owners[s.journal_id] != s.owner
+    }
+    if not labels:
+        return ""
+    named = output.and_words(sorted(labels))
+    people = sorted(set(labels.values()))
+    if len(labels) == 1:
+        return (
+            f"{named}: {people[0]}, named by account because that share ended, so that the "
+            "commands for its copy act on that account only, even if the name is later given "
+            "to someone else."
+        )
+    return (
+        f"{named}: {output.and_words(people)}, named by account because those shares ended, so "
+        "that the commands for their copies act on those accounts only, even if a name is "
+        "later given to someone else."
+    )
 
 
 def shared_order(share: SharedJournal) -> tuple[str, str, str, str, bool, str]:

@@ -9,6 +9,7 @@ import re
 import shlex
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from rich.markup import escape as rich_escape
 
@@ -49,6 +50,19 @@ holding the marks around the text of a command the CLI built is shown as text. O
 wrapper's and `shown`'s business."""
 
 MARKS = MARK_OPEN + CLOSE
+
+THEIRS = "\ue002"
+"""What starts a command span that another person runs on their own device
+(`their_command`), never this profile's: only the CLI writes it there, right after OPEN (a
+span's text starts with the CLI's `tj`, never with a name)."""
+
+PROFILE: ContextVar[str] = ContextVar("PROFILE", default="tj")
+"""The words that start a `tj` command printed for the profile this command runs against
+(`cli.homes.profile_words`, shell-quoted: "tj --home /home/ana/tj-phone", or "tj" for the
+default profile), set once by `tj` itself before any command runs: each command span this
+profile's user runs (`command`, `command_text`) is printed with them (`profiled`)."""
+
+_THIS_PROFILE = re.compile(f"{re.escape(OPEN)}tj (?!--home )([^{MARKS}]*){CLOSE}")
 
 SPAN = re.compile(f"{re.escape(OPEN)}[^{MARKS}]*{CLOSE}")
 """A command span as `command_text` marks it (OPEN with this process's value, then no mark
@@ -106,6 +120,18 @@ def command(words: Iterable[str]) -> str:
     the edge of a command. A word that is not `pasteable` must not be passed (name the
     journal by its id instead: `cli.output.journal_word`)."""
     return command_text(shlex.join(words))
+
+
+def their_command(words: Iterable[str]) -> str:
+    """`command` for a command another person runs on their own device (the owner's `tj
+    share`, the other's `tj fingerprint`, the client's `tj brief`): marked THEIRS, so that
+    it is printed as built, never given this profile's --home (`profiled`)."""
+    return f"{OPEN}{THEIRS}{marks_shown(shlex.join(words))}{CLOSE}"
+
+
+def their_command_text(text: str) -> str:
+    """`their_command` for one the CLI wrote out itself, already quoted for a shell."""
+    return f"{OPEN}{THEIRS}{marks_shown(text)}{CLOSE}"
 
 
 def command_text(text: str) -> str:
@@ -177,7 +203,21 @@ def _prose_shown(text: str) -> str:
 
 
 def _ticked(span: str) -> str:
-    return f"`{span[len(OPEN) : -len(CLOSE)]}`"
+    return f"`{span[len(OPEN) : -len(CLOSE)].removeprefix(THEIRS)}`"
+
+
+def profiled(text: str, tj: str | None = None) -> str:
+    """`text` with each command span the CLI built for this profile's user (`command`,
+    `command_text`: not `their_command`'s, not one naming a profile already) started by `tj`
+    (default: PROFILE, this profile's words) instead of a bare `tj`: every command the CLI
+    prints runs against this profile when pasted (NU52 F1: a `tj forget` hint under
+    `--home ~/tj-drsmith` ran against the default profile)."""
+    words = PROFILE.get() if tj is None else tj
+    if words == "tj" or OPEN not in text:
+        return text
+    return _THIS_PROFILE.sub(
+        lambda found: f"{OPEN}{marks_shown(words)} {found.group(1)}{CLOSE}", text
+    )
 
 
 def ticked(text: str, *, prose: bool = False) -> str:
@@ -186,10 +226,10 @@ def ticked(text: str, *, prose: bool = False) -> str:
     with names in them), any backtick outside those spans is written `\\x60` too, and any
     character drawn as one as its escape (`TICKS`), so that no text but a span the CLI built
     reads as a command in backticks (REV-S11B S11B-1: a name put in a message bare, not
-    `quoted`)."""
+    `quoted`). Each of this profile's commands names the profile (`profiled`)."""
     if not prose and MARK_OPEN not in text and CLOSE not in text:
         return text
-    return each_part(text, _prose_shown if prose else marks_shown, _ticked)
+    return each_part(profiled(text), _prose_shown if prose else marks_shown, _ticked)
 
 
 def unmarked(value: object) -> object:
@@ -197,7 +237,7 @@ def unmarked(value: object) -> object:
     backticks, as a message prints it, and nothing else changed: a name is data here, kept
     exactly as it is, marks and all (one holding them is never a span: `OPEN`)."""
     if isinstance(value, str):
-        return each_part(value, str, _ticked) if OPEN in value else value
+        return each_part(profiled(value), str, _ticked) if OPEN in value else value
     if isinstance(value, dict):
         return {key: unmarked(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -233,6 +273,7 @@ def shown(
     as the line break it is; a lone CR, which would return the cursor, is escaped."""
     if multiline and "\r\n" in text:
         text = text.replace("\r\n", "\n")
+    text = profiled(text)
     safe = CONTROLS[multiline].sub(_visible, text)
     if ticks:
         safe = ticked(safe, prose=prose)

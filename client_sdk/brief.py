@@ -38,7 +38,7 @@ from client_sdk.caseload import (
 from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.graphemes import cut
-from client_sdk.models import read_ms, read_time, to_datetime
+from client_sdk.models import quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
@@ -205,7 +205,7 @@ class Brief:
         end = self.period_end.astimezone(zone).strftime("%Y-%m-%d %H:%M (UTC%z)")
         lines = [f"Brief for {start} to {end}"]
         if self.journals:
-            lines.append("Covers: " + ", ".join(f"'{name}'" for name in self.journals))
+            lines.append("Covers: " + ", ".join(quoted_name(name) for name in self.journals))
         lines.append("")
         mood = (
             "no moods recorded" if self.mood_recent is None else f"mean {self.mood_recent:.1f}/10"

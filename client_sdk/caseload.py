@@ -69,13 +69,14 @@ in this order:
    with the instruments' signals; said, in no tier, when every share ended), no shared
    entry for N days,
    overdue assignments, a share that ended beside one still live ("ended: ana/Work (mood,
-   tags)", in the journals' words: ENDED_JOURNALS);
+   tags)", in the journals' words: ENDED_JOURNALS; "no longer served: ana/Work" where only the
+   server's silence says so: UNLISTED_JOURNALS);
 4. nothing flagged;
 5. every share ended and the last known data carries nothing of tiers 0 to 2.
 
 A share that ended never demotes a client whose last known data carries a signal of tiers 0
-to 2: the row stays in that tier, flagged "share ended" (disengaging after such a signal is
-no reason to read them later). Within a tier, clients whose fingerprint this device compared
+to 2: the row stays in that tier, flagged "share ended" (or UNLISTED_ENDED), after its
+safety signals (disengaging after such a signal is no reason to read them later). Within a tier, clients whose fingerprint this device compared
 come before those whose it did not (the server could have invented the latter), then the most
 recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
 `taken_at`, overdue assignment's due time, the low mood's entry, the last entry for a mood
@@ -293,15 +294,22 @@ ENDED_JOURNALS = "ended: "
 """The start of the flag naming a client's journals whose share with this account ended
 while others go on ("ended: ana/Work (mood, tags)"): said as those journals', never as
 "share ended", which reads as the client's every share."""
-UNLISTED_ENDED = "no longer served (the client ended the share, or the server is withholding it)"
+UNLISTED_JOURNALS = "no longer served: "
+"""The start of the flag naming a client's journals the server stopped serving, while nothing
+their owner signed ended those shares and others go on ("no longer served: ana/Work"): the
+server's word, never said as an ended share (ENDED_JOURNALS)."""
+UNLISTED_ENDED = (
+    "share no longer served (the server stopped sending their journals; nothing the client "
+    "signed says so: they may have ended the share, or the server may be holding it back)"
+)
 """The tag of a client whose journals the server stopped serving while nothing their owner
 signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its
 removal, so the server's word cannot be told from a server hiding the journal; said so, never
-as an ended share."""
+as an ended share, nor as the client's decision."""
 
 ERASED_UNLISTED = (
-    "no longer served (account appears erased: the server no longer knows it; "
-    "or the server is withholding it)"
+    "share no longer served (account appears erased: the server no longer knows it; "
+    "or the server may be holding the journals back)"
 )
 """UNLISTED_ENDED of a client whose account the server also says no longer exists: both its
 word (a server hiding a journal can also say its owner was erased)."""
@@ -681,6 +689,7 @@ def caseload_row(
     owner_erased: bool = False,
     ended_by_server: bool = False,
     ended_journals: Sequence[str] = (),
+    unlisted_journals: Sequence[str] = (),
     ending_soon: Sequence[tuple[str, datetime]] = (),
     invalid_results: Sequence[InvalidResult] = (),
     owner_verified: bool = True,
@@ -703,7 +712,10 @@ def caseload_row(
     exists when their share stopped being served (`departures.ERASED_OWNERS`): the tag is
     ERASED_ENDED, words only. `ended_by_server`: with `share_ended`, the end of some of the
     client's shares is the server's word alone (`Replica.ended_by_server_only`): the tag is
-    UNLISTED_ENDED (ERASED_UNLISTED with `owner_erased`), never "share ended". `held_back`: the client's journals this device stopped
+    UNLISTED_ENDED (ERASED_UNLISTED with `owner_erased`), never "share ended"; the tag
+    follows the safety signals in `flags`. `ended_journals` / `unlisted_journals`: while
+    other shares go on, the client's journals whose share their owner's signature ended /
+    the server alone stopped serving (ENDED_JOURNALS / UNLISTED_JOURNALS). `held_back`: the client's journals this device stopped
     downloading (`CaseloadRow.held_back`): flagged HELD_BACK (tier 3), never "no shared
     entries yet" or "no shared entry for N days"; the other flags (a safety flag that did
     arrive) are said as ever."""
@@ -807,12 +819,16 @@ def caseload_row(
     if ended_journals and not share_ended:
         # the journals' words, not the client's: their other shares go on (NU51 F12)
         reasons.append((3, f"{ENDED_JOURNALS}{', '.join(ended_journals)}", None))
+    if unlisted_journals and not share_ended:  # the server's word alone (NU52 F4)
+        reasons.append((3, f"{UNLISTED_JOURNALS}{', '.join(unlisted_journals)}", None))
     for journal, end in ending_soon:  # signed end dates within days: ask to renew (NU43 #12)
         # its last day as `tj shares` names it, never the midnight after it (NU51 F2)
         ends = share_end_text(end, now.tzinfo or UTC)
         reasons.append((3, f"share ends {ends}: {journal}", None))
     reasons = _once_each(reasons)  # two answers of one day in a brief: one line, not two
-    reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
+    # stable: the order above within a tier; the tag of an ended share after the safety
+    # signals (a safety flag, an item 9 above 0), which a therapist reads first (NU52 F4)
+    reasons.sort(key=lambda r: 1.5 if r[0] == -1 else r[0])
     flags = [text for _, text, _ in reasons]
     tier = min((t for t, _, _ in reasons if t >= 0), default=4)
     if share_ended and tier > 2:

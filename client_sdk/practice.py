@@ -655,7 +655,16 @@ class Caseload:
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals
-                        if j.journal_id in over and not self._replica.source_still_read(j, live)
+                        if j.journal_id in over
+                        and not self._replica.source_still_read(j, live)
+                        and not self._replica.ended_by_server_only(j, moment_ms)
+                    ),
+                    unlisted_journals=sorted(  # the server's word alone (NU52 F4)
+                        _ended_display(self._replica, j, journals)
+                        for j in journals
+                        if j.journal_id in over
+                        and not self._replica.source_still_read(j, live)
+                        and self._replica.ended_by_server_only(j, moment_ms)
                     ),
                     invalid_results=invalid,
                     ending_soon=_ending_soon(self._replica, live, moment_ms),

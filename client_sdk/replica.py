@@ -8055,7 +8055,8 @@ it again, on their device."""
 
 READ_ONLY_MEMBER = "read-only member"
 """`TJError.subject` of a note (or another annotation) refused in a journal shared with this
-account read-only: its owner gives the annotate role (`names`: "journal", "member")."""
+account read-only: its owner gives the annotate role (`names`: "journal", "journal id" (hex),
+"member")."""
 
 OWN_JOURNAL_GONE = "own journal gone"
 """`TJError.subject` of a write refused in this account's journal that the server no longer
@@ -8129,7 +8130,7 @@ def check_may_write(
         f"{situation}: {doing}, ask {owner} to give you the annotate role",
         subject=READ_ONLY_MEMBER,
         situation=situation,
-        names={"journal": journal.name, "member": username},
+        names={"journal": journal.name, "journal id": journal.journal_id.hex(), "member": username},
     )
 
 

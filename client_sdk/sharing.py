@@ -1878,8 +1878,8 @@ class Sharing:
 
         await self.replica.change_access(journal, plan, rotate_anyway=True)
         words = (
-            " (a new key was signed for it all the same, so that a share with them another "
-            "device of yours signed and the server has not stored can no longer take effect)"
+            " (to be safe, the journal got a new key anyway: a share with them made on another "
+            "of your devices that the server has not stored yet can no longer start)"
         )
         return words, bool(planned)
 

@@ -74,20 +74,75 @@ class Device:
 
     async def tj(
         self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
-    ) -> Result:
-        return await run_tj(["--home", str(self.home), *args], input=input, env=env)
+    ) -> Seen:
+        """`tj --home HOME ARGS`, its output as `seen` shows it (and as printed)."""
+        return seen(await run_tj(["--home", str(self.home), *args], input=input, env=env), self)
 
     @property
     def command(self) -> str:
-        """How a command the CLI advises starts for this profile (given with --home, not the
-        default): "tj --home HOME"."""
+        """How a command the CLI prints for this profile starts, as `Device.tj` shows it:
+        "tj" (printed "tj --home HOME": `seen`)."""
+        return "tj"
+
+    @property
+    def printed(self) -> str:
+        """How a command the CLI prints for this profile starts, as printed (given with
+        --home, not the default): "tj --home HOME"."""
         return shlex.join(["tj", "--home", str(self.home)])
 
-    async def ok(self, *args: str, **options: Any) -> Result:
-        return succeeded(await self.tj(*args, **options))
+    async def ok(self, *args: str, **options: Any) -> Seen:
+        done = await self.tj(*args, **options)
+        succeeded(done)
+        return done
 
     async def json(self, *args: str, **options: Any) -> Any:
-        return json.loads((await self.ok(*args, "--json", **options)).stdout)
+        """The command's JSON, a name in it as it is (never marked BARE: `seen`), each
+        command printed for this profile as `tj ...`."""
+        printed = (await self.ok(*args, "--json", **options)).raw_stdout
+        return json.loads(printed.replace(f"`{self.printed} ", "`tj "))
+
+
+BARE = "BARE "
+"""Before a command span that starts with a bare `tj` in a command's output as `seen` shows
+it: one that names no profile (another person's command, `output.their_command`; or, a bug,
+one of this profile's printed without its --home)."""
+
+_BARE_SPAN = re.compile(r"`tj(?= )(?! --home )")
+
+
+class Seen(Result):
+    """A command's result as `seen` shows it, with its output as printed: `raw_stdout`,
+    `raw_stderr`, `raw_output`."""
+
+    raw_stdout: str
+    raw_stderr: str
+    raw_output: str
+
+
+def seen(result: Result, device: Device) -> Seen:
+    """`result` with each command span printed for `device`'s profile (`tj --home HOME ...`:
+    every command printed names the profile, NU52 F1) shown as `tj ...`, so that a test
+    names the command as the user reads it; each span starting with a bare `tj` (naming no
+    profile) marked BARE instead, so that a test expecting one of this profile's commands
+    fails on it. The output as printed is kept as `raw_stdout`, `raw_stderr`, `raw_output`
+    (for text from elsewhere: an entry's or a name's backticks as written)."""
+    own = f"`{device.printed} "
+
+    def shown(raw: str) -> bytes:
+        return _BARE_SPAN.sub(f"`{BARE}tj", raw).replace(own, "`tj ").encode(result.runner.charset)
+
+    out = Seen(
+        result.runner,
+        shown(result.stdout),
+        shown(result.stderr),
+        shown(result.output),
+        result.return_value,
+        result.exit_code,
+        result.exception,
+        result.exc_info,
+    )
+    out.raw_stdout, out.raw_stderr, out.raw_output = result.stdout, result.stderr, result.output
+    return out
 
 
 @pytest.fixture
@@ -212,7 +267,9 @@ async def test_commands_without_an_account_on_this_device_fail_with_one_line(
     result = await run_tj(["list"], env={"XDG_DATA_HOME": str(tmp_path)})
     line = failed_with_one_line(result)
     assert str(tmp_path / "therapy-journal") in line
-    assert line.endswith("sign up or log in first: run `tj signup` or `tj login`")
+    assert line.endswith(
+        "sign up or log in first: run `tj signup URL USERNAME` or `tj login URL USERNAME`"
+    )
 
 
 async def test_an_unknown_journal_gets_the_cli_hint_the_sdk_message_lacks(

@@ -43,12 +43,13 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     assert row["flags"][0] in [
         "PHQ-9 item 9 answered above 0 on " + day for day in days_from(start)
     ]  # the day it was taken
-    assert "ended: maya/Personal" in row["flags"] and row["tier"] == 1
+    # maya's unshare is not served to drlee's device: the server's word (NU52 F4)
+    assert "no longer served: maya/Personal" in row["flags"] and row["tier"] == 1
     [score] = row["scores"]  # 16 in the kept copy, then 18 shared alone: one series
     assert (score["score"], score["change"]["earlier"], score["change"]["change"]) == (18, 16, 2)
     assert row["entries_this_week"] == 2 and row["mood_recent"] == 4.0  # both entries
     shown = (await drlee.ok("caseload", env={"COLUMNS": "200"})).stdout
-    assert "item 9 answered above 0" in shown and "ended: maya/Personal" in shown
+    assert "item 9 answered above 0" in shown and "no longer served: maya/Personal" in shown
 
 
 async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_form(
@@ -75,5 +76,5 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the newer
     assert [r["tier"] for r in rows] == [1, 1, 3]
     # yan's unshare is not served to drlee's device: the server's word
-    assert rows[0]["share_ended"] and rows[0]["flags"][0] == UNLISTED_ENDED
+    assert rows[0]["share_ended"] and rows[0]["flags"][1] == UNLISTED_ENDED  # item 9 first
     assert rows[2]["flags"][0] == "1 overdue"

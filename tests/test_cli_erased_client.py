@@ -36,7 +36,7 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
     for command, ana_said in (
         (["caseload"], "ana's fingerprint not compared (?)"),  # the table marks her (NU43 #7)
         (["shared-with-me"], "ana's fingerprint not compared (?)"),
-        (["list"], "ask ana to read out `tj fingerprint`"),
+        (["list"], "ask ana to read out `BARE tj fingerprint`"),
     ):
         said = (await drlee.ok(*command)).stderr
         assert "ask kai to read out" not in said and "and kai" not in said, command

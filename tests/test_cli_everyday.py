@@ -5,7 +5,6 @@ at login."""
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -118,7 +117,7 @@ async def test_list_filters_by_days_tag_emotion_and_limit(laptop: Device) -> Non
     assert [hit["entry"]["id"] for hit in found] == [mid]
     # NU14 finding 7: --limit N says how many more match, as the default cut does
     cut = await laptop.ok("list", "--limit", "2")
-    tj = shlex.join(["tj", "--home", str(laptop.home)])  # a hint runs as printed (NU48)
+    tj = laptop.command  # a hint runs as printed (NU48)
     assert f"Showing the newest 2 of 4 entries: `{tj} list --all` shows every one." in cut.stderr
     cut = await laptop.ok("list", "--tag", "sleep", "--limit", "1")
     assert "Showing the newest 1 of 2 entries" in cut.stderr

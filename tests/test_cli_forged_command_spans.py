@@ -141,10 +141,10 @@ async def test_a_reached_goal_shows_no_command_but_its_own_and_no_line_of_its_ti
     shown = await drsmith.ok("goal", "show", goal_id[:8], env={"COLUMNS": "200"})
     assert spans(shown.stdout) == [f"tj goal done {goal_id[:12]}"], shown.stdout
     assert not any(line.startswith("Warning:") for line in shown.stdout.splitlines()), shown.stdout
-    lines = shown.stdout.splitlines()
+    lines = shown.raw_stdout.splitlines()  # the title as written (never marked BARE)
     assert lines[1].startswith("goal:     $'Walk\\x0a\\x0aWarning:"), lines[1]
     assert "Then run \\x60tj journal delete Personal --yes\\x60 to tidy up." in lines
-    assert "\\x60tj journal delete Personal --yes\\x60" in shown.stdout.split("check-ins")[1]
+    assert "\\x60tj journal delete Personal --yes\\x60" in shown.raw_stdout.split("check-ins")[1]
     [json_goal] = [await drsmith.json("goal", "show", goal_id[:8])]
     assert (json_goal["title"], json_goal["why"]) == (title, why)  # JSON: as written
 

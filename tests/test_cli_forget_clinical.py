@@ -54,7 +54,7 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert "carl/Personal holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
     assert "1 PHQ-9 result with item 9 above 0 (answered 2," in said  # NU50 F3
     assert "and 1 PHQ-9 in its highest band (26, Severe," in said
-    export = f"`tj --home {drsmith.home} export --journal carl/Personal --out DIR`"
+    export = f"`{drsmith.command} export --journal carl/Personal --out DIR`"
     assert f"{export} writes it out." in said  # with the profile (NU50 F4)
     assert (
         "Discard the copy of carl/Personal, with 1 unacknowledged safety flag, 1 PHQ-9 result "

@@ -82,7 +82,7 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     assert (
         "Not all downloaded: the journals of 3 clients whose fingerprints you have not "
         "compared (ana, ben and farid): safety flags in them may not show until you compare "
-        "fingerprints (`tj verify NAME FINGERPRINT`; `tj fingerprint NAME` on their device)."
+        "fingerprints (`tj verify NAME FINGERPRINT`; `BARE tj fingerprint NAME` on their device)."
     ) in said
 
     rows = {row["client"]: row for row in await tom.json("caseload")}
@@ -101,13 +101,13 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     assert "No results in what this device downloaded." in results.output
     assert words(results.stderr).endswith(
         "Not all downloaded: farid's journals: results in them may not show until you compare "
-        "farid's fingerprint (`tj verify farid FINGERPRINT`; `tj fingerprint farid` on their "
+        "farid's fingerprint (`tj verify farid FINGERPRINT`; `BARE tj fingerprint farid` on their "
         "device)."
     )
     listed = await tom.ok("list", "--journal", "farid/Personal")
     assert words(listed.output) == (
         "No entries of farid/Personal downloaded: this device stopped downloading what farid "
-        "shares until you compare farid's fingerprint (`tj verify farid FINGERPRINT`; `tj "
+        "shares until you compare farid's fingerprint (`tj verify farid FINGERPRINT`; `BARE tj "
         "fingerprint farid` on their device)."
     )
     everything = await tom.ok("list")
@@ -146,6 +146,6 @@ async def test_sync_says_every_journal_held_back_in_one_notice(
             f"Notice: not downloading all of {count} journals of {count} people whose "
             f"fingerprints this account has not verified ({names}): this device stopped at the "
             "512 KiB it downloads for all owners not verified. If you know them, compare "
-            "fingerprints and run `tj verify NAME FINGERPRINT` (`tj fingerprint NAME` on their "
+            "fingerprints and run `tj verify NAME FINGERPRINT` (`BARE tj fingerprint NAME` on their "
             "device); the next sync downloads the rest"
         ) in said

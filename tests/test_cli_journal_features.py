@@ -311,8 +311,8 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     error = failed_with_one_line(failed)
     [draft] = list((ana.home / "drafts").iterdir())
     # NU18 C2: the command to save the draft keeps every option given, quoted for a shell
-    command = shlex.join(["tj", "--home", str(ana.home), "write", *options, "--draft", str(draft)])
-    assert str(draft) in error and f"`{command}` saves it" in error
+    command = f"{ana.printed} {shlex.join(['write', *options, '--draft', str(draft)])}"
+    assert str(draft) in failed.raw_stderr and f"`{command}` saves it" in failed.raw_stderr
     assert draft.read_text() == "Typed before the crash.\n"
     assert stat.S_IMODE(draft.stat().st_mode) == 0o600
     assert stat.S_IMODE((ana.home / "drafts").stat().st_mode) == 0o700
@@ -336,7 +336,7 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     options = ["--emotion", "calm", "--date", "2026-01-05 21:30"]
     error = failed_with_one_line(await run_tj(["write", *options], env=profile))
     [draft] = list((ana.home / "drafts").iterdir())
-    command = shlex.join(["tj", "--home", str(ana.home), "write", *options, "--draft", str(draft)])
+    command = f"{ana.printed} {shlex.join(['write', *options, '--draft', str(draft)])}"
     assert f"`{command}` saves it" in error  # $TJ_HOME named: pasted in any shell
     saved = succeeded(await run_tj(shlex.split(command)[1:], env={"TJ_HOME": str(ana.home)}))
     shown = await ana.json("show", saved.stdout.strip())
@@ -365,7 +365,7 @@ async def test_a_draft_saved_with_draft_keeps_only_the_text_above_the_scissors_l
     error = failed_with_one_line(await ana.tj("edit", entry_id, env=env))
     [edit_draft] = list((ana.home / "drafts").iterdir())
     # with its --home, as `tj write`'s hint (NU38 N5)
-    assert f"`tj --home {ana.home} edit {entry_id} --draft {edit_draft}` saves it" in error
+    assert f"`{ana.command} edit {entry_id} --draft {edit_draft}` saves it" in error
     await ana.ok("edit", entry_id, "--draft", str(edit_draft))
     assert not edit_draft.exists()
     body = (await ana.json("show", entry_id))["body"]

@@ -51,5 +51,5 @@ async def test_tj_journal_rename_says_when_the_name_given_was_not_kept(
         line = failed_with_one_line(await phone.tj("journal", "rename", "Personal", "Home"))
     assert "renamed 'Work' meanwhile on another device" in line
     assert "your name 'Home' was not kept" in line
-    assert f"`{phone.command} journal rename` names it again" in line
+    assert f"`{phone.command} journal rename JOURNAL NEW_NAME` names it again" in line
     assert [j["name"] for j in await phone.json("journal", "list")] == ["Work"]

@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import pty
-import shlex
 import stat
 import sys
 from datetime import UTC, datetime, timedelta
@@ -90,7 +89,7 @@ async def test_list_shows_the_newest_20_and_says_how_to_see_the_rest(ana: Device
     assert shown(oldest.stdout) == titles(COUNT)[:20]
     assert "Showing the oldest 20 of 25 entries" in oldest.stderr
 
-    tj = shlex.join(["tj", "--home", str(ana.home)])  # a hint runs as printed (NU48)
+    tj = ana.command  # a hint runs as printed (NU48)
     for args, count in ((["--all"], COUNT), (["--limit", "22"], 22), (["--limit", "3"], 3)):
         result = await ana.ok("list", *args, env={"COLUMNS": "200"})
         assert len(shown(result.stdout)) == count, args
@@ -156,7 +155,7 @@ async def test_the_footer_keeps_the_journal_and_the_filters_given(ana: Device) -
     """NU47 #11: `tj list --journal ana` ended "`tj list --limit N` shows N, `tj list --all`
     shows every one", commands that list every client's entries."""
     listed = await ana.ok("list", "--journal", "Personal")
-    tj = shlex.join(["tj", "--home", str(ana.home)])  # a hint runs as printed (NU48)
+    tj = ana.command  # a hint runs as printed (NU48)
     assert (
         f"Showing the newest 20 of {COUNT} entries: `{tj} list --journal Personal --limit N` "
         f"shows N, `{tj} list --journal Personal --all` shows every one."

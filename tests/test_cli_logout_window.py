@@ -68,7 +68,7 @@ async def test_a_change_written_while_tj_logout_waits_for_the_server_stops_it(
     await phone.ok("login", hostile.url, "ana", "--device-name", "phone")
     async with written_while_logging_out(hostile, phone) as run:
         line = failed_with_one_line(run.result())  # type: ignore[arg-type]
-    login = f"tj --home {phone.home} login {hostile.url} ana"
+    login = f"{phone.command} login {hostile.url} ana"
     assert line == (
         "Error: Changes to 1 item (entries, goals, notes...) were written on this device while "
         "logging out (by another `tj` or app using it) and have not reached the server. "
@@ -101,8 +101,8 @@ async def test_a_change_written_while_tj_logout_cannot_reach_the_server_stops_it
     assert line == (
         "Error: Changes to 1 item (entries, goals, notes...) were written on this device while "
         "logging out (by another `tj` or app using it) and have not reached the server. "
-        "Nothing was deleted, and this device is still signed in: run `tj sync` to send them, "
-        "then `tj logout` again."
+        f"Nothing was deleted, and this device is still signed in: run `{phone.command} sync` "
+        f"to send them, then `{phone.command} logout` again."
     )
     await phone.ok("sync")
     bodies = {e["body"] for e in await laptop.json("list")}

@@ -5,7 +5,6 @@ loopback; results and homework written through the SDK, dated a day apart."""
 
 from __future__ import annotations
 
-import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ START = datetime(2026, 1, 1, 12)  # local time: day n is 2026-01-(n + 1)
 
 
 def footer(device: Device, shown: int, noun: str, words: str, limited: bool = False) -> str:
-    command = f"{shlex.join(['tj', '--home', str(device.home)])} {words}"
+    command = f"{device.command} {words}"
     more = "" if limited else f"`{command} --limit N` shows N, "  # each written whole (NU48)
     return f"Showing the newest {shown} of {COUNT} {noun}: {more}`{command} --all` shows every one."
 

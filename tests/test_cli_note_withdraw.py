@@ -92,16 +92,18 @@ async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
     assert f"you can no longer withdraw your note {first[:12]} in june/Personal" in refused
     assert "read-only" in refused
     assert "to add notes" not in refused and "annotate role" not in refused  # NU38 N8
-    assert f"Only june can remove it now: ask june to run `tj notes withdraw {first[:12]}`" in (
-        refused
+    assert (
+        f"Only june can remove it now: ask june to run `BARE tj notes withdraw {first[:12]}`"
+        in (refused)
     )
     await june.ok("share", "Personal", "drlee", "--role", "annotate")
     await drlee.ok("sync")
     second = (await drlee.ok("note", "june/Personal", "Wrong client note #2")).stdout.strip()
     await june.ok("unshare", "Personal", "drlee", "--yes")
     ended = error_line(await drlee.tj("notes", "withdraw", second[:8], "--yes"))
-    assert f"Only june can remove it now: ask june to run `tj notes withdraw {second[:12]}`" in (
-        ended
+    assert (
+        f"Only june can remove it now: ask june to run `BARE tj notes withdraw {second[:12]}`"
+        in (ended)
     )
     # What the therapist is told to ask for works.
     for note in (first, second):
@@ -131,11 +133,11 @@ async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
     synced = await drlee.tj("sync")
     assert "Traceback" not in synced.output, synced.output
     assert "Withdrawal not delivered" in synced.stderr
-    ask = f"Only june can remove it now: ask june to run `tj notes withdraw {wrong[:12]}`"
+    ask = f"Only june can remove it now: ask june to run `BARE tj notes withdraw {wrong[:12]}`"
     assert ask in " ".join(synced.stderr.split())
     [listed] = await drlee.json("notes")
     assert listed["id"] == wrong and listed["delivered"] is False
-    assert ask in listed["withdrawal_refused"]
+    assert ask.replace("BARE ", "") in listed["withdrawal_refused"]  # JSON: never marked
     assert [n["text"] for n in await june.json("notes")] == [WRONG]  # june still reads it
     await june.ok("notes", "withdraw", wrong[:8], "--yes")  # what drlee is told to ask for
     assert await june.json("notes") == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
 from tests.test_cli_insights import new_device
 
 
@@ -17,12 +18,12 @@ async def test_a_therapists_empty_views_say_what_to_do_and_the_html_counts_right
     ana = await new_device(live_server, tmp_path, "ana")
     drlee = await new_device(live_server, tmp_path, "drlee")
     await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
-    empty = (await drlee.ok("list", "--journal", "ana/Personal")).stderr
+    empty = unwrapped((await drlee.ok("list", "--journal", "ana/Personal")).stderr)
     assert "No entries in ana/Personal: what ana shares shows after `tj sync`." in empty
     assert "tj write" not in empty
     insights = " ".join((await drlee.ok("insights")).stdout.split())  # wrapped (NU50 F5)
     assert "(a client's journal: --journal OWNER/NAME)" in insights
-    shared = (await drlee.ok("insights", "--journal", "ana/Personal")).stdout
+    shared = " ".join((await drlee.ok("insights", "--journal", "ana/Personal")).stdout.split())
     assert "what ana shares shows after `tj sync`" in shared and "tj write" not in shared
 
     await ana.ok("write", "--mood", "5", "One entry.")

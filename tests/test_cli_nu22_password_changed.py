@@ -26,7 +26,7 @@ async def test_a_login_with_the_old_password_says_it_may_have_been_changed_first
     changed = refused.index("it may have been changed on another device")
     deleted = refused.index("the account may have been deleted from another device")
     assert changed < deleted, refused  # the likelier one first
-    home = f"tj --home {phone.home}"  # every command names this profile (NU50 F4)
+    home = f"{phone.command}"  # every command names this profile (NU50 F4)
     assert f"`{home} recover URL USERNAME`" in refused, refused
     assert f"`{home} export --out DIR` saves this device's copy" in refused
     assert f"(before any `{home} logout`)" in refused

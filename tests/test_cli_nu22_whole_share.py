@@ -34,7 +34,7 @@ async def test_a_whole_journal_share_says_everything_the_member_reads_and_they_r
     )
     said = " ".join(shared.stderr.split())
     assert (
-        "after their next `tj sync` they read everything you keep in it, also what was written "
+        "after their next `BARE tj sync` they read everything you keep in it, also what was written "
         "before: every entry in full (text, title, mood, tags, emotions), goals and their "
         "check-ins, questionnaire results with each item's answer, homework and any safety "
         "plan in it." in said

@@ -201,7 +201,8 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
     report = await drsmith.json("sync")
     assert report["departures"] == []  # once
     [row] = await drsmith.json("caseload")
-    assert f"ended: ana/Personal (now read as ana/{copy})" in row["flags"], row
+    # the whole share's end is not served to drsmith: the server's word (NU52 F4)
+    assert f"no longer served: ana/Personal (now read as ana/{copy})" in row["flags"], row
     shared = await drsmith.json("shared-with-me")
     assert copy in [s["journal"] for s in shared] or f"ana/{copy}" in [
         s["journal"] for s in shared

@@ -135,7 +135,7 @@ async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_i
     assert told.count("This app is not an emergency or crisis service") == 1
     flagged = (
         "Because you chose to, a safety flag was sealed for drsmith; they see it once their "
-        "device next syncs (`tj sync`, `tj caseload`), not now."
+        "device next syncs (`BARE tj sync`, `BARE tj caseload`), not now."
     )
     assert told.count(flagged) == 1
     # the message came as item 9 was answered: before the difficulty question

@@ -30,7 +30,7 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
     )
     assert said(up.stderr).startswith(
         "Changed drsmith's share of Personal to read and add notes, with no end date (it was "
-        "read, with no end date). After their next `tj sync` drsmith may also add notes, "
+        "read, with no end date). After their next `BARE tj sync` drsmith may also add notes, "
         "prompts and assignments to it and mark safety flags read"
     )
     told = await drsmith.ok("sync")
@@ -45,7 +45,7 @@ async def test_a_role_change_is_told_as_a_change_to_the_client_and_the_therapist
     down = await ana.ok("share", "Personal", "drsmith", "--role", "read")
     assert said(down.stderr).startswith(
         "Changed drsmith's share of Personal to read, with no end date (it was read and add "
-        "notes, with no end date). After their next `tj sync` drsmith still reads everything "
+        "notes, with no end date). After their next `BARE tj sync` drsmith still reads everything "
         "in it but can no longer add notes"
     )
     told = await drsmith.ok("sync")

@@ -199,7 +199,7 @@ async def test_a_note_on_an_ended_share_says_only_the_owner_can_share_again(
         assert "the share of journal 'ana/Personal' with this account ended" in line, line
         assert (
             "only ana can share it with you again, on their device; this device keeps a "
-            "read-only copy of what it downloaded: the owner shares it again with `tj share`"
+            "read-only copy of what it downloaded: the owner shares it again with `BARE tj share`"
         ) in line, line
     assert [n["text"] for n in await drsmith.json("notes")] == []
 

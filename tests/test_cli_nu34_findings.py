@@ -132,7 +132,7 @@ async def test_share_and_measure_say_the_same_about_when_a_flag_is_seen_and_sync
     once it next syncs), and the therapist's `tj sync` does show it."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    when = "once their device next syncs (`tj sync`, `tj caseload`)"
+    when = "once their device next syncs (`BARE tj sync`, `BARE tj caseload`)"  # theirs
     shared = await ana.ok(
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
         "--trust-on-first-use",

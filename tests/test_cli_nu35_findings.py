@@ -42,7 +42,7 @@ async def test_a_revoked_device_names_tj_login_and_logging_in_sends_what_waited(
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     device = (await phone.json("whoami"))["device_id"]
     await laptop.ok("devices", "revoke", device[:12], "--yes")
-    login = f"`tj --home {phone.home} login {live_server.url} ana`"
+    login = f"`{phone.command} login {live_server.url} ana`"
 
     written = await phone.ok("write", "Written after the revoke.")
     assert f"{login} signs it in again and sends the changes to 1 item" in said(written.stderr)

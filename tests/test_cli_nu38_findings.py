@@ -135,7 +135,7 @@ async def test_login_whose_first_sync_fails_says_so_and_exits_with_its_own_statu
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Signed in as ana on this device, but the first sync failed: ")
     assert last.endswith(
-        f"your journals are not on this device yet: run `tj --home {phone.home} sync`."
+        f"your journals are not on this device yet: run `{phone.command} sync`."
     ), last
     del hostile.replies["/v1/sync"]
     assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said

@@ -98,7 +98,7 @@ async def test_a_text_over_the_length_limit_is_to_be_shortened_before_its_draft_
     for command in (["write"], ["edit", entry_id[:6]]):
         refused = await ana.tj(*command, env=env)
         assert refused.exit_code != 0, command
-        before, words = kept_command(refused.stderr)
+        before, words = kept_command(refused.raw_stderr)  # as printed
         assert before.endswith("shorten it to 100,000 characters, then "), refused.stderr
         assert words[:3] == ["tj", "--home", str(ana.home)], words  # as `tj write`'s (N5)
         assert words[3:-2] == command and words[-2] == "--draft", words
@@ -114,11 +114,11 @@ async def test_a_text_over_the_length_limit_is_to_be_shortened_before_its_draft_
     assert failed.exit_code == 1 and "Editing failed" in failed.stderr, failed.output
     before, words = kept_command(failed.stderr)
     assert "shorten" not in before
-    assert words[:-1] == ["tj", "--home", str(ana.home), "edit", entry_id[:6], "--draft"]
+    assert words[:-1] == ["tj", "edit", entry_id[:6], "--draft"]
     assert len(drafts(ana)) == 4
     nag = said((await ana.tj("write", env=editor_script(tmp_path, "Next."))).stderr)
     assert "Note: 4 earlier drafts were never saved" in nag, nag
-    assert f"`tj --home {ana.home} write --draft FILE`" in nag, nag
+    assert f"`{ana.command} write --draft FILE`" in nag, nag
     await run_tj(["--home", str(ana.home), "edit", entry_id[:6], "--draft", str(words[-1])])
     assert (await ana.json("show", entry_id))["body"] == "Changed Plain"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device, run_tj
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_journal_features import (  # noqa: F401  (fixtures)
     ana,
@@ -36,7 +36,7 @@ async def test_ctrl_c_during_the_first_sync_of_a_login_says_the_device_is_signed
     last = result.stderr.strip().splitlines()[-1]
     assert last == (
         "Signed in as ana on this device, but the first sync was stopped; your journals are "
-        f"not on this device yet: run `tj --home {phone.home} sync`."
+        f"not on this device yet: run `{phone.command} sync`."
     ), last
     monkeypatch.undo()
     assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said
@@ -68,7 +68,7 @@ async def test_ctrl_c_in_the_editor_names_the_draft_and_the_command_keeps_the_op
     assert stopped.exit_code != 0
     [draft] = drafts(ana)
     assert f"What you wrote is kept in {draft}" in said(stopped.stderr), stopped.stderr
-    words = ["tj", "--home", str(ana.home), "write", "--title", "Night", "--mood", "2"]
+    words = ["tj", "write", "--title", "Night", "--mood", "2"]
     _, command = kept_command(stopped.stderr)
     assert command[: len(words)] == words and "--tag" in command, command
     assert command[-2:] == ["--draft", str(draft)], command
@@ -79,7 +79,7 @@ async def test_ctrl_c_in_the_editor_names_the_draft_and_the_command_keeps_the_op
     assert f"Note: 1 earlier draft was never saved, e.g. {draft}: `" in reminder, reminder
     assert shlex.join(command) in reminder, reminder
     monkeypatch.undo()
-    saved = await run_tj(command[1:])  # saves the first draft, with its options
+    saved = await ana.tj(*command[1:])  # saves the first draft, with its options
     assert saved.exit_code == 0, saved.output
     [entry] = await ana.json("list")
     assert (entry["body"], entry["mood"], entry["tags"], entry["title"]) == (

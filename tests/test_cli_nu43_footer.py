@@ -91,7 +91,7 @@ async def test_caseload_of_one_unverified_client_explains_the_mark_in_one_line(
     assert shown.stdout.strip().splitlines()[-1] == "ana: safety flag (1 unacknowledged)"
     assert " ".join(shown.stderr.split()) == (
         "Warning: ana's fingerprint not compared (?), so the server could have made up ana's "
-        "journals: in session, ask ana to read out `tj fingerprint`, then run `tj verify ana "
+        "journals: in session, ask ana to read out `BARE tj fingerprint`, then run `tj verify ana "
         "FINGERPRINT`."
     ), shown.stderr
 

@@ -195,7 +195,7 @@ async def test_search_hint_is_a_command_that_shows_every_match(
     for n in range(3):
         await ana.ok("write", f"Slept badly, night {n}.")
     found = await ana.ok("search", "slept", "--limit", "2", env={"COLUMNS": "200"})
-    [command] = commands(found.stderr)
+    [command] = commands(found.raw_stderr)  # as printed
     assert command.endswith("search slept --limit 3"), found.stderr
     every = await ana.ok(*shlex.split(command)[3:], env={"COLUMNS": "200"})  # after --home DIR
     assert every.stdout.count("Slept badly") == 3 and "Showing" not in every.stderr

@@ -59,7 +59,9 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
     rows = [line for line in before.splitlines() if line.startswith(("ana ", "ben ", "carla "))]
     assert len(rows) == 3 and all("no longer served" in row for row in rows), before
     # one line below the table for the three, not the same words three times
-    assert f"carla, ben and ana: {UNLISTED_ENDED}" in unwrapped(before), before
+    said = re.sub(r" as of the last sync \(\d{4}-\d\d-\d\d \d\d:\d\d\)", "", unwrapped(before))
+    assert f"carla, ben and ana: {UNLISTED_ENDED}" in said, before
+    assert "carla, ben and ana: share no longer served as of the last sync (" in unwrapped(before)
 
     await clients["ana"].ok("account", "delete", "--yes")
     assert "nothing new" in (await drsmith.ok("sync")).stdout  # no sync tells it
@@ -81,8 +83,9 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
         bytes.fromhex(owners[n]) for n in clients
     )  # one question for the three former clients, not one each
     [ana_row] = [line for line in shown.splitlines() if line.startswith("ana ")]
-    assert "no longer served (erased?)" in ana_row
-    assert f"ana: {ERASED_UNLISTED}" in unwrapped(shown), shown
+    assert "share no longer served (erased?)" in ana_row
+    said = re.sub(r" as of the last sync \(\d{4}-\d\d-\d\d \d\d:\d\d\)", "", unwrapped(shown))
+    assert f"ana: {ERASED_UNLISTED}" in said, shown
     assert shown.count("erased") == 2, shown  # ben and carla: "no longer served" alone
 
     listed = await drsmith.ok("shared-with-me", env={"COLUMNS": "80"})

@@ -99,7 +99,7 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
         f"PHQ-9 results with item 9 above 0 (answered 2, {at}; answered 1, 2026-11-07 14:00) "
         "and 1 "
         "GAD-7 in its highest band (15, severe, 2026-11-21 19:10). For your clinical records, "
-        f"export it first: `tj --home {drsmith.home} export --journal ana/Personal --out DIR` "
+        f"export it first: `{drsmith.command} export --journal ana/Personal --out DIR` "
         "writes it out."
     ) in said, said
     assert (
@@ -121,13 +121,13 @@ async def test_the_advice_after_an_erased_account_names_the_profile_in_every_com
     failed = await phone.tj("sync")
     assert failed.exit_code == 1
     said = flat(failed.stderr)
-    home = f"tj --home {phone.home}"
+    home = f"{phone.command}"
     assert f"`{home} login {live_server.url} ana` signs it in again" in said, said
     assert (
         f"if it refuses the right password, `{home} export --out DIR` saves this device's copy "
         f"(before any `{home} logout`)"
     ) in said
-    assert "`tj export" not in said and "`tj logout" not in said
+    assert "`BARE tj" not in said  # each command names the profile
 
 
 COLUMNS = {"COLUMNS": "80"}
@@ -175,8 +175,8 @@ async def test_share_confirmations_and_safety_plans_keep_within_80_columns(
     assert "Safety flags: on for drsmith. When a PHQ-9 item 9 is answered above 0" in flat(
         shared.stderr
     )
-    assert "after their next `tj sync`" in flat(shared.stderr)
-    assert widest(shared.stderr) <= 80, shared.stderr
+    assert "after their next `BARE tj sync`" in flat(shared.stderr)
+    assert widest(shared.stderr.replace("`BARE tj ", "`tj ")) <= 80, shared.stderr  # as laid out
     plan = (
         "Ring my sister Jo first, then walk to the park and sit by the pond until it passes, "
         "then ring the crisis line if it has not."

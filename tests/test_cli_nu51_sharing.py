@@ -117,8 +117,8 @@ async def test_a_brief_for_a_therapist_shared_nothing_is_refused_naming_journal(
     assert refused.exit_code == 1 and refused.stdout == "", refused.output
     assert flat(refused.stderr) == (
         "Error: you share no journal with drlee: a brief covers what you share with them; "
-        "name the journals it covers to share one anyway: `tj --home "
-        f"{ana.home} brief drlee --journal NAME` (repeatable) covers the journals you name"
+        "name the journals it covers to share one anyway: "
+        "`tj brief drlee --journal NAME` (repeatable) covers the journals you name"
     ), refused.stderr
     chosen = await ana.tj("brief", "drlee", "--journal", "Personal", TOFU, "--yes")
     assert chosen.exit_code == 0 and "Private day" not in chosen.stdout, chosen.output
@@ -149,11 +149,11 @@ async def test_words_appended_offline_to_an_entry_deleted_for_good_elsewhere_are
     assert "the edit went with it. The words this device added are kept: in " in said, said
     [draft] = sorted((phone.home / "drafts").glob("*.md"))
     assert draft.read_text().startswith("Phone addition after delete\n")
-    save = f"tj --home {phone.home} write --journal Work --draft {draft}"
+    save = f"{phone.command} write --journal Work --draft {draft}"
     assert f"`{save}` saves them as a new entry." in said, said
     assert "Deleted:" not in (await phone.ok("sync")).stderr  # told once, kept once
     assert len(list((phone.home / "drafts").glob("*.md"))) == 1
-    saved = await run_tj(save.split()[1:])
+    saved = await phone.tj(*save.split()[1:])
     assert saved.exit_code == 0, saved.output
     [kept] = await phone.json("list", "--journal", "Work")
     assert kept["body"] == "Phone addition after delete" and kept["id"] != entry
@@ -275,7 +275,7 @@ async def test_ctrl_c_stops_a_command_saying_nothing_was_lost_with_exit_130(
     assert sync.exit_code == 130, sync.output
     assert "Aborted" not in sync.output
     assert sync.stderr.strip().splitlines()[-1] == (
-        f"Stopped: nothing was lost; run `tj --home {ana.home} sync` again."
+        f"Stopped: nothing was lost; run `{ana.command} sync` again."
     ), sync.stderr
     write = await ana.tj("write", "Saved before the sync")  # its sync stopped: the entry kept
     assert write.exit_code == 130 and "Aborted" not in write.output, write.output
@@ -355,7 +355,7 @@ async def test_ctrl_c_in_an_unshare_says_it_may_not_have_been_done(
     assert unshare.exit_code == 130, unshare.output
     said = flat(unshare.stderr)
     assert "may not have been done; run it again to be sure" in said, said
-    assert f"`tj --home {ana.home} shares` says who reads your journals now" in said, said
+    assert f"`{ana.command} shares` says who reads your journals now" in said, said
     assert "sends what waits" not in said
     monkeypatch.undo()
     assert [s["member"] for s in await ana.json("shares")] == ["drlee"]  # it still goes on
@@ -381,7 +381,7 @@ async def test_a_default_brief_says_to_the_client_what_it_leaves_out(
     told = flat(read.stderr)
     assert "Not in this brief (not shared with drlee): PHQ-9 of " in told, told
     assert "1 safety item answered above 0, 1 item to discuss;" in told, told
-    assert f"`tj --home {ana.home} brief drlee --journal NAME` (repeatable)" in told, told
+    assert f"`{ana.command} brief drlee --journal NAME` (repeatable)" in told, told
     assert "PHQ-9" not in read.stdout and "private worry" not in read.stdout, read.stdout
     wide = await ana.tj("brief", "drlee", "--journal", "Work", "--journal", "Personal", input="n\n")
     assert "Not in this brief" not in wide.stderr and "PHQ-9" in wide.stdout

@@ -226,7 +226,7 @@ async def test_an_archived_journals_refusal_names_it_by_id_and_the_paste_unarchi
     refused = await ana.tj("write", "--journal", ident[:12], "Hello")
     assert refused.exit_code == 1, refused.output
     assert spans(refused.stderr) == [f"{ana.command} journal unarchive {ident[:12]}"]
-    pasted = shlex.split(spans(refused.stderr)[0])
+    pasted = shlex.split(spans(refused.raw_stderr)[0])  # as printed
     assert pasted[:3] == ["tj", "--home", str(ana.home)]
     await ana.ok(*pasted[3:])
     await ana.ok("write", "--journal", ident[:12], "Hello")

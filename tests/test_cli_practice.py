@@ -154,8 +154,10 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     rows = {row["client"]: row for row in await drsmith.json("caseload")}
     assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
     # drsmith's device is not served ana's signed removal: the end is the server's word
-    assert rows["ana"]["flags"][0] == UNLISTED_ENDED
-    assert "safety flag (1 unacknowledged when it stopped being served)" in rows["ana"]["flags"]
+    # the safety flag first, then the tag (NU52 F4)
+    flags = rows["ana"]["flags"]
+    assert flags[0] == "safety flag (1 unacknowledged when it stopped being served)", flags
+    assert flags.index(UNLISTED_ENDED) == 2, flags  # after the item 9 above 0 too
     assert rows["ana"]["last_entry"] is not None and rows["ana"]["scores"][0]["score"] == 9
     # an ended share does not demote a client whose last data carries a safety flag (NU19 C6)
     assert list(rows) == ["ana", "margaret-oconnell"]
@@ -163,7 +165,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     [flag] = await drsmith.json("safety", "flags")
     assert (flag["owner"], flag["share_ended"], flag["answer"]) == ("ana", True, 1)
     wide = {"COLUMNS": "200"}
-    assert "ana (share ended)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
+    assert "ana (share no longer served)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
     refused = await drsmith.tj("safety", "ack", flag["id"][:8])
     assert refused.exit_code == 1 and "share ended" in refused.stderr
 

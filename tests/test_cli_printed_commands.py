@@ -83,7 +83,7 @@ async def test_one_rule_for_home_with_tj_home_set(
     result = await run_tj(["sync"], env={"TJ_HOME": str(device.home)})
     assert result.exit_code == 130, result.output
     assert result.stderr.strip().splitlines()[-1] == (
-        f"Stopped: nothing was lost; run `{device.command} sync` again."
+        f"Stopped: nothing was lost; run `{device.printed} sync` again."
     ), result.stderr
 
 
@@ -207,7 +207,7 @@ async def test_words_kept_from_an_entry_of_a_journal_whose_name_cannot_be_pasted
     [draft] = sorted((phone.home / "drafts").glob("*.md"))
     save = f"{phone.command} write --journal {journal_id[:12]} --draft {draft}"
     assert f"`{save}` saves them as a new entry." in said, said
-    succeeded(await run_tj(save.split()[1:]))
+    succeeded(await phone.tj(*save.split()[1:]))  # as shown: `tj` with this profile
     [kept] = await phone.json("list", "--journal", journal_id)
     assert kept["body"] == "Phone addition after delete"
     assert await phone.json("list", "--journal", "Personal") == []

@@ -5,7 +5,6 @@ server on loopback."""
 from __future__ import annotations
 
 import json
-import shlex
 from pathlib import Path
 
 from client_sdk import Client
@@ -23,7 +22,7 @@ async def test_search_says_it_shows_the_best_20_of_how_many_and_how_to_see_more(
         for n in range(COUNT):
             await client.entries.write(None, f"Slept badly, night {n}.", tags=["sleep"])
         await client.entries.write(None, "A walk by the river.")
-    tj = shlex.join(["tj", "--home", str(ana.home)])
+    tj = ana.command
 
     found = await ana.ok("search", "slept", env={"COLUMNS": "200"})
     assert (

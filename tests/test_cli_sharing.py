@@ -641,9 +641,9 @@ async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
 
     await tom.ok("leave", "ana/Personal", "--yes")
     left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
-    assert f"{tom.command} forget" in left
+    assert f"(`{tom.command} shared-with-me` gives the command that discards it)" in left
     not_owner = failed_with_one_line(await tom.tj("journal", "delete", "ana/Personal", "--yes"))
-    assert f"{tom.command} forget" in not_owner
+    assert f"(`{tom.command} shared-with-me` gives the command that discards it)" in not_owner
     kept = await tom.tj("forget", "ana/Personal", input="n\n")
     assert kept.exit_code == 1 and "Discard the copy of ana/Personal" in kept.stderr
     assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]

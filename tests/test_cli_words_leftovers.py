@@ -93,7 +93,7 @@ async def test_the_device_that_renews_a_lapsed_share_tells_a_renewal(
     kim = said((await ana.ok("share", "Personal", "drkim", "--until", f"{later:%Y-%m-%d}")).stderr)
     assert kim.startswith(
         f"Renewed drkim's share of Personal, which had ended on its end date, {ended}, to "
-        f"(read) until {until}: after their next `tj sync` they read everything"
+        f"(read) until {until}: after their next `BARE tj sync` they read everything"
     ), kim
     assert "Shared Personal" not in kim
     closed = said((await ana.ok("sync")).stderr)  # signs drlee's `ended`: a new key

@@ -251,10 +251,10 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await ana.shares.revoke("Mood", "tom")
     await tom.sync()
     [row] = await tom.caseload.list()
-    assert any(flag.startswith("ended: ") for flag in row.flags), row.flags
+    assert any(flag.startswith("no longer served: ") for flag in row.flags), row.flags
     await tom.shares.forget("ana/Mood", unlisted=True)
     [row] = await tom.caseload.list()
-    assert not any(flag.startswith("ended: ") for flag in row.flags), row.flags
+    assert not any(flag.startswith(("ended: ", "no longer served: ")) for flag in row.flags)
     assert len(row.journals) == 1 and "Mood" not in row.journals[0], row.journals
 
     await ana.shares.revoke("Personal", "tom")  # every share of ana's ended

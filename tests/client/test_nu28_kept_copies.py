@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from client_sdk import Client
-from client_sdk.caseload import ENDED_JOURNALS, UNLISTED_ENDED
+from client_sdk.caseload import ENDED_JOURNALS, UNLISTED_ENDED, UNLISTED_JOURNALS
 from client_sdk.errors import SharedAgain
 from client_sdk.replica import copied_journal
 from tests.client.sharing_support import journal_id, server_db, share_with
@@ -120,7 +120,9 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
     await share_with(ana, drsmith, role="annotate")  # the whole journal again
     await drsmith.sync()
     assert not [
-        f for f in await flags(drsmith) if "share ended" in f or f.startswith(ENDED_JOURNALS)
+        f
+        for f in await flags(drsmith)
+        if "share ended" in f or f.startswith((ENDED_JOURNALS, UNLISTED_JOURNALS))
     ]
 
     await ana.shares.revoke("Personal", "drsmith")  # that ends too: said again
@@ -145,7 +147,9 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     await share_with(ana, drsmith, role="annotate", expires_at=tomorrow)
     await drsmith.sync()
     assert not [
-        f for f in await flags(drsmith) if "share ended" in f or f.startswith(ENDED_JOURNALS)
+        f
+        for f in await flags(drsmith)
+        if "share ended" in f or f.startswith((ENDED_JOURNALS, UNLISTED_JOURNALS))
     ]
 
     personal = await journal_id(ana, "Personal")
@@ -161,12 +165,14 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "annotate"  # as the last sync, before the end, stored it
     [row] = await drsmith.caseload.list(now=now)
-    assert any(f.startswith(ENDED_JOURNALS) and COPY in f for f in row.flags), row.flags
+    # the copy's end (ana's revoke) is never served to drsmith: the server's word (NU52 F4)
+    assert any(f.startswith(UNLISTED_JOURNALS) and COPY in f for f in row.flags), row.flags
     await drsmith.sync()
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
     assert listed[personal] == "revoked"  # the signed end date, whatever the server lists
     [row] = await drsmith.caseload.list(now=now)
-    assert any(f.startswith(ENDED_JOURNALS) and COPY in f for f in row.flags), row.flags
+    # the copy's end (ana's revoke) is never served to drsmith: the server's word (NU52 F4)
+    assert any(f.startswith(UNLISTED_JOURNALS) and COPY in f for f in row.flags), row.flags
 
 
 async def test_an_ended_copy_of_another_journal_stays_flagged(signup: ClientFactory) -> None:
@@ -176,7 +182,7 @@ async def test_an_ended_copy_of_another_journal_stays_flagged(signup: ClientFact
     await share_with(ana, drsmith, "Work")
     await ana.shares.revoke("Personal", "drsmith")
     await drsmith.sync()
-    assert f"ended: ana/{COPY}" in await flags(drsmith)
+    assert f"no longer served: ana/{COPY}" in await flags(drsmith)  # the server's word
 
 
 def test_the_copied_journal_is_read_from_the_copy_name() -> None:

@@ -246,4 +246,4 @@ async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide
     assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
     [row] = await drsmith.caseload.list()
-    assert f"ended: ana/{COPY}" in row.flags, row.flags
+    assert f"no longer served: ana/{COPY}" in row.flags, row.flags  # the revoke: server's word

@@ -168,7 +168,11 @@ async def test_a_read_only_therapist_cannot_write_through_the_sdk_nor_the_server
     with pytest.raises(AccessError, match="read-only") as refused:
         await tom.notes.add("ana/Personal", "A note.")
     assert "ask ana to give you the annotate role" in str(refused.value)  # NU20 C17
-    assert refused.value.names == {"journal": "Personal", "member": "tom"}  # NU21 C1, NU45 #4
+    assert refused.value.names == {  # NU21 C1, NU45 #4; the id names it in a command (NU52 F8)
+        "journal": "Personal",
+        "journal id": refused.value.names["journal id"],
+        "member": "tom",
+    }
     assert "tj share Personal tom --role annotate" in with_hint(refused.value)
 
     stored = await tom.store.document(bytes.fromhex(entry.id))

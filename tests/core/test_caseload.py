@@ -341,7 +341,8 @@ def test_an_ended_share_keeps_its_safety_tier_and_its_tag() -> None:
     overdue = row("abe", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(2))])
     calm = row("bob", TODAY)
     gone = caseload_row("aba", ["aba/P"], TODAY, [], [], [], [], None, now=NOW, share_ended=True)
-    assert ended.flags == ("share ended", "PHQ-9 item 9 answered above 0") and ended.tier == 1
+    # the safety signal first, then the tag (NU52 F4)
+    assert ended.flags == ("PHQ-9 item 9 answered above 0", "share ended") and ended.tier == 1
     assert gone.flags == ("share ended",) and gone.tier == 5
     assert order(gone, calm, overdue, ended) == ["zed", "abe", "bob", "aba"]
     worse = caseload_row(
