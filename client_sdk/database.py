@@ -47,7 +47,7 @@ import pathlib
 import sqlite3
 import struct
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import monotonic
 from typing import Any, TypeVar
@@ -306,6 +306,21 @@ async def _outlast(future: asyncio.Future[Any]) -> None:
     while not future.done():
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait([future])
+
+
+async def to_the_end(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end through any cancellation of the caller and return its result (or
+    raise its error): for what must not stop half done once begun (a logout's deletion of the
+    local data after the commit that ended the store). A cancellation of the caller that came
+    meanwhile is consumed (`Task.uncancel`), as for a write that landed (module docstring)."""
+    task = asyncio.current_task()
+    cancels = task.cancelling() if task is not None else 0
+    inner = asyncio.ensure_future(work)
+    await _outlast(inner)
+    if task is not None:
+        while task.cancelling() > cancels:
+            task.uncancel()
+    return inner.result()
 
 
 class Database:

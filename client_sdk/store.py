@@ -28,7 +28,13 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate, commit
+from client_sdk.database import (
+    LOGGED_OUT_TRIGGER_TEXT,
+    Database,
+    begin_immediate,
+    commit,
+    to_the_end,
+)
 from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.queries import EntryRow
 from client_sdk.sync import (
@@ -1381,8 +1387,8 @@ class Store:
 
         async with self._lock:
             items, set_aside, ended = await self._db.run_in_thread(end)
-        if ended:
-            await self.close(because)
+        if ended:  # committed: closed even if the caller is cancelled meanwhile
+            await to_the_end(self.close(because))
         return items, set_aside, ended
 
     async def unsent(self, journal_id: bytes) -> int:

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from client_sdk import Change, database
+from client_sdk import Change, ClientClosed, database
 from tests.client.test_app_embedding_review import HeldStore
 from tests.conftest import ClientFactory
 
@@ -195,3 +195,60 @@ async def test_a_cancelled_write_inside_a_timeout_is_a_timeout(signup: ClientFac
         held.release()
     await asyncio.sleep(0.3)
     assert [e.body for e in await ana.entries.list()] == ["first"]
+
+
+async def test_a_logout_cancelled_in_its_commit_finishes_and_deletes_the_local_data(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await signup("ana")
+    await ana.entries.write(None, "first")
+    await ana.sync()
+    hook = CommitHeld(monkeypatch)
+    held = HeldStore(ana.home)  # the logout's transaction waits in the worker
+    try:
+        logout = asyncio.create_task(ana.logout())
+        await asyncio.sleep(0.2)
+        assert not logout.done()
+    finally:
+        held.release()
+    await hook.wait_granted()
+    logout.cancel()  # Ctrl-C of `tj logout` as its COMMIT runs
+    hook.proceed.set()
+    done = await logout
+    assert not logout.cancelled()
+    assert done.discarded == 0
+    monkeypatch.undo()
+    assert not (ana.home / "profile").exists()
+    assert not any(p.name.startswith("store.db") for p in ana.home.iterdir())
+    with pytest.raises(ClientClosed, match="logged out and its local data deleted"):
+        await ana.entries.list()
+
+
+async def test_a_logout_cancelled_while_it_deletes_finishes_the_deletion(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await signup("ana")
+    await ana.entries.write(None, "first")
+    await ana.sync()
+    closing = asyncio.Event()
+    go_on = asyncio.Event()
+    real_close = ana.transport.close
+
+    async def slow_close() -> None:  # a timing hook: the cancel comes in the deletion's awaits
+        closing.set()
+        await go_on.wait()
+        await real_close()
+
+    monkeypatch.setattr(ana.transport, "close", slow_close)
+    logout = asyncio.create_task(ana.logout())
+    await closing.wait()  # the store was ended for every writer; the files not deleted yet
+    logout.cancel()
+    await asyncio.sleep(0.05)
+    logout.cancel()  # twice: Ctrl-C pressed again
+    go_on.set()
+    done = await logout
+    assert not logout.cancelled()
+    assert done.server_told
+    assert not (ana.home / "profile").exists()
+    assert not any(p.name.startswith("store.db") for p in ana.home.iterdir())
+    assert not asyncio.current_task().cancelling()  # type: ignore[union-attr]
