@@ -376,7 +376,8 @@ class Entries:
         # This edit's own values, read before the save merges what is stored meanwhile (a
         # sync's): another device's values are never kept as this device's.
         own = field_values(entry_view(document))
-        wrote_text = document.text("body") != body_before
+        body_written = document.text("body")  # the body this edit left, not the merged one
+        wrote_text = body_written != body_before
         # This edit's item of the tags and the one it was written on, read before any merge.
         written = tags_writes(document) if tag_ops is not None else KeyWrites(None)
         item = written.current
@@ -392,6 +393,7 @@ class Entries:
                 view,
                 edited=True,
                 wrote_text=wrote_text,
+                body_written=body_written,
                 body_before=body_before,
                 tag_ops=(*tag_ops, item, on) if tag_ops is not None else None,
                 replaced_tags=replaced_tags,
@@ -446,6 +448,7 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
+        body_written: str = "",
         body_before: str = "",
         tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None, Id | None] | None = None,
         replaced_tags: bool = False,
@@ -455,7 +458,8 @@ class Entries:
         before it was merged with the stored state, against `before` it) and, for an `edited` entry, the mark of the
         edit (`EDITED`: the counter of the record just sealed), so that a sync telling of
         another device's removal of it knows whether that device had received this edit; when
-        the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`), so
+        the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`, from
+        `body_written`, read before the save merged the stored state), so
         that a sync merging another device's change into it says so, and the body before it
         unless kept already (`BODY_BEFORE`, from `body_before`: the words this device added,
         told and kept if another device deletes the entry unseen); the tags it added and
@@ -480,7 +484,7 @@ class Entries:
             counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
             await tx.put_field_write(doc_id, EDITED, encode(counter), at)
         if wrote_text:
-            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(body_written), at)
             if await tx.field_write(doc_id, BODY_BEFORE) is None:  # the first edit's start
                 await tx.put_field_write(doc_id, BODY_BEFORE, encode(body_before), at)
         add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
