@@ -1734,6 +1734,10 @@ class Client:
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)
+            from client_sdk.entries import forget_removed_writes
+
+            # a document deleted, a check-in undone, on another device: its history too
+            await forget_removed_writes(self.context, report.arrivals)
         # Tag additions and removals applied again where another device wrote the tags
         # without them (this sync's arrivals, or an earlier sync's it did not judge).
         from client_sdk.entries import apply_tags_again_after_sync

@@ -43,6 +43,7 @@ from client_sdk.documents import (
     normalize_emotions,
     normalize_tags,
     normalize_title,
+    removal,
     restore_entry_update,
     trash_entry_update,
     trash_expired,
@@ -55,6 +56,7 @@ from client_sdk.errors import (
     RollbackError,
     TJError,
 )
+from client_sdk.goals import goal_checkins
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, ListedEntries, now_ms, quoted_name, to_datetime
 from client_sdk.queries import names as filter_names
@@ -1103,6 +1105,45 @@ async def settle_after_sync(
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
         await tx.forget_field_write(done, BODY_BEFORE)
     return found, overtaken, merged
+
+
+async def forget_removed_writes(context: Context, arrived: Iterable[bytes]) -> None:
+    """After a sync (`arrived`: the documents another device's records changed in it): the
+    values this device wrote (`history`, the local field writes) of a document those records
+    deleted for good, and of a goal's check-ins they undid, are forgotten, as they are when
+    the delete or the undo is made on this device (an entry in the trash keeps them). Those
+    another sync compared already included (`settle_after_sync` forgets only those it
+    compares)."""
+    store = context.store
+    kept = await store.field_write_names(arrived)
+    if not kept:
+        return
+    gone: list[bytes] = []
+    undone: list[tuple[bytes, str]] = []
+    for doc_id, names in kept.items():
+        stored = await store.document(doc_id)
+        if stored is None:
+            continue
+        document = stored_document(stored)
+        if removal(document) == "deleted":
+            gone.append(doc_id)
+            continue
+        if stored.kind != "goal":
+            continue
+        live = {checkin.id for checkin in goal_checkins(document)}
+        written = {name.split(".")[1] for name in names if name.startswith(CHECKIN_PREFIX)}
+        undone += [(doc_id, f"{CHECKIN_PREFIX}{c}.") for c in sorted(written - live)]
+    if not (gone or undone):
+        return
+    async with store.transaction() as tx:
+        await tx.forget_field_writes(gone)
+        for doc_id, prefix in undone:
+            await tx.forget_field_writes_under(doc_id, prefix)
+
+
+CHECKIN_PREFIX = "checkin."
+"""How the field writes of a goal's check-in are named: "checkin.ID.progress",
+"checkin.ID.note" (`goals.settling_values`)."""
 
 
 def _lost_words(fields: dict[str, tuple[str, int]]) -> str:

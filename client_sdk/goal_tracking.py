@@ -171,7 +171,7 @@ class Goals:
     ) -> Goal:
         """Delete a check-in for good, on every device at the next sync: the one named (id or
         unique prefix) or, when None, the latest. Its progress no longer counts and its note
-        leaves the document (and `history`); an undo racing an edit of the same check-in on another device
+        leaves the document (and `history`, on every device at its next sync); an undo racing an edit of the same check-in on another device
         wins. Returns the goal without it. Works offline. Raises NotFound for an unknown or
         deleted goal or check-in (or a goal without check-ins), InvalidInput for a
         malformed or ambiguous id, AccessError for a goal in a journal this account may only

@@ -231,6 +231,10 @@ reads of each entry's view (`queries.EntryRow`). An entry has a row, or is new, 
 
 Made once in a store that lacks it (`_add_entry_rows`), every entry new."""
 
+FIELD_WRITE_PAGE = 500
+"""Document ids per query of `Store.field_write_names` (SQLite's limit of parameters is 999
+in older builds)."""
+
 WAITING_TABLES = ("outbox", "pending_journals", "withdrawn")
 """Tables any row of which waits to be sent (`Store.waiting`; set-aside changes sent again
 at every sync count too, `TRIED_AGAIN_WAITING`)."""
@@ -1092,6 +1096,22 @@ class Store:
             "SELECT field, value, at FROM field_writes WHERE doc_id = ? ORDER BY rowid", (doc_id,)
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
+        """The names of the field writes this device keeps of each of `doc_ids` that has
+        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids)."""
+        wanted = list(dict.fromkeys(doc_ids))
+        found: dict[bytes, set[str]] = {}
+        for start in range(0, len(wanted), FIELD_WRITE_PAGE):
+            page = wanted[start : start + FIELD_WRITE_PAGE]
+            rows = await self._all(
+                "SELECT DISTINCT doc_id, field FROM field_writes "
+                f"WHERE doc_id IN ({', '.join('?' for _ in page)})",
+                page,
+            )
+            for doc_id, name in rows:
+                found.setdefault(bytes(doc_id), set()).add(str(name))
+        return found
 
     async def last_counter(self, doc_id: bytes, author: bytes, device: bytes) -> int:
         """The counter of the latest record (author, device) wrote to a document, 0 if none."""

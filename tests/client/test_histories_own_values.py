@@ -227,3 +227,55 @@ async def test_a_safety_plan_change_keeps_as_written_only_its_own_text(
     assert found is not None
     rows = await laptop.store.field_writes(found.doc_id)
     assert written_text(rows) == "LAPTOPPLAN Call Sam"
+
+
+async def test_a_checkin_undone_on_another_device_leaves_the_goal_history(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    goal = await laptop.goals.add("Walk more")
+    goal = await laptop.goals.checkin(goal.id, progress=1, note="first")
+    kept = goal.checkins[-1].id
+    await laptop.goals.edit_checkin(goal.id, kept, note="kept note")
+    goal = await laptop.goals.checkin(goal.id, progress=2, note="second")
+    undone = goal.checkins[-1].id
+    await laptop.goals.edit_checkin(goal.id, undone, note="my very private note")
+    await laptop.sync()
+    await phone.sync()
+    await phone.goals.edit(goal.id, title="Walk more often")  # compared at the next sync
+    await phone.sync()
+    await laptop.sync()  # the laptop's writes are compared (no longer unsynced)
+    await phone.goals.undo_checkin(goal.id, undone)
+    await phone.sync()
+    await laptop.sync()
+    assert [c.id for c in (await laptop.goals.get(goal.id)).checkins] == [kept]
+    history = [(h.field, h.value) for h in await laptop.goals.history(goal.id)]
+    assert not any(undone in field for field, _ in history), history
+    assert (f"checkin.{kept}.note", "kept note") in history
+    rows = await laptop.store.field_writes(bytes.fromhex(goal.id))
+    assert not any("my very private note" in value for _, value, _ in rows), rows
+
+
+async def test_an_entry_and_homework_deleted_on_another_device_leave_no_history(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "body", title="t0")
+    await laptop.entries.edit(entry.id, title="my private title")
+    added = await laptop.homework.add("sleep-diary", NIGHT, completion="partly")
+    await laptop.homework.edit(added.id, values={"comments": "very private homework words"})
+    await laptop.sync()
+    await phone.sync()
+    await phone.entries.edit(entry.id, mood=2)  # so that the laptop's writes are compared
+    await phone.homework.edit(added.id, completion="fully")
+    await phone.sync()
+    await laptop.sync()
+    await phone.entries.delete(entry.id)
+    await phone.entries.empty_trash()
+    await phone.homework.delete(added.id)
+    await phone.sync()
+    await laptop.sync()
+    assert await laptop.store.field_writes(bytes.fromhex(entry.id)) == []
+    assert await laptop.store.field_writes(bytes.fromhex(added.id)) == []
