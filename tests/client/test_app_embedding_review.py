@@ -445,7 +445,11 @@ async def test_a_server_address_with_the_api_path_or_a_query_is_refused_before_s
     assert not (tmp_path / "ana" / "profile").exists()
 
 
-@pytest.mark.parametrize("userinfo", ["user:secretpw@", "user@", ":secretpw@"])
+@pytest.mark.parametrize(
+    "userinfo",
+    ["user:secretpw@", "user@", ":secretpw@", "user:sec?retpw@", "user:sec#retpw@",
+     "user:sec/retpw@", "user:sec@retpw@"],
+)  # fmt: skip
 async def test_a_server_address_with_a_user_name_or_password_is_refused_and_not_repeated(
     live_server: RunningServer, tmp_path: Path, userinfo: str
 ) -> None:
@@ -459,6 +463,7 @@ async def test_a_server_address_with_a_user_name_or_password_is_refused_and_not_
     assert "user name or password" in str(refused.value)
     assert repr(live_server.url) in str(refused.value)  # the address to give instead
     assert "secretpw" not in str(refused.value) and userinfo not in str(refused.value)
+    assert "retpw" not in str(refused.value) and "user:" not in str(refused.value)
     assert not (tmp_path / "ana" / "profile").exists()
 
 
