@@ -448,8 +448,8 @@ class StoredDocument:
     doc_id: bytes
     journal_id: bytes
     kind: str
-    state: bytes
-    waiting: bytes = b""
+    state: bytes = field(repr=False)  # decrypted: never in a repr (a log, a crash report)
+    waiting: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
