@@ -36,6 +36,7 @@ from cli.main import (
 )
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
+from cli.terminal import PROFILE
 from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, departures, plain_text
 from client_sdk.documents import MAX_BODY
 
@@ -288,7 +289,8 @@ def read_stdin() -> str:
     except UnicodeDecodeError as error:
         raise click.ClickException(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
-            f"{output.command_text('iconv -f latin1 -t utf-8 FILE | tj write')} for a Latin-1 (Windows-1252) file; "
+            f"{output.command_text(f'iconv -f latin1 -t utf-8 FILE | {PROFILE.get()} write')} "
+            "for a Latin-1 (Windows-1252) file; "
             "nothing was saved"
         ) from None
 

@@ -26,7 +26,9 @@ def profile_words(home: Path) -> list[str]:
     """The words that start a `tj` command printed for the profile at `home` (in a hint, an
     error's advice, the Ctrl-C line, a kept draft's command): "tj", and "--home PATH" unless
     `home` is the default profile (whether given by --home or $TJ_HOME), so that every
-    command the CLI prints runs against this profile when pasted, in this shell or another."""
+    command the CLI prints runs against this profile when pasted, in this shell or another,
+    from any directory: PATH is absolute (a relative --home is made so from the working
+    directory)."""
     if home.resolve() == default_home().resolve():
         return ["tj"]
-    return ["tj", "--home", str(home)]
+    return ["tj", "--home", str(home.absolute())]

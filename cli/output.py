@@ -948,9 +948,19 @@ def warn_unverified_owners(
             f"({command(['tj', 'fingerprint', owner])}, then "
             f"{command(['tj', 'verify', owner, 'FINGERPRINT'])})"
         )
+        # an end the owner signed "ended"; one only the server's silence shows "no longer
+        # served" (`unlisted`), as the caseload's flags say
+        served = {j.unlisted for j in ended}
+        gone = (
+            "is no longer served to you"
+            if served == {True}
+            else "ended"
+            if served == {False}
+            else "ended or is no longer served to you"
+        )
         said = (
             f"Warning: you never compared {owner}'s fingerprint and every share of "
-            f"{owner}'s with you ended: the server could have made up the read-only copies "
+            f"{owner}'s with you {gone}: the server could have made up the read-only copies "
             "kept here"
         )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)

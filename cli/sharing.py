@@ -1569,23 +1569,29 @@ def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) 
     ("ana (account 4b090da1)": the copy of a share that ended, `client.journals.
     client_label`), so that it does not read as another person beside "ana/Work" (NU52 F5):
     "" when no row names one. Pure."""
-    labels = {
-        owners[s.journal_id]: s.owner
-        for s in found
-        if s.journal_id in owners and owners[s.journal_id] != s.owner
-    }
+    labelled = [s for s in found if s.journal_id in owners and owners[s.journal_id] != s.owner]
+    labels = {owners[s.journal_id]: s.owner for s in labelled}
     if not labels:
         return ""
     named = output.and_words(sorted(labels))
     people = sorted(set(labels.values()))
-    if len(labels) == 1:
+    # an end the owner signed "ended"; one only the server's silence shows "no longer served"
+    served = {s.unlisted for s in labelled}
+    one = len(labels) == 1
+    if served == {True}:
+        why = f"{'that share is' if one else 'those shares are'} no longer served to you"
+    elif served == {False}:
+        why = f"{'that share' if one else 'those shares'} ended"
+    else:
+        why = "those shares ended or are no longer served to you"
+    if one:
         return (
-            f"{named}: {people[0]}, named by account because that share ended, so that the "
+            f"{named}: {people[0]}, named by account because {why}, so that the "
             "commands for its copy act on that account only, even if the name is later given "
             "to someone else."
         )
     return (
-        f"{named}: {output.and_words(people)}, named by account because those shares ended, so "
+        f"{named}: {output.and_words(people)}, named by account because {why}, so "
         "that the commands for their copies act on those accounts only, even if a name is "
         "later given to someone else."
     )
@@ -2172,12 +2178,14 @@ def shared_table(found: Iterable[SharedJournal], owners: dict[str, str] | None =
 
 def shared_end_text(share: SharedJournal) -> str:
     """The "expires" cell of a journal shared with you: an ended share says so (with its end
-    date only when it ended by reaching it, not when the owner ended it before)."""
+    date only when it ended by reaching it, not when the owner ended it before); a copy the
+    server merely stopped serving (`unlisted`: no end the owner signed) says "no longer
+    served", as its role does, never "ended"."""
     if not share.share_ended:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
-    return "ended"
+    return "no longer served" if share.unlisted else "ended"
 
 
 async def no_longer_shared(client: Client) -> set[str]:

@@ -39,7 +39,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
-from client_sdk.database import LOGGED_OUT
+from client_sdk.database import LOGGED_OUT, to_the_end
 from client_sdk.departures import (
     EXPIRED,
     UNSEEN,
@@ -1360,7 +1360,12 @@ class Client:
         sync; while one is not, InvalidInput
         names it and nothing is deleted, unless `force`: then it is forgotten and named in
         `LoggedOut.unconfirmed` (should that grant land, the member reads
-        the journal until the owner ends the share again)."""
+        the journal until the owner ends the share again).
+
+        Cancelled (a task cancelled, Ctrl-C, a timeout) before the transaction that ends the
+        store committed, nothing is deleted and CancelledError is raised (the server may have
+        ended the session: log in again). Cancelled once it began committing, the logout is
+        finished (the local data deleted) and returns, the cancellation consumed."""
         if isinstance(discard_unsynced, bool):
             allowed: int | None = None if discard_unsynced else 0
         elif discard_unsynced < 0:
@@ -1411,12 +1416,19 @@ class Client:
             raise UnsyncedChanges(
                 discarded, set_aside=set_aside, agreed=allowed or 0, signed_out=server_told
             )
-        await self._close(LOGGED_OUT)
-        remove_profile(self.home)
-        for name in ("store.db", "store.db-wal", "store.db-shm"):
-            (self.home / name).unlink(missing_ok=True)
-        if isinstance(own, str):  # the next login of this account here keeps it (NU25 C7)
-            keep_name_after_logout(self.home, self.transport.base_url, self.username, own)
+
+        async def delete() -> None:
+            await self._close(LOGGED_OUT)
+            remove_profile(self.home)
+            for name in ("store.db", "store.db-wal", "store.db-shm"):
+                (self.home / name).unlink(missing_ok=True)
+            if isinstance(own, str):  # the next login of this account here keeps it (NU25 C7)
+                keep_name_after_logout(self.home, self.transport.base_url, self.username, own)
+
+        # The store was ended for every writer: the deletion is finished even if the caller
+        # is cancelled meanwhile (Ctrl-C), never leaving a profile whose writes say its data
+        # was deleted; the logout then returns as done.
+        await to_the_end(delete())
         return LoggedOut(discarded, server_told, device_id, tuple(unconfirmed))
 
     async def _unconfirmed_unshares(self) -> list[str]:
@@ -1722,6 +1734,10 @@ class Client:
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)
+            from client_sdk.entries import forget_removed_writes
+
+            # a document deleted, a check-in undone, on another device: its history too
+            await forget_removed_writes(self.context, report.arrivals)
         # Tag additions and removals applied again where another device wrote the tags
         # without them (this sync's arrivals, or an earlier sync's it did not judge).
         from client_sdk.entries import apply_tags_again_after_sync

@@ -29,9 +29,12 @@ worker is done with the call, and then:
   cancellation between them) or rolls the transaction back instead of committing
   (`commit`), and CancelledError propagates at once;
 - if its COMMIT had begun when the cancellation came, the write is kept and the call returns
-  its result as if not cancelled, with the cancellation requested again: it is raised at the
-  caller's next await. What the caller does before awaiting anything (the store tells the
-  outbox, a replica its change listeners) is thus done for a write that landed.
+  its result: the cancellation is consumed (`Task.uncancel`), as if it had come just after
+  the call returned, and is not raised again later. The caller goes on as for any write
+  that landed (the store tells the outbox, a replica its change listeners, an SDK method
+  returns what it wrote): `asyncio.timeout` and `asyncio.wait_for` around it see a write
+  that completed (no TimeoutError: an app retrying on one would write it twice), and a
+  task cancelled with `Task.cancel` then ends with the call's result, not cancelled.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import pathlib
 import sqlite3
 import struct
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import monotonic
 from typing import Any, TypeVar
@@ -305,6 +308,21 @@ async def _outlast(future: asyncio.Future[Any]) -> None:
             await asyncio.wait([future])
 
 
+async def to_the_end(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end through any cancellation of the caller and return its result (or
+    raise its error): for what must not stop half done once begun (a logout's deletion of the
+    local data after the commit that ended the store). A cancellation of the caller that came
+    meanwhile is consumed (`Task.uncancel`), as for a write that landed (module docstring)."""
+    task = asyncio.current_task()
+    cancels = task.cancelling() if task is not None else 0
+    inner = asyncio.ensure_future(work)
+    await _outlast(inner)
+    if task is not None:
+        while task.cancelling() > cancels:
+            task.uncancel()
+    return inner.result()
+
+
 class Database:
     def __init__(self, connection: sqlite3.Connection, worker: ThreadPoolExecutor) -> None:
         self._connection = connection
@@ -416,6 +434,9 @@ class Database:
         self._last = self._worker.submit(_run_call, fn, self._connection, call)
         future = asyncio.wrap_future(self._last)
         future.add_done_callback(_retrieve)
+        task = asyncio.current_task()
+        assert task is not None
+        cancels = task.cancelling()  # requested before this call: not this call's to consume
         # Shielded: a caller cancelled while its call waits in the queue must not take the
         # call out of it (a ROLLBACK after a cancelled statement, say, must still run).
         try:
@@ -425,10 +446,8 @@ class Database:
             await _outlast(future)
             if not call.committing or future.exception() is not None:
                 raise  # nothing written
-            task = asyncio.current_task()
-            assert task is not None
-            task.uncancel()  # the write landed: its caller goes on until its next await,
-            task.cancel()  # which raises this cancellation (module docstring)
+            while task.cancelling() > cancels:  # the write landed: every cancellation that
+                task.uncancel()  # came during it is consumed (module docstring)
             result: T = future.result()
             return result
         except sqlite3.IntegrityError as error:

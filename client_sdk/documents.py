@@ -21,7 +21,7 @@ import secrets
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -1373,11 +1373,11 @@ MOOD_AND_CLEAR = "give a new mood, or clear it, not both"
 class EntryFields:
     """A validated set of entry field changes (None means "leave as is")."""
 
-    title: str | None = None
+    title: str | None = field(default=None, repr=False)  # what a person wrote: no repr
     mood: int | None = None
     tags: tuple[str, ...] | None = None
-    body: str | None = None
-    append: str | None = None
+    body: str | None = field(default=None, repr=False)
+    append: str | None = field(default=None, repr=False)
     emotions: tuple[str, ...] | None = None
     prompt_id: str | None = None
     spaced: bool = False
@@ -2057,10 +2057,10 @@ class EntryView:
     """Plain values of an entry document at one moment."""
 
     id: bytes
-    title: str
-    body: str
+    title: str = field(repr=False)  # decrypted: never in a repr
+    body: str = field(repr=False)
     mood: int | None
-    tags: tuple[str, ...]
+    tags: tuple[str, ...] = field(repr=False)
     created_at: int
     updated_at: int
     deleted: bool

@@ -43,6 +43,7 @@ from client_sdk.documents import (
     normalize_emotions,
     normalize_tags,
     normalize_title,
+    removal,
     restore_entry_update,
     trash_entry_update,
     trash_expired,
@@ -55,6 +56,7 @@ from client_sdk.errors import (
     RollbackError,
     TJError,
 )
+from client_sdk.goals import goal_checkins
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, ListedEntries, now_ms, quoted_name, to_datetime
 from client_sdk.queries import names as filter_names
@@ -376,7 +378,8 @@ class Entries:
         # This edit's own values, read before the save merges what is stored meanwhile (a
         # sync's): another device's values are never kept as this device's.
         own = field_values(entry_view(document))
-        wrote_text = document.text("body") != body_before
+        body_written = document.text("body")  # the body this edit left, not the merged one
+        wrote_text = body_written != body_before
         # This edit's item of the tags and the one it was written on, read before any merge.
         written = tags_writes(document) if tag_ops is not None else KeyWrites(None)
         item = written.current
@@ -392,6 +395,7 @@ class Entries:
                 view,
                 edited=True,
                 wrote_text=wrote_text,
+                body_written=body_written,
                 body_before=body_before,
                 tag_ops=(*tag_ops, item, on) if tag_ops is not None else None,
                 replaced_tags=replaced_tags,
@@ -446,6 +450,7 @@ class Entries:
         *,
         edited: bool = False,
         wrote_text: bool = False,
+        body_written: str = "",
         body_before: str = "",
         tag_ops: tuple[builtins.list[str], builtins.list[str], Id | None, Id | None] | None = None,
         replaced_tags: bool = False,
@@ -455,7 +460,8 @@ class Entries:
         before it was merged with the stored state, against `before` it) and, for an `edited` entry, the mark of the
         edit (`EDITED`: the counter of the record just sealed), so that a sync telling of
         another device's removal of it knows whether that device had received this edit; when
-        the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`), so
+        the edit `wrote_text` (a new body or an append), the body it left (`WRITTEN_BODY`, from
+        `body_written`, read before the save merged the stored state), so
         that a sync merging another device's change into it says so, and the body before it
         unless kept already (`BODY_BEFORE`, from `body_before`: the words this device added,
         told and kept if another device deletes the entry unseen); the tags it added and
@@ -480,7 +486,7 @@ class Entries:
             counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
             await tx.put_field_write(doc_id, EDITED, encode(counter), at)
         if wrote_text:
-            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
+            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(body_written), at)
             if await tx.field_write(doc_id, BODY_BEFORE) is None:  # the first edit's start
                 await tx.put_field_write(doc_id, BODY_BEFORE, encode(body_before), at)
         add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
@@ -1099,6 +1105,45 @@ async def settle_after_sync(
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
         await tx.forget_field_write(done, BODY_BEFORE)
     return found, overtaken, merged
+
+
+async def forget_removed_writes(context: Context, arrived: Iterable[bytes]) -> None:
+    """After a sync (`arrived`: the documents another device's records changed in it): the
+    values this device wrote (`history`, the local field writes) of a document those records
+    deleted for good, and of a goal's check-ins they undid, are forgotten, as they are when
+    the delete or the undo is made on this device (an entry in the trash keeps them). Those
+    another sync compared already included (`settle_after_sync` forgets only those it
+    compares)."""
+    store = context.store
+    kept = await store.field_write_names(arrived)
+    if not kept:
+        return
+    gone: list[bytes] = []
+    undone: list[tuple[bytes, str]] = []
+    for doc_id, names in kept.items():
+        stored = await store.document(doc_id)
+        if stored is None:
+            continue
+        document = stored_document(stored)
+        if removal(document) == "deleted":
+            gone.append(doc_id)
+            continue
+        if stored.kind != "goal":
+            continue
+        live = {checkin.id for checkin in goal_checkins(document)}
+        written = {name.split(".")[1] for name in names if name.startswith(CHECKIN_PREFIX)}
+        undone += [(doc_id, f"{CHECKIN_PREFIX}{c}.") for c in sorted(written - live)]
+    if not (gone or undone):
+        return
+    async with store.transaction() as tx:
+        await tx.forget_field_writes(gone)
+        for doc_id, prefix in undone:
+            await tx.forget_field_writes_under(doc_id, prefix)
+
+
+CHECKIN_PREFIX = "checkin."
+"""How the field writes of a goal's check-in are named: "checkin.ID.progress",
+"checkin.ID.note" (`goals.settling_values`)."""
 
 
 def _lost_words(fields: dict[str, tuple[str, int]]) -> str:

@@ -171,7 +171,7 @@ class Goals:
     ) -> Goal:
         """Delete a check-in for good, on every device at the next sync: the one named (id or
         unique prefix) or, when None, the latest. Its progress no longer counts and its note
-        leaves the document (and `history`); an undo racing an edit of the same check-in on another device
+        leaves the document (and `history`, on every device at its next sync); an undo racing an edit of the same check-in on another device
         wins. Returns the goal without it. Works offline. Raises NotFound for an unknown or
         deleted goal or check-in (or a goal without check-ins), InvalidInput for a
         malformed or ambiguous id, AccessError for a goal in a journal this account may only
@@ -239,13 +239,15 @@ class Goals:
         )
         # this edit's own values, read before the save merges what is stored meanwhile (a
         # sync's): another device's values are never kept as this device's
-        remember = _remember(document.doc_id, changed_values(before, settling_values(document)))
-        wrote_why = document.text("why") != why_before
+        # and the why this edit wrote (not the merged one), so that a sync merging another
+        # device's says so
+        why_written = document.text("why")
+        remember = _remember(
+            document.doc_id,
+            changed_values(before, settling_values(document)),
+            why_written if why_written != why_before else None,
+        )
         await self._context.save(local, document, update, also=remember)
-        why_after = document.text("why")
-        if wrote_why:  # so that a sync merging another device's says so
-            async with self._context.store.transaction() as tx:
-                await tx.put_field_write(document.doc_id, WRITTEN_BODY, encode(why_after), now_ms())
         return self._goal(local, document)
 
     async def delete(self, goal_id: str, *, check_only: bool = False) -> Goal:
@@ -332,16 +334,22 @@ def _forget(doc_id: bytes) -> Callable[[Transaction], Awaitable[None]]:
     return forget
 
 
-def _remember(doc_id: bytes, changed: dict[str, str]) -> Callable[[Transaction], Awaitable[None]]:
+def _remember(
+    doc_id: bytes, changed: dict[str, str], why_written: str | None = None
+) -> Callable[[Transaction], Awaitable[None]]:
     """What a goal's edit keeps in its own transaction: the settling fields it changed
     (`changed`: `settling_values` before the edit and right after its own update, before
     the save merges what is stored), as an entry's edit does (settling.py), so that a sync
     in which another device's change replaces one says so and the value stays in
-    `Goals.history`."""
+    `Goals.history`; and the why the edit wrote (`why_written`, read before the save
+    merges: WRITTEN_BODY; None when it left the why as it was)."""
 
     async def remember(tx: Transaction) -> None:
+        at = now_ms()
         if changed:
-            await tx.add_field_writes(doc_id, changed, now_ms())
+            await tx.add_field_writes(doc_id, changed, at)
+        if why_written is not None:
+            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(why_written), at)
 
     return remember
 

@@ -455,22 +455,20 @@ class SafetyPath:
         # the fields this change set, read before the commit merges what is stored
         # meanwhile (a sync's): another device's values are never kept as this device's
         changed = changed_values(before, plan_settling_values(document))
-        wrote_text = document.text("plan") != text_before
+        text_written = document.text("plan")  # this change's plan text, not the merged one
+        wrote_text = not creating and text_written != text_before
         doc_id = document.doc_id
 
         async def remember(tx: Transaction) -> None:  # in the change's own transaction
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
+            at = now_ms()
             if changed:
-                await tx.add_field_writes(doc_id, changed, now_ms())
+                await tx.add_field_writes(doc_id, changed, at)
+            if wrote_text:  # a sync merging another device's text says so
+                await tx.put_field_write(doc_id, WRITTEN_BODY, encode(text_written), at)
 
         await self._replica.commit(local, document, update, also=remember)
-        text_after = document.text("plan")
-        if not creating and wrote_text:  # a sync merging another's says so
-            async with self._store.transaction() as tx:
-                await tx.put_field_write(
-                    document.doc_id, WRITTEN_BODY, encode(text_after), now_ms()
-                )
         return plan_view(document, self._display(local))
 
     async def history(self, journal: str | None = None) -> list[FieldWrite]:

@@ -41,7 +41,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -277,8 +277,8 @@ class _Scored:
 
     entry: Entry
     score: float
-    body: FoldedText
-    title: FoldedText
+    body: FoldedText = field(repr=False)  # decrypted: never in a repr
+    title: FoldedText = field(repr=False)
     body_spans: list[Span]
     title_spans: list[Span]
     tags_matched: set[int]

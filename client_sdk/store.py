@@ -28,7 +28,13 @@ from typing import Any, TypeVar
 
 from client_sdk import carrying, crypto, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
-from client_sdk.database import LOGGED_OUT_TRIGGER_TEXT, Database, begin_immediate, commit
+from client_sdk.database import (
+    LOGGED_OUT_TRIGGER_TEXT,
+    Database,
+    begin_immediate,
+    commit,
+    to_the_end,
+)
 from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.queries import EntryRow
 from client_sdk.sync import (
@@ -224,6 +230,10 @@ reads of each entry's view (`queries.EntryRow`). An entry has a row, or is new, 
   it was read (`n`: a new one at every change).
 
 Made once in a store that lacks it (`_add_entry_rows`), every entry new."""
+
+FIELD_WRITE_PAGE = 500
+"""Document ids per query of `Store.field_write_names` (SQLite's limit of parameters is 999
+in older builds)."""
 
 WAITING_TABLES = ("outbox", "pending_journals", "withdrawn")
 """Tables any row of which waits to be sent (`Store.waiting`; set-aside changes sent again
@@ -438,8 +448,8 @@ class StoredDocument:
     doc_id: bytes
     journal_id: bytes
     kind: str
-    state: bytes
-    waiting: bytes = b""
+    state: bytes = field(repr=False)  # decrypted: never in a repr (a log, a crash report)
+    waiting: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -1087,6 +1097,22 @@ class Store:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
+    async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
+        """The names of the field writes this device keeps of each of `doc_ids` that has
+        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids)."""
+        wanted = list(dict.fromkeys(doc_ids))
+        found: dict[bytes, set[str]] = {}
+        for start in range(0, len(wanted), FIELD_WRITE_PAGE):
+            page = wanted[start : start + FIELD_WRITE_PAGE]
+            rows = await self._all(
+                "SELECT DISTINCT doc_id, field FROM field_writes "
+                f"WHERE doc_id IN ({', '.join('?' for _ in page)})",
+                page,
+            )
+            for doc_id, name in rows:
+                found.setdefault(bytes(doc_id), set()).add(str(name))
+        return found
+
     async def last_counter(self, doc_id: bytes, author: bytes, device: bytes) -> int:
         """The counter of the latest record (author, device) wrote to a document, 0 if none."""
         rows = await self._all(
@@ -1381,8 +1407,8 @@ class Store:
 
         async with self._lock:
             items, set_aside, ended = await self._db.run_in_thread(end)
-        if ended:
-            await self.close(because)
+        if ended:  # committed: closed even if the caller is cancelled meanwhile
+            await to_the_end(self.close(because))
         return items, set_aside, ended
 
     async def unsent(self, journal_id: bytes) -> int:

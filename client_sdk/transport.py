@@ -674,13 +674,16 @@ def normalize_url(url: str) -> str:
     subject "value"), and never kept nor repeated in the error."""
     url = url.strip().rstrip("/")
     scheme, separator, rest = url.partition("://")
-    authority = (rest if separator else url).split("/")[0].split("?")[0].split("#")[0]
-    if "@" in authority:
-        host = authority.rpartition("@")[2]
-        shown = f"{scheme.lower()}://{host}" if separator else host
+    if "@" in url:  # wherever it is: a password may hold "/", "?" or "#"; never repeated
+        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
+        give = (
+            f"give {f'{scheme.lower()}://{host}'!r}"
+            if separator and scheme.lower() in ("http", "https") and host
+            else "give the address without it"
+        )
         raise InvalidInput(
             "the server address must not hold a user name or password (the part before "
-            f'"@"): give {shown!r}, and keep the password out of it',
+            f'"@"): {give}, and keep the password out of it',
             subject=BAD_VALUE,
         )
     if not separator or scheme.lower() not in ("http", "https"):

@@ -64,7 +64,7 @@ class Struct:
     origin: tuple[int, int] | None
     right_origin: tuple[int, int] | None
     parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
-    text: str | None
+    text: str | None = field(repr=False)  # decoded content: never in a repr
     placed: bool = True
     gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
     ref: int = 0  # its struct or content type (`GC`, `DELETED`... `SKIP` below)

@@ -109,6 +109,10 @@ one of this profile's printed without its --home)."""
 
 _BARE_SPAN = re.compile(r"`tj(?= )(?! --home )")
 
+_BARE_INSIDE = re.compile(r"(`[^`\n]*?(?:[|;&] |\$\())tj(?= )(?! --home )")
+"""A bare `tj` command inside a command span, after a pipe, `&&`, `;` or `$(` (`iconv ... |
+tj write`): BARE as one at a span's start."""
+
 
 class Seen(Result):
     """A command's result as `seen` shows it, with its output as printed: `raw_stdout`,
@@ -123,13 +127,25 @@ def seen(result: Result, device: Device) -> Seen:
     """`result` with each command span printed for `device`'s profile (`tj --home HOME ...`:
     every command printed names the profile, NU52 F1) shown as `tj ...`, so that a test
     names the command as the user reads it; each span starting with a bare `tj` (naming no
-    profile) marked BARE instead, so that a test expecting one of this profile's commands
+    profile), or holding one after a pipe, `&&`, `;` or `$(`, marked BARE instead, so that a
+    test expecting one of this profile's commands
     fails on it. The output as printed is kept as `raw_stdout`, `raw_stderr`, `raw_output`
     (for text from elsewhere: an entry's or a name's backticks as written)."""
-    own = f"`{device.printed} "
+    own = re.compile("(`|`[^`\n]*?(?:[|;&] |\\$\\())" + re.escape(f"{device.printed} "))
+
+    def bare(text: str) -> str:
+        marked = _BARE_SPAN.sub(f"`{BARE}tj", text)
+        while (
+            again := _BARE_INSIDE.sub(lambda found: f"{found.group(1)}{BARE}tj", marked)
+        ) != marked:
+            marked = again
+        return marked
 
     def shown(raw: str) -> bytes:
-        return _BARE_SPAN.sub(f"`{BARE}tj", raw).replace(own, "`tj ").encode(result.runner.charset)
+        marked = bare(raw)
+        while (again := own.sub(lambda found: f"{found.group(1)}tj ", marked)) != marked:
+            marked = again
+        return marked.encode(result.runner.charset)
 
     out = Seen(
         result.runner,

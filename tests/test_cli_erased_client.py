@@ -42,7 +42,8 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
         assert "ask kai to read out" not in said and "and kai" not in said, command
         unwrapped = re.sub(r"\n +", " ", said).splitlines()  # wrapped lines (NU46 #12)
         [line] = [x for x in unwrapped if "kai" in x]
-        assert "every share of kai's with you ended" in line
+        # the server's word only (no end kai signed for this device): not "ended"
+        assert "every share of kai's with you is no longer served to you" in line
         assert f"`tj forget '{label}/Personal' --unlisted`" in line
         assert ana_said in " ".join(said.split()), command  # ana's share is on: unchanged
     forget = line.split("`tj ")[-1].split("`")[0]

@@ -1,13 +1,23 @@
 """Every command an error's advice prints names the profile the user gave (`tj --home PATH
 sync`, not a bare `tj sync`, which would run against another profile), except a command
 another person runs on their own device; and a name's own backticks are never made a
-command (`cli.main.with_hint`, `built_for_profile`)."""
+command (`cli.main.with_hint`, `built_for_profile`). A relative --home is printed absolute:
+the command pasted in another directory runs against the same profile (`profile_words`)."""
 
 from __future__ import annotations
 
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
 from cli import output
+from cli.homes import profile_words
 from cli.main import with_hint
 from client_sdk.errors import AccessError, NotFound, TJError
+from tests.conftest import RunningServer
+from tests.test_cli import run_tj, succeeded
 
 TJ = "tj --home '/tmp/my profile'"
 
@@ -41,3 +51,38 @@ def test_a_names_backticks_are_never_made_a_command() -> None:
     text = said(error)
     assert text.startswith(f"no journal named {name!r}: {name}: see `{TJ} journal list`"), text
     assert "tj --home '/tmp/my profile' journal delete" not in text
+
+
+def test_a_relative_home_is_printed_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert profile_words(Path("phone")) == ["tj", "--home", str(tmp_path / "phone")]
+    words = profile_words(Path("sub/../p2"))
+    assert Path(words[2]).is_absolute() and Path(words[2]).resolve() == tmp_path / "p2"
+
+
+async def test_a_command_printed_under_a_relative_home_runs_from_another_directory(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    signed = await run_tj(["--home", "phone", "signup", live_server.url, "ana"])
+    succeeded(signed)
+    written = await run_tj(["--home", "phone", "write", "hello"])
+    succeeded(written)
+    entry_id = written.stdout.strip()
+    deleted = await run_tj(["--home", "phone", "delete", entry_id, "--yes"])
+    succeeded(deleted)
+    restore = next(
+        shlex.split(span)
+        for span in deleted.output.split("`")[1::2]
+        if span.startswith("tj ") and " restore " in span
+    )
+    assert restore[:3] == ["tj", "--home", str(tmp_path / "phone")], restore
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # pasted in another directory: the same profile
+    succeeded(await run_tj(restore[1:]))
+    monkeypatch.chdir(tmp_path)
+    listed = await run_tj(["--home", "phone", "list", "--json"])
+    assert [e["id"] for e in json.loads(listed.stdout)] == [entry_id]

@@ -412,8 +412,12 @@ async def test_bytes_that_are_not_utf8_on_stdin_are_one_line_and_save_nothing(
     ana: Device,
 ) -> None:
     result = await run_tj(["--home", str(ana.home), "write"], input=b"caf\xe9 latin-1\n")
-    assert "stdin is not UTF-8 text" in failed_with_one_line(result)
+    line = failed_with_one_line(result)
+    assert "stdin is not UTF-8 text" in line
     assert await ana.json("list") == []
+    # the conversion it suggests, pasted, writes into this profile, not the default one
+    pipeline = shlex.split(line.split("`")[1])
+    assert pipeline[pipeline.index("|") + 1 :] == ["tj", "--home", str(ana.home), "write"]
 
 
 async def test_hash_lines_are_the_users_text_in_the_editor_and_survive_an_edit(

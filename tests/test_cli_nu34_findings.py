@@ -98,6 +98,7 @@ async def test_utf16_with_a_byte_order_mark_is_read_as_text(
     line = failed_with_one_line(await laptop.tj("write", input="caf\u00e9".encode("latin-1")))
     assert "stdin is not UTF-8 text (byte 4 is not)" in line, line
     assert "for a Latin-1 (Windows-1252) file" in line
+    assert "`iconv -f latin1 -t utf-8 FILE | tj write`" in line, line  # this profile's tj
     assert len(await laptop.json("list")) == before
 
 

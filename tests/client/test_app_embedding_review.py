@@ -37,12 +37,14 @@ from client_sdk import (
 )
 from client_sdk.care_archive import CareRecords
 from client_sdk.devices import Devices
+from client_sdk.documents import Document, EntryFields, entry_view
 from client_sdk.keys import AccountSecrets
 from client_sdk.models import DEFAULT_DEVICE_NAME
 from client_sdk.records import RecordBody
 from client_sdk.sharing import share_expiry
-from client_sdk.store import STORE_FILE
+from client_sdk.store import STORE_FILE, StoredDocument
 from client_sdk.transport import NO_RETRY
+from client_sdk.yjs_updates import decode as yjs_decode
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 PASSPHRASE = "a passphrase long enough"
@@ -155,6 +157,46 @@ def test_every_dataclass_field_holding_a_decrypted_payload_stays_out_of_its_repr
     assert "my words" not in repr(body)
     care = CareRecords(private_notes=({"text": "a therapist's words"},))
     assert "a therapist's words" not in repr(care)
+
+
+DECRYPTED_TYPES = re.compile(r"^(?:FoldedText|StoredDocument|Document)\b")
+"""Types whose value is a document's decrypted content (a search's folded text, a stored
+document's state, a document): a field holding one directly shows it in a repr unless the
+type's own repr hides it (StoredDocument: `state` is repr=False)."""
+
+REPR_HIDES = {"StoredDocument"}
+"""DECRYPTED_TYPES whose own repr shows none of the content."""
+
+
+def test_every_dataclass_field_holding_decrypted_content_by_type_stays_out_of_its_repr() -> None:
+    """Found by the field's type, not its name: a document's state, a folded text."""
+    shown = sorted(
+        f"{cls.__module__}.{cls.__qualname__}.{field.name}: {field.type}"
+        for cls in set(sdk_dataclasses())
+        for field in dataclasses.fields(cls)
+        if field.repr
+        and (found := DECRYPTED_TYPES.match(str(field.type))) is not None
+        and found.group(0) not in REPR_HIDES
+    )
+    assert not shown, f"decrypted content in a repr: {shown}"
+
+
+def test_a_stored_document_and_an_entry_view_show_no_content_in_their_repr() -> None:
+    """Found by content: the words an entry holds, in the internal objects that carry it."""
+    secret = "MY SECRET WORDS"
+    document = Document(b"d" * 16, "entry")
+    document.change(fields={"title": secret, "tags": [secret]}, texts={"body": secret})
+    stored = StoredDocument(b"d" * 16, b"j" * 16, "entry", document.state(), document.waiting())
+    assert secret.encode() in stored.state
+    view = entry_view(document)
+    assert view.title == secret and secret in view.body
+    fields = EntryFields(title=secret, body=secret, append=secret)
+    structs, _ = yjs_decode(document.state())
+    assert any(s.text and secret in s.text for s in structs)
+    for value in (stored, view, fields, *structs):
+        assert secret not in repr(value), repr(value)
+        assert secret.encode().hex() not in repr(value)
+        assert "SECRET" not in repr(value), repr(value)
 
 
 def test_the_secret_field_pattern_catches_what_it_is_for() -> None:
@@ -445,7 +487,11 @@ async def test_a_server_address_with_the_api_path_or_a_query_is_refused_before_s
     assert not (tmp_path / "ana" / "profile").exists()
 
 
-@pytest.mark.parametrize("userinfo", ["user:secretpw@", "user@", ":secretpw@"])
+@pytest.mark.parametrize(
+    "userinfo",
+    ["user:secretpw@", "user@", ":secretpw@", "user:sec?retpw@", "user:sec#retpw@",
+     "user:sec/retpw@", "user:sec@retpw@"],
+)  # fmt: skip
 async def test_a_server_address_with_a_user_name_or_password_is_refused_and_not_repeated(
     live_server: RunningServer, tmp_path: Path, userinfo: str
 ) -> None:
@@ -459,6 +505,7 @@ async def test_a_server_address_with_a_user_name_or_password_is_refused_and_not_
     assert "user name or password" in str(refused.value)
     assert repr(live_server.url) in str(refused.value)  # the address to give instead
     assert "secretpw" not in str(refused.value) and userinfo not in str(refused.value)
+    assert "retpw" not in str(refused.value) and "user:" not in str(refused.value)
     assert not (tmp_path / "ana" / "profile").exists()
 
 
