@@ -202,13 +202,20 @@ def begin_immediate(db: sqlite3.Connection) -> None:
         return
     db.execute("PRAGMA busy_timeout=0")
     try:
+        _begin(db, WriteLockBusy)
+    finally:
+        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def _begin(db: sqlite3.Connection, busy: type[Exception]) -> None:
+    """`BEGIN IMMEDIATE` on `db`; `busy()` raised (from SQLite's error) when another
+    connection holds the write lock past the busy timeout in force."""
+    try:
         db.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
         if _is_busy(error):
-            raise WriteLockBusy() from error
+            raise busy() from error
         raise
-    finally:
-        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
 
 
 def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
@@ -216,12 +223,7 @@ def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
     StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing begun, once the caller of
     `call` was cancelled."""
     if call is None:
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _is_busy(error):
-                raise StoreBusy() from error
-            raise
+        _begin(db, StoreBusy)
         return
     deadline = monotonic() + WRITE_WAIT_S
     db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
