@@ -984,7 +984,8 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
     (`names`, sorted), however many: "Warning: 11 accounts' fingerprints not compared (?):
     ana, ben, carla, dev, emma, farid and 5 more, so the server could have made up their
     journals: in session, ask each to read out `tj fingerprint`, then run `tj verify NAME
-    FINGERPRINT`." (NU43 #7). Past NAMED_UNVERIFIED names the rest are counted: the table
+    FINGERPRINT`." (NU43 #7), their command printed as theirs (without this profile's
+    --home). Past NAMED_UNVERIFIED names the rest are counted: the table
     `mark` is said after marks each; without one, `tj shared-with-me` is named. Pure."""
     marked = f" {mark}" if mark else ""
     if len(names) == 1:
@@ -1003,7 +1004,8 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
     return (
         f"Warning: {len(names)} {who}' fingerprints not compared{marked}: {listed}, so the "
         "server could have made up their journals: in session, ask each to read out "
-        f"{command_text('tj fingerprint')}, then run {command_text('tj verify NAME FINGERPRINT')}."
+        f"{their_command_text('tj fingerprint')}, then run "
+        f"{command_text('tj verify NAME FINGERPRINT')}."
     )
 
 
