@@ -1810,9 +1810,16 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}: {command_text('tj briefs')}{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = journal_word(f"{d.owner}/{d.journal}", d.journal_id)
+            read = command(["tj", "list", "--journal", journal])
+            if results_only(report, d.journal_id):  # `tj list` would show nothing of it
+                results = command(["tj", "measure", "list", "--journal", journal])
+                lines.append(
+                    f"Notice: {ended_text(d)}: it holds questionnaire results so far: read "
+                    f"them with {results} ({read} shows its entries)."
+                )
+                continue
             lines.append(
-                f"Notice: {ended_text(d)}: read it with "
-                f"{command(['tj', 'list', '--journal', journal])} "
+                f"Notice: {ended_text(d)}: read it with {read} "
                 f"({command_text('tj shared-with-me')} lists what is shared with you)."
             )
         elif d.reason == departures.RETURNED:
@@ -1859,6 +1866,15 @@ def tell_after_sync(report: SyncReport) -> None:
     for line in settled_lines(report):
         message(line)
     tell_departures(report)
+
+
+def results_only(report: SyncReport, journal_id: str) -> bool:
+    """Whether what this sync brought of the journal (`journal_id`, hex) holds questionnaire
+    results and no entry (`tj measure share` shares a result into a journal kept for the
+    therapist): its notice then names `tj measure list`, not a `tj list` that shows nothing.
+    Pure."""
+    kinds = {a.kind for a in report.arrivals.values() if a.journal_id.hex() == journal_id}
+    return "measure" in kinds and "entry" not in kinds
 
 
 def tell_departures(report: SyncReport) -> None:

@@ -1,0 +1,40 @@
+"""A new user's review of the CLI (NU54): what a therapist is told to run after a client
+shares one questionnaire result, what a client is offered after a therapist leaves, a logout
+on a device whose account was erased elsewhere, and smaller hints (real server on loopback,
+CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
+from tests.test_cli_insights import new_device
+
+
+async def test_a_shared_result_is_announced_with_the_command_that_shows_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A result shared with `tj measure share` goes to a journal kept for the therapist that
+    holds no entry: its notice named `tj list --journal ...`, which said "No entries ...
+    shows after `tj sync`" right after a sync. The notice, and that empty list, name `tj
+    measure list --journal ...`."""
+    eve = await new_device(live_server, tmp_path, "eve")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    taken = await eve.json("measure", "take", "gad7", "--answers", "3,3,3,3,3,3,3")
+    await eve.ok(
+        "measure", "share", taken["id"][:8], "drsmith", "--without-answers",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    synced = await drsmith.ok("sync")
+    [notice] = [
+        line for line in unwrapped(synced.stderr).splitlines() if line.startswith("Notice:")
+    ]
+    shown = "`tj measure list --journal 'eve/Shared with drsmith'`"
+    assert f"it holds questionnaire results so far: read them with {shown} (" in notice, notice
+    listed = await drsmith.ok("list", "--journal", "eve/Shared with drsmith")
+    said = " ".join(listed.output.split())
+    assert f"eve shared questionnaire results there: {shown}." in said, said
+    assert "shows after" not in said
+    [result] = await drsmith.json("measure", "list", "--journal", "eve/Shared with drsmith")
+    assert result["measure"] == "gad7"
