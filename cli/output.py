@@ -1845,6 +1845,8 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
         again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
+        if d.held_role == "annotate":  # the role they held: restoring it restores flags too
+            again += ["--role", "annotate"]
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
