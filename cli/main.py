@@ -1185,6 +1185,16 @@ def logout(home: Home, yes: bool) -> None:
             f"local data: save them first ({output.command_text('tj write --draft FILE')})."
         )
         output.confirm("Log out anyway?", abort=True, err=True)
+    if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
+        output.message(
+            "The server no longer accepts this device's session: it was signed out, or your "
+            "account was deleted from another device, and then this device's copy of your "
+            "journals may be the only one left. Logging out deletes it: save it first with "
+            f"{output.command_text('tj export --out DIR')}. If your account still exists, "
+            f"{login}.",
+            wrap=True,
+        )
+        output.confirm("Log out and delete this device's copy?", abort=True, err=True)
     if unsynced and not yes:
         if drafts:
             output.message(
@@ -1195,8 +1205,9 @@ def logout(home: Home, yes: bool) -> None:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
-                f"them; logging out deletes them for good. To keep them: {login}, then log "
-                f"out; or save them first with {output.command_text('tj export --out DIR')}."
+                f"them; logging out deletes them for good. To keep them, if your account "
+                f"still exists: {login}, then log out; or save them first with "
+                f"{output.command_text('tj export --out DIR')}."
             )
         else:
             output.message(

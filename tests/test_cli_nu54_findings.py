@@ -9,7 +9,10 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
+from tests.test_cli import Device, laptop, phone
 from tests.test_cli_insights import new_device
+
+__all__ = ["laptop", "phone"]  # fixtures
 
 
 async def test_a_shared_result_is_announced_with_the_command_that_shows_it(
@@ -38,3 +41,26 @@ async def test_a_shared_result_is_announced_with_the_command_that_shows_it(
     assert "shows after" not in said
     [result] = await drsmith.json("measure", "list", "--journal", "eve/Shared with drsmith")
     assert result["measure"] == "gad7"
+
+
+async def test_logout_after_the_account_was_erased_elsewhere_asks_before_deleting_the_copy(
+    laptop: Device, phone: Device
+) -> None:
+    """NU54 F17: erased on the laptop, the account's phone still held its copy (nothing
+    unsynced), and `tj logout` there deleted it without a word. It now says the copy may be
+    the last one, names `tj export`, and asks (no terminal: refuses, naming --yes)."""
+    await laptop.ok("write", "Only here now.")
+    await phone.ok("sync")
+    await laptop.ok("account", "delete", "--yes")
+
+    kept = await phone.tj("logout", input="n\n")
+    assert kept.exit_code == 1, kept.output
+    said = " ".join(kept.stderr.split())
+    assert "this device's copy of your journals may be the only one left" in said, said
+    assert "save it first with `tj export --out DIR`" in said, said
+    assert "If your account still exists, `tj login " in said, said
+    assert [e["body"] for e in await phone.json("list")] == ["Only here now."]  # kept
+
+    done = await phone.ok("logout", input="y\n")
+    assert "Log out and delete this device's copy? [y/N]: y" in " ".join(done.stderr.split())
+    assert not (await phone.tj("list")).exit_code == 0  # gone: no account on this device
