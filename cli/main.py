@@ -538,10 +538,13 @@ class TJGroup(click.Group):
             raise click.exceptions.Exit(STDOUT_CLOSED_EXIT) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
         try:
             result = super().invoke(ctx)
             if ctx.meta.get(NOT_DELIVERED):
                 ctx.exit(NOT_DELIVERED_EXIT)
+            if output.STDERR_CLOSED:  # done, its notes unseen: as a closed stdout ends
+                ctx.exit(STDOUT_CLOSED_EXIT)
             return result
         except click.BadParameter as error:
             raise one_line_value_error(error) from None

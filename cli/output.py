@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import shutil
 import sys
@@ -220,7 +221,31 @@ def message(text: str, *, wrap: bool = False) -> None:
     The CLI's words: only a command span (`command`) is in backticks (`shown`'s `prose`);
     `shown` once, the wrapper between its two passes."""
     said = shown(one_line(text), ticks=False, prose=True)
-    click.echo(ticked(fields_text([said]) if wrap else said), err=True)
+    to_stderr(ticked(fields_text([said]) if wrap else said))
+
+
+STDERR_CLOSED: list[bool] = []
+"""Set (one item) once a note could not be written because the reader of stderr went away
+(`tj unshare ... 2>&1 | head -1`): the command goes on, its notes unseen, and ends with
+exit status 141 as a closed stdout does (`TJGroup.invoke`)."""
+
+
+def to_stderr(text: str) -> None:
+    """`text` on stderr. A reader gone away (BrokenPipeError) never stops the command midway
+    (a share half ended, NU54 F19): stderr is pointed at /dev/null, the rest of its notes
+    go nowhere, and `STDERR_CLOSED` says so. A question (`confirm`) still fails on it, so
+    nothing is decided unasked."""
+    if STDERR_CLOSED:
+        return
+    try:
+        click.echo(text, err=True)
+    except BrokenPipeError:
+        STDERR_CLOSED.append(True)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())
+        except (OSError, ValueError, AttributeError):  # no real file behind it (a test's)
+            pass
 
 
 LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
@@ -1432,7 +1457,7 @@ def tell_synced(report: SyncReport) -> None:
     summary one line per source when long (`sync_summary`)."""
     said = sync_summary(report, "Synced: ")
     if "\n" in said:
-        click.echo(shown(said, prose=True), err=True)
+        to_stderr(shown(said, prose=True))
     else:
         message(said)
 

@@ -5,12 +5,15 @@ CliRunner)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
 from tests.test_cli import Device, laptop, phone
 from tests.test_cli_insights import new_device
+from tests.test_cli_no_terminal import HANG, TJ
 
 __all__ = ["laptop", "phone"]  # fixtures
 
@@ -64,3 +67,34 @@ async def test_logout_after_the_account_was_erased_elsewhere_asks_before_deletin
     done = await phone.ok("logout", input="y\n")
     assert "Log out and delete this device's copy? [y/N]: y" in " ".join(done.stderr.split())
     assert not (await phone.tj("list")).exit_code == 0  # gone: no account on this device
+
+
+async def test_unshare_into_a_closed_pipe_still_ends_the_share(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU54 F19: `tj unshare Personal drsmith --yes 2>&1 | head -1` printed the first line of
+    the warning about an unread safety flag and died of the closed pipe (exit 141) before
+    ending the share, saying nothing. A note that cannot be written never stops a command
+    midway: the share ends, and the exit status still says the output was cut (141)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2", input="\n")
+    assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env["TJ_INSECURE_TEST_KDF"] = "1"
+    read, write = os.pipe()
+    os.close(read)  # `2>&1 | head -0`: the reader went away before tj wrote
+    try:
+        process = await asyncio.create_subprocess_exec(
+            TJ, "--home", str(ana.home), "unshare", "Personal", "drsmith", "--yes",
+            stdout=write, stderr=write, env=env,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    await asyncio.wait_for(process.wait(), HANG)
+    assert process.returncode == 141
+    assert await ana.json("shares") == []  # ended
