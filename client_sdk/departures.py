@@ -650,7 +650,7 @@ class Departure:
 
     def stored(self) -> dict[str, Any]:
         """`to_dict` with `member_id` and `held_role`, as kept in `PENDING` (`decode` reads it
-    back)."""
+        back)."""
         return {**self.to_dict(), "member_id": self.member_id, "held_role": self.held_role}
 
 

@@ -97,8 +97,7 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     assert (
         "drsmith may have received this entry (their device had seen later records); moving "
         "it to the trash here removes it from their view at their next sync (`tj restore "
-        f"{entry[:12]}` shows it to them again). Move 'Work' to the trash?"
-        in said(declined.stderr)
+        f"{entry[:12]}` shows it to them again). Move 'Work' to the trash?" in said(declined.stderr)
     ), declined.stderr  # the restore named with its ID (NU54: `tj restore` alone failed)
     trashed = await ana.ok("delete", entry[:8], "--yes")
     assert (
