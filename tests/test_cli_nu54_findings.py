@@ -11,11 +11,11 @@ from pathlib import Path
 
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
-from tests.test_cli import Device, laptop, phone
+from tests.test_cli import Device, Outage, laptop, outage, phone
 from tests.test_cli_insights import new_device
 from tests.test_cli_no_terminal import HANG, TJ
 
-__all__ = ["laptop", "phone"]  # fixtures
+__all__ = ["laptop", "outage", "phone"]  # fixtures
 
 
 async def test_a_shared_result_is_announced_with_the_command_that_shows_it(
@@ -98,3 +98,24 @@ async def test_unshare_into_a_closed_pipe_still_ends_the_share(
     await asyncio.wait_for(process.wait(), HANG)
     assert process.returncode == 141
     assert await ana.json("shares") == []  # ended
+
+
+async def test_a_note_refused_at_sync_is_said_in_words_naming_its_journal_once(
+    live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    """NU54 F20: a note written offline, refused at the sync after the share ended, was said
+    as "ana/Personal: ana/Personal is no longer shared with you (...) [forbidden]": the
+    journal twice and the server's code in brackets."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await outage.begin()
+    await tom.tj("note", "ana/Personal", "Written offline.")  # kept, to send later
+    await outage.end()
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    synced = await tom.tj("sync")
+    said = " ".join(synced.stderr.split())
+    assert "they are set aside" in said, said
+    assert "[forbidden]" not in said and "ana/Personal: ana/Personal" not in said, said
+    assert "ana/Personal is no longer shared with you" in said, said
