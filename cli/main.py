@@ -566,6 +566,15 @@ class TJGroup(click.Group):
         except OSError as error:
             raise click.ClickException(output.one_line(output.os_error_text(error))) from None
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption) and error.option_name == "--home":
+                # `tj show ID --home DIR`: not "Did you mean '--help'?" (NU54 F13)
+                setattr(error, "possibilities", [])  # noqa: B010 (Final in Click's types)
+                setattr(  # noqa: B010
+                    error,
+                    "message",
+                    "--home goes before the command: "
+                    + output.command_text("tj --home DIR COMMAND ..."),
+                )
             # An error's words may hold another account's names: through `shown` as every
             # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
             # Click types `message` Final; show() reads it.

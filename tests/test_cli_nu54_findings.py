@@ -119,3 +119,17 @@ async def test_a_note_refused_at_sync_is_said_in_words_naming_its_journal_once(
     assert "they are set aside" in said, said
     assert "[forbidden]" not in said and "ana/Personal: ana/Personal" not in said, said
     assert "ana/Personal is no longer shared with you" in said, said
+
+
+async def test_home_after_the_command_says_where_it_goes(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU54 F13: `tj show zzzz --home /tmp/x` said "No such option '--home'. Did you mean
+    '--help'?"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj("list", "--home", str(tmp_path / "other"))
+    assert refused.exit_code == 2
+    said = " ".join(refused.stderr.split())
+    assert "--home goes before the command: `tj --home DIR COMMAND ...`" in said, said
+    assert refused.raw_stderr.count("--home") == 2, refused.raw_stderr
+    assert "--help" not in said.split("Error:")[-1], said
