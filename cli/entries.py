@@ -525,6 +525,7 @@ def list_entries(
         str,
         list[HeldBack],
         bool,
+        bool,
     ]:
         found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
@@ -563,9 +564,17 @@ def list_entries(
             for s in await client.shares.with_me(refresh=False)
         )
         held = await output.held_back(client, journal_name)
-        return (*listed, ended, others, kept, held, erased)
+        results = (  # shared with `tj measure share`: results, no entry (NU54 F8)
+            chosen is not None
+            and chosen.role != "owner"
+            and not found.total
+            and bool(await client.measures.list(chosen.id, limit=1))
+        )
+        return (*listed, ended, others, kept, held, erased, results)
 
-    matching, unverified, shared, chosen, ended, others, kept, held, erased = home.read(listing)
+    matching, unverified, shared, chosen, ended, others, kept, held, erased, results = home.read(
+        listing
+    )
     entries = matching.entries
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = (
@@ -581,6 +590,12 @@ def list_entries(
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
         empty = f"No entries in {chosen.name}: what {owner} shares shows after {output.command_text('tj sync')}."
+        if results:  # what was shared there is questionnaire results
+            journal = output.journal_word(chosen.name, chosen.id)
+            empty = (
+                f"No entries in {chosen.name}: {owner} shared questionnaire results there: "
+                f"{output.command(['tj', 'measure', 'list', '--journal', journal])}."
+            )
         if any(h.journal_id.hex() == chosen.id for h in held):  # `tj sync` brings no more
             empty = (
                 f"No entries of {chosen.name} downloaded: this device stopped downloading "

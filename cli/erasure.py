@@ -94,7 +94,7 @@ async def copies_kept(client: Client) -> list[str]:
     except TJError:
         return [
             "Anyone you shared a journal with keeps what they already downloaded, and your "
-            f"other devices keep their copy until you log out there ({output.command_text('tj logout')})."
+            f"other devices keep their copy until you log out there ({output.their_command_text('tj logout')} on each)."
         ]
     lines = []
     if members:
@@ -107,7 +107,7 @@ async def copies_kept(client: Client) -> list[str]:
         lines.append(
             f"Your other {'device' if one else 'devices'} ({output.device_names(others)}) "
             f"{'keeps its' if one else 'keep their'} copy of your journals until you log out "
-            f"there ({output.command_text('tj logout')}): erasing signs {'it' if one else 'them'} out of the server, "
+            f"there ({output.their_command_text('tj logout')} on {'it' if one else 'each'}): erasing signs {'it' if one else 'them'} out of the server, "
             f"it does not empty {'it' if one else 'them'}."
         )
     return lines

@@ -246,7 +246,6 @@ def days(count: int) -> str:
     "--html",
     "--out",
     "html_file",
-    required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     metavar="FILE",
     help="Write the report to FILE (one self-contained HTML page).",
@@ -254,7 +253,9 @@ def days(count: int) -> str:
 @journals_option
 @since_option
 @pass_home
-def report(home: Home, html_file: Path, journal_name: str | None, since: date | None) -> None:
+def report(
+    home: Home, html_file: Path | None, journal_name: str | None, since: date | None
+) -> None:
     """Write an HTML report: mood over time, entries per week, goal progress.
 
     One self-contained page with inline charts: no scripts, no network, nothing to
@@ -266,6 +267,12 @@ def report(home: Home, html_file: Path, journal_name: str | None, since: date | 
       tj report --html report.html
       tj report --html ana.html --journal ana/Personal --since 2025-01-01
     """
+    if html_file is None:  # required, and the text version named (NU54 F3)
+        raise click.UsageError(
+            "Missing option '--html' / '--out': the report is an HTML file "
+            f"({output.command_text('tj report --html FILE')}); "
+            f"{output.command_text('tj insights')} prints a summary as text."
+        )
 
     async def work(client: Client) -> tuple[str, list[str]]:
         page = await client.insights.report_html(journal_name, since)

@@ -538,10 +538,13 @@ class TJGroup(click.Group):
             raise click.exceptions.Exit(STDOUT_CLOSED_EXIT) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
         try:
             result = super().invoke(ctx)
             if ctx.meta.get(NOT_DELIVERED):
                 ctx.exit(NOT_DELIVERED_EXIT)
+            if output.STDERR_CLOSED:  # done, its notes unseen: as a closed stdout ends
+                ctx.exit(STDOUT_CLOSED_EXIT)
             return result
         except click.BadParameter as error:
             raise one_line_value_error(error) from None
@@ -563,6 +566,15 @@ class TJGroup(click.Group):
         except OSError as error:
             raise click.ClickException(output.one_line(output.os_error_text(error))) from None
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption) and error.option_name == "--home":
+                # `tj show ID --home DIR`: not "Did you mean '--help'?" (NU54 F13)
+                setattr(error, "possibilities", [])  # noqa: B010 (Final in Click's types)
+                setattr(  # noqa: B010
+                    error,
+                    "message",
+                    "--home goes before the command: "
+                    + output.command_text("tj --home DIR COMMAND ..."),
+                )
             # An error's words may hold another account's names: through `shown` as every
             # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
             # Click types `message` Final; show() reads it.
@@ -1185,6 +1197,16 @@ def logout(home: Home, yes: bool) -> None:
             f"local data: save them first ({output.command_text('tj write --draft FILE')})."
         )
         output.confirm("Log out anyway?", abort=True, err=True)
+    if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
+        output.message(
+            "The server no longer accepts this device's session: it was signed out, or your "
+            "account was deleted from another device, and then this device's copy of your "
+            "journals may be the only one left. Logging out deletes it: save it first with "
+            f"{output.command_text('tj export --out DIR')}. If your account still exists, "
+            f"{login}.",
+            wrap=True,
+        )
+        output.confirm("Log out and delete this device's copy?", abort=True, err=True)
     if unsynced and not yes:
         if drafts:
             output.message(
@@ -1195,8 +1217,9 @@ def logout(home: Home, yes: bool) -> None:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
-                f"them; logging out deletes them for good. To keep them: {login}, then log "
-                f"out; or save them first with {output.command_text('tj export --out DIR')}."
+                f"them; logging out deletes them for good. To keep them, if your account "
+                f"still exists: {login}, then log out; or save them first with "
+                f"{output.command_text('tj export --out DIR')}."
             )
         else:
             output.message(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import shutil
 import sys
@@ -220,7 +221,31 @@ def message(text: str, *, wrap: bool = False) -> None:
     The CLI's words: only a command span (`command`) is in backticks (`shown`'s `prose`);
     `shown` once, the wrapper between its two passes."""
     said = shown(one_line(text), ticks=False, prose=True)
-    click.echo(ticked(fields_text([said]) if wrap else said), err=True)
+    to_stderr(ticked(fields_text([said]) if wrap else said))
+
+
+STDERR_CLOSED: list[bool] = []
+"""Set (one item) once a note could not be written because the reader of stderr went away
+(`tj unshare ... 2>&1 | head -1`): the command goes on, its notes unseen, and ends with
+exit status 141 as a closed stdout does (`TJGroup.invoke`)."""
+
+
+def to_stderr(text: str) -> None:
+    """`text` on stderr. A reader gone away (BrokenPipeError) never stops the command midway
+    (a share half ended, NU54 F19): stderr is pointed at /dev/null, the rest of its notes
+    go nowhere, and `STDERR_CLOSED` says so. A question (`confirm`) still fails on it, so
+    nothing is decided unasked."""
+    if STDERR_CLOSED:
+        return
+    try:
+        click.echo(text, err=True)
+    except BrokenPipeError:
+        STDERR_CLOSED.append(True)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())
+        except (OSError, ValueError, AttributeError):  # no real file behind it (a test's)
+            pass
 
 
 LABEL = re.compile(r"[^\s:][^:]{0,20}: +(?=\S)")
@@ -994,7 +1019,8 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
     (`names`, sorted), however many: "Warning: 11 accounts' fingerprints not compared (?):
     ana, ben, carla, dev, emma, farid and 5 more, so the server could have made up their
     journals: in session, ask each to read out `tj fingerprint`, then run `tj verify NAME
-    FINGERPRINT`." (NU43 #7). Past NAMED_UNVERIFIED names the rest are counted: the table
+    FINGERPRINT`." (NU43 #7), their command printed as theirs (without this profile's
+    --home). Past NAMED_UNVERIFIED names the rest are counted: the table
     `mark` is said after marks each; without one, `tj shared-with-me` is named. Pure."""
     marked = f" {mark}" if mark else ""
     if len(names) == 1:
@@ -1013,7 +1039,8 @@ def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") 
     return (
         f"Warning: {len(names)} {who}' fingerprints not compared{marked}: {listed}, so the "
         "server could have made up their journals: in session, ask each to read out "
-        f"{command_text('tj fingerprint')}, then run {command_text('tj verify NAME FINGERPRINT')}."
+        f"{their_command_text('tj fingerprint')}, then run "
+        f"{command_text('tj verify NAME FINGERPRINT')}."
     )
 
 
@@ -1440,7 +1467,7 @@ def tell_synced(report: SyncReport) -> None:
     summary one line per source when long (`sync_summary`)."""
     said = sync_summary(report, "Synced: ")
     if "\n" in said:
-        click.echo(shown(said, prose=True), err=True)
+        to_stderr(shown(said, prose=True))
     else:
         message(said)
 
@@ -1818,9 +1845,16 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}: {command_text('tj briefs')}{later}.")
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = journal_word(f"{d.owner}/{d.journal}", d.journal_id)
+            read = command(["tj", "list", "--journal", journal])
+            if results_only(report, d.journal_id):  # `tj list` would show nothing of it
+                results = command(["tj", "measure", "list", "--journal", journal])
+                lines.append(
+                    f"Notice: {ended_text(d)}: it holds questionnaire results so far: read "
+                    f"them with {results} ({read} shows its entries)."
+                )
+                continue
             lines.append(
-                f"Notice: {ended_text(d)}: read it with "
-                f"{command(['tj', 'list', '--journal', journal])} "
+                f"Notice: {ended_text(d)}: read it with {read} "
                 f"({command_text('tj shared-with-me')} lists what is shared with you)."
             )
         elif d.reason == departures.RETURNED:
@@ -1846,6 +1880,8 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
         again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
+        if d.held_role == "annotate":  # the role they held: restoring it restores flags too
+            again += ["--role", "annotate"]
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
@@ -1867,6 +1903,15 @@ def tell_after_sync(report: SyncReport) -> None:
     for line in settled_lines(report):
         message(line)
     tell_departures(report)
+
+
+def results_only(report: SyncReport, journal_id: str) -> bool:
+    """Whether what this sync brought of the journal (`journal_id`, hex) holds questionnaire
+    results and no entry (`tj measure share` shares a result into a journal kept for the
+    therapist): its notice then names `tj measure list`, not a `tj list` that shows nothing.
+    Pure."""
+    kinds = {a.kind for a in report.arrivals.values() if a.journal_id.hex() == journal_id}
+    return "measure" in kinds and "entry" not in kinds
 
 
 def tell_departures(report: SyncReport) -> None:

@@ -438,7 +438,18 @@ def brief(
             f"{widen} (repeatable) covers the journals you name, in full."
         )
     if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
-        output.message(f"\nNot shared: to share it, {unknown}.")
+        again = [*profile_words(home.path), "brief", therapist]
+        if days != 14:  # the same brief: the defaults left out (`--until` is asked again)
+            again += ["--days", str(days)]
+        for name in journal_names:
+            again += ["--journal", name]
+        tofu = output.command([*again, "--trust-on-first-use"])
+        output.message(
+            f"\nNot shared: to share it, {unknown}: "
+            f"{output.command([*again, '--fingerprint', 'FINGERPRINT'])} (they see it with "
+            f"{output.their_command_text('tj fingerprint')}), or {tofu}.",
+            wrap=True,
+        )
         raise SystemExit(1)
     confirm_fingerprint(home, therapist, fingerprint, yes)  # keys it replaces: REV-ERASED F2
     if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):

@@ -112,7 +112,9 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             first = chosen[0]
             kind = SHOWN_KINDS.get(first.kind, first.kind) or "change"
             words = first.title or output.preview(first.text)
-            about = f"{kind} in {first.journal}" + (f": {output.quoted(words)}" if words else "")
+            about = f"the {kind} in {first.journal}" + (
+                f": {output.quoted(words)}" if words else ""
+            )
             more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
             flags = (
                 " A safety flag dropped never reaches the people you share it with: contact "
@@ -134,9 +136,18 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
         line += (
             f"; {output.plural(removed, 'item', 'items')} the server said it never stored "
             "(removed from this device; if another device reads it, the server lied: "
-            f"compare {output.command_text('tj verify-head')} codes)"
+            f"compare {verify_heads(dropped)} codes)"
         )
     output.message(line + ".")
+
+
+def verify_heads(dropped: list[SetAsideChange]) -> str:
+    """The `tj verify-head JOURNAL` of each journal an item was removed from by a drop
+    (`removed`), in backticks: the command needs its journal. Pure."""
+    journals = dict.fromkeys(
+        output.journal_word(c.journal, c.journal_id) for c in dropped if c.removed
+    )
+    return " and ".join(output.command(["tj", "verify-head", j]) for j in journals)
 
 
 async def retry_and_sync(client: Client) -> tuple[int, SyncReport]:

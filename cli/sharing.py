@@ -509,7 +509,8 @@ def flags_worth_saying(shared: ShareInfo) -> bool:
     (annotate), the role flags need, or it renews a share that ran out (a renewal says
     plainly whether flags are on or off: rev-nu36a F1, F4)."""
     renewal = shared.previous_expired and shared.kind == "journal" and shared.fields is None
-    return shared.safety_flags_earlier or shared.role == "annotate" or renewal
+    paused = shared.safety_flags_read_role  # opted in, but only reads now (NU54 F11)
+    return shared.safety_flags_earlier or shared.role == "annotate" or renewal or paused
 
 
 def flags_off_text(shared: ShareInfo) -> str:
@@ -517,6 +518,14 @@ def flags_off_text(shared: ShareInfo) -> str:
     that turns them on (the client's explicit opt-in; nothing is opted in for them)."""
     journal = output.journal_word(shared.journal, shared.journal_id)
     member = shared.member
+    if shared.safety_flags_read_role:  # the opt-in stands; the read role pauses it
+        return (
+            f"Safety flags: off for {member} while they only read {output.named(shared.journal)}"
+            " (a member who only reads could never mark a flag as read). Your choice to send "
+            "them flags stands: give them the annotate role again and flags reach them "
+            "again, for what is answered from then on: "
+            + output.command(["tj", "share", journal, member, "--role", "annotate"])
+        )
     if shared.safety_flags_earlier and shared.previous_expired:  # a renewal (rev-nu36a F1)
         why = (
             f"you chose to send them flags for an earlier share of {shared.journal}, and a "

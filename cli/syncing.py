@@ -79,9 +79,11 @@ def show_report(
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
             said = record.refused_withdrawal
             reason = output.withdrawal_words(said) if said else record.reason
-            output.message(f"  Withdrawal not delivered: {reason} [{record.code}]")
-        else:
-            output.message(f"  {record.journal}: {record.reason} [{record.code}]")
+            output.message(f"  Withdrawal not delivered: {reason}")
+        elif record.reason.startswith(record.journal):  # named once (NU54 F20)
+            output.message(f"  {record.reason}")
+        else:  # words, never the server's code (`tj set-aside list --json` has it)
+            output.message(f"  {record.journal}: {record.reason}")
     from client_sdk.sync import describe_gap, erased_by_account, erased_text
 
     for gap in report.withheld:

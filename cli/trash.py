@@ -63,7 +63,7 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         return
     if not yes:
         told = output.receipt_lines(
-            recipients, "this entry", "moving it to the trash here", TRASH_AFTER
+            recipients, "this entry", "moving it to the trash here", trash_after(entry.id)
         )
         output.confirm(
             "\n".join([*told, *kept, f"Move {describe(entry)} to the trash?"]),
@@ -78,7 +78,9 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
     )
     for line in output.receipt_after_lines(
         recipients,
-        f"it leaves their view at their next sync ({output.command_text('tj restore')} shows it to them again)",
+        f"it leaves their view at their next sync "
+        f"({output.command(['tj', 'restore', output.short_id(trashed.id)])} shows it to them "
+        "again)",
     ):
         output.message(line)
     for line in kept:
@@ -185,8 +187,11 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     return lines
 
 
-TRASH_AFTER = f"removes it from their view at their next sync ({output.command_text('tj restore')} shows it to them again)"
-"""What moving a shared entry to the trash does for the therapists who read it (NU24 C9)."""
+def trash_after(entry_id: str) -> str:
+    """What moving a shared entry (`entry_id`, hex) to the trash does for the therapists who
+    read it (NU24 C9), with the restore command that names it. Pure."""
+    restore = output.command(["tj", "restore", output.short_id(entry_id)])
+    return f"removes it from their view at their next sync ({restore} shows it to them again)"
 
 
 def describe(entry: Entry) -> str:

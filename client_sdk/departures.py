@@ -365,6 +365,11 @@ class Departure:
     until: int | None = None
     """See `was_until`. Told to the owner's other devices with "renewed" or "shared": `role`
     and `until` (0: no end date) are the terms given, `was_role` "" and `was_until` None."""
+    held_role: str = field(default="", compare=False)
+    """Told to the owner with "left", "account deleted", "unknown" or "dropped on the
+    server's word": the role ("read" or "annotate") the member held when this account's
+    device removed them, by its verified chain, so that the share offered again restores it
+    ("" when not known, e.g. kept by an older version)."""
     member_id: str = field(default="", compare=False)
     """Told to the owner with "end date" or "unshared": the account id (hex) of the member
     whose membership ended, as the owner-signed chain names it ("" when not known, e.g. kept
@@ -644,8 +649,9 @@ class Departure:
         }
 
     def stored(self) -> dict[str, Any]:
-        """`to_dict` with `member_id`, as kept in `PENDING` (`decode` reads it back)."""
-        return {**self.to_dict(), "member_id": self.member_id}
+        """`to_dict` with `member_id` and `held_role`, as kept in `PENDING` (`decode` reads it
+        back)."""
+        return {**self.to_dict(), "member_id": self.member_id, "held_role": self.held_role}
 
 
 @dataclass(frozen=True)
@@ -758,6 +764,7 @@ def _departure(t: Any) -> Departure | None:
         until=_ms(t.get("until")),
         member_id=_text(t.get("member_id")),
         owner_erased=t.get("owner_erased") is True,
+        held_role=_text(t.get("held_role")),
     )
 
 
@@ -854,6 +861,7 @@ def _told(item: object) -> Departure | None:
         was_until=ends[0],
         until=ends[1],
         member_id=item["member_id"],
+        held_role=_text(item.get("held_role")),  # not kept before it was added
         safety_flags=item["safety_flags"],
         brief=item.get("brief") is True,
     )

@@ -1106,7 +1106,12 @@ class Replica:
             for handle, (member, at) in state.not_served.items():
                 if handle not in seen and member.who is not None:
                     departure = departures.Departure(
-                        member.username, local.name, journal_id.hex(), departures.DROPPED, at
+                        member.username,
+                        local.name,
+                        journal_id.hex(),
+                        departures.DROPPED,
+                        at,
+                        held_role=member.role,
                     )
                     entry = state.not_served_entry.get(handle, b"").hex()
                     told.append(departures.Sent(handle.hex(), at, departure, entry))
@@ -5628,7 +5633,7 @@ class Replica:
                 else departures.LEFT
             )
             departure = departures.Departure(  # with its time, as other devices say it (NU24 C4)
-                member.username, name, state.journal_id.hex(), reason, at
+                member.username, name, state.journal_id.hex(), reason, at, held_role=member.role
             )
             told.append(departure)
             entry = after.not_served_entry.get(handle, b"").hex()  # the entry signed (R27 F3)

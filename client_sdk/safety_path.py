@@ -194,7 +194,9 @@ def _reach_status(
     return status
 
 
-def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
+def _opt_in_from(
+    state: AccessState, account_id: bytes, handle: bytes, role: str | None = None
+) -> int:
     """When the membership `handle` of `account_id` began, for the opt-in rule (R37 F9: an
     opt-in counts only if given at or after it): the `at` of its `granted` entry, or of an
     earlier membership's when each one between was closed by an owner device on the
@@ -204,15 +206,18 @@ def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
     one that restores it: an annotate membership after annotate ones (R40 F8: whether the
     earlier one ended by nobody's choice is the server's word, and a read-only member, who
     can never mark a flag as read, never gets flags carried to a share made without naming
-    him; nor does a share made with another role)."""
+    him; nor does a share made with another role). `role`: the role to decide for in place
+    of the one the membership holds ("annotate" for a member who reads now: whether the
+    opt-in would count once they annotate again, which seals nothing now)."""
     since = state.granted_at[handle]
     handles = state.handles.get(account_id, [])
     current = state.members.get(handle)
-    if handle not in handles or current is None or current.role != "annotate":
+    held = role if role is not None else current.role if current is not None else None
+    if handle not in handles or current is None or held != "annotate":
         return since
     for earlier in reversed(handles[: handles.index(handle)]):
         closed = state.not_served.get(earlier)
-        if closed is None or earlier not in state.granted_at or closed[0].role != current.role:
+        if closed is None or earlier not in state.granted_at or closed[0].role != held:
             break
         since = state.granted_at[earlier]
     return since
@@ -1123,10 +1128,15 @@ class SafetyPath:
                 continue
             if plan.flag_members is not None and member not in plan.flag_members:
                 continue
-            if member not in began or not opted_in_for(plan, member, began[member]):
+            if current.role != "annotate":  # no flag now; would one reach them as annotate?
+                # As `_opt_in_from` decides once they annotate again: an opt-in given for a
+                # share the server said they left counts for this one then (NU54 F11), so it
+                # is "read" (flags resume with that role), never "earlier".
+                again = _opt_in_from(state, share.member_id, current.handle, "annotate")
+                if opted_in_for(plan, member, again):
+                    paused[share.member_name] = member
                 continue
-            if current.role != "annotate":
-                paused[share.member_name] = member
+            if member not in began or not opted_in_for(plan, member, began[member]):
                 continue
             # The opt-in may come from an earlier membership the server's word closed
             # (`began`), but the answer must come after this membership and its annotate role

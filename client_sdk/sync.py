@@ -408,10 +408,17 @@ def source_parts(news: Sequence[News]) -> list[str]:
         else:
             groups.setdefault((item.source, item.own), []).append(item.words(False))
     said = [
-        f"{'on your ' if own else 'from '}{source}: {', '.join(items)}"
+        f"{_own_source(source) if own else 'from ' + source}: {', '.join(items)}"
         for (source, own), items in groups.items()
     ]
     return [*said, *alone]
+
+
+def _own_source(source: str) -> str:
+    """Where news of this account came from: "on your phone" for a device's name, but "on
+    a device signed out since", "on another device (3f2a9c8d1e0b)" as those words say it."""
+    described = source.startswith(("a device ", "another device"))
+    return f"on {source}" if described else f"on your {source}"
 
 
 def _news_key(news: News) -> tuple[object, ...]:

@@ -129,7 +129,9 @@ async def test_report_writes_a_private_html_page_with_the_charts(
     html = page.read_text(encoding="utf-8")
     assert html.count('class="mood-point"') == 1 and html.count('class="entries-bar"') == 1
     assert html.count('class="goal-bar"') == 1
-    assert (await ana.tj("report")).exit_code == 2  # --html is required
+    missing = await ana.tj("report")
+    assert missing.exit_code == 2  # --html is required; the text version named (NU54 F3)
+    assert "`tj insights` prints a summary as text." in " ".join(missing.stderr.split())
     other = tmp_path / "out.html"  # `--out`, as `tj export` takes it (NU48 #10)
     assert (await ana.ok("report", "--out", str(other))).stdout.strip() == str(other)
     assert 'class="mood-point"' in other.read_text(encoding="utf-8")

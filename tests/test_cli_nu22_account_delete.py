@@ -35,7 +35,8 @@ async def test_the_confirmation_names_who_keeps_a_copy_and_they_do(
     )
     devices = said.index(
         "Your other device (cleophone) keeps its copy of your journals until you log out "
-        "there (`tj logout`): erasing signs it out of the server, it does not empty it."
+        "there (`BARE tj logout` on it): erasing signs it out of the server, it does not "
+        "empty it."
     )
     assert kept < asked and devices < asked, said  # said before the decision
 

@@ -44,7 +44,8 @@ async def test_a_note_refused_for_good_can_be_dropped_after_a_confirmation(
     dropped = await tom.ok("set-aside", "drop", short, input="y\n")
     assert (
         "Dropped 1 change set aside; 1 item the server said it never stored (removed from this "
-        "device; if another device reads it, the server lied: compare `tj verify-head` codes)."
+        "device; if another device reads it, the server lied: compare `tj verify-head "
+        "ana/Personal` codes)."
     ) in " ".join(dropped.stderr.split())
     assert await tom.json("set-aside", "list") == []
     texts = [n["text"] for n in await tom.json("notes")]

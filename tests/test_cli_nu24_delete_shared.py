@@ -96,14 +96,15 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     declined = await ana.tj("delete", entry[:8], input="n\n")
     assert (
         "drsmith may have received this entry (their device had seen later records); moving "
-        "it to the trash here removes it from their view at their next sync (`tj restore` shows it to them again). Move 'Work' "
-        "to the trash?" in said(declined.stderr)
-    ), declined.stderr
+        "it to the trash here removes it from their view at their next sync (`tj restore "
+        f"{entry[:12]}` shows it to them again). Move 'Work' to the trash?" in said(declined.stderr)
+    ), declined.stderr  # the restore named with its ID (NU54: `tj restore` alone failed)
     trashed = await ana.ok("delete", entry[:8], "--yes")
     assert (
         "drsmith may have received it (their device had seen later records): it leaves their "
-        "view at their next sync" in said(trashed.stderr)
-    )
+        f"view at their next sync (`tj restore {entry[:12]}` shows it to them again)"
+        in said(trashed.stderr)
+    ), trashed.stderr
     await drsmith.ok("sync")
     assert await drsmith.json("list", "--journal", "ana/Personal") == []
     await ana.ok("restore", entry[:8])

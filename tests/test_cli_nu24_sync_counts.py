@@ -20,6 +20,11 @@ FIRST_SHARE = (
     "Notice: ana shared 'Personal' with you (HH:MM): read it with `tj list --journal "
     "ana/Personal` (`tj shared-with-me` lists what is shared with you)."
 )
+FIRST_SHARE_OF_RESULTS = (  # a result and no entry yet: `tj list` would show nothing (NU54 F8)
+    "Notice: ana shared 'Personal' with you (HH:MM): it holds questionnaire results so far: "
+    "read them with `tj measure list --journal ana/Personal` (`tj list --journal "
+    "ana/Personal` shows its entries)."
+)
 
 
 def said(text: str) -> str:
@@ -101,7 +106,7 @@ async def flagged_and_acknowledged(
     assert summary.splitlines()[0].startswith("ana: 1 new safety flag, ")  # NU47 #3
     assert lines == [
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
-        FIRST_SHARE,  # the first share, told once (NU25 C4)
+        FIRST_SHARE_OF_RESULTS,  # the first share, told once (NU25 C4)
     ]
     [flag] = await drsmith.json("safety", "flags")
     await drsmith.ok("safety", "ack", flag["id"])

@@ -66,7 +66,7 @@ async def test_caseload_of_many_unverified_clients_says_so_once_after_the_safety
     assert warned == (
         "Warning: 8 clients' fingerprints not compared (?): ana, ben, cyd, dev, eve, fay and "
         "2 more, so the server could have made up their journals: in session, ask each to "
-        "read out `tj fingerprint`, then run `tj verify NAME FINGERPRINT`."
+        "read out `BARE tj fingerprint`, then run `tj verify NAME FINGERPRINT`."
     ), shown.stderr
     assert all(len(line) <= 80 for line in shown.stderr.splitlines()), shown.stderr
     # said after the safety lines, where a reader of the terminal meets it
@@ -130,8 +130,8 @@ async def test_shared_with_me_lists_by_client_then_journal_marked_when_not_compa
     assert len(shown.stdout.strip().splitlines()) == 2 + len(expected), shown.stdout  # a line each
     assert " ".join(shown.stderr.split()).endswith(
         "Warning: 3 accounts' fingerprints not compared (?): ben, carla and zoe, so the server "
-        "could have made up their journals: in session, ask each to read out `tj fingerprint`, "
-        "then run `tj verify NAME FINGERPRINT`."
+        "could have made up their journals: in session, ask each to read out `BARE tj "
+        "fingerprint`, then run `tj verify NAME FINGERPRINT`."
     ), shown.stderr
 
     for client in (ben, carla):  # compared in session: no mark

@@ -307,6 +307,12 @@ async def test_tj_brief_asks_for_the_fingerprint_before_it_asks_to_share(
     assert read.exit_code == 1 and "Mood: " in read.stdout  # the digest, to read
     assert "Share this brief" not in read.stderr
     assert "Not shared: to share it, confirm drruiz's fingerprint first" in read.stderr
+    said = " ".join(read.stderr.split())  # the options that share it, named (NU54 F14)
+    assert (
+        "then pass it, or explicitly trust it on first use: `tj brief drruiz --journal "
+        "Personal --fingerprint FINGERPRINT` (they see it with `BARE tj fingerprint`), or `tj "
+        "brief drruiz --journal Personal --trust-on-first-use`."
+    ) in said, said
     refused = await emma.tj("brief", "drruiz", "--journal", "Personal", "--yes")
     assert refused.exit_code != 0 and "fingerprint first" in refused.stderr
     assert refused.stdout == ""  # refused before the digest

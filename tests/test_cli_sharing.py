@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -800,10 +801,10 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
         rf"Notice: tom no longer reads Personal \({NOTICE_TIME}\): ",
         unwrapped(told.stderr),  # local (NU26 C6)
     )
-    assert (
-        "If they did not mean to leave, share again: `tj share Personal tom --full`"
-        in unwrapped(told.stderr)
-    )
+    # the role they held is offered back (NU54 F11: `--full` alone made it read-only, and
+    # flags stopped, while the opt-in carries over to an annotate share restoring it)
+    offered = "`tj share Personal tom --full --role annotate`"
+    assert f"If they did not mean to leave, share again: {offered}" in unwrapped(told.stderr)
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + unwrapped(again.stderr) and "nothing new" in again.stdout
     plan = (await ana.ok("safety", "plan")).stdout
@@ -812,6 +813,11 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     assert [
         (s["member"], s["expired"], s["dropped_at"] is not None) for s in await ana.json("shares")
     ] == [("tom", True, True)]  # ended: they left (NU22 C9)
+    # The command as offered restores the share as it was, flags included, and says so.
+    restored = await ana.ok(*shlex.split(offered.strip("`"))[1:])
+    said = " ".join(restored.output.split())
+    assert "does not carry over" not in said and "Safety flags: off" not in said, said
+    assert "share flags:  yes (flags reach tom)" in (await ana.ok("safety", "plan")).stdout
 
 
 async def test_sync_json_lists_who_left(ana: Device, tom: Device) -> None:
@@ -971,3 +977,34 @@ async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
     assert "you still read it, and add no more notes." in " ".join(told.stderr.split())
     assert "copy" not in told.stderr
     assert (await tom.ok("sync")).stdout.strip() == "nothing new"
+
+
+async def test_a_read_share_after_a_leave_says_what_the_annotate_role_then_does(
+    ana: Device, tom: Device
+) -> None:
+    """NU54 F11: shared again read-only after the therapist left, `tj share` said the earlier
+    opt-in "does not carry over to this one" (`tj shares`: "no (earlier share)"); then
+    `--role annotate` said "on again ... that choice stands", and flags did reach him. The
+    first message now says what the second does: the choice stands, paused while he reads."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok(
+        "share", "Personal", "tom", "--full", "--role", "annotate", "--safety-flags",
+        *fingerprint,
+    )  # fmt: skip
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal", "--yes")
+    await ana.ok("sync")
+    read = await ana.ok("share", "Personal", "tom", "--full")
+    said = " ".join(read.output.split())
+    assert "does not carry over" not in said, said
+    assert (
+        "Safety flags: off for tom while they only read Personal (a member who only reads "
+        "could never mark a flag as read). Your choice to send them flags stands: give them "
+        "the annotate role again and flags reach them again, for what is answered from then "
+        "on: `tj share Personal tom --role annotate`"
+    ) in said, said
+    [share] = [s for s in await ana.json("shares") if not s["expired"]]
+    assert (share["safety_flags_read_role"], share["safety_flags_earlier"]) == (True, False)
+    annotate = await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    assert "Safety flags: on again for tom" in " ".join(annotate.output.split())
+    assert "share flags:  yes (flags reach tom)" in (await ana.ok("safety", "plan")).stdout

@@ -366,7 +366,8 @@ class Storage(Protocol):
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,
         memberships and audit rows; its memberships, keys and audit rows in other accounts'
-        journals; the records it pushed there; its devices."""
+        journals (each of those journals' `meta_version` is raised, as at a leave); the
+        records it pushed there; its devices."""
         ...
 
     async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:

@@ -252,11 +252,22 @@ class PostgresStorage:
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
+        membered = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
         async with self._tx() as db:
-            # Lock the owned journals first, in one order, so a concurrent push waits
-            # instead of deadlocking with the erasure.
+            # Lock the owned journals first, with those of other owners it is a member of,
+            # in one order, so a concurrent push (or another erasure) waits instead of
+            # deadlocking with the erasure.
             await db.execute(
-                "SELECT 1 FROM journals WHERE owner_id = $1 ORDER BY journal_id FOR UPDATE",
+                f"SELECT 1 FROM journals WHERE owner_id = $1 OR journal_id IN ({membered}) "
+                "ORDER BY journal_id FOR UPDATE",
+                account_id,
+            )
+            # The journals of other owners it was a member of: their meta_version moves, as
+            # at a leave, so that the owner's next sync asks who the server still serves
+            # and tells the owner the member is gone (protocol.md, "How the owner is told").
+            await db.execute(
+                "UPDATE journals SET meta_version = meta_version + 1 WHERE owner_id != $1 "
+                f"AND journal_id IN ({membered})",
                 account_id,
             )
             # Then its devices, before anything else is deleted (R21 F3): a push of the

@@ -591,6 +591,15 @@ class SQLiteStorage:
         owned = "SELECT journal_id FROM journals WHERE owner_id = ?"
 
         def tx(db: Connection) -> None:
+            # The journals of other owners it was a member of: their meta_version moves, as
+            # at a leave, so that the owner's next sync asks who the server still serves
+            # and tells the owner the member is gone (protocol.md, "How the owner is told").
+            db.execute(
+                "UPDATE journals SET meta_version = meta_version + 1 WHERE owner_id != ? AND "
+                "journal_id IN (SELECT journal_id FROM members WHERE account_id = ? "
+                "AND role != 'owner')",
+                (account_id, account_id),
+            )
             # Records other accounts pushed into its journals go too: free their bytes.
             freed = db.execute(
                 "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id IN "
