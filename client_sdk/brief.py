@@ -171,9 +171,9 @@ class Brief:
     safety_items: list[dict[str, Any]] = field(default_factory=list)
     safety_flags: list[dict[str, Any]] = field(default_factory=list)
     journals: list[str] = field(default_factory=list)
-    """The names of the journals the brief covers (`Briefs.prepare`), sorted; the text's
-    "Covers:" line (NU33 #4), a journal shared as a field-level copy with the fields shared
-    ("Work (mood, tags)"). Empty: not said (a brief made before)."""
+    """The names of the journals the brief covers (`Briefs.prepare`), sorted; the text's "Covers:"
+    line, a journal shared as a field-level copy with the fields shared ("Work (mood, tags)").
+    Empty: not said (a brief made before)."""
     therapist: str | None = None
     """The therapist (username) whose shares chose what it covers (`Briefs.prepare`'s
     default), whom alone `Briefs.share` shares it with; None: journals named. Not shared."""
@@ -423,8 +423,8 @@ class BriefView:
     expires_at: datetime | None = None
     ended: str = ""
     journal_id: str = ""
-    """The id (hex) of the journal holding the brief: which account's it is, where two
-    accounts held one username (REV-TOP F1)."""
+    """The id (hex) of the journal holding the brief: which account's it is, where two accounts held
+    one username (the name alone could point at the other account's)."""
 
     def ended_words(self) -> str:
         """Why an ended brief is over, in words: "expired at 2026-12-01 19:00 UTC (the end

@@ -236,19 +236,18 @@ class CaseloadRow:
     """When the signal that sets `tier` happened (UTC; module docstring), or None."""
     last_entry_day: date | None = None
     """The client's calendar day of `last_entry` (the offset it was written in: the days every
-    window and flag of the row counts in; NU44 F5: the table showed the therapist's day
-    beside a flag naming the client's), or None."""
+    window and flag of the row counts in, so that the table never shows the therapist's day beside a
+    flag naming the client's), or None."""
     owner_verified: bool = True
-    """Whether this device compared the client's fingerprint (`client.shares.verify`): until
-    then the server could have invented the client and everything shared (R13 finding 4);
-    such a row carries the flag "fingerprint not verified" and comes after verified clients
-    with the same safety flags."""
+    """Whether this device compared the client's fingerprint (`client.shares.verify`): until then
+    the server could have invented the client and everything shared; such a row carries the flag
+    "fingerprint not verified" and comes after verified clients with the same safety flags."""
     held_back: tuple[str, ...] = ()
-    """The client's journals (briefs' included) this device stopped downloading at the bound
-    on unverified owners (`client.shares.held_back`, NU47 #2): what the row counts is
-    partial (entries, scores, safety flags and briefs past that point are not here) until
-    their fingerprint is compared and a sync downloads the rest. The row then carries the
-    flag HELD_BACK instead of "no shared entries yet" / "no shared entry for N days"."""
+    """The client's journals (briefs' included) this device stopped downloading at the bound on
+    unverified owners (`client.shares.held_back`): what the row counts is partial (entries, scores,
+    safety flags and briefs past that point are not here) until their fingerprint is compared and a
+    sync downloads the rest. The row then carries the flag HELD_BACK instead of "no shared entries
+    yet" / "no shared entry for N days"."""
 
     @property
     def needs_attention(self) -> bool:

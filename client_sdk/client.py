@@ -232,23 +232,22 @@ class Client:
     `replace_recovery_key` returns a new one instead."""
 
     account_created: bool
-    """True when this `signup` made the account on the server just now: a new signup, or
-    an unfinished one (see `signup`) whose account the server did not have, so that its
-    request was sent again; the account then has nothing on the server but what this call
-    made. That happens when the interrupted request never reached the server, and also
-    when the account was deleted since (from another device; NU21 C6): an app should say
-    which may have happened. False for every other way a `Client` is made."""
+    """True when this `signup` made the account on the server just now: a new signup, or an
+    unfinished one (see `signup`) whose account the server did not have, so that its request was
+    sent again; the account then has nothing on the server but what this call made. That happens
+    when the interrupted request never reached the server, and also when the account was deleted
+    since (from another device): an app should say which may have happened. False for every other
+    way a `Client` is made."""
 
     recovery_key_not_shown: str | None
-    """Set instead of `recovery_key` when finishing an unfinished signup, or a later login
-    on that home, could not confirm that the key this device kept is still the account's
-    (R23 F2): why, in a sentence for the user (it may have been replaced on another device
-    since; make a new one with `replace_recovery_key`, `tj recovery-key new`). The signup is
-    finished all the same (R25 F1): the kept copy stays in the home, sealed (a server's
-    answer never deletes it: R23 F3), gating nothing, until `replace_recovery_key`,
-    `recover` or `recovery_key_shown()` on this device; a password change here re-seals it
-    (R25 F4); a later `login` of the account checks it again and shows it only if
-    confirmed."""
+    """Set instead of `recovery_key` when finishing an unfinished signup, or a later login on that
+    home, could not confirm that the key this device kept is still the account's (a key shown then
+    might no longer open the account): why, in a sentence for the user (it may have been replaced on
+    another device since; make a new one with `replace_recovery_key`, `tj recovery-key new`). The
+    signup is finished all the same (an unconfirmed key blocks nothing): the kept copy stays in the
+    home, sealed (a server's answer never deletes it), gating nothing, until `replace_recovery_key`,
+    `recover` or `recovery_key_shown()` on this device; a password change here re-seals it; a later
+    `login` of the account checks it again and shows it only if confirmed."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.

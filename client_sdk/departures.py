@@ -322,9 +322,9 @@ class Departure:
     at: int = 0
     owner: str = ""
     source: str = ""
-    """Told to the owner about a field-level copy kept for the member (`tj share --only`):
-    the name of the journal it copies ("" otherwise, or when this device no longer holds
-    it); sharing again is done on that journal, with `fields` (NU21 C7)."""
+    """Told to the owner about a field-level copy kept for the member (`tj share --only`): the name
+    of the journal it copies ("" otherwise, or when this device no longer holds it); sharing again
+    is done on that journal, with `fields`."""
     fields: tuple[str, ...] = ()
     """With `source`: the fields of each entry the copy held."""
     source_id: str = ""
@@ -337,31 +337,27 @@ class Departure:
     """With "shared again": this device had discarded the copy of the ended share
     (`client.shares.forget`) and takes the journal back; False, the copy had been kept."""
     copy: str = ""
-    """Told to a member that a share of the owner's whole journal ended ("removed", "end
-    date", "no longer served", "dropped on the server's word"): the name of a field-level
-    copy of that journal the owner still shares with this account ("Personal (mood, tags)
-    for drsmith": the share was most likely narrowed to it, `tj share --only`), as its
-    owner-signed chain and name show (NU24 C11). Told to the owner that a member left a
-    whole journal ("left", "unknown", "dropped on the server's word"): the name of a
-    field-level copy of it this account still shares with them, so what it copies of new
-    entries still reaches them (NU26 C2). "" otherwise."""
+    """Told to a member that a share of the owner's whole journal ended ("removed", "end date", "no
+    longer served", "dropped on the server's word"): the name of a field-level copy of that journal
+    the owner still shares with this account ("Personal (mood, tags) for drsmith": the share was
+    most likely narrowed to it, `tj share --only`), as its owner-signed chain and name show. Told to
+    the owner that a member left a whole journal ("left", "unknown", "dropped on the server's
+    word"): the name of a field-level copy of it this account still shares with them, so what it
+    copies of new entries still reaches them. "" otherwise."""
     narrowed: str = ""
-    """Told to the owner with "unshared": the whole-journal share was ended by narrowing it
-    to some fields (`grant(only=...)`, `tj share --only`), and the member now reads those
-    through this field-level copy ("Personal (mood, tags) for drsmith"; "a copy kept for
-    them" when this device does not hold it): the source's signed chain names that copy
-    (NU24 C10). "" otherwise."""
+    """Told to the owner with "unshared": the whole-journal share was ended by narrowing it to some
+    fields (`grant(only=...)`, `tj share --only`), and the member now reads those through this
+    field-level copy ("Personal (mood, tags) for drsmith"; "a copy kept for them" when this device
+    does not hold it): the source's signed chain names that copy. "" otherwise."""
 
     was_role: str = ""
-    """With "narrowed" or "changed": the role ("read" or "annotate") the membership held
-    before the owner-signed change, and `role` the one it holds now; both "" when the role
-    did not change (NU26 C5)."""
+    """With "narrowed" or "changed": the role ("read" or "annotate") the membership held before the
+    owner-signed change, and `role` the one it holds now; both "" when the role did not change."""
     role: str = ""
     """See `was_role`."""
     was_until: int | None = None
-    """With "narrowed" or "changed": the end date (ms UTC, 0 none) the membership had before
-    the owner-signed change, and `until` the one it has now; both None when it did not
-    change (NU26 C5)."""
+    """With "narrowed" or "changed": the end date (ms UTC, 0 none) the membership had before the
+    owner-signed change, and `until` the one it has now; both None when it did not change."""
     until: int | None = None
     """See `was_until`. Told to the owner's other devices with "renewed" or "shared": `role`
     and `until` (0: no end date) are the terms given, `was_role` "" and `was_until` None."""
@@ -371,38 +367,39 @@ class Departure:
     device removed them, by its verified chain, so that the share offered again restores it
     ("" when not known, e.g. kept by an older version)."""
     member_id: str = field(default="", compare=False)
-    """Told to the owner with "end date" or "unshared": the account id (hex) of the member
-    whose membership ended, as the owner-signed chain names it ("" when not known, e.g. kept
-    by an older version): what is decided about that member goes by it, never by `member`
-    (another account may bear the name: rev-nu36a F1)."""
+    """Told to the owner with "end date" or "unshared": the account id (hex) of the member whose
+    membership ended, as the owner-signed chain names it ("" when not known, e.g. kept by an older
+    version): what is decided about that member goes by it, never by `member` (another account may
+    bear the name)."""
     owner_erased: bool = False
-    """Told to a member with "no longer served": the server says the owner's account no
-    longer exists (asked once when the share ended here: /v1/account/identity-by-id answered
-    not found), so the owner most likely erased it (NU43 #8). The server's word, said as
-    such beside "or the server is withholding it"; nothing is decided on it."""
+    """Told to a member with "no longer served": the server says the owner's account no longer
+    exists (asked once when the share ended here: /v1/account/identity-by-id answered not found), so
+    the owner most likely erased it. The server's word, said as such beside "or the server is
+    withholding it"; nothing is decided on it."""
+    # found by SafetyPath._ended_share_had_flags
     safety_flags: bool = field(default=False, compare=False)
-    """Told to the owner with "end date" for a whole journal: the client's own signed safety
-    plan had opted this member (`member_id`) in for the share that ended
-    (`SafetyPath._ended_share_had_flags`), so the renewal the notice gives asks for
-    `--safety-flags` again (an opt-in is never carried over by itself). Set by
+    """Told to the owner with "end date" for a whole journal: the client's own signed safety plan
+    had opted this member (`member_id`) in for the share that ended, so the renewal the notice gives
+    asks for `--safety-flags` again (an opt-in is never carried over by itself). Set by
     `Client.sync`, not kept."""
+    # the journals of Context.brief_journals (NU47 #4)
     brief: bool = False
-    """Told to a member with "shared": the journal is one the owner made to share a
-    pre-session brief (`Context.brief_journals`), not a journal to read as one: "ana sent you
-    a pre-session brief (01:38)" (NU47 #4). Told only while this device holds nothing of it
-    (held back until the owner is verified); a brief downloaded is told by the sync's
-    summary instead."""
+    """Told to a member with "shared": the journal is one the owner made to share a pre-session
+    brief, not a journal to read as one: "ana sent you a pre-session brief (01:38)". Told only while
+    this device holds nothing of it (held back until the owner is verified); a brief downloaded is
+    told by the sync's summary instead."""
+    # Replica.owner_label (NU46 #1)
     owner_label: str = field(default="", compare=False)
-    """Told to a member: how this device names the owner now, where that is not `owner`:
-    "kim (account 1a2b3c4d)" while journals of another account named kim are on this device
-    too (`Replica.owner_label`, NU46 #1); "" otherwise. Set by `Client.sync` and
-    `Client.unseen_departures`, not kept."""
+    """Told to a member: how this device names the owner now, where that is not `owner`: "kim
+    (account 1a2b3c4d)" while journals of another account named kim are on this device too; ""
+    otherwise. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
+    # Context.client_label (REV-S9B S9B-1)
     command_owner: str = field(default="", compare=False)
-    """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`)
-    name the owner, where that is not as `owner_label` (or `owner`) names them: "kim
-    (account 1a2b3c4d)" for the copy kept of a share that ended, which a later verify of
-    another account under the username must not make a command about
-    (`Context.client_label`, REV-S9B S9B-1); "" otherwise. Set as `owner_label`, not kept."""
+    """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`) name
+    the owner, where that is not as `owner_label` (or `owner`) names them: "kim (account 1a2b3c4d)"
+    for the copy kept of a share that ended, which a later verify of another account under the
+    username must not make a command about (a command naming just the username could then act on the
+    other account's journals); "" otherwise. Set as `owner_label`, not kept."""
 
     @property
     def when(self) -> datetime | None:

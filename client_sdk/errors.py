@@ -138,29 +138,26 @@ class TJError(Exception):
     written, try again), "sync" (syncing first may help); None otherwise. The subjects whose error also has `names` are listed
     there."""
     situation: str | None = None
-    """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is
-    shared with this account read-only", without ": to add notes, ask ana ..."): for a
-    message about something else that names it as its reason (NU38 N8), or for an app that
-    gives its own advice instead (NU45 #4)."""
+    """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is shared
+    with this account read-only", without ": to add notes, ask ana ..."): for a message about
+    something else that names it as its reason, or for an app that gives its own advice instead."""
     names: dict[str, str]
-    """The things the message names that an app needs to act on it in its own words, by
-    role (NU45 #4: the SDK's message names no app's command); empty for most errors. By
-    subject: "share ended elsewhere" (a member's share ended by the server's word, nothing
-    changed: "journal", "member"; "source" and "fields", comma-separated, when the journal
-    is the copy of some fields of "source" kept for them), "share still served" (a copy the
-    owner's chain still grants: "journal"), "unsent copy" (a copy kept because changes of
-    this device in it are not on the server: "journal", "unlisted" ("yes" when the user
-    said the share ended), "set aside" (the ids, space-separated, of one change per
-    document set aside, at most 3), "set aside count"), "share active" (a copy whose share
-    is still active: "journal"; "copies", tab-separated names of read-only copies of an
-    erased account that bore its owner's username, and "unlisted copies" those of them that
-    need the user's word that the share ended), "account gone" (an account this device
-    knew is no longer on the server: "username"), "withdrawal refused" (`RefusedWithdrawal.
-    names()`: "kind", "note", "owner", "journal", "why", "retry"), "not the signup's account"
-    ("username", "kept": the kept file's path, "account": its id), "kept recovery key"
-    ("home", "username", "server", "account"). Of any subject: "advice" is "new recovery
-    key" when the message ends advising to make a new recovery key (a password change whose
-    outcome is not known: `Client.replace_recovery_key` makes one)."""
+    """The things the message names that an app needs to act on it in its own words, by role (the
+    SDK's message names no app's command); empty for most errors. By subject: "share ended
+    elsewhere" (a member's share ended by the server's word, nothing changed: "journal", "member";
+    "source" and "fields", comma-separated, when the journal is the copy of some fields of "source"
+    kept for them), "share still served" (a copy the owner's chain still grants: "journal"), "unsent
+    copy" (a copy kept because changes of this device in it are not on the server: "journal",
+    "unlisted" ("yes" when the user said the share ended), "set aside" (the ids, space-separated, of
+    one change per document set aside, at most 3), "set aside count"), "share active" (a copy whose
+    share is still active: "journal"; "copies", tab-separated names of read-only copies of an erased
+    account that bore its owner's username, and "unlisted copies" those of them that need the user's
+    word that the share ended), "account gone" (an account this device knew is no longer on the
+    server: "username"), "withdrawal refused" (`RefusedWithdrawal.names()`: "kind", "note", "owner",
+    "journal", "why", "retry"), "not the signup's account" ("username", "kept": the kept file's
+    path, "account": its id), "kept recovery key" ("home", "username", "server", "account"). Of any
+    subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
+    key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one)."""
 
     def __init__(
         self,

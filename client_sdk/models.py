@@ -232,11 +232,10 @@ class Journal:
     from its owner-sealed disclosure settings and verified access chain ("" when this device
     knows no membership of theirs in it)."""
     kept_ended: bool = False
-    """For a helper journal ("mirror" or "items"): no share of it with the member it is kept
-    for is on now, by its verified access chain (the owner ended it, its signed end date
-    passed, or an owner device removed them because the server no longer served them). The
-    journal stays on this account's devices until deleted (`client.shares.kept_copies`
-    says why); NU28 C2."""
+    """For a helper journal ("mirror" or "items"): no share of it with the member it is kept for is
+    on now, by its verified access chain (the owner ended it, its signed end date passed, or an
+    owner device removed them because the server no longer served them). The journal stays on this
+    account's devices until deleted (`client.shares.kept_copies` says why)."""
     unlisted: bool = False
     """For a read-only copy of a share that ended (`share_ended`): it ended by the server's
     word only: the server no longer serves it while the owner's signed access chain this

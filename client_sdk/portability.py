@@ -115,10 +115,9 @@ class ImportReport:
     number: the safety message shows it from now on, in place of the default one (said, so
     that the person checks it, as `crisis_lines_imported`)."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
-    """The journals (names here) whose crisis line was written from the file, with that line:
-    it is the owner's own from now on and the safety message shows it, above a line a
-    therapist set that this device had not received yet (said, so that the person checks it:
-    REV-S10B F3)."""
+    """The journals (names here) whose crisis line was written from the file, with that line: it is
+    the owner's own from now on and the safety message shows it, above a line a therapist set that
+    this device had not received yet (said, so that the person checks it)."""
     crisis_lines_kept: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose crisis line in force is one a member (a therapist)
     set, with that member's username: the file's crisis line differs and is not written (it
@@ -156,17 +155,17 @@ class ImportReport:
     something is written in it (`care_archive.plan_written`: not one that only opts in to
     safety flags). "safety_flags_opt_in": the journals of `flags_not_carried`."""
     flags_not_carried: dict[str, list[str]] = field(default_factory=dict)
-    """The journals (names here) whose plan in the file opted in to safety flags, where flags
-    do not reach those the file's opt-in reached (its `flags_reach`, the usernames given: an
-    empty list when it names none): the opt-in is never imported (it names the old
-    account's shares), so no flag reaches them from this account until the person opts in
-    again (`client.shares.grant(..., role="annotate", safety_flags=True)` or
-    `client.safety.set_plan(share_flags=True)`). A journal where this account's own opt-in
-    reaches them already is not named (NU49 F2: the opt-in was dropped without a word)."""
+    """The journals (names here) whose plan in the file opted in to safety flags, where flags do not
+    reach those the file's opt-in reached (its `flags_reach`, the usernames given: an empty list
+    when it names none): the opt-in is never imported (it names the old account's shares), so no
+    flag reaches them from this account until the person opts in again (`client.shares.grant(...,
+    role="annotate", safety_flags=True)` or `client.safety.set_plan(share_flags=True)`). A journal
+    where this account's own opt-in reaches them already is not named. Said so that an import never
+    drops an opt-in without a word."""
     created_journals: list[str] = field(default_factory=list)
-    """The names of the journals this import created (those of `journals` this account did
-    not have by that name), empty ones included: with no entry, goal or note imported, an
-    import that created none added nothing (NU32 #11)."""
+    """The names of the journals this import created (those of `journals` this account did not have
+    by that name), empty ones included: with no entry, goal or note imported, an import that created
+    none added nothing."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -69,42 +69,41 @@ class SafetyPlan:
     share_flags: bool = False
     updated_at: datetime | None = None
     flag_members: tuple[str, ...] | None = None
-    """The members (account ids, hex) the opt-in was given for: those the journal was shared
-    with when `share_flags` was set, or named at `tj share --safety-flags` (R13 finding 3);
-    None for a plan written before that (every member, as then)."""
+    """The members (account ids, hex) the opt-in was given for: those the journal was shared with
+    when `share_flags` was set, or named at `tj share --safety-flags` (members added later are not
+    opted in by it); None for a plan written before that (every member, as then)."""
     flags_since: tuple[tuple[str, int], ...] | None = None
-    """When each member of `flag_members` was opted in (account id hex, ms UTC, the owner
-    device's clock, as the owner signed it: `flags_since` of the plan, NU22 C3); None for a
-    plan from before it, and a member it does not name was opted in at the latest at
-    `updated_at` (`opted_in_at`)."""
+    """When each member of `flag_members` was opted in (account id hex, ms UTC, the owner device's
+    clock, as the owner signed it: `flags_since` of the plan); None for a plan from before it, and a
+    member it does not name was opted in at the latest at `updated_at` (`opted_in_at`)."""
     flags_stamp: int | None = None
     """`flags_stamp` of the plan: the `updated_at` (ms) of the change that last wrote it, which
-    every change by a writer that keeps `flags_since` writes (R37 F8). When it differs from
-    `updated_at`, the last change came from an app that predates `flags_since` (it may have
-    withdrawn and given the opt-in again without touching it): `flags_since` is then stale and
-    every opt-in counts from `updated_at` (`opted_in_at`)."""
+    every change by a writer that keeps `flags_since` writes. When it differs from `updated_at`, the
+    last change came from an app that predates `flags_since` (it may have withdrawn and given the
+    opt-in again without touching it): `flags_since` is then stale and every opt-in counts from
+    `updated_at` (`opted_in_at`)."""
     flags_reach: tuple[str, ...] | None = None
     """With `share_flags`, in a journal this account owns: the usernames a flag raised now is
     sealed for (members the opt-in names who still read the journal, by its verified access
     chain; empty when none does, e.g. the therapist left or the share ended); None when not
     known (no opt-in, or another account's journal)."""
     not_opted_in: tuple[str, ...] | None = None
-    """With `flags_reach`: the usernames of the members the journal is shared with now whom a
-    flag raised now would not reach (never opted in, or opted in for an earlier share of
-    theirs: R37 F9; also an opt-in made on a device that had not yet seen their current share,
-    R39), sorted; `set_plan(share_flags=True, flags_for=...)` opts them in. None when
+    """With `flags_reach`: the usernames of the members the journal is shared with now whom a flag
+    raised now would not reach (never opted in, or opted in only for an earlier share of theirs,
+    which counts for none, as does an opt-in made on a device that had not yet seen their current
+    share), sorted; `set_plan(share_flags=True, flags_for=...)` opts them in. None when
     `flags_reach` is."""
     reads_only: tuple[str, ...] | None = None
-    """In a journal this account owns: the members it is shared with now with the read role
-    (by its verified access chain) whom a flag raised now would not reach, sorted: no opt-in
-    names them (a member who only reads could never mark a flag as read), until the client
-    shares with them with the annotate role (NU24 C15); with `share_flags`, they are among
-    `not_opted_in`. None in another account's journal."""
+    """In a journal this account owns: the members it is shared with now with the read role (by its
+    verified access chain) whom a flag raised now would not reach, sorted: no opt-in names them (a
+    member who only reads could never mark a flag as read), until the client shares with them with
+    the annotate role; with `share_flags`, they are among `not_opted_in`. None in another account's
+    journal."""
     opted_in_earlier: tuple[str, ...] | None = None
     """With `flags_reach`: the members among `not_opted_in` whom the opt-in names, but for an
-    earlier share of theirs, ended since (narrowed with `--only` and widened again, or ended
-    and given again): it counts for none (R37 F9), as `Safety.flags_reach` says "earlier"
-    and `tj shares` "no (earlier share)"; sorted. None when `flags_reach` is."""
+    earlier share of theirs, ended since (narrowed with `--only` and widened again, or ended and
+    given again): it counts for none, as `Safety.flags_reach` says "earlier" and `tj shares` "no
+    (earlier share)"; sorted. None when `flags_reach` is."""
 
     opted_in_reads_only: tuple[str, ...] | None = None
     """With `flags_reach`: the members among `reads_only` whom the opt-in names for their
@@ -115,8 +114,8 @@ class SafetyPlan:
     crisis_line_in_use: str | None = None
     """The crisis line the safety message shows (`Safety.crisis_line`): the owner's own
     `crisis_line`, else the latest one an annotating member (a therapist) set, else None (the
-    message then names the defaults of client_sdk/data/safety.json). NU35 #4: the plan showed
-    only `crisis_line`, null when a therapist had set the line in force."""
+    message then names the defaults of client_sdk/data/safety.json). Given so that an app never
+    shows `crisis_line` alone, which is None when a therapist set the line in force."""
     crisis_line_set_by: str | None = None
     """The username of the member who set `crisis_line_in_use` (from the record's signature),
     None when it is the owner's own or none is set."""
@@ -196,21 +195,22 @@ class SafetyFlag:
     for a flag from before flags named them (every member)."""
     before_share: bool = False
     """On a therapist's device that holds nothing of an earlier share of the journal with this
-    account (added after that share ended, or its copy discarded with `tj forget`): the flag
-    was raised, by its owner's clock, before the current share began. Context only (R46 F5):
-    such a flag may have been acknowledged then on another device, or never received by any
-    device of this account (a server can keep a flag from a member, and owner devices' clocks
-    can differ), so without an acknowledgement this device verifies it is unacknowledged and
-    told as new like any other. False once an acknowledgement this device reads names it."""
+    account (added after that share ended, or its copy discarded with `tj forget`): the flag was
+    raised, by its owner's clock, before the current share began. Context only: such a flag may have
+    been acknowledged then on another device, or never received by any device of this account (a
+    server can keep a flag from a member, and owner devices' clocks can differ), so without an
+    acknowledgement this device verifies it is unacknowledged and told as new like any other. False
+    once an acknowledgement this device reads names it."""
 
     copy_forgotten: bool = False
-    """With `before_share`: this device holds nothing of that earlier share because its copy
-    was discarded here (`tj forget`) before the journal was shared again, not because the
-    device was added after that share ended (NU24 C5)."""
+    """With `before_share`: this device holds nothing of that earlier share because its copy was
+    discarded here (`tj forget`) before the journal was shared again, not because the device was
+    added after that share ended."""
 
     answered_at: datetime | None = None
-    """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
-    `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
+    """For a flag sealed at a sync after the answer (this device did not know yet the opt-in or the
+    share that owes it when the answer was given): when the answer was given (UTC); `raised_at` is
+    then when the flag was sealed. None: sealed as the answer was given."""
 
     reads_only: bool = False
     """On a member's device: this account holds the read role in the journal now, by its

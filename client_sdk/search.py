@@ -90,11 +90,11 @@ class SearchHit:
     highlights: tuple[Span, ...]
     title_highlights: tuple[Span, ...]
     tags_matched: tuple[str, ...] = ()
-    """The entry's tags a term matched, as written (what an app shows for a match found
-    only in the tags: NU40 #4)."""
+    """The entry's tags a term matched, as written (what an app shows for a match found only in the
+    tags)."""
     emotions_matched: tuple[str, ...] = ()
-    """The entry's emotions a term matched (NU42 #8: "calm" found no check-in with the
-    emotion calm), scored as tags are."""
+    """The entry's emotions a term matched (so that "calm" finds a check-in with the emotion calm),
+    scored as tags are."""
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`): the entry, then score and snippet."""

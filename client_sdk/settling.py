@@ -253,9 +253,9 @@ class Settled:
     at: datetime
     applied_again: bool = False
     added: tuple[str, ...] | None = None
-    """Of tags this device changed by additions and removals (TAG_OPS), the tags it added:
-    `lost` names only those (what else its list had that the kept one lacks, the other
-    device removed, and that removal stands: REV-TAGS F7). None: every item."""
+    """Of tags this device changed by additions and removals (TAG_OPS), the tags it added: `lost`
+    names only those (what else its list had that the kept one lacks, the other device removed, and
+    that removal stands). None: every item."""
     kind: str = "entry"
     journal: str = ""
 

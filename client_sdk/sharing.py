@@ -131,36 +131,33 @@ class ShareInfo:
     that journal the member may not have received, which now never reaches them
     (`client.shares.undelivered`)."""
     copies_too: tuple[str, ...] = ()
-    """For a whole-journal share given a new role or end date: the field-level copies of the
-    journal kept for the member that this call gave the same terms (R24 F7)."""
+    """For a whole-journal share given a new role or end date: the field-level copies of the journal
+    kept for the member that this call gave the same terms."""
     unseen: bool = False
-    """A field-level share the source's signed access chain names (a `limited` entry in
-    force) through a copy this device cannot see (the server does not list it, or its chain
-    has a problem): `journal` / `journal_id` name the copy as far as this device knows it,
-    `kind` is "mirror", and its role ("unknown"), fields (None) and end date (None) are not
-    known here. Listed so that who reads a journal is never taken from the server's
-    silence (R24 F6)."""
+    """A field-level share the source's signed access chain names (a `limited` entry in force)
+    through a copy this device cannot see (the server does not list it, or its chain has a problem):
+    `journal` / `journal_id` name the copy as far as this device knows it, `kind` is "mirror", and
+    its role ("unknown"), fields (None) and end date (None) are not known here. Listed so that who
+    reads a journal is never taken from the server's silence."""
     whole_too: bool = False
-    """For new terms given on a field-level copy (`grant` naming the copy): the member is
-    also a current member of the whole source journal (its verified access chain says so),
-    so they read every entry of it in full there, whatever the copy holds; those terms
-    were not changed (R33 F2)."""
+    """For new terms given on a field-level copy (`grant` naming the copy): the member is also a
+    current member of the whole source journal (its verified access chain says so), so they read
+    every entry of it in full there, whatever the copy holds; those terms were not changed."""
     dropped_at: datetime | None = None
-    """For an ended share (`expired` True) whose latest membership an owner device removed
-    because the server no longer served the journal to the member (they left it, or their
-    account was deleted: the signed `removed` entry says so, access.NOT_SERVED): when that
-    removal was signed (UTC). The share ended by then, before its signed end date
-    (`expires_at`, kept as the last terms the owner gave) (NU22 C9)."""
+    """For an ended share (`expired` True) whose latest membership an owner device removed because
+    the server no longer served the journal to the member (they left it, or their account was
+    deleted: the signed `removed` entry says so, access.NOT_SERVED): when that removal was signed
+    (UTC). The share ended by then, before its signed end date (`expires_at`, kept as the last terms
+    the owner gave)."""
     safety_flags: bool | None = None
-    """For a current share of the whole journal (from `client.shares.list` and `grant`):
-    whether a safety flag raised now in it (a PHQ-9 item 9 answered above 0) is sealed for
-    the member, by the owner's signed safety plan and the verified access chain
-    (`client.safety.flags_reach`). None for a share that carries no flag (a field-level
-    copy, single items, a brief) or one that ended (NU25 C1)."""
+    """For a current share of the whole journal (from `client.shares.list` and `grant`): whether a
+    safety flag raised now in it (a PHQ-9 item 9 answered above 0) is sealed for the member, by the
+    owner's signed safety plan and the verified access chain (`client.safety.flags_reach`). None for
+    a share that carries no flag (a field-level copy, single items, a brief) or one that ended."""
     safety_flags_earlier: bool = False
-    """With `safety_flags` False: the client opted the member in for an earlier share of
-    theirs, which counts for none under this one (R37 F9); `tj share JOURNAL MEMBER --role
-    annotate --safety-flags` names them again."""
+    """With `safety_flags` False: the client opted the member in for an earlier share of theirs,
+    which counts for none under this one; `tj share JOURNAL MEMBER --role annotate --safety-flags`
+    names them again."""
     safety_flags_read_role: bool = False
     """With `safety_flags` False: the client opted the member in for this share, and the
     member holds the read role now (by the verified access chain): no flag reaches them
@@ -175,26 +172,27 @@ class ShareInfo:
     server serve them again while their device kept it as left, and the owner was never
     told of the leave)."""
     previous_role: str = ""
-    """When this call gave a member new terms (`grant` of someone whose membership the
-    verified chain holds: a `changed` entry, nothing shared anew), the role they held
-    before ("read" or "annotate"), with `previous_expires_at` and `previous_expired`, so
-    that a change is told as one, never as a new share (NU26 C5); "" when the call shared
-    anew (a new membership; but see `previous_expired`)."""
+    """When this call gave a member new terms (`grant` of someone whose membership the verified
+    chain holds: a `changed` entry, nothing shared anew), the role they held before ("read" or
+    "annotate"), with `previous_expires_at` and `previous_expired`, so that a change is told as one,
+    never as a new share; "" when the call shared anew (a new membership; but see
+    `previous_expired`)."""
     previous_expires_at: datetime | None = None
     """With `previous_role`: the end date the membership had before (UTC; None: none)."""
     previous_expired: bool = False
-    """With `previous_role`: that end date had passed (the call renewed the share). Also
-    set, with `previous_role` and `previous_expires_at`, when the call renewed a membership
-    that reached its end date with a new one (an `ended` entry had closed it, changing the
-    journal's key, or the member's keys changed): a renewal, as the account's other devices
-    tell it ("renewed"), never a first share (NU30 #4)."""
+    """With `previous_role`: that end date had passed (the call renewed the share). Also set, with
+    `previous_role` and `previous_expires_at`, when the call renewed a membership that reached its
+    end date with a new one (an `ended` entry had closed it, changing the journal's key, or the
+    member's keys changed): a renewal, as the account's other devices tell it ("renewed"), never a
+    first share."""
     since: datetime | None = None
     """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
     settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
     copies from then on)."""
     source_id: str | None = None
-    """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the
-    source's signed chain (names may repeat: rev-nu36a F3 goes by this)."""
+    """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
+    signed chain (names may repeat: what is decided about the source goes by this, never by its
+    name)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
@@ -327,21 +325,22 @@ class SharedJournal:
     """The share ended (role "revoked"): this device keeps a read-only copy of what it
     downloaded while it lasted."""
     unlisted: bool = False
-    """For an ended share (`share_ended`): it ended by the server's word only, the server no
-    longer serves it while the owner's signed access chain this device verified still grants
-    it (the owner removed this account, who is not served the entry saying so, or the server
-    withholds it); discarding it then takes `forget(journal, unlisted=True)` (NU29 F3)."""
+    """For an ended share (`share_ended`): it ended by the server's word only, the server no longer
+    serves it while the owner's signed access chain this device verified still grants it (the owner
+    removed this account, who is not served the entry saying so, or the server withholds it);
+    discarding it then takes `forget(journal, unlisted=True)`."""
+    # Replica.owner_label (NU46 #1)
     name: str = ""
-    """How to name it (`Journal.name`, what `client.journals.get` and the CLI's JOURNAL
-    take): "ana/Personal", or "kim (account 1a2b3c4d)/Personal" where journals of several
-    accounts named kim are on this device (`Replica.owner_label`, NU46 #1)."""
+    """How to name it (`Journal.name`, what `client.journals.get` and the CLI's JOURNAL take):
+    "ana/Personal", or "kim (account 1a2b3c4d)/Personal" where journals of several accounts named
+    kim are on this device."""
     owner_id: str = ""
     """The owner's account id (hex), from the verified access chain."""
     owner_erased: bool = False
-    """For an ended share (`share_ended`): the server says the owner's account no longer
-    exists (asked when the share ended here, and at each refresh of the journal list while
-    every share of theirs with this account has ended: NU43 #8, NU49 F6), so they most likely
-    erased it. The server's word, for words only ("appears erased"): it decides nothing."""
+    """For an ended share (`share_ended`): the server says the owner's account no longer exists
+    (asked when the share ended here, and at each refresh of the journal list while every share of
+    theirs with this account has ended), so they most likely erased it. The server's word, for words
+    only ("appears erased"): it decides nothing."""
 
     @property
     def access(self) -> str:
@@ -381,7 +380,8 @@ class HeldKeys:
     verified: bool
     """Whether this device compared their fingerprint (else pinned on first use)."""
     verified_at: datetime | None
-    """When this device marked them verified (UTC); None when not kept (before NU43)."""
+    """When this device marked them verified (UTC); None when not kept (marked verified by an older
+    version, which did not keep the time)."""
     other_account: bool
 
     def to_dict(self) -> dict[str, Any]:

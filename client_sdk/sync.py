@@ -245,19 +245,19 @@ class Arrival:
     author: bytes
     device: bytes
     withdrawn: bool = False
-    """A note or prompt its author withdrew (marked deleted) that this device held before:
-    told as withdrawn, never as an updated note the reader cannot find (NU20 C5). One
-    created and withdrawn before this device held it is no arrival at all."""
+    """A note or prompt its author withdrew (marked deleted) that this device held before: told as
+    withdrawn, never as an updated note the reader cannot find. One created and withdrawn before
+    this device held it is no arrival at all."""
     before: str = ""
     """How this device held the document before this sync: "" (as it was, or not at all),
     TRASHED (an entry in the trash) or DELETED (deleted for good): `documents.removal`."""
     after: str = ""
     """How this sync left it: "", TRASHED or DELETED (`change` says what that means)."""
     told: str = ""
-    """What `Client.sync` knows better than the records (NU24 C5): ACKNOWLEDGED, a safety
-    flag this account acknowledged already (its acknowledgement arrived with it, from
-    another of its devices, verified here); "" otherwise (a flag of an earlier share whose
-    acknowledgement this device does not hold is new: R46 F5)."""
+    """What `Client.sync` knows better than the records: ACKNOWLEDGED, a safety flag this account
+    acknowledged already (its acknowledgement arrived with it, from another of its devices, verified
+    here); "" otherwise (a flag of an earlier share whose acknowledgement this device does not hold
+    is new)."""
 
     @property
     def change(self) -> str | None:
@@ -321,21 +321,21 @@ class News:
     withdrawn: bool = False
     """Notes or prompts withdrawn ("1 note withdrawn by drsmith"), not new nor updated."""
     own: bool = False
-    """Written by this account (on another of its devices): a safety flag so is the client's
-    own, raised by their own answers, never an alert for a member to act on (NU22 C13)."""
+    """Written by this account (on another of its devices): a safety flag so is the client's own,
+    raised by their own answers, never an alert for a member to act on."""
     change: str = ""
     """What happened to them (`CHANGES`; `Arrival.change`); "" reads as NEW or UPDATED by
     `new`, or WITHDRAWN."""
     journal: str = ""
-    """For kind "journal" (one of this account's journals that another of its devices
-    created (NEW), RENAMED, ARCHIVED or UNARCHIVED, as its owner-signed metadata says: NU39
-    #3): its name, as this sync left it."""
+    """For kind "journal" (one of this account's journals that another of its devices created (NEW),
+    RENAMED, ARCHIVED or UNARCHIVED, as its owner-signed metadata says): its name, as this sync left
+    it."""
     renamed_from: str = ""
     """For a RENAMED journal: its name before this sync."""
     journal_id: str = ""
     """For kind "journal": the journal's id (hex), so that the news kept unseen
-    (`Client.unseen_news`) go with the journal when it is removed from this device
-    (REV-NEWS3 F3); "" in news kept by an older version."""
+    (`Client.unseen_news`) go with the journal when it is removed from this device (they would name
+    a journal no longer here); "" in news kept by an older version."""
 
     @property
     def what(self) -> str:
@@ -723,23 +723,23 @@ class SyncReport:
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
     refused_shares: list[RefusedShare] = field(default_factory=list)
-    """One per journal shared with this account whose owner's identity this device refused
-    (the server now names another account, or other keys, for a username pinned here: an
-    erased account's name taken again, or a server's substitute), naming the owner and whom
-    to verify once compared in person (`RefusedShare.username`; `line(verify=...)` adds the
-    app's words): nothing of it is opened until then (NU43 #9: it read "nothing is sent for
-    this journal" with a hex id)."""
+    """One per journal shared with this account whose owner's identity this device refused (the
+    server now names another account, or other keys, for a username pinned here: an erased account's
+    name taken again, or a server's substitute), naming the owner and whom to verify once compared
+    in person (`RefusedShare.username`; `line(verify=...)` adds the app's words): nothing of it is
+    opened until then. Said with the owner's name, never only a journal's hex id."""
     update_needed: list[str] = field(default_factory=list)
     """Journals whose access chain holds an entry its owner signed with a newer version of
     the app than this one (protocol.md 4.19, "Chain versions"): no tampering, but nothing
     new is shown or sent for them until this app is updated (errors.ChainUpdateNeeded)."""
     arrivals: dict[bytes, Arrival] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the document another device changed, as this sync received it."""
+    # the journal news come from Replica.refresh_journals
     news: list[News] = field(default_factory=list, compare=False)
-    """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`; first
-    this account's journals another of its devices created, renamed, archived or unarchived
-    ("journal Work stuff renamed (from Work)": `News.journal`), as this sync's journal list
-    showed them (`Replica.refresh_journals`; never a change of this device)."""
+    """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`; first this
+    account's journals another of its devices created, renamed, archived or unarchived ("journal
+    Work stuff renamed (from Work)": `News.journal`), as this sync's journal list showed them (never
+    a change of this device)."""
     upload_limit: UploadLimit | None = None
     """Set when the server's write-rate limit stopped the push (HTTP 429
     `write_rate_exceeded`) after the waits this sync allowed: how many changes are still
@@ -764,39 +764,37 @@ class SyncReport:
     `client.safety.history`, `client.homework.history`). Texts (an
     entry's body, a goal's why, a safety plan's text) merge instead: `merged_texts`."""
     merged_texts: list[MergedText] = field(default_factory=list)
-    """Entries whose body this device changed offline that another device changed too: every
-    device holds the two changes merged into one text, to be read again (settling.py, NU24
-    C1), set by `Client.sync`."""
+    """Entries whose body this device changed offline that another device changed too: every device
+    holds the two changes merged into one text, to be read again (settling.py), set by
+    `Client.sync`."""
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""
     seen_mine: dict[bytes, int] = field(default_factory=dict, repr=False, compare=False)
-    """doc id -> the highest of this device's counters that the signed seen vector of a record
-    of another device about that entry, received in this sync, holds: an edit made here up
-    to it was received there (its mark is then dropped: settling.py, R41 F1)."""
+    """doc id -> the highest of this device's counters that the signed seen vector of a record of
+    another device about that entry, received in this sync, holds: an edit made here up to it was
+    received there (its mark is then dropped: settling.py)."""
     overtaken: list[OvertakenEdit] = field(default_factory=list)
-    """Entries this device edited that another device, not having received the edit, moved
-    to the trash meanwhile (the edit is in the trashed entry: restoring it shows it) or
-    deleted for good (the edit went with it): settling.py, NU22 C12. Each is told once, by
-    the first sync that brings the removal. Set by `Client.sync`."""
+    """Entries this device edited that another device, not having received the edit, moved to the
+    trash meanwhile (the edit is in the trashed entry: restoring it shows it) or deleted for good
+    (the edit went with it): settling.py. Each is told once, by the first sync that brings the
+    removal. Set by `Client.sync`."""
     departures: list[Departure] = field(default_factory=list)
     """Shares that ended, each reported once, by the first sync after the device learnt it
-    (departures.py). To the owner (`Departure.owner` ""): members this account's device
-    dropped from its journals because the server no longer serves them (they left the share,
-    or their account was deleted: the server's word, not signed by the member; or the server
-    did not say why: reason "unknown"), or whose signed end date passed ("end date", told
-    also by the owner's other devices once they verify the signed `ended` entry), or whose
-    share was ended from one of this account's devices ("unshared": found in the signed
-    `removed` entry by the owner's other devices, NU21 C4), and not while the verified chain
-    lists the member again (or, for "unshared", shows them reading it still). To a member
-    (`owner` set): its share ended by its signed end date, was removed or narrowed to
-    read-only by the owner-signed chain, or the server stopped serving it ("no longer
-    served", the server's word); and, in the same list, a journal whose share had ended
-    shared with it again by a new owner-signed grant ("shared again", `Departure.discarded`
-    whether its copy had been forgotten first: NU23 C9), or shared with it for the first
-    time ("shared", departures.SHARED: NU25 C4). Not a pre-session brief's end. An app
-    shows them whenever it syncs: a later sync does not repeat them. `str()` of one is a
-    line for the user. Set by `Client.sync`."""
+    (departures.py). To the owner (`Departure.owner` ""): members this account's device dropped from
+    its journals because the server no longer serves them (they left the share, or their account was
+    deleted: the server's word, not signed by the member; or the server did not say why: reason
+    "unknown"), or whose signed end date passed ("end date", told also by the owner's other devices
+    once they verify the signed `ended` entry), or whose share was ended from one of this account's
+    devices ("unshared": found in the signed `removed` entry by the owner's other devices), and not
+    while the verified chain lists the member again (or, for "unshared", shows them reading it
+    still). To a member (`owner` set): its share ended by its signed end date, was removed or
+    narrowed to read-only by the owner-signed chain, or the server stopped serving it ("no longer
+    served", the server's word); and, in the same list, a journal whose share had ended shared with
+    it again by a new owner-signed grant ("shared again", `Departure.discarded` whether its copy had
+    been forgotten first), or shared with it for the first time ("shared", departures.SHARED). Not a
+    pre-session brief's end. An app shows them whenever it syncs: a later sync does not repeat them.
+    `str()` of one is a line for the user. Set by `Client.sync`."""
     held_back: list[HeldBack] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
@@ -806,24 +804,25 @@ class SyncReport:
     member's choice, not a server's failure: `raise_for_withheld` ignores it, and the
     withholding check defers those journals until their owner is verified."""
     same_names: list[SameName] = field(default_factory=list)
-    """One per name that two or more of this account's journals share (each made on a device
-    that did not know of the other, offline: NU22 C15), told by every sync while it holds:
-    `SameName.name` and `journal_ids` (to offer renaming one), `line()` its sentence, which
-    names no app's commands (`pick=`, `rename=` add the app's own words). While it holds the
-    name names neither (`SameJournalName`). Set by `Client.sync`."""
+    """One per name that two or more of this account's journals share (each made on a device that
+    did not know of the other, offline), told by every sync while it holds: `SameName.name` and
+    `journal_ids` (to offer renaming one), `line()` its sentence, which names no app's commands
+    (`pick=`, `rename=` add the app's own words). While it holds the name names neither
+    (`SameJournalName`). Set by `Client.sync`."""
+    # sealed by safety_path.SafetyPath._seal_missed (NU22 C3)
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
-    answered above 0 on this device before it knew the opt-in or the share that owes them
-    (safety_path.SafetyPath._seal_missed, NU22 C3); `LateFlag.line()` says it to the client.
-    Set by `Client.sync`."""
+    answered above 0 on this device before it knew the opt-in or the share that owes them;
+    `LateFlag.line()` says it to the client. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
     once). Not tampering, and nothing is missing: `raise_for_withheld` ignores it."""
     finished_shares: list[str] = field(default_factory=list)
-    """One line per share this device signed earlier whose boundary (the journal's fresh
-    snapshots and cut for the new member) it had not sealed, sealed by this sync
-    (`owed_shares`, REV-S1 F1); one that still cannot be is in `problems`."""
+    """One line per share this device signed earlier whose boundary (the journal's fresh snapshots
+    and cut for the new member) it had not sealed, sealed by this sync (until then the new member,
+    on the signed chain, could read nothing of the journal); one that still cannot be is in
+    `problems`."""
 
     def new_safety_flags(self) -> list[News]:
         """The news of safety flags for this account to act on: a flag a client sealed for it
