@@ -2,20 +2,33 @@
 classes and public members tests/test_sdk_api.py walks) cites no internal review id ("NU23
 C8", "R24 F1", "REV-OWED2 G4", "rev-nu36a F1", "issue 10") and names no private thing (a
 `_name`, or a member of a class the SDK does not export, such as `Context.local_journal`).
-The rule a review found stays, said in plain words; a review id may stay in a code comment."""
+That holds for attribute docstrings too: the string literal right after a field or constant
+(`SyncReport.departures`, `PASSWORD_RULE`), which IDEs and doc tools show. The rule a review found
+stays, said in plain words; a review id may stay in a code comment."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import client_sdk
 from client_sdk import Client
-from tests.test_sdk_api import EXPORTED, EXPORTED_TYPES, managers, public_members, reachable_types
+from tests.test_sdk_api import (
+    EXPORTED,
+    EXPORTED_TYPES,
+    _ours,
+    managers,
+    public_members,
+    reachable_types,
+)
 
 REVIEW_ID = re.compile(
     r"\b(?:NU|R|S)\d+(?:-\d+|[a-z])?\b"  # NU23 C8, R24 F1, S8-1, S7b
@@ -45,10 +58,64 @@ def internal_classes() -> set[str]:
 INTERNAL_MEMBER = re.compile(rf"\b(?:{'|'.join(sorted(internal_classes()))})\.\w")
 
 
+def attribute_docstrings(body: list[ast.stmt]) -> Iterator[tuple[str, str]]:
+    """(name, docstring as written) of every public name assigned in `body` (a module's or a
+    class's statements, `x = ...` or `x: T = ...`) right before a string literal: the
+    attribute docstring IDEs and doc tools show for it."""
+    for statement, following in itertools.pairwise(body):
+        if not (
+            isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            continue
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                yield target.id, following.value.value
+
+
+@functools.cache
+def parsed(module: ModuleType) -> ast.Module:
+    return ast.parse(inspect.getsource(module))
+
+
+def class_body(cls: type[Any]) -> list[ast.stmt]:
+    """The statements of `cls`'s definition, found by its qualified name in its module."""
+    body = parsed(importlib.import_module(cls.__module__)).body
+    for part in cls.__qualname__.split("."):
+        body = next(s for s in body if isinstance(s, ast.ClassDef) and s.name == part).body
+    return body
+
+
+def sdk_modules() -> Iterator[ModuleType]:
+    yield client_sdk
+    for module in pkgutil.iter_modules(client_sdk.__path__):
+        yield importlib.import_module(f"client_sdk.{module.name}")
+
+
+def exported_attribute_docstrings() -> Iterator[tuple[str, str]]:
+    """Attribute docstrings of the package's own public names, and of the constants other
+    modules define that the package exports (`TRASH_DAYS`, `PASSWORD_RULE`...)."""
+    for module in sdk_modules():
+        for name, doc in attribute_docstrings(parsed(module).body):
+            if module is client_sdk or (
+                name in EXPORTED and getattr(module, name, None) is EXPORTED[name]
+            ):
+                yield name, doc
+
+
 def public_docstrings() -> Iterator[tuple[str, str]]:
     """(where, docstring as written) of the package, of every class an app reaches from
-    `Client` and its managers, every public method and property of them, and every function
-    `client_sdk` exports (`plain_text`, `answer_wait`...)."""
+    `Client` and its managers, every public method and property of them and every public
+    field or class constant with an attribute docstring (in the class or a base of it the SDK
+    defines), every function `client_sdk` exports (`plain_text`, `answer_wait`...), and every
+    constant it exports that has an attribute docstring."""
     yield "client_sdk", client_sdk.__doc__ or ""
     classes = {Client, *managers().values(), *EXPORTED_TYPES, *reachable_types()}
     for cls in sorted(classes, key=lambda c: c.__name__):
@@ -56,9 +123,14 @@ def public_docstrings() -> Iterator[tuple[str, str]]:
         for name, member in public_members(cls):
             function: Any = member.fget if isinstance(member, property) else member
             yield f"{cls.__name__}.{name}", function.__doc__ or ""
+    owners = {owner for cls in classes for owner in cls.__mro__ if _ours(owner)}
+    for owner in sorted(owners, key=lambda c: c.__qualname__):
+        for name, doc in attribute_docstrings(class_body(owner)):
+            yield f"{owner.__qualname__}.{name}", doc
     for name, value in sorted(EXPORTED.items()):
         if callable(value) and not isinstance(value, type):
             yield name, getattr(value, "__doc__", None) or ""
+    yield from exported_attribute_docstrings()
 
 
 def found_in(pattern: re.Pattern[str]) -> list[str]:
@@ -73,6 +145,21 @@ def test_the_surface_walked_holds_the_managers_and_models() -> None:
     names = {where for where, _ in public_docstrings()}
     assert {"Client.login", "Shares.grant", "Entries.edit", "Entry.to_dict"} <= names
     assert {"client_sdk", "plain_text", "decoded_text"} <= names  # the package, functions
+    # attribute docstrings: fields of models, a class constant, exported constants
+    assert {"SyncReport.departures", "ShareInfo.safety_flags", "Departure.command_owner"} <= names
+    assert {"PASSWORD_RULE", "EMOTIONS"} <= names
+
+
+def test_attribute_docstrings_are_the_strings_after_public_assignments() -> None:
+    body = ast.parse(
+        'a: int = 1\n"""field a"""\nb = c = 2\n"""b and c"""\n_d = 3\n"""private"""\n'
+        'e = 4\nf()\n"""no assignment before"""\n'
+    ).body
+    assert list(attribute_docstrings(body)) == [
+        ("a", "field a"),
+        ("b", "b and c"),
+        ("c", "b and c"),
+    ]
 
 
 def test_examples_in_docstrings_show_as_written() -> None:
