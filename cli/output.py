@@ -351,7 +351,14 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     `err`). When stdin is not a terminal, an answer piped on it is read as one typed ("y",
     NU33 #2); when it ends before an answer (a script, `</dev/null`), raises
     click.ClickException: one line, naming `skip` (the command's flag that skips the
-    question), with no question printed before it (NU32 #5, NU33 #2)."""
+    question), with no question printed before it (NU32 #5, NU33 #2). A question for stderr
+    once its reader went away (`STDERR_CLOSED`) is not asked, whatever stdin holds: a "y"
+    there would answer a question nobody saw (click.ClickException naming `skip`)."""
+    if STDERR_CLOSED and options.get("err", False):
+        raise click.ClickException(
+            f"not asked, as nothing reads this command's messages any more: nothing was "
+            f"done; to go on without the question, add {skip}"
+        )
     with answer_piped(text, skip):
         try:
             return bool(

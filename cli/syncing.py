@@ -80,7 +80,7 @@ def show_report(
             said = record.refused_withdrawal
             reason = output.withdrawal_words(said) if said else record.reason
             output.message(f"  Withdrawal not delivered: {reason}")
-        elif record.reason.startswith(record.journal):  # named once (NU54 F20)
+        elif record.reason.startswith(f"{record.journal} "):  # named once (NU54 F20)
             output.message(f"  {record.reason}")
         else:  # words, never the server's code (`tj set-aside list --json` has it)
             output.message(f"  {record.journal}: {record.reason}")
