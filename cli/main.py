@@ -1843,7 +1843,9 @@ def journal_archive(home: Home, name: str) -> None:
     again = output.command(
         ["tj", "journal", "unarchive", output.journal_word(archived.name, archived.id)]
     )
-    output.message(f"Archived journal {archived.name}; {note}. To write in it again: {again}.")
+    output.message(
+        f"Archived journal {output.named(archived.name)}; {note}. To write in it again: {again}."
+    )
 
 
 @journal.command("unarchive")
@@ -1863,9 +1865,9 @@ def journal_unarchive(home: Home, name: str) -> None:
 
     (was, back), note = home.run(partial(then_sync, unarchive))
     if was:
-        output.message(f"Journal {back.name} is out of the archive; {note}.")
+        output.message(f"Journal {output.named(back.name)} is out of the archive; {note}.")
     else:
-        output.message(f"Journal {back.name} was not archived; nothing changed.")
+        output.message(f"Journal {output.named(back.name)} was not archived; nothing changed.")
 
 
 @journal.command("delete")
@@ -1913,7 +1915,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             )
             raise click.ClickException(f"the name did not match{case}: nothing was deleted")
     home.run(lambda client: client.journals.delete(found.id))
-    output.message(f"Deleted journal {found.name} (id {found.id[:12]}).")
+    output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
 
 
 def deleted_text(found: Journal) -> str:

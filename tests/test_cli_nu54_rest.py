@@ -1,0 +1,35 @@
+"""A new user's review of the CLI (NU54), its smaller findings: how a name is said in the
+messages of `tj journal archive`, `unarchive` and `delete`; the start a narrowed share's
+copy keeps; a device named by the default name (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_archive_says_a_name_as_every_message_quotes_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj journal create 'Work `x`'` said "Created journal $'Work \\x60x\\x60'", but its
+    archive said "Archived journal Work \\x60x\\x60" (an escape without the quotes that make it
+    one, read as backslashes); unarchive and delete said it so too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Work `x`")
+    shown = "$'Work \\x60x\\x60'"
+    archived = await ana.ok("journal", "archive", "Work `x`")
+    assert flat(archived.stderr).startswith(f"Archived journal {shown}; "), archived.stderr
+    back = await ana.ok("journal", "unarchive", "Work `x`")
+    assert flat(back.stderr).startswith(f"Journal {shown} is out of the archive"), back.stderr
+    again = await ana.ok("journal", "unarchive", "Work `x`")
+    assert flat(again.stderr).startswith(f"Journal {shown} was not archived"), again.stderr
+    deleted = await ana.ok("journal", "delete", "Work `x`", "--yes")
+    assert f"Deleted journal {shown} (id " in flat(deleted.stderr), deleted.stderr
+    plain = await ana.ok("journal", "archive", "Personal")
+    assert flat(plain.stderr).startswith("Archived journal Personal; "), plain.stderr
