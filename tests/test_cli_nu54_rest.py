@@ -4,10 +4,14 @@ copy keeps; a device named by the default name (real server on loopback, CliRunn
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from cli import output
 from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
 
 
 def flat(text: str) -> str:
@@ -33,3 +37,29 @@ async def test_archive_says_a_name_as_every_message_quotes_it(
     assert f"Deleted journal {shown} (id " in flat(deleted.stderr), deleted.stderr
     plain = await ana.ok("journal", "archive", "Personal")
     assert flat(plain.stderr).startswith("Archived journal Personal; "), plain.stderr
+
+
+async def test_narrowing_again_says_the_start_of_the_copy_that_goes_on(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj share Personal drsmith --only mood,tags`, then `--full`, then `--only mood,tags`
+    again said "dated from now on", while the copy kept for drsmith goes on from its first
+    start (as `tj shares` says): the message names that start. A first narrowing still says
+    "from now on"."""
+    cara = await new_device(live_server, tmp_path, "cara")
+    await new_device(live_server, tmp_path, "drsmith")
+    await cara.ok("write", "--mood", "6", "--tag", "work", "A day.")
+    first = await cara.ok("share", "Personal", "drsmith", "--only", "mood,tags", TOFU)
+    assert "in Personal dated from now on (nothing dated before" in flat(first.stderr)
+    [copy] = [s for s in await cara.json("shares") if s["kind"] == "mirror"]
+    began = output.local_time(datetime.fromisoformat(copy["since"]))
+    await cara.ok("share", "Personal", "drsmith", "--full", "--yes")
+    again = await cara.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--yes")
+    said = flat(again.stderr)
+    assert (
+        f"Shared only the mood and tags of entries in Personal dated from {began}, when its "
+        "copy began (nothing dated before" in said
+    ), said
+    assert "dated from now on" not in said  # (the whole share ends "from now on")
+    [still] = [s for s in await cara.json("shares") if s["kind"] == "mirror"]
+    assert still["since"] == copy["since"], (still, copy)  # as `tj shares` says
