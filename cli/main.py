@@ -2315,7 +2315,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         ) from None
     if chosen.current:
         raise click.ClickException(
-            f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
+            f"{output.device_word(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
             "sign it out"
         )
     if not yes:
@@ -2327,7 +2327,8 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         )
     home.run(lambda client: client.devices.revoke(chosen.id))
     output.message(
-        f"Signed out {chosen.name} ({output.short_id(chosen.id)}): it can no longer sync."
+        f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
+        "longer sync."
     )
 
 
@@ -2347,7 +2348,9 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
         raise click.UsageError("give at most a device id and a name (quote a name with spaces)")
     device_id, name = (None, words[0]) if len(words) == 1 else words
     renamed = home.run(lambda client: client.devices.rename(device_id, name))
-    output.message(f"Renamed device {output.short_id(renamed.id)} to {renamed.name}.")
+    output.message(
+        f"Renamed device {output.short_id(renamed.id)} to {output.device_word(renamed.name)}."
+    )
 
 
 # --- command modules: each registers its commands on `cli` when imported -------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli import output
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
@@ -63,3 +64,28 @@ async def test_narrowing_again_says_the_start_of_the_copy_that_goes_on(
     assert "dated from now on" not in said  # (the whole share ends "from now on")
     [still] = [s for s in await cara.json("shares") if s["kind"] == "mirror"]
     assert still["since"] == copy["since"], (still, copy)  # as `tj shares` says
+
+
+async def test_a_device_with_the_default_name_is_never_said_as_your_device(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Signed up and in without --device-name, both devices are named "device": a sync on
+    the second said "on your device: 1 new entry" (read as this device) and a revoke
+    "Signed out device (ID)". The news name it "another device (ID)", as `tj devices`
+    shows its id; a sentence quotes the name ('device')."""
+    first = await new_device(live_server, tmp_path, "ana")
+    second = Device(tmp_path / "second", live_server.url)
+    await second.ok("login", live_server.url, "ana")
+    [mine] = [d["id"] for d in await first.json("devices") if d["current"]]
+    await first.ok("write", "--mood", "6", "Written on the first.")
+    got = await second.ok("sync")
+    synced = flat(got.stderr + got.stdout)
+    assert synced.startswith(f"1 new entry from another device ({mine[:12]})"), synced
+    await first.ok("write", "--mood", "5", "Again on the first.")
+    await first.ok("goal", "add", "Walk daily")
+    got = await second.ok("sync")
+    synced = flat(got.stderr + got.stdout)
+    assert f"on another device ({mine[:12]}): 1 new entry, 1 new goal" in synced, synced
+    assert "your device" not in synced and "from device" not in synced, synced
+    revoked = flat((await second.ok("devices", "revoke", mine[:12], "--yes")).stderr)
+    assert revoked.startswith(f"Signed out 'device' ({mine[:12]}): it can no longer"), revoked
