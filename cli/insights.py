@@ -126,15 +126,13 @@ def rate_text(found: Insights) -> str:
     span = f"over {output.plural(found.rate_days, 'day', 'days')}, from {found.rate_since}"
     if not found.since:
         span += f"\n  (of the last {RATE_WEEKS} weeks, those from the first with an entry)"
-    if not found.since and found.rate_days < WEEK_DAYS:
-        # A rate per week from the few days of a first week of use is a guess (NU41 #13:
-        # "18.2 over 5 days" from one day of writing); a span asked with --since is kept.
-        entries = round(found.entries_per_week * found.rate_days / WEEK_DAYS)
-        return f"entries: {entries} {span}\n  (a rate per week shows once a week of days counts)"
-    return f"entries per week: {found.entries_per_week:.1f} {span}"
-
-
-WEEK_DAYS = 7
+    rate = found.weekly_rate  # None over a first week of use, as in the HTML report
+    if rate is None:
+        return (
+            f"entries: {found.rate_entries} {span}\n"
+            "  (a rate per week shows once a week of days counts)"
+        )
+    return f"entries per week: {rate:.1f} {span}"
 
 
 def trend_line(trend: Trend) -> str:

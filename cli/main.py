@@ -1843,7 +1843,9 @@ def journal_archive(home: Home, name: str) -> None:
     again = output.command(
         ["tj", "journal", "unarchive", output.journal_word(archived.name, archived.id)]
     )
-    output.message(f"Archived journal {archived.name}; {note}. To write in it again: {again}.")
+    output.message(
+        f"Archived journal {output.named(archived.name)}; {note}. To write in it again: {again}."
+    )
 
 
 @journal.command("unarchive")
@@ -1863,9 +1865,9 @@ def journal_unarchive(home: Home, name: str) -> None:
 
     (was, back), note = home.run(partial(then_sync, unarchive))
     if was:
-        output.message(f"Journal {back.name} is out of the archive; {note}.")
+        output.message(f"Journal {output.named(back.name)} is out of the archive; {note}.")
     else:
-        output.message(f"Journal {back.name} was not archived; nothing changed.")
+        output.message(f"Journal {output.named(back.name)} was not archived; nothing changed.")
 
 
 @journal.command("delete")
@@ -1913,7 +1915,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             )
             raise click.ClickException(f"the name did not match{case}: nothing was deleted")
     home.run(lambda client: client.journals.delete(found.id))
-    output.message(f"Deleted journal {found.name} (id {found.id[:12]}).")
+    output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
 
 
 def deleted_text(found: Journal) -> str:
@@ -2313,7 +2315,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         ) from None
     if chosen.current:
         raise click.ClickException(
-            f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
+            f"{output.device_word(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
             "sign it out"
         )
     if not yes:
@@ -2325,7 +2327,8 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         )
     home.run(lambda client: client.devices.revoke(chosen.id))
     output.message(
-        f"Signed out {chosen.name} ({output.short_id(chosen.id)}): it can no longer sync."
+        f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
+        "longer sync."
     )
 
 
@@ -2345,7 +2348,9 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
         raise click.UsageError("give at most a device id and a name (quote a name with spaces)")
     device_id, name = (None, words[0]) if len(words) == 1 else words
     renamed = home.run(lambda client: client.devices.rename(device_id, name))
-    output.message(f"Renamed device {output.short_id(renamed.id)} to {renamed.name}.")
+    output.message(
+        f"Renamed device {output.short_id(renamed.id)} to {output.device_word(renamed.name)}."
+    )
 
 
 # --- command modules: each registers its commands on `cli` when imported -------------------

@@ -40,7 +40,7 @@ from cli.terminal import ticked as ticked
 from cli.terminal import unmarked as unmarked
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
-from client_sdk.models import ID_SHOWN, quoted_name, read_time, share_end_text
+from client_sdk.models import DEFAULT_DEVICE_NAME, ID_SHOWN, quoted_name, read_time, share_end_text
 from client_sdk.models import and_words as and_words
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
@@ -1179,12 +1179,21 @@ def journals_table(journals: Iterable[Journal]) -> Table:
 def device_names(devices: Sequence[DeviceInfo]) -> str:
     """The devices' names for a sentence, "phone, vm (4509ab31879f), vm (77c1d2e0a9b4)": a
     name more than one of them bears gets the device's id as `tj devices` shows it, so the
-    one to revoke can be told apart."""
+    one to revoke can be told apart; each `device_word`."""
     counts = Counter(device.name for device in devices)
     return ", ".join(
-        f"{device.name} ({short_id(device.id)})" if counts[device.name] > 1 else device.name
+        f"{device_word(device.name)} ({short_id(device.id)})"
+        if counts[device.name] > 1
+        else device_word(device.name)
         for device in devices
     )
+
+
+def device_word(name: str) -> str:
+    """A device's name said in a sentence: as `named` says a journal's, but the default name
+    (a device signed in without --device-name) always quoted, 'device', so that "Signed out
+    'device'" never reads as a device in general."""
+    return quoted(name) if name == DEFAULT_DEVICE_NAME else named(name)
 
 
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:

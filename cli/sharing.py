@@ -407,7 +407,7 @@ def share(
         output.message(kept_limited(shared), wrap=True)
     else:
         flags_now_on = bool(safety_flags) and shared.member not in flags_before
-        output.message(share_confirmation(shared, flags_now_on), wrap=True)
+        output.message(share_confirmation(shared, flags_now_on, started), wrap=True)
     if again:
         output.message(
             f"{shared.member} also reads again what {output.quoted(shared.journal)} held before: "
@@ -588,10 +588,14 @@ def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
     )
 
 
-def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
+def share_confirmation(
+    shared: ShareInfo, flags_now_on: bool = False, started: datetime | None = None
+) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended.
     `flags_now_on`: this command turned safety flags on for the member (said below it), so
-    terms that stayed the same are not "nothing changed" (NU31 #6)."""
+    terms that stayed the same are not "nothing changed" (NU31 #6). `started`: when the
+    command began (UTC); a field-level copy that began copying before it goes on from its
+    own start, which is said ("dated from 2026-12-05 12:52"), not "from now on"."""
     terms = terms_words(shared.role, shared.expires_at)
     if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
         return (  # new terms, told as such (NU26 C5)
@@ -625,9 +629,16 @@ def share_confirmation(shared: ShareInfo, flags_now_on: bool = False) -> str:
     send_one = f"{output.command(['tj', 'share-entry', 'ID', member])} sends an entry"
     if RESULT_FIELDS & set(shared.fields):
         send_one += f", {output.command(['tj', 'measure', 'share', 'ID', member])} a result"
+    since = shared.since
+    if started is not None:  # to the millisecond, as a copy's start is kept
+        started = started.replace(microsecond=started.microsecond // 1000 * 1000)
+    if since is not None and started is not None and since < started:  # the copy goes on
+        dated = f"dated from {output.local_time(since)}, when its copy began"
+    else:
+        dated = "dated from now on"
     lines = [
         f"Shared only the {plain_list(shared.fields)} of {written} in "
-        f"{shared.source} dated from now on (nothing dated before, also when written later: "
+        f"{shared.source} {dated} (nothing dated before, also when written later: "
         f"{send_one}) with {shared.member} "
         f"{terms}, as the journal {output.quoted(shared.journal)}; they see it after their next "
         f"{output.their_command_text('tj sync')}."

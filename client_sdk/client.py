@@ -1943,7 +1943,7 @@ class Client:
             with contextlib.suppress(TJError):
                 devices = await self.devices._device_names(mine)
         return [
-            dataclasses.replace(told, device=devices.get(removal.device, ""))
+            dataclasses.replace(told, device=_named_device(devices, removal.device))
             if removal.author == me
             else told
             for told, removal in overtaken
@@ -2222,7 +2222,7 @@ class Client:
             if author != me:
                 return people.get(author, "another account")
             if device in devices:
-                return devices[device]
+                return _named_device(devices, device)
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
@@ -2912,3 +2912,11 @@ def _notice_is_held(
         return False
     named = message.meta_version if message is not None else 0
     return named == 0 or named == journal.meta_version
+
+
+def _named_device(devices: dict[bytes, str], device: bytes) -> str:
+    """The name news give the device `device` of this account (`devices.news_name`), or ""
+    when `devices` (its listed names) does not have it."""
+    from client_sdk.devices import news_name
+
+    return news_name(devices[device], device) if devices.get(device) else ""

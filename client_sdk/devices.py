@@ -16,7 +16,7 @@ from pathlib import Path
 from client_sdk import wire
 from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import DeviceInfo, now_ms, to_datetime
+from client_sdk.models import DEFAULT_DEVICE_NAME, DeviceInfo, now_ms, to_datetime
 from client_sdk.store import STORE_FILE, Store
 from client_sdk.transport import Transport
 
@@ -34,6 +34,14 @@ device last listed or renamed it. A login again on this home without a name keep
 (`kept_own_name`; NU21 C11). Display metadata, as the names above."""
 
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
+
+
+def news_name(name: str, device_id: bytes) -> str:
+    """How a sync's news names a device of this account (`News.source`, an overtaken edit's
+    device): its name, but for a device with the default name ("device") "another device"
+    and its id's 12 first hex digits, as `tj devices` shows them ("another device
+    (3f2a9c8d1e0b)"): "on your device" read as this device. Pure."""
+    return f"another device ({device_id.hex()[:12]})" if name == DEFAULT_DEVICE_NAME else name
 
 
 def find_device(devices: Iterable[DeviceInfo], wanted: str) -> DeviceInfo:

@@ -194,6 +194,21 @@ class Insights:
     rate_days: int = 0
     """How many days that span has, `rate_since` and `today` included."""
 
+    @property
+    def weekly_rate(self) -> float | None:
+        """`entries_per_week` (float, entries per 7 days), or None while it would be a guess:
+        counted without `since` over fewer than RATE_MIN_DAYS (7) days, as in a first week of
+        use (one day of writing is not "18.2 per week"). A span asked with `since` gives its
+        rate whatever its length. The one rule of `tj insights` and the HTML report."""
+        if self.since is None and self.rate_days < RATE_MIN_DAYS:
+            return None
+        return self.entries_per_week
+
+    @property
+    def rate_entries(self) -> int:
+        """How many entries the span of `entries_per_week` holds (`rate_since` to `today`)."""
+        return round(self.entries_per_week * self.rate_days / 7)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: days as "YYYY-MM-DD"; fractional values rounded to 2 decimals; nested
         values as their own `to_dict()`."""
@@ -275,6 +290,9 @@ def compute_insights(
 
 RATE_WEEKS = 12
 """Without `since`, entries per week count over at most the last 12 weeks."""
+
+RATE_MIN_DAYS = 7
+"""Without `since`, a rate per week shows once its span has a week of days (`weekly_rate`)."""
 
 
 def rate_span(weeks: tuple[WeekStat, ...], since: date | None) -> tuple[WeekStat, ...]:

@@ -156,11 +156,20 @@ def rate_label(insights: Insights) -> str:
     return f"{count} from {insights.rate_since.isoformat()}"
 
 
+def rate_card(insights: Insights) -> tuple[str, str]:
+    """Entries per week and their span; a dash over a first week of use, as `tj insights`
+    withholds it (`Insights.weekly_rate`, the one rule of both)."""
+    rate = insights.weekly_rate
+    if rate is None:
+        return "–", f"entries per week: shows once a week of days counts ({rate_label(insights)})"
+    return f"{rate:.1f}", f"entries per week ({rate_label(insights)})"
+
+
 def summary_cards(insights: Insights) -> str:
     cards = [
         (str(insights.entries), "entry" if insights.entries == 1 else "entries"),
         (mood_text(insights.mood), "average mood (1-10)"),
-        (f"{insights.entries_per_week:.1f}", f"entries per week ({rate_label(insights)})"),
+        rate_card(insights),
         (days_text(insights.streak.current), "current streak"),
         (days_text(insights.streak.longest), "longest streak"),
     ]
