@@ -28,9 +28,10 @@ async def test_a_clients_own_flags_are_no_alert_on_her_new_device_but_are_for_he
     phone = Device(tmp_path / "ana-phone", live_server.url)
     signed_in = await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     said = " ".join(signed_in.stderr.split())
-    # told as news, plainly, one line per source when long (NU47 #3)
+    # told as news, plainly, one line per source when long (NU47 #3); the laptop bears the
+    # default device name: "another device (ID)", not "your device"
     assert re.search(
-        r"Synced: on your \S+: 1 new safety plan or safety-flag choice, 1 new questionnaire "
+        r"Synced: on another device \([0-9a-f]{12}\): 1 new safety plan or safety-flag choice, 1 new questionnaire "
         r"result, 1 new safety flag( |$)",
         said,
     ), said
@@ -40,7 +41,7 @@ async def test_a_clients_own_flags_are_no_alert_on_her_new_device_but_are_for_he
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     synced = await phone.ok("sync")
     assert "Safety:" not in synced.stderr and "caseload" not in synced.stderr
-    assert "1 new safety flag from" in synced.stdout
+    assert re.search(r"on another device \([0-9a-f]{12}\): .*1 new safety flag", synced.stdout)
 
     therapist = await drsmith.ok("sync")
     assert (
