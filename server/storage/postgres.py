@@ -1196,9 +1196,12 @@ async def _stored_bytes(db: asyncpg.Connection, account_id: bytes) -> int:
 
 
 async def _free_bytes(db: asyncpg.Connection, freed: list[tuple[bytes, int]]) -> None:
+    """Take `freed` (account id, bytes) off those accounts' stored bytes, their usage rows
+    updated (and so locked) in account id order, the one lock order `_recharge_to_owner`
+    and every other writer of several usage rows keep: no lock cycle between two of them."""
     await db.executemany(
         "UPDATE account_usage SET stored_bytes = stored_bytes - $1 WHERE account_id = $2",
-        [(size, account_id) for account_id, size in freed],
+        [(size, account_id) for account_id, size in sorted(freed)],
     )
 
 
