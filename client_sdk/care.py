@@ -14,7 +14,6 @@ journal's access rules on every other), and only its creator can cancel it.
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -25,7 +24,7 @@ from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, quoted_name, to_datetime
+from client_sdk.models import now_ms, quoted_name
 from client_sdk.queries import check_bounds, local_bound, select_dated
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
@@ -56,7 +55,7 @@ from client_sdk.schedule import (
     target_title,
 )
 from client_sdk.scoring import instrument
-from client_sdk.settling import MARKS, FieldWrite, changed_values
+from client_sdk.settling import FieldWrite, changed_values
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, StoredDocument, Transaction
 from client_sdk.templates import Template, builtin_templates, template
@@ -606,11 +605,7 @@ class Homework:
         ambiguous id or the copy kept for a therapist, AccessError for homework you do not
         own."""
         _, document = await self._owned(homework_id)
-        return [
-            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at), HOMEWORK)
-            for name, value, at in await self._replica.store.field_writes(document.doc_id)
-            if name not in MARKS
-        ]
+        return await self._replica.store.history(document.doc_id, HOMEWORK)
 
     async def list(
         self,

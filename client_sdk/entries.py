@@ -66,7 +66,6 @@ from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     BODY_BEFORE,
     EDITED,
-    MARKS,
     MERGED,
     MERGED_TEXTS,
     TAG_OPS,
@@ -411,11 +410,7 @@ class Entries:
         values are not in it. Works offline. Raises NotFound for an unknown or deleted entry
         (a trashed one has its history)."""
         _, document = await self._live_entry(entry_id, include_trashed=True)
-        return [
-            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at), ENTRY)
-            for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name not in MARKS  # marks, not field values
-        ]
+        return await self._context.store.history(document.doc_id, ENTRY)
 
     async def merges(self, entry_id: str) -> builtins.list[MergedText]:
         """The merges of this entry's text told on this device, oldest first (a

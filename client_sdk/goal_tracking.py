@@ -10,7 +10,6 @@ track them (rules in goals.py, pure).
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
@@ -40,9 +39,9 @@ from client_sdk.goals import (
     settling_values,
 )
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.settling import WRITTEN_BODY, FieldWrite, changed_values, encode
 from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
@@ -276,7 +275,7 @@ class Goals:
         `SyncReport.merged_texts`). Works offline. Raises NotFound for an unknown or
         deleted goal, InvalidInput for a malformed or ambiguous id."""
         _, document = await self._live(goal_id)
-        return await _history(self._context, document.doc_id, GOAL)
+        return await self._context.store.history(document.doc_id, GOAL)
 
     async def get(self, goal_id: str) -> Goal:
         """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
@@ -352,12 +351,3 @@ def _remember(
             await tx.put_field_write(doc_id, WRITTEN_BODY, encode(why_written), at)
 
     return remember
-
-
-async def _history(context: Context, doc_id: bytes, kind: str) -> builtins.list[FieldWrite]:
-    """The values this device wrote to the settling fields of a document, oldest first."""
-    return [
-        FieldWrite(doc_id.hex(), name, json.loads(value), to_datetime(at), kind)
-        for name, value, at in await context.store.field_writes(doc_id)
-        if name not in MARKS
-    ]

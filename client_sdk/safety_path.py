@@ -69,7 +69,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.settling import WRITTEN_BODY, FieldWrite, changed_values, encode
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
@@ -488,11 +488,7 @@ class SafetyPath:
         found = await self._plan_document(local)
         if found is None:
             return []
-        return [
-            FieldWrite(found.doc_id.hex(), name, json.loads(value), to_datetime(at), SAFETY_PLAN)
-            for name, value, at in await self._store.field_writes(found.doc_id)
-            if name not in MARKS
-        ]
+        return await self._store.history(found.doc_id, SAFETY_PLAN)
 
     async def would_opt_in(self, journal: str | None = None) -> list[str]:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to

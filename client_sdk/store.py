@@ -36,7 +36,9 @@ from client_sdk.database import (
     to_the_end,
 )
 from client_sdk.errors import IntegrityError, StoreBusy
+from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
+from client_sdk.settling import MARKS, FieldWrite
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
     TRIED_AGAIN,
@@ -1096,6 +1098,16 @@ class Store:
             "SELECT field, value, at FROM field_writes WHERE doc_id = ? ORDER BY rowid", (doc_id,)
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def history(self, doc_id: bytes, kind: str) -> list[FieldWrite]:
+        """The values this device wrote to the settling fields of a document of `kind`
+        (settling.py), oldest first: its field writes but the marks kept beside them
+        (MARKS). What `history` of entries, goals, homework and the safety plan returns."""
+        return [
+            FieldWrite(doc_id.hex(), name, json.loads(value), to_datetime(at), kind)
+            for name, value, at in await self.field_writes(doc_id)
+            if name not in MARKS
+        ]
 
     async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
         """The names of the field writes this device keeps of each of `doc_ids` that has
