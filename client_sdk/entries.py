@@ -65,6 +65,7 @@ from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     BODY_BEFORE,
+    CHECKIN_FIELD,
     EDITED,
     MERGED,
     MERGED_TEXTS,
@@ -77,6 +78,7 @@ from client_sdk.settling import (
     Settled,
     TagJudgment,
     added_text,
+    checkin_part,
     encode,
     field_values,
     judge_tag_ops,
@@ -1126,19 +1128,14 @@ async def forget_removed_writes(context: Context, arrived: Iterable[bytes]) -> N
         if stored.kind != "goal":
             continue
         live = {checkin.id for checkin in goal_checkins(document)}
-        written = {name.split(".")[1] for name in names if name.startswith(CHECKIN_PREFIX)}
-        undone += [(doc_id, f"{CHECKIN_PREFIX}{c}.") for c in sorted(written - live)]
+        written = {part[0] for name in names if (part := checkin_part(name)) is not None}
+        undone += [(doc_id, CHECKIN_FIELD.format(id=c, part="")) for c in sorted(written - live)]
     if not (gone or undone):
         return
     async with store.transaction() as tx:
         await tx.forget_field_writes(gone)
         for doc_id, prefix in undone:
             await tx.forget_field_writes_under(doc_id, prefix)
-
-
-CHECKIN_PREFIX = "checkin."
-"""How the field writes of a goal's check-in are named: "checkin.ID.progress",
-"checkin.ID.note" (`goals.settling_values`)."""
 
 
 def _lost_words(fields: dict[str, tuple[str, int]]) -> str:

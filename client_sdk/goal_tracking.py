@@ -41,7 +41,7 @@ from client_sdk.goals import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.settling import CHECKIN_FIELD, WRITTEN_BODY, FieldWrite, changed_values, encode
 from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
@@ -182,7 +182,7 @@ class Goals:
         if check_only:
             await self._context.replica.check_commit(local, document.kind)
             return self._goal(local, document)
-        prefix = f"checkin.{found.id}."  # its fields in settling_values
+        prefix = CHECKIN_FIELD.format(id=found.id, part="")  # its fields in settling_values
 
         async def forget(tx: Transaction) -> None:  # its values leave the history too
             await tx.forget_field_writes_under(document.doc_id, prefix)

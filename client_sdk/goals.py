@@ -51,6 +51,7 @@ from typing import Any
 from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
+from client_sdk.settling import CHECKIN_FIELD
 
 GOAL = "goal"
 CHECKINS = "checkins"
@@ -438,8 +439,8 @@ def settling_values(document: Document) -> dict[str, Any]:
         "measure": str(measure) if measure is not None else None,
     }
     for checkin in goal_checkins(document):
-        values[f"checkin.{checkin.id}.progress"] = checkin.progress
-        values[f"checkin.{checkin.id}.note"] = checkin.note
+        values[CHECKIN_FIELD.format(id=checkin.id, part="progress")] = checkin.progress
+        values[CHECKIN_FIELD.format(id=checkin.id, part="note")] = checkin.note
     return values
 
 
