@@ -39,6 +39,7 @@ from server.errors import (
 from server.live import LiveHub
 from server.storage.base import (
     LISTED_KEY_BYTES,
+    AccountGoneError,
     AccountRow,
     ChainConflictError,
     CredentialsChanged,
@@ -1477,6 +1478,8 @@ class Service:
                 "the journal's access chain changed meanwhile: refresh and retry",
                 code="chain_conflict",
             ) from None
+        except AccountGoneError:  # erased since `_check_members`
+            raise NotFound("no account has that id") from None
         except QuotaError as error:
             if error.kind == "storage":
                 raise self._storage_refused() from None

@@ -300,6 +300,10 @@ class ChainConflictError(Exception):
     """The access chain does not have the length the request expected."""
 
 
+class AccountGoneError(Exception):
+    """An account a rotation lists as a member no longer exists (erased meanwhile)."""
+
+
 class MetaChangedError(Exception):
     """The journal's `meta_version` is not the one the request expected (W4)."""
 

@@ -37,6 +37,7 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    AccountGoneError,
     AccountRow,
     AuditRow,
     ChainConflictError,
@@ -78,6 +79,14 @@ DEVICE_COLUMNS = (
 )
 # Errors that mean "the database is unreachable or refused": the client should retry.
 UNAVAILABLE = pg_live.UNAVAILABLE
+
+MEMBERED = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
+"""The journals of other owners the account `$1` is a member of."""
+
+ERASURE_LOCK_TRIES = 3
+"""How many times an erasure takes its locks again when a journal of the account appeared
+while it waited for the account's row (`_lock_erased`); each time needs a rotation adding
+the account to another journal in that moment."""
 
 
 def is_postgres_url(database: str) -> bool:
@@ -252,22 +261,17 @@ class PostgresStorage:
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
-        membered = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
         async with self._tx() as db:
-            # Lock the owned journals first, with those of other owners it is a member of,
-            # in one order, so a concurrent push (or another erasure) waits instead of
-            # deadlocking with the erasure.
-            await db.execute(
-                f"SELECT 1 FROM journals WHERE owner_id = $1 OR journal_id IN ({membered}) "
-                "ORDER BY journal_id FOR UPDATE",
-                account_id,
-            )
+            # Its journals and those of other owners it is a member of, then its own row
+            # (`_lock_erased`): a concurrent push, rotation or erasure waits instead of
+            # deadlocking with the erasure, and no membership of it appears meanwhile.
+            await _lock_erased(db, account_id)
             # The journals of other owners it was a member of: their meta_version moves, as
             # at a leave, so that the owner's next sync asks who the server still serves
             # and tells the owner the member is gone (protocol.md, "How the owner is told").
             await db.execute(
                 "UPDATE journals SET meta_version = meta_version + 1 WHERE owner_id != $1 "
-                f"AND journal_id IN ({membered})",
+                f"AND journal_id IN ({MEMBERED})",
                 account_id,
             )
             # Then its devices, before anything else is deleted (R21 F3): a push of the
@@ -275,7 +279,7 @@ class PostgresStorage:
             # check (`_checked_stored_records`, after that journal's lock). Either it got there
             # first, and this waits for it to commit (its records are then seen and deleted
             # below), or it waits for the erasure and finds no device (401). Lock order:
-            # journals, then devices, then counters, as in a push.
+            # journals, then accounts, then devices, then counters.
             await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
             # Records other accounts pushed into its journals go too: free their bytes.
             freed = await db.fetch(
@@ -775,6 +779,18 @@ class PostgresStorage:
                 if owner_id is not None:  # the owner's share count, across processes
                     await _lock_account(db, bytes(owner_id))
                 owner = bytes(owner_id) if owner_id is not None else b""
+                # Then the members' rows, before any counter: a key-share lock, as the
+                # members insert's foreign key takes, so an erasure of one of them (which
+                # locks that row FOR UPDATE, `_lock_erased`) either waits for the rotation
+                # and sees the new membership, or was first and the account is gone.
+                others = sorted({m.account_id for m in members} - {owner})
+                found = await db.fetch(
+                    "SELECT 1 FROM accounts WHERE account_id = ANY($1::bytea[]) "
+                    "ORDER BY account_id FOR KEY SHARE",
+                    others,
+                )
+                if len(found) != len(others):
+                    raise AccountGoneError()
                 extra_before = await _owner_extra_bytes(db, owner)
                 await _append_chain(db, journal_id, chain_after, chain)
                 before = await _shares_granted(db, journal_id)
@@ -1068,6 +1084,39 @@ class PostgresStorage:
                 break
             count += 1
         return count
+
+
+async def _lock_erased(db: asyncpg.Connection, account_id: bytes) -> None:
+    """Lock, for an erasure, the journals the account owns or is a member of (in journal id
+    order), then the account's row FOR UPDATE, and check that no such journal appeared
+    meanwhile.
+
+    The journals are read in the statement's snapshot: a rotation that adds the account to
+    a journal and has not committed is not seen. Its members insert holds a key-share lock
+    on the account's row (a foreign key; `rotate` takes it explicitly), so the account's
+    lock waits for it to commit and the journals are read again. A journal found then is
+    not locked: the locks are given back (a savepoint's rollback) and taken again with it,
+    so journals are never locked after the account's row, the order every writer keeps
+    (a rotation or a push waiting on its journal while holding a lock on the account would
+    otherwise deadlock with the erasure). Once the account's row is locked, no journal can
+    be added: a rotation listing the account waits, then finds it gone (AccountGoneError).
+    Without this, the ON DELETE CASCADE dropped such a new membership with no meta_version
+    bump, so the owner's devices were never told the member was gone.
+
+    Raises StorageError (503, try again) if journals kept appearing ERASURE_LOCK_TRIES
+    times."""
+    journals = f"SELECT journal_id FROM journals WHERE owner_id = $1 OR journal_id IN ({MEMBERED})"
+    for _ in range(ERASURE_LOCK_TRIES):
+        attempt = db.transaction()  # a savepoint: its rollback gives back the locks below
+        await attempt.start()
+        locked = await db.fetch(f"{journals} ORDER BY journal_id FOR UPDATE", account_id)
+        await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+        now = await db.fetch(journals, account_id)
+        if {bytes(row[0]) for row in now} <= {bytes(row[0]) for row in locked}:
+            await attempt.commit()  # released into the transaction: the locks are kept
+            return
+        await attempt.rollback()
+    raise StorageError("the account's journals kept changing during its erasure; try again")
 
 
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:

@@ -54,6 +54,7 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    AccountGoneError,
     AccountRow,
     AuditRow,
     ChainConflictError,
@@ -1038,6 +1039,17 @@ class SQLiteStorage:
     ) -> None:
         def tx(db: Connection) -> None:
             owner = _owner_of(db, journal_id)
+            # A member erased since the service's check (writers run one at a time: the
+            # erasure committed before this began) is a client's error, not a failed
+            # foreign key; as storage/postgres.py.
+            listed = sorted({m.account_id for m in members})
+            found = _value(
+                db,
+                f"SELECT COUNT(*) FROM accounts WHERE account_id IN ({_marks(len(listed))})",
+                tuple(listed),
+            )
+            if int(found or 0) != len(listed):
+                raise AccountGoneError()
             extra_before = _owner_extra_bytes(db, owner)
             _append_chain(db, journal_id, chain_after, chain)
             before = _shares_granted(db, journal_id)
