@@ -11,6 +11,10 @@ differs because several processes share the database:
   The pusher's role and the journal's epoch are read in the statement after that lock (a
   fresh snapshot, `_checked_stored_records`): a rotation or a departure, which lock the same
   row, either commits before and is seen, or waits for the push to commit.
+- Lock order: journals (in id order), then account rows, then usage counters (in account
+  id order). An account's erasure locks its journals, then its account row, and reads its
+  journals again (`_lock_erased`), so that a membership a concurrent rotation adds is either
+  seen or refused; then it deletes its devices and frees counters.
 - Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
 - Migrations run under an advisory lock, so processes starting together apply each once.
 
