@@ -181,7 +181,7 @@ def commit(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused for a lock another connection holds ("database is locked")."""
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
@@ -197,33 +197,44 @@ def begin_immediate(db: sqlite3.Connection) -> None:
     runs there) it waits up to WRITE_WAIT_S for the lock and then raises StoreBusy. It must
     be the call's first statement that changes anything: the call is run again from its
     start."""
+    take_write_lock(db, "BEGIN IMMEDIATE")
+
+
+def take_write_lock(db: sqlite3.Connection, statement: str) -> None:
+    """Run `statement`, the first of a call to take the store's write lock (`BEGIN
+    IMMEDIATE`; a `VACUUM`, which runs outside any transaction; an `ALTER TABLE` of a
+    migration), waiting for another connection's write lock as `begin_immediate` does: never
+    on the event loop's thread (WriteLockBusy there, nothing done: the call runs again from
+    its start in the worker thread), in the worker up to WRITE_WAIT_S in tries of
+    WRITE_STEP_MS (StoreBusy after; CallCancelled, nothing done, once the caller was
+    cancelled)."""
     if running_loop() is None:  # the worker thread: waiting there leaves the loop free
-        _begin_waiting(db, _current_call())
+        _run_waiting(db, statement, _current_call())
         return
     db.execute("PRAGMA busy_timeout=0")
     try:
-        _begin(db, WriteLockBusy)
+        _run_locking(db, statement, WriteLockBusy)
     finally:
         db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
 
 
-def _begin(db: sqlite3.Connection, busy: type[Exception]) -> None:
-    """`BEGIN IMMEDIATE` on `db`; `busy()` raised (from SQLite's error) when another
-    connection holds the write lock past the busy timeout in force."""
+def _run_locking(db: sqlite3.Connection, statement: str, busy: type[Exception]) -> None:
+    """`statement` on `db`; `busy()` raised (from SQLite's error) when another connection
+    holds the write lock past the busy timeout in force."""
     try:
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(statement).close()
     except sqlite3.OperationalError as error:
-        if _is_busy(error):
+        if is_busy(error):
             raise busy() from error
         raise
 
 
-def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
-    """`BEGIN IMMEDIATE` in the worker thread, waiting up to WRITE_WAIT_S for the lock (then
-    StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing begun, once the caller of
+def _run_waiting(db: sqlite3.Connection, statement: str, call: _Call | None) -> None:
+    """`statement` in the worker thread, waiting up to WRITE_WAIT_S for the write lock (then
+    StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing done, once the caller of
     `call` was cancelled."""
     if call is None:
-        _begin(db, StoreBusy)
+        _run_locking(db, statement, StoreBusy)
         return
     deadline = monotonic() + WRITE_WAIT_S
     db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
@@ -232,10 +243,10 @@ def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
             if call.cancelled:
                 raise CallCancelled()
             try:
-                db.execute("BEGIN IMMEDIATE")
+                db.execute(statement).close()
                 return
             except sqlite3.OperationalError as error:
-                if not _is_busy(error):
+                if not is_busy(error):
                     raise
                 if monotonic() >= deadline:
                     raise StoreBusy() from error
