@@ -14,7 +14,9 @@ blocks it for less than the Python work around them. A write transaction that wo
 another connection (another process using the home) holding the store's write lock does not
 wait on the loop: its `BEGIN IMMEDIATE` (`begin_immediate`) fails at once there, and the call
 runs again from its start in the worker thread, which waits up to WRITE_WAIT_S and then
-raises StoreBusy (a TJError; nothing was written). A WAL checkpoint's fsync still blocks the
+raises StoreBusy (a TJError; nothing was written). A VACUUM waits the same way
+(`take_write_lock`), and so do the changes a store of an earlier version needs when it is
+opened (each one transaction of `begin_immediate`). A WAL checkpoint's fsync still blocks the
 loop. `run_in_thread(fn)` keeps a worker thread for callers that want the loop free while
 `fn` runs.
 
@@ -127,8 +129,9 @@ _log = logging.getLogger(__name__)
 
 
 class WriteLockBusy(Exception):
-    """Internal: `begin_immediate`, on the event loop's thread, found the write lock held by
-    another connection and began nothing; `Database.run` runs the call again in its worker
+    """Internal: `begin_immediate` (or `take_write_lock`, `empty_log`), on the event loop's
+    thread, found the write lock held by another connection (or its readers in the way) and
+    did nothing; `Database.run` runs the call again in its worker
     thread, where it waits. Never reaches a caller of `run`."""
 
 
@@ -202,8 +205,8 @@ def begin_immediate(db: sqlite3.Connection) -> None:
 
 def take_write_lock(db: sqlite3.Connection, statement: str) -> None:
     """Run `statement`, the first of a call to take the store's write lock (`BEGIN
-    IMMEDIATE`; a `VACUUM`, which runs outside any transaction; an `ALTER TABLE` of a
-    migration), waiting for another connection's write lock as `begin_immediate` does: never
+    IMMEDIATE`, or a `VACUUM`, which runs outside any transaction), waiting for another
+    connection's write lock as `begin_immediate` does: never
     on the event loop's thread (WriteLockBusy there, nothing done: the call runs again from
     its start in the worker thread), in the worker up to WRITE_WAIT_S in tries of
     WRITE_STEP_MS (StoreBusy after; CallCancelled, nothing done, once the caller was
@@ -252,6 +255,47 @@ def _run_waiting(db: sqlite3.Connection, statement: str, call: _Call | None) -> 
                     raise StoreBusy() from error
     finally:
         db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def empty_log(db: sqlite3.Connection) -> bool:
+    """`PRAGMA wal_checkpoint(TRUNCATE)`: copy the whole write-ahead log into the store's file
+    and empty it, which waits until no other connection reads or writes an older state
+    (another process's transaction). Never waits on the event loop's thread (WriteLockBusy
+    there: `Database.run` runs it again in its worker thread); in the worker up to
+    WRITE_WAIT_S, in tries of WRITE_STEP_MS (CallCancelled once the caller was cancelled).
+    Returns whether the log was emptied (False: other connections kept it busy)."""
+    if running_loop() is not None:
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            if _log_emptied(db):
+                return True
+        finally:
+            db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+        raise WriteLockBusy()
+    call = _current_call()
+    deadline = monotonic() + WRITE_WAIT_S
+    db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
+    try:
+        while True:
+            if call is not None and call.cancelled:
+                raise CallCancelled()
+            if _log_emptied(db):
+                return True
+            if monotonic() >= deadline:
+                return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def _log_emptied(db: sqlite3.Connection) -> bool:
+    """One try of `empty_log`: whether the checkpoint completed (its `busy` column 0)."""
+    try:
+        rows = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.OperationalError as error:
+        if is_busy(error):
+            return False
+        raise
+    return bool(rows) and rows[0][0] == 0
 
 
 CLOSED = (

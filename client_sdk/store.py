@@ -34,6 +34,7 @@ from client_sdk.database import (
     Database,
     begin_immediate,
     commit,
+    empty_log,
     is_busy,
     take_write_lock,
     to_the_end,
@@ -661,10 +662,9 @@ class Store:
                 await self._db.run(lambda db: _in_transaction(db, _owe_entry_rows_reset))
                 await self._db.run(lambda db: take_write_lock(db, "VACUUM"))
                 await self._db.run(lambda db: _in_transaction(db, _reset_entry_rows))
-                rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                return await self._db.run(empty_log)  # waits off the loop, as the VACUUM
             except (sqlite3.OperationalError, StoreBusy):  # another connection writes or reads
                 return False
-        return bool(rows) and rows[0][0] == 0
 
     async def write(self, fn: Callable[[sqlite3.Connection], T], *, sends: bool = False) -> T:
         """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's

@@ -265,3 +265,24 @@ async def test_opening_a_home_whose_logout_committed_but_deleted_nothing_finishe
         assert here.name == "laptop"  # its name kept for the next login, as a logout does
     finally:
         await relogin.close()
+
+
+async def test_a_scrub_waits_for_another_process_reading_off_the_loop(
+    signup: ClientFactory,
+) -> None:
+    """The scrub's emptying of the log (a TRUNCATE checkpoint) waits until no other
+    connection reads an older state: it waited on the loop's thread, up to 5 seconds."""
+    ana = await signup("ana")
+    await ana.entries.write(None, "first")
+    reader = sqlite3.connect(ana.home / STORE_FILE, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM documents").fetchone()[0] > 0  # reading
+        scrub = asyncio.create_task(ana.store.scrub())
+        assert await ticks_while(scrub) == 20  # the loop ran: the wait is in the worker
+        assert not scrub.done()
+        reader.execute("ROLLBACK")
+        assert await asyncio.wait_for(scrub, 10)  # done once the other process stops reading
+    finally:
+        reader.close()
+    assert [e.body for e in await ana.entries.list()] == ["first"]
