@@ -1191,22 +1191,27 @@ def logout(home: Home, yes: bool) -> None:
     from cli import editor
 
     drafts = len(editor.drafts_kept(home.path))
-    if drafts and not yes and not unsynced:  # asked with the changes below, when there are
-        output.message(
-            f"{editor.drafts_text(drafts, home.path)} on this device are deleted with its "
-            f"local data: save them first ({output.command_text('tj write --draft FILE')})."
-        )
-        output.confirm("Log out anyway?", abort=True, err=True)
+    lost_drafts = (
+        f"{editor.drafts_text(drafts, home.path)} on this device are deleted with its local "
+        f"data: save them first ({output.command_text('tj write --draft FILE')})."
+    )
+    # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
         output.message(
             "The server no longer accepts this device's session: it was signed out, or your "
             "account was deleted from another device, and then this device's copy of your "
             "journals may be the only one left. Logging out deletes it: save it first with "
             f"{output.command_text('tj export --out DIR')}. If your account still exists, "
-            f"{login}.",
+            f"{login}." + (f" {lost_drafts}" if drafts else ""),
             wrap=True,
         )
-        output.confirm("Log out and delete this device's copy?", abort=True, err=True)
+        question = "Log out and delete this device's copy"
+        if drafts:
+            question += " and its draft" if drafts == 1 else " and its drafts"
+        output.confirm(f"{question}?", abort=True, err=True)
+    elif drafts and not yes and not unsynced:
+        output.message(lost_drafts)
+        output.confirm("Log out anyway?", abort=True, err=True)
     if unsynced and not yes:
         if drafts:
             output.message(

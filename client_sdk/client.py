@@ -1100,10 +1100,20 @@ class Client:
     async def open(cls, home: Path | str, *, passphrase: str | None = None) -> Client:
         """Open the account already on this device (no network needed). The verified access
         chains kept on the device are read back first, so that every read knows at once
-        which journals are copies kept for a therapist (listed once, as their originals)."""
+        which journals are copies kept for a therapist (listed once, as their originals).
+
+        A logout whose end committed (`logout`: every later write of the store refused) but
+        whose program stopped before it deleted the local data (killed, a power cut) is
+        finished here: the local data is deleted and InvalidInput (subject "profile") says
+        so (log in again with `Client.login`). Raises StoreBusy when another program using
+        this home (another `tj`, an app) keeps the store busy for longer than a write waits
+        while the store is brought up to date (an upgrade): nothing is changed, try again."""
         home = Path(home)
         profile = await _loaded_profile(home, passphrase)
         store = await Store.open(home, profile.device_id, account=profile.account_id)
+        if store.logged_out:
+            await to_the_end(_finish_logout(home, profile, store))
+            raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
         client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
@@ -1403,7 +1413,7 @@ class Client:
         except NetworkError:
             server_told = False  # offline: forgetting locally is what matters, and is said
         device_id = self.profile.device_id.hex()
-        from client_sdk.devices import OWN_NAME, keep_name_after_logout
+        from client_sdk.devices import OWN_NAME
 
         own = await self.store.setting(OWN_NAME)
         # Counted again, after the wait for the server, in the transaction that ends the store
@@ -1418,11 +1428,7 @@ class Client:
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)
-            remove_profile(self.home)
-            for name in ("store.db", "store.db-wal", "store.db-shm"):
-                (self.home / name).unlink(missing_ok=True)
-            if isinstance(own, str):  # the next login of this account here keeps it (NU25 C7)
-                keep_name_after_logout(self.home, self.transport.base_url, self.username, own)
+            _delete_local_data(self.home, self.transport.base_url, self.username, own)
 
         # The store was ended for every writer: the deletion is finished even if the caller
         # is cancelled meanwhile (Ctrl-C), never leaving a profile whose writes say its data
@@ -2756,6 +2762,39 @@ def _known_server(transport: Transport, previous: Profile | None) -> None:
 def _same_server(profile: Profile, transport: Transport) -> bool:
     """Whether `profile` was signed in at the address `transport` talks to."""
     return normalize_url(profile.server_url) == transport.base_url
+
+
+LOGOUT_FINISHED = (
+    "no account on this device ({home}): it was logged out, and the program logging it out "
+    "stopped before deleting this device's data; that is done now. Log in again to use "
+    "the account here"
+)
+"""What `Client.open` raises (InvalidInput) after finishing a logout cut short."""
+
+
+def _delete_local_data(home: Path, server_url: str, username: str, own: object) -> None:
+    """A logout's deletion of the profile and the store's files (the store closed), keeping
+    the device's name `own` (a str, else nothing kept) for the next login of `username` at
+    `server_url` (NU25 C7)."""
+    from client_sdk.devices import keep_name_after_logout
+
+    remove_profile(home)
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+        (home / name).unlink(missing_ok=True)
+    if isinstance(own, str):  # the next login of this account here keeps it
+        keep_name_after_logout(home, server_url, username, own)
+
+
+async def _finish_logout(home: Path, profile: Profile, store: Store) -> None:
+    """Finish a logout that committed (`Store.logged_out`) but deleted nothing: close
+    `store` and delete the local data, as `Client.logout` would have."""
+    from client_sdk.devices import OWN_NAME
+
+    try:
+        own = await store.setting(OWN_NAME)
+    finally:
+        await store.close(LOGGED_OUT)
+    _delete_local_data(home, normalize_url(profile.server_url), profile.username, own)
 
 
 async def _loaded_profile(home: Path, passphrase: str | None) -> Profile:

@@ -14,7 +14,9 @@ blocks it for less than the Python work around them. A write transaction that wo
 another connection (another process using the home) holding the store's write lock does not
 wait on the loop: its `BEGIN IMMEDIATE` (`begin_immediate`) fails at once there, and the call
 runs again from its start in the worker thread, which waits up to WRITE_WAIT_S and then
-raises StoreBusy (a TJError; nothing was written). A WAL checkpoint's fsync still blocks the
+raises StoreBusy (a TJError; nothing was written). A VACUUM waits the same way
+(`take_write_lock`), and so do the changes a store of an earlier version needs when it is
+opened (each one transaction of `begin_immediate`). A WAL checkpoint's fsync still blocks the
 loop. `run_in_thread(fn)` keeps a worker thread for callers that want the loop free while
 `fn` runs.
 
@@ -127,8 +129,9 @@ _log = logging.getLogger(__name__)
 
 
 class WriteLockBusy(Exception):
-    """Internal: `begin_immediate`, on the event loop's thread, found the write lock held by
-    another connection and began nothing; `Database.run` runs the call again in its worker
+    """Internal: `begin_immediate` (or `take_write_lock`, `empty_log`), on the event loop's
+    thread, found the write lock held by another connection (or its readers in the way) and
+    did nothing; `Database.run` runs the call again in its worker
     thread, where it waits. Never reaches a caller of `run`."""
 
 
@@ -181,7 +184,7 @@ def commit(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused for a lock another connection holds ("database is locked")."""
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
@@ -197,33 +200,44 @@ def begin_immediate(db: sqlite3.Connection) -> None:
     runs there) it waits up to WRITE_WAIT_S for the lock and then raises StoreBusy. It must
     be the call's first statement that changes anything: the call is run again from its
     start."""
+    take_write_lock(db, "BEGIN IMMEDIATE")
+
+
+def take_write_lock(db: sqlite3.Connection, statement: str) -> None:
+    """Run `statement`, the first of a call to take the store's write lock (`BEGIN
+    IMMEDIATE`, or a `VACUUM`, which runs outside any transaction), waiting for another
+    connection's write lock as `begin_immediate` does: never
+    on the event loop's thread (WriteLockBusy there, nothing done: the call runs again from
+    its start in the worker thread), in the worker up to WRITE_WAIT_S in tries of
+    WRITE_STEP_MS (StoreBusy after; CallCancelled, nothing done, once the caller was
+    cancelled)."""
     if running_loop() is None:  # the worker thread: waiting there leaves the loop free
-        _begin_waiting(db, _current_call())
+        _run_waiting(db, statement, _current_call())
         return
     db.execute("PRAGMA busy_timeout=0")
     try:
-        _begin(db, WriteLockBusy)
+        _run_locking(db, statement, WriteLockBusy)
     finally:
         db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
 
 
-def _begin(db: sqlite3.Connection, busy: type[Exception]) -> None:
-    """`BEGIN IMMEDIATE` on `db`; `busy()` raised (from SQLite's error) when another
-    connection holds the write lock past the busy timeout in force."""
+def _run_locking(db: sqlite3.Connection, statement: str, busy: type[Exception]) -> None:
+    """`statement` on `db`; `busy()` raised (from SQLite's error) when another connection
+    holds the write lock past the busy timeout in force."""
     try:
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(statement).close()
     except sqlite3.OperationalError as error:
-        if _is_busy(error):
+        if is_busy(error):
             raise busy() from error
         raise
 
 
-def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
-    """`BEGIN IMMEDIATE` in the worker thread, waiting up to WRITE_WAIT_S for the lock (then
-    StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing begun, once the caller of
+def _run_waiting(db: sqlite3.Connection, statement: str, call: _Call | None) -> None:
+    """`statement` in the worker thread, waiting up to WRITE_WAIT_S for the write lock (then
+    StoreBusy), in tries of WRITE_STEP_MS: CallCancelled, nothing done, once the caller of
     `call` was cancelled."""
     if call is None:
-        _begin(db, StoreBusy)
+        _run_locking(db, statement, StoreBusy)
         return
     deadline = monotonic() + WRITE_WAIT_S
     db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
@@ -232,15 +246,56 @@ def _begin_waiting(db: sqlite3.Connection, call: _Call | None) -> None:
             if call.cancelled:
                 raise CallCancelled()
             try:
-                db.execute("BEGIN IMMEDIATE")
+                db.execute(statement).close()
                 return
             except sqlite3.OperationalError as error:
-                if not _is_busy(error):
+                if not is_busy(error):
                     raise
                 if monotonic() >= deadline:
                     raise StoreBusy() from error
     finally:
         db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def empty_log(db: sqlite3.Connection) -> bool:
+    """`PRAGMA wal_checkpoint(TRUNCATE)`: copy the whole write-ahead log into the store's file
+    and empty it, which waits until no other connection reads or writes an older state
+    (another process's transaction). Never waits on the event loop's thread (WriteLockBusy
+    there: `Database.run` runs it again in its worker thread); in the worker up to
+    WRITE_WAIT_S, in tries of WRITE_STEP_MS (CallCancelled once the caller was cancelled).
+    Returns whether the log was emptied (False: other connections kept it busy)."""
+    if running_loop() is not None:
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            if _log_emptied(db):
+                return True
+        finally:
+            db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+        raise WriteLockBusy()
+    call = _current_call()
+    deadline = monotonic() + WRITE_WAIT_S
+    db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
+    try:
+        while True:
+            if call is not None and call.cancelled:
+                raise CallCancelled()
+            if _log_emptied(db):
+                return True
+            if monotonic() >= deadline:
+                return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+
+
+def _log_emptied(db: sqlite3.Connection) -> bool:
+    """One try of `empty_log`: whether the checkpoint completed (its `busy` column 0)."""
+    try:
+        rows = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.OperationalError as error:
+        if is_busy(error):
+            return False
+        raise
+    return bool(rows) and rows[0][0] == 0
 
 
 CLOSED = (

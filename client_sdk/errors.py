@@ -312,18 +312,20 @@ STORE_BUSY = "store busy"
 
 
 class StoreBusy(ConflictError):
-    """Nothing was written: another program using this home (an app, `tj`) held the local
-    store's write lock for longer than the write waits (`client_sdk.database.WRITE_WAIT_S`,
-    5 seconds), say a large sync or import of its own. The wait never holds the event loop.
-    Try again (once that program is done). Subject "store busy"; the SQLite error
-    ("database is locked") is its `__cause__`."""
+    """Nothing was written: another program using this home (another `tj`, an app) held the
+    local store's write lock for longer than a write waits (`client_sdk.database.WRITE_WAIT_S`,
+    5 seconds), say a large sync or import of its own: at a write, or at `Client.open` while it
+    brings a store an earlier version made up to date. The store is busy, not damaged: its
+    data is whole. The wait never holds the event loop. Try again (once that program is
+    done). Subject "store busy"; the SQLite error ("database is locked") is its
+    `__cause__`."""
 
     subject = STORE_BUSY
 
     def __init__(self) -> None:
         super().__init__(
-            "another program using this device's journal (an app, or tj) kept it busy for "
-            "too long: nothing was written; try again in a moment",
+            "another program using this device's journal (another tj, or an app) is writing "
+            "to it and kept it busy for too long: nothing was written; try again in a moment",
             situation="another program using this device's journal kept it busy",
         )
 

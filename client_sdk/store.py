@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import (
     AsyncIterator,
@@ -33,6 +34,9 @@ from client_sdk.database import (
     Database,
     begin_immediate,
     commit,
+    empty_log,
+    is_busy,
+    take_write_lock,
     to_the_end,
 )
 from client_sdk.errors import IntegrityError, StoreBusy
@@ -552,6 +556,10 @@ class Store:
         aside put back: `Transaction.sends`), from the task that wrote it (`Client.watch()`
         pushes it). Not for another process's writes: this connection is not told of them."""
         self._parked_versions: tuple[tuple[int, int], frozenset[int]] | None = None
+        self.logged_out = False
+        """Whether the store, as opened, holds the mark of a logout that committed
+        (LOGGED_OUT_TRIGGERS, `end_for_logout`): a process stopped before it deleted the
+        files (killed, a power cut) left them; `Client.open` finishes that logout."""
         """The body versions kept in `parked_records`, with the `_changes` of that table."""
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
@@ -581,13 +589,17 @@ class Store:
             # Checkpoints of the log in a thread of their own, not in the COMMIT of a write
             # on the loop's thread (database.py; issue 10).
             await connection.checkpoint_in_background(str(path))
-            await connection.executescript(SCHEMA)
-            await _add_missing_columns(connection)
+            # Each change of the file's tables below is a write transaction that waits for
+            # another process's write lock as every write does: in the store's thread, never
+            # on the event loop, cancellable, StoreBusy after WRITE_WAIT_S
+            # (`database.take_write_lock`); a store that needs none of them takes no lock.
+            await connection.run(_make_schema)
+            await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
             if new_device:  # a sign-in anew: a logout's triggers left in a store not deleted
-                for name, _ in LOGGED_OUT_TRIGGERS:
-                    await connection.execute(f"DROP TRIGGER IF EXISTS {name}")
-            await connection.executescript(CHANGES)
+                await connection.run(_drop_logged_out_triggers)
+            logged_out = await connection.run(_logged_out)
+            await connection.executescript(CHANGES)  # temporary: this connection's own
             if device:
                 await connection.run(
                     lambda db: _adopt_legacy_counters(db, device, account, new_device)
@@ -596,10 +608,14 @@ class Store:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
                 await connection.close()
+            if isinstance(error, sqlite3.OperationalError) and is_busy(error):
+                raise StoreBusy() from error  # busy, never "damaged": its data is whole
             if isinstance(error, sqlite3.DatabaseError):
                 raise IntegrityError(f"the local store {path} is damaged: {error}") from None
             raise
-        return cls(connection, device)
+        store = cls(connection, device)
+        store.logged_out = logged_out
+        return store
 
     async def close(self, because: str | None = None) -> None:
         """Close the store; a later call raises ClientClosed saying `because` (what closed
@@ -644,12 +660,11 @@ class Store:
                 # read resets it again, `_index_new_entries`), so a store busy once the
                 # VACUUM is done never skips it (REV-S10B L2).
                 await self._db.run(lambda db: _in_transaction(db, _owe_entry_rows_reset))
-                await self._db.execute("VACUUM")
+                await self._db.run(lambda db: take_write_lock(db, "VACUUM"))
                 await self._db.run(lambda db: _in_transaction(db, _reset_entry_rows))
-                rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                return await self._db.run(empty_log)  # waits off the loop, as the VACUUM
             except (sqlite3.OperationalError, StoreBusy):  # another connection writes or reads
                 return False
-        return bool(rows) and rows[0][0] == 0
 
     async def write(self, fn: Callable[[sqlite3.Connection], T], *, sends: bool = False) -> T:
         """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's
@@ -1990,13 +2005,92 @@ ADDED_COLUMNS = {
 }
 
 
-async def _add_missing_columns(db: Database) -> None:
-    """Columns added since a store was created (CREATE TABLE IF NOT EXISTS keeps old ones)."""
+def _missing_columns(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column definition) of ADDED_COLUMNS the store lacks."""
+    missing: list[tuple[str, str]] = []
     for table, columns in ADDED_COLUMNS.items():
-        present = {row[1] for row in await db.execute_fetchall(f"PRAGMA table_info({table})")}
-        for column in columns:
-            if column.split()[0] not in present:
-                await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        present = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
+        missing += [(table, c) for c in columns if c.split()[0] not in present]
+    return missing
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a store was created (CREATE TABLE IF NOT EXISTS keeps old ones),
+    in one write transaction (`begin_immediate`: another process adding them meanwhile is
+    waited for, and its columns not added again); none taken when none is missing."""
+    if not _missing_columns(db):
+        return
+    _in_transaction(db, _add_columns)
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    for table, column in _missing_columns(db):  # read again, in the transaction
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of `script`, each whole (a trigger's body holds several `;`)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
+
+
+_MADE = re.compile(r"CREATE (?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)")
+
+
+def _made_by(script: str) -> set[str]:
+    """The names of the tables, indexes and triggers `script` creates."""
+    return set(_MADE.findall(script))
+
+
+def _lacks(db: sqlite3.Connection, names: set[str]) -> bool:
+    """Whether the store lacks any of the tables, indexes or triggers `names`."""
+    present = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master")}
+    return not names <= present
+
+
+def _make_schema(db: sqlite3.Connection) -> None:
+    """SCHEMA, in one write transaction, in a store that lacks any of its tables or indexes
+    (a new store, or one made before a table was added); none taken when none is missing."""
+    if not _lacks(db, _made_by(SCHEMA)):
+        return
+
+    def make(db: sqlite3.Connection) -> None:
+        for statement in _statements(SCHEMA):
+            db.execute(statement)
+
+    _in_transaction(db, make)
+
+
+def _drop_logged_out_triggers(db: sqlite3.Connection) -> None:
+    """A sign-in anew: drop the triggers of a logout (LOGGED_OUT_TRIGGERS) left in a store
+    not deleted, in one write transaction; none taken when there are none."""
+    if not _logged_out(db):
+        return
+
+    def drop(db: sqlite3.Connection) -> None:
+        for name, _ in LOGGED_OUT_TRIGGERS:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+    _in_transaction(db, drop)
+
+
+def _logged_out(db: sqlite3.Connection) -> bool:
+    """Whether the store holds a committed logout's triggers (LOGGED_OUT_TRIGGERS)."""
+    names = [name for name, _ in LOGGED_OUT_TRIGGERS]
+    marks = ", ".join("?" * len(names))
+    found = db.execute(
+        f"SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) LIMIT 1",
+        names,
+    ).fetchone()
+    return found is not None
 
 
 def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
@@ -2274,24 +2368,38 @@ def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, E
     )
 
 
-def _add_entry_rows(db: sqlite3.Connection) -> None:
-    """ENTRY_ROWS, in one transaction, in a store that lacks its last table or column (one
-    made before them is made again: every entry new)."""
+def _lacks_entry_rows(db: sqlite3.Connection) -> bool:
+    """Whether the store lacks ENTRY_ROWS's last table or column."""
     made = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry_rows_read'"
     columns = {str(r[1]) for r in db.execute("PRAGMA table_info(entry_rows)")}
-    if db.execute(made).fetchall() and "mood" in columns:
+    return not (db.execute(made).fetchall() and "mood" in columns)
+
+
+_ENTRY_ROWS_DROPPED = (
+    "DROP TABLE IF EXISTS entry_rows",
+    "DROP TABLE IF EXISTS entry_rows_stale",
+    "DROP TABLE IF EXISTS entry_rows_read",
+    "DROP TRIGGER IF EXISTS entry_rows_on_insert",
+    "DROP TRIGGER IF EXISTS entry_rows_on_delete",
+    "DROP TRIGGER IF EXISTS entry_rows_on_update",
+)
+
+
+def _add_entry_rows(db: sqlite3.Connection) -> None:
+    """ENTRY_ROWS, in one write transaction (`begin_immediate`), in a store that lacks its
+    last table or column (one made before them is made again: every entry new); none taken
+    when the store has them. Another process doing it at once is waited for, and what it
+    made is kept."""
+    if not _lacks_entry_rows(db):
         return
-    dropped = (
-        "DROP TABLE IF EXISTS entry_rows; DROP TABLE IF EXISTS entry_rows_stale; "
-        "DROP TABLE IF EXISTS entry_rows_read; DROP TRIGGER IF EXISTS entry_rows_on_insert; "
-        "DROP TRIGGER IF EXISTS entry_rows_on_delete; DROP TRIGGER IF EXISTS entry_rows_on_update;"
-    )
-    try:  # two processes doing it at once: the second makes it again, empty, harmlessly
-        db.executescript(f"BEGIN IMMEDIATE;\n{dropped}\n{ENTRY_ROWS}COMMIT;")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+
+    def make(db: sqlite3.Connection) -> None:
+        if not _lacks_entry_rows(db):  # read again, in the transaction
+            return
+        for statement in (*_ENTRY_ROWS_DROPPED, *_statements(ENTRY_ROWS)):
+            db.execute(statement)
+
+    _in_transaction(db, make)
 
 
 def _stored_document(row: Any) -> StoredDocument:
@@ -2497,17 +2605,18 @@ def _adopt_legacy_counters(
 ) -> None:
     """The legacy counters go to `device` (of `account`), or are dropped when it is
     `new_device` or the account is unknown."""
-    if db.execute("SELECT 1 FROM write_counters LIMIT 1").fetchone() is None:
+    legacy = "SELECT 1 FROM write_counters LIMIT 1"
+    if db.execute(legacy).fetchone() is None:
         return
-    db.execute("BEGIN IMMEDIATE")
-    try:
+
+    def adopt(db: sqlite3.Connection) -> None:
+        if db.execute(legacy).fetchone() is None:  # another process adopted them meanwhile
+            return
         if not new_device and account:
             db.execute(ADOPT_LEGACY_COUNTERS, {"device": device, "account": account})
         db.execute("DELETE FROM write_counters")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+
+    _in_transaction(db, adopt)  # `begin_immediate`: the wait for the lock off the loop
 
 
 NEXT_COUNTER = (

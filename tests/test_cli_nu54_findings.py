@@ -55,6 +55,8 @@ async def test_logout_after_the_account_was_erased_elsewhere_asks_before_deletin
     await laptop.ok("write", "Only here now.")
     await phone.ok("sync")
     await laptop.ok("account", "delete", "--yes")
+    (phone.home / "drafts").mkdir()
+    (phone.home / "drafts" / "kept.md").write_text("Words a failed save kept.\n")
 
     kept = await phone.tj("logout", input="n\n")
     assert kept.exit_code == 1, kept.output
@@ -62,10 +64,17 @@ async def test_logout_after_the_account_was_erased_elsewhere_asks_before_deletin
     assert "this device's copy of your journals may be the only one left" in said, said
     assert "save it first with `tj export --out DIR`" in said, said
     assert "If your account still exists, `tj login " in said, said
+    # The kept draft is said in the same message, and one question asks about both (REV-S13C
+    # F6: "Log out anyway?" came first, then the question about the copy).
+    assert "1 draft never saved" in said and "save them first" in said, said
+    assert said.count("[y/N]") == 1 and "Log out anyway?" not in said, said
+    assert "Log out and delete this device's copy and its draft? [y/N]: n" in said, said
     assert [e["body"] for e in await phone.json("list")] == ["Only here now."]  # kept
 
     done = await phone.ok("logout", input="y\n")
-    assert "Log out and delete this device's copy? [y/N]: y" in " ".join(done.stderr.split())
+    asked = " ".join(done.stderr.split())
+    assert "Log out and delete this device's copy and its draft? [y/N]: y" in asked, asked
+    assert asked.count("[y/N]") == 1, asked
     assert not (await phone.tj("list")).exit_code == 0  # gone: no account on this device
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from client_sdk import Client, ListedEntries
+from client_sdk import Client, ListedEntries, database
+from client_sdk import store as store_module
 from client_sdk.store import STORE_FILE
 from tests.conftest import ClientFactory, RunningServer
 from tests.test_cli_insights import new_device
@@ -316,23 +317,26 @@ async def test_a_scrub_never_skips_the_index_reset_when_the_store_is_busy_after_
     await store._db.execute(
         "UPDATE entry_rows SET tags = '[\"planted\"]' WHERE doc_id = ?", (wrong,)
     )
-    await store._db.execute("PRAGMA busy_timeout = 50")
-    other = sqlite3.connect(laptop.home / STORE_FILE, isolation_level=None)
-    execute = store._db.execute
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)  # the wait, shortened for the test
+    other = sqlite3.connect(laptop.home / STORE_FILE, isolation_level=None, check_same_thread=False)
+    take_write_lock = store_module.take_write_lock
+    vacuumed = []
 
-    async def busy_after_vacuum(sql: str, *args: Any) -> Any:
-        result = await execute(sql, *args)
-        if sql == "VACUUM":
+    def busy_after_vacuum(db: sqlite3.Connection, statement: str) -> None:
+        take_write_lock(db, statement)
+        if statement == "VACUUM":
+            vacuumed.append(statement)
             other.execute("BEGIN IMMEDIATE")  # another process writes
-        return result
 
-    monkeypatch.setattr(store._db, "execute", busy_after_vacuum)
+    monkeypatch.setattr(store_module, "take_write_lock", busy_after_vacuum)
     try:
         assert not await store.scrub()  # busy: not finished
     finally:
-        monkeypatch.setattr(store._db, "execute", execute)
-        other.execute("ROLLBACK")
+        monkeypatch.setattr(store_module, "take_write_lock", take_write_lock)
+        if other.in_transaction:
+            other.execute("ROLLBACK")
         other.close()
+    assert vacuumed == ["VACUUM"]
     assert await laptop.entries.list(tag="planted", limit=5) == []
     for query in QUERIES:
         await same_as_every_view(laptop, monkeypatch, **query)
