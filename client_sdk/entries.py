@@ -78,6 +78,7 @@ from client_sdk.settling import (
     Settled,
     TagJudgment,
     added_text,
+    changed_values,
     checkin_part,
     encode,
     field_values,
@@ -469,21 +470,16 @@ class Entries:
         next sync's judgment (TAGS_ARRIVED: another process of this profile wrote the tags
         at once, REV-TAGS2 F6, or a judgment waits)."""
         doc_id = document.doc_id
-        changed = {
-            name: encode(value)
-            for name, value in after.items()
-            if encode(before[name]) != encode(value)
-        }
+        changed = changed_values(before, after)
         profile = self._context.replica.profile
         if not (changed or edited or wrote_text):
             return
         at = now_ms()
-        await tx.add_field_writes(doc_id, changed, at)
+        await tx.remember_edit(doc_id, changed, body_written if wrote_text else None, at)
         if edited:
             counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
             await tx.put_field_write(doc_id, EDITED, encode(counter), at)
         if wrote_text:
-            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(body_written), at)
             if await tx.field_write(doc_id, BODY_BEFORE) is None:  # the first edit's start
                 await tx.put_field_write(doc_id, BODY_BEFORE, encode(body_before), at)
         add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
