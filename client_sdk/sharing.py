@@ -186,9 +186,11 @@ class ShareInfo:
     member's keys changed): a renewal, as the account's other devices tell it ("renewed"), never a
     first share."""
     since: datetime | None = None
-    """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
-    settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
-    copies from then on)."""
+    """For a field-level copy (`kind` "mirror"): from when it copies what is dated (UTC): when
+    it began copying, from its owner-sealed settings, or, for a copy whose share had ended
+    and was given again, when that share began, when later (what is dated between is not
+    copied; what the copy held before stays in it). Entries of `source` dated before then
+    are not copied into it (`grant(only=...)` copies from then on)."""
     source_id: str | None = None
     """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
     signed chain (names may repeat: what is decided about the source goes by this, never by its
@@ -923,7 +925,7 @@ class Sharing:
             journal.name,
             tuple(ended),
             kind="mirror",
-            since=since_of(self.disclosures().get(target.journal_id)),
+            since=self._copies_from(target.journal_id),
         )
 
     async def _share_copy(
@@ -2134,7 +2136,7 @@ class Sharing:
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                     source_id=settings.mirror_of.hex() if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
-                    since=since_of(settings) if mirror else None,
+                    since=self._copies_from(s.journal_id) if mirror else None,
                 )
             )
         me = self.profile.account_id
@@ -3120,6 +3122,14 @@ class Sharing:
         if state is None or member is None:
             return settings.since
         return max(settings.since, state.granted_at.get(member.handle, settings.since))
+
+    def _copies_from(self, journal_id: bytes) -> datetime | None:
+        """`ShareInfo.since` of the field-level copy `journal_id` (`_mirror_start`, UTC);
+        None without its settings."""
+        settings = self.disclosures().get(journal_id)
+        if settings is None:
+            return None
+        return to_datetime(self._mirror_start(journal_id, settings))
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)
