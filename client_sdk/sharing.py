@@ -836,7 +836,7 @@ class Sharing:
                     settings.fields or DISCLOSABLE,
                     journal.name,
                     kind="mirror",
-                    since=to_datetime(settings.since),
+                    since=self.copies_from(target.journal_id),
                     **previous_terms(terms_before),
                 )
         if only is None and not full:
@@ -925,7 +925,7 @@ class Sharing:
             journal.name,
             tuple(ended),
             kind="mirror",
-            since=self._copies_from(target.journal_id),
+            since=self.copies_from(target.journal_id),
         )
 
     async def _share_copy(
@@ -998,7 +998,7 @@ class Sharing:
             fields,
             source or journal.name,
             kind="mirror",
-            since=to_datetime(settings.since),
+            since=self.copies_from(journal.journal_id),
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
             **previous_terms(before),
         )
@@ -2136,7 +2136,7 @@ class Sharing:
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                     source_id=settings.mirror_of.hex() if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
-                    since=self._copies_from(s.journal_id) if mirror else None,
+                    since=self.copies_from(s.journal_id) if mirror else None,
                 )
             )
         me = self.profile.account_id
@@ -2176,7 +2176,7 @@ class Sharing:
                         ),
                         kind=settings.kind if settings is not None else "journal",
                         dropped_at=to_datetime(dropped[1]) if dropped else None,
-                        since=since_of(settings) if mirror else None,
+                        since=since_of(settings) if mirror else None,  # no member now: its start
                     )
                 )
         shown = {(s.journal_id, s.member) for s in found}
@@ -3123,7 +3123,7 @@ class Sharing:
             return settings.since
         return max(settings.since, state.granted_at.get(member.handle, settings.since))
 
-    def _copies_from(self, journal_id: bytes) -> datetime | None:
+    def copies_from(self, journal_id: bytes) -> datetime | None:
         """`ShareInfo.since` of the field-level copy `journal_id` (`_mirror_start`, UTC);
         None without its settings."""
         settings = self.disclosures().get(journal_id)
