@@ -142,7 +142,7 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     the last 2 weeks) after a result of it the client took in that journal: a note naming
     that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
     assigned minutes after one was taken said nothing of it); "" otherwise."""
-    from client_sdk.scoring import instrument  # not at start-up
+    from client_sdk.scoring import band_label, instrument  # not at start-up
 
     if made.type != "measure":
         return ""
@@ -162,7 +162,7 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     cancel = output.command(["tj", "assignments", "cancel", output.short_id(made.id)])
     return (
         f"Note: the client took a {latest.name} on {output.local_time(latest.taken_at)} "
-        f"({latest.score}, {latest.band}); it asks about {form.recall_wording}, so this one "
+        f"({latest.score}, {band_label(latest.band)}); it asks about {form.recall_wording}, so this one "
         f"may repeat it: {cancel} then {output.command(again)} asks for it when that "
         "period is over."
     )

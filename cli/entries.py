@@ -589,16 +589,16 @@ def list_entries(
         )
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
-        empty = f"No entries in {chosen.name}: what {owner} shares shows after {output.command_text('tj sync')}."
+        empty = f"No entries in {output.named(chosen.name)}: what {owner} shares shows after {output.command_text('tj sync')}."
         if results:  # what was shared there is questionnaire results
             journal = output.journal_word(chosen.name, chosen.id)
             empty = (
-                f"No entries in {chosen.name}: {owner} shared questionnaire results there: "
+                f"No entries in {output.named(chosen.name)}: {owner} shared questionnaire results there: "
                 f"{output.command(['tj', 'measure', 'list', '--journal', journal])}."
             )
         if any(h.journal_id.hex() == chosen.id for h in held):  # `tj sync` brings no more
             empty = (
-                f"No entries of {chosen.name} downloaded: this device stopped downloading "
+                f"No entries of {output.named(chosen.name)} downloaded: this device stopped downloading "
                 f"what {owner} shares until you compare {owner}'s fingerprint "
                 f"({output.command(['tj', 'verify', owner, 'FINGERPRINT'])}; "
                 f"{output.their_command(['tj', 'fingerprint', owner])} on their device)."
@@ -626,10 +626,12 @@ def list_entries(
             if erased
             else f": {ended.owner} may have changed these entries since"
         )
-        output.message(f"{ended.name} is {why}, as this device last synced it{after}.", wrap=True)
+        output.message(
+            f"{output.named(ended.name)} is {why}, as this device last synced it{after}.", wrap=True
+        )
     if others and chosen is not None:
         output.message(
-            f"Listed {chosen.name}; {owner_named(chosen)} also has "
+            f"Listed {output.named(chosen.name)}; {owner_named(chosen)} also has "
             f"{output.and_words([output.quoted(name) for name in others])} on this device (a share "
             "that ended, a copy, a brief): name one to list it."
         )

@@ -1739,7 +1739,7 @@ SEALED = "not readable while locked"
 def identity_text(found: Identity | LockedIdentity) -> str:
     """`tj whoami` for people: one "label: value" line each, ids in their short form; on a
     locked profile not opened, what is sealed says so, and the last line how to see it."""
-    from client_sdk.models import LockedIdentity
+    from client_sdk.models import DEFAULT_DEVICE_NAME, LockedIdentity
 
     device = found.device_name or "(name not known on this device)"
     if isinstance(found, LockedIdentity):
@@ -1758,11 +1758,18 @@ def identity_text(found: Identity | LockedIdentity) -> str:
         if found.locked
         else f"no ({output.command_text('tj lock')})"
     )
+    this = f"{device} ({output.short_id(found.device_id)})"
+    if found.device_name == DEFAULT_DEVICE_NAME:  # never read as "this device" in general
+        this = (
+            f"{output.device_word(device)} ({output.short_id(found.device_id)}), the default "
+            f"name of a device signed in without --device-name: "
+            f"{output.command_text('tj devices rename NAME')} names it"
+        )
     return output.fields_text(
         (
             f"Username:    {found.username}",
             f"Account:     {output.short_id(found.account_id)}",
-            f"This device: {device} ({output.short_id(found.device_id)})",
+            f"This device: {this}",
             f"Server:      {found.server_url}",
             f"Locked:      {locked}",
         )
@@ -1984,6 +1991,9 @@ def journal_list(home: Home, as_json: bool) -> None:
     """
     journals = home.read(lambda client: client.journals.list())
     output.show_rows(journals, as_json, output.journals_table)
+    hint = None if as_json else output.helper_hint(journals)
+    if hint is not None:
+        output.message(hint)
 
 
 def signed_out(error: TJError) -> bool:

@@ -665,8 +665,10 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
 
 def result_words(result: MeasureResult) -> str:
     """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
+    from client_sdk.scoring import band_label  # not at start-up
+
     when = output.local_time(result.taken_at)
-    return f"the {result.name} of {when} (score {result.score}, {result.band})"
+    return f"the {result.name} of {when} (score {result.score}, {band_label(result.band)})"
 
 
 @measure.command("share")
@@ -840,6 +842,8 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
     """A result as `tj measure take` and `show` print it: its band with the band's note (PCL-5
     "(probable PTSD)": a screening result, not a diagnosis; REV-CLIN F4), the line of each
     safety item answered above 0, the change, the attribution."""
+    from client_sdk.scoring import band_label  # not at start-up
+
     result = taken.result
     note = chosen.band_note(result.score)
     noted = f"; {note}" if note else ""
@@ -848,7 +852,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         f"measure: {result.name}",
         f"journal: {result.journal}",
         f"taken:   {output.local_time(result.taken_at)}",
-        f"score:   {result.score} of {chosen.max_score} ({result.band}){noted}",
+        f"score:   {result.score} of {chosen.max_score} ({band_label(result.band)}){noted}",
         *safety_item_lines(result, chosen, own, just_taken),
         f"change:  {change_text(taken)}",
         *([f"course:  {course}"] if (course := course_text(taken, chosen)) else []),
@@ -884,6 +888,8 @@ def results_table(
     names'. `marks` (by journal id, `ended_mark`) follow a journal's name, as `tj list`
     marks the read-only copy of a share that ended (NU49 F7); `measure list` keeps the
     column for such a copy with --journal too."""
+    from client_sdk.scoring import band_label  # not at start-up
+
     marks = marks or {}
     changed = any(changes.get(result.id) is not None for result in results)
     columns = [ID, DATE, Column("measure", FIXED)]
@@ -899,7 +905,7 @@ def results_table(
                 *([] if one_journal else [marked(result.journal, marks.get(result.journal_id))]),
                 str(result.score),
                 *([change_cell(changes.get(result.id))] if changed else []),
-                result.band + (SAFETY_MARK if result.safety_concern else ""),
+                band_label(result.band) + (SAFETY_MARK if result.safety_concern else ""),
             )
             for result in results
         ),

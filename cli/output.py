@@ -865,7 +865,7 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
     this device (works offline)."""
     # care modules: not for everyday commands
     from client_sdk.caseload import in_top_band
-    from client_sdk.scoring import builtin_instruments
+    from client_sdk.scoring import band_label, builtin_instruments
 
     instruments = builtin_instruments()
 
@@ -936,7 +936,9 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
                 Held(
                     f"{name} in its highest band",
                     f"{name} results in its highest band",
-                    tuple(f"{r.score}, {r.band}, {local_time(r.taken_at)}" for r in top),
+                    tuple(
+                        f"{r.score}, {band_label(r.band)}, {local_time(r.taken_at)}" for r in top
+                    ),
                 )
             )
     return held
@@ -1132,14 +1134,25 @@ HELPER_ROLES = {
 
 def helper_text(journal: Journal) -> str:
     """The mark of a journal kept only to share with a member, in `tj journal list`: "a copy
-    kept for drsmith (`tj shares`)", "..., share ended (`tj shares`)" once no share of it
-    with them is on (it stays until deleted: NU28 C2), "" for any other journal."""
+    kept for drsmith", "..., share ended" once no share of it with them is on (it stays
+    until deleted: NU28 C2), "" for any other journal. The command saying more (`tj shares`)
+    is printed once below the table (`helper_hint`): in a cell, it would be broken across
+    lines and could not be copied as printed."""
     if journal.helper not in HELPER_ROLES:
         return ""
     said = HELPER_ROLES[journal.helper].format(member=journal.kept_for or "sharing")
     if journal.helper == "brief":
         return said
-    return f"{said}{', share ended' if journal.kept_ended else ''} ({command_text('tj shares')})"
+    return f"{said}{', share ended' if journal.kept_ended else ''}"
+
+
+def helper_hint(journals: Iterable[Journal]) -> str | None:
+    """The line below `tj journal list`'s table when it lists a journal kept only to share
+    with a member (a copy, single items; not a brief): the command saying what each holds
+    and for whom; None when it lists none."""
+    if not any(j.helper in HELPER_ROLES and j.helper != "brief" for j in journals):
+        return None
+    return f"What a journal kept for a member holds, and for whom: {command_text('tj shares')}."
 
 
 def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
@@ -1675,7 +1688,13 @@ def forget_command(journal: str, unlisted: bool, journal_id: str = "") -> str:
 
 
 def forget_advice(
-    journal: str, unlisted: bool, owner: str, erased: str = "", journal_id: str = ""
+    journal: str,
+    unlisted: bool,
+    owner: str,
+    erased: str = "",
+    journal_id: str = "",
+    *,
+    export_hint: bool = True,
 ) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
@@ -1685,20 +1704,25 @@ def forget_advice(
     wrote every client's). `erased`: the owner's username, when the server says their
     account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
     F6: the advice read as if nothing more was known). The copy is named by `journal_id`
-    when its name is not pasted back exactly (`journal_word`)."""
+    when its name is not pasted back exactly (`journal_word`). Without `export_hint`, the
+    export is not named (said already for another copy of `owner`'s, above it)."""
     forget = forget_command(journal, unlisted, journal_id)
-    keep = f"(keep what you need first: {command(export_client_words(owner))})."
+    keep = (
+        f" (keep what you need first: {command(export_client_words(owner))})."
+        if export_hint
+        else "."
+    )
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
         return (
             f"{departures.erased_words(erased)}{withheld}: discard its copy from this device "
-            f"with {forget} when you no longer need it {keep}"
+            f"with {forget} when you no longer need it{keep}"
         )
     if unlisted:
         return (
-            f"Once you know the share ended, discard its copy from this device with {forget} {keep}"
+            f"Once you know the share ended, discard its copy from this device with {forget}{keep}"
         )
-    return f"Discard its copy from this device with {forget} when you no longer need it {keep}"
+    return f"Discard its copy from this device with {forget} when you no longer need it{keep}"
 
 
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:

@@ -46,25 +46,51 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[PrivateNote], bool]:
+    async def work(client: Client) -> tuple[list[PrivateNote], bool, list[str]]:
         await synced_first(client)
         found = await client.private_notes.list(client_name)
         if found or client_name is None:
-            return found, True
+            return found, True, []
         # none: is CLIENT anyone this account reads, or was ever shared by (NU41 #13)?
         journals = await client.journals.list()
         names = {j.owner for j in journals} | {j.name for j in journals}
         names |= {j.name.split("/", 1)[0] for j in journals if not j.own}  # "kim (account …)"
         wanted = client_name.strip()
-        return found, wanted in names or wanted.split("/", 1)[0] in names
+        # notes about an earlier account that bore the name (erased, the name taken again):
+        # listed under the name with its account, "ana (account f25f5a4a)" (NU54 F10)
+        earlier = f"{wanted.split('/', 1)[0]} (account "
+        others = sorted(
+            {n.client for n in await client.private_notes.list() if n.client.startswith(earlier)}
+        )
+        return found, wanted in names or wanted.split("/", 1)[0] in names, others
 
-    found, known = home.run(work)
+    found, known, earlier = home.run(work)
+    hint = "" if as_json else earlier_notes_hint(earlier)
     if not known:
         raise click.ClickException(
             f"no client {output.quoted(client_name)} shares a journal with you ({output.command_text('tj caseload')} lists them); "
-            "no private note is about them"
+            f"no private note is about them{'; ' + hint if hint else ''}"
         )
-    output.show_rows(found, as_json, private_notes_table, "No private notes.")
+    empty = "No private notes."
+    if hint:
+        empty = f"No private notes about {output.quoted(client_name)}; {hint}."
+    output.show_rows(found, as_json, private_notes_table, empty)
+
+
+def earlier_notes_hint(earlier: list[str]) -> str:
+    """Where notes about an earlier account of a client's name are listed (`earlier`: those
+    accounts as notes name them, "ana (account f25f5a4a)"): "" when none."""
+    if not earlier:
+        return ""
+    commands = [
+        output.command(["tj", "private-notes", "--client", name])
+        if output.pasteable(name)
+        else output.command_text("tj private-notes")
+        for name in earlier
+    ]
+    said = " and ".join(dict.fromkeys(commands))
+    who = "an earlier account" if len(earlier) == 1 else "earlier accounts"
+    return f"notes about {who} of that name are listed by {said}"
 
 
 @private_notes.command("add")

@@ -47,7 +47,7 @@ from client_sdk.errors import (
     ShareAlreadyEnded,
     SharedAgain,
 )
-from client_sdk.models import normalize_username
+from client_sdk.models import DEFAULT_DEVICE_NAME, normalize_username
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -1517,6 +1517,8 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
     lines = []
     for (member, device_id, day), ids in days.items():
         device = devices.get(device_id, f"device {output.short_id(device_id)}")
+        if devices.get(device_id) == DEFAULT_DEVICE_NAME:  # one of yours, never named
+            device = f"{output.device_word(device)}, the default name, {output.short_id(device_id)}"
         if ids:
             read = output.plural(len(ids), "entry", "entries")
         else:
@@ -1568,14 +1570,21 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         found, as_json, partial(shared_table, owners=owners), "Nothing is shared with you yet."
     )
     if not as_json:
+        exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
                 owner = owners[s.journal_id]
                 # shown(): the journal name is another account's text (rev-nu29b B2)
                 erased = s.owner if s.owner_erased else ""  # the server's word (NU49 F6)
                 advice = output.forget_advice(
-                    f"{owner}/{s.journal}", s.unlisted, owner, erased, s.journal_id
+                    f"{owner}/{s.journal}",
+                    s.unlisted,
+                    owner,
+                    erased,
+                    s.journal_id,
+                    export_hint=owner not in exported,
                 )
+                exported.add(owner)
                 output.data(advice, wrap=True, prose=True)
         said = account_labels_line(found, owners)
         if said:

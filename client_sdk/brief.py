@@ -42,7 +42,7 @@ from client_sdk.models import quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
-from client_sdk.scoring import builtin_instruments
+from client_sdk.scoring import band_label, builtin_instruments
 
 NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
@@ -215,7 +215,7 @@ class Brief:
         lines += [f"Mood: {mood}  {self.sparkline}", f"Entries: {self.entries}"]
         for score in self.scores:
             change = score["change"]
-            text = f"{score['name']}: {score['score']} ({score['band']})"
+            text = f"{score['name']}: {score['score']} ({band_label(str(score['band']))})"
             text += self._taken_words(score.get("taken_at"))
             if change is not None:
                 text += f", {change['change']:+d} since the one before"

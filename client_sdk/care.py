@@ -514,8 +514,7 @@ class Homework:
         async def remember(tx: Transaction) -> None:  # in the edit's own transaction
             # the values it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
-            if changed:
-                await tx.add_field_writes(document.doc_id, changed, now_ms())
+            await tx.remember_edit(document.doc_id, changed, None, now_ms())
 
         await self._save(local, document, update, also=remember)
         found = homework_view(document, self._display(local), local.journal_id.hex())

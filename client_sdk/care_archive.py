@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from client_sdk.scoring import band_label
+
 JSONObject = dict[str, Any]
 
 
@@ -135,7 +137,7 @@ def _minute(text: str | None, tz: tzinfo | None) -> str:
 def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     answers = result["answers"]
     lines = [
-        f"## {result['name']}: {result['score']} ({result['band']})",
+        f"## {result['name']}: {result['score']} ({band_label(str(result['band']))})",
         "",
         f"- id: {result['id']}",
         f"- taken: {_minute(result['taken_at'], tz)}",

@@ -114,7 +114,13 @@ from client_sdk.results import (
 )
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
-from client_sdk.scoring import DETERIORATION, ScoreChange, ScoreDifference, builtin_instruments
+from client_sdk.scoring import (
+    DETERIORATION,
+    ScoreChange,
+    ScoreDifference,
+    band_label,
+    builtin_instruments,
+)
 
 TREND_DAYS = 28
 SPARK_WEEKS = 8
@@ -777,7 +783,9 @@ def caseload_row(
         for text in course_flags(line, zone):
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
-            reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
+            reasons.append(
+                (2, f"{line.result.name} {band_label(line.result.band)}", line.result.taken_at)
+            )
     for result, text in course_flags_retaken(results, zone):  # nor a course's signal
         reasons.append((2, text, result.taken_at))
     for result in top_band_retaken(results):  # a quick retake clears no severe score
@@ -785,7 +793,7 @@ def caseload_row(
         reasons.append(
             (
                 2,
-                f"{result.name} {result.band} on {day} (retaken since)",
+                f"{result.name} {band_label(result.band)} on {day} (retaken since)",
                 result.taken_at,
             )
         )

@@ -2640,8 +2640,8 @@ class Client:
 
 HOME_OPEN = "home open"
 """`TJError.subject` of a `login`, `signup` or `recover` refused on a home that a `Client`
-of this process holds open (NU45 #11: signing in again there replaced the session that
-Client used, which then failed as "signed out")."""
+of this process holds open: signing in again there would replace the session that Client
+uses, which would then fail as "signed out"."""
 
 _OPEN_HOMES: dict[str, weakref.WeakSet[Client]] = {}
 """The Clients of this process by home (`_home_key`), until closed (`_check_not_open`)."""
@@ -2667,7 +2667,9 @@ def _check_not_open(home: Path) -> None:
 
 
 MAYBE_DELETED = "account maybe deleted"
-"""`TJError.subject` of a login refused on a home signed in to that account (NU21 C2)."""
+"""`TJError.subject` of a login refused on a home signed in to that account: the password
+may have been changed, or the account deleted, from another device (the server's answer is
+the same for each)."""
 
 
 def _maybe_deleted(error: AuthError, username: str) -> AuthError:

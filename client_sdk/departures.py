@@ -67,10 +67,14 @@ UNSEEN = "unseen_departures"
 (`without_journal`)."""
 
 LEFT = "left"
+"""Told to the owner: the server says the member left the share (not signed by them); an
+owner device removed them from the journal's access."""
 ERASED = "account deleted"
+"""Told to the owner: the server says the member's account was deleted; an owner device
+removed them from the journal's access."""
 UNKNOWN = "unknown"
 """The reason when the server did not answer whether the account still exists: the notice
-is kept with the removal all the same (R22 F3), worded without a reason."""
+is kept with the removal all the same, worded without a reason."""
 EXPIRED = "end date"
 """A share's end date, as the owner signed it in the chain, passed (by the device's clock)."""
 REMOVED = "removed"
@@ -83,7 +87,7 @@ server's word: it only names a journal this device no longer receives."""
 DROPPED = "dropped on the server's word"
 """An owner device removed the member because the server said it no longer serves them
 (they left, or their account was deleted): the `removed` entry says so, signed by the owner
-(access.NOT_SERVED, R22 F5). Told to the owner's other devices (not the one that made the
+(access.NOT_SERVED). Told to the owner's other devices (not the one that made the
 removal, which tells "left"/"account deleted"/"unknown"), and to the member: the server's
 word that an owner device acted on, not the owner's decision."""
 RETURNED = "shared again"
@@ -91,39 +95,38 @@ RETURNED = "shared again"
 grant of a new membership (or a renewal of one whose signed end date had passed) that this
 device verified, after the share had ended on this device (left, unshared, end date):
 `Departure.discarded` says whether the copy had been forgotten here first
-(forgotten.shared_again, NU20 C1: the device takes it back) or was kept read-only (NU23 C9).
+(forgotten.shared_again: the device takes it back) or was kept read-only.
 Never on the server's word: a journal the server listed again under the membership this
 device already knew (it had withheld it) is not told."""
 SHARED = "shared"
 """Told to a member: the owner shared a journal with this account, by an owner-signed grant
-this device verified, the first time this device holds that journal (NU25 C4: a share made
-again was told, a first one was not); `at` is the grant's signed time. Not told on a device's
+this device verified, the first time this device holds that journal; `at` is the grant's
+signed time. Not told on a device's
 first journal list (a login: what was shared before it is not news), nor on the server's
 word (a journal listed without such a grant). With `owner` "", told to the owner's other
 devices: one of its devices shared the journal with `member` anew (a `granted` entry this
-device verified for the first time, not a renewal: RENEWED; NU30 #4), `role` and `until`
+device verified for the first time, not a renewal: RENEWED), `role` and `until`
 the terms given."""
 RELISTED = "served again"
 """Told to a member: the server lists again a journal it had stopped listing (told
 UNLISTED, "no longer served") under the same membership, whose owner-signed terms did not
-change meanwhile (a change is told as NARROWED or CHANGED: R49 F2). The server's word: it
+change meanwhile (a change is told as NARROWED or CHANGED). The server's word: it
 only names a journal this device receives again."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 CHANGED = "changed"
 """Told to the owner's other devices: one of its devices gave a member new terms (a
-`changed` entry this device verified for the first time; NU26 C5), device-neutrally as
+`changed` entry this device verified for the first time), device-neutrally as
 UNSHARED is (new terms signed after the end date had passed are RENEWED). Told to a member: the owner-signed chain gave this account's membership of the journal
 new terms (a `changed` entry) other than taking its right to annotate (NARROWED): the role
-became "annotate", or the end date was set, moved or lifted (NU26 C5: a role change read
-like nothing, or like a new share). Decided by comparing the membership's terms in the
+became "annotate", or the end date was set, moved or lifted. Decided by comparing the membership's terms in the
 chain this device verified before the refresh with those of the chain it verified now,
 the same membership (handle) on both sides; `Departure.was_role` / `role` and `was_until`
 / `until` say what changed. Never on the server's word, nor told of a new membership (that
 is "shared" or "shared again")."""
 RENEWED = "renewed"
 """Told to the owner's other devices: one of its devices renewed a member's share whose
-signed end date had passed (NU30 #4): a `granted` entry of a new membership for an account
+signed end date had passed: a `granted` entry of a new membership for an account
 whose previous membership an `ended` entry closed, or a `changed` entry signed after the
 membership's end date had passed; `role` and `until` (ms UTC, 0 none) are the terms given.
 Found in owner-signed entries this device verified for the first time, device-neutrally
@@ -132,12 +135,12 @@ a journal is told to them as SHARED (with `owner` "")."""
 UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
-owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
+owner when it verified that entry. Device-neutral: "from one of your devices"."""
 GONE = "no longer on the server"
 """Told to the owner's devices: a journal of this account that the server stopped listing
 (its read-only copy stays on this device: Replica.refresh_journals). It was deleted on
 another of this account's devices, or the server is withholding it: a deletion is not
-signed, so the device cannot tell which (protocol.md "Withholding", rev-complete F1). The
+signed, so the device cannot tell which (protocol.md "Withholding"). The
 server's word, told once per disappearance (a journal listed again and then left out again
 is told again), `member` "" and `owner` "". This device's own records that the server
 acknowledged there and never served back are reported as withheld at every sync as long as
@@ -154,15 +157,14 @@ since is told as ended)."""
 LEFT_WHOLE = (LEFT, UNKNOWN, DROPPED)
 """Reasons told to the owner that a member no longer reads a journal on the server's word
 (they left, or it did not say why): with them, a field-level copy of it this account still
-shares with the member is named (`Departure.copy`, NU26 C2)."""
+shares with the member is named (`Departure.copy`)."""
 WHOLE_ENDED = (EXPIRED, REMOVED, UNLISTED, DROPPED)
 """Reasons told to a member whose share of a whole journal ended: with them, a field-level
-copy of it the owner still shares with the member is named (`Departure.copy`, NU24 C11)."""
+copy of it the owner still shares with the member is named (`Departure.copy`)."""
 SERVER_SAID = (UNLISTED, RELISTED, GONE)
 """Reasons told on the server's word alone, with no owner-signed change behind them: what a
 hostile server can make a device tell again and again (stop serving a journal, serve it
-again). Kept for "Earlier" (`kept_told`) after the others when too many are kept
-(REV-NEWS3 F5). LEFT, UNKNOWN, ERASED and DROPPED are the server's word too, but each comes
+again). Kept for "Earlier" (`kept_told`) after the others when too many are kept. LEFT, UNKNOWN, ERASED and DROPPED are the server's word too, but each comes
 with a removal an owner device signed, which the server cannot repeat alone."""
 
 

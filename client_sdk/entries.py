@@ -43,7 +43,6 @@ from client_sdk.documents import (
     normalize_emotions,
     normalize_tags,
     normalize_title,
-    removal,
     restore_entry_update,
     trash_entry_update,
     trash_expired,
@@ -78,6 +77,7 @@ from client_sdk.settling import (
     Settled,
     TagJudgment,
     added_text,
+    changed_values,
     checkin_part,
     encode,
     field_values,
@@ -88,7 +88,7 @@ from client_sdk.settling import (
     tags_added,
 )
 from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument, Transaction
-from client_sdk.sync import Removal
+from client_sdk.sync import DELETED, Arrival, Removal
 from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
 
 if TYPE_CHECKING:
@@ -469,21 +469,16 @@ class Entries:
         next sync's judgment (TAGS_ARRIVED: another process of this profile wrote the tags
         at once, REV-TAGS2 F6, or a judgment waits)."""
         doc_id = document.doc_id
-        changed = {
-            name: encode(value)
-            for name, value in after.items()
-            if encode(before[name]) != encode(value)
-        }
+        changed = changed_values(before, after)
         profile = self._context.replica.profile
         if not (changed or edited or wrote_text):
             return
         at = now_ms()
-        await tx.add_field_writes(doc_id, changed, at)
+        await tx.remember_edit(doc_id, changed, body_written if wrote_text else None, at)
         if edited:
             counter = await tx.last_counter(doc_id, profile.account_id, profile.device_id)
             await tx.put_field_write(doc_id, EDITED, encode(counter), at)
         if wrote_text:
-            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(body_written), at)
             if await tx.field_write(doc_id, BODY_BEFORE) is None:  # the first edit's start
                 await tx.put_field_write(doc_id, BODY_BEFORE, encode(body_before), at)
         add, remove, item, on = tag_ops if tag_ops is not None else ([], [], None, None)
@@ -1104,31 +1099,29 @@ async def settle_after_sync(
     return found, overtaken, merged
 
 
-async def forget_removed_writes(context: Context, arrived: Iterable[bytes]) -> None:
-    """After a sync (`arrived`: the documents another device's records changed in it): the
-    values this device wrote (`history`, the local field writes) of a document those records
-    deleted for good, and of a goal's check-ins they undid, are forgotten, as they are when
-    the delete or the undo is made on this device (an entry in the trash keeps them). Those
-    another sync compared already included (`settle_after_sync` forgets only those it
-    compares)."""
+async def forget_removed_writes(context: Context, arrived: dict[bytes, Arrival]) -> None:
+    """After a sync (`arrived`: the documents another device's records changed in it, each
+    with how the sync's merge left it, `Arrival.after`): the values this device wrote
+    (`history`, the local field writes) of a document those records deleted for good, and of
+    a goal's check-ins they undid, are forgotten, as they are when the delete or the undo is
+    made on this device (an entry in the trash keeps them). Those another sync compared
+    already included (`settle_after_sync` forgets only those it compares). A deletion is
+    read from the merge (`Arrival.after`), not decoded again; only a goal this device wrote
+    check-in values of is read, for the check-ins it still holds."""
     store = context.store
     kept = await store.field_write_names(arrived)
     if not kept:
         return
-    gone: list[bytes] = []
+    gone = [doc_id for doc_id in kept if arrived[doc_id].after == DELETED]
     undone: list[tuple[bytes, str]] = []
     for doc_id, names in kept.items():
+        written = {part[0] for name in names if (part := checkin_part(name)) is not None}
+        if arrived[doc_id].after == DELETED or arrived[doc_id].kind != "goal" or not written:
+            continue
         stored = await store.document(doc_id)
         if stored is None:
             continue
-        document = stored_document(stored)
-        if removal(document) == "deleted":
-            gone.append(doc_id)
-            continue
-        if stored.kind != "goal":
-            continue
-        live = {checkin.id for checkin in goal_checkins(document)}
-        written = {part[0] for name in names if (part := checkin_part(name)) is not None}
+        live = {checkin.id for checkin in goal_checkins(stored_document(stored))}
         undone += [(doc_id, CHECKIN_FIELD.format(id=c, part="")) for c in sorted(written - live)]
     if not (gone or undone):
         return

@@ -36,49 +36,51 @@ Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 BAD_VALUE = "value"
-"""`TJError.subject` of an InvalidInput that refuses one value as given (NU35 #8: the CLI exits
-with status 2 for it, as for a bad option value)."""
+"""`TJError.subject` of an InvalidInput that refuses one value as given (the CLI exits with status 2
+for it, as for a bad option value)."""
 
 WRONG_PASSWORD = "password"
 """`TJError.subject` of an AuthError for a password the server (or, for an unfinished signup,
 this device) did not take: a sign-in (where the username may be the wrong part: the server
 does not say which), a password change, a new recovery key or an account deletion. Ask for
-it again (NU45 #9)."""
+it again."""
 
 WRONG_RECOVERY_KEY = "recovery key"
 """`TJError.subject` of an AuthError for a recovery key the server or the account's recovery
-copy did not take (`Client.recover`): ask for it again (NU45 #9)."""
+copy did not take (`Client.recover`): ask for it again."""
 
 SIGNED_OUT = "signed out"
 """`TJError.subject` of an AuthError for a device whose session the server ended by another
 device's word (`devices.revoke`: `device_revoked`), or that has no session (`auth_required`),
 or whose live channel was refused or closed for that: log in again on this home; its unsynced
-changes wait there (NU45 #9). An `auth_failed` answered to the device's session is
+changes wait there. An `auth_failed` answered to the device's session is
 SESSION_ENDED ("session ended"), an expired one SESSION_EXPIRED."""
 
 SESSION_ENDED = "session ended"
 """`TJError.subject` of an AuthError for an `auth_failed` answered to a call made with the
 device's session: the server no longer knows it (logged out elsewhere, or the account
-deleted from another device: the server cannot be trusted to say which, NU21 C2): log in
+deleted from another device: the server cannot be trusted to say which): log in
 again on this home."""
 
 SESSION_EXPIRED = "session expired"
 """`TJError.subject` of an AuthError for a session older than the server keeps
-(`token_expired`): log in again on this home (NU45 #9)."""
+(`token_expired`): log in again on this home."""
 
 NAME_TAKEN = "name taken"
 """`TJError.subject` of an InvalidInput for a journal name this account already gives
-another of its journals (`journals.create`, `rename`): ask for another name (NU45 #9)."""
+another of its journals (`journals.create`, `rename`): ask for another name."""
 
 WEAK_PASSWORD = "weak password"
 """`TJError.subject` of an InvalidInput for a new password that is too short or too easy to
 guess (`passwords.check_password`: signup, password change, recovery), or a passphrase
 shorter than 8 characters (`Client.set_passphrase`): the message says why; ask for
-another (NU45 #9)."""
+another."""
 
 
 class TJError(Exception):
@@ -91,52 +93,9 @@ class TJError(Exception):
     """The server's own message when it refused the call, for logs and debugging only (the
     SDK's message is its own, by `code`: error_words.py); None otherwise."""
     subject: str | None = None
-    """What the error is about, for an app to add its own advice: "journal", "document"
-    (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
-    "ended brief" (a brief received here whose share is over: the message says when),
-    "brief not journal" (a journal named that holds a pre-session brief, or a client named
-    who shares only briefs: briefs are read with `client.briefs.received()`),
-    "share already ended" (a share to end was ended before, as its verified chain shows),
-    "not an entry" (`NotAnEntry`: an entry's id names a note, a result... on this device),
-    "wrong kind" (`WrongKind`: a goal's or result's id names an entry... on this device),
-    "still shared" (`StillShared`: nothing ended, the member still reads part of it),
-    "unsynced changes" (`UnsyncedChanges`: a logout refused, it would delete changes that
-    never reached the server),
-    "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended
-    share held),
-    "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
-    kept for a signup whose recovery key was never shown), "kept recovery key" (a new
-    signup refused on a home that keeps another signup's key, never shown), "not the
-    signup's account" (a signup finished again whose account of that name on the server is
-    another one, or its password changed since: the key kept for it stays), "damaged kept
-    key" (an IntegrityError: a kept recovery key file does not read or is damaged; it may be
-    the only copy of a recovery key) or "signup
-    password changed" (the password does not open an unfinished signup's kept key: the
-    account's password was changed since), "withdrawal refused" (one's own note that only
-    the journal's owner can remove now: `client.notes.withdraw`), "logged out elsewhere" (a
-    ClientClosed: another program using the home logged this device out), "session ended" (`auth_failed` to a call made
-    with the device's session: logged out elsewhere, or the account deleted from another
-    device), "account maybe deleted" (a login refused on a home signed in to that
-    account), "set-aside change" (no change set aside matches the id given) or "renamed
-    elsewhere" (`RenamedElsewhere`: another device of the owner renamed the journal
-    meanwhile), "archived" (`JournalArchived`: the owner's journal is archived, its name in
-    `journal`), "value" (BAD_VALUE: a value given is malformed or out of its limits, an id's
-    form, a tag, a title, a name, a mood, an emotion, `since` after `until`, a `limit`
-    below 1, a questionnaire's answers, an argument not of its type; an app may ask for it
-    again), "name taken" (NAME_TAKEN: this account has a journal of that name), "weak
-    password" (WEAK_PASSWORD: a new password or passphrase refused), "password"
-    (WRONG_PASSWORD: an AuthError for a wrong password, or username, at a sign-in),
-    "recovery key" (WRONG_RECOVERY_KEY), "signed out" (SIGNED_OUT: an AuthError for a device
-    revoked by another device of the account, or with no session), "session expired"
-    (SESSION_EXPIRED), "home open" (a sign-in refused on a home a Client of this process
-    holds open), "other event loop" (ClientClosed: a Client used from another event loop
-    than its own), "same name" (`SameJournalName`), "share ended" (a write in a journal
-    whose share with this account ended: only its owner can share it again, on their
-    device), "unconfirmed unshare" (a logout refused: the end of a share made here is not
-    confirmed by the server; sync first, or log out with `force=True`), "store busy"
-    (`StoreBusy`: another program using the home kept its local store busy; nothing was
-    written, try again), "sync" (syncing first may help); None otherwise. The subjects whose error also has `names` are listed
-    there."""
+    """What the error is about, for an app to add its own advice: one of `SUBJECTS` (each
+    with what it means; the subjects whose error also has `names` say so there); None
+    otherwise."""
     situation: str | None = None
     """The refusal without the advice after it, when it has some ("journal 'ana/Shared' is shared
     with this account read-only", without ": to add notes, ask ana ..."): for a message about
@@ -687,3 +646,121 @@ class ChainUpdateNeeded(UpdateNeeded):
         """The newer chain version met."""
         self.state = state
         """The access.AccessState verified up to that entry."""
+
+
+SUBJECTS: Mapping[str, str] = MappingProxyType(
+    {
+        # signing in, sessions, the profile
+        WRONG_PASSWORD: "an AuthError for a password the server (or, for an unfinished signup, "
+        "this device) did not take: a sign-in (the username may be the wrong part), a password "
+        "change, a new recovery key or an account deletion; ask for it again",
+        WRONG_RECOVERY_KEY: "an AuthError for a recovery key that was not taken; ask for it again",
+        SIGNED_OUT: "an AuthError for a device signed out by another device of the account, or "
+        "with no session; log in again on this home (its unsynced changes wait there)",
+        SESSION_ENDED: "an AuthError: the server no longer knows the device's session (logged "
+        "out elsewhere, or the account deleted from another device); log in again on this home",
+        SESSION_EXPIRED: "an AuthError for a session older than the server keeps; log in again",
+        "account maybe deleted": "a login refused on a home signed in to that account: the "
+        "account may have been deleted, or its password changed, from another device",
+        WEAK_PASSWORD: "a new password or passphrase refused as too short or too easy to guess; "
+        "the message says why",
+        "password cost": "CostBelowMinimum: the account's password hash cost is below the "
+        "minimum this app accepts",
+        "profile": "no account on this device (sign up or log in first)",
+        "home open": "a sign-in refused on a home that a Client of this process holds open",
+        "unfinished signup": "a home kept for a signup whose recovery key was never shown",
+        "kept recovery key": "a new signup refused on a home that keeps another signup's "
+        "recovery key, never shown (`names`: home, username, server, account)",
+        "not the signup's account": "a signup finished again whose account of that name on the "
+        "server is another one, or whose password changed since; the key kept for it stays "
+        "(`names`: username, kept, account)",
+        "damaged kept key": "an IntegrityError: a kept recovery key file does not read; it may "
+        "be the only copy of a recovery key",
+        "signup password changed": "the password does not open an unfinished signup's kept "
+        "key: the account's password was changed since",
+        "signup not on server": "an AuthError: the server does not know the unfinished signup's "
+        "account with that password (it never got there, or was erased)",
+        "logged out elsewhere": "a ClientClosed: another program using the home logged this "
+        "device out",
+        "closed": "ClientClosed: the Client was closed or logged out and is used again",
+        "other event loop": "ClientClosed: a Client used from another event loop than its own",
+        UNCONFIRMED_UNSHARE: "a logout refused: the end of a share made here is not confirmed "
+        "by the server; sync first, or log out with force=True",
+        "unsynced changes": "UnsyncedChanges: a logout refused, it would delete changes that "
+        "never reached the server",
+        STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
+        "nothing was written, try again",
+        "no answer": "a NetworkError: the server took the request and sent nothing back in time",
+        "sync": "syncing first may help",
+        "app update": "ChainUpdateNeeded: a journal's access chain holds an entry of a newer app "
+        "version; update the app",
+        # what was named
+        BAD_VALUE: "a value given is malformed or out of its limits (an id's form, a tag, a "
+        "title, a name, a mood, a questionnaire's answers, an argument not of its type); ask "
+        "for it again",
+        "journal": "no such journal on this device, or a journal that needs an app update",
+        "document": "an entry, goal, brief, note... not on this device: a sync may bring it",
+        "device": "no such device of this account, several that match, or this device where "
+        "another is meant",
+        "prompt": "no such reflection prompt",
+        "id too short": "a journal named by an id prefix too short to name it for this",
+        "you named": "a username that is this account's own, or names several accounts here",
+        "yours and theirs": "a name that names a journal of this account and one of another "
+        "account: give the id of the one meant",
+        "same name": "SameJournalName: a name names several journals; name one by its id",
+        NAME_TAKEN: "this account already gives that name to another of its journals",
+        "not an entry": "NotAnEntry: an entry's id names a note, a result... on this device",
+        "wrong kind": "WrongKind: a goal's or result's id names another kind of document",
+        "set-aside change": "no change set aside matches the id given",
+        "discarded note": "no note or prompt of that id here: one written in a copy this device "
+        "discarded",
+        "daylio mood": "an imported Daylio mood that is not one of Daylio's default moods",
+        # journals and sharing
+        "archived": "JournalArchived: the owner's journal is archived; unarchive it first",
+        "renamed elsewhere": "RenamedElsewhere: another device of the owner renamed the journal "
+        "meanwhile",
+        "brief not journal": "a journal named that holds a pre-session brief, or a client who "
+        "shares only briefs: briefs are read with `client.briefs.received()`",
+        "ended brief": "a brief received here whose share is over: the message says when",
+        "brief scope": "a brief needs the journals it covers named",
+        "share scope": "ScopeNeeded: a share needs its scope chosen, the whole journal or some "
+        "fields",
+        "shared again": "SharedAgain: nothing shared, sharing would give again what an ended "
+        "share's journal held",
+        "safety flags": "FlagsWouldStop: a share change would stop safety flags reaching a member",
+        "still shared": "StillShared: nothing ended, the member still reads part of it",
+        "share already ended": "ShareAlreadyEnded: the share to end was ended before",
+        "share ended": "a write in a journal whose share with this account ended: only its "
+        "owner can share it again, on their device",
+        "share ended elsewhere": "a member's share ended by the server's word; nothing was "
+        "changed (`names`: journal, member; source and fields for a field-level copy)",
+        "share changed elsewhere": "a member's share changed on another device meanwhile; "
+        "nothing was changed",
+        "share still served": "a copy the owner's access chain still grants (`names`: journal)",
+        "share active": "a copy whose share is still active (`names`: journal; copies, unlisted "
+        "copies)",
+        "unsent copy": "a copy kept because changes of this device in it are not on the server "
+        "(`names`: journal, unlisted, set aside, set aside count)",
+        "unseen copy": "a field-level share the journal's signed history names, whose copy this "
+        "device cannot see; nothing was changed: sync and try again",
+        "kept copy": "the read-only copy of a share that ended, named where a live share is "
+        "needed: it is discarded instead",
+        "copy journal": "a write refused in a journal kept only to share with a member",
+        "items journal": "a journal of single items, shared one at a time, named where another "
+        "share is meant",
+        "own journal": "this account's own journal, where another's is meant (delete it instead)",
+        "own journal gone": "this account's journal deleted on another of its devices",
+        "read-only member": "a journal shared with this account read-only",
+        "account gone": "an account this device knew is no longer on the server (`names`: "
+        "username)",
+        "fingerprint": "a share refused until the member's fingerprint is compared and given, or "
+        "trust on first use is chosen explicitly",
+        "whose code": "a verify-head code without the member it is compared with",
+        "therapist's note": "a mark on a therapist's note, which is theirs to change",
+        "withdrawal refused": "one's own note that only the journal's owner can remove now "
+        "(`names`: kind, note, owner, journal, why, retry)",
+    }
+)
+"""Every `TJError.subject` an app can compare, with what it means (`names`, where the error
+also carries them). A subject not listed here is never raised; None is "about nothing more
+than the message"."""

@@ -41,7 +41,7 @@ from client_sdk.goals import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import CHECKIN_FIELD, WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.settling import CHECKIN_FIELD, FieldWrite, changed_values
 from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
@@ -336,18 +336,14 @@ def _forget(doc_id: bytes) -> Callable[[Transaction], Awaitable[None]]:
 def _remember(
     doc_id: bytes, changed: dict[str, str], why_written: str | None = None
 ) -> Callable[[Transaction], Awaitable[None]]:
-    """What a goal's edit keeps in its own transaction: the settling fields it changed
-    (`changed`: `settling_values` before the edit and right after its own update, before
-    the save merges what is stored), as an entry's edit does (settling.py), so that a sync
-    in which another device's change replaces one says so and the value stays in
-    `Goals.history`; and the why the edit wrote (`why_written`, read before the save
-    merges: WRITTEN_BODY; None when it left the why as it was)."""
+    """What a goal's edit keeps in its own transaction (`Transaction.remember_edit`): the
+    settling fields it changed (`changed`: `settling_values` before the edit and right after
+    its own update, before the save merges what is stored), as an entry's edit does
+    (settling.py), so that a sync in which another device's change replaces one says so and
+    the value stays in `Goals.history`; and the why the edit wrote (`why_written`, read
+    before the save merges; None when it left the why as it was)."""
 
     async def remember(tx: Transaction) -> None:
-        at = now_ms()
-        if changed:
-            await tx.add_field_writes(doc_id, changed, at)
-        if why_written is not None:
-            await tx.put_field_write(doc_id, WRITTEN_BODY, encode(why_written), at)
+        await tx.remember_edit(doc_id, changed, why_written, now_ms())
 
     return remember

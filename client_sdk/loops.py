@@ -15,8 +15,8 @@ OTHER_LOOP = (
 )
 OTHER_LOOP_SUBJECT = "other event loop"
 """`TJError.subject` of the ClientClosed (OTHER_LOOP) raised by a Client used from another
-event loop than the one it was opened in (NU45 #11: it seemed to work, with "Unclosed client
-session" warnings, until a call failed with "Event loop is closed")."""
+event loop than the one it was opened in: such a Client would seem to work, with "Unclosed
+client session" warnings, until a call failed with "Event loop is closed"."""
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

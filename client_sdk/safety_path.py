@@ -69,7 +69,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import WRITTEN_BODY, FieldWrite, changed_values, encode
+from client_sdk.settling import FieldWrite, changed_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
@@ -467,11 +467,8 @@ class SafetyPath:
         async def remember(tx: Transaction) -> None:  # in the change's own transaction
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
-            at = now_ms()
-            if changed:
-                await tx.add_field_writes(doc_id, changed, at)
-            if wrote_text:  # a sync merging another device's text says so
-                await tx.put_field_write(doc_id, WRITTEN_BODY, encode(text_written), at)
+            # and the plan text it wrote: a sync merging another device's text says so
+            await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, now_ms())
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))

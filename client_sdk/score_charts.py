@@ -27,6 +27,7 @@ from client_sdk.scoring import (
     DETERIORATION,
     IMPROVEMENT,
     Instrument,
+    band_label,
     builtin_instruments,
     safety_answer_words,
 )
@@ -137,7 +138,7 @@ def measure_chart(
     for index, result in enumerate(results):
         cx, cy = x(index), y(result.score)
         when = result.taken_at.astimezone().strftime("%Y-%m-%d")
-        said = f"{when}: {result.score} ({result.band})"
+        said = f"{when}: {result.score} ({band_label(result.band)})"
         lines = safety_lines(result, own)
         if lines:
             parts.append(f'<circle class="safety-ring" cx="{fmt(cx)}" cy="{fmt(cy)}" r="8"/>')

@@ -76,6 +76,16 @@ own (their export, their HTML report), in this app's own words (attributed to no
 REV-CLIN F3), as the screen says it to them."""
 
 
+def band_label(label: str) -> str:
+    """A band's label as it is shown in words (`MeasureResult.band`, `Band.label`): a band
+    named in one word starts with a capital, as the PHQ Instruction Manual prints its band
+    names ("Mild", "Moderately Severe"), so that the GAD-7's, which its scoring line prints
+    in lower case ("mild"), read alike; a band described in a phrase (PCL-5's "below the
+    provisional cut-point") stays as it is. The label itself (the data, `band`) is the
+    source's, unchanged. Pure."""
+    return label[:1].upper() + label[1:] if " " not in label else label
+
+
 def safety_answer_words(own: bool) -> str:
     """What a safety item answered above 0 calls for whatever the total score, in a document
     (an export, the HTML report): to the client (`own`), OWN_SAFETY_WORDS; to a therapist,

@@ -25,7 +25,7 @@ from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import normalize_username, now_ms, quoted_name, read_time, to_datetime
+from client_sdk.models import normalize_username, now_ms, quoted_name, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import KEPT_COPY, REVOKED
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
@@ -649,7 +649,7 @@ class Shares:
             settings.fields or DISCLOSABLE,
             local.name,
             kind="mirror",
-            since=to_datetime(settings.since),
+            since=context.sharing.copies_from(target.journal_id),
         )
 
     async def revoke(self, journal: str, username: str) -> EndedShares:

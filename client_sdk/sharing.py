@@ -186,9 +186,11 @@ class ShareInfo:
     member's keys changed): a renewal, as the account's other devices tell it ("renewed"), never a
     first share."""
     since: datetime | None = None
-    """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
-    settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
-    copies from then on)."""
+    """For a field-level copy (`kind` "mirror"): from when it copies what is dated (UTC): when
+    it began copying, from its owner-sealed settings, or, for a copy whose share had ended
+    and was given again, when that share began, when later (what is dated between is not
+    copied; what the copy held before stays in it). Entries of `source` dated before then
+    are not copied into it (`grant(only=...)` copies from then on)."""
     source_id: str | None = None
     """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
     signed chain (names may repeat: what is decided about the source goes by this, never by its
@@ -834,7 +836,7 @@ class Sharing:
                     settings.fields or DISCLOSABLE,
                     journal.name,
                     kind="mirror",
-                    since=to_datetime(settings.since),
+                    since=self.copies_from(target.journal_id),
                     **previous_terms(terms_before),
                 )
         if only is None and not full:
@@ -923,7 +925,7 @@ class Sharing:
             journal.name,
             tuple(ended),
             kind="mirror",
-            since=since_of(self.disclosures().get(target.journal_id)),
+            since=self.copies_from(target.journal_id),
         )
 
     async def _share_copy(
@@ -996,7 +998,7 @@ class Sharing:
             fields,
             source or journal.name,
             kind="mirror",
-            since=to_datetime(settings.since),
+            since=self.copies_from(journal.journal_id),
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
             **previous_terms(before),
         )
@@ -2134,7 +2136,7 @@ class Sharing:
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                     source_id=settings.mirror_of.hex() if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
-                    since=since_of(settings) if mirror else None,
+                    since=self.copies_from(s.journal_id) if mirror else None,
                 )
             )
         me = self.profile.account_id
@@ -2174,7 +2176,7 @@ class Sharing:
                         ),
                         kind=settings.kind if settings is not None else "journal",
                         dropped_at=to_datetime(dropped[1]) if dropped else None,
-                        since=since_of(settings) if mirror else None,
+                        since=since_of(settings) if mirror else None,  # no member now: its start
                     )
                 )
         shown = {(s.journal_id, s.member) for s in found}
@@ -3120,6 +3122,14 @@ class Sharing:
         if state is None or member is None:
             return settings.since
         return max(settings.since, state.granted_at.get(member.handle, settings.since))
+
+    def copies_from(self, journal_id: bytes) -> datetime | None:
+        """`ShareInfo.since` of the field-level copy `journal_id` (`_mirror_start`, UTC);
+        None without its settings."""
+        settings = self.disclosures().get(journal_id)
+        if settings is None:
+            return None
+        return to_datetime(self._mirror_start(journal_id, settings))
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)

@@ -42,7 +42,7 @@ from client_sdk.database import (
 from client_sdk.errors import IntegrityError, StoreBusy
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
-from client_sdk.settling import MARKS, FieldWrite
+from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, encode
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
     TRIED_AGAIN,
@@ -3241,6 +3241,21 @@ class Transaction:
         """Keep one write of `name` for a document (this one, not synced), replacing any."""
         await self.forget_field_write([doc_id], name)
         await self.add_field_writes(doc_id, {name: value}, at)
+
+    async def remember_edit(
+        self, doc_id: bytes, changed: dict[str, str], written: str | None, at: int
+    ) -> None:
+        """Keep what an edit of a document wrote, in the edit's own transaction: the settling
+        fields it changed (`changed`: settling.changed_values of the values before the edit
+        and right after its own update, read before the save merges what is stored), so that
+        a sync in which another device's change replaces one says so and `history` keeps
+        the value; and the text it left (`written`, read before the save merges: WRITTEN_BODY,
+        replacing the one kept; None when the edit left the text as it was), so that a sync
+        merging another device's change into it says so. `at`: when (ms)."""
+        if changed:
+            await self.add_field_writes(doc_id, changed, at)
+        if written is not None:
+            await self.put_field_write(doc_id, WRITTEN_BODY, encode(written), at)
 
     async def field_write(self, doc_id: bytes, name: str) -> str | None:
         """The last value (JSON) of the field write `name` of a document, read within this

@@ -29,7 +29,7 @@ async def test_gad7_asks_no_difficulty_question_and_refuses_one(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     asked = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
-    assert "score:   5 of 21 (mild)" in asked.stdout
+    assert "score:   5 of 21 (Mild)" in asked.stdout
     assert "how difficult" not in asked.stderr + asked.stdout
     refused = await ana.tj(
         "measure", "take", "gad7", "--answers", "1,1,1,1,1,0,0", "--difficulty", "1"

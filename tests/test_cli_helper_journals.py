@@ -91,7 +91,10 @@ async def test_shares_and_journal_list_say_what_each_helper_journal_is(
         "Personal (mood, tags) for drsmith": "mirror",
         "Shared with drsmith": "items",
     }
-    listed = " ".join((await ana.ok("journal", "list", env={"COLUMNS": "200"})).stdout.split())
-    assert "a copy kept for drsmith (`tj shares`)" in listed  # whom for (NU28 C2)
-    assert "single items you shared with drsmith (`tj shares`)" in listed
+    shown = await ana.ok("journal", "list", env={"COLUMNS": "200"})
+    listed = " ".join(shown.stdout.split())
+    assert "a copy kept for drsmith" in listed  # whom for (NU28 C2)
+    assert "single items you shared with drsmith" in listed
+    assert "`" not in listed  # the command, below the table: never folded in a cell
+    assert shown.stderr == "What a journal kept for a member holds, and for whom: `tj shares`.\n"
     assert "share ended" not in listed

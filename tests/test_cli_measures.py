@@ -63,7 +63,7 @@ async def test_take_asks_each_item_on_the_terminal(
     # GAD-7 asks none since its version 3 (REV-CLIN F2): after item 7 the form ends
     gad7 = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
     assert "Feeling nervous, anxious or on edge" in gad7.stderr
-    assert "score:   5 of 21 (mild)" in gad7.stdout and "difficult" not in gad7.stderr
+    assert "score:   5 of 21 (Mild)" in gad7.stdout and "difficult" not in gad7.stderr
 
 
 async def test_bad_answers_fail_with_one_line_and_save_nothing(

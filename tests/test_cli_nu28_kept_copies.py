@@ -39,8 +39,10 @@ async def test_unshare_says_the_copy_stays_why_and_how_to_delete_it(
     await ana.ok("write", "--mood", "6", "--tag", "work", "Later words.")
     await drsmith.ok("sync")
     await drsmith.ok("note", f"ana/{COPY}", "How did you sleep?")
-    listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
-    assert "owner, a copy kept for drsmith (`tj shares`)" in listed, listed
+    shown = await ana.ok("journal", "list", env=WIDE)
+    listed = said(shown.stdout)
+    assert "owner, a copy kept for drsmith" in listed and "`" not in listed, listed
+    assert shown.stderr == "What a journal kept for a member holds, and for whom: `tj shares`.\n"
 
     done = await ana.ok("unshare", "Personal", "drsmith", "--yes")
 
@@ -63,8 +65,10 @@ async def test_unshare_says_the_copy_stays_why_and_how_to_delete_it(
         rf"'{re.escape(COPY)}'`",
         said(" ".join(lines[1:])),
     ), shares.stderr
-    listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
-    assert "owner, a copy kept for drsmith, share ended (`tj shares`)" in listed, listed
+    shown = await ana.ok("journal", "list", env=WIDE)
+    listed = said(shown.stdout)
+    assert "owner, a copy kept for drsmith, share ended" in listed, listed
+    assert "`tj shares`" in shown.stderr and "`" not in listed, shown.output
 
     await ana.ok("journal", "delete", COPY, "--yes")  # what it said to run
     assert COPY not in [j["name"] for j in await ana.json("journal", "list")]
@@ -89,8 +93,10 @@ async def test_unsharing_the_single_items_says_that_journal_stays_too(
         "again (asking first, since drsmith would get what it holds). To delete it for good "
         "(your originals stay where you wrote them): `tj journal delete 'Shared with drsmith'`."
     ), done.stderr
-    listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
-    assert "single items you shared with drsmith, share ended (`tj shares`)" in listed, listed
+    shown = await ana.ok("journal", "list", env=WIDE)
+    listed = said(shown.stdout)
+    assert "single items you shared with drsmith, share ended" in listed, listed
+    assert "`tj shares`" in shown.stderr and "`" not in listed, shown.output
     below = said((await ana.ok("shares", env=WIDE)).stderr)
     assert "Share ended, copy kept: 'Shared with drsmith' (entries and results shared" in below
 

@@ -98,7 +98,7 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
         f"ana/Personal holds 1 acknowledged safety flag (PHQ-9 item 9 answered 2, {at}), 2 "
         f"PHQ-9 results with item 9 above 0 (answered 2, {at}; answered 1, 2026-11-07 14:00) "
         "and 1 "
-        "GAD-7 in its highest band (15, severe, 2026-11-21 19:10). For your clinical records, "
+        "GAD-7 in its highest band (15, Severe, 2026-11-21 19:10). For your clinical records, "
         f"export it first: `{drsmith.command} export --journal ana/Personal --out DIR` "
         "writes it out."
     ) in said, said

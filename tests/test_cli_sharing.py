@@ -319,8 +319,9 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     owner_view = (await ana.ok("shares", "log", "Personal")).stdout.strip()
     assert owner_view == f"tom read 2 entries on {day} (device {short})"
     member_view = (await tom.ok("shares", "log", "ana/Personal")).stdout.strip()
-    # tom's own device, by the name it signed up with ("device" by default)
-    assert member_view == f"tom read 2 entries on {day} ({default_device_name()})"
+    # tom's own device, by the name it signed up with, said as the default one (NU54)
+    said = f"'{default_device_name()}', the default name, {short}"
+    assert member_view == f"tom read 2 entries on {day} ({said})"
 
 
 async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_fingerprint(

@@ -210,14 +210,15 @@ def banded(measure: str, name: str, score: int, band: str) -> MeasureResult:
 def test_a_latest_score_in_the_instruments_highest_band_is_a_reason_for_attention() -> None:
     """New-user pass 2, finding 18: a first PHQ-9 of 26 raised nothing."""
     today = [FakeEntry(days_ago(0), 5)]
-    for measure, name, score, band in (
-        ("phq9", "PHQ-9", 20, "Severe"),
-        ("phq9", "PHQ-9", 27, "Severe"),
-        ("gad7", "GAD-7", 15, "severe"),
-        ("pcl5", "PCL-5", 33, "at or above the provisional cut-point (probable PTSD)"),
+    pcl5 = "at or above the provisional cut-point (probable PTSD)"
+    for measure, name, score, band, said in (
+        ("phq9", "PHQ-9", 20, "Severe", "Severe"),
+        ("phq9", "PHQ-9", 27, "Severe", "Severe"),
+        ("gad7", "GAD-7", 15, "severe", "Severe"),  # as the PHQ-9's reads (NU54 F6)
+        ("pcl5", "PCL-5", 33, pcl5, pcl5),
     ):
         flagged = row("ana", today, results=[banded(measure, name, score, band)])
-        assert flagged.flags == (f"{name} {band}",), (measure, score)  # type: ignore[attr-defined]
+        assert flagged.flags == (f"{name} {said}",), (measure, score)  # type: ignore[attr-defined]
     for measure, name, score, band in (
         ("phq9", "PHQ-9", 19, "Moderately Severe"),
         ("gad7", "GAD-7", 14, "moderate"),
@@ -496,7 +497,7 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     soon = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
     day = days_ago(2).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 8 (x) on {days_ago(1).date()}, -12 since the one before, -12 since the "
+        f"PHQ-9: 8 (X) on {days_ago(1).date()}, -12 since the one before, -12 since the "
         f"first (from 20 on {day}), "
         "reliable improvement"
     ) in soon.text()
@@ -505,7 +506,7 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
     weekly = compute_brief([], course, [], [], now=NOW, days=14)
     day = days_ago(28).astimezone().strftime("%Y-%m-%d")
     assert (
-        f"PHQ-9: 15 (x) on {days_ago(7).date()}, +3 since the one before, -5 since the "
+        f"PHQ-9: 15 (X) on {days_ago(7).date()}, +3 since the one before, -5 since the "
         f"first (from 20 on {day}), "
         "no reliable change"
     ) in weekly.text()
@@ -652,7 +653,7 @@ def test_the_brief_dates_each_latest_score_and_marks_one_from_before_its_days() 
     brief = compute_brief([], [older, phq9(8, 2, "p")], [], [], now=NOW, days=14)
     lines = brief.text().splitlines()
     assert lines[0].startswith("Brief for 2026-11-17 to ")
-    assert "GAD-7: 6 (mild) on 2026-11-16 (before these days)" in lines, lines
-    assert "PHQ-9: 8 (x) on 2026-11-28" in lines, lines
+    assert "GAD-7: 6 (Mild) on 2026-11-16 (before these days)" in lines, lines
+    assert "PHQ-9: 8 (X) on 2026-11-28" in lines, lines
     [gad7] = [s for s in brief.to_dict()["scores"] if s["name"] == "GAD-7"]
     assert gad7["taken_at"] == older.taken_at.isoformat()  # in the digest, as before
