@@ -533,6 +533,9 @@ class Store:
         self._read: tuple[int, dict[str, tuple[int, int]]] | None = None
         """The `_changes` last read outside a transaction, with the connection's
         `total_changes` then: what a read `as_of` a version (see `version`) trusts."""
+        self._log_at_read: bytes | None = None
+        """The log's header (Database.log_state) read just before `_read`'s counts were read
+        or last found standing: while it is the same, no connection committed since."""
         self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
         of the settings table then."""
@@ -760,20 +763,24 @@ class Store:
         read = self._read
         if as_of is not None and (kept := self._read_as_of(db, as_of)) is not None:
             return kept
-        if (
-            read is not None
-            and not db.in_transaction
-            and read[0] == db.total_changes
-            and db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1])
-        ):
+        idle = not db.in_transaction
+        # Read before any statement: a commit after it changes it, and the next read looks.
+        log = self._db.log_state() if idle else None
+        if read is not None and idle and read[0] == db.total_changes:
             # This connection changed no row since that read (its counts stand, a rollback's
             # included: total_changes counts the rows rolled back too) and no other committed
-            # (data_version): the cheaper read of the two, every sync's first, and every read
-            # as of a version this connection's own writes made stale since (issue 10).
-            return read[1]
+            # since: the log's header as it was then (no statement at all: every sync's
+            # first read, issue 10), or else data_version, the cheaper read of the two, as
+            # for every read as of a version this connection's own writes made stale since.
+            if log is not None and log == self._log_at_read:
+                return read[1]
+            if db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1]):
+                self._log_at_read = log
+                return read[1]
         changes = _changes(db)
-        if not db.in_transaction:
+        if idle:
             self._read = (db.total_changes, changes)
+            self._log_at_read = log
         return changes
 
     def _read_as_of(
