@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+import uvloop
 from aiohttp import web
 from nacl.pwhash import argon2id
 
@@ -211,6 +212,10 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
     app.on_cleanup.append(say_stopped)  # after create_app's own clean-up (storage closed)
     web.run_app(
         app,
+        # libuv's event loop: the same asyncio API at about 10% less of the server's CPU a
+        # request (a no-op /v1/sync: ~25 µs of ~270, issue 10), so that a small request's
+        # answer is sent that much sooner.
+        loop=uvloop.new_event_loop(),
         host=args.host,
         port=args.port,
         reuse_port=reuse_port or None,
