@@ -129,4 +129,3 @@ async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_st
         assert await laptop.store.version() != version
     assert ran, "the change was not looked for"
     assert await laptop.store.setting("test.other") == "x"
-
