@@ -730,15 +730,31 @@ class Store:
         after this call would be. The reads that take `as_of` work the same way: a sync reads
         the version once at its start, and a sync with nothing to do reads nothing else."""
 
-        if since is not None and not self._lock.locked():
+        if not self._lock.locked():
             # The common case, without the lock or a call on the connection (issue 10: a
             # sync asks three times): no caller is in the store, no worker call is running,
-            # and this connection changed no row since `since` was read.
+            # and this connection changed no row since `since` was read, or (without
+            # `since`) none since the counts kept were read and no other committed.
             db = self._db.idle_connection()
-            if db is not None and self._read_as_of(db, since) is not None:
+            if db is None:
+                pass
+            elif since is not None and self._read_as_of(db, since) is not None:
                 return since
+            elif (kept := self._unchanged(db)) is not None:
+                return db.total_changes, _data_version(kept)  # as `_version_as_of` would
         async with self._lock:
             return await self._db.run(lambda db: self._version_as_of(db, since))
+
+    def _unchanged(self, db: sqlite3.Connection) -> dict[str, tuple[int, int]] | None:
+        """The counts read last, when this connection changed no row since, is in no
+        transaction, and no connection committed since (the log's header as it was then:
+        Database.log_state); else None. No statement: the first read of a sync with
+        nothing to do (issue 10)."""
+        read = self._read
+        if read is None or db.in_transaction or read[0] != db.total_changes:
+            return None
+        log = self._db.log_state()
+        return read[1] if log is not None and log == self._log_at_read else None
 
     def _idle_as_of(self, as_of: tuple[int, int] | None) -> dict[str, tuple[int, int]] | None:
         """The counts read last (`_read_as_of`) when `as_of` still holds and no caller is in
