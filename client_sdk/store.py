@@ -720,9 +720,12 @@ class Store:
     async def version(self, since: tuple[int, int] | None = None) -> tuple[int, int]:
         """A value that changes whenever the store's contents may have: rows this connection
         inserted, updated or deleted (even in a transaction later rolled back), and commits
-        by other connections, another process's included (PRAGMA data_version). Read under
-        the store's lock, so never inside another caller's open transaction. Equal versions
-        mean equal contents: a result computed from the store alone can be reused.
+        by other connections, another process's included (PRAGMA data_version; not even
+        that while the log's header, Database.log_state, is as when the counts kept were
+        read: no statement). Read under the store's lock, so never inside another caller's
+        open transaction, or without it when nothing is under way and nothing changed.
+        Equal versions mean equal contents: a result computed from the store alone can be
+        reused.
 
         `since`: a version this caller read before (in the same sync, say), returned as it is
         (no statement) while this connection changed no row since it was read; commits of
