@@ -650,6 +650,36 @@ class Database:
 
     def _log_frames(self) -> int | None:
         """`_log_bytes` from the wal-index header, None when it cannot be read."""
+        header = self._index_header()
+        if header is None:
+            return None
+        first = _WAL_INDEX_HEADER.unpack_from(header, 0)
+        second = _WAL_INDEX_HEADER.unpack_from(header, _WAL_INDEX_COPY)
+        if not (first[0] and second[0]):
+            return None  # not initialised yet
+        page = int(first[1]) if first[1] != 1 else 65536
+        frames = max(int(first[2]), int(second[2]))
+        return frames * (page + WAL_FRAME_HEADER_BYTES) + WAL_HEADER_BYTES
+
+    def log_state(self) -> bytes | None:
+        """The wal-index header (sqlite.org/walformat.html 2.2.1: its change counter, frame
+        count, salts and checksums), read from the `-shm` file without a lock or a
+        statement, when its two copies agree and it is initialised; else None (no log
+        read in the background, or a header being written). Every commit, of this
+        connection or another (another process's included), and every restart of the log
+        changes it: an equal value means no commit came between the two reads (what
+        `PRAGMA data_version` tells, without the read transaction and the shared-memory
+        locks it takes: Store.version, issue 10)."""
+        header = self._index_header()
+        if header is None:
+            return None
+        first = header[:_WAL_INDEX_COPY]
+        if first != header[_WAL_INDEX_COPY:] or not first[12]:
+            return None
+        return first
+
+    def _index_header(self) -> bytes | None:
+        """Both copies of the wal-index header, None when the `-shm` file cannot be read."""
         if self._index_file is None:
             if self._index_failed or self._log_file is None:
                 return None
@@ -672,13 +702,7 @@ class Database:
             return None
         if len(header) < 2 * _WAL_INDEX_COPY:
             return None
-        first = _WAL_INDEX_HEADER.unpack_from(header, 0)
-        second = _WAL_INDEX_HEADER.unpack_from(header, _WAL_INDEX_COPY)
-        if not (first[0] and second[0]):
-            return None  # not initialised yet
-        page = int(first[1]) if first[1] != 1 else 65536
-        frames = max(int(first[2]), int(second[2]))
-        return frames * (page + WAL_FRAME_HEADER_BYTES) + WAL_HEADER_BYTES
+        return header
 
     def _checkpoint_now(self) -> None:
         """In the checkpoint thread: a passive checkpoint (it waits for no reader or writer,

@@ -537,6 +537,9 @@ class Store:
         self._read: tuple[int, dict[str, tuple[int, int]]] | None = None
         """The `_changes` last read outside a transaction, with the connection's
         `total_changes` then: what a read `as_of` a version (see `version`) trusts."""
+        self._log_at_read: bytes | None = None
+        """The log's header (Database.log_state) read just before `_read`'s counts were read
+        or last found standing: while it is the same, no connection committed since."""
         self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
         of the settings table then."""
@@ -732,9 +735,12 @@ class Store:
     async def version(self, since: tuple[int, int] | None = None) -> tuple[int, int]:
         """A value that changes whenever the store's contents may have: rows this connection
         inserted, updated or deleted (even in a transaction later rolled back), and commits
-        by other connections, another process's included (PRAGMA data_version). Read under
-        the store's lock, so never inside another caller's open transaction. Equal versions
-        mean equal contents: a result computed from the store alone can be reused.
+        by other connections, another process's included (PRAGMA data_version; not even
+        that while the log's header, Database.log_state, is as when the counts kept were
+        read: no statement). Read under the store's lock, so never inside another caller's
+        open transaction, or without it when nothing is under way and nothing changed.
+        Equal versions mean equal contents: a result computed from the store alone can be
+        reused.
 
         `since`: a version this caller read before (in the same sync, say), returned as it is
         (no statement) while this connection changed no row since it was read; commits of
@@ -742,15 +748,31 @@ class Store:
         after this call would be. The reads that take `as_of` work the same way: a sync reads
         the version once at its start, and a sync with nothing to do reads nothing else."""
 
-        if since is not None and not self._lock.locked():
+        if not self._lock.locked():
             # The common case, without the lock or a call on the connection (issue 10: a
             # sync asks three times): no caller is in the store, no worker call is running,
-            # and this connection changed no row since `since` was read.
+            # and this connection changed no row since `since` was read, or (without
+            # `since`) none since the counts kept were read and no other committed.
             db = self._db.idle_connection()
-            if db is not None and self._read_as_of(db, since) is not None:
+            if db is None:
+                pass
+            elif since is not None and self._read_as_of(db, since) is not None:
                 return since
+            elif (kept := self._unchanged(db)) is not None:
+                return db.total_changes, _data_version(kept)  # as `_version_as_of` would
         async with self._lock:
             return await self._db.run(lambda db: self._version_as_of(db, since))
+
+    def _unchanged(self, db: sqlite3.Connection) -> dict[str, tuple[int, int]] | None:
+        """The counts read last, when this connection changed no row since, is in no
+        transaction, and no connection committed since (the log's header as it was then:
+        Database.log_state); else None. No statement: the first read of a sync with
+        nothing to do (issue 10)."""
+        read = self._read
+        if read is None or db.in_transaction or read[0] != db.total_changes:
+            return None
+        log = self._db.log_state()
+        return read[1] if log is not None and log == self._log_at_read else None
 
     def _idle_as_of(self, as_of: tuple[int, int] | None) -> dict[str, tuple[int, int]] | None:
         """The counts read last (`_read_as_of`) when `as_of` still holds and no caller is in
@@ -775,20 +797,24 @@ class Store:
         read = self._read
         if as_of is not None and (kept := self._read_as_of(db, as_of)) is not None:
             return kept
-        if (
-            read is not None
-            and not db.in_transaction
-            and read[0] == db.total_changes
-            and db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1])
-        ):
+        idle = not db.in_transaction
+        # Read before any statement: a commit after it changes it, and the next read looks.
+        log = self._db.log_state() if idle else None
+        if read is not None and idle and read[0] == db.total_changes:
             # This connection changed no row since that read (its counts stand, a rollback's
             # included: total_changes counts the rows rolled back too) and no other committed
-            # (data_version): the cheaper read of the two, every sync's first, and every read
-            # as of a version this connection's own writes made stale since (issue 10).
-            return read[1]
+            # since: the log's header as it was then (no statement at all: every sync's
+            # first read, issue 10), or else data_version, the cheaper read of the two, as
+            # for every read as of a version this connection's own writes made stale since.
+            if log is not None and log == self._log_at_read:
+                return read[1]
+            if db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1]):
+                self._log_at_read = log
+                return read[1]
         changes = _changes(db)
-        if not db.in_transaction:
+        if idle:
             self._read = (db.total_changes, changes)
+            self._log_at_read = log
         return changes
 
     def _read_as_of(

@@ -295,6 +295,8 @@ class Transport:
         profile is open: a challenge naming another id is refused before anything is signed
         (`account.signed_challenge`, REV-ACCT F4). None before a first sign-in."""
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
+        """A request's timeouts by (sock_connect, sock_read) seconds: `_call_once`."""
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None
         self._live: aiohttp.ClientSession | None = None
@@ -503,9 +505,12 @@ class Transport:
         connect = wait.no_answer_s
         if retry.connect_timeout is not None:
             connect = min(connect, retry.connect_timeout)
-        timeout = aiohttp.ClientTimeout(
-            total=self._timeout.total, sock_connect=connect, sock_read=wait.no_answer_s
-        )
+        timeout = self._timeouts.get((connect, wait.no_answer_s))
+        if timeout is None:  # made once per pair (an attrs class: a few µs a request)
+            timeout = aiohttp.ClientTimeout(
+                total=self._timeout.total, sock_connect=connect, sock_read=wait.no_answer_s
+            )
+            self._timeouts[(connect, wait.no_answer_s)] = timeout
         notice = None
         if wait.notice is not None and wait.notice_s is not None:
             notice = asyncio.get_running_loop().call_later(

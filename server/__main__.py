@@ -199,6 +199,18 @@ def sqlite_dir(args: argparse.Namespace) -> Path:
     return data
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """libuv's event loop (uvloop) where it is installed (every platform but Windows): the
+    same asyncio API at about 10% less of the server's CPU a small request (a no-op
+    /v1/sync: ~20 µs of ~260, issue 10); else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
 def serve(args: argparse.Namespace, reuse_port: bool) -> None:
     settings = settings_from(args)
     if args.insecure_test_kdf:
@@ -211,6 +223,7 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
     app.on_cleanup.append(say_stopped)  # after create_app's own clean-up (storage closed)
     web.run_app(
         app,
+        loop=new_event_loop(),
         host=args.host,
         port=args.port,
         reuse_port=reuse_port or None,

@@ -1,0 +1,131 @@
+"""The work of a sync with nothing to do, counted (issue 10; never timed): one request to the
+server, no statement on the device's store, no hand-off to the store's threads, two reads on
+the server (the session's device, the caller's journals) and no write, and a bounded number
+of the SDK's own function calls. Real server on 127.0.0.1, real crypto and SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future
+from types import FrameType
+from typing import Any
+
+import pytest
+
+import client_sdk
+from client_sdk import transport
+from server import routes
+from server.storage.sqlite import SQLiteStorage
+from tests.client.test_sync_caches import settled, statements
+from tests.conftest import ClientFactory, RunningServer
+
+SDK_CALLS_BOUND = 215
+"""The SDK's own Python function calls in one sync with nothing to do (202 when this
+bound was set, aiohttp's and asyncio's not counted): a change that makes such a sync do more
+must say so here."""
+
+
+@contextlib.contextmanager
+def sdk_calls() -> Iterator[list[str]]:
+    """The SDK's functions called meanwhile on this thread, by `file:function`."""
+    root = client_sdk.__file__.rsplit("/", 1)[0] + "/"
+    called: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename.startswith(root):
+            called.append(f"{frame.f_code.co_filename[len(root) :]}:{frame.f_code.co_name}")
+
+    sys.setprofile(profile)
+    try:
+        yield called
+    finally:
+        sys.setprofile(None)
+
+
+async def test_a_sync_with_nothing_to_do_is_one_request_and_no_statement_here(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    await laptop.sync()
+
+    requests: list[str] = []
+    call_once = transport.Transport._call_once
+
+    async def counted(self: transport.Transport, path: str, *args: Any, **kwargs: Any) -> Any:
+        requests.append(path)
+        return await call_once(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(transport.Transport, "_call_once", counted)
+    hand_offs: list[object] = []  # calls given to the store's worker thread
+    db = laptop.store._db
+    submit = db._worker.submit
+
+    def handed_off(fn: Any, *args: Any, **kwargs: Any) -> Future[Any]:
+        hand_offs.append(fn)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(db._worker, "submit", handed_off)
+
+    storage = live_server.server.app[routes.SERVICE].storage
+    assert isinstance(storage, SQLiteStorage)
+    server_reads: list[str] = []
+    writes: list[object] = []
+    write = storage._write
+
+    async def counted_write(fn: Any) -> Any:
+        writes.append(fn)
+        return await write(fn)
+
+    monkeypatch.setattr(storage, "_write", counted_write)
+    reader: sqlite3.Connection = storage._reader
+    reader.set_trace_callback(server_reads.append)
+    try:
+        with statements(laptop, every=True) as ran:
+            report = await laptop.sync()
+    finally:
+        reader.set_trace_callback(None)
+
+    assert (report.pushed, report.pulled, report.incomplete) == (0, 0, [])
+    assert requests == ["/v1/sync"]
+    assert ran == [], ran  # the store's version is read from its log's header
+    assert hand_offs == []
+    assert [sql.split(" FROM ")[1].split()[0] for sql in server_reads] == ["devices", "members"]
+    assert writes == []  # the session was touched less than TOUCH_INTERVAL_MS ago
+
+
+async def test_a_sync_with_nothing_to_do_makes_a_bounded_number_of_sdk_calls(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    await laptop.sync()
+    with sdk_calls() as called:
+        await laptop.sync()
+    assert 0 < len(called) <= SDK_CALLS_BOUND, sorted(called)
+
+
+async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_statement_before(
+    signup: ClientFactory,
+) -> None:
+    # The log's header (Database.log_state) stands for PRAGMA data_version: a commit by
+    # another connection changes it, and the store's counts are read again.
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    version = await laptop.store.version()
+    other = sqlite3.connect(laptop.store._db._path or "")
+    try:
+        other.execute("INSERT OR REPLACE INTO settings VALUES ('test.other', 'x')")
+        other.commit()
+    finally:
+        other.close()
+    with statements(laptop, every=True) as ran:
+        assert await laptop.store.version() != version
+    assert ran, "the change was not looked for"
+    assert await laptop.store.setting("test.other") == "x"
