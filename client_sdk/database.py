@@ -359,6 +359,9 @@ class Database:
         self.loop = running_loop()
         """The event loop this connection was opened in: `run` refuses any other
         (`check_loop`)."""
+        self.calls = 0
+        """Calls `run` and `run_in_thread` took (each a statement or a whole transaction): a
+        count of the work handed to SQLite, for tests (tests/client/test_pull_work.py)."""
         self.checkpoint_error: BaseException | None = None
         """The first error of a background checkpoint, if any (logged once as a warning):
         SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES) then keeps the log bounded."""
@@ -384,13 +387,14 @@ class Database:
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
+        self.calls += 1
         if self._last is not None and not self._last.done():
-            return await self.run_in_thread(fn)  # after the worker's calls, in order
+            return await self._in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
             try:
                 return self._run_here(fn)
             except WriteLockBusy:
-                return await self.run_in_thread(fn)  # waits for the lock there
+                return await self._in_thread(fn)  # waits for the lock there
             except sqlite3.IntegrityError as error:
                 _raise_if_logged_out(error)
                 raise
@@ -407,7 +411,7 @@ class Database:
             # Its fsync in the worker thread, then the call there after it, in order: the loop
             # is free meanwhile (issue 10: ~3 ms on the loop's thread every hundred or so
             # writes). The call's own transaction is as on the loop's thread.
-            return await self.run_in_thread(functools.partial(_caught_up_then, fn))
+            return await self._in_thread(functools.partial(_caught_up_then, fn))
         try:
             return self._run_here(fn)
         except WriteLockBusy:
@@ -417,7 +421,7 @@ class Database:
             raise
         finally:
             self._checkpoint_if_due()
-        return await self.run_in_thread(fn)
+        return await self._in_thread(fn)
 
     def _run_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread. WriteLockBusy (`begin_immediate` found the
@@ -445,6 +449,13 @@ class Database:
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
+        self.calls += 1
+        return await self._in_thread(fn)
+
+    async def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`run_in_thread`, counted already."""
+        if self._closed:
+            raise ClientClosed(self.closed_because)
         call = _Call()
         self._last = self._worker.submit(_run_call, fn, self._connection, call)
         future = asyncio.wrap_future(self._last)
