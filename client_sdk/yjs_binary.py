@@ -241,17 +241,10 @@ def _canonical_varuint(data: bytes, at: int) -> tuple[int, int]:
     byte = data[at]
     if byte < 0x80:
         return byte, at + 1
-    # `read_varuint` written out (a client id of eight bytes in every document read)
-    value, shift = byte & 0x7F, 7
-    while True:
-        at += 1
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            if byte == 0:
-                raise _NotCanonical
-            return value, at + 1
-        shift += 7
+    value, end = read_varuint(data, at)
+    if data[end - 1] == 0:
+        raise _NotCanonical
+    return value, end
 
 
 def _canonical_string(data: bytes, at: int) -> tuple[str, int]:
