@@ -16,9 +16,11 @@ wait on the loop: its `BEGIN IMMEDIATE` (`begin_immediate`) fails at once there,
 runs again from its start in the worker thread, which waits up to WRITE_WAIT_S and then
 raises StoreBusy (a TJError; nothing was written). A VACUUM waits the same way
 (`take_write_lock`), and so do the changes a store of an earlier version needs when it is
-opened (each one transaction of `begin_immediate`). A WAL checkpoint's fsync still blocks the
-loop. `run_in_thread(fn)` keeps a worker thread for callers that want the loop free while
-`fn` runs.
+opened (each one transaction of `begin_immediate`). SQLite's own checkpoint in a COMMIT
+(SAFETY_CHECKPOINT_PAGES: only when the background ones fall behind) still blocks the
+loop; the catch-up after a background one (`Database._catch_up`, an fsync of a few pages) runs
+in the worker thread, with the call that found it due after it. `run_in_thread(fn)` keeps a
+worker thread for callers that want the loop free while `fn` runs.
 
 Calls run in the order they were made, each exactly once: a call made while a worker call is
 still running waits for it and then runs in the worker too.
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import pathlib
@@ -62,8 +65,8 @@ T = TypeVar("T")
 CHECKPOINT_CHANGES = 1000
 """Rows changed on the connection (`sqlite3.Connection.total_changes`) after which a
 background checkpoint starts (or CHECKPOINT_LOG_BYTES of log, whichever comes first).
-Entries written one by one change a few rows and about eleven pages each: the catch-up on the
-loop's thread (`_catch_up`, two fsyncs of a few pages) comes once every two hundred or so
+Entries written one by one change a few rows and about eleven pages each: the catch-up in the
+worker thread (`_catch_up`, two fsyncs of a few pages) comes once every two hundred or so
 entries."""
 
 CHECKPOINT_LOG_BYTES = 4 * 1024 * 1024
@@ -380,6 +383,12 @@ async def to_the_end(work: Coroutine[Any, Any, T]) -> T:
     return inner.result()
 
 
+def _caught_up_then(fn: Callable[[sqlite3.Connection], T], connection: sqlite3.Connection) -> T:
+    """In the worker thread: the catch-up (`Database._catch_up`), then `fn(connection)`."""
+    Database._catch_up(connection)
+    return fn(connection)
+
+
 class Database:
     def __init__(self, connection: sqlite3.Connection, worker: ThreadPoolExecutor) -> None:
         self._connection = connection
@@ -405,6 +414,9 @@ class Database:
         self.loop = running_loop()
         """The event loop this connection was opened in: `run` refuses any other
         (`check_loop`)."""
+        self.calls = 0
+        """Calls `run` and `run_in_thread` took (each a statement or a whole transaction): a
+        count of the work handed to SQLite, for tests (tests/client/test_pull_work.py)."""
         self.checkpoint_error: BaseException | None = None
         """The first error of a background checkpoint, if any (logged once as a warning):
         SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES) then keeps the log bounded."""
@@ -430,13 +442,14 @@ class Database:
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
+        self.calls += 1
         if self._last is not None and not self._last.done():
-            return await self.run_in_thread(fn)  # after the worker's calls, in order
+            return await self._in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
             try:
                 return self._run_here(fn)
             except WriteLockBusy:
-                return await self.run_in_thread(fn)  # waits for the lock there
+                return await self._in_thread(fn)  # waits for the lock there
             except sqlite3.IntegrityError as error:
                 _raise_if_logged_out(error)
                 raise
@@ -449,7 +462,11 @@ class Database:
         ):
             await asyncio.shield(asyncio.wrap_future(checkpoint))  # the log waits for it
             return await self.run(fn)  # in order: closed meanwhile, a worker call
-        self._catch_up_if_due()
+        if self._catch_up_due():
+            # Its fsync in the worker thread, then the call there after it, in order: the loop
+            # is free meanwhile (issue 10: ~3 ms on the loop's thread every hundred or so
+            # writes). The call's own transaction is as on the loop's thread.
+            return await self._in_thread(functools.partial(_caught_up_then, fn))
         try:
             return self._run_here(fn)
         except WriteLockBusy:
@@ -459,7 +476,7 @@ class Database:
             raise
         finally:
             self._checkpoint_if_due()
-        return await self.run_in_thread(fn)
+        return await self._in_thread(fn)
 
     def _run_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread. WriteLockBusy (`begin_immediate` found the
@@ -487,6 +504,13 @@ class Database:
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
+        self.calls += 1
+        return await self._in_thread(fn)
+
+    async def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`run_in_thread`, counted already."""
+        if self._closed:
+            raise ClientClosed(self.closed_because)
         call = _Call()
         self._last = self._worker.submit(_run_call, fn, self._connection, call)
         future = asyncio.wrap_future(self._last)
@@ -558,18 +582,21 @@ class Database:
             or self._connection.in_transaction
         )
 
-    def _catch_up_if_due(self) -> None:
-        """Before a call on the loop's thread: once the background checkpoint finished, the
-        catch-up (`_catch_up`). Made before the call, not after the commit that follows, so
-        that what it copies is only what was committed while the background one ran: nothing
-        (and no fsync) when no write came meanwhile, as when a sync waits on the server."""
+    def _catch_up_due(self) -> bool:
+        """Before a call: whether the background checkpoint finished, so that the catch-up
+        (`_catch_up`) is to run first (the caller runs it, in the worker thread, then the
+        call); its error, if any, is logged here. Made before the call, not after the commit
+        that follows, so that what it copies is only what was committed while the background
+        one ran: nothing (and no fsync) when no write came meanwhile, as when a sync waits on
+        the server."""
         checkpoint = self._checkpoint
-        if checkpoint is not None and checkpoint.done() and self._checkpoints_now():
-            self._checkpoint = None
-            error = checkpoint.exception()
-            if error is not None:
-                self._failed(error)
-            self._catch_up(self._connection)
+        if checkpoint is None or not checkpoint.done() or not self._checkpoints_now():
+            return False
+        self._checkpoint = None
+        error = checkpoint.exception()
+        if error is not None:
+            self._failed(error)
+        return True
 
     def _checkpoint_if_due(self) -> None:
         """After a call on the loop's thread (at a commit, not in the middle of a
@@ -594,7 +621,7 @@ class Database:
             ):
                 # It finished during a call or a transaction (no catch-up is made inside
                 # one): what was committed since it started is copied by a second one, in the
-                # background too, not by the catch-up at the next call on the loop's thread
+                # background too, not by the catch-up before the next call
                 # (two fsyncs there), as when a push records a batch the server acknowledged
                 # while the copy ran (issue 10). One at most: a write may follow each.
                 self._followed_up = True

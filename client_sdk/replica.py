@@ -7702,7 +7702,7 @@ class _VerifiedAhead:
             body = (
                 records.inflated_body(unverified, outcome)
                 if isinstance(outcome, bytes)
-                else records.verified_body(unverified, f"record {record.record_id.hex()}")
+                else records.verified_body(unverified, "record")  # its error is not kept
             )
         except IntegrityError:
             return
