@@ -64,6 +64,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    StoreBusy,
     TJError,
     UnsyncedChanges,
 )
@@ -107,6 +108,7 @@ from client_sdk.profile import (
     ensure_home,
     is_locked,
     load_profile,
+    profile_bytes,
     profile_exists,
     remove_profile,
     save_profile,
@@ -116,7 +118,14 @@ from client_sdk.queries import same_entry
 from client_sdk.replica import COPIES_TO_FOLLOW, Replica, decode_to_follow, stored_document
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store, Transaction
+from client_sdk.store import (
+    STORE_FILE,
+    LocalJournal,
+    Problem,
+    Store,
+    Transaction,
+    delete_if_logged_out,
+)
 from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -483,6 +492,7 @@ class Client:
         session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
+        await _finish_logout_first(home, passphrase)  # its store is never adopted
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None and not pending.finished:
@@ -888,6 +898,7 @@ class Client:
         session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
+        await _finish_logout_first(home, passphrase)  # its store is never adopted
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None and not pending.finished:
@@ -987,6 +998,7 @@ class Client:
         session that Client uses; use it, or close it first."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
+        await _finish_logout_first(home, passphrase)  # its store is never adopted
         username = normalize_username(username)
         await account.check_new_password(
             new_password, username, device_name or default_device_name()
@@ -1103,17 +1115,45 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals).
 
         A logout whose end committed (`logout`: every later write of the store refused) but
-        whose program stopped before it deleted the local data (killed, a power cut) is
-        finished here: the local data is deleted and InvalidInput (subject "profile") says
-        so (log in again with `Client.login`). Raises StoreBusy when another program using
+        whose program stopped before it deleted the local data (killed, a power cut), with
+        the profile deleted or not yet, is finished here: the local data is deleted and
+        InvalidInput (subject "profile") says so (log in again with `Client.login`); a
+        profile saved since by another program signing in here is never deleted (it is
+        opened instead). `signup`, `login` and `recover` finish such a logout first too:
+        its data is never adopted, by the same account or another. Raises StoreBusy too when
+        other programs keep changing the home while it looks. Raises StoreBusy when another program using
         this home (another `tj`, an app) keeps the store busy for longer than a write waits
         while the store is brought up to date (an upgrade): nothing is changed, try again."""
         home = Path(home)
-        profile = await _loaded_profile(home, passphrase)
-        store = await Store.open(home, profile.device_id, account=profile.account_id)
-        if store.logged_out:
-            await to_the_end(_finish_logout(home, profile, store))
-            raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
+        for _ in range(LOGOUT_TRIES):
+            loaded = profile_bytes(
+                home
+            )  # what is deleted, if anything: never a profile saved since
+            if loaded is None:  # the logout stopped after the profile went: its store is marked
+                marked, own = await _marked_logout(home)
+                if marked:
+                    if await _finish_logout(home, None, None, own):
+                        raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
+                    continue  # finished, or signed in anew, by another program meanwhile
+            profile = await _loaded_profile(home, passphrase)  # no profile: "no account"
+            store = await Store.open(home, profile.device_id, account=profile.account_id)
+            if not store.logged_out:
+                return await cls._opened(home, profile, store)
+            try:
+                from client_sdk.devices import OWN_NAME
+
+                own = await store.setting(OWN_NAME)
+            finally:
+                await store.close(LOGGED_OUT)
+            if await _finish_logout(home, loaded, _whose(profile), own):
+                raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
+            # Another program finished it, or signed in anew here meanwhile: read it again.
+        raise StoreBusy()
+
+    @classmethod
+    async def _opened(cls, home: Path, profile: Profile, store: Store) -> Client:
+        """The client of `profile` over its `store`, opened (`open`); closes the store on
+        failure."""
         client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
@@ -1156,11 +1196,25 @@ class Client:
         """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
         try:
+            # A logout that committed since the sign-in began (another program): finished
+            # first, its store never adopted.
+            await _finish_logout_first(home, passphrase)
             previous = await _loaded_profile(home, passphrase) if profile_exists(home) else None
             if previous is not None and previous.account_id != reply.account_id:
                 raise InvalidInput(
                     f"{home} holds the account {previous.username}: log out first or use another home"
                 )
+            if previous is None and (home / STORE_FILE).exists():
+                # A store left without its profile (an account deletion stopped halfway, a
+                # profile removed by hand) is adopted only by its own account: never shown
+                # to another.
+                orphan = await Store.open(home)
+                try:
+                    ours = await orphan.belongs_to(reply.account_id)
+                finally:
+                    await orphan.close()
+                if not ours:
+                    raise InvalidInput(ORPHAN_STORE.format(home=home))
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
                 # previous device id's (NU21 C10), never the new one's (a new id, chosen
@@ -1201,6 +1255,10 @@ class Client:
         except BaseException:
             await transport.close()
             raise
+        if store.logged_out:  # logged out by another program since `_new_profile` looked
+            await store.close(LOGGED_OUT)
+            await transport.close()
+            raise InvalidInput(LOGGED_OUT_MEANWHILE.format(home=home), subject="profile")
         client = cls(home, profile, store, transport)
         try:
             if session.cost is not None:  # chosen or proved here, never the reply's word
@@ -1428,7 +1486,7 @@ class Client:
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)
-            _delete_local_data(self.home, self.transport.base_url, self.username, own)
+            _delete_local_data(self.home, (self.transport.base_url, self.username), own)
 
         # The store was ended for every writer: the deletion is finished even if the caller
         # is cancelled meanwhile (Ctrl-C), never leaving a profile whose writes say its data
@@ -2774,29 +2832,99 @@ LOGOUT_FINISHED = (
 """What `Client.open` raises (InvalidInput) after finishing a logout cut short."""
 
 
-def _delete_local_data(home: Path, server_url: str, username: str, own: object) -> None:
-    """A logout's deletion of the profile and the store's files (the store closed), keeping
-    the device's name `own` (a str, else nothing kept) for the next login of `username` at
-    `server_url` (NU25 C7)."""
+LOGGED_OUT_MEANWHILE = (
+    "this device ({home}) was logged out by another program while signing in here: "
+    "nothing was kept; sign in again"
+)
+"""What a sign-in raises (InvalidInput) when a logout committed while it ran."""
+
+ORPHAN_STORE = (
+    "{home} holds the journal data of another account, without that account's profile (a "
+    "logout or an account deletion there stopped halfway, or the profile was removed): "
+    "log in to that account on this home, or use another home"
+)
+"""What a sign-in raises (InvalidInput) over a store of another account left with no
+profile: it is never shown to another account."""
+
+LOGOUT_TRIES = 3
+"""How often `Client.open` and a sign-in read the home again when another program changed
+it (finished its logout, signed in anew) while they looked, before StoreBusy."""
+
+
+def _whose(profile: Profile) -> tuple[str, str]:
+    """(Server URL, username) of `profile`: where the device's name is kept after a logout."""
+    return normalize_url(profile.server_url), profile.username
+
+
+def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> None:
+    """A logout's deletion of the local data (the store closed): keeps the device's name
+    `own` (a str, else nothing kept) for the next login of `who` (server URL, username;
+    None: nothing kept) (NU25 C7), then deletes the profile (the directory fsynced), then
+    the store's files. The store, holding the logout's mark, goes last: a program stopped
+    at any point leaves either the profile and the marked store, or the marked store
+    alone, or nothing; the first two are finished by the next `Client.open` or sign-in.
+    Deleting the store first would leave a profile with no store, which `Client.open`
+    would take for a new device and give a fresh store (its counters taken again)."""
     from client_sdk.devices import keep_name_after_logout
 
-    remove_profile(home)
+    if isinstance(own, str) and who is not None:  # the next login of this account keeps it
+        keep_name_after_logout(home, who[0], who[1], own)
+    remove_profile(home)  # durable (fsync) before the store goes
     for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
         (home / name).unlink(missing_ok=True)
-    if isinstance(own, str):  # the next login of this account here keeps it
-        keep_name_after_logout(home, server_url, username, own)
 
 
-async def _finish_logout(home: Path, profile: Profile, store: Store) -> None:
-    """Finish a logout that committed (`Store.logged_out`) but deleted nothing: close
-    `store` and delete the local data, as `Client.logout` would have."""
+async def _marked_logout(home: Path) -> tuple[bool, object]:
+    """(Whether the store of `home` holds a committed logout's mark, `Store.logged_out`;
+    the device's own name it keeps, when it does)."""
+    if not (home / STORE_FILE).exists():
+        return False, None
     from client_sdk.devices import OWN_NAME
 
+    store = await Store.open(home)
     try:
-        own = await store.setting(OWN_NAME)
+        if not store.logged_out:
+            return False, None
+        return True, await store.setting(OWN_NAME)
     finally:
         await store.close(LOGGED_OUT)
-    _delete_local_data(home, normalize_url(profile.server_url), profile.username, own)
+
+
+async def _finish_logout(
+    home: Path, loaded: bytes | None, who: tuple[str, str] | None, own: object
+) -> bool:
+    """Finish a logout that committed (`Store.logged_out`) but deleted nothing, as
+    `Client.logout` would have (`_delete_local_data`), only while the store's write lock is
+    held and the store is still marked, still the same file, and the profile still the one
+    read (`loaded`, its bytes; None: none): never a sign-in made since by another program.
+    Returns whether it deleted; runs to its end through a cancellation."""
+
+    def delete() -> None:
+        _delete_local_data(home, who, own)
+
+    def still_ours() -> bool:
+        return profile_bytes(home) == loaded
+
+    return await to_the_end(asyncio.to_thread(delete_if_logged_out, home, still_ours, delete))
+
+
+async def _finish_logout_first(home: Path, passphrase: str | None) -> None:
+    """Before a sign-in on `home`: a logout there whose end committed but whose program
+    stopped before it deleted the local data is finished (`_finish_logout`), so that its
+    store is never adopted, by this account (what the logout discarded is never sent) or
+    another (never shown). Raises StoreBusy when other programs keep changing the home."""
+    for _ in range(LOGOUT_TRIES):
+        marked, own = await _marked_logout(home)
+        if not marked:
+            return
+        loaded = profile_bytes(home)
+        who: tuple[str, str] | None = None
+        if loaded is not None:
+            with contextlib.suppress(TJError):  # locked, its passphrase not given: no name kept
+                who = _whose(await _loaded_profile(home, passphrase))
+        if await _finish_logout(home, loaded, who, own):
+            return
+    raise StoreBusy()
 
 
 async def _loaded_profile(home: Path, passphrase: str | None) -> Profile:

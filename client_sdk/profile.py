@@ -171,4 +171,19 @@ def _read_document(home: Path) -> dict[str, Any]:
 
 
 def remove_profile(home: Path) -> None:
-    (home / PROFILE_FILE).unlink(missing_ok=True)
+    """Delete the profile, the directory fsynced after: its removal is durable before what
+    the caller deletes next (a logout's store files), never reordered by a power cut."""
+    try:
+        (home / PROFILE_FILE).unlink()
+    except FileNotFoundError:
+        return
+    _sync_directory(home)
+
+
+def profile_bytes(home: Path) -> bytes | None:
+    """The profile file's bytes as they are now, or None without one (or without a home
+    directory): which profile a program loaded, to tell it from one saved since."""
+    try:
+        return (home / PROFILE_FILE).read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from client_sdk import carrying, crypto, departures, forgotten
+from client_sdk import carrying, crypto, database, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import (
     LOGGED_OUT_TRIGGER_TEXT,
@@ -562,7 +562,8 @@ class Store:
         self.logged_out = False
         """Whether the store, as opened, holds the mark of a logout that committed
         (LOGGED_OUT_TRIGGERS, `end_for_logout`): a process stopped before it deleted the
-        files (killed, a power cut) left them; `Client.open` finishes that logout."""
+        files (killed, a power cut) left them; `Client.open` and every sign-in finish that
+        logout (`delete_if_logged_out`): such a store is never used again."""
         """The body versions kept in `parked_records`, with the `_changes` of that table."""
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
@@ -599,8 +600,6 @@ class Store:
             await connection.run(_make_schema)
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
-            if new_device:  # a sign-in anew: a logout's triggers left in a store not deleted
-                await connection.run(_drop_logged_out_triggers)
             logged_out = await connection.run(_logged_out)
             await connection.executescript(CHANGES)  # temporary: this connection's own
             if device:
@@ -906,6 +905,24 @@ class Store:
         a caller may keep as the key of what it derived from it (`Replica.owner_label`).
         Never to be changed by the caller."""
         return self._last_journals
+
+    async def belongs_to(self, account: bytes) -> bool:
+        """Whether the store may be `account`'s (account id): it holds no journal, or an own
+        journal (role "owner") of `account` and none of another account. A store left with
+        no profile (a deletion stopped halfway, a profile removed by hand) is adopted by a
+        sign-in only when it is."""
+
+        def read(db: sqlite3.Connection) -> bool:
+            owners = {
+                bytes(row[0])
+                for row in db.execute("SELECT owner_id FROM journals WHERE role = 'owner'")
+            }
+            if owners:
+                return owners == {account}
+            return db.execute("SELECT 1 FROM journals LIMIT 1").fetchone() is None
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def journals(self, *, as_of: tuple[int, int] | None = None) -> list[LocalJournal]:
         """The journals on this device, by name (ignoring case). Read from the database only
@@ -2095,17 +2112,50 @@ def _make_schema(db: sqlite3.Connection) -> None:
     _in_transaction(db, make)
 
 
-def _drop_logged_out_triggers(db: sqlite3.Connection) -> None:
-    """A sign-in anew: drop the triggers of a logout (LOGGED_OUT_TRIGGERS) left in a store
-    not deleted, in one write transaction; none taken when there are none."""
-    if not _logged_out(db):
-        return
-
-    def drop(db: sqlite3.Connection) -> None:
-        for name, _ in LOGGED_OUT_TRIGGERS:
-            db.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-    _in_transaction(db, drop)
+def delete_if_logged_out(
+    home: Path, still_ours: Callable[[], bool], delete: Callable[[], None]
+) -> bool:
+    """Finish a logout of `home` whose end committed: under the store's write lock (BEGIN
+    IMMEDIATE on a connection of its own, waiting up to database.WRITE_WAIT_S, then
+    StoreBusy), when the file at the store's path is still the one locked, still holds the
+    logout's mark (LOGGED_OUT_TRIGGERS) and `still_ours()`, runs `delete()` (which deletes
+    the files) and returns True; else changes nothing and returns False (no store, no mark,
+    or a store or profile another program made meanwhile). A sign-in anew takes the same
+    lock to finish the logout first, so it never sees its store deleted under it. Blocking:
+    call it in a thread."""
+    path = home / STORE_FILE
+    try:
+        before = path.stat()
+        db = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rw",  # never creates a file deleted meanwhile
+            uri=True,
+            isolation_level=None,
+            timeout=database.WRITE_WAIT_S,
+        )
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                raise StoreBusy() from error
+            raise
+        if not _logged_out(db):
+            return False  # none, or the store of a sign-in made since
+        try:
+            now = path.stat()
+        except OSError:
+            return False
+        if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino) or not still_ours():
+            return False
+        delete()
+        return True
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+        db.close()
 
 
 def _logged_out(db: sqlite3.Connection) -> bool:
