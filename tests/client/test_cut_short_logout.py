@@ -318,3 +318,37 @@ async def test_finishing_a_logout_waits_for_the_store_lock(
         other.close()
     assert await client_module._finish_logout(home, read_then, None, None)
     assert not (home / "profile").exists() and _store_files(home) == []
+
+
+async def test_a_logout_committed_while_signing_in_is_never_adopted(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program's logout commits after the sign-in looked for one (while the server
+    answered) and before it opens the store: the sign-in refuses the marked store, and the
+    next open finishes that logout."""
+    from client_sdk.store import Store
+
+    ana = await signup("ana")
+    await ana.entries.write(None, SECRET)
+    home = ana.home
+    account_key = ana.profile.secrets.account_key
+    await ana.close()
+    saved = Client._new_profile
+
+    async def then_logged_out(*args: object) -> object:
+        profile = await saved(*args)  # type: ignore[arg-type]
+        other = await Store.open(home)  # the other program's logout, up to its commit
+        assert (await other.end_for_logout(set(), account_key, None, LOGGED_OUT))[2]
+        return profile
+
+    monkeypatch.setattr(Client, "_new_profile", staticmethod(then_logged_out))
+    with pytest.raises(InvalidInput) as refused:
+        await Client.login(
+            live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+        )
+    assert "logged out by another program" in str(refused.value), refused.value
+    monkeypatch.setattr(Client, "_new_profile", saved)
+    with pytest.raises(InvalidInput) as finished:
+        await Client.open(home)
+    assert "logged out" in str(finished.value)
+    assert not (home / "profile").exists() and _store_files(home) == []
