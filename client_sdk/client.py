@@ -2841,7 +2841,8 @@ LOGGED_OUT_MEANWHILE = (
 ORPHAN_STORE = (
     "{home} holds the journal data of another account, without that account's profile (a "
     "logout or an account deletion there stopped halfway, or the profile was removed): "
-    "log in to that account on this home, or use another home"
+    "log in to that account on this home, or use another home (or delete the file "
+    "{home}/store.db, losing whatever that account never synced)"
 )
 """What a sign-in raises (InvalidInput) over a store of another account left with no
 profile: it is never shown to another account."""
