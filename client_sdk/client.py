@@ -1120,15 +1120,16 @@ class Client:
         InvalidInput (subject "profile") says so (log in again with `Client.login`); a
         profile saved since by another program signing in here is never deleted (it is
         opened instead). `signup`, `login` and `recover` finish such a logout first too:
-        its data is never adopted, by the same account or another. Raises StoreBusy too when
-        other programs keep changing the home while it looks. Raises StoreBusy when another program using
-        this home (another `tj`, an app) keeps the store busy for longer than a write waits
-        while the store is brought up to date (an upgrade): nothing is changed, try again."""
+        its data is never adopted, by the same account or another.
+
+        Raises StoreBusy (nothing changed, try again) when another program using this home
+        (another `tj`, an app) keeps the store busy for longer than a write waits while the
+        store is brought up to date (an upgrade), or keeps changing the home (logging out,
+        signing in) while this looks."""
         home = Path(home)
         for _ in range(LOGOUT_TRIES):
-            loaded = profile_bytes(
-                home
-            )  # what is deleted, if anything: never a profile saved since
+            # What is deleted, if anything: never a profile saved since.
+            loaded = profile_bytes(home)
             if loaded is None:  # the logout stopped after the profile went: its store is marked
                 marked, own = await _marked_logout(home)
                 if marked:
