@@ -52,7 +52,7 @@ import pathlib
 import sqlite3
 import struct
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import monotonic
 from typing import Any, TypeVar
@@ -389,6 +389,100 @@ def _caught_up_then(fn: Callable[[sqlite3.Connection], T], connection: sqlite3.C
     return fn(connection)
 
 
+class _Held:
+    """A store file this process has open (`_files`): how many of this module's connections
+    use it, and the descriptors this module opened on it (`index_file`, `create_private`)."""
+
+    __slots__ = ("users", "index", "kept")
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.index: int | None = None  # read-only, on the `-shm` file (`index_file`)
+        self.kept: list[int] = []  # others, kept until the last user is done (`create_private`)
+
+
+_files: dict[tuple[int, int], _Held] = {}
+"""The store files (by st_dev, st_ino) this process's connections of this module use.
+POSIX locks belong to a process and a file: closing any descriptor of a file releases every
+lock the process holds on it, the locks of every SQLite connection of the process included
+(sqlite.org/howtocorrupt.html 2.2; SQLite works around it for its own descriptors only). So
+the descriptor this module opens on a store's `-shm` file (to read the wal-index header) is
+one per file for the whole process, and is closed only when the last user of that file (a
+`Database`, or `holding`) has closed its SQLite connections (`release`)."""
+
+_files_lock = threading.Lock()  # the loop's, the worker and the checkpoint threads use _files
+
+
+def hold(path: str) -> tuple[int, int] | None:
+    """Count one more user of the store file at `path` (before its SQLite connection opens,
+    so no descriptor of this module on that file is closed while the connection may hold
+    locks); its identity, for `release`, or None when there is no such file (no `-shm` is
+    then read for it: `index_file`)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    key = (found.st_dev, found.st_ino)
+    with _files_lock:
+        _files.setdefault(key, _Held()).users += 1
+    return key
+
+
+def release(key: tuple[int, int] | None) -> None:
+    """One user of the file `key` (from `hold`) is done, its SQLite connections closed: the
+    last one closes the descriptors opened on the file's `-shm` (`index_file`)."""
+    if key is None:
+        return
+    with _files_lock:
+        held = _files[key]
+        held.users -= 1
+        if held.users:
+            return
+        del _files[key]
+    for descriptor in [*held.kept, *([] if held.index is None else [held.index])]:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+
+
+@contextlib.contextmanager
+def holding(path: str) -> Iterator[None]:
+    """`hold` for the time of the block: a SQLite connection of its own opened and closed in
+    it (`Store.delete_if_logged_out`) keeps its locks while any other user of the file
+    closes."""
+    key = hold(path)
+    try:
+        yield
+    finally:
+        release(key)
+
+
+def index_file(key: tuple[int, int], shm: str) -> int:
+    """A read-only descriptor of `shm`, the `-shm` file of the held store file `key`: the
+    process's one for that file (opened here the first time). OSError as `os.open` raises."""
+    with _files_lock:
+        held = _files[key]
+        if held.index is None:
+            held.index = os.open(shm, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        return held.index
+
+
+def create_private(path: pathlib.Path) -> None:
+    """Create the empty file `path` readable by its owner only (0o600), unless it exists.
+    The descriptor is closed only when no connection of this module uses the file (else it
+    is kept until the last one closes, `release`): see `_files`."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    found = os.fstat(descriptor)
+    with _files_lock:
+        held = _files.get((found.st_dev, found.st_ino))
+        if held is not None:
+            held.kept.append(descriptor)
+            return
+    os.close(descriptor)
+
+
 class Database:
     def __init__(self, connection: sqlite3.Connection, worker: ThreadPoolExecutor) -> None:
         self._connection = connection
@@ -404,7 +498,8 @@ class Database:
         self._changes_at_checkpoint = 0
         self._checkpoints_paused = 0
         self._log_file: str | None = None  # the write-ahead log's file, once in background
-        self._index_file: int | None = None  # the -shm file, opened to read (`_log_frames`)
+        self._held: tuple[int, int] | None = None  # the file, as `hold` counted it (`connect`)
+        self._index_file: int | None = None  # its -shm file's descriptor (`index_file`)
         self._index_failed = False  # it could not be opened: the log file's size instead
         self._log_bytes_at_checkpoint = 0  # its size when the last checkpoint started
         self._followed_up = False  # a second one started after it (`_checkpoint_if_due`)
@@ -425,14 +520,18 @@ class Database:
     async def connect(cls, path: str) -> Database:
         """Open `path` in autocommit mode (transactions are explicit BEGIN ... COMMIT)."""
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-store")
+        held = hold(path)  # before the connection may take any lock (`_files`)
         try:
             connection = sqlite3.connect(
                 path, timeout=WRITE_WAIT_S, isolation_level=None, check_same_thread=False
             )
         except BaseException:
+            release(held)
             worker.shutdown(wait=False)
             raise
-        return cls(connection, worker)
+        database = cls(connection, worker)
+        database._held = held if held is not None else hold(path)  # a file SQLite made
+        return database
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread (in the worker if a worker call is still
@@ -708,12 +807,10 @@ class Database:
     def _index_header(self) -> bytes | None:
         """Both copies of the wal-index header, None when the `-shm` file cannot be read."""
         if self._index_file is None:
-            if self._index_failed or self._log_file is None:
+            if self._index_failed or self._log_file is None or self._held is None:
                 return None
             try:
-                self._index_file = os.open(
-                    self._log_file[: -len("wal")] + "shm", os.O_RDONLY | getattr(os, "O_BINARY", 0)
-                )
+                self._index_file = index_file(self._held, self._log_file[: -len("wal")] + "shm")
             except FileNotFoundError:
                 return None  # not made yet: tried again at the next call
             except OSError:
@@ -802,9 +899,15 @@ class Database:
         wrote = self._connection.total_changes != self._changes_at_checkpoint
 
         def close(connection: sqlite3.Connection) -> None:
-            if wrote and self._path is not None and not connection.in_transaction:
-                self._catch_up(connection)
-            connection.close()
+            try:
+                if wrote and self._path is not None and not connection.in_transaction:
+                    self._catch_up(connection)
+            finally:
+                connection.close()
+                # Only now: the -shm's descriptor may be closed with it (`_files`).
+                self._index_file = None
+                held, self._held = self._held, None
+                release(held)
 
         try:
             try:
@@ -816,8 +919,5 @@ class Database:
                     self._worker.submit(close, self._connection).result()
         finally:
             self._closed = True
-            if self._index_file is not None:
-                os.close(self._index_file)
-                self._index_file = None
             self._worker.shutdown(wait=False)
             self._closing.set_result(None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import (
@@ -583,7 +582,7 @@ class Store:
         (only its own records show where `device` wrote; without it they are dropped)."""
         path = home / STORE_FILE
         if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            database.create_private(path)
         connection = await Database.connect(str(path))
         try:
             await connection.execute("PRAGMA journal_mode=WAL")
@@ -2124,6 +2123,13 @@ def delete_if_logged_out(
     lock to finish the logout first, so it never sees its store deleted under it. Blocking:
     call it in a thread."""
     path = home / STORE_FILE
+    with database.holding(str(path)):  # a store open in this process keeps its locks
+        return _delete_if_logged_out(path, still_ours, delete)
+
+
+def _delete_if_logged_out(
+    path: Path, still_ours: Callable[[], bool], delete: Callable[[], None]
+) -> bool:
     try:
         before = path.stat()
         db = sqlite3.connect(

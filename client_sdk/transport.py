@@ -154,6 +154,10 @@ class AnswerWait:
     notice: Callable[[str, float], None] | None = None
 
 
+TIMEOUTS_KEPT = 8
+"""A Transport keeps the timeouts of this many (connect, no answer) pairs, made again after:
+its memory stays bounded when every request has its own AnswerWait (a deadline's time left)."""
+
 DEFAULT_ANSWER_WAIT = AnswerWait()
 ANSWER_WAIT: ContextVar[AnswerWait] = ContextVar("tj_answer_wait", default=DEFAULT_ANSWER_WAIT)
 """The AnswerWait in force (`answer_wait` sets it; frozen, so shared safely)."""
@@ -296,7 +300,8 @@ class Transport:
         (`account.signed_challenge`, REV-ACCT F4). None before a first sign-in."""
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
-        """A request's timeouts by (sock_connect, sock_read) seconds: `_call_once`."""
+        """A request's timeouts by (sock_connect, sock_read) seconds: `_call_once`; at most
+        TIMEOUTS_KEPT of them."""
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None
         self._live: aiohttp.ClientSession | None = None
@@ -510,6 +515,8 @@ class Transport:
             timeout = aiohttp.ClientTimeout(
                 total=self._timeout.total, sock_connect=connect, sock_read=wait.no_answer_s
             )
+            if len(self._timeouts) >= TIMEOUTS_KEPT:  # an app's own wait per request, say
+                self._timeouts.clear()
             self._timeouts[(connect, wait.no_answer_s)] = timeout
         notice = None
         if wait.notice is not None and wait.notice_s is not None:

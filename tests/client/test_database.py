@@ -204,28 +204,115 @@ async def test_the_catch_up_after_a_background_checkpoint_runs_in_the_worker_thr
     ~3 ms, about once every hundred writes) runs in the store's worker thread, never on the
     event loop's, and the call that found it due runs after it, in order, with what it wrote
     kept."""
-    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 20)
-    threads: list[str] = []
-
-    def catch_up(connection: sqlite3.Connection) -> None:
-        threads.append(threading.current_thread().name)
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-
-    monkeypatch.setattr(Database, "_catch_up", staticmethod(catch_up))
-    path = tmp_path / "s.db"
-    db = await _wal_database(path)
-    await _insert(db, 25)  # starts a background checkpoint
-    checkpoint = db._checkpoint
-    assert checkpoint is not None
-    for _ in range(3000):
-        if checkpoint.done():
-            break
-        await asyncio.sleep(0.01)
-    await _insert(db, 1)  # finds the catch-up due: it runs first, then this write
-    assert threads and all(name.startswith("tj-store") for name in threads), threads
+    events: list[tuple[str, str]] = []
+    db = await _caught_up_database(tmp_path, monkeypatch, events)
+    await db.run(_tagged_write("call", events))  # finds the catch-up due
+    assert [event for event, _ in events] == ["catch-up", "call"]  # the catch-up first
+    assert all(thread.startswith("tj-store") for _, thread in events), events
     assert db._checkpoint is None
     assert await db.execute_fetchall("SELECT count(*) FROM t") == [(26,)]
     await db.close()
+
+
+async def test_calls_made_during_the_catch_up_run_after_it_in_order_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    release = threading.Event()
+    db = await _caught_up_database(tmp_path, monkeypatch, events, release)
+    calls = [asyncio.ensure_future(db.run(_tagged_write(f"c{i}", events))) for i in range(3)]
+    await _until(lambda: bool(events))  # the catch-up runs, and waits
+    release.set()
+    assert await asyncio.gather(*calls) == ["c0", "c1", "c2"]
+    assert [event for event, _ in events] == ["catch-up", "c0", "c1", "c2"]
+    rows = await db.execute_fetchall("SELECT x FROM t WHERE typeof(x) = 'text' ORDER BY rowid")
+    assert rows == [("c0",), ("c1",), ("c2",)]
+    await db.close()
+
+
+async def test_a_caller_cancelled_during_the_catch_up_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    release = threading.Event()
+    db = await _caught_up_database(tmp_path, monkeypatch, events, release)
+    call = asyncio.ensure_future(db.run(_tagged_write("cancelled", events)))
+    await _until(lambda: bool(events))
+    call.cancel()
+    await asyncio.sleep(0)  # the caller sees its cancellation, and tells the worker
+    assert not call.done()  # it waits for the worker (its call may be committing)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert await db.execute_fetchall("SELECT count(*) FROM t WHERE x = 'cancelled'") == [(0,)]
+    assert await db.execute_fetchall("SELECT count(*) FROM t") == [(25,)]
+    await db.close()
+
+
+async def test_a_close_during_the_catch_up_waits_for_it_and_the_call_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    release = threading.Event()
+    path = tmp_path / "s.db"
+    db = await _caught_up_database(tmp_path, monkeypatch, events, release)
+    call = asyncio.ensure_future(db.run(_tagged_write("before close", events)))
+    await _until(lambda: bool(events))
+    closing = asyncio.ensure_future(db.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # waits for the catch-up and the call queued before it
+    release.set()
+    await closing
+    assert await call == "before close"
+    assert [event for event, _ in events] == ["catch-up", "before close"]
+    with sqlite3.connect(path) as again:
+        assert again.execute("SELECT count(*) FROM t WHERE x = 'before close'").fetchone() == (1,)
+    again.close()
+
+
+async def _caught_up_database(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[tuple[str, str]],
+    release: threading.Event | None = None,
+) -> Database:
+    """A store whose background checkpoint finished, the catch-up due at the next call:
+    it records itself in `events` (with its thread) and waits for `release`, if given."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 20)
+
+    def catch_up(connection: sqlite3.Connection) -> None:
+        events.append(("catch-up", threading.current_thread().name))
+        if release is not None:
+            assert release.wait(30)
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+    monkeypatch.setattr(Database, "_catch_up", staticmethod(catch_up))
+    db = await _wal_database(tmp_path / "s.db")
+    await _insert(db, 25)  # starts a background checkpoint
+    checkpoint = db._checkpoint
+    assert checkpoint is not None
+    await _until(checkpoint.done)
+    assert events == []
+    return db
+
+
+def _tagged_write(tag: str, events: list[tuple[str, str]]) -> Callable[[sqlite3.Connection], str]:
+    def write(connection: sqlite3.Connection) -> str:
+        events.append((tag, threading.current_thread().name))
+        database.begin_immediate(connection)
+        connection.execute("INSERT INTO t VALUES (?)", (tag,))
+        database.commit(connection)
+        return tag
+
+    return write
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not reached in 30 s")
 
 
 async def test_no_background_checkpoint_runs_while_paused(

@@ -19,7 +19,7 @@ import client_sdk
 from client_sdk import transport
 from server import routes
 from server.storage.sqlite import SQLiteStorage
-from tests.client.test_sync_caches import settled, statements
+from tests.client.test_sync_caches import other_process, settled, statements
 from tests.conftest import ClientFactory, RunningServer
 
 SDK_CALLS_BOUND = 215
@@ -119,12 +119,8 @@ async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_st
     await laptop.entries.write(None, "one entry")
     await settled(laptop)
     version = await laptop.store.version()
-    other = sqlite3.connect(laptop.store._db._path or "")
-    try:
-        other.execute("INSERT OR REPLACE INTO settings VALUES ('test.other', 'x')")
-        other.commit()
-    finally:
-        other.close()
+    # a real process: its own mapping of the -shm file, its own SQLite
+    other_process(laptop, "INSERT OR REPLACE INTO settings VALUES ('test.other', 'x')")
     with statements(laptop, every=True) as ran:
         assert await laptop.store.version() != version
     assert ran, "the change was not looked for"

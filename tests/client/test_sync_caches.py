@@ -1,7 +1,8 @@
 """What a sync keeps in memory between syncs (issue 10: a sync with nothing to do runs one
 SQLite statement): the journals held back, the journal list with its cursors, a clean
 withholding check and whether anything waits to be sent are read again after any change to
-them, whoever made it: another process on the same profile (another `Client`, the CLI), or
+them, whoever made it: another process on the same profile (a real second process committing
+SQL, `other_process`; or another `Client` of this process, as another app would write), or
 this one, committed or rolled back."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -48,9 +51,23 @@ async def settled(client: Client) -> None:
     await client.sync()
 
 
-def other_process(client: Client) -> sqlite3.Connection:
-    """Another connection to the client's store file, as another process holds."""
-    return sqlite3.connect(str(client.home / STORE_FILE), isolation_level=None)
+def other_process(client: Client, sql: str, params: tuple[object, ...] = ()) -> None:
+    """Commit `sql` with `params` (ints, strings, bytes, None) to the client's store file
+    from another process: a subprocess with a SQLite connection of its own (its own mapping
+    of the store's `-shm` file, where the header the store's version reads is)."""
+    script = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+        f"db.execute({sql!r}, {params!r})\n"
+        "db.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(client.home / STORE_FILE)],
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 class Abandon(Exception):
@@ -88,9 +105,9 @@ async def test_journals_held_back_are_read_again_after_another_process_or_a_roll
             raise Abandon
     assert (await laptop.sync()).incomplete == []
 
-    other = other_process(laptop)  # another process of the profile held the journal back
-    other.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (hold_back.SETTING, announced))
-    other.close()
+    other_process(  # another process of the profile held the journal back
+        laptop, "INSERT OR REPLACE INTO settings VALUES (?, ?)", (hold_back.SETTING, announced)
+    )
     report = await laptop.sync()
     assert any("below seq 1000000 it announced" in line for line in report.incomplete)
 
@@ -114,9 +131,7 @@ async def test_a_cursor_moved_by_another_process_or_a_rollback_is_what_the_next_
             raise Abandon
     assert (await laptop.sync()).problems == []
 
-    other = other_process(laptop)
-    other.execute("UPDATE journals SET cursor = ?", (far,))
-    other.close()
+    other_process(laptop, "UPDATE journals SET cursor = ?", (far,))
     report = await laptop.sync()
     assert any(f"below the position {far}" in line for line in report.problems), report.problems
     assert [j.cursor for j in await laptop.store.journals()] == [journal.cursor]  # pulled again
@@ -193,20 +208,16 @@ async def test_an_entry_another_process_writes_during_a_sync_is_pushed_by_the_ne
         written = await second.entries.write(None, "from the other window")
     finally:
         await second.close()
-    other = other_process(laptop)
-    [row] = other.execute("SELECT * FROM outbox").fetchall()
-    other.execute("DELETE FROM outbox")  # ...and its outbox row lands during the next sync
+    [row] = await laptop.store._db.execute_fetchall("SELECT * FROM outbox")
+    other_process(laptop, "DELETE FROM outbox")  # ...and its outbox row lands during the next sync
     landed: list[bool] = []
 
     def land(_: object) -> None:
         if not landed:
-            other.execute("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?)", row)
+            other_process(laptop, "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?)", tuple(row))
             landed.append(True)
 
-    try:
-        report = await laptop.sync(progress=land)
-    finally:
-        other.close()
+    report = await laptop.sync(progress=land)
     assert landed and report.pulled == 1 and report.pushed == 0
     assert (await laptop.sync()).pushed == 1
     await phone.sync()
@@ -227,12 +238,10 @@ async def test_a_notices_sync_sees_what_another_process_changed_before_the_notic
     async with reports as watch:
         first = await asyncio.wait_for(anext(watch), HANG)  # the sync after connecting
         assert first.trigger is not None and first.trigger.connected
-        other = other_process(laptop)  # another process holds the journal back...
         announced = hold_back.encode(hold_back.HoldBack({journal.journal_id: 10**6}))
-        other.execute(
-            "INSERT OR REPLACE INTO settings VALUES (?, ?)", (hold_back.SETTING, announced)
+        other_process(  # another process holds the journal back...
+            laptop, "INSERT OR REPLACE INTO settings VALUES (?, ?)", (hold_back.SETTING, announced)
         )
-        other.close()
         written = await phone.entries.write(None, "from the phone")
         await phone.sync()  # ...before the notice of this record arrives
         report = await asyncio.wait_for(anext(watch), HANG)

@@ -1,0 +1,112 @@
+"""Two connections of one process on one store: closing one keeps the other's SQLite locks.
+
+POSIX locks belong to a process and a file: closing any descriptor of a file releases every
+lock the process holds on it. The SDK reads the wal-index header from the store's `-shm`
+file through a descriptor of its own (database.py `index_file`); closing it while another
+connection of the process is open would drop that connection's locks, and another program
+would then rebuild the `-shm` under it, or checkpoint under its open read transaction. The
+other program here is a real second process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client
+from client_sdk.database import Database
+from client_sdk.devices import kept_own_name
+from client_sdk.store import STORE_FILE
+from tests.conftest import ClientFactory
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="POSIX locks, seen through /proc/locks"
+)
+
+# In another process: whether some process holds a lock on the `-shm` file's byte 128
+# (SQLite's DMS lock: every process with the store open holds it shared; a process that
+# can lock it exclusively believes it is the first, and rebuilds the file).
+_PROBE = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+except OSError:
+    print("held")
+else:
+    print("free")
+"""
+
+# In another process: commit to the store, then checkpoint it (TRUNCATE: waits for no reader
+# and answers busy when one still reads an earlier state).
+_CHECKPOINT = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1)
+db.executemany("INSERT INTO t VALUES (?)", [(os.urandom(500),) for _ in range(3000)])
+print(db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+db.close()
+"""
+
+
+def _locks(path: Path) -> list[str]:
+    """This machine's POSIX locks on the file at `path` (/proc/locks), without their ids."""
+    inode = f":{path.stat().st_ino} "
+    with open("/proc/locks") as locks:
+        return [line.split(":", 1)[1] for line in locks if inode in line]
+
+
+def _other_process(script: str, path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+async def test_closing_a_second_client_of_a_home_keeps_the_first_ones_locks(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    await ana.entries.write(None, "one")
+    shm = ana.home / f"{STORE_FILE}-shm"
+    assert _other_process(_PROBE, shm) == "held"
+    before = _locks(shm)
+    assert before  # ana's store holds some
+    other = await Client.open(ana.home)  # allowed (a second app of this process, say)
+    await other.entries.list()
+    await other.close()
+    assert _locks(shm) == before
+    assert _other_process(_PROBE, shm) == "held"  # nobody rebuilds the -shm under ana
+    assert len(await ana.entries.list()) == 1
+    await kept_own_name(ana.home, b"")  # opens and closes a store of its own
+    assert _locks(shm) == before
+    assert _other_process(_PROBE, shm) == "held"
+
+
+async def test_a_checkpoint_of_another_process_waits_for_a_reader_after_a_close(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    first, second = (await _open(path), await _open(path))
+    await first.execute("CREATE TABLE t (x BLOB)")
+    await first.execute("INSERT INTO t VALUES (zeroblob(500))")
+    assert first.log_state() is not None and second.log_state() is not None  # both read it
+    await first.execute("BEGIN")  # a read transaction, open while `second` closes
+    seen = await first.execute_fetchall("SELECT count(*) FROM t")
+    await second.close()
+    assert _other_process(_CHECKPOINT, path) == "1"  # busy: `first` still reads
+    assert await first.execute_fetchall("SELECT count(*) FROM t") == seen
+    assert await first.execute_fetchall("PRAGMA quick_check") == [("ok",)]
+    await first.execute("COMMIT")
+    assert await first.execute_fetchall("SELECT count(*) FROM t") == [(3001,)]
+    await first.close()
+
+
+async def _open(path: Path) -> Database:
+    db = await Database.connect(str(path))
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA cache_size=1")  # its pages come from the file, not a cache
+    await db.checkpoint_in_background(str(path))
+    return db
