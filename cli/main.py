@@ -373,8 +373,8 @@ SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
 
 
 CODE_HINTS = {
-    "device_quota_exceeded": f"on a device still signed in, {output.command_text('tj devices')} lists them and "
-    f"{output.command_text('tj devices revoke ID')} signs one out",
+    "device_quota_exceeded": f"on a device still signed in, {output.their_command_text('tj devices')} lists "
+    f"them and {output.their_command_text('tj devices revoke ID')} signs one out",
 }
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
@@ -636,6 +636,8 @@ def interrupted(ctx: click.Context) -> NoReturn:
         text = "Stopped: this device is not signed in to an account."
     elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
+    elif output.STOPPED in ctx.meta:  # the command said what became of its work (NU55 F3)
+        text = ctx.meta[output.STOPPED]
     elif ctx.invoked_subcommand in ASKS_THE_SERVER:  # NU52 F2: an unshare may not have happened
         shares = output.command([*profile_words(path), "shares"])
         text = (
@@ -1241,6 +1243,14 @@ def logout(home: Home, yes: bool) -> None:
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
     told = quickly(home)
+    # Stopped from here on, the server may have ended the session already (NU55 F4).
+    sync, again = (output.command([*profile_words(home.path), w]) for w in ("sync", "logout"))
+    output.stopped_unsaved(
+        "Stopped before the logout finished: the server may already have ended this "
+        "device's session. "
+        f"{sync} says whether it did, and if so how to log in again; {again} finishes the "
+        "logout."
+    )
     # Unsynced changes: the user agreed above to lose the items counted (none when none
     # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
     # when the SDK counts (written meanwhile by another program on this home) stop the
@@ -1264,8 +1274,8 @@ def logout(home: Home, yes: bool) -> None:
     output.message(
         "This device's local data was deleted, but the server could not be reached to sign "
         "it out: the server still lists this device as signed in until you run "
-        f"{output.command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} on "
-        "another of your devices "
+        f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
+        "on another of your devices "
         "(or until its session ends, 30 days after its login by default)."
     )
 

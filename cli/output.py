@@ -215,6 +215,20 @@ def note_line(note: str) -> str:
     return note[:1].upper() + note[1:] + ("" if note.endswith((".", ")")) else ".")
 
 
+STOPPED = "tj.stopped"
+"""The key, in click's context meta, of what a command stopped by Ctrl-C says instead of the
+general line of `cli.main.interrupted` (`stopped_unsaved`)."""
+
+
+def stopped_unsaved(text: str, *, replace: bool = True) -> None:
+    """Have a command stopped by Ctrl-C end with `text` (what became of its work, e.g. an
+    entry not saved) instead of "what this device had saved is kept"; with `replace` False,
+    only when the command set none yet."""
+    context = click.get_current_context(silent=True)
+    if context is not None and (replace or STOPPED not in context.meta):
+        context.meta[STOPPED] = text
+
+
 def message(text: str, *, wrap: bool = False) -> None:
     """A note for the user on stderr (never mixed with data); with `wrap`, on lines of the
     terminal's width under its label (`fields_text`: a long "item 9 above 0: ..." note).

@@ -1,0 +1,114 @@
+"""A new user's run of the README (NU55): what a command printed for another device names,
+what `tj write` and `tj logout` stopped by Ctrl-C say, and the smaller findings (real server
+on loopback; a real `tj` process where a signal is sent)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client
+from client_sdk.store import STORE_FILE
+from tests.conftest import RunningServer
+from tests.test_cli import BARE, Outage, outage  # noqa: F401 (the fixture)
+from tests.test_cli_insights import new_device
+from tests.test_cli_no_terminal import HANG, TJ
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_logout_the_server_was_not_told_of_names_the_revoke_for_another_device(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """F2: "until you run `tj --home HOME devices revoke ID` on another of your devices"
+    named the home just logged out, where the pasted command failed ("no account on this
+    device"): the command for another device names no profile."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await outage.begin()
+    done = await ana.ok("logout", "--yes")
+    await outage.end()
+    said = flat(done.stderr)
+    assert f"until you run `{BARE}tj devices revoke " in said, said
+    assert str(ana.home) not in done.raw_stderr, done.raw_stderr
+
+
+def holds_store(pid: int, store: Path) -> bool:
+    """Whether process `pid` has the store file open (it is past its start, in the SDK)."""
+    try:
+        return any(
+            os.readlink(f"/proc/{pid}/fd/{fd}") == str(store)
+            for fd in os.listdir(f"/proc/{pid}/fd")
+        )
+    except OSError:
+        return False
+
+
+async def test_ctrl_c_while_a_write_waits_for_a_busy_store_says_nothing_was_saved(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F3: Ctrl-C while `tj write TEXT` waited for a store another program kept busy said
+    "Stopped: what this device had saved is kept; `tj sync` sends what waits to be sent",
+    read as the entry being queued, while nothing was saved and no draft kept. It says the
+    entry was not saved, and keeps the text as a draft (as piped text is), with the command
+    that saves it. A real `tj` process and SIGINT; the other program is a second SQLite
+    connection holding the write lock."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    store = (ana.home / STORE_FILE).resolve()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env["TJ_INSECURE_TEST_KDF"] = "1"
+    other = sqlite3.connect(store, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program writing
+        process = await asyncio.create_subprocess_exec(
+            TJ, "--home", str(ana.home), "write", "Ctrl-C while busy", env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        for _ in range(int(HANG / 0.02)):  # until it has the store open: waiting for the lock
+            if holds_store(process.pid, store) or process.returncode is not None:
+                break
+            await asyncio.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    finally:
+        other.close()
+    said = flat(stderr.decode())
+    assert process.returncode == 130, said
+    assert "Stopped before the entry was saved: nothing was written." in said, said
+    assert "saved is kept" not in said and "sends what waits" not in said, said
+    [draft] = (ana.home / "drafts").glob("*.md")
+    assert draft.read_text().strip() == "Ctrl-C while busy"
+    assert f"The text you gave was not saved; it is kept in {draft}" in said, said
+    assert await ana.json("list") == []
+    await ana.ok("write", "--draft", str(draft))  # the command it names saves it
+    assert [e["body"] for e in await ana.json("list")] == ["Ctrl-C while busy"]
+
+
+async def test_ctrl_c_while_logout_tells_the_server_says_it_may_have_signed_out(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F4: `tj logout` stopped by Ctrl-C while telling the server said "`tj sync` sends what
+    waits", which then failed: the server had ended the session. It says the server may
+    have, and that `tj sync` tells which and how to log in again. (The interrupt is raised
+    where the SDK's logout runs, as a Ctrl-C there does.)"""
+    ana = await new_device(live_server, tmp_path, "ana")
+
+    async def stopped(client: Client, **_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.main.logging_out", stopped)
+    done = await ana.tj("logout", "--yes")
+    assert done.exit_code == 130, done.output
+    said = flat(done.stderr)
+    assert "sends what waits" not in said, said
+    assert "the server may already have ended this device's session" in said, said
+    assert "`tj sync` says whether it did" in said, said
