@@ -1477,12 +1477,14 @@ def shares(home: Home, as_json: bool) -> None:
 @json_option
 @pass_home
 def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
-    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (laptop)".
+    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (device
+    3990398b845c)".
 
     One line per member, device and day, in local dates; --json lists every fetch (up to
     which record, how many records and entries). A device's first fetch of each entry is
-    shown; fetching it again is not logged. The owner sees every member's fetches; a
-    therapist sees their own, with their device names.
+    shown; fetching it again is not logged. The owner sees every member's fetches, each
+    device by its id; a therapist sees their own, with their device names ("(office)").
+    Syncs first (one quick try): the entries are counted from the records this device holds.
 
     \b
     Examples:
@@ -1500,7 +1502,11 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
 
 
 async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo], dict[str, str]]:
-    """The share log, and this account's device names (a member's own devices)."""
+    """The share log, and this account's device names (a member's own devices). Synced
+    first: the entries a fetch held are counted from this device's records, so one not
+    synced counted fewer than the server logged (NU55 F5); when the sync does not finish,
+    the count is said to be as of the last sync."""
+    await synced_first(client, "counting from", needs_server=True)
     return await client.shares.log(journal), {d.id: d.name for d in await client.devices.list()}
 
 

@@ -15,7 +15,7 @@ import pytest
 from client_sdk import Client
 from client_sdk.store import STORE_FILE
 from tests.conftest import RunningServer
-from tests.test_cli import BARE, Outage, outage  # noqa: F401 (the fixture)
+from tests.test_cli import BARE, Device, Outage, outage  # noqa: F401 (the fixture)
 from tests.test_cli_insights import new_device
 from tests.test_cli_no_terminal import HANG, TJ
 
@@ -112,3 +112,39 @@ async def test_ctrl_c_while_logout_tells_the_server_says_it_may_have_signed_out(
     assert "sends what waits" not in said, said
     assert "the server may already have ended this device's session" in said, said
     assert "`tj sync` says whether it did" in said, said
+
+
+async def test_shares_log_syncs_first_and_counts_what_another_device_wrote(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: `tj shares log` on a device that had not synced counted fewer reads ("read 1
+    entries" where the server logged 2) without saying so: it syncs first, as the listings
+    do. Its help names an owner's view of a therapist's device by id, as it is shown."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drlee")
+    drlee = Device(tmp_path / "drlee", live_server.url)
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("write", "From the laptop.")
+    await laptop.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await phone.ok("write", "From the phone.")
+    await drlee.ok("sync")
+    logged = await laptop.ok("shares", "log", "Personal")
+    assert "drlee read 2 entries on " in logged.stdout, logged.stdout
+    helped = flat((await laptop.ok("shares", "log", "--help")).stdout)
+    assert "(device 3990398b845c)" in helped and "(laptop)" not in helped, helped
+
+
+async def test_the_readme_says_a_gad7_band_as_it_is_shown(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: the README said GAD-7 bands are in lower case, while every view shows "Mild" (the
+    data keeps "mild"): it says both, quoting what `tj measure take` prints."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "gad7", "--answers", "1,2,1,0,1,1,0")
+    assert "score:   6 of 21 (Mild)" in taken.output, taken.output
+    [result] = await ana.json("measure", "list")
+    assert result["band"] == "mild"
+    readme = flat((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"))
+    said = readme[readme.index("GAD-7's are") :][:400]
+    assert 'prints "6 of 21 (Mild)")' in said and "stored in lower case" in said, said
