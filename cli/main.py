@@ -1722,7 +1722,8 @@ def whoami(home: Home, as_json: bool) -> None:
     locked with a passphrase (`tj lock`).
 
     Read from this device's profile alone: no network, so it says what this device holds
-    (a device signed out elsewhere still shows its account; `tj devices` asks the server).
+    (a device signed out elsewhere still shows its account, and says it was signed out once a
+    sync here learned it; `tj devices` asks the server).
     A locked profile is not asked for its passphrase: it says it is locked and this
     device's name, the rest being sealed with the keys (--json: null); with the passphrase
     in $TJ_PASSPHRASE it shows everything.
@@ -1775,6 +1776,13 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"name of a device signed in without --device-name: "
             f"{output.command_text('tj devices rename NAME')} names it"
         )
+    ended: tuple[str, ...] = ()
+    if found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
+        login = output.command(["tj", "login", found.server_url, found.username])
+        ended = (
+            f"Signed out:  yes, as a sync here learned on {output.local_time(found.signed_out_at)} "
+            f"(revoked from another device, or its session ended): {login} signs it in again",
+        )
     return output.fields_text(
         (
             f"Username:    {found.username}",
@@ -1782,6 +1790,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"This device: {this}",
             f"Server:      {found.server_url}",
             f"Locked:      {locked}",
+            *ended,
         )
     )
 
@@ -1999,7 +2008,18 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals = home.read(lambda client: client.journals.list())
+
+    async def listed(client: Client) -> list[Journal]:
+        # a copy of a share that ended named as `tj shared-with-me` and `tj forget` name it
+        # (NU55 F7: "ana/Personal" here, "ana (account 1a2b3c4d)/Personal" there)
+        return [
+            await output.command_named(client, j)
+            if j.share_ended and not j.own and not as_json  # JSON: its data, as it was
+            else j
+            for j in await client.journals.list()
+        ]
+
+    journals = home.read(listed)
     output.show_rows(journals, as_json, output.journals_table)
     hint = None if as_json else output.helper_hint(journals)
     if hint is not None:

@@ -1422,7 +1422,10 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
             own = found.name.split("/", 1)[-1]  # the journal's own name, after its owner's
             error.names["journal"] = f"{await client.journals.client_label(found.id)}/{own}"
         raise
-    return (await client.journals.get(journal)).name
+    found = await client.journals.get(journal)
+    # named as `tj shared-with-me` and `tj journal list` name it (NU55 F7: "ana/Personal"
+    # here, "ana (account 1a2b3c4d)/Personal" there)
+    return (await output.command_named(client, found)).name if found.share_ended else found.name
 
 
 @cli.group(invoke_without_command=True)

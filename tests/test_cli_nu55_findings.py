@@ -148,3 +148,59 @@ async def test_the_readme_says_a_gad7_band_as_it_is_shown(
     readme = flat((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"))
     said = readme[readme.index("GAD-7's are") :][:400]
     assert 'prints "6 of 21 (Mild)")' in said and "stored in lower case" in said, said
+
+
+async def test_an_ended_share_goes_by_one_name_and_is_never_matched_to_an_own_journal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F7: after ana's unshare, drlee's `tj shared-with-me` named the copy "ana (account
+    1a2b3c4d)/Personal", while `tj journal list` and `tj forget`'s question named it
+    "ana/Personal"; and once it was forgotten, `ana/Personal` was answered "did you mean
+    'Personal'?", drlee's own, unrelated journal."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("write", "Shared.")
+    await ana.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await ana.ok("unshare", "Personal", "drlee", "--yes")
+    await drlee.ok("sync")
+    label = f"ana (account {(await ana.json('whoami'))['account_id'][:8]})/Personal"
+    listed = await drlee.ok("shared-with-me")
+    assert label in listed.stdout, listed.stdout
+    journals = await drlee.ok("journal", "list")
+    assert label in journals.stdout, journals.stdout
+    assert [j["name"] for j in await drlee.json("journal", "list") if not j["own"]] == [
+        "ana/Personal"  # the data as it was
+    ]
+    refused = await drlee.tj("forget", "ana/Personal")  # no longer served: --unlisted
+    assert f"`tj forget '{label}' --unlisted`" in flat(refused.stderr), refused.stderr
+    asked = await drlee.tj("forget", "ana/Personal", "--unlisted", input="n\n")
+    assert f"Discard the copy of {label} from" in flat(asked.stderr), asked.stderr
+    done = await drlee.ok("forget", "ana/Personal", "--unlisted", "--yes")
+    assert f"Discarded the copy of {label} from" in flat(done.stderr), done.stderr
+    missing = await drlee.tj("shares", "log", "ana/Personal")
+    assert missing.exit_code == 1, missing.output
+    said = flat(missing.stderr)
+    assert "no journal named 'ana/Personal' on this device" in said, said
+    assert "did you mean" not in said, said
+
+
+async def test_whoami_says_a_device_was_signed_out_once_a_sync_learned_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: after `tj devices revoke` on the laptop and a failed `tj sync` on the phone ("this
+    device was signed out"), the phone's `tj whoami` said nothing of it."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    assert "Signed out" not in (await phone.ok("whoami")).stdout
+    assert (await phone.json("whoami"))["signed_out_at"] is None
+    phone_id = (await phone.json("whoami"))["device_id"]
+    await laptop.ok("devices", "revoke", phone_id[:12], "--yes")
+    refused = await phone.tj("sync")
+    assert refused.exit_code == 1 and "signed out" in refused.stderr, refused.output
+    said = flat((await phone.ok("whoami")).stdout)
+    assert "Signed out: yes, as a sync here learned on " in said, said
+    assert f"`tj login {live_server.url} ana` signs it in again" in said, said
+    assert (await phone.json("whoami"))["signed_out_at"] is not None
+    assert "Signed out" not in (await laptop.ok("whoami")).stdout
