@@ -2360,7 +2360,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         ) from None
     if chosen.current:
         raise click.ClickException(
-            f"{output.device_word(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
+            f"{output.quoted(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
             "sign it out"
         )
     if not yes:
@@ -2394,7 +2394,7 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
     device_id, name = (None, words[0]) if len(words) == 1 else words
     renamed = home.run(lambda client: client.devices.rename(device_id, name))
     output.message(
-        f"Renamed device {output.short_id(renamed.id)} to {output.device_word(renamed.name)}."
+        f"Renamed device {output.short_id(renamed.id)} to {output.quoted(renamed.name)}."
     )
 
 

@@ -126,9 +126,16 @@ def not_delivered_note(count: int, one: str, many: str, ended: int = 0) -> None:
         )
 
 
+def running(name: str) -> bool:
+    """Whether the command running is `tj NAME` (a hint naming it would name itself)."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == name
+
+
 def plural(count: int, one: str, many: str) -> str:
-    """ "1 entry", "2 entries", "0 entries"."""
-    return f"{count} {one if count == 1 else many}"
+    """ "1 entry", "2 entries", "0 entries", "19,025 entries" (thousands grouped, as every
+    count the CLI prints: NU55 F10)."""
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def short_id(full_id: str) -> str:
@@ -1908,8 +1915,13 @@ def departure_lines(report: SyncReport) -> list[str]:
                 )
                 continue
             lines.append(
-                f"Notice: {ended_text(d)}: read it with {read} "
-                f"({command_text('tj shared-with-me')} lists what is shared with you)."
+                f"Notice: {ended_text(d)}: read it with {read}"
+                + (
+                    ""  # said by that command itself (NU55 F10)
+                    if running("shared-with-me")
+                    else f" ({command_text('tj shared-with-me')} lists what is shared with you)"
+                )
+                + "."
             )
         elif d.reason == departures.RETURNED:
             lines.append(

@@ -743,8 +743,9 @@ def earlier_results_text(
         "1 questionnaire result" if len(earlier) == 1 else f"{len(earlier)} questionnaire results"
     )
     concern = sum(r.safety_concern for r in earlier)
+    verb = "has" if concern == 1 else "have"  # "1 of them has" (NU55 F10)
     item9 = (
-        f"; {'it has' if len(earlier) == 1 else f'{concern} of them have'} item 9 answered above 0"
+        f"; {'it has' if len(earlier) == 1 else f'{concern} of them {verb}'} item 9 answered above 0"
         if concern
         else ""
     )

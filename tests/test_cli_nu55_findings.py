@@ -204,3 +204,63 @@ async def test_whoami_says_a_device_was_signed_out_once_a_sync_learned_it(
     assert f"`tj login {live_server.url} ana` signs it in again" in said, said
     assert (await phone.json("whoami"))["signed_out_at"] is not None
     assert "Signed out" not in (await laptop.ok("whoami")).stdout
+
+
+async def test_a_briefs_json_gives_counts_and_scores_as_integers(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F10: the brief's `--json`, read back from its stored document, gave `"checkins": 2.0`
+    and `"score": 12.0`."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "--mood", "6", "A day.")
+    goal = (await ana.ok("goal", "add", "Walk", "--measure", "3 sessions")).stdout.strip()
+    await ana.ok("goal", "checkin", goal)
+    await ana.ok("measure", "take", "gad7", "--answers", "2,2,2,2,2,1,1")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("brief", "drsmith", "--yes")
+    [brief] = await drsmith.json("briefs")
+    digest = brief["digest"]
+    assert digest["entries"] == 1 and type(digest["entries"]) is int, digest
+    [row] = digest["goals"]
+    assert row["checkins"] == 1 and type(row["checkins"]) is int, digest
+    [result] = digest["results"]
+    assert result["score"] == 12 and type(result["score"]) is int, digest
+    assert type(digest["mood_recent"]) is float, digest  # a mean stays a float
+
+
+def test_counts_are_printed_with_their_thousands_grouped() -> None:
+    """F10: `tj list` said "19,021 entries", `tj export` "Exported 19025 entries" and the
+    sync summaries "19024 new entries": every count groups its thousands."""
+    from cli import output
+    from client_sdk.sync import News
+
+    assert output.plural(19025, "entry", "entries") == "19,025 entries"
+    assert str(News(19024, "entry", True, "laptop")) == "19,024 new entries from laptop"
+    assert str(News(1998, "entry", False, "laptop")) == "1,998 updated entries from laptop"
+
+
+async def test_smaller_wording_of_shares_devices_and_notices(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F10: "1 of them have item 9 answered above 0"; a device name said bare ("Renamed
+    device ... to Ana's phone."), where every other name is quoted; and the first notice of a
+    share printed by `tj shared-with-me` ended "(`tj shared-with-me` lists what is shared
+    with you)", naming the command that printed it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    shared = await ana.ok(
+        "share", "Personal", "drlee", "--only", "mood,tags,scores", "--trust-on-first-use"
+    )
+    assert "1 of them has item 9 answered above 0" in flat(shared.stderr), shared.stderr
+    renamed = await ana.ok("devices", "rename", "Ana's phone")
+    assert 'to "Ana\'s phone".' in flat(renamed.stderr), renamed.stderr
+    [me] = [d for d in await ana.json("devices") if d["current"]]
+    refused = await ana.tj("devices", "revoke", me["id"][:12], "--yes")
+    assert refused.exit_code == 1
+    assert f'Error: "Ana\'s phone" ({me["id"][:12]}) is this device' in flat(refused.stderr)
+    listed = flat((await drlee.ok("shared-with-me")).output)
+    assert "Notice: ana shared " in listed, listed
+    assert "lists what is shared with you" not in listed, listed
