@@ -494,7 +494,7 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         if report.safety_plans:
             kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
         if kinds:  # the journals it created named (NU55 F10: "into 1 journal" said not which)
-            named = [output.named(name) for name in report.created_journals]
+            named = [output.quoted(name) for name in report.created_journals]
             new = f" (new: {and_words(named)})" if named else ""
             parts.append(f"imported {and_words(kinds)} into {journals}{new}")
         else:  # only journals, empty ones, created
