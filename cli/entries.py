@@ -165,15 +165,20 @@ def write(
             return
     save = draft_command(home, journal_name, fields)
     saved: list[Entry] = []  # the entry, once saved on this device
-    with body_of(
-        home, text, prompt_id, use_editor, draft, save, saved, journal_name=journal_name
-    ) as body:  # kept until saved
-        if not body.strip() and not title:
-            raise click.UsageError(
-                "nothing to write: give TEXT, pipe it on stdin, or give --title "
-                f"(a mood alone: {output.command_text('tj mood N')})"
-            )
-        entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
+    try:
+        with body_of(
+            home, text, prompt_id, use_editor, draft, save, saved, journal_name=journal_name
+        ) as body:  # kept until saved
+            if not body.strip() and not title:
+                raise click.UsageError(
+                    "nothing to write: give TEXT, pipe it on stdin, or give --title "
+                    f"(a mood alone: {output.command_text('tj mood N')})"
+                )
+            entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
+    except KeyboardInterrupt:  # before the entry was saved: never "what was saved is kept"
+        if not saved:
+            output.stopped_unsaved(UNSAVED, replace=False)
+        raise
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
@@ -226,37 +231,25 @@ def body_of(
         editor.discard_draft(home.path, draft)
         return
     if not use_editor and text is not None:
-        yield text
+        try:
+            yield text
+        except KeyboardInterrupt:  # Ctrl-C before it was saved (NU55 F3): kept as piped text is
+            if text.strip() and saved is not None and not saved:
+                said = kept_unsaved(home, text, save, "The text you gave")
+                output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
+            raise
         return
     if not use_editor and not editor.stdin_is_terminal():
         piped = read_stdin()
         try:
             yield piped
-        except BaseException:  # not saved: kept as a draft, never lost (NU36 #6)
+        except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                try:
-                    path = editor.kept_as_draft(home.path, piped)
-                except OSError as error:  # the original error is the one raised (R4)
-                    click.echo(
-                        f"The text you piped in was not saved, and could not be kept as a "
-                        f"draft ({error.strerror or error}).",
-                        err=True,
-                    )
-                else:
-                    saves = f"{output.command([*save, str(path)])} saves it"
-                    elsewhere = "; give another --journal to save it elsewhere"
-                    if len(piped) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
-                        saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
-                        elsewhere = ""
-                    elif editor.holds_cut(piped):  # --draft keeps what is above it (NU37 #1)
-                        saves = (
-                            f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
-                            "whole, the scissors line in it included; delete the file after"
-                        )
-                    output.message(
-                        f"The text you piped in was not saved; it is kept in {path} "
-                        f"({saves}{elsewhere})."
-                    )
+                said = kept_unsaved(home, piped, save, "The text you piped in")
+                if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
+                    output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
+                elif said:
+                    output.message(said)
             raise
         return
     if text is not None and editor.holds_cut(text):  # NU37 #1: what follows it would be lost
@@ -273,6 +266,38 @@ def body_of(
             yield body
             return
     raise click.ClickException("aborting: the entry is empty, nothing was saved")
+
+
+UNSAVED = "Stopped before the entry was saved: nothing was written."
+"""What `tj write` stopped by Ctrl-C before its entry was saved on this device says (NU55
+F3: it said "what this device had saved is kept; `tj sync` sends what waits", read as the
+entry being queued)."""
+
+
+def kept_unsaved(home: Home, text: str, save: list[str], what: str) -> str | None:
+    """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
+    sentence saying where and the command that saves it (`save`, `draft_command`'s words),
+    starting with `what` ("The text you piped in"); None when it could not be kept (said on
+    stderr at once, with why)."""
+    try:
+        path = editor.kept_as_draft(home.path, text)
+    except OSError as error:  # the original error is the one raised (R4)
+        click.echo(
+            f"{what} was not saved, and could not be kept as a draft ({error.strerror or error}).",
+            err=True,
+        )
+        return None
+    saves = f"{output.command([*save, str(path)])} saves it"
+    elsewhere = "; give another --journal to save it elsewhere"
+    if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
+        saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
+        elsewhere = ""
+    elif editor.holds_cut(text):  # --draft keeps what is above it (NU37 #1)
+        saves = (
+            f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
+            "whole, the scissors line in it included; delete the file after"
+        )
+    return f"{what} was not saved; it is kept in {path} ({saves}{elsewhere})."
 
 
 def read_stdin() -> str:

@@ -493,8 +493,10 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             kinds.append(plural(len(report.results), *KIND_WORDS["results"]))
         if report.safety_plans:
             kinds.append(plural(len(report.safety_plans), *KIND_WORDS["safety_plans"]))
-        if kinds:
-            parts.append(f"imported {and_words(kinds)} into {journals}")
+        if kinds:  # the journals it created named (NU55 F10: "into 1 journal" said not which)
+            named = [output.quoted(name) for name in report.created_journals]
+            new = f" (new: {and_words(named)})" if named else ""
+            parts.append(f"imported {and_words(kinds)} into {journals}{new}")
         else:  # only journals, empty ones, created
             created = report.created_journals
             empty = plural(len(created), "empty journal", "empty journals")

@@ -373,8 +373,8 @@ SUBJECT_EXITS: dict[str, type[click.ClickException]] = {
 
 
 CODE_HINTS = {
-    "device_quota_exceeded": f"on a device still signed in, {output.command_text('tj devices')} lists them and "
-    f"{output.command_text('tj devices revoke ID')} signs one out",
+    "device_quota_exceeded": f"on a device still signed in, {output.their_command_text('tj devices')} lists "
+    f"them and {output.their_command_text('tj devices revoke ID')} signs one out",
 }
 """The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
 
@@ -636,6 +636,8 @@ def interrupted(ctx: click.Context) -> NoReturn:
         text = "Stopped: this device is not signed in to an account."
     elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
+    elif output.STOPPED in ctx.meta:  # the command said what became of its work (NU55 F3)
+        text = ctx.meta[output.STOPPED]
     elif ctx.invoked_subcommand in ASKS_THE_SERVER:  # NU52 F2: an unshare may not have happened
         shares = output.command([*profile_words(path), "shares"])
         text = (
@@ -1241,6 +1243,14 @@ def logout(home: Home, yes: bool) -> None:
     # The local data goes either way, and a server not told is said below with what to do:
     # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
     told = quickly(home)
+    # Stopped from here on, the server may have ended the session already (NU55 F4).
+    sync, again = (output.command([*profile_words(home.path), w]) for w in ("sync", "logout"))
+    output.stopped_unsaved(
+        "Stopped before the logout finished: the server may already have ended this "
+        "device's session. "
+        f"{sync} says whether it did, and if so how to log in again; {again} finishes the "
+        "logout."
+    )
     # Unsynced changes: the user agreed above to lose the items counted (none when none
     # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
     # when the SDK counts (written meanwhile by another program on this home) stop the
@@ -1264,8 +1274,8 @@ def logout(home: Home, yes: bool) -> None:
     output.message(
         "This device's local data was deleted, but the server could not be reached to sign "
         "it out: the server still lists this device as signed in until you run "
-        f"{output.command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} on "
-        "another of your devices "
+        f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
+        "on another of your devices "
         "(or until its session ends, 30 days after its login by default)."
     )
 
@@ -1712,7 +1722,8 @@ def whoami(home: Home, as_json: bool) -> None:
     locked with a passphrase (`tj lock`).
 
     Read from this device's profile alone: no network, so it says what this device holds
-    (a device signed out elsewhere still shows its account; `tj devices` asks the server).
+    (a device signed out elsewhere still shows its account, and says it was signed out once a
+    sync here learned it; `tj devices` asks the server).
     A locked profile is not asked for its passphrase: it says it is locked and this
     device's name, the rest being sealed with the keys (--json: null); with the passphrase
     in $TJ_PASSPHRASE it shows everything.
@@ -1765,6 +1776,13 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"name of a device signed in without --device-name: "
             f"{output.command_text('tj devices rename NAME')} names it"
         )
+    ended: tuple[str, ...] = ()
+    if found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
+        login = output.command(["tj", "login", found.server_url, found.username])
+        ended = (
+            f"Signed out:  yes, as a sync here learned on {output.local_time(found.signed_out_at)} "
+            f"(revoked from another device, or its session ended): {login} signs it in again",
+        )
     return output.fields_text(
         (
             f"Username:    {found.username}",
@@ -1772,6 +1790,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"This device: {this}",
             f"Server:      {found.server_url}",
             f"Locked:      {locked}",
+            *ended,
         )
     )
 
@@ -1989,7 +2008,18 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals = home.read(lambda client: client.journals.list())
+
+    async def listed(client: Client) -> list[Journal]:
+        # a copy of a share that ended named as `tj shared-with-me` and `tj forget` name it
+        # (NU55 F7: "ana/Personal" here, "ana (account 1a2b3c4d)/Personal" there)
+        return [
+            await output.command_named(client, j)
+            if j.share_ended and not j.own and not as_json  # JSON: its data, as it was
+            else j
+            for j in await client.journals.list()
+        ]
+
+    journals = home.read(listed)
     output.show_rows(journals, as_json, output.journals_table)
     hint = None if as_json else output.helper_hint(journals)
     if hint is not None:
@@ -2330,7 +2360,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         ) from None
     if chosen.current:
         raise click.ClickException(
-            f"{output.device_word(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
+            f"{output.quoted(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
             "sign it out"
         )
     if not yes:
@@ -2364,7 +2394,7 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
     device_id, name = (None, words[0]) if len(words) == 1 else words
     renamed = home.run(lambda client: client.devices.rename(device_id, name))
     output.message(
-        f"Renamed device {output.short_id(renamed.id)} to {output.device_word(renamed.name)}."
+        f"Renamed device {output.short_id(renamed.id)} to {output.quoted(renamed.name)}."
     )
 
 

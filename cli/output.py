@@ -126,9 +126,16 @@ def not_delivered_note(count: int, one: str, many: str, ended: int = 0) -> None:
         )
 
 
+def running(name: str) -> bool:
+    """Whether the command running is `tj NAME` (a hint naming it would name itself)."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == name
+
+
 def plural(count: int, one: str, many: str) -> str:
-    """ "1 entry", "2 entries", "0 entries"."""
-    return f"{count} {one if count == 1 else many}"
+    """ "1 entry", "2 entries", "0 entries", "19,025 entries" (thousands grouped, as every
+    count the CLI prints: NU55 F10)."""
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def short_id(full_id: str) -> str:
@@ -213,6 +220,20 @@ def note_line(note: str) -> str:
     and `tj brief`)."""
     note = note.strip()
     return note[:1].upper() + note[1:] + ("" if note.endswith((".", ")")) else ".")
+
+
+STOPPED = "tj.stopped"
+"""The key, in click's context meta, of what a command stopped by Ctrl-C says instead of the
+general line of `cli.main.interrupted` (`stopped_unsaved`)."""
+
+
+def stopped_unsaved(text: str, *, replace: bool = True) -> None:
+    """Have a command stopped by Ctrl-C end with `text` (what became of its work, e.g. an
+    entry not saved) instead of "what this device had saved is kept"; with `replace` False,
+    only when the command set none yet."""
+    context = click.get_current_context(silent=True)
+    if context is not None and (replace or STOPPED not in context.meta):
+        context.meta[STOPPED] = text
 
 
 def message(text: str, *, wrap: bool = False) -> None:
@@ -1894,8 +1915,13 @@ def departure_lines(report: SyncReport) -> list[str]:
                 )
                 continue
             lines.append(
-                f"Notice: {ended_text(d)}: read it with {read} "
-                f"({command_text('tj shared-with-me')} lists what is shared with you)."
+                f"Notice: {ended_text(d)}: read it with {read}"
+                + (
+                    ""  # said by that command itself (NU55 F10)
+                    if running("shared-with-me")
+                    else f" ({command_text('tj shared-with-me')} lists what is shared with you)"
+                )
+                + "."
             )
         elif d.reason == departures.RETURNED:
             lines.append(

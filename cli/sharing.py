@@ -743,8 +743,9 @@ def earlier_results_text(
         "1 questionnaire result" if len(earlier) == 1 else f"{len(earlier)} questionnaire results"
     )
     concern = sum(r.safety_concern for r in earlier)
+    verb = "has" if concern == 1 else "have"  # "1 of them has" (NU55 F10)
     item9 = (
-        f"; {'it has' if len(earlier) == 1 else f'{concern} of them have'} item 9 answered above 0"
+        f"; {'it has' if len(earlier) == 1 else f'{concern} of them {verb}'} item 9 answered above 0"
         if concern
         else ""
     )
@@ -1422,7 +1423,10 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
             own = found.name.split("/", 1)[-1]  # the journal's own name, after its owner's
             error.names["journal"] = f"{await client.journals.client_label(found.id)}/{own}"
         raise
-    return (await client.journals.get(journal)).name
+    found = await client.journals.get(journal)
+    # named as `tj shared-with-me` and `tj journal list` name it (NU55 F7: "ana/Personal"
+    # here, "ana (account 1a2b3c4d)/Personal" there)
+    return (await output.command_named(client, found)).name if found.share_ended else found.name
 
 
 @cli.group(invoke_without_command=True)
@@ -1477,12 +1481,14 @@ def shares(home: Home, as_json: bool) -> None:
 @json_option
 @pass_home
 def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
-    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (laptop)".
+    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (device
+    3990398b845c)".
 
     One line per member, device and day, in local dates; --json lists every fetch (up to
     which record, how many records and entries). A device's first fetch of each entry is
-    shown; fetching it again is not logged. The owner sees every member's fetches; a
-    therapist sees their own, with their device names.
+    shown; fetching it again is not logged. The owner sees every member's fetches, each
+    device by its id; a therapist sees their own, with their device names ("(office)").
+    Syncs first (one quick try): the entries are counted from the records this device holds.
 
     \b
     Examples:
@@ -1500,7 +1506,11 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
 
 
 async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo], dict[str, str]]:
-    """The share log, and this account's device names (a member's own devices)."""
+    """The share log, and this account's device names (a member's own devices). Synced
+    first: the entries a fetch held are counted from this device's records, so one not
+    synced counted fewer than the server logged (NU55 F5); when the sync does not finish,
+    the count is said to be as of the last sync."""
+    await synced_first(client, "counting from", needs_server=True)
     return await client.shares.log(journal), {d.id: d.name for d in await client.devices.list()}
 
 

@@ -453,6 +453,23 @@ class BriefView:
         }
 
 
+COUNTS = frozenset({"entries", "checkins", "score", "item", "answer", "homework"})
+"""The keys of a brief's digest whose numbers are whole (counts, scores, item numbers; every
+value of "homework"): read back from its document, where a number is stored as a float, as
+ints again (NU55 F10: `"checkins": 2.0` in `--json`); a mood's mean stays a float."""
+
+
+def _whole(value: Any, counts: bool = False) -> Any:
+    """`value` from a stored digest with each integral float under a COUNTS key an int."""
+    if isinstance(value, dict):
+        return {k: _whole(v, counts or k in COUNTS) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v, counts) for v in value]
+    if counts and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def brief_view(document: Document, journal: str, client: str) -> BriefView | None:
     digest = document.field("digest")
     created = read_time(document.field("created_at"))
@@ -463,6 +480,6 @@ def brief_view(document: Document, journal: str, client: str) -> BriefView | Non
         journal,
         client,
         created,
-        dict(digest),
+        _whole(dict(digest)),
         document.text("body"),
     )

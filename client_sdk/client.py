@@ -51,6 +51,9 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     BAD_VALUE,
+    SESSION_ENDED,
+    SESSION_EXPIRED,
+    SIGNED_OUT,
     UNCONFIRMED_UNSHARE,
     WEAK_PASSWORD,
     WRONG_PASSWORD,
@@ -152,6 +155,11 @@ if TYPE_CHECKING:
     from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
+SIGNED_OUT_SEEN = "signed_out_seen"
+"""Settings row: "DEVICE_ID_HEX MS", the device whose sync the server last told that its
+session is over (an AuthError: SIGNED_OUT, SESSION_ENDED, SESSION_EXPIRED) and when (ms since
+the epoch, UTC), for `identity()`. Keyed by the device: a login again on this home (a new
+device id) is not said to be signed out."""
 UNSEEN_NEWS = sync_plan.UNSEEN_NEWS  # settings row: sync.encode_news of `unseen_news`
 UNSEEN_DEPARTURES = UNSEEN  # settings row: departures.encode_told of `unseen_departures`
 MAX_UNSEEN_NEWS = 200
@@ -1326,10 +1334,13 @@ class Client:
         """Who this profile is (models.Identity): username, account and device ids, this
         device's name, the server's URL and whether the keys are locked, from this device's
         profile and store alone (no network: what this device holds, not what the server
-        says now)."""
+        says now), and when a sync of this device was told its session is over
+        (`Identity.signed_out_at`)."""
         from client_sdk.devices import own_name
 
         profile = self.profile
+        seen = await self.store.setting(SIGNED_OUT_SEEN)
+        device, _, at = seen.partition(" ") if isinstance(seen, str) else ("", "", "")
         return Identity(
             username=profile.username,
             account_id=profile.account_id.hex(),
@@ -1337,6 +1348,9 @@ class Client:
             device_name=await own_name(self.store, profile.device_id),
             server_url=profile.server_url,
             locked=is_locked(self.home),
+            signed_out_at=(
+                to_datetime(int(at)) if device == profile.device_id.hex() and at.isdigit() else None
+            ),
         )
 
     @staticmethod
@@ -1775,6 +1789,12 @@ class Client:
             if items:  # say what happens to them (nothing is lost)
                 kept = "1 change is" if items == 1 else f"{items:,} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
+            raise
+        except AuthError as error:  # the session is over: `identity()` says so after (NU55 F8)
+            if error.subject in (SIGNED_OUT, SESSION_ENDED, SESSION_EXPIRED):
+                seen = f"{self.profile.device_id.hex()} {now_ms()}"
+                with contextlib.suppress(TJError):  # the AuthError is the one to raise
+                    await self.store.put_setting(SIGNED_OUT_SEEN, seen)
             raise
         else:
             erasures = self.replica.unconfirmed_erasures()

@@ -363,7 +363,11 @@ class Context:
                 f"{len(unverified)} journal(s) this device could not verify, which may hold "
                 f"it: {'; '.join(unverified)}"
             )
-        close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in live}), n=1)
+        # "ana/Personal" names another account's journal: never one of this account's own
+        # ("did you mean 'Personal'?" after ana's copy was forgotten, NU55 F7)
+        mine = self.profile.account_id
+        alike = [j for j in live if j.owner_id != mine] if "/" in wanted else live
+        close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in alike}), n=1)
         hint = f" (did you mean {quoted_name(close[0])}?)" if close else ""  # NU41 #13: a typo
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"

@@ -16,7 +16,7 @@ from pathlib import Path
 from client_sdk import wire
 from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import DEFAULT_DEVICE_NAME, DeviceInfo, now_ms, to_datetime
+from client_sdk.models import DEFAULT_DEVICE_NAME, DeviceInfo, now_ms, quoted_name, to_datetime
 from client_sdk.store import STORE_FILE, Store
 from client_sdk.transport import Transport
 
@@ -198,7 +198,7 @@ class Devices:
         chosen = find_device(await self.list(), device_id)
         if chosen.current:
             raise InvalidInput(
-                f"{chosen.name} ({chosen.id[:12]}) is this device: to sign it out, log out "
+                f"{quoted_name(chosen.name)} ({chosen.id[:12]}) is this device: to sign it out, log out "
                 "(Client.logout), which also deletes its local data; revoking it would leave "
                 "the data here with a session that no longer works. Nothing was changed",
                 subject="device",

@@ -470,7 +470,10 @@ class Identity:
     `device_name` ("" when this device never learned it), the `server_url` it syncs with,
     and whether its keys are `locked` with a passphrase (`Client.set_passphrase`). Read
     from the local profile and store only, so it says what this device believes, not what
-    the server has now (a device signed out elsewhere still shows its account)."""
+    the server has now (a device signed out elsewhere still shows its account).
+    `signed_out_at`: when a sync of this device was last told by the server that its
+    session is over (revoked from another device, expired or ended: an AuthError), UTC;
+    None when none was."""
 
     username: str
     account_id: str
@@ -478,9 +481,10 @@ class Identity:
     device_name: str
     server_url: str
     locked: bool
+    signed_out_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ids as hex."""
+        """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None."""
         return {
             "username": self.username,
             "account_id": self.account_id,
@@ -488,6 +492,7 @@ class Identity:
             "device_name": self.device_name,
             "server_url": self.server_url,
             "locked": self.locked,
+            "signed_out_at": None if self.signed_out_at is None else self.signed_out_at.isoformat(),
         }
 
 
@@ -512,6 +517,7 @@ class LockedIdentity:
             "device_name": self.device_name,
             "server_url": None,
             "locked": self.locked,
+            "signed_out_at": None,
         }
 
 

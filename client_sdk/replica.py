@@ -3813,6 +3813,17 @@ class Replica:
         async with self.store.transaction() as tx:
             if parked:
                 owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
+            else:
+                # Another process of this profile (two `tj` fetching at once) may have stored
+                # some of these records since they were read as fresh: applying them again
+                # changes nothing, and a document only they changed is no arrival of this
+                # sync (NU55 F9: told again as "updated", 2,998 entries none had edited).
+                taken = await tx.seen_ids(
+                    journal.journal_id, [record.record_id for record, _ in opened_bodies]
+                )
+                if taken:
+                    ours = {b.doc_id for r, b in opened_bodies if r.record_id not in taken}
+                    arrivals = {doc_id: a for doc_id, a in arrivals.items() if doc_id in ours}
             if cut_covers:
                 await self._note_cut_covers(tx, journal.journal_id, cut_covers)
             if late:

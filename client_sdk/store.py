@@ -2870,6 +2870,18 @@ class Transaction:
             raise
         await self._db.execute("RELEASE part")
 
+    async def seen_ids(self, journal_id: bytes, record_ids: Sequence[bytes]) -> set[bytes]:
+        """Of `record_ids`, those this device holds as this transaction reads them (another
+        process of this profile may have stored them since this one last read)."""
+        found: set[bytes] = set()
+        for chunk, marks in _in_chunks(record_ids):
+            rows = await self._db.execute_fetchall(
+                f"SELECT record_id FROM seen_records WHERE journal_id = ? AND record_id IN ({marks})",
+                (journal_id, *chunk),
+            )
+            found.update(bytes(r[0]) for r in rows)
+        return found
+
     async def setting(self, name: str, default: Any = None) -> Any:
         """A setting's value as this transaction reads it, or `default`."""
         rows = await self._db.execute_fetchall("SELECT value FROM settings WHERE name = ?", (name,))

@@ -351,7 +351,7 @@ class News:
         several (`grouped_by_source`)."""
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
         noun = one if self.count == 1 else (many or f"{one}s")
-        what, counted = self.what, f"{self.count} {noun}"
+        what, counted = self.what, f"{self.count:,} {noun}"
         if self.kind == "journal":  # one journal, named: "journal Work archived"
             if what == NEW:
                 return f"new journal {self.journal}"
@@ -370,7 +370,7 @@ class News:
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} you had acknowledged already"
         source = f" from {self.source}" if with_source else ""
-        return f"{self.count} {'new' if what == NEW else 'updated'} {noun}{source}"
+        return f"{self.count:,} {'new' if what == NEW else 'updated'} {noun}{source}"
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""

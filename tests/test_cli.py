@@ -346,7 +346,7 @@ async def test_devices_rename_this_device_or_another_by_id_prefix(
     laptop: Device, phone: Device
 ) -> None:
     renamed = await laptop.ok("devices", "rename", "Work laptop")
-    assert renamed.stderr.strip().endswith("to Work laptop.")
+    assert renamed.stderr.strip().endswith("to 'Work laptop'.")  # quoted as every name
     [phone_id] = [d["id"] for d in await laptop.json("devices") if d["name"] == "phone"]
     await laptop.ok("devices", "rename", phone_id[:8], "Old phone")
     names = {d["name"]: d["current"] for d in await phone.json("devices")}

@@ -48,16 +48,18 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     label = f"carl (account {row['owner_id'][:8]})"
     assert f"(`tj export --client '{label}' --out DIR`)" in warned
 
+    [row] = await drsmith.json("shared-with-me")
+    copy = f"carl (account {row['owner_id'][:8]})/Personal"  # as shared-with-me names it
     kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = " ".join(kept.stderr.split())
-    assert "carl/Personal holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
+    assert f"{copy} holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
     assert "1 PHQ-9 result with item 9 above 0 (answered 2," in said  # NU50 F3
     assert "and 1 PHQ-9 in its highest band (26, Severe," in said
-    export = f"`{drsmith.command} export --journal carl/Personal --out DIR`"
+    export = f"`{drsmith.command} export --journal '{copy}' --out DIR`"
     assert f"{export} writes it out." in said  # with the profile (NU50 F4)
     assert (
-        "Discard the copy of carl/Personal, with 1 unacknowledged safety flag, 1 PHQ-9 result "
+        f"Discard the copy of {copy}, with 1 unacknowledged safety flag, 1 PHQ-9 result "
         "with item 9 above 0 and 1 PHQ-9 in its highest band, from this device for good?"
     ) in said
     assert "[y/N]" in said
@@ -83,7 +85,7 @@ async def test_a_copy_holding_nothing_unseen_is_still_suggested_for_forget(
     label = f"carl (account {row['owner_id'][:8]})"  # the kept copy's (REV-S9B S9B-1)
     assert f"discard them: `tj forget '{label}/Personal' --unlisted`" in warned
     asked = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="n\n")
-    assert "Discard the copy of carl/Personal from this device for good?" in asked.stderr
+    assert f"Discard the copy of {label}/Personal from this device for good?" in asked.stderr
     assert "holds" not in asked.stderr
 
 
@@ -121,8 +123,9 @@ async def test_forget_names_an_invalid_result_with_item_9_above_0(
     asked = await run_tj(["--home", str(home), "forget", "carl/Personal", "--unlisted"], input="\n")
     assert asked.exit_code == 1
     said = " ".join(asked.stderr.split())
-    assert f"carl/Personal holds 1 PHQ-9 invalid result with item 9 above 0 ({taken})." in said
+    copy = f"carl (account {(await carl.identity()).account_id[:8]})/Personal"
+    assert f"{copy} holds 1 PHQ-9 invalid result with item 9 above 0 ({taken})." in said
     assert (
-        "Discard the copy of carl/Personal, with 1 PHQ-9 invalid result with item 9 above 0, "
+        f"Discard the copy of {copy}, with 1 PHQ-9 invalid result with item 9 above 0, "
         "from this device for good?"
     ) in said

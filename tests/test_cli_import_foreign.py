@@ -23,7 +23,7 @@ async def test_a_day_one_export_is_imported_once_and_reaches_the_other_device(
     phone: Device,  # noqa: F811
 ) -> None:
     imported = await laptop.ok("import", DAYONE)
-    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal (new: 'Day One')."
     saturday, night = await laptop.json("list", "--journal", "Day One", "--oldest-first")
     assert (saturday["title"], saturday["tags"], saturday["utc_offset"]) == (
         "A long Saturday",
@@ -65,7 +65,7 @@ async def test_day_ones_zip_export_is_read_and_photo_placeholders_are_left_out(
         written.writestr("Journal.json", json.dumps(data))
         written.writestr("photos/abcdef.jpeg", b"\xff\xd8 not really a photo")
     imported = await laptop.ok("import", str(archive))
-    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal (new: 'Day One')."
     bodies = [e["body"] for e in await laptop.json("list", "--journal", "Day One")]
     assert not any("dayone-moment" in body for body in bodies)
     empty = tmp_path / "empty.zip"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device, Outage, outage  # noqa: F401 (the fixture)
+from tests.test_cli import BARE, Device, Outage, outage  # noqa: F401 (the fixture)
 from tests.test_cli_insights import new_device
 
 STRONG = "a much longer passphrase 2026"
@@ -35,7 +35,7 @@ async def test_logout_yes_offline_says_what_was_discarded_and_that_the_server_st
         "discarded." in said
     ), done.stderr
     assert "Signed out;" not in done.stderr  # the server was never told
-    revoke = f"`tj devices revoke {listed['id'][:12]}`"
+    revoke = f"`{BARE}tj devices revoke {listed['id'][:12]}`"  # run on another device
     assert f"the server still lists this device as signed in until you run {revoke}" in said
     assert not (shared.home / "store.db").exists()
 

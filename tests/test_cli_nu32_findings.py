@@ -59,7 +59,7 @@ async def test_a_second_import_says_nothing_new_was_imported(
     [exported] = (await ana.json("export", "--out", str(tmp_path / "out")))["files"]
     bob = await new_device(live_server, tmp_path, "bob")
     first = (await bob.ok("import", exported)).stdout.strip()
-    assert first == "Imported 2 entries into 2 journals."
+    assert first == "Imported 2 entries into 2 journals (new: 'Dreams')."
     again = (await bob.ok("import", exported)).stdout.strip()
     assert again == "Nothing new to import: 2 entries already here."
     report = await bob.json("import", exported)

@@ -87,7 +87,7 @@ async def test_a_day_one_export_saved_on_windows_is_imported_plain(
     saved = tmp_path / "Journal.json"
     saved.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).replace("\n", "\r\n").encode())
     imported = await laptop.ok("import", str(saved))
-    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal (new: 'Day One')."
     saturday, night = await laptop.json("list", "--journal", "Day One", "--oldest-first")
     assert saturday["title"] == "A long Saturday"
     assert saturday["body"] == "Slept until nine, then the walk by the river in Zürich."

@@ -92,7 +92,7 @@ async def test_utf16_with_a_byte_order_mark_is_read_as_text(
     saved = tmp_path / "Journal.json"
     saved.write_bytes(exported.replace("\n", "\r\n").encode("utf-16"))  # "Unicode" JSON
     imported = await laptop.ok("import", str(saved))
-    assert imported.stdout.strip() == "Imported 2 entries into 1 journal."
+    assert imported.stdout.strip() == "Imported 2 entries into 1 journal (new: 'Day One')."
 
     before = len(await laptop.json("list"))
     line = failed_with_one_line(await laptop.tj("write", input="caf\u00e9".encode("latin-1")))

@@ -91,19 +91,21 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
 
+    [row] = await drsmith.json("shared-with-me")
+    copy = f"ana (account {row['owner_id'][:8]})/Personal"  # as shared-with-me names it
     kept = await drsmith.tj("forget", "ana/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = flat(kept.stderr)
     assert (
-        f"ana/Personal holds 1 acknowledged safety flag (PHQ-9 item 9 answered 2, {at}), 2 "
+        f"{copy} holds 1 acknowledged safety flag (PHQ-9 item 9 answered 2, {at}), 2 "
         f"PHQ-9 results with item 9 above 0 (answered 2, {at}; answered 1, 2026-11-07 14:00) "
         "and 1 "
         "GAD-7 in its highest band (15, Severe, 2026-11-21 19:10). For your clinical records, "
-        f"export it first: `{drsmith.command} export --journal ana/Personal --out DIR` "
+        f"export it first: `{drsmith.command} export --journal '{copy}' --out DIR` "
         "writes it out."
     ) in said, said
     assert (
-        "Discard the copy of ana/Personal, with 1 acknowledged safety flag, 2 PHQ-9 results "
+        f"Discard the copy of {copy}, with 1 acknowledged safety flag, 2 PHQ-9 results "
         "with item 9 above 0 and 1 GAD-7 in its highest band, from this device for good?"
     ) in said
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["ana"]

@@ -126,7 +126,7 @@ async def test_a_daylio_backup_saved_on_windows_is_imported_plain(
         b'Felt light.\rSlept well."\r\n'
     )
     imported = await laptop.ok("import", str(saved))
-    assert imported.stdout.strip() == "Imported 1 entry into 1 journal."
+    assert imported.stdout.strip() == "Imported 1 entry into 1 journal (new: 'Daylio')."
     [entry] = await laptop.json("list", "--journal", "Daylio")
     assert (entry["title"], entry["mood"]) == ("Great evening", 10)
     assert entry["body"] == "Ran 5 km.\nFelt light.\nSlept well."

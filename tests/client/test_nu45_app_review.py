@@ -209,7 +209,7 @@ async def test_revoking_this_device_is_refused_and_points_to_logout(
             await laptop.devices.revoke(named)
         assert raised.value.subject == "device"
         assert str(raised.value) == (
-            f"laptop ({me[:12]}) is this device: to sign it out, log out (Client.logout), "
+            f"'laptop' ({me[:12]}) is this device: to sign it out, log out (Client.logout), "
             "which also deletes its local data; revoking it would leave the data here with a "
             "session that no longer works. Nothing was changed"
         )

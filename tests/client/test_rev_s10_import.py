@@ -225,7 +225,8 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
     assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal")]
     assert shown(import_summary(report)) == (  # as printed
-        "Imported 2 entries and 1 questionnaire result into 2 journals; imported the file's "
+        f"Imported 2 entries and 1 questionnaire result into 2 journals (new: {into!r}); "
+        "imported the file's "
         f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member "
         "(or is a read-only copy), and an import never writes there."
     )
