@@ -15,9 +15,10 @@ import pytest
 from client_sdk import Client
 from client_sdk.store import STORE_FILE
 from tests.conftest import RunningServer
+from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL
 from tests.test_cli import BARE, Device, Outage, outage  # noqa: F401 (the fixture)
 from tests.test_cli_insights import new_device
-from tests.test_cli_no_terminal import HANG, TJ
+from tests.test_cli_no_terminal import HANG
 
 
 def flat(text: str) -> str:
@@ -68,8 +69,10 @@ async def test_ctrl_c_while_a_write_waits_for_a_busy_store_says_nothing_was_save
     other = sqlite3.connect(store, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # another program writing
+        # SIGINT at its default, as from a terminal, however the suite was started (a suite
+        # run in the background ignores SIGINT, and `tj` would inherit that: tests/README.md).
         process = await asyncio.create_subprocess_exec(
-            TJ, "--home", str(ana.home), "write", "Ctrl-C while busy", env=env,
+            *AS_FROM_A_TERMINAL, "--home", str(ana.home), "write", "Ctrl-C while busy", env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
