@@ -1473,25 +1473,26 @@ class Store:
         without holding the loop."""
 
         def end(db: sqlite3.Connection) -> tuple[int, int, bool]:
-            begin_immediate(db)  # in the worker: waits, then StoreBusy
+            # Durable before anything is deleted (the profile's removal is): a FULL commit
+            # syncs the write-ahead log, a NORMAL one does not. SQLite takes the level only
+            # outside a transaction, so it is set before BEGIN and set back after the end.
+            db.execute("PRAGMA synchronous=FULL")
             try:
-                items, set_aside = _unsynced(db, copies, account_key)
-                if allowed is not None and items > allowed:
-                    db.execute("ROLLBACK")
-                    return items, set_aside, False
-                for _, trigger in LOGGED_OUT_TRIGGERS:
-                    db.execute(trigger)
-                # Durable before anything is deleted (the profile's removal is): a FULL
-                # commit syncs the write-ahead log, a NORMAL one does not.
-                db.execute("PRAGMA synchronous=FULL")
+                begin_immediate(db)  # in the worker: waits, then StoreBusy
                 try:
+                    items, set_aside = _unsynced(db, copies, account_key)
+                    if allowed is not None and items > allowed:
+                        db.execute("ROLLBACK")
+                        return items, set_aside, False
+                    for _, trigger in LOGGED_OUT_TRIGGERS:
+                        db.execute(trigger)
                     commit(db)
-                finally:
-                    db.execute("PRAGMA synchronous=NORMAL")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            finally:
+                db.execute("PRAGMA synchronous=NORMAL")
             return items, set_aside, True
 
         async with self._lock:
