@@ -128,6 +128,7 @@ from client_sdk.store import (
     Store,
     Transaction,
     delete_if_logged_out,
+    delete_orphan_if_unknown,
 )
 from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
@@ -1222,7 +1223,10 @@ class Client:
                     ours = await orphan.belongs_to(reply.account_id)
                 finally:
                     await orphan.close()
-                if not ours:
+                if ours is None and not await _delete_unknown_orphan(home):
+                    # whose it is cannot be told, and it holds what was never sent
+                    raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
+                if ours is False:
                     raise InvalidInput(ORPHAN_STORE.format(home=home))
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
@@ -1489,6 +1493,10 @@ class Client:
         from client_sdk.devices import OWN_NAME
 
         own = await self.store.setting(OWN_NAME)
+        # The profile this logout deletes: the one saved before its mark commits. Once it
+        # is committed, another program signing in here finishes the logout (under the
+        # store's write lock) and saves its own profile, which is never deleted here.
+        loaded = profile_bytes(self.home)
         # Counted again, after the wait for the server, in the transaction that ends the store
         # for every other writer (S8-1).
         discarded, set_aside, ended = await self.store.end_for_logout(
@@ -1501,7 +1509,10 @@ class Client:
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)
-            _delete_local_data(self.home, (self.transport.base_url, self.username), own)
+            # Under the store's write lock, only while it is still the marked file and the
+            # profile still `loaded`: when another program finished this logout meanwhile
+            # (signing in here), it is done, and nothing of that sign-in is deleted.
+            await _finish_logout(self.home, loaded, (self.transport.base_url, self.username), own)
 
         # The store was ended for every writer: the deletion is finished even if the caller
         # is cancelled meanwhile (Ctrl-C), never leaving a profile whose writes say its data
@@ -1703,13 +1714,18 @@ class Client:
             self.transport, self.username, "delete", derived.login_key
         )
         request = wire.AccountDeleteRequest(challenge, signature)
+        loaded = profile_bytes(self.home)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
-        remove_profile(self.home)
-        for name in ("store.db", "store.db-wal", "store.db-shm"):
-            (self.home / name).unlink(missing_ok=True)
+        # Only the profile read before the account went (the account is gone: no sign-in of
+        # it follows, and another account's is refused while this profile or store is here);
+        # one saved since by another program is its own to keep.
+        if profile_bytes(self.home) == loaded:
+            remove_profile(self.home)
+            for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+                (self.home / name).unlink(missing_ok=True)
         from client_sdk.devices import forget_name_after_logout
         from client_sdk.tickets import forget_ticket
 
@@ -2860,13 +2876,25 @@ LOGGED_OUT_MEANWHILE = (
 """What a sign-in raises (InvalidInput) when a logout committed while it ran."""
 
 ORPHAN_STORE = (
-    "{home} holds the journal data of another account, without that account's profile (a "
-    "logout or an account deletion there stopped halfway, or the profile was removed): "
-    "log in to that account on this home, or use another home (or delete the file "
-    "{home}/store.db, losing whatever that account never synced)"
+    "{home} holds the local data of another account, without that account's profile (a "
+    "logout or an account deletion there stopped halfway, or the profile was removed); it "
+    "is never shown to another account. To keep what that account never synced, log in to "
+    "that account on this home and sync. Else move the folder {home} aside (or use another "
+    "home) and sign in again; deleting {home}/store.db loses whatever it never synced"
 )
 """What a sign-in raises (InvalidInput) over a store of another account left with no
 profile: it is never shown to another account."""
+
+ORPHAN_UNKNOWN = (
+    "{home} holds local data without a profile, written by an earlier version that did not "
+    "record whose it is, with changes never synced; it is never shown to another account. "
+    "To keep them, log in on this home to the account that wrote them and sync (if that "
+    "is this account and it is still refused, its own journal is not on this device). Else "
+    "move the folder {home} aside (or use another home) and sign in again; deleting "
+    "{home}/store.db loses those changes"
+)
+"""What a sign-in raises (InvalidInput) over a store left with no profile whose account
+cannot be told (no journal, no account recorded) and that holds changes never sent."""
 
 LOGOUT_TRIES = 3
 """How often `Client.open` and a sign-in read the home again when another program changed
@@ -2928,6 +2956,25 @@ async def _finish_logout(
         return profile_bytes(home) == loaded
 
     return await to_the_end(asyncio.to_thread(delete_if_logged_out, home, still_ours, delete))
+
+
+async def _delete_unknown_orphan(home: Path) -> bool:
+    """Delete the store of `home` left with no profile whose account cannot be told (no
+    journal, no account recorded: `Store.belongs_to` None) when it holds nothing waiting to
+    be sent, under its write lock and only while no profile was saved meanwhile
+    (`delete_orphan_if_unknown`): a sign-in then starts afresh, never taking over another
+    account's settings and verified contacts. Whether the home is now free of it."""
+
+    def delete() -> None:
+        for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+            (home / name).unlink(missing_ok=True)
+
+    def still_ours() -> bool:
+        return profile_bytes(home) is None
+
+    if await to_the_end(asyncio.to_thread(delete_orphan_if_unknown, home, still_ours, delete)):
+        return True
+    return not (home / STORE_FILE).exists()
 
 
 async def _finish_logout_first(home: Path, passphrase: str | None) -> None:

@@ -430,7 +430,9 @@ def hold(path: str) -> tuple[int, int] | None:
 
 def release(key: tuple[int, int] | None) -> None:
     """One user of the file `key` (from `hold`) is done, its SQLite connections closed: the
-    last one closes the descriptors opened on the file's `-shm` (`index_file`)."""
+    last one closes the descriptors opened on the file's `-shm` (`index_file`), while it
+    still holds `_files_lock`: a `hold` of the same file in another thread waits until they
+    are closed, so its connection takes its locks only after (closing one drops them)."""
     if key is None:
         return
     with _files_lock:
@@ -439,9 +441,9 @@ def release(key: tuple[int, int] | None) -> None:
         if held.users:
             return
         del _files[key]
-    for descriptor in [*held.kept, *([] if held.index is None else [held.index])]:
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
+        for descriptor in [*held.kept, *([] if held.index is None else [held.index])]:
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
 
 
 @contextlib.contextmanager
@@ -456,13 +458,36 @@ def holding(path: str) -> Iterator[None]:
         release(key)
 
 
+_strays: list[int] = []
+"""Descriptors `index_file` opened on a `-shm` file whose store file was no longer the one
+held: never closed (closing one would drop the locks of whichever connection uses it)."""
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at `path`, or None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def index_file(key: tuple[int, int], shm: str) -> int:
     """A read-only descriptor of `shm`, the `-shm` file of the held store file `key`: the
-    process's one for that file (opened here the first time). OSError as `os.open` raises."""
+    process's one for that file (opened here the first time). OSError as `os.open` raises,
+    and when the store file at `shm`'s path is no longer `key` (deleted and made anew by
+    another program): that `-shm` is another file's, whose descriptor is not this one's."""
+    store = shm[: -len("-shm")]
     with _files_lock:
         held = _files[key]
         if held.index is None:
-            held.index = os.open(shm, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            if _identity(store) != key:
+                raise OSError(f"{store} is no longer the file held")
+            descriptor = os.open(shm, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            if _identity(store) != key:  # changed meanwhile: kept open, never closed
+                _strays.append(descriptor)
+                raise OSError(f"{store} is no longer the file held")
+            held.index = descriptor
         return held.index
 
 
@@ -530,6 +555,11 @@ class Database:
             worker.shutdown(wait=False)
             raise
         database = cls(connection, worker)
+        if held is not None and _identity(path) != held:
+            # The file at `path` changed between `hold` and the connection (deleted and
+            # made anew by another program): the one SQLite opened is held, and `held`
+            # kept counted for the process's life (its descriptors are never closed).
+            held = None
         database._held = held if held is not None else hold(path)  # a file SQLite made
         return database
 
@@ -889,7 +919,9 @@ class Database:
         does nothing (waits for that close). What this connection wrote since its last
         checkpoint is checkpointed first (a passive checkpoint): SQLite checkpoints only at the
         last connection's close, and another process may keep the store open for long
-        (rev-perf11 F2)."""
+        (rev-perf11 F2). Once begun, runs to its end through a cancellation of the caller
+        (which is then consumed): the checkpoint connection is closed before this one, and
+        the process's descriptor of the `-shm` file only after both."""
         if self._closing is not None:
             await asyncio.shield(self._closing)
             return
@@ -909,15 +941,21 @@ class Database:
                 held, self._held = self._held, None
                 release(held)
 
-        try:
+        async def closing() -> None:
             try:
-                await self._stop_checkpoints()
+                try:
+                    await self._stop_checkpoints()
+                finally:
+                    if running_loop() is self.loop:
+                        await self.run(close)
+                    else:  # a Client closed from another loop (NU45 #11): closed all the same
+                        self._worker.submit(close, self._connection).result()
             finally:
-                if running_loop() is self.loop:
-                    await self.run(close)
-                else:  # a Client closed from another loop (NU45 #11): closed all the same
-                    self._worker.submit(close, self._connection).result()
-        finally:
-            self._closed = True
-            self._worker.shutdown(wait=False)
-            self._closing.set_result(None)
+                self._closed = True
+                self._worker.shutdown(wait=False)
+                assert self._closing is not None
+                self._closing.set_result(None)
+
+        # To its end through a cancellation of the caller: the `-shm` descriptor is released
+        # only after the checkpoint connection closed too (its locks go with the descriptor).
+        await to_the_end(closing())

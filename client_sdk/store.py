@@ -66,6 +66,10 @@ from client_sdk.withholding import (
 )
 
 STORE_FILE = "store.db"
+ACCOUNT_ID = "store.account_id"
+"""The setting holding the id (bytes) of the account whose store this is, recorded when the
+store is opened for a profile (`Store.open`): a sign-in over a store left without its
+profile adopts it only when it names the signing-in account (`Store.belongs_to`)."""
 T = TypeVar("T")
 V = TypeVar("V")
 
@@ -600,6 +604,8 @@ class Store:
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
             logged_out = await connection.run(_logged_out)
+            if account and not logged_out:  # whose store it is, for a sign-in without profile
+                await connection.run(lambda db: _record_account(db, account))
             await connection.executescript(CHANGES)  # temporary: this connection's own
             if device:
                 await connection.run(
@@ -905,20 +911,28 @@ class Store:
         Never to be changed by the caller."""
         return self._last_journals
 
-    async def belongs_to(self, account: bytes) -> bool:
-        """Whether the store may be `account`'s (account id): it holds no journal, or an own
-        journal (role "owner") of `account` and none of another account. A store left with
-        no profile (a deletion stopped halfway, a profile removed by hand) is adopted by a
-        sign-in only when it is."""
+    async def belongs_to(self, account: bytes) -> bool | None:
+        """Whether the store is `account`'s (account id), for a sign-in over a store left
+        with no profile (a deletion stopped halfway, a profile removed by hand), which adopts
+        it only when it is: by the account id the store records (ACCOUNT_ID, set when the
+        store is opened for a profile), else, for a store written before it was recorded,
+        True when it holds an own journal (role "owner") of `account` and none of another
+        account, False when it holds any other journal, and None when it holds no journal
+        at all (whose it is cannot be told: `orphan_unsent` then decides)."""
 
-        def read(db: sqlite3.Connection) -> bool:
+        def read(db: sqlite3.Connection) -> bool | None:
+            row = db.execute("SELECT value FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone()
+            if row is not None and isinstance(row[0], bytes):
+                return bytes(row[0]) == account
             owners = {
                 bytes(row[0])
                 for row in db.execute("SELECT owner_id FROM journals WHERE role = 'owner'")
             }
             if owners:
                 return owners == {account}
-            return db.execute("SELECT 1 FROM journals LIMIT 1").fetchone() is None
+            if db.execute("SELECT 1 FROM journals LIMIT 1").fetchone() is not None:
+                return False
+            return None
 
         async with self._lock:
             return await self._db.run(read)
@@ -1459,19 +1473,26 @@ class Store:
         without holding the loop."""
 
         def end(db: sqlite3.Connection) -> tuple[int, int, bool]:
-            begin_immediate(db)  # in the worker: waits, then StoreBusy
+            # Durable before anything is deleted (the profile's removal is): a FULL commit
+            # syncs the write-ahead log, a NORMAL one does not. SQLite takes the level only
+            # outside a transaction, so it is set before BEGIN and set back after the end.
+            db.execute("PRAGMA synchronous=FULL")
             try:
-                items, set_aside = _unsynced(db, copies, account_key)
-                if allowed is not None and items > allowed:
-                    db.execute("ROLLBACK")
-                    return items, set_aside, False
-                for _, trigger in LOGGED_OUT_TRIGGERS:
-                    db.execute(trigger)
-                commit(db)
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+                begin_immediate(db)  # in the worker: waits, then StoreBusy
+                try:
+                    items, set_aside = _unsynced(db, copies, account_key)
+                    if allowed is not None and items > allowed:
+                        db.execute("ROLLBACK")
+                        return items, set_aside, False
+                    for _, trigger in LOGGED_OUT_TRIGGERS:
+                        db.execute(trigger)
+                    commit(db)
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            finally:
+                db.execute("PRAGMA synchronous=NORMAL")
             return items, set_aside, True
 
         async with self._lock:
@@ -2124,12 +2145,17 @@ def delete_if_logged_out(
     call it in a thread."""
     path = home / STORE_FILE
     with database.holding(str(path)):  # a store open in this process keeps its locks
-        return _delete_if_logged_out(path, still_ours, delete)
+        return _delete_if(path, _logged_out, still_ours, delete)
 
 
-def _delete_if_logged_out(
-    path: Path, still_ours: Callable[[], bool], delete: Callable[[], None]
+def _delete_if(
+    path: Path,
+    condition: Callable[[sqlite3.Connection], bool],
+    still_ours: Callable[[], bool],
+    delete: Callable[[], None],
 ) -> bool:
+    """`delete()` under the write lock of the store at `path` when `condition(db)` holds, the
+    file is still the one locked and `still_ours()`; whether it ran."""
     try:
         before = path.stat()
         db = sqlite3.connect(
@@ -2147,7 +2173,7 @@ def _delete_if_logged_out(
             if is_busy(error):
                 raise StoreBusy() from error
             raise
-        if not _logged_out(db):
+        if not condition(db):
             return False  # none, or the store of a sign-in made since
         try:
             now = path.stat()
@@ -2162,6 +2188,47 @@ def _delete_if_logged_out(
             if db.in_transaction:
                 db.execute("ROLLBACK")
         db.close()
+
+
+def delete_orphan_if_unknown(
+    home: Path, still_ours: Callable[[], bool], delete: Callable[[], None]
+) -> bool:
+    """Delete a store left without a profile whose account cannot be told (no ACCOUNT_ID
+    recorded, no journal: `Store.belongs_to` None) and that holds nothing waiting to be
+    sent (WAITING_TABLES, `set_aside`): under its write lock, as `delete_if_logged_out`,
+    when the file is still the one locked, still such a store, not marked by a logout and
+    `still_ours()` (no profile saved meanwhile), runs `delete()` and returns True; else
+    changes nothing and returns False. Its settings and verified contacts are then never
+    taken over by another account signing in. Blocking: call it in a thread."""
+    path = home / STORE_FILE
+    with database.holding(str(path)):
+        return _delete_if(path, _unknown_and_empty, still_ours, delete)
+
+
+def _unknown_and_empty(db: sqlite3.Connection) -> bool:
+    """Whether the store records no account, holds no journal, no logout's mark and nothing
+    waiting to be sent (`delete_orphan_if_unknown`)."""
+    if _logged_out(db):
+        return False
+    if db.execute("SELECT 1 FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone():
+        return False
+    return not any(
+        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+        for table in ("journals", *WAITING_TABLES, "set_aside")
+    )
+
+
+def _record_account(db: sqlite3.Connection, account: bytes) -> None:
+    """Record `account` as the store's (ACCOUNT_ID) unless it records one already: a write
+    transaction only when it is missing."""
+    if db.execute("SELECT 1 FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone():
+        return
+    _in_transaction(
+        db,
+        lambda db: db.execute(
+            "INSERT OR IGNORE INTO settings VALUES (?, ?)", (ACCOUNT_ID, account)
+        ).close(),
+    )
 
 
 def _logged_out(db: sqlite3.Connection) -> bool:

@@ -9,13 +9,18 @@ other program here is a real second process."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import Client, database
 from client_sdk.database import Database
 from client_sdk.devices import kept_own_name
 from client_sdk.store import STORE_FILE
@@ -110,3 +115,115 @@ async def _open(path: Path) -> Database:
     await db.execute("PRAGMA cache_size=1")  # its pages come from the file, not a cache
     await db.checkpoint_in_background(str(path))
     return db
+
+
+async def test_a_cancelled_close_keeps_the_locks_until_both_connections_are_closed(
+    tmp_path: Path,
+) -> None:
+    """`Database.close` cancelled (`asyncio.wait_for(client.close(), t)`, a TaskGroup ending)
+    while the checkpoint thread is busy: the close still runs to its end, and the `-shm`
+    descriptor (whose closing drops every lock of the process on it) is closed only after the
+    checkpoint connection is. An Event stands in for a long checkpoint."""
+    path = tmp_path / "store.db"
+    db = await _open(path)
+    await db.execute("CREATE TABLE t (x)")
+    await db.execute("INSERT INTO t VALUES (1)")
+    assert db.log_state() is not None  # the -shm descriptor is open
+    checkpointer = db._checkpointer
+    assert checkpointer is not None
+    checkpointer.submit(db._checkpoint_now).result()  # the checkpoint connection used it
+    gate = threading.Event()
+    checkpointer.submit(gate.wait)  # the checkpoint thread busy
+    shm = Path(f"{path}-shm")
+    assert _other_process(_PROBE, shm) == "held"
+    closing = asyncio.create_task(db.close())
+    try:
+        await asyncio.sleep(0)
+        closing.cancel()
+        await asyncio.wait({closing}, timeout=0.5)  # the bug: the close gave up at once
+        if db._checkpointing is not None:  # its connection still open: its locks too
+            assert _other_process(_PROBE, shm) == "held"
+    finally:
+        gate.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await closing
+    assert db._checkpointing is None
+
+
+def _own_locks(path: Path) -> list[str]:
+    """This process's POSIX locks on the file at `path` (/proc/locks)."""
+    inode, pid = f":{path.stat().st_ino} ", str(os.getpid())
+    with open("/proc/locks") as locks:
+        return [line.split(":", 1)[1] for line in locks if inode in line and line.split()[4] == pid]
+
+
+# In another process: keep the store open (its -shm stays the same file), until stdin ends.
+_KEEP_OPEN = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("SELECT * FROM t").fetchall()
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_release_closes_the_descriptor_before_another_thread_holds_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last `release` of a file closes its `-shm` descriptor while it still holds the
+    registry's lock: another thread's `hold` of the same file (then its connection, which
+    takes locks on the `-shm`) waits until the descriptor is closed, so the close never
+    drops that connection's locks. The hook runs the other thread at the moment of the
+    close (a thread switch there); it waits for it with a timeout, since with the fix the
+    other thread can go on only after the close."""
+    path = tmp_path / "store.db"
+    made = sqlite3.connect(path)
+    made.executescript("PRAGMA journal_mode=WAL; CREATE TABLE t (x);")
+    made.close()
+    keeper = subprocess.Popen(
+        [sys.executable, "-c", _KEEP_OPEN, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    other: list[sqlite3.Connection] = []
+    keys: list[tuple[int, int] | None] = []
+    try:
+        assert keeper.stdout is not None and keeper.stdout.readline().strip() == "open"
+        shm = Path(f"{path}-shm")
+        key = database.hold(str(path))
+        assert key is not None
+        index = database.index_file(key, str(shm))
+        real_close = os.close
+
+        def other_user() -> None:
+            keys.append(database.hold(str(path)))
+            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            connection.execute("BEGIN")
+            connection.execute("SELECT * FROM t").fetchall()  # a read: -shm locks
+            other.append(connection)
+
+        thread = threading.Thread(target=other_user)
+
+        def close(descriptor: int) -> None:
+            if descriptor == index:
+                thread.start()
+                thread.join(timeout=1)  # the bug: it holds and connects meanwhile
+            real_close(descriptor)
+
+        monkeypatch.setattr(database.os, "close", close)
+        database.release(key)
+        monkeypatch.undo()
+        thread.join(timeout=30)
+        assert other, "the other thread never connected"
+        assert _own_locks(shm), "the other connection's locks were dropped by the close"
+    finally:
+        for connection in other:
+            connection.close()
+        for held in keys:
+            database.release(held)
+        if keeper.stdin is not None:
+            keeper.stdin.close()
+        keeper.wait(timeout=30)
+        if keeper.stdout is not None:
+            keeper.stdout.close()
