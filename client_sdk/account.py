@@ -110,10 +110,15 @@ async def register(transport: Transport, request: wire.SignupRequest) -> wire.Se
     """Send a signup request; the server's first session for the new account. Raises
     ConflictError (code `username_taken`) when the name is taken; a NetworkError leaves it
     unknown whether the server created the account (the reply may have been lost). Raises
-    IntegrityError (the session ended) for a reply that names another device id than the
-    request's: the id is the device's own (protocol.md 2.3)."""
+    IntegrityError (the session ended) for a reply that names another device id or another
+    account id than the request's: both are this device's own choice (protocol.md 2.3), and
+    a sign-in trusts the account id it signed in to (a store left on the home without its
+    profile is adopted only when it names that account)."""
     reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
     await check_device_id(transport, reply, request.device_id)
+    if reply.account_id != request.account_id:
+        await end_session(transport.base_url, reply.token)
+        raise IntegrityError("the server signed this device in to another account than its own")
     return reply
 
 

@@ -368,16 +368,22 @@ async def _outlast(future: asyncio.Future[Any]) -> None:
             await asyncio.wait([future])
 
 
-async def to_the_end(work: Coroutine[Any, Any, T]) -> T:
+async def to_the_end(work: Coroutine[Any, Any, T], *, then_cancelled: bool = False) -> T:
     """Run `work` to its end through any cancellation of the caller and return its result (or
     raise its error): for what must not stop half done once begun (a logout's deletion of the
     local data after the commit that ended the store). A cancellation of the caller that came
-    meanwhile is consumed (`Task.uncancel`), as for a write that landed (module docstring)."""
+    meanwhile is consumed (`Task.uncancel`), as for a write that landed (module docstring);
+    with `then_cancelled`, it is raised instead once `work` is done (CancelledError: a close,
+    which returns nothing an app could take for a landed write, still ends a cancelled task)."""
     task = asyncio.current_task()
     cancels = task.cancelling() if task is not None else 0
     inner = asyncio.ensure_future(work)
     await _outlast(inner)
-    if task is not None:
+    if task is not None and task.cancelling() > cancels:
+        if then_cancelled:
+            if not inner.cancelled():
+                inner.exception()  # retrieved: the cancellation is what the caller gets
+            raise asyncio.CancelledError()
         while task.cancelling() > cancels:
             task.uncancel()
     return inner.result()
@@ -919,8 +925,8 @@ class Database:
         does nothing (waits for that close). What this connection wrote since its last
         checkpoint is checkpointed first (a passive checkpoint): SQLite checkpoints only at the
         last connection's close, and another process may keep the store open for long
-        (rev-perf11 F2). Once begun, runs to its end through a cancellation of the caller
-        (which is then consumed): the checkpoint connection is closed before this one, and
+        (rev-perf11 F2). Once begun, runs to its end through a cancellation of the caller,
+        then raises CancelledError: the checkpoint connection is closed before this one, and
         the process's descriptor of the `-shm` file only after both."""
         if self._closing is not None:
             await asyncio.shield(self._closing)
@@ -956,6 +962,7 @@ class Database:
                 assert self._closing is not None
                 self._closing.set_result(None)
 
-        # To its end through a cancellation of the caller: the `-shm` descriptor is released
-        # only after the checkpoint connection closed too (its locks go with the descriptor).
-        await to_the_end(closing())
+        # To its end through a cancellation of the caller, which is raised after: the `-shm`
+        # descriptor is released only after the checkpoint connection closed too (its locks
+        # go with the descriptor).
+        await to_the_end(closing(), then_cancelled=True)

@@ -252,3 +252,39 @@ async def test_a_logout_cancelled_while_it_deletes_finishes_the_deletion(
     assert not (ana.home / "profile").exists()
     assert not any(p.name.startswith("store.db") for p in ana.home.iterdir())
     assert not asyncio.current_task().cancelling()  # type: ignore[union-attr]
+
+
+async def test_a_cancellation_that_lands_in_close_still_ends_the_task(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task that closes its client and then waits (a periodic sync loop), cancelled while
+    the close runs (an app shutting down): the close runs to its end (the store's file locks
+    are given back only after both its connections closed), then the cancellation ends the
+    task, as `task.cancel(); await task` expects. It was consumed, and the task went on."""
+    client = await signup("ana")
+    await client.entries.write(None, "something for the close's checkpoint")
+    went_on: list[bool] = []
+    began = asyncio.Event()
+    real = database.Database.close
+
+    async def noted(self: database.Database) -> None:  # only to know the close began
+        began.set()
+        await real(self)
+
+    monkeypatch.setattr(database.Database, "close", noted)
+
+    async def app() -> None:
+        await client.close()
+        went_on.append(True)
+        await asyncio.sleep(3600)
+
+    task = asyncio.create_task(app())
+    await began.wait()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=10)
+    if not done:
+        task.cancel()
+    assert done and task.cancelled(), "the cancellation that landed in close() was consumed"
+    assert went_on == []
+    with pytest.raises(ClientClosed):
+        await client.entries.list()  # closed all the same

@@ -15,6 +15,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
 from client_sdk.pending_signup import load_pending
+from client_sdk.profile import remove_profile
 from client_sdk.store import STORE_FILE, Store
 from tests.client.hostile import HostileServer
 from tests.client.test_signup_failures import sign_up
@@ -201,3 +202,34 @@ async def test_a_kept_signup_whose_device_id_was_given_meanwhile_gets_a_new_one(
     finally:
         client.recovery_key_shown()
         await client.close()
+
+
+async def test_a_signup_reply_naming_another_account_never_adopts_its_store(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """A server answering a signup with another account's id (kim's, whose store was left on
+    this home without its profile) would have the new account adopt kim's store, which is
+    adopted only when it names the account signed in to: the reply's account id must be the
+    one the device chose. Refused (IntegrityError), the session ended, kim's store intact."""
+    home = tmp_path / "home"
+    kim = await Client.signup(hostile.url, "kim", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+    await kim.entries.write(None, "kim's words, never synced")
+    kim_id = kim.profile.account_id
+    await kim.close()
+    remove_profile(home)  # the profile removed by hand, the store left
+
+    def kims_id(_request: bytes, reply: bytes) -> bytes:
+        session = wire.decode(wire.SessionReply, reply)
+        return wire.encode(dataclasses.replace(session, account_id=kim_id))
+
+    hostile.replies[SIGNUP] = kims_id
+    with pytest.raises(IntegrityError, match="another account"):
+        await Client.signup(hostile.url, "eve", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+    rows = await live_server.rows(
+        "SELECT d.revoked FROM devices d JOIN accounts a USING (account_id) "
+        "WHERE a.username = 'eve'"
+    )
+    assert rows == [(1,)]  # eve's one session was ended
+    with sqlite3.connect(home / STORE_FILE) as db:
+        held = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert held >= 1  # kim's store neither adopted nor deleted
