@@ -1724,8 +1724,7 @@ class Client:
         # one saved since by another program is its own to keep.
         if profile_bytes(self.home) == loaded:
             remove_profile(self.home)
-            for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
-                (self.home / name).unlink(missing_ok=True)
+            _delete_store_files(self.home)
         from client_sdk.devices import forget_name_after_logout
         from client_sdk.tickets import forget_ticket
 
@@ -2920,6 +2919,12 @@ def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> 
     if isinstance(own, str) and who is not None:  # the next login of this account keeps it
         keep_name_after_logout(home, who[0], who[1], own)
     remove_profile(home)  # durable (fsync) before the store goes
+    _delete_store_files(home)
+
+
+def _delete_store_files(home: Path) -> None:
+    """Delete the store's file, then its write-ahead log and shared-memory index, where they
+    are (the file first: SQLite discards a log it finds beside an empty new store)."""
     for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
         (home / name).unlink(missing_ok=True)
 
@@ -2966,8 +2971,7 @@ async def _delete_unknown_orphan(home: Path) -> bool:
     account's settings and verified contacts. Whether the home is now free of it."""
 
     def delete() -> None:
-        for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
-            (home / name).unlink(missing_ok=True)
+        _delete_store_files(home)
 
     def still_ours() -> bool:
         return profile_bytes(home) is None

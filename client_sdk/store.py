@@ -921,9 +921,9 @@ class Store:
         at all (whose it is cannot be told: `orphan_unsent` then decides)."""
 
         def read(db: sqlite3.Connection) -> bool | None:
-            row = db.execute("SELECT value FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone()
-            if row is not None and isinstance(row[0], bytes):
-                return bytes(row[0]) == account
+            recorded = _recorded_account(db)
+            if recorded is not None:
+                return recorded == account
             owners = {
                 bytes(row[0])
                 for row in db.execute("SELECT owner_id FROM journals WHERE role = 'owner'")
@@ -2210,7 +2210,7 @@ def _unknown_and_empty(db: sqlite3.Connection) -> bool:
     waiting to be sent (`delete_orphan_if_unknown`)."""
     if _logged_out(db):
         return False
-    if db.execute("SELECT 1 FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone():
+    if _recorded_account(db) is not None:
         return False
     return not any(
         db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
@@ -2218,10 +2218,16 @@ def _unknown_and_empty(db: sqlite3.Connection) -> bool:
     )
 
 
+def _recorded_account(db: sqlite3.Connection) -> bytes | None:
+    """The account id the store records (ACCOUNT_ID), None when it records none."""
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone()
+    return bytes(row[0]) if row is not None and isinstance(row[0], bytes) else None
+
+
 def _record_account(db: sqlite3.Connection, account: bytes) -> None:
     """Record `account` as the store's (ACCOUNT_ID) unless it records one already: a write
     transaction only when it is missing."""
-    if db.execute("SELECT 1 FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone():
+    if _recorded_account(db) is not None:
         return
     _in_transaction(
         db,
