@@ -424,11 +424,9 @@ def hold(path: str) -> tuple[int, int] | None:
     so no descriptor of this module on that file is closed while the connection may hold
     locks); its identity, for `release`, or None when there is no such file (no `-shm` is
     then read for it: `index_file`)."""
-    try:
-        found = os.stat(path)
-    except OSError:
+    key = _identity(path)
+    if key is None:
         return None
-    key = (found.st_dev, found.st_ino)
     with _files_lock:
         _files.setdefault(key, _Held()).users += 1
     return key
