@@ -123,6 +123,7 @@ from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import (
     STORE_FILE,
+    HeldKey,
     LocalJournal,
     Problem,
     Store,
@@ -1220,7 +1221,9 @@ class Client:
                 # to another.
                 orphan = await Store.open(home)
                 try:
-                    ours = await orphan.belongs_to(reply.account_id)
+                    ours = await orphan.belongs_to(
+                        reply.account_id, _granted_to(secrets, reply.account_id)
+                    )
                 finally:
                     await orphan.close()
                 if ours is None and not await _delete_unknown_orphan(home):
@@ -2979,6 +2982,25 @@ async def _delete_unknown_orphan(home: Path) -> bool:
     if await to_the_end(asyncio.to_thread(delete_orphan_if_unknown, home, still_ours, delete)):
         return True
     return not (home / STORE_FILE).exists()
+
+
+def _granted_to(secrets: keys.AccountSecrets, account_id: bytes) -> Callable[[HeldKey], bool]:
+    """Whether a key envelope a store holds was sealed by its journal's owner for this
+    account (`keys.granted_to`): how a store written before it recorded its account shows
+    it is this account's when it holds no journal of its own (`Store.belongs_to`)."""
+
+    def granted(key: HeldKey) -> bool:
+        return keys.granted_to(
+            secrets,
+            account_id,
+            key.owner_id,
+            key.owner_sign_public_key,
+            key.journal_id,
+            key.epoch,
+            key.envelope,
+        )
+
+    return granted
 
 
 async def _finish_logout_first(home: Path, passphrase: str | None) -> None:

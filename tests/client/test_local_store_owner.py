@@ -1,0 +1,71 @@
+"""Whose a local store is, and the store's own guards.
+
+- A store written before it recorded its account id, of an account that owns no journal
+  (a therapist member of a client's journal), left without its profile: its own account's
+  login adopts it (its key envelopes were sealed for that account by the journal's owner);
+  another account's, a member of the same journal, is refused.
+- A store that records an account id is never opened for another account's profile.
+
+Real server on loopback, real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
+from client_sdk.profile import remove_profile
+from client_sdk.store import ACCOUNT_ID, STORE_FILE
+from tests.client.sharing_support import share_with
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def _login(server: RunningServer, name: str, home: Path) -> Client:
+    return await Client.login(
+        server.url, name, PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    )
+
+
+def _unrecord(home: Path) -> None:
+    """Make the store of `home` one written before the account id was recorded."""
+    db = sqlite3.connect(home / STORE_FILE)
+    try:
+        db.execute("DELETE FROM settings WHERE name = ?", (ACCOUNT_ID,))
+        db.commit()
+    finally:
+        db.close()
+
+
+async def test_an_older_store_of_a_member_only_account_is_adopted_by_that_account_alone(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """kim (a therapist, no journal of her own) and ben are both members of ana's journal.
+    kim's store records no account id (an earlier version wrote it) and her profile is gone.
+    ben's login is refused; kim's own login adopts her store, what she never synced
+    included."""
+    ana = await signup("ana")
+    kim = await signup("kim")
+    ben = await signup("ben")
+    await kim.journals.delete("Personal")
+    await share_with(ana, kim)
+    await share_with(ana, ben)
+    await kim.sync()
+    assert [j.name for j in await kim.journals.list()], "kim holds ana's journal"
+    home = kim.home
+    await kim.close()
+    await ben.close()
+    remove_profile(home)
+    _unrecord(home)
+
+    with pytest.raises(InvalidInput) as refused:
+        await _login(live_server, "ben", home)
+    assert "another account" in str(refused.value), refused.value
+    assert not (home / "profile").exists()
+
+    again = await _login(live_server, "kim", home)
+    try:
+        assert [j.name for j in await again.journals.list()]
+    finally:
+        await again.close()
