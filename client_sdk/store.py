@@ -38,7 +38,7 @@ from client_sdk.database import (
     take_write_lock,
     to_the_end,
 )
-from client_sdk.errors import IntegrityError, StoreBusy
+from client_sdk.errors import IntegrityError, InvalidInput, StoreBusy
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
 from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, encode
@@ -70,6 +70,14 @@ ACCOUNT_ID = "store.account_id"
 """The setting holding the id (bytes) of the account whose store this is, recorded when the
 store is opened for a profile (`Store.open`): a sign-in over a store left without its
 profile adopts it only when it names the signing-in account (`Store.belongs_to`)."""
+ANOTHER_ACCOUNTS_STORE = (
+    "the local data in {home} is another account's than the profile there (two sign-ins "
+    "on this home at once, or a profile copied in by hand): it was not opened, and nothing "
+    "was changed. Move the folder {home} aside (it keeps what that account never synced) "
+    "and sign in again, or use another home"
+)
+"""What `Store.open` raises (InvalidInput, subject "profile") for a profile of one account
+over a store that records another (ACCOUNT_ID)."""
 T = TypeVar("T")
 V = TypeVar("V")
 
@@ -595,7 +603,13 @@ class Store:
         belong to an earlier id of this home, which no session ever takes again (device ids
         are chosen by the device, random and new for every session: protocol.md 2.3), and
         a counter of one id is never given to another. `account`: the profile's account id
-        (only its own records show where `device` wrote; without it they are dropped)."""
+        (only its own records show where `device` wrote; without it they are dropped), which
+        the store records as its account's (ACCOUNT_ID) when it records none yet.
+
+        Raises InvalidInput (subject "profile", ANOTHER_ACCOUNTS_STORE; nothing changed)
+        when the store records another account than `account`, StoreBusy when another
+        program keeps the store busy while it is brought up to date, IntegrityError when the
+        file is damaged."""
         path = home / STORE_FILE
         if not path.exists():
             database.create_private(path)
@@ -617,7 +631,9 @@ class Store:
             await connection.run(_add_entry_rows)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
-                await connection.run(lambda db: _record_account(db, account))
+                recorded = await connection.run(lambda db: _record_account(db, account))
+                if recorded != account:  # never one account's data under another's profile
+                    raise InvalidInput(ANOTHER_ACCOUNTS_STORE.format(home=home), subject="profile")
             await connection.executescript(CHANGES)  # temporary: this connection's own
             if device:
                 await connection.run(
@@ -2265,17 +2281,20 @@ def _recorded_account(db: sqlite3.Connection) -> bytes | None:
     return bytes(row[0]) if row is not None and isinstance(row[0], bytes) else None
 
 
-def _record_account(db: sqlite3.Connection, account: bytes) -> None:
+def _record_account(db: sqlite3.Connection, account: bytes) -> bytes | None:
     """Record `account` as the store's (ACCOUNT_ID) unless it records one already: a write
-    transaction only when it is missing."""
-    if _recorded_account(db) is not None:
-        return
+    transaction only when it is missing. Returns the account id the store records then
+    (another than `account` when it recorded another already)."""
+    recorded = _recorded_account(db)
+    if recorded is not None:
+        return recorded
     _in_transaction(
         db,
         lambda db: db.execute(
             "INSERT OR IGNORE INTO settings VALUES (?, ?)", (ACCOUNT_ID, account)
         ).close(),
     )
+    return _recorded_account(db)
 
 
 def _logged_out(db: sqlite3.Connection) -> bool:

@@ -10,6 +10,7 @@ Real server on loopback, real SQLite files."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
 from client_sdk.profile import remove_profile
-from client_sdk.store import ACCOUNT_ID, STORE_FILE
+from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -69,3 +70,44 @@ async def test_an_older_store_of_a_member_only_account_is_adopted_by_that_accoun
         assert [j.name for j in await again.journals.list()]
     finally:
         await again.close()
+
+
+def _recorded(home: Path) -> bytes | None:
+    db = sqlite3.connect(home / STORE_FILE)
+    try:
+        row = db.execute("SELECT value FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone()
+        return None if row is None else bytes(row[0])
+    finally:
+        db.close()
+
+
+async def test_a_profile_of_one_account_never_opens_the_store_of_another(
+    signup: ClientFactory,
+) -> None:
+    """Two sign-ins racing on one home (the last profile saved wins), or a profile copied in
+    by hand: ben's profile over kim's store. Opening it is refused, saying what to do, and
+    kim's store is left as it was; ben never sees kim's entries."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's, never synced")
+    kim_id = kim.profile.account_id
+    home = kim.home
+    await kim.close()
+    ben = await signup("ben")
+    await ben.close()
+    shutil.copyfile(ben.home / "profile", home / "profile")  # ben's profile over kim's store
+
+    with pytest.raises(InvalidInput) as refused:
+        opened = await Client.open(home)
+        try:  # the bug: opened, kim's entries shown to ben's profile
+            bodies = [e.body for e in await opened.entries.list()]
+        finally:
+            await opened.close()
+        pytest.fail(f"ben's profile opened kim's store: {bodies}")
+    message = str(refused.value)
+    assert "another account" in message and "aside" in message, message
+    assert refused.value.subject == "profile"
+    assert _recorded(home) == kim_id
+
+    with pytest.raises(InvalidInput):  # and at the store itself
+        await Store.open(home, b"d" * 16, account=b"x" * 16)
+    assert _recorded(home) == kim_id
