@@ -1515,6 +1515,7 @@ class Store:
             # syncs the write-ahead log, a NORMAL one does not. SQLite takes the level only
             # outside a transaction, so it is set before BEGIN and set back after the end.
             db.execute("PRAGMA synchronous=FULL")
+            failed = False
             try:
                 begin_immediate(db)  # in the worker: waits, then StoreBusy
                 try:
@@ -1525,12 +1526,25 @@ class Store:
                     for _, trigger in LOGGED_OUT_TRIGGERS:
                         db.execute(trigger)
                     commit(db)
-                except BaseException:
+                except BaseException as error:
+                    failed = True
                     if db.in_transaction:
-                        db.execute("ROLLBACK")
+                        try:
+                            db.execute("ROLLBACK")
+                        except sqlite3.Error as rollback:  # the first error is raised
+                            error.add_note(f"and its ROLLBACK failed: {rollback}")
                     raise
+            except BaseException:
+                failed = True
+                raise
             finally:
-                db.execute("PRAGMA synchronous=NORMAL")
+                # Back to NORMAL; SQLite refuses it while a transaction is open (a ROLLBACK
+                # that failed): the error already raised is what the caller gets then.
+                try:
+                    db.execute("PRAGMA synchronous=NORMAL")
+                except sqlite3.Error:
+                    if not failed:
+                        raise
             return items, set_aside, True
 
         async with self._lock:

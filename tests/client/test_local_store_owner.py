@@ -111,3 +111,39 @@ async def test_a_profile_of_one_account_never_opens_the_store_of_another(
     with pytest.raises(InvalidInput):  # and at the store itself
         await Store.open(home, b"d" * 16, account=b"x" * 16)
     assert _recorded(home) == kim_id
+
+
+async def test_a_logout_whose_rollback_fails_raises_its_first_error(
+    signup: ClientFactory,
+) -> None:
+    """The logout's end fails (its triggers refused), then its ROLLBACK fails too: the first
+    error is raised, the ROLLBACK's in a note; setting `synchronous` back (which SQLite
+    refuses inside the transaction left open) no longer hides both. SQLite's authorizer
+    refuses the two statements."""
+    ana = await signup("ana")
+    await ana.entries.write(None, "synced first")
+    await ana.sync()
+    connection = ana.store._db._connection
+
+    def refuse(action: int, arg1: str | None, *_: str | None) -> int:
+        if action == sqlite3.SQLITE_CREATE_TRIGGER:
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_TRANSACTION and arg1 == "ROLLBACK":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    connection.set_authorizer(refuse)
+    try:
+        with pytest.raises(sqlite3.DatabaseError) as failed:
+            await ana.store.end_for_logout(set(), ana.profile.secrets.account_key, None, "x")
+    finally:
+        connection.set_authorizer(None)
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    error = failed.value
+    assert "safety level" not in str(error).lower(), error
+    assert "not authorized" in str(error), error
+    assert any("ROLLBACK failed" in note for note in getattr(error, "__notes__", [])), error
+    assert [e.body for e in await ana.entries.list()] == ["synced first"]  # still open
+    await ana.close()
