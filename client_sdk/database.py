@@ -679,13 +679,19 @@ class Database:
         await self.execute(f"PRAGMA journal_size_limit={LOG_KEPT_BYTES}")
         file = pathlib.Path(path).resolve()  # wherever the working directory goes meanwhile
         try:
-            self._checkpointing = sqlite3.connect(  # never creates a file (mode=rw)
+            checkpointing = sqlite3.connect(  # never creates a file (mode=rw)
                 file.as_uri() + "?mode=rw", isolation_level=None, check_same_thread=False, uri=True
             )
-            self._checkpointing.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as error:
             self._failed(error)
             return
+        try:
+            checkpointing.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as error:
+            checkpointing.close()  # never left open, holding the file, when it cannot serve
+            self._failed(error)
+            return
+        self._checkpointing = checkpointing
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-ckpt")
         self._changes_at_checkpoint = self._connection.total_changes
         self._path = str(file)

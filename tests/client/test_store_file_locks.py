@@ -227,3 +227,28 @@ def test_a_release_closes_the_descriptor_before_another_thread_holds_the_file(
         keeper.wait(timeout=30)
         if keeper.stdout is not None:
             keeper.stdout.close()
+
+
+def _descriptors_on(path: Path) -> int:
+    """How many of this process's descriptors are open on the file at `path`."""
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                count += 1
+    return count
+
+
+async def test_a_checkpoint_connection_that_cannot_be_set_up_is_closed(tmp_path: Path) -> None:
+    """The checkpoint connection opened, then its set-up failed (here: the file is not a
+    database): it is closed, not left holding the file (and, for a store, its locks) until
+    the process ends; checkpoints stay in COMMIT and the error is kept."""
+    db = await Database.connect(str(tmp_path / "store.db"))
+    try:
+        junk = tmp_path / "junk.db"
+        junk.write_bytes(b"not a database " * 64)
+        await db.checkpoint_in_background(str(junk))
+        assert isinstance(db.checkpoint_error, sqlite3.Error)
+        assert _descriptors_on(junk.resolve()) == 0, "the checkpoint connection was left open"
+    finally:
+        await db.close()
