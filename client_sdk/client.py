@@ -2880,9 +2880,10 @@ LOGGED_OUT_MEANWHILE = (
 ORPHAN_STORE = (
     "{home} holds the local data of another account, without that account's profile (a "
     "logout or an account deletion there stopped halfway, or the profile was removed); it "
-    "is never shown to another account. To keep what that account never synced, log in to "
-    "that account on this home and sync. Else move the folder {home} aside (or use another "
-    "home) and sign in again; deleting {home}/store.db loses whatever it never synced"
+    "is never shown to another account. Move the folder {home} aside (or use another home) "
+    "and sign in again: the folder keeps whatever that account never synced, which a login "
+    "to that account in it would still send if the account was not deleted. Deleting "
+    "{home}/store.db loses it"
 )
 """What a sign-in raises (InvalidInput) over a store of another account left with no
 profile: it is never shown to another account."""

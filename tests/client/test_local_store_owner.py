@@ -147,3 +147,37 @@ async def test_a_logout_whose_rollback_fails_raises_its_first_error(
     assert any("ROLLBACK failed" in note for note in getattr(error, "__notes__", [])), error
     assert [e.body for e in await ana.entries.list()] == ["synced first"]  # still open
     await ana.close()
+
+
+async def test_the_refusal_over_a_deleted_accounts_store_says_to_move_it_aside(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """An account deletion stopped after the server deleted the account and before the
+    store's files went: ben's login there is refused. The message no longer tells to log in
+    to that account (it is gone); moving the folder aside is the way."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's words")
+    home = kim.home
+    await kim.close()
+    kept = {name: (home / name).read_bytes() for name in _store_files(home)}
+    kim = await Client.open(home)
+    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)  # closes kim
+    assert not (home / STORE_FILE).exists()
+    for name, content in kept.items():  # the files the deletion would have left
+        (home / name).write_bytes(content)
+    await (await signup("ben")).close()
+
+    with pytest.raises(InvalidInput) as refused:
+        await _login(live_server, "ben", home)
+    message = str(refused.value)
+    assert "another account" in message and f"Move the folder {home} aside" in message, message
+    assert "log in to that account on this home" not in message, message
+    assert (home / STORE_FILE).exists() and not (home / "profile").exists()
+
+
+def _store_files(home: Path) -> list[str]:
+    return [
+        name
+        for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")
+        if (home / name).exists()
+    ]
