@@ -128,6 +128,7 @@ from client_sdk.store import (
     Problem,
     Store,
     Transaction,
+    delete_if_account,
     delete_if_logged_out,
     delete_orphan_if_unknown,
 )
@@ -1686,7 +1687,10 @@ class Client:
         to a second try: whether the key was replaced is unknown, run it again).
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
         names a password cost below the one this device knows (after a
-        change elsewhere at a lower cost, log this home out and sign in again)."""
+        change elsewhere at a lower cost, log this home out and sign in again). Raises
+        StoreBusy when another program using this home kept the local store busy past
+        `database.WRITE_WAIT_S` once the account was deleted: the account is gone, but its
+        profile and local data are still on this device (delete the folder by hand)."""
         derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,
@@ -1722,18 +1726,33 @@ class Client:
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
-        # Only the profile read before the account went (the account is gone: no sign-in of
-        # it follows, and another account's is refused while this profile or store is here);
-        # one saved since by another program is its own to keep.
-        if profile_bytes(self.home) == loaded:
-            remove_profile(self.home)
-            _delete_store_files(self.home)
         from client_sdk.devices import forget_name_after_logout
         from client_sdk.tickets import forget_ticket
 
         # no login of this account follows: its ticket and kept device name go too (NU31 F11)
         forget_ticket(self.home, self.transport.base_url, self.username)
         forget_name_after_logout(self.home, self.transport.base_url, self.username)
+        # Only the profile read before the account went (the account is gone: no sign-in of
+        # it follows, and another account's is refused while this profile or store is here);
+        # one saved since by another program is its own to keep. Checked and deleted under
+        # the store's write lock, as a logout's deletion: never under another program's
+        # write, never a store another account made here meanwhile.
+
+        def still_ours() -> bool:
+            return profile_bytes(self.home) == loaded
+
+        def delete() -> None:
+            remove_profile(self.home)
+            _delete_store_files(self.home)
+
+        if await to_the_end(
+            asyncio.to_thread(
+                delete_if_account, self.home, self.profile.account_id, still_ours, delete
+            )
+        ):
+            return
+        if not (self.home / STORE_FILE).exists() and still_ours():  # no store: the profile
+            remove_profile(self.home)
 
     # --- sync ---------------------------------------------------------------------------------
 

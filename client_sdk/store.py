@@ -2257,6 +2257,23 @@ def delete_orphan_if_unknown(
         return _delete_if(path, _unknown_and_empty, still_ours, delete)
 
 
+def delete_if_account(
+    home: Path, account: bytes, still_ours: Callable[[], bool], delete: Callable[[], None]
+) -> bool:
+    """Delete the local data of `account` (account id) from `home`, after the account was
+    deleted: under the store's write lock, as `delete_if_logged_out` (waiting up to
+    database.WRITE_WAIT_S for another program's write, then StoreBusy), when the file is
+    still the one locked, records `account` or no account (an earlier version's), and
+    `still_ours()` (the profile is still the one read), runs `delete()` and returns True;
+    else changes nothing and returns False (no store, another account's, or a profile saved
+    meanwhile by another program). Blocking: call it in a thread."""
+    path = home / STORE_FILE
+    with database.holding(str(path)):
+        return _delete_if(
+            path, lambda db: _recorded_account(db) in (None, account), still_ours, delete
+        )
+
+
 def _unknown_and_empty(db: sqlite3.Connection) -> bool:
     """Whether the store records no account, holds no journal, no logout's mark and nothing
     waiting to be sent (`delete_orphan_if_unknown`)."""

@@ -10,16 +10,20 @@ Real server on loopback, real SQLite files."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
+from client_sdk import client as client_module
 from client_sdk.profile import remove_profile
 from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
 from tests.client.sharing_support import share_with
+from tests.client.test_store_busy_at_open import HeldStore
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -181,3 +185,43 @@ def _store_files(home: Path) -> list[str]:
         for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")
         if (home / name).exists()
     ]
+
+
+@pytest.mark.parametrize("profile_changed", [False, True], ids=["same profile", "new profile"])
+async def test_an_account_deletion_deletes_the_local_data_under_the_store_lock(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch, profile_changed: bool
+) -> None:
+    """Another program holds the store's write lock while the account is deleted: the local
+    data is deleted only once it let go, and only while the profile is still the one read
+    (another program saving a profile meanwhile keeps it, and the store). A spy on the
+    guarded deletion only tells when it began."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's")
+    await kim.sync()
+    home = kim.home
+    began = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    guarded = client_module.delete_if_account
+
+    def spy(*args: Any) -> bool:
+        loop.call_soon_threadsafe(began.set)
+        return guarded(*args)
+
+    monkeypatch.setattr(client_module, "delete_if_account", spy)
+    held = HeldStore(home)
+    held.hold()
+    try:
+        deleting = asyncio.create_task(
+            kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        )
+        waiting = asyncio.create_task(began.wait())
+        await asyncio.wait({deleting, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        assert not deleting.done(), "deleted while another program held the write lock"
+        assert (home / STORE_FILE).exists() and (home / "profile").exists()
+        if profile_changed:  # another program saves a profile here meanwhile
+            (home / "profile").write_bytes((home / "profile").read_bytes() + b" ")
+    finally:
+        held.close()
+    await deleting
+    assert (home / "profile").exists() is profile_changed
+    assert (home / STORE_FILE).exists() is profile_changed
