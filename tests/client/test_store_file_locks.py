@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, database
+from client_sdk import Client, ClientClosed, database
 from client_sdk.database import Database
 from client_sdk.devices import kept_own_name
 from client_sdk.store import STORE_FILE
@@ -252,3 +252,35 @@ async def test_a_checkpoint_connection_that_cannot_be_set_up_is_closed(tmp_path:
         assert _descriptors_on(junk.resolve()) == 0, "the checkpoint connection was left open"
     finally:
         await db.close()
+
+
+async def test_a_client_close_cancelled_during_a_checkpoint_ends_with_the_store_closed(
+    signup: ClientFactory,
+) -> None:
+    """`Client.close()` cancelled while the store's checkpoint thread is busy (an Event
+    stands in for a long checkpoint): once the checkpoint ends, the close finishes, the
+    store is closed (both connections) and the task ends cancelled; it never goes on as if
+    the cancellation had not come, nor hangs."""
+    ana = await signup("ana")
+    await ana.entries.write(None, "first")
+    db = ana.store._db
+    checkpointer = db._checkpointer
+    assert checkpointer is not None
+    gate = threading.Event()
+    checkpointer.submit(gate.wait)  # the checkpoint thread busy
+    closing = asyncio.create_task(ana.close())
+    try:
+        for _ in range(1000):  # until the store's close began
+            if db._closing is not None:
+                break
+            await asyncio.sleep(0)
+        assert db._closing is not None
+        closing.cancel()
+    finally:
+        gate.set()
+    done, _ = await asyncio.wait({closing}, timeout=30)  # a guard against a hang only
+    assert done, "the cancelled close never ended"
+    assert closing.cancelled(), "the close swallowed its cancellation"
+    assert db._closed and db._checkpointing is None
+    with pytest.raises(ClientClosed):
+        await ana.entries.list()
