@@ -1160,7 +1160,7 @@ class Client:
             if await _finish_logout(home, loaded, _whose(profile), own):
                 raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
             # Another program finished it, or signed in anew here meanwhile: read it again.
-        raise StoreBusy()
+        raise StoreBusy(opening=True)
 
     @classmethod
     async def _opened(cls, home: Path, profile: Profile, store: Store) -> Client:

@@ -271,20 +271,23 @@ STORE_BUSY = "store busy"
 
 
 class StoreBusy(ConflictError):
-    """Nothing was written: another program using this home (another `tj`, an app) held the
-    local store's write lock for longer than a write waits (`client_sdk.database.WRITE_WAIT_S`,
+    """Nothing was written (at an open: nothing changed): another program using this home
+    (another `tj`, an app) held the local store's write lock for longer than a write waits
+    (`client_sdk.database.WRITE_WAIT_S`,
     5 seconds), say a large sync or import of its own: at a write, or at `Client.open` while it
     brings a store an earlier version made up to date. The store is busy, not damaged: its
     data is whole. The wait never holds the event loop. Try again (once that program is
     done). Subject "store busy"; the SQLite error ("database is locked") is its
-    `__cause__`."""
+    `__cause__`. `opening` (bool): raised while opening the store, which is then not
+    opened, and the message says so."""
 
     subject = STORE_BUSY
 
-    def __init__(self) -> None:
+    def __init__(self, *, opening: bool = False) -> None:
+        what = "it was not opened, and nothing was changed" if opening else "nothing was written"
         super().__init__(
             "another program using this device's journal (another tj, or an app) is writing "
-            "to it and kept it busy for too long: nothing was written; try again in a moment",
+            f"to it and kept it busy for too long: {what}; try again in a moment",
             situation="another program using this device's journal kept it busy",
         )
 

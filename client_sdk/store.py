@@ -643,8 +643,10 @@ class Store:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
                 await connection.close()
+            if isinstance(error, StoreBusy):  # a write here waited (`take_write_lock`)
+                raise StoreBusy(opening=True) from error.__cause__
             if isinstance(error, sqlite3.OperationalError) and is_busy(error):
-                raise StoreBusy() from error  # busy, never "damaged": its data is whole
+                raise StoreBusy(opening=True) from error  # busy, never "damaged"
             if isinstance(error, sqlite3.DatabaseError):
                 raise IntegrityError(f"the local store {path} is damaged: {error}") from None
             raise

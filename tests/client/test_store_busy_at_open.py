@@ -5,6 +5,7 @@ SQLite: "another process" is a second SQLite connection holding the store's writ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, StoreBusy, database
 from client_sdk.database import LOGGED_OUT
-from client_sdk.store import STORE_FILE
+from client_sdk.store import ACCOUNT_ID, STORE_FILE
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -286,3 +287,42 @@ async def test_a_scrub_waits_for_another_process_reading_off_the_loop(
     finally:
         reader.close()
     assert [e.body for e in await ana.entries.list()] == ["first"]
+
+
+def _recorded_account(home: Path) -> bytes | None:
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db:
+        row = db.execute("SELECT value FROM settings WHERE name = ?", (ACCOUNT_ID,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+async def test_recording_the_account_of_an_older_store_while_another_process_writes(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store an earlier version wrote records no account id: its next open writes it once.
+    Another program holding the write lock all that while: StoreBusy, worded for an open
+    (nothing changed, the store not damaged), the id still unrecorded; once it let go, the
+    open records it and the store is whole."""
+    home = await closed_home(signup)
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        db.execute("DELETE FROM settings WHERE name = ?", (ACCOUNT_ID,))
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)  # the wait, shortened for the test
+    held = HeldStore(home)
+    held.hold()
+    try:
+        with pytest.raises(StoreBusy) as busy:
+            await Client.open(home)
+    finally:
+        held.close()
+    error = busy.value
+    message = str(error)
+    assert error.subject == "store busy" and "damaged" not in message, message
+    assert "another program" in message and "try again" in message, message
+    assert "not opened" in message and "nothing was written" not in message, message
+    assert isinstance(error.__cause__, sqlite3.OperationalError)
+    assert _recorded_account(home) is None  # nothing changed
+    ana = await Client.open(home)
+    try:
+        assert _recorded_account(home) == ana.profile.account_id
+        assert [e.body for e in await ana.entries.list()] == ["first"]
+    finally:
+        await ana.close()
