@@ -273,13 +273,12 @@ STORE_BUSY = "store busy"
 class StoreBusy(ConflictError):
     """Nothing was written (at an open: nothing changed): another program using this home
     (another `tj`, an app) held the local store's write lock for longer than a write waits
-    (`client_sdk.database.WRITE_WAIT_S`,
-    5 seconds), say a large sync or import of its own: at a write, or at `Client.open` while it
-    brings a store an earlier version made up to date. The store is busy, not damaged: its
-    data is whole. The wait never holds the event loop. Try again (once that program is
-    done). Subject "store busy"; the SQLite error ("database is locked") is its
-    `__cause__`. `opening` (bool): raised while opening the store, which is then not
-    opened, and the message says so."""
+    (`client_sdk.database.WRITE_WAIT_S`, 5 seconds), say a large sync or import of its own:
+    at a write, or at `Client.open` while it brings a store an earlier version made up to
+    date. The store is busy, not damaged: its data is whole. The wait never holds the event
+    loop. Try again (once that program is done). Subject "store busy"; the SQLite error
+    ("database is locked") is its `__cause__`. `opening` (bool): raised while opening the
+    store, which is then not opened, and the message says so."""
 
     subject = STORE_BUSY
 

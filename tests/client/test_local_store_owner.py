@@ -5,6 +5,10 @@
   login adopts it (its key envelopes were sealed for that account by the journal's owner);
   another account's, a member of the same journal, is refused.
 - A store that records an account id is never opened for another account's profile.
+- A logout whose ROLLBACK fails raises its first error.
+- The refusal over a deleted account's store says to move the folder aside.
+- An account deletion deletes the local data under the store's write lock, and only while
+  the profile is still the one it read.
 
 Real server on loopback, real SQLite files."""
 
