@@ -2909,11 +2909,9 @@ profile: it is never shown to another account."""
 
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "
-    "record whose it is, with changes never synced; it is never shown to another account. "
-    "To keep them, log in on this home to the account that wrote them and sync (if that "
-    "is this account and it is still refused, its own journal is not on this device). Else "
-    "move the folder {home} aside (or use another home) and sign in again; deleting "
-    "{home}/store.db loses those changes"
+    "record whose it is, with changes never synced; it holds no journal that tells whose, "
+    "so no account is given it. Move the folder {home} aside (or use another home) and sign "
+    "in again: the folder keeps those changes; deleting {home}/store.db loses them"
 )
 """What a sign-in raises (InvalidInput) over a store left with no profile whose account
 cannot be told (no journal, no account recorded) and that holds changes never sent."""

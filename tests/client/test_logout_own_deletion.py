@@ -174,6 +174,7 @@ async def test_a_store_without_an_id_or_journal_is_deleted_only_when_nothing_is_
     with pytest.raises(InvalidInput) as refused:
         await _login(live_server, "ben", home)
     assert "never synced" in str(refused.value), refused.value
+    assert "aside" in str(refused.value) and "log in" not in str(refused.value), refused.value
     assert not (home / "profile").exists()
     assert "test.left" in _settings(home)
     db = sqlite3.connect(home / STORE_FILE)
