@@ -1690,7 +1690,7 @@ class Client:
         change elsewhere at a lower cost, log this home out and sign in again). Raises
         StoreBusy when another program using this home kept the local store busy past
         `database.WRITE_WAIT_S` once the account was deleted: the account is gone, but its
-        profile and local data are still on this device (delete the folder by hand)."""
+        profile and local data are still on this device (a logout here deletes them)."""
         derived = await self._password_keys(password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,
@@ -1745,12 +1745,15 @@ class Client:
             remove_profile(self.home)
             _delete_store_files(self.home)
 
-        if await to_the_end(
-            asyncio.to_thread(
-                delete_if_account, self.home, self.profile.account_id, still_ours, delete
-            )
-        ):
-            return
+        try:
+            if await to_the_end(
+                asyncio.to_thread(
+                    delete_if_account, self.home, self.profile.account_id, still_ours, delete
+                )
+            ):
+                return
+        except StoreBusy as busy:  # the account is gone: never "try again"
+            raise StoreBusy(account_deleted=True) from busy.__cause__
         if not (self.home / STORE_FILE).exists() and still_ours():  # no store: the profile
             remove_profile(self.home)
 

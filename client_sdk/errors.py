@@ -278,16 +278,31 @@ class StoreBusy(ConflictError):
     date. The store is busy, not damaged: its data is whole. The wait never holds the event
     loop. Try again (once that program is done). Subject "store busy"; the SQLite error
     ("database is locked") is its `__cause__`. `opening` (bool): raised while opening the
-    store, which is then not opened, and the message says so."""
+    store, which is then not opened, and the message says so. `account_deleted` (bool):
+    raised by `Client.delete_account` once the account was deleted, when its local data
+    could not be deleted: the message says to log out on this device once that program is
+    done, which deletes it."""
 
     subject = STORE_BUSY
 
-    def __init__(self, *, opening: bool = False) -> None:
-        what = "it was not opened, and nothing was changed" if opening else "nothing was written"
+    def __init__(self, *, opening: bool = False, account_deleted: bool = False) -> None:
+        if account_deleted:
+            message = (
+                "the account was deleted, but another program using this device's journal "
+                "(another tj, or an app) kept it busy for too long, so its data on this "
+                "device was not deleted: once that program is done, log out on this device "
+                "to delete it"
+            )
+        else:
+            what = (
+                "it was not opened, and nothing was changed" if opening else "nothing was written"
+            )
+            message = (
+                "another program using this device's journal (another tj, or an app) is "
+                f"writing to it and kept it busy for too long: {what}; try again in a moment"
+            )
         super().__init__(
-            "another program using this device's journal (another tj, or an app) is writing "
-            f"to it and kept it busy for too long: {what}; try again in a moment",
-            situation="another program using this device's journal kept it busy",
+            message, situation="another program using this device's journal kept it busy"
         )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, StoreBusy, database
 from client_sdk import client as client_module
 from client_sdk.profile import remove_profile
 from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
@@ -229,3 +229,30 @@ async def test_an_account_deletion_deletes_the_local_data_under_the_store_lock(
     await deleting
     assert (home / "profile").exists() is profile_changed
     assert (home / STORE_FILE).exists() is profile_changed
+
+
+async def test_an_account_deletion_the_store_lock_keeps_waiting_says_what_is_left(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program keeps the store's write lock past the wait: the account is deleted
+    on the server, its local data is not. StoreBusy says so (never "try again": the account
+    is gone), nothing is deleted, and a logout on this device afterwards deletes it."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's")
+    await kim.sync()
+    home = kim.home
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)  # the wait, shortened for the test
+    held = HeldStore(home)
+    held.hold()
+    try:
+        with pytest.raises(StoreBusy) as busy:
+            await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    finally:
+        held.close()
+    message = str(busy.value)
+    assert "account was deleted" in message and "log out" in message, message
+    assert "try again" not in message, message
+    assert (home / "profile").exists() and (home / STORE_FILE).exists()
+    left = await Client.open(home)
+    await left.logout(discard_unsynced=True)
+    assert not (home / "profile").exists() and not (home / STORE_FILE).exists()
