@@ -1989,3 +1989,53 @@ def tell_departures(report: SyncReport) -> None:
     stays whole, to copy."""
     for line in departure_lines(report):
         message(line, wrap=line.startswith("Notice: "))
+
+
+def sync_warnings(report: SyncReport) -> None:
+    """What a sync settled and what went wrong in it, on stderr, as `tj sync` says it after
+    its summary (and `tj login`, `tj recover` after their first sync's): settled lines, set
+    aside changes, withheld records, an incomplete pull, refused shares, rolled back chains,
+    updates needed, then notices (departures, same names, newer records, upload limit)."""
+    for line in settled_lines(report):
+        message(line)
+    for problem in report.problems:
+        message(f"Warning: ignored: {problem}")
+    for journal in report.incomplete:
+        message(f"Warning: incomplete sync: {journal}")
+    if report.set_aside:
+        refused = plural(len(report.set_aside), "change", "changes")
+        message(
+            f"Warning: the server refused {refused} for good; they are set aside and kept on "
+            f"this device ({command_text('tj set-aside list')}):"
+        )
+    for record in report.set_aside:
+        if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
+            said = record.refused_withdrawal
+            reason = withdrawal_words(said) if said else record.reason
+            message(f"  Withdrawal not delivered: {reason}")
+        elif record.reason.startswith(f"{record.journal} "):  # named once (NU54 F20)
+            message(f"  {record.reason}")
+        else:  # words, never the server's code (`tj set-aside list --json` has it)
+            message(f"  {record.journal}: {record.reason}")
+    from client_sdk.sync import describe_gap, erased_by_account, erased_text
+
+    for gap in report.withheld:
+        message(f"Warning: the server is withholding records: {describe_gap(gap)}")
+    for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
+        names = (report.erased_journals, report.erased_authors)
+        message(f"Notice: {erased_text(journal_id, author, count, *names)}", wrap=True)
+    for share in report.refused_shares:
+        message(f"Warning: {refused_share_line(share)}", wrap=True)
+    for rollback in report.rollbacks:
+        message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
+    for chain in report.update_needed:
+        message(f"Warning: update the app: {chain}")
+    if report.held_back:  # one notice for all of them (NU47 #3)
+        message(held_back_notice(report.held_back), wrap=True)
+    tell_departures(report)
+    for same in report.same_names:
+        message(f"Notice: {same_name_line(same)}", wrap=True)
+    for newer in report.newer:
+        message(f"Notice: {newer}", wrap=True)
+    if report.upload_limit is not None:
+        message(f"Notice: {upload_limit_text(report.upload_limit)}", wrap=True)

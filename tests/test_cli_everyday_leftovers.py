@@ -1,0 +1,58 @@
+"""Everyday leftovers of new users' reviews of `tj` (real server on loopback, real CLI): a
+first sync that did not finish well, a refused piped text, excerpts cut inside a grapheme
+cluster, text arguments with a BOM or CRLF, what `tj shared-with-me` says after a forget,
+and an ended share's entries in `tj list` and `tj search`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import PASSWORD, RunningServer
+from tests.test_cli import Device, laptop, run_tj, succeeded  # noqa: F401 (fixtures)
+from tests.test_cli_withholding import WITHHELD_EXIT, drop_second_record
+
+
+async def test_login_whose_first_sync_finds_records_withheld_says_so_and_exits_as_sync_does(
+    laptop: Device,  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """`tj login` whose first sync found records withheld said "Synced: ..." alone and exited
+    0: it warns as `tj sync` does, ends with a line saying the sign-in stands but the sync is
+    not complete and the `tj sync` to run, and exits with `tj sync`'s status 3."""
+    for text in ("one", "two", "three"):
+        await laptop.ok("write", text)
+    drop_second_record(live_server)
+    phone = Device(tmp_path / "phone", live_server.url)
+    result = await phone.tj("login", live_server.url, "ana", "--device-name", "phone")
+    assert result.exit_code == WITHHELD_EXIT, result.output
+    assert "Warning: the server is withholding records" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (
+        "Signed in as ana on this device, but its first sync is not complete: the server did "
+        f"not send every record (see the warning above); run `{phone.command} sync` again later."
+    ), last
+    assert (await phone.json("whoami"))["username"] == "ana"  # signed in, as said
+    assert (await phone.tj("sync")).exit_code == WITHHELD_EXIT  # as `tj sync` says it
+
+
+async def test_recover_whose_first_sync_finds_records_withheld_exits_as_login_does(
+    laptop: Device,  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """`tj recover` signs a device in as `tj login` does: its first sync that failed or found
+    records withheld said so in passing and exited 0; it exits as `tj login` does."""
+    for text in ("one", "two", "three"):
+        await laptop.ok("write", text)
+    drop_second_record(live_server)
+    phone = Device(tmp_path / "phone", live_server.url)
+    result = await phone.tj(
+        "recover", live_server.url, "ana", "--device-name", "phone", "--sign-out-others",
+        env={"TJ_RECOVERY_KEY": laptop.signup["recovery_key"], "TJ_NEW_PASSWORD": PASSWORD + "x"},
+    )  # fmt: skip
+    assert result.exit_code == WITHHELD_EXIT, result.output
+    assert "Warning: the server is withholding records" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Signed in as ana on this device, but its first sync is not complete")
+    assert last.endswith(f"run `{phone.command} sync` again later."), last
