@@ -56,3 +56,24 @@ async def test_recover_whose_first_sync_finds_records_withheld_exits_as_login_do
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Signed in as ana on this device, but its first sync is not complete")
     assert last.endswith(f"run `{phone.command} sync` again later."), last
+
+
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # one cluster, 7 code points
+E_ACUTE = "e\u0301"  # "é" as a letter and its combining accent: one cluster, 2 code points
+
+
+async def test_a_search_excerpt_is_never_cut_inside_a_grapheme_cluster(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """`tj search`'s excerpt of a long text was cut by code points where no space was near:
+    it began with the end of a family emoji ("👧‍👦") and could end between a letter and its
+    accent. It is cut between grapheme clusters, on both sides."""
+    body = FAMILY * 40 + " needle " + E_ACUTE * 100
+    await laptop.ok("write", body)
+    [hit] = await laptop.json("search", "needle")
+    snippet = hit["snippet"]
+    assert snippet.startswith("…") and snippet.endswith("…"), snippet
+    inner = snippet[1:-1]
+    assert inner in body and body.index(inner) % len(FAMILY) == 0, snippet  # whole families
+    assert inner.startswith(FAMILY) and inner.endswith(E_ACUTE), snippet
+    assert f"…{FAMILY}" in (await laptop.ok("search", "needle")).stdout  # the table's too
