@@ -521,6 +521,25 @@ def range_words(kind: click.IntRange | click.FloatRange) -> str:
     return f"{number} of at most {kind.max}"
 
 
+def plain_word(arg: str) -> str:
+    """One command-line argument as `tj` reads it (`TJGroup.make_context`, for every argument
+    of every command: a text, a title, a note, a name, a tag, an id, a path), made plain as
+    text piped in is (`client_sdk.plain_text`): one leading byte order mark dropped, from
+    that of an `--option=VALUE`'s value too, CRLF and a lone CR read as a line break; and
+    then, when it held a CR, without the line breaks that end it (`"$(cat name.txt)"` from a
+    Windows file: the shell drops the last LF, not the CR before it). An argument without
+    a byte order mark or a CR is returned as it is. Pure."""
+    from client_sdk.models import plain_text
+
+    if arg.startswith("--") and "=" in arg:  # --title=VALUE: the value's own start
+        option, value = arg.split("=", 1)
+        return f"{option}={plain_word(value)}"
+    if not arg.startswith("\ufeff") and "\r" not in arg:
+        return arg
+    plain = plain_text(arg)
+    return plain.rstrip("\n") if "\r" in arg else plain
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
     error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
@@ -534,6 +553,7 @@ class TJGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        args = [plain_word(arg) for arg in args]  # every argument, of every command
         try:  # tj's own options (--home, --password-file); a command's are parsed in invoke
             return super().make_context(info_name, args, parent, **extra)
         except click.BadParameter as error:
@@ -663,31 +683,24 @@ json_option = click.option(
 
 def plain_argument(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """A click callback for a parameter that is the user's text (`tj write TEXT`, `tj edit
-    --body/--append`, a note, a private note, a safety plan): made plain as text read from
-    stdin, a draft or $EDITOR is (`client_sdk.plain_text`: one leading byte order mark
-    dropped, CRLF and a lone CR read as a line break), for a paste from a Windows file or
-    `"$(cat notes.txt)"` from one, without the line breaks that end it, as stdin (NU34 #5:
-    the shell drops a file's last LF but not the CR before it). None (not given) stays
-    None."""
-    from client_sdk.models import plain_text
-
-    return None if value is None else plain_text(value).rstrip("\n")
+    --body/--append`, a note, a private note, a safety plan): without the line breaks that
+    end it, as stdin. Made plain (a byte order mark, CRLF) as every argument is, before
+    parsing (`plain_word`). None (not given) stays None."""
+    return None if value is None else value.rstrip("\n")
 
 
 def plain_line_argument(
     _ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...] | None
 ) -> str | tuple[str, ...] | None:
     """A click callback for a short text of the user's (a title, a tag, a goal's why; a
-    repeated option's every value): made plain as `plain_argument`, without the line breaks
-    around it (NU34 #5: `--title "$(cat title.txt)"` from a Windows file kept its CR, shown
-    as `T\\x0d`). A line break inside stays, for the command to judge. None stays None."""
-    from client_sdk.models import plain_text
-
+    repeated option's every value): without the line breaks around it. Made plain (a byte
+    order mark, CRLF) as every argument is, before parsing (`plain_word`). A line break
+    inside stays, for the command to judge. None stays None."""
     if value is None:
         return None
     if isinstance(value, tuple):
-        return tuple(plain_text(one).strip("\n") for one in value)
-    return plain_text(value).strip("\n")
+        return tuple(one.strip("\n") for one in value)
+    return value.strip("\n")
 
 
 def tag_filter_argument(

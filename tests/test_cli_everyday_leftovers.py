@@ -77,3 +77,26 @@ async def test_a_search_excerpt_is_never_cut_inside_a_grapheme_cluster(
     assert inner in body and body.index(inner) % len(FAMILY) == 0, snippet  # whole families
     assert inner.startswith(FAMILY) and inner.endswith(E_ACUTE), snippet
     assert f"…{FAMILY}" in (await laptop.ok("search", "needle")).stdout  # the table's too
+
+
+async def test_every_text_argument_is_cleaned_of_a_bom_and_crlf_as_piped_text_is(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """A name, a journal, a device name given as `"$(cat name.txt)"` from a Windows file
+    kept its byte order mark (a journal named "\\ufeffDreams", shown `$'\\ufeffDreams'`,
+    that "Dreams" did not find) while a title, a tag and an entry's text were cleaned: every
+    argument of every command is made plain as piped text is, in one place, an
+    `--option=VALUE`'s value too."""
+    windows = "\ufeffDreams\r"  # "$(cat name.txt)": the shell drops the LF, not the CR
+    created = await laptop.ok("journal", "create", windows)
+    assert "$'" not in created.stderr, created.stderr
+    names = [j["name"] for j in await laptop.json("journal", "list")]
+    assert "Dreams" in names and not any("\ufeff" in n or "\r" in n for n in names), names
+    entry = (
+        await laptop.ok("write", "--journal", windows, "--title=\ufeffNight\r", "one\r\ntwo\r")
+    ).stdout.strip()
+    shown = await laptop.json("show", entry)
+    assert (shown["journal"], shown["title"], shown["body"]) == ("Dreams", "Night", "one\ntwo")
+    await laptop.ok("devices", "rename", "\ufeffold laptop\r\n")
+    [me] = [d for d in await laptop.json("devices") if d["current"]]
+    assert me["name"] == "old laptop", me
