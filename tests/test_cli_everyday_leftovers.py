@@ -9,7 +9,10 @@ from pathlib import Path
 
 from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device, laptop, run_tj, succeeded  # noqa: F401 (fixtures)
+from tests.test_cli_insights import new_device
 from tests.test_cli_withholding import WITHHELD_EXIT, drop_second_record
+
+WIDE: dict[str, str | None] = {"COLUMNS": "200"}  # one line per table row
 
 
 async def test_login_whose_first_sync_finds_records_withheld_says_so_and_exits_as_sync_does(
@@ -100,3 +103,57 @@ async def test_every_text_argument_is_cleaned_of_a_bom_and_crlf_as_piped_text_is
     await laptop.ok("devices", "rename", "\ufeffold laptop\r\n")
     [me] = [d for d in await laptop.json("devices") if d["current"]]
     assert me["name"] == "old laptop", me
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_left_share_is_marked_in_list_and_search_as_journal_list_names_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """An ended share's entries in `tj list` and `tj search` must carry the mark `tj journal
+    list` gives the copy: after drlee left ana's journal, `tj journal list` said "share ended
+    (read-only copy)" while `tj search` said "(no longer served)", the words for a journal
+    the server alone stopped serving, and `tj list` the same."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("write", "--tag", "sleep", "Shared words.")
+    await ana.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("write", "--tag", "sleep", "My own words.")
+    await drlee.ok("leave", "ana/Personal", "--yes")
+    [copy] = [j for j in await drlee.json("journal", "list") if not j["own"]]
+    assert (copy["share_ended"], copy["unlisted"]) == (True, False), copy
+    assert "share ended (read-only copy)" in flat((await drlee.ok("journal", "list")).stdout)
+    for command in (("list",), ("search", "words")):
+        shown = flat((await drlee.ok(*command, env=WIDE)).stdout)
+        assert "ana/Personal (share ended)" in shown, (command, shown)
+        assert "no longer served" not in shown, (command, shown)
+        assert "Personal My own words." in shown, (command, shown)  # one's own: unmarked
+
+
+async def test_after_a_forget_shared_with_me_says_nothing_is_shared_now_and_forget_names_one_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After a share ended and its copy was forgotten, `tj shared-with-me` said "Nothing is
+    shared with you yet.", as to a new user; it says nothing is shared now. And `tj forget
+    ana/Personal` of a copy no longer served quoted 'ana/Personal' as typed, then printed
+    the command naming it 'ana (account ...)/Personal': it names it one way."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("write", "Shared.")
+    await ana.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await ana.ok("unshare", "Personal", "drlee", "--yes")
+    await drlee.ok("sync")
+    label = f"ana (account {(await ana.json('whoami'))['account_id'][:8]})/Personal"
+    refused = await drlee.tj("forget", "ana/Personal")  # no longer served: --unlisted
+    assert refused.exit_code == 1, refused.output
+    said = flat(refused.stderr)
+    assert said.startswith(f"Error: '{label}' is no longer served to this device"), said
+    assert f"`tj forget '{label}' --unlisted`" in said, said
+    assert "'ana/Personal'" not in said, said
+    await drlee.ok("forget", "ana/Personal", "--unlisted", "--yes")
+    nothing = await drlee.ok("shared-with-me")
+    assert nothing.stderr.strip() == "Nothing is shared with you now.", nothing.output
