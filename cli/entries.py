@@ -551,6 +551,7 @@ def list_entries(
         list[HeldBack],
         bool,
         bool,
+        dict[str, str],
     ]:
         found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
@@ -595,10 +596,11 @@ def list_entries(
             and not found.total
             and bool(await client.measures.list(chosen.id, limit=1))
         )
-        return (*listed, ended, others, kept, held, erased, results)
+        marks = output.ended_marks(journals)  # as `tj journal list` names them
+        return (*listed, ended, others, kept, held, erased, results, marks)
 
-    matching, unverified, shared, chosen, ended, others, kept, held, erased, results = home.read(
-        listing
+    (matching, unverified, shared, chosen, ended, others, kept, held, erased, results, marks) = (
+        home.read(listing)
     )
     entries = matching.entries
     filtered = since is not None or until is not None or bool(tags or emotions)
@@ -636,7 +638,9 @@ def list_entries(
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal: no journal column (--journal: NU29 F4; all listed: NU48 #8)
         one_journal = bool(journal_name) or output.all_of_one_journal(matching)
-        output.page_table(output.entries_table(entries, one_journal=one_journal, tags_first=tags))
+        output.page_table(
+            output.entries_table(entries, one_journal=one_journal, tags_first=tags, marks=marks)
+        )
     if as_json:
         return
     if ended is not None and entries:  # no journal column says it (NU42 #6)

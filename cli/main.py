@@ -10,7 +10,8 @@ any change it synced) the server refused for good says which and why, keeps it o
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
 made here but not delivered. `tj login` on an unfinished signup whose account is not on the
 server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
-whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT).
+whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT), and one whose first sync
+ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj recover` too.
 """
 
 from __future__ import annotations
@@ -96,6 +97,10 @@ ACCOUNT_NOT_FOUND_EXIT = 5
 """`tj login` on an unfinished signup whose account the server does not know with the
 signup's password (deleted on another device, its password changed, or the signup never
 arrived): nothing was made; `tj signup` makes it again."""
+WITHHELD_EXIT = 3
+"""Exit status of `tj sync` (and of `tj login`'s, `tj recover`'s first sync) when the server
+withholds records or stops a pull before its end: what was synced is not to be trusted as
+whole (`sync_exit_status`)."""
 FIRST_SYNC_FAILED_EXIT = 6
 """`tj login` signed this device in (registered, its keys stored) but its first sync failed:
 the login stands (not 1, a login that failed), the journals are not here yet (not 0, NU38
@@ -516,6 +521,25 @@ def range_words(kind: click.IntRange | click.FloatRange) -> str:
     return f"{number} of at most {kind.max}"
 
 
+def plain_word(arg: str) -> str:
+    """One command-line argument as `tj` reads it (`TJGroup.make_context`, for every argument
+    of every command: a text, a title, a note, a name, a tag, an id, a path), made plain as
+    text piped in is (`client_sdk.plain_text`): one leading byte order mark dropped, from
+    that of an `--option=VALUE`'s value too, CRLF and a lone CR read as a line break; and
+    then, when it held a CR, without the line breaks that end it (`"$(cat name.txt)"` from a
+    Windows file: the shell drops the last LF, not the CR before it). An argument without
+    a byte order mark or a CR is returned as it is. Pure."""
+    from client_sdk.models import plain_text
+
+    if arg.startswith("--") and "=" in arg:  # --title=VALUE: the value's own start
+        option, value = arg.split("=", 1)
+        return f"{option}={plain_word(value)}"
+    if not arg.startswith("\ufeff") and "\r" not in arg:
+        return arg
+    plain = plain_text(arg)
+    return plain.rstrip("\n") if "\r" in arg else plain
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
     error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
@@ -529,6 +553,7 @@ class TJGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        args = [plain_word(arg) for arg in args]  # every argument, of every command
         try:  # tj's own options (--home, --password-file); a command's are parsed in invoke
             return super().make_context(info_name, args, parent, **extra)
         except click.BadParameter as error:
@@ -658,31 +683,24 @@ json_option = click.option(
 
 def plain_argument(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """A click callback for a parameter that is the user's text (`tj write TEXT`, `tj edit
-    --body/--append`, a note, a private note, a safety plan): made plain as text read from
-    stdin, a draft or $EDITOR is (`client_sdk.plain_text`: one leading byte order mark
-    dropped, CRLF and a lone CR read as a line break), for a paste from a Windows file or
-    `"$(cat notes.txt)"` from one, without the line breaks that end it, as stdin (NU34 #5:
-    the shell drops a file's last LF but not the CR before it). None (not given) stays
-    None."""
-    from client_sdk.models import plain_text
-
-    return None if value is None else plain_text(value).rstrip("\n")
+    --body/--append`, a note, a private note, a safety plan): without the line breaks that
+    end it, as stdin. Made plain (a byte order mark, CRLF) as every argument is, before
+    parsing (`plain_word`). None (not given) stays None."""
+    return None if value is None else value.rstrip("\n")
 
 
 def plain_line_argument(
     _ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...] | None
 ) -> str | tuple[str, ...] | None:
     """A click callback for a short text of the user's (a title, a tag, a goal's why; a
-    repeated option's every value): made plain as `plain_argument`, without the line breaks
-    around it (NU34 #5: `--title "$(cat title.txt)"` from a Windows file kept its CR, shown
-    as `T\\x0d`). A line break inside stays, for the command to judge. None stays None."""
-    from client_sdk.models import plain_text
-
+    repeated option's every value): without the line breaks around it. Made plain (a byte
+    order mark, CRLF) as every argument is, before parsing (`plain_word`). A line break
+    inside stays, for the command to judge. None stays None."""
     if value is None:
         return None
     if isinstance(value, tuple):
-        return tuple(plain_text(one).strip("\n") for one in value)
-    return plain_text(value).strip("\n")
+        return tuple(one.strip("\n") for one in value)
+    return value.strip("\n")
 
 
 def tag_filter_argument(
@@ -1059,7 +1077,9 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     Finishes a signup interrupted on this device, but never makes an account: if the
     server does not have it (deleted on another device, or the signup never arrived),
     it says so and exits with status 5; `tj signup` makes it again. Signed in but the
-    first sync failed: it says so and exits with status 6; `tj sync` fetches them.
+    first sync failed: it says so and exits with status 6; `tj sync` fetches them. A
+    first sync that found records withheld, a journal it could not sync or a change
+    not delivered: it warns and exits as `tj sync` does (3, 1 or 4).
 
     \b
     Example:
@@ -1127,6 +1147,29 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             else f"{why[:1].upper()}{why[1:]}."
         )
     output.message(f"Signed in as {name}; fetching your journals...")
+    status, last = first_sync(home, f"Signed in as {name} on this device")
+    if status == FIRST_SYNC_FAILED_EXIT:
+        raise SystemExit(status)
+    for twin in home.run(namesakes):
+        output.message(
+            f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
+            f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
+            "it is this device's earlier session (a logout that could not tell the server), "
+            f"{output.command([*profile_words(home.path), 'devices', 'revoke', twin.id[:12]])} ends it."
+        )
+    if last is not None:
+        output.message(last)
+    if status != 0:
+        raise SystemExit(status)
+
+
+def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
+    """The first sync of a device just signed in (`tj login`, `tj recover`), its summary and
+    warnings said as `tj sync` says them. Returns the status the command exits with once done
+    (`sync_exit_status`; FIRST_SYNC_FAILED_EXIT when the sync failed or was stopped, said
+    here) and, when the sync ran but did not finish well, the command's last line: it starts
+    with `signed_in` ("Signed in as ana on this device"), says the sign-in stands, what went
+    wrong and the `tj sync` to run (NU38 #5)."""
     try:
         report = home.run(sync_told)
     except (TJError, KeyboardInterrupt, click.Abort) as error:
@@ -1139,21 +1182,22 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         )
         output.message(
             ("" if isinstance(error, TJError) else "\n")  # after the terminal's "^C"
-            + f"Signed in as {name} on this device, but {why}; your journals are not on "
-            f"this device yet: run {output.command([*profile_words(home.path), 'sync'])}."
+            + f"{signed_in}, but {why}; your journals are not on this device yet: run "
+            f"{output.command([*profile_words(home.path), 'sync'])}."
         )
-        raise SystemExit(FIRST_SYNC_FAILED_EXIT) from None
+        return FIRST_SYNC_FAILED_EXIT, None
     if (flags := output.safety_line(report)) is not None:
         output.message(flags)
     output.tell_synced(report)
-    output.tell_after_sync(report)
-    for twin in home.run(namesakes):
-        output.message(
-            f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
-            f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
-            "it is this device's earlier session (a logout that could not tell the server), "
-            f"{output.command([*profile_words(home.path), 'devices', 'revoke', twin.id[:12]])} ends it."
-        )
+    output.sync_warnings(report)
+    words = first_sync_words(report)
+    last = (
+        None
+        if words is None
+        else f"{signed_in}, but its first sync {words}; run "
+        f"{output.command([*profile_words(home.path), 'sync'])} again later."
+    )
+    return sync_exit_status(report), last
 
 
 async def namesakes(client: Client) -> list[DeviceInfo]:
@@ -1362,7 +1406,7 @@ def recover(
 
     The new password comes from --new-password-file or $TJ_NEW_PASSWORD (as for `tj
     password change`), else from --password-file or $TJ_PASSWORD, else a prompt (typed
-    twice).
+    twice). Its first sync is told, and ends the command's status, as `tj login`'s.
 
     \b
     Example:
@@ -1396,21 +1440,17 @@ def recover(
     output.message(f"New password set; this device is signed in as {name}.")
     show_new_recovery_key(new_key, "the recovery key you just used no longer works")
     output.message("Fetching your journals...")
-    try:
-        report = home.run(sync_told)
-    except TJError as error:
-        output.message(
-            f"Signed in, but the first sync failed: {error}. Run {output.command_text('tj sync')} to retry."
-        )
-    else:
-        output.tell_synced(report)
-        output.tell_after_sync(report)
+    status, last = first_sync(home, f"Signed in as {name} on this device")
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done
         output.message(
             f"Your other devices could not be listed: {error}. See {output.command_text('tj devices')}."
         )
+    if last is not None:
+        output.message(last)
+    if status != 0:
+        raise SystemExit(status)
 
 
 async def name_and_recovery_key(client: Client) -> tuple[str, str]:
@@ -2151,6 +2191,35 @@ async def sync_note(
         text = output.upload_limit_text(report.upload_limit)
         return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"
     return "synced"
+
+
+def sync_exit_status(report: SyncReport) -> int:
+    """How a command whose sync's report it printed exits (`tj sync`; `tj login`, `tj recover`
+    after their first sync): WITHHELD_EXIT when the server withheld records or stopped a pull
+    before its end; 1 when a journal could not be synced (its access chain rolled back or
+    forked, of a newer version of the app, or a share whose owner's keys were refused);
+    NOT_DELIVERED_EXIT when a change of this device was set aside; else 0. Pure."""
+    if report.withheld or report.incomplete:
+        return WITHHELD_EXIT
+    if report.rollbacks or report.update_needed or report.refused_shares:
+        return 1
+    if report.set_aside:
+        return NOT_DELIVERED_EXIT
+    return 0
+
+
+def first_sync_words(report: SyncReport) -> str | None:
+    """Why a first sync (`tj login`, `tj recover`) that ran did not finish well, in words for
+    "... but the first sync <words>" (the warnings printed before it say the details); None
+    when it did (`sync_exit_status` 0). Pure."""
+    status = sync_exit_status(report)
+    if status == WITHHELD_EXIT:
+        return "is not complete: the server did not send every record (see the warning above)"
+    if status == 1:
+        return "could not sync every journal (see the warnings above)"
+    if status == NOT_DELIVERED_EXIT:
+        return "could not deliver every change (see the warning above)"
+    return None
 
 
 def not_delivered() -> None:

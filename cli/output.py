@@ -15,7 +15,7 @@ import shutil
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
@@ -573,7 +573,11 @@ def show_rows(
 
 
 def entries_table(
-    entries: Iterable[Entry], *, one_journal: bool = False, tags_first: Iterable[str] = ()
+    entries: Iterable[Entry],
+    *,
+    one_journal: bool = False,
+    tags_first: Iterable[str] = (),
+    marks: Mapping[str, str] | None = None,
 ) -> Table:
     """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
     untitled entry shows its first line of text, so the column is "title or text", as in
@@ -581,7 +585,7 @@ def entries_table(
     entries are all of one journal: `all_of_one_journal`): no journal column when every
     entry is of one journal, its width going to the text (NU29 F4, NU48 #8). `tags_first`: the
     tags listed by (`tj list --tag`), each shown first in its cell, so that a cut cell
-    never hides the tag asked for (NU40 #4)."""
+    never hides the tag asked for (NU40 #4). `marks`: see `journal_cell`."""
     wanted = {tag.casefold() for tag in tags_first}
     entries = list(entries)
     journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
@@ -597,7 +601,7 @@ def entries_table(
             (
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
-                *([journal_cell(entry)] if journal else []),
+                *([journal_cell(entry, marks)] if journal else []),
                 title_or_text(entry, LISTED),
                 mood_text(entry.mood),
                 ", ".join(sorted(entry.tags, key=lambda tag: tag.casefold() not in wanted)),
@@ -625,10 +629,26 @@ UNLISTED_COPY = "(no longer served)"
 """The same where only the server says so (`Entry.unlisted`: it may be withholding it)."""
 
 
-def journal_cell(entry: Entry) -> str:
+def ended_marks(journals: Iterable[Journal]) -> dict[str, str]:
+    """What follows the name of each read-only copy of a share that ended among `journals`, by
+    journal id (hex), as `tj journal list` names its state (`Journal.access`): "(no longer
+    served)" where only the server says so (`Journal.unlisted`), else "(share ended)" (its
+    owner ended it, its end date passed, or this account left it). Pure."""
+    return {
+        j.id: UNLISTED_COPY if j.unlisted else ENDED_COPY
+        for j in journals
+        if j.share_ended and not j.own
+    }
+
+
+def journal_cell(entry: Entry, marks: Mapping[str, str] | None = None) -> str:
     """An entry's journal in a table: "maya/Personal (share ended)" for the read-only copy of
-    a share that ended (`Entry.share_ended`), "(no longer served)" where only the server says
-    so (`Entry.unlisted`), else its name."""
+    a share that ended, "(no longer served)" where only the server says so, else its name.
+    `marks` (`ended_marks` of the journals, as `tj journal list` names them) decides where
+    it names the entry's journal (a share this account left reads "(share ended)" there,
+    as in `tj journal list`); else the entry's `share_ended` and `unlisted`."""
+    if marks is not None and entry.journal_id in marks:
+        return f"{entry.journal} {marks[entry.journal_id]}"
     if entry.unlisted:
         return f"{entry.journal} {UNLISTED_COPY}"
     return f"{entry.journal} {ENDED_COPY}" if entry.share_ended else entry.journal
@@ -1989,3 +2009,53 @@ def tell_departures(report: SyncReport) -> None:
     stays whole, to copy."""
     for line in departure_lines(report):
         message(line, wrap=line.startswith("Notice: "))
+
+
+def sync_warnings(report: SyncReport) -> None:
+    """What a sync settled and what went wrong in it, on stderr, as `tj sync` says it after
+    its summary (and `tj login`, `tj recover` after their first sync's): settled lines, set
+    aside changes, withheld records, an incomplete pull, refused shares, rolled back chains,
+    updates needed, then notices (departures, same names, newer records, upload limit)."""
+    for line in settled_lines(report):
+        message(line)
+    for problem in report.problems:
+        message(f"Warning: ignored: {problem}")
+    for journal in report.incomplete:
+        message(f"Warning: incomplete sync: {journal}")
+    if report.set_aside:
+        refused = plural(len(report.set_aside), "change", "changes")
+        message(
+            f"Warning: the server refused {refused} for good; they are set aside and kept on "
+            f"this device ({command_text('tj set-aside list')}):"
+        )
+    for record in report.set_aside:
+        if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
+            said = record.refused_withdrawal
+            reason = withdrawal_words(said) if said else record.reason
+            message(f"  Withdrawal not delivered: {reason}")
+        elif record.reason.startswith(f"{record.journal} "):  # named once (NU54 F20)
+            message(f"  {record.reason}")
+        else:  # words, never the server's code (`tj set-aside list --json` has it)
+            message(f"  {record.journal}: {record.reason}")
+    from client_sdk.sync import describe_gap, erased_by_account, erased_text
+
+    for gap in report.withheld:
+        message(f"Warning: the server is withholding records: {describe_gap(gap)}")
+    for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
+        names = (report.erased_journals, report.erased_authors)
+        message(f"Notice: {erased_text(journal_id, author, count, *names)}", wrap=True)
+    for share in report.refused_shares:
+        message(f"Warning: {refused_share_line(share)}", wrap=True)
+    for rollback in report.rollbacks:
+        message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
+    for chain in report.update_needed:
+        message(f"Warning: update the app: {chain}")
+    if report.held_back:  # one notice for all of them (NU47 #3)
+        message(held_back_notice(report.held_back), wrap=True)
+    tell_departures(report)
+    for same in report.same_names:
+        message(f"Notice: {same_name_line(same)}", wrap=True)
+    for newer in report.newer:
+        message(f"Notice: {newer}", wrap=True)
+    if report.upload_limit is not None:
+        message(f"Notice: {upload_limit_text(report.upload_limit)}", wrap=True)

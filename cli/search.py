@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -25,7 +27,7 @@ from cli.tables import FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 
 if TYPE_CHECKING:
-    from client_sdk import SearchHit
+    from client_sdk import Client, SearchHit, SearchResults
 
 HIGHLIGHT = "bold yellow"
 SEARCH_DEFAULT = 20
@@ -92,17 +94,20 @@ def search(
       tj search anx --tag work --json
       tj search '"felt calm" walk -work'
     """
-    found = home.read(
-        lambda client: client.entries.search_results(
-            text,
-            journal=journal_name,
-            tag=tags,
-            since=since,
-            until=until,
-            limit=limit,
+
+    async def searching(client: Client) -> tuple[SearchResults, dict[str, str]]:
+        found = await client.entries.search_results(
+            text, journal=journal_name, tag=tags, since=since, until=until, limit=limit
         )
+        return found, output.ended_marks(await client.journals.list())  # as `tj journal list`
+
+    found, marks = home.read(searching)
+    output.show_rows(
+        found.hits,
+        as_json,
+        partial(hits_table, marks=marks),
+        f"No entries match {output.quoted(text)}.",
     )
-    output.show_rows(found.hits, as_json, hits_table, f"No entries match {output.quoted(text)}.")
     if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
         given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
         every = [*profile_words(home.path), "search", text, *given, "--limit", str(found.total)]
@@ -138,9 +143,10 @@ def match_text(hit: SearchHit) -> str:
     return "; ".join(found)
 
 
-def hits_table(hits: list[SearchHit]) -> Table:
+def hits_table(hits: list[SearchHit], marks: Mapping[str, str] | None = None) -> Table:
     """A listing (cli/tables.py): the title on one line, cut with "…"; the match (the SDK's
-    snippet around it, on one line already) wraps, so that the match itself is shown."""
+    snippet around it, on one line already) wraps, so that the match itself is shown. A
+    journal is marked as `tj journal list` names it (`marks`: `output.journal_cell`)."""
     columns = [ID, Column("date", FIXED), Column("journal", NAME), Column("title", cut=True)]
     return fitted(
         [*columns, Column("match")],
@@ -148,7 +154,7 @@ def hits_table(hits: list[SearchHit]) -> Table:
             (
                 output.short_id(hit.entry.id),
                 output.local_date(hit.entry.created_at),
-                output.journal_cell(hit.entry),
+                output.journal_cell(hit.entry, marks),
                 Text.from_markup(highlighted(hit.entry.title, hit.title_highlights)),
                 Text.from_markup(match_text(hit)),
             )

@@ -1413,6 +1413,7 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
     for "ANA/personal": NU30 F9). A copy the server no longer serves is refused with the
     command that works, naming its owner by the label every other command prints for a
     share that ended ("ana (account 1a2b3c4d)/Personal": NU49 leftover of F5)."""
+    from client_sdk.models import quoted_name
     from client_sdk.sharing import SHARE_STILL_SERVED
 
     try:
@@ -1421,7 +1422,13 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
         if error.subject == SHARE_STILL_SERVED:
             found = await client.journals.get(journal)
             own = found.name.split("/", 1)[-1]  # the journal's own name, after its owner's
-            error.names["journal"] = f"{await client.journals.client_label(found.id)}/{own}"
+            typed = quoted_name(error.names["journal"])
+            label = f"{await client.journals.client_label(found.id)}/{own}"
+            error.names["journal"] = label
+            if error.situation is not None and error.situation.startswith(typed):
+                # named once, as its command names it ("'ana/Personal' is no longer served
+                # ... run `tj forget 'ana (account 1a2b3c4d)/Personal' --unlisted`")
+                error.situation = quoted_name(label) + error.situation[len(typed) :]
         raise
     found = await client.journals.get(journal)
     # named as `tj shared-with-me` and `tj journal list` name it (NU55 F7: "ana/Personal"
@@ -1577,7 +1584,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     found, unverified, owners = home.run(work)
     output.show_rows(
-        found, as_json, partial(shared_table, owners=owners), "Nothing is shared with you yet."
+        found, as_json, partial(shared_table, owners=owners), "Nothing is shared with you now."
     )
     if not as_json:
         exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)

@@ -11,7 +11,7 @@ import click
 from rich.cells import cell_len
 
 from cli import output
-from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
+from cli.main import Home, cli, json_option, pass_home, sync_exit_status
 from cli.progress import UPLOAD_WAIT_S, sync_once
 from cli.terminal import compact
 
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from client_sdk import Client, Notice, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sync import News
-
-WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
 
 
 def trigger_name(notice: Notice | None) -> str:
@@ -63,49 +61,7 @@ def show_report(
         output.data(output.sync_summary(report), prose=True)
         if earlier or earlier_told:
             output.data(earlier_text(earlier or [], earlier_told or []), prose=True)
-    for line in output.settled_lines(report):
-        output.message(line)
-    for problem in report.problems:
-        output.message(f"Warning: ignored: {problem}")
-    for journal in report.incomplete:
-        output.message(f"Warning: incomplete sync: {journal}")
-    if report.set_aside:
-        refused = output.plural(len(report.set_aside), "change", "changes")
-        output.message(
-            f"Warning: the server refused {refused} for good; they are set aside and kept on "
-            f"this device ({output.command_text('tj set-aside list')}):"
-        )
-    for record in report.set_aside:
-        if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
-            said = record.refused_withdrawal
-            reason = output.withdrawal_words(said) if said else record.reason
-            output.message(f"  Withdrawal not delivered: {reason}")
-        elif record.reason.startswith(f"{record.journal} "):  # named once (NU54 F20)
-            output.message(f"  {record.reason}")
-        else:  # words, never the server's code (`tj set-aside list --json` has it)
-            output.message(f"  {record.journal}: {record.reason}")
-    from client_sdk.sync import describe_gap, erased_by_account, erased_text
-
-    for gap in report.withheld:
-        output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
-    for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
-        names = (report.erased_journals, report.erased_authors)
-        output.message(f"Notice: {erased_text(journal_id, author, count, *names)}", wrap=True)
-    for share in report.refused_shares:
-        output.message(f"Warning: {output.refused_share_line(share)}", wrap=True)
-    for rollback in report.rollbacks:
-        output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
-    for chain in report.update_needed:
-        output.message(f"Warning: update the app: {chain}")
-    if report.held_back:  # one notice for all of them (NU47 #3)
-        output.message(output.held_back_notice(report.held_back), wrap=True)
-    output.tell_departures(report)
-    for same in report.same_names:
-        output.message(f"Notice: {output.same_name_line(same)}", wrap=True)
-    for newer in report.newer:
-        output.message(f"Notice: {newer}", wrap=True)
-    if report.upload_limit is not None:
-        output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}", wrap=True)
+    output.sync_warnings(report)
 
 
 def earlier_text(earlier: list[News], told: list[Departure], width: int | None = None) -> str:
@@ -280,9 +236,5 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
 
     earlier, told, report = home.run(work)
     show_report(report, as_json, earlier=earlier, earlier_told=told)
-    if report.withheld or report.incomplete:
-        raise SystemExit(WITHHELD_EXIT)
-    if report.rollbacks or report.update_needed or report.refused_shares:
-        raise SystemExit(1)  # an access chain rolled back or forked, or of a newer version
-    if report.set_aside:
-        raise SystemExit(NOT_DELIVERED_EXIT)
+    if (status := sync_exit_status(report)) != 0:
+        raise SystemExit(status)

@@ -36,6 +36,7 @@ words, so a UI can highlight them. This module is pure: no I/O.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -46,6 +47,7 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
+from client_sdk.graphemes import graphemes
 from client_sdk.models import Entry
 
 TITLE_BOOST = 3.0
@@ -460,13 +462,16 @@ def make_snippet(
     text: str, spans: list[Span], width: int = SNIPPET_CHARS
 ) -> tuple[str, tuple[Span, ...]]:
     """About `width` characters of `text` around the first span, cut at spaces, on one line,
-    with "…" where text was left out; and the spans that fall inside it, moved to match."""
+    with "…" where text was left out; and the spans that fall inside it, moved to match.
+    Without a space near, it is cut between grapheme clusters (`graphemes`), never inside an
+    emoji sequence or a letter with its accents."""
     if len(text) <= width:
         start, end = 0, len(text)
     else:
         first = spans[0][0] if spans else 0
         start = _word_start(text, max(0, first - width // 3))
         end = _word_end(text, min(len(text), start + width))
+        start, end = _cluster_edges(text, start, end, first)
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(text) else ""
     piece = re.sub(r"\s", " ", text[start:end])  # same length, so spans stay valid
@@ -475,6 +480,25 @@ def make_snippet(
         (max(s, start) + shift, min(e, end) + shift) for s, e in spans if s < end and e > start
     )
     return prefix + piece + suffix, inside
+
+
+def _cluster_edges(text: str, start: int, end: int, first: int) -> tuple[int, int]:
+    """`start` and `end` moved to the edges of `text`'s grapheme clusters: `start` forward
+    to the next one (back to the one before it when that would pass `first`, the first
+    match), `end` back to the one before it (forward when that would reach `start`)."""
+    if text.isascii() and "\r" not in text:  # each character its own cluster
+        return start, end
+    edges, at = [0], 0
+    for cluster in graphemes(text):
+        at += len(cluster)
+        edges.append(at)
+    after = bisect.bisect_left(edges, start)  # the first edge at or after `start`
+    if edges[after] != start:
+        start = edges[after] if edges[after] <= first else edges[after - 1]
+    before = bisect.bisect_right(edges, end) - 1  # the last edge at or before `end`
+    if edges[before] != end:
+        end = edges[before] if edges[before] > start else edges[before + 1]
+    return start, end
 
 
 def _word_start(text: str, index: int) -> int:

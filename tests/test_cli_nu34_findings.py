@@ -38,13 +38,14 @@ async def test_forget_after_the_client_ended_the_share_says_what_happened_and_wh
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
     line = failed_with_one_line(await drsmith.tj("forget", "ana/Personal", "--yes"))
-    assert "'ana/Personal' is no longer served to this device" in line, line
+    # naming ana's account as the other commands do (NU49 leftover of F5), in the refusal's
+    # words as in its command
+    [copy] = [j for j in await drsmith.json("journal", "list") if j["name"] == "ana/Personal"]
+    label = f"ana (account {copy['owner_id'][:8]})/Personal"
+    assert f"{shlex.quote(label)} is no longer served to this device" in line, line
     assert "usually the owner ended the share" in line
     assert "could also be the server withholding it" in line
     assert "still grants" not in line and "removed you" not in line
-    # naming ana's account as the other commands do (NU49 leftover of F5)
-    [copy] = [j for j in await drsmith.json("journal", "list") if j["name"] == "ana/Personal"]
-    label = f"ana (account {copy['owner_id'][:8]})/Personal"
     assert line.endswith(f"run `{drsmith.command} forget {shlex.quote(label)} --unlisted`"), line
     assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["ana"]
     await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
