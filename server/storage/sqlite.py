@@ -1106,7 +1106,16 @@ class SQLiteStorage:
             return
 
         def tx(db: Connection) -> None:
+            # A journal or an account gone since the sync read it gets no audit row (its
+            # deletion or erasure would have deleted it), never a failed foreign key.
+            if _value(db, "SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)) is None:
+                return
             for fetch in fresh:
+                if (
+                    _value(db, "SELECT 1 FROM journals WHERE journal_id = ?", (fetch.journal_id,))
+                    is None
+                ):
+                    continue
                 high = _value(db, AUDIT_HIGH.format("?"), (fetch.journal_id, account_id, device_id))
                 previous = int(high or 0)
                 if fetch.seqs[-1] > previous:
