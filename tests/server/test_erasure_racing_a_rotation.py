@@ -12,8 +12,15 @@ its account's row lock up front (storage/postgres.py `_lock_erased`), either:
   key-share lock on the account's row the erasure's delete wanted: a deadlock, which
   PostgreSQL breaks by failing one of them (a 503).
 
+The erasure first takes the account's erasure lock (an advisory lock), which a rotation
+adding the account only tries: the erasure waits for the rotations under way, and every
+later one is refused (404), so that an owner adding the account to one journal after another
+cannot keep the erasure retrying until it gives up (a 503), as it could when the erasure read
+the account's journals again after locking its row and started over when one had appeared.
+
 Each order is made deterministic by holding the owner's usage row, where the first of the
-two stops, while the second queues. On SQLite writers run one at a time (storage/sqlite.py
+two stops, while the second queues (and, for the owner adding again and again, the account's
+row and the last journal added, read from PostgreSQL's lock table). On SQLite writers run one at a time (storage/sqlite.py
 `_write`); the rotation that comes after the erasure, between the service's check that its
 members exist and its write, is refused as the check would have refused it (both backends).
 """
