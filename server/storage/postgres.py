@@ -574,7 +574,8 @@ class PostgresStorage:
         try:
             async with self._tx() as db:
                 await _not_erasing(db, [owner_id])  # the erasure then waits and sees it
-                await _lock_account(db, owner_id)
+                if not await _lock_account(db, owner_id):
+                    raise AccountGoneError()  # erased since the session was checked
                 if await db.fetchval("SELECT 1 FROM journals WHERE journal_id = $1", journal_id):
                     raise DuplicateError("journal")
                 owned = await db.fetchval(
@@ -1198,13 +1199,16 @@ async def _set_recovery(
     return ended
 
 
-async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
+async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> bool:
     """Serialise an account's quota checks (journals, devices, shares) across processes.
     FOR NO KEY UPDATE conflicts with itself (and with the erasure's DELETE), but not with
     the key-share lock a foreign key check takes: a push that makes the account's usage row
     while a rotation holds this lock does not wait for it (R21 F6: no lock cycle with a push
-    that holds the journal's row)."""
-    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE", account_id)
+    that holds the journal's row). False if the account does not exist."""
+    locked = await db.fetch(
+        "SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE", account_id
+    )
+    return bool(locked)
 
 
 async def _recharge_to_owner(

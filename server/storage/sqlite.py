@@ -851,6 +851,8 @@ class SQLiteStorage:
         max_stored_bytes: int | None = None,
     ) -> None:
         def tx(db: Connection) -> None:
+            if not _count(db, "accounts", "account_id", owner_id):
+                raise AccountGoneError()  # erased since the request's session was checked
             if _count(db, "journals", "journal_id", journal_id):
                 raise DuplicateError("journal")
             if _count(db, "journals", "owner_id", owner_id) >= max_journals:

@@ -388,3 +388,37 @@ async def test_a_rotation_adding_the_account_once_its_erasure_waits_is_refused_a
     assert await members(live_server, anas) == {ana.profile.account_id}
     after = await meta_version(live_server, anas), await meta_version(live_server, carls)
     assert after == (before[0] + 2, before[1])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_journal_creation_of_an_account_erased_since_its_session_was_checked_is_refused(
+    live_server: RunningServer, raw: RawClient, ben: Client
+) -> None:
+    """ben's device creates a journal; ben's erasure (from another of ben's devices)
+    commits between the check of the device's session and the write: the creation is
+    refused as any request of an erased account's session is (401), not as a taken journal
+    id (409) or a failed foreign key (a 503 with an error logged)."""
+    storage = live_server.server.app[routes.SERVICE].storage
+    real = storage.create_journal
+    erased: list[BaseException | None] = []
+    token = ben.profile.token
+
+    async def erased_first(*args: Any, **kwargs: Any) -> None:
+        erased.append(await erase(ben))
+        await real(*args, **kwargs)
+
+    request = wire.JournalCreateRequest(
+        bytes(range(16)), wire.KeyEnvelope(0, bytes(72)), sealed_meta(0), [b"c0"]
+    )
+    setattr(storage, "create_journal", erased_first)  # noqa: B010 (a method of one instance)
+    try:
+        created = await raw.call("/v1/journals/create", request, token=token)
+    finally:
+        delattr(storage, "create_journal")
+    assert erased == [None]
+    assert (created.status, created.value().get("code")) == (401, "auth_failed"), created.value()
+    assert (
+        await live_server.rows("SELECT 1 FROM journals WHERE journal_id = ?", bytes(range(16)))
+        == []
+    )
+    assert "failure" not in live_server.log_file.read_text()
