@@ -1107,7 +1107,7 @@ class Service:
             )
         except DuplicateError:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
-        except AccountGoneError:  # its erasure is under way: its sessions end with it
+        except AccountGoneError:  # being erased, or erased since the session was checked
             raise Unauthorized("this account no longer exists") from None
         except QuotaError as error:
             if error.kind == "storage":
