@@ -1107,6 +1107,8 @@ class Service:
             )
         except DuplicateError:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
+        except AccountGoneError:  # being erased, or erased since the session was checked
+            raise Unauthorized("this account no longer exists") from None
         except QuotaError as error:
             if error.kind == "storage":
                 raise self._storage_refused() from None

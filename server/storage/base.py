@@ -301,7 +301,8 @@ class ChainConflictError(Exception):
 
 
 class AccountGoneError(Exception):
-    """An account a rotation lists as a member no longer exists (erased meanwhile)."""
+    """An account a rotation lists as a member, or a new journal's owner, no longer exists
+    or is being erased (erased meanwhile)."""
 
 
 class MetaChangedError(Exception):

@@ -12,9 +12,12 @@ differs because several processes share the database:
   fresh snapshot, `_checked_stored_records`): a rotation or a departure, which lock the same
   row, either commits before and is seen, or waits for the push to commit.
 - Lock order: journals (in id order), then account rows, then usage counters (in account
-  id order). An account's erasure locks its journals, then its account row, and reads its
-  journals again (`_lock_erased`), so that a membership a concurrent rotation adds is either
-  seen or refused; then it deletes its devices and frees counters.
+  id order). An account's erasure first takes the account's erasure lock (a transaction
+  advisory lock, `_lock_erased`), then locks its journals, then its account row; then it
+  deletes its devices and frees counters. A rotation or a journal creation only tries the
+  erasure locks of the accounts it would add (shared, never waiting: `_not_erasing`), so
+  that once an erasure waits for its lock no membership of that account can appear, and no
+  other account can keep the erasure from completing.
 - Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
 - Migrations run under an advisory lock, so processes starting together apply each once.
 
@@ -87,10 +90,12 @@ UNAVAILABLE = pg_live.UNAVAILABLE
 MEMBERED = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
 """The journals of other owners the account `$1` is a member of."""
 
-ERASURE_LOCK_TRIES = 3
-"""How many times an erasure takes its locks again when a journal of the account appeared
-while it waited for the account's row (`_lock_erased`); each time needs a rotation adding
-the account to another journal in that moment."""
+
+def _erasure_lock(account_id: bytes) -> int:
+    """The key of the account's erasure lock (a PostgreSQL advisory lock): its id's first 8
+    bytes. Two accounts sharing one (a chance of 2**-64 per pair) would only make a rotation
+    adding one of them refused while the other is being erased."""
+    return int.from_bytes(account_id[:8], "big", signed=True)
 
 
 def is_postgres_url(database: str) -> bool:
@@ -266,9 +271,10 @@ class PostgresStorage:
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
         async with self._tx() as db:
-            # Its journals and those of other owners it is a member of, then its own row
-            # (`_lock_erased`): a concurrent push, rotation or erasure waits instead of
-            # deadlocking with the erasure, and no membership of it appears meanwhile.
+            # Its erasure lock, its journals and those of other owners it is a member of,
+            # then its own row (`_lock_erased`): a concurrent push, rotation or erasure
+            # waits instead of deadlocking with the erasure, and no membership of it
+            # appears meanwhile.
             await _lock_erased(db, account_id)
             # The journals of other owners it was a member of: their meta_version moves, as
             # at a leave, so that the owner's next sync asks who the server still serves
@@ -567,7 +573,9 @@ class PostgresStorage:
     ) -> None:
         try:
             async with self._tx() as db:
-                await _lock_account(db, owner_id)
+                await _not_erasing(db, [owner_id])  # the erasure then waits and sees it
+                if not await _lock_account(db, owner_id):
+                    raise AccountGoneError()  # erased since the session was checked
                 if await db.fetchval("SELECT 1 FROM journals WHERE journal_id = $1", journal_id):
                     raise DuplicateError("journal")
                 owned = await db.fetchval(
@@ -783,11 +791,14 @@ class PostgresStorage:
                 if owner_id is not None:  # the owner's share count, across processes
                     await _lock_account(db, bytes(owner_id))
                 owner = bytes(owner_id) if owner_id is not None else b""
+                # No member's erasure under way (refused as gone if one is): an erasure
+                # that started waits for this rotation and then sees the new membership.
+                others = sorted({m.account_id for m in members} - {owner})
+                await _not_erasing(db, others)
                 # Then the members' rows, before any counter: a key-share lock, as the
                 # members insert's foreign key takes, so an erasure of one of them (which
-                # locks that row FOR UPDATE, `_lock_erased`) either waits for the rotation
-                # and sees the new membership, or was first and the account is gone.
-                others = sorted({m.account_id for m in members} - {owner})
+                # locks that row FOR UPDATE, `_lock_erased`) that came first leaves the
+                # account gone.
                 found = await db.fetch(
                     "SELECT 1 FROM accounts WHERE account_id = ANY($1::bytea[]) "
                     "ORDER BY account_id FOR KEY SHARE",
@@ -852,7 +863,27 @@ class PostgresStorage:
         if not fresh:
             return
         async with self._tx() as db:
+            # The locks the audit rows' foreign keys take, taken first in the one lock
+            # order: the journals (in id order), then the account. Left to the inserts,
+            # they come row by row (a journal's, the account's, the next journal's), and
+            # an erasure of the account holding a later journal while it waits for the
+            # account's row deadlocks with them. A journal or an account gone meanwhile
+            # gets no audit row (the erasure or deletion would have deleted it).
+            kept = {
+                bytes(row[0])
+                for row in await db.fetch(
+                    "SELECT journal_id FROM journals WHERE journal_id = ANY($1::bytea[]) "
+                    "ORDER BY journal_id FOR KEY SHARE",
+                    sorted({fetch.journal_id for fetch in fresh}),
+                )
+            }
+            if not await db.fetch(
+                "SELECT 1 FROM accounts WHERE account_id = $1 FOR KEY SHARE", account_id
+            ):
+                return
             for fetch in fresh:
+                if fetch.journal_id not in kept:
+                    continue
                 previous = int(
                     await db.fetchval(
                         AUDIT_HIGH.format("$"), fetch.journal_id, account_id, device_id
@@ -1091,36 +1122,44 @@ class PostgresStorage:
 
 
 async def _lock_erased(db: asyncpg.Connection, account_id: bytes) -> None:
-    """Lock, for an erasure, the journals the account owns or is a member of (in journal id
-    order), then the account's row FOR UPDATE, and check that no such journal appeared
-    meanwhile.
+    """Lock, for an erasure, the account's erasure lock, then the journals the account owns
+    or is a member of (in journal id order), then the account's row FOR UPDATE.
 
-    The journals are read in the statement's snapshot: a rotation that adds the account to
-    a journal and has not committed is not seen. Its members insert holds a key-share lock
-    on the account's row (a foreign key; `rotate` takes it explicitly), so the account's
-    lock waits for it to commit and the journals are read again. A journal found then is
-    not locked: the locks are given back (a savepoint's rollback) and taken again with it,
-    so journals are never locked after the account's row, the order every writer keeps
-    (a rotation or a push waiting on its journal while holding a lock on the account would
-    otherwise deadlock with the erasure). Once the account's row is locked, no journal can
-    be added: a rotation listing the account waits, then finds it gone (AccountGoneError).
-    Without this, the ON DELETE CASCADE dropped such a new membership with no meta_version
-    bump, so the owner's devices were never told the member was gone.
+    The erasure lock comes first, while nothing else is held: the erasure waits for the
+    rotations and journal creations that hold it shared (`_not_erasing`: they may add the
+    account to a journal), and, once it waits, every later one is refused without waiting
+    (PostgreSQL queues a lock request behind a waiting one that conflicts with it), so the
+    erasure is never overtaken and never retries. When it is granted, every membership of
+    the account that will ever exist is committed: the journals read next are all of them,
+    and each is raised or deleted. Without this, a rotation's uncommitted membership was
+    missed (its ON DELETE CASCADE dropped it with no meta_version bump), and an owner adding
+    the account to one journal after another could make its erasure fail every time.
 
-    Raises StorageError (503, try again) if journals kept appearing ERASURE_LOCK_TRIES
-    times."""
+    Raises StorageError (503) if a journal of the account appeared after they were read,
+    which the erasure lock rules out."""
+    await db.execute("SELECT pg_advisory_xact_lock($1)", _erasure_lock(account_id))
     journals = f"SELECT journal_id FROM journals WHERE owner_id = $1 OR journal_id IN ({MEMBERED})"
-    for _ in range(ERASURE_LOCK_TRIES):
-        attempt = db.transaction()  # a savepoint: its rollback gives back the locks below
-        await attempt.start()
-        locked = await db.fetch(f"{journals} ORDER BY journal_id FOR UPDATE", account_id)
-        await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
-        now = await db.fetch(journals, account_id)
-        if {bytes(row[0]) for row in now} <= {bytes(row[0]) for row in locked}:
-            await attempt.commit()  # released into the transaction: the locks are kept
-            return
-        await attempt.rollback()
-    raise StorageError("the account's journals kept changing during its erasure; try again")
+    locked = await db.fetch(f"{journals} ORDER BY journal_id FOR UPDATE", account_id)
+    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+    now = await db.fetch(journals, account_id)
+    if not {bytes(row[0]) for row in now} <= {bytes(row[0]) for row in locked}:
+        log.error("an account's journals changed during its erasure, under its erasure lock")
+        raise StorageError("the account's journals changed during its erasure; try again")
+
+
+async def _not_erasing(db: asyncpg.Connection, account_ids: list[bytes]) -> None:
+    """Take the erasure locks of `account_ids` shared, without waiting, until the
+    transaction ends (`_lock_erased`). Raises AccountGoneError if one is being erased (its
+    erasure holds or waits for the lock): the account is as good as gone. Never waits, so it
+    adds no edge to the lock order."""
+    if not account_ids:
+        return
+    taken = await db.fetchval(
+        "SELECT bool_and(pg_try_advisory_xact_lock_shared(key)) FROM unnest($1::bigint[]) key",
+        sorted({_erasure_lock(account_id) for account_id in account_ids}),
+    )
+    if not taken:
+        raise AccountGoneError()
 
 
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:
@@ -1160,13 +1199,16 @@ async def _set_recovery(
     return ended
 
 
-async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
+async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> bool:
     """Serialise an account's quota checks (journals, devices, shares) across processes.
     FOR NO KEY UPDATE conflicts with itself (and with the erasure's DELETE), but not with
     the key-share lock a foreign key check takes: a push that makes the account's usage row
     while a rotation holds this lock does not wait for it (R21 F6: no lock cycle with a push
-    that holds the journal's row)."""
-    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE", account_id)
+    that holds the journal's row). False if the account does not exist."""
+    locked = await db.fetch(
+        "SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE", account_id
+    )
+    return bool(locked)
 
 
 async def _recharge_to_owner(

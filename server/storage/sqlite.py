@@ -851,6 +851,8 @@ class SQLiteStorage:
         max_stored_bytes: int | None = None,
     ) -> None:
         def tx(db: Connection) -> None:
+            if not _count(db, "accounts", "account_id", owner_id):
+                raise AccountGoneError()  # erased since the request's session was checked
             if _count(db, "journals", "journal_id", journal_id):
                 raise DuplicateError("journal")
             if _count(db, "journals", "owner_id", owner_id) >= max_journals:
@@ -1106,7 +1108,16 @@ class SQLiteStorage:
             return
 
         def tx(db: Connection) -> None:
+            # A journal or an account gone since the sync read it gets no audit row (its
+            # deletion or erasure would have deleted it), never a failed foreign key.
+            if _value(db, "SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)) is None:
+                return
             for fetch in fresh:
+                if (
+                    _value(db, "SELECT 1 FROM journals WHERE journal_id = ?", (fetch.journal_id,))
+                    is None
+                ):
+                    continue
                 high = _value(db, AUDIT_HIGH.format("?"), (fetch.journal_id, account_id, device_id))
                 previous = int(high or 0)
                 if fetch.seqs[-1] > previous:
