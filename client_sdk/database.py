@@ -576,8 +576,14 @@ class Database:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
         self.calls += 1
+        return await self._run(fn)
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`run`, counted already (once, however often it waits for a checkpoint)."""
+        if self._closed:  # closed while it waited for a checkpoint
+            raise ClientClosed(self.closed_because)
         if self._last is not None and not self._last.done():
-            return await self._in_thread(fn)  # after the worker's calls, in order
+            return await self._in_worker(fn)  # after the worker's calls, in order
         if self._path is None:
             try:
                 return self._run_here(fn)
@@ -594,12 +600,12 @@ class Database:
             and not self._connection.in_transaction
         ):
             await asyncio.shield(asyncio.wrap_future(checkpoint))  # the log waits for it
-            return await self.run(fn)  # in order: closed meanwhile, a worker call
+            return await self._run(fn)  # in order: closed meanwhile, a worker call
         if self._catch_up_due():
             # Its fsync in the worker thread, then the call there after it, in order: the loop
             # is free meanwhile (issue 10: ~3 ms on the loop's thread every hundred or so
             # writes). The call's own transaction is as on the loop's thread.
-            return await self._in_thread(functools.partial(_caught_up_then, fn))
+            return await self._in_worker(functools.partial(_caught_up_then, fn))
         try:
             return self._run_here(fn)
         except WriteLockBusy:
@@ -609,7 +615,18 @@ class Database:
             raise
         finally:
             self._checkpoint_if_due()
-        return await self._in_thread(fn)
+        return await self._in_worker(fn)
+
+    async def _in_worker(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`_in_thread`, then, when the worker has no other call left, the start of a
+        background checkpoint if one is due (`_checkpoint_if_due`), as after a call on the
+        loop's thread: what the call wrote counts at once, not at the next call (which may
+        come much later)."""
+        try:
+            return await self._in_thread(fn)
+        finally:
+            if self._last is None or self._last.done():  # the connection is not in use
+                self._checkpoint_if_due()
 
     def _run_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread. WriteLockBusy (`begin_immediate` found the
@@ -626,9 +643,12 @@ class Database:
 
     def idle_connection(self) -> sqlite3.Connection | None:
         """The connection, for a read of its counters on the loop's thread (no statement),
-        when it is open and no worker call is running; else None."""
+        when it is open and no worker call is running; else None. ClientClosed (OTHER_LOOP)
+        from another event loop than the one it was opened in, as `run` raises: what it
+        answers without a call (Store.version) refuses as a call would."""
         if self._closed or (self._last is not None and not self._last.done()):
             return None
+        check_loop(self.loop)  # as `run` would
         return self._connection
 
     async def run_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -29,6 +29,13 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 
 def check_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """ClientClosed (OTHER_LOOP) when an event loop runs and it is not `loop` (the loop a
-    Client's store or HTTP session was opened in; None: not known, nothing checked)."""
-    if loop is not None and running_loop() not in (loop, None):
+    Client's store or HTTP session was opened in; None: not known, nothing checked). Outside
+    any event loop, nothing is checked either."""
+    if loop is None:
+        return
+    try:  # `running_loop`, inline: this runs before every call on the store
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if running is not loop:
         raise ClientClosed(OTHER_LOOP, subject=OTHER_LOOP_SUBJECT)

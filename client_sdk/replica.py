@@ -3602,10 +3602,10 @@ class Replica:
         owner's devices never sign two records with one counter, and a member's second one is
         refused (`_refuse_reused_counters`), so counting it hides nothing the server
         withholds (protocol.md 4.15)."""
-        seen = (
-            {}
+        seen, since = (
+            ({}, None)
             if parked
-            else await self.store.seen_counters(
+            else await self.store.seen_counters_marked(
                 journal.journal_id, [r.record_id for r in page.records]
             )
         )
@@ -3818,8 +3818,12 @@ class Replica:
                 # some of these records since they were read as fresh: applying them again
                 # changes nothing, and a document only they changed is no arrival of this
                 # sync (NU55 F9: told again as "updated", 2,998 entries none had edited).
+                # Read only when a commit came since `seen` was read (`since`): with none,
+                # as when no other program uses the home, no statement (issue 10).
                 taken = await tx.seen_ids(
-                    journal.journal_id, [record.record_id for record, _ in opened_bodies]
+                    journal.journal_id,
+                    [record.record_id for record, _ in opened_bodies],
+                    since=since,
                 )
                 if taken:
                     ours = {b.doc_id for r, b in opened_bodies if r.record_id not in taken}

@@ -498,6 +498,29 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class CommitMark:
+    """Read just before a read of the store (`Store.seen_counters_marked`), to tell later,
+    inside a write transaction, whether any commit came to the store since
+    (`Transaction.seen_ids`): `log`, the log's header (Database.log_state), which every
+    commit of any connection (another process's included) changes, or None when it could not
+    be read; `data_version`, SQLite's `PRAGMA data_version`, which only other connections'
+    commits change, read only when `log` is None; `total_changes`, this connection's count
+    of rows changed (sqlite3.Connection.total_changes)."""
+
+    log: bytes | None
+    data_version: int | None
+    total_changes: int
+
+
+def _commit_mark(store: Database, db: sqlite3.Connection) -> CommitMark:
+    """A CommitMark read now, on `db` (`store`'s connection), before any statement of the
+    read it comes with: a commit after it is always told."""
+    log = store.log_state()
+    version = None if log is not None else int(db.execute(DATA_VERSION_READ).fetchone()[0])
+    return CommitMark(log, version, db.total_changes)
+
+
+@dataclass(frozen=True)
 class ParkedRecord:
     """A verified record of a body version newer than this SDK reads (records.NewerRecord),
     kept as the server sent it until an SDK that reads `version` opens and applies it."""
@@ -664,11 +687,16 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         tx = Transaction(self._db, self.device)
+
+        def begin(db: sqlite3.Connection) -> None:
+            begin_immediate(db)  # the write lock held: no other connection commits now
+            tx.began = (self._db.log_state(), db.total_changes)
+
         async with self._lock:
             try:
                 # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
                 # transaction it opened must still be rolled back, or every later one fails.
-                await self._db.run(begin_immediate)  # waits for the lock off the loop
+                await self._db.run(begin)  # waits for the lock off the loop
                 yield tx
                 await self._db.run(commit)  # a COMMIT that fails rolls back too
             except BaseException:
@@ -1822,17 +1850,38 @@ class Store:
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
         """Of `record_ids`, those this device holds, with (author, device, counter) when known."""
+        return (await self.seen_counters_marked(journal_id, record_ids))[0]
+
+    async def seen_counters_marked(
+        self, journal_id: bytes, record_ids: list[bytes]
+    ) -> tuple[dict[bytes, tuple[bytes, bytes, int] | None], CommitMark]:
+        """`seen_counters`, with the CommitMark read just before them, in the same call: a
+        transaction that stores the others later asks `Transaction.seen_ids(since=mark)`
+        which of them another connection stored meanwhile (no statement when no commit came
+        since)."""
         found: dict[bytes, tuple[bytes, bytes, int] | None] = {}
-        for chunk, marks in _in_chunks(record_ids):
-            rows = await self._all(
-                "SELECT record_id, author, device, counter FROM seen_records "
-                f"WHERE journal_id = ? AND record_id IN ({marks})",
-                (journal_id, *chunk),
-            )
-            for r in rows:
-                known = r[3] is not None and r[1] is not None and r[2] is not None
-                found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
-        return found
+        marked: list[CommitMark] = []
+
+        def read(chunk: Sequence[bytes], marks: str) -> Callable[[sqlite3.Connection], list[Any]]:
+            def run(db: sqlite3.Connection) -> list[Any]:
+                if not marked:
+                    marked.append(_commit_mark(self._db, db))
+                if not chunk:
+                    return []
+                return db.execute(
+                    "SELECT record_id, author, device, counter FROM seen_records "
+                    f"WHERE journal_id = ? AND record_id IN ({marks})",
+                    (journal_id, *chunk),
+                ).fetchall()
+
+            return run
+
+        async with self._lock:
+            for chunk, marks in list(_in_chunks(record_ids)) or [((), "")]:
+                for r in await self._db.run(read(chunk, marks)):
+                    known = r[3] is not None and r[1] is not None and r[2] is not None
+                    found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
+        return found, marked[0]
 
     async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
         """Of `record_ids`, this device's own records the server acknowledged, with the hash of
@@ -2983,6 +3032,10 @@ class Transaction:
     def __init__(self, db: Database, device: bytes) -> None:
         self._db = db
         self._device = device
+        self.began: tuple[bytes | None, int] | None = None
+        """The log's header (Database.log_state) and the connection's total_changes just
+        after this transaction's BEGIN took the write lock (`Store.transaction`): what
+        `seen_ids` compares a CommitMark with."""
         self.sends = False
         """Set once this transaction put something new to send (a record in the outbox, a
         journal to create, set-aside changes back in the outbox): `Store.on_outbox` is
@@ -3036,9 +3089,16 @@ class Transaction:
             raise
         await self._db.execute("RELEASE part")
 
-    async def seen_ids(self, journal_id: bytes, record_ids: Sequence[bytes]) -> set[bytes]:
+    async def seen_ids(
+        self, journal_id: bytes, record_ids: Sequence[bytes], since: CommitMark | None = None
+    ) -> set[bytes]:
         """Of `record_ids`, those this device holds as this transaction reads them (another
-        process of this profile may have stored them since this one last read)."""
+        process of this profile may have stored them since this one last read). `since`:
+        the CommitMark read with that last read (`Store.seen_counters_marked`); when no
+        commit came since (`committed_since`), none can have been stored meanwhile: set(),
+        read without a statement."""
+        if since is not None and not await self.committed_since(since):
+            return set()
         found: set[bytes] = set()
         for chunk, marks in _in_chunks(record_ids):
             rows = await self._db.execute_fetchall(
@@ -3047,6 +3107,23 @@ class Transaction:
             )
             found.update(bytes(r[0]) for r in rows)
         return found
+
+    async def committed_since(self, mark: CommitMark) -> bool:
+        """Whether a commit (of another connection, another process's included, or of this
+        one) may have come to the store between `mark` and this transaction's BEGIN (after
+        which no other connection commits until it ends): False when the log's header is
+        as it was at `mark` (every commit changes it; no statement), or, where the header
+        could not be read then, when this connection changed no row since and PRAGMA
+        data_version (which other connections' commits move) is as it was; True otherwise."""
+        if self.began is None:
+            return True
+        log, total = self.began
+        if mark.log is not None and log == mark.log:
+            return False
+        if mark.data_version is None or total != mark.total_changes:
+            return True  # the header moved: a commit, of this connection or another
+        rows = await self._db.execute_fetchall(DATA_VERSION_READ)
+        return int(rows[0][0]) != mark.data_version
 
     async def setting(self, name: str, default: Any = None) -> Any:
         """A setting's value as this transaction reads it, or `default`."""

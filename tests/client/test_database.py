@@ -214,6 +214,64 @@ async def test_the_catch_up_after_a_background_checkpoint_runs_in_the_worker_thr
     await db.close()
 
 
+async def test_a_call_after_the_catch_up_starts_the_next_checkpoint_when_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call run in the worker after the catch-up checks, once done, whether a background
+    checkpoint is due, as a call on the loop's thread does: what it wrote starts one at once,
+    not at the next call (which may come much later, REV-S14B F5)."""
+    events: list[tuple[str, str]] = []
+    db = await _caught_up_database(tmp_path, monkeypatch, events)
+
+    def many(connection: sqlite3.Connection) -> None:
+        events.append(("call", threading.current_thread().name))
+        database.begin_immediate(connection)
+        connection.executemany("INSERT INTO t VALUES (?)", [(bytes(100),)] * 30)
+        database.commit(connection)
+
+    before = db._connection.total_changes
+    await db.run(many)  # CHECKPOINT_CHANGES (20) rows and more, after the catch-up
+    assert [event for event, _ in events] == ["catch-up", "call"]
+    assert all(thread.startswith("tj-store") for _, thread in events), events
+    assert db._changes_at_checkpoint == before + 30 == db._connection.total_changes
+    started = db._checkpoint
+    assert started is not None  # begun already
+    await _until(started.done)
+    assert await db.execute_fetchall("SELECT count(*) FROM t") == [(55,)]
+    await db.close()
+
+
+async def test_a_call_that_waits_for_a_checkpoint_is_counted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Database.calls` (the work handed to SQLite, counted by tests) counts a call once,
+    also when it first waits for a background checkpoint at LOG_LIMIT_BYTES (REV-S14B F5)."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)
+    monkeypatch.setattr(database, "CHECKPOINT_LOG_BYTES", 500_000)
+    monkeypatch.setattr(database, "LOG_LIMIT_BYTES", 1_000_000)
+    monkeypatch.setattr(database, "SAFETY_CHECKPOINT_PAGES", 0)
+    checkpoint_now = Database._checkpoint_now
+
+    def slow(self: Database) -> None:
+        time.sleep(0.3)  # a checkpoint thread that falls behind the writes
+        checkpoint_now(self)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", slow)
+    db = await _wal_database(tmp_path / "s.db")
+    waited = 0
+    for _ in range(20):  # 2 MB of 100 KB rows
+        checkpoint = db._checkpoint
+        waits = db._log_over_limit and checkpoint is not None and not checkpoint.done()
+        before = db.calls
+        await db.run(
+            lambda connection: connection.execute("INSERT INTO t VALUES (?)", (bytes(100_000),))
+        )
+        assert db.calls == before + 1
+        waited += waits
+    assert waited  # some did wait
+    await db.close()
+
+
 async def test_calls_made_during_the_catch_up_run_after_it_in_order_each_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,6 +54,24 @@ async def test_a_client_used_from_another_event_loop_says_so_and_changes_nothing
     await ana.sync()
 
 
+async def test_the_store_version_answered_without_a_call_refuses_another_loop_too(
+    signup: ClientFactory,
+) -> None:
+    """`Store.version()` answers from what it kept, without a call on the store, while
+    nothing changed (issue 10): from another event loop it refuses as a call does
+    (REV-S14B F5), here and for a value kept `as_of` a version."""
+    ana = await signup("ana")
+    await ana.entries.write("Personal", "Kept.")
+    await ana.sync()
+    version = await ana.store.version()
+    assert await ana.store.version() == version  # kept: the answer without a call
+    for call in (ana.store.version, lambda: ana.store.version(version)):
+        with pytest.raises(ClientClosed) as refused:
+            await in_another_loop(call)
+        assert (str(refused.value), refused.value.subject) == (OTHER_LOOP, OTHER_LOOP_SUBJECT)
+    assert await ana.store.version() == version
+
+
 async def test_a_client_kept_after_its_loop_ended_is_refused_and_can_still_be_closed(
     signup: ClientFactory,
 ) -> None:

@@ -23,8 +23,13 @@ PAGE = 100
 ROW_STATEMENTS = ("INSERT INTO documents ", "INSERT INTO seen_records ")
 """The statements a pull runs once per record (each page's rows in one executemany)."""
 
-PAGE_STATEMENTS = 18
-"""At most this many other statements per page (14 now: its lookups of the records and
+LOOKED_AGAIN = "SELECT record_id FROM seen_records "
+"""What a page's transaction reads to find records another process stored since they were
+read as fresh (`Transaction.seen_ids`): run only when a commit came meanwhile, never
+when no other program uses the home."""
+
+PAGE_STATEMENTS = 17
+"""At most this many other statements per page (13 now: its lookups of the records and
 documents held, its counters, its cursor, BEGIN and COMMIT)."""
 
 SYNC_STATEMENTS = 90
@@ -80,6 +85,7 @@ async def test_a_fresh_pull_runs_two_statements_a_record_and_one_commit_a_page(
     commits = [sql for sql in ran if sql == "COMMIT"]
     begins = [sql for sql in ran if sql.startswith("BEGIN")]
     assert len(commits) == len(begins) <= pages + 5, (commits, begins)  # one a page, a few more
+    assert [sql for sql in ran if sql.startswith(LOOKED_AGAIN)] == []  # no other writer
     assert kinds["other"] <= PAGE_STATEMENTS * pages + SYNC_STATEMENTS, Counter(
         sql[:60] for sql in ran if not sql.startswith(ROW_STATEMENTS)
     )
