@@ -283,6 +283,18 @@ CREATE INDEX used_device_ids_by_account ON used_device_ids(account_id);
 INSERT INTO used_device_ids (device_id, account_id) SELECT device_id, account_id FROM devices
 """
 
+# Each account's erasure lock (storage/postgres.py `_lock_erased`): a PostgreSQL advisory lock
+# whose key is this number, given by the database and never given again, so that no client
+# can pick an account id whose lock is another account's (the key was the id's first 8 bytes,
+# and account ids are chosen by the client: a user could erase look-alike accounts over and
+# over so that every rotation adding another user was refused as if that user were gone).
+# Accounts that exist get their numbers now. SQLite takes no such lock (one writer): there
+# the column exists, for one schema, and stays empty.
+SQLITE_ERASURE_LOCKS = "ALTER TABLE accounts ADD COLUMN erasure_lock INTEGER"
+POSTGRESQL_ERASURE_LOCKS = (
+    "ALTER TABLE accounts ADD COLUMN erasure_lock BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE"
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -309,6 +321,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "device ids taken, with their device rows",
         SQLITE_USED_DEVICE_IDS,
         POSTGRESQL_USED_DEVICE_IDS,
+    ),
+    Migration(
+        10,
+        "erasure lock keys given by the database",
+        SQLITE_ERASURE_LOCKS,
+        POSTGRESQL_ERASURE_LOCKS,
     ),
 )
 

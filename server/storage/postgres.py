@@ -13,7 +13,8 @@ differs because several processes share the database:
   row, either commits before and is seen, or waits for the push to commit.
 - Lock order: journals (in id order), then account rows, then usage counters (in account
   id order). An account's erasure first takes the account's erasure lock (a transaction
-  advisory lock, `_lock_erased`), then locks its journals, then its account row; then it
+  advisory lock keyed by the account's `erasure_lock` number, which the database gives and
+  no client chooses: `_lock_erased`), then locks its journals, then its account row; then it
   deletes its devices and frees counters. A rotation or a journal creation only tries the
   erasure locks of the accounts it would add (shared, never waiting: `_not_erasing`), so
   that once an erasure waits for its lock no membership of that account can appear, and no
@@ -89,13 +90,6 @@ UNAVAILABLE = pg_live.UNAVAILABLE
 
 MEMBERED = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
 """The journals of other owners the account `$1` is a member of."""
-
-
-def _erasure_lock(account_id: bytes) -> int:
-    """The key of the account's erasure lock (a PostgreSQL advisory lock): its id's first 8
-    bytes. Two accounts sharing one (a chance of 2**-64 per pair) would only make a rotation
-    adding one of them refused while the other is being erased."""
-    return int.from_bytes(account_id[:8], "big", signed=True)
 
 
 def is_postgres_url(database: str) -> bool:
@@ -1137,7 +1131,10 @@ async def _lock_erased(db: asyncpg.Connection, account_id: bytes) -> None:
 
     Raises StorageError (503) if a journal of the account appeared after they were read,
     which the erasure lock rules out."""
-    await db.execute("SELECT pg_advisory_xact_lock($1)", _erasure_lock(account_id))
+    await db.execute(
+        "SELECT pg_advisory_xact_lock(erasure_lock) FROM accounts WHERE account_id = $1",
+        account_id,
+    )
     journals = f"SELECT journal_id FROM journals WHERE owner_id = $1 OR journal_id IN ({MEMBERED})"
     locked = await db.fetch(f"{journals} ORDER BY journal_id FOR UPDATE", account_id)
     await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
@@ -1151,12 +1148,18 @@ async def _not_erasing(db: asyncpg.Connection, account_ids: list[bytes]) -> None
     """Take the erasure locks of `account_ids` shared, without waiting, until the
     transaction ends (`_lock_erased`). Raises AccountGoneError if one is being erased (its
     erasure holds or waits for the lock): the account is as good as gone. Never waits, so it
-    adds no edge to the lock order."""
+    adds no edge to the lock order. An account not found has no lock to take: the caller
+    finds it gone when it locks its row.
+
+    A lock's key is the account's `erasure_lock` number, given by the database (migration
+    10) and never given again, so no two accounts share one: no client can choose an
+    account id whose erasure refuses another account's rotations."""
     if not account_ids:
         return
     taken = await db.fetchval(
-        "SELECT bool_and(pg_try_advisory_xact_lock_shared(key)) FROM unnest($1::bigint[]) key",
-        sorted({_erasure_lock(account_id) for account_id in account_ids}),
+        "SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(erasure_lock)), true) "
+        "FROM accounts WHERE account_id = ANY($1::bytea[])",
+        account_ids,
     )
     if not taken:
         raise AccountGoneError()
