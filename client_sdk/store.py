@@ -151,6 +151,11 @@ CREATE TABLE IF NOT EXISTS withdrawn (
     lo INTEGER NOT NULL, hi INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS withdrawn_by_journal ON withdrawn(journal_id);
+CREATE TABLE IF NOT EXISTS kept_withdrawn (
+    tag BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
+    lo INTEGER NOT NULL, hi INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kept_withdrawn_by_tag ON kept_withdrawn(tag);
 CREATE TABLE IF NOT EXISTS device_counters (
     journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
     received BLOB NOT NULL, claimed INTEGER NOT NULL, claimed_by BLOB NOT NULL,
@@ -3170,11 +3175,24 @@ class Transaction:
         which the store does not hold (the replica passes it): the store file alone, with the
         journal's id, does not tell that this home had the journal, nor how many records its
         devices wrote there (R38 G1, G2). A row then says only "some removed journal, this
-        device id, this counter"."""
+        device id, this counter".
+
+        Its withdrawn counters (`withdraw`) are kept under `tag` too (`kept_withdrawn`): the
+        records they stand for never reached the server, and the next record a device of this
+        home writes in the journal, once it is listed again, goes on from the kept counters,
+        so without them every reader would see those counters as a gap, reported as withheld
+        by an honest server at every sync (a note set aside at the end of a share, dropped,
+        its copy forgotten, the journal shared again). A kept withdrawal says only "a removed
+        journal, this author device, these counters"."""
         await self._db.execute(
             "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
             "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
+            (tag, journal_id),
+        )
+        await self._db.execute(
+            "INSERT INTO kept_withdrawn (tag, author, device, lo, hi) "
+            "SELECT ?, author, device, lo, hi FROM withdrawn WHERE journal_id = ?",
             (tag, journal_id),
         )
 
@@ -3418,6 +3436,14 @@ class Transaction:
                 (journal.journal_id, tag),
             )
             await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
+        # So do its withdrawn counters: the next record this device writes there, or the
+        # `void` of the next sync that may write one, carries them (protocol.md 4.18).
+        await self._db.execute(
+            "INSERT INTO withdrawn (journal_id, author, device, lo, hi) "
+            "SELECT ?, author, device, lo, hi FROM kept_withdrawn WHERE tag = ?",
+            (journal.journal_id, counters_tag),
+        )
+        await self._db.execute("DELETE FROM kept_withdrawn WHERE tag = ?", (counters_tag,))
 
     async def note_verified(self, peer: Peer, at: int) -> None:
         """Keep that this device marked `peer`'s keys verified at `at` (ms UTC); the first

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from client_sdk import keys
 from client_sdk.store import STORE_FILE, LocalJournal, Store, legacy_counters_tag
+from client_sdk.withholding import Cover
 from tests.conftest import ClientFactory
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
@@ -61,6 +62,37 @@ async def test_a_removed_journals_counters_are_kept_under_the_keyed_tag_and_give
             (JOURNAL.journal_id, DEVICE, 3)
         ]
         assert rows(tmp_path, "SELECT * FROM kept_write_counters") == []
+    finally:
+        await store.close()
+
+
+async def test_a_removed_journals_withdrawn_counters_are_kept_under_the_tag_and_given_back(
+    tmp_path: Path,
+) -> None:
+    """Counters withdrawn in a journal (records set aside, then dropped) outlive its removal
+    (`forget_journal`, `remove_journal`) under the keyed tag, never its id, and come back with
+    the write counters when it is listed again: the device's next record there carries them,
+    so no reader sees the counters it goes on from as a gap (NU56 finding 1)."""
+    store = await Store.open(tmp_path)
+    author = b"\x02" * 16
+    try:
+        for remove in ("forget_journal", "remove_journal"):
+            async with store.transaction() as tx:
+                await tx.put_journal(JOURNAL, counters_tag=TAG)
+                await tx.withdraw(JOURNAL.journal_id, (Cover(author, DEVICE, ((1, 2), (5, 5))),))
+            async with store.transaction() as tx:
+                await getattr(tx, remove)(JOURNAL.journal_id, counters_tag=TAG)
+            assert sorted(rows(tmp_path, "SELECT * FROM kept_withdrawn")) == [
+                (TAG, author, DEVICE, 1, 2),
+                (TAG, author, DEVICE, 5, 5),
+            ]
+            assert rows(tmp_path, "SELECT * FROM withdrawn") == []
+            async with store.transaction() as tx:  # listed again
+                await tx.put_journal(JOURNAL, counters_tag=TAG)
+            assert rows(tmp_path, "SELECT * FROM kept_withdrawn") == []
+            async with store.transaction() as tx:
+                taken = await tx.take_withdrawn(JOURNAL.journal_id)
+            assert taken == (Cover(author, DEVICE, ((1, 2), (5, 5))),), remove
     finally:
         await store.close()
 
