@@ -3183,7 +3183,7 @@ class Transaction:
         so without them every reader would see those counters as a gap, reported as withheld
         by an honest server at every sync (a note set aside at the end of a share, dropped,
         its copy forgotten, the journal shared again). A kept withdrawal says only "a removed
-        journal, this author device, these counters"."""
+        journal, this author and device id, these counters"."""
         await self._db.execute(
             "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
             "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
