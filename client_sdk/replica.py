@@ -1379,7 +1379,7 @@ class Replica:
 
     async def _keep_listed_keys(
         self, journals: list[wire.Journal], known: dict[bytes, LocalJournal]
-    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[tuple[int, bool]]]]:
+    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[tuple[int, bool, str]]]]:
         """Store the key envelopes the journal list carries that verify as this account's
         (`_verified_key`: the owner's own wrap, or a share envelope the owner signed for this
         account that opens with its key), once the journals' chains and owners are verified:
@@ -1388,10 +1388,11 @@ class Replica:
         no verification). A journal whose owner is not verified here (no verified chain, an
         owner not pinned or refused) gets none stored, and no problem of its own (its owner's
         is told). Returns every envelope the store then holds, by (journal id, epoch), and by
-        journal the epochs refused, each with whether an envelope of it is held."""
+        journal the epochs refused, each with whether an envelope of it is held and why it
+        was refused."""
         held = await self.store.journal_keys()
         verified: dict[tuple[bytes, int], bytes] = {}
-        refused: dict[bytes, list[tuple[int, bool]]] = {}
+        refused: dict[bytes, list[tuple[int, bool, str]]] = {}
         for journal in journals:
             journal_id = journal.journal_id
             state = self.chains.state(journal_id)
@@ -1414,8 +1415,8 @@ class Replica:
                     continue
                 try:
                     self._verified_key(journal_id, owner, key.epoch, key.envelope)
-                except IntegrityError:
-                    refused.setdefault(journal_id, []).append((key.epoch, spot in held))
+                except IntegrityError as error:
+                    refused.setdefault(journal_id, []).append((key.epoch, spot in held, str(error)))
                     continue
                 verified[spot] = key.envelope
         if verified:
@@ -1428,7 +1429,7 @@ class Replica:
     def _note_refused_keys(
         self,
         journals: list[wire.Journal],
-        refused: dict[bytes, list[tuple[int, bool]]],
+        refused: dict[bytes, list[tuple[int, bool, str]]],
         updated: list[LocalJournal],
         known: dict[bytes, LocalJournal],
     ) -> None:
@@ -1444,14 +1445,13 @@ class Replica:
                 self._key_problems.pop(journal_id, None)
                 continue
             label = names.get(journal_id, f"(journal {journal_id.hex()[:8]})")
-            which = ", ".join(str(epoch) for epoch, _ in epochs)
+            which = ", ".join(str(epoch) for epoch, _, _ in epochs)
             what = "a key" if len(epochs) == 1 else "keys"
-            kept = all(held for _, held in epochs)
+            kept = all(held for _, held, _ in epochs)
             self._key_problems[journal_id] = (
                 label,
                 f"journal {quoted_name(label)}: the server lists {what} of it (epoch {which}) "
-                "that this account's key does not open or its owner did not seal for this "
-                "account: refused, never stored"
+                f"that did not verify as this account's ({epochs[0][2]}): refused, never stored"
                 + (
                     "; the key this device holds is kept"
                     if kept
