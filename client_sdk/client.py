@@ -1710,6 +1710,9 @@ class Client:
         What other devices already downloaded stays on them: your other devices keep their
         local data until logged out, and a member you shared a journal with (a therapist)
         keeps the read-only copy their device holds of it.
+        A local store that can no longer be read (a damaged file) is deleted with the profile
+        all the same, as long as the profile is still the one read: the deleted account's
+        secrets are never kept for it.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
         names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""

@@ -2237,9 +2237,14 @@ def _delete_if(
     condition: Callable[[sqlite3.Connection], bool],
     still_ours: Callable[[], bool],
     delete: Callable[[], None],
+    *,
+    unreadable: bool = False,
 ) -> bool:
     """`delete()` under the write lock of the store at `path` when `condition(db)` holds, the
-    file is still the one locked and `still_ours()`; whether it ran."""
+    file is still the one locked and `still_ours()`; whether it ran. `unreadable`: a file
+    SQLite cannot read as a store (damaged: "file is not a database", a malformed page) is
+    taken as one whose account cannot be told, `still_ours()` deciding alone (no lock can be
+    taken on it); without it, its sqlite3.DatabaseError is raised."""
     try:
         before = path.stat()
         db = sqlite3.connect(
@@ -2252,13 +2257,18 @@ def _delete_if(
         return False
     try:
         try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if is_busy(error):
-                raise StoreBusy() from error
-            raise
-        if not condition(db):
-            return False  # none, or the store of a sign-in made since
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if is_busy(error):
+                    raise StoreBusy() from error
+                raise
+            if not condition(db):
+                return False  # none, or the store of a sign-in made since
+        except sqlite3.DatabaseError:
+            if not unreadable:
+                raise
+            # damaged: whose it is cannot be told; the profile, unchanged, decides
         try:
             now = path.stat()
         except OSError:
@@ -2295,14 +2305,20 @@ def delete_if_account(
     """Delete the local data of `account` (account id) from `home`, after the account was
     deleted: under the store's write lock, as `delete_if_logged_out` (waiting up to
     database.WRITE_WAIT_S for another program's write, then StoreBusy), when the file is
-    still the one locked, records `account` or no account (an earlier version's), and
-    `still_ours()` (the profile is still the one read), runs `delete()` and returns True;
-    else changes nothing and returns False (no store, another account's, or a profile saved
-    meanwhile by another program). Blocking: call it in a thread."""
+    still the one locked, records `account` or no account (an earlier version's) or cannot
+    be read (a damaged file, whose account cannot be told: the deleted account's profile is
+    never kept for it), and `still_ours()` (the profile is still the one read), runs
+    `delete()` and returns True; else changes nothing and returns False (no store, another
+    account's, or a profile saved meanwhile by another program). Blocking: call it in a
+    thread."""
     path = home / STORE_FILE
     with database.holding(str(path)):
         return _delete_if(
-            path, lambda db: _recorded_account(db) in (None, account), still_ours, delete
+            path,
+            lambda db: _recorded_account(db) in (None, account),
+            still_ours,
+            delete,
+            unreadable=True,
         )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, StoreBusy, database
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, InvalidInput, StoreBusy, database
 from client_sdk import client as client_module
 from client_sdk.profile import remove_profile
 from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
@@ -331,3 +331,57 @@ async def test_an_account_deletion_the_store_lock_keeps_waiting_says_what_is_lef
     left = await Client.open(home)
     await left.logout(discard_unsynced=True)
     assert not (home / "profile").exists() and not (home / STORE_FILE).exists()
+
+
+def _damage(home: Path, how: str) -> None:
+    """The store file damaged (a disk error): garbage in place of it, or its first page's
+    header kept and the rest garbage (SQLite then finds a malformed page)."""
+    path = home / STORE_FILE
+    kept = path.read_bytes()[:100] if how == "malformed" else b""
+    size = path.stat().st_size
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+        (home / name).unlink(missing_ok=True)
+    path.write_bytes(kept + b"\xa5" * max(size - len(kept), 4096))
+
+
+@pytest.mark.parametrize("how", ["not a database", "malformed"])
+async def test_an_account_deletion_over_a_damaged_store_deletes_the_profile_and_store(
+    signup: ClientFactory, live_server: RunningServer, how: str
+) -> None:
+    """The store's file is damaged while the client is open; the server deletes the
+    account, and the local deletion, unable to read the store, deletes the profile (the
+    deleted account's secrets) and the store all the same, as the profile is still the one
+    read: no raw SQLite error."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's")
+    await kim.sync()
+    home = kim.home
+    _damage(home, how)
+
+    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    assert not (home / "profile").exists(), "the deleted account's profile was kept"
+    assert _store_files(home) == []
+    with pytest.raises(AuthError):
+        await _login(live_server, "kim", home)
+
+
+async def test_an_account_deletion_over_a_damaged_store_keeps_a_profile_saved_since(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program saves a profile on the home while the account is deleted: that
+    profile, and the damaged store beside it, are its own to keep, as for a store that
+    reads. The spy only changes the profile before the guarded deletion runs."""
+    kim = await signup("kim")
+    await kim.sync()
+    home = kim.home
+    _damage(home, "not a database")
+    guarded = client_module.delete_if_account
+
+    def saved_meanwhile(*args: Any) -> bool:
+        (home / "profile").write_bytes((home / "profile").read_bytes() + b" ")
+        return guarded(*args)
+
+    monkeypatch.setattr(client_module, "delete_if_account", saved_meanwhile)
+    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert (home / "profile").exists() and (home / STORE_FILE).exists()
