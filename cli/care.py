@@ -26,6 +26,8 @@ from cli.care_views import (
 from cli.dates import AHEAD, MOMENT
 from cli.homes import profile_words
 from cli.main import (
+    PLAIN_LINE,
+    PLAIN_NAME,
     Home,
     cli,
     found_after_sync,
@@ -33,7 +35,6 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
-    plain_line_argument,
     sync_note,
     synced_first,
     then_sync,
@@ -49,9 +50,9 @@ if TYPE_CHECKING:
 
 
 @cli.command("assign")
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.argument("task_type", metavar="measure|homework", type=click.Choice(["measure", "homework"]))
-@click.argument("target", metavar="WHAT")
+@click.argument("target", metavar="WHAT", type=PLAIN_NAME)
 @click.option(
     "--every",
     "every_days",
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     "--note",
     default="",
     metavar="TEXT",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="A few words for the client.",
 )
 @click.option(
@@ -284,6 +285,7 @@ def assignments_cancel(home: Home, assignment_id: str) -> None:
 @click.option(
     "--journal",
     "journal_name",
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Only this journal (name or id; a therapist names a client's: owner/name). "
     "Default: every journal you own.",
@@ -418,7 +420,7 @@ def template_dict(shown: Template) -> dict[str, Any]:
 
 
 @homework.command("add")
-@click.argument("template_name", metavar="TEMPLATE")
+@click.argument("template_name", metavar="TEMPLATE", type=PLAIN_NAME)
 @click.option(
     "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field's value; repeat."
 )
@@ -648,7 +650,9 @@ def ask_completion() -> str:
 
 
 @homework.command("list")
-@click.option("--template", "template_name", metavar="TEMPLATE", help="Only this template.")
+@click.option(
+    "--template", "template_name", metavar="TEMPLATE", type=PLAIN_NAME, help="Only this template."
+)
 @journal_filter_option
 @newest_options("homework entry", "homework entries", "written")
 @json_option

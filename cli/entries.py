@@ -18,6 +18,8 @@ from cli import editor, output
 from cli.dates import DAY, MOMENT
 from cli.homes import profile_words
 from cli.main import (
+    PLAIN_LINE,
+    PLAIN_TEXT,
     Home,
     ValueRefused,
     cli,
@@ -27,8 +29,6 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
-    plain_argument,
-    plain_line_argument,
     sync_note,
     synced_first,
     tag_filter_argument,
@@ -75,6 +75,7 @@ tag_option = click.option(
     "tags",
     metavar="T",
     multiple=True,
+    type=PLAIN_LINE,
     callback=tags_argument,
     help="A tag; repeat for several, or separate them with commas (--tag work,sleep).",
 )
@@ -83,7 +84,7 @@ tag_option = click.option(
 
 @cli.command(cls=editor.DraftHelpCommand)
 @journal_option
-@click.option("--title", metavar="T", callback=plain_line_argument, help="A title for the entry.")
+@click.option("--title", metavar="T", type=PLAIN_LINE, help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
 @tag_option
 @emotion_option
@@ -103,7 +104,7 @@ tag_option = click.option(
 )
 @date_option
 @draft_option
-@click.argument("text", required=False, callback=plain_argument)
+@click.argument("text", required=False, type=PLAIN_TEXT)
 @json_option
 @pass_home
 def write(
@@ -432,7 +433,7 @@ def print_entry_id(entry: Entry, as_json: bool) -> None:
     "--note",
     metavar="TEXT",
     default="",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="A few words, if you like.",
 )
 @journal_option
@@ -481,6 +482,7 @@ def mood(
     "tags",
     metavar="T",
     multiple=True,
+    type=PLAIN_LINE,
     callback=tag_filter_argument,
     help="Only entries with this tag (any case); repeat (or separate with commas) for "
     "entries with any of several.",
@@ -752,19 +754,19 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 
 @cli.command(cls=editor.DraftHelpCommand)
 @click.argument("entry_id", metavar="ID")
-@click.option("--title", metavar="T", callback=plain_line_argument, help="New title.")
+@click.option("--title", metavar="T", type=PLAIN_LINE, help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
 @click.option("--no-mood", is_flag=True, help="Remove the mood.")
 @click.option(
     "--body",
     metavar="TEXT",
-    callback=plain_argument,
+    type=PLAIN_TEXT,
     help="Replace the text (not with --append).",
 )
 @click.option(
     "--append",
     metavar="TEXT",
-    callback=plain_argument,
+    type=PLAIN_TEXT,
     help="Add TEXT at the end of the text, after one space when neither the text's end nor "
     "TEXT's start is white space (none before a mark such as . , ; : ! ? nor between "
     "Chinese, Japanese or Thai letters; begin TEXT with a new line for a new paragraph).",
@@ -774,6 +776,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "tags",
     metavar="T",
     multiple=True,
+    type=PLAIN_LINE,
     callback=tags_argument,
     help="Add a tag (kept tags stay); repeatable, or several separated with commas.",
 )
@@ -782,7 +785,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "untags",
     metavar="T",
     multiple=True,
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="Remove a tag (any case, named whole); repeatable.",
 )
 @emotion_option

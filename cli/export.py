@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
+from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
 from client_sdk.models import Journal, and_words, decoded_text, plain_text
 
@@ -49,6 +49,7 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     "--journal",
     "journal_names",
     multiple=True,
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Only this journal (repeatable): 'Personal', 'ana/Personal'.",
 )
@@ -56,6 +57,7 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     "--client",
     "client_names",
     multiple=True,
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Only the journals this client shares with you, ended shares' copies too (repeatable).",
 )
@@ -244,6 +246,7 @@ def parse_moods(
 @click.option(
     "--journal",
     "journal_name",
+    type=PLAIN_NAME,
     metavar="NAME",
     help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
     'or "Daylio").',

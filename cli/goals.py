@@ -13,6 +13,8 @@ from rich.table import Table
 from cli import output
 from cli.dates import DAY, MOMENT
 from cli.main import (
+    PLAIN_LINE,
+    PLAIN_NAME,
     Home,
     cli,
     found_after_sync,
@@ -20,7 +22,6 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
-    plain_line_argument,
     then_sync,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -67,12 +68,12 @@ def goal() -> None:
 
 
 @goal.command("add")
-@click.argument("title", callback=plain_line_argument)
+@click.argument("title", type=PLAIN_LINE)
 @click.option(
     "--why",
     default="",
     metavar="TEXT",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="Why this goal matters to you.",
 )
 @click.option(
@@ -80,6 +81,7 @@ def goal() -> None:
 )
 @click.option(
     "--measure",
+    type=PLAIN_NAME,
     metavar='"N sessions"|percent',
     help='How progress counts: "N sessions" (each check-in adds sessions) or percent '
     "(each check-in says how far along you are).",
@@ -130,7 +132,7 @@ def goal_add(
     "--note",
     default="",
     metavar="TEXT",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="A few words on how it went.",
 )
 @click.option(
@@ -223,7 +225,7 @@ def done_hint(goal: Goal) -> str:
 @click.option(
     "--note",
     metavar="TEXT",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help='A new note ("" empties it).',
 )
 @click.option("--yes", "-y", is_flag=True, help=YES_HELP)
@@ -343,13 +345,13 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
 
 @goal.command("edit")
 @click.argument("goal_id", metavar="ID")
-@click.option("--title", metavar="TEXT", callback=plain_line_argument, help="A new title.")
-@click.option("--why", metavar="TEXT", callback=plain_line_argument, help="A new why.")
+@click.option("--title", metavar="TEXT", type=PLAIN_LINE, help="A new title.")
+@click.option("--why", metavar="TEXT", type=PLAIN_LINE, help="A new why.")
 @click.option(
     "--target", type=DAY, metavar="DATE", help="A new target date: YYYY-MM-DD, today or tomorrow."
 )
 @click.option("--no-target", is_flag=True, help="Remove the target date.")
-@click.option("--measure", metavar='"N sessions"|percent', help="A new measure.")
+@click.option("--measure", type=PLAIN_NAME, metavar='"N sessions"|percent', help="A new measure.")
 @click.option("--no-measure", is_flag=True, help="Remove the measure (progress: check-ins).")
 @json_option
 @pass_home

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import DAY
-from cli.main import Home, cli, json_option, pass_home
+from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ since_option = click.option(
 journals_option = click.option(
     "--journal",
     "journal_name",
+    type=PLAIN_NAME,
     metavar="NAME",
     help='One journal (a shared one is "owner/name"); default: all your journals.',
 )

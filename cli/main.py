@@ -521,23 +521,51 @@ def range_words(kind: click.IntRange | click.FloatRange) -> str:
     return f"{number} of at most {kind.max}"
 
 
-def plain_word(arg: str) -> str:
-    """One command-line argument as `tj` reads it (`TJGroup.make_context`, for every argument
-    of every command: a text, a title, a note, a name, a tag, an id, a path), made plain as
-    text piped in is (`client_sdk.plain_text`): one leading byte order mark dropped, from
-    that of an `--option=VALUE`'s value too, CRLF and a lone CR read as a line break; and
-    then, when it held a CR, without the line breaks that end it (`"$(cat name.txt)"` from a
-    Windows file: the shell drops the last LF, not the CR before it). An argument without
-    a byte order mark or a CR is returned as it is. Pure."""
+def plain_word(arg: str, ends: str = "name") -> str:
+    """A text the user gave on the command line, as `tj` reads it (`PlainText`, after
+    parsing): made plain as text piped in is (`client_sdk.plain_text`): one leading byte
+    order mark dropped, CRLF and a lone CR read as a line break. Then, by `ends`: "name" (a
+    journal's, a device's, a client's name, `--journal`), without the line breaks that end
+    it when it held a CR (`"$(cat name.txt)"` from a Windows file: the shell drops the last
+    LF, not the CR before it), else returned as it is when it held neither; "line" (a title,
+    a tag, a note), without the line breaks around it (one inside stays, for the command to
+    judge); "text" (an entry's text, a note's), without the line breaks that end it, as
+    stdin. Pure."""
     from client_sdk.models import plain_text
 
-    if arg.startswith("--") and "=" in arg:  # --title=VALUE: the value's own start
-        option, value = arg.split("=", 1)
-        return f"{option}={plain_word(value)}"
+    if ends == "line":
+        return plain_text(arg).strip("\n")
+    if ends == "text":
+        return plain_text(arg).rstrip("\n")
     if not arg.startswith("\ufeff") and "\r" not in arg:
         return arg
     plain = plain_text(arg)
     return plain.rstrip("\n") if "\r" in arg else plain
+
+
+class PlainText(click.types.StringParamType):
+    """The click type of every parameter that is the user's own text (names, `--journal`,
+    titles, tags, notes, texts): its value made plain (`plain_word`) once click has parsed
+    the arguments, so that a byte order mark never decides whether an argument is an option
+    or a text (`tj write "$(cat list.txt)"` of a Notepad list "- milk"), and never touches a
+    path, an id, a username or a URL (their parameters are of other types: a file name that
+    ends in a CR is another file's name). `ends` as in `plain_word`."""
+
+    name = "text"
+
+    def __init__(self, ends: str) -> None:
+        self.ends = ends
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return plain_word(str(super().convert(value, param, ctx)), self.ends)
+
+
+PLAIN_NAME = PlainText("name")
+"""A name the user gives (a journal's, a device's, a client's, a template's, `--journal`)."""
+PLAIN_LINE = PlainText("line")
+"""A short text of the user's: a title, a tag, a goal's why, a check-in's note."""
+PLAIN_TEXT = PlainText("text")
+"""The user's text: an entry's, a note's, a private note's, a safety plan's."""
 
 
 class TJGroup(click.Group):
@@ -553,7 +581,6 @@ class TJGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        args = [plain_word(arg) for arg in args]  # every argument, of every command
         try:  # tj's own options (--home, --password-file); a command's are parsed in invoke
             return super().make_context(info_name, args, parent, **extra)
         except click.BadParameter as error:
@@ -681,39 +708,16 @@ json_option = click.option(
 )
 
 
-def plain_argument(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """A click callback for a parameter that is the user's text (`tj write TEXT`, `tj edit
-    --body/--append`, a note, a private note, a safety plan): without the line breaks that
-    end it, as stdin. Made plain (a byte order mark, CRLF) as every argument is, before
-    parsing (`plain_word`). None (not given) stays None."""
-    return None if value is None else value.rstrip("\n")
-
-
-def plain_line_argument(
-    _ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...] | None
-) -> str | tuple[str, ...] | None:
-    """A click callback for a short text of the user's (a title, a tag, a goal's why; a
-    repeated option's every value): without the line breaks around it. Made plain (a byte
-    order mark, CRLF) as every argument is, before parsing (`plain_word`). A line break
-    inside stays, for the command to judge. None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, tuple):
-        return tuple(one.strip("\n") for one in value)
-    return value.strip("\n")
-
-
 def tag_filter_argument(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
     """A click callback for a repeated `--tag` filter (entries with any of the tags): each
     value made plain, and also each part of it between commas (`tags_argument`), so that
     "work,sleep" finds entries tagged work or sleep, and a tag that holds a comma (written
-    by an app, or imported) is still found by its whole name (REV-CARE2 F3)."""
-    plain = plain_line_argument(ctx, param, value)
-    assert isinstance(plain, tuple)
-    found = list(plain)
-    for one in plain:
+    by an app, or imported) is still found by its whole name (REV-CARE2 F3). Each value is
+    made plain by its type (PLAIN_LINE)."""
+    found = list(value)
+    for one in value:
         found += [part.strip() for part in one.split(",") if part.strip() and part != one]
     return tuple(dict.fromkeys(found))
 
@@ -721,15 +725,13 @@ def tag_filter_argument(
 def tags_argument(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
-    """A click callback for a repeated `--tag` (or `--untag`): each value made plain as
-    `plain_line_argument`, and split at its commas: `--tag work,sleep` is two tags, as every
+    """A click callback for a repeated `--tag` (or `--untag`): each value made plain by its
+    type (PLAIN_LINE), and split at its commas: `--tag work,sleep` is two tags, as every
     table shows an entry's tags ("work, sleep"), where one tag "work,sleep" read as two
     (NU41 #13). A value of nothing but commas and white space is refused (exit 2); one
     with no comma is left for the command to judge, as before."""
-    plain = plain_line_argument(ctx, param, value)
-    assert isinstance(plain, tuple)
     tags: list[str] = []
-    for one in plain:
+    for one in value:
         if "," not in one:
             tags.append(one)
             continue
@@ -758,17 +760,23 @@ password_file_option = click.option(
 """`--password-file` on a command that reads a password: the same as tj's own option."""
 device_option = click.option(
     "--device-name",
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Name of this device in `tj devices`, kept by the server in clear (default: the name "
     "this home's device had when signing in again to the same account, also after `tj "
     'logout`, else "device"; never the host name).',
 )
 journal_option = click.option(
-    "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."
+    "--journal",
+    "journal_name",
+    type=PLAIN_NAME,
+    metavar="NAME",
+    help="Journal name or id (default: Personal).",
 )
 journal_filter_option = click.option(
     "--journal",
     "journal_name",
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Only this journal (name or id; owner/name for a shared one). Default: every journal.",
 )
@@ -1852,7 +1860,7 @@ def journal() -> None:
 
 
 @journal.command("create")
-@click.argument("name")
+@click.argument("name", type=PLAIN_NAME)
 @json_option
 @pass_home
 def journal_create(home: Home, name: str, as_json: bool) -> None:
@@ -1872,8 +1880,8 @@ def journal_create(home: Home, name: str, as_json: bool) -> None:
 
 
 @journal.command("rename")
-@click.argument("old_name", metavar="JOURNAL")
-@click.argument("new_name", metavar="NEW_NAME")
+@click.argument("old_name", metavar="JOURNAL", type=PLAIN_NAME)
+@click.argument("new_name", metavar="NEW_NAME", type=PLAIN_NAME)
 @json_option
 @pass_home
 def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> None:
@@ -1899,7 +1907,7 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
 
 
 @journal.command("archive")
-@click.argument("name", metavar="JOURNAL")
+@click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
 @pass_home
 def journal_archive(home: Home, name: str) -> None:
     """Archive your JOURNAL (needs the server): its entries stay readable and searchable,
@@ -1920,7 +1928,7 @@ def journal_archive(home: Home, name: str) -> None:
 
 
 @journal.command("unarchive")
-@click.argument("name", metavar="JOURNAL")
+@click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
 @pass_home
 def journal_unarchive(home: Home, name: str) -> None:
     """Take your JOURNAL out of the archive (needs the server).
@@ -1942,7 +1950,7 @@ def journal_unarchive(home: Home, name: str) -> None:
 
 
 @journal.command("delete")
-@click.argument("name", metavar="JOURNAL")
+@click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
 @pass_home
 def journal_delete(home: Home, name: str, yes: bool) -> None:
@@ -2461,6 +2469,7 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
     if len(words) > 2:
         raise click.UsageError("give at most a device id and a name (quote a name with spaces)")
     device_id, name = (None, words[0]) if len(words) == 1 else words
+    name = plain_word(name)  # the name made plain as every name is (PLAIN_NAME); the id as given
     renamed = home.run(lambda client: client.devices.rename(device_id, name))
     output.message(
         f"Renamed device {output.short_id(renamed.id)} to {output.quoted(renamed.name)}."

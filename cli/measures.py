@@ -25,6 +25,7 @@ from cli import output
 from cli.dates import MOMENT
 from cli.homes import profile_words
 from cli.main import (
+    PLAIN_NAME,
     Home,
     cli,
     found_after_sync,
@@ -99,7 +100,7 @@ def parse_difficulty(value: str | None) -> int | None:
 
 
 @measure.command("take")
-@click.argument("name", metavar="MEASURE")
+@click.argument("name", metavar="MEASURE", type=PLAIN_NAME)
 @click.option(
     "--answers",
     callback=parse_answers,
@@ -477,7 +478,9 @@ Listed = tuple[
 
 
 @measure.command("list")
-@click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
+@click.option(
+    "--measure", "measure_name", metavar="MEASURE", type=PLAIN_NAME, help="Only this measure."
+)
 @journal_filter_option
 @newest_options("result", "results", "taken")
 @json_option

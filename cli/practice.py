@@ -19,7 +19,7 @@ from rich.table import Table
 
 from cli import output
 from cli.homes import profile_words
-from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
+from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
@@ -339,6 +339,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
     "--journal",
     "journal_names",
     multiple=True,
+    type=PLAIN_NAME,
     metavar="NAME",
     help="Cover this journal of yours, whole, shared or not (repeatable). Default: only "
     "what you already share with THERAPIST; the brief's Covers: line names them.",

@@ -13,12 +13,13 @@ from rich.table import Table
 
 from cli import output
 from cli.main import (
+    PLAIN_NAME,
+    PLAIN_TEXT,
     Home,
     cli,
     found_after_sync,
     json_option,
     pass_home,
-    plain_argument,
     synced_first,
     then_sync,
 )
@@ -29,7 +30,13 @@ if TYPE_CHECKING:
 
 
 @cli.group("private-notes", invoke_without_command=True)
-@click.option("--client", "client_name", metavar="NAME", help='Only about this client ("ana").')
+@click.option(
+    "--client",
+    "client_name",
+    metavar="NAME",
+    type=PLAIN_NAME,
+    help='Only about this client ("ana").',
+)
 @json_option
 @pass_home
 def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
@@ -94,8 +101,8 @@ def earlier_notes_hint(earlier: list[str]) -> str:
 
 
 @private_notes.command("add")
-@click.argument("journal_name", metavar="JOURNAL")
-@click.argument("text", callback=plain_argument)
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
+@click.argument("text", type=PLAIN_TEXT)
 @json_option
 @pass_home
 def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -> None:

@@ -18,14 +18,15 @@ from rich.table import Table
 
 from cli import output
 from cli.main import (
+    PLAIN_LINE,
+    PLAIN_NAME,
+    PLAIN_TEXT,
     Home,
     cli,
     journal_filter_option,
     journal_option,
     json_option,
     pass_home,
-    plain_argument,
-    plain_line_argument,
     sync_note,
     synced_first,
 )
@@ -106,18 +107,23 @@ def safety() -> None:
 
 
 @safety.command("plan")
-@click.option("--emergency", metavar="NUMBER", help='Your emergency number ("" for the default).')
+@click.option(
+    "--emergency",
+    metavar="NUMBER",
+    type=PLAIN_LINE,
+    help='Your emergency number ("" for the default).',
+)
 @click.option(
     "--crisis-line",
     metavar="TEXT",
-    callback=plain_line_argument,
+    type=PLAIN_LINE,
     help="A crisis line to call or text.",
 )
 @click.option(
     "--text",
     "plan",
     metavar="TEXT",
-    callback=plain_argument,
+    type=PLAIN_TEXT,
     help="Your safety plan, in your own words.",
 )
 @click.option(
@@ -234,8 +240,8 @@ def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
 
 
 @safety.command("crisis-line")
-@click.argument("journal_name", metavar="JOURNAL")
-@click.argument("text")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
+@click.argument("text", type=PLAIN_LINE)
 @pass_home
 def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
     """A therapist (annotate role) sets the crisis line a client sees when the client has not

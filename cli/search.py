@@ -15,6 +15,8 @@ from cli import output
 from cli.dates import DAY
 from cli.homes import profile_words
 from cli.main import (
+    PLAIN_LINE,
+    PLAIN_NAME,
     Home,
     cli,
     journal_filter_option,
@@ -35,13 +37,14 @@ SEARCH_DEFAULT = 20
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})  # NU41 #13: `tj search -work`
-@click.argument("text")
+@click.argument("text", type=PLAIN_NAME)
 @journal_filter_option
 @click.option(
     "--tag",
     "tags",
     metavar="T",
     multiple=True,
+    type=PLAIN_LINE,
     callback=tag_filter_argument,
     help="Only entries with this tag; repeat (or separate with commas) for entries with any "
     "of several.",

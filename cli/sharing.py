@@ -19,13 +19,14 @@ from cli import output
 from cli.dates import WORDS, no_such_day, padded_hour, parse_day
 from cli.homes import profile_words
 from cli.main import (
+    PLAIN_NAME,
+    PLAIN_TEXT,
     Home,
     cli,
     contents_text,
     json_option,
     offline_reason,
     pass_home,
-    plain_argument,
     quick_sync,
     quickly,
     sync_note,
@@ -162,7 +163,7 @@ only_option = click.option(
 
 
 @cli.command()
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.argument("therapist")
 @click.option(
     "--role",
@@ -949,7 +950,7 @@ def items_shared(what: str, member: str, journal: str) -> str:
 
 
 @cli.command()
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.argument("therapist")
 @click.option(
     "--yes",
@@ -1259,7 +1260,7 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
 
 
 @cli.command()
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
 def leave(home: Home, journal_name: str, yes: bool) -> None:
@@ -1339,7 +1340,7 @@ def still_arriving(owner: str, copy: str) -> str:
 
 
 @cli.command()
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--unlisted",
@@ -1484,7 +1485,7 @@ def shares(home: Home, as_json: bool) -> None:
 
 
 @shares.command("log")
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @json_option
 @pass_home
 def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
@@ -1660,7 +1661,7 @@ def shared_order(share: SharedJournal) -> tuple[str, str, str, str, bool, str]:
 
 
 @cli.command("verify-head")
-@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option(
     "--with",
     "with_member",
@@ -1835,8 +1836,8 @@ def held_keys_text(held: HeldKeys) -> str:
 
 
 @cli.command()
-@click.argument("journal_name", metavar="JOURNAL")
-@click.argument("text", callback=plain_argument)
+@click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
+@click.argument("text", type=PLAIN_TEXT)
 @click.option("--prompt", is_flag=True, help="Add a reflection prompt instead of a note.")
 @json_option
 @pass_home
@@ -1877,7 +1878,13 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--journal", "journal_name", metavar="NAME", help="Only the notes of this journal.")
+@click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    type=PLAIN_NAME,
+    help="Only the notes of this journal.",
+)
 @json_option
 @pass_home
 def notes(home: Home, journal_name: str | None, as_json: bool) -> None:

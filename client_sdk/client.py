@@ -123,7 +123,6 @@ from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import (
     STORE_FILE,
-    HeldKey,
     LocalJournal,
     Problem,
     Store,
@@ -1222,9 +1221,7 @@ class Client:
                 # to another.
                 orphan = await Store.open(home)
                 try:
-                    ours = await orphan.belongs_to(
-                        reply.account_id, _granted_to(secrets, reply.account_id)
-                    )
+                    ours = await orphan.belongs_to(reply.account_id)
                 finally:
                     await orphan.close()
                 if ours is None and not await _delete_unknown_orphan(home):
@@ -1713,6 +1710,9 @@ class Client:
         What other devices already downloaded stays on them: your other devices keep their
         local data until logged out, and a member you shared a journal with (a therapist)
         keeps the read-only copy their device holds of it.
+        A local store that can no longer be read (a damaged file) is deleted with the profile
+        all the same, as long as the profile is still the one read: the deleted account's
+        secrets are never kept for it.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
         names a password cost below the one this device knows (after a
         change elsewhere at a lower cost, log this home out and sign in again)."""
@@ -2900,15 +2900,19 @@ LOGGED_OUT_MEANWHILE = (
 """What a sign-in raises (InvalidInput) when a logout committed while it ran."""
 
 ORPHAN_STORE = (
-    "{home} holds the local data of another account, without that account's profile (a "
-    "logout or an account deletion there stopped halfway, or the profile was removed); it "
-    "is never shown to another account. Move the folder {home} aside (or use another home) "
-    "and sign in again: the folder keeps whatever that account never synced, which a login "
-    "to that account in it would still send if the account was not deleted. Deleting "
-    "{home}/store.db loses it"
+    "{home} holds local data left without its profile (a logout or an account deletion "
+    "there stopped halfway, or the profile was removed) that is another account's, or whose "
+    "account cannot be told (an earlier version wrote it without recording whose it is, and "
+    "it holds no journal of its own); it is never given to an account it cannot be told is "
+    "its own, and nothing in it was changed. Move the folder {home} aside (or use another "
+    "home) and sign in again; or, if you kept that account's profile, put it back in {home} "
+    "and open the folder as before: it keeps whatever that account never synced, which it "
+    "would still send if the account was not deleted. Deleting {home}/store.db loses it"
 )
-"""What a sign-in raises (InvalidInput) over a store of another account left with no
-profile: it is never shown to another account."""
+"""What a sign-in raises (InvalidInput) over a store left with no profile that is another
+account's, or whose account cannot be told from what it holds (written before the account
+was recorded, holding only journals shared with it): it is never shown to another account,
+and never given to one on the server's word."""
 
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "
@@ -3003,25 +3007,6 @@ async def _delete_unknown_orphan(home: Path) -> bool:
     if await to_the_end(asyncio.to_thread(delete_orphan_if_unknown, home, still_ours, delete)):
         return True
     return not (home / STORE_FILE).exists()
-
-
-def _granted_to(secrets: keys.AccountSecrets, account_id: bytes) -> Callable[[HeldKey], bool]:
-    """Whether a key envelope a store holds was sealed by its journal's owner for this
-    account (`keys.granted_to`): how a store written before it recorded its account shows
-    it is this account's when it holds no journal of its own (`Store.belongs_to`)."""
-
-    def granted(key: HeldKey) -> bool:
-        return keys.granted_to(
-            secrets,
-            account_id,
-            key.owner_id,
-            key.owner_sign_public_key,
-            key.journal_id,
-            key.epoch,
-            key.envelope,
-        )
-
-    return granted
 
 
 async def _finish_logout_first(home: Path, passphrase: str | None) -> None:

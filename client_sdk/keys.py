@@ -474,36 +474,6 @@ def verify_share_terms(
     return terms
 
 
-def granted_to(
-    member: AccountSecrets,
-    member_id: bytes,
-    owner_id: bytes,
-    owner_sign_public_key: bytes,
-    journal_id: bytes,
-    epoch: int,
-    envelope: bytes,
-) -> bool:
-    """Whether the owner (`owner_id`, checked with its signing key `owner_sign_public_key`)
-    granted this share envelope of `journal_id` at `epoch` to this member (`member_id`, with
-    `member`'s identity keys), and it opens with `member`'s key: what only an envelope the
-    owner sealed for this account does. False for another member's, or one that does not
-    verify. Never raises."""
-    try:
-        parsed = _parse_envelope(envelope)
-        terms = verify_share_terms(
-            owner_sign_public_key, owner_id, member_id, journal_id, epoch, envelope
-        )
-        if (terms.member_sign_public_key, terms.member_box_public_key) != (
-            member.sign_public_key,
-            member.box_public_key,
-        ):
-            return False
-        crypto.open_sealed_box(member.box_key, parsed.sealed, "a share envelope")
-    except IntegrityError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class _Envelope:
     sealed: bytes

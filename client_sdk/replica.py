@@ -338,6 +338,10 @@ class Replica:
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
+        self._key_problems: dict[bytes, tuple[str, str]] = {}
+        """By journal: (its name, the problem) when the last journal list carried key
+        envelopes that do not verify as this account's (`_keep_listed_keys`), reported by
+        the next sync while the server lists them."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -393,7 +397,10 @@ class Replica:
 
     async def refresh_journals(self) -> None:
         """Fetch the journal list (names, key envelopes) and verify it against each
-        journal's access chain: roles, end dates, epochs and members come from the chain."""
+        journal's access chain: roles, end dates, epochs and members come from the chain.
+        A listed key envelope is stored only once it verifies as this account's, never in
+        place of the one held (`_keep_listed_keys`); a journal whose listed envelope does not
+        verify is told by the next sync's problems, the other journals unaffected."""
         listed_journals = await self.transport.pages(
             "/v1/journals/list",
             wire.JournalList,
@@ -411,10 +418,6 @@ class Replica:
         reply = await self._without_deleted(reply)
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
-        async with self.store.transaction() as tx:
-            for journal in reply.journals:
-                for key in journal.keys:
-                    await tx.put_key(journal.journal_id, key.epoch, key.envelope)
         await self.load_access()
         waiting: dict[bytes, TJError] = {}  # owners not looked up in this refresh, and why
         stopped: NetworkError | None = None
@@ -459,7 +462,7 @@ class Replica:
         }
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
-        envelopes = await self.store.journal_keys()
+        envelopes, refused_keys = await self._keep_listed_keys(reply.journals, known)
         now = now_ms()
         updated = []
         ended_under = forgotten.decode_ended(await self.store.setting(forgotten.ENDED_UNDER))
@@ -468,6 +471,7 @@ class Replica:
             local = self._local(journal, known.get(journal.journal_id), envelopes, now)
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
+        self._note_refused_keys(reply.journals, refused_keys, updated, known)
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
             self._syncing[1].news += await self._journals_changed(
                 known, updated, self._syncing[1].problems
@@ -1373,17 +1377,116 @@ class Replica:
         if sent:
             await self.refresh_journals()  # the metadata just sent, and what is left to heal
 
+    async def _keep_listed_keys(
+        self, journals: list[wire.Journal], known: dict[bytes, LocalJournal]
+    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[tuple[int, bool, str]]]]:
+        """Store the key envelopes the journal list carries that verify as this account's
+        (`_verified_key`: the owner's own wrap, or a share envelope the owner signed for this
+        account that opens with its key), once the journals' chains and owners are verified:
+        never one the server lists unchecked, and never one in place of the envelope held.
+        Only envelopes new or changed since the store's are verified (an unchanged list costs
+        no verification). A journal whose owner is not verified here (no verified chain, an
+        owner not pinned or refused) gets none stored, and no problem of its own (its owner's
+        is told). Returns every envelope the store then holds, by (journal id, epoch), and by
+        journal the epochs refused, each with whether an envelope of it is held and why it
+        was refused."""
+        held = await self.store.journal_keys()
+        verified: dict[tuple[bytes, int], bytes] = {}
+        refused: dict[bytes, list[tuple[int, bool, str]]] = {}
+        for journal in journals:
+            journal_id = journal.journal_id
+            state = self.chains.state(journal_id)
+            previous = known.get(journal_id)
+            owner = (
+                state.owner_id
+                if state is not None
+                else previous.owner_id
+                if previous is not None
+                else None
+            )
+            if owner is None or (
+                owner != self.profile.account_id
+                and (owner not in self._peers or owner in self._unpinned)
+            ):
+                continue
+            for key in journal.keys:
+                spot = (journal_id, key.epoch)
+                if held.get(spot) == key.envelope:
+                    continue
+                try:
+                    self._verified_key(journal_id, owner, key.epoch, key.envelope)
+                except IntegrityError as error:
+                    refused.setdefault(journal_id, []).append((key.epoch, spot in held, str(error)))
+                    continue
+                verified[spot] = key.envelope
+        if verified:
+            async with self.store.transaction() as tx:
+                for (journal_id, epoch), envelope in verified.items():
+                    await tx.put_key(journal_id, epoch, envelope)
+            held.update(verified)
+        return held, refused
+
+    def _note_refused_keys(
+        self,
+        journals: list[wire.Journal],
+        refused: dict[bytes, list[tuple[int, bool, str]]],
+        updated: list[LocalJournal],
+        known: dict[bytes, LocalJournal],
+    ) -> None:
+        """Keep, for the next sync's report, the journals of this journal list whose listed
+        key envelopes were refused (`_keep_listed_keys`), and forget those listed again with
+        none refused."""
+        names = {j.journal_id: j.name for j in known.values()}
+        names.update((j.journal_id, j.name) for j in updated)
+        for journal in journals:
+            journal_id = journal.journal_id
+            epochs = refused.get(journal_id)
+            if not epochs:
+                self._key_problems.pop(journal_id, None)
+                continue
+            label = names.get(journal_id, f"(journal {journal_id.hex()[:8]})")
+            which = ", ".join(str(epoch) for epoch, _, _ in epochs)
+            what = "a key" if len(epochs) == 1 else "keys"
+            kept = all(held for _, held, _ in epochs)
+            self._key_problems[journal_id] = (
+                label,
+                f"journal {quoted_name(label)}: the server lists {what} of it (epoch {which}) "
+                f"that did not verify as this account's ({epochs[0][2]}): refused, never stored"
+                + (
+                    "; the key this device holds is kept"
+                    if kept
+                    else "; what is written under it does not open here until the server "
+                    "sends this account's own"
+                ),
+            )
+
+    def _verified_key(
+        self, journal_id: bytes, owner_id: bytes, epoch: int, envelope: bytes
+    ) -> bytes:
+        """The journal key in `envelope` once it verifies as this account's
+        (`_open_envelope`), kept in memory for this session: what every envelope the server
+        sends passes before the store keeps it (the journal list's, `_keep_listed_keys`;
+        the key pages', `_fetch_keys`). IntegrityError if it does not verify."""
+        key = self._open_envelope(journal_id, owner_id, epoch, envelope)
+        self._keys[(journal_id, epoch)] = key
+        return key
+
     async def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
         """Report metadata the server serves that this device cannot open or verify while it
-        keeps the name it verified (`_local`, W7), for as long as the server serves it and
-        this device holds the journal (one forgotten or removed meanwhile, say while another
+        keeps the name it verified (`_local`, W7), and key envelopes it lists that are not
+        this account's (`_keep_listed_keys`), for as long as the server serves them and this
+        device holds the journal (one forgotten or removed meanwhile, say while another
         journal list was read, is no longer this device's problem)."""
-        if not self._name_problems:
+        if not self._name_problems and not self._key_problems:
             return
         held = {j.journal_id for j in await self.store.journals()}
         for journal_id in [j for j in self._name_problems if j not in held]:
             del self._name_problems[journal_id]
         for journal_id, (label, message) in sorted(self._name_problems.items()):
+            report.add_problem(journal_id, label, message)
+        for journal_id in [j for j in self._key_problems if j not in held]:
+            del self._key_problems[journal_id]
+        for journal_id, (label, message) in sorted(self._key_problems.items()):
             report.add_problem(journal_id, label, message)
 
     def owner_name(self, owner_id: bytes) -> str:
@@ -1680,9 +1783,7 @@ class Replica:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
                 for key in page:
-                    self._keys[(journal_id, key.epoch)] = self._open_envelope(
-                        journal_id, journal.owner_id, key.epoch, key.envelope
-                    )
+                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope)
                 async with self.store.transaction() as tx:
                     for key in page:
                         await tx.put_key(journal_id, key.epoch, key.envelope)

@@ -539,18 +539,6 @@ class ParkedRecord:
 
 
 @dataclass(frozen=True)
-class HeldKey:
-    """A journal key envelope the store holds, with the journal's owner and the owner's
-    signing key as the store's contacts hold it (`Store.belongs_to`)."""
-
-    journal_id: bytes
-    owner_id: bytes
-    owner_sign_public_key: bytes
-    epoch: int
-    envelope: bytes
-
-
-@dataclass(frozen=True)
 class ParkedCount:
     """How many records of one journal, one body version and one author are kept
     (`Transaction.park`); `author` None for a row whose author this store does not hold."""
@@ -974,20 +962,17 @@ class Store:
         Never to be changed by the caller."""
         return self._last_journals
 
-    async def belongs_to(
-        self, account: bytes, granted: Callable[[HeldKey], bool] | None = None
-    ) -> bool | None:
+    async def belongs_to(self, account: bytes) -> bool | None:
         """Whether the store is `account`'s (account id), for a sign-in over a store left
         with no profile (a deletion stopped halfway, a profile removed by hand), which adopts
         it only when it is: by the account id the store records (ACCOUNT_ID, set when the
         store is opened for a profile), else, for a store written before it was recorded,
         True when it holds an own journal (role "owner") of `account` and none of another
-        account, or, holding no own journal, when every journal it holds has a key envelope
-        and `granted(key)` (run in the store's thread) is True for every one of them (each
-        `HeldKey` with its owner's signing key as the store's contacts hold it: the owner
-        sealed it for `account`; without `granted`, or an owner not among the contacts,
-        False); False when it holds any other journal, and None when it holds no journal at
-        all (whose it is cannot be told: `orphan_unsent` then decides)."""
+        account, False when it holds any other journal (another account's, or one whose
+        account cannot be told: a store holding only journals shared with it proves nothing
+        of whose it is, as the key envelopes it holds are what the server listed), and None
+        when it holds no journal at all (whose it is cannot be told: `orphan_unsent` then
+        decides)."""
 
         def read(db: sqlite3.Connection) -> bool | None:
             recorded = _recorded_account(db)
@@ -999,13 +984,9 @@ class Store:
             }
             if owners:
                 return owners == {account}
-            journals = db.execute("SELECT journal_id, owner_id FROM journals").fetchall()
-            if not journals:
-                return None
-            return granted is not None and all(
-                _granted_journal(db, bytes(journal_id), bytes(owner_id), granted)
-                for journal_id, owner_id in journals
-            )
+            if db.execute("SELECT 1 FROM journals LIMIT 1").fetchone() is not None:
+                return False
+            return None
 
         async with self._lock:
             return await self._db.run(read)
@@ -2261,9 +2242,14 @@ def _delete_if(
     condition: Callable[[sqlite3.Connection], bool],
     still_ours: Callable[[], bool],
     delete: Callable[[], None],
+    *,
+    unreadable: bool = False,
 ) -> bool:
     """`delete()` under the write lock of the store at `path` when `condition(db)` holds, the
-    file is still the one locked and `still_ours()`; whether it ran."""
+    file is still the one locked and `still_ours()`; whether it ran. `unreadable`: a file
+    SQLite cannot read as a store (damaged: "file is not a database", a malformed page) is
+    taken as one whose account cannot be told, `still_ours()` deciding alone (no lock can be
+    taken on it); without it, its sqlite3.DatabaseError is raised."""
     try:
         before = path.stat()
         db = sqlite3.connect(
@@ -2276,13 +2262,18 @@ def _delete_if(
         return False
     try:
         try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if is_busy(error):
-                raise StoreBusy() from error
-            raise
-        if not condition(db):
-            return False  # none, or the store of a sign-in made since
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if is_busy(error):
+                    raise StoreBusy() from error
+                raise
+            if not condition(db):
+                return False  # none, or the store of a sign-in made since
+        except sqlite3.DatabaseError:
+            if not unreadable:
+                raise
+            # damaged: whose it is cannot be told; the profile, unchanged, decides
         try:
             now = path.stat()
         except OSError:
@@ -2319,14 +2310,20 @@ def delete_if_account(
     """Delete the local data of `account` (account id) from `home`, after the account was
     deleted: under the store's write lock, as `delete_if_logged_out` (waiting up to
     database.WRITE_WAIT_S for another program's write, then StoreBusy), when the file is
-    still the one locked, records `account` or no account (an earlier version's), and
-    `still_ours()` (the profile is still the one read), runs `delete()` and returns True;
-    else changes nothing and returns False (no store, another account's, or a profile saved
-    meanwhile by another program). Blocking: call it in a thread."""
+    still the one locked, records `account` or no account (an earlier version's) or cannot
+    be read (a damaged file, whose account cannot be told: the deleted account's profile is
+    never kept for it), and `still_ours()` (the profile is still the one read), runs
+    `delete()` and returns True; else changes nothing and returns False (no store, another
+    account's, or a profile saved meanwhile by another program). Blocking: call it in a
+    thread."""
     path = home / STORE_FILE
     with database.holding(str(path)):
         return _delete_if(
-            path, lambda db: _recorded_account(db) in (None, account), still_ours, delete
+            path,
+            lambda db: _recorded_account(db) in (None, account),
+            still_ours,
+            delete,
+            unreadable=True,
         )
 
 
@@ -2340,25 +2337,6 @@ def _unknown_and_empty(db: sqlite3.Connection) -> bool:
     return not any(
         db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
         for table in ("journals", *WAITING_TABLES, "set_aside")
-    )
-
-
-def _granted_journal(
-    db: sqlite3.Connection, journal_id: bytes, owner_id: bytes, granted: Callable[[HeldKey], bool]
-) -> bool:
-    """Whether the journal `journal_id` has a key envelope here and `granted` holds for each
-    (`Store.belongs_to`), its owner's signing key read from the contacts (`peers`)."""
-    owner = db.execute(
-        "SELECT sign_public_key FROM peers WHERE account_id = ?", (owner_id,)
-    ).fetchone()
-    if owner is None:
-        return False
-    envelopes = db.execute(
-        "SELECT epoch, envelope FROM journal_keys WHERE journal_id = ?", (journal_id,)
-    ).fetchall()
-    return bool(envelopes) and all(
-        granted(HeldKey(journal_id, owner_id, bytes(owner[0]), int(epoch), bytes(envelope)))
-        for epoch, envelope in envelopes
     )
 
 

@@ -88,8 +88,8 @@ async def test_every_text_argument_is_cleaned_of_a_bom_and_crlf_as_piped_text_is
     """A name, a journal, a device name given as `"$(cat name.txt)"` from a Windows file
     kept its byte order mark (a journal named "\\ufeffDreams", shown `$'\\ufeffDreams'`,
     that "Dreams" did not find) while a title, a tag and an entry's text were cleaned: every
-    argument of every command is made plain as piped text is, in one place, an
-    `--option=VALUE`'s value too."""
+    text argument of every command is made plain as piped text is, by one parameter type,
+    an `--option=VALUE`'s value too."""
     windows = "\ufeffDreams\r"  # "$(cat name.txt)": the shell drops the LF, not the CR
     created = await laptop.ok("journal", "create", windows)
     assert "$'" not in created.stderr, created.stderr

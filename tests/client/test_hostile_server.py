@@ -194,7 +194,9 @@ async def test_envelopes_swapped_between_journals_are_rejected_by_the_therapist(
     report = await shared_twice.tom.sync()
     for journal in ids:
         await assert_unreadable(shared_twice.tom, journal, report.problems)
-    assert len(report.problems) == 2
+    # per journal: its records refused, and the listed envelope refused (never stored)
+    assert len(report.problems) == 4
+    assert len([p for p in report.problems if "refused, never stored" in p]) == 2
 
 
 async def test_an_envelope_signed_by_someone_else_than_the_owner_is_rejected(
@@ -373,9 +375,12 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
     hostile.replies["/v1/sync"] = keep_serving
     report = await tom.sync()
 
-    # the two records, refused the same way in one journal, share one line (R9B finding 3)
+    # the two records, refused the same way in one journal, share one line (R9B finding 3);
+    # the old envelope offered for the new epoch is refused, never stored: no key opens them
     assert report.refused == 2 and len(problem_ids(report.problems)) == 2
-    assert all("invalid signature" in problem for problem in report.problems)
+    records, offered = report.problems
+    assert "holds no key for epoch 2" in records, records
+    assert "invalid signature" in offered and "refused, never stored" in offered, offered
     assert "ana/Personal" in {j.name for j in await tom.journals.list()}  # still believes it shared
     assert [e.body for e in await tom.entries.list()] == ["Before the end."]
     assert all(SECRET not in n.text for n in await tom.notes.list())

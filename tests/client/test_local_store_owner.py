@@ -1,9 +1,10 @@
 """Whose a local store is, and the store's own guards.
 
 - A store written before it recorded its account id, of an account that owns no journal
-  (a therapist member of a client's journal), left without its profile: its own account's
-  login adopts it (its key envelopes were sealed for that account by the journal's owner);
-  another account's, a member of the same journal, is refused.
+  (a therapist member of a client's journal), left without its profile: whose it is cannot
+  be told, so no login adopts it (another member of the same journal's included, also when
+  the store holds that member's key envelopes, as a server listing them leaves it); the
+  refusal says to move the folder aside or put its profile back, which opens it.
 - A store that records an account id is never opened for another account's profile.
 - A logout whose ROLLBACK fails raises its first error.
 - The refusal over a deleted account's store says to move the folder aside.
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, StoreBusy, database
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, InvalidInput, StoreBusy, database
 from client_sdk import client as client_module
 from client_sdk.profile import remove_profile
 from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
@@ -47,37 +48,111 @@ def _unrecord(home: Path) -> None:
         db.close()
 
 
-async def test_an_older_store_of_a_member_only_account_is_adopted_by_that_account_alone(
-    signup: ClientFactory, live_server: RunningServer
-) -> None:
-    """kim (a therapist, no journal of her own) and ben are both members of ana's journal.
-    kim's store records no account id (an earlier version wrote it) and her profile is gone.
-    ben's login is refused; kim's own login adopts her store, what she never synced
-    included."""
+async def _member_only_store(signup: ClientFactory) -> tuple[Path, bytes, Client]:
+    """kim (a therapist, no journal of her own) and ben are members of ana's journal: ben
+    first (epoch 1), then kim (epoch 2), so that ben holds an envelope of every epoch kim
+    holds. kim's store records no account id (an earlier
+    version wrote it) and her profile is gone. Returns kim's home, her profile's bytes and
+    ben's client (closed)."""
     ana = await signup("ana")
     kim = await signup("kim")
     ben = await signup("ben")
     await kim.journals.delete("Personal")
-    await share_with(ana, kim)
     await share_with(ana, ben)
+    await share_with(ana, kim)
     await kim.sync()
+    await ben.sync()
     assert [j.name for j in await kim.journals.list()], "kim holds ana's journal"
     home = kim.home
+    profile = (home / "profile").read_bytes()
     await kim.close()
     await ben.close()
     remove_profile(home)
     _unrecord(home)
+    return home, profile, ben
 
-    with pytest.raises(InvalidInput) as refused:
-        await _login(live_server, "ben", home)
-    assert "another account" in str(refused.value), refused.value
-    assert not (home / "profile").exists()
 
-    again = await _login(live_server, "kim", home)
+def _store_state(home: Path) -> tuple[list[Any], ...]:
+    db = sqlite3.connect(home / STORE_FILE)
+    try:
+        return tuple(
+            sorted(db.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("journals", "journal_keys", "peers", "settings")
+        )
+    finally:
+        db.close()
+
+
+async def test_an_older_store_of_a_member_only_account_is_adopted_by_no_login(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """Neither ben's login nor kim's own adopts kim's store: holding only journals shared
+    with it, it cannot tell whose it is. Each refusal says so, that nothing was changed, and
+    to move the folder aside or put the profile back; nothing in it changed. kim's profile
+    put back opens it as before."""
+    home, profile, _ = await _member_only_store(signup)
+    before = _store_state(home)
+
+    for name in ("ben", "kim"):
+        with pytest.raises(InvalidInput) as refused:
+            await _login(live_server, name, home)
+        message = str(refused.value)
+        assert "another account's, or whose account cannot be told" in message, message
+        assert "nothing in it was changed" in message, message
+        assert f"Move the folder {home} aside" in message, message
+        assert f"put it back in {home}" in message, message
+        assert not (home / "profile").exists()
+        assert _store_state(home) == before, name
+
+    (home / "profile").write_bytes(profile)
+    again = await Client.open(home)
     try:
         assert [j.name for j in await again.journals.list()]
     finally:
         await again.close()
+
+
+async def test_an_older_store_holding_another_members_envelopes_is_not_that_members(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """kim's store holds, in place of each of her key envelopes, ben's of the same epoch (a
+    server that listed ben's envelopes to kim could leave it so, in a version that stored
+    them unchecked): the owner's signature on them proves that ana shared the journal with
+    ben, never that ben's device wrote this store. ben's login is refused; kim's contacts
+    and unsynced data are never his."""
+    home, _, ben = await _member_only_store(signup)
+    ben_keys = {
+        (bytes(j), e): bytes(v)
+        for j, e, v in _rows(ben.home, "SELECT journal_id, epoch, envelope FROM journal_keys")
+    }
+    kim_keys = _rows(home, "SELECT journal_id, epoch FROM journal_keys")
+    assert kim_keys and all((bytes(j), e) in ben_keys for j, e in kim_keys), (kim_keys, ben_keys)
+    db = sqlite3.connect(home / STORE_FILE)
+    try:
+        for j, e in kim_keys:
+            db.execute(
+                "UPDATE journal_keys SET envelope = ? WHERE journal_id = ? AND epoch = ?",
+                (ben_keys[(bytes(j), e)], bytes(j), e),
+            )
+        db.commit()
+    finally:
+        db.close()
+
+    with pytest.raises(InvalidInput) as refused:
+        adopted = await _login(live_server, "ben", home)
+        recorded = _recorded(home)
+        await adopted.close()
+        pytest.fail(f"ben adopted kim's store (recorded as ben's: {recorded is not None})")
+    assert "cannot be told" in str(refused.value), refused.value
+    assert _recorded(home) is None and not (home / "profile").exists()
+
+
+def _rows(home: Path, sql: str) -> list[Any]:
+    db = sqlite3.connect(home / STORE_FILE)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
 
 
 def _recorded(home: Path) -> bytes | None:
@@ -256,3 +331,57 @@ async def test_an_account_deletion_the_store_lock_keeps_waiting_says_what_is_lef
     left = await Client.open(home)
     await left.logout(discard_unsynced=True)
     assert not (home / "profile").exists() and not (home / STORE_FILE).exists()
+
+
+def _damage(home: Path, how: str) -> None:
+    """The store file damaged (a disk error): garbage in place of it, or its first page's
+    header kept and the rest garbage (SQLite then finds a malformed page)."""
+    path = home / STORE_FILE
+    kept = path.read_bytes()[:100] if how == "malformed" else b""
+    size = path.stat().st_size
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+        (home / name).unlink(missing_ok=True)
+    path.write_bytes(kept + b"\xa5" * max(size - len(kept), 4096))
+
+
+@pytest.mark.parametrize("how", ["not a database", "malformed"])
+async def test_an_account_deletion_over_a_damaged_store_deletes_the_profile_and_store(
+    signup: ClientFactory, live_server: RunningServer, how: str
+) -> None:
+    """The store's file is damaged while the client is open; the server deletes the
+    account, and the local deletion, unable to read the store, deletes the profile (the
+    deleted account's secrets) and the store all the same, as the profile is still the one
+    read: no raw SQLite error."""
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's")
+    await kim.sync()
+    home = kim.home
+    _damage(home, how)
+
+    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    assert not (home / "profile").exists(), "the deleted account's profile was kept"
+    assert _store_files(home) == []
+    with pytest.raises(AuthError):
+        await _login(live_server, "kim", home)
+
+
+async def test_an_account_deletion_over_a_damaged_store_keeps_a_profile_saved_since(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program saves a profile on the home while the account is deleted: that
+    profile, and the damaged store beside it, are its own to keep, as for a store that
+    reads. The spy only changes the profile before the guarded deletion runs."""
+    kim = await signup("kim")
+    await kim.sync()
+    home = kim.home
+    _damage(home, "not a database")
+    guarded = client_module.delete_if_account
+
+    def saved_meanwhile(*args: Any) -> bool:
+        (home / "profile").write_bytes((home / "profile").read_bytes() + b" ")
+        return guarded(*args)
+
+    monkeypatch.setattr(client_module, "delete_if_account", saved_meanwhile)
+    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert (home / "profile").exists() and (home / STORE_FILE).exists()
