@@ -1191,12 +1191,7 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
     output.tell_synced(report)
     output.sync_warnings(report)
     words = first_sync_words(report)
-    last = (
-        None
-        if words is None
-        else f"{signed_in}, but its first sync {words}; run "
-        f"{output.command([*profile_words(home.path), 'sync'])} again later."
-    )
+    last = None if words is None else f"{signed_in}, but its first sync {words}."
     return sync_exit_status(report), last
 
 
@@ -2209,16 +2204,29 @@ def sync_exit_status(report: SyncReport) -> int:
 
 
 def first_sync_words(report: SyncReport) -> str | None:
-    """Why a first sync (`tj login`, `tj recover`) that ran did not finish well, in words for
-    "... but the first sync <words>" (the warnings printed before it say the details); None
-    when it did (`sync_exit_status` 0). Pure."""
+    """Why a first sync (`tj login`, `tj recover`) that ran did not finish well and what to
+    do, in words for "... but its first sync <words>." (the warnings printed before it say
+    the details); None when it did (`sync_exit_status` 0). Only what a later sync may bring
+    (a pull the server stopped, a journal not synced) is told to run `tj sync` again: a change
+    the server refused for good is pointed to `tj set-aside list`, as `tj sync` points to it
+    (NU56 #2). Pure."""
     status = sync_exit_status(report)
+    again = f"run {output.command_text('tj sync')} again later"
     if status == WITHHELD_EXIT:
-        return "is not complete: the server did not send every record (see the warning above)"
+        return (
+            "is not complete: the server did not send every record (see the warning above); "
+            + again
+        )
     if status == 1:
-        return "could not sync every journal (see the warnings above)"
+        return f"could not sync every journal (see the warnings above); {again}"
     if status == NOT_DELIVERED_EXIT:
-        return "could not deliver every change (see the warning above)"
+        count = len(report.set_aside)
+        return (
+            f"could not deliver every change: the server refused "
+            f"{output.plural(count, 'change', 'changes')} for good (see the warning above), "
+            "which no later sync sends; kept on this device, see "
+            f"{output.command_text('tj set-aside list')}"
+        )
     return None
 
 
