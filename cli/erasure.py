@@ -53,6 +53,8 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
       tj export --out ~/journal-backup && tj account delete
       TJ_PASSWORD=... tj account delete --yes
     """
+    # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
+    editor.refuse_open_drafts(home.path, output.command_text("tj account delete"))
     username = home.run(username_of)
     copies = home.run(copies_kept)
     if not yes:

@@ -1228,8 +1228,11 @@ def logout(home: Home, yes: bool) -> None:
       tj logout
       tj logout --yes
     """
-    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
     from cli import editor
+
+    # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
+    editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
+    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
 
     drafts = len(editor.drafts_kept(home.path))
     lost_drafts = (

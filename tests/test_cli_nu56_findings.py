@@ -5,10 +5,16 @@ with a byte order mark, and the commands and words of a few refusals."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import pty
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
+from tests.test_cli_insights import new_device
+from tests.test_cli_journal_features import stdin_is_a_terminal  # noqa: F401 (fixture)
 
 
 def flat(text: str) -> str:
@@ -39,3 +45,84 @@ async def test_a_first_sync_whose_change_was_refused_for_good_points_to_set_asid
     assert "again later" not in last, last
     assert last.endswith("kept on this device, see `tj set-aside list`."), last
     assert "no later sync sends" in last, last
+
+
+async def editor_waiting(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An $EDITOR that says it started (`started`), waits for `go`, then writes its text
+    above the template, as an editor the user keeps open."""
+    started, go = tmp_path / "started", tmp_path / "go"
+    script = tmp_path / "slow-editor.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'touch "{started}"\n'
+        f'while [ ! -e "{go}" ]; do sleep 0.05; done\n'
+        '{ echo "Written in a slow editor"; cat "$1"; } > "$1.new" && mv "$1.new" "$1"\n'
+    )
+    script.chmod(0o700)
+    return script, started, go
+
+
+async def until(path: Path) -> None:
+    for _ in range(int(HANG / 0.02)):
+        if path.exists():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{path} never appeared")
+
+
+async def test_logout_and_account_delete_refuse_while_a_write_has_its_editor_open(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj logout --yes` (and `tj account delete --yes`) deleted the draft of a `tj write`
+    whose editor was still open, and the write then said the text was kept in a file that no
+    longer existed: while an editor is open on a draft, both refuse, --yes or not, and
+    delete nothing; the write then saves its entry."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    script, started, go = await editor_waiting(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env.update(TJ_INSECURE_TEST_KDF="1", EDITOR=str(script))
+    env.pop("VISUAL", None)
+    terminal, other_end = pty.openpty()  # `tj write` without TEXT opens the editor on a tty
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *AS_FROM_A_TERMINAL, "--home", str(ana.home), "write", "--mood", "5", env=env,
+            stdin=other_end, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await until(started)
+        for command in (("logout", "--yes"), ("account", "delete", "--yes")):
+            refused = await ana.tj(*command)
+            said = flat(refused.stderr)
+            assert refused.exit_code == 1, refused.output
+            assert "still being written in an editor on this device" in said, said
+            assert f"then run `tj {' '.join(command[:-1])}` again; nothing was done" in said
+        [draft] = (ana.home / "drafts").glob("*.md")
+        go.touch()
+        stdout, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    finally:
+        os.close(terminal)
+        os.close(other_end)
+    assert process.returncode == 0, stderr.decode()
+    assert not draft.exists()
+    [entry] = await ana.json("list")
+    assert entry["body"] == "Written in a slow editor" and entry["mood"] == 5
+    assert (await ana.json("whoami"))["username"] == "ana"
+    await ana.ok("logout", "--yes")  # the editor closed: nothing holds the logout now
+
+
+async def test_a_draft_deleted_under_its_editor_is_said_to_be_gone_never_kept(
+    live_server: RunningServer,
+    tmp_path: Path,
+    stdin_is_a_terminal: None,  # noqa: F811
+) -> None:
+    """An editor that failed after its draft was deleted (by another program) made `tj
+    write` say "what you wrote is kept in DRAFT", a file that no longer existed."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    script = tmp_path / "failing-editor.sh"
+    script.write_text('#!/bin/sh\nrm -f "$1"\nexit 1\n')
+    script.chmod(0o700)
+    failed = await ana.tj("write", env={"VISUAL": None, "EDITOR": str(script)})
+    said = flat(failed.stderr)
+    assert failed.exit_code == 1, failed.output
+    assert "kept in" not in said and "--draft" not in said, said
+    assert "was deleted while the editor was open (by another program), so what was" in said
+    assert list((ana.home / "drafts").glob("*.md")) == []
