@@ -481,7 +481,10 @@ class Client:
         the profile is saved ends the server's session (as `login`); after, the device
         stays signed in. While a signup is unfinished, `home` refuses any other account
         (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
-        name is taken) leaves nothing behind.
+        name is taken) leaves nothing behind. A `home` holding another account's local data
+        without its profile (a logout stopped halfway, a profile removed) is refused with
+        InvalidInput before anything is sent or kept, as a sign-in there is; its message
+        says which files to move (not the folder, when it keeps a signup's recovery key).
 
         The kept copy is dropped when `signup` returns the key (handed over once), or, with
         `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
@@ -565,6 +568,7 @@ class Client:
         made = await asyncio.to_thread(
             account.new_account, username, password, kdf_cost, device_name
         )
+        await _refuse_orphan_store(home, made.request.account_id)  # before anything is sent
         transport = Transport(server_url)
         made_home = not home.exists()
         try:
@@ -741,6 +745,11 @@ class Client:
                 raise
             client = await cls._signed_in_afresh(home, server_url, password, pending, passphrase)
             return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
+        try:
+            await _refuse_orphan_store(home, pending.account_id)  # before anything is sent
+        except BaseException:
+            await transport.close()
+            raise
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
@@ -1231,7 +1240,7 @@ class Client:
                     # whose it is cannot be told, and it holds what was never sent
                     raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
                 if ours is False:
-                    raise InvalidInput(ORPHAN_STORE.format(home=home))
+                    raise InvalidInput(_orphan_store_text(home))
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
                 # previous device id's (NU21 C10), never the new one's (a new id, chosen
@@ -2909,6 +2918,46 @@ ORPHAN_STORE = (
 )
 """What a sign-in raises (InvalidInput) over a store of another account left with no
 profile: it is never shown to another account."""
+
+ORPHAN_STORE_KEPT_KEY = (
+    "{home} holds the local data of another account, without that account's profile (a "
+    "logout or an account deletion there stopped halfway, or the profile was removed); it "
+    "is never shown to another account. {home} also keeps the recovery key of a signup never "
+    "shown ({home}/pending_signup), so do not move the folder: move its files store.db, "
+    "store.db-wal and store.db-shm (those there) together into another folder, then sign in "
+    "again here. Those files keep whatever that account never synced, which a login to that "
+    "account in that folder would still send if the account was not deleted; deleting them "
+    "loses it"
+)
+"""ORPHAN_STORE for a home that also keeps a signup's recovery key (`pending_signup`):
+moving the folder aside would take that key away from the signup that needs it (NU56 #3)."""
+
+
+def _orphan_store_text(home: Path) -> str:
+    """ORPHAN_STORE for `home`, or ORPHAN_STORE_KEPT_KEY when it keeps a signup's recovery
+    key (pending_signup.py)."""
+    kept = (home / PENDING_FILE).exists()
+    return (ORPHAN_STORE_KEPT_KEY if kept else ORPHAN_STORE).format(home=home)
+
+
+async def _refuse_orphan_store(home: Path, account_id: bytes) -> None:
+    """Before a signup sends anything (NU56 #3: it made the account on the server, then
+    failed over this store, and its advice looped): raise InvalidInput (ORPHAN_STORE or
+    ORPHAN_STORE_KEPT_KEY, ORPHAN_UNKNOWN) when `home` holds, without a profile, a store
+    that is not `account_id`'s; a store whose account cannot be told and that holds nothing
+    unsent is deleted instead (`_delete_unknown_orphan`), as a sign-in does."""
+    if profile_exists(home) or not (home / STORE_FILE).exists():
+        return
+    orphan = await Store.open(home)
+    try:
+        ours = await orphan.belongs_to(account_id)
+    finally:
+        await orphan.close()
+    if ours is None and not await _delete_unknown_orphan(home):
+        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
+    if ours is False:
+        raise InvalidInput(_orphan_store_text(home))
+
 
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "

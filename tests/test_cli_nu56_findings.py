@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import shutil
 from pathlib import Path
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 from tests.test_cli_journal_features import stdin_is_a_terminal  # noqa: F401 (fixture)
+from tests.test_cli_signup_interrupted import NOT_MSGPACK
 
 
 def flat(text: str) -> str:
@@ -126,3 +129,59 @@ async def test_a_draft_deleted_under_its_editor_is_said_to_be_gone_never_kept(
     assert "kept in" not in said and "--draft" not in said, said
     assert "was deleted while the editor was open (by another program), so what was" in said
     assert list((ana.home / "drafts").glob("*.md")) == []
+
+
+async def test_signup_over_another_accounts_data_without_profile_changes_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj signup` on a home holding another account's data without its profile made the
+    account on the server, then failed over that data, and its advice ("move the folder
+    aside", "run signup again") looped or stranded the signup's recovery key: it is refused
+    before anything is sent, the name stays free, and nothing of a signup is kept there."""
+    tmp = await new_device(live_server, tmp_path, "tmp")
+    await tmp.ok("write", "Never shown to another account.")
+    other = Device(tmp_path / "other", live_server.url)
+    shutil.copytree(tmp.home, other.home)
+    (other.home / "profile").unlink()
+    refused = await other.tj("signup", live_server.url, "newguy")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, refused.output
+    assert "holds the local data of another account" in said, said
+    assert "did not finish" not in said and "run `tj signup" not in said, said
+    assert not (other.home / "pending_signup").exists()
+    # nothing was made on the server: the name is free, and a signup elsewhere shows the key
+    fresh = Device(tmp_path / "fresh", live_server.url)
+    made = await fresh.json("signup", live_server.url, "newguy")
+    assert made["created"] is True and made["recovery_key"], made
+
+
+async def test_a_kept_signup_over_another_accounts_data_says_to_move_the_files_not_the_folder(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A home keeping an unfinished signup's recovery key (pending_signup) and another
+    account's data without its profile: the advice was to move the folder aside, which took
+    the key away from the signup. It says to move the store's files, and following it
+    finishes the signup with its key shown."""
+    tmp = await new_device(live_server, tmp_path, "tmp")
+    await tmp.ok("write", "Never shown to another account.")
+    half = Device(tmp_path / "half", hostile.url)
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK  # reply lost
+    assert "did not finish" in (await half.tj("signup", hostile.url, "newguy")).stderr
+    del hostile.replies["/v1/auth/signup"]
+    for name in ("store.db", "store.db-wal", "store.db-shm"):
+        if (tmp.home / name).exists():
+            shutil.copy2(tmp.home / name, half.home / name)
+    refused = await half.tj("signup", hostile.url, "newguy")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, refused.output
+    assert "do not move the folder: move its files store.db, store.db-wal and" in said, said
+    assert (half.home / "pending_signup").exists()
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for name in ("store.db", "store.db-wal", "store.db-shm"):
+        if (half.home / name).exists():
+            (half.home / name).rename(aside / name)
+    finished = await half.ok("signup", hostile.url, "newguy")
+    assert "Recovery key: " in finished.stdout, finished.output
