@@ -287,9 +287,14 @@ def piped_line(instead: str) -> str:
 
 
 def read_secret_file(path: Path) -> str:
-    """The first line of a file, without its line ending."""
+    """The first line of a file (--password-file, --new-password-file), without its line
+    ending (LF, CRLF or CR), read as piped text is (`decoded_text`): UTF-8, or UTF-16 or
+    UTF-32 with their byte order mark, and one leading U+FEFF dropped (NU56 #5: a file saved
+    by Windows Notepad begins with one, and its password was "wrong")."""
+    from client_sdk.models import decoded_text  # not at start-up
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decoded_text(path.read_bytes()).removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as error:
         raise click.FileError(str(path), hint=str(error)) from None
     lines = text.splitlines()

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
-from tests.conftest import RunningServer
+from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
@@ -185,3 +185,22 @@ async def test_a_kept_signup_over_another_accounts_data_says_to_move_the_files_n
             (half.home / name).rename(aside / name)
     finished = await half.ok("signup", hostile.url, "newguy")
     assert "Recovery key: " in finished.stdout, finished.output
+
+
+async def test_a_password_file_saved_with_a_byte_order_mark_signs_in(
+    laptop: Device,  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """A `--password-file` saved by Windows Notepad (a UTF-8 byte order mark, CRLF) gave
+    "wrong username or password" while CRLF alone worked: one leading U+FEFF is dropped, as
+    piped text's is; a UTF-16 file with its byte order mark is read too."""
+    notepad = tmp_path / "pw.txt"
+    notepad.write_bytes(b"\xef\xbb\xbf" + PASSWORD.encode() + b"\r\n")
+    unicode = tmp_path / "pw16.txt"
+    unicode.write_bytes((PASSWORD + "\r\n").encode("utf-16"))  # with its byte order mark
+    for number, file in enumerate((notepad, unicode)):
+        device = Device(tmp_path / f"device{number}", live_server.url)
+        env: dict[str, str | None] = {"TJ_PASSWORD": None}
+        await device.ok("--password-file", str(file), "login", live_server.url, "ana", env=env)
+        assert (await device.json("whoami"))["username"] == "ana"
