@@ -8,13 +8,22 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import re
+import shlex
 import shutil
 from pathlib import Path
 
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG
-from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    Device,
+    Outage,
+    failed_with_one_line,
+    laptop,
+    outage,
+    phone,
+)
 from tests.test_cli_insights import new_device
 from tests.test_cli_journal_features import stdin_is_a_terminal  # noqa: F401 (fixture)
 from tests.test_cli_signup_interrupted import NOT_MSGPACK
@@ -204,3 +213,21 @@ async def test_a_password_file_saved_with_a_byte_order_mark_signs_in(
         env: dict[str, str | None] = {"TJ_PASSWORD": None}
         await device.ok("--password-file", str(file), "login", live_server.url, "ana", env=env)
         assert (await device.json("whoami"))["username"] == "ana"
+
+
+async def test_forget_of_an_active_share_prints_the_whole_leave_command(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj forget`'s refusal of a share still active said to leave it first with `tj leave`,
+    which without its journal is refused ("Missing argument"): the command names it, and
+    pasted as printed it leaves the share."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    said = failed_with_one_line(await drsmith.tj("forget", "ana/Personal"))
+    [leave] = re.findall(r"`(tj leave [^`]*)`", said)
+    assert leave == "tj leave ana/Personal", said
+    await drsmith.ok(*shlex.split(leave)[1:], "--yes")
+    await drsmith.ok("forget", "ana/Personal", "--yes")
+    assert await drsmith.json("shared-with-me") == []
