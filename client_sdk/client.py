@@ -1324,10 +1324,12 @@ class Client:
         for stream in list(self._streams):
             await stream.aclose()
         try:
-            if self._synced_kept is not None and self._synced_at > self._synced_kept:
-                with contextlib.suppress(ClientClosed):  # a store closed already
-                    await self._keep_synced()
-            await self.transport.close()
+            try:
+                if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                    with contextlib.suppress(ClientClosed):  # a store closed already
+                        await self._keep_synced()
+            finally:  # the HTTP session too when that failed (NU56 #7: a store kept busy)
+                await self.transport.close()
         finally:
             await self.store.close(because)
 

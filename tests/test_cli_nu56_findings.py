@@ -11,8 +11,10 @@ import pty
 import re
 import shlex
 import shutil
+import sqlite3
 from pathlib import Path
 
+from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG
@@ -231,3 +233,38 @@ async def test_forget_of_an_active_share_prints_the_whole_leave_command(
     await drsmith.ok(*shlex.split(leave)[1:], "--yes")
     await drsmith.ok("forget", "ana/Personal", "--yes")
     assert await drsmith.json("shared-with-me") == []
+
+
+async def tj_while_busy(device: Device, *args: str) -> tuple[int, str]:
+    """`tj --home HOME ARGS` as a process of its own while another program (a second SQLite
+    connection) holds the store's write lock throughout: (exit status, stderr)."""
+    store = (device.home / STORE_FILE).resolve()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env.update(TJ_INSECURE_TEST_KDF="1", TJ_PASSWORD=PASSWORD)
+    other = sqlite3.connect(store, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program writing
+        process = await asyncio.create_subprocess_exec(
+            *AS_FROM_A_TERMINAL, "--home", str(device.home), *args, env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    finally:
+        other.close()
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_a_logout_refused_by_a_busy_store_closes_its_connection_quietly(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj logout` refused because another program kept the store busy printed aiohttp's
+    "Unclosed client session" / "Unclosed connector" after its error: the HTTP session is
+    closed on that path too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    status, said = await tj_while_busy(ana, "logout", "--yes")
+    assert status == 1, said
+    assert "kept it busy for too long: nothing was written" in flat(said), said
+    assert "Unclosed" not in said and "aiohttp" not in said, said
+    assert (await ana.json("whoami"))["username"] == "ana"  # still signed in, as said
