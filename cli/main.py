@@ -1820,7 +1820,13 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"{output.command_text('tj devices rename NAME')} names it"
         )
     ended: tuple[str, ...] = ()
-    if found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
+    if found.account_erased:  # by this device: no login brings it back (NU56 #8)
+        logout = output.command_text("tj logout")
+        ended = (
+            f"Signed out:  yes, the account was erased from this device (its local data "
+            f"could not be deleted then): {logout} deletes what is left of it here",
+        )
+    elif found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
         login = output.command(["tj", "login", found.server_url, found.username])
         ended = (
             f"Signed out:  yes, as a sync here learned on {output.local_time(found.signed_out_at)} "
@@ -2076,11 +2082,23 @@ def signed_out(error: TJError) -> bool:
     return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
 
 
+def erased_here_words(username: str, home: Path) -> str:
+    """What is left on a device whose account was erased from it (`Client.erased_here`: its
+    local data could not be deleted then) and the `tj logout` that deletes it."""
+    logout = output.command([*profile_words(home), "logout"])
+    return (
+        f"the account {username} was erased from this device ({output.command_text('tj account delete')}) "
+        f"and no longer exists; {logout} deletes what is left of it here"
+    )
+
+
 async def login_again(client: Client) -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
     sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
+    if client.erased_here:  # no login brings it back (NU56 #8)
+        return erased_here_words(client.username, client.home)
     command = output.command(
         [*profile_words(client.home), "login", client.profile.server_url, client.username]
     )

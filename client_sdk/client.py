@@ -115,6 +115,7 @@ from client_sdk.profile import (
     profile_exists,
     remove_profile,
     save_profile,
+    write_private,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
@@ -1349,6 +1350,14 @@ class Client:
         """This account's username (lowercase)."""
         return self.profile.username
 
+    @property
+    def erased_here(self) -> bool:
+        """Whether `delete_account` on this home erased this account on the server, and its
+        local data is still here (another program kept the store busy: StoreBusy with
+        `account_deleted`): a sign-in cannot bring the account back; `logout` deletes
+        what is left. Read from a file in the home (no network)."""
+        return _erased_here(self.home, self.profile.account_id)
+
     async def identity(self) -> Identity:
         """Who this profile is (models.Identity): username, account and device ids, this
         device's name, the server's URL and whether the keys are locked, from this device's
@@ -1370,6 +1379,7 @@ class Client:
             signed_out_at=(
                 to_datetime(int(at)) if device == profile.device_id.hex() and at.isdigit() else None
             ),
+            account_erased=_erased_here(self.home, profile.account_id),
         )
 
     @staticmethod
@@ -1734,6 +1744,10 @@ class Client:
         request = wire.AccountDeleteRequest(challenge, signature)
         loaded = profile_bytes(self.home)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
+        # Said by `erased_here` until the local data is deleted (NU56 #8: a deletion stopped
+        # by a busy store left a device that called itself "revoked from another device").
+        with contextlib.suppress(OSError):
+            write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
@@ -1767,6 +1781,7 @@ class Client:
             raise StoreBusy(account_deleted=True) from busy.__cause__
         if not (self.home / STORE_FILE).exists() and still_ours():  # no store: the profile
             remove_profile(self.home)
+            (self.home / ERASED_HERE).unlink(missing_ok=True)
 
     # --- sync ---------------------------------------------------------------------------------
 
@@ -2999,9 +3014,24 @@ def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> 
 
 def _delete_store_files(home: Path) -> None:
     """Delete the store's file, then its write-ahead log and shared-memory index, where they
-    are (the file first: SQLite discards a log it finds beside an empty new store)."""
-    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+    are (the file first: SQLite discards a log it finds beside an empty new store), then the
+    mark of an account erased here (ERASED_HERE), which went with them."""
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", ERASED_HERE):
         (home / name).unlink(missing_ok=True)
+
+
+ERASED_HERE = "account_erased"
+"""The file `Client.delete_account` writes in the home once the server erased the account
+(its id, hex), before it deletes the local data, which deletes it too: while it is there,
+that data is of an account erased from this device (`Client.erased_here`)."""
+
+
+def _erased_here(home: Path, account_id: bytes) -> bool:
+    """Whether `home` holds the mark (ERASED_HERE) of `account_id` erased from it."""
+    try:
+        return (home / ERASED_HERE).read_bytes().strip() == account_id.hex().encode()
+    except OSError:
+        return False
 
 
 async def _marked_logout(home: Path) -> tuple[bool, object]:

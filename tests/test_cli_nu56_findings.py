@@ -268,3 +268,31 @@ async def test_a_logout_refused_by_a_busy_store_closes_its_connection_quietly(
     assert "kept it busy for too long: nothing was written" in flat(said), said
     assert "Unclosed" not in said and "aiohttp" not in said, said
     assert (await ana.json("whoami"))["username"] == "ana"  # still signed in, as said
+
+
+async def test_a_device_whose_account_it_erased_never_says_login_signs_it_in_again(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After `tj account delete` could not delete the local data (another program kept the
+    store busy), the device said it was "revoked from another device" and that `tj login`
+    signs it in again, an account that no longer exists: it says the account was erased
+    from this device and that `tj logout` deletes what is left, and the refusal itself
+    names that `tj logout`."""
+    tmp = await new_device(live_server, tmp_path, "tmp")
+    status, said = await tj_while_busy(tmp, "account", "delete", "--yes")
+    assert status == 1, said
+    said = flat(said)
+    assert "the account tmp was deleted, but another program" in said, said
+    assert f"once that program is done, `{tmp.printed} logout` deletes it" in said, said
+    assert "Unclosed" not in said, said
+    whoami = await tmp.ok("whoami")
+    assert "erased from this device" in flat(whoami.stdout), whoami.output
+    assert "login" not in whoami.output and "revoked" not in whoami.output, whoami.output
+    assert (await tmp.json("whoami"))["account_erased"] is True
+    listed = await tmp.tj("list")
+    assert "login" not in listed.output, listed.output
+    assert "the account tmp was erased from this device" in flat(listed.stderr), listed.output
+    assert "`tj logout` deletes what is left of it here" in flat(listed.stderr), listed.output
+    await tmp.ok("logout", "--yes")
+    assert not (tmp.home / "account_erased").exists()
+    assert not (tmp.home / "profile").exists() and not (tmp.home / STORE_FILE).exists()
