@@ -296,3 +296,23 @@ async def test_a_device_whose_account_it_erased_never_says_login_signs_it_in_aga
     await tmp.ok("logout", "--yes")
     assert not (tmp.home / "account_erased").exists()
     assert not (tmp.home / "profile").exists() and not (tmp.home / STORE_FILE).exists()
+
+
+async def test_an_empty_copy_of_your_own_journal_gone_from_the_server_is_told_as_yours(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """`tj list --journal` of your own journal deleted on another device (no entry of it on
+    this one) said "what ana shares shows after `tj sync`" to ana: it says the journal is no
+    longer on the server, and the command that removes the copy."""
+    await laptop.ok("journal", "create", "Work Stuff")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Work Stuff", "--yes")
+    await phone.ok("sync")
+    listed = await phone.ok("list", "--journal", "Work Stuff")
+    said = flat(listed.output)
+    assert "what ana shares" not in said, said
+    assert "No entries in Work Stuff: it is no longer on the server" in said, said
+    [command] = re.findall(r"`(tj journal delete [^`]*)`", said)
+    await phone.ok(*shlex.split(command)[1:], "--yes")
+    assert "Work Stuff" not in {j["name"] for j in await phone.json("journal", "list")}
