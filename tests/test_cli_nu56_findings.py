@@ -316,3 +316,33 @@ async def test_an_empty_copy_of_your_own_journal_gone_from_the_server_is_told_as
     [command] = re.findall(r"`(tj journal delete [^`]*)`", said)
     await phone.ok(*shlex.split(command)[1:], "--yes")
     assert "Work Stuff" not in {j["name"] for j in await phone.json("journal", "list")}
+
+
+CODER = "\U0001f9d1\U0001f3fd\u200d\U0001f4bb"  # 🧑🏽‍💻: one cluster, 4 code points
+SWISS, FRENCH = "\U0001f1e8\U0001f1ed", "\U0001f1eb\U0001f1f7"  # 🇨🇭, 🇫🇷
+HEARD = "\U0001f1ed\U0001f1eb"  # 🇭🇫: the second half of 🇨🇭, then the first of 🇫🇷
+REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+")
+
+
+async def test_search_shows_emoji_whole_and_matches_flags_as_flags(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj search 💻` on "... 🧑🏽‍💻 coding" showed "… 🧑🏽‍💻 codi" (a highlight inside the
+    cluster, measured as two characters, cut the row's end); a long run of flags wrapped
+    between the two halves of a flag, which a terminal shows as other flags; `tj search 🇭🇫`
+    found "🇨🇭🇫🇷", where it is only the halves of two flags."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", f"Phone entry offline {CODER} coding")
+    await ana.ok("write", "--title", "flags", "needle2" + (SWISS + FRENCH) * 30)
+    await ana.ok("write", f"Trip {SWISS}{FRENCH} was long")
+    found = await ana.ok("search", "\U0001f4bb", env={"COLUMNS": "120"})
+    assert f"{CODER} coding" in found.stdout, found.stdout
+    folded = await ana.ok("search", "needle2", env={"COLUMNS": "80"})
+    runs = [run for line in folded.stdout.splitlines() for run in REGIONAL.findall(line)]
+    assert len(runs) > 1, folded.stdout  # wrapped, as the test means
+    for run in runs:  # each line holds whole flags
+        pairs = {run[i : i + 2] for i in range(0, len(run), 2)}
+        assert len(run) % 2 == 0 and pairs <= {SWISS, FRENCH}, folded.stdout
+    assert await ana.json("search", HEARD) == []
+    assert len(await ana.json("search", SWISS)) == 2
+    assert len(await ana.json("search", FRENCH)) == 2
