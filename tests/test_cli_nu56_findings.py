@@ -59,6 +59,9 @@ async def test_a_first_sync_whose_change_was_refused_for_good_points_to_set_asid
     assert "again later" not in last, last
     assert last.endswith("kept on this device, see `tj set-aside list`."), last
     assert "no later sync sends" in last, last
+    said = flat(result.stderr)  # Dreams is ana's own: never "shared with you"
+    assert "Dreams is no longer on the server (deleted on another of your devices" in said
+    assert "no longer shared with you" not in said, said
 
 
 async def editor_waiting(tmp_path: Path) -> tuple[Path, Path, Path]:
