@@ -163,6 +163,9 @@ async def test_signup_over_another_accounts_data_without_profile_changes_nothing
     assert "holds the local data of another account" in said, said
     assert "did not finish" not in said and "run `tj signup" not in said, said
     assert not (other.home / "pending_signup").exists()
+    listed = flat((await other.tj("list")).stderr)  # not a bare "log in", which it refuses
+    assert "holds the local data of an account without its profile" in listed, listed
+    assert "first move the files store.db, store.db-wal and store.db-shm" in listed, listed
     # nothing was made on the server: the name is free, and a signup elsewhere shows the key
     fresh = Device(tmp_path / "fresh", live_server.url)
     made = await fresh.json("signup", live_server.url, "newguy")
