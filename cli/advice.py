@@ -79,7 +79,10 @@ def forget_unsent(error: TJError) -> str:
 def forget_active(error: TJError) -> str:
     """A share still active: leave it first; and the commands that discard read-only copies
     of an erased account that bore its owner's username (NU46 #1)."""
-    leave = f"leave it first ({output.command_text('tj leave')}), then forget its copy"
+    leave = (  # the journal named: a bare `tj leave` is refused (NU56 #6)
+        f"leave it first ({output.command(['tj', 'leave', _journal(error, 'journal')])}), "
+        "then forget its copy"
+    )
     copies = json.loads(error.names.get("copies") or "[]")  # a JSON list (REV-S9B S9B-5)
     if not copies:
         return f"{_situation(error)}: {leave}"

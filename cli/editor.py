@@ -21,6 +21,7 @@ profile that holds no text is deleted, and the command says so.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shlex
 import shutil
@@ -29,7 +30,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -120,6 +121,75 @@ def drafts_kept(home: Path) -> list[Path]:
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
+OPEN_MARK = ".open"
+"""The end of the name of the file a `tj write` or `tj edit` holds locked beside its draft
+("entry-k2j4.md.open") while its editor is open and until the entry is saved (`editing`):
+`tj logout` and `tj account delete` refuse while one is held (`open_drafts`), and never
+delete that draft (NU56 #4: they deleted it under a running editor, whose `tj write` then
+said the words were kept in a file that no longer existed)."""
+
+
+def _locked(file: IO[bytes], wait: bool) -> bool:
+    """Take an exclusive lock on `file` (flock: released when its holder's process ends, so
+    a `tj` killed leaves none); without `wait`, whether it could be had now. Where flock
+    does not exist, the mark's file alone counts as held."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (not POSIX)
+        return wait
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError as error:
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def editing(path: Path) -> Iterator[None]:
+    """Mark the draft at `path` as open in an editor (OPEN_MARK) for the block: a lock held
+    on a file beside it, removed after."""
+    mark = path.with_name(path.name + OPEN_MARK)
+    with open(mark, "wb") as file:
+        _locked(file, wait=True)
+        try:
+            yield
+        finally:
+            mark.unlink(missing_ok=True)
+
+
+def open_drafts(home: Path) -> list[Path]:
+    """The drafts of the profile at `home` that a running `tj write` or `tj edit` holds open
+    in its editor (`editing`); a mark left by a `tj` that was killed is not counted."""
+    folder = drafts_folder(home)
+    held = []
+    for mark in sorted(folder.glob(f"*.md{OPEN_MARK}")) if folder.is_dir() else []:
+        try:
+            with open(mark, "rb") as file:
+                if not _locked(file, wait=False):
+                    held.append(mark.with_name(mark.name[: -len(OPEN_MARK)]))
+        except FileNotFoundError:  # its editor closed meanwhile
+            continue
+    return held
+
+
+def refuse_open_drafts(home: Path, again: str) -> None:
+    """Refuse `tj logout` or `tj account delete` (`again`: its command, to run once done)
+    while a `tj write` or `tj edit` of this profile has its editor open (`open_drafts`):
+    deleting the device's data would delete the draft being written, --yes or not. Raises
+    click.ClickException; nothing was done."""
+    held = open_drafts(home)
+    if not held:
+        return
+    entries = "an entry is" if len(held) == 1 else f"{len(held)} entries are"
+    raise click.ClickException(
+        f"{entries} still being written in an editor on this device (a running tj write or "
+        f"tj edit, draft {held[0]}): save and close the editor, then run {again} again; "
+        "nothing was done"
+    )
+
+
 def remove_drafts(home: Path) -> tuple[int, int]:
     """Delete the profile's drafts folder and what it holds: the local data of this device
     goes with its drafts, plain text a failed save kept (REV-ACCT F3: `tj logout` and `tj
@@ -127,8 +197,15 @@ def remove_drafts(home: Path) -> tuple[int, int]:
     drafts that could not be: a permission refused, say; REV-ACCT2 G3)."""
     count = len(drafts_kept(home))
     folder = drafts_folder(home)
+    held = open_drafts(home)  # opened since the command checked: kept (`editing`)
     if folder.is_symlink():  # its target is not this profile's to empty: only the link goes
         folder.unlink()
+    elif held:
+        keep = {p.name for p in held} | {p.name + OPEN_MARK for p in held}
+        for entry in folder.iterdir():
+            if entry.name not in keep:
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     else:
         shutil.rmtree(folder, ignore_errors=True)
     left = len(drafts_kept(home))
@@ -249,10 +326,26 @@ def drafted(
     start = f"{start.rstrip(chr(10))}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(start)
+    with editing(path):  # until saved: `tj logout` refuses meanwhile (NU56 #4)
+        yield from _edited(path, start, save, saved)
+
+
+def _edited(
+    path: Path, start: str, save: Sequence[str], saved: Sequence[object]
+) -> Iterator[tuple[Path, str]]:
+    """`drafted`'s editor on the draft at `path` (written with `start`), and what follows it;
+    a draft gone when the editor closed (deleted by another program) is said to be gone,
+    never "kept"."""
+    gone = (
+        f"the draft {path} was deleted while the editor was open (by another program), so "
+        "what was written in it is not kept on this device"
+    )
     try:
         click.edit(filename=str(path), require_save=False)
     except KeyboardInterrupt:  # Ctrl-C while the editor was open (NU41 #3): name the draft
-        if not _written_in(path, start):
+        if not path.exists():
+            click.echo(f"\n{gone[:1].upper()}{gone[1:]}.", err=True)
+        elif not _written_in(path, start):
             path.unlink(missing_ok=True)
         else:
             with contextlib.suppress(OSError):
@@ -260,6 +353,8 @@ def drafted(
                 click.echo(shown(kept_in, prose=True), err=True)
         raise
     except click.ClickException as failed:
+        if not path.exists():
+            raise click.ClickException(f"{failed.format_message()}: {gone}") from None
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
             path.unlink(missing_ok=True)
             raise click.ClickException(
@@ -269,11 +364,14 @@ def drafted(
             f"{failed.format_message()}: what you wrote is kept in {path} "
             f"({_saves(path, save)} and deletes the draft)"
         ) from None
-    written = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        written = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise click.ClickException(f"nothing was saved: {gone}") from None
     try:
         yield path, written
     except BaseException:
-        if _written_in(path, start) and not saved:
+        if _written_in(path, start) and not saved and path.exists():
             kept_in = f"What you wrote is kept in {path} ({_saves(path, save)})."
             click.echo(shown(kept_in, prose=True), err=True)
         else:

@@ -616,7 +616,15 @@ def list_entries(
             "No entries yet: nothing shared with you has entries yet (what is shared shows "
             f"after {output.command_text('tj sync')}; {output.command_text('tj shared-with-me')} lists it), and you wrote none yourself."
         )
-    if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
+    if not filtered and chosen is not None and chosen.own and chosen.role != "owner":
+        # one of yours gone from the server: never "what <you> share" (NU56 #10)
+        empty = (
+            f"No entries in {output.named(chosen.name)}: it is no longer on the server (deleted "
+            "on another of your devices, or the server is withholding it), and this device's "
+            "read-only copy holds none; if you deleted it, "
+            f"{output.command(['tj', 'journal', 'delete', chosen.id[:12]])} removes that copy."
+        )
+    elif not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
         empty = f"No entries in {output.named(chosen.name)}: what {owner} shares shows after {output.command_text('tj sync')}."
         if results:  # what was shared there is questionnaire results

@@ -16,7 +16,7 @@ from cli.main import (
     password_file_option,
     username_of,
 )
-from client_sdk.errors import TJError
+from client_sdk.errors import StoreBusy, TJError
 
 if TYPE_CHECKING:
     from client_sdk import Client
@@ -53,6 +53,8 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
       tj export --out ~/journal-backup && tj account delete
       TJ_PASSWORD=... tj account delete --yes
     """
+    # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
+    editor.refuse_open_drafts(home.path, output.command_text("tj account delete"))
     username = home.run(username_of)
     copies = home.run(copies_kept)
     if not yes:
@@ -73,7 +75,17 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         if typed.strip().lower() != username:
             raise click.ClickException("the username did not match; nothing was deleted")
     password = home.password("Password")
-    home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
+    try:
+        home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
+    except StoreBusy as busy:
+        if not busy.account_deleted:
+            raise
+        logout = output.command([*profile_words(home.path), "logout"])
+        raise click.ClickException(  # the command named, as every other advice (NU56 #8)
+            f"the account {username} was deleted, but another program using this device's "
+            "journal (another tj, or an app) kept it busy for too long, so its data on this "
+            f"device was not deleted: once that program is done, {logout} deletes it"
+        ) from None
     for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
         output.message(line)
     if as_json:

@@ -287,9 +287,14 @@ def piped_line(instead: str) -> str:
 
 
 def read_secret_file(path: Path) -> str:
-    """The first line of a file, without its line ending."""
+    """The first line of a file (--password-file, --new-password-file), without its line
+    ending (LF, CRLF or CR), read as piped text is (`decoded_text`): UTF-8, or UTF-16 or
+    UTF-32 with their byte order mark, and one leading U+FEFF dropped (NU56 #5: a file saved
+    by Windows Notepad begins with one, and its password was "wrong")."""
+    from client_sdk.models import decoded_text  # not at start-up
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decoded_text(path.read_bytes()).removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as error:
         raise click.FileError(str(path), hint=str(error)) from None
     lines = text.splitlines()
@@ -1199,12 +1204,7 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
     output.tell_synced(report)
     output.sync_warnings(report)
     words = first_sync_words(report)
-    last = (
-        None
-        if words is None
-        else f"{signed_in}, but its first sync {words}; run "
-        f"{output.command([*profile_words(home.path), 'sync'])} again later."
-    )
+    last = None if words is None else f"{signed_in}, but its first sync {words}."
     return sync_exit_status(report), last
 
 
@@ -1241,8 +1241,11 @@ def logout(home: Home, yes: bool) -> None:
       tj logout
       tj logout --yes
     """
-    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
     from cli import editor
+
+    # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
+    editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
+    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
 
     drafts = len(editor.drafts_kept(home.path))
     lost_drafts = (
@@ -1825,7 +1828,13 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"{output.command_text('tj devices rename NAME')} names it"
         )
     ended: tuple[str, ...] = ()
-    if found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
+    if found.account_erased:  # by this device: no login brings it back (NU56 #8)
+        logout = output.command_text("tj logout")
+        ended = (
+            f"Signed out:  yes, the account was erased from this device (its local data "
+            f"could not be deleted then): {logout} deletes what is left of it here",
+        )
+    elif found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
         login = output.command(["tj", "login", found.server_url, found.username])
         ended = (
             f"Signed out:  yes, as a sync here learned on {output.local_time(found.signed_out_at)} "
@@ -2081,11 +2090,23 @@ def signed_out(error: TJError) -> bool:
     return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
 
 
+def erased_here_words(username: str, home: Path) -> str:
+    """What is left on a device whose account was erased from it (`Client.erased_here`: its
+    local data could not be deleted then) and the `tj logout` that deletes it."""
+    logout = output.command([*profile_words(home), "logout"])
+    return (
+        f"the account {username} was erased from this device ({output.command_text('tj account delete')}) "
+        f"and no longer exists; {logout} deletes what is left of it here"
+    )
+
+
 async def login_again(client: Client) -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
     sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
+    if client.erased_here:  # no login brings it back (NU56 #8)
+        return erased_here_words(client.username, client.home)
     command = output.command(
         [*profile_words(client.home), "login", client.profile.server_url, client.username]
     )
@@ -2217,16 +2238,29 @@ def sync_exit_status(report: SyncReport) -> int:
 
 
 def first_sync_words(report: SyncReport) -> str | None:
-    """Why a first sync (`tj login`, `tj recover`) that ran did not finish well, in words for
-    "... but the first sync <words>" (the warnings printed before it say the details); None
-    when it did (`sync_exit_status` 0). Pure."""
+    """Why a first sync (`tj login`, `tj recover`) that ran did not finish well and what to
+    do, in words for "... but its first sync <words>." (the warnings printed before it say
+    the details); None when it did (`sync_exit_status` 0). Only what a later sync may bring
+    (a pull the server stopped, a journal not synced) is told to run `tj sync` again: a change
+    the server refused for good is pointed to `tj set-aside list`, as `tj sync` points to it
+    (NU56 #2). Pure."""
     status = sync_exit_status(report)
+    again = f"run {output.command_text('tj sync')} again later"
     if status == WITHHELD_EXIT:
-        return "is not complete: the server did not send every record (see the warning above)"
+        return (
+            "is not complete: the server did not send every record (see the warning above); "
+            + again
+        )
     if status == 1:
-        return "could not sync every journal (see the warnings above)"
+        return f"could not sync every journal (see the warnings above); {again}"
     if status == NOT_DELIVERED_EXIT:
-        return "could not deliver every change (see the warning above)"
+        count = len(report.set_aside)
+        return (
+            f"could not deliver every change: the server refused "
+            f"{output.plural(count, 'change', 'changes')} for good (see the warning above), "
+            "which no later sync sends; kept on this device, see "
+            f"{output.command_text('tj set-aside list')}"
+        )
     return None
 
 

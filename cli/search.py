@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from datetime import date
 from functools import partial
@@ -120,11 +121,36 @@ def search(
         )
 
 
+def whole_clusters(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """`spans` of `text` widened to whole grapheme clusters and joined where they then
+    overlap: a match inside an emoji sequence ("💻" in "🧑🏽‍💻") highlights the whole of it,
+    never half a cluster, which the table measured as two characters and cut its row's end
+    (NU56 #9)."""
+    if not spans or (text.isascii() and "\r" not in text):
+        return list(spans)
+    from client_sdk.graphemes import graphemes
+
+    edges, at = [0], 0
+    for cluster in graphemes(text):
+        at += len(cluster)
+        edges.append(at)
+    widened: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        start = edges[bisect.bisect_right(edges, start) - 1]
+        end = edges[min(bisect.bisect_left(edges, end), len(edges) - 1)]
+        if widened and start <= widened[-1][1]:
+            widened[-1] = (widened[-1][0], max(end, widened[-1][1]))
+        else:
+            widened.append((start, end))
+    return widened
+
+
 def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
-    """`text` as rich markup, with the spans emphasised and everything else escaped."""
+    """`text` as rich markup, with the spans emphasised (widened to whole clusters:
+    `whole_clusters`) and everything else escaped."""
     pieces = []
     position = 0
-    for start, end in spans:
+    for start, end in whole_clusters(text, spans):
         pieces.append(escape(text[position:start]))
         pieces.append(f"[{HIGHLIGHT}]{escape(text[start:end])}[/]")
         position = end

@@ -323,7 +323,11 @@ def _wrap_text(text: str, width: int, indent: str) -> str:
 
 
 def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
-    """A styled cell as the table shows it: a listing's on one line, cut to its column."""
+    """A styled cell as the table shows it: a listing's on one line, cut to its column; a
+    text that wraps, folded here between grapheme clusters where a word is longer than its
+    column (`_folded`)."""
+    if kind.kind == TEXT and not kind.cut and size:
+        return _folded(cell, size)
     if not (kind.cut and kind.kind == TEXT):
         return cell
     one = Text(" ").join(cell.split("\n")) if "\n" in cell.plain else cell.copy()
@@ -331,6 +335,34 @@ def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
         one = one[: len(cut_to(one.plain, size)) - len(ELLIPSIS)]
         one.append(ELLIPSIS)
     return one
+
+
+def _folded(cell: Text, width: int) -> Text:
+    """`cell` on lines of at most `width` cells, broken at spaces, a word longer than a line
+    broken between grapheme clusters (`_head`): rich folds such a word by code points, which
+    splits a flag's two regional indicators and shows other flags (NU56 #9). A cell whose
+    every word fits a line is left to rich's wrapping, as it was."""
+    plain = cell.plain
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", plain)]
+    if "\n" in plain or all(cell_len(plain[a:b]) <= width for a, b in words):
+        return cell
+    lines: list[tuple[int, int]] = []
+    start = end = -1
+    for a, b in words:
+        if start < 0:
+            start, end = a, b
+        elif cell_len(plain[start:b]) <= width:
+            end = b
+        else:
+            lines.append((start, end))
+            start, end = a, b
+        while cell_len(plain[start:end]) > width:  # a word no line holds: whole clusters
+            head = _head(plain[start:end], width) or graphemes(plain[start:end])[0]
+            lines.append((start, start + len(head)))
+            start += len(head)
+    if start >= 0:
+        lines.append((start, end))
+    return Text("\n").join(cell[a:b] for a, b in lines)
 
 
 def _head(text: str, width: int) -> str:

@@ -115,6 +115,7 @@ from client_sdk.profile import (
     profile_exists,
     remove_profile,
     save_profile,
+    write_private,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
@@ -480,7 +481,10 @@ class Client:
         the profile is saved ends the server's session (as `login`); after, the device
         stays signed in. While a signup is unfinished, `home` refuses any other account
         (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
-        name is taken) leaves nothing behind.
+        name is taken) leaves nothing behind. A `home` holding another account's local data
+        without its profile (a logout stopped halfway, a profile removed) is refused with
+        InvalidInput before anything is sent or kept, as a sign-in there is; its message
+        says which files to move (not the folder, when it keeps a signup's recovery key).
 
         The kept copy is dropped when `signup` returns the key (handed over once), or, with
         `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
@@ -564,6 +568,7 @@ class Client:
         made = await asyncio.to_thread(
             account.new_account, username, password, kdf_cost, device_name
         )
+        await _refuse_orphan_store(home, made.request.account_id)  # before anything is sent
         transport = Transport(server_url)
         made_home = not home.exists()
         try:
@@ -740,6 +745,11 @@ class Client:
                 raise
             client = await cls._signed_in_afresh(home, server_url, password, pending, passphrase)
             return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
+        try:
+            await _refuse_orphan_store(home, pending.account_id)  # before anything is sent
+        except BaseException:
+            await transport.close()
+            raise
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
@@ -1228,7 +1238,7 @@ class Client:
                     # whose it is cannot be told, and it holds what was never sent
                     raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
                 if ours is False:
-                    raise InvalidInput(ORPHAN_STORE.format(home=home))
+                    raise InvalidInput(_orphan_store_text(home))
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
                 # previous device id's (NU21 C10), never the new one's (a new id, chosen
@@ -1312,10 +1322,12 @@ class Client:
         for stream in list(self._streams):
             await stream.aclose()
         try:
-            if self._synced_kept is not None and self._synced_at > self._synced_kept:
-                with contextlib.suppress(ClientClosed):  # a store closed already
-                    await self._keep_synced()
-            await self.transport.close()
+            try:
+                if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                    with contextlib.suppress(ClientClosed):  # a store closed already
+                        await self._keep_synced()
+            finally:  # the HTTP session too when that failed (NU56 #7: a store kept busy)
+                await self.transport.close()
         finally:
             await self.store.close(because)
 
@@ -1334,6 +1346,14 @@ class Client:
     def username(self) -> str:
         """This account's username (lowercase)."""
         return self.profile.username
+
+    @property
+    def erased_here(self) -> bool:
+        """Whether `delete_account` on this home erased this account on the server, and its
+        local data is still here (another program kept the store busy: StoreBusy with
+        `account_deleted`): a sign-in cannot bring the account back; `logout` deletes
+        what is left. Read from a file in the home (no network)."""
+        return _erased_here(self.home, self.profile.account_id)
 
     async def identity(self) -> Identity:
         """Who this profile is (models.Identity): username, account and device ids, this
@@ -1356,6 +1376,7 @@ class Client:
             signed_out_at=(
                 to_datetime(int(at)) if device == profile.device_id.hex() and at.isdigit() else None
             ),
+            account_erased=_erased_here(self.home, profile.account_id),
         )
 
     @staticmethod
@@ -1723,6 +1744,10 @@ class Client:
         request = wire.AccountDeleteRequest(challenge, signature)
         loaded = profile_bytes(self.home)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
+        # Said by `erased_here` until the local data is deleted (NU56 #8: a deletion stopped
+        # by a busy store left a device that called itself "revoked from another device").
+        with contextlib.suppress(OSError):
+            write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
@@ -1756,6 +1781,7 @@ class Client:
             raise StoreBusy(account_deleted=True) from busy.__cause__
         if not (self.home / STORE_FILE).exists() and still_ours():  # no store: the profile
             remove_profile(self.home)
+            (self.home / ERASED_HERE).unlink(missing_ok=True)
 
     # --- sync ---------------------------------------------------------------------------------
 
@@ -2914,6 +2940,46 @@ account's, or whose account cannot be told from what it holds (written before th
 was recorded, holding only journals shared with it): it is never shown to another account,
 and never given to one on the server's word."""
 
+ORPHAN_STORE_KEPT_KEY = (
+    "{home} holds the local data of another account, without that account's profile (a "
+    "logout or an account deletion there stopped halfway, or the profile was removed); it "
+    "is never shown to another account. {home} also keeps the recovery key of a signup never "
+    "shown ({home}/pending_signup), so do not move the folder: move its files store.db, "
+    "store.db-wal and store.db-shm (those there) together into another folder, then sign in "
+    "again here. Those files keep whatever that account never synced, which a login to that "
+    "account in that folder would still send if the account was not deleted; deleting them "
+    "loses it"
+)
+"""ORPHAN_STORE for a home that also keeps a signup's recovery key (`pending_signup`):
+moving the folder aside would take that key away from the signup that needs it (NU56 #3)."""
+
+
+def _orphan_store_text(home: Path) -> str:
+    """ORPHAN_STORE for `home`, or ORPHAN_STORE_KEPT_KEY when it keeps a signup's recovery
+    key (pending_signup.py)."""
+    kept = (home / PENDING_FILE).exists()
+    return (ORPHAN_STORE_KEPT_KEY if kept else ORPHAN_STORE).format(home=home)
+
+
+async def _refuse_orphan_store(home: Path, account_id: bytes) -> None:
+    """Before a signup sends anything (NU56 #3: it made the account on the server, then
+    failed over this store, and its advice looped): raise InvalidInput (ORPHAN_STORE or
+    ORPHAN_STORE_KEPT_KEY, ORPHAN_UNKNOWN) when `home` holds, without a profile, a store
+    that is not `account_id`'s; a store whose account cannot be told and that holds nothing
+    unsent is deleted instead (`_delete_unknown_orphan`), as a sign-in does."""
+    if profile_exists(home) or not (home / STORE_FILE).exists():
+        return
+    orphan = await Store.open(home)
+    try:
+        ours = await orphan.belongs_to(account_id)
+    finally:
+        await orphan.close()
+    if ours is None and not await _delete_unknown_orphan(home):
+        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
+    if ours is False:
+        raise InvalidInput(_orphan_store_text(home))
+
+
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "
     "record whose it is, with changes never synced; it holds no journal that tells whose, "
@@ -2952,9 +3018,24 @@ def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> 
 
 def _delete_store_files(home: Path) -> None:
     """Delete the store's file, then its write-ahead log and shared-memory index, where they
-    are (the file first: SQLite discards a log it finds beside an empty new store)."""
-    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+    are (the file first: SQLite discards a log it finds beside an empty new store), then the
+    mark of an account erased here (ERASED_HERE), which went with them."""
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", ERASED_HERE):
         (home / name).unlink(missing_ok=True)
+
+
+ERASED_HERE = "account_erased"
+"""The file `Client.delete_account` writes in the home once the server erased the account
+(its id, hex), before it deletes the local data, which deletes it too: while it is there,
+that data is of an account erased from this device (`Client.erased_here`)."""
+
+
+def _erased_here(home: Path, account_id: bytes) -> bool:
+    """Whether `home` holds the mark (ERASED_HERE) of `account_id` erased from it."""
+    try:
+        return (home / ERASED_HERE).read_bytes().strip() == account_id.hex().encode()
+    except OSError:
+        return False
 
 
 async def _marked_logout(home: Path) -> tuple[bool, object]:

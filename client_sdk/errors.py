@@ -304,6 +304,8 @@ class StoreBusy(ConflictError):
         super().__init__(
             message, situation="another program using this device's journal kept it busy"
         )
+        self.opening = opening
+        self.account_deleted = account_deleted
 
 
 class NotFound(TJError):

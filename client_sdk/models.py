@@ -473,7 +473,8 @@ class Identity:
     the server has now (a device signed out elsewhere still shows its account).
     `signed_out_at`: when a sync of this device was last told by the server that its
     session is over (revoked from another device, expired or ended: an AuthError), UTC;
-    None when none was."""
+    None when none was. `account_erased`: the account was erased from this device
+    (`Client.delete_account`) and its local data is still here (`Client.erased_here`)."""
 
     username: str
     account_id: str
@@ -482,6 +483,7 @@ class Identity:
     server_url: str
     locked: bool
     signed_out_at: datetime | None = None
+    account_erased: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None."""
@@ -493,6 +495,7 @@ class Identity:
             "server_url": self.server_url,
             "locked": self.locked,
             "signed_out_at": None if self.signed_out_at is None else self.signed_out_at.isoformat(),
+            "account_erased": self.account_erased,
         }
 
 
@@ -518,6 +521,7 @@ class LockedIdentity:
             "server_url": None,
             "locked": self.locked,
             "signed_out_at": None,
+            "account_erased": None,
         }
 
 

@@ -152,6 +152,16 @@ def _read_document(home: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if (home / "store.db").exists():  # store.STORE_FILE, left without its profile
+            raise InvalidInput(  # a sign-in of another account here is refused: said first
+                f"no account on this device ({home}), but it holds the local data of an "
+                "account without its profile (a logout or an account deletion stopped "
+                "halfway, or the profile was removed): a login to that account here takes it "
+                "back; for another account, first move the files store.db, store.db-wal and "
+                "store.db-shm (those there) together into another folder, then sign up or "
+                "log in",
+                subject="profile",
+            ) from None
         raise InvalidInput(
             f"no account on this device ({home}): sign up or log in first", subject="profile"
         ) from None

@@ -1,7 +1,8 @@
 """Search over the entries on this device (decrypted locally; the server never sees a query).
 
 A query holds words (terms), "exact phrases" in double quotes, and -excluded words; a run of
-symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it appears:
+symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it appears (a flag
+only as a whole flag: "🇭🇫" is not found in "🇨🇭🇫🇷"):
 
 - matching ignores case and accents: text and query are folded (Unicode NFKD, combining marks
   dropped, then case-folded), so "zurich" finds "Zürich" and "ZURICH";
@@ -78,6 +79,8 @@ WORD = r"[\w\u3099\u309a]+"
 not true of them: "がっこう" was cut into "か" and "っこう", each matching alone)."""
 
 Span = tuple[int, int]
+_REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]")
+"""A regional indicator symbol: two of them make a flag ("🇨🇭")."""
 
 
 @dataclass(frozen=True)
@@ -377,7 +380,7 @@ class FoldedText:
     def word_matches(self, term: str) -> list[Span]:
         """`word_spans` as spans of the folded text."""
         if not _is_word(term):
-            return self._matches(re.escape(term))
+            return self._symbol_matches(term)
         if _is_cjk(term):
             return self._matches(re.escape(term) + HANGUL_MORE)
         return self._matches(WORD_START + re.escape(term) + LATIN_REST)
@@ -386,7 +389,7 @@ class FoldedText:
         """Whether the whole word `word` (already folded) appears; a symbol or a CJK word
         anywhere."""
         if not _is_word(word):
-            return bool(self._matches(re.escape(word)))
+            return bool(self._symbol_matches(word))
         if _is_cjk(word):
             return bool(self._matches(re.escape(word) + HANGUL_MORE))
         return bool(self._matches(WORD_START + re.escape(word) + rf"(?![^\W{CJK}])"))
@@ -416,6 +419,24 @@ class FoldedText:
 
     def _matches(self, pattern: str) -> list[Span]:
         return [m.span() for m in re.finditer(pattern, self.folded) if m.end() > m.start()]
+
+    def _symbol_matches(self, term: str) -> list[Span]:
+        """Where a symbol term (`_is_symbol_run`) appears, never from the second half of a
+        flag (a pair of regional indicators): "🇭🇫" is not found in "🇨🇭🇫🇷", whose flags
+        are "🇨🇭" and "🇫🇷" (a match starting after an odd number of them is not one)."""
+        if not _REGIONAL.match(term):
+            return self._matches(re.escape(term))
+        text, found, at = self.folded, [], 0
+        while (match := text.find(term, at)) != -1:
+            before = match
+            while before > 0 and _REGIONAL.match(text[before - 1]):
+                before -= 1
+            if (match - before) % 2 == 0:
+                found.append((match, match + len(term)))
+                at = match + len(term)
+            else:
+                at = match + 1
+        return found
 
 
 def _is_word(term: str) -> bool:

@@ -127,10 +127,16 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
     """Why a change was refused, as this device now knows it: for `forbidden` in a journal
     shared with this account, what its owner's signed access chain (verified on this device,
     never the server's word) says changed: "june made your access to june/Personal
-    read-only", "june/Personal is no longer shared with you"; otherwise `reason`. `journal` is
+    read-only", "june/Personal is no longer shared with you"; for one of this account's own
+    journals gone from the server, that it is no longer there; otherwise `reason`. `journal` is
     the journal as this device holds it after the sync (None: not held any more)."""
     if code != "forbidden" or journal is None or journal.role == "owner":
         return reason
+    if journal.share_ended and journal.own:  # never "shared with you" to its owner
+        return (
+            f"{journal.name} is no longer on the server (deleted on another of your devices, "
+            "or the server is withholding it)"
+        )
     if journal.share_ended:
         return (
             f"{journal.name} is no longer shared with you (the share ended, or the journal is gone)"

@@ -65,6 +65,7 @@ async def test_whoami_says_the_account_device_and_server_from_the_profile_alone(
         "server_url": live_server.url,
         "locked": False,
         "signed_out_at": None,
+        "account_erased": False,
     }
     shown = await laptop.ok("whoami")
     assert shown.stdout.splitlines() == [

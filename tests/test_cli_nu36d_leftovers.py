@@ -48,6 +48,7 @@ async def test_whoami_on_a_locked_profile_says_so_without_asking_for_the_passphr
         "server_url": None,
         "locked": True,
         "signed_out_at": None,
+        "account_erased": None,
     }
     assert set(sealed) == set(opened)  # the same fields as an open profile's
 

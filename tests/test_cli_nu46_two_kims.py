@@ -125,7 +125,7 @@ async def test_forgetting_the_plain_name_names_the_old_copys_command_before_leav
         "Error: 'kim/Personal' is the journal kim shares with you now. If you meant the "
         "read-only copy kept of another account once named kim (an account erased, its "
         f"username taken again), {command} discards it. This one's share is still active: "
-        f"leave it first (`{tj} leave`), then forget its copy"
+        f"leave it first (`{tj} leave kim/Personal`), then forget its copy"
     )
 
 

@@ -210,15 +210,24 @@ async def test_a_signup_reply_naming_another_account_never_adopts_its_store(
     """A server answering a signup with another account's id (kim's, whose store was left on
     this home without its profile) would have the new account adopt kim's store, which is
     adopted only when it names the account signed in to: the reply's account id must be the
-    one the device chose. Refused (IntegrityError), the session ended, kim's store intact."""
+    one the device chose. Refused (IntegrityError), the session ended, kim's store intact.
+    (A signup over a store left there is refused before it sends anything: NU56 #3; the
+    store is put back here while the request is on its way, as another program could.)"""
     home = tmp_path / "home"
     kim = await Client.signup(hostile.url, "kim", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
     await kim.entries.write(None, "kim's words, never synced")
     kim_id = kim.profile.account_id
     await kim.close()
     remove_profile(home)  # the profile removed by hand, the store left
+    held_apart = tmp_path / "apart"
+    held_apart.mkdir()
+    files = [name for name in (STORE_FILE, f"{STORE_FILE}-wal") if (home / name).exists()]
+    for name in files:
+        (home / name).rename(held_apart / name)
 
     def kims_id(_request: bytes, reply: bytes) -> bytes:
+        for name in files:  # kim's store back on the home, after the signup's checks
+            (held_apart / name).rename(home / name)
         session = wire.decode(wire.SessionReply, reply)
         return wire.encode(dataclasses.replace(session, account_id=kim_id))
 
