@@ -1324,7 +1324,10 @@ class Client:
         try:
             try:
                 if self._synced_kept is not None and self._synced_at > self._synced_kept:
-                    with contextlib.suppress(ClientClosed):  # a store closed already
+                    # A store closed already, or kept busy by another program past the
+                    # wait: the last sync's time is a convenience, not worth a second
+                    # error at close (the one before it, e.g. a refused logout, stands).
+                    with contextlib.suppress(ClientClosed, StoreBusy):
                         await self._keep_synced()
             finally:  # the HTTP session too when that failed (NU56 #7: a store kept busy)
                 await self.transport.close()

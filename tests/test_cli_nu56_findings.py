@@ -160,7 +160,8 @@ async def test_signup_over_another_accounts_data_without_profile_changes_nothing
     refused = await other.tj("signup", live_server.url, "newguy")
     said = flat(refused.stderr)
     assert refused.exit_code == 1, refused.output
-    assert "holds the local data of another account" in said, said
+    assert "holds local data left without its profile" in said, said
+    assert "another account's" in said and "nothing in it was changed" in said, said
     assert "did not finish" not in said and "run `tj signup" not in said, said
     assert not (other.home / "pending_signup").exists()
     listed = flat((await other.tj("list")).stderr)  # not a bare "log in", which it refuses

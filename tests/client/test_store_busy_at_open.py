@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, StoreBusy, database
+from client_sdk import INSECURE_TEST_COST, Client, ClientClosed, InvalidInput, StoreBusy, database
 from client_sdk.database import LOGGED_OUT
 from client_sdk.store import ACCOUNT_ID, STORE_FILE
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -326,3 +326,35 @@ async def test_recording_the_account_of_an_older_store_while_another_process_wri
         assert [e.body for e in await ana.entries.list()] == ["first"]
     finally:
         await ana.close()
+
+
+async def test_a_close_with_the_store_kept_busy_still_closes_without_a_second_error(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close saves the last sync's time when it moved; with another program keeping the
+    store busy past the wait that save raised StoreBusy out of `close()` (after a refused
+    logout, a second error replacing the first). The time is a convenience: the close goes
+    on, its HTTP session and store closed, and the time is saved by a later sync."""
+    home = await closed_home(signup)
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)  # the wait, shortened for the test
+    ana = await Client.open(home)
+    await ana.sync()
+    kept = ana._synced_kept
+    assert kept is not None
+    ana._synced_at = kept + 1  # a sync completed since the time was last saved
+    session = ana.transport._session
+    assert session is not None and not session.closed
+    held = HeldStore(home)
+    held.hold()
+    try:
+        await ana.close()  # raised StoreBusy before
+    finally:
+        held.close()
+    assert session.closed
+    with pytest.raises(ClientClosed):
+        await ana.entries.list()
+    again = await Client.open(home)  # nothing damaged: it opens once the other program is done
+    try:
+        assert [e.body for e in await again.entries.list()] == ["first"]
+    finally:
+        await again.close()
