@@ -373,6 +373,7 @@ def homework() -> None:
           --set sleep_onset_minutes=20 --set awakenings=2 --set awake_minutes=15 \\
           --set final_wake_time=06:40 --set out_of_bed_time=07:00
       tj homework list --json
+      tj homework history 3fa9c2                     # the values this device wrote to it
     """
 
 
@@ -653,7 +654,11 @@ def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
     if as_json:
         histories.history_json("homework", found.to_dict(), writes)
         return
-    now: dict[str, Any] = {f"values.{name}": value for name, value in found.values.items()}
+    from client_sdk.templates import template
+
+    # a value cleared since (`--set FIELD=`) is "none" now, as the history says it
+    now: dict[str, Any] = {f"values.{spec.id}": None for spec in template(found.template).fields}
+    now.update({f"values.{name}": value for name, value in found.values.items()})
     now["completion"] = found.completion
     histories.print_history(
         writes,

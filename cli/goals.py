@@ -63,6 +63,7 @@ def goal() -> None:
       tj goal undo 3fa9c2
       tj goal edit 3fa9c2 --target 2027-04-01
       tj goal list
+      tj goal history 3fa9c2        # the values this device wrote to it
     """
 
 
@@ -470,8 +471,8 @@ def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
     It holds only this device's own changes: when two devices changed the same field while
     apart, one value is kept everywhere (`tj sync` says so) and the value this device had
     stays here. Another device's values are not in it, nor the why (two devices' changes of
-    it are merged: `tj goal show ID` reads it), nor a goal deleted since. --json: the goal
-    and its history ("kind", "id", "field", "value", "at").
+    it are merged: `tj goal show ID` reads it); deleting a goal forgets its history. --json:
+    the goal and its history ("kind", "id", "field", "value", "at").
 
     \b
     Example:

@@ -107,6 +107,7 @@ def safety() -> None:
       tj safety plan --crisis-line "Samaritans 116 123" --emergency 999
       tj safety plan --text "1. Call Sam. 2. Walk to the park. 3. ..."
       tj safety plan --share-flags          # opt in: names who would get flags, asks first
+      tj safety history                     # the values this device wrote to the plan
       tj safety flags                       # a therapist: flags from clients, unread first
       tj safety ack 3fa9c2                  # a therapist: mark a flag as read
     """

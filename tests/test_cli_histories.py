@@ -177,6 +177,11 @@ async def test_a_therapist_sees_an_empty_goal_history_and_is_refused_homeworks(
     await ana.ok("goal", "edit", goal[:8], "--title", "Walk daily")
     added = await ana.json("homework", "add", "sleep-diary", *NIGHT, "--completion", "fully")
     await ana.ok("homework", "edit", added["id"][:8], "--set", "awakenings=1")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "comments=Woke at 3")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "comments=")  # cleared: "none"
+    table = (await ana.ok("homework", "history", added["id"][:8], env=WIDE)).stdout
+    rows = [row.split()[3:] for row in table.splitlines() if "comments" in row]
+    assert rows == [["Woke", "at", "3", "none"], ["none", "none"]], table
     await ana.ok(
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
     )
