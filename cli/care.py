@@ -44,7 +44,7 @@ from client_sdk import InvalidInput
 from client_sdk.care_terms import COMPLETIONS
 
 if TYPE_CHECKING:
-    from client_sdk import Client
+    from client_sdk import Client, FieldWrite
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.templates import Template
 
@@ -375,6 +375,7 @@ def homework() -> None:
           --set sleep_onset_minutes=20 --set awakenings=2 --set awake_minutes=15 \\
           --set final_wake_time=06:40 --set out_of_bed_time=07:00
       tj homework list --json
+      tj homework history 3fa9c2                     # the values this device wrote to it
     """
 
 
@@ -615,6 +616,59 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
         )
     _, note = home.run(partial(then_sync, lambda client: client.homework.delete(homework_id)))
     output.message(f"Deleted {what}; {note}.")
+
+
+@homework.command("history")
+@click.argument("homework_id", metavar="ID")
+@json_option
+@pass_home
+def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
+    """Show the values this device gave your homework (`tj homework edit`: each field, by
+    the name --set takes, and how fully you did it), oldest first, and what it holds now.
+
+    It holds only this device's own changes: when two devices changed the same homework
+    while apart, one device's values are kept everywhere (`tj sync` says so) and the values
+    this device had stay here. Another device's values are not in it, nor what you entered
+    when you added it (`tj homework show ID` reads it as it is now). Only the client who
+    wrote homework has a history of it: a therapist's device has none. --json: the homework
+    and its history ("kind", "id", "field", "value", "at").
+
+    \b
+    Example:
+      tj homework history 3fa9c2
+    """
+    from cli import histories
+    from client_sdk import AccessError
+
+    async def work(client: Client) -> tuple[HomeworkEntry, list[FieldWrite]]:
+        found = await client.homework.get(homework_id)
+        try:
+            return found, await client.homework.history(homework_id)
+        except AccessError:
+            raise click.ClickException(
+                f"{output.titled('homework', found.id, found.title)} of {output.quoted(found.journal)} "
+                "was written by another account: only the client who wrote it has a history of "
+                "their changes, kept on their own devices; "
+                f"{output.command(['tj', 'homework', 'show', output.short_id(found.id)])} shows it as it is now"
+            ) from None
+
+    found, writes = home.read(work)
+    if as_json:
+        histories.history_json("homework", found.to_dict(), writes)
+        return
+    from client_sdk.templates import template
+
+    # a value cleared since (`--set FIELD=`) is "none" now, as the history says it
+    now: dict[str, Any] = {f"values.{spec.id}": None for spec in template(found.template).fields}
+    now.update({f"values.{name}": value for name, value in found.values.items()})
+    now["completion"] = found.completion
+    histories.print_history(
+        writes,
+        now,
+        lambda field: field.removeprefix("values."),
+        f"This device never changed the values or the completion of "
+        f"{output.titled('homework', found.id, found.title)}.",
+    )
 
 
 def ask_fields(chosen: Template) -> dict[str, Any]:

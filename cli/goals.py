@@ -27,7 +27,7 @@ from cli.main import (
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import CheckIn, Client, Goal
+    from client_sdk import CheckIn, Client, FieldWrite, Goal
 
 F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10
@@ -64,6 +64,7 @@ def goal() -> None:
       tj goal undo 3fa9c2
       tj goal edit 3fa9c2 --target 2027-04-01
       tj goal list
+      tj goal history 3fa9c2        # the values this device wrote to it
     """
 
 
@@ -459,6 +460,58 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
     output.data(goal_text(found))
     if found.checkins:
         output.print_table(checkins_table(found))
+
+
+@goal.command("history")
+@click.argument("goal_id", metavar="ID")
+@json_option
+@pass_home
+def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
+    """Show the values this device gave a goal's title, target date and measure, and its
+    check-ins' progress and notes, oldest first, and what the goal holds now.
+
+    It holds only this device's own changes: when two devices changed the same field while
+    apart, one value is kept everywhere (`tj sync` says so) and the value this device had
+    stays here. Another device's values are not in it, nor the why (two devices' changes of
+    it are merged: `tj goal show ID` reads it); deleting a goal forgets its history. --json:
+    the goal and its history ("kind", "id", "field", "value", "at").
+
+    \b
+    Example:
+      tj goal history 3fa9c2
+    """
+    from cli import histories
+
+    async def work(client: Client) -> tuple[Goal, list[FieldWrite]]:
+        return await client.goals.get(goal_id), await client.goals.history(goal_id)
+
+    found, writes = home.read(work)
+    if as_json:
+        histories.history_json("goal", found.to_dict(), writes)
+        return
+    now: dict[str, Any] = {
+        "title": found.title,
+        "target": found.target.isoformat() if found.target else None,
+        "measure": str(found.measure) if found.measure is not None else None,
+    }
+    for checkin in found.checkins:
+        now[f"checkin.{checkin.id}.progress"] = checkin.progress
+        now[f"checkin.{checkin.id}.note"] = checkin.note
+    histories.print_history(
+        writes,
+        now,
+        goal_field_words,
+        f"This device never changed the title, target date or measure of "
+        f"{output.titled('goal', found.id, found.title)}, nor a check-in's progress or note.",
+    )
+
+
+def goal_field_words(field: str) -> str:
+    """A goal's field in `tj goal history`: "target date", "check-in 81d0ab note"."""
+    pieces = field.split(".")
+    if len(pieces) == 3 and pieces[0] == "checkin":
+        return f"check-in {pieces[1][:CHECKIN_ID_SHOWN]} {pieces[2]}"
+    return "target date" if field == "target" else field
 
 
 async def synced_goal(

@@ -1411,9 +1411,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
     sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
     "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), then one
-    line per entry, goal or safety plan field this device changed offline that another
-    device's change settled (`Settled.line`), with how to see an entry's value (a goal's or
-    safety plan's is quoted in the line), then one per text this device and
+    line per entry, goal, homework or safety plan field this device changed offline that
+    another device's change settled (`Settled.line`), with the command that shows the
+    history keeping this device's value (`history_command`), then one per text this device and
     another changed (NU24 C1: `MergedText.line`), then one per entry edited here that
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
@@ -1421,7 +1421,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines += [
         s.line(
             local_time,
-            keeps=command(["tj", "history", short_id(s.entry_id)]) if s.entry_id else "",
+            keeps=history_command(s),
             add_back=add_back_command(s),
         )
         for s in report.settled
@@ -1429,6 +1429,25 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines += [merged_line(m) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
+
+
+def history_command(settled: Settled) -> str:
+    """The command that shows the history keeping this device's value of a settled field:
+    "`tj history 3f2a9c8d1e0b`" for an entry's, `tj goal history ID`, `tj homework history
+    ID`, `tj safety history` (with --journal but for Personal); "" for another kind."""
+    doc = short_id(settled.doc_id)
+    if settled.kind == "entry":
+        return command(["tj", "history", doc])
+    if settled.kind in ("goal", "homework"):
+        return command(["tj", settled.kind, "history", doc])
+    if settled.kind == "safety_plan":
+        journal = (
+            []
+            if settled.journal in ("", "Personal")
+            else ["--journal", journal_word(settled.journal)]
+        )
+        return command(["tj", "safety", "history", *journal])
+    return ""
 
 
 def add_back_command(settled: Settled) -> str:

@@ -34,7 +34,14 @@ from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk.safety import SafetyHints
 
 if TYPE_CHECKING:
-    from client_sdk import Client, HeldBack, MeasureResult, SafetyFlag, SafetyPlan
+    from client_sdk import (
+        Client,
+        FieldWrite,
+        HeldBack,
+        MeasureResult,
+        SafetyFlag,
+        SafetyPlan,
+    )
 
 
 class ShareCommand(str):
@@ -101,6 +108,7 @@ def safety() -> None:
       tj safety plan --crisis-line "Samaritans 116 123" --emergency 999
       tj safety plan --text "1. Call Sam. 2. Walk to the park. 3. ..."
       tj safety plan --share-flags          # opt in: names who would get flags, asks first
+      tj safety history                     # the values this device wrote to the plan
       tj safety flags                       # a therapist: flags from clients, unread first
       tj safety ack 3fa9c2                  # a therapist: mark a flag as read
     """
@@ -201,6 +209,50 @@ def safety_plan(
 
     found, note = home.run(work)
     output.show_item(found, as_json, plan_text, note)
+
+
+@safety.command("history")
+@journal_option
+@json_option
+@pass_home
+def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
+    """Show the values this device gave the safety plan's emergency number, crisis line and
+    safety-flag opt-in, oldest first, and what the plan holds now.
+
+    It holds only this device's own changes: when two devices changed the same field while
+    apart, one value is kept everywhere (`tj sync` says so) and the value this device had
+    stays here. Another device's values are not in it, nor the plan's text (two devices'
+    changes of it are merged: `tj safety plan` reads it). --json: the plan and its history
+    ("kind", "id", "field", "value", "at").
+
+    \b
+    Examples:
+      tj safety history
+      tj safety history --journal Therapy
+    """
+    from cli import histories
+    from client_sdk.settling import OTHER_FIELD_WORDS
+
+    async def work(client: Client) -> tuple[SafetyPlan, list[FieldWrite]]:
+        await synced_first(client)
+        return await client.safety.plan(journal_name), await client.safety.history(journal_name)
+
+    found, writes = home.run(work)
+    if as_json:
+        histories.history_json("safety_plan", found.to_dict(), writes)
+        return
+    now = {
+        "emergency_number": found.emergency_number,
+        "crisis_line": found.crisis_line,
+        "share_flags": found.share_flags,
+    }
+    histories.print_history(
+        writes,
+        now,
+        lambda field: OTHER_FIELD_WORDS.get(field, field),
+        "This device never changed the emergency number, crisis line or safety-flag opt-in "
+        f"of the safety plan of {output.quoted(found.journal)}.",
+    )
 
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:

@@ -1,0 +1,216 @@
+"""`tj goal history`, `tj safety history` and `tj homework history`: the values this device
+wrote to a goal, the safety plan and homework, as `tj history` shows an entry's, so that a
+value another device's change overtook at a sync ("Settled: ... This device had 'X': `tj goal
+history ID` keeps it") can be read again (real server, real `tj`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cli import output
+from client_sdk.settling import Settled
+from client_sdk.sync import SyncReport
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, failed_with_one_line, outage  # noqa: F401
+from tests.test_cli_insights import new_device
+
+NIGHT = [
+    "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+    "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+    "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+]  # fmt: skip
+WIDE = {"COLUMNS": "200"}
+
+
+async def two_devices(server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    laptop = await new_device(server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", server.url)
+    await phone.ok("login", server.url, "ana", "--device-name", "phone")
+    return laptop, phone
+
+
+async def settle(laptop: Device, phone: Device) -> tuple[Device, Device, str]:
+    """Sync phone, laptop, phone: (the device whose value lost, the other, the Settled line
+    it printed, on one line)."""
+    said = {}
+    for name, device in (("phone", phone), ("laptop", laptop), ("phone ", phone)):
+        said[name] = " ".join((await device.ok("sync")).stderr.split())
+    lines = [(name.strip(), s) for name, s in said.items() if "Settled:" in s]
+    assert len(lines) == 1, said
+    lost_on, line = lines[0]
+    return (laptop, phone, line) if lost_on == "laptop" else (phone, laptop, line)
+
+
+def fields(history: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(h["field"], h["value"]) for h in history["history"]]
+
+
+async def test_a_goal_title_overtaken_on_another_device_is_in_goal_history(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop, phone = await two_devices(live_server, tmp_path)
+    goal = (await laptop.ok("goal", "add", "Walk", "--measure", "4 sessions")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()  # both devices offline
+    await laptop.ok("goal", "edit", goal[:8], "--title", "Walk by the river")
+    await phone.ok("goal", "edit", goal[:8], "--title", "Walk by the sea")
+    await outage.end()
+    loser, winner, line = await settle(laptop, phone)
+    kept = (await winner.json("goal", "show", goal))["title"]
+    mine = ({"Walk by the river", "Walk by the sea"} - {kept}).pop()
+    assert f"This device had '{mine}': `tj goal history {goal[:12]}` keeps it." in line
+
+    history = await loser.json("goal", "history", goal[:8])
+    assert history["goal"]["id"] == goal and history["goal"]["title"] == kept
+    [write] = history["history"]
+    assert write == {
+        "kind": "goal",
+        "id": goal,
+        "entry_id": "",
+        "field": "title",
+        "value": mine,
+        "at": write["at"],
+    }
+    table = (await loser.ok("goal", "history", goal[:8], env=WIDE)).stdout
+    [header, _, row] = table.strip().splitlines()  # below the header, its rule
+    assert header.split() == ["when", "field", "value", "this", "device", "wrote", "now"]
+    assert "title" in row and mine in row and row.rstrip().endswith(kept)
+    # only this device's own edits: the value kept, written on the other, is not in it
+    assert fields(await winner.json("goal", "history", goal[:8])) == [("title", kept)]
+
+
+async def test_a_safety_plan_number_overtaken_on_another_device_is_in_safety_history(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop, phone = await two_devices(live_server, tmp_path)
+    await laptop.ok("safety", "plan", "--emergency", "112")
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("safety", "plan", "--emergency", "999")
+    await phone.ok("safety", "plan", "--emergency", "911")
+    await outage.end()
+    loser, winner, line = await settle(laptop, phone)
+    kept = (await winner.json("safety", "plan"))["emergency_number"]
+    mine = ({"999", "911"} - {kept}).pop()
+    assert "the emergency number of the safety plan of Personal was changed" in line
+    assert f"This device had '{mine}': `tj safety history` keeps it." in line
+
+    history = await loser.json("safety", "history")
+    assert history["safety_plan"]["emergency_number"] == kept
+    assert fields(history)[-1] == ("emergency_number", mine)
+    assert {h["kind"] for h in history["history"]} == {"safety_plan"}
+    table = (await loser.ok("safety", "history", env=WIDE)).stdout
+    row = table.strip().splitlines()[-1]
+    assert "emergency number" in row and mine in row and row.rstrip().endswith(kept)
+    assert ("emergency_number", mine) not in fields(await winner.json("safety", "history"))
+
+
+async def test_homework_values_overtaken_on_another_device_are_in_homework_history(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop, phone = await two_devices(live_server, tmp_path)
+    added = await laptop.json("homework", "add", "sleep-diary", *NIGHT, "--completion", "fully")
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("homework", "edit", added["id"][:8], "--set", "awakenings=1")
+    await phone.ok("homework", "edit", added["id"][:8], "--set", "awakenings=4")
+    await outage.end()
+    loser, winner, line = await settle(laptop, phone)
+    kept = (await winner.json("homework", "show", added["id"]))["values"]["awakenings"]
+    mine = ({1, 4} - {kept}).pop()
+    command = f"`tj homework history {added['id'][:12]}` keeps it."
+    assert "the value 'awakenings' of homework" in line and command in line
+
+    history = await loser.json("homework", "history", added["id"][:8])
+    assert history["homework"]["values"]["awakenings"] == kept
+    assert ("values.awakenings", mine) in fields(history)
+    table = (await loser.ok("homework", "history", added["id"][:8], env=WIDE)).stdout
+    [row] = [r for r in table.splitlines() if "awakenings" in r]
+    assert f" {mine} " in row and row.rstrip().endswith(str(kept))
+    assert ("values.awakenings", mine) not in fields(
+        await winner.json("homework", "history", added["id"][:8])
+    )
+
+
+async def test_histories_refuse_an_unknown_id_and_say_when_nothing_was_changed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    for kind in ("goal", "homework"):
+        error = failed_with_one_line(await ana.tj(kind, "history", "abcdef12"))
+        assert "abcdef12" in error, error
+    goal = (await ana.ok("goal", "add", "Walk")).stdout.strip()
+    never = await ana.ok("goal", "history", goal[:8])
+    assert (
+        never.stdout == ""
+        and never.stderr.split()
+        == (
+            f"This device never changed the title, target date or measure of goal {goal[:12]} "
+            "('Walk'), nor a check-in's progress or note."
+        ).split()
+    )
+    assert (await ana.json("goal", "history", goal[:8]))["history"] == []
+    said = (await ana.ok("safety", "history")).stderr
+    assert "never changed the emergency number" in said
+    assert (await ana.json("safety", "history"))["history"] == []
+    error = failed_with_one_line(await ana.tj("safety", "history", "--journal", "Nowhere"))
+    assert "Nowhere" in error
+
+
+async def test_a_therapist_sees_an_empty_goal_history_and_is_refused_homeworks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A history holds this device's own edits: the therapist's device never wrote the
+    client's goal (an empty history, the client's values not in it), and homework's history
+    is the client's alone (a refusal that says so and how to read it)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    goal = (await ana.ok("goal", "add", "Walk")).stdout.strip()
+    await ana.ok("goal", "edit", goal[:8], "--title", "Walk daily")
+    added = await ana.json("homework", "add", "sleep-diary", *NIGHT, "--completion", "fully")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "awakenings=1")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "comments=Woke at 3")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "comments=")  # cleared: "none"
+    table = (await ana.ok("homework", "history", added["id"][:8], env=WIDE)).stdout
+    rows = [row.split()[3:] for row in table.splitlines() if "comments" in row]
+    assert rows == [["Woke", "at", "3", "none"], ["none", "none"]], table
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drsmith.ok("sync")
+    assert fields(await ana.json("goal", "history", goal[:8])) == [("title", "Walk daily")]
+    seen = await drsmith.json("goal", "history", goal[:8])
+    assert seen["goal"]["title"] == "Walk daily" and seen["history"] == []
+    error = failed_with_one_line(await drsmith.tj("homework", "history", added["id"][:8]))
+    assert "only the client who wrote it has a history" in error
+    assert f"`tj homework show {added['id'][:12]}` shows it" in error
+
+
+def test_each_settled_line_names_the_command_of_its_history() -> None:
+    """`tj sync` prints the SDK's Settled line with the command that shows the value this
+    device had in place of "the goal's history" (which no command showed before)."""
+    at = datetime(2026, 12, 1, 18, 47, tzinfo=UTC)
+    doc = "9a" * 16
+    settled = [
+        Settled(doc, "Sleep", "title", "Mine", "Kept", at, kind="goal", journal="Personal"),
+        Settled(doc, "", "crisis_line", "A", "B", at, kind="safety_plan", journal="Personal"),
+        Settled(doc, "", "emergency_number", "1", "2", at, kind="safety_plan", journal="Work"),
+        Settled(doc, "Diary", "completion", "fully", "partly", at, kind="homework"),
+    ]
+    lines = [output.shown(line) for line in output.settled_lines(SyncReport(settled=settled))]
+    sdk = [s.line(output.local_time) for s in settled]
+    assert lines == [
+        sdk[0].replace("the goal's history", "`tj goal history 9a9a9a9a9a9a`"),
+        sdk[1].replace("the safety plan's history", "`tj safety history`"),
+        sdk[2].replace("the safety plan's history", "`tj safety history --journal Work`"),
+        sdk[3].replace("the homework's history", "`tj homework history 9a9a9a9a9a9a`"),
+    ]
+    assert all(line != said for line, said in zip(lines, sdk, strict=True))
