@@ -706,7 +706,11 @@ class Replica:
         device (keys, chain entries a refresh stored before the deletion was read)."""
         async with self.store.transaction() as tx:
             for journal_id in journal_ids:
-                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+                await tx.remove_journal(
+                    journal_id,
+                    counters_tag=self.counters_tag(journal_id),
+                    account=self.profile.account_id,
+                )
         for journal_id in journal_ids:
             self._forget_in_memory(journal_id)
 
@@ -723,7 +727,11 @@ class Replica:
         deleted |= set(forgotten.decode_marks(await tx.setting(forgotten.DISCARDED)))
         found = {j for j in mine if self.counters_tag(j).hex() in deleted}
         for journal_id in found:
-            await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+            await tx.remove_journal(
+                journal_id,
+                counters_tag=self.counters_tag(journal_id),
+                account=self.profile.account_id,
+            )
         return found
 
     async def _shared_again(
@@ -5935,7 +5943,6 @@ class Replica:
             verified = self.chains.state(journal_id)
             tag = self.counters_tag(journal_id).hex()  # keyed: R38's store rule
             async with self.store.transaction() as tx:
-                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
                 await tx.drop_pending_journal(journal_id)
                 if journal.role == REVOKED and verified is not None:
                     # A copy kept while no list named the journal: nothing was asked of the
@@ -5952,6 +5959,13 @@ class Replica:
                         await tx.set_setting(
                             forgotten.DELETE_ASKED, forgotten.encode(asked | {tag})
                         )
+                # After its mark: a journal deleted here keeps no withdrawal (never taken
+                # back here: `_without_deleted`), a discarded copy keeps this account's.
+                await tx.remove_journal(
+                    journal_id,
+                    counters_tag=self.counters_tag(journal_id),
+                    account=self.profile.account_id,
+                )
             self._forget_in_memory(journal_id)
 
     def _forget_in_memory(self, journal_id: bytes) -> None:
@@ -5972,7 +5986,11 @@ class Replica:
         `sync_lock`."""
         journal_id = journal.journal_id
         async with self.store.transaction() as tx:
-            await tx.forget_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+            await tx.forget_journal(
+                journal_id,
+                counters_tag=self.counters_tag(journal_id),
+                account=self.profile.account_id,
+            )
             stored = await tx.setting(hold_back.SETTING)
             if stored is not None:
                 hold = hold_back.decode(stored)
@@ -6075,7 +6093,11 @@ class Replica:
                 raise
             # refused for good at once (over quota, say): nothing was written in it yet
             async with self.store.transaction() as tx:
-                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
+                await tx.remove_journal(
+                    journal_id,
+                    counters_tag=self.counters_tag(journal_id),
+                    account=self.profile.account_id,
+                )
                 await tx.drop_pending_journal(journal_id)
             self.chains.forget(journal_id)
             raise

@@ -3125,14 +3125,17 @@ class Transaction:
         forget) brings."""
         return forgotten.tag(journal_id) in forgotten.decode(await self.setting(forgotten.SETTING))
 
-    async def forget_journal(self, journal_id: bytes, *, counters_tag: bytes) -> None:
+    async def forget_journal(
+        self, journal_id: bytes, *, counters_tag: bytes, account: bytes
+    ) -> None:
         """Every row this device keeps of a journal: the unsynced field writes of its
         documents, then the rows of every table with a `journal_id` column (found in the
         store's own schema, so a table added later is covered too). Settings that name the
-        journal are the caller's (`Replica.forget_copy`). Its write counters are kept under
+        journal are the caller's (`Replica.forget_copy`). Its write counters, and the
+        withdrawals `account` (this device's account id) owes there, are kept under
         `counters_tag` (`_keep_write_counters`)."""
         journal_name = await self._own_journal_name(journal_id)
-        await self._keep_write_counters(journal_id, counters_tag)
+        await self._keep_write_counters(journal_id, counters_tag, account)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -3142,7 +3145,7 @@ class Transaction:
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
         await self._forget_late(journal_id, journal_name)
 
-    async def _keep_write_counters(self, journal_id: bytes, tag: bytes) -> None:
+    async def _keep_write_counters(self, journal_id: bytes, tag: bytes, account: bytes) -> None:
         """Keep this home's write counters of a journal it removes (`device_write_counters`),
         under `tag`, never the id: the device ids live on, and a journal listed again (shared
         again after `shares.forget`, or a journal deleted here that the server lists again)
@@ -3160,18 +3163,29 @@ class Transaction:
         home writes in the journal, once it is listed again, goes on from the kept counters,
         so without them every reader would see those counters as a gap, reported as withheld
         by an honest server at every sync (a note set aside at the end of a share, dropped,
-        its copy forgotten, the journal shared again). A kept withdrawal says only "a removed
-        journal, this author and device id, these counters"."""
+        its copy forgotten, the journal shared again). Only what this home owes is kept: the
+        rows of `account`, this device's account (its own ids, the earlier ids of this home
+        included: whichever id the home has carries them). The rest, on an owner's device
+        other accounts' counters that a set-aside snapshot covered, are records the server
+        still holds, never this home's to withdraw, and would name co-members' accounts and
+        devices for good. A kept withdrawal says only "a removed journal, this account and one
+        of its device ids, these counters". None is kept of a journal this account deleted
+        here (`forgotten.DELETED`, set before the removal): it is never taken back on this
+        device (`Replica._without_deleted`), so no record of this home could carry them. Its
+        write counters are kept all the same: they keep a device from signing a counter
+        twice, whatever lists the journal again (R36 F5)."""
         await self._db.execute(
             "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
             "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
             (tag, journal_id),
         )
+        if tag.hex() in forgotten.decode(await self.setting(forgotten.DELETED)):
+            return
         await self._db.execute(
             "INSERT INTO kept_withdrawn (tag, author, device, lo, hi) "
-            "SELECT ?, author, device, lo, hi FROM withdrawn WHERE journal_id = ?",
-            (tag, journal_id),
+            "SELECT ?, author, device, lo, hi FROM withdrawn WHERE journal_id = ? AND author = ?",
+            (tag, journal_id, account),
         )
 
     async def _journal_tables(self) -> list[str]:
@@ -3494,11 +3508,15 @@ class Transaction:
             [(creator, doc_id) for doc_id, creator in creators.items()],
         )
 
-    async def remove_journal(self, journal_id: bytes, *, counters_tag: bytes) -> None:
-        """Delete what this device holds of the journal; its write counters are kept under
-        `counters_tag`, `keys.kept_counters_tag` of its id (`_keep_write_counters`)."""
+    async def remove_journal(
+        self, journal_id: bytes, *, counters_tag: bytes, account: bytes
+    ) -> None:
+        """Delete what this device holds of the journal; its write counters, and the
+        withdrawals `account` (this device's account id) owes there unless it deleted the
+        journal, are kept under `counters_tag`, `keys.kept_counters_tag` of its id
+        (`_keep_write_counters`)."""
         journal_name = await self._own_journal_name(journal_id)
-        await self._keep_write_counters(journal_id, counters_tag)
+        await self._keep_write_counters(journal_id, counters_tag, account)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",

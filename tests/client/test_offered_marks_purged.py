@@ -87,10 +87,10 @@ async def test_a_journal_removed_or_forgotten_leaves_no_offered_mark(tmp_path: P
     store = await holding(tmp_path)
     try:
         async with store.transaction() as tx:
-            await tx.remove_journal(J1, counters_tag=b"t" * 32)
+            await tx.remove_journal(J1, counters_tag=b"t" * 32, account=b"a" * 16)
         assert await offered_rows(store) == [(J2, OTHER, 3)]
         async with store.transaction() as tx:
-            await tx.forget_journal(J2, counters_tag=b"u" * 32)
+            await tx.forget_journal(J2, counters_tag=b"u" * 32, account=b"a" * 16)
         assert await offered_rows(store) == []
     finally:
         await store.close()

@@ -12,6 +12,7 @@ from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store, StoredDocume
 from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
+OWNER = JOURNAL.owner_id  # the account whose store it is
 TAG = b"\x07" * 32  # keys.kept_counters_tag of the journal id, as the replica passes it
 
 
@@ -68,7 +69,7 @@ async def test_the_journal_list_is_read_again_after_any_change_to_it(tmp_path: P
 
     try:  # a change rolled back is not kept either
         async with store.transaction() as tx:
-            await tx.remove_journal(JOURNAL.journal_id, counters_tag=TAG)
+            await tx.remove_journal(JOURNAL.journal_id, counters_tag=TAG, account=OWNER)
             raise RuntimeError("abandon")
     except RuntimeError:
         pass
