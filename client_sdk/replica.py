@@ -371,6 +371,10 @@ class Replica:
         (`_copy_continued`): no journal news of them ("created")."""
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
+        self._own_before: dict[bytes, tuple[int, bool]] = {}
+        """`Store.own_before` as the pull last read it: per journal back on this device, the
+        highest counter this device drew there before its copy was removed, and whether its
+        records are still asked whole."""
         self._syncing: (
             tuple[asyncio.Task[Any] | None, sync_plan.SyncReport, sync_plan.ProgressTracker] | None
         ) = None
@@ -2924,8 +2928,13 @@ class Replica:
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             owned = {j for j, local in journals.items() if local.role == "owner"}
+            # Journals back on this device whose earlier records of its own only the server
+            # holds (a copy taken back, or shared again): asked whole up to their head, and
+            # those records taken as any device's (`_check_counters`).
+            self._own_before = await self.store.own_before()
+            not_held = {j for j, (_, whole) in self._own_before.items() if whole}
             skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(
-                asked, owned, waiting
+                asked, owned, waiting, not_held
             )
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal, skip_own)
             try:
@@ -3055,6 +3064,9 @@ class Replica:
                     moved += verified > 0 and page.cursor > journal.cursor
                     if page.records and not verified:
                         junk.add(journal.journal_id)
+                if page.journal_id in not_held and not request.skip_own:
+                    if page.cursor >= page.head:  # every record it holds came whole
+                        await self.store.own_records_pulled(page.journal_id)
             tracker.pulled(reply.pages, cursors)
             advanced = moved > 0
             spent = budget.spent(
@@ -4562,10 +4574,16 @@ class Replica:
         body: records.RecordBody | records.NewerRecord,
     ) -> None:
         """A record this device did not write cannot carry this device's id (the server gave
-        two devices one id, or replays a record from a wiped store); covers must be the
-        author's to give (withholding.check_covers; a newer-version record has none that
-        this device reads)."""
-        if (body.author, body.device) == (self.profile.account_id, self.profile.device_id):
+        two devices one id, or replays a record from a wiped store), unless the journal's copy
+        was removed here with this device's records and is back (`Store.own_before`): one
+        with a counter this device drew before then is its own, on the server only, and is
+        verified and counted as any device's. Covers must be the author's to give
+        (withholding.check_covers; a newer-version record has none that this device
+        reads)."""
+        if (body.author, body.device) == (
+            self.profile.account_id,
+            self.profile.device_id,
+        ) and body.counter > self._own_before.get(journal.journal_id, (0, False))[0]:
             raise IntegrityError(
                 f"record {record.record_id.hex()} carries this device's id but was not written "
                 "here: the server gave two devices the same id, or replays one compacted away",

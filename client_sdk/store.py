@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS journals (
     epoch INTEGER NOT NULL, name TEXT NOT NULL, meta_version INTEGER NOT NULL,
     cursor INTEGER NOT NULL DEFAULT 0, owner_name TEXT NOT NULL DEFAULT '',
     expires_at INTEGER NOT NULL DEFAULT 0, meta TEXT NOT NULL DEFAULT '{}',
-    named_at INTEGER NOT NULL DEFAULT 0
+    named_at INTEGER NOT NULL DEFAULT 0, own_before INTEGER NOT NULL DEFAULT 0,
+    own_not_held INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS peers (
     account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
@@ -1019,6 +1020,28 @@ class Store:
         # the count back to the one it showed, with other rows.
         self._journals = None if db.in_transaction else (version, found)
         return found
+
+    async def own_before(self) -> dict[bytes, tuple[int, bool]]:
+        """Per journal removed here (its copy discarded or forgotten, its records with it)
+        and back, in which this device id had drawn counters before (`put_journal`): the
+        highest of them, whose records only the server holds now, and whether a pull still
+        asks the journal's records whole, never this device's own as stubs (protocol.md
+        "Own records as stubs"), as it does until one reaches the journal's head
+        (`own_records_pulled`)."""
+        rows = await self._all(
+            "SELECT journal_id, own_before, own_not_held FROM journals WHERE own_before > 0"
+        )
+        return {bytes(row[0]): (int(row[1]), bool(row[2])) for row in rows}
+
+    async def own_records_pulled(self, journal_id: bytes) -> None:
+        """A pull that asked no stubs reached the journal's head: this device now holds
+        what the server served of its own records there (`own_before`)."""
+        await self.write(
+            lambda db: db.execute(
+                "UPDATE journals SET own_not_held = 0 WHERE journal_id = ? AND own_not_held != 0",
+                (journal_id,),
+            )
+        )
 
     async def journals_holding_only(self, kind: str) -> set[bytes]:
         """Ids of the journals whose documents on this device are all of `kind` (at least
@@ -2150,7 +2173,11 @@ class Store:
 
 ADDED_COLUMNS = {
     "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB"),
-    "journals": ("named_at INTEGER NOT NULL DEFAULT 0",),
+    "journals": (
+        "named_at INTEGER NOT NULL DEFAULT 0",
+        "own_before INTEGER NOT NULL DEFAULT 0",
+        "own_not_held INTEGER NOT NULL DEFAULT 0",
+    ),
     "documents": ("waiting BLOB",),
     "device_counters": ("written INTEGER NOT NULL DEFAULT 0",),
     "peer_verifications": ("verified INTEGER NOT NULL DEFAULT 1",),
@@ -3391,9 +3418,12 @@ class Transaction:
         here (forgotten.py), read in this transaction: a journal list or sync of another
         process that read the list before the forget does not write the journal back.
         `counters_tag`: `keys.kept_counters_tag` of its id, under which its write counters
-        were kept if it was removed here before (`_keep_write_counters`)."""
+        were kept if it was removed here before (`_keep_write_counters`); a journal back so,
+        in which this device drew counters, is marked as holding none of its own records
+        there (`Store.own_before`)."""
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
+        legacy = legacy_counters_tag(journal.journal_id)
         await self._db.execute(
             "INSERT INTO journals (journal_id, owner_id, role, epoch, name, meta_version, "
             "cursor, owner_name, expires_at, meta, named_at) "
@@ -3415,6 +3445,19 @@ class Transaction:
                 journal.meta,
                 journal.named_at,
             ),
+        )
+        # A journal removed here before and listed again in which this device id drew
+        # counters: the server may hold records this device pushed there, which it no longer
+        # holds (its copy was removed with them). Marked until a pull brings them whole
+        # (`own_not_held`), with the highest of those counters (`own_before`), before its
+        # counters come back below.
+        await self._db.execute(
+            "UPDATE journals SET own_not_held = 1, own_before = max(own_before, "
+            "(SELECT max(counter) FROM kept_write_counters WHERE tag IN (?, ?) AND device = ?)) "
+            "WHERE journal_id = ? AND EXISTS (SELECT 1 FROM kept_write_counters "
+            "WHERE tag IN (?, ?) AND device = ? AND counter > 0)",
+            (counters_tag, legacy, self._device, journal.journal_id)
+            + (counters_tag, legacy, self._device),
         )
         # A journal removed here before and listed again: its write counters come back
         # (`_keep_write_counters`), so its devices go on from where they were; so do those

@@ -1287,21 +1287,31 @@ def sync_request(
     )
 
 
-def own_records_as_stubs(cursors: dict[bytes, int], owned: set[bytes], waiting: set[bytes]) -> bool:
+def own_records_as_stubs(
+    cursors: dict[bytes, int],
+    owned: set[bytes],
+    waiting: set[bytes],
+    not_held: frozenset[bytes] | set[bytes] = frozenset(),
+) -> bool:
     """Whether a pull may ask for this device's own pushed records as stubs (`skip_own`,
     protocol.md "Own records as stubs"): the device must hold every record it pushed into the
-    journals the request names. It does in its own journals and in any journal it has pulled
-    from (cursor above 0); a member's journal at cursor 0 may be one whose copy this device
-    discarded (`shares.forget`) and was shared again (forgotten.py), with its own old notes
-    still on the server: then nothing is asked as stubs. The server never sends stubs in a
-    journal the request does not name.
+    journals the request names, from their cursors on. It does in a journal it never removed
+    (its own records are in its store once acknowledged), but not in one it removed and got
+    back (`not_held`: a read-only copy of its own journal discarded and taken back, a
+    member's copy forgotten and shared again), whose earlier records of this device are on
+    the server only: none is named until a pull reached its head, asking them whole. A
+    member's journal at cursor 0 may be such a copy too (forgotten.py; a store from before
+    `not_held` was kept): then nothing is asked as stubs either. The server never sends stubs
+    in a journal the request does not name.
 
     `waiting`: the journals with records in this device's outbox. None of them may be named:
     such a record may be stored with its push's reply lost, and it counts as delivered only
     when the pull serves its body, signed by this device (protocol.md 4.18 "stored, reply
     lost"), which a stub does not carry. After a push that went through, the outbox is empty."""
-    return not cursors.keys() & waiting and all(
-        after > 0 or journal_id in owned for journal_id, after in cursors.items()
+    return (
+        not cursors.keys() & waiting
+        and not cursors.keys() & not_held
+        and all(after > 0 or journal_id in owned for journal_id, after in cursors.items())
     )
 
 

@@ -79,9 +79,10 @@ async def test_a_discarded_own_copy_keeps_only_this_accounts_withdrawals_and_car
         assert {j.journal_id: j.role for j in await phone.store.journals()}[diary] == "owner"
         assert rows(home, "SELECT * FROM kept_withdrawn") == []
         await phone.entries.write("Diary", "the phone's entry, after")
-        # Not strict: a copy taken back pulls the journal anew, and reports on this phone its
-        # own first record as withheld whatever it owes (found here, left alone: REPORT).
-        await phone.sync()
+        # A copy taken back pulls the journal anew, this phone's own earlier records whole.
+        mine = await phone.sync(strict=True)
+        assert mine.problems == [] and mine.withheld == []
+        assert "the phone's entry" in {e.body for e in await phone.entries.list("Diary")}
         late = await laptop.sync(strict=True)  # the reader that would see a lost withdrawal
         assert late.problems == [] and late.withheld == []
         assert "the phone's entry, after" in {e.body for e in await laptop.entries.list("Diary")}

@@ -253,7 +253,9 @@ async def test_discarding_the_read_only_copy_of_a_withheld_journal_deletes_it_on
         # Its write counters were kept (by tag) and given back: none is signed twice (R36 F5).
         await phone.entries.write("Diary", "the phone's entry, after")
         assert phone_counter(phone, diary) == counter + 1
-        await phone.sync()
+        mine = await phone.sync(strict=True)  # its own earlier entry back, whole
+        assert mine.problems == [] and mine.withheld == []
+        assert "the phone's entry" in {e.body for e in await phone.entries.list("Diary")}
         late = await laptop.sync()
         assert late.problems == [] and late.withheld == []
         assert "the phone's entry, after" in {e.body for e in await laptop.entries.list("Diary")}
