@@ -536,7 +536,11 @@ class Replica:
             meanwhile = await self._deleted_meanwhile(tx, updated + gone)
             for local in updated + gone:
                 if local.journal_id not in meanwhile:
-                    await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+                    await tx.put_journal(
+                        local,
+                        counters_tag=self.counters_tag(local.journal_id),
+                        account=self.profile.account_id,
+                    )
             if unconfirmed:
                 await self._note_not_back(tx, unconfirmed)
             await self._note_names_to_heal(tx, {local.journal_id for local in updated})
@@ -6097,7 +6101,9 @@ class Replica:
             named_at=signed["named_at"],
         )
         async with self.store.transaction() as tx:
-            await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+            await tx.put_journal(
+                local, counters_tag=self.counters_tag(local.journal_id), account=me
+            )
             await tx.put_key(journal_id, 0, envelope)
             await tx.add_access_entries(journal_id, 0, entries)
             await tx.add_pending_journal(journal_id, wire.encode(request))

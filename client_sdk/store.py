@@ -145,6 +145,7 @@ CREATE TABLE IF NOT EXISTS device_write_counters (
 );
 CREATE TABLE IF NOT EXISTS kept_write_counters (
     tag BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
+    claimed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tag, device)
 );
 CREATE TABLE IF NOT EXISTS withdrawn (
@@ -2181,6 +2182,7 @@ ADDED_COLUMNS = {
     "documents": ("waiting BLOB",),
     "device_counters": ("written INTEGER NOT NULL DEFAULT 0",),
     "peer_verifications": ("verified INTEGER NOT NULL DEFAULT 1",),
+    "kept_write_counters": ("claimed INTEGER NOT NULL DEFAULT 0",),
 }
 
 
@@ -3207,6 +3209,17 @@ class Transaction:
             "DO UPDATE SET counter = max(counter, excluded.counter)",
             (tag, journal_id),
         )
+        # With the highest counter of each that this device knew exists (its own record
+        # acknowledged, or another device's signed claim): taken back, the journal is checked
+        # for those again (`put_journal`), never on the server's word (4.18 "Own records").
+        await self._db.execute(
+            "UPDATE kept_write_counters SET claimed = max(claimed, (SELECT c.claimed FROM "
+            "device_counters c WHERE c.journal_id = ? AND c.author = ? "
+            "AND c.device = kept_write_counters.device)) WHERE tag = ? AND EXISTS "
+            "(SELECT 1 FROM device_counters c WHERE c.journal_id = ? AND c.author = ? "
+            "AND c.device = kept_write_counters.device)",
+            (journal_id, account, tag, journal_id, account),
+        )
         if tag.hex() in forgotten.decode(await self.setting(forgotten.DELETED)):
             return
         await self._db.execute(
@@ -3413,14 +3426,18 @@ class Transaction:
             (name, meta, named_at, journal_id),
         )
 
-    async def put_journal(self, journal: LocalJournal, *, counters_tag: bytes) -> None:
+    async def put_journal(
+        self, journal: LocalJournal, *, counters_tag: bytes, account: bytes | None = None
+    ) -> None:
         """Insert or update the journal's row; not for a journal whose copy was forgotten
         here (forgotten.py), read in this transaction: a journal list or sync of another
         process that read the list before the forget does not write the journal back.
         `counters_tag`: `keys.kept_counters_tag` of its id, under which its write counters
         were kept if it was removed here before (`_keep_write_counters`); a journal back so,
         in which this device drew counters, is marked as holding none of its own records
-        there (`Store.own_before`)."""
+        there (`Store.own_before`), and the counters of `account`'s devices (this device's
+        account) known to exist when it was removed are expected again (claimed), so that
+        one the server no longer serves is reported withheld."""
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
         legacy = legacy_counters_tag(journal.journal_id)
@@ -3470,6 +3487,29 @@ class Transaction:
                 "DO UPDATE SET counter = max(counter, excluded.counter)",
                 (journal.journal_id, tag),
             )
+            if account is not None:
+                claimed = await self._db.execute_fetchall(
+                    "SELECT device, claimed FROM kept_write_counters WHERE tag = ? AND claimed > 0",
+                    (tag,),
+                )
+                await self._db.executemany(
+                    "INSERT INTO device_counters (journal_id, author, device, received, "
+                    "claimed, claimed_by) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(journal_id, author, device) DO UPDATE SET "
+                    "claimed_by = CASE WHEN excluded.claimed > claimed THEN excluded.claimed_by "
+                    "ELSE claimed_by END, claimed = max(claimed, excluded.claimed)",
+                    [
+                        (
+                            journal.journal_id,
+                            account,
+                            bytes(device),
+                            DeviceCounters().encode(),
+                            int(counter),
+                            account + bytes(device),
+                        )
+                        for device, counter in claimed
+                    ],
+                )
             await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
         # So do its withdrawn counters: the next record this device writes there, or the
         # `void` of the next sync that may write one, carries them (protocol.md 4.18).

@@ -151,9 +151,17 @@ async def test_an_older_stores_unkeyed_rows_are_given_back_when_the_journal_is_l
     store = await Store.open(tmp_path)
     try:
         legacy = legacy_counters_tag(JOURNAL.journal_id)
-        write(tmp_path, "INSERT INTO kept_write_counters VALUES (?, ?, ?)", (legacy, DEVICE, 4))
+        write(
+            tmp_path,
+            "INSERT INTO kept_write_counters (tag, device, counter) VALUES (?, ?, ?)",
+            (legacy, DEVICE, 4),
+        )
         other = b"\x06" * 16  # and a keyed row of another device of the same journal
-        write(tmp_path, "INSERT INTO kept_write_counters VALUES (?, ?, ?)", (TAG, other, 2))
+        write(
+            tmp_path,
+            "INSERT INTO kept_write_counters (tag, device, counter) VALUES (?, ?, ?)",
+            (TAG, other, 2),
+        )
         async with store.transaction() as tx:
             await tx.put_journal(JOURNAL, counters_tag=TAG)
         assert sorted(rows(tmp_path, "SELECT device, counter FROM device_write_counters")) == [

@@ -16,6 +16,7 @@ import pytest
 from client_sdk import INSECURE_TEST_COST, Client, replica, wire
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer
+from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import PASSWORD, ClientFactory
 
 
@@ -110,7 +111,8 @@ async def test_an_own_record_dropped_after_a_take_back_is_still_reported(
 ) -> None:
     """The server drops the phone's own earlier record from every reply once Diary is taken
     back (it holds it, and acknowledged it): asked whole, it is not there, and the phone
-    reports its counter withheld instead of taking the server's word."""
+    reports its counter withheld at its first sync (the counters it knew exist were kept with
+    its write counters), not only once it writes there again."""
     _laptop, phone, diary = await written(signup, hostile, tmp_path, "stubdr", 1)
     try:
         with contextlib.closing(sqlite3.connect(Path(phone.home) / STORE_FILE)) as db:
@@ -135,11 +137,49 @@ async def test_an_own_record_dropped_after_a_take_back_is_still_reported(
             return wire.encode(dataclasses.replace(served, pages=pages))
 
         hostile.replies["/v1/sync"] = drop_own
-        await phone.entries.write("Diary", "the phone's entry, after")
+        # Before it writes anything there: the counter it knew the server stored is expected.
         report = await phone.sync()
         assert dropped
         assert [g.journal_id for g in report.withheld] == [diary], report
         assert report.withheld[0].device == phone.profile.device_id
         assert report.withheld[0].missing == ((1, 1),)
+        # And after it writes again, as before.
+        await phone.entries.write("Diary", "the phone's entry, after")
+        again = await phone.sync()
+        assert [(g.device, g.missing) for g in again.withheld] == [
+            (phone.profile.device_id, ((1, 1),))
+        ]
     finally:
         await phone.close()
+
+
+async def test_a_members_copy_shared_again_reports_nothing_withheld_over_pages(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tom wrote notes in ana's journal, its share ended, tom forgot the copy, ana shares it
+    again: tom's pull, over pages of two records, asks the journal whole, and the counters of
+    tom's earlier notes it expects again (kept with its write counters) are accounted for (the
+    new share's boundary covers them): nothing is reported."""
+    monkeypatch.setattr(replica, "PULL_PAGE", 2)
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "ana's entry")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    for n in range(4):
+        await tom.notes.add("ana/Personal", f"tom's note {n}")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    await ana.shares.revoke("Personal", tom.username)
+    await tom.sync()
+    assert await tom.shares.forget("ana/Personal", unlisted=True) is True
+    await ana.shares.grant("Personal", "tom", role="annotate", full=True, trust_on_first_use=True)
+    await ana.sync(strict=True)
+    report = await tom.sync(strict=True)
+    assert report.problems == [] and report.withheld == []
+    assert "ana's entry" in {e.body for e in await tom.entries.list("ana/Personal")}
+    # Marked back with tom's four earlier counters, pulled to its head since.
+    assert (await tom.store.own_before())[await journal_id(ana, "Personal")] == (4, False)
+    await tom.notes.add("ana/Personal", "tom's note, after")
+    later = await tom.sync(strict=True)
+    assert later.problems == [] and later.withheld == []
+    assert (await ana.sync(strict=True)).withheld == []
