@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL, HANG, TJ
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import editor_waiting, flat, until
 
@@ -81,3 +82,42 @@ async def test_an_editor_opened_while_logout_or_account_delete_asked_stops_them(
     bodies = [entry["body"] for entry in await ana.json("list")]
     assert bodies == ["Written in a slow editor"] * 2, bodies
     assert (await ana.json("whoami"))["username"] == "ana"  # the account is still there
+
+
+async def test_a_flag_before_a_read_share_is_marked_so_and_never_told_to_be_acknowledged(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A therapist's second device, added after the client shared again with the read role:
+    the flag acknowledged on the first device in the earlier share was shown "NOT YET (you
+    only read now ...)" with no "before this share" mark (the JSON said before_share), and
+    the note below told them to mark it read with `tj safety ack ID`, which is refused for
+    read access. The row is marked, and the note says to tell the client instead."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    await drsmith.ok("safety", "ack", flag["id"])
+    await ana.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "read")
+
+    second = Device(tmp_path / "drsmith-2", live_server.url)
+    await second.ok("login", live_server.url, "drsmith", "--device-name", "second")
+    await second.ok("verify", "ana", ana.signup["fingerprint"])
+    await second.ok("sync")
+    [seen] = await second.json("safety", "flags")
+    assert seen["id"] == flag["id"] and seen["acknowledged"] == [], seen
+    assert seen["before_share"] is True and seen["reads_only"] is True, seen
+    table = await second.ok("safety", "flags")
+    text = flat(table.stdout + table.stderr)
+    assert "NOT YET (before this share; you only read now: you cannot mark it read)" in text
+    assert "Flags marked 'before this share' were raised" in text, text
+    assert "safety ack" not in text, text  # refused for read access: never suggested
+    assert "tell ana yourself that you saw them (you only read now" in text, text
+    refused = await second.tj("safety", "ack", flag["id"][:12])
+    assert refused.exit_code == 1 and "Tell ana yourself" in flat(refused.stderr), refused.output
