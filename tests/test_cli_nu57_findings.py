@@ -121,3 +121,30 @@ async def test_a_flag_before_a_read_share_is_marked_so_and_never_told_to_be_ackn
     assert "tell ana yourself that you saw them (you only read now" in text, text
     refused = await second.tj("safety", "ack", flag["id"][:12])
     assert refused.exit_code == 1 and "Tell ana yourself" in flat(refused.stderr), refused.output
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧
+WOMAN = "\U0001f469"
+GRIN = "\U0001f600"
+FLAGS = "\U0001f1e8\U0001f1ed\U0001f1eb\U0001f1f7"  # 🇨🇭🇫🇷
+
+
+async def test_a_quoted_emoji_is_searched_for_and_json_highlights_whole_clusters(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj search '"😀"'` (a phrase of emoji alone) was refused as holding nothing to search
+    for; and `tj search 👩 --json` gave the range of 👩 alone inside 👨‍👩‍👧, where the table
+    highlights the whole sequence."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "--title", f"Trip {FLAGS}", f"A day with the family {FAMILY} {GRIN}")
+    await ana.ok("write", "Nothing to see here.")
+    for query in (f'"{GRIN}"', f'"{FLAGS}"', f'"{GRIN}" day'):
+        [hit] = await ana.json("search", query)
+        assert hit["entry"]["body"].endswith(GRIN), (query, hit)
+    [hit] = await ana.json("search", WOMAN)
+    snippet = hit["snippet"]
+    [[start, end]] = hit["highlights"]
+    assert snippet[start:end] == FAMILY, (snippet, hit["highlights"])
+    [hit] = await ana.json("search", "\U0001f1eb\U0001f1f7")  # 🇫🇷 of the title's flags
+    [[start, end]] = hit["title_highlights"]
+    assert hit["entry"]["title"][start:end] == "\U0001f1eb\U0001f1f7", hit
