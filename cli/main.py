@@ -2282,6 +2282,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
+    ended = {j.id for j in await client.journals.list() if j.share_ended}
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)
@@ -2293,11 +2294,17 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             words = output.withdrawal_words(record.refused_withdrawal)
             lines.append(f"Withdrawal not delivered: {words}.")
             continue
-        lines.append(
-            record.line(
-                change,
-                kept=f" in {output.command_text('tj set-aside list')} ({output.command_text('tj set-aside retry')} sends it again)",
+        if record.code == "forbidden" and record.journal_id in ended:  # no retry sends it
+            drop = output.command_text(f"tj set-aside drop {output.short_id(key)}")
+            how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
+                f" (no retry sends it, as the journal is no longer shared with you: keep its "
+                f"words with {output.command_text('tj set-aside list --json > refused.json')}, "
+                f"then {drop} forgets it)"
             )
+        else:
+            how = f" ({output.command_text('tj set-aside retry')} sends it again)"
+        lines.append(
+            record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
 

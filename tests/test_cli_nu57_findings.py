@@ -148,3 +148,24 @@ async def test_a_quoted_emoji_is_searched_for_and_json_highlights_whole_clusters
     [hit] = await ana.json("search", "\U0001f1eb\U0001f1f7")  # 🇫🇷 of the title's flags
     [[start, end]] = hit["title_highlights"]
     assert hit["entry"]["title"][start:end] == "\U0001f1eb\U0001f1f7", hit
+
+
+async def test_a_note_refused_as_the_share_ended_never_suggests_a_retry(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A note refused because the client ended the share said "`tj set-aside retry` sends it
+    again", a retry that never sends it: it says to keep its words and drop it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    refused = await drsmith.tj("note", "ana/Personal", "A note after the end")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 4, refused.output
+    assert "is no longer shared with you" in said, said
+    assert "set-aside retry" not in said, said
+    assert "keep its words with `tj set-aside list --json > refused.json`, then" in said, said
+    [change] = await drsmith.json("set-aside", "list")
+    drop = f"`tj set-aside drop {(change['doc_id'] or change['record_id'])[:12]}` forgets it"
+    assert drop in said, said
