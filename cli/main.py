@@ -295,10 +295,22 @@ def read_secret_file(path: Path) -> str:
 
     try:
         text = decoded_text(path.read_bytes()).removeprefix("\ufeff")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise click.FileError(str(path), hint=str(error)) from None
+    except UnicodeDecodeError:
+        text = "\x00"  # said below, as a file of another encoding
+    # NU57 #12: both were sent as a password, and told as a wrong one.
+    if "\x00" in text:
+        raise click.ClickException(
+            f"{output.path_word(path)} is not UTF-8 text (a file saved as UTF-16 needs its "
+            "byte order mark): nothing was sent; save it as UTF-8"
+        )
     lines = text.splitlines()
-    return lines[0] if lines else ""
+    if not lines or not lines[0]:
+        raise click.ClickException(
+            f"{output.path_word(path)} holds no password on its first line: nothing was sent"
+        )
+    return lines[0]
 
 
 LOGIN_UNREACHABLE = "login unreachable"

@@ -169,3 +169,41 @@ async def test_a_note_refused_as_the_share_ended_never_suggests_a_retry(
     [change] = await drsmith.json("set-aside", "list")
     drop = f"`tj set-aside drop {(change['doc_id'] or change['record_id'])[:12]}` forgets it"
     assert drop in said, said
+
+
+async def test_paths_and_usernames_are_printed_exactly_and_password_files_said_wrong(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj export --out` into a folder whose name holds a CR/LF printed, on stdout, a path
+    broken over two lines and, on stderr, one without its CR; `tj verify "drsmith\\r\\n"`
+    said "drsmith 's keys"; an empty password file, or a UTF-16 one without its byte order
+    mark, was sent and told as a wrong password."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "Kept.")
+    out = tmp_path / "\ufeffodd dir\r 'q' $x" / "\ufeffexp\r\n"
+    exported = await ana.ok("export", "--out", str(out))
+    [file] = out.glob("*.json")
+    [line] = exported.stdout.splitlines()  # one line, the whole path
+    said = exported.stderr.strip()
+    for printed in (line, said.split(" to ", 1)[1].removesuffix(".")):
+        assert printed.startswith("$'") and printed.endswith("'"), printed
+        # what bash reads of it is the file's real path
+        bash = await asyncio.create_subprocess_exec(
+            "bash", "-c", f"printf %s {printed}", stdout=asyncio.subprocess.PIPE
+        )
+        real, _ = await bash.communicate()
+        assert os.fsdecode(real) == str(file), (printed, real)
+
+    said = flat((await ana.ok("verify", "drsmith\r\n", drsmith.signup["fingerprint"])).stderr)
+    assert "drsmith's keys" in said, said
+
+    empty, utf16 = tmp_path / "empty", tmp_path / "utf16"
+    empty.write_bytes(b"\xef\xbb\xbf\n")
+    utf16.write_bytes(PASSWORD.encode("utf-16-le"))
+    for path, words in ((empty, "holds no password on its first line"), (utf16, "not UTF-8")):
+        other = Device(tmp_path / f"login-{path.name}", live_server.url)
+        refused = await other.tj("login", live_server.url, "ana", "--password-file", str(path))
+        told = flat(refused.stderr)
+        assert refused.exit_code == 1 and words in told, told
+        assert "wrong username or password" not in told, told
