@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import shutil
 from pathlib import Path
 
 from tests.conftest import PASSWORD, RunningServer
@@ -207,3 +208,29 @@ async def test_paths_and_usernames_are_printed_exactly_and_password_files_said_w
         told = flat(refused.stderr)
         assert refused.exit_code == 1 and words in told, told
         assert "wrong username or password" not in told, told
+
+
+async def test_a_home_with_another_accounts_data_gives_one_advice_in_every_command(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A home holding another account's data without its profile: `tj signup` and `tj login`
+    said to move the folder aside, `tj whoami` and `tj list` to move the store's files. Every
+    command says to move the files."""
+    bob = await new_device(live_server, tmp_path, "bob")
+    await new_device(live_server, tmp_path, "dave")
+    await bob.ok("write", "Bob's own words.")
+    other = Device(tmp_path / "other", live_server.url)
+    shutil.copytree(bob.home, other.home)
+    (other.home / "profile").unlink()
+    files = "move its files store.db, store.db-wal and store.db-shm (those there) together"
+    for command in (
+        ("signup", live_server.url, "carl"),
+        ("login", live_server.url, "dave"),
+        ("whoami",),
+        ("list",),
+    ):
+        refused = await other.tj(*command)
+        said = flat(refused.stderr)
+        assert refused.exit_code == 1, (command, refused.output)
+        assert "move the files store.db" in said or files in said, (command, said)
+        assert "Move the folder" not in said, (command, said)
