@@ -246,13 +246,16 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
         "crisis_line": found.crisis_line,
         "share_flags": found.share_flags,
     }
-    histories.print_history(
-        writes,
-        now,
-        lambda field: OTHER_FIELD_WORDS.get(field, field),
+    never = (
         "This device never changed the emergency number, crisis line or safety-flag opt-in "
-        f"of the safety plan of {output.quoted(found.journal)}.",
+        f"of the safety plan of {output.quoted(found.journal)}."
     )
+    if found.updated_at is None and not writes:  # none written anywhere (NU57 #10)
+        never = (
+            f"{output.quoted(found.journal)} has no safety plan: none was written on this "
+            "device, nor received from another."
+        )
+    histories.print_history(writes, now, lambda field: OTHER_FIELD_WORDS.get(field, field), never)
 
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
