@@ -127,7 +127,8 @@ async def test_homework_values_overtaken_on_another_device_are_in_homework_histo
     kept = (await winner.json("homework", "show", added["id"]))["values"]["awakenings"]
     mine = ({1, 4} - {kept}).pop()
     command = f"`tj homework history {added['id'][:12]}` keeps it."
-    assert "the value 'awakenings' of homework" in line and command in line
+    assert "Settled: another device's edit of homework" in line and command in line
+    assert "was kept whole (an edit writes every value); the value 'awakenings' is" in line
 
     history = await loser.json("homework", "history", added["id"][:8])
     assert history["homework"]["values"]["awakenings"] == kept

@@ -234,3 +234,18 @@ async def test_a_home_with_another_accounts_data_gives_one_advice_in_every_comma
         assert refused.exit_code == 1, (command, refused.output)
         assert "move the files store.db" in said or files in said, (command, said)
         assert "Move the folder" not in said, (command, said)
+
+
+def test_a_homework_yes_no_value_reads_yes_or_no_in_its_history_and_settled_line() -> None:
+    """`tj homework history` showed a yes/no field as "on", where `tj homework show` says
+    "yes"; the safety-flag opt-in stays "on"/"off"."""
+    from datetime import UTC, datetime
+
+    from cli.histories import value_words
+    from client_sdk.settling import Settled
+
+    assert (value_words("values.done", True), value_words("values.done", False)) == ("yes", "no")
+    assert value_words("share_flags", True) == "on"
+    at = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
+    line = Settled("9a" * 16, "Log", "values.done", False, True, at, kind="homework").line()
+    assert "the value 'done' is 'yes' everywhere now. This device had 'no'" in line, line
