@@ -249,3 +249,49 @@ def test_a_homework_yes_no_value_reads_yes_or_no_in_its_history_and_settled_line
     at = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
     line = Settled("9a" * 16, "Log", "values.done", False, True, at, kind="homework").line()
     assert "the value 'done' is 'yes' everywhere now. This device had 'no'" in line, line
+
+
+async def test_a_write_waiting_while_the_data_is_deleted_never_opens_its_editor(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """From their last look for an open editor until the device's data is deleted, `tj
+    logout` and `tj account delete` hold the drafts' lock: a `tj write` reaching its editor
+    meanwhile waits, then finds the device signed out and opens no editor, keeping nothing."""
+    from cli import editor
+
+    if not Path("/proc/locks").exists():  # pragma: no cover (not Linux)
+        return
+    ana = await new_device(live_server, tmp_path, "ana")
+    script, started, _ = await editor_waiting(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env.update(TJ_INSECURE_TEST_KDF="1", EDITOR=str(script))
+    env.pop("VISUAL", None)
+    terminal, other_end = pty.openpty()
+    try:
+        with editor.closed_to_editors(ana.home, "`tj logout`"):  # as a logout holds it
+            gate = os.stat(ana.home / "drafts" / editor.GATE).st_ino
+            writing = await asyncio.create_subprocess_exec(
+                *AS_FROM_A_TERMINAL, "--home", str(ana.home), "write", "--mood", "5",
+                env=env, stdin=other_end,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            for _ in range(int(HANG / 0.02)):  # until the write waits on the lock
+                if any(
+                    "->" in line and f":{gate} " in line
+                    for line in Path("/proc/locks").read_text().splitlines()
+                ):
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                raise AssertionError("the write never waited for the drafts' lock")
+            shutil.rmtree(ana.home / "drafts")  # the logout deletes the device's data
+            (ana.home / "profile").unlink()
+        _, stderr = await asyncio.wait_for(writing.communicate(), HANG)
+    finally:
+        os.close(terminal)
+        os.close(other_end)
+    said = flat(stderr.decode())
+    assert writing.returncode == 1, said
+    assert "this device was signed out" in said and "the editor was not opened" in said, said
+    assert not started.exists()
+    assert list((ana.home / "drafts").glob("*.md")) == []
