@@ -30,7 +30,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -146,6 +146,72 @@ def _locked(file: IO[bytes], wait: bool) -> bool:
     return True
 
 
+GATE = ".editors.lock"
+"""The file in the drafts folder that `tj logout` and `tj account delete` hold locked
+exclusively from their last check for an open editor until the device's data is deleted
+(`closed_to_editors`), and that a `tj write` or `tj edit` holds shared while it makes its
+draft and marks it open (`_gate`): no editor opens between that check and the deletion (NU57
+#1: one opened while their question waited was not seen, and its draft was deleted)."""
+
+
+@contextlib.contextmanager
+def _gate(folder: Path, exclusive: bool) -> Iterator[None]:
+    """Hold the drafts folder's GATE locked (shared or `exclusive`) for the block, waiting
+    for it. A gate deleted while this waited (its folder went with a logout) is opened again
+    where it is now, so the lock held is always on the file the folder holds."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (not POSIX)
+        yield
+        return
+    while True:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        gate = folder / GATE
+        try:
+            descriptor = os.open(gate, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # its folder deleted meanwhile: made again above
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                same = os.stat(gate).st_ino == os.fstat(descriptor).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                try:
+                    yield
+                finally:
+                    _leave_no_gate(gate, descriptor, fcntl)
+                return
+        finally:
+            os.close(descriptor)
+
+
+def _leave_no_gate(gate: Path, descriptor: int, fcntl: Any) -> None:
+    """Delete the GATE at `gate` (held through `descriptor`) when no other `tj` holds or
+    waits on it: only under its exclusive lock, so a waiter finds it gone and opens it anew
+    (`_gate`). The drafts folder then holds only drafts and their marks."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # another holds it: the last one out deletes it
+        return
+    with contextlib.suppress(OSError):
+        if os.stat(gate).st_ino == os.fstat(descriptor).st_ino:
+            gate.unlink()
+
+
+@contextlib.contextmanager
+def closed_to_editors(home: Path, again: str) -> Iterator[None]:
+    """For the block (the deletion of this device's data by `tj logout` or `tj account
+    delete`, `again`: its command), no `tj write` or `tj edit` of the profile at `home` opens
+    its editor: they wait, and then find the device signed out (`drafted`). Refuses first,
+    as `refuse_open_drafts`, when one has its editor open now, checked under the same lock.
+    Raises click.ClickException; nothing was done then."""
+    with _gate(drafts_folder(home), exclusive=True):
+        refuse_open_drafts(home, again)
+        yield
+
+
 @contextlib.contextmanager
 def editing(path: Path) -> Iterator[None]:
     """Mark the draft at `path` as open in an editor (OPEN_MARK) for the block: a lock held
@@ -218,10 +284,20 @@ def removed_drafts_lines(home: Path) -> list[str]:
     lines = [f"Deleted {drafts_text(deleted, home)}."] if deleted else []
     if left:
         lines.append(
-            f"{drafts_text(left, home)} could not be deleted: delete them yourself, they hold "
-            "what you wrote in plain text."
+            f"{drafts_text(left, home)} could not be deleted: delete {them(left)} yourself, "
+            f"{'it holds' if left == 1 else 'they hold'} what you wrote in plain text."
         )
     return lines
+
+
+def are(count: int) -> str:
+    """ "is" for one draft, "are" for more."""
+    return "is" if count == 1 else "are"
+
+
+def them(count: int) -> str:
+    """ "it" for one draft, "them" for more."""
+    return "it" if count == 1 else "them"
 
 
 def drafts_text(count: int, home: Path) -> str:
@@ -319,14 +395,26 @@ def drafted(
             )
         said = f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}."
         click.echo(shown(said, prose=True), err=True)
-    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
-    path = Path(name)
-    # The command that saves this draft, options included, below the scissors line: what
-    # the reminder of a later command names when `tj` was stopped (NU41 #3).
-    start = f"{start.rstrip(chr(10))}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(start)
-    with editing(path):  # until saved: `tj logout` refuses meanwhile (NU56 #4)
+    from client_sdk.profile import PROFILE_FILE
+
+    with contextlib.ExitStack() as open_mark:
+        # The draft is made and marked open under the gate: a logout or account deletion
+        # either sees the mark, or has deleted the data before it is made (NU57 #1).
+        with _gate(folder, exclusive=False):
+            if not (home / PROFILE_FILE).exists():
+                raise click.ClickException(
+                    f"this device was signed out ({home}: tj logout or tj account delete, "
+                    "while this command waited), so the editor was not opened; nothing was "
+                    "written"
+                )
+            descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)
+            path = Path(name)  # 0600
+            # The command that saves this draft, options included, below the scissors line:
+            # what the reminder of a later command names when `tj` was stopped (NU41 #3).
+            start = f"{start.rstrip(chr(10))}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(start)
+            open_mark.enter_context(editing(path))  # until saved: logout refuses (NU56 #4)
         yield from _edited(path, start, save, saved)
 
 

@@ -68,26 +68,31 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             output.message(line)
         drafts = len(editor.drafts_kept(home.path))
         if drafts:
-            output.message(f"{editor.drafts_text(drafts, home.path)} are deleted too.")
+            output.message(
+                f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} deleted too."
+            )
         typed = output.typed_answer(
             "Type the username to confirm", err=True, default="", show_default=False
         )
         if typed.strip().lower() != username:
             raise click.ClickException("the username did not match; nothing was deleted")
     password = home.password("Password")
-    try:
-        home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
-    except StoreBusy as busy:
-        if not busy.account_deleted:
-            raise
-        logout = output.command([*profile_words(home.path), "logout"])
-        raise click.ClickException(  # the command named, as every other advice (NU56 #8)
-            f"the account {username} was deleted, but another program using this device's "
-            "journal (another tj, or an app) kept it busy for too long, so its data on this "
-            f"device was not deleted: once that program is done, {logout} deletes it"
-        ) from None
-    for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
-        output.message(line)
+    # Checked again once answered, under a lock held until the data is deleted: an editor
+    # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
+    with editor.closed_to_editors(home.path, output.command_text("tj account delete")):
+        try:
+            home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
+        except StoreBusy as busy:
+            if not busy.account_deleted:
+                raise
+            logout = output.command([*profile_words(home.path), "logout"])
+            raise click.ClickException(  # the command named, as every other advice (NU56 #8)
+                f"the account {username} was deleted, but another program using this device's "
+                "journal (another tj, or an app) kept it busy for too long, so its data on this "
+                f"device was not deleted: once that program is done, {logout} deletes it"
+            ) from None
+        for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
+            output.message(line)
     if as_json:
         output.print_json({"deleted": username})
     output.message(f"Account {username} erased from the server; this device's data is deleted.")

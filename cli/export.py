@@ -108,7 +108,7 @@ def export(
     """
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
         raise click.ClickException(
-            f"{out_dir} is not empty: give a new or empty folder for a Markdown export (its "
+            f"{output.path_word(out_dir)} is not empty: give a new or empty folder for a Markdown export (its "
             "files would mix with what is there)"
         )
     chosen = Chosen(list(journal_names), list(client_names))
@@ -117,14 +117,15 @@ def export(
     if as_json:
         output.print_json({"format": file_format, "files": [str(path) for path in files]})
     elif file_format == "json":
-        output.data(str(files[0]))
-        output.message(f"Exported {export_summary(held)}{of} to {files[0]}.")
+        # exact, on one line: quoted whole when it holds a line break (NU57 #6)
+        output.data(output.path_word(files[0], quote=False))
+        output.message(f"Exported {export_summary(held)}{of} to {output.path_word(files[0])}.")
     else:
-        output.data(str(out_dir))
+        output.data(output.path_word(out_dir, quote=False))
         wrote = output.plural(len(files), "Markdown file", "Markdown files")
         if chosen.some:
             wrote += f" of {output.plural(len(names), 'journal', 'journals')}{of}"
-        output.message(f"Wrote {wrote} under {out_dir}.")
+        output.message(f"Wrote {wrote} under {output.path_word(out_dir)}.")
 
 
 @dataclass(frozen=True)

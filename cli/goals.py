@@ -473,7 +473,8 @@ def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
     It holds only this device's own changes: when two devices changed the same field while
     apart, one value is kept everywhere (`tj sync` says so) and the value this device had
     stays here. Another device's values are not in it, nor the why (two devices' changes of
-    it are merged: `tj goal show ID` reads it); deleting a goal forgets its history. --json:
+    it are merged: `tj goal show ID` reads it); deleting a goal forgets its history. Only
+    the client who wrote a goal has a history of it: a therapist's device has none. --json:
     the goal and its history ("kind", "id", "field", "value", "at").
 
     \b
@@ -483,7 +484,19 @@ def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
     from cli import histories
 
     async def work(client: Client) -> tuple[Goal, list[FieldWrite]]:
-        return await client.goals.get(goal_id), await client.goals.history(goal_id)
+        found = await client.goals.get(goal_id)
+        journals = await client.journals.list()
+        if not any(j.own for j in journals if j.id == found.journal_id):
+            # a client's goal, as `tj homework history` says of their homework (NU57 #10)
+            raise click.ClickException(
+                f"{output.titled('goal', found.id, found.title)} of "
+                f"{output.quoted(found.journal)} was written by another account: only the "
+                "client who wrote it has a history of their changes, kept on their own "
+                "devices; "
+                f"{output.command(['tj', 'goal', 'show', output.short_id(found.id)])} shows "
+                "it as it is now"
+            )
+        return found, await client.goals.history(goal_id)
 
     found, writes = home.read(work)
     if as_json:
@@ -606,9 +619,9 @@ def goal_text(goal: Goal) -> str:
         f"id:       {goal.id}",
         f"goal:     {named(goal.title)}",
         f"journal:  {named(goal.journal)}",
-        f"measure:  {goal.measure or ''}",
+        f"measure:  {goal.measure or 'none'}",
         f"progress: {progress_text(goal)}",
-        f"target:   {goal.target.isoformat() if goal.target else ''}",
+        f"target:   {goal.target.isoformat() if goal.target else 'none'}",  # NU57 #13
         f"status:   {status_text(goal)}" + (f": {done_hint(goal)}" if hint else ""),
         f"created:  {output.local_time(goal.created_at)}",
     ]

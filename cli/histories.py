@@ -31,11 +31,13 @@ def history_json(kind: str, document: dict[str, Any], writes: Sequence[FieldWrit
 
 def value_words(field: str, value: Any) -> str:
     """A field's value in plain words: "none" for no value, "on"/"off" for the safety-flag
-    opt-in, a list joined (`settling.value_text`); "not there now" for a field the document
+    opt-in, "yes"/"no" for a homework's yes/no field, a list joined (`settling.value_text`); "not there now" for a field the document
     no longer has (GONE)."""
     if value is GONE:
         return "not there now"
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # a homework's yes/no as `tj homework show` says it
+        if field.startswith("values."):
+            return "yes" if value else "no"
         return "on" if value else "off"
     return value_text(field, value, output.local_time)
 

@@ -295,10 +295,22 @@ def read_secret_file(path: Path) -> str:
 
     try:
         text = decoded_text(path.read_bytes()).removeprefix("\ufeff")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise click.FileError(str(path), hint=str(error)) from None
+    except UnicodeDecodeError:
+        text = "\x00"  # said below, as a file of another encoding
+    # NU57 #12: both were sent as a password, and told as a wrong one.
+    if "\x00" in text:
+        raise click.ClickException(
+            f"{output.path_word(path)} is not UTF-8 text (a file saved as UTF-16 needs its "
+            "byte order mark): nothing was sent; save it as UTF-8"
+        )
     lines = text.splitlines()
-    return lines[0] if lines else ""
+    if not lines or not lines[0]:
+        raise click.ClickException(
+            f"{output.path_word(path)} holds no password on its first line: nothing was sent"
+        )
+    return lines[0]
 
 
 LOGIN_UNREACHABLE = "login unreachable"
@@ -1249,8 +1261,9 @@ def logout(home: Home, yes: bool) -> None:
 
     drafts = len(editor.drafts_kept(home.path))
     lost_drafts = (
-        f"{editor.drafts_text(drafts, home.path)} on this device are deleted with its local "
-        f"data: save them first ({output.command_text('tj write --draft FILE')})."
+        f"{editor.drafts_text(drafts, home.path)} on this device {editor.are(drafts)} deleted "
+        f"with its local data: save {editor.them(drafts)} first "
+        f"({output.command_text('tj write --draft FILE')})."
     )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
@@ -1272,7 +1285,8 @@ def logout(home: Home, yes: bool) -> None:
     if unsynced and not yes:
         if drafts:
             output.message(
-                f"{editor.drafts_text(drafts, home.path)} on this device are deleted too."
+                f"{editor.drafts_text(drafts, home.path)} on this device "
+                f"{editor.are(drafts)} deleted too."
             )
         items = output.plural(unsynced, "item", "items")
         if login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
@@ -1295,44 +1309,47 @@ def logout(home: Home, yes: bool) -> None:
                 f"good: {output.command_text('tj set-aside list --json')} exports those."
             )
         output.confirm("Log out anyway?", abort=True, err=True)
-    # The local data goes either way, and a server not told is said below with what to do:
-    # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
-    told = quickly(home)
-    # Stopped from here on, the server may have ended the session already (NU55 F4).
-    sync, again = (output.command([*profile_words(home.path), w]) for w in ("sync", "logout"))
-    output.stopped_unsaved(
-        "Stopped before the logout finished: the server may already have ended this "
-        "device's session. "
-        f"{sync} says whether it did, and if so how to log in again; {again} finishes the "
-        "logout."
-    )
-    # Unsynced changes: the user agreed above to lose the items counted (none when none
-    # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
-    # when the SDK counts (written meanwhile by another program on this home) stop the
-    # logout with nothing deleted (S8-1).
-    done = told.run(partial(logging_out, force=yes, agreed=True if yes else unsynced))
-    for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
-        output.message(
-            f"Ending the share of {share} was not confirmed and this device no longer tries: "
-            "if they are still listed as a member on another of your devices, end it there."
+    # Checked again once answered, under a lock held until the data is deleted: an editor
+    # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
+    with editor.closed_to_editors(home.path, output.command_text("tj logout")):
+        # The local data goes either way, and a server not told is said below with what to do:
+        # waiting for it is bounded as a quick sync is (NU31 F1: 5 minutes before).
+        told = quickly(home)
+        # Stopped from here on, the server may have ended the session already (NU55 F4).
+        sync, again = (output.command([*profile_words(home.path), w]) for w in ("sync", "logout"))
+        output.stopped_unsaved(
+            "Stopped before the logout finished: the server may already have ended this "
+            "device's session. "
+            f"{sync} says whether it did, and if so how to log in again; {again} finishes the "
+            "logout."
         )
-    if done.discarded:  # said with --yes too: it skips the question, never the notice
+        # Unsynced changes: the user agreed above to lose the items counted (none when none
+        # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
+        # when the SDK counts (written meanwhile by another program on this home) stop the
+        # logout with nothing deleted (S8-1).
+        done = told.run(partial(logging_out, force=yes, agreed=True if yes else unsynced))
+        for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
+            output.message(
+                f"Ending the share of {share} was not confirmed and this device no longer tries: "
+                "if they are still listed as a member on another of your devices, end it there."
+            )
+        if done.discarded:  # said with --yes too: it skips the question, never the notice
+            output.message(
+                f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
+                "notes...) that had not reached the server were discarded."
+            )
+        for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
+            output.message(line)
+        if done.server_told:
+            output.message("Signed out; the local data of this device was deleted.")
+            return
         output.message(
-            f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
-            "notes...) that had not reached the server were discarded."
+            "This device's local data was deleted, but the server could not be reached to sign "
+            "it out: the server still lists this device as signed in until you run "
+            f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
+            "on another of your devices "
+            "(or until its session ends, 30 days after its login by default)."
         )
-    for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
-        output.message(line)
-    if done.server_told:
-        output.message("Signed out; the local data of this device was deleted.")
-        return
-    output.message(
-        "This device's local data was deleted, but the server could not be reached to sign "
-        "it out: the server still lists this device as signed in until you run "
-        f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
-        "on another of your devices "
-        "(or until its session ends, 30 days after its login by default)."
-    )
 
 
 async def logging_out(client: Client, *, force: bool, agreed: bool | int) -> LoggedOut:
@@ -2277,6 +2294,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
+    ended = {j.id for j in await client.journals.list() if j.share_ended}
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)
@@ -2288,11 +2306,17 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             words = output.withdrawal_words(record.refused_withdrawal)
             lines.append(f"Withdrawal not delivered: {words}.")
             continue
-        lines.append(
-            record.line(
-                change,
-                kept=f" in {output.command_text('tj set-aside list')} ({output.command_text('tj set-aside retry')} sends it again)",
+        if record.code == "forbidden" and record.journal_id in ended:  # no retry sends it
+            drop = output.command_text(f"tj set-aside drop {output.short_id(key)}")
+            how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
+                f" (no retry sends it, as the journal is no longer shared with you: keep its "
+                f"words with {output.command_text('tj set-aside list --json > refused.json')}, "
+                f"then {drop} forgets it)"
             )
+        else:
+            how = f" ({output.command_text('tj set-aside retry')} sends it again)"
+        lines.append(
+            record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
 

@@ -33,6 +33,7 @@ from cli.terminal import command_text as command_text
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import marks_shown as marks_shown
 from cli.terminal import pasteable as pasteable
+from cli.terminal import path_word as path_word
 from cli.terminal import shown as shown
 from cli.terminal import their_command as their_command
 from cli.terminal import their_command_text as their_command_text

@@ -246,13 +246,16 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
         "crisis_line": found.crisis_line,
         "share_flags": found.share_flags,
     }
-    histories.print_history(
-        writes,
-        now,
-        lambda field: OTHER_FIELD_WORDS.get(field, field),
+    never = (
         "This device never changed the emergency number, crisis line or safety-flag opt-in "
-        f"of the safety plan of {output.quoted(found.journal)}.",
+        f"of the safety plan of {output.quoted(found.journal)}."
     )
+    if found.updated_at is None and not writes:  # none written anywhere (NU57 #10)
+        never = (
+            f"{output.quoted(found.journal)} has no safety plan: none was written on this "
+            "device, nor received from another."
+        )
+    histories.print_history(writes, now, lambda field: OTHER_FIELD_WORDS.get(field, field), never)
 
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
@@ -406,12 +409,15 @@ def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
     that share was discarded here with `tj forget`. They are NOT YET acknowledged here and
     told as new (R46 F5): no device of this account may ever have received them."""
     lines = []
-    for forgot in (False, True):
+    for forgot, reads in ((False, False), (False, True), (True, False), (True, True)):
         owners = sorted(
             {
                 f.owner
                 for f in flags
-                if f.before_share and not f.acknowledged and f.copy_forgotten == forgot
+                if f.before_share
+                and not f.acknowledged
+                and f.copy_forgotten == forgot
+                and f.reads_only == reads
             }
         )
         if not owners:
@@ -428,8 +434,13 @@ def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
             f"Flags marked 'before this share' were raised, by {who}'s clock, before the "
             f"current share began; {why}, and a new share's key opens nothing written before "
             "it. This device holds no acknowledgement of them, and none of your devices may "
-            "ever have received them: treat them as new, act on them and mark them read here "
-            f"with {output.command_text('tj safety ack ID')}."
+            "ever have received them: treat them as new, act on them and "
+            + (  # read access: `tj safety ack` is refused (NU57 #2)
+                f"tell {who} yourself that you saw them (you only read now, so you cannot mark "
+                "them read)."
+                if reads
+                else f"mark them read here with {output.command_text('tj safety ack ID')}."
+            )
         )
     return lines
 
@@ -568,6 +579,16 @@ def ended_words(flag: SafetyFlag, unlisted: Collection[str]) -> str:
     return " (share no longer served)" if flag.journal_id in unlisted else " (share ended)"
 
 
+def not_yet_words(flag: SafetyFlag) -> str:
+    """The "acknowledged" cell of a flag no acknowledgement verified here names: "NOT YET",
+    with why it may be so ("before this share": `earlier_share_lines` says what that means)
+    and whether this account can mark it read. Pure."""
+    why = ["before this share"] if flag.before_share else []
+    if flag.reads_only:  # both said when both are true (NU57 #2: the first was hidden)
+        why.append("you only read now: you cannot mark it read")
+    return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
+
+
 def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
     # who acknowledged: a username, never broken inside (NU35 #2)
@@ -592,13 +613,7 @@ def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Tabl
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or (
-                    "NOT YET (you only read now: you cannot mark it read)"
-                    if flag.reads_only
-                    else "NOT YET (before this share)"
-                    if flag.before_share
-                    else "NOT YET"
-                ),
+                or not_yet_words(flag),
             )
             for flag in flags
         ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping
 from datetime import date
 from functools import partial
@@ -126,23 +125,9 @@ def whole_clusters(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[
     overlap: a match inside an emoji sequence ("💻" in "🧑🏽‍💻") highlights the whole of it,
     never half a cluster, which the table measured as two characters and cut its row's end
     (NU56 #9)."""
-    if not spans or (text.isascii() and "\r" not in text):
-        return list(spans)
-    from client_sdk.graphemes import graphemes
+    from client_sdk.search import cluster_spans
 
-    edges, at = [0], 0
-    for cluster in graphemes(text):
-        at += len(cluster)
-        edges.append(at)
-    widened: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        start = edges[bisect.bisect_right(edges, start) - 1]
-        end = edges[min(bisect.bisect_left(edges, end), len(edges) - 1)]
-        if widened and start <= widened[-1][1]:
-            widened[-1] = (widened[-1][0], max(end, widened[-1][1]))
-        else:
-            widened.append((start, end))
-    return widened
+    return cluster_spans(text, spans)
 
 
 def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:

@@ -1751,6 +1751,9 @@ def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
+    from client_sdk.models import normalize_username
+
+    username = normalize_username(username)  # the name used, said as such (NU57 #5)
     ask_keys_replaced(
         home.run(lambda client: client.shares.verify_replaces(username, fingerprint)), yes
     )

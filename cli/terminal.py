@@ -112,6 +112,27 @@ def pasteable(word: str) -> bool:
     return PASTEABLE.fullmatch(word) is not None and showable(word)
 
 
+def path_word(path: object, *, quote: bool = True) -> str:
+    """A file's path as printed, exact: as it is (shell-quoted with `quote`, as in a printed
+    command, when it needs it); one holding a character `shown` would escape or a terminal
+    does not show (a CR or LF, another control character, a byte order mark) is written
+    whole as a bash ANSI-C string, `$'...'`, each such character as its UTF-8 bytes
+    (`\\xNN`), never partly escaped or broken over lines (NU57 #6: stdout split such a path
+    at its line break, stderr dropped its CR). Pure."""
+    text = str(path)
+    if showable(text) and "\n" not in text:
+        return shlex.quote(text) if quote else text
+    return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def _ansi_c(char: str) -> str:
+    if char in ("\\", "'"):
+        return "\\" + char
+    if char.isascii() and char.isprintable() or (not char.isascii() and showable(char)):
+        return char
+    return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogateescape"))
+
+
 def command(words: Iterable[str]) -> str:
     """A command to paste, as a message prints it: `words` shell-quoted (`shlex.join`) and
     marked as a command span, which `shown` prints in backticks and the wrapper keeps whole

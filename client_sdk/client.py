@@ -2933,10 +2933,12 @@ ORPHAN_STORE = (
     "there stopped halfway, or the profile was removed) that is another account's, or whose "
     "account cannot be told (an earlier version wrote it without recording whose it is, and "
     "it holds no journal of its own); it is never given to an account it cannot be told is "
-    "its own, and nothing in it was changed. Move the folder {home} aside (or use another "
-    "home) and sign in again; or, if you kept that account's profile, put it back in {home} "
-    "and open the folder as before: it keeps whatever that account never synced, which it "
-    "would still send if the account was not deleted. Deleting {home}/store.db loses it"
+    "its own, and nothing in it was changed. To sign in here, first move its files "
+    "store.db, store.db-wal and store.db-shm (those there) together into another folder (or "
+    "use another home); or, if you kept that account's profile, put it back in {home} and "
+    "open the folder as before. Those files keep whatever that account never synced, which a "
+    "login to that account in their folder would still send if the account was not deleted; "
+    "deleting them loses it"
 )
 """What a sign-in raises (InvalidInput) over a store left with no profile that is another
 account's, or whose account cannot be told from what it holds (written before the account
@@ -2986,8 +2988,9 @@ async def _refuse_orphan_store(home: Path, account_id: bytes) -> None:
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "
     "record whose it is, with changes never synced; it holds no journal that tells whose, "
-    "so no account is given it. Move the folder {home} aside (or use another home) and sign "
-    "in again: the folder keeps those changes; deleting {home}/store.db loses them"
+    "so no account is given it. To sign in here, first move its files store.db, "
+    "store.db-wal and store.db-shm (those there) together into another folder (or use "
+    "another home): they keep those changes; deleting them loses them"
 )
 """What a sign-in raises (InvalidInput) over a store left with no profile whose account
 cannot be told (no journal, no account recorded) and that holds changes never sent."""

@@ -2,7 +2,9 @@
 
 A query holds words (terms), "exact phrases" in double quotes, and -excluded words; a run of
 symbols such as an emoji ("😀", "☀️") is a term too, matched wherever it appears (a flag
-only as a whole flag: "🇭🇫" is not found in "🇨🇭🇫🇷"):
+only as a whole flag: "🇭🇫" is not found in "🇨🇭🇫🇷"), quoted or not (a phrase of symbols
+alone, '"😀"', is searched for as its symbols; a phrase's words are compared, its symbols are
+not):
 
 - matching ignores case and accents: text and query are folded (Unicode NFKD, combining marks
   dropped, then case-folded), so "zurich" finds "Zürich" and "ZURICH";
@@ -87,7 +89,9 @@ _REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]")
 class SearchHit:
     """An entry that matched, its score, and where the matches are.
 
-    `highlights` are (start, end) spans in `snippet`; `title_highlights` in `entry.title`."""
+    `highlights` are (start, end) spans in `snippet`; `title_highlights` in `entry.title`;
+    each covers whole grapheme clusters (a match inside an emoji sequence spans all of it:
+    `cluster_spans`)."""
 
     entry: Entry
     score: float
@@ -181,10 +185,18 @@ def parse_query(query: str) -> Query:
     Raises InvalidInput when nothing is left to search for (only exclusions, or no word or
     symbol at all: punctuation alone) or when it holds more than MAX_TERMS words."""
     folded = fold(query)
-    phrases = tuple(
-        dict.fromkeys(" ".join(re.findall(WORD, p)) for p in re.findall(r'"([^"]*)"?', folded))
-    )
+    quoted = re.findall(r'"([^"]*)"?', folded)
+    phrases = tuple(dict.fromkeys(" ".join(re.findall(WORD, p)) for p in quoted))
     phrases = tuple(p for p in phrases if p)
+    # A phrase of emoji alone ('"😀"') has no word to be a phrase of: its emoji are searched
+    # for as they are unquoted (NU57 #3: it was refused as holding nothing to search for).
+    emoji_phrases = [
+        run
+        for p in quoted
+        if not re.findall(WORD, p)
+        for run in re.findall(r"[^\w\s]+", p)
+        if _is_symbol_run(run)
+    ]
     rest = re.sub(r'"[^"]*"?', " ", folded)
     excluded = tuple(dict.fromkeys(re.findall(rf"(?<!\w)-({WORD})", rest)))
     rest = re.sub(rf"(?<!\w)-{WORD}", " ", rest)
@@ -192,7 +204,11 @@ def parse_query(query: str) -> Query:
     excluded += tuple(dict.fromkeys(run[1:] for run in symbols if run.startswith("-")))
     terms = tuple(
         dict.fromkeys(
-            [*re.findall(WORD, rest), *(run for run in symbols if not run.startswith("-"))]
+            [
+                *re.findall(WORD, rest),
+                *(run for run in symbols if not run.startswith("-")),
+                *emoji_phrases,
+            ]
         )
     )
     if not terms and not phrases:
@@ -348,17 +364,41 @@ def _score(entry: Entry, query: Query) -> _Scored | None:
 def _hit(scored: _Scored) -> SearchHit:
     """A scored entry's hit: its snippet, and its matches as spans of the original texts."""
     entry = scored.entry
-    body_spans = merge_spans(scored.body.original(scored.body_spans))
+    body_spans = cluster_spans(entry.body, merge_spans(scored.body.original(scored.body_spans)))
     snippet, highlights = make_snippet(entry.body, body_spans)
+    title_spans = merge_spans(scored.title.original(scored.title_spans))
     return SearchHit(
         entry,
         scored.score,
         snippet,
         highlights,
-        tuple(merge_spans(scored.title.original(scored.title_spans))),
+        tuple(cluster_spans(entry.title, title_spans)),
         tuple(entry.tags[at] for at in sorted(scored.tags_matched)),
         tuple(entry.emotions[at] for at in sorted(scored.emotions_matched)),
     )
+
+
+def cluster_spans(text: str, spans: Iterable[Span]) -> list[Span]:
+    """`spans` of `text` widened to whole grapheme clusters (user-perceived characters) and
+    joined where they then overlap: a match inside an emoji sequence ("👩" in "👨‍👩‍👧", "💻"
+    in "🧑🏽‍💻") spans the whole of it, as a terminal highlights it, never half a cluster
+    (NU57 #7: `--json` gave the code points matched). Pure."""
+    spans = sorted(spans)
+    if not spans or (text.isascii() and "\r" not in text):
+        return spans
+    edges, at = [0], 0
+    for cluster in graphemes(text):
+        at += len(cluster)
+        edges.append(at)
+    widened: list[Span] = []
+    for start, end in spans:
+        start = edges[bisect.bisect_right(edges, start) - 1]
+        end = edges[min(bisect.bisect_left(edges, end), len(edges) - 1)]
+        if widened and start <= widened[-1][1]:
+            widened[-1] = (widened[-1][0], max(end, widened[-1][1]))
+        else:
+            widened.append((start, end))
+    return widened
 
 
 class FoldedText:

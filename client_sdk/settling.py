@@ -318,6 +318,14 @@ class Settled:
         else:
             what = f"the {OTHER_FIELD_WORDS.get(self.field, self.field)} of {owner}"
         where = keeps or f"the {KIND_WORDS.get(self.kind, self.kind)}'s history"
+        if self.kind == "homework":  # an edit writes every value: the other device's whole
+            field = what.removesuffix(f" of {owner}")  # set won, maybe not this field (NU57 #8)
+            return (
+                f"Settled: another device's edit of {owner} was kept whole (an edit writes "
+                f"every value); {field} is {quoted_name(self._text(self.kept, clock))} "
+                f"everywhere now. This device had {self._text(self.mine, clock)!r}: {where} "
+                "keeps it."
+            )
         return (
             f"Settled: {what} was changed on another device; it is "
             f"{quoted_name(self._text(self.kept, clock))} everywhere now. This device had "
@@ -325,8 +333,12 @@ class Settled:
         )
 
     def _text(self, value: Any, clock: Clock) -> str:
-        if isinstance(value, bool):  # the safety-flag opt-in
-            return "on" if value else "off"
+        if isinstance(value, bool):  # the safety-flag opt-in; a homework's yes/no
+            return (
+                ("yes" if value else "no")
+                if self.kind == "homework"
+                else ("on" if value else "off")
+            )
         return value_text(self.field, value, clock)
 
     def lost(self) -> list[str]:

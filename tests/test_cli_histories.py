@@ -127,7 +127,8 @@ async def test_homework_values_overtaken_on_another_device_are_in_homework_histo
     kept = (await winner.json("homework", "show", added["id"]))["values"]["awakenings"]
     mine = ({1, 4} - {kept}).pop()
     command = f"`tj homework history {added['id'][:12]}` keeps it."
-    assert "the value 'awakenings' of homework" in line and command in line
+    assert "Settled: another device's edit of homework" in line and command in line
+    assert "was kept whole (an edit writes every value); the value 'awakenings' is" in line
 
     history = await loser.json("homework", "history", added["id"][:8])
     assert history["homework"]["values"]["awakenings"] == kept
@@ -158,6 +159,9 @@ async def test_histories_refuse_an_unknown_id_and_say_when_nothing_was_changed(
         ).split()
     )
     assert (await ana.json("goal", "history", goal[:8]))["history"] == []
+    said = " ".join((await ana.ok("safety", "history")).stderr.split())
+    assert "'Personal' has no safety plan: none was written on this device" in said, said
+    await ana.ok("safety", "plan", "--text", "Call Sam.")
     said = (await ana.ok("safety", "history")).stderr
     assert "never changed the emergency number" in said
     assert (await ana.json("safety", "history"))["history"] == []
@@ -165,12 +169,12 @@ async def test_histories_refuse_an_unknown_id_and_say_when_nothing_was_changed(
     assert "Nowhere" in error
 
 
-async def test_a_therapist_sees_an_empty_goal_history_and_is_refused_homeworks(
+async def test_a_therapist_is_refused_the_history_of_a_clients_goal_and_homework(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """A history holds this device's own edits: the therapist's device never wrote the
-    client's goal (an empty history, the client's values not in it), and homework's history
-    is the client's alone (a refusal that says so and how to read it)."""
+    """A history holds this device's own edits: a client's goal and homework have their
+    history on the client's devices alone, and a therapist's device says so, for both alike,
+    with how to read the item as it is now."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     goal = (await ana.ok("goal", "add", "Walk")).stdout.strip()
@@ -187,11 +191,13 @@ async def test_a_therapist_sees_an_empty_goal_history_and_is_refused_homeworks(
     )
     await drsmith.ok("sync")
     assert fields(await ana.json("goal", "history", goal[:8])) == [("title", "Walk daily")]
-    seen = await drsmith.json("goal", "history", goal[:8])
-    assert seen["goal"]["title"] == "Walk daily" and seen["history"] == []
-    error = failed_with_one_line(await drsmith.tj("homework", "history", added["id"][:8]))
-    assert "only the client who wrote it has a history" in error
-    assert f"`tj homework show {added['id'][:12]}` shows it" in error
+    # NU57 #10: the goal's history answered "never changed" (an empty history), the
+    # homework's refused: both say whose history it is, and how to read the item now.
+    for kind, item in (("goal", goal), ("homework", added["id"])):
+        error = failed_with_one_line(await drsmith.tj(kind, "history", item[:8]))
+        assert "was written by another account" in error, error
+        assert "only the client who wrote it has a history" in error, error
+        assert f"`tj {kind} show {item[:12]}` shows it as it is now" in error, error
 
 
 def test_each_settled_line_names_the_command_of_its_history() -> None:

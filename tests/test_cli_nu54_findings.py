@@ -66,7 +66,8 @@ async def test_logout_after_the_account_was_erased_elsewhere_asks_before_deletin
     assert "If your account still exists, `tj login " in said, said
     # The kept draft is said in the same message, and one question asks about both (REV-S13C
     # F6: "Log out anyway?" came first, then the question about the copy).
-    assert "1 draft never saved" in said and "save them first" in said, said
+    assert "1 draft never saved" in said, said
+    assert "on this device is deleted with its local data: save it first (" in said, said
     assert said.count("[y/N]") == 1 and "Log out anyway?" not in said, said
     assert "Log out and delete this device's copy and its draft? [y/N]: n" in said, said
     assert [e["body"] for e in await phone.json("list")] == ["Only here now."]  # kept

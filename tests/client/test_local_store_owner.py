@@ -4,10 +4,10 @@
   (a therapist member of a client's journal), left without its profile: whose it is cannot
   be told, so no login adopts it (another member of the same journal's included, also when
   the store holds that member's key envelopes, as a server listing them leaves it); the
-  refusal says to move the folder aside or put its profile back, which opens it.
+  refusal says to move its files aside or put its profile back, which opens it.
 - A store that records an account id is never opened for another account's profile.
 - A logout whose ROLLBACK fails raises its first error.
-- The refusal over a deleted account's store says to move the folder aside.
+- The refusal over a deleted account's store says to move its files aside.
 - An account deletion deletes the local data under the store's write lock, and only while
   the profile is still the one it read.
 
@@ -88,7 +88,7 @@ async def test_an_older_store_of_a_member_only_account_is_adopted_by_no_login(
 ) -> None:
     """Neither ben's login nor kim's own adopts kim's store: holding only journals shared
     with it, it cannot tell whose it is. Each refusal says so, that nothing was changed, and
-    to move the folder aside or put the profile back; nothing in it changed. kim's profile
+    to move its files aside or put the profile back; nothing in it changed. kim's profile
     put back opens it as before."""
     home, profile, _ = await _member_only_store(signup)
     before = _store_state(home)
@@ -99,7 +99,7 @@ async def test_an_older_store_of_a_member_only_account_is_adopted_by_no_login(
         message = str(refused.value)
         assert "another account's, or whose account cannot be told" in message, message
         assert "nothing in it was changed" in message, message
-        assert f"Move the folder {home} aside" in message, message
+        assert "first move its files store.db, store.db-wal and store.db-shm" in message, message
         assert f"put it back in {home}" in message, message
         assert not (home / "profile").exists()
         assert _store_state(home) == before, name
@@ -237,7 +237,7 @@ async def test_the_refusal_over_a_deleted_accounts_store_says_to_move_it_aside(
 ) -> None:
     """An account deletion stopped after the server deleted the account and before the
     store's files went: ben's login there is refused. The message no longer tells to log in
-    to that account (it is gone); moving the folder aside is the way."""
+    to that account (it is gone); moving its files aside is the way."""
     kim = await signup("kim")
     await kim.entries.write(None, "kim's words")
     home = kim.home
@@ -253,7 +253,8 @@ async def test_the_refusal_over_a_deleted_accounts_store_says_to_move_it_aside(
     with pytest.raises(InvalidInput) as refused:
         await _login(live_server, "ben", home)
     message = str(refused.value)
-    assert "another account" in message and f"Move the folder {home} aside" in message, message
+    assert "another account" in message, message
+    assert "first move its files store.db, store.db-wal and store.db-shm" in message, message
     assert "log in to that account on this home" not in message, message
     assert (home / STORE_FILE).exists() and not (home / "profile").exists()
 

@@ -182,7 +182,11 @@ async def test_homework_values_edited_on_two_devices_are_told_where_they_lost(
     assert sorted((s.field, s.mine, s.kept) for s in told[loser]) == expected
     assert all(s.kind == "homework" and s.doc_id == added.id for s in told[loser])
     lines = [s.line() for s in told[loser]]
-    assert any(line.startswith("Settled: the completion of homework ") for line in lines)
+    assert any(  # NU57 #8: the other device's whole edit won, said as such
+        line.startswith("Settled: another device's edit of homework ")
+        and "was kept whole (an edit writes every value); the completion is " in line
+        for line in lines
+    )
     device = laptop if loser == "laptop" else phone
     history = {(w.field, repr(w.value)) for w in await device.homework.history(added.id)}
     assert {(field, repr(mine)) for field, mine, _ in expected} <= history
