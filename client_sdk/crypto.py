@@ -178,6 +178,12 @@ def blake2b_from(start: Blake2State, data: bytes) -> bytes:
     return bytes(sodium.crypto_generichash_blake2b_final(state))
 
 
+def same_secret(a: bytes, b: bytes) -> bool:
+    """Whether two secrets (keys) are equal, compared in constant time (libsodium's
+    `sodium_memcmp`); secrets of different lengths are never equal."""
+    return len(a) == len(b) and bool(sodium.sodium_memcmp(a, b))
+
+
 def frame(*parts: bytes) -> bytes:
     """Length-prefixed concatenation (u32 big-endian length, then bytes) for AD and signatures."""
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)

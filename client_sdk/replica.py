@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 
@@ -1379,20 +1379,21 @@ class Replica:
 
     async def _keep_listed_keys(
         self, journals: list[wire.Journal], known: dict[bytes, LocalJournal]
-    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[tuple[int, bool, str]]]]:
+    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[RefusedKey]]]:
         """Store the key envelopes the journal list carries that verify as this account's
         (`_verified_key`: the owner's own wrap, or a share envelope the owner signed for this
         account that opens with its key), once the journals' chains and owners are verified:
-        never one the server lists unchecked, and never one in place of the envelope held.
-        Only envelopes new or changed since the store's are verified (an unchanged list costs
-        no verification). A journal whose owner is not verified here (no verified chain, an
-        owner not pinned or refused) gets none stored, and no problem of its own (its owner's
-        is told). Returns every envelope the store then holds, by (journal id, epoch), and by
-        journal the epochs refused, each with whether an envelope of it is held and why it
-        was refused."""
+        never one the server lists unchecked, and never one in place of the envelope held
+        unless it holds the same key (a different key for an epoch this device holds a key
+        of is refused: `_verified_key`). Only envelopes new or changed since the store's are
+        verified (an unchanged list costs no verification). A journal whose owner is not
+        verified here (no verified chain, an owner not pinned or refused) gets none stored,
+        and no problem of its own (its owner's is told). Returns every envelope the store
+        then holds, by (journal id, epoch), and by journal the epochs refused
+        (`RefusedKey`)."""
         held = await self.store.journal_keys()
         verified: dict[tuple[bytes, int], bytes] = {}
-        refused: dict[bytes, list[tuple[int, bool, str]]] = {}
+        refused: dict[bytes, list[RefusedKey]] = {}
         for journal in journals:
             journal_id = journal.journal_id
             state = self.chains.state(journal_id)
@@ -1411,12 +1412,17 @@ class Replica:
                 continue
             for key in journal.keys:
                 spot = (journal_id, key.epoch)
-                if held.get(spot) == key.envelope:
+                kept = verified.get(spot, held.get(spot))
+                if kept == key.envelope:
                     continue
                 try:
-                    self._verified_key(journal_id, owner, key.epoch, key.envelope)
+                    self._verified_key(journal_id, owner, key.epoch, key.envelope, kept)
                 except IntegrityError as error:
-                    refused.setdefault(journal_id, []).append((key.epoch, spot in held, str(error)))
+                    refused.setdefault(journal_id, []).append(
+                        RefusedKey(
+                            key.epoch, kept is not None, str(error), isinstance(error, _OtherKey)
+                        )
+                    )
                     continue
                 verified[spot] = key.envelope
         if verified:
@@ -1429,7 +1435,7 @@ class Replica:
     def _note_refused_keys(
         self,
         journals: list[wire.Journal],
-        refused: dict[bytes, list[tuple[int, bool, str]]],
+        refused: dict[bytes, list[RefusedKey]],
         updated: list[LocalJournal],
         known: dict[bytes, LocalJournal],
     ) -> None:
@@ -1445,31 +1451,69 @@ class Replica:
                 self._key_problems.pop(journal_id, None)
                 continue
             label = names.get(journal_id, f"(journal {journal_id.hex()[:8]})")
-            which = ", ".join(str(epoch) for epoch, _, _ in epochs)
+            which = ", ".join(str(r.epoch) for r in epochs)
             what = "a key" if len(epochs) == 1 else "keys"
-            kept = all(held for _, held, _ in epochs)
-            self._key_problems[journal_id] = (
-                label,
-                f"journal {quoted_name(label)}: the server lists {what} of it (epoch {which}) "
-                f"that did not verify as this account's ({epochs[0][2]}): refused, never stored"
-                + (
-                    "; the key this device holds is kept"
-                    if kept
-                    else "; what is written under it does not open here until the server "
-                    "sends this account's own"
-                ),
-            )
+            kept = all(r.held for r in epochs)
+            if all(r.second for r in epochs):
+                message = (
+                    f"journal {quoted_name(label)}: the server offered a second key for "
+                    f"{'an epoch' if len(epochs) == 1 else 'epochs'} this device already holds "
+                    f"the key of (epoch {which}): refused, never stored; the key this device "
+                    "holds is kept"
+                )
+            else:
+                message = (
+                    f"journal {quoted_name(label)}: the server lists {what} of it (epoch "
+                    f"{which}) that did not verify as this account's ({epochs[0].reason}): "
+                    "refused, never stored"
+                    + (
+                        "; the key this device holds is kept"
+                        if kept
+                        else "; what is written under it does not open here until the server "
+                        "sends this account's own"
+                    )
+                )
+            self._key_problems[journal_id] = (label, message)
 
     def _verified_key(
-        self, journal_id: bytes, owner_id: bytes, epoch: int, envelope: bytes
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        epoch: int,
+        envelope: bytes,
+        held: bytes | None,
     ) -> bytes:
         """The journal key in `envelope` once it verifies as this account's
-        (`_open_envelope`), kept in memory for this session: what every envelope the server
-        sends passes before the store keeps it (the journal list's, `_keep_listed_keys`;
-        the key pages', `_fetch_keys`). IntegrityError if it does not verify."""
+        (`_open_envelope`) and is the key this device holds for that epoch, if it holds one
+        (`held`: the envelope the store keeps, or None; the key in memory counts too): what
+        every envelope the server sends passes before the store keeps it (the journal
+        list's, `_keep_listed_keys`; the key pages', `_fetch_keys`), then kept in memory for
+        this session. An epoch has one key: a different one, even genuinely signed by the
+        owner (an owner's device shown a stale chain signed the epoch again), never replaces
+        the key held. IntegrityError if it does not verify, `_OtherKey` (an IntegrityError)
+        if it is another key than the one held."""
         key = self._open_envelope(journal_id, owner_id, epoch, envelope)
+        kept = self._held_key(journal_id, owner_id, epoch, held)
+        if kept is not None and not crypto.same_secret(kept, key):
+            raise _OtherKey(
+                f"the server offered a second key for epoch {epoch} of journal "
+                f"{journal_id.hex()}, whose key this device already holds: the key held is kept"
+            )
         self._keys[(journal_id, epoch)] = key
         return key
+
+    def _held_key(
+        self, journal_id: bytes, owner_id: bytes, epoch: int, held: bytes | None
+    ) -> bytes | None:
+        """The key this device holds for the epoch: the one in memory, else the one in the
+        envelope `held` (the store's), if it opens; None when it holds none that opens."""
+        cached = self._keys.get((journal_id, epoch))
+        if cached is not None or held is None:
+            return cached
+        try:
+            return self._open_envelope(journal_id, owner_id, epoch, held)
+        except IntegrityError:
+            return None
 
     async def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
         """Report metadata the server serves that this device cannot open or verify while it
@@ -1783,7 +1827,8 @@ class Replica:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
                 for key in page:
-                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope)
+                    held = await self.store.key_envelope(journal_id, key.epoch)
+                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope, held)
                 async with self.store.transaction() as tx:
                     for key in page:
                         await tx.put_key(journal_id, key.epoch, key.envelope)
@@ -7512,6 +7557,22 @@ def restore_anew_setting(doc_id: bytes) -> str:
     devices hold them deleted (carried so at a share's re-seal, `Document.removal_since`):
     a restore here writes them anew (R43 F3)."""
     return f"restore-anew:{doc_id.hex()}"
+
+
+class RefusedKey(NamedTuple):
+    """A key envelope of the journal list that was refused (`Replica._keep_listed_keys`)."""
+
+    epoch: int
+    held: bool
+    """Whether this device holds an envelope of that epoch (kept)."""
+    reason: str
+    second: bool
+    """Whether it verified but holds another key than the one this device holds."""
+
+
+class _OtherKey(IntegrityError):
+    """A key envelope that verifies but holds another key than the one this device holds
+    (or the access chain commits to) for its epoch: refused, never stored."""
 
 
 @dataclass(frozen=True)
