@@ -1417,11 +1417,12 @@ class Replica:
                     continue
                 try:
                     self._verified_key(journal_id, owner, key.epoch, key.envelope, kept)
+                except _NotInChain:
+                    continue  # taken once the chain verified here reaches its epoch
                 except IntegrityError as error:
+                    second = error.kind if isinstance(error, _OtherKey) else ""
                     refused.setdefault(journal_id, []).append(
-                        RefusedKey(
-                            key.epoch, kept is not None, str(error), isinstance(error, _OtherKey)
-                        )
+                        RefusedKey(key.epoch, kept is not None, str(error), second)
                     )
                     continue
                 verified[spot] = key.envelope
@@ -1454,24 +1455,31 @@ class Replica:
             which = ", ".join(str(r.epoch) for r in epochs)
             what = "a key" if len(epochs) == 1 else "keys"
             kept = all(r.held for r in epochs)
-            if all(r.second for r in epochs):
+            tail = (
+                "; the key this device holds is kept"
+                if kept
+                else "; what is written under it does not open here until the server "
+                "sends this account's own"
+            )
+            if all(r.second == SECOND_KEY for r in epochs):
                 message = (
                     f"journal {quoted_name(label)}: the server offered a second key for "
                     f"{'an epoch' if len(epochs) == 1 else 'epochs'} this device already holds "
                     f"the key of (epoch {which}): refused, never stored; the key this device "
                     "holds is kept"
                 )
+            elif all(r.second for r in epochs):
+                message = (
+                    f"journal {quoted_name(label)}: the server offered {what} (epoch {which}) "
+                    "other than the one the owner's access chain names for "
+                    f"{'that epoch' if len(epochs) == 1 else 'those epochs'}: refused, never "
+                    "stored" + tail
+                )
             else:
                 message = (
                     f"journal {quoted_name(label)}: the server lists {what} of it (epoch "
                     f"{which}) that did not verify as this account's ({epochs[0].reason}): "
-                    "refused, never stored"
-                    + (
-                        "; the key this device holds is kept"
-                        if kept
-                        else "; what is written under it does not open here until the server "
-                        "sends this account's own"
-                    )
+                    "refused, never stored" + tail
                 )
             self._key_problems[journal_id] = (label, message)
 
@@ -1484,21 +1492,47 @@ class Replica:
         held: bytes | None,
     ) -> bytes:
         """The journal key in `envelope` once it verifies as this account's
-        (`_open_envelope`) and is the key this device holds for that epoch, if it holds one
-        (`held`: the envelope the store keeps, or None; the key in memory counts too): what
-        every envelope the server sends passes before the store keeps it (the journal
-        list's, `_keep_listed_keys`; the key pages', `_fetch_keys`), then kept in memory for
-        this session. An epoch has one key: a different one, even genuinely signed by the
-        owner (an owner's device shown a stale chain signed the epoch again), never replaces
-        the key held. IntegrityError if it does not verify, `_OtherKey` (an IntegrityError)
-        if it is another key than the one held."""
+        (`_open_envelope`) and is the one key of its epoch: what every envelope the server
+        sends passes before the store keeps it (the journal list's, `_keep_listed_keys`; the
+        key pages', `_fetch_keys`), then kept in memory for this session.
+
+        An epoch has one key. Where the verified access chain holds the key check of the
+        epoch (chain version 3 on, `AccessState.key_matches`), the key must match it, whatever
+        this device holds (a held key that does not match is not the epoch's key, and is
+        replaced). Where it holds none (a legacy epoch, started by a version 1 or 2 entry),
+        the key must be the one this device holds for the epoch, if it holds one (`held`:
+        the envelope the store keeps, or None; the key in memory counts too): the first key
+        a device holds for a legacy epoch is kept. An epoch the verified chain does not reach
+        yet is not taken (`_NotInChain`). So a key genuinely signed by the owner for an epoch
+        that exists already (an owner's device shown a stale chain signs it again, sealed to
+        a member removed since) is never taken.
+
+        Raises IntegrityError if it does not verify, `_OtherKey` (an IntegrityError) if it is
+        another key than the chain's check or the one held, `_NotInChain` (one too) if the
+        verified chain does not reach the epoch."""
         key = self._open_envelope(journal_id, owner_id, epoch, envelope)
-        kept = self._held_key(journal_id, owner_id, epoch, held)
-        if kept is not None and not crypto.same_secret(kept, key):
-            raise _OtherKey(
-                f"the server offered a second key for epoch {epoch} of journal "
-                f"{journal_id.hex()}, whose key this device already holds: the key held is kept"
+        state = self.chains.state(journal_id)
+        if state is None or epoch > state.epoch:
+            raise _NotInChain(
+                f"the server lists a key for epoch {epoch} of journal {journal_id.hex()}, "
+                "which the access chain this device verified does not reach yet"
             )
+        matches = state.key_matches(epoch, key)
+        if matches is False:
+            raise _OtherKey(
+                f"the server offered a key for epoch {epoch} of journal {journal_id.hex()} "
+                "that is not the key the owner's access chain names for that epoch",
+                named=False,
+            )
+        if matches is None:
+            kept = self._held_key(journal_id, owner_id, epoch, held)
+            if kept is not None and not crypto.same_secret(kept, key):
+                raise _OtherKey(
+                    f"the server offered a second key for epoch {epoch} of journal "
+                    f"{journal_id.hex()}, whose key this device already holds: the key held "
+                    "is kept",
+                    named=True,
+                )
         self._keys[(journal_id, epoch)] = key
         return key
 
@@ -1742,7 +1776,9 @@ class Replica:
         envelopes: dict[tuple[bytes, int], bytes],
     ) -> bytes:
         """A journal key: unwrapped with the account key for the owner, or taken from the
-        owner-signed share envelope for a member."""
+        owner-signed share envelope for a member. A key held from an older version of this
+        SDK is checked here, when it is first used: IntegrityError if the verified access
+        chain's key check of the epoch does not match it (AccessState.key_matches)."""
         cached = self._keys.get((journal_id, epoch))
         if cached is not None:
             return cached
@@ -1752,7 +1788,14 @@ class Replica:
                 f"this account holds no key for epoch {epoch} of journal {journal_id.hex()}"
             )
         key = self._open_envelope(journal_id, owner_id, epoch, envelope)
-        self._keys[(journal_id, epoch)] = key
+        state = self.chains.state(journal_id)
+        if state is not None and state.key_matches(epoch, key) is False:
+            raise IntegrityError(
+                f"the key this device holds for epoch {epoch} of journal {journal_id.hex()} "
+                "is not the one the owner's access chain names for that epoch: it is not used"
+            )
+        if state is not None and epoch <= state.epoch:  # never checked again: cached
+            self._keys[(journal_id, epoch)] = key
         return key
 
     def _open_envelope(
@@ -5599,11 +5642,16 @@ class Replica:
         signing_key = self.profile.secrets.signing_key
         _, preview = access.extend(state, self.reader, signing_key, changes, now)
         epoch = preview.epoch + 1
+        journal_key = crypto.new_key()
+        check = access.key_check(journal_id, epoch, journal_key)
         entries, after = access.extend(
-            state, self.reader, signing_key, [*changes, access.rotated(epoch, preview.members)], now
+            state,
+            self.reader,
+            signing_key,
+            [*changes, access.rotated(epoch, preview.members, check)],
+            now,
         )
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal_id]
-        journal_key = crypto.new_key()
         secrets, me = self.profile.secrets, self.profile.account_id
         members = [
             wire.MemberKey(
@@ -6088,7 +6136,7 @@ class Replica:
         signed = self._signed_meta(journal_id, 0, name, next_named_at(now_ms(), 0))
         meta = keys.seal_journal_meta(journal_key, journal_id, 0, encode_meta(**signed))
         entries, state = access.genesis(
-            journal_id, self.reader, secrets.signing_key, now_ms(), more or []
+            journal_id, self.reader, secrets.signing_key, now_ms(), more or [], key=journal_key
         )
         request = wire.JournalCreateRequest(
             journal_id, wire.KeyEnvelope(0, envelope), meta, entries
@@ -7566,13 +7614,29 @@ class RefusedKey(NamedTuple):
     held: bool
     """Whether this device holds an envelope of that epoch (kept)."""
     reason: str
-    second: bool
-    """Whether it verified but holds another key than the one this device holds."""
+    second: str
+    """Why a key that verified was refused: SECOND_KEY (another key than the one this device
+    holds for a legacy epoch), UNNAMED_KEY (not the key the chain's key check names); "" for
+    one that did not verify."""
+
+
+SECOND_KEY, UNNAMED_KEY = "second", "unnamed"
 
 
 class _OtherKey(IntegrityError):
-    """A key envelope that verifies but holds another key than the one this device holds
-    (or the access chain commits to) for its epoch: refused, never stored."""
+    """A key envelope that verifies but holds another key than the one its epoch has: not
+    the one the verified access chain's key check names (`kind` UNNAMED_KEY), or, for an
+    epoch the chain holds no check of, not the one this device holds (SECOND_KEY): refused,
+    never stored."""
+
+    def __init__(self, message: str, *, named: bool) -> None:
+        super().__init__(message)
+        self.kind = SECOND_KEY if named else UNNAMED_KEY
+
+
+class _NotInChain(IntegrityError):
+    """A key envelope of an epoch the access chain this device verified does not reach
+    (yet): nothing to check its key against, so not taken (`Replica._verified_key`)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from client_sdk import Client, keys
-from client_sdk.errors import ConflictError
+from client_sdk.errors import ConflictError, IntegrityError
 from tests.client.sharing_support import (
     journal_id,
     plaintexts_openable_with,
@@ -28,6 +28,7 @@ from tests.client.sharing_support import (
 from tests.conftest import ClientFactory, RunningServer
 
 SECOND_KEY = "the server offered a second key"
+NOT_NAMED = "other than the one the owner's access chain names"
 
 
 @dataclass
@@ -42,6 +43,9 @@ class Fork:
     epoch: int
     key_for_yves: bytes
     request: Any
+    honest: dict[bytes, bytes]
+    """account id -> the envelope of epoch E the server held before the attack (the laptop's
+    rotation's)."""
 
 
 async def stale_fork(
@@ -100,8 +104,14 @@ async def stale_fork(
         epoch,
         by_account[yves.profile.account_id],
     )
+    honest: dict[bytes, bytes] = {}
     with closing(sqlite3.connect(server_db(live_server))) as db, db:
         for account in (kim.profile.account_id, ana.profile.account_id):
+            (honest[account],) = db.execute(
+                "SELECT envelope FROM journal_keys WHERE journal_id = ? AND account_id = ? "
+                "AND epoch = ?",
+                (jid, account, epoch),
+            ).fetchone()
             db.execute(
                 "UPDATE journal_keys SET envelope = ? WHERE journal_id = ? AND account_id = ? "
                 "AND epoch = ?",
@@ -111,7 +121,7 @@ async def stale_fork(
             "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
             (request.meta, jid),
         )
-    return Fork(ana, kim, yves, jid, epoch, key_for_yves, request)
+    return Fork(ana, kim, yves, jid, epoch, key_for_yves, request, honest)
 
 
 def read_by(fork: Fork, live_server: RunningServer, words: list[bytes]) -> list[bytes]:
@@ -121,17 +131,27 @@ def read_by(fork: Fork, live_server: RunningServer, words: list[bytes]) -> list[
     return [w for w in words if any(w in p for p in opened)]
 
 
+@pytest.mark.parametrize("legacy", [False, True])
 async def test_devices_holding_an_epochs_key_refuse_a_second_key_for_it(
-    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, legacy: bool
 ) -> None:
     """Ana's laptop and kim hold the key of epoch E: each refuses the second key the server
     lists for it, says so in its sync report, keeps the key held (in memory, and in its
-    store: a reopened client refuses it again), and what both write after is sealed under
-    the key held, which yves cannot open."""
+    store: a reopened client uses it), and what both write after is sealed under the key
+    held, which yves cannot open. The chain's key check of epoch E names the key held; where
+    the chain holds none (`legacy`: an epoch a version 2 entry started, as a device that
+    verified such a chain holds it) the first key held is kept."""
     fork = await stale_fork(signup, login, live_server)
     ana, kim = fork.ana, fork.kim
+    said = NOT_NAMED
+    if legacy:  # the chain verified here holds no key check of any epoch
+        said = SECOND_KEY
+        for device in (ana, kim):
+            state = device.replica.chains.state(fork.jid)
+            assert state is not None and fork.epoch in state.key_checks
+            state.key_checks.clear()
     first = await ana.sync()
-    assert any(SECOND_KEY in p and "Personal" in p and "the key this device holds is kept" in p
+    assert any(said in p and "Personal" in p and "the key this device holds is kept" in p
                for p in first.problems), first.problems  # fmt: skip
     home = ana.home
     await ana.close()
@@ -142,7 +162,8 @@ async def test_devices_holding_an_epochs_key_refuse_a_second_key_for_it(
     finally:
         await ana.close()
     first = await kim.sync()
-    assert any(SECOND_KEY in p for p in first.problems), first.problems
+    assert any(said in p and "the key this device holds is kept" in p
+               for p in first.problems), first.problems  # fmt: skip
     home = kim.home
     await kim.close()
     kim = await Client.open(home)
@@ -155,3 +176,63 @@ async def test_devices_holding_an_epochs_key_refuse_a_second_key_for_it(
     assert read_by(fork, live_server, written) == []
     under_e = [r for r in stolen_records(server_db(live_server)) if r.epoch == fork.epoch]
     assert len(under_e) >= 2  # both writes were sealed under epoch E, with the key held
+
+
+async def test_a_new_device_refuses_the_key_the_chain_does_not_name_for_an_epoch(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """Kim signs in on a new device after the attack, and ana on another one: neither holds
+    a key of epoch E yet, and the server lists each the stale rotation's envelope (genuinely
+    signed by ana). The key check the verified chain holds for epoch E does not match it:
+    refused, never stored, told, and never used: nothing is sealed under it here."""
+    fork = await stale_fork(signup, login, live_server)
+    for username in ("kim", "ana"):
+        device = await login(username, device="tablet")
+        report = await device.sync()
+        assert any(NOT_NAMED in p for p in report.problems), report.problems
+        assert await device.replica.store.key_envelope(fork.jid, fork.epoch) is None
+        local = {j.journal_id: j for j in await device.replica.store.journals()}[fork.jid]
+        assert local.epoch == fork.epoch
+        with pytest.raises(IntegrityError, match="access chain names"):  # the key pages too
+            await device.replica.journal_key(local, fork.epoch)
+        assert await device.replica.store.key_envelope(fork.jid, fork.epoch) is None
+
+
+async def test_a_key_held_from_an_older_version_is_checked_when_used_and_replaced(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """Kim's store holds the stale rotation's key for epoch E, stored by an app before key
+    checks (which took any envelope that verified): once reopened, the key is checked
+    against the verified chain when it is first used and refused; when the server lists the
+    key the chain names, it replaces the one held."""
+    fork = await stale_fork(signup, login, live_server)
+    kim = fork.kim
+    stale = next(k.envelope for k in fork.request.keys if k.account_id == kim.profile.account_id)
+    async with kim.replica.store.transaction() as tx:  # as an older app stored it
+        await tx.put_key(fork.jid, fork.epoch, stale)
+    home = kim.home
+    await kim.close()
+    kim = await Client.open(home)
+    try:
+        local = {j.journal_id: j for j in await kim.replica.store.journals()}[fork.jid]
+        with pytest.raises(IntegrityError, match="not the one the owner's access chain names"):
+            await kim.replica.journal_key(local, fork.epoch)
+        with closing(sqlite3.connect(server_db(live_server))) as db, db:
+            db.execute(
+                "UPDATE journal_keys SET envelope = ? WHERE journal_id = ? AND account_id = ? "
+                "AND epoch = ?",
+                (fork.honest[kim.profile.account_id], fork.jid, kim.profile.account_id,
+                 fork.epoch),
+            )  # fmt: skip
+            db.execute("UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?",
+                       (fork.jid,))  # fmt: skip
+        await kim.replica.refresh_journals()
+        envelope = await kim.replica.store.key_envelope(fork.jid, fork.epoch)
+        assert envelope == fork.honest[kim.profile.account_id]
+        key = await kim.replica.journal_key(local, fork.epoch)
+        assert key != fork.key_for_yves
+        await kim.assignments.assign("ana/Personal", "homework", "sleep-diary", every_days=1)
+        await kim.sync()
+    finally:
+        await kim.close()
+    assert read_by(fork, live_server, [b"sleep-diary"]) == []
