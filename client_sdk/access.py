@@ -16,8 +16,10 @@ A chain shorter than, or different from, the one a device verified is a Rollback
 Versions (protocol.md 4.19, "Chain versions"): `version` is the first element of every body,
 and the entry layout, the signing frame and the first four body elements are the same in
 every version. Version 1: entries signed before version 2 existed, read as they were written
-(their `granted` owner_copy unpadded). Version 2 (CHAIN_VERSION): what this SDK signs; a
-`granted` entry's owner_copy is padded and sealed under another context. A chain's versions
+(their `granted` owner_copy unpadded). Version 2: a `granted` entry's owner_copy is padded and
+sealed under another context. Version 3 (CHAIN_VERSION): what this SDK signs; `created` and
+`rotated` carry the key check of the epoch they start, so that the chain commits to exactly
+one key per epoch (an epoch a version 1 or 2 entry started has none). A chain's versions
 never decrease. An entry of a version above CHAIN_VERSION whose owner signature, journal,
 position and previous hash verify is ChainUpdateNeeded ("update the app"), not an
 IntegrityError: nothing is read past it until this app is updated.
@@ -35,6 +37,8 @@ Payloads, by kind (exactly these keys, and the optional ones shown):
     ended       {"member": handle, "counters": [[device, int], ...]}   reached its end date
     rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
                                                                        exactly these members
+    (from version 3, KEY_CHECKED, `created` and `rotated` also carry "check": bin 32, the
+    key check of the epoch they start: `key_check`)
     disclosure  {"sealed": bin}                                        settings, sealed for
                                                                        the owner's devices
     limited     {"share": bin 16, "owner_copy": bin}                   an account reads some
@@ -82,7 +86,7 @@ from client_sdk.crypto import Context
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 from client_sdk.withholding import Cover, Range, add_range, in_ranges
 
-CHAIN_VERSION = 2
+CHAIN_VERSION = 3
 """The entry version this SDK signs, and the newest it reads (protocol.md 4.19, "Chain
 versions"). Bump it whenever an entry kind, a payload key or a payload's meaning is added or
 changed: a device reading an entry of a newer version says "update the app" (ChainUpdateNeeded)
@@ -95,6 +99,12 @@ every kind and key of version 2 (the SDK of R23/R22 signed `limited`, `limited_r
 PADDED_GRANTED = 2
 """From this version on, a `granted` entry's owner_copy is padded, so that its length does
 not tell the journal's other members (who see the entry) the length of the username in it."""
+KEY_CHECKED = 3
+"""From this version on, `created` and `rotated` carry "check", the key check of the epoch
+they start (`key_check`): every device takes a key for that epoch only when it matches, so
+that an owner's device shown a stale chain, which signs an epoch that exists already again
+with another key, never has that key taken. Entries of older versions carry none (their
+epochs are "legacy": a device keeps the first key it holds for one, `Replica._verified_key`)."""
 GENESIS = bytes(32)  # `previous` of the entry at position 0
 ROLES = ("read", "annotate")
 CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
@@ -118,6 +128,13 @@ PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     LIMITED: frozenset({"share", "owner_copy"}),
     LIMITED_REMOVED: frozenset({"share"}),
 }
+CHECKED_KEYS: dict[str, frozenset[str]] = {
+    CREATED: frozenset({"check"}),
+    ROTATED: frozenset({"check"}),
+}
+"""Keys a payload of that kind carries besides PAYLOAD_KEYS from version KEY_CHECKED on (and
+never before)."""
+CHECK_BYTES = 32
 OPTIONAL_KEYS: dict[str, frozenset[str]] = {REMOVED: frozenset({"because"})}
 """Keys a payload of that kind may carry besides PAYLOAD_KEYS (absent in older entries)."""
 NOT_SERVED = "server-no-longer-serves"
@@ -257,6 +274,10 @@ class AccessState:
     """Handle -> the terms of a membership an `ended` entry closed (its signed end date had
     passed), in chain order: how the owner's devices list a share that reached its end."""
     granted_since_rotation: bool = False
+    key_checks: dict[int, bytes] = field(default_factory=dict)
+    """epoch -> the key check (`key_check`) the owner signed for that epoch's key, in the
+    `created` or `rotated` entry that started it (chain version KEY_CHECKED on); absent for
+    an epoch an older entry started (a legacy epoch: `key_matches` says None)."""
     seen_handles: set[bytes] = field(default_factory=set)
     limited: dict[bytes, Limited] = field(default_factory=dict)
     """Handle -> a field-level share of this journal in force (`limited`, not closed)."""
@@ -298,6 +319,15 @@ class AccessState:
         in_force = [s for s in self.limited.values() if s.account_id == account_id]
         closed = [s for s in self.limited_removed.values() if s.account_id == account_id]
         return in_force, closed
+
+    def key_matches(self, epoch: int, key: bytes) -> bool | None:
+        """Whether `key` is the key of `epoch` this chain commits to (its key check, compared
+        in constant time); None when the chain holds no check for that epoch (an epoch a
+        version 1 or 2 entry started, or one past the chain: nothing to compare with)."""
+        check = self.key_checks.get(epoch)
+        if check is None:
+            return None
+        return crypto.same_secret(check, key_check(self.journal_id, epoch, key))
 
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
@@ -454,8 +484,21 @@ def member_may_change(state: AccessState, change: MemberWrite, counter: int) -> 
 # --- building entries (owner) -------------------------------------------------------------
 
 
-def created(owner_id: bytes, epoch: int) -> tuple[str, dict[str, Any]]:
-    return CREATED, {"owner": owner_id, "epoch": epoch}
+def key_check(journal_id: bytes, epoch: int, key: bytes) -> bytes:
+    """The key check of a journal key (protocol.md 4.19, "Key checks"): keyed BLAKE2b-256
+    with the 32-byte journal key as its key, over frame("tj/epoch-key-check/v1", journal_id,
+    u64be(epoch)) (`crypto.frame`: each part preceded by its length as u32be). It commits the
+    chain to one key for the epoch and tells nothing of the key. Raises ValueError for a key
+    that is not 32 bytes."""
+    return crypto.keyed_hash32(
+        key, crypto.frame(Context.EPOCH_KEY_CHECK.value, journal_id, epoch.to_bytes(8, "big"))
+    )
+
+
+def created(owner_id: bytes, epoch: int, check: bytes) -> tuple[str, dict[str, Any]]:
+    """The first entry: `owner` created the journal at `epoch`, whose key's check is `check`
+    (`key_check`)."""
+    return CREATED, {"owner": owner_id, "epoch": epoch, "check": check}
 
 
 def granted(
@@ -580,8 +623,10 @@ def with_counters(
     return kind, {**payload, "counters": encode_counters(counters)}
 
 
-def rotated(epoch: int, handles: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
-    return ROTATED, {"epoch": epoch, "members": sorted(handles)}
+def rotated(epoch: int, handles: Iterable[bytes], check: bytes) -> tuple[str, dict[str, Any]]:
+    """A new key epoch `epoch`, its key sealed to exactly the members `handles`, the key's
+    check `check` (`key_check`)."""
+    return ROTATED, {"epoch": epoch, "members": sorted(handles), "check": check}
 
 
 def disclosure(sealed: bytes) -> tuple[str, dict[str, Any]]:
@@ -642,11 +687,15 @@ def genesis(
     signing_key: nacl.signing.SigningKey,
     at: int,
     more: Iterable[tuple[str, dict[str, Any]]] = (),
+    *,
+    key: bytes,
 ) -> tuple[list[bytes], AccessState]:
-    """The first entries of a new journal's chain: `created` at epoch 0, then `more`."""
+    """The first entries of a new journal's chain: `created` at epoch 0 with the check of
+    `key` (the journal key of epoch 0, 32 bytes), then `more`."""
     owner_id = reader.account_id
     start = AccessState(journal_id, owner_id)
-    return extend(start, reader, signing_key, [created(owner_id, 0), *more], at)
+    first = created(owner_id, 0, key_check(journal_id, 0, key))
+    return extend(start, reader, signing_key, [first, *more], at)
 
 
 # --- verifying ---------------------------------------------------------------------------------
@@ -794,13 +843,14 @@ def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
     if len(fields) != 7:
         raise IntegrityError(f"{what} is malformed")
     kind, at, payload = fields[4:]
+    required = PAYLOAD_KEYS.get(kind, frozenset())
+    if version >= KEY_CHECKED:
+        required |= CHECKED_KEYS.get(kind, frozenset())
     well_formed = (
         kind in PAYLOAD_KEYS
         and _is_int(at)
         and isinstance(payload, dict)
-        and PAYLOAD_KEYS[kind]
-        <= set(payload)
-        <= PAYLOAD_KEYS[kind] | OPTIONAL_KEYS.get(kind, set())
+        and required <= set(payload) <= required | OPTIONAL_KEYS.get(kind, set())
     )
     if not well_formed:
         raise IntegrityError(f"{what} is malformed")
@@ -841,6 +891,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.annotators[state.epoch] = set()
         state.cut = state.epoch
         state.cuts.append(state.epoch)
+        _keep_check(state, p, entry.version, bad)
     elif entry.kind == GRANTED:
         _grant(state, reader, p, entry.version, bad)
         state.granted_at[p["member"]] = entry.at
@@ -887,6 +938,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.annotate_since.pop(handle, None)
     elif entry.kind == ROTATED:
         _rotate(state, p, bad)
+        _keep_check(state, p, entry.version, bad)
     elif entry.kind == LIMITED:
         _limit(state, reader, p, entry.position, bad)
     elif entry.kind == LIMITED_REMOVED:
@@ -1023,6 +1075,17 @@ def _rotate(state: AccessState, p: dict[str, Any], bad: str) -> None:
         state.cut = state.epoch
         state.cuts.append(state.epoch)
         state.granted_since_rotation = False
+
+
+def _keep_check(state: AccessState, p: dict[str, Any], version: int, bad: str) -> None:
+    """The key check of the epoch a `created` or `rotated` entry (already applied) started,
+    from version KEY_CHECKED on: 32 bytes."""
+    if version < KEY_CHECKED:
+        return
+    check = p["check"]
+    if not (isinstance(check, bytes) and len(check) == CHECK_BYTES):
+        raise IntegrityError(f"{bad} is malformed")
+    state.key_checks[state.epoch] = check
 
 
 def _counters(value: Any, bad: str) -> Counters:

@@ -62,6 +62,7 @@ class Context(bytes, enum.Enum):
     ACCESS_OWNER_PADDED = b"tj/access-owner/v2"
     ACCESS_LIMITED = b"tj/access-limited/v1"
     VERIFY_HEAD = b"tj/verify-head/v1"
+    EPOCH_KEY_CHECK = b"tj/epoch-key-check/v1"
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,19 @@ def blake2b_from(start: Blake2State, data: bytes) -> bytes:
     state = start.copy()
     sodium.crypto_generichash_blake2b_update(state, data)
     return bytes(sodium.crypto_generichash_blake2b_final(state))
+
+
+def keyed_hash32(key: bytes, data: bytes) -> bytes:
+    """Keyed BLAKE2b-256 (libsodium's `crypto_generichash` with a 32-byte key): a value that
+    commits to `key` and says nothing of it."""
+    _check_key(key)
+    return nacl.hash.blake2b(data, digest_size=32, key=key, encoder=nacl.encoding.RawEncoder)
+
+
+def same_secret(a: bytes, b: bytes) -> bool:
+    """Whether two secrets (keys) are equal, compared in constant time (libsodium's
+    `sodium_memcmp`); secrets of different lengths are never equal."""
+    return len(a) == len(b) and bool(sodium.sodium_memcmp(a, b))
 
 
 def frame(*parts: bytes) -> bytes:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 
@@ -1395,20 +1395,21 @@ class Replica:
 
     async def _keep_listed_keys(
         self, journals: list[wire.Journal], known: dict[bytes, LocalJournal]
-    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[tuple[int, bool, str]]]]:
+    ) -> tuple[dict[tuple[bytes, int], bytes], dict[bytes, list[RefusedKey]]]:
         """Store the key envelopes the journal list carries that verify as this account's
         (`_verified_key`: the owner's own wrap, or a share envelope the owner signed for this
         account that opens with its key), once the journals' chains and owners are verified:
-        never one the server lists unchecked, and never one in place of the envelope held.
-        Only envelopes new or changed since the store's are verified (an unchanged list costs
-        no verification). A journal whose owner is not verified here (no verified chain, an
-        owner not pinned or refused) gets none stored, and no problem of its own (its owner's
-        is told). Returns every envelope the store then holds, by (journal id, epoch), and by
-        journal the epochs refused, each with whether an envelope of it is held and why it
-        was refused."""
+        never one the server lists unchecked, and never one in place of the envelope held
+        unless it holds the same key (a different key for an epoch this device holds a key
+        of is refused: `_verified_key`). Only envelopes new or changed since the store's are
+        verified (an unchanged list costs no verification). A journal whose owner is not
+        verified here (no verified chain, an owner not pinned or refused) gets none stored,
+        and no problem of its own (its owner's is told). Returns every envelope the store
+        then holds, by (journal id, epoch), and by journal the epochs refused
+        (`RefusedKey`)."""
         held = await self.store.journal_keys()
         verified: dict[tuple[bytes, int], bytes] = {}
-        refused: dict[bytes, list[tuple[int, bool, str]]] = {}
+        refused: dict[bytes, list[RefusedKey]] = {}
         for journal in journals:
             journal_id = journal.journal_id
             state = self.chains.state(journal_id)
@@ -1427,12 +1428,18 @@ class Replica:
                 continue
             for key in journal.keys:
                 spot = (journal_id, key.epoch)
-                if held.get(spot) == key.envelope:
+                kept = verified.get(spot, held.get(spot))
+                if kept == key.envelope:
                     continue
                 try:
-                    self._verified_key(journal_id, owner, key.epoch, key.envelope)
+                    self._verified_key(journal_id, owner, key.epoch, key.envelope, kept)
+                except _NotInChain:
+                    continue  # taken once the chain verified here reaches its epoch
                 except IntegrityError as error:
-                    refused.setdefault(journal_id, []).append((key.epoch, spot in held, str(error)))
+                    second = error.kind if isinstance(error, _OtherKey) else ""
+                    refused.setdefault(journal_id, []).append(
+                        RefusedKey(key.epoch, kept is not None, str(error), second)
+                    )
                     continue
                 verified[spot] = key.envelope
         if verified:
@@ -1445,7 +1452,7 @@ class Replica:
     def _note_refused_keys(
         self,
         journals: list[wire.Journal],
-        refused: dict[bytes, list[tuple[int, bool, str]]],
+        refused: dict[bytes, list[RefusedKey]],
         updated: list[LocalJournal],
         known: dict[bytes, LocalJournal],
     ) -> None:
@@ -1461,31 +1468,102 @@ class Replica:
                 self._key_problems.pop(journal_id, None)
                 continue
             label = names.get(journal_id, f"(journal {journal_id.hex()[:8]})")
-            which = ", ".join(str(epoch) for epoch, _, _ in epochs)
+            which = ", ".join(str(r.epoch) for r in epochs)
             what = "a key" if len(epochs) == 1 else "keys"
-            kept = all(held for _, held, _ in epochs)
-            self._key_problems[journal_id] = (
-                label,
-                f"journal {quoted_name(label)}: the server lists {what} of it (epoch {which}) "
-                f"that did not verify as this account's ({epochs[0][2]}): refused, never stored"
-                + (
-                    "; the key this device holds is kept"
-                    if kept
-                    else "; what is written under it does not open here until the server "
-                    "sends this account's own"
-                ),
+            kept = all(r.held for r in epochs)
+            tail = (
+                "; the key this device holds is kept"
+                if kept
+                else "; what is written under it does not open here until the server "
+                "sends this account's own"
             )
+            if all(r.second == SECOND_KEY for r in epochs):
+                message = (
+                    f"journal {quoted_name(label)}: the server offered a second key for "
+                    f"{'an epoch' if len(epochs) == 1 else 'epochs'} this device already holds "
+                    f"the key of (epoch {which}): refused, never stored; the key this device "
+                    "holds is kept"
+                )
+            elif all(r.second for r in epochs):
+                message = (
+                    f"journal {quoted_name(label)}: the server offered {what} (epoch {which}) "
+                    "other than the one the owner's access chain names for "
+                    f"{'that epoch' if len(epochs) == 1 else 'those epochs'}: refused, never "
+                    "stored" + tail
+                )
+            else:
+                message = (
+                    f"journal {quoted_name(label)}: the server lists {what} of it (epoch "
+                    f"{which}) that did not verify as this account's ({epochs[0].reason}): "
+                    "refused, never stored" + tail
+                )
+            self._key_problems[journal_id] = (label, message)
 
     def _verified_key(
-        self, journal_id: bytes, owner_id: bytes, epoch: int, envelope: bytes
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        epoch: int,
+        envelope: bytes,
+        held: bytes | None,
     ) -> bytes:
         """The journal key in `envelope` once it verifies as this account's
-        (`_open_envelope`), kept in memory for this session: what every envelope the server
-        sends passes before the store keeps it (the journal list's, `_keep_listed_keys`;
-        the key pages', `_fetch_keys`). IntegrityError if it does not verify."""
+        (`_open_envelope`) and is the one key of its epoch: what every envelope the server
+        sends passes before the store keeps it (the journal list's, `_keep_listed_keys`; the
+        key pages', `_fetch_keys`), then kept in memory for this session.
+
+        An epoch has one key. Where the verified access chain holds the key check of the
+        epoch (chain version 3 on, `AccessState.key_matches`), the key must match it, whatever
+        this device holds (a held key that does not match is not the epoch's key, and is
+        replaced). Where it holds none (a legacy epoch, started by a version 1 or 2 entry),
+        the key must be the one this device holds for the epoch, if it holds one (`held`:
+        the envelope the store keeps, or None; the key in memory counts too): the first key
+        a device holds for a legacy epoch is kept. An epoch the verified chain does not reach
+        yet is not taken (`_NotInChain`). So a key genuinely signed by the owner for an epoch
+        that exists already (an owner's device shown a stale chain signs it again, sealed to
+        a member removed since) is never taken.
+
+        Raises IntegrityError if it does not verify, `_OtherKey` (an IntegrityError) if it is
+        another key than the chain's check or the one held, `_NotInChain` (one too) if the
+        verified chain does not reach the epoch."""
         key = self._open_envelope(journal_id, owner_id, epoch, envelope)
+        state = self.chains.state(journal_id)
+        if state is None or epoch > state.epoch:
+            raise _NotInChain(
+                f"the server lists a key for epoch {epoch} of journal {journal_id.hex()}, "
+                "which the access chain this device verified does not reach yet"
+            )
+        matches = state.key_matches(epoch, key)
+        if matches is False:
+            raise _OtherKey(
+                f"the server offered a key for epoch {epoch} of journal {journal_id.hex()} "
+                "that is not the key the owner's access chain names for that epoch",
+                named=False,
+            )
+        if matches is None:
+            kept = self._held_key(journal_id, owner_id, epoch, held)
+            if kept is not None and not crypto.same_secret(kept, key):
+                raise _OtherKey(
+                    f"the server offered a second key for epoch {epoch} of journal "
+                    f"{journal_id.hex()}, whose key this device already holds: the key held "
+                    "is kept",
+                    named=True,
+                )
         self._keys[(journal_id, epoch)] = key
         return key
+
+    def _held_key(
+        self, journal_id: bytes, owner_id: bytes, epoch: int, held: bytes | None
+    ) -> bytes | None:
+        """The key this device holds for the epoch: the one in memory, else the one in the
+        envelope `held` (the store's), if it opens; None when it holds none that opens."""
+        cached = self._keys.get((journal_id, epoch))
+        if cached is not None or held is None:
+            return cached
+        try:
+            return self._open_envelope(journal_id, owner_id, epoch, held)
+        except IntegrityError:
+            return None
 
     async def _report_name_problems(self, report: sync_plan.SyncReport) -> None:
         """Report metadata the server serves that this device cannot open or verify while it
@@ -1714,7 +1792,9 @@ class Replica:
         envelopes: dict[tuple[bytes, int], bytes],
     ) -> bytes:
         """A journal key: unwrapped with the account key for the owner, or taken from the
-        owner-signed share envelope for a member."""
+        owner-signed share envelope for a member. A key held from an older version of this
+        SDK is checked here, when it is first used: IntegrityError if the verified access
+        chain's key check of the epoch does not match it (AccessState.key_matches)."""
         cached = self._keys.get((journal_id, epoch))
         if cached is not None:
             return cached
@@ -1724,7 +1804,14 @@ class Replica:
                 f"this account holds no key for epoch {epoch} of journal {journal_id.hex()}"
             )
         key = self._open_envelope(journal_id, owner_id, epoch, envelope)
-        self._keys[(journal_id, epoch)] = key
+        state = self.chains.state(journal_id)
+        if state is not None and state.key_matches(epoch, key) is False:
+            raise IntegrityError(
+                f"the key this device holds for epoch {epoch} of journal {journal_id.hex()} "
+                "is not the one the owner's access chain names for that epoch: it is not used"
+            )
+        if state is not None and epoch <= state.epoch:  # never checked again: cached
+            self._keys[(journal_id, epoch)] = key
         return key
 
     def _open_envelope(
@@ -1799,7 +1886,8 @@ class Replica:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
                 for key in page:
-                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope)
+                    held = await self.store.key_envelope(journal_id, key.epoch)
+                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope, held)
                 async with self.store.transaction() as tx:
                     for key in page:
                         await tx.put_key(journal_id, key.epoch, key.envelope)
@@ -5584,11 +5672,16 @@ class Replica:
         signing_key = self.profile.secrets.signing_key
         _, preview = access.extend(state, self.reader, signing_key, changes, now)
         epoch = preview.epoch + 1
+        journal_key = crypto.new_key()
+        check = access.key_check(journal_id, epoch, journal_key)
         entries, after = access.extend(
-            state, self.reader, signing_key, [*changes, access.rotated(epoch, preview.members)], now
+            state,
+            self.reader,
+            signing_key,
+            [*changes, access.rotated(epoch, preview.members, check)],
+            now,
         )
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal_id]
-        journal_key = crypto.new_key()
         secrets, me = self.profile.secrets, self.profile.account_id
         members = [
             wire.MemberKey(
@@ -6083,7 +6176,7 @@ class Replica:
         signed = self._signed_meta(journal_id, 0, name, next_named_at(now_ms(), 0))
         meta = keys.seal_journal_meta(journal_key, journal_id, 0, encode_meta(**signed))
         entries, state = access.genesis(
-            journal_id, self.reader, secrets.signing_key, now_ms(), more or []
+            journal_id, self.reader, secrets.signing_key, now_ms(), more or [], key=journal_key
         )
         request = wire.JournalCreateRequest(
             journal_id, wire.KeyEnvelope(0, envelope), meta, entries
@@ -7558,6 +7651,38 @@ def restore_anew_setting(doc_id: bytes) -> str:
     devices hold them deleted (carried so at a share's re-seal, `Document.removal_since`):
     a restore here writes them anew (R43 F3)."""
     return f"restore-anew:{doc_id.hex()}"
+
+
+class RefusedKey(NamedTuple):
+    """A key envelope of the journal list that was refused (`Replica._keep_listed_keys`)."""
+
+    epoch: int
+    held: bool
+    """Whether this device holds an envelope of that epoch (kept)."""
+    reason: str
+    second: str
+    """Why a key that verified was refused: SECOND_KEY (another key than the one this device
+    holds for a legacy epoch), UNNAMED_KEY (not the key the chain's key check names); "" for
+    one that did not verify."""
+
+
+SECOND_KEY, UNNAMED_KEY = "second", "unnamed"
+
+
+class _OtherKey(IntegrityError):
+    """A key envelope that verifies but holds another key than the one its epoch has: not
+    the one the verified access chain's key check names (`kind` UNNAMED_KEY), or, for an
+    epoch the chain holds no check of, not the one this device holds (SECOND_KEY): refused,
+    never stored."""
+
+    def __init__(self, message: str, *, named: bool) -> None:
+        super().__init__(message)
+        self.kind = SECOND_KEY if named else UNNAMED_KEY
+
+
+class _NotInChain(IntegrityError):
+    """A key envelope of an epoch the access chain this device verified does not reach
+    (yet): nothing to check its key against, so not taken (`Replica._verified_key`)."""
 
 
 @dataclass(frozen=True)

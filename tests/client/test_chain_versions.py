@@ -63,7 +63,7 @@ async def synced(*devices: Client) -> list[Any]:
 async def test_an_owner_entry_of_a_newer_chain_version_says_update_the_app_not_tampering(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
-    """ana's device of a later app version signed an entry of chain version 3 (a body this
+    """ana's device of a later app version signed an entry of a newer chain version (a body this
     version cannot read): ana's other device and tom's say "update the app", keep the chain
     they verified, and report no rollback or tampering."""
     ana, tom = await signup("ana"), await signup("tom")
@@ -83,7 +83,7 @@ async def test_an_owner_entry_of_a_newer_chain_version_says_update_the_app_not_t
     for device, report in zip((ana, tom), await synced(ana, tom), strict=True):
         assert report.rollbacks == [], report.rollbacks
         [said] = report.update_needed
-        assert "update the app" in said and "chain version 3" in said
+        assert "update the app" in said and f"chain version {access.CHAIN_VERSION + 1}" in said
         assert "tamper" not in said and "malformed" not in said
         assert device.replica.chains.needs_update(personal)
         state = device.replica.chains.state(personal)
@@ -95,7 +95,7 @@ async def test_an_owner_entry_of_a_newer_chain_version_says_update_the_app_not_t
 async def test_a_newer_chain_version_entry_the_server_forged_is_tampering_not_update(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
-    """The server writes an entry of chain version 3 signed by a key of its own, hoping
+    """The server writes an entry of a newer chain version signed by a key of its own, hoping
     devices say "update" (and users wait) instead of refusing it: the signature is checked
     before the version, so it is an integrity problem."""
     ana, tom = await signup("ana"), await signup("tom")
@@ -140,7 +140,7 @@ async def test_an_unpadded_grant_of_an_older_app_after_the_update_is_refused_eve
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
     """An entry as the app before chain version 2 signs it (version 1, `granted` with an
-    unpadded owner_copy: the username's length shows), at the head of a version-2 chain:
+    unpadded owner_copy: the username's length shows), at the head of a later-version chain:
     an owner device not yet updated, or a server replaying what it got from one. Every
     device refuses it (versions never decrease), so it never becomes a member's share; an
     old entry the server serves again at the head is refused as out of order."""
@@ -148,7 +148,7 @@ async def test_an_unpadded_grant_of_an_older_app_after_the_update_is_refused_eve
     ben = await signup("ben")
     personal = await shared_journal(ana, tom, live_server)
     chain = stored_chain(live_server, personal)
-    assert {body_of(raw)[0] for raw in chain} == {2}
+    assert {body_of(raw)[0] for raw in chain} == {access.CHAIN_VERSION}
     previous = crypto.hash32(access.signed_input(msgpack.unpackb(chain[-1])[0]))
     handle, salt = crypto.random_bytes(16), crypto.random_bytes(32)
     who = access.Identity(
@@ -211,7 +211,8 @@ async def test_tj_sync_says_update_the_app_and_exits_1_for_a_newer_chain_version
     store_entry(live_server, personal, len(chain), newer)
     result = await phone.tj("sync")
     assert result.exit_code == 1, result.output
-    assert "Warning: update the app:" in result.stderr and "chain version 3" in result.stderr
+    newer = f"chain version {access.CHAIN_VERSION + 1}"
+    assert "Warning: update the app:" in result.stderr and newer in result.stderr
     assert "roll" not in result.stderr and "Traceback" not in result.output
     as_json = await phone.tj("sync", "--json")
     assert as_json.exit_code == 1

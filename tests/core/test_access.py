@@ -14,6 +14,9 @@ import pytest
 
 from client_sdk import IntegrityError, RollbackError, access, crypto, keys
 
+KEY = bytes(range(32))  # a journal key: chains verify without the keys themselves
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 
 def _reader(account_id: bytes, username: str, secrets: keys.AccountSecrets) -> access.Reader:
     return access.Reader(
@@ -51,14 +54,14 @@ def _chain() -> Chain:
     grant = access.granted(
         _identity(member_id, "tom", member), "annotate", 0, journal, owner.account_key
     )
-    entries, state = access.genesis(journal, reader, owner.signing_key, 1, [grant])
+    entries, state = access.genesis(journal, reader, owner.signing_key, 1, [grant], key=KEY)
     more, state = access.extend(
-        state, reader, owner.signing_key, [access.rotated(1, state.members)], 2
+        state, reader, owner.signing_key, [access.rotated(1, state.members, CHECK)], 2
     )
     entries += more
     handle = next(iter(state.members))
     more, state = access.extend(
-        state, reader, owner.signing_key, [access.removed(handle), access.rotated(2, [])], 3
+        state, reader, owner.signing_key, [access.removed(handle), access.rotated(2, [], CHECK)], 3
     )
     return Chain(owner_id, owner, reader, journal, entries + more, state, member_id, member)
 
@@ -193,7 +196,7 @@ def test_a_rotation_that_seals_to_anyone_but_the_members_is_refused() -> None:
         state.head,
         access.ROTATED,
         5,
-        {"epoch": 3, "members": [crypto.random_bytes(16)]},
+        {"epoch": 3, "members": [crypto.random_bytes(16)], "check": CHECK},
     )
     entry = access.sign_entry(chain.owner.signing_key, body)
     with pytest.raises(IntegrityError, match="other accounts"):
@@ -299,7 +302,7 @@ def _dropped_chain(because: str | None) -> Chain:
         state,
         chain.reader,
         chain.owner.signing_key,
-        [access.removed(handle, because=because), access.rotated(2, [])],
+        [access.removed(handle, because=because), access.rotated(2, [], CHECK)],
         3,
     )
     return dataclasses.replace(chain, entries=entries + more, state=state)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from client_sdk import access, crypto, keys
 
+KEY = bytes(range(32))  # a journal key: chains verify without the keys themselves
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 
 def _owner_chain(
     ended: bool,
@@ -23,13 +26,15 @@ def _owner_chain(
     who = access.Identity(tom_id, "tom", tom.sign_public_key, tom.box_public_key)
     journal = crypto.random_bytes(16)
     grant = access.granted(who, "annotate", 1_000, journal, owner.account_key)
-    _, state = access.genesis(journal, reader, owner.signing_key, 1, [grant])
+    _, state = access.genesis(journal, reader, owner.signing_key, 1, [grant], key=KEY)
     _, state = access.extend(
-        state, reader, owner.signing_key, [access.rotated(1, state.members)], 2
+        state, reader, owner.signing_key, [access.rotated(1, state.members, CHECK)], 2
     )
     handle = next(iter(state.members))
     end = access.ended(handle) if ended else access.removed(handle)
-    _, state = access.extend(state, reader, owner.signing_key, [end, access.rotated(2, [])], 3)
+    _, state = access.extend(
+        state, reader, owner.signing_key, [end, access.rotated(2, [], CHECK)], 3
+    )
     return state, reader, owner, who
 
 

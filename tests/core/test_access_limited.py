@@ -23,6 +23,8 @@ from tests.core.test_access_rules import (
     verify,
 )
 
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 MIRROR = crypto.random_bytes(16)
 
 
@@ -34,7 +36,7 @@ def limit(who_id: bytes = TOM.account_id, mirror: bytes = MIRROR) -> tuple[str, 
 def test_the_owner_reads_whom_and_which_copy_and_it_is_no_membership() -> None:
     entries, state = start(grant(BEN))
     more, after = extend(state, [limit()])
-    rotation, after = extend(after, [access.rotated(after.epoch + 1, after.members)])
+    rotation, after = extend(after, [access.rotated(after.epoch + 1, after.members, CHECK)])
     chain = entries + more + rotation
     owner = verify(chain)
     [share] = owner.limited.values()
@@ -55,7 +57,9 @@ def test_a_rotation_may_not_seal_the_key_to_a_limited_share() -> None:
     entries, state = start()
     more, state = extend(state, [limit()])
     [handle] = state.limited
-    bad = signed(state, access.ROTATED, {"epoch": state.epoch + 1, "members": [handle]})
+    bad = signed(
+        state, access.ROTATED, {"epoch": state.epoch + 1, "members": [handle], "check": CHECK}
+    )
     with pytest.raises(IntegrityError, match="other accounts than the members"):
         verify([*entries, *more, bad])
 
@@ -122,7 +126,7 @@ def test_a_server_can_neither_drop_nor_replay_a_limited_entry() -> None:
     known = verify(entries + more)
     with pytest.raises(RollbackError):
         access.check_length(known, len(entries))  # served without it: a rollback
-    later, _ = extend(after, [access.rotated(after.epoch + 1, after.members)])
+    later, _ = extend(after, [access.rotated(after.epoch + 1, after.members, CHECK)])
     with pytest.raises(IntegrityError):  # the rotation alone, skipping the entry before it
         verify([*entries, *later])
     with pytest.raises(IntegrityError):  # the same entry again, at the next position

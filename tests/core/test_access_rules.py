@@ -14,6 +14,9 @@ from client_sdk import access, crypto, keys
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError
 
+KEY = bytes(range(32))  # a journal key: chains verify without the keys themselves
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 DAY = 24 * 3600 * 1000
 NOW = 1_767_225_600_000
 
@@ -56,8 +59,10 @@ def grant(who: Account, role: str = "annotate", expires_at: int = 0) -> tuple[st
 
 def start(*grants: tuple[str, dict[str, Any]]) -> tuple[list[bytes], access.AccessState]:
     """A chain: created, the grants, then a rotation sealed to the members."""
-    entries, state = access.genesis(JOURNAL, ANA.reader, ANA.secrets.signing_key, NOW, grants)
-    more, state = extend(state, [access.rotated(state.epoch + 1, state.members)])
+    entries, state = access.genesis(
+        JOURNAL, ANA.reader, ANA.secrets.signing_key, NOW, grants, key=KEY
+    )
+    more, state = extend(state, [access.rotated(state.epoch + 1, state.members, CHECK)])
     return entries + more, state
 
 
@@ -92,7 +97,7 @@ def handle_of(state: access.AccessState, who: Account) -> bytes:
 
 def test_a_chain_created_for_another_owner_is_refused_even_signed_by_the_owner() -> None:
     """The server serves ana's devices a chain ana signed for another journal's owner."""
-    kind, payload = access.created(TOM.account_id, 0)
+    kind, payload = access.created(TOM.account_id, 0, CHECK)
     body = access.encode_body(JOURNAL, 0, access.GENESIS, kind, NOW, payload)
     with pytest.raises(IntegrityError, match="another owner"):
         verify([access.sign_entry(ANA.secrets.signing_key, body)])
@@ -109,18 +114,26 @@ def test_a_rotation_seals_to_exactly_the_current_members() -> None:
     stranger = crypto.random_bytes(16)
     for members in ([], [ben, tom], [ben, stranger], [tom]):
         entry = signed(
-            after, access.ROTATED, {"epoch": after.epoch + 1, "members": sorted(members)}
+            after,
+            access.ROTATED,
+            {"epoch": after.epoch + 1, "members": sorted(members), "check": CHECK},
         )
         with pytest.raises(IntegrityError, match="other accounts than the members"):
             verify([entry], known=after)
-    exact = signed(after, access.ROTATED, {"epoch": after.epoch + 1, "members": [ben]})
+    exact = signed(
+        after, access.ROTATED, {"epoch": after.epoch + 1, "members": [ben], "check": CHECK}
+    )
     assert verify([exact], known=after).sealed_to[after.epoch + 1] == {ben}
 
 
 def test_a_rotation_must_start_the_next_epoch() -> None:
     _, state = start(grant(TOM))
     for epoch in (state.epoch, state.epoch + 2):
-        entry = signed(state, access.ROTATED, {"epoch": epoch, "members": [handle_of(state, TOM)]})
+        entry = signed(
+            state,
+            access.ROTATED,
+            {"epoch": epoch, "members": [handle_of(state, TOM)], "check": CHECK},
+        )
         with pytest.raises(IntegrityError, match="next epoch"):
             verify([entry], known=state)
 
@@ -150,7 +163,7 @@ def grant_under(handle: bytes, who: Account) -> dict[str, Any]:
 def test_a_handle_is_never_granted_twice_even_after_its_member_left() -> None:
     _, state = start(grant(TOM))
     old = handle_of(state, TOM)
-    _, after = extend(state, [access.removed(old), access.rotated(state.epoch + 1, [])])
+    _, after = extend(state, [access.removed(old), access.rotated(state.epoch + 1, [], CHECK)])
     entry = signed(after, access.GRANTED, grant_under(old, BEN))
     with pytest.raises(IntegrityError, match="reuses"):
         verify([entry], known=after)
@@ -226,7 +239,9 @@ PHONE, LAPTOP = b"\x01" * 16, b"\x02" * 16
 def test_a_removed_member_may_not_annotate_beyond_the_counters_the_owner_signed() -> None:
     _, state = start(grant(TOM))
     tom, epoch = handle_of(state, TOM), state.epoch
-    _, after = extend(state, [access.removed(tom, {PHONE: 3}), access.rotated(epoch + 1, [])])
+    _, after = extend(
+        state, [access.removed(tom, {PHONE: 3}), access.rotated(epoch + 1, [], CHECK)]
+    )
     assert after.may_annotate(TOM.account_id, epoch, PHONE, 3)
     assert not after.may_annotate(TOM.account_id, epoch, PHONE, 4)
     assert not after.may_annotate(TOM.account_id, epoch, LAPTOP, 1)  # a device not listed
@@ -247,10 +262,11 @@ def test_a_new_membership_is_not_held_to_the_limit_of_an_earlier_one() -> None:
     _, state = start(grant(TOM))
     epoch = state.epoch
     _, gone = extend(
-        state, [access.removed(handle_of(state, TOM), {PHONE: 3}), access.rotated(epoch + 1, [])]
+        state,
+        [access.removed(handle_of(state, TOM), {PHONE: 3}), access.rotated(epoch + 1, [], CHECK)],
     )
     _, again = extend(gone, [grant(TOM)])
-    _, again = extend(again, [access.rotated(again.epoch + 1, again.members)])
+    _, again = extend(again, [access.rotated(again.epoch + 1, again.members, CHECK)])
     assert again.may_annotate(TOM.account_id, again.epoch, PHONE, 9)
     assert not again.may_annotate(TOM.account_id, epoch, PHONE, 9)
 

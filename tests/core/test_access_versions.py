@@ -28,6 +28,8 @@ from tests.core.test_access_rules import (
     verify,
 )
 
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 LONGEST = "t" * 64  # the longest username the server accepts (server/service.py USERNAME)
 
 
@@ -73,7 +75,7 @@ def test_granted_entries_for_usernames_of_different_lengths_are_of_equal_length(
     assert len(a) == len(b)
     body_a, body_b = (msgpack.unpackb(msgpack.unpackb(e)[0]) for e in (a, b))
     assert len(body_a[6]["owner_copy"]) == len(body_b[6]["owner_copy"]) == 24 + 256 + 16
-    assert body_a[0] == body_b[0] == access.CHAIN_VERSION == 2
+    assert body_a[0] == body_b[0] == access.CHAIN_VERSION == 3
 
 
 def test_owner_devices_refuse_a_version_2_grant_that_is_not_padded_or_sealed_as_version_1() -> None:
@@ -90,12 +92,12 @@ def test_owner_devices_refuse_a_version_2_grant_that_is_not_padded_or_sealed_as_
         "version-1 context, padded": grant_sealed(TOM, crypto.pad, Context.ACCESS_OWNER),
     }
     for name, payload in cases.items():
-        entry = signed_as(state, 2, access.GRANTED, payload)
+        entry = signed_as(state, access.CHAIN_VERSION, access.GRANTED, payload)
         with pytest.raises(IntegrityError):
             verify([entry], known=state)
         assert verify([entry], TOM, known=state).length == state.length + 1, name
     good = grant_sealed(TOM, crypto.pad, Context.ACCESS_OWNER_PADDED)
-    after = verify([signed_as(state, 2, access.GRANTED, good)], known=state)
+    after = verify([signed_as(state, access.CHAIN_VERSION, access.GRANTED, good)], known=state)
     assert after.member_by_account(TOM.account_id) is not None
 
 
@@ -115,9 +117,10 @@ def test_a_padded_copy_in_a_version_1_entry_is_refused() -> None:
 
 
 def _v1_body(raw: bytes) -> bytes:
-    """The body of `raw` (position 0) as version 1."""
+    """The body of `raw` (position 0) as version 1 (whose `created` carries no key check)."""
     fields = msgpack.unpackb(msgpack.unpackb(raw)[0])
-    return access.encode_body(JOURNAL, 0, access.GENESIS, fields[4], fields[5], fields[6], 1)
+    payload = {k: v for k, v in fields[6].items() if k != "check"}
+    return access.encode_body(JOURNAL, 0, access.GENESIS, fields[4], fields[5], payload, 1)
 
 
 def test_an_unpadded_version_1_grant_signed_after_the_chain_moved_to_version_2_is_refused() -> None:
@@ -126,7 +129,7 @@ def test_an_unpadded_version_1_grant_signed_after_the_chain_moved_to_version_2_i
     the head of a version-2 chain; every reader refuses it, the member's device too, so a
     member's username length never reaches other members through an accepted entry."""
     _, state = start(grant(BEN))
-    assert state.version == 2
+    assert state.version == access.CHAIN_VERSION
     old = grant_sealed(TOM, lambda d: d, Context.ACCESS_OWNER)
     entry = signed_as(state, 1, access.GRANTED, old)
     for reader in (ANA, BEN, TOM):
@@ -139,7 +142,9 @@ def test_an_old_granted_entry_served_again_after_the_update_is_refused() -> None
     the version-2 `granted` of ben, or a version-1 one of another chain): it names its own
     position and previous hash, so it does not continue the chain."""
     raw, state = start(grant(BEN))
-    _, after = extend(state, [access.removed(next(iter(state.members))), access.rotated(2, [])])
+    _, after = extend(
+        state, [access.removed(next(iter(state.members))), access.rotated(2, [], CHECK)]
+    )
     with pytest.raises(IntegrityError, match="out of order"):
         verify([raw[1]], known=after)
 
@@ -149,12 +154,13 @@ def test_a_newer_version_read_back_from_the_store_says_update() -> None:
     ChainUpdateNeeded, the chain stops there (never a crash, never tampering)."""
     raw, state = start(grant(TOM))
     body = msgpack.packb(
-        [3, JOURNAL, state.length, state.head, "later", NOW, {}], use_bin_type=True
+        [access.CHAIN_VERSION + 1, JOURNAL, state.length, state.head, "later", NOW, {}],
+        use_bin_type=True,
     )
     newer = access.sign_entry(ANA.secrets.signing_key, body)
     with pytest.raises(ChainUpdateNeeded) as raised:
         access.replay(ANA.reader, JOURNAL, [*raw, newer])
-    assert raised.value.version == 3
+    assert raised.value.version == access.CHAIN_VERSION + 1
 
 
 @pytest.mark.parametrize(
@@ -186,7 +192,8 @@ def test_a_forgotten_journals_chain_with_a_newer_entry_stays_forgotten_without_a
     reads it); the sync that walks it does not fail."""
     raw, state = start(grant(TOM))
     body = msgpack.packb(
-        [3, JOURNAL, state.length, state.head, "later", NOW, {}], use_bin_type=True
+        [access.CHAIN_VERSION + 1, JOURNAL, state.length, state.head, "later", NOW, {}],
+        use_bin_type=True,
     )
     newer = access.sign_entry(ANA.secrets.signing_key, body)
     walk = forgotten.Walk(

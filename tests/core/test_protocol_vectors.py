@@ -43,6 +43,8 @@ from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
 from client_sdk.yjs_updates import refusal
 from server import service
 
+CHECK = bytes(32)  # a key check, as a `rotated` entry from chain version 3 on carries
+
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 EXPECTED_VECTORS = {
@@ -53,7 +55,8 @@ EXPECTED_VECTORS = {
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because",
-    "access-limited", "access-chain-v2", "access-versions", "verify-head-records",
+    "access-limited", "access-chain-v2", "access-versions", "access-key-check",
+    "verify-head-records",
     "update-refusals",
 }  # fmt: skip
 h = bytes.fromhex
@@ -1212,14 +1215,15 @@ def v2_chain() -> tuple[dict[str, Any], list[bytes]]:
 
 
 def test_a_version_2_chain_reproduces_the_vector_with_a_padded_granted_entry() -> None:
-    """Chain version 2: what this SDK signs; `granted`'s owner_copy is padded and sealed under
+    """Chain version 2 (what this SDK signed before version 3 added key checks): `granted`'s
+    owner_copy is padded and sealed under
     frame("tj/access-owner/v2", journal_id, handle), so its length is the same whatever the
     member's username (other members see the entry)."""
     v, as_owner, as_member, member = chain_vector()
     v2, raw = v2_chain()
     journal, handle, salt = h(v["journal_id"]), h(v["handle"]), h(v["salt"])
     owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
-    assert v2["version"] == access.CHAIN_VERSION == 2
+    assert v2["version"] == 2
     details = msgpack.packb(
         [member.account_id, member.username, member.sign_public_key, member.box_public_key, salt],
         use_bin_type=True,
@@ -1240,7 +1244,7 @@ def test_a_version_2_chain_reproduces_the_vector_with_a_padded_granted_entry() -
         if e["kind"] == access.GRANTED:
             assert payload["owner_copy"] == owner_copy
             assert payload["commit"] == h(v["commit"])  # the commitment is unchanged
-        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload)
+        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload, 2)
         assert body[:2] == b"\x97\x02"  # a 7-element array whose first element is 2
         assert body == h(e["body"]) and previous == h(e["previous"])
         signed = crypto.frame(b"tj/access-chain/v1", body)
@@ -1257,7 +1261,7 @@ def test_a_version_2_chain_reproduces_the_vector_with_a_padded_granted_entry() -
 
 
 def test_an_entry_of_a_newer_chain_version_says_update_and_is_no_tampering() -> None:
-    """An owner-signed entry of version 3, linked to the head: ChainUpdateNeeded (not an
+    """An owner-signed entry of version 4, linked to the head: ChainUpdateNeeded (not an
     IntegrityError), with the state verified up to it; the same entry altered, or out of
     place, or of another journal, stays an integrity failure."""
     v, as_owner, as_member, _ = chain_vector()
@@ -1269,7 +1273,7 @@ def test_an_entry_of_a_newer_chain_version_says_update_and_is_no_tampering() -> 
         h(v["owner_sign_public_key"]),
     )
     body = h(n["body"])
-    assert msgpack.unpackb(body)[:4] == [3, journal, 3, h(n["previous"])]
+    assert msgpack.unpackb(body)[:4] == [access.CHAIN_VERSION + 1, journal, 3, h(n["previous"])]
     signed = crypto.frame(b"tj/access-chain/v1", body)
     owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
     assert crypto.sign(owner.signing_key, signed) == h(n["signature"])
@@ -1278,7 +1282,7 @@ def test_an_entry_of_a_newer_chain_version_says_update_and_is_no_tampering() -> 
         with pytest.raises(ChainUpdateNeeded) as raised:
             access.verify(None, reader, journal, owner_id, owner_key, [*raw, h(n["entry"])])
         assert not isinstance(raised.value, IntegrityError)
-        assert raised.value.version == 3 and "update the app" in str(raised.value)
+        assert raised.value.version == 4 and "update the app" in str(raised.value)
         assert isinstance(raised.value.state, access.AccessState)
         assert (raised.value.state.length, raised.value.state.head) == (3, h(n["previous"]))
     forged = msgpack.packb([body, flip_byte(h(n["signature"]), 5)], use_bin_type=True)
@@ -1296,6 +1300,62 @@ def test_an_entry_of_a_newer_chain_version_says_update_and_is_no_tampering() -> 
             as_owner, journal, owner_id, owner_key, [h(n["entry"])],
         )  # fmt: skip
     assert known.length == 3
+
+
+def test_the_key_check_and_a_version_3_rotated_entry_reproduce_the_vector() -> None:
+    """Chain version 3: `rotated` (and `created`) carry the key check of the epoch they start,
+    keyed BLAKE2b-256 (the journal key as its key) of frame("tj/epoch-key-check/v1",
+    journal_id, u64be(epoch)). The entry continues the version-2 chain; every reader keeps
+    the check, and takes for that epoch only the key that matches it."""
+    v, as_owner, as_member, _ = chain_vector()
+    _, raw = v2_chain()
+    k = VECTORS["access-key-check"]
+    journal, key, epoch = h(k["journal_id"]), h(k["journal_key"]), k["epoch"]
+    assert journal == h(v["journal_id"])
+    framed = crypto.frame(b"tj/epoch-key-check/v1", journal, epoch.to_bytes(8, "big"))
+    assert framed == h(k["input"])
+    assert hashlib.blake2b(framed, digest_size=32, key=key).digest() == h(k["check"])
+    assert access.key_check(journal, epoch, key) == h(k["check"])
+    e = k["entry"]
+    members = [h(x) for x in e["payload"]["members"]]
+    kind, payload = access.rotated(epoch, members, h(k["check"]))
+    assert payload == {"epoch": epoch, "members": members, "check": h(e["payload"]["check"])}
+    body = access.encode_body(journal, 3, h(e["previous"]), kind, v["at"], payload)
+    assert body == h(e["body"]) and body[:2] == b"\x97\x03" and e["version"] == 3
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    assert crypto.sign(owner.signing_key, signed) == h(e["signature"])
+    assert msgpack.packb([body, h(e["signature"])], use_bin_type=True) == h(e["entry"])
+    assert hashlib.blake2b(signed, digest_size=32).digest() == h(e["hash"])
+    owner_id, owner_key = h(v["owner_id"]), h(v["owner_sign_public_key"])
+    for reader in (as_owner, as_member):
+        state = access.verify(None, reader, journal, owner_id, owner_key, [*raw, h(e["entry"])])
+        assert (state.version, state.epoch, state.key_checks) == (3, 2, {2: h(k["check"])})
+        assert state.key_matches(2, key) is True
+        assert state.key_matches(2, bytes(32)) is False
+        assert state.key_matches(1, key) is None  # a version-2 entry started epoch 1
+    without = {"epoch": epoch, "members": members}  # version 3 requires the check
+    bare = access.encode_body(journal, 3, h(e["previous"]), kind, v["at"], without)
+    with pytest.raises(IntegrityError, match="malformed"):
+        access.verify(
+            None, as_owner, journal, owner_id, owner_key,
+            [*raw, access.sign_entry(owner.signing_key, bare)],
+        )  # fmt: skip
+    for check in (h(k["check"])[:31], "check"):  # 32 bytes, nothing else
+        odd = access.encode_body(
+            journal, 3, h(e["previous"]), kind, v["at"], {**without, "check": check}
+        )
+        with pytest.raises(IntegrityError, match="malformed"):
+            access.verify(
+                None, as_owner, journal, owner_id, owner_key,
+                [*raw, access.sign_entry(owner.signing_key, odd)],
+            )  # fmt: skip
+    with_check = access.encode_body(journal, 3, h(e["previous"]), kind, v["at"], payload, 2)
+    with pytest.raises(IntegrityError, match="malformed"):  # version 2 has no check
+        access.verify(
+            None, as_owner, journal, owner_id, owner_key,
+            [*raw, access.sign_entry(owner.signing_key, with_check)],
+        )  # fmt: skip
 
 
 def test_an_older_version_entry_after_a_newer_one_is_refused() -> None:
@@ -1321,9 +1381,10 @@ def test_an_older_version_entry_after_a_newer_one_is_refused() -> None:
             access.verify(None, reader, journal, owner_id, owner_key, [*raw, h(o["entry"])])
 
 
-def test_a_version_1_chain_goes_on_with_version_2_entries() -> None:
+def test_a_version_1_chain_goes_on_with_entries_of_this_version() -> None:
     """A chain signed before version 2 (the access-chain vector) still verifies, and this SDK
-    extends it with version-2 entries (a padded `granted` among them), which verify after it."""
+    extends it with entries of its own version (a padded `granted` among them), which verify
+    after it."""
     v, as_owner, as_member, member = chain_vector()
     journal, owner_id, owner_key = (
         h(v["journal_id"]),
@@ -1339,10 +1400,11 @@ def test_a_version_1_chain_goes_on_with_version_2_entries() -> None:
     )
     changes = [access.granted(ben, "read", 0, journal, owner.account_key)]
     added, after = access.extend(state, as_owner, owner.signing_key, changes, v["at"])
-    assert after.version == 2 and msgpack.unpackb(msgpack.unpackb(added[0])[0])[0] == 2
+    version = msgpack.unpackb(msgpack.unpackb(added[0])[0])[0]
+    assert after.version == version == access.CHAIN_VERSION
     for reader in (as_owner, as_member):
         again = access.verify(None, reader, journal, owner_id, owner_key, [*v1, *added])
-        assert again.length == 4 and again.version == 2
+        assert again.length == 4 and again.version == access.CHAIN_VERSION
     assert {m.who for m in after.members.values()} == {member, ben}
 
 
@@ -1485,16 +1547,16 @@ def test_a_shorter_chain_or_another_entry_at_a_known_position_is_a_rollback() ->
         access.check_length(known, 1)
     owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
     older = access.verify(None, as_owner, journal, owner_id, owner_key, raw[:1])
-    changes = [access.rotated(1, []), access.rotated(2, [])]
+    changes = [access.rotated(1, [], CHECK), access.rotated(2, [], CHECK)]
     other, _ = access.extend(older, as_owner, owner.signing_key, changes, 1)
     with pytest.raises(RollbackError):  # signed by the owner, but another history
         access.verify(known, as_owner, journal, owner_id, owner_key, [other[1]])
 
 
-def test_a_version_1_chain_kept_on_a_device_reads_back_and_goes_on_at_version_2() -> None:
+def test_a_version_1_chain_kept_on_a_device_reads_back_and_goes_on_at_this_version() -> None:
     """What a device of the SDK before version 2 stored: the access-chain vector and its
     `limited` entry (version 1), read back from the store (`replay`, no signature check:
-    verified when stored), then ended by this SDK's `limited_removed` (version 2)."""
+    verified when stored), then ended by this SDK's `limited_removed` (CHAIN_VERSION)."""
     v, as_owner, as_member, _ = chain_vector()
     journal = h(v["journal_id"])
     kept = [*(h(e["entry"]) for e in v["entries"]), h(VECTORS["access-limited"]["entry"])]
@@ -1505,10 +1567,10 @@ def test_a_version_1_chain_kept_on_a_device_reads_back_and_goes_on_at_version_2(
     added, after = access.extend(
         state, as_owner, owner.signing_key, [access.limited_removed(share)], v["at"]
     )
-    assert after.version == 2 and list(after.limited_removed) == [share]
+    assert after.version == access.CHAIN_VERSION and list(after.limited_removed) == [share]
     for reader in (as_owner, as_member):
         again = access.verify(
             None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
             [*kept, *added],
         )  # fmt: skip
-        assert (again.length, again.version, again.limited) == (5, 2, {})
+        assert (again.length, again.version, again.limited) == (5, access.CHAIN_VERSION, {})

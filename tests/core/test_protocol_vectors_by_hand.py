@@ -193,6 +193,23 @@ def test_frame_vector() -> None:
     assert frame(*(h(part) for part in v["parts"])).hex() == v["framed"]
 
 
+def test_epoch_key_check_vector() -> None:
+    """The key check a version-3 `rotated` or `created` entry carries: libsodium's keyed
+    BLAKE2b-256 (crypto_generichash) with the journal key as its key, over the frame of the
+    label, the journal id and the epoch as u64be; and the entry's payload, msgpack by hand."""
+    v = VECTORS["access-key-check"]
+    label, epoch = b"tj/epoch-key-check/v1", v["epoch"]
+    framed = frame(label, h(v["journal_id"]), epoch.to_bytes(8, "big"))
+    assert framed.hex() == v["input"]
+    check = sodium.crypto_generichash_blake2b_salt_personal(
+        framed, digest_size=32, key=h(v["journal_key"])
+    )
+    assert check.hex() == v["check"]
+    e = v["entry"]
+    payload = {"epoch": epoch, "members": [h(m) for m in e["payload"]["members"]], "check": check}
+    assert mp(payload) in h(e["body"])
+
+
 def test_padding_vector() -> None:
     v = VECTORS["padding"]
     assert pad(h(v["example"]["data"])).hex() == v["example"]["padded"]
