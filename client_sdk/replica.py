@@ -1209,10 +1209,20 @@ class Replica:
         return found
 
     async def load_access(self) -> None:
-        """Read the verified chains and pinned peers back (once, for a client just opened)."""
+        """Read the verified chains and pinned peers back (once, for a client just opened),
+        and the journals back on this device with its own earlier records (`_load_own_before`)."""
         if not self.chains.loaded:
             await self.chains.load()
             await self._load_peers()
+            await self._load_own_before()
+
+    async def _load_own_before(self, as_of: tuple[int, int] | None = None) -> None:
+        """Read back which journals are back on this device after their copy was removed, with
+        the highest counter it drew there before (`Store.own_before`), which `_check_counters`
+        reads for every record applied: a pull's, a kept one reopened (`open_parked`) or a
+        live notice's. Read again before each of them, as another process of this profile may
+        have marked one since. `as_of` as in `Store.version`."""
+        self._own_before = await self.store.own_before(as_of=as_of)
 
     async def _journals_changed(
         self, known: dict[bytes, LocalJournal], updated: list[LocalJournal], problems: list[str]
@@ -2638,6 +2648,7 @@ class Replica:
         page = wire.JournalPage(
             notice.journal_id, notice.records, notice.head, notice.head, notice.meta_version
         )
+        await self._load_own_before(as_of)  # as a pull reads it
         await self._apply_page(journal, page, report, set())
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         announced = hold_back.decode(stored).announced
@@ -3023,7 +3034,7 @@ class Replica:
             # Journals back on this device whose earlier records of its own only the server
             # holds (a copy taken back, or shared again): asked whole up to their head, and
             # those records taken as any device's (`_check_counters`).
-            self._own_before = await self.store.own_before()
+            await self._load_own_before(as_of)
             not_held = {j for j, (_, whole) in self._own_before.items() if whole}
             skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(
                 asked, owned, waiting, not_held
@@ -3387,6 +3398,7 @@ class Replica:
         if not set(await self.store.parked_versions()) & set(known):
             return
         journals = {j.journal_id: j for j in await self.store.journals()}
+        await self._load_own_before()  # this device's own records among them: its own
         for journal_id in sorted(journals):
             journal = journals[journal_id]
             after: int | None = None

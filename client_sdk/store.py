@@ -565,6 +565,9 @@ class Store:
         """The journal list as last read outside a transaction, with the `_changes` of the
         journals table then: read again only once they moved (issue 10: every write names
         its journal)."""
+        self._own_marks: tuple[tuple[int, int], dict[bytes, tuple[int, bool]]] | None = None
+        """`own_before` as last read outside a transaction, with the `_changes` of the
+        journals table then (issue 10: a pull reads it every round)."""
         self._last_journals: list[LocalJournal] = []
         """The journal list as last read from the database, in a transaction or not
         (`last_journals`)."""
@@ -1022,17 +1025,36 @@ class Store:
         self._journals = None if db.in_transaction else (version, found)
         return found
 
-    async def own_before(self) -> dict[bytes, tuple[int, bool]]:
+    async def own_before(
+        self, *, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, tuple[int, bool]]:
         """Per journal removed here (its copy discarded or forgotten, its records with it)
         and back, in which this device id had drawn counters before (`put_journal`): the
         highest of them, whose records only the server holds now, and whether a pull still
         asks the journal's records whole, never this device's own as stubs (protocol.md
         "Own records as stubs"), as it does until one reaches the journal's head
-        (`own_records_pulled`)."""
-        rows = await self._all(
+        (`own_records_pulled`). Read from the database only when the journals table may have
+        changed since the last read (as `journals`). `as_of` as in `version`."""
+        kept = self._idle_as_of(as_of)
+        if kept is not None and self._own_marks is not None:
+            if self._own_marks[0] == kept["journals"]:
+                return dict(self._own_marks[1])
+        async with self._lock:
+            return dict(await self._db.run(lambda db: self._read_own_before(db, as_of)))
+
+    def _read_own_before(
+        self, db: sqlite3.Connection, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, tuple[int, bool]]:
+        version = self._now(db, as_of)["journals"]
+        if self._own_marks is not None and self._own_marks[0] == version:
+            return self._own_marks[1]
+        rows = db.execute(
             "SELECT journal_id, own_before, own_not_held FROM journals WHERE own_before > 0"
-        )
-        return {bytes(row[0]): (int(row[1]), bool(row[2])) for row in rows}
+        ).fetchall()
+        found = {bytes(row[0]): (int(row[1]), bool(row[2])) for row in rows}
+        # Never what an open transaction shows (as `_read_journals`).
+        self._own_marks = None if db.in_transaction else (version, found)
+        return found
 
     async def own_records_pulled(self, journal_id: bytes) -> None:
         """A pull that asked no stubs reached the journal's head: this device now holds

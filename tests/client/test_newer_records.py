@@ -24,10 +24,13 @@ from tests.conftest import ClientFactory, RunningServer
 from tests.newer_version import NEWER, seal_newer, teach_newer
 
 
-async def write_newer(client: Client, text: str, version: int = NEWER) -> tuple[bytes, bytes]:
-    """An entry written as a newer app would: its record in the outbox sealed again with body
-    version `version` (same id, counter and content). Returns (record id, ciphertext)."""
-    entry = await client.entries.write(None, text)
+async def write_newer(
+    client: Client, text: str, version: int = NEWER, journal: str | None = None
+) -> tuple[bytes, bytes]:
+    """An entry written as a newer app would, in `journal` (the personal one unless told): its
+    record in the outbox sealed again with body version `version` (same id, counter and
+    content). Returns (record id, ciphertext)."""
+    entry = await client.entries.write(journal, text)
     [record] = [r for r in await client.store.outbox() if r.doc_id == bytes.fromhex(entry.id)]
     journal = await client.context.local_journal(record.journal_id.hex())
     key = await client.replica.journal_key(journal, record.epoch)

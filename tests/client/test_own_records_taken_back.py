@@ -17,7 +17,9 @@ from client_sdk import INSECURE_TEST_COST, Client, replica, wire
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_newer_records import write_newer
 from tests.conftest import PASSWORD, ClientFactory
+from tests.newer_version import teach_newer
 
 
 def asked_stubs(hostile: HostileServer, since: int, journal_id: bytes) -> list[bool]:
@@ -183,3 +185,35 @@ async def test_a_members_copy_shared_again_reports_nothing_withheld_over_pages(
     later = await tom.sync(strict=True)
     assert later.problems == [] and later.withheld == []
     assert (await ana.sync(strict=True)).withheld == []
+
+
+async def test_an_own_newer_record_kept_after_a_take_back_is_read_after_the_update_in_a_new_process(
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone wrote an entry in Diary as a newer app sharing its profile would (a newer body
+    version), then Diary was discarded and taken back: the pull brings that own record back
+    whole and keeps it for the update. The updated app, in a new process, reopens it at its
+    first sync, before any pull: it is the phone's own earlier record (the mark kept with the
+    journal is read by every path that applies records), applied, not refused and dropped."""
+    _laptop, phone, diary = await written(signup, hostile, tmp_path, "ownpk", 1)
+    await write_newer(phone, "the phone's newer entry", journal="Diary")
+    await phone.sync(strict=True)
+    await discard_and_take_back(phone, hostile, diary)
+    report = await phone.sync(strict=True)
+    assert [(n.journal_id, n.count) for n in report.newer] == [(diary, 1)]
+    assert len(await phone.store.parked()) == 1
+    home = phone.home
+    await phone.close()
+    teach_newer(monkeypatch)  # the app's update, which reads that version
+    phone = await Client.open(home)
+    try:
+        # Its first sync reopens the kept record from the store, before any request.
+        first = await phone.sync()
+        assert (first.problems, first.refused, first.withheld) == ([], 0, []), first
+        assert await phone.store.parked() == []
+        bodies = {e.body for e in await phone.entries.list("Diary")}
+        assert {"the phone's newer entry", "the phone's entry 0"} <= bodies
+        later = await phone.sync(strict=True)
+        assert later.problems == [] and later.withheld == []
+    finally:
+        await phone.close()
