@@ -1419,6 +1419,7 @@ class Replica:
         (`RefusedKey`)."""
         held = await self.store.journal_keys()
         verified: dict[tuple[bytes, int], bytes] = {}
+        opened: dict[tuple[bytes, int], tuple[bytes, bytes]] = {}  # spot -> (owner, key)
         refused: dict[bytes, list[RefusedKey]] = {}
         for journal in journals:
             journal_id = journal.journal_id
@@ -1442,7 +1443,7 @@ class Replica:
                 if kept == key.envelope:
                     continue
                 try:
-                    self._verified_key(journal_id, owner, key.epoch, key.envelope, kept)
+                    taken = self._verified_key(journal_id, owner, key.epoch, key.envelope, kept)
                 except _NotInChain:
                     continue  # taken once the chain verified here reaches its epoch
                 except IntegrityError as error:
@@ -1452,12 +1453,62 @@ class Replica:
                     )
                     continue
                 verified[spot] = key.envelope
+                opened[spot] = (owner, taken)
         if verified:
             async with self.store.transaction() as tx:
-                for (journal_id, epoch), envelope in verified.items():
+                for spot, envelope in list(verified.items()):
+                    journal_id, epoch = spot
+                    stored = await tx.key_envelope(journal_id, epoch)
+                    owner, taken = opened[spot]
+                    other = self._other_key_stored(
+                        journal_id, owner, epoch, taken, envelope, stored
+                    )
+                    if other is not None and stored is not None:
+                        del verified[spot]
+                        held[spot] = stored
+                        refused.setdefault(journal_id, []).append(
+                            RefusedKey(epoch, True, str(other), other.kind)
+                        )
+                        continue
                     await tx.put_key(journal_id, epoch, envelope)
             held.update(verified)
         return held, refused
+
+    def _other_key_stored(
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        epoch: int,
+        key: bytes,
+        envelope: bytes,
+        stored: bytes | None,
+    ) -> _OtherKey | None:
+        """Why `key` (of `envelope`, which `_verified_key` took) is not stored, given `stored`,
+        the envelope the store holds for the epoch as read in the write transaction that would
+        store it: for an epoch the verified chain holds no key check of (a legacy epoch),
+        another process of this profile may have stored another key for it since this one
+        read the store, and the first key held is kept, so `key` is refused (`_OtherKey`,
+        SECOND_KEY) and dropped from memory. None when it may be stored: nothing held, the
+        same envelope or key, a held envelope that does not open here (replaced, as
+        `_held_key`), or an epoch with a key check (`key` matched it)."""
+        if stored is None or stored == envelope:
+            return None
+        state = self.chains.state(journal_id)
+        if state is None or state.key_matches(epoch, key) is not None:
+            return None
+        try:
+            other = self._open_envelope(journal_id, owner_id, epoch, stored)
+        except IntegrityError:
+            return None
+        if crypto.same_secret(other, key):
+            return None
+        self._keys.pop((journal_id, epoch), None)
+        return _OtherKey(
+            f"the server offered a second key for epoch {epoch} of journal "
+            f"{journal_id.hex()}, whose key this device (another app on it) already holds: "
+            "the key held is kept",
+            named=True,
+        )
 
     def _note_refused_keys(
         self,
@@ -1895,12 +1946,26 @@ class Replica:
             while not walk.finished:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
+                taken: list[bytes] = []
                 for key in page:
                     held = await self.store.key_envelope(journal_id, key.epoch)
-                    self._verified_key(journal_id, journal.owner_id, key.epoch, key.envelope, held)
+                    taken.append(
+                        self._verified_key(
+                            journal_id, journal.owner_id, key.epoch, key.envelope, held
+                        )
+                    )
+                other: _OtherKey | None = None
                 async with self.store.transaction() as tx:
-                    for key in page:
+                    for key, opened in zip(page, taken, strict=True):
+                        stored = await tx.key_envelope(journal_id, key.epoch)
+                        other = self._other_key_stored(
+                            journal_id, journal.owner_id, key.epoch, opened, key.envelope, stored
+                        )
+                        if other is not None:
+                            break  # those before it are kept
                         await tx.put_key(journal_id, key.epoch, key.envelope)
+                if other is not None:
+                    raise other
                 received.update(key.epoch for key in page)
             # The owner is sealed into every epoch (4.19): a gap is the server's withholding.
             # A member's epochs can have gaps (a share that ended and began again).

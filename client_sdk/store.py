@@ -3789,8 +3789,20 @@ class Transaction:
             (journal_id, code, reason, at),
         )
 
+    async def key_envelope(self, journal_id: bytes, epoch: int) -> bytes | None:
+        """The envelope of the journal's `epoch` the store holds (None: none), read in this
+        transaction: what another process of this profile stored before it began counts, and
+        nothing can be stored in between until it ends (`Store.transaction`)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT envelope FROM journal_keys WHERE journal_id = ? AND epoch = ?",
+            (journal_id, epoch),
+        )
+        return bytes(rows[0][0]) if rows else None
+
     async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
-        """Keep a key envelope; not for a journal forgotten here (`forgotten`)."""
+        """Keep a key envelope, in place of the one held for the epoch if any (read it first
+        with `key_envelope` in the same transaction to keep that one); not for a journal
+        forgotten here (`forgotten`)."""
         if await self.forgotten(journal_id):
             return
         await self._db.execute(

@@ -236,3 +236,66 @@ async def test_a_key_held_from_an_older_version_is_checked_when_used_and_replace
     finally:
         await kim.close()
     assert read_by(fork, live_server, [b"sleep-diary"]) == []
+
+
+def list_to(live_server: RunningServer, fork: Fork, account: bytes, envelope: bytes) -> None:
+    """The server lists `envelope` as `account`'s of epoch E from now on (a new list)."""
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE journal_keys SET envelope = ? WHERE journal_id = ? AND account_id = ? "
+            "AND epoch = ?",
+            (envelope, fork.jid, account, fork.epoch),
+        )
+        db.execute(
+            "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?",
+            (fork.jid,),
+        )
+
+
+async def test_two_apps_of_one_device_keep_one_key_for_a_legacy_epoch(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """Kim's new tablet runs two apps on one home, neither holding a key of epoch E, a
+    legacy epoch (no key check in the chain). The server lists the honest envelope to the
+    second app and the stale rotation's to the first, which read the store's envelopes
+    before the second stored its own: the first does not replace the key the second
+    stored (the first key held is kept, checked in the write itself), refuses its own as a
+    second key and never uses it: both apps use one key for the epoch, not yves's."""
+    fork = await stale_fork(signup, login, live_server)
+    kim = fork.kim.profile.account_id
+    first = await login("kim", device="tablet")  # refuses the stale key (checked epoch)
+    assert await first.replica.store.key_envelope(fork.jid, fork.epoch) is None
+    second = await Client.open(first.home)
+    try:
+        await second.replica.load_access()
+        for app in (first, second):  # as a chain of version 2 leaves the epoch: unchecked
+            state = app.replica.chains.state(fork.jid)
+            assert state is not None
+            state.key_checks.clear()
+        real_read = first.replica.store.journal_keys
+
+        async def read_then_the_other_app_stores() -> dict[tuple[bytes, int], bytes]:
+            held = await real_read()  # the first app's read, before the second stores
+            list_to(live_server, fork, kim, fork.honest[kim])
+            await second.replica.refresh_journals()
+            assert (
+                await second.replica.store.key_envelope(fork.jid, fork.epoch) == (fork.honest[kim])
+            )
+            stale = next(k.envelope for k in fork.request.keys if k.account_id == kim)
+            list_to(live_server, fork, kim, stale)  # what the first app's list held
+            return held
+
+        first.replica.store.journal_keys = read_then_the_other_app_stores  # type: ignore[method-assign]
+        await first.replica.refresh_journals()  # listed the stale envelope
+        first.replica.store.journal_keys = real_read  # type: ignore[method-assign]
+        assert await first.replica.store.key_envelope(fork.jid, fork.epoch) == fork.honest[kim]
+        report = await first.sync()
+        assert any(SECOND_KEY in p and "the key this device holds is kept" in p
+                   for p in report.problems), report.problems  # fmt: skip
+        used = []
+        for app in (first, second):
+            local = {j.journal_id: j for j in await app.replica.store.journals()}[fork.jid]
+            used.append(await app.replica.journal_key(local, fork.epoch))
+        assert used[0] == used[1] != fork.key_for_yves  # what either seals under epoch E
+    finally:
+        await second.close()
