@@ -101,10 +101,15 @@ PADDED_GRANTED = 2
 not tell the journal's other members (who see the entry) the length of the username in it."""
 KEY_CHECKED = 3
 """From this version on, `created` and `rotated` carry "check", the key check of the epoch
-they start (`key_check`): every device takes a key for that epoch only when it matches, so
-that an owner's device shown a stale chain, which signs an epoch that exists already again
-with another key, never has that key taken. Entries of older versions carry none (their
-epochs are "legacy": a device keeps the first key it holds for one, `Replica._verified_key`)."""
+they start (`key_check`): a device that verified the entry starting an epoch takes a key
+for that epoch only when it matches, so that an owner's device shown a stale chain, which
+signs an epoch that exists already again with another key, never has that key taken by it.
+A device served that refused rotation as its chain's continuation (a member's device that
+had not verified the honest entry yet) is on a fork: only comparing its verify-head code
+with the owner's shows it, not comparing two of the owner's own devices (protocol.md 4.20).
+Entries of older versions carry none (their epochs are "legacy": a device keeps the first
+key it holds for one, `Replica._verified_key`, and a device that holds none takes the first
+envelope that verifies, protocol.md 4.19 "Legacy epochs")."""
 GENESIS = bytes(32)  # `previous` of the entry at position 0
 ROLES = ("read", "annotate")
 CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
