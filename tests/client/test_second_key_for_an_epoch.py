@@ -299,3 +299,47 @@ async def test_two_apps_of_one_device_keep_one_key_for_a_legacy_epoch(
         assert used[0] == used[1] != fork.key_for_yves  # what either seals under epoch E
     finally:
         await second.close()
+
+
+async def test_two_apps_of_one_device_keep_one_key_for_a_legacy_epoch_from_the_key_pages(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """As above, through /v1/journals/keys: the first app walks the key pages for epoch E
+    (served the stale envelope) while the second stores the honest one from the journal
+    list; the first refuses its page's key as a second key, keeps none of it, and then uses
+    the key the second stored."""
+    fork = await stale_fork(signup, login, live_server)
+    kim = fork.kim.profile.account_id
+    stale = next(k.envelope for k in fork.request.keys if k.account_id == kim)
+    first = await login("kim", device="tablet")
+    second = await Client.open(first.home)
+    try:
+        await second.replica.load_access()
+        for app in (first, second):
+            state = app.replica.chains.state(fork.jid)
+            assert state is not None
+            state.key_checks.clear()
+        real_read = first.replica.store.key_envelope
+        reads = 0
+
+        async def read_then_the_other_app_stores(journal: bytes, epoch: int) -> bytes | None:
+            nonlocal reads
+            held = await real_read(journal, epoch)
+            reads += 1
+            if reads == 2:  # the walk's read, its page in hand
+                list_to(live_server, fork, kim, fork.honest[kim])
+                await second.replica.refresh_journals()
+                list_to(live_server, fork, kim, stale)
+            return held
+
+        first.replica.store.key_envelope = read_then_the_other_app_stores  # type: ignore[method-assign]
+        local = {j.journal_id: j for j in await first.replica.store.journals()}[fork.jid]
+        with pytest.raises(IntegrityError, match="second key"):
+            await first.replica.journal_key(local, fork.epoch)
+        first.replica.store.key_envelope = real_read  # type: ignore[method-assign]
+        assert reads == 2
+        assert await first.replica.store.key_envelope(fork.jid, fork.epoch) == fork.honest[kim]
+        used = await first.replica.journal_key(local, fork.epoch)
+        assert used == await second.replica.journal_key(local, fork.epoch) != fork.key_for_yves
+    finally:
+        await second.close()
