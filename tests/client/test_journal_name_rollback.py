@@ -259,7 +259,9 @@ async def test_a_store_from_before_named_at_opens_with_none_verified(tmp_path: P
     store = await Store.open(tmp_path)
     await store.close()
     with closing(sqlite3.connect(tmp_path / STORE_FILE)) as db, db:
-        db.execute("ALTER TABLE journals DROP COLUMN named_at")
+        # named_at and the columns added after it, as that SDK's store had none of them
+        for column in ("own_not_held", "own_before", "named_at"):
+            db.execute(f"ALTER TABLE journals DROP COLUMN {column}")
         db.execute(
             "INSERT INTO journals VALUES (?, ?, 'owner', 0, 'Personal', 1, 0, '', 0, '{}')",
             (b"\x01" * 16, b"\x02" * 16),

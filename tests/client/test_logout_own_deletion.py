@@ -174,7 +174,8 @@ async def test_a_store_without_an_id_or_journal_is_deleted_only_when_nothing_is_
     with pytest.raises(InvalidInput) as refused:
         await _login(live_server, "ben", home)
     assert "never synced" in str(refused.value), refused.value
-    assert "aside" in str(refused.value) and "log in" not in str(refused.value), refused.value
+    said = str(refused.value)  # move the store's files into another folder, never "log in"
+    assert "into another folder" in said and "log in" not in said, said
     assert not (home / "profile").exists()
     assert "test.left" in _settings(home)
     db = sqlite3.connect(home / STORE_FILE)
