@@ -1471,6 +1471,9 @@ class Replica:
                         )
                         continue
                     await tx.put_key(journal_id, epoch, envelope)
+            # Kept in memory only now that the store holds them (committed).
+            for spot in verified:
+                self._keys[spot] = opened[spot][1]
             held.update(verified)
         return held, refused
 
@@ -1488,9 +1491,9 @@ class Replica:
         store it: for an epoch the verified chain holds no key check of (a legacy epoch),
         another process of this profile may have stored another key for it since this one
         read the store, and the first key held is kept, so `key` is refused (`_OtherKey`,
-        SECOND_KEY) and dropped from memory. None when it may be stored: nothing held, the
-        same envelope or key, a held envelope that does not open here (replaced, as
-        `_held_key`), or an epoch with a key check (`key` matched it)."""
+        SECOND_KEY) and the key of `stored` is the one kept in memory. None when it may be
+        stored: nothing held, the same envelope or key, a held envelope that does not open
+        here (replaced, as `_held_key`), or an epoch with a key check (`key` matched it)."""
         if stored is None or stored == envelope:
             return None
         state = self.chains.state(journal_id)
@@ -1502,7 +1505,7 @@ class Replica:
             return None
         if crypto.same_secret(other, key):
             return None
-        self._keys.pop((journal_id, epoch), None)
+        self._keys[(journal_id, epoch)] = other  # the stored row's key, committed already
         return _OtherKey(
             f"the server offered a second key for epoch {epoch} of journal "
             f"{journal_id.hex()}, whose key this device (another app on it) already holds: "
@@ -1571,7 +1574,9 @@ class Replica:
         """The journal key in `envelope` once it verifies as this account's
         (`_open_envelope`) and is the one key of its epoch: what every envelope the server
         sends passes before the store keeps it (the journal list's, `_keep_listed_keys`; the
-        key pages', `_fetch_keys`), then kept in memory for this session.
+        key pages', `_fetch_keys`). It is not kept in memory here: the caller keeps it only
+        once the transaction that stores it has committed (a write of this client meanwhile
+        reads the store's key, never one that is about to be refused).
 
         An epoch has one key. Where the verified access chain holds the key check of the
         epoch (chain version 3 on, `AccessState.key_matches`), the key must match it, whatever
@@ -1610,7 +1615,6 @@ class Replica:
                     "is kept",
                     named=True,
                 )
-        self._keys[(journal_id, epoch)] = key
         return key
 
     def _held_key(
@@ -1942,6 +1946,7 @@ class Replica:
         last = journal.epoch if held_above is None else held_above - 1
         walk = KeyWalk(journal_id, epoch, last)
         received: set[int] = set()
+        kept: set[int] = set()  # the epochs this walk stored
         try:
             while not walk.finished:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
@@ -1955,6 +1960,7 @@ class Replica:
                         )
                     )
                 other: _OtherKey | None = None
+                stored_now: list[tuple[int, bytes]] = []
                 async with self.store.transaction() as tx:
                     for key, opened in zip(page, taken, strict=True):
                         stored = await tx.key_envelope(journal_id, key.epoch)
@@ -1962,8 +1968,13 @@ class Replica:
                             journal_id, journal.owner_id, key.epoch, opened, key.envelope, stored
                         )
                         if other is not None:
-                            break  # those before it are kept
+                            break  # those before it are kept, those after it are not
                         await tx.put_key(journal_id, key.epoch, key.envelope)
+                        stored_now.append((key.epoch, opened))
+                # Kept in memory only now that the store holds them (committed).
+                for stored_epoch, opened in stored_now:
+                    self._keys[(journal_id, stored_epoch)] = opened
+                    kept.add(stored_epoch)
                 if other is not None:
                     raise other
                 received.update(key.epoch for key in page)
@@ -1986,7 +1997,7 @@ class Replica:
                 f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
             )
             asked.append((walk.from_epoch, walk.to_epoch, refused))
-            if (journal_id, epoch) not in self._keys:  # else verified before the walk failed
+            if epoch not in kept:  # else verified and stored before the walk failed
                 raise IntegrityError(refused) from None
             return
         asked.append((walk.from_epoch, walk.to_epoch, None))

@@ -9,6 +9,7 @@ Real server on loopback; its database edited as a hostile server would."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -341,5 +342,71 @@ async def test_two_apps_of_one_device_keep_one_key_for_a_legacy_epoch_from_the_k
         assert await first.replica.store.key_envelope(fork.jid, fork.epoch) == fork.honest[kim]
         used = await first.replica.journal_key(local, fork.epoch)
         assert used == await second.replica.journal_key(local, fork.epoch) != fork.key_for_yves
+    finally:
+        await second.close()
+
+
+async def test_a_write_while_a_second_key_is_refused_seals_under_the_key_held(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """As in the two apps' test, while the first app's journal list is refusing the stale
+    rotation's key of epoch E, another task of that app writes (an assignment in ana's
+    journal, sealed when written; writes take no sync lock). The key it seals under is the
+    one the store holds (the other app's), never the key being refused: yves, revoked at
+    epoch E, reads nothing, and the key the other app holds opens the record."""
+    fork = await stale_fork(signup, login, live_server)
+    kim = fork.kim.profile.account_id
+    first = await login("kim", device="tablet")
+    second = await Client.open(first.home)
+    try:
+        await second.replica.load_access()
+        for app in (first, second):  # a version 2 chain: the epoch unchecked
+            state = app.replica.chains.state(fork.jid)
+            assert state is not None
+            state.key_checks.clear()
+        real_read = first.replica.store.journal_keys
+
+        async def read_then_the_other_app_stores() -> dict[tuple[bytes, int], bytes]:
+            held = await real_read()
+            list_to(live_server, fork, kim, fork.honest[kim])
+            await second.replica.refresh_journals()
+            stale = next(k.envelope for k in fork.request.keys if k.account_id == kim)
+            list_to(live_server, fork, kim, stale)
+            return held
+
+        real_tx = first.replica.store.transaction
+        local = {j.journal_id: j for j in await first.replica.store.journals()}[fork.jid]
+        used: list[bytes] = []
+
+        @contextlib.asynccontextmanager
+        async def tx_after_a_write(*a: Any, **kw: Any) -> Any:
+            # the await point before the store's transaction that refuses the stale key:
+            # another task of this client writes here
+            if not used and first.replica.store.journal_keys is read_then_the_other_app_stores:
+                used.append(await first.replica.journal_key(local, fork.epoch))
+                await first.assignments.assign(
+                    fork.jid.hex(), "homework", "sleep-diary", every_days=1
+                )
+            async with real_tx(*a, **kw) as tx:
+                yield tx
+
+        first.replica.store.journal_keys = read_then_the_other_app_stores  # type: ignore[method-assign]
+        first.replica.store.transaction = tx_after_a_write  # type: ignore[method-assign]
+        try:
+            await first.replica.refresh_journals()
+        finally:
+            first.replica.store.journal_keys = real_read  # type: ignore[method-assign]
+            first.replica.store.transaction = real_tx  # type: ignore[method-assign]
+        assert len(used) == 1
+        assert await first.replica.store.key_envelope(fork.jid, fork.epoch) == fork.honest[kim]
+        honest = await second.replica.journal_key(local, fork.epoch)
+        assert honest != fork.key_for_yves
+        assert used == [honest]  # the store's key, not the one being refused
+        assert await first.replica.journal_key(local, fork.epoch) == honest
+        await first.sync()  # the assignment, sealed during the refresh, is sent
+        assert read_by(fork, live_server, [b"sleep-diary"]) == []
+        under_e = [r for r in stolen_records(server_db(live_server)) if r.epoch == fork.epoch]
+        opened = [p for r in under_e for p in plaintexts_openable_with(r, [honest])]
+        assert any(b"sleep-diary" in p for p in opened)
     finally:
         await second.close()
