@@ -28,7 +28,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -498,30 +498,53 @@ def _saves(path: Path, save: Sequence[str]) -> str:
     return f"shorten it to {MAX_BODY:,} characters, then {saves}" if len(text) > MAX_BODY else saves
 
 
+class SignedOut(Exception):
+    """The profile a draft was to be kept in was signed out (`tj logout` or `tj account
+    delete`, while this command ran): no draft was made, so its words are in no file; the
+    caller says so and shows them (`kept_as_draft`, `kept_with_command`)."""
+
+
+def _new_draft(home: Path, text: Callable[[Path], str]) -> Path:
+    """Make a new draft of the profile at `home` (0600, in its drafts folder) holding
+    `text(path)`, under the drafts gate held shared (`_gate`), as `drafted` makes one: a
+    logout or account deletion either sees it (made before they took the gate, it is
+    counted and deleted with the data, as they say), or has deleted the data before, and
+    then none is made. Raises SignedOut when the profile is gone by then, OSError when the
+    file cannot be written."""
+    from client_sdk.profile import PROFILE_FILE
+
+    folder = drafts_folder(home)
+    with _gate(folder, exclusive=False):
+        if (home / PROFILE_FILE).exists():
+            descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)
+            path = Path(name)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(text(path))
+            return path
+    with contextlib.suppress(OSError):  # the folder the gate made again, if left empty
+        folder.rmdir()
+    raise SignedOut(str(home))
+
+
 def kept_as_draft(home: Path, text: str) -> Path:
     """Keep `text` (read from stdin, by a write that failed) as a new draft of the profile at
     `home` (0600, in its drafts folder), which `tj write --draft FILE` saves (NU36 #6: text
-    piped in was lost when the write was refused)."""
-    folder = drafts_folder(home)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text + "\n")
-    return Path(name)
+    piped in was lost when the write was refused). Made under the drafts gate (`_new_draft`).
+    Raises SignedOut when the profile was signed out meanwhile (nothing kept), OSError when
+    the draft cannot be written."""
+    return _new_draft(home, lambda _: text + "\n")
 
 
 def kept_with_command(home: Path, text: str, save: Sequence[str]) -> Path:
     """Keep `text` as a new draft of the profile at `home` (0600, in its drafts folder),
     with the command that saves it below the scissors line (`save`: its words before the
     draft's path, as `drafted` writes them), so the reminder of a later `tj write` names it:
-    words this device wrote that a sync found gone with their entry (NU51 F6)."""
-    folder = drafts_folder(home)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
-    path = Path(name)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(f"{text}\n\n{CUT}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n")
-    return path
+    words this device wrote that a sync found gone with their entry (NU51 F6). Made under
+    the drafts gate (`_new_draft`). Raises SignedOut when the profile was signed out
+    meanwhile (nothing kept), OSError when the draft cannot be written."""
+    return _new_draft(
+        home, lambda path: f"{text}\n\n{CUT}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
+    )
 
 
 def holds_text(path: Path) -> bool:

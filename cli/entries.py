@@ -279,9 +279,20 @@ def kept_unsaved(home: Home, text: str, save: list[str], what: str) -> str | Non
     """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
     sentence saying where and the command that saves it (`save`, `draft_command`'s words),
     starting with `what` ("The text you piped in"); None when it could not be kept (said on
-    stderr at once, with why)."""
+    stderr at once, with why; the device signed out meanwhile: the text itself follows, as
+    it is in no file)."""
     try:
         path = editor.kept_as_draft(home.path, text)
+    except editor.SignedOut:  # a logout or account deletion meanwhile: no draft to name
+        click.echo(
+            f"{what} was not saved, and this device was signed out meanwhile "
+            f"({output.command_text('tj logout')} or "
+            f"{output.command_text('tj account delete')}), so it is not kept on this device. "
+            "Here it is, as given:",
+            err=True,
+        )
+        click.echo(text, err=True)
+        return None
     except OSError as error:  # the original error is the one raised (R4)
         click.echo(
             f"{what} was not saved, and could not be kept as a draft ({error.strerror or error}).",

@@ -1492,8 +1492,17 @@ def overtaken_line(edit: OvertakenEdit) -> str:
         f"{command(['tj', 'restore', entry])} brings the entry back with it "
         f"({command_text('tj show')} reads it in the trash)."
     )
+    from cli import editor
+
     try:
         kept = kept_words(edit)
+    except editor.SignedOut:  # a logout or account deletion meanwhile: shown, in no file
+        click.echo(edit.kept_text, err=True)  # as written, line breaks kept
+        said = edit.line(local_time, restore=restore)
+        return (
+            f"{said} This device was signed out meanwhile, so the words this device added "
+            "are not kept on it: they are printed above, as written."
+        )
     except OSError as error:  # not kept: said, and the sync's other lines still print
         said = edit.line(local_time, restore=restore)
         return (
@@ -1513,7 +1522,8 @@ def kept_words(edit: OvertakenEdit) -> str:
     --draft /home/.../drafts/entry-x.md` saves them as a new entry". "" when there are none,
     or no profile to keep them in (no command running). A draft that cannot be written (a
     full or read-only disk) is said as such, with why, and the rest of the sync's lines
-    still print: see `overtaken_line`."""
+    still print: see `overtaken_line`. Raises editor.SignedOut when the profile was signed
+    out meanwhile (nothing kept)."""
     if not edit.deleted or not edit.kept_text:
         return ""
     context = click.get_current_context(silent=True)

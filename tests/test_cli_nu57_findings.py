@@ -9,6 +9,7 @@ import asyncio
 import os
 import pty
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import PASSWORD, RunningServer
@@ -295,3 +296,88 @@ async def test_a_write_waiting_while_the_data_is_deleted_never_opens_its_editor(
     assert "this device was signed out" in said and "the editor was not opened" in said, said
     assert not started.exists()
     assert list((ana.home / "drafts").glob("*.md")) == []
+
+
+def test_words_kept_without_an_editor_wait_for_a_logout_and_are_never_said_kept_in_a_deleted_file(
+    tmp_path: Path,
+) -> None:
+    """The text of a failed `tj write TEXT` or piped write, and words a sync found gone with
+    their entry, are kept as drafts under the same lock the editor's drafts are made under:
+    made while a logout or account deletion holds it, they wait, then find the device
+    signed out and make no draft (SignedOut), so no message names a file the deletion
+    removed."""
+    import fcntl
+    import threading
+
+    from cli import editor
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profile").write_text("{}")
+    folder = editor.drafts_folder(home)
+    folder.mkdir()
+    results: dict[int, object] = {}
+
+    def keep(index: int, make: Callable[[], Path]) -> None:
+        try:
+            results[index] = make()
+        except editor.SignedOut as error:
+            results[index] = error
+
+    gate = os.open(folder / editor.GATE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(gate, fcntl.LOCK_EX)  # what closed_to_editors holds during the deletion
+    try:
+        threads = [
+            threading.Thread(target=keep, args=(index, make))
+            for index, make in enumerate(
+                [
+                    lambda: editor.kept_as_draft(home, "words of a write that failed"),
+                    lambda: editor.kept_with_command(home, "words gone", ["tj", "write"]),
+                ]
+            )
+        ]
+        for thread in threads:
+            thread.start()
+        (home / "profile").unlink()  # the logout deletes the data, then its drafts
+        editor.remove_drafts(home)
+    finally:
+        os.close(gate)
+    for thread in threads:
+        thread.join(HANG)
+    assert len(results) == 2, results
+    assert all(isinstance(r, editor.SignedOut) for r in results.values()), results
+    assert not folder.exists() or list(folder.glob("*.md")) == []
+
+
+def test_piped_words_not_saved_after_a_logout_are_shown_not_said_kept(
+    tmp_path: Path, capsys: object
+) -> None:
+    """A piped write whose save failed because the device was signed out meanwhile says
+    so, and shows the words, as no draft holds them."""
+    from types import SimpleNamespace
+
+    import pytest
+
+    from cli import entries
+
+    home = tmp_path / "home"
+    home.mkdir()
+    said = entries.kept_unsaved(
+        SimpleNamespace(path=home),  # type: ignore[arg-type]
+        "line one\nline two",
+        ["tj", "write", "--draft"],
+        "The text you piped in",
+    )
+    assert said is None
+    assert isinstance(capsys, pytest.CaptureFixture)
+    err = flat(capsys.readouterr().err)
+    assert "signed out" in err and "not kept on this device" in err, err
+    assert "line one" in err and "line two" in err and "drafts" not in err, err
+    assert not editor_folder_has_drafts(home)
+
+
+def editor_folder_has_drafts(home: Path) -> bool:
+    from cli import editor
+
+    folder = editor.drafts_folder(home)
+    return folder.exists() and any(folder.glob("*.md"))
