@@ -275,6 +275,7 @@ def share(
     if safety_flags and role == "read":
         raise click.UsageError(needs_annotate)
 
+    therapist = normalize_username(therapist)  # the name used, said as such in every line
     confirm_fingerprint(home, therapist, fingerprint, yes)  # who it goes to, asked first
     end = None if until == NEVER else until
     stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)
@@ -978,6 +979,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     Example:
       tj unshare Personal drsmith
     """
+    therapist = normalize_username(therapist)  # the name used, said as such in every line
     held: list[Departure] = []  # the first sync's notices: told unless this command says them
     again = output.command(["tj", "unshare", output.journal_word(journal_name), therapist])
     try:

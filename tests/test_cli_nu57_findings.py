@@ -381,3 +381,24 @@ def editor_folder_has_drafts(home: Path) -> bool:
 
     folder = editor.drafts_folder(home)
     return folder.exists() and any(folder.glob("*.md"))
+
+
+async def test_share_and_unshare_name_the_account_used_not_the_text_typed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A username is read as the server reads it (lower case, whitespace around it
+    dropped, a Unicode line separator included): `tj share` and `tj unshare` name the
+    account used in every line, never the text as typed."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "Kept.")
+    shared = await ana.ok(
+        "share", "Personal", "DRSMITH\u2028", "--full", "--role", "read", "--trust-on-first-use"
+    )
+    said_share = shared.stderr + shared.stdout
+    assert "DRSMITH" not in said_share and "\u2028" not in said_share, repr(said_share)
+    assert "with drsmith" in flat(said_share), said_share
+    gone = await ana.ok("unshare", "Personal", " DrSmith\u2028", "--yes")
+    said = gone.stderr + gone.stdout
+    assert "\u2028" not in said and "DrSmith" not in said, repr(said)
+    assert "with drsmith" in flat(said), said
