@@ -1229,16 +1229,7 @@ class Client:
                 # A store left without its profile (an account deletion stopped halfway, a
                 # profile removed by hand) is adopted only by its own account: never shown
                 # to another.
-                orphan = await Store.open(home)
-                try:
-                    ours = await orphan.belongs_to(reply.account_id)
-                finally:
-                    await orphan.close()
-                if ours is None and not await _delete_unknown_orphan(home):
-                    # whose it is cannot be told, and it holds what was never sent
-                    raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
-                if ours is False:
-                    raise InvalidInput(_orphan_store_text(home))
+                await _refuse_other_store(home, reply.account_id)
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
                 # previous device id's (NU21 C10), never the new one's (a new id, chosen
@@ -2974,6 +2965,14 @@ async def _refuse_orphan_store(home: Path, account_id: bytes) -> None:
     unsent is deleted instead (`_delete_unknown_orphan`), as a sign-in does."""
     if profile_exists(home) or not (home / STORE_FILE).exists():
         return
+    await _refuse_other_store(home, account_id)
+
+
+async def _refuse_other_store(home: Path, account_id: bytes) -> None:
+    """Raise InvalidInput (ORPHAN_STORE or ORPHAN_STORE_KEPT_KEY) when the store at `home`
+    (left without a profile) is another account's than `account_id`, or (ORPHAN_UNKNOWN)
+    when whose it is cannot be told and it holds what was never sent; such a store holding
+    nothing unsent is deleted instead (`_delete_unknown_orphan`)."""
     orphan = await Store.open(home)
     try:
         ours = await orphan.belongs_to(account_id)
