@@ -38,7 +38,7 @@ from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, te
 from cli.tables import FIXED, Column, fitted
 from cli.terminal import PROFILE
 from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, departures, plain_text
-from client_sdk.documents import MAX_BODY
+from client_sdk.documents import MAX_BODY, MAX_TITLE
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -164,12 +164,19 @@ def write(
                 "the empty draft is deleted."
             )
             return
+    opens_editor = draft is None and (use_editor or (text is None and editor.stdin_is_terminal()))
+    if title is not None and len(title) > MAX_TITLE and opens_editor:
+        raise ValueRefused(  # before anything is written in the editor
+            f"{title_too_long(title)}: give a shorter --title; the editor was not opened, "
+            "nothing was written"
+        )
     save = draft_command(home, journal_name, fields)
     saved: list[Entry] = []  # the entry, once saved on this device
     try:
         with body_of(
-            home, text, prompt_id, use_editor, draft, save, saved, journal_name=journal_name
-        ) as body:  # kept until saved
+            home, text, prompt_id, use_editor, draft, save, saved,
+            journal_name=journal_name, left_out=title_left_out(title),
+        ) as body:  # kept until saved  # fmt: skip
             if not body.strip() and not title:
                 raise click.UsageError(
                     "nothing to write: give TEXT, pipe it on stdin, or give --title "
@@ -187,11 +194,13 @@ def write(
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:
     """The words of the `tj write ... --draft` that saves this command's editor draft with
     the options it was given (journal, title, mood, tags, emotions, prompt, date) and its
-    --home when one was given, so that nothing the user chose is lost (NU18 C2)."""
+    --home when one was given, so that nothing the user chose is lost (NU18 C2). A title
+    longer than a title holds (MAX_TITLE) is left out, as it would be refused again
+    (`title_left_out` says so)."""
     words = [*profile_words(home.path), "write"]
     if journal_name is not None:
         words += ["--journal", journal_name]
-    if fields["title"] is not None:
+    if fields["title"] is not None and len(fields["title"]) <= MAX_TITLE:
         words += ["--title", fields["title"]]
     if fields["mood"] is not None:
         words += ["--mood", str(fields["mood"])]
@@ -206,6 +215,20 @@ def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) 
     return [*words, "--draft"]
 
 
+def title_too_long(title: str) -> str:
+    """The words "a title has at most 200 characters (this one has 250)"."""
+    return f"a title has at most {MAX_TITLE:,} characters (this one has {len(title):,})"
+
+
+def title_left_out(title: str | None) -> str:
+    """What the command saving a draft says when `draft_command` left the title out, as it
+    is longer than a title holds: "; it leaves out the title, as a title has at most 200
+    characters (this one has 250): add a shorter --title to it"; "" otherwise."""
+    if title is None or len(title) <= MAX_TITLE:
+        return ""
+    return f"; it leaves out the title, as {title_too_long(title)}: add a shorter --title to it"
+
+
 @contextlib.contextmanager
 def body_of(
     home: Home,
@@ -217,6 +240,7 @@ def body_of(
     saved: list[Entry] | None = None,
     *,
     journal_name: str | None = None,
+    left_out: str = "",
 ) -> Iterator[str]:
     """The draft's text (--draft, deleted once the block completes when it is one of the
     profile's drafts); else TEXT; else stdin, kept as a draft if the block fails before the
@@ -226,7 +250,8 @@ def body_of(
     written in $EDITOR, whose draft is kept if the block fails before the entry was saved
     (editor.drafted, which names `save`, the command that saves it; once saved, it is
     deleted as piped text is). An empty editor aborts. The editor opens only once this
-    account may write in `journal_name` (or the prompt's journal: NU38 N1)."""
+    account may write in `journal_name` (or the prompt's journal: NU38 N1). `left_out` is
+    said after the command that saves kept text (`title_left_out`)."""
     if draft is not None:
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
@@ -236,7 +261,7 @@ def body_of(
             yield text
         except KeyboardInterrupt:  # Ctrl-C before it was saved (NU55 F3): kept as piped text is
             if text.strip() and saved is not None and not saved:
-                said = kept_unsaved(home, text, save, "The text you gave")
+                said = kept_unsaved(home, text, save, "The text you gave", left_out)
                 output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
             raise
         return
@@ -246,7 +271,7 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                said = kept_unsaved(home, piped, save, "The text you piped in")
+                said = kept_unsaved(home, piped, save, "The text you piped in", left_out)
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
                 elif said:
@@ -275,12 +300,14 @@ F3: it said "what this device had saved is kept; `tj sync` sends what waits", re
 entry being queued)."""
 
 
-def kept_unsaved(home: Home, text: str, save: list[str], what: str) -> str | None:
+def kept_unsaved(
+    home: Home, text: str, save: list[str], what: str, left_out: str = ""
+) -> str | None:
     """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
     sentence saying where and the command that saves it (`save`, `draft_command`'s words),
     starting with `what` ("The text you piped in"); None when it could not be kept (said on
     stderr at once, with why; the device signed out meanwhile: the text itself follows, as
-    it is in no file)."""
+    it is in no file). `left_out` follows the command (`title_left_out`)."""
     try:
         path = editor.kept_as_draft(home.path, text)
     except editor.SignedOut:  # a logout or account deletion meanwhile: no draft to name
@@ -299,7 +326,7 @@ def kept_unsaved(home: Home, text: str, save: list[str], what: str) -> str | Non
             err=True,
         )
         return None
-    saves = f"{output.command([*save, str(path)])} saves it"
+    saves = f"{output.command([*save, str(path)])} saves it{left_out}"
     elsewhere = "; give another --journal to save it elsewhere"
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
@@ -307,7 +334,7 @@ def kept_unsaved(home: Home, text: str, save: list[str], what: str) -> str | Non
     elif editor.holds_cut(text):  # --draft keeps what is above it (NU37 #1)
         saves = (
             f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
-            "whole, the scissors line in it included; delete the file after"
+            f"whole, the scissors line in it included; delete the file after{left_out}"
         )
     return f"{what} was not saved; it is kept in {path} ({saves}{elsewhere})."
 

@@ -1,0 +1,53 @@
+"""Words of a few refusals and notes, each through a real `tj` (or the SDK) against a real
+server on loopback: the command that saves words kept after a too-long title was refused,
+the account `tj brief` and `tj measure share` name, and a rotation refused for a member
+whose account is gone."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+from tests.test_cli_nu56_findings import flat
+
+LONG = "T" * 201
+
+
+async def test_words_kept_after_a_too_long_title_get_a_command_that_saves_them(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Piped words refused for a title longer than 200 characters were kept as a draft, and
+    the command said to save it repeated the same title, refused again: it leaves the title
+    out and says why. With the editor to open, the title is refused before it opens."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj("write", "--title", LONG, "--mood", "5", input="Piped words\n")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 2, refused.output
+    assert LONG not in said, said
+    assert (
+        "it leaves out the title, as a title has at most 200 characters (this one has 201): "
+        "add a shorter --title to it" in said
+    ), said
+    found = re.search(r"`(tj [^`]*)` saves it", said)
+    assert found is not None, said
+    words = shlex.split(found.group(1))
+    assert words[0] == "tj" and "--title" not in words, words
+    await ana.ok(*words[words.index("write") :])  # the command printed works
+    [entry] = await ana.json("list")
+    assert (entry["body"], entry["mood"], entry["title"]) == ("Piped words", 5, ""), entry
+    assert list((ana.home / "drafts").glob("*.md")) == []
+
+    opened = await ana.tj(
+        "write", "--edit", "--title", LONG, "Some text", env={"EDITOR": "true", "VISUAL": None}
+    )
+    said = flat(opened.stderr)
+    assert opened.exit_code == 2, opened.output
+    assert (
+        "a title has at most 200 characters (this one has 201): give a shorter --title; the "
+        "editor was not opened, nothing was written" in said
+    ), said
+    assert list((ana.home / "drafts").glob("*.md")) == []
+    assert len(await ana.json("list")) == 1
