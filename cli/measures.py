@@ -706,6 +706,9 @@ def measure_share(
     Examples:
       tj measure share 3fa9c2 drsmith --without-answers --fingerprint "12345 ..."
     """
+    from client_sdk.models import normalize_username
+
+    therapist = normalize_username(therapist)  # the name used, said as such in every line
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:

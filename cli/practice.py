@@ -381,6 +381,9 @@ def brief(
       tj brief drsmith --journal Personal
       tj brief drsmith --days 7 --until 2027-01-10 --yes
     """
+    from client_sdk.models import normalize_username
+
+    therapist = normalize_username(therapist)  # the name used, said as such in every line
 
     async def prepare(client: Client) -> tuple[Brief, str | None]:
         # What the share would refuse is said before the brief is shown and the question
@@ -388,13 +391,12 @@ def brief(
         # still to compare: the brief is shown to read, and no question asked that would
         # fail after "y" (NU43 #14); with --yes it is refused first.
         from client_sdk import InvalidInput, NetworkError
-        from client_sdk.models import normalize_username
         from client_sdk.practice import BRIEF_SCOPE
         from client_sdk.sharing import share_expiry
 
         if until is not None:
             share_expiry(until)
-        if normalize_username(therapist) == client.username:
+        if therapist == client.username:
             raise InvalidInput("you cannot share a brief with yourself")
         unknown = None
         try:  # the account exists, before the brief is built and the question asked (NU36 #10)

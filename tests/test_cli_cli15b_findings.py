@@ -51,3 +51,25 @@ async def test_words_kept_after_a_too_long_title_get_a_command_that_saves_them(
     ), said
     assert list((ana.home / "drafts").glob("*.md")) == []
     assert len(await ana.json("list")) == 1
+
+
+async def test_brief_and_measure_share_name_the_account_used_not_the_text_typed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj brief` and `tj measure share` named the therapist as typed (" DrSmith" and a
+    Unicode line separator included) where the server reads the account "drsmith"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "Kept.")
+    shared = await ana.ok(
+        "brief", " DrSmith\u2028", "--journal", "Personal", "--yes", "--trust-on-first-use"
+    )
+    said = shared.stderr + shared.stdout
+    assert "DrSmith" not in said and "\u2028" not in said, repr(said)
+    assert "Shared the brief with drsmith" in flat(said), said
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    [result] = await ana.json("measure", "list")
+    shared = await ana.ok("measure", "share", result["id"], "DRSMITH\u2028", "--yes")
+    said = shared.stderr + shared.stdout
+    assert "DRSMITH" not in said and "\u2028" not in said, repr(said)
+    assert "with drsmith" in flat(said), said
