@@ -124,7 +124,8 @@ PATH_WORDS: dict[tuple[str, str], str] = {
     ("not_found", "/v1/account/identity-by-id"): "no account has that id",
     ("not_found", "/v1/devices/revoke"): "no signed-in device of this account has that id",
     ("not_found", "/v1/devices/rename"): "no signed-in device of this account has that id",
-    ("not_found", "/v1/journals/rotate"): "a member of the journal no longer has an account",
+    ("not_found", "/v1/journals/rotate"): "the server says a member of the journal no longer "
+    "has an account",
 }
 
 

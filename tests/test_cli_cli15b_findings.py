@@ -5,11 +5,15 @@ whose account is gone."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
 
-from tests.conftest import RunningServer
+from client_sdk import INSECURE_TEST_COST, NotFound, wire
+from tests.conftest import PASSWORD, RunningServer
+from tests.server.raw import sealed_meta
+from tests.server.servers import signup
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 
@@ -73,3 +77,34 @@ async def test_brief_and_measure_share_name_the_account_used_not_the_text_typed(
     said = shared.stderr + shared.stdout
     assert "DRSMITH" not in said and "\u2028" not in said, repr(said)
     assert "with drsmith" in flat(said), said
+
+
+async def test_a_rotation_refused_for_a_gone_member_is_told_as_the_servers_word(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A rotation answered 404 for a member's account said, as fact, "a member of the
+    journal no longer has an account": the server is trusted for availability only, so the
+    SDK says it is the server's answer."""
+    ana = await signup(live_server.url, tmp_path, "ana")
+    ben = await signup(live_server.url, tmp_path, "ben")
+    ben_id = ben.profile.account_id
+    await ben.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    journal = os.urandom(wire.ID_BYTES)
+    owner = ana.profile.account_id
+    create = wire.JournalCreateRequest(
+        journal, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
+    )
+    await ana.transport.call("/v1/journals/create", create, wire.Empty)
+    keys = [
+        wire.MemberKey(owner, bytes(40), "owner", 0),
+        wire.MemberKey(ben_id, bytes(40), "read", 0),
+    ]
+    rotation = wire.RotateRequest(journal, 1, sealed_meta(1), keys, 1, [bytes(64)])
+    try:
+        await ana.transport.call("/v1/journals/rotate", rotation, wire.Empty)
+    except NotFound as error:
+        said = str(error)
+    else:
+        raise AssertionError("the rotation naming a gone account was accepted")
+    assert said.startswith("the server says a member of the journal no longer has an account"), said
+    await ana.close()
