@@ -1467,7 +1467,11 @@ class Client:
         Cancelled (a task cancelled, Ctrl-C, a timeout) before the transaction that ends the
         store committed, nothing is deleted and CancelledError is raised (the server may have
         ended the session: log in again). Cancelled once it began committing, the logout is
-        finished (the local data deleted) and returns, the cancellation consumed."""
+        finished (the local data deleted) and returns, the cancellation consumed. When, once
+        it committed, another program using this home kept the store busy past the wait for
+        its write lock, the local data is not deleted: StoreBusy (`logged_out` True) says the
+        device is logged out and that the next opening of this home (logging out again, any
+        `Client.open`) deletes it; the client is closed."""
         if isinstance(discard_unsynced, bool):
             allowed: int | None = None if discard_unsynced else 0
         elif discard_unsynced < 0:
@@ -1533,7 +1537,10 @@ class Client:
         # The store was ended for every writer: the deletion is finished even if the caller
         # is cancelled meanwhile (Ctrl-C), never leaving a profile whose writes say its data
         # was deleted; the logout then returns as done.
-        await to_the_end(delete())
+        try:
+            await to_the_end(delete())
+        except StoreBusy as busy:  # logged out, its deletion owed: never "nothing was written"
+            raise StoreBusy(logged_out=True) from busy.__cause__
         return LoggedOut(discarded, server_told, device_id, tuple(unconfirmed))
 
     async def _unconfirmed_unshares(self) -> list[str]:
@@ -3099,7 +3106,8 @@ async def _finish_logout_first(home: Path, passphrase: str | None) -> None:
     """Before a sign-in on `home`: a logout there whose end committed but whose program
     stopped before it deleted the local data is finished (`_finish_logout`), so that its
     store is never adopted, by this account (what the logout discarded is never sent) or
-    another (never shown). Raises StoreBusy when other programs keep changing the home."""
+    another (never shown). Raises StoreBusy (`signing_in` True: the sign-in is not made on
+    this device) when other programs keep changing the home or keep its store busy."""
     for _ in range(LOGOUT_TRIES):
         marked, own = await _marked_logout(home)
         if not marked:
@@ -3109,9 +3117,12 @@ async def _finish_logout_first(home: Path, passphrase: str | None) -> None:
         if loaded is not None:
             with contextlib.suppress(TJError):  # locked, its passphrase not given: no name kept
                 who = _whose(await _loaded_profile(home, passphrase))
-        if await _finish_logout(home, loaded, who, own):
-            return
-    raise StoreBusy()
+        try:
+            if await _finish_logout(home, loaded, who, own):
+                return
+        except StoreBusy as busy:  # no sign-in made: never "nothing was written"
+            raise StoreBusy(signing_in=True) from busy.__cause__
+    raise StoreBusy(signing_in=True)
 
 
 async def _loaded_profile(home: Path, passphrase: str | None) -> Profile:

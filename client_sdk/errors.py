@@ -281,12 +281,40 @@ class StoreBusy(ConflictError):
     store, which is then not opened, and the message says so. `account_deleted` (bool):
     raised by `Client.delete_account` once the account was deleted, when its local data
     could not be deleted: the message says to log out on this device once that program is
-    done, which deletes it."""
+    done, which deletes it. `signing_in` (bool): raised by `Client.signup`, `login` or
+    `recover` while they deleted the data of an earlier logout of this home that was cut
+    short: the sign-in was not made on this device; try again. `logged_out` (bool): raised
+    by `Client.logout` once the device was logged out (its store ended for every writer),
+    when its local data could not be deleted: the message says the deletion is still owed
+    and that the next opening of this home (logging out again, say) does it."""
 
     subject = STORE_BUSY
 
-    def __init__(self, *, opening: bool = False, account_deleted: bool = False) -> None:
-        if account_deleted:
+    def __init__(
+        self,
+        *,
+        opening: bool = False,
+        account_deleted: bool = False,
+        signing_in: bool = False,
+        logged_out: bool = False,
+    ) -> None:
+        busy = (
+            "another program using this device's journal (another tj, or an app) kept it busy "
+            "for too long"
+        )
+        if logged_out:
+            message = (
+                f"this device was logged out, but {busy}, so its data on this device is not "
+                "deleted yet: once that program is done, log out on this device again (or run "
+                "any other command there), which deletes it"
+            )
+        elif signing_in:
+            message = (
+                f"the data an earlier logout left on this device is to be deleted before a "
+                f"sign-in, and {busy}: the sign-in was not made on this device; try again in "
+                "a moment"
+            )
+        elif account_deleted:
             message = (
                 "the account was deleted, but another program using this device's journal "
                 "(another tj, or an app) kept it busy for too long, so its data on this "
@@ -306,6 +334,8 @@ class StoreBusy(ConflictError):
         )
         self.opening = opening
         self.account_deleted = account_deleted
+        self.signing_in = signing_in
+        self.logged_out = logged_out
 
 
 class NotFound(TJError):
@@ -708,7 +738,7 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "unsynced changes": "UnsyncedChanges: a logout refused, it would delete changes that "
         "never reached the server",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
-        "nothing was written, try again",
+        "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
         "sync": "syncing first may help",
         "app update": "ChainUpdateNeeded: a journal's access chain holds an entry of a newer app "

@@ -352,3 +352,69 @@ async def test_a_logout_committed_while_signing_in_is_never_adopted(
         await Client.open(home)
     assert "logged out" in str(finished.value)
     assert not (home / "profile").exists() and _store_files(home) == []
+
+
+async def test_a_sign_in_kept_from_finishing_a_logout_says_no_sign_in_was_made(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-in that could not delete a cut-short logout's data (another program held the
+    store's write lock) said "nothing was written; try again", as a failed write: it says
+    the sign-in was not made on this device."""
+    from client_sdk import StoreBusy, database
+
+    ana = await signup("ana")
+    home = await _cut_short(ana)
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)
+    other = sqlite3.connect(home / STORE_FILE, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreBusy) as refused:
+            await Client.login(
+                live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+            )
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    message = str(refused.value)
+    assert refused.value.signing_in and "the sign-in was not made on this device" in message
+    assert "nothing was written" not in message, message
+    assert (home / "profile").exists() and (home / STORE_FILE).exists()
+
+
+async def test_a_logout_kept_from_deleting_its_data_says_the_deletion_is_owed(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A logout whose mark committed, whose deletion another program's write lock held up,
+    said "nothing was written; try again": the device is logged out, its data not deleted
+    yet, which logging out again there (any opening of the home) does."""
+    from client_sdk import StoreBusy, database
+
+    ana = await signup("ana")
+    home = ana.home
+    original = client_module._finish_logout
+    held: list[sqlite3.Connection] = []
+
+    async def another_program_first(*args: object) -> bool:
+        other = sqlite3.connect(home / STORE_FILE, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # after the mark, before the deletion
+        held.append(other)
+        return await original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)
+    monkeypatch.setattr(client_module, "_finish_logout", another_program_first)
+    try:
+        with pytest.raises(StoreBusy) as refused:
+            await ana.logout()
+    finally:
+        for other in held:
+            other.execute("ROLLBACK")
+            other.close()
+    monkeypatch.setattr(client_module, "_finish_logout", original)
+    message = str(refused.value)
+    assert refused.value.logged_out and "this device was logged out" in message, message
+    assert "not deleted yet" in message and "log out on this device again" in message, message
+    assert "nothing was written" not in message, message
+    assert (home / "profile").exists()
+    with pytest.raises(InvalidInput, match="that is done now"):  # the next opening deletes it
+        await Client.open(home)
+    assert not (home / "profile").exists() and _store_files(home) == []
