@@ -165,7 +165,10 @@ def _gate(folder: Path, exclusive: bool) -> Iterator[None]:
         yield
         return
     while True:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except FileExistsError:  # there when made, gone when looked at: a logout's deletion
+            continue
         gate = folder / GATE
         try:
             descriptor = os.open(gate, os.O_RDWR | os.O_CREAT, 0o600)
