@@ -168,6 +168,8 @@ def _gate(folder: Path, exclusive: bool) -> Iterator[None]:
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except FileExistsError:  # there when made, gone when looked at: a logout's deletion
+            if os.path.lexists(folder) and not folder.is_dir():
+                raise  # a file (or a broken link) where the folder goes: never waited out
             continue
         gate = folder / GATE
         try:
