@@ -361,6 +361,9 @@ class Replica:
         """Handles of the owed grants this sync signed again already (in the rotation that
         ended a member whose end date passed, `rotate_expired`, REV-OWED F3) -> whether the
         server stored it: `_finish_shares` does not sign it a second time."""
+        self._unchecked_refused: set[bytes] = set()
+        """Owned journals whose rotation to a checked epoch (`_rotate_unchecked`) was refused
+        in this session for a reason that does not change by itself: not tried again in it."""
         self._again: set[bytes] = set()
         """Handles of the owed grants a sync of this process is signing again now
         (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
@@ -2571,7 +2574,10 @@ class Replica:
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
         await self._end_withdrawn(report, start)
-        if await self._carry_late(report, start) or finished:
+        # After the pull (where a new device verifies the chain) and the owed shares (whose
+        # own rotation, when signed again, carries a key check already).
+        upgraded = await self._rotate_unchecked()
+        if await self._carry_late(report, start) or finished or upgraded:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
             # What waited behind them (every later record of their journals, Pusher.deferred)
@@ -5527,6 +5533,62 @@ class Replica:
         if lapsed:
             await self.refresh_journals()
 
+    async def _rotate_unchecked(self) -> bool:
+        """Inside a sync, on an owner's device: rotate, once, every journal this account owns
+        whose current key epoch the verified access chain holds no key check of (a legacy
+        epoch, begun by an entry an app before chain version KEY_CHECKED signed: protocol.md
+        4.19 "Upgrading a legacy epoch"), as `rotate` does (a plain rotation through
+        `change_access`: the members keep their access, the new key is sealed to exactly
+        them, and the `rotated` entry carries the new epoch's key check). Until then a device
+        holding no key of the current epoch yet (a new device of a member or of the owner)
+        would take the first envelope that verifies for it; from then on every device takes
+        the current epoch's key only when it matches the check the owner signed.
+
+        Idempotent and never a loop: each attempt signs only on a chain whose current epoch
+        is still unchecked (`change_access`'s `check`, run on the exact state signed on); a
+        rotation another owner device signed first (the server refuses this one's as a
+        conflict) leaves this device nothing to sign on its next attempt. A journal with a
+        share being signed or an owed grant (`owed_shares`) is left to that share's rotation,
+        which carries a check too. A refusal that will not change within this session (a
+        name this device never verified, W7) is not tried again in it; a conflict that
+        lasts, a write-rate limit, are tried at the next sync. Returns whether a rotation was
+        stored (records this device sealed meanwhile are sealed again: `change_access`)."""
+        me = self.profile.account_id
+        unchecked = [
+            journal_id
+            for journal_id, state in self.chains.states().items()
+            if state.owner_id == me
+            and state.epoch not in state.key_checks
+            and journal_id not in self._unchecked_refused
+            and not self.chains.problem(journal_id)
+        ]
+        if not unchecked:
+            return False  # the store is not read (every sync comes here)
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        rotated = False
+        for journal_id in unchecked:
+            journal = journals.get(journal_id)
+            if (
+                journal is None
+                or journal.role != "owner"
+                or journal_id in owed
+                or journal_id in self._granting
+                or journal_id in self._holding
+            ):
+                continue
+            try:
+                await self.change_access(journal, [], check=_still_unchecked)
+            except _EpochChecked:
+                continue  # another owner device rotated it first
+            except (ConflictError, RateLimited):
+                continue  # tried again at the next sync
+            except (IntegrityError, InvalidInput, AccessError):
+                self._unchecked_refused.add(journal_id)
+                continue
+            rotated = True
+        return rotated
+
     async def _expired_with_grant(self, journal: LocalJournal) -> bool:
         """Inside a sync, for an owned journal with a member whose end date passed: when an
         owed grant of this device is pending there and may be signed again now
@@ -7766,6 +7828,18 @@ class _OtherKey(IntegrityError):
     def __init__(self, message: str, *, named: bool) -> None:
         super().__init__(message)
         self.kind = SECOND_KEY if named else UNNAMED_KEY
+
+
+class _EpochChecked(Exception):
+    """The chain a rotation of `Replica._rotate_unchecked` would sign on holds the key check
+    of its current epoch already (another owner device rotated it): nothing is signed."""
+
+
+def _still_unchecked(state: AccessState) -> None:
+    """`change_access`'s check for `Replica._rotate_unchecked`: raise _EpochChecked when the
+    current epoch of `state` has a key check."""
+    if state.epoch in state.key_checks:
+        raise _EpochChecked
 
 
 class _NotInChain(IntegrityError):
