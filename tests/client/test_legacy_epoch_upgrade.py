@@ -109,6 +109,19 @@ def count_rotations(device: Client) -> list[bool]:
     return sent
 
 
+def count_access_changes(device: Client) -> list[bytes]:
+    """The journals `device` starts a change of access of from now on (`change_access`)."""
+    started: list[bytes] = []
+    real_change = device.replica.change_access
+
+    async def spy(journal: Any, *args: Any, **kw: Any) -> Any:
+        started.append(journal.journal_id)
+        return await real_change(journal, *args, **kw)
+
+    device.replica.change_access = spy  # type: ignore[method-assign]
+    return started
+
+
 def list_to(
     live_server: RunningServer, jid: bytes, account: bytes, epoch: int, envelope: bytes
 ) -> None:
@@ -189,8 +202,10 @@ async def test_only_an_owner_device_upgrades_and_only_once(
     rotations = count_rotations(tablet)
     await tablet.sync()
     assert rotations == [True]
+    changes = count_access_changes(tablet)
     for _ in range(2):
         await tablet.sync()
+    assert changes == []  # not even an attempt: the journal list is not read for it
     phone = await login("ana", device="phone")
     phone_rotations = count_rotations(phone)
     await phone.sync()
