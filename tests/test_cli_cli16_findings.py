@@ -1,0 +1,63 @@
+"""Leftovers of the `tj` CLI, each through a real `tj` against a real server on loopback:
+piped text kept after an option was refused, a sign-in refused over another account's
+local data, the JSON and the journal column of a share this account left."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+from tests.test_cli_nu56_findings import flat
+
+LONG = "T" * 201
+
+
+def printed_save(said: str) -> list[str]:
+    """The words of the command a refusal printed to save the kept draft (after its `tj`)."""
+    found = re.search(r"`(tj [^`]*)` saves it", said)
+    assert found is not None, said
+    words = shlex.split(found.group(1))
+    return words[words.index("write") :]
+
+
+async def test_piped_text_is_kept_as_a_draft_when_an_option_is_refused(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`echo text | tj write --mood 11` refused the mood before the command ran, and the
+    piped text was lost (stdin never read): it is kept as a draft, as a refused write keeps
+    it, with a command that saves it leaving out what was refused (and a title too long)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj(
+        "write", "--tag", "sleep", "--mood", "11", "--title", LONG, input="Piped words\n"
+    )
+    said = flat(refused.stderr)
+    assert refused.exit_code == 2, refused.output
+    assert "Invalid value for '--mood': 11 is not a whole number from 1 to 10." in said, said
+    [draft] = (ana.home / "drafts").glob("*.md")
+    assert draft.read_text(encoding="utf-8") == "Piped words\n"
+    assert f"The text you piped in was not saved; it is kept in {draft}" in said, said
+    assert "it leaves out --mood, which was refused" in said, said
+    assert "it leaves out the title, as a title has at most 200 characters" in said, said
+    words = printed_save(said)
+    assert "--mood" not in words and "--title" not in words and LONG not in said, words
+    assert words[-2:] == ["--draft", str(draft)] and "sleep" in words, words
+    await ana.ok(*words)  # the command printed saves it
+    [entry] = await ana.json("list")
+    assert (entry["body"], entry["tags"], entry["mood"]) == ("Piped words", ["sleep"], None)
+    assert list((ana.home / "drafts").glob("*.md")) == []
+
+    mistyped = await ana.tj("write", "--moood", "3", input="Other words\n")  # unknown option
+    assert mistyped.exit_code == 2, mistyped.output
+    [draft] = (ana.home / "drafts").glob("*.md")
+    assert draft.read_text(encoding="utf-8") == "Other words\n"
+    assert "it leaves out --moood, which was refused" in flat(mistyped.stderr)
+    draft.unlink()
+
+    # TEXT given: stdin was never the entry's text, and is not read
+    given = await ana.tj("write", "--mood", "11", "Typed words", input="Not the text\n")
+    assert given.exit_code == 2, given.output
+    assert "kept in" not in given.stderr, given.stderr
+    assert list((ana.home / "drafts").glob("*.md")) == []
