@@ -716,7 +716,8 @@ def list_entries(
     (matching, unverified, shared, chosen, ended, others, kept, held, erased, results, marks) = (
         home.read(listing)
     )
-    entries = matching.entries
+    left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
+    entries = [output.as_journal_list_says(entry, left) for entry in matching.entries]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = (
         "No entries match."
@@ -852,8 +853,11 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         if isinstance(found, BriefView):
             owner = found.client
         else:
-            journals = {j.id: j.owner for j in await client.journals.list()}
+            every = await client.journals.list()
+            journals = {j.id: j.owner for j in every}
             owner = journals.get(found.journal_id, "")
+            # its JSON says what `tj journal list --json` says (a share left: share_ended)
+            found = output.as_journal_list_says(found, output.left_here(output.ended_marks(every)))
         # A client whose fingerprint was never compared is said so, as `tj list` and `tj
         # briefs` say it (NU41 #13: `tj show BRIEF` did not).
         return found, await output.unverified_owners(client, [owner])

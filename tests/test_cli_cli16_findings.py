@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 
@@ -61,3 +62,39 @@ async def test_piped_text_is_kept_as_a_draft_when_an_option_is_refused(
     assert given.exit_code == 2, given.output
     assert "kept in" not in given.stderr, given.stderr
     assert list((ana.home / "drafts").glob("*.md")) == []
+
+
+WIDE: dict[str, str | None] = {"COLUMNS": "200"}
+
+
+async def left_share(live_server: RunningServer, tmp_path: Path) -> Device:
+    """drlee's device, holding the read-only copy of ana's Personal, which drlee left (and
+    drlee's own entry)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("write", "--title", "Night words", "Shared words about the night.")
+    await ana.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("write", "My own words.")
+    await drlee.ok("leave", "ana/Personal", "--yes")
+    return drlee
+
+
+async def test_list_search_and_show_json_say_a_left_share_ended_as_journal_list_does(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After drlee left ana's journal, `tj journal list --json` said `share_ended` while
+    `tj list --json`, `tj search --json` and `tj show --json` said `"unlisted": true` (the
+    server's word only) for its entries: each says `share_ended`, never `unlisted`."""
+    drlee = await left_share(live_server, tmp_path)
+    [copy] = [j for j in await drlee.json("journal", "list") if not j["own"]]
+    assert (copy["share_ended"], copy["unlisted"]) == (True, False), copy
+    listed = {e["journal"]: e for e in await drlee.json("list")}
+    found = {h["entry"]["journal"]: h["entry"] for h in await drlee.json("search", "words")}
+    shown = await drlee.json("show", listed["ana/Personal"]["id"][:12])
+    for entries in (listed, found, {"ana/Personal": shown}):
+        theirs = entries["ana/Personal"]
+        assert (theirs["share_ended"], theirs["unlisted"]) == (True, False), theirs
+    for entries in (listed, found):
+        mine = entries["Personal"]
+        assert (mine["share_ended"], mine["unlisted"]) == (False, False), mine
