@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -98,3 +100,55 @@ async def test_list_search_and_show_json_say_a_left_share_ended_as_journal_list_
     for entries in (listed, found):
         mine = entries["Personal"]
         assert (mine["share_ended"], mine["unlisted"]) == (False, False), mine
+
+
+async def orphan_of(device: Device, home: Path) -> Device:
+    """A copy of `device`'s home at `home` without its profile: its account's local data left
+    there (a profile removed by hand, a deletion stopped halfway)."""
+    shutil.copytree(device.home, home)
+    (home / "profile").unlink()
+    return Device(home, device.url)
+
+
+async def test_a_login_as_another_name_over_an_orphan_store_sends_nothing(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`tj login` as ben over ana's local data left without its profile signed ben in on the
+    server before refusing: the store's own journals name ana, whose username never
+    changes, so it is refused before anything is sent."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Never shown to another account.")
+    await new_device(live_server, tmp_path, "ben")
+    other = await orphan_of(ana, tmp_path / "other")
+    refused = await other.tj("login", hostile.url, "ben")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, refused.output
+    assert "holds local data left without its profile" in said, said
+    assert "another account's" in said and "nothing in it was changed" in said, said
+    assert hostile.paths == [], hostile.paths  # not even the password's salt asked
+    assert not (other.home / "profile").exists()
+
+
+async def test_a_login_refused_over_an_orphan_store_of_the_same_name_ends_its_session(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """ana's local data left without its profile, ana's account erased since and the name
+    taken by a new account: only the server's reply tells the account apart, so the device
+    signs in, refuses, and ends the session it opened: no device of it stays signed in."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Never shown to another account.")
+    other = await orphan_of(ana, tmp_path / "other")
+    await ana.ok("account", "delete", "--yes")
+    again = Device(tmp_path / "again", live_server.url)
+    await again.json("signup", live_server.url, "ana", "--device-name", "new")
+    refused = await other.tj("login", hostile.url, "ana", "--device-name", "orphan")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, refused.output
+    assert "holds local data left without its profile" in said, said
+    assert hostile.paths.count("/v1/auth/login") == 1, hostile.paths
+    assert hostile.paths[-1] == "/v1/auth/logout", hostile.paths  # ended right after
+    assert [d["name"] for d in await again.json("devices")] == ["new"]
