@@ -124,7 +124,7 @@ class WriteCommand(editor.DraftHelpCommand):
             return
         if not piped.strip():
             return
-        fields = {
+        fields: dict[str, Any] = {
             "title": params.get("title"),
             "mood": params.get("mood"),
             "tags": list(params.get("tags") or ()),

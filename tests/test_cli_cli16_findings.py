@@ -152,3 +152,19 @@ async def test_a_login_refused_over_an_orphan_store_of_the_same_name_ends_its_se
     assert hostile.paths.count("/v1/auth/login") == 1, hostile.paths
     assert hostile.paths[-1] == "/v1/auth/logout", hostile.paths  # ended right after
     assert [d["name"] for d in await again.json("devices")] == ["new"]
+
+
+async def test_search_and_list_break_a_left_shares_journal_before_its_mark_alike(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """At 80 columns `tj search` broke the journal of a share drlee left as "ana/" above
+    "Personal (share ended)", while `tj list` showed "ana/Personal" above "(share ended)":
+    both keep the journal's name whole on its line, its mark below."""
+    drlee = await left_share(live_server, tmp_path)
+    for command in (("list",), ("search", "words")):
+        table = (await drlee.ok(*command, env={"COLUMNS": "80"})).stdout
+        lines = table.splitlines()
+        assert "Personal (share ended)" not in table, (command, table)
+        [row] = [i for i, line in enumerate(lines) if "ana/Personal" in line]
+        start = lines[row].index("ana/Personal")
+        assert lines[row + 1][start:].startswith("(share ended)"), (command, table)
