@@ -168,3 +168,15 @@ async def test_search_and_list_break_a_left_shares_journal_before_its_mark_alike
         [row] = [i for i, line in enumerate(lines) if "ana/Personal" in line]
         start = lines[row].index("ana/Personal")
         assert lines[row + 1][start:].startswith("(share ended)"), (command, table)
+
+
+async def test_fingerprint_names_the_account_as_the_server_reads_the_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj fingerprint " DrSmith"` printed the name as typed in its JSON, where the other
+    commands name the account as the server reads it: "drsmith"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    typed = await ana.json("fingerprint", " DrSmith\u2028")
+    plain = await ana.json("fingerprint", "drsmith")
+    assert typed == plain and typed["username"] == "drsmith", typed
