@@ -1886,6 +1886,7 @@ class Client:
                     set(report.arrivals),
                     report.removals,
                     report.seen_mine,
+                    report.arrivals,
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    Device,
+    Outage,
+    laptop,
+    outage,
+    phone,
+)
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 
@@ -180,3 +186,32 @@ async def test_fingerprint_names_the_account_as_the_server_reads_the_name(
     typed = await ana.json("fingerprint", " DrSmith\u2028")
     plain = await ana.json("fingerprint", "drsmith")
     assert typed == plain and typed["username"] == "drsmith", typed
+
+
+async def test_a_goal_deleted_elsewhere_while_this_device_changed_it_is_told(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The phone deleted a goal offline while the laptop, offline too, changed its measure:
+    the laptop's sync said only "1 goal deleted on phone", nothing of its own change that
+    went with it. It says so, as for an entry deleted for good."""
+    goals = []
+    for title in ("Walk every day", "Sleep by eleven"):
+        made = await laptop.ok("goal", "add", title, "--measure", "4 sessions")
+        goals.append(made.stdout.strip()[:12])
+    await phone.ok("sync")
+    await outage.begin()
+    for goal in goals:
+        await phone.ok("goal", "delete", goal, "--yes")
+    await laptop.ok("goal", "edit", goals[0], "--measure", "8 sessions")
+    await laptop.ok("goal", "edit", goals[1], "--title", "Sleep by ten")
+    await outage.end()
+    await phone.ok("sync")
+    synced = await laptop.ok("sync")
+    said = flat(synced.output)
+    assert f"Deleted: goal {goals[0]}, changed on this device at" in said, said
+    assert f'Deleted: goal {goals[1]} ("Sleep by ten"), changed on this device at' in said, said
+    assert said.count("was deleted on phone; this device's change went with it.") == 2, said
+    report = await laptop.json("sync")
+    assert report["overtaken"] == [], report  # told once
