@@ -115,8 +115,12 @@ class WriteCommand(editor.DraftHelpCommand):
         except click.UsageError:
             pass
         params = probe.params
-        if (params.get("text") is not None or params.get("draft") is not None
-                or params.get("use_editor")):  # fmt: skip
+        typed = {  # given, even where its value was refused (`--draft MISSING`)
+            name
+            for name in ("text", "draft", "use_editor")
+            if probe.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        }
+        if typed:
             return  # stdin was not the entry's text
         try:
             piped = read_stdin()

@@ -65,11 +65,16 @@ async def test_piped_text_is_kept_as_a_draft_when_an_option_is_refused(
     assert "it leaves out --moood, which was refused" in flat(mistyped.stderr)
     draft.unlink()
 
-    # TEXT given: stdin was never the entry's text, and is not read
-    given = await ana.tj("write", "--mood", "11", "Typed words", input="Not the text\n")
-    assert given.exit_code == 2, given.output
-    assert "kept in" not in given.stderr, given.stderr
-    assert list((ana.home / "drafts").glob("*.md")) == []
+    # TEXT, --draft or --edit given: stdin was never the entry's text, and is not kept
+    for given in (
+        ("--mood", "11", "Typed words"),
+        ("--draft", str(tmp_path / "missing.md")),
+        ("--edit", "--mood", "11"),
+    ):
+        refused = await ana.tj("write", *given, input="Not the text\n")
+        assert refused.exit_code == 2, refused.output
+        assert "kept in" not in refused.stderr, (given, refused.stderr)
+        assert list((ana.home / "drafts").glob("*.md")) == [], given
 
 
 WIDE: dict[str, str | None] = {"COLUMNS": "200"}
