@@ -82,7 +82,85 @@ tag_option = click.option(
 """The tags of a new entry or check-in (`tj write`, `tj mood`), made plain as typed."""
 
 
-@cli.command(cls=editor.DraftHelpCommand)
+class WriteCommand(editor.DraftHelpCommand):
+    """`tj write`: a refused option (`--mood 11`, an unknown option), refused before the
+    command runs, keeps the text piped in as a draft as a refused write does (`kept_unsaved`),
+    never losing it: stdin is read only where the command would have read it (no TEXT, no
+    --draft, no --edit, stdin not a terminal, a profile signed in here)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser takes its words off the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            if not ctx.resilient_parsing:
+                self.keep_piped(ctx, given, error)
+            raise
+
+    def keep_piped(self, ctx: click.Context, given: list[str], error: click.UsageError) -> None:
+        """Keep the text piped in to a `tj write` whose options were refused (`error`) as a
+        draft, saying where and with the command that saves it, leaving out what was
+        refused."""
+        from client_sdk.profile import profile_exists
+
+        home = ctx.find_object(Home)
+        if home is None or not profile_exists(home.path) or editor.stdin_is_terminal():
+            return
+        probe = click.Context(
+            self, info_name=ctx.info_name, parent=ctx.parent, resilient_parsing=True
+        )
+        probe.ignore_unknown_options = True
+        try:  # what parses, as the command would have read it; the refused value left out
+            super().parse_args(probe, without_unknown(given, error))
+        except click.UsageError:
+            pass
+        params = probe.params
+        typed = {  # given, even where its value was refused (`--draft MISSING`)
+            name
+            for name in ("text", "draft", "use_editor")
+            if probe.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        }
+        if typed:
+            return  # stdin was not the entry's text
+        try:
+            piped = read_stdin()
+        except click.ClickException:  # not text: nothing a draft could keep
+            return
+        if not piped.strip():
+            return
+        fields: dict[str, Any] = {
+            "title": params.get("title"),
+            "mood": params.get("mood"),
+            "tags": list(params.get("tags") or ()),
+            "emotions": list(params.get("emotions") or ()),
+            "prompt_id": params.get("prompt_id"),
+            "created_at": params.get("created_at"),
+        }
+        save = draft_command(home, params.get("journal_name"), fields)
+        param = getattr(error, "param", None)
+        named = param.opts[0] if isinstance(param, click.Option) and param.opts else None
+        refused = named or getattr(error, "option_name", None) or "what was refused"
+        left_out = f"{title_left_out(fields['title'])}; it leaves out {refused}, which was refused"
+        said = kept_unsaved(home, piped, save, "The text you piped in", left_out)
+        if said:
+            output.message(said)
+
+
+def without_unknown(given: list[str], error: click.UsageError) -> list[str]:
+    """`given` without the option an unknown-option `error` names (`--moood 3`), nor the
+    word after it when that is not an option (taken as its value: most of `tj write`'s
+    options take one), so that neither is read as TEXT. Pure."""
+    if not isinstance(error, click.NoSuchOption):
+        return list(given)
+    name = error.option_name
+    for i, word in enumerate(given):
+        if word == name or word.startswith(f"{name}="):
+            valued = word != name or i + 1 >= len(given) or given[i + 1].startswith("-")
+            return given[:i] + given[i + (1 if valued else 2) :]
+    return list(given)
+
+
+@cli.command(cls=WriteCommand)
 @journal_option
 @click.option("--title", metavar="T", type=PLAIN_LINE, help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
@@ -642,7 +720,8 @@ def list_entries(
     (matching, unverified, shared, chosen, ended, others, kept, held, erased, results, marks) = (
         home.read(listing)
     )
-    entries = matching.entries
+    left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
+    entries = [output.as_journal_list_says(entry, left) for entry in matching.entries]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = (
         "No entries match."
@@ -778,8 +857,11 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         if isinstance(found, BriefView):
             owner = found.client
         else:
-            journals = {j.id: j.owner for j in await client.journals.list()}
+            every = await client.journals.list()
+            journals = {j.id: j.owner for j in every}
             owner = journals.get(found.journal_id, "")
+            # its JSON says what `tj journal list --json` says (a share left: share_ended)
+            found = output.as_journal_list_says(found, output.left_here(output.ended_marks(every)))
         # A client whose fingerprint was never compared is said so, as `tj list` and `tj
         # briefs` say it (NU41 #13: `tj show BRIEF` did not).
         return found, await output.unverified_owners(client, [owner])

@@ -1775,6 +1775,13 @@ def fingerprint(home: Home, username: str | None, as_json: bool) -> None:
 
 
 async def safety_number(username: str | None, client: Client) -> dict[str, str]:
+    """The safety number of `username`'s account (this account's without one), with the
+    username as the server reads it (`normalize_username`: " DrSmith" is drsmith), never as
+    typed."""
+    from client_sdk.models import normalize_username
+
+    if username is not None:
+        username = normalize_username(username)
     return {
         "username": username or client.username,
         "fingerprint": await client.shares.fingerprint(username),

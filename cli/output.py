@@ -15,7 +15,7 @@ import shutil
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, cast
@@ -640,6 +640,24 @@ def ended_marks(journals: Iterable[Journal]) -> dict[str, str]:
         for j in journals
         if j.share_ended and not j.own
     }
+
+
+def left_here(marks: Mapping[str, str]) -> set[str]:
+    """The ids (hex) of the read-only copies of shares that ended by this account's own word
+    or its owner's (this account left them on this device, the owner ended them, their end
+    date passed), marked "(share ended)" by `ended_marks` (as `tj journal list` names them:
+    `Journal.share_ended` and not `Journal.unlisted`). Pure."""
+    return {journal_id for journal_id, mark in marks.items() if mark == ENDED_COPY}
+
+
+def as_journal_list_says(entry: Entry, left: Collection[str]) -> Entry:
+    """`entry` with the state of its share as `tj journal list` says it: an entry of a share
+    this account left on this device (its journal's id in `left`: `left_here`) is
+    `share_ended`, never `unlisted` (the Entry says `unlisted`, the server's word only, where
+    its verified chain shows no end: a leave is this account's own word). Pure."""
+    if entry.unlisted and entry.journal_id in left:
+        return dataclasses.replace(entry, share_ended=True, unlisted=False)
+    return entry
 
 
 def journal_cell(entry: Entry, marks: Mapping[str, str] | None = None) -> str:

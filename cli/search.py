@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
@@ -105,8 +106,10 @@ def search(
         return found, output.ended_marks(await client.journals.list())  # as `tj journal list`
 
     found, marks = home.read(searching)
+    left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
+    hits = [replace(hit, entry=output.as_journal_list_says(hit.entry, left)) for hit in found.hits]
     output.show_rows(
-        found.hits,
+        hits,
         as_json,
         partial(hits_table, marks=marks),
         f"No entries match {output.quoted(text)}.",

@@ -555,8 +555,11 @@ def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str
     """`name` on lines of at most `width` cells, broken between its parts (rich folds a
     part that is longer still), after its "/" first when that takes no more lines (the
     client's name on a line of its own, the journal's below it), every line but the first
-    starting with `indent` (the first column's: CONTINUED). A closing mark (`_mark`) wider
-    than `width` starts a line and breaks between its words ("(no longer" above "served)")."""
+    starting with `indent` (the first column's: CONTINUED). A closing mark (`_mark`) goes on
+    a line of its own below the name when the name does not fit one line with it but fits
+    one alone ("ana/Personal" above "(share ended)", in `tj list` and `tj search` alike:
+    never "ana/" above "Personal (share ended)"); one wider than `width` starts a line and
+    breaks between its words ("(no longer" above "served)")."""
     parts = _parts(name, items)
     mark = _mark(name, items, parts)
     if mark and cell_len(indent + mark) > width:
@@ -564,6 +567,9 @@ def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str
         said = _laid(mark.split(" "), width - len(indent), "")
         return "\n".join([head, *(indent + line for line in said)])
     lines = _laid(parts, width, indent)
+    head = name[: len(name) - len(mark)].rstrip() if mark else ""
+    if mark and len(lines) > 1 and cell_len(head) <= width:
+        return f"{head}\n{indent}{mark}"  # the name whole, its mark below (NU56 #9)
     if not items and len(lines) > 1:
         slashed = _laid(parts, width, indent, after_slash=True)
         if len(slashed) <= len(lines):

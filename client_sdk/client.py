@@ -1157,7 +1157,9 @@ class Client:
                         raise InvalidInput(LOGOUT_FINISHED.format(home=home), subject="profile")
                     continue  # finished, or signed in anew, by another program meanwhile
             profile = await _loaded_profile(home, passphrase)  # no profile: "no account"
-            store = await Store.open(home, profile.device_id, account=profile.account_id)
+            store = await Store.open(
+                home, profile.device_id, account=profile.account_id, username=profile.username
+            )
             if not store.logged_out:
                 return await cls._opened(home, profile, store)
             try:
@@ -1266,7 +1268,9 @@ class Client:
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home, profile.device_id, account=profile.account_id)
+            store = await Store.open(
+                home, profile.device_id, account=profile.account_id, username=profile.username
+            )
         except BaseException:
             await transport.close()
             raise
@@ -1882,6 +1886,7 @@ class Client:
                     set(report.arrivals),
                     report.removals,
                     report.seen_mine,
+                    report.arrivals,
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)
@@ -2991,6 +2996,25 @@ async def _refuse_other_store(home: Path, account_id: bytes) -> None:
         raise InvalidInput(_orphan_store_text(home))
 
 
+async def _refuse_other_named_store(home: Path, username: str) -> None:
+    """Before a sign-in sends anything: raise InvalidInput (ORPHAN_STORE or
+    ORPHAN_STORE_KEPT_KEY) when `home` holds, without a profile, a store that records another
+    username than `username` (`Store.recorded_username`: an account's username never
+    changes, so the store is another account's). A store whose username cannot be
+    told, or that names `username` (an account erased, its name taken since, is another
+    account), is checked by account id once the server signed the device in
+    (`_refuse_other_store`), which ends that session on refusal."""
+    if not (home / STORE_FILE).exists():
+        return
+    orphan = await Store.open(home)
+    try:
+        own = await orphan.recorded_username()
+    finally:
+        await orphan.close()
+    if own is not None and own != username:
+        raise InvalidInput(_orphan_store_text(home))
+
+
 ORPHAN_UNKNOWN = (
     "{home} holds local data without a profile, written by an earlier version that did not "
     "record whose it is, with changes never synced; it holds no journal that tells whose, "
@@ -3141,6 +3165,7 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
     if pending is not None and not pending.finished:
         raise _unfinished(home, pending)
     if not profile_exists(home):
+        await _refuse_other_named_store(home, username)
         return None
     try:
         previous = await _loaded_profile(home, passphrase)

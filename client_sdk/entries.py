@@ -14,7 +14,7 @@ import builtins
 import contextlib
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
@@ -66,6 +66,7 @@ from client_sdk.settling import (
     BODY_BEFORE,
     CHECKIN_FIELD,
     EDITED,
+    MARKS,
     MERGED,
     MERGED_TEXTS,
     TAG_OPS,
@@ -995,6 +996,7 @@ async def settle_after_sync(
     arrived: set[bytes],
     removals: dict[bytes, Removal] | None = None,
     seen_mine: dict[bytes, int] | None = None,
+    arrivals: Mapping[bytes, Arrival] | None = None,
 ) -> tuple[list[Settled], list[tuple[OvertakenEdit, Removal]], list[MergedText]]:
     """After a sync: the fields this device changed (`watched`, from
     `Store.unsynced_field_writes`) of entries that another device's records changed in this
@@ -1010,7 +1012,11 @@ async def settle_after_sync(
     says nothing of whether its writer had the edit (R41 F1).
 
     And the entries whose body this device wrote and the sync left another (settling.py,
-    `MergedText`), told once like a settled field."""
+    `MergedText`), told once like a settled field.
+
+    And the goals this device changed that this sync found deleted by another device (NU57
+    #9: the change went with the goal, untold): each an `OvertakenEdit` of kind "goal",
+    with the writer of the first record that arrived about it (`arrivals`) as its removal."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
     journals: dict[bytes, LocalJournal] | None = None
@@ -1061,6 +1067,13 @@ async def settle_after_sync(
             text = await _other_merged_text(context, stored, fields, names, synced_at)
             if text is False:
                 gone.append(doc_id)
+                arrival = (arrivals or {}).get(doc_id)
+                lost = [at for name, (_, at) in fields.items() if name not in MARKS]
+                if stored.kind == "goal" and arrival is not None and lost:
+                    title = _changed_title(fields)  # the deleted goal's is cleared
+                    at = to_datetime(max(lost))
+                    told_goal = OvertakenEdit(doc_id.hex(), title, True, "", at, kind="goal")
+                    overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue
             found += await _other_settled(stored, fields, names)
             if text is not None:
@@ -1351,6 +1364,19 @@ async def _other_settled(
     return settled_fields(
         stored.doc_id, title, pending, now, kind=stored.kind, journal=await names(stored)
     )
+
+
+def _changed_title(fields: dict[str, tuple[str, int]]) -> str:
+    """The title this device gave a goal (`fields`: its changes not yet settled, values as
+    JSON), "" when it changed none (a deleted goal's document holds none)."""
+    written = fields.get("title")
+    if written is None:
+        return ""
+    with contextlib.suppress(ValueError):
+        value = json.loads(written[0])
+        if isinstance(value, str):
+            return value
+    return ""
 
 
 async def _other_merged_text(

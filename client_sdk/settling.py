@@ -441,6 +441,10 @@ class OvertakenEdit:
     kept_text: str = ""
     journal: str = ""
     journal_id: str = ""
+    kind: str = "entry"
+    """"entry", or "goal" for a goal this device changed (its title, why, target or
+    measure; `entry_id` is then the goal's id) that another device deleted: the change went
+    with it (`deleted` True; whether that device had received it is not known)."""
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited
@@ -456,6 +460,11 @@ class OvertakenEdit:
         where = f"on {self.device}" if self.device else "on another device"
         entry = self.entry_id[:ID_SHOWN]
         at = clock(self.edited_at)
+        if self.kind != "entry":
+            return (
+                f"Deleted: {self.kind} {entry}{titled}, changed on this device at {at}, was "
+                f"deleted {where}; this device's change went with it."
+            )
         if self.deleted:
             return (
                 f"Deleted: entry {entry}, edited on this device at {at}, was deleted for good "
@@ -478,6 +487,7 @@ class OvertakenEdit:
             "edited_at": self.edited_at.isoformat(),
             "kept_text": self.kept_text,
             "journal": self.journal,
+            "kind": self.kind,
         }
 
 

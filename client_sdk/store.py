@@ -70,6 +70,11 @@ ACCOUNT_ID = "store.account_id"
 """The setting holding the id (bytes) of the account whose store this is, recorded when the
 store is opened for a profile (`Store.open`): a sign-in over a store left without its
 profile adopts it only when it names the signing-in account (`Store.belongs_to`)."""
+ACCOUNT_USERNAME = "store.username"
+"""The setting holding the username (str) of the account whose store this is (ACCOUNT_ID),
+recorded with it (`Store.open`): a sign-in as another username over a store left without
+its profile is refused before anything is sent (`Store.recorded_username`; an account's
+username never changes)."""
 ANOTHER_ACCOUNTS_STORE = (
     "the local data in {home} is another account's than the profile there (two sign-ins "
     "on this home at once, or a profile copied in by hand): it was not opened, and nothing "
@@ -613,7 +618,13 @@ class Store:
 
     @classmethod
     async def open(
-        cls, home: Path, device: bytes = b"", *, account: bytes = b"", new_device: bool = False
+        cls,
+        home: Path,
+        device: bytes = b"",
+        *,
+        account: bytes = b"",
+        username: str = "",
+        new_device: bool = False,
     ) -> Store:
         """Open (or create) the home's store for the profile's `device` id. The counters of
         a store from before counters were kept per device (`write_counters`, per journal
@@ -625,7 +636,8 @@ class Store:
         are chosen by the device, random and new for every session: protocol.md 2.3), and
         a counter of one id is never given to another. `account`: the profile's account id
         (only its own records show where `device` wrote; without it they are dropped), which
-        the store records as its account's (ACCOUNT_ID) when it records none yet.
+        the store records as its account's (ACCOUNT_ID) when it records none yet, with
+        `username`, the profile's (ACCOUNT_USERNAME), when it records none of that account.
 
         Raises InvalidInput (subject "profile", ANOTHER_ACCOUNTS_STORE; nothing changed)
         when the store records another account than `account`, StoreBusy when another
@@ -652,7 +664,7 @@ class Store:
             await connection.run(_add_entry_rows)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
-                recorded = await connection.run(lambda db: _record_account(db, account))
+                recorded = await connection.run(lambda db: _record_account(db, account, username))
                 if recorded != account:  # never one account's data under another's profile
                     raise InvalidInput(ANOTHER_ACCOUNTS_STORE.format(home=home), subject="profile")
             await connection.executescript(CHANGES)  # temporary: this connection's own
@@ -992,6 +1004,20 @@ class Store:
             if db.execute("SELECT 1 FROM journals LIMIT 1").fetchone() is not None:
                 return False
             return None
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def recorded_username(self) -> str | None:
+        """The username of the account whose store this is (ACCOUNT_USERNAME), None when the
+        store records none (written before it was recorded, or never opened for a
+        profile)."""
+
+        def read(db: sqlite3.Connection) -> str | None:
+            row = db.execute(
+                "SELECT value FROM settings WHERE name = ?", (ACCOUNT_USERNAME,)
+            ).fetchone()
+            return row[0] if row is not None and isinstance(row[0], str) and row[0] else None
 
         async with self._lock:
             return await self._db.run(read)
@@ -2397,19 +2423,27 @@ def _recorded_account(db: sqlite3.Connection) -> bytes | None:
     return bytes(row[0]) if row is not None and isinstance(row[0], bytes) else None
 
 
-def _record_account(db: sqlite3.Connection, account: bytes) -> bytes | None:
-    """Record `account` as the store's (ACCOUNT_ID) unless it records one already: a write
-    transaction only when it is missing. Returns the account id the store records then
-    (another than `account` when it recorded another already)."""
+def _record_account(db: sqlite3.Connection, account: bytes, username: str = "") -> bytes | None:
+    """Record `account` as the store's (ACCOUNT_ID) unless it records one already, and
+    `username` (ACCOUNT_USERNAME) when the store is `account`'s and records no username: a
+    write transaction only when one is missing. Returns the account id the store records
+    then (another than `account` when it recorded another already)."""
     recorded = _recorded_account(db)
-    if recorded is not None:
-        return recorded
-    _in_transaction(
-        db,
-        lambda db: db.execute(
-            "INSERT OR IGNORE INTO settings VALUES (?, ?)", (ACCOUNT_ID, account)
-        ).close(),
+    named = not username or (
+        db.execute("SELECT 1 FROM settings WHERE name = ?", (ACCOUNT_USERNAME,)).fetchone()
+        is not None
     )
+    if recorded is not None and (recorded != account or named):
+        return recorded
+
+    def record(db: sqlite3.Connection) -> None:
+        db.execute("INSERT OR IGNORE INTO settings VALUES (?, ?)", (ACCOUNT_ID, account)).close()
+        if username and _recorded_account(db) == account:
+            db.execute(
+                "INSERT OR IGNORE INTO settings VALUES (?, ?)", (ACCOUNT_USERNAME, username)
+            ).close()
+
+    _in_transaction(db, record)
     return _recorded_account(db)
 
 
