@@ -88,6 +88,18 @@ DEVICE_COLUMNS = (
 # Errors that mean "the database is unreachable or refused": the client should retry.
 UNAVAILABLE = pg_live.UNAVAILABLE
 
+LIVE_SLOT_LOCK = (
+    "SELECT pg_advisory_xact_lock($1, erasure_lock::bit(32)::integer) FROM accounts "
+    "WHERE account_id = $2"
+)
+"""The account's live-slot lock (`take_live_slot`): the two-key form (int4, int4), which
+PostgreSQL keeps apart from every one-key (bigint) lock, the erasure locks (`_lock_erased`)
+and MIGRATION_LOCK among them (pg_locks: objsubid 2, not 1); its first key is
+pg_live.ACCOUNT_LOCK_SPACE, not the worker keys' WORKER_LOCK_SPACE; its second the low 32 bits
+of the account's `erasure_lock` number. The database gives those numbers in turn and no
+client chooses one, so two accounts share a live-slot lock only when their numbers are 2**32
+apart. An account not found takes none (it is gone: its slot's insert fails)."""
+
 MEMBERED = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
 """The journals of other owners the account `$1` is a member of."""
 
@@ -334,17 +346,16 @@ class PostgresStorage:
         # A row per open socket, with the worker key of its process (storage/pg_live.py);
         # rows whose key nobody holds are of a process that is gone, and are dropped here.
         # Takes for one account are serialised by a transaction-scoped advisory lock, so
-        # two processes cannot both see room for the last slot.
+        # two processes cannot both see room for the last slot. Its key is the account's
+        # `erasure_lock` number (given by the database, never by a client: migration 10) in
+        # the live-slot lock space, so no account can choose an id whose set-ups wait for
+        # another's (it was a 32-bit hash of the client-chosen id). `_live_slot_lock`.
         worker = self._listener.worker_key
         if worker is None:
             raise StorageError("the live notice connection is down; try again")
         slot = nacl.utils.random(16)
         async with self._tx() as db:
-            await db.execute(
-                "SELECT pg_advisory_xact_lock($1, hashtext(encode($2, 'hex')))",
-                pg_live.ACCOUNT_LOCK_SPACE,
-                account_id,
-            )
+            await db.execute(LIVE_SLOT_LOCK, pg_live.ACCOUNT_LOCK_SPACE, account_id)
             await db.execute(
                 "DELETE FROM live_sockets WHERE account_id = $1 "
                 f"AND worker_key NOT IN ({pg_live.LIVE_WORKERS})",
