@@ -20,7 +20,8 @@ differs because several processes share the database:
   that once an erasure waits for its lock no membership of that account can appear, and no
   other account can keep the erasure from completing.
 - Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
-- Migrations run under an advisory lock, so processes starting together apply each once.
+- Migrations run under an advisory lock, so processes starting together apply each once,
+  each waiting a bounded time for its table locks (`migrate`).
 
 Connection and server failures become StorageError (503: the client retries); a write applies
 whole or not at all (one transaction per method, as in the interface).
@@ -74,6 +75,11 @@ from server.storage.base import (
 
 log = logging.getLogger("tj.server.postgres")
 MIGRATION_LOCK = 0x746A5F6D69677261  # pg_advisory_lock key: "tj_migra"
+MIGRATION_LOCK_TIMEOUT = "10s"
+"""How long a migration's statement waits for a table lock (PostgreSQL `lock_timeout`) where
+the connection sets no timeout of its own: while it waits for an ACCESS EXCLUSIVE lock (an
+ALTER TABLE), every other access to that table queues behind it, so a long-running old
+transaction must make the migration fail, not stop the service (`migrate`)."""
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
@@ -109,7 +115,15 @@ def is_postgres_url(database: str) -> bool:
 
 
 async def migrate(connection: asyncpg.Connection) -> list[int]:
-    """Apply the pending schema migrations under an advisory lock; returns their versions."""
+    """Apply the pending schema migrations under an advisory lock; returns their versions.
+
+    Each migration is one transaction whose statements wait at most the connection's
+    `lock_timeout` for a lock (MIGRATION_LOCK_TIMEOUT where it sets none, as by default):
+    one that waits longer (another transaction holds the table, a long-running one of an
+    older server, say) rolls the migration back whole and raises
+    migrations.MigrationLockTimeoutError saying so; the migrations before it stay applied,
+    and it is tried again at the next start. Raises SchemaError subclasses as
+    migrations.pending does."""
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         await connection.execute(migrations.VERSION_TABLE_POSTGRESQL)
@@ -117,7 +131,19 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
         todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             async with connection.transaction():
-                await connection.execute(migration.postgresql)
+                if await connection.fetchval("SHOW lock_timeout") == "0":
+                    await connection.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+                waited = await connection.fetchval("SHOW lock_timeout")
+                try:
+                    await connection.execute(migration.postgresql)
+                except asyncpg.LockNotAvailableError as error:
+                    raise migrations.MigrationLockTimeoutError(
+                        f"schema migration {migration.version} ({migration.name}) waited "
+                        f"more than {waited} for a lock on a table another transaction "
+                        "holds (a long-running transaction: see pg_stat_activity), and "
+                        "nothing of it was applied; end that transaction, then start the "
+                        "server again (or run tj-server migrate)"
+                    ) from error
                 await connection.execute(
                     "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
                     migration.version,
