@@ -9,7 +9,7 @@
     ├── KeyChangedError   a peer's identity key differs from the one pinned: verify again
     ├── ConflictError     the server refused a write that collides with stored data
     │   └── StoreBusy     another program using this home held the local store's write
-    │                     lock too long: nothing was written here, try again
+    │                     lock too long: its message says what was not done, and what to do
     ├── NotFound          no such journal, entry or account
     │   └── ShareAlreadyEnded  the share to end was ended before (its verified chain says so)
     ├── NetworkError      the server could not be reached or answered nonsense

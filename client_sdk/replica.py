@@ -222,6 +222,38 @@ def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
     return json.dumps({j.hex(): [list(r) for r in ranges] for j, ranges in sorted(kept.items())})
 
 
+KEY_WAITS = "records_waiting_for_keys"
+"""Setting: by journal, the records a pull refused because their epoch's key was refused
+(`_KeyWanted`: no envelope the server served for it verified), as JSON {journal hex: [[epoch,
+seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal. A later sync that holds a verified
+key of such an epoch pulls them again (`Replica._retry_key_waits`)."""
+MAX_KEY_WAITS = 1000
+RETRY_ROUNDS = 100
+"""Requests one journal's pull again (`_retry_key_waits`) makes at most in a sync (each a page
+of PULL_PAGE records): a server that keeps sending pages ends it there, the rest for the next."""
+
+
+def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, bytes]]]:
+    """KEY_WAITS as stored; {} for none (or a value this SDK did not write)."""
+    if not value:
+        return {}
+    try:
+        found = json.loads(value)
+        return {
+            bytes.fromhex(journal): [(int(e), int(q), bytes.fromhex(r)) for e, q, r in rows]
+            for journal, rows in found.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _encode_key_waits(waits: dict[bytes, list[tuple[int, int, bytes]]]) -> str | None:
+    kept = {
+        j.hex(): [[e, q, r.hex()] for e, q, r in rows] for j, rows in sorted(waits.items()) if rows
+    }
+    return json.dumps(kept) if kept else None
+
+
 HEAL_NAMES = "names_to_heal"
 """Setting: hex ids (space-separated) of owned journals whose name this device sends again at
 its next sync (`Replica.heal_names`, W4)."""
@@ -339,6 +371,15 @@ class Replica:
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
         self._key_problems: dict[bytes, tuple[str, str]] = {}
+        self._key_problem_epochs: dict[bytes, set[int]] = {}
+        """By journal: the epochs of `_key_problems` whose key this device does not hold."""
+        self._noted_waits: set[bytes] = set()
+        """Records noted in KEY_WAITS by this process since `_retry_key_waits` began a pull
+        again (refused again there: kept waiting)."""
+        self._waiting_told: dict[bytes, tuple[int, list[bytes]]] = {}
+        """By journal with `_key_problems`: how many records this sync refused because their
+        epoch's key was refused, and the first IDS_SHOWN of them, told in the journal's key
+        problem line (`_report_name_problems`), not in lines of their own."""
         """By journal: (its name, the problem) when the last journal list carried key
         envelopes that do not verify as this account's (`_keep_listed_keys`), reported by
         the next sync while the server lists them."""
@@ -1533,7 +1574,9 @@ class Replica:
             epochs = refused.get(journal_id)
             if not epochs:
                 self._key_problems.pop(journal_id, None)
+                self._key_problem_epochs.pop(journal_id, None)
                 continue
+            self._key_problem_epochs[journal_id] = {r.epoch for r in epochs if not r.held}
             label = names.get(journal_id, f"(journal {journal_id.hex()[:8]})")
             which = ", ".join(str(r.epoch) for r in epochs)
             what = "a key" if len(epochs) == 1 else "keys"
@@ -1648,7 +1691,18 @@ class Replica:
             report.add_problem(journal_id, label, message)
         for journal_id in [j for j in self._key_problems if j not in held]:
             del self._key_problems[journal_id]
+            self._key_problem_epochs.pop(journal_id, None)
         for journal_id, (label, message) in sorted(self._key_problems.items()):
+            waiting = self._waiting_told.get(journal_id)
+            if waiting:
+                count, shown = waiting
+                ids = ", ".join(f"record {r.hex()}" for r in shown)
+                more = f" and {count - len(shown)} more" if count > len(shown) else ""
+                message += (
+                    f"; {'1 record' if count == 1 else f'{count} records'} of it not opened in "
+                    f"this sync, the key of {'its' if count == 1 else 'their'} epoch refused "
+                    f"({ids}{more}): pulled again once this device holds one that verifies"
+                )
             report.add_problem(journal_id, label, message)
 
     def owner_name(self, owner_id: bytes) -> str:
@@ -1911,7 +1965,8 @@ class Replica:
     async def journal_key(self, journal: LocalJournal, epoch: int) -> bytes:
         """The key of `epoch` of the journal, verified. An envelope this device does not hold
         (a journal list carries only the newest epochs' of a journal rotated a thousand times
-        or so) is fetched from /v1/journals/keys once per session (`_fetch_keys`).
+        or so) is fetched from /v1/journals/keys once per session (`_fetch_keys`; a refused
+        one again once a sync while records refused for it wait: `_retry_key_waits`).
 
         Raises AccessError when the account holds no key for that epoch, IntegrityError when
         an envelope does not verify or the server's key pages are refused, NetworkError
@@ -1938,7 +1993,8 @@ class Replica:
         A range is asked once per session: later records under an epoch of it get the
         answer of the first walk (its verified key; else AccessError: the server has no
         envelope for it, or the IntegrityError that refused its pages) without another
-        request. Envelopes verified before a walk was refused are kept."""
+        request. Envelopes verified before a walk was refused are kept. A refused range is
+        asked again once a sync while records refused for it wait (`_retry_key_waits`)."""
         journal_id = journal.journal_id
         asked = self._keys_asked.setdefault(journal_id, [])
         for low, high, refused in asked:
@@ -2004,6 +2060,108 @@ class Replica:
                 raise IntegrityError(refused) from None
             return
         asked.append((walk.from_epoch, walk.to_epoch, None))
+
+    async def _note_key_waits(
+        self, tx: Transaction, journal_id: bytes, wanting: dict[bytes, tuple[int, int]]
+    ) -> None:
+        """Keep, within `tx`, the records of `journal_id` a page refused for want of their
+        epoch's key (record id -> (epoch, seq)) in KEY_WAITS, at most MAX_KEY_WAITS a journal
+        (the first ones: a pull again starts from the lowest)."""
+        waits = _decode_key_waits(await tx.setting(KEY_WAITS))
+        rows = {record_id: (epoch, seq) for epoch, seq, record_id in waits.get(journal_id, [])}
+        for record_id, spot in wanting.items():
+            if record_id in rows or len(rows) < MAX_KEY_WAITS:
+                rows[record_id] = spot
+        waits[journal_id] = sorted((e, q, r) for r, (e, q) in rows.items())
+        await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
+        self._noted_waits.update(wanting)
+
+    async def _retry_key_waits(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> None:
+        """Pull again the records a pull refused for want of their epoch's key (KEY_WAITS)
+        once this device holds a verified key of that epoch: stored since from the journal
+        list (`_keep_listed_keys`), or from the key pages, asked again once a sync (a refusal
+        is kept for one sync, not the session: `_keys_asked`). Each is opened and verified
+        as any pulled record (`_apply_page`): applied, or refused again and reported. The
+        journal's cursor is never lowered: the records from the lowest such one up to the
+        cursor are asked in a pull of their own; those held already are not opened again."""
+        waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
+        if not waits:
+            return
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        gone = [journal_id for journal_id in waits if journal_id not in journals]
+        if gone:  # forgotten or removed since: no journal id of it is kept
+            async with self.store.transaction() as tx:
+                stored = _decode_key_waits(await tx.setting(KEY_WAITS))
+                for journal_id in gone:
+                    stored.pop(journal_id, None)
+                await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+        relist = False
+        for journal_id, rows in sorted(waits.items()):
+            journal = journals.get(journal_id)
+            if journal is None or journal.role == REVOKED:
+                continue
+            asked = self._keys_asked.get(journal_id)
+            if asked:  # a refused key page is asked again in this sync, once
+                self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
+            ready: set[int] = set()
+            for epoch in sorted({epoch for epoch, _, _ in rows}):
+                try:
+                    await self.journal_key(journal, epoch)
+                except (IntegrityError, AccessError, NetworkError):
+                    continue
+                ready.add(epoch)
+            again = {record_id: seq for epoch, seq, record_id in rows if epoch in ready}
+            if not again:
+                continue
+            # A key of an epoch whose listed envelope was refused, taken from the key pages:
+            # the journal list is read again (its name opens, its problem line is told anew).
+            relist |= bool(ready & self._key_problem_epochs.get(journal_id, set()))
+            async with self.store.transaction() as tx:
+                await tx.take_back_refused(journal_id, list(again))
+            # Their rows stay until the pull again reached them: cut short (offline), the
+            # next sync pulls them again (no longer marked seen, they are opened then).
+            self._noted_waits = set()
+            reached = await self._pull_again(journal, min(again.values()) - 1, report)
+            done = {r for r, seq in again.items() if seq <= reached} - self._noted_waits
+            async with self.store.transaction() as tx:
+                stored = _decode_key_waits(await tx.setting(KEY_WAITS))
+                stored[journal_id] = [
+                    row for row in stored.get(journal_id, []) if row[2] not in done
+                ]
+                await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+        if relist:
+            await self.refresh_journals()
+
+    async def _pull_again(
+        self, journal: LocalJournal, after: int, report: sync_plan.SyncReport
+    ) -> int:
+        """Pull `journal`'s records after `after` up to its cursor once more, through
+        `_apply_page` (every check of a pull; records held are not opened again), at most
+        RETRY_ROUNDS requests; returns the `seq` up to which it pulled. The cursor is only
+        ever advanced (`advance_cursor`)."""
+        upto = journal.cursor
+        try:
+            for _ in range(RETRY_ROUNDS):
+                if after >= upto:
+                    return after
+                request = sync_plan.sync_request({journal.journal_id: after}, PULL_PAGE, b"", False)
+                reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
+                reply = sync_plan.within_reply_bytes(request, reply)
+                page = next((p for p in reply.pages if p.journal_id == journal.journal_id), None)
+                if (
+                    page is None
+                    or not page.records
+                    or not after < page.cursor <= page.head
+                    or any(not after < r.seq <= page.cursor for r in page.records)
+                ):
+                    return after  # nothing more, or a page no honest server sends
+                await self._apply_page(journal, page, report, set())
+                after = page.cursor
+            return after
+        finally:
+            self._drop_openings()
 
     # --- peers ----------------------------------------------------------------------------------
 
@@ -2521,6 +2679,7 @@ class Replica:
         self._unconfirmed = {}
         self._tried_again = {}
         self._conflicts, self._pull_wrote = {}, False
+        self._waiting_told = {}
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -2571,6 +2730,7 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         await self.heal_names()
+        await self._retry_key_waits(report, start)
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
         await self._end_withdrawn(report, start)
@@ -3953,6 +4113,7 @@ class Replica:
             if counter is not None and record_id in echoed
         ]
         opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]] = []
+        wanting: dict[bytes, tuple[int, int]] = {}  # refused for want of a key: (epoch, seq)
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
         fresh = [r for r in fresh if r.epoch >= before]
@@ -3975,6 +4136,8 @@ class Replica:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(body))
                 )
+                if isinstance(body, _KeyWanted):
+                    wanting[record.record_id] = (body.epoch, record.seq)
                 continue
             try:
                 self._check_counters(journal, record, body)
@@ -4171,6 +4334,8 @@ class Replica:
             # Kept (and marked seen) while the journal holds few; the rest stored nowhere.
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
+            if wanting:
+                await self._note_key_waits(tx, journal.journal_id, wanting)
             # A newer-version record counts as received, its counter only (no claims, no
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
@@ -4229,7 +4394,18 @@ class Replica:
         told = [d for d in changed.values() if self._mine_to_hear(journal, d.kind, d)]
         if self.on_change is not None and told:
             self.on_change(journal, told, "sync")
+        # Records refused because their epoch's key was refused, in a journal whose listed
+        # envelope was refused, are told in that envelope's line (`_report_name_problems`):
+        # one cause, one line; still counted as refused.
+        merged = journal.journal_id in self._key_problems
         for problem in problems:
+            if merged and problem.record_id in wanting:
+                report.refused += 1
+                count, shown = self._waiting_told.get(journal.journal_id, (0, []))
+                if len(shown) < sync_plan.IDS_SHOWN:
+                    shown.append(problem.record_id)
+                self._waiting_told[journal.journal_id] = (count + 1, shown)
+                continue
             report.add_problem(journal.journal_id, journal.name, problem.message, problem.record_id)
         if newer:
             report.add_newer(
@@ -5026,6 +5202,8 @@ class Replica:
             record: wire.StoredRecord,
         ) -> records.RecordBody | records.NewerRecord | IntegrityError:
             key = keys[record.epoch]
+            if isinstance(key, IntegrityError):  # refused: pulled again once one verifies
+                return _KeyWanted(f"record {record.record_id.hex()}: {key}", record.epoch)
             if isinstance(key, Exception):
                 return IntegrityError(f"record {record.record_id.hex()}: {key}")
             try:
@@ -7840,6 +8018,17 @@ def _still_unchecked(state: AccessState) -> None:
     current epoch of `state` has a key check."""
     if state.epoch in state.key_checks:
         raise _EpochChecked
+
+
+class _KeyWanted(IntegrityError):
+    """A record refused because the key of its epoch was refused (the envelopes the server
+    served for it did not verify: the journal list's, the key pages'): pulled again once
+    this device holds one that verifies (`Replica._retry_key_waits`). A record of an epoch
+    the server serves no envelope of (AccessError) is refused as before, not pulled again."""
+
+    def __init__(self, message: str, epoch: int) -> None:
+        super().__init__(message)
+        self.epoch = epoch
 
 
 class _NotInChain(IntegrityError):

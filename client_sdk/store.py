@@ -4074,6 +4074,22 @@ class Transaction:
         await self._db.execute("DELETE FROM set_aside")
         return int(list(rows)[0][0]) + int(list(journals)[0][0])
 
+    async def take_back_refused(self, journal_id: bytes, record_ids: list[bytes]) -> None:
+        """Forget that `record_ids` (records of `journal_id` refused as problems) were seen
+        and refused, so that a pull opens them again (`Replica._retry_key_waits`: refused for
+        want of a key this device now holds). Only a refused record's mark goes (no document,
+        no author): a record this device applied keeps its own."""
+        for chunk, marks in _in_chunks(record_ids):
+            await self._db.execute(
+                f"DELETE FROM problems WHERE journal_id = ? AND record_id IN ({marks})",
+                (journal_id, *chunk),
+            )
+            await self._db.execute(
+                f"DELETE FROM seen_records WHERE journal_id = ? AND record_id IN ({marks}) "
+                "AND doc_id IS NULL AND author IS NULL",
+                (journal_id, *chunk),
+            )
+
     async def add_problems(self, journal_id: bytes, problems: list[Problem]) -> list[Problem]:
         """Keep `problems` (records of `journal_id` that failed verification) as evidence,
         while the journal holds fewer than MAX_PROBLEMS_KEPT; returns those kept. The rest

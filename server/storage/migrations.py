@@ -355,6 +355,12 @@ class SchemaMismatchError(SchemaError):
     server's migration and make the other one's tables twice."""
 
 
+class MigrationLockTimeoutError(SchemaError):
+    """A migration's statement waited longer than its lock timeout for a lock another
+    transaction holds (PostgreSQL `lock_timeout`): nothing of that migration was applied,
+    and it is tried again at the next start (or `tj-server migrate`)."""
+
+
 def pending(applied: dict[int, str]) -> list[Migration]:
     """The migrations not yet applied, in order. `applied`: version -> name, as recorded in
     `schema_migrations`. Refuses a database newer than this code (SchemaTooNewError) and one

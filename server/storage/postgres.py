@@ -20,7 +20,8 @@ differs because several processes share the database:
   that once an erasure waits for its lock no membership of that account can appear, and no
   other account can keep the erasure from completing.
 - Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
-- Migrations run under an advisory lock, so processes starting together apply each once.
+- Migrations run under an advisory lock, so processes starting together apply each once,
+  each waiting a bounded time for its table locks (`migrate`).
 
 Connection and server failures become StorageError (503: the client retries); a write applies
 whole or not at all (one transaction per method, as in the interface).
@@ -74,6 +75,11 @@ from server.storage.base import (
 
 log = logging.getLogger("tj.server.postgres")
 MIGRATION_LOCK = 0x746A5F6D69677261  # pg_advisory_lock key: "tj_migra"
+MIGRATION_LOCK_TIMEOUT = "10s"
+"""How long a migration's statement waits for a table lock (PostgreSQL `lock_timeout`) where
+the connection sets no timeout of its own: while it waits for an ACCESS EXCLUSIVE lock (an
+ALTER TABLE), every other access to that table queues behind it, so a long-running old
+transaction must make the migration fail, not stop the service (`migrate`)."""
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
@@ -88,6 +94,18 @@ DEVICE_COLUMNS = (
 # Errors that mean "the database is unreachable or refused": the client should retry.
 UNAVAILABLE = pg_live.UNAVAILABLE
 
+LIVE_SLOT_LOCK = (
+    "SELECT pg_advisory_xact_lock($1, erasure_lock::bit(32)::integer) FROM accounts "
+    "WHERE account_id = $2"
+)
+"""The account's live-slot lock (`take_live_slot`): the two-key form (int4, int4), which
+PostgreSQL keeps apart from every one-key (bigint) lock, the erasure locks (`_lock_erased`)
+and MIGRATION_LOCK among them (pg_locks: objsubid 2, not 1); its first key is
+pg_live.ACCOUNT_LOCK_SPACE, not the worker keys' WORKER_LOCK_SPACE; its second the low 32 bits
+of the account's `erasure_lock` number. The database gives those numbers in turn and no
+client chooses one, so two accounts share a live-slot lock only when their numbers are 2**32
+apart. An account not found takes none (it is gone: its slot's insert fails)."""
+
 MEMBERED = "SELECT journal_id FROM members WHERE account_id = $1 AND role != 'owner'"
 """The journals of other owners the account `$1` is a member of."""
 
@@ -97,7 +115,15 @@ def is_postgres_url(database: str) -> bool:
 
 
 async def migrate(connection: asyncpg.Connection) -> list[int]:
-    """Apply the pending schema migrations under an advisory lock; returns their versions."""
+    """Apply the pending schema migrations under an advisory lock; returns their versions.
+
+    Each migration is one transaction whose statements wait at most the connection's
+    `lock_timeout` for a lock (MIGRATION_LOCK_TIMEOUT where it sets none, as by default):
+    one that waits longer (another transaction holds the table, a long-running one of an
+    older server, say) rolls the migration back whole and raises
+    migrations.MigrationLockTimeoutError saying so; the migrations before it stay applied,
+    and it is tried again at the next start. Raises SchemaError subclasses as
+    migrations.pending does."""
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         await connection.execute(migrations.VERSION_TABLE_POSTGRESQL)
@@ -105,7 +131,19 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
         todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             async with connection.transaction():
-                await connection.execute(migration.postgresql)
+                if await connection.fetchval("SHOW lock_timeout") == "0":
+                    await connection.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+                waited = await connection.fetchval("SHOW lock_timeout")
+                try:
+                    await connection.execute(migration.postgresql)
+                except asyncpg.LockNotAvailableError as error:
+                    raise migrations.MigrationLockTimeoutError(
+                        f"schema migration {migration.version} ({migration.name}) waited "
+                        f"more than {waited} for a lock on a table another transaction "
+                        "holds (a long-running transaction: see pg_stat_activity), and "
+                        "nothing of it was applied; end that transaction, then start the "
+                        "server again (or run tj-server migrate)"
+                    ) from error
                 await connection.execute(
                     "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
                     migration.version,
@@ -334,17 +372,16 @@ class PostgresStorage:
         # A row per open socket, with the worker key of its process (storage/pg_live.py);
         # rows whose key nobody holds are of a process that is gone, and are dropped here.
         # Takes for one account are serialised by a transaction-scoped advisory lock, so
-        # two processes cannot both see room for the last slot.
+        # two processes cannot both see room for the last slot. Its key is the account's
+        # `erasure_lock` number (given by the database, never by a client: migration 10) in
+        # the live-slot lock space, so no account can choose an id whose set-ups wait for
+        # another's (it was a 32-bit hash of the client-chosen id). `_live_slot_lock`.
         worker = self._listener.worker_key
         if worker is None:
             raise StorageError("the live notice connection is down; try again")
         slot = nacl.utils.random(16)
         async with self._tx() as db:
-            await db.execute(
-                "SELECT pg_advisory_xact_lock($1, hashtext(encode($2, 'hex')))",
-                pg_live.ACCOUNT_LOCK_SPACE,
-                account_id,
-            )
+            await db.execute(LIVE_SLOT_LOCK, pg_live.ACCOUNT_LOCK_SPACE, account_id)
             await db.execute(
                 "DELETE FROM live_sockets WHERE account_id = $1 "
                 f"AND worker_key NOT IN ({pg_live.LIVE_WORKERS})",

@@ -184,3 +184,96 @@ async def test_an_unchanged_journal_list_verifies_no_envelope_again(
     assert opened == [await journal_id(clients[0], "Personal")]
     await therapist.replica.refresh_journals()
     assert len(opened) == 1
+
+
+def _lines_of(problems: list[str], journal: bytes) -> list[str]:
+    return [line for line in problems if journal.hex()[:8] in line]
+
+
+async def _refused_envelope_and_record(
+    signup: ClientFactory, live_server: RunningServer
+) -> tuple[Client, Client, bytes, list[Any]]:
+    """ana's journal shared with ben, then kim (epoch 2), "first" written under epoch 2;
+    the server then lists and serves to kim ben's envelopes in place of kim's. kim's first
+    sync: what the test checks of it. Returns ana, kim, the journal, kim's real rows."""
+    ana = await signup("ana")
+    kim = await signup("kim")
+    ben = await signup("ben")
+    await share_with(ana, ben)
+    await share_with(ana, kim)
+    await ana.entries.write("Personal", "first")
+    await ana.sync()
+    shared = await journal_id(ana, "Personal")
+    kims = _server_envelopes(live_server, shared, kim.profile.account_id)
+    _listed_as(live_server, shared, kim.profile.account_id, ben.profile.account_id)
+    await kim.entries.write("Personal", "kim's own")
+    return ana, kim, shared, kims
+
+
+async def _opened(kim: Client, shared: bytes) -> list[str]:
+    journals = [j for j in await kim.journals.list() if j.id == shared.hex()]
+    assert len(journals) == 1
+    return [e.body for e in await kim.entries.list(journals[0].name)]
+
+
+async def test_a_record_refused_with_its_refused_envelope_is_one_line_and_opened_later(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """kim's sync refuses ben's envelope of ana's journal (listed and in the key pages) and
+    so the record sealed under it: one problem line tells both (it was two: the envelope's
+    and the record's). A sync while the server still serves ben's refuses it again (nothing
+    unverified taken). Once the server lists kim's own envelope, the next sync stores it and
+    pulls the refused record again: it opens (it stayed refused for the session, and for
+    good: marked seen, the cursor past it)."""
+    ana, kim, shared, kims = await _refused_envelope_and_record(signup, live_server)
+
+    report = await kim.sync()
+
+    lines = _lines_of(report.problems, shared)
+    assert len(lines) == 1, report.problems
+    assert "refused, never stored" in lines[0], lines[0]
+    assert "1 record of it not opened in this sync, the key of its epoch refused" in lines[0]
+    assert report.refused == 1
+    assert report.pushed >= 1
+    assert not [spot for spot in _held(kim.home) if spot[0] == shared]
+
+    await ana.entries.write("Personal", "second")
+    await ana.sync()
+    again = await kim.sync()  # ben's envelope still served: still refused, still one line
+    lines = _lines_of(again.problems, shared)
+    assert len(lines) == 1 and "refused, never stored" in lines[0], again.problems
+    assert "not opened in this sync" in lines[0], lines[0]
+    assert await _opened(kim, shared) == []
+
+    _put_back(live_server, shared, kim.profile.account_id, kims)
+    await ana.journals.rename("Personal", "Shared notes")  # kim's next sync lists journals
+    await ana.sync()
+    report = await kim.sync()
+    assert _lines_of(report.problems, shared) == [], report.problems
+    assert sorted(await _opened(kim, shared)) == ["first", "second"]
+    assert [p for p in await kim.problems() if p.journal_id == shared] == []
+    assert {bytes(v) for _, v in kims} <= set(_held(kim.home).values())
+    report = await kim.sync()
+    assert report.problems == [] and report.refused == 0, report.problems
+    await kim.close()
+
+
+async def test_a_record_refused_with_refused_key_pages_is_opened_once_they_verify(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """As above, but the journal list is not read again (nothing of the journal changed):
+    once the server serves kim's own envelope, a later sync of the same session asks the key
+    pages again (a refusal was kept for the whole session), verifies kim's envelope there
+    and opens the record; the journal's name opens too."""
+    _, kim, shared, kims = await _refused_envelope_and_record(signup, live_server)
+    report = await kim.sync()
+    assert len(_lines_of(report.problems, shared)) == 1, report.problems
+    assert await _opened(kim, shared) == []
+
+    _put_back(live_server, shared, kim.profile.account_id, kims)
+    report = await kim.sync()
+    assert _lines_of(report.problems, shared) == [], report.problems
+    assert await _opened(kim, shared) == ["first"]
+    assert "ana/Personal" in [j.name for j in await kim.journals.list()]
+    assert [p for p in await kim.problems() if p.journal_id == shared] == []
+    await kim.close()
