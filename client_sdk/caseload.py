@@ -94,10 +94,10 @@ days before; the mood trend compares the last 28 days (today included) with the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from client_sdk.care_terms import DEFAULT_LOW_MOOD as DEFAULT_LOW_MOOD
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
@@ -116,6 +116,7 @@ from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
 from client_sdk.scoring import (
     DETERIORATION,
+    Instrument,
     ScoreChange,
     ScoreDifference,
     band_label,
@@ -510,21 +511,50 @@ def top_band_retaken(results: list[MeasureResult]) -> list[MeasureResult]:
     the same days does not clear a severe score about them, as it clears no safety answer
     (`safety_answers`; NU43 #2: a PHQ-9 of 24 retaken as 3 six minutes later left the
     caseload with no flag at all). One taken a recall period or more later clears it."""
-    found = []
+    return [
+        result
+        for result, _ in _retaken(
+            results,
+            lambda instrument: bool(instrument.bands),
+            lambda same: in_top_band(same[-1]),
+            lambda upto: [upto[-1]] if in_top_band(upto[-1]) else [],
+        )
+    ]
+
+
+_Said = TypeVar("_Said")
+
+
+def _retaken(
+    results: list[MeasureResult],
+    applies: Callable[[Instrument], bool],
+    latest_raises: Callable[[list[MeasureResult]], bool],
+    raised: Callable[[list[MeasureResult]], list[_Said]],
+) -> list[tuple[MeasureResult, _Said]]:
+    """The walk of `top_band_retaken` and `course_flags_retaken`: for each measure (in id
+    order) of a built-in instrument that `applies`, its results oldest first (`same`,
+    by taken_at, then id); when the latest raises nothing (`latest_raises(same)` False),
+    what the latest earlier result taken less than the instrument's recall period before
+    the latest raised (`raised(same[: i + 1])`, the course up to it; the first non-empty
+    one, walking back), each with that result."""
+    found: list[tuple[MeasureResult, _Said]] = []
     for measure in sorted({r.measure for r in results}):
         instrument = builtin_instruments().get(measure)
-        if instrument is None or not instrument.bands:
+        if instrument is None or not applies(instrument):
             continue
         same = sorted(
             (r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id)
         )
-        newest = same[-1]
-        if in_top_band(newest):
+        if latest_raises(same):
             continue  # the latest score's own flag says it
-        period = timedelta(days=instrument.recall_days)
-        earlier = [r for r in same[:-1] if in_top_band(r) and newest.taken_at - r.taken_at < period]
-        if earlier:
-            found.append(earlier[-1])
+        newest, period = same[-1], timedelta(days=instrument.recall_days)
+        for index in range(len(same) - 2, -1, -1):
+            if newest.taken_at - same[index].taken_at >= period:
+                break
+            said = raised(same[: index + 1])
+            if said:
+                found += [(same[index], one) for one in said]
+                break
     return found
 
 
@@ -550,7 +580,9 @@ def course_flags(line: ScoreLine, zone: tzinfo, *, retaken: bool = False) -> lis
 
 
 def course_flags_retaken(
-    results: list[MeasureResult], zone: tzinfo
+    results: list[MeasureResult],
+    zone: tzinfo,
+    latest: Mapping[str, Sequence[str]] | None = None,
 ) -> list[tuple[MeasureResult, str]]:
     """For each measure whose latest result raises no course flag (`course_flags`): the
     flags of the latest earlier result that raised one, as of that result (its course up to
@@ -558,27 +590,20 @@ def course_flags_retaken(
     that result. A form about some of the same days clears no reliable deterioration nor a
     rise from the lowest, as it clears no severe score (`top_band_retaken`; REV-S11 S11-1:
     4 → 15 retaken as 9 six minutes later left no flag); one a whole recall period later
-    does."""
-    found = []
-    for measure in sorted({r.measure for r in results}):
-        instrument = builtin_instruments().get(measure)
-        if instrument is None or instrument.reliable_change is None:
-            continue
-        same = sorted(
-            (r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id)
-        )
-        newest = same[-1]
-        if course_flags(latest_scores(same)[0], zone):
-            continue  # the latest score's own flag says it
-        period = timedelta(days=instrument.recall_days)
-        for index in range(len(same) - 2, -1, -1):
-            if newest.taken_at - same[index].taken_at >= period:
-                break
-            flags = course_flags(latest_scores(same[: index + 1])[0], zone, retaken=True)
-            if flags:
-                found += [(same[index], text) for text in flags]
-                break
-    return found
+    does. `latest`: the course flags of each measure's latest score (by measure id) when
+    the caller worked them out already (`caseload_row`); else they are worked out here."""
+
+    def latest_raises(same: list[MeasureResult]) -> bool:
+        if latest is not None:
+            return bool(latest.get(same[-1].measure))
+        return bool(course_flags(latest_scores(same)[0], zone))
+
+    return _retaken(
+        results,
+        lambda instrument: instrument.reliable_change is not None,
+        latest_raises,
+        lambda upto: course_flags(latest_scores(upto)[0], zone, retaken=True),
+    )
 
 
 def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
@@ -779,14 +804,15 @@ def caseload_row(
         if any(r.safety_answer for r in same):  # never hidden behind a stored score
             when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
             reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
+    score_flags = {line.result.measure: course_flags(line, zone) for line in scores}
     for line in scores:
-        for text in course_flags(line, zone):
+        for text in score_flags[line.result.measure]:
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append(
                 (2, f"{line.result.name} {band_label(line.result.band)}", line.result.taken_at)
             )
-    for result, text in course_flags_retaken(results, zone):  # nor a course's signal
+    for result, text in course_flags_retaken(results, zone, score_flags):  # nor a course's signal
         reasons.append((2, text, result.taken_at))
     for result in top_band_retaken(results):  # a quick retake clears no severe score
         day = result.taken_at.astimezone(zone).date().isoformat()

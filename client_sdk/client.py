@@ -1005,7 +1005,9 @@ class Client:
     ) -> Client:
         """Log in with the recovery key, set a new password and replace the recovery key:
         the key used is retired, and `client.recovery_key` holds the new one, to show once.
-        `device_name` as for `login` (sent to the server, kept there in clear).
+        `device_name` as for `login` (sent to the server, kept there in clear): without it,
+        a home signed in to this account before keeps the name its device had, also after
+        `logout`, which keeps it for this account and server.
         The password and the recovery key change in one request, so in one server
         transaction: both or neither (protocol.md, /v1/account/password).
 
@@ -1020,8 +1022,9 @@ class Client:
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
         username = normalize_username(username)
+        after_logout = _name_after_logout(home, server_url, username)
         await account.check_new_password(
-            new_password, username, device_name or default_device_name()
+            new_password, username, device_name or after_logout or default_device_name()
         )
         raw_key = keys.parse_recovery_key(recovery_key)
         previous = await _check_home_free(home, username, passphrase)
@@ -1031,6 +1034,8 @@ class Client:
             device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
         _known_server(transport, previous)
+        if device_name is None and previous is None:  # after `logout` here, as `login`
+            device_name = after_logout
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session = await account.recover(transport, username, raw_key, device_name, ticket)
@@ -2787,6 +2792,19 @@ class Client:
             versions = [row.version for row in rows for _ in range(row.count)]
             found.add_newer(journal_id, label, versions, max(known))
         return found.newer
+
+
+def _name_after_logout(home: Path, server_url: str, username: str) -> str | None:
+    """The device name a `logout` of `home` kept for `username` on `server_url`
+    (`devices.name_after_logout`), or None, also for an address `Transport` refuses (it
+    says so when it is made). Raises nothing."""
+    from client_sdk.devices import name_after_logout
+    from client_sdk.transport import normalize_url
+
+    try:
+        return name_after_logout(home, normalize_url(server_url), username)
+    except InvalidInput:
+        return None
 
 
 HOME_OPEN = "home open"

@@ -1383,7 +1383,19 @@ class Service:
                 done = False
             pages.append(wire.JournalPage(journal_id, records, cursor, head, meta_version))
         if fetches:  # the reply's audit rows, in one transaction (R9 finding 9)
-            await self.storage.add_audit(caller.account_id, caller.device_id, self.clock(), fetches)
+            left = await self.storage.add_audit(
+                caller.account_id, caller.device_id, self.clock(), fetches
+            )
+            if left:  # no longer shared with the caller: none of their records goes unlogged
+                pages = [
+                    wire.JournalPage(
+                        p.journal_id, [], positions.get(p.journal_id, 0), p.head, p.meta_version
+                    )
+                    if p.journal_id in left
+                    else p
+                    for p in pages
+                ]
+                done = False  # asked again, the journal is refused as any other not shared
         return wire.SyncReply(pages, done, next_journal)
 
     # --- sharing ----------------------------------------------------------------------------

@@ -571,13 +571,20 @@ class Storage(Protocol):
 
     async def add_audit(
         self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
-    ) -> None:
+    ) -> set[bytes]:
         """Log what one /v1/sync reply gave a member's device, in one transaction (R9 finding
         9). Each fetch adds a row (journal, account, device, `at`, up_to_seq = its highest
         seq, records = how many of its seqs are above the device's previous up_to_seq for
         that journal) only when its highest seq passes that previous up_to_seq: a re-fetch
         of what the device already fetched adds nothing, so a row says when a device first
-        fetched records up to where."""
+        fetched records up to where.
+
+        Decided when the rows are written, not when the sync read the records: a journal or
+        an account gone meanwhile gets no row (its deletion or erasure would have deleted
+        it); nor does a journal `account_id` is no longer a member of at `at` (it left, was
+        removed, or its share's end passed since the read). Returns those last journals
+        (ids): the reply must not send the records it did not log (the server's audit would
+        miss a fetch a leaving member could time to race its own sync)."""
         ...
 
     async def audit_log(

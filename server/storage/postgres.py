@@ -884,7 +884,7 @@ class PostgresStorage:
 
     async def add_audit(
         self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
-    ) -> None:
+    ) -> set[bytes]:
         # As storage/sqlite.py: a replayed sync adds nothing and opens no transaction.
         fresh = []
         for fetch in fetches:
@@ -892,14 +892,18 @@ class PostgresStorage:
             if fetch.seqs and high is not None and fetch.seqs[-1] > int(high[0]):
                 fresh.append(fetch)
         if not fresh:
-            return
+            return set()
+        left: set[bytes] = set()
         async with self._tx() as db:
             # The locks the audit rows' foreign keys take, taken first in the one lock
             # order: the journals (in id order), then the account. Left to the inserts,
             # they come row by row (a journal's, the account's, the next journal's), and
             # an erasure of the account holding a later journal while it waits for the
             # account's row deadlocks with them. A journal or an account gone meanwhile
-            # gets no audit row (the erasure or deletion would have deleted it).
+            # gets no audit row (the erasure or deletion would have deleted it). So does a
+            # journal the account is no longer a member of, read once the journals are
+            # locked: a leave or a removal (which lock the journal's row FOR UPDATE first)
+            # then waits for this transaction; the caller sends none of its records.
             kept = {
                 bytes(row[0])
                 for row in await db.fetch(
@@ -911,9 +915,22 @@ class PostgresStorage:
             if not await db.fetch(
                 "SELECT 1 FROM accounts WHERE account_id = $1 FOR KEY SHARE", account_id
             ):
-                return
+                return left
+            member = {
+                bytes(row[0])
+                for row in await db.fetch(
+                    "SELECT m.journal_id FROM members m WHERE m.journal_id = ANY($1::bytea[]) "
+                    "AND m.account_id = $2 AND (m.expires_at = 0 OR m.expires_at > $3)",
+                    sorted(kept),
+                    account_id,
+                    at,
+                )
+            }
             for fetch in fresh:
                 if fetch.journal_id not in kept:
+                    continue
+                if fetch.journal_id not in member:
+                    left.add(fetch.journal_id)
                     continue
                 previous = int(
                     await db.fetchval(
@@ -930,6 +947,7 @@ class PostgresStorage:
                         fetch.seqs[-1],
                         sum(1 for seq in fetch.seqs if seq > previous),
                     )
+        return left
 
     async def audit_log(
         self,

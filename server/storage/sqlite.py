@@ -1094,7 +1094,7 @@ class SQLiteStorage:
 
     async def add_audit(
         self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
-    ) -> None:
+    ) -> set[bytes]:
         # A replayed sync adds nothing and should not take the write lock: ask the reader
         # first, then decide again inside the transaction (another reply may have logged).
         fresh = []
@@ -1105,18 +1105,32 @@ class SQLiteStorage:
             if fetch.seqs and high is not None and fetch.seqs[-1] > int(high[0]):
                 fresh.append(fetch)
         if not fresh:
-            return
+            return set()
 
-        def tx(db: Connection) -> None:
+        def tx(db: Connection) -> set[bytes]:
             # A journal or an account gone since the sync read it gets no audit row (its
-            # deletion or erasure would have deleted it), never a failed foreign key.
+            # deletion or erasure would have deleted it), never a failed foreign key; a
+            # journal the account is no longer a member of gets none either, and is named
+            # to the caller, which sends none of its records (Storage.add_audit).
+            left: set[bytes] = set()
             if _value(db, "SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)) is None:
-                return
+                return left
             for fetch in fresh:
                 if (
                     _value(db, "SELECT 1 FROM journals WHERE journal_id = ?", (fetch.journal_id,))
                     is None
                 ):
+                    continue
+                if (
+                    _value(
+                        db,
+                        "SELECT 1 FROM members m WHERE m.journal_id = ? AND m.account_id = ? "
+                        f"AND {ACTIVE}",
+                        (fetch.journal_id, account_id, at),
+                    )
+                    is None
+                ):
+                    left.add(fetch.journal_id)
                     continue
                 high = _value(db, AUDIT_HIGH.format("?"), (fetch.journal_id, account_id, device_id))
                 previous = int(high or 0)
@@ -1132,8 +1146,9 @@ class SQLiteStorage:
                             sum(1 for seq in fetch.seqs if seq > previous),
                         ),
                     )
+            return left
 
-        await self._write(tx)
+        return await self._write(tx)
 
     async def audit_log(
         self,
