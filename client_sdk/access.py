@@ -110,7 +110,8 @@ with the owner's shows it, not comparing two of the owner's own devices (protoco
 Entries of older versions carry none (their epochs are "legacy": a device keeps the first
 key it holds for one, `Replica._verified_key`, and a device that holds none takes the first
 envelope that verifies, protocol.md 4.19 "Legacy epochs"). An owner's device rotates a journal
-whose current epoch is legacy once, to a checked epoch (`Replica._rotate_unchecked`)."""
+whose current epoch is legacy to a checked epoch, signing at most one such rotation per chain
+head (`Replica._rotate_unchecked`, `legacy_upgrade`)."""
 GENESIS = bytes(32)  # `previous` of the entry at position 0
 ROLES = ("read", "annotate")
 CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (

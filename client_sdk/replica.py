@@ -28,6 +28,7 @@ from client_sdk import (
     forgotten,
     hold_back,
     keys,
+    legacy_upgrade,
     owed_shares,
     records,
     verifying,
@@ -403,8 +404,13 @@ class Replica:
         ended a member whose end date passed, `rotate_expired`, REV-OWED F3) -> whether the
         server stored it: `_finish_shares` does not sign it a second time."""
         self._unchecked_refused: set[bytes] = set()
-        """Owned journals whose rotation to a checked epoch (`_rotate_unchecked`) was refused
-        in this session for a reason that does not change by itself: not tried again in it."""
+        """Owned journals whose rotation to a checked epoch (`_rotate_unchecked`) this device
+        could not sign in this session, for a reason that does not change by itself (a name
+        it never verified, W7): not tried again in it."""
+        self._upgrades_noted = True
+        """Whether the store may hold a signed upgrade rotation (`legacy_upgrade`): read at
+        the first sync of a session, then only while this process noted one or a journal is
+        still to upgrade, so that a no-op sync reads nothing for it (issue 10)."""
         self._again: set[bytes] = set()
         """Handles of the owed grants a sync of this process is signing again now
         (`_grant_again`): `_owe_grant` sends one only while its note is still there and not
@@ -2736,7 +2742,7 @@ class Replica:
         await self._end_withdrawn(report, start)
         # After the pull (where a new device verifies the chain) and the owed shares (whose
         # own rotation, when signed again, carries a key check already).
-        upgraded = await self._rotate_unchecked()
+        upgraded = await self._rotate_unchecked(report)
         if await self._carry_late(report, start) or finished or upgraded:
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts() or self._pull_wrote:
@@ -5711,26 +5717,34 @@ class Replica:
         if lapsed:
             await self.refresh_journals()
 
-    async def _rotate_unchecked(self) -> bool:
-        """Inside a sync, on an owner's device: rotate, once, every journal this account owns
-        whose current key epoch the verified access chain holds no key check of (a legacy
-        epoch, begun by an entry an app before chain version KEY_CHECKED signed: protocol.md
-        4.19 "Upgrading a legacy epoch"), as `rotate` does (a plain rotation through
-        `change_access`: the members keep their access, the new key is sealed to exactly
-        them, and the `rotated` entry carries the new epoch's key check). Until then a device
-        holding no key of the current epoch yet (a new device of a member or of the owner)
-        would take the first envelope that verifies for it; from then on every device takes
-        the current epoch's key only when it matches the check the owner signed.
+    async def _rotate_unchecked(self, report: sync_plan.SyncReport) -> bool:
+        """Inside a sync, on an owner's device: rotate every journal this account owns whose
+        current key epoch the verified access chain holds no key check of (a legacy epoch,
+        begun by an entry an app before chain version KEY_CHECKED signed: protocol.md 4.19
+        "Upgrading a legacy epoch") to a new epoch whose `rotated` entry carries the check,
+        sealed to exactly the members that chain lists (they keep their access). Until then a
+        device holding no key of the current epoch yet (a new device of a member or of the
+        owner) would take the first envelope that verifies for it; from then on every device
+        takes the current epoch's key only when it matches the check the owner signed.
 
-        Idempotent and never a loop: each attempt signs only on a chain whose current epoch
-        is still unchecked (`change_access`'s `check`, run on the exact state signed on); a
-        rotation another owner device signed first (the server refuses this one's as a
-        conflict) leaves this device nothing to sign on its next attempt. A journal with a
-        share being signed or an owed grant (`owed_shares`) is left to that share's rotation,
-        which carries a check too. A refusal that will not change within this session (a
-        name this device never verified, W7) is not tried again in it; a conflict that
-        lasts, a write-rate limit, are tried at the next sync. Returns whether a rotation was
-        stored (records this device sealed meanwhile are sealed again: `change_access`)."""
+        At most one rotation is signed for a verified chain head (`legacy_upgrade`): it is
+        noted in the store before it is sent, and every later attempt (at most one a sync)
+        sends the same bytes again while the verified chain keeps that length and head, and
+        the journal its name; a new one is signed only once the chain moved on (the note is
+        then dropped, its key never used) or the owner renamed or archived the journal. A
+        server that refuses it, or fails, thus gets nothing newly signed; from the second
+        failed attempt of one rotation on, each failing sync tells it (a problem of that
+        sync). Its key becomes the new epoch's key only once the server stored it.
+
+        Left alone: a journal with a share being signed or ended, or an owed grant
+        (`owed_shares`: its own rotation carries a check and must keep its position); one
+        with a member whose end date passed (`rotate_expired` ends it, with a check) or whom
+        the server no longer serves (the removal's rotation does); one whose chain has a
+        problem. A journal whose rotation this device cannot sign (a name it never verified,
+        W7) is not tried again in this session. Any other failure (the server's refusal, no
+        answer, a chain read again that has a problem) skips that journal for this sync
+        only: never a sync that fails for it. Returns whether a rotation was stored (records
+        this device sealed meanwhile are sealed again)."""
         me = self.profile.account_id
         unchecked = [
             journal_id
@@ -5740,10 +5754,21 @@ class Replica:
             and journal_id not in self._unchecked_refused
             and not self.chains.problem(journal_id)
         ]
-        if not unchecked:
+        if unchecked:  # one whose member's end date passed is `rotate_expired`'s
+            now = now_ms()
+            unchecked = [
+                journal_id
+                for journal_id in unchecked
+                if not any(m.ended(now) for m in self.chains.current(journal_id).members.values())
+            ]
+        if not unchecked and not self._upgrades_noted:
             return False  # the store is not read (every sync comes here)
+        noted = await self._drop_moved_upgrades()
+        if not unchecked:
+            return False
         journals = {j.journal_id: j for j in await self.store.journals()}
         owed = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        served: list[dict[bytes, set[bytes]]] = []  # read once, when one is signed
         rotated = False
         for journal_id in unchecked:
             journal = journals.get(journal_id)
@@ -5756,16 +5781,137 @@ class Replica:
             ):
                 continue
             try:
-                await self.change_access(journal, [], check=_still_unchecked)
-            except _EpochChecked:
-                continue  # another owner device rotated it first
-            except (ConflictError, RateLimited):
-                continue  # tried again at the next sync
-            except (IntegrityError, InvalidInput, AccessError):
-                self._unchecked_refused.add(journal_id)
+                rotated = await self._upgrade(journal, noted.get(journal_id), served, report) or (
+                    rotated
+                )
+            except ClientClosed:
+                raise
+            except TJError:  # never a sync that fails for it: tried again at the next
                 continue
-            rotated = True
         return rotated
+
+    async def _drop_moved_upgrades(self) -> dict[bytes, legacy_upgrade.Upgrade]:
+        """The upgrades noted in the store (`legacy_upgrade`), without (and dropping from the
+        store) those whose journal's verified chain moved on from the head they were signed
+        on, or that this device no longer holds: never sent again, their key never used."""
+        noted = legacy_upgrade.decode(await self.store.setting(legacy_upgrade.SETTING))
+        moved = {
+            journal_id: upgrade
+            for journal_id, upgrade in noted.items()
+            if (state := self.chains.state(journal_id)) is None
+            or not legacy_upgrade.signed_on(upgrade, state)
+        }
+        if moved:
+            await self._drop_upgrades(moved.values())
+        self._upgrades_noted = len(noted) > len(moved)
+        return {j: u for j, u in noted.items() if j not in moved}
+
+    async def _drop_upgrades(self, upgrades: Iterable[legacy_upgrade.Upgrade]) -> None:
+        """Drop these notes from the store (a note another process wrote since is kept)."""
+        upgrades = list(upgrades)
+        async with self.store.transaction() as tx:
+            value = await tx.setting(legacy_upgrade.SETTING)
+            value = legacy_upgrade.dropped(
+                value, {u.journal_id for u in upgrades}, {u.request for u in upgrades}
+            )
+            await tx.set_setting(legacy_upgrade.SETTING, value)
+
+    async def _upgrade(
+        self,
+        journal: LocalJournal,
+        noted: legacy_upgrade.Upgrade | None,
+        served: list[dict[bytes, set[bytes]]],
+        report: sync_plan.SyncReport,
+    ) -> bool:
+        """`_rotate_unchecked` for one journal: send its noted upgrade again, or sign one on
+        the verified chain, note it, and send it. Returns whether the server stored it."""
+        journal_id = journal.journal_id
+        # As verified now: an upgrade of another journal in this sync read the chains again.
+        state = self.chains.current(journal_id)
+        if noted is not None and not legacy_upgrade.signed_on(noted, state):
+            await self._drop_upgrades([noted])  # the chain moved on: never sent, key unused
+            noted = None
+        if state.epoch in state.key_checks or any(
+            member.ended(now_ms()) for member in state.members.values()
+        ):
+            return False
+        upgrade = noted
+        if upgrade is not None:
+            fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
+            if fresh is None or not legacy_upgrade.named_as(
+                upgrade, fresh.name, max(fresh.named_at, 1), is_archived(fresh)
+            ):  # renamed or archived since (the user's action): the name of then is not sent
+                await self._drop_upgrades([upgrade])
+                upgrade = None
+        if upgrade is None:
+            if not served:
+                served.append(await self.served_members())
+            if self.vanished(state, served[0]):
+                return False  # left to the removal's rotation (`Sharing._drop_departed`)
+            try:
+                signed = await self._sign_rotation(journal_id, state, [])
+            except (IntegrityError, InvalidInput, AccessError):
+                self._unchecked_refused.add(journal_id)  # not by itself changed: not again
+                return False
+            async with self.store.transaction() as tx:
+                value, upgrade = legacy_upgrade.kept(
+                    await tx.setting(legacy_upgrade.SETTING),
+                    legacy_upgrade.Upgrade(
+                        journal_id,
+                        state.length,
+                        state.head,
+                        wire.encode(signed.request),
+                        name=str(signed.meta["name"]),
+                        named_at=int(signed.meta["named_at"]),
+                        archived=bool(signed.meta.get("archived", False)),
+                    ),
+                )
+                await tx.set_setting(legacy_upgrade.SETTING, value)
+            self._upgrades_noted = True
+        request = wire.decode(wire.RotateRequest, upgrade.request)
+        try:
+            await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        except ClientClosed:
+            raise
+        except TJError as error:
+            if isinstance(error, ConflictError) and getattr(error, "code", None) in (
+                "chain_conflict",
+                "stale_epoch",
+            ):
+                await self.refresh_journals()  # another device's entry there: the chain tells
+                now = self.chains.state(journal_id)
+                if now is None or not legacy_upgrade.signed_on(upgrade, now):
+                    await self._drop_upgrades([upgrade])
+                    return False
+            async with self.store.transaction() as tx:
+                value, tries = legacy_upgrade.refused(
+                    await tx.setting(legacy_upgrade.SETTING), upgrade
+                )
+                await tx.set_setting(legacy_upgrade.SETTING, value)
+            if tries >= legacy_upgrade.TOLD_AFTER and not self.chains.problem(journal_id):
+                report.add_problem(journal_id, journal.name, legacy_upgrade.not_stored(error))
+            return False
+        me = self.profile.account_id
+        after = access.verify(
+            state,
+            self.reader,
+            journal_id,
+            me,
+            self.profile.secrets.sign_public_key,
+            request.chain,
+        )
+        wrap = next(k.envelope for k in request.keys if k.account_id == me)
+        key = keys.unwrap_journal_key(
+            self.profile.secrets.account_key, me, journal_id, request.epoch, wrap
+        )
+        if after.epoch != request.epoch or after.key_matches(request.epoch, key) is not True:
+            raise IntegrityError(f"the new key of journal {journal_id.hex()} does not verify")
+        self.remember_key(journal_id, request.epoch, key)
+        await self.chains.accept(journal_id, after, request.chain, state.length)
+        await self._drop_upgrades([upgrade])
+        await self.refresh_journals()
+        await self._reseal_outbox()
+        return True
 
     async def _expired_with_grant(self, journal: LocalJournal) -> bool:
         """Inside a sync, for an owned journal with a member whose end date passed: when an
@@ -5973,6 +6119,47 @@ class Replica:
     async def _rotate(
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> AccessState:
+        signed = await self._sign_rotation(journal_id, state, changes)
+        request, after, entries, now = signed.request, signed.after, signed.entries, signed.now
+        fresh, vanished, expired, changes = (
+            signed.fresh,
+            signed.vanished,
+            signed.expired,
+            signed.changes,
+        )
+        epoch, journal_key = request.epoch, signed.key
+        if vanished:  # stored before the removal is sent: never a removal without its notice
+            await self._keep_departed(fresh.name, state, vanished, now, after)
+        owing = await self._owe_grant(state, changes, now)
+        try:
+            await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        except Exception as error:
+            if owing is not None:
+                async with self.store.transaction() as tx:
+                    value = await tx.setting(owed_shares.SETTING)
+                    if isinstance(error, NetworkError) and error.unsent:  # no byte reached it
+                        value = owed_shares.restored(value, *owing)
+                    else:  # the call ended: a sync of any process may send it again
+                        value = owed_shares.sent(value, owing[0])
+                    await tx.set_setting(owed_shares.SETTING, value)
+            raise
+        self.remember_key(journal_id, epoch, journal_key)
+        await self.chains.accept(journal_id, after, entries, state.length)
+        if vanished:
+            await self._word_departed(state, vanished, now, after)
+        if expired:
+            await self._tell_expired(fresh.name, journal_id, expired)
+        return after
+
+    async def _sign_rotation(
+        self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+    ) -> _SignedRotation:
+        """Sign, on the verified chain `state`, `changes`, the removal of members the server
+        no longer serves and the end of those whose end date passed, then a new key epoch
+        sealed to exactly the members the chain then lists (a fresh key, its check in the
+        `rotated` entry): the request, not sent. IntegrityError (a member that cannot be
+        opened, a name this device never verified, W7), InvalidInput (a member the server
+        says left) before anything is signed."""
         now = now_ms()
         touched = {payload.get("member") for _, payload in changes}
         vanished: list[bytes] = []
@@ -6045,28 +6232,9 @@ class Replica:
         )
         meta = keys.seal_journal_meta(journal_key, journal_id, epoch, encode_meta(**signed))
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
-        if vanished:  # stored before the removal is sent: never a removal without its notice
-            await self._keep_departed(fresh.name, state, vanished, now, after)
-        owing = await self._owe_grant(state, changes, now)
-        try:
-            await self.transport.call("/v1/journals/rotate", request, wire.Empty)
-        except Exception as error:
-            if owing is not None:
-                async with self.store.transaction() as tx:
-                    value = await tx.setting(owed_shares.SETTING)
-                    if isinstance(error, NetworkError) and error.unsent:  # no byte reached it
-                        value = owed_shares.restored(value, *owing)
-                    else:  # the call ended: a sync of any process may send it again
-                        value = owed_shares.sent(value, owing[0])
-                    await tx.set_setting(owed_shares.SETTING, value)
-            raise
-        self.remember_key(journal_id, epoch, journal_key)
-        await self.chains.accept(journal_id, after, entries, state.length)
-        if vanished:
-            await self._word_departed(state, vanished, now, after)
-        if expired:
-            await self._tell_expired(fresh.name, journal_id, expired)
-        return after
+        return _SignedRotation(
+            request, entries, after, journal_key, fresh, changes, vanished, expired, now, signed
+        )
 
     async def _owe_grant(
         self, state: AccessState, changes: list[tuple[str, dict[str, Any]]], now: int
@@ -8008,16 +8176,24 @@ class _OtherKey(IntegrityError):
         self.kind = SECOND_KEY if named else UNNAMED_KEY
 
 
-class _EpochChecked(Exception):
-    """The chain a rotation of `Replica._rotate_unchecked` would sign on holds the key check
-    of its current epoch already (another owner device rotated it): nothing is signed."""
+@dataclass(frozen=True)
+class _SignedRotation:
+    """A rotation `Replica._sign_rotation` signed, not sent yet: the request, its entries and
+    the verified state after them, the new key, the journal as stored when it was signed,
+    every change signed (with the removals and ends added), the members removed because the
+    server no longer serves them, those whose end date passed, when it was signed (ms UTC)
+    and the metadata sealed (name, `named_at`, archived)."""
 
-
-def _still_unchecked(state: AccessState) -> None:
-    """`change_access`'s check for `Replica._rotate_unchecked`: raise _EpochChecked when the
-    current epoch of `state` has a key check."""
-    if state.epoch in state.key_checks:
-        raise _EpochChecked
+    request: wire.RotateRequest
+    entries: list[bytes]
+    after: AccessState
+    key: bytes
+    fresh: LocalJournal
+    changes: list[tuple[str, dict[str, Any]]]
+    vanished: list[bytes]
+    expired: list[access.Member]
+    now: int
+    meta: dict[str, Any]
 
 
 class _KeyWanted(IntegrityError):

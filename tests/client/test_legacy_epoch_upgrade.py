@@ -109,16 +109,17 @@ def count_rotations(device: Client) -> list[bool]:
     return sent
 
 
-def count_access_changes(device: Client) -> list[bytes]:
-    """The journals `device` starts a change of access of from now on (`change_access`)."""
+def count_upgrade_attempts(device: Client) -> list[bytes]:
+    """The journals `device` attempts an upgrade of from now on (`Replica._upgrade`: a
+    rotation signed, or a noted one sent again)."""
     started: list[bytes] = []
-    real_change = device.replica.change_access
+    real_upgrade = device.replica._upgrade
 
     async def spy(journal: Any, *args: Any, **kw: Any) -> Any:
         started.append(journal.journal_id)
-        return await real_change(journal, *args, **kw)
+        return await real_upgrade(journal, *args, **kw)
 
-    device.replica.change_access = spy  # type: ignore[method-assign]
+    device.replica._upgrade = spy  # type: ignore[method-assign]
     return started
 
 
@@ -202,7 +203,7 @@ async def test_only_an_owner_device_upgrades_and_only_once(
     rotations = count_rotations(tablet)
     await tablet.sync()
     assert rotations == [True]
-    changes = count_access_changes(tablet)
+    changes = count_upgrade_attempts(tablet)
     for _ in range(2):
         await tablet.sync()
     assert changes == []  # not even an attempt: the journal list is not read for it
