@@ -21,7 +21,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
 from client_sdk.profile import remove_profile
-from client_sdk.store import ACCOUNT_ID, STORE_FILE
+from client_sdk.store import ACCOUNT_ID, ACCOUNT_USERNAME, STORE_FILE
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -122,11 +122,11 @@ async def test_an_own_store_without_an_own_journal_is_adopted_by_its_account(
 
 
 def _unrecord(home: Path, *, journals: bool) -> None:
-    """Make the store of `home` one written before the account id was recorded (and, with
-    `journals`, one holding no journal row)."""
+    """Make the store of `home` one written before the account id (and later its username)
+    was recorded (and, with `journals`, one holding no journal row)."""
     db = sqlite3.connect(home / STORE_FILE)
     try:
-        db.execute("DELETE FROM settings WHERE name = ?", (ACCOUNT_ID,))
+        db.execute("DELETE FROM settings WHERE name IN (?, ?)", (ACCOUNT_ID, ACCOUNT_USERNAME))
         if journals:
             db.execute("DELETE FROM journals")
         db.execute("INSERT INTO settings VALUES ('test.left', 'kim''s')")
