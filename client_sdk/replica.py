@@ -796,6 +796,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
         for journal_id in journal_ids:
             self._forget_in_memory(journal_id)
 
@@ -817,6 +818,7 @@ class Replica:
                 counters_tag=self.counters_tag(journal_id),
                 account=self.profile.account_id,
             )
+            await self._forget_key_waits(tx, journal_id)
         return found
 
     async def _shared_again(
@@ -2126,6 +2128,13 @@ class Replica:
         await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
         self._noted_waits.update(set(wanting) - unkept)
         return unkept
+
+    async def _forget_key_waits(self, tx: Transaction, journal_id: bytes) -> None:
+        """Within `tx`, which removes `journal_id` from the store: its rows of KEY_WAITS go
+        too (one read of the setting; nothing written when it has none)."""
+        waits = _decode_key_waits(await tx.setting(KEY_WAITS))
+        if waits.pop(journal_id, None) is not None:
+            await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
 
     async def _retry_key_waits(
         self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
@@ -6592,6 +6601,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
             self._forget_in_memory(journal_id)
 
     def _forget_in_memory(self, journal_id: bytes) -> None:
@@ -6617,6 +6627,7 @@ class Replica:
                 counters_tag=self.counters_tag(journal_id),
                 account=self.profile.account_id,
             )
+            await self._forget_key_waits(tx, journal_id)
             stored = await tx.setting(hold_back.SETTING)
             if stored is not None:
                 hold = hold_back.decode(stored)
@@ -6726,6 +6737,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
                 await tx.drop_pending_journal(journal_id)
             self.chains.forget(journal_id)
             raise
