@@ -225,8 +225,10 @@ def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
 KEY_WAITS = "records_waiting_for_keys"
 """Setting: by journal, the records a pull refused because their epoch's key was refused
 (`_KeyWanted`: no envelope the server served for it verified), as JSON {journal hex: [[epoch,
-seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal. A later sync that holds a verified
-key of such an epoch pulls them again (`Replica._retry_key_waits`)."""
+seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal and MAX_KEY_WAITS_ALL in all. A
+later sync that holds a verified key of such an epoch pulls them again, those records only
+(`Replica._retry_key_waits`); a row goes once its record was applied or refused for another
+reason, or its journal left the device (or its share ended)."""
 MAX_KEY_WAITS = 1000
 MAX_KEY_WAITS_ALL = 5000
 """Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
