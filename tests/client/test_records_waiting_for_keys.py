@@ -281,12 +281,17 @@ async def test_refused_key_pages_are_asked_once_a_sync(
     await kim.close()
 
 
+@pytest.mark.parametrize("bound", ["MAX_KEY_WAITS", "MAX_KEY_WAITS_ALL"])
 async def test_the_waiting_rows_are_bounded_and_the_bound_told(
-    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+    signup: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    bound: str,
 ) -> None:
-    """Past the bound on records kept waiting for a key, a refused record is told as not
-    kept waiting (never promised a pull again), and still kept as a problem."""
-    monkeypatch.setattr(replica_module, "MAX_KEY_WAITS", 1)
+    """Past the bound on records kept waiting for a key (a journal's, or all journals'), a
+    refused record is told as not kept waiting (never promised a pull again), and still
+    kept as a problem."""
+    monkeypatch.setattr(replica_module, bound, 1)
     _ana, kim, shared, _kims = await _refused_envelope_and_record(signup, live_server)
     await _ana.entries.write("Personal", "second")
     await _ana.sync()
