@@ -226,12 +226,19 @@ def _encode_not_back(kept: dict[bytes, list[tuple[int, int]]]) -> str:
 KEY_WAITS = "records_waiting_for_keys"
 """Setting: by journal, the records a pull refused because their epoch's key was refused
 (`_KeyWanted`: no envelope the server served for it verified), as JSON {journal hex: [[epoch,
-seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal. A later sync that holds a verified
-key of such an epoch pulls them again (`Replica._retry_key_waits`)."""
+seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal and MAX_KEY_WAITS_ALL in all. A
+later sync that holds a verified key of such an epoch pulls them again, those records only
+(`Replica._retry_key_waits`); a row goes once its record was applied or refused for another
+reason, or its journal left the device (or its share ended)."""
 MAX_KEY_WAITS = 1000
-RETRY_ROUNDS = 100
-"""Requests one journal's pull again (`_retry_key_waits`) makes at most in a sync (each a page
-of PULL_PAGE records): a server that keeps sending pages ends it there, the rest for the next."""
+MAX_KEY_WAITS_ALL = 5000
+"""Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
+MAX_KEY_WAITS in one journal) a refused record is not kept waiting, and the sync says so."""
+RETRY_ROUNDS = 10
+"""Requests one journal's pull again (`_pull_again`) makes at most in a sync, each asking only
+from a waiting record's seq for as many records as wait: the rest wait for the next sync."""
+RETRY_REQUESTS = 40
+"""Requests the pulls again of one sync make at most, all journals together."""
 
 
 def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, bytes]]]:
@@ -253,6 +260,29 @@ def _encode_key_waits(waits: dict[bytes, list[tuple[int, int, bytes]]]) -> str |
         j.hex(): [[e, q, r.hex()] for e, q, r in rows] for j, rows in sorted(waits.items()) if rows
     }
     return json.dumps(kept) if kept else None
+
+
+_WAIT_KEY = "no key of the epoch verifies here yet"
+_WAIT_UNSERVED = "not served again by the server"
+_WAIT_HELD = (
+    "the owner not verified, and this device's download of unverified owners' journals at its bound"
+)
+_WAIT_LATER = "not asked for again in this sync (a bounded number of requests a sync)"
+_WAIT_FAILED = "the server could not be asked again in this sync"
+
+
+def _still_waiting_line(count: int, shown: list[bytes], kinds: list[str]) -> str:
+    """The words for records refused in an earlier sync for want of their epoch's key that
+    still wait (`Replica._still_waiting`)."""
+    ids = ", ".join(f"record {r.hex()}" for r in shown)
+    more = f" and {count - len(shown)} more" if count > len(shown) else ""
+    return (
+        f"{'1 record' if count == 1 else f'{count} records'} refused in an earlier sync for "
+        f"want of {'its' if count == 1 else 'their'} epoch's key still "
+        f"{'waits' if count == 1 else 'wait'} ({ids}{more}): {'; '.join(kinds)}; pulled "
+        "again once this device holds a key that verifies and the server serves "
+        f"{'it' if count == 1 else 'them'}"
+    )
 
 
 HEAL_NAMES = "names_to_heal"
@@ -381,6 +411,11 @@ class Replica:
         """By journal with `_key_problems`: how many records this sync refused because their
         epoch's key was refused, and the first IDS_SHOWN of them, told in the journal's key
         problem line (`_report_name_problems`), not in lines of their own."""
+        self._still_waiting: dict[bytes, tuple[str, int, list[bytes], list[str]]] = {}
+        """By journal: records refused in an earlier sync for want of their epoch's key that
+        still wait after this sync's pull again (`_retry_key_waits`): the journal's name, how
+        many, the first IDS_SHOWN of them and why each kind waits, told at every sync while
+        they wait (`_report_name_problems`)."""
         """By journal: (its name, the problem) when the last journal list carried key
         envelopes that do not verify as this account's (`_keep_listed_keys`), reported by
         the next sync while the server lists them."""
@@ -769,6 +804,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
         for journal_id in journal_ids:
             self._forget_in_memory(journal_id)
 
@@ -790,6 +826,7 @@ class Replica:
                 counters_tag=self.counters_tag(journal_id),
                 account=self.profile.account_id,
             )
+            await self._forget_key_waits(tx, journal_id)
         return found
 
     async def _shared_again(
@@ -1687,8 +1724,10 @@ class Replica:
         keeps the name it verified (`_local`, W7), and key envelopes it lists that are not
         this account's (`_keep_listed_keys`), for as long as the server serves them and this
         device holds the journal (one forgotten or removed meanwhile, say while another
-        journal list was read, is no longer this device's problem)."""
-        if not self._name_problems and not self._key_problems:
+        journal list was read, is no longer this device's problem). Records that still wait
+        for a key (`_still_waiting`) are told at every sync: in the journal's key problem
+        line when it has one, else in a line of their own."""
+        if not self._name_problems and not self._key_problems and not self._still_waiting:
             return
         held = {j.journal_id for j in await self.store.journals()}
         for journal_id in [j for j in self._name_problems if j not in held]:
@@ -1709,7 +1748,15 @@ class Replica:
                     f"this sync, the key of {'its' if count == 1 else 'their'} epoch refused "
                     f"({ids}{more}): pulled again once this device holds one that verifies"
                 )
+            still = self._still_waiting.pop(journal_id, None)
+            if still is not None:
+                message += "; " + _still_waiting_line(*still[1:])
             report.add_problem(journal_id, label, message)
+        for journal_id, (label, count, shown, kinds) in sorted(self._still_waiting.items()):
+            if journal_id in held:
+                text = _still_waiting_line(count, shown, kinds)
+                report.add_problem(journal_id, label, text[0].upper() + text[1:])
+        self._still_waiting = {}
 
     def owner_name(self, owner_id: bytes) -> str:
         """How a journal's owner is named on this device: the username of its pinned,
@@ -2069,48 +2116,69 @@ class Replica:
 
     async def _note_key_waits(
         self, tx: Transaction, journal_id: bytes, wanting: dict[bytes, tuple[int, int]]
-    ) -> None:
+    ) -> set[bytes]:
         """Keep, within `tx`, the records of `journal_id` a page refused for want of their
         epoch's key (record id -> (epoch, seq)) in KEY_WAITS, at most MAX_KEY_WAITS a journal
-        (the first ones: a pull again starts from the lowest)."""
+        and MAX_KEY_WAITS_ALL in all (the first ones); returns those not kept (the caller
+        tells them: they are not pulled again)."""
         waits = _decode_key_waits(await tx.setting(KEY_WAITS))
         rows = {record_id: (epoch, seq) for epoch, seq, record_id in waits.get(journal_id, [])}
+        others = sum(len(r) for j, r in waits.items() if j != journal_id)
+        unkept: set[bytes] = set()
         for record_id, spot in wanting.items():
-            if record_id in rows or len(rows) < MAX_KEY_WAITS:
+            if record_id in rows or (
+                len(rows) < MAX_KEY_WAITS and others + len(rows) < MAX_KEY_WAITS_ALL
+            ):
                 rows[record_id] = spot
+            else:
+                unkept.add(record_id)
         waits[journal_id] = sorted((e, q, r) for r, (e, q) in rows.items())
         await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
-        self._noted_waits.update(wanting)
+        self._noted_waits.update(set(wanting) - unkept)
+        return unkept
+
+    async def _forget_key_waits(self, tx: Transaction, journal_id: bytes) -> None:
+        """Within `tx`, which removes `journal_id` from the store: its rows of KEY_WAITS go
+        too (one read of the setting; nothing written when it has none)."""
+        waits = _decode_key_waits(await tx.setting(KEY_WAITS))
+        if waits.pop(journal_id, None) is not None:
+            await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
 
     async def _retry_key_waits(
         self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
     ) -> None:
         """Pull again the records a pull refused for want of their epoch's key (KEY_WAITS)
         once this device holds a verified key of that epoch: stored since from the journal
-        list (`_keep_listed_keys`), or from the key pages, asked again once a sync (a refusal
-        is kept for one sync, not the session: `_keys_asked`). Each is opened and verified
-        as any pulled record (`_apply_page`): applied, or refused again and reported. The
-        journal's cursor is never lowered: the records from the lowest such one up to the
-        cursor are asked in a pull of their own; those held already are not opened again."""
+        list (`_keep_listed_keys`), or from the key pages (a refusal is asked again once a
+        sync, before its pull: `_sync`). Records refused in this sync wait for the next.
+
+        Only the waiting records are taken (`_pull_again`: same id, epoch and seq), each
+        opened and verified as any pulled record (`_apply_page`), within the bound on
+        unverified owners (hold_back.py); a record leaves KEY_WAITS, and its problem row
+        goes, only once it was applied, or refused again for another reason (reported).
+        Those that still wait are told at every sync (`_still_waiting`). Rows of journals no
+        longer on the device, or whose share ended, are dropped (their problem rows stay)."""
         waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
         if not waits:
             return
-        journals = {j.journal_id: j for j in await self.store.journals()}
+        on_device = await self.store.journals()
+        journals = {j.journal_id: j for j in on_device if j.role != REVOKED}
         gone = [journal_id for journal_id in waits if journal_id not in journals]
-        if gone:  # forgotten or removed since: no journal id of it is kept
+        if gone:  # forgotten, removed or ended since: nothing of it is pulled again
             async with self.store.transaction() as tx:
                 stored = _decode_key_waits(await tx.setting(KEY_WAITS))
                 for journal_id in gone:
                     stored.pop(journal_id, None)
                 await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
         relist = False
+        hold: hold_back.HoldBack | None = None
+        left = RETRY_REQUESTS
         for journal_id, rows in sorted(waits.items()):
             journal = journals.get(journal_id)
-            if journal is None or journal.role == REVOKED:
+            if journal is None:
                 continue
-            asked = self._keys_asked.get(journal_id)
-            if asked:  # a refused key page is asked again in this sync, once
-                self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
+            rows = [row for row in rows if row[2] not in self._noted_waits]  # told already
+            why: dict[bytes, str] = {}
             ready: set[int] = set()
             for epoch in sorted({epoch for epoch, _, _ in rows}):
                 try:
@@ -2118,43 +2186,106 @@ class Replica:
                 except (IntegrityError, AccessError, NetworkError):
                     continue
                 ready.add(epoch)
-            again = {record_id: seq for epoch, seq, record_id in rows if epoch in ready}
-            if not again:
-                continue
-            # A key of an epoch whose listed envelope was refused, taken from the key pages:
-            # the journal list is read again (its name opens, its problem line is told anew).
-            relist |= bool(ready & self._key_problem_epochs.get(journal_id, set()))
-            async with self.store.transaction() as tx:
-                await tx.take_back_refused(journal_id, list(again))
-            # Their rows stay until the pull again reached them: cut short (offline), the
-            # next sync pulls them again (no longer marked seen, they are opened then).
-            self._noted_waits = set()
-            reached = await self._pull_again(journal, min(again.values()) - 1, report)
-            done = {r for r, seq in again.items() if seq <= reached} - self._noted_waits
-            async with self.store.transaction() as tx:
-                stored = _decode_key_waits(await tx.setting(KEY_WAITS))
-                stored[journal_id] = [
-                    row for row in stored.get(journal_id, []) if row[2] not in done
-                ]
-                await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+            again = {record_id: (epoch, seq) for epoch, seq, record_id in rows if epoch in ready}
+            why.update({r: _WAIT_KEY for e, _, r in rows if e not in ready})
+            held = False
+            if again and not self.owner_verified(journal):
+                if hold is None:
+                    hold = await self._retry_hold(on_device)
+                held = hold.full or journal_id in hold.announced
+            if again and (held or left <= 0):
+                why.update(dict.fromkeys(again, _WAIT_HELD if held else _WAIT_LATER))
+                again = {}
+            if again:
+                # A key of an epoch whose listed envelope was refused, taken from the key
+                # pages: the journal list is read again (its name opens, its line told anew).
+                relist |= bool(ready & self._key_problem_epochs.get(journal_id, set()))
+                bounded = hold if not self.owner_verified(journal) else None
+                try:
+                    done, missed, made = await self._pull_again(
+                        journal, again, report, bounded, min(left, RETRY_ROUNDS)
+                    )
+                except AccessError:  # the share ended meanwhile: the journal list tells
+                    relist = True
+                    done, missed, made = set(), dict.fromkeys(again, _WAIT_FAILED), 1
+                except (NetworkError, InvalidInput):  # offline, or a request refused
+                    done, missed, made = set(), dict.fromkeys(again, _WAIT_FAILED), 1
+                left -= made
+                why.update(missed)
+                if done:
+                    async with self.store.transaction() as tx:
+                        stored = _decode_key_waits(await tx.setting(KEY_WAITS))
+                        stored[journal_id] = [
+                            row for row in stored.get(journal_id, []) if row[2] not in done
+                        ]
+                        await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+            waiting = sorted((seq, r) for _, seq, r in rows if r in why)
+            if waiting:
+                kinds = sorted({why[r] for _, r in waiting})
+                shown = [r for _, r in waiting[: sync_plan.IDS_SHOWN]]
+                self._still_waiting[journal_id] = (journal.name, len(waiting), shown, kinds)
+        if hold is not None and hold.added:
+            fresh = await self.store.journals()
+            verified = {j.journal_id for j in fresh if self.owner_verified(j)}
+            counted = hold
+
+            def merge(value: Any, cursors: dict[bytes, int]) -> Any:
+                return counted.merge(value, cursors, verified)
+
+            written = await self.store.merge_setting(hold_back.SETTING, merge)
+            if written is not None:
+                self.settings_written(*written)
         if relist:
-            await self.refresh_journals()
+            try:
+                await self.refresh_journals()
+            except (AccessError, NetworkError) as error:
+                report.incomplete.append(f"the journal list was not read again: {error}")
+
+    async def _retry_hold(self, on_device: list[LocalJournal]) -> hold_back.HoldBack:
+        """The bound on unverified owners as a pull starts (`_pull_pages`): what the store
+        counts, and every journal of an unverified owner on the device counted."""
+        hold = hold_back.decode(await self.store.setting(hold_back.SETTING))
+        for local in on_device:
+            if not self.owner_verified(local):
+                hold.count(local.journal_id, await self.store.journal_bytes(local.journal_id))
+        return hold
 
     async def _pull_again(
-        self, journal: LocalJournal, after: int, report: sync_plan.SyncReport
-    ) -> int:
-        """Pull `journal`'s records after `after` up to its cursor once more, through
-        `_apply_page` (every check of a pull; records held are not opened again), at most
-        RETRY_ROUNDS requests; returns the `seq` up to which it pulled. The cursor is only
-        ever advanced (`advance_cursor`)."""
-        upto = journal.cursor
+        self,
+        journal: LocalJournal,
+        again: dict[bytes, tuple[int, int]],
+        report: sync_plan.SyncReport,
+        hold: hold_back.HoldBack | None,
+        rounds: int,
+    ) -> tuple[set[bytes], dict[bytes, str], int]:
+        """Pull once more the records `again` (record id -> (epoch, seq)) of `journal`, in at
+        most `rounds` requests, each from just below the lowest one not yet asked for as many
+        records as wait. Of what the server serves only those records are taken (same id,
+        epoch and seq), through `_apply_page` (every check of a pull), cut by `hold` for an
+        unverified owner's journal (hold_back.py); everything else served is dropped. The
+        cursor is never moved by it.
+
+        Returns the records resolved (applied, or refused again for another reason, reported
+        by `_apply_page`), why each other one still waits, and the requests made. Raises
+        AccessError or NetworkError as a pull does."""
+        pending = dict(again)
+        number = int.from_bytes(journal.journal_id, "big")
+        below = (number - 1).to_bytes(len(journal.journal_id), "big") if number else b""
+        resolved: set[bytes] = set()
+        why: dict[bytes, str] = {}
+        made = 0
         try:
-            for _ in range(RETRY_ROUNDS):
-                if after >= upto:
-                    return after
-                request = sync_plan.sync_request({journal.journal_id: after}, PULL_PAGE, b"", False)
+            while pending and made < rounds:
+                low = min(seq for _, seq in pending.values())
+                after = low - 1
+                # The slice of journals from this one on (by id): its page comes first and
+                # takes the request's whole limit when the server holds that many records.
+                request = sync_plan.sync_request(
+                    {journal.journal_id: after}, min(PULL_PAGE, len(pending)), below, False
+                )
                 reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
                 reply = sync_plan.within_reply_bytes(request, reply)
+                made += 1
                 page = next((p for p in reply.pages if p.journal_id == journal.journal_id), None)
                 if (
                     page is None
@@ -2162,10 +2293,37 @@ class Replica:
                     or not after < page.cursor <= page.head
                     or any(not after < r.seq <= page.cursor for r in page.records)
                 ):
-                    return after  # nothing more, or a page no honest server sends
-                await self._apply_page(journal, page, report, set())
-                after = page.cursor
-            return after
+                    why.update(dict.fromkeys(pending, _WAIT_UNSERVED))
+                    return resolved, why, made  # not served, or a page no honest server sends
+                served = [r for r in page.records if pending.get(r.record_id) == (r.epoch, r.seq)]
+                taken = replace(page, records=served, cursor=min(page.cursor, journal.cursor))
+                if hold is not None and served:
+                    payloads = await self._payload_bytes(journal, hold.within(taken))
+                    taken = hold.cut(journal.cursor, taken, payloads)
+                outcome: set[bytes] = set()
+                if taken.records:
+                    await self._apply_page(
+                        journal, taken, report, set(), reopen=set(pending), resolved=outcome
+                    )
+                resolved |= outcome
+                kept = {r.record_id for r in taken.records}
+                for record_id, (_, seq) in list(pending.items()):
+                    if seq > page.cursor:
+                        continue
+                    del pending[record_id]
+                    if record_id in outcome:
+                        continue
+                    if record_id in kept:
+                        why[record_id] = _WAIT_KEY  # refused again for want of its key
+                    elif any(r.record_id == record_id for r in served):
+                        why[record_id] = _WAIT_HELD  # cut at the bound on unverified owners
+                    else:
+                        why[record_id] = _WAIT_UNSERVED
+                if len(taken.records) < len(served):
+                    why.update(dict.fromkeys(pending, _WAIT_HELD))
+                    return resolved, why, made
+            why.update(dict.fromkeys(pending, _WAIT_LATER))
+            return resolved, why, made
         finally:
             self._drop_openings()
 
@@ -2686,6 +2844,8 @@ class Replica:
         self._tried_again = {}
         self._conflicts, self._pull_wrote = {}, False
         self._waiting_told = {}
+        self._still_waiting = {}
+        self._noted_waits = set()
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -2694,6 +2854,12 @@ class Replica:
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
         start = await self.store.version(since=as_of)
+        # A key page refused for a journal whose records wait for a key is asked again once a
+        # sync: its refusal is forgotten here, before the pull, and kept for the rest of it.
+        for journal_id in _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start)):
+            asked = self._keys_asked.get(journal_id)
+            if asked:
+                self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
         if self.chains.loaded:  # chains another process of this profile stored meanwhile
             await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
@@ -4053,6 +4219,8 @@ class Replica:
         counted: set[bytes],
         history: int = 0,
         parked: bool = False,
+        reopen: set[bytes] | None = None,
+        resolved: set[bytes] | None = None,
     ) -> int:
         """Verify and apply one page of a journal; returns how many of its records are
         progress for the pull (`_pull`): records that verified (AEAD, signature, author's
@@ -4074,7 +4242,13 @@ class Replica:
         its first pull: its author signed that counter (verified when it was kept), the
         owner's devices never sign two records with one counter, and a member's second one is
         refused (`_refuse_reused_counters`), so counting it hides nothing the server
-        withholds (protocol.md 4.15)."""
+        withholds (protocol.md 4.15).
+
+        `reopen`: records refused before for want of their epoch's key (`_pull_again`),
+        opened as fresh although marked seen; their old problem rows and seen marks go in
+        the transaction that applies (or refuses) them again. `resolved` (updated): those of
+        them applied now, applied before (by another process), or refused again for another
+        reason than their key."""
         seen, since = (
             ({}, None)
             if parked
@@ -4082,7 +4256,12 @@ class Replica:
                 journal.journal_id, [r.record_id for r in page.records]
             )
         )
+        if reopen:
+            if resolved is not None:  # applied meanwhile by another process of this profile
+                resolved.update(r for r, counter in seen.items() if r in reopen and counter)
+            seen = {r: c for r, c in seen.items() if c is not None or r not in reopen}
         fresh = [r for r in page.records if r.record_id not in seen]
+        reopened = [r.record_id for r in fresh if reopen and r.record_id in reopen]
         # Whether the next reply's records are worth opening ahead (`_open_early`): not when
         # this page was mostly records this device holds (its own, echoed after a push).
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
@@ -4286,7 +4465,10 @@ class Replica:
             else _MergeWriting(journal)
         )
         written: list[Document] = []
+        unkept: set[bytes] = set()
         async with self.store.transaction() as tx:
+            if reopened:  # their rows of the earlier refusal: written anew below
+                await tx.take_back_refused(journal.journal_id, reopened)
             if parked:
                 owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
             else:
@@ -4341,7 +4523,7 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             if wanting:
-                await self._note_key_waits(tx, journal.journal_id, wanting)
+                unkept = await self._note_key_waits(tx, journal.journal_id, wanting)
             # A newer-version record counts as received, its counter only (no claims, no
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
@@ -4404,8 +4586,20 @@ class Replica:
         # envelope was refused, are told in that envelope's line (`_report_name_problems`):
         # one cause, one line; still counted as refused.
         merged = journal.journal_id in self._key_problems
+        if resolved is not None and reopened:
+            refused_again = {p.record_id for p in problems if p.record_id not in wanting}
+            applied = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
+            resolved.update(r for r in reopened if r in refused_again or r in applied)
+        if unkept:
+            report.add_problem(
+                journal.journal_id,
+                journal.name,
+                f"{len(unkept)} record(s) refused for want of their epoch's key are not kept "
+                f"waiting for it (this device keeps at most {MAX_KEY_WAITS} such records a "
+                f"journal and {MAX_KEY_WAITS_ALL} in all): they are not pulled again",
+            )
         for problem in problems:
-            if merged and problem.record_id in wanting:
+            if merged and problem.record_id in wanting and problem.record_id not in unkept:
                 report.refused += 1
                 count, shown = self._waiting_told.get(journal.journal_id, (0, []))
                 if len(shown) < sync_plan.IDS_SHOWN:
@@ -6577,6 +6771,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
             self._forget_in_memory(journal_id)
 
     def _forget_in_memory(self, journal_id: bytes) -> None:
@@ -6602,6 +6797,7 @@ class Replica:
                 counters_tag=self.counters_tag(journal_id),
                 account=self.profile.account_id,
             )
+            await self._forget_key_waits(tx, journal_id)
             stored = await tx.setting(hold_back.SETTING)
             if stored is not None:
                 hold = hold_back.decode(stored)
@@ -6711,6 +6907,7 @@ class Replica:
                     counters_tag=self.counters_tag(journal_id),
                     account=self.profile.account_id,
                 )
+                await self._forget_key_waits(tx, journal_id)
                 await tx.drop_pending_journal(journal_id)
             self.chains.forget(journal_id)
             raise

@@ -29,7 +29,9 @@ whole or not at all (one transaction per method, as in the interface).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,11 +77,24 @@ from server.storage.base import (
 
 log = logging.getLogger("tj.server.postgres")
 MIGRATION_LOCK = 0x746A5F6D69677261  # pg_advisory_lock key: "tj_migra"
-MIGRATION_LOCK_TIMEOUT = "10s"
-"""How long a migration's statement waits for a table lock (PostgreSQL `lock_timeout`) where
+MIGRATION_LOCK_TIMEOUT = "1s"
+"""How long one try of a migration waits for a table lock (PostgreSQL `lock_timeout`) where
 the connection sets no timeout of its own: while it waits for an ACCESS EXCLUSIVE lock (an
-ALTER TABLE), every other access to that table queues behind it, so a long-running old
-transaction must make the migration fail, not stop the service (`migrate`)."""
+ALTER TABLE), every other access to that table queues behind it, so each wait is short; the
+migration is tried again (MIGRATION_LOCK_TRIES), and a long-running old transaction makes it
+fail, not stop the service (`migrate`)."""
+MIGRATION_LOCK_TRIES = 10
+"""Tries of one migration whose lock wait timed out (about 10 s of waiting in all), with a
+pause between them (`migration_pause`) in which nothing queues behind it."""
+MIGRATION_RETRY_PAUSE_S = 0.5
+
+
+async def migration_pause() -> None:
+    """The pause between two tries of a migration: MIGRATION_RETRY_PAUSE_S, jittered (so
+    that several servers starting at once do not try in step)."""
+    await asyncio.sleep(MIGRATION_RETRY_PAUSE_S * random.uniform(0.5, 1.5))
+
+
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
@@ -118,9 +133,11 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
     """Apply the pending schema migrations under an advisory lock; returns their versions.
 
     Each migration is one transaction whose statements wait at most the connection's
-    `lock_timeout` for a lock (MIGRATION_LOCK_TIMEOUT where it sets none, as by default):
-    one that waits longer (another transaction holds the table, a long-running one of an
-    older server, say) rolls the migration back whole and raises
+    `lock_timeout` for a lock (MIGRATION_LOCK_TIMEOUT where it sets none, as by default, so
+    that other accesses to the table never queue long behind it): one that waits longer
+    (another transaction holds the table, a long-running one of an older server, say) is
+    rolled back whole and tried again after a pause, MIGRATION_LOCK_TRIES times in all (once
+    where the connection sets its own timeout); then it raises
     migrations.MigrationLockTimeoutError saying so; the migrations before it stay applied,
     and it is tried again at the next start. Raises SchemaError subclasses as
     migrations.pending does."""
@@ -130,29 +147,45 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
         rows = await connection.fetch("SELECT version, name FROM schema_migrations")
         todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
+            await _apply_migration(connection, migration)
+        return [migration.version for migration in todo]
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def _apply_migration(connection: asyncpg.Connection, migration: migrations.Migration) -> None:
+    """One migration in one transaction, tried again while its lock wait times out (`migrate`)."""
+    tries = 0
+    while True:
+        tries += 1
+        own = True
+        waited = ""
+        try:
             async with connection.transaction():
                 if await connection.fetchval("SHOW lock_timeout") == "0":
+                    own = False
                     await connection.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
-                waited = await connection.fetchval("SHOW lock_timeout")
-                try:
-                    await connection.execute(migration.postgresql)
-                except asyncpg.LockNotAvailableError as error:
-                    raise migrations.MigrationLockTimeoutError(
-                        f"schema migration {migration.version} ({migration.name}) waited "
-                        f"more than {waited} for a lock on a table another transaction "
-                        "holds (a long-running transaction: see pg_stat_activity), and "
-                        "nothing of it was applied; end that transaction, then start the "
-                        "server again (or run tj-server migrate)"
-                    ) from error
+                waited = str(await connection.fetchval("SHOW lock_timeout"))
+                await connection.execute(migration.postgresql)
                 await connection.execute(
                     "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
                     migration.version,
                     migration.name,
                     int(time.time() * 1000),
                 )
-        return [migration.version for migration in todo]
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            return
+        except asyncpg.LockNotAvailableError as error:
+            if not own and tries < MIGRATION_LOCK_TRIES:
+                await migration_pause()  # rolled back: nothing queues behind it meanwhile
+                continue
+            times = "" if tries == 1 else f" at each of {tries} tries"
+            raise migrations.MigrationLockTimeoutError(
+                f"schema migration {migration.version} ({migration.name}) waited more than "
+                f"{waited} for a lock on a table another transaction holds{times} (a "
+                "long-running transaction: see pg_stat_activity), and nothing of it was "
+                "applied; end that transaction, then start the server again (or run "
+                "tj-server migrate)"
+            ) from error
 
 
 async def migrate_url(url: str) -> list[int]:
