@@ -2856,7 +2856,8 @@ class Replica:
         start = await self.store.version(since=as_of)
         # A key page refused for a journal whose records wait for a key is asked again once a
         # sync: its refusal is forgotten here, before the pull, and kept for the rest of it.
-        for journal_id in _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start)):
+        key_waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start))
+        for journal_id in key_waits:
             asked = self._keys_asked.get(journal_id)
             if asked:
                 self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
@@ -2902,7 +2903,8 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         await self.heal_names()
-        await self._retry_key_waits(report, start)
+        if key_waits:  # records refused in this sync wait for the next: none to pull again
+            await self._retry_key_waits(report, start)
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
         await self._end_withdrawn(report, start)
