@@ -442,6 +442,10 @@ class Replica:
         """Owned journals whose rotation to a checked epoch (`_rotate_unchecked`) this device
         could not sign in this session, for a reason that does not change by itself (a name
         it never verified, W7): not tried again in it."""
+        self._upgrades_unread: dict[bytes, tuple[int, bytes]] = {}
+        """Owned journal id -> the verified chain (length, head) an upgrade noted for it that
+        this SDK could not read was signed on (`_upgrade`): dropped, and as it may have been
+        sent, no other is signed on that chain in this session."""
         self._upgrades_noted = True
         """Whether the store may hold a signed upgrade rotation (`legacy_upgrade`): read at
         the first sync of a session, then only while this process noted one or a journal is
@@ -6027,8 +6031,9 @@ class Replica:
         if noted is not None and not legacy_upgrade.signed_on(noted, state):
             await self._drop_upgrades([noted])  # the chain moved on: never sent, key unused
             noted = None
+        at = now_ms()  # one time for the end dates checked and the rotation signed
         if state.epoch in state.key_checks or any(
-            member.ended(now_ms()) for member in state.members.values()
+            member.ended(at) for member in state.members.values()
         ):
             return False
         upgrade = noted
@@ -6044,10 +6049,18 @@ class Replica:
                 served.append(await self.served_members())
             if self.vanished(state, served[0]):
                 return False  # left to the removal's rotation (`Sharing._drop_departed`)
+            if self._upgrades_unread.get(journal_id) == (state.length, state.head):
+                return False  # one maybe sent on this chain could not be read: not another
             try:
-                signed = await self._sign_rotation(journal_id, state, [])
+                signed = await self._sign_rotation(journal_id, state, [], served=served[0], now=at)
             except (IntegrityError, InvalidInput, AccessError):
                 self._unchecked_refused.add(journal_id)  # not by itself changed: not again
+                return False
+            if (
+                signed.vanished
+                or signed.expired
+                or any(handle not in signed.after.members for handle in state.members)
+            ):  # never a member removed or ended here: the rotations that tell it do that
                 return False
             async with self.store.transaction() as tx:
                 value, upgrade = legacy_upgrade.kept(
@@ -6064,7 +6077,16 @@ class Replica:
                 )
                 await tx.set_setting(legacy_upgrade.SETTING, value)
             self._upgrades_noted = True
-        request = wire.decode(wire.RotateRequest, upgrade.request)
+        try:
+            request: wire.RotateRequest | None = wire.decode(wire.RotateRequest, upgrade.request)
+        except wire.WireError:
+            request = None
+        if request is None or request.journal_id != journal_id:
+            # A note this SDK cannot read (a damaged store): dropped; it may have been sent,
+            # so no other is signed on this chain in this session.
+            await self._drop_upgrades([upgrade])
+            self._upgrades_unread[journal_id] = (state.length, state.head)
+            return False
         try:
             await self.transport.call("/v1/journals/rotate", request, wire.Empty)
         except ClientClosed:
@@ -6348,19 +6370,30 @@ class Replica:
         return after
 
     async def _sign_rotation(
-        self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+        self,
+        journal_id: bytes,
+        state: AccessState,
+        changes: list[tuple[str, dict[str, Any]]],
+        *,
+        served: dict[bytes, set[bytes]] | None = None,
+        now: int | None = None,
     ) -> _SignedRotation:
         """Sign, on the verified chain `state`, `changes`, the removal of members the server
         no longer serves and the end of those whose end date passed, then a new key epoch
         sealed to exactly the members the chain then lists (a fresh key, its check in the
-        `rotated` entry): the request, not sent. IntegrityError (a member that cannot be
+        `rotated` entry): the request, not sent. `served` is the caller's read of the shares
+        list (`served_members`; read here when None), `now` the time it is signed at (ms
+        UTC; this device's clock when None). IntegrityError (a member that cannot be
         opened, a name this device never verified, W7), InvalidInput (a member the server
-        says left) before anything is signed."""
-        now = now_ms()
+        says left), NotFound (the journal is no longer on this device) before anything is
+        signed."""
+        now = now_ms() if now is None else now
         touched = {payload.get("member") for _, payload in changes}
         vanished: list[bytes] = []
         if state.members:
-            gone = self.vanished(state, await self.served_members())
+            if served is None:
+                served = await self.served_members()
+            gone = self.vanished(state, served)
             renewed = [
                 state.members[h].username
                 for kind, payload in changes
@@ -6392,7 +6425,9 @@ class Replica:
             [*changes, access.rotated(epoch, preview.members, check)],
             now,
         )
-        fresh = {j.journal_id: j for j in await self.store.journals()}[journal_id]
+        fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
+        if fresh is None:  # another process deleted or forgot it meanwhile
+            raise NotFound(f"journal {journal_id.hex()} is no longer on this device")
         secrets, me = self.profile.secrets, self.profile.account_id
         members = [
             wire.MemberKey(
