@@ -104,7 +104,7 @@ class WriteCommand(editor.DraftHelpCommand):
         from client_sdk.profile import profile_exists
 
         home = ctx.find_object(Home)
-        if home is None or not profile_exists(home.path) or editor.stdin_is_terminal():
+        if home is None or editor.stdin_is_terminal():
             return
         probe = click.Context(
             self, info_name=ctx.info_name, parent=ctx.parent, resilient_parsing=True
@@ -127,6 +127,9 @@ class WriteCommand(editor.DraftHelpCommand):
         except click.ClickException:  # not text: nothing a draft could keep
             return
         if not piped.strip():
+            return
+        if not profile_exists(home.path):  # never signed in here: no drafts folder to keep it
+            printed_back("The text you piped in", piped, signed_in=False)
             return
         fields: dict[str, Any] = {
             "title": params.get("title"),
@@ -334,12 +337,17 @@ def body_of(
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
         return
+    from client_sdk.profile import profile_exists
+
+    signed_in = profile_exists(home.path)  # else nothing is kept, and never "signed out"
     if not use_editor and text is not None:
         try:
             yield text
         except KeyboardInterrupt:  # Ctrl-C before it was saved (NU55 F3): kept as piped text is
             if text.strip() and saved is not None and not saved:
-                said = kept_unsaved(home, text, save, "The text you gave", left_out)
+                said = kept_unsaved(
+                    home, text, save, "The text you gave", left_out, signed_in=signed_in
+                )
                 output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
             raise
         return
@@ -349,7 +357,9 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                said = kept_unsaved(home, piped, save, "The text you piped in", left_out)
+                said = kept_unsaved(
+                    home, piped, save, "The text you piped in", left_out, signed_in=signed_in
+                )
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
                 elif said:
@@ -379,24 +389,18 @@ entry being queued)."""
 
 
 def kept_unsaved(
-    home: Home, text: str, save: list[str], what: str, left_out: str = ""
+    home: Home, text: str, save: list[str], what: str, left_out: str = "", *, signed_in: bool = True
 ) -> str | None:
     """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
     sentence saying where and the command that saves it (`save`, `draft_command`'s words),
     starting with `what` ("The text you piped in"); None when it could not be kept (said on
-    stderr at once, with why; the device signed out meanwhile: the text itself follows, as
-    it is in no file). `left_out` follows the command (`title_left_out`)."""
+    stderr at once, with why; no profile to keep it in: the text itself follows, as it is
+    in no file, `printed_back`, `signed_in` saying whether this device had an account when
+    the command started). `left_out` follows the command (`title_left_out`)."""
     try:
         path = editor.kept_as_draft(home.path, text)
-    except editor.SignedOut:  # a logout or account deletion meanwhile: no draft to name
-        click.echo(
-            f"{what} was not saved, and this device was signed out meanwhile "
-            f"({output.command_text('tj logout')} or "
-            f"{output.command_text('tj account delete')}), so it is not kept on this device. "
-            "Here it is, as given:",
-            err=True,
-        )
-        click.echo(text, err=True)
+    except editor.SignedOut:  # no profile to keep it in: printed back, in no file
+        printed_back(what, text, signed_in=signed_in)
         return None
     except OSError as error:  # the original error is the one raised (R4)
         click.echo(
@@ -415,6 +419,24 @@ def kept_unsaved(
             f"whole, the scissors line in it included; delete the file after{left_out}"
         )
     return f"{what} was not saved; it is kept in {path} ({saves}{elsewhere})."
+
+
+def printed_back(what: str, text: str, *, signed_in: bool) -> None:
+    """Say on stderr that `text` (`what`: "The text you piped in") was not saved and is kept
+    in no file, as this device has no account to keep a draft in, and print it back, as
+    given: never signed in here (`signed_in` False: "(no account on this device)"), or
+    signed out meanwhile (a `tj logout` or `tj account delete` run while this command ran).
+    The sentence goes through `output.message`, which writes its commands in backticks."""
+    if signed_in:
+        why = (
+            f", and this device was signed out meanwhile ({output.command_text('tj logout')} "
+            f"or {output.command_text('tj account delete')}), so it is not kept on this device. "
+            "Here it is, as given:"
+        )
+    else:
+        why = " (no account on this device, so it is not kept on it); here it is, as given:"
+    output.message(f"{what} was not saved{why}")
+    click.echo(text, err=True)  # as given, line breaks kept
 
 
 def read_stdin() -> str:
