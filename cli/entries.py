@@ -37,7 +37,17 @@ from cli.main import (
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
 from cli.terminal import PROFILE
-from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, departures, plain_text
+from client_sdk import (
+    EMOTIONS,
+    TRASH_DAYS,
+    AccessError,
+    JournalArchived,
+    NotFound,
+    TJError,
+    decoded_text,
+    departures,
+    plain_text,
+)
 from client_sdk.documents import MAX_BODY, MAX_TITLE
 
 if TYPE_CHECKING:
@@ -357,8 +367,11 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
+                keep, note = save, left_out
+                if isinstance(error, TJError) and journal_refused(error):
+                    keep, note = journal_left_out(save, journal_name, error, left_out)
                 said = kept_unsaved(
-                    home, piped, save, "The text you piped in", left_out, signed_in=signed_in
+                    home, piped, keep, "The text you piped in", note, signed_in=signed_in
                 )
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
@@ -409,16 +422,74 @@ def kept_unsaved(
         )
         return None
     saves = f"{output.command([*save, str(path)])} saves it{left_out}"
-    elsewhere = "; give another --journal to save it elsewhere"
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
-        elsewhere = ""
     elif editor.holds_cut(text):  # --draft keeps what is above it (NU37 #1)
         saves = (
             f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
             f"whole, the scissors line in it included; delete the file after{left_out}"
         )
-    return f"{what} was not saved; it is kept in {path} ({saves}{elsewhere})."
+    return f"{what} was not saved; it is kept in {path} ({saves})."
+
+
+JOURNAL_SUBJECTS = frozenset(
+    {
+        "journal",
+        "id too short",
+        "yours and theirs",
+        "same name",
+        "brief not journal",
+        "ended brief",
+        "copy journal",
+        "items journal",
+        "kept copy",
+    }
+)
+"""The subjects (`TJError.subject`) of a write refused because of the journal it goes to (no
+such journal, a name naming several, a brief or a copy named), besides an AccessError (a
+journal shared read-only, a share that ended, an archived journal: `journal_refused`)."""
+
+
+def journal_refused(error: TJError) -> bool:
+    """Whether a new entry was refused because of its journal (`JOURNAL_SUBJECTS`, or an
+    AccessError: this account may not write there), not for its text or the network."""
+    return isinstance(error, AccessError) or error.subject in JOURNAL_SUBJECTS
+
+
+def journal_left_out(
+    save: list[str], journal_name: str | None, error: TJError, left_out: str
+) -> tuple[list[str], str]:
+    """The command that saves kept text (`save`, `draft_command`'s words) and what follows it
+    (`left_out`, `title_left_out`'s), for a write refused because of its journal
+    (`journal_refused`): the --journal given left out, as it would be refused again, and
+    said ("saves it in Personal; it leaves out --journal Nope, which was refused; give
+    another --journal to save it elsewhere"), with the command that unarchives an archived
+    one. With no --journal, or the default journal's name, the command is kept as it is:
+    another --journal is the way out. Pure."""
+    from client_sdk.context import DEFAULT_JOURNAL
+
+    elsewhere = "give another --journal to save it elsewhere"
+    default = journal_name is None or journal_name == DEFAULT_JOURNAL
+    if isinstance(error, JournalArchived):
+        word = output.journal_word(error.journal, error.journal_id)
+        unarchive = output.command(["tj", "journal", "unarchive", word])
+        back = "" if default else f" and add --journal {typed(word)} to it"
+        elsewhere += f", or run {unarchive} first{back} to save it in {typed(error.journal)}"
+    if default:
+        return save, f"{left_out}; {elsewhere}"
+    at = save.index("--journal")
+    kept = save[:at] + save[at + 2 :]
+    return kept, (
+        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {typed(journal_name)}, which "
+        "was refused; "
+        f"{elsewhere}"
+    )
+
+
+def typed(name: str) -> str:
+    """A journal's name in a sentence as a shell reads it ("Nope", "'night dreams'"): a
+    name with a space runs into the words around it otherwise. Pure."""
+    return shlex.quote(name) if output.pasteable(name) else output.quoted(name)
 
 
 def printed_back(what: str, text: str, *, signed_in: bool) -> None:

@@ -155,3 +155,47 @@ def test_every_example_of_help_is_a_command_tj_reads() -> None:
             raise AssertionError((example, str(error))) from None
         checked += 1
     assert checked > 100, checked
+
+
+async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_refused(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Piped text refused for its `--journal` (no such journal, a journal shared read-only,
+    an archived one) was kept with a command that "saves it" with that same `--journal`,
+    refused again: the command leaves it out and says so, and saves the text in Personal.
+    A refusal unrelated to the journal (`--mood 11`) no longer says "give another
+    --journal"."""
+    from tests.test_cli_cli16_findings import printed_save
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    kim = await new_device(live_server, tmp_path, "kim")
+    await ana.ok("share", "Personal", "kim", "--role", "read", "--trust-on-first-use")
+    await kim.ok("sync")
+    await ana.ok("journal", "create", "night dreams")
+    await ana.ok("journal", "archive", "night dreams")
+    for device, journal, why in (
+        (ana, "Nope", "no journal named 'Nope'"),
+        (kim, "ana/Personal", "shared with this account read-only"),
+        (ana, "night dreams", "is archived"),
+    ):
+        words = f"Words for {journal}"
+        refused = await device.tj("write", "--journal", journal, "--tag", "t", input=words)
+        said = flat(refused.stderr)
+        assert refused.exit_code != 0 and why in said, said
+        save = printed_save(said)
+        assert "--journal" not in save and save[1:3] == ["--tag", "t"], save
+        named = f"'{journal}'" if " " in journal else journal
+        assert (
+            f"saves it in Personal; it leaves out --journal {named}, which was refused; "
+            "give another --journal to save it elsewhere" in said
+        ), said
+        if journal == "night dreams":
+            assert (
+                "or run `tj journal unarchive 'night dreams'` first and add --journal "
+                "'night dreams' to it to save it in 'night dreams'" in said
+            ), said
+        await device.ok(*save)
+        assert words in [e["body"] for e in await device.json("list", "--journal", "Personal")]
+    refused = await ana.tj("write", "--mood", "11", input="Other words")
+    assert refused.exit_code == 2 and "kept in" in refused.stderr, refused.output
+    assert "--journal" not in refused.stderr, refused.stderr
