@@ -51,6 +51,7 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     BAD_VALUE,
+    OTHER_ACCOUNT_HERE,
     SESSION_ENDED,
     SESSION_EXPIRED,
     SIGNED_OUT,
@@ -1054,6 +1055,48 @@ class Client:
         return client
 
     @staticmethod
+    async def check_home_for(home: Path | str, username: str) -> None:
+        """Check, asking for no secret and sending nothing, that a sign-in of `username`
+        (`login`, `recover`) may use `home`, as they check it themselves before the server
+        is asked: an app calls it before it asks for a password or a recovery key, so that
+        a home that can never take that account is said first. Changes nothing but what
+        `Client.open` does to count unsynced changes.
+
+        Raises InvalidInput, subject OTHER_ACCOUNT_HERE ("other account here"), when the
+        home is signed in to another account (`names`: "username", that account's;
+        "unsynced", how many of its items have changes that never reached the server, as
+        `unsynced_changes` counts them, in decimal, or "" when that cannot be read now);
+        InvalidInput (its message as `login` raises it) when the home holds, without a
+        profile, the local data of an account of another username. A profile locked with a
+        passphrase is checked by `login` and `recover` themselves once they have it."""
+        home = Path(home)
+        username = normalize_username(username)
+        if not profile_exists(home):
+            await _refuse_other_named_store(home, username)
+            return
+        try:
+            previous = await _loaded_profile(home, None)
+        except TJError:
+            return  # locked, or not readable: `_check_home_free` says it in the sign-in
+        if previous.username == username:
+            return
+        unsynced = ""
+        try:
+            client = await Client.open(home)
+        except TJError:
+            pass
+        else:
+            try:
+                unsynced = str(await client.unsynced_changes())
+            finally:
+                await client.close()
+        raise InvalidInput(
+            f"{home} holds the account {previous.username}: log out first or use another home",
+            subject=OTHER_ACCOUNT_HERE,
+            names={"username": previous.username, "unsynced": unsynced},
+        )
+
+    @staticmethod
     def unfinished_signup(home: Path | str) -> tuple[str, str] | None:
         """(server URL, username) of the signup whose recovery key `home` keeps, never
         shown: unfinished (see `signup`), or finished without its key confirmed
@@ -1225,7 +1268,9 @@ class Client:
             previous = await _loaded_profile(home, passphrase) if profile_exists(home) else None
             if previous is not None and previous.account_id != reply.account_id:
                 raise InvalidInput(
-                    f"{home} holds the account {previous.username}: log out first or use another home"
+                    f"{home} holds the account {previous.username}: log out first or use another home",
+                    subject=OTHER_ACCOUNT_HERE,
+                    names={"username": previous.username, "unsynced": ""},
                 )
             if previous is None and (home / STORE_FILE).exists():
                 # A store left without its profile (an account deletion stopped halfway, a
@@ -3173,7 +3218,9 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
         return None
     if previous.username != username:
         raise InvalidInput(
-            f"{home} holds the account {previous.username}: log out first or use another home"
+            f"{home} holds the account {previous.username}: log out first or use another home",
+            subject=OTHER_ACCOUNT_HERE,
+            names={"username": previous.username, "unsynced": ""},
         )
     return previous
 

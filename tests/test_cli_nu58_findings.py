@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
@@ -199,3 +200,49 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
     refused = await ana.tj("write", "--mood", "11", input="Other words")
     assert refused.exit_code == 2 and "kept in" in refused.stderr, refused.output
     assert "--journal" not in refused.stderr, refused.stderr
+
+
+async def test_a_sign_in_over_another_account_is_refused_before_any_secret_is_asked(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`tj login` and `tj recover` as ana on a home signed in to ben asked for the password
+    (recover: the recovery key and a new password twice) and only then refused, naming no
+    command and not warning that logging ben out deletes an entry ben never synced. They
+    refuse before asking, name both ways out and count what a logout would lose; over
+    ben's local data left without its profile, they refuse before asking too."""
+    await new_device(live_server, tmp_path, "ana")
+    ben = await new_device(live_server, tmp_path, "ben")
+    await outage.begin()
+    await ben.ok("write", "An entry ben never synced.")  # saved on this device only
+    await outage.end()
+    no_secret: dict[str, str | None] = {"TJ_PASSWORD": None}
+    for verb in ("login", "recover"):
+        refused = await ben.tj(verb, hostile.url, "ana", env=no_secret)
+        said = flat(refused.stderr)
+        assert refused.exit_code == 1, refused.output
+        assert "no password given" not in said and "no recovery key" not in said, said
+        assert said.startswith(
+            f"Error: {ben.home} is signed in to the account ben, not ana: nothing was asked "
+            "or sent."
+        ), said
+        assert f"`tj --home NEW_DIR {verb} {hostile.url} ana`" in said, said
+        assert (
+            "log ben out here with `tj sync`, then `tj logout`, which deletes ben's data on "
+            "this device (1 item of ben's has changes that have not reached the server and "
+            "would be lost)" in said
+        ), said
+    assert hostile.paths == [], hostile.paths
+    await ben.ok("sync")
+    refused = await ben.tj("login", hostile.url, "ana", env=no_secret)
+    assert "(every change of ben's has reached the server)" in flat(refused.stderr)
+
+    (ben.home / "profile").unlink()  # ben's data left without its profile
+    for verb in ("login", "recover"):
+        refused = await ben.tj(verb, hostile.url, "ana", env=no_secret)
+        said = flat(refused.stderr)
+        assert refused.exit_code == 1, refused.output
+        assert "holds local data left without its profile" in said, said
+    assert hostile.paths == [], hostile.paths
