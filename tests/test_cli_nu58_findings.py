@@ -246,3 +246,34 @@ async def test_a_sign_in_over_another_account_is_refused_before_any_secret_is_as
         assert refused.exit_code == 1, refused.output
         assert "holds local data left without its profile" in said, said
     assert hostile.paths == [], hostile.paths
+
+
+async def test_account_delete_warns_of_unsynced_work_and_never_says_another_device_has_it(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """`tj account delete` with an entry never synced said nothing of it, and that the phone
+    "keeps its copy of your journals", which never held that entry. It counts what never
+    reached the server, as `tj logout` does, and says the phone's copy is as it last
+    synced, without those changes (asked, and with --yes)."""
+    await outage.begin()
+    await laptop.ok("write", "An entry never synced.")
+    await outage.end()
+    for answer in ("nobody\n", None):
+        if answer is None:
+            done = await laptop.tj("account", "delete", "--yes")
+        else:
+            done = await laptop.tj("account", "delete", input=answer)  # not confirmed
+            assert done.exit_code == 1, done.output
+            assert "erasing the account deletes them for good" in flat(done.stderr)
+        said = flat(done.stderr)
+        assert "Changes to 1 item (entries, goals, notes...) on this device ha" in said, said
+        assert "reached the server: no other device has them" in said, said
+        assert (
+            "Your other device (phone) keeps its copy of your journals as it last synced it "
+            "(without the changes above) until you log out there" in said
+        ), said
+    assert done.exit_code == 0, done.output
+    assert "erasing the account deletes them for good" not in said, said
+    assert "they are deleted with it" in said, said
