@@ -443,8 +443,10 @@ class OvertakenEdit:
     journal_id: str = ""
     kind: str = "entry"
     """"entry", or "goal" for a goal this device changed (its title, why, target or
-    measure; `entry_id` is then the goal's id) that another device deleted: the change went
-    with it (`deleted` True; whether that device had received it is not known)."""
+    measure; `entry_id` is then the goal's id), or "homework" for homework this device
+    changed (a value, how fully it was done; `entry_id` is then its id), that another device
+    deleted: the change went with it (`deleted` True; whether that device had received it is
+    not known)."""
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited

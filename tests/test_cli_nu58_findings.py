@@ -277,3 +277,27 @@ async def test_account_delete_warns_of_unsynced_work_and_never_says_another_devi
     assert done.exit_code == 0, done.output
     assert "erasing the account deletes them for good" not in said, said
     assert "they are deleted with it" in said, said
+
+
+async def test_homework_deleted_elsewhere_while_this_device_edited_it_is_told(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The laptop edited homework offline (`--set done=yes`) while the phone deleted it: the
+    laptop's sync said only "1 homework deleted on phone", nothing of its edit that went
+    with it. It says so, once, as for a goal."""
+    sets = ["--set", "activity=Walk", "--set", "planned=yes", "--set", "done=no"]
+    made = await laptop.json("homework", "add", "behavioural-activation", *sets)
+    homework = made["id"][:12]
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("homework", "edit", homework, "--set", "done=yes")
+    await outage.end()
+    await phone.ok("homework", "delete", homework, "--yes")
+    synced = await laptop.ok("sync")
+    said = flat(synced.output)
+    assert f"Deleted: homework {homework}, changed on this device at" in said, said
+    assert "was deleted on phone; this device's change went with it." in said, said
+    report = await laptop.json("sync")
+    assert report["overtaken"] == [], report  # told once
