@@ -1542,7 +1542,7 @@ def kept_words(edit: OvertakenEdit) -> str:
     full or read-only disk) is said as such, with why, and the rest of the sync's lines
     still print: see `overtaken_line`. Raises editor.SignedOut when the profile was signed
     out meanwhile (nothing kept)."""
-    if not edit.deleted or not edit.kept_text:
+    if not edit.deleted or not edit.kept_text or edit.kind != "entry":  # a goal's why: said
         return ""
     context = click.get_current_context(silent=True)
     home = getattr(context.find_root().obj, "path", None) if context is not None else None

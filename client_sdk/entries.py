@@ -1078,8 +1078,9 @@ async def settle_after_sync(
                 if stored.kind in OVERTAKEN_KINDS and arrival is not None and lost:
                     title = _changed_title(fields)  # the deleted goal's is cleared
                     at = to_datetime(max(lost))
+                    words = _lost_words(fields) if stored.kind == "goal" else ""  # its why
                     told_goal = OvertakenEdit(
-                        doc_id.hex(), title, True, "", at, kind=stored.kind
+                        doc_id.hex(), title, True, "", at, kept_text=words, kind=stored.kind
                     )
                     overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue

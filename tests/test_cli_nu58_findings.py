@@ -301,3 +301,29 @@ async def test_homework_deleted_elsewhere_while_this_device_edited_it_is_told(
     assert "was deleted on phone; this device's change went with it." in said, said
     report = await laptop.json("sync")
     assert report["overtaken"] == [], report  # told once
+
+
+async def test_the_why_of_a_goal_deleted_elsewhere_while_edited_here_is_said(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The laptop gave a goal a new why offline while the phone deleted the goal: the
+    laptop's sync said its change went with the goal, and the why it wrote was nowhere.
+    The sync line says it, as an entry's lost words are kept."""
+    made = await laptop.ok("goal", "add", "Walk", "--measure", "4 sessions")
+    goal = made.stdout.strip()[:12]
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("goal", "edit", goal, "--title", "Walk four times", "--why", "Helps my sleep")
+    await outage.end()
+    await phone.ok("goal", "delete", goal, "--yes")
+    said = flat((await laptop.ok("sync")).output)
+    assert (
+        f'Deleted: goal {goal} ("Walk four times"), changed on this device at' in said
+    ), said
+    assert (
+        "this device's change went with it. The why it gave the goal, on no other device, "
+        "was: 'Helps my sleep'." in said
+    ), said
+    assert not (laptop.home / "drafts").exists() or not list((laptop.home / "drafts").iterdir())
