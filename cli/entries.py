@@ -271,7 +271,7 @@ def write(
             if not body.strip() and not title:
                 raise click.UsageError(
                     "nothing to write: give TEXT, pipe it on stdin, or give --title "
-                    f"(a mood alone: {output.command_text('tj mood N')})"
+                    f"(a mood alone: {mood_command(journal_name, fields)})"
                 )
             entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
     except KeyboardInterrupt:  # before the entry was saved: never "what was saved is kept"
@@ -280,6 +280,24 @@ def write(
         raise
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
+
+
+def mood_command(journal_name: str | None, fields: dict[str, Any]) -> str:
+    """The `tj mood` that saves what a `tj write` with no text was given, as a command span:
+    its --mood as the mood, with its emotions, tags, journal and date (`tj mood 4 --emotion
+    anxious`); `tj mood N` without a --mood."""
+    if fields["mood"] is None:
+        return output.command_text("tj mood N")
+    words = ["tj", "mood", str(fields["mood"])]
+    for emotion in fields["emotions"]:
+        words += ["--emotion", emotion]
+    for tag in fields["tags"]:
+        words += ["--tag", tag]
+    if journal_name is not None:
+        words += ["--journal", output.journal_word(journal_name)]
+    if fields["created_at"] is not None:
+        words += ["--date", fields["created_at"].astimezone().strftime("%Y-%m-%d %H:%M")]
+    return output.command(words)
 
 
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:

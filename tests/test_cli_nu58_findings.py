@@ -327,3 +327,20 @@ async def test_the_why_of_a_goal_deleted_elsewhere_while_edited_here_is_said(
         "was: 'Helps my sleep'." in said
     ), said
     assert not (laptop.home / "drafts").exists() or not list((laptop.home / "drafts").iterdir())
+
+
+async def test_write_with_no_text_suggests_the_mood_with_what_was_given(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj write --mood 4 --emotion anxious </dev/null` suggested `tj mood N`, dropping the
+    mood and the emotion given: the command it names keeps them, and saves them."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj("write", "--mood", "4", "--emotion", "anxious", "--tag", "work", input="")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 2, refused.output
+    found = re.search(r"a mood alone: `tj ([^`]*)`", said)
+    assert found is not None, said
+    assert found.group(1) == "mood 4 --emotion anxious --tag work", said
+    await ana.ok(*found.group(1).split())
+    [entry] = await ana.json("list")
+    assert (entry["mood"], entry["emotions"], entry["tags"]) == (4, ["anxious"], ["work"])
