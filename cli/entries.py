@@ -491,23 +491,17 @@ def journal_left_out(
     if isinstance(error, JournalArchived):
         word = output.journal_word(error.journal, error.journal_id)
         unarchive = output.command(["tj", "journal", "unarchive", word])
-        back = "" if default else f" and add --journal {typed(word)} to it"
-        elsewhere += f", or run {unarchive} first{back} to save it in {typed(error.journal)}"
+        back = "" if default else f" and add --journal {output.named(word)} to it"
+        elsewhere += f", or run {unarchive} first{back} to save it in {output.named(error.journal)}"
     if default:
         return save, f"{left_out}; {elsewhere}"
     at = save.index("--journal")
     kept = save[:at] + save[at + 2 :]
     return kept, (
-        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {typed(journal_name)}, which "
+        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {output.named(journal_name)}, which "
         "was refused; "
         f"{elsewhere}"
     )
-
-
-def typed(name: str) -> str:
-    """A journal's name in a sentence as a shell reads it ("Nope", "'night dreams'"): a
-    name with a space runs into the words around it otherwise. Pure."""
-    return shlex.quote(name) if output.pasteable(name) else output.quoted(name)
 
 
 def printed_back(what: str, text: str, *, signed_in: bool) -> None:

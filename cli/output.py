@@ -199,11 +199,13 @@ def prose(name: str) -> str:
 
 
 def named(name: str) -> str:
-    """A journal's name said in a sentence: as it is when it is pasted back exactly and
-    reads as what it is (`pasteable`: "Personal", "Ana's day"), else `quoted` as a shell
-    would ($'Work \\x60x\\x60'): never escaped without the quotes that make it a word to
-    type back (NU52 F8: "Created journal Work \\x60x\\x60")."""
-    return name if pasteable(name) else quoted(name)
+    """A journal's name said in a sentence: as it is when it is one word pasted back exactly
+    that reads as what it is (`pasteable`: "Personal", "Ana's"), else `quoted` as a shell
+    would ('Night dreams', "Ana's day", $'Work \\x60x\\x60'): a name of several words never
+    runs into the sentence around it ("Archived journal Night dreams; synced."), and is never
+    escaped without the quotes that make it a word to type back (NU52 F8: "Created journal
+    Work \\x60x\\x60")."""
+    return name if pasteable(name) and " " not in name else quoted(name)
 
 
 def quoted(value: object) -> str:
