@@ -1711,13 +1711,15 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
     """After a password change, a recovery or a new recovery key: say that the account's
     other devices stay signed in, and sign them out if `sign_out_others`, or if asked on a
     terminal when None. `done` (may be empty) is said first."""
-    others = [d for d in home.run(lambda client: client.devices.list()) if not d.current]
+    devices = home.run(lambda client: client.devices.list())
+    others = [d for d in devices if not d.current]
+    here = next((d.name for d in devices if d.current), None)
     lead = f"{done} " if done else ""
     if not others:
         if done:
             output.message(done)
         return
-    names = output.device_names(others)
+    names = output.device_names(others, here)  # this home's earlier session: not "this one"
     if sign_out_others is None:
         output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():

@@ -1251,17 +1251,23 @@ def journals_table(journals: Iterable[Journal]) -> Table:
     return fitted([Column("name", NAME), Column("role"), ID], rows)
 
 
-def device_names(devices: Sequence[DeviceInfo]) -> str:
+def device_names(devices: Sequence[DeviceInfo], here: str | None = None) -> str:
     """The devices' names for a sentence, "phone, vm (4509ab31879f), vm (77c1d2e0a9b4)": a
     name more than one of them bears gets the device's id as `tj devices` shows it, so the
-    one to revoke can be told apart; each `device_word`."""
+    one to revoke can be told apart; each `device_word`. One named `here` (this device's
+    name, among other devices: its earlier session, or another device so named) says it is
+    not this one: "phone (not this device: another session under its name)"."""
     counts = Counter(device.name for device in devices)
-    return ", ".join(
-        f"{device_word(device.name)} ({short_id(device.id)})"
-        if counts[device.name] > 1
-        else device_word(device.name)
-        for device in devices
-    )
+
+    def said(device: DeviceInfo) -> str:
+        word = device_word(device.name)
+        if counts[device.name] > 1:
+            word += f" ({short_id(device.id)})"
+        if here is not None and device.name == here:
+            word += " (not this device: another session under its name)"
+        return word
+
+    return ", ".join(said(device) for device in devices)
 
 
 def device_word(name: str) -> str:

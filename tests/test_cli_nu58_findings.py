@@ -344,3 +344,21 @@ async def test_write_with_no_text_suggests_the_mood_with_what_was_given(
     await ana.ok(*found.group(1).split())
     [entry] = await ana.json("list")
     assert (entry["mood"], entry["emotions"], entry["tags"]) == (4, ["anxious"], ["work"])
+
+
+async def test_recover_on_a_signed_in_home_says_its_earlier_session_is_not_this_device(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """`tj recover --sign-out-others` on the phone's own home said "Signed out 2 other
+    devices: laptop, phone": the phone there is this home's earlier session, and read as
+    this device being signed out. It says it is not this device."""
+    done = await phone.ok(
+        "recover", phone.url, "ana", "--sign-out-others",
+        input=laptop.signup["recovery_key"] + "\n", env={"TJ_PASSWORD": "recovered secret"},
+    )  # fmt: skip
+    said = flat(done.stderr)
+    assert "Signed out 2 other devices:" in said, said
+    assert "phone (not this device: another session under its name)" in said, said
+    assert "laptop (not this device" not in said, said
+    assert [d["name"] for d in await phone.json("devices")] == ["phone"]
