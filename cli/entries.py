@@ -493,13 +493,13 @@ def journal_left_out(
         unarchive = output.command(["tj", "journal", "unarchive", word])
         back = "" if default else f" and add --journal {output.named(word)} to it"
         elsewhere += f", or run {unarchive} first{back} to save it in {output.named(error.journal)}"
-    if default:
+    if journal_name is None or default:
         return save, f"{left_out}; {elsewhere}"
     at = save.index("--journal")
     kept = save[:at] + save[at + 2 :]
+    given = output.named(journal_name)
     return kept, (
-        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {output.named(journal_name)}, which "
-        "was refused; "
+        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {given}, which was refused; "
         f"{elsewhere}"
     )
 

@@ -319,9 +319,7 @@ async def test_the_why_of_a_goal_deleted_elsewhere_while_edited_here_is_said(
     await outage.end()
     await phone.ok("goal", "delete", goal, "--yes")
     said = flat((await laptop.ok("sync")).output)
-    assert (
-        f'Deleted: goal {goal} ("Walk four times"), changed on this device at' in said
-    ), said
+    assert f'Deleted: goal {goal} ("Walk four times"), changed on this device at' in said, said
     assert (
         "this device's change went with it. The why it gave the goal, on no other device, "
         "was: 'Helps my sleep'." in said
@@ -335,7 +333,9 @@ async def test_write_with_no_text_suggests_the_mood_with_what_was_given(
     """`tj write --mood 4 --emotion anxious </dev/null` suggested `tj mood N`, dropping the
     mood and the emotion given: the command it names keeps them, and saves them."""
     ana = await new_device(live_server, tmp_path, "ana")
-    refused = await ana.tj("write", "--mood", "4", "--emotion", "anxious", "--tag", "work", input="")
+    refused = await ana.tj(
+        "write", "--mood", "4", "--emotion", "anxious", "--tag", "work", input=""
+    )
     said = flat(refused.stderr)
     assert refused.exit_code == 2, refused.output
     found = re.search(r"a mood alone: `tj ([^`]*)`", said)
