@@ -2401,15 +2401,24 @@ class Client:
         former members (signers) named by the owners' verified chains (NU21 C14). A device of
         this account without a name is "a device signed out since" only when the device list
         says so; when the list did not come (offline, a slow server), "another device (ID)",
-        its 12 first hex digits as `tj devices` shows them (NU38 N6)."""
+        its 12 first hex digits as `tj devices` shows them (NU38 N6). One signed out since
+        that this device saw listed is named as it was ("tablet": a device of that name is
+        signed in now, as a device signed out and signed in again is; else "tablet, signed
+        out since")."""
+        from client_sdk.devices import news_name
+
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
+        former: dict[bytes, str] = {}  # the names of those signed out since, when known
+        live: set[str] = set()
         listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         if mine:
             with contextlib.suppress(TJError):
                 devices = await self.devices._device_names(mine)
                 listed = True
+                former = self.devices._former_names(mine - devices.keys())
+                live = self.devices._listed_names()
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
         await self.replica.load_access()
@@ -2425,6 +2434,9 @@ class Client:
                 return people.get(author, "another account")
             if device in devices:
                 return _named_device(devices, device)
+            if device in former:  # its earlier session: by the name signed in again
+                name = news_name(former[device], device)
+                return name if former[device] in live else f"{name}, signed out since"
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"

@@ -362,3 +362,29 @@ async def test_recover_on_a_signed_in_home_says_its_earlier_session_is_not_this_
     assert "phone (not this device: another session under its name)" in said, said
     assert "laptop (not this device" not in said, said
     assert [d["name"] for d in await phone.json("devices")] == ["phone"]
+
+
+async def test_an_entry_from_a_device_signed_in_again_names_it(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """The phone, signed out from the laptop, wrote an entry, signed in again and sent it:
+    the laptop's sync said "1 new entry from a device signed out since", though the phone
+    is signed in. It names the phone; a device never signed in again is named with "signed
+    out since"."""
+    phone_id = next(d["id"] for d in await laptop.json("devices") if d["name"] == "phone")
+    await laptop.ok("devices", "revoke", phone_id[:12], "--yes")
+    await phone.tj("write", "Written while signed out.")  # kept here: the sync is refused
+    await phone.ok("login", phone.url, "ana")  # sends it
+    said = flat((await laptop.ok("sync")).output)
+    assert "1 new entry from phone" in said, said
+    assert "signed out since" not in said, said
+
+    tablet = Device(laptop.home.parent / "tablet", laptop.url)
+    await tablet.ok("login", laptop.url, "ana", "--device-name", "tablet")
+    await laptop.ok("devices")  # the laptop knows the tablet by its name
+    await tablet.ok("write", "Written on the tablet.")  # sent at once
+    tablet_id = next(d["id"] for d in await laptop.json("devices") if d["name"] == "tablet")
+    await laptop.ok("devices", "revoke", tablet_id[:12], "--yes")
+    said = flat((await laptop.ok("sync")).output)
+    assert "1 new entry from tablet, signed out since" in said, said
