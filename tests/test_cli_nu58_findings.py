@@ -388,3 +388,41 @@ async def test_an_entry_from_a_device_signed_in_again_names_it(
     await laptop.ok("devices", "revoke", tablet_id[:12], "--yes")
     said = flat((await laptop.ok("sync")).output)
     assert "1 new entry from tablet, signed out since" in said, said
+
+
+async def test_a_safety_plan_change_that_changed_nothing_here_is_not_told_as_an_update(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The laptop set the emergency number offline, the phone set another one, and the
+    merge kept one of them everywhere (by the devices' order): the device whose value stood
+    said "1 updated safety plan or safety-flag choice from ...", though nothing changed on
+    it. It says the change from there changed nothing here; the other device, whose plan
+    did change, is told of an update."""
+    await laptop.ok("safety", "plan", "--emergency", "112")
+    await phone.ok("sync")
+    await phone.ok("safety", "plan", "--emergency", "000")  # sent; the laptop has not synced
+    await outage.begin()
+    await laptop.ok("safety", "plan", "--emergency", "911")
+    # each plan as it is before the syncs (a read syncs first, here in vain)
+    plans = {device.home: (await device.ok("safety", "plan")).stdout for device in (laptop, phone)}
+    await outage.end()
+    stood = 0
+    for device, other in ((laptop, "phone"), (phone, "laptop")):
+        before = plans[device.home]
+        said = flat((await device.ok("sync")).output)
+        after = (await device.ok("safety", "plan")).stdout
+        kept = re.compile(
+            f"(on your {other}: )?1 safety plan or safety-flag choice (from {other} )?changed "
+            r"nothing here \(this device's values stood\)"
+        )
+        updated = re.compile(
+            f"(on your {other}: )?1 updated safety plan or safety-flag choice( from {other})?"
+        )
+        if before == after:
+            stood += 1
+            assert kept.search(said) and not updated.search(said), said
+        else:
+            assert updated.search(said) and not kept.search(said), said
+    assert stood == 1, stood
