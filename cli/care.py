@@ -570,7 +570,7 @@ def homework_edit(
     \b
     Examples:
       tj homework edit 3fa9c2 --completion partly
-      tj homework edit 3fa9c2 --set pleasure=7 --set notes=
+      tj homework edit 3fa9c2 --set pleasure=7 --set mastery=
     """
     if not pairs and completion is None:
         raise click.UsageError("give --set FIELD=VALUE or --completion")

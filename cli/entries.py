@@ -37,7 +37,17 @@ from cli.main import (
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
 from cli.terminal import PROFILE
-from client_sdk import EMOTIONS, TRASH_DAYS, NotFound, decoded_text, departures, plain_text
+from client_sdk import (
+    EMOTIONS,
+    TRASH_DAYS,
+    AccessError,
+    JournalArchived,
+    NotFound,
+    TJError,
+    decoded_text,
+    departures,
+    plain_text,
+)
 from client_sdk.documents import MAX_BODY, MAX_TITLE
 
 if TYPE_CHECKING:
@@ -104,7 +114,7 @@ class WriteCommand(editor.DraftHelpCommand):
         from client_sdk.profile import profile_exists
 
         home = ctx.find_object(Home)
-        if home is None or not profile_exists(home.path) or editor.stdin_is_terminal():
+        if home is None or editor.stdin_is_terminal():
             return
         probe = click.Context(
             self, info_name=ctx.info_name, parent=ctx.parent, resilient_parsing=True
@@ -127,6 +137,9 @@ class WriteCommand(editor.DraftHelpCommand):
         except click.ClickException:  # not text: nothing a draft could keep
             return
         if not piped.strip():
+            return
+        if not profile_exists(home.path):  # never signed in here: no drafts folder to keep it
+            printed_back("The text you piped in", piped, signed_in=False)
             return
         fields: dict[str, Any] = {
             "title": params.get("title"),
@@ -258,7 +271,7 @@ def write(
             if not body.strip() and not title:
                 raise click.UsageError(
                     "nothing to write: give TEXT, pipe it on stdin, or give --title "
-                    f"(a mood alone: {output.command_text('tj mood N')})"
+                    f"(a mood alone: {mood_command(journal_name, fields)})"
                 )
             entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
     except KeyboardInterrupt:  # before the entry was saved: never "what was saved is kept"
@@ -267,6 +280,24 @@ def write(
         raise
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
+
+
+def mood_command(journal_name: str | None, fields: dict[str, Any]) -> str:
+    """The `tj mood` that saves what a `tj write` with no text was given, as a command span:
+    its --mood as the mood, with its emotions, tags, journal and date (`tj mood 4 --emotion
+    anxious`); `tj mood N` without a --mood."""
+    if fields["mood"] is None:
+        return output.command_text("tj mood N")
+    words = ["tj", "mood", str(fields["mood"])]
+    for emotion in fields["emotions"]:
+        words += ["--emotion", emotion]
+    for tag in fields["tags"]:
+        words += ["--tag", tag]
+    if journal_name is not None:
+        words += ["--journal", output.journal_word(journal_name)]
+    if fields["created_at"] is not None:
+        words += ["--date", fields["created_at"].astimezone().strftime("%Y-%m-%d %H:%M")]
+    return output.command(words)
 
 
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:
@@ -334,12 +365,17 @@ def body_of(
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
         return
+    from client_sdk.profile import profile_exists
+
+    signed_in = profile_exists(home.path)  # else nothing is kept, and never "signed out"
     if not use_editor and text is not None:
         try:
             yield text
         except KeyboardInterrupt:  # Ctrl-C before it was saved (NU55 F3): kept as piped text is
             if text.strip() and saved is not None and not saved:
-                said = kept_unsaved(home, text, save, "The text you gave", left_out)
+                said = kept_unsaved(
+                    home, text, save, "The text you gave", left_out, signed_in=signed_in
+                )
                 output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
             raise
         return
@@ -349,7 +385,12 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                said = kept_unsaved(home, piped, save, "The text you piped in", left_out)
+                keep, note = save, left_out
+                if isinstance(error, TJError) and journal_refused(error):
+                    keep, note = journal_left_out(save, journal_name, error, left_out)
+                said = kept_unsaved(
+                    home, piped, keep, "The text you piped in", note, signed_in=signed_in
+                )
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
                 elif said:
@@ -379,24 +420,18 @@ entry being queued)."""
 
 
 def kept_unsaved(
-    home: Home, text: str, save: list[str], what: str, left_out: str = ""
+    home: Home, text: str, save: list[str], what: str, left_out: str = "", *, signed_in: bool = True
 ) -> str | None:
     """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
     sentence saying where and the command that saves it (`save`, `draft_command`'s words),
     starting with `what` ("The text you piped in"); None when it could not be kept (said on
-    stderr at once, with why; the device signed out meanwhile: the text itself follows, as
-    it is in no file). `left_out` follows the command (`title_left_out`)."""
+    stderr at once, with why; no profile to keep it in: the text itself follows, as it is
+    in no file, `printed_back`, `signed_in` saying whether this device had an account when
+    the command started). `left_out` follows the command (`title_left_out`)."""
     try:
         path = editor.kept_as_draft(home.path, text)
-    except editor.SignedOut:  # a logout or account deletion meanwhile: no draft to name
-        click.echo(
-            f"{what} was not saved, and this device was signed out meanwhile "
-            f"({output.command_text('tj logout')} or "
-            f"{output.command_text('tj account delete')}), so it is not kept on this device. "
-            "Here it is, as given:",
-            err=True,
-        )
-        click.echo(text, err=True)
+    except editor.SignedOut:  # no profile to keep it in: printed back, in no file
+        printed_back(what, text, signed_in=signed_in)
         return None
     except OSError as error:  # the original error is the one raised (R4)
         click.echo(
@@ -405,16 +440,86 @@ def kept_unsaved(
         )
         return None
     saves = f"{output.command([*save, str(path)])} saves it{left_out}"
-    elsewhere = "; give another --journal to save it elsewhere"
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
-        elsewhere = ""
     elif editor.holds_cut(text):  # --draft keeps what is above it (NU37 #1)
         saves = (
             f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
             f"whole, the scissors line in it included; delete the file after{left_out}"
         )
-    return f"{what} was not saved; it is kept in {path} ({saves}{elsewhere})."
+    return f"{what} was not saved; it is kept in {path} ({saves})."
+
+
+JOURNAL_SUBJECTS = frozenset(
+    {
+        "journal",
+        "id too short",
+        "yours and theirs",
+        "same name",
+        "brief not journal",
+        "ended brief",
+        "copy journal",
+        "items journal",
+        "kept copy",
+    }
+)
+"""The subjects (`TJError.subject`) of a write refused because of the journal it goes to (no
+such journal, a name naming several, a brief or a copy named), besides an AccessError (a
+journal shared read-only, a share that ended, an archived journal: `journal_refused`)."""
+
+
+def journal_refused(error: TJError) -> bool:
+    """Whether a new entry was refused because of its journal (`JOURNAL_SUBJECTS`, or an
+    AccessError: this account may not write there), not for its text or the network."""
+    return isinstance(error, AccessError) or error.subject in JOURNAL_SUBJECTS
+
+
+def journal_left_out(
+    save: list[str], journal_name: str | None, error: TJError, left_out: str
+) -> tuple[list[str], str]:
+    """The command that saves kept text (`save`, `draft_command`'s words) and what follows it
+    (`left_out`, `title_left_out`'s), for a write refused because of its journal
+    (`journal_refused`): the --journal given left out, as it would be refused again, and
+    said ("saves it in Personal; it leaves out --journal Nope, which was refused; give
+    another --journal to save it elsewhere"), with the command that unarchives an archived
+    one. With no --journal, or the default journal's name, the command is kept as it is:
+    another --journal is the way out. Pure."""
+    from client_sdk.context import DEFAULT_JOURNAL
+
+    elsewhere = "give another --journal to save it elsewhere"
+    default = journal_name is None or journal_name == DEFAULT_JOURNAL
+    if isinstance(error, JournalArchived):
+        word = output.journal_word(error.journal, error.journal_id)
+        unarchive = output.command(["tj", "journal", "unarchive", word])
+        back = "" if default else f" and add --journal {output.named(word)} to it"
+        elsewhere += f", or run {unarchive} first{back} to save it in {output.named(error.journal)}"
+    if journal_name is None or default:
+        return save, f"{left_out}; {elsewhere}"
+    at = save.index("--journal")
+    kept = save[:at] + save[at + 2 :]
+    given = output.named(journal_name)
+    return kept, (
+        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {given}, which was refused; "
+        f"{elsewhere}"
+    )
+
+
+def printed_back(what: str, text: str, *, signed_in: bool) -> None:
+    """Say on stderr that `text` (`what`: "The text you piped in") was not saved and is kept
+    in no file, as this device has no account to keep a draft in, and print it back, as
+    given: never signed in here (`signed_in` False: "(no account on this device)"), or
+    signed out meanwhile (a `tj logout` or `tj account delete` run while this command ran).
+    The sentence goes through `output.message`, which writes its commands in backticks."""
+    if signed_in:
+        why = (
+            f", and this device was signed out meanwhile ({output.command_text('tj logout')} "
+            f"or {output.command_text('tj account delete')}), so it is not kept on this device. "
+            "Here it is, as given:"
+        )
+    else:
+        why = " (no account on this device, so it is not kept on it); here it is, as given:"
+    output.message(f"{what} was not saved{why}")
+    click.echo(text, err=True)  # as given, line breaks kept
 
 
 def read_stdin() -> str:

@@ -56,7 +56,8 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj account delete"))
     username = home.run(username_of)
-    copies = home.run(copies_kept)
+    copies, unsynced = home.run(copies_kept)
+    items = output.plural(unsynced, "item", "items")
     if not yes:
         output.message(
             f"This erases the account {username} and every journal it owns, on the server "
@@ -64,6 +65,12 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             f"{output.command([*profile_words(home.path), 'export', '--out', 'DIR'])} first "
             "(press Enter now: nothing is erased)."
         )
+        if unsynced:  # as `tj logout` warns of them
+            output.message(
+                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                "reached the server: no other device has them, and erasing the account deletes "
+                "them for good; the export above keeps them."
+            )
         for line in copies:
             output.message(line)
         drafts = len(editor.drafts_kept(home.path))
@@ -96,23 +103,34 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     if as_json:
         output.print_json({"deleted": username})
     output.message(f"Account {username} erased from the server; this device's data is deleted.")
-    if yes:  # not asked: the copies that stay are said all the same
+    if yes:  # not asked: what went and the copies that stay are said all the same
+        if unsynced:
+            output.message(
+                f"Changes to {items} (entries, goals, notes...) on this device had not "
+                "reached the server: no other device has them, and they are deleted with it."
+            )
         for line in copies:
             output.message(line)
 
 
-async def copies_kept(client: Client) -> list[str]:
+async def copies_kept(client: Client) -> tuple[list[str], int]:
     """What erasing the account leaves elsewhere, in words (NU22 C5): the members of its
     journals (current or past: `tj shares`) keep what they already downloaded, and its other
-    devices keep their local copy until logged out there. Unknown offline: said in general."""
+    devices keep their local copy, as they last synced it, until logged out there. Unknown
+    offline: said in general. With how many items have changes on this device that never
+    reached the server (`Client.unsynced_changes`), which no other device keeps: the copies
+    are never said to hold them."""
+    unsynced = await client.unsynced_changes()
+    synced = " as they last synced it (without the changes above)" if unsynced else ""
     try:
         members = sorted({s.member for s in await client.shares.list()})
         others = [d for d in await client.devices.list() if not d.current]
     except TJError:
         return [
             "Anyone you shared a journal with keeps what they already downloaded, and your "
-            f"other devices keep their copy until you log out there ({output.their_command_text('tj logout')} on each)."
-        ]
+            f"other devices keep their copy{synced} until you log out there "
+            f"({output.their_command_text('tj logout')} on each)."
+        ], unsynced
     lines = []
     if members:
         lines.append(
@@ -123,8 +141,9 @@ async def copies_kept(client: Client) -> list[str]:
         one = len(others) == 1
         lines.append(
             f"Your other {'device' if one else 'devices'} ({output.device_names(others)}) "
-            f"{'keeps its' if one else 'keep their'} copy of your journals until you log out "
+            f"{'keeps its' if one else 'keep their'} copy of your journals"
+            f"{synced.replace('they', 'it') if one else synced} until you log out "
             f"there ({output.their_command_text('tj logout')} on {'it' if one else 'each'}): erasing signs {'it' if one else 'them'} out of the server, "
             f"it does not empty {'it' if one else 'them'}."
         )
-    return lines
+    return lines, unsynced

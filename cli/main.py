@@ -38,6 +38,7 @@ from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     BAD_VALUE,
+    OTHER_ACCOUNT_HERE,
     WEAK_PASSWORD,
     CostBelowMinimum,
     CostLowered,
@@ -1112,6 +1113,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     """
     from client_sdk import Client
 
+    home_free_for(home, url, username, "login")  # before the password is asked
     password = home.password("Password")
     opener = partial(
         Client.login,
@@ -1186,6 +1188,48 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(last)
     if status != 0:
         raise SystemExit(status)
+
+
+def home_free_for(home: Home, url: str, username: str, verb: str) -> None:
+    """Refuse `tj login` or `tj recover` (`verb`) of `username` at `url`, before any secret
+    is asked, on a home that can never take that account (`Client.check_home_for`): one
+    signed in to another account is refused with both ways out, another home (`tj --home
+    NEW_DIR login ...`) or that account logged out here after a sync, and what logging it
+    out deletes: its data on this device, with how many of its items have changes that never
+    reached the server (or that it may have some, when they cannot be counted)."""
+    from client_sdk import Client
+
+    try:
+        asyncio.run(Client.check_home_for(home.path, username))
+    except InvalidInput as error:
+        if error.subject != OTHER_ACCOUNT_HERE:
+            raise
+        raise click.ClickException(other_account_here(home, url, username, verb, error)) from None
+
+
+def other_account_here(home: Home, url: str, username: str, verb: str, error: TJError) -> str:
+    """Why a sign-in of `username` is refused on `home`, signed in to another account
+    (`error`: InvalidInput, subject OTHER_ACCOUNT_HERE), and what to do (`home_free_for`)."""
+    holder = error.names.get("username", "another account")
+    unsynced = error.names.get("unsynced", "")
+    if unsynced == "0":
+        lost = f"every change of {holder}'s has reached the server"
+    elif unsynced:
+        count = int(unsynced)
+        lost = (
+            f"{output.plural(count, 'item', 'items')} of {holder}'s "
+            f"{'has' if count == 1 else 'have'} changes that have not reached the server and "
+            "would be lost"
+        )
+    else:
+        lost = f"any change of {holder}'s that has not reached the server would be lost"
+    other = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", verb, url, username]))
+    sync, logout = output.command_text("tj sync"), output.command_text("tj logout")
+    return (
+        f"{home.path} is signed in to the account {holder}, not {username}: nothing was asked "
+        f"or sent. Sign in to {username} in another home: {other}; or log {holder} out here "
+        f"with {sync}, then {logout}, which deletes {holder}'s data on this device ({lost})"
+    )
 
 
 def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
@@ -1444,6 +1488,7 @@ def recover(
     from client_sdk import Client
     from client_sdk.keys import parse_recovery_key
 
+    home_free_for(home, url, username, "recover")  # before the recovery key is asked
     recovery_key = os.environ.get("TJ_RECOVERY_KEY") or secret_prompt(
         "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
     )
@@ -1666,13 +1711,15 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
     """After a password change, a recovery or a new recovery key: say that the account's
     other devices stay signed in, and sign them out if `sign_out_others`, or if asked on a
     terminal when None. `done` (may be empty) is said first."""
-    others = [d for d in home.run(lambda client: client.devices.list()) if not d.current]
+    devices = home.run(lambda client: client.devices.list())
+    others = [d for d in devices if not d.current]
+    here = next((d.name for d in devices if d.current), None)
     lead = f"{done} " if done else ""
     if not others:
         if done:
             output.message(done)
         return
-    names = output.device_names(others)
+    names = output.device_names(others, here)  # this home's earlier session: not "this one"
     if sign_out_others is None:
         output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():

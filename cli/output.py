@@ -199,11 +199,13 @@ def prose(name: str) -> str:
 
 
 def named(name: str) -> str:
-    """A journal's name said in a sentence: as it is when it is pasted back exactly and
-    reads as what it is (`pasteable`: "Personal", "Ana's day"), else `quoted` as a shell
-    would ($'Work \\x60x\\x60'): never escaped without the quotes that make it a word to
-    type back (NU52 F8: "Created journal Work \\x60x\\x60")."""
-    return name if pasteable(name) else quoted(name)
+    """A journal's name said in a sentence: as it is when it is one word pasted back exactly
+    that reads as what it is (`pasteable`: "Personal", "Ana's"), else `quoted` as a shell
+    would ('Night dreams', "Ana's day", $'Work \\x60x\\x60'): a name of several words never
+    runs into the sentence around it ("Archived journal Night dreams; synced."), and is never
+    escaped without the quotes that make it a word to type back (NU52 F8: "Created journal
+    Work \\x60x\\x60")."""
+    return name if pasteable(name) and " " not in name else quoted(name)
 
 
 def quoted(value: object) -> str:
@@ -1249,17 +1251,23 @@ def journals_table(journals: Iterable[Journal]) -> Table:
     return fitted([Column("name", NAME), Column("role"), ID], rows)
 
 
-def device_names(devices: Sequence[DeviceInfo]) -> str:
+def device_names(devices: Sequence[DeviceInfo], here: str | None = None) -> str:
     """The devices' names for a sentence, "phone, vm (4509ab31879f), vm (77c1d2e0a9b4)": a
     name more than one of them bears gets the device's id as `tj devices` shows it, so the
-    one to revoke can be told apart; each `device_word`."""
+    one to revoke can be told apart; each `device_word`. One named `here` (this device's
+    name, among other devices: its earlier session, or another device so named) says it is
+    not this one: "phone (not this device: another session under its name)"."""
     counts = Counter(device.name for device in devices)
-    return ", ".join(
-        f"{device_word(device.name)} ({short_id(device.id)})"
-        if counts[device.name] > 1
-        else device_word(device.name)
-        for device in devices
-    )
+
+    def said(device: DeviceInfo) -> str:
+        word = device_word(device.name)
+        if counts[device.name] > 1:
+            word += f" ({short_id(device.id)})"
+        if here is not None and device.name == here:
+            word += " (not this device: another session under its name)"
+        return word
+
+    return ", ".join(said(device) for device in devices)
 
 
 def device_word(name: str) -> str:
@@ -1542,7 +1550,7 @@ def kept_words(edit: OvertakenEdit) -> str:
     full or read-only disk) is said as such, with why, and the rest of the sync's lines
     still print: see `overtaken_line`. Raises editor.SignedOut when the profile was signed
     out meanwhile (nothing kept)."""
-    if not edit.deleted or not edit.kept_text:
+    if not edit.deleted or not edit.kept_text or edit.kind != "entry":  # a goal's why: said
         return ""
     context = click.get_current_context(silent=True)
     home = getattr(context.find_root().obj, "path", None) if context is not None else None

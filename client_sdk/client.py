@@ -51,6 +51,7 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     BAD_VALUE,
+    OTHER_ACCOUNT_HERE,
     SESSION_ENDED,
     SESSION_EXPIRED,
     SIGNED_OUT,
@@ -1059,6 +1060,48 @@ class Client:
         return client
 
     @staticmethod
+    async def check_home_for(home: Path | str, username: str) -> None:
+        """Check, asking for no secret and sending nothing, that a sign-in of `username`
+        (`login`, `recover`) may use `home`, as they check it themselves before the server
+        is asked: an app calls it before it asks for a password or a recovery key, so that
+        a home that can never take that account is said first. Changes nothing but what
+        `Client.open` does to count unsynced changes.
+
+        Raises InvalidInput, subject OTHER_ACCOUNT_HERE ("other account here"), when the
+        home is signed in to another account (`names`: "username", that account's;
+        "unsynced", how many of its items have changes that never reached the server, as
+        `unsynced_changes` counts them, in decimal, or "" when that cannot be read now);
+        InvalidInput (its message as `login` raises it) when the home holds, without a
+        profile, the local data of an account of another username. A profile locked with a
+        passphrase is checked by `login` and `recover` themselves once they have it."""
+        home = Path(home)
+        username = normalize_username(username)
+        if not profile_exists(home):
+            await _refuse_other_named_store(home, username)
+            return
+        try:
+            previous = await _loaded_profile(home, None)
+        except TJError:
+            return  # locked, or not readable: `_check_home_free` says it in the sign-in
+        if previous.username == username:
+            return
+        unsynced = ""
+        try:
+            client = await Client.open(home)
+        except TJError:
+            pass
+        else:
+            try:
+                unsynced = str(await client.unsynced_changes())
+            finally:
+                await client.close()
+        raise InvalidInput(
+            f"{home} holds the account {previous.username}: log out first or use another home",
+            subject=OTHER_ACCOUNT_HERE,
+            names={"username": previous.username, "unsynced": unsynced},
+        )
+
+    @staticmethod
     def unfinished_signup(home: Path | str) -> tuple[str, str] | None:
         """(server URL, username) of the signup whose recovery key `home` keeps, never
         shown: unfinished (see `signup`), or finished without its key confirmed
@@ -1230,7 +1273,9 @@ class Client:
             previous = await _loaded_profile(home, passphrase) if profile_exists(home) else None
             if previous is not None and previous.account_id != reply.account_id:
                 raise InvalidInput(
-                    f"{home} holds the account {previous.username}: log out first or use another home"
+                    f"{home} holds the account {previous.username}: log out first or use another home",
+                    subject=OTHER_ACCOUNT_HERE,
+                    names={"username": previous.username, "unsynced": ""},
                 )
             if previous is None and (home / STORE_FILE).exists():
                 # A store left without its profile (an account deletion stopped halfway, a
@@ -2361,15 +2406,24 @@ class Client:
         former members (signers) named by the owners' verified chains (NU21 C14). A device of
         this account without a name is "a device signed out since" only when the device list
         says so; when the list did not come (offline, a slow server), "another device (ID)",
-        its 12 first hex digits as `tj devices` shows them (NU38 N6)."""
+        its 12 first hex digits as `tj devices` shows them (NU38 N6). One signed out since
+        that this device saw listed is named as it was ("tablet": a device of that name is
+        signed in now, as a device signed out and signed in again is; else "tablet, signed
+        out since")."""
+        from client_sdk.devices import news_name
+
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
+        former: dict[bytes, str] = {}  # the names of those signed out since, when known
+        live: set[str] = set()
         listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         if mine:
             with contextlib.suppress(TJError):
                 devices = await self.devices._device_names(mine)
                 listed = True
+                former = self.devices._former_names(mine - devices.keys())
+                live = self.devices._listed_names()
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
         await self.replica.load_access()
@@ -2385,6 +2439,9 @@ class Client:
                 return people.get(author, "another account")
             if device in devices:
                 return _named_device(devices, device)
+            if device in former:  # its earlier session: by the name signed in again
+                name = news_name(former[device], device)
+                return name if former[device] in live else f"{name}, signed out since"
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
@@ -3191,7 +3248,9 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
         return None
     if previous.username != username:
         raise InvalidInput(
-            f"{home} holds the account {previous.username}: log out first or use another home"
+            f"{home} holds the account {previous.username}: log out first or use another home",
+            subject=OTHER_ACCOUNT_HERE,
+            names={"username": previous.username, "unsynced": ""},
         )
     return previous
 

@@ -89,6 +89,8 @@ class Devices:
         self._names: dict[bytes, str] | None = None
         """Kept names (None: not read yet); "" for a device no longer listed."""
         self._names_at = 0
+        self._gone: dict[bytes, str] = {}
+        """The names devices no longer listed (signed out) had when last listed."""
         self.names_max_age_ms = NAMES_MAX_AGE_MS
         """How old kept names may be when a sync's report names a device of this account:
         older ones are listed again (one `/v1/devices/list` more for that sync). An app that
@@ -115,14 +117,28 @@ class Devices:
                 await self._save()
         return {d: kept[d] for d in wanted if kept.get(d)}
 
+    def _former_names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
+        """The names the devices `wanted` (ids) had when last listed, of those signed out
+        since (read after `_device_names`); one never listed here is absent."""
+        return {d: self._gone[d] for d in wanted if self._gone.get(d)}
+
+    def _listed_names(self) -> set[str]:
+        """The names of the devices listed now, as last listed (after `_device_names`)."""
+        return {name for name in (self._names or {}).values() if name}
+
     async def _load(self) -> None:
         value = await self._store.setting(DEVICE_NAMES) if self._store else None
         self._names, self._names_at = _kept_names(value)
+        self._gone = _gone_names(value)
 
     async def _save(self) -> None:
         if self._store is None or self._names is None:
             return
-        kept = {"at": self._names_at, "names": {k.hex(): v for k, v in self._names.items()}}
+        kept = {
+            "at": self._names_at,
+            "names": {k.hex(): v for k, v in self._names.items()},
+            "gone": {k.hex(): v for k, v in self._gone.items()},
+        }
         moved = await self._store.put_setting(DEVICE_NAMES, json.dumps(kept))
         if moved is not None and self._settings_written is not None:
             self._settings_written(*moved)
@@ -140,8 +156,12 @@ class Devices:
         signed out: kept as "" so that it is not listed again for it."""
         if self._names is None:
             await self._load()
+        listed = {bytes.fromhex(d.id): d.name for d in devices}
+        for device, name in (self._names or {}).items():  # signed out: its name kept aside
+            if name and device not in listed:
+                self._gone[device] = name
         signed_out = dict.fromkeys(self._names or {}, "")
-        self._names = signed_out | {bytes.fromhex(d.id): d.name for d in devices}
+        self._names = signed_out | listed
         self._names_at = now_ms()
         await self._save()
         current = [d.name for d in devices if d.current]
@@ -343,6 +363,18 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
     """The name `keep_name_after_logout` kept for this account and server, or None."""
     found = _names_after_logout(home).get(_name_key(server_url, username))
     return found.strip()[:100] or None if found else None
+
+
+def _gone_names(value: object) -> dict[bytes, str]:
+    """The names of devices signed out since they were listed, kept in the `DEVICE_NAMES`
+    row `value` ({} when there are none, or it does not read)."""
+    if isinstance(value, str):
+        try:
+            kept = json.loads(value)
+            return {bytes.fromhex(k): str(v) for k, v in kept.get("gone", {}).items()}
+        except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
+            pass
+    return {}
 
 
 def _kept_names(value: object) -> tuple[dict[bytes, str], int]:

@@ -24,6 +24,7 @@ from client_sdk.context import Context
 from client_sdk.documents import (
     EMPTY_ENTRY,
     ENTRY,
+    HOMEWORK,
     MAX_TITLE,
     MOOD_AND_CLEAR,
     RESTORED_FROM,
@@ -990,6 +991,11 @@ def _moment(when: date | datetime | None) -> datetime | None:
     return when if when.tzinfo is not None else when.astimezone()
 
 
+OVERTAKEN_KINDS = frozenset({"goal", HOMEWORK})
+"""The kinds besides entries whose change on this device is told when a sync finds the
+document deleted by another device (`OvertakenEdit.kind`)."""
+
+
 async def settle_after_sync(
     context: Context,
     watched: dict[bytes, dict[str, tuple[str, int]]],
@@ -1014,8 +1020,8 @@ async def settle_after_sync(
     And the entries whose body this device wrote and the sync left another (settling.py,
     `MergedText`), told once like a settled field.
 
-    And the goals this device changed that this sync found deleted by another device (NU57
-    #9: the change went with the goal, untold): each an `OvertakenEdit` of kind "goal",
+    And the goals and homework this device changed that this sync found deleted by another
+    device (NU57 #9: the change went with it, untold): each an `OvertakenEdit` of its kind,
     with the writer of the first record that arrived about it (`arrivals`) as its removal."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
@@ -1069,10 +1075,13 @@ async def settle_after_sync(
                 gone.append(doc_id)
                 arrival = (arrivals or {}).get(doc_id)
                 lost = [at for name, (_, at) in fields.items() if name not in MARKS]
-                if stored.kind == "goal" and arrival is not None and lost:
+                if stored.kind in OVERTAKEN_KINDS and arrival is not None and lost:
                     title = _changed_title(fields)  # the deleted goal's is cleared
                     at = to_datetime(max(lost))
-                    told_goal = OvertakenEdit(doc_id.hex(), title, True, "", at, kind="goal")
+                    words = _lost_words(fields) if stored.kind == "goal" else ""  # its why
+                    told_goal = OvertakenEdit(
+                        doc_id.hex(), title, True, "", at, kept_text=words, kind=stored.kind
+                    )
                     overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue
             found += await _other_settled(stored, fields, names)
@@ -1387,13 +1396,14 @@ async def _other_merged_text(
     synced_at: datetime,
 ) -> MergedText | None | Literal[False]:
     """The merge of a goal's why or a safety plan's text (`MERGED_TEXTS`) this device wrote,
-    as `merged_text`; False for a document deleted meanwhile (its marks are forgotten)."""
-    text_name = MERGED_TEXTS.get(stored.kind)
-    if text_name is None:
-        return None
+    as `merged_text`; False for a document deleted meanwhile, of any kind (homework too: its
+    marks are forgotten); None for one with no such text."""
     document = stored_document(stored)
     if document.field("deleted") is True:
         return False
+    text_name = MERGED_TEXTS.get(stored.kind)
+    if text_name is None:
+        return None
     title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
     text = document.text(text_name)
     return merged_text(

@@ -72,6 +72,13 @@ SESSION_EXPIRED = "session expired"
 """`TJError.subject` of an AuthError for a session older than the server keeps
 (`token_expired`): log in again on this home."""
 
+OTHER_ACCOUNT_HERE = "other account here"
+"""`TJError.subject` of an InvalidInput refusing a sign-in (`Client.login`, `recover`,
+`check_home_for`) on a home signed in to another account; `names`: "username" (that
+account's), "unsynced" (how many of its items have changes that never reached the server, in
+decimal; "" when not counted). Nothing was sent: log that account out there first, or use
+another home."""
+
 NAME_TAKEN = "name taken"
 """`TJError.subject` of an InvalidInput for a journal name this account already gives
 another of its journals (`journals.create`, `rename`): ask for another name."""
@@ -709,6 +716,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         SESSION_ENDED: "an AuthError: the server no longer knows the device's session (logged "
         "out elsewhere, or the account deleted from another device); log in again on this home",
         SESSION_EXPIRED: "an AuthError for a session older than the server keeps; log in again",
+        OTHER_ACCOUNT_HERE: "a sign-in refused on a home signed in to another account "
+        "(`names`: username, unsynced); nothing was sent",
         "account maybe deleted": "a login refused on a home signed in to that account: the "
         "account may have been deleted, or its password changed, from another device",
         WEAK_PASSWORD: "a new password or passphrase refused as too short or too easy to guess; "

@@ -95,6 +95,7 @@ from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
 from client_sdk.pushing import Pusher, moot_withdrawals
+from client_sdk.safety import SAFETY_PLAN
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
     LocalJournal,
@@ -4356,6 +4357,7 @@ class Replica:
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         arrivals: dict[bytes, sync_plan.Arrival] = {}
+        shown_before: dict[bytes, str] = {}  # a safety plan's, before this page (`Arrival`)
         for record, body in opened_bodies:
             if body.kind == records.VOID:
                 try:
@@ -4381,6 +4383,15 @@ class Replica:
                 self._check_author(journal, record, body)
                 creator = creators.get(body.doc_id)
                 self._check_owner_edit(record, body, creator, changed, documents)
+                if (
+                    body.doc_kind == SAFETY_PLAN
+                    and body.doc_id not in shown_before
+                    and (body.doc_id in changed or body.doc_id in documents)
+                ):  # what it showed before this page's first record about it
+                    prior = changed.get(body.doc_id) or stored_document(documents[body.doc_id])
+                    shown_before[body.doc_id] = sync_plan.shown_values(
+                        prior.field_values(), prior.text("plan")
+                    )
                 changed[body.doc_id], news = self._merge(
                     journal, record, body, changed, documents, was_removed
                 )
@@ -4429,6 +4440,7 @@ class Replica:
                             body.author,
                             body.device,
                             before=was_removed.get(body.doc_id, ""),
+                            shown_before=shown_before.get(body.doc_id, ""),
                         ),
                     )
                 mark = self._seen(
@@ -4579,9 +4591,16 @@ class Replica:
             # already so is kept as it is (frozen: the same as a copy of it, made in less)
             first = report.arrivals.get(doc_id, arrival)
             after = documents_removal(changed[doc_id])
-            report.arrivals[doc_id] = (
-                first if first.after == after else dataclasses.replace(first, after=after)
-            )
+            if first.after != after:
+                first = dataclasses.replace(first, after=after)
+            if first.shown_before and first.told in ("", sync_plan.KEPT):
+                # a safety plan whose records changed nothing it shows: this device's stood
+                plan = changed[doc_id]
+                now = sync_plan.shown_values(plan.field_values(), plan.text("plan"))
+                stood = sync_plan.KEPT if now == first.shown_before else ""
+                if first.told != stood:
+                    first = dataclasses.replace(first, told=stood)
+            report.arrivals[doc_id] = first
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)
         report.touched.update(changed)

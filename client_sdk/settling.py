@@ -443,8 +443,11 @@ class OvertakenEdit:
     journal_id: str = ""
     kind: str = "entry"
     """"entry", or "goal" for a goal this device changed (its title, why, target or
-    measure; `entry_id` is then the goal's id) that another device deleted: the change went
-    with it (`deleted` True; whether that device had received it is not known)."""
+    measure; `entry_id` is then the goal's id), or "homework" for homework this device
+    changed (a value, how fully it was done; `entry_id` is then its id), that another device
+    deleted: the change went with it (`deleted` True; whether that device had received it is
+    not known). For a goal, `kept_text` is then the words this device added to its why
+    (said in `line`), "" when it changed none."""
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited
@@ -461,9 +464,14 @@ class OvertakenEdit:
         entry = self.entry_id[:ID_SHOWN]
         at = clock(self.edited_at)
         if self.kind != "entry":
+            why = (
+                f" The why it gave the goal, on no other device, was: {quoted_name(self.kept_text)}."
+                if self.kept_text
+                else ""
+            )
             return (
                 f"Deleted: {self.kind} {entry}{titled}, changed on this device at {at}, was "
-                f"deleted {where}; this device's change went with it."
+                f"deleted {where}; this device's change went with it.{why}"
             )
         if self.deleted:
             return (

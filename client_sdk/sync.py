@@ -259,8 +259,12 @@ class Arrival:
     TRASHED (an entry in the trash) or DELETED (deleted for good): `documents.removal`."""
     after: str = ""
     """How this sync left it: "", TRASHED or DELETED (`change` says what that means)."""
+    shown_before: str = ""
+    """For a safety plan this device held: what it showed (`shown_values`) before the first
+    record of this sync about it; "" otherwise."""
     told: str = ""
-    """What `Client.sync` knows better than the records: ACKNOWLEDGED, a safety flag this account
+    """What `Client.sync` knows better than the records: KEPT, a safety plan whose records
+    from another device changed nothing it shows (this device's values stood); ACKNOWLEDGED, a safety flag this account
     acknowledged already (its acknowledgement arrived with it, from another of its devices, verified
     here); "" otherwise (a flag of an earlier share whose acknowledgement this device does not hold
     is new)."""
@@ -287,11 +291,14 @@ class Arrival:
 NEW, UPDATED, WITHDRAWN = "new", "updated", "withdrawn"
 TRASHED, DELETED, RESTORED = "trashed", "deleted", "restored"
 ACKNOWLEDGED = "acknowledged"
+KEPT = "kept"
+"""Of a safety plan another device changed that still shows what this device holds (its
+values stood against that device's, by the merge's order)."""
 RENAMED, ARCHIVED, UNARCHIVED = "renamed", "archived", "unarchived"
 """Of a journal (`News.journal`)."""
 CHANGES = (
-    NEW, UPDATED, RENAMED, ARCHIVED, UNARCHIVED, RESTORED, ACKNOWLEDGED, TRASHED, DELETED,
-    WITHDRAWN,
+    NEW, UPDATED, KEPT, RENAMED, ARCHIVED, UNARCHIVED, RESTORED, ACKNOWLEDGED, TRASHED,
+    DELETED, WITHDRAWN,
 )  # fmt: skip
 """`News.change`, in the order a summary tells them."""
 
@@ -372,6 +379,9 @@ class News:
             return f"{counted} deleted{' for good' if self.kind == 'entry' else ''}{where}"
         if what == RESTORED:
             return f"{counted} restored from the trash{where}"
+        if what == KEPT:  # nothing changed here: never "updated"
+            source = f" from {self.source}" if with_source else ""
+            return f"{counted}{source} changed nothing here (this device's values stood)"
         if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} you had acknowledged already"
@@ -472,6 +482,13 @@ UNSEEN_NEWS = "unseen_news"
 """Store setting: `encode_news` of the news syncs brought that the user has not seen
 (`Client.unseen_news`); those of a journal removed from the device go with it
 (`news_without_journal`)."""
+
+
+def shown_values(fields: Mapping[str, Any], plan: str) -> str:
+    """What a safety plan shows, as one comparable text: its fields but when it was last
+    changed (`updated_at`), and its plan text (`Arrival.shown_before`). Pure."""
+    shown = {name: value for name, value in fields.items() if name != "updated_at"}
+    return json.dumps([shown, plan], sort_keys=True, default=repr)
 
 
 def encode_news(news: Sequence[News]) -> str:

@@ -119,14 +119,14 @@ async def test_journal_rename_archive_and_unarchive_say_synced_as_create_does(
     created = await laptop.ok("journal", "create", "Dreams")
     assert created.stderr.strip() == "Created journal Dreams; synced."
     renamed = await laptop.ok("journal", "rename", "Dreams", "Night dreams")
-    assert renamed.stderr.strip() == "Renamed journal Dreams to Night dreams; synced."
+    assert renamed.stderr.strip() == "Renamed journal Dreams to 'Night dreams'; synced."
     archived = await laptop.ok("journal", "archive", "Night dreams")
     assert one_line(archived.stderr) == (
-        "Archived journal Night dreams; synced. To write in it again: "
+        "Archived journal 'Night dreams'; synced. To write in it again: "
         "`tj journal unarchive 'Night dreams'`."
     )
     back = await laptop.ok("journal", "unarchive", "Night dreams")
-    assert back.stderr.strip() == "Journal Night dreams is out of the archive; synced."
+    assert back.stderr.strip() == "Journal 'Night dreams' is out of the archive; synced."
 
 
 async def test_share_entry_names_the_entry_by_its_id_not_the_prefix_typed(

@@ -40,7 +40,7 @@ async def test_listing_by_a_clients_name_says_which_journal_and_names_the_others
     await maya.ok("share-entry", written["id"][:8], "okafor")
     listed = await okafor.ok("list", "--journal", "maya")
     said = " ".join(listed.stderr.split())
-    assert "Listed maya/Shared with okafor; maya also has 'maya/Personal' on this device" in said
+    assert "Listed 'maya/Shared with okafor'; maya also has 'maya/Personal' on this device" in said
     plain = await okafor.ok("list", "--journal", "maya/Personal")
     assert "also has" not in plain.stderr
 

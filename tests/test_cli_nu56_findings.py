@@ -319,7 +319,7 @@ async def test_an_empty_copy_of_your_own_journal_gone_from_the_server_is_told_as
     listed = await phone.ok("list", "--journal", "Work Stuff")
     said = flat(listed.output)
     assert "what ana shares" not in said, said
-    assert "No entries in Work Stuff: it is no longer on the server" in said, said
+    assert "No entries in 'Work Stuff': it is no longer on the server" in said, said
     [command] = re.findall(r"`(tj journal delete [^`]*)`", said)
     await phone.ok(*shlex.split(command)[1:], "--yes")
     assert "Work Stuff" not in {j["name"] for j in await phone.json("journal", "list")}

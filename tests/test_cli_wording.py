@@ -116,5 +116,5 @@ async def test_login_into_a_profile_of_another_account_is_refused_before_the_ser
     refused = failed_with_one_line(
         await ana.tj("login", live_server.url, "ben", "--device-name", "wrongprofile")
     )
-    assert "holds the account ana: log out first" in refused
+    assert "is signed in to the account ana, not ben: nothing was asked or sent" in refused
     assert "wrongprofile" not in {d["name"] for d in await ben.json("devices")}

@@ -111,14 +111,14 @@ async def test_own_records_from_another_device_are_named_without_listing_devices
             assert sources(report) == {"old laptop"}
             assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
 
-            # Signed out here: its earlier records are from "a device signed out since",
-            # and a device listed without it is not listed again for it.
+            # Signed out here: its earlier records are from "tablet, signed out since" (its
+            # name as last listed), and a device listed without it is not listed again for it.
             await tablet.entries.write(None, "before the tablet is signed out")
             await tablet.sync()
             await phone.devices.revoke(tablet.profile.device_id.hex())
             proxy.requests.clear()
             report = await phone.sync()
-            assert sources(report) == {"a device signed out since"}
+            assert sources(report) == {"tablet, signed out since"}
             assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
         finally:
             await phone.close()
