@@ -8440,7 +8440,7 @@ class _SignedRotation:
     request: wire.RotateRequest
     entries: list[bytes]
     after: AccessState
-    key: bytes
+    key: bytes = dataclasses.field(repr=False)
     fresh: LocalJournal
     changes: list[tuple[str, dict[str, Any]]]
     vanished: list[bytes]
