@@ -269,6 +269,7 @@ _WAIT_HELD = (
 )
 _WAIT_LATER = "not asked for again in this sync (a bounded number of requests a sync)"
 _WAIT_FAILED = "the server could not be asked again in this sync"
+_WAIT_LISTED = "the journal is not in the server's journal list: pulled again once it is listed"
 
 
 def _still_waiting_line(count: int, shown: list[bytes], kinds: list[str]) -> str:
@@ -2160,15 +2161,20 @@ class Replica:
         opened and verified as any pulled record (`_apply_page`), within the bound on
         unverified owners (hold_back.py); a record leaves KEY_WAITS, and its problem row
         goes, only once it was applied, or refused again for another reason (reported).
-        Those that still wait are told at every sync (`_still_waiting`). Rows of journals no
-        longer on the device, or whose share ended, are dropped (their problem rows stay)."""
+        Those that still wait are told at every sync (`_still_waiting`). Rows go only with
+        their journal (`_forget_key_waits`); those of a journal the server no longer lists
+        wait, told, until it is listed again."""
         waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
         if not waits:
             return
         on_device = await self.store.journals()
-        journals = {j.journal_id: j for j in on_device if j.role != REVOKED}
+        journals = {j.journal_id: j for j in on_device}
+        # Rows go with their journal (`_forget_key_waits`); rows of a journal no longer on
+        # the device at all (none written so) are dropped here. A journal the server no longer
+        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told at every
+        # sync, and pulled again once it is listed again.
         gone = [journal_id for journal_id in waits if journal_id not in journals]
-        if gone:  # forgotten, removed or ended since: nothing of it is pulled again
+        if gone:
             async with self.store.transaction() as tx:
                 stored = _decode_key_waits(await tx.setting(KEY_WAITS))
                 for journal_id in gone:
@@ -2183,15 +2189,19 @@ class Replica:
                 continue
             rows = [row for row in rows if row[2] not in self._noted_waits]  # told already
             why: dict[bytes, str] = {}
+            asked = rows
+            if journal.role == REVOKED:  # not listed: not served either, nothing asked
+                why.update({r: _WAIT_LISTED for _, _, r in rows})
+                asked = []
             ready: set[int] = set()
-            for epoch in sorted({epoch for epoch, _, _ in rows}):
+            for epoch in sorted({epoch for epoch, _, _ in asked}):
                 try:
                     await self.journal_key(journal, epoch)
                 except (IntegrityError, AccessError, NetworkError):
                     continue
                 ready.add(epoch)
-            again = {record_id: (epoch, seq) for epoch, seq, record_id in rows if epoch in ready}
-            why.update({r: _WAIT_KEY for e, _, r in rows if e not in ready})
+            again = {record_id: (epoch, seq) for epoch, seq, record_id in asked if epoch in ready}
+            why.update({r: _WAIT_KEY for e, _, r in asked if e not in ready})
             held = False
             if again and not self.owner_verified(journal):
                 if hold is None:

@@ -1,0 +1,69 @@
+"""Records waiting for their epoch's key (KEY_WAITS) against a server that lies in its
+journal lists, its key pages or its pages: a journal left out of one list keeps its waiting
+records (told, and pulled again once it is listed again); a record applied late by the pull
+again is not reported withheld in the sync that applied it (a real gap still is); the key
+pages of refused epochs are asked within the sync's bounded requests, less and less often
+while refused; and journals of owners never verified cannot take the room of verified ones.
+
+Real server on loopback (its database edited as a hostile server would; the hostile proxy
+counts the requests), real SQLite store, real crypto."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from client_sdk.replica import KEY_WAITS
+from tests.client.sharing_support import server_db
+from tests.client.test_listed_key_envelopes import (
+    _opened,
+    _put_back,
+    _refused_envelope_and_record,
+)
+from tests.client.test_records_waiting_for_keys import _kept, _told
+from tests.conftest import ClientFactory, RunningServer
+
+
+async def test_a_journal_left_out_of_one_list_keeps_its_waiting_records(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The server leaves the journal out of kim's journal list for one sync (kim keeps it
+    read-only): its waiting record is told in that sync, still waits, and opens once the
+    journal is listed again with kim's own envelope."""
+    _ana, kim, shared, kims = await _refused_envelope_and_record(signup, live_server)
+    report = await kim.sync()
+    assert report.refused == 1, report.problems
+    waiting = await _kept(kim, shared)
+    assert len(waiting) == 1 and await kim.store.setting(KEY_WAITS)
+
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.row_factory = None
+        columns = [r[1] for r in db.execute("PRAGMA table_info(members)")]
+        row = db.execute(
+            "SELECT * FROM members WHERE journal_id = ? AND account_id = ?",
+            (shared, kim.profile.account_id),
+        ).fetchone()
+        db.execute(
+            "DELETE FROM members WHERE journal_id = ? AND account_id = ?",
+            (shared, kim.profile.account_id),
+        )
+    for _ in range(2):
+        hidden = await kim.sync()
+        assert waiting[0].hex() in _told(hidden), hidden.problems
+        assert any("not in the server's journal list" in line for line in hidden.problems)
+        assert await kim.store.setting(KEY_WAITS)
+
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' * len(row))})",
+            row,
+        )
+    _put_back(live_server, shared, kim.profile.account_id, kims)
+    for _ in range(2):
+        report = await kim.sync()
+        if "first" in await _opened(kim, shared):
+            break
+        assert waiting[0].hex() in _told(report), report.problems
+    assert "first" in await _opened(kim, shared)
+    assert await kim.store.setting(KEY_WAITS) in (None, "{}")
+    await kim.close()
