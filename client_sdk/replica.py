@@ -412,6 +412,10 @@ class Replica:
         """By journal with `_key_problems`: how many records this sync refused because their
         epoch's key was refused, and the first IDS_SHOWN of them, told in the journal's key
         problem line (`_report_name_problems`), not in lines of their own."""
+        self._retry_due: tuple[asyncio.Task[Any] | None, sync_plan.SyncReport, Any] | None = None
+        """The running sync's pull again (`_retry_key_waits`), while not run yet: the sync's
+        task, its report and the version it read at its start. The withholding check runs it
+        first (`_pull_again_due`), so a record it applies is never reported withheld."""
         self._still_waiting: dict[bytes, tuple[str, int, list[bytes], list[str]]] = {}
         """By journal: records refused in an earlier sync for want of their epoch's key that
         still wait after this sync's pull again (`_retry_key_waits`): the journal's name, how
@@ -2149,6 +2153,15 @@ class Replica:
         if waits.pop(journal_id, None) is not None:
             await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
 
+    async def _pull_again_due(self) -> None:
+        """Run the running sync's pull again (`_retry_key_waits`) unless it ran already: the
+        pull's withholding check runs it before it counts (`_check_withheld`), so the
+        records it applies are received, never reported withheld; else the sync, after its
+        pull."""
+        due, self._retry_due = self._retry_due, None
+        if due is not None and due[0] is asyncio.current_task():
+            await self._retry_key_waits(due[1], due[2])
+
     async def _retry_key_waits(
         self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
     ) -> None:
@@ -2844,7 +2857,7 @@ class Replica:
             try:
                 return await self._sync(progress, max_upload_wait, as_of, notice)
             finally:
-                self._syncing = self._id_waits = None
+                self._syncing = self._id_waits = self._retry_due = None
 
     async def _sync(
         self,
@@ -2871,6 +2884,8 @@ class Replica:
         # A key page refused for a journal whose records wait for a key is asked again once a
         # sync: its refusal is forgotten here, before the pull, and kept for the rest of it.
         key_waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start))
+        # Records refused in this sync wait for the next: none to pull again without rows.
+        self._retry_due = (asyncio.current_task(), report, start) if key_waits else None
         for journal_id in key_waits:
             asked = self._keys_asked.get(journal_id)
             if asked:
@@ -2917,8 +2932,7 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         await self.heal_names()
-        if key_waits:  # records refused in this sync wait for the next: none to pull again
-            await self._retry_key_waits(report, start)
+        await self._pull_again_due()  # unless the pull's withholding check ran it
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
         await self._end_withdrawn(report, start)
@@ -4005,6 +4019,7 @@ class Replica:
         so it changes the version and is checked. `as_of`: the version the sync read at its
         start (Store.version `since`): a commit of another process during this sync is
         checked by the next one, as one just after this check would be."""
+        await self._pull_again_due()  # what it applies is received: counted, not withheld
         held = deferred or {}
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:

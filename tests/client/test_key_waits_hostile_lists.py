@@ -13,12 +13,16 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+import pytest
+
 from client_sdk.replica import KEY_WAITS
-from tests.client.sharing_support import server_db
+from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_listed_key_envelopes import (
+    _listed_as,
     _opened,
     _put_back,
     _refused_envelope_and_record,
+    _server_envelopes,
 )
 from tests.client.test_records_waiting_for_keys import _kept, _told
 from tests.conftest import ClientFactory, RunningServer
@@ -66,4 +70,56 @@ async def test_a_journal_left_out_of_one_list_keeps_its_waiting_records(
         assert waiting[0].hex() in _told(report), report.problems
     assert "first" in await _opened(kim, shared)
     assert await kim.store.setting(KEY_WAITS) in (None, "{}")
+    await kim.close()
+
+
+@pytest.mark.parametrize("hide", [False, True])
+async def test_a_record_applied_late_is_not_reported_withheld_and_a_real_gap_is(
+    signup: ClientFactory, live_server: RunningServer, hide: bool
+) -> None:
+    """ana's "first" waits on kim's device (its epoch's envelope refused); later records of
+    ana's device arrive under a key kim holds, and the pull again applies "first" in that
+    same sync: its counters are received, not withheld. With `hide`, the server also drops
+    one later record of ana's ("hidden"): that one counter is reported withheld, no more."""
+    ana = await signup("ana")
+    kim = await signup("kim")
+    ben = await signup("ben")
+    carl = await signup("carl")
+    await share_with(ana, ben)  # epoch 1
+    await share_with(ana, kim)  # epoch 2
+    await ana.entries.write("Personal", "zero")
+    await ana.sync()
+    await kim.sync()
+    shared = await journal_id(ana, "Personal")
+    await share_with(ana, carl)  # epoch 3
+    await ana.entries.write("Personal", "first")  # under epoch 3: kim's key refused below
+    await ana.sync()
+    kims = _server_envelopes(live_server, shared, kim.profile.account_id)
+    _listed_as(live_server, shared, kim.profile.account_id, ben.profile.account_id)
+    refusing = await kim.sync()
+    assert refusing.refused >= 1, refusing.problems
+
+    _put_back(live_server, shared, kim.profile.account_id, kims)
+    await ana.shares.revoke("Personal", "carl")  # epoch 4: kim's own envelope
+    await ana.entries.write("Personal", "second")
+    await ana.sync()
+    if hide:
+        await ana.entries.write("Personal", "hidden")
+        await ana.sync()
+        with closing(sqlite3.connect(server_db(live_server))) as db, db:
+            db.execute(
+                "DELETE FROM records WHERE journal_id = ? AND seq = "
+                "(SELECT max(seq) FROM records WHERE journal_id = ?)",
+                (shared, shared),
+            )
+        await ana.entries.write("Personal", "third")
+        await ana.sync()
+    late = await kim.sync()
+    opened = sorted(await _opened(kim, shared))
+    assert opened == sorted(["first", "second", "zero"] + (["third"] if hide else []))
+    if hide:
+        assert sum(gap.count() for gap in late.withheld) == 1, late.withheld
+    else:
+        assert late.withheld == [], "a record applied in this sync reported withheld"
+        assert (await kim.sync()).withheld == []
     await kim.close()
