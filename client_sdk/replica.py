@@ -238,7 +238,12 @@ RETRY_ROUNDS = 10
 """Requests one journal's pull again (`_pull_again`) makes at most in a sync, each asking only
 from a waiting record's seq for as many records as wait: the rest wait for the next sync."""
 RETRY_REQUESTS = 40
-"""Requests the pulls again of one sync make at most, all journals together."""
+"""Requests the pulls again of one sync make at most, all journals together: their /v1/sync
+requests and the /v1/journals/keys requests that ask again for refused key pages."""
+KEY_RETRY_BACKOFF = 5
+"""A refused key range that records wait for is asked again in the next sync, then after 2,
+4, ... syncs while it stays refused, at most 2**KEY_RETRY_BACKOFF syncs apart (a key the
+journal list brings is taken at once, whatever the wait)."""
 
 
 def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, bytes]]]:
@@ -348,6 +353,13 @@ class Replica:
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
         """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
         last, why the answer was refused or None)."""
+        self._key_refusals: dict[tuple[bytes, int], tuple[int, int]] = {}
+        """(journal id, first epoch) of a key range refused -> (times refused in a row, the
+        sync from which it may be asked again: `_syncs`, KEY_RETRY_BACKOFF)."""
+        self._syncs = 0
+        """Syncs this process began."""
+        self._key_requests = 0
+        """/v1/journals/keys requests this process made (what a pull again counts)."""
         self._stubs_refused = False
         """The server refused a sync request with `skip_own` as 400 invalid_field (a server
         from before the field, protocol.md "Own records as stubs"): this session pulls without
@@ -2028,7 +2040,8 @@ class Replica:
         """The key of `epoch` of the journal, verified. An envelope this device does not hold
         (a journal list carries only the newest epochs' of a journal rotated a thousand times
         or so) is fetched from /v1/journals/keys once per session (`_fetch_keys`; a refused
-        one again once a sync while records refused for it wait: `_retry_key_waits`).
+        one again, at most once a sync, while records refused for it wait: `_sync`,
+        KEY_RETRY_BACKOFF).
 
         Raises AccessError when the account holds no key for that epoch, IntegrityError when
         an envelope does not verify or the server's key pages are refused, NetworkError
@@ -2056,7 +2069,9 @@ class Replica:
         answer of the first walk (its verified key; else AccessError: the server has no
         envelope for it, or the IntegrityError that refused its pages) without another
         request. Envelopes verified before a walk was refused are kept. A refused range is
-        asked again once a sync while records refused for it wait (`_retry_key_waits`)."""
+        asked again while records refused for it wait: at most once a sync, less often while
+        it stays refused (KEY_RETRY_BACKOFF), within the pull again's requests
+        (`_retry_key_waits`)."""
         journal_id = journal.journal_id
         asked = self._keys_asked.setdefault(journal_id, [])
         for low, high, refused in asked:
@@ -2070,6 +2085,7 @@ class Replica:
         kept: set[int] = set()  # the epochs this walk stored
         try:
             while not walk.finished:
+                self._key_requests += 1
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
                 taken: list[bytes] = []
@@ -2118,10 +2134,14 @@ class Replica:
                 f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
             )
             asked.append((walk.from_epoch, walk.to_epoch, refused))
+            times = self._key_refusals.get((journal_id, walk.from_epoch), (0, 0))[0] + 1
+            wait = 2 ** min(times - 1, KEY_RETRY_BACKOFF)
+            self._key_refusals[(journal_id, walk.from_epoch)] = (times, self._syncs + wait)
             if epoch not in kept:  # else verified and stored before the walk failed
                 raise IntegrityError(refused) from None
             return
         asked.append((walk.from_epoch, walk.to_epoch, None))
+        self._key_refusals.pop((journal_id, walk.from_epoch), None)
 
     async def _note_key_waits(
         self, tx: Transaction, journal_id: bytes, wanting: dict[bytes, tuple[int, int]]
@@ -2167,8 +2187,9 @@ class Replica:
     ) -> None:
         """Pull again the records a pull refused for want of their epoch's key (KEY_WAITS)
         once this device holds a verified key of that epoch: stored since from the journal
-        list (`_keep_listed_keys`), or from the key pages (a refusal is asked again once a
-        sync, before its pull: `_sync`). Records refused in this sync wait for the next.
+        list (`_keep_listed_keys`), or from the key pages (a refusal is asked again at most
+        once a sync, less often while refused: `_sync`; its requests count in
+        RETRY_REQUESTS). Records refused in this sync wait for the next.
 
         Only the waiting records are taken (`_pull_again`: same id, epoch and seq), each
         opened and verified as any pulled record (`_apply_page`), within the bound on
@@ -2207,14 +2228,23 @@ class Replica:
                 why.update({r: _WAIT_LISTED for _, _, r in rows})
                 asked = []
             ready: set[int] = set()
+            later: set[int] = set()
             for epoch in sorted({epoch for epoch, _, _ in asked}):
+                if left <= 0 and (journal_id, epoch) not in self._keys:
+                    if await self.store.key_envelope(journal_id, epoch) is None:
+                        later.add(epoch)  # its key pages would be asked: not in this sync
+                        continue
+                made = self._key_requests
                 try:
                     await self.journal_key(journal, epoch)
                 except (IntegrityError, AccessError, NetworkError):
                     continue
+                finally:
+                    left -= self._key_requests - made
                 ready.add(epoch)
             again = {record_id: (epoch, seq) for epoch, seq, record_id in asked if epoch in ready}
             why.update({r: _WAIT_KEY for e, _, r in asked if e not in ready})
+            why.update({r: _WAIT_LATER for e, _, r in asked if e in later})
             held = False
             if again and not self.owner_verified(journal):
                 if hold is None:
@@ -2881,15 +2911,22 @@ class Replica:
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
         start = await self.store.version(since=as_of)
-        # A key page refused for a journal whose records wait for a key is asked again once a
-        # sync: its refusal is forgotten here, before the pull, and kept for the rest of it.
+        # A key page refused for a journal whose records wait for a key is asked again, at
+        # most once a sync and less often while it stays refused (KEY_RETRY_BACKOFF): its
+        # refusal is forgotten here once due, before the pull, and kept for the rest of it.
+        self._syncs += 1
         key_waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start))
         # Records refused in this sync wait for the next: none to pull again without rows.
         self._retry_due = (asyncio.current_task(), report, start) if key_waits else None
         for journal_id in key_waits:
             asked = self._keys_asked.get(journal_id)
             if asked:
-                self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
+                self._keys_asked[journal_id] = [
+                    a
+                    for a in asked
+                    if a[2] is None
+                    or self._key_refusals.get((journal_id, a[0]), (0, 0))[1] > self._syncs
+                ]
         if self.chains.loaded:  # chains another process of this profile stored meanwhile
             await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
@@ -6840,6 +6877,8 @@ class Replica:
         """What this process holds of a journal removed from the store: its chain and keys."""
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)
+        for refusal in [k for k in self._key_refusals if k[0] == journal_id]:
+            del self._key_refusals[refusal]
         for key in [k for k in self._keys if k[0] == journal_id]:
             del self._keys[key]
 

@@ -15,7 +15,10 @@ from contextlib import closing
 
 import pytest
 
+from client_sdk import Client
+from client_sdk import replica as replica_module
 from client_sdk.replica import KEY_WAITS
+from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_listed_key_envelopes import (
     _listed_as,
@@ -122,4 +125,101 @@ async def test_a_record_applied_late_is_not_reported_withheld_and_a_real_gap_is(
     else:
         assert late.withheld == [], "a record applied in this sync reported withheld"
         assert (await kim.sync()).withheld == []
+    await kim.close()
+
+
+def _swap_one(
+    server: RunningServer, journal: bytes, member: bytes, other: bytes, epoch: int
+) -> None:
+    """The server holds `other`'s envelope of `epoch` in place of `member`'s."""
+    with closing(sqlite3.connect(server_db(server))) as db, db:
+        (envelope,) = db.execute(
+            "SELECT envelope FROM journal_keys WHERE journal_id = ? AND account_id = ? "
+            "AND epoch = ?",
+            (journal, other, epoch),
+        ).fetchone()
+        db.execute(
+            "UPDATE journal_keys SET envelope = ? WHERE journal_id = ? AND account_id = ? "
+            "AND epoch = ?",
+            (envelope, journal, member, epoch),
+        )
+
+
+def _epoch(server: RunningServer, journal: bytes) -> int:
+    with closing(sqlite3.connect(server_db(server))) as db:
+        return int(
+            db.execute(
+                "SELECT max(epoch) FROM journal_keys WHERE journal_id = ?", (journal,)
+            ).fetchone()[0]
+        )
+
+
+EPOCHS = 4
+
+
+async def _refused_every_other_epoch(
+    through: Through, signup: ClientFactory, live_server: RunningServer
+) -> tuple[Client, bytes]:
+    """kim holds her key of every other epoch of ana's journal; the server refuses her the
+    ones between (each a key range of its own), and a record of each waits."""
+    kim = await through("kim")
+    ana = await signup("ana")
+    ben = await signup("ben")
+    carl = await signup("carl")
+    await share_with(ana, ben)
+    await share_with(ana, kim)
+    await ana.entries.write("Personal", "zero")
+    await ana.sync()
+    await kim.sync()
+    shared = await journal_id(ana, "Personal")
+    for n in range(EPOCHS):
+        await share_with(ana, carl)  # an epoch whose key kim gets
+        await ana.entries.write("Personal", f"open {n}")
+        await ana.sync()
+        await kim.sync()
+        await ana.shares.revoke("Personal", "carl")  # one whose envelope is ben's
+        await ana.entries.write("Personal", f"wait {n}")
+        await ana.sync()
+        account = kim.profile.account_id
+        _swap_one(live_server, shared, account, ben.profile.account_id, _epoch(live_server, shared))
+        await kim.sync()
+    waits = replica_module._decode_key_waits(await kim.store.setting(KEY_WAITS))
+    assert len({e for e, _, _ in waits.get(shared, [])}) == EPOCHS
+    return kim, shared
+
+
+async def test_refused_key_ranges_are_asked_less_often_while_refused(
+    hostile: HostileServer, through: Through, signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """Over 8 syncs that change nothing, each refused range is asked again after 1, 2, 4, ...
+    syncs (at most 4 times each), not at every sync; the records still wait, told."""
+    kim, shared = await _refused_every_other_epoch(through, signup, live_server)
+    before = len(hostile.paths)
+    for _ in range(8):
+        report = await kim.sync()
+        assert any("wait" in line for line in report.problems), report.problems
+    walks = hostile.paths[before:].count("/v1/journals/keys")
+    assert 0 < walks <= EPOCHS * 4, walks  # asked at every sync: EPOCHS * 8
+    await kim.close()
+
+
+async def test_key_pages_asked_again_count_in_the_requests_of_a_sync(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key pages the pull again asks count in its bounded requests a sync: past them the
+    other ranges wait for a later sync, told as not asked again in this one."""
+    kim, shared = await _refused_every_other_epoch(through, signup, live_server)
+    monkeypatch.setattr(replica_module, "RETRY_REQUESTS", 1)
+    later = False
+    for _ in range(3):
+        before = len(hostile.paths)
+        report = await kim.sync()
+        asked = hostile.paths[before:]
+        assert asked.count("/v1/journals/keys") <= 1, asked
+        later |= any("not asked for again in this sync" in line for line in report.problems)
+    assert later
     await kim.close()
