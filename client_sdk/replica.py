@@ -232,6 +232,9 @@ later sync that holds a verified key of such an epoch pulls them again, those re
 reason, or its journal left the device (or its share ended)."""
 MAX_KEY_WAITS = 1000
 MAX_KEY_WAITS_ALL = 5000
+MAX_KEY_WAITS_UNVERIFIED = 1000
+"""Of MAX_KEY_WAITS_ALL, the records kept waiting in all the journals of owners this device
+did not verify (whom the server can make up): the others always keep the rest."""
 """Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
 MAX_KEY_WAITS in one journal) a refused record is not kept waiting, and the sync says so."""
 RETRY_ROUNDS = 10
@@ -2144,20 +2147,27 @@ class Replica:
         self._key_refusals.pop((journal_id, walk.from_epoch), None)
 
     async def _note_key_waits(
-        self, tx: Transaction, journal_id: bytes, wanting: dict[bytes, tuple[int, int]]
+        self,
+        tx: Transaction,
+        journal_id: bytes,
+        wanting: dict[bytes, tuple[int, int]],
+        unverified: set[bytes],
     ) -> set[bytes]:
         """Keep, within `tx`, the records of `journal_id` a page refused for want of their
         epoch's key (record id -> (epoch, seq)) in KEY_WAITS, at most MAX_KEY_WAITS a journal
-        and MAX_KEY_WAITS_ALL in all (the first ones); returns those not kept (the caller
-        tells them: they are not pulled again)."""
+        and MAX_KEY_WAITS_ALL in all, of which at most MAX_KEY_WAITS_UNVERIFIED in all the
+        journals `unverified` (of owners not verified: the first ones); returns those not
+        kept (the caller tells them: they are not pulled again)."""
         waits = _decode_key_waits(await tx.setting(KEY_WAITS))
         rows = {record_id: (epoch, seq) for epoch, seq, record_id in waits.get(journal_id, [])}
         others = sum(len(r) for j, r in waits.items() if j != journal_id)
+        room = min(MAX_KEY_WAITS, MAX_KEY_WAITS_ALL - others)
+        if journal_id in unverified:  # whatever strangers' journals hold, the others keep room
+            strangers = sum(len(r) for j, r in waits.items() if j != journal_id and j in unverified)
+            room = min(room, MAX_KEY_WAITS_UNVERIFIED - strangers)
         unkept: set[bytes] = set()
         for record_id, spot in wanting.items():
-            if record_id in rows or (
-                len(rows) < MAX_KEY_WAITS and others + len(rows) < MAX_KEY_WAITS_ALL
-            ):
+            if record_id in rows or len(rows) < room:
                 rows[record_id] = spot
             else:
                 unkept.add(record_id)
@@ -4534,6 +4544,13 @@ class Replica:
         )
         written: list[Document] = []
         unkept: set[bytes] = set()
+        unverified: set[bytes] = set()  # journals whose waiting rows share a smaller bound
+        if wanting:
+            unverified = {
+                j.journal_id for j in await self.store.journals() if not self.owner_verified(j)
+            }
+            if not self.owner_verified(journal):
+                unverified.add(journal.journal_id)
         async with self.store.transaction() as tx:
             if reopened:  # their rows of the earlier refusal: written anew below
                 await tx.take_back_refused(journal.journal_id, reopened)
@@ -4591,7 +4608,7 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             if wanting:
-                unkept = await self._note_key_waits(tx, journal.journal_id, wanting)
+                unkept = await self._note_key_waits(tx, journal.journal_id, wanting, unverified)
             # A newer-version record counts as received, its counter only (no claims, no
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
@@ -4664,7 +4681,9 @@ class Replica:
                 journal.name,
                 f"{len(unkept)} record(s) refused for want of their epoch's key are not kept "
                 f"waiting for it (this device keeps at most {MAX_KEY_WAITS} such records a "
-                f"journal and {MAX_KEY_WAITS_ALL} in all): they are not pulled again",
+                f"journal and {MAX_KEY_WAITS_ALL} in all, of which {MAX_KEY_WAITS_UNVERIFIED} "
+                "in the journals of owners whose fingerprint was not compared): they are not "
+                "pulled again",
             )
         for problem in problems:
             if merged and problem.record_id in wanting and problem.record_id not in unkept:

@@ -223,3 +223,52 @@ async def test_key_pages_asked_again_count_in_the_requests_of_a_sync(
         later |= any("not asked for again in this sync" in line for line in report.problems)
     assert later
     await kim.close()
+
+
+async def test_waiting_rows_of_unverified_owners_cannot_starve_a_verified_journal(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mal (a stranger kim never verifies) fills the journals of unverified owners' share of
+    the waiting rows with records whose key the server refuses; a record of ana's journal
+    (verified) still waits in the room left, and opens once its key verifies. The bounds
+    are set to 2 in all and 1 for unverified owners, to stand for 5,000 and 1,000."""
+    monkeypatch.setattr(replica_module, "MAX_KEY_WAITS_ALL", 2)
+    monkeypatch.setattr(replica_module, "MAX_KEY_WAITS_UNVERIFIED", 1, raising=False)
+    kim = await signup("kim")
+    mal = await signup("mal")
+    ben = await signup("ben")
+    await mal.shares.grant("Personal", "ben", trust_on_first_use=True, full=True)
+    await mal.shares.grant("Personal", "kim", trust_on_first_use=True, full=True)
+    await mal.entries.write("Personal", "junk 1")
+    await mal.entries.write("Personal", "junk 2")
+    await mal.sync()
+    strangers = await journal_id(mal, "Personal")
+    _listed_as(live_server, strangers, kim.profile.account_id, ben.profile.account_id)
+    first = await kim.sync()
+    assert first.refused == 2, first.problems
+    waits = replica_module._decode_key_waits(await kim.store.setting(KEY_WAITS))
+    assert list(waits) == [strangers]
+
+    ana = await signup("ana")
+    carl = await signup("carl")
+    await share_with(ana, carl)
+    await share_with(ana, kim)
+    await kim.shares.verify("ana", await ana.shares.fingerprint())
+    await ana.entries.write("Personal", "first")
+    await ana.sync()
+    shared = await journal_id(ana, "Personal")
+    kims = _server_envelopes(live_server, shared, kim.profile.account_id)
+    _listed_as(live_server, shared, kim.profile.account_id, carl.profile.account_id)
+    refusing = await kim.sync()
+    assert refusing.refused >= 1, refusing.problems
+    waits = replica_module._decode_key_waits(await kim.store.setting(KEY_WAITS))
+    assert shared in waits, refusing.problems
+    assert len(waits[strangers]) == 1  # the other stranger's record was not kept waiting
+
+    _put_back(live_server, shared, kim.profile.account_id, kims)  # the key verifies now
+    await ana.journals.rename("Personal", "Shared notes")  # kim's next sync lists journals
+    await ana.sync()
+    for _ in range(2):
+        await kim.sync()
+    assert await _opened(kim, shared) == ["first"]
+    await kim.close()
