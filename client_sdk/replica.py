@@ -233,13 +233,21 @@ later sync that holds a verified key of such an epoch pulls them again, those re
 reason, or its journal left the device (or its share ended)."""
 MAX_KEY_WAITS = 1000
 MAX_KEY_WAITS_ALL = 5000
+MAX_KEY_WAITS_UNVERIFIED = 1000
+"""Of MAX_KEY_WAITS_ALL, the records kept waiting in all the journals of owners this device
+did not verify (whom the server can make up): the others always keep the rest."""
 """Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
 MAX_KEY_WAITS in one journal) a refused record is not kept waiting, and the sync says so."""
 RETRY_ROUNDS = 10
 """Requests one journal's pull again (`_pull_again`) makes at most in a sync, each asking only
 from a waiting record's seq for as many records as wait: the rest wait for the next sync."""
 RETRY_REQUESTS = 40
-"""Requests the pulls again of one sync make at most, all journals together."""
+"""Requests the pulls again of one sync make at most, all journals together: their /v1/sync
+requests and the /v1/journals/keys requests that ask again for refused key pages."""
+KEY_RETRY_BACKOFF = 5
+"""A refused key range that records wait for is asked again in the next sync, then after 2,
+4, ... syncs while it stays refused, at most 2**KEY_RETRY_BACKOFF syncs apart (a key the
+journal list brings is taken at once, whatever the wait)."""
 
 
 def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, bytes]]]:
@@ -270,6 +278,7 @@ _WAIT_HELD = (
 )
 _WAIT_LATER = "not asked for again in this sync (a bounded number of requests a sync)"
 _WAIT_FAILED = "the server could not be asked again in this sync"
+_WAIT_LISTED = "the journal is not in the server's journal list: pulled again once it is listed"
 
 
 def _still_waiting_line(count: int, shown: list[bytes], kinds: list[str]) -> str:
@@ -348,6 +357,13 @@ class Replica:
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
         """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
         last, why the answer was refused or None)."""
+        self._key_refusals: dict[tuple[bytes, int], tuple[int, int]] = {}
+        """(journal id, first epoch) of a key range refused -> (times refused in a row, the
+        sync from which it may be asked again: `_syncs`, KEY_RETRY_BACKOFF)."""
+        self._syncs = 0
+        """Syncs this process began."""
+        self._key_requests = 0
+        """/v1/journals/keys requests this process made (what a pull again counts)."""
         self._stubs_refused = False
         """The server refused a sync request with `skip_own` as 400 invalid_field (a server
         from before the field, protocol.md "Own records as stubs"): this session pulls without
@@ -412,6 +428,10 @@ class Replica:
         """By journal with `_key_problems`: how many records this sync refused because their
         epoch's key was refused, and the first IDS_SHOWN of them, told in the journal's key
         problem line (`_report_name_problems`), not in lines of their own."""
+        self._retry_due: tuple[asyncio.Task[Any] | None, sync_plan.SyncReport, Any] | None = None
+        """The running sync's pull again (`_retry_key_waits`), while not run yet: the sync's
+        task, its report and the version it read at its start. The withholding check runs it
+        first (`_pull_again_due`), so a record it applies is never reported withheld."""
         self._still_waiting: dict[bytes, tuple[str, int, list[bytes], list[str]]] = {}
         """By journal: records refused in an earlier sync for want of their epoch's key that
         still wait after this sync's pull again (`_retry_key_waits`): the journal's name, how
@@ -2024,7 +2044,8 @@ class Replica:
         """The key of `epoch` of the journal, verified. An envelope this device does not hold
         (a journal list carries only the newest epochs' of a journal rotated a thousand times
         or so) is fetched from /v1/journals/keys once per session (`_fetch_keys`; a refused
-        one again once a sync while records refused for it wait: `_retry_key_waits`).
+        one again, at most once a sync, while records refused for it wait: `_sync`,
+        KEY_RETRY_BACKOFF).
 
         Raises AccessError when the account holds no key for that epoch, IntegrityError when
         an envelope does not verify or the server's key pages are refused, NetworkError
@@ -2052,7 +2073,9 @@ class Replica:
         answer of the first walk (its verified key; else AccessError: the server has no
         envelope for it, or the IntegrityError that refused its pages) without another
         request. Envelopes verified before a walk was refused are kept. A refused range is
-        asked again once a sync while records refused for it wait (`_retry_key_waits`)."""
+        asked again while records refused for it wait: at most once a sync, less often while
+        it stays refused (KEY_RETRY_BACKOFF), within the pull again's requests
+        (`_retry_key_waits`)."""
         journal_id = journal.journal_id
         asked = self._keys_asked.setdefault(journal_id, [])
         for low, high, refused in asked:
@@ -2066,6 +2089,7 @@ class Replica:
         kept: set[int] = set()  # the epochs this walk stored
         try:
             while not walk.finished:
+                self._key_requests += 1
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
                 page = walk.accept(reply)
                 taken: list[bytes] = []
@@ -2114,26 +2138,37 @@ class Replica:
                 f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
             )
             asked.append((walk.from_epoch, walk.to_epoch, refused))
+            times = self._key_refusals.get((journal_id, walk.from_epoch), (0, 0))[0] + 1
+            wait = 2 ** min(times - 1, KEY_RETRY_BACKOFF)
+            self._key_refusals[(journal_id, walk.from_epoch)] = (times, self._syncs + wait)
             if epoch not in kept:  # else verified and stored before the walk failed
                 raise IntegrityError(refused) from None
             return
         asked.append((walk.from_epoch, walk.to_epoch, None))
+        self._key_refusals.pop((journal_id, walk.from_epoch), None)
 
     async def _note_key_waits(
-        self, tx: Transaction, journal_id: bytes, wanting: dict[bytes, tuple[int, int]]
+        self,
+        tx: Transaction,
+        journal_id: bytes,
+        wanting: dict[bytes, tuple[int, int]],
+        unverified: set[bytes],
     ) -> set[bytes]:
         """Keep, within `tx`, the records of `journal_id` a page refused for want of their
         epoch's key (record id -> (epoch, seq)) in KEY_WAITS, at most MAX_KEY_WAITS a journal
-        and MAX_KEY_WAITS_ALL in all (the first ones); returns those not kept (the caller
-        tells them: they are not pulled again)."""
+        and MAX_KEY_WAITS_ALL in all, of which at most MAX_KEY_WAITS_UNVERIFIED in all the
+        journals `unverified` (of owners not verified: the first ones); returns those not
+        kept (the caller tells them: they are not pulled again)."""
         waits = _decode_key_waits(await tx.setting(KEY_WAITS))
         rows = {record_id: (epoch, seq) for epoch, seq, record_id in waits.get(journal_id, [])}
         others = sum(len(r) for j, r in waits.items() if j != journal_id)
+        room = min(MAX_KEY_WAITS, MAX_KEY_WAITS_ALL - others)
+        if journal_id in unverified:  # whatever strangers' journals hold, the others keep room
+            strangers = sum(len(r) for j, r in waits.items() if j != journal_id and j in unverified)
+            room = min(room, MAX_KEY_WAITS_UNVERIFIED - strangers)
         unkept: set[bytes] = set()
         for record_id, spot in wanting.items():
-            if record_id in rows or (
-                len(rows) < MAX_KEY_WAITS and others + len(rows) < MAX_KEY_WAITS_ALL
-            ):
+            if record_id in rows or len(rows) < room:
                 rows[record_id] = spot
             else:
                 unkept.add(record_id)
@@ -2149,27 +2184,42 @@ class Replica:
         if waits.pop(journal_id, None) is not None:
             await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
 
+    async def _pull_again_due(self) -> None:
+        """Run the running sync's pull again (`_retry_key_waits`) unless it ran already: the
+        pull's withholding check runs it before it counts (`_check_withheld`), so the
+        records it applies are received, never reported withheld; else the sync, after its
+        pull."""
+        due, self._retry_due = self._retry_due, None
+        if due is not None and due[0] is asyncio.current_task():
+            await self._retry_key_waits(due[1], due[2])
+
     async def _retry_key_waits(
         self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
     ) -> None:
         """Pull again the records a pull refused for want of their epoch's key (KEY_WAITS)
         once this device holds a verified key of that epoch: stored since from the journal
-        list (`_keep_listed_keys`), or from the key pages (a refusal is asked again once a
-        sync, before its pull: `_sync`). Records refused in this sync wait for the next.
+        list (`_keep_listed_keys`), or from the key pages (a refusal is asked again at most
+        once a sync, less often while refused: `_sync`; its requests count in
+        RETRY_REQUESTS). Records refused in this sync wait for the next.
 
         Only the waiting records are taken (`_pull_again`: same id, epoch and seq), each
         opened and verified as any pulled record (`_apply_page`), within the bound on
         unverified owners (hold_back.py); a record leaves KEY_WAITS, and its problem row
         goes, only once it was applied, or refused again for another reason (reported).
-        Those that still wait are told at every sync (`_still_waiting`). Rows of journals no
-        longer on the device, or whose share ended, are dropped (their problem rows stay)."""
+        Those that still wait are told at every sync (`_still_waiting`). Rows go only with
+        their journal (`_forget_key_waits`); those of a journal the server no longer lists
+        wait, told, until it is listed again."""
         waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
         if not waits:
             return
         on_device = await self.store.journals()
-        journals = {j.journal_id: j for j in on_device if j.role != REVOKED}
+        journals = {j.journal_id: j for j in on_device}
+        # Rows go with their journal (`_forget_key_waits`); rows of a journal no longer on
+        # the device at all (none written so) are dropped here. A journal the server no longer
+        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told at every
+        # sync, and pulled again once it is listed again.
         gone = [journal_id for journal_id in waits if journal_id not in journals]
-        if gone:  # forgotten, removed or ended since: nothing of it is pulled again
+        if gone:
             async with self.store.transaction() as tx:
                 stored = _decode_key_waits(await tx.setting(KEY_WAITS))
                 for journal_id in gone:
@@ -2184,15 +2234,28 @@ class Replica:
                 continue
             rows = [row for row in rows if row[2] not in self._noted_waits]  # told already
             why: dict[bytes, str] = {}
+            asked = rows
+            if journal.role == REVOKED:  # not listed: not served either, nothing asked
+                why.update({r: _WAIT_LISTED for _, _, r in rows})
+                asked = []
             ready: set[int] = set()
-            for epoch in sorted({epoch for epoch, _, _ in rows}):
+            later: set[int] = set()
+            for epoch in sorted({epoch for epoch, _, _ in asked}):
+                if left <= 0 and (journal_id, epoch) not in self._keys:
+                    if await self.store.key_envelope(journal_id, epoch) is None:
+                        later.add(epoch)  # its key pages would be asked: not in this sync
+                        continue
+                made = self._key_requests
                 try:
                     await self.journal_key(journal, epoch)
                 except (IntegrityError, AccessError, NetworkError):
                     continue
+                finally:
+                    left -= self._key_requests - made
                 ready.add(epoch)
-            again = {record_id: (epoch, seq) for epoch, seq, record_id in rows if epoch in ready}
-            why.update({r: _WAIT_KEY for e, _, r in rows if e not in ready})
+            again = {record_id: (epoch, seq) for epoch, seq, record_id in asked if epoch in ready}
+            why.update({r: _WAIT_KEY for e, _, r in asked if e not in ready})
+            why.update({r: _WAIT_LATER for e, _, r in asked if e in later})
             held = False
             if again and not self.owner_verified(journal):
                 if hold is None:
@@ -2835,7 +2898,7 @@ class Replica:
             try:
                 return await self._sync(progress, max_upload_wait, as_of, notice)
             finally:
-                self._syncing = self._id_waits = None
+                self._syncing = self._id_waits = self._retry_due = None
 
     async def _sync(
         self,
@@ -2859,13 +2922,22 @@ class Replica:
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
         start = await self.store.version(since=as_of)
-        # A key page refused for a journal whose records wait for a key is asked again once a
-        # sync: its refusal is forgotten here, before the pull, and kept for the rest of it.
+        # A key page refused for a journal whose records wait for a key is asked again, at
+        # most once a sync and less often while it stays refused (KEY_RETRY_BACKOFF): its
+        # refusal is forgotten here once due, before the pull, and kept for the rest of it.
+        self._syncs += 1
         key_waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start))
+        # Records refused in this sync wait for the next: none to pull again without rows.
+        self._retry_due = (asyncio.current_task(), report, start) if key_waits else None
         for journal_id in key_waits:
             asked = self._keys_asked.get(journal_id)
             if asked:
-                self._keys_asked[journal_id] = [a for a in asked if a[2] is None]
+                self._keys_asked[journal_id] = [
+                    a
+                    for a in asked
+                    if a[2] is None
+                    or self._key_refusals.get((journal_id, a[0]), (0, 0))[1] > self._syncs
+                ]
         if self.chains.loaded:  # chains another process of this profile stored meanwhile
             await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
@@ -2908,8 +2980,7 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         await self.heal_names()
-        if key_waits:  # records refused in this sync wait for the next: none to pull again
-            await self._retry_key_waits(report, start)
+        await self._pull_again_due()  # unless the pull's withholding check ran it
         await self._report_name_problems(report)
         finished = await self._finish_shares(report, start)
         await self._end_withdrawn(report, start)
@@ -3996,6 +4067,7 @@ class Replica:
         so it changes the version and is checked. `as_of`: the version the sync read at its
         start (Store.version `since`): a commit of another process during this sync is
         checked by the next one, as one just after this check would be."""
+        await self._pull_again_due()  # what it applies is received: counted, not withheld
         held = deferred or {}
         version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
@@ -4484,6 +4556,13 @@ class Replica:
         )
         written: list[Document] = []
         unkept: set[bytes] = set()
+        unverified: set[bytes] = set()  # journals whose waiting rows share a smaller bound
+        if wanting:
+            unverified = {
+                j.journal_id for j in await self.store.journals() if not self.owner_verified(j)
+            }
+            if not self.owner_verified(journal):
+                unverified.add(journal.journal_id)
         async with self.store.transaction() as tx:
             if reopened:  # their rows of the earlier refusal: written anew below
                 await tx.take_back_refused(journal.journal_id, reopened)
@@ -4541,7 +4620,7 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             if wanting:
-                unkept = await self._note_key_waits(tx, journal.journal_id, wanting)
+                unkept = await self._note_key_waits(tx, journal.journal_id, wanting, unverified)
             # A newer-version record counts as received, its counter only (no claims, no
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
@@ -4621,7 +4700,9 @@ class Replica:
                 journal.name,
                 f"{len(unkept)} record(s) refused for want of their epoch's key are not kept "
                 f"waiting for it (this device keeps at most {MAX_KEY_WAITS} such records a "
-                f"journal and {MAX_KEY_WAITS_ALL} in all): they are not pulled again",
+                f"journal and {MAX_KEY_WAITS_ALL} in all, of which {MAX_KEY_WAITS_UNVERIFIED} "
+                "in the journals of owners whose fingerprint was not compared): they are not "
+                "pulled again",
             )
         for problem in problems:
             if merged and problem.record_id in wanting and problem.record_id not in unkept:
@@ -6834,6 +6915,8 @@ class Replica:
         """What this process holds of a journal removed from the store: its chain and keys."""
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)
+        for refusal in [k for k in self._key_refusals if k[0] == journal_id]:
+            del self._key_refusals[refusal]
         for key in [k for k in self._keys if k[0] == journal_id]:
             del self._keys[key]
 

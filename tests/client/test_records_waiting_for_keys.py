@@ -10,7 +10,8 @@ to get past the bound on unverified owners, or to end the sync.
   them against the bound on unverified owners' journals (hold_back.py).
 - A share that ends just before the pull again is told; the sync goes on.
 - Key pages refused are asked again at most once a sync; the waiting rows are bounded, and
-  a bound reached is told; rows of a journal whose share ended are dropped.
+  a bound reached is told; rows of a journal whose share ended stay (told) until the
+  journal leaves the device.
 
 Real server on loopback (its database edited as a hostile server would; the hostile proxy
 where a request is rewritten), real SQLite store, real crypto."""
@@ -171,8 +172,8 @@ async def test_a_share_ended_before_the_pull_again_is_told_and_the_sync_goes_on(
 ) -> None:
     """The share ends just as the pull again's /v1/sync arrives (an honest race): the sync
     returns its report (it raised AccessError, and the rest of the sync did not run); the
-    record is still kept as a problem, and the journal's waiting rows are dropped with the
-    share."""
+    record is still kept as a problem, and keeps waiting (told) while the journal is not
+    listed: only forgetting the journal drops its waiting rows."""
     kim = await through("kim")
     ana = await signup("ana")
     ben = await signup("ben")
@@ -205,8 +206,10 @@ async def test_a_share_ended_before_the_pull_again_is_told_and_the_sync_goes_on(
     assert waiting[0].hex() in _told(report), report.problems
     assert await _kept(kim, shared) == waiting
     del hostile.requests["/v1/sync"]
-    await kim.sync()  # the share ended: nothing of it is pulled again any more
-    assert await kim.store.setting(KEY_WAITS) is None
+    report = await kim.sync()  # the share ended: kept waiting until listed again, told
+    assert waiting[0].hex() in _told(report), report.problems
+    assert any("not in the server's journal list" in line for line in report.problems)
+    assert await kim.store.setting(KEY_WAITS)
     assert await _kept(kim, shared) == waiting
     await kim.close()
 
