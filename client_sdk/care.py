@@ -55,7 +55,7 @@ from client_sdk.schedule import (
     target_title,
 )
 from client_sdk.scoring import instrument
-from client_sdk.settling import FieldWrite, changed_values
+from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, StoredDocument, Transaction
 from client_sdk.templates import Template, builtin_templates, template
@@ -481,7 +481,12 @@ class Homework:
             assignment_id=linked,
             created_at_ms=moment,
         )
-        await self._save(local, document, update)
+        given = created_values(homework_settling_values(document))  # in its history
+
+        async def remember(tx: Transaction) -> None:  # in the creation's own transaction
+            await tx.remember_creation(document.doc_id, given, now_ms())
+
+        await self._save(local, document, update, also=remember)
         found = homework_view(document, self._display(local), local.journal_id.hex())
         assert found is not None
         return found

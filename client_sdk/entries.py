@@ -81,6 +81,7 @@ from client_sdk.settling import (
     added_text,
     changed_values,
     checkin_part,
+    created_values,
     encode,
     field_values,
     judge_tag_ops,
@@ -248,13 +249,15 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        values = field_values(view)  # its history's first lines: the values given
+        given = created_values(values if created_at else {**values, "created_at": None})
         try:
             await context.replica.commit(
-                local, document, update, new=True, journals_as_of=journals_as_of
+                local, document, update, new=True, journals_as_of=journals_as_of, created=given
             )
         except JournalsChanged:  # another process changed the journals: as they are now
             local, journals, _ = await context.journal_to_write(journal, fresh=True)
-            await context.replica.commit(local, document, update, new=True)
+            await context.replica.commit(local, document, update, new=True, created=given)
         await context.sharing.mirror(local, document, view.created_at, journals, written=view)
         return context.entry_of(local, view)
 

@@ -69,7 +69,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import FieldWrite, changed_values
+from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
@@ -460,6 +460,10 @@ class SafetyPath:
         # the fields this change set, read before the commit merges what is stored
         # meanwhile (a sync's): another device's values are never kept as this device's
         changed = changed_values(before, plan_settling_values(document))
+        made = plan_settling_values(document) if creating else {}
+        if share_flags is None:  # not given: the opt-in's default, off
+            made.pop("share_flags", None)
+        given = created_values(made)  # the values given, its history's first lines
         text_written = document.text("plan")  # this change's plan text, not the merged one
         wrote_text = not creating and text_written != text_before
         doc_id = document.doc_id
@@ -469,6 +473,7 @@ class SafetyPath:
             # which another device's change replaces one says so, and `history` keeps it
             # and the plan text it wrote: a sync merging another device's text says so
             await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, now_ms())
+            await tx.remember_creation(doc_id, given, now_ms())  # the values it was made with
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))

@@ -229,6 +229,14 @@ def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
     }
 
 
+def created_values(values: dict[str, Any]) -> dict[str, str]:
+    """The settling fields a document's creation gave a value (`values`: its kind's values
+    right after the creation's own update, e.g. `field_values`), JSON-encoded, as kept in
+    its history (`Transaction.remember_creation`); a field left without one (None, "", an
+    empty list: "none") is not a value given."""
+    return {name: encode(value) for name, value in values.items() if value not in (None, "", [])}
+
+
 @dataclass(frozen=True)
 class Settled:
     """A field of a document this device changed that another device's change replaced:
