@@ -601,8 +601,10 @@ class Homework:
         await self._sharing.mirror(local, document)
 
     async def history(self, homework_id: str) -> builtins.list[FieldWrite]:
-        """The values this device wrote to your homework by `edit` (fields "values.ID", by
-        the template's field id, and "completion"), oldest first: also those another
+        """The values this device wrote to your homework (fields "values.ID", by the
+        template's field id, and "completion"), oldest first: those given when it was added
+        here (kept from this version on: older homework's history begins with its first
+        edit), then each `edit`'s, also those another
         device's concurrent edit replaced (`SyncReport.settled` says when that happens,
         naming the value kept here). Other devices' values are not in it. Works offline.
         Raises NotFound for unknown or deleted homework, InvalidInput for a malformed or

@@ -412,7 +412,9 @@ class Entries:
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
         """The values this device wrote to an entry's title, mood, tags, emotions and date
-        (`created_at` in ms), oldest first: also those another device's concurrent change
+        (`created_at` in ms), oldest first: those given when it was written here (the date
+        when one was given; kept from this version on: an older entry's history begins with
+        its first edit), then each edit's, also those another device's concurrent change
         replaced (settling.py; `SyncReport.settled` says when that happens). Other devices'
         values are not in it. Works offline. Raises NotFound for an unknown or deleted entry
         (a trashed one has its history)."""

@@ -274,7 +274,9 @@ class Goals:
     async def history(self, goal_id: str) -> builtins.list[FieldWrite]:
         """The values this device wrote to a goal's title, target ("YYYY-MM-DD"), measure
         and its check-ins' progress and note (fields "checkin.ID.progress",
-        "checkin.ID.note"), oldest first: also those another device's concurrent change
+        "checkin.ID.note"), oldest first: those given when the goal or a check-in was made
+        here (kept from this version on: an older goal's history begins with its first edit),
+        then each edit's, also those another device's concurrent change
         replaced (`SyncReport.settled` says when that happens, naming the value kept here).
         Other devices' values are not in it, nor the goal's why (a text: merged, told by
         `SyncReport.merged_texts`). Works offline. Raises NotFound for an unknown or

@@ -481,7 +481,9 @@ class SafetyPath:
     async def history(self, journal: str | None = None) -> list[FieldWrite]:
         """The values this device wrote to the safety plan of a journal (default Personal):
         its emergency number, crisis line and safety-flag opt-in (fields "emergency_number",
-        "crisis_line", "share_flags"), oldest first: also those another device's concurrent
+        "crisis_line", "share_flags"), oldest first: those given when the plan was first
+        written here (kept from this version on: an older plan's history begins with its
+        first change), then each change's, also those another device's concurrent
         change replaced (`SyncReport.settled` says when that happens, naming the value kept
         here). Other devices' values are not in it, nor the plan's text (merged, told by
         `SyncReport.merged_texts`). [] when no plan was written. Works offline. Raises
