@@ -472,19 +472,20 @@ class Homework:
         if created_at is not None:
             aware = created_at if created_at.tzinfo is not None else created_at.astimezone()
             moment = int(aware.timestamp() * 1000)
+        now = now_ms()
         update = new_homework_update(
             document,
             chosen,
             values,
             completion,
-            now_ms(),
+            now,
             assignment_id=linked,
             created_at_ms=moment,
         )
         given = created_values(homework_settling_values(document))  # in its history
 
         async def remember(tx: Transaction) -> None:  # in the creation's own transaction
-            await tx.remember_creation(document.doc_id, given, now_ms())
+            await tx.remember_creation(document.doc_id, given, now)
 
         await self._save(local, document, update, also=remember)
         found = homework_view(document, self._display(local), local.journal_id.hex())

@@ -71,9 +71,11 @@ class Goals:
         local = await self._context.local_journal(journal, refuse_brief=True)
         parsed = Measure.parse(measure) if measure is not None else None
         document = Document(keys.new_doc_id(self._context.profile.account_id), GOAL)
-        update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)
+        now = now_ms()
+        update = new_goal_update(document, title, now, why=why, target=target, measure=parsed)
         given = created_values(settling_values(document))  # in its history
-        await self._context.save(local, document, update, also=_created(document.doc_id, given))
+        also = _created(document.doc_id, given, now)
+        await self._context.save(local, document, update, also=also)
         return self._goal(local, document)
 
     async def checkin(
@@ -122,7 +124,9 @@ class Goals:
         given = created_values(  # the new check-in's progress and note, in the goal's history
             {k: v for k, v in settling_values(document).items() if k not in before}
         )
-        await self._context.save(local, document, update, also=_created(document.doc_id, given))
+        await self._context.save(
+            local, document, update, also=_created(document.doc_id, given, now)
+        )
         return self._goal(local, document)
 
     async def get_checkin(self, goal_id: str, checkin_id: str | None = None) -> CheckIn:
@@ -340,12 +344,14 @@ def _forget(doc_id: bytes) -> Callable[[Transaction], Awaitable[None]]:
     return forget
 
 
-def _created(doc_id: bytes, given: dict[str, str]) -> Callable[[Transaction], Awaitable[None]]:
+def _created(
+    doc_id: bytes, given: dict[str, str], at: int
+) -> Callable[[Transaction], Awaitable[None]]:
     """What a goal's or a check-in's creation keeps in its own transaction: the values it
-    gave (`given`: settling.created_values), for `Goals.history`."""
+    gave (`given`: settling.created_values), for `Goals.history`; `at`: when (ms)."""
 
     async def remember(tx: Transaction) -> None:
-        await tx.remember_creation(doc_id, given, now_ms())
+        await tx.remember_creation(doc_id, given, at)
 
     return remember
 

@@ -472,8 +472,9 @@ class SafetyPath:
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
             # and the plan text it wrote: a sync merging another device's text says so
-            await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, now_ms())
-            await tx.remember_creation(doc_id, given, now_ms())  # the values it was made with
+            at = now_ms()
+            await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, at)
+            await tx.remember_creation(doc_id, given, at)  # the values it was made with
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))
