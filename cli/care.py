@@ -623,13 +623,15 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
 @json_option
 @pass_home
 def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
-    """Show the values this device gave your homework (`tj homework edit`: each field, by
-    the name --set takes, and how fully you did it), oldest first, and what it holds now.
+    """Show the values this device gave your homework (each field, by the name --set
+    takes, and how fully you did it), oldest first: those you entered when you added it here,
+    then each `tj homework edit`'s; and what it holds now. (Homework added before this
+    version of tj: its history begins with its first edit.)
 
     It holds only this device's own changes: when two devices changed the same homework
     while apart, one device's values are kept everywhere (`tj sync` says so) and the values
-    this device had stay here. Another device's values are not in it, nor what you entered
-    when you added it (`tj homework show ID` reads it as it is now). Only the client who
+    this device had stay here. Another device's values are not in it (`tj homework show ID`
+    reads it as it is now). Only the client who
     wrote homework has a history of it: a therapist's device has none. --json: the homework
     and its history ("kind", "id", "field", "value", "at").
 

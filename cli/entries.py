@@ -1187,7 +1187,9 @@ def print_edited(entry: Entry, note: str, as_json: bool) -> None:
 @pass_home
 def history(home: Home, entry_id: str, as_json: bool) -> None:
     """Show the values this device gave an entry's title, mood, tags, emotions and date,
-    oldest first, and what it holds now: when two devices changed the same field while
+    oldest first (those given when it was written here, then each edit's; an entry written
+    before this version of tj: its first edit's), and what it holds now: when two devices
+    changed the same field while
     apart, one value is kept everywhere (`tj sync` says so) and the other stays here. Then
     each time a sync here merged another device's change into the text this device had
     changed (its versions are not kept: `tj show` reads the text as it is now).

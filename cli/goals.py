@@ -468,7 +468,9 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
 @pass_home
 def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
     """Show the values this device gave a goal's title, target date and measure, and its
-    check-ins' progress and notes, oldest first, and what the goal holds now.
+    check-ins' progress and notes, oldest first (those given when the goal or a check-in was
+    made here, then each edit's; a goal added before this version of tj: its first edit's),
+    and what the goal holds now.
 
     It holds only this device's own changes: when two devices changed the same field while
     apart, one value is kept everywhere (`tj sync` says so) and the value this device had

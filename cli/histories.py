@@ -3,7 +3,8 @@ device wrote to a document's settling fields (client_sdk/settling.py: `FieldWrit
 history` shows an entry's: a table of when, which field, the value this device wrote and the
 value the document holds now, oldest first; with --json, the document and its history.
 
-A history holds only this device's own edits: another device's values are not in it (each
+A history holds only this device's own values (those it gave the document when it created
+it, then its edits'): another device's values are not in it (each
 device keeps its own), so a value another device's change replaced at a sync ("Settled: ...
 This device had '112'") can be read again here, and nowhere else."""
 

@@ -217,7 +217,9 @@ def safety_plan(
 @pass_home
 def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
     """Show the values this device gave the safety plan's emergency number, crisis line and
-    safety-flag opt-in, oldest first, and what the plan holds now.
+    safety-flag opt-in, oldest first (those given when the plan was first written here, then
+    each change's; a plan written before this version of tj: its first change's), and what
+    the plan holds now.
 
     It holds only this device's own changes: when two devices changed the same field while
     apart, one value is kept everywhere (`tj sync` says so) and the value this device had

@@ -55,7 +55,7 @@ from client_sdk.schedule import (
     target_title,
 )
 from client_sdk.scoring import instrument
-from client_sdk.settling import FieldWrite, changed_values
+from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, StoredDocument, Transaction
 from client_sdk.templates import Template, builtin_templates, template
@@ -472,16 +472,22 @@ class Homework:
         if created_at is not None:
             aware = created_at if created_at.tzinfo is not None else created_at.astimezone()
             moment = int(aware.timestamp() * 1000)
+        now = now_ms()
         update = new_homework_update(
             document,
             chosen,
             values,
             completion,
-            now_ms(),
+            now,
             assignment_id=linked,
             created_at_ms=moment,
         )
-        await self._save(local, document, update)
+        given = created_values(homework_settling_values(document))  # in its history
+
+        async def remember(tx: Transaction) -> None:  # in the creation's own transaction
+            await tx.remember_creation(document.doc_id, given, now)
+
+        await self._save(local, document, update, also=remember)
         found = homework_view(document, self._display(local), local.journal_id.hex())
         assert found is not None
         return found
@@ -596,8 +602,10 @@ class Homework:
         await self._sharing.mirror(local, document)
 
     async def history(self, homework_id: str) -> builtins.list[FieldWrite]:
-        """The values this device wrote to your homework by `edit` (fields "values.ID", by
-        the template's field id, and "completion"), oldest first: also those another
+        """The values this device wrote to your homework (fields "values.ID", by the
+        template's field id, and "completion"), oldest first: those given when it was added
+        here (kept from this version on: older homework's history begins with its first
+        edit), then each `edit`'s, also those another
         device's concurrent edit replaced (`SyncReport.settled` says when that happens,
         naming the value kept here). Other devices' values are not in it. Works offline.
         Raises NotFound for unknown or deleted homework, InvalidInput for a malformed or

@@ -81,6 +81,7 @@ from client_sdk.settling import (
     added_text,
     changed_values,
     checkin_part,
+    created_values,
     encode,
     field_values,
     judge_tag_ops,
@@ -248,13 +249,15 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        values = field_values(view)  # its history's first lines: the values given
+        given = created_values(values if created_at else {**values, "created_at": None})
         try:
             await context.replica.commit(
-                local, document, update, new=True, journals_as_of=journals_as_of
+                local, document, update, new=True, journals_as_of=journals_as_of, created=given
             )
         except JournalsChanged:  # another process changed the journals: as they are now
             local, journals, _ = await context.journal_to_write(journal, fresh=True)
-            await context.replica.commit(local, document, update, new=True)
+            await context.replica.commit(local, document, update, new=True, created=given)
         await context.sharing.mirror(local, document, view.created_at, journals, written=view)
         return context.entry_of(local, view)
 
@@ -409,7 +412,9 @@ class Entries:
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
         """The values this device wrote to an entry's title, mood, tags, emotions and date
-        (`created_at` in ms), oldest first: also those another device's concurrent change
+        (`created_at` in ms), oldest first: those given when it was written here (the date
+        when one was given; kept from this version on: an older entry's history begins with
+        its first edit), then each edit's, also those another device's concurrent change
         replaced (settling.py; `SyncReport.settled` says when that happens). Other devices'
         values are not in it. Works offline. Raises NotFound for an unknown or deleted entry
         (a trashed one has its history)."""

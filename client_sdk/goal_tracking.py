@@ -41,7 +41,7 @@ from client_sdk.goals import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import CHECKIN_FIELD, FieldWrite, changed_values
+from client_sdk.settling import CHECKIN_FIELD, FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
@@ -71,8 +71,11 @@ class Goals:
         local = await self._context.local_journal(journal, refuse_brief=True)
         parsed = Measure.parse(measure) if measure is not None else None
         document = Document(keys.new_doc_id(self._context.profile.account_id), GOAL)
-        update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)
-        await self._context.save(local, document, update)
+        now = now_ms()
+        update = new_goal_update(document, title, now, why=why, target=target, measure=parsed)
+        given = created_values(settling_values(document))  # in its history
+        also = _created(document.doc_id, given, now)
+        await self._context.save(local, document, update, also=also)
         return self._goal(local, document)
 
     async def checkin(
@@ -114,10 +117,16 @@ class Goals:
             await self._context.replica.check_commit(local, document.kind)
             return self._goal(local, document)
         checkin_id = crypto.random_bytes(8).hex()
+        before = settling_values(document)
         update = checkin_update(
             document, checkin_id, now, progress=progress, note=note, at_ms=moment
         )
-        await self._context.save(local, document, update)
+        given = created_values(  # the new check-in's progress and note, in the goal's history
+            {k: v for k, v in settling_values(document).items() if k not in before}
+        )
+        await self._context.save(
+            local, document, update, also=_created(document.doc_id, given, now)
+        )
         return self._goal(local, document)
 
     async def get_checkin(self, goal_id: str, checkin_id: str | None = None) -> CheckIn:
@@ -269,7 +278,9 @@ class Goals:
     async def history(self, goal_id: str) -> builtins.list[FieldWrite]:
         """The values this device wrote to a goal's title, target ("YYYY-MM-DD"), measure
         and its check-ins' progress and note (fields "checkin.ID.progress",
-        "checkin.ID.note"), oldest first: also those another device's concurrent change
+        "checkin.ID.note"), oldest first: those given when the goal or a check-in was made
+        here (kept from this version on: an older goal's history begins with its first edit),
+        then each edit's, also those another device's concurrent change
         replaced (`SyncReport.settled` says when that happens, naming the value kept here).
         Other devices' values are not in it, nor the goal's why (a text: merged, told by
         `SyncReport.merged_texts`). Works offline. Raises NotFound for an unknown or
@@ -331,6 +342,18 @@ def _forget(doc_id: bytes) -> Callable[[Transaction], Awaitable[None]]:
         await tx.forget_field_writes([doc_id])
 
     return forget
+
+
+def _created(
+    doc_id: bytes, given: dict[str, str], at: int
+) -> Callable[[Transaction], Awaitable[None]]:
+    """What a goal's or a check-in's creation keeps in its own transaction: the values it
+    gave (`given`: settling.created_values), for `Goals.history`; `at`: when (ms)."""
+
+    async def remember(tx: Transaction) -> None:
+        await tx.remember_creation(doc_id, given, at)
+
+    return remember
 
 
 def _remember(

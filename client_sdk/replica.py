@@ -2572,6 +2572,7 @@ class Replica:
         also: Callable[[Transaction], Awaitable[None]] | None = None,
         before: Callable[[Transaction], Awaitable[None]] | None = None,
         copy: bool = False,
+        created: dict[str, str] | None = None,
     ) -> None:
         """Seal `update` as a record and store it with the new document state, atomically,
         with what `also` writes (not for a `new` document), once the document holds the
@@ -2580,14 +2581,19 @@ class Replica:
 
         `new`: the document was just created here (a fresh random id), so no stored state can
         need merging; it is stored in one hand-off to the store (`commit_new`, which takes
-        `journals_as_of`).
+        `journals_as_of`), with the values this device gave it (`created`: settling.created_values),
+        kept in its history.
 
         `copy`: the SDK's own sharing code writes a copy (or a brief) in a journal this
         account keeps for a member; without it, a document not stored yet in such a journal
         is refused (`check_not_copy`: InvalidInput, NU46 #4)."""
         if new:
             await self.commit_new(
-                journal, [(document, update)], journals_as_of=journals_as_of, copy=copy
+                journal,
+                [(document, update)],
+                journals_as_of=journals_as_of,
+                copy=copy,
+                given={document.doc_id: created} if created else None,
             )
             return
         journal = await self.may_write(journal, document.kind)
@@ -2644,6 +2650,7 @@ class Replica:
         *,
         journals_as_of: tuple[int, int] | None = None,
         copy: bool = False,
+        given: dict[bytes, dict[str, str]] | None = None,
     ) -> list[bytes]:
         """Store documents just created here (fresh random ids: no stored state to merge),
         each with the record carrying its `update`, in one local transaction (all or none)
@@ -2654,7 +2661,8 @@ class Replica:
         `journals_as_of`: `journal` comes from a journal list of that version not read again
         (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
         journals changed since (checked inside the transaction). `copy`: as `commit` (else
-        a journal kept for a member is refused: `check_not_copy`)."""
+        a journal kept for a member is refused: `check_not_copy`). `given`: doc id -> the
+        values this device gave it (settling.created_values), kept in its history."""
         if not created:
             return []
         for document, _ in created:
@@ -2706,6 +2714,7 @@ class Replica:
                         self.profile.account_id,
                         body.written_at,
                         counting.encode_covers(body.covers) if body.covers else None,
+                        tuple((given or {}).get(stored.doc_id, {}).items()),
                     )
                 )
             insert_new_documents(db, new)

@@ -69,7 +69,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import FieldWrite, changed_values
+from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
@@ -460,6 +460,10 @@ class SafetyPath:
         # the fields this change set, read before the commit merges what is stored
         # meanwhile (a sync's): another device's values are never kept as this device's
         changed = changed_values(before, plan_settling_values(document))
+        made = plan_settling_values(document) if creating else {}
+        if share_flags is None:  # not given: the opt-in's default, off
+            made.pop("share_flags", None)
+        given = created_values(made)  # the values given, its history's first lines
         text_written = document.text("plan")  # this change's plan text, not the merged one
         wrote_text = not creating and text_written != text_before
         doc_id = document.doc_id
@@ -468,7 +472,9 @@ class SafetyPath:
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
             # which another device's change replaces one says so, and `history` keeps it
             # and the plan text it wrote: a sync merging another device's text says so
-            await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, now_ms())
+            at = now_ms()
+            await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, at)
+            await tx.remember_creation(doc_id, given, at)  # the values it was made with
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))
@@ -476,7 +482,9 @@ class SafetyPath:
     async def history(self, journal: str | None = None) -> list[FieldWrite]:
         """The values this device wrote to the safety plan of a journal (default Personal):
         its emergency number, crisis line and safety-flag opt-in (fields "emergency_number",
-        "crisis_line", "share_flags"), oldest first: also those another device's concurrent
+        "crisis_line", "share_flags"), oldest first: those given when the plan was first
+        written here (kept from this version on: an older plan's history begins with its
+        first change), then each change's, also those another device's concurrent
         change replaced (`SyncReport.settled` says when that happens, naming the value kept
         here). Other devices' values are not in it, nor the plan's text (merged, told by
         `SyncReport.merged_texts`). [] when no plan was written. Works offline. Raises

@@ -2793,6 +2793,9 @@ class NewDocument:
     updated_at: int
     covers: bytes | None = None
     """The covers the record carries, encoded (withholding.encode_covers), if any."""
+    created: tuple[tuple[str, str], ...] = ()
+    """The settling fields this device gave it (name, JSON value: settling.created_values),
+    kept in its history (`Transaction.remember_creation`)."""
 
 
 def _version(db: sqlite3.Connection) -> tuple[int, int]:
@@ -2802,6 +2805,8 @@ def _version(db: sqlite3.Connection) -> tuple[int, int]:
 
 
 SET_SETTING = "INSERT OR REPLACE INTO settings VALUES (?, ?)"
+REMEMBER_CREATION = "INSERT INTO field_writes VALUES (?, ?, ?, ?, 0)"
+"""A value given at a document's creation, kept in its history: (doc id, name, JSON, ms)."""
 
 
 def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -2853,6 +2858,9 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
             for c in changes
         ],
     )
+    created = [(c.document.doc_id, n, v, c.updated_at) for c in changes for n, v in c.created]
+    if created:  # the values given at creation, in its history (`remember_creation`)
+        db.executemany(REMEMBER_CREATION, created)
 
 
 def _mark_acknowledged(
@@ -3733,6 +3741,14 @@ class Transaction:
         await self._db.executemany(
             "INSERT INTO field_writes VALUES (?, ?, ?, ?, 1)",
             [(doc_id, name, value, at) for name, value in values.items()],
+        )
+
+    async def remember_creation(self, doc_id: bytes, values: dict[str, str], at: int) -> None:
+        """Keep the values (JSON: settling.created_values) this device gave a document it
+        just created, in the creation's own transaction, for its `history` only: marked
+        synced, so no sync compares them (nobody else held the document; settling.py)."""
+        await self._db.executemany(
+            REMEMBER_CREATION, [(doc_id, name, value, at) for name, value in values.items()]
         )
 
     async def put_field_write(self, doc_id: bytes, name: str, value: str, at: int) -> None:

@@ -64,9 +64,14 @@ async def test_a_goal_title_overtaken_on_another_device_is_in_goal_history(
     mine = ({"Walk by the river", "Walk by the sea"} - {kept}).pop()
     assert f"This device had '{mine}': `tj goal history {goal[:12]}` keeps it." in line
 
+    def given(device: Device) -> list[tuple[str, Any]]:
+        """The values the laptop gave the goal when it added it: its history's first."""
+        return [("title", "Walk"), ("measure", "4 sessions")] if device is laptop else []
+
     history = await loser.json("goal", "history", goal[:8])
     assert history["goal"]["id"] == goal and history["goal"]["title"] == kept
-    [write] = history["history"]
+    *made, write = history["history"]
+    assert [(h["field"], h["value"]) for h in made] == given(loser)
     assert write == {
         "kind": "goal",
         "id": goal,
@@ -76,11 +81,12 @@ async def test_a_goal_title_overtaken_on_another_device_is_in_goal_history(
         "at": write["at"],
     }
     table = (await loser.ok("goal", "history", goal[:8], env=WIDE)).stdout
-    [header, _, row] = table.strip().splitlines()  # below the header, its rule
+    [header, _, *_, row] = table.strip().splitlines()  # below the header, its rule
     assert header.split() == ["when", "field", "value", "this", "device", "wrote", "now"]
     assert "title" in row and mine in row and row.rstrip().endswith(kept)
-    # only this device's own edits: the value kept, written on the other, is not in it
-    assert fields(await winner.json("goal", "history", goal[:8])) == [("title", kept)]
+    # only this device's own values: the value kept, written on the other, is not in it
+    winner_fields = fields(await winner.json("goal", "history", goal[:8]))
+    assert winner_fields == [*given(winner), ("title", kept)]
 
 
 async def test_a_safety_plan_number_overtaken_on_another_device_is_in_safety_history(
@@ -134,7 +140,8 @@ async def test_homework_values_overtaken_on_another_device_are_in_homework_histo
     assert history["homework"]["values"]["awakenings"] == kept
     assert ("values.awakenings", mine) in fields(history)
     table = (await loser.ok("homework", "history", added["id"][:8], env=WIDE)).stdout
-    [row] = [r for r in table.splitlines() if "awakenings" in r]
+    *made, row = [r for r in table.splitlines() if "awakenings" in r]
+    assert len(made) == (loser is laptop)  # the laptop's value given when it added it: 2
     assert f" {mine} " in row and row.rstrip().endswith(str(kept))
     assert ("values.awakenings", mine) not in fields(
         await winner.json("homework", "history", added["id"][:8])
@@ -148,8 +155,12 @@ async def test_histories_refuse_an_unknown_id_and_say_when_nothing_was_changed(
     for kind in ("goal", "homework"):
         error = failed_with_one_line(await ana.tj(kind, "history", "abcdef12"))
         assert "abcdef12" in error, error
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     goal = (await ana.ok("goal", "add", "Walk")).stdout.strip()
-    never = await ana.ok("goal", "history", goal[:8])
+    await ana.ok("sync")
+    await phone.ok("sync")
+    never = await phone.ok("goal", "history", goal[:8])  # added on the laptop
     assert (
         never.stdout == ""
         and never.stderr.split()
@@ -158,11 +169,12 @@ async def test_histories_refuse_an_unknown_id_and_say_when_nothing_was_changed(
             "('Walk'), nor a check-in's progress or note."
         ).split()
     )
-    assert (await ana.json("goal", "history", goal[:8]))["history"] == []
+    assert (await phone.json("goal", "history", goal[:8]))["history"] == []
+    assert fields(await ana.json("goal", "history", goal[:8])) == [("title", "Walk")]
     said = " ".join((await ana.ok("safety", "history")).stderr.split())
     assert "'Personal' has no safety plan: none was written on this device" in said, said
     await ana.ok("safety", "plan", "--text", "Call Sam.")
-    said = (await ana.ok("safety", "history")).stderr
+    said = (await ana.ok("safety", "history")).stderr  # made with its text only
     assert "never changed the emergency number" in said
     assert (await ana.json("safety", "history"))["history"] == []
     error = failed_with_one_line(await ana.tj("safety", "history", "--journal", "Nowhere"))
@@ -190,7 +202,10 @@ async def test_a_therapist_is_refused_the_history_of_a_clients_goal_and_homework
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
     )
     await drsmith.ok("sync")
-    assert fields(await ana.json("goal", "history", goal[:8])) == [("title", "Walk daily")]
+    assert fields(await ana.json("goal", "history", goal[:8])) == [
+        ("title", "Walk"),  # given when it was added
+        ("title", "Walk daily"),
+    ]
     # NU57 #10: the goal's history answered "never changed" (an empty history), the
     # homework's refused: both say whose history it is, and how to read the item now.
     for kind, item in (("goal", goal), ("homework", added["id"])):
@@ -198,6 +213,66 @@ async def test_a_therapist_is_refused_the_history_of_a_clients_goal_and_homework
         assert "was written by another account" in error, error
         assert "only the client who wrote it has a history" in error, error
         assert f"`tj {kind} show {item[:12]}` shows it as it is now" in error, error
+
+
+async def test_each_history_begins_with_the_values_given_at_creation(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The values this device gave an entry, a goal and its check-in, the safety plan and
+    homework when it created them are their history's first lines, before the edits'
+    (NU58 M5: an emergency number 999 set with the plan was nowhere once changed)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("safety", "plan", "--crisis-line", "Samaritans 116 123", "--emergency", "999")
+    await ana.ok("safety", "plan", "--emergency", "112")
+    assert fields(await ana.json("safety", "history")) == [
+        ("emergency_number", "999"),
+        ("crisis_line", "Samaritans 116 123"),
+        ("emergency_number", "112"),
+    ]
+    table = (await ana.ok("safety", "history", env=WIDE)).stdout.strip().splitlines()[2:]
+    assert [row.split()[2:] for row in table] == [
+        ["emergency", "number", "999", "112"],
+        ["crisis", "line", "Samaritans", "116", "123", "Samaritans", "116", "123"],
+        ["emergency", "number", "112", "112"],
+    ], table
+
+    goal = (
+        await ana.ok("goal", "add", "Go", "--measure", "12 sessions", "--target", "2027-03-01")
+    ).stdout.strip()
+    await ana.ok("goal", "checkin", goal[:8], "--progress", "2", "--note", "first")
+    await ana.ok("goal", "edit", goal[:8], "--measure", "16 sessions")
+    history = await ana.json("goal", "history", goal[:8])
+    [checkin] = history["goal"]["checkins"]
+    assert fields(history) == [
+        ("title", "Go"),
+        ("target", "2027-03-01"),
+        ("measure", "12 sessions"),
+        (f"checkin.{checkin['id']}.progress", 2),
+        (f"checkin.{checkin['id']}.note", "first"),
+        ("measure", "16 sessions"),
+    ]
+    assert {h["kind"] for h in history["history"]} == {"goal"}
+
+    entry = (await ana.ok("write", "--mood", "6", "--tag", "work", "Long day.")).stdout.strip()
+    await ana.ok("edit", entry[:8], "--mood", "7")
+    history = await ana.json("history", entry[:8])
+    assert fields(history) == [("mood", 6), ("tags", ["work"]), ("mood", 7)]  # dated now
+    dated = await ana.ok("write", "--title", "Late", "--date", "2026-11-30 21:30", "Text.")
+    history = await ana.json("history", dated.stdout.strip()[:8])
+    created_ms = int(datetime.fromisoformat(history["entry"]["created_at"]).timestamp() * 1000)
+    assert fields(history) == [("title", "Late"), ("created_at", created_ms)]
+    table = (await ana.ok("history", entry[:8], env=WIDE)).stdout
+    assert [row.split()[2:] for row in table.splitlines() if " mood " in row] == [
+        ["mood", "6", "7"],
+        ["mood", "7", "7"],
+    ], table
+
+    added = await ana.json("homework", "add", "sleep-diary", *NIGHT, "--completion", "partly")
+    await ana.ok("homework", "edit", added["id"][:8], "--set", "awakenings=1")
+    made = fields(await ana.json("homework", "history", added["id"][:8]))
+    assert made[0] == ("values.bed_time", "23:00") and ("completion", "partly") in made
+    assert made.index(("values.awakenings", 2)) < made.index(("values.awakenings", 1))
+    assert made[-1] == ("values.awakenings", 1)
 
 
 def test_each_settled_line_names_the_command_of_its_history() -> None:

@@ -53,7 +53,9 @@ async def test_a_goal_edit_keeps_only_its_own_values(
     monkeypatch.undo()
     assert (await laptop.goals.get(goal.id)).title == "phone's title"  # merged all the same
     assert [(h.field, h.value) for h in await laptop.goals.history(goal.id)] == [
-        ("target", "2027-01-01")
+        ("title", "Walk more"),  # given when it was added here
+        ("measure", "12 sessions"),
+        ("target", "2027-01-01"),
     ]
     await phone.goals.edit(goal.id, title="phone's second title")
     await phone.sync()
@@ -112,7 +114,9 @@ async def test_a_homework_edit_keeps_only_its_own_values(
     await laptop.homework.edit(added.id, values={"comments": "laptop's words"})
     monkeypatch.undo()
     history = [(h.field, h.value) for h in await laptop.homework.history(added.id)]
-    assert history == [("values.comments", "laptop's words")], history
+    given = [(f"values.{k}", v) for k, v in NIGHT.items()] + [("completion", "partly")]
+    assert sorted(history[:-1]) == sorted(given), history  # given when it was added here
+    assert history[-1] == ("values.comments", "laptop's words"), history
 
 
 async def test_an_undone_checkin_leaves_the_goal_history(signup: ClientFactory) -> None:

@@ -144,8 +144,13 @@ async def test_a_plan_changed_on_one_device_only_settles_nothing(
     assert [(w.field, w.value) for w in await phone.goals.history(goal.id)] == [
         ("title", "Walk daily")
     ]
-    assert await laptop.safety.history() == []  # it made the plan: no change of it
-    assert await laptop.goals.history(goal.id) == []
+    # it made them: the values it gave then, no change of them
+    assert [(w.field, w.value) for w in await laptop.safety.history()] == [
+        ("emergency_number", "112")
+    ]
+    assert [(w.field, w.value) for w in await laptop.goals.history(goal.id)] == [
+        ("title", "Walk more")
+    ]
 
 
 async def test_homework_values_edited_on_two_devices_are_told_where_they_lost(
