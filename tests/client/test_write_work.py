@@ -27,6 +27,11 @@ busy timeout off around BEGIN: `database.begin_immediate`), the record's counter
 the store's versions), the record put in the outbox and marked seen, the entry's document
 stored."""
 
+GIVEN_VALUES = "INSERT INTO field_writes"
+"""A write that gives a title, mood, tags or emotions keeps them in its history
+(`Entries.history`), in the same transaction, before its COMMIT: one statement more, run
+once a value given (one `executemany`; SQLite's trace names each run)."""
+
 
 async def outbox_bodies(client: Client, journal: bytes) -> list[records.RecordBody]:
     """The bodies of the records waiting in `client`'s outbox for `journal`, opened as a
@@ -53,9 +58,22 @@ async def test_a_write_runs_one_transaction_of_six_statements_and_two_pragmas(
     await ana.entries.write(None, "the first entry reads what later ones keep")
     with statements(ana) as ran:
         for day in range(3):
-            await ana.entries.write(None, f"day {day}", title=f"Day {day}", mood=4)
+            await ana.entries.write(None, f"day {day}")
     heads = [next(h for h in WRITE_STATEMENTS if sql.startswith(h)) for sql in ran]
     assert heads == WRITE_STATEMENTS * 3, ran
+
+
+async def test_a_write_giving_a_title_and_a_mood_runs_one_statement_more_for_their_history(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    await ana.entries.write(None, "the first entry reads what later ones keep")
+    with statements(ana) as ran:
+        for day in range(3):
+            await ana.entries.write(None, f"day {day}", title=f"Day {day}", mood=4)
+    known = [*WRITE_STATEMENTS, GIVEN_VALUES]
+    heads = [next(h for h in known if sql.startswith(h)) for sql in ran]
+    assert heads == [*WRITE_STATEMENTS[:-1], GIVEN_VALUES, GIVEN_VALUES, "COMMIT"] * 3, heads
 
 
 async def test_writes_make_the_seen_vector_again_only_once_another_device_was_heard_from(
