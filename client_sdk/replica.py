@@ -230,14 +230,15 @@ KEY_WAITS = "records_waiting_for_keys"
 seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal and MAX_KEY_WAITS_ALL in all. A
 later sync that holds a verified key of such an epoch pulls them again, those records only
 (`Replica._retry_key_waits`); a row goes once its record was applied or refused for another
-reason, or its journal left the device (or its share ended)."""
+reason, or its journal left the device (a journal the server stops listing keeps its rows:
+`Replica._retry_key_waits`)."""
 MAX_KEY_WAITS = 1000
 MAX_KEY_WAITS_ALL = 5000
+"""Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
+MAX_KEY_WAITS in one journal) a refused record is not kept waiting, and the sync says so."""
 MAX_KEY_WAITS_UNVERIFIED = 1000
 """Of MAX_KEY_WAITS_ALL, the records kept waiting in all the journals of owners this device
 did not verify (whom the server can make up): the others always keep the rest."""
-"""Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
-MAX_KEY_WAITS in one journal) a refused record is not kept waiting, and the sync says so."""
 RETRY_ROUNDS = 10
 """Requests one journal's pull again (`_pull_again`) makes at most in a sync, each asking only
 from a waiting record's seq for as many records as wait: the rest wait for the next sync."""
