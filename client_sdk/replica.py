@@ -249,6 +249,19 @@ KEY_RETRY_BACKOFF = 5
 """A refused key range that records wait for is asked again in the next sync, then after 2,
 4, ... syncs while it stays refused, at most 2**KEY_RETRY_BACKOFF syncs apart (a key the
 journal list brings is taken at once, whatever the wait)."""
+KEY_WAIT_BACKOFF = "key_wait_backoff"
+"""Setting: how long the pull again (`Replica._retry_key_waits`) waits before it asks the
+server again, kept across restarts, as JSON {"keys": [[journal hex, first epoch, last epoch,
+times refused in a row, syncs left], ...], "pulls": [[journal hex, epoch, times not served
+in a row, syncs left], ...], "told": [journal hex, ...]}: the key ranges refused, the epochs
+whose waiting records the server did not serve when asked (each asked again after 1, 2, 4,
+... syncs, at most 2**KEY_RETRY_BACKOFF apart: a record served resets it), and the journals
+not listed whose waiting records were told already (told once, not at every sync). Only
+rows of journals and epochs with records in KEY_WAITS are kept, at most MAX_BACKOFF_ROWS of
+each kind; written by the sync that changes it, none while nothing waits."""
+MAX_BACKOFF_ROWS = 1000
+"""Rows of each kind KEY_WAIT_BACKOFF keeps at most (the most refused first): a row dropped
+only makes its range or epoch asked again, within RETRY_REQUESTS."""
 
 
 def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, bytes]]]:
@@ -272,6 +285,65 @@ def _encode_key_waits(waits: dict[bytes, list[tuple[int, int, bytes]]]) -> str |
     return json.dumps(kept) if kept else None
 
 
+class _Backoff(NamedTuple):
+    """KEY_WAIT_BACKOFF decoded, with each wait as the sync number (`Replica._syncs`) from
+    which it is due."""
+
+    keys: dict[tuple[bytes, int], tuple[int, int, int]]
+    """(journal, first epoch) of a refused key range -> (last epoch, times, due sync)."""
+    pulls: dict[tuple[bytes, int], tuple[int, int]]
+    """(journal, epoch) whose waiting records were not served -> (times, due sync)."""
+    told: set[bytes]
+    """Journals not listed whose waiting records were told already."""
+
+
+def _decode_backoff(value: str | None, now: int) -> _Backoff:
+    """KEY_WAIT_BACKOFF as stored, its waits counted from sync `now` (the one that wrote it:
+    each due `syncs left` after it); empty for none (or a value this SDK did not write)."""
+    found = _Backoff({}, {}, set())
+    if not value:
+        return found
+    try:
+        stored = json.loads(value)
+        for journal, low, high, times, left in stored.get("keys", []):
+            found.keys[(bytes.fromhex(journal), int(low))] = (int(high), int(times), now + left)
+        for journal, epoch, times, left in stored.get("pulls", []):
+            found.pulls[(bytes.fromhex(journal), int(epoch))] = (int(times), now + int(left))
+        found.told.update(bytes.fromhex(journal) for journal in stored.get("told", []))
+    except (ValueError, TypeError, AttributeError):
+        return _Backoff({}, {}, set())
+    return found
+
+
+def _encode_backoff(
+    backoff: _Backoff, now: int, waits: dict[bytes, list[tuple[int, int, bytes]]]
+) -> str | None:
+    """KEY_WAIT_BACKOFF to store at sync `now`: only the rows of journals and epochs with
+    records waiting (`waits`), at most MAX_BACKOFF_ROWS of each kind (the most refused
+    kept); None when none is left."""
+    epochs = {(j, e) for j, rows in waits.items() for e, _, _ in rows}
+    keys = sorted(
+        (-times, j.hex(), low, high, max(0, due - now))
+        for (j, low), (high, times, due) in backoff.keys.items()
+        if any(low <= e <= high for e, _, _ in waits.get(j, []))
+    )[:MAX_BACKOFF_ROWS]
+    pulls = sorted(
+        (-times, j.hex(), epoch, max(0, due - now))
+        for (j, epoch), (times, due) in backoff.pulls.items()
+        if (j, epoch) in epochs
+    )[:MAX_BACKOFF_ROWS]
+    told = sorted(j.hex() for j in backoff.told if j in waits)
+    if not keys and not pulls and not told:
+        return None
+    return json.dumps(
+        {
+            "keys": [[j, low, high, -times, left] for times, j, low, high, left in keys],
+            "pulls": [[j, epoch, -times, left] for times, j, epoch, left in pulls],
+            "told": told,
+        }
+    )
+
+
 _WAIT_KEY = "no key of the epoch verifies here yet"
 _WAIT_UNSERVED = "not served again by the server"
 _WAIT_HELD = (
@@ -279,7 +351,18 @@ _WAIT_HELD = (
 )
 _WAIT_LATER = "not asked for again in this sync (a bounded number of requests a sync)"
 _WAIT_FAILED = "the server could not be asked again in this sync"
-_WAIT_LISTED = "the journal is not in the server's journal list: pulled again once it is listed"
+_WAIT_LISTED = (
+    "the journal is not in the server's journal list: pulled again once it is listed; not told "
+    "again while it is not listed"
+)
+_WAIT_ENDED = (
+    "this account's share of the journal ended (its owner signed the end): pulled again only "
+    "if it is shared again; not told again while it is not listed"
+)
+_WAIT_RESTING = (
+    "not asked for again in this sync: the server did not serve them when last asked (asked "
+    "again after 1, 2, 4, ... syncs while it does not)"
+)
 
 
 def _still_waiting_line(count: int, shown: list[bytes], kinds: list[str]) -> str:
@@ -358,11 +441,18 @@ class Replica:
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
         """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
         last, why the answer was refused or None)."""
-        self._key_refusals: dict[tuple[bytes, int], tuple[int, int]] = {}
-        """(journal id, first epoch) of a key range refused -> (times refused in a row, the
-        sync from which it may be asked again: `_syncs`, KEY_RETRY_BACKOFF)."""
+        self._backoff = _Backoff({}, {}, set())
+        """What the pull again waits for before it asks the server again (KEY_WAIT_BACKOFF,
+        read back at a sync's start while records wait): the key ranges refused and the
+        epochs whose waiting records were not served, each with the sync (`_syncs`) from
+        which it may be asked again, and the journals not listed told already."""
         self._syncs = 0
         """Syncs this process began."""
+        self._backoff_stored: str | None = None
+        """KEY_WAIT_BACKOFF as this process last read or wrote it (`_keep_backoff`)."""
+        self._waits_checked = False
+        """Whether this process's pull again dropped the KEY_WAITS rows of records applied
+        already (`_retry_key_waits`: a stop between the two writes leaves such rows)."""
         self._key_requests = 0
         """/v1/journals/keys requests this process made (what a pull again counts)."""
         self._stubs_refused = False
@@ -2139,14 +2229,18 @@ class Replica:
                 f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
             )
             asked.append((walk.from_epoch, walk.to_epoch, refused))
-            times = self._key_refusals.get((journal_id, walk.from_epoch), (0, 0))[0] + 1
+            times = self._backoff.keys.get((journal_id, walk.from_epoch), (0, 0, 0))[1] + 1
             wait = 2 ** min(times - 1, KEY_RETRY_BACKOFF)
-            self._key_refusals[(journal_id, walk.from_epoch)] = (times, self._syncs + wait)
+            self._backoff.keys[(journal_id, walk.from_epoch)] = (
+                walk.to_epoch,
+                times,
+                self._syncs + wait,
+            )
             if epoch not in kept:  # else verified and stored before the walk failed
                 raise IntegrityError(refused) from None
             return
         asked.append((walk.from_epoch, walk.to_epoch, None))
-        self._key_refusals.pop((journal_id, walk.from_epoch), None)
+        self._backoff.keys.pop((journal_id, walk.from_epoch), None)
 
     async def _note_key_waits(
         self,
@@ -2207,9 +2301,15 @@ class Replica:
         opened and verified as any pulled record (`_apply_page`), within the bound on
         unverified owners (hold_back.py); a record leaves KEY_WAITS, and its problem row
         goes, only once it was applied, or refused again for another reason (reported).
-        Those that still wait are told at every sync (`_still_waiting`). Rows go only with
-        their journal (`_forget_key_waits`); those of a journal the server no longer lists
-        wait, told, until it is listed again."""
+        The records of an epoch the server did not serve when asked are asked again after
+        1, 2, 4, ... syncs while it does not (at most 2**KEY_RETRY_BACKOFF apart), at once
+        again once it serves one; these waits, like the key ranges', are kept in the store
+        (KEY_WAIT_BACKOFF, `_keep_backoff`). Those that still wait are told at every sync
+        (`_still_waiting`). Rows go only with their journal (`_forget_key_waits`); those of
+        a journal the server no longer lists wait until it is listed again, told once (in
+        the first sync that finds it not listed), and kept as problems. A process's first
+        pull again drops the rows of records applied already (a stop between the apply and
+        the row's removal)."""
         waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
         if not waits:
             return
@@ -2217,27 +2317,52 @@ class Replica:
         journals = {j.journal_id: j for j in on_device}
         # Rows go with their journal (`_forget_key_waits`); rows of a journal no longer on
         # the device at all (none written so) are dropped here. A journal the server no longer
-        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told at every
-        # sync, and pulled again once it is listed again.
+        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told once,
+        # and pulled again once it is listed again.
         gone = [journal_id for journal_id in waits if journal_id not in journals]
-        if gone:
+        applied: dict[bytes, set[bytes]] = {}
+        if not self._waits_checked:
+            self._waits_checked = True
+            for journal_id, rows in waits.items():
+                if journal_id in journals:
+                    seen = await self.store.seen_counters(journal_id, [r for _, _, r in rows])
+                    done = {r for r, counter in seen.items() if counter is not None}
+                    if done:
+                        applied[journal_id] = done
+        if gone or applied:
             async with self.store.transaction() as tx:
                 stored = _decode_key_waits(await tx.setting(KEY_WAITS))
                 for journal_id in gone:
                     stored.pop(journal_id, None)
+                for journal_id, done in applied.items():
+                    stored[journal_id] = [
+                        row for row in stored.get(journal_id, []) if row[2] not in done
+                    ]
                 await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+            waits = {
+                journal_id: [row for row in rows if row[2] not in applied.get(journal_id, ())]
+                for journal_id, rows in waits.items()
+                if journal_id not in gone
+            }
         relist = False
         hold: hold_back.HoldBack | None = None
         left = RETRY_REQUESTS
+        now = now_ms()
         for journal_id, rows in sorted(waits.items()):
             journal = journals.get(journal_id)
-            if journal is None:
+            if journal is None or not rows:
                 continue
             rows = [row for row in rows if row[2] not in self._noted_waits]  # told already
             why: dict[bytes, str] = {}
             asked = rows
-            if journal.role == REVOKED:  # not listed: not served either, nothing asked
-                why.update({r: _WAIT_LISTED for _, _, r in rows})
+            if journal.role != REVOKED:
+                self._backoff.told.discard(journal_id)
+            elif journal_id in self._backoff.told:
+                continue  # not listed, told already: kept, and in `Client.problems()`
+            else:  # not listed: not served either, nothing asked; told once
+                self._backoff.told.add(journal_id)
+                ended = _WAIT_ENDED if self.share_lapsed(journal, now) else _WAIT_LISTED
+                why.update({r: ended for _, _, r in rows})
                 asked = []
             ready: set[int] = set()
             later: set[int] = set()
@@ -2257,6 +2382,14 @@ class Replica:
             again = {record_id: (epoch, seq) for epoch, seq, record_id in asked if epoch in ready}
             why.update({r: _WAIT_KEY for e, _, r in asked if e not in ready})
             why.update({r: _WAIT_LATER for e, _, r in asked if e in later})
+            # Epochs whose records the server did not serve when last asked wait their turn.
+            resting = {
+                r
+                for r, (epoch, _) in again.items()
+                if self._backoff.pulls.get((journal_id, epoch), (0, 0))[1] > self._syncs
+            }
+            why.update(dict.fromkeys(resting, _WAIT_RESTING))
+            again = {r: spot for r, spot in again.items() if r not in resting}
             held = False
             if again and not self.owner_verified(journal):
                 if hold is None:
@@ -2281,6 +2414,7 @@ class Replica:
                     done, missed, made = set(), dict.fromkeys(again, _WAIT_FAILED), 1
                 left -= made
                 why.update(missed)
+                self._note_served(journal_id, again, done, missed)
                 if done:
                     async with self.store.transaction() as tx:
                         stored = _decode_key_waits(await tx.setting(KEY_WAITS))
@@ -2288,11 +2422,13 @@ class Replica:
                             row for row in stored.get(journal_id, []) if row[2] not in done
                         ]
                         await tx.set_setting(KEY_WAITS, _encode_key_waits(stored))
+                    waits[journal_id] = [row for row in waits[journal_id] if row[2] not in done]
             waiting = sorted((seq, r) for _, seq, r in rows if r in why)
             if waiting:
                 kinds = sorted({why[r] for _, r in waiting})
                 shown = [r for _, r in waiting[: sync_plan.IDS_SHOWN]]
                 self._still_waiting[journal_id] = (journal.name, len(waiting), shown, kinds)
+        await self._keep_backoff(waits)
         if hold is not None and hold.added:
             fresh = await self.store.journals()
             verified = {j.journal_id for j in fresh if self.owner_verified(j)}
@@ -2309,6 +2445,44 @@ class Replica:
                 await self.refresh_journals()
             except (AccessError, NetworkError) as error:
                 report.incomplete.append(f"the journal list was not read again: {error}")
+
+    def _note_served(
+        self,
+        journal_id: bytes,
+        asked: dict[bytes, tuple[int, int]],
+        done: set[bytes],
+        missed: dict[bytes, str],
+    ) -> None:
+        """After a pull again of `journal_id` asked for `asked` (record id -> (epoch, seq)):
+        an epoch with a record resolved (`done`) is asked again at every sync; one whose
+        records the server did not serve (`missed`: _WAIT_UNSERVED) and none resolved, after
+        1, 2, 4, ... syncs, at most 2**KEY_RETRY_BACKOFF apart (KEY_WAIT_BACKOFF)."""
+        for epoch in {epoch for epoch, _ in asked.values()}:
+            mine = [r for r, (e, _) in asked.items() if e == epoch]
+            if any(r in done for r in mine):
+                self._backoff.pulls.pop((journal_id, epoch), None)
+            elif any(missed.get(r) == _WAIT_UNSERVED for r in mine):
+                times = self._backoff.pulls.get((journal_id, epoch), (0, 0))[0] + 1
+                wait = 2 ** min(times - 1, KEY_RETRY_BACKOFF)
+                self._backoff.pulls[(journal_id, epoch)] = (times, self._syncs + wait)
+
+    async def _keep_backoff(self, waits: dict[bytes, list[tuple[int, int, bytes]]]) -> None:
+        """Write what the pull again waits for (`_backoff`) to KEY_WAIT_BACKOFF, for the rows
+        of KEY_WAITS as stored now, in one transaction, unless it is stored so already
+        (`waits`: the rows as this pull again left them)."""
+        syncs, backoff = self._syncs, self._backoff
+        if _encode_backoff(backoff, syncs, waits) == self._backoff_stored:
+            return  # no statement: nothing changed (a sync with nothing waiting its turn)
+        kept: list[str | None] = []
+
+        def merge(values: dict[str, Any], _cursors: dict[bytes, int]) -> dict[str, Any]:
+            kept.append(_encode_backoff(backoff, syncs, _decode_key_waits(values[KEY_WAITS])))
+            return {KEY_WAIT_BACKOFF: kept[-1]}
+
+        written = await self.store.merge_settings((KEY_WAITS, KEY_WAIT_BACKOFF), merge)
+        self._backoff_stored = kept[-1] if kept else None
+        if written is not None:
+            self.settings_written(*written)
 
     async def _retry_hold(self, on_device: list[LocalJournal]) -> hold_back.HoldBack:
         """The bound on unverified owners as a pull starts (`_pull_pages`): what the store
@@ -2935,19 +3109,41 @@ class Replica:
         # A key page refused for a journal whose records wait for a key is asked again, at
         # most once a sync and less often while it stays refused (KEY_RETRY_BACKOFF): its
         # refusal is forgotten here once due, before the pull, and kept for the rest of it.
+        # The waits are read back from the store (KEY_WAIT_BACKOFF), so that a process
+        # started anew keeps them; nothing is read while no record waits.
         self._syncs += 1
         key_waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=start))
         # Records refused in this sync wait for the next: none to pull again without rows.
         self._retry_due = (asyncio.current_task(), report, start) if key_waits else None
+        if key_waits:
+            stored = self._backoff_stored = await self.store.setting(KEY_WAIT_BACKOFF, as_of=start)
+            if stored is not None:
+                kept = _decode_backoff(stored, self._syncs - 1)
+                self._backoff.keys.update(kept.keys)
+                self._backoff.pulls.update(kept.pulls)
+                self._backoff.told.update(kept.told)
         for journal_id in key_waits:
-            asked = self._keys_asked.get(journal_id)
+            asked = [
+                a
+                for a in self._keys_asked.get(journal_id, [])
+                if a[2] is None
+                or self._backoff.keys.get((journal_id, a[0]), (0, 0, 0))[2] > self._syncs
+            ]
+            for (journal, low), (high, _, due) in self._backoff.keys.items():
+                if journal == journal_id and due > self._syncs and all(a[0] != low for a in asked):
+                    asked.append(
+                        (
+                            low,
+                            high,
+                            f"the server's key envelopes of journal {journal_id.hex()} were "
+                            f"refused in an earlier sync: asked again in {due - self._syncs} "
+                            f"{'sync' if due - self._syncs == 1 else 'syncs'}",
+                        )
+                    )
             if asked:
-                self._keys_asked[journal_id] = [
-                    a
-                    for a in asked
-                    if a[2] is None
-                    or self._key_refusals.get((journal_id, a[0]), (0, 0))[1] > self._syncs
-                ]
+                self._keys_asked[journal_id] = asked
+            else:
+                self._keys_asked.pop(journal_id, None)
         if self.chains.loaded:  # chains another process of this profile stored meanwhile
             await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
@@ -6925,8 +7121,11 @@ class Replica:
         """What this process holds of a journal removed from the store: its chain and keys."""
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)
-        for refusal in [k for k in self._key_refusals if k[0] == journal_id]:
-            del self._key_refusals[refusal]
+        for refusal in [k for k in self._backoff.keys if k[0] == journal_id]:
+            del self._backoff.keys[refusal]
+        for epoch in [k for k in self._backoff.pulls if k[0] == journal_id]:
+            del self._backoff.pulls[epoch]
+        self._backoff.told.discard(journal_id)
         for key in [k for k in self._keys if k[0] == journal_id]:
             del self._keys[key]
 

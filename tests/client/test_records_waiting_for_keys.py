@@ -79,8 +79,8 @@ async def test_a_waiting_record_not_served_again_is_told_at_every_sync_until_it_
 ) -> None:
     """Once kim's key verifies, the server does not serve the waiting record again: it stays
     a problem, waits, and each sync tells it (it was dropped from every report, its problem
-    row deleted before a pull that never brought it). Served again, it opens and is no
-    longer a problem."""
+    row deleted before a pull that never brought it). Served again, it opens, once asked
+    again (after 2 syncs: it was not served twice), and is no longer a problem."""
     _ana, kim, shared, kims = await _refused_envelope_and_record(signup, live_server)
     report = await kim.sync()
     lines = _lines_of(report.problems, shared)
@@ -99,7 +99,12 @@ async def test_a_waiting_record_not_served_again_is_told_at_every_sync_until_it_
         assert await _kept(kim, shared) == waiting
         assert await kim.store.setting(KEY_WAITS)
 
+    # Not served twice in a row: asked again after 2 syncs (the first one tells it resting).
     _restore_record(live_server, taken)
+    report = await kim.sync()
+    assert await _opened(kim, shared) == []
+    assert "the server did not serve them when last asked" in _told(report), report.problems
+    assert await _kept(kim, shared) == waiting
     report = await kim.sync()
     assert await _opened(kim, shared) == ["first"]
     assert _lines_of(report.problems, shared) == [], report.problems
