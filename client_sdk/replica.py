@@ -231,7 +231,8 @@ seq, record id hex], ...]}, at most MAX_KEY_WAITS a journal and MAX_KEY_WAITS_AL
 later sync that holds a verified key of such an epoch pulls them again, those records only
 (`Replica._retry_key_waits`); a row goes once its record was applied or refused for another
 reason, or its journal left the device (a journal the server stops listing keeps its rows:
-`Replica._retry_key_waits`)."""
+`Replica._retry_key_waits`). How long the pull again waits before it asks again is kept in
+KEY_WAIT_BACKOFF."""
 MAX_KEY_WAITS = 1000
 MAX_KEY_WAITS_ALL = 5000
 """Records kept waiting for a key (KEY_WAITS) in all journals together; past it (or past
@@ -527,7 +528,7 @@ class Replica:
         """By journal: records refused in an earlier sync for want of their epoch's key that
         still wait after this sync's pull again (`_retry_key_waits`): the journal's name, how
         many, the first IDS_SHOWN of them and why each kind waits, told at every sync while
-        they wait (`_report_name_problems`)."""
+        they wait (`_report_name_problems`), those of a journal not listed once."""
         """By journal: (its name, the problem) when the last journal list carried key
         envelopes that do not verify as this account's (`_keep_listed_keys`), reported by
         the next sync while the server lists them."""
@@ -2166,7 +2167,8 @@ class Replica:
         request. Envelopes verified before a walk was refused are kept. A refused range is
         asked again while records refused for it wait: at most once a sync, less often while
         it stays refused (KEY_RETRY_BACKOFF), within the pull again's requests
-        (`_retry_key_waits`)."""
+        (`_retry_key_waits`); that wait is kept in the store (KEY_WAIT_BACKOFF), so a process
+        started anew does not ask the range again before it is due."""
         journal_id = journal.journal_id
         asked = self._keys_asked.setdefault(journal_id, [])
         for low, high, refused in asked:

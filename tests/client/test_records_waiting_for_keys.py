@@ -10,7 +10,7 @@ to get past the bound on unverified owners, or to end the sync.
   them against the bound on unverified owners' journals (hold_back.py).
 - A share that ends just before the pull again is told; the sync goes on.
 - Key pages refused are asked again at most once a sync; the waiting rows are bounded, and
-  a bound reached is told; rows of a journal whose share ended stay (told) until the
+  a bound reached is told; rows of a journal whose share ended stay (told once) until the
   journal leaves the device.
 
 Real server on loopback (its database edited as a hostile server would; the hostile proxy
@@ -177,8 +177,8 @@ async def test_a_share_ended_before_the_pull_again_is_told_and_the_sync_goes_on(
 ) -> None:
     """The share ends just as the pull again's /v1/sync arrives (an honest race): the sync
     returns its report (it raised AccessError, and the rest of the sync did not run); the
-    record is still kept as a problem, and keeps waiting (told) while the journal is not
-    listed: only forgetting the journal drops its waiting rows."""
+    record is still kept as a problem, and keeps waiting (told once) while the journal is
+    not listed: only forgetting the journal drops its waiting rows."""
     kim = await through("kim")
     ana = await signup("ana")
     ben = await signup("ben")
