@@ -300,16 +300,24 @@ class _Backoff(NamedTuple):
 
 def _decode_backoff(value: str | None, now: int) -> _Backoff:
     """KEY_WAIT_BACKOFF as stored, its waits counted from sync `now` (the one that wrote it:
-    each due `syncs left` after it); empty for none (or a value this SDK did not write)."""
+    each due `syncs left` after it, never more than 2**KEY_RETRY_BACKOFF); empty for none
+    (or a value this SDK did not write)."""
     found = _Backoff({}, {}, set())
     if not value:
         return found
     try:
         stored = json.loads(value)
         for journal, low, high, times, left in stored.get("keys", []):
-            found.keys[(bytes.fromhex(journal), int(low))] = (int(high), int(times), now + left)
+            found.keys[(bytes.fromhex(journal), int(low))] = (
+                int(high),
+                int(times),
+                now + min(int(left), 2**KEY_RETRY_BACKOFF),
+            )
         for journal, epoch, times, left in stored.get("pulls", []):
-            found.pulls[(bytes.fromhex(journal), int(epoch))] = (int(times), now + int(left))
+            found.pulls[(bytes.fromhex(journal), int(epoch))] = (
+                int(times),
+                now + min(int(left), 2**KEY_RETRY_BACKOFF),
+            )
         found.told.update(bytes.fromhex(journal) for journal in stored.get("told", []))
     except (ValueError, TypeError, AttributeError):
         return _Backoff({}, {}, set())
