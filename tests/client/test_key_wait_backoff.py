@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
+from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from client_sdk import Client, wire
 from client_sdk import replica as replica_module
@@ -33,6 +36,7 @@ from tests.client.test_records_waiting_for_keys import (
     _take_record,
     _told,
 )
+from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -151,18 +155,24 @@ async def test_a_new_client_on_the_same_store_keeps_backing_off_refused_key_page
         await kim.close()
 
 
+@pytest.mark.parametrize("end", ["revoked", "end date"])
 async def test_records_waiting_in_a_journal_whose_share_ended_are_told_once(
-    signup: ClientFactory, live_server: RunningServer
+    signup: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    end: str,
 ) -> None:
-    """ana ends kim's share while a record of it waits on kim's device for its key: the
-    next sync tells it (the journal is not listed any more), later ones do not, and a new
-    `Client` on the same store does not either; it stays kept (a problem, and in
-    KEY_WAITS) until the copy is forgotten."""
+    """ana ends kim's share while a record of it waits on kim's device for its key (she
+    removes kim, which kim's device is not served: the server's word; or the end date she
+    signed passes): the next sync tells it (the journal is not listed any more; the end
+    signed, when it was), later ones do not, and a new `Client` on the same store does not
+    either; it stays kept (a problem, and in KEY_WAITS) until the copy is forgotten."""
     ana = await signup("ana")
     kim = await signup("kim")
     ben = await signup("ben")
     await share_with(ana, ben)
-    await share_with(ana, kim)
+    tomorrow = datetime.now().astimezone() + timedelta(days=1)
+    await share_with(ana, kim, **({"expires_at": tomorrow} if end == "end date" else {}))
     await ana.entries.write("Personal", "first")
     await ana.sync()
     shared = await journal_id(ana, "Personal")
@@ -170,9 +180,15 @@ async def test_records_waiting_in_a_journal_whose_share_ended_are_told_once(
     assert (await kim.sync()).refused == 1
     [waiting] = await _kept(kim, shared)
 
-    await ana.shares.revoke("Personal", "kim")
+    if end == "revoked":
+        await ana.shares.revoke("Personal", "kim")
+    else:
+        move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+        await ana.sync()  # the owner's device ends the share (signed `ended`)
     ended = await kim.sync()
     assert waiting.hex() in _told(ended), ended.problems
+    why = "its owner signed the end" if end == "end date" else "not in the server's journal list"
+    assert why in _told(ended), ended.problems
     for _ in range(2):
         report = await kim.sync()
         assert waiting.hex() not in _told(report), report.problems
