@@ -3132,6 +3132,10 @@ class Replica:
                 self._backoff.keys.update(kept.keys)
                 self._backoff.pulls.update(kept.pulls)
                 self._backoff.told.update(kept.told)
+        resting: dict[bytes, list[tuple[int, int, int]]] = {}  # refused ranges not due yet
+        for (journal_id, low), (high, _, due) in self._backoff.keys.items():
+            if due > self._syncs and journal_id in key_waits:
+                resting.setdefault(journal_id, []).append((low, high, due - self._syncs))
         for journal_id in key_waits:
             asked = [
                 a
@@ -3139,17 +3143,17 @@ class Replica:
                 if a[2] is None
                 or self._backoff.keys.get((journal_id, a[0]), (0, 0, 0))[2] > self._syncs
             ]
-            for (journal, low), (high, _, due) in self._backoff.keys.items():
-                if journal == journal_id and due > self._syncs and all(a[0] != low for a in asked):
-                    asked.append(
-                        (
-                            low,
-                            high,
-                            f"the server's key envelopes of journal {journal_id.hex()} were "
-                            f"refused in an earlier sync: asked again in {due - self._syncs} "
-                            f"{'sync' if due - self._syncs == 1 else 'syncs'}",
-                        )
-                    )
+            known = {a[0] for a in asked}
+            asked += [
+                (
+                    low,
+                    high,
+                    f"the server's key envelopes of journal {journal_id.hex()} were refused "
+                    f"in an earlier sync: asked again in {left} {'sync' if left == 1 else 'syncs'}",
+                )
+                for low, high, left in resting.get(journal_id, [])
+                if low not in known
+            ]
             if asked:
                 self._keys_asked[journal_id] = asked
             else:
