@@ -41,12 +41,13 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     """Erase your account for good: journals, entries, goals, shares, devices, audit log.
 
     The server deletes everything it holds of the account in one transaction, then this
-    device forgets its local copy. Journals you shared stop being readable by your
-    therapist's devices that have not synced them yet (what they downloaded stays with
-    them); other devices of yours are signed out but keep their local copy until you log out
-    there. The confirmation names both, and `tj export` to keep a copy first. You confirm
-    by typing your username, and the server also needs your password (a stolen session is
-    not enough to erase an account).
+    device forgets its local copy. What you read of journals others shared with you stays
+    in their `tj shares log`, with your username, marked as erased: it is their record.
+    Journals you shared stop being readable by your therapist's devices that have not
+    synced them yet (what they downloaded stays with them); other devices of yours are
+    signed out but keep their local copy until you log out there. The confirmation names
+    both, and `tj export` to keep a copy first. You confirm by typing your username, and the
+    server also needs your password (a stolen session is not enough to erase an account).
 
     \b
     Examples:

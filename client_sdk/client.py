@@ -1783,6 +1783,8 @@ class Client:
         requires a challenge signed with the password's login key, not just this device's
         session.
         Journals others shared with you are not theirs to lose; your own are gone for good.
+        What you read of journals others shared with you stays in their audit logs (their
+        record, with your username, marked erased: `AuditInfo.erased`).
         What other devices already downloaded stays on them: your other devices keep their
         local data until logged out, and a member you shared a journal with (a therapist)
         keeps the read-only copy their device holds of it.

@@ -405,7 +405,8 @@ class AuditInfo:
     server logs no re-fetch of what a device already had (protocol.md, /v1/shares/audit).
     This is the server's word (an index, not a signed record). Also the
     entries among those records (`entry_ids`) that this device holds and the member could
-    open."""
+    open. A member who erased their account since keeps their fetches in the log, marked
+    `erased` (`member` is the username they had: someone else may hold it now)."""
 
     member: str
     device_id: str
@@ -414,6 +415,8 @@ class AuditInfo:
     records: int
     entry_ids: tuple[str, ...] = ()
     """Entries with records in this fetch, as this device verified them."""
+    erased: bool = False
+    """The member's account was erased since this fetch (the server's word)."""
 
     @property
     def entries(self) -> int:
@@ -429,6 +432,7 @@ class AuditInfo:
             "up_to_seq": self.up_to_seq,
             "records": self.records,
             "entries": self.entries,
+            "erased": self.erased,
         }
 
 
@@ -2765,6 +2769,7 @@ class Sharing:
                     e.up_to_seq,
                     e.records,
                     tuple(ids),
+                    e.erased,
                 )
             )
         return found

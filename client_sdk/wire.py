@@ -512,6 +512,9 @@ class AuditEntry:
     at: int = field(metadata=TIME)
     up_to_seq: int = field(metadata=limits(0, U63))
     records: int = field(metadata=limits(0, U63))
+    erased: bool = field(default=False)
+    """The member's account was erased since: `account_id` and `username` are those it had
+    (left out while False, so an entry of a live account is as before)."""
 
 
 @dataclass(frozen=True)

@@ -1386,7 +1386,9 @@ class Service:
             left = await self.storage.add_audit(
                 caller.account_id, caller.device_id, self.clock(), fetches
             )
-            if left:  # no longer shared with the caller: none of their records goes unlogged
+            # No longer shared with the caller (or its account erased meanwhile): none of
+            # their records goes unlogged.
+            if left:
                 pages = [
                     wire.JournalPage(
                         p.journal_id, [], positions.get(p.journal_id, 0), p.head, p.meta_version
@@ -1533,7 +1535,9 @@ class Service:
         last = page[-1] if more else None
         return wire.AuditLog(
             [
-                wire.AuditEntry(r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records)
+                wire.AuditEntry(
+                    r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records, r.erased
+                )
                 for r in page
             ],
             b"" if last is None else cursors.audit_next(last.at, last.device_id, last.up_to_seq),

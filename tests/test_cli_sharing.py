@@ -325,6 +325,25 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     assert member_view == f"tom read 2 entries on {day} ({said})"
 
 
+async def test_shares_log_keeps_a_therapist_who_erased_their_account_and_says_so(
+    ana: Device, tom: Device
+) -> None:
+    """tom reads, then erases his account: ana's log still shows his reads, said plainly."""
+    await ana.ok("write", "One.")
+    await ana.ok("write", "Two.")
+    await ana.ok("share", "Personal", "tom", "--trust-on-first-use")
+    await tom.ok("sync")
+    [fetch] = await ana.json("shares", "log", "Personal")
+    assert fetch["erased"] is False
+    await tom.ok("account", "delete", "--yes")
+    [kept] = await ana.json("shares", "log", "Personal")
+    assert kept == {**fetch, "erased": True}
+    day = datetime.fromisoformat(fetch["at"]).astimezone().date().isoformat()
+    owner_view = (await ana.ok("shares", "log", "Personal")).stdout.strip()
+    short = fetch["device_id"][:12]
+    assert owner_view == f"tom (account since erased) read 2 entries on {day} (device {short})"
+
+
 async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_fingerprint(
     ana: Device, tom: Device, live_server: RunningServer
 ) -> None:

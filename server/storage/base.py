@@ -95,6 +95,9 @@ class AuditRow:
     at: int
     up_to_seq: int
     records: int
+    erased: bool = False
+    """The reader's account was erased since (`account_id` and `username` are its own, as
+    written with the row)."""
 
 
 @dataclass(frozen=True)
@@ -253,9 +256,21 @@ AUDIT_HIGH = (
     "SELECT COALESCE(max(up_to_seq), 0) FROM audit WHERE journal_id = {0}1 "
     "AND account_id = {0}2 AND device_id = {0}3"
 )
-"""The highest up_to_seq logged for a device of an account in a journal (through the index
-audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch); format
-with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL)."""
+"""The highest up_to_seq logged for a device of a live account in a journal (through the
+index audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch);
+format with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL). An erased account's
+rows have a NULL account_id: never counted for another account given its id later."""
+
+AUDIT_COLUMNS = "journal_id, account_id, device_id, at, up_to_seq, records, reader_id, reader_name"
+"""An audit row's columns, as an insert names them: `account_id` is the live account (NULL
+once erased), `reader_id` and `reader_name` the reader as it was when the row was written
+(migration 11)."""
+
+AUDIT_LOG = (
+    "SELECT u.reader_id, u.reader_name, u.device_id, u.at, u.up_to_seq, u.records, "
+    "u.account_id IS NULL FROM audit u"
+)
+"""An audit page's rows (AuditRow's fields, in order); both backends add the WHERE."""
 
 
 class WriterState(NamedTuple):
@@ -370,9 +385,10 @@ class Storage(Protocol):
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,
-        memberships and audit rows; its memberships, keys and audit rows in other accounts'
-        journals (each of those journals' `meta_version` is raised, as at a leave); the
-        records it pushed there; its devices."""
+        memberships and audit rows; its memberships and keys in other accounts' journals
+        (each of those journals' `meta_version` is raised, as at a leave); the records it
+        pushed there; its devices. Its audit rows in other accounts' journals stay, marked
+        erased (`AuditRow.erased`): their owners' record of what it read."""
         ...
 
     async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
@@ -579,12 +595,13 @@ class Storage(Protocol):
         of what the device already fetched adds nothing, so a row says when a device first
         fetched records up to where.
 
-        Decided when the rows are written, not when the sync read the records: a journal or
-        an account gone meanwhile gets no row (its deletion or erasure would have deleted
-        it); nor does a journal `account_id` is no longer a member of at `at` (it left, was
-        removed, or its share's end passed since the read). Returns those last journals
-        (ids): the reply must not send the records it did not log (the server's audit would
-        miss a fetch a leaving member could time to race its own sync)."""
+        Decided when the rows are written, not when the sync read the records: a journal
+        gone meanwhile gets no row (its deletion would have deleted it); nor does a journal
+        `account_id` is no longer a member of at `at` (it left, was removed, or its share's
+        end passed since the read). Returns those last journals (ids), and every journal of
+        `fetches` when the account was erased meanwhile (no row is written): the reply must
+        not send the records it did not log (the server's audit would miss a fetch a
+        leaving or erased member could time to race its own sync)."""
         ...
 
     async def audit_log(
@@ -595,7 +612,8 @@ class Storage(Protocol):
         limit: int | None = None,
     ) -> list[AuditRow]:
         """Audit entries ordered by (at, device_id, up_to_seq): up to `limit`, those after
-        `after` only; only `account_id`'s when it is given."""
+        `after` only; only the live account `account_id`'s when it is given. Entries of an
+        erased reader are kept, with its id and username, `erased` True."""
         ...
 
     async def update_meta(

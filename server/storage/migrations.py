@@ -295,6 +295,39 @@ POSTGRESQL_ERASURE_LOCKS = (
     "ALTER TABLE accounts ADD COLUMN erasure_lock BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE"
 )
 
+# An erased account's reads stay in the audit of the journals it read (protocol.md
+# /v1/shares/audit): the owner's record of what a member did with the owner's data is the
+# owner's, not the member's to erase. Each row keeps who read (`reader_id`, `reader_name`:
+# the account's id and username when the row was written); `account_id` is the live account,
+# NULL once it is erased (so a later account given the same id or name is never taken for
+# it). Rows still go with their journal. SQLite changes a foreign key only by rebuilding the
+# table; every row is copied, and SQLite gets the account index PostgreSQL had.
+SQLITE_AUDIT_KEPT = """
+CREATE TABLE audit_kept (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB REFERENCES accounts(account_id) ON DELETE SET NULL,
+    device_id BLOB NOT NULL, at INTEGER NOT NULL, up_to_seq INTEGER NOT NULL,
+    records INTEGER NOT NULL, reader_id BLOB NOT NULL, reader_name TEXT NOT NULL
+);
+INSERT INTO audit_kept
+    SELECT u.journal_id, u.account_id, u.device_id, u.at, u.up_to_seq, u.records,
+        u.account_id, a.username
+    FROM audit u JOIN accounts a ON a.account_id = u.account_id;
+DROP TABLE audit;
+ALTER TABLE audit_kept RENAME TO audit;
+CREATE INDEX audit_by_journal ON audit(journal_id, at);
+CREATE INDEX audit_by_account ON audit(account_id)
+"""
+POSTGRESQL_AUDIT_KEPT = """
+ALTER TABLE audit ADD COLUMN reader_id BYTEA, ADD COLUMN reader_name TEXT;
+UPDATE audit u SET reader_id = u.account_id, reader_name = a.username
+    FROM accounts a WHERE a.account_id = u.account_id;
+ALTER TABLE audit ALTER COLUMN reader_id SET NOT NULL, ALTER COLUMN reader_name SET NOT NULL,
+    ALTER COLUMN account_id DROP NOT NULL, DROP CONSTRAINT audit_account_id_fkey,
+    ADD CONSTRAINT audit_account_id_fkey FOREIGN KEY (account_id)
+        REFERENCES accounts(account_id) ON DELETE SET NULL
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -327,6 +360,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "erasure lock keys given by the database",
         SQLITE_ERASURE_LOCKS,
         POSTGRESQL_ERASURE_LOCKS,
+    ),
+    Migration(
+        11,
+        "audit rows kept past the reader's erasure",
+        SQLITE_AUDIT_KEPT,
+        POSTGRESQL_AUDIT_KEPT,
     ),
 )
 

@@ -43,7 +43,9 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations, pg_live
 from server.storage.base import (
+    AUDIT_COLUMNS,
     AUDIT_HIGH,
+    AUDIT_LOG,
     CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
     LISTED_KEYS,
@@ -364,9 +366,11 @@ class PostgresStorage:
             )
             await _free_bytes(db, [(r[0], int(r[1])) for r in freed])
             await db.execute("DELETE FROM account_usage WHERE account_id = $1", account_id)
+            # Its audit rows in other owners' journals stay, its account_id set NULL by the
+            # foreign key: those owners' record of what it read (protocol.md, erasure).
+            await db.execute(f"DELETE FROM audit WHERE journal_id IN ({owned})", account_id)
             for table, column in (
                 ("records", "pushed_by"),
-                ("audit", "account_id"),
                 ("journal_keys", "account_id"),
                 ("members", "account_id"),
             ):
@@ -945,10 +949,11 @@ class PostgresStorage:
                     sorted({fetch.journal_id for fetch in fresh}),
                 )
             }
-            if not await db.fetch(
-                "SELECT 1 FROM accounts WHERE account_id = $1 FOR KEY SHARE", account_id
-            ):
-                return left
+            name = await db.fetchval(
+                "SELECT username FROM accounts WHERE account_id = $1 FOR KEY SHARE", account_id
+            )
+            if name is None:  # erased since the read: no row, and no record (sqlite.py)
+                return {fetch.journal_id for fetch in fetches}
             member = {
                 bytes(row[0])
                 for row in await db.fetch(
@@ -972,13 +977,15 @@ class PostgresStorage:
                 )
                 if fetch.seqs[-1] > previous:
                     await db.execute(
-                        "INSERT INTO audit VALUES ($1, $2, $3, $4, $5, $6)",
+                        f"INSERT INTO audit ({AUDIT_COLUMNS}) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $2, $7)",
                         fetch.journal_id,
                         account_id,
                         device_id,
                         at,
                         fetch.seqs[-1],
                         sum(1 for seq in fetch.seqs if seq > previous),
+                        name,
                     )
         return left
 
@@ -990,8 +997,7 @@ class PostgresStorage:
         limit: int | None = None,
     ) -> list[AuditRow]:
         sql = (
-            "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
-            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = $1 "
+            f"{AUDIT_LOG} WHERE u.journal_id = $1 "
             "AND (u.at, u.device_id, u.up_to_seq) > ($2, $3, $4)"
         )
         params: tuple[Any, ...] = (journal_id, *(after or (-1, b"", -1)))

@@ -49,7 +49,9 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations
 from server.storage.base import (
+    AUDIT_COLUMNS,
     AUDIT_HIGH,
+    AUDIT_LOG,
     CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
     LISTED_KEYS,
@@ -609,9 +611,11 @@ class SQLiteStorage:
             ).fetchall()
             _free_bytes(db, [(bytes(r[0]), int(r[1])) for r in freed])
             db.execute("DELETE FROM account_usage WHERE account_id = ?", (account_id,))
+            # Its audit rows in other owners' journals stay, its account_id set NULL by the
+            # foreign key: those owners' record of what it read (protocol.md, erasure).
+            db.execute(f"DELETE FROM audit WHERE journal_id IN ({owned})", (account_id,))
             for table, column in (
                 ("records", "pushed_by"),
-                ("audit", "account_id"),
                 ("journal_keys", "account_id"),
                 ("members", "account_id"),
                 ("access_chain", None),
@@ -1108,13 +1112,16 @@ class SQLiteStorage:
             return set()
 
         def tx(db: Connection) -> set[bytes]:
-            # A journal or an account gone since the sync read it gets no audit row (its
-            # deletion or erasure would have deleted it), never a failed foreign key; a
-            # journal the account is no longer a member of gets none either, and is named
-            # to the caller, which sends none of its records (Storage.add_audit).
+            # A journal gone since the sync read it gets no audit row (its deletion would
+            # have deleted it), never a failed foreign key; a journal the account is no
+            # longer a member of gets none either, and is named to the caller, which sends
+            # none of its records (Storage.add_audit). An account erased since the read
+            # gets no row and no record: every journal is named (its erasure keeps the
+            # audit rows of its reads, so a read must not escape them by racing it).
             left: set[bytes] = set()
-            if _value(db, "SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)) is None:
-                return left
+            name = _value(db, "SELECT username FROM accounts WHERE account_id = ?", (account_id,))
+            if name is None:
+                return {fetch.journal_id for fetch in fetches}
             for fetch in fresh:
                 if (
                     _value(db, "SELECT 1 FROM journals WHERE journal_id = ?", (fetch.journal_id,))
@@ -1136,7 +1143,7 @@ class SQLiteStorage:
                 previous = int(high or 0)
                 if fetch.seqs[-1] > previous:
                     db.execute(
-                        "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                        f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             fetch.journal_id,
                             account_id,
@@ -1144,6 +1151,8 @@ class SQLiteStorage:
                             at,
                             fetch.seqs[-1],
                             sum(1 for seq in fetch.seqs if seq > previous),
+                            account_id,
+                            name,
                         ),
                     )
             return left
@@ -1157,18 +1166,16 @@ class SQLiteStorage:
         after: tuple[int, bytes, int] | None = None,
         limit: int | None = None,
     ) -> list[AuditRow]:
-        sql = (
-            "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
-            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = ? "
-            "AND (u.at, u.device_id, u.up_to_seq) > (?, ?, ?)"
-        )
+        sql = f"{AUDIT_LOG} WHERE u.journal_id = ? AND (u.at, u.device_id, u.up_to_seq) > (?, ?, ?)"
         params: tuple[Any, ...] = (journal_id, *(after or (-1, b"", -1)))
         if account_id is not None:
             sql += " AND u.account_id = ?"
             params += (account_id,)
         sql += " ORDER BY u.at, u.device_id, u.up_to_seq LIMIT ?"
         rows = await self._all(sql, (*params, -1 if limit is None else limit))
-        return [AuditRow(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5]) for r in rows]
+        return [
+            AuditRow(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5], bool(r[6])) for r in rows
+        ]
 
     async def update_meta(
         self,

@@ -1,7 +1,8 @@
 """Erasing an account: the server forgets every row and byte of it, in one go, and nothing of
-anyone else. Checked against the server's own database, table by table, on both backends, and
-byte by byte in SQLite's files (PostgreSQL keeps dead row versions until vacuum: README,
-Deployment).
+anyone else, but for the audit rows of what it read of other owners' journals: those owners'
+record, kept with its id and username, marked erased (protocol.md, /v1/account/delete).
+Checked against the server's own database, table by table, on both backends, and byte by
+byte in SQLite's files (PostgreSQL keeps dead row versions until vacuum: README, Deployment).
 
 zoe.erased is the account erased; she owns two journals, shares one with dr.keep (annotate,
 who leaves a note in it), and reads a journal ben.stays shares with her.
@@ -63,6 +64,16 @@ async def setup_accounts(signup: ClientFactory) -> tuple[Client, Client, Client]
     return zoe, therapist, ben
 
 
+def reads_kept(before: Rows, account_id: bytes, own_journals: set[bytes]) -> set[Any]:
+    """The audit rows of the account's reads of other owners' journals, as its erasure keeps
+    them: account_id (column 1) NULL, reader_id and reader_name (columns 6, 7) its own."""
+    return {
+        (row[0], None, *row[2:])
+        for row in before["audit"]
+        if row[1] == account_id and row[0] not in own_journals
+    }
+
+
 async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
@@ -71,14 +82,22 @@ async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
     own_journals = {bytes.fromhex(j.id) for j in await zoe.journals.list() if j.role == "owner"}
     needles = {account_id, *own_journals}
     before = await snapshot(live_server)
-    assert any(mentions(row, needles, ERASED) for row in before["audit"])
+    assert any(r[0] in own_journals for r in before["audit"])  # dr.keep's reads of hers
+    kept = reads_kept(before, account_id, own_journals)
+    assert [(r[1], r[6], r[7]) for r in kept] == [(None, account_id, ERASED)]  # ben's journal
     assert any(mentions(row, needles, ERASED) for row in before["records"])
+    [account] = [row for row in before["accounts"] if row[0] == account_id]
+    # its salt, public keys, key bundles and signature: none of them is in a kept row
+    secrets = {value for value in account[2:] if isinstance(value, bytes) and len(value) >= 16}
 
     await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
 
     after = await snapshot(live_server)
+    assert after["audit"] >= kept
     for table, rows in after.items():
         left = [row for row in rows if mentions(row, needles, ERASED)]
+        if table == "audit":
+            left = [row for row in left if row not in kept]
         assert not left, f"{table} still holds {left}"
     if live_server.backend == "postgresql":
         return  # the byte-level check is SQLite's secure_delete (README: erasure on PostgreSQL)
@@ -86,8 +105,8 @@ async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
     assert files
     for path in files:
         raw = path.read_bytes()
-        assert ERASED.encode() not in raw, path.name
-        assert not any(needle in raw for needle in needles), path.name
+        # its id and username stay in the kept audit rows only (checked row by row above)
+        assert not any(needle in raw for needle in {*own_journals, *secrets}), path.name
     assert not (zoe.home / "profile").exists()
     assert not (zoe.home / "store.db").exists()
 
@@ -102,6 +121,8 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
     expected = {
         t: {r for r in rows if not mentions(r, needles, ERASED)} for t, rows in before.items()
     }
+    # Its reads of ben's journal stay in ben's audit, its account_id NULL (protocol.md).
+    expected["audit"] |= reads_kept(before, zoe.profile.account_id, needles)
     # The journals of others she was a member of move their meta_version (column 4), as at a
     # leave, so that their owners' next sync tells that she is gone: the one change there.
     membered = {

@@ -59,9 +59,9 @@ async def test_a_sync_writing_its_audit_rows_and_the_erasure_of_its_account_do_n
     storage = live_server.server.app[routes.SERVICE].storage
     real = storage.add_audit
 
-    async def removed_first(*args: Any, **kwargs: Any) -> None:
+    async def removed_first(*args: Any, **kwargs: Any) -> Any:
         await share(live_server, raw, ana, low, 2, b"")  # ben is no longer a member of it
-        await real(*args, **kwargs)
+        return await real(*args, **kwargs)
 
     held = await Holder.open(url)
     setattr(storage, "add_audit", removed_first)  # noqa: B010 (a method of one instance)
@@ -92,12 +92,13 @@ async def test_a_sync_writing_its_audit_rows_and_the_erasure_of_its_account_do_n
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-async def test_a_syncs_audit_write_after_the_erasure_of_its_account_writes_nothing(
+async def test_a_syncs_audit_write_after_the_erasure_of_its_account_writes_and_sends_nothing(
     live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
 ) -> None:
     """ben's erasure commits between ben's sync's read and its audit write: the sync is
-    answered (what it read was ben's to read then) and writes no audit row, never a failed
-    foreign key (a 503 with an error logged)."""
+    answered, writes no audit row (never a failed foreign key: a 503 with an error logged)
+    and carries no record. An erasure keeps the audit rows of ben's earlier reads in ana's
+    journal, so a read that raced it must not reach ben's device unlogged."""
     journal = await journal_id(ana)
     await share(live_server, raw, ana, journal, 1, ben.profile.account_id)
     pushed = await push(raw, ana, journal, [upload(1, epoch=1)])
@@ -106,9 +107,9 @@ async def test_a_syncs_audit_write_after_the_erasure_of_its_account_writes_nothi
     real = storage.add_audit
     erased: list[BaseException | None] = []
 
-    async def erased_first(*args: Any, **kwargs: Any) -> None:
+    async def erased_first(*args: Any, **kwargs: Any) -> Any:
         erased.append(await erase(ben))
-        await real(*args, **kwargs)
+        return await real(*args, **kwargs)
 
     setattr(storage, "add_audit", erased_first)  # noqa: B010 (a method of one instance)
     try:
@@ -117,5 +118,9 @@ async def test_a_syncs_audit_write_after_the_erasure_of_its_account_writes_nothi
         delattr(storage, "add_audit")
     assert erased == [None]
     assert synced.status == 200, synced.value()
+    reply = wire.decode(wire.SyncReply, synced.body)
+    [page] = [p for p in reply.pages if p.journal_id == journal]
+    assert page.head >= 1 and page.records == [] and page.cursor == 0
+    assert reply.done is False
     assert await live_server.rows("SELECT * FROM audit") == []
     assert "failure" not in live_server.log_file.read_text()

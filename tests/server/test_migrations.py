@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from server.storage import sqlite as sqlite_storage
 from server.storage.migrations import (
     MIGRATIONS,
     SQLITE_INITIAL,
@@ -289,3 +290,78 @@ async def test_a_database_whose_migration_of_a_version_is_another_builds_is_refu
         assert "Traceback" not in result.stderr
     versions = await _query(where, "SELECT version FROM schema_migrations ORDER BY version")
     assert versions == [(v,) for v in range(1, 9)]
+
+
+JOURNAL = "journal_id, owner_id, epoch, meta, meta_version, head, created_at"
+OLD_AUDIT = "journal_id, account_id, device_id, at, up_to_seq, records"
+KEPT_AUDIT = f"{OLD_AUDIT}, reader_id, reader_name"
+
+
+async def _at_version_10_with_audit_rows(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> list[str]:
+    """A database at migration 10 (audit rows that cascade with their reader's account) in
+    which ben (B) read ana's (A) journal J twice, from device E."""
+    assert (MIGRATIONS[9].version, MIGRATIONS[10].version) == (10, 11)
+    where = await _at_version(request, backend, tmp_path, 10)
+    ben = (b"B" * 16, "ben", b"s" * 16, 1, 8192, b"l", b"r", b"b", b"rb", b"sk", b"bk", b"i", 1)
+    journal = (b"J" * 16, b"A" * 16, 1, b"m", 0, 3, 1)
+    audit = [(b"J" * 16, b"B" * 16, b"E" * 16, at, at, 1) for at in (2, 3)]
+    if backend == "sqlite":
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db, db:
+            db.execute(f"INSERT INTO accounts ({ACCOUNT}) VALUES ({', '.join('?' * 13)})", ben)
+            db.execute(f"INSERT INTO journals ({JOURNAL}) VALUES (?, ?, ?, ?, ?, ?, ?)", journal)
+            db.executemany(f"INSERT INTO audit ({OLD_AUDIT}) VALUES (?, ?, ?, ?, ?, ?)", audit)
+        return where
+    connection = await asyncpg.connect(where[1])
+    try:
+        marks = ", ".join(f"${i}" for i in range(1, 14))
+        await connection.execute(f"INSERT INTO accounts ({ACCOUNT}) VALUES ({marks})", *ben)
+        await connection.execute(
+            f"INSERT INTO journals ({JOURNAL}) VALUES ($1, $2, $3, $4, $5, $6, $7)", *journal
+        )
+        await connection.executemany(
+            f"INSERT INTO audit ({OLD_AUDIT}) VALUES ($1, $2, $3, $4, $5, $6)", audit
+        )
+    finally:
+        await connection.close()
+    return where
+
+
+async def _delete(where: list[str], table: str, column: str, value: bytes) -> None:
+    """Delete a row, foreign keys enforced (as the server's connections do)."""
+    if where[0] == "--data":
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db, db:
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute(f"DELETE FROM {table} WHERE {column} = ?", (value,))
+        return
+    connection = await asyncpg.connect(where[1])
+    try:
+        await connection.execute(f"DELETE FROM {table} WHERE {column} = $1", value)
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize("how", ["tj-server migrate", "server start"])
+async def test_a_database_at_migration_10_keeps_its_audit_rows_past_the_readers_erasure(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, how: str
+) -> None:
+    """Migration 11 (audit rows kept past the reader's erasure) keeps every audit row of a
+    database at 10, each with its reader's id and username copied in; from then on, erasing
+    the reader keeps the rows (account_id NULL), and deleting the journal still deletes
+    them. `server start`: SQLite migrated by the server's own connection, foreign keys on
+    (the table is rebuilt under them); PostgreSQL migrates alike either way."""
+    where = await _at_version_10_with_audit_rows(request, backend, tmp_path)
+    if how == "server start" and backend == "sqlite":
+        sqlite_storage.connect_writer(Path(where[1]) / "journal.db").close()
+    else:
+        result = tj_server("migrate", *where)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().endswith(": 11")
+    rows = [(b"J" * 16, b"B" * 16, b"E" * 16, at, at, 1, b"B" * 16, "ben") for at in (2, 3)]
+    read = f"SELECT {KEPT_AUDIT} FROM audit ORDER BY at"
+    assert await _query(where, read) == rows
+    await _delete(where, "accounts", "account_id", b"B" * 16)  # ben's erasure
+    assert await _query(where, read) == [(row[0], None, *row[2:]) for row in rows]
+    await _delete(where, "journals", "journal_id", b"J" * 16)
+    assert await _query(where, read) == []
