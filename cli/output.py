@@ -1321,6 +1321,8 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
+        "new_devices": [device.to_dict() for device in report.new_devices],
+        "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
 
 
@@ -2045,6 +2047,23 @@ def tell_after_sync(report: SyncReport) -> None:
     for line in settled_lines(report):
         message(line)
     tell_departures(report)
+    for line in sign_in_lines(report):
+        message(line, wrap=True)
+
+
+def sign_in_lines(report: SyncReport) -> list[str]:
+    """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
+    `credential_changes`), with what to do if it was not the user: "Notice: New sign-in on
+    this account: tablet, 2026-12-05 22:10 (with the recovery key). Not you? Run `tj
+    devices` to sign it out, then `tj password change` and `tj recovery-key new`." The
+    server's word (device sessions are server metadata): told, never acted on."""
+    act = (
+        f"Not you? Run {command_text('tj devices')} to sign it out, then "
+        f"{command_text('tj password change')} and {command_text('tj recovery-key new')}."
+    )
+    lines = [f"Notice: {device.line(local_time, act)}" for device in report.new_devices]
+    lines += [f"Notice: {change.line(local_time, act)}" for change in report.credential_changes]
+    return lines
 
 
 def results_only(report: SyncReport, journal_id: str) -> bool:
@@ -2115,3 +2134,5 @@ def sync_warnings(report: SyncReport) -> None:
         message(f"Notice: {newer}", wrap=True)
     if report.upload_limit is not None:
         message(f"Notice: {upload_limit_text(report.upload_limit)}", wrap=True)
+    for line in sign_in_lines(report):
+        message(line, wrap=True)

@@ -225,6 +225,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         told = await client.unseen_departures()
+        client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
         shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
         # Each told as named after this sync (`Departure.owner_label`, equal either way): it

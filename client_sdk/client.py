@@ -1711,6 +1711,8 @@ class Client:
             derived,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+        with contextlib.suppress(TJError):  # not told to this device as another's change
+            await self.devices._own_credential_change()
         await self._know_cost(cost)
 
     async def _password_keys(self, password: str, minimum_cost: KdfCost) -> keys.PasswordKeys:
@@ -1772,6 +1774,8 @@ class Client:
             self.profile.secrets,
             derived.login_key,
         )
+        with contextlib.suppress(TJError):  # not told to this device as another's change
+            await self.devices._own_credential_change()
         if self._kept_here() is not None:
             remove_pending(self.home)  # the key kept from this account's signup is retired
         return keys.format_recovery_key(raw)
@@ -1969,6 +1973,8 @@ class Client:
             # (meta notices are a hint; R31 F1): watch() runs an ordinary
             # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).
             await self._synced(now_ms())
+        with contextlib.suppress(NetworkError):  # a look at most once an interval, from memory
+            report.new_devices, report.credential_changes = await self.devices._sign_ins_due()
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             held = await self.store.journals(as_of=synced)

@@ -295,6 +295,16 @@ POSTGRESQL_ERASURE_LOCKS = (
     "ALTER TABLE accounts ADD COLUMN erasure_lock BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE"
 )
 
+# How each session signed in, and when the account's password and recovery key last changed,
+# for other devices to tell their user of a sign-in or a change they did not make
+# (protocol.md /v1/devices/list). Server metadata, the server's word: nothing a device
+# believes about journals depends on it. Devices and accounts made before have 0 (unknown).
+SIGN_IN_NOTICES = """
+ALTER TABLE devices ADD COLUMN by_recovery_key INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN recovery_key_changed_at BIGINT NOT NULL DEFAULT 0
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -327,6 +337,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "erasure lock keys given by the database",
         SQLITE_ERASURE_LOCKS,
         POSTGRESQL_ERASURE_LOCKS,
+    ),
+    Migration(
+        11,
+        "how each device signed in, when the password and recovery key changed",
+        SIGN_IN_NOTICES,
+        SIGN_IN_NOTICES,
     ),
 )
 
