@@ -2047,8 +2047,6 @@ def tell_after_sync(report: SyncReport) -> None:
     for line in settled_lines(report):
         message(line)
     tell_departures(report)
-    for line in sign_in_lines(report):
-        message(line, wrap=True)
 
 
 def sign_in_lines(report: SyncReport) -> list[str]:
@@ -2081,16 +2079,20 @@ def tell_departures(report: SyncReport) -> None:
     command that did not show it would never be seen (R22 F4). Each wrapped at the
     terminal's width under its "Notice: " as a warning is (NU47 #14: 354 to 401 columns);
     a command's line after it ("If they did not mean to leave, share again: `tj share ...`")
-    stays whole, to copy."""
+    stays whole, to copy. Then the sign-ins and credential changes (`sign_in_lines`), also
+    told once by the sync that found them, so every command that syncs says them too."""
     for line in departure_lines(report):
         message(line, wrap=line.startswith("Notice: "))
+    for line in sign_in_lines(report):
+        message(line, wrap=True)
 
 
 def sync_warnings(report: SyncReport) -> None:
     """What a sync settled and what went wrong in it, on stderr, as `tj sync` says it after
     its summary (and `tj login`, `tj recover` after their first sync's): settled lines, set
     aside changes, withheld records, an incomplete pull, refused shares, rolled back chains,
-    updates needed, then notices (departures, same names, newer records, upload limit)."""
+    updates needed, then notices (departures and sign-ins, same names, newer records, upload
+    limit)."""
     for line in settled_lines(report):
         message(line)
     for problem in report.problems:
@@ -2134,5 +2136,3 @@ def sync_warnings(report: SyncReport) -> None:
         message(f"Notice: {newer}", wrap=True)
     if report.upload_limit is not None:
         message(f"Notice: {upload_limit_text(report.upload_limit)}", wrap=True)
-    for line in sign_in_lines(report):
-        message(line, wrap=True)

@@ -113,6 +113,10 @@ class Devices:
         """The names devices no longer listed (signed out) had when last listed."""
         self._looked: dict[str, object] | None = None
         """The `SIGN_INS` row as kept (None: not read yet; {} when there is none)."""
+        self.looked_at: int | None = None
+        """When this device last looked for new sign-ins (ms, its clock; 0: never), None
+        until read from the store: `Client.sync` decides from it, without a call, whether
+        a look is due."""
         self.sign_ins_interval_ms = SIGN_INS_INTERVAL_MS
         """How long after a look a sync looks again for new sign-ins (`sign_ins`); 0: at
         every sync (one `/v1/devices/list` more each time)."""
@@ -215,17 +219,22 @@ class Devices:
         return devices
 
     async def _sign_ins_due(
-        self,
+        self, now: int
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
-        """`sign_ins()` when the last look is `sign_ins_interval_ms` old or more, else
-        ([], []) from memory (a sync's: no request, no statement once read)."""
+        """`sign_ins()` when the last look is `sign_ins_interval_ms` old or more at `now`
+        (ms), else ([], []) (the first call of a process reads when from the store)."""
+        await self._load_looked()
+        at = self.looked_at or 0
+        if 0 <= now - at < self.sign_ins_interval_ms:
+            return [], []
+        return await self.sign_ins()
+
+    async def _load_looked(self) -> None:
         if self._looked is None:
             value = await self._store.setting(SIGN_INS) if self._store else None
             self._looked = _read_looked(value)
-        at = self._looked.get("at", 0)
-        if isinstance(at, int) and 0 <= now_ms() - at < self.sign_ins_interval_ms:
-            return [], []
-        return await self.sign_ins()
+            at = self._looked.get("at", 0)
+            self.looked_at = at if isinstance(at, int) else 0
 
     async def sign_ins(self) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
         """The devices that signed in to this account since this device last looked, and
@@ -254,10 +263,8 @@ class Devices:
             "/v1/devices/list", wire.DeviceList, items, lambda d: d.device_id
         )
         password_at, recovery_at = changes[0] if changes else (0, 0)
-        if self._looked is None:
-            value = await self._store.setting(SIGN_INS) if self._store else None
-            self._looked = _read_looked(value)
-        looked = self._looked
+        await self._load_looked()
+        looked = self._looked or {}
         new: builtins.list[NewDevice] = []
         changed: builtins.list[CredentialChange] = []
         seen = looked.get("seen")
@@ -276,8 +283,9 @@ class Devices:
                     before = looked.get(key, 0)
                     if isinstance(before, int) and at > before > 0:
                         changed.append(CredentialChange(what, to_datetime(at)))
+        self.looked_at = now_ms()
         self._looked = {
-            "at": now_ms(),
+            "at": self.looked_at,
             "seen": [d.device_id.hex() for d in listed],
             "password_at": max(password_at, 1),  # 1: looked (a first change is told)
             "recovery_at": max(recovery_at, 1),
@@ -288,10 +296,8 @@ class Devices:
     async def _own_credential_change(self) -> None:
         """This device changed the password or the recovery key: the next look takes the
         new times without telling them."""
-        if self._looked is None:
-            value = await self._store.setting(SIGN_INS) if self._store else None
-            self._looked = _read_looked(value)
-        if "seen" in self._looked:
+        await self._load_looked()
+        if self._looked is not None and "seen" in self._looked:
             self._looked = {**self._looked, "own": True}
             await self._put_looked()
 
