@@ -41,7 +41,10 @@ async def test_the_laptop_is_told_of_a_login_once_also_after_a_restart(
     await laptop.close()
     again = looking_every_sync(await Client.open(home))
     try:
-        assert (await again.sync()).new_devices == []  # kept in the store
+        await login("ana", "desktop")
+        # what was told is kept in the store: the tablet not again, a later sign-in told
+        # (a baseline recorded afresh would tell neither)
+        assert [d.name for d in (await again.sync()).new_devices] == ["desktop"]
     finally:
         await again.close()
 
@@ -116,3 +119,21 @@ async def test_a_sync_looks_at_most_once_an_interval(
     assert (await laptop.sync()).new_devices == []  # not looked again within the hour
     laptop.devices.sign_ins_interval_ms = 0
     assert [d.name for d in (await laptop.sync()).new_devices] == ["tablet"]
+
+
+async def test_a_device_signed_out_here_before_the_look_and_own_key_changes_are_not_told(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = looking_every_sync(await signup("ana"))
+    phone = looking_every_sync(await login("ana", "phone"))
+    await laptop.sync()
+    await phone.sync()
+    tablet = await login("ana", "tablet")
+    await laptop.devices.revoke(tablet.profile.device_id.hex())  # signed out here
+    await laptop.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    report = await laptop.sync()
+    assert (report.new_devices, report.credential_changes) == ([], [])
+    told = await phone.sync()  # the phone did not change the key: told, once
+    assert [c.what for c in told.credential_changes] == ["recovery key"]
+    assert told.new_devices == []  # the tablet, signed out before the phone looked
+    assert (await phone.sync()).credential_changes == []
