@@ -245,7 +245,8 @@ class Devices:
         The first look of a device (a new sign-in, or a store from before this) tells
         nothing: it records what it sees. This device is never new, nor a device no longer
         listed (signed out, here or elsewhere): a sign-in signed out before the look is not
-        told.
+        told. A change this device made is not told to it, nor one made elsewhere between
+        its own change and its next look (the times alone do not say which device changed).
 
         The server's word: device sessions and credential times are server metadata, not
         signed by the owner. A hostile server can hide a sign-in; this notice is for an
