@@ -1321,6 +1321,8 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
+        "new_devices": [device.to_dict() for device in report.new_devices],
+        "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
 
 
@@ -2047,6 +2049,21 @@ def tell_after_sync(report: SyncReport) -> None:
     tell_departures(report)
 
 
+def sign_in_lines(report: SyncReport) -> list[str]:
+    """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
+    `credential_changes`), with what to do if it was not the user: "Notice: New sign-in on
+    this account: tablet, 2026-12-05 22:10 (with the recovery key). Not you? Run `tj
+    devices` to sign it out, then `tj password change` and `tj recovery-key new`." The
+    server's word (device sessions are server metadata): told, never acted on."""
+    act = (
+        f"Not you? Run {command_text('tj devices')} to sign it out, then "
+        f"{command_text('tj password change')} and {command_text('tj recovery-key new')}."
+    )
+    lines = [f"Notice: {device.line(local_time, act)}" for device in report.new_devices]
+    lines += [f"Notice: {change.line(local_time, act)}" for change in report.credential_changes]
+    return lines
+
+
 def results_only(report: SyncReport, journal_id: str) -> bool:
     """Whether what this sync brought of the journal (`journal_id`, hex) holds questionnaire
     results and no entry (`tj measure share` shares a result into a journal kept for the
@@ -2062,16 +2079,20 @@ def tell_departures(report: SyncReport) -> None:
     command that did not show it would never be seen (R22 F4). Each wrapped at the
     terminal's width under its "Notice: " as a warning is (NU47 #14: 354 to 401 columns);
     a command's line after it ("If they did not mean to leave, share again: `tj share ...`")
-    stays whole, to copy."""
+    stays whole, to copy. Then the sign-ins and credential changes (`sign_in_lines`), also
+    told once by the sync that found them, so every command that syncs says them too."""
     for line in departure_lines(report):
         message(line, wrap=line.startswith("Notice: "))
+    for line in sign_in_lines(report):
+        message(line, wrap=True)
 
 
 def sync_warnings(report: SyncReport) -> None:
     """What a sync settled and what went wrong in it, on stderr, as `tj sync` says it after
     its summary (and `tj login`, `tj recover` after their first sync's): settled lines, set
     aside changes, withheld records, an incomplete pull, refused shares, rolled back chains,
-    updates needed, then notices (departures, same names, newer records, upload limit)."""
+    updates needed, then notices (departures and sign-ins, same names, newer records, upload
+    limit)."""
     for line in settled_lines(report):
         message(line)
     for problem in report.problems:

@@ -202,6 +202,13 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
 
+    A device that signed in to your account since the last look (with the
+    recovery key or not), and a password or recovery key changed on another
+    device, are told once each in a notice, with what to do if it was not you
+    (--json: "new_devices", "credential_changes"). This is the server's word:
+    it is there for a stolen password or recovery key, and a dishonest server
+    could hide a sign-in.
+
     The server limits how many changes one account may upload per minute (20,000
     by default). A sync with more waiting (a long time offline, a large import)
     uploads what the server takes, waits as it asks (showing how long; at most
@@ -225,6 +232,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         told = await client.unseen_departures()
+        client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
         shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
         # Each told as named after this sync (`Departure.owner_label`, equal either way): it

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from client_sdk.live import Backoff
     from client_sdk.measures import Measures
     from client_sdk.models import (
+        CredentialChange,
         DeviceInfo,
         Entry,
         Identity,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
         ListedEntries,
         LockedIdentity,
         LoggedOut,
+        NewDevice,
         Notice,
         decoded_text,
         plain_text,
@@ -184,6 +186,7 @@ _EXPORTS = {
     "live": ("Backoff",),
     "measures": ("Measures",),
     "models": (
+        "CredentialChange",
         "DeviceInfo",
         "Entry",
         "Identity",
@@ -191,6 +194,7 @@ _EXPORTS = {
         "ListedEntries",
         "LockedIdentity",
         "LoggedOut",
+        "NewDevice",
         "Notice",
         "decoded_text",
         "plain_text",
@@ -300,6 +304,8 @@ __all__ = [
     "RenamedElsewhere",
     "StoreBusy",
     "DeviceInfo",
+    "NewDevice",
+    "CredentialChange",
     "Identity",
     "LockedIdentity",
     "Devices",

@@ -1711,6 +1711,8 @@ class Client:
             derived,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+        with contextlib.suppress(TJError):  # not told to this device as another's change
+            await self.devices._own_credential_change()
         await self._know_cost(cost)
 
     async def _password_keys(self, password: str, minimum_cost: KdfCost) -> keys.PasswordKeys:
@@ -1772,6 +1774,8 @@ class Client:
             self.profile.secrets,
             derived.login_key,
         )
+        with contextlib.suppress(TJError):  # not told to this device as another's change
+            await self.devices._own_credential_change()
         if self._kept_here() is not None:
             remove_pending(self.home)  # the key kept from this account's signup is retired
         return keys.format_recovery_key(raw)
@@ -1964,13 +1968,19 @@ class Client:
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
+        now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
             # journal, and says nothing of when the others were last asked. The
             # device cannot know the live channel announced every change a /v1/sync brings
             # (meta notices are a hint; R31 F1): watch() runs an ordinary
             # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).
-            await self._synced(now_ms())
+            await self._synced(now)
+        devices = self.devices  # a look for new sign-ins at most once an interval: when it
+        looked = devices.looked_at  # is not due, decided here from memory (no call)
+        if looked is None or not 0 <= now - looked < devices.sign_ins_interval_ms:
+            with contextlib.suppress(NetworkError):
+                report.new_devices, report.credential_changes = await devices._sign_ins_due(now)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             held = await self.store.journals(as_of=synced)

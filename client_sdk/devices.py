@@ -16,7 +16,15 @@ from pathlib import Path
 from client_sdk import wire
 from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import DEFAULT_DEVICE_NAME, DeviceInfo, now_ms, quoted_name, to_datetime
+from client_sdk.models import (
+    DEFAULT_DEVICE_NAME,
+    CredentialChange,
+    DeviceInfo,
+    NewDevice,
+    now_ms,
+    quoted_name,
+    to_datetime,
+)
 from client_sdk.store import STORE_FILE, Store
 from client_sdk.transport import Transport
 
@@ -32,6 +40,18 @@ OWN_NAME = "device_name"
 """The settings row of this device's own name (str): the one it signed in with, or as this
 device last listed or renamed it. A login again on this home without a name keeps it
 (`kept_own_name`; NU21 C11). Display metadata, as the names above."""
+
+SIGN_INS = "sign_ins_seen"
+"""The settings row of what this device has told of the account's sign-ins and credential
+changes: JSON {"at": ms it last looked, "seen": [hex ids of the devices listed then],
+"password_at": ms, "recovery_at": ms (the changes the server named then), "own": true when
+this device changed one since (the next look takes the new times silently)}. No row: the
+first look records a baseline and tells nothing (a new device, or a store from before)."""
+
+SIGN_INS_INTERVAL_MS = 3_600_000
+"""How often a sync looks for new sign-ins (one `/v1/devices/list` more for that sync): at
+most once an hour by this device's clock, kept in the store (`SIGN_INS`), so a sync with
+nothing to do sends no request more."""
 
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
@@ -91,6 +111,15 @@ class Devices:
         self._names_at = 0
         self._gone: dict[bytes, str] = {}
         """The names devices no longer listed (signed out) had when last listed."""
+        self._looked: dict[str, object] | None = None
+        """The `SIGN_INS` row as kept (None: not read yet; {} when there is none)."""
+        self.looked_at: int | None = None
+        """When this device last looked for new sign-ins (ms, its clock; 0: never), None
+        until read from the store: `Client.sync` decides from it, without a call, whether
+        a look is due."""
+        self.sign_ins_interval_ms = SIGN_INS_INTERVAL_MS
+        """How long after a look a sync looks again for new sign-ins (`sign_ins`); 0: at
+        every sync (one `/v1/devices/list` more each time)."""
         self.names_max_age_ms = NAMES_MAX_AGE_MS
         """How old kept names may be when a sync's report names a device of this account:
         older ones are listed again (one `/v1/devices/list` more for that sync). An app that
@@ -188,6 +217,97 @@ class Devices:
         ]
         await self._remember(devices)
         return devices
+
+    async def _sign_ins_due(
+        self, now: int
+    ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+        """`sign_ins()` when the last look is `sign_ins_interval_ms` old or more at `now`
+        (ms), else ([], []) (the first call of a process reads when from the store)."""
+        await self._load_looked()
+        at = self.looked_at or 0
+        if 0 <= now - at < self.sign_ins_interval_ms:
+            return [], []
+        return await self.sign_ins()
+
+    async def _load_looked(self) -> None:
+        if self._looked is None:
+            value = await self._store.setting(SIGN_INS) if self._store else None
+            self._looked = _read_looked(value)
+            at = self._looked.get("at", 0)
+            self.looked_at = at if isinstance(at, int) else 0
+
+    async def sign_ins(self) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+        """The devices that signed in to this account since this device last looked, and
+        the changes of the password or the recovery key made elsewhere since then, each told
+        once (what is told is kept in the store: not again, also after a restart). Lists the
+        devices (needs the network); `Client.sync` calls it at most once every
+        `sign_ins_interval_ms` (`SyncReport.new_devices`, `SyncReport.credential_changes`).
+        The first look of a device (a new sign-in, or a store from before this) tells
+        nothing: it records what it sees. This device is never new, nor a device no longer
+        listed (signed out, here or elsewhere): a sign-in signed out before the look is not
+        told. A change this device made is not told to it, nor one made elsewhere between
+        its own change and its next look (the times alone do not say which device changed).
+
+        The server's word: device sessions and credential times are server metadata, not
+        signed by the owner. A hostile server can hide a sign-in; this notice is for an
+        honest server and a stolen password or recovery key. Nothing this device believes
+        about journals, access or keys depends on it.
+        Raises NetworkError offline, AuthError when this device was signed out."""
+        changes: builtins.list[tuple[int, int]] = []
+
+        def items(page: wire.DeviceList) -> builtins.list[wire.Device]:
+            if not changes:  # the first page carries them
+                changes.append((page.password_changed_at, page.recovery_key_changed_at))
+            return page.devices
+
+        listed = await self._transport.pages(
+            "/v1/devices/list", wire.DeviceList, items, lambda d: d.device_id
+        )
+        password_at, recovery_at = changes[0] if changes else (0, 0)
+        await self._load_looked()
+        looked = self._looked or {}
+        new: builtins.list[NewDevice] = []
+        changed: builtins.list[CredentialChange] = []
+        seen = looked.get("seen")
+        if isinstance(seen, builtins.list):  # else the first look: a baseline, told nothing
+            known = {str(s) for s in seen}
+            new = [
+                NewDevice(d.device_id.hex(), d.name, to_datetime(d.created_at), d.by_recovery_key)
+                for d in listed
+                if not d.current and d.device_id.hex() not in known
+            ]
+            if not looked.get("own"):
+                for what, key, at in (
+                    ("password", "password_at", password_at),
+                    ("recovery key", "recovery_at", recovery_at),
+                ):
+                    before = looked.get(key, 0)
+                    if isinstance(before, int) and at > before > 0:
+                        changed.append(CredentialChange(what, to_datetime(at)))
+        self.looked_at = now_ms()
+        self._looked = {
+            "at": self.looked_at,
+            "seen": [d.device_id.hex() for d in listed],
+            "password_at": max(password_at, 1),  # 1: looked (a first change is told)
+            "recovery_at": max(recovery_at, 1),
+        }
+        await self._put_looked()
+        return new, changed
+
+    async def _own_credential_change(self) -> None:
+        """This device changed the password or the recovery key: the next look takes the
+        new times without telling them."""
+        await self._load_looked()
+        if self._looked is not None and "seen" in self._looked:
+            self._looked = {**self._looked, "own": True}
+            await self._put_looked()
+
+    async def _put_looked(self) -> None:
+        if self._store is None or self._looked is None:
+            return
+        moved = await self._store.put_setting(SIGN_INS, json.dumps(self._looked))
+        if moved is not None and self._settings_written is not None:
+            self._settings_written(*moved)
 
     async def revoke(self, device_id: str) -> None:
         """Sign another device of this account out (a lost phone, say): its session token
@@ -387,3 +507,15 @@ def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
         except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
             pass
     return {}, 0
+
+
+def _read_looked(value: object) -> dict[str, object]:
+    """The `SIGN_INS` row `value` as a dict ({} when it is not set or does not read)."""
+    if isinstance(value, str):
+        try:
+            kept = json.loads(value)
+        except (ValueError, RecursionError):
+            return {}
+        if isinstance(kept, dict):
+            return kept
+    return {}

@@ -6,7 +6,7 @@ import codecs
 import json
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
@@ -548,6 +548,65 @@ class DeviceInfo:
             "expires_at": self.expires_at.isoformat(),
             "current": self.current,
         }
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    """A device that signed in to this account since this device last looked (name, hex id,
+    when it signed in: UTC), and whether it was opened with the recovery key
+    (`by_recovery_key`). The server's word: device sessions are server metadata, not data
+    the owner signs, so a hostile server can hide a sign-in; this is for an honest server
+    and a stolen password or recovery key. Nothing about journals depends on it."""
+
+    id: str
+    name: str
+    signed_in_at: datetime
+    by_recovery_key: bool = False
+
+    def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
+        """ "New sign-in on this account: tablet, 5 Dec 2026 22:10 (with the recovery key)."
+        with `act` (an app's words: what to do if it was not the user) after it; times by
+        `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
+        when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
+        how = " (with the recovery key)" if self.by_recovery_key else ""
+        said = f"New sign-in on this account: {quoted_name(self.name)}, {when}{how}."
+        return f"{said} {act}" if act else said
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the time as an ISO 8601 string in UTC; the id as hex."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "signed_in_at": self.signed_in_at.isoformat(),
+            "by_recovery_key": self.by_recovery_key,
+        }
+
+
+@dataclass(frozen=True)
+class CredentialChange:
+    """The account's password or recovery key changed (`what`: "password" or "recovery
+    key") at `changed_at` (UTC), not by this device, as the server says (its word, as
+    `NewDevice`'s)."""
+
+    what: str
+    changed_at: datetime
+
+    def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
+        """ "The password of this account was changed on another device, 5 Dec 2026 22:10."
+        with `act` after it; times by `clock` (default UTC)."""
+        when = clock(self.changed_at) if clock else _utc_words(self.changed_at)
+        said = f"The {self.what} of this account was changed on another device, {when}."
+        return f"{said} {act}" if act else said
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the time as an ISO 8601 string in UTC."""
+        return {"what": self.what, "changed_at": self.changed_at.isoformat()}
+
+
+def _utc_words(at: datetime) -> str:
+    """`at` as "5 Dec 2026 22:10 UTC"."""
+    at = at.astimezone(UTC)
+    return f"{at.day} {at:%b %Y %H:%M} UTC"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from client_sdk.errors import (
 )
 from client_sdk.graphemes import cut
 from client_sdk.hold_back import HeldBack, grouped_line
-from client_sdk.models import Journal, Notice, quoted_name
+from client_sdk.models import CredentialChange, Journal, NewDevice, Notice, quoted_name
 from client_sdk.safety import LateFlag
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
@@ -846,6 +846,14 @@ class SyncReport:
     and cut for the new member) it had not sealed, sealed by this sync (until then the new member,
     on the signed chain, could read nothing of the journal); one that still cannot be is in
     `problems`."""
+    new_devices: list[NewDevice] = field(default_factory=list)
+    """Devices that signed in to this account since this device last looked, each told once
+    (`NewDevice.line()`; `Devices.sign_ins`, looked at most once every
+    `Devices.sign_ins_interval_ms`): the server's word, for a stolen password or recovery
+    key, never a belief about journals. Set by `Client.sync`."""
+    credential_changes: list[CredentialChange] = field(default_factory=list)
+    """The password or recovery key changed by another device since this one last looked,
+    each told once (`CredentialChange.line()`), as the server says. Set by `Client.sync`."""
 
     def new_safety_flags(self) -> list[News]:
         """The news of safety flags for this account to act on: a flag a client sealed for it
@@ -986,6 +994,8 @@ class SyncReport:
         lines += [
             f"Notice: {finished[0].upper()}{finished[1:]}." for finished in self.finished_shares
         ]
+        lines += [f"Notice: {device.line(clock)}" for device in self.new_devices]
+        lines += [f"Notice: {change.line(clock)}" for change in self.credential_changes]
         if self.upload_limit is not None:
             text = describe_upload_limit(self.upload_limit, clock(self.upload_limit.retry_at))
             lines.append(f"Notice: {text[0].upper()}{text[1:]}.")
@@ -1031,8 +1041,8 @@ class SyncReport:
         every sync while they do): a journal another device made, renamed or archived, a late
         safety flag, a settled field, a merged text, an overtaken edit, a share change, a
         problem, a change set aside, records withheld or erased, a rollback, a refused share,
-        an update needed, a download held back, records of a newer app, a share completed or
-        the upload limit. A live change feed delivers such a report as a change of kind
+        an update needed, a download held back, records of a newer app, a share completed, a
+        new sign-in or credential change, or the upload limit. A live change feed delivers such a report as a change of kind
         "report" (`Change.report`)."""
         return bool(
             any(n.kind == "journal" for n in self.news)
@@ -1052,6 +1062,8 @@ class SyncReport:
             or self.held_back
             or self.newer
             or self.finished_shares
+            or self.new_devices
+            or self.credential_changes
             or self.upload_limit is not None
         )
 

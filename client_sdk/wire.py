@@ -237,6 +237,8 @@ class Device:
     last_seen_at: int = field(metadata=TIME)
     expires_at: int = field(metadata=TIME)
     current: bool = field()
+    by_recovery_key: bool = field(default=False)
+    """The session was opened with the recovery key (/v1/auth/recover): the server's word."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,10 @@ class DeviceList:
     devices: list[Device] = field(metadata=limits(0, 1000))
     next: bytes = field(default=b"", metadata=PAGE_CURSOR)
     """Empty on the last page; else ask again with `ListRequest(after=next)`."""
+    password_changed_at: int = field(default=0, metadata=TIME)
+    """When the account's password last changed (ms; 0: unknown), on the first page only."""
+    recovery_key_changed_at: int = field(default=0, metadata=TIME)
+    """When the account's recovery key last changed (ms; 0: unknown), on the first page only."""
 
 
 @dataclass(frozen=True)

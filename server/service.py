@@ -769,6 +769,7 @@ class Service:
             request.bundle,
             recovery,
             caller.device_id,
+            now=self.clock(),
         )
         await self._signed_out(account.account_id, ended)
         return wire.PasswordChangeReply(
@@ -821,6 +822,7 @@ class Service:
             request.recovery_login_public_key,
             request.recovery_bundle,
             caller.device_id,
+            now=self.clock(),
         )
         await self._signed_out(account.account_id, ended)
 
@@ -1045,6 +1047,10 @@ class Service:
         now = self.clock()
         rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1, now)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
+        # The account's credential changes go with the first page (ListRequest.after empty).
+        password_at, recovery_at = (
+            await self.storage.credential_changes(caller.account_id) if after is None else (0, 0)
+        )
         return wire.DeviceList(
             [
                 wire.Device(
@@ -1054,10 +1060,13 @@ class Service:
                     row.last_seen_at,
                     row.expires_at,
                     row.device_id == caller.device_id,
+                    row.by_recovery_key,
                 )
                 for row in page
             ],
             cursors.time_and_id_next(page[-1].created_at, page[-1].device_id) if more else b"",
+            password_at,
+            recovery_at,
         )
 
     async def revoke_device(self, caller: Caller, device_id: bytes) -> None:

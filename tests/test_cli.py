@@ -755,6 +755,8 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "departures": [],
         "newer": [],
         "late_flags": [],
+        "new_devices": [],  # told once: none since this device's first look
+        "credential_changes": [],
         "earlier": [],  # what other commands' quick syncs fetched first (NU43 #4)
         "earlier_departures": [],  # and the share changes they told (NU44 F6)
     }

@@ -40,6 +40,9 @@ class DeviceRow:
     last_seen_at: int
     expires_at: int
     revoked: bool
+    by_recovery_key: bool = False
+    """The session was opened with the recovery key (/v1/auth/recover), read by `list_devices`
+    only (False elsewhere): kept for good, unlike `recovery_sessions`."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +364,7 @@ class Storage(Protocol):
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         """Replace the password's salt, cost, login public key and bundle and, when
         `recovery` = (recovery login public key, recovery bundle) is given, the recovery
@@ -376,6 +380,7 @@ class Storage(Protocol):
         recovery_login_public_key: bytes,
         recovery_bundle: bytes,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         """Replace the recovery login public key and the recovery bundle together, in one
         transaction: the old recovery key stops working as the new one starts, and every
@@ -474,6 +479,12 @@ class Storage(Protocol):
         ...
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
+
+    async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
+        """(when the password last changed, when the recovery key last changed), ms; 0 for
+        a change before the server kept it (or none since signup). Set by `update_credentials`
+        and `update_recovery` given `now`."""
+        ...
 
     async def delete_journal(self, journal_id: bytes) -> None:
         """Delete the journal and everything of it (records, keys, members, access chain,

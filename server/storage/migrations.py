@@ -328,6 +328,16 @@ ALTER TABLE audit ALTER COLUMN reader_id SET NOT NULL, ALTER COLUMN reader_name 
         REFERENCES accounts(account_id) ON DELETE SET NULL
 """
 
+# How each session signed in, and when the account's password and recovery key last changed,
+# for other devices to tell their user of a sign-in or a change they did not make
+# (protocol.md /v1/devices/list). Server metadata, the server's word: nothing a device
+# believes about journals depends on it. Devices and accounts made before have 0 (unknown).
+SIGN_IN_NOTICES = """
+ALTER TABLE devices ADD COLUMN by_recovery_key INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN recovery_key_changed_at BIGINT NOT NULL DEFAULT 0
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -366,6 +376,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "audit rows kept past the reader's erasure",
         SQLITE_AUDIT_KEPT,
         POSTGRESQL_AUDIT_KEPT,
+    ),
+    Migration(
+        12,
+        "how each device signed in, when the password and recovery key changed",
+        SIGN_IN_NOTICES,
+        SIGN_IN_NOTICES,
     ),
 )
 

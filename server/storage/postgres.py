@@ -30,6 +30,7 @@ whole or not at all (one transaction per method, as in the interface).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -103,7 +104,8 @@ ACCOUNT_COLUMNS = (
     "identity_signature, created_at"
 )
 RECOVERY_UPDATE = (
-    "UPDATE accounts SET recovery_login_public_key = $1, recovery_bundle = $2 WHERE account_id = $3"
+    "UPDATE accounts SET recovery_login_public_key = $1, recovery_bundle = $2, "
+    "recovery_key_changed_at = GREATEST(recovery_key_changed_at, $4) WHERE account_id = $3"
 )
 DEVICE_COLUMNS = (
     "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
@@ -307,22 +309,25 @@ class PostgresStorage:
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE accounts SET salt = $1, opslimit = $2, memlimit = $3, "
-                "login_public_key = $4, bundle = $5 WHERE account_id = $6",
+                "login_public_key = $4, bundle = $5, "
+                "password_changed_at = GREATEST(password_changed_at, $7) WHERE account_id = $6",
                 salt,
                 opslimit,
                 memlimit,
                 login_public_key,
                 bundle,
                 account_id,
+                now,
             )
             await db.execute("DELETE FROM recovery_sessions WHERE device_id = $1", device_id)
             if recovery is None:
                 return []
-            return await _set_recovery(db, account_id, *recovery)
+            return await _set_recovery(db, account_id, *recovery, now)
 
     async def update_recovery(
         self,
@@ -330,10 +335,13 @@ class PostgresStorage:
         recovery_login_public_key: bytes,
         recovery_bundle: bytes,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         async with self._tx() as db:
             await db.execute("DELETE FROM recovery_sessions WHERE device_id = $1", device_id)
-            return await _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
+            return await _set_recovery(
+                db, account_id, recovery_login_public_key, recovery_bundle, now
+            )
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
@@ -557,6 +565,10 @@ class PostgresStorage:
                     device.device_id,
                     device.account_id,
                 )
+                await db.execute(  # kept for good: other devices are told (/v1/devices/list)
+                    "UPDATE devices SET by_recovery_key = 1 WHERE device_id = $1",
+                    device.device_id,
+                )
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
         row = await self._one(
@@ -575,15 +587,23 @@ class PostgresStorage:
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
-            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND revoked = 0 "
-            "AND expires_at >= $5 AND (created_at, device_id) > ($2, $3) "
+            f"SELECT {DEVICE_COLUMNS}, by_recovery_key FROM devices WHERE account_id = $1 "
+            "AND revoked = 0 AND expires_at >= $5 AND (created_at, device_id) > ($2, $3) "
             "ORDER BY created_at, device_id LIMIT $4",
             account_id,
             *start,
             limit,
             now,
         )
-        return [_device(row) for row in rows]
+        return [dataclasses.replace(_device(row), by_recovery_key=bool(row[8])) for row in rows]
+
+    async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
+        row = await self._one(
+            "SELECT password_changed_at, recovery_key_changed_at FROM accounts "
+            "WHERE account_id = $1",
+            account_id,
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool:
         async with self._tx() as db:
@@ -1280,10 +1300,11 @@ async def _set_recovery(
     account_id: bytes,
     recovery_login_public_key: bytes,
     recovery_bundle: bytes,
+    now: int = 0,
 ) -> list[bytes]:
-    """Put the new recovery key in place and sign out the sessions the old one opened (the
-    asking device's row is already gone); returns their device ids."""
-    await db.execute(RECOVERY_UPDATE, recovery_login_public_key, recovery_bundle, account_id)
+    """Put the new recovery key in place (changed at `now`, ms) and sign out the sessions
+    the old one opened (the asking device's row is already gone); returns their device ids."""
+    await db.execute(RECOVERY_UPDATE, recovery_login_public_key, recovery_bundle, account_id, now)
     rows = await db.fetch(
         "DELETE FROM recovery_sessions WHERE account_id = $1 RETURNING device_id", account_id
     )

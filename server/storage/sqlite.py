@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -549,17 +550,19 @@ class SQLiteStorage:
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         def tx(db: Connection) -> list[bytes]:
             db.execute(
                 "UPDATE accounts SET salt = ?, opslimit = ?, memlimit = ?, login_public_key = ?, "
-                "bundle = ? WHERE account_id = ?",
-                (salt, opslimit, memlimit, login_public_key, bundle, account_id),
+                "bundle = ?, password_changed_at = MAX(password_changed_at, ?) "
+                "WHERE account_id = ?",
+                (salt, opslimit, memlimit, login_public_key, bundle, now, account_id),
             )
             db.execute("DELETE FROM recovery_sessions WHERE device_id = ?", (device_id,))
             if recovery is None:
                 return []
-            return _set_recovery(db, account_id, *recovery)
+            return _set_recovery(db, account_id, *recovery, now)
 
         return await self._write(tx)
 
@@ -569,10 +572,11 @@ class SQLiteStorage:
         recovery_login_public_key: bytes,
         recovery_bundle: bytes,
         device_id: bytes = b"",
+        now: int = 0,
     ) -> list[bytes]:
         def tx(db: Connection) -> list[bytes]:
             db.execute("DELETE FROM recovery_sessions WHERE device_id = ?", (device_id,))
-            return _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
+            return _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle, now)
 
         return await self._write(tx)
 
@@ -771,6 +775,10 @@ class SQLiteStorage:
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES (?, ?)",
                     (device.device_id, device.account_id),
                 )
+                db.execute(  # kept for good: other devices are told (/v1/devices/list)
+                    "UPDATE devices SET by_recovery_key = 1 WHERE device_id = ?",
+                    (device.device_id,),
+                )
 
         await self._write(tx)
 
@@ -792,12 +800,20 @@ class SQLiteStorage:
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
-            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND revoked = 0 "
-            "AND expires_at >= ? AND (created_at, device_id) > (?, ?) "
+            f"SELECT {DEVICE_COLUMNS}, by_recovery_key FROM devices WHERE account_id = ? "
+            "AND revoked = 0 AND expires_at >= ? AND (created_at, device_id) > (?, ?) "
             "ORDER BY created_at, device_id LIMIT ?",
             (account_id, now, *start, limit),
         )
-        return [_device(row) for row in rows]
+        return [dataclasses.replace(_device(row), by_recovery_key=bool(row[8])) for row in rows]
+
+    async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
+        rows = await self._all(
+            "SELECT password_changed_at, recovery_key_changed_at FROM accounts "
+            "WHERE account_id = ?",
+            (account_id,),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool:
         def tx(db: Connection) -> bool:
@@ -1666,14 +1682,18 @@ def _device(row: Any) -> DeviceRow:
 
 
 def _set_recovery(
-    db: Connection, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    db: Connection,
+    account_id: bytes,
+    recovery_login_public_key: bytes,
+    recovery_bundle: bytes,
+    now: int = 0,
 ) -> list[bytes]:
-    """Put the new recovery key in place and sign out the sessions the old one opened (the
-    asking device's row is already gone); returns their device ids."""
+    """Put the new recovery key in place (changed at `now`, ms) and sign out the sessions
+    the old one opened (the asking device's row is already gone); returns their device ids."""
     db.execute(
-        "UPDATE accounts SET recovery_login_public_key = ?, recovery_bundle = ? "
-        "WHERE account_id = ?",
-        (recovery_login_public_key, recovery_bundle, account_id),
+        "UPDATE accounts SET recovery_login_public_key = ?, recovery_bundle = ?, "
+        "recovery_key_changed_at = MAX(recovery_key_changed_at, ?) WHERE account_id = ?",
+        (recovery_login_public_key, recovery_bundle, now, account_id),
     )
     ended = [
         bytes(row[0])
