@@ -23,7 +23,9 @@ PASSPHRASE = "a long passphrase for this laptop"
 
 
 async def test_a_sign_in_of_another_name_over_a_locked_home_asks_for_no_secret(
-    live_server: RunningServer, tmp_path: Path, hostile: HostileServer  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+    hostile: HostileServer,  # noqa: F811
 ) -> None:
     """A home whose profile is locked with a passphrase was checked for another account
     only once the password (or the recovery key) and the passphrase were asked: the
