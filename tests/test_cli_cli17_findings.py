@@ -79,3 +79,54 @@ async def test_a_check_in_made_offline_on_a_goal_deleted_elsewhere_is_named(
     assert undone not in said and "Undone at once" not in said, said
     report = await laptop.json("sync")
     assert report["overtaken"] == [], report  # told once
+
+
+COLUMNS_80: dict[str, str | None] = {"COLUMNS": "80"}
+
+
+async def left_copy(live_server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    """(ana, drlee): drlee's device holds the read-only copy of ana's Personal, which drlee
+    left, and drlee's own entry."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("write", "--title", "Night words", "Shared words about the night.")
+    await ana.ok("share", "Personal", "drlee", "--role", "read", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("write", "My own words.")
+    await drlee.ok("leave", "ana/Personal", "--yes")
+    return ana, drlee
+
+
+async def test_a_left_copy_reads_the_same_in_every_list_and_in_show(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After `tj leave`, one journal went under three names: "ana/Personal (share ended)" in
+    `tj list` and `tj search`, "journal: ana/Personal" in `tj show` (the state on stderr
+    only), "ana (account 96e02ac6)/Personal" in `tj shared-with-me` and `tj journal list`.
+    Each names it "ana/Personal", with its state beside it; only the commands printed for
+    it name its owner by account; the JSON keys are as they were."""
+    ana, drlee = await left_copy(live_server, tmp_path)
+    label = f"ana (account {(await ana.json('whoami'))['account_id'][:8]})"
+    wide = {"COLUMNS": "200"}
+    listed = await drlee.ok("list", env=wide)
+    found = await drlee.ok("search", "words", env=wide)
+    for table in (listed.stdout, found.stdout):
+        assert "ana/Personal (share ended)" in table and "(account" not in table, table
+    [entry] = [e for e in await drlee.json("list") if e["journal"] == "ana/Personal"]
+    assert (entry["share_ended"], entry["unlisted"]) == (True, False), entry
+    shown = await drlee.ok("show", entry["id"][:12])
+    assert "journal:  ana/Personal (share ended)\n" in shown.stdout, shown.stdout
+    assert (await drlee.json("show", entry["id"][:12]))["journal"] == "ana/Personal"
+    for args in (("shared-with-me",), ("journal", "list")):
+        seen = await drlee.ok(*args, env=wide)
+        [row] = [x for x in seen.stdout.splitlines() if "Personal" in x and "ana" in x][:1]
+        assert row.startswith("ana/Personal") and "share ended (read-only copy)" in row, row
+    with_me = await drlee.ok("shared-with-me", env=wide)
+    table, _, below = with_me.stdout.partition("`")  # its rows, then the commands printed
+    assert "(account" not in table, with_me.stdout
+    assert f"`tj forget '{label}/Personal'`" in flat(with_me.stdout), with_me.stdout
+    assert f"{label}: ana, named by account in the commands above" in flat(below), below
+    [journal] = [j for j in await drlee.json("journal", "list") if not j["own"]]
+    assert journal["name"] == "ana/Personal" and journal["share_ended"], journal
+    asked = await drlee.tj("forget", "ana/Personal", input="n\n")
+    assert "Discard the copy of ana/Personal from this device" in flat(asked.stderr)
