@@ -2005,7 +2005,10 @@ def sees_text(share: ShareInfo) -> str:
             "server does not show it): sync, or look on another device of yours"
         )
     if share.kind == "mirror" and share.fields is not None:
-        source = f" of {share.source}" if share.source else ""
+        # the journal column names the copy after its journal ("Work (mood, tags) for
+        # drsmith"): its journal is named here only when that name does not say it
+        named = not share.source or share.journal.startswith(f"{share.source} (")
+        source = "" if named else f" of {share.source}"
         since = f" dated from {output.local_time(share.since)}" if share.since else ""
         return f"{plain_list(share.fields)}{source}{since} (a copy kept for {share.member})"
     if share.kind == "items":
@@ -2234,13 +2237,14 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
 def shared_end_text(share: SharedJournal) -> str:
     """The "expires" cell of a journal shared with you: an ended share says so (with its end
     date only when it ended by reaching it, not when the owner ended it before); a copy the
-    server merely stopped serving (`unlisted`: no end the owner signed) says "no longer
-    served", as its role does, never "ended"."""
+    server merely stopped serving (`unlisted`: its role says "no longer served") says
+    "unknown": no end its owner signed is known here, and the end date they signed before
+    may no longer be theirs (never "ended"; NU58: it repeated "no longer served")."""
     if not share.share_ended:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
-    return "no longer served" if share.unlisted else "ended"
+    return "unknown" if share.unlisted else "ended"
 
 
 async def no_longer_shared(client: Client) -> set[str]:

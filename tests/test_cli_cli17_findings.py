@@ -130,3 +130,60 @@ async def test_a_left_copy_reads_the_same_in_every_list_and_in_show(
     assert journal["name"] == "ana/Personal" and journal["share_ended"], journal
     asked = await drlee.tj("forget", "ana/Personal", input="n\n")
     assert "Discard the copy of ana/Personal from this device" in flat(asked.stderr)
+
+
+LONG = "A very long journal name about my relationship with my mother and sisters"
+
+
+def rows_of(table: str) -> list[list[str]]:
+    """The rows of a table as printed: each row's lines (a row starts at column 0), from
+    below the rule under the headers to the first blank line."""
+    lines = table.split("\n")
+    rule = next(i for i, line in enumerate(lines) if line.startswith("─"))
+    rows: list[list[str]] = []
+    for line in lines[rule + 1 :]:
+        if not line.strip():
+            break
+        if line.startswith(" ") and rows:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return rows
+
+
+async def test_tables_of_long_journal_names_read_at_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """At 80 columns, `tj shares` gave a copy's 87-character name 14 cells (9 lines) beside
+    a "sees" text that named the journal again; the caseload folded a flag naming a long
+    journal with its later line one space deeper than the flag; `tj shared-with-me`'s
+    "expires" of a copy no longer served repeated its role's "no longer served"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("journal", "create", LONG)
+    await ana.ok("write", "--journal", LONG, "--mood", "2", "--tag", "family", "Words.")
+    await ana.ok("share", "Personal", "drlee", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", LONG, "drlee", "--only", "mood,tags", "--trust-on-first-use")
+    await drlee.ok("sync")
+
+    shares = (await ana.ok("shares", env=COLUMNS_80)).stdout
+    [copy] = [row for row in rows_of(shares) if row[0].startswith("A very long journal name")]
+    assert len(copy) <= 5, shares  # was 9 lines of 14 cells
+    assert all(len(line) <= 80 for line in shares.splitlines()), shares
+    assert shares.count("relationship") == 1, shares  # "sees" does not name it again
+    assert "mood and tags" in shares and "dated from" in shares, shares
+
+    await ana.ok("unshare", LONG, "drlee", "--yes")
+    await drlee.ok("sync")
+    caseload = (await drlee.ok("caseload", env=COLUMNS_80)).stdout
+    said = caseload.splitlines()
+    [at] = [i for i, line in enumerate(said) if "no longer served: ana/A very long" in line]
+    item = len(said[at]) - len(said[at].lstrip())
+    later = said[at + 1]
+    assert later.strip().startswith("mother and sisters"), caseload  # at a space
+    assert len(later) - len(later.lstrip()) == item + 2, caseload  # deeper, not by one
+
+    with_me = (await drlee.ok("shared-with-me", env=COLUMNS_80)).stdout
+    [ended] = [row for row in rows_of(with_me) if row[0].startswith("ana/A very long")]
+    assert "no longer served" in ended[0] and ended[0].rstrip().endswith("unknown"), with_me
+    assert " ".join(ended).count("no longer served") == 1, with_me  # its role only
