@@ -67,6 +67,8 @@ async def test_a_check_in_made_offline_on_a_goal_deleted_elsewhere_is_named(
     await phone.ok("goal", "delete", undone, "--yes")
     await laptop.ok("goal", "checkin", goal, "--progress", "2", "--note", "Walked by the river")
     [checkin] = (await laptop.json("goal", "show", goal))["checkins"]
+    history = (await laptop.ok("goal", "history", goal, "--json")).stdout
+    assert "~made" not in history and "Walked by the river" in history, history  # a mark
     await laptop.ok("goal", "checkin", undone, "--note", "Undone at once")
     await laptop.ok("goal", "undo", undone, "--yes")  # undone here: nothing of it to tell
     await outage.end()
