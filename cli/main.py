@@ -2138,14 +2138,10 @@ def journal_list(home: Home, as_json: bool) -> None:
     """
 
     async def listed(client: Client) -> list[Journal]:
-        # a copy of a share that ended named as `tj shared-with-me` and `tj forget` name it
-        # (NU55 F7: "ana/Personal" here, "ana (account 1a2b3c4d)/Personal" there)
-        return [
-            await output.command_named(client, j)
-            if j.share_ended and not j.own and not as_json  # JSON: its data, as it was
-            else j
-            for j in await client.journals.list()
-        ]
+        # a copy of a share that ended is named as every other list names it ("ana/
+        # Personal"; its role says the share ended); only the commands printed for it name
+        # its owner by account (`tj shared-with-me`, `tj forget`'s refusal)
+        return await client.journals.list()
 
     journals = home.read(listed)
     output.show_rows(journals, as_json, output.journals_table)

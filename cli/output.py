@@ -746,7 +746,7 @@ def entry_text(entry: Entry) -> str:
     named = prose if entry.trashed_at is not None else str
     fields = [
         ("id", entry.id),
-        ("journal", named(entry.journal)),
+        ("journal", named(journal_cell(entry))),  # "ana/Personal (share ended)", as listed
         ("title", named(entry.title)),
         ("mood", mood_text(entry.mood) if entry.mood is not None else ""),
         ("tags", ", ".join(entry.tags)),

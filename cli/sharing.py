@@ -1376,7 +1376,7 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget "ana/Shared with drsmith"
       tj forget ana/Personal --yes
     """
-    name = home.run(partial(forgetting, journal_name, unlisted))
+    name, command_name = home.run(partial(forgetting, journal_name, unlisted))
     records = home.run(lambda client: output.clinical_records(client, [journal_name]))
     if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
         export = output.command(
@@ -1384,7 +1384,7 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
                 *profile_words(home.path),
                 "export",
                 "--journal",
-                output.journal_word(name),
+                output.journal_word(command_name),
                 "--out",
                 "DIR",
             ]
@@ -1410,12 +1410,14 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
         )
 
 
-async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
+async def forgetting(journal: str, unlisted: bool, client: Client) -> tuple[str, str]:
     """Refuse what `tj forget` would refuse, before the question, not after it (NU20 C11);
     else the journal's name as it is called, however `journal` was typed ("ana/Personal"
-    for "ANA/personal": NU30 F9). A copy the server no longer serves is refused with the
-    command that works, naming its owner by the label every other command prints for a
-    share that ended ("ana (account 1a2b3c4d)/Personal": NU49 leftover of F5)."""
+    for "ANA/personal": NU30 F9), and as the commands printed for it name it ("ana (account
+    1a2b3c4d)/Personal" for a share that ended). A copy the server no longer serves is
+    refused with the command that works, naming its owner by the label every other command
+    prints for a share that ended ("ana (account 1a2b3c4d)/Personal": NU49 leftover of
+    F5)."""
     from client_sdk.models import quoted_name
     from client_sdk.sharing import SHARE_STILL_SERVED
 
@@ -1434,9 +1436,11 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
                 error.situation = quoted_name(label) + error.situation[len(typed) :]
         raise
     found = await client.journals.get(journal)
-    # named as `tj shared-with-me` and `tj journal list` name it (NU55 F7: "ana/Personal"
-    # here, "ana (account 1a2b3c4d)/Personal" there)
-    return (await output.command_named(client, found)).name if found.share_ended else found.name
+    # named as `tj shared-with-me`, `tj journal list` and `tj list` name it ("ana/Personal");
+    # the commands printed for it by its owner's account (REV-S9B S9B-1)
+    return found.name, (
+        (await output.command_named(client, found)).name if found.share_ended else found.name
+    )
 
 
 @cli.group(invoke_without_command=True)
@@ -1591,9 +1595,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         return found, await output.unverified_owners(client, unverified), owners
 
     found, unverified, owners = home.run(work)
-    output.show_rows(
-        found, as_json, partial(shared_table, owners=owners), "Nothing is shared with you now."
-    )
+    output.show_rows(found, as_json, shared_table, "Nothing is shared with you now.")
     if not as_json:
         exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
@@ -1619,10 +1621,10 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
 
 def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) -> str:
-    """Below `tj shared-with-me`, once, what an owner named by their account means
-    ("ana (account 4b090da1)": the copy of a share that ended, `client.journals.
-    client_label`), so that it does not read as another person beside "ana/Work" (NU52 F5):
-    "" when no row names one. Pure."""
+    """Below `tj shared-with-me`, once, what an owner named by their account in the commands
+    printed below the table means ("ana (account 4b090da1)": the copy of a share that ended,
+    `client.journals.client_label`), so that it does not read as another person beside
+    "ana/Work" (NU52 F5): "" when no command names one. Pure."""
     labelled = [s for s in found if s.journal_id in owners and owners[s.journal_id] != s.owner]
     labels = {owners[s.journal_id]: s.owner for s in labelled}
     if not labels:
@@ -1640,14 +1642,14 @@ def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) 
         why = "those shares ended or are no longer served to you"
     if one:
         return (
-            f"{named}: {people[0]}, named by account because {why}, so that the "
-            "commands for its copy act on that account only, even if the name is later given "
-            "to someone else."
+            f"{named}: {people[0]}, named by account in the commands above because {why}, "
+            "so that they act on that account only, even if the name is later given to "
+            "someone else."
         )
     return (
-        f"{named}: {output.and_words(people)}, named by account because {why}, so "
-        "that the commands for their copies act on those accounts only, even if a name is "
-        "later given to someone else."
+        f"{named}: {output.and_words(people)}, named by account in the commands above "
+        f"because {why}, so that they act on those accounts only, even if a name is later "
+        "given to someone else."
     )
 
 
@@ -2008,7 +2010,10 @@ def sees_text(share: ShareInfo) -> str:
             "server does not show it): sync, or look on another device of yours"
         )
     if share.kind == "mirror" and share.fields is not None:
-        source = f" of {share.source}" if share.source else ""
+        # the journal column names the copy after its journal ("Work (mood, tags) for
+        # drsmith"): its journal is named here only when that name does not say it
+        named = not share.source or share.journal.startswith(f"{share.source} (")
+        source = "" if named else f" of {share.source}"
         since = f" dated from {output.local_time(share.since)}" if share.since else ""
         return f"{plain_list(share.fields)}{source}{since} (a copy kept for {share.member})"
     if share.kind == "items":
@@ -2208,7 +2213,7 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
     return fitted(columns, rows)
 
 
-def shared_table(found: Iterable[SharedJournal], owners: dict[str, str] | None = None) -> Table:
+def shared_table(found: Iterable[SharedJournal]) -> Table:
     """Names never cut (cli/tables.py); an ended share's copy as the SDK words it (NU32 #6):
     "no longer served" is the server's word only, and `tj forget` then needs --unlisted
     (NU29 F3). A role is broken between its words, never inside one ("anno"/"tate": NU35 #2).
@@ -2216,20 +2221,15 @@ def shared_table(found: Iterable[SharedJournal], owners: dict[str, str] | None =
     column repeats it (NU47 #14: at 80 columns "  owner: ana (?)" under each of 54 rows). A
     journal whose owner's fingerprint was never compared is marked "ana/Personal (?)": one
     warning below the table says what it means (NU43 #7: "(fingerprint not verified)" took
-    11 rows' second lines). The copy of an ended share names its owner as its commands do
-    (`owners`: journal id -> `client.journals.client_label`, "ana (account 1a2b3c4d)":
-    NU49 leftover of F5)."""
+    11 rows' second lines). The copy of an ended share is named as every other list names
+    it ("ana/Personal", by account only where two accounts here bear one username): only the
+    commands printed below the table name its owner by account (`account_labels_line`)."""
     columns = [Column("journal", NAME), Column("role", NAME)]
-    labels = owners or {}
     return fitted(
         [*columns, Column("expires", FIXED)],
         (
             (
-                (
-                    f"{labels[s.journal_id]}/{s.journal}"
-                    if s.journal_id in labels
-                    else s.name or f"{s.owner}/{s.journal}"
-                )
+                (s.name or f"{s.owner}/{s.journal}")
                 + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
                 s.access,
                 shared_end_text(s),
@@ -2242,13 +2242,14 @@ def shared_table(found: Iterable[SharedJournal], owners: dict[str, str] | None =
 def shared_end_text(share: SharedJournal) -> str:
     """The "expires" cell of a journal shared with you: an ended share says so (with its end
     date only when it ended by reaching it, not when the owner ended it before); a copy the
-    server merely stopped serving (`unlisted`: no end the owner signed) says "no longer
-    served", as its role does, never "ended"."""
+    server merely stopped serving (`unlisted`: its role says "no longer served") says
+    "unknown": no end its owner signed is known here, and the end date they signed before
+    may no longer be theirs (never "ended"; NU58: it repeated "no longer served")."""
     if not share.share_ended:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
-    return "no longer served" if share.unlisted else "ended"
+    return "unknown" if share.unlisted else "ended"
 
 
 async def no_longer_shared(client: Client) -> set[str]:

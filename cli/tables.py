@@ -273,12 +273,23 @@ def _below_lines(cells: Sequence[tuple[Column, str]], width: int) -> list[str]:
             else:
                 lines.append(line)
                 line = BELOW + "  " + word
-            while cell_len(line) > width > len(BELOW) + 3:  # fold what no line holds
+            while cell_len(line) > width > len(FOLDED) + 3:  # fold what no line holds
                 head = _head(line, width)
-                lines.append(head)
-                line = BELOW + "  " + line[len(head) :]
+                start = len(line) - len(line.lstrip(" "))  # after the line's own indent
+                space = head.rfind(" ", start)
+                if line[len(head) : len(head) + 1] != " " and space > start:
+                    head = line[:space]  # at a space where one is on the line (NU58)
+                lines.append(head.rstrip(" "))
+                line = FOLDED + line[len(head) :].lstrip(" ")
         lines.append(line)
     return lines
+
+
+FOLDED = BELOW + "    "
+"""The indent of the later lines of a moved part (`_below_lines`) longer than a line: deeper
+than a part's own ("    no longer served: ana/A very long journal name about my" above
+"      mother and sisters"), so that none reads as a part of its own (NU58: one space
+deeper read as a slip)."""
 
 
 def _plain(cell: str | Text) -> str:
@@ -812,9 +823,68 @@ def _fit(
         _share(bending, text_floors, whole, room - fixed - sum(bending[i] or 0 for i in names))
         if _height(columns, rows, bending) < _height(columns, rows, widths):
             widths = bending  # fewer lines, or as many with fewer of them a text's
+    wrapping = {i: text_floors[i] for i in texts if not cuts[i]}
+    _taller_key(columns, rows, widths, wrapping, whole, indent)
     _whole_cuts(widths, {i: text_floors[i] for i in texts if cuts[i]}, whole, rows)
     _fewer_name_lines(columns, rows, widths, name_floor, whole, room, indent)
     return widths
+
+
+def _taller_key(
+    columns: Sequence[Column],
+    rows: list[list[str]],
+    widths: list[int | None],
+    floors: dict[int, int],
+    whole: list[int],
+    indent: str,
+) -> None:
+    """The first column's broken name (a journal's long name in `tj shares`) widened with
+    cells of the wrapped texts beside it (`floors`: each text's least width) when its rows
+    then take fewer lines (`_key_height`): its texts' half (TEXT_SHARE) is kept only while it
+    does not make a name take more lines than the texts it leaves room for (NU58: a
+    journal's name over 9 lines of 14 cells beside a text of 3 lines). The narrowest width
+    of the fewest lines wins; tables of more than QUICK_FROM rows are left as they are."""
+    if (
+        not columns
+        or columns[0].kind != NAME
+        or not floors
+        or len(rows) > QUICK_FROM
+        or widths[0] is None
+        or widths[0] >= whole[0]
+    ):
+        return
+    start = list(widths)
+    best, best_height = list(widths), _key_height(columns, rows, widths, indent)
+    spare = sum((start[i] or 0) - floors[i] for i in floors)
+    for more in range(1, min(spare, whole[0] - (start[0] or 0)) + 1):
+        trying = list(start)
+        trying[0] = (start[0] or 0) + more
+        _share(
+            trying,
+            floors,
+            [start[i] or 0 for i in range(len(start))],
+            sum((start[i] or 0) for i in floors) - more,
+        )
+        height = _key_height(columns, rows, trying, indent)
+        if height < best_height:
+            best, best_height = trying, height
+    widths[:] = best
+
+
+def _key_height(
+    columns: Sequence[Column], rows: list[list[str]], widths: list[int | None], indent: str
+) -> int:
+    """The lines `rows` take at `widths`, each row as many as its tallest cell, the first
+    column's later lines indented by `indent` (`_shown_cell`)."""
+    total = 0
+    for row in rows:
+        tallest = 1
+        for index, (cell, column, width) in enumerate(zip(row, columns, widths, strict=True)):
+            if width:
+                lines = _cell_lines(cell, column, width, indent if index == 0 else "")
+                tallest = max(tallest, lines)
+        total += tallest
+    return total
 
 
 NAME_CHOICES = 4096

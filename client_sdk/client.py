@@ -1073,17 +1073,32 @@ class Client:
         `unsynced_changes` counts them, in decimal, or "" when that cannot be read now);
         InvalidInput (its message as `login` raises it) when the home holds, without a
         profile, the local data of an account of another username. A profile locked with a
-        passphrase is checked by `login` and `recover` themselves once they have it."""
+        passphrase is told by the username its local data records (no passphrase asked);
+        one whose data records none is checked by `login` and `recover` themselves once
+        they have the passphrase."""
         home = Path(home)
         username = normalize_username(username)
         if not profile_exists(home):
             await _refuse_other_named_store(home, username)
             return
         try:
-            previous = await _loaded_profile(home, None)
+            previous_name = (await _loaded_profile(home, None)).username
         except TJError:
-            return  # locked, or not readable: `_check_home_free` says it in the sign-in
-        if previous.username == username:
+            # locked, or not readable: the username its store records, which needs no
+            # passphrase (`Store.recorded_username`); else `_check_home_free` says it in
+            # the sign-in
+            try:
+                recorded = await _recorded_username(home) if is_locked(home) else None
+            except TJError:
+                return  # a damaged profile or a busy store: the sign-in says it
+            if recorded is None or recorded == username:
+                return
+            raise InvalidInput(
+                f"{home} holds the account {recorded}: log out first or use another home",
+                subject=OTHER_ACCOUNT_HERE,
+                names={"username": recorded, "unsynced": ""},
+            ) from None
+        if previous_name == username:
             return
         unsynced = ""
         try:
@@ -1096,9 +1111,9 @@ class Client:
             finally:
                 await client.close()
         raise InvalidInput(
-            f"{home} holds the account {previous.username}: log out first or use another home",
+            f"{home} holds the account {previous_name}: log out first or use another home",
             subject=OTHER_ACCOUNT_HERE,
-            names={"username": previous.username, "unsynced": unsynced},
+            names={"username": previous_name, "unsynced": unsynced},
         )
 
     @staticmethod
@@ -3091,15 +3106,21 @@ async def _refuse_other_named_store(home: Path, username: str) -> None:
     told, or that names `username` (an account erased, its name taken since, is another
     account), is checked by account id once the server signed the device in
     (`_refuse_other_store`), which ends that session on refusal."""
-    if not (home / STORE_FILE).exists():
-        return
-    orphan = await Store.open(home)
-    try:
-        own = await orphan.recorded_username()
-    finally:
-        await orphan.close()
+    own = await _recorded_username(home)
     if own is not None and own != username:
         raise InvalidInput(_orphan_store_text(home))
+
+
+async def _recorded_username(home: Path) -> str | None:
+    """The username the store at `home` records (`Store.recorded_username`), read without
+    any key; None when there is no store or it records none."""
+    if not (home / STORE_FILE).exists():
+        return None
+    store = await Store.open(home)
+    try:
+        return await store.recorded_username()
+    finally:
+        await store.close()
 
 
 ORPHAN_UNKNOWN = (

@@ -56,7 +56,7 @@ from client_sdk.errors import (
     RollbackError,
     TJError,
 )
-from client_sdk.goals import goal_checkins
+from client_sdk.goals import CheckIn, goal_checkins
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, ListedEntries, now_ms, quoted_name, to_datetime
 from client_sdk.queries import names as filter_names
@@ -66,8 +66,8 @@ from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     BODY_BEFORE,
     CHECKIN_FIELD,
+    CHECKIN_MADE,
     EDITED,
-    MARKS,
     MERGED,
     MERGED_TEXTS,
     TAG_OPS,
@@ -84,6 +84,7 @@ from client_sdk.settling import (
     created_values,
     encode,
     field_values,
+    is_mark,
     judge_tag_ops,
     merged_text,
     settled_fields,
@@ -1079,13 +1080,23 @@ async def settle_after_sync(
             if text is False:
                 gone.append(doc_id)
                 arrival = (arrivals or {}).get(doc_id)
-                lost = [at for name, (_, at) in fields.items() if name not in MARKS]
-                if stored.kind in OVERTAKEN_KINDS and arrival is not None and lost:
-                    title = _changed_title(fields)  # the deleted goal's is cleared
-                    at = to_datetime(max(lost))
+                lost = [at for name, (_, at) in fields.items() if not is_mark(name)]
+                made, named = _made_checkins(fields)  # check-ins made here went with it
+                if stored.kind in OVERTAKEN_KINDS and arrival is not None and (lost or made):
+                    # the deleted goal's title is cleared: the one given here, or the one
+                    # its check-ins made here saw
+                    title = _changed_title(fields) or named
+                    at = to_datetime(max(lost or [c.at_ms for c in made]))
                     words = _lost_words(fields) if stored.kind == "goal" else ""  # its why
                     told_goal = OvertakenEdit(
-                        doc_id.hex(), title, True, "", at, kept_text=words, kind=stored.kind
+                        doc_id.hex(),
+                        title,
+                        True,
+                        "",
+                        at,
+                        kept_text=words,
+                        kind=stored.kind,
+                        checkins=tuple(c.checkin for c in made),
                     )
                     overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue
@@ -1378,6 +1389,39 @@ async def _other_settled(
     return settled_fields(
         stored.doc_id, title, pending, now, kind=stored.kind, journal=await names(stored)
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _MadeCheckIn:
+    """A check-in made on this device, as its mark keeps it (settling.CHECKIN_MADE)."""
+
+    checkin: CheckIn
+    at_ms: int
+
+
+def _made_checkins(fields: dict[str, tuple[str, int]]) -> tuple[list[_MadeCheckIn], str]:
+    """The check-ins made on this device that `fields` (a goal's local field writes not yet
+    followed by another device's record) mark, oldest first, and the goal's title as the
+    last of them saw it ("" when none). A damaged mark is left out."""
+
+    made: list[_MadeCheckIn] = []
+    title = ""
+    for name, (value, at) in fields.items():
+        part = checkin_part(name)
+        if part is None or part[1] != CHECKIN_MADE:
+            continue
+        try:
+            told = json.loads(value)
+            progress, note = told.get("progress"), told.get("note", "")
+            moment = int(told.get("at", at))
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if not isinstance(progress, int | None) or not isinstance(note, str):
+            continue
+        made.append(_MadeCheckIn(CheckIn(part[0], to_datetime(moment), progress, note), at))
+        title = str(told.get("title", "") or "")
+    made.sort(key=lambda m: (m.checkin.at, m.checkin.id))
+    return made, title
 
 
 def _changed_title(fields: dict[str, tuple[str, int]]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 from client_sdk import crypto, keys
 from client_sdk.context import Context
@@ -41,7 +42,14 @@ from client_sdk.goals import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
-from client_sdk.settling import CHECKIN_FIELD, FieldWrite, changed_values, created_values
+from client_sdk.settling import (
+    CHECKIN_FIELD,
+    CHECKIN_MADE,
+    FieldWrite,
+    changed_values,
+    created_values,
+    encode,
+)
 from client_sdk.store import LocalJournal, Transaction
 
 FUTURE_SLACK_MS = 60_000
@@ -124,9 +132,19 @@ class Goals:
         given = created_values(  # the new check-in's progress and note, in the goal's history
             {k: v for k, v in settling_values(document).items() if k not in before}
         )
-        await self._context.save(
-            local, document, update, also=_created(document.doc_id, given, now)
+        made = _made(
+            document.doc_id,
+            checkin_id,
+            given,
+            now,
+            {
+                "title": str(document.field("title", "") or ""),
+                "at": now if moment is None else moment,
+                "progress": progress,
+                "note": note,
+            },
         )
+        await self._context.save(local, document, update, also=made)
         return self._goal(local, document)
 
     async def get_checkin(self, goal_id: str, checkin_id: str | None = None) -> CheckIn:
@@ -352,6 +370,22 @@ def _created(
 
     async def remember(tx: Transaction) -> None:
         await tx.remember_creation(doc_id, given, at)
+
+    return remember
+
+
+def _made(
+    doc_id: bytes, checkin_id: str, given: dict[str, str], at: int, told: dict[str, Any]
+) -> Callable[[Transaction], Awaitable[None]]:
+    """What a check-in's creation keeps in its own transaction: its values for the history
+    (`_created`), and its mark (settling.CHECKIN_MADE: `told`, its goal's title, its time in
+    ms, progress and note), so that a sync that finds the goal deleted by another device
+    tells the check-in that went with it (`OvertakenEdit.checkins`)."""
+
+    async def remember(tx: Transaction) -> None:
+        await tx.remember_creation(doc_id, given, at)
+        name = CHECKIN_FIELD.format(id=checkin_id, part=CHECKIN_MADE)
+        await tx.add_field_writes(doc_id, {name: encode(told)}, at)
 
     return remember
 

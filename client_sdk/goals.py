@@ -51,9 +51,11 @@ from typing import Any
 from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
-from client_sdk.settling import CHECKIN_FIELD
 
 GOAL = "goal"
+CHECKIN_FIELD = "checkin.{id}.{part}"
+"""How a check-in's settling part ("progress" or "note") is named among its goal's fields:
+"checkin.3f2a9c8d.note"."""
 CHECKINS = "checkins"
 CHECKIN_EDITS = "checkin_edits"
 EDITED_PARTS = ("progress", "note", "at")

@@ -55,6 +55,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client_sdk.documents import EntryView
+from client_sdk.goals import CHECKIN_FIELD as CHECKIN_FIELD  # named here too
+from client_sdk.goals import CheckIn
 from client_sdk.models import ID_SHOWN, quoted_name, read_time, to_datetime
 from client_sdk.yjs_updates import Id, KeyWrites
 
@@ -191,9 +193,6 @@ class FieldWrite:
 GOAL_FIELDS = ("title", "target", "measure")
 """A goal's fields whose concurrent changes settle on one value (its why, a text, merges);
 a check-in's settle too, named CHECKIN_FIELD."""
-CHECKIN_FIELD = "checkin.{id}.{part}"
-"""How a check-in's settling part ("progress" or "note") is named among its goal's fields:
-"checkin.3f2a9c8d.note"."""
 PLAN_FIELDS = ("emergency_number", "crisis_line", "share_flags")
 """A safety plan's fields whose concurrent changes settle on one value (its text merges).
 Homework's settle too: each of its values, named "values.ID", and its completion."""
@@ -210,6 +209,23 @@ OTHER_FIELD_WORDS = {
     "share_flags": "safety-flag opt-in",
 }
 """A goal's or safety plan's field name in a sentence, where it differs from the name."""
+
+
+CHECKIN_MADE = "~made"
+"""The part of a CHECKIN_FIELD name under which a check-in made on this device is marked in
+the local field writes ("checkin.3f2a9c8d.~made", its value the check-in as JSON with its
+goal's title), until a record of another device about the goal arrives: a sync that finds
+the goal deleted by then tells the check-in that went with it (`OvertakenEdit.checkins`).
+Not a field: history leaves it out (`is_mark`); undoing the check-in forgets it."""
+
+
+def is_mark(name: str) -> bool:
+    """Whether the local field write `name` is a mark (MARKS, a check-in's CHECKIN_MADE),
+    not a field's value."""
+    if name in MARKS:
+        return True
+    part = checkin_part(name)
+    return part is not None and part[1] == CHECKIN_MADE
 
 
 def checkin_part(name: str) -> tuple[str, str] | None:
@@ -453,11 +469,14 @@ class OvertakenEdit:
     journal_id: str = ""
     kind: str = "entry"
     """"entry", or "goal" for a goal this device changed (its title, why, target or
-    measure; `entry_id` is then the goal's id), or "homework" for homework this device
-    changed (a value, how fully it was done; `entry_id` is then its id), that another device
-    deleted: the change went with it (`deleted` True; whether that device had received it is
-    not known). For a goal, `kept_text` is then the words this device added to its why
-    (said in `line`), "" when it changed none."""
+    measure; `entry_id` is then the goal's id) or checked in on, or "homework" for homework
+    this device changed (a value, how fully it was done; `entry_id` is then its id), that
+    another device deleted: the change went with it (`deleted` True; whether that device had
+    received it is not known). For a goal, `kept_text` is then the words this device added to
+    its why (said in `line`), "" when it changed none."""
+    checkins: tuple[CheckIn, ...] = ()
+    """For a goal (`kind` "goal"): the check-ins made on this device that went with it,
+    oldest first (`edited_at` None), each named in `line`; () when none."""
 
     def line(self, clock: Clock = utc_clock, *, restore: str = "", kept: str = "") -> str:
         """What to tell the user, in words: "Deleted: entry 3f2a9c8d1e0b, edited
@@ -479,6 +498,17 @@ class OvertakenEdit:
                 if self.kept_text
                 else ""
             )
+            if self.checkins:
+                made = [_checkin_words(c, clock) for c in self.checkins]
+                what = (
+                    f"{made[0]}, made on this device,"
+                    if len(made) == 1
+                    else f"{len(made)} check-ins made on this device ({'; '.join(made)})"
+                )
+                return (
+                    f"Deleted: {self.kind} {entry}{titled} was deleted {where}; {what} "
+                    f"went with it.{why}"
+                )
             return (
                 f"Deleted: {self.kind} {entry}{titled}, changed on this device at {at}, was "
                 f"deleted {where}; this device's change went with it.{why}"
@@ -506,7 +536,20 @@ class OvertakenEdit:
             "kept_text": self.kept_text,
             "journal": self.journal,
             "kind": self.kind,
+            "checkins": [checkin.to_dict() for checkin in self.checkins],
         }
+
+
+def _checkin_words(checkin: CheckIn, clock: Clock) -> str:
+    """A check-in in a sentence: 'check-in 3f2a9c8d1e0b of 2026-12-01 18:47 UTC (progress 2:
+    "Walked by the river")'."""
+    said = []
+    if checkin.progress is not None:
+        said.append(f"progress {checkin.progress}")
+    if checkin.note:
+        said.append(quoted_name(checkin.note))
+    told = f" ({': '.join(said)})" if said else ""
+    return f"check-in {checkin.id[:ID_SHOWN]} of {clock(checkin.at)}{told}"
 
 
 @dataclass(frozen=True)

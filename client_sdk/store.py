@@ -41,7 +41,7 @@ from client_sdk.database import (
 from client_sdk.errors import IntegrityError, InvalidInput, StoreBusy
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
-from client_sdk.settling import MARKS, WRITTEN_BODY, FieldWrite, encode
+from client_sdk.settling import WRITTEN_BODY, FieldWrite, encode, is_mark
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
     TRIED_AGAIN,
@@ -1299,11 +1299,11 @@ class Store:
     async def history(self, doc_id: bytes, kind: str) -> list[FieldWrite]:
         """The values this device wrote to the settling fields of a document of `kind`
         (settling.py), oldest first: its field writes but the marks kept beside them
-        (MARKS). What `history` of entries, goals, homework and the safety plan returns."""
+        (`settling.is_mark`). What `history` of entries, goals, homework and the safety plan returns."""
         return [
             FieldWrite(doc_id.hex(), name, json.loads(value), to_datetime(at), kind)
             for name, value, at in await self.field_writes(doc_id)
-            if name not in MARKS
+            if not is_mark(name)
         ]
 
     async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:

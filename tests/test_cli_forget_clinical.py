@@ -49,14 +49,15 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert f"(`tj export --client '{label}' --out DIR`)" in warned
 
     [row] = await drsmith.json("shared-with-me")
-    copy = f"carl (account {row['owner_id'][:8]})/Personal"  # as shared-with-me names it
+    copy = "carl/Personal"  # as every list names it
+    label = f"carl (account {row['owner_id'][:8]})/Personal"  # as its commands name it
     kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = " ".join(kept.stderr.split())
     assert f"{copy} holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
     assert "1 PHQ-9 result with item 9 above 0 (answered 2," in said  # NU50 F3
     assert "and 1 PHQ-9 in its highest band (26, Severe," in said
-    export = f"`{drsmith.command} export --journal '{copy}' --out DIR`"
+    export = f"`{drsmith.command} export --journal '{label}' --out DIR`"
     assert f"{export} writes it out." in said  # with the profile (NU50 F4)
     assert (
         f"Discard the copy of {copy}, with 1 unacknowledged safety flag, 1 PHQ-9 result "
@@ -85,7 +86,7 @@ async def test_a_copy_holding_nothing_unseen_is_still_suggested_for_forget(
     label = f"carl (account {row['owner_id'][:8]})"  # the kept copy's (REV-S9B S9B-1)
     assert f"discard them: `tj forget '{label}/Personal' --unlisted`" in warned
     asked = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="n\n")
-    assert f"Discard the copy of {label}/Personal from this device for good?" in asked.stderr
+    assert "Discard the copy of carl/Personal from this device for good?" in asked.stderr
     assert "holds" not in asked.stderr
 
 
@@ -123,7 +124,7 @@ async def test_forget_names_an_invalid_result_with_item_9_above_0(
     asked = await run_tj(["--home", str(home), "forget", "carl/Personal", "--unlisted"], input="\n")
     assert asked.exit_code == 1
     said = " ".join(asked.stderr.split())
-    copy = f"carl (account {(await carl.identity()).account_id[:8]})/Personal"
+    copy = "carl/Personal"  # as every list names it
     assert f"{copy} holds 1 PHQ-9 invalid result with item 9 above 0 ({taken})." in said
     assert (
         f"Discard the copy of {copy}, with 1 PHQ-9 invalid result with item 9 above 0, "

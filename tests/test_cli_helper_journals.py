@@ -81,7 +81,7 @@ async def test_shares_and_journal_list_say_what_each_helper_journal_is(
     assert shares["Shared with drsmith"]["kind"] == "items"
     table = " ".join((await ana.ok("shares", env={"COLUMNS": "200"})).stdout.split())
     since = local_time(datetime.fromisoformat(mirror["since"]))  # NU29 F6
-    assert f"mood and tags of Personal dated from {since} (a copy kept for drsmith)" in table
+    assert f"mood and tags dated from {since} (a copy kept for drsmith)" in table
     assert "only the entries and results you shared one by one" in table
     assert "every field" not in table
 

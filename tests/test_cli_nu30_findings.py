@@ -57,7 +57,8 @@ async def test_leave_and_forget_name_the_journal_as_it_is_called(
     left = await drkim.ok("leave", "ana/personal", "--yes")
     assert left.stderr == "You left ana/Personal; it is no longer shared with you.\n"
     [row] = await drkim.json("shared-with-me")
-    copy = f"ana (account {row['owner_id'][:8]})/Personal"  # as shared-with-me names it
+    copy = "ana/Personal"  # as shared-with-me and every list name it
+    assert row["name"] == copy, row
     asked = await drkim.tj("forget", "ANA/personal", input="n\n")
     assert asked.exit_code == 1
     assert " ".join(asked.stderr.split()).startswith(  # the longer name wraps the question

@@ -102,7 +102,7 @@ async def test_a_copys_sees_is_not_squeezed_beside_short_flags(
     await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags,scores", TOFU)
     table = await shown(ana, width, "shares")
     [sees] = column(table, "sees")
-    assert sees.startswith("mood, tags and scores of Personal dated from "), table
+    assert sees.startswith("mood, tags and scores dated from "), table  # its journal: beside
     assert sees.endswith(" (a copy kept for drsmith)"), table
     assert column(table, "flags") == ["no (a copy)"], table
     assert column(table, "journal") == ["Personal (mood, tags, scores) for drsmith"], table

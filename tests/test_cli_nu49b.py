@@ -105,9 +105,10 @@ async def test_an_account_erased_after_its_share_ended_is_said_in_one_question(
     rows = {r["owner"]: r for r in await drsmith.json("shared-with-me")}
     assert rows["ana"]["owner_erased"] and not rows["ben"]["owner_erased"]
     assert rows["ana"]["owner_verified"]  # the server's word changes no trust
-    # the table names each ended copy as its commands do (NU49FIX leftover of F5)
+    # the table names each ended copy as every list does, its commands by account
     for name in clients:
-        assert f"{label[name]}/Personal" in unwrapped(listed.stdout.split("Once")[0]), name
+        table = unwrapped(listed.stdout.split("`")[0])  # its rows, before the commands
+        assert f"{name}/Personal" in table and label[name] not in table, name
     # and the copy is kept: its entry is still read
     kept = await drsmith.json("list", "--journal", f"{label['ana']}/Personal")
     assert [e["body"] for e in kept] == ["A week."]

@@ -92,7 +92,8 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
     await drsmith.ok("sync")
 
     [row] = await drsmith.json("shared-with-me")
-    copy = f"ana (account {row['owner_id'][:8]})/Personal"  # as shared-with-me names it
+    copy = "ana/Personal"  # as every list names it
+    label = f"ana (account {row['owner_id'][:8]})/Personal"  # as its commands name it
     kept = await drsmith.tj("forget", "ana/Personal", "--unlisted", input="\n")  # default: no
     assert kept.exit_code == 1
     said = flat(kept.stderr)
@@ -101,7 +102,7 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
         f"PHQ-9 results with item 9 above 0 (answered 2, {at}; answered 1, 2026-11-07 14:00) "
         "and 1 "
         "GAD-7 in its highest band (15, Severe, 2026-11-21 19:10). For your clinical records, "
-        f"export it first: `{drsmith.command} export --journal '{copy}' --out DIR` "
+        f"export it first: `{drsmith.command} export --journal '{label}' --out DIR` "
         "writes it out."
     ) in said, said
     assert (

@@ -248,12 +248,16 @@ async def test_an_owner_named_by_account_is_explained_once_in_shared_with_me(
     said = flat(listed.stdout)
     assert "ana/Work" in said, said
     assert (
-        f"{label}: ana, named by account because that share is no longer served to you, so "
-        "that the commands for its copy act on that account only, even if the name is later "
-        "given to someone else."
+        f"{label}: ana, named by account in the commands above because that share is no "
+        "longer served to you, so that they act on that account only, even if the name is "
+        "later given to someone else."
     ) in said, said  # the server's silence only (no end signed for this device): not "ended"
-    row = next(x for x in listed.stdout.splitlines() if x.startswith(label))  # its row
-    assert row.rstrip().endswith("no longer served") and "ended" not in row, row
+    # the row names the copy as every list does: by account only in the commands
+    row = next(x for x in listed.stdout.splitlines() if x.startswith("ana/Personal"))
+    assert (
+        re.search(r"no longer served( \(read-only copy\))? +unknown$", row.rstrip())
+        and "ended" not in row
+    ), row
     assert said.count("named by account") == 1, said
 
 
