@@ -1072,9 +1072,14 @@ async def settle_after_sync(
                     )
                 overtaken.append((told_edit, removal))
             told.append(doc_id)
-        if doc_id in waiting or doc_id not in arrived:
-            continue  # not pushed yet, or nothing from another device since
+        if doc_id not in arrived:
+            continue  # nothing from another device since
         stored = await store.document(doc_id)
+        if doc_id in waiting and not _deleted_goal_or_plan(stored):
+            # Not pushed yet (saved during this sync, after its push): compared by the
+            # sync that sends it. A goal or a plan deleted by another device is judged now
+            # whatever still waits here: its marks go with it (`forget_removed_writes`).
+            continue
         if stored is not None and stored.kind != ENTRY:  # a goal, a safety plan
             text = await _other_merged_text(context, stored, fields, names, synced_at)
             if text is False:
@@ -1435,6 +1440,16 @@ def _changed_title(fields: dict[str, tuple[str, int]]) -> str:
         if isinstance(value, str):
             return value
     return ""
+
+
+def _deleted_goal_or_plan(stored: StoredDocument | None) -> bool:
+    """Whether `stored` is a document other than an entry (a goal, a safety plan, homework)
+    that a merge deleted for good."""
+    return (
+        stored is not None
+        and stored.kind != ENTRY
+        and stored_document(stored).field("deleted") is True
+    )
 
 
 async def _other_merged_text(

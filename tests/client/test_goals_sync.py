@@ -144,3 +144,51 @@ async def test_a_check_in_dated_in_the_past_syncs_with_its_time_and_the_future_i
     await phone.sync()
     [checkin] = (await phone.goals.get(goal.id)).checkins
     assert (checkin.at, checkin.note) == (when, "late")
+
+
+@pytest.mark.parametrize("change", ["check-in", "goal edit"])
+async def test_a_change_saved_during_the_sync_that_brings_the_goals_deletion_is_named(
+    signup: ClientFactory, login: ClientFactory, change: str
+) -> None:
+    """The laptop saves a check-in (or a change of the goal) while a sync runs, after its
+    push and before its pull (an app's save during a watch, a `tj checkin` in another
+    process), and that pull brings the phone's deletion of the goal: the sync names the
+    change that went with the goal, once, as it does for one saved before the sync (it was
+    skipped as waiting to be sent, and its mark forgotten with the goal, untold)."""
+    laptop, phone = await two_devices(signup, login)
+    goal = await laptop.goals.add("Walk every day")
+    for device in (laptop, phone, laptop):
+        await device.sync()
+    await phone.goals.delete(goal.id)
+    await phone.sync()
+
+    replica = laptop.replica
+    pull = replica._pull
+    made: list[bool] = []
+
+    async def save_first(*args: object, **kwargs: object) -> object:
+        """The laptop's own pull, with the change saved first (a timing hook only)."""
+        if not made:
+            made.append(True)
+            if change == "check-in":
+                await laptop.goals.checkin(goal.id, progress=1, note="Walked by the river")
+            else:
+                await laptop.goals.edit(goal.id, title="Walk twice a day")
+        return await pull(*args, **kwargs)  # type: ignore[arg-type]
+
+    replica._pull = save_first  # type: ignore[method-assign,assignment]
+    try:
+        first = await laptop.sync()
+    finally:
+        replica._pull = pull  # type: ignore[method-assign]
+    assert made
+    [told] = first.overtaken
+    assert (told.entry_id, told.kind, told.deleted) == (goal.id, "goal", True), told
+    if change == "check-in":
+        [checkin] = told.checkins
+        assert (checkin.progress, checkin.note) == (1, "Walked by the river"), told
+        assert told.title == "Walk every day", told
+    else:
+        assert told.checkins == () and told.title == "Walk twice a day", told
+    for _ in range(2):
+        assert (await laptop.sync()).overtaken == []  # told once
