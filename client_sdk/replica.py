@@ -257,9 +257,11 @@ times refused in a row, syncs left], ...], "pulls": [[journal hex, epoch, times 
 in a row, syncs left], ...], "told": [journal hex, ...]}: the key ranges refused, the epochs
 whose waiting records the server did not serve when asked (each asked again after 1, 2, 4,
 ... syncs, at most 2**KEY_RETRY_BACKOFF apart: a record served resets it), and the journals
-not listed whose waiting records were told already (told once, not at every sync). Only
-rows of journals and epochs with records in KEY_WAITS are kept, at most MAX_BACKOFF_ROWS of
-each kind; written by the sync that changes it, none while nothing waits."""
+not listed, their owner having signed the end, whose waiting records were told already
+(told once, not at every sync). Only rows of journals and epochs with records in KEY_WAITS
+are kept, at most MAX_BACKOFF_ROWS of each kind; a journal's rows go in the transaction
+that removes the journal (`Replica._forget_key_waits`); written by the sync that changes
+it, none while nothing waits."""
 MAX_BACKOFF_ROWS = 1000
 """Rows of each kind KEY_WAIT_BACKOFF keeps at most (the most refused first): a row dropped
 only makes its range or epoch asked again, within RETRY_REQUESTS."""
@@ -275,7 +277,7 @@ def _decode_key_waits(value: str | None) -> dict[bytes, list[tuple[int, int, byt
             bytes.fromhex(journal): [(int(e), int(q), bytes.fromhex(r)) for e, q, r in rows]
             for journal, rows in found.items()
         }
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         return {}
 
 
@@ -319,7 +321,7 @@ def _decode_backoff(value: str | None, now: int) -> _Backoff:
                 now + min(int(left), 2**KEY_RETRY_BACKOFF),
             )
         found.told.update(bytes.fromhex(journal) for journal in stored.get("told", []))
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         return _Backoff({}, {}, set())
     return found
 
@@ -361,8 +363,8 @@ _WAIT_HELD = (
 _WAIT_LATER = "not asked for again in this sync (a bounded number of requests a sync)"
 _WAIT_FAILED = "the server could not be asked again in this sync"
 _WAIT_LISTED = (
-    "the journal is not in the server's journal list: pulled again once it is listed; not told "
-    "again while it is not listed"
+    "the journal is not in the server's journal list, though its owner signed no end of this "
+    "account's share: pulled again once it is listed"
 )
 _WAIT_ENDED = (
     "this account's share of the journal ended (its owner signed the end): pulled again only "
@@ -2284,10 +2286,21 @@ class Replica:
 
     async def _forget_key_waits(self, tx: Transaction, journal_id: bytes) -> None:
         """Within `tx`, which removes `journal_id` from the store: its rows of KEY_WAITS go
-        too (one read of the setting; nothing written when it has none)."""
+        too, and its rows of KEY_WAIT_BACKOFF with them (the setting goes once nothing
+        waits), so nothing of the journal stays in the settings (one read of KEY_WAITS;
+        nothing written when it has no rows)."""
         waits = _decode_key_waits(await tx.setting(KEY_WAITS))
-        if waits.pop(journal_id, None) is not None:
-            await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
+        if waits.pop(journal_id, None) is None:
+            return
+        await tx.set_setting(KEY_WAITS, _encode_key_waits(waits))
+        stored = await tx.setting(KEY_WAIT_BACKOFF)
+        if stored is not None:
+            # Decoded and encoded at the same sync number: the others' syncs left are kept.
+            kept = _encode_backoff(_decode_backoff(stored, 0), 0, waits)
+            if kept is None:
+                await tx.remove_setting(KEY_WAIT_BACKOFF)
+            elif kept != stored:
+                await tx.set_setting(KEY_WAIT_BACKOFF, kept)
 
     async def _pull_again_due(self) -> None:
         """Run the running sync's pull again (`_retry_key_waits`) unless it ran already: the
@@ -2316,8 +2329,9 @@ class Replica:
         again once it serves one; these waits, like the key ranges', are kept in the store
         (KEY_WAIT_BACKOFF, `_keep_backoff`). Those that still wait are told at every sync
         (`_still_waiting`). Rows go only with their journal (`_forget_key_waits`); those of
-        a journal the server no longer lists wait until it is listed again, told once (in
-        the first sync that finds it not listed), and kept as problems. A process's first
+        a journal the server no longer lists wait until it is listed again, kept as
+        problems: told at every sync while the server's list alone leaves it out, told once
+        (in the first sync that finds it not listed) when its owner signed the end. A process's first
         pull again drops the rows of records applied already (a stop between the apply and
         the row's removal)."""
         waits = _decode_key_waits(await self.store.setting(KEY_WAITS, as_of=as_of))
@@ -2327,8 +2341,8 @@ class Replica:
         journals = {j.journal_id: j for j in on_device}
         # Rows go with their journal (`_forget_key_waits`); rows of a journal no longer on
         # the device at all (none written so) are dropped here. A journal the server no longer
-        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told once,
-        # and pulled again once it is listed again.
+        # lists (REVOKED on its word: a journal list can lie) keeps its rows, told at every
+        # sync (once, when its owner signed the end), and pulled again once it is listed.
         gone = [journal_id for journal_id in waits if journal_id not in journals]
         applied: dict[bytes, set[bytes]] = {}
         if not self._waits_checked:
@@ -2367,12 +2381,17 @@ class Replica:
             asked = rows
             if journal.role != REVOKED:
                 self._backoff.told.discard(journal_id)
-            elif journal_id in self._backoff.told:
-                continue  # not listed, told already: kept, and in `Client.problems()`
-            else:  # not listed: not served either, nothing asked; told once
+            elif self.share_lapsed(journal, now):
+                # Not listed, and its owner signed the end: told once, then kept (and in
+                # `Client.problems()`) until the copy is forgotten or shared again.
+                if journal_id in self._backoff.told:
+                    continue
                 self._backoff.told.add(journal_id)
-                ended = _WAIT_ENDED if self.share_lapsed(journal, now) else _WAIT_LISTED
-                why.update({r: ended for _, _, r in rows})
+                why.update({r: _WAIT_ENDED for _, _, r in rows})
+                asked = []
+            else:  # not listed on the server's word alone: nothing asked; told at every sync
+                self._backoff.told.discard(journal_id)
+                why.update({r: _WAIT_LISTED for _, _, r in rows})
                 asked = []
             ready: set[int] = set()
             later: set[int] = set()

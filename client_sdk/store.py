@@ -3121,6 +3121,10 @@ class Transaction:
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
 
+    async def remove_setting(self, name: str) -> None:
+        """Remove setting `name` (nothing when it is not set)."""
+        await self._db.execute("DELETE FROM settings WHERE name = ?", (name,))
+
     async def index_entries(self, rows: Iterable[tuple[int, StoredDocument, EntryRow]]) -> int:
         """Write the index rows (ENTRY_ROWS) of entries read stale (`Store.stale_entries`:
         each with its mark and document as read): each only while the entry is still

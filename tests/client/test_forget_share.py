@@ -21,12 +21,14 @@ import pytest
 from cli.advice import forget_unsent
 from cli.output import shown
 from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
-from client_sdk.replica import _archived, is_archived
+from client_sdk.replica import KEY_WAIT_BACKOFF, KEY_WAITS, _archived, is_archived
 from client_sdk.sharing import unsent_error
 from client_sdk.store import STORE_FILE, SetAsideRow
 from client_sdk.sync import OutboxRecord
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_listed_key_envelopes import _listed_as
+from tests.client.test_records_waiting_for_keys import _kept, _told
 from tests.conftest import ClientFactory, RunningServer
 
 DAY_MS = 24 * 3600 * 1000
@@ -518,3 +520,35 @@ def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() 
         "set-aside list --json > refused.json`), then drop them (`tj set-aside drop "
         f"{'dd' * 6}`; `tj set-aside drop {'cc' * 6}`), then run {again} again"  # a note's own id
     )
+
+
+async def test_forget_of_a_copy_with_a_record_waiting_for_its_key_leaves_nothing_of_it(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """A record of the copy waits on tom's device for its key (the server lists ben's
+    envelope to tom) when the share ends: after the forget, neither the waiting rows nor
+    what the pull again waited for (`key_wait_backoff`: its back-off and that its waits
+    were told) keep the journal's id in the store, the setting gone with the last wait."""
+    ana, tom, ben = await signup("ana"), await signup("tom"), await signup("ben")
+    await share_with(ana, ben)
+    await share_with(ana, tom)
+    await ana.entries.write("Personal", SECRET)
+    await ana.sync()
+    journal = await journal_id(ana, "Personal")
+    _listed_as(live_server, journal, tom.profile.account_id, ben.profile.account_id)
+    assert (await tom.sync()).refused == 1
+    [waiting] = await _kept(tom, journal)
+    await ana.shares.revoke("Personal", tom.username)
+    ended = await tom.sync()
+    assert waiting.hex() in _told(ended), ended.problems
+    await tom.sync()
+    stored = await tom.store.setting(KEY_WAIT_BACKOFF)
+    assert stored is not None and journal.hex() in stored  # the test can fail
+    [copy] = [j for j in await tom.journals.list() if j.id == journal.hex()]
+    assert await tom.shares.forget(copy.name, unlisted=True) is True
+    for _ in range(2):
+        report = await tom.sync()
+        assert report.problems == [] and report.incomplete == [], report.problems
+    assert await tom.store.setting(KEY_WAITS) is None
+    assert await tom.store.setting(KEY_WAIT_BACKOFF) is None
+    assert traces(tom.home, journal, SECRET) == []
