@@ -124,7 +124,7 @@ class Devices:
         a look is due."""
         self.sign_ins_interval_ms = SIGN_INS_INTERVAL_MS
         """How long after a look a sync looks again for new sign-ins (`sign_ins`); 0: at
-        every sync (one `/v1/devices/list` more each time)."""
+        every sync (one `/v1/account/sign-ins` more each time)."""
         self.names_max_age_ms = NAMES_MAX_AGE_MS
         """How old kept names may be when a sync's report names a device of this account:
         older ones are listed again (one `/v1/devices/list` more for that sync). An app that
