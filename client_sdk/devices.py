@@ -227,12 +227,18 @@ class Devices:
         self, now: int
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
         """`sign_ins()` when the last look is `sign_ins_interval_ms` old or more at `now`
-        (ms), else ([], []) (the first call of a process reads when from the store)."""
+        (ms), else ([], []) (the first call of a process reads when from the store). A
+        server that keeps no sign-in log (a release before it: 404) tells nothing, and is
+        asked again after the interval, never failing the sync."""
         await self._load_looked()
         at = self.looked_at or 0
         if 0 <= now - at < self.sign_ins_interval_ms:
             return [], []
-        return await self.sign_ins()
+        try:
+            return await self.sign_ins()
+        except NotFound:
+            self.looked_at = now  # in memory: the next process asks again
+            return [], []
 
     async def _load_looked(self) -> None:
         if self._looked is None:
@@ -260,7 +266,8 @@ class Devices:
         honest server and a stolen password or recovery key. Nothing this device believes
         about journals, access or keys depends on it.
         Raises NetworkError offline or on a reply that does not add up (numbers not
-        increasing, too many pages), AuthError when this device was signed out."""
+        increasing, too many pages), AuthError when this device was signed out, NotFound
+        when the server keeps no sign-in log (a release from before it)."""
         await self._load_looked()
         looked = self._looked or {}
         kept = looked.get("seq")

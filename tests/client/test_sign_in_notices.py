@@ -15,6 +15,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, account, crypto
 from client_sdk.devices import SIGN_INS
+from server import routes
 from server.service import Settings
 from server.storage import sqlite as sqlite_storage
 from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, RunningServer
@@ -229,3 +230,18 @@ async def test_sign_ins_the_server_no_longer_keeps_are_counted(
         ("x4", 0),
     ]
     assert "2 sign-ins before it the server no longer keeps" in report.new_devices[0].line()
+
+
+async def test_a_server_without_the_sign_in_log_fails_no_sync(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server from before the sign-in log answers its endpoint 404: a sync tells nothing
+    and succeeds, and looks again once the server has it."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    monkeypatch.delitem(routes.ROUTES, "/v1/account/sign-ins")
+    await login("ana", "tablet")
+    report = await laptop.sync()
+    assert (report.new_devices, report.problems) == ([], [])
+    monkeypatch.undo()
+    assert [d.name for d in (await laptop.sync()).new_devices] == ["tablet"]
