@@ -2052,15 +2052,25 @@ def tell_after_sync(report: SyncReport) -> None:
 def sign_in_lines(report: SyncReport) -> list[str]:
     """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
     `credential_changes`), with what to do if it was not the user: "Notice: New sign-in on
-    this account: tablet, 2026-12-05 22:10 (with the recovery key). Not you? Run `tj
-    devices` to sign it out, then `tj password change` and `tj recovery-key new`." The
-    server's word (device sessions are server metadata): told, never acted on."""
-    act = (
-        f"Not you? Run {command_text('tj devices')} to sign it out, then "
-        f"{command_text('tj password change')} and {command_text('tj recovery-key new')}."
+    this account: 'tablet' (device 5e21b0c3d4e5), 2026-12-05 22:10 (with the recovery key).
+    Not you? Run `tj devices revoke 5e21b0c3d4e5` to sign it out, then `tj password change`
+    and `tj recovery-key new`." A sign-in signed out since is said so, and its advice names
+    no revoke. The server's word (its sign-in log is server metadata): told, never acted
+    on."""
+    keys = f"{command_text('tj password change')} and {command_text('tj recovery-key new')}"
+    lines = []
+    for device in report.new_devices:
+        if device.signed_out:
+            act = f"Not you? Run {keys}."
+        else:
+            revoke = command_text(f"tj devices revoke {short_id(device.id)}")
+            act = f"Not you? Run {revoke} to sign it out, then {keys}."
+        lines.append(f"Notice: {device.line(local_time, act)}")
+    change_act = (
+        f"Not you? Run {command_text('tj devices')} to sign out a device you do not know, "
+        f"then {keys}."
     )
-    lines = [f"Notice: {device.line(local_time, act)}" for device in report.new_devices]
-    lines += [f"Notice: {change.line(local_time, act)}" for change in report.credential_changes]
+    lines += [f"Notice: {c.line(local_time, change_act)}" for c in report.credential_changes]
     return lines
 
 

@@ -202,10 +202,11 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
 
-    A device that signed in to your account since the last look (with the
-    recovery key or not), and a password or recovery key changed on another
-    device, are told once each in a notice, with what to do if it was not you
-    (--json: "new_devices", "credential_changes"). This is the server's word:
+    Each sign-in to your account by another device since the last look (with
+    the recovery key or not, also one signed out since), and a password or
+    recovery key changed on another device, are told once each in a notice
+    naming the device's id, with what to do if it was not you (--json:
+    "new_devices", "credential_changes"). This is the server's word:
     it is there for a stolen password or recovery key, and a dishonest server
     could hide a sign-in.
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from client_sdk import wire
-from client_sdk.errors import InvalidInput, NotFound, TJError
+from client_sdk.errors import InvalidInput, NetworkError, NotFound, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
     DEFAULT_DEVICE_NAME,
@@ -43,15 +43,20 @@ device last listed or renamed it. A login again on this home without a name keep
 
 SIGN_INS = "sign_ins_seen"
 """The settings row of what this device has told of the account's sign-ins and credential
-changes: JSON {"at": ms it last looked, "seen": [hex ids of the devices listed then],
-"password_at": ms, "recovery_at": ms (the changes the server named then), "own": true when
-this device changed one since (the next look takes the new times silently)}. No row: the
-first look records a baseline and tells nothing (a new device, or a store from before)."""
+changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
+account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
+changes the server named then), "own": true when this device changed one since (the next
+look takes the new times silently)}. No row (or one without "seq"): the first look records
+a baseline and tells nothing (a new device, or a store from before)."""
 
 SIGN_INS_INTERVAL_MS = 3_600_000
-"""How often a sync looks for new sign-ins (one `/v1/devices/list` more for that sync): at
-most once an hour by this device's clock, kept in the store (`SIGN_INS`), so a sync with
+"""How often a sync looks for new sign-ins (one `/v1/account/sign-ins` more for that sync):
+at most once an hour by this device's clock, kept in the store (`SIGN_INS`), so a sync with
 nothing to do sends no request more."""
+
+SIGN_INS_PAGES = 10
+"""The most pages of the sign-in log one look reads (the server keeps 1,000 rows, 500 a
+page): a server that sends more is answering nonsense (NetworkError)."""
 
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
@@ -119,7 +124,7 @@ class Devices:
         a look is due."""
         self.sign_ins_interval_ms = SIGN_INS_INTERVAL_MS
         """How long after a look a sync looks again for new sign-ins (`sign_ins`); 0: at
-        every sync (one `/v1/devices/list` more each time)."""
+        every sync (one `/v1/account/sign-ins` more each time)."""
         self.names_max_age_ms = NAMES_MAX_AGE_MS
         """How old kept names may be when a sync's report names a device of this account:
         older ones are listed again (one `/v1/devices/list` more for that sync). An app that
@@ -222,12 +227,18 @@ class Devices:
         self, now: int
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
         """`sign_ins()` when the last look is `sign_ins_interval_ms` old or more at `now`
-        (ms), else ([], []) (the first call of a process reads when from the store)."""
+        (ms), else ([], []) (the first call of a process reads when from the store). A
+        server that keeps no sign-in log (a release before it: 404) tells nothing, and is
+        asked again after the interval, never failing the sync."""
         await self._load_looked()
         at = self.looked_at or 0
         if 0 <= now - at < self.sign_ins_interval_ms:
             return [], []
-        return await self.sign_ins()
+        try:
+            return await self.sign_ins()
+        except NotFound:
+            self.looked_at = now  # in memory: the next process asks again
+            return [], []
 
     async def _load_looked(self) -> None:
         if self._looked is None:
@@ -237,45 +248,71 @@ class Devices:
             self.looked_at = at if isinstance(at, int) else 0
 
     async def sign_ins(self) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
-        """The devices that signed in to this account since this device last looked, and
+        """The sign-ins to this account by other devices since this device last looked, and
         the changes of the password or the recovery key made elsewhere since then, each told
-        once (what is told is kept in the store: not again, also after a restart). Lists the
-        devices (needs the network); `Client.sync` calls it at most once every
-        `sign_ins_interval_ms` (`SyncReport.new_devices`, `SyncReport.credential_changes`).
-        The first look of a device (a new sign-in, or a store from before this) tells
-        nothing: it records what it sees. This device is never new, nor a device no longer
-        listed (signed out, here or elsewhere): a sign-in signed out before the look is not
-        told. A change this device made is not told to it, nor one made elsewhere between
-        its own change and its next look (the times alone do not say which device changed).
+        once (what is told is kept in the store: not again, also after a restart). Reads the
+        account's sign-in log (`/v1/account/sign-ins`, needs the network); `Client.sync`
+        calls it at most once every `sign_ins_interval_ms` (`SyncReport.new_devices`,
+        `SyncReport.credential_changes`). The first look of a device (a new sign-in, or a
+        store from before this) tells nothing: it records the newest sign-in it sees. Each
+        later sign-in of the log is told, by its number: also one signed out before the look
+        (`NewDevice.signed_out`), and one under an id or name seen before; only this
+        device's own sign-in is not. A change this device made is not told to it, nor one
+        made elsewhere between its own change and its next look (the times alone do not say
+        which device changed).
 
-        The server's word: device sessions and credential times are server metadata, not
+        The server's word: the sign-in log and credential times are server metadata, not
         signed by the owner. A hostile server can hide a sign-in; this notice is for an
         honest server and a stolen password or recovery key. Nothing this device believes
         about journals, access or keys depends on it.
-        Raises NetworkError offline, AuthError when this device was signed out."""
-        changes: builtins.list[tuple[int, int]] = []
-
-        def items(page: wire.DeviceList) -> builtins.list[wire.Device]:
-            if not changes:  # the first page carries them
-                changes.append((page.password_changed_at, page.recovery_key_changed_at))
-            return page.devices
-
-        listed = await self._transport.pages(
-            "/v1/devices/list", wire.DeviceList, items, lambda d: d.device_id
-        )
-        password_at, recovery_at = changes[0] if changes else (0, 0)
+        Raises NetworkError offline or on a reply that does not add up (numbers not
+        increasing, too many pages), AuthError when this device was signed out, NotFound
+        when the server keeps no sign-in log (a release from before it)."""
         await self._load_looked()
         looked = self._looked or {}
+        kept = looked.get("seq")
+        after = kept if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0 else None
+        rows: builtins.list[wire.SignIn] = []
+        cursor = after or 0
+        password_at = recovery_at = 0
+        for page_number in range(SIGN_INS_PAGES + 1):
+            if page_number == SIGN_INS_PAGES:
+                raise NetworkError("the server's sign-in log goes on past its bound", False)
+            page = await self._transport.call(
+                "/v1/account/sign-ins", wire.SignInsRequest(after=cursor), wire.SignInList
+            )
+            if page_number == 0:
+                password_at, recovery_at = page.password_changed_at, page.recovery_key_changed_at
+            for row in page.sign_ins:
+                if row.seq <= cursor:
+                    raise NetworkError("the server's sign-in log is out of order", False)
+                cursor = row.seq
+            rows += page.sign_ins
+            if not page.more:
+                break
+            if not page.sign_ins:
+                raise NetworkError("the server's sign-in log page is empty", False)
         new: builtins.list[NewDevice] = []
         changed: builtins.list[CredentialChange] = []
-        seen = looked.get("seen")
-        if isinstance(seen, builtins.list):  # else the first look: a baseline, told nothing
-            known = {str(s) for s in seen}
-            new = [
-                NewDevice(d.device_id.hex(), d.name, to_datetime(d.created_at), d.by_recovery_key)
-                for d in listed
-                if not d.current and d.device_id.hex() not in known
-            ]
+        if after is not None:  # else the first look: a baseline, told nothing
+            expected = after + 1
+            missed = 0
+            for row in rows:
+                missed += row.seq - expected  # consecutive numbers: the rest were pruned
+                expected = row.seq + 1
+                if row.current:
+                    continue
+                new.append(
+                    NewDevice(
+                        row.device_id.hex(),
+                        row.name,
+                        to_datetime(row.at),
+                        row.by_recovery_key,
+                        row.signed_out,
+                        missed,
+                    )
+                )
+                missed = 0
             if not looked.get("own"):
                 for what, key, at in (
                     ("password", "password_at", password_at),
@@ -287,7 +324,7 @@ class Devices:
         self.looked_at = now_ms()
         self._looked = {
             "at": self.looked_at,
-            "seen": [d.device_id.hex() for d in listed],
+            "seq": max(cursor, after or 0),
             "password_at": max(password_at, 1),  # 1: looked (a first change is told)
             "recovery_at": max(recovery_at, 1),
         }
@@ -298,7 +335,7 @@ class Devices:
         """This device changed the password or the recovery key: the next look takes the
         new times without telling them."""
         await self._load_looked()
-        if self._looked is not None and "seen" in self._looked:
+        if self._looked is not None and "seq" in self._looked:
             self._looked = {**self._looked, "own": True}
             await self._put_looked()
 

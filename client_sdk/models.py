@@ -552,24 +552,43 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class NewDevice:
-    """A device that signed in to this account since this device last looked (name, hex id,
-    when it signed in: UTC), and whether it was opened with the recovery key
-    (`by_recovery_key`). The server's word: device sessions are server metadata, not data
-    the owner signs, so a hostile server can hide a sign-in; this is for an honest server
-    and a stolen password or recovery key. Nothing about journals depends on it."""
+    """A sign-in to this account since this device last looked, by another device: its hex
+    `id` (`tj devices` shows its first `ID_SHOWN` digits and takes them), its `name` when it
+    signed in, when (UTC), whether with the recovery key (`by_recovery_key`), whether its
+    session is signed out since (`signed_out`: it signed in and out between two looks), and
+    `earlier_not_kept`: how many sign-ins just before it the server no longer keeps (more
+    than it keeps happened since this device looked; 0 normally). Each sign-in is told,
+    also under an id or a name seen before. The server's word: its sign-in log is server
+    metadata, not data the owner signs, so a hostile server can hide a sign-in; this is for
+    an honest server and a stolen password or recovery key. Nothing about journals depends
+    on it."""
 
     id: str
     name: str
     signed_in_at: datetime
     by_recovery_key: bool = False
+    signed_out: bool = False
+    earlier_not_kept: int = 0
 
     def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
-        """ "New sign-in on this account: tablet, 5 Dec 2026 22:10 (with the recovery key)."
-        with `act` (an app's words: what to do if it was not the user) after it; times by
-        `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
+        """ "New sign-in on this account: 'tablet' (device 5e21b0c3d4e5), 5 Dec 2026 22:10
+        UTC (with the recovery key)." ("..., signed in 5 Dec 2026 22:10 UTC and signed out
+        since." when `signed_out`), with `act` (an app's words: what to do if it was not the
+        user) after it; times by `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
         when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
         how = " (with the recovery key)" if self.by_recovery_key else ""
-        said = f"New sign-in on this account: {quoted_name(self.name)}, {when}{how}."
+        who = f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]})"
+        said = (
+            f"New sign-in on this account: {who}, signed in {when}{how} and signed out since."
+            if self.signed_out
+            else f"New sign-in on this account: {who}, {when}{how}."
+        )
+        if self.earlier_not_kept:
+            n = self.earlier_not_kept
+            said += (
+                f" {n} sign-in{'s' if n != 1 else ''} before it the server no longer keeps "
+                "(too many since this device last looked)."
+            )
         return f"{said} {act}" if act else said
 
     def to_dict(self) -> dict[str, Any]:
@@ -579,6 +598,8 @@ class NewDevice:
             "name": self.name,
             "signed_in_at": self.signed_in_at.isoformat(),
             "by_recovery_key": self.by_recovery_key,
+            "signed_out": self.signed_out,
+            "earlier_not_kept": self.earlier_not_kept,
         }
 
 

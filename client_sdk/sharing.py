@@ -2742,7 +2742,7 @@ class Sharing:
             wire.AuditLog,
             lambda page: page.entries,
             lambda entry: entry,  # a row is its whole content: no id of its own
-            lambda after: wire.AuditRequest(journal.journal_id, after),
+            lambda after: wire.AuditRequest(journal.journal_id, after, with_erased=True),
         )
         entries = await self._entry_records(journal)
         seqs = [seq for seq, _, _ in entries]

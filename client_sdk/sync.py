@@ -847,8 +847,9 @@ class SyncReport:
     on the signed chain, could read nothing of the journal); one that still cannot be is in
     `problems`."""
     new_devices: list[NewDevice] = field(default_factory=list)
-    """Devices that signed in to this account since this device last looked, each told once
-    (`NewDevice.line()`; `Devices.sign_ins`, looked at most once every
+    """Sign-ins to this account by other devices since this device last looked (from the
+    server's sign-in log: also those signed out since), each told once (`NewDevice.line()`,
+    naming the device's id; `Devices.sign_ins`, looked at most once every
     `Devices.sign_ins_interval_ms`): the server's word, for a stolen password or recovery
     key, never a belief about journals. Set by `Client.sync`."""
     credential_changes: list[CredentialChange] = field(default_factory=list)

@@ -66,6 +66,7 @@ RETRIED_PATHS = frozenset(
         "/v1/account/identity",
         "/v1/account/identity-by-id",
         "/v1/account/known",
+        "/v1/account/sign-ins",
     }
 )
 """Calls safe to repeat when their outcome is unknown (protocol.md, "Retries")."""

@@ -237,8 +237,6 @@ class Device:
     last_seen_at: int = field(metadata=TIME)
     expires_at: int = field(metadata=TIME)
     current: bool = field()
-    by_recovery_key: bool = field(default=False)
-    """The session was opened with the recovery key (/v1/auth/recover): the server's word."""
 
 
 @dataclass(frozen=True)
@@ -246,10 +244,42 @@ class DeviceList:
     devices: list[Device] = field(metadata=limits(0, 1000))
     next: bytes = field(default=b"", metadata=PAGE_CURSOR)
     """Empty on the last page; else ask again with `ListRequest(after=next)`."""
-    password_changed_at: int = field(default=0, metadata=TIME)
-    """When the account's password last changed (ms; 0: unknown), on the first page only."""
-    recovery_key_changed_at: int = field(default=0, metadata=TIME)
-    """When the account's recovery key last changed (ms; 0: unknown), on the first page only."""
+
+
+@dataclass(frozen=True)
+class SignInsRequest:
+    """The account's sign-ins numbered after `after` (0: every one the server keeps)."""
+
+    after: int = field(default=0, metadata=limits(0, U63))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One sign-in of the account (signup, login or recovery), the server's word."""
+
+    seq: int = field(metadata=limits(1, U63))
+    """Its number: from 1 per account, consecutive, never reused."""
+    device_id: bytes = field(metadata=ID)
+    name: str = field(metadata=limits(1, 100))
+    """The device's name when it signed in."""
+    at: int = field(metadata=TIME)
+    by_recovery_key: bool = field()
+    """Signed in with the recovery key (/v1/auth/recover), else the password."""
+    signed_out: bool = field()
+    """The session it opened is no longer signed in (signed out, revoked or expired)."""
+    current: bool = field()
+    """The session it opened is the one asking (its own sign-in)."""
+
+
+@dataclass(frozen=True)
+class SignInList:
+    sign_ins: list[SignIn] = field(metadata=limits(0, 1000))
+    more: bool = field()
+    """More follow: ask again with `after` the last `seq` of this page."""
+    password_changed_at: int = field(metadata=TIME)
+    """When the account's password last changed (ms; 0: not since the server kept it)."""
+    recovery_key_changed_at: int = field(metadata=TIME)
+    """When the account's recovery key last changed (ms; 0: not since the server kept it)."""
 
 
 @dataclass(frozen=True)
@@ -520,7 +550,8 @@ class AuditEntry:
     records: int = field(metadata=limits(0, U63))
     erased: bool = field(default=False)
     """The member's account was erased since: `account_id` and `username` are those it had
-    (left out while False, so an entry of a live account is as before)."""
+    (left out while False, and sent only to a request `with_erased`, so an older client
+    reads the log as before)."""
 
 
 @dataclass(frozen=True)
@@ -535,6 +566,9 @@ class AuditRequest:
 
     journal_id: bytes = field(metadata=ID)
     after: bytes = field(default=b"", metadata=PAGE_CURSOR)
+    with_erased: bool = field(default=False)
+    """Mark the entries of members erased since (`AuditEntry.erased`); without it they are
+    sent as before that flag, named by the username they had (older clients decode it)."""
 
 
 # --- live channel --------------------------------------------------------------------------

@@ -261,6 +261,11 @@ async def devices(request: web.Request) -> web.Response:
     return reply(await service(request).devices(caller(request), message))
 
 
+async def sign_ins(request: web.Request) -> web.Response:
+    message = await body(request, wire.SignInsRequest)
+    return reply(await service(request).sign_ins(caller(request), message))
+
+
 async def revoke_device(request: web.Request) -> web.Response:
     message = await body(request, wire.DeviceRevokeRequest)
     await service(request).revoke_device(caller(request), message.device_id)
@@ -381,6 +386,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/account/recovery-key/current": current_recovery_key,
     "/v1/account/identity": identity,
     "/v1/account/delete": delete_account,
+    "/v1/account/sign-ins": sign_ins,
     "/v1/devices/list": devices,
     "/v1/devices/revoke": revoke_device,
     "/v1/devices/rename": rename_device,

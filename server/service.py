@@ -1047,10 +1047,6 @@ class Service:
         now = self.clock()
         rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1, now)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
-        # The account's credential changes go with the first page (ListRequest.after empty).
-        password_at, recovery_at = (
-            await self.storage.credential_changes(caller.account_id) if after is None else (0, 0)
-        )
         return wire.DeviceList(
             [
                 wire.Device(
@@ -1060,11 +1056,35 @@ class Service:
                     row.last_seen_at,
                     row.expires_at,
                     row.device_id == caller.device_id,
-                    row.by_recovery_key,
                 )
                 for row in page
             ],
             cursors.time_and_id_next(page[-1].created_at, page[-1].device_id) if more else b"",
+        )
+
+    async def sign_ins(self, caller: Caller, request: wire.SignInsRequest) -> wire.SignInList:
+        """One page of the caller's account's sign-in log after `request.after`, oldest
+        first, with when its password and recovery key last changed (protocol.md
+        /v1/account/sign-ins)."""
+        rows = await self.storage.sign_ins(
+            caller.account_id, request.after, wire.PAGE_ITEMS + 1, self.clock()
+        )
+        page = rows[: wire.PAGE_ITEMS]
+        password_at, recovery_at = await self.storage.credential_changes(caller.account_id)
+        return wire.SignInList(
+            [
+                wire.SignIn(
+                    r.seq,
+                    r.device_id,
+                    r.name,
+                    r.at,
+                    r.by_recovery_key,
+                    r.signed_out,
+                    r.device_id == caller.device_id and not r.signed_out,
+                )
+                for r in page
+            ],
+            len(rows) > wire.PAGE_ITEMS,
             password_at,
             recovery_at,
         )
@@ -1544,8 +1564,14 @@ class Service:
         last = page[-1] if more else None
         return wire.AuditLog(
             [
-                wire.AuditEntry(
-                    r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records, r.erased
+                wire.AuditEntry(  # the flag to a client that reads it alone (older ones do not)
+                    r.account_id,
+                    r.username,
+                    r.device_id,
+                    r.at,
+                    r.up_to_seq,
+                    r.records,
+                    r.erased and request.with_erased,
                 )
                 for r in page
             ],

@@ -1,6 +1,7 @@
-"""`tj sync` tells a sign-in of another device once, with what to do if it was not the user,
-in words on stderr and in `--json` ("new_devices"); a recovery is told with the recovery
-key, and the password and recovery key it changed. Real server on 127.0.0.1."""
+"""`tj sync` tells a sign-in of another device once, naming its id, with what to do if it was
+not the user (`tj devices revoke ID`), in words on stderr and in `--json` ("new_devices"); a
+sign-in signed out since is said so; a recovery is told with the recovery key, and the
+password and recovery key it changed. Real server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -18,14 +19,17 @@ async def test_tj_sync_tells_a_new_sign_in_once_in_words_and_json(
     await laptop.ok("sync")  # the baseline
     tablet = Device(tmp_path / "tablet", live_server.url)
     await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    [listed] = [d for d in await tablet.json("devices") if d["current"]]
+    short = listed["id"][:12]
     said = await laptop.ok("sync")
     told = " ".join(said.stderr.split())  # wrapped at the terminal's width
     assert told.count("New sign-in") == 1, told
-    assert "Notice: New sign-in on this account: 'tablet', " in told
+    assert f"Notice: New sign-in on this account: 'tablet' (device {short}), " in told
     assert "(with the recovery key)" not in told
+    assert "signed out since" not in told
     assert (
-        "Not you? Run `tj devices` to sign it out, then `tj password change` and "
-        "`tj recovery-key new`." in told
+        f"Not you? Run `tj devices revoke {short}` to sign it out, then `tj password change` "
+        "and `tj recovery-key new`." in told
     )
     again = await laptop.json("sync")  # told once
     assert again["new_devices"] == []
@@ -52,3 +56,19 @@ async def test_tj_sync_json_carries_a_recovery_on_a_new_device(
     [new] = report["new_devices"]
     assert (new["name"], new["by_recovery_key"]) == ("tablet", True)
     assert sorted(c["what"] for c in report["credential_changes"]) == ["password", "recovery key"]
+
+
+async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "phone")
+    [listed] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("logout")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    short = listed["id"][:12]
+    assert f"New sign-in on this account: 'phone' (device {short}), signed in " in told
+    assert "and signed out since. Not you? Run `tj password change` and" in told
+    assert "tj devices revoke" not in told  # nothing left to sign out

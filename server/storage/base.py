@@ -40,9 +40,31 @@ class DeviceRow:
     last_seen_at: int
     expires_at: int
     revoked: bool
-    by_recovery_key: bool = False
-    """The session was opened with the recovery key (/v1/auth/recover), read by `list_devices`
-    only (False elsewhere): kept for good, unlike `recovery_sessions`."""
+
+
+@dataclass(frozen=True)
+class SignInRow:
+    """One row of an account's sign-in log (`Storage.sign_ins`): `seq` its number (from 1 per
+    account, increasing, never reused), the device's id and name at sign-in, `at` (ms, the
+    device row's `created_at`), `by_recovery_key` (/v1/auth/recover, else the password: a
+    login or the signup), `signed_out`: no live session of that device opened then."""
+
+    seq: int
+    device_id: bytes
+    name: str
+    at: int
+    by_recovery_key: bool
+    signed_out: bool
+
+
+SIGN_INS_KEPT_MS = 90 * 24 * 3_600_000
+"""How long an account's sign-in log keeps a row (ms): 90 days."""
+SIGN_INS_KEPT = 1000
+"""The most rows an account's sign-in log keeps: at a sign-in, rows older than
+`SIGN_INS_KEPT_MS` and all but the newest `SIGN_INS_KEPT` are dropped. The newest row is never
+dropped, so numbers are never reused, and numbers are consecutive: a device that asks after a
+number whose next rows were dropped (more than `SIGN_INS_KEPT` sign-ins since it looked) sees
+the gap and says how many it cannot name (protocol.md /v1/account/sign-ins)."""
 
 
 @dataclass(frozen=True)
@@ -479,6 +501,14 @@ class Storage(Protocol):
         ...
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
+
+    async def sign_ins(
+        self, account_id: bytes, after: int, limit: int, now: int
+    ) -> list[SignInRow]:
+        """The account's sign-in log after number `after`, oldest first, at most `limit`
+        rows; `signed_out` as at `now` (ms). Rows are added by `create_account` and
+        `create_device` in their transaction (and pruned there)."""
+        ...
 
     async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
         """(when the password last changed, when the recovery key last changed), ms; 0 for

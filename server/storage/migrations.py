@@ -328,12 +328,19 @@ ALTER TABLE audit ALTER COLUMN reader_id SET NOT NULL, ALTER COLUMN reader_name 
         REFERENCES accounts(account_id) ON DELETE SET NULL
 """
 
-# How each session signed in, and when the account's password and recovery key last changed,
-# for other devices to tell their user of a sign-in or a change they did not make
-# (protocol.md /v1/devices/list). Server metadata, the server's word: nothing a device
-# believes about journals depends on it. Devices and accounts made before have 0 (unknown).
-SIGN_IN_NOTICES = """
-ALTER TABLE devices ADD COLUMN by_recovery_key INTEGER NOT NULL DEFAULT 0;
+# The account's sign-in log, and when its password and recovery key last changed, for other
+# devices to tell their user of a sign-in or a change they did not make (protocol.md
+# /v1/account/sign-ins). Every signup, login and recovery appends a row numbered by the server
+# (`seq`, from 1 per account, never reused: the newest row is never pruned), kept whether or
+# not the session is signed out since, pruned by age and count (`storage.base.SIGN_INS_KEPT_MS`,
+# `SIGN_INS_KEPT`), gone with the account. Server metadata, the server's word: nothing a
+# device believes about journals depends on it. Accounts made before have 0 (unknown) times.
+SIGN_IN_LOG = """
+CREATE TABLE sign_ins (
+    account_id {bin} NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL, device_id {bin} NOT NULL, name TEXT NOT NULL, at BIGINT NOT NULL,
+    by_recovery_key INTEGER NOT NULL, PRIMARY KEY (account_id, seq)
+);
 ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN recovery_key_changed_at BIGINT NOT NULL DEFAULT 0
 """
@@ -379,9 +386,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         12,
-        "how each device signed in, when the password and recovery key changed",
-        SIGN_IN_NOTICES,
-        SIGN_IN_NOTICES,
+        "the sign-in log, when the password and recovery key changed",
+        SIGN_IN_LOG.format(bin="BLOB"),
+        SIGN_IN_LOG.format(bin="BYTEA"),
     ),
 )
 

@@ -30,7 +30,6 @@ whole or not at all (one transaction per method, as in the interface).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
@@ -51,6 +50,8 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    SIGN_INS_KEPT,
+    SIGN_INS_KEPT_MS,
     AccountGoneError,
     AccountRow,
     AuditRow,
@@ -71,6 +72,7 @@ from server.storage.base import (
     RecordConflictError,
     RecordRow,
     ShareRow,
+    SignInRow,
     WriteLimits,
     WriterCheck,
     WriterState,
@@ -278,6 +280,7 @@ class PostgresStorage:
                     *_account_values(account),
                 )
                 await _insert_device(db, device)
+                await _log_sign_in(db, device, False)
         except asyncpg.UniqueViolationError:
             raise DuplicateError("account") from None
 
@@ -388,6 +391,7 @@ class PostgresStorage:
                 )
             await db.execute(f"DELETE FROM access_chain WHERE journal_id IN ({owned})", account_id)
             await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
+            await db.execute("DELETE FROM sign_ins WHERE account_id = $1", account_id)
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
     async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
@@ -565,10 +569,7 @@ class PostgresStorage:
                     device.device_id,
                     device.account_id,
                 )
-                await db.execute(  # kept for good: other devices are told (/v1/devices/list)
-                    "UPDATE devices SET by_recovery_key = 1 WHERE device_id = $1",
-                    device.device_id,
-                )
+            await _log_sign_in(db, device, by_recovery_key)  # under the account's row lock
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
         row = await self._one(
@@ -587,15 +588,32 @@ class PostgresStorage:
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
-            f"SELECT {DEVICE_COLUMNS}, by_recovery_key FROM devices WHERE account_id = $1 "
-            "AND revoked = 0 AND expires_at >= $5 AND (created_at, device_id) > ($2, $3) "
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND revoked = 0 "
+            "AND expires_at >= $5 AND (created_at, device_id) > ($2, $3) "
             "ORDER BY created_at, device_id LIMIT $4",
             account_id,
             *start,
             limit,
             now,
         )
-        return [dataclasses.replace(_device(row), by_recovery_key=bool(row[8])) for row in rows]
+        return [_device(row) for row in rows]
+
+    async def sign_ins(
+        self, account_id: bytes, after: int, limit: int, now: int
+    ) -> list[SignInRow]:
+        rows = await self._all(
+            "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
+            "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
+            "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= $1) "
+            "FROM sign_ins s WHERE s.account_id = $2 AND s.seq > $3 ORDER BY s.seq LIMIT $4",
+            now,
+            account_id,
+            after,
+            limit,
+        )
+        return [
+            SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
+        ]
 
     async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
         row = await self._one(
@@ -1293,6 +1311,30 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
         journal_id,
     )
     return int(granted)
+
+
+async def _log_sign_in(db: asyncpg.Connection, device: DeviceRow, by_recovery_key: bool) -> None:
+    """Append the sign-in of `device` to its account's log and prune it (sqlite.py
+    `_log_sign_in`); the caller holds the account's row lock (or just created it), so two
+    sign-ins never take the same number."""
+    await db.execute(
+        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key) "
+        "SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM sign_ins "
+        "WHERE account_id = $1",
+        device.account_id,
+        device.device_id,
+        device.name,
+        device.created_at,
+        int(by_recovery_key),
+    )
+    await db.execute(
+        "DELETE FROM sign_ins WHERE account_id = $1 AND seq < (SELECT MAX(seq) FROM sign_ins "
+        "WHERE account_id = $1) AND (at < $2 OR seq <= (SELECT MAX(seq) FROM sign_ins "
+        "WHERE account_id = $1) - $3)",
+        device.account_id,
+        device.created_at - SIGN_INS_KEPT_MS,
+        SIGN_INS_KEPT,
+    )
 
 
 async def _set_recovery(

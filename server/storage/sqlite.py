@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import sqlite3
 import threading
@@ -57,6 +56,8 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    SIGN_INS_KEPT,
+    SIGN_INS_KEPT_MS,
     AccountGoneError,
     AccountRow,
     AuditRow,
@@ -77,6 +78,7 @@ from server.storage.base import (
     RecordConflictError,
     RecordRow,
     ShareRow,
+    SignInRow,
     WriteLimits,
     WriterCheck,
     WriterState,
@@ -511,6 +513,7 @@ class SQLiteStorage:
                 _device_values(device),
             )
             _take_id(db, device)
+            _log_sign_in(db, device, False)
 
         try:
             await self._write(tx)
@@ -633,6 +636,7 @@ class SQLiteStorage:
                 )
             db.execute("DELETE FROM journals WHERE owner_id = ?", (account_id,))
             db.execute("DELETE FROM devices WHERE account_id = ?", (account_id,))
+            db.execute("DELETE FROM sign_ins WHERE account_id = ?", (account_id,))
             db.execute("DELETE FROM accounts WHERE account_id = ?", (account_id,))
 
         def erase(db: Connection) -> None:
@@ -775,10 +779,7 @@ class SQLiteStorage:
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES (?, ?)",
                     (device.device_id, device.account_id),
                 )
-                db.execute(  # kept for good: other devices are told (/v1/devices/list)
-                    "UPDATE devices SET by_recovery_key = 1 WHERE device_id = ?",
-                    (device.device_id,),
-                )
+            _log_sign_in(db, device, by_recovery_key)
 
         await self._write(tx)
 
@@ -800,12 +801,26 @@ class SQLiteStorage:
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
-            f"SELECT {DEVICE_COLUMNS}, by_recovery_key FROM devices WHERE account_id = ? "
-            "AND revoked = 0 AND expires_at >= ? AND (created_at, device_id) > (?, ?) "
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND revoked = 0 "
+            "AND expires_at >= ? AND (created_at, device_id) > (?, ?) "
             "ORDER BY created_at, device_id LIMIT ?",
             (account_id, now, *start, limit),
         )
-        return [dataclasses.replace(_device(row), by_recovery_key=bool(row[8])) for row in rows]
+        return [_device(row) for row in rows]
+
+    async def sign_ins(
+        self, account_id: bytes, after: int, limit: int, now: int
+    ) -> list[SignInRow]:
+        rows = await self._all(
+            "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
+            "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
+            "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= ?) "
+            "FROM sign_ins s WHERE s.account_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?",
+            (now, account_id, after, limit),
+        )
+        return [
+            SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
+        ]
 
     async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
         rows = await self._all(
@@ -1678,6 +1693,36 @@ def _device_values(d: DeviceRow) -> tuple[Any, ...]:
 def _device(row: Any) -> DeviceRow:
     return DeviceRow(
         bytes(row[0]), bytes(row[1]), row[2], bytes(row[3]), row[4], row[5], row[6], bool(row[7])
+    )
+
+
+def _log_sign_in(db: Connection, device: DeviceRow, by_recovery_key: bool) -> None:
+    """Append the sign-in of `device` to its account's log (numbered after the newest row),
+    then drop rows older than SIGN_INS_KEPT_MS and beyond the newest SIGN_INS_KEPT, never
+    the newest (`SignInRow`)."""
+    db.execute(
+        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key) "
+        "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM sign_ins WHERE account_id = ?",
+        (
+            device.account_id,
+            device.device_id,
+            device.name,
+            device.created_at,
+            int(by_recovery_key),
+            device.account_id,
+        ),
+    )
+    db.execute(
+        "DELETE FROM sign_ins WHERE account_id = ? AND seq < (SELECT MAX(seq) FROM sign_ins "
+        "WHERE account_id = ?) AND (at < ? OR seq <= (SELECT MAX(seq) FROM sign_ins "
+        "WHERE account_id = ?) - ?)",
+        (
+            device.account_id,
+            device.account_id,
+            device.created_at - SIGN_INS_KEPT_MS,
+            device.account_id,
+            SIGN_INS_KEPT,
+        ),
     )
 
 

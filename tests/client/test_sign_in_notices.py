@@ -1,14 +1,24 @@
 """Other devices learn that a device signed in to the account (by the password or the recovery
 key), and that the password or the recovery key was changed elsewhere: each told once by a
 sync (`SyncReport.new_devices`, `credential_changes`), also across a restart on the same
-store; a device's own sign-in and own changes are not told to it; a store with no baseline
-(a new device, or one from before) tells nothing. Real server on 127.0.0.1, real crypto."""
+store, from the server's sign-in log (/v1/account/sign-ins): a sign-in signed out before the
+look is told, and so is one under a device id seen before; a device's own sign-in and own
+changes are not told to it; a store with no baseline (a new device, or one from before)
+tells nothing. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
-from client_sdk import INSECURE_TEST_COST, Client
+import dataclasses
+import types
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, account, crypto
 from client_sdk.devices import SIGN_INS
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from server import routes
+from server.service import Settings
+from server.storage import sqlite as sqlite_storage
+from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, RunningServer
 
 NEW_PASSWORD = PASSWORD + " and then some"
 
@@ -30,10 +40,14 @@ async def test_the_laptop_is_told_of_a_login_once_also_after_a_restart(
 
     report = await laptop.sync()
     [new] = report.new_devices
-    assert (new.name, new.by_recovery_key) == ("tablet", False)
+    assert (new.name, new.by_recovery_key, new.signed_out) == ("tablet", False, False)
     assert new.id == tablet.profile.device_id.hex()
     assert report.credential_changes == []
-    assert any("New sign-in on this account: 'tablet'" in line for line in report.lines())
+    short = new.id[:12]
+    assert any(
+        f"New sign-in on this account: 'tablet' (device {short})," in line
+        for line in report.lines()
+    )
     assert report.has_notices()
     assert (await laptop.sync()).new_devices == []  # told once
 
@@ -121,7 +135,7 @@ async def test_a_sync_looks_at_most_once_an_interval(
     assert [d.name for d in (await laptop.sync()).new_devices] == ["tablet"]
 
 
-async def test_a_device_signed_out_here_before_the_look_and_own_key_changes_are_not_told(
+async def test_a_sign_in_signed_out_here_is_told_as_such_and_own_key_changes_are_not(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = looking_every_sync(await signup("ana"))
@@ -132,8 +146,102 @@ async def test_a_device_signed_out_here_before_the_look_and_own_key_changes_are_
     await laptop.devices.revoke(tablet.profile.device_id.hex())  # signed out here
     await laptop.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
     report = await laptop.sync()
-    assert (report.new_devices, report.credential_changes) == ([], [])
+    assert [(d.name, d.signed_out) for d in report.new_devices] == [("tablet", True)]
+    assert report.credential_changes == []  # its own change
     told = await phone.sync()  # the phone did not change the key: told, once
     assert [c.what for c in told.credential_changes] == ["recovery key"]
-    assert told.new_devices == []  # the tablet, signed out before the phone looked
-    assert (await phone.sync()).credential_changes == []
+    assert [(d.name, d.signed_out) for d in told.new_devices] == [("tablet", True)]
+    assert "and signed out since." in told.new_devices[0].line()
+    again = await phone.sync()
+    assert (again.credential_changes, again.new_devices) == ([], [])
+
+
+async def test_a_thief_who_signs_in_and_out_between_two_looks_is_told(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    thief = await login("ana", "thief")  # the stolen password: reads everything
+    await thief.sync()
+    thief_id = thief.profile.device_id.hex()
+    await thief.logout()  # and signs out before the laptop's next look
+    report = await laptop.sync()
+    [told] = report.new_devices
+    assert (told.id, told.name, told.signed_out) == (thief_id, "thief", True)
+    assert (await laptop.sync()).new_devices == []  # once
+
+
+@pytest.fixture
+def server_settings() -> Settings:
+    # Few devices so that pushing a signed-out row out of the kept ones takes few logins
+    # (the default, 100, takes 100: the same code path, create_device's prune).
+    return dataclasses.replace(TEST_SETTINGS, max_devices=4)
+
+
+async def test_a_sign_in_under_a_device_id_seen_before_is_told(
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thief signs the phone out, signs in and out until the phone's signed-out row is
+    pruned (its id freed), then signs in under the phone's id and name and stays signed in:
+    the laptop is told each sign-in, the one under the phone's id among them."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = await login("ana", "phone")
+    await laptop.sync()  # the look: the phone's sign-in is before it
+    phone_id = phone.profile.device_id
+    first = await login("ana", "x0")
+    await first.devices.revoke(phone_id.hex())
+    for n in range(1, 6):
+        live_server.clock.now += 1000  # a second apart (the test clock stands still)
+        helper = await login("ana", f"x{n}")
+        await helper.logout()
+    await first.logout()
+    real = crypto.random_bytes
+    chosen = {k: getattr(crypto, k) for k in dir(crypto) if not k.startswith("__")}
+    chosen["random_bytes"] = lambda n: phone_id if n == 16 else real(n)
+    monkeypatch.setattr(account, "crypto", types.SimpleNamespace(**chosen))
+    thief = await login("ana", "phone2")
+    monkeypatch.undo()
+    assert thief.profile.device_id == phone_id  # the phone's id, taken again
+    await thief.devices.rename(None, "phone")
+    await thief.sync()
+    report = await laptop.sync()
+    told = [(d.id, d.name, d.signed_out) for d in report.new_devices]
+    assert told[-1] == (phone_id.hex(), "phone2", False)  # the thief's live session
+    assert [name for _, name, _ in told] == ["x0", "x1", "x2", "x3", "x4", "x5", "phone2"]
+
+
+async def test_sign_ins_the_server_no_longer_keeps_are_counted(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More sign-ins between two looks than the server keeps: the numbers skip, and the
+    first one told says how many before it are not kept."""
+    monkeypatch.setattr(sqlite_storage, "SIGN_INS_KEPT", 3)
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline: sign-in 1
+    for n in range(5):  # sign-ins 2 to 6; the server keeps 4 to 6
+        await (await login("ana", f"x{n}")).logout()
+    report = await laptop.sync()
+    assert [(d.name, d.earlier_not_kept) for d in report.new_devices] == [
+        ("x2", 2),
+        ("x3", 0),
+        ("x4", 0),
+    ]
+    assert "2 sign-ins before it the server no longer keeps" in report.new_devices[0].line()
+
+
+async def test_a_server_without_the_sign_in_log_fails_no_sync(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server from before the sign-in log answers its endpoint 404: a sync tells nothing
+    and succeeds, and looks again once the server has it."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    monkeypatch.delitem(routes.ROUTES, "/v1/account/sign-ins")
+    await login("ana", "tablet")
+    report = await laptop.sync()
+    assert (report.new_devices, report.problems) == ([], [])
+    monkeypatch.undo()
+    assert [d.name for d in (await laptop.sync()).new_devices] == ["tablet"]

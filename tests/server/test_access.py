@@ -113,6 +113,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/account/password": wire.encode(SAMPLES["/v1/account/password"]),
         "/v1/account/recovery-key": wire.encode(SAMPLES["/v1/account/recovery-key"]),
         "/v1/account/recovery-key/current": {},  # names the caller's own key only
+        "/v1/account/sign-ins": {},  # the caller's own account's log only
         "/v1/account/delete": {"challenge": bytes(32), "signature": bytes(64)},
         "/v1/auth/logout": {},  # last: it signs ben's own device out
     }

@@ -366,3 +366,36 @@ async def test_a_database_at_migration_10_keeps_its_audit_rows_past_the_readers_
     assert await _query(where, read) == [(row[0], None, *row[2:]) for row in rows]
     await _delete(where, "journals", "journal_id", b"J" * 16)
     assert await _query(where, read) == []
+
+
+async def test_a_database_at_migration_11_gets_an_empty_sign_in_log_that_goes_with_its_account(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """Migration 12 (the sign-in log) on a database at 11: the log is empty (sign-ins before
+    it are not known), the account's change times are 0 (unknown), and a row of the log
+    goes with its account."""
+    assert MIGRATIONS[11].version == 12
+    where = await _at_version(request, backend, tmp_path, 11)
+    result = tj_server("migrate", *where)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(": " + ", ".join(str(m.version) for m in MIGRATIONS[11:]))
+    assert await _query(where, "SELECT * FROM sign_ins") == []
+    times = "SELECT password_changed_at, recovery_key_changed_at FROM accounts"
+    assert await _query(where, times) == [(0, 0)]
+    row = (b"A" * 16, 1, b"D" * 16, "laptop", 1, 0)
+    columns = "account_id, seq, device_id, name, at, by_recovery_key"
+    if backend == "sqlite":
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db, db:
+            db.execute(f"INSERT INTO sign_ins ({columns}) VALUES (?, ?, ?, ?, ?, ?)", row)
+    else:
+        connection = await asyncpg.connect(where[1])
+        try:
+            await connection.execute(
+                f"INSERT INTO sign_ins ({columns}) VALUES ($1, $2, $3, $4, $5, $6)", *row
+            )
+        finally:
+            await connection.close()
+    assert await _query(where, f"SELECT {columns} FROM sign_ins") == [row]
+    await _delete(where, "devices", "account_id", b"A" * 16)
+    await _delete(where, "accounts", "account_id", b"A" * 16)
+    assert await _query(where, "SELECT * FROM sign_ins") == []
