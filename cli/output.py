@@ -2051,27 +2051,64 @@ def tell_after_sync(report: SyncReport) -> None:
 
 def sign_in_lines(report: SyncReport) -> list[str]:
     """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
-    `credential_changes`), with what to do if it was not the user: "Notice: New sign-in on
-    this account: 'tablet' (device 5e21b0c3d4e5), 2026-12-05 22:10 (with the recovery key).
-    Not you? Run `tj devices revoke 5e21b0c3d4e5` to sign it out, then `tj password change`
-    and `tj recovery-key new`." A sign-in signed out since is said so, and its advice names
-    no revoke. The server's word (its sign-in log is server metadata): told, never acted
-    on."""
-    keys = f"{command_text('tj password change')} and {command_text('tj recovery-key new')}"
-    lines = []
-    for device in report.new_devices:
-        if device.signed_out:
-            act = f"Not you? Run {keys}."
-        else:
-            revoke = command_text(f"tj devices revoke {short_id(device.id)}")
-            act = f"Not you? Run {revoke} to sign it out, then {keys}."
-        lines.append(f"Notice: {device.line(local_time, act)}")
-    change_act = (
-        f"Not you? Run {command_text('tj devices')} to sign out a device you do not know, "
-        f"then {keys}."
+    `credential_changes`), one "Notice: " line each, then ONE line of what to do if they
+    were not the user, chosen for what happened (NU59 #1, #7: one recovery used to give
+    three notices, each advising a password change the user could no longer make):
+
+    - the password changed elsewhere: the user's password no longer works, so the way back
+      is `tj recover` with the recovery key, signing out every other device (unless a
+      recovery-key sign-in came with it: then that key is spent too, and only the server's
+      operator can help; a new key cannot take back what was read: protocol.md 4.9);
+    - a recovery-key sign-in that set no new password: `tj recovery-key new`, which signs
+      out every session the key alone opened;
+    - the recovery key changed elsewhere: whoever did it knows the password:
+      `tj password change`, then `tj recovery-key new`;
+    - a password sign-in only: sign it out and `tj password change`.
+
+    Each device still signed in is named in a `tj devices revoke ID` command. The server's
+    word (its sign-in log is server metadata): told, never acted on. Pure."""
+    lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
+    lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
+    if not lines:
+        return []
+    changed = {change.what for change in report.credential_changes}
+    by_recovery = any(device.by_recovery_key for device in report.new_devices)
+    live = [device for device in report.new_devices if not device.signed_out]
+    revoke = " and ".join(
+        command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
-    lines += [f"Notice: {c.line(local_time, change_act)}" for c in report.credential_changes]
-    return lines
+    sign_out = f"sign out the device you do not know with {revoke}, then " if live else ""
+    if "password" in changed and by_recovery:
+        act = (
+            "Not you? Someone used your recovery key: they can read your journals and have set "
+            f"a new password and recovery key, so yours no longer work. {sign_out[:1].upper()}{sign_out[1:]}"
+            "ask your server's operator to lock the account. This device keeps what it holds."
+        )
+    elif "password" in changed:
+        act = (
+            "Not you? Your password no longer works: run "
+            f"{command_text('tj recover URL USERNAME --sign-out-others')} with your recovery "
+            "key to set a new one and sign out every other device."
+        )
+    elif by_recovery:
+        act = (
+            f"Not you? Your recovery key is known to someone: {sign_out}run "
+            f"{command_text('tj recovery-key new --sign-out-others')} to retire it."
+        )
+    elif "recovery key" in changed:
+        devices = command_text("tj devices")
+        first = sign_out or f"run {devices} to sign out a device you do not know, then "
+        act = (
+            f"Not you? Whoever changed it knows your password: {first}run "
+            f"{command_text('tj password change --sign-out-others')}, then "
+            f"{command_text('tj recovery-key new')}."
+        )
+    else:
+        act = (
+            f"Not you? Whoever signed in knows your password: {sign_out}run "
+            f"{command_text('tj password change --sign-out-others')}."
+        )
+    return [*lines, act]
 
 
 def results_only(report: SyncReport, journal_id: str) -> bool:

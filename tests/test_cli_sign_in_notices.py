@@ -27,9 +27,11 @@ async def test_tj_sync_tells_a_new_sign_in_once_in_words_and_json(
     assert f"Notice: New sign-in on this account: 'tablet' (device {short}), " in told
     assert "(with the recovery key)" not in told
     assert "signed out since" not in told
+    assert told.count("Not you?") == 1, told
     assert (
-        f"Not you? Run `tj devices revoke {short}` to sign it out, then `tj password change` "
-        "and `tj recovery-key new`." in told
+        "Not you? Whoever signed in knows your password: sign out the device you do not know "
+        f"with `tj devices revoke {short}`, then run `tj password change --sign-out-others`."
+        in told
     )
     again = await laptop.json("sync")  # told once
     assert again["new_devices"] == []
@@ -58,6 +60,36 @@ async def test_tj_sync_json_carries_a_recovery_on_a_new_device(
     assert sorted(c["what"] for c in report["credential_changes"]) == ["password", "recovery key"]
 
 
+async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """One piece of advice under a recovery's three notices, and never a password change the
+    user can no longer make: the recovery set a new password and recovery key."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        "--device-name",
+        "tablet",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "recovered secret"},
+    )
+    [listed] = [d for d in await tablet.json("devices") if d["current"]]
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Notice: ") == 3, told  # the sign-in, the password, the recovery key
+    assert told.count("Not you?") == 1, told
+    assert (
+        "Not you? Someone used your recovery key: they can read your journals and have set a "
+        "new password and recovery key, so yours no longer work. Sign out the device you do "
+        f"not know with `tj devices revoke {listed['id'][:12]}`, then ask your server's "
+        "operator to lock the account." in told
+    )
+    assert "tj password change" not in told
+
+
 async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -70,5 +102,28 @@ async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
     told = " ".join((await laptop.ok("sync")).stderr.split())
     short = listed["id"][:12]
     assert f"New sign-in on this account: 'phone' (device {short}), signed in " in told
-    assert "and signed out since. Not you? Run `tj password change` and" in told
+    assert (
+        "and signed out since. Not you? Whoever signed in knows your password: run "
+        "`tj password change --sign-out-others`." in told
+    )
     assert "tj devices revoke" not in told  # nothing left to sign out
+
+
+async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewhere(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Someone who knows the password signs in and changes it: the laptop's user can no longer
+    change it back with the old one, so the advice is a recovery that signs out the rest."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await thief.ok("password", "change", input="thief's secret\nthief's secret\n")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Notice: ") == 2, told  # the sign-in and the password
+    assert told.count("Not you?") == 1, told
+    assert (
+        "Not you? Your password no longer works: run "
+        "`tj recover URL USERNAME --sign-out-others` with your recovery key to set a new one "
+        "and sign out every other device." in told
+    )
