@@ -81,3 +81,26 @@ async def test_long_journal_names_are_quoted_in_leave_forget_and_share_notices(
     await drjones.ok("sync")
     leaving = flat((await drjones.ok("leave", "ben/Thoughts after group", "--yes")).output)
     assert "You left 'ben/Thoughts after group'; it is no longer" in leaving, leaving
+
+
+async def test_the_caseload_says_share_ended_for_a_share_the_therapist_left(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj caseload` called a share the therapist left himself "no longer served" (the
+    server's word, "they may have ended the share, or the server may be holding it back"),
+    where every other command says "share ended": it says so too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await ana.ok("write", "Monday.")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("write", "--journal", "Dreams", "Flying.")
+    await ana.ok("share", "Dreams", "drjones", "--full", "--trust-on-first-use")
+    await shared_then_left(ana, drjones, "Personal")
+    [row] = await drjones.json("caseload")
+    assert "ended: ana/Personal" in row["flags"], row
+    assert not any("no longer served" in f for f in row["flags"]), row
+    await drjones.ok("leave", "ana/Dreams", "--yes")
+    shown = flat((await drjones.ok("caseload")).output)
+    assert "share ended" in shown and "no longer served" not in shown, shown
+    [row] = await drjones.json("caseload")
+    assert row["share_ended"] is True and "share ended" in row["flags"], row
