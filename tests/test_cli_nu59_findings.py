@@ -6,6 +6,7 @@ account in `tj shares log --json`."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -104,3 +105,35 @@ async def test_the_caseload_says_share_ended_for_a_share_the_therapist_left(
     assert "share ended" in shown and "no longer served" not in shown, shown
     [row] = await drjones.json("caseload")
     assert row["share_ended"] is True and "share ended" in row["flags"], row
+
+
+async def test_an_export_names_a_left_copy_as_every_view_does_in_one_folder_per_client(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj export --client ana` named the copy of a share the therapist left "ana (account
+    71fe4cab)/Personal" in its message, its JSON and each file's front matter, where `tj
+    list --json` says "ana/Personal" with share_ended; and filed it in a second folder for
+    the same client. One name, one folder: the account only where two accounts bear it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await ana.ok("write", "Monday.")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("write", "--journal", "Dreams", "Flying.")
+    await ana.ok("share", "Dreams", "drjones", "--full", "--trust-on-first-use")
+    await shared_then_left(ana, drjones, "Personal")
+    listed = {e["journal"] for e in await drjones.json("list", "--journal", "ana/Personal")}
+    assert listed == {"ana/Personal"}, listed
+    out = tmp_path / "md"
+    done = await drjones.ok("export", "--client", "ana", "--format", "markdown", "--out", str(out))
+    said = flat(done.stderr)
+    assert "(ana/Dreams, ana/Personal (share ended))" in said, said
+    assert "account" not in said, said
+    assert sorted(p.name for p in out.iterdir()) == ["ana"], list(out.iterdir())
+    assert sorted(p.name for p in (out / "ana").iterdir()) == ["dreams", "personal"]
+    pages = [p.read_text() for p in (out / "ana" / "personal").glob("*.md")]
+    assert pages and all('journal: "ana/Personal"' in page for page in pages), pages
+    exported = await drjones.ok("export", "--client", "ana", "--out", str(tmp_path / "json"))
+    data = json.loads(Path(exported.stdout.strip()).read_text())
+    journals = {(j["name"], j.get("share_ended", False)) for j in data["journals"]}
+    assert journals == {("ana/Dreams", False), ("ana/Personal", True)}, journals
+    assert {e["journal"] for e in data["entries"]} == {"ana/Dreams", "ana/Personal"}
