@@ -1513,8 +1513,9 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
     which record, how many records and entries). A device's first fetch of each entry is
     shown; fetching it again is not logged. The owner sees every member's fetches, each
     device by its id; a therapist sees their own, with their device names ("(office)").
-    A member who erased their account stays in the log: "drsmith (account since erased)
-    read ..." (--json: "erased": true); someone else may hold that name now.
+    A member who erased their account stays in the log: "drsmith (account 98365cc0, since
+    erased) read ..." (--json: "erased": true); someone else may hold that name now (--json
+    gives each reader's "account_id", which tells them apart).
     Syncs first (one quick try): the entries are counted from the records this device holds.
 
     \b
@@ -1545,12 +1546,18 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
     """One line per member, device and local day: "drsmith read 5 entries on 2026-11-30
     (laptop)", the date in ISO form as everywhere else (NU48 #12: "on 30 Nov"); a device of
     another account is named by its short id; a member whose account was erased since, as
-    "drsmith (account since erased)"."""
+    "drsmith (account 98365cc0, since erased)"."""
     days: dict[tuple[str, str, date], dict[str, None]] = {}
     records: dict[tuple[str, str, date], int] = {}
     for entry in log:
         # A member who erased their account is named as such: the name may be another's now.
-        member = f"{entry.member} (account since erased)" if entry.erased else entry.member
+        member = (
+            f"{entry.member} (account {entry.account_id[:8]}, since erased)"
+            if entry.erased and entry.account_id
+            else f"{entry.member} (account since erased)"
+            if entry.erased
+            else entry.member
+        )
         key = (member, entry.device_id, entry.at.astimezone().date())
         days.setdefault(key, {}).update(dict.fromkeys(entry.entry_ids))
         records[key] = records.get(key, 0) + entry.records

@@ -399,7 +399,8 @@ class HeldKeys:
 
 @dataclass(frozen=True)
 class AuditInfo:
-    """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
+    """One fetch by a member, from the server's audit log: who (`member`, `account_id` and
+    `device_id` hex), when
     (`at`, UTC) that device first received the journal's records up to which sequence number
     (`up_to_seq`), and how many records it received for the first time (`records`); the
     server logs no re-fetch of what a device already had (protocol.md, /v1/shares/audit).
@@ -417,6 +418,9 @@ class AuditInfo:
     """Entries with records in this fetch, as this device verified them."""
     erased: bool = False
     """The member's account was erased since this fetch (the server's word)."""
+    account_id: str = ""
+    """The member's account id (hex), as the server's audit row gives it: what tells apart two
+    members who bore one username (one erased since, the other who took the name)."""
 
     @property
     def entries(self) -> int:
@@ -433,6 +437,7 @@ class AuditInfo:
             "records": self.records,
             "entries": self.entries,
             "erased": self.erased,
+            "account_id": self.account_id,
         }
 
 
@@ -2770,6 +2775,7 @@ class Sharing:
                     e.records,
                     tuple(ids),
                     e.erased,
+                    e.account_id.hex(),
                 )
             )
         return found
