@@ -11,7 +11,13 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    Device,
+    Outage,
+    laptop,
+    outage,
+    phone,
+)
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 
@@ -137,3 +143,22 @@ async def test_an_export_names_a_left_copy_as_every_view_does_in_one_folder_per_
     journals = {(j["name"], j.get("share_ended", False)) for j in data["journals"]}
     assert journals == {("ana/Dreams", False), ("ana/Personal", True)}, journals
     assert {e["journal"] for e in data["entries"]} == {"ana/Dreams", "ana/Personal"}
+
+
+async def test_a_lost_check_in_of_the_default_progress_is_told_with_it(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """A check-in made offline with no --progress (1 session, the default) on a goal another
+    device deleted was told without its progress ("('By the river')"), where the README's
+    example names it: it is told with the progress it recorded."""
+    goal = (await laptop.ok("goal", "add", "Walk", "--measure", "12 sessions")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()
+    await phone.ok("goal", "delete", goal[:12], "--yes")
+    await laptop.ok("goal", "checkin", goal[:12], "--note", "By the river")
+    await outage.end()
+    await phone.ok("sync")
+    said = flat((await laptop.ok("sync")).output)
+    assert "(progress 1: 'By the river'), made on this device, went with it." in said, said
