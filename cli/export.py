@@ -84,7 +84,8 @@ def export(
     therapist's private note; Markdown
     is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
     one folder per journal of yours (entries in the trash in its "trash" folder), and one
-    per client named by their username exactly ("ana.b/personal" beside
+    per client named by their username exactly, the copies of ended shares too
+    ("ana.b/personal" beside
     "ana-b/personal"), holding one per journal they share, with goals.md,
     notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
     private-notes.md where there are any. The files are NOT encrypted: they are

@@ -1369,6 +1369,10 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     result with a safety item (PHQ-9 item 9) above 0, invalid results included, and every
     score in its instrument's highest band.
 
+    A name that also names another journal on this device (the owner shared a journal of
+    the same name with you again) is refused, listing the ids of both: name the copy by its
+    id (12 hex digits, or at least 8), as `tj shared-with-me` prints it then.
+
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted
     (the owner removed you: your device is not told in a signed way). Refused while the
@@ -1586,7 +1590,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     `tj forget JOURNAL` discards it from this device. One listed as "no longer served
     (read-only copy)" ended by the server's word only (the owner's signed access, as this
     device last saw it, still grants it): once you know the share ended, discard it with
-    `tj forget JOURNAL --unlisted`. Below the list, each copy's command is printed.
+    `tj forget JOURNAL --unlisted`. Below the list, each copy's command is printed (by the
+    copy's id when a journal still shared bears its name). A copy you left here shows when
+    in the expires column ("left 2026-12-06 00:02").
 
     \b
     Examples:
@@ -2273,11 +2279,14 @@ def shared_end_text(share: SharedJournal) -> str:
     date only when it ended by reaching it, not when the owner ended it before); a copy the
     server merely stopped serving (`unlisted`: its role says "no longer served") says
     "unknown": no end its owner signed is known here, and the end date they signed before
-    may no longer be theirs (never "ended"; NU58: it repeated "no longer served")."""
+    may no longer be theirs (never "ended"; NU58: it repeated "no longer served"). A share
+    you left on this device says when, as this device recorded it: "left 2026-12-06 00:02"."""
     if not share.share_ended:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
+    if share.left_at is not None:
+        return f"left {output.local_time(share.left_at)}"
     return "unknown" if share.unlisted else "ended"
 
 

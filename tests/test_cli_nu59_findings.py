@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -95,7 +96,8 @@ async def test_the_caseload_says_share_ended_for_a_share_the_therapist_left(
 ) -> None:
     """`tj caseload` called a share the therapist left himself "no longer served" (the
     server's word, "they may have ended the share, or the server may be holding it back"),
-    where every other command says "share ended": it says so too."""
+    where every other command says "share ended": it says so too. `tj shared-with-me` gave
+    such a copy no date ("ended"): it says when it was left."""
     ana = await new_device(live_server, tmp_path, "ana")
     drjones = await new_device(live_server, tmp_path, "drjones")
     await ana.ok("write", "Monday.")
@@ -105,6 +107,12 @@ async def test_the_caseload_says_share_ended_for_a_share_the_therapist_left(
     await shared_then_left(ana, drjones, "Personal")
     [row] = await drjones.json("caseload")
     assert "ended: ana/Personal" in row["flags"], row
+    # `tj shared-with-me` says when the share was left, as this device recorded it
+    [left] = [j for j in await drjones.json("shared-with-me") if j["share_ended"]]
+    assert left["left_at"] is not None, left
+    day = datetime.fromisoformat(left["left_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    shown = flat((await drjones.ok("shared-with-me")).stdout)
+    assert f"share ended (read-only copy) left {day}" in shown, shown
     assert not any("no longer served" in f for f in row["flags"]), row
     await drjones.ok("leave", "ana/Dreams", "--yes")
     shown = flat((await drjones.ok("caseload")).output)
