@@ -74,8 +74,12 @@ async def test_long_journal_names_are_quoted_in_leave_forget_and_share_notices(
     reads Thoughts after group (00:01)"): it is quoted as a shell would."""
     ana = await new_device(live_server, tmp_path, "ana")
     drjones = await new_device(live_server, tmp_path, "drjones")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await ana.ok("journal", "create", "Thoughts after group")
-    await ana.ok("write", "--journal", "Thoughts after group", "Long evening.")
+    await ana.ok("write", "--journal", "Thoughts after group", "--mood", "4", "Long evening.")
+    told = flat((await phone.ok("sync")).output)
+    assert "new journal 'Thoughts after group'" in told, told
     await shared_then_left(ana, drjones, "Thoughts after group")
     left = await drjones.tj("journal", "list")  # the leave itself said it: asked again below
     assert left.exit_code == 0
@@ -89,6 +93,11 @@ async def test_long_journal_names_are_quoted_in_leave_forget_and_share_notices(
     await drjones.ok("sync")
     leaving = flat((await drjones.ok("leave", "ben/Thoughts after group", "--yes")).output)
     assert "You left 'ben/Thoughts after group'; it is no longer" in leaving, leaving
+    only = ["--only", "mood,tags", "--trust-on-first-use"]
+    await ana.ok("share", "Thoughts after group", "drjones", *only)
+    ended = flat((await ana.ok("unshare", "Thoughts after group", "drjones", "--yes")).output)
+    assert "(the mood and tags of 'Thoughts after group', for drjones)" in ended, ended
+    assert "(your originals in 'Thoughts after group' stay)" in ended, ended
 
 
 async def test_the_caseload_says_share_ended_for_a_share_the_therapist_left(
