@@ -74,11 +74,11 @@ async def test_long_journal_names_are_quoted_in_leave_forget_and_share_notices(
     reads Thoughts after group (00:01)"): it is quoted as a shell would."""
     ana = await new_device(live_server, tmp_path, "ana")
     drjones = await new_device(live_server, tmp_path, "drjones")
-    phone = Device(tmp_path / "ana-phone", live_server.url)
-    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    second = Device(tmp_path / "ana-phone", live_server.url)
+    await second.ok("login", live_server.url, "ana", "--device-name", "phone")
     await ana.ok("journal", "create", "Thoughts after group")
     await ana.ok("write", "--journal", "Thoughts after group", "--mood", "4", "Long evening.")
-    told = flat((await phone.ok("sync")).output)
+    told = flat((await second.ok("sync")).output)
     assert "new journal 'Thoughts after group'" in told, told
     await shared_then_left(ana, drjones, "Thoughts after group")
     left = await drjones.tj("journal", "list")  # the leave itself said it: asked again below
