@@ -41,7 +41,9 @@ def share_again(error: TJError) -> str:
 
 def forget_unlisted(error: TJError) -> str:
     """A copy the server no longer serves, its share not ended by the verified chain."""
-    forget = output.forget_command(error.names["journal"], True, _id(error, "journal"))
+    forget = output.forget_command(
+        error.names["journal"], True, _id(error, "journal"), by_id=bool(error.names.get("by id"))
+    )
     return f"{_situation(error)}. Once you know the share ended, run {forget}"
 
 
@@ -49,7 +51,12 @@ def forget_unsent(error: TJError) -> str:
     """A copy kept because changes of this device in it are not on the server: sync, or keep
     the words of those set aside and drop them, then forget again (NU30 F1)."""
     names = error.names
-    again = output.forget_command(names["journal"], bool(names["unlisted"]), _id(error, "journal"))
+    again = output.forget_command(
+        names["journal"],
+        bool(names["unlisted"]),
+        _id(error, "journal"),
+        by_id=bool(names.get("by id")),
+    )
     waiting, refused = int(names["waiting"]), int(names["set aside count"])
     label = output.quoted(names["journal"])
     lose = "it" if waiting + refused == 1 else "them"

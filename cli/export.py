@@ -84,7 +84,8 @@ def export(
     therapist's private note; Markdown
     is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
     one folder per journal of yours (entries in the trash in its "trash" folder), and one
-    per client named by their username exactly ("ana.b/personal" beside
+    per client named by their username exactly, the copies of ended shares too
+    ("ana.b/personal" beside
     "ana-b/personal"), holding one per journal they share, with goals.md,
     notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
     private-notes.md where there are any. The files are NOT encrypted: they are
@@ -174,22 +175,18 @@ def file_word(name: str) -> str:
 
 
 async def exported_name(client: Client, journal: Journal) -> str:
-    """A journal an export holds, as its summary names it: its name, with the account it is
-    of where the files name its owner by their account (`client.journals.client_label`: a
-    kept copy, REV-S9B S9B-2) and, where the server now gives that username to another
-    account, saying so (REV-HELD: `tj export --client kim` before the new kim was verified
-    exported the erased kim's records, said as "kim/Personal"): "kim (account
-    1a2b3c4d)/Personal, not the account the server now names kim". Named as the commands
-    printed for it name it (NU49 F5: "ben/Personal of ben (account 1a2b3c4d)" was a third
-    name of one copy)."""
-    if journal.own:
-        return journal.name
+    """A journal an export holds, as its summary names it: its name as the files and every
+    other view name it ("ana/Personal (share ended)" for the read-only copy of a share that
+    ended, as `tj list` says it), with the account it is of where the server now gives
+    that username to another account, saying so (REV-HELD: `tj export --client kim` before
+    the new kim was verified exported the erased kim's records, said as "kim/Personal"):
+    "kim (account 1a2b3c4d)/Personal, not the account the server now names kim"."""
+    if journal.own or not await client.journals.name_given_elsewhere(journal.id):
+        return f"{journal.name} (share ended)" if journal.share_ended else journal.name
     label = await client.journals.client_label(journal.id)
+    own_name = journal.name.removeprefix(f"{journal.owner}/")
     if journal.name.startswith(f"{label}/"):
         return journal.name
-    own_name = journal.name.removeprefix(f"{journal.owner}/")
-    if not await client.journals.name_given_elsewhere(journal.id):
-        return f"{label}/{own_name}"
     return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 

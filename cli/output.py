@@ -1727,12 +1727,13 @@ def _departure_alone(d: Departure) -> str:
         return f"{ended_text(d)}: the share was ended from one of your devices ({when})"
     if d.reason == departures.DROPPED:
         return (
-            f"{d.member} no longer reads {d.journal} ({when}): another of your devices removed "
+            f"{d.member} no longer reads {named(d.journal)} ({when}): another of your devices removed "
             "them on the server's word"
         )
     if d.reason in departures.LEFT_WHOLE or d.reason == departures.ERASED:
         return (
-            f"{d.member} no longer reads {d.journal} ({when}): {departures.server_word(d.reason)}"
+            f"{d.member} no longer reads {named(d.journal)} ({when}): "
+            f"{departures.server_word(d.reason)}"
         )
     return ended_text(d)
 
@@ -1778,11 +1779,16 @@ SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, depa
 (the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
 
 
-def forget_command(journal: str, unlisted: bool, journal_id: str = "") -> str:
+def forget_command(
+    journal: str, unlisted: bool, journal_id: str = "", *, by_id: bool = False
+) -> str:
     """`tj forget JOURNAL [--unlisted]` as a command span (`command`): the read-only copy
     `journal` named as `journal_word` names it (by `journal_id` when its name would not
-    paste back), with `--unlisted` when its share ended by the server's word only."""
-    words = ["tj", "forget", journal_word(journal, journal_id)]
+    paste back, or with `by_id` when that name names another journal here too: a share
+    still on bearing the same name, which `tj forget` refuses to guess between), with
+    `--unlisted` when its share ended by the server's word only."""
+    named = short_id(journal_id) if by_id and journal_id else journal_word(journal, journal_id)
+    words = ["tj", "forget", named]
     return command(words + (["--unlisted"] if unlisted else []))
 
 
@@ -1794,6 +1800,7 @@ def forget_advice(
     journal_id: str = "",
     *,
     export_hint: bool = True,
+    by_id: bool = False,
 ) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
@@ -1804,8 +1811,10 @@ def forget_advice(
     account no longer exists (`SharedJournal.owner_erased`): said first, as its word (NU49
     F6: the advice read as if nothing more was known). The copy is named by `journal_id`
     when its name is not pasted back exactly (`journal_word`). Without `export_hint`, the
-    export is not named (said already for another copy of `owner`'s, above it)."""
-    forget = forget_command(journal, unlisted, journal_id)
+    export is not named (said already for another copy of `owner`'s, above it). With
+    `by_id`, the copy is named by its id (`forget_command`: its name names another journal
+    here too)."""
+    forget = forget_command(journal, unlisted, journal_id, by_id=by_id)
     keep = (
         f" (keep what you need first: {command(export_client_words(owner))})."
         if export_hint

@@ -987,7 +987,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
         except NetworkError as error:  # before anything is signed: said so (NU36 #12)
             raise click.ClickException(
-                f"{error}: {therapist} still reads {journal_name}, nothing was changed; run "
+                f"{error}: {therapist} still reads {output.named(journal_name)}, nothing was "
+                f"changed; run "
                 f"{again} again once the server answers"
             ) from None
         if pending:
@@ -997,7 +998,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                 output.message(line, wrap=True)  # one item per line (NU20 C13)
             if not yes:
                 output.confirm(
-                    f"Stop sharing {journal_name} with {therapist} anyway?",
+                    f"Stop sharing {output.named(journal_name)} with {therapist} anyway?",
                     default=False,
                     abort=True,
                     err=True,
@@ -1016,7 +1017,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "
-                f"says whether {therapist} still reads {journal_name}, and {again} ends it"
+                f"says whether {therapist} still reads {output.named(journal_name)}, and {again} "
+                "ends it"
             ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
         # The share another of the user's devices ended is said here, once (NU21 C4), and
@@ -1287,32 +1289,35 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
         name, owner, copy = home.run(partial(leaving, journal_name, True))
+        said = output.named(name)  # quoted as a shell would when it is several words
         if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
             question = (
-                f"Leave {name}? Nothing more of what {owner} writes reaches you through it "
+                f"Leave {said}? Nothing more of what {owner} writes reaches you through it "
                 f"(a copy {owner} keeps for you, never with safety flags), and only {owner} "
                 "can share it with you again."
             )
         elif copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
             question = (
-                f"Leave {name}? Nothing {owner} writes in it from now on, safety flags "
+                f"Leave {said}? Nothing {owner} writes in it from now on, safety flags "
                 f"included, reaches you through it, and only {owner} can share it with you "
                 f"again. {still_arriving(owner, copy)}"
             )
         else:
             question = (
-                f"Leave {name}? Nothing {owner} writes from now on, safety flags "
+                f"Leave {said}? Nothing {owner} writes from now on, safety flags "
                 f"included, reaches you, and only {owner} can share it with you again."
             )
         output.confirm(question, default=False, abort=True, err=True)
     name, owner, copy = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
-            f"You left {name}; it is no longer shared with you. {still_arriving(owner, copy)}",
+            f"You left {output.named(name)}; it is no longer shared with you. {still_arriving(owner, copy)}",
             wrap=True,
         )
     else:
-        output.message(f"You left {name}; it is no longer shared with you.", wrap=True)
+        output.message(
+            f"You left {output.named(name)}; it is no longer shared with you.", wrap=True
+        )
 
 
 async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str, str]:
@@ -1364,6 +1369,10 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     result with a safety item (PHQ-9 item 9) above 0, invalid results included, and every
     score in its instrument's highest band.
 
+    A name that also names another journal on this device (the owner shared a journal of
+    the same name with you again) is refused, listing the ids of both: name the copy by its
+    id (12 hex digits, or at least 8), as `tj shared-with-me` prints it then.
+
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted
     (the owner removed you: your device is not told in a signed way). Refused while the
@@ -1390,19 +1399,19 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
             ]
         )
         output.message(
-            f"{name} holds {output.and_words([r.words() for r in records])}. For your "
+            f"{output.named(name)} holds {output.and_words([r.words() for r in records])}. For your "
             f"clinical records, export it first: {export} writes it out.",
             wrap=True,
         )
     if not yes:
         held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
-            f"Discard the copy of {name}{held} from this device for good?",
+            f"Discard the copy of {output.named(name)}{held} from this device for good?",
             abort=True,
             err=True,
         )
     scrubbed = home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted))
-    output.message(f"Discarded the copy of {name} from this device.")
+    output.message(f"Discarded the copy of {output.named(name)} from this device.", wrap=True)
     if not scrubbed:
         output.message(
             "Another tj using this profile kept the store file from being compacted: the "
@@ -1418,12 +1427,16 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> tuple[str,
     refused with the command that works, naming its owner by the label every other command
     prints for a share that ended ("ana (account 1a2b3c4d)/Personal": NU49 leftover of
     F5)."""
+    from client_sdk.journals import command_name
     from client_sdk.models import quoted_name
     from client_sdk.sharing import SHARE_STILL_SERVED
 
     try:
         await client.shares.forget(journal, unlisted=unlisted, check_only=True)
     except InvalidInput as error:
+        journal_id = error.names.get("journal id", "")
+        if journal_id and await command_name(client.journals, journal_id) == journal_id[:12]:
+            error.names["by id"] = "1"  # its name names another journal here too
         if error.subject == SHARE_STILL_SERVED:
             found = await client.journals.get(journal)
             own = found.name.split("/", 1)[-1]  # the journal's own name, after its owner's
@@ -1436,6 +1449,8 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> tuple[str,
                 error.situation = quoted_name(label) + error.situation[len(typed) :]
         raise
     found = await client.journals.get(journal)
+    if await command_name(client.journals, found.id) == found.id[:12]:
+        return found.name, found.id[:12]  # its name names another journal here too
     # named as `tj shared-with-me`, `tj journal list` and `tj list` name it ("ana/Personal");
     # the commands printed for it by its owner's account (REV-S9B S9B-1)
     return found.name, (
@@ -1502,8 +1517,9 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
     which record, how many records and entries). A device's first fetch of each entry is
     shown; fetching it again is not logged. The owner sees every member's fetches, each
     device by its id; a therapist sees their own, with their device names ("(office)").
-    A member who erased their account stays in the log: "drsmith (account since erased)
-    read ..." (--json: "erased": true); someone else may hold that name now.
+    A member who erased their account stays in the log: "drsmith (account 98365cc0, since
+    erased) read ..." (--json: "erased": true); someone else may hold that name now (--json
+    gives each reader's "account_id", which tells them apart).
     Syncs first (one quick try): the entries are counted from the records this device holds.
 
     \b
@@ -1534,12 +1550,18 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
     """One line per member, device and local day: "drsmith read 5 entries on 2026-11-30
     (laptop)", the date in ISO form as everywhere else (NU48 #12: "on 30 Nov"); a device of
     another account is named by its short id; a member whose account was erased since, as
-    "drsmith (account since erased)"."""
+    "drsmith (account 98365cc0, since erased)"."""
     days: dict[tuple[str, str, date], dict[str, None]] = {}
     records: dict[tuple[str, str, date], int] = {}
     for entry in log:
         # A member who erased their account is named as such: the name may be another's now.
-        member = f"{entry.member} (account since erased)" if entry.erased else entry.member
+        member = (
+            f"{entry.member} (account {entry.account_id[:8]}, since erased)"
+            if entry.erased and entry.account_id
+            else f"{entry.member} (account since erased)"
+            if entry.erased
+            else entry.member
+        )
         key = (member, entry.device_id, entry.at.astimezone().date())
         days.setdefault(key, {}).update(dict.fromkeys(entry.entry_ids))
         records[key] = records.get(key, 0) + entry.records
@@ -1568,7 +1590,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     `tj forget JOURNAL` discards it from this device. One listed as "no longer served
     (read-only copy)" ended by the server's word only (the owner's signed access, as this
     device last saw it, still grants it): once you know the share ended, discard it with
-    `tj forget JOURNAL --unlisted`. Below the list, each copy's command is printed.
+    `tj forget JOURNAL --unlisted`. Below the list, each copy's command is printed (by the
+    copy's id when a journal still shared bears its name). A copy you left here shows when
+    in the expires column ("left 2026-12-06 00:02").
 
     \b
     Examples:
@@ -1578,7 +1602,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str]]:
+    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str], set[str]]:
+        from client_sdk.journals import command_name
+
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline); a share this device does not open
         # is said too (NU46 #7: it was listed nowhere but in `tj sync`'s warning).
@@ -1592,9 +1618,17 @@ def shared_with_me(home: Home, as_json: bool) -> None:
             for s in found
             if s.share_ended
         }
-        return found, await output.unverified_owners(client, unverified), owners
+        # a kept copy whose name a share still on (or another copy) bears too: its command
+        # names it by id, as `tj forget` refuses a name that names both
+        by_id = {
+            s.journal_id
+            for s in found
+            if s.share_ended
+            and await command_name(client.journals, s.journal_id) == s.journal_id[:12]
+        }
+        return found, await output.unverified_owners(client, unverified), owners, by_id
 
-    found, unverified, owners = home.run(work)
+    found, unverified, owners, by_id = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you now.")
     if not as_json:
         exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)
@@ -1610,6 +1644,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                     erased,
                     s.journal_id,
                     export_hint=owner not in exported,
+                    by_id=s.journal_id in by_id,
                 )
                 exported.add(owner)
                 output.data(advice, wrap=True, prose=True)
@@ -2140,7 +2175,7 @@ def kept_what(kept: KeptCopy) -> str:
     if kept.kind == "items":
         return f"entries and results shared one by one with {kept.member}"
     fields = plain_list(kept.fields) if kept.fields else "every entry field"
-    source = f" of {kept.source}" if kept.source else ""
+    source = f" of {output.named(kept.source)}" if kept.source else ""
     return f"the {fields}{source}, for {kept.member}"
 
 
@@ -2177,7 +2212,7 @@ def kept_copy_text(kept: KeptCopy, named: str = "") -> str:
         else ""
     )
     originals = (
-        f" (your originals in {kept.source} stay)"
+        f" (your originals in {output.named(kept.source)} stay)"
         if kept.source
         else " (your originals stay where you wrote them)"
     )
@@ -2244,11 +2279,14 @@ def shared_end_text(share: SharedJournal) -> str:
     date only when it ended by reaching it, not when the owner ended it before); a copy the
     server merely stopped serving (`unlisted`: its role says "no longer served") says
     "unknown": no end its owner signed is known here, and the end date they signed before
-    may no longer be theirs (never "ended"; NU58: it repeated "no longer served")."""
+    may no longer be theirs (never "ended"; NU58: it repeated "no longer served"). A share
+    you left on this device says when, as this device recorded it: "left 2026-12-06 00:02"."""
     if not share.share_ended:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
+    if share.left_at is not None:
+        return f"left {output.local_time(share.left_at)}"
     return "unknown" if share.unlisted else "ended"
 
 

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from client_sdk.models import and_words, quoted_name, read_json
+from client_sdk.models import and_words, named_in_text, quoted_name, read_json
 
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
@@ -449,7 +449,7 @@ class Departure:
         said = server_word(self.reason)
         when = f" ({clock(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
         return (
-            f"{self.member} no longer reads {self.journal}{when}: {said}; this "
+            f"{self.member} no longer reads {named_in_text(self.journal)}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
             f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
         )
@@ -471,7 +471,8 @@ class Departure:
                 f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
             )
         return (
-            f"{self.member} no longer reads {self.journal} ({when}): the server says they left "
+            f"{self.member} no longer reads {named_in_text(self.journal)} ({when}): the server "
+            "says they left "
             "the share or their account was deleted (not signed by them); another of your "
             "devices removed them from the journal's access and changed its key, so new "
             f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"

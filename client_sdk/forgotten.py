@@ -265,6 +265,28 @@ def shared_again(
     return walk.result(now)
 
 
+LEFT_AT = "left_journals_at"
+"""The store setting holding when this account left each journal *on this device*
+(`client.shares.leave`): JSON {tag: ms UTC}, for words only ("left 2026-12-06 00:02": the
+device's own record, which no owner signed); read only while the tag is in LEFT."""
+
+
+def decode_left_at(value: Any) -> dict[str, int]:
+    """The times kept (`LEFT_AT`); a damaged value, or entry, reads as none."""
+    raw = read_json(value, {})
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        k: v
+        for k, v in raw.items()
+        if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0
+    }
+
+
+def encode_left_at(times: dict[str, int]) -> str:
+    return json.dumps(dict(sorted(times.items())))
+
+
 def tag(journal_id: bytes) -> str:
     """What the store keeps of a forgotten journal (hex)."""
     return crypto.hash32(crypto.frame(b"tj forgotten journal", journal_id)).hex()

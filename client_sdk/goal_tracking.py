@@ -20,6 +20,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
+    SESSIONS,
     CheckIn,
     Goal,
     Measure,
@@ -132,6 +133,9 @@ class Goals:
         given = created_values(  # the new check-in's progress and note, in the goal's history
             {k: v for k, v in settling_values(document).items() if k not in before}
         )
+        if progress is None:  # the progress it records (1 session by default), as told
+            measure = goal_measure(document)
+            progress = 1 if measure is not None and measure.kind == SESSIONS else None
         made = _made(
             document.doc_id,
             checkin_id,

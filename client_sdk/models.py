@@ -158,6 +158,15 @@ def quoted_name(name: str) -> str:
     return "$'" + "".join(_dollar_escape(c) for c in name) + "'"
 
 
+def named_in_text(name: str) -> str:
+    """A journal's name said inside a sentence: as it is when it is one plain word
+    ("Personal", "ana/Personal": letters, digits and "-_./" only), else `quoted_name`
+    ('Thoughts after the group session'), so that a name of several words never runs into
+    the sentence around it. Pure."""
+    plain = name and all(c.isalnum() or c in "-_./" for c in name)
+    return name if plain and name.isprintable() and name.isascii() else quoted_name(name)
+
+
 def squeezed(name: str) -> str:
     """`name` with each run of whitespace one space and none around it: the form in which a
     journal name is stored (`client.journals.create`, `rename`) and compared when looked up

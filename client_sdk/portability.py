@@ -255,8 +255,9 @@ class Archives:
     ) -> list[Path]:
         """Write one Markdown file per entry (with front matter; those in the trash in the
         journal's "trash" folder, with `trashed_at`), one folder per journal (another
-        account's in a folder named by its username: "ana.b/personal"; a kept copy's by
-        `client.journals.client_label`, "ana (account 1a2b3c4d)/personal"), plus
+        account's in a folder named by its username, "ana.b/personal", the read-only copies
+        of shares that ended too; by its account, "ana (account 1a2b3c4d)/personal", where
+        another account bears that username here or on the server), plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). `journals` and `clients` narrow it as for `export_json`. Raises OSError
@@ -427,18 +428,21 @@ async def gather(
 
 async def filed_names(context: Context, journals: list[Journal]) -> dict[str, str]:
     """The name an export files each of `journals` under (by id) where it is not its
-    `Journal.name`: another account's journal whose commands name its owner by their
-    account (`Context.client_label`: the copy kept of a share that ended, or a username the
-    server gives another account now), "kim (account 1a2b3c4d)/Personal", as `tj export
-    --client` takes it, so that an erased client's records and those of the person who took
-    her username since are never filed under one name (REV-S9B S9B-2: both "kim/")."""
+    `Journal.name`: another account's journal whose owner the app's words name by their
+    account (`Context.owner_named`: a username the server gives another account now; as
+    `Journal.name` does while another account's journals here bear it too), "kim (account
+    1a2b3c4d)/Personal", as `tj export --client` takes it, so that an erased client's
+    records and those of the person who took her username since are never filed under one
+    name (REV-S9B S9B-2: both "kim/"). The copy kept of a share that ended is named as
+    every other view names it ("ana/Personal", with `share_ended`), in its owner's one
+    folder, where no other account bears that username."""
     held = {j.journal_id.hex(): j for j in await context.store.journals()}
     found = {}
     for journal in journals:
         local = held.get(journal.id)
         if journal.own or local is None:
             continue
-        name = f"{context.client_label(local)}/{local.name}"
+        name = f"{context.owner_named(local)}/{local.name}"
         if name != journal.name:
             found[journal.id] = name
     return found

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from client_sdk import departures, keys
+from client_sdk import departures, forgotten, keys
 from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
@@ -611,6 +611,16 @@ class Caseload:
         ]
         shown = _client_names(clients, names, self._replica, moment_ms)
         erased = departures.decode_owners(await store.setting(departures.ERASED_OWNERS))
+        left = forgotten.decode(await store.setting(forgotten.LEFT))  # left on this device
+
+        def server_only(journal: LocalJournal) -> bool:
+            """No longer served by the server's word alone: never a share this account left
+            on this device (`leave`), which ended as every other view says."""
+            return (
+                self._replica.ended_by_server_only(journal, moment_ms)
+                and forgotten.tag(journal.journal_id) not in left
+            )
+
         rows = []
         for owner_id, journals in clients.items():
             client = shown[owner_id]
@@ -650,21 +660,20 @@ class Caseload:
                     low_mood=low_mood,
                     share_ended=ended,
                     owner_erased=ended and owner_id.hex() in erased,  # the server's word
-                    ended_by_server=ended
-                    and any(self._replica.ended_by_server_only(j, moment_ms) for j in journals),
+                    ended_by_server=ended and any(server_only(j) for j in journals),
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals
                         if j.journal_id in over
                         and not self._replica.source_still_read(j, live)
-                        and not self._replica.ended_by_server_only(j, moment_ms)
+                        and not server_only(j)
                     ),
                     unlisted_journals=sorted(  # the server's word alone (NU52 F4)
                         _ended_display(self._replica, j, journals)
                         for j in journals
                         if j.journal_id in over
                         and not self._replica.source_still_read(j, live)
-                        and self._replica.ended_by_server_only(j, moment_ms)
+                        and server_only(j)
                     ),
                     invalid_results=invalid,
                     ending_soon=_ending_soon(self._replica, live, moment_ms),

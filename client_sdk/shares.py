@@ -855,11 +855,16 @@ class Shares:
         lost); NotFound for an unknown journal. With `check_only=True` it raises the same
         errors and discards nothing (returns False): an app asks its user to confirm only
         what would then be done. Named by the start of its id, the journal needs 8 hex
-        digits of it or more here (InvalidInput, subject "id too short", for fewer).
+        digits of it or more here (InvalidInput, subject "id too short", for fewer). A name
+        that names more than one journal here (a share still on and the kept copy of an
+        earlier one of the same name, say) names none: SameJournalName (an InvalidInput)
+        lists their ids, the copies marked, and nothing is discarded.
 
             await client.shares.forget("ana/Shared with drsmith")
         """
-        local = await self._context.local_journal(journal, ends=True)
+        # strict: a name a live share and a kept copy share names neither (it lists their
+        # ids): the copy the user meant is never mistaken for the share still on
+        local = await self._context.local_journal(journal, strict=True)
         try:
             return await self._context.sharing.forget(local, journal, unlisted, check_only)
         finally:

@@ -343,6 +343,9 @@ class SharedJournal:
     (asked when the share ended here, and at each refresh of the journal list while every share of
     theirs with this account has ended), so they most likely erased it. The server's word, for words
     only ("appears erased"): it decides nothing."""
+    left_at: datetime | None = None
+    """For an ended share this account left on this device (`leave`): when (UTC), as this device
+    recorded it (no owner signed it); None otherwise, or when left before this was kept."""
 
     @property
     def access(self) -> str:
@@ -366,6 +369,7 @@ class SharedJournal:
             "name": self.name,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
+            "left_at": self.left_at.isoformat() if self.left_at else None,
         }
 
 
@@ -399,7 +403,8 @@ class HeldKeys:
 
 @dataclass(frozen=True)
 class AuditInfo:
-    """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
+    """One fetch by a member, from the server's audit log: who (`member`, `account_id` and
+    `device_id` hex), when
     (`at`, UTC) that device first received the journal's records up to which sequence number
     (`up_to_seq`), and how many records it received for the first time (`records`); the
     server logs no re-fetch of what a device already had (protocol.md, /v1/shares/audit).
@@ -417,6 +422,9 @@ class AuditInfo:
     """Entries with records in this fetch, as this device verified them."""
     erased: bool = False
     """The member's account was erased since this fetch (the server's word)."""
+    account_id: str = ""
+    """The member's account id (hex), as the server's audit row gives it: what tells apart two
+    members who bore one username (one erased since, the other who took the name)."""
 
     @property
     def entries(self) -> int:
@@ -433,6 +441,7 @@ class AuditInfo:
             "records": self.records,
             "entries": self.entries,
             "erased": self.erased,
+            "account_id": self.account_id,
         }
 
 
@@ -2010,6 +2019,9 @@ class Sharing:
             await tx.set_setting(
                 forgotten.LEFT, forgotten.encode(left | {forgotten.tag(journal.journal_id)})
             )
+            when = forgotten.decode_left_at(await tx.setting(forgotten.LEFT_AT))
+            when[forgotten.tag(journal.journal_id)] = now_ms()  # said as "left DATE"
+            await tx.set_setting(forgotten.LEFT_AT, forgotten.encode_left_at(when))
             if held is not None:  # the membership left: kept ended (R40 F4)
                 ended = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
                 ended[forgotten.tag(journal.journal_id)] = held
@@ -2699,6 +2711,7 @@ class Sharing:
         briefs = await self.replica.briefs_shared_with_me(await self.store.journals())
         now = now_ms()
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
+        left_at = forgotten.decode_left_at(await self.store.setting(forgotten.LEFT_AT))
         erased = set(departures.decode_owners(await self.store.setting(departures.ERASED_OWNERS)))
         return [
             SharedJournal(
@@ -2715,6 +2728,11 @@ class Sharing:
                 self.replica.shown_name(j),
                 j.owner_id.hex(),
                 j.role == REVOKED and j.owner_id.hex() in erased,  # the server's word
+                read_time(left_at[forgotten.tag(j.journal_id)])
+                if j.role == REVOKED
+                and forgotten.tag(j.journal_id) in left
+                and forgotten.tag(j.journal_id) in left_at
+                else None,
             )
             for j in [  # a signed end date passed ends it here, before a sync stores it so
                 replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
@@ -2770,6 +2788,7 @@ class Sharing:
                     e.records,
                     tuple(ids),
                     e.erased,
+                    e.account_id.hex(),
                 )
             )
         return found

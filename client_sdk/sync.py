@@ -23,7 +23,14 @@ from client_sdk.errors import (
 )
 from client_sdk.graphemes import cut
 from client_sdk.hold_back import HeldBack, grouped_line
-from client_sdk.models import CredentialChange, Journal, NewDevice, Notice, quoted_name
+from client_sdk.models import (
+    CredentialChange,
+    Journal,
+    NewDevice,
+    Notice,
+    named_in_text,
+    quoted_name,
+)
 from client_sdk.safety import LateFlag
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
@@ -367,7 +374,7 @@ class News:
         what, counted = self.what, f"{self.count:,} {noun}"
         if self.kind == "journal":  # one journal, named: "journal Work archived"
             if what == NEW:
-                return f"new journal {self.journal}"
+                return f"new journal {named_in_text(self.journal)}"
             renamed = f" (from {self.renamed_from})" if what == RENAMED else ""
             return f"journal {self.journal} {what}{renamed}"
         where = (f" on {self.source}" if self.own else f" by {self.source}") if with_source else ""

@@ -103,7 +103,9 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     assert (entry["mood"], entry["tags"], entry["body"]) == (1, ["panic"], "")
     # ...until he leaves it too, with the command he was given (no copy of a copy is named)
     gone = await drsmith.ok("leave", COPY, "--yes")
-    assert unwrapped(gone.stderr) == f"You left {COPY}; it is no longer shared with you.\n"
+    # a name of several words quoted (NU59 #8)
+    said = flat(gone.stderr)
+    assert said == f"You left '{COPY}'; it is no longer shared with you.", gone.stderr
     assert all(j["share_ended"] for j in await drsmith.json("shared-with-me"))
 
 

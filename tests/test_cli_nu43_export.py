@@ -67,14 +67,9 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
 
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
-    # a kept copy's folder names its owner's account, as its commands do (REV-S9B S9B-2)
-    folders = {
-        owner: f"{owner} (account {j['owner_id'][:8]})" if j["share_ended"] else owner
-        for owner, j in journals.items()
-    }
+    # a kept copy is filed in its owner's one folder, as every view names it (NU59 #6)
     pages = {
-        owner: (markdown / folders[owner] / "personal" / "assignments.md").read_text()
-        for owner in journals
+        owner: (markdown / owner / "personal" / "assignments.md").read_text() for owner in journals
     }
     assert (
         "- ended with the share: the server no longer serves this journal (the server's word: "
@@ -97,7 +92,7 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(next((tmp_path / "out").iterdir())))
     assert sorted(report["skipped_journals"]) == sorted(
-        f"{folders[owner]}/Personal" for owner in ("ana", "ben", "joan")
+        f"{owner}/Personal" for owner in ("ana", "ben", "joan")
     )
 
 

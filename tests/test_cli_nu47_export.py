@@ -47,10 +47,14 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
 
     done = await drsmith.ok("export", "--client", "ana", "--out", str(tmp_path / "ana"))
     data = json.loads(Path(done.stdout.strip()).read_text())
-    assert sorted(j["name"] for j in data["journals"]) == [f"{label}/Dreams", "ana/Personal"]
+    # the files name the kept copy as every view does, beside its share_ended (NU59 #6)
+    assert sorted((j["name"], j["share_ended"]) for j in data["journals"]) == [
+        ("ana/Dreams", True),
+        ("ana/Personal", False),
+    ]
     assert sorted(e["body"] for e in data["entries"]) == ["Ana's day.", "Ana's dream."]
     assert said(done.stderr) == (
-        f"Exported 2 entries from 2 journals (ana/Personal, {label}/Dreams) to "
+        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams (share ended)) to "
         f"{done.stdout.strip()}."
     )
 
@@ -69,7 +73,8 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     wrote = await drsmith.ok("export", "--format", "markdown", "--client", "ana", "--out",
                              str(markdown))  # fmt: skip
     assert said(wrote.stderr) == (
-        f"Wrote 2 Markdown files of 2 journals (ana/Personal, {label}/Dreams) under {markdown}."
+        "Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams (share ended)) under "
+        f"{markdown}."
     )
     bodies = sorted(p.read_text() for p in markdown.rglob("*.md"))
     assert len(bodies) == 2 and not any("Bob's day." in b for b in bodies)

@@ -254,7 +254,7 @@ async def test_leaving_a_mood_and_tags_copy_does_not_speak_of_safety_flags(
     assert asked.exit_code == 1, asked.output
     assert "safety flags included" not in flat(asked.stderr), asked.stderr
     assert flat(asked.stderr).startswith(
-        f"Leave {copy}? Nothing more of what ana writes reaches you through it (a copy ana "
+        f"Leave '{copy}'? Nothing more of what ana writes reaches you through it (a copy ana "
         "keeps for you, never with safety flags), and only ana can share it with you again."
     ), asked.stderr
     whole = await drlee.tj("leave", "ana/Personal", input="n\n")  # a whole journal: as before

@@ -328,7 +328,7 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
 
 
 async def test_shares_log_keeps_a_therapist_who_erased_their_account_and_says_so(
-    ana: Device, tom: Device
+    ana: Device, tom: Device, live_server: RunningServer
 ) -> None:
     """tom reads, then erases his account: ana's log still shows his reads, said plainly."""
     await ana.ok("write", "One.")
@@ -337,13 +337,20 @@ async def test_shares_log_keeps_a_therapist_who_erased_their_account_and_says_so
     await tom.ok("sync")
     [fetch] = await ana.json("shares", "log", "Personal")
     assert fetch["erased"] is False
+    # the reader's account, in hex: what tells two members of one username apart (NU59 #12)
+    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
+        [(account_id,)] = db.execute("SELECT account_id FROM accounts WHERE username = 'tom'")
+    assert fetch["account_id"] == bytes(account_id).hex(), fetch
     await tom.ok("account", "delete", "--yes")
     [kept] = await ana.json("shares", "log", "Personal")
     assert kept == {**fetch, "erased": True}
     day = datetime.fromisoformat(fetch["at"]).astimezone().date().isoformat()
     owner_view = (await ana.ok("shares", "log", "Personal")).stdout.strip()
     short = fetch["device_id"][:12]
-    assert owner_view == f"tom (account since erased) read 2 entries on {day} (device {short})"
+    account = fetch["account_id"][:8]
+    assert owner_view == (
+        f"tom (account {account}, since erased) read 2 entries on {day} (device {short})"
+    )
 
 
 async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_fingerprint(
