@@ -2663,7 +2663,8 @@ class Replica:
         (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
         journals changed since (checked inside the transaction). `copy`: as `commit` (else
         a journal kept for a member is refused: `check_not_copy`). `given`: doc id -> the
-        values this device gave it (settling.created_values), kept in its history."""
+        values this device gave it (settling.created_values), kept in its history on the
+        document's row (store.CREATED_VALUES: no statement more)."""
         if not created:
             return []
         for document, _ in created:
