@@ -81,9 +81,9 @@ from client_sdk.settling import (
     added_text,
     changed_values,
     checkin_part,
-    created_values,
     encode,
     field_values,
+    given_values,
     judge_tag_ops,
     merged_text,
     settled_fields,
@@ -250,7 +250,9 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         values = field_values(view)  # its history's first lines: the values given
-        given = created_values(values if created_at else {**values, "created_at": None})
+        if created_at is None:  # dated now: no date given
+            values["created_at"] = None
+        given = given_values(values)
         try:
             await context.replica.commit(
                 local, document, update, new=True, journals_as_of=journals_as_of, created=given

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from client_sdk import Client
+from client_sdk.settling import encode
 from client_sdk.store import CREATED_VALUES, STORE_FILE
 from tests.conftest import ClientFactory
 
@@ -104,9 +105,9 @@ async def test_an_older_stores_creation_rows_in_field_writes_show_as_before(
             (doc_id,),
         ).fetchall()
         db.execute("DELETE FROM field_writes WHERE doc_id = ?", (doc_id,))
-        db.executemany(  # as that version wrote them: first, marked synced
+        db.executemany(  # as that version wrote them: first, encoded apart, marked synced
             "INSERT INTO field_writes VALUES (?, ?, ?, ?, 0)",
-            [(doc_id, name, value, at) for name, value in pairs],
+            [(doc_id, name, encode(value), at) for name, value in pairs],
         )
         db.executemany(
             "INSERT INTO field_writes VALUES (?, ?, ?, ?, ?)", [(doc_id, *row) for row in edits]
