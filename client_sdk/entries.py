@@ -81,9 +81,9 @@ from client_sdk.settling import (
     added_text,
     changed_values,
     checkin_part,
-    created_values,
     encode,
     field_values,
+    given_values,
     is_mark,
     judge_tag_ops,
     merged_text,
@@ -251,7 +251,9 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         values = field_values(view)  # its history's first lines: the values given
-        given = created_values(values if created_at else {**values, "created_at": None})
+        if created_at is None:  # dated now: no date given
+            values["created_at"] = None
+        given = given_values(values)
         try:
             await context.replica.commit(
                 local, document, update, new=True, journals_as_of=journals_as_of, created=given
@@ -1145,7 +1147,8 @@ async def settle_after_sync(
 async def forget_removed_writes(context: Context, arrived: dict[bytes, Arrival]) -> None:
     """After a sync (`arrived`: the documents another device's records changed in it, each
     with how the sync's merge left it, `Arrival.after`): the values this device wrote
-    (`history`, the local field writes) of a document those records deleted for good, and of
+    (`history`: the local field writes, and the values given at its creation kept on its
+    row) of a document those records deleted for good, and of
     a goal's check-ins they undid, are forgotten, as they are when the delete or the undo is
     made on this device (an entry in the trash keeps them). Those another sync compared
     already included (`settle_after_sync` forgets only those it compares). A deletion is
@@ -1153,9 +1156,11 @@ async def forget_removed_writes(context: Context, arrived: dict[bytes, Arrival])
     check-in values of is read, for the check-ins it still holds."""
     store = context.store
     kept = await store.field_write_names(arrived)
-    if not kept:
+    deleted = [doc_id for doc_id, arrival in arrived.items() if arrival.after == DELETED]
+    given = await store.created_values_kept(deleted) if deleted else set()  # on their rows
+    if not (kept or given):
         return
-    gone = [doc_id for doc_id in kept if arrived[doc_id].after == DELETED]
+    gone = [doc_id for doc_id in deleted if doc_id in kept or doc_id in given]
     undone: list[tuple[bytes, str]] = []
     for doc_id, names in kept.items():
         written = {part[0] for name in names if (part := checkin_part(name)) is not None}

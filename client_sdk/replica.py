@@ -2776,7 +2776,7 @@ class Replica:
         also: Callable[[Transaction], Awaitable[None]] | None = None,
         before: Callable[[Transaction], Awaitable[None]] | None = None,
         copy: bool = False,
-        created: dict[str, str] | None = None,
+        created: dict[str, Any] | None = None,
     ) -> None:
         """Seal `update` as a record and store it with the new document state, atomically,
         with what `also` writes (not for a `new` document), once the document holds the
@@ -2785,7 +2785,7 @@ class Replica:
 
         `new`: the document was just created here (a fresh random id), so no stored state can
         need merging; it is stored in one hand-off to the store (`commit_new`, which takes
-        `journals_as_of`), with the values this device gave it (`created`: settling.created_values),
+        `journals_as_of`), with the values this device gave it (`created`: settling.given_values),
         kept in its history.
 
         `copy`: the SDK's own sharing code writes a copy (or a brief) in a journal this
@@ -2854,7 +2854,7 @@ class Replica:
         *,
         journals_as_of: tuple[int, int] | None = None,
         copy: bool = False,
-        given: dict[bytes, dict[str, str]] | None = None,
+        given: dict[bytes, dict[str, Any]] | None = None,
     ) -> list[bytes]:
         """Store documents just created here (fresh random ids: no stored state to merge),
         each with the record carrying its `update`, in one local transaction (all or none)
@@ -2866,7 +2866,8 @@ class Replica:
         (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
         journals changed since (checked inside the transaction). `copy`: as `commit` (else
         a journal kept for a member is refused: `check_not_copy`). `given`: doc id -> the
-        values this device gave it (settling.created_values), kept in its history."""
+        values this device gave it (settling.given_values), kept in its history on the
+        document's row (store.CREATED_VALUES: no statement more)."""
         if not created:
             return []
         for document, _ in created:

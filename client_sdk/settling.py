@@ -9,8 +9,9 @@ whose value lost:
   (PLAN_FIELDS), or to homework's values and completion is kept in its local history
   (`FieldWrite`; `client.entries.history`, `client.goals.history`, `client.safety.history`,
   `client.homework.history`), the losing one included; the values given when this device
-  created the document open it (`created_values`), kept marked synced: no sync compares
-  them, since no other device held the document before it was sent;
+  created the document open it (`given_values`: an entry's kept on its document's row,
+  store.CREATED_VALUES, the others' as field writes marked synced): no sync compares them,
+  since no other device held the document before it was sent;
 - the first sync that brings another device's change of that document after this device's
   change compares: a field now holding another value than the one this device wrote is
   reported (`Settled` in `SyncReport.settled`): which field of which document, the value
@@ -247,12 +248,18 @@ def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
     }
 
 
-def created_values(values: dict[str, Any]) -> dict[str, str]:
+def given_values(values: dict[str, Any]) -> dict[str, Any]:
     """The settling fields a document's creation gave a value (`values`: its kind's values
-    right after the creation's own update, e.g. `field_values`), JSON-encoded, as kept in
-    its history (`Transaction.remember_creation`); a field left without one (None, "", an
-    empty list: "none") is not a value given."""
-    return {name: encode(value) for name, value in values.items() if value not in (None, "", [])}
+    right after the creation's own update, e.g. `field_values`), as JSON values; a field
+    left without one (None, "", an empty list: "none") is not a value given. An entry's
+    are kept in its history on its row (store.CREATED_VALUES), encoded there once."""
+    return {name: value for name, value in values.items() if value not in (None, "", [])}
+
+
+def created_values(values: dict[str, Any]) -> dict[str, str]:
+    """`given_values`, each JSON-encoded, as kept in a history's field writes
+    (`Transaction.remember_creation`: a goal's, a check-in's, a safety plan's, homework's)."""
+    return {name: encode(value) for name, value in given_values(values).items()}
 
 
 @dataclass(frozen=True)

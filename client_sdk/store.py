@@ -117,7 +117,8 @@ CREATE TABLE IF NOT EXISTS journal_keys (
 );
 CREATE TABLE IF NOT EXISTS documents (
     doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, kind TEXT NOT NULL,
-    state BLOB NOT NULL, updated_at INTEGER NOT NULL, creator BLOB, waiting BLOB
+    state BLOB NOT NULL, updated_at INTEGER NOT NULL, creator BLOB, waiting BLOB,
+    created_values TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
@@ -1298,13 +1299,37 @@ class Store:
 
     async def history(self, doc_id: bytes, kind: str) -> list[FieldWrite]:
         """The values this device wrote to the settling fields of a document of `kind`
-        (settling.py), oldest first: its field writes but the marks kept beside them
-        (`settling.is_mark`). What `history` of entries, goals, homework and the safety plan returns."""
-        return [
-            FieldWrite(doc_id.hex(), name, json.loads(value), to_datetime(at), kind)
+        (settling.py), oldest first: those given at its creation kept on its row
+        (CREATED_VALUES), then its field writes but the marks kept beside them (`settling.is_mark`).
+        What `history` of entries, goals, homework and the safety plan returns."""
+        rows = await self._all(
+            f"SELECT {CREATED_VALUES} FROM documents WHERE doc_id = ?", (doc_id,)
+        )
+        created = decode_created(rows[0][0]) if rows else []
+        written = [
+            (name, json.loads(value), at)
             for name, value, at in await self.field_writes(doc_id)
             if not is_mark(name)
         ]
+        return [
+            FieldWrite(doc_id.hex(), name, value, to_datetime(at), kind)
+            for name, value, at in [*created, *written]
+        ]
+
+    async def created_values_kept(self, doc_ids: Iterable[bytes]) -> set[bytes]:
+        """Those of `doc_ids` whose row keeps values given at their creation (CREATED_VALUES),
+        read by the primary key in pages of FIELD_WRITE_PAGE ids."""
+        wanted = list(dict.fromkeys(doc_ids))
+        found: set[bytes] = set()
+        for start in range(0, len(wanted), FIELD_WRITE_PAGE):
+            page = wanted[start : start + FIELD_WRITE_PAGE]
+            rows = await self._all(
+                f"SELECT doc_id FROM documents WHERE {CREATED_VALUES} IS NOT NULL "
+                f"AND doc_id IN ({', '.join('?' for _ in page)})",
+                page,
+            )
+            found.update(bytes(row[0]) for row in rows)
+        return found
 
     async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
         """The names of the field writes this device keeps of each of `doc_ids` that has
@@ -2227,7 +2252,7 @@ ADDED_COLUMNS = {
         "own_before INTEGER NOT NULL DEFAULT 0",
         "own_not_held INTEGER NOT NULL DEFAULT 0",
     ),
-    "documents": ("waiting BLOB",),
+    "documents": ("waiting BLOB", "created_values TEXT"),
     "device_counters": ("written INTEGER NOT NULL DEFAULT 0",),
     "peer_verifications": ("verified INTEGER NOT NULL DEFAULT 1",),
     "kept_write_counters": ("claimed INTEGER NOT NULL DEFAULT 0",),
@@ -2793,9 +2818,9 @@ class NewDocument:
     updated_at: int
     covers: bytes | None = None
     """The covers the record carries, encoded (withholding.encode_covers), if any."""
-    created: tuple[tuple[str, str], ...] = ()
-    """The settling fields this device gave it (name, JSON value: settling.created_values),
-    kept in its history (`Transaction.remember_creation`)."""
+    created: tuple[tuple[str, Any], ...] = ()
+    """The settling fields this device gave it (name, value: settling.given_values), kept in
+    its history on its own row (CREATED_VALUES)."""
 
 
 def _version(db: sqlite3.Connection) -> tuple[int, int]:
@@ -2807,6 +2832,33 @@ def _version(db: sqlite3.Connection) -> tuple[int, int]:
 SET_SETTING = "INSERT OR REPLACE INTO settings VALUES (?, ?)"
 REMEMBER_CREATION = "INSERT INTO field_writes VALUES (?, ?, ?, ?, 0)"
 """A value given at a document's creation, kept in its history: (doc id, name, JSON, ms)."""
+
+CREATED_VALUES = "created_values"
+"""The column of `documents` keeping the values this device gave a document it created here
+through `insert_new_documents` (an entry's `write`), for its `history` (`Store.history`: they
+come first): JSON `[ms, [[name, value], ...]]` (`encode_created`), NULL when none. Kept
+on the row the creation inserts anyway, not as rows of `field_writes` (with its two indexes: a
+write giving a title and a mood dirtied three pages more; issue 10). Written only by the
+creation; the upsert of a state pulled or merged (`put_documents`) never names it, so it
+outlives every later state and is never set from another device's data. Forgotten with the
+document's field writes (`Transaction.forget_field_writes`) and deleted with its row. A store
+made before it gets it NULL (ADDED_COLUMNS); creation values a version before kept in
+`field_writes` (marked synced) stay there, read as before."""
+
+
+def encode_created(at: int, values: Iterable[tuple[str, Any]]) -> str | None:
+    """CREATED_VALUES of (name, JSON value) pairs given at `at` (ms); None for none. One
+    encoding with json's defaults (its fast encoder: a write pays a few microseconds)."""
+    pairs = [[name, value] for name, value in values]
+    return json.dumps([at, pairs]) if pairs else None
+
+
+def decode_created(text: str | None) -> list[tuple[str, Any, int]]:
+    """(name, value, ms) of a CREATED_VALUES (`encode_created`), in the order given."""
+    if text is None:
+        return []
+    at, pairs = json.loads(text)
+    return [(str(name), value, int(at)) for name, value in pairs]
 
 
 def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -2842,9 +2894,10 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     ]
     if covers:  # usually none: no statement for nothing
         db.executemany(PUT_COVERS, covers)
-    db.executemany(
-        "INSERT INTO documents (doc_id, journal_id, kind, state, updated_at, creator, waiting) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    db.executemany(  # with the values given at creation, for its history (CREATED_VALUES)
+        "INSERT INTO documents "
+        f"(doc_id, journal_id, kind, state, updated_at, creator, waiting, {CREATED_VALUES}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 c.document.doc_id,
@@ -2854,13 +2907,11 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
                 c.updated_at,
                 c.creator,
                 c.document.waiting or None,
+                encode_created(c.updated_at, c.created),
             )
             for c in changes
         ],
     )
-    created = [(c.document.doc_id, n, v, c.updated_at) for c in changes for n, v in c.created]
-    if created:  # the values given at creation, in its history (`remember_creation`)
-        db.executemany(REMEMBER_CREATION, created)
 
 
 def _mark_acknowledged(
@@ -3791,8 +3842,15 @@ class Transaction:
         )
 
     async def forget_field_writes(self, doc_ids: list[bytes]) -> None:
+        """Forget every value this device wrote to the documents: their field writes and
+        the values given at their creation (CREATED_VALUES): no history is left."""
         await self._db.executemany(
             "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
+        await self._db.executemany(
+            f"UPDATE documents SET {CREATED_VALUES} = NULL "
+            f"WHERE doc_id = ? AND {CREATED_VALUES} IS NOT NULL",
+            [(d,) for d in doc_ids],
         )
 
     async def forget_field_writes_under(self, doc_id: bytes, prefix: str) -> None:
