@@ -155,6 +155,8 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.newer
             or report.departures
             or report.news  # a journal another device created, renamed or archived (NU39 #3)
+            or report.new_devices  # the hourly look's sign-ins: said once, here
+            or report.credential_changes
         ):
             show_report(report, as_json, one_line=True)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`

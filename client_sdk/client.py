@@ -1993,7 +1993,11 @@ class Client:
             await self._synced(now)
         devices = self.devices  # a look for new sign-ins at most once an interval: when it
         looked = devices.looked_at  # is not due, decided here from memory (no call)
-        if looked is None or not 0 <= now - looked < devices.sign_ins_interval_ms:
+        if (
+            looked is None
+            or not 0 <= now - looked < devices.sign_ins_interval_ms
+            or devices._untold_kept()  # found by a look whose sync was cut off
+        ):
             with contextlib.suppress(NetworkError):
                 report.new_devices, report.credential_changes = await devices._sign_ins_due(now)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
@@ -2025,6 +2029,9 @@ class Client:
             )
         if strict:
             report.raise_for_withheld()
+        # Handed to the app now: the sign-ins the look found were kept until here, so a
+        # sync cut off after the look (a command's quick sync out of time) tells them later.
+        await devices._handed()
         return report
 
     async def unseen_news(self) -> list[News]:

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from client_sdk import wire
@@ -46,13 +47,20 @@ SIGN_INS = "sign_ins_seen"
 changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
 account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
 changes the server named then), "own": true when this device changed one since (the next
-look takes the new times silently)}. No row (or one without "seq"): the first look records
+look takes the new times silently), "untold": {"devices": [NewDevice.to_dict()...],
+"changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
+took it hands its report to the app: a sync cut off after the look tells it at the next)}.
+No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before)."""
 
 SIGN_INS_INTERVAL_MS = 3_600_000
 """How often a sync looks for new sign-ins (one `/v1/account/sign-ins` more for that sync):
 at most once an hour by this device's clock, kept in the store (`SIGN_INS`), so a sync with
 nothing to do sends no request more."""
+
+UNTOLD_KEPT = 1000
+"""The most sign-ins (and credential changes) kept untold in `SIGN_INS` (the newest): as
+many rows as the server keeps of an account."""
 
 SIGN_INS_PAGES = 10
 """The most pages of the sign-in log one look reads (the server keeps 1,000 rows, 500 a
@@ -233,12 +241,24 @@ class Devices:
         await self._load_looked()
         at = self.looked_at or 0
         if 0 <= now - at < self.sign_ins_interval_ms:
-            return [], []
+            return _untold(self._looked)  # kept from a look whose sync was cut off: no call
         try:
-            return await self.sign_ins()
+            return await self._look(keep=True)
         except NotFound:
             self.looked_at = now  # in memory: the next process asks again
-            return [], []
+            return _untold(self._looked)
+
+    def _untold_kept(self) -> bool:
+        """Whether a look this process read or made keeps sign-ins untold (memory only)."""
+        return self._looked is not None and "untold" in self._looked
+
+    async def _handed(self) -> None:
+        """The sign-ins and changes a look found were handed to the app (the sync that
+        took them returned its report): the store keeps them no longer. Nothing written
+        when none were kept."""
+        if self._looked is not None and "untold" in self._looked:
+            self._looked = {k: v for k, v in self._looked.items() if k != "untold"}
+            await self._put_looked()
 
     async def _load_looked(self) -> None:
         if self._looked is None:
@@ -257,7 +277,11 @@ class Devices:
         store from before this) tells nothing: it records the newest sign-in it sees. Each
         later sign-in of the log is told, by its number: also one signed out before the look
         (`NewDevice.signed_out`), and one under an id or name seen before; only this
-        device's own sign-in is not. A change this device made is not told to it, nor one
+        device's own sign-in is not; sign-ins the server no longer keeps are counted
+        (`NewDevice.earlier_not_kept`), also when only this device's own sign-in follows
+        them (one `NewDevice` of empty id). What a sync's look found is kept in the store
+        until that sync returns its report (a sync cut off after its look leaves it for the
+        next sync or for this call). A change this device made is not told to it, nor one
         made elsewhere between its own change and its next look (the times alone do not say
         which device changed).
 
@@ -268,6 +292,13 @@ class Devices:
         Raises NetworkError offline or on a reply that does not add up (numbers not
         increasing, too many pages), AuthError when this device was signed out, NotFound
         when the server keeps no sign-in log (a release from before it)."""
+        return await self._look(keep=False)
+
+    async def _look(
+        self, keep: bool
+    ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+        """`sign_ins()`, with what a look before kept untold first; `keep`: what it returns
+        is kept in the store until `_handed` (a sync's look), else returned as told."""
         await self._load_looked()
         looked = self._looked or {}
         kept = looked.get("seq")
@@ -297,7 +328,10 @@ class Devices:
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
             missed = 0
+            gap_at = 0  # when the first sign-in after the gap was made
             for row in rows:
+                if row.seq > expected and not missed:
+                    gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
                 if row.current:
@@ -313,6 +347,8 @@ class Devices:
                     )
                 )
                 missed = 0
+            if missed:  # the gap is followed only by this device's own sign-in(s)
+                new.append(NewDevice("", "", to_datetime(gap_at), False, True, missed))
             if not looked.get("own"):
                 for what, key, at in (
                     ("password", "password_at", password_at),
@@ -321,6 +357,8 @@ class Devices:
                     before = looked.get(key, 0)
                     if isinstance(before, int) and at > before > 0:
                         changed.append(CredentialChange(what, to_datetime(at)))
+        kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
+        new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
         self.looked_at = now_ms()
         self._looked = {
             "at": self.looked_at,
@@ -328,6 +366,11 @@ class Devices:
             "password_at": max(password_at, 1),  # 1: looked (a first change is told)
             "recovery_at": max(recovery_at, 1),
         }
+        if keep and (new or changed):  # kept until the sync's report is handed (`_handed`)
+            self._looked["untold"] = {
+                "devices": [d.to_dict() for d in new],
+                "changes": [c.to_dict() for c in changed],
+            }
         await self._put_looked()
         return new, changed
 
@@ -544,6 +587,41 @@ def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
         except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
             pass
     return {}, 0
+
+
+def _untold(
+    looked: dict[str, object] | None,
+) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+    """The sign-ins and changes a look kept in `looked` (the `SIGN_INS` row) because the
+    sync that found them has not handed its report to the app yet; an item that does not
+    read is left out."""
+    kept = (looked or {}).get("untold")
+    if not isinstance(kept, dict):
+        return [], []
+    devices: builtins.list[NewDevice] = []
+    changes: builtins.list[CredentialChange] = []
+    for item in kept.get("devices") or []:
+        try:
+            devices.append(
+                NewDevice(
+                    str(item["id"]),
+                    str(item["name"]),
+                    datetime.fromisoformat(item["signed_in_at"]),
+                    bool(item["by_recovery_key"]),
+                    bool(item["signed_out"]),
+                    int(item["earlier_not_kept"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError, OverflowError):
+            continue
+    for item in kept.get("changes") or []:
+        try:
+            changes.append(
+                CredentialChange(str(item["what"]), datetime.fromisoformat(item["changed_at"]))
+            )
+        except (KeyError, TypeError, ValueError, OverflowError):
+            continue
+    return devices, changes
 
 
 def _read_looked(value: object) -> dict[str, object]:

@@ -566,7 +566,12 @@ class NewDevice:
     signed in, when (UTC), whether with the recovery key (`by_recovery_key`), whether its
     session is signed out since (`signed_out`: it signed in and out between two looks), and
     `earlier_not_kept`: how many sign-ins just before it the server no longer keeps (more
-    than it keeps happened since this device looked; 0 normally). Each sign-in is told,
+    than it keeps happened since this device looked, or they aged out while it was away; 0
+    normally). Sign-ins the server no longer keeps that only this device's own sign-in
+    follows (a device away longer than the server keeps its log, 90 days, that signs in
+    again) are told as one `NewDevice` of empty `id` and `name`, `signed_out` True (none to
+    sign out by id), `earlier_not_kept` their count and `signed_in_at` the time of the
+    sign-in after them. Each sign-in is told,
     also under an id or a name seen before. The server's word: its sign-in log is server
     metadata, not data the owner signs, so a hostile server can hide a sign-in; this is for
     an honest server and a stolen password or recovery key. Nothing about journals depends
@@ -585,6 +590,14 @@ class NewDevice:
         since." when `signed_out`), with `act` (an app's words: what to do if it was not the
         user) after it; times by `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
         when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
+        if not self.id:  # sign-ins the server no longer keeps, before this device's own
+            n = self.earlier_not_kept
+            said = (
+                f"{n} sign-in{'s' if n != 1 else ''} on this account, made before {when} "
+                "while this device was away, the server no longer keeps (it keeps them 90 "
+                "days): it cannot say which devices signed in."
+            )
+            return f"{said} {act}" if act else said
         how = " (with the recovery key)" if self.by_recovery_key else ""
         who = f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]})"
         said = (

@@ -590,6 +590,10 @@ class Sharing:
         self.profile = replica.profile
         self._nothing_pending_at: tuple[int, int] | None = None
         """The store's version when `departures` last found nothing pending (issue 10)."""
+        self._erased_refused = False
+        """The server refused an audit request with `with_erased` as 400 invalid_field (a
+        server from before the field): this client asks without it, and erased members'
+        entries come as before it (named by the username they had, `erased` False)."""
 
     # --- identities -----------------------------------------------------------------------------
 
@@ -2745,6 +2749,15 @@ class Sharing:
             and j.journal_id not in briefs
         ]
 
+    async def _audit_log(self, journal_id: bytes, with_erased: bool) -> list[wire.AuditEntry]:
+        return await self.replica.transport.pages(
+            "/v1/shares/audit",
+            wire.AuditLog,
+            lambda page: page.entries,
+            lambda entry: entry,  # a row is its whole content: no id of its own
+            lambda after: wire.AuditRequest(journal_id, after, with_erased=with_erased),
+        )
+
     async def owner_verified(self, journal: LocalJournal) -> bool:
         """As `Replica.owner_verified`, read from the store."""
         if journal.owner_id == self.profile.account_id:
@@ -2755,13 +2768,13 @@ class Sharing:
         return owner.verified
 
     async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
-        log = await self.replica.transport.pages(
-            "/v1/shares/audit",
-            wire.AuditLog,
-            lambda page: page.entries,
-            lambda entry: entry,  # a row is its whole content: no id of its own
-            lambda after: wire.AuditRequest(journal.journal_id, after, with_erased=True),
-        )
+        try:
+            log = await self._audit_log(journal.journal_id, not self._erased_refused)
+        except InvalidInput as error:
+            if self._erased_refused or error.code != "invalid_field":
+                raise
+            self._erased_refused = True  # a server from before `with_erased`: ask without it
+            log = await self._audit_log(journal.journal_id, False)
         entries = await self._entry_records(journal)
         seqs = [seq for seq, _, _ in entries]
         state = self.replica.chains.state(journal.journal_id)

@@ -8,16 +8,20 @@ tells nothing. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import types
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, account, crypto
+from client_sdk import INSECURE_TEST_COST, Client, account, crypto, wire
 from client_sdk.devices import SIGN_INS
+from client_sdk.models import to_datetime
 from server import routes
 from server.service import Settings
 from server.storage import sqlite as sqlite_storage
+from server.storage.base import SIGN_INS_KEPT_MS
+from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
 from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, RunningServer
 
 NEW_PASSWORD = PASSWORD + " and then some"
@@ -245,3 +249,68 @@ async def test_a_server_without_the_sign_in_log_fails_no_sync(
     assert (report.new_devices, report.problems) == ([], [])
     monkeypatch.undo()
     assert [d.name for d in (await laptop.sync()).new_devices] == ["tablet"]
+
+
+async def test_a_gap_followed_only_by_this_devices_own_sign_in_is_told(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A laptop away longer than the server keeps its log (its session ended) logs in again
+    on its home: its own login prunes the thief's sign-in by age, and the look sees only
+    its own row. The sign-in the server no longer keeps is still told, by its count."""
+    laptop = looking_every_sync(await signup("ana"))  # home .../ana-laptop
+    await laptop.sync()  # the baseline look: sign-in 1
+    thief = await login("ana", "thief")  # sign-in 2, with the stolen password
+    await thief.logout()
+    await laptop.close()
+    live_server.clock.now += SIGN_INS_KEPT_MS + 1  # the laptop is away 90 days
+    again = looking_every_sync(await login("ana", "laptop"))  # same home: its seq kept
+    log = await again.transport.call(
+        "/v1/account/sign-ins", wire.SignInsRequest(0), wire.SignInList
+    )
+    assert [(r.seq, r.current) for r in log.sign_ins] == [(3, True)]  # the thief's pruned
+    report = await again.sync()
+    [gap] = report.new_devices
+    assert (gap.id, gap.name, gap.earlier_not_kept, gap.signed_out) == ("", "", 1, True)
+    assert gap.signed_in_at == to_datetime(log.sign_ins[0].at)
+    assert "1 sign-in on this account, made before" in gap.line()
+    assert "while this device was away, the server no longer keeps" in gap.line()
+    assert (await again.sync()).new_devices == []  # told once
+
+
+async def test_a_sync_cut_off_after_its_look_leaves_the_sign_in_for_the_next(
+    through: Through,  # noqa: F811
+    hostile: HostileServer,  # noqa: F811
+    login: ClientFactory,
+) -> None:
+    """The look stores the newest number seen; the sync that took it is cut off before it
+    returns (a command's quick sync out of time). What the look found is kept until a
+    sync hands it to the app, also when the next sync does not look again."""
+    laptop = looking_every_sync(await through("ana"))
+    laptop.devices.names_max_age_ms = 0  # the arrival's device named from a fresh list
+    await laptop.sync()  # the baseline look
+    thief = await login("ana", "thief")
+    await thief.sync()
+    await thief.entries.write(None, "written by the thief")
+    await thief.sync(strict=True)
+    held, never = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        held.set()
+        await never.wait()
+
+    hostile.holds["/v1/devices/list"] = hold  # asked after the look, to name the arrival
+    cut = asyncio.create_task(laptop.sync())
+    await held.wait()
+    assert '"seq"' in (await laptop.store.setting(SIGN_INS) or "")  # the look was made
+    cut.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cut
+    del hostile.holds["/v1/devices/list"]
+    never.set()
+    laptop.devices.sign_ins_interval_ms = 3_600_000  # not due: no look this time
+    looks = hostile.paths.count("/v1/account/sign-ins")
+    report = await laptop.sync()
+    assert hostile.paths.count("/v1/account/sign-ins") == looks
+    assert [d.name for d in report.new_devices] == ["thief"]
+    assert (await laptop.sync()).new_devices == []  # handed once: not again
+    assert "untold" not in (await laptop.store.setting(SIGN_INS) or "")
