@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk.devices import SIGN_INS
 from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Outage, outage  # noqa: F401 (the outage fixture)
 
@@ -210,3 +211,53 @@ async def test_sync_watch_says_when_it_lost_the_connection_and_when_it_is_back(
             watcher.kill()
             await watcher.wait()
         await laptop.close()
+
+
+async def test_sync_watch_tells_a_sign_in_its_hourly_look_finds(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The watch's syncs look for new sign-ins once an hour: one found with nothing else
+    new is printed by the watch (it used to be taken as seen and never said, neither by the
+    watch nor by a later `tj sync`)."""
+    laptop = await Client.signup(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "laptop", kdf_cost=INSECURE_TEST_COST
+    )
+    await laptop.sync()  # the baseline look
+    kept = json.loads(await laptop.store.setting(SIGN_INS) or "{}")
+    await laptop.store.put_setting(SIGN_INS, json.dumps({**kept, "at": 1}))  # an hour on
+    await laptop.close()
+    thief = await Client.login(
+        live_server.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "thief",
+        device_name="thief",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    await thief.close()  # stays signed in
+    env = {**os.environ, "TJ_HOME": str(tmp_path / "laptop"), "TJ_INSECURE_TEST_KDF": "1"}
+    watcher = await asyncio.create_subprocess_exec(
+        *AS_FROM_A_TERMINAL,
+        "sync",
+        "--watch",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert watcher.stderr is not None and watcher.stdout is not None
+        await read_line_containing(watcher.stderr, "connected: watching for changes")
+        told = await read_line_containing(watcher.stderr, "New sign-in on this account")
+        assert "'thief'" in told
+        watcher.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(watcher.wait(), HANG) == 0
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+            await watcher.wait()
+    again = await asyncio.create_subprocess_exec(
+        TJ, "sync", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(again.communicate(), HANG)
+    assert again.returncode == 0
+    assert "New sign-in" not in err.decode()  # told once, by the watch
