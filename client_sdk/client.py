@@ -1991,6 +1991,7 @@ class Client:
             # (meta notices are a hint; R31 F1): watch() runs an ordinary
             # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).
             await self._synced(now)
+        to_hand = False
         devices = self.devices  # a look for new sign-ins at most once an interval: when it
         looked = devices.looked_at  # is not due, decided here from memory (no call)
         if (
@@ -2000,6 +2001,7 @@ class Client:
         ):
             with contextlib.suppress(NetworkError):
                 report.new_devices, report.credential_changes = await devices._sign_ins_due(now)
+                to_hand = True  # (a look that failed hands nothing: what was kept stays)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             held = await self.store.journals(as_of=synced)
@@ -2031,7 +2033,8 @@ class Client:
             report.raise_for_withheld()
         # Handed to the app now: the sign-ins the look found were kept until here, so a
         # sync cut off after the look (a command's quick sync out of time) tells them later.
-        await devices._handed()
+        if to_hand:
+            await devices._handed()
         return report
 
     async def unseen_news(self) -> list[News]:

@@ -284,7 +284,8 @@ async def test_a_sync_cut_off_after_its_look_leaves_the_sign_in_for_the_next(
 ) -> None:
     """The look stores the newest number seen; the sync that took it is cut off before it
     returns (a command's quick sync out of time). What the look found is kept until a
-    sync hands it to the app, also when the next sync does not look again."""
+    sync hands it to the app: not by a sync whose look fails, and also when the next sync
+    does not look again."""
     laptop = looking_every_sync(await through("ana"))
     laptop.devices.names_max_age_ms = 0  # the arrival's device named from a fresh list
     await laptop.sync()  # the baseline look
@@ -307,6 +308,10 @@ async def test_a_sync_cut_off_after_its_look_leaves_the_sign_in_for_the_next(
         await cut
     del hostile.holds["/v1/devices/list"]
     never.set()
+    hostile.replies["/v1/account/sign-ins"] = lambda _, reply: b"\xc1"  # a look that fails
+    assert (await laptop.sync()).new_devices == []
+    assert "thief" in (await laptop.store.setting(SIGN_INS) or "")  # still kept
+    del hostile.replies["/v1/account/sign-ins"]
     laptop.devices.sign_ins_interval_ms = 3_600_000  # not due: no look this time
     looks = hostile.paths.count("/v1/account/sign-ins")
     report = await laptop.sync()
