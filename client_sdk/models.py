@@ -593,8 +593,8 @@ class NewDevice:
         if not self.id:  # sign-ins the server no longer keeps, before this device's own
             n = self.earlier_not_kept
             said = (
-                f"{n} sign-in{'s' if n != 1 else ''} on this account, made before {when} "
-                "while this device was away, the server no longer keeps (it keeps them 90 "
+                f"The server no longer keeps {n} sign-in{'s' if n != 1 else ''} on this "
+                f"account made before {when}, while this device was away (it keeps them 90 "
                 "days): it cannot say which devices signed in."
             )
             return f"{said} {act}" if act else said

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server.storage.base import SIGN_INS_KEPT_MS
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -127,3 +128,23 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
         "`tj recover URL USERNAME --sign-out-others` with your recovery key to set a new one "
         "and sign out every other device." in told
     )
+
+
+async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A laptop away longer than the server keeps its sign-in log signs in again on its
+    home: its own sign-in drops the thief's row, and what was made meanwhile is told by its
+    count, with no device to sign out by id."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    await thief.ok("logout", "--yes")
+    live_server.clock.now += SIGN_INS_KEPT_MS + 1
+    said = await laptop.ok("login", live_server.url, "ana", "--device-name", "laptop")
+    told = " ".join((said.stderr + (await laptop.ok("sync")).stderr).split())
+    assert told.count("The server no longer keeps 1 sign-in on this account made before") == 1, told
+    assert "while this device was away (it keeps them 90 days)" in told
+    assert "tj devices revoke" not in told
+    assert "thief" not in told

@@ -272,8 +272,8 @@ async def test_a_gap_followed_only_by_this_devices_own_sign_in_is_told(
     [gap] = report.new_devices
     assert (gap.id, gap.name, gap.earlier_not_kept, gap.signed_out) == ("", "", 1, True)
     assert gap.signed_in_at == to_datetime(log.sign_ins[0].at)
-    assert "1 sign-in on this account, made before" in gap.line()
-    assert "while this device was away, the server no longer keeps" in gap.line()
+    assert "The server no longer keeps 1 sign-in on this account made before" in gap.line()
+    assert "while this device was away (it keeps them 90 days)" in gap.line()
     assert (await again.sync()).new_devices == []  # told once
 
 
