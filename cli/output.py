@@ -2061,56 +2061,60 @@ def tell_after_sync(report: SyncReport) -> None:
 def sign_in_lines(report: SyncReport) -> list[str]:
     """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
     `credential_changes`), one "Notice: " line each, then ONE line of what to do if they
-    were not the user, chosen for what happened (NU59 #1, #7: one recovery used to give
-    three notices, each advising a password change the user could no longer make):
+    were not the user (NU59 #1, #7: one recovery used to give three notices, each advising a
+    password change the user could no longer make). The advice follows which credentials
+    were changed elsewhere, not how anyone signed in (REV-S17C C2, C3: a password thief can
+    also replace the recovery key; a recovery-key thief can leave it working):
 
-    - the password changed elsewhere: the user's password no longer works, so the way back
-      is `tj recover` with the recovery key, signing out every other device (unless a
-      recovery-key sign-in came with it: then that key is spent too, and only the server's
-      operator can help; a new key cannot take back what was read: protocol.md 4.9);
-    - a recovery-key sign-in that set no new password: `tj recovery-key new`, which signs
-      out every session the key alone opened;
-    - the recovery key changed elsewhere: whoever did it knows the password:
-      `tj password change`, then `tj recovery-key new`;
-    - a password sign-in only: sign it out and `tj password change`.
+    - both the password and the recovery key: neither works any more, so only the server's
+      operator can give the account back (a new key cannot take back what was read:
+      protocol.md 4.9);
+    - the password only: `tj recover` with the recovery key, signing out every other
+      device, or, if the key was replaced too (told by an earlier sync), the operator;
+    - the recovery key only: whoever did it knows the password: `tj password change`, then
+      `tj recovery-key new`;
+    - neither, after a recovery-key sign-in: `tj recovery-key new`, which signs out every
+      session the key alone opened; after a password sign-in: `tj password change`.
 
-    Each device still signed in is named in a `tj devices revoke ID` command. The server's
-    word (its sign-in log is server metadata): told, never acted on. Pure."""
+    Each device still signed in is named in a `tj devices revoke ID` command first. The
+    server's word (its sign-in log is server metadata): told, never acted on. Pure."""
     lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:
         return []
     changed = {change.what for change in report.credential_changes}
-    by_recovery = any(device.by_recovery_key for device in report.new_devices)
     live = [device for device in report.new_devices if not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
     sign_out = f"sign out the device you do not know with {revoke}, then " if live else ""
-    if "password" in changed and by_recovery:
+    if changed == {"password", "recovery key"}:
         act = (
-            "Not you? Someone used your recovery key: they can read your journals and have set "
-            f"a new password and recovery key, so yours no longer work. {sign_out[:1].upper()}{sign_out[1:]}"
-            "ask your server's operator to lock the account. This device keeps what it holds."
+            "Not you? Your password and recovery key were both replaced, so neither works any "
+            f"more, and whoever did it can read your journals. {sign_out[:1].upper()}"
+            f"{sign_out[1:]}ask your server's operator to lock the account. This device keeps "
+            "what it holds."
         )
-    elif "password" in changed:
+    elif changed == {"password"}:
         act = (
-            "Not you? Your password no longer works: run "
+            f"Not you? Your password no longer works: {sign_out}run "
             f"{command_text('tj recover URL USERNAME --sign-out-others')} with your recovery "
-            "key to set a new one and sign out every other device."
+            "key to set a new one and sign out every other device; if the key is refused (it "
+            "was replaced too, perhaps told before), ask your server's operator to lock the "
+            "account."
         )
-    elif by_recovery:
-        act = (
-            f"Not you? Your recovery key is known to someone: {sign_out}run "
-            f"{command_text('tj recovery-key new --sign-out-others')} to retire it."
-        )
-    elif "recovery key" in changed:
+    elif changed == {"recovery key"}:
         devices = command_text("tj devices")
         first = sign_out or f"run {devices} to sign out a device you do not know, then "
         act = (
             f"Not you? Whoever changed it knows your password: {first}run "
             f"{command_text('tj password change --sign-out-others')}, then "
             f"{command_text('tj recovery-key new')}."
+        )
+    elif any(device.by_recovery_key for device in report.new_devices):
+        act = (
+            f"Not you? Your recovery key is known to someone: {sign_out}run "
+            f"{command_text('tj recovery-key new --sign-out-others')} to retire it."
         )
     else:
         act = (

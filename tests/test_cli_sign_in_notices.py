@@ -83,10 +83,10 @@ async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     assert told.count("Notice: ") == 3, told  # the sign-in, the password, the recovery key
     assert told.count("Not you?") == 1, told
     assert (
-        "Not you? Someone used your recovery key: they can read your journals and have set a "
-        "new password and recovery key, so yours no longer work. Sign out the device you do "
-        f"not know with `tj devices revoke {listed['id'][:12]}`, then ask your server's "
-        "operator to lock the account." in told
+        "Not you? Your password and recovery key were both replaced, so neither works any "
+        "more, and whoever did it can read your journals. Sign out the device you do not know "
+        f"with `tj devices revoke {listed['id'][:12]}`, then ask your server's operator to lock "
+        "the account." in told
     )
     assert "tj password change" not in told
 
@@ -119,15 +119,41 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
     await thief.ok("login", live_server.url, "ana", "--device-name", "phone")
+    [listed] = [d for d in await thief.json("devices") if d["current"]]
     await thief.ok("password", "change", input="thief's secret\nthief's secret\n")
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Notice: ") == 2, told  # the sign-in and the password
     assert told.count("Not you?") == 1, told
     assert (
-        "Not you? Your password no longer works: run "
+        "Not you? Your password no longer works: sign out the device you do not know with "
+        f"`tj devices revoke {listed['id'][:12]}`, then run "
         "`tj recover URL USERNAME --sign-out-others` with your recovery key to set a new one "
-        "and sign out every other device." in told
+        "and sign out every other device; if the key is refused" in told
     )
+
+
+async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A password thief who also replaces the recovery key leaves the user neither (the
+    operator, not `tj recover`); one who only replaces the recovery key leaves the password
+    working (`tj password change`, then a new key)."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await thief.ok("recovery-key", "new", "--keep-others")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Not you?") == 1, told
+    assert "Not you? Whoever changed it knows your password: sign out the device" in told
+    assert "run `tj password change --sign-out-others`, then `tj recovery-key new`." in told
+    await thief.ok("password", "change", input="thief's secret\nthief's secret\n")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Not you?") == 1, told
+    # The replaced recovery key was told by the sync before: the advice still names the way
+    # out when the key is refused.
+    assert "Not you? Your password no longer works:" in told
+    assert "if the key is refused (it was replaced too, perhaps told before), ask your" in told
 
 
 async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(

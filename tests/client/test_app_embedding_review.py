@@ -105,6 +105,8 @@ NOT_SECRET = {
     "client_sdk.replica._OpenedEarly.author_key": "the author's public signing key",
     "client_sdk.wire.JournalCreateRequest.key": "a KeyEnvelope: the journal key, sealed",
     "client_sdk.yjs_updates.Struct.key": "the key of a map entry in a text's update",
+    "client_sdk.models.NewDevice.by_recovery_key": "whether a sign-in used the recovery key",
+    "client_sdk.wire.SignIn.by_recovery_key": "whether a sign-in used the recovery key",
 }
 """Fields named like a secret that hold none (the reason)."""
 
