@@ -8,9 +8,9 @@ so in one transaction: it applies whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -285,6 +285,25 @@ AUDIT_HIGH = (
 index audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch);
 format with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL). An erased account's
 rows have a NULL account_id: never counted for another account given its id later."""
+
+SIGN_INS_AFTER = (
+    "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
+    "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
+    "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= {0}1) "
+    "FROM sign_ins s WHERE s.account_id = {0}2 AND s.seq > {0}3 ORDER BY s.seq LIMIT {0}4"
+)
+"""`Storage.sign_ins`: an account's sign-in log after a number, oldest first, each with
+whether its session is signed out (no live device row of that id opened at that time);
+parameters now, account id, after, limit; format with the placeholder prefix (`?` for
+SQLite, `$` for PostgreSQL)."""
+
+
+def sign_in_rows(rows: Iterable[Sequence[Any]]) -> list[SignInRow]:
+    """SIGN_INS_AFTER's rows as `SignInRow`s."""
+    return [
+        SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
+    ]
+
 
 AUDIT_COLUMNS = "journal_id, account_id, device_id, at, up_to_seq, records, reader_id, reader_name"
 """An audit row's columns, as an insert names them: `account_id` is the live account (NULL

@@ -50,6 +50,7 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    SIGN_INS_AFTER,
     SIGN_INS_KEPT,
     SIGN_INS_KEPT_MS,
     AccountGoneError,
@@ -77,6 +78,7 @@ from server.storage.base import (
     WriterCheck,
     WriterState,
     inherited_account,
+    sign_in_rows,
     write_subject,
 )
 
@@ -601,19 +603,8 @@ class PostgresStorage:
     async def sign_ins(
         self, account_id: bytes, after: int, limit: int, now: int
     ) -> list[SignInRow]:
-        rows = await self._all(
-            "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
-            "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
-            "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= $1) "
-            "FROM sign_ins s WHERE s.account_id = $2 AND s.seq > $3 ORDER BY s.seq LIMIT $4",
-            now,
-            account_id,
-            after,
-            limit,
-        )
-        return [
-            SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
-        ]
+        rows = await self._all(SIGN_INS_AFTER.format("$"), now, account_id, after, limit)
+        return sign_in_rows(rows)
 
     async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
         row = await self._one(

@@ -56,6 +56,7 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     LISTED_KEYS,
     OWNED_EXTRA_BYTES,
+    SIGN_INS_AFTER,
     SIGN_INS_KEPT,
     SIGN_INS_KEPT_MS,
     AccountGoneError,
@@ -83,6 +84,7 @@ from server.storage.base import (
     WriterCheck,
     WriterState,
     inherited_account,
+    sign_in_rows,
     write_subject,
 )
 
@@ -811,16 +813,8 @@ class SQLiteStorage:
     async def sign_ins(
         self, account_id: bytes, after: int, limit: int, now: int
     ) -> list[SignInRow]:
-        rows = await self._all(
-            "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
-            "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
-            "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= ?) "
-            "FROM sign_ins s WHERE s.account_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?",
-            (now, account_id, after, limit),
-        )
-        return [
-            SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
-        ]
+        rows = await self._all(SIGN_INS_AFTER.format("?"), (now, account_id, after, limit))
+        return sign_in_rows(rows)
 
     async def credential_changes(self, account_id: bytes) -> tuple[int, int]:
         rows = await self._all(
