@@ -2234,18 +2234,34 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         Column("expires", NAME, bends=True),  # short words: broken before "sees" wraps more
         Column("flags", NAME, bends=True),  # "no" above "(a copy)" (NU42 #11)
     ]
+    found = list(found)
     rows = []
     for s in found:
         sees = sees_text(s)
         ends = "unknown here" if s.unseen else expiry_text(s.expires_at, s.expired)
         if s.account_erased is not None:
             sees = "nothing now"
-            ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
+            ends = f"ended {output.local_time(s.account_erased)}: their account was erased"
         elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
             sees = "nothing now"
             ends = f"ended {output.local_time(s.dropped_at)} {LEFT_MARK}"  # NU28 C7
-        rows.append((s.journal, s.member, s.role, sees, ends, flags_text(s)))
+        rows.append((s.journal, member_label(s, found), s.role, sees, ends, flags_text(s)))
     return fitted(columns, rows)
+
+
+def member_label(share: ShareInfo, found: list[ShareInfo]) -> str:
+    """A member as `tj shares` names them: their username, or, for an erased account (its
+    username is free for anyone to take) or a username another listed member's account bears,
+    "drsmith (account d4c9000f)", as `tj shares log` names them: never a bare name that
+    another account may hold now."""
+    others = {
+        s.member_id for s in found if s.member_id and s.member.casefold() == share.member.casefold()
+    }
+    if share.account_erased is None and len(others) <= 1:
+        return share.member
+    if share.member_id:
+        return f"{share.member} (account {share.member_id[:8]})"
+    return f"{share.member} (account since erased)"
 
 
 def shared_table(found: Iterable[SharedJournal]) -> Table:
