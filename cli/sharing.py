@@ -1386,6 +1386,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget ana/Personal --yes
     """
     name, command_name = home.run(partial(forgetting, journal_name, unlisted))
+    # named by its id when another journal here bears its name: which copy goes is said
+    which = f" (share ended, id {command_name})" if "/" not in command_name else ""
     records = home.run(lambda client: output.clinical_records(client, [journal_name]))
     if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
         export = output.command(
@@ -1406,12 +1408,14 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     if not yes:
         held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
-            f"Discard the copy of {output.named(name)}{held} from this device for good?",
+            f"Discard the copy of {output.named(name)}{which}{held} from this device for good?",
             abort=True,
             err=True,
         )
     scrubbed = home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted))
-    output.message(f"Discarded the copy of {output.named(name)} from this device.", wrap=True)
+    output.message(
+        f"Discarded the copy of {output.named(name)}{which} from this device.", wrap=True
+    )
     if not scrubbed:
         output.message(
             "Another tj using this profile kept the store file from being compacted: the "
@@ -1652,7 +1656,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         if said:
             output.data(said, wrap=True, prose=True)
         # once for every owner the table marks "(?)" (NU43 #7)
-        output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
+        output.warn_unverified_owners(
+            unverified, mark=output.UNVERIFIED_MARK, forgets_above=True
+        )  # each copy's `tj forget` command is printed above: never twice
 
 
 def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) -> str:

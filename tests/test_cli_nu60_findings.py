@@ -93,3 +93,13 @@ async def test_the_markdown_export_tells_the_ended_copy_apart_by_folder_and_fron
     [current] = [p.read_text() for p in (out / "ana" / "dreams").glob("*.md")]
     assert f'journal_id: "{old_id}"' in ended and "share_ended: true" in ended, ended
     assert f'journal_id: "{new_id}"' in current and "share_ended" not in current, current
+
+
+async def test_forget_by_id_says_which_copy_it_discarded_when_another_bears_its_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj forget ID --yes` said "Discarded the copy of ana/Dreams" while another ana/Dreams
+    stays: it says which, "(share ended, id ...)"."""
+    _, drjones, old_id, _ = await dreams_twice(live_server, tmp_path)
+    said = flat((await drjones.ok("forget", old_id[:8], "--yes")).output)
+    assert f"Discarded the copy of ana/Dreams (share ended, id {old_id[:12]}) from" in said, said
