@@ -103,3 +103,20 @@ async def test_forget_by_id_says_which_copy_it_discarded_when_another_bears_its_
     _, drjones, old_id, _ = await dreams_twice(live_server, tmp_path)
     said = flat((await drjones.ok("forget", old_id[:8], "--yes")).output)
     assert f"Discarded the copy of ana/Dreams (share ended, id {old_id[:12]}) from" in said, said
+
+
+async def test_the_earlier_line_says_a_share_told_by_another_command_was_left_since(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj sync` after `tj leave ana/Personal` still said "ana shared 'Personal' with you"
+    in its "Earlier ..." line (another command's sync had fetched the share): it adds
+    "(you left it since)"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await ana.ok("write", "Monday.")
+    await ana.ok("share", "Personal", "drjones", "--full", "--trust-on-first-use")
+    await drjones.ok("list")  # its quick sync fetches the share, not told by `tj sync` yet
+    await drjones.ok("leave", "ana/Personal", "--yes")
+    said = flat((await drjones.ok("sync")).output)
+    assert "ana shared 'Personal' with you (" in said, said
+    assert ") (you left it since)" in said, said
