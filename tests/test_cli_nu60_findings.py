@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, laptop, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 from tests.test_cli_nu59_findings import shared_then_left
@@ -120,3 +120,18 @@ async def test_the_earlier_line_says_a_share_told_by_another_command_was_left_si
     said = flat((await drjones.ok("sync")).output)
     assert "ana shared 'Personal' with you (" in said, said
     assert ") (you left it since)" in said, said
+
+
+async def test_an_edit_names_the_title_its_own_sync_left(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """`tj edit ID --mood 2` said "('Session 1') saved; synced." although its own sync had
+    just brought the laptop's new title "Session one": it names the title as it now is."""
+    entry = (await phone.ok("write", "--title", "Session 1", "Talked about sleep.")).stdout.strip()
+    await laptop.ok("sync")
+    await laptop.ok("edit", entry[:12], "--title", "Session one")
+    said = flat((await phone.ok("edit", entry[:12], "--mood", "2")).output)
+    assert "('Session one') saved; synced." in said, said
+    [shown] = [e for e in await phone.json("list") if e["id"] == entry]
+    assert (shown["title"], shown["mood"]) == ("Session one", 2), shown
