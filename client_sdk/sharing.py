@@ -861,6 +861,7 @@ class Sharing:
                     kind="mirror",
                     since=self.copies_from(target.journal_id),
                     **previous_terms(terms_before),
+                    member_id=peer.account_id.hex(),
                 )
         if only is None and not full:
             self._refuse_new_member(journal, peer, given_terms=(role, expires_at) != (None, None))
@@ -896,6 +897,7 @@ class Sharing:
                 copies_too=tuple(same_terms),
                 left_before=to_datetime(left[0]) if left else None,
                 **previous_terms(before),
+                member_id=peer.account_id.hex(),
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
@@ -949,6 +951,7 @@ class Sharing:
             tuple(ended),
             kind="mirror",
             since=self.copies_from(target.journal_id),
+            member_id=peer.account_id.hex(),
         )
 
     async def _share_copy(
@@ -1024,6 +1027,7 @@ class Sharing:
             since=self.copies_from(journal.journal_id),
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
             **previous_terms(before),
+            member_id=peer.account_id.hex(),
         )
 
     async def _copy_terms(
@@ -1113,6 +1117,7 @@ class Sharing:
             settings.fields,
             kind=settings.kind,
             **previous_terms(before),
+            member_id=peer.account_id.hex(),
         )
 
     async def _copy_of(self, journal: LocalJournal) -> tuple[access.Disclosure, str | None] | None:
@@ -2937,6 +2942,7 @@ class Sharing:
             None,
             False,
             kind="items",
+            member_id=peer.account_id.hex(),
         )
 
     async def items_journal(
