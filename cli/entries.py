@@ -1258,11 +1258,16 @@ async def edit_entry(
 ) -> tuple[Entry, str]:
     """Edit an entry (one not on this device yet is looked for after a sync: NU25 C8), then
     push it if the server is reachable; `saved` gets the entry as soon as the change is saved
-    on this device (before the sync), as `write_entry`'s does."""
+    on this device (before the sync), as `write_entry`'s does. The entry returned is as that
+    sync left it: a title another device gave meanwhile is the one said ("Entry ... ('Session
+    one') saved; synced.")."""
     entry = await found_after_sync(lambda c: c.entries.edit(entry_id, **fields), client)
     if saved is not None:
         saved.append(entry)
-    return entry, await sync_note(client)
+    note = await sync_note(client)
+    with contextlib.suppress(NotFound):  # moved to the trash by that sync: as it was saved
+        entry = await client.entries.get(entry.id)
+    return entry, note
 
 
 def owner_named(journal: Journal) -> str:

@@ -51,7 +51,8 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     multiple=True,
     type=PLAIN_NAME,
     metavar="NAME",
-    help="Only this journal (repeatable): 'Personal', 'ana/Personal'.",
+    help="Export this journal (repeatable; with --client, this one too): 'Personal', "
+    "'ana/Personal', or its id when two journals bear the name.",
 )
 @click.option(
     "--client",
@@ -59,7 +60,8 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     multiple=True,
     type=PLAIN_NAME,
     metavar="NAME",
-    help="Only the journals this client shares with you, ended shares' copies too (repeatable).",
+    help="Export the journals this client shares with you, ended shares' copies too "
+    "(repeatable; with --journal, those too).",
 )
 @json_option
 @pass_home
@@ -82,11 +84,13 @@ def export(
     check-ins, note or prompt, questionnaire result (with its answers),
     homework, assignment, safety plan (with the crisis line in use), safety flag and a
     therapist's private note; Markdown
-    is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
+    is one file per entry with front matter (id, journal, journal_id, title, mood, tags,
+    emotions, times; share_ended: true for the copy of a share that ended),
     one folder per journal of yours (entries in the trash in its "trash" folder), and one
     per client named by their username exactly, the copies of ended shares too
     ("ana.b/personal" beside
-    "ana-b/personal"), holding one per journal they share, with goals.md,
+    "ana-b/personal"; the copy of an ended share in "ana/dreams (share ended)"), holding
+    one per journal they share, with goals.md,
     notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
     private-notes.md where there are any. The files are NOT encrypted: they are
     made readable only by you; keep them safe.
@@ -98,7 +102,10 @@ def export(
     plan; the other care records are in the file for you to keep, not imported.
 
     With --journal or --client, your private notes are in only when their journal is
-    named (--journal 'Private notes').
+    named (--journal 'Private notes'). Given together, or repeated, they add up: `--client
+    ana --journal Personal` exports ana's journals and your Personal. A name two journals
+    bear (a share still on and the copy of an ended share of the same name) is refused,
+    listing both ids: give the one you mean by its id (`tj shared-with-me` lists them).
 
     \b
     Examples:

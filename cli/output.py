@@ -1022,7 +1022,7 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
 
 
 def warn_unverified_owners(
-    owners: list[Unverified], *, who: str = "accounts", mark: str = ""
+    owners: list[Unverified], *, who: str = "accounts", mark: str = "", forgets_above: bool = False
 ) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
     invented that owner, and every entry in them. While one of them is shared, the way out
@@ -1035,7 +1035,9 @@ def warn_unverified_owners(
     of them, or always when the command's table marks them with `mark` ("(?)": `tj
     caseload`, `tj shared-with-me`), which the line then explains (NU43 #7: eleven lines
     buried a safety flag); `who`: what they are to the reader ("clients" in a caseload).
-    Each on lines of the terminal's width (`message`'s `wrap`)."""
+    Each on lines of the terminal's width (`message`'s `wrap`). `forgets_above`: the command
+    printed each copy's `tj forget` command already (`tj shared-with-me`): the warning
+    points to them, never prints them a second time."""
     live = [owner for owner, ended, _ in owners if not ended]
     folded = bool(mark) or len(live) >= MANY_UNVERIFIED
     for owner, ended, items in owners:
@@ -1065,6 +1067,14 @@ def warn_unverified_owners(
                 f"clinical records ({export_client(ended[0].name.split('/', 1)[0])}) "
                 "before you decide anything "
                 f"about them; {compare}.",
+                wrap=True,
+            )
+            continue
+        if ended and forgets_above:
+            which = "command" if len(ended) == 1 else "commands"
+            message(
+                f"{said}: {compare}, or discard them with the {command_text('tj forget')} "
+                f"{which} above.",
                 wrap=True,
             )
             continue

@@ -1386,6 +1386,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget ana/Personal --yes
     """
     name, command_name = home.run(partial(forgetting, journal_name, unlisted))
+    # named by its id when another journal here bears its name: which copy goes is said
+    which = f" (share ended, id {command_name})" if "/" not in command_name else ""
     records = home.run(lambda client: output.clinical_records(client, [journal_name]))
     if records:  # never discarded unseen (NU20 C10), every one named (NU50 F3)
         export = output.command(
@@ -1406,12 +1408,14 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     if not yes:
         held = f", with {output.and_words([r.counted() for r in records])}," if records else ""
         output.confirm(
-            f"Discard the copy of {output.named(name)}{held} from this device for good?",
+            f"Discard the copy of {output.named(name)}{which}{held} from this device for good?",
             abort=True,
             err=True,
         )
     scrubbed = home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted))
-    output.message(f"Discarded the copy of {output.named(name)} from this device.", wrap=True)
+    output.message(
+        f"Discarded the copy of {output.named(name)}{which} from this device.", wrap=True
+    )
     if not scrubbed:
         output.message(
             "Another tj using this profile kept the store file from being compacted: the "
@@ -1652,7 +1656,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         if said:
             output.data(said, wrap=True, prose=True)
         # once for every owner the table marks "(?)" (NU43 #7)
-        output.warn_unverified_owners(unverified, mark=output.UNVERIFIED_MARK)
+        output.warn_unverified_owners(
+            unverified, mark=output.UNVERIFIED_MARK, forgets_above=True
+        )  # each copy's `tj forget` command is printed above: never twice
 
 
 def account_labels_line(found: Iterable[SharedJournal], owners: dict[str, str]) -> str:
@@ -2234,18 +2240,34 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         Column("expires", NAME, bends=True),  # short words: broken before "sees" wraps more
         Column("flags", NAME, bends=True),  # "no" above "(a copy)" (NU42 #11)
     ]
+    found = list(found)
     rows = []
     for s in found:
         sees = sees_text(s)
         ends = "unknown here" if s.unseen else expiry_text(s.expires_at, s.expired)
         if s.account_erased is not None:
             sees = "nothing now"
-            ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
+            ends = f"ended {output.local_time(s.account_erased)}: their account was erased"
         elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
             sees = "nothing now"
             ends = f"ended {output.local_time(s.dropped_at)} {LEFT_MARK}"  # NU28 C7
-        rows.append((s.journal, s.member, s.role, sees, ends, flags_text(s)))
+        rows.append((s.journal, member_label(s, found), s.role, sees, ends, flags_text(s)))
     return fitted(columns, rows)
+
+
+def member_label(share: ShareInfo, found: list[ShareInfo]) -> str:
+    """A member as `tj shares` names them: their username, or, for an erased account (its
+    username is free for anyone to take) or a username another listed member's account bears,
+    "drsmith (account d4c9000f)", as `tj shares log` names them: never a bare name that
+    another account may hold now."""
+    others = {
+        s.member_id for s in found if s.member_id and s.member.casefold() == share.member.casefold()
+    }
+    if share.account_erased is None and len(others) <= 1:
+        return share.member
+    if share.member_id:
+        return f"{share.member} (account {share.member_id[:8]})"
+    return f"{share.member} (account since erased)"
 
 
 def shared_table(found: Iterable[SharedJournal]) -> Table:

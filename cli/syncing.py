@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ def show_report(
     one_line: bool = False,
     earlier: list[News] | None = None,
     earlier_told: list[Departure] | None = None,
+    left: Collection[str] = (),
 ) -> None:
     """`report` in words (or JSON), warnings and notices on stderr; `earlier` and
     `earlier_told`: the news and share changes other commands' quick syncs brought before
@@ -60,11 +62,16 @@ def show_report(
             output.message(safety)
         output.data(output.sync_summary(report), prose=True)
         if earlier or earlier_told:
-            output.data(earlier_text(earlier or [], earlier_told or []), prose=True)
+            output.data(earlier_text(earlier or [], earlier_told or [], left=left), prose=True)
     output.sync_warnings(report)
 
 
-def earlier_text(earlier: list[News], told: list[Departure], width: int | None = None) -> str:
+def earlier_text(
+    earlier: list[News],
+    told: list[Departure],
+    width: int | None = None,
+    left: Collection[str] = (),
+) -> str:
     """The news and share changes other commands' quick syncs brought since the last `tj
     sync` (NU43 #4: that sync's "nothing new" hid a client's entry `tj caseload` had
     fetched first; NU44 F6: a share's end it told on its stderr only), each source named
@@ -74,15 +81,36 @@ def earlier_text(earlier: list[News], told: list[Departure], width: int | None =
     (21:02)."; when that is longer than the terminal's width (`width`, default
     `output.fields_text`'s), the lead alone on its line and each source and each share
     change on its own line under it, indented, wrapped (NU50 F5: one line of 180 characters
-    at 80 columns), as `output.sync_summary` says a long summary."""
+    at 80 columns), as `output.sync_summary` says a long summary. A share given to you that
+    this device left since (`left`: journal ids, hex) says so: "dana shared 'Personal' with
+    you (00:50) (you left it since)"."""
     from client_sdk.sync import source_parts
 
     lead = f"Earlier, fetched by other commands since your last {output.command_text('tj sync')}:"
-    said = [*source_parts(earlier), *(output.departure_in_brief(d) for d in told)]
+    said = [*source_parts(earlier), *(left_since(d, left) for d in told)]
     text = f"{lead} {'; '.join(said)}."
     if cell_len(compact(text)) <= (width or shutil.get_terminal_size().columns):  # as shown
         return text
     return f"{lead}\n" + output.fields_text([f"  {part}" for part in said], width)
+
+
+def left_since(d: Departure, left: Collection[str]) -> str:
+    """`output.departure_in_brief(d)`, with "(you left it since)" for a change that gave
+    (or kept giving) you a journal this device left since (`left`: journal ids, hex)."""
+    from client_sdk import departures
+
+    said = output.departure_in_brief(d)
+    given = (
+        departures.SHARED,
+        departures.RETURNED,
+        departures.RENEWED,
+        departures.CHANGED,
+        departures.NARROWED,
+        departures.RELISTED,
+    )
+    if d.owner and d.reason in given and d.journal_id in left:
+        said += " (you left it since)"
+    return said
 
 
 def earlier_dict(earlier: list[News] | None, told: list[Departure] | None) -> dict[str, Any]:
@@ -232,7 +260,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             output.message("stopped watching")
         return
 
-    async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport]:
+    async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport, set[str]]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         told = await client.unseen_departures()
         client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
@@ -243,9 +271,11 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         now = await client.unseen_departures()
         told = [next((n for n in now if n == d), d) for d in told]
         await client.mark_news_seen(shown)  # what is shown, no more
-        return earlier, told, report
+        shared = await client.shares.with_me(refresh=False) if told else []
+        left = {s.journal_id for s in shared if s.left_at is not None}  # left here since
+        return earlier, told, report, left
 
-    earlier, told, report = home.run(work)
-    show_report(report, as_json, earlier=earlier, earlier_told=told)
+    earlier, told, report, left = home.run(work)
+    show_report(report, as_json, earlier=earlier, earlier_told=told, left=left)
     if (status := sync_exit_status(report)) != 0:
         raise SystemExit(status)

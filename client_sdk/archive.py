@@ -527,11 +527,21 @@ def read_note(fields: Fields) -> ArchivedNote:
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def entry_markdown(entry: ArchivedEntry, tz: tzinfo | None = None) -> str:
-    """One entry as Markdown with front matter; times in `tz` (None: local time)."""
+def entry_markdown(
+    entry: ArchivedEntry, tz: tzinfo | None = None, *, share_ended: bool = False
+) -> str:
+    """One entry as Markdown with front matter; times in `tz` (None: local time). The
+    journal is named and given by id (`journal_id`: two journals may bear one name, a share
+    still on and the read-only copy of an ended one); `share_ended` adds `share_ended:
+    true` for an entry of such a copy (`ArchivedJournal.share_ended`)."""
     front = [
         ("id", entry.id),
         ("journal", quoted(entry.journal)),
+        ("journal_id", quoted(entry.journal_id)),
+    ]
+    if share_ended:
+        front.append(("share_ended", "true"))
+    front += [
         ("title", quoted(entry.title)),
         ("mood", "null" if entry.mood is None else str(entry.mood)),
         ("tags", quoted_list(entry.tags)),

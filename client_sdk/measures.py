@@ -427,7 +427,14 @@ class Measures:
         update = copy.change(fields=disclosed_result(document, fields))
         await self._replica.commit(target, copy, update, copy=True)
         return ShareInfo(
-            target.name, target.journal_id.hex(), peer.username, "read", None, False, kind="items"
+            target.name,
+            target.journal_id.hex(),
+            peer.username,
+            "read",
+            None,
+            False,
+            kind="items",
+            member_id=peer.account_id.hex(),
         )
 
     def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:

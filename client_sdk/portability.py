@@ -241,8 +241,11 @@ class Archives:
         shares that ended included) narrow it to those journals and what they hold (one client's
         records, not every client's); a therapist's private notes are then in only when their
         journal is named. Raises NotFound for a journal or client this device holds nothing of,
-        InvalidInput for a name several journals share, a brief's journal or your own username as a
-        client."""
+        InvalidInput for a name several journals share (SameJournalName, listing their ids: a
+        share still on and the kept copy of an ended one of the same name too; name one by its
+        id, 8 hex digits or more), a brief's journal or your own username as a client. Both
+        given, the export holds the journals of either (`journals`, and every journal of
+        `clients`)."""
         chosen = await self.chosen(journals=journals, clients=clients)
         return (await gather(self, datetime.now().astimezone(), chosen)).to_dict()
 
@@ -256,7 +259,7 @@ class Archives:
         """Write one Markdown file per entry (with front matter; those in the trash in the
         journal's "trash" folder, with `trashed_at`), one folder per journal (another
         account's in a folder named by its username, "ana.b/personal", the read-only copies
-        of shares that ended too; by its account, "ana (account 1a2b3c4d)/personal", where
+        of shares that ended too, as "ana.b/personal (share ended)"; by its account, "ana (account 1a2b3c4d)/personal", where
         another account bears that username here or on the server), plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
@@ -278,7 +281,10 @@ class Archives:
         every = await self.journals.list()
         wanted: set[str] = set()
         for name in journals or ():
-            local = await context.local_journal(name, refuse_brief=True)
+            # strict: a name a share still on and the kept copy of an ended one both bear
+            # names neither (SameJournalName lists their ids), as for `client.shares.forget`:
+            # the copy meant is never exported as the other, nor the other as it
+            local = await context.local_journal(name, refuse_brief=True, strict=True)
             wanted.add(local.journal_id.hex())
         held = await context.store.journals()
         for name in clients or ():
@@ -490,10 +496,17 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
     )
 
 
+ENDED_FOLDER = " (share ended)"
+"""Ends the folder of the read-only copy of a share that ended in a Markdown export
+("dreams (share ended)"), as `tj list` names the journal: a share of that name still on
+has the plain name beside it."""
+
+
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
     """One folder per journal of this account's, one per other owner (`owner_folder`)
-    holding one per journal of theirs; in each, one file per entry, plus goals.md and
-    notes.md where there are any. Files are readable only by the user (they hold the
+    holding one per journal of theirs (the copy of a share that ended in "NAME (share
+    ended)", its entries' front matter saying `share_ended: true`); in each, one file per
+    entry, plus goals.md and notes.md where there are any. Files are readable only by the user (they hold the
     journal in plain text)."""
     make_private_dir(directory)
     written: list[Path] = []
@@ -502,6 +515,8 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
     for journal in archive.journals:
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
+        if journal.share_ended:  # told apart from a share of that name still on
+            name += ENDED_FOLDER
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):
@@ -509,9 +524,8 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
             if entry.trashed_at is not None:  # apart, so nobody takes it for a live entry
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
-            written.append(
-                write_private(place / entry_filename(entry, tz), entry_markdown(entry, tz))
-            )
+            text = entry_markdown(entry, tz, share_ended=journal.share_ended)
+            written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]
         if goals:
             written.append(write_private(folder / "goals.md", goals_markdown(goals, tz)))

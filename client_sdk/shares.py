@@ -650,6 +650,7 @@ class Shares:
             local.name,
             kind="mirror",
             since=context.sharing.copies_from(target.journal_id),
+            member_id=identity.account_id.hex(),
         )
 
     async def revoke(self, journal: str, username: str) -> EndedShares:

@@ -195,6 +195,11 @@ class ShareInfo:
     """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
     signed chain (names may repeat: what is decided about the source goes by this, never by its
     name)."""
+    member_id: str | None = None
+    """The member's account id (hex), from the signed chain; None where this device does not
+    know it (a share ended by an erasure recorded by an older version, an unseen copy's). A
+    username is freed when its account is erased and may be another account's now: tell
+    members apart by this, as `tj shares` does ("drsmith (account d4c9000f)")."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
@@ -227,6 +232,7 @@ class ShareInfo:
             ),
             "previous_expired": self.previous_expired,
             "since": self.since.isoformat() if self.since else None,
+            "member_id": self.member_id,
         }
 
 
@@ -855,6 +861,7 @@ class Sharing:
                     kind="mirror",
                     since=self.copies_from(target.journal_id),
                     **previous_terms(terms_before),
+                    member_id=peer.account_id.hex(),
                 )
         if only is None and not full:
             self._refuse_new_member(journal, peer, given_terms=(role, expires_at) != (None, None))
@@ -890,6 +897,7 @@ class Sharing:
                 copies_too=tuple(same_terms),
                 left_before=to_datetime(left[0]) if left else None,
                 **previous_terms(before),
+                member_id=peer.account_id.hex(),
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
@@ -943,6 +951,7 @@ class Sharing:
             tuple(ended),
             kind="mirror",
             since=self.copies_from(target.journal_id),
+            member_id=peer.account_id.hex(),
         )
 
     async def _share_copy(
@@ -1018,6 +1027,7 @@ class Sharing:
             since=self.copies_from(journal.journal_id),
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
             **previous_terms(before),
+            member_id=peer.account_id.hex(),
         )
 
     async def _copy_terms(
@@ -1107,6 +1117,7 @@ class Sharing:
             settings.fields,
             kind=settings.kind,
             **previous_terms(before),
+            member_id=peer.account_id.hex(),
         )
 
     async def _copy_of(self, journal: LocalJournal) -> tuple[access.Disclosure, str | None] | None:
@@ -2157,6 +2168,7 @@ class Sharing:
                     source_id=settings.mirror_of.hex() if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
                     since=self.copies_from(s.journal_id) if mirror else None,
+                    member_id=s.member_id.hex(),
                 )
             )
         me = self.profile.account_id
@@ -2197,6 +2209,7 @@ class Sharing:
                         kind=settings.kind if settings is not None else "journal",
                         dropped_at=to_datetime(dropped[1]) if dropped else None,
                         since=since_of(settings) if mirror else None,  # no member now: its start
+                        member_id=m.who.account_id.hex(),
                     )
                 )
         shown = {(s.journal_id, s.member) for s in found}
@@ -2235,6 +2248,9 @@ class Sharing:
                     None,
                     True,
                     account_erased=to_datetime(row["at"]),
+                    member_id=row.get("member_id")
+                    if isinstance(row.get("member_id"), str)
+                    else None,
                 )
             )
         return found
@@ -2590,6 +2606,7 @@ class Sharing:
                     "journal": name,
                     "journal_id": journal_id.hex(),
                     "member": member.who.username,
+                    "member_id": member.who.account_id.hex(),
                     "role": member.role,
                     "at": now_ms(),
                 }
@@ -2925,6 +2942,7 @@ class Sharing:
             None,
             False,
             kind="items",
+            member_id=peer.account_id.hex(),
         )
 
     async def items_journal(

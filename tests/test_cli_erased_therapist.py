@@ -27,3 +27,23 @@ async def test_tj_shares_says_the_therapists_account_was_erased_and_the_share_en
     assert "account was erased" in table
     # told every time, not only once: the rows are kept on this device
     assert len(await ana.json("shares")) == 2
+
+
+async def test_tj_shares_names_an_erased_member_by_account_once_another_holds_the_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The erased drlee's row names the account, as `tj shares log` does, never the bare name
+    a new drlee holds now (nor "drlee's account was erased")."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
+    await drlee.ok("account", "delete", "--yes")
+    await new_device(live_server, tmp_path / "new", "drlee")  # the name is taken again
+
+    [row] = await ana.json("shares")
+    assert row["account_erased"] is not None
+    assert row["member"] == "drlee" and len(row["member_id"]) == 32
+    table = " ".join((await ana.ok("shares")).stdout.split())
+    assert f"(account {row['member_id'][:8]})" in table  # below "drlee", in its cell
+    assert "drlee's" not in table
+    assert "their account was erased" in table

@@ -68,8 +68,14 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
     # a kept copy is filed in its owner's one folder, as every view names it (NU59 #6)
+    # in "personal (share ended)", told apart from a share still on (NU60 #11)
+    folders = {
+        owner: "personal (share ended)" if j["share_ended"] else "personal"
+        for owner, j in journals.items()
+    }
     pages = {
-        owner: (markdown / owner / "personal" / "assignments.md").read_text() for owner in journals
+        owner: (markdown / owner / folders[owner] / "assignments.md").read_text()
+        for owner in journals
     }
     assert (
         "- ended with the share: the server no longer serves this journal (the server's word: "

@@ -152,8 +152,9 @@ async def test_an_export_names_a_left_copy_as_every_view_does_in_one_folder_per_
     assert "(ana/Dreams, ana/Personal (share ended))" in said, said
     assert "account" not in said, said
     assert sorted(p.name for p in out.iterdir()) == ["ana"], list(out.iterdir())
-    assert sorted(p.name for p in (out / "ana").iterdir()) == ["dreams", "personal"]
-    pages = [p.read_text() for p in (out / "ana" / "personal").glob("*.md")]
+    folders = sorted(p.name for p in (out / "ana").iterdir())
+    assert folders == ["dreams", "personal (share ended)"], folders
+    pages = [p.read_text() for p in (out / "ana" / "personal (share ended)").glob("*.md")]
     assert pages and all('journal: "ana/Personal"' in page for page in pages), pages
     exported = await drjones.ok("export", "--client", "ana", "--out", str(tmp_path / "json"))
     data = json.loads(Path(exported.stdout.strip()).read_text())

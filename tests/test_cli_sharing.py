@@ -26,6 +26,7 @@ SHARE_KEYS = {
     "journal",
     "journal_id",
     "member",
+    "member_id",
     "role",
     "expired",
     "expires_at",

@@ -174,7 +174,8 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     front, body = text.split("\n---\n\n", 1)
     lines = dict(line.split(": ", 1) for line in front.removeprefix("---\n").splitlines())
     assert set(lines) == {
-        "id", "journal", "title", "mood", "tags", "emotions", "created_at", "updated_at",
+        "id", "journal", "journal_id", "title", "mood", "tags", "emotions", "created_at",
+        "updated_at",
     }  # fmt: skip
     assert lines["title"] == '"Monday: rough"' and lines["mood"] == "5"
     assert lines["tags"] == '["sleep", "work"]' and lines["emotions"] == '["anxious", "sad"]'
