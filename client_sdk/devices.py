@@ -47,7 +47,8 @@ SIGN_INS = "sign_ins_seen"
 changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
 account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
 changes the server named then), "own": true when this device changed one since (the next
-look takes the new times silently), "untold": {"devices": [NewDevice.to_dict()...],
+look takes the new times silently), "session": true when this home signed in again since
+(the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next)}.
 No row (or one without "seq"): the first look records
@@ -325,6 +326,14 @@ class Devices:
                 raise NetworkError("the server's sign-in log page is empty", False)
         new: builtins.list[NewDevice] = []
         changed: builtins.list[CredentialChange] = []
+        since = first = 0  # a new session here: what came before its own sign-in is not told
+        if after is not None and looked.get("session") is True:
+            # This home signed in again (`_new_session`): it proved the current password
+            # or recovered the account itself, so a sign-in or credential change before its
+            # own new sign-in is no sign of someone else; only what follows it is told (and
+            # sign-ins the server no longer keeps, by their count).
+            own = [row for row in rows if row.current]
+            first, since = (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
             missed = 0
@@ -334,7 +343,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current:
+                if row.current or row.seq < first:  # its own, or before its own sign-in
                     continue
                 new.append(
                     NewDevice(
@@ -355,7 +364,7 @@ class Devices:
                     ("recovery key", "recovery_at", recovery_at),
                 ):
                     before = looked.get(key, 0)
-                    if isinstance(before, int) and at > before > 0:
+                    if isinstance(before, int) and at > before > 0 and at > since:
                         changed.append(CredentialChange(what, to_datetime(at)))
         kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
         new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
@@ -373,6 +382,17 @@ class Devices:
             }
         await self._put_looked()
         return new, changed
+
+    async def _new_session(self) -> None:
+        """This home signed in again (a login or a recovery: a new session) after a look
+        before: the next look tells only the sign-ins and credential changes made after this
+        device's own new sign-in (it knows the current password, or recovered the account
+        itself: a change made before is no sign of someone else)."""
+        await self._load_looked()
+        if self._looked is not None and "seq" in self._looked:
+            kept = {k: v for k, v in self._looked.items() if k != "own"}
+            self._looked = {**kept, "session": True}
+            await self._put_looked()
 
     async def _own_credential_change(self) -> None:
         """This device changed the password or the recovery key: the next look takes the

@@ -174,3 +174,38 @@ async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
     assert "while this device was away (it keeps them 90 days)" in told
     assert "tj devices revoke" not in told
     assert "thief" not in told
+
+
+async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The client recovers on her laptop signing out every other device, then signs her phone
+    in again (same home) with the new password: the phone proved it knows the current
+    password, so the recovery and the sign-ins before its own new sign-in are no alarm (no
+    "Not you?", no revoke of her own laptop). A thief's sign-in after it is still told."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("sync")  # the phone's baseline
+    await laptop.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        "--sign-out-others",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "saddle ivory thunder"},
+    )
+    new_password = {"TJ_PASSWORD": "saddle ivory thunder"}
+    await phone.ok("login", live_server.url, "ana", env=new_password)
+    said = await phone.ok("sync")
+    assert "Notice" not in said.stderr, said.stderr
+    assert "Not you?" not in said.stderr, said.stderr
+    assert (await phone.json("sync"))["credential_changes"] == []
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "tablet", env=new_password)
+    [listed] = [d for d in await thief.json("devices") if d["current"]]
+    told = " ".join((await phone.ok("sync")).stderr.split())
+    assert told.count("New sign-in") == 1, told
+    assert f"'tablet' (device {listed['id'][:12]})" in told
+    assert "The password of this account was changed" not in told
+    assert "Not you? Whoever signed in knows your password" in told
