@@ -47,7 +47,8 @@ SIGN_INS = "sign_ins_seen"
 changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
 account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
 changes the server named then), "own": true when this device changed one since (the next
-look takes the new times silently), "session": true when this home signed in again since
+look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
+changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
 (the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next)}.
@@ -333,7 +334,9 @@ class Devices:
             # own new sign-in is no sign of someone else; only what follows it is told (and
             # sign-ins the server no longer keeps, by their count).
             own = [row for row in rows if row.current]
-            first, since = (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
+            first, since = (
+                (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
+            )
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
             missed = 0
@@ -366,6 +369,9 @@ class Devices:
                     before = looked.get(key, 0)
                     if isinstance(before, int) and at > before > 0 and at > since:
                         changed.append(CredentialChange(what, to_datetime(at)))
+        replaced = _replaced(looked)
+        for change in changed:  # kept until this device signs in again or changes it itself
+            replaced[change.what] = int(change.changed_at.timestamp() * 1000)
         kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
         new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
         self.looked_at = now_ms()
@@ -375,6 +381,8 @@ class Devices:
             "password_at": max(password_at, 1),  # 1: looked (a first change is told)
             "recovery_at": max(recovery_at, 1),
         }
+        if replaced:
+            self._looked["replaced"] = replaced
         if keep and (new or changed):  # kept until the sync's report is handed (`_handed`)
             self._looked["untold"] = {
                 "devices": [d.to_dict() for d in new],
@@ -390,16 +398,31 @@ class Devices:
         itself: a change made before is no sign of someone else)."""
         await self._load_looked()
         if self._looked is not None and "seq" in self._looked:
-            kept = {k: v for k, v in self._looked.items() if k != "own"}
+            kept = {k: v for k, v in self._looked.items() if k not in ("own", "replaced")}
             self._looked = {**kept, "session": True}
             await self._put_looked()
 
-    async def _own_credential_change(self) -> None:
-        """This device changed the password or the recovery key: the next look takes the
-        new times without telling them."""
+    async def replaced_elsewhere(self) -> dict[str, datetime]:
+        """The credentials ("password", "recovery key") this device was told were changed on
+        another device since its own sign-in, each with when (UTC), as `sync` told them
+        (`SyncReport.credential_changes`, also earlier syncs'): what the advice after a new
+        sign-in can still ask of the user (a password replaced elsewhere no longer opens the
+        account; a recovery key replaced elsewhere is retired). Forgotten when this home
+        signs in again or this device changes that credential itself. Reads the store only
+        (no network); {} on a device that never looked. The server's word, as
+        `sign_ins()`. Raises nothing of its own (a store that does not read raises as
+        `Client.open` would)."""
+        await self._load_looked()
+        return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
+
+    async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
+        """This device changed the password or the recovery key (`what`: the credentials it
+        now knows work): the next look takes the new times without telling them."""
         await self._load_looked()
         if self._looked is not None and "seq" in self._looked:
-            self._looked = {**self._looked, "own": True}
+            replaced = {k: v for k, v in _replaced(self._looked).items() if k not in set(what)}
+            kept = {k: v for k, v in self._looked.items() if k != "replaced"}
+            self._looked = {**kept, "own": True, **({"replaced": replaced} if replaced else {})}
             await self._put_looked()
 
     async def _put_looked(self) -> None:
@@ -642,6 +665,20 @@ def _untold(
         except (KeyError, TypeError, ValueError, OverflowError):
             continue
     return devices, changes
+
+
+def _replaced(looked: dict[str, object]) -> dict[str, int]:
+    """The credentials changed elsewhere since this device's own sign-in, as `looked` (the
+    `SIGN_INS` row) keeps them: {"password" | "recovery key": ms}; what does not read is left
+    out."""
+    kept = looked.get("replaced")
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        what: at
+        for what, at in kept.items()
+        if what in ("password", "recovery key") and isinstance(at, int) and at > 0
+    }
 
 
 def _read_looked(value: object) -> dict[str, object]:
