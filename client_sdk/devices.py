@@ -51,7 +51,8 @@ look takes the new times silently), "replaced": {"password" | "recovery key": ms
 changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
 (the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
-took it hands its report to the app: a sync cut off after the look tells it at the next)}.
+took it hands its report to the app: a sync cut off after the look tells it at the next),
+"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
 No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before)."""
 
@@ -128,6 +129,7 @@ class Devices:
         """The names devices no longer listed (signed out) had when last listed."""
         self._looked: dict[str, object] | None = None
         """The `SIGN_INS` row as kept (None: not read yet; {} when there is none)."""
+        self._look_now = False  # `look_soon`: the next sync looks whatever the interval
         self.looked_at: int | None = None
         """When this device last looked for new sign-ins (ms, its clock; 0: never), None
         until read from the store: `Client.sync` decides from it, without a call, whether
@@ -233,6 +235,13 @@ class Devices:
         await self._remember(devices)
         return devices
 
+    def look_soon(self) -> None:
+        """The next sync looks for new sign-ins whatever `sign_ins_interval_ms` says (a
+        person just started watching); later ones keep to the interval. Raises nothing
+        (memory only)."""
+        self._look_now = True
+        self.looked_at = None
+
     async def _sign_ins_due(
         self, now: int
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
@@ -242,6 +251,8 @@ class Devices:
         asked again after the interval, never failing the sync."""
         await self._load_looked()
         at = self.looked_at or 0
+        if self._look_now:
+            self._look_now, at = False, now - self.sign_ins_interval_ms  # due at once
         if 0 <= now - at < self.sign_ins_interval_ms:
             return _untold(self._looked)  # kept from a look whose sync was cut off: no call
         try:
@@ -259,7 +270,38 @@ class Devices:
         took them returned its report): the store keeps them no longer. Nothing written
         when none were kept."""
         if self._looked is not None and "untold" in self._looked:
-            self._looked = {k: v for k, v in self._looked.items() if k != "untold"}
+            told_new, told_changed = _untold(self._looked)
+            seen_new, seen_changed = _untold(self._looked, "unseen")
+            kept = {k: v for k, v in self._looked.items() if k != "untold"}
+            kept["unseen"] = {  # until `mark_sign_ins_seen`: `tj sync` says them again
+                "devices": [d.to_dict() for d in (seen_new + told_new)[-UNTOLD_KEPT:]],
+                "changes": [c.to_dict() for c in (seen_changed + told_changed)[-UNTOLD_KEPT:]],
+            }
+            self._looked = kept
+            await self._put_looked()
+
+    async def unseen_sign_ins(
+        self,
+    ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+        """The sign-ins and credential changes syncs told (`SyncReport.new_devices`,
+        `SyncReport.credential_changes`, each told once by the report of the sync that found
+        it) since the last `mark_sign_ins_seen()`, in the order told (the newest
+        `UNTOLD_KEPT` of each): for an app whose other parts sync quietly, to say them again
+        where the user looks (`tj sync`'s "Earlier ..." line), as `Client.unseen_departures`
+        does for share changes. Reads the store only (no network). The server's word, as
+        `sign_ins()`. Raises nothing of its own (a store that does not read raises as
+        `Client.open` would)."""
+        await self._load_looked()
+        return _untold(self._looked, "unseen")
+
+    async def mark_sign_ins_seen(self) -> None:
+        """Forget what `unseen_sign_ins()` returns: the user has seen it (and what syncs told
+        since: mark after showing their reports). Nothing written when nothing is kept.
+        Raises nothing of its own (a store that does not read raises as `Client.open`
+        would)."""
+        await self._load_looked()
+        if self._looked is not None and "unseen" in self._looked:
+            self._looked = {k: v for k, v in self._looked.items() if k != "unseen"}
             await self._put_looked()
 
     async def _load_looked(self) -> None:
@@ -383,6 +425,8 @@ class Devices:
         }
         if replaced:
             self._looked["replaced"] = replaced
+        if "unseen" in looked:  # told by a sync, not yet marked seen (`unseen_sign_ins`)
+            self._looked["unseen"] = looked["unseen"]
         if keep and (new or changed):  # kept until the sync's report is handed (`_handed`)
             self._looked["untold"] = {
                 "devices": [d.to_dict() for d in new],
@@ -633,12 +677,12 @@ def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
 
 
 def _untold(
-    looked: dict[str, object] | None,
+    looked: dict[str, object] | None, key: str = "untold"
 ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
     """The sign-ins and changes a look kept in `looked` (the `SIGN_INS` row) because the
-    sync that found them has not handed its report to the app yet; an item that does not
-    read is left out."""
-    kept = (looked or {}).get("untold")
+    sync that found them has not handed its report to the app yet (`key` "untold"), or
+    that were told and not marked seen ("unseen"); an item that does not read is left out."""
+    kept = (looked or {}).get(key)
     if not isinstance(kept, dict):
         return [], []
     devices: builtins.list[NewDevice] = []

@@ -293,3 +293,44 @@ async def test_a_refused_recovery_key_on_a_signed_in_home_says_it_may_have_been_
     assert refused.exit_code != 0
     assert f"`tj recover {live_server.url} eve` sets one with the recovery key" in said, said
     assert "URL USERNAME" not in said
+
+
+async def test_a_sign_in_told_by_another_commands_sync_is_said_again_by_tj_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj list` (its quick sync's hourly look) tells a sign-in on its stderr, which a script
+    may throw away: the next `tj sync` says it again in its "Earlier ..." line, and in
+    `--json` ("earlier_new_devices"), once."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder")
+    forget_the_last_look(laptop)
+    listed = await laptop.ok("list", "--json")
+    assert "New sign-in" in listed.stderr  # told there (and thrown away by a script)
+    said = " ".join((await laptop.ok("sync")).stdout.split())
+    assert "Earlier, fetched by other commands since your last `tj sync`:" in said, said
+    assert "New sign-in on this account: 'intruder' (device " in said
+    assert (await laptop.json("sync"))["earlier_new_devices"] == []  # said once
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder2")
+    forget_the_last_look(laptop)
+    await laptop.ok("list")
+    report = await laptop.json("sync")
+    [again] = report["earlier_new_devices"]
+    assert again["name"] == "intruder2"
+
+
+def forget_the_last_look(device: Device) -> None:
+    """Move the home's last sign-in look two hours back (standing in for the hour a quiet
+    sync waits between looks)."""
+    import json
+    import sqlite3
+
+    from client_sdk.devices import SIGN_INS
+
+    [store] = list(device.home.glob("**/store.db"))
+    with sqlite3.connect(store) as db:
+        [(value,)] = db.execute("SELECT value FROM settings WHERE name = ?", (SIGN_INS,))
+        looked = json.loads(value)
+        looked["at"] -= 7_200_000
+        db.execute("UPDATE settings SET value = ? WHERE name = ?", (json.dumps(looked), SIGN_INS))

@@ -349,3 +349,28 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
     assert await again.devices.replaced_elsewhere() == {"recovery key": change.changed_at}
     await again.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
     assert await again.devices.replaced_elsewhere() == {}  # its own new key works
+
+
+async def test_look_soon_looks_at_once_and_told_sign_ins_stay_unseen_until_marked(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A watch just started (`look_soon`) looks at once, then keeps to the hour; what a sync
+    told stays in `unseen_sign_ins()` (for `tj sync` to say again) until marked seen."""
+    laptop = await signup("ana")  # the hourly interval
+    await laptop.sync()  # the baseline look
+    await login("ana", "tablet")
+    assert (await laptop.sync()).new_devices == []  # not due for an hour
+    home = laptop.home
+    await laptop.close()
+    watching = await Client.open(home)  # a new process: the last look read from the store
+    try:
+        watching.devices.look_soon()
+        [told] = (await watching.sync()).new_devices
+        assert told.name == "tablet"
+        await login("ana", "phone")
+        assert (await watching.sync()).new_devices == []  # back to the hour
+        assert (await watching.devices.unseen_sign_ins()) == ([told], [])
+        await watching.devices.mark_sign_ins_seen()
+        assert (await watching.devices.unseen_sign_ins()) == ([], [])
+    finally:
+        await watching.close()
