@@ -414,6 +414,8 @@ class Devices:
         replaced = _replaced(looked)
         for change in changed:  # kept until this device signs in again or changes it itself
             replaced[change.what] = int(change.changed_at.timestamp() * 1000)
+        if any(device.id for device in new):
+            new = await self._names_shared(new)
         kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
         new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
         self.looked_at = now_ms()
@@ -434,6 +436,26 @@ class Devices:
             }
         await self._put_looked()
         return new, changed
+
+    async def _names_shared(self, new: builtins.list[NewDevice]) -> builtins.list[NewDevice]:
+        """`new` with `NewDevice.name_shared` set where a sign-in bears this device's own
+        name or the kept name of another device still listed when this device last listed
+        them (no network); not the default name, which many devices bear."""
+        if self._names is None:
+            await self._load()
+        own = await self._store.setting(OWN_NAME) if self._store else None
+        known = {device.hex(): name for device, name in (self._names or {}).items() if name}
+        found = []
+        for device in new:
+            shared = ""
+            if not device.id or device.name == DEFAULT_DEVICE_NAME:  # many bear it
+                pass
+            elif device.name == own:
+                shared = "this device"
+            elif any(name == device.name for other, name in known.items() if other != device.id):
+                shared = "another device"
+            found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
+        return found
 
     async def _new_session(self) -> None:
         """This home signed in again (a login or a recovery: a new session) after a look
@@ -697,6 +719,7 @@ def _untold(
                     bool(item["by_recovery_key"]),
                     bool(item["signed_out"]),
                     int(item["earlier_not_kept"]),
+                    str(item.get("name_shared", "")),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):

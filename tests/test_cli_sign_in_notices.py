@@ -334,3 +334,22 @@ def forget_the_last_look(device: Device) -> None:
         looked = json.loads(value)
         looked["at"] -= 7_200_000
         db.execute("UPDATE settings SET value = ? WHERE name = ?", (json.dumps(looked), SIGN_INS))
+
+
+async def test_a_sign_in_under_this_devices_name_is_told_as_a_second_device_of_that_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("devices")  # the laptop knows its phone
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "laptop")
+    await thief.ok("logout", "--yes")
+    other = Device(tmp_path / "other", live_server.url)
+    await other.ok("login", live_server.url, "ana", "--device-name", "phone")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "a second device named 'laptop', not this one)" in told, told
+    assert "a second device named 'phone', not the one you know)" in told, told
