@@ -182,6 +182,7 @@ async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
     assert told.count("The server no longer keeps 1 sign-in on this account made before") == 1, told
     assert "while this device was away (it keeps them 90 days)" in told
     assert "tj devices revoke" not in told
+    assert "Not you?" not in told  # before its own new sign-in: no one to act on
     assert "thief" not in told
 
 
