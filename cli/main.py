@@ -40,6 +40,7 @@ from client_sdk.errors import (
     BAD_VALUE,
     OTHER_ACCOUNT_HERE,
     WEAK_PASSWORD,
+    AuthError,
     CostBelowMinimum,
     CostLowered,
     InvalidInput,
@@ -230,6 +231,7 @@ class Home:
         )
         with answer_wait(wait):
             client = await opener()
+            output.this_account(client.profile.server_url, client.username)
             try:
                 return await work(client)
             except TJError as error:
@@ -419,6 +421,12 @@ def with_hint(
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
     the commands another person runs on their device (`output.their_command`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == "account maybe deleted":  # this profile's server and username
+        hint = (
+            f"if you do not know a new password, {output.account_command('recover')} sets one "
+            f"with the recovery key; {output.command_text('tj export --out DIR')} saves this "
+            f"device's copy (before any {output.command_text('tj logout')})"
+        )
     if login is not None and signed_out(error):
         text = f"{error}: {login}"
         if error.subject == "session ended":  # the password may have changed elsewhere
@@ -1114,6 +1122,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     from client_sdk import Client
 
     home_free_for(home, url, username, "login")  # before the password is asked
+    output.this_account(url, username)  # named in the advice of a refused password
     password = home.password("Password")
     opener = partial(
         Client.login,
@@ -1509,7 +1518,19 @@ def recover(
         **home.kdf_cost(),
         **home.unlock(),
     )
-    name, new_key = home.run(name_and_recovery_key, opener)
+    from client_sdk.profile import profile_exists
+
+    signed_in_here = profile_exists(home.path)  # to this account (`home_free_for`)
+    try:
+        name, new_key = home.run(name_and_recovery_key, opener)
+    except AuthError as error:
+        if error.subject != "recovery key" or not signed_in_here:
+            raise
+        raise click.ClickException(
+            f"{error}. This device was signed in to {username}: if this key worked before, it "
+            "may have been replaced by a recovery on another device (which also set a new "
+            f"password); then {output.no_way_back()}"
+        ) from None
     output.message(f"New password set; this device is signed in as {name}.")
     show_new_recovery_key(new_key, "the recovery key you just used no longer works")
     output.message("Fetching your journals...")
@@ -1575,7 +1596,14 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
       tj recovery-key new --sign-out-others
     """
     password = home.password("Password")
-    key = home.run(lambda client: client.replace_recovery_key(password, **home.minimum_cost()))
+
+    async def replaced(client: Client) -> str:
+        try:
+            return await client.replace_recovery_key(password, **home.minimum_cost())
+        except AuthError as error:
+            raise click.ClickException(await wrong_password_words(client, error)) from None
+
+    key = home.run(replaced)
     output.message("Recovery key replaced.")
     show_new_recovery_key(
         key,
@@ -1704,7 +1732,43 @@ async def change_password(home: Home, old: str, path: Path | None, client: Clien
     """Ask for the new password once the profile is open: the rule counts the username as
     a word a guesser knows. Nothing else runs on the loop while the prompt waits."""
     new = new_password(path, [client.username])
-    await client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
+    try:
+        await client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
+    except AuthError as error:
+        raise click.ClickException(await wrong_password_words(client, error)) from None
+
+
+async def wrong_password_words(client: Client, error: AuthError) -> str:
+    """A password the server refused at `tj password change` or `tj recovery-key new`, on a
+    device told by a sync that the password (or the recovery key) was changed on another
+    device since its own sign-in (`Devices.replaced_elsewhere`): the error names that change
+    and what is left to do; else the error as it is. Re-raises an error that is not a
+    refused password (a device signed out)."""
+    text = str(error)
+    if not text.startswith(("the current password is wrong", "the password is wrong")):
+        raise error
+    try:
+        replaced = await client.devices.replaced_elsewhere()
+    except TJError:
+        replaced = {}
+    if "recovery key" in replaced:  # the old key was retired elsewhere: it does not work
+        text = text.replace(" and the old one still works", "")
+    if "password" not in replaced:
+        if "recovery key" in replaced:
+            when = output.local_time(replaced["recovery key"])
+            text += f" (the recovery key was already changed on another device on {when})"
+        return text
+    when = output.local_time(replaced["password"])
+    text += (
+        f": the password was changed on another device on {when} (told by "
+        f"{output.command_text('tj sync')})"
+    )
+    if "recovery key" in replaced:
+        return f"{text}, and the recovery key too: {output.no_way_back()}"
+    return (
+        f"{text}: {output.account_command('recover', '--sign-out-others')} with your recovery "
+        "key sets a new one"
+    )
 
 
 def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:

@@ -2068,52 +2068,91 @@ def tell_after_sync(report: SyncReport) -> None:
     tell_departures(report)
 
 
+_ACCOUNT: list[tuple[str, str]] = []
+"""The server URL and username of the profile this command runs against (`this_account`),
+for a printed command that names them (`account_command`)."""
+
+
+def this_account(server_url: str, username: str) -> None:
+    """Keep the server URL and username of the profile this command opened: a printed `tj
+    recover` or `tj login` then names them, as `tj whoami` shows them, not "URL USERNAME"."""
+    _ACCOUNT[:] = [(server_url, username)]
+
+
+def account_command(verb: str, *more: str) -> str:
+    """`tj VERB URL USERNAME MORE...` for this profile (`this_account`; "URL USERNAME" when no
+    profile was opened), as a command to paste (its `--home` put in when printed)."""
+    url, username = _ACCOUNT[0] if _ACCOUNT else ("URL", "USERNAME")
+    if not (pasteable(url) and pasteable(username)):
+        url, username = "URL", "USERNAME"
+    return command(["tj", verb, url, username, *more])
+
+
+def no_way_back() -> str:
+    """What a user can still do from this device when neither the password nor the
+    recovery key opens the account any more (someone else replaced both): the server offers
+    no way to take an account back."""
+    url = _ACCOUNT[0][0] if _ACCOUNT and pasteable(_ACCOUNT[0][0]) else "URL"
+    signup = command(["tj", "--home", "NEW_DIR", "signup", url, "NEW_USERNAME"])
+    return (
+        "the server offers no way to take the account back. From this device: save what it "
+        f"holds now with {command_text('tj export --out DIR')} (it keeps what it holds); stop "
+        "writing here (anything written syncs to a server whoever did it reads); start a new "
+        f"account ({signup}) and share again with your therapist; and tell the people you "
+        "share with"
+    )
+
+
 def sign_in_lines(report: SyncReport) -> list[str]:
     """The sign-ins and credential changes a sync tells once (`SyncReport.new_devices`,
     `credential_changes`), one "Notice: " line each, then ONE line of what to do if they
-    were not the user (NU59 #1, #7: one recovery used to give three notices, each advising a
-    password change the user could no longer make). The advice follows which credentials
-    were changed elsewhere, not how anyone signed in (REV-S17C C2, C3: a password thief can
+    were not the user (one recovery used to give three notices, each advising a password
+    change the user could no longer make). The advice follows which credentials were
+    changed elsewhere since this device's own sign-in: this sync's changes and those told
+    before (`SyncReport.replaced_elsewhere`), not how anyone signed in (a password thief can
     also replace the recovery key; a recovery-key thief can leave it working):
 
-    - both the password and the recovery key: neither works any more, so only the server's
-      operator can give the account back (a new key cannot take back what was read:
-      protocol.md 4.9);
-    - the password only: `tj recover` with the recovery key, signing out every other
-      device, or, if the key was replaced too (told by an earlier sync), the operator;
+    - both the password and the recovery key: neither works any more, and the server
+      offers no way to take the account back: `tj export`, stop writing here, a new account
+      shared again, tell the people shared with (`no_way_back`; a new key cannot take back
+      what was read: protocol.md 4.9);
+    - the password only: `tj recover URL USERNAME` (this profile's) with the recovery key,
+      signing out every other device, or, if the key is refused, `no_way_back`;
     - the recovery key only: whoever did it knows the password: `tj password change`, then
       `tj recovery-key new`;
     - neither, after a recovery-key sign-in: `tj recovery-key new`, which signs out every
       session the key alone opened; after a password sign-in: `tj password change`.
 
-    Each device still signed in is named in a `tj devices revoke ID` command first. The
-    server's word (its sign-in log is server metadata): told, never acted on. Pure."""
+    Each device still signed in is named in a `tj devices revoke ID` command first (not when
+    neither credential works: it signs in again with them). Sign-ins the server no longer
+    keeps, made before this device's own new sign-in, are told with no advice. The server's
+    word (its sign-in log is server metadata): told, never acted on. Pure."""
     lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:
         return []
+    if not report.credential_changes and all(not d.id for d in report.new_devices):
+        return lines  # only sign-ins no longer kept, before this device's own: no one to act on
     changed = {change.what for change in report.credential_changes}
-    live = [device for device in report.new_devices if not device.signed_out]
+    changed |= set(report.replaced_elsewhere)
+    live = [device for device in report.new_devices if device.id and not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
     sign_out = f"sign out the device you do not know with {revoke}, then " if live else ""
-    if changed == {"password", "recovery key"}:
+    if changed >= {"password", "recovery key"}:
         act = (
             "Not you? Your password and recovery key were both replaced, so neither works any "
-            f"more, and whoever did it can read your journals. {sign_out[:1].upper()}"
-            f"{sign_out[1:]}ask your server's operator to lock the account. This device keeps "
-            "what it holds."
+            f"more, and whoever did it can read your journals; {no_way_back()}."
         )
-    elif changed == {"password"}:
+    elif "password" in changed:
         act = (
             f"Not you? Your password no longer works: {sign_out}run "
-            f"{command_text('tj recover URL USERNAME --sign-out-others')} with your recovery "
-            "key to set a new one and sign out every other device; if the key is refused (it "
-            "was replaced too, perhaps told before), ask your server's operator to lock the "
-            "account."
+            f"{account_command('recover', '--sign-out-others')} with your recovery key to set "
+            "a new one and sign out every other device; if the key is refused (it was replaced "
+            f"too), {no_way_back()}."
         )
-    elif changed == {"recovery key"}:
+    elif "recovery key" in changed:
         devices = command_text("tj devices")
         first = sign_out or f"run {devices} to sign out a device you do not know, then "
         act = (

@@ -114,4 +114,6 @@ async def sync_told(client: Client) -> SyncReport:
     "earlier" (NU44 F3)."""
     report = await sync_once(client)
     await client.mark_news_seen([*report.news, *report.departures])
+    if report.new_devices or report.credential_changes:  # shown with it
+        await client.devices.mark_sign_ins_seen()
     return report

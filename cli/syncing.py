@@ -17,9 +17,14 @@ from cli.progress import UPLOAD_WAIT_S, sync_once
 from cli.terminal import compact
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Notice, SyncReport
+    from collections.abc import Sequence
+
+    from client_sdk import Client, CredentialChange, NewDevice, Notice, SyncReport
     from client_sdk.departures import Departure
     from client_sdk.sync import News
+
+    SignIns = tuple[Sequence[NewDevice], Sequence[CredentialChange]]
+    """Sign-ins and credential changes other commands' syncs told (`unseen_sign_ins`)."""
 
 
 def trigger_name(notice: Notice | None) -> str:
@@ -43,16 +48,24 @@ def show_report(
     earlier: list[News] | None = None,
     earlier_told: list[Departure] | None = None,
     left: Collection[str] = (),
+    earlier_sign_ins: SignIns = ((), ()),
 ) -> None:
     """`report` in words (or JSON), warnings and notices on stderr; `earlier` and
     `earlier_told`: the news and share changes other commands' quick syncs brought before
     it (`Client.unseen_news`, `Client.unseen_departures`): a line after the summary, and
-    `earlier`, `earlier_departures` in the JSON."""
+    `earlier`, `earlier_departures` in the JSON; `earlier_sign_ins`: the sign-ins and
+    credential changes they told (`Devices.unseen_sign_ins`), in that line too, and
+    `earlier_new_devices`, `earlier_credential_changes` in the JSON."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = trigger_name(report.trigger)
         output.data(json.dumps(output.unmarked({**output.sync_dict(report), "trigger": trigger})))
     elif as_json:
-        output.print_json({**output.sync_dict(report), **earlier_dict(earlier, earlier_told)})
+        output.print_json(
+            {
+                **output.sync_dict(report),
+                **earlier_dict(earlier, earlier_told, earlier_sign_ins),
+            }
+        )
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
         for line in output.sync_lines(report):
@@ -61,8 +74,11 @@ def show_report(
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
         output.data(output.sync_summary(report), prose=True)
-        if earlier or earlier_told:
-            output.data(earlier_text(earlier or [], earlier_told or [], left=left), prose=True)
+        if earlier or earlier_told or any(earlier_sign_ins):
+            text = earlier_text(
+                earlier or [], earlier_told or [], left=left, sign_ins=earlier_sign_ins
+            )
+            output.data(text, prose=True)
     output.sync_warnings(report)
 
 
@@ -71,6 +87,7 @@ def earlier_text(
     told: list[Departure],
     width: int | None = None,
     left: Collection[str] = (),
+    sign_ins: SignIns = ((), ()),
 ) -> str:
     """The news and share changes other commands' quick syncs brought since the last `tj
     sync` (NU43 #4: that sync's "nothing new" hid a client's entry `tj caseload` had
@@ -83,11 +100,15 @@ def earlier_text(
     change on its own line under it, indented, wrapped (NU50 F5: one line of 180 characters
     at 80 columns), as `output.sync_summary` says a long summary. A share given to you that
     this device left since (`left`: journal ids, hex) says so: "dana shared 'Personal' with
-    you (00:50) (you left it since)"."""
+    you (00:50) (you left it since)". Then the sign-ins and credential changes they told on
+    their stderr only (`sign_ins`: a script's `tj list 2>/dev/null` must not use them up
+    unsaid), as their notices say them."""
     from client_sdk.sync import source_parts
 
     lead = f"Earlier, fetched by other commands since your last {output.command_text('tj sync')}:"
     said = [*source_parts(earlier), *(left_since(d, left) for d in told)]
+    said += [d.line(output.local_time).rstrip(".") for d in sign_ins[0]]
+    said += [c.line(output.local_time).rstrip(".") for c in sign_ins[1]]
     text = f"{lead} {'; '.join(said)}."
     if cell_len(compact(text)) <= (width or shutil.get_terminal_size().columns):  # as shown
         return text
@@ -113,12 +134,18 @@ def left_since(d: Departure, left: Collection[str]) -> str:
     return said
 
 
-def earlier_dict(earlier: list[News] | None, told: list[Departure] | None) -> dict[str, Any]:
-    """`earlier` and `earlier_departures` of `tj sync --json`: the news and the share
-    changes other commands' quick syncs brought (`departures`' shape)."""
+def earlier_dict(
+    earlier: list[News] | None, told: list[Departure] | None, sign_ins: SignIns = ((), ())
+) -> dict[str, Any]:
+    """`earlier`, `earlier_departures`, `earlier_new_devices` and
+    `earlier_credential_changes` of `tj sync --json`: the news, the share changes, the
+    sign-ins and the credential changes other commands' quick syncs brought (`departures`',
+    `new_devices`' and `credential_changes`' shapes)."""
     return {
         "earlier": [n.to_dict() for n in earlier or []],
         "earlier_departures": [d.to_dict() for d in told or []],
+        "earlier_new_devices": [d.to_dict() for d in sign_ins[0]],
+        "earlier_credential_changes": [c.to_dict() for c in sign_ins[1]],
     }
 
 
@@ -137,12 +164,15 @@ async def watch(client: Client, as_json: bool) -> None:
     sync` says it (NU44 F4: the first report marked it seen unsaid)."""
     output.message(f"connecting to {client.profile.server_url}")
     earlier, told = await client.unseen_news(), await client.unseen_departures()
-    if earlier or told:
+    sign_ins = await client.devices.unseen_sign_ins()
+    if earlier or told or any(sign_ins):
         if as_json:
-            output.data(json.dumps(output.unmarked(earlier_dict(earlier, told))))
+            output.data(json.dumps(output.unmarked(earlier_dict(earlier, told, sign_ins))))
         else:
-            output.data(earlier_text(earlier, told), prose=True)
+            output.data(earlier_text(earlier, told, sign_ins=sign_ins), prose=True)
         await client.mark_news_seen([*earlier, *told])
+        await client.devices.mark_sign_ins_seen()
+    client.devices.look_soon()  # a person started it: look for new sign-ins at once
     lost: list[str] = []  # when the connection was lost, while it is
     ever: list[bool] = []  # connected at least once
 
@@ -189,6 +219,8 @@ async def watch(client: Client, as_json: bool) -> None:
             show_report(report, as_json, one_line=True)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
+        if report.new_devices or report.credential_changes:  # said here, as the news
+            await client.devices.mark_sign_ins_seen()
 
 
 @cli.command()
@@ -214,8 +246,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     A long sync shows a progress bar; every sync ends with one summary line in
     plain words ("sent 1 change, 2 new entries from phone"), then a line for what
     other commands fetched when they synced first since your last `tj sync`, share
-    changes they told included ("Earlier, fetched by other commands ...": --json
-    "earlier", "earlier_departures"). With --watch, the device stays in sync live,
+    changes and sign-ins they told included ("Earlier, fetched by other commands
+    ...": --json "earlier", "earlier_departures", "earlier_new_devices",
+    "earlier_credential_changes"). With --watch, the device stays in sync live,
     says that line first, and prints one line per change as it arrives (with --json,
     one object per sync, its "trigger" one of "connected", "notice", "local" or
     "scheduled": the sync it runs once a minute).
@@ -236,7 +269,10 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     the recovery key or not, also one signed out since), and a password or
     recovery key changed on another device, are told once each in a notice
     naming the device's id, with what to do if it was not you (--json:
-    "new_devices", "credential_changes"). This is the server's word:
+    "new_devices", "credential_changes"): `tj sync` looks at each run, `tj sync
+    --watch` when it starts and then hourly, and any other command that syncs
+    hourly (its notices then on its stderr, and again in `tj sync`'s "Earlier"
+    line). This is the server's word:
     it is there for a stolen password or recovery key, and a dishonest server
     could hide a sign-in.
 
@@ -260,9 +296,12 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             output.message("stopped watching")
         return
 
-    async def work(client: Client) -> tuple[list[News], list[Departure], SyncReport, set[str]]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[News], list[Departure], SignIns, SyncReport, set[str]]:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         told = await client.unseen_departures()
+        sign_ins = await client.devices.unseen_sign_ins()  # told on their stderr only
         client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
         report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
         shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
@@ -273,9 +312,12 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         await client.mark_news_seen(shown)  # what is shown, no more
         shared = await client.shares.with_me(refresh=False) if told else []
         left = {s.journal_id for s in shared if s.left_at is not None}  # left here since
-        return earlier, told, report, left
+        await client.devices.mark_sign_ins_seen()  # the earlier ones and this sync's
+        return earlier, told, sign_ins, report, left
 
-    earlier, told, report, left = home.run(work)
-    show_report(report, as_json, earlier=earlier, earlier_told=told, left=left)
+    earlier, told, sign_ins, report, left = home.run(work)
+    show_report(
+        report, as_json, earlier=earlier, earlier_told=told, left=left, earlier_sign_ins=sign_ins
+    )
     if (status := sync_exit_status(report)) != 0:
         raise SystemExit(status)

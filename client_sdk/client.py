@@ -1348,6 +1348,7 @@ class Client:
             if session.cost is not None:  # chosen or proved here, never the reply's word
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client.devices._keep_own_name(session.device_name)
+            await client.devices._new_session()  # what came before it is not told as news
             await client.replica.refresh_journals()
             save_ticket(home, transport.base_url, profile.username, session.reply.login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message
@@ -1727,7 +1728,9 @@ class Client:
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
         with contextlib.suppress(TJError):  # not told to this device as another's change
-            await self.devices._own_credential_change()
+            await self.devices._own_credential_change(
+                ("password", "recovery key") if new_recovery_key is not None else ("password",)
+            )
         await self._know_cost(cost)
 
     async def _password_keys(self, password: str, minimum_cost: KdfCost) -> keys.PasswordKeys:
@@ -1790,7 +1793,7 @@ class Client:
             derived.login_key,
         )
         with contextlib.suppress(TJError):  # not told to this device as another's change
-            await self.devices._own_credential_change()
+            await self.devices._own_credential_change(("password", "recovery key"))
         if self._kept_here() is not None:
             remove_pending(self.home)  # the key kept from this account's signup is retired
         return keys.format_recovery_key(raw)
@@ -2035,6 +2038,8 @@ class Client:
         # sync cut off after the look (a command's quick sync out of time) tells them later.
         if to_hand:
             await devices._handed()
+        if report.new_devices or report.credential_changes:  # from memory: read by the look
+            report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
 
     async def unseen_news(self) -> list[News]:

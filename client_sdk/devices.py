@@ -47,9 +47,12 @@ SIGN_INS = "sign_ins_seen"
 changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
 account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
 changes the server named then), "own": true when this device changed one since (the next
-look takes the new times silently), "untold": {"devices": [NewDevice.to_dict()...],
+look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
+changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
+(the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
-took it hands its report to the app: a sync cut off after the look tells it at the next)}.
+took it hands its report to the app: a sync cut off after the look tells it at the next),
+"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
 No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before)."""
 
@@ -126,6 +129,7 @@ class Devices:
         """The names devices no longer listed (signed out) had when last listed."""
         self._looked: dict[str, object] | None = None
         """The `SIGN_INS` row as kept (None: not read yet; {} when there is none)."""
+        self._look_now = False  # `look_soon`: the next sync looks whatever the interval
         self.looked_at: int | None = None
         """When this device last looked for new sign-ins (ms, its clock; 0: never), None
         until read from the store: `Client.sync` decides from it, without a call, whether
@@ -231,6 +235,13 @@ class Devices:
         await self._remember(devices)
         return devices
 
+    def look_soon(self) -> None:
+        """The next sync looks for new sign-ins whatever `sign_ins_interval_ms` says (a
+        person just started watching); later ones keep to the interval. Raises nothing
+        (memory only)."""
+        self._look_now = True
+        self.looked_at = None
+
     async def _sign_ins_due(
         self, now: int
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
@@ -240,6 +251,8 @@ class Devices:
         asked again after the interval, never failing the sync."""
         await self._load_looked()
         at = self.looked_at or 0
+        if self._look_now:
+            self._look_now, at = False, now - self.sign_ins_interval_ms  # due at once
         if 0 <= now - at < self.sign_ins_interval_ms:
             return _untold(self._looked)  # kept from a look whose sync was cut off: no call
         try:
@@ -257,7 +270,38 @@ class Devices:
         took them returned its report): the store keeps them no longer. Nothing written
         when none were kept."""
         if self._looked is not None and "untold" in self._looked:
-            self._looked = {k: v for k, v in self._looked.items() if k != "untold"}
+            told_new, told_changed = _untold(self._looked)
+            seen_new, seen_changed = _untold(self._looked, "unseen")
+            kept = {k: v for k, v in self._looked.items() if k != "untold"}
+            kept["unseen"] = {  # until `mark_sign_ins_seen`: `tj sync` says them again
+                "devices": [d.to_dict() for d in (seen_new + told_new)[-UNTOLD_KEPT:]],
+                "changes": [c.to_dict() for c in (seen_changed + told_changed)[-UNTOLD_KEPT:]],
+            }
+            self._looked = kept
+            await self._put_looked()
+
+    async def unseen_sign_ins(
+        self,
+    ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
+        """The sign-ins and credential changes syncs told (`SyncReport.new_devices`,
+        `SyncReport.credential_changes`, each told once by the report of the sync that found
+        it) since the last `mark_sign_ins_seen()`, in the order told (the newest
+        `UNTOLD_KEPT` of each): for an app whose other parts sync quietly, to say them again
+        where the user looks (`tj sync`'s "Earlier ..." line), as `Client.unseen_departures`
+        does for share changes. Reads the store only (no network). The server's word, as
+        `sign_ins()`. Raises nothing of its own (a store that does not read raises as
+        `Client.open` would)."""
+        await self._load_looked()
+        return _untold(self._looked, "unseen")
+
+    async def mark_sign_ins_seen(self) -> None:
+        """Forget what `unseen_sign_ins()` returns: the user has seen it (and what syncs told
+        since: mark after showing their reports). Nothing written when nothing is kept.
+        Raises nothing of its own (a store that does not read raises as `Client.open`
+        would)."""
+        await self._load_looked()
+        if self._looked is not None and "unseen" in self._looked:
+            self._looked = {k: v for k, v in self._looked.items() if k != "unseen"}
             await self._put_looked()
 
     async def _load_looked(self) -> None:
@@ -325,6 +369,16 @@ class Devices:
                 raise NetworkError("the server's sign-in log page is empty", False)
         new: builtins.list[NewDevice] = []
         changed: builtins.list[CredentialChange] = []
+        since = first = 0  # a new session here: what came before its own sign-in is not told
+        if after is not None and looked.get("session") is True:
+            # This home signed in again (`_new_session`): it proved the current password
+            # or recovered the account itself, so a sign-in or credential change before its
+            # own new sign-in is no sign of someone else; only what follows it is told (and
+            # sign-ins the server no longer keeps, by their count).
+            own = [row for row in rows if row.current]
+            first, since = (
+                (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
+            )
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
             missed = 0
@@ -334,7 +388,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current:
+                if row.current or row.seq < first:  # its own, or before its own sign-in
                     continue
                 new.append(
                     NewDevice(
@@ -355,8 +409,13 @@ class Devices:
                     ("recovery key", "recovery_at", recovery_at),
                 ):
                     before = looked.get(key, 0)
-                    if isinstance(before, int) and at > before > 0:
+                    if isinstance(before, int) and at > before > 0 and at > since:
                         changed.append(CredentialChange(what, to_datetime(at)))
+        replaced = _replaced(looked)
+        for change in changed:  # kept until this device signs in again or changes it itself
+            replaced[change.what] = int(change.changed_at.timestamp() * 1000)
+        if any(device.id for device in new):
+            new = await self._names_shared(new)
         kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
         new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
         self.looked_at = now_ms()
@@ -366,6 +425,10 @@ class Devices:
             "password_at": max(password_at, 1),  # 1: looked (a first change is told)
             "recovery_at": max(recovery_at, 1),
         }
+        if replaced:
+            self._looked["replaced"] = replaced
+        if "unseen" in looked:  # told by a sync, not yet marked seen (`unseen_sign_ins`)
+            self._looked["unseen"] = looked["unseen"]
         if keep and (new or changed):  # kept until the sync's report is handed (`_handed`)
             self._looked["untold"] = {
                 "devices": [d.to_dict() for d in new],
@@ -374,12 +437,58 @@ class Devices:
         await self._put_looked()
         return new, changed
 
-    async def _own_credential_change(self) -> None:
-        """This device changed the password or the recovery key: the next look takes the
-        new times without telling them."""
+    async def _names_shared(self, new: builtins.list[NewDevice]) -> builtins.list[NewDevice]:
+        """`new` with `NewDevice.name_shared` set where a sign-in bears this device's own
+        name or the kept name of another device still listed when this device last listed
+        them (no network); not the default name, which many devices bear."""
+        if self._names is None:
+            await self._load()
+        own = await self._store.setting(OWN_NAME) if self._store else None
+        known = {device.hex(): name for device, name in (self._names or {}).items() if name}
+        found = []
+        for device in new:
+            shared = ""
+            if not device.id or device.name == DEFAULT_DEVICE_NAME:  # many bear it
+                pass
+            elif device.name == own:
+                shared = "this device"
+            elif any(name == device.name for other, name in known.items() if other != device.id):
+                shared = "another device"
+            found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
+        return found
+
+    async def _new_session(self) -> None:
+        """This home signed in again (a login or a recovery: a new session) after a look
+        before: the next look tells only the sign-ins and credential changes made after this
+        device's own new sign-in (it knows the current password, or recovered the account
+        itself: a change made before is no sign of someone else)."""
         await self._load_looked()
         if self._looked is not None and "seq" in self._looked:
-            self._looked = {**self._looked, "own": True}
+            kept = {k: v for k, v in self._looked.items() if k not in ("own", "replaced")}
+            self._looked = {**kept, "session": True}
+            await self._put_looked()
+
+    async def replaced_elsewhere(self) -> dict[str, datetime]:
+        """The credentials ("password", "recovery key") this device was told were changed on
+        another device since its own sign-in, each with when (UTC), as `sync` told them
+        (`SyncReport.credential_changes`, also earlier syncs'): what the advice after a new
+        sign-in can still ask of the user (a password replaced elsewhere no longer opens the
+        account; a recovery key replaced elsewhere is retired). Forgotten when this home
+        signs in again or this device changes that credential itself. Reads the store only
+        (no network); {} on a device that never looked. The server's word, as
+        `sign_ins()`. Raises nothing of its own (a store that does not read raises as
+        `Client.open` would)."""
+        await self._load_looked()
+        return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
+
+    async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
+        """This device changed the password or the recovery key (`what`: the credentials it
+        now knows work): the next look takes the new times without telling them."""
+        await self._load_looked()
+        if self._looked is not None and "seq" in self._looked:
+            replaced = {k: v for k, v in _replaced(self._looked).items() if k not in set(what)}
+            kept = {k: v for k, v in self._looked.items() if k != "replaced"}
+            self._looked = {**kept, "own": True, **({"replaced": replaced} if replaced else {})}
             await self._put_looked()
 
     async def _put_looked(self) -> None:
@@ -590,12 +699,12 @@ def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
 
 
 def _untold(
-    looked: dict[str, object] | None,
+    looked: dict[str, object] | None, key: str = "untold"
 ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
     """The sign-ins and changes a look kept in `looked` (the `SIGN_INS` row) because the
-    sync that found them has not handed its report to the app yet; an item that does not
-    read is left out."""
-    kept = (looked or {}).get("untold")
+    sync that found them has not handed its report to the app yet (`key` "untold"), or
+    that were told and not marked seen ("unseen"); an item that does not read is left out."""
+    kept = (looked or {}).get(key)
     if not isinstance(kept, dict):
         return [], []
     devices: builtins.list[NewDevice] = []
@@ -610,6 +719,7 @@ def _untold(
                     bool(item["by_recovery_key"]),
                     bool(item["signed_out"]),
                     int(item["earlier_not_kept"]),
+                    str(item.get("name_shared", "")),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):
@@ -622,6 +732,20 @@ def _untold(
         except (KeyError, TypeError, ValueError, OverflowError):
             continue
     return devices, changes
+
+
+def _replaced(looked: dict[str, object]) -> dict[str, int]:
+    """The credentials changed elsewhere since this device's own sign-in, as `looked` (the
+    `SIGN_INS` row) keeps them: {"password" | "recovery key": ms}; what does not read is left
+    out."""
+    kept = looked.get("replaced")
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        what: at
+        for what, at in kept.items()
+        if what in ("password", "recovery key") and isinstance(at, int) and at > 0
+    }
 
 
 def _read_looked(value: object) -> dict[str, object]:

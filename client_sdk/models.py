@@ -583,6 +583,10 @@ class NewDevice:
     by_recovery_key: bool = False
     signed_out: bool = False
     earlier_not_kept: int = 0
+    name_shared: str = ""
+    """"this device" when its name is this device's own, "another device" when it is the
+    name of another device this device knew (listed before), else "": a sign-in under a
+    name the user knows is told as a second device of that name, not the one they know."""
 
     def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
         """ "New sign-in on this account: 'tablet' (device 5e21b0c3d4e5), 5 Dec 2026 22:10
@@ -600,6 +604,12 @@ class NewDevice:
             return f"{said} {act}" if act else said
         how = " (with the recovery key)" if self.by_recovery_key else ""
         who = f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]})"
+        if self.name_shared:
+            known = "this one" if self.name_shared == "this device" else "the one you know"
+            who = (
+                f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]}: a second device named "
+                f"{quoted_name(self.name)}, not {known})"
+            )
         said = (
             f"New sign-in on this account: {who}, signed in {when}{how} and signed out since."
             if self.signed_out
@@ -622,6 +632,7 @@ class NewDevice:
             "by_recovery_key": self.by_recovery_key,
             "signed_out": self.signed_out,
             "earlier_not_kept": self.earlier_not_kept,
+            "name_shared": self.name_shared,
         }
 
 

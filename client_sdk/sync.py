@@ -862,6 +862,12 @@ class SyncReport:
     credential_changes: list[CredentialChange] = field(default_factory=list)
     """The password or recovery key changed by another device since this one last looked,
     each told once (`CredentialChange.line()`), as the server says. Set by `Client.sync`."""
+    replaced_elsewhere: dict[str, datetime] = field(default_factory=dict)
+    """When this sync tells a sign-in or change: every credential ("password", "recovery
+    key") this device was told (by this sync or an earlier one) was changed on another device
+    since its own sign-in, with when (UTC): `Devices.replaced_elsewhere()`, so an app's
+    advice follows what the device already knows (no `tj password change` once the password
+    was replaced elsewhere). Empty otherwise. The server's word. Set by `Client.sync`."""
 
     def new_safety_flags(self) -> list[News]:
         """The news of safety flags for this account to act on: a flag a client sealed for it

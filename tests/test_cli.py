@@ -759,6 +759,8 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "credential_changes": [],
         "earlier": [],  # what other commands' quick syncs fetched first (NU43 #4)
         "earlier_departures": [],  # and the share changes they told (NU44 F6)
+        "earlier_new_devices": [],  # and the sign-ins and credential changes they told
+        "earlier_credential_changes": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     await phone.ok("goal", "add", "Walk daily")

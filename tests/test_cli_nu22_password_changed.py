@@ -27,7 +27,7 @@ async def test_a_login_with_the_old_password_says_it_may_have_been_changed_first
     deleted = refused.index("the account may have been deleted from another device")
     assert changed < deleted, refused  # the likelier one first
     home = f"{phone.command}"  # every command names this profile (NU50 F4)
-    assert f"`{home} recover URL USERNAME`" in refused, refused
+    assert f"`{home} recover {live_server.url} ana`" in refused, refused  # this home's own
     assert f"`{home} export --out DIR` saves this device's copy" in refused
     assert f"(before any `{home} logout`)" in refused
 

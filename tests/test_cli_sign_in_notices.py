@@ -84,10 +84,15 @@ async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     assert told.count("Not you?") == 1, told
     assert (
         "Not you? Your password and recovery key were both replaced, so neither works any "
-        "more, and whoever did it can read your journals. Sign out the device you do not know "
-        f"with `tj devices revoke {listed['id'][:12]}`, then ask your server's operator to lock "
-        "the account." in told
+        "more, and whoever did it can read your journals; the server offers no way to take the "
+        "account back. From this device: save what it holds now with `tj export --out DIR` "
+        "(it keeps what it holds); stop writing here (anything written syncs to a server "
+        "whoever did it reads); start a new account (`tj --home NEW_DIR signup "
+        f"{live_server.url} NEW_USERNAME`) and share again with your therapist; and tell the "
+        "people you share with." in told
     )
+    assert "operator" not in told  # there is none to ask: no dead end
+    assert listed["id"][:12] in told  # named in its notice; revoking it would not hold
     assert "tj password change" not in told
 
 
@@ -127,9 +132,12 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
     assert (
         "Not you? Your password no longer works: sign out the device you do not know with "
         f"`tj devices revoke {listed['id'][:12]}`, then run "
-        "`tj recover URL USERNAME --sign-out-others` with your recovery key to set a new one "
-        "and sign out every other device; if the key is refused" in told
+        f"`tj recover {live_server.url} ana --sign-out-others` with your recovery key to set "
+        "a new one and sign out every other device; if the key is refused (it was replaced "
+        "too), the server offers no way to take the account back. From this device: save "
+        "what it holds now with `tj export --out DIR`" in told
     )
+    assert "URL USERNAME" not in told  # this profile's own server and username
 
 
 async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
@@ -150,10 +158,11 @@ async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
     await thief.ok("password", "change", input="thief's secret\nthief's secret\n")
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Not you?") == 1, told
-    # The replaced recovery key was told by the sync before: the advice still names the way
-    # out when the key is refused.
-    assert "Not you? Your password no longer works:" in told
-    assert "if the key is refused (it was replaced too, perhaps told before), ask your" in told
+    # The replaced recovery key was told by the sync before: the advice follows what this
+    # device already knows (neither works), not only this sync's news.
+    assert "Not you? Your password and recovery key were both replaced" in told
+    assert "the server offers no way to take the account back" in told
+    assert "tj recover" not in told
 
 
 async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
@@ -173,4 +182,175 @@ async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
     assert told.count("The server no longer keeps 1 sign-in on this account made before") == 1, told
     assert "while this device was away (it keeps them 90 days)" in told
     assert "tj devices revoke" not in told
+    assert "Not you?" not in told  # before its own new sign-in: no one to act on
     assert "thief" not in told
+
+
+async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The client recovers on her laptop signing out every other device, then signs her phone
+    in again (same home) with the new password: the phone proved it knows the current
+    password, so the recovery and the sign-ins before its own new sign-in are no alarm (no
+    "Not you?", no revoke of her own laptop). A thief's sign-in after it is still told."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("sync")  # the phone's baseline
+    await laptop.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        "--sign-out-others",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "saddle ivory thunder"},
+    )
+    new_password = {"TJ_PASSWORD": "saddle ivory thunder"}
+    await phone.ok("login", live_server.url, "ana", env=new_password)
+    said = await phone.ok("sync")
+    assert "Notice" not in said.stderr, said.stderr
+    assert "Not you?" not in said.stderr, said.stderr
+    assert (await phone.json("sync"))["credential_changes"] == []
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "tablet", env=new_password)
+    [listed] = [d for d in await thief.json("devices") if d["current"]]
+    told = " ".join((await phone.ok("sync")).stderr.split())
+    assert told.count("New sign-in") == 1, told
+    assert f"'tablet' (device {listed['id'][:12]})" in told
+    assert "The password of this account was changed" not in told
+    assert "Not you? Whoever signed in knows your password" in told
+
+
+async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After a sync told that someone else's recovery replaced both credentials, the next
+    intruder sign-in does not advise `tj password change` (it cannot work), and a refused
+    `tj password change` or `tj recovery-key new` names the change; the old recovery key is
+    not said to "still work"."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "thief's secret words"},
+    )
+    await laptop.ok("sync")  # told: both replaced
+    again = Device(tmp_path / "again", live_server.url)
+    await again.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "thief's secret words"})
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("New sign-in") == 1, told
+    assert "Not you? Your password and recovery key were both replaced" in told
+    assert "tj password change" not in told
+    refused = await laptop.tj(
+        "password", "change", env={"TJ_NEW_PASSWORD": "violet harbor ninja cactus"}
+    )
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code != 0
+    assert (
+        "the current password is wrong; nothing was changed: the password was changed on " in said
+    )
+    assert "(told by `tj sync`), and the recovery key too" in said
+    refused = await laptop.tj("recovery-key", "new", "--keep-others")
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code != 0
+    assert "the password was changed on another device on" in said
+    assert "still works" not in said
+
+
+async def test_a_refused_recovery_key_on_a_signed_in_home_says_it_may_have_been_replaced(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Someone with the recovery key recovers and signs every other device out: the laptop's
+    own key is refused, and says why it may be, with what is left to do from this device; its
+    refused login names this profile's server and username, not placeholders."""
+    laptop = await new_device(live_server, tmp_path, "eve")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok(
+        "recover",
+        live_server.url,
+        "eve",
+        "--sign-out-others",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "thief's secret words"},
+    )
+    refused = await laptop.tj(
+        "recover",
+        live_server.url,
+        "eve",
+        input=f"{laptop.signup['recovery_key']}\n",
+        env={"TJ_PASSWORD": "my new secret words"},
+    )
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code != 0
+    assert "if this key worked before, it may have been replaced by a recovery on another " in said
+    assert "`tj export --out DIR`" in said
+    assert "the server offers no way to take the account back" in said
+    refused = await laptop.tj("login", live_server.url, "eve")
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code != 0
+    assert f"`tj recover {live_server.url} eve` sets one with the recovery key" in said, said
+    assert "URL USERNAME" not in said
+
+
+async def test_a_sign_in_told_by_another_commands_sync_is_said_again_by_tj_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj list` (its quick sync's hourly look) tells a sign-in on its stderr, which a script
+    may throw away: the next `tj sync` says it again in its "Earlier ..." line, and in
+    `--json` ("earlier_new_devices"), once."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder")
+    forget_the_last_look(laptop)
+    listed = await laptop.ok("list", "--json")
+    assert "New sign-in" in listed.stderr  # told there (and thrown away by a script)
+    said = " ".join((await laptop.ok("sync")).stdout.split())
+    assert "Earlier, fetched by other commands since your last `tj sync`:" in said, said
+    assert "New sign-in on this account: 'intruder' (device " in said
+    assert (await laptop.json("sync"))["earlier_new_devices"] == []  # said once
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder2")
+    forget_the_last_look(laptop)
+    await laptop.ok("list")
+    report = await laptop.json("sync")
+    [again] = report["earlier_new_devices"]
+    assert again["name"] == "intruder2"
+
+
+def forget_the_last_look(device: Device) -> None:
+    """Move the home's last sign-in look two hours back (standing in for the hour a quiet
+    sync waits between looks)."""
+    import json
+    import sqlite3
+
+    from client_sdk.devices import SIGN_INS
+
+    [store] = list(device.home.glob("**/store.db"))
+    with sqlite3.connect(store) as db:
+        [(value,)] = db.execute("SELECT value FROM settings WHERE name = ?", (SIGN_INS,))
+        looked = json.loads(value)
+        looked["at"] -= 7_200_000
+        db.execute("UPDATE settings SET value = ? WHERE name = ?", (json.dumps(looked), SIGN_INS))
+
+
+async def test_a_sign_in_under_this_devices_name_is_told_as_a_second_device_of_that_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("devices")  # the laptop knows its phone
+    await laptop.ok("sync")
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "laptop")
+    await thief.ok("logout", "--yes")
+    other = Device(tmp_path / "other", live_server.url)
+    await other.ok("login", live_server.url, "ana", "--device-name", "phone")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "a second device named 'laptop', not this one)" in told, told
+    assert "a second device named 'phone', not the one you know)" in told, told

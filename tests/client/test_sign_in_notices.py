@@ -319,3 +319,58 @@ async def test_a_sync_cut_off_after_its_look_leaves_the_sign_in_for_the_next(
     assert [d.name for d in report.new_devices] == ["thief"]
     assert (await laptop.sync()).new_devices == []  # handed once: not again
     assert "untold" not in (await laptop.store.setting(SIGN_INS) or "")
+
+
+async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The phone changes the password, so the laptop (same home) signs in again with the new
+    one: it proved it knows it, so the change and the sign-ins before its own new sign-in
+    are not news; what is changed elsewhere after it is, and is kept as what the device knows
+    (`Devices.replaced_elsewhere`) until it signs in again."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = looking_every_sync(await login("ana", "phone"))
+    await laptop.sync()
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    tablet = await login("ana", "tablet", NEW_PASSWORD)
+    await phone.devices.revoke(laptop.profile.device_id.hex())  # as --sign-out-others
+    await laptop.close()
+    again = looking_every_sync(await login("ana", "laptop", NEW_PASSWORD))  # same home
+    report = await again.sync()
+    assert (report.new_devices, report.credential_changes) == ([], [])
+    assert await again.devices.replaced_elsewhere() == {}
+    await tablet.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    report = await again.sync()
+    [change] = report.credential_changes
+    assert change.what == "recovery key"
+    assert report.replaced_elsewhere == {"recovery key": change.changed_at}
+    assert await again.devices.replaced_elsewhere() == {"recovery key": change.changed_at}
+    await again.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert await again.devices.replaced_elsewhere() == {}  # its own new key works
+
+
+async def test_look_soon_looks_at_once_and_told_sign_ins_stay_unseen_until_marked(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A watch just started (`look_soon`) looks at once, then keeps to the hour; what a sync
+    told stays in `unseen_sign_ins()` (for `tj sync` to say again) until marked seen."""
+    laptop = await signup("ana")  # the hourly interval
+    await laptop.sync()  # the baseline look
+    await login("ana", "tablet")
+    assert (await laptop.sync()).new_devices == []  # not due for an hour
+    home = laptop.home
+    await laptop.close()
+    watching = await Client.open(home)  # a new process: the last look read from the store
+    try:
+        watching.devices.look_soon()
+        [told] = (await watching.sync()).new_devices
+        assert told.name == "tablet"
+        await login("ana", "phone")
+        assert (await watching.sync()).new_devices == []  # back to the hour
+        assert (await watching.devices.unseen_sign_ins()) == ([told], [])
+        await watching.devices.mark_sign_ins_seen()
+        assert (await watching.devices.unseen_sign_ins()) == ([], [])
+    finally:
+        await watching.close()
