@@ -73,7 +73,7 @@ from client_sdk.scoring import (
     builtin_instruments,
     instrument,
 )
-from client_sdk.sharing import ShareInfo, Sharing
+from client_sdk.sharing import ShareInfo, Sharing, items_share
 from client_sdk.store import LocalJournal
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
@@ -426,16 +426,7 @@ class Measures:
         copy = stored_document(stored) if stored else Document(copy_id, MEASURE)
         update = copy.change(fields=disclosed_result(document, fields))
         await self._replica.commit(target, copy, update, copy=True)
-        return ShareInfo(
-            target.name,
-            target.journal_id.hex(),
-            peer.username,
-            "read",
-            None,
-            False,
-            kind="items",
-            member_id=peer.account_id.hex(),
-        )
+        return items_share(target, peer)
 
     def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:
         return result_view(document, self._display(journal), journal.journal_id.hex())

@@ -589,6 +589,21 @@ def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return chosen
 
 
+def items_share(target: LocalJournal, peer: Peer) -> ShareInfo:
+    """The `ShareInfo` of an item (an entry, a result) shared one at a time into the journal
+    kept for `peer` (`Sharing.items_journal`): read, without an end date, kind "items"."""
+    return ShareInfo(
+        target.name,
+        target.journal_id.hex(),
+        peer.username,
+        "read",
+        None,
+        False,
+        kind="items",
+        member_id=peer.account_id.hex(),
+    )
+
+
 class Sharing:
     def __init__(self, replica: Replica) -> None:
         self.replica = replica
@@ -2934,16 +2949,7 @@ class Sharing:
             )
         document = stored_document(now)
         await self.copy_entry(target, document, fields, single=True)
-        return ShareInfo(
-            target.name,
-            target.journal_id.hex(),
-            peer.username,
-            "read",
-            None,
-            False,
-            kind="items",
-            member_id=peer.account_id.hex(),
-        )
+        return items_share(target, peer)
 
     async def items_journal(
         self, peer: Peer, item: bytes | None = None, again: Collection[str] = ()
