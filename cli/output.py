@@ -1073,8 +1073,7 @@ def warn_unverified_owners(
         if ended and forgets_above:
             which = "command" if len(ended) == 1 else "commands"
             message(
-                f"{said}: {compare}, or discard them with the {command_text('tj forget')} "
-                f"{which} above.",
+                f"{said}: {compare}, or discard them with the forget {which} above.",
                 wrap=True,
             )
             continue

@@ -38,13 +38,20 @@ async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works
         (["shared-with-me"], "ana's fingerprint not compared (?)"),
         (["list"], "ask ana to read out `BARE tj fingerprint`"),
     ):
-        said = (await drlee.ok(*command)).stderr
+        done = await drlee.ok(*command)
+        said = done.stderr
         assert "ask kai to read out" not in said and "and kai" not in said, command
         unwrapped = re.sub(r"\n +", " ", said).splitlines()  # wrapped lines (NU46 #12)
         [line] = [x for x in unwrapped if "kai" in x]
         # the server's word only (no end kai signed for this device): not "ended"
         assert "every share of kai's with you is no longer served to you" in line
-        assert f"`tj forget '{label}/Personal' --unlisted`" in line
+        forget_kai = f"`tj forget '{label}/Personal' --unlisted`"
+        if command == ["shared-with-me"]:  # its table's lines print it: pointed to, once
+            assert "or discard them with the forget command above." in line
+            assert forget_kai not in line
+            assert " ".join(done.stdout.split()).count(forget_kai) == 1, done.stdout
+        else:
+            assert forget_kai in line
         assert ana_said in " ".join(said.split()), command  # ana's share is on: unchanged
     forget = line.split("`tj ")[-1].split("`")[0]
     await drlee.ok(*shlex.split(forget), "--yes")

@@ -168,8 +168,8 @@ async def test_after_leaving_every_line_names_the_same_forget_and_the_fingerprin
     assert "no longer be checked" not in warning
     assert (
         "while ben's account exists, you can still compare the fingerprint in person (`tj "
-        "fingerprint ben`, then `tj verify ben FINGERPRINT`), or discard them with the `tj "
-        "forget` command above."
+        "fingerprint ben`, then `tj verify ben FINGERPRINT`), or discard them with the forget "
+        "command above."
     ) in warning, warning
     assert one_line(said).count(f"`{forget}`") == 1, said  # printed once, not again below
     shown = (await drlee.ok("fingerprint", "ben")).stdout.strip()
