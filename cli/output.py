@@ -2124,17 +2124,24 @@ def sign_in_lines(report: SyncReport) -> list[str]:
 
     Each device still signed in is named in a `tj devices revoke ID` command first (not when
     neither credential works: it signs in again with them). Sign-ins the server no longer
-    keeps, made before this device's own new sign-in, are told with no advice. The server's
+    keeps, and sign-ins made before this device's own new sign-in (`NewDevice.before_sign_in`:
+    REV-S17E F1, hidden before), are told with no advice. The server's
     word (its sign-in log is server metadata): told, never acted on. Pure."""
-    lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
+    before = [d for d in report.new_devices if d.before_sign_in]  # told, never advised on
+    news = [d for d in report.new_devices if not d.before_sign_in]
+    lines = [
+        f"Notice: before this device signed in again: {device.line(local_time)}"
+        for device in before
+    ]
+    lines += [f"Notice: {device.line(local_time)}" for device in news]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:
         return []
-    if not report.credential_changes and all(not d.id for d in report.new_devices):
-        return lines  # only sign-ins no longer kept, before this device's own: no one to act on
+    if not report.credential_changes and all(not d.id for d in news):
+        return lines  # only sign-ins no longer kept or made before this device's own new one
     changed = {change.what for change in report.credential_changes}
     changed |= set(report.replaced_elsewhere)
-    live = [device for device in report.new_devices if device.id and not device.signed_out]
+    live = [device for device in news if device.id and not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
@@ -2159,7 +2166,7 @@ def sign_in_lines(report: SyncReport) -> list[str]:
             f"{command_text('tj password change --sign-out-others')}, then "
             f"{command_text('tj recovery-key new')}."
         )
-    elif any(device.by_recovery_key for device in report.new_devices):
+    elif any(device.by_recovery_key for device in news):
         act = (
             f"Not you? Your recovery key is known to someone: {sign_out}run "
             f"{command_text('tj recovery-key new --sign-out-others')} to retire it."

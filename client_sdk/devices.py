@@ -388,7 +388,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current or row.seq < first:  # its own, or before its own sign-in
+                if row.current:  # its own session
                     continue
                 new.append(
                     NewDevice(
@@ -398,6 +398,7 @@ class Devices:
                         row.by_recovery_key,
                         row.signed_out,
                         missed,
+                        before_sign_in=row.seq < first,  # told, never advised on (REV-S17E F1)
                     )
                 )
                 missed = 0
@@ -720,6 +721,7 @@ def _untold(
                     bool(item["signed_out"]),
                     int(item["earlier_not_kept"]),
                     str(item.get("name_shared", "")),
+                    bool(item.get("before_sign_in", False)),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):

@@ -571,7 +571,9 @@ class NewDevice:
     follows (a device away longer than the server keeps its log, 90 days, that signs in
     again) are told as one `NewDevice` of empty `id` and `name`, `signed_out` True (none to
     sign out by id), `earlier_not_kept` their count and `signed_in_at` the time of the
-    sign-in after them. Each sign-in is told,
+    sign-in after them. `before_sign_in`: made before this device's own new sign-in (a
+    login or recovery on this home since it last looked): told, as a fact, with no advice
+    (the user may have made it, as a recovery on another device). Each sign-in is told,
     also under an id or a name seen before. The server's word: its sign-in log is server
     metadata, not data the owner signs, so a hostile server can hide a sign-in; this is for
     an honest server and a stolen password or recovery key. Nothing about journals depends
@@ -584,6 +586,7 @@ class NewDevice:
     signed_out: bool = False
     earlier_not_kept: int = 0
     name_shared: str = ""
+    before_sign_in: bool = False
     """"this device" when its name is this device's own, "another device" when it is the
     name of another device this device knew (listed before), else "": a sign-in under a
     name the user knows is told as a second device of that name, not the one they know."""
@@ -632,6 +635,7 @@ class NewDevice:
             "by_recovery_key": self.by_recovery_key,
             "signed_out": self.signed_out,
             "earlier_not_kept": self.earlier_not_kept,
+            "before_sign_in": self.before_sign_in,
             "name_shared": self.name_shared,
         }
 

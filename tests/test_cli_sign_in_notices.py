@@ -208,8 +208,14 @@ async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in
     new_password = {"TJ_PASSWORD": "saddle ivory thunder"}
     await phone.ok("login", live_server.url, "ana", env=new_password)
     said = await phone.ok("sync")
-    assert "Notice" not in said.stderr, said.stderr
-    assert "Not you?" not in said.stderr, said.stderr
+    told = " ".join(said.stderr.split())
+    # the laptop's recovery is told as a fact before this sign-in, with no advice (REV-S17E
+    # F1: hiding what came before hid a thief's sign-in)
+    assert told.count("Notice: ") == 1, told
+    assert "Notice: before this device signed in again: New sign-in on this account:" in told
+    assert "(with the recovery key)" in told
+    assert "'phone'" not in told
+    assert "Not you?" not in told, told
     assert (await phone.json("sync"))["credential_changes"] == []
     thief = Device(tmp_path / "thief", live_server.url)
     await thief.ok("login", live_server.url, "ana", "--device-name", "tablet", env=new_password)
@@ -354,3 +360,25 @@ async def test_a_sign_in_under_this_devices_name_is_told_as_a_second_device_of_t
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert "a second device named 'laptop', not this one)" in told, told
     assert "a second device named 'phone', not the one you know)" in told, told
+
+
+async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """REV-S17E F1: a thief with the password signs in, signs the victim's laptop out and
+    logs his own device out; the victim logs in again on the same home with the unchanged
+    password: its sync still tells the thief's sign-in, as a fact from before its own."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    [his] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await thief.ok("logout", "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert (
+        "Notice: before this device signed in again: New sign-in on this account: 'thief' "
+        f"(device {his['id'][:12]}), signed in "
+    ) in told, told

@@ -325,8 +325,8 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """The phone changes the password, so the laptop (same home) signs in again with the new
-    one: it proved it knows it, so the change and the sign-ins before its own new sign-in
-    are not news; what is changed elsewhere after it is, and is kept as what the device knows
+    one: it proved it knows it, so the change before its own new sign-in is not news and
+    the sign-ins before it are told as such (`before_sign_in`, no advice); what is changed elsewhere after it is, and is kept as what the device knows
     (`Devices.replaced_elsewhere`) until it signs in again."""
     laptop = looking_every_sync(await signup("ana"))
     phone = looking_every_sync(await login("ana", "phone"))
@@ -339,7 +339,11 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
     await laptop.close()
     again = looking_every_sync(await login("ana", "laptop", NEW_PASSWORD))  # same home
     report = await again.sync()
-    assert (report.new_devices, report.credential_changes) == ([], [])
+    # the tablet's sign-in before it is told as such (REV-S17E F1), its own earlier session
+    # and the change are not
+    [before] = report.new_devices
+    assert (before.name, before.before_sign_in) == ("tablet", True)
+    assert report.credential_changes == []
     assert await again.devices.replaced_elsewhere() == {}
     await tablet.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
     report = await again.sync()
