@@ -120,7 +120,14 @@ from client_sdk.profile import (
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
-from client_sdk.replica import COPIES_TO_FOLLOW, Replica, decode_to_follow, stored_document
+from client_sdk.replica import (
+    COPIES_TO_FOLLOW,
+    KEY_WAITS,
+    Replica,
+    decode_to_follow,
+    stored_document,
+    waits_not_kept,
+)
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import (
@@ -2871,8 +2878,13 @@ class Client:
         ]
 
     async def problems(self) -> list[Problem]:
-        """Records that failed verification (altered, moved or forged), by record id."""
-        return await self.store.problems()
+        """Records that failed verification (altered, moved or forged), by record id, in
+        seq order: the first `store.MAX_PROBLEMS_KEPT` of each journal, then, for a journal
+        whose records refused for want of their epoch's key are not all among those, one
+        Problem naming the first of them, with how many wait and the first few ids (they
+        are pulled again once a key verifies). Works offline. Raises nothing."""
+        kept = await self.store.problems()
+        return kept + waits_not_kept(await self.store.setting(KEY_WAITS), kept)
 
     async def waiting_for_update(self) -> list[NewerFormat]:
         """Records another device wrote in a body version newer than this app reads, kept on

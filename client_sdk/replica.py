@@ -34,6 +34,7 @@ from client_sdk import (
     verifying,
     wire,
 )
+from client_sdk import store as store_module
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
@@ -286,6 +287,37 @@ def _encode_key_waits(waits: dict[bytes, list[tuple[int, int, bytes]]]) -> str |
         j.hex(): [[e, q, r.hex()] for e, q, r in rows] for j, rows in sorted(waits.items()) if rows
     }
     return json.dumps(kept) if kept else None
+
+
+def waits_not_kept(waits: str | None, kept: list[Problem]) -> list[Problem]:
+    """The records KEY_WAITS (`waits`, as stored) holds that the problems kept (`kept`,
+    `Store.problems()`) do not name, a journal's problems being full (store.MAX_PROBLEMS_KEPT):
+    one Problem per such journal, in journal order, naming its first waiting record (id and
+    seq), how many wait, and the first sync_plan.IDS_SHOWN of them. As bounded as KEY_WAITS
+    (one row per journal). Raises nothing."""
+    named = {(p.journal_id, p.record_id) for p in kept}
+    found: list[Problem] = []
+    for journal_id, rows in sorted(_decode_key_waits(waits).items()):
+        left = sorted(
+            (seq, record_id) for _, seq, record_id in rows if (journal_id, record_id) not in named
+        )
+        if not left:
+            continue
+        shown = ", ".join(f"record {r.hex()}" for _, r in left[: sync_plan.IDS_SHOWN])
+        more = len(left) - min(len(left), sync_plan.IDS_SHOWN)
+        count = "1 record" if len(left) == 1 else f"{len(left)} records"
+        found.append(
+            Problem(
+                journal_id,
+                left[0][1],
+                left[0][0],
+                f"{count} refused for want of {'its' if len(left) == 1 else 'their'} epoch's "
+                f"key {'waits' if len(left) == 1 else 'wait'} for it, not listed one by one "
+                f"(this device keeps at most {store_module.MAX_PROBLEMS_KEPT} problems a "
+                f"journal): {shown}" + (f" and {more} more" if more else ""),
+            )
+        )
+    return found
 
 
 class _Backoff(NamedTuple):

@@ -496,7 +496,8 @@ class SetAsideRow:
 
 MAX_PROBLEMS_KEPT = 1000
 """Records of one journal refused as problems that this device keeps (`Client.problems()`):
-the first ones, as evidence; later ones are reported in the sync report only."""
+the first ones, as evidence; later ones are reported in the sync report only, except those
+waiting for their epoch's key, which `Client.problems()` tells in one more Problem a journal."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import pytest
 
 from client_sdk import Client, wire
 from client_sdk import replica as replica_module
+from client_sdk import store as store_module
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
 from client_sdk.replica import KEY_WAITS
 from client_sdk.sync import SyncReport
@@ -350,3 +351,29 @@ async def test_waiting_records_of_an_unverified_owner_are_cut_at_the_bound(
     assert _lines_of(report.problems, shared) == [], report.problems
     assert [p for p in await vera.problems() if p.journal_id == shared] == []
     await vera.close()
+
+
+async def test_waiting_records_past_the_kept_problems_are_told_by_problems(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal whose problems are full (store.MAX_PROBLEMS_KEPT, here 1) still has its
+    records waiting for a key told by `Client.problems()`: one more Problem for the journal,
+    naming the waiting record not kept and how many wait (not one row per record)."""
+    monkeypatch.setattr(store_module, "MAX_PROBLEMS_KEPT", 1)
+    ana, kim, shared, _kims = await _refused_envelope_and_record(signup, live_server)
+    await ana.entries.write("Personal", "second")
+    await ana.entries.write("Personal", "third")
+    await ana.sync()
+    await kim.sync()
+    waiting = replica_module._decode_key_waits(await kim.store.setting(KEY_WAITS))[shared]
+    assert len(waiting) == 3
+    assert len(await kim.store.problems()) == 1  # the table is full
+    problems = [p for p in await kim.problems() if p.journal_id == shared]
+    assert len(problems) == 2, problems
+    kept, summary = problems
+    left = sorted((seq, r) for _, seq, r in waiting if r != kept.record_id)
+    assert (summary.seq, summary.record_id) == left[0]
+    assert summary.message.startswith("2 records refused for want of their epoch's key wait")
+    assert all(r.hex() in summary.message for _, r in left)
+    assert "at most 1 problems a journal" in summary.message
+    await kim.close()
