@@ -586,6 +586,12 @@ class Replica:
         """Journal -> (handle, member's username, their identity) of the share this process
         is signing and sealing now (`owing_share`): `_rotate` notes its boundary owed once its
         grant is signed, and a sync meanwhile leaves that boundary to it (`_finish_shares`)."""
+        self._unsent: dict[bytes, _UnsentRotation] = {}
+        """Journal -> the rotation `_rotate` signed there last that the server has not yet
+        been seen to store (refused, or no reply): sent again byte for byte by the next
+        `_rotate` of the same changes on the same verified head, and taken as stored once the
+        verified chain's head is its own (`_stored_meanwhile`): never two signed on one head
+        by this process. Dropped once sent, or once the chain moved on past another head."""
         self._holding: frozenset[bytes] = frozenset()
         """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
         `_finish_shares` meanwhile."""
@@ -6603,6 +6609,9 @@ class Replica:
         for attempt in range(3):
             await self.refresh_journals()
             state = self.chains.current(journal.journal_id)
+            if await self._stored_meanwhile(journal.journal_id, state):
+                await self._reseal_outbox()
+                return state  # an earlier attempt's rotation, refused in words yet stored
             if check is not None:
                 check(state)
             wanted = changes(state) if callable(changes) else changes
@@ -6709,16 +6718,17 @@ class Replica:
     async def _rotate(
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> AccessState:
-        signed = await self._sign_rotation(journal_id, state, changes)
+        """Sign (once for a verified head: `_unsent`) and send a rotation of `changes` on
+        `state`; the state after it, stored by the server. Raises what `_sign_rotation` and
+        the request raise (the signed rotation is then kept, to be sent again)."""
+        signed = await self._signed_before(journal_id, state, changes)
+        again = signed is not None
+        if signed is None:
+            signed = await self._sign_rotation(journal_id, state, changes)
+            self._unsent[journal_id] = _UnsentRotation(state, changes, signed)
         request, after, entries, now = signed.request, signed.after, signed.entries, signed.now
-        fresh, vanished, expired, changes = (
-            signed.fresh,
-            signed.vanished,
-            signed.expired,
-            signed.changes,
-        )
-        epoch, journal_key = request.epoch, signed.key
-        if vanished:  # stored before the removal is sent: never a removal without its notice
+        fresh, vanished, changes = signed.fresh, signed.vanished, signed.changes
+        if vanished and not again:  # stored before the removal is sent: never one without it
             await self._keep_departed(fresh.name, state, vanished, now, after)
         owing = await self._owe_grant(state, changes, now)
         try:
@@ -6733,13 +6743,61 @@ class Replica:
                         value = owed_shares.sent(value, owing[0])
                     await tx.set_setting(owed_shares.SETTING, value)
             raise
-        self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
-        if vanished:
-            await self._word_departed(state, vanished, now, after)
-        if expired:
-            await self._tell_expired(fresh.name, journal_id, expired)
+        await self._rotation_stored(journal_id, state, signed)
         return after
+
+    async def _rotation_stored(
+        self, journal_id: bytes, state: AccessState, signed: _SignedRotation
+    ) -> None:
+        """What follows a rotation `signed` on `state` (the chain before it) that the server stored: its key kept as
+        the epoch's, the members it removed and ended told; no longer `_unsent`."""
+        unsent = self._unsent.get(journal_id)
+        if unsent is not None and unsent.signed is signed:
+            del self._unsent[journal_id]
+        self.remember_key(journal_id, signed.request.epoch, signed.key)
+        if signed.vanished:
+            await self._word_departed(state, signed.vanished, signed.now, signed.after)
+        if signed.expired:
+            await self._tell_expired(signed.fresh.name, journal_id, signed.expired)
+
+    async def _signed_before(
+        self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+    ) -> _SignedRotation | None:
+        """The rotation this process signed on `state`'s very head for the same `changes`
+        and not seen stored (`_unsent`), to send again instead of signing another: None
+        when there is none, or the journal was renamed or archived since (its metadata
+        would put back the name of then), then another is signed on that head. A note of
+        another head is dropped (the chain moved on: its key was never used)."""
+        unsent = self._unsent.get(journal_id)
+        if unsent is None:
+            return None
+        if (unsent.state.length, unsent.state.head) != (state.length, state.head):
+            del self._unsent[journal_id]
+            return None
+        fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
+        if fresh is None:
+            raise NotFound(f"journal {journal_id.hex()} is no longer on this device")
+        then = unsent.signed.fresh
+        if unsent.changes != changes or (fresh.name, is_archived(fresh)) != (
+            then.name,
+            is_archived(then),
+        ):
+            return None
+        return unsent.signed
+
+    async def _stored_meanwhile(self, journal_id: bytes, state: AccessState) -> bool:
+        """Whether the verified chain `state` ends with the rotation this process signed and
+        sent without seeing it stored (`_unsent`: refused, or no reply, yet stored by the
+        server): then it is finished as stored (`_rotation_stored`), never signed again."""
+        unsent = self._unsent.get(journal_id)
+        if unsent is None:
+            return False
+        after = unsent.signed.after
+        if (after.length, after.head) != (state.length, state.head):
+            return False
+        await self._rotation_stored(journal_id, unsent.state, unsent.signed)
+        return True
 
     async def _sign_rotation(
         self,
@@ -8805,6 +8863,16 @@ class _SignedRotation:
     expired: list[access.Member]
     now: int
     meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _UnsentRotation:
+    """A rotation `Replica._rotate` signed and has not seen stored: the verified chain state
+    it was signed on, the changes asked for, and the rotation as signed."""
+
+    state: AccessState
+    changes: list[tuple[str, dict[str, Any]]]
+    signed: _SignedRotation
 
 
 class _KeyWanted(IntegrityError):
