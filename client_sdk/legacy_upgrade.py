@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from client_sdk import json_settings
 from client_sdk.access import AccessState
 
 SETTING = "legacy-epoch-upgrades"
@@ -70,13 +71,7 @@ def named_as(upgrade: Upgrade, name: str, named_at: int, archived: bool) -> bool
 
 def decode(value: str | None) -> dict[bytes, Upgrade]:
     """journal id -> its note; {} for nothing or a value this SDK cannot read."""
-    if not value:
-        return {}
-    try:
-        raw = json.loads(value)
-        return {bytes.fromhex(journal): _decoded(journal, *items) for journal, items in raw.items()}
-    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
-        return {}
+    return json_settings.by_id(value, _decoded)
 
 
 def _decoded(

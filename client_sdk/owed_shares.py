@@ -51,7 +51,7 @@ from typing import Any
 
 import msgpack
 
-from client_sdk import access
+from client_sdk import access, json_settings
 from client_sdk.access import AccessState, Identity
 from client_sdk.models import quoted_name
 
@@ -140,13 +140,7 @@ class Owed:
 def decode(value: str | None) -> dict[bytes, Owed]:
     """journal id -> what is owed there (the latest grant this device signed in it); {} for
     nothing or a value this SDK cannot read."""
-    if not value:
-        return {}
-    try:
-        raw = json.loads(value)
-        return {bytes.fromhex(journal): _decoded(journal, *items) for journal, items in raw.items()}
-    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
-        return {}
+    return json_settings.by_id(value, _decoded)
 
 
 def _decoded(
@@ -212,13 +206,7 @@ def _key(owed: Owed) -> bytes:
 def withdrawn(value: str | None) -> dict[bytes, Owed]:
     """handle -> the withdrawn grant (`WITHDRAWN`); {} for none or a value this SDK cannot
     read."""
-    if not value:
-        return {}
-    try:
-        raw = json.loads(value)
-        return {bytes.fromhex(handle): _decoded(*items) for handle, items in raw.items()}
-    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
-        return {}
+    return json_settings.by_id(value, _decoded, with_key=False)
 
 
 def _withdrawn_value(found: dict[bytes, Owed]) -> str | None:
