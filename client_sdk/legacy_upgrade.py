@@ -33,6 +33,14 @@ SETTING = "legacy-epoch-upgrades"
 (hex), the request (wire-encoded RotateRequest, hex), refusals so far, name, named_at,
 archived]."""
 
+HEADS = "legacy-epoch-upgrade-heads"
+"""The setting holding, by journal, the verified chain head this device signed an upgrade on:
+JSON, journal id (hex) -> [chain length, chain head (hex)]. Written with the note (`SETTING`)
+and kept apart from it: a note that cannot be read (a damaged store) is dropped, but its head
+stays, so no other upgrade is signed on that head, after a restart too (`signed_here`). An
+entry goes once the journal's verified chain moved on (`moved_on`), or with its note when the
+owner renamed or archived the journal since (`without`)."""
+
 TOLD_AFTER = 2
 """Refusals of one signed upgrade after which each sync whose attempt fails tells it (a
 problem of that sync): one may be a passing failure (a server briefly down), a second is not
@@ -161,3 +169,63 @@ def not_stored(error: Exception) -> str:
         "members can check: the server refused it or did not answer "
         f"({error}); sent again at the next sync"
     )
+
+
+def heads(value: str | None) -> dict[bytes, tuple[int, bytes]] | None:
+    """journal id -> (length, head) of the verified chain an upgrade was signed on (`HEADS`);
+    None for a value this SDK cannot read (`encode_heads` never writes an empty one)."""
+    found = json_settings.by_id(value, _head)
+    return None if value and not found else found
+
+
+def _head(journal: str, length: int, head: str) -> tuple[int, bytes]:
+    return int(length), bytes.fromhex(head)
+
+
+def encode_heads(found: dict[bytes, tuple[int, bytes]]) -> str | None:
+    """What `heads` reads back; None for none."""
+    if not found:
+        return None
+    return json.dumps(
+        {j.hex(): [length, head.hex()] for j, (length, head) in sorted(found.items())}
+    )
+
+
+def signed_here(value: str | None, journal_id: bytes, state: AccessState) -> bool:
+    """Whether `HEADS` (`value`) says an upgrade of `journal_id` was signed on exactly the
+    verified chain `state`, or cannot be read (then none is signed anywhere: `damaged`)."""
+    found = heads(value)
+    return found is None or found.get(journal_id) == (state.length, state.head)
+
+
+def with_head(value: str | None, upgrade: Upgrade) -> str | None:
+    """`HEADS` (`value`) with the head `upgrade` was signed on."""
+    found = heads(value) or {}
+    found[upgrade.journal_id] = (upgrade.length, upgrade.head)
+    return encode_heads(found)
+
+
+def damaged(states: dict[bytes, AccessState]) -> str | None:
+    """`HEADS` in place of a value that cannot be read: every journal of `states` signed on
+    its current head (any of them may hold an upgrade no longer readable), so that an upgrade
+    is signed only once a chain moved on."""
+    return encode_heads({j: (state.length, state.head) for j, state in states.items()})
+
+
+def moved_on(value: str | None, states: dict[bytes, AccessState | None]) -> str | None:
+    """`HEADS` (`value`, readable) without the journals whose verified chain (`states`; None
+    for a journal this device no longer holds) moved on from the head noted."""
+    found = heads(value) or {}
+    return encode_heads(
+        {
+            j: spot
+            for j, spot in found.items()
+            if (state := states.get(j)) is not None and (state.length, state.head) == spot
+        }
+    )
+
+
+def without(value: str | None, journal_ids: set[bytes]) -> str | None:
+    """`HEADS` (`value`, readable) without the entries of `journal_ids`."""
+    found = heads(value) or {}
+    return encode_heads({j: spot for j, spot in found.items() if j not in journal_ids})

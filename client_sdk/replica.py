@@ -6371,8 +6371,15 @@ class Replica:
     async def _drop_moved_upgrades(self) -> dict[bytes, legacy_upgrade.Upgrade]:
         """The upgrades noted in the store (`legacy_upgrade`), without (and dropping from the
         store) those whose journal's verified chain moved on from the head they were signed
-        on, or that this device no longer holds: never sent again, their key never used."""
-        noted = legacy_upgrade.decode(await self.store.setting(legacy_upgrade.SETTING))
+        on, or that this device no longer holds: never sent again, their key never used. A
+        value that cannot be read is dropped; the heads signed on (`legacy_upgrade.HEADS`)
+        stay until their chain moves on."""
+        value = await self.store.setting(legacy_upgrade.SETTING)
+        noted = legacy_upgrade.decode(value)
+        if value and not noted:  # cannot be read: its head stays (`legacy_upgrade.HEADS`)
+            async with self.store.transaction() as tx:
+                if await tx.setting(legacy_upgrade.SETTING) == value:
+                    await tx.set_setting(legacy_upgrade.SETTING, None)
         moved = {
             journal_id: upgrade
             for journal_id, upgrade in noted.items()
@@ -6381,11 +6388,24 @@ class Replica:
         }
         if moved:
             await self._drop_upgrades(moved.values())
-        self._upgrades_noted = len(noted) > len(moved)
+        heads = await self.store.setting(legacy_upgrade.HEADS)
+        if legacy_upgrade.heads(heads):  # the heads signed on whose chain moved on go too
+            async with self.store.transaction() as tx:
+                value = await tx.setting(legacy_upgrade.HEADS)
+                found = legacy_upgrade.heads(value) or {}
+                states = {journal_id: self.chains.state(journal_id) for journal_id in found}
+                heads = legacy_upgrade.moved_on(value, states) if found else value
+                if heads != value:
+                    await tx.set_setting(legacy_upgrade.HEADS, heads)
+        self._upgrades_noted = len(noted) > len(moved) or heads is not None
         return {j: u for j, u in noted.items() if j not in moved}
 
-    async def _drop_upgrades(self, upgrades: Iterable[legacy_upgrade.Upgrade]) -> None:
-        """Drop these notes from the store (a note another process wrote since is kept)."""
+    async def _drop_upgrades(
+        self, upgrades: Iterable[legacy_upgrade.Upgrade], *, heads: bool = False
+    ) -> None:
+        """Drop these notes from the store (a note another process wrote since is kept); with
+        `heads`, the heads they were signed on too (`legacy_upgrade.HEADS`: another may then
+        be signed there), else those stay until the chain moves on."""
         upgrades = list(upgrades)
         async with self.store.transaction() as tx:
             value = await tx.setting(legacy_upgrade.SETTING)
@@ -6393,6 +6413,13 @@ class Replica:
                 value, {u.journal_id for u in upgrades}, {u.request for u in upgrades}
             )
             await tx.set_setting(legacy_upgrade.SETTING, value)
+            if heads:
+                signed_on = await tx.setting(legacy_upgrade.HEADS)
+                if legacy_upgrade.heads(signed_on) is not None:
+                    await tx.set_setting(
+                        legacy_upgrade.HEADS,
+                        legacy_upgrade.without(signed_on, {u.journal_id for u in upgrades}),
+                    )
 
     async def _upgrade(
         self,
@@ -6420,7 +6447,7 @@ class Replica:
             if fresh is None or not legacy_upgrade.named_as(
                 upgrade, fresh.name, max(fresh.named_at, 1), is_archived(fresh)
             ):  # renamed or archived since (the user's action): the name of then is not sent
-                await self._drop_upgrades([upgrade])
+                await self._drop_upgrades([upgrade], heads=True)
                 upgrade = None
         if upgrade is None:
             if not served:
@@ -6429,6 +6456,17 @@ class Replica:
                 return False  # left to the removal's rotation (`Sharing._drop_departed`)
             if self._upgrades_unread.get(journal_id) == (state.length, state.head):
                 return False  # one maybe sent on this chain could not be read: not another
+            signed_on = await self.store.setting(legacy_upgrade.HEADS)
+            if legacy_upgrade.heads(signed_on) is None:  # damaged: any head may hold one
+                me = self.profile.account_id
+                async with self.store.transaction() as tx:
+                    if legacy_upgrade.heads(await tx.setting(legacy_upgrade.HEADS)) is None:
+                        owned = {j: s for j, s in self.chains.states().items() if s.owner_id == me}
+                        await tx.set_setting(legacy_upgrade.HEADS, legacy_upgrade.damaged(owned))
+                self._upgrades_noted = True
+                return False
+            if legacy_upgrade.signed_here(signed_on, journal_id, state):
+                return False  # one signed on this chain (after a restart too): never another
             try:
                 signed = await self._sign_rotation(journal_id, state, [], served=served[0], now=at)
             except (IntegrityError, InvalidInput, AccessError):
@@ -6454,6 +6492,10 @@ class Replica:
                     ),
                 )
                 await tx.set_setting(legacy_upgrade.SETTING, value)
+                await tx.set_setting(
+                    legacy_upgrade.HEADS,
+                    legacy_upgrade.with_head(await tx.setting(legacy_upgrade.HEADS), upgrade),
+                )
             self._upgrades_noted = True
         try:
             request: wire.RotateRequest | None = wire.decode(wire.RotateRequest, upgrade.request)

@@ -23,7 +23,7 @@ from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_chain_versions import body_of, stored_chain
 from tests.client.test_legacy_epoch_upgrade import as_version_2, count_rotations, legacy_journal
-from tests.client.test_legacy_upgrade_once import refuse_rotations
+from tests.client.test_legacy_upgrade_once import ROTATE, refuse_rotations
 from tests.conftest import ClientFactory, RunningServer
 
 SHARES = "/v1/shares/list"
@@ -193,13 +193,21 @@ async def test_a_rotation_that_would_remove_a_member_is_never_noted_nor_sent_by_
         await tablet.close()
 
 
+@pytest.mark.parametrize("damage", ["request", "note", "heads"])
 async def test_a_noted_upgrade_that_cannot_be_read_is_dropped_and_none_other_signed_on_its_chain(
-    signup: ClientFactory, hostile: HostileServer, live_server: RunningServer, tmp_path: Path
+    signup: ClientFactory,
+    login: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    damage: str,
 ) -> None:
-    """ana's tablet noted an upgrade the server refused; its request in the store is then
-    damaged (it no longer decodes). Each sync goes through; the note is dropped; since it
-    may have been sent, no other rotation is signed on that chain in this session. After a
-    restart of the app, one is signed on it again."""
+    """ana's tablet noted an upgrade the server refused; then its note in the store is
+    damaged (its request no longer decodes, the whole note cannot be read, or the heads it
+    was signed on cannot be read). Each sync goes through; since it may have been sent, no
+    other rotation is signed on that chain, in this session nor after a restart of the app
+    (the head it was signed on is kept apart from the note). Once her phone upgrades the
+    journal (the chain moved on), the tablet takes that key and keeps no note."""
     legacy = await legacy_journal(signup, live_server)
     refusing = refuse_rotations(hostile, 409, "chain_conflict")
     home = tmp_path / "ana-tablet"
@@ -209,24 +217,45 @@ async def test_a_noted_upgrade_that_cannot_be_read_is_dropped_and_none_other_sig
         assert len(refusing.kept) == 1
         value = await tablet.replica.store.setting(legacy_upgrade.SETTING)
         assert value is not None
+        assert await tablet.replica.store.setting(legacy_upgrade.HEADS) is not None
         notes = json.loads(value)
         for items in notes.values():
             items[2] = "c1"  # not a RotateRequest
         async with tablet.replica.store.transaction() as tx:
-            await tx.set_setting(legacy_upgrade.SETTING, json.dumps(notes))
+            if damage == "request":
+                await tx.set_setting(legacy_upgrade.SETTING, json.dumps(notes))
+            elif damage == "note":
+                await tx.set_setting(legacy_upgrade.SETTING, "{not json")
+            else:
+                await tx.set_setting(legacy_upgrade.SETTING, None)
+                await tx.set_setting(legacy_upgrade.HEADS, "{not json")
         await tablet.sync()
-        assert await tablet.replica.store.setting(legacy_upgrade.SETTING) is None
         await tablet.sync()
         assert len(refusing.kept) == 1
     finally:
         await tablet.close()
     refusing.on = False
+    for _ in range(2):  # started again: the head it signed on is still kept
+        tablet = await Client.open(home)
+        try:
+            await tablet.sync()
+            assert len(refusing.kept) == 1
+            assert hostile.bodies(ROTATE) == []
+            assert len(stored_chain(live_server, legacy.jid)) == legacy.length
+            assert not upgraded(tablet, legacy.jid)
+        finally:
+            await tablet.close()
+    phone = await login("ana", device="phone")
+    await phone.sync()
+    assert len(stored_chain(live_server, legacy.jid)) == legacy.length + 1
     tablet = await Client.open(home)
     try:
         await tablet.sync()
-        assert len(refusing.kept) == 1
-        assert len(stored_chain(live_server, legacy.jid)) == legacy.length + 1
+        await tablet.sync()
+        assert hostile.bodies(ROTATE) == []
         assert upgraded(tablet, legacy.jid)
+        assert await tablet.replica.store.setting(legacy_upgrade.SETTING) is None
+        assert await tablet.replica.store.setting(legacy_upgrade.HEADS) is None
     finally:
         await tablet.close()
 
