@@ -119,7 +119,8 @@ class Column:
     """A NAME column of short words (the goal list's status "due 2027-03-01", `tj shares`'
     "no (a copy)") that breaks between its parts ("due" above "2027-03-01") whenever a text
     beside it would wrap, its cells going to the text (NU42 #11: "Walk three times a" above
-    "week" beside a 14-cell status)."""
+    "week" beside a 14-cell status); a closing mark in parentheses stays whole ("no" above
+    "(a copy)", never "(a" above "copy)")."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -725,7 +726,11 @@ def _fit(
                 *(
                     cell_len(part) + (len(indent) if i == 0 and c.kind == NAME and n else 0)
                     for row in rows
-                    for n, part in enumerate(_floor_parts(row[i], c.items))
+                    for n, part in enumerate(
+                        # a closing mark of short words whole: "no" above "(a copy)", never
+                        # "(a" above "copy)"
+                        _parts(row[i], c.items) if c.bends else _floor_parts(row[i], c.items)
+                    )
                 ),
             ]
         )
@@ -843,16 +848,18 @@ def _taller_key(
     then take fewer lines (`_key_height`): its texts' half (TEXT_SHARE) is kept only while it
     does not make a name take more lines than the texts it leaves room for (NU58: a
     journal's name over 9 lines of 14 cells beside a text of 3 lines). The narrowest width
-    of the fewest lines wins; tables of more than QUICK_FROM rows are left as they are."""
+    of the fewest lines wins. The lines are counted on at most QUICK_FROM rows
+    (`_weighed_rows`: those of the widest names and of the longest texts), so that a long
+    table is laid out as a short one of its widest rows, at a bounded cost."""
     if (
         not columns
         or columns[0].kind != NAME
         or not floors
-        or len(rows) > QUICK_FROM
         or widths[0] is None
         or widths[0] >= whole[0]
     ):
         return
+    rows = _weighed_rows(rows, list(floors))
     start = list(widths)
     best, best_height = list(widths), _key_height(columns, rows, widths, indent)
     spare = sum((start[i] or 0) - floors[i] for i in floors)
@@ -869,6 +876,23 @@ def _taller_key(
         if height < best_height:
             best, best_height = trying, height
     widths[:] = best
+
+
+def _weighed_rows(rows: list[list[str]], texts: Sequence[int]) -> list[list[str]]:
+    """`rows` when they are at most QUICK_FROM, else QUICK_FROM of them, in their order:
+    first those of the widest first cells (the names that break), then those of the
+    longest texts in columns `texts` (the cells that wrap), half each (no row twice)."""
+    if len(rows) <= QUICK_FROM:
+        return rows
+    half = QUICK_FROM // 2
+    order = range(len(rows))
+    keys = sorted(order, key=lambda n: -cell_len(rows[n][0]))[:half]
+    taken = set(keys)
+    longest = sorted(
+        (n for n in order if n not in taken),
+        key=lambda n: -max(cell_len(rows[n][i]) for i in texts),
+    )
+    return [rows[n] for n in sorted(taken | set(longest[: QUICK_FROM - len(taken)]))]
 
 
 def _key_height(
