@@ -2051,9 +2051,32 @@ def departure_lines(report: SyncReport) -> list[str]:
             again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {command(again)}")
+        elif d.member_erased and not d.owner:
+            lines.append(erased_member_line(d, again))
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
             lines.append(f"  To share with them again: {command(again)}")
     return lines
+
+
+def erased_member_line(d: Departure, again: list[str]) -> str:
+    """The line under the notice of a member dropped on the server's word whose account the
+    server says was erased (`Departure.member_erased`): no share offered again as to the same
+    person: the username is free and may be someone else's now (said when the server gives
+    it to another account), so the command given compares the fingerprint of whoever holds
+    it first (NU59 #10)."""
+    if d.member_now:
+        who = (
+            f"the name {d.member} is now another account's (account {d.member_now[:8]}), not "
+            f"the one that read it (account {d.member_id[:8]})"
+        )
+    else:
+        who = f"the name {d.member} is free, and anyone may take it"
+    check = command([*again, "--fingerprint", "FINGERPRINT"])
+    return (
+        f"  The server says {d.member}'s account was erased: {who}. Share again only with "
+        f"the person you mean, after comparing their fingerprint in person (they read it "
+        f"from {command_text('tj fingerprint')}): {check}"
+    )
 
 
 def tell_after_sync(report: SyncReport) -> None:

@@ -369,10 +369,19 @@ class Departure:
     device removed them, by its verified chain, so that the share offered again restores it
     ("" when not known, e.g. kept by an older version)."""
     member_id: str = field(default="", compare=False)
-    """Told to the owner with "end date" or "unshared": the account id (hex) of the member whose
-    membership ended, as the owner-signed chain names it ("" when not known, e.g. kept by an older
-    version): what is decided about that member goes by it, never by `member` (another account may
-    bear the name)."""
+    """Told to the owner with "end date", "unshared", "unknown" or "dropped on the server's word":
+    the account id (hex) of the member whose membership ended, as the owner-signed chain names it
+    ("" when not known, e.g. kept by an older version): what is decided about that member goes by
+    it, never by `member` (another account may bear the name)."""
+    member_erased: bool = field(default=False, compare=False)
+    """Told to the owner with "dropped on the server's word" or "unknown": the server says the
+    member's account (`member_id`) no longer exists (asked once, by the sync that tells the
+    notice), so their username is free, and may be another person's now: an app
+    offers no share again with that username without comparing the fingerprint of whoever holds it
+    now. The server's word, said as such; it decides nothing."""
+    member_now: str = field(default="", compare=False)
+    """With `member_erased`: the account id (hex) the server gives the username now, another
+    account than `member_id` ("" when no account bears it, or it was not asked)."""
     owner_erased: bool = False
     """Told to a member with "no longer served": the server says the owner's account no longer
     exists (asked once when the share ended here: /v1/account/identity-by-id answered not found), so
@@ -645,6 +654,8 @@ class Departure:
             "was_until": self.was_until,
             "until": self.until,
             "owner_erased": self.owner_erased,
+            "member_erased": self.member_erased,
+            "member_now": self.member_now,
             "brief": self.brief,
         }
 
@@ -765,6 +776,8 @@ def _departure(t: Any) -> Departure | None:
         member_id=_text(t.get("member_id")),
         owner_erased=t.get("owner_erased") is True,
         held_role=_text(t.get("held_role")),
+        member_erased=t.get("member_erased") is True,
+        member_now=_text(t.get("member_now")),
     )
 
 
@@ -862,6 +875,8 @@ def _told(item: object) -> Departure | None:
         until=ends[1],
         member_id=item["member_id"],
         held_role=_text(item.get("held_role")),  # not kept before it was added
+        member_erased=item.get("member_erased") is True,
+        member_now=_text(item.get("member_now")),
         safety_flags=item["safety_flags"],
         brief=item.get("brief") is True,
     )

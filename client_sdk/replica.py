@@ -1384,6 +1384,7 @@ class Replica:
                         departures.DROPPED,
                         at,
                         held_role=member.role,
+                        member_id=member.who.account_id.hex(),
                     )
                     entry = state.not_served_entry.get(handle, b"").hex()
                     told.append(departures.Sent(handle.hex(), at, departure, entry))
@@ -7071,7 +7072,13 @@ class Replica:
                 else departures.LEFT
             )
             departure = departures.Departure(  # with its time, as other devices say it (NU24 C4)
-                member.username, name, state.journal_id.hex(), reason, at, held_role=member.role
+                member.username,
+                name,
+                state.journal_id.hex(),
+                reason,
+                at,
+                held_role=member.role,
+                member_id=member.who.account_id.hex(),
             )
             told.append(departure)
             entry = after.not_served_entry.get(handle, b"").hex()  # the entry signed (R27 F3)

@@ -52,6 +52,7 @@ from client_sdk.errors import (
     ShareAlreadyEnded,
     SharedAgain,
     StillShared,
+    TJError,
 )
 from client_sdk.models import (
     EPOCH,
@@ -2354,11 +2355,57 @@ class Sharing:
                 await self._drop_departed({bytes.fromhex(j) for j in checked})
             except (NetworkError, ConflictError):
                 checked = set()  # asked again at the next sync
+        await self._members_erased(pending.told)
         for _ in range(TAKE_TRIES):
             taken = await self._take_departures(checked, keep, finish)
             if taken is not None:
                 return taken
         return []  # another process took or added some at every try: left for the next sync
+
+    async def _members_erased(self, told: list[Departure]) -> None:
+        """Mark in `PENDING` the departures of `told` whose member the server says was erased
+        (`Departure.member_erased`, with the account that bears their username now,
+        `member_now`): those told to the owner as "dropped on the server's word" or
+        "unknown", asked once each (at most departures.ASK_AT_MOST accounts a sync), before
+        they are taken, so that no share is offered again with a username another person
+        may hold now without the fingerprint check. Best effort: a question that fails
+        leaves the notice as it is. Asks nothing when no such departure is pending."""
+        asked = {
+            d.member_id: d.member
+            for d in told
+            if not d.owner
+            and d.reason in (departures.DROPPED, departures.UNKNOWN)
+            and d.member_id
+            and not d.member_erased
+        }
+        if not asked:
+            return
+        known = dict(self.replica.erased_known)
+        erased: dict[str, str] = {}
+        for member_id, member in list(asked.items())[: departures.ASK_AT_MOST]:
+            try:
+                if not await self.replica._erased(bytes.fromhex(member_id), known):
+                    continue
+            except (TJError, ValueError):
+                continue
+            try:
+                now = (await self.identity(member)).account_id.hex()
+            except TJError:
+                now = ""
+            erased[member_id] = "" if now == member_id else now
+        if not erased:
+            return
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            pending.told = [
+                replace(d, member_erased=True, member_now=erased[d.member_id])
+                if not d.owner
+                and d.reason in (departures.DROPPED, departures.UNKNOWN)
+                and d.member_id in erased
+                else d
+                for d in pending.told
+            ]
+            await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _take_departures(
         self,
