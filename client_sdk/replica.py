@@ -6649,12 +6649,16 @@ class Replica:
         written while the share was on is not refused afterwards for being past them (NU22
         C17). A server that withholds them can only get them excluded, which it could do
         anyway by not storing them."""
+        mine: _SignedRotation | None = None  # what an attempt of this call signed and sent
         for attempt in range(3):
             await self.refresh_journals()
             state = self.chains.current(journal.journal_id)
-            if await self._stored_meanwhile(journal.journal_id, state):
+            stored = await self._stored_meanwhile(journal.journal_id, state)
+            if stored is not None and (
+                stored.signed is mine or (not callable(changes) and stored.changes == changes)
+            ):  # an earlier attempt's rotation (of these changes), refused in words yet stored
                 await self._reseal_outbox()
-                return state  # an earlier attempt's rotation, refused in words yet stored
+                return state
             if check is not None:
                 check(state)
             wanted = changes(state) if callable(changes) else changes
@@ -6671,6 +6675,8 @@ class Replica:
             try:
                 after = await self._rotate(journal.journal_id, state, wanted)
             except ConflictError as error:
+                unsent = self._unsent.get(journal.journal_id)
+                mine = unsent.signed if unsent is not None else None
                 if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
                     raise
                 if attempt == 2:
@@ -6829,18 +6835,21 @@ class Replica:
             return None
         return unsent.signed
 
-    async def _stored_meanwhile(self, journal_id: bytes, state: AccessState) -> bool:
-        """Whether the verified chain `state` ends with the rotation this process signed and
-        sent without seeing it stored (`_unsent`: refused, or no reply, yet stored by the
-        server): then it is finished as stored (`_rotation_stored`), never signed again."""
+    async def _stored_meanwhile(
+        self, journal_id: bytes, state: AccessState
+    ) -> _UnsentRotation | None:
+        """The rotation this process signed and sent without seeing it stored (`_unsent`:
+        refused, or no reply, yet stored by the server) when the verified chain `state` ends
+        with it: then finished as stored (`_rotation_stored`: its key kept, its removals
+        told), never signed again; else None."""
         unsent = self._unsent.get(journal_id)
         if unsent is None:
-            return False
+            return None
         after = unsent.signed.after
         if (after.length, after.head) != (state.length, state.head):
-            return False
+            return None
         await self._rotation_stored(journal_id, unsent.state, unsent.signed)
-        return True
+        return unsent
 
     async def _sign_rotation(
         self,

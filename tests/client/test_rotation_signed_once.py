@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from client_sdk import wire
-from client_sdk.errors import ConflictError
+from client_sdk.errors import ConflictError, TJError
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_chain_versions import stored_chain
@@ -97,5 +97,44 @@ async def test_a_rotation_stored_behind_a_refusal_is_taken_as_stored_not_signed_
         await tablet.sync()
         assert (await ben.sync()).problems == []
         assert "after the rotation" in [e.body for e in await ben.entries.list("ana/Personal")]
+    finally:
+        await tablet.close()
+
+
+async def test_a_rotation_stored_behind_an_error_does_not_stand_for_another_change(
+    signup: ClientFactory, hostile: HostileServer, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The server stores a plain rotation of ana's tablet and answers it 500: the call fails.
+    Ending ben's share next finds that rotation stored (taken as such, not signed again) and
+    still signs ben's removal on top of it: the earlier rotation never stands for it."""
+    ana = await signup("ana")
+    ben = await signup("ben")
+    await share_with(ana, ben)
+    jid = await journal_id(ana, "Personal")
+    length = len(stored_chain(live_server, jid))
+    forward = hostile.forward
+    failed: list[bytes] = []
+
+    async def store_then_fail(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        reply = await forward(session, request)
+        if request.path != ROTATE or failed:
+            return reply
+        failed.append(hostile.bodies(ROTATE)[-1])
+        error = wire.encode(wire.ErrorReply("internal", "failed"))
+        return web.Response(status=500, body=error, content_type="application/msgpack")
+
+    hostile.forward = store_then_fail  # type: ignore[method-assign]
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    try:
+        await tablet.sync()
+        local = {j.journal_id: j for j in await tablet.replica.store.journals()}[jid]
+        with pytest.raises(TJError):
+            await tablet.replica.change_access(local, [])
+        assert len(stored_chain(live_server, jid)) == length + 1
+        await tablet.shares.revoke("Personal", "ben")
+        assert hostile.bodies(ROTATE)[0] == failed[0]
+        assert len(hostile.bodies(ROTATE)) == 2  # the removal, signed on top of it
+        assert tablet.replica.chains.current(jid).members == {}
+        assert tablet.replica._unsent == {}
     finally:
         await tablet.close()
