@@ -378,3 +378,136 @@ async def test_look_soon_looks_at_once_and_told_sign_ins_stay_unseen_until_marke
         assert (await watching.devices.unseen_sign_ins()) == ([], [])
     finally:
         await watching.close()
+
+
+async def change_password_in_another_process(home: object, old: str, new: str) -> None:
+    """`Client.change_password` on `home`, run by another Python process (its own store
+    connection), as a `tj password change` beside a running `tj sync --watch`."""
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import asyncio
+        from client_sdk import INSECURE_TEST_COST, Client
+        async def main():
+            client = await Client.open({str(home)!r})
+            try:
+                await client.change_password({old!r}, {new!r},
+                    kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST)
+            finally:
+                await client.close()
+        asyncio.run(main())
+    """)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 0, err.decode()[-2000:]
+
+
+async def test_a_password_change_by_another_process_on_this_home_is_not_told_to_a_running_one(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A long-running client (`tj sync --watch`, an app) read the look's state once; a
+    password change in another process on the same home marked it its own in the store: the
+    running client's next look reads the store again and tells no change made "on another
+    device", nor keeps it as replaced (which would make later advice say the password no
+    longer works on the very device that set it)."""
+    laptop = looking_every_sync(await signup("ana"))
+    await login("ana", "phone")
+    await laptop.sync()  # the baseline, the state in memory
+    await change_password_in_another_process(laptop.home, PASSWORD, NEW_PASSWORD)
+    report = await laptop.sync()
+    assert report.credential_changes == []
+    assert await laptop.devices.replaced_elsewhere() == {}
+    thief = await login("ana", "thief", NEW_PASSWORD)
+    [told] = (await laptop.sync()).new_devices  # what follows is still told
+    assert told.id == thief.profile.device_id.hex()
+
+
+async def test_a_running_clients_look_keeps_what_another_process_marked_seen_and_proved(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Two clients on one home (two processes: an app syncing, `tj sync` marking seen): the
+    first's look writes back merged with the store, never its stale copy: a sign-in the
+    other marked seen is not said again, and a credential the other proved works is not
+    kept as replaced elsewhere."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = await login("ana", "phone")
+    await laptop.sync()  # the baseline
+    await login("ana", "first")
+    [first] = (await laptop.sync()).new_devices  # told: unseen until marked
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    assert [c.what for c in (await laptop.sync()).credential_changes] == ["password"]
+    assert list(await laptop.devices.replaced_elsewhere()) == ["password"]
+    other = await Client.open(laptop.home)  # as `tj sync` would, beside it
+    try:
+        assert (await other.devices.unseen_sign_ins())[0] == [first]
+        await other.devices.mark_sign_ins_seen()
+        await other.change_password(
+            NEW_PASSWORD, PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+        )  # this home proved the password: not replaced elsewhere any more
+        second = await login("ana", "second")
+        [told] = (await laptop.sync()).new_devices
+        assert told.id == second.profile.device_id.hex()
+        again = await Client.open(laptop.home)
+        try:
+            devices, changes = await again.devices.unseen_sign_ins()
+            assert [d.id for d in devices] == [told.id]  # not `first` again
+            assert changes == []
+            assert await again.devices.replaced_elsewhere() == {}
+        finally:
+            await again.close()
+    finally:
+        await other.close()
+
+
+async def test_a_credential_this_device_proves_is_no_longer_kept_as_replaced_elsewhere(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The user rotates both credentials on the phone; the laptop is told and keeps them as
+    replaced elsewhere. The laptop then proves the new password (a password change) and makes
+    a recovery key of its own: neither is kept any more, so a later sign-in's advice does not
+    go by them."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = await login("ana", "phone")
+    await laptop.sync()
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert len((await laptop.sync()).credential_changes) == 2
+    assert sorted(await laptop.devices.replaced_elsewhere()) == ["password", "recovery key"]
+    await laptop.change_password(
+        NEW_PASSWORD, PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    assert list(await laptop.devices.replaced_elsewhere()) == ["recovery key"]
+    await laptop.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert await laptop.devices.replaced_elsewhere() == {}
+    await login("ana", "thief")
+    report = await laptop.sync()
+    assert [d.name for d in report.new_devices] == ["thief"]
+    assert (report.credential_changes, report.replaced_elsewhere) == ([], {})
+
+
+async def test_marking_the_sign_ins_shown_keeps_the_others_unseen(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """`mark_sign_ins_seen(shown)` forgets those only: a command that printed one sync's
+    report (`tj login`'s first sync) leaves what other commands told on their stderr for
+    `tj sync` to say."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()
+    await login("ana", "first")
+    [first] = (await laptop.sync()).new_devices  # told on some command's stderr
+    await login("ana", "second")
+    report = await laptop.sync()
+    [second] = report.new_devices
+    await laptop.devices.mark_sign_ins_seen([*report.new_devices, *report.credential_changes])
+    assert await laptop.devices.unseen_sign_ins() == ([first], [])
+    await laptop.devices.mark_sign_ins_seen([second])  # not kept: nothing happens
+    assert await laptop.devices.unseen_sign_ins() == ([first], [])
+    await laptop.devices.mark_sign_ins_seen()
+    assert await laptop.devices.unseen_sign_ins() == ([], [])
