@@ -2108,23 +2108,29 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     were not the user (one recovery used to give three notices, each advising a password
     change the user could no longer make). The advice follows which credentials were
     changed elsewhere since this device's own sign-in: this sync's changes and those told
-    before (`SyncReport.replaced_elsewhere`), not how anyone signed in (a password thief can
-    also replace the recovery key; a recovery-key thief can leave it working):
+    before (`SyncReport.replaced_elsewhere`, said again with their dates), not how anyone
+    signed in (a password thief can also replace the recovery key; a recovery-key thief can
+    leave it working). The device cannot tell whose change it was (the user may have made
+    it on another device), so the credential the user knows always comes first, and giving
+    the account up only once both are refused:
 
-    - both the password and the recovery key: neither works any more, and the server
-      offers no way to take the account back: `tj export`, stop writing here, a new account
-      shared again, tell the people shared with (`no_way_back`; a new key cannot take back
-      what was read: protocol.md 4.9);
-    - the password only: `tj recover URL USERNAME` (this profile's) with the recovery key,
-      signing out every other device, or, if the key is refused, `no_way_back`;
+    - both the password and the recovery key: `tj password change --sign-out-others` with
+      the password the user knows; if refused, `tj recover URL USERNAME --sign-out-others`
+      (this profile's) with the recovery key the user holds; if refused too, neither works
+      and the server offers no way to take the account back: `tj export`, stop writing
+      here, a new account shared again, tell the people shared with (`no_way_back`; a new
+      key cannot take back what was read: protocol.md 4.9);
+    - the password only: `tj password change --sign-out-others`; if refused, `tj recover`
+      with the recovery key, signing out every other device; if the key is refused,
+      `no_way_back`;
     - the recovery key only: whoever did it knows the password: `tj password change`, then
       `tj recovery-key new`;
     - neither, after a recovery-key sign-in: `tj recovery-key new`, which signs out every
       session the key alone opened; after a password sign-in: `tj password change`.
 
     Each device still signed in is named in a `tj devices revoke ID` command first (not when
-    neither credential works: it signs in again with them). Sign-ins the server no longer
-    keeps, and sign-ins made before this device's own new sign-in (`NewDevice.before_sign_in`:
+    both were changed: `--sign-out-others` signs it out, and with both it signs in again).
+    Sign-ins the server no longer keeps, and sign-ins made before this device's own new sign-in (`NewDevice.before_sign_in`:
     REV-S17E F1, hidden before), are told with no advice. The server's
     word (its sign-in log is server metadata): told, never acted on. Pure."""
     before = [d for d in report.new_devices if d.before_sign_in]  # told, never advised on
@@ -2139,30 +2145,48 @@ def sign_in_lines(report: SyncReport) -> list[str]:
         return []
     if not report.credential_changes and all(not d.id for d in news):
         return lines  # only sign-ins no longer kept or made before this device's own new one
-    changed = {change.what for change in report.credential_changes}
-    changed |= set(report.replaced_elsewhere)
+    now = {change.what for change in report.credential_changes}
+    told_before = {  # told by an earlier sync: when, as the user may not remember it
+        what: at for what, at in report.replaced_elsewhere.items() if what not in now
+    }
+    changed = now | set(told_before)
+    earlier = "".join(
+        f"The {what} was changed on another device on {local_time(at)} (told before). "
+        for what, at in sorted(told_before.items())
+    )
     live = [device for device in news if device.id and not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
     sign_out = f"sign out the device you do not know with {revoke}, then " if live else ""
+    # The device cannot tell whose change it was (the user's own, on another device, or a
+    # thief's): the credential the user knows comes first, giving up only if it is refused.
+    password = (
+        f"run {command_text('tj password change --sign-out-others')} with the password you "
+        "know (the new one, if you changed it on another device yourself)"
+    )
+    recover = account_command("recover", "--sign-out-others")
     if changed >= {"password", "recovery key"}:
         act = (
-            "Not you? Your password and recovery key were both replaced, so neither works any "
-            f"more, and whoever did it can read your journals; {no_way_back()}."
+            f"Not you? {earlier}First {password}; if it is refused, run {recover} with the "
+            "recovery key you hold; if that is refused too, your password and recovery key "
+            "were both replaced, so neither works any more, and whoever did it can read your "
+            f"journals; {no_way_back()}."
         )
     elif "password" in changed:
+        first = sign_out + password
+        first = first[:1].upper() + first[1:]  # a sentence of its own
         act = (
-            f"Not you? Your password no longer works: {sign_out}run "
-            f"{account_command('recover', '--sign-out-others')} with your recovery key to set "
-            "a new one and sign out every other device; if the key is refused (it was replaced "
-            f"too), {no_way_back()}."
+            f"Not you? {earlier}{first}; if it is refused, run {recover} with your recovery "
+            "key to set a new one and sign out every other device; if the key is refused too (it was replaced as well), "
+            f"{no_way_back()}."
         )
     elif "recovery key" in changed:
         devices = command_text("tj devices")
         first = sign_out or f"run {devices} to sign out a device you do not know, then "
+        who = "Whoever changed it" if now else "Whoever signed in, or changed the recovery key,"
         act = (
-            f"Not you? Whoever changed it knows your password: {first}run "
+            f"Not you? {earlier}{who} knows your password: {first}run "
             f"{command_text('tj password change --sign-out-others')}, then "
             f"{command_text('tj recovery-key new')}."
         )

@@ -64,8 +64,9 @@ async def test_tj_sync_json_carries_a_recovery_on_a_new_device(
 async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """One piece of advice under a recovery's three notices, and never a password change the
-    user can no longer make: the recovery set a new password and recovery key."""
+    """One piece of advice under a recovery's three notices: the recovery set a new password
+    and recovery key, which the user may have done on the tablet, so the password the user
+    knows comes first, then the recovery key, and only then what is left with neither."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     tablet = Device(tmp_path / "tablet", live_server.url)
@@ -82,18 +83,23 @@ async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Notice: ") == 3, told  # the sign-in, the password, the recovery key
     assert told.count("Not you?") == 1, told
+    # The device cannot tell whose recovery it was: the credentials the user knows first,
+    # giving the account up only when both are refused.
     assert (
-        "Not you? Your password and recovery key were both replaced, so neither works any "
-        "more, and whoever did it can read your journals; the server offers no way to take the "
-        "account back. From this device: save what it holds now with `tj export --out DIR` "
-        "(it keeps what it holds); stop writing here (anything written syncs to a server "
-        "whoever did it reads); start a new account (`tj --home NEW_DIR signup "
+        "Not you? First run `tj password change --sign-out-others` with the password you know "
+        "(the new one, if you changed it on another device yourself); if it is refused, run "
+        f"`tj recover {live_server.url} ana --sign-out-others` with the recovery key you hold; "
+        "if that is refused too, your password and recovery key were both replaced, so neither "
+        "works any more, and whoever did it can read your journals; the server offers no way "
+        "to take the account back. From this device: save what it holds now with `tj export "
+        "--out DIR` (it keeps what it holds); stop writing here (anything written syncs to a "
+        "server whoever did it reads); start a new account (`tj --home NEW_DIR signup "
         f"{live_server.url} NEW_USERNAME`) and share again with your therapist; and tell the "
         "people you share with." in told
     )
     assert "operator" not in told  # there is none to ask: no dead end
     assert listed["id"][:12] in told  # named in its notice; revoking it would not hold
-    assert "tj password change" not in told
+    assert "tj devices revoke" not in told
 
 
 async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
@@ -118,8 +124,9 @@ async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
 async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewhere(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """Someone who knows the password signs in and changes it: the laptop's user can no longer
-    change it back with the old one, so the advice is a recovery that signs out the rest."""
+    """Someone who knows the password signs in and changes it: the user may have changed it
+    (the new one works) or not (the old one is refused): then a recovery that signs out the
+    rest."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -130,11 +137,13 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
     assert told.count("Notice: ") == 2, told  # the sign-in and the password
     assert told.count("Not you?") == 1, told
     assert (
-        "Not you? Your password no longer works: sign out the device you do not know with "
-        f"`tj devices revoke {listed['id'][:12]}`, then run "
+        "Not you? Sign out the device you do not know with "
+        f"`tj devices revoke {listed['id'][:12]}`, then run `tj password change "
+        "--sign-out-others` with the password you know (the new one, if you changed it on "
+        "another device yourself); if it is refused, run "
         f"`tj recover {live_server.url} ana --sign-out-others` with your recovery key to set "
-        "a new one and sign out every other device; if the key is refused (it was replaced "
-        "too), the server offers no way to take the account back. From this device: save "
+        "a new one and sign out every other device; if the key is refused too (it was replaced "
+        "as well), the server offers no way to take the account back. From this device: save "
         "what it holds now with `tj export --out DIR`" in told
     )
     assert "URL USERNAME" not in told  # this profile's own server and username
@@ -143,9 +152,9 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
 async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """A password thief who also replaces the recovery key leaves the user neither (the
-    operator, not `tj recover`); one who only replaces the recovery key leaves the password
-    working (`tj password change`, then a new key)."""
+    """One who only replaces the recovery key leaves the password working (`tj password
+    change`, then a new key); a password change after it may leave the user neither, or
+    be the user's own: the password, then the recovery key, then what is left."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -159,10 +168,13 @@ async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Not you?") == 1, told
     # The replaced recovery key was told by the sync before: the advice follows what this
-    # device already knows (neither works), not only this sync's news.
-    assert "Not you? Your password and recovery key were both replaced" in told
+    # device already knows (both changed, said again with the date), not only this sync's
+    # news; the password the user knows first, then the recovery key, then neither.
+    assert "Not you? The recovery key was changed on another device on " in told, told
+    assert "(told before). First run `tj password change --sign-out-others`" in told, told
+    assert f"if it is refused, run `tj recover {live_server.url} ana --sign-out-others`" in told
+    assert "if that is refused too, your password and recovery key were both replaced" in told
     assert "the server offers no way to take the account back" in told
-    assert "tj recover" not in told
 
 
 async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
@@ -230,10 +242,11 @@ async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in
 async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """After a sync told that someone else's recovery replaced both credentials, the next
-    intruder sign-in does not advise `tj password change` (it cannot work), and a refused
-    `tj password change` or `tj recovery-key new` names the change; the old recovery key is
-    not said to "still work"."""
+    """After a sync told that a recovery replaced both credentials, the next intruder sign-in
+    says so again with the date, and asks for the password the user knows first (the change
+    may have been the user's own), then the recovery key, then what is left; a refused `tj
+    password change` or `tj recovery-key new` names the change; the old recovery key is not
+    said to "still work"."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -249,8 +262,9 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     await again.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "thief's secret words"})
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("New sign-in") == 1, told
-    assert "Not you? Your password and recovery key were both replaced" in told
-    assert "tj password change" not in told
+    assert "Not you? The password was changed on another device on " in told, told
+    assert "First run `tj password change --sign-out-others` with the password you know" in told
+    assert "if that is refused too, your password and recovery key were both replaced" in told
     refused = await laptop.tj(
         "password", "change", env={"TJ_NEW_PASSWORD": "violet harbor ninja cactus"}
     )
@@ -259,7 +273,12 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     assert (
         "the current password is wrong; nothing was changed: the password was changed on " in said
     )
-    assert "(told by `tj sync`), and the recovery key too" in said
+    assert (
+        "(told by `tj sync`), and the recovery key too: if you changed them yourself, give "
+        f"the new password; if not, `tj recover {live_server.url} ana --sign-out-others` with "
+        "the recovery key you hold sets a new one; if that key is refused too, the server "
+        "offers no way to take the account back" in said
+    ), said
     refused = await laptop.tj("recovery-key", "new", "--keep-others")
     said = " ".join(refused.stderr.split())
     assert refused.exit_code != 0
