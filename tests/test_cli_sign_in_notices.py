@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from server.storage.base import SIGN_INS_KEPT_MS
 from tests.conftest import RunningServer
 from tests.test_cli import Device
@@ -401,3 +403,88 @@ async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
         "Notice: before this device signed in again: New sign-in on this account: 'thief' "
         f"(device {his['id'][:12]}), signed in "
     ) in told, told
+
+
+async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_them_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The user changes the password and the recovery key on the phone, keeping the laptop
+    signed in; the laptop is told. Months later someone who stole the new password signs
+    in: the laptop cannot tell whose the changes were, so its advice asks for the password
+    the user knows first, then the recovery key, and gives the account up only if both are
+    refused. Once the laptop proves the password (a password change there) and makes a new
+    recovery key, a later sign-in gets the plain advice."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    new = "violet harbor ninja cactus"
+    await phone.ok("password", "change", "--keep-others", input=f"{new}\n{new}\n")
+    await phone.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new})
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("changed on another device") == 2, told  # the user's own
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok(
+        "login", live_server.url, "ana", "--device-name", "tablet", env={"TJ_PASSWORD": new}
+    )
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Not you?") == 1, told
+    advice = told[told.index("Not you?") :]
+    assert advice.startswith("Not you? The password was changed on another device on "), told
+    assert "The recovery key was changed on another device on " in advice
+    first = advice.index("First run `tj password change --sign-out-others` with the password")
+    recover = advice.index(f"if it is refused, run `tj recover {live_server.url} ana ")
+    gone = advice.index("if that is refused too, your password and recovery key were both")
+    assert first < recover < gone < advice.index("start a new account"), told
+    await laptop.ok("password", "change", env={"TJ_PASSWORD": new, "TJ_NEW_PASSWORD": new + "!"})
+    await laptop.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new + "!"})
+    await thief.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": new + "!"})
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "Not you? Whoever signed in knows your password: " in told, told
+    assert "changed on another device" not in told
+    assert "start a new account" not in told
+
+
+async def test_tj_login_marks_seen_only_the_sign_ins_its_first_sync_printed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A sign-in told only on another command's stderr stays for `tj sync` to say, also when
+    a `tj login` on that home (after a thief signed it out) prints sign-ins of its own."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    first = Device(tmp_path / "first", live_server.url)
+    await first.ok("login", live_server.url, "ana", "--device-name", "intruder")
+    forget_the_last_look(laptop)
+    assert "'intruder'" in (await laptop.ok("list")).stderr  # told there only
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    forget_the_last_look(laptop)
+    said = " ".join((await laptop.ok("login", live_server.url, "ana")).stderr.split())
+    assert "before this device signed in again: New sign-in on this account: 'thief'" in said
+    assert "'intruder'" not in said
+    earlier = (await laptop.json("sync"))["earlier_new_devices"]
+    assert [d["name"] for d in earlier] == ["intruder"], earlier
+
+
+async def test_tj_sync_cut_off_while_printing_leaves_its_sign_ins_unseen(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj sync` marks the sign-ins it tells seen once printed: stopped before (Ctrl-C while
+    printing), the next `tj sync` says them again."""
+    from cli import syncing
+
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder")
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(syncing, "show_report", stopped)
+        assert (await laptop.tj("sync")).exit_code != 0
+    earlier = (await laptop.json("sync"))["earlier_new_devices"]
+    assert [d["name"] for d in earlier] == ["intruder"], earlier

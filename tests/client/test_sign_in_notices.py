@@ -511,3 +511,33 @@ async def test_marking_the_sign_ins_shown_keeps_the_others_unseen(
     assert await laptop.devices.unseen_sign_ins() == ([first], [])
     await laptop.devices.mark_sign_ins_seen()
     assert await laptop.devices.unseen_sign_ins() == ([], [])
+
+
+async def test_a_password_change_here_during_a_look_is_not_told_by_that_look(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Another process on this home changes the password while a look waits for the log:
+    the look's write is merged with the store (not its copy read before), so the change
+    is not told as another device's, nor kept as replaced, and the next look takes it
+    silently."""
+    laptop = looking_every_sync(await signup("ana"))
+    await login("ana", "phone")
+    await laptop.sync()  # the baseline
+    other = await Client.open(laptop.home)
+    log = laptop.devices._log
+
+    async def changed_meanwhile(after: int) -> tuple[list[wire.SignIn], int, int]:
+        await other.change_password(
+            PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+        )
+        return await log(after)
+
+    try:
+        laptop.devices._log = changed_meanwhile  # type: ignore[method-assign]
+        report = await laptop.sync()
+        laptop.devices._log = log  # type: ignore[method-assign]
+        assert report.credential_changes == []
+        assert await laptop.devices.replaced_elsewhere() == {}
+        assert (await laptop.sync()).credential_changes == []
+    finally:
+        await other.close()
