@@ -59,6 +59,8 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from client_sdk import (
         Client,
         DeviceInfo,
@@ -2578,9 +2580,11 @@ def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) 
 @json_option
 @pass_home
 def devices(home: Home, as_json: bool) -> None:
-    """List the devices signed in to your account, or revoke one. "session ends": the day
-    a device's sign-in expires (30 days after its login by default; `tj login` signs it in
-    again).
+    """List the devices signed in to your account, or revoke one. "signed in": when each
+    last signed in, by the account's sign-in log (the server's word; "not in the log" for
+    one signed in more than 90 days ago or before the server kept it; --json
+    "signed_in_at", null then). "session ends": the day a device's sign-in expires (30
+    days after its login by default; `tj login` signs it in again).
 
     \b
     Examples:
@@ -2590,8 +2594,19 @@ def devices(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(lambda client: client.devices.list())
-    output.show_rows(found, as_json, output.devices_table)
+
+    async def listed(client: Client) -> tuple[list[DeviceInfo], dict[str, datetime]]:
+        found = await client.devices.list()
+        try:
+            return found, await client.devices.last_sign_ins()
+        except NotFound:  # a server from before the sign-in log
+            return found, {}
+
+    found, signed_in = home.run(listed)
+    if as_json:
+        output.print_json([output.device_dict(device, signed_in) for device in found])
+    else:
+        output.print_table(output.devices_table(found, signed_in))
 
 
 @devices.command("revoke")

@@ -1286,23 +1286,49 @@ def device_word(name: str) -> str:
     return quoted(name) if name == DEFAULT_DEVICE_NAME else named(name)
 
 
-def devices_table(devices: Iterable[DeviceInfo]) -> Table:
-    """A device's name (relayed by the server) is made safe by `fitted`, never cut. "session
-    ends": the day its sign-in expires (NU48 #12: "expires" did not say what)."""
-    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("session ends", FIXED)]
+NOT_IN_LOG = "not in the log"
+"""`tj devices`' "signed in" cell for a device the account's sign-in log has no row of (it
+signed in more than 90 days ago, or before the server kept the log)."""
+
+
+def devices_table(
+    devices: Iterable[DeviceInfo], signed_in: Mapping[str, datetime] | None = None
+) -> Table:
+    """A device's name (relayed by the server) is made safe by `fitted`, never cut. "signed
+    in": when it last signed in, by the account's sign-in log (`signed_in`: hex id -> UTC
+    time, `Devices.last_sign_ins`; `NOT_IN_LOG` for a device without a row). "last seen":
+    "now (this device)" for this one (it is being seen: the mark its own column took, so
+    the table fits 80 columns). "session ends": the day its sign-in expires (NU48 #12:
+    "expires" did not say what)."""
+    times = signed_in or {}
+    columns = [
+        ID,
+        Column("name", NAME),
+        Column("signed in", FIXED),
+        Column("last seen", FIXED),
+        Column("session ends", FIXED),
+    ]
     return fitted(
-        [*columns, Column("", FIXED)],
+        columns,
         (
             (
                 short_id(device.id),
                 device.name,
-                local_time(device.last_seen_at),
+                local_time(times[device.id]) if device.id in times else NOT_IN_LOG,
+                "now (this device)" if device.current else local_time(device.last_seen_at),
                 local_date(device.expires_at),
-                "this device" if device.current else "",
             )
             for device in devices
         ),
     )
+
+
+def device_dict(device: DeviceInfo, signed_in: Mapping[str, datetime]) -> dict[str, Any]:
+    """`tj devices --json`'s object of a device: `DeviceInfo.to_dict` and "signed_in_at",
+    when it last signed in by the account's sign-in log (ISO 8601, UTC), or null when the
+    log has no row of it."""
+    at = signed_in.get(device.id)
+    return {**device.to_dict(), "signed_in_at": at.isoformat() if at is not None else None}
 
 
 def sync_dict(report: SyncReport) -> dict[str, Any]:

@@ -488,3 +488,31 @@ async def test_tj_sync_cut_off_while_printing_leaves_its_sign_ins_unseen(
         assert (await laptop.tj("sync")).exit_code != 0
     earlier = (await laptop.json("sync"))["earlier_new_devices"]
     assert [d["name"] for d in earlier] == ["intruder"], earlier
+
+
+async def test_tj_devices_shows_when_each_device_last_signed_in(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj devices` has a "signed in" column from the account's sign-in log (--json
+    "signed_in_at"); a device whose row the server no longer keeps says so plainly; the
+    table fits 80 columns."""
+    from datetime import datetime
+
+    from cli.output import local_time
+    from server.storage import sqlite as sqlite_storage
+
+    monkeypatch.setattr(sqlite_storage, "SIGN_INS_KEPT", 1)  # the tablet's sign-in drops ours
+    laptop = await new_device(live_server, tmp_path, "ana")
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    listed = {d["current"]: d for d in await laptop.json("devices")}
+    assert listed[True]["signed_in_at"] is None
+    assert listed[False]["signed_in_at"] == listed[False]["created_at"]  # its session's start
+    shown = (await laptop.ok("devices", env={"COLUMNS": "80"})).stdout
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80, shown
+    assert lines[0].split() == ["id", "name", "signed", "in", "last", "seen", "session", "ends"]
+    [mine] = [line for line in lines if line.startswith(listed[True]["id"][:12])]
+    assert "not in the log" in mine and "now (this device)" in mine, shown
+    [its] = [line for line in lines if line.startswith(listed[False]["id"][:12])]
+    assert local_time(datetime.fromisoformat(listed[False]["signed_in_at"])) in its, shown
