@@ -2149,8 +2149,9 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     - the password only: `tj password change --sign-out-others`; if refused, `tj recover`
       with the recovery key, signing out every other device; if the key is refused,
       `no_way_back`;
-    - the recovery key only: whoever did it knows the password: `tj password change`, then
-      `tj recovery-key new`;
+    - the recovery key only: whoever did it knows the password (told before: whoever signed
+      in knows the password, or holds the new key): `tj password change`, then `tj
+      recovery-key new`;
     - neither, after a recovery-key sign-in: `tj recovery-key new`, which signs out every
       session the key alone opened; after a password sign-in: `tj password change`.
 
@@ -2210,9 +2211,14 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     elif "recovery key" in changed:
         devices = command_text("tj devices")
         first = sign_out or f"run {devices} to sign out a device you do not know, then "
-        who = "Whoever changed it" if now else "Whoever signed in, or changed the recovery key,"
+        if now:  # replacing the recovery key takes the password
+            who = "Whoever changed it knows your password"
+        elif any(device.by_recovery_key for device in news):  # the key changed before
+            who = "Whoever signed in holds your recovery key"
+        else:
+            who = "Whoever signed in knows your password"
         act = (
-            f"Not you? {earlier}{who} knows your password: {first}run "
+            f"Not you? {earlier}{who}: {first}run "
             f"{command_text('tj password change --sign-out-others')}, then "
             f"{command_text('tj recovery-key new')}."
         )

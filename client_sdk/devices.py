@@ -312,6 +312,8 @@ class Devices:
         meanwhile stays. Raises nothing of its own (a store that does not read raises as
         `Client.open` would)."""
         told = None if shown is None else [json.dumps(item.to_dict()) for item in shown]
+        if told == []:
+            return  # nothing shown: nothing read or written
 
         def seen(row: dict[str, object]) -> dict[str, object] | None:
             if "unseen" not in row:

@@ -516,3 +516,27 @@ async def test_tj_devices_shows_when_each_device_last_signed_in(
     assert "not in the log" in mine and "now (this device)" in mine, shown
     [its] = [line for line in lines if line.startswith(listed[False]["id"][:12])]
     assert local_time(datetime.fromisoformat(listed[False]["signed_in_at"])) in its, shown
+
+
+def test_a_recovery_key_changed_before_is_said_again_with_who_signed_in_now() -> None:
+    """A recovery key told as changed by an earlier sync, then a sign-in: the date is said
+    again, and the advice says what the new sign-in shows (the password, or the key it
+    holds), then a password change and a new key. Pure."""
+    from datetime import UTC, datetime
+
+    from cli import output
+    from client_sdk.models import NewDevice
+    from client_sdk.sync import SyncReport
+
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    replaced = {"recovery key": at}
+    for by_key, who in ((False, "knows your password"), (True, "holds your recovery key")):
+        device = NewDevice("ab" * 16, "tablet", at, by_key, False, 0)
+        report = SyncReport(new_devices=[device], replaced_elsewhere=replaced)
+        advice = " ".join(output.shown(line) for line in output.sign_in_lines(report)[1:])
+        assert advice == (
+            "Not you? The recovery key was changed on another device on "
+            f"{output.local_time(at)} (told before). Whoever signed in {who}: sign out the "
+            f"device you do not know with `tj devices revoke {'ab' * 6}`, then run `tj "
+            "password change --sign-out-others`, then `tj recovery-key new`."
+        ), advice
