@@ -54,7 +54,9 @@ changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "sess
 took it hands its report to the app: a sync cut off after the look tells it at the next),
 "unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
 No row (or one without "seq"): the first look records
-a baseline and tells nothing (a new device, or a store from before)."""
+a baseline and tells nothing (a new device, or a store from before). Several processes may
+use one home: each look, hand-off and marking reads the row from the store and writes it
+back in one write transaction (`Devices._change_looked`), never a copy read before."""
 
 SIGN_INS_INTERVAL_MS = 3_600_000
 """How often a sync looks for new sign-ins (one `/v1/account/sign-ins` more for that sync):
