@@ -49,7 +49,9 @@ account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_a
 changes the server named then), "own": true when this device changed one since (the next
 look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
 changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
-(the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
+(the next look tells what came before its first new sign-in as such, and takes the credential
+changes before it silently), "own_ids": [hex id...] (this home's own sessions since, never
+told as another device's), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
 "unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
@@ -57,6 +59,11 @@ No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before). Several processes may
 use one home: each look, hand-off and marking reads the row from the store and writes it
 back in one write transaction (`Devices._change_looked`), never a copy read before."""
+
+OWN_IDS_KEPT = 32
+"""The most device ids of this home's own new sessions kept between two looks (`SIGN_INS`
+"own_ids"): the first and the newest; a home signed in again more often than that before a
+look tells the others as sign-ins of another device."""
 
 SIGN_INS_INTERVAL_MS = 3_600_000
 """How often a sync looks for new sign-ins (one `/v1/account/sign-ins` more for that sync):
@@ -426,15 +433,18 @@ class Devices:
         new: builtins.list[NewDevice] = []
         changed: builtins.list[CredentialChange] = []
         since = first = 0  # a new session here: what came before its own sign-in is not told
+        own_ids = _own_ids(looked) if looked.get("session") is True else set()
         if after is not None and looked.get("session") is True:
             # This home signed in again (`_new_session`): it proved the current password
-            # or recovered the account itself, so a sign-in or credential change before its
-            # own new sign-in is no sign of someone else; only what follows it is told (and
-            # sign-ins the server no longer keeps, by their count).
-            own = [row for row in rows if row.current]
-            first, since = (
-                (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
-            )
+            # or recovered the account itself, so a credential change before its own new
+            # sign-in is no sign of someone else (taken silently), and a sign-in before it
+            # is told as made before. The cut-off is its FIRST sign-in since it last looked
+            # (each session it made since is kept by id): a revoke forcing it to sign in
+            # once more never moves a sign-in made after a session it proved to "before".
+            # None of its own rows kept (more sign-ins since than the server keeps): the
+            # cut-off is unknown, and everything is told as made after it.
+            own = [row for row in rows if row.current or row.device_id.hex() in own_ids]
+            first, since = (own[0].seq, own[0].at) if own else (0, 0)
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
             missed = 0
@@ -444,7 +454,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current:  # its own session
+                if row.current or row.device_id.hex() in own_ids:  # this home's own session
                     continue
                 new.append(
                     NewDevice(
@@ -454,7 +464,7 @@ class Devices:
                         row.by_recovery_key,
                         row.signed_out,
                         missed,
-                        before_sign_in=row.seq < first,  # told, never advised on (REV-S17E F1)
+                        before_sign_in=row.seq < first,  # told as such (`NewDevice.line`)
                     )
                 )
                 missed = 0
@@ -544,17 +554,24 @@ class Devices:
             found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
         return found
 
-    async def _new_session(self) -> None:
-        """This home signed in again (a login or a recovery: a new session) after a look
-        before: the next look tells only the sign-ins and credential changes made after this
-        device's own new sign-in (it knows the current password, or recovered the account
-        itself: a change made before is no sign of someone else)."""
+    async def _new_session(self, device_id: bytes) -> None:
+        """This home signed in again (a login or a recovery: a new session, `device_id` its
+        new id) after a look before: the next look tells the sign-ins and credential changes
+        made before this home's first new sign-in since that look as such, takes the
+        changes before it silently (it knows the current password, or recovered the account
+        itself: a change made before is no sign of someone else), and never tells a session
+        of its own as another device's (the ids of each kept: `OWN_IDS_KEPT`)."""
 
         def signed_in(row: dict[str, object]) -> dict[str, object] | None:
             if "seq" not in row:
                 return None
-            kept = {k: v for k, v in row.items() if k not in ("own", "replaced")}
-            return {**kept, "session": True}
+            new_id = device_id.hex()
+            ids = _own_id_list(row) if row.get("session") is True else []
+            ids = [*(i for i in ids if i != new_id), new_id]
+            if len(ids) > OWN_IDS_KEPT:  # the first (the cut-off) and the newest
+                ids = [ids[0], *ids[-(OWN_IDS_KEPT - 1) :]]
+            kept = {k: v for k, v in row.items() if k not in ("own", "replaced", "own_ids")}
+            return {**kept, "session": True, "own_ids": ids}
 
         await self._change_looked(signed_in)
 
@@ -844,7 +861,9 @@ def _merged_look(
     cannot tell whose they were, and the next look takes the new times silently); a sign-in
     again meanwhile (`session` set since) leaves the row as stored (the next look reads
     from the number it kept, telling what came before that sign-in as such). Pure."""
-    if stored.get("session") is True and read.get("session") is not True:
+    if stored.get("session") is True and (
+        read.get("session") is not True or _own_id_list(stored) != _own_id_list(read)
+    ):
         return None, new, changed  # told as found; told again, marked, by the next look
     own_since = stored.get("own") is True and read.get("own") is not True
     if own_since:
@@ -883,6 +902,20 @@ def _merged_look(
             "changes": [c.to_dict() for c in untold_changed[-UNTOLD_KEPT:]],
         }
     return written, new, changed
+
+
+def _own_id_list(looked: dict[str, object]) -> builtins.list[str]:
+    """The hex ids of this home's own sessions since its last look, as `looked` (the
+    `SIGN_INS` row) keeps them (oldest first); what does not read is left out."""
+    kept = looked.get("own_ids")
+    if not isinstance(kept, builtins.list):
+        return []
+    return [i for i in kept if isinstance(i, str) and i]
+
+
+def _own_ids(looked: dict[str, object]) -> set[str]:
+    """`_own_id_list` as a set."""
+    return set(_own_id_list(looked))
 
 
 def _replaced(looked: dict[str, object]) -> dict[str, int]:

@@ -326,8 +326,9 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
 ) -> None:
     """The phone changes the password, so the laptop (same home) signs in again with the new
     one: it proved it knows it, so the change before its own new sign-in is not news and
-    the sign-ins before it are told as such (`before_sign_in`, no advice); what is changed elsewhere after it is, and is kept as what the device knows
-    (`Devices.replaced_elsewhere`) until it signs in again."""
+    the sign-ins before it are told as such (`before_sign_in`); what is changed elsewhere
+    after it is, and is kept as what the device knows (`Devices.replaced_elsewhere`) until
+    it signs in again."""
     laptop = looking_every_sync(await signup("ana"))
     phone = looking_every_sync(await login("ana", "phone"))
     await laptop.sync()
@@ -339,8 +340,8 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
     await laptop.close()
     again = looking_every_sync(await login("ana", "laptop", NEW_PASSWORD))  # same home
     report = await again.sync()
-    # the tablet's sign-in before it is told as such (REV-S17E F1), its own earlier session
-    # and the change are not
+    # the tablet's sign-in before it is told as such (hiding it hid a thief's), its own
+    # earlier session and the change are not
     [before] = report.new_devices
     assert (before.name, before.before_sign_in) == ("tablet", True)
     assert report.credential_changes == []
@@ -541,3 +542,101 @@ async def test_a_password_change_here_during_a_look_is_not_told_by_that_look(
         assert (await laptop.sync()).credential_changes == []
     finally:
         await other.close()
+
+
+async def test_a_homes_own_earlier_sessions_are_never_told_as_another_devices(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop's home signs in twice before its next look (a login run twice; or signed
+    out in between): its own first new session, under its own name, is not told as "a second
+    device named 'laptop', not this one"."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    await laptop.close()
+    again = await login("ana", "laptop")  # the same home: a new session
+    first_session = again.profile.device_id.hex()
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))  # and another
+    assert (await again.sync()).new_devices == []
+    thief = await login("ana", "thief")
+    await thief.devices.revoke(again.profile.device_id.hex())
+    await again.close()
+    again = await login("ana", "laptop")
+    second_session = again.profile.device_id.hex()
+    await thief.devices.revoke(second_session)  # signed out again before any look
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))
+    report = await again.sync()
+    assert [d.name for d in report.new_devices] == ["thief"], [d.line() for d in report.new_devices]
+    assert first_session not in {d.id for d in report.new_devices}
+    assert second_session not in {d.id for d in report.new_devices}
+
+
+async def test_a_sign_in_after_the_homes_first_new_session_stays_after_it(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop signs in again; a thief signs in after that and signs the laptop out, so it
+    signs in once more: the thief's sign-in followed a session the laptop had proved, so it
+    is not told as made before (the cut-off is the home's first new session), and the SDK's
+    own lines keep the mark of one that was."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    phone = await login("ana", "phone")
+    await phone.devices.revoke(laptop.profile.device_id.hex())
+    await laptop.close()
+    again = await login("ana", "laptop")  # the first new session (no look yet)
+    thief = await login("ana", "thief")
+    await thief.devices.revoke(again.profile.device_id.hex())
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))
+    report = await again.sync()
+    told = {d.name: d.before_sign_in for d in report.new_devices}
+    assert told == {"phone": True, "thief": False}, [d.line() for d in report.new_devices]
+    lines = report.lines()
+    [phone_line] = [line for line in lines if "'phone'" in line]
+    assert phone_line.startswith(
+        "Notice: New sign-in on this account before this device signed in again: 'phone'"
+    ), lines
+    [thief_line] = [line for line in lines if "'thief'" in line]
+    assert thief_line.startswith("Notice: New sign-in on this account: 'thief'"), lines
+
+
+async def test_a_homes_own_sign_in_no_longer_kept_tells_everything_as_after_it(
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    live_server: RunningServer,
+) -> None:
+    """The laptop signs in again; after that a thief changes the password (the laptop stays
+    signed in) and signs in more often than the server keeps rows (3 here), so the laptop's
+    own new row is gone by its next look: which sign-ins came before it is unknown, so none
+    is told as before it, and the password change is told."""
+    monkeypatch.setattr(sqlite_storage, "SIGN_INS_KEPT", 3)
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    await laptop.close()
+    again = looking_every_sync(await login("ana", "laptop"))  # a new session, no look yet
+    live_server.clock.now += 60_000
+    thief = await login("ana", "thief")
+    await thief.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    for n in range(3):  # pushes the laptop's own new row out of the log
+        await (await login("ana", f"x{n}", NEW_PASSWORD)).logout()
+    report = await again.sync()
+    assert [c.what for c in report.credential_changes] == ["password"]
+    assert report.new_devices and not any(d.before_sign_in for d in report.new_devices)
+
+
+def test_a_look_that_another_session_of_the_home_began_during_writes_nothing() -> None:
+    """A look read the row after one new session of the home; another login on the home
+    during the look (its id added) makes it write nothing: the next look reads again from
+    the number kept, with both sessions as its own. Pure."""
+    from client_sdk.devices import _merged_look
+
+    read = {"seq": 4, "at": 1, "session": True, "own_ids": ["aa"]}
+    stored = {**read, "own_ids": ["aa", "bb"]}
+    written, _, _ = _merged_look(stored, read, [], [], True, 2, 9, 1, 1)
+    assert written is None
+    written, _, _ = _merged_look(read, read, [], [], True, 2, 9, 1, 1)
+    assert written is not None and "own_ids" not in written and "session" not in written
