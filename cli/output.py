@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ListedEntries,
         MeasureResult,
         MergedText,
+        NewDevice,
         OvertakenEdit,
         Recipient,
         RefusedShare,
@@ -2157,21 +2158,21 @@ def sign_in_lines(report: SyncReport) -> list[str]:
 
     Each device still signed in is named in a `tj devices revoke ID` command first (not when
     both were changed: `--sign-out-others` signs it out, and with both it signs in again).
-    Sign-ins the server no longer keeps, and sign-ins made before this device's own new sign-in (`NewDevice.before_sign_in`:
-    REV-S17E F1, hidden before), are told with no advice. The server's
-    word (its sign-in log is server metadata): told, never acted on. Pure."""
-    before = [d for d in report.new_devices if d.before_sign_in]  # told, never advised on
+    Sign-ins the server no longer keeps get no advice. A sign-in made before this device's
+    own new sign-in (`NewDevice.before_sign_in`: the user may have made it) is no sign of
+    someone else, but a device of it still signed in is one the user may not know: it is
+    named in the revoke command too, or, with nothing else to advise on, in a neutral line
+    (`before_lines`). The server's word (its sign-in log is server metadata): told, never
+    acted on. Pure."""
+    before = [d for d in report.new_devices if d.before_sign_in]
     news = [d for d in report.new_devices if not d.before_sign_in]
-    lines = [
-        f"Notice: before this device signed in again: {device.line(local_time)}"
-        for device in before
-    ]
-    lines += [f"Notice: {device.line(local_time)}" for device in news]
+    lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:
         return []
     if not report.credential_changes and all(not d.id for d in news):
-        return lines  # only sign-ins no longer kept or made before this device's own new one
+        # Only sign-ins no longer kept, or made before this device's own new one.
+        return [*lines, *before_lines(before)]
     now = {change.what for change in report.credential_changes}
     told_before = {  # told by an earlier sync: when, as the user may not remember it
         what: at for what, at in report.replaced_elsewhere.items() if what not in now
@@ -2181,7 +2182,7 @@ def sign_in_lines(report: SyncReport) -> list[str]:
         f"The {what} was changed on another device on {local_time(at)} (told before). "
         for what, at in sorted(told_before.items())
     )
-    live = [device for device in news if device.id and not device.signed_out]
+    live = [device for device in [*before, *news] if device.id and not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
@@ -2233,6 +2234,27 @@ def sign_in_lines(report: SyncReport) -> list[str]:
             f"{command_text('tj password change --sign-out-others')}."
         )
     return [*lines, act]
+
+
+def before_lines(before: list[NewDevice]) -> list[str]:
+    """What to do about the sign-ins made before this device's own new sign-in
+    (`NewDevice.before_sign_in`) whose device is still signed in: one neutral line (the
+    user may have made them; this device proved the password since, so nothing says a
+    credential was lost): sign out a device the user does not know, then a password change
+    signing out every other device, or a new recovery key for a sign-in with the recovery
+    key. [] when every one is signed out. Pure."""
+    live = [device for device in before if device.id and not device.signed_out]
+    if not live:
+        return []
+    revoke = " and ".join(
+        command_text(f"tj devices revoke {short_id(device.id)}") for device in live
+    )
+    which = "that device" if len(live) == 1 else "one of these devices"
+    if any(device.by_recovery_key for device in live):
+        then = command_text("tj recovery-key new --sign-out-others")
+    else:
+        then = command_text("tj password change --sign-out-others")
+    return [f"If you do not know {which}: sign it out with {revoke}, then run {then}."]
 
 
 def results_only(report: SyncReport, journal_id: str) -> bool:

@@ -309,7 +309,6 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         # may have brought the journal of another account bearing its owner's name (NU46 #7).
         now = await client.unseen_departures()
         told = [next((n for n in now if n == d), d) for d in told]
-        await client.mark_news_seen(shown)  # what is shown, no more
         shared = await client.shares.with_me(refresh=False) if told else []
         left = {s.journal_id for s in shared if s.left_at is not None}  # left here since
         show_report(
@@ -322,6 +321,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         )
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.
+        await client.mark_news_seen(shown)
         await client.devices.mark_sign_ins_seen(
             [*sign_ins[0], *report.new_devices, *sign_ins[1], *report.credential_changes]
         )

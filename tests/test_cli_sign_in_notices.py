@@ -223,13 +223,20 @@ async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in
     await phone.ok("login", live_server.url, "ana", env=new_password)
     said = await phone.ok("sync")
     told = " ".join(said.stderr.split())
-    # the laptop's recovery is told as a fact before this sign-in, with no advice (REV-S17E
-    # F1: hiding what came before hid a thief's sign-in)
+    # the laptop's recovery is told as made before this sign-in (hiding what came before hid
+    # a thief's sign-in); the laptop, still signed in, is named only for a user who does not
+    # know it: no "Not you?", nothing said to be lost
     assert told.count("Notice: ") == 1, told
-    assert "Notice: before this device signed in again: New sign-in on this account:" in told
+    assert "Notice: New sign-in on this account before this device signed in again:" in told
     assert "(with the recovery key)" in told
     assert "'phone'" not in told
     assert "Not you?" not in told, told
+    [recovered] = [d for d in await laptop.json("devices") if d["current"]]
+    assert told.endswith(
+        "If you do not know that device: sign it out with "
+        f"`tj devices revoke {recovered['id'][:12]}`, then run "
+        "`tj recovery-key new --sign-out-others`."
+    ), told
     assert (await phone.json("sync"))["credential_changes"] == []
     thief = Device(tmp_path / "thief", live_server.url)
     await thief.ok("login", live_server.url, "ana", "--device-name", "tablet", env=new_password)
@@ -386,7 +393,7 @@ async def test_a_sign_in_under_this_devices_name_is_told_as_a_second_device_of_t
 async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """REV-S17E F1: a thief with the password signs in, signs the victim's laptop out and
+    """A thief with the password signs in, signs the victim's laptop out and
     logs his own device out; the victim logs in again on the same home with the unchanged
     password: its sync still tells the thief's sign-in, as a fact from before its own."""
     laptop = await new_device(live_server, tmp_path, "ana")
@@ -400,9 +407,10 @@ async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
     await laptop.ok("login", live_server.url, "ana")
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert (
-        "Notice: before this device signed in again: New sign-in on this account: 'thief' "
+        "Notice: New sign-in on this account before this device signed in again: 'thief' "
         f"(device {his['id'][:12]}), signed in "
     ) in told, told
+    assert "If you do not know" not in told and "Not you?" not in told  # signed out since
 
 
 async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_them_first(
@@ -462,7 +470,7 @@ async def test_tj_login_marks_seen_only_the_sign_ins_its_first_sync_printed(
     await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
     forget_the_last_look(laptop)
     said = " ".join((await laptop.ok("login", live_server.url, "ana")).stderr.split())
-    assert "before this device signed in again: New sign-in on this account: 'thief'" in said
+    assert "New sign-in on this account before this device signed in again: 'thief'" in said
     assert "'intruder'" not in said
     earlier = (await laptop.json("sync"))["earlier_new_devices"]
     assert [d["name"] for d in earlier] == ["intruder"], earlier
@@ -540,3 +548,100 @@ def test_a_recovery_key_changed_before_is_said_again_with_who_signed_in_now() ->
             f"device you do not know with `tj devices revoke {'ab' * 6}`, then run `tj "
             "password change --sign-out-others`, then `tj recovery-key new`."
         ), advice
+
+
+async def test_a_thief_still_signed_in_before_the_login_again_is_named_to_sign_out(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A thief with the password signs the laptop out and stays signed in; the laptop logs
+    in again: his sign-in came before its own, yet his session is live, so the notice names
+    it to sign out (for a user who does not know it) and the password change after it."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    [his] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "Notice: New sign-in on this account before this device signed in again: " in told
+    assert told.endswith(
+        f"If you do not know that device: sign it out with `tj devices revoke {his['id'][:12]}`,"
+        " then run `tj password change --sign-out-others`."
+    ), told
+    assert "Not you?" not in told  # nothing says it was not the user
+
+
+async def test_a_thief_signed_in_after_the_login_again_keeps_the_advice_after_a_revoke(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The laptop logs in again; a thief signs in after that and signs it out once more, so it
+    logs in a second time: his sign-in followed a session the laptop proved, so it is told as
+    new, with "Not you?" and his revoke command, never as made before."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await phone.ok("logout", "--yes")
+    await laptop.ok("login", live_server.url, "ana")  # no look yet
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    [his] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert f"Notice: New sign-in on this account: 'thief' (device {his['id'][:12]})" in told
+    assert (
+        f"Not you? Whoever signed in knows your password: sign out the device you do not know "
+        f"with `tj devices revoke {his['id'][:12]}`, then run "
+    ) in told, told
+    assert "'phone'" in told and "'device'" not in told  # the home's own sessions are not told
+
+
+async def test_the_earlier_line_keeps_a_sign_in_made_before_this_devices_own(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A sign-in made before this device signed in again, told by another command's quick
+    sync, is said so again in `tj sync`'s "Earlier ..." line."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await thief.ok("logout", "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    forget_the_last_look(laptop)
+    assert "'thief'" in (await laptop.ok("list")).stderr  # told there only
+    said = " ".join((await laptop.ok("sync")).stdout.split())
+    assert "Earlier, fetched by other commands" in said, said
+    assert "New sign-in on this account before this device signed in again: 'thief'" in said
+
+
+async def test_tj_sync_cut_off_while_printing_leaves_its_news_unseen(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj sync` marks the news it tells (its own and what quiet syncs fetched) seen once
+    printed: stopped before (Ctrl-C while printing), the next `tj sync` says them."""
+    from cli import syncing
+
+    hugo = await new_device(live_server, tmp_path, "hugo")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await hugo.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+    await drruiz.ok("sync")
+    await hugo.ok("write", "--mood", "2", "A bad night.")
+    await drruiz.ok("caseload")  # a quiet sync fetches it
+    await hugo.ok("write", "--mood", "5", "Better.")
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(syncing, "show_report", stopped)
+        assert (await drruiz.tj("sync")).exit_code != 0
+    earlier = (await drruiz.json("sync"))["earlier"]
+    assert [(n["count"], n["from"]) for n in earlier] == [(2, "hugo")], earlier
