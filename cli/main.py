@@ -59,6 +59,8 @@ from client_sdk.errors import (
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from client_sdk import (
         Client,
         DeviceInfo,
@@ -1248,8 +1250,15 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
     here) and, when the sync ran but did not finish well, the command's last line: it starts
     with `signed_in` ("Signed in as ana on this device"), says the sign-in stands, what went
     wrong and the `tj sync` to run (NU38 #5)."""
+
+    def said(report: SyncReport) -> None:  # printed before its sign-ins are marked seen
+        if (flags := output.safety_line(report)) is not None:
+            output.message(flags)
+        output.tell_synced(report)
+        output.sync_warnings(report)
+
     try:
-        report = home.run(sync_told)
+        report = home.run(partial(sync_told, show=said))
     except (TJError, KeyboardInterrupt, click.Abort) as error:
         # Ctrl-C too (NU41 #5): the device is signed in all the same, which click's
         # "Aborted!" did not say.
@@ -1264,10 +1273,6 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
             f"{output.command([*profile_words(home.path), 'sync'])}."
         )
         return FIRST_SYNC_FAILED_EXIT, None
-    if (flags := output.safety_line(report)) is not None:
-        output.message(flags)
-    output.tell_synced(report)
-    output.sync_warnings(report)
     words = first_sync_words(report)
     last = None if words is None else f"{signed_in}, but its first sync {words}."
     return sync_exit_status(report), last
@@ -1742,7 +1747,9 @@ async def wrong_password_words(client: Client, error: AuthError) -> str:
     """A password the server refused at `tj password change` or `tj recovery-key new`, on a
     device told by a sync that the password (or the recovery key) was changed on another
     device since its own sign-in (`Devices.replaced_elsewhere`): the error names that change
-    and what is left to do; else the error as it is. Re-raises an error that is not a
+    and what is left to do, the new password first (the change may have been the user's own),
+    then the recovery key, and giving the account up only if that is refused too; else the
+    error as it is. Re-raises an error that is not a
     refused password (a device signed out)."""
     text = str(error)
     if not text.startswith(("the current password is wrong", "the password is wrong")):
@@ -1763,11 +1770,17 @@ async def wrong_password_words(client: Client, error: AuthError) -> str:
         f": the password was changed on another device on {when} (told by "
         f"{output.command_text('tj sync')})"
     )
+    recover = output.account_command("recover", "--sign-out-others")
+    # Whose change it was is unknown: the user's own on another device, or someone else's.
     if "recovery key" in replaced:
-        return f"{text}, and the recovery key too: {output.no_way_back()}"
+        return (
+            f"{text}, and the recovery key too: if you changed them yourself, give the new "
+            f"password; if not, {recover} with the recovery key you hold sets a new one; if "
+            f"that key is refused too, {output.no_way_back()}"
+        )
     return (
-        f"{text}: {output.account_command('recover', '--sign-out-others')} with your recovery "
-        "key sets a new one"
+        f"{text}: if you changed it yourself, give the new one; if not, {recover} with your "
+        "recovery key sets a new one"
     )
 
 
@@ -2567,9 +2580,11 @@ def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) 
 @json_option
 @pass_home
 def devices(home: Home, as_json: bool) -> None:
-    """List the devices signed in to your account, or revoke one. "session ends": the day
-    a device's sign-in expires (30 days after its login by default; `tj login` signs it in
-    again).
+    """List the devices signed in to your account, or revoke one. "signed in": when each
+    last signed in, by the account's sign-in log (the server's word; "not in the log" for
+    one signed in more than 90 days ago or before the server kept it; --json
+    "signed_in_at", null then). "session ends": the day a device's sign-in expires (30
+    days after its login by default; `tj login` signs it in again).
 
     \b
     Examples:
@@ -2579,8 +2594,19 @@ def devices(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(lambda client: client.devices.list())
-    output.show_rows(found, as_json, output.devices_table)
+
+    async def listed(client: Client) -> tuple[list[DeviceInfo], dict[str, datetime]]:
+        found = await client.devices.list()
+        try:
+            return found, await client.devices.last_sign_ins()
+        except NotFound:  # a server from before the sign-in log
+            return found, {}
+
+    found, signed_in = home.run(listed)
+    if as_json:
+        output.print_json([output.device_dict(device, signed_in) for device in found])
+    else:
+        output.print_table(output.devices_table(found, signed_in))
 
 
 @devices.command("revoke")

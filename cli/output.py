@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ListedEntries,
         MeasureResult,
         MergedText,
+        NewDevice,
         OvertakenEdit,
         Recipient,
         RefusedShare,
@@ -1286,23 +1287,49 @@ def device_word(name: str) -> str:
     return quoted(name) if name == DEFAULT_DEVICE_NAME else named(name)
 
 
-def devices_table(devices: Iterable[DeviceInfo]) -> Table:
-    """A device's name (relayed by the server) is made safe by `fitted`, never cut. "session
-    ends": the day its sign-in expires (NU48 #12: "expires" did not say what)."""
-    columns = [ID, Column("name", NAME), Column("last seen", FIXED), Column("session ends", FIXED)]
+NOT_IN_LOG = "not in the log"
+"""`tj devices`' "signed in" cell for a device the account's sign-in log has no row of (it
+signed in more than 90 days ago, or before the server kept the log)."""
+
+
+def devices_table(
+    devices: Iterable[DeviceInfo], signed_in: Mapping[str, datetime] | None = None
+) -> Table:
+    """A device's name (relayed by the server) is made safe by `fitted`, never cut. "signed
+    in": when it last signed in, by the account's sign-in log (`signed_in`: hex id -> UTC
+    time, `Devices.last_sign_ins`; `NOT_IN_LOG` for a device without a row). "last seen":
+    "now (this device)" for this one (it is being seen: the mark its own column took, so
+    the table fits 80 columns). "session ends": the day its sign-in expires (NU48 #12:
+    "expires" did not say what)."""
+    times = signed_in or {}
+    columns = [
+        ID,
+        Column("name", NAME),
+        Column("signed in", FIXED),
+        Column("last seen", FIXED),
+        Column("session ends", FIXED),
+    ]
     return fitted(
-        [*columns, Column("", FIXED)],
+        columns,
         (
             (
                 short_id(device.id),
                 device.name,
-                local_time(device.last_seen_at),
+                local_time(times[device.id]) if device.id in times else NOT_IN_LOG,
+                "now (this device)" if device.current else local_time(device.last_seen_at),
                 local_date(device.expires_at),
-                "this device" if device.current else "",
             )
             for device in devices
         ),
     )
+
+
+def device_dict(device: DeviceInfo, signed_in: Mapping[str, datetime]) -> dict[str, Any]:
+    """`tj devices --json`'s object of a device: `DeviceInfo.to_dict` and "signed_in_at",
+    when it last signed in by the account's sign-in log (ISO 8601, UTC), or null when the
+    log has no row of it."""
+    at = signed_in.get(device.id)
+    return {**device.to_dict(), "signed_in_at": at.isoformat() if at is not None else None}
 
 
 def sync_dict(report: SyncReport) -> dict[str, Any]:
@@ -2131,61 +2158,91 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     were not the user (one recovery used to give three notices, each advising a password
     change the user could no longer make). The advice follows which credentials were
     changed elsewhere since this device's own sign-in: this sync's changes and those told
-    before (`SyncReport.replaced_elsewhere`), not how anyone signed in (a password thief can
-    also replace the recovery key; a recovery-key thief can leave it working):
+    before (`SyncReport.replaced_elsewhere`, said again with their dates), not how anyone
+    signed in (a password thief can also replace the recovery key; a recovery-key thief can
+    leave it working). The device cannot tell whose change it was (the user may have made
+    it on another device), so the credential the user knows always comes first, and giving
+    the account up only once both are refused:
 
-    - both the password and the recovery key: neither works any more, and the server
-      offers no way to take the account back: `tj export`, stop writing here, a new account
-      shared again, tell the people shared with (`no_way_back`; a new key cannot take back
-      what was read: protocol.md 4.9);
-    - the password only: `tj recover URL USERNAME` (this profile's) with the recovery key,
-      signing out every other device, or, if the key is refused, `no_way_back`;
-    - the recovery key only: whoever did it knows the password: `tj password change`, then
-      `tj recovery-key new`;
+    - both the password and the recovery key: `tj password change --sign-out-others` with
+      the password the user knows; if refused, `tj recover URL USERNAME --sign-out-others`
+      (this profile's) with the recovery key the user holds; if refused too, neither works
+      and the server offers no way to take the account back: `tj export`, stop writing
+      here, a new account shared again, tell the people shared with (`no_way_back`; a new
+      key cannot take back what was read: protocol.md 4.9);
+    - the password only: `tj password change --sign-out-others`; if refused, `tj recover`
+      with the recovery key, signing out every other device; if the key is refused,
+      `no_way_back`;
+    - the recovery key only: whoever did it knows the password (told before: whoever signed
+      in knows the password, or holds the new key): `tj password change`, then `tj
+      recovery-key new`;
     - neither, after a recovery-key sign-in: `tj recovery-key new`, which signs out every
       session the key alone opened; after a password sign-in: `tj password change`.
 
     Each device still signed in is named in a `tj devices revoke ID` command first (not when
-    neither credential works: it signs in again with them). Sign-ins the server no longer
-    keeps, and sign-ins made before this device's own new sign-in (`NewDevice.before_sign_in`:
-    REV-S17E F1, hidden before), are told with no advice. The server's
-    word (its sign-in log is server metadata): told, never acted on. Pure."""
-    before = [d for d in report.new_devices if d.before_sign_in]  # told, never advised on
+    both were changed: `--sign-out-others` signs it out, and with both it signs in again).
+    Sign-ins the server no longer keeps get no advice. A sign-in made before this device's
+    own new sign-in (`NewDevice.before_sign_in`: the user may have made it) is no sign of
+    someone else, but a device of it still signed in is one the user may not know: it is
+    named in the revoke command too, or, with nothing else to advise on, in a neutral line
+    (`before_lines`). The server's word (its sign-in log is server metadata): told, never
+    acted on. Pure."""
+    before = [d for d in report.new_devices if d.before_sign_in]
     news = [d for d in report.new_devices if not d.before_sign_in]
-    lines = [
-        f"Notice: before this device signed in again: {device.line(local_time)}"
-        for device in before
-    ]
-    lines += [f"Notice: {device.line(local_time)}" for device in news]
+    lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:
         return []
     if not report.credential_changes and all(not d.id for d in news):
-        return lines  # only sign-ins no longer kept or made before this device's own new one
-    changed = {change.what for change in report.credential_changes}
-    changed |= set(report.replaced_elsewhere)
-    live = [device for device in news if device.id and not device.signed_out]
+        # Only sign-ins no longer kept, or made before this device's own new one.
+        return [*lines, *before_lines(before)]
+    now = {change.what for change in report.credential_changes}
+    told_before = {  # told by an earlier sync: when, as the user may not remember it
+        what: at for what, at in report.replaced_elsewhere.items() if what not in now
+    }
+    changed = now | set(told_before)
+    earlier = "".join(
+        f"The {what} was changed on another device on {local_time(at)} (told before). "
+        for what, at in sorted(told_before.items())
+    )
+    live = [device for device in [*before, *news] if device.id and not device.signed_out]
     revoke = " and ".join(
         command_text(f"tj devices revoke {short_id(device.id)}") for device in live
     )
     sign_out = f"sign out the device you do not know with {revoke}, then " if live else ""
+    # The device cannot tell whose change it was (the user's own, on another device, or a
+    # thief's): the credential the user knows comes first, giving up only if it is refused.
+    password = (
+        f"run {command_text('tj password change --sign-out-others')} with the password you "
+        "know (the new one, if you changed it on another device yourself)"
+    )
+    recover = account_command("recover", "--sign-out-others")
     if changed >= {"password", "recovery key"}:
         act = (
-            "Not you? Your password and recovery key were both replaced, so neither works any "
-            f"more, and whoever did it can read your journals; {no_way_back()}."
+            f"Not you? {earlier}First {password}; if it is refused, run {recover} with the "
+            "recovery key you hold; if that is refused too, your password and recovery key "
+            "were both replaced, so neither works any more, and whoever did it can read your "
+            f"journals; {no_way_back()}."
         )
     elif "password" in changed:
+        first = sign_out + password
+        first = first[:1].upper() + first[1:]  # a sentence of its own
         act = (
-            f"Not you? Your password no longer works: {sign_out}run "
-            f"{account_command('recover', '--sign-out-others')} with your recovery key to set "
-            "a new one and sign out every other device; if the key is refused (it was replaced "
-            f"too), {no_way_back()}."
+            f"Not you? {earlier}{first}; if it is refused, run {recover} with your recovery "
+            "key to set a new one and sign out every other device; if the key is refused too (it was replaced as well), "
+            f"{no_way_back()}."
         )
     elif "recovery key" in changed:
         devices = command_text("tj devices")
         first = sign_out or f"run {devices} to sign out a device you do not know, then "
+        if now:  # replacing the recovery key takes the password
+            who = "Whoever changed it knows your password"
+        elif any(device.by_recovery_key for device in news):  # the key changed before
+            who = "Whoever signed in holds your recovery key"
+        else:
+            who = "Whoever signed in knows your password"
         act = (
-            f"Not you? Whoever changed it knows your password: {first}run "
+            f"Not you? {earlier}{who}: {first}run "
             f"{command_text('tj password change --sign-out-others')}, then "
             f"{command_text('tj recovery-key new')}."
         )
@@ -2200,6 +2257,27 @@ def sign_in_lines(report: SyncReport) -> list[str]:
             f"{command_text('tj password change --sign-out-others')}."
         )
     return [*lines, act]
+
+
+def before_lines(before: list[NewDevice]) -> list[str]:
+    """What to do about the sign-ins made before this device's own new sign-in
+    (`NewDevice.before_sign_in`) whose device is still signed in: one neutral line (the
+    user may have made them; this device proved the password since, so nothing says a
+    credential was lost): sign out a device the user does not know, then a password change
+    signing out every other device, or a new recovery key for a sign-in with the recovery
+    key. [] when every one is signed out. Pure."""
+    live = [device for device in before if device.id and not device.signed_out]
+    if not live:
+        return []
+    revoke = " and ".join(
+        command_text(f"tj devices revoke {short_id(device.id)}") for device in live
+    )
+    which = "that device" if len(live) == 1 else "one of these devices"
+    if any(device.by_recovery_key for device in live):
+        then = command_text("tj recovery-key new --sign-out-others")
+    else:
+        then = command_text("tj password change --sign-out-others")
+    return [f"If you do not know {which}: sign it out with {revoke}, then run {then}."]
 
 
 def results_only(report: SyncReport, journal_id: str) -> bool:

@@ -13,6 +13,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from cli import output
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from client_sdk import Client, SyncProgress, SyncReport
 
 BAR_AFTER_S = 0.5  # a sync that ends sooner shows only its summary line
@@ -108,12 +110,15 @@ async def sync_once(client: Client, max_upload_wait: float = UPLOAD_WAIT_S) -> S
         return await client.sync(bar, max_upload_wait=max_upload_wait)
 
 
-async def sync_told(client: Client) -> SyncReport:
-    """`sync_once` for a command that shows its summary (`tj login`'s first sync): its news
-    and share changes are marked seen, so the next `tj sync` does not say them again as
-    "earlier" (NU44 F3)."""
+async def sync_told(client: Client, show: Callable[[SyncReport], None] | None = None) -> SyncReport:
+    """`sync_once` for a command that shows its summary (`tj login`'s first sync), by
+    `show`, called here: its news and share changes are marked seen, so the next `tj sync`
+    does not say them again as "earlier" (NU44 F3), and the sign-ins it told once shown,
+    those only (others that other commands told on their stderr are said by `tj sync`)."""
     report = await sync_once(client)
     await client.mark_news_seen([*report.news, *report.departures])
-    if report.new_devices or report.credential_changes:  # shown with it
-        await client.devices.mark_sign_ins_seen()
+    if show is not None:
+        show(report)
+    if report.new_devices or report.credential_changes:  # shown with it: these only
+        await client.devices.mark_sign_ins_seen([*report.new_devices, *report.credential_changes])
     return report

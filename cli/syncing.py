@@ -171,7 +171,7 @@ async def watch(client: Client, as_json: bool) -> None:
         else:
             output.data(earlier_text(earlier, told, sign_ins=sign_ins), prose=True)
         await client.mark_news_seen([*earlier, *told])
-        await client.devices.mark_sign_ins_seen()
+        await client.devices.mark_sign_ins_seen([*sign_ins[0], *sign_ins[1]])  # these only
     client.devices.look_soon()  # a person started it: look for new sign-ins at once
     lost: list[str] = []  # when the connection was lost, while it is
     ever: list[bool] = []  # connected at least once
@@ -220,7 +220,9 @@ async def watch(client: Client, as_json: bool) -> None:
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
         if report.new_devices or report.credential_changes:  # said here, as the news
-            await client.devices.mark_sign_ins_seen()
+            await client.devices.mark_sign_ins_seen(
+                [*report.new_devices, *report.credential_changes]
+            )
 
 
 @cli.command()
@@ -296,9 +298,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             output.message("stopped watching")
         return
 
-    async def work(
-        client: Client,
-    ) -> tuple[list[News], list[Departure], SignIns, SyncReport, set[str]]:
+    async def work(client: Client) -> SyncReport:
         earlier = await client.unseen_news()  # what other commands' quick syncs brought
         told = await client.unseen_departures()
         sign_ins = await client.devices.unseen_sign_ins()  # told on their stderr only
@@ -309,15 +309,24 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         # may have brought the journal of another account bearing its owner's name (NU46 #7).
         now = await client.unseen_departures()
         told = [next((n for n in now if n == d), d) for d in told]
-        await client.mark_news_seen(shown)  # what is shown, no more
         shared = await client.shares.with_me(refresh=False) if told else []
         left = {s.journal_id for s in shared if s.left_at is not None}  # left here since
-        await client.devices.mark_sign_ins_seen()  # the earlier ones and this sync's
-        return earlier, told, sign_ins, report, left
+        show_report(
+            report,
+            as_json,
+            earlier=earlier,
+            earlier_told=told,
+            left=left,
+            earlier_sign_ins=sign_ins,
+        )
+        # Marked once printed (a sync cut off before would leave them told nowhere), and
+        # only those printed: what another command's sync told meanwhile is said next time.
+        await client.mark_news_seen(shown)
+        await client.devices.mark_sign_ins_seen(
+            [*sign_ins[0], *report.new_devices, *sign_ins[1], *report.credential_changes]
+        )
+        return report
 
-    earlier, told, sign_ins, report, left = home.run(work)
-    show_report(
-        report, as_json, earlier=earlier, earlier_told=told, left=left, earlier_sign_ins=sign_ins
-    )
+    report = home.run(work)
     if (status := sync_exit_status(report)) != 0:
         raise SystemExit(status)

@@ -1355,7 +1355,9 @@ class Client:
             if session.cost is not None:  # chosen or proved here, never the reply's word
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client.devices._keep_own_name(session.device_name)
-            await client.devices._new_session()  # what came before it is not told as news
+            await client.devices._new_session(
+                profile.device_id
+            )  # what came before it is not told as news
             await client.replica.refresh_journals()
             save_ticket(home, transport.base_url, profile.username, session.reply.login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message

@@ -49,12 +49,21 @@ account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_a
 changes the server named then), "own": true when this device changed one since (the next
 look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
 changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
-(the next look tells only what follows its own new sign-in), "untold": {"devices": [NewDevice.to_dict()...],
+(the next look tells what came before its first new sign-in as such, and takes the credential
+changes before it silently), "own_ids": [hex id...] (this home's own sessions since, never
+told as another device's), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
 "unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
 No row (or one without "seq"): the first look records
-a baseline and tells nothing (a new device, or a store from before)."""
+a baseline and tells nothing (a new device, or a store from before). Several processes may
+use one home: each look, hand-off and marking reads the row from the store and writes it
+back in one write transaction (`Devices._change_looked`), never a copy read before."""
+
+OWN_IDS_KEPT = 32
+"""The most device ids of this home's own new sessions kept between two looks (`SIGN_INS`
+"own_ids"): the first and the newest; a home signed in again more often than that before a
+look tells the others as sign-ins of another device."""
 
 SIGN_INS_INTERVAL_MS = 3_600_000
 """How often a sync looks for new sign-ins (one `/v1/account/sign-ins` more for that sync):
@@ -267,18 +276,25 @@ class Devices:
 
     async def _handed(self) -> None:
         """The sign-ins and changes a look found were handed to the app (the sync that
-        took them returned its report): the store keeps them no longer. Nothing written
-        when none were kept."""
-        if self._looked is not None and "untold" in self._looked:
-            told_new, told_changed = _untold(self._looked)
-            seen_new, seen_changed = _untold(self._looked, "unseen")
-            kept = {k: v for k, v in self._looked.items() if k != "untold"}
+        took them returned its report): the store keeps them no longer. Nothing read or
+        written when this process's look kept none (`_untold_kept`); else the row as stored
+        now is changed (`_change_looked`: another process's writes stay)."""
+        if not self._untold_kept():
+            return
+
+        def handed(row: dict[str, object]) -> dict[str, object] | None:
+            if "untold" not in row:  # handed by another process meanwhile
+                return None
+            told_new, told_changed = _untold(row)
+            seen_new, seen_changed = _untold(row, "unseen")
+            kept = {k: v for k, v in row.items() if k != "untold"}
             kept["unseen"] = {  # until `mark_sign_ins_seen`: `tj sync` says them again
                 "devices": [d.to_dict() for d in (seen_new + told_new)[-UNTOLD_KEPT:]],
                 "changes": [c.to_dict() for c in (seen_changed + told_changed)[-UNTOLD_KEPT:]],
             }
-            self._looked = kept
-            await self._put_looked()
+            return kept
+
+        await self._change_looked(handed)
 
     async def unseen_sign_ins(
         self,
@@ -291,25 +307,87 @@ class Devices:
         does for share changes. Reads the store only (no network). The server's word, as
         `sign_ins()`. Raises nothing of its own (a store that does not read raises as
         `Client.open` would)."""
-        await self._load_looked()
+        await self._reload_looked()
         return _untold(self._looked, "unseen")
 
-    async def mark_sign_ins_seen(self) -> None:
-        """Forget what `unseen_sign_ins()` returns: the user has seen it (and what syncs told
-        since: mark after showing their reports). Nothing written when nothing is kept.
-        Raises nothing of its own (a store that does not read raises as `Client.open`
-        would)."""
-        await self._load_looked()
-        if self._looked is not None and "unseen" in self._looked:
-            self._looked = {k: v for k, v in self._looked.items() if k != "unseen"}
-            await self._put_looked()
+    async def mark_sign_ins_seen(
+        self, shown: Iterable[NewDevice | CredentialChange] | None = None
+    ) -> None:
+        """Forget what `unseen_sign_ins()` returns: the user has seen it. `shown`: only
+        these (the sign-ins and changes an app showed: a report's `new_devices` and
+        `credential_changes`, items `unseen_sign_ins()` returned), each once; None: all of
+        it (and what syncs told since: mark after showing their reports). Nothing written
+        when nothing is kept. Reads the row as stored now, so what another process kept
+        meanwhile stays. Raises nothing of its own (a store that does not read raises as
+        `Client.open` would)."""
+        told = None if shown is None else [json.dumps(item.to_dict()) for item in shown]
+        if told == []:
+            return  # nothing shown: nothing read or written
+
+        def seen(row: dict[str, object]) -> dict[str, object] | None:
+            if "unseen" not in row:
+                return None
+            kept = {k: v for k, v in row.items() if k != "unseen"}
+            if told is None:
+                return kept
+            left = builtins.list(told)
+            devices, changes = _untold(row, "unseen")
+            rest: dict[str, builtins.list[dict[str, object]]] = {"devices": [], "changes": []}
+            for key, items in (("devices", devices), ("changes", changes)):
+                for item in items:
+                    said = json.dumps(item.to_dict())
+                    if said in left:
+                        left.remove(said)
+                    else:
+                        rest[key].append(item.to_dict())
+            return {**kept, "unseen": rest} if rest["devices"] or rest["changes"] else kept
+
+        await self._change_looked(seen)
 
     async def _load_looked(self) -> None:
+        """Read the `SIGN_INS` row once per process (`Client.sync` decides from memory
+        whether a look is due: no read at a sync with nothing to do)."""
         if self._looked is None:
-            value = await self._store.setting(SIGN_INS) if self._store else None
-            self._looked = _read_looked(value)
-            at = self._looked.get("at", 0)
-            self.looked_at = at if isinstance(at, int) else 0
+            await self._reload_looked()
+
+    async def _reload_looked(self) -> None:
+        """Read the `SIGN_INS` row from the store again (one local read): another process
+        on this home (a `tj password change` beside a `tj sync --watch`) may have written it
+        since this one read it. `looked_at` is taken from it only when not known yet (a
+        look this process made, or a server without the log, stays in memory)."""
+        if self._store is not None:
+            self._looked = _read_looked(await self._store.setting(SIGN_INS))
+        elif self._looked is None:
+            self._looked = {}
+        if self.looked_at is None:
+            at = (self._looked or {}).get("at", 0)
+            self.looked_at = at if isinstance(at, int) and not isinstance(at, bool) else 0
+
+    async def _change_looked(
+        self, change: Callable[[dict[str, object]], dict[str, object] | None]
+    ) -> None:
+        """Write `change(row)` (None: nothing to write) of the `SIGN_INS` row as stored now,
+        read and written in one write transaction (`Store.merge_setting`), so nothing
+        another process wrote since this one read the row is overwritten with a stale copy;
+        the result is kept in memory."""
+        if self._store is None:
+            changed = change(dict(self._looked or {}))
+            if changed is not None:
+                self._looked = changed
+            return
+        result: builtins.list[dict[str, object]] = []
+
+        def merge(value: object, _cursors: object) -> object:
+            row = _read_looked(value)
+            changed = change(row)
+            result.append(row if changed is None else changed)
+            return value if changed is None else json.dumps(changed)
+
+        moved = await self._store.merge_setting(SIGN_INS, merge)
+        if result:
+            self._looked = result[-1]
+        if moved is not None and self._settings_written is not None:
+            self._settings_written(*moved)
 
     async def sign_ins(self) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
         """The sign-ins to this account by other devices since this device last looked, and
@@ -342,13 +420,87 @@ class Devices:
         self, keep: bool
     ) -> tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]:
         """`sign_ins()`, with what a look before kept untold first; `keep`: what it returns
-        is kept in the store until `_handed` (a sync's look), else returned as told."""
-        await self._load_looked()
+        is kept in the store until `_handed` (a sync's look), else returned as told. The row
+        is read from the store first (another process may have written it: its own password
+        change is not told here as made elsewhere) and written back merged with what was
+        stored meanwhile (`_merged_look`)."""
+        await self._reload_looked()
         looked = self._looked or {}
         kept = looked.get("seq")
         after = kept if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0 else None
+        rows, password_at, recovery_at = await self._log(after or 0)
+        cursor = rows[-1].seq if rows else after or 0
+        new: builtins.list[NewDevice] = []
+        changed: builtins.list[CredentialChange] = []
+        since = first = 0  # a new session here: what came before its own sign-in is not told
+        own_ids = _own_ids(looked) if looked.get("session") is True else set()
+        if after is not None and looked.get("session") is True:
+            # This home signed in again (`_new_session`): it proved the current password
+            # or recovered the account itself, so a credential change before its own new
+            # sign-in is no sign of someone else (taken silently), and a sign-in before it
+            # is told as made before. The cut-off is its FIRST sign-in since it last looked
+            # (each session it made since is kept by id): a revoke forcing it to sign in
+            # once more never moves a sign-in made after a session it proved to "before".
+            # None of its own rows kept (more sign-ins since than the server keeps): the
+            # cut-off is unknown, and everything is told as made after it.
+            own = [row for row in rows if row.current or row.device_id.hex() in own_ids]
+            first, since = (own[0].seq, own[0].at) if own else (0, 0)
+        if after is not None:  # else the first look: a baseline, told nothing
+            expected = after + 1
+            missed = 0
+            gap_at = 0  # when the first sign-in after the gap was made
+            for row in rows:
+                if row.seq > expected and not missed:
+                    gap_at = row.at
+                missed += row.seq - expected  # consecutive numbers: the rest were pruned
+                expected = row.seq + 1
+                if row.current or row.device_id.hex() in own_ids:  # this home's own session
+                    continue
+                new.append(
+                    NewDevice(
+                        row.device_id.hex(),
+                        row.name,
+                        to_datetime(row.at),
+                        row.by_recovery_key,
+                        row.signed_out,
+                        missed,
+                        before_sign_in=row.seq < first,  # told as such (`NewDevice.line`)
+                    )
+                )
+                missed = 0
+            if missed:  # the gap is followed only by this device's own sign-in(s)
+                new.append(NewDevice("", "", to_datetime(gap_at), False, True, missed))
+            if not looked.get("own"):
+                for what, key, at in (
+                    ("password", "password_at", password_at),
+                    ("recovery key", "recovery_at", recovery_at),
+                ):
+                    before = looked.get(key, 0)
+                    if isinstance(before, int) and at > before > 0 and at > since:
+                        changed.append(CredentialChange(what, to_datetime(at)))
+        if any(device.id for device in new):
+            new = await self._names_shared(new)
+        self.looked_at = now_ms()
+        found: builtins.list[tuple[builtins.list[NewDevice], builtins.list[CredentialChange]]] = []
+
+        def merged(row: dict[str, object]) -> dict[str, object] | None:
+            written, told_new, told_changed = _merged_look(
+                row, looked, new, changed, keep, self.looked_at or 0, cursor, password_at,
+                recovery_at,
+            )  # fmt: skip
+            found.append((told_new, told_changed))
+            return written
+
+        await self._change_looked(merged)
+        return found[-1] if found else ([], [])
+
+    async def _log(self, after: int) -> tuple[builtins.list[wire.SignIn], int, int]:
+        """The account's sign-in log after the number `after` (every page), with the
+        password's and the recovery key's change times the first page names (ms).
+        Raises NetworkError offline or on a reply that does not add up, AuthError, NotFound
+        (no sign-in log on this server)."""
         rows: builtins.list[wire.SignIn] = []
-        cursor = after or 0
+        cursor = after
         password_at = recovery_at = 0
         for page_number in range(SIGN_INS_PAGES + 1):
             if page_number == SIGN_INS_PAGES:
@@ -367,76 +519,20 @@ class Devices:
                 break
             if not page.sign_ins:
                 raise NetworkError("the server's sign-in log page is empty", False)
-        new: builtins.list[NewDevice] = []
-        changed: builtins.list[CredentialChange] = []
-        since = first = 0  # a new session here: what came before its own sign-in is not told
-        if after is not None and looked.get("session") is True:
-            # This home signed in again (`_new_session`): it proved the current password
-            # or recovered the account itself, so a sign-in or credential change before its
-            # own new sign-in is no sign of someone else; only what follows it is told (and
-            # sign-ins the server no longer keeps, by their count).
-            own = [row for row in rows if row.current]
-            first, since = (
-                (own[-1].seq, own[-1].at) if own else (cursor + 1, max(password_at, recovery_at))
-            )
-        if after is not None:  # else the first look: a baseline, told nothing
-            expected = after + 1
-            missed = 0
-            gap_at = 0  # when the first sign-in after the gap was made
-            for row in rows:
-                if row.seq > expected and not missed:
-                    gap_at = row.at
-                missed += row.seq - expected  # consecutive numbers: the rest were pruned
-                expected = row.seq + 1
-                if row.current:  # its own session
-                    continue
-                new.append(
-                    NewDevice(
-                        row.device_id.hex(),
-                        row.name,
-                        to_datetime(row.at),
-                        row.by_recovery_key,
-                        row.signed_out,
-                        missed,
-                        before_sign_in=row.seq < first,  # told, never advised on (REV-S17E F1)
-                    )
-                )
-                missed = 0
-            if missed:  # the gap is followed only by this device's own sign-in(s)
-                new.append(NewDevice("", "", to_datetime(gap_at), False, True, missed))
-            if not looked.get("own"):
-                for what, key, at in (
-                    ("password", "password_at", password_at),
-                    ("recovery key", "recovery_at", recovery_at),
-                ):
-                    before = looked.get(key, 0)
-                    if isinstance(before, int) and at > before > 0 and at > since:
-                        changed.append(CredentialChange(what, to_datetime(at)))
-        replaced = _replaced(looked)
-        for change in changed:  # kept until this device signs in again or changes it itself
-            replaced[change.what] = int(change.changed_at.timestamp() * 1000)
-        if any(device.id for device in new):
-            new = await self._names_shared(new)
-        kept_new, kept_changed = _untold(looked)  # a look before whose sync was cut off
-        new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
-        self.looked_at = now_ms()
-        self._looked = {
-            "at": self.looked_at,
-            "seq": max(cursor, after or 0),
-            "password_at": max(password_at, 1),  # 1: looked (a first change is told)
-            "recovery_at": max(recovery_at, 1),
-        }
-        if replaced:
-            self._looked["replaced"] = replaced
-        if "unseen" in looked:  # told by a sync, not yet marked seen (`unseen_sign_ins`)
-            self._looked["unseen"] = looked["unseen"]
-        if keep and (new or changed):  # kept until the sync's report is handed (`_handed`)
-            self._looked["untold"] = {
-                "devices": [d.to_dict() for d in new],
-                "changes": [c.to_dict() for c in changed],
-            }
-        await self._put_looked()
-        return new, changed
+        return rows, password_at, recovery_at
+
+    async def last_sign_ins(self) -> dict[str, datetime]:
+        """When each device of the account's sign-in log last signed in (its hex id: the
+        time of its newest row, UTC), for a list of the devices (`tj devices`): a device
+        signed in before the server kept the log, or more than 90 days ago, has no row and
+        is absent. Reads the whole log (`/v1/account/sign-ins`, at most 1,000 rows: a few
+        pages); tells nothing and changes nothing stored (`sign_ins()` tells). The server's
+        word, as `sign_ins()`.
+        Raises NetworkError offline or on a reply that does not add up, AuthError when this
+        device was signed out, NotFound when the server keeps no sign-in log (a release
+        from before it)."""
+        rows, _, _ = await self._log(0)
+        return {row.device_id.hex(): to_datetime(row.at) for row in rows}  # oldest first
 
     async def _names_shared(self, new: builtins.list[NewDevice]) -> builtins.list[NewDevice]:
         """`new` with `NewDevice.name_shared` set where a sign-in bears this device's own
@@ -458,46 +554,55 @@ class Devices:
             found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
         return found
 
-    async def _new_session(self) -> None:
-        """This home signed in again (a login or a recovery: a new session) after a look
-        before: the next look tells only the sign-ins and credential changes made after this
-        device's own new sign-in (it knows the current password, or recovered the account
-        itself: a change made before is no sign of someone else)."""
-        await self._load_looked()
-        if self._looked is not None and "seq" in self._looked:
-            kept = {k: v for k, v in self._looked.items() if k not in ("own", "replaced")}
-            self._looked = {**kept, "session": True}
-            await self._put_looked()
+    async def _new_session(self, device_id: bytes) -> None:
+        """This home signed in again (a login or a recovery: a new session, `device_id` its
+        new id) after a look before: the next look tells the sign-ins and credential changes
+        made before this home's first new sign-in since that look as such, takes the
+        changes before it silently (it knows the current password, or recovered the account
+        itself: a change made before is no sign of someone else), and never tells a session
+        of its own as another device's (the ids of each kept: `OWN_IDS_KEPT`)."""
+
+        def signed_in(row: dict[str, object]) -> dict[str, object] | None:
+            if "seq" not in row:
+                return None
+            new_id = device_id.hex()
+            ids = _own_id_list(row) if row.get("session") is True else []
+            ids = [*(i for i in ids if i != new_id), new_id]
+            if len(ids) > OWN_IDS_KEPT:  # the first (the cut-off) and the newest
+                ids = [ids[0], *ids[-(OWN_IDS_KEPT - 1) :]]
+            kept = {k: v for k, v in row.items() if k not in ("own", "replaced", "own_ids")}
+            return {**kept, "session": True, "own_ids": ids}
+
+        await self._change_looked(signed_in)
 
     async def replaced_elsewhere(self) -> dict[str, datetime]:
         """The credentials ("password", "recovery key") this device was told were changed on
         another device since its own sign-in, each with when (UTC), as `sync` told them
-        (`SyncReport.credential_changes`, also earlier syncs'): what the advice after a new
-        sign-in can still ask of the user (a password replaced elsewhere no longer opens the
-        account; a recovery key replaced elsewhere is retired). Forgotten when this home
-        signs in again or this device changes that credential itself. Reads the store only
-        (no network); {} on a device that never looked. The server's word, as
-        `sign_ins()`. Raises nothing of its own (a store that does not read raises as
-        `Client.open` would)."""
-        await self._load_looked()
+        (`SyncReport.credential_changes`, also earlier syncs'). The device cannot tell whose
+        change it was (the user's own, on another device, or someone else's): advice built
+        on it first asks for the credential the user knows, never only gives the account
+        up. Forgotten when this device proves the credential works: this home signs in
+        again (a login or a recovery), or changes the password or the recovery key itself
+        (both need the current password). Reads the store again (no network; another
+        process on this home may have changed it); {} on a device that never looked. The
+        server's word, as `sign_ins()`. Raises nothing of its own (a store that does not
+        read raises as `Client.open` would)."""
+        await self._reload_looked()
         return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
 
     async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
         """This device changed the password or the recovery key (`what`: the credentials it
         now knows work): the next look takes the new times without telling them."""
-        await self._load_looked()
-        if self._looked is not None and "seq" in self._looked:
-            replaced = {k: v for k, v in _replaced(self._looked).items() if k not in set(what)}
-            kept = {k: v for k, v in self._looked.items() if k != "replaced"}
-            self._looked = {**kept, "own": True, **({"replaced": replaced} if replaced else {})}
-            await self._put_looked()
+        proved = set(what)
 
-    async def _put_looked(self) -> None:
-        if self._store is None or self._looked is None:
-            return
-        moved = await self._store.put_setting(SIGN_INS, json.dumps(self._looked))
-        if moved is not None and self._settings_written is not None:
-            self._settings_written(*moved)
+        def changed_here(row: dict[str, object]) -> dict[str, object] | None:
+            if "seq" not in row:
+                return None
+            replaced = {k: v for k, v in _replaced(row).items() if k not in proved}
+            kept = {k: v for k, v in row.items() if k != "replaced"}
+            return {**kept, "own": True, **({"replaced": replaced} if replaced else {})}
+
+        await self._change_looked(changed_here)
 
     async def revoke(self, device_id: str) -> None:
         """Sign another device of this account out (a lost phone, say): its session token
@@ -734,6 +839,83 @@ def _untold(
         except (KeyError, TypeError, ValueError, OverflowError):
             continue
     return devices, changes
+
+
+def _merged_look(
+    stored: dict[str, object],
+    read: dict[str, object],
+    new: builtins.list[NewDevice],
+    changed: builtins.list[CredentialChange],
+    keep: bool,
+    at: int,
+    seq: int,
+    password_at: int,
+    recovery_at: int,
+) -> tuple[dict[str, object] | None, builtins.list[NewDevice], builtins.list[CredentialChange]]:
+    """What a look writes (None: nothing) and tells, merged with the `SIGN_INS` row as
+    `stored` now: the look read `read` and found `new` sign-ins and `changed` credentials
+    (the log read up to `seq`; the change times `password_at`, `recovery_at`, ms) at `at`.
+    Another process's writes since the look read the row stay: what it marked seen or kept
+    (`unseen`, `untold`), the credentials it proved (`replaced` as stored). A credential
+    change it made meanwhile (`own` set since) makes the look's changes untold (the device
+    cannot tell whose they were, and the next look takes the new times silently); a sign-in
+    again meanwhile (`session` set since) leaves the row as stored (the next look reads
+    from the number it kept, telling what came before that sign-in as such). Pure."""
+    if stored.get("session") is True and (
+        read.get("session") is not True or _own_id_list(stored) != _own_id_list(read)
+    ):
+        return None, new, changed  # told as found; told again, marked, by the next look
+    own_since = stored.get("own") is True and read.get("own") is not True
+    if own_since:
+        changed = []
+    replaced = _replaced(stored)
+    for change in changed:  # kept until this device signs in again or proves it works
+        replaced[change.what] = int(change.changed_at.timestamp() * 1000)
+    kept_new, kept_changed = _untold(read)  # a look before whose sync was cut off
+    new, changed = (kept_new + new)[-UNTOLD_KEPT:], (kept_changed + changed)[-UNTOLD_KEPT:]
+
+    def number(key: str) -> int:
+        value = stored.get(key, 0)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    written: dict[str, object] = {
+        "at": max(at, number("at")),
+        "seq": max(seq, number("seq")),
+        "password_at": max(password_at, number("password_at"), 1),  # 1: looked (a first
+        "recovery_at": max(recovery_at, number("recovery_at"), 1),  # change is told)
+    }
+    if own_since:
+        written["own"] = True
+    if replaced:
+        written["replaced"] = replaced
+    if "unseen" in stored:  # told by a sync, not yet marked seen (`unseen_sign_ins`)
+        written["unseen"] = stored["unseen"]
+    stored_new, stored_changed = _untold(stored)  # another look's, not handed yet
+    said = {json.dumps(d.to_dict()) for d in new} | {json.dumps(c.to_dict()) for c in changed}
+    untold_new = [d for d in stored_new if json.dumps(d.to_dict()) not in said]
+    untold_changed = [c for c in stored_changed if json.dumps(c.to_dict()) not in said]
+    if keep:
+        untold_new, untold_changed = untold_new + new, untold_changed + changed
+    if untold_new or untold_changed:  # kept until the sync's report is handed (`_handed`)
+        written["untold"] = {
+            "devices": [d.to_dict() for d in untold_new[-UNTOLD_KEPT:]],
+            "changes": [c.to_dict() for c in untold_changed[-UNTOLD_KEPT:]],
+        }
+    return written, new, changed
+
+
+def _own_id_list(looked: dict[str, object]) -> builtins.list[str]:
+    """The hex ids of this home's own sessions since its last look, as `looked` (the
+    `SIGN_INS` row) keeps them (oldest first); what does not read is left out."""
+    kept = looked.get("own_ids")
+    if not isinstance(kept, builtins.list):
+        return []
+    return [i for i in kept if isinstance(i, str) and i]
+
+
+def _own_ids(looked: dict[str, object]) -> set[str]:
+    """`_own_id_list` as a set."""
+    return set(_own_id_list(looked))
 
 
 def _replaced(looked: dict[str, object]) -> dict[str, int]:

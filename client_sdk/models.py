@@ -571,9 +571,12 @@ class NewDevice:
     follows (a device away longer than the server keeps its log, 90 days, that signs in
     again) are told as one `NewDevice` of empty `id` and `name`, `signed_out` True (none to
     sign out by id), `earlier_not_kept` their count and `signed_in_at` the time of the
-    sign-in after them. `before_sign_in`: made before this device's own new sign-in (a
-    login or recovery on this home since it last looked): told, as a fact, with no advice
-    (the user may have made it, as a recovery on another device). Each sign-in is told,
+    sign-in after them. `before_sign_in`: made before this device's own first new sign-in
+    (a login or recovery on this home since it last looked; the user may have made it, as a
+    recovery on another device): told as such, a device of it still signed in with neutral
+    advice (if the user does not know it). The home's own sessions are never told. When the
+    server no longer keeps this device's own new sign-in, none is marked (which came before
+    is unknown). Each sign-in is told,
     also under an id or a name seen before. The server's word: its sign-in log is server
     metadata, not data the owner signs, so a hostile server can hide a sign-in; this is for
     an honest server and a stolen password or recovery key. Nothing about journals depends
@@ -586,15 +589,17 @@ class NewDevice:
     signed_out: bool = False
     earlier_not_kept: int = 0
     name_shared: str = ""
-    before_sign_in: bool = False
     """"this device" when its name is this device's own, "another device" when it is the
     name of another device this device knew (listed before), else "": a sign-in under a
     name the user knows is told as a second device of that name, not the one they know."""
+    before_sign_in: bool = False
+    """Made before this device's own new sign-in (`line` says so)."""
 
     def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
         """ "New sign-in on this account: 'tablet' (device 5e21b0c3d4e5), 5 Dec 2026 22:10
         UTC (with the recovery key)." ("..., signed in 5 Dec 2026 22:10 UTC and signed out
-        since." when `signed_out`), with `act` (an app's words: what to do if it was not the
+        since." when `signed_out`; "New sign-in on this account before this device signed in
+        again: ..." when `before_sign_in`), with `act` (an app's words: what to do if it was not the
         user) after it; times by `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
         when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
         if not self.id:  # sign-ins the server no longer keeps, before this device's own
@@ -613,10 +618,15 @@ class NewDevice:
                 f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]}: a second device named "
                 f"{quoted_name(self.name)}, not {known})"
             )
+        lead = (
+            "New sign-in on this account before this device signed in again"
+            if self.before_sign_in
+            else "New sign-in on this account"
+        )
         said = (
-            f"New sign-in on this account: {who}, signed in {when}{how} and signed out since."
+            f"{lead}: {who}, signed in {when}{how} and signed out since."
             if self.signed_out
-            else f"New sign-in on this account: {who}, {when}{how}."
+            else f"{lead}: {who}, {when}{how}."
         )
         if self.earlier_not_kept:
             n = self.earlier_not_kept

@@ -777,9 +777,11 @@ async def test_devices_lists_every_device_and_revoke_signs_one_out(
     listed = await laptop.json("devices")
     assert {(d["name"], d["current"]) for d in listed} == {("laptop", True), ("phone", False)}
     assert all(
-        set(d) == {"id", "name", "created_at", "last_seen_at", "expires_at", "current"}
+        set(d)
+        == {"id", "name", "created_at", "last_seen_at", "expires_at", "current", "signed_in_at"}
         for d in listed
     )
+    assert all(d["signed_in_at"] == d["created_at"] for d in listed)  # the sign-in log's
     assert "phone" in (await laptop.ok("devices")).stdout
     [phone_id] = [d["id"] for d in listed if d["name"] == "phone"]
     [laptop_id] = [d["id"] for d in listed if d["name"] == "laptop"]

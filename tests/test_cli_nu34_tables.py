@@ -118,7 +118,11 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     # column shows that tag, not the text (NU40 #4)
     assert matches[2] == "tag: sleep", table
 
-    table_at(await shown(ana, "devices"), ["id", "name", "last seen", "session ends"], width)
+    headers = ["id", "name", "signed in", "last seen", "session ends"]
+    table = table_at(await shown(ana, "devices"), headers, width)
+    assert column(table, "last seen") == ["now (this device)"], table
+    assert column(table, "name") == ["device"], table  # whole at 80 columns too
+    assert column(table, "signed in") != ["not in the log"], table  # her signup
 
     headers = ["id", "goal", "journal", "progress", "status"]
     table = table_at(await shown(ana, "goal", "list"), headers, width)

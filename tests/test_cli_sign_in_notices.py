@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from server.storage.base import SIGN_INS_KEPT_MS
 from tests.conftest import RunningServer
 from tests.test_cli import Device
@@ -64,8 +66,9 @@ async def test_tj_sync_json_carries_a_recovery_on_a_new_device(
 async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """One piece of advice under a recovery's three notices, and never a password change the
-    user can no longer make: the recovery set a new password and recovery key."""
+    """One piece of advice under a recovery's three notices: the recovery set a new password
+    and recovery key, which the user may have done on the tablet, so the password the user
+    knows comes first, then the recovery key, and only then what is left with neither."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     tablet = Device(tmp_path / "tablet", live_server.url)
@@ -82,18 +85,23 @@ async def test_tj_sync_advises_once_what_a_recovery_leaves_possible(
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Notice: ") == 3, told  # the sign-in, the password, the recovery key
     assert told.count("Not you?") == 1, told
+    # The device cannot tell whose recovery it was: the credentials the user knows first,
+    # giving the account up only when both are refused.
     assert (
-        "Not you? Your password and recovery key were both replaced, so neither works any "
-        "more, and whoever did it can read your journals; the server offers no way to take the "
-        "account back. From this device: save what it holds now with `tj export --out DIR` "
-        "(it keeps what it holds); stop writing here (anything written syncs to a server "
-        "whoever did it reads); start a new account (`tj --home NEW_DIR signup "
+        "Not you? First run `tj password change --sign-out-others` with the password you know "
+        "(the new one, if you changed it on another device yourself); if it is refused, run "
+        f"`tj recover {live_server.url} ana --sign-out-others` with the recovery key you hold; "
+        "if that is refused too, your password and recovery key were both replaced, so neither "
+        "works any more, and whoever did it can read your journals; the server offers no way "
+        "to take the account back. From this device: save what it holds now with `tj export "
+        "--out DIR` (it keeps what it holds); stop writing here (anything written syncs to a "
+        "server whoever did it reads); start a new account (`tj --home NEW_DIR signup "
         f"{live_server.url} NEW_USERNAME`) and share again with your therapist; and tell the "
         "people you share with." in told
     )
     assert "operator" not in told  # there is none to ask: no dead end
     assert listed["id"][:12] in told  # named in its notice; revoking it would not hold
-    assert "tj password change" not in told
+    assert "tj devices revoke" not in told
 
 
 async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
@@ -118,8 +126,9 @@ async def test_tj_sync_tells_a_sign_in_signed_out_since_with_its_id(
 async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewhere(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """Someone who knows the password signs in and changes it: the laptop's user can no longer
-    change it back with the old one, so the advice is a recovery that signs out the rest."""
+    """Someone who knows the password signs in and changes it: the user may have changed it
+    (the new one works) or not (the old one is refused): then a recovery that signs out the
+    rest."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -130,11 +139,13 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
     assert told.count("Notice: ") == 2, told  # the sign-in and the password
     assert told.count("Not you?") == 1, told
     assert (
-        "Not you? Your password no longer works: sign out the device you do not know with "
-        f"`tj devices revoke {listed['id'][:12]}`, then run "
+        "Not you? Sign out the device you do not know with "
+        f"`tj devices revoke {listed['id'][:12]}`, then run `tj password change "
+        "--sign-out-others` with the password you know (the new one, if you changed it on "
+        "another device yourself); if it is refused, run "
         f"`tj recover {live_server.url} ana --sign-out-others` with your recovery key to set "
-        "a new one and sign out every other device; if the key is refused (it was replaced "
-        "too), the server offers no way to take the account back. From this device: save "
+        "a new one and sign out every other device; if the key is refused too (it was replaced "
+        "as well), the server offers no way to take the account back. From this device: save "
         "what it holds now with `tj export --out DIR`" in told
     )
     assert "URL USERNAME" not in told  # this profile's own server and username
@@ -143,9 +154,9 @@ async def test_tj_sync_advises_the_recovery_key_when_the_password_changed_elsewh
 async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """A password thief who also replaces the recovery key leaves the user neither (the
-    operator, not `tj recover`); one who only replaces the recovery key leaves the password
-    working (`tj password change`, then a new key)."""
+    """One who only replaces the recovery key leaves the password working (`tj password
+    change`, then a new key); a password change after it may leave the user neither, or
+    be the user's own: the password, then the recovery key, then what is left."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -159,10 +170,13 @@ async def test_tj_sync_advice_follows_the_credentials_changed_not_the_way_in(
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Not you?") == 1, told
     # The replaced recovery key was told by the sync before: the advice follows what this
-    # device already knows (neither works), not only this sync's news.
-    assert "Not you? Your password and recovery key were both replaced" in told
+    # device already knows (both changed, said again with the date), not only this sync's
+    # news; the password the user knows first, then the recovery key, then neither.
+    assert "Not you? The recovery key was changed on another device on " in told, told
+    assert "(told before). First run `tj password change --sign-out-others`" in told, told
+    assert f"if it is refused, run `tj recover {live_server.url} ana --sign-out-others`" in told
+    assert "if that is refused too, your password and recovery key were both replaced" in told
     assert "the server offers no way to take the account back" in told
-    assert "tj recover" not in told
 
 
 async def test_tj_login_after_a_long_absence_tells_the_sign_ins_no_longer_kept(
@@ -209,13 +223,20 @@ async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in
     await phone.ok("login", live_server.url, "ana", env=new_password)
     said = await phone.ok("sync")
     told = " ".join(said.stderr.split())
-    # the laptop's recovery is told as a fact before this sign-in, with no advice (REV-S17E
-    # F1: hiding what came before hid a thief's sign-in)
+    # the laptop's recovery is told as made before this sign-in (hiding what came before hid
+    # a thief's sign-in); the laptop, still signed in, is named only for a user who does not
+    # know it: no "Not you?", nothing said to be lost
     assert told.count("Notice: ") == 1, told
-    assert "Notice: before this device signed in again: New sign-in on this account:" in told
+    assert "Notice: New sign-in on this account before this device signed in again:" in told
     assert "(with the recovery key)" in told
     assert "'phone'" not in told
     assert "Not you?" not in told, told
+    [recovered] = [d for d in await laptop.json("devices") if d["current"]]
+    assert told.endswith(
+        "If you do not know that device: sign it out with "
+        f"`tj devices revoke {recovered['id'][:12]}`, then run "
+        "`tj recovery-key new --sign-out-others`."
+    ), told
     assert (await phone.json("sync"))["credential_changes"] == []
     thief = Device(tmp_path / "thief", live_server.url)
     await thief.ok("login", live_server.url, "ana", "--device-name", "tablet", env=new_password)
@@ -230,10 +251,11 @@ async def test_a_device_signed_in_again_is_not_told_what_came_before_its_sign_in
 async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """After a sync told that someone else's recovery replaced both credentials, the next
-    intruder sign-in does not advise `tj password change` (it cannot work), and a refused
-    `tj password change` or `tj recovery-key new` names the change; the old recovery key is
-    not said to "still work"."""
+    """After a sync told that a recovery replaced both credentials, the next intruder sign-in
+    says so again with the date, and asks for the password the user knows first (the change
+    may have been the user's own), then the recovery key, then what is left; a refused `tj
+    password change` or `tj recovery-key new` names the change; the old recovery key is not
+    said to "still work"."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")
     thief = Device(tmp_path / "thief", live_server.url)
@@ -249,8 +271,9 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     await again.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "thief's secret words"})
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("New sign-in") == 1, told
-    assert "Not you? Your password and recovery key were both replaced" in told
-    assert "tj password change" not in told
+    assert "Not you? The password was changed on another device on " in told, told
+    assert "First run `tj password change --sign-out-others` with the password you know" in told
+    assert "if that is refused too, your password and recovery key were both replaced" in told
     refused = await laptop.tj(
         "password", "change", env={"TJ_NEW_PASSWORD": "violet harbor ninja cactus"}
     )
@@ -259,7 +282,12 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     assert (
         "the current password is wrong; nothing was changed: the password was changed on " in said
     )
-    assert "(told by `tj sync`), and the recovery key too" in said
+    assert (
+        "(told by `tj sync`), and the recovery key too: if you changed them yourself, give "
+        f"the new password; if not, `tj recover {live_server.url} ana --sign-out-others` with "
+        "the recovery key you hold sets a new one; if that key is refused too, the server "
+        "offers no way to take the account back" in said
+    ), said
     refused = await laptop.tj("recovery-key", "new", "--keep-others")
     said = " ".join(refused.stderr.split())
     assert refused.exit_code != 0
@@ -365,7 +393,7 @@ async def test_a_sign_in_under_this_devices_name_is_told_as_a_second_device_of_t
 async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """REV-S17E F1: a thief with the password signs in, signs the victim's laptop out and
+    """A thief with the password signs in, signs the victim's laptop out and
     logs his own device out; the victim logs in again on the same home with the unchanged
     password: its sync still tells the thief's sign-in, as a fact from before its own."""
     laptop = await new_device(live_server, tmp_path, "ana")
@@ -379,6 +407,241 @@ async def test_a_thiefs_sign_in_before_the_victims_login_again_is_still_told(
     await laptop.ok("login", live_server.url, "ana")
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert (
-        "Notice: before this device signed in again: New sign-in on this account: 'thief' "
+        "Notice: New sign-in on this account before this device signed in again: 'thief' "
         f"(device {his['id'][:12]}), signed in "
     ) in told, told
+    assert "If you do not know" not in told and "Not you?" not in told  # signed out since
+
+
+async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_them_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The user changes the password and the recovery key on the phone, keeping the laptop
+    signed in; the laptop is told. Months later someone who stole the new password signs
+    in: the laptop cannot tell whose the changes were, so its advice asks for the password
+    the user knows first, then the recovery key, and gives the account up only if both are
+    refused. Once the laptop proves the password (a password change there) and makes a new
+    recovery key, a later sign-in gets the plain advice."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    new = "violet harbor ninja cactus"
+    await phone.ok("password", "change", "--keep-others", input=f"{new}\n{new}\n")
+    await phone.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new})
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("changed on another device") == 2, told  # the user's own
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok(
+        "login", live_server.url, "ana", "--device-name", "tablet", env={"TJ_PASSWORD": new}
+    )
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert told.count("Not you?") == 1, told
+    advice = told[told.index("Not you?") :]
+    assert advice.startswith("Not you? The password was changed on another device on "), told
+    assert "The recovery key was changed on another device on " in advice
+    first = advice.index("First run `tj password change --sign-out-others` with the password")
+    recover = advice.index(f"if it is refused, run `tj recover {live_server.url} ana ")
+    gone = advice.index("if that is refused too, your password and recovery key were both")
+    assert first < recover < gone < advice.index("start a new account"), told
+    await laptop.ok("password", "change", env={"TJ_PASSWORD": new, "TJ_NEW_PASSWORD": new + "!"})
+    await laptop.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new + "!"})
+    await thief.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": new + "!"})
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "Not you? Whoever signed in knows your password: " in told, told
+    assert "changed on another device" not in told
+    assert "start a new account" not in told
+
+
+async def test_tj_login_marks_seen_only_the_sign_ins_its_first_sync_printed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A sign-in told only on another command's stderr stays for `tj sync` to say, also when
+    a `tj login` on that home (after a thief signed it out) prints sign-ins of its own."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    first = Device(tmp_path / "first", live_server.url)
+    await first.ok("login", live_server.url, "ana", "--device-name", "intruder")
+    forget_the_last_look(laptop)
+    assert "'intruder'" in (await laptop.ok("list")).stderr  # told there only
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    forget_the_last_look(laptop)
+    said = " ".join((await laptop.ok("login", live_server.url, "ana")).stderr.split())
+    assert "New sign-in on this account before this device signed in again: 'thief'" in said
+    assert "'intruder'" not in said
+    earlier = (await laptop.json("sync"))["earlier_new_devices"]
+    assert [d["name"] for d in earlier] == ["intruder"], earlier
+
+
+async def test_tj_sync_cut_off_while_printing_leaves_its_sign_ins_unseen(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj sync` marks the sign-ins it tells seen once printed: stopped before (Ctrl-C while
+    printing), the next `tj sync` says them again."""
+    from cli import syncing
+
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "intruder")
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(syncing, "show_report", stopped)
+        assert (await laptop.tj("sync")).exit_code != 0
+    earlier = (await laptop.json("sync"))["earlier_new_devices"]
+    assert [d["name"] for d in earlier] == ["intruder"], earlier
+
+
+async def test_tj_devices_shows_when_each_device_last_signed_in(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj devices` has a "signed in" column from the account's sign-in log (--json
+    "signed_in_at"); a device whose row the server no longer keeps says so plainly; the
+    table fits 80 columns."""
+    from datetime import datetime
+
+    from cli.output import local_time
+    from server.storage import sqlite as sqlite_storage
+
+    monkeypatch.setattr(sqlite_storage, "SIGN_INS_KEPT", 1)  # the tablet's sign-in drops ours
+    laptop = await new_device(live_server, tmp_path, "ana")
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    listed = {d["current"]: d for d in await laptop.json("devices")}
+    assert listed[True]["signed_in_at"] is None
+    assert listed[False]["signed_in_at"] == listed[False]["created_at"]  # its session's start
+    shown = (await laptop.ok("devices", env={"COLUMNS": "80"})).stdout
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80, shown
+    assert lines[0].split() == ["id", "name", "signed", "in", "last", "seen", "session", "ends"]
+    [mine] = [line for line in lines if line.startswith(listed[True]["id"][:12])]
+    assert "not in the log" in mine and "now (this device)" in mine, shown
+    [its] = [line for line in lines if line.startswith(listed[False]["id"][:12])]
+    assert local_time(datetime.fromisoformat(listed[False]["signed_in_at"])) in its, shown
+
+
+def test_a_recovery_key_changed_before_is_said_again_with_who_signed_in_now() -> None:
+    """A recovery key told as changed by an earlier sync, then a sign-in: the date is said
+    again, and the advice says what the new sign-in shows (the password, or the key it
+    holds), then a password change and a new key. Pure."""
+    from datetime import UTC, datetime
+
+    from cli import output
+    from client_sdk.models import NewDevice
+    from client_sdk.sync import SyncReport
+
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    replaced = {"recovery key": at}
+    for by_key, who in ((False, "knows your password"), (True, "holds your recovery key")):
+        device = NewDevice("ab" * 16, "tablet", at, by_key, False, 0)
+        report = SyncReport(new_devices=[device], replaced_elsewhere=replaced)
+        advice = " ".join(output.shown(line) for line in output.sign_in_lines(report)[1:])
+        assert advice == (
+            "Not you? The recovery key was changed on another device on "
+            f"{output.local_time(at)} (told before). Whoever signed in {who}: sign out the "
+            f"device you do not know with `tj devices revoke {'ab' * 6}`, then run `tj "
+            "password change --sign-out-others`, then `tj recovery-key new`."
+        ), advice
+
+
+async def test_a_thief_still_signed_in_before_the_login_again_is_named_to_sign_out(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A thief with the password signs the laptop out and stays signed in; the laptop logs
+    in again: his sign-in came before its own, yet his session is live, so the notice names
+    it to sign out (for a user who does not know it) and the password change after it."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    [his] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "Notice: New sign-in on this account before this device signed in again: " in told
+    assert told.endswith(
+        f"If you do not know that device: sign it out with `tj devices revoke {his['id'][:12]}`,"
+        " then run `tj password change --sign-out-others`."
+    ), told
+    assert "Not you?" not in told  # nothing says it was not the user
+
+
+async def test_a_thief_signed_in_after_the_login_again_keeps_the_advice_after_a_revoke(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The laptop logs in again; a thief signs in after that and signs it out once more, so it
+    logs in a second time: his sign-in followed a session the laptop proved, so it is told as
+    new, with "Not you?" and his revoke command, never as made before."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await phone.ok("logout", "--yes")
+    await laptop.ok("login", live_server.url, "ana")  # no look yet
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    [his] = [d for d in await thief.json("devices") if d["current"]]
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert f"Notice: New sign-in on this account: 'thief' (device {his['id'][:12]})" in told
+    assert (
+        f"Not you? Whoever signed in knows your password: sign out the device you do not know "
+        f"with `tj devices revoke {his['id'][:12]}`, then run "
+    ) in told, told
+    assert "'phone'" in told and "'device'" not in told  # the home's own sessions are not told
+
+
+async def test_the_earlier_line_keeps_a_sign_in_made_before_this_devices_own(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A sign-in made before this device signed in again, told by another command's quick
+    sync, is said so again in `tj sync`'s "Earlier ..." line."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    await laptop.ok("sync")  # the baseline
+    [mine] = [d for d in await laptop.json("devices") if d["current"]]
+    thief = Device(tmp_path / "thief", live_server.url)
+    await thief.ok("login", live_server.url, "ana", "--device-name", "thief")
+    await thief.ok("devices", "revoke", mine["id"][:12], "--yes")
+    await thief.ok("logout", "--yes")
+    await laptop.ok("login", live_server.url, "ana")
+    forget_the_last_look(laptop)
+    assert "'thief'" in (await laptop.ok("list")).stderr  # told there only
+    said = " ".join((await laptop.ok("sync")).stdout.split())
+    assert "Earlier, fetched by other commands" in said, said
+    assert "New sign-in on this account before this device signed in again: 'thief'" in said
+
+
+async def test_tj_sync_cut_off_while_printing_leaves_its_news_unseen(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tj sync` marks the news it tells (its own and what quiet syncs fetched) seen once
+    printed: stopped before (Ctrl-C while printing), the next `tj sync` says them."""
+    from cli import syncing
+
+    hugo = await new_device(live_server, tmp_path, "hugo")
+    drruiz = await new_device(live_server, tmp_path, "drruiz")
+    await hugo.ok("share", "Personal", "drruiz", "--trust-on-first-use")
+    await drruiz.ok("sync")
+    await hugo.ok("write", "--mood", "2", "A bad night.")
+    await drruiz.ok("caseload")  # a quiet sync fetches it
+    await hugo.ok("write", "--mood", "5", "Better.")
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(syncing, "show_report", stopped)
+        assert (await drruiz.tj("sync")).exit_code != 0
+    earlier = (await drruiz.json("sync"))["earlier"]
+    assert [(n["count"], n["from"]) for n in earlier] == [(2, "hugo")], earlier

@@ -326,8 +326,9 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
 ) -> None:
     """The phone changes the password, so the laptop (same home) signs in again with the new
     one: it proved it knows it, so the change before its own new sign-in is not news and
-    the sign-ins before it are told as such (`before_sign_in`, no advice); what is changed elsewhere after it is, and is kept as what the device knows
-    (`Devices.replaced_elsewhere`) until it signs in again."""
+    the sign-ins before it are told as such (`before_sign_in`); what is changed elsewhere
+    after it is, and is kept as what the device knows (`Devices.replaced_elsewhere`) until
+    it signs in again."""
     laptop = looking_every_sync(await signup("ana"))
     phone = looking_every_sync(await login("ana", "phone"))
     await laptop.sync()
@@ -339,8 +340,8 @@ async def test_a_home_signed_in_again_is_told_only_what_follows_its_own_sign_in(
     await laptop.close()
     again = looking_every_sync(await login("ana", "laptop", NEW_PASSWORD))  # same home
     report = await again.sync()
-    # the tablet's sign-in before it is told as such (REV-S17E F1), its own earlier session
-    # and the change are not
+    # the tablet's sign-in before it is told as such (hiding it hid a thief's), its own
+    # earlier session and the change are not
     [before] = report.new_devices
     assert (before.name, before.before_sign_in) == ("tablet", True)
     assert report.credential_changes == []
@@ -378,3 +379,264 @@ async def test_look_soon_looks_at_once_and_told_sign_ins_stay_unseen_until_marke
         assert (await watching.devices.unseen_sign_ins()) == ([], [])
     finally:
         await watching.close()
+
+
+async def change_password_in_another_process(home: object, old: str, new: str) -> None:
+    """`Client.change_password` on `home`, run by another Python process (its own store
+    connection), as a `tj password change` beside a running `tj sync --watch`."""
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import asyncio
+        from client_sdk import INSECURE_TEST_COST, Client
+        async def main():
+            client = await Client.open({str(home)!r})
+            try:
+                await client.change_password({old!r}, {new!r},
+                    kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST)
+            finally:
+                await client.close()
+        asyncio.run(main())
+    """)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 0, err.decode()[-2000:]
+
+
+async def test_a_password_change_by_another_process_on_this_home_is_not_told_to_a_running_one(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A long-running client (`tj sync --watch`, an app) read the look's state once; a
+    password change in another process on the same home marked it its own in the store: the
+    running client's next look reads the store again and tells no change made "on another
+    device", nor keeps it as replaced (which would make later advice say the password no
+    longer works on the very device that set it)."""
+    laptop = looking_every_sync(await signup("ana"))
+    await login("ana", "phone")
+    await laptop.sync()  # the baseline, the state in memory
+    await change_password_in_another_process(laptop.home, PASSWORD, NEW_PASSWORD)
+    report = await laptop.sync()
+    assert report.credential_changes == []
+    assert await laptop.devices.replaced_elsewhere() == {}
+    thief = await login("ana", "thief", NEW_PASSWORD)
+    [told] = (await laptop.sync()).new_devices  # what follows is still told
+    assert told.id == thief.profile.device_id.hex()
+
+
+async def test_a_running_clients_look_keeps_what_another_process_marked_seen_and_proved(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Two clients on one home (two processes: an app syncing, `tj sync` marking seen): the
+    first's look writes back merged with the store, never its stale copy: a sign-in the
+    other marked seen is not said again, and a credential the other proved works is not
+    kept as replaced elsewhere."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = await login("ana", "phone")
+    await laptop.sync()  # the baseline
+    await login("ana", "first")
+    [first] = (await laptop.sync()).new_devices  # told: unseen until marked
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    assert [c.what for c in (await laptop.sync()).credential_changes] == ["password"]
+    assert list(await laptop.devices.replaced_elsewhere()) == ["password"]
+    other = await Client.open(laptop.home)  # as `tj sync` would, beside it
+    try:
+        assert (await other.devices.unseen_sign_ins())[0] == [first]
+        await other.devices.mark_sign_ins_seen()
+        await other.change_password(
+            NEW_PASSWORD, PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+        )  # this home proved the password: not replaced elsewhere any more
+        second = await login("ana", "second")
+        [told] = (await laptop.sync()).new_devices
+        assert told.id == second.profile.device_id.hex()
+        again = await Client.open(laptop.home)
+        try:
+            devices, changes = await again.devices.unseen_sign_ins()
+            assert [d.id for d in devices] == [told.id]  # not `first` again
+            assert changes == []
+            assert await again.devices.replaced_elsewhere() == {}
+        finally:
+            await again.close()
+    finally:
+        await other.close()
+
+
+async def test_a_credential_this_device_proves_is_no_longer_kept_as_replaced_elsewhere(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The user rotates both credentials on the phone; the laptop is told and keeps them as
+    replaced elsewhere. The laptop then proves the new password (a password change) and makes
+    a recovery key of its own: neither is kept any more, so a later sign-in's advice does not
+    go by them."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = await login("ana", "phone")
+    await laptop.sync()
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert len((await laptop.sync()).credential_changes) == 2
+    assert sorted(await laptop.devices.replaced_elsewhere()) == ["password", "recovery key"]
+    await laptop.change_password(
+        NEW_PASSWORD, PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    assert list(await laptop.devices.replaced_elsewhere()) == ["recovery key"]
+    await laptop.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert await laptop.devices.replaced_elsewhere() == {}
+    await login("ana", "thief")
+    report = await laptop.sync()
+    assert [d.name for d in report.new_devices] == ["thief"]
+    assert (report.credential_changes, report.replaced_elsewhere) == ([], {})
+
+
+async def test_marking_the_sign_ins_shown_keeps_the_others_unseen(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """`mark_sign_ins_seen(shown)` forgets those only: a command that printed one sync's
+    report (`tj login`'s first sync) leaves what other commands told on their stderr for
+    `tj sync` to say."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()
+    await login("ana", "first")
+    [first] = (await laptop.sync()).new_devices  # told on some command's stderr
+    await login("ana", "second")
+    report = await laptop.sync()
+    [second] = report.new_devices
+    await laptop.devices.mark_sign_ins_seen([*report.new_devices, *report.credential_changes])
+    assert await laptop.devices.unseen_sign_ins() == ([first], [])
+    await laptop.devices.mark_sign_ins_seen([second])  # not kept: nothing happens
+    assert await laptop.devices.unseen_sign_ins() == ([first], [])
+    await laptop.devices.mark_sign_ins_seen()
+    assert await laptop.devices.unseen_sign_ins() == ([], [])
+
+
+async def test_a_password_change_here_during_a_look_is_not_told_by_that_look(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Another process on this home changes the password while a look waits for the log:
+    the look's write is merged with the store (not its copy read before), so the change
+    is not told as another device's, nor kept as replaced, and the next look takes it
+    silently."""
+    laptop = looking_every_sync(await signup("ana"))
+    await login("ana", "phone")
+    await laptop.sync()  # the baseline
+    other = await Client.open(laptop.home)
+    log = laptop.devices._log
+
+    async def changed_meanwhile(after: int) -> tuple[list[wire.SignIn], int, int]:
+        await other.change_password(
+            PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+        )
+        return await log(after)
+
+    try:
+        laptop.devices._log = changed_meanwhile  # type: ignore[method-assign]
+        report = await laptop.sync()
+        laptop.devices._log = log  # type: ignore[method-assign]
+        assert report.credential_changes == []
+        assert await laptop.devices.replaced_elsewhere() == {}
+        assert (await laptop.sync()).credential_changes == []
+    finally:
+        await other.close()
+
+
+async def test_a_homes_own_earlier_sessions_are_never_told_as_another_devices(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop's home signs in twice before its next look (a login run twice; or signed
+    out in between): its own first new session, under its own name, is not told as "a second
+    device named 'laptop', not this one"."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    await laptop.close()
+    again = await login("ana", "laptop")  # the same home: a new session
+    first_session = again.profile.device_id.hex()
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))  # and another
+    assert (await again.sync()).new_devices == []
+    thief = await login("ana", "thief")
+    await thief.devices.revoke(again.profile.device_id.hex())
+    await again.close()
+    again = await login("ana", "laptop")
+    second_session = again.profile.device_id.hex()
+    await thief.devices.revoke(second_session)  # signed out again before any look
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))
+    report = await again.sync()
+    assert [d.name for d in report.new_devices] == ["thief"], [d.line() for d in report.new_devices]
+    assert first_session not in {d.id for d in report.new_devices}
+    assert second_session not in {d.id for d in report.new_devices}
+
+
+async def test_a_sign_in_after_the_homes_first_new_session_stays_after_it(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop signs in again; a thief signs in after that and signs the laptop out, so it
+    signs in once more: the thief's sign-in followed a session the laptop had proved, so it
+    is not told as made before (the cut-off is the home's first new session), and the SDK's
+    own lines keep the mark of one that was."""
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    phone = await login("ana", "phone")
+    await phone.devices.revoke(laptop.profile.device_id.hex())
+    await laptop.close()
+    again = await login("ana", "laptop")  # the first new session (no look yet)
+    thief = await login("ana", "thief")
+    await thief.devices.revoke(again.profile.device_id.hex())
+    await again.close()
+    again = looking_every_sync(await login("ana", "laptop"))
+    report = await again.sync()
+    told = {d.name: d.before_sign_in for d in report.new_devices}
+    assert told == {"phone": True, "thief": False}, [d.line() for d in report.new_devices]
+    lines = report.lines()
+    [phone_line] = [line for line in lines if "'phone'" in line]
+    assert phone_line.startswith(
+        "Notice: New sign-in on this account before this device signed in again: 'phone'"
+    ), lines
+    [thief_line] = [line for line in lines if "'thief'" in line]
+    assert thief_line.startswith("Notice: New sign-in on this account: 'thief'"), lines
+
+
+async def test_a_homes_own_sign_in_no_longer_kept_tells_everything_as_after_it(
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    live_server: RunningServer,
+) -> None:
+    """The laptop signs in again; after that a thief changes the password (the laptop stays
+    signed in) and signs in more often than the server keeps rows (3 here), so the laptop's
+    own new row is gone by its next look: which sign-ins came before it is unknown, so none
+    is told as before it, and the password change is told."""
+    monkeypatch.setattr(sqlite_storage, "SIGN_INS_KEPT", 3)
+    laptop = looking_every_sync(await signup("ana"))
+    await laptop.sync()  # the baseline
+    await laptop.close()
+    again = looking_every_sync(await login("ana", "laptop"))  # a new session, no look yet
+    live_server.clock.now += 60_000
+    thief = await login("ana", "thief")
+    await thief.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    for n in range(3):  # pushes the laptop's own new row out of the log
+        await (await login("ana", f"x{n}", NEW_PASSWORD)).logout()
+    report = await again.sync()
+    assert [c.what for c in report.credential_changes] == ["password"]
+    assert report.new_devices and not any(d.before_sign_in for d in report.new_devices)
+
+
+def test_a_look_that_another_session_of_the_home_began_during_writes_nothing() -> None:
+    """A look read the row after one new session of the home; another login on the home
+    during the look (its id added) makes it write nothing: the next look reads again from
+    the number kept, with both sessions as its own. Pure."""
+    from client_sdk.devices import _merged_look
+
+    read = {"seq": 4, "at": 1, "session": True, "own_ids": ["aa"]}
+    stored = {**read, "own_ids": ["aa", "bb"]}
+    written, _, _ = _merged_look(stored, read, [], [], True, 2, 9, 1, 1)
+    assert written is None
+    written, _, _ = _merged_look(read, read, [], [], True, 2, 9, 1, 1)
+    assert written is not None and "own_ids" not in written and "session" not in written
