@@ -5486,8 +5486,9 @@ class Replica:
         was removed here with this device's records and is back (`Store.own_before`): one
         with a counter this device drew before then is its own, on the server only, and is
         verified and counted as any device's. Covers must be the author's to give
-        (withholding.check_covers; a newer-version record has none that this device
-        reads)."""
+        (withholding.check_covers) and, but for the owner's, name no counter of the record's
+        own device at or above its own (withholding.check_own_covers); a newer-version record
+        has none that this device reads."""
         if (body.author, body.device) == (
             self.profile.account_id,
             self.profile.device_id,
@@ -5499,6 +5500,14 @@ class Replica:
             )
         if isinstance(body, records.RecordBody):
             counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
+            counting.check_own_covers(
+                body.author,
+                body.device,
+                body.counter,
+                journal.owner_id,
+                body.covers,
+                record.record_id,
+            )
             if body.cut_epoch is not None:
                 self._check_cut_epoch(journal, record, body.author, body.cut_epoch)
 
@@ -6997,18 +7006,21 @@ class Replica:
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> list[tuple[str, dict[str, Any]]]:
         """Sign, into each change that ends a member's right to write, the highest counter of
-        each of its devices this device accounts for (access.with_counters): devices refuse
-        that member's records beyond them, whatever epoch they are sealed under."""
+        a verified record of each of its devices that this device holds
+        (`Store.record_tops`, access.with_counters): devices refuse that member's records
+        beyond them, whatever epoch they are sealed under. Never what covers account for:
+        a member's record may cover its account's counters (withdrawals), and a limit read
+        from `received` let a member raise, with one record, the limit signed at its
+        revocation, then write under it afterwards with the server's help (protocol.md 4.19
+        "Write limits")."""
         ending = (access.REMOVED, access.ENDED, access.CHANGED)
         if not any(kind in ending for kind, _ in changes):
             return changes
-        known = (await self.store.device_counters()).get(journal_id, {})
         limited = []
         for kind, payload in changes:
             member = state.members.get(payload.get("member", b""))
             if kind in ending and member is not None and member.who is not None:
-                account = member.who.account_id
-                counters = {d: c.top() for (a, d), c in known.items() if a == account and c.top()}
+                counters = await self.store.record_tops(journal_id, member.who.account_id)
                 limited.append(access.with_counters((kind, payload), counters))
             else:
                 limited.append((kind, payload))
