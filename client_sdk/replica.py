@@ -5500,6 +5500,8 @@ class Replica:
             )
         if isinstance(body, records.RecordBody):
             counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
+            if body.cut_epoch is not None:
+                self._check_cut_epoch(journal, record, body.author, body.cut_epoch)
             counting.check_own_covers(
                 body.author,
                 body.device,
@@ -5508,8 +5510,6 @@ class Replica:
                 body.covers,
                 record.record_id,
             )
-            if body.cut_epoch is not None:
-                self._check_cut_epoch(journal, record, body.author, body.cut_epoch)
 
     def _check_cut_epoch(
         self, journal: LocalJournal, record: wire.StoredRecord, author: bytes, cut_epoch: int
