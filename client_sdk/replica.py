@@ -7060,6 +7060,7 @@ class Replica:
             )
         await self.load_access()
         seen = journal = await self._fresh_journal(journal)
+        journal = await self._end_before_meta(journal)
         for attempt in range(2):
             wanted = journal.name if name is None else name
             keep = is_archived(journal) if archived is None else archived
@@ -7085,13 +7086,44 @@ class Replica:
             raise NotFound(f"no journal {quoted_name(journal.name)} on the server any more")
         return fresh
 
+    async def _end_before_meta(self, journal: LocalJournal) -> LocalJournal:
+        """`journal` (owned, as just read), or, when a member whose signed end date passed by
+        this device's clock holds its current epoch's key (`unsafe_epoch`), the journal as
+        held once that share is ended and the key rotated (`rotate_expired`, as a push
+        does first): metadata sealed under that key would let the ex-member, with the
+        server's copy, read a name given after the share ended. `_send_meta` refuses what
+        is still unsafe afterwards."""
+        if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()) is None:
+            return journal
+        await self.rotate_expired()
+        return await self._fresh_journal(journal)
+
     async def _send_meta(
         self, journal: LocalJournal, name: str, archived: bool, meta_version: int
     ) -> None:
         """Seal `name` and `archived` under the journal's epoch as this device holds it, and
         send them to /v1/journals/meta, stored only while the server's `meta_version` is
-        `meta_version` (the one this device read last)."""
+        `meta_version` (the one this device read last).
+
+        Never under an epoch a push would not send a record under (`unsafe_epoch`): one
+        older than the verified chain's raises ConflictError `stale_epoch` (read the journal
+        list again), one whose key a member whose signed end date passed holds raises
+        AccessError (`_end_before_meta` rotates it first where it can); nothing is sent."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
+        unsafe = self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms())
+        if unsafe == OLD_EPOCH:
+            stale = ConflictError(
+                f"journal {quoted_name(journal.name)}: its key moved on since this device read "
+                "the journal list; nothing was changed"
+            )
+            stale.code = "stale_epoch"
+            raise stale
+        if unsafe is not None:
+            raise AccessError(
+                f"the name of journal {quoted_name(journal.name)} was not changed: it would be "
+                "sealed with a key that a member whose share ended holds, and the key could "
+                "not be rotated; sync, then try again"
+            )
         key = await self.journal_key(journal, journal.epoch)
         named_at = self._named_at(journal, name, archived)
         signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)
