@@ -5277,18 +5277,54 @@ class Replica:
         record id, already accepted here or earlier in the page) is refused. Without this a
         member whose write limit is counter n (access.with_counters) could still sign a new
         record under a counter it used before n, in place of the one it replaces. The
-        owner's records are not checked (the owner may change anything anyway)."""
+        owner's records are not checked (the owner may change anything anyway).
+
+        On the owner's devices, likewise, a member's record under a counter its own
+        account accounted for as never delivered (received by a cover, no record of it held:
+        a withdrawal) is refused: an honest device never delivers a counter it withdrew, and
+        a member that jumped its counter (a record at counter n covering its counters below
+        n) could otherwise fill that gap, under its signed write limit n, after the share
+        ended (protocol.md 4.19 "Write limits")."""
         by_device: dict[tuple[bytes, bytes], list[int]] = {}
         for _, body in opened:
             if body.author != journal.owner_id:
                 by_device.setdefault((body.author, body.device), []).append(body.counter)
         taken: dict[tuple[bytes, bytes, int], bytes] = {}
+        withdrawn: set[tuple[bytes, bytes, int]] = set()
+        owner_here = journal.owner_id == self.profile.account_id
         for (author, device), counters in by_device.items():
             held = await self.store.records_by_counter(journal.journal_id, author, device, counters)
             taken.update(((author, device, c), record_id) for c, record_id in held.items())
+            if owner_here:
+                received = await self.store.received_ranges(journal.journal_id, author, device)
+                withdrawn.update(
+                    (author, device, c)
+                    for c in counters
+                    if c not in held and counting.in_ranges(received, c)
+                )
         kept = []
+        in_page: dict[tuple[bytes, bytes], list[counting.Range]] = {}  # covered earlier here
         for record, body in opened:
             key = (body.author, body.device, body.counter)
+            member = owner_here and body.author != journal.owner_id
+            if (
+                member
+                and key not in taken
+                and (
+                    key in withdrawn
+                    or counting.in_ranges(in_page.get((body.author, body.device), []), body.counter)
+                )
+            ):
+                problems.append(
+                    Problem(
+                        journal.journal_id,
+                        record.record_id,
+                        record.seq,
+                        f"record {record.record_id.hex()} has counter {body.counter} of its "
+                        "device, which its account accounted for as never delivered: refused",
+                    )
+                )
+                continue
             if body.author != journal.owner_id and taken.setdefault(key, record.record_id) != (
                 record.record_id
             ):
@@ -5302,6 +5338,11 @@ class Replica:
                     )
                 )
                 continue
+            if member and isinstance(body, records.RecordBody):
+                for cover in body.covers:
+                    ranges = in_page.setdefault((cover.author, cover.device), [])
+                    for lo, hi in cover.ranges:
+                        counting.add_range(ranges, lo, hi)
             kept.append((record, body))
         return kept
 

@@ -2107,6 +2107,16 @@ class Store:
         )
         return {bytes(r[0]): int(r[1]) for r in rows if int(r[1]) > 0}
 
+    async def received_ranges(self, journal_id: bytes, author: bytes, device: bytes) -> list[Range]:
+        """The counters of (author, device) in `journal_id` this device counts as received
+        (`DeviceCounters.received`: delivered, or accounted for by a cover it accepted)."""
+        rows = await self._all(
+            "SELECT received FROM device_counters WHERE journal_id = ? AND author = ? "
+            "AND device = ?",
+            (journal_id, author, device),
+        )
+        return DeviceCounters.decode(bytes(rows[0][0]), 0, b"").received if rows else []
+
     async def records_by_counter(
         self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
     ) -> dict[int, bytes]:

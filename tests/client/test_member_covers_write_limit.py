@@ -136,3 +136,69 @@ async def test_a_member_cannot_raise_the_write_limit_signed_at_its_revocation(
         texts = [n.text for n in await owner_device.notes.list()]
         assert texts == ["See you Tuesday."], (texts, report.problems)
         assert any(late.record_id.hex() in p for p in report.problems), report.problems
+
+
+async def test_a_member_cannot_fill_a_gap_it_withdrew_after_its_revocation(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """The other way to pre-raise the limit: tom jumps his counter while the share is on (a
+    `void` at counter 1000 covering his counters 2..999 as withdrawn, which a reader takes:
+    below its own). The limit signed at his revocation is then 1000, a record he did sign;
+    a note he writes afterwards under counter 500, stored by the colluding server, is refused
+    all the same: his own account said that counter would never be delivered."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "Before the share.", mood=3)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.notes.add("ana/Personal", "See you Tuesday.")  # tom's counter 1
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom.context.local_journal("ana/Personal")
+    me, device = tom.profile.account_id, tom.profile.device_id
+    void = records.RecordBody(
+        author=me,
+        device=device,
+        counter=1000,
+        doc_id=records.NO_DOCUMENT,
+        doc_kind="",
+        kind=records.VOID,
+        payload=b"",
+        written_at=now_ms(),
+        covers=(Cover(me, device, ((2, 999),)),),
+    )
+    upload = await sealed(tom, "ana/Personal", old.epoch, void)
+    await tom.transport.call(
+        "/v1/records/push", wire.PushRequest(personal, [upload]), wire.PushReply
+    )
+    first = await ana.sync()
+    assert not first.problems and not first.withheld, first
+
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync()
+    state = ana.replica.chains.state(personal)
+    assert list(state.write_limits.values()) == [{device: 1000}]
+
+    note = Document(keys.new_doc_id(me), "note")
+    update = note.change(fields={"created_at": now_ms()}, texts={"body": LATER})
+    body = records.RecordBody(
+        author=me,
+        device=device,
+        counter=500,
+        doc_id=note.doc_id,
+        doc_kind="note",
+        kind=records.UPDATE,
+        payload=update,
+        written_at=now_ms(),
+    )
+    late = await sealed(tom, "ana/Personal", old.epoch, body)
+    insert_record(live_server, personal, late, me)
+
+    phone = await login("ana")  # pulls in the server's order: the void first
+    for owner_device in (ana, phone):
+        report = await owner_device.sync()
+        texts = [n.text for n in await owner_device.notes.list()]
+        assert texts == ["See you Tuesday."], (texts, report.problems)
+        assert any(late.record_id.hex() in p and "never delivered" in p for p in report.problems), (
+            report.problems
+        )
+        assert not report.withheld, report.withheld
