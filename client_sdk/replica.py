@@ -7094,7 +7094,11 @@ class Replica:
         so: nothing of this call is stored), or when the name held afterwards is another
         one signed with a higher `named_at`: the user's name is not the journal's, and an
         app says so. Raises IntegrityError when the name to sign again is one this device
-        never verified (a placeholder for metadata it could not open, W7): rename it."""
+        never verified (a placeholder for metadata it could not open, W7): rename it.
+
+        Never sealed under a key a member whose signed end date passed holds: such a share
+        is ended and the key rotated first (`_end_before_meta`, as a push does), and
+        AccessError is raised, nothing sent, when the key still could not be rotated."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can rename or archive it"
