@@ -138,7 +138,10 @@ class Journals:
         bad or taken name, AccessError for a journal shared with this account, NotFound for
         an unknown one, RenamedElsewhere (a ConflictError, its message for the user) when
         another device of the owner renamed or archived it meanwhile and the name given
-        here is not the journal's (protocol.md 4.14)."""
+        here is not the journal's (protocol.md 4.14). When a share of the journal reached
+        its end date, that share is ended and the journal moved to a new key first (as a
+        sync does), so that the new name is never sealed under a key its former member
+        kept; AccessError, with nothing changed, when that cannot be done."""
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
@@ -155,7 +158,8 @@ class Journals:
         AccessError for a journal shared with this account, NotFound for an unknown one,
         RenamedElsewhere when another device of the owner renamed or archived it meanwhile
         (nothing changed here), IntegrityError when this device never verified its name
-        (the server served metadata it cannot open: rename it instead)."""
+        (the server served metadata it cannot open: rename it instead). A share that
+        reached its end date is ended first, as for `rename`."""
         local = await self._context.local_journal(journal)
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 

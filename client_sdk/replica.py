@@ -5316,18 +5316,54 @@ class Replica:
         record id, already accepted here or earlier in the page) is refused. Without this a
         member whose write limit is counter n (access.with_counters) could still sign a new
         record under a counter it used before n, in place of the one it replaces. The
-        owner's records are not checked (the owner may change anything anyway)."""
+        owner's records are not checked (the owner may change anything anyway).
+
+        On the owner's devices, likewise, a member's record under a counter its own
+        account accounted for as never delivered (received by a cover, no record of it held:
+        a withdrawal) is refused: an honest device never delivers a counter it withdrew, and
+        a member that jumped its counter (a record at counter n covering its counters below
+        n) could otherwise fill that gap, under its signed write limit n, after the share
+        ended (protocol.md 4.19 "Write limits")."""
         by_device: dict[tuple[bytes, bytes], list[int]] = {}
         for _, body in opened:
             if body.author != journal.owner_id:
                 by_device.setdefault((body.author, body.device), []).append(body.counter)
         taken: dict[tuple[bytes, bytes, int], bytes] = {}
+        withdrawn: set[tuple[bytes, bytes, int]] = set()
+        owner_here = journal.owner_id == self.profile.account_id
         for (author, device), counters in by_device.items():
             held = await self.store.records_by_counter(journal.journal_id, author, device, counters)
             taken.update(((author, device, c), record_id) for c, record_id in held.items())
+            if owner_here:
+                received = await self.store.received_ranges(journal.journal_id, author, device)
+                withdrawn.update(
+                    (author, device, c)
+                    for c in counters
+                    if c not in held and counting.in_ranges(received, c)
+                )
         kept = []
+        in_page: dict[tuple[bytes, bytes], list[counting.Range]] = {}  # covered earlier here
         for record, body in opened:
             key = (body.author, body.device, body.counter)
+            member = owner_here and body.author != journal.owner_id
+            if (
+                member
+                and key not in taken
+                and (
+                    key in withdrawn
+                    or counting.in_ranges(in_page.get((body.author, body.device), []), body.counter)
+                )
+            ):
+                problems.append(
+                    Problem(
+                        journal.journal_id,
+                        record.record_id,
+                        record.seq,
+                        f"record {record.record_id.hex()} has counter {body.counter} of its "
+                        "device, which its account accounted for as never delivered: refused",
+                    )
+                )
+                continue
             if body.author != journal.owner_id and taken.setdefault(key, record.record_id) != (
                 record.record_id
             ):
@@ -5341,6 +5377,11 @@ class Replica:
                     )
                 )
                 continue
+            if member and isinstance(body, records.RecordBody):
+                for cover in body.covers:
+                    ranges = in_page.setdefault((cover.author, cover.device), [])
+                    for lo, hi in cover.ranges:
+                        counting.add_range(ranges, lo, hi)
             kept.append((record, body))
         return kept
 
@@ -5525,8 +5566,9 @@ class Replica:
         was removed here with this device's records and is back (`Store.own_before`): one
         with a counter this device drew before then is its own, on the server only, and is
         verified and counted as any device's. Covers must be the author's to give
-        (withholding.check_covers; a newer-version record has none that this device
-        reads)."""
+        (withholding.check_covers) and, but for the owner's, name no counter of the record's
+        own device at or above its own (withholding.check_own_covers); a newer-version record
+        has none that this device reads."""
         if (body.author, body.device) == (
             self.profile.account_id,
             self.profile.device_id,
@@ -5540,6 +5582,14 @@ class Replica:
             counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
             if body.cut_epoch is not None:
                 self._check_cut_epoch(journal, record, body.author, body.cut_epoch)
+            counting.check_own_covers(
+                body.author,
+                body.device,
+                body.counter,
+                journal.owner_id,
+                body.covers,
+                record.record_id,
+            )
 
     def _check_cut_epoch(
         self, journal: LocalJournal, record: wire.StoredRecord, author: bytes, cut_epoch: int
@@ -7145,18 +7195,21 @@ class Replica:
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> list[tuple[str, dict[str, Any]]]:
         """Sign, into each change that ends a member's right to write, the highest counter of
-        each of its devices this device accounts for (access.with_counters): devices refuse
-        that member's records beyond them, whatever epoch they are sealed under."""
+        a verified record of each of its devices that this device holds
+        (`Store.record_tops`, access.with_counters): devices refuse that member's records
+        beyond them, whatever epoch they are sealed under. Never what covers account for:
+        a member's record may cover its account's counters (withdrawals), and a limit read
+        from `received` let a member raise, with one record, the limit signed at its
+        revocation, then write under it afterwards with the server's help (protocol.md 4.19
+        "Write limits")."""
         ending = (access.REMOVED, access.ENDED, access.CHANGED)
         if not any(kind in ending for kind, _ in changes):
             return changes
-        known = (await self.store.device_counters()).get(journal_id, {})
         limited = []
         for kind, payload in changes:
             member = state.members.get(payload.get("member", b""))
             if kind in ending and member is not None and member.who is not None:
-                account = member.who.account_id
-                counters = {d: c.top() for (a, d), c in known.items() if a == account and c.top()}
+                counters = await self.store.record_tops(journal_id, member.who.account_id)
                 limited.append(access.with_counters((kind, payload), counters))
             else:
                 limited.append((kind, payload))
@@ -7189,13 +7242,18 @@ class Replica:
         so: nothing of this call is stored), or when the name held afterwards is another
         one signed with a higher `named_at`: the user's name is not the journal's, and an
         app says so. Raises IntegrityError when the name to sign again is one this device
-        never verified (a placeholder for metadata it could not open, W7): rename it."""
+        never verified (a placeholder for metadata it could not open, W7): rename it.
+
+        Never sealed under a key a member whose signed end date passed holds: such a share
+        is ended and the key rotated first (`_end_before_meta`, as a push does), and
+        AccessError is raised, nothing sent, when the key still could not be rotated."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can rename or archive it"
             )
         await self.load_access()
         seen = journal = await self._fresh_journal(journal)
+        journal = await self._end_before_meta(journal)
         for attempt in range(2):
             wanted = journal.name if name is None else name
             keep = is_archived(journal) if archived is None else archived
@@ -7221,13 +7279,44 @@ class Replica:
             raise NotFound(f"no journal {quoted_name(journal.name)} on the server any more")
         return fresh
 
+    async def _end_before_meta(self, journal: LocalJournal) -> LocalJournal:
+        """`journal` (owned, as just read), or, when a member whose signed end date passed by
+        this device's clock holds its current epoch's key (`unsafe_epoch`), the journal as
+        held once that share is ended and the key rotated (`rotate_expired`, as a push
+        does first): metadata sealed under that key would let the ex-member, with the
+        server's copy, read a name given after the share ended. `_send_meta` refuses what
+        is still unsafe afterwards."""
+        if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()) is None:
+            return journal
+        await self.rotate_expired()
+        return await self._fresh_journal(journal)
+
     async def _send_meta(
         self, journal: LocalJournal, name: str, archived: bool, meta_version: int
     ) -> None:
         """Seal `name` and `archived` under the journal's epoch as this device holds it, and
         send them to /v1/journals/meta, stored only while the server's `meta_version` is
-        `meta_version` (the one this device read last)."""
+        `meta_version` (the one this device read last).
+
+        Never under an epoch a push would not send a record under (`unsafe_epoch`): one
+        older than the verified chain's raises ConflictError `stale_epoch` (read the journal
+        list again), one whose key a member whose signed end date passed holds raises
+        AccessError (`_end_before_meta` rotates it first where it can); nothing is sent."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
+        unsafe = self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms())
+        if unsafe == OLD_EPOCH:
+            stale = ConflictError(
+                f"journal {quoted_name(journal.name)}: its key moved on since this device read "
+                "the journal list; nothing was changed"
+            )
+            stale.code = "stale_epoch"
+            raise stale
+        if unsafe is not None:
+            raise AccessError(
+                f"the name of journal {quoted_name(journal.name)} was not changed: it would be "
+                "sealed with a key that a member whose share ended holds, and the key could "
+                "not be rotated; sync, then try again"
+            )
         key = await self.journal_key(journal, journal.epoch)
         named_at = self._named_at(journal, name, archived)
         signed = self._signed_meta(journal.journal_id, journal.epoch, name, named_at, archived)

@@ -2096,6 +2096,28 @@ class Store:
             found.update((bytes(r[0]), int(r[1])) for r in rows)
         return found
 
+    async def record_tops(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
+        """device id -> the highest counter of a record of `author` by that device in
+        `journal_id` that this device verified and accepted (or kept unread, a newer
+        version); devices with none are left out. Covers never count: what an owner device
+        signs as a member's write limit (`Replica._limit_writes`)."""
+        rows = await self._all(
+            "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
+            (journal_id, author),
+        )
+        return {bytes(r[0]): int(r[1]) for r in rows if int(r[1]) > 0}
+
+    async def received_ranges(self, journal_id: bytes, author: bytes, device: bytes) -> list[Range]:
+        """The counters of (author, device) in `journal_id` this device counts as received
+        (`DeviceCounters.received`: delivered, or accounted for by a cover it accepted)."""
+        rows = await self._all(
+            "SELECT received FROM device_counters WHERE journal_id = ? AND author = ? "
+            "AND device = ?",
+            (journal_id, author, device),
+        )
+        return DeviceCounters.decode(bytes(rows[0][0]), 0, b"").received if rows else []
+
     async def records_by_counter(
         self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
     ) -> dict[int, bytes]:

@@ -19,7 +19,9 @@ or the cover that would account for them. Adding a record is O(1) amortised (rec
 
 Who may cover whose counters (`check_covers`): a journal's owner any device's (its snapshots
 and history-free share boundaries account for the journal); anyone else only its own
-account's, so a member cannot hide the owner's or another member's records.
+account's, so a member cannot hide the owner's or another member's records, and of the
+record's own device only counters below the record's own (`check_own_covers`): a member
+cannot account in advance for counters it may still sign records under.
 
 A share's **cut** (`is_cut`: a record whose covers name its own counter) covers the records
 sealed before the share's epoch, which a member joining there never receives: only such a
@@ -306,6 +308,33 @@ def check_covers(author: bytes, owner_id: bytes, covers: Iterable[Cover], record
                 "(forged coverage)",
                 record_id=record_id,
             )
+
+
+def check_own_covers(
+    author: bytes,
+    device: bytes,
+    counter: int,
+    owner_id: bytes,
+    covers: Iterable[Cover],
+    record_id: bytes,
+) -> None:
+    """A record of anyone but the journal's owner may account only for counters of its own
+    device below its own `counter` (protocol.md 4.18, "Covers"): what its device withdrew or
+    what a fresh snapshot of its supersedes, all drawn before it. A member never writes a cut
+    (the one record covering its own counter), nor covers a counter its device has not drawn
+    yet. Raises IntegrityError naming the record otherwise: such covers would account, as
+    never delivered, for counters the member could still sign records under, and an owner
+    device's write limit would have counted them."""
+    if author == owner_id:
+        return
+    for cover in covers:
+        if cover.author == author and cover.device == device:
+            if any(hi >= counter for _, hi in cover.ranges):
+                raise IntegrityError(
+                    f"record {record_id.hex()} accounts for counters of its own device at or "
+                    f"above its own counter {counter} (forged coverage)",
+                    record_id=record_id,
+                )
 
 
 def is_cut(author: bytes, device: bytes, counter: int, covers: Iterable[Cover]) -> bool:

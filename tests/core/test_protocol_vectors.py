@@ -39,7 +39,7 @@ from client_sdk.documents import (
     new_entry_update,
 )
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
-from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
+from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers, check_own_covers
 from client_sdk.yjs_updates import refusal
 from server import service
 
@@ -1020,6 +1020,14 @@ def withholding_gaps(vector: dict[str, Any], order: list[int]) -> tuple[list[Any
         covers = [Cover(h(a), h(d), tuple((lo, hi) for lo, hi in rs)) for a, d, rs in r["covers"]]
         try:
             check_covers(h(r["author"]), h(vector["owner_id"]), covers, bytes(16))
+            check_own_covers(
+                h(r["author"]),
+                h(r["device"]),
+                r["counter"],
+                h(vector["owner_id"]),
+                covers,
+                bytes(16),
+            )
         except IntegrityError:
             refused.append(index)
             continue

@@ -16,6 +16,7 @@ from client_sdk.withholding import (
     Seen,
     add_range,
     check_covers,
+    check_own_covers,
     compress,
     decode_covers,
     encode_covers,
@@ -142,6 +143,21 @@ def test_the_owner_may_cover_anyone_a_member_only_its_own_account() -> None:
     check_covers(MEMBER, OWNER, own, bytes(16))
     with pytest.raises(IntegrityError, match="forged coverage"):
         check_covers(MEMBER, OWNER, others, b"\x05" * 16)
+
+
+def test_a_member_covers_only_counters_of_its_own_device_below_its_own() -> None:
+    """A member's withdrawals and snapshots cover counters drawn before the record carrying
+    them; covering its own device's counter or any above it is forged (the owner's cuts and
+    snapshots may). Another device id of its account is not bounded here."""
+    below = [Cover(MEMBER, TABLET, ((1, 4),))]
+    check_own_covers(MEMBER, TABLET, 5, OWNER, below, bytes(16))
+    check_own_covers(MEMBER, PHONE, 2, OWNER, below, bytes(16))  # another device id
+    check_own_covers(OWNER, LAPTOP, 3, OWNER, [Cover(OWNER, LAPTOP, ((1, 9),))], bytes(16))
+    for ranges in (((1, 5),), ((6, 1000),), ((1, 2), (7, 7))):
+        with pytest.raises(IntegrityError, match="forged coverage"):
+            check_own_covers(
+                MEMBER, TABLET, 5, OWNER, [Cover(MEMBER, TABLET, ranges)], b"\x05" * 16
+            )
 
 
 def test_covers_merge_per_device_and_round_trip() -> None:
