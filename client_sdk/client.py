@@ -2330,6 +2330,9 @@ class Client:
         once (`_counted_once`). `held`: the journals on this device, as of the sync."""
         owners = {j.journal_id: j.owner_id for j in held}
         copies = {j.journal_id for j in held if self.replica.is_copy_shared_with_me(j)}
+        if not copies:  # no copy held: none of them was had through one (issue 10)
+            return arrivals
+        copy_owners = {owners[c] for c in copies}
         fresh = [
             a
             for a in arrivals
@@ -2337,7 +2340,7 @@ class Client:
             and a.change == sync_plan.NEW
             and a.journal_id not in copies
             and a.journal_id in owners
-            and owners[a.journal_id] in {owners[c] for c in copies}
+            and owners[a.journal_id] in copy_owners
         ]
         if not fresh:
             return arrivals

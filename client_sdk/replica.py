@@ -99,6 +99,7 @@ from client_sdk.pushing import Pusher, moot_withdrawals
 from client_sdk.safety import SAFETY_PLAN
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
+    CommitMark,
     LocalJournal,
     LocalShare,
     NewDocument,
@@ -4867,7 +4868,7 @@ class Replica:
             if late:
                 await self._keep_late(tx, journal, late)
             await tx.put_documents(
-                await _merged(tx, journal, list(changed.values())),
+                await _merged(tx, journal, list(changed.values()), since),
                 now_ms(),
                 {doc_id: creators[doc_id] for doc_id in changed},
                 replace_creators=members_docs.keys(),
@@ -9879,13 +9880,22 @@ def _annotation_content(document: Document) -> tuple[dict[str, Any], str]:
 
 
 async def _merged(
-    tx: Transaction, journal: LocalJournal, documents: list[Document]
+    tx: Transaction,
+    journal: LocalJournal,
+    documents: list[Document],
+    since: CommitMark | None = None,
 ) -> list[StoredDocument]:
     """`documents` merged with their stored state, read inside the writing transaction.
 
     Another task may have stored a newer state since a document was loaded (an edit during a
     pull, a pull during an edit); merging keeps both instead of writing over one of them.
+    `since`: a CommitMark read before every one of `documents` was loaded from the store (or
+    made new); when no commit came between it and this transaction (`committed_since`),
+    the stored states are those they were loaded from, and none is read (a pull's page of
+    new documents: issue 10).
     """
+    if since is not None and not await tx.committed_since(since):
+        return [_stored(journal, document) for document in documents]
     current = await tx.document_states([d.doc_id for d in documents])
     for document in documents:
         if document.doc_id in current:

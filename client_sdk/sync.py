@@ -576,8 +576,14 @@ def summarize(
     devices wrote (`News.own`)."""
     told = [(a, change) for a in arrivals if (change := a.change) is not None]
     groups: dict[tuple[str, str, str, bool], int] = {}
+    # `source_of` once per writer (author, device), not once per arrival: a first pull
+    # brings thousands of documents from a handful of devices (issue 10).
+    sources: dict[tuple[bytes, bytes], str] = {}
     for arrival, change in sorted(told, key=lambda found: CHANGES.index(found[1])):
-        source = source_of(arrival.author, arrival.device)
+        writer = (arrival.author, arrival.device)
+        source = sources.get(writer)
+        if source is None:
+            source = sources[writer] = source_of(*writer)
         own = bool(me) and arrival.author == me
         key = (source, change, arrival.kind, own)
         groups[key] = groups.get(key, 0) + 1

@@ -161,10 +161,6 @@ def new_document_update(
     )
 
 
-_FIELDS_PARENT = b"\x01" + _var_string(FIELDS_ROOT)
-"""A field item's parent as `new_document_update` writes it: the root named FIELDS_ROOT."""
-
-
 class _NotCanonical(Exception):
     """Raised inside `read_new_document_update`: not bytes `new_document_update` writes."""
 
@@ -204,16 +200,20 @@ def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str,
     at += 1
     fields: dict[str, object] = {}
     texts: dict[str, str] = {}
-    parent = _FIELDS_PARENT
-    width = len(parent)
+    head = _FIELD_HEAD
+    width = len(head)
+    size = len(update)
+    # A field item (`_FIELD_HEAD`: info 0x28, its parent the root FIELDS_ROOT) and its
+    # common values are read inline (a key or string shorter than 128 bytes, a whole number,
+    # a boolean, null, an empty array), each exactly as `_canonical_string` and
+    # `_canonical_any` read it: a pull reads one such update per record (issue 10).
     for _ in range(count):
-        info = update[at]
-        if info == 0x28 and not texts and update[at + 1 : at + 1 + width] == parent:
-            at += 1 + width
+        if not texts and update.startswith(head, at):
+            at += width
             length = update[at]
             if length < 0x80:  # a key of fewer than 128 bytes (`_canonical_string` inline)
                 end = at + 1 + length
-                if end > len(update):
+                if end > size:
                     return None
                 key = update[at + 1 : end].decode("utf-8")
                 at = end
@@ -221,8 +221,39 @@ def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str,
                 key, at = _canonical_string(update, at)
             if key in fields or update[at] != 1:  # one value
                 return None
-            fields[key], at = _canonical_any(update, at + 1)
-        elif info == 0x04 and update[at + 1] == 1:
+            tag = update[at + 1]
+            if tag == 0x77 and update[at + 2] < 0x80:  # a string of fewer than 128 bytes
+                end = at + 3 + update[at + 2]
+                if end > size:
+                    return None
+                fields[key] = update[at + 3 : end].decode("utf-8")
+                at = end
+            elif tag == 0x7C or tag == 0x7B:  # a whole number (`_canonical_any`'s rules)
+                end = at + (6 if tag == 0x7C else 10)
+                if end > size:
+                    return None
+                (number,) = (_FLOAT32 if tag == 0x7C else _FLOAT64).unpack_from(update, at + 2)
+                if not (-_SAFE_INTEGER < number < _SAFE_INTEGER) or number != int(number):
+                    return None  # NaN fails the first test, an infinity too
+                whole = int(number)
+                if whole == 0 and update[at + 2] != 0:  # a negative zero
+                    return None
+                if tag == 0x7B and _FLOAT32.unpack(_FLOAT32.pack(number))[0] == number:
+                    return None  # float64 only where float32 is not exact
+                fields[key] = whole
+                at = end
+            elif tag == 0x78 or tag == 0x79:
+                fields[key] = tag == 0x78
+                at += 2
+            elif tag == 0x7E:
+                fields[key] = None
+                at += 2
+            elif tag == 0x75 and update[at + 2] == 0:  # an empty array
+                fields[key] = []
+                at += 3
+            else:
+                fields[key], at = _canonical_any(update, at + 1)
+        elif update[at] == 0x04 and update[at + 1] == 1:
             name, at = _canonical_string(update, at + 2)
             text, at = _canonical_string(update, at)
             if not text or name in texts or name == FIELDS_ROOT:
@@ -230,7 +261,7 @@ def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str,
             texts[name] = text
         else:
             return None
-    if at != len(update) - 1 or update[at] != 0:  # an empty delete set, then the end
+    if at != size - 1 or update[at] != 0:  # an empty delete set, then the end
         return None
     return client_id, fields, texts
 

@@ -28,8 +28,13 @@ LOOKED_AGAIN = "SELECT record_id FROM seen_records "
 read as fresh (`Transaction.seen_ids`): run only when a commit came meanwhile, never
 when no other program uses the home."""
 
+STATES_AGAIN = "SELECT doc_id, state, waiting FROM documents "
+"""What a page's transaction reads to merge its documents with states stored since it
+loaded them (`replica._merged`): run only when a commit came meanwhile, never when no other
+program uses the home."""
+
 PAGE_STATEMENTS = 17
-"""At most this many other statements per page (13 now: its lookups of the records and
+"""At most this many other statements per page (12 now: its lookups of the records and
 documents held, its counters, its cursor, BEGIN and COMMIT)."""
 
 SYNC_STATEMENTS = 90
@@ -37,7 +42,7 @@ SYNC_STATEMENTS = 90
 
 PAGE_CALLS = 16
 """At most this many calls into the store (`Database.calls`: a statement, or a transaction's
-statements, handed to SQLite at once) per page (13 now: each page's rows in one)."""
+statements, handed to SQLite at once) per page (12 now: each page's rows in one)."""
 
 SYNC_CALLS = 60
 """At most this many calls for the sync around the pages (49 now)."""
@@ -86,6 +91,7 @@ async def test_a_fresh_pull_runs_two_statements_a_record_and_one_commit_a_page(
     begins = [sql for sql in ran if sql.startswith("BEGIN")]
     assert len(commits) == len(begins) <= pages + 5, (commits, begins)  # one a page, a few more
     assert [sql for sql in ran if sql.startswith(LOOKED_AGAIN)] == []  # no other writer
+    assert [sql for sql in ran if sql.startswith(STATES_AGAIN)] == []
     assert kinds["other"] <= PAGE_STATEMENTS * pages + SYNC_STATEMENTS, Counter(
         sql[:60] for sql in ran if not sql.startswith(ROW_STATEMENTS)
     )
