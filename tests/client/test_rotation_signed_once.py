@@ -222,8 +222,14 @@ async def test_an_unshare_is_carried_out_whichever_rotation_of_one_head_the_serv
             ROTATE, wire.decode(wire.RotateRequest, chosen), wire.Empty
         )
         await tablet.sync()  # the app's next sync: tom's end signed on top of the unshare
-        left = {m.username for m in tablet.replica.chains.current(jid).members.values()}
-        assert left == (set() if stored == "the unshare" else {"ben"})
+        current = tablet.replica.chains.current(jid)
+        assert {m.username for m in current.members.values()} == (
+            set() if stored == "the unshare" else {"ben"}
+        )
+        request = wire.decode(wire.RotateRequest, chosen)  # its key is the one held for it
+        local = {j.journal_id: j for j in await tablet.replica.store.journals()}[jid]
+        key = await tablet.replica.journal_key(local, request.epoch)
+        assert current.key_matches(request.epoch, key) is True
         if stored == "the unshare":  # carried out by it: the retry is told so
             with pytest.raises(ShareAlreadyEnded):
                 await tablet.shares.revoke("Personal", "ben")
@@ -235,7 +241,6 @@ async def test_an_unshare_is_carried_out_whichever_rotation_of_one_head_the_serv
         assert (await ana.sync()).problems == []
         assert "After both ended." in [e.body for e in await ana.entries.list("Personal")]
         assert ana.replica.chains.current(jid).members == {}
-        request = wire.decode(wire.RotateRequest, chosen)
         chain = stored_chain(live_server, jid)
         assert chain[request.chain_after : request.chain_after + len(request.chain)] == (
             request.chain
