@@ -51,7 +51,9 @@ look takes the new times silently), "replaced": {"password" | "recovery key": ms
 changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
 (the next look tells what came before its first new sign-in as such, and takes the credential
 changes before it silently), "own_ids": [hex id...] (this home's own sessions since, never
-told as another device's), "untold": {"devices": [NewDevice.to_dict()...],
+told as another device's), "own_seqs": {hex id: number} (the log row of each of those
+sessions, read when it signed in: only that row is this home's, not a later one of another
+device under a freed id; without it, the first row with that id), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
 "unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
@@ -434,6 +436,8 @@ class Devices:
         changed: builtins.list[CredentialChange] = []
         since = first = 0  # a new session here: what came before its own sign-in is not told
         own_ids = _own_ids(looked) if looked.get("session") is True else set()
+        own_seqs = _own_seqs(looked) if looked.get("session") is True else {}
+        own_rows = _own_rows(rows, own_ids, own_seqs)
         if after is not None and looked.get("session") is True:
             # This home signed in again (`_new_session`): it proved the current password
             # or recovered the account itself, so a credential change before its own new
@@ -443,7 +447,7 @@ class Devices:
             # once more never moves a sign-in made after a session it proved to "before".
             # None of its own rows kept (more sign-ins since than the server keeps): the
             # cut-off is unknown, and everything is told as made after it.
-            own = [row for row in rows if row.current or row.device_id.hex() in own_ids]
+            own = [row for row in rows if row.current or row.seq in own_rows]
             first, since = (own[0].seq, own[0].at) if own else (0, 0)
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
@@ -454,7 +458,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current or row.device_id.hex() in own_ids:  # this home's own session
+                if row.current or row.seq in own_rows:  # this home's own session
                     continue
                 new.append(
                     NewDevice(
@@ -560,20 +564,50 @@ class Devices:
         made before this home's first new sign-in since that look as such, takes the
         changes before it silently (it knows the current password, or recovered the account
         itself: a change made before is no sign of someone else), and never tells a session
-        of its own as another device's (the ids of each kept: `OWN_IDS_KEPT`)."""
+        of its own as another device's (the ids of each kept: `OWN_IDS_KEPT`). Device ids
+        are chosen by the device that signs in, and the server frees a signed-out one, so
+        an id alone does not make a row this home's: the number of this session's own row
+        is read from the log now (the row the server marks `current`; one request more,
+        only on a home that looked before) and kept with its id (`own_seqs`), and only that
+        row is skipped as this home's; when it cannot be read (offline, a server without
+        the log), only the first row of the log with that id is."""
+        await self._reload_looked()
+        if "seq" not in (self._looked or {}):
+            return
+        seq = await self._own_row(device_id)
 
         def signed_in(row: dict[str, object]) -> dict[str, object] | None:
             if "seq" not in row:
                 return None
             new_id = device_id.hex()
             ids = _own_id_list(row) if row.get("session") is True else []
+            seqs = _own_seqs(row) if row.get("session") is True else {}
             ids = [*(i for i in ids if i != new_id), new_id]
             if len(ids) > OWN_IDS_KEPT:  # the first (the cut-off) and the newest
                 ids = [ids[0], *ids[-(OWN_IDS_KEPT - 1) :]]
-            kept = {k: v for k, v in row.items() if k not in ("own", "replaced", "own_ids")}
-            return {**kept, "session": True, "own_ids": ids}
+            seqs = {i: n for i, n in seqs.items() if i in ids and i != new_id}
+            if seq is not None:
+                seqs[new_id] = seq
+            kept = {
+                k: v for k, v in row.items() if k not in ("own", "replaced", "own_ids", "own_seqs")
+            }
+            return {**kept, "session": True, "own_ids": ids, "own_seqs": seqs}
 
         await self._change_looked(signed_in)
+
+    async def _own_row(self, device_id: bytes) -> int | None:
+        """The number of this session's own row in the account's sign-in log (the row the
+        server marks `current`, read after the number this device looked at last), or None
+        when it cannot be read (offline, no log on this server, a reply that does not add
+        up) or the log names no such row."""
+        kept = (self._looked or {}).get("seq")
+        after = kept if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0 else 0
+        try:
+            rows, _, _ = await self._log(after)
+        except TJError:
+            return None
+        own = [row.seq for row in rows if row.current and row.device_id == device_id]
+        return own[-1] if own else None
 
     async def replaced_elsewhere(self) -> dict[str, datetime]:
         """The credentials ("password", "recovery key") this device was told were changed on
@@ -916,6 +950,42 @@ def _own_id_list(looked: dict[str, object]) -> builtins.list[str]:
 def _own_ids(looked: dict[str, object]) -> set[str]:
     """`_own_id_list` as a set."""
     return set(_own_id_list(looked))
+
+
+def _own_seqs(looked: dict[str, object]) -> dict[str, int]:
+    """The number of the sign-in log's row of each of this home's own sessions since its
+    last look whose row it could read when it signed in (hex id -> number), as `looked`
+    (the `SIGN_INS` row) keeps them; what does not read is left out."""
+    kept = looked.get("own_seqs")
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        i: n
+        for i, n in kept.items()
+        if isinstance(i, str) and isinstance(n, int) and not isinstance(n, bool) and n > 0
+    }
+
+
+def _own_rows(
+    rows: builtins.list[wire.SignIn], own_ids: set[str], own_seqs: dict[str, int]
+) -> set[int]:
+    """The numbers of the rows of `rows` (the log, oldest first) that are this home's own
+    sessions: for an id of `own_ids` with its row's number kept (`own_seqs`), that row only;
+    for one without, the first row with that id (its sessions are new ids, so a later row
+    with the same id is another device's that took it once the server freed it). Pure."""
+    found: set[int] = set()
+    seen: set[str] = set()
+    for row in rows:
+        hex_id = row.device_id.hex()
+        if hex_id not in own_ids:
+            continue
+        if hex_id in own_seqs:
+            if row.seq == own_seqs[hex_id]:
+                found.add(row.seq)
+        elif hex_id not in seen:
+            found.add(row.seq)
+        seen.add(hex_id)
+    return found
 
 
 def _replaced(looked: dict[str, object]) -> dict[str, int]:

@@ -590,9 +590,15 @@ class Replica:
         self._unsent: dict[bytes, _UnsentRotation] = {}
         """Journal -> the rotation `_rotate` signed there last that the server has not yet
         been seen to store (refused, or no reply): sent again byte for byte by the next
-        `_rotate` of the same changes on the same verified head, and taken as stored once the
-        verified chain's head is its own (`_stored_meanwhile`): never two signed on one head
-        by this process. Dropped once sent, or once the chain moved on past another head."""
+        `_rotate` of this process on the same verified head while everything it signs is
+        what would be signed now (`_signed_before`: the same change retried with unchanged
+        inputs resends the same bytes), and taken as stored once the verified chain's head
+        is its own (`_stored_meanwhile`). In memory only: another process (each `tj`
+        command), or this one when what it would sign changed (another change, a record of
+        the member taken in, an end date passed), signs another rotation on that head; the
+        server stores at most one rotation on a head (the chain is linear), the device
+        verifies whichever it stored, and a change not carried out by it is signed on top
+        of it. Dropped once stored, or once the chain moved on past another head."""
         self._holding: frozenset[bytes] = frozenset()
         """Journals whose owed share the owner is ending now (`holding_owed`): left alone by
         `_finish_shares` meanwhile."""
@@ -6818,9 +6824,11 @@ class Replica:
     async def _rotate(
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> AccessState:
-        """Sign (once for a verified head: `_unsent`) and send a rotation of `changes` on
-        `state`; the state after it, stored by the server. Raises what `_sign_rotation` and
-        the request raise (the signed rotation is then kept, to be sent again)."""
+        """Sign and send a rotation of `changes` on `state` (the one signed before on that
+        head sent again instead, when it signs exactly what would be signed now:
+        `_signed_before`); the state after it, stored by the server. Raises what
+        `_sign_rotation` and the request raise (the signed rotation is then kept, to be sent
+        again)."""
         signed = await self._signed_before(journal_id, state, changes)
         again = signed is not None
         if signed is None:
@@ -6865,10 +6873,17 @@ class Replica:
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
     ) -> _SignedRotation | None:
         """The rotation this process signed on `state`'s very head for the same `changes`
-        and not seen stored (`_unsent`), to send again instead of signing another: None
-        when there is none, or the journal was renamed or archived since (its metadata
-        would put back the name of then), then another is signed on that head. A note of
-        another head is dropped (the chain moved on: its key was never used)."""
+        and not seen stored (`_unsent`), to send again instead of signing another, only
+        while everything it signs is what would be signed now: the same head (so the same
+        members, roles, end dates and members' keys), the same removals of members the
+        server no longer serves and ends of shares whose end date passed, the same write
+        limits (`_limit_writes`: every verified record of a member this device holds now,
+        say one pulled by `take_in_writes` since), the same name and archived flag. Else
+        None, and a new one is signed on that head: then two rotations of this process are
+        signed on it, and the server stores at most one of them (the chain is linear); the
+        device verifies whichever the chain it reads holds, and an access change not in it
+        is signed on top of it (`change_access`). A note of another head is dropped (the
+        chain moved on: its key was never used)."""
         unsent = self._unsent.get(journal_id)
         if unsent is None:
             return None
@@ -6878,13 +6893,21 @@ class Replica:
         fresh = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
         if fresh is None:
             raise NotFound(f"journal {journal_id.hex()} is no longer on this device")
-        then = unsent.signed.fresh
+        then = unsent.signed
         if unsent.changes != changes or (fresh.name, is_archived(fresh)) != (
-            then.name,
-            is_archived(then),
+            then.fresh.name,
+            is_archived(then.fresh),
         ):
             return None
-        return unsent.signed
+        planned, _, _ = await self._rotation_plan(
+            journal_id, state, changes, served=None, now=now_ms()
+        )
+        if planned != then.changes:  # a record taken in, a share ended or left since
+            return None
+        named_at = self._named_at(fresh, fresh.name, is_archived(fresh))
+        if named_at != then.meta.get("named_at"):
+            return None
+        return then
 
     async def _stored_meanwhile(
         self, journal_id: bytes, state: AccessState
@@ -6921,31 +6944,9 @@ class Replica:
         says left), NotFound (the journal is no longer on this device) before anything is
         signed."""
         now = now_ms() if now is None else now
-        touched = {payload.get("member") for _, payload in changes}
-        vanished: list[bytes] = []
-        if state.members:
-            if served is None:
-                served = await self.served_members()
-            gone = self.vanished(state, served)
-            renewed = [
-                state.members[h].username
-                for kind, payload in changes
-                if kind == access.CHANGED and (h := payload.get("member")) in gone
-            ]
-            if renewed:  # would serve again a membership they left: Sharing._grant drops it
-                raise InvalidInput(
-                    f"{renewed[0]} no longer reads this journal: the server says they left the "
-                    "share (not signed by them), so nothing was changed; sync, then share it "
-                    "with them again as a new share (full)"
-                )
-            vanished = [h for h in gone if h not in touched]
-            changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
-            touched |= set(gone)
-        expired = [
-            m for m in state.members.values() if m.ended(now) and m.handle not in touched
-        ]  # not one these changes renew or remove (`touched` holds handles)
-        changes = [*changes, *(access.ended(m.handle) for m in expired)]
-        changes = await self._limit_writes(journal_id, state, changes)
+        changes, vanished, expired = await self._rotation_plan(
+            journal_id, state, changes, served=served, now=now
+        )
         signing_key = self.profile.secrets.signing_key
         _, preview = access.extend(state, self.reader, signing_key, changes, now)
         epoch = preview.epoch + 1
@@ -6999,6 +7000,48 @@ class Replica:
         return _SignedRotation(
             request, entries, after, journal_key, fresh, changes, vanished, expired, now, signed
         )
+
+    async def _rotation_plan(
+        self,
+        journal_id: bytes,
+        state: AccessState,
+        changes: list[tuple[str, dict[str, Any]]],
+        *,
+        served: dict[bytes, set[bytes]] | None,
+        now: int,
+    ) -> tuple[list[tuple[str, dict[str, Any]]], list[bytes], list[access.Member]]:
+        """What a rotation of `changes` signed on `state` at `now` (ms UTC) signs before its
+        `rotated` entry: (`changes`, then the removal of the members the server no longer
+        serves and the end of those whose end date passed, each change that ends a right to
+        write with its write limits as this device's verified records give them now:
+        `_limit_writes`), the handles of the members removed as not served, and the members
+        ended. `served`: as `_sign_rotation`. Raises InvalidInput (a member the server says
+        left) and what the shares list and the store raise."""
+        touched = {payload.get("member") for _, payload in changes}
+        vanished: list[bytes] = []
+        if state.members:
+            if served is None:
+                served = await self.served_members()
+            gone = self.vanished(state, served)
+            renewed = [
+                state.members[h].username
+                for kind, payload in changes
+                if kind == access.CHANGED and (h := payload.get("member")) in gone
+            ]
+            if renewed:  # would serve again a membership they left: Sharing._grant drops it
+                raise InvalidInput(
+                    f"{renewed[0]} no longer reads this journal: the server says they left the "
+                    "share (not signed by them), so nothing was changed; sync, then share it "
+                    "with them again as a new share (full)"
+                )
+            vanished = [h for h in gone if h not in touched]
+            changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
+            touched |= set(gone)
+        expired = [
+            m for m in state.members.values() if m.ended(now) and m.handle not in touched
+        ]  # not one these changes renew or remove (`touched` holds handles)
+        changes = [*changes, *(access.ended(m.handle) for m in expired)]
+        return await self._limit_writes(journal_id, state, changes), vanished, expired
 
     async def _owe_grant(
         self, state: AccessState, changes: list[tuple[str, dict[str, Any]]], now: int
