@@ -14,6 +14,7 @@ current and nobody else can change what flows into it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -198,6 +199,13 @@ class ShareInfo:
     """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
     signed chain (names may repeat: what is decided about the source goes by this, never by its
     name)."""
+    kept_terms: tuple[str, ...] = ()
+    """For a whole-journal share that replaced a field-level copy the member read (`grant(full=True)`
+    given no role, or no end date): which terms of that copy's share it kept, "role" and/or
+    "end date" (changing what is shared never silently lifts an end date or changes a role), so
+    that a caller says so plainly; `kept_from` names the copy. Empty otherwise."""
+    kept_from: str = ""
+    """With `kept_terms`: the name of the copy whose terms were kept."""
     member_id: str | None = None
     """The member's account id (hex), from the signed chain; None where this device does not
     know it (a share ended by an erasure recorded by an older version, an unseen copy's). A
@@ -236,6 +244,8 @@ class ShareInfo:
             "previous_expired": self.previous_expired,
             "since": self.since.isoformat() if self.since else None,
             "member_id": self.member_id,
+            "kept_terms": list(self.kept_terms),
+            "kept_from": self.kept_from or None,
         }
 
 
@@ -890,8 +900,23 @@ class Sharing:
                 await self._refuse_unseen_copies(
                     journal, peer.username, [peer.account_id], "given the new terms"
                 )
+            kept_terms: tuple[str, ...] = ()
+            kept_from = ""
             if full and (role is None or expires_at is None):  # widening keeps the terms
+                asked = role, expires_at
                 role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
+                kept_terms = tuple(
+                    what
+                    for what, before, now in (
+                        ("role", asked[0], role),
+                        ("end date", asked[1], expires_at),
+                    )
+                    if before is None and now is not None
+                )
+                if kept_terms:  # said plainly by the caller (NU61 F7: a silent end date kept)
+                    with contextlib.suppress(InvalidInput):
+                        limited = await self.limited_share(journal, peer.account_id)
+                        kept_from = limited[0].name if limited is not None else ""
             left: list[int] = []
             before: list[access.Member] = []
             role, expires_at = await self._grant(
@@ -916,6 +941,8 @@ class Sharing:
                 left_before=to_datetime(left[0]) if left else None,
                 **previous_terms(before),
                 member_id=peer.account_id.hex(),
+                kept_terms=kept_terms,
+                kept_from=kept_from,
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
