@@ -131,3 +131,26 @@ async def test_an_edit_and_a_trash_arriving_at_the_sharing_device_follow_in_the_
 
 async def _none() -> tuple[list[str], set[bytes], int]:
     return [], set(), 0
+
+
+async def test_a_result_another_device_took_reaches_a_copy_that_carries_scores(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a questionnaire result: a phone that never copies takes a PHQ-9 after a
+    share of moods and scores; the laptop's sync copies its score, not its answers."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    tom = await signup("tom")
+    await share_with(laptop, tom, only=["mood", "scores"])
+    await phone.sync()
+
+    async def copies_nothing(*_: object, **__: object) -> None:
+        return None
+
+    monkeypatch.setattr(phone.sharing, "mirror", copies_nothing)
+    monkeypatch.setattr(phone.sharing, "follow_mirrors", lambda *_, **__: _none())
+    await phone.measures.take("phq9", [1] * 9)
+    await phone.sync()
+    await laptop.sync()
+    await tom.sync()
+    assert [r.score for r in await tom.measures.list()] == [9]
