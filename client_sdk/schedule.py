@@ -333,15 +333,18 @@ def share_end(
     passed); None while that membership is on, or when the chain does not show the account's
     memberships (never a member; another member seen from a member's device; no chain).
     `made_at` (ms, the assignment's `created_at`): what was made before an earlier
-    membership of the account ended belongs to that one, and stays ended with it whatever
-    the account was granted since (a share made again is new terms, not the old share)."""
+    membership of the account was removed (an unshare, new terms that replaced it, or a
+    drop on the server's word) belongs to that one, and stays ended with it whatever the
+    account was granted since (a share made again is a new share, not the old one). One
+    that reached its end date and was renewed is the same share continued, whether or not
+    an `ended` entry closed it before the renewal: its assignments count again."""
     handles = state.handles.get(account_id, []) if state is not None else []
     if state is None or not handles:
         return None
     if made_at is not None:
         for earlier in handles[:-1]:
             closed = _closed(state, earlier)
-            if closed is not None and made_at < closed[1]:
+            if closed is not None and closed[0] != SHARE_EXPIRED and made_at < closed[1]:
                 return _ended(*closed)
     return _latest_end(state, handles[-1], now_ms)
 

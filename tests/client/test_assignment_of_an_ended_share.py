@@ -5,11 +5,15 @@ showed no assignment and could not cancel it. Real server on 127.0.0.1, real cry
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from client_sdk import Client
+from client_sdk.models import to_datetime
 from tests.client.sharing_support import share_with
-from tests.conftest import ClientFactory
+from tests.client.test_nu22_assignments_ended import DAY_MS, assigned, move_clocks
+from tests.conftest import ClientFactory, RunningServer
 
 
 async def assigned_then_unshared(ana: Client, tom: Client) -> str:
@@ -57,3 +61,21 @@ async def test_an_assignment_of_an_ended_share_stays_ended_when_the_journal_is_s
     due = await ana.assignments.due(include_upcoming=True)
     assert [d.assignment.id for d in due] == [again.id]
     assert [d.assignment.id for d in await tom.assignments.due("ana/Personal")] == [again.id]
+
+
+async def test_a_share_renewed_after_its_end_date_is_the_same_share_continued(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A share that reached its end date, closed by the `ended` entry a sync signs, and then
+    renewed (a new end date) is the same share continued: its assignment counts again, as it
+    does when renewed before any `ended` entry."""
+    ana, tom, _ = await assigned(signup, expires_at=datetime.now().astimezone() + timedelta(days=1))
+    move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    await ana.sync()  # signs `ended`
+    assert await ana.assignments.due(include_upcoming=True) == []
+    later = to_datetime(live_server.clock.now) + timedelta(days=30)
+    await ana.shares.grant("Personal", "tom", expires_at=later)
+    assert await ana.assignments.ended() == []
+    assert [d.assignment.title for d in await ana.assignments.due(include_upcoming=True)] == [
+        "PHQ-9"
+    ]
