@@ -410,6 +410,8 @@ def share(
     else:
         flags_now_on = bool(safety_flags) and shared.member not in flags_before
         output.message(share_confirmation(shared, flags_now_on, started), wrap=True)
+        if shared.kept_terms:  # never a kept end date or role left unsaid (NU61 F7)
+            output.message(kept_terms_text(shared, journal_name), wrap=True)
     if again:
         output.message(
             f"{shared.member} also reads again what {output.quoted(shared.journal)} held before: "
@@ -588,6 +590,30 @@ def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
             ["tj", "unshare", output.journal_word(whole.journal, whole.journal_id), whole.member]
         )
     )
+
+
+def kept_terms_text(shared: ShareInfo, journal_name: str) -> str:
+    """What a whole-journal share kept of the field-level copy's share it replaced, given no
+    --role or no --until (`ShareInfo.kept_terms`), and the command that changes it."""
+    of = (
+        f"{shared.member}'s share of {output.quoted(shared.kept_from)}"
+        if shared.kept_from
+        else (f"the share of some fields of {output.quoted(shared.journal)} with {shared.member}")
+    )
+    said = []
+    base = ["tj", "share", journal_name, shared.member]
+    if "end date" in shared.kept_terms and shared.expires_at is not None:
+        said.append(
+            f"The end date, {output.share_end(shared.expires_at)}, is the one {of} had (no "
+            f"--until was given): for no end date, run {output.command([*base, '--until', 'never'])}."
+        )
+    if "role" in shared.kept_terms:
+        other = "read" if shared.role == "annotate" else "annotate"
+        said.append(
+            f"The role, {shared.role}, is the one {of} had (no --role was given): to change "
+            f"it, run {output.command([*base, '--role', other])}."
+        )
+    return " ".join(said)
 
 
 def share_confirmation(

@@ -2164,6 +2164,8 @@ class Client:
 
         synced = self.replica.synced_version
         noted = decode_to_follow(await self.store.setting(COPIES_TO_FOLLOW, as_of=synced))
+        if noted["mirrored"] or self.sharing.live_mirrors():
+            await self._follow_mirrors(report, noted, synced)
         owed = await self.store.setting(COPIES_OWED, as_of=synced)
         if not (noted["entries"] or noted["copies"]) and not (owed and self._owed_tried != synced):
             return
@@ -2185,8 +2187,37 @@ class Client:
             return  # nothing noted to clear: no write (the next sync stays idle: REV-DEL5 D)
         async with self.store.transaction() as tx:  # what was handed over; not what came since
             kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
-            left = {k: [x for x in v if x not in set(noted[k])] for k, v in kept.items()}
+            left = {  # "mirrored": `_follow_mirrors` clears what it did
+                k: v if k == "mirrored" else [x for x in v if x not in set(noted[k])]
+                for k, v in kept.items()
+            }
             await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(left) if any(left.values()) else None)
+
+    async def _follow_mirrors(
+        self, report: SyncReport, noted: dict[str, list[str]], synced: tuple[int, int] | None
+    ) -> None:
+        """The field-level copies follow what their source holds on this device
+        (`Sharing.follow_mirrors`: the documents noted "mirrored" with pulled pages or by a
+        write that could not copy, and once per copy every document of its source), pushed
+        in this sync; what could not be copied is a problem of the sync, and the documents
+        left stay noted for the next sync."""
+        mirrored = _ids(noted["mirrored"])
+        try:
+            problems, left, wrote = await self.sharing.follow_mirrors(mirrored, as_of=synced)
+        except TJError as error:  # the sync itself went through: said, tried again later
+            report.problems.append(f"field-level copies were not brought up to date: {error}")
+            return
+        report.problems += problems
+        if wrote and not await self.store.outbox_empty():
+            with contextlib.suppress(NetworkError, RateLimited):
+                await self.replica.push_outbox(report)
+        if not mirrored:
+            return
+        done = {d.hex() for d in mirrored if d not in left}
+        async with self.store.transaction() as tx:
+            kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
+            kept["mirrored"] = [x for x in kept["mirrored"] if x not in done]
+            await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept) if any(kept.values()) else None)
 
     async def _named_removals(
         self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]

@@ -38,6 +38,7 @@ from client_sdk import store as store_module
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
+from client_sdk.care_disclosure import MIRRORED_KINDS
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
@@ -8394,12 +8395,45 @@ class Replica:
             and doc_id in changed
             and (copies or documents_removal(changed[doc_id]))
         ]
-        if not noted:
+        mirrored = (
+            [
+                doc_id
+                for doc_id, arrival in arrivals.items()
+                if arrival.kind in MIRRORED_KINDS and doc_id in changed
+            ]
+            if self._mirrored_live(journal)
+            else []
+        )
+        if not noted and not mirrored:
             return
         kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
         field = "copies" if copies else "entries"
         kept[field] = sorted(set(kept[field]) | {d.hex() for d in noted})
+        kept["mirrored"] = sorted(set(kept["mirrored"]) | {d.hex() for d in mirrored})
         await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
+
+    def _mirrored_live(self, journal: LocalJournal) -> bool:
+        """Whether `journal` (this account's) is the source of a field-level copy of this
+        account with a member whose share has not ended (its owner-signed chain): what
+        arrives in it is then copied after the sync (`Sharing.follow_mirrors`), whichever
+        owner device wrote it (NU61 F2: an entry written on a device that did not know of the
+        copy yet never reached it)."""
+        now = now_ms()
+        me = self.profile.account_id
+        for journal_id, state in self.chains.states().items():
+            if state.owner_id != me or state.disclosure is None:
+                continue
+            if not any(not m.ended(now) for m in state.members.values()):
+                continue
+            try:
+                settings = access.open_disclosure(
+                    self.profile.secrets.account_key, journal_id, state.disclosure
+                )
+            except IntegrityError:
+                continue
+            if settings.kind == "mirror" and settings.mirror_of == journal.journal_id:
+                return True
+        return False
 
     def _holds_single_items(self, journal: LocalJournal) -> bool:
         """Whether `journal` is one this account keeps for a member with entries shared one by
@@ -9724,13 +9758,16 @@ COPIES_TO_FOLLOW = "copies_to_follow"
 """The store setting holding what pulled pages brought that copies shared one by one may have
 to follow (`Replica._note_copies_to_follow`): JSON {"entries": [hex ids of this account's
 entries left in the trash or deleted], "copies": [hex ids of entries brought into a journal
-kept for a member]}; `Client.sync` hands them to `Entries._follow_removals` and clears them."""
+kept for a member], "mirrored": [hex ids of documents changed in a journal with a field-level
+copy, by another device or by a write here that could not copy them]}; `Client.sync` hands
+them to `Entries._follow_removals` and `Sharing.follow_mirrors` and clears them (a store that
+predates "mirrored" reads it as empty)."""
 
 
 def decode_to_follow(value: Any) -> dict[str, list[str]]:
     """`COPIES_TO_FOLLOW` read back; a damaged value, or part, reads as none."""
     raw = read_json(value, {})
-    found: dict[str, list[str]] = {"entries": [], "copies": []}
+    found: dict[str, list[str]] = {"entries": [], "copies": [], "mirrored": []}
     for field in found:
         items = raw.get(field) if isinstance(raw, dict) else None
         found[field] = [x for x in items if isinstance(x, str)] if isinstance(items, list) else []

@@ -325,25 +325,47 @@ SHARE_EXPIRED, SHARE_REMOVED, SHARE_DROPPED, SHARE_UNLISTED, SHARE_LEFT = (
 account leaving the share on one of its devices (`client.shares.leave`, NU35 #6)."""
 
 
-def share_end(state: AccessState | None, account_id: bytes, now_ms: int) -> ShareEnded | None:
+def share_end(
+    state: AccessState | None, account_id: bytes, now_ms: int, made_at: int | None = None
+) -> ShareEnded | None:
     """How and when `account_id`'s latest membership of a journal ended, as its verified
     access chain (`state`) says (`ShareEnded`; `now_ms` tells whether a signed end date
     passed); None while that membership is on, or when the chain does not show the account's
-    memberships (never a member; another member seen from a member's device; no chain)."""
+    memberships (never a member; another member seen from a member's device; no chain).
+    `made_at` (ms, the assignment's `created_at`): what was made before an earlier
+    membership of the account was removed (an unshare, new terms that replaced it, or a
+    drop on the server's word) belongs to that one, and stays ended with it whatever the
+    account was granted since (a share made again is a new share, not the old one). One
+    that reached its end date and was renewed is the same share continued, whether or not
+    an `ended` entry closed it before the renewal: its assignments count again."""
     handles = state.handles.get(account_id, []) if state is not None else []
     if state is None or not handles:
         return None
-    handle = handles[-1]
+    if made_at is not None:
+        for earlier in handles[:-1]:
+            closed = _closed(state, earlier)
+            if closed is not None and closed[0] != SHARE_EXPIRED and made_at < closed[1]:
+                return _ended(*closed)
+    return _latest_end(state, handles[-1], now_ms)
+
+
+def _closed(state: AccessState, handle: bytes) -> tuple[str, int] | None:
+    """How and when (ms) the closed membership `handle` ended (None: not closed)."""
+    if handle in state.ended:
+        return SHARE_EXPIRED, state.ended[handle].expires_at
+    if handle in state.not_served:
+        return SHARE_DROPPED, state.not_served[handle][1]
+    if handle in state.unshared:
+        return SHARE_REMOVED, state.unshared[handle][1]
+    return None
+
+
+def _latest_end(state: AccessState, handle: bytes, now_ms: int) -> ShareEnded | None:
     current = state.members.get(handle)
     if current is not None:
         return _ended(SHARE_EXPIRED, current.expires_at) if current.ended(now_ms) else None
-    if handle in state.ended:
-        return _ended(SHARE_EXPIRED, state.ended[handle].expires_at)
-    if handle in state.not_served:
-        return _ended(SHARE_DROPPED, state.not_served[handle][1])
-    if handle in state.unshared:
-        return _ended(SHARE_REMOVED, state.unshared[handle][1])
-    return ShareEnded(SHARE_REMOVED, None)
+    closed = _closed(state, handle)
+    return _ended(*closed) if closed is not None else ShareEnded(SHARE_REMOVED, None)
 
 
 def _ended(reason: str, at: int) -> ShareEnded:

@@ -14,6 +14,7 @@ current and nobody else can change what flows into it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -66,16 +67,18 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.replica import (
+    COPIES_TO_FOLLOW,
     REVOKED,
     Replica,
     changed_account,
+    decode_to_follow,
     held_membership,
     same_keys,
     snapshot_fits,
     stored_document,
     too_large_to_snapshot,
 )
-from client_sdk.store import LocalJournal, Peer, SetAsideRow
+from client_sdk.store import LocalJournal, Peer, SetAsideRow, StoredDocument
 from client_sdk.undelivered import Undelivered
 from client_sdk.withdrawals import RefusedWithdrawal
 
@@ -196,6 +199,13 @@ class ShareInfo:
     """With `source`: that journal's id (hex), from the copy's owner-sealed settings or the source's
     signed chain (names may repeat: what is decided about the source goes by this, never by its
     name)."""
+    kept_terms: tuple[str, ...] = ()
+    """For a whole-journal share that replaced a field-level copy the member read (`grant(full=True)`
+    given no role, or no end date): which terms of that copy's share it kept, "role" and/or
+    "end date" (changing what is shared never silently lifts an end date or changes a role), so
+    that a caller says so plainly; `kept_from` names the copy. Empty otherwise."""
+    kept_from: str = ""
+    """With `kept_terms`: the name of the copy whose terms were kept."""
     member_id: str | None = None
     """The member's account id (hex), from the signed chain; None where this device does not
     know it (a share ended by an erasure recorded by an older version, an unseen copy's). A
@@ -234,6 +244,8 @@ class ShareInfo:
             "previous_expired": self.previous_expired,
             "since": self.since.isoformat() if self.since else None,
             "member_id": self.member_id,
+            "kept_terms": list(self.kept_terms),
+            "kept_from": self.kept_from or None,
         }
 
 
@@ -888,8 +900,23 @@ class Sharing:
                 await self._refuse_unseen_copies(
                     journal, peer.username, [peer.account_id], "given the new terms"
                 )
+            kept_terms: tuple[str, ...] = ()
+            kept_from = ""
             if full and (role is None or expires_at is None):  # widening keeps the terms
+                asked = role, expires_at
                 role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
+                kept_terms = tuple(
+                    what
+                    for what, before, now in (
+                        ("role", asked[0], role),
+                        ("end date", asked[1], expires_at),
+                    )
+                    if before is None and now is not None
+                )
+                if kept_terms:  # said plainly by the caller (NU61 F7: a silent end date kept)
+                    with contextlib.suppress(InvalidInput):
+                        limited = await self.limited_share(journal, peer.account_id)
+                        kept_from = limited[0].name if limited is not None else ""
             left: list[int] = []
             before: list[access.Member] = []
             role, expires_at = await self._grant(
@@ -914,6 +941,8 @@ class Sharing:
                 left_before=to_datetime(left[0]) if left else None,
                 **previous_terms(before),
                 member_id=peer.account_id.hex(),
+                kept_terms=kept_terms,
+                kept_from=kept_from,
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
@@ -3161,6 +3190,8 @@ class Sharing:
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
         local journals) save reading them again when the caller has them; `written` is the
         view of an entry just created here (see `copy_entry`)."""
+        if await self._mirror_waits(source, document):
+            return  # copied after the sync that reads them (`follow_mirrors`)
         for journal, fields in await self.mirror_targets(source, document, created, journals):
             if document.kind != ENTRY:
                 await self.copy_care(journal, document, fields)
@@ -3219,6 +3250,142 @@ class Sharing:
         would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
         for journal, _ in await self.mirror_targets(source, document):
             await self.replica.check_commit(journal, document.kind)
+
+    def live_mirrors(self) -> dict[bytes, access.Disclosure]:
+        """This account's field-level copies of a journal (`kind` "mirror") with a member
+        whose share has not ended, by journal id: those every owner device keeps current."""
+        held = self.disclosures()
+        if not held:
+            return {}  # (an account that shares nothing: a sync's few calls, no more)
+        now = now_ms()
+        return {
+            journal_id: settings
+            for journal_id, settings in held.items()
+            if settings.kind == "mirror"
+            and settings.mirror_of is not None
+            and self._has_live_member(journal_id, now)
+        }
+
+    async def _mirror_waits(self, source: LocalJournal, document: Document) -> bool:
+        """Whether a change of `document` in `source` cannot be copied now because this
+        device holds its owner's newer changes unread (`mirror_targets`): then noted
+        (`replica.COPIES_TO_FOLLOW`, "mirrored") for `follow_mirrors` after the next sync,
+        never dropped (it waited for the document's next change, which may never come)."""
+        if document.kind not in MIRRORED_KINDS or source.role != "owner":
+            return False
+        if not any(s.mirror_of == source.journal_id for s in self.live_mirrors().values()):
+            return False
+        if not await self.replica.holds_unread_owner_changes(source):
+            return False
+        async with self.store.transaction() as tx:
+            kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
+            kept["mirrored"] = sorted(set(kept["mirrored"]) | {document.doc_id.hex()})
+            await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
+        return True
+
+    async def follow_mirrors(
+        self, doc_ids: Collection[bytes], as_of: tuple[int, int] | None = None
+    ) -> tuple[list[str], set[bytes], int]:
+        """After a sync: bring this account's field-level copies (`live_mirrors`) up to what
+        their source journal holds on this device, whichever owner device wrote it. Each copy
+        is a function of its source document (its id derives from the source's, its fields
+        are the disclosed ones), so every owner device that finds it missing or behind writes
+        the same copy, and two devices racing merge into one. Looked at: the documents
+        `doc_ids` (noted when a pulled page brought them, or when a write here could not copy
+        them) and, once per copy and start on this device (`MIRRORS_CAUGHT_UP`), every
+        document of the source: what a device wrote before it knew of the copy (written
+        offline, or before its first sync after the share on another device). A copy already
+        current is not written again. Returns why each copy that could not be written was
+        not (for the sync's problems: never dropped silently) and the ids of `doc_ids` left
+        to look at again (this device holds its owner's newer changes unread, or a write was
+        refused), and how many copies it wrote. `as_of`: the store version the caller read (a sync with nothing to do
+        reads the setting from memory). Raises nothing but a store error."""
+        mirrors = self.live_mirrors()
+        if not mirrors:
+            return [], set(), 0
+        caught = decode_caught_up(await self.store.setting(MIRRORS_CAUGHT_UP, as_of=as_of))
+        starts = {j: self._mirror_start(j, settings) for j, settings in mirrors.items()}
+        scans = [j for j in mirrors if caught.get(j.hex()) != starts[j]]
+        if not doc_ids and not scans:
+            return [], set(), 0
+        local = {j.journal_id: j for j in await self.store.journals()}
+        wanted: dict[bytes, StoredDocument] = {
+            s.doc_id: s for s in await self.store.documents_by_ids(sorted(set(doc_ids)))
+        }
+        for journal_id in scans:
+            source_id = mirrors[journal_id].mirror_of
+            if source_id is not None and source_id in local:
+                for stored in await self.store.documents(source_id, MIRRORED_KINDS):
+                    wanted[stored.doc_id] = stored
+        problems: dict[str, str] = {}
+        wrote = 0
+        left: set[bytes] = set()
+        waiting: set[bytes] = set()  # sources holding newer owner changes unread
+        for stored in wanted.values():
+            source = local.get(stored.journal_id)
+            if source is None or source.role != "owner" or stored.kind not in MIRRORED_KINDS:
+                continue
+            if await self.replica.holds_unread_owner_changes(source):
+                waiting.add(source.journal_id)
+                left.add(stored.doc_id)
+                continue
+            document = stored_document(stored)
+            for journal, fields in await self.mirror_targets(source, document, journals=None):
+                if await self._copy_current(journal, document, fields):
+                    continue
+                try:
+                    if document.kind == ENTRY:
+                        await self.copy_entry(journal, document, fields)
+                    else:
+                        await self.copy_care(journal, document, fields)
+                    wrote += 1
+                except TJError as error:
+                    problems[journal.name] = str(error)
+                    left.add(stored.doc_id)
+        done = {
+            j.hex(): starts[j]
+            for j in scans
+            if mirrors[j].mirror_of not in waiting
+            and local.get(j) is not None
+            and local[j].name not in problems
+        }
+        if done:
+            async with self.store.transaction() as tx:
+                kept = decode_caught_up(await tx.setting(MIRRORS_CAUGHT_UP))
+                kept.update(done)
+                await tx.set_setting(MIRRORS_CAUGHT_UP, json.dumps(kept, sort_keys=True))
+        said = [
+            f"what {quoted_name(name)} copies was not brought up to date on this device: "
+            f"{why}; the next sync tries again"
+            for name, why in sorted(problems.items())
+        ]
+        return said, left & set(doc_ids), wrote
+
+    async def _copy_current(
+        self, journal: LocalJournal, document: Document, fields: tuple[str, ...]
+    ) -> bool:
+        """Whether the copy of `document` in `journal` already holds what `fields` disclose
+        of it (an entry in the trash or deleted that has no copy: nothing to copy)."""
+        copy_id = keys.disclosure_doc_id(
+            self.profile.secrets.account_key, document.doc_id, journal.journal_id
+        )
+        stored = await self.store.document(copy_id)
+        if stored is not None and (
+            stored.journal_id != journal.journal_id or stored.kind != document.kind
+        ):
+            return True  # never a document squatting its id (REV-DEL4 E)
+        copy = stored_document(stored) if stored is not None else None
+        if document.kind == ENTRY:
+            view = entry_view(document)
+            if copy is None:
+                return view.deleted or view.trashed_at is not None
+            body = document.text("body") if "body" in fields else ""
+            chosen = disclosed_fields(document, fields, view)
+            return copy.text("body") == body and all(copy.field(k) == v for k, v in chosen.items())
+        copied = disclosed_care(document, fields)
+        if copied is None:
+            return True
+        return copy is not None and all(copy.field(k) == v for k, v in copied.items())
 
     def _mirror_start(self, journal_id: bytes, settings: access.Disclosure) -> int:
         """From when (ms) what is dated is copied into the field-level copy `journal_id`:
@@ -3357,6 +3524,24 @@ def unsent_error(
         subject=UNSENT_COPY,
         names=named,
     )
+
+
+MIRRORS_CAUGHT_UP = "mirrors_caught_up"
+"""The store setting naming the field-level copies whose source this device has looked
+through once (`Sharing.follow_mirrors`): JSON {copy journal id (hex): the copy's start (ms)
+when it did}; a copy not named, or named with another start, is looked through again."""
+
+
+def decode_caught_up(value: Any) -> dict[str, int]:
+    """`MIRRORS_CAUGHT_UP` read back; a damaged value, or part, reads as none."""
+    raw = read_json(value, {})
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        k: v
+        for k, v in raw.items()
+        if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+    }
 
 
 def disclosed_fields(

@@ -49,6 +49,8 @@ SHARE_KEYS = {
     "previous_expires_at",
     "previous_expired",
     "since",
+    "kept_terms",
+    "kept_from",
 }
 
 
