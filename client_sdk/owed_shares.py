@@ -140,6 +140,8 @@ class Owed:
 def decode(value: str | None) -> dict[bytes, Owed]:
     """journal id -> what is owed there (the latest grant this device signed in it); {} for
     nothing or a value this SDK cannot read."""
+    if not value:
+        return {}  # (every sync asks: an idle one makes no further call)
     return json_settings.by_id(value, _decoded)
 
 
@@ -206,6 +208,8 @@ def _key(owed: Owed) -> bytes:
 def withdrawn(value: str | None) -> dict[bytes, Owed]:
     """handle -> the withdrawn grant (`WITHDRAWN`); {} for none or a value this SDK cannot
     read."""
+    if not value:
+        return {}  # (every sync asks: an idle one makes no further call)
     return json_settings.by_id(value, _decoded, with_key=False)
 
 
