@@ -1,0 +1,85 @@
+"""A new user's run of the README (NU61): the safety message at PHQ-9 item 9 names the plan
+written on another device, one journal's plan whole, and the smaller findings (real server on
+loopback; a real `tj` process where a signal is sent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
+from tests.test_cli_insights import new_device
+
+ITEM_9 = "1\n1\n1\n1\n1\n1\n1\n1\n1\n\n"
+"""A PHQ-9 answered on the terminal, item 9 above 0, the difficulty question skipped."""
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_box(stderr: str) -> str:
+    """The safety message as shown the moment item 9 was answered (between its rules)."""
+    rule = "=" * 72
+    start = stderr.index(rule) + len(rule)
+    return flat(stderr[start : stderr.index(rule, start)])
+
+
+async def test_the_safety_message_at_item_9_names_the_plan_written_on_another_device(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """F1: the phone, not synced since the laptop wrote the plan, said at item 9 "You have
+    not written a safety plan here yet", and the plan only after the result: `tj measure
+    take` syncs before the form starts (as the README says), so the box shows the plan."""
+    await laptop.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo, then walk.")
+    taken = await phone.ok("measure", "take", "phq9", input=ITEM_9)
+    box = first_box(taken.stderr)
+    assert "Your safety plan: Ring Jo, then walk." in box, box
+    assert "call 999" in box and "not written" not in taken.stderr, taken.stderr
+
+
+async def test_offline_the_safety_message_says_the_plan_here_may_be_out_of_date(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """F1: when the sync before the form fails, the message never claims there is no plan: it
+    says the plan on this device may be out of date (with or without one here)."""
+    await laptop.ok("safety", "plan", "--text", "Ring Jo, then walk.")
+    await outage.begin()
+    taken = await phone.ok("measure", "take", "phq9", input=ITEM_9)
+    said = flat(taken.stderr)
+    assert "not written a safety plan" not in said, said
+    box = first_box(taken.stderr)
+    assert "could not sync just now, so the safety plan on it may be out of date" in box, box
+    taken = await laptop.ok("measure", "take", "phq9", input=ITEM_9)  # a plan here
+    box = first_box(taken.stderr)
+    assert "Your safety plan, as this device last synced it" in box and "Ring Jo" in box, box
+
+
+async def test_a_phq9_in_a_second_journal_shows_one_plan_whole(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F12: a PHQ-9 in a journal without a plan showed Personal's plan text with the default
+    emergency numbers: the text, emergency number and crisis line come from one plan."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok(
+        "safety", "plan", "--emergency", "999", "--crisis-line", "Samaritans 116 123",
+        "--text", "Ring Jo, then walk.",
+    )  # fmt: skip
+    await ana.ok("journal", "create", "Work")
+    taken = await ana.ok(
+        "measure", "take", "phq9", "--journal", "Work", "--answers", "1,1,1,1,1,1,1,1,1"
+    )
+    said = flat(taken.stderr)
+    assert "Your safety plan: Ring Jo, then walk." in said, said
+    assert "call 999 or go" in said and "To talk to someone now: Samaritans 116 123." in said
+    assert "112 in the European Union" not in said and "findahelpline" not in said
+    await ana.ok("safety", "plan", "--journal", "Work", "--emergency", "911")  # its own plan
+    taken = await ana.ok(
+        "measure", "take", "phq9", "--journal", "Work", "--answers", "1,1,1,1,1,1,1,1,1"
+    )
+    said = flat(taken.stderr)
+    assert "call 911 or go" in said and "Ring Jo" not in said and "Samaritans" not in said
+    assert "You have not written a safety plan here yet" in said, said
