@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 from click.core import ParameterSource
 
-from cli import output
+from cli import output, ready_for_ctrl_c
 from cli.advice import SAID
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
@@ -620,6 +620,7 @@ class TJGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
         try:
+            ready_for_ctrl_c()  # started: Ctrl-C is this command's "Stopped: ..." from here
             result = super().invoke(ctx)
             if ctx.meta.get(NOT_DELIVERED):
                 ctx.exit(NOT_DELIVERED_EXIT)
@@ -914,6 +915,8 @@ def stdout_closed() -> None:
 def main() -> None:
     try:
         cli(prog_name="tj")
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (`interrupted`) begins
+        sys.exit(INTERRUPTED_EXIT)
     except BrokenPipeError:  # closed while click itself wrote (help, an error's line)
         stdout_closed()
         sys.exit(STDOUT_CLOSED_EXIT)

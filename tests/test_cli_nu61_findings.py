@@ -4,7 +4,13 @@ loopback; a real `tj` process where a signal is sent)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+import textwrap
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
@@ -83,3 +89,41 @@ async def test_a_phq9_in_a_second_journal_shows_one_plan_whole(
     said = flat(taken.stderr)
     assert "call 911 or go" in said and "Ring Jo" not in said and "Samaritans" not in said
     assert "You have not written a safety plan here yet" in said, said
+
+
+CTRL_C_MID_IMPORT = textwrap.dedent(
+    """
+    import importlib.abc, os, signal, sys
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a terminal
+    module = sys.argv[1]
+
+    class CtrlC(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == module:  # Ctrl-C pressed while tj imports this module
+                os.kill(os.getpid(), signal.SIGINT)
+            return None
+
+    sys.meta_path.insert(0, CtrlC())
+    sys.argv = ["tj", *sys.argv[2:]]
+    from cli.main import main  # as the `tj` script does
+    main()
+    """
+)
+
+
+@pytest.mark.parametrize("module", ["cli.output", "click", "cli.sharing", "cli.search"])
+async def test_ctrl_c_while_tj_starts_exits_130_without_a_traceback(
+    tmp_path: Path, module: str
+) -> None:
+    """F3: Ctrl-C in the first ~0.2 s of any command printed a Python traceback from the
+    middle of an import (exit -2): while `tj` starts it exits quietly with status 130. A real
+    process; the SIGINT is sent to itself as it imports `module` (no timing)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CTRL_C_MID_IMPORT, module, "--home", str(tmp_path), "list",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert (process.returncode, out, err) == (130, b"", b""), err.decode()
