@@ -2061,9 +2061,8 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     if as_json:
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
-        output.message(
-            f"Renamed journal {output.named(was)} to {output.named(renamed.name)}; {note}."
-        )
+        old, new = output.named_alike(was, renamed.name)
+        output.message(f"Renamed journal {old} to {new}; {note}.")
 
 
 @journal.command("archive")

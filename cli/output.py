@@ -209,6 +209,14 @@ def named(name: str) -> str:
     return name if pasteable(name) and " " not in name else quoted(name)
 
 
+def named_alike(*names: str) -> list[str]:
+    """`names` said in one sentence the same way: each as `named` says it when none needs
+    quotes, else each quoted ("Renamed journal 'Dreams and\\n' to 'Night'", never one
+    quoted beside one bare)."""
+    said = [named(name) for name in names]
+    return said if said == list(names) else [quoted(name) for name in names]
+
+
 def quoted(value: object) -> str:
     """`value` (a name, a title: anyone's text) quoted in a message as every name is, so that
     what is shown can be typed back, into a command too (`client_sdk.models.quoted_name`,

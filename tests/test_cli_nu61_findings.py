@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from client_sdk.store import STORE_FILE
 from tests.conftest import RunningServer
-from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    Device,
+    Outage,
+    failed_with_one_line,
+    laptop,
+    outage,
+    phone,
+)
 from tests.test_cli_insights import new_device
 
 ITEM_9 = "1\n1\n1\n1\n1\n1\n1\n1\n1\n\n"
@@ -127,3 +136,61 @@ async def test_ctrl_c_while_tj_starts_exits_130_without_a_traceback(
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert (process.returncode, out, err) == (130, b"", b""), err.decode()
+
+
+def epochs(device: Device) -> list[int]:
+    """The key epochs of the journals on `device` (a new key: one more)."""
+    with sqlite3.connect((device.home / STORE_FILE).resolve()) as store:
+        return sorted(row[0] for row in store.execute("SELECT epoch FROM journals"))
+
+
+async def test_unshare_of_a_mistyped_member_changes_nothing_and_suggests_the_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4: `tj unshare Personal drle` (drlee mistyped) gave the journal a new key "anyway"
+    and suggested no name: it changes nothing, says "did you mean drlee?", and names
+    `--new-key` for a share made on another device that has not synced yet."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok(
+        "share", "Personal", "drlee", "--full", "--fingerprint", drlee.signup["fingerprint"]
+    )
+    before = epochs(ana)
+    said = failed_with_one_line(await ana.tj("unshare", "Personal", "drle", "--yes"))
+    assert "'Personal' is not shared with drle (did you mean drlee?): nothing was changed" in said
+    assert "`tj unshare Personal drle --new-key` gives the journal a new key" in said, said
+    assert "anyway" not in said
+    assert epochs(ana) == before
+    [share] = [s for s in await ana.json("shares") if not s["expired"]]
+    assert share["member"] == "drlee"
+    done = await ana.tj("unshare", "Personal", "drle", "--yes", "--new-key")
+    assert "the journal got a new key anyway" in failed_with_one_line(done)
+    assert epochs(ana) != before
+
+
+async def test_a_wrong_password_is_not_said_as_a_sign_in_that_took_too_long(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: "wrong username or password, or the sign-in took too long" for a mistyped
+    password made a new user wonder whether the server was slow: a quick refusal says only
+    the wrong username or password."""
+    await new_device(live_server, tmp_path, "ana")
+    other = Device(tmp_path / "other", live_server.url)
+    for username in ("ana", "mya"):  # a wrong password; a mistyped username
+        said = failed_with_one_line(
+            await other.tj(
+                "login", live_server.url, username, env={"TJ_PASSWORD": "not the password"}
+            )
+        )
+        assert said == "Error: wrong username or password: try again", said
+
+
+async def test_a_rename_quotes_both_names_alike(laptop: Device) -> None:  # noqa: F811
+    """F8: "Renamed journal 'Dreams and\\nnightmares' to Night": one name quoted, the other
+    not. Both are said the same way."""
+    await laptop.ok("journal", "create", "Dreams and\\nnightmares")
+    renamed = await laptop.ok("journal", "rename", "Dreams and\\nnightmares", "Night")
+    said = renamed.stderr.strip()
+    assert said == "Renamed journal 'Dreams and\\nnightmares' to 'Night'; synced.", said
+    renamed = await laptop.ok("journal", "rename", "Night", "Dreams")
+    assert renamed.stderr.strip() == "Renamed journal Night to Dreams; synced."
