@@ -423,6 +423,8 @@ def with_hint(
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
     the commands another person runs on their device (`output.their_command`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == "share ended" and "can share it with you again" in str(error):
+        hint = None  # the message names the owner who can, already: not said twice
     if error.subject == "account maybe deleted":  # this profile's server and username
         hint = (
             f"if you do not know a new password, {output.account_command('recover')} sets one "

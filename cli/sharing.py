@@ -196,7 +196,10 @@ only_option = click.option(
     default=None,
     help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members. "
     "Never implied: renewing a share that ran out opts THERAPIST in only with --safety-flags "
-    "(--no-safety-flags: the same as leaving it out, said explicitly).",
+    "(--no-safety-flags: the same as leaving it out, said explicitly). An answer given on "
+    "another of your devices before it synced this share gets a flag at its next sync only "
+    "if given at least 15 minutes after the share (devices' clocks can differ): in those "
+    "first 15 minutes it gets none, so sync your other devices (tj sync) after sharing.",
 )
 @click.option(
     "--yes",

@@ -15,6 +15,7 @@ import pytest
 
 from client_sdk.store import STORE_FILE
 from tests.conftest import RunningServer
+from tests.e2e.test_sync_watch import TJ
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
     Outage,
@@ -194,3 +195,82 @@ async def test_a_rename_quotes_both_names_alike(laptop: Device) -> None:  # noqa
     assert said == "Renamed journal 'Dreams and\\nnightmares' to 'Night'; synced.", said
     renamed = await laptop.ok("journal", "rename", "Night", "Dreams")
     assert renamed.stderr.strip() == "Renamed journal Night to Dreams; synced."
+
+
+async def test_a_share_notice_quotes_a_name_with_a_backtick_as_other_messages_do(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """F11: "Notice: Maya's \\x60work\\x60 stuff was shared with drkim from one of your
+    devices": escaped but not quoted, neither readable nor to paste. The name is quoted as a
+    shell would, as every other message gives it; a name of several words too."""
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await phone.ok("journal", "create", "Ana's `work` stuff")
+    await phone.ok("journal", "create", "Kim work")
+    await laptop.ok("sync")  # the laptop knows the journals before they are shared
+    await phone.ok("share", "Ana's `work` stuff", "drkim", "--full", *fingerprint)
+    await phone.ok("share", "Kim work", "drkim", "--full", *fingerprint)
+    synced = flat((await laptop.ok("sync")).stderr)
+    assert (
+        "$'Ana\\'s \\x60work\\x60 stuff' was shared with drkim from one of your devices" in synced
+    ), synced
+    assert "'Kim work' was shared with drkim from one of your devices" in synced, synced
+
+
+async def tj_process(device: Device, *args: str, same_stream: bool) -> tuple[str, str]:
+    """`tj --home HOME ARGS` as a real process: (stdout, stderr), each to its own pipe, or
+    both to one (`same_stream`: stderr "" then)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
+    env["TJ_INSECURE_TEST_KDF"] = "1"
+    process = await asyncio.create_subprocess_exec(
+        TJ, "--home", str(device.home), *args, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT if same_stream else asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, (out, err)
+    return out.decode(), (err or b"").decode()
+
+
+async def test_a_sync_says_below_only_when_the_notices_come_below(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F13: `tj sync > sync.log` (or 2>/dev/null) got "1 share change (below)" with nothing
+    below it: the notice is on stderr. "(below)" is said only when stdout and stderr go to
+    the same place; the count stays."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    for journal in ("Personal", "Work"):
+        if journal != "Personal":
+            await ana.ok("journal", "create", journal)
+        await ana.ok("share", journal, "drkim", "--fingerprint", drkim.signup["fingerprint"])
+    await drkim.ok("sync")
+    await ana.ok("unshare", "Personal", "drkim", "--yes")
+    out, err = await tj_process(drkim, "sync", same_stream=False)
+    assert "1 share change" in out and "(below)" not in out, out
+    assert "Notice: ana's 'Personal'" in flat(err), err
+    await ana.ok("unshare", "Work", "drkim", "--yes")
+    out, _ = await tj_process(drkim, "sync", same_stream=True)
+    assert "1 share change (below)" in out, out
+    assert out.index("(below)") < out.index("Notice: ana's 'Work'"), out
+
+
+def test_two_shares_ending_the_same_day_are_one_flag_in_the_caseload_column() -> None:
+    """F14: "share ends 2026-12-07 (end of day); share ends 2026-12-07 (end of day)" read as
+    a duplicate: said once, with how many ("2 shares end ..."); the journals stay named below
+    the table (`flag_details`)."""
+    from cli.practice import flags_cell
+
+    flags = [
+        "PHQ-9 item 9 above 0",
+        "share ends 2026-12-07 (end of day): maya/Personal",
+        "share ends 2026-12-07 (end of day): maya/Personal (mood, tags) for drlee",
+        "share ends 2026-12-09 (end of day): maya/Work",
+    ]
+    assert flags_cell(flags) == (
+        "PHQ-9 item 9 above 0; 2 shares end 2026-12-07 (end of day); "
+        "share ends 2026-12-09 (end of day)"
+    )
