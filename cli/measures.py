@@ -7,6 +7,7 @@ message on this device at once (cli/safety.py).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -151,7 +152,7 @@ def measure_take(
     # The form starts from what the other devices did (one quick try, quietly): the safety
     # message shown as item 9 is answered names the plan written on another device a moment
     # ago; if this device cannot sync, the message says its plan may be out of date.
-    synced_before = asked and home.run(synced_quietly)
+    synced_before = asked and home.run(partial(synced_quietly, within=FORM_SYNC_S))
 
     def safety_message() -> list[str]:
         hints = cli_hints(journal_name)
@@ -234,16 +235,23 @@ def measure_take(
     output.message(output.note_line(note))
 
 
-async def synced_quietly(client: Client) -> bool:
+FORM_SYNC_S = 5.0
+"""The longest, in seconds, the sync before a questionnaire asked on the terminal may take
+(less than a command's QUICK_SYNC_S: the person waits for the first question): past it the
+form starts from what this device holds, and its safety message says so."""
+
+
+async def synced_quietly(client: Client, within: float | None = None) -> bool:
     """Sync before deciding who a safety flag goes to: one quick try (`quick_sync`, within
-    QUICK_SYNC_S); what it settled is said, a failure is not (the safety message then says
-    what this device knew at its last sync, and the next sync seals a flag still owed).
-    Whether it synced."""
+    QUICK_SYNC_S, or `within` seconds when fewer); what it settled is said, a failure is not
+    (the safety message then says what this device knew at its last sync, and the next sync
+    seals a flag still owed). Whether it synced."""
     from client_sdk import TJError
 
     try:
-        report = await quick_sync(client)
-    except TJError:
+        async with asyncio.timeout(within):  # a sync cancelled loses nothing (quick_sync)
+            report = await quick_sync(client)
+    except (TJError, TimeoutError):
         return False
     for line in output.settled_lines(report):
         output.message(line)

@@ -274,3 +274,20 @@ def test_two_shares_ending_the_same_day_are_one_flag_in_the_caseload_column() ->
         "PHQ-9 item 9 above 0; 2 shares end 2026-12-07 (end of day); "
         "share ends 2026-12-09 (end of day)"
     )
+
+
+async def test_a_mistyped_client_name_suggests_the_client(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4 (its last part): `tj assign mya ...` said "no journal named 'mya' on this device"
+    with no suggestion, where a typo of a journal's name suggests it: the username of the
+    client whose journal it names is suggested too."""
+    maya = await new_device(live_server, tmp_path, "maya")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await maya.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
+    await drlee.ok("sync")
+    said = failed_with_one_line(await drlee.tj("assign", "mya", "measure", "phq9"))
+    assert "no journal named 'mya' on this device (did you mean 'maya'?)" in said, said
