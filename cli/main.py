@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 from click.core import ParameterSource
 
-from cli import output
+from cli import output, ready_for_ctrl_c
 from cli.advice import SAID
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
@@ -423,6 +423,8 @@ def with_hint(
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
     the commands another person runs on their device (`output.their_command`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == "share ended" and "can share it with you again" in str(error):
+        hint = None  # the message names the owner who can, already: not said twice
     if error.subject == "account maybe deleted":  # this profile's server and username
         hint = (
             f"if you do not know a new password, {output.account_command('recover')} sets one "
@@ -620,6 +622,7 @@ class TJGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
         try:
+            ready_for_ctrl_c()  # started: Ctrl-C is this command's "Stopped: ..." from here
             result = super().invoke(ctx)
             if ctx.meta.get(NOT_DELIVERED):
                 ctx.exit(NOT_DELIVERED_EXIT)
@@ -914,6 +917,8 @@ def stdout_closed() -> None:
 def main() -> None:
     try:
         cli(prog_name="tj")
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (`interrupted`) begins
+        sys.exit(INTERRUPTED_EXIT)
     except BrokenPipeError:  # closed while click itself wrote (help, an error's line)
         stdout_closed()
         sys.exit(STDOUT_CLOSED_EXIT)
@@ -2058,9 +2063,8 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     if as_json:
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
-        output.message(
-            f"Renamed journal {output.named(was)} to {output.named(renamed.name)}; {note}."
-        )
+        old, new = output.named_alike(was, renamed.name)
+        output.message(f"Renamed journal {old} to {new}; {note}.")
 
 
 @journal.command("archive")

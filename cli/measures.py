@@ -7,6 +7,7 @@ message on this device at once (cli/safety.py).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -148,10 +149,15 @@ def measure_take(
     chosen = find_instrument(name)
     asked = answers is None
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
+    # The form starts from what the other devices did (one quick try, quietly): the safety
+    # message shown as item 9 is answered names the plan written on another device a moment
+    # ago; if this device cannot sync, the message says its plan may be out of date.
+    synced_before = asked and home.run(partial(synced_quietly, within=FORM_SYNC_S))
 
     def safety_message() -> list[str]:
+        hints = cli_hints(journal_name)
         lines = home.run(
-            lambda client: client.safety.message(journal_name, hints=cli_hints(journal_name))
+            lambda client: client.safety.message(journal_name, hints=hints, synced=synced_before)
         )
         shown_before.extend(lines)
         return lines
@@ -173,7 +179,7 @@ def measure_take(
         # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
         # message says what this device knew, and the next sync seals what is owed.
-        await synced_quietly(client)
+        synced = await synced_quietly(client) or synced_before
         unseen = [
             d
             for d in await client.assignments.due(include_upcoming=True)
@@ -195,7 +201,7 @@ def measure_take(
         response = None
         if taken.result.safety_concern:
             response = await client.safety.respond(
-                taken.result, hints=cli_hints(taken.result.journal)
+                taken.result, hints=cli_hints(taken.result.journal), synced=synced
             )
             lines = response.lines
             if not shown_before:
@@ -229,19 +235,28 @@ def measure_take(
     output.message(output.note_line(note))
 
 
-async def synced_quietly(client: Client) -> None:
+FORM_SYNC_S = 5.0
+"""The longest, in seconds, the sync before a questionnaire asked on the terminal may take
+(less than a command's QUICK_SYNC_S: the person waits for the first question): past it the
+form starts from what this device holds, and its safety message says so."""
+
+
+async def synced_quietly(client: Client, within: float | None = None) -> bool:
     """Sync before deciding who a safety flag goes to: one quick try (`quick_sync`, within
-    QUICK_SYNC_S); what it settled is said, a failure is not (the safety message then says
-    what this device knew at its last sync, and the next sync seals a flag still owed)."""
+    QUICK_SYNC_S, or `within` seconds when fewer); what it settled is said, a failure is not
+    (the safety message then says what this device knew at its last sync, and the next sync
+    seals a flag still owed). Whether it synced."""
     from client_sdk import TJError
 
     try:
-        report = await quick_sync(client)
-    except TJError:
-        return
+        async with asyncio.timeout(within):  # a sync cancelled loses nothing (quick_sync)
+            report = await quick_sync(client)
+    except (TJError, TimeoutError):
+        return False
     for line in output.settled_lines(report):
         output.message(line)
     output.tell_departures(report)
+    return True
 
 
 class Stopped(Exception):

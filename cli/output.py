@@ -209,6 +209,14 @@ def named(name: str) -> str:
     return name if pasteable(name) and " " not in name else quoted(name)
 
 
+def named_alike(*names: str) -> list[str]:
+    """`names` said in one sentence the same way: each as `named` says it when none needs
+    quotes, else each quoted ("Renamed journal 'Dreams and\\n' to 'Night'", never one
+    quoted beside one bare)."""
+    said = [named(name) for name in names]
+    return said if said == list(names) else [quoted(name) for name in names]
+
+
 def quoted(value: object) -> str:
     """`value` (a name, a title: anyone's text) quoted in a message as every name is, so that
     what is shown can be typed back, into a command too (`client_sdk.models.quoted_name`,
@@ -1636,6 +1644,22 @@ def tell_synced(report: SyncReport) -> None:
         message(said)
 
 
+def notices_below(text: str) -> str:
+    """`text`, printed on stdout, with the " (below)" after its count of share changes only
+    when their notices, printed on stderr, do come below it: stdout and stderr are the same
+    terminal, pipe or file (or cannot be told apart). `tj sync > sync.log` or `2>/dev/null`
+    keeps the count alone (the notices are elsewhere)."""
+    if " (below)" not in text:
+        return text
+    try:
+        out, err = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's streams)
+        return text
+    if (out.st_dev, out.st_ino) == (err.st_dev, err.st_ino):
+        return text
+    return text.replace(" (below)", "")
+
+
 def sync_lines(report: SyncReport) -> list[str]:
     """What one sync sent and received, one item per line (`SyncReport.summary_items`):
     each share change is told once, in words, by its notice after the summary
@@ -1682,7 +1706,7 @@ def ended_text(d: Departure) -> str:
         when = share_end(moment).replace(" (end of day)", ", end of day") if moment else when
         if d.owner:
             return f"{d.owner}'s share of {quoted(d.journal)} with you ended (its end date, {when})"
-        return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
+        return f"your share of {named(d.journal)} with {d.member} ended (its end date, {when})"
     if d.reason == departures.REMOVED and d.copy:  # NU24 C11
         return f"{d.owner} stopped sharing all of {quoted(d.journal)} with you ({when})"
     if d.reason == departures.REMOVED:
@@ -1690,17 +1714,17 @@ def ended_text(d: Departure) -> str:
     if d.reason == departures.UNSHARED and not d.owner:  # from one of this account's devices
         if d.source and d.fields:  # a field-level copy kept for them (NU21 C7)
             return (
-                f"{d.member} no longer reads the {plain_list(d.fields)} of {d.source} (a copy "
+                f"{d.member} no longer reads the {plain_list(d.fields)} of {named(d.source)} (a copy "
                 "kept for them)"
             )
         if d.narrowed:  # the whole-journal share narrowed to some fields (NU24 C10)
-            return f"{d.member} no longer reads all of {d.journal}"
+            return f"{d.member} no longer reads all of {named(d.journal)}"
         if d.items:  # the journal of single items kept for them
             return (
                 f"the entries and results you shared one by one with {d.member} "
                 f"({quoted(d.journal)}) are no longer shared with them"
             )
-        return f"{d.journal} is no longer shared with {d.member}"
+        return f"{named(d.journal)} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
         return f"your share of {d.owner}'s {quoted(d.journal)} ended ({when}): the server said you had left"
     if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
@@ -1717,7 +1741,7 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner} shared {quoted(d.journal)} with you ({when})"
     if d.reason == departures.RELISTED:  # R49 F2: the server's word
         return f"{d.owner}'s {quoted(d.journal)} is served to you again ({when})"
-    return f"{d.member} no longer reads {d.journal}"
+    return f"{d.member} no longer reads {named(d.journal)}"
 
 
 def departure_in_brief(d: Departure) -> str:
@@ -1754,7 +1778,7 @@ def _departure_alone(d: Departure) -> str:
     when = departure_time(d.at)
     if d.reason == departures.GONE:  # an own journal the server no longer lists
         return (
-            f"your journal {d.journal} is no longer on the server ({when}): deleted on another "
+            f"your journal {named(d.journal)} is no longer on the server ({when}): deleted on another "
             "of your devices, or withheld"
         )
     if d.owner:

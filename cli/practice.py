@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,6 +191,21 @@ def flag_label(flag: str) -> str:
     return label.replace("answered above 0", "above 0")
 
 
+def flags_cell(flags: Sequence[str]) -> str:
+    """A client's flags in the caseload's column, each by its `flag_label`, a label said of
+    several flags once: "2 shares end 2026-12-07 (end of day)" for two shares ending that day
+    (their journals are named below the table: `flag_details`), never the same words twice.
+    Pure."""
+    labels = [label for label in map(flag_label, flags) if label]
+    said = []
+    for label in dict.fromkeys(labels):
+        count = labels.count(label)
+        if count > 1 and label.startswith("share ends "):
+            label = f"{count} shares end {label.removeprefix('share ends ')}"
+        said.append(label)
+    return "; ".join(said)
+
+
 UNVERIFIED_MARK = output.UNVERIFIED_MARK
 """After a client's name in the caseload's table: their fingerprint was never compared here
 (one warning below the flags' lines says so for all of them: output.unverified_line)."""
@@ -307,7 +323,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
         (
             (
                 f"{row.client} {UNVERIFIED_MARK}" if UNVERIFIED in row.flags else row.client,
-                "; ".join(label for label in map(flag_label, row.flags) if label),
+                flags_cell(row.flags),
                 row.last_entry_day.isoformat() if row.last_entry_day else "never",
                 str(row.entries_this_week),
                 row.sparkline,

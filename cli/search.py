@@ -84,7 +84,9 @@ def search(
     """Search your entries for TEXT, best matches first.
 
     The search runs on this device over your decrypted entries; the server never sees it.
-    Words match the start of words, ignoring case and accents ("zurich" finds "Zürich");
+    Several words find the entries holding every one of them (in the title, the text, a
+    tag or an emotion). Words match the start of words, ignoring case and accents ("zurich"
+    finds "Zürich");
     Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
     -word leaves out entries holding that word. Shows the best 20 and says how many

@@ -45,6 +45,7 @@ from client_sdk.errors import (
     InvalidInput,
     NetworkError,
     NotFound,
+    NotShared,
     ShareAlreadyEnded,
     SharedAgain,
 )
@@ -195,7 +196,10 @@ only_option = click.option(
     default=None,
     help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members. "
     "Never implied: renewing a share that ran out opts THERAPIST in only with --safety-flags "
-    "(--no-safety-flags: the same as leaving it out, said explicitly).",
+    "(--no-safety-flags: the same as leaving it out, said explicitly). An answer given on "
+    "another of your devices before it synced this share gets a flag at its next sync only "
+    "if given at least 15 minutes after the share (devices' clocks can differ): in those "
+    "first 15 minutes it gets none, so sync your other devices (tj sync) after sharing.",
 )
 @click.option(
     "--yes",
@@ -986,8 +990,16 @@ def items_shared(what: str, member: str, journal: str) -> str:
     help="Do not ask, even if THERAPIST may not have received a safety flag or result "
     "(for scripts).",
 )
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="For a THERAPIST the journal was never shared with as far as this device knows (a "
+    "share made on another of your devices that has not synced yet): give the journal a new "
+    "key anyway, so that share can never start. Without it such a name (a typo, most often) "
+    "changes nothing.",
+)
 @pass_home
-def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
+def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: bool) -> None:
     """Stop sharing JOURNAL with THERAPIST, now, in every way it reaches them.
 
     Their share of JOURNAL ends, and so does each field-level copy of it kept for them
@@ -1035,11 +1047,23 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         ) -> tuple[Journal, list[ShareInfo], EndedShares, list[ShareInfo]]:
             journal = await client.journals.get(journal_name)  # as typed: a name, an id
             briefs = await live_briefs(therapist, client)  # before: what stays said after
-            ended = await client.shares.revoke(journal_name, therapist)
+            ended = await client.shares.revoke(
+                journal_name, therapist, new_key_if_not_shared=new_key
+            )
             return journal, briefs, ended, await live_shares(therapist, client)
 
         try:
             journal, briefs, ended, others = home.run(revoke)
+        except NotShared as error:  # a typo, most often: nothing changed (a share made
+            # elsewhere and not synced yet is why `--new-key` exists)
+            anyway = output.command(
+                ["tj", "unshare", output.journal_word(journal_name), therapist, "--new-key"]
+            )
+            raise click.ClickException(
+                f"{error}. If you shared it with {therapist} on another of your devices that "
+                f"has not synced yet, {anyway} gives the journal a new key, so that share can "
+                "never start"
+            ) from None
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
             raise click.ClickException(
                 f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "

@@ -69,11 +69,11 @@ def show_report(
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
         for line in output.sync_lines(report):
-            output.data(f"{at} {line}", prose=True)
+            output.data(output.notices_below(f"{at} {line}"), prose=True)
     else:
         if (safety := output.safety_line(report)) is not None:
             output.message(safety)
-        output.data(output.sync_summary(report), prose=True)
+        output.data(output.notices_below(output.sync_summary(report)), prose=True)
         if earlier or earlier_told or any(earlier_sign_ins):
             text = earlier_text(
                 earlier or [], earlier_told or [], left=left, sign_ins=earlier_sign_ins

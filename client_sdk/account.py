@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from client_sdk import crypto, keys, pending_signup, wire
 from client_sdk.crypto import KdfCost
 from client_sdk.errors import (
     WRONG_PASSWORD,
+    WRONG_RECOVERY_KEY,
     AuthError,
     ConflictError,
     IntegrityError,
@@ -373,14 +375,34 @@ async def signed_session(
     """A new session (login or recover) under a device id chosen here, random and new for
     every session (protocol.md 2.3). Raises IntegrityError (the session ended) for a reply
     that names another device id."""
+    started = time.monotonic()
     challenge, signature = await signed_challenge(transport, username, purpose, key)
     device_id = crypto.random_bytes(wire.ID_BYTES)
     request = wire.LoginRequest(
         username, challenge, signature, device_name or default_device_name(), ticket, device_id
     )
-    reply = await transport.call(path, request, wire.SessionReply)
+    try:
+        reply = await transport.call(path, request, wire.SessionReply)
+    except AuthError as error:  # "wrong username or password": unless it really took long
+        if error.subject in (WRONG_PASSWORD, WRONG_RECOVERY_KEY) and (
+            time.monotonic() - started >= CHALLENGE_LIFETIME_S
+        ):
+            late = AuthError(
+                "the sign-in took too long (over a minute from the server's challenge to the "
+                "answer): try again",
+                subject=error.subject,
+            )
+            late.code, late.detail = error.code, error.detail
+            raise late from None
+        raise
     await check_device_id(transport, reply, device_id)
     return reply
+
+
+CHALLENGE_LIFETIME_S = 60.0
+"""How long a sign-in challenge is valid (protocol.md: "A challenge is valid for 60
+seconds"): a refused sign-in answered later than this after the challenge was asked for is
+said as having taken too long, any other as a wrong username, password or recovery key."""
 
 
 async def set_password(

@@ -367,7 +367,10 @@ class Context:
         # ("did you mean 'Personal'?" after ana's copy was forgotten, NU55 F7)
         mine = self.profile.account_id
         alike = [j for j in live if j.owner_id != mine] if "/" in wanted else live
-        close = difflib.get_close_matches(wanted, sorted({self.display(j) for j in alike}), n=1)
+        known = {self.display(j) for j in alike}
+        if "/" not in wanted:  # a username names the one journal it shares (above): "mya"
+            known |= {j.owner_name for j in live if j.owner_id != mine and j.owner_name}
+        close = difflib.get_close_matches(wanted, sorted(known), n=1)
         hint = f" (did you mean {quoted_name(close[0])}?)" if close else ""  # NU41 #13: a typo
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"

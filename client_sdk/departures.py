@@ -441,7 +441,7 @@ class Departure:
         clock = clock or _utc
         if self.reason == GONE:
             return (
-                f"{self.journal} is no longer on the server ({clock(self.at)}): it was deleted "
+                f"{named_in_text(self.journal)} is no longer on the server ({clock(self.at)}): it was deleted "
                 "on another of your devices, or the server is withholding it; what this device "
                 "holds of it stays here, read-only"
             )
@@ -499,9 +499,9 @@ class Departure:
             else f"{self.role}, with no end date"
         )
         if self.reason == RENEWED:
-            done = f"{self.member}'s share of {self.journal} was renewed"
+            done = f"{self.member}'s share of {named_in_text(self.journal)} was renewed"
         else:
-            done = f"{self.journal} was shared with {self.member}"
+            done = f"{named_in_text(self.journal)} was shared with {self.member}"
         return f"{done} from one of your devices ({when}): {terms}"
 
     def _unshared_text(self, clock: Callable[[int], str]) -> str:
@@ -510,7 +510,7 @@ class Departure:
         if self.source and self.fields:  # a field-level copy kept for the member (NU21 C7)
             said = and_words(["text" if f == "body" else f for f in self.fields])
             return (
-                f"{self.member} no longer reads the {said} of {self.source} (a copy kept for "
+                f"{self.member} no longer reads the {said} of {named_in_text(self.source)} (a copy kept for "
                 f"them): {ended}"
             )
         if self.items:  # the journal of single items kept for the member
@@ -520,10 +520,10 @@ class Departure:
             )
         if self.narrowed:  # narrowed to some fields (NU24 C10)
             return (
-                f"{self.member} no longer reads all of {self.journal}: {ended}; they read only "
+                f"{self.member} no longer reads all of {named_in_text(self.journal)}: {ended}; they read only "
                 f"what {quoted_name(self.narrowed)} copies of it now"
             )
-        return f"{self.journal} is no longer shared with {self.member}: {ended}"
+        return f"{named_in_text(self.journal)} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self, clock: Callable[[int], str]) -> str:
         if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
@@ -537,7 +537,7 @@ class Departure:
         when = clock(self.at)
         if not self.owner:  # EXPIRED, told to the owner
             return (
-                f"your share of {self.journal} with {self.member} ended (its end date, {when}); "
+                f"your share of {named_in_text(self.journal)} with {self.member} ended (its end date, {when}); "
                 "one of your devices removed them from the journal's access and changed its key"
             )
         if self.reason == EXPIRED:
@@ -613,7 +613,7 @@ class Departure:
         when = clock(self.at)
         if not self.owner:  # new terms given from one of this account's devices
             return (
-                f"{self.member}'s share of {self.journal} was given new terms from one of your "
+                f"{self.member}'s share of {named_in_text(self.journal)} was given new terms from one of your "
                 f"devices ({when}): {self.terms_change(ends)}"
             )
         if self.reason == NARROWED:

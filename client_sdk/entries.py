@@ -903,8 +903,8 @@ class Entries:
         limit: int | None = None,
         until: date | datetime | None = None,
     ) -> builtins.list[SearchHit]:
-        """Entries matching `query`, best first, with highlighted snippets (search.py). It
-        runs on this device over decrypted entries: the server never sees a query. `since`
+        """Entries matching `query` (every word of it, every "phrase", no -excluded word),
+        best first, with highlighted snippets (search.py). It runs on this device over decrypted entries: the server never sees a query. `since`
         is a date (from local midnight) or a datetime; `until` (inclusive) as `list` takes
         it (a date is a whole day in the writer's local time); `limit` keeps the best N (only
         they get a snippet; `search_results` also says how many matched). Raises

@@ -84,7 +84,8 @@ SIGN_IN_PATHS = frozenset(
     }
 )
 """Calls that sign in with a password (or recovery key): there `auth_failed` means it was
-wrong (or the sign-in took too long), not that the session is invalid. Elsewhere it means the
+wrong (or, said so by account.signed_session, that the sign-in took too long), not that
+the session is invalid. Elsewhere it means the
 server knows the device's session no more: logged out elsewhere, or the account deleted from
 another device (the server cannot be trusted to say which: NU21 C2); the error's subject is
 then SESSION_ENDED."""
@@ -114,8 +115,7 @@ def subject_for(code: str, path: str) -> str | None:
 
 
 PATH_WORDS: dict[tuple[str, str], str] = {
-    ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key, or the sign-in "
-    "took too long: try again",
+    ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key: try again",
     ("not_found", "/v1/account/identity"): "no account has that username",
     ("auth_failed", "/v1/account/password"): "the current password is wrong; nothing was changed",
     ("auth_failed", "/v1/account/recovery-key"): "the password is wrong; the recovery key "
@@ -135,7 +135,7 @@ def words_for(code: str, status: int, path: str = "") -> str:
     if (code, path) in PATH_WORDS:
         return PATH_WORDS[code, path]
     if code == "auth_failed" and path in SIGN_IN_PATHS:
-        return "wrong username or password, or the sign-in took too long: try again"
+        return "wrong username or password: try again"
     known = CODE_WORDS.get(code)
     if known is not None:
         return known

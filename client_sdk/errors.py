@@ -350,6 +350,25 @@ class NotFound(TJError):
     server: HTTP 404). Ids may be given as a unique prefix of 4+ hex digits."""
 
 
+class NotShared(NotFound):
+    """`Shares.revoke(..., new_key_if_not_shared=False)`: `member` (a username) is not, and
+    never was, a member of `journal` or of a copy of it by the verified access chains on this
+    device, so nothing was changed (no new key either): most often a mistyped name. `close`
+    names the journal's members (current or former) whose names are close to it, best first,
+    for a "did you mean" hint. Subject "not shared"; a NotFound, so code that catches
+    NotFound still does."""
+
+    subject = "not shared"
+
+    def __init__(
+        self, message: str, *, journal: str, member: str, close: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.member = member
+        self.close = close
+
+
 class ShareAlreadyEnded(NotFound):
     """`Shares.revoke`: nothing to end, the share was ended before this call (by another
     device of this account, at the same moment or earlier): the verified access chains of

@@ -83,7 +83,8 @@ class Measure:
         match = _SESSIONS.match(text)
         if match is None or not 1 <= int(match.group(1)) <= MAX_SESSIONS:
             raise InvalidInput(
-                f'a goal\'s measure is "N sessions" (N from 1 to {MAX_SESSIONS}) or "percent", '
+                f'a goal\'s measure is "N sessions" (N from 1 to {MAX_SESSIONS}; any count of '
+                'times: "12 sessions" for 12 walks) or "percent", '
                 f"not {text!r}",
                 subject=BAD_VALUE,
             )

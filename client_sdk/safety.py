@@ -294,15 +294,18 @@ def syncs_words(syncs: str) -> str:
     return f" ({syncs})" if syncs else ""
 
 
-def plan_line(plan: str, hints: SafetyHints = NO_HINTS) -> str:
+def plan_line(plan: str, hints: SafetyHints = NO_HINTS, synced: bool = True) -> str:
     """The safety message's line about the client's own plan: the plan (whitespace folded to
     single spaces), or, for an empty `plan`, that there is none yet (with `hints.write_plan`
-    in parentheses when given)."""
+    in parentheses when given). With `synced` False (the device could not sync just before),
+    it says the plan on this device may be out of date, and never that there is none: one
+    written on another device may not have arrived."""
     data = texts()
+    unsynced = "" if synced else "_unsynced"
     if plan.strip():
-        return str(data["plan_written"]).format(plan=" ".join(plan.split()))
+        return str(data["plan_written" + unsynced]).format(plan=" ".join(plan.split()))
     how = f" ({hints.write_plan})" if hints.write_plan else ""
-    return str(data["plan_missing"]).format(how=how)
+    return str(data["plan_missing" + unsynced]).format(how=how)
 
 
 def message_lines(
@@ -314,13 +317,14 @@ def message_lines(
     withheld: str | None = None,
     hints: SafetyHints = NO_HINTS,
     not_chosen: str | None = None,
+    synced: bool = True,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan
     (`plan_line`, with `hints`), that the app is not monitored in real time, and whether a
     flag was sent (`flagged_to`), or, when the client opted in and none was, why (`no_flag`,
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
-    client never chose to send them any)."""
+    client never chose to send them any). `synced` as for `plan_line`."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
@@ -328,7 +332,7 @@ def message_lines(
             line.format(
                 emergency=emergency or data["default_emergency"],
                 crisis_line=crisis_line or data["default_crisis_line"],
-                plan=plan_line(plan, hints),
+                plan=plan_line(plan, hints, synced),
             )
         )
     if flagged_to:

@@ -665,7 +665,7 @@ class SafetyPath:
     # --- responding to a safety item ----------------------------------------------------------
 
     async def respond(
-        self, result: MeasureResult, *, hints: SafetyHints = NO_HINTS
+        self, result: MeasureResult, *, hints: SafetyHints = NO_HINTS, synced: bool = True
     ) -> SafetyResponse:
         """The safety message for `result`, after sealing a flag for the journal's members if
         the client opted in (`set_plan(share_flags=True)`) and owns the journal.
@@ -686,13 +686,17 @@ class SafetyPath:
         `hints` (safety.SafetyHints): how this app says to write a safety plan or to name a
         member again for flags, added to those lines; without it they name no app's controls
         (`SafetyResponse.plan_missing` / `withheld_from` give the same facts, structured).
+        `synced`: pass False when this device tried to sync just before and could not (the
+        line about the plan then says the plan on this device may be out of date, never that
+        there is none). The emergency number, crisis line and plan text shown come from one
+        plan: the journal's, or, when nothing of it is written, the first written in another
+        journal the client owns (Personal first).
 
         Raises NotFound when the result's journal is no longer on this device (e.g. a share
         that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
         local = await self._local_journal(result.journal_id)
         plan = await self.plan(result.journal_id)
-        if not plan.plan.strip():
-            plan = replace(plan, plan=(await self._any_plan_text()))
+        emergency, crisis_line, text = await self._shown_plan(result.journal_id)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -716,43 +720,38 @@ class SafetyPath:
         if result.safety_concern and local.role == "owner":
             not_chosen = await self._not_chosen(local, plan)
         lines = message_lines(
-            plan.emergency_number,
-            await self._message_crisis_line(result.journal_id),
-            plan.plan,
+            emergency,
+            crisis_line,
+            text,
             flagged_to,
             no_flag,
             withheld,
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
+            synced,
         )
         return SafetyResponse(
             lines,
             flagged_to,
             flag_id,
             no_flag,
-            not plan.plan.strip(),
+            not text.strip(),
             withheld_from,
             reads_only,
             not_chosen,
         )
 
     async def message(
-        self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS
+        self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS, synced: bool = True
     ) -> list[str]:
         """The safety message for a journal (default Personal), line by line, without sealing
         anything: what an app shows the moment a safety item is answered above 0, before
         the questionnaire is finished (the person may not finish it). `respond` is still
         called with the result once there is one (with the same `hints`, as for `respond`,
-        so its lines match these). Works offline. Raises NotFound for an unknown journal."""
-        plan = await self.plan(journal)
-        text = plan.plan if plan.plan.strip() else await self._any_plan_text()
-        return message_lines(
-            plan.emergency_number,
-            await self._message_crisis_line(journal),
-            text,
-            [],
-            hints=hints,
-        )
+        so its lines match these). `synced` and the plan shown as for `respond`. Works
+        offline. Raises NotFound for an unknown journal."""
+        emergency, crisis_line, text = await self._shown_plan(journal)
+        return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
 
     async def respond_to_answer(
         self,
@@ -762,6 +761,7 @@ class SafetyPath:
         *,
         journal: str | None = None,
         hints: SafetyHints = NO_HINTS,
+        synced: bool = True,
     ) -> SafetyResponse:
         """For a questionnaire the client stopped after answering a safety item (`item`,
         numbered from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers
@@ -770,7 +770,8 @@ class SafetyPath:
         safety event without a score). Returns the message (as `respond` does) and to whom
         the flag was sealed. An app asking item by item calls it when the client stops after
         such an answer (after showing `message` at once); when the client finishes, it calls
-        `respond` with the result instead. `hints` as for `respond`. Works offline (see
+        `respond` with the result instead. `hints`, `synced` and the plan shown as for
+        `respond`. Works offline (see
         `waiting`).
 
         Raises InvalidInput when `item` is not a safety item of `measure` or `answer` is not
@@ -785,7 +786,7 @@ class SafetyPath:
         local = await self._local_journal(journal)
         key = local.journal_id.hex()
         plan = await self.plan(key)
-        text = plan.plan if plan.plan.strip() else await self._any_plan_text()
+        emergency, crisis_line, text = await self._shown_plan(key)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -812,14 +813,15 @@ class SafetyPath:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
         not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
         lines = message_lines(
-            plan.emergency_number,
-            await self._message_crisis_line(key),
+            emergency,
+            crisis_line,
             text,
             flagged_to,
             no_flag,
             withheld,
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
+            synced,
         )
         return SafetyResponse(
             lines,
@@ -1074,13 +1076,40 @@ class SafetyPath:
         doc_id = bytes.fromhex(flag_id)
         return await self._store.outbox_holds(doc_id) or await self._store.set_aside_holds(doc_id)
 
-    async def _any_plan_text(self) -> str:
-        for journal in await self._store.journals():
-            if journal.role == "owner" and journal.owner_id == self._replica.profile.account_id:
-                document = await self._plan_document(journal)
-                if document is not None and document.text("plan").strip():
-                    return document.text("plan")
-        return ""
+    async def _shown_plan(self, journal: str | None) -> tuple[str | None, str | None, str]:
+        """What the safety message for `journal` names of the client's own: the emergency
+        number, the crisis line (as `_message_crisis_line` says it) and the plan's text, all
+        from one plan: the journal's own when its owner wrote any of them, else the first one
+        written in another journal this account owns (Personal first), whole: never one
+        journal's text with another's numbers. A crisis line a member (a therapist) set in
+        `journal` is shown when the plan taken sets none."""
+        plan = await self.plan(journal)
+        line = await self._message_crisis_line(journal)
+        if _written(plan):
+            return plan.emergency_number, line, plan.plan
+        other = await self._other_plan()
+        if other is None:
+            return None, line, ""
+        return other.emergency_number, other.crisis_line or line, other.plan
+
+    async def _other_plan(self) -> SafetyPlan | None:
+        """The first plan written (`_written`) in a journal this account owns on this device,
+        Personal's first; None when none is."""
+        mine = [
+            j
+            for j in await self._store.journals()
+            if j.role == "owner" and j.owner_id == self._replica.profile.account_id
+        ]
+        try:
+            default = (await self._local_journal(None)).journal_id
+        except NotFound:
+            default = b""
+        mine.sort(key=lambda j: j.journal_id != default)  # stable: by name after Personal
+        for local in mine:
+            document = await self._plan_document(local)
+            if document is not None and _written(plan := plan_view(document, local.name)):
+                return plan
+        return None
 
     async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:
         """The members sharing `local` now, by its verified access chain on this device."""
@@ -1355,3 +1384,9 @@ class SafetyPath:
         if account_id == self._replica.profile.account_id:
             return self._replica.profile.username
         return await self._replica.member_name(local, account_id)
+
+
+def _written(plan: SafetyPlan) -> bool:
+    """Whether the owner wrote any of `plan` the safety message shows: its text, emergency
+    number or crisis line (not one that only opts in to safety flags)."""
+    return bool(plan.plan.strip() or plan.emergency_number or plan.crisis_line)

@@ -14,6 +14,8 @@ not):
   spaces between words, matches anywhere in the text, and only itself ("公园" finds
   "我去了公园。", "行きたい" finds "東京に行きたい"), never part of a Hangul syllable ("하"
   does not find "한"); a phrase's first or last word holding CJK characters is matched so too;
+- every term must be found (in the title, the body, a tag or an emotion): "work box" finds
+  only entries with both words; an entry missing one is not a hit;
 - every phrase must appear, word for word, in the title or the body (spaces between words
   are compared as one space); an entry without it is not a hit;
 - an entry holding an excluded word (a whole word, in its title, body, tags or emotions) is
@@ -28,9 +30,7 @@ Ranking:
   (less than one match in the text), so for a one-word query every entry that holds the word
   in its title or text ranks above every entry that only has it as a tag;
 - each phrase found scores like a term matched once, plus PHRASE_BONUS;
-- the sum is scaled by the share of terms and phrases that matched, so entries with every
-  term come first,
-  and gets PHRASE_BONUS when the whole query appears as typed;
+- the sum gets PHRASE_BONUS when the whole query appears as typed;
 - equal scores list the newest entry first.
 
 Each hit carries a snippet of the body around the first match, with the spans of the matched
@@ -285,8 +285,7 @@ class SearchResults:
 
 
 def match_entry(entry: Entry, query: Query) -> SearchHit | None:
-    """Score one entry; None if it misses a phrase, holds an excluded word, or matches
-    nothing."""
+    """Score one entry; None if it misses a term or a phrase, or holds an excluded word."""
     scored = _score(entry, query)
     return _hit(scored) if scored is not None else None
 
@@ -343,15 +342,13 @@ def _score(entry: Entry, query: Query) -> _Scored | None:
             total += TAG_ONLY
         body_spans += in_body
         title_spans += in_title
-    if not matched and not query.phrases:
+    if matched < len(query.terms):  # every word: "work box" is not "work" alone
         return None
     if len(query.terms) > 1 and _has_phrase(body, title, query.folded):
         total += PHRASE_BONUS
-    parts = len(query.terms) + len(query.phrases)
-    share = (matched + len(query.phrases)) / parts
     return _Scored(
         entry,
-        total * share,
+        total,
         body,
         title,
         body_spans,

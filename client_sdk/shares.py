@@ -653,7 +653,9 @@ class Shares:
             member_id=identity.account_id.hex(),
         )
 
-    async def revoke(self, journal: str, username: str) -> EndedShares:
+    async def revoke(
+        self, journal: str, username: str, *, new_key_if_not_shared: bool = True
+    ) -> EndedShares:
         """Stop sharing `journal` with `username` now, in every way it reaches them: the
         share of the journal itself and of each field-level copy of it kept for them (see
         `grant(only=...)`), each ended with a key rotation signed into its access chain, so
@@ -687,6 +689,13 @@ class Shares:
         the journal needs 8 hex digits of it or more here (InvalidInput, subject
         "id too short", for fewer: nothing is ended).
 
+        A `username` that the journal's signed access chains do not name at all still gets
+        the journal a new key by default (`new_key_if_not_shared`): a share with them made on
+        another device of this account that the server has not stored yet can then never
+        start (the NotFound says so). With `new_key_if_not_shared=False` such a name (most
+        often a typo) changes nothing and raises NotShared (a NotFound) naming the members
+        whose names are close to it (`close`).
+
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]
         """
@@ -700,7 +709,11 @@ class Shares:
             and context.display(j) == context.display(local)
         ]
         pending = await self.undelivered(journal, username)
-        ended = EndedShares(await context.sharing.unshare(local, username, same_named))
+        ended = EndedShares(
+            await context.sharing.unshare(
+                local, username, same_named, new_key_if_not_shared=new_key_if_not_shared
+            )
+        )
         ended.undelivered = tuple(pending)
         reading, unsure = await context.sharing.still_reading(
             {local.journal_id} | {j.journal_id for j in same_named}, normalize_username(username)

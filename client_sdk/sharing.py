@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import difflib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -49,6 +50,7 @@ from client_sdk.errors import (
     KeyChangedError,
     NetworkError,
     NotFound,
+    NotShared,
     ScopeNeeded,
     ShareAlreadyEnded,
     SharedAgain,
@@ -1816,7 +1818,12 @@ class Sharing:
         return after is not None and after.member_by_account(peer.account_id) is None
 
     async def unshare(
-        self, journal: LocalJournal, username: str, same_named: list[LocalJournal] | None = None
+        self,
+        journal: LocalJournal,
+        username: str,
+        same_named: list[LocalJournal] | None = None,
+        *,
+        new_key_if_not_shared: bool = True,
     ) -> list[str]:
         """End every way `journal` reaches the member: their share of the journal itself and
         of each field-level copy of it kept for them (and of `same_named`, other journals of
@@ -1826,7 +1833,8 @@ class Sharing:
         ended; raises ShareAlreadyEnded (a NotFound) when a verified chain shows the member's
         share ended before this call (by another device of this account at the same moment,
         or earlier) and none is left to end, NotFound when none of them is shared with the
-        member otherwise."""
+        member otherwise; with `new_key_if_not_shared` False, NotShared (nothing signed) when
+        no chain of them names the member at all (`_never_named`)."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {quoted_name(journal.name)} can stop sharing it")
         name = normalize_username(username)
@@ -1913,6 +1921,8 @@ class Sharing:
                     unsure=tuple(unsure),
                     journal_ids=tuple(j.hex() for j, _ in (*found, *doubtful)),
                 )
+            if not new_key_if_not_shared:
+                await self._never_named(journal, candidates(), name)
             taken, removed = await self._take_pending_grants(journal, name)
             if removed:  # the held grant landed meanwhile: this rotation ended it (G1)
                 await self._drop_unshared(candidates(), name)
@@ -1957,6 +1967,39 @@ class Sharing:
             "of your devices that the server has not stored yet can no longer start)"
         )
         return words, bool(planned)
+
+    async def _never_named(
+        self, journal: LocalJournal, journal_ids: list[bytes], username: str
+    ) -> None:
+        """Raise NotShared when no verified chain of `journal_ids` names `username` (a
+        normalized username) as a member, current or former, nor holds a share for them
+        waiting to be stored (`owed_shares`): a mistyped name, most often. Its `close` names
+        the members whose names are close to it. Nothing is raised while a chain has a
+        problem (this device cannot tell)."""
+        names: set[str] = set()
+        for journal_id in journal_ids:
+            if self.replica.chains.problem(journal_id) is not None:
+                return
+            state = self.replica.chains.state(journal_id)
+            if state is None:
+                continue
+            names |= {
+                who.username
+                for account_id, who in state.signers.items()
+                if who.username and state.handles.get(account_id)
+            }
+        noted = owed_shares.decode(await self.store.setting(owed_shares.SETTING))
+        owed = [noted[j] for j in journal_ids if j in noted]
+        if username in names or any(_owed_to(o, None, username) for o in owed):
+            return
+        close = tuple(difflib.get_close_matches(username, sorted(names), n=3))
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise NotShared(
+            f"{quoted_name(journal.name)} is not shared with {username}{hint}: nothing was changed",
+            journal=journal.name,
+            member=username,
+            close=close,
+        )
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
         """Whether the verified chains of `journal_ids` (as this call's sync left them) show

@@ -125,10 +125,14 @@ def check_value(spec: TemplateField, value: Any) -> Any:
 
 
 def parse_field_value(spec: TemplateField, text: str) -> Any:
-    """A value typed on a command line, read by the field's type."""
+    """A value typed on a command line, read by the field's type; a number whose label
+    names it in percent ("(0-100%)") may end with "%" ("80%")."""
     if spec.type == INTEGER:
+        number = text.strip()
+        if number.endswith("%") and "%" in spec.label:
+            number = number[:-1].rstrip()
         try:
-            return int(text.strip())
+            return int(number)
         except ValueError:
             raise InvalidInput(
                 f"{spec.id} is a whole number, not {text!r}", subject=BAD_VALUE

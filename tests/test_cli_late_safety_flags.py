@@ -58,10 +58,12 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     taken = await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     text = said(taken.stderr)
     assert "not monitored in real time" in text
-    # NU27 C17: the SDK's line names no command; the CLI adds its own
+    # NU27 C17: the SDK's line names no command; the CLI adds its own. Offline, never "You
+    # have not written a safety plan": one written on another device may not be here (NU61 F1)
     assert (
-        "You have not written a safety plan here yet; you can make one with your therapist "
-        "(`tj safety plan --text ...`)." in text
+        "This device could not sync just now, so the safety plan on it may be out of date: one "
+        "you wrote on another of your devices may not be here yet. You can make one with your "
+        "therapist (`tj safety plan --text ...`)." in text
     )
     assert (
         "No safety flag was sent: as of this device's last sync (around " in text

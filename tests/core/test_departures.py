@@ -82,7 +82,8 @@ def test_a_share_ended_from_one_of_the_owners_devices_says_so_without_naming_the
         "devices (2026-12-02 19:25 UTC)"
     )
     copy = replace(told, journal="Personal (mood, body) for drsmith21")
-    assert str(copy).startswith("Personal (mood, body) for drsmith21 is no longer shared")
+    # a name of several words quoted, as every message names it (NU61 F11)
+    assert str(copy).startswith("'Personal (mood, body) for drsmith21' is no longer shared")
     copy = replace(copy, source="Personal", fields=("mood", "body"))
     assert str(copy) == (
         "drsmith21 no longer reads the mood and text of Personal (a copy kept for them): the "

@@ -159,14 +159,23 @@ def test_an_exact_phrase_must_appear_word_for_word() -> None:
     assert hits[0].snippet[span[0] : span[1]] == "felt calm"
 
 
-def test_a_phrase_with_a_term_needs_the_phrase_and_ranks_by_the_term() -> None:
+def test_a_phrase_with_a_term_needs_both() -> None:
     both = entry("Felt calm. A long walk.", day=1)
     phrase_only = entry("Felt calm at home.", day=2)
     term_only = entry("A walk alone.", day=3)
-    assert ids(search_entries([both, phrase_only, term_only], 'walk "felt calm"')) == [
-        both.id,
-        phrase_only.id,
-    ]
+    assert ids(search_entries([both, phrase_only, term_only], 'walk "felt calm"')) == [both.id]
+
+
+def test_several_words_find_only_entries_with_every_word() -> None:
+    """NU61 F5: "work box" listed entries holding only "work" (a tag included): every word
+    must be found, in the title, the body, a tag or an emotion."""
+    both = entry("Offline on the work box.", day=1)
+    work_only = entry("A work thing.", day=2)
+    tag_only = entry("Offline laptop.", tags=("work",), day=3)
+    split = entry("A new box.", tags=("work",), day=4)  # the word in a tag, the other in text
+    hits = search_entries([both, work_only, tag_only, split], "work box")
+    assert sorted(ids(hits)) == sorted([both.id, split.id])
+    assert ids(hits)[0] == both.id  # both words in the text rank first
 
 
 def test_an_excluded_word_drops_the_entry_wherever_it_appears() -> None:

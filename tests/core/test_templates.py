@@ -220,3 +220,18 @@ def test_a_measure_taken_within_a_period_before_a_recurring_assignment_counts() 
     homework = Assignment(**{**every_14.__dict__, "type": "homework", "target": "sleep-diary"})
     diary = due_status(homework, [taken], start)
     assert diary is not None and (diary.status, diary.last_done) == (DUE, None)
+
+
+def test_a_percent_field_takes_a_trailing_percent_sign() -> None:
+    """NU61 F9: the label says "(0-100%)" but "80%" was refused ("intensity is a whole
+    number, not '80%'"). A field whose label is in percent takes it; another does not."""
+    from client_sdk.templates import parse_field_value
+
+    fields = {f.id: f for f in template("thought-record").fields}
+    assert parse_field_value(fields["intensity"], "80%") == 80
+    assert parse_field_value(fields["intensity"], " 80 % ") == 80
+    assert parse_field_value(fields["intensity"], "80") == 80
+    sleep = {f.id: f for f in template("sleep-diary").fields}
+    number = next(f for f in sleep.values() if f.type == "integer" and "%" not in f.label)
+    with pytest.raises(InvalidInput, match="is a whole number"):
+        parse_field_value(number, "8%")
