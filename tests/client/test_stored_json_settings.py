@@ -80,7 +80,10 @@ def test_a_stored_erased_share_row_of_another_shape_is_left_out() -> None:
 REPLICA_DECODERS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "replica._decode_not_back": (replica._decode_not_back, {}),
     "replica.decode_own_named_at": (replica.decode_own_named_at, {}),
-    "replica.decode_to_follow": (replica.decode_to_follow, {"entries": [], "copies": [], "mirrored": []}),
+    "replica.decode_to_follow": (
+        replica.decode_to_follow,
+        {"entries": [], "copies": [], "mirrored": []},
+    ),
     "replica._signed_name": (replica._signed_name, False),
     "replica._archived": (replica._archived, False),
     "chains.decode_newer": (chains.decode_newer, {}),
