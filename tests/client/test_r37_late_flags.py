@@ -95,12 +95,6 @@ async def test_an_answering_device_with_its_clock_ahead_gets_no_flag_for_an_answ
     assert await drsmith.safety.flags() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R37 F3 not fixed: only the device that recorded an answer seals its late flag; "
-    "another owner device holding the result does not (two devices would then need one "
-    "deterministic flag per answer); the no-flag line says only this device can seal it",
-)
 async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_again(
     signup: ClientFactory,
     login: ClientFactory,
