@@ -483,6 +483,15 @@ another device signed (R37 F2): a late flag is owed only for an answer at least 
 after both. Devices without network time can be further apart: then too a late flag errs
 toward none."""
 
+RECORDER_WAIT_MS = 2 * CLOCK_SKEW_MS
+"""How long after an answer was recorded (its result's `created_at`, by the recording
+device's clock) another device of the owner waits before it seals that answer's late flag
+(R37 F3): the recording device seals the flag it owes at once, with the result, but may push
+it a little after the result (a sync stopped between the two), and that flag's id is its
+own; a clock up to CLOCK_SKEW_MS ahead on the recording device takes that much off the
+wait. The recording device's own late flags wait for nothing: any device sealing one writes
+the same document (keys.late_flag_doc_id)."""
+
 
 def answered_after(answered_at: int, opted_in_at: int, granted_at: int, margin: int) -> bool:
     """Whether an answer given at `answered_at` comes after the opt-in (`opted_in_at`) and

@@ -39,6 +39,7 @@ from client_sdk.safety import (
     CRISIS_LINE,
     FLAG_WATCH,
     NO_HINTS,
+    RECORDER_WAIT_MS,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
@@ -871,7 +872,7 @@ class SafetyPath:
         nobody: set[str] = set()  # journals no flag can be owed in now: read once
         gone: set[str] = set()  # answers whose journal or result is gone from this device
         mine = {entry["id"] for entry in watched}
-        signed = await self._signed_answers(mine, withheld)
+        signed, waiting = await self._signed_answers(mine, withheld)
         for entry in [*watched, *signed]:
             if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
                 continue
@@ -888,7 +889,10 @@ class SafetyPath:
             sealed += await self._seal_late(local, entry, owed)
         if gone:
             await _forget(self._store, gone)
-        self._checked = (as_of, heads) if not sealed and not withheld and not gone else None
+        # an answer another device recorded a moment ago is looked at again at a later sync
+        # even if nothing changes here meanwhile (RECORDER_WAIT_MS)
+        quiet = not sealed and not withheld and not gone and not waiting
+        self._checked = (as_of, heads) if quiet else None
         return sealed
 
     async def _seal_late(
@@ -943,7 +947,7 @@ class SafetyPath:
 
     async def _signed_answers(
         self, mine: Collection[str], withheld: Collection[bytes]
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], bool]:
         """The answers another device of the owner recorded, as the owner's signed results
         show them, in the shape of a watched answer (`watch_answer`): each result in a
         journal this account owns (not in `withheld`, its chain verified, its plan opted
@@ -953,10 +957,15 @@ class SafetyPath:
         device would seal its late flag itself), and that this device did not record
         (`mine`: its own list's ids). So when the recording device never syncs again, any
         other device of the owner holding the result, the opt-in and the grant seals the
-        flag owed, by the same rule (R37 F3). A questionnaire stopped without a result
-        leaves no signed answer: only its recording device seals its flag."""
+        flag owed, by the same rule (R37 F3). One recorded less than RECORDER_WAIT_MS ago
+        (its `created_at`, or `taken_at` if later) is left for now: its recording device's
+        own flag, sealed with it, may still be on its way; the second value is True when one
+        was left so. A questionnaire stopped without a result leaves no signed answer: only
+        its recording device seals its flag."""
         me = self._replica.profile.account_id
         found: list[dict[str, Any]] = []
+        waiting = False
+        now = now_ms()
         for local in await self._store.journals():
             if (
                 local.role != "owner"
@@ -983,6 +992,10 @@ class SafetyPath:
                 concern = [n for n in chosen.safety_items if result.answers[n - 1] > 0]
                 if not concern or await self._creator(stored) != me:
                     continue
+                recorded = max(taken_at, read_ms(document.field("created_at")) or 0)
+                if now < recorded + RECORDER_WAIT_MS:
+                    waiting = True  # its recorder's own flag may still come: not yet
+                    continue
                 found.append(
                     {
                         "id": doc_id,
@@ -995,7 +1008,7 @@ class SafetyPath:
                         "covered": [],
                     }
                 )
-        return found
+        return found, waiting
 
     async def _owed(
         self, entry: dict[str, Any], nobody: set[str], gone: set[str]

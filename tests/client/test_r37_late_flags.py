@@ -13,7 +13,7 @@ import pytest
 from client_sdk import Client
 from client_sdk import results as results_module
 from client_sdk.models import now_ms
-from client_sdk.safety import FLAG_WATCH
+from client_sdk.safety import FLAG_WATCH, RECORDER_WAIT_MS
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_late_safety_flags import ITEM_9, answer_later, devices
 from tests.client.test_share_ended_notices import move_clocks
@@ -121,8 +121,12 @@ async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_ag
     await phone.sync()  # the result reaches the server; the opt-in is not there yet
     await phone.logout()
 
-    await laptop.sync()  # the opt-in reaches the server; the laptop now has everything
-    await laptop.sync()
+    # the opt-in reaches the server; the laptop now has everything, and waits a while for
+    # the flag the phone may have sealed with the result (RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    [late] = (await laptop.sync()).late_flags
+    assert (late.members, late.result_id) == (("drsmith",), taken.result.id)
     await drsmith.sync()
     assert [f.result_id for f in await drsmith.safety.flags()] == [taken.result.id], (
         "the flag owed for an answer given after the opt-in was never sealed"
@@ -163,6 +167,7 @@ async def owner_devices_holding_an_answer_owed_a_flag(
         patch.setattr(Client, "_seal_missed_flags", sealing_later)
         await laptop.sync()  # pushes the opt-in, pulls the result
         await tablet.sync()  # pulls the opt-in and the result, not the laptop's flag
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)  # no flag of the phone's came
     return laptop, phone, tablet, drsmith, taken.result.id
 
 
@@ -247,9 +252,46 @@ async def test_another_owner_device_seals_no_flag_for_a_result_its_recorder_did_
     await phone.logout()
 
     await laptop.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
     assert (await laptop.sync()).late_flags == []
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
+
+
+async def test_another_owner_device_waits_for_the_flag_the_recorder_pushes_after_the_result(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The phone knows the opt-in and the share; ana answers item 9 there and an app syncs
+    between recording the result and sealing its flag, a sync stopped after its push (the
+    app closed, the connection lost), so the result reaches the server first. The laptop,
+    syncing then, holds the result, the opt-in and the grant, and a late flag would be owed
+    by the rule; it waits (RECORDER_WAIT_MS) instead of sealing a second flag beside the
+    phone's, whose id is the phone's own."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    await phone.sync()
+    answer_later(live_server, monkeypatch)  # past CLOCK_SKEW_MS: a late flag would be owed
+    taken = await phone.measures.take("phq9", ITEM_9)
+
+    async def stopped(self: Client, withheld: set[bytes]) -> list[object]:
+        return []
+
+    with monkeypatch.context() as patch:  # the phone's sync stops after its push
+        patch.setattr(Client, "_seal_missed_flags", stopped)
+        await phone.sync()  # the result alone reaches the server
+    assert (await laptop.sync()).late_flags == [], "a flag sealed beside the phone's"
+    response = await phone.safety.respond(taken.result)
+    assert response.flagged_to == ["drsmith"]
+    await phone.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []  # the phone's flag covers drsmith
+    await drsmith.sync()
+    assert [f.id for f in await drsmith.safety.flags()] == [response.flag_id]
 
 
 async def test_a_withdrawal_that_is_the_laptops_newest_record_hidden_seals_no_late_flag(
