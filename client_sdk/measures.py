@@ -152,6 +152,9 @@ class Measures:
             before = await self.list(local.journal_id.hex(), measure=chosen.id)
             latest = max((int(r.taken_at.timestamp() * 1000) for r in before), default=now - 1)
             at = latest + 1 if now <= latest < now + 1000 else now
+        # checked first (InvalidInput for answers the instrument does not allow), then the
+        # result written saying whether this device watches it for a late flag
+        chosen.check_answers(answers)
         concern = [n for n in chosen.safety_items if answers[n - 1] > 0]
         watched = bool(concern) and local.role == "owner"
         update = new_result_update(
