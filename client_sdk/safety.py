@@ -439,8 +439,9 @@ def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
 @dataclass(frozen=True)
 class LateFlag:
     """A safety flag this device sealed at a sync, for a safety item answered above 0 that it
-    had recorded before it knew the opt-in or the share that entitles `members` (usernames)
-    to it: in `journal` (its name), for the result `result_id` (hex, "" for a
+    (or another device of the owner, which may never sync again) had recorded before
+    it knew the opt-in or the share that entitles `members` (usernames; one member for a
+    flag sealed so now) to it: in `journal` (its name), for the result `result_id` (hex, "" for a
     stopped questionnaire) of `measure` (an instrument id) answered at `answered_at` (UTC);
     `flag_id` (hex) is the flag's document id."""
 

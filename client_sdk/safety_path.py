@@ -14,7 +14,8 @@ A therapist with the annotate role acknowledges it (`acknowledge`); the client s
 it and when. Nothing is monitored in real time, and the message says so. When the client
 opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
 given before this device knew the opt-in or the share gets its flag at the sync that brings
-them (`_seal_missed`, called by `Client.sync`: NU22 C3).
+them (`_seal_missed`, called by `Client.sync`: NU22 C3), on this device or any other of the
+owner's that holds the result (R37 F3).
 
 Rules and document shapes are in safety.py (pure).
 """
