@@ -562,3 +562,28 @@ async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
     assert await phone.replica.store.setting(FLAG_WATCH) == "[]"
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
+
+
+async def test_another_owner_device_seals_no_flag_for_a_share_made_after_the_answer(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana answers item 9 on her phone, which then syncs and is signed out; only later does
+    the laptop share with drsmith with safety flags. The laptop holds the result, the opt-in
+    and the grant, but the share (and the opt-in) came after the answer: no flag is owed
+    (R37 F5), and the laptop, which did not record the answer, seals none either."""
+    laptop, phone, drsmith = await devices(signup, login)
+    taken = await phone.measures.take("phq9", ITEM_9)
+    assert taken.result.safety_concern
+    await phone.sync()
+    await phone.logout()
+    answer_later(live_server, monkeypatch)  # the share comes well after the answer
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
