@@ -301,6 +301,9 @@ class Client:
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
+        # the store version at which no late flag could be owed here (no answer recorded on
+        # this device, no safety plan held): not read again until the store changes
+        self._no_flags_owed: tuple[int, int] | None = None
         self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
@@ -2440,15 +2443,21 @@ class Client:
         return found
 
     async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
-        """Seal the safety flags this device owed but could not seal when the answer was
-        given (safety_path.SafetyPath._seal_missed, NU22 C3), then push them at once: a
+        """Seal the safety flags owed but not sealed when the answer was given, on this
+        device or another of the owner's (safety_path.SafetyPath._seal_missed, NU22 C3,
+        R37 F3), then push them at once: a
         flag waits on this device only while the server cannot be reached (the next sync
         sends it; `client.safety.waiting` tells)."""
-        from client_sdk.safety import FLAG_WATCH
+        from client_sdk.safety import FLAG_WATCH, SAFETY_PLAN
 
         synced = self.replica.synced_version
-        if not await self.store.setting(FLAG_WATCH, as_of=synced):
-            return []  # no safety answer recorded here: nothing read (issue 10)
+        if not await self.store.setting(FLAG_WATCH, as_of=synced) and (
+            synced == self._no_flags_owed or not await self.store.journals_holding(SAFETY_PLAN)
+        ):
+            # No safety answer recorded here and no plan that could opt in for one that
+            # another device of the owner recorded (R37 F3): nothing more read (issue 10)
+            self._no_flags_owed = synced
+            return []
         sealed = await self.safety._seal_missed(synced, withheld)
         if sealed:
             with contextlib.suppress(NetworkError, RateLimited):

@@ -554,6 +554,26 @@ def new_doc_id(creator: bytes) -> bytes:
     return nonce + _document_tag(creator, nonce)
 
 
+def late_flag_doc_id(
+    account_key: bytes, account_id: bytes, journal_id: bytes, event: str, member_id: bytes
+) -> bytes:
+    """The id of the late safety flag for one answer (`event`: the result's id in hex, or the
+    id a stopped questionnaire's answer was given) and one member (`member_id`, 16 bytes) in
+    `journal_id` (16 bytes): the same on every device of the owner (`account_id`, whose
+    `account_key` keys it), so two devices sealing it write one document, which merges
+    (protocol.md "Late flags"). A document id of the owner's (`created_by(id, account_id)`):
+    nonce = BLAKE2b(journal id || member id || UTF-8 of `event`, 8 bytes, key = account
+    key, personal "tj-late-flag-v1."), then the tag of `new_doc_id`."""
+    nonce = nacl.hash.blake2b(
+        journal_id + member_id + event.encode("utf-8"),
+        digest_size=DOC_ID_NONCE_BYTES,
+        key=account_key,
+        person=Context.LATE_FLAG_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )
+    return nonce + _document_tag(account_id, nonce)
+
+
 def created_by(doc_id: bytes, account_id: bytes) -> bool:
     """Whether `doc_id` was made by `new_doc_id(account_id)`: how a device knows, from the
     record alone and in any order, that a member writes only in documents it created."""

@@ -152,11 +152,15 @@ class Measures:
             before = await self.list(local.journal_id.hex(), measure=chosen.id)
             latest = max((int(r.taken_at.timestamp() * 1000) for r in before), default=now - 1)
             at = latest + 1 if now <= latest < now + 1000 else now
-        update = new_result_update(
-            document, chosen, answers, now, unscored=unscored, taken_at_ms=at
-        )
+        # checked first (InvalidInput for answers the instrument does not allow), then the
+        # result written saying whether this device watches it for a late flag
+        chosen.check_answers(answers)
         concern = [n for n in chosen.safety_items if answers[n - 1] > 0]
-        if concern and local.role == "owner":
+        watched = bool(concern) and local.role == "owner"
+        update = new_result_update(
+            document, chosen, answers, now, unscored=unscored, taken_at_ms=at, watched=watched
+        )
+        if watched:
             # a flag this device cannot seal yet (it has not seen the opt-in or the share)
             # is sealed by the sync that brings them (SafetyPath._seal_missed, NU22 C3).
             # Watched BEFORE the result is stored (R37 F7): a crash between the two then

@@ -38,6 +38,9 @@ from client_sdk.scoring import (
 
 SCORE = "score"
 ANSWERS = "answers"
+SAFETY_WATCHED = "safety_watched"
+"""A result's field: true when its recording device, the owner's, watches its safety item
+answered above 0 for a late flag (`new_result_update`'s `watched`)."""
 RESULT_FIELDS = (SCORE, ANSWERS)
 """What a result copy may disclose: the score (with band and time) and the item answers."""
 
@@ -141,30 +144,35 @@ def new_result_update(
     unscored: int | None = None,
     taken_at_ms: int | None = None,
     earlier: bool = False,
+    watched: bool = False,
 ) -> bytes:
     """Create a result; InvalidInput for answers the instrument does not allow. `earlier`:
     a result answered before, elsewhere (an import), whose `unscored` may answer a question
     the instrument no longer asks (`Instrument.check_stored_unscored`; its `version` is then
-    the last that asked it)."""
+    the last that asked it). `watched`: recorded on a device of the journal's owner with a
+    safety item above 0, which that device watches for a late flag: the result says so
+    (`safety_watched`), so that any device of the owner may seal that flag (protocol.md
+    "Late flags")."""
     score = instrument.score(answers)
     if earlier:
         instrument.check_stored_unscored(unscored)
     else:
         instrument.check_unscored(unscored)
-    return document.change(
-        fields={
-            "measure": instrument.id,
-            "version": instrument.version_for(unscored),
-            "score": score,
-            "band": instrument.band(score),
-            "taken_at": taken_at_ms if taken_at_ms is not None else now_ms,
-            "answers": list(answers),
-            "unscored": unscored,
-            "created_at": now_ms,
-            "updated_at": now_ms,
-            "deleted": False,
-        }
-    )
+    fields: dict[str, Any] = {
+        "measure": instrument.id,
+        "version": instrument.version_for(unscored),
+        "score": score,
+        "band": instrument.band(score),
+        "taken_at": taken_at_ms if taken_at_ms is not None else now_ms,
+        "answers": list(answers),
+        "unscored": unscored,
+        "created_at": now_ms,
+        "updated_at": now_ms,
+        "deleted": False,
+    }
+    if watched:
+        fields[SAFETY_WATCHED] = True
+    return document.change(fields=fields)
 
 
 def delete_result_update(document: Document, now_ms: int) -> bytes:

@@ -439,8 +439,9 @@ def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
 @dataclass(frozen=True)
 class LateFlag:
     """A safety flag this device sealed at a sync, for a safety item answered above 0 that it
-    had recorded before it knew the opt-in or the share that entitles `members` (usernames)
-    to it: in `journal` (its name), for the result `result_id` (hex, "" for a
+    (or another device of the owner, which may never sync again) had recorded before
+    it knew the opt-in or the share that entitles `members` (usernames; one member for a
+    flag sealed so now) to it: in `journal` (its name), for the result `result_id` (hex, "" for a
     stopped questionnaire) of `measure` (an instrument id) answered at `answered_at` (UTC);
     `flag_id` (hex) is the flag's document id."""
 
@@ -482,6 +483,15 @@ flag compares the answering device's time of the answer with the opt-in and the 
 another device signed (R37 F2): a late flag is owed only for an answer at least this long
 after both. Devices without network time can be further apart: then too a late flag errs
 toward none."""
+
+RECORDER_WAIT_MS = 2 * CLOCK_SKEW_MS
+"""How long after an answer was recorded (its result's `created_at`, by the recording
+device's clock) another device of the owner waits before it seals that answer's late flag
+(R37 F3): the recording device seals the flag it owes at once, with the result, but may push
+it a little after the result (a sync stopped between the two), and that flag's id is its
+own; a clock up to CLOCK_SKEW_MS ahead on the recording device takes that much off the
+wait. The recording device's own late flags wait for nothing: any device sealing one writes
+the same document (keys.late_flag_doc_id)."""
 
 
 def answered_after(answered_at: int, opted_in_at: int, granted_at: int, margin: int) -> bool:

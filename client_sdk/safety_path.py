@@ -14,7 +14,8 @@ A therapist with the annotate role acknowledges it (`acknowledge`); the client s
 it and when. Nothing is monitored in real time, and the message says so. When the client
 opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
 given before this device knew the opt-in or the share gets its flag at the sync that brings
-them (`_seal_missed`, called by `Client.sync`: NU22 C3).
+them (`_seal_missed`, called by `Client.sync`: NU22 C3), on this device or any other of the
+owner's that holds the result (R37 F3).
 
 Rules and document shapes are in safety.py (pure).
 """
@@ -31,14 +32,15 @@ from client_sdk.access import AccessState
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import now_ms, read_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
-from client_sdk.results import MEASURE, MeasureResult
+from client_sdk.results import MEASURE, SAFETY_WATCHED, MeasureResult, result_view
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
     FLAG_WATCH,
     NO_HINTS,
+    RECORDER_WAIT_MS,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
@@ -847,9 +849,13 @@ class SafetyPath:
         Who is owed one is decided by safety.late_flag_members from what the owner signed
         and this device verified only: the owner's latest safety plan (its opt-in, and when
         each member was opted in, `flags_since`), the journal's verified access chain (who
-        reads it now, and when their membership began), never from a server's answer; only
-        for answers this device recorded (its local list, `watch_answer`): never for an
-        answer given before the client opted in, never twice for one answer, never to a
+        reads it now, and when their membership began), never from a server's answer; for
+        answers this device recorded (its local list, `watch_answer`) and for those the
+        owner's signed results show another device of the owner recorded and watched
+        (`_signed_answers`: the recording device may never sync again, R37 F3), by the same
+        rule: never for an answer given before the client opted in, never twice for one
+        answer (one flag per answer and member, whose id every device of the owner derives
+        alike, and none where a flag of the owner for that answer names the member), never to a
         member whose share ended, or began, after the answer. A journal whose chain on this
         device is rolled back or unverified is skipped until it is verified again; a result
         deleted since gets none. A journal in `withheld` (ids of journals whose records the
@@ -866,7 +872,9 @@ class SafetyPath:
         sealed: list[LateFlag] = []
         nobody: set[str] = set()  # journals no flag can be owed in now: read once
         gone: set[str] = set()  # answers whose journal or result is gone from this device
-        for entry in watched:
+        mine = {entry["id"] for entry in watched}
+        signed, waiting = await self._signed_answers(mine, withheld)
+        for entry in [*watched, *signed]:
             if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
                 continue
             try:
@@ -879,7 +887,37 @@ class SafetyPath:
             if found is None:
                 continue
             local, owed = found
-            document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
+            sealed += await self._seal_late(local, entry, owed)
+        if gone:
+            await _forget(self._store, gone)
+        # an answer another device recorded a moment ago is looked at again at a later sync
+        # even if nothing changes here meanwhile (RECORDER_WAIT_MS)
+        quiet = not sealed and not withheld and not gone and not waiting
+        self._checked = (as_of, heads) if quiet else None
+        return sealed
+
+    async def _seal_late(
+        self, local: LocalJournal, entry: dict[str, Any], owed: dict[str, str]
+    ) -> list[LateFlag]:
+        """Seal the late flags owed for the answer `entry` (a watched answer's shape) to
+        `owed` (username -> account id hex): one flag per member, whose document id derives
+        from the answer and the member (keys.late_flag_doc_id), so that two devices of the
+        owner sealing it at once write one document, which merges into one flag. Returns
+        the flags sealed; one that cannot be sealed now (a rolled-back chain, an archived
+        journal) is looked at again at the next sync."""
+        profile = self._replica.profile
+        sealed: list[LateFlag] = []
+        for name, member in sorted(owed.items()):
+            doc_id = keys.late_flag_doc_id(
+                profile.secrets.account_key,
+                profile.account_id,
+                local.journal_id,
+                str(entry["id"]),
+                bytes.fromhex(member),
+            )
+            if await self._store.document(doc_id) is not None:
+                continue  # sealed already, by this device or another of the owner's
+            document = Document(doc_id, SAFETY_FLAG)
             update = flag_update(
                 document,
                 entry["result"],
@@ -887,29 +925,91 @@ class SafetyPath:
                 entry["item"],
                 entry["answer"],
                 now_ms(),
-                sorted(owed.values()),
+                [member],
                 answered_at=entry["at"],
                 event=entry["id"],
             )
             try:
                 await self._replica.commit(local, document, update)
             except (IntegrityError, AccessError):
-                continue  # a rolled-back chain, an archived journal: not now, not lost
-            await _cover(self._store, entry["id"], owed.values())
+                break  # a rolled-back chain, an archived journal: not now, not lost
+            await _cover(self._store, entry["id"], [member])
             sealed.append(
                 LateFlag(
                     self._display(local),
-                    tuple(sorted(owed)),
+                    (name,),
                     entry["result"],
                     entry["measure"],
                     to_datetime(entry["at"]),
-                    document.doc_id.hex(),
+                    doc_id.hex(),
                 )
             )
-        if gone:
-            await _forget(self._store, gone)
-        self._checked = (as_of, heads) if not sealed and not withheld and not gone else None
         return sealed
+
+    async def _signed_answers(
+        self, mine: Collection[str], withheld: Collection[bytes]
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The answers another device of the owner recorded, as the owner's signed results
+        show them, in the shape of a watched answer (`watch_answer`): each result in a
+        journal this account owns (not in `withheld`, its chain verified, its plan opted
+        in) that the owner created (its document id made by the owner's account, its
+        creator the owner: never a copy, an import or a member's), not deleted, whose
+        recording device watched a safety item answered above 0 (`safety_watched`: the
+        device would seal its late flag itself), and that this device did not record
+        (`mine`: its own list's ids). So when the recording device never syncs again, any
+        other device of the owner holding the result, the opt-in and the grant seals the
+        flag owed, by the same rule (R37 F3). One recorded less than RECORDER_WAIT_MS ago
+        (its `created_at`, or `taken_at` if later) is left for now: its recording device's
+        own flag, sealed with it, may still be on its way; the second value is True when one
+        was left so. A questionnaire stopped without a result leaves no signed answer: only
+        its recording device seals its flag."""
+        me = self._replica.profile.account_id
+        found: list[dict[str, Any]] = []
+        waiting = False
+        now = now_ms()
+        for local in await self._store.journals():
+            if (
+                local.role != "owner"
+                or local.owner_id != me
+                or local.journal_id in withheld
+                or self._replica.chains.state(local.journal_id) is None
+                or self._replica.chains.problem(local.journal_id) is not None
+            ):
+                continue
+            if not (await self.plan(local.journal_id.hex())).share_flags:
+                continue
+            for stored in await self._documents(local, MEASURE):
+                doc_id = stored.doc_id.hex()
+                if doc_id in mine or not keys.created_by(stored.doc_id, me):
+                    continue
+                document = stored_document(stored)
+                if document.field(SAFETY_WATCHED) is not True:
+                    continue
+                result = result_view(document, local.name, local.journal_id.hex())
+                taken_at = read_ms(document.field("taken_at"))
+                if result is None or result.answers is None or taken_at is None:
+                    continue
+                chosen = find_instrument(result.measure)
+                concern = [n for n in chosen.safety_items if result.answers[n - 1] > 0]
+                if not concern or await self._creator(stored) != me:
+                    continue
+                recorded = max(taken_at, read_ms(document.field("created_at")) or 0)
+                if now < recorded + RECORDER_WAIT_MS:
+                    waiting = True  # its recorder's own flag may still come: not yet
+                    continue
+                found.append(
+                    {
+                        "id": doc_id,
+                        "journal": local.journal_id.hex(),
+                        "result": doc_id,
+                        "measure": chosen.id,
+                        "item": concern[0],
+                        "answer": result.answers[concern[0] - 1],
+                        "at": taken_at,
+                        "covered": [],
+                    }
+                )
+        return found, waiting
 
     async def _owed(
         self, entry: dict[str, Any], nobody: set[str], gone: set[str]

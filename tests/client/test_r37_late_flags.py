@@ -6,12 +6,14 @@ end-date tests move them (tests/client/test_share_ended_notices.move_clocks)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from client_sdk import Client
+from client_sdk import results as results_module
 from client_sdk.models import now_ms
-from client_sdk.safety import FLAG_WATCH
+from client_sdk.safety import FLAG_WATCH, RECORDER_WAIT_MS
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_late_safety_flags import ITEM_9, answer_later, devices
 from tests.client.test_share_ended_notices import move_clocks
@@ -95,12 +97,6 @@ async def test_an_answering_device_with_its_clock_ahead_gets_no_flag_for_an_answ
     assert await drsmith.safety.flags() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R37 F3 not fixed: only the device that recorded an answer seals its late flag; "
-    "another owner device holding the result does not (two devices would then need one "
-    "deterministic flag per answer); the no-flag line says only this device can seal it",
-)
 async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_again(
     signup: ClientFactory,
     login: ClientFactory,
@@ -111,8 +107,8 @@ async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_ag
     (it lost the connection); a minute after, ana answers item 9 on her phone, which syncs
     the result (the opt-in is not on the server yet) and is then signed out (lost, wiped,
     `tj logout`). The laptop then syncs: it holds the owner-signed opt-in, the grant and the
-    result, all before/after as required, but "only the device that recorded the answer
-    seals": no device ever seals the flag owed. Silently lost."""
+    result, all before/after as required, so it seals the flag owed (R37 F3: before, only
+    the device that recorded the answer sealed, and the flag was silently lost)."""
     laptop, phone, drsmith = await devices(signup, login)
     await share_with(laptop, drsmith, role="annotate")
     await phone.sync()  # the phone knows the share, not yet the opt-in
@@ -125,12 +121,177 @@ async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_ag
     await phone.sync()  # the result reaches the server; the opt-in is not there yet
     await phone.logout()
 
-    await laptop.sync()  # the opt-in reaches the server; the laptop now has everything
-    await laptop.sync()
+    # the opt-in reaches the server; the laptop now has everything, and waits a while for
+    # the flag the phone may have sealed with the result (RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    [late] = (await laptop.sync()).late_flags
+    assert (late.members, late.result_id) == (("drsmith",), taken.result.id)
     await drsmith.sync()
     assert [f.result_id for f in await drsmith.safety.flags()] == [taken.result.id], (
         "the flag owed for an answer given after the opt-in was never sealed"
     )
+
+
+async def owner_devices_holding_an_answer_owed_a_flag(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    later: bool = True,
+) -> tuple[Client, Client, Client, Client, str]:
+    """ana's laptop, phone and tablet and drsmith: the laptop shares with drsmith and opts in
+    without pushing it; the phone (which knows the share only) records item 9 above 0
+    (CLOCK_SKEW_MS after the opt-in when `later`, else at once), pushes the result, and
+    sealed no flag. Then the laptop and the tablet sync, each before it sees what the other
+    sealed (their syncs interleave: neither seals at its sync, both seal after). Returns
+    (laptop, phone, tablet, drsmith, the result's id)."""
+    laptop, phone, drsmith = await devices(signup, login)
+    tablet = await login("ana", "tablet")
+    await share_with(laptop, drsmith, role="annotate")
+    await phone.sync()  # the phone knows the share, not yet the opt-in
+    await tablet.sync()
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")  # not pushed yet
+    if later:
+        answer_later(live_server, monkeypatch)  # past CLOCK_SKEW_MS, as a late flag needs
+    taken = await phone.measures.take("phq9", ITEM_9)
+    response = await phone.safety.respond(taken.result)
+    assert response.flag_id is None
+    await phone.sync()  # the result reaches the server; the opt-in is not there yet
+
+    async def sealing_later(self: Client, withheld: set[bytes]) -> list[object]:
+        return []
+
+    with monkeypatch.context() as patch:  # the two syncs interleave: neither seals there
+        patch.setattr(Client, "_seal_missed_flags", sealing_later)
+        await laptop.sync()  # pushes the opt-in, pulls the result
+        await tablet.sync()  # pulls the opt-in and the result, not the laptop's flag
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)  # no flag of the phone's came
+    return laptop, phone, tablet, drsmith, taken.result.id
+
+
+async def test_two_owner_devices_sealing_one_late_flag_at_once_give_the_therapist_one_flag(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """R37 F3 closed with any owner device sealing: the laptop and the tablet both hold the
+    phone's answer, the opt-in and the grant, and each seals the flag owed before it has
+    seen the other's. They write the same document (its id and content come from the
+    answer and the member), which merges: drsmith gets one flag. The phone, syncing after,
+    sees the flag for its answer and seals none."""
+    laptop, phone, tablet, drsmith, result_id = await owner_devices_holding_an_answer_owed_a_flag(
+        signup, login, live_server, monkeypatch
+    )
+    on_laptop = await laptop.safety._seal_missed()
+    on_tablet = await tablet.safety._seal_missed()
+    assert [f.members for f in on_laptop] == [("drsmith",)] == [f.members for f in on_tablet]
+    assert on_laptop[0].flag_id == on_tablet[0].flag_id, "two flags for one answer"
+    await laptop.sync()
+    await tablet.sync()
+    assert (await phone.sync()).late_flags == [], "the recorder sealed a second flag"
+    assert (await laptop.sync()).late_flags == [] and (await tablet.sync()).late_flags == []
+
+    await drsmith.sync()
+    [flag] = await drsmith.safety.flags()
+    assert (flag.id, flag.result_id, flag.item, flag.answer) == (
+        on_laptop[0].flag_id, result_id, 9, 3,
+    )  # fmt: skip
+    assert [f.id for f in await laptop.safety.flags()] == [flag.id]
+
+
+async def test_another_owner_device_seals_no_flag_the_recording_device_would_not(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same devices, the answer given right after the opt-in (within CLOCK_SKEW_MS:
+    the recorder would seal no late flag, R37 F2): the laptop and the tablet, which hold the
+    result, the opt-in and the grant, seal none either, and neither does the phone."""
+    laptop, phone, tablet, drsmith, _ = await owner_devices_holding_an_answer_owed_a_flag(
+        signup, login, live_server, monkeypatch, later=False
+    )
+    assert await laptop.safety._seal_missed() == []
+    assert await tablet.safety._seal_missed() == []
+    assert (await phone.sync()).late_flags == []
+    assert (await laptop.sync()).late_flags == [] and (await tablet.sync()).late_flags == []
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_another_owner_device_seals_no_flag_for_a_result_its_recorder_did_not_watch(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A result whose owner-signed record does not say its recorder watched it for a late
+    flag (`safety_watched`: written before this rule, or imported from another account,
+    which the importing device never flags) gets no flag from another device either: the
+    phone's result is recorded without it (as an older app writes it) and the phone is
+    signed out; the laptop, holding the result, the opt-in and the grant, seals none."""
+    original = results_module.new_result_update
+
+    def unwatched(*args: Any, **kwargs: Any) -> bytes:
+        kwargs["watched"] = False  # an older app's result: no `safety_watched`
+        return original(*args, **kwargs)
+
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await phone.sync()
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")  # not pushed yet
+    answer_later(live_server, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr("client_sdk.measures.new_result_update", unwatched)
+        taken = await phone.measures.take("phq9", ITEM_9)
+    assert taken.result.safety_concern
+    await phone.sync()
+    await phone.logout()
+
+    await laptop.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_another_owner_device_waits_for_the_flag_the_recorder_pushes_after_the_result(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The phone knows the opt-in and the share; ana answers item 9 there and an app syncs
+    between recording the result and sealing its flag, a sync stopped after its push (the
+    app closed, the connection lost), so the result reaches the server first. The laptop,
+    syncing then, holds the result, the opt-in and the grant, and a late flag would be owed
+    by the rule; it waits (RECORDER_WAIT_MS) instead of sealing a second flag beside the
+    phone's, whose id is the phone's own."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    await phone.sync()
+    answer_later(live_server, monkeypatch)  # past CLOCK_SKEW_MS: a late flag would be owed
+    taken = await phone.measures.take("phq9", ITEM_9)
+
+    async def stopped(self: Client, withheld: set[bytes]) -> list[object]:
+        return []
+
+    with monkeypatch.context() as patch:  # the phone's sync stops after its push
+        patch.setattr(Client, "_seal_missed_flags", stopped)
+        await phone.sync()  # the result alone reaches the server
+    assert (await laptop.sync()).late_flags == [], "a flag sealed beside the phone's"
+    response = await phone.safety.respond(taken.result)
+    assert response.flagged_to == ["drsmith"]
+    await phone.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []  # the phone's flag covers drsmith
+    await drsmith.sync()
+    assert [f.id for f in await drsmith.safety.flags()] == [response.flag_id]
 
 
 async def test_a_withdrawal_that_is_the_laptops_newest_record_hidden_seals_no_late_flag(
@@ -399,5 +560,30 @@ async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
     assert await phone.measures.list() == []
     assert (await phone.sync()).late_flags == []
     assert await phone.replica.store.setting(FLAG_WATCH) == "[]"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_another_owner_device_seals_no_flag_for_a_share_made_after_the_answer(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana answers item 9 on her phone, which then syncs and is signed out; only later does
+    the laptop share with drsmith with safety flags. The laptop holds the result, the opt-in
+    and the grant, but the share (and the opt-in) came after the answer: no flag is owed
+    (R37 F5), and the laptop, which did not record the answer, seals none either."""
+    laptop, phone, drsmith = await devices(signup, login)
+    taken = await phone.measures.take("phq9", ITEM_9)
+    assert taken.result.safety_concern
+    await phone.sync()
+    await phone.logout()
+    answer_later(live_server, monkeypatch)  # the share comes well after the answer
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS)
+    assert (await laptop.sync()).late_flags == []
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
