@@ -3315,6 +3315,20 @@ class Sharing:
             and self._has_live_member(journal_id, now)
         }
 
+    def _troubled_mirror_sources(self) -> set[bytes]:
+        """The source journals of this account's field-level copies with a member whose
+        share has not ended that `live_mirrors` leaves out because the copy's chain has a
+        problem now (`follow_mirrors` keeps their documents noted)."""
+        now = now_ms()
+        return {
+            settings.mirror_of
+            for journal_id, settings in self._opened_disclosures(with_problems=True).items()
+            if settings.kind == "mirror"
+            and settings.mirror_of is not None
+            and self.replica.chains.problem(journal_id)
+            and self._has_live_member(journal_id, now)
+        }
+
     async def _mirror_waits(self, source: LocalJournal, document: Document) -> bool:
         """Whether a change of `document` in `source` cannot be copied now because this
         device holds its owner's newer changes unread (`mirror_targets`): then noted
@@ -3350,8 +3364,15 @@ class Sharing:
         refused), and how many copies it wrote. `as_of`: the store version the caller read (a sync with nothing to do
         reads the setting from memory). Raises nothing but a store error."""
         mirrors = self.live_mirrors()
+        # Copies left out of `live_mirrors` only because their chain has a problem at this
+        # sync (a rollback the server shows, a newer chain version): what their source
+        # holds noted stays noted until they are copied, never cleared as done.
+        troubled = self._troubled_mirror_sources() if doc_ids else set()
         if not mirrors:
-            return [], set(), 0
+            if not troubled:
+                return [], set(), 0
+            held = await self.store.documents_by_ids(sorted(set(doc_ids)))
+            return [], {s.doc_id for s in held if s.journal_id in troubled}, 0
         caught = decode_caught_up(await self.store.setting(MIRRORS_CAUGHT_UP, as_of=as_of))
         starts = {j: self._mirror_start(j, settings) for j, settings in mirrors.items()}
         scans = [j for j in mirrors if caught.get(j.hex()) != starts[j]]
@@ -3374,6 +3395,8 @@ class Sharing:
             source = local.get(stored.journal_id)
             if source is None or source.role != "owner" or stored.kind not in MIRRORED_KINDS:
                 continue
+            if stored.journal_id in troubled:
+                left.add(stored.doc_id)  # its copy there waits for its chain (see above)
             if await self.replica.holds_unread_owner_changes(source):
                 waiting.add(source.journal_id)
                 left.add(stored.doc_id)
