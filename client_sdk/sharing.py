@@ -3651,7 +3651,7 @@ def removal_marks(document: Document) -> tuple[dict[str, Any], str | None]:
     updated = document.field("updated_at")
     if deleted is True:
         if document.kind == ENTRY:
-            cleared = {"title": "", "mood": None, "tags": [], "emotions": []}
+            cleared: dict[str, Any] = {"title": "", "mood": None, "tags": [], "emotions": []}
             return {"deleted": True, "updated_at": updated, **cleared}, ""
         return {"deleted": True, "updated_at": updated}, None
     return {"trashed_at": trashed_at, "updated_at": updated}, None
