@@ -142,3 +142,18 @@ async def test_an_existing_copy_follows_a_removal_with_its_marks_only(
     before = await held(laptop, share.journal_id, ENTRY)
     await laptop.sync()  # marked removed: current, nothing written again
     assert await held(laptop, share.journal_id, ENTRY) == before
+
+
+async def test_a_deleted_result_is_never_shared_on_its_own(signup: ClientFactory) -> None:
+    """Shared one at a time by its id once deleted: refused, nothing copied."""
+    from client_sdk import NotFound
+
+    ana, tom = await signup("ana"), await signup("tom")
+    taken = await ana.measures.take("phq9", ANSWERS)
+    await ana.measures.delete(taken.result.id)
+    with pytest.raises(NotFound, match="was deleted"):
+        await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.shares.fingerprint())
+    await ana.sync()
+    await tom.sync()
+    for journal in await tom.journals.list():
+        assert await held(tom, journal.id, MEASURE) == []
