@@ -352,7 +352,9 @@ class Assignments:
             await self._store.setting(forgotten.LEFT)
         )
         made = _ms(view.created_at)
-        return replace(view, share_ended=self._share_ended(local, creator, left, made))
+        epoch = await self._store.made_epoch(document.doc_id) if creator is not None else None
+        ended = self._share_ended(local, creator, left, made, epoch)
+        return replace(view, share_ended=ended)
 
     def _share_ended(
         self,
@@ -360,22 +362,24 @@ class Assignments:
         creator: bytes | None,
         left: bool = False,
         made_at: int | None = None,
+        made_epoch: int | None = None,
     ) -> ShareEnded | None:
         """Whether the share an assignment was made in ended, from the journal's verified
         access chain (schedule.share_end): on the owner's devices, the creator's membership;
         on a member's, this account's own (a journal no longer served to it whose chain
         shows no end: "left" when this account left it on this device, `left`, NU35 #6;
-        else "no longer served", the server's word). `made_at`: the assignment's
-        `created_at` (ms): one made in a membership that ended stays ended when the owner
-        shares with its author again (NU61 F10: it came back as due on the client's devices,
-        which the therapist could neither see nor cancel)."""
+        else "no longer served", the server's word). `made_epoch`: the key epoch of the
+        record that made the assignment (`Store.made_epoch`): one made in a membership that
+        ended stays ended when the owner shares with its author again, or renews a share
+        that lapsed (it came back as due on the client's devices, which the therapist could
+        neither see nor cancel); `made_at` (its `created_at`, ms) only when no epoch is kept."""
         me = self._replica.profile.account_id
         state = self._replica.chains.state(local.journal_id)
         if local.owner_id == me:
             if creator in (None, me):
                 return None
-            return share_end(state, creator, now_ms(), made_at)
-        ended = share_end(state, me, now_ms(), made_at)
+            return share_end(state, creator, now_ms(), made_at, made_epoch)
+        ended = share_end(state, me, now_ms(), made_at, made_epoch)
         if ended is None and local.role == REVOKED:
             ended = ShareEnded(SHARE_LEFT if left else SHARE_UNLISTED, None)
         return replace(ended, owner=self._owner(local)) if ended is not None else None

@@ -38,7 +38,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import date, datetime
 
 from client_sdk import keys
-from client_sdk.documents import Document
+from client_sdk.documents import Document, removed
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
@@ -398,7 +398,7 @@ class Measures:
 
         Raises InvalidInput for `only` other than "score" and "answers", a malformed or
         ambiguous id, or an unconfirmed peer (no fingerprint, no trust on first use);
-        NotFound for an unknown result or username; AccessError when this account does not
+        NotFound for an unknown or deleted result or username; AccessError when this account does not
         own the result; KeyChangedError when the fingerprint does not match or the peer's
         pinned keys changed (nothing is shared); QuotaExceeded when making the journal kept
         for that therapist hits an account limit; NetworkError (RateLimited included) when
@@ -415,6 +415,8 @@ class Measures:
         source, document = await self._document_of_kind(result_id, MEASURE)
         if source.role != "owner":
             raise AccessError("only the result's owner can share it")
+        if removed(document):  # a deleted result is never copied to anyone
+            raise NotFound(f"result {result_id} was deleted", subject="document")
         # Not while the owner's newer changes of the journal wait unread here (R20 F4).
         await self._replica.refuse_while_parked(source, "share a result of it")
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
@@ -423,6 +425,15 @@ class Measures:
         if not snapshot_fits(sized):
             raise InvalidInput(too_large_to_snapshot(source, document, sized))
         target = await self._sharing.items_journal(peer, document.doc_id, again)
+        # Read again: making the journal kept for them syncs, and may bring another
+        # device's delete of the result (as `shares.grant_entry`).
+        now = await self._replica.store.document(document.doc_id)
+        if now is None or removed(stored_document(now)):
+            raise NotFound(
+                "this result was deleted on another of your devices meanwhile: it was not shared",
+                subject="document",
+            )
+        document = stored_document(now)
         copy_id = keys.disclosure_doc_id(
             self._replica.profile.secrets.account_key, document.doc_id, target.journal_id
         )

@@ -326,22 +326,38 @@ account leaving the share on one of its devices (`client.shares.leave`, NU35 #6)
 
 
 def share_end(
-    state: AccessState | None, account_id: bytes, now_ms: int, made_at: int | None = None
+    state: AccessState | None,
+    account_id: bytes,
+    now_ms: int,
+    made_at: int | None = None,
+    made_epoch: int | None = None,
 ) -> ShareEnded | None:
     """How and when `account_id`'s latest membership of a journal ended, as its verified
     access chain (`state`) says (`ShareEnded`; `now_ms` tells whether a signed end date
     passed); None while that membership is on, or when the chain does not show the account's
     memberships (never a member; another member seen from a member's device; no chain).
-    `made_at` (ms, the assignment's `created_at`): what was made before an earlier
-    membership of the account was removed (an unshare, new terms that replaced it, or a
-    drop on the server's word) belongs to that one, and stays ended with it whatever the
-    account was granted since (a share made again is a new share, not the old one). One
-    that reached its end date and was renewed is the same share continued, whether or not
-    an `ended` entry closed it before the renewal: its assignments count again."""
+    `made_epoch`: the key epoch of the record that made an assignment (`Store.made_epoch`):
+    it belongs to the membership of the account whose key the owner sealed under that epoch
+    (one at most), and when that is an earlier membership, it ended with it, however it
+    ended (an unshare, new terms that replaced it, a drop on the server's word, or its end
+    date, closed by an `ended` entry: a share given again after any of these is a new
+    share, under keys its member's earlier records are not sealed to again). A renewal of
+    the same membership (new terms, no new membership) is the same share continued. The
+    epoch is the owner-signed chain's, never a date the author writes. `made_at` (ms, the
+    assignment's `created_at`), only when its epoch is not known here (a store of before
+    this version kept none): what was made before an earlier membership was removed
+    belongs to that one."""
     handles = state.handles.get(account_id, []) if state is not None else []
     if state is None or not handles:
         return None
-    if made_at is not None:
+    if made_epoch is not None:
+        sealed = state.sealed_to.get(made_epoch, frozenset())
+        made_in = next((h for h in handles if h in sealed), None)
+        if made_in is not None and made_in != handles[-1]:
+            closed = _closed(state, made_in)
+            if closed is not None:
+                return _ended(*closed)
+    elif made_at is not None:
         for earlier in handles[:-1]:
             closed = _closed(state, earlier)
             if closed is not None and closed[0] != SHARE_EXPIRED and made_at < closed[1]:

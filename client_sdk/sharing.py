@@ -38,6 +38,7 @@ from client_sdk.documents import (
     Document,
     EntryView,
     entry_view,
+    removal,
     removed,
 )
 from client_sdk.errors import (
@@ -913,7 +914,7 @@ class Sharing:
                         ("role", asked[0], role),
                         ("end date", asked[1], expires_at),
                     )
-                    if before is None and now is not None
+                    if before is None and now  # an end date 0 (none) is no term kept
                 )
                 if kept_terms:  # said plainly by the caller (NU61 F7: a silent end date kept)
                     with contextlib.suppress(InvalidInput):
@@ -3147,6 +3148,11 @@ class Sharing:
         copy_id = keys.disclosure_doc_id(
             self.profile.secrets.account_key, document.doc_id, target.journal_id
         )
+        if written is not None and (written.deleted or written.trashed_at is not None):
+            return  # removed before any copy of it: none, ever
+        if written is None and removal(document):
+            await self._copy_removal(target, document, copy_id)
+            return
         if written is not None:
             copy = Document(copy_id, ENTRY)
             update = copy.change(
@@ -3309,6 +3315,20 @@ class Sharing:
             and self._has_live_member(journal_id, now)
         }
 
+    def _troubled_mirror_sources(self) -> set[bytes]:
+        """The source journals of this account's field-level copies with a member whose
+        share has not ended that `live_mirrors` leaves out because the copy's chain has a
+        problem now (`follow_mirrors` keeps their documents noted)."""
+        now = now_ms()
+        return {
+            settings.mirror_of
+            for journal_id, settings in self._opened_disclosures(with_problems=True).items()
+            if settings.kind == "mirror"
+            and settings.mirror_of is not None
+            and self.replica.chains.problem(journal_id)
+            and self._has_live_member(journal_id, now)
+        }
+
     async def _mirror_waits(self, source: LocalJournal, document: Document) -> bool:
         """Whether a change of `document` in `source` cannot be copied now because this
         device holds its owner's newer changes unread (`mirror_targets`): then noted
@@ -3344,8 +3364,15 @@ class Sharing:
         refused), and how many copies it wrote. `as_of`: the store version the caller read (a sync with nothing to do
         reads the setting from memory). Raises nothing but a store error."""
         mirrors = self.live_mirrors()
+        # Copies left out of `live_mirrors` only because their chain has a problem at this
+        # sync (a rollback the server shows, a newer chain version): what their source
+        # holds noted stays noted until they are copied, never cleared as done.
+        troubled = self._troubled_mirror_sources() if doc_ids else set()
         if not mirrors:
-            return [], set(), 0
+            if not troubled:
+                return [], set(), 0
+            held = await self.store.documents_by_ids(sorted(set(doc_ids)))
+            return [], {s.doc_id for s in held if s.journal_id in troubled}, 0
         caught = decode_caught_up(await self.store.setting(MIRRORS_CAUGHT_UP, as_of=as_of))
         starts = {j: self._mirror_start(j, settings) for j, settings in mirrors.items()}
         scans = [j for j in mirrors if caught.get(j.hex()) != starts[j]]
@@ -3368,6 +3395,8 @@ class Sharing:
             source = local.get(stored.journal_id)
             if source is None or source.role != "owner" or stored.kind not in MIRRORED_KINDS:
                 continue
+            if stored.journal_id in troubled:
+                left.add(stored.doc_id)  # its copy there waits for its chain (see above)
             if await self.replica.holds_unread_owner_changes(source):
                 waiting.add(source.journal_id)
                 left.add(stored.doc_id)
@@ -3408,7 +3437,8 @@ class Sharing:
         self, journal: LocalJournal, document: Document, fields: tuple[str, ...]
     ) -> bool:
         """Whether the copy of `document` in `journal` already holds what `fields` disclose
-        of it (an entry in the trash or deleted that has no copy: nothing to copy)."""
+        of it (a document of any kind deleted or in the trash: no copy, or its copy marked
+        removed: `removal_marks`)."""
         copy_id = keys.disclosure_doc_id(
             self.profile.secrets.account_key, document.doc_id, journal.journal_id
         )
@@ -3418,10 +3448,17 @@ class Sharing:
         ):
             return True  # never a document squatting its id (REV-DEL4 E)
         copy = stored_document(stored) if stored is not None else None
+        if removal(document):  # removed: no copy ever made of it, or one marked removed
+            if copy is None:
+                return True
+            marks, cleared = removal_marks(document)
+            return all(copy.field(k) == v for k, v in marks.items() if k != "updated_at") and (
+                cleared is None or copy.text("body") == cleared
+            )
         if document.kind == ENTRY:
             view = entry_view(document)
             if copy is None:
-                return view.deleted or view.trashed_at is not None
+                return False
             body = document.text("body") if "body" in fields else ""
             chosen = disclosed_fields(document, fields, view)
             return copy.text("body") == body and all(copy.field(k) == v for k, v in chosen.items())
@@ -3453,6 +3490,20 @@ class Sharing:
         state = self.replica.chains.state(journal_id)
         return state is not None and any(not m.ended(now) for m in state.members.values())
 
+    async def _copy_removal(self, target: LocalJournal, document: Document, copy_id: bytes) -> None:
+        """Follow the removal of `document` (deleted, or in the trash) in its copy `copy_id`
+        in `target`: a copy that exists gets the removal's marks only (`removal_marks`), never
+        what the source holds besides (an edit made before the removal was never disclosed);
+        a document removed before any copy of it gets none, ever (whichever path writes:
+        a write here, the catch-up after a sync, a delete cut short)."""
+        stored = await self.store.document(copy_id)
+        if stored is None or stored.journal_id != target.journal_id or stored.kind != document.kind:
+            return  # no copy (or a document squatting its id, REV-DEL4 E): nothing written
+        copy = stored_document(stored)
+        fields, body = removal_marks(document)
+        texts = {"body": body} if body is not None else None
+        await self.replica.commit(target, copy, copy.change(fields=fields, texts=texts), copy=True)
+
     async def copy_care(
         self, target: LocalJournal, document: Document, fields: tuple[str, ...]
     ) -> None:
@@ -3464,6 +3515,9 @@ class Sharing:
         copy_id = keys.disclosure_doc_id(
             self.profile.secrets.account_key, document.doc_id, target.journal_id
         )
+        if removal(document):
+            await self._copy_removal(target, document, copy_id)
+            return
         stored = await self.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, document.kind)
         await self.replica.commit(target, copy, copy.change(fields=copied), copy=True)
@@ -3585,6 +3639,22 @@ def decode_caught_up(value: Any) -> dict[str, int]:
         for k, v in raw.items()
         if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
     }
+
+
+def removal_marks(document: Document) -> tuple[dict[str, Any], str | None]:
+    """What the existing copy of `document`, deleted or in the trash (any kind), is written
+    with: the marks of its removal and nothing else of the source (`removal`): deleted for
+    good, `deleted` and its time (an entry's copy also cleared, as `delete_entry_update`
+    clears the entry: its body, the second value, "" then); in the trash, `trashed_at` and
+    its time. The body is None when the copy's text is left as it is."""
+    deleted, trashed_at = document.removal_fields()
+    updated = document.field("updated_at")
+    if deleted is True:
+        if document.kind == ENTRY:
+            cleared: dict[str, Any] = {"title": "", "mood": None, "tags": [], "emotions": []}
+            return {"deleted": True, "updated_at": updated, **cleared}, ""
+        return {"deleted": True, "updated_at": updated}, None
+    return {"trashed_at": trashed_at, "updated_at": updated}, None
 
 
 def disclosed_fields(

@@ -1274,6 +1274,19 @@ class Store:
             found.update(bytes(row[0]) for row in rows)
         return found
 
+    async def made_epoch(self, doc_id: bytes) -> int | None:
+        """The earliest key epoch of a record of the document's creator (`creators`) that
+        this device holds (pulled, or written here): the epoch it was made under, sealed in
+        each record's associated data and verified when applied, so neither its author's
+        clock nor the server chooses it. None when no such record with its epoch is kept."""
+        rows = await self._all(
+            "SELECT min(s.epoch) FROM seen_records s JOIN documents d ON d.doc_id = s.doc_id "
+            "WHERE s.doc_id = ? AND s.author = d.creator AND s.epoch IS NOT NULL",
+            (doc_id,),
+        )
+        found = list(rows)[0][0] if rows else None
+        return int(found) if found is not None else None
+
     async def creators(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
         for chunk, marks in _in_chunks(doc_ids):
