@@ -793,6 +793,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "discarded",
         "daylio mood": "an imported Daylio mood that is not one of Daylio's default moods",
         # journals and sharing
+        "not shared": "NotShared: an unshare (`new_key_if_not_shared=False`) naming someone "
+        "who is not and never was a member of the journal: nothing changed; `close` names "
+        "members with close names",
         "archived": "JournalArchived: the owner's journal is archived; unarchive it first",
         "renamed elsewhere": "RenamedElsewhere: another device of the owner renamed the journal "
         "meanwhile",
