@@ -15,6 +15,7 @@ SDK = Path(client_sdk.__file__).parent
 PASSED_ON = {
     ("errors.py", "subject"),  # TJError.__init__ keeps the subject it is given
     ("transport.py", "subject"),  # error_words.subject_for's, scanned there
+    ("account.py", "error.subject"),  # a wrong password re-raised as late keeps its subject
 }
 """The only places a subject is set from a variable: each scanned where it comes from."""
 
