@@ -3240,6 +3240,52 @@ class Sharing:
                 await self.copy_care(journal, document, fields)
             else:
                 await self.copy_entry(journal, document, fields, written)
+        if written is None:  # a new entry has no copy anywhere yet
+            for journal, copy in await self.mirror_leaving(source, document, created, journals):
+                await self.trash_left_copy(journal, copy)
+
+    async def mirror_leaving(
+        self,
+        source: LocalJournal,
+        document: Document,
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, Document]]:
+        """The copies of `document` (an entry of `source`) shown in a field-level copy that
+        no longer covers it (its date moved to before the copy's start), each with its
+        journal: what `trash_left_copy` takes out of the copy, as the entry's trash would
+        (its date and fields as they were are not the entry's any more, and later changes
+        never reach it). An entry moved back in is copied again (`mirror_targets`)."""
+        if document.kind != ENTRY or source.role != "owner":
+            return []
+        mirrors = [
+            (journal_id, settings)
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source.journal_id
+        ]
+        if not mirrors or await self.replica.holds_unread_owner_changes(source):
+            return []
+        if created is None:
+            created = entry_view(document).created_at
+        local = {j.journal_id: j for j in journals or await self.store.journals()}
+        leaving = [
+            local[journal_id]
+            for journal_id, settings in mirrors
+            if journal_id in local and created < self._mirror_start(journal_id, settings)
+        ]
+        found = []
+        for journal, copy in await self.copies_in([j.journal_id for j in leaving], document):
+            view = entry_view(copy)
+            if not view.deleted and view.trashed_at is None:
+                found.append((journal, copy))
+        return found
+
+    async def trash_left_copy(self, journal: LocalJournal, copy: Document) -> None:
+        """Put the copy `copy` in `journal` in the trash: its entry left what the copy
+        covers (`mirror_leaving`)."""
+        moment = now_ms()
+        update = copy.change(fields={"trashed_at": moment, "updated_at": moment})
+        await self.replica.commit(journal, copy, update, copy=True)
 
     async def mirror_targets(
         self,
@@ -3292,6 +3338,8 @@ class Sharing:
         anything is changed: an action that changes the original and then fails on a copy
         would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
         for journal, _ in await self.mirror_targets(source, document):
+            await self.replica.check_commit(journal, document.kind)
+        for journal, _ in await self.mirror_leaving(source, document):
             await self.replica.check_commit(journal, document.kind)
 
     def live_mirrors(self) -> dict[bytes, access.Disclosure]:
@@ -3352,8 +3400,9 @@ class Sharing:
         if not doc_ids and not scans:
             return [], set(), 0
         local = {j.journal_id: j for j in await self.store.journals()}
+        asked = set(doc_ids)
         wanted: dict[bytes, StoredDocument] = {
-            s.doc_id: s for s in await self.store.documents_by_ids(sorted(set(doc_ids)))
+            s.doc_id: s for s in await self.store.documents_by_ids(sorted(asked))
         }
         for journal_id in scans:
             source_id = mirrors[journal_id].mirror_of
@@ -3381,6 +3430,15 @@ class Sharing:
                         await self.copy_entry(journal, document, fields)
                     else:
                         await self.copy_care(journal, document, fields)
+                    wrote += 1
+                except TJError as error:
+                    problems[journal.name] = str(error)
+                    left.add(stored.doc_id)
+            if stored.doc_id not in asked:
+                continue  # a look through: only what was written before the copy was known
+            for journal, copy in await self.mirror_leaving(source, document):
+                try:
+                    await self.trash_left_copy(journal, copy)
                     wrote += 1
                 except TJError as error:
                     problems[journal.name] = str(error)
