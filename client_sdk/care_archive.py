@@ -17,6 +17,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -198,7 +199,12 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
         f"## {assignment['title']} ({'every ' + str(every) + ' days' if every else 'once'})",
         "",
         f"- id: {assignment['id']}",
-        f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}",
+        f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}"
+        + (
+            f", in {json.dumps(assignment['in_copy'], ensure_ascii=False)}"
+            if assignment.get("in_copy")
+            else ""
+        ),
         f"- starts: {_minute(assignment['starts_at'], tz)}",
     ]
     lines += _standing(assignment, tz)

@@ -5,6 +5,7 @@ the CLI."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,3 +46,41 @@ async def test_an_entry_moved_to_before_the_copy_leaves_it_and_comes_back_when_m
     await ana.ok("edit", entry[:8], "--date", now)  # back in: copied again, as it is now
     [back] = await copied(tom)
     assert (back["mood"], back["tags"], back["id"]) == (3, ["now"], shown["id"])
+
+
+async def test_an_export_keeps_the_notes_prompt_and_assignment_a_therapist_wrote_in_a_copy(
+    ana: Device, tom: Device, tmp_path: Path
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    await ana.ok("share", COPY, "tom", "--role", "annotate")
+    await tom.ok("sync")
+    await tom.ok("note", "ana", "See you Thursday.")
+    await tom.ok("note", "ana", "--prompt", "What made you laugh this week?")
+    await tom.ok("assign", "ana", "measure", "phq9", "--every", "14")
+    await ana.ok("sync")
+    [personal] = [j for j in await ana.json("journal", "list") if j["name"] == "Personal"]
+
+    out = Path((await ana.ok("export", "--out", str(tmp_path / "json"))).stdout.strip())
+    data = json.loads(out.read_text(encoding="utf-8"))
+    kept = {n["text"]: n for n in data["notes"]}
+    assert set(kept) == {"See you Thursday.", "What made you laugh this week?"}
+    for note in kept.values():  # beside their source, saying whose and where
+        assert (note["journal_id"], note["author"], note["by_therapist"]) == (
+            personal["id"],
+            "tom",
+            True,
+        )
+        assert note["in_copy"] == COPY
+    [assigned] = data["assignments"]
+    assert (assigned["title"], assigned["journal_id"], assigned["in_copy"]) == (
+        "PHQ-9",
+        personal["id"],
+        COPY,
+    )
+
+    await ana.ok("export", "--format", "markdown", "--out", str(tmp_path / "md"))
+    notes = (tmp_path / "md" / "personal" / "notes.md").read_text(encoding="utf-8")
+    assert f'by tom (therapist), in "{COPY}"' in notes and "See you Thursday." in notes
+    assignments = (tmp_path / "md" / "personal" / "assignments.md").read_text(encoding="utf-8")
+    assert "PHQ-9" in assignments and f'in "{COPY}"' in assignments
