@@ -66,6 +66,7 @@ from client_sdk.models import (
     quoted_name,
     read_json,
     read_time,
+    squeezed,
     to_datetime,
 )
 from client_sdk.replica import (
@@ -3020,7 +3021,8 @@ class Sharing:
             if not self.replica.chains.problem(journal_id):
                 return journals[journal_id]
         settings = access.Disclosure(peer.account_id, mirror_of, fields, since, kind)
-        return await self.replica.create_disclosure_journal(name, settings)
+        mine = [j.name for j in journals.values() if j.owner_id == self.profile.account_id]
+        return await self.replica.create_disclosure_journal(free_name(name, mine), settings)
 
     async def share_entry(
         self,
@@ -3625,6 +3627,20 @@ def unsent_error(
         subject=UNSENT_COPY,
         names=named,
     )
+
+
+def free_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or "`name` (2)", "(3)"... the first that none of `taken` (this account's
+    journals' names) bears as names are compared (case and runs of spaces ignored): a
+    journal kept for a member never takes the name of one of the user's own, which a
+    command naming it would then name ambiguously. Kept within 100 characters. Pure."""
+    used = {squeezed(t).casefold() for t in taken}
+    found, n = name, 1
+    while squeezed(found).casefold() in used:
+        n += 1
+        suffix = f" ({n})"
+        found = name[: 100 - len(suffix)].rstrip() + suffix
+    return found
 
 
 MIRRORS_CAUGHT_UP = "mirrors_caught_up"

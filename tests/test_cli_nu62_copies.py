@@ -6,15 +6,16 @@ the CLI."""
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, Outage, failed_with_one_line, outage
 from tests.test_cli_r22_departures import ana, tom
 
-__all__ = ["ana", "tom"]  # the fixtures, used by name
+__all__ = ["ana", "outage", "tom"]  # the fixtures, used by name
 
 COPY = "Personal (mood, tags) for tom"
 
@@ -84,3 +85,38 @@ async def test_an_export_keeps_the_notes_prompt_and_assignment_a_therapist_wrote
     assert f'by tom (therapist), in "{COPY}"' in notes and "See you Thursday." in notes
     assignments = (tmp_path / "md" / "personal" / "assignments.md").read_text(encoding="utf-8")
     assert "PHQ-9" in assignments and f'in "{COPY}"' in assignments
+
+
+async def test_share_entry_beside_an_own_journal_of_that_name_takes_another_and_its_command_works(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("journal", "create", "Shared with tom")  # the user's own, any name allowed
+    entry = (await ana.ok("write", "One for tom.")).stdout.strip()
+    shared = await ana.ok(
+        "share-entry", entry[:8], "tom", "--fingerprint", tom.signup["fingerprint"]
+    )
+    names = sorted(j["name"] for j in await ana.json("journal", "list"))
+    assert names == ["Personal", "Shared with tom", "Shared with tom (2)"]
+    said = " ".join(shared.stderr.split())
+    stop = "tj unshare 'Shared with tom (2)' tom"
+    assert f"to stop: `{stop}`" in said, said
+    await ana.ok(*shlex.split(stop)[1:], "--yes")  # as printed
+    assert await ana.json("shares") == []
+
+
+async def test_a_name_two_journals_bear_is_told_as_the_command_takes_a_journal(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await outage.begin()
+    await ana.ok("journal", "create", "Dreams")  # offline on both: two of that name
+    await phone.ok("journal", "create", "Dreams")
+    await outage.end()
+    await ana.ok("sync")
+    await phone.ok("sync")
+    refused = await phone.tj("unshare", "Dreams", "tom")
+    line = failed_with_one_line(refused)
+    assert "2 journals are named 'Dreams'" in line and "--journal" not in line, line
+    listed = failed_with_one_line(await phone.tj("list", "--journal", "Dreams"))
+    assert "(`--journal " in listed, listed
