@@ -120,3 +120,30 @@ async def test_a_name_two_journals_bear_is_told_as_the_command_takes_a_journal(
     assert "2 journals are named 'Dreams'" in line and "--journal" not in line, line
     listed = failed_with_one_line(await phone.tj("list", "--journal", "Dreams"))
     assert "(`--journal " in listed, listed
+
+
+PHQ9 = ("measure", "take", "phq9", "--answers", "1,2,1,1,0,1,1,0,1")
+
+
+async def test_an_assignment_in_a_copy_without_scores_says_so_to_each_side_and_ends_for_good(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    await ana.ok("share", COPY, "tom", "--role", "annotate")
+    await tom.ok("sync")
+    made = await tom.ok("assign", "ana", "measure", "phq9", "--every", "14")
+    said = " ".join(made.stderr.split())
+    assert "as this device sees it" in said, said  # told now, not only in a later list
+    assert f"Note: 'ana/{COPY}' is a copy of some of the client's fields: their results" in said
+    assert "reach you only if it carries scores" in said
+
+    await ana.ok("sync")
+    listed = " ".join((await ana.ok("assignments")).stdout.split())
+    assert "tom will not see it done: what you share with them carries no scores" in listed
+    assert "may not reach you" not in listed  # the therapist's words, never the client's
+
+    await ana.ok("unshare", COPY, "tom", "--yes")
+    await ana.ok(*PHQ9)  # after the end: never done for an assignment that ended
+    [ended] = await ana.json("assignments", "--all")
+    assert (ended["status"], ended["last_done"]) == ("ended", None), ended
