@@ -500,6 +500,12 @@ class Departure:
         )
         if self.reason == RENEWED:
             done = f"{self.member}'s share of {named_in_text(self.journal)} was renewed"
+        elif self.source and self.fields:  # a field-level copy kept for the member
+            said = and_words(["text" if f == "body" else f for f in self.fields])
+            done = (
+                f"{self.member} was given the {said} of {named_in_text(self.source)} (a copy "
+                "kept for them)"
+            )
         else:
             done = f"{named_in_text(self.journal)} was shared with {self.member}"
         return f"{done} from one of your devices ({when}): {terms}"

@@ -2564,6 +2564,7 @@ class Sharing:
         # The copy a narrowed share is now read through is named by that departure: its first
         # share is not told again beside it (NU25 C4 with NU24 C11: one event, one notice).
         named = {(d.owner, d.copy) for d in found if d.owner and d.copy}
+        named |= {("", d.narrowed) for d in found if not d.owner and d.narrowed}  # the owner's
         return [
             d for d in found if d.reason != departures.SHARED or (d.owner, d.journal) not in named
         ]
@@ -2644,9 +2645,10 @@ class Sharing:
         source = self.replica.chains.state(settings.mirror_of)  # the copy's source
         if source is None:
             return False
-        state = source
-        return any(m.username == name for m in state.members.values()) or any(
-            s.who is not None and s.who.username == name for s in state.limited.values()
+        ended = state.journal_id  # the copy whose share ended names them no more
+        return any(m.username == name for m in source.members.values()) or any(
+            s.who is not None and s.who.username == name and s.mirror != ended
+            for s in source.limited.values()
         )
 
     async def _drop_unshared(self, journal_ids: list[bytes], name: str) -> None:

@@ -147,3 +147,35 @@ async def test_an_assignment_in_a_copy_without_scores_says_so_to_each_side_and_e
     await ana.ok(*PHQ9)  # after the end: never done for an assignment that ended
     [ended] = await ana.json("assignments", "--all")
     assert (ended["status"], ended["last_done"]) == ("ended", None), ended
+
+
+async def test_a_copy_shared_or_ended_on_one_device_is_told_once_to_the_other(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("sync")
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    told = " ".join((await phone.ok("sync")).stderr.split())
+    assert (
+        "Notice: tom was given the mood and tags of Personal (a copy kept for them) from one "
+        "of your devices (" in told
+    ), told
+    assert "read, with no end date" in told
+    assert "tom" not in (await phone.ok("sync")).stderr  # once
+
+    await ana.ok("unshare", COPY, "tom", "--yes")
+    ended = " ".join((await phone.ok("sync")).stderr.split())
+    assert (
+        "Notice: tom no longer reads the mood and tags of Personal (a copy kept for them): the "
+        "share was ended from one of your devices (" in ended
+    ), ended
+    assert "tom" not in (await phone.ok("sync")).stderr
+
+    await ana.ok("share", "Personal", "tom", "--full", "--yes")  # narrowed: one notice
+    await phone.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--only", "mood", "--yes")
+    narrowed = " ".join((await phone.ok("sync")).stderr.split())
+    assert narrowed.count("Notice:") == 1, narrowed
+    assert "tom no longer reads all of Personal" in narrowed
