@@ -179,3 +179,16 @@ async def test_a_copy_shared_or_ended_on_one_device_is_told_once_to_the_other(
     narrowed = " ".join((await phone.ok("sync")).stderr.split())
     assert narrowed.count("Notice:") == 1, narrowed
     assert "tom no longer reads all of Personal" in narrowed
+
+
+async def test_a_share_given_on_another_device_with_safety_flags_says_they_reach_the_member(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("sync")
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint)
+    told = " ".join((await phone.ok("sync")).stderr.split())
+    assert "Personal was shared with tom from one of your devices (" in told, told
+    assert "annotate, with no end date; safety flags reach them" in told, told
