@@ -127,11 +127,21 @@ def assign(
     made, due, sync, recent = home.run(work)
     output.show_item(made, as_json, lambda item: item.id)
     if not as_json:
+        unseen = due is not None and not due.seen_by_assigner  # a copy of some fields
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{first_due_text(made, due)}; the client sees it in {output.their_command_text('tj due')} "
-            "after their next sync."
+            f"{first_due_text(made, due)}{' as this device sees it' if unseen else ''}; the "
+            f"client sees it in {output.their_command_text('tj due')} after their next sync."
         )
+        if unseen:  # said now, not only later in `tj assignments`
+            what = "results" if made.type == "measure" else "homework"
+            fields = "scores" if made.type == "measure" else "homework"
+            output.message(
+                f"Note: {output.quoted(made.journal)} is a copy of some of the client's fields: "
+                f"their {what} reach you only if it carries {fields}, and one they did "
+                "lately, which this device cannot see, may move its first due date for them.",
+                wrap=True,
+            )
         if recent:
             output.message(recent, wrap=True)
     if sync:

@@ -86,9 +86,18 @@ def status_words(item: Assignment, due: dict[str, Due]) -> str:
     if done:
         return "done"
     if not found.seen_by_assigner:  # REV-CARE4 F1: never a false OVERDUE
+        if "/" not in item.journal:  # the client's own journal: the assigner does not see it
+            return f"{item.assigned_by} will not see it done: {not_carried(item)}"
         return "not seen: a copy of some fields (completions may not reach you)"
     word = {"overdue": "OVERDUE", "due": "due", "upcoming": "next"}.get(found.status, found.status)
     return f"{word} {output.local_time(found.due_at)}"
+
+
+def not_carried(item: Assignment) -> str:
+    """Why the assigner of `item` (in the client's own journal) does not see it done, in
+    the client's words: "what you share with them carries no scores" (or "no homework")."""
+    what = "scores" if item.type == "measure" else "homework"
+    return f"what you share with them carries no {what}"
 
 
 def _last_done(item: Assignment, due: dict[str, Due]) -> str:

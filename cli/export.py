@@ -96,7 +96,8 @@ def export(
     made readable only by you; keep them safe.
 
     Not exported: briefs (`tj briefs --json`), the copies kept for a therapist (their
-    originals are in), and changes written by a newer version of the app that this one
+    originals are in; a therapist's notes, prompts and assignments in a copy of some
+    fields are, beside the journal it copies, marked with the copy's name), and changes written by a newer version of the app that this one
     cannot read yet (a notice names them: update the app and export again). `tj import`
     restores journals, entries, goals, notes, and your own questionnaire results and safety
     plan; the other care records are in the file for you to keep, not imported.

@@ -412,6 +412,7 @@ def with_hint(
     synced: bool = False,
     login: str | None = None,
     tj: str = "tj",
+    by_option: bool = True,
 ) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
@@ -421,7 +422,8 @@ def with_hint(
     again and send what waits on it (`login_again`, NU35 #5). `tj`: the words that start a
     command for this profile (`profile_words`), put in every `tj` command of the advice
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
-    the commands another person runs on their device (`output.their_command`)."""
+    the commands another person runs on their device (`output.their_command`).
+    `by_option`: the command names a journal with `--journal` (`journal_by_option`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if error.subject == "share ended" and "can share it with you again" in str(error):
         hint = None  # the message names the owner who can, already: not said twice
@@ -460,7 +462,7 @@ def with_hint(
     elif isinstance(error, KeyChangedError) and error.username:  # the command (NU45 #4)
         text = error.said(output.verify_words(error.username))
     elif isinstance(error, SameJournalName):  # the CLI's flag and command (NU45 #4)
-        text = output.same_name_error_text(error)
+        text = output.same_name_error_text(error, by_option=by_option)
     elif isinstance(error, JournalArchived):  # the command with its name in (NU32 #12)
         unarchive = [
             "tj",
@@ -598,6 +600,17 @@ PLAIN_TEXT = PlainText("text")
 """The user's text: an entry's, a note's, a private note's, a safety plan's."""
 
 
+def journal_by_option(group: click.Group, ctx: click.Context) -> bool:
+    """Whether the command `ctx` ran names its journal with `--journal` (a group's
+    commands, `tj journal ...`, are taken to): else it takes the journal in its place
+    (`tj unshare JOURNAL MEMBER`), and a hint says the id alone."""
+    name = ctx.invoked_subcommand
+    found = group.get_command(ctx, name) if name else None
+    if found is None or isinstance(found, click.Group):
+        return True
+    return any("--journal" in p.opts for p in found.params if isinstance(p, click.Option))
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
     error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
@@ -641,6 +654,7 @@ class TJGroup(click.Group):
                 bool(ctx.meta.get(SYNCED_NOW)),
                 ctx.meta.get(LOGIN_AGAIN),
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
+                journal_by_option(self, ctx),
             )
             raise failure(output.shown(output.one_line(text), prose=True)) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)

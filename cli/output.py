@@ -1445,9 +1445,11 @@ def rename_words(journal_id: str) -> str:
     return command(["tj", "journal", "rename", journal_id, "NEW-NAME"])
 
 
-def same_name_error_text(error: SameJournalName) -> str:
+def same_name_error_text(error: SameJournalName, *, by_option: bool = True) -> str:
     """`SameJournalName` in the CLI's words: `same_name_line`'s commands, or, for a name a
-    read-only copy shares, "`tj journal list` shows which is which"."""
+    read-only copy shares, "`tj journal list` shows which is which". `by_option`: the
+    command names its journal with `--journal` (else in its place: the id alone, as in
+    `tj unshare 45cf16150615 drsmith`)."""
     if error.copies:
         return copy_same_name_text(
             error.name, error.journal_ids, error.copies, listed=f"{command_text('tj journal list')}"
@@ -1456,7 +1458,7 @@ def same_name_error_text(error: SameJournalName) -> str:
     return same_name_text(
         error.name,
         error.journal_ids,
-        pick=command(["--journal", ids[0]]),
+        pick=command(["--journal", ids[0]] if by_option else [ids[0]]),
         rename=rename_words(ids[-1]),
     )
 

@@ -273,9 +273,10 @@ class ArchivedNote:
     author: str
     by_therapist: bool
     created_at: datetime
+    in_copy: str = ""  # written in this field-level copy of `journal` (kept for a therapist)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "id": self.id,
             "journal_id": self.journal_id,
             "journal": self.journal,
@@ -285,6 +286,9 @@ class ArchivedNote:
             "by_therapist": self.by_therapist,
             "created_at": iso(self.created_at),
         }
+        if self.in_copy:
+            found["in_copy"] = self.in_copy
+        return found
 
 
 @dataclass(frozen=True)
@@ -597,6 +601,8 @@ def notes_markdown(notes: Iterable[ArchivedNote], tz: tzinfo | None = None) -> s
     lines = ["# Notes and prompts", ""]
     for note in notes:
         who = f"{note.author} (therapist)" if note.by_therapist else note.author
+        if note.in_copy:
+            who += f", in {json.dumps(note.in_copy, ensure_ascii=False)}"
         lines += [
             f"## {note.kind} by {who}, {local_minute(note.created_at, tz)}",
             "",

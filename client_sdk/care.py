@@ -323,15 +323,16 @@ class Assignments:
             completions = (taken if assignment.type == MEASURE_TASK else done).get(
                 assignment.target, []
             )
-            status = due_status(
-                assignment,
-                completions,
-                moment,
-                include_done,
-                linked_ms=linked.get((assignment.id, assignment.target), [])
+            linked_ms: builtins.list[int] = (
+                linked.get((assignment.id, assignment.target), [])
                 if assignment.type == HOMEWORK_TASK
-                else (),
+                else []
             )
+            end = assignment.share_ended.at if assignment.share_ended is not None else None
+            if end is not None:  # ended: what was done after the end never counts for it
+                completions = [c for c in completions if c <= _ms(end)]
+                linked_ms = [c for c in linked_ms if c <= _ms(end)]
+            status = due_status(assignment, completions, moment, include_done, linked_ms=linked_ms)
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)

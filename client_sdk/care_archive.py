@@ -17,6 +17,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -111,7 +112,7 @@ def care_markdown(
         pages["homework.md"] = _page("Homework", (_homework(h, tz) for h in care.homework))
     if care.assignments:
         pages["assignments.md"] = _page(
-            "Assignments", (_assignment(a, tz) for a in care.assignments)
+            "Assignments", (_assignment(a, tz, own) for a in care.assignments)
         )
     if care.safety_plans or care.safety_flags:
         parts = [_plan(p) for p in care.safety_plans]
@@ -192,16 +193,21 @@ def _homework(entry: JSONObject, tz: tzinfo | None) -> str:
     return "\n".join([*lines, ""])
 
 
-def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
+def _assignment(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     every = assignment["every_days"]
     lines = [
         f"## {assignment['title']} ({'every ' + str(every) + ' days' if every else 'once'})",
         "",
         f"- id: {assignment['id']}",
-        f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}",
+        f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}"
+        + (
+            f", in {json.dumps(assignment['in_copy'], ensure_ascii=False)}"
+            if assignment.get("in_copy")
+            else ""
+        ),
         f"- starts: {_minute(assignment['starts_at'], tz)}",
     ]
-    lines += _standing(assignment, tz)
+    lines += _standing(assignment, tz, own)
     if assignment["cancelled"]:
         lines.append("- cancelled")
     if assignment.get("share_ended"):
@@ -211,7 +217,7 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
     return "\n".join([*lines, ""])
 
 
-def _standing(assignment: JSONObject, tz: tzinfo | None) -> list[str]:
+def _standing(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> list[str]:
     """Its "status" and "last_done" (`schedule.standing`, as `tj assignments` says them:
     NU46 #6): "- status: due 2026-12-04 09:00", "- last done: never" (said only where this
     device holds what would have done it); a cancelled or ended one says so on its own line
@@ -223,6 +229,12 @@ def _standing(assignment: JSONObject, tz: tzinfo | None) -> list[str]:
     if status in ("overdue", "due", "upcoming") and assignment.get("due_at"):
         word = {"overdue": "OVERDUE", "upcoming": "next"}.get(status, status)
         lines.append(f"- status: {word} {_minute(assignment['due_at'], tz)}")
+    elif status == "not seen" and own:  # the client's: the assigner does not see it done
+        what = "scores" if assignment.get("type") == "measure" else "homework"
+        lines.append(
+            f"- status: {assignment.get('assigned_by')} will not see it done (what you share "
+            f"with them carries no {what})"
+        )
     elif status == "not seen":
         lines.append("- status: not seen (a copy of some fields: completions may not reach you)")
     elif status in ("done", "unknown"):

@@ -42,6 +42,7 @@ from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT, to_the_end
 from client_sdk.departures import (
     EXPIRED,
+    GIVEN,
     UNSEEN,
     Departure,
     decode_told,
@@ -2432,13 +2433,24 @@ class Client:
         """`told` with `Departure.safety_flags` set for each whole-journal share of an owned
         journal whose signed end date passed, when the client had opted that account
         (`member_id`, never its name) in for it (`SafetyPath._ended_share_had_flags`): the
-        notice's renewal command then asks for `--safety-flags` again (rev-nu36a F1, F4)."""
+        notice's renewal command then asks for `--safety-flags` again (rev-nu36a F1, F4);
+        and for a whole-journal share given, renewed or given new terms on another device
+        of this account when safety flags reach that member now (`SafetyPath.flags_reach`):
+        the notice says so."""
         found = []
+        reach: dict[str, dict[str, str]] = {}
         for d in told:
             if d.reason == EXPIRED and not d.owner and not d.source and d.member_id:
                 with contextlib.suppress(NotFound):
                     if await self.safety._ended_share_had_flags(d.journal_id, d.member_id, d.at):
                         d = dataclasses.replace(d, safety_flags=True)
+            elif d.reason in GIVEN and not d.owner and not d.source:  # a share given there
+                if d.journal_id not in reach:  # whether safety flags now reach them (NU62)
+                    reach[d.journal_id] = {}
+                    with contextlib.suppress(NotFound):
+                        reach[d.journal_id] = await self.safety.flags_reach(d.journal_id)
+                if reach[d.journal_id].get(d.member) == "on":
+                    d = dataclasses.replace(d, safety_flags=True)
             found.append(d)
         return found
 

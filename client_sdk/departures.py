@@ -391,8 +391,9 @@ class Departure:
     safety_flags: bool = field(default=False, compare=False)
     """Told to the owner with "end date" for a whole journal: the client's own signed safety plan
     had opted this member (`member_id`) in for the share that ended, so the renewal the notice gives
-    asks for `--safety-flags` again (an opt-in is never carried over by itself). Set by
-    `Client.sync`, not kept."""
+    asks for `--safety-flags` again (an opt-in is never carried over by itself). Told to the
+    owner with "shared", "renewed" or "changed" for a whole journal: safety flags reach the
+    member now, which the notice says. Set by `Client.sync`, not kept."""
     # the journals of Context.brief_journals (NU47 #4)
     brief: bool = False
     """Told to a member with "shared": the journal is one the owner made to share a pre-session
@@ -500,9 +501,16 @@ class Departure:
         )
         if self.reason == RENEWED:
             done = f"{self.member}'s share of {named_in_text(self.journal)} was renewed"
+        elif self.source and self.fields:  # a field-level copy kept for the member
+            said = and_words(["text" if f == "body" else f for f in self.fields])
+            done = (
+                f"{self.member} was given the {said} of {named_in_text(self.source)} (a copy "
+                "kept for them)"
+            )
         else:
             done = f"{named_in_text(self.journal)} was shared with {self.member}"
-        return f"{done} from one of your devices ({when}): {terms}"
+        flags = "; safety flags reach them" if self.safety_flags else ""
+        return f"{done} from one of your devices ({when}): {terms}{flags}"
 
     def _unshared_text(self, clock: Callable[[int], str]) -> str:
         when = clock(self.at)
@@ -615,6 +623,7 @@ class Departure:
             return (
                 f"{self.member}'s share of {named_in_text(self.journal)} was given new terms from one of your "
                 f"devices ({when}): {self.terms_change(ends)}"
+                f"{'; safety flags reach them' if self.safety_flags else ''}"
             )
         if self.reason == NARROWED:
             return (

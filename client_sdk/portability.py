@@ -235,6 +235,8 @@ class Archives:
 
         Not included: briefs (`client.briefs.received()`), and the copies kept for a
         therapist (field-level mirrors and single shared entries: their originals are in).
+        The notes, prompts and assignments another account wrote in a field-level copy are
+        included, under the journal it copies, with `in_copy` naming the copy.
 
         `journals` (names or ids, as `client.journals.get` takes them) and `clients`
         (usernames: every journal that account shares with you, the read-only copies of
@@ -419,6 +421,25 @@ async def gather(
             )
             for n in await source.notes.list(journal.id)
         ]
+    beside = copied_from(source.context, copies, exported)
+    local = {j.journal_id.hex(): j for j in await source.context.store.journals()}
+    for copy_id, source_id in beside.items():  # a therapist's words there: nowhere else
+        source_name = next(j for j in journals if j.id == source_id)
+        notes += [
+            ArchivedNote(
+                n.id,
+                source_id,
+                filed.get(source_id, source_name.name),
+                n.kind,
+                n.text,
+                n.author,
+                n.by_therapist,
+                n.created_at,
+                in_copy=local[copy_id].name if copy_id in local else "",
+            )
+            for n in await source.notes.list(copy_id)
+            if n.by_therapist
+        ]
     return Archive(
         account=source.context.username,
         exported_at=exported_at,
@@ -428,8 +449,21 @@ async def gather(
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
-        care=await gather_care(source.care, journals),
+        care=await gather_care(source.care, journals, beside),
     )
+
+
+def copied_from(context: Context, copies: set[str], exported: set[str]) -> dict[str, str]:
+    """{copy journal id: source journal id} (hex) of this account's field-level copies
+    (`copies`: the disclosure journals) whose source is exported: the notes, prompts and
+    assignments a therapist wrote in the copy are exported beside the source, marked with
+    the copy's name (`in_copy`), as no other journal holds them."""
+    found = {}
+    for journal_id, settings in context.sharing.disclosures().items():
+        source_id = settings.mirror_of.hex() if settings.mirror_of is not None else None
+        if journal_id.hex() in copies and source_id in exported:
+            found[journal_id.hex()] = source_id
+    return found
 
 
 async def filed_names(context: Context, journals: list[Journal]) -> dict[str, str]:
@@ -454,15 +488,20 @@ async def filed_names(context: Context, journals: list[Journal]) -> dict[str, st
     return found
 
 
-async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords:
-    """The care records of `journals`, oldest first, each with its journal's id."""
+async def gather_care(
+    care: CareSources, journals: list[Journal], beside: dict[str, str] | None = None
+) -> CareRecords:
+    """The care records of `journals`, oldest first, each with its journal's id; and the
+    assignments made in the copies `beside` names ({copy id: source id}: `copied_from`),
+    filed under their source with the copy's name (`in_copy`)."""
+    beside = beside or {}
     ids = {journal.id for journal in journals}
     results = [r for r in reversed(await care.measures.list()) if r.journal_id in ids]
     homework = [h for h in reversed(await care.homework.list()) if h.journal_id in ids]
     assignments = [
         a
         for a in reversed(await care.assignments.list(include_cancelled=True, include_ended=True))
-        if a.journal_id in ids
+        if a.journal_id in ids or a.journal_id in beside
     ]
     due: dict[str, Due] = {}  # where each stands, as `tj assignments --json` says (NU46 #6)
     for journal_id in sorted({a.journal_id for a in assignments}):
@@ -483,7 +522,14 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
         results=tuple(with_journal(r.to_dict(), r.journal_id) for r in results),
         homework=tuple(with_journal(h.to_dict(), h.journal_id) for h in homework),
         assignments=tuple(
-            with_journal({**a.to_dict(), **standing(a, due.get(a.id))}, a.journal_id)
+            with_journal(
+                {
+                    **a.to_dict(),
+                    **standing(a, due.get(a.id)),
+                    **({"in_copy": a.journal} if a.journal_id in beside else {}),
+                },
+                beside.get(a.journal_id, a.journal_id),
+            )
             for a in assignments
         ),
         safety_plans=tuple(plans),

@@ -749,6 +749,9 @@ class Replica:
         )
         dropped = self._ended_elsewhere(closed_before, known)
         ended += self._changed_elsewhere(members_before, known, now)
+        ended += self._copies_given_elsewhere(
+            members_before, {j.journal_id: j for j in updated}, now
+        )
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
         if again:  # shared again (RETURNED below) is told as that alone, never as new terms
             ended = [  # of a journal stored as ended (`_served_again`)
@@ -1363,6 +1366,47 @@ class Replica:
                         found, member=new.username, journal=local.name, journal_id=journal_id.hex()
                     )
                 )
+        return told
+
+    def _copies_given_elsewhere(
+        self,
+        before: dict[bytes, dict[bytes, access.Member]],
+        listed: dict[bytes, LocalJournal],
+        now: int,
+    ) -> list[departures.Departure]:
+        """Field-level copies another device of this account made since this device last
+        verified their source (an owned journal whose chain it had verified before,
+        `before`, and whose verified chain now names the copy in a `limited` entry): each
+        live member of the copy, told once as "shared" (the copy's chain is new here, so
+        `_changed_elsewhere` finds none in it). `listed`: the journals as this refresh
+        stores them, by id."""
+        told = []
+        for source_id in before:
+            source = self.chains.state(source_id)
+            if source is None:
+                continue
+            for share in source.limited.values():
+                copy_id = share.mirror
+                if copy_id is None or copy_id in before or copy_id not in listed:
+                    continue
+                state = self.chains.state(copy_id)
+                if state is None or state.owner_id != self.profile.account_id:
+                    continue
+                for member in state.members.values():
+                    if member.who is None or member.ended(now):
+                        continue
+                    at = state.granted_at.get(member.handle) or now
+                    told.append(
+                        departures.Departure(
+                            member.username,
+                            listed[copy_id].name,
+                            copy_id.hex(),
+                            departures.SHARED,
+                            at,
+                            role=member.role,
+                            until=member.expires_at,
+                        )
+                    )
         return told
 
     def _ended_elsewhere(

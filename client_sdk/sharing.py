@@ -67,6 +67,7 @@ from client_sdk.models import (
     quoted_name,
     read_json,
     read_time,
+    squeezed,
     to_datetime,
 )
 from client_sdk.replica import (
@@ -2564,6 +2565,7 @@ class Sharing:
         # The copy a narrowed share is now read through is named by that departure: its first
         # share is not told again beside it (NU25 C4 with NU24 C11: one event, one notice).
         named = {(d.owner, d.copy) for d in found if d.owner and d.copy}
+        named |= {("", d.narrowed) for d in found if not d.owner and d.narrowed}  # the owner's
         return [
             d for d in found if d.reason != departures.SHARED or (d.owner, d.journal) not in named
         ]
@@ -2644,9 +2646,10 @@ class Sharing:
         source = self.replica.chains.state(settings.mirror_of)  # the copy's source
         if source is None:
             return False
-        state = source
-        return any(m.username == name for m in state.members.values()) or any(
-            s.who is not None and s.who.username == name for s in state.limited.values()
+        ended = state.journal_id  # the copy whose share ended names them no more
+        return any(m.username == name for m in source.members.values()) or any(
+            s.who is not None and s.who.username == name and s.mirror != ended
+            for s in source.limited.values()
         )
 
     async def _drop_unshared(self, journal_ids: list[bytes], name: str) -> None:
@@ -3021,7 +3024,8 @@ class Sharing:
             if not self.replica.chains.problem(journal_id):
                 return journals[journal_id]
         settings = access.Disclosure(peer.account_id, mirror_of, fields, since, kind)
-        return await self.replica.create_disclosure_journal(name, settings)
+        mine = [j.name for j in journals.values() if j.owner_id == self.profile.account_id]
+        return await self.replica.create_disclosure_journal(free_name(name, mine), settings)
 
     async def share_entry(
         self,
@@ -3246,6 +3250,52 @@ class Sharing:
                 await self.copy_care(journal, document, fields)
             else:
                 await self.copy_entry(journal, document, fields, written)
+        if written is None:  # a new entry has no copy anywhere yet
+            for journal, copy in await self.mirror_leaving(source, document, created, journals):
+                await self.trash_left_copy(journal, copy)
+
+    async def mirror_leaving(
+        self,
+        source: LocalJournal,
+        document: Document,
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, Document]]:
+        """The copies of `document` (an entry of `source`) shown in a field-level copy that
+        no longer covers it (its date moved to before the copy's start), each with its
+        journal: what `trash_left_copy` takes out of the copy, as the entry's trash would
+        (its date and fields as they were are not the entry's any more, and later changes
+        never reach it). An entry moved back in is copied again (`mirror_targets`)."""
+        if document.kind != ENTRY or source.role != "owner":
+            return []
+        mirrors = [
+            (journal_id, settings)
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source.journal_id
+        ]
+        if not mirrors or await self.replica.holds_unread_owner_changes(source):
+            return []
+        if created is None:
+            created = entry_view(document).created_at
+        local = {j.journal_id: j for j in journals or await self.store.journals()}
+        leaving = [
+            local[journal_id]
+            for journal_id, settings in mirrors
+            if journal_id in local and created < self._mirror_start(journal_id, settings)
+        ]
+        found = []
+        for journal, copy in await self.copies_in([j.journal_id for j in leaving], document):
+            view = entry_view(copy)
+            if not view.deleted and view.trashed_at is None:
+                found.append((journal, copy))
+        return found
+
+    async def trash_left_copy(self, journal: LocalJournal, copy: Document) -> None:
+        """Put the copy `copy` in `journal` in the trash: its entry left what the copy
+        covers (`mirror_leaving`)."""
+        moment = now_ms()
+        update = copy.change(fields={"trashed_at": moment, "updated_at": moment})
+        await self.replica.commit(journal, copy, update, copy=True)
 
     async def mirror_targets(
         self,
@@ -3298,6 +3348,8 @@ class Sharing:
         anything is changed: an action that changes the original and then fails on a copy
         would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
         for journal, _ in await self.mirror_targets(source, document):
+            await self.replica.check_commit(journal, document.kind)
+        for journal, _ in await self.mirror_leaving(source, document):
             await self.replica.check_commit(journal, document.kind)
 
     def live_mirrors(self) -> dict[bytes, access.Disclosure]:
@@ -3379,8 +3431,9 @@ class Sharing:
         if not doc_ids and not scans:
             return [], set(), 0
         local = {j.journal_id: j for j in await self.store.journals()}
+        asked = set(doc_ids)
         wanted: dict[bytes, StoredDocument] = {
-            s.doc_id: s for s in await self.store.documents_by_ids(sorted(set(doc_ids)))
+            s.doc_id: s for s in await self.store.documents_by_ids(sorted(asked))
         }
         for journal_id in scans:
             source_id = mirrors[journal_id].mirror_of
@@ -3410,6 +3463,15 @@ class Sharing:
                         await self.copy_entry(journal, document, fields)
                     else:
                         await self.copy_care(journal, document, fields)
+                    wrote += 1
+                except TJError as error:
+                    problems[journal.name] = str(error)
+                    left.add(stored.doc_id)
+            if stored.doc_id not in asked:
+                continue  # a look through: only what was written before the copy was known
+            for journal, copy in await self.mirror_leaving(source, document):
+                try:
+                    await self.trash_left_copy(journal, copy)
                     wrote += 1
                 except TJError as error:
                     problems[journal.name] = str(error)
@@ -3621,6 +3683,20 @@ def unsent_error(
         subject=UNSENT_COPY,
         names=named,
     )
+
+
+def free_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or "`name` (2)", "(3)"... the first that none of `taken` (this account's
+    journals' names) bears as names are compared (case and runs of spaces ignored): a
+    journal kept for a member never takes the name of one of the user's own, which a
+    command naming it would then name ambiguously. Kept within 100 characters. Pure."""
+    used = {squeezed(t).casefold() for t in taken}
+    found, n = name, 1
+    while squeezed(found).casefold() in used:
+        n += 1
+        suffix = f" ({n})"
+        found = name[: 100 - len(suffix)].rstrip() + suffix
+    return found
 
 
 MIRRORS_CAUGHT_UP = "mirrors_caught_up"

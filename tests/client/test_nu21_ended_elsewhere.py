@@ -87,6 +87,9 @@ async def test_a_field_level_copy_ended_from_another_device_is_told_once_by_its_
     phone = await login("ana")
     await phone.sync()
     copy = await share_with(phone, tom, only=["mood"])
+    [given] = (await ana.sync()).departures  # the new copy, told once (NU62 F6)
+    assert (given.member, given.journal_id, given.reason) == ("tom", copy.journal_id, SHARED)
+    assert (given.source, given.fields) == ("Personal", ("mood",))
     assert (await ana.sync()).departures == []
     await phone.shares.revoke("Personal", "tom")
     copy_id = bytes.fromhex(copy.journal_id)
@@ -233,8 +236,8 @@ async def test_a_copy_replaced_on_another_device_is_not_told_as_ended(
 ) -> None:
     """tom reads the moods of Personal through a copy; the phone gives him other fields (a
     new copy: the old one ends) or the whole journal. He still reads Personal: the laptop is
-    told no end; the whole journal shared is told as a share given (NU30 #4), a new copy (a
-    journal this device did not have) is not."""
+    told no end; the whole journal shared is told as a share given (NU30 #4), and so is a new
+    copy (NU62 F6: a journal this device did not have)."""
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", "Copied.", mood=4)
@@ -247,7 +250,7 @@ async def test_a_copy_replaced_on_another_device_is_not_told_as_ended(
     else:
         await share_with(phone, tom, full=True)
     told = [[(d.member, d.reason) for d in (await ana.sync()).departures] for _ in "12"]
-    assert told == ([[], []] if change == "other fields" else [[("tom", SHARED)], []])
+    assert told == [[("tom", SHARED)], []]
 
 
 async def test_the_device_told_already_ended_by_its_own_unshare_is_not_told_again(
