@@ -1023,7 +1023,9 @@ class Client:
         before anything is sent; a failure after the server opened the session (the password
         change included) ends that session, as `login`, and its message says whether the
         recovery key used still works (account.set_password: a lost reply is resolved by
-        the password's salt). Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
+        the password's salt). On a home signed in to this account already, the session its
+        profile held is ended (best effort) once the recovery is done, as `login` ends it.
+        Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
         session that Client uses; use it, or close it first."""
         home = Path(home)
@@ -1062,6 +1064,12 @@ class Client:
                 await client.close()  # nothing left open: the caller never gets the client
                 raise
         client.recovery_key = keys.format_recovery_key(new_key)
+        if previous is not None and previous.account_id == client.profile.account_id:
+            # Recovered over this account's profile: the session it held is no longer held
+            # by any device: end it, best effort, as `login` does (it was left signed in,
+            # and told to the other devices as a second device under this one's name).
+            if previous.token != client.profile.token:
+                await account.end_session(previous.server_url, previous.token)
         if client._kept_here() is not None:
             remove_pending(home)  # a new recovery key: the one kept from signup is retired
         return client
