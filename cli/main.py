@@ -2595,6 +2595,7 @@ def devices(home: Home, as_json: bool) -> None:
       tj devices
       tj devices --json
       tj devices revoke 5e21b0
+      tj devices acknowledge
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
@@ -2653,6 +2654,30 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     output.message(
         f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
         "longer sync."
+    )
+
+
+@devices.command("acknowledge")
+@pass_home
+def devices_acknowledge(home: Home) -> None:
+    """Say that the password or recovery key changes this device was told of were yours
+    (made on another of your devices): the advice of what to do if they were not you is then
+    not repeated when a later sign-in is told. Changes nothing on the server; a later change
+    is told, with its advice, again. Signing in again here (`tj login`) does it too.
+
+    \b
+    Example:
+      tj devices acknowledge
+    """
+    forgotten = home.run(lambda client: client.devices.acknowledge_credential_changes())
+    if not forgotten:
+        output.message("No password or recovery key change is waiting to be acknowledged.")
+        return
+    said = " and ".join(
+        f"the {what} change of {output.local_time(at)}" for what, at in forgotten.items()
+    )
+    output.message(
+        f"Acknowledged {said} as yours: later sign-ins are told without advice about it."
     )
 
 

@@ -624,6 +624,25 @@ class Devices:
         await self._reload_looked()
         return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
 
+    async def acknowledge_credential_changes(self) -> dict[str, datetime]:
+        """The user says the credential changes told so far (`replaced_elsewhere`) were their
+        own, made on another device: forget them, so that advice built on them (what to do if
+        the password was not changed by the user) is not repeated at every later sign-in
+        told. Returns what was forgotten ({} when nothing was). A change told later is told
+        and kept again. Changes only this device's store (no network); it proves nothing to
+        the server, and the sign-ins themselves are still told. Raises nothing of its own."""
+        forgotten: dict[str, datetime] = {}
+
+        def acknowledged(row: dict[str, object]) -> dict[str, object] | None:
+            replaced = _replaced(row)
+            if not replaced:
+                return None
+            forgotten.update({what: to_datetime(at) for what, at in replaced.items()})
+            return {k: v for k, v in row.items() if k != "replaced"}
+
+        await self._change_looked(acknowledged)
+        return dict(sorted(forgotten.items()))
+
     async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
         """This device changed the password or the recovery key (`what`: the credentials it
         now knows work): the next look takes the new times without telling them."""

@@ -33,3 +33,39 @@ async def test_recover_on_a_signed_in_home_ends_its_earlier_session_as_login_doe
     assert "New sign-in on this account: 'phone' (device" in told, told
     assert "(with the recovery key)" in told, told
     assert "a second device named" not in told, told
+
+
+async def test_a_password_change_told_before_is_one_sentence_and_acknowledged_stops(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """After the user changed her password on the phone, every later sign-in told on the
+    laptop repeated the whole "Not you? ... start a new account" advice (17 lines), and
+    nothing said how to make it stop. It is said in full once, with how to say it was the
+    user; later, one sentence naming the date and the command; `tj devices acknowledge`
+    stops even that."""
+    await laptop.ok("sync")  # the baseline
+    new = "violet harbor ninja cactus"
+    await phone.ok("password", "change", "--keep-others", input=f"{new}\n{new}\n")
+    told = flat((await laptop.ok("sync")).stderr)
+    assert "start a new account" in told, told  # in full, this once
+    assert "run `tj devices acknowledge`: this advice is then not repeated." in told, told
+    tablet = Device(laptop.home.parent / "tablet", laptop.url)
+    await tablet.ok("login", laptop.url, "ana", "--device-name", "tablet", env={"TJ_PASSWORD": new})
+    told = flat((await laptop.ok("sync")).stderr)
+    assert "start a new account" not in told, told
+    assert told.count("changed on another device") == 1, told
+    assert "Also, the password was changed on another device on " in told, told
+    assert f"if not by you, run `tj recover {laptop.url} ana --sign-out-others`" in told, told
+    assert "if by you, run `tj devices acknowledge` and this is not said again." in told, told
+    said = flat((await laptop.ok("devices", "acknowledge")).stderr)
+    assert said.startswith("Acknowledged the password change of "), said
+    assert "later sign-ins are told without advice about it" in said, said
+    again = Device(laptop.home.parent / "again", laptop.url)
+    await again.ok("login", laptop.url, "ana", "--device-name", "desk", env={"TJ_PASSWORD": new})
+    told = flat((await laptop.ok("sync")).stderr)
+    assert "New sign-in on this account: 'desk'" in told, told
+    assert "changed on another device" not in told, told
+    assert "Not you? Whoever signed in knows your password" in told, told
+    said = flat((await laptop.ok("devices", "acknowledge")).stderr)
+    assert said == "No password or recovery key change is waiting to be acknowledged.", said
