@@ -1403,11 +1403,17 @@ def logout(home: Home, yes: bool) -> None:
             )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
+        # The histories of earlier values (`tj history`...) were this device's alone: gone
+        # with its data, said so (NU62 F18: deleted without a word).
+        history = (
+            f"the earlier values {output.command_text('tj history')} listed went with it (only "
+            "this device kept them)"
+        )
         if done.server_told:
-            output.message("Signed out; the local data of this device was deleted.")
+            output.message(f"Signed out; the local data of this device was deleted: {history}.")
             return
         output.message(
-            "This device's local data was deleted, but the server could not be reached to sign "
+            f"This device's local data was deleted ({history}), but the server could not be reached to sign "
             "it out: the server still lists this device as signed in until you run "
             f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
             "on another of your devices "

@@ -1614,6 +1614,11 @@ class Client:
                 discarded, set_aside=set_aside, agreed=allowed or 0, signed_out=server_told
             )
 
+        from client_sdk.devices import keep_session_after_logout
+
+        # What this session wrote is this device's, told so after a login again here.
+        keep_session_after_logout(self.home, self.transport.base_url, self.username, device_id)
+
         async def delete() -> None:
             await self._close(LOGGED_OUT)
             # Under the store's write lock, only while it is still the marked file and the
@@ -2499,13 +2504,16 @@ class Client:
         former members (signers) named by the owners' verified chains (NU21 C14). A device of
         this account without a name is "a device signed out since" only when the device list
         says so; when the list did not come (offline, a slow server), "another device (ID)",
-        its 12 first hex digits as `tj devices` shows them (NU38 N6). One signed out since
+        its 12 first hex digits as `tj devices` shows them (NU38 N6). A session of this home
+        that a logout ended is "this device before it signed out". One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since")."""
-        from client_sdk.devices import news_name
+        from client_sdk.devices import EARLIER_SESSION, news_name, sessions_after_logout
 
         me = self.profile.account_id
+        # This home's own sessions ended by a logout: this device's, not another's (NU62 F18).
+        earlier = sessions_after_logout(self.home, self.transport.base_url, self.username)
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
@@ -2532,6 +2540,8 @@ class Client:
                 return people.get(author, "another account")
             if device in devices:
                 return _named_device(devices, device)
+            if device in earlier:
+                return EARLIER_SESSION
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"

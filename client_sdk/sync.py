@@ -440,7 +440,7 @@ def source_parts(news: Sequence[News]) -> list[str]:
 def _own_source(source: str) -> str:
     """Where news of this account came from: "on your phone" for a device's name, but "on
     a device signed out since", "on another device (3f2a9c8d1e0b)" as those words say it."""
-    described = source.startswith(("a device ", "another device"))
+    described = source.startswith(("a device ", "another device", "this device"))
     return f"on {source}" if described else f"on your {source}"
 
 
@@ -715,7 +715,7 @@ def own_device(source: str) -> str:
     """One of this account's devices, named by a news source, after "on": "your phone" for a
     device's name, but "a device signed out since" and "another device (3f2a9c8d1e0b)" as
     they are (not "your a device ...")."""
-    if source.startswith(("a device ", "another device")):
+    if source.startswith(("a device ", "another device", "this device")):
         return source
     return f"your {source}"
 

@@ -69,3 +69,21 @@ async def test_a_password_change_told_before_is_one_sentence_and_acknowledged_st
     assert "Not you? Whoever signed in knows your password" in told, told
     said = flat((await laptop.ok("devices", "acknowledge")).stderr)
     assert said == "No password or recovery key change is waiting to be acknowledged.", said
+
+
+async def test_a_login_again_after_a_logout_tells_its_own_earlier_writes_as_this_devices(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """After `tj logout` and `tj login` on the same laptop, its first sync said "1 new entry
+    from a device signed out since": the laptop's own earlier session. It names "this device
+    before it signed out". The logout said nothing of the device-only `tj history` values it
+    deleted; it says so."""
+    await laptop.ok("write", "Written before the logout.")
+    done = await laptop.ok("logout", "--yes")
+    said = flat(done.stderr)
+    assert (
+        "the earlier values `tj history` listed went with it (only this device kept them)" in said
+    )
+    again = flat((await laptop.ok("login", laptop.url, "ana")).stderr)
+    assert "1 new entry from this device before it signed out" in again, again
+    assert "signed out since" not in again, again
