@@ -87,3 +87,18 @@ async def test_a_login_again_after_a_logout_tells_its_own_earlier_writes_as_this
     again = flat((await laptop.ok("login", laptop.url, "ana")).stderr)
     assert "1 new entry from this device before it signed out" in again, again
     assert "signed out since" not in again, again
+
+
+def test_a_printed_command_quotes_a_name_with_an_apostrophe_as_messages_do() -> None:
+    """The hint to share again printed `tj share 'Ana'"'"'s dreams' drpark`: valid, but
+    not the `"Ana's dreams"` every other message printed. Pure."""
+    import shlex
+
+    from cli import output
+
+    said = output.shown(output.command(["tj", "share", "Ana's dreams", "drpark", "--only", "mood"]))
+    assert said == """`tj share "Ana's dreams" drpark --only mood`""", said
+    for name in ("Ana's dreams", 'Ana\'s "big" day', "Personal", "a b", "it's $5"):
+        words = ["tj", "share", name]
+        printed = output.shown(output.command(words)).strip("`")
+        assert shlex.split(printed) == words, printed  # pasted back exactly
