@@ -10,7 +10,7 @@ any change it synced) the server refused for good says which and why, keeps it o
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
 made here but not delivered. `tj login` on an unfinished signup whose account is not on the
 server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
-whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT), and one whose first sync
+whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT; 130 when Ctrl-C stopped it), and one whose first sync
 ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj recover` too.
 """
 
@@ -1191,7 +1191,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         )
     output.message(f"Signed in as {name}; fetching your journals...")
     status, last = first_sync(home, f"Signed in as {name} on this device")
-    if status == FIRST_SYNC_FAILED_EXIT:
+    if status in (FIRST_SYNC_FAILED_EXIT, INTERRUPTED_EXIT):
         raise SystemExit(status)
     for twin in home.run(namesakes):
         output.message(
@@ -1251,7 +1251,8 @@ def other_account_here(home: Home, url: str, username: str, verb: str, error: TJ
 def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
     """The first sync of a device just signed in (`tj login`, `tj recover`), its summary and
     warnings said as `tj sync` says them. Returns the status the command exits with once done
-    (`sync_exit_status`; FIRST_SYNC_FAILED_EXIT when the sync failed or was stopped, said
+    (`sync_exit_status`; FIRST_SYNC_FAILED_EXIT when the sync failed, INTERRUPTED_EXIT when
+    Ctrl-C stopped it, said
     here) and, when the sync ran but did not finish well, the command's last line: it starts
     with `signed_in` ("Signed in as ana on this device"), says the sign-in stands, what went
     wrong and the `tj sync` to run (NU38 #5)."""
@@ -1277,7 +1278,10 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
             + f"{signed_in}, but {why}; your journals are not on this device yet: run "
             f"{output.command([*profile_words(home.path), 'sync'])}."
         )
-        return FIRST_SYNC_FAILED_EXIT, None
+        # Stopped by Ctrl-C: 130 as every command stopped so, not the status of a failure
+        # (a script tells the user's Ctrl-C from a network failure: NU62 F8).
+        stopped = not isinstance(error, TJError)
+        return (INTERRUPTED_EXIT if stopped else FIRST_SYNC_FAILED_EXIT), None
     words = first_sync_words(report)
     last = None if words is None else f"{signed_in}, but its first sync {words}."
     return sync_exit_status(report), last
