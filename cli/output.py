@@ -1951,7 +1951,7 @@ def departure_lines(report: SyncReport) -> list[str]:
             # `tj journal delete Dreams` deleted the other, live Dreams for good).
             short = d.journal_id[:12]
             lines.append(
-                f"Notice: {d.journal} (id {short}) is no longer on the server "
+                f"Notice: {named(d.journal)} (id {short}) is no longer on the server "
                 f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
                 "server is withholding it. What this device holds of it stays here, read-only. "
                 f"If you deleted it, remove that copy with "

@@ -141,13 +141,11 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
         return reason
     if journal.share_ended and journal.own:  # never "shared with you" to its owner
         return (
-            f"{journal.name} is no longer on the server (deleted on another of your devices, "
+            f"{named_in_text(journal.name)} is no longer on the server (deleted on another of your devices, "
             "or the server is withholding it)"
         )
     if journal.share_ended:
-        return (
-            f"{journal.name} is no longer shared with you (the share ended, or the journal is gone)"
-        )
+        return f"{named_in_text(journal.name)} is no longer shared with you (the share ended, or the journal is gone)"
     if journal.role == "read":
         return f"{journal.owner} made your access to {journal.name} read-only"
     return reason

@@ -102,3 +102,19 @@ def test_a_printed_command_quotes_a_name_with_an_apostrophe_as_messages_do() -> 
         words = ["tj", "share", name]
         printed = output.shown(output.command(words)).strip("`")
         assert shlex.split(printed) == words, printed  # pasted back exactly
+
+
+def test_a_journal_gone_from_the_server_is_named_quoted_in_its_notice() -> None:
+    """`tj sync --watch` said "Notice: 😀 Feelings (id f698650e47d6) is no longer on the
+    server": a name of several words unquoted, where `tj sync` quoted it. Pure."""
+    from cli import output
+    from client_sdk import departures
+    from client_sdk.departures import Departure
+    from client_sdk.sync import SyncReport
+
+    gone = Departure("", "😀 Feelings", "f6" * 16, departures.GONE, 1_765_000_000_000)
+    [line] = output.departure_lines(SyncReport(departures=[gone]))
+    assert line.startswith("Notice: '😀 Feelings' (id f6f6f6f6f6f6) is no longer"), line
+    plain = Departure("", "Personal", "f6" * 16, departures.GONE, 1_765_000_000_000)
+    [line] = output.departure_lines(SyncReport(departures=[plain]))
+    assert line.startswith("Notice: Personal (id f6f6f6f6f6f6) is no longer"), line
