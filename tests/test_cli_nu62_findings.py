@@ -4,11 +4,16 @@ password change elsewhere, a logout and login again on the same home, and small 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
+    failed_with_one_line,
     laptop,
     phone,
 )
+from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
 
 
@@ -118,3 +123,23 @@ def test_a_journal_gone_from_the_server_is_named_quoted_in_its_notice() -> None:
     plain = Departure("", "Personal", "f6" * 16, departures.GONE, 1_765_000_000_000)
     [line] = output.departure_lines(SyncReport(departures=[plain]))
     assert line.startswith("Notice: Personal (id f6f6f6f6f6f6) is no longer"), line
+
+
+async def test_unshare_offers_a_new_key_only_for_a_name_that_is_an_account(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj unshare Personal drprak` (no such account) offered `--new-key` "if you shared it
+    with drprak on another of your devices": no device can have. It says there is no such
+    account; for an account not shared with, the `--new-key` hint stays."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drpark = await new_device(live_server, tmp_path, "drpark")
+    await new_device(live_server, tmp_path, "drpam")
+    await ana.ok(
+        "share", "Personal", "drpark", "--full", "--fingerprint", drpark.signup["fingerprint"]
+    )
+    said = failed_with_one_line(await ana.tj("unshare", "Personal", "drprak", "--yes"))
+    assert "(did you mean drpark?): nothing was changed" in said, said
+    assert said.endswith("no account is named 'drprak' on the server"), said
+    assert "--new-key" not in said, said
+    said = failed_with_one_line(await ana.tj("unshare", "Personal", "drpam", "--yes"))
+    assert "`tj unshare Personal drpam --new-key` gives the journal a new key" in said, said
