@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from client_sdk import wire
-from client_sdk.errors import InvalidInput, NetworkError, NotFound, TJError
+from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError, NotFound, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
     DEFAULT_DEVICE_NAME,
@@ -699,11 +699,12 @@ class Devices:
     async def rename(self, device_id: str | None, name: str) -> DeviceInfo:
         """Rename a device of this account (`device_id`: an id or unique prefix; None for
         this device). Device names are metadata the server keeps in clear, like the list
-        of devices. Raises InvalidInput for an empty or over-long name (1 to 100
-        characters), NotFound for an unknown device."""
+        of devices. Raises InvalidInput (subject BAD_VALUE) for an empty or over-long name (1
+        to 100 characters), NotFound for an unknown device."""
         name = name.strip()
         if not name or len(name) > 100:
-            raise InvalidInput("a device name is 1 to 100 characters")
+            given = f" (this one is {len(name)})" if name else ""
+            raise InvalidInput(f"a device name is 1 to 100 characters{given}", subject=BAD_VALUE)
         devices = await self.list()
         if device_id is not None:
             chosen = find_device(devices, device_id)

@@ -143,3 +143,18 @@ async def test_unshare_offers_a_new_key_only_for_a_name_that_is_an_account(
     assert "--new-key" not in said, said
     said = failed_with_one_line(await ana.tj("unshare", "Personal", "drpam", "--yes"))
     assert "`tj unshare Personal drpam --new-key` gives the journal a new key" in said, said
+
+
+async def test_a_device_name_out_of_its_limits_exits_2_as_every_name_does(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """`tj devices rename ""` (or 101 characters) exited 1, where every other name or text
+    out of its limits exits 2 (README). A journal name too long says how long it was."""
+    for name in ("", "x" * 101):
+        refused = await laptop.tj("devices", "rename", name)
+        assert refused.exit_code == 2, refused.output
+        assert "a device name is 1 to 100 characters" in refused.stderr, refused.stderr
+    assert "(this one is 101)" in refused.stderr, refused.stderr
+    refused = await laptop.tj("journal", "create", "y" * 300)
+    assert refused.exit_code == 2, refused.output
+    assert "without '/' (this one is 300)" in refused.stderr, refused.stderr
