@@ -1410,7 +1410,7 @@ def logout(home: Home, yes: bool) -> None:
         # The histories of earlier values (`tj history`...) were this device's alone: gone
         # with its data, said so (NU62 F18: deleted without a word).
         history = (
-            f"the earlier values {output.command_text('tj history')} listed went with it (only "
+            "the earlier values the history commands listed (tj history ID...) went with it (only "
             "this device kept them)"
         )
         if done.server_told:
