@@ -20,6 +20,7 @@ from cli.homes import profile_words
 from cli.main import (
     PLAIN_LINE,
     PLAIN_TEXT,
+    SYNCED_NOW,
     Home,
     ValueRefused,
     cli,
@@ -833,10 +834,19 @@ def list_entries(
         if filtered
         else f"No entries yet: write one with {output.command_text('tj write')}."
     )
+    # This command's own sync just ran: "shows after `tj sync`" would send the user to a
+    # sync that brings nothing more (NU62 F11); said only when it could not sync.
+    context = click.get_current_context(silent=True)
+    synced_now = context is not None and bool(context.meta.get(SYNCED_NOW))
+    after_sync = (
+        "as of a sync just now"
+        if synced_now
+        else f"what is shared shows after {output.command_text('tj sync')}"
+    )
     if not filtered and not journal_name and shared:  # a therapist's (NU29 F5)
         empty = (
-            "No entries yet: nothing shared with you has entries yet (what is shared shows "
-            f"after {output.command_text('tj sync')}; {output.command_text('tj shared-with-me')} lists it), and you wrote none yourself."
+            f"No entries yet: nothing shared with you has entries yet ({after_sync}; "
+            f"{output.command_text('tj shared-with-me')} lists it), and you wrote none yourself."
         )
     if not filtered and chosen is not None and chosen.own and chosen.role != "owner":
         # one of yours gone from the server: never "what <you> share" (NU56 #10)
@@ -848,7 +858,13 @@ def list_entries(
         )
     elif not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
-        empty = f"No entries in {output.named(chosen.name)}: what {owner} shares shows after {output.command_text('tj sync')}."
+        empty = (
+            f"No entries in {output.named(chosen.name)}: {owner} shares none there now (as of a "
+            "sync just now)."
+            if synced_now
+            else f"No entries in {output.named(chosen.name)}: what {owner} shares shows after "
+            f"{output.command_text('tj sync')}."
+        )
         if results:  # what was shared there is questionnaire results
             journal = output.journal_word(chosen.name, chosen.id)
             empty = (

@@ -8,6 +8,7 @@ import os
 import re
 import time
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -355,7 +356,7 @@ def import_(
     if freezing:
         gc.freeze()
     try:
-        report, note = home.run(
+        report, note, unverified = home.run(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
         )
     except KeyboardInterrupt:
@@ -370,7 +371,7 @@ def import_(
         output.print_json(report.to_dict())
     else:
         # each line on lines of the terminal's width, as a notice is (NU50 F5)
-        summary = import_summary(report, source or "tj").splitlines()
+        summary = import_summary(report, source or "tj", unverified).splitlines()
         output.data(output.fields_text(summary), prose=True)
     output.message(output.note_line(note))
 
@@ -434,7 +435,7 @@ async def import_file(
     text: str,
     journal: str | None,
     moods: dict[str, int],
-) -> tuple[ImportReport, str]:
+) -> tuple[ImportReport, str, set[str]]:
     # What the account's other devices wrote must be here to be recognised as already here
     # (an export of the phone imported on a laptop that has not synced since).
     await synced_first(client, "comparing the file with")
@@ -450,7 +451,23 @@ async def import_file(
         else:
             report = await client.archive.import_json(data, progress=bar)
     with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
-        return report, await sync_note(client, UPLOAD_WAIT_S, sync_bar)
+        note = await sync_note(client, UPLOAD_WAIT_S, sync_bar)
+    return report, note, await unverified_members(client, report)
+
+
+async def unverified_members(client: Client, report: ImportReport) -> set[str]:
+    """The members the file's safety flags reached (`ImportReport.flags_not_carried`) whose
+    keys this account has not compared (a share with them needs `--fingerprint`); one that
+    cannot be checked now (offline) is counted so too."""
+    from client_sdk import TJError
+
+    found: set[str] = set()
+    for member in {m for members in report.flags_not_carried.values() for m in members}:
+        try:
+            await client.shares.check_keys_known(member)
+        except TJError:
+            found.add(member)
+    return found
 
 
 KIND_WORDS = {
@@ -470,7 +487,9 @@ CARE_WORDS = {
 }
 
 
-def import_summary(report: ImportReport, source: str = "tj") -> str:
+def import_summary(
+    report: ImportReport, source: str = "tj", unverified: Collection[str] = ()
+) -> str:
     """One sentence: what was imported, by kind, and what was skipped and why. Day One and
     Daylio files hold entries only, so their summary does not mention goals and notes. An
     import that added nothing says so first, "Nothing new to import: 5 entries already here."
@@ -571,7 +590,7 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
     flags = "".join(
-        f"\n{flags_not_carried_text(j, m)}" for j, m in report.flags_not_carried.items()
+        f"\n{flags_not_carried_text(j, m, unverified)}" for j, m in report.flags_not_carried.items()
     )
     if imported:
         return output.sentence("; ".join(parts)) + flags
@@ -581,11 +600,16 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
     return output.sentence(f"nothing to import: the file holds no {held}") + flags
 
 
-def flags_not_carried_text(journal: str, members: list[str]) -> str:
+def flags_not_carried_text(
+    journal: str, members: list[str], unverified: Collection[str] = ()
+) -> str:
     """What an import says of a journal whose plan in the file opted in to safety flags
     (`ImportReport.flags_not_carried`): the opt-in is not carried over, so flags reach no
     one the file's reached until the person opts in again, with the command that does it
-    (NU49 F2: it was dropped without a word, on the safety path)."""
+    (NU49 F2: it was dropped without a word, on the safety path); for a member of
+    `unverified` (one whose fingerprint this account has not compared: a new account's), the
+    command carries `--fingerprint FINGERPRINT`, to compare in person first (NU62 F20: it was
+    refused as printed)."""
     name = output.journal_word(journal)
     if not members:
         return (
@@ -596,14 +620,23 @@ def flags_not_carried_text(journal: str, members: list[str]) -> str:
             + " (once you share it with your therapist)."
         )
     commands = ", ".join(
-        output.command(["tj", "share", name, m, "--role", "annotate", "--safety-flags"])
+        output.command(
+            ["tj", "share", name, m, "--role", "annotate", "--safety-flags"]
+            + (["--fingerprint", "FINGERPRINT"] if m in unverified else [])
+        )
         for m in members
+    )
+    compare = (
+        " (FINGERPRINT: theirs, compared in person first; they read it from "
+        f"{output.command_text('tj fingerprint')})"
+        if any(m in unverified for m in members)
+        else ""
     )
     return (
         f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; that "
         "choice names your old account's shares and is not carried over, so no flag reaches "
         f"{'them' if len(members) > 1 else members[0]} from this account until you opt in "
-        f"again: {commands}."
+        f"again: {commands}{compare}."
     )
 
 

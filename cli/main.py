@@ -10,7 +10,7 @@ any change it synced) the server refused for good says which and why, keeps it o
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
 made here but not delivered. `tj login` on an unfinished signup whose account is not on the
 server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
-whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT), and one whose first sync
+whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT; 130 when Ctrl-C stopped it), and one whose first sync
 ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj recover` too.
 """
 
@@ -1205,7 +1205,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         )
     output.message(f"Signed in as {name}; fetching your journals...")
     status, last = first_sync(home, f"Signed in as {name} on this device")
-    if status == FIRST_SYNC_FAILED_EXIT:
+    if status in (FIRST_SYNC_FAILED_EXIT, INTERRUPTED_EXIT):
         raise SystemExit(status)
     for twin in home.run(namesakes):
         output.message(
@@ -1265,7 +1265,8 @@ def other_account_here(home: Home, url: str, username: str, verb: str, error: TJ
 def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
     """The first sync of a device just signed in (`tj login`, `tj recover`), its summary and
     warnings said as `tj sync` says them. Returns the status the command exits with once done
-    (`sync_exit_status`; FIRST_SYNC_FAILED_EXIT when the sync failed or was stopped, said
+    (`sync_exit_status`; FIRST_SYNC_FAILED_EXIT when the sync failed, INTERRUPTED_EXIT when
+    Ctrl-C stopped it, said
     here) and, when the sync ran but did not finish well, the command's last line: it starts
     with `signed_in` ("Signed in as ana on this device"), says the sign-in stands, what went
     wrong and the `tj sync` to run (NU38 #5)."""
@@ -1291,7 +1292,10 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
             + f"{signed_in}, but {why}; your journals are not on this device yet: run "
             f"{output.command([*profile_words(home.path), 'sync'])}."
         )
-        return FIRST_SYNC_FAILED_EXIT, None
+        # Stopped by Ctrl-C: 130 as every command stopped so, not the status of a failure
+        # (a script tells the user's Ctrl-C from a network failure: NU62 F8).
+        stopped = not isinstance(error, TJError)
+        return (INTERRUPTED_EXIT if stopped else FIRST_SYNC_FAILED_EXIT), None
     words = first_sync_words(report)
     last = None if words is None else f"{signed_in}, but its first sync {words}."
     return sync_exit_status(report), last
@@ -1417,11 +1421,17 @@ def logout(home: Home, yes: bool) -> None:
             )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
+        # The histories of earlier values (`tj history`...) were this device's alone: gone
+        # with its data, said so (NU62 F18: deleted without a word).
+        history = (
+            "the earlier values the history commands listed (tj history ID...) went with it (only "
+            "this device kept them)"
+        )
         if done.server_told:
-            output.message("Signed out; the local data of this device was deleted.")
+            output.message(f"Signed out; the local data of this device was deleted: {history}.")
             return
         output.message(
-            "This device's local data was deleted, but the server could not be reached to sign "
+            f"This device's local data was deleted ({history}), but the server could not be reached to sign "
             "it out: the server still lists this device as signed in until you run "
             f"{output.their_command(['tj', 'devices', 'revoke', output.short_id(done.device_id)])} "
             "on another of your devices "
@@ -2609,6 +2619,7 @@ def devices(home: Home, as_json: bool) -> None:
       tj devices
       tj devices --json
       tj devices revoke 5e21b0
+      tj devices acknowledge
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
@@ -2667,6 +2678,30 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     output.message(
         f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
         "longer sync."
+    )
+
+
+@devices.command("acknowledge")
+@pass_home
+def devices_acknowledge(home: Home) -> None:
+    """Say that the password or recovery key changes this device was told of were yours
+    (made on another of your devices): the advice of what to do if they were not you is then
+    not repeated when a later sign-in is told. Changes nothing on the server; a later change
+    is told, with its advice, again. Signing in again here (`tj login`) does it too.
+
+    \b
+    Example:
+      tj devices acknowledge
+    """
+    forgotten = home.run(lambda client: client.devices.acknowledge_credential_changes())
+    if not forgotten:
+        output.message("No password or recovery key change is waiting to be acknowledged.")
+        return
+    said = " and ".join(
+        f"the {what} change of {output.local_time(at)}" for what, at in forgotten.items()
+    )
+    output.message(
+        f"Acknowledged {said} as yours: later sign-ins are told without advice about it."
     )
 
 

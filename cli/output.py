@@ -1953,7 +1953,7 @@ def departure_lines(report: SyncReport) -> list[str]:
             # `tj journal delete Dreams` deleted the other, live Dreams for good).
             short = d.journal_id[:12]
             lines.append(
-                f"Notice: {d.journal} (id {short}) is no longer on the server "
+                f"Notice: {named(d.journal)} (id {short}) is no longer on the server "
                 f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
                 "server is withholding it. What this device holds of it stays here, read-only. "
                 f"If you deleted it, remove that copy with "
@@ -2183,8 +2183,10 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     `credential_changes`), one "Notice: " line each, then ONE line of what to do if they
     were not the user (one recovery used to give three notices, each advising a password
     change the user could no longer make). The advice follows which credentials were
-    changed elsewhere since this device's own sign-in: this sync's changes and those told
-    before (`SyncReport.replaced_elsewhere`, said again with their dates), not how anyone
+    changed elsewhere since this device's own sign-in: this sync's changes (in full, with
+    how to say they were the user's: `tj devices acknowledge`) and those told before
+    (`SyncReport.replaced_elsewhere`: after the advice for the sign-in alone, one sentence
+    with their dates, the command if they were not the user's, and how to stop it), not how anyone
     signed in (a password thief can also replace the recovery key; a recovery-key thief can
     leave it working). The device cannot tell whose change it was (the user may have made
     it on another device), so the credential the user knows always comes first, and giving
@@ -2226,6 +2228,33 @@ def sign_in_lines(report: SyncReport) -> list[str]:
     told_before = {  # told by an earlier sync: when, as the user may not remember it
         what: at for what, at in report.replaced_elsewhere.items() if what not in now
     }
+    reminder = ""
+    if told_before and not now:
+        # Told in full once, when it was new: repeating that advice at every later sign-in
+        # buried the sign-in under it. Here the sign-in gets the advice of a sign-in alone,
+        # then one sentence: when, the one command if the change was not the user's, and how
+        # to say it was (NU62 F9).
+        whats = " and the ".join(sorted(told_before))
+        dates = " and ".join(local_time(at) for _, at in sorted(told_before.items()))
+        if "password" not in told_before:
+            instead = (
+                f"run {command_text('tj password change --sign-out-others')}, then "
+                f"{command_text('tj recovery-key new')}"
+            )
+        else:
+            recover = account_command("recover", "--sign-out-others")
+            instead = f"run {recover} with your recovery key"
+            if len(told_before) > 1:
+                instead += (
+                    " (refused too: both were taken; save what this device holds with "
+                    f"{command_text('tj export --out DIR')} and start a new account)"
+                )
+        reminder = (
+            f" Also, the {whats} {'were' if len(told_before) > 1 else 'was'} changed on "
+            f"another device on {dates} (told then): if not by you, {instead}; if by you, run "
+            f"{command_text('tj devices acknowledge')} and this is not said again."
+        )
+        told_before = {}
     changed = now | set(told_before)
     earlier = "".join(
         f"The {what} was changed on another device on {local_time(at)} (told before). "
@@ -2282,7 +2311,12 @@ def sign_in_lines(report: SyncReport) -> list[str]:
             f"Not you? Whoever signed in knows your password: {sign_out}run "
             f"{command_text('tj password change --sign-out-others')}."
         )
-    return [*lines, act]
+    if now:  # said in full this once: how to stop it if the change was the user's own
+        act += (
+            f" If you made the change yourself on another device, run "
+            f"{command_text('tj devices acknowledge')}: this advice is then not repeated."
+        )
+    return [*lines, act + reminder]
 
 
 def before_lines(before: list[NewDevice]) -> list[str]:

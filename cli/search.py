@@ -89,7 +89,8 @@ def search(
     finds "Zürich");
     Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
-    -word leaves out entries holding that word. Shows the best 20 and says how many
+    -word leaves out entries holding that word (-well-being the hyphenated word,
+    -"two words" a phrase); a tag is searched as text is ("care" finds self-care). Shows the best 20 and says how many
     matched, with the command that shows every one; --limit N shows N (--json too).
 
     \b

@@ -48,6 +48,7 @@ from client_sdk.errors import (
     NotShared,
     ShareAlreadyEnded,
     SharedAgain,
+    TJError,
 )
 from client_sdk.models import DEFAULT_DEVICE_NAME, normalize_username
 
@@ -1059,6 +1060,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
             anyway = output.command(
                 ["tj", "unshare", output.journal_word(journal_name), therapist, "--new-key"]
             )
+            if home.run(partial(no_such_account, therapist)):  # no share can be pending
+                raise click.ClickException(
+                    f"{error}; no account is named {output.quoted(therapist)} on the server"
+                ) from None
             raise click.ClickException(
                 f"{error}. If you shared it with {therapist} on another of your devices that "
                 f"has not synced yet, {anyway} gives the journal a new key, so that share can "
@@ -1224,6 +1229,19 @@ def tell_held(held: list[Departure]) -> None:
 
     output.tell_departures(SyncReport(departures=list(held)))
     held.clear()
+
+
+async def no_such_account(username: str, client: Client) -> bool:
+    """Whether the server says no account bears `username` (one it never knew here: NU62 F12,
+    `--new-key` was offered for a share with a mistyped name that no device can have made);
+    False when it does, or cannot say now."""
+    try:
+        await client.shares.fingerprint(username)
+    except NotFound as error:
+        return error.subject is None  # not ACCOUNT_GONE: never an account this device knew
+    except TJError:
+        return False
+    return False
 
 
 async def undelivered_before(

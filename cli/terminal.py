@@ -13,7 +13,12 @@ from contextvars import ContextVar
 
 from rich.markup import escape as rich_escape
 
-from client_sdk.models import BACKTICKS, BIDI_CONTROLS, is_control
+from client_sdk.models import (
+    BACKTICKS,
+    BIDI_CONTROLS,
+    SHELL_SPECIAL_IN_DOUBLE_QUOTES,
+    is_control,
+)
 
 
 def _controls(multiline: bool) -> re.Pattern[str]:
@@ -133,21 +138,36 @@ def _ansi_c(char: str) -> str:
     return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogateescape"))
 
 
+def shell_join(words: Iterable[str]) -> str:
+    """`words` quoted for a shell as `shlex.join` does, but a word holding a single quote
+    and nothing a shell reads inside double quotes in double quotes, as every message quotes
+    a name (`client_sdk.models.quoted_name`): `tj share "Ana's dreams" drpark`, never
+    `'Ana'"'"'s dreams'`. Pure."""
+    return " ".join(_shell_word(word) for word in words)
+
+
+def _shell_word(word: str) -> str:
+    quoted = shlex.quote(word)
+    if quoted != word and "'" in word and not SHELL_SPECIAL_IN_DOUBLE_QUOTES.intersection(word):
+        return f'"{word}"'
+    return quoted
+
+
 def command(words: Iterable[str]) -> str:
-    """A command to paste, as a message prints it: `words` shell-quoted (`shlex.join`) and
+    """A command to paste, as a message prints it: `words` shell-quoted (`shell_join`) and
     marked as a command span, which `shown` prints in backticks and the wrapper keeps whole
     and exact, spaces and all (REV-S11B S11B-1/2). The only way to put a command in
     backticks around text from another account: a backtick in a name is a character, never
     the edge of a command. A word that is not `pasteable` must not be passed (name the
     journal by its id instead: `cli.output.journal_word`)."""
-    return command_text(shlex.join(words))
+    return command_text(shell_join(words))
 
 
 def their_command(words: Iterable[str]) -> str:
     """`command` for a command another person runs on their own device (the owner's `tj
     share`, the other's `tj fingerprint`, the client's `tj brief`): marked THEIRS, so that
     it is printed as built, never given this profile's --home (`profiled`)."""
-    return f"{OPEN}{THEIRS}{marks_shown(shlex.join(words))}{CLOSE}"
+    return f"{OPEN}{THEIRS}{marks_shown(shell_join(words))}{CLOSE}"
 
 
 def their_command_text(text: str) -> str:

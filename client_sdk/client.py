@@ -1027,7 +1027,9 @@ class Client:
         before anything is sent; a failure after the server opened the session (the password
         change included) ends that session, as `login`, and its message says whether the
         recovery key used still works (account.set_password: a lost reply is resolved by
-        the password's salt). Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
+        the password's salt). On a home signed in to this account already, the session its
+        profile held is ended (best effort) once the recovery is done, as `login` ends it.
+        Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
         session that Client uses; use it, or close it first."""
         home = Path(home)
@@ -1066,6 +1068,12 @@ class Client:
                 await client.close()  # nothing left open: the caller never gets the client
                 raise
         client.recovery_key = keys.format_recovery_key(new_key)
+        if previous is not None and previous.account_id == client.profile.account_id:
+            # Recovered over this account's profile: the session it held is no longer held
+            # by any device: end it, best effort, as `login` does (it was left signed in,
+            # and told to the other devices as a second device under this one's name).
+            if previous.token != client.profile.token:
+                await account.end_session(previous.server_url, previous.token)
         if client._kept_here() is not None:
             remove_pending(home)  # a new recovery key: the one kept from signup is retired
         return client
@@ -1609,6 +1617,11 @@ class Client:
             raise UnsyncedChanges(
                 discarded, set_aside=set_aside, agreed=allowed or 0, signed_out=server_told
             )
+
+        from client_sdk.devices import keep_session_after_logout
+
+        # What this session wrote is this device's, told so after a login again here.
+        keep_session_after_logout(self.home, self.transport.base_url, self.username, device_id)
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)
@@ -2512,13 +2525,16 @@ class Client:
         former members (signers) named by the owners' verified chains (NU21 C14). A device of
         this account without a name is "a device signed out since" only when the device list
         says so; when the list did not come (offline, a slow server), "another device (ID)",
-        its 12 first hex digits as `tj devices` shows them (NU38 N6). One signed out since
+        its 12 first hex digits as `tj devices` shows them (NU38 N6). A session of this home
+        that a logout ended is "this device before it signed out". One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since")."""
-        from client_sdk.devices import news_name
+        from client_sdk.devices import EARLIER_SESSION, news_name, sessions_after_logout
 
         me = self.profile.account_id
+        # This home's own sessions ended by a logout: this device's, not another's (NU62 F18).
+        earlier = sessions_after_logout(self.home, self.transport.base_url, self.username)
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
@@ -2545,6 +2561,8 @@ class Client:
                 return people.get(author, "another account")
             if device in devices:
                 return _named_device(devices, device)
+            if device in earlier:
+                return EARLIER_SESSION
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from client_sdk import wire
-from client_sdk.errors import InvalidInput, NetworkError, NotFound, TJError
+from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError, NotFound, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
     DEFAULT_DEVICE_NAME,
@@ -624,6 +624,25 @@ class Devices:
         await self._reload_looked()
         return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
 
+    async def acknowledge_credential_changes(self) -> dict[str, datetime]:
+        """The user says the credential changes told so far (`replaced_elsewhere`) were their
+        own, made on another device: forget them, so that advice built on them (what to do if
+        the password was not changed by the user) is not repeated at every later sign-in
+        told. Returns what was forgotten ({} when nothing was). A change told later is told
+        and kept again. Changes only this device's store (no network); it proves nothing to
+        the server, and the sign-ins themselves are still told. Raises nothing of its own."""
+        forgotten: dict[str, datetime] = {}
+
+        def acknowledged(row: dict[str, object]) -> dict[str, object] | None:
+            replaced = _replaced(row)
+            if not replaced:
+                return None
+            forgotten.update({what: to_datetime(at) for what, at in replaced.items()})
+            return {k: v for k, v in row.items() if k != "replaced"}
+
+        await self._change_looked(acknowledged)
+        return dict(sorted(forgotten.items()))
+
     async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
         """This device changed the password or the recovery key (`what`: the credentials it
         now knows work): the next look takes the new times without telling them."""
@@ -680,11 +699,12 @@ class Devices:
     async def rename(self, device_id: str | None, name: str) -> DeviceInfo:
         """Rename a device of this account (`device_id`: an id or unique prefix; None for
         this device). Device names are metadata the server keeps in clear, like the list
-        of devices. Raises InvalidInput for an empty or over-long name (1 to 100
-        characters), NotFound for an unknown device."""
+        of devices. Raises InvalidInput (subject BAD_VALUE) for an empty or over-long name (1
+        to 100 characters), NotFound for an unknown device."""
         name = name.strip()
         if not name or len(name) > 100:
-            raise InvalidInput("a device name is 1 to 100 characters")
+            given = f" (this one is {len(name)})" if name else ""
+            raise InvalidInput(f"a device name is 1 to 100 characters{given}", subject=BAD_VALUE)
         devices = await self.list()
         if device_id is not None:
             chosen = find_device(devices, device_id)
@@ -791,8 +811,10 @@ def keep_name_after_logout(home: Path, server_url: str, username: str, name: str
 
 
 def forget_name_after_logout(home: Path, server_url: str, username: str) -> None:
-    """Drop the name kept for this account and server (the account was erased: no login of
-    it follows); the file goes with its last name. Raises nothing."""
+    """Drop the name (and the ended sessions: SESSIONS_AFTER_LOGOUT_FILE) kept for this
+    account and server (the account was erased: no login of it follows); each file goes with
+    its last entry. Raises nothing."""
+    _forget_sessions_after_logout(home, server_url, username)
     names = _names_after_logout(home)
     if names.pop(_name_key(server_url, username), None) is None and names:
         return
@@ -812,6 +834,75 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
     """The name `keep_name_after_logout` kept for this account and server, or None."""
     found = _names_after_logout(home).get(_name_key(server_url, username))
     return found.strip()[:100] or None if found else None
+
+
+SESSIONS_AFTER_LOGOUT_FILE = "device_sessions_kept"
+"""`<home>/device_sessions_kept` (JSON {key: [hex device id...]}, mode 0600): the device ids
+of this home's sessions of an account that `logout` ended, kept (the newest
+`SESSIONS_KEPT`) for the next login of the same account on the same server, so that what
+this home wrote before it signed out is told as this device's ("on this device before it
+signed out"), not as some other device's "signed out since". The key as in
+NAMES_AFTER_LOGOUT_FILE. Display metadata only: a lost or unreadable file names them as a
+device signed out since."""
+
+SESSIONS_KEPT = 32
+"""The most ended sessions of one account kept in SESSIONS_AFTER_LOGOUT_FILE."""
+
+EARLIER_SESSION = "this device before it signed out"
+"""How a sync's news names a session of this home that a logout ended (`News.source`)."""
+
+
+def _sessions_after_logout(home: Path) -> dict[str, builtins.list[str]]:
+    try:
+        value = json.loads((home / SESSIONS_AFTER_LOGOUT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k): [i for i in v if isinstance(i, str) and len(i) == 32]
+        for k, v in value.items()
+        if isinstance(v, builtins.list)
+    }
+
+
+def keep_session_after_logout(home: Path, server_url: str, username: str, device_id: str) -> None:
+    """Keep `device_id` (hex) as one of this home's ended sessions of `username` on
+    `server_url` (see SESSIONS_AFTER_LOGOUT_FILE). Raises nothing: display metadata is not
+    worth failing a logout for."""
+    from client_sdk.profile import write_private
+
+    kept = _sessions_after_logout(home)
+    key = _name_key(server_url, username)
+    ids = [i for i in kept.pop(key, []) if i != device_id] + [device_id]
+    kept[key] = ids[-SESSIONS_KEPT:]
+    kept = dict(list(kept.items())[-MAX_NAMES_KEPT:])
+    try:
+        write_private(home / SESSIONS_AFTER_LOGOUT_FILE, json.dumps(kept).encode())
+    except OSError:
+        pass
+
+
+def _forget_sessions_after_logout(home: Path, server_url: str, username: str) -> None:
+    kept = _sessions_after_logout(home)
+    if kept.pop(_name_key(server_url, username), None) is None and kept:
+        return
+    from client_sdk.profile import write_private
+
+    path = home / SESSIONS_AFTER_LOGOUT_FILE
+    try:
+        if kept:
+            write_private(path, json.dumps(kept).encode())
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def sessions_after_logout(home: Path, server_url: str, username: str) -> set[bytes]:
+    """The device ids `keep_session_after_logout` kept for this account and server."""
+    ids = _sessions_after_logout(home).get(_name_key(server_url, username), [])
+    return {bytes.fromhex(i) for i in ids if all(c in "0123456789abcdef" for c in i)}
 
 
 def _gone_names(value: object) -> dict[bytes, str]:

@@ -27,8 +27,9 @@ def check_name(name: str) -> str:
     '/'."""
     name = squeezed(name)
     if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
+        given = f" (this one is {len(name)})" if len(name) > MAX_JOURNAL_NAME else ""
         raise InvalidInput(
-            f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'",
+            f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'{given}",
             subject=BAD_VALUE,
         )
     return name

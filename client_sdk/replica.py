@@ -87,6 +87,7 @@ from client_sdk.key_pages import KeyWalk
 from client_sdk.models import (
     account_names,
     label_digits,
+    named_in_text,
     normalize_username,
     now_ms,
     quoted_name,
@@ -9861,7 +9862,7 @@ def check_may_write(
     )
     if journal.role == REVOKED and journal.owner_name == username:  # one's own (NU36 #6)
         raise AccessError(
-            f"{journal.name} is no longer on the server: it was deleted on another of your "
+            f"{named_in_text(journal.name)} is no longer on the server: it was deleted on another of your "
             "devices, or the server is withholding it; this device keeps a read-only copy of "
             "it, which takes no new entries",
             subject=OWN_JOURNAL_GONE,

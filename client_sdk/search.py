@@ -19,7 +19,12 @@ not):
 - every phrase must appear, word for word, in the title or the body (spaces between words
   are compared as one space); an entry without it is not a hit;
 - an entry holding an excluded word (a whole word, in its title, body, tags or emotions) is
-  not a hit;
+  not a hit; "-" excludes only at a word's start: "-well-being" leaves out the hyphenated
+  word whole (its words in order), '-"felt calm"' a phrase;
+- a tag or an emotion is searched as a text is: a term matches the start of any of its words
+  (a hyphen parts words there as in the text: "care" and "self care" find the tag
+  "self-care"), and a phrase found only in a tag is a hit (scored as a term found only
+  there);
 - an entry's emotions ("calm", "anxious") are matched and scored as its tags are (NU42 #8).
 
 Ranking:
@@ -185,6 +190,12 @@ def parse_query(query: str) -> Query:
     Raises InvalidInput when nothing is left to search for (only exclusions, or no word or
     symbol at all: punctuation alone) or when it holds more than MAX_TERMS words."""
     folded = fold(query)
+    # `-"a phrase"` leaves out entries holding the phrase: before the phrases are taken, or
+    # it was read as a phrase to find (and its "-" as punctuation).
+    excluded_phrases = [
+        " ".join(re.findall(WORD, p)) for p in re.findall(r'(?<![\w"])-"([^"]*)"?', folded)
+    ]
+    folded = re.sub(r'(?<![\w"])-"[^"]*"?', " ", folded)
     quoted = re.findall(r'"([^"]*)"?', folded)
     phrases = tuple(dict.fromkeys(" ".join(re.findall(WORD, p)) for p in quoted))
     phrases = tuple(p for p in phrases if p)
@@ -198,8 +209,21 @@ def parse_query(query: str) -> Query:
         if _is_symbol_run(run)
     ]
     rest = re.sub(r'"[^"]*"?', " ", folded)
-    excluded = tuple(dict.fromkeys(re.findall(rf"(?<!\w)-({WORD})", rest)))
-    rest = re.sub(rf"(?<!\w)-{WORD}", " ", rest)
+    # A "-" leaves a word out only at the word's start; a hyphenated word ("-well-being") is
+    # left out whole, as the words it joins, in order ("well being").
+    hyphenated = rf"{WORD}(?:-{WORD})*"
+    excluded = tuple(
+        dict.fromkeys(
+            [
+                *(
+                    " ".join(re.findall(WORD, w))
+                    for w in re.findall(rf"(?<!\w)-({hyphenated})", rest)
+                ),
+                *(p for p in excluded_phrases if p),
+            ]
+        )
+    )
+    rest = re.sub(rf"(?<!\w)-{hyphenated}", " ", rest)
     symbols = [run for run in re.findall(r'[^\w\s"]+', rest) if _is_symbol_run(run)]
     excluded += tuple(dict.fromkeys(run[1:] for run in symbols if run.startswith("-")))
     terms = tuple(
@@ -217,7 +241,7 @@ def parse_query(query: str) -> Query:
             "words to leave out, finds nothing)",
             subject=BAD_VALUE,
         )
-    words = len(terms) + len(excluded) + sum(len(p.split()) for p in phrases)
+    words = len(terms) + sum(len(p.split()) for p in (*excluded, *phrases))
     if words > MAX_TERMS:
         raise InvalidInput(f"search for at most {MAX_TERMS} words", subject=BAD_VALUE)
     return Query(terms, phrases, excluded, " ".join(re.findall(WORD, rest)))
@@ -321,7 +345,16 @@ def _score(entry: Entry, query: Query) -> _Scored | None:
     for phrase in query.phrases:
         in_body, in_title = body.phrase_matches(phrase), title.phrase_matches(phrase)
         if not in_body and not in_title:
-            return None
+            # A tag or an emotion holds a phrase as a text would ('"self-care"', '"self
+            # care"' find the tag self-care), scored as a term found only there.
+            hit_tags = [at for at, tag in enumerate(tags) if _tag_has_phrase(tag, phrase)]
+            hit_emotions = [at for at, e in enumerate(emotions) if _tag_has_phrase(e, phrase)]
+            if not hit_tags and not hit_emotions:
+                return None
+            tags_matched.update(hit_tags)
+            emotions_matched.update(hit_emotions)
+            total += TAG_ONLY
+            continue
         total += 1 + PHRASE_BONUS
         body_spans += in_body
         title_spans += in_title
@@ -487,17 +520,33 @@ def _is_cjk(term: str) -> bool:
 
 
 def _tag_holds(tag: str, term: str) -> bool:
-    """Whether a folded tag holds a folded term: at its start ("anx" in "anxious"), or
-    anywhere for a CJK term, as in the text (`FoldedText.word_spans`); never where the term
-    ends inside a syllable (HANGUL_MORE: "か" is not the start of "がっこう")."""
+    """Whether a folded tag holds a folded term as a text would (`FoldedText.word_spans`): at
+    the start of one of its words ("anx" in "anxious"; "care" and "life" in "self-care" and
+    "work-life", whose words a hyphen parts as in the text), or anywhere for a CJK term; never
+    where the term ends inside a syllable (HANGUL_MORE: "か" is not the start of "がっこう")."""
     pattern = re.escape(term) + HANGUL_MORE
-    return bool(re.match(pattern, tag) or (_is_cjk(term) and re.search(pattern, tag)))
+    if _is_cjk(term):
+        return re.search(pattern, tag) is not None
+    return re.match(pattern, tag) is not None or re.search(WORD_START + pattern, tag) is not None
+
+
+def _tag_has_phrase(tag: str, phrase: str) -> bool:
+    """Whether a folded tag holds a phrase's words in order, as a text would."""
+    return bool(FoldedText(tag).phrase_matches(phrase))
 
 
 def _excluded(
     excluded: tuple[str, ...], body: FoldedText, title: FoldedText, tags: list[str]
 ) -> bool:
-    return any(body.has_word(word) or title.has_word(word) or word in tags for word in excluded)
+    """Whether the texts or a tag hold an excluded word (a whole word) or phrase (its words
+    in order: "well being" for "-well-being" or '-"well being"')."""
+    return any(
+        _holds(text, word) for word in excluded for text in (body, title, *map(FoldedText, tags))
+    )
+
+
+def _holds(text: FoldedText, word: str) -> bool:
+    return bool(text.phrase_matches(word)) if " " in word else text.has_word(word)
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

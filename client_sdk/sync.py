@@ -141,13 +141,11 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
         return reason
     if journal.share_ended and journal.own:  # never "shared with you" to its owner
         return (
-            f"{journal.name} is no longer on the server (deleted on another of your devices, "
+            f"{named_in_text(journal.name)} is no longer on the server (deleted on another of your devices, "
             "or the server is withholding it)"
         )
     if journal.share_ended:
-        return (
-            f"{journal.name} is no longer shared with you (the share ended, or the journal is gone)"
-        )
+        return f"{named_in_text(journal.name)} is no longer shared with you (the share ended, or the journal is gone)"
     if journal.role == "read":
         return f"{journal.owner} made your access to {journal.name} read-only"
     return reason
@@ -440,7 +438,7 @@ def source_parts(news: Sequence[News]) -> list[str]:
 def _own_source(source: str) -> str:
     """Where news of this account came from: "on your phone" for a device's name, but "on
     a device signed out since", "on another device (3f2a9c8d1e0b)" as those words say it."""
-    described = source.startswith(("a device ", "another device"))
+    described = source.startswith(("a device ", "another device", "this device"))
     return f"on {source}" if described else f"on your {source}"
 
 
@@ -715,7 +713,7 @@ def own_device(source: str) -> str:
     """One of this account's devices, named by a news source, after "on": "your phone" for a
     device's name, but "a device signed out since" and "another device (3f2a9c8d1e0b)" as
     they are (not "your a device ...")."""
-    if source.startswith(("a device ", "another device")):
+    if source.startswith(("a device ", "another device", "this device")):
         return source
     return f"your {source}"
 

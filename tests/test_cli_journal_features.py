@@ -311,7 +311,11 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     error = failed_with_one_line(failed)
     [draft] = list((ana.home / "drafts").iterdir())
     # NU18 C2: the command to save the draft keeps every option given, quoted for a shell
-    command = f"{ana.printed} {shlex.join(['write', *options, '--draft', str(draft)])}"
+    # (a name with an apostrophe in double quotes, as messages quote it: NU62 F7)
+    from cli.terminal import shell_join
+
+    command = f"{ana.printed} {shell_join(['write', *options, '--draft', str(draft)])}"
+    assert '"Ana\'s night"' in command
     assert str(draft) in failed.raw_stderr and f"`{command}` saves it" in failed.raw_stderr
     assert draft.read_text() == "Typed before the crash.\n"
     assert stat.S_IMODE(draft.stat().st_mode) == 0o600

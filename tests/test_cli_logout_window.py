@@ -108,5 +108,5 @@ async def test_a_change_written_while_tj_logout_cannot_reach_the_server_stops_it
     bodies = {e["body"] for e in await laptop.json("list")}
     assert "Written in the app while tj logged out." in bodies
     done = await phone.ok("logout")
-    assert "Signed out; the local data of this device was deleted." in done.stderr
+    assert "Signed out; the local data of this device was deleted:" in done.stderr
     assert not (phone.home / "store.db").exists()

@@ -19,7 +19,8 @@ async def test_a_therapists_empty_views_say_what_to_do_and_the_html_counts_right
     drlee = await new_device(live_server, tmp_path, "drlee")
     await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
     empty = unwrapped((await drlee.ok("list", "--journal", "ana/Personal")).stderr)
-    assert "No entries in ana/Personal: what ana shares shows after `tj sync`." in empty
+    # its own sync just ran: no "shows after `tj sync`" (NU62 F11)
+    assert "No entries in ana/Personal: ana shares none there now (as of a sync just now)." in empty
     assert "tj write" not in empty
     insights = " ".join((await drlee.ok("insights")).stdout.split())  # wrapped (NU50 F5)
     assert "(a client's journal: --journal OWNER/NAME)" in insights

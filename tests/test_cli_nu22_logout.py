@@ -54,7 +54,7 @@ async def test_logout_online_says_signed_out_and_the_server_no_longer_lists_it(
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await phone.ok("write", "Synced before logout.")
     done = await phone.ok("logout", "--yes")
-    assert "Signed out; the local data of this device was deleted." in done.stderr
+    assert "Signed out; the local data of this device was deleted:" in done.stderr
     assert "discarded" not in done.stderr and "revoke" not in done.stderr
     assert all(d["name"] != "phone" for d in await laptop.json("devices"))
 

@@ -148,8 +148,8 @@ async def test_a_therapist_with_no_shared_entries_is_not_told_to_write(
     await drkim.ok("sync")
     told = one_line((await drkim.ok("list")).stderr)
     assert told == (
-        "No entries yet: nothing shared with you has entries yet (what is shared shows after "
-        "`tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
+        "No entries yet: nothing shared with you has entries yet (as of a sync just now; "
+        "`tj shared-with-me` lists it), and you wrote none yourself."
     )
     assert one_line((await ana.ok("list")).stderr) == "No entries yet: write one with `tj write`."
 

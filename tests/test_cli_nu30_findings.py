@@ -13,7 +13,7 @@ from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
 
-EMPTY_SHARED = "No entries in ana/Personal: what ana shares shows after `tj sync`."
+EMPTY_SHARED = "No entries in ana/Personal: ana shares none there now (as of a sync just now)."
 
 
 def one_line(text: str) -> str:

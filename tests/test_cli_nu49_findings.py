@@ -145,7 +145,8 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
         "Safety flags: in the file, flags of Personal reached drsmith; that choice names your "
         "old account's shares and is not carried over, so no flag reaches drsmith from this "
         "account until you opt in again: `tj share Personal drsmith --role annotate "
-        "--safety-flags`."
+        "--safety-flags --fingerprint FINGERPRINT` (FINGERPRINT: theirs, compared in person "
+        "first; they read it from `tj fingerprint`)."
     ), said
     assert "\nSafety flags: in the file" in printed  # a line of its own
     plan = await new.json("safety", "plan")
@@ -157,8 +158,12 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     assert report["checkins"] == 0 and report["goals"] == {}
 
     # the command it names opts in again: then nothing is said of it
-    [command] = commands(printed.split("\nSafety flags: ", 1)[1])  # never broken (NU49 F1)
-    await new.ok(*shlex.split(command)[1:], "--fingerprint", fingerprint, "--yes")
+    command, fingerprint_command = commands(printed.split("\nSafety flags: ", 1)[1])  # whole
+    assert fingerprint_command == "tj fingerprint"
+    # as printed, with the fingerprint compared (NU62 F20: without it, refused as printed)
+    await new.ok(
+        *shlex.split(command.replace("FINGERPRINT", shlex.quote(fingerprint)))[1:], "--yes"
+    )
     again = await new.json("import", path)
     assert again["left_out"] == {} and again["flags_not_carried"] == {}, again
     assert (await new.ok("import", path)).stdout.strip() == (

@@ -352,14 +352,15 @@ async def test_recover_on_a_signed_in_home_says_its_earlier_session_is_not_this_
 ) -> None:
     """`tj recover --sign-out-others` on the phone's own home said "Signed out 2 other
     devices: laptop, phone": the phone there is this home's earlier session, and read as
-    this device being signed out. It says it is not this device."""
+    this device being signed out. The recovery now ends the home's earlier session itself,
+    as `tj login` does (NU62): only the laptop is left to sign out, and no "phone"."""
     done = await phone.ok(
         "recover", phone.url, "ana", "--sign-out-others",
         input=laptop.signup["recovery_key"] + "\n", env={"TJ_PASSWORD": "recovered secret"},
     )  # fmt: skip
     said = flat(done.stderr)
-    assert "Signed out 2 other devices:" in said, said
-    assert "phone (not this device: another session under its name)" in said, said
+    assert "Signed out 1 other device: laptop." in said, said
+    assert "phone (not this device" not in said, said
     assert "laptop (not this device" not in said, said
     assert [d["name"] for d in await phone.json("devices")] == ["phone"]
 

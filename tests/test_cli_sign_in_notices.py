@@ -252,8 +252,8 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """After a sync told that a recovery replaced both credentials, the next intruder sign-in
-    says so again with the date, and asks for the password the user knows first (the change
-    may have been the user's own), then the recovery key, then what is left; a refused `tj
+    says so again with the date, in one sentence (told in full once: NU62 F9), with the
+    recovery command if it was not the user and how to say it was; a refused `tj
     password change` or `tj recovery-key new` names the change; the old recovery key is not
     said to "still work"."""
     laptop = await new_device(live_server, tmp_path, "ana")
@@ -271,9 +271,13 @@ async def test_advice_and_wrong_password_errors_follow_what_the_device_was_told(
     await again.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "thief's secret words"})
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("New sign-in") == 1, told
-    assert "Not you? The password was changed on another device on " in told, told
-    assert "First run `tj password change --sign-out-others` with the password you know" in told
-    assert "if that is refused too, your password and recovery key were both replaced" in told
+    assert "Also, the password and the recovery key were changed on another device on " in told
+    assert (
+        f"(told then): if not by you, run `tj recover {live_server.url} ana --sign-out-others` "
+        "with your recovery key (refused too: both were taken;" in told
+    ), told
+    assert "if by you, run `tj devices acknowledge` and this is not said again." in told, told
+    assert "start a new account" in told and told.count("Not you?") == 1, told
     refused = await laptop.tj(
         "password", "change", env={"TJ_NEW_PASSWORD": "violet harbor ninja cactus"}
     )
@@ -420,7 +424,9 @@ async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_th
     signed in; the laptop is told. Months later someone who stole the new password signs
     in: the laptop cannot tell whose the changes were, so its advice asks for the password
     the user knows first, then the recovery key, and gives the account up only if both are
-    refused. Once the laptop proves the password (a password change there) and makes a new
+    refused: in full when they are told, then in one sentence with each later sign-in (NU62
+    F9), naming their dates, the recovery command and how to say they were the user's. Once
+    the laptop proves the password (a password change there) and makes a new
     recovery key, a later sign-in gets the plain advice."""
     laptop = await new_device(live_server, tmp_path, "ana")
     await laptop.ok("sync")  # the baseline
@@ -431,6 +437,13 @@ async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_th
     await phone.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new})
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("changed on another device") == 2, told  # the user's own
+    assert told.count("Not you?") == 1, told
+    advice = told[told.index("Not you?") :]
+    first = advice.index("run `tj password change --sign-out-others` with the password")
+    recover = advice.index(f"if it is refused, run `tj recover {live_server.url} ana ")
+    gone = advice.index("if that is refused too, your password and recovery key were both")
+    assert first < recover < gone < advice.index("start a new account"), told
+    assert advice.endswith("run `tj devices acknowledge`: this advice is then not repeated."), told
     thief = Device(tmp_path / "thief", live_server.url)
     await thief.ok(
         "login", live_server.url, "ana", "--device-name", "tablet", env={"TJ_PASSWORD": new}
@@ -438,12 +451,10 @@ async def test_a_later_sign_in_after_the_users_own_changes_elsewhere_asks_for_th
     told = " ".join((await laptop.ok("sync")).stderr.split())
     assert told.count("Not you?") == 1, told
     advice = told[told.index("Not you?") :]
-    assert advice.startswith("Not you? The password was changed on another device on "), told
-    assert "The recovery key was changed on another device on " in advice
-    first = advice.index("First run `tj password change --sign-out-others` with the password")
-    recover = advice.index(f"if it is refused, run `tj recover {live_server.url} ana ")
-    gone = advice.index("if that is refused too, your password and recovery key were both")
-    assert first < recover < gone < advice.index("start a new account"), told
+    assert advice.startswith("Not you? Whoever signed in knows your password: "), told
+    assert "Also, the password and the recovery key were changed on another device on " in advice
+    assert f"if not by you, run `tj recover {live_server.url} ana --sign-out-others`" in advice
+    assert "start a new account" in advice  # if the recovery key is refused too
     await laptop.ok("password", "change", env={"TJ_PASSWORD": new, "TJ_NEW_PASSWORD": new + "!"})
     await laptop.ok("recovery-key", "new", "--keep-others", env={"TJ_PASSWORD": new + "!"})
     await thief.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": new + "!"})
@@ -542,12 +553,20 @@ def test_a_recovery_key_changed_before_is_said_again_with_who_signed_in_now() ->
         device = NewDevice("ab" * 16, "tablet", at, by_key, False, 0)
         report = SyncReport(new_devices=[device], replaced_elsewhere=replaced)
         advice = " ".join(output.shown(line) for line in output.sign_in_lines(report)[1:])
+        act = (
+            f"Whoever signed in knows your password: sign out the device you do not know with "
+            f"`tj devices revoke {'ab' * 6}`, then run `tj password change --sign-out-others`."
+            if not by_key
+            else f"Your recovery key is known to someone: sign out the device you do not know "
+            f"with `tj devices revoke {'ab' * 6}`, then run `tj recovery-key new "
+            "--sign-out-others` to retire it."
+        )
         assert advice == (
-            "Not you? The recovery key was changed on another device on "
-            f"{output.local_time(at)} (told before). Whoever signed in {who}: sign out the "
-            f"device you do not know with `tj devices revoke {'ab' * 6}`, then run `tj "
-            "password change --sign-out-others`, then `tj recovery-key new`."
-        ), advice
+            f"Not you? {act} Also, the recovery key was changed on another device on "
+            f"{output.local_time(at)} (told then): if not by you, run `tj password change "
+            "--sign-out-others`, then `tj recovery-key new`; if by you, run `tj devices "
+            "acknowledge` and this is not said again."
+        ), (advice, who)
 
 
 async def test_a_thief_still_signed_in_before_the_login_again_is_named_to_sign_out(

@@ -373,3 +373,36 @@ def test_only_the_hits_returned_get_a_snippet_and_the_total_counts_every_match(
     assert (len(built), found.total) == (5, 30)
     assert found.hits == every[:5]
     assert [found.hits[0].snippet[s:e] for s, e in found.hits[0].highlights] == ["Slept", "Zürich"]
+
+
+def test_a_hyphenated_tag_is_found_by_its_name_and_by_each_of_its_words() -> None:
+    """A tag is searched as a text is: "self-care" typed as the tag is written, either of its
+    words, or both apart, finds the entry (they found nothing: a tag matched only from its
+    start, as one token)."""
+    care = entry("Well-being day: a long walk, re-read my notes.", tags=("self-care",), day=1)
+    balance = entry("Balance talk", tags=("work-life",), day=2)
+    other = entry("Nothing tagged.", day=3)
+    entries = [care, balance, other]
+    for query in ("self-care", '"self-care"', "self care", "care", "self-care walk"):
+        hits = search_entries(entries, query)
+        assert ids(hits) == [care.id], query
+        assert hits[0].tags_matched == ("self-care",), query
+    assert ids(search_entries(entries, "work-life")) == [balance.id]
+    assert ids(search_entries(entries, "life")) == [balance.id]
+    assert search_entries(entries, '"care self"') == []
+
+
+def test_a_hyphenated_excluded_word_leaves_out_the_word_whole() -> None:
+    """`-well-being` leaves out entries holding "well-being" (it left out "well" and asked
+    for "being", finding nothing); `-"well-being"` too (it was read as a phrase to find);
+    a hyphen inside a word is never an exclusion."""
+    wellbeing = entry("Well-being day: a long walk.", tags=("self-care",), day=1)
+    walk = entry("A walk by the river, felt well.", day=2)
+    plain = entry("Another walk.", day=3)
+    entries = [wellbeing, walk, plain]
+    expected = sorted([walk.id, plain.id])
+    for query in ("walk -well-being", 'walk -"well-being"', "walk -self-care", 'walk -"self care"'):
+        assert sorted(ids(search_entries(entries, query))) == expected, query
+    assert sorted(ids(search_entries(entries, "walk -well"))) == [plain.id]
+    assert parse_query("well-being").excluded == ()
+    assert parse_query("walk -well-being").terms == ("walk",)
