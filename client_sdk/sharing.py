@@ -3385,18 +3385,25 @@ class Sharing:
         """Whether a change of `document` in `source` cannot be copied now because this
         device holds its owner's newer changes unread (`mirror_targets`): then noted
         (`replica.COPIES_TO_FOLLOW`, "mirrored") for `follow_mirrors` after the next sync,
-        never dropped (it waited for the document's next change, which may never come)."""
+        never dropped (it waited for the document's next change, which may never come).
+        Also noted, while the other copies are still written now, when a copy of `source`
+        cannot be written because its chain has a problem (`_troubled_mirror_sources`): its
+        change (a date moved out of the copy, an edit, a new entry) reaches that copy once
+        the problem clears."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return False
-        if not any(s.mirror_of == source.journal_id for s in self.live_mirrors().values()):
+        troubled = source.journal_id in self._troubled_mirror_sources()
+        live = any(s.mirror_of == source.journal_id for s in self.live_mirrors().values())
+        if not live and not troubled:
             return False
-        if not await self.replica.holds_unread_owner_changes(source):
+        unread = await self.replica.holds_unread_owner_changes(source)
+        if not unread and not troubled:
             return False
         async with self.store.transaction() as tx:
             kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
             kept["mirrored"] = sorted(set(kept["mirrored"]) | {document.doc_id.hex()})
             await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
-        return True
+        return unread
 
     async def follow_mirrors(
         self, doc_ids: Collection[bytes], as_of: tuple[int, int] | None = None
