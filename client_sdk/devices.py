@@ -630,15 +630,22 @@ class Devices:
         the password was not changed by the user) is not repeated at every later sign-in
         told. Returns what was forgotten ({} when nothing was). A change told later is told
         and kept again. Changes only this device's store (no network); it proves nothing to
-        the server, and the sign-ins themselves are still told. Raises nothing of its own."""
+        the server, and the sign-ins themselves are still told. A change a sync found but
+        has not told yet (its sync was cut off) is kept: it was never shown to the user to
+        acknowledge. Raises nothing of its own."""
         forgotten: dict[str, datetime] = {}
 
         def acknowledged(row: dict[str, object]) -> dict[str, object] | None:
             replaced = _replaced(row)
-            if not replaced:
+            untold = {(c.what, int(c.changed_at.timestamp() * 1000)) for c in _untold(row)[1]}
+            kept = {what: at for what, at in replaced.items() if (what, at) in untold}
+            if len(kept) == len(replaced):
                 return None
-            forgotten.update({what: to_datetime(at) for what, at in replaced.items()})
-            return {k: v for k, v in row.items() if k != "replaced"}
+            forgotten.update(
+                {what: to_datetime(at) for what, at in replaced.items() if what not in kept}
+            )
+            rest = {k: v for k, v in row.items() if k != "replaced"}
+            return {**rest, "replaced": kept} if kept else rest
 
         await self._change_looked(acknowledged)
         return dict(sorted(forgotten.items()))

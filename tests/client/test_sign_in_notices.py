@@ -113,6 +113,38 @@ async def test_a_password_changed_elsewhere_is_told_and_not_to_the_device_that_c
     assert (await laptop.sync()).credential_changes == []
 
 
+async def test_acknowledging_keeps_a_password_change_a_cut_off_sync_has_not_told(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """`acknowledge_credential_changes` forgets the changes told so far; a change a sync's
+    look found but did not tell (the sync was cut off before it handed its report) stays,
+    is told at the next sync, and only then can be acknowledged. Before, it was forgotten
+    with the told ones: the later sign-in notices and the wrong-password explanation left
+    it out."""
+    laptop = looking_every_sync(await signup("ana"))
+    phone = looking_every_sync(await login("ana", "phone"))
+    await laptop.sync()
+    await phone.sync()
+    await phone.change_password(
+        PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    assert [c.what for c in (await laptop.sync()).credential_changes] == ["password"]
+    newer = NEW_PASSWORD + " again"
+    live_server.clock.now += 1000  # a second later (the test clock stands still)
+    await phone.change_password(
+        NEW_PASSWORD, newer, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+    )
+    await laptop.devices._look(keep=True)  # a sync's look; the sync cut off before telling
+    found = await laptop.devices.replaced_elsewhere()
+    assert list(found) == ["password"]
+    assert await laptop.devices.acknowledge_credential_changes() == {}, "an untold change"
+    assert await laptop.devices.replaced_elsewhere() == found
+    report = await laptop.sync()
+    assert [c.changed_at for c in report.credential_changes] == [found["password"]]
+    assert await laptop.devices.acknowledge_credential_changes() == found
+    assert await laptop.devices.replaced_elsewhere() == {}
+
+
 async def test_a_store_without_a_baseline_tells_nothing_of_the_devices_there(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
