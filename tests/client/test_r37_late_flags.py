@@ -294,6 +294,80 @@ async def test_another_owner_device_waits_for_the_flag_the_recorder_pushes_after
     assert [f.id for f in await drsmith.safety.flags()] == [response.flag_id]
 
 
+async def flags_after_a_deleted_result(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    hide_the_delete: bool,
+) -> tuple[list[object], list[object]]:
+    """ana's phone, not yet synced with the opt-in, records item 9 above 0 (a mis-tap); its
+    sync pushes the result and stops before its late-flag step (the app closed); ana deletes
+    the result there, and the phone's next sync pushes the delete and seals nothing (a
+    deleted result gets no flag). `hide_the_delete`: the server then drops the delete, the
+    phone's newest record (nothing later shows a gap). Half an hour on, the tablet, holding
+    the opt-in and the share, syncs. Returns the tablet's late flags and drsmith's flags."""
+    laptop, phone, drsmith = await devices(signup, login)
+    tablet = await login("ana", "tablet")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    await tablet.sync()
+    assert (await tablet.safety.plan()).flags_reach == ("drsmith",)
+    personal = await journal_id(laptop, "Personal")
+    answer_later(live_server, monkeypatch)
+    taken = await phone.measures.take("phq9", ITEM_9)  # the phone has not seen the opt-in
+    assert (await phone.safety.respond(taken.result)).flag_id is None
+
+    async def stopped(self: Client, withheld: set[bytes]) -> list[object]:
+        return []
+
+    with monkeypatch.context() as patch:  # the phone's sync stops after its push
+        patch.setattr(Client, "_seal_missed_flags", stopped)
+        await phone.sync()  # the result reaches the server
+    await phone.measures.delete(taken.result.id)
+    before = set(journal_seqs(live_server, personal))
+    assert (await phone.sync()).late_flags == []  # deleted: none
+    [delete] = sorted(set(journal_seqs(live_server, personal)) - before)
+    if hide_the_delete:
+        drop_record(live_server, delete)
+    move_every_clock(live_server, monkeypatch, RECORDER_WAIT_MS + 60_000)
+    report = await tablet.sync()
+    await drsmith.sync()
+    return list(report.late_flags), list(await drsmith.safety.flags())
+
+
+async def test_another_owner_device_seals_no_flag_for_a_result_its_recorder_deleted(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tablet holds the phone's delete of the result: it seals no flag for it."""
+    found = await flags_after_a_deleted_result(signup, login, live_server, monkeypatch, False)
+    assert found == ([], []), "a late flag sealed for a deleted result"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="limit: a delete of a result that is its device's newest record can be hidden by "
+    "the server; a device that did not record the answer then holds a result whose recorder "
+    "may simply never have synced again, and seals the flag owed (protocol.md says the limit)",
+)
+async def test_a_delete_that_is_the_recorders_newest_record_hidden_seals_no_late_flag(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile server: the phone's delete of its result, its newest record, is dropped. The
+    tablet cannot tell this from a phone that never synced after pushing the result (the
+    case another device seals a late flag for), so drsmith gets a flag for a result ana
+    deleted."""
+    found = await flags_after_a_deleted_result(signup, login, live_server, monkeypatch, True)
+    assert found == ([], []), "a late flag sealed for a deleted result"
+
+
 async def test_a_withdrawal_that_is_the_laptops_newest_record_hidden_seals_no_late_flag(
     signup: ClientFactory, login: ClientFactory, live_server: RunningServer
 ) -> None:
