@@ -2526,7 +2526,8 @@ class Client:
         this account without a name is "a device signed out since" only when the device list
         says so; when the list did not come (offline, a slow server), "another device (ID)",
         its 12 first hex digits as `tj devices` shows them (NU38 N6). A session of this home
-        that a logout ended is "this device before it signed out". One signed out since
+        that a logout ended is "a device of this account using this device's earlier id"
+        (`devices.EARLIER_SESSION`: the id its records carry, not proof). One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since")."""

@@ -847,16 +847,19 @@ SESSIONS_AFTER_LOGOUT_FILE = "device_sessions_kept"
 """`<home>/device_sessions_kept` (JSON {key: [hex device id...]}, mode 0600): the device ids
 of this home's sessions of an account that `logout` ended, kept (the newest
 `SESSIONS_KEPT`) for the next login of the same account on the same server, so that what
-this home wrote before it signed out is told as this device's ("on this device before it
-signed out"), not as some other device's "signed out since". The key as in
+this home wrote before it signed out is told by this device's earlier id ("a device of this
+account using this device's earlier id", `EARLIER_SESSION`), not as some other device's
+"signed out since". The key as in
 NAMES_AFTER_LOGOUT_FILE. Display metadata only: a lost or unreadable file names them as a
 device signed out since."""
 
 SESSIONS_KEPT = 32
 """The most ended sessions of one account kept in SESSIONS_AFTER_LOGOUT_FILE."""
 
-EARLIER_SESSION = "this device before it signed out"
-"""How a sync's news names a session of this home that a logout ended (`News.source`)."""
+EARLIER_SESSION = "a device of this account using this device's earlier id"
+"""How a sync's news names a session of this home that a logout ended (`News.source`): by
+the device id its records carry, which any holder of the account key can write, so it says
+so rather than "this device"."""
 
 
 def _sessions_after_logout(home: Path) -> dict[str, builtins.list[str]]:

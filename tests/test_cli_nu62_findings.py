@@ -80,15 +80,16 @@ async def test_a_login_again_after_a_logout_tells_its_own_earlier_writes_as_this
     laptop: Device,  # noqa: F811
 ) -> None:
     """After `tj logout` and `tj login` on the same laptop, its first sync said "1 new entry
-    from a device signed out since": the laptop's own earlier session. It names "this device
-    before it signed out". The logout said nothing of the device-only `tj history` values it
+    from a device signed out since": the laptop's own earlier session. It names it by this
+    device's earlier id (not "this device": any holder of the account key can write that id).
+    The logout said nothing of the device-only `tj history` values it
     deleted; it says so."""
     await laptop.ok("write", "Written before the logout.")
     done = await laptop.ok("logout", "--yes")
     said = flat(done.stderr)
     assert "the earlier values the history commands listed (tj history ID...) went with it" in said
     again = flat((await laptop.ok("login", laptop.url, "ana")).stderr)
-    assert "1 new entry from this device before it signed out" in again, again
+    assert "1 new entry from a device of this account using this device's earlier id" in again
     assert "signed out since" not in again, again
 
 

@@ -91,7 +91,9 @@ async def test_changes_made_here_while_the_copys_chain_has_a_problem_reach_it_af
         await laptop.replica.refresh_journals()
         assert laptop.replica.chains.problem(copy)
         # moved to before the share began (out of what the copy covers), and a new entry
-        await laptop.entries.edit(entry.id, created_at=datetime.now().astimezone() - timedelta(days=30))
+        await laptop.entries.edit(
+            entry.id, created_at=datetime.now().astimezone() - timedelta(days=30)
+        )
         await laptop.entries.write("Personal", "written during the problem", mood=5)
         await laptop.sync()
         assert laptop.replica.chains.problem(copy)
