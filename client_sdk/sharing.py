@@ -3392,10 +3392,17 @@ class Sharing:
         the problem clears."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return False
-        troubled = source.journal_id in self._troubled_mirror_sources()
-        live = any(s.mirror_of == source.journal_id for s in self.live_mirrors().values())
-        if not live and not troubled:
+        now = now_ms()  # one pass: `live_mirrors` and `_troubled_mirror_sources` of `source`
+        problems = [
+            bool(self.replica.chains.problem(journal_id))
+            for journal_id, settings in self._opened_disclosures(with_problems=True).items()
+            if settings.kind == "mirror"
+            and settings.mirror_of == source.journal_id
+            and self._has_live_member(journal_id, now)
+        ]
+        if not problems:
             return False
+        troubled = any(problems)
         unread = await self.replica.holds_unread_owner_changes(source)
         if not unread and not troubled:
             return False
