@@ -3309,13 +3309,10 @@ class Sharing:
         (`check_mirror`) before changing anything (R40 F5)."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return []
-        now = now_ms()
-        mirrors = [
+        mirrors = [  # an ended share copies nothing more
             (journal_id, settings)
-            for journal_id, settings in self.disclosures().items()
-            if settings.kind == "mirror"
-            and settings.mirror_of == source.journal_id
-            and self._has_live_member(journal_id, now)  # an ended share copies nothing more
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source.journal_id
         ]
         if not mirrors:
             return []  # nothing of this journal is disclosed field by field
@@ -3445,6 +3442,7 @@ class Sharing:
         if not doc_ids and not scans:
             return [], set(), 0
         local = {j.journal_id: j for j in await self.store.journals()}
+        journals = list(local.values())  # read once, for every document below
         asked = set(doc_ids)
         wanted: dict[bytes, StoredDocument] = {
             s.doc_id: s for s in await self.store.documents_by_ids(sorted(asked))
@@ -3469,7 +3467,7 @@ class Sharing:
                 left.add(stored.doc_id)
                 continue
             document = stored_document(stored)
-            for journal, fields in await self.mirror_targets(source, document, journals=None):
+            for journal, fields in await self.mirror_targets(source, document, journals=journals):
                 if await self._copy_current(journal, document, fields):
                     continue
                 try:
@@ -3483,7 +3481,7 @@ class Sharing:
                     left.add(stored.doc_id)
             if stored.doc_id not in asked:
                 continue  # a look through: only what was written before the copy was known
-            for journal, copy in await self.mirror_leaving(source, document):
+            for journal, copy in await self.mirror_leaving(source, document, journals=journals):
                 try:
                     await self.trash_left_copy(journal, copy)
                     wrote += 1
