@@ -3207,14 +3207,19 @@ class Sharing:
         ]
 
     async def copies_in(
-        self, singles: list[bytes], document: Document
+        self,
+        singles: list[bytes],
+        document: Document,
+        local: dict[bytes, LocalJournal] | None = None,
     ) -> list[tuple[LocalJournal, Document]]:
         """The copies of `document` in the journals `singles` (ids: `items_journals` for
         `single_copies`; any of this account's disclosure journals), each with its journal:
-        a document of `document`'s kind under its disclosure id in that journal."""
+        a document of `document`'s kind under its disclosure id in that journal. `local`
+        (the local journals by id) saves reading them again when the caller has them."""
         if not singles:
             return []
-        local = {j.journal_id: j for j in await self.store.journals()}
+        if local is None:
+            local = {j.journal_id: j for j in await self.store.journals()}
         account_key = self.profile.secrets.account_key
         found = []
         for journal_id in singles:
@@ -3243,15 +3248,22 @@ class Sharing:
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
         local journals) save reading them again when the caller has them; `written` is the
         view of an entry just created here (see `copy_entry`)."""
-        if await self._mirror_waits(source, document):
-            return  # copied after the sync that reads them (`follow_mirrors`)
-        for journal, fields in await self.mirror_targets(source, document, created, journals):
+        if not await self._mirror_now(source, document):
+            return  # no copy to write now, or copied after the sync (`follow_mirrors`)
+        # Read once for the copies written and left: `_mirror_now` found this device holds
+        # nothing of the owner's unread, and the journals are those of this write.
+        journals = journals or await self.store.journals()
+        for journal, fields in await self.mirror_targets(
+            source, document, created, journals, unread=False
+        ):
             if document.kind != ENTRY:
                 await self.copy_care(journal, document, fields)
             else:
                 await self.copy_entry(journal, document, fields, written)
         if written is None:  # a new entry has no copy anywhere yet
-            for journal, copy in await self.mirror_leaving(source, document, created, journals):
+            for journal, copy in await self.mirror_leaving(
+                source, document, created, journals, unread=False
+            ):
                 await self.trash_left_copy(journal, copy)
 
     async def mirror_leaving(
@@ -3260,12 +3272,15 @@ class Sharing:
         document: Document,
         created: int | None = None,
         journals: list[LocalJournal] | None = None,
+        *,
+        unread: bool | None = None,
     ) -> list[tuple[LocalJournal, Document]]:
         """The copies of `document` (an entry of `source`) shown in a field-level copy that
         no longer covers it (its date moved to before the copy's start), each with its
         journal: what `trash_left_copy` takes out of the copy, as the entry's trash would
         (its date and fields as they were are not the entry's any more, and later changes
-        never reach it). An entry moved back in is copied again (`mirror_targets`)."""
+        never reach it). An entry moved back in is copied again (`mirror_targets`). `created`,
+        `journals` and `unread` as in `mirror_targets`."""
         if document.kind != ENTRY or source.role != "owner":
             return []
         mirrors = [
@@ -3273,7 +3288,11 @@ class Sharing:
             for journal_id, settings in self.live_mirrors().items()
             if settings.mirror_of == source.journal_id
         ]
-        if not mirrors or await self.replica.holds_unread_owner_changes(source):
+        if not mirrors:
+            return []
+        if unread is None:
+            unread = await self.replica.holds_unread_owner_changes(source)
+        if unread:
             return []
         if created is None:
             created = entry_view(document).created_at
@@ -3284,7 +3303,7 @@ class Sharing:
             if journal_id in local and created < self._mirror_start(journal_id, settings)
         ]
         found = []
-        for journal, copy in await self.copies_in([j.journal_id for j in leaving], document):
+        for journal, copy in await self.copies_in([j.journal_id for j in leaving], document, local):
             view = entry_view(copy)
             if not view.deleted and view.trashed_at is None:
                 found.append((journal, copy))
@@ -3303,10 +3322,15 @@ class Sharing:
         document: Document,
         created: int | None = None,
         journals: list[LocalJournal] | None = None,
+        *,
+        unread: bool | None = None,
     ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
         """The field-level disclosure journals `mirror` writes to after a change of
         `document` in `source`, each with the fields it discloses: what an action checks
-        (`check_mirror`) before changing anything (R40 F5)."""
+        (`check_mirror`) before changing anything (R40 F5). `created` (the document's
+        creation time), `journals` (the local journals) and `unread` (whether this device
+        holds `source`'s owner's changes unread: `Replica.holds_unread_owner_changes`) save
+        reading them again when the caller has them."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return []
         mirrors = [  # an ended share copies nothing more
@@ -3316,7 +3340,9 @@ class Sharing:
         ]
         if not mirrors:
             return []  # nothing of this journal is disclosed field by field
-        if await self.replica.holds_unread_owner_changes(source):
+        if unread is None:
+            unread = await self.replica.holds_unread_owner_changes(source)
+        if unread:
             # This device's view may be older than the owner's newer changes it keeps unread:
             # a copy now could bring back what they removed. The newer device mirrors them
             # itself; this one copies again at the document's next change after its update.
@@ -3378,15 +3404,16 @@ class Sharing:
             and self._has_live_member(journal_id, now)
         }
 
-    async def _mirror_waits(self, source: LocalJournal, document: Document) -> bool:
-        """Whether a change of `document` in `source` cannot be copied now because this
-        device holds its owner's newer changes unread (`mirror_targets`): then noted
-        (`replica.COPIES_TO_FOLLOW`, "mirrored") for `follow_mirrors` after the next sync,
-        never dropped (it waited for the document's next change, which may never come).
-        Also noted, while the other copies are still written now, when a copy of `source`
-        cannot be written because its chain has a problem (`_troubled_mirror_sources`): its
-        change (a date moved out of the copy, an edit, a new entry) reaches that copy once
-        the problem clears."""
+    async def _mirror_now(self, source: LocalJournal, document: Document) -> bool:
+        """Whether a change of `document` in `source` is copied now: `source` has a
+        field-level copy `live_mirrors` keeps, and this device holds none of its owner's
+        newer changes unread (`mirror_targets`, `mirror_leaving` need not ask again). A change
+        that cannot be copied now because of them is noted (`replica.COPIES_TO_FOLLOW`,
+        "mirrored") for `follow_mirrors` after the next sync, never dropped (it waited for
+        the document's next change, which may never come). Also noted, while the other
+        copies are still written now, when a copy of `source` cannot be written because its
+        chain has a problem (`_troubled_mirror_sources`): its change (a date moved out of the
+        copy, an edit, a new entry) reaches that copy once the problem clears."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return False
         now = now_ms()  # one pass: `live_mirrors` and `_troubled_mirror_sources` of `source`
@@ -3399,15 +3426,13 @@ class Sharing:
         ]
         if not problems:
             return False
-        troubled = any(problems)
         unread = await self.replica.holds_unread_owner_changes(source)
-        if not unread and not troubled:
-            return False
-        async with self.store.transaction() as tx:
-            kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
-            kept["mirrored"] = sorted(set(kept["mirrored"]) | {document.doc_id.hex()})
-            await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
-        return unread
+        if unread or any(problems):
+            async with self.store.transaction() as tx:
+                kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
+                kept["mirrored"] = sorted(set(kept["mirrored"]) | {document.doc_id.hex()})
+                await tx.set_setting(COPIES_TO_FOLLOW, json.dumps(kept))
+        return not unread and not all(problems)  # (a copy with a problem is not written now)
 
     async def follow_mirrors(
         self, doc_ids: Collection[bytes], as_of: tuple[int, int] | None = None

@@ -1,0 +1,93 @@
+"""The work a field-level copy adds, counted (issue 10; never timed): a write of an entry
+of a journal with a field-level copy reads the journal list, and asks whether this device
+holds its owner's changes unread, once, whatever it copies or takes out of the copy. Before,
+the write asked three times and read the list two or three times (once to copy, once to look
+for copies it no longer covers, once more to find them). Real server on 127.0.0.1, real crypto
+and SQLite."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from client_sdk import Client
+from client_sdk.sharing import Sharing
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+
+@contextmanager
+def copy_work(
+    client: Client, monkeypatch: pytest.MonkeyPatch, step: str = "mirror"
+) -> Iterator[Counter[str]]:
+    """How often `client`'s `Sharing.<step>` (`mirror`: the copies of a write;
+    `follow_mirrors`: those after a sync) reads the journal list ("journals") and asks
+    whether a journal holds its owner's changes unread ("unread") meanwhile."""
+    counted: Counter[str] = Counter()
+    inside = [False]
+    counting = getattr(Sharing, step)
+    journals = client.store.journals
+    unread = client.replica.holds_unread_owner_changes
+
+    async def counted_step(self: Sharing, *args: Any, **kwargs: Any) -> Any:
+        inside[0] = self.replica is client.replica
+        try:
+            return await counting(self, *args, **kwargs)
+        finally:
+            inside[0] = False
+
+    async def counted_journals(**kwargs: Any) -> Any:
+        if inside[0]:
+            counted["journals"] += 1
+        return await journals(**kwargs)
+
+    async def counted_unread(journal: Any) -> bool:
+        if inside[0]:
+            counted["unread"] += 1
+        return await unread(journal)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Sharing, step, counted_step)
+        patch.setattr(client.store, "journals", counted_journals)
+        patch.setattr(client.replica, "holds_unread_owner_changes", counted_unread)
+        yield counted
+
+
+async def test_an_edit_of_a_copied_entry_reads_the_journals_and_asks_for_unread_changes_once(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, only=["mood"])
+    entry = await ana.entries.write("Personal", "a dream", mood=8)
+    with copy_work(ana, monkeypatch) as counted:
+        await ana.entries.edit(entry.id, mood=6)  # copied
+    assert counted == {"journals": 1, "unread": 1}
+    await ana.sync()
+    await tom.sync()
+    assert [e.mood for e in await tom.entries.list()] == [6]
+    with copy_work(ana, monkeypatch) as counted:  # out of what the copy covers: taken out
+        await ana.entries.edit(
+            entry.id, created_at=datetime.now().astimezone() - timedelta(days=30)
+        )
+    assert counted == {"journals": 1, "unread": 1}
+    await ana.sync()
+    await tom.sync()
+    assert await tom.entries.list() == []
+
+
+async def test_a_write_in_a_journal_without_a_copy_reads_nothing_for_copies(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another journal of the account has a field-level copy; this one has none."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.journals.create("Work")
+    await share_with(ana, tom, only=["mood"])
+    entry = await ana.entries.write("Work", "a meeting", mood=4)
+    with copy_work(ana, monkeypatch) as counted:
+        await ana.entries.edit(entry.id, mood=5)
+    assert counted == {}
