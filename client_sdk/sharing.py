@@ -3481,18 +3481,25 @@ class Sharing:
         wrote = 0
         left: set[bytes] = set()
         waiting: set[bytes] = set()  # sources holding newer owner changes unread
+        # Asked once a source: the copies written below park no record of its owner.
+        asked_unread: dict[bytes, bool] = {}
         for stored in wanted.values():
             source = local.get(stored.journal_id)
             if source is None or source.role != "owner" or stored.kind not in MIRRORED_KINDS:
                 continue
             if stored.journal_id in troubled:
                 left.add(stored.doc_id)  # its copy there waits for its chain (see above)
-            if await self.replica.holds_unread_owner_changes(source):
+            if source.journal_id not in asked_unread:
+                unread = await self.replica.holds_unread_owner_changes(source)
+                asked_unread[source.journal_id] = unread
+            if asked_unread[source.journal_id]:
                 waiting.add(source.journal_id)
                 left.add(stored.doc_id)
                 continue
             document = stored_document(stored)
-            for journal, fields in await self.mirror_targets(source, document, journals=journals):
+            for journal, fields in await self.mirror_targets(
+                source, document, journals=journals, unread=False
+            ):
                 if await self._copy_current(journal, document, fields):
                     continue
                 try:
@@ -3506,7 +3513,9 @@ class Sharing:
                     left.add(stored.doc_id)
             if stored.doc_id not in asked:
                 continue  # a look through: only what was written before the copy was known
-            for journal, copy in await self.mirror_leaving(source, document, journals=journals):
+            for journal, copy in await self.mirror_leaving(
+                source, document, journals=journals, unread=False
+            ):
                 try:
                     await self.trash_left_copy(journal, copy)
                     wrote += 1

@@ -2,8 +2,9 @@
 of a journal with a field-level copy reads the journal list, and asks whether this device
 holds its owner's changes unread, once, whatever it copies or takes out of the copy. Before,
 the write asked three times and read the list two or three times (once to copy, once to look
-for copies it no longer covers, once more to find them). Real server on 127.0.0.1, real crypto
-and SQLite."""
+for copies it no longer covers, once more to find them). The copies after a sync ask once a
+source journal, not three times a document. Real server on 127.0.0.1, real crypto and
+SQLite."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from client_sdk import Client
 from client_sdk.sharing import Sharing
 from tests.client.sharing_support import share_with
+from tests.client.test_removed_never_copied import never_copies
 from tests.conftest import ClientFactory
 
 
@@ -91,3 +93,25 @@ async def test_a_write_in_a_journal_without_a_copy_reads_nothing_for_copies(
     with copy_work(ana, monkeypatch) as counted:
         await ana.entries.edit(entry.id, mood=5)
     assert counted == {}
+
+
+async def test_a_sync_bringing_entries_to_copy_asks_for_unread_changes_once_a_journal(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three entries written on the phone, which copies nothing (an older app): the laptop
+    copies them after the sync that brings them. Before, it asked three times an entry."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana", device="phone")
+    await share_with(laptop, tom, only=["mood"])
+    await laptop.sync()  # its one look over the source: done
+    await phone.sync()
+    never_copies(phone, monkeypatch)
+    for mood in (3, 4, 5):
+        await phone.entries.write("Personal", f"written on the phone, {mood}", mood=mood)
+    await phone.sync()
+    with copy_work(laptop, monkeypatch, "follow_mirrors") as counted:
+        await laptop.sync()
+    assert counted == {"journals": 1, "unread": 1}
+    await laptop.sync()
+    await tom.sync()
+    assert sorted(e.mood for e in await tom.entries.list()) == [3, 4, 5]
