@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -1169,6 +1170,15 @@ def open_disclosure(account_key: bytes, journal_id: bytes, sealed: bytes) -> Dis
         raise IntegrityError(f"{what} are malformed")
     chosen = tuple(fields) if fields is not None else None
     return Disclosure(member_id, mirror_of, chosen, since, kind)
+
+
+@functools.lru_cache(maxsize=256)
+def open_disclosure_cached(account_key: bytes, journal_id: bytes, sealed: bytes) -> Disclosure:
+    """`open_disclosure`, opened once per sealed settings: a write of an entry checks them
+    to copy it, and a pulled page of an owned journal to note what it brings for its copies.
+    The same bytes under the same key open to the same (frozen) value; settings that do not
+    open raise IntegrityError every time (not kept)."""
+    return open_disclosure(account_key, journal_id, sealed)
 
 
 # --- the verify-head code --------------------------------------------------------------------

@@ -8440,15 +8440,13 @@ class Replica:
             and doc_id in changed
             and (copies or documents_removal(changed[doc_id]))
         ]
-        mirrored = (
-            [
-                doc_id
-                for doc_id, arrival in arrivals.items()
-                if arrival.kind in MIRRORED_KINDS and doc_id in changed
-            ]
-            if self._mirrored_live(journal)
-            else []
-        )
+        mirrored = [
+            doc_id
+            for doc_id, arrival in arrivals.items()
+            if arrival.kind in MIRRORED_KINDS and doc_id in changed
+        ]
+        if mirrored and not self._mirrored_live(journal):
+            mirrored = []  # (asked only of a page bringing what a copy could carry)
         if not noted and not mirrored:
             return
         kept = decode_to_follow(await tx.setting(COPIES_TO_FOLLOW))
@@ -8471,7 +8469,7 @@ class Replica:
             if not any(not m.ended(now) for m in state.members.values()):
                 continue
             try:
-                settings = access.open_disclosure(
+                settings = access.open_disclosure_cached(
                     self.profile.secrets.account_key, journal_id, state.disclosure
                 )
             except IntegrityError:

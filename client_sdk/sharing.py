@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import difflib
-import functools
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
@@ -514,14 +513,6 @@ class Note:
 
 Basis = tuple[bytes | None, frozenset[bytes], bool]
 """What new terms for an account are decided on in a chain (`basis_of`)."""
-
-
-@functools.lru_cache(maxsize=256)
-def _open_disclosure(account_key: bytes, journal_id: bytes, sealed: bytes) -> access.Disclosure:
-    """`access.open_disclosure`, opened once per sealed settings (a write of an entry checks
-    them to mirror it: issue 10). The same bytes under the same key open to the same value;
-    settings that do not open raise IntegrityError every time (not kept)."""
-    return access.open_disclosure(account_key, journal_id, sealed)
 
 
 def late_text(journal: LocalJournal) -> str:
@@ -2988,7 +2979,7 @@ class Sharing:
             if not with_problems and self.replica.chains.problem(journal_id):
                 continue
             try:
-                found[journal_id] = _open_disclosure(
+                found[journal_id] = access.open_disclosure_cached(
                     self.profile.secrets.account_key, journal_id, state.disclosure
                 )
             except IntegrityError:

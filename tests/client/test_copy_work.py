@@ -3,8 +3,9 @@ of a journal with a field-level copy reads the journal list, and asks whether th
 holds its owner's changes unread, once, whatever it copies or takes out of the copy. Before,
 the write asked three times and read the list two or three times (once to copy, once to look
 for copies it no longer covers, once more to find them). The copies after a sync ask once a
-source journal, not three times a document. Real server on 127.0.0.1, real crypto and
-SQLite."""
+source journal, not three times a document. A pulled page of the source looks for its
+copies only when it brings what they carry, opening no settings opened already. Real
+server on 127.0.0.1, real crypto and SQLite."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import Client, access
+from client_sdk.replica import Replica
 from client_sdk.sharing import Sharing
 from tests.client.sharing_support import share_with
 from tests.client.test_removed_never_copied import never_copies
@@ -115,3 +117,50 @@ async def test_a_sync_bringing_entries_to_copy_asks_for_unread_changes_once_a_jo
     await laptop.sync()
     await tom.sync()
     assert sorted(e.mood for e in await tom.entries.list()) == [3, 4, 5]
+
+
+async def test_a_pulled_page_asks_for_the_journals_copies_only_when_it_brings_what_they_carry(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of the source journal bringing a goal (no copy carries goals) does not look
+    for the journal's copies; one bringing an entry does, and opens no copy's settings the
+    sharing side opened already. Before, every page looked, and opened every copy's
+    settings again."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana", device="phone")
+    await share_with(laptop, tom, only=["mood"])
+    await laptop.entries.write("Personal", "written on the laptop", mood=2)
+    await laptop.sync()
+    await phone.sync()
+    never_copies(phone, monkeypatch)
+    looked: list[int] = []  # settings opened, at each look for the journal's copies
+    mirrored_live = Replica._mirrored_live
+    open_disclosure = access.open_disclosure
+    opened = [0]
+
+    def counted_look(self: Replica, journal: Any) -> bool:
+        if self is not laptop.replica:
+            return mirrored_live(self, journal)
+        before = opened[0]
+        try:
+            return mirrored_live(self, journal)
+        finally:
+            looked.append(opened[0] - before)
+
+    def counted_open(*args: Any) -> Any:
+        opened[0] += 1
+        return open_disclosure(*args)
+
+    monkeypatch.setattr(Replica, "_mirrored_live", counted_look)
+    monkeypatch.setattr(access, "open_disclosure", counted_open)
+    await phone.goals.add("Walk daily", journal="Personal")
+    await phone.sync()
+    await laptop.sync()
+    assert looked == []
+    await phone.entries.write("Personal", "written on the phone", mood=7)
+    await phone.sync()
+    await laptop.sync()
+    assert looked == [0]
+    await laptop.sync()
+    await tom.sync()
+    assert sorted(e.mood for e in await tom.entries.list()) == [2, 7]
