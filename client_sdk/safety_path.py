@@ -967,6 +967,7 @@ class SafetyPath:
         found: list[dict[str, Any]] = []
         waiting = False
         now = now_ms()
+        fresh = False
         for local in await self._store.journals():
             if (
                 local.role != "owner"
@@ -976,7 +977,11 @@ class SafetyPath:
                 or self._replica.chains.problem(local.journal_id) is not None
             ):
                 continue
-            if not (await self.plan(local.journal_id.hex())).share_flags:
+            if not fresh:  # the chains read fresh, as `plan` read them: `_owed` decides on them
+                await self._replica.fresh_access()
+                fresh = True
+            written = await self._plan_document(local)  # its opt-in only (as `plan` shows it)
+            if written is None or not plan_view(written, local.name).share_flags:
                 continue
             for stored in await self._documents(local, MEASURE):
                 doc_id = stored.doc_id.hex()
