@@ -698,7 +698,7 @@ class SafetyPath:
         that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
         local = await self._local_journal(result.journal_id)
         plan = await self.plan(result.journal_id)
-        emergency, crisis_line, text = await self._shown_plan(result.journal_id)
+        emergency, crisis_line, text = await self._shown_plan(result.journal_id, plan)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -788,7 +788,7 @@ class SafetyPath:
         local = await self._local_journal(journal)
         key = local.journal_id.hex()
         plan = await self.plan(key)
-        emergency, crisis_line, text = await self._shown_plan(key)
+        emergency, crisis_line, text = await self._shown_plan(key, plan)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -1181,14 +1181,18 @@ class SafetyPath:
         doc_id = bytes.fromhex(flag_id)
         return await self._store.outbox_holds(doc_id) or await self._store.set_aside_holds(doc_id)
 
-    async def _shown_plan(self, journal: str | None) -> tuple[str | None, str | None, str]:
+    async def _shown_plan(
+        self, journal: str | None, plan: SafetyPlan | None = None
+    ) -> tuple[str | None, str | None, str]:
         """What the safety message for `journal` names of the client's own: the emergency
         number, the crisis line (as `_message_crisis_line` says it) and the plan's text, all
         from one plan: the journal's own when its owner wrote any of them, else the first one
         written in another journal this account owns (Personal first), whole: never one
         journal's text with another's numbers. A crisis line a member (a therapist) set in
-        `journal` is shown when the plan taken sets none."""
-        plan = await self.plan(journal)
+        `journal` is shown when the plan taken sets none. `plan`: `journal`'s (`plan`),
+        when the caller read it just now."""
+        if plan is None:
+            plan = await self.plan(journal)
         line = await self._message_crisis_line(journal)
         if _written(plan):
             return plan.emergency_number, line, plan.plan
