@@ -353,9 +353,26 @@ class Assignments:
             await self._store.setting(forgotten.LEFT)
         )
         made = _ms(view.created_at)
-        epoch = await self._store.made_epoch(document.doc_id) if creator is not None else None
+        epoch = (
+            await self._store.made_epoch(document.doc_id)
+            if self._reads_epoch(local, creator)
+            else None
+        )
         ended = self._share_ended(local, creator, left, made, epoch)
         return replace(view, share_ended=ended)
+
+    def _reads_epoch(self, local: LocalJournal, creator: bytes | None) -> bool:
+        """Whether `_share_ended` of an assignment `creator` made in `local` turns on the
+        key epoch of the record that made it (`Store.made_epoch`): only when the account
+        whose membership it looks at held more than one in the journal's verified chain
+        (schedule.share_end tells an earlier one from the latest by it), never for an
+        assignment of the owner's own on the owner's devices (no membership to look at)."""
+        me = self._replica.profile.account_id
+        if creator is None or (local.owner_id == me and creator == me):
+            return False
+        account = creator if local.owner_id == me else me
+        state = self._replica.chains.state(local.journal_id)
+        return state is not None and len(state.handles.get(account, [])) > 1
 
     def _share_ended(
         self,
