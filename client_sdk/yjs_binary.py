@@ -204,9 +204,10 @@ def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str,
     width = len(head)
     size = len(update)
     # A field item (`_FIELD_HEAD`: info 0x28, its parent the root FIELDS_ROOT) and its
-    # common values are read inline (a key or string shorter than 128 bytes, a whole number,
-    # a boolean, null, an empty array), each exactly as `_canonical_string` and
-    # `_canonical_any` read it: a pull reads one such update per record (issue 10).
+    # common values are read inline (a key or string shorter than 128 bytes, a boolean, null,
+    # an empty array; a whole number by `_canonical_number`), each exactly as
+    # `_canonical_string` and `_canonical_any` read it: a pull reads one such update per
+    # record (issue 10).
     for _ in range(count):
         if not texts and update.startswith(head, at):
             at += width
@@ -228,20 +229,8 @@ def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str,
                     return None
                 fields[key] = update[at + 3 : end].decode("utf-8")
                 at = end
-            elif tag == 0x7C or tag == 0x7B:  # a whole number (`_canonical_any`'s rules)
-                end = at + (6 if tag == 0x7C else 10)
-                if end > size:
-                    return None
-                (number,) = (_FLOAT32 if tag == 0x7C else _FLOAT64).unpack_from(update, at + 2)
-                if not (-_SAFE_INTEGER < number < _SAFE_INTEGER) or number != int(number):
-                    return None  # NaN fails the first test, an infinity too
-                whole = int(number)
-                if whole == 0 and update[at + 2] != 0:  # a negative zero
-                    return None
-                if tag == 0x7B and _FLOAT32.unpack(_FLOAT32.pack(number))[0] == number:
-                    return None  # float64 only where float32 is not exact
-                fields[key] = whole
-                at = end
+            elif tag == 0x7C or tag == 0x7B:  # a whole number
+                fields[key], at = _canonical_number(update, at + 2, tag)
             elif tag == 0x78 or tag == 0x79:
                 fields[key] = tag == 0x78
                 at += 2
@@ -288,6 +277,31 @@ def _canonical_string(data: bytes, at: int) -> tuple[str, int]:
     return data[at:end].decode("utf-8"), end
 
 
+def _canonical_number(data: bytes, at: int, tag: int) -> tuple[int, int]:
+    """A whole number as `_any` writes it after its tag `tag` (0x7C: float32, 0x7B:
+    float64), its bytes at `at`: (number, next). _NotCanonical for a number `_any` would
+    write in the other width, a negative zero, or one that is not whole or not below 2**53
+    in magnitude; IndexError past the end. The one copy of these rules: `_canonical_any`
+    and the inline reading of a field (`_read_new_document`) both call it."""
+    size = 4 if tag == 0x7C else 8
+    if at + size > len(data):
+        raise IndexError("past the end")
+    (number,) = (_FLOAT32 if tag == 0x7C else _FLOAT64).unpack_from(data, at)
+    if not (-_SAFE_INTEGER < number < _SAFE_INTEGER) or number != int(number):
+        raise _NotCanonical  # NaN fails the first test, an infinity too
+    whole = int(number)
+    if whole == 0 and data[at] != 0:  # a negative zero: `_any(0)` writes +0.0
+        raise _NotCanonical
+    if tag == 0x7B:  # float64 only where float32 is not exact (`_any`)
+        try:
+            single = _FLOAT32.pack(number)
+        except OverflowError:  # (not below 2**53 in magnitude: refused above)
+            single = b""
+        if single and _FLOAT32.unpack(single)[0] == number:
+            raise _NotCanonical
+    return whole, at + size
+
+
 _CANONICAL_DEPTH = 32
 """Arrays nested deeper than this are not read here but left to pycrdt, as before 43761c1:
 a member's record of an array nested 1,500 deep made the reader recurse past Python's limit
@@ -310,24 +324,7 @@ def _canonical_any(data: bytes, at: int, depth: int = 0) -> tuple[object, int]:
     if tag == 0x79:
         return False, at
     if tag == 0x7C or tag == 0x7B:
-        size = 4 if tag == 0x7C else 8
-        raw = data[at : at + size]
-        if len(raw) != size:
-            raise IndexError("past the end")
-        (number,) = (_FLOAT32 if tag == 0x7C else _FLOAT64).unpack(raw)
-        if not (-_SAFE_INTEGER < number < _SAFE_INTEGER) or number != int(number):
-            raise _NotCanonical  # NaN fails the first test, an infinity too
-        whole = int(number)
-        if whole == 0 and raw[0] != 0:  # a negative zero: `_any(0)` writes +0.0
-            raise _NotCanonical
-        if tag == 0x7B:  # float64 only where float32 is not exact (`_any`)
-            try:
-                single = _FLOAT32.pack(number)
-            except OverflowError:
-                single = b""
-            if single and _FLOAT32.unpack(single)[0] == number:
-                raise _NotCanonical
-        return whole, at + size
+        return _canonical_number(data, at, tag)
     if tag == 0x75:
         if depth >= _CANONICAL_DEPTH:
             raise _NotCanonical
