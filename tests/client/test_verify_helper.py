@@ -225,8 +225,8 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spied:
 
     def taken_back(self: Any, chunk: list[Any]) -> None:
         verify_here(self, chunk)
-        for index, _, unverified in chunk:
-            here[by_message[unverified.message]] = self._results[index] is not None
+        for index in chunk:
+            here[by_message[self._opened(index).message]] = self._results[index] is not None
 
     monkeypatch.setattr(records, "open_verified", counting)
     monkeypatch.setattr(records, "open_unverified", noting)
