@@ -9483,6 +9483,10 @@ class _VerifiedAhead:
         left to the caller, which opens it again and reports it)."""
         record = self.items[index]
         unverified = self._opened(index)
+        # Taken once: let go of now, with its body as decrypted (the verified one is made
+        # below), rather than kept until the page applies (issue 10: the collector runs by
+        # the objects made and not yet freed).
+        self._unverified[index] = None
         try:
             body = (
                 records.inflated_body(unverified, outcome)
