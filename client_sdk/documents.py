@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
 import re
 import secrets
 import unicodedata
@@ -136,7 +135,7 @@ class Document:
         """The updates of `_kept` by the id (client, clock) each was found waiting for: client
         -> a heap of (clock, arrival, update). Only those whose clock is then held are tried
         again when that client's clocks grow (rev-wn W5, rev-cb C2)."""
-        self._arrivals = itertools.count()
+        self._arrivals = 0  # updates kept so far (`_block`): their order among equal clocks
         self._kept_bytes = 0  # the bytes of `_kept` (MAX_WAITING_BYTES)
         self._deletes: dict[int, list[tuple[int, int]]] = {}
         """Deleted ranges of updates applied here that end past the state vector, client ->
@@ -257,7 +256,7 @@ class Document:
                 self._merged = True
                 self._unbuilt = self._sole = bytes(update)
                 self._read = (self._unbuilt, fields, read[2])
-                self._removal_read = (
+                self._removal_read = _removal(
                     as_read_by_pycrdt(fields.get("deleted")),
                     as_read_by_pycrdt(fields.get("trashed_at")),
                 )
@@ -316,9 +315,8 @@ class Document:
 
     def _block(self, wanted: tuple[int, int], update: bytes) -> None:
         """Keep `update` (in `_kept`) as waiting for the id `wanted`."""
-        heapq.heappush(
-            self._blocked.setdefault(wanted[0], []), (wanted[1], next(self._arrivals), update)
-        )
+        heapq.heappush(self._blocked.setdefault(wanted[0], []), (wanted[1], self._arrivals, update))
+        self._arrivals += 1
 
     def _lacks(self, walked: Walk) -> tuple[tuple[int, int] | None, Reach]:
         """`walked.missing` against `_floor`, read again from the state vector once when the
@@ -832,6 +830,21 @@ BUFFERED = b"\x00\x00"
 """What `Document.waiting()` starts with: two zero bytes, an update of no structs and no
 deleted range, which is all of a Yjs v1 update starting so; a value stored before the causal
 buffer (one update, any other bytes) is told from it so (`Document.apply_own`)."""
+
+
+_NOT_REMOVED = (False, None)
+_NEVER_REMOVED = (None, None)
+
+
+def _removal(deleted: object, trashed_at: object) -> tuple[Any, Any]:
+    """(`deleted`, `trashed_at`) as `Document.removal_fields` gives them, the pair of a
+    document never removed shared by every instance rather than made for each (one object
+    fewer kept per pulled document, issue 10: the pair is never changed, only replaced)."""
+    if trashed_at is None and deleted is False:
+        return _NOT_REMOVED
+    if trashed_at is None and deleted is None:
+        return _NEVER_REMOVED
+    return deleted, trashed_at
 
 
 class _KeptWalks:

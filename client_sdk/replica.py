@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import msgpack
 
@@ -4748,9 +4748,12 @@ class Replica:
         newer = [
             (record, body) for record, body in checked if isinstance(body, records.NewerRecord)
         ]
-        opened_bodies = [
-            (record, body) for record, body in checked if isinstance(body, records.RecordBody)
-        ]
+        # The pairs of `checked` themselves, not new ones (a pair per record kept until the
+        # page is applied, issue 10); only bodies of the version this SDK reads are in it.
+        opened_bodies = cast(
+            list[tuple[wire.StoredRecord, records.RecordBody]],
+            [pair for pair in checked if isinstance(pair[1], records.RecordBody)],
+        )
         wanted = list({body.doc_id for _, body in opened_bodies})
         documents, creators = await self.store.documents_and_creators(wanted)
         changed: dict[bytes, Document] = {}
@@ -5396,7 +5399,8 @@ class Replica:
                 )
         kept = []
         in_page: dict[tuple[bytes, bytes], list[counting.Range]] = {}  # covered earlier here
-        for record, body in opened:
+        for pair in opened:  # each pair kept as it is, not made again (issue 10: fewer objects)
+            record, body = pair
             key = (body.author, body.device, body.counter)
             member = owner_here and body.author != journal.owner_id
             if (
@@ -5435,7 +5439,7 @@ class Replica:
                     ranges = in_page.setdefault((cover.author, cover.device), [])
                     for lo, hi in cover.ranges:
                         counting.add_range(ranges, lo, hi)
-            kept.append((record, body))
+            kept.append(pair)
         return kept
 
     def _cuts_not_taken(
@@ -9369,10 +9373,17 @@ class _VerifiedAhead:
         self,
         items: list[wire.StoredRecord],
         journal_id: bytes,
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]],
+        keys: dict[int, bytes],
+        unverified: list[records.Unverified | None],
+        asked: list[tuple[list[int], Future[list[Outcome]]]],
     ) -> None:
         self.items = items
         self._journal_id = journal_id
+        self._keys = keys
+        # Each record decrypted as `unverified[index]`, and the chunks asked of the helper as
+        # the indexes they hold: no (index, key, record) triple made and kept per record
+        # until its page applies (issue 10: fewer objects for the collector).
+        self._unverified = unverified
         self._results: list[_OpenedEarly | None] = [None] * len(items)
         self._asked = asked
 
@@ -9385,29 +9396,33 @@ class _VerifiedAhead:
         signers: Callable[[bytes], bytes | None],
     ) -> _VerifiedAhead | None:
         """Decrypt `items` now and ask the helper to verify them; None without a helper."""
-        opened: list[tuple[int, bytes, records.Unverified]] = []
+        unverified: list[records.Unverified | None] = [None] * len(items)
+        opened: list[int] = []
+        checks: list[Check] = []  # what the helper is asked of each of `opened`
         for index, record in enumerate(items):
             key = keys.get(record.epoch)
             if key is None:
                 continue
             try:
-                unverified = records.open_unverified(
+                found = records.open_unverified(
                     key, journal_id, record.record_id, record.epoch, record.ciphertext, signers
                 )
             except Exception:  # noqa: BLE001 - opened again, and reported, when its page applies
                 continue
-            if unverified is not None:
-                opened.append((index, key, unverified))
-        asked: list[tuple[list[tuple[int, bytes, records.Unverified]], Future[list[Outcome]]]] = []
+            if found is not None:
+                unverified[index] = found
+                opened.append(index)
+                checks.append(_check(found))
+        asked: list[tuple[list[int], Future[list[Outcome]]]] = []
         for first in range(0, len(opened), VERIFY_CHUNK):
             chunk = opened[first : first + VERIFY_CHUNK]
-            future = verify_in_helper([_check(unverified) for _, _, unverified in chunk])
+            future = verify_in_helper(checks[first : first + VERIFY_CHUNK])
             if future is None:
                 for _, pending in asked:
                     pending.cancel()
                 return None
             asked.append((chunk, future))
-        return cls(list(items), journal_id, asked)
+        return cls(list(items), journal_id, keys, unverified, asked)
 
     def cancel(self) -> None:
         for _, future in self._asked:
@@ -9434,31 +9449,42 @@ class _VerifiedAhead:
                     await asyncio.wait([answer])
                 if answer.cancelled() or answer.exception() is not None:
                     continue  # none of them taken as verified: opened again by the caller
-                for (index, key, unverified), outcome in zip(chunk, answer.result(), strict=True):
+                for index, outcome in zip(chunk, answer.result(), strict=True):
                     if outcome is not False:  # verified (and its payload inflated: bytes)
-                        self._take(index, key, unverified, outcome)
+                        self._take(index, outcome)
         except asyncio.CancelledError:
             self.cancel()
             raise
         return self._results
 
-    def _verify_here(self, chunk: list[tuple[int, bytes, records.Unverified]]) -> None:
-        for index, key, unverified in chunk:
+    def _verify_here(self, chunk: list[int]) -> None:
+        """Verify the records at the indexes of `chunk` on this thread (a chunk taken back)."""
+        for index in chunk:
+            unverified = self._opened(index)
             try:
                 crypto.verify(
                     unverified.author_key, unverified.message, unverified.signature, "record"
                 )
             except IntegrityError:
                 continue  # opened again by the caller, which reports it
-            self._take(index, key, unverified)
+            self._take(index)
 
-    def _take(
-        self, index: int, key: bytes, unverified: records.Unverified, outcome: Outcome = True
-    ) -> None:
+    def _opened(self, index: int) -> records.Unverified:
+        """The record at `index` as decrypted (one of the chunks asked holds it)."""
+        unverified = self._unverified[index]
+        assert unverified is not None  # only indexes of records decrypted are asked
+        return unverified
+
+    def _take(self, index: int, outcome: Outcome = True) -> None:
         """The record at `index`, its signature verified: opened (its payload inflated, in
         the helper where `outcome` is that payload, else now; one that does not inflate is
         left to the caller, which opens it again and reports it)."""
         record = self.items[index]
+        unverified = self._opened(index)
+        # Taken once: let go of now, with its body as decrypted (the verified one is made
+        # below), rather than kept until the page applies (issue 10: the collector runs by
+        # the objects made and not yet freed).
+        self._unverified[index] = None
         try:
             body = (
                 records.inflated_body(unverified, outcome)
@@ -9468,7 +9494,7 @@ class _VerifiedAhead:
         except IntegrityError:
             return
         self._results[index] = _OpenedEarly(
-            record, self._journal_id, key, unverified.author_key, body
+            record, self._journal_id, self._keys[record.epoch], unverified.author_key, body
         )
 
 

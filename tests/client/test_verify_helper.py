@@ -224,9 +224,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spied:
     verify_here = replica._VerifiedAhead._verify_here
 
     def taken_back(self: Any, chunk: list[Any]) -> None:
+        messages = [self._opened(index).message for index in chunk]
         verify_here(self, chunk)
-        for index, _, unverified in chunk:
-            here[by_message[unverified.message]] = self._results[index] is not None
+        for index, message in zip(chunk, messages, strict=True):
+            here[by_message[message]] = self._results[index] is not None
 
     monkeypatch.setattr(records, "open_verified", counting)
     monkeypatch.setattr(records, "open_unverified", noting)

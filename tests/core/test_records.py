@@ -447,3 +447,24 @@ def test_a_cut_epoch_is_signed_with_the_body() -> None:
         ciphertext = crypto.seal(key, crypto.pad(inner), ad)
         with pytest.raises(IntegrityError):
             records.open_record(key, JOURNAL, RECORD, 5, ciphertext, known_author)
+
+
+@settings(max_examples=50)
+@given(
+    body=bodies,
+    payload=st.binary(max_size=64),
+    cut_epoch=st.none() | st.integers(0, 2**32 - 1),
+    encoding=st.sampled_from([records.RAW, records.ZLIB, records.ZSTD]),
+)
+def test_a_body_given_its_inflated_payload_keeps_every_other_field(
+    body: RecordBody, payload: bytes, cut_epoch: int | None, encoding: int
+) -> None:
+    """`_with_payload` (a pulled record's body once its payload inflated) sets each field
+    by hand: every one of them, those equality leaves out included, is the body's."""
+    body = dataclasses.replace(body, cut_epoch=cut_epoch, encoding=encoding)
+    copy = records._with_payload(body, payload)
+    expected = dataclasses.replace(body, payload=payload)
+    for field in dataclasses.fields(RecordBody):
+        assert getattr(copy, field.name) == getattr(expected, field.name), field.name
+    assert type(copy) is RecordBody
+    assert vars(copy) == vars(expected)  # no attribute beyond the fields
