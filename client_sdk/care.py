@@ -570,7 +570,7 @@ class Homework:
             if local.role != "owner" or not lagging:
                 raise
             for journal, _ in lagging:
-                await self._replica.check_commit(journal, HOMEWORK)
+                await self._replica.check_commit(journal, HOMEWORK, copy=True)
             if not check_only:
                 for journal, fields in lagging:
                     await self._sharing.copy_care(journal, document, fields)

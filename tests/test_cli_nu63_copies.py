@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 
+from client_sdk import Client, keys
+from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
+from client_sdk.models import now_ms
+from client_sdk.sharing import MIRRORS_CAUGHT_UP
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom
 
@@ -61,3 +65,56 @@ async def test_an_assignment_in_a_copy_carrying_scores_is_dated_once_a_result_ar
     homework = await tom.ok("assign", "ana", "homework", "behavioural-activation")
     said = " ".join(homework.stderr.split())
     assert "their homework reaches you only if it carries homework" in said, said
+
+
+TAGS = "Personal (mood, tags) for tom"
+
+
+async def test_an_archived_copy_keeps_following_its_source_and_a_write_there_is_no_error(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    archived = await ana.ok("journal", "archive", TAGS)
+    said = " ".join(archived.stderr.split())
+    assert "To write in it again" not in said, said
+    assert "tom still reads it" in said and f"`tj unshare '{TAGS}' tom`" in said, said
+
+    wrote = await ana.ok("write", "--mood", "3", "--tag", "archived-copy", "After archiving.")
+    assert "Error" not in wrote.stderr, wrote.stderr
+    await ana.ok("sync")
+    await tom.ok("sync")
+    listed = await tom.json("list", "--journal", f"ana/{TAGS}")
+    assert [(e["mood"], e["tags"]) for e in listed] == [(3, ["archived-copy"])], listed
+    # still hidden from the client's lists as archived, and still a copy kept for tom
+    [copy] = [j for j in await ana.json("journal", "list") if j["name"] == TAGS]
+    assert copy["archived"] is True, copy
+
+
+async def test_an_entry_an_earlier_version_left_out_of_an_archived_copy_reaches_it(
+    ana: Device, tom: Device
+) -> None:
+    """A store of an earlier version: the copy was archived, so a write in its source saved
+    the entry but never copied it, and the copy had been looked through before."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    await ana.ok("journal", "archive", TAGS)
+    client = await Client.open(ana.home)
+    try:
+        await client.sync()  # looked through once: caught up, as the earlier version was
+        local = await client.context.local_journal("Personal")
+        document = Document(keys.new_doc_id(client.profile.account_id), ENTRY)
+        fields = EntryFields(body="Left out.", mood=4, tags=("missed",))
+        update = new_entry_update(document, fields, now_ms())
+        await client.replica.commit(local, document, update)  # not copied, as then
+        caught = await client.store.setting(MIRRORS_CAUGHT_UP)
+        assert caught, "the copy was looked through"
+        async with client.store.transaction() as tx:
+            await tx.remove_setting(MIRRORS_CAUGHT_UP)
+            await tx.set_setting("mirrors_caught_up", caught)  # the earlier name
+    finally:
+        await client.close()
+    await ana.ok("sync")
+    await tom.ok("sync")
+    listed = await tom.json("list", "--journal", f"ana/{TAGS}")
+    assert [(e["mood"], e["tags"]) for e in listed] == [(4, ["missed"])], listed
