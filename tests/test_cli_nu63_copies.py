@@ -7,6 +7,7 @@ answers the copy does not carry. The client's and the therapist's homes, on a re
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from client_sdk import Client, keys
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
@@ -118,3 +119,20 @@ async def test_an_entry_an_earlier_version_left_out_of_an_archived_copy_reaches_
     await tom.ok("sync")
     listed = await tom.json("list", "--journal", f"ana/{TAGS}")
     assert [(e["mood"], e["tags"]) for e in listed] == [(4, ["missed"])], listed
+
+
+async def test_the_export_summary_names_a_copy_no_longer_served_as_the_other_commands_do(
+    ana: Device, tom: Device, tmp_path: Path
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("write", "Before the end.")
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    await tom.ok("sync")  # the server stops serving it: tom's device holds no signed end
+    [listed] = await tom.json("shared-with-me")
+    assert (listed["share_ended"], listed["unlisted"]) == (True, True), listed
+    out = tmp_path / "export"
+    exported = await tom.ok("export", "--client", "ana", "--out", str(out))
+    said = " ".join(exported.stderr.split()) + " ".join(exported.stdout.split())
+    assert "ana/Personal (no longer served)" in said, said
+    assert "(share ended)" not in said
