@@ -136,3 +136,48 @@ async def test_the_export_summary_names_a_copy_no_longer_served_as_the_other_com
     said = " ".join(exported.stderr.split()) + " ".join(exported.stdout.split())
     assert "ana/Personal (no longer served)" in said, said
     assert "(share ended)" not in said
+
+
+async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    shared = await ana.ok(
+        "share", "Personal", "tom", "--only", "mood,scores", "--role", "annotate", *fingerprint
+    )
+    said = " ".join(shared.stderr.split())
+    assert "tom sees the score of each questionnaire you take, not your answers" in said, said
+    assert "not how you answered item 9, and no safety flag can reach them" in said
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    said = " ".join(taken.stderr.split())
+    assert said.count("tom sees only the score of this PHQ-9") == 1, said
+    assert "not your answers (so not item 9)" in said
+    assert "no safety flag can reach them that way" in said
+    gad = " ".join(
+        (await ana.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stderr.split()
+    )
+    assert "sees only the score" not in gad  # no safety item: nothing to say
+
+    await tom.ok("sync")
+    listed = await tom.ok("measure", "list", env={"COLUMNS": "200"})
+    rows = [line for line in listed.stdout.splitlines() if "PHQ-9" in line]
+    assert len(rows) == 2 and all("item 9 not shared" in row for row in rows), listed.stdout
+    notes = " ".join(listed.stderr.split())
+    assert "whether item 9 was answered above 0 is not known to you, whatever the total" in notes
+    [first, *_] = await tom.json("measure", "list", "--measure", "phq9")
+    assert (first["score"], first["answers"], first["safety_unknown"]) == (3, None, True), first
+    shown = " ".join((await tom.ok("measure", "show", first["id"][:8])).stdout.split())
+    assert "item 9: not shared with you" in shown, shown
+    assert "no safety flag reaches you through it" in shown
+
+    caseload = await tom.ok("caseload", env={"COLUMNS": "200"})
+    table = " ".join(caseload.stdout.split())
+    assert "PHQ-9 3 (-5; item 9 not shared)" in table, table
+    assert "ana: item 9 not shared: the score comes without the answers" in table
+    [row] = await tom.json("caseload")
+    [phq9] = [s for s in row["scores"] if s["measure"] == "phq9"]
+    assert phq9["safety_unknown"] is True
+
+    own = await ana.ok("measure", "list", env={"COLUMNS": "200"})
+    assert "not shared" not in own.stdout + own.stderr  # the client's own answers are there
