@@ -181,3 +181,16 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
 
     own = await ana.ok("measure", "list", env={"COLUMNS": "200"})
     assert "not shared" not in own.stdout + own.stderr  # the client's own answers are there
+
+
+async def test_a_therapist_leaving_a_copy_is_never_told_as_stopping_safety_flags(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    await tom.ok("sync")
+    await tom.ok("leave", f"ana/{TAGS}", "--yes")
+    told = " ".join((await ana.ok("sync")).stderr.split())
+    assert f"tom no longer reads '{TAGS}'" in told, told
+    assert "so new entries no longer reach them" in told, told
+    assert "safety flags" not in told
