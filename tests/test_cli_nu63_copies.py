@@ -13,6 +13,7 @@ from client_sdk import Client, keys
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
 from client_sdk.models import now_ms
 from client_sdk.sharing import MIRRORS_CAUGHT_UP
+from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom
 
@@ -30,9 +31,12 @@ async def share_scores(ana: Device, tom: Device) -> None:
 
 
 async def test_a_note_and_an_assignment_in_a_copy_are_news_to_the_clients_sync(
-    ana: Device, tom: Device
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
 ) -> None:
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await share_scores(ana, tom)
+    await phone.ok("sync")
     await tom.ok("note", "ana", "Second note for ana.")
     await tom.ok("assign", "ana", "homework", "behavioural-activation", "--note", "plan 1 thing")
     synced = await ana.ok("sync", "--json")
@@ -40,6 +44,12 @@ async def test_a_note_and_an_assignment_in_a_copy_are_news_to_the_clients_sync(
     told = {(n["kind"], n["from"], n["count"]) for n in report["news"]}
     assert told == {("note", "tom", 1), ("assignment", "tom", 1)}, report["news"]
     assert "nothing new" not in synced.stderr
+    await tom.ok("note", "ana", "--prompt", "What helped today?")
+    await phone.ok("write", "--mood", "6", "From the phone.")  # copied by the phone
+    plain = await ana.ok("sync")
+    said = " ".join(plain.stdout.split())
+    assert "tom" in said and "1 new prompt" in said and "nothing new" not in said, said
+    assert said.count("1 new entry") == 1, said  # its copy is never news to ana
 
 
 async def test_an_assignment_in_a_copy_carrying_scores_is_dated_once_a_result_arrives(
