@@ -2098,7 +2098,8 @@ def journal_archive(home: Home, name: str) -> None:
     """Archive your JOURNAL (needs the server): its entries stay readable and searchable,
     it is listed last, and it takes no new entries until `tj journal unarchive`. A copy
     kept for your therapist (`tj share --only`) is only hidden: they still read it, and it
-    still gets what you share (end that with `tj unshare`).
+    still gets what you share (end that with `tj unshare`); the journal of items shared
+    one by one takes no more items while archived.
 
     \b
     Example:
@@ -2114,12 +2115,19 @@ def journal_archive(home: Home, name: str) -> None:
     elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
         who = archived.kept_for
         end = output.command(["tj", "unshare", word, who])
-        output.message(
-            f"{said} It is only hidden from your lists: {who} still reads it, and it still "
-            f"gets what you share with them. To end that share: {end}; to list it with your "
-            f"journals again: {again}.",
-            wrap=True,
-        )
+        if archived.helper == "mirror":  # it keeps following its source
+            output.message(
+                f"{said} It is only hidden from your lists: {who} still reads it, and it "
+                f"still gets what you share with them. To end that share: {end}; to list it "
+                f"with your journals again: {again}.",
+                wrap=True,
+            )
+        else:  # the journal of single items: nothing more goes in while archived
+            output.message(
+                f"{said} {who} still reads what it holds. To end that share: {end}; to share "
+                f"more with them one by one, or to list it with your journals again: {again}.",
+                wrap=True,
+            )
     else:
         output.message(f"{said} To list it with your journals again: {again}.")
 

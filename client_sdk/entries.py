@@ -152,7 +152,7 @@ async def _check_copy(context: Context, journal: LocalJournal, document: Documen
         f"the copy of this entry kept in {quoted_name(journal.name)} (shared one by one) cannot be "
     )
     try:
-        await context.replica.check_commit(journal, document.kind, copy=True)
+        await context.replica.check_commit(journal, document.kind)
     except RollbackError as refused:
         again = RollbackError(
             f"{said}changed now, so nothing was changed: {refused}; sync and try again"

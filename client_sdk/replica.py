@@ -3039,12 +3039,14 @@ class Replica:
         last synced) and the journal as it is now is returned (with its new key epoch).
         Raises AccessError when the chain does not allow it either, or when the server
         cannot be reached to check (the message then says to sync). `copy`: the SDK's own
-        sharing code writes a copy in a journal this account keeps for a member, which it
-        keeps current whether or not this account archived it (archiving hides a journal
-        from this account's lists; it never stops what a member reads)."""
+        sharing code writes a copy in a journal this account keeps for a member: a
+        field-level copy (kind "mirror") follows its source whether or not this account
+        archived it (archiving hides a journal from this account's lists; it never stops
+        what a member reads of what is shared with them)."""
         if copy and journal.role == "owner" and is_archived(journal):
             await self.load_access()
-            if self.is_disclosure(journal):
+            settings = self.disclosure_settings(journal)
+            if settings is not None and settings.kind == "mirror":
                 return journal
         try:
             check_may_write(journal, kind, self.profile.username, self.shown_name(journal))

@@ -204,3 +204,14 @@ async def test_a_therapist_leaving_a_copy_is_never_told_as_stopping_safety_flags
     assert f"tom no longer reads '{TAGS}'" in told, told
     assert "so new entries no longer reach them" in told, told
     assert "safety flags" not in told
+
+
+async def test_archiving_the_journal_of_single_items_says_what_it_stops(
+    ana: Device, tom: Device
+) -> None:
+    entry = (await ana.ok("write", "One for tom.")).stdout.strip()
+    await ana.ok("share-entry", entry[:8], "tom", "--fingerprint", tom.signup["fingerprint"])
+    archived = " ".join((await ana.ok("journal", "archive", "Shared with tom")).stderr.split())
+    assert "To write in it again" not in archived and "still gets" not in archived, archived
+    assert "tom still reads what it holds" in archived
+    assert "`tj unshare 'Shared with tom' tom`" in archived
