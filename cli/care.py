@@ -134,11 +134,11 @@ def assign(
             f"client sees it in {output.their_command_text('tj due')} after their next sync."
         )
         if unseen:  # said now, not only later in `tj assignments`
-            what = "results" if made.type == "measure" else "homework"
+            what = "results reach" if made.type == "measure" else "homework reaches"
             fields = "scores" if made.type == "measure" else "homework"
             output.message(
                 f"Note: {output.quoted(made.journal)} is a copy of some of the client's fields: "
-                f"their {what} reach you only if it carries {fields}, and one they did "
+                f"their {what} you only if it carries {fields}, and one they did "
                 "lately, which this device cannot see, may move its first due date for them.",
                 wrap=True,
             )

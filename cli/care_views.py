@@ -88,9 +88,24 @@ def status_words(item: Assignment, due: dict[str, Due]) -> str:
     if not found.seen_by_assigner:  # REV-CARE4 F1: never a false OVERDUE
         if "/" not in item.journal:  # the client's own journal: the assigner does not see it
             return f"{item.assigned_by} will not see it done: {not_carried(item)}"
-        return "not seen: a copy of some fields (completions may not reach you)"
+        return unseen_in_copy(item)
     word = {"overdue": "OVERDUE", "due": "due", "upcoming": "next"}.get(found.status, found.status)
     return f"{word} {output.local_time(found.due_at)}"
+
+
+def unseen_in_copy(item: Assignment) -> str:
+    """The status of `item`, made in a copy a client keeps for this therapist, while nothing
+    that completes it has reached them in that copy: "not seen: no result has reached you in
+    this copy yet (results reach you only if the client shares scores with you)"."""
+    if item.type == "measure":
+        return (
+            "not seen: no result has reached you in this copy yet (results reach you only "
+            "if the client shares scores with you)"
+        )
+    return (
+        "not seen: no homework has reached you in this copy yet (it reaches you only if the "
+        "client shares homework with you)"
+    )
 
 
 def not_carried(item: Assignment) -> str:

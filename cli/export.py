@@ -186,12 +186,16 @@ def file_word(name: str) -> str:
 async def exported_name(client: Client, journal: Journal) -> str:
     """A journal an export holds, as its summary names it: its name as the files and every
     other view name it ("ana/Personal (share ended)" for the read-only copy of a share that
-    ended, as `tj list` says it), with the account it is of where the server now gives
+    ended, "ana/Personal (no longer served)" where only the server says so, as `tj list` says
+    it: `output.ended_marks`), with the account it is of where the server now gives
     that username to another account, saying so (REV-HELD: `tj export --client kim` before
     the new kim was verified exported the erased kim's records, said as "kim/Personal"):
     "kim (account 1a2b3c4d)/Personal, not the account the server now names kim"."""
     if journal.own or not await client.journals.name_given_elsewhere(journal.id):
-        return f"{journal.name} (share ended)" if journal.share_ended else journal.name
+        mark = output.ended_marks([journal]).get(journal.id) or (
+            output.ENDED_COPY if journal.share_ended else ""
+        )
+        return f"{journal.name} {mark}" if mark else journal.name
     label = await client.journals.client_label(journal.id)
     own_name = journal.name.removeprefix(f"{journal.owner}/")
     if journal.name.startswith(f"{label}/"):

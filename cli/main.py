@@ -2096,7 +2096,10 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
 @pass_home
 def journal_archive(home: Home, name: str) -> None:
     """Archive your JOURNAL (needs the server): its entries stay readable and searchable,
-    it is listed last, and it takes no new entries until `tj journal unarchive`.
+    it is listed last, and it takes no new entries until `tj journal unarchive`. A copy
+    kept for your therapist (`tj share --only`) is only hidden: they still read it, and it
+    still gets what you share (end that with `tj unshare`); the journal of items shared
+    one by one takes no more items while archived.
 
     \b
     Example:
@@ -2104,12 +2107,29 @@ def journal_archive(home: Home, name: str) -> None:
     """
     archived, note = home.run(partial(then_sync, lambda client: client.journals.archive(name)))
     # its name, as NU32 #12's; its id when the name would not paste back (REV-S11B)
-    again = output.command(
-        ["tj", "journal", "unarchive", output.journal_word(archived.name, archived.id)]
-    )
-    output.message(
-        f"Archived journal {output.named(archived.name)}; {note}. To write in it again: {again}."
-    )
+    word = output.journal_word(archived.name, archived.id)
+    again = output.command(["tj", "journal", "unarchive", word])
+    said = f"Archived journal {output.named(archived.name)}; {note}."
+    if archived.helper is None:
+        output.message(f"{said} To write in it again: {again}.")
+    elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
+        who = archived.kept_for
+        end = output.command(["tj", "unshare", word, who])
+        if archived.helper == "mirror":  # it keeps following its source
+            output.message(
+                f"{said} It is only hidden from your lists: {who} still reads it, and it "
+                f"still gets what you share with them. To end that share: {end}; to list it "
+                f"with your journals again: {again}.",
+                wrap=True,
+            )
+        else:  # the journal of single items: nothing more goes in while archived
+            output.message(
+                f"{said} {who} still reads what it holds. To end that share: {end}; to share "
+                f"more with them one by one, or to list it with your journals again: {again}.",
+                wrap=True,
+            )
+    else:
+        output.message(f"{said} To list it with your journals again: {again}.")
 
 
 @journal.command("unarchive")

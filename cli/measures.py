@@ -12,7 +12,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
@@ -210,6 +210,10 @@ def measure_take(
                 for line in lines:
                     if line not in shown_before:
                         output.message(line, wrap=True)
+        if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches (said once here)
+            readers = await client.measures.score_only_readers(taken.result.journal_id)
+            if readers:
+                output.message(score_only_line(readers, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None
@@ -233,6 +237,19 @@ def measure_take(
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
     output.message(output.note_line(note))
+
+
+def score_only_line(readers: list[str], result: MeasureResult) -> str:
+    """After a PHQ-9 is taken in a journal whose results `readers` see only by their score
+    (`Measures.score_only_readers`): that they do not see the answers, so not item 9, and
+    that no safety flag reaches them that way."""
+    who = output.and_words(readers)
+    return (
+        f"Note: {who} {'sees' if len(readers) == 1 else 'see'} only the score of this "
+        f"{result.name}, not your answers (so not item 9): what you share with "
+        f"{'them' if len(readers) == 1 else 'each'} carries scores without answers, and no "
+        "safety flag can reach them that way."
+    )
 
 
 FORM_SYNC_S = 5.0
@@ -581,7 +598,9 @@ def measure_list(
             and len({r.journal_id for r in results}) <= 1
             and not any(r.journal_id in marks for r in results)
         )
-        output.print_table(results_table(results, changes, one_journal=one_journal, marks=marks))
+        output.print_table(
+            results_table(results, changes, one_journal=one_journal, marks=marks, own=own)
+        )
     if not as_json:  # PCL-5 "(probable PTSD)": a screening result (REV-CLIN F4)
         for line in dict.fromkeys(band_note_lines(results)):
             output.message(line, wrap=True)
@@ -589,6 +608,9 @@ def measure_list(
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
         output.message(safety_footnote(concerns[0], mine), wrap=True)
+    unknown = [r for r in results if safety_mark(r, r.journal_id in own) == UNKNOWN_MARK]
+    if unknown and not as_json:  # nor a low score whose item 9 this reader cannot know
+        output.message(unknown_footnote(unknown), wrap=True)
     if not as_json:  # the newest 20 of 1,228 (NU47 #9)
         filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
         command = [*profile_words(home.path), "measure", "list", *filters]
@@ -875,6 +897,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         f"taken:   {output.local_time(result.taken_at)}",
         f"score:   {result.score} of {chosen.max_score} ({band_label(result.band)}){noted}",
         *safety_item_lines(result, chosen, own, just_taken),
+        *unknown_lines(result, own),
         f"change:  {change_text(taken)}",
         *([f"course:  {course}"] if (course := course_text(taken, chosen)) else []),
         "",
@@ -885,6 +908,43 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
 
 SAFETY_MARK = "; item 9 above 0"
 """Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
+UNKNOWN_MARK = "; item 9 not shared"
+"""Added instead to the band of a client's PHQ-9 shared without its answers
+(`MeasureResult.safety_unknown`): a low score never reads as fine (`unknown_footnote`)."""
+
+
+def safety_mark(result: MeasureResult, own: bool = False) -> str:
+    """What follows the band of `result` in a list: `SAFETY_MARK` for a safety item
+    answered above 0, `UNKNOWN_MARK` for a client's result whose answers are not shared
+    with this reader (never for one's own: `own`), else ""."""
+    if result.safety_concern:
+        return SAFETY_MARK
+    return UNKNOWN_MARK if result.safety_unknown and not own else ""
+
+
+def unknown_footnote(results: list[MeasureResult]) -> str:
+    """The line under a list holding a client's result shared without its answers
+    (`safety_mark`): what "item 9 not shared" means for the therapist."""
+    from client_sdk.models import and_words  # not at start-up
+
+    names = and_words(sorted({r.name for r in results}))
+    return (
+        f"item 9 not shared: the client shares the score of {names} without its answers, so "
+        "whether item 9 was answered above 0 is not known to you, whatever the total; and no "
+        "safety flag reaches you through a copy of some fields."
+    )
+
+
+def unknown_lines(result: MeasureResult, own: bool) -> list[str]:
+    """Under the score in `tj measure show`: for a client's result whose answers are not
+    shared with this reader, that its safety item is not known (`unknown_footnote`)."""
+    if not result.safety_unknown or own:
+        return []
+    return [
+        "item 9:  not shared with you: this copy carries the score without the answers, so "
+        "whether item 9 was answered above 0 is not known, whatever the total; no safety "
+        "flag reaches you through it."
+    ]
 
 
 CHANGE = Column("change", NAME, items=", ", minor=True)
@@ -899,6 +959,7 @@ def results_table(
     *,
     one_journal: bool = False,
     marks: Mapping[str, str] | None = None,
+    own: Collection[str] = (),
 ) -> Table:
     """The band and its safety mark each whole ("moderate;" above "item 9 above 0", never
     "abov"/"e 0": NU35 #1), broken only after the "; " between them. `changes` (by result
@@ -908,7 +969,8 @@ def results_table(
     no result has one (each the first of its measure in its journal): its room stays the
     names'. `marks` (by journal id, `ended_mark`) follow a journal's name, as `tj list`
     marks the read-only copy of a share that ended (NU49 F7); `measure list` keeps the
-    column for such a copy with --journal too."""
+    column for such a copy with --journal too. `own`: the ids (hex) of this account's own
+    journals (`safety_mark`)."""
     from client_sdk.scoring import band_label  # not at start-up
 
     marks = marks or {}
@@ -926,7 +988,7 @@ def results_table(
                 *([] if one_journal else [marked(result.journal, marks.get(result.journal_id))]),
                 str(result.score),
                 *([change_cell(changes.get(result.id))] if changed else []),
-                band_label(result.band) + (SAFETY_MARK if result.safety_concern else ""),
+                band_label(result.band) + safety_mark(result, result.journal_id in own),
             )
             for result in results
         ),

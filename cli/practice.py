@@ -27,7 +27,7 @@ from cli.tables import FIXED, ID, NAME, Column, fitted
 if TYPE_CHECKING:
     from client_sdk import Client, HeldBack
     from client_sdk.brief import Brief, BriefView, DiscussItem
-    from client_sdk.caseload import CaseloadRow, GoalLine
+    from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
 from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
 
@@ -125,6 +125,8 @@ def caseload(
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:  # below the table the safety lines first, then what its marks mean
         footer = flag_details(rows, synced)
+        unknown = unknown_line(rows)
+        footer += [unknown] if unknown else []
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
@@ -327,15 +329,35 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
                 row.last_entry_day.isoformat() if row.last_entry_day else "never",
                 str(row.entries_this_week),
                 row.sparkline,
-                ", ".join(
-                    f"{s.result.name} {s.result.score}"
-                    + (f" ({s.change.change:+d})" if s.change else "")
-                    for s in row.scores
-                ),
+                ", ".join(score_cell(s) for s in row.scores),
                 str(len(row.overdue)),
             )
             for row in rows
         ),
+    )
+
+
+def score_cell(line: ScoreLine) -> str:
+    """A score in `tj caseload`'s table: "PHQ-9 8 (-2)"; "PHQ-9 3 (-5; item 9 not shared)"
+    for a result shared without its answers (`MeasureResult.safety_unknown`: its low score
+    must not read as fine; said whole below the table, `unknown_line`)."""
+    said = [f"{line.change.change:+d}"] if line.change else []
+    said += ["item 9 not shared"] if line.result.safety_unknown else []
+    return f"{line.result.name} {line.result.score}" + (f" ({'; '.join(said)})" if said else "")
+
+
+def unknown_line(rows: list[CaseloadRow]) -> str | None:
+    """Below `tj caseload`'s table when a client's latest PHQ-9 came without its answers:
+    who, and what "item 9 not shared" means; None when none did."""
+    from client_sdk.models import and_words
+
+    clients = [row.client for row in rows if any(s.result.safety_unknown for s in row.scores)]
+    if not clients:
+        return None
+    return (
+        f"{and_words(clients)}: item 9 not shared: the score comes without the answers, so "
+        "whether item 9 was answered above 0 is not known to you, whatever the total; and no "
+        "safety flag reaches you through a copy of some fields."
     )
 
 

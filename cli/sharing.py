@@ -426,6 +426,8 @@ def share(
     if only is not None and shared.fields is not None:
         for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line, wrap=True)
+        if "scores" in shared.fields and "answers" not in shared.fields:
+            output.message(scores_only_text(shared.member), wrap=True)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments), wrap=True)
     for copy in copies_on:
@@ -443,6 +445,17 @@ def share(
             "real time.",
             wrap=True,
         )
+
+
+def scores_only_text(member: str) -> str:
+    """Said once to a client sharing questionnaire scores without their answers (`tj share
+    --only ...scores`): what the therapist then never sees, and that no safety flag reaches
+    them that way (a copy of some fields carries none)."""
+    return (
+        f"Note: {member} sees the score of each questionnaire you take, not your answers: of "
+        "a PHQ-9, not how you answered item 9, and no safety flag can reach them through "
+        "this copy."
+    )
 
 
 def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:

@@ -294,6 +294,7 @@ class Assignments:
         taken: dict[str, builtins.list[int]] = {}
         done: dict[str, builtins.list[int]] = {}
         linked: dict[tuple[str, str], builtins.list[int]] = {}  # by the assignment named, template
+        arrived: set[str] = set()  # the task types a result or homework held here completes
         assignments = []
         for stored in documents:
             if stored.kind not in (MEASURE, HOMEWORK, ASSIGNMENT):
@@ -303,8 +304,11 @@ class Assignments:
                 result = result_view(document, name, hex_id)
                 if result is not None:
                     taken.setdefault(result.measure, []).append(_ms(result.taken_at))
+                    arrived.add(MEASURE_TASK)
             elif stored.kind == HOMEWORK:
                 entry = homework_view(document, name, hex_id)
+                if entry is not None:
+                    arrived.add(HOMEWORK_TASK)
                 if entry is not None and entry.completion != "not done":
                     done.setdefault(entry.template, []).append(_ms(entry.created_at))
                     if entry.assignment_id is not None:  # counts for it whatever its date
@@ -336,8 +340,13 @@ class Assignments:
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)
-                if copy_for_me:  # the therapist's copy of some fields: what completes it may
-                    seen = False  # not reach this device, which cannot tell (REV-CARE4 F1)
+                if copy_for_me:  # the therapist's copy: the fields it carries are sealed to
+                    # the client, so what completes it may not reach this device (REV-CARE4 F1)
+                    # unless a result (or homework) in it shows it does: a copy of some fields
+                    # holds one only when it carries scores or answers (homework), and in the
+                    # journal of items shared one by one only what is there completes it, on
+                    # the client's device too
+                    seen = assignment.type in arrived
                 if assignment.share_ended is not None and local.owner_id != me:
                     seen = False  # ended: what completed it may not have reached this device
                 found.append(replace(status, seen_by_assigner=seen))
@@ -578,7 +587,7 @@ class Homework:
             if local.role != "owner" or not lagging:
                 raise
             for journal, _ in lagging:
-                await self._replica.check_commit(journal, HOMEWORK)
+                await self._replica.check_commit(journal, HOMEWORK, copy=True)
             if not check_only:
                 for journal, fields in lagging:
                     await self._sharing.copy_care(journal, document, fields)

@@ -236,7 +236,15 @@ def _standing(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> l
             f"with them carries no {what})"
         )
     elif status == "not seen":
-        lines.append("- status: not seen (a copy of some fields: completions may not reach you)")
+        noun, what = (
+            ("result", "scores")
+            if assignment.get("type") == "measure"
+            else ("homework", "homework")
+        )
+        lines.append(
+            f"- status: not seen (no {noun} reached you in this copy; it reaches you only if "
+            f"the client shares {what} with you)"
+        )
     elif status in ("done", "unknown"):
         lines.append(f"- status: {status}")
     mine = not (assignment.get("share_ended") or {}).get("owner")  # not a member's copy

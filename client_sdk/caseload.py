@@ -182,6 +182,7 @@ class ScoreLine:
             "score": self.result.score,
             "band": self.result.band,
             "taken_at": self.result.taken_at.isoformat(),
+            "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
             "baseline_at": self.baseline.taken_at.isoformat() if self.baseline else None,
             "since_baseline": self.since_baseline.to_dict() if self.since_baseline else None,

@@ -42,6 +42,11 @@ def _row(row: CaseloadRow) -> str:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
     scores = "; ".join(
         f"{escape(s.result.name)} {s.result.score} ({escape(band_label(s.result.band))})"
+        + (
+            ", answers not shared: whether item 9 was answered above 0 is not known"
+            if s.result.safety_unknown
+            else ""
+        )
         + (f", {s.change.change:+d} since the one before" if s.change else "")
         + (
             f", {s.since_baseline.change:+d} since the first"

@@ -2034,14 +2034,20 @@ class Client:
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             held = await self.store.journals(as_of=synced)
-            # the copies kept for a therapist: their originals arrive too
+            # the copies kept for a therapist: their originals arrive too, but what the
+            # therapist writes in one (notes, prompts, assignments) is there alone
             copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
+            me = self.profile.account_id
             report.news += sync_plan.summarize(  # after the journals' (Replica.sync's)
                 await self._flags_told(
                     await self._withdrawn_told(
                         await self._counted_once(
                             await self._had_through_copies(
-                                [a for a in report.arrivals.values() if a.journal_id not in copies],
+                                [
+                                    a
+                                    for a in report.arrivals.values()
+                                    if a.journal_id not in copies or a.author != me
+                                ],
                                 held,
                             ),
                             held,

@@ -461,8 +461,16 @@ class Departure:
         return (
             f"{self.member} no longer reads {named_in_text(self.journal)}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
-            f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
+            f"{self._no_longer_reach()}{self._copy_kept(ends_copy)}"
         )
+
+    def _no_longer_reach(self) -> str:
+        """What stops reaching a member removed from the journal: "entries and safety flags
+        no longer reach them"; for a copy kept for them (`source`, `items`), which never
+        carries a safety flag, "entries no longer reach them"."""
+        if self.source or self.items:
+            return "entries no longer reach them"
+        return "entries and safety flags no longer reach them"
 
     def _copy_kept(self, ends_copy: str) -> str:
         """Told to the owner: the field-level copy of the journal still shared with the
@@ -485,7 +493,7 @@ class Departure:
             "says they left "
             "the share or their account was deleted (not signed by them); another of your "
             "devices removed them from the journal's access and changed its key, so new "
-            f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
+            f"{self._no_longer_reach()}{self._copy_kept(ends_copy)}"
         )
 
     def _given_text(self, clock: Callable[[int], str], ends: Callable[[int], str]) -> str:

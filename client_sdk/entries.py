@@ -523,7 +523,7 @@ class Entries:
         else:  # in the trash already: only a copy a delete cut short is written (R40 F5)
             lagging = await self._copies_not_trashed(local, document)
             for journal, _ in lagging:
-                await self._context.replica.check_commit(journal, document.kind)
+                await self._context.replica.check_commit(journal, document.kind, copy=True)
         singles = [  # copies shared one by one, still shown (NU41 #1): trashed with it
             (journal, copy)
             for journal, copy in await sharing.single_copies(document)

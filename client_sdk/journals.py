@@ -154,7 +154,9 @@ class Journals:
         """Archive one of this account's journals (or unarchive it, `archived=False`): an
         archived journal keeps its entries, which stay readable and searchable, is listed
         last, and refuses new writes until unarchived. A display setting of the owner's
-        devices: it changes nothing about who may read it. Needs the server, unlike writes:
+        devices: it changes nothing about who may read it, and a field-level copy kept for
+        a member (`Journal.helper` "mirror") keeps following its source while archived (the
+        journal of single items, "items", takes no new item until unarchived). Needs the server, unlike writes:
         offline it raises NetworkError and nothing changes (nothing is queued). Raises
         AccessError for a journal shared with this account, NotFound for an unknown one,
         RenamedElsewhere when another device of the owner renamed or archived it meanwhile

@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import date, datetime
 
 from client_sdk import keys
+from client_sdk.care_disclosure import ANSWERS, SCORES
 from client_sdk.documents import Document, removed
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
@@ -215,6 +216,40 @@ class Measures:
         check_bounds(since, until, limit)
         found = (await self._read(journal, wanted))[0]
         return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
+
+    async def score_only_readers(self, journal: str = "Personal") -> builtins.list[str]:
+        """The members (usernames, sorted) who read the results of `journal` (one of this
+        account's, by name or id) only through a copy of some fields that carries their
+        score without their answers (`client.shares.grant(journal, member, only=[...,
+        "scores"])` without "answers"), and do not read the whole journal: they see a PHQ-9's
+        score and band, never its answers (so not item 9), and no safety flag reaches them
+        through such a copy (a copy of some fields carries none). An app says so when its
+        user takes a PHQ-9 (`tj measure take` does). Works offline (the verified access
+        chains as this device's last sync left them). Raises NotFound for an unknown
+        journal."""
+        local = await self._local_journal(journal)
+        if local.owner_id != self._replica.profile.account_id or local.role != "owner":
+            return []
+        await self._replica.load_access()
+        now = now_ms()
+        whole = {
+            s.member_id
+            for s in self._replica.verified_shares(now, local.journal_id)
+            if not s.ended(now)
+        }
+        found: set[str] = set()
+        for copy_id, settings in self._sharing.live_mirrors().items():
+            fields = settings.fields
+            if settings.mirror_of != local.journal_id or fields is None:
+                continue  # another journal's copy, or one of every field (answers too)
+            if SCORES not in fields or ANSWERS in fields or settings.member_id in whole:
+                continue
+            found.update(
+                s.member_name
+                for s in self._replica.verified_shares(now, copy_id)
+                if s.member_id == settings.member_id and not s.ended(now)
+            )
+        return sorted(found)
 
     @staticmethod
     def changes(results: builtins.list[MeasureResult]) -> dict[str, ScoreDifference | None]:

@@ -229,7 +229,9 @@ class Journal:
     """False for a journal shared with this account whose owner's fingerprint this device
     has not compared (`client.shares.verify`): a server could have invented that owner."""
     archived: bool = False
-    """The owner archived it (`client.journals.archive`): listed last, no new writes."""
+    """The owner archived it (`client.journals.archive`): listed last, no new writes (but
+    for a field-level copy kept for a member, `helper` "mirror", which keeps following its
+    source)."""
     helper: str | None = None
     """For a journal this account keeps only to share with a member (the owner's devices
     know it): "mirror" (a field-level copy of another journal, `tj share --only`), "items"

@@ -2892,7 +2892,7 @@ class Replica:
                 given={document.doc_id: created} if created else None,
             )
             return
-        journal = await self.may_write(journal, document.kind)
+        journal = await self.may_write(journal, document.kind, copy=copy)
         await self.load_access()
         if (
             not copy
@@ -2963,7 +2963,7 @@ class Replica:
         if not created:
             return []
         for document, _ in created:
-            journal = await self.may_write(journal, document.kind)
+            journal = await self.may_write(journal, document.kind, copy=copy)
         await self.load_access()
         if not copy:
             await self.check_not_copy(journal)
@@ -3021,22 +3021,33 @@ class Replica:
             self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _, _ in items]
 
-    async def check_commit(self, journal: LocalJournal, kind: str) -> None:
+    async def check_commit(self, journal: LocalJournal, kind: str, *, copy: bool = False) -> None:
         """Raise what `commit` of a document of `kind` in `journal` would refuse before
         sealing anything (AccessError: `may_write`; RollbackError: the journal's chain on this
         device is rolled back or unverified), and nothing else: a command checks first and
-        asks its user to confirm after (NU23 C8)."""
-        writable = await self.may_write(journal, kind)
+        asks its user to confirm after (NU23 C8). `copy`: as `commit`'s."""
+        writable = await self.may_write(journal, kind, copy=copy)
         await self.load_access()
         self.chains.current(writable.journal_id)
 
-    async def may_write(self, journal: LocalJournal, kind: str) -> LocalJournal:
+    async def may_write(
+        self, journal: LocalJournal, kind: str, *, copy: bool = False
+    ) -> LocalJournal:
         """`journal` if this account may write a document of `kind` in it. Otherwise, for a
         journal shared with this account, its role is read again from the verified access
         chain first (the owner may have raised it, e.g. read -> annotate, since this device
         last synced) and the journal as it is now is returned (with its new key epoch).
         Raises AccessError when the chain does not allow it either, or when the server
-        cannot be reached to check (the message then says to sync)."""
+        cannot be reached to check (the message then says to sync). `copy`: the SDK's own
+        sharing code writes a copy in a journal this account keeps for a member: a
+        field-level copy (kind "mirror") follows its source whether or not this account
+        archived it (archiving hides a journal from this account's lists; it never stops
+        what a member reads of what is shared with them)."""
+        if copy and journal.role == "owner" and is_archived(journal):
+            await self.load_access()
+            settings = self.disclosure_settings(journal)
+            if settings is not None and settings.kind == "mirror":
+                return journal
         try:
             check_may_write(journal, kind, self.profile.username, self.shown_name(journal))
             return journal

@@ -49,7 +49,11 @@ RESULT_FIELDS = (SCORE, ANSWERS)
 class MeasureResult:
     """One administration of an instrument. `answers` is None when the result was shared
     without them; `safety_concern` is True when a safety item (PHQ-9 item 9) was answered
-    above 0 (False when answers are withheld)."""
+    above 0 (False when answers are withheld); `safety_unknown` is True for a result of an
+    instrument with a safety item whose answers this device does not hold (shared without
+    them, `tj share --only scores`): whether that item was answered above 0 is not known
+    here, so a low score must not read as "fine" (and a copy of some fields carries no
+    safety flag either)."""
 
     id: str
     journal: str
@@ -63,6 +67,7 @@ class MeasureResult:
     answers: tuple[int, ...] | None
     unscored: int | None
     safety_concern: bool
+    safety_unknown: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (`tj measure ... --json`)."""
@@ -78,6 +83,7 @@ class MeasureResult:
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,
             "safety_concern": self.safety_concern,
+            "safety_unknown": self.safety_unknown,
         }
 
 
@@ -236,6 +242,7 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         answers=answers,
         unscored=unscored,
         safety_concern=answers is not None and instrument.safety_concern(answers),
+        safety_unknown=answers is None and bool(instrument.safety_items),
     )
 
 

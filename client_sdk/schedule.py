@@ -139,7 +139,10 @@ class Due:
     made in a field-level share that does not carry what completes it (no `scores`/`answers`
     for a measure, no `homework`): doing it counts on the client's devices, but the
     therapist who assigned it will not see it; and on the therapist's device, for an
-    assignment in a copy of some fields, where what completes it may not arrive at all."""
+    assignment in a copy the client keeps for them that holds no result (for a measure) or
+    homework (for homework) yet: which fields a copy carries is sealed to the client, so
+    until one arrives, what completes it may not arrive at all (one that arrived shows the
+    copy carries them: the status is then told as for a whole journal)."""
 
     assignment: Assignment
     due_at: datetime

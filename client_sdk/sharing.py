@@ -3362,9 +3362,9 @@ class Sharing:
         anything is changed: an action that changes the original and then fails on a copy
         would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
         for journal, _ in await self.mirror_targets(source, document):
-            await self.replica.check_commit(journal, document.kind)
+            await self.replica.check_commit(journal, document.kind, copy=True)
         for journal, _ in await self.mirror_leaving(source, document):
-            await self.replica.check_commit(journal, document.kind)
+            await self.replica.check_commit(journal, document.kind, copy=True)
 
     def live_mirrors(self) -> dict[bytes, access.Disclosure]:
         """This account's field-level copies of a journal (`kind` "mirror") with a member
@@ -3736,10 +3736,12 @@ def free_name(name: str, taken: Iterable[str]) -> str:
     return found
 
 
-MIRRORS_CAUGHT_UP = "mirrors_caught_up"
+MIRRORS_CAUGHT_UP = "mirrors_caught_up_2"
 """The store setting naming the field-level copies whose source this device has looked
 through once (`Sharing.follow_mirrors`): JSON {copy journal id (hex): the copy's start (ms)
-when it did}; a copy not named, or named with another start, is looked through again."""
+when it did}; a copy not named, or named with another start, is looked through again. (Its
+name changed once so that every copy is looked through again after an update: an earlier
+version wrote nothing into a copy its owner had archived, while its source took entries.)"""
 
 
 def decode_caught_up(value: Any) -> dict[str, int]:

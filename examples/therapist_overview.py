@@ -1,5 +1,7 @@
-"""A therapist's overview of every journal clients share with them: entries and average mood
-over the last days, the latest entry, and the latest result of each questionnaire.
+"""A therapist's overview of every journal clients share with them: safety flags not yet
+acknowledged first, entries and average mood over the last days, the latest entry, and the
+latest result of each questionnaire, with what it says of PHQ-9 item 9 (answered above 0, or
+not known: shared without its answers).
 
     python examples/therapist_overview.py --home DIR [--days 14]
 
@@ -23,10 +25,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from client_sdk import Client, MeasureResult, NetworkError, TJError
+from client_sdk.scoring import band_label
 
 
 async def overview(home: Path, days: int, now: datetime, passphrase: str | None = None) -> str:
-    """The overview as text, one block per shared journal, clients in name order.
+    """The overview as text, one block per shared journal, clients in name order (then
+    their journals by name, a share that ended among them).
 
     An entry or result a client shares both in a whole journal and in a copy for you (`tj
     share --only`, `tj share-entry`, `tj measure share`) counts once, under the whole
@@ -41,7 +45,11 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
             lines.append("(offline: from what this device holds)")
         since = now - timedelta(days=days)
         # Offline too: journals.list() reads this device's verified access chains.
-        shared = [j for j in await client.journals.list() if j.owner != client.username]
+        shared = sorted(  # journals.list() puts the copies of ended shares last
+            (j for j in await client.journals.list() if j.owner != client.username),
+            key=lambda j: (j.owner.casefold(), j.name.casefold()),
+        )
+        flags = [f for f in await client.safety.flags() if f.unacknowledged]
         every = await client.entries.list()  # every journal, each entry once, newest first
         recent = await client.entries.list(since=since)
         results = await client.measures.list()  # each result once, newest first
@@ -51,6 +59,13 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
                 lines.append(f"{journal.name}: {journal.access}{unverified}")
             else:
                 lines.append(f"{journal.name} ({journal.access}){unverified}")
+            waiting = [f for f in flags if f.journal_id == journal.id]
+            if waiting:  # before anything else of the client
+                newest = max(waiting, key=lambda f: f.raised_at)
+                lines.append(
+                    f"  SAFETY FLAG not acknowledged ({len(waiting)}): item {newest.item} "
+                    f"answered {newest.answer}, {newest.raised_at.astimezone():%Y-%m-%d %H:%M}"
+                )
             entries = [e for e in recent if e.journal_id == journal.id]
             moods = [e.mood for e in entries if e.mood is not None]
             average = f"{sum(moods) / len(moods):.1f}" if moods else "-"
@@ -65,8 +80,8 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
             own = [r for r in results if r.journal_id == journal.id]
             for result in latest_results(own):
                 lines.append(
-                    f"  {result.name}: {result.score} ({result.band}), "
-                    f"{result.taken_at.astimezone():%Y-%m-%d}"
+                    f"  {result.name}: {result.score} ({band_label(result.band)}), "
+                    f"{result.taken_at.astimezone():%Y-%m-%d}{item_9(result)}"
                 )
             if latest is None and not own and await client.entries.list(journal.id, limit=1):
                 lines.append(
@@ -75,6 +90,16 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         if not shared:
             lines.append("No client shares a journal with you yet.")
         return "\n".join(lines)
+
+
+def item_9(result: MeasureResult) -> str:
+    """What a result says of its safety item (PHQ-9 item 9): a low total never reads as fine
+    when it was answered above 0, nor when its answers are not shared with you."""
+    if result.safety_concern:
+        return "; item 9 answered above 0"
+    if result.safety_unknown:
+        return "; answers not shared: item 9 not known"
+    return ""
 
 
 def latest_results(results: list[MeasureResult]) -> list[MeasureResult]:

@@ -54,7 +54,7 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     ]
     assert sorted(e["body"] for e in data["entries"]) == ["Ana's day.", "Ana's dream."]
     assert said(done.stderr) == (
-        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams (share ended)) to "
+        f"Exported 2 entries from 2 journals (ana/Personal, ana/Dreams (no longer served)) to "
         f"{done.stdout.strip()}."
     )
 
@@ -73,7 +73,7 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     wrote = await drsmith.ok("export", "--format", "markdown", "--client", "ana", "--out",
                              str(markdown))  # fmt: skip
     assert said(wrote.stderr) == (
-        "Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams (share ended)) under "
+        "Wrote 2 Markdown files of 2 journals (ana/Personal, ana/Dreams (no longer served)) under "
         f"{markdown}."
     )
     bodies = sorted(p.read_text() for p in markdown.rglob("*.md"))

@@ -109,7 +109,7 @@ async def test_share_ended_hints_print_each_command_whole_to_paste(
     done = await drsmith.ok(*args, env=width)
     said = " ".join(done.stderr.split())
     # F5: not "ben/Personal of ..."; named as every view names it (NU59 #6)
-    assert "from 1 journal (ben/Personal (share ended)) to" in said, said
+    assert "from 1 journal (ben/Personal (no longer served)) to" in said, said
     file = Path(done.stdout.strip())
     assert file.name.startswith(f"therapy-journal-drsmith-ben-account-{ben[-9:-1]}-"), file  # F9
     assert [e["mood"] for e in json.loads(file.read_text())["entries"]] == [4]

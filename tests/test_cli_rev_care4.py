@@ -50,7 +50,8 @@ async def test_tj_assignments_never_says_overdue_for_work_the_therapist_may_not_
     table = (await drsmith.ok("assignments", env={"COLUMNS": "200"})).stdout
     assert "OVERDUE" not in table and "never" not in table
     assert column(table, "status") == [
-        "not seen: a copy of some fields (completions may not reach you)"
+        "not seen: no result has reached you in this copy yet (results reach you only if the "
+        "client shares scores with you)"
     ]
     [client_row] = await drsmith.json("caseload")
     assert not any("overdue" in flag for flag in client_row["flags"])

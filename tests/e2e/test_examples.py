@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from client_sdk import Client
+from client_sdk.scoring import band_label
 from tests.conftest import ClientFactory, RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,8 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.0",
         f"  latest entry: {walk.local_created_at:%Y-%m-%d} A walk",  # its day, as written
-        f"  {result.name}: {result.score} ({result.band}), {result.taken_at.astimezone():%Y-%m-%d}",
+        f"  {result.name}: {result.score} ({band_label(result.band)}), "
+        f"{result.taken_at.astimezone():%Y-%m-%d}",
         "ben/Sleep (annotate)",
         "  last 14 days: 0 entries, average mood -",
         "  latest entry: 2020-01-01 Eight hours.",
@@ -137,7 +139,8 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.5",
         f"  latest entry: {today} (mood 4/10)",
-        f"  PHQ-9: {result.score} ({result.band}), {result.taken_at.astimezone():%Y-%m-%d}",
+        f"  PHQ-9: {result.score} ({band_label(result.band)}), "
+        f"{result.taken_at.astimezone():%Y-%m-%d}",
         "ana/Personal (mood, scores) for tom (read)  [fingerprint not compared]",
         "  last 14 days: 0 entries, average mood -",
         "  (all it copies is counted in another journal of ana's)",
@@ -173,6 +176,48 @@ async def test_the_therapist_overview_words_an_ended_share_as_tj_shared_with_me_
     assert lines[0] == "ana/Personal: no longer served (read-only copy)  [fingerprint not compared]"
     assert lines[1] == "  last 14 days: 1 entry, average mood 5.0"
     assert "revoked" not in text
+
+
+async def test_the_therapist_overview_is_in_name_order_and_never_silent_on_item_9(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """A new user's review: clients of ended shares came after the others although the
+    docstring says name order; a GAD-7 band read "(severe)" beside "(Mild)"; nothing said
+    of an item 9 above 0 with its flag unacknowledged, nor of a PHQ-9 shared without its
+    answers."""
+    ana = await signup("ana")
+    carla = await signup("carla")
+    bea = await signup("bea")
+    tom = await signup("tom")
+    code = await tom.shares.fingerprint()
+    await ana.shares.grant("Personal", "tom", fingerprint=code, full=True, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="tom")
+    flagged = await ana.measures.take("phq9", [0, 0, 0, 0, 0, 0, 0, 0, 2])
+    await ana.safety.respond(flagged.result)
+    anxious = await ana.measures.take("gad7", [3, 3, 3, 3, 3, 3, 1])
+    await carla.shares.grant("Personal", "tom", fingerprint=code, only=["mood", "scores"])
+    unknown = await carla.measures.take("phq9", [0, 0, 0, 0, 0, 0, 0, 0, 3])
+    await bea.shares.grant("Personal", "tom", fingerprint=code, full=True)
+    await bea.entries.write(None, "Before the end.", mood=5)
+    for client in (ana, carla, bea):
+        await client.sync()
+    await tom.sync()
+    await bea.shares.revoke("Personal", "tom")  # ended: listed last by journals.list()
+    await tom.sync()
+    for client in (ana, carla, bea, tom):
+        await client.close()
+
+    text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    lines = text.splitlines()
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert [h.split("/")[0] for h in heads] == ["ana", "bea", "carla"], text
+    flag_line = lines[lines.index(heads[0]) + 1]
+    assert flag_line.startswith("  SAFETY FLAG not acknowledged (1): item 9 answered 2, "), text
+    day = f"{flagged.result.taken_at.astimezone():%Y-%m-%d}"
+    assert f"  PHQ-9: 2 (None-minimal), {day}; item 9 answered above 0" in lines, text
+    assert f"  GAD-7: {anxious.result.score} (Severe), {day}" in lines, text
+    said = f"  PHQ-9: 3 (None-minimal), {day}; answers not shared: item 9 not known"
+    assert said in lines and unknown.result.safety_concern, text
 
 
 def readme_sdk_program() -> str:
