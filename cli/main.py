@@ -841,7 +841,8 @@ class EmotionChoice(click.Choice[str]):
         except click.BadParameter:
             from client_sdk.models import did_you_mean
 
-            hint = did_you_mean(str(value).strip().lower(), EMOTIONS)
+            # short words: "bored" is not a typo of "tired" (difflib's 0.6), "hopful" is
+            hint = did_you_mean(str(value).strip().lower(), EMOTIONS, cutoff=0.75)
             self.fail(
                 f"{output.quoted(value)} is not a named emotion{hint}: {', '.join(EMOTIONS)}",
                 param,

@@ -134,14 +134,14 @@ def _dollar_escape(char: str) -> str:
     )
 
 
-def did_you_mean(wanted: str, names: Iterable[str], most: int = 1) -> str:
+def did_you_mean(wanted: str, names: Iterable[str], most: int = 1, cutoff: float = 0.6) -> str:
     """The hint a refusal of a mistyped name ends with: " (did you mean 'anna'?)" for the
-    closest of `names` to `wanted` (difflib's ratio at least 0.6; up to `most` of them,
+    closest of `names` to `wanted` (difflib's ratio at least `cutoff`; up to `most` of them,
     "'anna' or 'hanna'"), each quoted as `quoted_name` quotes it; "" when none is close.
-    Pure."""
+    A higher `cutoff` for short words, which differ in a letter or two anyway. Pure."""
     import difflib  # only when a name was not found
 
-    close = difflib.get_close_matches(wanted, sorted(set(names)), n=most)
+    close = difflib.get_close_matches(wanted, sorted(set(names)), n=most, cutoff=cutoff)
     if not close:
         return ""
     return f" (did you mean {' or '.join(quoted_name(name) for name in close)}?)"
