@@ -18,6 +18,7 @@ from cli import editor, output
 from cli.dates import DAY, MOMENT
 from cli.homes import profile_words
 from cli.main import (
+    EMOTION,
     PLAIN_LINE,
     PLAIN_TEXT,
     SYNCED_NOW,
@@ -712,7 +713,7 @@ def mood(
 @click.option(
     "--emotion",
     "emotions",
-    type=click.Choice(EMOTIONS, case_sensitive=False),
+    type=EMOTION,
     metavar="NAME",  # the names in the help, which click wraps (NU37 #8)
     multiple=True,
     help=f"Only entries with this emotion ({', '.join(EMOTIONS)}); repeat for entries with "

@@ -22,12 +22,13 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    sync_note,
     then_sync,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import CheckIn, Client, FieldWrite, Goal
+    from client_sdk import Change, CheckIn, Client, FieldWrite, Goal
 
 F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10
@@ -535,16 +536,37 @@ async def synced_goal(
     """`then_sync(change)`, with the goal read again after the sync, so that its progress
     counts what the sync brought (NU31 #8: another device's check-in was left out of the
     progress printed, then counted by `tj goal show`), and how many check-ins the sync
-    brought (said, since `tj sync` will then have nothing new to say of them)."""
+    brought from another device (said, since `tj sync` will then have nothing new to say of
+    them). A check-in another `tj` command of this device made meanwhile (two commands at
+    once on one home) is counted in the progress but is no arrival: it is counted only when
+    the sync merged records of another device into the goal (a change of origin "sync"), and
+    only what was not on this device before the sync began."""
     from client_sdk.errors import NotFound
 
-    changed, note = await then_sync(change, client)
+    changed = await found_after_sync(change, client)
+    try:
+        before = await client.goals.get(changed.id)  # with this device's other commands' ones
+    except NotFound:
+        before = changed
+    merged: list[str] = []
+
+    def merging(found: Change) -> None:  # records of another device merged into the goal
+        if found.id == changed.id and found.origin == "sync":
+            merged.append(found.id)
+
+    stop = client.on_change(merging)
+    try:
+        note = await sync_note(client)
+    finally:
+        stop()
     try:
         after = await client.goals.get(changed.id)
     except NotFound:  # deleted on another device meanwhile: what this device wrote
         return changed, note, 0
-    mine = {c.id for c in changed.checkins}
-    return after, note, sum(1 for c in after.checkins if c.id not in mine)
+    if not merged:  # nothing of another device's: any check-in new here is this device's
+        return after, note, 0
+    held = {c.id for c in before.checkins}
+    return after, note, sum(1 for c in after.checkins if c.id not in held)
 
 
 def print_goal(result: tuple[Goal, str], as_json: bool, saved: str = "") -> None:

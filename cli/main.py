@@ -825,10 +825,38 @@ journal_filter_option = click.option(
     metavar="NAME",
     help="Only this journal (name or id; owner/name for a shared one). Default: every journal.",
 )
+
+
+class EmotionChoice(click.Choice[str]):
+    """The named emotions (`EMOTIONS`, any case); a name that is none of them is refused with
+    the closest one when there is one ("'Hopful' is not a named emotion (did you mean
+    'hopeful'?): anxious, calm, ..."), as a mistyped journal or client is."""
+
+    def __init__(self) -> None:
+        super().__init__(EMOTIONS, case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            from client_sdk.models import did_you_mean
+
+            # short words: "bored" is not a typo of "tired" (difflib's 0.6), "hopful" is
+            hint = did_you_mean(str(value).strip().lower(), EMOTIONS, cutoff=0.75)
+            self.fail(
+                f"{output.quoted(value)} is not a named emotion{hint}: {', '.join(EMOTIONS)}",
+                param,
+                ctx,
+            )
+
+
+EMOTION = EmotionChoice()
+"""`--emotion`'s type, with a did-you-mean for a typo."""
+
 emotion_option = click.option(
     "--emotion",
     "emotions",
-    type=click.Choice(EMOTIONS, case_sensitive=False),
+    type=EMOTION,
     metavar="NAME",  # the names in the help, which click wraps: not one line of 137 (NU37 #8)
     multiple=True,
     help=f"A named emotion: {', '.join(EMOTIONS)}; repeat for several.",

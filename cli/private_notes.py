@@ -53,11 +53,13 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[PrivateNote], bool, list[str]]:
+    async def work(client: Client) -> tuple[list[PrivateNote], bool, list[str], str]:
+        from client_sdk.models import did_you_mean
+
         await synced_first(client)
         found = await client.private_notes.list(client_name)
         if found or client_name is None:
-            return found, True, []
+            return found, True, [], ""
         # none: is CLIENT anyone this account reads, or was ever shared by (NU41 #13)?
         journals = await client.journals.list()
         names = {j.owner for j in journals} | {j.name for j in journals}
@@ -69,13 +71,18 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
         others = sorted(
             {n.client for n in await client.private_notes.list() if n.client.startswith(earlier)}
         )
-        return found, wanted in names or wanted.split("/", 1)[0] in names, others
+        # a typo ("annna"): the closest client, or client's journal for "annna/Personal"
+        clients = {
+            j.name if "/" in wanted else j.name.split("/", 1)[0] for j in journals if not j.own
+        }
+        close = did_you_mean(wanted, clients)
+        return found, wanted in names or wanted.split("/", 1)[0] in names, others, close
 
-    found, known, earlier = home.run(work)
+    found, known, earlier, close = home.run(work)
     hint = "" if as_json else earlier_notes_hint(earlier)
     if not known:
         raise click.ClickException(
-            f"no client {output.quoted(client_name)} shares a journal with you ({output.command_text('tj caseload')} lists them); "
+            f"no client {output.quoted(client_name)} shares a journal with you{close} ({output.command_text('tj caseload')} lists them); "
             f"no private note is about them{'; ' + hint if hint else ''}"
         )
     empty = "No private notes."

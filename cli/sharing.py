@@ -308,10 +308,13 @@ def share(
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
     copies_on: list[ShareInfo] = []  # field-level copies still shared beside it (NU29 F7)
     flags_before: set[str] = set()  # with --safety-flags: whom flags reached before (NU31 #6)
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
         renewing = False  # the same copy again (renewed, confirmed): nothing new to say
+        if trust_on_first_use and fingerprint is None and not pinned_now:
+            pinned_now.append(await pinned_on_first_use(client, therapist))
         if only is not None and RESULT_FIELDS & set(only):
             try:
                 kept = await client.shares.limited(journal_name, therapist)
@@ -417,6 +420,8 @@ def share(
         output.message(share_confirmation(shared, flags_now_on, started), wrap=True)
         if shared.kept_terms:  # never a kept end date or role left unsaid (NU61 F7)
             output.message(kept_terms_text(shared, journal_name), wrap=True)
+    if any(pinned_now):
+        output.message(pinned_unverified_text(shared.member), wrap=True)
     if again:
         output.message(
             f"{shared.member} also reads again what {output.quoted(shared.journal)} held before: "
@@ -901,10 +906,14 @@ def share_entry(
       tj share-entry 3fa9c2 drsmith --only mood,tags
     """
 
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
+
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[tuple[ShareInfo, str]]]:
         async def work(client: Client) -> tuple[ShareInfo, str]:
             # the entry the prefix names, to say which was shared (NU32 #12)
             full_id = (await client.entries.get(entry_id, include_trashed=True)).id
+            if trust_on_first_use and fingerprint is None and not pinned_now:
+                pinned_now.append(await pinned_on_first_use(client, therapist))
             shared = await client.shares.grant_entry(
                 full_id,
                 therapist,
@@ -926,6 +935,37 @@ def share_entry(
         if only:  # what of it went (NU46 #12)
             what += f" (only its {output.plain_list(only)})"
         output.message(f"{items_shared(what, shared.member, shared.journal)}; {note}.", wrap=True)
+        if any(pinned_now):
+            output.message(pinned_unverified_text(shared.member), wrap=True)
+
+
+async def pinned_on_first_use(client: Client, member: str) -> bool:
+    """Whether a share with `member` given --trust-on-first-use (and no --fingerprint) takes
+    keys this device never compared: none are pinned for them here, nor named by a chain of
+    this account's own (`Shares.check_keys_known` asks for the fingerprint). Any other
+    refusal is left to the share itself, which says it."""
+    from client_sdk.errors import InvalidInput, TJError
+
+    try:
+        await client.shares.check_keys_known(member)
+    except InvalidInput as needed:
+        return needed.subject == "fingerprint"
+    except TJError:
+        return False
+    return False
+
+
+def pinned_unverified_text(member: str) -> str:
+    """What a share by trust on first use leaves undone, and how to do it: "drlee's keys were
+    taken as the server gave them, without comparing fingerprints (trust on first use) ..."."""
+    return (
+        f"Note: {member}'s keys were taken as the server gave them, without comparing "
+        "fingerprints (trust on first use), so nothing yet proves they are theirs. To "
+        f"compare later: ask {member} to read out their "
+        f"{output.their_command_text('tj fingerprint')}, check it against "
+        f"{output.command(['tj', 'fingerprint', member])}, and if they match run "
+        f"{output.command(['tj', 'verify', member, 'FINGERPRINT'])}."
+    )
 
 
 def share_item(

@@ -2101,20 +2101,28 @@ class Client:
         return await self._owners_named(decode_told(await self.store.setting(UNSEEN_DEPARTURES)))
 
     async def _owners_named(self, told: list[Departure]) -> list[Departure]:
-        """`told` with `Departure.owner_label` set where this device names the owner of a
+        """`told` with each journal named as this device holds it now (`Departure.journal`,
+        and `source` by `source_id`: a share told before the same sync applied another
+        device's rename of the journal was named by its old name), with
+        `Departure.owner_label` set where this device names the owner of a
         journal it holds otherwise than `owner` now (`Replica.owner_label`: another account
         that bore the username has journals here too, NU46 #1; `Context.owner_named`: the
         server gives the username to another account, not verified yet), and
         `Departure.command_owner` where the commands a notice prints name them otherwise
         still (`Context.client_label`: the copy kept of a share that ended, by its owner's
         account, REV-S9B S9B-1)."""
-        if not any(d.owner for d in told):
+        if not told:
             return told
         journals = {j.journal_id.hex(): j for j in await self.store.journals()}
         found = []
         for d in told:
-            journal = journals.get(d.journal_id) if d.owner else None
-            if journal is None:
+            journal = journals.get(d.journal_id)
+            source = journals.get(d.source_id) if d.source_id else None
+            if journal is not None and journal.name != d.journal:
+                d = dataclasses.replace(d, journal=journal.name)
+            if source is not None and d.source and source.name != d.source:
+                d = dataclasses.replace(d, source=source.name)
+            if journal is None or not d.owner:
                 found.append(d)
                 continue
             label = self.context.owner_named(journal)

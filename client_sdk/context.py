@@ -7,7 +7,6 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
-import difflib
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -39,6 +38,7 @@ from client_sdk.models import (
     Journal,
     account_label,
     and_words,
+    did_you_mean,
     now_ms,
     quoted_name,
     squeezed,
@@ -370,8 +370,7 @@ class Context:
         known = {self.display(j) for j in alike}
         if "/" not in wanted:  # a username names the one journal it shares (above): "mya"
             known |= {j.owner_name for j in live if j.owner_id != mine and j.owner_name}
-        close = difflib.get_close_matches(wanted, sorted(known), n=1)
-        hint = f" (did you mean {quoted_name(close[0])}?)" if close else ""  # NU41 #13: a typo
+        hint = did_you_mean(wanted, known)  # NU41 #13: a typo
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
         )

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -280,7 +280,10 @@ def copy_still_read(copy: str) -> str:
 @dataclass(frozen=True)
 class Departure:
     """A share that ended, told once by a sync report. `member` (username, as the
-    owner-signed chain names them), `journal` (name) and `journal_id` (hex), `reason`, `at`
+    owner-signed chain names them), `journal` (name: as this device names the journal when
+    `Client.sync` or `Client.unseen_departures` hands the change out, so one renamed on
+    another device since, the rename brought by the same sync, is named as it is now; as is
+    `source`) and `journal_id` (hex), `reason`, `at`
     (ms since the Unix epoch, UTC: the signed end date for "end date", else when this device
     learnt it) and `owner` (username of the journal's owner, as its pinned identity names it;
     "" when this account owns the journal).
@@ -957,13 +960,20 @@ def kept_told(kept: list[Departure], more: list[Departure], limit: int) -> list[
 
 
 def told_without(kept: list[Departure], seen: list[Departure]) -> list[Departure]:
-    """`kept` less `seen`, each departure of `seen` taking off one equal to it: what is
-    still unseen once `seen` was shown (as sync.news_without does for news). Pure."""
-    left = list(seen)
+    """`kept` less `seen`, each departure of `seen` taking off one equal to it but for the
+    names of its journals (`journal`, `source`: handed out as this device names them now,
+    kept as they were told; `journal_id` and `source_id` say which): what is still unseen
+    once `seen` was shown (as sync.news_without does for news). Pure."""
+    left = [_unnamed(d) for d in seen]
     unseen = []
     for told in kept:
-        if told in left:
-            left.remove(told)
+        if (found := _unnamed(told)) in left:
+            left.remove(found)
         else:
             unseen.append(told)
     return unseen
+
+
+def _unnamed(told: Departure) -> Departure:
+    """`told` without the names of its journals, for `told_without`."""
+    return replace(told, journal="", source="")

@@ -24,7 +24,13 @@ MAX_JOURNAL_NAME = 100
 def check_name(name: str) -> str:
     """A journal name, trimmed and each run of whitespace in it one space (`squeezed`: a
     message shows it so, and it is typed back so): 1 to MAX_JOURNAL_NAME characters, without
-    '/'."""
+    '/'. One of only spaces (or other blank characters) is refused as such."""
+    if name and not squeezed(name):
+        raise InvalidInput(
+            "a journal name cannot be only spaces: it is 1 to "
+            f"{MAX_JOURNAL_NAME} characters, without '/'",
+            subject=BAD_VALUE,
+        )
     name = squeezed(name)
     if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
         given = f" (this one is {len(name)})" if len(name) > MAX_JOURNAL_NAME else ""

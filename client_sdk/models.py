@@ -134,6 +134,19 @@ def _dollar_escape(char: str) -> str:
     )
 
 
+def did_you_mean(wanted: str, names: Iterable[str], most: int = 1, cutoff: float = 0.6) -> str:
+    """The hint a refusal of a mistyped name ends with: " (did you mean 'anna'?)" for the
+    closest of `names` to `wanted` (difflib's ratio at least `cutoff`; up to `most` of them,
+    "'anna' or 'hanna'"), each quoted as `quoted_name` quotes it; "" when none is close.
+    A higher `cutoff` for short words, which differ in a letter or two anyway. Pure."""
+    import difflib  # only when a name was not found
+
+    close = difflib.get_close_matches(wanted, sorted(set(names)), n=most, cutoff=cutoff)
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join(quoted_name(name) for name in close)}?)"
+
+
 def quoted_name(name: str) -> str:
     """How a message quotes a name (a journal's, an account's, a title) so that what it shows
     can be typed back, in a command too: as a POSIX shell quotes a word. The one rule of the

@@ -101,6 +101,12 @@ class RetryPolicy:
     for a connection to the server (None, and never more than: `AnswerWait.no_answer_s`,
     30 s by default), so that a quick try against an unreachable server fails fast. A
     request the server does not answer (subject NO_ANSWER) is never retried.
+
+    A connection the network turns down at once (nothing listens at the address, no route to
+    it, a name that cannot be found: `refused_at_once`) is a definite answer, not a passing
+    failure: it is tried `refused_attempts` times in all (first one included, never more
+    than `attempts`), `refused_wait` seconds apart, and then the call fails, so that a device
+    whose server is down or which is offline says so at once; a later sync tries again.
     """
 
     attempts: int = 4
@@ -108,6 +114,8 @@ class RetryPolicy:
     cap: float = 4.0
     longest_wait: float = 30.0
     connect_timeout: float | None = None
+    refused_attempts: int = 2
+    refused_wait: float = 0.1
 
     def should_retry(self, error: BaseException) -> bool:
         """Transient NetworkErrors, and any error carrying a `retry_after` (a 429, however
@@ -120,11 +128,23 @@ class RetryPolicy:
 
     def wait(self, state: RetryCallState) -> float:
         """Seconds before the next attempt: exponential backoff with jitter, at least the
-        server's Retry-After."""
+        server's Retry-After; `refused_wait` after a connection refused at once."""
+        error = state.outcome.exception() if state.outcome else None
+        if refused_at_once(error):
+            return self.refused_wait
         window = wait_random_exponential(multiplier=self.first, max=self.cap, min=self.first)
         backoff = window(state)
-        error = state.outcome.exception() if state.outcome else None
         return max(backoff, _retry_after(error) or 0.0)
+
+
+def refused_at_once(error: BaseException | None) -> bool:
+    """Whether `error` is the NetworkError of a request whose connection the network turned
+    down as it was asked for (refused: nothing listens there; no route; a name not found; a
+    TLS handshake that failed), as against one that waited for an answer or broke off: no
+    byte of it left, and trying again at once is told the same (`RetryPolicy`)."""
+    return isinstance(error, NetworkError) and isinstance(
+        error.__cause__, aiohttp.ClientConnectorError
+    )
 
 
 NO_ANSWER_S = 30.0
@@ -387,12 +407,14 @@ class Transport:
         if path not in RETRIED_PATHS or policy.attempts <= 1:
             return await self._call_once(path, message, reply, on_sent, policy)
         maybe_sent = False  # once an attempt may have left, the call is never "unsent"
+        refusals = 0  # attempts whose connection was refused at once (`refused_at_once`)
 
         async def call_once() -> wire.M:
-            nonlocal maybe_sent
+            nonlocal maybe_sent, refusals
             try:
                 return await self._call_once(path, message, reply, on_sent, policy)
             except NetworkError as error:
+                refusals += refused_at_once(error)
                 maybe_sent = maybe_sent or not error.unsent
                 error.unsent = not maybe_sent  # R46 F4: every attempt unsent, or none is
                 raise
@@ -403,6 +425,8 @@ class Transport:
         def should_retry(error: BaseException) -> bool:
             if not wait_rate_limit and isinstance(error, RateLimited):
                 return False
+            if refused_at_once(error) and refusals >= policy.refused_attempts:
+                return False  # a definite no, told as often as the policy asks: not again
             return policy.should_retry(error)
 
         try:  # the first attempt outside tenacity, whose set-up costs ~100 µs a call

@@ -263,7 +263,7 @@ async def test_a_withdrawal_of_an_unknown_note_is_said_as_not_found_after_the_sy
         ),
         (
             ("write", "--emotion", "bored", "x"),
-            "Error: Invalid value for '--emotion': 'bored' is not one of 'anxious', 'calm', ",
+            "Error: Invalid value for '--emotion': 'bored' is not a named emotion: anxious, calm, ",
         ),
         (
             ("--password-file", "/no/such/file", "list"),

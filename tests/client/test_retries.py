@@ -4,12 +4,23 @@ retried. Requests are counted through a loopback proxy in front of the real serv
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from tenacity import RetryCallState
 
 from client_sdk import NetworkError, TJError, wire
-from client_sdk.transport import RetryPolicy, parse_retry_after
+from client_sdk.transport import (
+    DEFAULT_RETRY,
+    RetryPolicy,
+    Transport,
+    WaitBudget,
+    parse_retry_after,
+)
 from tests.client.recording_proxy import recording_proxy
 from tests.conftest import ClientFactory, RunningServer
 
@@ -107,3 +118,111 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     later = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 120))
     assert 100 < (parse_retry_after(later) or 0) <= 120
+
+
+@dataclass(frozen=True)
+class CountedWaits(RetryPolicy):
+    """The default policy, keeping each wait it asks for between two attempts."""
+
+    asked: list[float] = field(default_factory=list, compare=False)
+
+    def wait(self, state: RetryCallState) -> float:
+        seconds = super().wait(state)
+        self.asked.append(seconds)
+        return seconds
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of each request the transport makes (each attempt), made as usual."""
+    made: list[str] = []
+    real = Transport._call_once
+
+    async def counted(self: Transport, path: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(path)
+        return await real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(Transport, "_call_once", counted)
+    return made
+
+
+async def test_a_refused_connection_is_tried_once_more_after_a_short_wait_not_backed_off(
+    signup: ClientFactory, attempts: list[str]
+) -> None:
+    """A server that is down (the connection refused at once) made a sync try 4 times with
+    0.25 s to 4 s of backoff between tries: `tj sync` took seconds to say it cannot reach the
+    server. A refusal is a definite answer: one more try, 0.1 s later, then the error."""
+    ana = await signup("ana")
+    await ana.entries.write("Personal", "Written while the server is down.")
+    policy = CountedWaits()
+    ana.transport.base_url, ana.transport.retry = f"http://127.0.0.1:{closed_port()}", policy
+    attempts.clear()
+    with pytest.raises(NetworkError) as down:
+        await ana.sync()
+    assert "nothing answers at that address" in str(down.value)
+    assert down.value.unsent
+    assert attempts == ["/v1/records/push"] * DEFAULT_RETRY.refused_attempts
+    assert DEFAULT_RETRY.refused_attempts == 2
+    assert policy.asked == [DEFAULT_RETRY.refused_wait] == [0.1]
+    assert await ana.pending() == 1
+
+
+async def test_a_refused_lookup_within_a_sync_s_wait_budget_is_tried_twice_too(
+    signup: ClientFactory, attempts: list[str]
+) -> None:
+    ana = await signup("ana")
+    ana.transport.base_url = f"http://127.0.0.1:{closed_port()}"
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    budget = WaitBudget(30.0, sleep=sleep)
+    attempts.clear()
+    with pytest.raises(NetworkError):
+        await ana.transport.call(
+            "/v1/account/identity-by-id",
+            wire.AccountRequest(bytes(16)),
+            wire.Identity,
+            budget=budget,
+        )
+    assert attempts == ["/v1/account/identity-by-id"] * 2
+    assert waited == [0.1] and budget.waits == 1
+
+
+async def test_a_connection_broken_off_mid_request_is_still_retried_with_backoff(
+    signup: ClientFactory,
+) -> None:
+    """Only a refusal is cut short: a server that takes the request and closes the connection
+    without an answer (a reset mid-request) is retried as before, the policy's 4 attempts
+    with its backoff."""
+    ana = await signup("ana")
+    accepted = 0
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        await reader.readuntil(b"\r\n\r\n")  # the request's head, then no answer
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    policy = CountedWaits(first=0.01, cap=0.05)
+    ana.transport.base_url, ana.transport.retry = f"http://127.0.0.1:{port}", policy
+    try:
+        with pytest.raises(NetworkError) as broken:
+            await ana.replica.refresh_journals()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert "the connection broke off" in str(broken.value)
+    assert accepted == policy.attempts == 4
+    between = policy.asked[:3]  # tenacity also draws the wait after the last attempt, unused
+    assert len(between) == 3 and all(wait >= policy.first for wait in between)
