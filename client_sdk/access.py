@@ -433,8 +433,11 @@ class AccessState:
     def writable(self, account_id: bytes, device: bytes) -> list[Range] | None:
         """The counters of `device` whose record of `account_id` (not the owner) this chain
         can accept, sorted disjoint ranges: for each of its memberships that held `annotate`,
-        up to the limit signed when it lost that right, less the gaps signed with it. None
-        when one of them still holds it, or this device cannot tell (`write_bound`)."""
+        up to the limit signed when it lost that right (removed, ended, changed to `read`),
+        less the gaps signed with it. None when one of them still holds it, or this device
+        cannot tell (an account whose memberships it does not know). A counter outside them
+        never counts as delivered nor as withheld: no device accepts its record, whoever says
+        it exists (NU22 C17)."""
         handles = self.handles.get(account_id, [])
         writing = [h for h in handles if any(h in a for a in self.annotators.values())]
         if not handles or any(h not in self.write_limits for h in writing):
@@ -448,19 +451,6 @@ class AccessState:
                     add_range(found, lo, min(g_lo - 1, top))
                 lo = g_hi + 1
         return found
-
-    def write_bound(self, account_id: bytes, device: bytes) -> int | None:
-        """The highest counter of `device` whose record of `account_id` (not the owner) this
-        chain can accept: the largest of the counters signed when each of its memberships
-        that held `annotate` lost that right (removed, ended, changed to `read`); None when
-        one of them still holds it, or this device cannot tell (an account whose memberships
-        it does not know). A counter above it never counts as delivered nor as withheld: no
-        device accepts its record, whoever says it exists (NU22 C17)."""
-        handles = self.handles.get(account_id, [])
-        writing = [h for h in handles if any(h in a for a in self.annotators.values())]
-        if not handles or any(h not in self.write_limits for h in writing):
-            return None
-        return max((self.write_limits[h].get(device, 0) for h in writing), default=0)
 
     def cut_at(self, epoch: int) -> int:
         """The latest cut at or before `epoch` (the journal's first epoch if none): the cut
