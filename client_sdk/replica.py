@@ -10185,19 +10185,17 @@ def unverifiable_co_member(
 def past_write_limit(
     gap: counting.Gap, state: AccessState | None, owner_id: bytes
 ) -> counting.Gap | None:
-    """`gap` without the counters the owner signed as not writable for its device (above the
-    write limit, or in a gap signed below it: `AccessState.writable`): no device accepts
-    those records, so they are neither delivered nor withheld (NU22 C17); None when nothing
-    else is missing."""
+    """`gap` without the counters above the write limit the owner signed for its device (the
+    top of `AccessState.writable`): no device accepts those records, so they are neither
+    delivered nor withheld (NU22 C17); None when nothing else is missing. Counters in a gap
+    signed below the limit stay reported: nothing honest leaves one (the member skipped it,
+    or the server kept its record from the owner's device that signed), and its record,
+    refused everywhere, is missing for good."""
     if state is None or gap.author == owner_id:
         return gap
     writable = state.writable(gap.author, gap.device)
     if writable is None:
         return gap
-    kept = tuple(
-        (max(lo, w_lo), min(hi, w_hi))
-        for lo, hi in gap.missing
-        for w_lo, w_hi in writable
-        if max(lo, w_lo) <= min(hi, w_hi)
-    )
+    bound = writable[-1][1] if writable else 0
+    kept = tuple((lo, min(hi, bound)) for lo, hi in gap.missing if lo <= bound)
     return dataclasses.replace(gap, missing=kept) if kept else None
