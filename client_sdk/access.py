@@ -35,6 +35,8 @@ Payloads, by kind (exactly these keys, and the optional ones shown):
                                                                        device on the server's
                                                                        word (R22 F5)
     ended       {"member": handle, "counters": [[device, int], ...]}   reached its end date
+    (`changed` to a role other than `annotate`, `removed` and `ended` may also carry
+    "gaps": [[device, [[lo, hi], ...]], ...]: below)
     rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
                                                                        exactly these members
     (from version 3, KEY_CHECKED, `created` and `rotated` also carry "check": bin 32, the
@@ -57,7 +59,12 @@ ends that copy's share; the copy's own chain says whether a share in force lapse
 device accounted for when it signed (devices sorted, each once; empty when the new role is
 `annotate`). Every device refuses that membership's records with a higher counter, or from a
 device not listed, whatever key epoch they are sealed under: a member keeps the keys of the
-epochs it annotated in, and could otherwise keep writing with them after it left.
+epochs it annotated in, and could otherwise keep writing with them after it left. `gaps`
+(present only when there is one) names, per device listed, the counters below its limit
+that the owner's device never received (neither a record nor a cover: `limits_and_gaps`):
+refused too, so a member that skipped counters while it could write cannot fill them after
+(protocol.md 4.19 "Write limits"). A device of an SDK before `gaps` refuses it (an unknown
+key) until updated.
 
 A member appears in the chain only as a random 16-byte `handle`: its account id, username
 and identity keys are in `owner_copy` (sealed with the owner's account key) and bound by
@@ -86,6 +93,7 @@ from client_sdk import crypto, keys
 from client_sdk.crypto import Context
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 from client_sdk.withholding import Cover, Range, add_range, in_ranges
+from client_sdk.withholding import gaps as counter_gaps
 
 CHAIN_VERSION = 3
 """The entry version this SDK signs, and the newest it reads (protocol.md 4.19, "Chain
@@ -143,8 +151,15 @@ CHECKED_KEYS: dict[str, frozenset[str]] = {
 """Keys a payload of that kind carries besides PAYLOAD_KEYS from version KEY_CHECKED on (and
 never before)."""
 CHECK_BYTES = 32
-OPTIONAL_KEYS: dict[str, frozenset[str]] = {REMOVED: frozenset({"because"})}
+OPTIONAL_KEYS: dict[str, frozenset[str]] = {
+    REMOVED: frozenset({"because", "gaps"}),
+    ENDED: frozenset({"gaps"}),
+    CHANGED: frozenset({"gaps"}),
+}
 """Keys a payload of that kind may carry besides PAYLOAD_KEYS (absent in older entries)."""
+MAX_GAP_RANGES = 64
+"""The most counter ranges one entry's `gaps` names (all devices together), so that an entry
+stays well under wire.MAX_CHAIN_ENTRY_BYTES whatever gaps a member left (`limits_and_gaps`)."""
 NOT_SERVED = "server-no-longer-serves"
 """The one value of a `removed` entry's `because`: the owner's device removed the member
 because the server said it no longer serves them (they left, or their account was deleted:
@@ -271,6 +286,10 @@ class AccessState:
     write_limits: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
     """Handle -> device id -> the highest counter of that membership's records accepted, once
     its right to write ended (removed, ended, changed to `read`); absent: no limit."""
+    write_gaps: dict[bytes, dict[bytes, list[Range]]] = field(default_factory=dict)
+    """Handle -> device id -> the counters below its write limit that the owner's device
+    signing it had never received (`gaps`, protocol.md 4.19 "Write limits"): refused like
+    counters above the limit. Set (empty when the entry names none) with `write_limits`."""
     cut: int = 0
     """The epoch started by the latest grant: every document was sealed again as a snapshot
     under it, so the history before it is nobody's business but the owner's."""
@@ -403,23 +422,36 @@ class AccessState:
         )
 
     def within_limit(self, handle: bytes, device: bytes | None, counter: int) -> bool:
+        """Whether the membership `handle` may have written `counter` of `device`: no limit
+        signed, or at most its device's limit and in none of the gaps signed with it."""
         limits = self.write_limits.get(handle)
         if limits is None:
             return True
-        return device is not None and counter <= limits.get(device, 0)
+        if device is None or counter > limits.get(device, 0):
+            return False
+        return not in_ranges(self.write_gaps.get(handle, {}).get(device, []), counter)
 
-    def write_bound(self, account_id: bytes, device: bytes) -> int | None:
-        """The highest counter of `device` whose record of `account_id` (not the owner) this
-        chain can accept: the largest of the counters signed when each of its memberships
-        that held `annotate` lost that right (removed, ended, changed to `read`); None when
-        one of them still holds it, or this device cannot tell (an account whose memberships
-        it does not know). A counter above it never counts as delivered nor as withheld: no
-        device accepts its record, whoever says it exists (NU22 C17)."""
+    def writable(self, account_id: bytes, device: bytes) -> list[Range] | None:
+        """The counters of `device` whose record of `account_id` (not the owner) this chain
+        can accept, sorted disjoint ranges: for each of its memberships that held `annotate`,
+        up to the limit signed when it lost that right (removed, ended, changed to `read`),
+        less the gaps signed with it. None when one of them still holds it, or this device
+        cannot tell (an account whose memberships it does not know). A counter outside them
+        never counts as delivered nor as withheld: no device accepts its record, whoever says
+        it exists (NU22 C17)."""
         handles = self.handles.get(account_id, [])
         writing = [h for h in handles if any(h in a for a in self.annotators.values())]
         if not handles or any(h not in self.write_limits for h in writing):
             return None
-        return max((self.write_limits[h].get(device, 0) for h in writing), default=0)
+        found: list[Range] = []
+        for h in writing:
+            top = self.write_limits[h].get(device, 0)
+            lo = 1
+            for g_lo, g_hi in [*self.write_gaps.get(h, {}).get(device, []), (top + 1, top + 1)]:
+                if lo < g_lo:
+                    add_range(found, lo, min(g_lo - 1, top))
+                lo = g_hi + 1
+        return found
 
     def cut_at(self, epoch: int) -> int:
         """The latest cut at or before `epoch` (the journal's first epoch if none): the cut
@@ -619,16 +651,58 @@ def encode_counters(counters: Counters) -> list[list[Any]]:
     return [[device, counters[device]] for device in sorted(counters)]
 
 
+Gaps = dict[bytes, list[Range]]
+"""Device id -> counter ranges below its write limit that no record of it may fill."""
+
+
+def encode_gaps(gaps: Gaps) -> list[list[Any]]:
+    return [[d, [[lo, hi] for lo, hi in gaps[d]]] for d in sorted(gaps) if gaps[d]]
+
+
+def limits_and_gaps(tops: Counters, received: dict[bytes, list[Range]]) -> tuple[Counters, Gaps]:
+    """The write limit an owner device signs for a member's devices (protocol.md 4.19 "Write
+    limits"): `tops` (device -> the highest counter of a verified record of it held) and,
+    per device, the counters below that top it never received (`received`: delivered in a
+    verified record, or accounted for by a cover it accepted), which every device then
+    refuses as it refuses counters above the limit. An honest member's device leaves no such
+    gap (refusals and cut-offs are withdrawn by a cover); one the server withheld from the
+    signing device is excluded, which it could do anyway by never storing it. At most
+    MAX_GAP_RANGES ranges in all (devices in order): past them a device's limit is lowered to
+    just below its first gap not named, so that no counter the signing device never
+    received is ever left writable."""
+    counters: Counters = {}
+    gaps: Gaps = {}
+    room = MAX_GAP_RANGES
+    for device in sorted(tops):
+        top = tops[device]
+        missing = counter_gaps(received.get(device, []), top - 1)  # its top: a record held
+        if len(missing) > room:
+            top = missing[room][0] - 1
+            missing = missing[:room]
+        if top > 0:
+            counters[device] = top
+            if missing:
+                gaps[device] = missing
+        room -= len(missing)
+    return counters, gaps
+
+
 def with_counters(
-    change: tuple[str, dict[str, Any]], counters: Counters
+    change: tuple[str, dict[str, Any]], counters: Counters, gaps: Gaps | None = None
 ) -> tuple[str, dict[str, Any]]:
     """`change` with the write limit of the member it ends the right to write of (a
-    `removed`, an `ended`, or a `changed` to `read`); any other change as it is."""
+    `removed`, an `ended`, or a `changed` to `read`): `counters`, and `gaps` (the counters
+    below them never received, `limits_and_gaps`) when there are any; any other change as
+    it is. An entry with no gap carries no `gaps` key, so its bytes are as before."""
     kind, payload = change
     ends_writing = kind in (REMOVED, ENDED) or (kind == CHANGED and payload["role"] != "annotate")
     if not ends_writing:
         return change
-    return kind, {**payload, "counters": encode_counters(counters)}
+    limited = {**payload, "counters": encode_counters(counters)}
+    limited.pop("gaps", None)
+    if gaps and any(gaps.values()):
+        limited["gaps"] = encode_gaps(gaps)
+    return kind, limited
 
 
 def rotated(epoch: int, handles: Iterable[bytes], check: bytes) -> tuple[str, dict[str, Any]]:
@@ -909,7 +983,8 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
             raise IntegrityError(f"{bad} has unknown terms")
         limits = _counters(p["counters"], bad)
-        if p["role"] == "annotate" and limits:
+        gaps = _gaps(p.get("gaps"), limits, bad)
+        if p["role"] == "annotate" and (limits or gaps):
             raise IntegrityError(f"{bad} limits the writes of a member it lets write")
         updated = Member(current.handle, p["role"], p["expires_at"], current.who)
         state.members[current.handle] = updated
@@ -925,13 +1000,16 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             state.annotate_since[current.handle] = entry.at
         if updated.role == "annotate":
             state.write_limits.pop(current.handle, None)
+            state.write_gaps.pop(current.handle, None)
             if current.handle in state.sealed_to[state.epoch]:
                 state.annotators[state.epoch].add(current.handle)
         else:
             state.write_limits[current.handle] = limits
+            state.write_gaps[current.handle] = gaps
     elif entry.kind in (REMOVED, ENDED):
         handle = _current(state, p["member"], bad).handle
         state.write_limits[handle] = _counters(p["counters"], bad)
+        state.write_gaps[handle] = _gaps(p.get("gaps"), state.write_limits[handle], bad)
         if entry.kind == ENDED:
             state.ended[handle] = state.members[handle]
         elif "because" in p:
@@ -1111,6 +1189,43 @@ def _counters(value: Any, bad: str) -> Counters:
             raise IntegrityError(f"{bad} is malformed")
         found[device] = counter
         previous = device
+    return found
+
+
+def _gaps(value: Any, limits: Counters, bad: str) -> Gaps:
+    """A `gaps` payload (absent: none): [[device (bin 16), [[lo, hi], ...]], ...], devices
+    strictly ascending and each one `limits` names, its ranges non-empty, ascending, apart
+    (a counter between two), 1 <= lo <= hi < that device's limit; MAX_GAP_RANGES at most."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not value:
+        raise IntegrityError(f"{bad} is malformed")
+    found: Gaps = {}
+    previous = b""
+    count = 0
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2):
+            raise IntegrityError(f"{bad} is malformed")
+        device, ranges = item
+        if not (_is_id(device) and device > previous and device in limits):
+            raise IntegrityError(f"{bad} is malformed")
+        if not (isinstance(ranges, list) and ranges):
+            raise IntegrityError(f"{bad} is malformed")
+        kept: list[Range] = []
+        for pair in ranges:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise IntegrityError(f"{bad} is malformed")
+            lo, hi = pair
+            if not (_is_int(lo) and _is_int(hi) and 1 <= lo <= hi < limits[device]):
+                raise IntegrityError(f"{bad} is malformed")
+            if kept and lo <= kept[-1][1] + 1:
+                raise IntegrityError(f"{bad} is malformed")
+            kept.append((lo, hi))
+        count += len(kept)
+        found[device] = kept
+        previous = device
+    if count > MAX_GAP_RANGES:
+        raise IntegrityError(f"{bad} is malformed")
     return found
 
 

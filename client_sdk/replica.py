@@ -6809,20 +6809,20 @@ class Replica:
         self, documents: list[StoredDocument], journals: dict[bytes, LocalJournal]
     ) -> set[bytes]:
         """Documents of journals shared with this account that this device created with a
-        record the server acknowledged whose counter is above the write limit the owner
-        signed for this device when this account's right to write ended
-        (`AccessState.write_bound`): the share ended, or
-        became read-only, before the owner's device took that record, so every device of the
-        journal refuses it and none of its readers has it (NU22 C17). Decided on the
-        owner-signed chain this device verified, never on the server's word."""
+        record the server acknowledged whose counter the owner signed as not writable for
+        this device when this account's right to write ended (above its write limit, or in
+        a gap below it: `AccessState.writable`): the share ended, or became read-only,
+        before the owner's device took that record, so every device of the journal refuses
+        it and none of its readers has it (NU22 C17). Decided on the owner-signed chain
+        this device verified, never on the server's word."""
         me, device = self.profile.account_id, self.profile.device_id
         await self.load_access()
-        bounds: dict[bytes, int] = {}
+        bounds: dict[bytes, list[counting.Range]] = {}
         for journal_id, local in journals.items():
             state = self.chains.state(journal_id)
             if local.owner_id == me or state is None:
                 continue
-            bound = state.write_bound(me, device)
+            bound = state.writable(me, device)
             if bound is not None:
                 bounds[journal_id] = bound
         mine = [d.doc_id for d in documents if d.journal_id in bounds]
@@ -6840,7 +6840,8 @@ class Replica:
             d.doc_id
             for d in documents
             if d.doc_id in first
-            and bounds[d.journal_id] < first[d.doc_id] <= stored.get(d.journal_id, 0)
+            and first[d.doc_id] <= stored.get(d.journal_id, 0)
+            and not counting.in_ranges(bounds[d.journal_id], first[d.doc_id])
         }
 
     async def take_in_writes(self) -> None:
@@ -7301,8 +7302,11 @@ class Replica:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Sign, into each change that ends a member's right to write, the highest counter of
         a verified record of each of its devices that this device holds
-        (`Store.record_tops`, access.with_counters): devices refuse that member's records
-        beyond them, whatever epoch they are sealed under. Never what covers account for:
+        (`Store.record_tops`, access.with_counters), with the counters below it this device
+        never received (`gaps`: neither a record nor a cover; access.limits_and_gaps):
+        devices refuse that member's records beyond the one and in the other, whatever epoch
+        they are sealed under, so a gap the member left cannot be filled once its right
+        ended (protocol.md 4.19 "Write limits"). Never what covers account for:
         a member's record may cover its account's counters (withdrawals), and a limit read
         from `received` let a member raise, with one record, the limit signed at its
         revocation, then write under it afterwards with the server's help (protocol.md 4.19
@@ -7314,8 +7318,11 @@ class Replica:
         for kind, payload in changes:
             member = state.members.get(payload.get("member", b""))
             if kind in ending and member is not None and member.who is not None:
-                counters = await self.store.record_tops(journal_id, member.who.account_id)
-                limited.append(access.with_counters((kind, payload), counters))
+                who = member.who.account_id
+                tops = await self.store.record_tops(journal_id, who)
+                received = {d: await self.store.received_ranges(journal_id, who, d) for d in tops}
+                counters, gaps = access.limits_and_gaps(tops, received)
+                limited.append(access.with_counters((kind, payload), counters, gaps))
             else:
                 limited.append((kind, payload))
         return limited
@@ -10213,13 +10220,17 @@ def unverifiable_co_member(
 def past_write_limit(
     gap: counting.Gap, state: AccessState | None, owner_id: bytes
 ) -> counting.Gap | None:
-    """`gap` without the counters above the write limit the owner signed for its device
-    (`AccessState.write_bound`): no device accepts those records, so they are neither
-    delivered nor withheld (NU22 C17); None when nothing else is missing."""
+    """`gap` without the counters above the write limit the owner signed for its device (the
+    top of `AccessState.writable`): no device accepts those records, so they are neither
+    delivered nor withheld (NU22 C17); None when nothing else is missing. Counters in a gap
+    signed below the limit stay reported: nothing honest leaves one (the member skipped it,
+    or the server kept its record from the owner's device that signed), and its record,
+    refused everywhere, is missing for good."""
     if state is None or gap.author == owner_id:
         return gap
-    bound = state.write_bound(gap.author, gap.device)
-    if bound is None:
+    writable = state.writable(gap.author, gap.device)
+    if writable is None:
         return gap
+    bound = writable[-1][1] if writable else 0
     kept = tuple((lo, min(hi, bound)) for lo, hi in gap.missing if lo <= bound)
     return dataclasses.replace(gap, missing=kept) if kept else None

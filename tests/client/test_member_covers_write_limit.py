@@ -202,3 +202,79 @@ async def test_a_member_cannot_fill_a_gap_it_withdrew_after_its_revocation(
             report.problems
         )
         assert not report.withheld, report.withheld
+
+
+def _note(me: bytes, device: bytes, counter: int, text: str) -> records.RecordBody:
+    note = Document(keys.new_doc_id(me), "note")
+    update = note.change(fields={"created_at": now_ms()}, texts={"body": text})
+    return records.RecordBody(
+        author=me,
+        device=device,
+        counter=counter,
+        doc_id=note.doc_id,
+        doc_kind="note",
+        kind=records.UPDATE,
+        payload=update,
+        written_at=now_ms(),
+    )
+
+
+@pytest.mark.parametrize(
+    "close, reader",
+    [("revoke", "same"), ("revoke", "new"), ("read", "member")],
+    ids=["revoked-same-owner-device", "revoked-new-owner-device", "read-members-other-device"],
+)
+async def test_a_member_cannot_fill_a_plain_gap_after_its_right_to_write_ended(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    close: str,
+    reader: str,
+) -> None:
+    """tom jumps his counter with no cover at all while the share is on (an ordinary note at
+    counter 1000, nothing below it but his counter 1): ana's devices take the note and report
+    2..999 withheld. When his right to write ends (revoked, or narrowed to `read`) the owner's
+    device signs, with his limit 1000, the counters below it it never received (2..999).
+    A note he writes afterwards under counter 500, stored by the colluding server, is refused
+    on the owner's device that signed, on a new one, and on tom's own other device; the gap
+    stays reported withheld (never filled), and his earlier notes are alike everywhere."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "Before the share.", mood=3)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.notes.add("ana/Personal", "See you Tuesday.")  # tom's counter 1
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom.context.local_journal("ana/Personal")
+    me, device = tom.profile.account_id, tom.profile.device_id
+
+    jump = await sealed(tom, "ana/Personal", old.epoch, _note(me, device, 1000, "Jump."))
+    await tom.transport.call("/v1/records/push", wire.PushRequest(personal, [jump]), wire.PushReply)
+    first = await ana.sync()
+    assert not first.problems, first.problems
+    assert [g.missing for g in first.withheld] == [((2, 999),)], first.withheld
+
+    if close == "revoke":
+        await ana.shares.revoke("Personal", "tom")
+    else:
+        await share_with(ana, tom, role="read")
+    await ana.sync()
+    state = ana.replica.chains.state(personal)
+    assert list(state.write_limits.values()) == [{device: 1000}]
+    assert list(state.write_gaps.values()) == [{device: [(2, 999)]}]
+
+    late = await sealed(tom, "ana/Personal", old.epoch, _note(me, device, 500, LATER))
+    insert_record(live_server, personal, late, me)
+
+    if reader == "same":
+        readers = [ana]
+    elif reader == "new":
+        readers = [await login("ana")]
+    else:  # the owner's devices, and tom's other device, which verifies his `changed`
+        readers = [ana, await login("ana"), await login("tom")]
+    for seen_by in readers:
+        report = await seen_by.sync()
+        texts = sorted(n.text for n in await seen_by.notes.list())
+        assert texts == ["Jump.", "See you Tuesday."], (texts, report.problems)
+        assert any(late.record_id.hex() in p for p in report.problems), report.problems
+        assert [g.missing for g in report.withheld] == [((2, 999),)], report.withheld

@@ -8,6 +8,8 @@ values, marked deleted), readable with the member's key. Real server on 127.0.0.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -18,9 +20,9 @@ from client_sdk.documents import ENTRY
 from client_sdk.replica import stored_document
 from client_sdk.results import MEASURE
 from client_sdk.sharing import Sharing
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import server_db, share_with
 from tests.client.test_care import NIGHT
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
 
 ANSWERS = [3, 3, 3, 3, 3, 3, 3, 3, 3]
 
@@ -157,3 +159,65 @@ async def test_a_deleted_result_is_never_shared_on_its_own(signup: ClientFactory
     await tom.sync()
     for journal in await tom.journals.list():
         assert await held(tom, journal.id, MEASURE) == []
+
+
+def _top_seq(live_server: RunningServer) -> int:
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        return int(db.execute("SELECT max(seq) FROM records").fetchone()[0])
+
+
+def _hide_after(live_server: RunningServer, seq: int) -> int:
+    """What a hostile server does: stop serving every record stored after `seq` (the rows
+    are dropped, each journal's head set back). Returns how many it hid."""
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        journals = {
+            r[0] for r in db.execute("SELECT journal_id FROM records WHERE seq > ?", (seq,))
+        }
+        hidden = db.execute("DELETE FROM records WHERE seq > ?", (seq,)).rowcount
+        for journal in journals:
+            db.execute(
+                "UPDATE journals SET head = (SELECT coalesce(max(seq), 0) FROM records "
+                "WHERE journal_id = ?) WHERE journal_id = ?",
+                (journal, journal),
+            )
+        db.commit()
+        return hidden
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="limit (protocol.md 4.18 'newest records'): a server can hide a delete that is its "
+    "device's newest record; the laptop then holds the result its owner signed and copies it "
+    "at its catch-up, as it must for a phone that simply never synced again",
+)
+async def test_a_hidden_delete_that_is_the_phones_newest_record_lets_no_copy_carry_the_result(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile server: the laptop shares scores and answers with tom; the phone (an app that
+    writes no copies, or one whose syncs stop before their catch-up) takes a PHQ-9 and syncs:
+    the result reaches the server. It deletes the result and syncs again. The server never
+    serves the records stored after the result (the delete, the phone's newest record:
+    nothing later shows a gap). The laptop's catch-up then copies the result whole, and tom's
+    key opens score, band and item answers; with an honest server the laptop gets the delete
+    too and copies nothing. Closing it needs freshness evidence (a record of the phone dated
+    after the result), as for a hidden late-flag withdrawal."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    tom = await signup("tom")
+    never_copies(phone, monkeypatch)
+    await phone.sync()
+    share = await share_with(laptop, tom, only=["mood", "scores", "answers"])
+    taken = await phone.measures.take("phq9", ANSWERS)
+    await phone.sync()  # the result reaches the server; the phone copies nothing
+    before_delete = _top_seq(live_server)
+    await phone.measures.delete(taken.result.id)
+    await phone.sync()  # the delete: the phone's newest record
+    assert _hide_after(live_server, before_delete) > 0
+    report = await laptop.sync()
+    assert (report.problems, report.withheld) == ([], [])  # nothing shows the delete missing
+    await tom.sync()
+    assert await held(tom, share.journal_id, MEASURE) == []

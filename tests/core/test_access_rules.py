@@ -289,6 +289,68 @@ def test_malformed_write_limits_are_refused(counters: Any) -> None:
         verify([entry], known=state)
 
 
+def test_counters_signed_as_gaps_below_a_limit_are_refused_like_those_above_it() -> None:
+    """A gap the signing owner device never received (neither a record nor a cover) is
+    signed with the limit; no device accepts that membership's record in it (protocol.md
+    4.19 "Write limits"), and the withholding check counts it as not writable."""
+    _, state = start(grant(TOM))
+    tom, epoch = handle_of(state, TOM), state.epoch
+    counters, gaps = access.limits_and_gaps({PHONE: 1000}, {PHONE: [(1, 1), (1000, 1000)]})
+    assert (counters, gaps) == ({PHONE: 1000}, {PHONE: [(2, 999)]})
+    change = access.with_counters(access.removed(tom), counters, gaps)
+    assert change[1]["gaps"] == [[PHONE, [[2, 999]]]]
+    _, after = extend(state, [change, access.rotated(epoch + 1, [], CHECK)])
+    assert after.may_annotate(TOM.account_id, epoch, PHONE, 1)
+    assert after.may_annotate(TOM.account_id, epoch, PHONE, 1000)
+    assert not after.may_annotate(TOM.account_id, epoch, PHONE, 500)
+    assert not after.may_annotate(TOM.account_id, epoch, PHONE, 1001)
+    assert after.writable(TOM.account_id, PHONE) == [(1, 1), (1000, 1000)]
+    assert after.writable(TOM.account_id, LAPTOP) == []
+
+
+def test_an_entry_with_no_gap_carries_no_gaps_key() -> None:
+    """Honest members leave no gap: the entry's bytes are what they were before gaps."""
+    counters, gaps = access.limits_and_gaps({PHONE: 7}, {PHONE: [(1, 9)]})
+    assert (counters, gaps) == ({PHONE: 7}, {})
+    assert "gaps" not in access.with_counters(access.ended(b"h" * 16), counters, gaps)[1]
+
+
+def test_too_many_gaps_lower_the_limit_below_the_first_one_not_named() -> None:
+    """A member that left more gap ranges than an entry names gets its limit lowered to just
+    below the first one left out: no counter never received stays writable."""
+    received = [(c, c) for c in range(1, 2 * access.MAX_GAP_RANGES + 10, 2)]
+    counters, gaps = access.limits_and_gaps({PHONE: received[-1][0]}, {PHONE: received})
+    [named] = gaps.values()
+    assert len(named) == access.MAX_GAP_RANGES
+    assert counters[PHONE] == 2 * access.MAX_GAP_RANGES + 1
+    assert named[-1][1] < counters[PHONE]
+
+
+@pytest.mark.parametrize(
+    "gaps",
+    [
+        [],  # present but empty
+        [[LAPTOP, [[2, 3]]]],  # a device the counters do not name
+        [[PHONE, []]],
+        [[PHONE, [[0, 3]]]],
+        [[PHONE, [[4, 3]]]],
+        [[PHONE, [[2, 9]]]],  # reaches the limit
+        [[PHONE, [[2, 3], [4, 5]]]],  # not apart
+        [[PHONE, [[5, 6], [2, 3]]]],  # not ascending
+        [[PHONE, [[2, 3]]], [PHONE, [[5, 6]]]],  # a device twice
+        [[PHONE, [[c, c] for c in range(1, 2 * access.MAX_GAP_RANGES + 3, 2)]]],  # too many
+        "all",
+    ],
+)
+def test_malformed_write_gaps_are_refused(gaps: Any) -> None:
+    _, state = start(grant(TOM))
+    limit = 9 if len(gaps) != 1 or len(gaps[0][1]) < 10 else 10**6
+    payload = {"member": handle_of(state, TOM), "counters": [[PHONE, limit]], "gaps": gaps}
+    entry = signed(state, access.REMOVED, payload)
+    with pytest.raises(IntegrityError, match="malformed"):
+        verify([entry], known=state)
+
+
 def test_a_change_that_lets_a_member_write_carries_no_limit() -> None:
     _, state = start(grant(TOM, role="read"))
     payload = {"member": handle_of(state, TOM), "role": "annotate", "expires_at": 0,

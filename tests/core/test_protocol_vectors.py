@@ -54,7 +54,7 @@ EXPECTED_VECTORS = {
     "bundle",
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
-    "access-removed", "access-removed-because",
+    "access-removed", "access-removed-because", "access-removed-gaps",
     "access-limited", "access-chain-v2", "access-versions", "access-key-check",
     "verify-head-records",
     "update-refusals",
@@ -1205,6 +1205,34 @@ def test_a_removal_on_the_servers_word_reproduces_the_vector() -> None:
             [*raw, h(r["entry"])],
         )  # fmt: skip
         assert state.members == {} and list(state.not_served) == [h(v["handle"])]
+
+
+def test_a_removal_with_gaps_below_its_limit_reproduces_the_vector() -> None:
+    """rev19a F1: `removed` with the optional `gaps`, the counters below the limit the signing
+    device never received; every reader refuses the membership's records under them."""
+    v, as_owner, as_member, _ = chain_vector()
+    r = VECTORS["access-removed-gaps"]
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    device = b"\x44" * 16
+    counters, gaps = access.limits_and_gaps({device: 7}, {device: [(1, 1), (5, 7)]})
+    kind, payload = access.with_counters(access.removed(h(v["handle"])), counters, gaps)
+    assert payload["gaps"] == [[h(d), g] for d, g in r["payload"]["gaps"]] == [[device, [[2, 4]]]]
+    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload, 1)
+    assert body == h(r["body"]) and body != h(VECTORS["access-removed"]["body"])
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
+    assert msgpack.packb([body, h(r["signature"])], use_bin_type=True) == h(r["entry"])
+    assert hashlib.blake2b(signed, digest_size=32).digest() == h(r["hash"])
+    for reader in (as_owner, as_member):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*raw, h(r["entry"])],
+        )  # fmt: skip
+        assert state.write_gaps == {h(v["handle"]): {device: [(2, 4)]}}
+        handle = h(v["handle"])
+        accepted = [c for c in range(1, 10) if state.within_limit(handle, device, c)]
+        assert accepted == [1, 5, 6, 7]
 
 
 def test_a_limited_entry_reproduces_the_vector_and_names_nobody_to_a_member() -> None:
