@@ -130,3 +130,19 @@ async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_st
         assert await laptop.store.version() != version
     assert ran, "the change was not looked for"
     assert await laptop.store.setting("test.other") == "x"
+
+
+async def test_a_sync_with_nothing_to_do_of_a_client_with_a_safety_plan_runs_no_statement(
+    signup: ClientFactory,
+) -> None:
+    # Whether a safety plan is held (late flags another device's answer may owe) is read
+    # once a store version, not at every sync.
+    ben = await signup("ben")
+    await ben.safety.set_plan(emergency_number="999", plan="Ring Jo.", share_flags=True)
+    await ben.entries.write(None, "one entry")
+    await settled(ben)
+    await ben.sync()
+    with statements(ben, every=True) as ran:
+        report = await ben.sync()
+    assert (report.pushed, report.pulled, report.late_flags) == (0, 0, [])
+    assert ran == [], ran
