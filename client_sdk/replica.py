@@ -6493,7 +6493,11 @@ class Replica:
         if moved:
             await self._drop_upgrades(moved.values())
         heads = await self.store.setting(legacy_upgrade.HEADS)
-        if legacy_upgrade.heads(heads):  # the heads signed on whose chain moved on go too
+        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.moved_on(
+            heads, {journal_id: self.chains.state(journal_id) for journal_id in found}
+        ) != heads:  # the heads signed on whose chain moved on go too: decided here, then
+            # read again under the store's lock (a quiet journal's head may stay for good,
+            # and a sync with nothing to do opens no write transaction for it, issue 10)
             async with self.store.transaction() as tx:
                 value = await tx.setting(legacy_upgrade.HEADS)
                 found = legacy_upgrade.heads(value) or {}

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import client_sdk
-from client_sdk import transport
+from client_sdk import Client, legacy_upgrade, transport
 from server import routes
 from server.storage.sqlite import SQLiteStorage
 from tests.client.test_sync_caches import other_process, settled, statements
@@ -146,3 +146,29 @@ async def test_a_sync_with_nothing_to_do_of_a_client_with_a_safety_plan_runs_no_
         report = await ben.sync()
     assert (report.pushed, report.pulled, report.late_flags) == (0, 0, [])
     assert ran == [], ran
+
+
+async def test_a_sync_with_nothing_to_do_and_a_noted_legacy_head_opens_no_transaction(
+    signup: ClientFactory,
+) -> None:
+    # A head an upgrade of a legacy key epoch was signed on stays noted until its chain
+    # moves on, which for a quiet journal may be never: a sync finds it did not move
+    # without a write transaction.
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    states = laptop.replica.chains.states()
+    await laptop.store.put_setting(
+        legacy_upgrade.HEADS,
+        legacy_upgrade.encode_heads({j: (s.length, s.head) for j, s in states.items()}),
+    )
+    home = laptop.home
+    await laptop.close()
+    async with await Client.open(home) as again:
+        await again.sync()  # the first sync of a session reads the notes
+        assert await again.store.setting(legacy_upgrade.HEADS) is not None
+        with statements(again, every=True) as ran:
+            report = await again.sync()
+        assert (report.pushed, report.pulled) == (0, 0)
+        assert not [sql for sql in ran if sql.startswith("BEGIN")], ran
+        assert await again.store.setting(legacy_upgrade.HEADS) is not None  # still noted
