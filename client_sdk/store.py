@@ -274,9 +274,15 @@ WATCHED = {
     "counting": ("withdrawn", "device_counters", "excused_counters"),
     "settings": ("settings",),
     "waiting": (*WAITING_TABLES, "set_aside"),
-    "peers": ("peers",),
+    "peers": ("peers", "peer_verifications"),
     "field_writes": ("field_writes",),
     "parked": ("parked_records",),
+    "access": ("access_entries", "access_problems"),
+    "refused": ("refused_journals",),
+    "pending": ("pending_journals",),
+    "excused": ("excused_counters",),
+    "set_aside": ("set_aside",),
+    "withdrawn": ("withdrawn",),
 }
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
@@ -596,6 +602,9 @@ class Store:
         of the settings table then."""
         self._peers: tuple[tuple[int, int], list[Peer]] | None = None
         """The peers read `as_of` a version, with the `_changes` of the peers table then."""
+        self._rows: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
+        """`_kept_rows`: the rows a statement read, by statement, with the `_changes` of the
+        tables it reads then."""
         self._bytes: dict[bytes, int] = {}
         """`journal_bytes` read `as_of` the version `_bytes_at`, by journal."""
         self._bytes_at: tuple[int, int] | None = None
@@ -604,6 +613,9 @@ class Store:
         self._no_marks: dict[str, tuple[int, int]] = {}
         """The `_changes` of field_writes when `marked_documents` found none, by name."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
+        self._waiting_rest: tuple[tuple[tuple[int, int], ...], tuple[bool, bool]] | None = None
+        """`waiting`: whether a journal to create or a counter to withdraw waits, and whether
+        any change is set aside, with the `_changes` of their tables then."""
         self.on_outbox: Callable[[], None] | None = None
         """Called after each transaction of this process that committed something new to
         send (a record put in the outbox, a journal to create on the server, changes set
@@ -806,6 +818,32 @@ class Store:
             rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
+    async def _kept_rows(
+        self, group: str, sql: str, as_of: tuple[int, int] | None = None
+    ) -> tuple[Any, ...]:
+        """The rows `sql` reads (a statement without parameters reading only the tables of
+        WATCHED `group`), kept in memory until this connection changes those tables or
+        another connection commits (`_changes`): never what the tables no longer hold. A
+        sync reads these at every push and pull (issue 10). `as_of` as in `setting`."""
+        kept = self._idle_as_of(as_of)
+        if kept is not None:
+            cached = self._rows.get(sql)
+            if cached is not None and cached[0] == kept[group]:
+                return cached[1]
+
+        def read(db: sqlite3.Connection) -> tuple[Any, ...]:
+            now = self._now(db, as_of)[group]
+            cached = self._rows.get(sql)
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            rows = tuple(db.execute(sql).fetchall())
+            if not db.in_transaction:  # a count seen inside one may be rolled back
+                self._rows[sql] = (now, rows)
+            return rows
+
+        async with self._lock:
+            return await self._db.run(read)
+
     async def version(self, since: tuple[int, int] | None = None) -> tuple[int, int]:
         """A value that changes whenever the store's contents may have: rows this connection
         inserted, updated or deleted (even in a transaction later rolled back), and commits
@@ -954,9 +992,24 @@ class Store:
             now = changes["waiting"]
             if self._waiting is not None and self._waiting[0] == now:
                 return (total, _data_version(changes)), self._waiting[1]
-            waits = any(
-                db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in WAITING_TABLES
-            ) or bool(db.execute(TRIED_AGAIN_WAITING).fetchone())
+            # The outbox, which a write and a push change, is looked at; the other tables
+            # only once they changed (issue 10: three statements more after every push).
+            waits = db.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None
+            if not waits:
+                key = (changes["pending"], changes["withdrawn"], changes["set_aside"])
+                if self._waiting_rest is not None and self._waiting_rest[0] == key:
+                    others, aside = self._waiting_rest[1]
+                else:
+                    others = any(
+                        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                        for table in WAITING_TABLES
+                        if table != "outbox"
+                    )
+                    aside = db.execute("SELECT 1 FROM set_aside LIMIT 1").fetchone() is not None
+                    if not db.in_transaction:
+                        self._waiting_rest = (key, (others, aside))
+                # what is set aside is sent again by its document's kind: read while any is
+                waits = others or (aside and bool(db.execute(TRIED_AGAIN_WAITING).fetchone()))
             if not db.in_transaction:
                 self._waiting = (now, waits)
             return (total, _data_version(changes)), waits
@@ -1226,17 +1279,19 @@ class Store:
     async def replaced_pins(self) -> dict[bytes, str]:
         """The accounts (id -> username) whose pin, verified or pinned on first use, a verify
         of another account under their username replaced (`PeerVerification.replaced_at`)."""
-        rows = await self._all(
-            "SELECT DISTINCT account_id, username FROM peer_verifications WHERE replaced_at > 0"
+        rows = await self._kept_rows(
+            "peers",
+            "SELECT DISTINCT account_id, username FROM peer_verifications WHERE replaced_at > 0",
         )
         return {bytes(r[0]): str(r[1]) for r in rows}
 
     async def replaced_verified(self) -> set[bytes]:
         """Accounts whose verified pin a verify of another account under the same username
         replaced (`PeerVerification.replaced_at`)."""
-        rows = await self._all(
+        rows = await self._kept_rows(
+            "peers",
             "SELECT DISTINCT account_id FROM peer_verifications WHERE replaced_at > 0 "
-            "AND verified = 1"
+            "AND verified = 1",
         )
         return {bytes(r[0]) for r in rows}
 
@@ -1245,8 +1300,6 @@ class Store:
         in memory until this connection or another changes the peers table (`_changes`),
         and read as of that version (see `version`)."""
         sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-        if as_of is None:
-            return [_peer(r) for r in await self._all(sql)]
 
         def read(db: sqlite3.Connection) -> list[Peer]:
             now = self._now(db, as_of)["peers"]
@@ -1301,7 +1354,9 @@ class Store:
     async def pending_journals(self) -> list[tuple[bytes, bytes]]:
         """(journal id, encoded JournalCreateRequest) of journals created on this device
         that the server does not hold yet, oldest first."""
-        rows = await self._all("SELECT journal_id, request FROM pending_journals ORDER BY position")
+        rows = await self._kept_rows(
+            "pending", "SELECT journal_id, request FROM pending_journals ORDER BY position"
+        )
         return [(bytes(r[0]), bytes(r[1])) for r in rows]
 
     async def field_writes(self, doc_id: bytes) -> list[tuple[str, str, int]]:
@@ -1425,7 +1480,9 @@ class Store:
     async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
         """journal id -> (code, reason) of pending journal creations the server refused for
         good: set aside, not sent again until `restore_set_aside`."""
-        rows = await self._all("SELECT journal_id, code, reason FROM refused_journals")
+        rows = await self._kept_rows(
+            "refused", "SELECT journal_id, code, reason FROM refused_journals"
+        )
         return {bytes(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
@@ -1740,7 +1797,7 @@ class Store:
 
     async def set_aside_any(self) -> bool:
         """Whether any change is set aside (one row looked at)."""
-        return bool(await self._all("SELECT 1 FROM set_aside LIMIT 1"))
+        return bool(await self._kept_rows("set_aside", "SELECT 1 FROM set_aside LIMIT 1"))
 
     async def tried_again_by_id(
         self, journal_id: bytes, record_ids: list[bytes]
@@ -1780,7 +1837,9 @@ class Store:
 
     async def set_aside_documents(self) -> set[bytes]:
         """Documents with a change set aside: their later changes wait behind it."""
-        rows = await self._all("SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL")
+        rows = await self._kept_rows(
+            "set_aside", "SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL"
+        )
         return {bytes(r[0]) for r in rows}
 
     async def problems(self) -> list[Problem]:
@@ -1931,7 +1990,7 @@ class Store:
 
     async def withdrawn_journals(self) -> list[bytes]:
         """Journals where this device has counters to withdraw (protocol.md 4.18)."""
-        rows = await self._all("SELECT DISTINCT journal_id FROM withdrawn")
+        rows = await self._kept_rows("withdrawn", "SELECT DISTINCT journal_id FROM withdrawn")
         return sorted(bytes(r[0]) for r in rows)
 
     async def holds_epochs_before(self, journal_id: bytes, epoch: int) -> bool:
@@ -2012,7 +2071,9 @@ class Store:
         read by this device's own withholding check alone, never part of `device_counters`'
         `received`, so nothing this device signs (a seen vector, a cover, a share's
         boundary) ever accounts for them (rev-complete F5)."""
-        rows = await self._all("SELECT journal_id, author, device, excused FROM excused_counters")
+        rows = await self._kept_rows(
+            "excused", "SELECT journal_id, author, device, excused FROM excused_counters"
+        )
         found: dict[bytes, dict[Key, list[Range]]] = {}
         for r in rows:
             found.setdefault(bytes(r[0]), {})[(bytes(r[1]), bytes(r[2]))] = decode_ranges(
@@ -2066,28 +2127,27 @@ class Store:
         return found
 
     async def access_summary(
-        self,
+        self, as_of: tuple[int, int] | None = None
     ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
         """Each stored access chain's length and last entry (journal id -> (count, entry))
-        and the journals' problems, in one read: what `Chains.load_fresh` compares with what
-        it holds (a chain another process replaced by one as long shows in its last entry)."""
+        and the journals' problems: what `Chains.load_fresh` compares with what it holds (a
+        chain another process replaced by one as long shows in its last entry). Read again
+        only once the access tables changed (`_kept_rows`); `as_of` as in `setting`."""
 
-        def read(
-            db: sqlite3.Connection,
-        ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
-            chains = db.execute(
-                "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
-                "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
-                "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last"
-            ).fetchall()
-            problems = db.execute("SELECT journal_id, message FROM access_problems").fetchall()
-            return (
-                {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
-                {bytes(r[0]): str(r[1]) for r in problems},
-            )
-
-        async with self._lock:
-            return await self._db.run(read)
+        chains = await self._kept_rows(
+            "access",
+            "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
+            "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
+            "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last",
+            as_of,
+        )
+        problems = await self._kept_rows(
+            "access", "SELECT journal_id, message FROM access_problems", as_of
+        )
+        return (
+            {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
+            {bytes(r[0]): str(r[1]) for r in problems},
+        )
 
     async def access_problems(self) -> dict[bytes, str]:
         rows = await self._all("SELECT journal_id, message FROM access_problems")
