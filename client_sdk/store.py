@@ -1402,9 +1402,15 @@ class Store:
 
     async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
         """The names of the field writes this device keeps of each of `doc_ids` that has
-        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids)."""
+        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids); none read while
+        the table holds no row (known without a statement while it is unchanged: a device
+        that writes no field reads nothing for a sync's arrivals, issue 10)."""
         wanted = list(dict.fromkeys(doc_ids))
         found: dict[bytes, set[str]] = {}
+        if not wanted or not await self._kept_rows(
+            "field_writes", "SELECT 1 FROM field_writes LIMIT 1"
+        ):
+            return found
         for start in range(0, len(wanted), FIELD_WRITE_PAGE):
             page = wanted[start : start + FIELD_WRITE_PAGE]
             rows = await self._all(
