@@ -172,3 +172,75 @@ async def test_a_sync_with_nothing_to_do_and_a_noted_legacy_head_opens_no_transa
         assert (report.pushed, report.pulled) == (0, 0)
         assert not [sql for sql in ran if sql.startswith("BEGIN")], ran
         assert await again.store.setting(legacy_upgrade.HEADS) is not None  # still noted
+
+
+SELDOM_CHANGED = (
+    "access_entries",
+    "access_problems",
+    "peers",
+    "peer_verifications",
+    "refused_journals",
+    "pending_journals",
+    "excused_counters",
+    "set_aside",
+    "withdrawn",
+)
+"""Tables a write and its push do not change: read once, then kept until they change."""
+
+
+async def test_the_sync_after_a_write_reads_no_table_the_write_and_its_push_left_alone(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    await laptop.entries.write(None, "another entry")
+    await laptop.sync()  # the first read of each after a write of its own kind
+    await laptop.entries.write(None, "a third entry")
+    with statements(laptop, every=True) as ran:
+        report = await laptop.sync()
+    assert report.pushed == 1
+    read = [  # the table a statement reads first (a subquery's is not read alone)
+        sql
+        for sql in ran
+        if " FROM " in sql and sql.split(" FROM ")[1].split()[0] in SELDOM_CHANGED
+    ]
+    assert read == [], read
+
+
+async def test_what_a_sync_keeps_of_seldom_changed_tables_is_read_again_once_they_change(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    store = laptop.store
+    [journal] = await store.journals()
+    journal_id = journal.journal_id
+    assert await store.refused_journals() == {}
+    assert (await store.access_summary())[1] == {}
+    assert await store.replaced_pins() == {}
+    assert not await store.set_aside_any()
+    # another process's commits (its own connection: PRAGMA data_version moves)
+    other_process(
+        laptop,
+        "INSERT INTO refused_journals VALUES (?, 'forbidden', 'no', 1)",
+        (journal_id,),
+    )
+    assert list(await store.refused_journals()) == [journal_id]
+    other_process(laptop, "INSERT INTO access_problems VALUES (?, 'a problem')", (journal_id,))
+    assert (await store.access_summary())[1] == {journal_id: "a problem"}
+    other_process(
+        laptop,
+        "INSERT INTO peer_verifications (account_id, username, sign_public_key, "
+        "box_public_key, verified_at, replaced_at, verified) "
+        "VALUES (?, 'bo', x'00', x'00', 1, 2, 1)",
+        (b"\x02" * 16,),
+    )
+    assert await store.replaced_pins() == {b"\x02" * 16: "bo"}
+    # this connection's own changes (its count of changes to the table moves)
+    async with store.transaction() as tx:
+        await tx.set_access_problem(journal_id, None)
+    assert (await store.access_summary())[1] == {}
+    await store._all("DELETE FROM refused_journals")  # outside a transaction: committed
+    assert await store.refused_journals() == {}
