@@ -287,11 +287,33 @@ WATCHED = {
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
 
+WATCHED_KINDS = ("safety_plan",)
+"""Kinds of documents whose rows this connection counts apart (column `kind_<kind>` of
+`tj_changes`: a row of that kind inserted, deleted or changed, whichever column), so that
+which journals hold one (`journals_holding`) is kept in memory until one of them changes,
+not read again after every other document's change (issue 10: a sync that brought or sent
+a record asked, for the late safety flags a plan may owe)."""
+
+COUNTED = (*WATCHED, *(f"kind_{kind}" for kind in WATCHED_KINDS))
+"""The columns of `tj_changes`."""
+
+_KIND_TRIGGERS = [
+    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_kind_{kind}_{event.lower()} AFTER {event} "
+    f"ON main.documents WHEN {when} "
+    f"BEGIN UPDATE tj_changes SET kind_{kind} = kind_{kind} + 1; END;\n"
+    for kind in WATCHED_KINDS
+    for event, when in (
+        ("INSERT", f"NEW.kind = '{kind}'"),
+        ("UPDATE", f"OLD.kind = '{kind}' OR NEW.kind = '{kind}'"),
+        ("DELETE", f"OLD.kind = '{kind}'"),
+    )
+]
+
 CHANGES = "".join(
     [
         "CREATE TEMP TABLE IF NOT EXISTS tj_changes "
-        f"({', '.join(f'{column} INTEGER NOT NULL' for column in WATCHED)});\n"
-        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in WATCHED)} "
+        f"({', '.join(f'{column} INTEGER NOT NULL' for column in COUNTED)});\n"
+        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in COUNTED)} "
         "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
     ]
     + [
@@ -301,6 +323,7 @@ CHANGES = "".join(
         for table in tables
         for event in ("INSERT", "UPDATE", "DELETE")
     ]
+    + _KIND_TRIGGERS
 )
 """A temporary table of this connection counting its row changes to the WATCHED tables, by
 triggers. A rollback takes the count back with the rows, so a count names one committed
@@ -308,7 +331,7 @@ state of its tables as this connection made them; commits of other connections (
 process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
 
 CHANGES_READ = (
-    f"SELECT {', '.join(WATCHED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
+    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
 )
 
 
@@ -376,7 +399,7 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     """Per WATCHED column, (this connection's count of changes to its tables, data_version):
     equal values mean the tables hold what they held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
-    return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(WATCHED)}
+    return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
 
 _TRIED_AGAIN_KINDS = ", ".join(f"'{kind}'" for kind in sorted(TRIED_AGAIN))
@@ -1163,7 +1186,11 @@ class Store:
         return {bytes(r[0]) for r in rows}
 
     async def journals_holding(self, kind: str) -> set[bytes]:
-        """Ids of the journals holding at least one document of `kind` on this device."""
+        """Ids of the journals holding at least one document of `kind` on this device; of a
+        WATCHED_KINDS kind kept in memory until a document of that kind changes."""
+        if kind in WATCHED_KINDS:  # a constant: no value of a caller's in the statement
+            sql = f"SELECT DISTINCT journal_id FROM documents WHERE kind = '{kind}'"
+            return {bytes(r[0]) for r in await self._kept_rows(f"kind_{kind}", sql)}
         rows = await self._all("SELECT DISTINCT journal_id FROM documents WHERE kind = ?", (kind,))
         return {bytes(r[0]) for r in rows}
 

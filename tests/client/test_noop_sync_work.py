@@ -17,6 +17,7 @@ import pytest
 
 import client_sdk
 from client_sdk import Client, legacy_upgrade, transport
+from client_sdk.safety import SAFETY_PLAN
 from server import routes
 from server.storage.sqlite import SQLiteStorage
 from tests.client.test_sync_caches import other_process, settled, statements
@@ -244,3 +245,24 @@ async def test_what_a_sync_keeps_of_seldom_changed_tables_is_read_again_once_the
     assert (await store.access_summary())[1] == {}
     await store._all("DELETE FROM refused_journals")  # outside a transaction: committed
     assert await store.refused_journals() == {}
+
+
+async def test_the_sync_after_a_write_does_not_look_for_safety_plans_again(
+    signup: ClientFactory,
+) -> None:
+    # Which journals hold a safety plan (late flags it may owe) is kept until a plan's row
+    # changes, not read again after every other document's change.
+    ben = await signup("ben")
+    assert await ben.store.journals_holding(SAFETY_PLAN) == set()
+    await ben.safety.set_plan(emergency_number="999", plan="Ring Jo.", share_flags=True)
+    held = await ben.store.journals_holding(SAFETY_PLAN)
+    assert len(held) == 1  # this connection's write of a plan is seen at once
+    await ben.entries.write(None, "one entry")
+    await settled(ben)
+    await ben.entries.write(None, "another entry")
+    with statements(ben, every=True) as ran:
+        report = await ben.sync()
+    assert report.pushed == 1
+    assert not [sql for sql in ran if "kind = 'safety_plan'" in sql], ran
+    other_process(ben, "DELETE FROM documents WHERE kind = 'safety_plan'")
+    assert await ben.store.journals_holding(SAFETY_PLAN) == set()  # another process's
