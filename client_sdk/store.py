@@ -294,8 +294,20 @@ which journals hold one (`journals_holding`) is kept in memory until one of them
 not read again after every other document's change (issue 10: a sync that brought or sent
 a record asked, for the late safety flags a plan may owe)."""
 
-COUNTED = (*WATCHED, *(f"kind_{kind}" for kind in WATCHED_KINDS))
-"""The columns of `tj_changes`."""
+COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
+"""The columns of `tj_changes`: `own_marks` counts the journals' rows inserted or deleted
+and the changes of their `own_before` and `own_not_held` alone (`own_before`), not of their
+cursors, which a pull moves."""
+
+_OWN_MARKS_TRIGGERS = [
+    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_own_marks_{name} AFTER {event} ON main.journals "
+    "BEGIN UPDATE tj_changes SET own_marks = own_marks + 1; END;\n"
+    for name, event in (
+        ("insert", "INSERT"),
+        ("update", "UPDATE OF own_before, own_not_held"),
+        ("delete", "DELETE"),
+    )
+]
 
 _KIND_TRIGGERS = [
     f"CREATE TEMP TRIGGER IF NOT EXISTS tj_kind_{kind}_{event.lower()} AFTER {event} "
@@ -323,6 +335,7 @@ CHANGES = "".join(
         for table in tables
         for event in ("INSERT", "UPDATE", "DELETE")
     ]
+    + _OWN_MARKS_TRIGGERS
     + _KIND_TRIGGERS
 )
 """A temporary table of this connection counting its row changes to the WATCHED tables, by
@@ -1137,11 +1150,12 @@ class Store:
         highest of them, whose records only the server holds now, and whether a pull still
         asks the journal's records whole, never this device's own as stubs (protocol.md
         "Own records as stubs"), as it does until one reaches the journal's head
-        (`own_records_pulled`). Read from the database only when the journals table may have
-        changed since the last read (as `journals`). `as_of` as in `version`."""
+        (`own_records_pulled`). Read from the database only when a journal's row was added
+        or removed, or those two columns written, since the last read (`_changes`, its
+        `own_marks`: not at every pull that moves a cursor). `as_of` as in `version`."""
         kept = self._idle_as_of(as_of)
         if kept is not None and self._own_marks is not None:
-            if self._own_marks[0] == kept["journals"]:
+            if self._own_marks[0] == kept["own_marks"]:
                 return dict(self._own_marks[1])
         async with self._lock:
             return dict(await self._db.run(lambda db: self._read_own_before(db, as_of)))
@@ -1149,7 +1163,7 @@ class Store:
     def _read_own_before(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None = None
     ) -> dict[bytes, tuple[int, bool]]:
-        version = self._now(db, as_of)["journals"]
+        version = self._now(db, as_of)["own_marks"]
         if self._own_marks is not None and self._own_marks[0] == version:
             return self._own_marks[1]
         rows = db.execute(
