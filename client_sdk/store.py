@@ -861,11 +861,17 @@ class Store:
         WATCHED `group`), kept in memory until this connection changes those tables or
         another connection commits (`_changes`): never what the tables no longer hold. A
         sync reads these at every push and pull (issue 10). `as_of` as in `setting`."""
-        kept = self._idle_as_of(as_of)
-        if kept is not None:
-            cached = self._rows.get(sql)
-            if cached is not None and cached[0] == kept[group]:
-                return cached[1]
+        cached = self._rows.get(sql)
+        if cached is not None and not self._lock.locked():
+            # Without the lock or a call on the connection (as `version` answers): the
+            # counts read last, while `as_of` holds, or while this connection changed no
+            # row and no connection committed since they were read (the log's header).
+            idle = self._db.idle_connection()
+            if idle is not None:
+                kept = self._read_as_of(idle, as_of) if as_of is not None else None
+                kept = kept or self._unchanged(idle)
+                if kept is not None and cached[0] == kept[group]:
+                    return cached[1]
 
         def read(db: sqlite3.Connection) -> tuple[Any, ...]:
             now = self._now(db, as_of)[group]
@@ -927,11 +933,17 @@ class Store:
         the store nor any worker call running: what a read `as_of` finds kept in memory can
         then be served on the loop's thread without the lock or a call on the connection,
         as `version(since=...)` does (issue 10: a sync with nothing to do asked the store
-        six times more after its pull, each a call). None otherwise."""
+        six times more after its pull, each a call); or, `as_of` stale, the counts read
+        since while they stand (`_unchanged`). None otherwise."""
         if as_of is None or self._lock.locked():
             return None
         db = self._db.idle_connection()
-        return None if db is None else self._read_as_of(db, as_of)
+        if db is None:
+            return None
+        # `as_of` made stale by this connection's own write since (a sync that pushed): the
+        # counts read after it stand while it changed no row more and no connection
+        # committed (the log's header), as `_now` finds them, without the lock or a call
+        return self._read_as_of(db, as_of) or self._unchanged(db)
 
     def _now(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None
