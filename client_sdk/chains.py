@@ -95,7 +95,7 @@ class Chains:
             version = await self.store.version()
         if version == self._version:
             return
-        chains, problems = await self.store.access_summary()
+        chains, problems = await self.store.access_summary(version)
         kept = {j: m for j, m in self._problems.items() if j not in self._unreplayed}
         stored = {j: m for j, m in problems.items() if j not in self._unreplayed}
         if chains != self._last or stored != kept:

@@ -334,8 +334,7 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
     the refused withdrawal (and any change of it waiting behind) is not "not delivered" any
     more (NU20 C4's "ask the owner" done). A withdrawal the owner has not answered so, or of
     a journal this device no longer reads (it cannot know), stays. Reads the store only."""
-    rows = await store.set_aside()
-    wanted = {row.record.doc_id for row in rows if row.record.doc_id is not None}
+    wanted = await store.set_aside_documents()  # kept in memory while set_aside is unchanged
     if not wanted:
         return set()
     journals = {j.journal_id: j for j in await store.journals()}
@@ -355,7 +354,9 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
             continue
         if await store.removed_on_server_by(doc_id, journal.owner_id):
             moot.add(doc_id)
-    return {row.record.record_id for row in rows if row.record.doc_id in moot}
+    if not moot:
+        return set()
+    return {row.record.record_id for row in await store.set_aside() if row.record.doc_id in moot}
 
 
 @dataclass(frozen=True)

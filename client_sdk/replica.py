@@ -2694,10 +2694,12 @@ class Replica:
     # --- peers ----------------------------------------------------------------------------------
 
     async def _load_peers(self) -> None:
-        self._peers = {peer.account_id: peer for peer in await self.store.peers()}
-        self._replaced = await self.store.replaced_verified()
-        self._replaced_pins = await self.store.replaced_pins()
-        self._pins_changed()
+        peers = {peer.account_id: peer for peer in await self.store.peers()}
+        replaced = await self.store.replaced_verified()
+        pins = await self.store.replaced_pins()
+        if (peers, replaced, pins) != (self._peers, self._replaced, self._replaced_pins):
+            self._peers, self._replaced, self._replaced_pins = peers, replaced, pins
+            self._pins_changed()  # else what was worked out from them stands (issue 10)
 
     async def load_peers(self) -> None:
         """Read the pinned peers back, once (a client just opened): what names accounts apart
@@ -4425,7 +4427,7 @@ class Replica:
         erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
         excused = await self.store.excused_counters()
-        not_back = _decode_not_back(await self.store.setting(NOT_BACK))
+        not_back = _decode_not_back(await self.store.setting(NOT_BACK, as_of=version))
         told_once: list[tuple[counting.Gap, list[counting.Range]]] = []
         newly_erased: list[counting.Gap] = []
         stored_proven = await self.store.setting(PROVEN_GAPS, as_of=version)
@@ -6508,7 +6510,11 @@ class Replica:
         if moved:
             await self._drop_upgrades(moved.values())
         heads = await self.store.setting(legacy_upgrade.HEADS)
-        if legacy_upgrade.heads(heads):  # the heads signed on whose chain moved on go too
+        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.moved_on(
+            heads, {journal_id: self.chains.state(journal_id) for journal_id in found}
+        ) != heads:  # the heads signed on whose chain moved on go too: decided here, then
+            # read again under the store's lock (a quiet journal's head may stay for good,
+            # and a sync with nothing to do opens no write transaction for it, issue 10)
             async with self.store.transaction() as tx:
                 value = await tx.setting(legacy_upgrade.HEADS)
                 found = legacy_upgrade.heads(value) or {}

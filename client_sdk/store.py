@@ -274,18 +274,58 @@ WATCHED = {
     "counting": ("withdrawn", "device_counters", "excused_counters"),
     "settings": ("settings",),
     "waiting": (*WAITING_TABLES, "set_aside"),
-    "peers": ("peers",),
+    "peers": ("peers", "peer_verifications"),
     "field_writes": ("field_writes",),
     "parked": ("parked_records",),
+    "access": ("access_entries", "access_problems"),
+    "refused": ("refused_journals",),
+    "pending": ("pending_journals",),
+    "excused": ("excused_counters",),
+    "set_aside": ("set_aside",),
+    "withdrawn": ("withdrawn",),
 }
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
 
+WATCHED_KINDS = ("safety_plan",)
+"""Kinds of documents whose rows this connection counts apart (column `kind_<kind>` of
+`tj_changes`: a row of that kind inserted, deleted or changed, whichever column), so that
+which journals hold one (`journals_holding`) is kept in memory until one of them changes,
+not read again after every other document's change (issue 10: a sync that brought or sent
+a record asked, for the late safety flags a plan may owe)."""
+
+COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
+"""The columns of `tj_changes`: `own_marks` counts the journals' rows inserted or deleted
+and the changes of their `own_before` and `own_not_held` alone (`own_before`), not of their
+cursors, which a pull moves."""
+
+_OWN_MARKS_TRIGGERS = [
+    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_own_marks_{name} AFTER {event} ON main.journals "
+    "BEGIN UPDATE tj_changes SET own_marks = own_marks + 1; END;\n"
+    for name, event in (
+        ("insert", "INSERT"),
+        ("update", "UPDATE OF own_before, own_not_held"),
+        ("delete", "DELETE"),
+    )
+]
+
+_KIND_TRIGGERS = [
+    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_kind_{kind}_{event.lower()} AFTER {event} "
+    f"ON main.documents WHEN {when} "
+    f"BEGIN UPDATE tj_changes SET kind_{kind} = kind_{kind} + 1; END;\n"
+    for kind in WATCHED_KINDS
+    for event, when in (
+        ("INSERT", f"NEW.kind = '{kind}'"),
+        ("UPDATE", f"OLD.kind = '{kind}' OR NEW.kind = '{kind}'"),
+        ("DELETE", f"OLD.kind = '{kind}'"),
+    )
+]
+
 CHANGES = "".join(
     [
         "CREATE TEMP TABLE IF NOT EXISTS tj_changes "
-        f"({', '.join(f'{column} INTEGER NOT NULL' for column in WATCHED)});\n"
-        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in WATCHED)} "
+        f"({', '.join(f'{column} INTEGER NOT NULL' for column in COUNTED)});\n"
+        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in COUNTED)} "
         "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
     ]
     + [
@@ -295,6 +335,8 @@ CHANGES = "".join(
         for table in tables
         for event in ("INSERT", "UPDATE", "DELETE")
     ]
+    + _OWN_MARKS_TRIGGERS
+    + _KIND_TRIGGERS
 )
 """A temporary table of this connection counting its row changes to the WATCHED tables, by
 triggers. A rollback takes the count back with the rows, so a count names one committed
@@ -302,7 +344,7 @@ state of its tables as this connection made them; commits of other connections (
 process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
 
 CHANGES_READ = (
-    f"SELECT {', '.join(WATCHED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
+    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
 )
 
 
@@ -370,7 +412,7 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     """Per WATCHED column, (this connection's count of changes to its tables, data_version):
     equal values mean the tables hold what they held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
-    return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(WATCHED)}
+    return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
 
 _TRIED_AGAIN_KINDS = ", ".join(f"'{kind}'" for kind in sorted(TRIED_AGAIN))
@@ -596,6 +638,9 @@ class Store:
         of the settings table then."""
         self._peers: tuple[tuple[int, int], list[Peer]] | None = None
         """The peers read `as_of` a version, with the `_changes` of the peers table then."""
+        self._rows: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
+        """`_kept_rows`: the rows a statement read, by statement, with the `_changes` of the
+        tables it reads then."""
         self._bytes: dict[bytes, int] = {}
         """`journal_bytes` read `as_of` the version `_bytes_at`, by journal."""
         self._bytes_at: tuple[int, int] | None = None
@@ -604,6 +649,9 @@ class Store:
         self._no_marks: dict[str, tuple[int, int]] = {}
         """The `_changes` of field_writes when `marked_documents` found none, by name."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
+        self._waiting_rest: tuple[tuple[tuple[int, int], ...], tuple[bool, bool]] | None = None
+        """`waiting`: whether a journal to create or a counter to withdraw waits, and whether
+        any change is set aside, with the `_changes` of their tables then."""
         self.on_outbox: Callable[[], None] | None = None
         """Called after each transaction of this process that committed something new to
         send (a record put in the outbox, a journal to create on the server, changes set
@@ -806,6 +854,38 @@ class Store:
             rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
+    async def _kept_rows(
+        self, group: str, sql: str, as_of: tuple[int, int] | None = None
+    ) -> tuple[Any, ...]:
+        """The rows `sql` reads (a statement without parameters reading only the tables of
+        WATCHED `group`), kept in memory until this connection changes those tables or
+        another connection commits (`_changes`): never what the tables no longer hold. A
+        sync reads these at every push and pull (issue 10). `as_of` as in `setting`."""
+        cached = self._rows.get(sql)
+        if cached is not None and not self._lock.locked():
+            # Without the lock or a call on the connection (as `version` answers): the
+            # counts read last, while `as_of` holds, or while this connection changed no
+            # row and no connection committed since they were read (the log's header).
+            idle = self._db.idle_connection()
+            if idle is not None:
+                kept = self._read_as_of(idle, as_of) if as_of is not None else None
+                kept = kept or self._unchanged(idle)
+                if kept is not None and cached[0] == kept[group]:
+                    return cached[1]
+
+        def read(db: sqlite3.Connection) -> tuple[Any, ...]:
+            now = self._now(db, as_of)[group]
+            cached = self._rows.get(sql)
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            rows = tuple(db.execute(sql).fetchall())
+            if not db.in_transaction:  # a count seen inside one may be rolled back
+                self._rows[sql] = (now, rows)
+            return rows
+
+        async with self._lock:
+            return await self._db.run(read)
+
     async def version(self, since: tuple[int, int] | None = None) -> tuple[int, int]:
         """A value that changes whenever the store's contents may have: rows this connection
         inserted, updated or deleted (even in a transaction later rolled back), and commits
@@ -853,11 +933,17 @@ class Store:
         the store nor any worker call running: what a read `as_of` finds kept in memory can
         then be served on the loop's thread without the lock or a call on the connection,
         as `version(since=...)` does (issue 10: a sync with nothing to do asked the store
-        six times more after its pull, each a call). None otherwise."""
+        six times more after its pull, each a call); or, `as_of` stale, the counts read
+        since while they stand (`_unchanged`). None otherwise."""
         if as_of is None or self._lock.locked():
             return None
         db = self._db.idle_connection()
-        return None if db is None else self._read_as_of(db, as_of)
+        if db is None:
+            return None
+        # `as_of` made stale by this connection's own write since (a sync that pushed): the
+        # counts read after it stand while it changed no row more and no connection
+        # committed (the log's header), as `_now` finds them, without the lock or a call
+        return self._read_as_of(db, as_of) or self._unchanged(db)
 
     def _now(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None
@@ -954,9 +1040,24 @@ class Store:
             now = changes["waiting"]
             if self._waiting is not None and self._waiting[0] == now:
                 return (total, _data_version(changes)), self._waiting[1]
-            waits = any(
-                db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in WAITING_TABLES
-            ) or bool(db.execute(TRIED_AGAIN_WAITING).fetchone())
+            # The outbox, which a write and a push change, is looked at; the other tables
+            # only once they changed (issue 10: three statements more after every push).
+            waits = db.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None
+            if not waits:
+                key = (changes["pending"], changes["withdrawn"], changes["set_aside"])
+                if self._waiting_rest is not None and self._waiting_rest[0] == key:
+                    others, aside = self._waiting_rest[1]
+                else:
+                    others = any(
+                        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                        for table in WAITING_TABLES
+                        if table != "outbox"
+                    )
+                    aside = db.execute("SELECT 1 FROM set_aside LIMIT 1").fetchone() is not None
+                    if not db.in_transaction:
+                        self._waiting_rest = (key, (others, aside))
+                # what is set aside is sent again by its document's kind: read while any is
+                waits = others or (aside and bool(db.execute(TRIED_AGAIN_WAITING).fetchone()))
             if not db.in_transaction:
                 self._waiting = (now, waits)
             return (total, _data_version(changes)), waits
@@ -1061,11 +1162,12 @@ class Store:
         highest of them, whose records only the server holds now, and whether a pull still
         asks the journal's records whole, never this device's own as stubs (protocol.md
         "Own records as stubs"), as it does until one reaches the journal's head
-        (`own_records_pulled`). Read from the database only when the journals table may have
-        changed since the last read (as `journals`). `as_of` as in `version`."""
+        (`own_records_pulled`). Read from the database only when a journal's row was added
+        or removed, or those two columns written, since the last read (`_changes`, its
+        `own_marks`: not at every pull that moves a cursor). `as_of` as in `version`."""
         kept = self._idle_as_of(as_of)
         if kept is not None and self._own_marks is not None:
-            if self._own_marks[0] == kept["journals"]:
+            if self._own_marks[0] == kept["own_marks"]:
                 return dict(self._own_marks[1])
         async with self._lock:
             return dict(await self._db.run(lambda db: self._read_own_before(db, as_of)))
@@ -1073,7 +1175,7 @@ class Store:
     def _read_own_before(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None = None
     ) -> dict[bytes, tuple[int, bool]]:
-        version = self._now(db, as_of)["journals"]
+        version = self._now(db, as_of)["own_marks"]
         if self._own_marks is not None and self._own_marks[0] == version:
             return self._own_marks[1]
         rows = db.execute(
@@ -1110,7 +1212,11 @@ class Store:
         return {bytes(r[0]) for r in rows}
 
     async def journals_holding(self, kind: str) -> set[bytes]:
-        """Ids of the journals holding at least one document of `kind` on this device."""
+        """Ids of the journals holding at least one document of `kind` on this device; of a
+        WATCHED_KINDS kind kept in memory until a document of that kind changes."""
+        if kind in WATCHED_KINDS:  # a constant: no value of a caller's in the statement
+            sql = f"SELECT DISTINCT journal_id FROM documents WHERE kind = '{kind}'"
+            return {bytes(r[0]) for r in await self._kept_rows(f"kind_{kind}", sql)}
         rows = await self._all("SELECT DISTINCT journal_id FROM documents WHERE kind = ?", (kind,))
         return {bytes(r[0]) for r in rows}
 
@@ -1226,17 +1332,19 @@ class Store:
     async def replaced_pins(self) -> dict[bytes, str]:
         """The accounts (id -> username) whose pin, verified or pinned on first use, a verify
         of another account under their username replaced (`PeerVerification.replaced_at`)."""
-        rows = await self._all(
-            "SELECT DISTINCT account_id, username FROM peer_verifications WHERE replaced_at > 0"
+        rows = await self._kept_rows(
+            "peers",
+            "SELECT DISTINCT account_id, username FROM peer_verifications WHERE replaced_at > 0",
         )
         return {bytes(r[0]): str(r[1]) for r in rows}
 
     async def replaced_verified(self) -> set[bytes]:
         """Accounts whose verified pin a verify of another account under the same username
         replaced (`PeerVerification.replaced_at`)."""
-        rows = await self._all(
+        rows = await self._kept_rows(
+            "peers",
             "SELECT DISTINCT account_id FROM peer_verifications WHERE replaced_at > 0 "
-            "AND verified = 1"
+            "AND verified = 1",
         )
         return {bytes(r[0]) for r in rows}
 
@@ -1245,8 +1353,6 @@ class Store:
         in memory until this connection or another changes the peers table (`_changes`),
         and read as of that version (see `version`)."""
         sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-        if as_of is None:
-            return [_peer(r) for r in await self._all(sql)]
 
         def read(db: sqlite3.Connection) -> list[Peer]:
             now = self._now(db, as_of)["peers"]
@@ -1301,7 +1407,9 @@ class Store:
     async def pending_journals(self) -> list[tuple[bytes, bytes]]:
         """(journal id, encoded JournalCreateRequest) of journals created on this device
         that the server does not hold yet, oldest first."""
-        rows = await self._all("SELECT journal_id, request FROM pending_journals ORDER BY position")
+        rows = await self._kept_rows(
+            "pending", "SELECT journal_id, request FROM pending_journals ORDER BY position"
+        )
         return [(bytes(r[0]), bytes(r[1])) for r in rows]
 
     async def field_writes(self, doc_id: bytes) -> list[tuple[str, str, int]]:
@@ -1347,9 +1455,15 @@ class Store:
 
     async def field_write_names(self, doc_ids: Iterable[bytes]) -> dict[bytes, set[str]]:
         """The names of the field writes this device keeps of each of `doc_ids` that has
-        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids)."""
+        any (read by the index on doc_id, in pages of FIELD_WRITE_PAGE ids); none read while
+        the table holds no row (known without a statement while it is unchanged: a device
+        that writes no field reads nothing for a sync's arrivals, issue 10)."""
         wanted = list(dict.fromkeys(doc_ids))
         found: dict[bytes, set[str]] = {}
+        if not wanted or not await self._kept_rows(
+            "field_writes", "SELECT 1 FROM field_writes LIMIT 1"
+        ):
+            return found
         for start in range(0, len(wanted), FIELD_WRITE_PAGE):
             page = wanted[start : start + FIELD_WRITE_PAGE]
             rows = await self._all(
@@ -1425,7 +1539,9 @@ class Store:
     async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
         """journal id -> (code, reason) of pending journal creations the server refused for
         good: set aside, not sent again until `restore_set_aside`."""
-        rows = await self._all("SELECT journal_id, code, reason FROM refused_journals")
+        rows = await self._kept_rows(
+            "refused", "SELECT journal_id, code, reason FROM refused_journals"
+        )
         return {bytes(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
@@ -1740,7 +1856,7 @@ class Store:
 
     async def set_aside_any(self) -> bool:
         """Whether any change is set aside (one row looked at)."""
-        return bool(await self._all("SELECT 1 FROM set_aside LIMIT 1"))
+        return bool(await self._kept_rows("set_aside", "SELECT 1 FROM set_aside LIMIT 1"))
 
     async def tried_again_by_id(
         self, journal_id: bytes, record_ids: list[bytes]
@@ -1780,7 +1896,9 @@ class Store:
 
     async def set_aside_documents(self) -> set[bytes]:
         """Documents with a change set aside: their later changes wait behind it."""
-        rows = await self._all("SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL")
+        rows = await self._kept_rows(
+            "set_aside", "SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL"
+        )
         return {bytes(r[0]) for r in rows}
 
     async def problems(self) -> list[Problem]:
@@ -1931,7 +2049,7 @@ class Store:
 
     async def withdrawn_journals(self) -> list[bytes]:
         """Journals where this device has counters to withdraw (protocol.md 4.18)."""
-        rows = await self._all("SELECT DISTINCT journal_id FROM withdrawn")
+        rows = await self._kept_rows("withdrawn", "SELECT DISTINCT journal_id FROM withdrawn")
         return sorted(bytes(r[0]) for r in rows)
 
     async def holds_epochs_before(self, journal_id: bytes, epoch: int) -> bool:
@@ -2012,7 +2130,9 @@ class Store:
         read by this device's own withholding check alone, never part of `device_counters`'
         `received`, so nothing this device signs (a seen vector, a cover, a share's
         boundary) ever accounts for them (rev-complete F5)."""
-        rows = await self._all("SELECT journal_id, author, device, excused FROM excused_counters")
+        rows = await self._kept_rows(
+            "excused", "SELECT journal_id, author, device, excused FROM excused_counters"
+        )
         found: dict[bytes, dict[Key, list[Range]]] = {}
         for r in rows:
             found.setdefault(bytes(r[0]), {})[(bytes(r[1]), bytes(r[2]))] = decode_ranges(
@@ -2066,28 +2186,27 @@ class Store:
         return found
 
     async def access_summary(
-        self,
+        self, as_of: tuple[int, int] | None = None
     ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
         """Each stored access chain's length and last entry (journal id -> (count, entry))
-        and the journals' problems, in one read: what `Chains.load_fresh` compares with what
-        it holds (a chain another process replaced by one as long shows in its last entry)."""
+        and the journals' problems: what `Chains.load_fresh` compares with what it holds (a
+        chain another process replaced by one as long shows in its last entry). Read again
+        only once the access tables changed (`_kept_rows`); `as_of` as in `setting`."""
 
-        def read(
-            db: sqlite3.Connection,
-        ) -> tuple[dict[bytes, tuple[int, bytes]], dict[bytes, str]]:
-            chains = db.execute(
-                "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
-                "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
-                "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last"
-            ).fetchall()
-            problems = db.execute("SELECT journal_id, message FROM access_problems").fetchall()
-            return (
-                {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
-                {bytes(r[0]): str(r[1]) for r in problems},
-            )
-
-        async with self._lock:
-            return await self._db.run(read)
+        chains = await self._kept_rows(
+            "access",
+            "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
+            "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
+            "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last",
+            as_of,
+        )
+        problems = await self._kept_rows(
+            "access", "SELECT journal_id, message FROM access_problems", as_of
+        )
+        return (
+            {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
+            {bytes(r[0]): str(r[1]) for r in problems},
+        )
 
     async def access_problems(self) -> dict[bytes, str]:
         rows = await self._all("SELECT journal_id, message FROM access_problems")

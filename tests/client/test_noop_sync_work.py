@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 import client_sdk
-from client_sdk import transport
+from client_sdk import Client, legacy_upgrade, transport
+from client_sdk.safety import SAFETY_PLAN
 from server import routes
 from server.storage.sqlite import SQLiteStorage
 from tests.client.test_sync_caches import other_process, settled, statements
@@ -130,3 +131,141 @@ async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_st
         assert await laptop.store.version() != version
     assert ran, "the change was not looked for"
     assert await laptop.store.setting("test.other") == "x"
+
+
+async def test_a_sync_with_nothing_to_do_of_a_client_with_a_safety_plan_runs_no_statement(
+    signup: ClientFactory,
+) -> None:
+    # Whether a safety plan is held (late flags another device's answer may owe) is read
+    # once a store version, not at every sync.
+    ben = await signup("ben")
+    await ben.safety.set_plan(emergency_number="999", plan="Ring Jo.", share_flags=True)
+    await ben.entries.write(None, "one entry")
+    await settled(ben)
+    await ben.sync()
+    with statements(ben, every=True) as ran:
+        report = await ben.sync()
+    assert (report.pushed, report.pulled, report.late_flags) == (0, 0, [])
+    assert ran == [], ran
+
+
+async def test_a_sync_with_nothing_to_do_and_a_noted_legacy_head_opens_no_transaction(
+    signup: ClientFactory,
+) -> None:
+    # A head an upgrade of a legacy key epoch was signed on stays noted until its chain
+    # moves on, which for a quiet journal may be never: a sync finds it did not move
+    # without a write transaction.
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    states = laptop.replica.chains.states()
+    await laptop.store.put_setting(
+        legacy_upgrade.HEADS,
+        legacy_upgrade.encode_heads({j: (s.length, s.head) for j, s in states.items()}),
+    )
+    home = laptop.home
+    await laptop.close()
+    async with await Client.open(home) as again:
+        await again.sync()  # the first sync of a session reads the notes
+        assert await again.store.setting(legacy_upgrade.HEADS) is not None
+        with statements(again, every=True) as ran:
+            report = await again.sync()
+        assert (report.pushed, report.pulled) == (0, 0)
+        assert not [sql for sql in ran if sql.startswith("BEGIN")], ran
+        assert await again.store.setting(legacy_upgrade.HEADS) is not None  # still noted
+
+
+SELDOM_CHANGED = (
+    "access_entries",
+    "access_problems",
+    "peers",
+    "peer_verifications",
+    "refused_journals",
+    "pending_journals",
+    "excused_counters",
+    "set_aside",
+    "withdrawn",
+)
+"""Tables a write and its push do not change: read once, then kept until they change."""
+
+
+async def test_the_sync_after_a_write_reads_no_table_the_write_and_its_push_left_alone(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    await laptop.entries.write(None, "another entry")
+    await laptop.sync()  # the first read of each after a write of its own kind
+    await laptop.entries.write(None, "a third entry")
+    with statements(laptop, every=True) as ran:
+        report = await laptop.sync()
+    assert report.pushed == 1
+    read = [  # the table a statement reads first (a subquery's is not read alone)
+        sql
+        for sql in ran
+        if " FROM " in sql and sql.split(" FROM ")[1].split()[0] in SELDOM_CHANGED
+    ]
+    assert read == [], read
+    # which journals this device drew counters in before it removed them: a pull's cursor
+    # moves the journals' rows, never those marks
+    assert not [sql for sql in ran if "own_before > 0" in sql], ran
+
+
+async def test_what_a_sync_keeps_of_seldom_changed_tables_is_read_again_once_they_change(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    store = laptop.store
+    [journal] = await store.journals()
+    journal_id = journal.journal_id
+    assert await store.refused_journals() == {}
+    assert (await store.access_summary())[1] == {}
+    assert await store.replaced_pins() == {}
+    assert not await store.set_aside_any()
+    # another process's commits (its own connection: PRAGMA data_version moves)
+    other_process(
+        laptop,
+        "INSERT INTO refused_journals VALUES (?, 'forbidden', 'no', 1)",
+        (journal_id,),
+    )
+    assert list(await store.refused_journals()) == [journal_id]
+    other_process(laptop, "INSERT INTO access_problems VALUES (?, 'a problem')", (journal_id,))
+    assert (await store.access_summary())[1] == {journal_id: "a problem"}
+    other_process(
+        laptop,
+        "INSERT INTO peer_verifications (account_id, username, sign_public_key, "
+        "box_public_key, verified_at, replaced_at, verified) "
+        "VALUES (?, 'bo', x'00', x'00', 1, 2, 1)",
+        (b"\x02" * 16,),
+    )
+    assert await store.replaced_pins() == {b"\x02" * 16: "bo"}
+    # this connection's own changes (its count of changes to the table moves)
+    async with store.transaction() as tx:
+        await tx.set_access_problem(journal_id, None)
+    assert (await store.access_summary())[1] == {}
+    await store._all("DELETE FROM refused_journals")  # outside a transaction: committed
+    assert await store.refused_journals() == {}
+
+
+async def test_the_sync_after_a_write_does_not_look_for_safety_plans_again(
+    signup: ClientFactory,
+) -> None:
+    # Which journals hold a safety plan (late flags it may owe) is kept until a plan's row
+    # changes, not read again after every other document's change.
+    ben = await signup("ben")
+    assert await ben.store.journals_holding(SAFETY_PLAN) == set()
+    await ben.safety.set_plan(emergency_number="999", plan="Ring Jo.", share_flags=True)
+    held = await ben.store.journals_holding(SAFETY_PLAN)
+    assert len(held) == 1  # this connection's write of a plan is seen at once
+    await ben.entries.write(None, "one entry")
+    await settled(ben)
+    await ben.entries.write(None, "another entry")
+    with statements(ben, every=True) as ran:
+        report = await ben.sync()
+    assert report.pushed == 1
+    assert not [sql for sql in ran if "kind = 'safety_plan'" in sql], ran
+    other_process(ben, "DELETE FROM documents WHERE kind = 'safety_plan'")
+    assert await ben.store.journals_holding(SAFETY_PLAN) == set()  # another process's
