@@ -91,29 +91,45 @@ def _holds_bad_text(value: object, depth: int) -> bool:
     if type(value) in _HOLD_NO_TEXT:  # a mood, a date, None: most arguments that are not text
         return False
     if isinstance(value, str):
-        if value.isascii():
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
+        return not value.isascii() and _not_utf8(value)
     if depth >= MAX_DEPTH:
         return False
+    # An item that is exactly a str or of a type holding no text is answered here, without a
+    # call (an imported archive holds about 140,000 of them, issue 10); others as above.
     if isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            if _holds_bad_text(item, depth + 1):
+            kind = type(item)
+            if kind is str:
+                if not item.isascii() and _not_utf8(item):
+                    return True
+            elif kind not in _HOLD_NO_TEXT and _holds_bad_text(item, depth + 1):
                 return True
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            if isinstance(key, str) and _holds_bad_text(key, depth):
+            if type(key) is str:
+                if not key.isascii() and _not_utf8(key):
+                    return True
+            elif isinstance(key, str) and _holds_bad_text(key, depth):
                 return True
-            if _holds_bad_text(item, depth + 1):
+            kind = type(item)
+            if kind is str:
+                if not item.isascii() and _not_utf8(item):
+                    return True
+            elif kind not in _HOLD_NO_TEXT and _holds_bad_text(item, depth + 1):
                 return True
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for spec in dataclasses.fields(value):
             if _holds_bad_text(getattr(value, spec.name, None), depth + 1):
                 return True
+    return False
+
+
+def _not_utf8(text: str) -> bool:
+    """Whether UTF-8 cannot encode `text` (it holds a lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 

@@ -670,7 +670,7 @@ async def restore(
             report.skipped_notes += 1
         elif isinstance(item, ArchivedEntry) and trash_over(item, now):
             report.trash_expired += 1  # it would be deleted for good at once
-        elif (target, identity(item)) in seen:
+        elif (same := (target, identity(item))) in seen:  # made once an item
             report.duplicates += 1
             kind = kind_name(item)
             report.already_here[kind] = report.already_here.get(kind, 0) + 1
@@ -683,7 +683,7 @@ async def restore(
             batch.append((recreate(item, source.context.profile.account_id), item))
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
-            seen.add((target, identity(item)))
+            seen.add(same)
         done += 1
         if progress is not None and not batch:
             progress(done, total)

@@ -2904,13 +2904,19 @@ def _write_entry_rows(db: sqlite3.Connection, rows: list[tuple[StoredDocument, E
                 row.utc_offset,
                 int(row.trashed),
                 int(row.deleted),
-                json.dumps(list(row.tags)),
-                json.dumps(list(row.emotions)),
+                _json_list(row.tags),
+                _json_list(row.emotions),
                 row.mood,
             )
             for stored, row in rows
         ],
     )
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    """`json.dumps(list(values))`: "[]" for none, as most entries have (no call to the JSON
+    encoder: two an entry, for each of the 10,000 entries a first listing indexes, issue 10)."""
+    return json.dumps(list(values)) if values else "[]"
 
 
 def _lacks_entry_rows(db: sqlite3.Connection) -> bool:

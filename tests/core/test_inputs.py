@@ -208,14 +208,19 @@ class _Held:
     more: object = None
 
 
+class _Text(str):
+    """A str subclass: `_holds_bad_text` answers exact str items without a call, others not."""
+
+
 _texts = st.text(max_size=6) | st.sampled_from(["\ud800", "a\udfffb", "é\ud83d", "ok"])
+_any_texts = _texts | _texts.map(_Text)
 _nested = st.recursive(
-    st.none() | st.integers() | _texts,
+    st.none() | st.integers() | st.booleans() | st.floats(allow_nan=False) | _any_texts,
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.lists(inner, max_size=3).map(tuple)
-        | st.frozensets(_texts | st.integers(), max_size=3)
-        | st.dictionaries(_texts | st.integers(), inner, max_size=3)
+        | st.frozensets(_any_texts | st.integers(), max_size=3)
+        | st.dictionaries(_any_texts | st.integers(), inner, max_size=3)
         | st.builds(_Held, inner, inner)
     ),
     max_leaves=12,
