@@ -41,7 +41,7 @@ from cli.main import (
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
-from client_sdk.care_terms import COMPLETIONS
+from client_sdk.care_terms import COMPLETIONS, SAFETY_UNKNOWN
 
 if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
@@ -171,9 +171,11 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     if made.every_days:
         again[5:5] = ["--every", str(made.every_days)]
     cancel = output.command(["tj", "assignments", "cancel", output.short_id(made.id)])
+    unknown = f"; {SAFETY_UNKNOWN}" if latest.safety_unknown else ""  # never reads as fine
     return (
         f"Note: the client took a {latest.name} on {output.local_time(latest.taken_at)} "
-        f"({latest.score}, {band_label(latest.band)}); it asks about {form.recall_wording}, so this one "
+        f"({latest.score}, {band_label(latest.band)}{unknown}); it asks about "
+        f"{form.recall_wording}, so this one "
         f"may repeat it: {cancel} then {output.command(again)} asks for it when that "
         "period is over."
     )

@@ -48,6 +48,7 @@ from cli.sharing import (
     share_item,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -908,7 +909,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
 
 SAFETY_MARK = "; item 9 above 0"
 """Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
-UNKNOWN_MARK = "; item 9 not shared"
+UNKNOWN_MARK = f"; {SAFETY_UNKNOWN}"
 """Added instead to the band of a client's PHQ-9 shared without its answers
 (`MeasureResult.safety_unknown`): a low score never reads as fine (`unknown_footnote`)."""
 
@@ -924,15 +925,9 @@ def safety_mark(result: MeasureResult, own: bool = False) -> str:
 
 def unknown_footnote(results: list[MeasureResult]) -> str:
     """The line under a list holding a client's result shared without its answers
-    (`safety_mark`): what "item 9 not shared" means for the therapist."""
-    from client_sdk.models import and_words  # not at start-up
-
-    names = and_words(sorted({r.name for r in results}))
-    return (
-        f"item 9 not shared: the client shares the score of {names} without its answers, so "
-        "whether item 9 was answered above 0 is not known to you, whatever the total; and no "
-        "safety flag reaches you through a copy of some fields."
-    )
+    (`safety_mark`): what "item 9 not shared" means for the therapist
+    (`care_terms.SAFETY_UNKNOWN_LINE`, as every view says it)."""
+    return SAFETY_UNKNOWN_LINE
 
 
 def unknown_lines(result: MeasureResult, own: bool) -> list[str]:
@@ -940,11 +935,7 @@ def unknown_lines(result: MeasureResult, own: bool) -> list[str]:
     shared with this reader, that its safety item is not known (`unknown_footnote`)."""
     if not result.safety_unknown or own:
         return []
-    return [
-        "item 9:  not shared with you: this copy carries the score without the answers, so "
-        "whether item 9 was answered above 0 is not known, whatever the total; no safety "
-        "flag reaches you through it."
-    ]
+    return ["item 9:  " + SAFETY_UNKNOWN_LINE.removeprefix("item 9 ")]
 
 
 CHANGE = Column("change", NAME, items=", ", minor=True)

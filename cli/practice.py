@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from client_sdk import Client, HeldBack
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
-from client_sdk.care_terms import DEFAULT_LOW_MOOD, DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
+from client_sdk.care_terms import (
+    DEFAULT_LOW_MOOD,
+    DEFAULT_MOOD_DROP,
+    DEFAULT_QUIET_DAYS,
+    SAFETY_UNKNOWN,
+    SAFETY_UNKNOWN_LINE,
+)
 
 
 @cli.command("caseload")
@@ -342,7 +348,7 @@ def score_cell(line: ScoreLine) -> str:
     for a result shared without its answers (`MeasureResult.safety_unknown`: its low score
     must not read as fine; said whole below the table, `unknown_line`)."""
     said = [f"{line.change.change:+d}"] if line.change else []
-    said += ["item 9 not shared"] if line.result.safety_unknown else []
+    said += [SAFETY_UNKNOWN] if line.result.safety_unknown else []
     return f"{line.result.name} {line.result.score}" + (f" ({'; '.join(said)})" if said else "")
 
 
@@ -354,11 +360,7 @@ def unknown_line(rows: list[CaseloadRow]) -> str | None:
     clients = [row.client for row in rows if any(s.result.safety_unknown for s in row.scores)]
     if not clients:
         return None
-    return (
-        f"{and_words(clients)}: item 9 not shared: the score comes without the answers, so "
-        "whether item 9 was answered above 0 is not known to you, whatever the total; and no "
-        "safety flag reaches you through a copy of some fields."
-    )
+    return f"{and_words(clients)}: {SAFETY_UNKNOWN_LINE}"
 
 
 @cli.command("brief")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 
+from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.caseload import (
     EntryLike,
     GoalLike,
@@ -215,7 +216,8 @@ class Brief:
         lines += [f"Mood: {mood}  {self.sparkline}", f"Entries: {self.entries}"]
         for score in self.scores:
             change = score["change"]
-            text = f"{score['name']}: {score['score']} ({band_label(str(score['band']))})"
+            unknown = f"; {SAFETY_UNKNOWN}" if score.get("safety_unknown") is True else ""
+            text = f"{score['name']}: {score['score']} ({band_label(str(score['band']))}{unknown})"
             text += self._taken_words(score.get("taken_at"))
             if change is not None:
                 text += f", {change['change']:+d} since the one before"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.scoring import band_label
 
 JSONObject = dict[str, Any]
@@ -137,15 +138,26 @@ def _minute(text: str | None, tz: tzinfo | None) -> str:
 
 def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     answers = result["answers"]
+    mark = f"; {SAFETY_UNKNOWN}" if _safety_unknown(result, own) else ""
     lines = [
-        f"## {result['name']}: {result['score']} ({band_label(str(result['band']))})",
+        f"## {result['name']}: {result['score']} ({band_label(str(result['band']))}{mark})",
         "",
         f"- id: {result['id']}",
         f"- taken: {_minute(result['taken_at'], tz)}",
         "- answers: " + ("not shared" if answers is None else ", ".join(str(a) for a in answers)),
         *_unscored_answer(result),
     ]
-    return "\n".join([*lines, *_safety_answers(result, own), ""])
+    return "\n".join([*lines, *_safety_answers(result, own), *_safety_unknown(result, own), ""])
+
+
+def _safety_unknown(result: JSONObject, own: bool = False) -> list[str]:
+    """For a client's result shared without its answers (`MeasureResult.safety_unknown`, in
+    a therapist's export): that whether its safety item was answered above 0 is not known,
+    as every view says it (`care_terms.SAFETY_UNKNOWN_LINE`), so its total never reads as
+    fine; none for the exporter's own results (`own`)."""
+    if own or result.get("safety_unknown") is not True:
+        return []
+    return [f"- **{SAFETY_UNKNOWN}**: {SAFETY_UNKNOWN_LINE.removeprefix(SAFETY_UNKNOWN + ': ')}"]
 
 
 def _unscored_answer(result: JSONObject) -> list[str]:

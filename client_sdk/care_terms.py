@@ -20,3 +20,15 @@ A prompt to read those entries first, not a clinical cut-off: a single self-rate
 validated threshold. 2 is the scale's lowest fifth, where a 4-week mean moves too slowly to
 say anything about one bad night (NU43 #5: a mood 2 "thought about ending things" left the
 row unflagged)."""
+
+SAFETY_UNKNOWN = "item 9 not shared"
+"""Said beside the score of a client's PHQ-9 shared without its answers
+(`MeasureResult.safety_unknown`) in every view a therapist reads: a low total must not read
+as fine (`SAFETY_UNKNOWN_LINE` says what it means)."""
+
+SAFETY_UNKNOWN_LINE = (
+    f"{SAFETY_UNKNOWN}: the score comes without the answers, so whether item 9 was answered "
+    "above 0 is not known to you, whatever the total; and no safety flag reaches you through "
+    "a copy of some fields."
+)
+"""What `SAFETY_UNKNOWN` means, one wording for every view (lists, caseload, report, export)."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from client_sdk.care_terms import SAFETY_UNKNOWN_LINE
 from client_sdk.caseload import SPARK_WEEKS, CaseloadRow
 from client_sdk.report import STYLE
 from client_sdk.scoring import band_label
@@ -42,11 +43,7 @@ def _row(row: CaseloadRow) -> str:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
     scores = "; ".join(
         f"{escape(s.result.name)} {s.result.score} ({escape(band_label(s.result.band))})"
-        + (
-            ", answers not shared: whether item 9 was answered above 0 is not known"
-            if s.result.safety_unknown
-            else ""
-        )
+        + (f"; {SAFETY_UNKNOWN_LINE}" if s.result.safety_unknown else "")
         + (f", {s.change.change:+d} since the one before" if s.change else "")
         + (
             f", {s.since_baseline.change:+d} since the first"

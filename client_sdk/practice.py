@@ -882,10 +882,16 @@ def _entry_shown(entry: Entry, scope: _CopyScope | None) -> Entry:
 
 
 def _result_shown(result: MeasureResult, scope: _CopyScope | None) -> MeasureResult:
-    """`result` as a copy carries it: its answers only where the copy shares them."""
+    """`result` as a copy carries it: its answers only where the copy shares them; without
+    them, its safety item is not known to the reader (`MeasureResult.safety_unknown`), as a
+    result read from such a copy says it."""
     if scope is None or scope.shares_of(result.id, ANSWERS):
         return result
-    return dataclasses.replace(result, answers=None)
+    from client_sdk.scoring import builtin_instruments
+
+    found = builtin_instruments().get(result.measure)
+    unknown = found is not None and bool(found.safety_items)
+    return dataclasses.replace(result, answers=None, safety_concern=False, safety_unknown=unknown)
 
 
 def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:

@@ -20,12 +20,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
 
+from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.insights import GoalStat, Insights, MoodGroup, WeekStat
 from client_sdk.pixels import STYLE as PIXELS_STYLE
 from client_sdk.pixels import year_in_pixels
 from client_sdk.results import MeasureResult
 from client_sdk.score_charts import STYLE as SCORE_STYLE
-from client_sdk.score_charts import safety_lines, score_section
+from client_sdk.score_charts import safety_lines, safety_unknown, score_section
 
 WIDTH, HEIGHT = 480, 200  # viewBox units; a chart is at most WIDTH CSS pixels wide (max-width),
 # so on a wide screen one unit is one CSS pixel and chart text (16 units) is the page's 16px
@@ -130,15 +131,26 @@ def render_report(
 def safety_note(scores: Sequence[MeasureResult], own: bool) -> list[str]:
     """A line at the top of the page when a result shown answered a safety item (PHQ-9 item
     9) above 0, pointing to the Questionnaires section, where each is said under its chart
-    with what it calls for (score_charts.py); none otherwise."""
+    with what it calls for (score_charts.py); another when a client's result shown came
+    without its answers, so that item is not known (`score_charts.safety_unknown`); none
+    otherwise."""
     count = sum(1 for result in scores if safety_lines(result, own))
-    if not count:
-        return []
-    which = "result" if count == 1 else "results"
-    return [
-        f'<p class="safety-item"><b>PHQ-9 item 9 was answered above 0 in {count} {which} '
-        'shown here</b>: see <a href="#scores">Questionnaires</a>, under the PHQ-9 chart.</p>'
-    ]
+    unknown = sum(1 for result in scores if safety_unknown(result, own))
+    lines = []
+    if count:
+        which = "result" if count == 1 else "results"
+        lines.append(
+            f'<p class="safety-item"><b>PHQ-9 item 9 was answered above 0 in {count} {which} '
+            'shown here</b>: see <a href="#scores">Questionnaires</a>, under the PHQ-9 chart.</p>'
+        )
+    if unknown:
+        which = "result" if unknown == 1 else "results"
+        lines.append(
+            f'<p class="safety-unknown"><b>PHQ-9 {SAFETY_UNKNOWN} in {unknown} {which} shown '
+            "here</b>: whether item 9 was answered above 0 is not known to you; see "
+            '<a href="#scores">Questionnaires</a>, under the PHQ-9 chart.</p>'
+        )
+    return lines
 
 
 def scope_text(insights: Insights) -> str:

@@ -13,8 +13,10 @@ alone (a low band must not read as "you're fine"): its point is ringed (`circle.
 its point's title carries the line, and the line is printed under the chart
 (`p.safety-item`: a printed page has no tooltips), as the other views give it ("item 9
 answered 2 (More than half the days), above 0: whatever the total score, ..."): to the client
-(`own`) this app's words, to a therapist the PHQ Instruction Manual's (scoring.py). Pure: it
-builds a string.
+(`own`) this app's words, to a therapist the PHQ Instruction Manual's (scoring.py). Nor is a
+client's result shared without its answers (`MeasureResult.safety_unknown`, read by a
+therapist): its point's title says "item 9 not shared" and the chart is followed by what that
+means (`p.safety-unknown`, `care_terms.SAFETY_UNKNOWN_LINE`). Pure: it builds a string.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.results import MeasureResult, changes_since_baseline
 from client_sdk.scoring import (
     DETERIORATION,
@@ -44,7 +47,7 @@ svg .score-point { fill: var(--ink); }
 svg .reliable-improvement { fill: #27ae60; }
 svg .reliable-deterioration { fill: #d64545; }
 svg .safety-ring { fill: none; stroke: #d64545; stroke-width: 2; }
-.safety-item { margin: 0.25rem 0; }
+.safety-item, .safety-unknown { margin: 0.25rem 0; }
 .attribution { color: var(--muted); font-size: 0.8rem; margin: 0.25rem 0 1rem; }
 .legend { color: var(--muted); font-size: 0.85rem; margin: 0.25rem 0; }
 """
@@ -73,9 +76,14 @@ def score_section(results: Sequence[MeasureResult], *, own: bool = True) -> str:
         if any(safety_lines(r, own) for r in results)
         else ""
     )
+    unknown = (
+        f' "{SAFETY_UNKNOWN}": the answers are not shared with you (said under the chart).'
+        if any(safety_unknown(r, own) for r in results)
+        else ""
+    )
     legend = (
         '<p class="legend">Shaded: the instrument\'s bands. ▲ green: reliable improvement; '
-        f"▼ red: reliable deterioration (change from the first result shown).{ringed}</p>"
+        f"▼ red: reliable deterioration (change from the first result shown).{ringed}{unknown}</p>"
     )
     return legend + "".join(charts)
 
@@ -94,6 +102,13 @@ def safety_lines(result: MeasureResult, own: bool) -> list[tuple[str, str]]:
         (head, f"whatever the total score, {said}{ending}")
         for head in found.safety_answer_heads(result.answers)
     ]
+
+
+def safety_unknown(result: MeasureResult, own: bool) -> bool:
+    """True when `result` is a client's result shared without its answers, read by a
+    therapist (not `own`): whether its safety item was answered above 0 is not known
+    (`MeasureResult.safety_unknown`), so its score is never shown alone."""
+    return result.safety_unknown and not own
 
 
 def measure_chart(
@@ -138,7 +153,8 @@ def measure_chart(
     for index, result in enumerate(results):
         cx, cy = x(index), y(result.score)
         when = result.taken_at.astimezone().strftime("%Y-%m-%d")
-        said = f"{when}: {result.score} ({band_label(result.band)})"
+        mark = f"; {SAFETY_UNKNOWN}" if safety_unknown(result, own) else ""
+        said = f"{when}: {result.score} ({band_label(result.band)}{mark})"
         lines = safety_lines(result, own)
         if lines:
             parts.append(f'<circle class="safety-ring" cx="{fmt(cx)}" cy="{fmt(cy)}" r="8"/>')
@@ -172,6 +188,12 @@ def measure_chart(
     parts.append("</svg>")
     for head, rest in noted:
         parts.append(f'<p class="safety-item"><b>{escape(head)}</b>: {escape(rest)}</p>')
+    unknown = [r for r in results if safety_unknown(r, own)]
+    if unknown:  # printed: a page has no tooltips
+        days = ", ".join(r.taken_at.astimezone().strftime("%Y-%m-%d") for r in unknown)
+        parts.append(
+            f'<p class="safety-unknown"><b>{escape(days)}</b>: {escape(SAFETY_UNKNOWN_LINE)}</p>'
+        )
     for band in instrument.bands:  # PCL-5 "(probable PTSD)": a screen (REV-CLIN F4)
         if band.note is not None:
             line = instrument.band_note_line(band.low)

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from client_sdk import Client, MeasureResult, NetworkError, TJError
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.scoring import band_label
 
 
@@ -83,6 +84,8 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
                     f"  {result.name}: {result.score} ({band_label(result.band)}), "
                     f"{result.taken_at.astimezone():%Y-%m-%d}{item_9(result)}"
                 )
+                if result.safety_unknown:  # what "item 9 not shared" means, under it
+                    lines.append(f"    {SAFETY_UNKNOWN_LINE}")
             if latest is None and not own and await client.entries.list(journal.id, limit=1):
                 lines.append(
                     f"  (all it copies is counted in another journal of {journal.owner}'s)"
@@ -98,7 +101,7 @@ def item_9(result: MeasureResult) -> str:
     if result.safety_concern:
         return "; item 9 answered above 0"
     if result.safety_unknown:
-        return "; answers not shared: item 9 not known"
+        return f"; {SAFETY_UNKNOWN}"
     return ""
 
 

@@ -178,8 +178,8 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
     [first, *_] = await tom.json("measure", "list", "--measure", "phq9")
     assert (first["score"], first["answers"], first["safety_unknown"]) == (3, None, True), first
     shown = " ".join((await tom.ok("measure", "show", first["id"][:8])).stdout.split())
-    assert "item 9: not shared with you" in shown, shown
-    assert "no safety flag reaches you through it" in shown
+    assert "item 9: not shared: the score comes without the answers, so whether item 9" in shown
+    assert "no safety flag reaches you through a copy of some fields" in shown, shown
 
     caseload = await tom.ok("caseload", env={"COLUMNS": "200"})
     table = " ".join(caseload.stdout.split())
@@ -191,6 +191,58 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
 
     own = await ana.ok("measure", "list", env={"COLUMNS": "200"})
     assert "not shared" not in own.stdout + own.stderr  # the client's own answers are there
+
+
+UNKNOWN = (
+    "item 9 not shared: the score comes without the answers, so whether item 9 was answered "
+    "above 0 is not known to you, whatever the total"
+)
+"""The one wording every view gives a PHQ-9 shared without its answers."""
+
+
+async def test_a_phq9_without_its_answers_is_never_plain_none_minimal_in_a_report_or_export(
+    ana: Device, tom: Device, tmp_path: Path
+) -> None:
+    await share_scores(ana, tom)
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    await tom.ok("sync")
+    [result] = await tom.json("measure", "list", "--measure", "phq9")
+    assert (result["score"], result["safety_unknown"]) == (3, True), result
+
+    page = tmp_path / "ana.html"
+    await tom.ok("report", "--html", str(page), "--journal", result["journal"])
+    html = " ".join(page.read_text().split())
+    assert "3 (None-minimal; item 9 not shared)" in html  # the point's title
+    assert f'<p class="safety-unknown"><b>{result["taken_at"][:10]}</b>: {UNKNOWN}' in html
+    assert "PHQ-9 item 9 not shared in 1 result shown here" in html  # the top of the page
+    assert "3 (None-minimal)<" not in html  # never the band alone
+
+    out = tmp_path / "out"
+    await tom.ok("export", "--format", "markdown", "--out", str(out), "--client", "ana")
+    [text] = [p.read_text() for p in out.rglob("*.md") if "PHQ-9" in p.read_text()]
+    said = " ".join(text.split())
+    assert "## PHQ-9: 3 (None-minimal; item 9 not shared)" in text, text
+    assert "- **item 9 not shared**: the score comes without the answers, so whether" in said
+    assert "is not known to you, whatever the total" in said
+
+    exported = tmp_path / "json"
+    await tom.ok("export", "--out", str(exported), "--client", "ana")
+    [archive] = [json.loads(p.read_text()) for p in exported.glob("*.json")]
+    assert [r["safety_unknown"] for r in archive["results"]] == [True], archive["results"]
+
+    await ana.ok("brief", "tom", "--yes")  # of what tom reads: the copy, without the answers
+    await tom.ok("sync")
+    [brief] = await tom.json("briefs")
+    assert [s["safety_unknown"] for s in brief["digest"]["scores"]] == [True], brief
+    shown = await tom.ok("show", brief["id"], env={"COLUMNS": "200"})
+    assert "PHQ-9: 3 (None-minimal; item 9 not shared)" in shown.stdout, shown.stdout
+
+    mine = tmp_path / "mine.html"  # the client's own report and export hold the answers
+    await ana.ok("report", "--html", str(mine))
+    assert "item 9 not shared" not in mine.read_text()
+    own = tmp_path / "own"
+    await ana.ok("export", "--format", "markdown", "--out", str(own))
+    assert not any("item 9 not shared" in p.read_text() for p in own.rglob("*.md"))
 
 
 async def test_a_therapist_leaving_a_copy_is_never_told_as_stopping_safety_flags(

@@ -216,8 +216,13 @@ async def test_the_therapist_overview_is_in_name_order_and_never_silent_on_item_
     day = f"{flagged.result.taken_at.astimezone():%Y-%m-%d}"
     assert f"  PHQ-9: 2 (None-minimal), {day}; item 9 answered above 0" in lines, text
     assert f"  GAD-7: {anxious.result.score} (Severe), {day}" in lines, text
-    said = f"  PHQ-9: 3 (None-minimal), {day}; answers not shared: item 9 not known"
+    said = f"  PHQ-9: 3 (None-minimal), {day}; item 9 not shared"
     assert said in lines and unknown.result.safety_concern, text
+    meaning = lines[lines.index(said) + 1]
+    assert meaning.startswith("    item 9 not shared: the score comes without the answers, so "), (
+        text
+    )
+    assert "whether item 9 was answered above 0 is not known to you, whatever the total" in text
 
 
 def readme_sdk_program() -> str:
