@@ -27,9 +27,7 @@ from client_sdk.errors import (
     READ_ROLE,
     FlagsWouldStop,
     InvalidInput,
-    KeyChangedError,
     NotFound,
-    TJError,
 )
 from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
@@ -985,14 +983,7 @@ class Shares:
         KeyChangedError when `fingerprint` does not match their keys as the server gives
         them (saying so when this device holds their keys as verified already: that stays),
         NotFound for an unknown account."""
-        try:
-            return await self._context.sharing.verify_replaces(
-                username, fingerprint, sharing=sharing
-            )
-        except KeyChangedError as error:
-            if sharing:
-                raise
-            raise await self._verified_still(username, error) from None
+        return await self._context.sharing.verify_replaces(username, fingerprint, sharing=sharing)
 
     async def verify(self, username: str, fingerprint: str) -> bool:
         """Accept a peer's new keys after comparing their fingerprint in person, replacing
@@ -1002,31 +993,4 @@ class Shares:
         when `fingerprint` does not match their keys as the server gives them (nothing is
         marked verified; when this device holds those keys as verified already, the message
         says that verification stays), NotFound for an unknown account."""
-        try:
-            return await self._context.sharing.verify_peer(username, fingerprint)
-        except KeyChangedError as error:
-            raise await self._verified_still(username, error) from None
-
-    async def _verified_still(self, username: str, error: KeyChangedError) -> KeyChangedError:
-        """`error`, a fingerprint typed to verify `username` that does not match their keys,
-        ending with what stays when this device holds the keys the server gives them as
-        verified already (a mistyped number marks nothing and unmarks nothing): "drlee's keys
-        stay verified on this device, as you compared them before." Else `error` itself."""
-        if error.username is not None:  # it asks to accept new keys: not a typing slip
-            return error
-        name = normalize_username(username)
-        try:
-            identity = await self._context.sharing.identity(name)
-        except TJError:
-            return error
-        held = await self._context.store.peer(identity.account_id)
-        if (
-            held is None
-            or not held.verified
-            or (held.username, held.sign_public_key, held.box_public_key)
-            != (identity.username, identity.sign_public_key, identity.box_public_key)
-        ):
-            return error
-        return KeyChangedError(
-            f"{error} {name}'s keys stay verified on this device, as you compared them before."
-        )
+        return await self._context.sharing.verify_peer(username, fingerprint)

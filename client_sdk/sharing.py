@@ -770,7 +770,43 @@ class Sharing:
     ) -> None:
         """`_check_typed`, whose refusal says so when the fingerprint typed is that of an
         earlier account that bore the username here, its pin replaced since (an account
-        erased, its name taken by someone new: NU46 #12)."""
+        erased, its name taken by someone new: NU46 #12); for a verify (not `sharing`), it
+        ends with what stays when this device holds `identity`'s keys as verified already
+        (`_verified_still`)."""
+        try:
+            await self._typed_matches(identity, fingerprint, sharing=sharing)
+        except KeyChangedError as error:
+            if sharing:
+                raise
+            raise await self._verified_still(identity, error) from None
+
+    async def _verified_still(
+        self, identity: wire.Identity, error: KeyChangedError
+    ) -> KeyChangedError:
+        """`error`, a fingerprint typed to verify that does not match `identity`, the keys
+        the server gave for this very check, ending with what stays when this device holds
+        exactly those keys as verified already (a mistyped number marks nothing and unmarks
+        nothing): "drlee's keys stay verified on this device, as you compared them before."
+        Else `error` itself. Decided on `identity`, never on another answer of the server's
+        (which could give the pinned keys there and others to the check)."""
+        if error.username is not None:  # it asks to accept new keys: not a typing slip
+            return error
+        held = await self.store.peer(identity.account_id)
+        if (
+            held is None
+            or not held.verified
+            or (held.username, held.sign_public_key, held.box_public_key)
+            != (identity.username, identity.sign_public_key, identity.box_public_key)
+        ):
+            return error
+        return KeyChangedError(
+            f"{error} {identity.username}'s keys stay verified on this device, as you "
+            "compared them before."
+        )
+
+    async def _typed_matches(
+        self, identity: wire.Identity, fingerprint: str, *, sharing: bool = False
+    ) -> None:
         try:
             _check_typed(identity, fingerprint, sharing=sharing)
         except KeyChangedError as error:

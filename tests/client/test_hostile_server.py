@@ -78,6 +78,52 @@ async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
     assert await ana.store.peer(tom.profile.account_id) is None
 
 
+async def test_a_verify_refused_on_substituted_keys_never_says_they_stay_verified(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """The server gives other keys for tom to the check of the fingerprint ana typed, and
+    his real ones to any later question: "tom's keys stay verified" is decided on the keys
+    that check saw, with no second identity request, so the attempt is not told as a typo."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    real = await tom.shares.fingerprint()
+    assert await ana.shares.verify("tom", real) is True  # compared in person: verified here
+    impostor = keys.AccountSecrets.generate()
+    forged = wire.Identity(
+        tom.profile.account_id,
+        "tom",
+        impostor.sign_public_key,
+        impostor.box_public_key,
+        keys.sign_identity(impostor, tom.profile.account_id, "tom"),
+    )
+    served: list[bytes] = []
+
+    def once(request: bytes, reply: bytes) -> bytes:  # forged for the first call only
+        served.append(reply)
+        return wire.encode(forged) if len(served) == 1 else reply
+
+    for check in (ana.shares.verify, ana.shares.verify_replaces):
+        served.clear()
+        hostile.replies["/v1/account/identity"] = once
+        hostile.paths.clear()
+        with pytest.raises(KeyChangedError, match="does not match") as caught:
+            await check("tom", real)
+        assert "stay verified" not in str(caught.value), caught.value
+        assert hostile.paths.count("/v1/account/identity") == 1, hostile.paths
+        held = await ana.store.peer(tom.profile.account_id)
+        assert held is not None and held.verified  # the pin is as it was, still enforced
+        assert held.sign_public_key == tom.profile.secrets.sign_public_key
+
+    hostile.replies.clear()  # a real typing slip, the server honest: the pin stays, said
+    hostile.paths.clear()
+    typed = keys.fingerprint(
+        tom.profile.account_id, "tom", impostor.sign_public_key, impostor.box_public_key
+    )
+    with pytest.raises(KeyChangedError, match="tom's keys stay verified on this device"):
+        await ana.shares.verify("tom", typed)
+    assert hostile.paths.count("/v1/account/identity") == 1, hostile.paths
+
+
 @pytest.mark.parametrize("account", ["same account id", "another account id"])
 async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_first_use(
     account: str,
