@@ -230,6 +230,10 @@ async def test_a_phq9_without_its_answers_is_never_plain_none_minimal_in_a_repor
     [archive] = [json.loads(p.read_text()) for p in exported.glob("*.json")]
     assert [r["safety_unknown"] for r in archive["results"]] == [True], archive["results"]
 
+    assigned = await tom.ok("assign", result["journal"], "measure", "phq9")
+    note = " ".join(assigned.stderr.split())
+    assert "(3, None-minimal; item 9 not shared); it asks about" in note, note
+
     await ana.ok("brief", "tom", "--yes")  # of what tom reads: the copy, without the answers
     await tom.ok("sync")
     [brief] = await tom.json("briefs")
