@@ -476,6 +476,15 @@ def _identity(path: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
+def _deleted(descriptor: int) -> bool:
+    """Whether the file open as `descriptor` has no name left (deleted), or cannot be
+    read (then it is not trusted either)."""
+    try:
+        return os.fstat(descriptor).st_nlink == 0
+    except OSError:
+        return True
+
+
 def index_file(key: tuple[int, int], shm: str) -> int:
     """A read-only descriptor of `shm`, the `-shm` file of the held store file `key`: the
     process's one for that file (opened here the first time). OSError as `os.open` raises,
@@ -484,6 +493,14 @@ def index_file(key: tuple[int, int], shm: str) -> int:
     store = shm[: -len("-shm")]
     with _files_lock:
         held = _files[key]
+        if held.index is not None and _deleted(held.index):
+            # The `-shm` this descriptor reads was deleted: `key`'s store file was deleted
+            # and another made with the same inode number (a logout and a login of another
+            # process, while an entry of the old file stayed counted, `Database.connect`).
+            # Its header would never move again: kept open (closing it could drop a lock of
+            # a connection still using it), and the current file opened instead.
+            _strays.append(held.index)
+            held.index = None
         if held.index is None:
             if _identity(store) != key:
                 raise OSError(f"{store} is no longer the file held")

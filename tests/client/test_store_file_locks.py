@@ -284,3 +284,32 @@ async def test_a_client_close_cancelled_during_a_checkpoint_ends_with_the_store_
     assert db._closed and db._checkpointing is None
     with pytest.raises(ClientClosed):
         await ana.entries.list()
+
+
+def test_a_deleted_shm_file_is_not_read_again_through_the_kept_descriptor(tmp_path: Path) -> None:
+    """The process's descriptor of a store's `-shm` file is checked when a connection takes
+    it: once that `-shm` was deleted (the store deleted and another made with the same inode
+    number, by a logout and a login in another process, while an entry of the old file stayed
+    counted), the current `-shm` is opened instead. Read through the deleted one, the header
+    never moves, and every read the store keeps in memory (`Store._unchanged`) would go on
+    answering from memory while other processes commit."""
+    path = tmp_path / "store.db"
+    shm = Path(f"{path}-shm")
+    made = sqlite3.connect(path)
+    made.execute("CREATE TABLE t (x)")
+    made.close()
+    shm.write_bytes(b"\0" * 136)
+    key = database.hold(str(path))
+    assert key is not None
+    try:
+        first = database.index_file(key, str(shm))
+        assert os.fstat(first).st_ino == os.stat(shm).st_ino
+        shm.unlink()
+        shm.write_bytes(b"\0" * 136)  # the new store's own -shm (another inode)
+        current = database.index_file(key, str(shm))
+        assert os.fstat(current).st_ino == os.stat(shm).st_ino, "the deleted -shm is read"
+        assert current != first
+        assert first in database._strays  # kept open: closing it could drop a lock
+        assert database.index_file(key, str(shm)) == current  # taken once, then kept
+    finally:
+        database.release(key)
