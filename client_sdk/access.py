@@ -63,8 +63,10 @@ epochs it annotated in, and could otherwise keep writing with them after it left
 (present only when there is one) names, per device listed, the counters below its limit
 that the owner's device never received (neither a record nor a cover: `limits_and_gaps`):
 refused too, so a member that skipped counters while it could write cannot fill them after
-(protocol.md 4.19 "Write limits"). A device of an SDK before `gaps` refuses it (an unknown
-key) until updated.
+(protocol.md 4.19 "Write limits"). At most MAX_LIMIT_DEVICES devices within MAX_LIMIT_BYTES
+are named, and a later entry never widens an earlier one's limit (`narrowed`). A device of an
+SDK before `gaps` cannot read such an entry (an unknown key): it reports it malformed and
+stays on the chain before it until updated.
 
 A member appears in the chain only as a random 16-byte `handle`: its account id, username
 and identity keys are in `owner_copy` (sealed with the owner's account key) and bound by
