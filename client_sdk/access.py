@@ -63,8 +63,10 @@ epochs it annotated in, and could otherwise keep writing with them after it left
 (present only when there is one) names, per device listed, the counters below its limit
 that the owner's device never received (neither a record nor a cover: `limits_and_gaps`):
 refused too, so a member that skipped counters while it could write cannot fill them after
-(protocol.md 4.19 "Write limits"). A device of an SDK before `gaps` refuses it (an unknown
-key) until updated.
+(protocol.md 4.19 "Write limits"). At most MAX_LIMIT_DEVICES devices within MAX_LIMIT_BYTES
+are named, and a later entry never widens an earlier one's limit (`narrowed`). A device of an
+SDK before `gaps` cannot read such an entry (an unknown key): it reports it malformed and
+stays on the chain before it until updated.
 
 A member appears in the chain only as a random 16-byte `handle`: its account id, username
 and identity keys are in `owner_copy` (sealed with the owner's account key) and bound by
@@ -158,8 +160,20 @@ OPTIONAL_KEYS: dict[str, frozenset[str]] = {
 }
 """Keys a payload of that kind may carry besides PAYLOAD_KEYS (absent in older entries)."""
 MAX_GAP_RANGES = 64
-"""The most counter ranges one entry's `gaps` names (all devices together), so that an entry
-stays well under wire.MAX_CHAIN_ENTRY_BYTES whatever gaps a member left (`limits_and_gaps`)."""
+"""The most counter ranges one entry's `gaps` names (all devices together): `limits_and_gaps`."""
+MAX_LIMIT_DEVICES = 32
+"""The most devices of a member one entry's `counters` names (`limits_and_gaps`): a device not
+named has limit 0, so every record of it is refused. A member chooses its device ids freely
+(any 16 bytes), so without this bound it could make the entry ending its right to write larger
+than the server accepts, and its revocation impossible."""
+MAX_LIMIT_BYTES = 2560
+"""The most bytes the `counters` and `gaps` of one entry take, encoded (`limits_and_gaps`,
+counted at their largest): with the rest of the largest entry that carries them, under
+wire.MAX_CHAIN_ENTRY_BYTES whatever devices and gaps a member left."""
+_LIST_BYTES = 3  # a msgpack array header, up to 65535 items
+_COUNTER_BYTES = 1 + 18 + 9  # [device (bin 16), counter (int64)]
+_GAP_DEVICE_BYTES = 1 + 18 + _LIST_BYTES  # [device, [ranges...]]
+_RANGE_BYTES = 1 + 9 + 9  # [lo, hi]
 NOT_SERVED = "server-no-longer-serves"
 """The one value of a `removed` entry's `because`: the owner's device removed the member
 because the server said it no longer serves them (they left, or their account was deleted:
@@ -659,32 +673,87 @@ def encode_gaps(gaps: Gaps) -> list[list[Any]]:
     return [[d, [[lo, hi] for lo, hi in gaps[d]]] for d in sorted(gaps) if gaps[d]]
 
 
-def limits_and_gaps(tops: Counters, received: dict[bytes, list[Range]]) -> tuple[Counters, Gaps]:
+def limits_and_gaps(
+    tops: Counters,
+    received: dict[bytes, list[Range]],
+    counts: dict[bytes, int] | None = None,
+    before: tuple[Counters, Gaps] | None = None,
+) -> tuple[Counters, Gaps]:
     """The write limit an owner device signs for a member's devices (protocol.md 4.19 "Write
     limits"): `tops` (device -> the highest counter of a verified record of it held) and,
     per device, the counters below that top it never received (`received`: delivered in a
     verified record, or accounted for by a cover it accepted), which every device then
     refuses as it refuses counters above the limit. An honest member's device leaves no such
     gap (refusals and cut-offs are withdrawn by a cover); one the server withheld from the
-    signing device is excluded, which it could do anyway by never storing it. At most
-    MAX_GAP_RANGES ranges in all (devices in order): past them a device's limit is lowered to
-    just below its first gap not named, so that no counter the signing device never
-    received is ever left writable."""
-    counters: Counters = {}
+    signing device is excluded, which it could do anyway by never storing it.
+
+    `before`: the limit and gaps the chain already holds for that membership (an earlier
+    entry ended its right to write): the result is at most that limit for each device, none
+    for a device it does not name, and its gaps include those (`narrowed`), so a later entry
+    never widens what an earlier one signed.
+
+    Bounded so the entry always fits (MAX_LIMIT_DEVICES, MAX_GAP_RANGES, MAX_LIMIT_BYTES): the
+    devices with the most verified records held (`counts`, device -> records) come first,
+    ties by id, and a device past MAX_LIMIT_DEVICES is not named (limit 0: all its records
+    refused). A member chooses its device ids and counters freely, but each record it counts
+    was stored and verified. Then gaps are named in that order while there is room; past it
+    a device's limit is lowered to just below its first gap not named (a device left with
+    limit 0 is not named), so no counter the signing device never received stays writable."""
+    limits = dict(tops)
     gaps: Gaps = {}
-    room = MAX_GAP_RANGES
-    for device in sorted(tops):
-        top = tops[device]
+    for device, top in tops.items():
         missing = counter_gaps(received.get(device, []), top - 1)  # its top: a record held
-        if len(missing) > room:
-            top = missing[room][0] - 1
-            missing = missing[:room]
+        if missing:
+            gaps[device] = missing
+    if before is not None:
+        limits, gaps = narrowed(before, (limits, gaps))
+    ranked = sorted(limits, key=lambda d: (-(counts or {}).get(d, 0), d))[:MAX_LIMIT_DEVICES]
+    ranges = MAX_GAP_RANGES
+    room = MAX_LIMIT_BYTES - 2 * _LIST_BYTES - len(ranked) * _COUNTER_BYTES
+    counters: Counters = {}
+    kept: Gaps = {}
+    for device in ranked:
+        top, missing = limits[device], gaps.get(device, [])
+        if missing:
+            fit = min(len(missing), ranges, max(0, (room - _GAP_DEVICE_BYTES) // _RANGE_BYTES))
+            if fit < len(missing):
+                top = missing[fit][0] - 1
+                missing = missing[:fit]
+            if missing:
+                ranges -= len(missing)
+                room -= _GAP_DEVICE_BYTES + _RANGE_BYTES * len(missing)
         if top > 0:
             counters[device] = top
             if missing:
-                gaps[device] = missing
-        room -= len(missing)
-    return counters, gaps
+                kept[device] = missing
+    return counters, kept
+
+
+def narrowed(before: tuple[Counters, Gaps], after: tuple[Counters, Gaps]) -> tuple[Counters, Gaps]:
+    """The write limit of a membership whose writes an entry limited (`before`: limits and
+    gaps) once a later entry limits them again (`after`): for each device, the lower of the
+    two limits (a device one of them does not name: none), and the gaps of both below it.
+    Applied when an entry is signed (`limits_and_gaps`) and when it is read, so that once a
+    membership's writes are limited no entry widens them (protocol.md 4.19 "Write limits")."""
+    limits: Counters = {}
+    gaps: Gaps = {}
+    for device, top in after[0].items():
+        if device not in before[0]:
+            continue
+        top = min(top, before[0][device])
+        merged: list[Range] = []
+        for lo, hi in sorted([*before[1].get(device, []), *after[1].get(device, [])]):
+            hi = min(hi, top - 1)
+            if lo > hi:
+                continue
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        limits[device] = top
+        if merged:
+            gaps[device] = merged
+    return limits, gaps
 
 
 def with_counters(
@@ -983,7 +1052,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
             raise IntegrityError(f"{bad} has unknown terms")
         limits = _counters(p["counters"], bad)
-        gaps = _gaps(p.get("gaps"), limits, bad)
+        gaps = _gaps(p, limits, bad)
         if p["role"] == "annotate" and (limits or gaps):
             raise IntegrityError(f"{bad} limits the writes of a member it lets write")
         updated = Member(current.handle, p["role"], p["expires_at"], current.who)
@@ -1004,12 +1073,11 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             if current.handle in state.sealed_to[state.epoch]:
                 state.annotators[state.epoch].add(current.handle)
         else:
-            state.write_limits[current.handle] = limits
-            state.write_gaps[current.handle] = gaps
+            _limit_writes(state, current.handle, limits, gaps)
     elif entry.kind in (REMOVED, ENDED):
         handle = _current(state, p["member"], bad).handle
-        state.write_limits[handle] = _counters(p["counters"], bad)
-        state.write_gaps[handle] = _gaps(p.get("gaps"), state.write_limits[handle], bad)
+        limits = _counters(p["counters"], bad)
+        _limit_writes(state, handle, limits, _gaps(p, limits, bad))
         if entry.kind == ENDED:
             state.ended[handle] = state.members[handle]
         elif "because" in p:
@@ -1174,6 +1242,17 @@ def _keep_check(state: AccessState, p: dict[str, Any], version: int, bad: str) -
     state.key_checks[state.epoch] = check
 
 
+def _limit_writes(state: AccessState, handle: bytes, limits: Counters, gaps: Gaps) -> None:
+    """Limit the writes of membership `handle` as an entry ending its right to write signed
+    them, narrowed by any limit an earlier entry signed for it (`narrowed`): whatever a later
+    entry says, it never widens them."""
+    if handle in state.write_limits:
+        before = (state.write_limits[handle], state.write_gaps.get(handle, {}))
+        limits, gaps = narrowed(before, (limits, gaps))
+    state.write_limits[handle] = limits
+    state.write_gaps[handle] = gaps
+
+
 def _counters(value: Any, bad: str) -> Counters:
     """A `counters` payload: [[device (bin 16), counter (int)], ...], devices strictly
     ascending."""
@@ -1192,12 +1271,14 @@ def _counters(value: Any, bad: str) -> Counters:
     return found
 
 
-def _gaps(value: Any, limits: Counters, bad: str) -> Gaps:
-    """A `gaps` payload (absent: none): [[device (bin 16), [[lo, hi], ...]], ...], devices
-    strictly ascending and each one `limits` names, its ranges non-empty, ascending, apart
-    (a counter between two), 1 <= lo <= hi < that device's limit; MAX_GAP_RANGES at most."""
-    if value is None:
+def _gaps(payload: dict[str, Any], limits: Counters, bad: str) -> Gaps:
+    """The `gaps` of a payload (the key absent: none; present, never nil nor empty):
+    [[device (bin 16), [[lo, hi], ...]], ...], devices strictly ascending and each one `limits`
+    names, its ranges non-empty, ascending, apart (a counter between two), 1 <= lo <= hi <
+    that device's limit; MAX_GAP_RANGES at most."""
+    if "gaps" not in payload:
         return {}
+    value = payload["gaps"]
     if not isinstance(value, list) or not value:
         raise IntegrityError(f"{bad} is malformed")
     found: Gaps = {}

@@ -555,6 +555,10 @@ class Replica:
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
+        self._end_problems: dict[bytes, tuple[str, str]] = {}
+        """By journal: why this device could not end the share of a member whose end date
+        passed there (`rotate_expired`: the server refused the rotation), reported by the
+        next sync; the other journals sync as usual."""
         self._key_problems: dict[bytes, tuple[str, str]] = {}
         self._key_problem_epochs: dict[bytes, set[int]] = {}
         """By journal: the epochs of `_key_problems` whose key this device does not hold."""
@@ -1946,6 +1950,9 @@ class Replica:
         journal list was read, is no longer this device's problem). Records that still wait
         for a key (`_still_waiting`) are told at every sync: in the journal's key problem
         line when it has one, else in a line of their own."""
+        ending, self._end_problems = self._end_problems, {}
+        for journal_id, (label, message) in sorted(ending.items()):
+            report.add_problem(journal_id, label, message)
         if not self._name_problems and not self._key_problems and not self._still_waiting:
             return
         held = {j.journal_id for j in await self.store.journals()}
@@ -6407,12 +6414,22 @@ class Replica:
                 continue
             try:
                 await self.change_access(journal, [])
+            except InvalidInput as error:
+                # The server refused this journal's rotation (say, an entry larger than it
+                # accepts): that journal's problem, told by the sync; the others go on.
+                self._end_problems[journal_id] = (
+                    self.shown_name(journal),
+                    f"a share whose end date passed could not be ended: {error}; its "
+                    "records wait in the outbox until it is",
+                )
+                continue
             except IntegrityError as error:
                 held = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)
                 if held is None or name_verified(held):
                     raise
                 # A placeholder name is never signed (W7): told by each sync until renamed.
                 self._name_problems[journal_id] = (held.name, str(error))
+            self._end_problems.pop(journal_id, None)
         if lapsed:
             await self.refresh_journals()
 
@@ -7312,7 +7329,10 @@ class Replica:
         never received (`gaps`: neither a record nor a cover; access.limits_and_gaps):
         devices refuse that member's records beyond the one and in the other, whatever epoch
         they are sealed under, so a gap the member left cannot be filled once its right
-        ended (protocol.md 4.19 "Write limits"). Never what covers account for:
+        ended (protocol.md 4.19 "Write limits"). Narrowed by the limit the chain already
+        holds for that membership (an earlier entry ended its right to write: never widened),
+        and bounded so the entry fits whatever devices the member wrote from. Never what
+        covers account for:
         a member's record may cover its account's counters (withdrawals), and a limit read
         from `received` let a member raise, with one record, the limit signed at its
         revocation, then write under it afterwards with the server's help (protocol.md 4.19
@@ -7327,7 +7347,14 @@ class Replica:
                 who = member.who.account_id
                 tops = await self.store.record_tops(journal_id, who)
                 received = {d: await self.store.received_ranges(journal_id, who, d) for d in tops}
-                counters, gaps = access.limits_and_gaps(tops, received)
+                counts = await self.store.record_counts(journal_id, who)
+                handle = member.handle
+                before = (
+                    (state.write_limits[handle], state.write_gaps.get(handle, {}))
+                    if handle in state.write_limits
+                    else None
+                )
+                counters, gaps = access.limits_and_gaps(tops, received, counts, before)
                 limited.append(access.with_counters((kind, payload), counters, gaps))
             else:
                 limited.append((kind, payload))

@@ -2240,6 +2240,17 @@ class Store:
         )
         return {bytes(r[0]): int(r[1]) for r in rows if int(r[1]) > 0}
 
+    async def record_counts(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
+        """device id -> how many records of `author` by that device in `journal_id` this
+        device verified and accepted (or kept unread): which of a member's devices a write
+        limit names first (access.limits_and_gaps)."""
+        rows = await self._all(
+            "SELECT device, count(*) FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
+            (journal_id, author),
+        )
+        return {bytes(r[0]): int(r[1]) for r in rows}
+
     async def received_ranges(self, journal_id: bytes, author: bytes, device: bytes) -> list[Range]:
         """The counters of (author, device) in `journal_id` this device counts as received
         (`DeviceCounters.received`: delivered, or accounted for by a cover it accepted)."""

@@ -10,7 +10,7 @@ from typing import Any
 import msgpack
 import pytest
 
-from client_sdk import access, crypto, keys
+from client_sdk import access, crypto, keys, wire
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError
 
@@ -349,6 +349,102 @@ def test_malformed_write_gaps_are_refused(gaps: Any) -> None:
     entry = signed(state, access.REMOVED, payload)
     with pytest.raises(IntegrityError, match="malformed"):
         verify([entry], known=state)
+
+
+def test_gaps_present_as_nil_are_refused() -> None:
+    """`gaps` is absent when there is none, never present and empty: nil is malformed."""
+    _, state = start(grant(TOM))
+    payload = {"member": handle_of(state, TOM), "counters": [[PHONE, 9]], "gaps": None}
+    with pytest.raises(IntegrityError, match="malformed"):
+        verify([signed(state, access.REMOVED, payload)], known=state)
+
+
+def _many_devices(count: int, gaps_each: int) -> tuple[access.Counters, dict[bytes, list[Any]]]:
+    """`count` device ids at the highest counter, each with `gaps_each` gaps below it."""
+    top = 2**63 - 1
+    tops = {i.to_bytes(16, "big"): top for i in range(1, count + 1)}
+    held = [(c, c) for c in range(1, 2 * gaps_each, 2)] + [(top, top)] if gaps_each else [(1, top)]
+    return tops, {d: held for d in tops}
+
+
+@pytest.mark.parametrize("gaps_each", [0, 1, 3, 100])
+def test_an_entry_ending_a_members_writes_fits_whatever_devices_it_wrote_from(
+    gaps_each: int,
+) -> None:
+    """A member chooses its device ids and counters freely: however many it wrote from, and
+    with however many gaps, the entry ending its right to write (each kind, at its largest)
+    stays under the server's entry cap, names at most MAX_LIMIT_DEVICES devices and verifies."""
+    tops, received = _many_devices(300, gaps_each)
+    counters, gaps = access.limits_and_gaps(tops, received)
+    assert len(counters) == access.MAX_LIMIT_DEVICES
+    assert sum(len(r) for r in gaps.values()) <= access.MAX_GAP_RANGES
+    _, state = start(grant(TOM))
+    tom = handle_of(state, TOM)
+    for change in (
+        access.removed(tom, because=access.NOT_SERVED),
+        access.ended(tom),
+        access.changed(tom, "read", 2**63 - 1),
+    ):
+        kind, payload = access.with_counters(change, counters, gaps)
+        raw = signed(state, kind, payload)
+        assert len(raw) <= wire.MAX_CHAIN_ENTRY_BYTES, (kind, len(raw))
+        after = verify([raw], known=state)
+        assert after.write_limits[tom] == counters
+
+
+def test_the_devices_with_the_most_records_are_named_first_then_by_id() -> None:
+    """Past MAX_LIMIT_DEVICES, the devices with the most verified records held are named
+    (ties by id): device ids cost a member nothing, a stored record does."""
+    tops, received = _many_devices(access.MAX_LIMIT_DEVICES + 8, 0)
+    honest = max(tops)  # the highest id: last by id alone
+    counts = {d: 2 for d in tops} | {honest: 3}
+    counters, _ = access.limits_and_gaps(tops, received, counts)
+    assert honest in counters
+    assert set(counters) == {honest, *sorted(tops)[: access.MAX_LIMIT_DEVICES - 1]}
+    unnamed = min(d for d in tops if d not in counters)
+    _, state = start(grant(TOM))
+    _, after = extend(state, [access.with_counters(access.removed(handle_of(state, TOM)),
+                                                   counters)])  # fmt: skip
+    assert not after.may_annotate(TOM.account_id, state.epoch, unnamed, 1)
+    assert after.may_annotate(TOM.account_id, state.epoch, honest, 1)
+
+
+def test_the_byte_budget_lowers_limits_before_it_drops_devices() -> None:
+    """When the gaps of the devices named do not fit MAX_LIMIT_BYTES, a device's limit is
+    lowered below its first gap not named; a device is never dropped for its gaps alone."""
+    tops, received = _many_devices(access.MAX_LIMIT_DEVICES, 2)
+    counters, gaps = access.limits_and_gaps(tops, received)
+    named = sum(len(r) for r in gaps.values())
+    assert named < access.MAX_GAP_RANGES  # the byte budget binds, not the range cap
+    assert len(counters) == access.MAX_LIMIT_DEVICES
+    lowered = [d for d in counters if counters[d] < tops[d]]
+    assert lowered
+    for device in lowered:
+        assert all(hi < counters[device] for _, hi in gaps.get(device, []))
+    encoded = msgpack.packb([access.encode_counters(counters), access.encode_gaps(gaps)])
+    assert len(encoded) <= access.MAX_LIMIT_BYTES
+
+
+def test_a_later_entry_never_widens_a_write_limit() -> None:
+    """Once a membership's writes are limited (narrowed to `read`), a later entry ending them
+    again (a removal, an `ended`) is narrowed to it when signed and when read: the lower limit
+    for each device, none for a device the earlier one did not name, and the gaps of both,
+    whatever the later entry says."""
+    _, state = start(grant(TOM))
+    tom, epoch = handle_of(state, TOM), state.epoch
+    first = access.with_counters(access.changed(tom, "read", 0), {PHONE: 1000}, {PHONE: [(2, 999)]})
+    _, narrowed = extend(state, [first])
+    wide = {"member": tom, "counters": [[PHONE, 2000], [LAPTOP, 5]], "gaps": [[PHONE, [[7, 8]]]]}
+    after = verify([signed(narrowed, access.REMOVED, wide)], known=narrowed)
+    assert after.write_limits[tom] == {PHONE: 1000}
+    assert after.write_gaps[tom] == {PHONE: [(2, 999)]}
+    assert not after.may_annotate(TOM.account_id, epoch, PHONE, 500)
+    assert not after.may_annotate(TOM.account_id, epoch, LAPTOP, 1)
+    before = (narrowed.write_limits[tom], narrowed.write_gaps[tom])
+    signs = access.limits_and_gaps({PHONE: 1000, LAPTOP: 5}, {PHONE: [(1, 1000)]}, None, before)
+    assert signs == ({PHONE: 1000}, {PHONE: [(2, 999)]})
+    lower = access.limits_and_gaps({PHONE: 600}, {PHONE: [(1, 600)]}, None, before)
+    assert lower == ({PHONE: 600}, {PHONE: [(2, 599)]})
 
 
 def test_a_change_that_lets_a_member_write_carries_no_limit() -> None:
