@@ -460,11 +460,8 @@ class AccessState:
         found: list[Range] = []
         for h in writing:
             top = self.write_limits[h].get(device, 0)
-            lo = 1
-            for g_lo, g_hi in [*self.write_gaps.get(h, {}).get(device, []), (top + 1, top + 1)]:
-                if lo < g_lo:
-                    add_range(found, lo, min(g_lo - 1, top))
-                lo = g_hi + 1
+            for lo, hi in counter_gaps(self.write_gaps.get(h, {}).get(device, []), top):
+                add_range(found, lo, hi)
         return found
 
     def cut_at(self, epoch: int) -> int:
@@ -731,8 +728,10 @@ def limits_and_gaps(
 
 def narrowed(before: tuple[Counters, Gaps], after: tuple[Counters, Gaps]) -> tuple[Counters, Gaps]:
     """The write limit of a membership whose writes an entry limited (`before`: limits and
-    gaps) once a later entry limits them again (`after`): for each device, the lower of the
-    two limits (a device one of them does not name: none), and the gaps of both below it.
+    gaps) once a later entry limits them again (`after`): for each device, exactly the
+    counters both allow. The lower of the two limits (a device one of them does not name:
+    none), lowered to just below the gap it falls in when one of either entry's gaps holds
+    it, and the union of both entries' gaps below it; a device left at 0 is not named.
     Applied when an entry is signed (`limits_and_gaps`) and when it is read, so that once a
     membership's writes are limited no entry widens them (protocol.md 4.19 "Write limits")."""
     limits: Counters = {}
@@ -743,16 +742,16 @@ def narrowed(before: tuple[Counters, Gaps], after: tuple[Counters, Gaps]) -> tup
         top = min(top, before[0][device])
         merged: list[Range] = []
         for lo, hi in sorted([*before[1].get(device, []), *after[1].get(device, [])]):
-            hi = min(hi, top - 1)
-            if lo > hi:
-                continue
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-            else:
-                merged.append((lo, hi))
-        limits[device] = top
-        if merged:
-            gaps[device] = merged
+            add_range(merged, lo, hi)
+        for lo, hi in merged:  # merged gaps are apart: one step leaves `top` in none
+            if lo <= top <= hi:
+                top = lo - 1
+                break
+        if top > 0:
+            limits[device] = top
+            kept = [(lo, hi) for lo, hi in merged if hi < top]
+            if kept:
+                gaps[device] = kept
     return limits, gaps
 
 
@@ -1073,11 +1072,11 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             if current.handle in state.sealed_to[state.epoch]:
                 state.annotators[state.epoch].add(current.handle)
         else:
-            _limit_writes(state, current.handle, limits, gaps)
+            _set_write_limit(state, current.handle, limits, gaps)
     elif entry.kind in (REMOVED, ENDED):
         handle = _current(state, p["member"], bad).handle
         limits = _counters(p["counters"], bad)
-        _limit_writes(state, handle, limits, _gaps(p, limits, bad))
+        _set_write_limit(state, handle, limits, _gaps(p, limits, bad))
         if entry.kind == ENDED:
             state.ended[handle] = state.members[handle]
         elif "because" in p:
@@ -1242,7 +1241,7 @@ def _keep_check(state: AccessState, p: dict[str, Any], version: int, bad: str) -
     state.key_checks[state.epoch] = check
 
 
-def _limit_writes(state: AccessState, handle: bytes, limits: Counters, gaps: Gaps) -> None:
+def _set_write_limit(state: AccessState, handle: bytes, limits: Counters, gaps: Gaps) -> None:
     """Limit the writes of membership `handle` as an entry ending its right to write signed
     them, narrowed by any limit an earlier entry signed for it (`narrowed`): whatever a later
     entry says, it never widens them."""

@@ -300,3 +300,54 @@ async def test_the_end_a_sync_signs_by_itself_keeps_the_gaps(
     [end] = await _signed(phone, personal, access.ENDED)
     assert end.payload.get("gaps") == [[tom.profile.device_id, [[2, 999]]]]
     await _late_note_refused(tom, live_server, personal, epoch, ana, phone)
+
+
+async def test_a_later_top_inside_an_earlier_gap_never_reopens_that_counter(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """(d) tom writes P under counter 500, served to ana's phone only, then a jump to 1000,
+    served to the laptop only; the laptop narrows him to `read` (limit 1000, gap 2..999).
+    The phone, holding P, then removes him: its own view (top 500, gap 2..499) lies inside
+    the gap the laptop signed, so the removal is lowered below it, and a note tom signs under
+    counter 500 after the removal is refused by the laptop and by a new owner device."""
+    ana, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana")
+    await ana.entries.write("Personal", "Before the share.", mood=3)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.notes.add("ana/Personal", "See you Tuesday.")  # counter 1
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom.context.local_journal("ana/Personal")
+    me, device = tom.profile.account_id, tom.profile.device_id
+
+    def delete(record_id: bytes) -> None:
+        with closing(sqlite3.connect(server_db(live_server))) as db, db:
+            assert db.execute("DELETE FROM records WHERE record_id = ?", (record_id,)).rowcount
+
+    p = await sealed(tom, "ana/Personal", old.epoch, _note(me, device, 500, "P at 500."))
+    await tom.transport.call("/v1/records/push", wire.PushRequest(personal, [p]), wire.PushReply)
+    await phone.sync()
+    delete(p.record_id)
+    q = await sealed(tom, "ana/Personal", old.epoch, _note(me, device, 1000, "Jump."))
+    await tom.transport.call("/v1/records/push", wire.PushRequest(personal, [q]), wire.PushReply)
+    await ana.sync()
+    await share_with(ana, tom, role="read")
+    await ana.sync()
+    assert list(ana.replica.chains.current(personal).write_gaps.values()) == [{device: [(2, 999)]}]
+    delete(q.record_id)
+    await phone.sync()
+    await phone.shares.revoke("Personal", "tom")
+    await phone.sync()
+    [removal] = await _signed(phone, personal, access.REMOVED)
+    assert removal.payload["counters"] == [[device, 1]]  # below the gap, never inside it
+    assert "gaps" not in removal.payload
+
+    late = await sealed(tom, "ana/Personal", old.epoch, _note(me, device, 500, LATER))
+    insert_record(live_server, personal, late, me)
+    for seen_by in (ana, await login("ana", "tablet")):
+        report = await seen_by.sync()
+        texts = [n.text for n in await seen_by.notes.list()]
+        assert LATER not in texts, (texts, report.problems)
+        assert any(late.record_id.hex() in p for p in report.problems), report.problems
+        assert list(seen_by.replica.chains.current(personal).write_limits.values()) == [{device: 1}]

@@ -9,6 +9,8 @@ from typing import Any
 
 import msgpack
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from client_sdk import access, crypto, keys, wire
 from client_sdk.crypto import Context
@@ -443,8 +445,107 @@ def test_a_later_entry_never_widens_a_write_limit() -> None:
     before = (narrowed.write_limits[tom], narrowed.write_gaps[tom])
     signs = access.limits_and_gaps({PHONE: 1000, LAPTOP: 5}, {PHONE: [(1, 1000)]}, None, before)
     assert signs == ({PHONE: 1000}, {PHONE: [(2, 999)]})
+    # a later top inside an earlier gap (600, 500: the earlier entry refused them): lowered
+    # below that gap, never writable again
     lower = access.limits_and_gaps({PHONE: 600}, {PHONE: [(1, 600)]}, None, before)
-    assert lower == ({PHONE: 600}, {PHONE: [(2, 599)]})
+    assert lower == ({PHONE: 1}, {})
+    inside = access.limits_and_gaps({PHONE: 500}, {PHONE: [(1, 1), (500, 500)]}, None, before)
+    assert inside == ({PHONE: 1}, {})
+    late = {"member": tom, "counters": [[PHONE, 500]], "gaps": [[PHONE, [[2, 499]]]]}
+    read = verify([signed(narrowed, access.REMOVED, late)], known=narrowed)
+    assert read.write_limits[tom] == {PHONE: 1}
+    assert not read.may_annotate(TOM.account_id, epoch, PHONE, 500)
+
+
+Limit = tuple[dict[bytes, int], dict[bytes, list[tuple[int, int]]]]
+
+
+def _allowed(limit: Limit, device: bytes, upto: int) -> set[int]:
+    """The counters of `device` in [1, upto] a limit (tops, gaps) lets a device accept."""
+    tops, gaps = limit
+    return {
+        c
+        for c in range(1, upto + 1)
+        if c <= tops.get(device, 0) and not any(lo <= c <= hi for lo, hi in gaps.get(device, []))
+    }
+
+
+def _read_back(limit: Limit) -> access.AccessState:
+    """A chain state holding `limit` for one membership, as `AccessState.within_limit` and
+    `writable` read it."""
+    state = access.AccessState.__new__(access.AccessState)
+    state.write_limits, state.write_gaps = {b"h": limit[0]}, {b"h": limit[1]}
+    return state
+
+
+def _assert_intersection(before: Limit, after: Limit, upto: int) -> None:
+    result = access.narrowed(before, after)
+    state = _read_back(result)
+    for device in (PHONE, LAPTOP):
+        both = _allowed(before, device, upto) & _allowed(after, device, upto)
+        assert _allowed(result, device, upto) == both, (before, after, result)
+        assert {c for c in range(1, upto + 1) if state.within_limit(b"h", device, c)} == both
+        assert (device in result[0]) == bool(both)  # a device left at 0 is not named
+        for lo, hi in result[1].get(device, []):
+            assert 1 <= lo <= hi < result[0][device]  # what the `_gaps` parser accepts
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # the later top inside an earlier gap (it was writable again)
+        (({PHONE: 1000}, {PHONE: [(2, 999)]}), ({PHONE: 500}, {PHONE: [(2, 499)]})),
+        # the earlier top inside a later gap
+        (({PHONE: 1000}, {}), ({PHONE: 1500}, {PHONE: [(900, 1200)]})),
+        # the top inside a gap that starts at 1: nothing left, the device is not named
+        (({PHONE: 10}, {PHONE: [(1, 9)]}), ({PHONE: 5}, {})),
+        # gaps of both that touch merge into one, the top inside it
+        (({PHONE: 30}, {PHONE: [(5, 9)]}), ({PHONE: 12}, {PHONE: [(10, 12)]})),
+        # a device the later entry does not name, one the earlier does not
+        (({PHONE: 8, LAPTOP: 3}, {}), ({PHONE: 6}, {PHONE: [(2, 3)]})),
+        (({PHONE: 8}, {}), ({PHONE: 8, LAPTOP: 4}, {})),
+        # disjoint gaps, the top between them
+        (({PHONE: 40}, {PHONE: [(3, 4), (30, 35)]}), ({PHONE: 20}, {PHONE: [(10, 12)]})),
+    ],
+)
+def test_a_narrowed_limit_is_the_intersection_of_both_entries(before: Limit, after: Limit) -> None:
+    """The limit a later entry ending a membership's writes leaves (`narrowed`, signed and
+    read) allows exactly the counters both entries allow: a top that falls in a gap of
+    either is lowered below it, so no counter one of them refuses is writable again."""
+    _assert_intersection(before, after, 1600)
+
+
+def _limits() -> st.SearchStrategy[Limit]:
+    """A write limit over PHONE and LAPTOP whose gaps are sorted, apart and below its top, as
+    a verified entry carries them."""
+
+    def one(top: int, cuts: list[int]) -> tuple[int, list[tuple[int, int]]]:
+        points = sorted({c for c in cuts if 1 <= c < top})
+        gaps = [(points[i], points[i + 1]) for i in range(0, len(points) - 1, 2)]
+        apart: list[tuple[int, int]] = []
+        for lo, hi in gaps:
+            if not apart or lo > apart[-1][1] + 1:
+                apart.append((lo, hi))
+        return top, apart
+
+    device = st.builds(one, st.integers(1, 40), st.lists(st.integers(1, 40), max_size=8))
+    return st.builds(
+        lambda phone, laptop, named: (
+            {d: t for d, (t, _) in ((PHONE, phone), (LAPTOP, laptop)) if d in named},
+            {d: g for d, (_, g) in ((PHONE, phone), (LAPTOP, laptop)) if d in named and g},
+        ),
+        device,
+        device,
+        st.sets(st.sampled_from([PHONE, LAPTOP])),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_limits(), _limits())
+def test_narrowing_any_two_limits_allows_exactly_what_both_allow(
+    before: Limit, after: Limit
+) -> None:
+    _assert_intersection(before, after, 45)
 
 
 def test_a_change_that_lets_a_member_write_carries_no_limit() -> None:
