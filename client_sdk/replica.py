@@ -6414,9 +6414,14 @@ class Replica:
                 continue
             try:
                 await self.change_access(journal, [])
-            except InvalidInput as error:
+            except (InvalidInput, AccessError, NotFound, ConflictError) as error:
                 # The server refused this journal's rotation (say, an entry larger than it
-                # accepts): that journal's problem, told by the sync; the others go on.
+                # accepts, or a 403, 404 or 409 of a hostile server): that journal's problem,
+                # told by the sync; the others go on. An error raised on this device (no
+                # server code: the store busy...) still fails the sync, as do network
+                # errors and 5xx answers (NetworkError, not caught).
+                if error.code is None and not isinstance(error, InvalidInput):
+                    raise
                 self._end_problems[journal_id] = (
                     self.shown_name(journal),
                     f"a share whose end date passed could not be ended: {error}; its "
@@ -7325,7 +7330,7 @@ class Replica:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Sign, into each change that ends a member's right to write, the highest counter of
         a verified record of each of its devices that this device holds
-        (`Store.record_tops`, access.with_counters), with the counters below it this device
+        (`Store.record_tops_and_counts`, access.with_counters), with the counters below it this device
         never received (`gaps`: neither a record nor a cover; access.limits_and_gaps):
         devices refuse that member's records beyond the one and in the other, whatever epoch
         they are sealed under, so a gap the member left cannot be filled once its right
@@ -7345,9 +7350,9 @@ class Replica:
             member = state.members.get(payload.get("member", b""))
             if kind in ending and member is not None and member.who is not None:
                 who = member.who.account_id
-                tops = await self.store.record_tops(journal_id, who)
-                received = {d: await self.store.received_ranges(journal_id, who, d) for d in tops}
-                counts = await self.store.record_counts(journal_id, who)
+                tops, counts = await self.store.record_tops_and_counts(journal_id, who)
+                held = await self.store.received_ranges_of(journal_id, who)
+                received = {d: held.get(d, []) for d in tops}
                 handle = member.handle
                 before = (
                     (state.write_limits[handle], state.write_gaps.get(handle, {}))

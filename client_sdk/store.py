@@ -2228,28 +2228,22 @@ class Store:
             found.update((bytes(r[0]), int(r[1])) for r in rows)
         return found
 
-    async def record_tops(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
-        """device id -> the highest counter of a record of `author` by that device in
-        `journal_id` that this device verified and accepted (or kept unread, a newer
-        version); devices with none are left out. Covers never count: what an owner device
-        signs as a member's write limit (`Replica._limit_writes`)."""
+    async def record_tops_and_counts(
+        self, journal_id: bytes, author: bytes
+    ) -> tuple[dict[bytes, int], dict[bytes, int]]:
+        """For the records of `author` in `journal_id` this device verified and accepted (or
+        kept unread, a newer version), per device id, in one read: the highest counter
+        (devices with none above 0 left out), and how many there are. Covers never count:
+        what an owner device signs as a member's write limit (`Replica._limit_writes`), whose
+        devices with the most records it names first (access.limits_and_gaps)."""
         rows = await self._all(
-            "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
+            "SELECT device, max(counter), count(*) FROM seen_records "
+            "WHERE journal_id = ? AND author = ? "
             "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
             (journal_id, author),
         )
-        return {bytes(r[0]): int(r[1]) for r in rows if int(r[1]) > 0}
-
-    async def record_counts(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
-        """device id -> how many records of `author` by that device in `journal_id` this
-        device verified and accepted (or kept unread): which of a member's devices a write
-        limit names first (access.limits_and_gaps)."""
-        rows = await self._all(
-            "SELECT device, count(*) FROM seen_records WHERE journal_id = ? AND author = ? "
-            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
-            (journal_id, author),
-        )
-        return {bytes(r[0]): int(r[1]) for r in rows}
+        tops = {bytes(r[0]): int(r[1]) for r in rows if int(r[1]) > 0}
+        return tops, {bytes(r[0]): int(r[2]) for r in rows}
 
     async def received_ranges(self, journal_id: bytes, author: bytes, device: bytes) -> list[Range]:
         """The counters of (author, device) in `journal_id` this device counts as received
@@ -2260,6 +2254,17 @@ class Store:
             (journal_id, author, device),
         )
         return DeviceCounters.decode(bytes(rows[0][0]), 0, b"").received if rows else []
+
+    async def received_ranges_of(
+        self, journal_id: bytes, author: bytes
+    ) -> dict[bytes, list[Range]]:
+        """device id -> `received_ranges` of each device of `author` in `journal_id` this
+        device counts anything of, in one read."""
+        rows = await self._all(
+            "SELECT device, received FROM device_counters WHERE journal_id = ? AND author = ?",
+            (journal_id, author),
+        )
+        return {bytes(r[0]): DeviceCounters.decode(bytes(r[1]), 0, b"").received for r in rows}
 
     async def records_by_counter(
         self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
