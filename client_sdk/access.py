@@ -685,9 +685,9 @@ def limits_and_gaps(
     signing device is excluded, which it could do anyway by never storing it.
 
     `before`: the limit and gaps the chain already holds for that membership (an earlier
-    entry ended its right to write): the result is at most that limit for each device, none
-    for a device it does not name, and its gaps include those (`narrowed`), so a later entry
-    never widens what an earlier one signed.
+    entry ended its right to write): the result allows only counters that one allows too
+    (`narrowed`: none for a device it does not name, never a counter in one of its gaps), so
+    a later entry never widens what an earlier one signed.
 
     Bounded so the entry always fits (MAX_LIMIT_DEVICES, MAX_GAP_RANGES, MAX_LIMIT_BYTES): the
     devices with the most verified records held (`counts`, device -> records) come first,
