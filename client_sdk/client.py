@@ -36,6 +36,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
+from client_sdk.access import open_disclosure_cached
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -1396,6 +1397,8 @@ class Client:
 
     async def _close(self, because: str | None) -> None:
         self._forget_open()
+        # The account key and the opened disclosure settings it keeps (logout closes too).
+        open_disclosure_cached.cache_clear()
         if self._loop is not None and running_loop() is not self._loop:
             # From another event loop (NU45 #11): nothing more is saved or awaited on the
             # loop the client belongs to; its HTTP sessions are let go, its store closed.

@@ -7604,6 +7604,7 @@ class Replica:
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self._forget_in_memory(journal_id)
         _archived.cache_clear()  # it holds the journal's decrypted metadata (its name)
+        access.open_disclosure_cached.cache_clear()  # the account key, opened settings
         return await self.store.scrub()
 
     async def create_disclosure_journal(
