@@ -636,8 +636,6 @@ class Store:
         self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
         of the settings table then."""
-        self._peers: tuple[tuple[int, int], list[Peer]] | None = None
-        """The peers read `as_of` a version, with the `_changes` of the peers table then."""
         self._rows: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """`_kept_rows`: the rows a statement read, by statement, with the `_changes` of the
         tables it reads then."""
@@ -1353,18 +1351,7 @@ class Store:
         in memory until this connection or another changes the peers table (`_changes`),
         and read as of that version (see `version`)."""
         sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-
-        def read(db: sqlite3.Connection) -> list[Peer]:
-            now = self._now(db, as_of)["peers"]
-            if self._peers is not None and self._peers[0] == now:
-                return self._peers[1]
-            found = [_peer(r) for r in db.execute(sql).fetchall()]
-            if not db.in_transaction:
-                self._peers = (now, found)
-            return found
-
-        async with self._lock:
-            return list(await self._db.run(read))
+        return [_peer(r) for r in await self._kept_rows("peers", sql, as_of)]
 
     async def docs_sealed_in(self, journal_id: bytes, epochs: Iterable[int]) -> set[bytes]:
         """The documents of which this device holds a record (pulled or its own) sealed
