@@ -600,6 +600,17 @@ class ParkedCount:
     count: int
 
 
+_LAST_ACCESS_ENTRIES = (
+    "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
+    "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
+    "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last"
+)
+"""Each stored access chain's length and last entry (`Store.access_summary`)."""
+_ACCESS_PROBLEMS = "SELECT journal_id, message FROM access_problems"
+"""The journals' access problems (`Store.access_summary`, `Store.access_problems`): one
+statement text, so both share what `_kept_rows` keeps."""
+
+
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
@@ -880,6 +891,39 @@ class Store:
             if not db.in_transaction:  # a count seen inside one may be rolled back
                 self._rows[sql] = (now, rows)
             return rows
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def _kept_rows_together(
+        self, group: str, sqls: tuple[str, ...], as_of: tuple[int, int] | None = None
+    ) -> tuple[tuple[Any, ...], ...]:
+        """`_kept_rows` of each of `sqls` (statements of the same WATCHED `group`), in that
+        order: those not kept are read in one call on the connection, not one each."""
+        kept_rows = [self._rows.get(sql) for sql in sqls]
+        if not self._lock.locked() and all(c is not None for c in kept_rows):
+            idle = self._db.idle_connection()  # as `_kept_rows`
+            if idle is not None:
+                kept = self._read_as_of(idle, as_of) if as_of is not None else None
+                kept = kept or self._unchanged(idle)
+                if kept is not None and all(
+                    c is not None and c[0] == kept[group] for c in kept_rows
+                ):
+                    return tuple(c[1] for c in kept_rows if c is not None)
+
+        def read(db: sqlite3.Connection) -> tuple[tuple[Any, ...], ...]:
+            now = self._now(db, as_of)[group]
+            found = []
+            for sql in sqls:
+                cached = self._rows.get(sql)
+                if cached is not None and cached[0] == now:
+                    found.append(cached[1])
+                    continue
+                rows = tuple(db.execute(sql).fetchall())
+                if not db.in_transaction:  # a count seen inside one may be rolled back
+                    self._rows[sql] = (now, rows)
+                found.append(rows)
+            return tuple(found)
 
         async with self._lock:
             return await self._db.run(read)
@@ -2180,15 +2224,8 @@ class Store:
         chain another process replaced by one as long shows in its last entry). Read again
         only once the access tables changed (`_kept_rows`); `as_of` as in `setting`."""
 
-        chains = await self._kept_rows(
-            "access",
-            "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
-            "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
-            "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last",
-            as_of,
-        )
-        problems = await self._kept_rows(
-            "access", "SELECT journal_id, message FROM access_problems", as_of
+        chains, problems = await self._kept_rows_together(
+            "access", (_LAST_ACCESS_ENTRIES, _ACCESS_PROBLEMS), as_of
         )
         return (
             {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
@@ -2196,7 +2233,9 @@ class Store:
         )
 
     async def access_problems(self) -> dict[bytes, str]:
-        rows = await self._all("SELECT journal_id, message FROM access_problems")
+        """The journals whose access chain this device found a problem in (journal id ->
+        the problem, in words): the rows `access_summary` reads, kept with them."""
+        rows = await self._kept_rows("access", _ACCESS_PROBLEMS)
         return {bytes(r[0]): str(r[1]) for r in rows}
 
     async def first_counters(

@@ -393,3 +393,29 @@ async def test_peers_kept_in_memory_make_no_call_on_the_connection(tmp_path: Pat
     assert [p.verified for p in await store.peers()] == [True]
     assert calls == 1
     await store.close()
+
+
+async def test_the_access_summary_is_read_again_in_one_call_and_shares_its_problems(
+    tmp_path: Path,
+) -> None:
+    # A chain change reads the chains' ends and the problems again: in one call on the
+    # connection, and `access_problems` then answers from the same rows kept in memory.
+    store = await Store.open(tmp_path)
+    assert await store.access_summary() == ({}, {})
+    calls = 0
+    run = store._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await run(fn)
+
+    store._db.run = counted  # type: ignore[method-assign]
+    other = other_process(tmp_path)  # another process notes a problem: read again
+    other.execute("INSERT INTO access_problems VALUES (x'01', 'a broken chain')")
+    other.close()
+    assert await store.access_summary() == ({}, {b"\x01": "a broken chain"})
+    assert calls == 1
+    assert await store.access_problems() == {b"\x01": "a broken chain"}
+    assert calls == 1
+    await store.close()
