@@ -296,8 +296,8 @@ a record asked, for the late safety flags a plan may owe)."""
 
 COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
 """The columns of `tj_changes`: `own_marks` counts the journals' rows inserted or deleted
-and the changes of their `own_before` and `own_not_held` alone (`own_before`), not of their
-cursors, which a pull moves."""
+and the changes of their `own_before` and `own_not_held` alone (read by `Store.own_before`),
+not of their cursors, which a pull moves."""
 
 _OWN_MARKS_TRIGGERS = [
     f"CREATE TEMP TRIGGER IF NOT EXISTS tj_own_marks_{name} AFTER {event} ON main.journals "
@@ -338,9 +338,10 @@ CHANGES = "".join(
     + _OWN_MARKS_TRIGGERS
     + _KIND_TRIGGERS
 )
-"""A temporary table of this connection counting its row changes to the WATCHED tables, by
-triggers. A rollback takes the count back with the rows, so a count names one committed
-state of its tables as this connection made them; commits of other connections (another
+"""A temporary table of this connection counting its row changes, by triggers, in the
+COUNTED columns: to the WATCHED tables, to the journals' own marks (`own_marks`) and to the
+documents of each WATCHED_KINDS kind (`kind_<kind>`). A rollback takes the count back with
+the rows, so a count names one committed state of its tables as this connection made them; commits of other connections (another
 process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
 
 CHANGES_READ = (
@@ -409,8 +410,8 @@ def _data_version(changes: dict[str, tuple[int, int]]) -> int:
 
 
 def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """Per WATCHED column, (this connection's count of changes to its tables, data_version):
-    equal values mean the tables hold what they held then, once committed."""
+    """Per COUNTED column, (this connection's count of the changes it counts, data_version):
+    equal values mean the rows it counts hold what they held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
