@@ -6527,8 +6527,10 @@ class Replica:
         if moved:
             await self._drop_upgrades(moved.values())
         heads = await self.store.setting(legacy_upgrade.HEADS)
-        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.moved_on(
-            heads, {journal_id: self.chains.state(journal_id) for journal_id in found}
+        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.encode_heads(
+            legacy_upgrade.still_on(
+                found, {journal_id: self.chains.state(journal_id) for journal_id in found}
+            )
         ) != heads:  # the heads signed on whose chain moved on go too: decided here, then
             # read again under the store's lock (a quiet journal's head may stay for good,
             # and a sync with nothing to do opens no write transaction for it, issue 10)
