@@ -347,8 +347,10 @@ def score_cell(line: ScoreLine) -> str:
     """A score in `tj caseload`'s table: "PHQ-9 8 (-2)"; "PHQ-9 3 (-5; item 9 not shared)"
     for a result shared without its answers (`MeasureResult.safety_unknown`: its low score
     must not read as fine; said whole below the table, `unknown_line`)."""
+    from client_sdk.results import unknown_to_reader  # a client's result: never own
+
     said = [f"{line.change.change:+d}"] if line.change else []
-    said += [SAFETY_UNKNOWN] if line.result.safety_unknown else []
+    said += [SAFETY_UNKNOWN] if unknown_to_reader(line.result.safety_unknown) else []
     return f"{line.result.name} {line.result.score}" + (f" ({'; '.join(said)})" if said else "")
 
 
@@ -356,8 +358,13 @@ def unknown_line(rows: list[CaseloadRow]) -> str | None:
     """Below `tj caseload`'s table when a client's latest PHQ-9 came without its answers:
     who, and what "item 9 not shared" means; None when none did."""
     from client_sdk.models import and_words
+    from client_sdk.results import unknown_to_reader  # a client's result: never own
 
-    clients = [row.client for row in rows if any(s.result.safety_unknown for s in row.scores)]
+    clients = [
+        row.client
+        for row in rows
+        if any(unknown_to_reader(s.result.safety_unknown) for s in row.scores)
+    ]
     if not clients:
         return None
     return f"{and_words(clients)}: {SAFETY_UNKNOWN_LINE}"
