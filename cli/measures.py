@@ -45,6 +45,8 @@ from cli.sharing import (
     confirm_fingerprint,
     fingerprint_option,
     items_shared,
+    pinned_on_first_use,
+    pinned_unverified_text,
     share_item,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -747,9 +749,12 @@ def measure_share(
     from client_sdk.models import normalize_username
 
     therapist = normalize_username(therapist)  # the name used, said as such in every line
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
+            if trust_on_first_use and fingerprint is None and not pinned_now:
+                pinned_now.append(await pinned_on_first_use(client, therapist))
             shared = await client.measures.share(
                 result_id,
                 therapist,
@@ -770,6 +775,8 @@ def measure_share(
         what = "score" if without_answers else "score and answers"
         shared_text = items_shared(f"Shared the {what}", therapist, str(shared["journal"]))
         output.data(f"{shared_text}.", prose=True)
+        if any(pinned_now):
+            output.message(pinned_unverified_text(therapist), wrap=True)
     output.message(output.note_line(note))
 
 

@@ -21,7 +21,13 @@ from rich.table import Table
 from cli import output
 from cli.homes import profile_words
 from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
-from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
+from cli.sharing import (
+    confirm_fingerprint,
+    fingerprint_option,
+    parse_until,
+    pinned_on_first_use,
+    pinned_unverified_text,
+)
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -431,6 +437,7 @@ def brief(
     from client_sdk.models import normalize_username
 
     therapist = normalize_username(therapist)  # the name used, said as such in every line
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     async def prepare(client: Client) -> tuple[Brief, str | None]:
         # What the share would refuse is said before the brief is shown and the question
@@ -450,6 +457,8 @@ def brief(
             await client.shares.fingerprint(therapist)
             if fingerprint is None and not trust_on_first_use:
                 await client.shares.check_keys_known(therapist)
+            elif fingerprint is None:  # the same question: whether keys are taken on trust
+                pinned_now.append(await pinned_on_first_use(client, therapist))
         except NetworkError:
             pass  # offline: the brief can be read; the share says it needs the server
         except InvalidInput as error:
@@ -526,6 +535,8 @@ def brief(
             if ends
             else f"Shared the brief with {therapist}."
         )
+        if any(pinned_now):
+            output.message(pinned_unverified_text(therapist), wrap=True)
     output.message(output.note_line(note))
 
 
