@@ -41,7 +41,7 @@ from cli.main import (
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
-from client_sdk.care_terms import COMPLETIONS, SAFETY_UNKNOWN
+from client_sdk.care_terms import COMPLETIONS, SAFETY_UNKNOWN, UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
@@ -134,12 +134,11 @@ def assign(
             f"client sees it in {output.their_command_text('tj due')} after their next sync."
         )
         if unseen:  # said now, not only later in `tj assignments`
-            what = "results reach" if made.type == "measure" else "homework reaches"
-            fields = "scores" if made.type == "measure" else "homework"
+            kind = "measure" if made.type == "measure" else "homework"
             output.message(
                 f"Note: {output.quoted(made.journal)} is a copy of some of the client's fields: "
-                f"their {what} you only if it carries {fields}, and one they did "
-                "lately, which this device cannot see, may move its first due date for them.",
+                f"{UNSEEN_IN_COPY[kind]}; and one they did lately, which this device cannot "
+                "see, may move its first due date for them.",
                 wrap=True,
             )
         if recent:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from cli import output
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from client_sdk.care_terms import UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
@@ -96,16 +97,9 @@ def status_words(item: Assignment, due: dict[str, Due]) -> str:
 def unseen_in_copy(item: Assignment) -> str:
     """The status of `item`, made in a copy a client keeps for this therapist, while nothing
     that completes it has reached them in that copy: "not seen: no result has reached you in
-    this copy yet (results reach you only if the client shares scores with you)"."""
-    if item.type == "measure":
-        return (
-            "not seen: no result has reached you in this copy yet (results reach you only "
-            "if the client shares scores with you)"
-        )
-    return (
-        "not seen: no homework has reached you in this copy yet (it reaches you only if the "
-        "client shares homework with you)"
-    )
+    this copy yet (results reach you only if the client shares scores with you)"
+    (`care_terms.UNSEEN_IN_COPY`)."""
+    return f"not seen: {UNSEEN_IN_COPY['measure' if item.type == 'measure' else 'homework']}"
 
 
 def not_carried(item: Assignment) -> str:

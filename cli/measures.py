@@ -45,6 +45,8 @@ from cli.sharing import (
     confirm_fingerprint,
     fingerprint_option,
     items_shared,
+    pinned_on_first_use,
+    pinned_unverified_text,
     share_item,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -609,9 +611,9 @@ def measure_list(
     if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
         output.message(safety_footnote(concerns[0], mine), wrap=True)
-    unknown = [r for r in results if safety_mark(r, r.journal_id in own) == UNKNOWN_MARK]
+    unknown = any(safety_mark(r, r.journal_id in own) == UNKNOWN_MARK for r in results)
     if unknown and not as_json:  # nor a low score whose item 9 this reader cannot know
-        output.message(unknown_footnote(unknown), wrap=True)
+        output.message(SAFETY_UNKNOWN_LINE, wrap=True)  # as every view says it
     if not as_json:  # the newest 20 of 1,228 (NU47 #9)
         filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
         command = [*profile_words(home.path), "measure", "list", *filters]
@@ -747,9 +749,12 @@ def measure_share(
     from client_sdk.models import normalize_username
 
     therapist = normalize_username(therapist)  # the name used, said as such in every line
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
+            if trust_on_first_use and fingerprint is None and not pinned_now:
+                pinned_now.append(await pinned_on_first_use(client, therapist))
             shared = await client.measures.share(
                 result_id,
                 therapist,
@@ -770,6 +775,8 @@ def measure_share(
         what = "score" if without_answers else "score and answers"
         shared_text = items_shared(f"Shared the {what}", therapist, str(shared["journal"]))
         output.data(f"{shared_text}.", prose=True)
+        if any(pinned_now):
+            output.message(pinned_unverified_text(therapist), wrap=True)
     output.message(output.note_line(note))
 
 
@@ -911,29 +918,28 @@ SAFETY_MARK = "; item 9 above 0"
 """Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
 UNKNOWN_MARK = f"; {SAFETY_UNKNOWN}"
 """Added instead to the band of a client's PHQ-9 shared without its answers
-(`MeasureResult.safety_unknown`): a low score never reads as fine (`unknown_footnote`)."""
+(`MeasureResult.safety_unknown`): a low score never reads as fine (the list ends with
+`care_terms.SAFETY_UNKNOWN_LINE`)."""
 
 
 def safety_mark(result: MeasureResult, own: bool = False) -> str:
     """What follows the band of `result` in a list: `SAFETY_MARK` for a safety item
     answered above 0, `UNKNOWN_MARK` for a client's result whose answers are not shared
-    with this reader (never for one's own: `own`), else ""."""
+    with this reader (never for one's own: `own`; `results.unknown_to_reader`), else ""."""
+    from client_sdk.results import unknown_to_reader
+
     if result.safety_concern:
         return SAFETY_MARK
-    return UNKNOWN_MARK if result.safety_unknown and not own else ""
-
-
-def unknown_footnote(results: list[MeasureResult]) -> str:
-    """The line under a list holding a client's result shared without its answers
-    (`safety_mark`): what "item 9 not shared" means for the therapist
-    (`care_terms.SAFETY_UNKNOWN_LINE`, as every view says it)."""
-    return SAFETY_UNKNOWN_LINE
+    return UNKNOWN_MARK if unknown_to_reader(result.safety_unknown, own) else ""
 
 
 def unknown_lines(result: MeasureResult, own: bool) -> list[str]:
     """Under the score in `tj measure show`: for a client's result whose answers are not
-    shared with this reader, that its safety item is not known (`unknown_footnote`)."""
-    if not result.safety_unknown or own:
+    shared with this reader (`results.unknown_to_reader`), that its safety item is not known
+    (`care_terms.SAFETY_UNKNOWN_LINE`, as every view says it)."""
+    from client_sdk.results import unknown_to_reader
+
+    if not unknown_to_reader(result.safety_unknown, own):
         return []
     return ["item 9:  " + SAFETY_UNKNOWN_LINE.removeprefix("item 9 ")]
 

@@ -21,7 +21,13 @@ from rich.table import Table
 from cli import output
 from cli.homes import profile_words
 from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
-from cli.sharing import confirm_fingerprint, fingerprint_option, parse_until
+from cli.sharing import (
+    confirm_fingerprint,
+    fingerprint_option,
+    parse_until,
+    pinned_on_first_use,
+    pinned_unverified_text,
+)
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -347,8 +353,10 @@ def score_cell(line: ScoreLine) -> str:
     """A score in `tj caseload`'s table: "PHQ-9 8 (-2)"; "PHQ-9 3 (-5; item 9 not shared)"
     for a result shared without its answers (`MeasureResult.safety_unknown`: its low score
     must not read as fine; said whole below the table, `unknown_line`)."""
+    from client_sdk.results import unknown_to_reader  # a client's result: never own
+
     said = [f"{line.change.change:+d}"] if line.change else []
-    said += [SAFETY_UNKNOWN] if line.result.safety_unknown else []
+    said += [SAFETY_UNKNOWN] if unknown_to_reader(line.result.safety_unknown) else []
     return f"{line.result.name} {line.result.score}" + (f" ({'; '.join(said)})" if said else "")
 
 
@@ -356,8 +364,13 @@ def unknown_line(rows: list[CaseloadRow]) -> str | None:
     """Below `tj caseload`'s table when a client's latest PHQ-9 came without its answers:
     who, and what "item 9 not shared" means; None when none did."""
     from client_sdk.models import and_words
+    from client_sdk.results import unknown_to_reader  # a client's result: never own
 
-    clients = [row.client for row in rows if any(s.result.safety_unknown for s in row.scores)]
+    clients = [
+        row.client
+        for row in rows
+        if any(unknown_to_reader(s.result.safety_unknown) for s in row.scores)
+    ]
     if not clients:
         return None
     return f"{and_words(clients)}: {SAFETY_UNKNOWN_LINE}"
@@ -424,6 +437,7 @@ def brief(
     from client_sdk.models import normalize_username
 
     therapist = normalize_username(therapist)  # the name used, said as such in every line
+    pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     async def prepare(client: Client) -> tuple[Brief, str | None]:
         # What the share would refuse is said before the brief is shown and the question
@@ -443,6 +457,8 @@ def brief(
             await client.shares.fingerprint(therapist)
             if fingerprint is None and not trust_on_first_use:
                 await client.shares.check_keys_known(therapist)
+            elif fingerprint is None:  # the same question: whether keys are taken on trust
+                pinned_now.append(await pinned_on_first_use(client, therapist))
         except NetworkError:
             pass  # offline: the brief can be read; the share says it needs the server
         except InvalidInput as error:
@@ -519,6 +535,8 @@ def brief(
             if ends
             else f"Shared the brief with {therapist}."
         )
+        if any(pinned_now):
+            output.message(pinned_unverified_text(therapist), wrap=True)
     output.message(output.note_line(note))
 
 

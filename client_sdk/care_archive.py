@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE, UNSEEN_IN_COPY
 from client_sdk.scoring import band_label
 
 JSONObject = dict[str, Any]
@@ -138,7 +138,8 @@ def _minute(text: str | None, tz: tzinfo | None) -> str:
 
 def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     answers = result["answers"]
-    mark = f"; {SAFETY_UNKNOWN}" if _safety_unknown(result, own) else ""
+    unknown = _safety_unknown(result, own)
+    mark = f"; {SAFETY_UNKNOWN}" if unknown else ""
     lines = [
         f"## {result['name']}: {result['score']} ({band_label(str(result['band']))}{mark})",
         "",
@@ -147,7 +148,7 @@ def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
         "- answers: " + ("not shared" if answers is None else ", ".join(str(a) for a in answers)),
         *_unscored_answer(result),
     ]
-    return "\n".join([*lines, *_safety_answers(result, own), *_safety_unknown(result, own), ""])
+    return "\n".join([*lines, *_safety_answers(result, own), *unknown, ""])
 
 
 def _safety_unknown(result: JSONObject, own: bool = False) -> list[str]:
@@ -155,7 +156,9 @@ def _safety_unknown(result: JSONObject, own: bool = False) -> list[str]:
     a therapist's export): that whether its safety item was answered above 0 is not known,
     as every view says it (`care_terms.SAFETY_UNKNOWN_LINE`), so its total never reads as
     fine; none for the exporter's own results (`own`)."""
-    if own or result.get("safety_unknown") is not True:
+    from client_sdk.results import unknown_to_reader
+
+    if not unknown_to_reader(result.get("safety_unknown"), own):
         return []
     return [f"- **{SAFETY_UNKNOWN}**: {SAFETY_UNKNOWN_LINE.removeprefix(SAFETY_UNKNOWN + ': ')}"]
 
@@ -248,15 +251,8 @@ def _standing(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> l
             f"with them carries no {what})"
         )
     elif status == "not seen":
-        noun, what = (
-            ("result", "scores")
-            if assignment.get("type") == "measure"
-            else ("homework", "homework")
-        )
-        lines.append(
-            f"- status: not seen (no {noun} reached you in this copy; it reaches you only if "
-            f"the client shares {what} with you)"
-        )
+        kind = "measure" if assignment.get("type") == "measure" else "homework"
+        lines.append(f"- status: not seen: {UNSEEN_IN_COPY[kind]}")
     elif status in ("done", "unknown"):
         lines.append(f"- status: {status}")
     mine = not (assignment.get("share_ended") or {}).get("owner")  # not a member's copy

@@ -32,3 +32,17 @@ SAFETY_UNKNOWN_LINE = (
     "a copy of some fields."
 )
 """What `SAFETY_UNKNOWN` means, one wording for every view (lists, caseload, report, export)."""
+
+UNSEEN_IN_COPY = {
+    "measure": (
+        "no result has reached you in this copy yet (results reach you only if the client "
+        "shares scores with you)"
+    ),
+    "homework": (
+        "no homework has reached you in this copy yet (homework reaches you only if the "
+        "client shares homework with you)"
+    ),
+}
+"""By assignment type: why an assignment made in a copy a client keeps for a therapist
+shows as not seen there (`Due.seen_by_assigner` False), one wording for every view (the
+assignment list, the export, the note when it is assigned)."""

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from client_sdk.care_terms import SAFETY_UNKNOWN_LINE
+from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.caseload import SPARK_WEEKS, CaseloadRow
+from client_sdk.models import and_words
 from client_sdk.report import STYLE
+from client_sdk.results import unknown_to_reader
 from client_sdk.scoring import band_label
 
 EXTRA_STYLE = """
@@ -43,7 +45,7 @@ def _row(row: CaseloadRow) -> str:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
     scores = "; ".join(
         f"{escape(s.result.name)} {s.result.score} ({escape(band_label(s.result.band))})"
-        + (f"; {SAFETY_UNKNOWN_LINE}" if s.result.safety_unknown else "")
+        + (f"; {SAFETY_UNKNOWN}" if unknown_to_reader(s.result.safety_unknown) else "")
         + (f", {s.change.change:+d} since the one before" if s.change else "")
         + (
             f", {s.since_baseline.change:+d} since the first"
@@ -73,10 +75,23 @@ def _row(row: CaseloadRow) -> str:
     )
 
 
+def _unknown_line(rows: Sequence[CaseloadRow]) -> str:
+    """Below the rows when a client's latest PHQ-9 came without its answers (its score cell
+    says only `SAFETY_UNKNOWN`): who, and what that means, once, as `tj caseload` says it."""
+    clients = [
+        row.client
+        for row in rows
+        if any(unknown_to_reader(s.result.safety_unknown) for s in row.scores)
+    ]
+    if not clients:
+        return ""
+    return f'<p class="note">{escape(and_words(clients))}: {escape(SAFETY_UNKNOWN_LINE)}</p>'
+
+
 def render_caseload(rows: Sequence[CaseloadRow], *, generated_at: datetime) -> str:
     body = (
         "".join(_row(row) for row in rows) or '<p class="note">No client shares with you yet.</p>'
-    )
+    ) + _unknown_line(rows)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -36,6 +36,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
+from client_sdk.access import open_disclosure_cached
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -305,9 +306,6 @@ class Client:
         # the store version at which no late flag could be owed here (no answer recorded on
         # this device, no safety plan held): not read again until the store changes
         self._no_flags_owed: tuple[int, int] | None = None
-        # the store version whether a safety plan is held here was last read at, and the
-        # answer: equal versions mean equal contents (`Store.version`), never a stale answer
-        self._plans_at: tuple[tuple[int, int] | None, bool] = (None, False)
         self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
@@ -1396,6 +1394,8 @@ class Client:
 
     async def _close(self, because: str | None) -> None:
         self._forget_open()
+        # The account key and the opened disclosure settings it keeps (logout closes too).
+        open_disclosure_cached.cache_clear()
         if self._loop is not None and running_loop() is not self._loop:
             # From another event loop (NU45 #11): nothing more is saved or awaited on the
             # loop the client belongs to; its HTTP sessions are let go, its store closed.
@@ -2490,11 +2490,13 @@ class Client:
         R37 F3), then push them at once: a
         flag waits on this device only while the server cannot be reached (the next sync
         sends it; `client.safety.waiting` tells)."""
-        from client_sdk.safety import FLAG_WATCH
+        from client_sdk.safety import FLAG_WATCH, SAFETY_PLAN
 
         synced = self.replica.synced_version
+        # `journals_holding(SAFETY_PLAN)` is kept by the store until a plan changes: a sync
+        # with nothing to do reads nothing for it (issue 10)
         if not await self.store.setting(FLAG_WATCH, as_of=synced) and (
-            synced == self._no_flags_owed or not await self._plans_held(synced)
+            synced == self._no_flags_owed or not await self.store.journals_holding(SAFETY_PLAN)
         ):
             # No safety answer recorded here and no plan that could opt in for one that
             # another device of the owner recorded (R37 F3): nothing more read (issue 10)
@@ -2505,17 +2507,6 @@ class Client:
             with contextlib.suppress(NetworkError, RateLimited):
                 await self.replica.push_outbox()
         return sealed
-
-    async def _plans_held(self, synced: tuple[int, int] | None) -> bool:
-        """Whether a journal on this device holds a safety plan, read once a store version
-        (`synced`, the version this sync read; None: read now): a sync with nothing to do
-        reads nothing (issue 10). Equal versions mean equal contents, so the answer kept
-        cannot outlive a pulled or written plan."""
-        from client_sdk.safety import SAFETY_PLAN
-
-        if synced is None or self._plans_at[0] != synced:
-            self._plans_at = (synced, bool(await self.store.journals_holding(SAFETY_PLAN)))
-        return self._plans_at[1]
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data

@@ -162,13 +162,13 @@ class Journals:
         last, and refuses new writes until unarchived. A display setting of the owner's
         devices: it changes nothing about who may read it, and a field-level copy kept for
         a member (`Journal.helper` "mirror") keeps following its source while archived (the
-        journal of single items, "items", takes no new item until unarchived). Needs the server, unlike writes:
-        offline it raises NetworkError and nothing changes (nothing is queued). Raises
-        AccessError for a journal shared with this account, NotFound for an unknown one,
-        RenamedElsewhere when another device of the owner renamed or archived it meanwhile
-        (nothing changed here), IntegrityError when this device never verified its name
-        (the server served metadata it cannot open: rename it instead). A share that
-        reached its end date is ended first, as for `rename`."""
+        journal of single items, "items", takes no new item until unarchived). Needs the
+        server, unlike writes: offline it raises NetworkError and nothing changes (nothing
+        is queued). Raises AccessError for a journal shared with this account, NotFound for
+        an unknown one, RenamedElsewhere when another device of the owner renamed or
+        archived it meanwhile (nothing changed here), IntegrityError when this device never
+        verified its name (the server served metadata it cannot open: rename it instead). A
+        share that reached its end date is ended first, as for `rename`."""
         local = await self._context.local_journal(journal)
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 

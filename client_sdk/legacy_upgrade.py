@@ -215,14 +215,19 @@ def damaged(states: dict[bytes, AccessState]) -> str | None:
 def moved_on(value: str | None, states: dict[bytes, AccessState | None]) -> str | None:
     """`HEADS` (`value`, readable) without the journals whose verified chain (`states`; None
     for a journal this device no longer holds) moved on from the head noted."""
-    found = heads(value) or {}
-    return encode_heads(
-        {
-            j: spot
-            for j, spot in found.items()
-            if (state := states.get(j)) is not None and (state.length, state.head) == spot
-        }
-    )
+    return encode_heads(still_on(heads(value) or {}, states))
+
+
+def still_on(
+    found: dict[bytes, tuple[int, bytes]], states: dict[bytes, AccessState | None]
+) -> dict[bytes, tuple[int, bytes]]:
+    """`found` (as `heads` reads it) without the journals whose verified chain (`states`)
+    moved on from the head noted: `moved_on` of the value already read."""
+    return {
+        j: spot
+        for j, spot in found.items()
+        if (state := states.get(j)) is not None and (state.length, state.head) == spot
+    }
 
 
 def without(value: str | None, journal_ids: set[bytes]) -> str | None:

@@ -138,7 +138,7 @@ def did_you_mean(wanted: str, names: Iterable[str], most: int = 1, cutoff: float
     """The hint a refusal of a mistyped name ends with: " (did you mean 'anna'?)" for the
     closest of `names` to `wanted` (difflib's ratio at least `cutoff`; up to `most` of them,
     "'anna' or 'hanna'"), each quoted as `quoted_name` quotes it; "" when none is close.
-    A higher `cutoff` for short words, which differ in a letter or two anyway. Pure."""
+    Pass a higher `cutoff` for short words, which differ in a letter or two anyway. Pure."""
     import difflib  # only when a name was not found
 
     close = difflib.get_close_matches(wanted, sorted(set(names)), n=most, cutoff=cutoff)

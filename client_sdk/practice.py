@@ -67,7 +67,7 @@ from client_sdk.models import (
 )
 from client_sdk.queries import EntryRow, once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
-from client_sdk.results import InvalidResult, MeasureResult, results_once_each
+from client_sdk.results import InvalidResult, MeasureResult, results_once_each, without_answers
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
 from client_sdk.schedule import DAY_MS
@@ -887,11 +887,7 @@ def _result_shown(result: MeasureResult, scope: _CopyScope | None) -> MeasureRes
     result read from such a copy says it."""
     if scope is None or scope.shares_of(result.id, ANSWERS):
         return result
-    from client_sdk.scoring import builtin_instruments
-
-    found = builtin_instruments().get(result.measure)
-    unknown = found is not None and bool(found.safety_items)
-    return dataclasses.replace(result, answers=None, safety_concern=False, safety_unknown=unknown)
+    return without_answers(result)
 
 
 def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:

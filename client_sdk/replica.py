@@ -6532,8 +6532,10 @@ class Replica:
         if moved:
             await self._drop_upgrades(moved.values())
         heads = await self.store.setting(legacy_upgrade.HEADS)
-        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.moved_on(
-            heads, {journal_id: self.chains.state(journal_id) for journal_id in found}
+        if (found := legacy_upgrade.heads(heads)) and legacy_upgrade.encode_heads(
+            legacy_upgrade.still_on(
+                found, {journal_id: self.chains.state(journal_id) for journal_id in found}
+            )
         ) != heads:  # the heads signed on whose chain moved on go too: decided here, then
             # read again under the store's lock (a quiet journal's head may stay for good,
             # and a sync with nothing to do opens no write transaction for it, issue 10)
@@ -7609,6 +7611,7 @@ class Replica:
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self._forget_in_memory(journal_id)
         _archived.cache_clear()  # it holds the journal's decrypted metadata (its name)
+        access.open_disclosure_cached.cache_clear()  # the account key, opened settings
         return await self.store.scrub()
 
     async def create_disclosure_journal(

@@ -24,9 +24,9 @@ from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.insights import GoalStat, Insights, MoodGroup, WeekStat
 from client_sdk.pixels import STYLE as PIXELS_STYLE
 from client_sdk.pixels import year_in_pixels
-from client_sdk.results import MeasureResult
+from client_sdk.results import MeasureResult, unknown_to_reader
 from client_sdk.score_charts import STYLE as SCORE_STYLE
-from client_sdk.score_charts import safety_lines, safety_unknown, score_section
+from client_sdk.score_charts import safety_lines, score_section
 
 WIDTH, HEIGHT = 480, 200  # viewBox units; a chart is at most WIDTH CSS pixels wide (max-width),
 # so on a wide screen one unit is one CSS pixel and chart text (16 units) is the page's 16px
@@ -132,10 +132,10 @@ def safety_note(scores: Sequence[MeasureResult], own: bool) -> list[str]:
     """A line at the top of the page when a result shown answered a safety item (PHQ-9 item
     9) above 0, pointing to the Questionnaires section, where each is said under its chart
     with what it calls for (score_charts.py); another when a client's result shown came
-    without its answers, so that item is not known (`score_charts.safety_unknown`); none
+    without its answers, so that item is not known (`results.unknown_to_reader`); none
     otherwise."""
     count = sum(1 for result in scores if safety_lines(result, own))
-    unknown = sum(1 for result in scores if safety_unknown(result, own))
+    unknown = sum(1 for result in scores if unknown_to_reader(result.safety_unknown, own))
     lines = []
     if count:
         which = "result" if count == 1 else "results"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -242,8 +242,34 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         answers=answers,
         unscored=unscored,
         safety_concern=answers is not None and instrument.safety_concern(answers),
-        safety_unknown=answers is None and bool(instrument.safety_items),
+        safety_unknown=answers is None and _has_safety_item(instrument),
     )
+
+
+def _has_safety_item(instrument: Instrument | None) -> bool:
+    """Whether a result of `instrument` held without its answers leaves a safety item not
+    known (`MeasureResult.safety_unknown`)."""
+    return instrument is not None and bool(instrument.safety_items)
+
+
+def without_answers(result: MeasureResult) -> MeasureResult:
+    """`result` as read without its answers (a copy that shares only the score): no
+    answers, no safety concern, and its safety item not known when its instrument has one,
+    as `result_view` reads a result stored without them. Pure."""
+    return replace(
+        result,
+        answers=None,
+        safety_concern=False,
+        safety_unknown=_has_safety_item(builtin_instruments().get(result.measure)),
+    )
+
+
+def unknown_to_reader(safety_unknown: object, own: bool = False) -> bool:
+    """Whether a result whose `safety_unknown` (`MeasureResult.safety_unknown`, or the
+    value of its JSON) is this is a client's result shared without its answers, read by a
+    therapist (not `own`): whether its safety item was answered above 0 is not known to
+    this reader, so its score is never shown alone. One rule for every view. Pure."""
+    return safety_unknown is True and not own
 
 
 def invalid_result(document: Document, journal: str, journal_id: str) -> InvalidResult | None:

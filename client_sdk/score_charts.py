@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from html import escape
 
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
-from client_sdk.results import MeasureResult, changes_since_baseline
+from client_sdk.results import MeasureResult, changes_since_baseline, unknown_to_reader
 from client_sdk.scoring import (
     DETERIORATION,
     IMPROVEMENT,
@@ -78,7 +78,7 @@ def score_section(results: Sequence[MeasureResult], *, own: bool = True) -> str:
     )
     unknown = (
         f' "{SAFETY_UNKNOWN}": the answers are not shared with you (said under the chart).'
-        if any(safety_unknown(r, own) for r in results)
+        if any(unknown_to_reader(r.safety_unknown, own) for r in results)
         else ""
     )
     legend = (
@@ -102,13 +102,6 @@ def safety_lines(result: MeasureResult, own: bool) -> list[tuple[str, str]]:
         (head, f"whatever the total score, {said}{ending}")
         for head in found.safety_answer_heads(result.answers)
     ]
-
-
-def safety_unknown(result: MeasureResult, own: bool) -> bool:
-    """True when `result` is a client's result shared without its answers, read by a
-    therapist (not `own`): whether its safety item was answered above 0 is not known
-    (`MeasureResult.safety_unknown`), so its score is never shown alone."""
-    return result.safety_unknown and not own
 
 
 def measure_chart(
@@ -153,7 +146,7 @@ def measure_chart(
     for index, result in enumerate(results):
         cx, cy = x(index), y(result.score)
         when = result.taken_at.astimezone().strftime("%Y-%m-%d")
-        mark = f"; {SAFETY_UNKNOWN}" if safety_unknown(result, own) else ""
+        mark = f"; {SAFETY_UNKNOWN}" if unknown_to_reader(result.safety_unknown, own) else ""
         said = f"{when}: {result.score} ({band_label(result.band)}{mark})"
         lines = safety_lines(result, own)
         if lines:
@@ -188,7 +181,7 @@ def measure_chart(
     parts.append("</svg>")
     for head, rest in noted:
         parts.append(f'<p class="safety-item"><b>{escape(head)}</b>: {escape(rest)}</p>')
-    unknown = [r for r in results if safety_unknown(r, own)]
+    unknown = [r for r in results if unknown_to_reader(r.safety_unknown, own)]
     if unknown:  # printed: a page has no tooltips
         days = ", ".join(r.taken_at.astimezone().strftime("%Y-%m-%d") for r in unknown)
         parts.append(

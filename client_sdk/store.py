@@ -296,8 +296,8 @@ a record asked, for the late safety flags a plan may owe)."""
 
 COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
 """The columns of `tj_changes`: `own_marks` counts the journals' rows inserted or deleted
-and the changes of their `own_before` and `own_not_held` alone (`own_before`), not of their
-cursors, which a pull moves."""
+and the changes of their `own_before` and `own_not_held` alone (read by `Store.own_before`),
+not of their cursors, which a pull moves."""
 
 _OWN_MARKS_TRIGGERS = [
     f"CREATE TEMP TRIGGER IF NOT EXISTS tj_own_marks_{name} AFTER {event} ON main.journals "
@@ -338,9 +338,10 @@ CHANGES = "".join(
     + _OWN_MARKS_TRIGGERS
     + _KIND_TRIGGERS
 )
-"""A temporary table of this connection counting its row changes to the WATCHED tables, by
-triggers. A rollback takes the count back with the rows, so a count names one committed
-state of its tables as this connection made them; commits of other connections (another
+"""A temporary table of this connection counting its row changes, by triggers, in the
+COUNTED columns: to the WATCHED tables, to the journals' own marks (`own_marks`) and to the
+documents of each WATCHED_KINDS kind (`kind_<kind>`). A rollback takes the count back with
+the rows, so a count names one committed state of its tables as this connection made them; commits of other connections (another
 process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
 
 CHANGES_READ = (
@@ -409,8 +410,8 @@ def _data_version(changes: dict[str, tuple[int, int]]) -> int:
 
 
 def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """Per WATCHED column, (this connection's count of changes to its tables, data_version):
-    equal values mean the tables hold what they held then, once committed."""
+    """Per COUNTED column, (this connection's count of the changes it counts, data_version):
+    equal values mean the rows it counts hold what they held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
@@ -600,6 +601,17 @@ class ParkedCount:
     count: int
 
 
+_LAST_ACCESS_ENTRIES = (
+    "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
+    "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
+    "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last"
+)
+"""Each stored access chain's length and last entry (`Store.access_summary`)."""
+_ACCESS_PROBLEMS = "SELECT journal_id, message FROM access_problems"
+"""The journals' access problems (`Store.access_summary`, `Store.access_problems`): one
+statement text, so both share what `_kept_rows` keeps."""
+
+
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
@@ -636,8 +648,6 @@ class Store:
         self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
         of the settings table then."""
-        self._peers: tuple[tuple[int, int], list[Peer]] | None = None
-        """The peers read `as_of` a version, with the `_changes` of the peers table then."""
         self._rows: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """`_kept_rows`: the rows a statement read, by statement, with the `_changes` of the
         tables it reads then."""
@@ -882,6 +892,39 @@ class Store:
             if not db.in_transaction:  # a count seen inside one may be rolled back
                 self._rows[sql] = (now, rows)
             return rows
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def _kept_rows_together(
+        self, group: str, sqls: tuple[str, ...], as_of: tuple[int, int] | None = None
+    ) -> tuple[tuple[Any, ...], ...]:
+        """`_kept_rows` of each of `sqls` (statements of the same WATCHED `group`), in that
+        order: those not kept are read in one call on the connection, not one each."""
+        kept_rows = [self._rows.get(sql) for sql in sqls]
+        if not self._lock.locked() and all(c is not None for c in kept_rows):
+            idle = self._db.idle_connection()  # as `_kept_rows`
+            if idle is not None:
+                kept = self._read_as_of(idle, as_of) if as_of is not None else None
+                kept = kept or self._unchanged(idle)
+                if kept is not None and all(
+                    c is not None and c[0] == kept[group] for c in kept_rows
+                ):
+                    return tuple(c[1] for c in kept_rows if c is not None)
+
+        def read(db: sqlite3.Connection) -> tuple[tuple[Any, ...], ...]:
+            now = self._now(db, as_of)[group]
+            found = []
+            for sql in sqls:
+                cached = self._rows.get(sql)
+                if cached is not None and cached[0] == now:
+                    found.append(cached[1])
+                    continue
+                rows = tuple(db.execute(sql).fetchall())
+                if not db.in_transaction:  # a count seen inside one may be rolled back
+                    self._rows[sql] = (now, rows)
+                found.append(rows)
+            return tuple(found)
 
         async with self._lock:
             return await self._db.run(read)
@@ -1353,18 +1396,7 @@ class Store:
         in memory until this connection or another changes the peers table (`_changes`),
         and read as of that version (see `version`)."""
         sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-
-        def read(db: sqlite3.Connection) -> list[Peer]:
-            now = self._now(db, as_of)["peers"]
-            if self._peers is not None and self._peers[0] == now:
-                return self._peers[1]
-            found = [_peer(r) for r in db.execute(sql).fetchall()]
-            if not db.in_transaction:
-                self._peers = (now, found)
-            return found
-
-        async with self._lock:
-            return list(await self._db.run(read))
+        return [_peer(r) for r in await self._kept_rows("peers", sql, as_of)]
 
     async def docs_sealed_in(self, journal_id: bytes, epochs: Iterable[int]) -> set[bytes]:
         """The documents of which this device holds a record (pulled or its own) sealed
@@ -2193,15 +2225,8 @@ class Store:
         chain another process replaced by one as long shows in its last entry). Read again
         only once the access tables changed (`_kept_rows`); `as_of` as in `setting`."""
 
-        chains = await self._kept_rows(
-            "access",
-            "SELECT a.journal_id, a.position + 1, a.entry FROM access_entries a "
-            "JOIN (SELECT journal_id, max(position) AS last FROM access_entries "
-            "GROUP BY journal_id) m ON a.journal_id = m.journal_id AND a.position = m.last",
-            as_of,
-        )
-        problems = await self._kept_rows(
-            "access", "SELECT journal_id, message FROM access_problems", as_of
+        chains, problems = await self._kept_rows_together(
+            "access", (_LAST_ACCESS_ENTRIES, _ACCESS_PROBLEMS), as_of
         )
         return (
             {bytes(r[0]): (int(r[1]), bytes(r[2])) for r in chains},
@@ -2209,7 +2234,9 @@ class Store:
         )
 
     async def access_problems(self) -> dict[bytes, str]:
-        rows = await self._all("SELECT journal_id, message FROM access_problems")
+        """The journals whose access chain this device found a problem in (journal id ->
+        the problem, in words): the rows `access_summary` reads, kept with them."""
+        rows = await self._kept_rows("access", _ACCESS_PROBLEMS)
         return {bytes(r[0]): str(r[1]) for r in rows}
 
     async def first_counters(

@@ -58,12 +58,16 @@ async def test_an_assignment_in_a_copy_carrying_scores_is_dated_once_a_result_ar
     await share_scores(ana, tom)
     made = await tom.ok("assign", "ana", "measure", "gad7", "--every", "7")
     said = " ".join(made.stderr.split())
-    assert "their results reach you only if it carries scores" in said, said  # not known yet
+    assert "results reach you only if the client shares scores with you" in said, said
     [before] = await tom.json("assignments")
     assert before["status"] == "not seen"
     table = " ".join((await tom.ok("assignments", env={"COLUMNS": "200"})).stdout.split())
     assert "no result has reached you in this copy yet" in table, table
     assert "results reach you only if the client shares scores with you" in table
+    out = tom.home.parent / "unseen"  # the export says it as the list does
+    await tom.ok("export", "--format", "markdown", "--out", str(out), "--client", "ana")
+    said = " ".join(" ".join(p.read_text() for p in out.rglob("*.md")).split())
+    assert "- status: not seen: no result has reached you in this copy yet (results" in said
 
     await ana.ok("sync")
     await ana.ok("measure", "take", "gad7", "--answers", "1,1,1,1,1,1,1")
@@ -75,7 +79,7 @@ async def test_an_assignment_in_a_copy_carrying_scores_is_dated_once_a_result_ar
 
     homework = await tom.ok("assign", "ana", "homework", "behavioural-activation")
     said = " ".join(homework.stderr.split())
-    assert "their homework reaches you only if it carries homework" in said, said
+    assert "homework reaches you only if the client shares homework with you" in said, said
 
 
 TAGS = "Personal (mood, tags) for tom"
@@ -188,6 +192,12 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
     [row] = await tom.json("caseload")
     [phq9] = [s for s in row["scores"] if s["measure"] == "phq9"]
     assert phq9["safety_unknown"] is True
+    page = tom.home.parent / "caseload.html"  # the page as the table: the short mark, one line
+    await tom.ok("caseload", "--html", str(page))
+    html = " ".join(page.read_text().split())
+    assert "PHQ-9 3 (None-minimal); item 9 not shared," in html, html
+    assert html.count("the score comes without the answers") == 1, html
+    assert '<p class="note">ana: item 9 not shared: the score comes without the answers' in html
 
     own = await ana.ok("measure", "list", env={"COLUMNS": "200"})
     assert "not shared" not in own.stdout + own.stderr  # the client's own answers are there

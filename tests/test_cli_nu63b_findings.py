@@ -225,6 +225,34 @@ async def test_a_share_trusted_on_first_use_says_the_keys_were_not_compared_and_
     assert "Note: drkim's keys were taken as the server gave them" in said(one.stderr)
 
 
+async def test_a_score_or_brief_shared_on_first_use_says_the_keys_were_not_compared(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj measure share` and `tj brief` take --trust-on-first-use as `tj share` does, and
+    say the same: the keys were taken without comparing fingerprints, and how to compare."""
+    farid = await new_device(live_server, tmp_path, "farid")
+    await new_device(live_server, tmp_path, "drlee")
+    await new_device(live_server, tmp_path, "drkim")
+    await farid.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
+    [result] = await farid.json("measure", "list")
+    shared = await farid.ok("measure", "share", result["id"][:8], "drlee", "--trust-on-first-use")
+    assert (
+        "Note: drlee's keys were taken as the server gave them, without comparing "
+        "fingerprints (trust on first use)"
+    ) in said(shared.stderr), shared.stderr
+    assert "`tj verify drlee FINGERPRINT`" in said(shared.stderr)
+    brief = await farid.ok(
+        "brief", "drkim", "--journal", "Personal", "--trust-on-first-use", "--yes"
+    )
+    assert "Note: drkim's keys were taken as the server gave them" in said(brief.stderr), (
+        brief.stderr
+    )
+    again = await farid.ok(
+        "brief", "drkim", "--journal", "Personal", "--trust-on-first-use", "--yes"
+    )
+    assert "trust on first use" not in again.stderr  # pinned already: nothing taken on trust
+
+
 async def test_a_journal_name_of_only_spaces_is_refused_as_such(
     laptop: Device,  # noqa: F811
 ) -> None:

@@ -150,11 +150,11 @@ async def test_a_sync_with_nothing_to_do_of_a_client_with_a_safety_plan_runs_no_
 
 
 async def test_a_sync_with_nothing_to_do_and_a_noted_legacy_head_opens_no_transaction(
-    signup: ClientFactory,
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A head an upgrade of a legacy key epoch was signed on stays noted until its chain
     # moves on, which for a quiet journal may be never: a sync finds it did not move
-    # without a write transaction.
+    # without a write transaction, decoding the noted heads once.
     laptop = await signup("ana")
     await laptop.entries.write(None, "one entry")
     await settled(laptop)
@@ -168,10 +168,21 @@ async def test_a_sync_with_nothing_to_do_and_a_noted_legacy_head_opens_no_transa
     async with await Client.open(home) as again:
         await again.sync()  # the first sync of a session reads the notes
         assert await again.store.setting(legacy_upgrade.HEADS) is not None
+        decoded = 0
+        decode = legacy_upgrade.heads
+
+        def counted(value: str | None) -> Any:
+            nonlocal decoded
+            decoded += 1
+            return decode(value)
+
+        monkeypatch.setattr(legacy_upgrade, "heads", counted)
         with statements(again, every=True) as ran:
             report = await again.sync()
+        monkeypatch.undo()
         assert (report.pushed, report.pulled) == (0, 0)
         assert not [sql for sql in ran if sql.startswith("BEGIN")], ran
+        assert decoded == 1
         assert await again.store.setting(legacy_upgrade.HEADS) is not None  # still noted
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,11 +133,14 @@ class CountedWaits(RetryPolicy):
         return seconds
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: a connection to it is refused at once."""
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on: a connection to it is refused at once. Its socket
+    stays bound (never listening) for the test's duration, so no other program can take the
+    port meanwhile."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        yield int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -154,7 +158,7 @@ def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_a_refused_connection_is_tried_once_more_after_a_short_wait_not_backed_off(
-    signup: ClientFactory, attempts: list[str]
+    signup: ClientFactory, attempts: list[str], closed_port: int
 ) -> None:
     """A server that is down (the connection refused at once) made a sync try 4 times with
     0.25 s to 4 s of backoff between tries: `tj sync` took seconds to say it cannot reach the
@@ -162,7 +166,7 @@ async def test_a_refused_connection_is_tried_once_more_after_a_short_wait_not_ba
     ana = await signup("ana")
     await ana.entries.write("Personal", "Written while the server is down.")
     policy = CountedWaits()
-    ana.transport.base_url, ana.transport.retry = f"http://127.0.0.1:{closed_port()}", policy
+    ana.transport.base_url, ana.transport.retry = f"http://127.0.0.1:{closed_port}", policy
     attempts.clear()
     with pytest.raises(NetworkError) as down:
         await ana.sync()
@@ -175,10 +179,10 @@ async def test_a_refused_connection_is_tried_once_more_after_a_short_wait_not_ba
 
 
 async def test_a_refused_lookup_within_a_sync_s_wait_budget_is_tried_twice_too(
-    signup: ClientFactory, attempts: list[str]
+    signup: ClientFactory, attempts: list[str], closed_port: int
 ) -> None:
     ana = await signup("ana")
-    ana.transport.base_url = f"http://127.0.0.1:{closed_port()}"
+    ana.transport.base_url = f"http://127.0.0.1:{closed_port}"
     waited: list[float] = []
 
     async def sleep(seconds: float) -> None:

@@ -364,3 +364,58 @@ async def test_a_read_as_of_a_version_its_own_write_made_stale_sees_another_proc
     assert await store.setting("name", as_of=start) == "theirs"
     assert [j.name for j in await store.journals(as_of=start)] == ["Renamed"]
     await store.close()
+
+
+async def test_peers_kept_in_memory_make_no_call_on_the_connection(tmp_path: Path) -> None:
+    # A sync loads the peers at its start: with the peers table unchanged since they were
+    # read, with or without `as_of`, they come from memory without a call on the connection.
+    store = await Store.open(tmp_path)
+    peer = Peer(b"\x07" * 16, "sam", b"\x08" * 32, b"\x09" * 32, False)
+    async with store.transaction() as tx:
+        await tx.put_peer(peer)
+    start = await store.version()
+    assert await store.peers() == [peer]  # read once: kept
+    calls = 0
+    run = store._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await run(fn)
+
+    store._db.run = counted  # type: ignore[method-assign]
+    assert await store.peers() == [peer]
+    assert await store.peers(as_of=start) == [peer]
+    assert calls == 0
+    other = other_process(tmp_path)  # another process verifies the peer: read again
+    other.execute("UPDATE peers SET verified = 1")
+    other.close()
+    assert [p.verified for p in await store.peers()] == [True]
+    assert calls == 1
+    await store.close()
+
+
+async def test_the_access_summary_is_read_again_in_one_call_and_shares_its_problems(
+    tmp_path: Path,
+) -> None:
+    # A chain change reads the chains' ends and the problems again: in one call on the
+    # connection, and `access_problems` then answers from the same rows kept in memory.
+    store = await Store.open(tmp_path)
+    assert await store.access_summary() == ({}, {})
+    calls = 0
+    run = store._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await run(fn)
+
+    store._db.run = counted  # type: ignore[method-assign]
+    other = other_process(tmp_path)  # another process notes a problem: read again
+    other.execute("INSERT INTO access_problems VALUES (x'01', 'a broken chain')")
+    other.close()
+    assert await store.access_summary() == ({}, {b"\x01": "a broken chain"})
+    assert calls == 1
+    assert await store.access_problems() == {b"\x01": "a broken chain"}
+    assert calls == 1
+    await store.close()
