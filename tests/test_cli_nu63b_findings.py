@@ -13,7 +13,8 @@ from tenacity import RetryCallState
 
 import cli.main
 from client_sdk import Client
-from client_sdk.transport import RetryPolicy, Transport
+from client_sdk.transport import RetryPolicy
+from tests.client.test_retries import attempts  # noqa: F401 (a fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
     OFFLINE_NOTE,
@@ -90,24 +91,10 @@ async def test_only_the_check_ins_of_another_device_are_said_to_arrive_beside_a_
 # --- a server that is down ----------------------------------------------------------------
 
 
-@pytest.fixture
-def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The path of each request the CLI's transport makes (each attempt), made as usual."""
-    made: list[str] = []
-    real = Transport._call_once
-
-    async def counted(self: Transport, path: str, *args: Any, **kwargs: Any) -> Any:
-        made.append(path)
-        return await real(self, path, *args, **kwargs)
-
-    monkeypatch.setattr(Transport, "_call_once", counted)
-    return made
-
-
 async def test_sync_says_at_once_that_a_server_that_is_down_cannot_be_reached(
     laptop: Device,  # noqa: F811
     outage: Outage,  # noqa: F811
-    attempts: list[str],
+    attempts: list[str],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The server stopped (its port refuses connections): `tj sync` took ~3 s to say it
