@@ -36,7 +36,6 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
-from client_sdk.access import open_disclosure_cached
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -126,6 +125,7 @@ from client_sdk.replica import (
     COPIES_TO_FOLLOW,
     KEY_WAITS,
     Replica,
+    clear_caches,
     decode_to_follow,
     stored_document,
     waits_not_kept,
@@ -1394,8 +1394,9 @@ class Client:
 
     async def _close(self, because: str | None) -> None:
         self._forget_open()
-        # The account key and the opened disclosure settings it keeps (logout closes too).
-        open_disclosure_cached.cache_clear()
+        # What the account key and the journals' keys opened, kept process-wide (logout
+        # closes too): emptied now and again once closed (a write running meanwhile).
+        clear_caches()
         if self._loop is not None and running_loop() is not self._loop:
             # From another event loop (NU45 #11): nothing more is saved or awaited on the
             # loop the client belongs to; its HTTP sessions are let go, its store closed.
@@ -1403,6 +1404,7 @@ class Client:
                 await self.transport.close()
             finally:
                 await self.store.close(because)
+                clear_caches()
             return
         for stream in list(self._streams):
             await stream.aclose()
@@ -1418,6 +1420,7 @@ class Client:
                 await self.transport.close()
         finally:
             await self.store.close(because)
+            clear_caches()
 
     async def __aenter__(self) -> Client:
         return self

@@ -7610,8 +7610,7 @@ class Replica:
                 await tx.set_setting(departures.PENDING, pending.encode())
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self._forget_in_memory(journal_id)
-        _archived.cache_clear()  # it holds the journal's decrypted metadata (its name)
-        access.open_disclosure_cached.cache_clear()  # the account key, opened settings
+        clear_caches()
         return await self.store.scrub()
 
     async def create_disclosure_journal(
@@ -9847,6 +9846,17 @@ def name_verified(journal: LocalJournal) -> bool:
     4.14), not a placeholder for metadata it could not open or verify ("(unreadable journal
     ...)", "(unverified name ...)"): only such a name is signed again (W7)."""
     return _signed_name(journal.meta)
+
+
+def clear_caches() -> None:
+    """Empty the process-wide caches that keep what a journal's key or the account key
+    opened: `_archived` and `_signed_name` (keyed by a journal's decrypted metadata, its
+    name) and `access.open_disclosure_cached` (keyed by the account key). Called when a
+    journal is forgotten and when a client closes or logs out (before and after its last
+    awaits, so a write still running at the close cannot leave them filled)."""
+    _archived.cache_clear()
+    _signed_name.cache_clear()
+    access.open_disclosure_cached.cache_clear()
 
 
 @functools.lru_cache(maxsize=256)
