@@ -13,6 +13,7 @@ import functools
 import json
 import re
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -9853,10 +9854,14 @@ def clear_caches() -> None:
     opened: `_archived` and `_signed_name` (keyed by a journal's decrypted metadata, its
     name) and `access.open_disclosure_cached` (keyed by the account key). Called when a
     journal is forgotten and when a client closes or logs out (before and after its last
-    awaits, so a write still running at the close cannot leave them filled)."""
+    awaits, so a write still running at the close cannot leave them filled); and
+    `search._fold_char` (the characters of decrypted text a search folded), when searched."""
     _archived.cache_clear()
     _signed_name.cache_clear()
     access.open_disclosure_cached.cache_clear()
+    search = sys.modules.get("client_sdk.search")  # not imported for it (test_cli_lazy_imports)
+    if search is not None:
+        search._fold_char.cache_clear()
 
 
 @functools.lru_cache(maxsize=256)

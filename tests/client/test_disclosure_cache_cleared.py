@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from client_sdk import Client, access, replica
+from client_sdk import Client, access, replica, search
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -82,3 +82,16 @@ async def test_a_write_running_at_the_close_leaves_no_opened_data_cached(
     await ana.close()
     await asyncio.gather(task, return_exceptions=True)
     assert _kept() == {"disclosures": 0, "archived": 0, "signed_name": 0}
+
+
+async def test_the_characters_a_search_folded_are_not_kept_after_a_logout(
+    signup: ClientFactory,
+) -> None:
+    """A search folds each distinct character of the decrypted text it reads, cached
+    process-wide: emptied at a logout, so no character of the journal stays."""
+    ana = await signup("ana")
+    await ana.entries.write("Personal", "今日は母と喧嘩した Страх", mood=3)
+    assert await ana.entries.search("喧嘩", journal="Personal")
+    assert search._fold_char.cache_info().currsize > 0
+    await ana.logout(discard_unsynced=True)
+    assert search._fold_char.cache_info().currsize == 0
