@@ -134,14 +134,21 @@ def _dollar_escape(char: str) -> str:
     )
 
 
-def did_you_mean(wanted: str, names: Iterable[str], most: int = 1, cutoff: float = 0.6) -> str:
-    """The hint a refusal of a mistyped name ends with: " (did you mean 'anna'?)" for the
-    closest of `names` to `wanted` (difflib's ratio at least `cutoff`; up to `most` of them,
-    "'anna' or 'hanna'"), each quoted as `quoted_name` quotes it; "" when none is close.
-    Pass a higher `cutoff` for short words, which differ in a letter or two anyway. Pure."""
+def close_names(wanted: str, names: Iterable[str], most: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The names of `names` closest to `wanted`, closest first: difflib's ratio at least
+    `cutoff`, up to `most` of them (what `did_you_mean` offers). Pure."""
     import difflib  # only when a name was not found
 
-    close = difflib.get_close_matches(wanted, sorted(set(names)), n=most, cutoff=cutoff)
+    return difflib.get_close_matches(wanted, sorted(set(names)), n=most, cutoff=cutoff)
+
+
+def did_you_mean(wanted: str, names: Iterable[str], most: int = 1, cutoff: float = 0.6) -> str:
+    """The hint a refusal of a mistyped name ends with: " (did you mean 'anna'?)" for the
+    closest of `names` to `wanted` (`close_names`: difflib's ratio at least `cutoff`; up to
+    `most` of them, "'anna' or 'hanna'"), each quoted as `quoted_name` quotes it; "" when
+    none is close. Pass a higher `cutoff` for short words, which differ in a letter or two
+    anyway. Pure."""
+    close = close_names(wanted, names, most, cutoff)
     if not close:
         return ""
     return f" (did you mean {' or '.join(quoted_name(name) for name in close)}?)"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import difflib
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
@@ -60,6 +59,8 @@ from client_sdk.errors import (
 from client_sdk.models import (
     EPOCH,
     check_text,
+    close_names,
+    did_you_mean,
     ended_copy_text,
     normalize_username,
     now_ms,
@@ -2021,8 +2022,8 @@ class Sharing:
         owed = [noted[j] for j in journal_ids if j in noted]
         if username in names or any(_owed_to(o, None, username) for o in owed):
             return
-        close = tuple(difflib.get_close_matches(username, sorted(names), n=3))
-        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        close = tuple(close_names(username, names, most=3))
+        hint = did_you_mean(username, names, most=3)  # as every other command says it
         raise NotShared(
             f"{quoted_name(journal.name)} is not shared with {username}{hint}: nothing was changed",
             journal=journal.name,

@@ -158,7 +158,7 @@ async def test_unshare_of_a_mistyped_member_changes_nothing_and_suggests_the_nam
     )
     before = epochs(ana)
     said = failed_with_one_line(await ana.tj("unshare", "Personal", "drle", "--yes"))
-    assert "'Personal' is not shared with drle (did you mean drlee?): nothing was changed" in said
+    assert "'Personal' is not shared with drle (did you mean 'drlee'?): nothing was changed" in said
     # drle is no account at all: no share of it can be pending elsewhere (NU62 F12)
     assert said.endswith("nothing was changed; no account is named 'drle' on the server"), said
     assert "--new-key" not in said, said

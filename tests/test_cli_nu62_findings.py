@@ -137,7 +137,7 @@ async def test_unshare_offers_a_new_key_only_for_a_name_that_is_an_account(
         "share", "Personal", "drpark", "--full", "--fingerprint", drpark.signup["fingerprint"]
     )
     said = failed_with_one_line(await ana.tj("unshare", "Personal", "drprak", "--yes"))
-    assert "(did you mean drpark?): nothing was changed" in said, said
+    assert "(did you mean 'drpark'?): nothing was changed" in said, said
     assert said.endswith("no account is named 'drprak' on the server"), said
     assert "--new-key" not in said, said
     said = failed_with_one_line(await ana.tj("unshare", "Personal", "drpam", "--yes"))
