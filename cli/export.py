@@ -90,7 +90,8 @@ def export(
     one folder per journal of yours (entries in the trash in its "trash" folder), and one
     per client named by their username exactly, the copies of ended shares too
     ("ana.b/personal" beside
-    "ana-b/personal"; the copy of an ended share in "ana/dreams (share ended)"), holding
+    "ana-b/personal"; the copy of an ended share in "ana/dreams (share ended)", or
+    "ana/dreams (no longer served)" where only the server says so), holding
     one per journal they share, with goals.md,
     notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
     private-notes.md where there are any. The files are NOT encrypted: they are

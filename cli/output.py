@@ -39,7 +39,7 @@ from cli.terminal import their_command as their_command
 from cli.terminal import their_command_text as their_command_text
 from cli.terminal import ticked as ticked
 from cli.terminal import unmarked as unmarked
-from client_sdk import TRASH_DAYS, departures
+from client_sdk import TRASH_DAYS, care_terms, departures
 from client_sdk.departures import Departure
 from client_sdk.models import DEFAULT_DEVICE_NAME, ID_SHOWN, quoted_name, read_time, share_end_text
 from client_sdk.models import and_words as and_words
@@ -635,9 +635,9 @@ def all_of_one_journal(listed: ListedEntries) -> bool:
     return not any("/" in entry.journal for entry in listed.entries)  # owner/name: shared
 
 
-ENDED_COPY = "(share ended)"
+ENDED_COPY = care_terms.ENDED_COPY
 """After the journal of an entry read from the copy of a share that ended (NU42 #6)."""
-UNLISTED_COPY = "(no longer served)"
+UNLISTED_COPY = care_terms.UNLISTED_COPY
 """The same where only the server says so (`Entry.unlisted`: it may be withholding it)."""
 
 

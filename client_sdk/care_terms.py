@@ -1,7 +1,8 @@
 """Care vocabulary and thresholds that `tj`'s options name before any command runs: the
 values of a homework entry's `completion` (schedule.py) and the caseload's default flags
 (caseload.py). Kept apart, with no imports, so that starting the command line does not import
-the caseload, scoring or homework modules (issue 10). Pure."""
+the caseload, scoring or homework modules (issue 10); and the marks every view puts after
+the read-only copy of a share that ended (`ENDED_COPY`, `UNLISTED_COPY`). Pure."""
 
 COMPLETIONS = ("fully", "partly", "not done")
 """How fully a homework entry was done (schedule.py), best first."""
@@ -46,3 +47,12 @@ UNSEEN_IN_COPY = {
 """By assignment type: why an assignment made in a copy a client keeps for a therapist
 shows as not seen there (`Due.seen_by_assigner` False), one wording for every view (the
 assignment list, the export, the note when it is assigned)."""
+
+ENDED_COPY = "(share ended)"
+"""After the name of the read-only copy of a share that ended by a signed word (its owner
+ended it, its end date passed) or this account's own (it left): `tj list`, `tj journal
+list`'s state, an export's summary and its Markdown folder ("dreams (share ended)")."""
+
+UNLISTED_COPY = "(no longer served)"
+"""The same where only the server says so (`Journal.unlisted`: it may be withholding it),
+one term in every view (never "share ended")."""

@@ -59,6 +59,7 @@ from client_sdk.care_import import (
     read_care,
     result_identity,
 )
+from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
@@ -542,16 +543,20 @@ async def gather_care(
     )
 
 
-ENDED_FOLDER = " (share ended)"
+ENDED_FOLDER = f" {ENDED_COPY}"
 """Ends the folder of the read-only copy of a share that ended in a Markdown export
 ("dreams (share ended)"), as `tj list` names the journal: a share of that name still on
 has the plain name beside it."""
+UNLISTED_FOLDER = f" {UNLISTED_COPY}"
+"""The same for a copy only the server says is over (`ArchivedJournal.unlisted`): "dreams
+(no longer served)", as `tj list` and the export's summary name it."""
 
 
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
     """One folder per journal of this account's, one per other owner (`owner_folder`)
     holding one per journal of theirs (the copy of a share that ended in "NAME (share
-    ended)", its entries' front matter saying `share_ended: true`); in each, one file per
+    ended)", or "NAME (no longer served)" where only the server says so, its entries'
+    front matter saying `share_ended: true`); in each, one file per
     entry, plus goals.md and notes.md where there are any. Files are readable only by the user (they hold the
     journal in plain text)."""
     make_private_dir(directory)
@@ -562,7 +567,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
         if journal.share_ended:  # told apart from a share of that name still on
-            name += ENDED_FOLDER
+            name += UNLISTED_FOLDER if journal.unlisted else ENDED_FOLDER
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):

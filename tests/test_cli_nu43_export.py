@@ -68,9 +68,14 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
     # a kept copy is filed in its owner's one folder, as every view names it (NU59 #6)
-    # in "personal (share ended)", told apart from a share still on (NU60 #11)
+    # in "personal (share ended)", told apart from a share still on (NU60 #11); one only
+    # the server says is over in "personal (no longer served)", as every view names it
     folders = {
-        owner: "personal (share ended)" if j["share_ended"] else "personal"
+        owner: "personal (no longer served)"
+        if j["unlisted"]
+        else "personal (share ended)"
+        if j["share_ended"]
+        else "personal"
         for owner, j in journals.items()
     }
     pages = {
