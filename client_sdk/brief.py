@@ -149,7 +149,9 @@ class Brief:
     weekly `sparkline`; the latest score of each measure (`scores`), goal check-ins (`goals`),
     homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
     JSON-ready dicts; every result taken in the period, oldest first (`results`: measure,
-    name, score, band, taken_at), and each safety item answered above 0 in the period
+    name, score, band, taken_at, and safety_unknown, as a score says it: the one field
+    that tells a result shared without its answers from one whose safety item was answered
+    0, since neither has a `safety_items` line), and each safety item answered above 0 in the period
     (`safety_items`: measure, name, item, answer, answer label, taken_at), so a positive
     PHQ-9 item 9 is not hidden by a later, lower score; the safety flags raised in the period
     (`safety_flags`: measure, item, raised_at, scored (False for a questionnaire stopped after
@@ -256,6 +258,7 @@ class Brief:
             taken = "; ".join(
                 f"{r['name']} {r['score']} "
                 f"{datetime.fromisoformat(r['taken_at']).astimezone().strftime('%Y-%m-%d')}"
+                + self._safety_words(r)
                 for r in self.results
             )
             lines.append(f"All results in the period: {taken}")
@@ -268,6 +271,22 @@ class Brief:
             lines += ["", "To discuss:"]
             lines += [f"- {discuss_words(e)}" for e in self.to_discuss]
         return "\n".join(lines)
+
+    def _safety_words(self, result: dict[str, Any]) -> str:
+        """After a result in "All results in the period": each of its safety items answered
+        above 0, as the "Safety:" lines say it (" (item 9 answered 2)", matched by measure
+        and time in `safety_items`), or " (item 9 not shared)" for one shared without its
+        answers (`safety_unknown`, as its latest score says it): so an older PHQ-9 reads as
+        the newest does. Nothing for another result, or one of a brief made before."""
+        marks = [
+            f"item {item['item']} answered {item['answer']}"
+            for item in self.safety_items
+            if item.get("measure") == result.get("measure")
+            and item.get("taken_at") == result.get("taken_at")
+        ]
+        if result.get("safety_unknown") is True:
+            marks.append(SAFETY_UNKNOWN)
+        return f" ({'; '.join(marks)})" if marks else ""
 
     def _taken_words(self, taken_at: object) -> str:
         """ " on 2026-12-01" after a latest score (the day in the zone of the brief's days),
@@ -362,6 +381,7 @@ def compute_brief(
                 "score": r.score,
                 "band": r.band,
                 "taken_at": r.taken_at.isoformat(),
+                "safety_unknown": r.safety_unknown,
             }
             for r in taken
         ],
