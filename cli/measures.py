@@ -213,8 +213,12 @@ def measure_take(
                 for line in lines:
                     if line not in shown_before:
                         output.message(line, wrap=True)
-        if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches (said once here)
-            readers = await client.measures.score_only_readers(taken.result.journal_id)
+        if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches, once per journal
+            # (kept on this device; again when the sharing changes), and each time item 9
+            # was answered above 0: then it is what the client needs to know at once
+            readers = await client.measures.score_only_news(taken.result.journal_id)
+            if taken.result.safety_concern:
+                readers = await client.measures.score_only_readers(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
@@ -242,16 +246,22 @@ def measure_take(
     output.message(output.note_line(note))
 
 
-def score_only_line(readers: list[str], result: MeasureResult) -> str:
+def score_only_line(readers: list[str], result: MeasureResult, one: bool = False) -> str:
     """After a PHQ-9 is taken in a journal whose results `readers` see only by their score
-    (`Measures.score_only_readers`): that they do not see the answers, so not item 9, and
-    that no safety flag reaches them that way."""
+    (`Measures.score_only_readers`), or after it was shared alone without its answers
+    (`one`: `tj measure share --without-answers`): that they do not see the answers, so
+    not item 9, and that no safety flag reaches them that way."""
     who = output.and_words(readers)
+    why = (
+        "you shared it without its answers"
+        if one
+        else f"what you share with {'them' if len(readers) == 1 else 'each'} carries scores "
+        "without answers"
+    )
     return (
         f"Note: {who} {'sees' if len(readers) == 1 else 'see'} only the score of this "
-        f"{result.name}, not your answers (so not item 9): what you share with "
-        f"{'them' if len(readers) == 1 else 'each'} carries scores without answers, and no "
-        "safety flag can reach them that way."
+        f"{result.name}, not your answers (so not item 9): {why}, and no safety flag can "
+        "reach them that way."
     )
 
 
@@ -751,10 +761,17 @@ def measure_share(
     therapist = normalize_username(therapist)  # the name used, said as such in every line
     pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
+    safety_unseen: list[MeasureResult] = []  # a PHQ-9 shared without answers: said
+
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
+            from client_sdk.scoring import instrument as find_instrument
+
             if trust_on_first_use and fingerprint is None and not pinned_now:
                 pinned_now.append(await pinned_on_first_use(client, therapist))
+            result = await client.measures.get(result_id)
+            if without_answers and find_instrument(result.measure).safety_items:
+                safety_unseen[:] = [result]
             shared = await client.measures.share(
                 result_id,
                 therapist,
@@ -777,6 +794,8 @@ def measure_share(
         output.data(f"{shared_text}.", prose=True)
         if any(pinned_now):
             output.message(pinned_unverified_text(therapist), wrap=True)
+    for result in safety_unseen:
+        output.message(score_only_line([therapist], result, one=True), wrap=True)
     output.message(output.note_line(note))
 
 

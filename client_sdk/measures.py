@@ -34,6 +34,7 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import date, datetime
 
@@ -228,6 +229,39 @@ class Measures:
         chains as this device's last sync left them). Raises NotFound for an unknown
         journal."""
         local = await self._local_journal(journal)
+        return sorted({name for _, name in await self._score_only(local)})
+
+    async def score_only_news(self, journal: str = "Personal") -> builtins.list[str]:
+        """`score_only_readers(journal)` when this device has not returned them by this
+        method before, else []: an app says once per journal, not at every PHQ-9, that these
+        members see the score only (`tj measure take` does), and again once the sharing
+        changes so that someone new reads it that way (another member, a copy shared anew).
+        What was said is kept in this device's store only (never sent: each device says it
+        once); a member who no longer reads it that way is dropped from it silently. Works
+        offline. Raises NotFound for an unknown journal."""
+        local = await self._local_journal(journal)
+        found = await self._score_only(local)
+        now = sorted({reader for reader, _ in found})
+        key = local.journal_id.hex()
+        told: list[bool] = []
+
+        def merge(value: object, cursors: object) -> object:
+            kept = read_score_only_told(value)
+            before = set(kept.get(key, []))
+            told.append(not set(now) <= before)
+            if now:
+                kept[key] = now
+            else:
+                kept.pop(key, None)
+            return json.dumps(kept, sort_keys=True) if kept else None
+
+        await self._replica.store.merge_setting(SCORE_ONLY_TOLD, merge)
+        return sorted({name for _, name in found}) if told and told[0] else []
+
+    async def _score_only(self, local: LocalJournal) -> builtins.list[tuple[str, str]]:
+        """(reader, username) of each member who reads `local`'s results by their score only
+        (`score_only_readers`): the reader as "COPY:MEMBER" (ids in hex), so that a copy
+        shared anew is another reader."""
         if local.owner_id != self._replica.profile.account_id or local.role != "owner":
             return []
         await self._replica.load_access()
@@ -237,7 +271,7 @@ class Measures:
             for s in self._replica.verified_shares(now, local.journal_id)
             if not s.ended(now)
         }
-        found: set[str] = set()
+        found: set[tuple[str, str]] = set()
         for copy_id, settings in self._sharing.live_mirrors().items():
             fields = settings.fields
             if settings.mirror_of != local.journal_id or fields is None:
@@ -245,7 +279,7 @@ class Measures:
             if SCORES not in fields or ANSWERS in fields or settings.member_id in whole:
                 continue
             found.update(
-                s.member_name
+                (f"{copy_id.hex()}:{s.member_id.hex()}", s.member_name)
                 for s in self._replica.verified_shares(now, copy_id)
                 if s.member_id == settings.member_id and not s.ended(now)
             )
@@ -480,3 +514,19 @@ class Measures:
 
     def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:
         return result_view(document, self._display(journal), journal.journal_id.hex())
+
+
+SCORE_ONLY_TOLD = "score_only_told"
+"""The setting (this device's store only) in which `Measures.score_only_news` keeps, by
+journal id (hex), the readers ("COPY:MEMBER", ids in hex) it last returned, as JSON."""
+
+
+def read_score_only_told(value: object) -> dict[str, builtins.list[str]]:
+    """The SCORE_ONLY_TOLD setting's value read: {} when unset or unreadable. Pure."""
+    try:
+        found = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): [str(x) for x in v] for k, v in found.items() if isinstance(v, builtins.list)}
