@@ -540,7 +540,9 @@ async def synced_goal(
     them). A check-in another `tj` command of this device made meanwhile (two commands at
     once on one home) is counted in the progress but is no arrival: it is counted only when
     the sync merged records of another device into the goal (a change of origin "sync"), and
-    only what was not on this device before the sync began."""
+    only what was not on this device before the sync began and was not made here
+    (`Goals.made_here`: this device marks each check-in it makes, whichever command made
+    it; the records name no device), also when both land in the same sync."""
     from client_sdk.errors import NotFound
 
     changed = await found_after_sync(change, client)
@@ -565,7 +567,7 @@ async def synced_goal(
         return changed, note, 0
     if not merged:  # nothing of another device's: any check-in new here is this device's
         return after, note, 0
-    held = {c.id for c in before.checkins}
+    held = {c.id for c in before.checkins} | await client.goals.made_here(changed.id)
     return after, note, sum(1 for c in after.checkins if c.id not in held)
 
 

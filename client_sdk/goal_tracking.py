@@ -48,6 +48,7 @@ from client_sdk.settling import (
     CHECKIN_MADE,
     FieldWrite,
     changed_values,
+    checkin_part,
     created_values,
     encode,
 )
@@ -309,6 +310,21 @@ class Goals:
         deleted goal, InvalidInput for a malformed or ambiguous id."""
         _, document = await self._live(goal_id)
         return await self._context.store.history(document.doc_id, GOAL)
+
+    async def made_here(self, goal_id: str) -> builtins.set[str]:
+        """The ids of the goal's check-ins made on this device (by any app or command
+        using this profile, `checkin`), as this device marks each when it is made, in its
+        own store: a check-in's record names no device, so this is how a device tells its
+        own check-ins from another device's. Check-ins made before this version, and those
+        undone, are not in it. Works offline. Raises NotFound for an unknown or deleted
+        goal, InvalidInput for a malformed or ambiguous id."""
+        _, document = await self._live(goal_id)
+        found: builtins.set[str] = set()
+        for name, _, _ in await self._context.store.field_writes(document.doc_id):
+            part = checkin_part(name)
+            if part is not None and part[1] == CHECKIN_MADE:
+                found.add(part[0])
+        return found
 
     async def get(self, goal_id: str) -> Goal:
         """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
