@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from functools import partial
@@ -567,7 +568,9 @@ async def synced_goal(
         return changed, note, 0
     if not merged:  # nothing of another device's: any check-in new here is this device's
         return after, note, 0
-    held = {c.id for c in before.checkins} | await client.goals.made_here(changed.id)
+    held = {c.id for c in before.checkins}
+    with contextlib.suppress(NotFound):  # deleted meanwhile: the goal as read above
+        held |= await client.goals.made_here(changed.id)
     return after, note, sum(1 for c in after.checkins if c.id not in held)
 
 
