@@ -765,13 +765,10 @@ def measure_share(
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
-            from client_sdk.scoring import instrument as find_instrument
+            from client_sdk.scoring import builtin_instruments
 
             if trust_on_first_use and fingerprint is None and not pinned_now:
                 pinned_now.append(await pinned_on_first_use(client, therapist))
-            result = await client.measures.get(result_id)
-            if without_answers and find_instrument(result.measure).safety_items:
-                safety_unseen[:] = [result]
             shared = await client.measures.share(
                 result_id,
                 therapist,
@@ -780,6 +777,10 @@ def measure_share(
                 trust_on_first_use=trust_on_first_use,
                 again=again,
             )
+            result = await client.measures.get(result_id)
+            chosen = builtin_instruments().get(result.measure)
+            if without_answers and chosen is not None and chosen.safety_items:
+                safety_unseen[:] = [result]
             return shared.to_dict()
 
         return work
