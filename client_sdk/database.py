@@ -217,11 +217,49 @@ def take_write_lock(db: sqlite3.Connection, statement: str) -> None:
     if running_loop() is None:  # the worker thread: waiting there leaves the loop free
         _run_waiting(db, statement, _current_call())
         return
-    db.execute("PRAGMA busy_timeout=0")
+    if _busy_ms(db) != 0:
+        set_busy_timeout(db, 0)
     try:
         _run_locking(db, statement, WriteLockBusy)
     finally:
-        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+        if not (isinstance(db, StoreConnection) and db.write_call):
+            set_busy_timeout(db, _WAIT_MS)
+
+
+class StoreConnection(sqlite3.Connection):
+    """A Database's connection (`Database.connect`): its busy timeout as last set here
+    (`busy_ms`), and whether the call running on it is a write transaction and nothing
+    else (`write_call`: `Database.run(..., write=True)`).
+
+    A write call on the event loop's thread leaves the busy timeout off (0) after its
+    `begin_immediate` instead of setting it back at once: in a write transaction in WAL mode
+    no statement waits for another connection (this one holds the write lock, and the log
+    is read without a busy handler), and the call ends at its COMMIT. The next call sets it
+    back (`ready_for`) unless it is a write call too, so a loop of writes runs the two
+    PRAGMAs once rather than at every write (issue 10), and every other statement runs with
+    WRITE_WAIT_S as before."""
+
+    busy_ms: int = _WAIT_MS
+    write_call: bool = False
+
+    def ready_for(self, write: bool) -> None:
+        """Before a call: the busy timeout set back to WRITE_WAIT_S unless the call is a write
+        call on the loop's thread (`write`) and may keep it off; `write_call` set."""
+        if self.busy_ms != _WAIT_MS and not write:
+            set_busy_timeout(self, _WAIT_MS)
+        self.write_call = write
+
+
+def _busy_ms(db: sqlite3.Connection) -> int | None:
+    """`db`'s busy timeout as last set here (a StoreConnection's), None when not known."""
+    return db.busy_ms if isinstance(db, StoreConnection) else None
+
+
+def set_busy_timeout(db: sqlite3.Connection, ms: int) -> None:
+    """`PRAGMA busy_timeout` on `db`, kept in `StoreConnection.busy_ms` for one."""
+    db.execute(f"PRAGMA busy_timeout={ms}")
+    if isinstance(db, StoreConnection):
+        db.busy_ms = ms
 
 
 def _run_locking(db: sqlite3.Connection, statement: str, busy: type[Exception]) -> None:
@@ -243,7 +281,7 @@ def _run_waiting(db: sqlite3.Connection, statement: str, call: _Call | None) -> 
         _run_locking(db, statement, StoreBusy)
         return
     deadline = monotonic() + WRITE_WAIT_S
-    db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
+    set_busy_timeout(db, WRITE_STEP_MS)
     try:
         while True:
             if call.cancelled:
@@ -257,7 +295,7 @@ def _run_waiting(db: sqlite3.Connection, statement: str, call: _Call | None) -> 
                 if monotonic() >= deadline:
                     raise StoreBusy() from error
     finally:
-        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+        set_busy_timeout(db, _WAIT_MS)
 
 
 def empty_log(db: sqlite3.Connection) -> bool:
@@ -268,16 +306,16 @@ def empty_log(db: sqlite3.Connection) -> bool:
     WRITE_WAIT_S, in tries of WRITE_STEP_MS (CallCancelled once the caller was cancelled).
     Returns whether the log was emptied (False: other connections kept it busy)."""
     if running_loop() is not None:
-        db.execute("PRAGMA busy_timeout=0")
+        set_busy_timeout(db, 0)
         try:
             if _log_emptied(db):
                 return True
         finally:
-            db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+            set_busy_timeout(db, _WAIT_MS)
         raise WriteLockBusy()
     call = _current_call()
     deadline = monotonic() + WRITE_WAIT_S
-    db.execute(f"PRAGMA busy_timeout={WRITE_STEP_MS}")
+    set_busy_timeout(db, WRITE_STEP_MS)
     try:
         while True:
             if call is not None and call.cancelled:
@@ -287,7 +325,7 @@ def empty_log(db: sqlite3.Connection) -> bool:
             if monotonic() >= deadline:
                 return False
     finally:
-        db.execute(f"PRAGMA busy_timeout={_WAIT_MS}")
+        set_busy_timeout(db, _WAIT_MS)
 
 
 def _log_emptied(db: sqlite3.Connection) -> bool:
@@ -355,6 +393,8 @@ def _run_call(
     `commit`."""
     _in_worker.call = call
     try:
+        if isinstance(connection, StoreConnection):
+            connection.ready_for(False)  # no write keeps the busy timeout off in the worker
         return fn(connection)
     finally:
         _in_worker.call = None
@@ -569,7 +609,11 @@ class Database:
         held = hold(path)  # before the connection may take any lock (`_files`)
         try:
             connection = sqlite3.connect(
-                path, timeout=WRITE_WAIT_S, isolation_level=None, check_same_thread=False
+                path,
+                timeout=WRITE_WAIT_S,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=StoreConnection,
             )
         except BaseException:
             release(held)
@@ -584,18 +628,20 @@ class Database:
         database._held = held if held is not None else hold(path)  # a file SQLite made
         return database
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
         """`fn(connection)` on the loop's thread (in the worker if a worker call is still
-        running, to keep the order). ClientClosed once closed, and for a write refused
+        running, to keep the order). `write`: `fn` is one write transaction and nothing else
+        (`begin_immediate` first, COMMIT last): on the loop's thread it may leave the busy
+        timeout off for the next write (StoreConnection). ClientClosed once closed, and for a write refused
         because another connection logged the device out (LOGGED_OUT_ELSEWHERE), or (OTHER_LOOP)
         from another event loop than the one it was opened in."""
         if self._closed:
             raise ClientClosed(self.closed_because)
         check_loop(self.loop)
         self.calls += 1
-        return await self._run(fn)
+        return await self._run(fn, write)
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], write: bool = False) -> T:
         """`run`, counted already (once, however often it waits for a checkpoint)."""
         if self._closed:  # closed while it waited for a checkpoint
             raise ClientClosed(self.closed_because)
@@ -603,7 +649,7 @@ class Database:
             return await self._in_worker(fn)  # after the worker's calls, in order
         if self._path is None:
             try:
-                return self._run_here(fn)
+                return self._run_here(fn, write)
             except WriteLockBusy:
                 return await self._in_thread(fn)  # waits for the lock there
             except sqlite3.IntegrityError as error:
@@ -617,14 +663,14 @@ class Database:
             and not self._connection.in_transaction
         ):
             await asyncio.shield(asyncio.wrap_future(checkpoint))  # the log waits for it
-            return await self._run(fn)  # in order: closed meanwhile, a worker call
+            return await self._run(fn, write)  # in order: closed meanwhile, a worker call
         if self._catch_up_due():
             # Its fsync in the worker thread, then the call there after it, in order: the loop
             # is free meanwhile (issue 10: ~3 ms on the loop's thread every hundred or so
             # writes). The call's own transaction is as on the loop's thread.
             return await self._in_worker(functools.partial(_caught_up_then, fn))
         try:
-            return self._run_here(fn)
+            return self._run_here(fn, write)
         except WriteLockBusy:
             pass  # run again in the worker, which waits for the lock
         except sqlite3.IntegrityError as error:
@@ -645,18 +691,23 @@ class Database:
             if self._last is None or self._last.done():  # the connection is not in use
                 self._checkpoint_if_due()
 
-    def _run_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _run_here(self, fn: Callable[[sqlite3.Connection], T], write: bool = False) -> T:
         """`fn(connection)` on the loop's thread. WriteLockBusy (`begin_immediate` found the
         write lock held) only when the call changed nothing before it: it is then run again
         in the worker; else (a call breaking `begin_immediate`'s rule) StoreBusy."""
         connection = self._connection
         changes = connection.total_changes
+        if isinstance(connection, StoreConnection):
+            connection.ready_for(write)
         try:
             return fn(connection)
         except WriteLockBusy as busy:
             if connection.in_transaction or connection.total_changes != changes:
                 raise StoreBusy() from busy.__cause__
             raise
+        finally:
+            if isinstance(connection, StoreConnection):
+                connection.write_call = False
 
     def idle_connection(self) -> sqlite3.Connection | None:
         """The connection, for a read of its counters on the loop's thread (no statement),

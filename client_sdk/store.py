@@ -810,7 +810,7 @@ class Store:
         async with self._lock:
             self._counted.clear()
             try:
-                result = await self._db.run(lambda db: _in_transaction(db, fn))
+                result = await self._db.run(lambda db: _in_transaction(db, fn), write=True)
             except BaseException:
                 self._counted.clear()
                 raise

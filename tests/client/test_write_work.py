@@ -13,9 +13,7 @@ from tests.client.test_sync_caches import statements
 from tests.conftest import ClientFactory
 
 WRITE_STATEMENTS = [
-    "PRAGMA busy_timeout=0",
     "BEGIN IMMEDIATE",
-    "PRAGMA busy_timeout=5000",
     "INSERT INTO device_write_counters",
     "INSERT INTO outbox",
     "INSERT INTO seen_records",
@@ -23,9 +21,13 @@ WRITE_STATEMENTS = [
     "COMMIT",
 ]
 """One durable transaction: the write lock taken without waiting on the event loop (the
-busy timeout off around BEGIN: `database.begin_immediate`), the record's counter taken (with
-the store's versions), the record put in the outbox and marked seen, the entry's document
-stored."""
+busy timeout off around BEGIN: `database.begin_immediate`; a write after a write finds it
+off still, `database.StoreConnection`), the record's counter taken (with the store's
+versions), the record put in the outbox and marked seen, the entry's document stored."""
+
+TIMEOUT_OFF = "PRAGMA busy_timeout=0"
+TIMEOUT_BACK = "PRAGMA busy_timeout=5000"
+
 
 FIELD_WRITES = "INSERT INTO field_writes"
 """What a write giving a title, mood, tags or emotions must not run: it keeps them for its
@@ -52,9 +54,7 @@ async def outbox_bodies(client: Client, journal: bytes) -> list[records.RecordBo
     ]
 
 
-async def test_a_write_runs_one_transaction_of_six_statements_and_two_pragmas(
-    signup: ClientFactory,
-) -> None:
+async def test_a_write_runs_one_transaction_of_six_statements(signup: ClientFactory) -> None:
     ana = await signup("ana")
     await ana.entries.write(None, "the first entry reads what later ones keep")
     with statements(ana) as ran:
@@ -62,6 +62,31 @@ async def test_a_write_runs_one_transaction_of_six_statements_and_two_pragmas(
             await ana.entries.write(None, f"day {day}")
     heads = [next(h for h in WRITE_STATEMENTS if sql.startswith(h)) for sql in ran]
     assert heads == WRITE_STATEMENTS * 3, ran
+
+
+async def test_writes_turn_the_busy_timeout_off_once_and_the_next_other_call_turns_it_back(
+    signup: ClientFactory,
+) -> None:
+    """A loop of writes runs `PRAGMA busy_timeout` twice in all, not twice a write: the first
+    turns it off for its BEGIN, the writes after find it off, and the first call that is not
+    a write sets it back before its first statement (every other statement waits for a lock
+    as long as before)."""
+    ana = await signup("ana")
+    await ana.entries.list()  # a read: whatever ran before, the timeout is back on
+    with statements(ana) as ran:
+        for day in range(3):
+            await ana.entries.write(None, f"day {day}")
+        [*_, last] = await ana.entries.list()
+    assert ran[0] == TIMEOUT_OFF, ran
+    assert [sql for sql in ran if sql.startswith("PRAGMA busy_timeout")] == [
+        TIMEOUT_OFF,
+        TIMEOUT_BACK,
+    ], ran
+    back = ran.index(TIMEOUT_BACK)
+    assert ran[back - 1] == "COMMIT" and ran.count("COMMIT") == 3, ran  # after the last write
+    assert last.body in {f"day {day}" for day in range(3)}
+    waits = await ana.store._db.run(lambda db: db.execute("PRAGMA busy_timeout").fetchone()[0])
+    assert waits == 5000
 
 
 async def test_a_write_giving_a_title_and_a_mood_runs_no_statement_more_for_their_history(
