@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
@@ -2108,35 +2108,85 @@ def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
     return _view_of(doc_id, plain, texts.get("body", ""), changed=False)
 
 
-def _view_of(doc_id: bytes, fields: dict[str, Any], body: str, *, changed: bool) -> EntryView:
-    """The view of an entry from its plain field values and body text; `changed`: whether
-    the document may have changed since the update that created it (`EntryView.changed`)."""
+class EntryRowFields(NamedTuple):
+    """What the index of entries (`queries.entry_row`) reads of an entry's view, as the
+    view (`EntryView`) has it: read by `entry_row_fields_of_state` without building the
+    view."""
+
+    created_at: int
+    utc_offset: int | None
+    trashed_at: int | None
+    deleted: bool
+    tags: tuple[str, ...]
+    emotions: tuple[str, ...]
+    mood: int | None
+
+
+_LISTS = ("tags", "emotions")
+"""The fields `_row_fields` reads items of."""
+
+
+def entry_row_fields_of_state(state: bytes) -> EntryRowFields | None:
+    """The fields of `entry_view_of_state(doc_id, state)` that the index of entries reads
+    (`EntryRowFields`), read the same way and from the same update, without building the
+    view (its title, body and the rest: a first listing after a pull indexes every entry,
+    issue 10); None when `entry_view_of_state` is None."""
+    read = read_new_document_update(state)
+    if read is None:
+        return None
+    fields = read[1]
+    if fields.get("tags") or fields.get("emotions"):
+        # Their items as pycrdt reads them (a number as a float: its `str` differs). The
+        # other fields `_row_fields` reads come out the same from a whole number as from
+        # the float pycrdt reads (`whole_number`, `read_ms`, `is True`), and are left as read.
+        fields = {**fields, **{n: as_read_by_pycrdt(fields[n]) for n in _LISTS if n in fields}}
+    return _row_fields(fields)
+
+
+def _row_fields(fields: Mapping[str, Any]) -> EntryRowFields:
+    """The view's values that the index reads, from the entry's plain field values: the one
+    copy of their rules (`_view_of` reads them here too)."""
     mood = fields.get("mood")
     tags = fields.get("tags") or []
     emotions = fields.get("emotions") or []
-    prompt_id = fields.get("prompt_id")
     offset = fields.get("utc_offset")
     trashed_at = fields.get("trashed_at")
-    return EntryView(
-        id=doc_id,
-        title=str(fields.get("title", "") or ""),
-        body=body,
-        mood=whole_number(mood, 1, 10),
-        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
+    return EntryRowFields(
         # Times no datetime holds (e.g. 2**53 ms) read as absent, 0 (models.read_ms).
         created_at=read_ms(fields.get("created_at")) or 0,
-        updated_at=read_ms(fields.get("updated_at")) or 0,
-        # An entry whose creation this device never received (only a later change: the
-        # removal of an entry left out of a share) reads as deleted (protocol.md 5).
-        deleted=fields.get("deleted") is True or "created_at" not in fields,
-        emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
-        prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),
         trashed_at=(
             (read_ms(trashed_at) or 0)  # trashed, at a time that cannot be read: the epoch
             if isinstance(trashed_at, (int, float)) and not isinstance(trashed_at, bool)
             else None
         ),
+        # An entry whose creation this device never received (only a later change: the
+        # removal of an entry left out of a share) reads as deleted (protocol.md 5).
+        deleted=fields.get("deleted") is True or "created_at" not in fields,
+        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
+        emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
+        mood=whole_number(mood, 1, 10),
+    )
+
+
+def _view_of(doc_id: bytes, fields: dict[str, Any], body: str, *, changed: bool) -> EntryView:
+    """The view of an entry from its plain field values and body text; `changed`: whether
+    the document may have changed since the update that created it (`EntryView.changed`)."""
+    row = _row_fields(fields)
+    prompt_id = fields.get("prompt_id")
+    return EntryView(
+        id=doc_id,
+        title=str(fields.get("title", "") or ""),
+        body=body,
+        mood=row.mood,
+        tags=row.tags,
+        created_at=row.created_at,
+        updated_at=read_ms(fields.get("updated_at")) or 0,
+        deleted=row.deleted,
+        emotions=row.emotions,
+        prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
+        utc_offset=row.utc_offset,
+        trashed_at=row.trashed_at,
         changed=changed,
     )
 
