@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from diff_match_patch import diff_match_patch
@@ -89,6 +90,14 @@ def _panicked(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
+_UNSET: Any = MappingProxyType({})
+"""An empty mapping that cannot be written to: what a `Document`'s causal buffer
+(`_kept`, `_blocked`, `_deletes`) and `_floor` hold until their first write, which puts a
+dict of the document's own in its place (a pull makes a document per record and most never
+write to them: four dicts fewer a record for the collector to count, issue 10). A write
+that did not would raise TypeError or AttributeError, never share one dict."""
+
+
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 
@@ -125,22 +134,22 @@ class Document:
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
-        self._kept: dict[bytes, Walk] = {}
+        self._kept: dict[bytes, Walk] = _UNSET  # a dict of its own at the first write
         """Updates from elsewhere that build on clocks this document does not hold (a record
         the server withheld, or one sealed before this device's share), kept as received
         (each with what it builds on), in arrival order, never given to pycrdt until
         everything they build on is held (`_offer`): the causal buffer of protocol.md §5
         "Updates that wait for missing clocks" (`waiting`)."""
-        self._blocked: dict[int, list[tuple[int, int, bytes]]] = {}
+        self._blocked: dict[int, list[tuple[int, int, bytes]]] = _UNSET
         """The updates of `_kept` by the id (client, clock) each was found waiting for: client
         -> a heap of (clock, arrival, update). Only those whose clock is then held are tried
         again when that client's clocks grow (rev-wn W5, rev-cb C2)."""
         self._arrivals = 0  # updates kept so far (`_block`): their order among equal clocks
         self._kept_bytes = 0  # the bytes of `_kept` (MAX_WAITING_BYTES)
-        self._deletes: dict[int, list[tuple[int, int]]] = {}
+        self._deletes: dict[int, list[tuple[int, int]]] = _UNSET
         """Deleted ranges of updates applied here that end past the state vector, client ->
         its (clock, end) ranges, sorted and disjoint: applied once their clocks are held."""
-        self._floor: Reach = {}
+        self._floor: Reach = _UNSET
         """Clocks the document's state vector is known to reach, client by client (it only
         grows): raised by each update from elsewhere applied here, read again from the state
         vector (`_exact`) only when an update seems to build on clocks past it: decoding the
@@ -302,6 +311,8 @@ class Document:
                 len(self._kept) >= MAX_WAITING_UPDATES
             ):
                 raise self._malformed(OVER_WAITING)
+            if self._kept is _UNSET:
+                self._kept = {}
             self._kept[update] = walked
             self._kept_bytes += len(update)
             self._block(wanted, update)
@@ -315,6 +326,8 @@ class Document:
 
     def _block(self, wanted: tuple[int, int], update: bytes) -> None:
         """Keep `update` (in `_kept`) as waiting for the id `wanted`."""
+        if self._blocked is _UNSET:
+            self._blocked = {}
         heapq.heappush(self._blocked.setdefault(wanted[0], []), (wanted[1], self._arrivals, update))
         self._arrivals += 1
 
@@ -368,7 +381,12 @@ class Document:
                 raise self._malformed(OVER_WAITING)
             update = update[: walked.delete_set_at] + delete_set_update(now)[1:]
         self._apply_to_doc(update)
-        self._deletes.update(joined)
+        if joined:
+            if self._deletes is _UNSET:
+                self._deletes = {}
+            self._deletes.update(joined)
+        if after and self._floor is _UNSET:
+            self._floor = {}
         for client, clock in after.items():
             if clock > self._floor.get(client, 0):
                 self._floor[client] = clock
