@@ -18,6 +18,7 @@ from client_sdk.documents import (
     ENTRY,
     Document,
     EntryView,
+    entry_row_fields_of_state,
     entry_view,
     entry_view_of_state,
 )
@@ -791,6 +792,14 @@ class Context:
         is left as it is: `entry_page` then says the index cannot tell."""
 
         def row_of(stored: StoredDocument) -> EntryRow:
+            # An entry written once and whose view is not kept: its row read from its state
+            # alone (`entry_row_fields_of_state`), no view made nor kept for it (a first
+            # listing after a pull or an import indexes every entry and shows a page of
+            # them: the views of those it shows are read then, issue 10).
+            if not stored.waiting and stored.doc_id not in self._views:
+                fields = entry_row_fields_of_state(stored.state)
+                if fields is not None:
+                    return entry_row(fields)
             return entry_row(self._entry_view(stored))
 
         try:

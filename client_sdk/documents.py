@@ -21,7 +21,8 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
@@ -89,6 +90,14 @@ def _panicked(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
+_UNSET: Any = MappingProxyType({})
+"""An empty mapping that cannot be written to: what a `Document`'s causal buffer
+(`_kept`, `_blocked`, `_deletes`) and `_floor` hold until their first write, which puts a
+dict of the document's own in its place (a pull makes a document per record and most never
+write to them: four dicts fewer a record for the collector to count, issue 10). A write
+that did not would raise TypeError or AttributeError, never share one dict."""
+
+
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 
@@ -125,22 +134,22 @@ class Document:
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
-        self._kept: dict[bytes, Walk] = {}
+        self._kept: dict[bytes, Walk] = _UNSET  # a dict of its own at the first write
         """Updates from elsewhere that build on clocks this document does not hold (a record
         the server withheld, or one sealed before this device's share), kept as received
         (each with what it builds on), in arrival order, never given to pycrdt until
         everything they build on is held (`_offer`): the causal buffer of protocol.md §5
         "Updates that wait for missing clocks" (`waiting`)."""
-        self._blocked: dict[int, list[tuple[int, int, bytes]]] = {}
+        self._blocked: dict[int, list[tuple[int, int, bytes]]] = _UNSET
         """The updates of `_kept` by the id (client, clock) each was found waiting for: client
         -> a heap of (clock, arrival, update). Only those whose clock is then held are tried
         again when that client's clocks grow (rev-wn W5, rev-cb C2)."""
         self._arrivals = 0  # updates kept so far (`_block`): their order among equal clocks
         self._kept_bytes = 0  # the bytes of `_kept` (MAX_WAITING_BYTES)
-        self._deletes: dict[int, list[tuple[int, int]]] = {}
+        self._deletes: dict[int, list[tuple[int, int]]] = _UNSET
         """Deleted ranges of updates applied here that end past the state vector, client ->
         its (clock, end) ranges, sorted and disjoint: applied once their clocks are held."""
-        self._floor: Reach = {}
+        self._floor: Reach = _UNSET
         """Clocks the document's state vector is known to reach, client by client (it only
         grows): raised by each update from elsewhere applied here, read again from the state
         vector (`_exact`) only when an update seems to build on clocks past it: decoding the
@@ -302,6 +311,8 @@ class Document:
                 len(self._kept) >= MAX_WAITING_UPDATES
             ):
                 raise self._malformed(OVER_WAITING)
+            if self._kept is _UNSET:
+                self._kept = {}
             self._kept[update] = walked
             self._kept_bytes += len(update)
             self._block(wanted, update)
@@ -315,6 +326,8 @@ class Document:
 
     def _block(self, wanted: tuple[int, int], update: bytes) -> None:
         """Keep `update` (in `_kept`) as waiting for the id `wanted`."""
+        if self._blocked is _UNSET:
+            self._blocked = {}
         heapq.heappush(self._blocked.setdefault(wanted[0], []), (wanted[1], self._arrivals, update))
         self._arrivals += 1
 
@@ -368,7 +381,12 @@ class Document:
                 raise self._malformed(OVER_WAITING)
             update = update[: walked.delete_set_at] + delete_set_update(now)[1:]
         self._apply_to_doc(update)
-        self._deletes.update(joined)
+        if joined:
+            if self._deletes is _UNSET:
+                self._deletes = {}
+            self._deletes.update(joined)
+        if after and self._floor is _UNSET:
+            self._floor = {}
         for client, clock in after.items():
             if clock > self._floor.get(client, 0):
                 self._floor[client] = clock
@@ -2108,35 +2126,85 @@ def entry_view_of_state(doc_id: bytes, state: bytes) -> EntryView | None:
     return _view_of(doc_id, plain, texts.get("body", ""), changed=False)
 
 
-def _view_of(doc_id: bytes, fields: dict[str, Any], body: str, *, changed: bool) -> EntryView:
-    """The view of an entry from its plain field values and body text; `changed`: whether
-    the document may have changed since the update that created it (`EntryView.changed`)."""
+class EntryRowFields(NamedTuple):
+    """What the index of entries (`queries.entry_row`) reads of an entry's view, as the
+    view (`EntryView`) has it: read by `entry_row_fields_of_state` without building the
+    view."""
+
+    created_at: int
+    utc_offset: int | None
+    trashed_at: int | None
+    deleted: bool
+    tags: tuple[str, ...]
+    emotions: tuple[str, ...]
+    mood: int | None
+
+
+_LISTS = ("tags", "emotions")
+"""The fields `_row_fields` reads items of."""
+
+
+def entry_row_fields_of_state(state: bytes) -> EntryRowFields | None:
+    """The fields of `entry_view_of_state(doc_id, state)` that the index of entries reads
+    (`EntryRowFields`), read the same way and from the same update, without building the
+    view (its title, body and the rest: a first listing after a pull indexes every entry,
+    issue 10); None when `entry_view_of_state` is None."""
+    read = read_new_document_update(state)
+    if read is None:
+        return None
+    fields = read[1]
+    if fields.get("tags") or fields.get("emotions"):
+        # Their items as pycrdt reads them (a number as a float: its `str` differs). The
+        # other fields `_row_fields` reads come out the same from a whole number as from
+        # the float pycrdt reads (`whole_number`, `read_ms`, `is True`), and are left as read.
+        fields = {**fields, **{n: as_read_by_pycrdt(fields[n]) for n in _LISTS if n in fields}}
+    return _row_fields(fields)
+
+
+def _row_fields(fields: Mapping[str, Any]) -> EntryRowFields:
+    """The view's values that the index reads, from the entry's plain field values: the one
+    copy of their rules (`_view_of` reads them here too)."""
     mood = fields.get("mood")
     tags = fields.get("tags") or []
     emotions = fields.get("emotions") or []
-    prompt_id = fields.get("prompt_id")
     offset = fields.get("utc_offset")
     trashed_at = fields.get("trashed_at")
-    return EntryView(
-        id=doc_id,
-        title=str(fields.get("title", "") or ""),
-        body=body,
-        mood=whole_number(mood, 1, 10),
-        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
+    return EntryRowFields(
         # Times no datetime holds (e.g. 2**53 ms) read as absent, 0 (models.read_ms).
         created_at=read_ms(fields.get("created_at")) or 0,
-        updated_at=read_ms(fields.get("updated_at")) or 0,
-        # An entry whose creation this device never received (only a later change: the
-        # removal of an entry left out of a share) reads as deleted (protocol.md 5).
-        deleted=fields.get("deleted") is True or "created_at" not in fields,
-        emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
-        prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),
         trashed_at=(
             (read_ms(trashed_at) or 0)  # trashed, at a time that cannot be read: the epoch
             if isinstance(trashed_at, (int, float)) and not isinstance(trashed_at, bool)
             else None
         ),
+        # An entry whose creation this device never received (only a later change: the
+        # removal of an entry left out of a share) reads as deleted (protocol.md 5).
+        deleted=fields.get("deleted") is True or "created_at" not in fields,
+        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
+        emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
+        mood=whole_number(mood, 1, 10),
+    )
+
+
+def _view_of(doc_id: bytes, fields: dict[str, Any], body: str, *, changed: bool) -> EntryView:
+    """The view of an entry from its plain field values and body text; `changed`: whether
+    the document may have changed since the update that created it (`EntryView.changed`)."""
+    row = _row_fields(fields)
+    prompt_id = fields.get("prompt_id")
+    return EntryView(
+        id=doc_id,
+        title=str(fields.get("title", "") or ""),
+        body=body,
+        mood=row.mood,
+        tags=row.tags,
+        created_at=row.created_at,
+        updated_at=read_ms(fields.get("updated_at")) or 0,
+        deleted=row.deleted,
+        emotions=row.emotions,
+        prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
+        utc_offset=row.utc_offset,
+        trashed_at=row.trashed_at,
         changed=changed,
     )
 

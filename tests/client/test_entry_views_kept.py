@@ -97,6 +97,29 @@ def kept_journals(client: Client) -> set[bytes]:
     return {kept[0] for kept in client.context._views.values()}
 
 
+async def test_a_first_listing_after_a_pull_reads_only_the_entries_it_shows(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index of entries reads the rows of entries pulled (written once) from their
+    states without making their views (`documents.entry_row_fields_of_state`, issue 10):
+    a first listing of a page after a pull reads the views of that page's entries only, and
+    keeps no other; a later listing of all reads each other one once."""
+    ana = await signup("ana")
+    texts = [f"entry {n:02}" for n in range(12)]
+    for text in texts:
+        await ana.entries.write(None, text)
+    await ana.sync()
+    phone = await login("ana", device="phone")
+    await phone.sync()
+    with decoded(monkeypatch) as ids:
+        shown = await phone.entries.list(limit=3)
+        assert len(shown) == 3
+        assert sorted(ids) == sorted(bytes.fromhex(e.id) for e in shown)  # the page only
+        assert set(phone.context._views) == set(ids)
+        assert bodies(await phone.entries.list()) == texts
+        assert len(ids) == len(set(ids)) == 12  # the others, each once
+
+
 def kept_by_journal(client: Client) -> dict[bytes, set[bytes]]:
     """The kept views' ids by journal, read from the views themselves."""
     grouped: dict[bytes, set[bytes]] = {}

@@ -19,6 +19,7 @@ from client_sdk.documents import (
     EntryFields,
     delete_entry_update,
     edit_entry_update,
+    entry_row_fields_of_state,
     entry_view,
     entry_view_of_state,
     new_entry,
@@ -35,6 +36,7 @@ from client_sdk.documents import (
     words,
 )
 from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.queries import entry_row
 from client_sdk.twin_inserts import twin_deletes
 from client_sdk.yjs_binary import (
     as_read_by_pycrdt,
@@ -804,6 +806,43 @@ def test_a_new_document_is_encoded_byte_for_byte_as_pycrdt_encodes_it(
     later = {"fields": {"title": "later"}, "texts": {"body": "a later body"}}
     assert fast.change(**later) == slow.change(**later)  # type: ignore[arg-type]
     assert fast.state() == slow.state()
+
+
+@given(
+    client_id=st.integers(min_value=0, max_value=2**53 - 1),
+    fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "title",
+                "mood",
+                "tags",
+                "emotions",
+                "created_at",
+                "utc_offset",
+                "deleted",
+                "trashed_at",
+                "x",
+            ]
+        ),
+        plain_values | st.sampled_from([3, 7, -60, 600, True, 1.5]),
+        max_size=9,
+    ),
+    body=st.none() | unicode_text,
+)
+def test_the_index_row_read_from_a_state_is_the_row_of_the_view_pycrdt_reads(
+    client_id: int, fields: dict[str, object], body: str | None
+) -> None:
+    """`entry_row_fields_of_state` (the first listing's index rows without views, issue
+    10) gives the row of the view pycrdt reads from the same state, whatever the fields
+    hold (numbers as ints or floats, lists of numbers in tags and emotions, out-of-range
+    times and moods), and reads exactly the states `entry_view_of_state` reads."""
+    update = new_document_update(client_id, fields, {} if body is None else {"body": body})
+    if update is None:
+        return  # pycrdt writes it: a state read through pycrdt only
+    row = entry_row_fields_of_state(update)
+    assert (row is None) == (entry_view_of_state(DOC_ID, update) is None)
+    assert row is not None  # every update `new_document_update` writes is read back
+    assert entry_row(row) == entry_row(entry_view(Document.from_state(DOC_ID, ENTRY, update)))
 
 
 def typed(value: object) -> object:
