@@ -117,3 +117,20 @@ async def test_an_arrival_from_an_unlisted_device_still_reads_the_sessions_ended
 
 async def _source_of(client: Client) -> Callable[[bytes, bytes], str]:
     return await client._source_names(SyncReport())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+async def test_the_meta_version_a_notice_carries_is_the_one_a_sync_brings(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    # What the server's notice reads of the pushed journal alone (`meta_version`) is what
+    # the pusher's /v1/sync page of it says (`heads_for`), on both backends.
+    laptop = await signup("ana")
+    await laptop.journals.rename("Personal", "Diary")  # a meta version past the first
+    await settled(laptop)
+    storage = live_server.server.app[routes.SERVICE].storage
+    heads = await storage.heads_for(laptop.profile.account_id, 0)
+    assert heads
+    for journal_id, (_, meta_version, _) in heads.items():
+        assert await storage.meta_version(journal_id) == meta_version
+    assert await storage.meta_version(bytes(16)) is None
