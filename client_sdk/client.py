@@ -2557,7 +2557,9 @@ class Client:
 
         me = self.profile.account_id
         # This home's own sessions ended by a logout: this device's, not another's (NU62 F18).
-        earlier = sessions_after_logout(self.home, self.transport.base_url, self.username)
+        # Read from its file only when an arrival's device is none of the listed ones: the
+        # arrivals of a live round come from a listed device (issue 10).
+        earlier: set[bytes] | None = None
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
@@ -2584,6 +2586,9 @@ class Client:
                 return people.get(author, "another account")
             if device in devices:
                 return _named_device(devices, device)
+            nonlocal earlier
+            if earlier is None:
+                earlier = sessions_after_logout(self.home, self.transport.base_url, self.username)
             if device in earlier:
                 return EARLIER_SESSION
             if device in former:  # its earlier session: by the name signed in again

@@ -976,8 +976,13 @@ class Context:
         Raises InvalidInput for a malformed or ambiguous id, NotAnEntry (a NotFound) for the
         id of another kind of document this device holds (a note, a result...), NotFound for
         none."""
-        doc_id = await self._entry_id(entry_id)
-        stored = await self.store.document(doc_id)
+        whole = _whole_id(entry_id)  # as apps pass it: one read, no lookup by prefix first
+        stored = None if whole is None else await self.store.document(whole)
+        if stored is None:  # a prefix, or no such document: looked up (and its errors) as ever
+            doc_id = await self._entry_id(entry_id)
+            stored = await self.store.document(doc_id)
+        else:
+            doc_id = stored.doc_id
         if stored is None:
             raise NotFound(f"no entry {entry_id} on this device")
         if stored.kind != ENTRY:
@@ -1014,6 +1019,20 @@ class Context:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
             raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
         return candidates[0]
+
+
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _whole_id(text: str) -> bytes | None:
+    """The document id `text` spells out whole (32 hex digits, as `Entry.id` gives it; case
+    and surrounding spaces as `_entry_id` takes them), else None. A document id is 16 bytes
+    (records.py refuses any other), so no other id starts with it: nothing to look up by
+    prefix (issue 10: the first of two reads of every `entries.get` by id)."""
+    cleaned = text.strip().lower()
+    if len(cleaned) != 32 or not HEX_DIGITS.issuperset(cleaned):
+        return None
+    return bytes.fromhex(cleaned)
 
 
 def _encodes(name: str) -> bool:

@@ -1345,9 +1345,14 @@ class Service:
         inline = None
         if pushed and caller is not None and owner is not None and self.live.wants_records(owner):
             after = await self.storage.seq_before(journal_id, pushed[0][0])
-            heads = await self.storage.heads_for(caller.account_id, now)
-            if after is not None and journal_id in heads:
-                inline = InlineRecords(owner, after, heads[journal_id][1], pushed)
+            # The pusher still a member (as `members` says, read as of `now`), and the one
+            # journal's meta version: not every journal of the pusher (`heads_for`), which
+            # grew with their number on every push (issue 10).
+            meta = None
+            if after is not None and caller.account_id in accounts:
+                meta = await self.storage.meta_version(journal_id)
+            if after is not None and meta is not None:
+                inline = InlineRecords(owner, after, meta, pushed)
         await self.storage.publish(LiveEvent("journal", accounts, journal_id, head, inline=inline))
 
     async def _announce_meta(self, accounts: list[bytes], caller: Caller | None = None) -> None:

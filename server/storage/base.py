@@ -603,6 +603,10 @@ class Storage(Protocol):
 
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
+    async def meta_version(self, journal_id: bytes) -> int | None:
+        """The journal's meta version (as `heads_for` gives it), None when it does not exist."""
+        ...
+
     async def shares_of(
         self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
     ) -> list[ShareRow]:

@@ -823,6 +823,10 @@ class PostgresStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = $1", journal_id)
         return int(row[0]) if row else None
 
+    async def meta_version(self, journal_id: bytes) -> int | None:
+        row = await self._one("SELECT meta_version FROM journals WHERE journal_id = $1", journal_id)
+        return int(row[0]) if row else None
+
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
