@@ -265,6 +265,24 @@ def score_only_line(readers: list[str], result: MeasureResult, one: bool = False
     )
 
 
+def answers_read_line(therapist: str, result: MeasureResult, through: str, shared: str) -> str:
+    """After a PHQ-9 was shared with `therapist` without its answers (`tj measure share
+    --without-answers`) while they read its answers another way (`Measures.answer_readers`:
+    through the journal `through`; `shared`, the journal of items kept for them, when this
+    result was shared with them before with its answers): that they do, so item 9 too."""
+    if through == shared:
+        return (
+            f"Note: you shared this {result.name} with {therapist} before with your answers "
+            f"(so item 9): {therapist} keeps what they already downloaded of it; from now on "
+            "their copy carries only the score."
+        )
+    return (
+        f"Note: {therapist} still reads your answers to this {result.name} (so item 9) "
+        f"through {output.quoted(through)}: sharing it without its answers does not hide them "
+        "there."
+    )
+
+
 FORM_SYNC_S = 5.0
 """The longest, in seconds, the sync before a questionnaire asked on the terminal may take
 (less than a command's QUICK_SYNC_S: the person waits for the first question): past it the
@@ -762,6 +780,7 @@ def measure_share(
     pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     safety_unseen: list[MeasureResult] = []  # a PHQ-9 shared without answers: said
+    answers_read: list[str] = []  # ... whose answers the therapist reads another way: said
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
@@ -769,18 +788,24 @@ def measure_share(
 
             if trust_on_first_use and fingerprint is None and not pinned_now:
                 pinned_now.append(await pinned_on_first_use(client, therapist))
+            # read before the share: a failure here shares nothing, never one made unsaid
+            result = await client.measures.get(result_id)
+            chosen = builtin_instruments().get(result.measure)
+            safety = without_answers and chosen is not None and bool(chosen.safety_items)
+            readers = await client.measures.answer_readers(result.id) if safety else {}
             shared = await client.measures.share(
-                result_id,
+                result.id,
                 therapist,
                 only=["score"] if without_answers else None,
                 fingerprint=fingerprint,
                 trust_on_first_use=trust_on_first_use,
                 again=again,
             )
-            result = await client.measures.get(result_id)
-            chosen = builtin_instruments().get(result.measure)
-            if without_answers and chosen is not None and chosen.safety_items:
+            through = readers.get(therapist)
+            if safety and through is None:
                 safety_unseen[:] = [result]
+            elif safety and through is not None:
+                answers_read[:] = [answers_read_line(therapist, result, through, shared.journal)]
             return shared.to_dict()
 
         return work
@@ -797,6 +822,8 @@ def measure_share(
             output.message(pinned_unverified_text(therapist), wrap=True)
     for result in safety_unseen:
         output.message(score_only_line([therapist], result, one=True), wrap=True)
+    for line in answers_read:
+        output.message(line, wrap=True)
     output.message(output.note_line(note))
 
 
