@@ -178,7 +178,7 @@ def measure_take(
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
 
-    async def work(client: Client) -> tuple[Taken, list[str], str]:
+    async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
         # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
         # message says what this device knew, and the next sync seals what is owed.
@@ -213,12 +213,19 @@ def measure_take(
                 for line in lines:
                     if line not in shown_before:
                         output.message(line, wrap=True)
+        score_only: list[str] = []  # --json: in the JSON, each time
         if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches, once per journal
             # (kept on this device; again when the sharing changes), and each time item 9
-            # was answered above 0: then it is what the client needs to know at once
-            readers = await client.measures.score_only_news(taken.result.journal_id)
-            if taken.result.safety_concern:
-                readers = await client.measures.score_only_readers(taken.result.journal_id)
+            # was answered above 0: then it is what the client needs to know at once. With
+            # --json it is in the JSON an app reads, and not kept as said: the next PHQ-9
+            # taken without --json says it once.
+            if as_json:
+                score_only = await client.measures.score_only_readers(taken.result.journal_id)
+                readers = score_only if taken.result.safety_concern else []
+            else:
+                readers = await client.measures.score_only_news(taken.result.journal_id)
+                if taken.result.safety_concern:
+                    readers = await client.measures.score_only_readers(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
@@ -234,11 +241,14 @@ def measure_take(
             )
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
-        return taken, lines, note
+        return taken, lines, note, score_only
 
-    taken, safety_lines, note = home.run(work)
+    taken, safety_lines, note, score_only = home.run(work)
     if as_json:
-        output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
+        shown = {**taken.to_dict(), "safety_message": safety_lines or None}
+        if chosen.safety_items:
+            shown["score_only_readers"] = score_only
+        output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)
     else:
